@@ -10,6 +10,8 @@ from gemeingut.recipe import load_recipe
 from gemeingut.stages import (
     curate_stage,
     evaluate_stage,
+    export_stage,
+    finetune_stage,
     pretrain_stage,
     publish_stage,
     release_stage,
@@ -44,4 +46,14 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         "evaluation": evaluation,
     }
     step("release", release_stage(place, recipe.release, recipe_path, artifacts))
+    final = model
+    if recipe.finetune is not None:
+        tuning = recipe.finetune
+        assert tuning.data is not None  # the recipe validator requires it
+        base = tuning.base or model.path
+        result = finetune_stage(place, base, tuning.data, tuning, recipe.release.license)
+        tuned = step("finetune", result)
+        final = tuned if tuned.kind == "model" else final
+    if recipe.export is not None:
+        step("gguf", export_stage(place, final, recipe.export.gguf))
     return summary(done)

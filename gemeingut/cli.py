@@ -20,6 +20,9 @@ from gemeingut.errors import GemeingutError
 from gemeingut.progress import console
 from gemeingut.recipe import (
     EvaluateSection,
+    FinetuneSection,
+    FinetuneTraining,
+    LoraSettings,
     ModelSection,
     ReleaseSection,
     SourceSpec,
@@ -42,7 +45,7 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Stage 1: curate openly licensed corpora.", no_args_is_help=True)
 tokenizer_app = typer.Typer(help="Stage 2a: train tokenizers.", no_args_is_help=True)
-model_app = typer.Typer(help="Stage 2b: train models.", no_args_is_help=True)
+model_app = typer.Typer(help="Stage 2b: train and adapt models.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")
@@ -307,6 +310,106 @@ def model_pretrain(
     if not as_json:
         s = artifact.stats
         console.print(f"  validation loss {s['initial_val_loss']:.3f} → {s['final_val_loss']:.3f}")
+
+
+@model_app.command("finetune")
+@user_errors
+def model_finetune(
+    base: Annotated[Path, typer.Argument(help="Base model: any local Hugging Face causal LM.")],
+    data: Annotated[
+        Path,
+        typer.Option(help="Dataset artifact, JSONL (text, prompt/completion, messages) or text."),
+    ],
+    out: OutDir,
+    method: Annotated[str, typer.Option(help="lora (adapters) or full (all weights).")] = "lora",
+    merge: Annotated[
+        bool, typer.Option("--merge/--no-merge", help="LoRA: write a standalone merged model.")
+    ] = False,
+    license: Annotated[
+        str | None,
+        typer.Option(help="SPDX licence you mean to release under; checked against the base's."),
+    ] = None,
+    base_license: Annotated[
+        str | None, typer.Option(help="The base model's licence, where its card names none.")
+    ] = None,
+    validation: Annotated[
+        Path | None, typer.Option(help="Validation data; default: 10% of DATA held out.")
+    ] = None,
+    steps: int = 100,
+    epochs: Annotated[
+        float | None, typer.Option(help="Train this many epochs instead of --steps.")
+    ] = None,
+    batch_size: int = 8,
+    seq_len: int = 512,
+    learning_rate: Annotated[
+        float | None, typer.Option(help="Default: 2e-4 (LoRA), 2e-5 (full).")
+    ] = None,
+    warmup_steps: int = 10,
+    grad_accumulation: int = 1,
+    lora_rank: int = 8,
+    lora_alpha: float = 16.0,
+    lora_dropout: float = 0.05,
+    target_modules: Annotated[
+        str | None, typer.Option(help="Comma-separated layer names; default per architecture.")
+    ] = None,
+    seed: int = 0,
+    threads: Annotated[int, typer.Option(help="torch threads.")] = 1,
+    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
+    precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA), fp32 or bf16.")] = "auto",
+    eval_every: int = 25,
+    checkpoint_every: int = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """Adapt BASE to your own data with LoRA or full fine-tuning.
+
+    Chat (`messages`) and prompt/completion data are trained on the answers only. The base
+    model's licence and card are recorded in the new artifact's lineage; with --license, a
+    release licence the base model's licence forbids is refused before training.
+    """
+    from gemeingut.stages import finetune_stage
+
+    section = FinetuneSection(
+        base=base,
+        data=data,
+        validation=validation,
+        method=method,
+        merge=merge,
+        base_license=base_license,
+        epochs=epochs,
+        lora=LoraSettings(
+            rank=lora_rank,
+            alpha=lora_alpha,
+            dropout=lora_dropout,
+            target_modules=target_modules.split(",") if target_modules else None,
+        ),
+        training=FinetuneTraining(
+            steps=steps,
+            batch_size=batch_size,
+            seq_len=seq_len,
+            learning_rate=learning_rate,
+            warmup_steps=warmup_steps,
+            grad_accumulation=grad_accumulation,
+            seed=seed,
+            threads=threads,
+            device=device,
+            precision=precision,
+            eval_every=eval_every,
+            checkpoint_every=checkpoint_every,
+        ),
+    )
+    artifact, reused = finetune_stage(at(out), base, data, section, license)
+    _report(artifact.kind, artifact, reused, as_json)
+    if not as_json:
+        s = artifact.stats
+        console.print(
+            f"  {s['method']} on {s['base_model']}: {s['trainable_parameters']:,} of "
+            f"{s['parameters']:,} parameters trained; validation loss "
+            f"{_loss(s['initial_val_loss'])} → {_loss(s['final_val_loss'])}"
+        )
+
+
+def _loss(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 @model_app.command("export")

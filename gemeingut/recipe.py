@@ -130,6 +130,70 @@ class ModelSection(_Section):
     training: TrainingSection = Field(default_factory=TrainingSection)
 
 
+class LoraSettings(_Section):
+    rank: int = Field(default=8, ge=1, description="rank r of the adapter matrices")
+    alpha: float = Field(default=16.0, gt=0, description="scale: updates are × alpha / rank")
+    dropout: float = Field(default=0.05, ge=0, lt=1)
+    target_modules: list[str] | None = Field(
+        default=None, description="layer names to adapt; default: per architecture"
+    )
+
+
+class FinetuneTraining(TrainingSection):
+    """Training settings with fine-tuning defaults (short runs, longer sequences)."""
+
+    steps: int = Field(default=100, ge=1)
+    batch_size: int = Field(default=8, ge=1)
+    seq_len: int = Field(default=512, ge=8)
+    learning_rate: float | None = Field(  # type: ignore[assignment]
+        default=None, gt=0, description="default: 2e-4 for LoRA, 2e-5 for full fine-tuning"
+    )
+    warmup_steps: int = Field(default=10, ge=0)
+    weight_decay: float = Field(default=0.0, ge=0)
+    eval_every: int = Field(default=25, ge=1)
+    checkpoint_every: int = Field(default=50, ge=1)
+
+
+class FinetuneSection(_Section):
+    """Adapt a base model (any local Hugging Face causal LM) to one's own data."""
+
+    base: Path | None = Field(
+        default=None, description="base model folder; in a recipe default: the model it trains"
+    )
+    data: Path | None = Field(
+        default=None, description="dataset artifact, JSONL (text, prompt/completion, chat) or text"
+    )
+    validation: Path | None = Field(default=None, description="default: held out from data")
+    validation_fraction: float = Field(default=0.1, ge=0, lt=1)
+    method: Literal["lora", "full"] = "lora"
+    merge: bool = Field(default=False, description="LoRA: write a standalone merged model")
+    base_license: str | None = Field(
+        default=None, description="the base model's licence where its card names none"
+    )
+    epochs: float | None = Field(
+        default=None, gt=0, description="when set, steps = epochs × windows / global batch"
+    )
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    training: FinetuneTraining = Field(default_factory=FinetuneTraining)
+
+    @model_validator(mode="after")
+    def _method_defaults(self) -> FinetuneSection:
+        if self.training.learning_rate is None:
+            self.training.learning_rate = 2e-4 if self.method == "lora" else 2e-5
+        if self.merge and self.method != "lora":
+            raise ValueError(
+                "merge: only LoRA adapters are merged (full fine-tuning already "
+                "writes a whole model)"
+            )
+        return self
+
+
+class ExportSection(_Section):
+    """Files for other runtimes: GGUF for llama.cpp and Ollama."""
+
+    gguf: Literal["f16", "f32"] = Field(default="f16", description="GGUF number format")
+
+
 class EvaluateSection(_Section):
     batch_size: int = Field(default=8, ge=1)
     max_documents: int | None = Field(default=None, ge=1)
@@ -152,8 +216,10 @@ class Recipe(_Section):
     data: DataSection
     tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
     model: ModelSection = Field(default_factory=ModelSection)
+    finetune: FinetuneSection | None = None
     evaluate: EvaluateSection = Field(default_factory=EvaluateSection)
     release: ReleaseSection
+    export: ExportSection | None = None
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Recipe:
@@ -161,6 +227,8 @@ class Recipe(_Section):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"data.sources: names must be unique, repeated: {duplicates}")
+        if self.finetune is not None and self.finetune.data is None:
+            raise ValueError("finetune.data: the fine-tuning data is required in a recipe")
         return self
 
 
@@ -173,6 +241,11 @@ def load_recipe(path: Path) -> Recipe:
     for source in recipe.data.sources:
         if not source.path.is_absolute():
             source.path = (path.parent / source.path).resolve()
+    if recipe.finetune:
+        for key in ("base", "data", "validation"):
+            value = getattr(recipe.finetune, key)
+            if value is not None and not value.is_absolute():
+                setattr(recipe.finetune, key, (path.parent / value).resolve())
     return recipe
 
 

@@ -11,25 +11,26 @@ import os
 from pathlib import Path
 from typing import Any
 
+# Stages that need torch or transformers import them inside the stage function, so
+# `data curate` (and every worker process it forks) never loads them.
 from gemeingut.data.curate import curate
 from gemeingut.data.publish import PublicationInfo, publish_dataset
 from gemeingut.data.readers import FOLDER_SUFFIXES
 from gemeingut.data.shards import iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
-from gemeingut.evaluate.perplexity import evaluate_perplexity
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
-from gemeingut.model.pretrain import pretrain
-from gemeingut.model.tokenizer import train_tokenizer
 from gemeingut.recipe import (
     DataSection,
     EvaluateSection,
+    FinetuneSection,
     ModelSection,
     ReleaseSection,
     TokenizerSection,
 )
-from gemeingut.release.bundle import assemble_bundle
-from gemeingut.workspace import Artifact, Place
+from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
+
+GGUF_FILE = "model.gguf"
 
 
 def source_fingerprint(path: Path) -> str:
@@ -75,6 +76,8 @@ def publish_stage(place: Place, dataset: Artifact, info: PublicationInfo) -> tup
 def tokenizer_stage(
     place: Place, dataset: Artifact, section: TokenizerSection
 ) -> tuple[Artifact, bool]:
+    from gemeingut.model.tokenizer import train_tokenizer
+
     def build(out: Path) -> dict[str, Any]:
         tokenizer = train_tokenizer(
             iter_texts(dataset.path, "train"), out, section.vocab_size, section.min_frequency
@@ -98,6 +101,8 @@ def _bytes_per_token(tokenizer: Any, dataset_dir: Path) -> dict[str, float]:
 def pretrain_stage(
     place: Place, dataset: Artifact, tokenizer: Artifact, section: ModelSection
 ) -> tuple[Artifact, bool]:
+    from gemeingut.model.pretrain import pretrain
+
     inputs = {"dataset": dataset.id, "tokenizer": tokenizer.id}
     return place(
         "model",
@@ -108,9 +113,62 @@ def pretrain_stage(
     )
 
 
+def finetune_stage(
+    place: Place,
+    base: Path,
+    data: Path,
+    section: FinetuneSection,
+    release_license: str | None = None,
+) -> tuple[Artifact, bool]:
+    """A LoRA adapter (kind "adapter") or a whole model (merged, or full fine-tuning).
+
+    The base model's licence is checked against the intended release licence before any
+    training; its fingerprint (an artifact id, or the hash of its files) and the data's are
+    the inputs, so the lineage names both.
+    """
+    from gemeingut.model.base_model import inspect_base_model, release_refusal
+    from gemeingut.model.finetune import finetune
+
+    facts = inspect_base_model(base, section.base_license)
+    refusal = release_refusal(facts, release_license)
+    if refusal:
+        raise InputError(*refusal)
+    inputs = {"base": facts.fingerprint, "data": _fingerprint(data)}
+    if section.validation is not None:
+        inputs["validation"] = _fingerprint(section.validation)
+    params = {
+        **section.model_dump(mode="json", exclude={"base", "data", "validation"}),
+        "intended_license": release_license,
+    }
+    kind = "adapter" if section.method == "lora" and not section.merge else "model"
+    return place(
+        kind, inputs, params, lambda out: finetune(facts, data, section, out), resumable=True
+    )
+
+
+def export_stage(place: Place, model: Artifact, dtype: str) -> tuple[Artifact, bool]:
+    """The model as one GGUF file (`model.gguf`), read back and checked tensor by tensor."""
+    from gemeingut.model.export_gguf import export_gguf
+
+    def build(out: Path) -> dict[str, Any]:
+        summary = export_gguf(model.path, out / GGUF_FILE, dtype)
+        return {key: value for key, value in summary.items() if key != "path"}
+
+    return place("gguf", {"model": model.id}, {"dtype": dtype}, build)
+
+
+def _fingerprint(path: Path) -> str:
+    """An artifact's id, or the content hash of a file or folder."""
+    if (path / ARTIFACT_FILE).is_file():
+        return load_artifact(path).id
+    return source_fingerprint(path)
+
+
 def evaluate_stage(
     place: Place, model: Artifact, dataset: Artifact, section: EvaluateSection
 ) -> tuple[Artifact, bool]:
+    from gemeingut.evaluate.perplexity import evaluate_perplexity
+
     def build(out: Path) -> dict[str, Any]:
         return evaluate_perplexity(
             model.path, dataset.path, out, section.batch_size, section.max_documents
@@ -142,6 +200,8 @@ def release_stage(
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
     }
     inputs = {kind: artifact.id for kind, artifact in artifacts.items()}
+
+    from gemeingut.release.bundle import assemble_bundle
 
     def build(out: Path) -> dict[str, Any]:
         return assemble_bundle(section, recipe_path, dataset, tokenizer, model, evaluation, out)

@@ -29,6 +29,7 @@ _ID_PREFIX = {
     "dataset": "ds",
     "tokenizer": "tok",
     "model": "mdl",
+    "adapter": "adp",
     "evaluation": "ev",
     "release": "rel",
 }

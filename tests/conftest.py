@@ -62,6 +62,18 @@ eval_batches = 4
 checkpoint_every = 10
 threads = 1
 
+[finetune]  # the pretrained model (default base) on chat examples, merged
+data = "chat.jsonl"
+merge = true
+
+[finetune.training]
+steps = 6
+batch_size = 4
+seq_len = 48
+learning_rate = 5e-3
+eval_every = 3
+checkpoint_every = 3
+
 [evaluate]
 batch_size = 4
 
@@ -70,6 +82,9 @@ model_name = "tiny-test-model"
 license = "Apache-2.0"
 languages = ["de", "en"]
 description = "A model made by the test suite."
+
+[export]
+gguf = "f32"
 """
 
 
@@ -85,6 +100,16 @@ def write_tiny_project(root: Path) -> Path:
     notes.mkdir(exist_ok=True)
     (notes / "a.md").write_text("# Notiz\n\nDie Bibliothek teilt offene Daten für alle.\n", "utf-8")
     (notes / "b.txt").write_text("The council publishes the budget again.\n", "utf-8")
+    chats = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Frage {i}?"},
+                {"role": "assistant", "content": f"Antwort {i}."},
+            ]
+        }
+        for i in range(12)
+    ]
+    write_jsonl(root / "chat.jsonl", chats)
     recipe = root / "recipe.toml"
     recipe.write_text(TINY_RECIPE, encoding="utf-8")
     return recipe

@@ -18,7 +18,7 @@ def test_build_json_names_every_artifact_and_reuses_finished_ones(tiny_build) ->
     result = invoke("build", tiny_build["recipe"], "--workspace", tiny_build["workspace"], "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    for kind in ("dataset", "tokenizer", "model", "evaluation", "release"):
+    for kind in ("dataset", "tokenizer", "model", "evaluation", "release", "finetune", "gguf"):
         assert summary[kind]["path"] == tiny_build[kind]["path"]
         assert summary[kind]["reused"] is True
         assert Path(summary[kind]["path"], "artifact.json").is_file()

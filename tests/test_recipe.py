@@ -42,3 +42,27 @@ def test_missing_section_and_bad_toml_are_named(tmp_path: Path) -> None:
         load_recipe(write(tmp_path, "name = \n"))
     with pytest.raises(RecipeError, match="not found"):
         load_recipe(tmp_path / "missing.toml")
+
+
+def test_finetune_section_resolves_paths_and_sets_method_defaults(tmp_path: Path) -> None:
+    recipe = load_recipe(write(tmp_path, TINY_RECIPE))
+    assert recipe.finetune is not None and recipe.finetune.data == (tmp_path / "chat.jsonl")
+    assert recipe.finetune.base is None  # the recipe's own pretrained model
+    assert recipe.finetune.training.learning_rate == 5e-3
+    full = TINY_RECIPE.replace("merge = true", 'method = "full"').replace(
+        "learning_rate = 5e-3\neval_every = 3", "eval_every = 3"
+    )
+    assert load_recipe(write(tmp_path, full)).finetune.training.learning_rate == 2e-5
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('data = "chat.jsonl"\n', ""), "finetune.data: the fine-tuning data is required"),
+        (("merge = true", 'merge = true\nmethod = "full"'), "only LoRA adapters are merged"),
+        (("merge = true", 'method = "qlora"'), "finetune.method"),
+    ],
+)
+def test_finetune_section_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    with pytest.raises(RecipeError, match=message):
+        load_recipe(write(tmp_path, TINY_RECIPE.replace(*change)))

@@ -32,7 +32,10 @@ class _LinearCrossEntropy(torch.autograd.Function):
         n = hidden.size(0)
         w = weight.to(compute_dtype)
         grad_hidden = torch.empty_like(hidden)
-        grad_weight = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
+        weight_grad = ctx.needs_input_grad[1]  # a frozen head (LoRA) needs none
+        grad_weight = torch.zeros(
+            weight.shape if weight_grad else (0,), dtype=torch.float32, device=weight.device
+        )
         total = torch.zeros((), dtype=torch.float32, device=hidden.device)
         with torch.autocast(hidden.device.type, enabled=False):
             for start in range(0, n, chunk_rows):
@@ -45,7 +48,8 @@ class _LinearCrossEntropy(torch.autograd.Function):
                 grad_logits[torch.arange(len(t), device=t.device), t] -= 1.0
                 grad_logits = grad_logits.div_(n).to(compute_dtype)
                 grad_hidden[start : start + chunk_rows] = grad_logits @ w
-                grad_weight += (grad_logits.t() @ h).float()
+                if weight_grad:
+                    grad_weight += (grad_logits.t() @ h).float()
         ctx.save_for_backward(grad_hidden, grad_weight.to(weight.dtype))
         return total / n
 
@@ -94,3 +98,36 @@ class CausalLMLoss(nn.Module):
             return F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
         hidden = self.lm.model(input_ids=input_ids, use_cache=False).last_hidden_state
         return linear_cross_entropy(hidden.flatten(0, 1), self.lm.lm_head.weight, targets.flatten())
+
+
+# Architectures whose logits are exactly `lm_head(model(...))`: no soft-capping or scaling, so
+# the fused loss computes the same thing as their own forward.
+PLAIN_HEAD_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3", "olmo", "olmo2"})
+
+
+class AnswerLoss(nn.Module):
+    """Summed next-token loss over the trained targets only (targets of -100 are ignored), for
+    fine-tuning any causal LM. Returns the sum, so micro-batches of different numbers of
+    answer tokens can be averaged per token over the whole step.
+
+    Only the rows of trained targets go through the output projection on the fused path: in
+    chat data most positions are prompt, whose logits would be computed for nothing."""
+
+    def __init__(self, lm: nn.Module) -> None:
+        super().__init__()
+        self.lm = lm
+        self.fused = lm.config.model_type in PLAIN_HEAD_TYPES
+
+    def forward(self, input_ids: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        trained = targets != -100
+        if not self.fused:
+            logits = self.lm(input_ids=input_ids, use_cache=False).logits
+            return F.cross_entropy(
+                logits.flatten(0, 1).float(), targets.flatten(), ignore_index=-100, reduction="sum"
+            )
+        hidden = self.lm.model(input_ids=input_ids, use_cache=False).last_hidden_state
+        count = trained.sum()
+        if int(count) == 0:
+            return hidden.sum() * 0.0  # keeps the graph: every micro-batch calls backward
+        mean = linear_cross_entropy(hidden[trained], self.lm.lm_head.weight, targets[trained])
+        return mean * count

@@ -50,7 +50,17 @@ from gemeingut.model.training_log import JsonlLog, Rate, StepClock, StepRecords,
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import ModelSection, TrainingSection
 
-__all__ = ["CHECKPOINT_DIR", "LOG_FILE", "METADATA_FILE", "follow_pretrain", "pretrain"]
+__all__ = [
+    "CHECKPOINT_DIR",
+    "LOG_FILE",
+    "METADATA_FILE",
+    "adamw",
+    "follow_pretrain",
+    "lr_at",
+    "pretrain",
+    "to_device",
+    "with_threads",
+]
 
 LOG_FILE = "training_log.jsonl"
 METADATA_FILE = "training.json"
@@ -78,7 +88,7 @@ def pretrain(
     if world.size > 1:
         job = {"dataset": str(dataset_dir), "tokenizer": str(tokenizer_dir), "out": str(out_dir)}
         dist.announce({"job": "pretrain", **job, "section": section.model_dump(mode="json")})
-    return _with_threads(
+    return with_threads(
         section.training.threads,
         lambda: _train(dataset_dir, tokenizer_dir, section, out_dir, world),
     )
@@ -89,10 +99,10 @@ def follow_pretrain(message: dict[str, Any]) -> None:
     section = ModelSection.model_validate(message["section"])
     world = dist.current_world()
     paths = [Path(message[key]) for key in ("dataset", "tokenizer", "out")]
-    _with_threads(section.training.threads, lambda: _train(*paths[:2], section, paths[2], world))
+    with_threads(section.training.threads, lambda: _train(*paths[:2], section, paths[2], world))
 
 
-def _with_threads(threads: int, run: Callable[[], R]) -> R:
+def with_threads(threads: int, run: Callable[[], R]) -> R:
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -174,7 +184,7 @@ def _train_measured(
         loss=loss,
         model=model,
         forward=torch.compile(model) if cfg.compile else model,
-        optimizer=_optimizer(raw, cfg, device, fused=not sharded),
+        optimizer=adamw(list(raw.parameters()), cfg, fused=not sharded),
         device=device,
         precision=precision,
         world=world,
@@ -267,12 +277,12 @@ def _gpus(world: dist.World, requested: str) -> int:
     return world.size if requested != "cpu" and torch.cuda.is_available() else 0
 
 
-def _optimizer(
-    model: nn.Module, cfg: TrainingSection, device: torch.device, fused: bool
+def adamw(
+    parameters: list[nn.Parameter], cfg: TrainingSection, fused: bool
 ) -> torch.optim.Optimizer:
     """AdamW, no weight decay on norms; fused kernels where they exist (one pass per step)."""
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    decay = [p for p in parameters if p.dim() >= 2]
+    no_decay = [p for p in parameters if p.dim() < 2]
     return torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": cfg.weight_decay},
@@ -290,7 +300,7 @@ def _train_step(engine: Engine, batches: list[torch.Tensor]) -> tuple[torch.Tens
     and again after each evaluation; setting it every step costs a walk over all modules)."""
     total = torch.zeros((), device=engine.device)
     for i, batch in enumerate(batches):
-        batch = _to_device(batch, engine.device)
+        batch = to_device(batch, engine.device)
         with dist.gradient_sync(engine.model, i == len(batches) - 1), engine.autocast():
             loss = engine.forward(batch[:, :-1], batch[:, 1:])
         (loss / len(batches)).backward()
@@ -303,7 +313,7 @@ def _train_step(engine: Engine, batches: list[torch.Tensor]) -> tuple[torch.Tens
     return dist.mean_over_ranks(total / len(batches), engine.world), grad_norm.detach()
 
 
-def _to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
+def to_device(batch: torch.Tensor, device: torch.device) -> torch.Tensor:
     """Pinned, then copied without blocking: a copy from pageable memory would make the host
     wait for the GPU every step."""
     if device.type == "cuda":

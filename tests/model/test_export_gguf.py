@@ -1,6 +1,5 @@
 import importlib.util
 import json
-import random
 import shutil
 import subprocess
 import sys
@@ -16,10 +15,11 @@ from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from gemeingut.errors import InputError
 from gemeingut.model.export_gguf import export_gguf
-from gemeingut.model.tokenizer import CHAT_TEMPLATE, train_tokenizer
+from gemeingut.model.tokenizer import CHAT_TEMPLATE
+from tests.model.tiny_models import N_HEAD, N_KV, german_sentences, make_model
 
 PROBE = "Grüße aus Köln: § 5 UrhG, 3,5 % mehr!"
-N_HEAD, N_KV, HEAD_DIM = 4, 2, 8
+HEAD_DIM = 8
 
 # The split llama.cpp runs for tokenizer.ggml.pre = "gpt-2", quoted from llama.cpp's source
 # (vendored in llama-cpp-python 0.3.36). src/llama-vocab.cpp maps the name to the type:
@@ -32,45 +32,6 @@ N_HEAD, N_KV, HEAD_DIM = 4, 2, 8
 #     //     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 # (the custom code also takes the final `|\s+` branch: trailing whitespace).
 LLAMA_CPP_GPT2_SPLIT = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
-
-WORDS = ["Grüße", "aus", "Köln", "Straße", "Bürgeramt", "prüft", "§", "UrhG", "Prozent", "mehr"]
-
-
-def german_sentences(n: int, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    return [
-        f"{' '.join(rng.choices(WORDS, k=6))}: § {rng.randint(1, 99)} UrhG, "
-        f"{rng.randint(1, 9)},{rng.randint(0, 9)} % mehr!"
-        for _ in range(n)
-    ]
-
-
-def make_model(folder: Path, tied: bool = True, rope_theta: float = 50_000.0) -> Path:
-    tokenizer = train_tokenizer(german_sentences(400), folder, vocab_size=400)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=N_HEAD,
-        num_key_value_heads=N_KV,
-        max_position_embeddings=256,
-        rms_norm_eps=1e-5,
-        rope_theta=rope_theta,
-        tie_word_embeddings=tied,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
-    with torch.no_grad():  # non-trivial norms, so a swapped or dropped norm would show
-        for name, p in model.named_parameters():
-            if "norm" in name:
-                p.uniform_(0.5, 1.5)
-    model.save_pretrained(folder)
-    return folder
-
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -1,0 +1,200 @@
+"""What a fine-tuning run starts from: a local Hugging Face causal-LM directory, ours or not.
+
+Its licence and card are read so the new model's lineage names them, and so a release the base
+model's licence forbids is refused before any training. The licence comes from the model card's
+YAML header (`license`, or `license_name` when that is `other`), else from a LICENSE file we
+recognise, else from the user (`base_license`); a gemeingut model artifact has no licence yet:
+its data's terms apply, and the release stage checks those.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gemeingut.data.licenses import Obligation, decide
+from gemeingut.errors import InputError
+from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
+from gemeingut.workspace import ARTIFACT_FILE, load_artifact
+
+WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
+CARD_FILE = "README.md"
+LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "license.txt")
+OWN_MODEL = "gemeingut-artifact"
+# Recognisable first lines of common licence texts (a LICENSE file without a card).
+_LICENSE_TEXTS = {
+    "Apache-2.0": re.compile(r"Apache License\s+Version 2\.0", re.IGNORECASE),
+    "MIT": re.compile(r"Permission is hereby granted, free of charge", re.IGNORECASE),
+    "CC0-1.0": re.compile(r"CC0 1\.0 Universal", re.IGNORECASE),
+    "EUPL-1.2": re.compile(r"EUROPEAN UNION PUBLIC LICEN[CS]E v\. ?1\.2", re.IGNORECASE),
+}
+# Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
+_SAME_TERMS = re.compile(r"^(A?GPL|LGPL|EUPL|MPL|CC-BY-SA|ODbL|OpenRAIL)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BaseModelFacts:
+    """The recorded facts about a base model."""
+
+    name: str
+    path: str
+    fingerprint: str  # an artifact id, or sha256 of its files
+    architecture: str
+    model_type: str
+    license: str | None
+    license_source: str  # "card", "LICENSE file", "stated", "gemeingut artifact", "none"
+    card_sha256: str | None
+    card_base_model: list[str]
+
+    @property
+    def own(self) -> bool:
+        return self.license_source == OWN_MODEL
+
+    def record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseModelFacts:
+    """Check that `path` is a loadable model directory and read its licence and card."""
+    if not path.is_dir():
+        raise InputError(f"base model {path} is not a directory", "pass a local model folder")
+    config = _config(path)
+    if not any(next(path.glob(pattern), None) for pattern in WEIGHT_PATTERNS):
+        raise InputError(
+            f"base model directory {path} has no weights (*.safetensors or pytorch_model*.bin)",
+            "download the whole model folder (e.g. `huggingface-cli download NAME --local-dir "
+            "DIR`), or pass the folder that holds its weight files",
+        )
+    if not any((path / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
+        raise InputError(
+            f"base model directory {path} has no tokenizer (tokenizer.json or "
+            "tokenizer_config.json)",
+            "a model folder from the Hugging Face Hub holds its tokenizer files; copy them there",
+        )
+    card = _card(path)
+    own = (path / ARTIFACT_FILE).is_file()
+    license_, source = _license(path, card, stated_license, own)
+    architectures = config.get("architectures") or ["unknown"]
+    base_model = (card or {}).get("base_model") or []
+    return BaseModelFacts(
+        name=str((card or {}).get("model_name") or path.name),
+        path=str(path),
+        fingerprint=_fingerprint(path, own),
+        architecture=str(architectures[0]),
+        model_type=str(config.get("model_type", "unknown")),
+        license=license_,
+        license_source=source,
+        card_sha256=sha256_file(path / CARD_FILE) if card is not None else None,
+        card_base_model=[base_model] if isinstance(base_model, str) else list(base_model),
+    )
+
+
+def _config(path: Path) -> dict[str, Any]:
+    file = path / "config.json"
+    if not file.is_file():
+        raise InputError(
+            f"{path} is not a Hugging Face model directory (no config.json)",
+            "pass the folder that holds config.json, the weights and the tokenizer",
+        )
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{file}: not valid JSON ({exc})", "restore the file") from None
+
+
+def _card(path: Path) -> dict[str, Any] | None:
+    """The card's YAML metadata ({} for a card without it), None without a card."""
+    file = path / CARD_FILE
+    if not file.is_file():
+        return None
+    from huggingface_hub import ModelCard
+
+    try:
+        return ModelCard.load(file).data.to_dict()
+    except Exception as exc:  # a card whose YAML does not parse: say where
+        raise InputError(
+            f"{file}: the model card's metadata cannot be read: {exc}",
+            "fix its YAML header between the --- lines",
+        ) from None
+
+
+def _license(
+    path: Path, card: dict[str, Any] | None, stated: str | None, own: bool
+) -> tuple[str | None, str]:
+    if stated:
+        return stated, "stated"
+    value = (card or {}).get("license")
+    if isinstance(value, list):
+        value = " OR ".join(value)
+    if value == "other":
+        name = (card or {}).get("license_name")
+        return (f"LicenseRef-{name}" if name else "other"), "card"
+    if value:
+        canonical = decide(value)
+        return (canonical.expression if canonical.admitted else value), "card"
+    for name in LICENSE_FILES:
+        if (path / name).is_file():
+            text = (path / name).read_text(encoding="utf-8", errors="replace")[:4000]
+            for spdx, pattern in _LICENSE_TEXTS.items():
+                if pattern.search(text):
+                    return spdx, "LICENSE file"
+    if own:
+        return None, OWN_MODEL
+    return None, "none"
+
+
+def _fingerprint(path: Path, own: bool) -> str:
+    if own:
+        return load_artifact(path).id
+    files = files_with_hashes(path, exclude=frozenset({".cache", ".git"}))
+    return "sha256:" + sha256_json(files)
+
+
+RELEASE_HINT = (
+    "release under a licence the base model allows (for share-alike or custom terms: the "
+    "base's own), or fine-tune another base model"
+)
+UNKNOWN_HINT = (
+    "read the base model's licence and state it with --base-license SPDX "
+    "(finetune.base_license in a recipe), or add `license:` to its README.md card"
+)
+
+
+def release_refusal(base: BaseModelFacts, release_license: str | None) -> tuple[str, str] | None:
+    """Why the base model's licence forbids releasing a derivative under `release_license`,
+    and what to do (None: it does not, or no release licence was named yet)."""
+    if release_license is None or base.own:
+        return None
+    if base.license is None:
+        reason = (
+            f"the base model {base.name} names no licence (no 'license' in its card, no "
+            "LICENSE file we recognise), so nobody can tell whether a derivative may be "
+            f"released under {release_license}"
+        )
+        return reason, UNKNOWN_HINT
+    reason = _forbidden(base.license, release_license)
+    return (reason, RELEASE_HINT) if reason else None
+
+
+def _forbidden(base_license: str, release_license: str) -> str | None:
+    same = base_license.lower() == release_license.lower()
+    decision = decide(base_license)
+    if decision.reason == "licence-no-derivatives":
+        return f"the base model's licence {base_license} forbids derivatives"
+    if decision.admitted and decision.obligation < Obligation.SHARE_ALIKE:
+        return None
+    if same:
+        return None
+    if decision.admitted or _SAME_TERMS.match(base_license):
+        return (
+            f"the base model's licence {base_license} is share-alike: a derivative must be "
+            f"released under {base_license}, not {release_license}"
+        )
+    return (
+        f"the base model's licence {base_license} is not an open licence we know "
+        f"({decision.detail}); a derivative may only be released under the same terms, not "
+        f"under {release_license}"
+    )

@@ -1,0 +1,61 @@
+"""LoRA adapters through `peft`: which layers get one, per architecture.
+
+Adapters on every projection of attention and MLP train better than on queries and values only
+(QLoRA, Dettmers et al. 2023), so Llama-family models (Llama, Mistral, Qwen, OLMo, Gemma,
+Apertus …) get all their `*_proj` layers. Other architectures get peft's own table, and models
+peft does not know get every linear layer except the output head ("all-linear").
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from torch import nn
+
+from gemeingut.errors import InputError
+
+PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def target_modules(model: nn.Module) -> list[str] | str:
+    """The module names to adapt in `model`."""
+    leaves = {name.rsplit(".", 1)[-1] for name, m in model.named_modules() if _linear(m)}
+    projections = [p for p in PROJECTIONS if p in leaves]
+    if {"q_proj", "v_proj"} <= set(projections):
+        return projections
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
+
+    known = TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING.get(model.config.model_type)
+    return list(known) if isinstance(known, list) else "all-linear"
+
+
+def _linear(module: nn.Module) -> bool:
+    return isinstance(module, nn.Linear) or type(module).__name__ == "Conv1D"  # GPT-2's
+
+
+def add_adapters(
+    model: nn.Module, rank: int, alpha: float, dropout: float, targets: list[str] | None
+) -> tuple[Any, list[str] | str]:
+    """Wrap `model` with fresh LoRA adapters (its own weights frozen); returns the peft model
+    and the targets used. The adapters are created from torch's RNG, so seed it first."""
+    from peft import LoraConfig, get_peft_model
+
+    chosen = targets or target_modules(model)
+    config = LoraConfig(
+        r=rank,
+        lora_alpha=alpha,
+        lora_dropout=dropout,
+        target_modules=chosen,
+        task_type="CAUSAL_LM",
+        bias="none",
+    )
+    try:
+        with warnings.catch_warnings():  # peft calls a deprecated transformers property
+            warnings.simplefilter("ignore", FutureWarning)
+            return get_peft_model(model, config), chosen
+    except ValueError as exc:  # peft: target modules not found in the model
+        raise InputError(
+            f"LoRA cannot adapt {chosen} in this model: {exc}",
+            "set finetune.lora.target_modules to layer names the model has (e.g. q_proj)",
+        ) from None

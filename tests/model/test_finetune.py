@@ -1,0 +1,365 @@
+"""Fine-tuning: LoRA touches only adapters and merges into a loadable model, full fine-tuning,
+resume on the same loss curve, lineage of the base model and data, licences and bad input."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from peft import PeftModel
+from safetensors.torch import load_file
+from transformers import AutoModelForCausalLM, LlamaForCausalLM
+from typer.testing import CliRunner
+
+import gemeingut.model.finetune as finetune_module
+from gemeingut.cli import app
+from gemeingut.errors import InputError
+from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, release_refusal
+from gemeingut.model.checkpoints import INDEX_FILE
+from gemeingut.model.finetune import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
+from gemeingut.recipe import FinetuneSection, FinetuneTraining
+from gemeingut.stages import finetune_stage
+from gemeingut.workspace import at
+from tests.model.tiny_models import make_model
+
+ROOT = Path(__file__).resolve().parents[2]
+CARD = """---
+license: apache-2.0
+model_name: Winzling-32
+base_model: example/winzling-base
+---
+# Winzling
+"""
+
+
+def qa_lines(n: int) -> list[dict]:
+    subjects = ["Bürgeramt", "Stadtrat", "Bibliothek", "Schule", "Archiv"]
+    out = []
+    for i in range(n):
+        s = subjects[i % len(subjects)]
+        if i % 3 == 0:
+            out.append({"prompt": f"Wo ist das {s}?", "completion": f" Das {s} ist am Markt {i}."})
+        else:
+            out.append(
+                {
+                    "messages": [
+                        {"role": "user", "content": f"Was macht das {s}?"},
+                        {"role": "assistant", "content": f"Das {s} hilft {i} Menschen."},
+                    ]
+                }
+            )
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = make_model(tmp_path_factory.mktemp("base") / "winzling")
+    (folder / "README.md").write_text(CARD, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "fragen.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in qa_lines(40)), encoding="utf-8")
+    return path
+
+
+def section(**changes) -> FinetuneSection:
+    training = FinetuneTraining(
+        steps=8,
+        batch_size=4,
+        seq_len=48,
+        learning_rate=5e-3,
+        warmup_steps=1,
+        eval_every=4,
+        checkpoint_every=4,
+        keep_checkpoints=2,
+        seed=1,
+        device="cpu",
+    )
+    return FinetuneSection(training=training, **changes)
+
+
+def losses(folder: Path) -> list[tuple]:
+    records = [json.loads(line) for line in (folder / LOG_FILE).read_text().splitlines()]
+    return [(r["step"], r.get("loss"), r.get("val_loss")) for r in records]
+
+
+@pytest.fixture(scope="module")
+def adapter(base_dir: Path, data_file: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("ft") / "adapter"
+    artifact, _ = finetune_stage(at(out), base_dir, data_file, section(), "Apache-2.0")
+    return artifact
+
+
+def test_lora_trains_only_the_adapters(adapter, base_dir: Path) -> None:
+    assert adapter.kind == "adapter" and adapter.stats["output"] == "lora-adapter"
+    assert not (adapter.path / "model.safetensors").exists()
+    saved = load_file(adapter.path / "adapter_model.safetensors")
+    assert saved and all("lora_" in name for name in saved)
+    assert any(float(t.abs().sum()) > 0 for n, t in saved.items() if "lora_B" in n)  # B starts 0
+    stats = adapter.stats
+    assert stats["trainable_parameters"] == sum(t.numel() for t in saved.values())
+    assert stats["trainable_parameters"] < stats["parameters"] / 2
+    base = LlamaForCausalLM.from_pretrained(base_dir)
+    original = {k: v.clone() for k, v in base.state_dict().items()}
+    tuned = PeftModel.from_pretrained(base, adapter.path)
+    for name, value in tuned.get_base_model().state_dict().items():
+        if "lora_" not in name:
+            plain = name.replace(".base_layer", "")
+            assert torch.equal(value, original[plain]), name
+    log = losses(adapter.path)
+    assert log[0][2] is not None and log[-1][2] < log[0][2]  # validation loss went down
+
+
+def test_merge_writes_a_model_transformers_loads_that_equals_base_plus_adapter(
+    adapter, base_dir: Path, data_file: Path, tmp_path: Path
+) -> None:
+    merged, _ = finetune_stage(at(tmp_path / "merged"), base_dir, data_file, section(merge=True))
+    assert merged.kind == "model" and merged.stats["output"] == "merged"
+    assert losses(merged.path) == losses(adapter.path)  # the same training, only saved merged
+    model = AutoModelForCausalLM.from_pretrained(merged.path)
+    reference = PeftModel.from_pretrained(LlamaForCausalLM.from_pretrained(base_dir), adapter.path)
+    ids = torch.tensor([[1, 5, 9, 30, 7, 2]])
+    with torch.no_grad():
+        torch.testing.assert_close(model(ids).logits, reference(input_ids=ids).logits)
+    assert not any("lora" in name for name in model.state_dict())
+
+
+def test_full_finetuning_changes_the_weights(base_dir: Path, data_file: Path, tmp_path: Path):
+    full, _ = finetune_stage(at(tmp_path / "full"), base_dir, data_file, section(method="full"))
+    assert full.stats["output"] == "full"
+    assert full.stats["trainable_parameters"] == full.stats["parameters"]
+    before = LlamaForCausalLM.from_pretrained(base_dir).state_dict()
+    after = AutoModelForCausalLM.from_pretrained(full.path).state_dict()
+    assert not torch.equal(
+        before["model.layers.0.mlp.up_proj.weight"], after["model.layers.0.mlp.up_proj.weight"]
+    )
+
+
+def test_lineage_names_the_base_model_and_the_data(adapter, base_dir: Path, data_file: Path):
+    meta = json.loads((adapter.path / "artifact.json").read_text())
+    facts = inspect_base_model(base_dir)
+    assert meta["inputs"]["base"] == facts.fingerprint
+    assert meta["inputs"]["data"].startswith("sha256:")
+    assert meta["params"]["intended_license"] == "Apache-2.0"
+    record = json.loads((adapter.path / METADATA_FILE).read_text())
+    base = record["base_model"]
+    assert base["name"] == "Winzling-32" and base["license"] == "Apache-2.0"
+    assert base["license_source"] == "card" and base["card_base_model"] == ["example/winzling-base"]
+    assert record["data"]["path_name"] == data_file.name
+    assert (
+        record["data"]["train"]["chat_examples"] + record["data"]["train"]["instruction_examples"]
+        > 0
+    )
+    assert record["lora_targets"] == sorted(
+        ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
+    assert record["checkpoints"]
+
+
+def test_resume_after_a_crash_repeats_the_same_loss_curve(
+    adapter, base_dir: Path, data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_step = finetune_module._step
+    calls = {"n": 0}
+
+    def crash_at_step_7(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(finetune_module, "_step", crash_at_step_7)
+    with pytest.raises(KeyboardInterrupt):
+        finetune_stage(at(tmp_path / "b"), base_dir, data_file, section(), "Apache-2.0")
+    monkeypatch.setattr(finetune_module, "_step", real_step)
+    resumed, _ = finetune_stage(at(tmp_path / "b"), base_dir, data_file, section(), "Apache-2.0")
+    assert resumed.stats["resumed_from_step"] == 4
+    assert losses(resumed.path) == losses(adapter.path)  # dropout included: RNG restored
+    assert (
+        load_file(resumed.path / "adapter_model.safetensors").keys()
+        == load_file(adapter.path / "adapter_model.safetensors").keys()
+    )
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+import gemeingut.model.finetune as finetune_module
+from gemeingut.recipe import FinetuneSection
+from gemeingut.stages import finetune_stage
+from gemeingut.workspace import at
+
+base, data, out, section = sys.argv[1:5]
+real_step = finetune_module._step
+
+def slow_step(*args, **kwargs):
+    time.sleep(0.3)
+    return real_step(*args, **kwargs)
+
+finetune_module._step = slow_step
+finetune_stage(at(Path(out)), Path(base), Path(data), FinetuneSection.model_validate_json(section),
+               "Apache-2.0")
+"""
+
+
+def test_resume_after_kill_9(adapter, base_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    target = tmp_path / "b"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    args = [str(base_dir), str(data_file), str(target), section().model_dump_json()]
+    child = subprocess.Popen([sys.executable, "-c", CHILD, *args], env=env, cwd=ROOT)
+    try:
+        _wait_for_checkpoint(tmp_path, child)
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert not (target / "artifact.json").exists()
+    resumed, _ = finetune_stage(at(target), base_dir, data_file, section(), "Apache-2.0")
+    assert resumed.stats["resumed_from_step"] == 4
+    assert losses(resumed.path) == losses(adapter.path)
+
+
+def _wait_for_checkpoint(folder: Path, child: subprocess.Popen) -> None:
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert child.poll() is None, "the fine-tuning process ended before it could be killed"
+        for index in folder.glob(f".b.*.partial/{CHECKPOINT_DIR}/{INDEX_FILE}"):
+            try:
+                if json.loads(index.read_text())["checkpoints"]:
+                    return
+            except (OSError, ValueError):
+                continue
+        time.sleep(0.02)
+    raise AssertionError("no checkpoint appeared in time")
+
+
+def facts(license_: str | None, source: str = "card") -> BaseModelFacts:
+    return BaseModelFacts(
+        "base", "/x", "sha256:0", "LlamaForCausalLM", "llama", license_, source, None, []
+    )
+
+
+@pytest.mark.parametrize(
+    ("base", "release", "refused"),
+    [
+        ("Apache-2.0", "EUPL-1.2", None),
+        ("MIT", "Apache-2.0", None),
+        ("CC-BY-4.0", "Apache-2.0", None),
+        ("CC-BY-SA-4.0", "Apache-2.0", "share-alike"),
+        ("CC-BY-SA-4.0", "CC-BY-SA-4.0", None),
+        ("GPL-3.0-only", "MIT", "share-alike"),
+        ("CC-BY-NC-4.0", "Apache-2.0", "not an open licence"),
+        ("CC-BY-NC-4.0", "CC-BY-NC-4.0", None),
+        ("CC-BY-ND-4.0", "CC-BY-ND-4.0", "forbids derivatives"),
+        ("LicenseRef-llama3", "Apache-2.0", "same terms"),
+        ("LicenseRef-llama3", "LicenseRef-llama3", None),
+        (None, "Apache-2.0", "names no licence"),
+    ],
+)
+def test_release_licence_against_the_base_licence(base, release, refused) -> None:
+    outcome = release_refusal(facts(base), release)
+    if refused is None:
+        assert outcome is None
+    else:
+        assert outcome is not None and refused in outcome[0]
+    assert release_refusal(facts(None, "gemeingut-artifact"), "Apache-2.0") is None
+    assert release_refusal(facts(base), None) is None
+
+
+def test_licence_from_card_license_file_or_user(base_dir: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    shutil.copytree(base_dir, bare)
+    (bare / "README.md").unlink()
+    assert inspect_base_model(bare).license is None
+    assert inspect_base_model(bare, "MIT").license_source == "stated"
+    (bare / "LICENSE").write_text("            Apache License\n       Version 2.0, January 2004\n")
+    assert (inspect_base_model(bare).license, inspect_base_model(bare).license_source) == (
+        "Apache-2.0",
+        "LICENSE file",
+    )
+    (bare / "README.md").write_text("---\nlicense: other\nlicense_name: llama3\n---\n")
+    assert inspect_base_model(bare).license == "LicenseRef-llama3"
+    (bare / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n")
+    with pytest.raises(InputError, match="not an open licence"):
+        finetune_stage(at(tmp_path / "out"), bare, tmp_path, section(), "Apache-2.0")
+    assert not (tmp_path / "out").exists()  # refused before any work
+
+
+def test_bad_base_models_are_clear_errors(base_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    no_weights = tmp_path / "no-weights"
+    shutil.copytree(base_dir, no_weights)
+    (no_weights / "model.safetensors").unlink()
+    with pytest.raises(InputError, match="has no weights"):
+        finetune_stage(at(tmp_path / "a"), no_weights, data_file, section())
+    with pytest.raises(InputError, match=r"no config\.json"):
+        finetune_stage(at(tmp_path / "b"), data_file.parent, data_file, section())
+    small = tmp_path / "small-vocab"
+    shutil.copytree(base_dir, small)
+    model = LlamaForCausalLM.from_pretrained(base_dir)
+    model.resize_token_embeddings(100)
+    model.save_pretrained(small)
+    with pytest.raises(InputError, match="vocabulary mismatch"):
+        finetune_stage(at(tmp_path / "c"), small, data_file, section())
+
+
+def test_data_without_anything_to_train_on(base_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"text": ""}\n{"text": ""}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="gives no tokens to train on"):
+        finetune_stage(at(tmp_path / "a"), base_dir, empty, section())
+
+
+def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = [
+        "model",
+        "finetune",
+        str(base_dir),
+        "--data",
+        str(data_file),
+        "--steps",
+        "2",
+        "--batch-size",
+        "2",
+        "--seq-len",
+        "32",
+        "--device",
+        "cpu",
+    ]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "ok"), "--merge", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["kind"] == "model" and summary["stats"]["output"] == "merged"
+    share_alike = tmp_path / "share-alike"
+    shutil.copytree(base_dir, share_alike)
+    (share_alike / "README.md").write_text("---\nlicense: cc-by-sa-4.0\n---\n")
+    refused = runner.invoke(
+        app,
+        [
+            *args[:2],
+            str(share_alike),
+            *args[3:],
+            "--out",
+            str(tmp_path / "no"),
+            "--license",
+            "Apache-2.0",
+        ],
+    )
+    assert refused.exit_code == 2 and "share-alike" in refused.stderr
+    assert "hint:" in refused.stderr and not (tmp_path / "no").exists()
+    bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad"), "--method", "half"])
+    assert bad.exit_code == 2 and "method" in bad.stderr and "Traceback" not in bad.output

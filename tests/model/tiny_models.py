@@ -1,0 +1,50 @@
+"""Tiny Llama models with our tokenizer, saved as Hugging Face folders, for model-stage tests."""
+
+import random
+from pathlib import Path
+
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from gemeingut.model.tokenizer import train_tokenizer
+
+N_HEAD, N_KV = 4, 2
+WORDS = ["Grüße", "aus", "Köln", "Straße", "Bürgeramt", "prüft", "§", "UrhG", "Prozent", "mehr"]
+
+
+def german_sentences(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [
+        f"{' '.join(rng.choices(WORDS, k=6))}: § {rng.randint(1, 99)} UrhG, "
+        f"{rng.randint(1, 9)},{rng.randint(0, 9)} % mehr!"
+        for _ in range(n)
+    ]
+
+
+def make_model(folder: Path, tied: bool = True, rope_theta: float = 50_000.0) -> Path:
+    tokenizer = train_tokenizer(german_sentences(400), folder, vocab_size=400)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=N_HEAD,
+        num_key_value_heads=N_KV,
+        max_position_embeddings=256,
+        rms_norm_eps=1e-5,
+        rope_theta=rope_theta,
+        tie_word_embeddings=tied,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    with torch.no_grad():  # non-trivial norms, so a swapped or dropped norm would show
+        for name, p in model.named_parameters():
+            if "norm" in name:
+                p.uniform_(0.5, 1.5)
+    model.save_pretrained(folder)
+    return folder
+
+
