@@ -192,13 +192,17 @@ def run_trainer(job: dict[str, Any]) -> dict[str, Any]:
     from gemeingut.model.data_order import pack_split
     from gemeingut.model.machine import resolve_device, resolve_precision
     from gemeingut.model.run_state import build_config
+    from gemeingut.model.token_file import tokenize_split
     from gemeingut.recipe import ModelSection, TrainingSection
 
     t = job["training"]
     torch.set_num_threads(t["threads"])
     section = ModelSection(preset=job["preset"], training=TrainingSection(**t))
     tokenizer = AutoTokenizer.from_pretrained(job["tokenizer"])
-    windows = pack_split(Path(job["dataset"]), "train", tokenizer, t["seq_len"]).tokens
+    tokens = Path(tempfile.mkdtemp(prefix="gemeingut-bench-tokens-"))
+    tokenize_split(Path(job["dataset"]), "train", tokenizer, tokens)
+    packed = pack_split(tokens, "train", t["seq_len"], Path(job["dataset"]))
+    windows = packed.rows(range(len(packed)))  # in memory: the Trainer's usual dataset
     torch.manual_seed(t["seed"])
     model = LlamaForCausalLM(build_config(section, tokenizer))
     precision = resolve_precision(t["precision"], resolve_device(t["device"]))
@@ -208,7 +212,7 @@ def run_trainer(job: dict[str, Any]) -> dict[str, Any]:
             return len(windows)
 
         def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-            ids = windows[i, :-1].long()
+            ids = windows[i, :-1]
             return {"input_ids": ids, "labels": ids}
 
     class StepTimer(TrainerCallback):

@@ -22,17 +22,16 @@ Recorded in the model artifact under `data_order/` (described by `ORDER_FORMAT`,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
-from transformers import PreTrainedTokenizerBase
 
-from gemeingut.data.shards import split_files
 from gemeingut.errors import InputError
+from gemeingut.model.token_file import TokenFile, open_split
 
 ORDER_DIR = "data_order"
 WINDOWS_FILE = "windows.parquet"
@@ -52,88 +51,79 @@ ORDER_FORMAT = {
     "packing": "documents in stored order, each tokenized without special tokens and followed "
     "by EOS; window i = stream[i*seq_len : (i+1)*seq_len + 1]",
 }
-_ENCODE_BATCH = 256
 
 
 @dataclass(frozen=True)
 class Windows:
-    """`tokens[i]` (seq_len + 1 ids) and its origin `origin[i]` = first (shard, row), last
-    (shard, row), as indices into `shards`."""
+    """Window i = ids [i*seq_len, (i+1)*seq_len] of a split's memory-mapped token stream; only
+    the windows a batch asks for are read (`rows`)."""
 
-    tokens: torch.Tensor
-    origin: torch.Tensor
-    shards: list[str] = field(default_factory=list)
+    file: TokenFile
+    seq_len: int
 
     def __len__(self) -> int:
-        return len(self.tokens)
+        return max(0, (len(self.file.stream) - 1) // self.seq_len)
+
+    @property
+    def shards(self) -> list[str]:
+        return self.file.shards
+
+    def rows(self, indices: torch.Tensor | np.ndarray | list[int]) -> torch.Tensor:
+        """The windows `indices` as a [len(indices), seq_len + 1] int64 tensor."""
+        starts = np.asarray(indices, dtype=np.int64) * self.seq_len
+        return torch.from_numpy(
+            self.file.stream[starts[:, None] + np.arange(self.seq_len + 1)].astype(np.int64)
+        )
+
+    def origin(self, indices: np.ndarray) -> np.ndarray:
+        """[len(indices), 4]: first (shard, row) and last (shard, row) of each window."""
+        starts = np.asarray(indices, dtype=np.int64) * self.seq_len
+        docs = self.file.doc_starts
+        first = np.searchsorted(docs, starts, side="right") - 1
+        last = np.searchsorted(docs, starts + self.seq_len, side="right") - 1
+        shard, row = self.file.doc_shard, self.file.doc_row
+        return np.stack([shard[first], row[first], shard[last], row[last]], axis=1)
 
 
-def pack_split(
-    dataset_dir: Path, split: str, tokenizer: PreTrainedTokenizerBase, seq_len: int
-) -> Windows:
-    """The windows of one split of a dataset artifact, with their origin."""
-    files = split_files(dataset_dir, split)
-    eos = tokenizer.eos_token_id
-    chunks: list[torch.Tensor] = []
-    lengths: list[int] = []
-    doc_shard: list[int] = []
-    doc_row: list[int] = []
-    texts: list[str] = []
-
-    def encode() -> None:
-        for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]:
-            chunks.append(torch.tensor([*ids, eos], dtype=torch.int32))
-            lengths.append(len(ids) + 1)
-        texts.clear()
-
-    for shard_index, (row, text) in _rows(files):
-        texts.append(text)
-        doc_shard.append(shard_index)
-        doc_row.append(row)
-        if len(texts) == _ENCODE_BATCH:
-            encode()
-    if texts:
-        encode()
-    stream = torch.cat(chunks) if chunks else torch.empty(0, dtype=torch.int32)
-    count = max(0, (len(stream) - 1) // seq_len)
-    if count == 0:
+def pack_split(folder: Path, split: str, seq_len: int, dataset_dir: Path) -> Windows:
+    """The windows of one split, from its token file in `folder` (see `token_file.py`)."""
+    windows = Windows(open_split(folder, split), seq_len)
+    if len(windows) == 0:
         raise InputError(
             f"the {split} split of {dataset_dir} is too small for one sequence of {seq_len} tokens",
             "add documents, lower model.training.seq_len, or raise data.validation_fraction",
         )
-    tokens = stream[: count * seq_len + 1].unfold(0, seq_len + 1, seq_len).contiguous()
-    doc_starts = torch.cumsum(torch.tensor([0, *lengths[:-1]]), 0)
-    starts = torch.arange(count) * seq_len
-    first = torch.searchsorted(doc_starts, starts, right=True) - 1
-    last = torch.searchsorted(doc_starts, starts + seq_len, right=True) - 1
-    shard_of, row_of = torch.tensor(doc_shard), torch.tensor(doc_row)
-    origin = torch.stack([shard_of[first], row_of[first], shard_of[last], row_of[last]], 1)
-    return Windows(tokens, origin, [f.name for f in files])
+    return windows
 
 
-def _rows(files: list[Path]) -> Iterator[tuple[int, tuple[int, str]]]:
-    for shard_index, file in enumerate(files):
-        row = 0
-        for batch in pq.ParquetFile(file).iter_batches(columns=["text"], batch_size=1024):
-            for text in batch.column(0).to_pylist():
-                yield shard_index, (row, text)
-                row += 1
-
-
-def write_windows_table(windows: Windows, path: Path) -> None:
-    """The window → (shard, row range) map as Parquet (dictionary-encoded shard names)."""
+def write_windows_table(windows: Windows, path: Path, chunk: int = 1 << 20) -> None:
+    """The window → (shard, row range) map as Parquet (dictionary-encoded shard names),
+    written a chunk of windows at a time."""
     names = pa.array(windows.shards, pa.string())
-    origin = windows.origin
-    table = pa.table(
-        {
-            "window": pa.array(torch.arange(len(windows)).numpy()),
-            "first_shard": pa.DictionaryArray.from_arrays(origin[:, 0].int().numpy(), names),
-            "first_row": pa.array(origin[:, 1].numpy()),
-            "last_shard": pa.DictionaryArray.from_arrays(origin[:, 2].int().numpy(), names),
-            "last_row": pa.array(origin[:, 3].numpy()),
-        }
-    )
-    pq.write_table(table, path, compression="zstd")
+    writer = None
+    try:
+        for begin in range(0, len(windows), chunk):
+            index = np.arange(begin, min(begin + chunk, len(windows)), dtype=np.int64)
+            origin = windows.origin(index)
+            table = pa.table(
+                {
+                    "window": pa.array(index),
+                    "first_shard": pa.DictionaryArray.from_arrays(
+                        origin[:, 0].astype(np.int32), names
+                    ),
+                    "first_row": pa.array(origin[:, 1].astype(np.int64)),
+                    "last_shard": pa.DictionaryArray.from_arrays(
+                        origin[:, 2].astype(np.int32), names
+                    ),
+                    "last_row": pa.array(origin[:, 3].astype(np.int64)),
+                }
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 @dataclass

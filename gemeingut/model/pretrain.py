@@ -11,6 +11,7 @@ the newest one and repeats the same loss curve.
 from __future__ import annotations
 
 import math
+import shutil
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -46,6 +47,7 @@ from gemeingut.model.run_state import (
     save_model,
     write_metadata,
 )
+from gemeingut.model.token_file import TOKEN_DIR, tokenize_split
 from gemeingut.model.training_log import JsonlLog, Rate, StepClock, StepRecords, read_records
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import ModelSection, TrainingSection
@@ -85,6 +87,9 @@ def pretrain(
     ranks to join with the same job.
     """
     world = dist.current_world()
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    for split in ("train", "validation"):  # once, before any other rank starts
+        tokenize_split(dataset_dir, split, tokenizer, out_dir / TOKEN_DIR)
     if world.size > 1:
         job = {"dataset": str(dataset_dir), "tokenizer": str(tokenizer_dir), "out": str(out_dir)}
         dist.announce({"job": "pretrain", **job, "section": section.model_dump(mode="json")})
@@ -169,8 +174,8 @@ def _train_measured(
     device = resolve_device(cfg.device, world.local_rank)
     precision = resolve_precision(cfg.precision, device)
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
-    train = pack_split(dataset_dir, "train", tokenizer, cfg.seq_len)
-    val = pack_split(dataset_dir, "validation", tokenizer, cfg.seq_len)
+    train = pack_split(out_dir / TOKEN_DIR, "train", cfg.seq_len, dataset_dir)
+    val = pack_split(out_dir / TOKEN_DIR, "validation", cfg.seq_len, dataset_dir)
     config = build_config(section, tokenizer)
     torch.manual_seed(cfg.seed)
     raw = LlamaForCausalLM(config)  # initialised on the CPU: the same weights on any device
@@ -225,7 +230,7 @@ def _train_measured(
                 indices = order.batch_at(run.position)
                 shares = rank_micro_batches(indices, world.rank, world.size, cfg.grad_accumulation)
                 started = clock.mark()
-                loss, grad_norm = _train_step(engine, [train.tokens[s] for s in shares])
+                loss, grad_norm = _train_step(engine, [train.rows(s) for s in shares])
                 numbers, finished = clock.to_host(loss=loss, grad_norm=grad_norm)
                 if steps_log:
                     epoch = order.epoch_at(run.position)
@@ -251,6 +256,7 @@ def _train_measured(
     full_model_saved = save_model(engine, config, tokenizer, out_dir)
     if not leader:
         return {}
+    shutil.rmtree(out_dir / TOKEN_DIR)  # a cache of the dataset: not part of the model
     assert full_model_saved and peak is not None
     return write_metadata(
         out_dir / METADATA_FILE,
@@ -339,7 +345,7 @@ def _validation_loss(
         for micro in rank_micro_batches(indices, world.rank, world.size, cfg.grad_accumulation):
             micro = micro[micro < len(val)]
             weight = 1.0 if len(micro) else 0.0
-            batch = val.tokens[micro if len(micro) else [0]].to(engine.device).long()
+            batch = val.rows(micro if len(micro) else [0]).to(engine.device)
             with engine.autocast():
                 mean = engine.loss(batch[:, :-1], batch[:, 1:])
             tokens = weight * batch[:, 1:].numel()

@@ -1,26 +1,55 @@
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import torch
 from transformers import AutoTokenizer
 
 from gemeingut.data.shards import SHARD_DIR, iter_texts
+from gemeingut.errors import InputError
 from gemeingut.model.data_order import DataOrder, pack_split, rank_micro_batches
 from gemeingut.model.packing import token_stream, windows
+from gemeingut.model.token_file import open_split, tokenize_split
 
 
 @pytest.fixture(scope="module")
-def packed(tiny_build):
+def packed(tiny_build, tmp_path_factory: pytest.TempPathFactory):
     dataset = Path(tiny_build["dataset"]["path"])
     tokenizer = AutoTokenizer.from_pretrained(tiny_build["tokenizer"]["path"])
-    return dataset, tokenizer, pack_split(dataset, "train", tokenizer, 32)
+    folder = tmp_path_factory.mktemp("tokens")
+    tokenize_split(dataset, "train", tokenizer, folder)
+    return dataset, tokenizer, pack_split(folder, "train", 32, dataset)
 
 
 def test_packing_gives_the_same_windows_as_the_token_stream(packed) -> None:
     dataset, tokenizer, train = packed
     expected = windows(token_stream(tokenizer, iter_texts(dataset, "train")), 32)
-    assert torch.equal(train.tokens.long(), expected)
+    assert torch.equal(train.rows(range(len(train))), expected)
+    assert train.file.stream.dtype == np.uint16  # a 300-token vocabulary: two bytes per token
+
+
+def test_token_file_is_written_once_and_mapped(packed, tmp_path: Path) -> None:
+    dataset, tokenizer, train = packed
+    tokenize_split(dataset, "train", tokenizer, tmp_path)
+    written = (tmp_path / "train.tokens").stat().st_mtime_ns
+    tokenize_split(dataset, "train", tokenizer, tmp_path)  # complete: not written again
+    assert (tmp_path / "train.tokens").stat().st_mtime_ns == written
+    mapped = open_split(tmp_path, "train")
+    assert isinstance(mapped.stream, np.memmap)
+    assert len(mapped.doc_starts) == len(list(iter_texts(dataset, "train")))
+    (tmp_path / "train.json").unlink()  # as if killed before the end: written again
+    (tmp_path / "train.tokens").write_bytes(b"torn")
+    tokenize_split(dataset, "train", tokenizer, tmp_path)
+    assert np.array_equal(open_split(tmp_path, "train").stream, train.file.stream)
+
+
+def test_a_split_too_small_for_one_window_is_a_clear_error(packed, tmp_path: Path) -> None:
+    dataset, tokenizer, train = packed
+    tokenize_split(dataset, "train", tokenizer, tmp_path)
+    too_long = len(train.file.stream) + 5
+    with pytest.raises(InputError, match="too small for one sequence"):
+        pack_split(tmp_path, "train", too_long, dataset)
 
 
 def test_every_window_lies_inside_the_documents_its_origin_names(packed) -> None:
@@ -30,13 +59,13 @@ def test_every_window_lies_inside_the_documents_its_origin_names(packed) -> None
         for name in train.shards
     }
     for i in range(0, len(train), 7):
-        first_shard, first_row, last_shard, last_row = train.origin[i].tolist()
+        first_shard, first_row, last_shard, last_row = train.origin(np.array([i]))[0].tolist()
         assert first_shard == last_shard  # the tiny dataset has one train shard
         texts = rows[train.shards[first_shard]][first_row : last_row + 1]
         ids: list[int] = []
         for encoded in tokenizer(texts, add_special_tokens=False)["input_ids"]:
             ids += [*encoded, tokenizer.eos_token_id]
-        window = train.tokens[i].tolist()
+        window = train.rows([i])[0].tolist()
         assert any(ids[s : s + len(window)] == window for s in range(len(ids) - len(window) + 1))
         assert window[0] in ids[: len(ids) - len(window) + 1]
 
