@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from gemeingut.errors import GemeingutError
+from gemeingut.errors import GemeingutError, InputError
 from gemeingut.progress import console
 from gemeingut.recipe import (
     EvaluateSection,
@@ -368,6 +368,12 @@ def model_finetune(
     """
     from gemeingut.stages import finetune_stage
 
+    processes = int(os.environ.get("WORLD_SIZE", "1"))
+    if processes > 1:
+        raise InputError(
+            f"fine-tuning runs in one process, but torchrun started {processes}",
+            "start `gemeingut model finetune` without torchrun",
+        )
     section = FinetuneSection(
         base=base,
         data=data,

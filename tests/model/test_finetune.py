@@ -361,5 +361,7 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
     )
     assert refused.exit_code == 2 and "share-alike" in refused.stderr
     assert "hint:" in refused.stderr and not (tmp_path / "no").exists()
+    torchrun = runner.invoke(app, [*args, "--out", str(tmp_path / "tr")], env={"WORLD_SIZE": "2"})
+    assert torchrun.exit_code == 2 and "without torchrun" in torchrun.stderr
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad"), "--method", "half"])
     assert bad.exit_code == 2 and "method" in bad.stderr and "Traceback" not in bad.output
