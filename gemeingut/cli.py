@@ -444,7 +444,7 @@ def model_export(
 @app.command()
 @user_errors
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="Model artifact directory.")],
+    model: Annotated[Path, typer.Argument(help="Model or adapter artifact directory.")],
     dataset: Annotated[Path, typer.Option(help="Dataset artifact with the test split.")],
     out: OutDir,
     batch_size: int = 8,
@@ -453,9 +453,15 @@ def evaluate(
     """Loss, perplexity and bits per byte of MODEL on the held-out test split."""
     from gemeingut.stages import evaluate_stage
 
+    scored = load_artifact(model)
+    if scored.kind not in ("model", "adapter"):
+        raise InputError(
+            f"{model} is a {scored.kind!r} artifact, expected a model or adapter",
+            "pass the output directory of `model pretrain` or `model finetune`",
+        )
     artifact, reused = evaluate_stage(
         at(out),
-        load_artifact(model, "model"),
+        scored,
         load_artifact(dataset, "dataset"),
         EvaluateSection(batch_size=batch_size),
     )

@@ -13,10 +13,11 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 
 from gemeingut.data.shards import iter_texts
 from gemeingut.errors import InputError
+from gemeingut.model.loading import load_causal_lm
 from gemeingut.model.packing import token_stream
 
 RESULTS_FILE = "results.json"
@@ -28,8 +29,7 @@ def evaluate_perplexity(
 ) -> dict[str, Any]:
     """Score every token of the test split once (EOS between documents included)."""
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
-    model.eval()
+    model = load_causal_lm(model_dir)
     texts = list(iter_texts(dataset_dir, "test"))[:max_documents]
     if not texts:
         raise InputError(

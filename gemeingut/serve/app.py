@@ -26,6 +26,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.errors import InputError
+from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, TextStream
 from gemeingut.serve.http_errors import APIError, install_error_handlers
 from gemeingut.serve.schemas import (
@@ -205,7 +206,7 @@ async def _rejections_as_400(fn: Callable[..., T], *args: object, param: str) ->
 # --- `gemeingut serve PATH` -------------------------------------------------------------------
 
 LAYOUTS = (
-    (Path("."), "a Hugging Face model directory (config.json)"),
+    (Path("."), "a Hugging Face model directory (config.json) or a LoRA adapter"),
     (Path("model"), "a release bundle (model/config.json)"),
     (Path("bundle") / "model", "a release artifact (bundle/model/config.json)"),
 )
@@ -217,7 +218,7 @@ def resolve_model_dir(path: Path) -> Path:
         raise InputError(f"{path} does not exist", hint=_expected())
     for inner, _ in LAYOUTS:
         candidate = path / inner
-        if (candidate / "config.json").is_file():
+        if (candidate / "config.json").is_file() or (candidate / ADAPTER_CONFIG).is_file():
             return candidate.resolve()
     raise InputError(f"{path} holds no model to serve", hint=_expected())
 

@@ -111,13 +111,13 @@ class TransformersBackend:
     """
 
     def __init__(self, model_dir: Path, model_name: str | None = None) -> None:
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
+
+        from gemeingut.model.loading import load_causal_lm
 
         self.model_name = model_name or model_dir.name
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-        self.model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32)
-        self.model.eval()
+        self.model = load_causal_lm(model_dir)
         self.context_length: int | None = getattr(
             self.model.config, "max_position_embeddings", None
         )

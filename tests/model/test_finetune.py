@@ -22,9 +22,12 @@ from gemeingut.errors import InputError
 from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, release_refusal
 from gemeingut.model.checkpoints import INDEX_FILE
 from gemeingut.model.finetune import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
-from gemeingut.recipe import FinetuneSection, FinetuneTraining
-from gemeingut.stages import finetune_stage
-from gemeingut.workspace import at
+from gemeingut.model.loading import load_causal_lm
+from gemeingut.recipe import EvaluateSection, FinetuneSection, FinetuneTraining
+from gemeingut.serve.app import resolve_model_dir
+from gemeingut.serve.backends import SamplingParams, TransformersBackend
+from gemeingut.stages import evaluate_stage, finetune_stage
+from gemeingut.workspace import at, load_artifact
 from tests.model.tiny_models import make_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,10 +121,15 @@ def test_lora_trains_only_the_adapters(adapter, base_dir: Path) -> None:
     assert log[0][2] is not None and log[-1][2] < log[0][2]  # validation loss went down
 
 
+@pytest.fixture(scope="module")
+def merged(base_dir: Path, data_file: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("ft") / "merged"
+    return finetune_stage(at(out), base_dir, data_file, section(merge=True))[0]
+
+
 def test_merge_writes_a_model_transformers_loads_that_equals_base_plus_adapter(
-    adapter, base_dir: Path, data_file: Path, tmp_path: Path
+    adapter, merged, base_dir: Path
 ) -> None:
-    merged, _ = finetune_stage(at(tmp_path / "merged"), base_dir, data_file, section(merge=True))
     assert merged.kind == "model" and merged.stats["output"] == "merged"
     assert losses(merged.path) == losses(adapter.path)  # the same training, only saved merged
     model = AutoModelForCausalLM.from_pretrained(merged.path)
@@ -365,3 +373,30 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
     assert torchrun.exit_code == 2 and "without torchrun" in torchrun.stderr
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad"), "--method", "half"])
     assert bad.exit_code == 2 and "method" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_an_adapter_is_evaluated_and_served_like_its_merged_model(
+    adapter, merged, tiny_build, tmp_path: Path
+) -> None:
+    dataset = load_artifact(Path(tiny_build["dataset"]["path"]), "dataset")
+    scores = [
+        evaluate_stage(at(tmp_path / name), artifact, dataset, EvaluateSection())[0].stats["loss"]
+        for name, artifact in (("a", adapter), ("m", merged))
+    ]
+    assert scores[0] == pytest.approx(scores[1], rel=1e-5)
+    params = SamplingParams(max_tokens=8, temperature=0.0)
+    answers = [
+        TransformersBackend(resolve_model_dir(a.path)).generate("Wo ist das Archiv?", params).text
+        for a in (adapter, merged)
+    ]
+    assert answers[0] == answers[1]
+
+
+def test_an_adapter_without_its_base_is_a_clear_error(adapter, tmp_path: Path) -> None:
+    moved = tmp_path / "adapter"
+    shutil.copytree(adapter.path, moved)
+    record = json.loads((moved / METADATA_FILE).read_text())
+    record["base_model"]["path"] = str(tmp_path / "gone")
+    (moved / METADATA_FILE).write_text(json.dumps(record))
+    with pytest.raises(InputError, match="base model is not at"):
+        load_causal_lm(moved)
