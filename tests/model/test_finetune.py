@@ -2,11 +2,7 @@
 resume on the same loss curve, lineage of the base model and data, licences and bad input."""
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,17 +16,16 @@ import gemeingut.model.finetune as finetune_module
 from gemeingut.cli import app
 from gemeingut.errors import InputError
 from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, release_refusal
-from gemeingut.model.checkpoints import INDEX_FILE
-from gemeingut.model.finetune import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
+from gemeingut.model.finetune import LOG_FILE, METADATA_FILE
 from gemeingut.model.loading import load_causal_lm
 from gemeingut.recipe import EvaluateSection, FinetuneSection, FinetuneTraining
 from gemeingut.serve.app import resolve_model_dir
 from gemeingut.serve.backends import SamplingParams, TransformersBackend
 from gemeingut.stages import evaluate_stage, finetune_stage
 from gemeingut.workspace import at, load_artifact
+from tests.model.crash import kill_after_checkpoint
 from tests.model.tiny_models import make_model
 
-ROOT = Path(__file__).resolve().parents[2]
 CARD = """---
 license: apache-2.0
 model_name: Winzling-32
@@ -220,39 +215,12 @@ finetune_stage(at(Path(out)), Path(base), Path(data), FinetuneSection.model_vali
 
 def test_resume_after_kill_9(adapter, base_dir: Path, data_file: Path, tmp_path: Path) -> None:
     target = tmp_path / "b"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
     args = [str(base_dir), str(data_file), str(target), section().model_dump_json()]
-    child = subprocess.Popen([sys.executable, "-c", CHILD, *args], env=env, cwd=ROOT)
-    try:
-        _wait_for_checkpoint(tmp_path, child)
-        child.send_signal(signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
+    assert kill_after_checkpoint(CHILD, args, tmp_path, at_least=4) == 4
     assert not (target / "artifact.json").exists()
     resumed, _ = finetune_stage(at(target), base_dir, data_file, section(), "Apache-2.0")
     assert resumed.stats["resumed_from_step"] == 4
     assert losses(resumed.path) == losses(adapter.path)
-
-
-def _wait_for_checkpoint(folder: Path, child: subprocess.Popen) -> None:
-    import time
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert child.poll() is None, "the fine-tuning process ended before it could be killed"
-        for index in folder.glob(f".b.*.partial/{CHECKPOINT_DIR}/{INDEX_FILE}"):
-            try:
-                if json.loads(index.read_text())["checkpoints"]:
-                    return
-            except (OSError, ValueError):
-                continue
-        time.sleep(0.02)
-    raise AssertionError("no checkpoint appeared in time")
 
 
 def facts(license_: str | None, source: str = "card") -> BaseModelFacts:

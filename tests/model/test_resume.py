@@ -2,11 +2,6 @@
 loss curve of an uninterrupted one bit for bit (CPU, one process, one thread)."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +12,8 @@ from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE
 from gemeingut.recipe import ModelSection, TrainingSection
 from gemeingut.stages import pretrain_stage
 from gemeingut.workspace import at, load_artifact
+from tests.model.crash import kill_after_checkpoint
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTION = ModelSection(
     preset="micro",
     training=TrainingSection(
@@ -100,39 +95,11 @@ def test_resume_after_an_exception_repeats_the_same_loss_curve(
 def test_resume_after_kill_9_repeats_the_same_loss_curve(uninterrupted, tmp_path: Path) -> None:
     dataset, tokenizer, model = uninterrupted
     target = tmp_path / "b"
-    env = {
-        **os.environ,
-        "OMP_NUM_THREADS": "1",
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
     args = [str(dataset.path), str(tokenizer.path), str(target), SECTION.model_dump_json()]
-    child = subprocess.Popen([sys.executable, "-c", CHILD, *args], env=env, cwd=ROOT)
-    try:
-        killed_after = wait_for_checkpoint(tmp_path, child, at_least=10)
-        child.send_signal(signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
+    killed_after = kill_after_checkpoint(CHILD, args, tmp_path, at_least=10)
     assert not (target / "artifact.json").exists()
     resumed, _ = pretrain_stage(at(target), dataset, tokenizer, SECTION)
     assert resumed.stats["resumed_from_step"] >= killed_after
     assert log_losses(resumed.path) == log_losses(model.path)
     index = json.loads((resumed.path / CHECKPOINT_DIR / INDEX_FILE).read_text())
     assert list(index["checkpoints"]) == ["15", "20"]
-
-
-def wait_for_checkpoint(folder: Path, child: subprocess.Popen, at_least: int) -> int:
-    """Poll the partial directory until its checkpoint index names step `at_least` or later."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert child.poll() is None, "the training process ended before it could be killed"
-        for index in folder.glob(f".b.*.partial/{CHECKPOINT_DIR}/{INDEX_FILE}"):
-            try:
-                steps = [int(s) for s in json.loads(index.read_text())["checkpoints"]]
-            except (OSError, ValueError):
-                continue
-            if max(steps) >= at_least:
-                return max(steps)
-        time.sleep(0.02)
-    raise AssertionError("no checkpoint appeared in time")
