@@ -69,9 +69,10 @@ EQUIVALENTS: dict[str, str | None] = {
     "GopherRepetition": "GopherRepetitionFilter (deu, FineWeb-2 settings)",
     "FineWebQuality": "FineWebQualityFilter (deu, FineWeb-2 settings)",
     "PIIScrubber": "PIIFormatter (e-mail + IP only)",
-    "MinHashSignature": "MinhashDedupSignature (deu)",
-    "NGramHashes": None,  # datatrove's decontamination indexes lighteval tasks, not our test split
-    "ExactDedup": "ExactDedupSignature/FindDedups/Filter (same normalised text)",
+    # Exact-dedup key, MinHash signature and 13-gram hashes; the latter are for the contamination
+    # check (datatrove's decontamination indexes lighteval tasks, not our test split).
+    "Fingerprints": "ExactDedupSignature + MinhashDedupSignature (deu)",
+    "ExactDedup": "ExactFindDedups/ExactDedupFilter (same normalised text)",
     "NearDedup": "MinhashDedupBuckets/Cluster/Filter (same bands x rows)",
 }
 OPEN_LICENCES = frozenset([  # what the datatrove side lets through instead of our gate
@@ -92,7 +93,7 @@ def our_chain() -> tuple[list[str], int, int]:
     data = DataSection(sources=[SourceSpec(name="x", path=Path("x.parquet"))])
     blocks = document_blocks(data) + corpus_blocks(data)
     near = next((b for b in blocks if type(b).__name__ == "NearDedup"), None)
-    bands, rows = (near._lsh.b, near._lsh.r) if near is not None else (14, 8)
+    bands, rows = (near.bands, near.rows) if near is not None else (9, 13)
     return [type(b).__name__ for b in blocks], bands, rows
 
 
@@ -546,7 +547,8 @@ Notes:
   the order {" then ".join(order)}; both write kept documents to disk (ours: Parquet shards with
   train/validation/test split, datatrove: zstd Parquet); wall = `time.perf_counter` around the
   whole call (ours: `curate_stage`, datatrove: the sum of its six executors); module imports
-  (torch comes with gemeingut.stages) before it, lazy loads (fastText model, spaCy) inside it.
+  before it (our data path loads neither torch nor transformers), lazy loads (fastText model,
+  spaCy) inside it.
 - MB/s = UTF-8 bytes of the input text / wall seconds. Peak RSS/PSS (tree) = psutil, sampled
   every 50 ms, summed over all processes of the system (RSS counts pages shared after fork once
   per process: an upper bound; PSS splits them); largest process =
@@ -638,12 +640,13 @@ def profile(args: argparse.Namespace, tmp: Path) -> None:
         return blocks
 
     cm.document_blocks = wrap_blocks(cm.document_blocks, "phase 1", "read_source")
-    cm.corpus_blocks = wrap_blocks(cm.corpus_blocks, "phase 2", "_phase_one_documents")
-    read_source, phase_one = cm.read_source, cm._phase_one_documents
+    cm.corpus_blocks = wrap_blocks(cm.corpus_blocks, "phase 2", "_phase_one_records")
+    read_source, phase_one = cm.read_source, cm._phase_one_records
     cm.read_source = lambda *a, **k: _timed_iter(read_source(*a, **k), inclusive, "read_source")
-    cm._phase_one_documents = lambda *a: _timed_iter(
-        phase_one(*a), inclusive, "_phase_one_documents"
-    )
+    cm._phase_one_records = lambda *a: _timed_iter(phase_one(*a), inclusive, "_phase_one_records")
+    steps: dict[str, float] = defaultdict(float)  # phase-2 steps after the record blocks
+    for step in ("_split", "_check_contamination", "_write_shards"):
+        setattr(cm, step, _timed(getattr(cm, step), steps, step))
     cm.run_tasks = _timed(cm.run_tasks, phases, "phase 1")
     cm._merge = _timed(cm._merge, phases, "phase 2")
     profiler = cProfile.Profile() if args.cprofile else None
@@ -670,8 +673,14 @@ def profile(args: argparse.Namespace, tmp: Path) -> None:
                 f"| {phase} | {name} | {alone:.2f} | {alone / wall:.0%} | "
                 f"{mb / alone if alone > 0 else float('inf'):,.1f} |"
             )
+        if phase == "phase 2":
+            for step, seconds in steps.items():
+                # _split pulls the records through the blocks: their time is inside it
+                alone = seconds - previous if step == "_split" else seconds
+                print(f"| {phase} | {step} | {alone:.2f} | {alone / wall:.0%} | |")
+            previous = sum(steps.values())
         rest = phases[phase] - previous
-        what = "task files" if phase == "phase 1" else "split, contamination, shards, exclusions"
+        what = "task files" if phase == "phase 1" else "accounting, exclusions"
         print(f"| {phase} | (rest: {what}) | {rest:.2f} | {rest / wall:.0%} | |")
     other = wall - sum(phases.values())
     print(

@@ -14,8 +14,10 @@ import json
 import os
 import platform
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,19 +69,28 @@ def code_version() -> str:
 
 
 def environment() -> dict[str, Any]:
-    """What a rerun needs to know about the machine (thread count matters for bit-identity)."""
-    import torch
+    """What a rerun needs to know about the machine (thread count matters for bit-identity).
 
+    torch is asked only if a stage has loaded it: importing it here would cost a data stage
+    seconds and hundreds of MiB to report a thread count that it never used."""
+    torch = sys.modules.get("torch")
     return {
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__ if torch else _installed_version("torch"),
+        "torch_threads": torch.get_num_threads() if torch else None,
         "host": {
             "system": platform.system(),
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
         },
     }
+
+
+def _installed_version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def artifact_id(kind: str, inputs: dict[str, str], params: dict[str, Any], code: str) -> str:

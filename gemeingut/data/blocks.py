@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from gemeingut.data.documents import Document, ExclusionSink, exclusion_for
+from gemeingut.data.documents import Document, ExclusionSink, Record, exclusion_for
 from gemeingut.data.licenses import Obligation, decide
 
 
@@ -69,32 +67,24 @@ class MinLength:
                 yield doc
 
 
-_WHITESPACE = re.compile(r"\s+")
-
-
-def dedup_key(text: str) -> bytes:
-    """Texts that differ only in case, Unicode form or whitespace share a key."""
-    normalised = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).digest()
-
-
 @dataclass
 class ExactDedup:
-    """Keep the first document of every normalised text and the first use of every id."""
+    """Phase-2 block over records: keep the first document of every normalised text (its key
+    comes from `Fingerprints`) and the first use of every id."""
 
     name: str = "exact_dedup"
     _seen_text: dict[bytes, str] = field(default_factory=dict)
     _seen_ids: set[str] = field(default_factory=set)
 
-    def run(self, docs: Iterator[Document], exclude: ExclusionSink) -> Iterator[Document]:
-        for doc in docs:
-            if doc.id in self._seen_ids:
-                exclude(exclusion_for(doc, "duplicate-id", "an earlier document has this id"))
+    def run(self, records: Iterator[Record], exclude: ExclusionSink) -> Iterator[Record]:
+        for record in records:
+            if record.id in self._seen_ids:
+                exclude(record.exclusion("duplicate-id", "an earlier document has this id"))
                 continue
-            key = dedup_key(doc.text)
-            if key in self._seen_text:
-                exclude(exclusion_for(doc, "duplicate", f"same text as {self._seen_text[key]}"))
+            if record.dedup_key in self._seen_text:
+                first = self._seen_text[record.dedup_key]
+                exclude(record.exclusion("duplicate", f"same text as {first}"))
                 continue
-            self._seen_ids.add(doc.id)
-            self._seen_text[key] = doc.id
-            yield doc
+            self._seen_ids.add(record.id)
+            self._seen_text[record.dedup_key] = record.id
+            yield record

@@ -23,6 +23,7 @@ class Document:
     language: str | None = None  # set by language identification, when it runs
     minhash: bytes | None = None  # near-duplicate signature, computed where the work is parallel
     ngrams: bytes | None = None  # word n-gram hashes for the test-contamination check
+    dedup_key: bytes | None = None  # exact-duplicate key of the normalised text
 
     def row(self) -> dict[str, str | None]:
         return {column: getattr(self, column) for column in DOCUMENT_COLUMNS}
@@ -42,6 +43,41 @@ class Exclusion:
 
 
 ExclusionSink = Callable[[Exclusion], None]
+
+
+@dataclass
+class Record:
+    """What the sequential phase knows of a document: everything but its text.
+
+    Global de-duplication, the split and the contamination check need only ids, hashes and
+    sizes; the text stays in the phase-1 task file (`task`, `row`) until the shards are written,
+    so the sequential phase never holds the corpus in memory.
+    """
+
+    id: str
+    source: str
+    license: str | None
+    language: str | None
+    location: str
+    n_chars: int
+    n_bytes: int
+    dedup_key: bytes
+    minhash: bytes | None
+    task: int
+    row: int
+
+    def exclusion(self, reason: str, detail: str = "") -> Exclusion:
+        return Exclusion(
+            self.id, self.source, self.location, reason, self.license, detail, self.n_chars
+        )
+
+
+class RecordBlock(Protocol):
+    """A step of the sequential phase: it compares documents with each other by their records."""
+
+    name: str
+
+    def run(self, records: Iterator[Record], exclude: ExclusionSink) -> Iterator[Record]: ...
 
 
 class Block(Protocol):

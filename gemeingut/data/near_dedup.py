@@ -1,113 +1,152 @@
-"""Near-duplicate removal with MinHash LSH over word 5-gram shingles (datasketch).
+"""Near-duplicate removal with MinHash LSH over lower-cased word 5-gram shingles.
 
-The signature is computed per document where the work runs in parallel (`MinHashSignature`);
-the LSH index is global and sequential (`NearDedup`): first one wins, a document whose estimated
-Jaccard similarity to an already kept one reaches the threshold is excluded and counted in that
-document's cluster. Laws and administrative texts come in many versions; this keeps one of each.
+The signature is computed per document where the work runs in parallel (phase 1, `Fingerprints`);
+the LSH index is global and sequential (`NearDedup`, phase 2): first one wins, a document that
+shares an LSH band with an already kept one is excluded and counted in that document's cluster.
+Laws and administrative texts come in many versions; this keeps one of each.
+
+Signatures and band layout are those of datasketch 2's `MinHash` (scheme "affine32", crc32
+shingle hashes, seed 1) and `MinHashLSH`, computed here with numpy alone: datasketch pulls in
+scipy (tens of MiB in every worker) and builds a Python object per document.
 """
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
-from gemeingut.data.documents import Document, ExclusionSink, exclusion_for
+from gemeingut.data.documents import ExclusionSink, Record
+from gemeingut.data.ngrams import Words
 
-_WORD = re.compile(r"\w+")
-
-
-def _crc32(data: bytes) -> int:
-    """Deterministic across processes (unlike `hash`) and fast (C), 32 bits like datasketch's."""
-    return zlib.crc32(data)
+_EMPTY = np.uint32(0xFFFFFFFF)
+_CHUNK = 1024  # shingles per step: the (num_perm x chunk) block stays in the CPU cache
 
 
 def shingles(text: str, n: int) -> set[bytes]:
-    """Lower-cased word n-grams; a text shorter than n words is one shingle."""
-    words = _WORD.findall(text.lower())
+    """Lower-cased word n-grams; a text shorter than n words is one shingle (for reading)."""
+    words = Words.of(text)
     if len(words) < n:
-        return {" ".join(words).encode("utf-8")}
-    return {" ".join(words[i : i + n]).encode("utf-8") for i in range(len(words) - n + 1)}
+        return {words.joined}
+    spans = zip(
+        words.starts[: len(words) - n + 1].tolist(), words.ends[n - 1 :].tolist(), strict=True
+    )
+    return {words.joined[start:end] for start, end in spans}
 
 
-@dataclass
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser: spreads crc32 values before the affine permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values *= np.uint32(0x85EBCA6B)
+    values ^= values >> np.uint32(13)
+    values *= np.uint32(0xC2B2AE35)
+    values ^= values >> np.uint32(16)
+    return values
+
+
+@dataclass(frozen=True)
 class MinHasher:
     """Signatures with one fixed set of permutations, so they compare across processes."""
 
     ngram: int = 5
     num_perm: int = 128
     seed: int = 1
-    _template: MinHash = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self._template = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=_crc32)
+    @property
+    def permutations(self) -> tuple[np.ndarray, np.ndarray]:
+        return _permutations(self.num_perm, self.seed)
 
-    def _empty(self, hashvalues: np.ndarray | None = None) -> MinHash:
-        return MinHash(
-            num_perm=self.num_perm,
-            seed=self.seed,
-            hashfunc=_crc32,
-            hashvalues=hashvalues,
-            permutations=self._template.permutations,
-            scheme=self._template.scheme,
-        )
+    def signature(self, text: str) -> np.ndarray:
+        return self.signature_of(Words.of(text))
 
-    def signature(self, text: str) -> MinHash:
-        minhash = self._empty()
-        minhash.update_batch(list(shingles(text, self.ngram)))
-        return minhash
+    def signature_of(self, words: Words) -> np.ndarray:
+        """The minimum of every permutation over the shingles' hashes (uint32, num_perm)."""
+        a, b = self.permutations
+        hashes = _fmix32(words.shingle_crcs(self.ngram))
+        signature = np.full(self.num_perm, _EMPTY, dtype=np.uint32)
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = hashes[None, start : start + _CHUNK]
+            np.minimum(signature, (a[:, None] * chunk + b[:, None]).min(axis=1), out=signature)
+        return signature
 
-    def to_bytes(self, minhash: MinHash) -> bytes:
-        return minhash.hashvalues.astype(np.uint64).tobytes()
-
-    def from_bytes(self, data: bytes) -> MinHash:
-        return self._empty(np.frombuffer(data, dtype=np.uint64).copy())
+    @staticmethod
+    def jaccard(first: np.ndarray, second: np.ndarray) -> float:
+        """Estimated Jaccard similarity: the share of permutations with the same minimum."""
+        return float(np.count_nonzero(first == second)) / len(first)
 
 
-@dataclass
-class MinHashSignature:
-    """Attach each document's signature; the expensive half of near-dedup, run in parallel."""
+@cache
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 parameters: odd multipliers a, offsets b, from `RandomState(seed)`."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
 
-    hasher: MinHasher = field(default_factory=MinHasher)
-    name: str = "minhash_signature"
 
-    def run(self, docs: Iterator[Document], exclude: ExclusionSink) -> Iterator[Document]:
-        for doc in docs:
-            doc.minhash = self.hasher.to_bytes(self.hasher.signature(doc.text))
-            yield doc
+@cache
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands x rows that minimise false positives plus false negatives, as datasketch picks them.
+
+    Both error integrals are over polynomials of degree at most num_perm, so Gauss-Legendre
+    quadrature with num_perm // 2 + 1 nodes is exact (datasketch uses scipy's `quad`)."""
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+    below = threshold / 2 * nodes + threshold / 2  # nodes on [0, threshold]
+    above = (1 - threshold) / 2 * nodes + (1 + threshold) / 2  # nodes on [threshold, 1]
+    best, choice = float("inf"), (0, 0)
+    for bands in range(1, num_perm + 1):
+        for rows in range(1, num_perm // bands + 1):
+            b, r = float(bands), float(rows)
+            false_pos = threshold / 2 * np.dot(weights, 1 - (1 - below**r) ** b)
+            false_neg = (1 - threshold) / 2 * np.dot(weights, 1 - (1 - (1 - above**r) ** b))
+            error = false_pos * 0.5 + false_neg * 0.5
+            if error < best:
+                best, choice = error, (bands, rows)
+    return choice
 
 
 @dataclass
 class NearDedup:
+    """Phase-2 block over records: keep the first of every group of near copies.
+
+    Every LSH bucket holds at most one kept document (a later one that lands in it is excluded),
+    so one dict per band from band bytes to the kept id is the whole index."""
+
     threshold: float = 0.8
     hasher: MinHasher = field(default_factory=MinHasher)
     name: str = "near_dedup"
-    _lsh: MinHashLSH = field(init=False, repr=False)
+    bands: int = field(init=False)
+    rows: int = field(init=False)
+    _buckets: list[dict[bytes, str]] = field(init=False, repr=False)
     _cluster_size: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._lsh = MinHashLSH(threshold=self.threshold, num_perm=self.hasher.num_perm)
+        self.bands, self.rows = lsh_params(self.threshold, self.hasher.num_perm)
+        if self.bands < 2:
+            raise ValueError(f"near-dedup threshold {self.threshold} leaves fewer than 2 bands")
+        self._buckets = [{} for _ in range(self.bands)]
 
-    def run(self, docs: Iterator[Document], exclude: ExclusionSink) -> Iterator[Document]:
-        for doc in docs:
-            if doc.minhash is not None:
-                minhash = self.hasher.from_bytes(doc.minhash)
-            else:
-                minhash = self.hasher.signature(doc.text)
-            matches = self._lsh.query(minhash)
+    def run(self, records: Iterator[Record], exclude: ExclusionSink) -> Iterator[Record]:
+        width = self.rows * 4  # bytes of one band of a uint32 signature
+        for record in records:
+            if record.minhash is None:
+                raise ValueError(f"document {record.id} has no MinHash signature")
+            keys = [record.minhash[i * width : (i + 1) * width] for i in range(self.bands)]
+            matches = {
+                table[key] for table, key in zip(self._buckets, keys, strict=True) if key in table
+            }
             if matches:
                 kept = min(matches)  # deterministic choice when several kept documents match
                 self._cluster_size[kept] += 1
-                exclude(exclusion_for(doc, "near-duplicate", f"near copy of {kept}"))
+                exclude(record.exclusion("near-duplicate", f"near copy of {kept}"))
                 continue
-            self._lsh.insert(doc.id, minhash)
-            yield doc
+            for table, key in zip(self._buckets, keys, strict=True):
+                table[key] = record.id
+            yield record
 
     def stats(self) -> dict[str, Any]:
         """Cluster sizes (kept document + its near copies) as a histogram, plus the largest."""

@@ -26,6 +26,7 @@ import zstandard
 from gemeingut.data.compressed import open_compressed
 from gemeingut.data.documents import Document, Exclusion, ExclusionSink
 from gemeingut.data.html import html_text
+from gemeingut.data.line_spans import LineSpan, open_span
 from gemeingut.errors import InputError
 from gemeingut.recipe import SourceSpec
 
@@ -45,7 +46,7 @@ MAX_BYTES_PER_CHAR = 4
 # a JSONL line longer than this (plus room for the other fields) is not even parsed.
 _JSON_BYTES_PER_CHAR = 12
 _JSON_LINE_OVERHEAD = 1 << 20
-_ROWS_PER_BATCH = 1024
+_ROWS_PER_BATCH = 64
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
@@ -56,8 +57,10 @@ def read_source(
     rows: tuple[int, int] | None = None,
     *,
     max_chars: int | None = None,
+    span: LineSpan | None = None,
 ) -> Iterator[Document]:
-    """Yield the documents of one source (for Parquet: of the row range), whatever its format.
+    """Yield the documents of one source (for Parquet: of the row range; for JSONL: of the
+    line span), whatever its format.
 
     Documents whose text is longer than `max_chars` characters become `too-large` exclusions.
     """
@@ -78,7 +81,7 @@ def read_source(
     elif fmt == "hf":
         yield from _read_hf(out)
     elif fmt == "jsonl":
-        yield from _read_jsonl(out)
+        yield from _read_jsonl(out, span)
     else:
         raise InputError(f"unknown format {fmt!r} for {path}", f"use one of {', '.join(FORMATS)}")
 
@@ -174,15 +177,16 @@ def _document(
 # --- JSONL ------------------------------------------------------------------------------------
 
 
-def _read_jsonl(out: _Output) -> Iterator[Document]:
+def _read_jsonl(out: _Output, span: LineSpan | None) -> Iterator[Document]:
     path, name = out.spec.path, out.spec.name
     limit = None
     if out.max_chars is not None:
         limit = out.max_chars * _JSON_BYTES_PER_CHAR + _JSON_LINE_OVERHEAD
-    number = 0
+    first = span.first_line if span is not None else 1
+    number = first - 1
     try:
-        with open_compressed(path) as handle:
-            for number, raw in enumerate(_lines(handle, limit), start=1):
+        with open_compressed(path) if span is None else open_span(path, span) as handle:
+            for number, raw in enumerate(_lines(handle, limit), start=first):
                 location, fallback_id = f"{path}:{number}", f"{name}/{number}"
                 if raw is None:
                     detail = f"line of more than {limit:,} bytes, not parsed"
@@ -273,9 +277,14 @@ def _read_parquet(out: _Output, rows: tuple[int, int] | None) -> Iterator[Docume
     start, stop = rows or (0, parquet.metadata.num_rows)
     wanted = [c for c in _COLUMNS if c in names]
     row = 0  # rows before this batch
-    for batch in parquet.iter_batches(columns=wanted, batch_size=_ROWS_PER_BATCH):
+    # Small batches, no decoding threads: a batch of long documents is tens of MB, in Arrow
+    # and again as Python objects, and a worker is one of several processes on the machine.
+    batches = parquet.iter_batches(columns=wanted, batch_size=_ROWS_PER_BATCH, use_threads=False)
+    for batch in batches:
         first, row = row, row + batch.num_rows
-        if row <= start or first >= stop:
+        if first >= stop:
+            break
+        if row <= start:
             continue
         window = batch.slice(max(start - first, 0), min(stop, row) - max(start, first))
         for offset, record in enumerate(window.to_pylist(), start=max(start, first) + 1):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from gemeingut.data.documents import DOCUMENT_COLUMNS, Document
+from gemeingut.data.documents import DOCUMENT_COLUMNS
 from gemeingut.errors import InputError
 
 SHARD_DIR = "shards"
@@ -16,33 +16,49 @@ SCHEMA = pa.schema([(column, pa.string()) for column in DOCUMENT_COLUMNS])
 
 
 class ShardWriter:
-    """Buffers rows of one split; writes `shards/<split>-NNNNN.parquet` when the buffer reaches
-    `shard_rows` documents or `shard_bytes` bytes of text, so shards (and memory) stay bounded."""
+    """Collects rows of one split; writes `shards/<split>-NNNNN.parquet` when it holds
+    `shard_rows` documents or `shard_bytes` bytes of text, so shards (and memory) stay bounded.
+
+    Rows arrive as Arrow tables (slices of the phase-1 task files), never as Python objects; a
+    shard is written from one contiguous table, so its bytes do not depend on how its rows
+    arrived."""
 
     def __init__(self, root: Path, split: str, shard_rows: int, shard_bytes: int) -> None:
         self.root = root / SHARD_DIR
         self.split = split
         self.shard_rows = shard_rows
         self.shard_bytes = shard_bytes
-        self.rows: list[dict[str, str | None]] = []
+        self.parts: list[pa.Table] = []
+        self.buffered_rows = 0
         self.buffered_bytes = 0
         self.shards: list[str] = []
 
-    def add(self, doc: Document) -> None:
-        self.rows.append(doc.row())
-        self.buffered_bytes += len(doc.text.encode("utf-8"))
-        if len(self.rows) >= self.shard_rows or self.buffered_bytes >= self.shard_bytes:
-            self.flush()
+    def add(self, table: pa.Table, text_bytes: list[int]) -> None:
+        """Add rows (shard columns) and the UTF-8 size of each row's text."""
+        start = 0
+        for row, size in enumerate(text_bytes):
+            self.buffered_rows += 1
+            self.buffered_bytes += size
+            if self.buffered_rows >= self.shard_rows or self.buffered_bytes >= self.shard_bytes:
+                self.parts.append(table.slice(start, row + 1 - start))
+                start = row + 1
+                self.flush()
+        if start < len(text_bytes):
+            self.parts.append(table.slice(start))
 
     def flush(self) -> None:
-        if not self.rows and self.shards:
+        if not self.parts and self.shards:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         name = f"{self.split}-{len(self.shards):05d}.parquet"
-        table = pa.Table.from_pylist(self.rows, schema=SCHEMA)
+        if self.parts:
+            table = pa.concat_tables(self.parts).combine_chunks().cast(SCHEMA)
+        else:  # every split gets a shard, even an empty one
+            table = pa.Table.from_pylist([], schema=SCHEMA)
+        self.parts = []
         pq.write_table(table, self.root / name, compression="zstd")
         self.shards.append(name)
-        self.rows = []
+        self.buffered_rows = 0
         self.buffered_bytes = 0
 
 

@@ -1,8 +1,9 @@
 """Cut the inputs into tasks that workers can run independently and in any order.
 
-A Parquet source is cut into row ranges; a JSONL file or a folder is one task. Task numbers
-follow the recipe's source order, and the results are merged in that order, so the output does
-not depend on how many workers ran or which finished first.
+A Parquet source is cut into row ranges and an uncompressed JSONL file into byte ranges at line
+starts; a compressed JSONL file, a folder or a saved dataset is one task. Task numbers follow
+the recipe's source order, and the results are merged in that order, so the output does not
+depend on how many workers ran or which finished first.
 """
 
 from __future__ import annotations
@@ -11,9 +12,15 @@ from dataclasses import dataclass
 
 import pyarrow.parquet as pq
 
+from gemeingut.data.line_spans import LineSpan, plan_line_spans
 from gemeingut.data.readers import infer_format
 from gemeingut.errors import InputError
 from gemeingut.recipe import SourceSpec
+
+# Bytes of uncompressed JSONL per task: big enough that a task's start-up cost does not matter,
+# small enough that a few large files still give every worker something to do.
+TASK_BYTES = 32 * 2**20
+_COMPRESSED = (".gz", ".zst")
 
 
 @dataclass(frozen=True)
@@ -21,21 +28,41 @@ class Task:
     index: int
     source: int  # position in the recipe's source list
     rows: tuple[int, int] | None = None  # [start, stop) for Parquet sources
+    span: LineSpan | None = None  # byte range and first line number for JSONL sources
 
     @property
     def name(self) -> str:
         return f"task-{self.index:05d}"
 
 
-def plan_tasks(sources: list[SourceSpec], task_rows: int) -> list[Task]:
+def plan_tasks(
+    sources: list[SourceSpec], task_rows: int, task_bytes: int = TASK_BYTES
+) -> list[Task]:
     tasks: list[Task] = []
     for position, spec in enumerate(sources):
-        if (spec.format or infer_format(spec.path)) == "parquet":
+        fmt = spec.format or infer_format(spec.path)
+        if fmt == "parquet":
             for start in range(0, max(_parquet_rows(spec), 1), task_rows):
                 tasks.append(Task(len(tasks), position, (start, start + task_rows)))
+        elif fmt == "jsonl" and _splittable(spec, task_bytes):
+            for span in plan_line_spans(spec.path, task_bytes):
+                tasks.append(Task(len(tasks), position, span=span))
         else:
             tasks.append(Task(len(tasks), position))
     return tasks
+
+
+def _splittable(spec: SourceSpec, task_bytes: int) -> bool:
+    """A plain file larger than one task; anything unreadable is left to the reader to report."""
+    path = spec.path
+    try:
+        return (
+            path.is_file()
+            and not path.name.lower().endswith(_COMPRESSED)
+            and path.stat().st_size > task_bytes
+        )
+    except OSError:
+        return False
 
 
 def _parquet_rows(spec: SourceSpec) -> int:

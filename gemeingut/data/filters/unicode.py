@@ -40,6 +40,22 @@ _SUSPECT = re.compile(
 )
 
 
+def _suspect_lines(text: str) -> list[int]:
+    """Numbers of the lines with a suspect match, from one scan of the whole text.
+
+    No pattern can match a newline, so every match lies inside one line and a scan of the
+    whole text finds a match in exactly the lines where a scan of each line would: one regex
+    call per text instead of one per line (laws have about 40 lines per 1,000 characters)."""
+    lines: list[int] = []
+    line, position = 0, 0
+    for match in _SUSPECT.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
 @dataclass
 class FixUnicode:
     """Fix encoding errors with ftfy; never drops a document, counts the ones it changed."""
@@ -70,19 +86,18 @@ class FixUnicode:
 
     def fix(self, text: str) -> str:
         """ftfy's `fix_text`, which works line by line, applied to the suspect lines only."""
-        if not _SUSPECT.search(text):
+        suspect = _suspect_lines(text)
+        if not suspect:
             return text
         config = self._config
         if config.unescape_html == "auto" and "<" in text:
             config = config._replace(unescape_html=False)
         lines = text.split("\n")
         last = len(lines) - 1
-        return "".join(
-            fix_text(line + "\n" if i < last else line, config)
-            if _SUSPECT.search(line)
-            else (line + "\n" if i < last else line)
-            for i, line in enumerate(lines)
-        )
+        pieces = [line + "\n" if i < last else line for i, line in enumerate(lines)]
+        for i in suspect:
+            pieces[i] = fix_text(pieces[i], config)
+        return "".join(pieces)
 
     def run(self, docs: Iterator[Document], exclude: ExclusionSink) -> Iterator[Document]:
         for doc in docs:

@@ -4,6 +4,7 @@ specific reason and the measured value."""
 import pytest
 
 from gemeingut.data.filters import GopherQuality, GopherRepetition, split_words
+from gemeingut.data.filters.gopher import NGrams
 from tests.data.filters.texts import (
     ENGLISH_PROSE,
     GERMAN_PROSE,
@@ -107,3 +108,9 @@ def test_repetition_thresholds_are_fields() -> None:
     assert reason_for(lenient, doubled) is None
     strict = GopherRepetition(top_ngram_chars=((2, 0.001),))
     assert reason_for(strict, LAW_EXCERPT) == "gopher-repetition:top-2-gram"
+
+
+def test_equally_frequent_top_ngrams_count_the_first_one_not_the_hash_order() -> None:
+    # "a b" and "long words" both occur twice; the first one counts, whatever the hash salt.
+    words = ["a", "b", "x", "a", "b", "long", "words", "y", "long", "words"]
+    assert NGrams(words).top_chars(2) == 2 * len("a b")
