@@ -296,7 +296,9 @@ def _read_parquet(out: _Output, rows: tuple[int, int] | None) -> Iterator[Docume
 def _read_hf(out: _Output) -> Iterator[Document]:
     """A folder written by `datasets.Dataset.save_to_disk` (or a `DatasetDict`'s), read with
     pyarrow alone: the heavy `datasets` package is not needed to read what it wrote."""
-    for split, folder in _hf_splits(out.spec.path):
+    source = out
+    for split, folder in _hf_splits(source.spec.path):
+        out = _with_dataset_info(source, folder)
         prefix = f"{out.spec.name}/{split}" if split else out.spec.name
         try:
             files = _hf_data_files(folder)
@@ -327,6 +329,26 @@ def _read_hf(out: _Output) -> Iterator[Document]:
                     f"Arrow file unreadable after {file_row} rows: {exc}",
                     out.spec.license,
                 )
+
+
+def _with_dataset_info(out: _Output, folder: Path) -> _Output:
+    """The dataset's own `license` and `homepage` (its `dataset_info.json`) as the source's
+    licence and url where the recipe gives none; the recipe's and each record's win."""
+    try:
+        info = json.loads((folder / "dataset_info.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return out
+    if not isinstance(info, dict):
+        return out
+    spec = out.spec
+    update = {}
+    if spec.license is None and isinstance(info.get("license"), str) and info["license"].strip():
+        update["license"] = info["license"].strip()
+    if spec.url is None and isinstance(info.get("homepage"), str) and info["homepage"].strip():
+        update["url"] = info["homepage"].strip()
+    if not update:
+        return out
+    return _Output(spec.model_copy(update=update), out.exclude, out.max_chars)
 
 
 def _hf_splits(root: Path) -> list[tuple[str | None, Path]]:

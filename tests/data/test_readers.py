@@ -245,6 +245,20 @@ def test_saved_hf_dataset_and_dataset_dict_are_read(tmp_path: Path) -> None:
     assert [e.id for e in excluded] == ["hf/train/3"]
 
 
+def test_saved_dataset_licence_and_homepage_are_the_source_defaults(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    info = datasets.DatasetInfo(license="CC-BY-SA-4.0", homepage="https://example.org/korpus")
+    rows = {"text": ["Erster Text.", "Zweiter Text."], "license": [None, "CC0-1.0"]}
+    datasets.Dataset.from_dict(rows, info=info).save_to_disk(str(tmp_path / "ds"))
+    docs, _ = read(SourceSpec(name="hf", path=tmp_path / "ds"))
+    assert [(d.license, d.url) for d in docs] == [
+        ("CC-BY-SA-4.0", "https://example.org/korpus"),
+        ("CC0-1.0", "https://example.org/korpus"),
+    ]
+    docs, _ = read(SourceSpec(name="hf", path=tmp_path / "ds", license="CC0-1.0"))
+    assert docs[0].license == "CC0-1.0"  # the recipe's word wins over the dataset's card
+
+
 def test_damaged_arrow_file_in_saved_dataset_is_excluded(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     texts = [f"Text Nummer {i}." for i in range(3000)]
