@@ -177,7 +177,10 @@ def _tuner(
     precision: str,
 ) -> Tuner:
     torch.manual_seed(cfg.seed)
-    lm = _load_model(base)
+    # LoRA leaves the base frozen: in bf16 it needs half the memory (the adapters stay fp32,
+    # peft's default); full fine-tuning keeps fp32 master weights for the optimizer.
+    frozen_bf16 = section.method == "lora" and precision == "bf16"
+    lm = _load_model(base, torch.bfloat16 if frozen_bf16 else torch.float32)
     embeddings = lm.get_input_embeddings().num_embeddings
     if len(tokenizer) > embeddings:
         raise InputError(
@@ -207,10 +210,9 @@ def _tuner(
     )
 
 
-def _load_model(base: BaseModelFacts) -> nn.Module:
-    """The base weights in fp32 (master weights; autocast computes in bf16 where asked)."""
+def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
     try:
-        return AutoModelForCausalLM.from_pretrained(base.path, dtype=torch.float32)
+        return AutoModelForCausalLM.from_pretrained(base.path, dtype=dtype)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(
             f"transformers cannot load the base model in {base.path}: {exc}",
@@ -379,6 +381,9 @@ def _write_metadata(
         "optimizer": {"name": "AdamW", "betas": [0.9, 0.95], "parameters": "trainable only"},
         "device": tuner.device.type,
         "precision": tuner.precision,
+        "base_weights_dtype": str(tuner.lm.get_input_embeddings().weight.dtype).removeprefix(
+            "torch."
+        ),
         "hardware": hardware(tuner.device, 1),
         "checkpoints": {
             str(s): e["sha256"] for s, e in read_index(path.parent / CHECKPOINT_DIR).items()

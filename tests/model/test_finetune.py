@@ -68,8 +68,9 @@ def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def section(**changes) -> FinetuneSection:
+def section(precision: str = "fp32", **changes) -> FinetuneSection:
     training = FinetuneTraining(
+        precision=precision,
         steps=8,
         batch_size=4,
         seq_len=48,
@@ -368,3 +369,16 @@ def test_an_adapter_without_its_base_is_a_clear_error(adapter, tmp_path: Path) -
     (moved / METADATA_FILE).write_text(json.dumps(record))
     with pytest.raises(InputError, match="base model is not at"):
         load_causal_lm(moved)
+
+
+def test_lora_in_bf16_keeps_the_frozen_base_in_bf16_and_the_adapters_in_fp32(
+    base_dir: Path, data_file: Path, tmp_path: Path
+) -> None:
+    tuned, _ = finetune_stage(
+        at(tmp_path / "bf16"), base_dir, data_file, section(precision="bf16", merge=True)
+    )
+    record = json.loads((tuned.path / METADATA_FILE).read_text())
+    assert record["precision"] == "bf16" and record["base_weights_dtype"] == "bfloat16"
+    assert record["stats"]["final_val_loss"] < record["stats"]["initial_val_loss"]
+    model = AutoModelForCausalLM.from_pretrained(tuned.path)
+    assert model(torch.tensor([[1, 5, 9]])).logits.isfinite().all()
