@@ -358,6 +358,9 @@ def model_finetune(
     precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA), fp32 or bf16.")] = "auto",
     eval_every: int = 25,
     checkpoint_every: int = 50,
+    activation_checkpointing: Annotated[
+        bool, typer.Option(help="Recompute activations in backward: less memory, more compute.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Adapt BASE to your own data with LoRA or full fine-tuning.
@@ -401,6 +404,7 @@ def model_finetune(
             precision=precision,
             eval_every=eval_every,
             checkpoint_every=checkpoint_every,
+            activation_checkpointing=activation_checkpointing,
         ),
     )
     artifact, reused = finetune_stage(at(out), base, data, section, license)

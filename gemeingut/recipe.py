@@ -152,6 +152,11 @@ class FinetuneTraining(TrainingSection):
     weight_decay: float = Field(default=0.0, ge=0)
     eval_every: int = Field(default=25, ge=1)
     checkpoint_every: int = Field(default=50, ge=1)
+    activation_checkpointing: bool = Field(
+        default=False,
+        description="recompute each layer's activations in the backward pass: far less "
+        "memory for long sequences, about a third more compute",
+    )
 
 
 class FinetuneSection(_Section):

@@ -193,6 +193,8 @@ def _tuner(
     if section.method == "lora":
         lora = section.lora
         wrapper, _ = add_adapters(lm, lora.rank, lora.alpha, lora.dropout, lora.target_modules)
+    if cfg.activation_checkpointing:  # non-reentrant: frozen inputs need no requires_grad
+        lm.activation_checkpointing_enable({"use_reentrant": False})
     lm.to(device)
     trainable = {name: p for name, p in lm.named_parameters() if p.requires_grad}
     loss = AnswerLoss(lm)

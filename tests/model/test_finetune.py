@@ -9,7 +9,7 @@ import pytest
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file
-from transformers import AutoModelForCausalLM, LlamaForCausalLM
+from transformers import AutoModelForCausalLM, LlamaForCausalLM, modeling_utils
 from typer.testing import CliRunner
 
 import gemeingut.model.finetune as finetune_module
@@ -382,3 +382,21 @@ def test_lora_in_bf16_keeps_the_frozen_base_in_bf16_and_the_adapters_in_fp32(
     assert record["stats"]["final_val_loss"] < record["stats"]["initial_val_loss"]
     model = AutoModelForCausalLM.from_pretrained(tuned.path)
     assert model(torch.tensor([[1, 5, 9]])).logits.isfinite().all()
+
+
+def test_activation_checkpointing_repeats_the_same_loss_curve(
+    adapter, base_dir: Path, data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"n": 0}
+    real = modeling_utils.checkpoint
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(modeling_utils, "checkpoint", counted)
+    changed = section()
+    changed.training.activation_checkpointing = True
+    tuned, _ = finetune_stage(at(tmp_path / "ac"), base_dir, data_file, changed, "Apache-2.0")
+    assert calls["n"] >= 8 * 2  # every layer of every training step went through a checkpoint
+    assert losses(tuned.path) == losses(adapter.path)  # recomputed, dropout masks included
