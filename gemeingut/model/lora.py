@@ -34,6 +34,15 @@ def _linear(module: nn.Module) -> bool:
     return isinstance(module, nn.Linear) or type(module).__name__ == "Conv1D"  # GPT-2's
 
 
+def _transposed(model: nn.Module, targets: list[str] | str) -> bool:
+    """GPT-2's Conv1D layers store their weight as (in, out): peft must be told."""
+    names = set(targets) if isinstance(targets, list) else set()
+    return any(
+        type(m).__name__ == "Conv1D" and name.rsplit(".", 1)[-1] in names
+        for name, m in model.named_modules()
+    )
+
+
 def add_adapters(
     model: nn.Module, rank: int, alpha: float, dropout: float, targets: list[str] | None
 ) -> tuple[Any, list[str] | str]:
@@ -49,6 +58,7 @@ def add_adapters(
         target_modules=chosen,
         task_type="CAUSAL_LM",
         bias="none",
+        fan_in_fan_out=_transposed(model, chosen),
     )
     try:
         with warnings.catch_warnings():  # peft calls a deprecated transformers property

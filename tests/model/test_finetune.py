@@ -9,7 +9,14 @@ import pytest
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file
-from transformers import AutoModelForCausalLM, LlamaForCausalLM, modeling_utils
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    GPT2Config,
+    GPT2LMHeadModel,
+    LlamaForCausalLM,
+    modeling_utils,
+)
 from typer.testing import CliRunner
 
 import gemeingut.model.finetune as finetune_module
@@ -400,3 +407,29 @@ def test_activation_checkpointing_repeats_the_same_loss_curve(
     tuned, _ = finetune_stage(at(tmp_path / "ac"), base_dir, data_file, changed, "Apache-2.0")
     assert calls["n"] >= 8 * 2  # every layer of every training step went through a checkpoint
     assert losses(tuned.path) == losses(adapter.path)  # recomputed, dropout masks included
+
+
+def test_a_non_llama_base_without_chat_template(data_file: Path, tmp_path: Path) -> None:
+    """GPT-2: Conv1D layers (peft's table picks c_attn), logits through the model's own head,
+    no chat template (prompt/completion is concatenated; chats are refused with the line)."""
+    base = make_model(tmp_path / "tok")
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tokenizer.chat_template = None
+    gpt2 = tmp_path / "gpt2"
+    tokenizer.save_pretrained(gpt2)
+    (gpt2 / "chat_template.jinja").unlink(missing_ok=True)
+    config = GPT2Config(vocab_size=len(tokenizer), n_embd=32, n_layer=2, n_head=4, n_positions=128)
+    torch.manual_seed(0)
+    GPT2LMHeadModel(config).save_pretrained(gpt2)
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(
+        "".join(json.dumps(r) + "\n" for r in qa_lines(30) if "prompt" in r) * 3, encoding="utf-8"
+    )
+    tuned, _ = finetune_stage(at(tmp_path / "out"), gpt2, pairs, section(merge=True))
+    record = json.loads((tuned.path / METADATA_FILE).read_text())
+    assert record["lora_targets"] == ["c_attn"]
+    assert record["base_model"]["architecture"] == "GPT2LMHeadModel"
+    assert record["stats"]["final_val_loss"] < record["stats"]["initial_val_loss"]
+    assert type(AutoModelForCausalLM.from_pretrained(tuned.path)).__name__ == "GPT2LMHeadModel"
+    with pytest.raises(InputError, match=r"fragen\.jsonl:2: a chat example, but .* no chat"):
+        finetune_stage(at(tmp_path / "chat"), gpt2, data_file, section())
