@@ -38,22 +38,26 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         step("publication", publish_stage(place, dataset, recipe.data.publication))
     tokenizer = step("tokenizer", tokenizer_stage(place, dataset, recipe.tokenizer))
     model = step("model", pretrain_stage(place, dataset, tokenizer, recipe.model))
-    evaluation = step("evaluation", evaluate_stage(place, model, dataset, recipe.evaluate))
-    artifacts = {
-        "dataset": dataset,
-        "tokenizer": tokenizer,
-        "model": model,
-        "evaluation": evaluation,
-    }
-    step("release", release_stage(place, recipe.release, recipe_path, artifacts))
-    final = model
+    released, tuned = model, None
     if recipe.finetune is not None:
         tuning = recipe.finetune
         assert tuning.data is not None  # the recipe validator requires it
         base = tuning.base or model.path
         result = finetune_stage(place, base, tuning.data, tuning, recipe.release.license)
         tuned = step("finetune", result)
-        final = tuned if tuned.kind == "model" else final
+        if tuning.base is None:  # fine-tuned from the recipe's own model: release that
+            released = tuned
+    evaluation = step("evaluation", evaluate_stage(place, released, dataset, recipe.evaluate))
+    artifacts = {
+        "dataset": dataset,
+        "tokenizer": tokenizer,
+        "model": model,
+        "evaluation": evaluation,
+    }
+    if released is not model:
+        artifacts["finetune"] = released
+    step("release", release_stage(place, recipe.release, recipe_path, artifacts))
     if recipe.export is not None:
-        step("gguf", export_stage(place, final, recipe.export.gguf))
+        exported = tuned if tuned is not None and tuned.kind == "model" else model
+        step("gguf", export_stage(place, exported, recipe.export.gguf))
     return summary(done)

@@ -492,6 +492,10 @@ def release(
         list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
     ] = None,
     recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
+    finetuned: Annotated[
+        Path | None,
+        typer.Option(help="A model fine-tuned from MODEL (merged or full): released instead."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Bundle the five open artifacts with a model card and MANIFEST."""
@@ -503,6 +507,8 @@ def release(
         "model": load_artifact(model, "model"),
         "evaluation": load_artifact(evaluation, "evaluation"),
     }
+    if finetuned is not None:
+        artifacts["finetune"] = load_artifact(finetuned)
     section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
     artifact, reused = release_stage(at(out), section, recipe, artifacts)
     _report("release", artifact, reused, as_json)

@@ -175,6 +175,13 @@ class FinetuneSection(_Section):
     base_license: str | None = Field(
         default=None, description="the base model's licence where its card names none"
     )
+    data_license: str | None = Field(
+        default=None, description="SPDX licence of the fine-tuning data (needed to release it)"
+    )
+    data_attribution: str | None = Field(
+        default=None, description="attribution the data licence asks for (CC-BY …)"
+    )
+    data_url: str | None = Field(default=None, description="where the fine-tuning data comes from")
     epochs: float | None = Field(
         default=None, gt=0, description="when set, steps = epochs × windows / global batch"
     )
@@ -232,8 +239,17 @@ class Recipe(_Section):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"data.sources: names must be unique, repeated: {duplicates}")
-        if self.finetune is not None and self.finetune.data is None:
+        tuning = self.finetune
+        if tuning is not None and tuning.data is None:
             raise ValueError("finetune.data: the fine-tuning data is required in a recipe")
+        if tuning is not None and tuning.base is None and tuning.method == "lora" and not (
+            tuning.merge
+        ):
+            raise ValueError(
+                "finetune.merge: the recipe releases the model it fine-tunes, so it must be a "
+                "whole model: set merge = true (or method = 'full'); adapters alone come from "
+                "`gemeingut model finetune`"
+            )
         return self
 
 

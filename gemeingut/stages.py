@@ -14,7 +14,9 @@ from typing import Any
 # Stages that need torch or transformers import them inside the stage function, so
 # `data curate` (and every worker process it forks) never loads them.
 from gemeingut.data.curate import curate
+from gemeingut.data.licenses import decide
 from gemeingut.data.publish import PublicationInfo, publish_dataset
+from gemeingut.data.publish.licenses import needs_attribution
 from gemeingut.data.readers import FOLDER_SUFFIXES
 from gemeingut.data.shards import iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
@@ -184,9 +186,12 @@ def release_stage(
     recipe_path: Path | None,
     artifacts: dict[str, Artifact],
 ) -> tuple[Artifact, bool]:
+    """The release bundle of a build; with a "finetune" artifact (a whole model fine-tuned from
+    the build's own model) that model is released, and its fine-tuning data with it."""
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
-    _check_lineage(dataset, tokenizer, model, evaluation)
+    tuned = artifacts.get("finetune")
+    _check_lineage(dataset, tokenizer, model, evaluation, tuned)
     terms = ReleaseTerms(section.license, section.commercial_use)
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
@@ -195,35 +200,68 @@ def release_stage(
             "set release.commercial_use = false or an open release.license, or leave that "
             "source out of the data",
         )
+    if tuned is not None:
+        _check_finetune_data(tuned)
     params = {
         **section.model_dump(mode="json"),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
     }
     inputs = {kind: artifact.id for kind, artifact in artifacts.items()}
 
-    from gemeingut.release.bundle import assemble_bundle
-
     def build(out: Path) -> dict[str, Any]:
-        return assemble_bundle(section, recipe_path, dataset, tokenizer, model, evaluation, out)
+        from gemeingut.release.bundle import assemble_bundle
+
+        return assemble_bundle(section, recipe_path, artifacts, out)
 
     return place("release", inputs, params, build)
 
 
 def _check_lineage(
-    dataset: Artifact, tokenizer: Artifact, model: Artifact, evaluation: Artifact
+    dataset: Artifact,
+    tokenizer: Artifact,
+    model: Artifact,
+    evaluation: Artifact,
+    tuned: Artifact | None,
 ) -> None:
     """A bundle must not mix artifacts of different builds: its documents would then lie."""
+    released = tuned or model
     expected = {
         "model trained on the dataset": model.meta["inputs"].get("dataset") == dataset.id,
         "model built with the tokenizer": model.meta["inputs"].get("tokenizer") == tokenizer.id,
-        "evaluation of the model": evaluation.meta["inputs"].get("model") == model.id,
+        "evaluation of the released model": evaluation.meta["inputs"].get("model")
+        == released.id,
         "evaluation on the dataset": evaluation.meta["inputs"].get("dataset") == dataset.id,
     }
+    if tuned is not None:
+        expected["fine-tuned from the model"] = tuned.meta["inputs"].get("base") == model.id
+        expected["a whole fine-tuned model"] = tuned.kind == "model"
     broken = [what for what, ok in expected.items() if not ok]
     if broken:
         raise InputError(
             "these artifacts do not belong together: " + "; ".join(f"not {b}" for b in broken),
             "pass the dataset, tokenizer, model and evaluation of one build",
+        )
+
+
+def _check_finetune_data(tuned: Artifact) -> None:
+    """The fine-tuning data is published with the model: its licence must be open, with the
+    attribution it asks for."""
+    params = tuned.meta["params"]
+    stated = params.get("data_license")
+    decision = decide(stated)
+    hint = (
+        "set finetune.data_license to the SPDX licence of the fine-tuning data (with "
+        "finetune.data_attribution and finetune.data_url where it asks for attribution)"
+    )
+    if not decision.admitted:
+        raise InputError(f"the fine-tuning data cannot be published: {decision.detail}", hint)
+    if needs_attribution(stated) and not (
+        params.get("data_attribution") and params.get("data_url")
+    ):
+        raise InputError(
+            f"the fine-tuning data's licence {stated} asks for attribution, but "
+            "finetune.data_attribution or finetune.data_url is missing",
+            hint,
         )
 
 

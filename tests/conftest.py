@@ -65,6 +65,9 @@ threads = 1
 [finetune]  # the pretrained model (default base) on chat examples, merged
 data = "chat.jsonl"
 merge = true
+data_license = "CC-BY-4.0"
+data_attribution = "Chat team"
+data_url = "https://example.org/chats"
 
 [finetune.training]
 steps = 6

@@ -213,3 +213,20 @@ def test_model_exports_to_gguf_from_the_cli(tiny_build, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["tensors"] > 0 and out.is_file()
     result = invoke("model", "export", tiny_build["model"]["path"], "--out", out, "--dtype", "q4")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_release_of_a_fine_tuned_model_from_the_command_line(tiny_build, tmp_path: Path) -> None:
+    paths = {k: tiny_build[k]["path"] for k in ("dataset", "tokenizer", "model", "evaluation")}
+    result = invoke(
+        "release", "--dataset", paths["dataset"], "--tokenizer", paths["tokenizer"],
+        "--model", paths["model"], "--evaluation", paths["evaluation"],
+        "--finetuned", tiny_build["finetune"]["path"], "--name", "tuned", "--out", tmp_path / "r",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "bundle" / "training-data" / "finetuning" / "chat.jsonl").is_file()
+    without = invoke(
+        "release", "--dataset", paths["dataset"], "--tokenizer", paths["tokenizer"],
+        "--model", paths["model"], "--evaluation", paths["evaluation"],
+        "--name", "x", "--out", tmp_path / "x",
+    )  # fmt: skip
+    assert without.exit_code == 2 and "not evaluation of the released model" in without.stderr

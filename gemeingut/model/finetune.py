@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import time
 import warnings
 from contextlib import nullcontext
@@ -44,7 +45,7 @@ from gemeingut.recipe import FinetuneSection, FinetuneTraining
 
 LOG_FILE = "training_log.jsonl"
 METADATA_FILE = "finetune.json"
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+DATA_DIR = "data"
 
 
 @dataclass
@@ -124,6 +125,7 @@ def _finetune(
             records.flush()
     log.close()
     output = _save(tuner, section, base, tokenizer, out_dir)
+    _keep_data(data, section.validation, out_dir / DATA_DIR)
     return _write_metadata(
         out_dir / METADATA_FILE,
         base=base,
@@ -320,6 +322,19 @@ def _save(
         output = "merged" if section.method == "lora" else "full"
     tokenizer.save_pretrained(str(out_dir))
     return output
+
+
+def _keep_data(data: Path, validation: Path | None, target: Path) -> None:
+    """A copy of the fine-tuning data (not of a dataset artifact: its id names it), so the
+    artifact holds what a release must publish."""
+    for path, folder in ((data, target), (validation, target / "validation")):
+        if path is None or (path / "shards").is_dir():
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            shutil.copytree(path, folder / path.name)
+        else:
+            shutil.copy2(path, folder / path.name)
 
 
 def _write_metadata(

@@ -2,7 +2,8 @@
 
 Layout (inside `<release artifact>/bundle/`):
   model/              Hugging Face directory (config, safetensors, tokenizer, generation config)
-  training-data/      train and validation shards, data stats, exclusion records
+  training-data/      train and validation shards, data stats, exclusion records, and under
+                      finetuning/ the fine-tuning data when the released model was fine-tuned
   test-data/          test shards
   training-code/      the gemeingut source that ran, and the recipe
   training-metadata/  hyper-parameters, training log, evaluation results, lineage of every id
@@ -17,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import gemeingut
+from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
 from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
+from gemeingut.model.finetune import DATA_DIR
+from gemeingut.model.finetune import METADATA_FILE as FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
@@ -28,27 +32,30 @@ from gemeingut.release.manifest import write_manifest
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 BUNDLE_DIR = "bundle"
-_NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, CHECKPOINT_DIR}
+_NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
+FINETUNE_DATA = "finetuning"
 
 
 def assemble_bundle(
     release: ReleaseSection,
     recipe_path: Path | None,
-    dataset: Artifact,
-    tokenizer: Artifact,
-    model: Artifact,
-    evaluation: Artifact,
+    artifacts: dict[str, Artifact],
     out_dir: Path,
 ) -> dict[str, Any]:
+    """`artifacts`: dataset, tokenizer, model, evaluation and, for a fine-tuned release,
+    finetune (the model released instead of the pretrained one)."""
     bundle = out_dir / BUNDLE_DIR
-    _copy_model(model.path, bundle / "model")
+    dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
+    _copy_model((tuned or artifacts["model"]).path, bundle / "model")
     _copy_data(dataset.path, bundle)
+    if tuned is not None and (tuned.path / DATA_DIR).is_dir():
+        shutil.copytree(tuned.path / DATA_DIR, bundle / "training-data" / FINETUNE_DATA)
     _copy_code(recipe_path, bundle / "training-code")
-    _copy_metadata(dataset, tokenizer, model, evaluation, bundle / "training-metadata")
+    _copy_metadata(artifacts, bundle / "training-metadata")
     attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
-    (bundle / "README.md").write_text(
-        render_card(release, dataset, tokenizer, model, evaluation), encoding="utf-8"
-    )
+    if tuned is not None:
+        attributions += _append_finetune_notice(tuned, bundle / "NOTICE")
+    (bundle / "README.md").write_text(render_card(release, artifacts), encoding="utf-8")
     files = write_manifest(bundle)
     return {"files": files, "attributions": attributions, "bundle": BUNDLE_DIR}
 
@@ -84,14 +91,33 @@ def _copy_code(recipe_path: Path | None, target: Path) -> None:
         shutil.copy2(recipe_path, target / "recipe.toml")
 
 
-def _copy_metadata(
-    dataset: Artifact, tokenizer: Artifact, model: Artifact, evaluation: Artifact, target: Path
-) -> None:
+def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
     target.mkdir(parents=True)
+    model, tuned = artifacts["model"], artifacts.get("finetune")
     for name in (METADATA_FILE, LOG_FILE):
         shutil.copy2(model.path / name, target / name)
-    shutil.copy2(evaluation.path / RESULTS_FILE, target / "evaluation.json")
+    if tuned is not None:
+        shutil.copy2(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
+        shutil.copy2(tuned.path / LOG_FILE, target / "finetune_log.jsonl")
+    shutil.copy2(artifacts["evaluation"].path / RESULTS_FILE, target / "evaluation.json")
     if (model.path / "data_order").is_dir():  # which windows each step saw: the replayable order
         shutil.copytree(model.path / "data_order", target / "data_order")
-    lineage = {a.kind: a.meta for a in (dataset, tokenizer, model, evaluation)}
+    lineage = {role: a.meta for role, a in artifacts.items()}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
+
+
+def _append_finetune_notice(tuned: Artifact, notice: Path) -> int:
+    """The fine-tuning data's licence and, where it asks for one, its attribution."""
+    params = tuned.meta["params"]
+    licence = params["data_license"]
+    lines = [
+        "",
+        f"Fine-tuning data (training-data/{FINETUNE_DATA}/): {licence_name(licence)}"
+        + (f" <{url}>" if (url := licence_url(licence)) else ""),
+    ]
+    listed = needs_attribution(licence)
+    if listed:
+        lines.append(f"  {params['data_attribution']} | {params['data_url']}")
+    with notice.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    return int(listed)

@@ -6,6 +6,7 @@ datasets and `model-index` results so the Hub and other tools can read them.
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 from typing import Any
 
@@ -18,13 +19,10 @@ from gemeingut.workspace import Artifact
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
 
 
-def render_card(
-    release: ReleaseSection,
-    dataset: Artifact,
-    tokenizer: Artifact,
-    model: Artifact,
-    evaluation: Artifact,
-) -> str:
+def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
+    dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
+    model, evaluation = artifacts["model"], artifacts["evaluation"]
+    tuned = artifacts.get("finetune")
     data_stats, model_stats, results = dataset.stats, model.stats, evaluation.stats
     training = model.meta["params"]["training"]
     card_data = ModelCardData(
@@ -44,7 +42,9 @@ def render_card(
     context: dict[str, Any] = {
         "model_name": release.model_name,
         "description": release.description or "_No description given in the recipe._",
-        "model_id": model.id,
+        "model_id": (tuned or model).id,
+        "pretrained_id": model.id,
+        "finetune": _finetune_context(tuned) if tuned is not None else None,
         "dataset_id": dataset.id,
         "tokenizer_id": tokenizer.id,
         "evaluation_id": evaluation.id,
@@ -85,6 +85,31 @@ def render_card(
         },
     }
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+
+
+def _finetune_context(tuned: Artifact) -> dict[str, Any]:
+    """What the card says about fine-tuning, from the artifact and its `finetune.json`."""
+    record = json.loads((tuned.path / "finetune.json").read_text(encoding="utf-8"))
+    stats, params = tuned.stats, tuned.meta["params"]
+    lora = record.get("lora") or {}
+    return {
+        "method": "LoRA (merged)" if stats["method"] == "lora" else "full fine-tuning",
+        "lora": f"rank {lora['rank']}, alpha {lora['alpha']}, on "
+        + ", ".join(f"`{t}`" for t in record["lora_targets"])
+        if lora
+        else "",
+        "trainable": f"{stats['trainable_parameters']:,}",
+        "examples": record["data"]["train"],
+        "data_license": params["data_license"],
+        "steps": stats["steps"],
+        "answer_tokens": f"{stats['answer_tokens_seen']:,}",
+        "initial_val_loss": _loss(stats["initial_val_loss"]),
+        "final_val_loss": _loss(stats["final_val_loss"]),
+    }
+
+
+def _loss(value: float | None) -> str:
+    return "n/a (no validation data)" if value is None else f"{value:.4f}"
 
 
 def _result(dataset_id: str, metric: str, name: str, value: float) -> EvalResult:

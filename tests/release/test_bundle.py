@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -68,8 +69,46 @@ def test_lineage_names_every_input_id(tiny_build, bundle: Path) -> None:
         "dataset": tiny_build["dataset"]["id"],
         "tokenizer": tiny_build["tokenizer"]["id"],
     }
-    assert lineage["evaluation"]["inputs"]["model"] == tiny_build["model"]["id"]
+    assert lineage["finetune"]["inputs"]["base"] == tiny_build["model"]["id"]
+    assert lineage["evaluation"]["inputs"]["model"] == tiny_build["finetune"]["id"]
     assert lineage["dataset"]["stats"]["kept_by_license"]["CC-BY-4.0"] == 2
+
+
+def test_a_fine_tuned_release_carries_its_data_run_and_attribution(tiny_build, bundle: Path):
+    tuned = Path(tiny_build["finetune"]["path"])
+    assert (bundle / "training-data" / "finetuning" / "chat.jsonl").read_bytes() == (
+        tuned / "data" / "chat.jsonl"
+    ).read_bytes()
+    for name in ("finetune.json", "finetune_log.jsonl", "training.json", "training_log.jsonl"):
+        assert (bundle / "training-metadata" / name).is_file(), name
+    released = AutoModelForCausalLM.from_pretrained(bundle / "model").state_dict()
+    merged = AutoModelForCausalLM.from_pretrained(tuned).state_dict()
+    assert all(torch.equal(released[k], merged[k]) for k in merged)
+    notice = (bundle / "NOTICE").read_text(encoding="utf-8")
+    assert "Fine-tuning data (training-data/finetuning/)" in notice
+    assert "Chat team | https://example.org/chats" in notice
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    assert "## Fine-tuning" in card and f"fine-tuned from `{tiny_build['model']['id']}`" in card
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"data_license": None}, "no licence given"),
+        ({"data_license": "CC-BY-NC-4.0"}, "forbids commercial use"),
+        ({"data_attribution": None}, "asks for attribution"),
+    ],
+)
+def test_fine_tuning_data_without_an_open_licence_is_not_released(
+    tiny_build, tmp_path: Path, change: dict, message: str
+) -> None:
+    artifacts = {
+        k: load_artifact(Path(tiny_build[k]["path"]))
+        for k in ("dataset", "tokenizer", "model", "evaluation", "finetune")
+    }
+    artifacts["finetune"].meta["params"].update(change)
+    with pytest.raises(InputError, match=message):
+        release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
 
 
 def test_tampered_file_fails_verify_naming_it(bundle: Path) -> None:
