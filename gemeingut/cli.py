@@ -332,6 +332,13 @@ def model_finetune(
     base_license: Annotated[
         str | None, typer.Option(help="The base model's licence, where its card names none.")
     ] = None,
+    data_license: Annotated[
+        str | None, typer.Option(help="SPDX licence of DATA (needed to release the result).")
+    ] = None,
+    data_attribution: Annotated[
+        str | None, typer.Option(help="Attribution DATA's licence asks for (CC-BY …).")
+    ] = None,
+    data_url: Annotated[str | None, typer.Option(help="Where DATA comes from.")] = None,
     validation: Annotated[
         Path | None, typer.Option(help="Validation data; default: 10% of DATA held out.")
     ] = None,
@@ -344,7 +351,7 @@ def model_finetune(
     learning_rate: Annotated[
         float | None, typer.Option(help="Default: 2e-4 (LoRA), 2e-5 (full).")
     ] = None,
-    warmup_steps: int = 10,
+    warmup_steps: Annotated[int | None, typer.Option(help="Default: a tenth of the steps.")] = None,
     grad_accumulation: int = 1,
     lora_rank: int = 8,
     lora_alpha: float = 16.0,
@@ -384,6 +391,9 @@ def model_finetune(
         method=method,
         merge=merge,
         base_license=base_license,
+        data_license=data_license,
+        data_attribution=data_attribution,
+        data_url=data_url,
         epochs=epochs,
         lora=LoraSettings(
             rank=lora_rank,

@@ -148,7 +148,9 @@ class FinetuneTraining(TrainingSection):
     learning_rate: float | None = Field(  # type: ignore[assignment]
         default=None, gt=0, description="default: 2e-4 for LoRA, 2e-5 for full fine-tuning"
     )
-    warmup_steps: int = Field(default=10, ge=0)
+    warmup_steps: int | None = Field(  # type: ignore[assignment]
+        default=None, ge=0, description="default: a tenth of the steps"
+    )
     weight_decay: float = Field(default=0.0, ge=0)
     eval_every: int = Field(default=25, ge=1)
     checkpoint_every: int = Field(default=50, ge=1)
@@ -234,7 +236,7 @@ class Recipe(_Section):
     export: ExportSection | None = None
 
     @model_validator(mode="after")
-    def _unique_source_names(self) -> Recipe:
+    def _consistent(self) -> Recipe:
         names = [s.name for s in self.data.sources]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

@@ -138,10 +138,9 @@ def finetune_stage(
     inputs = {"base": facts.fingerprint, "data": _fingerprint(data)}
     if section.validation is not None:
         inputs["validation"] = _fingerprint(section.validation)
-    params = {
-        **section.model_dump(mode="json", exclude={"base", "data", "validation"}),
-        "intended_license": release_license,
-    }
+    # Paths differ between machines (their content hashes are the inputs); the intended release
+    # licence only gates the run, so changing it never retrains.
+    params = section.model_dump(mode="json", exclude={"base", "data", "validation"})
     kind = "adapter" if section.method == "lora" and not section.merge else "model"
     return place(
         kind, inputs, params, lambda out: finetune(facts, data, section, out), resumable=True
@@ -250,9 +249,15 @@ def _check_finetune_data(tuned: Artifact) -> None:
     stated = params.get("data_license")
     decision = decide(stated)
     hint = (
-        "set finetune.data_license to the SPDX licence of the fine-tuning data (with "
-        "finetune.data_attribution and finetune.data_url where it asks for attribution)"
+        "fine-tune with the data's SPDX licence: finetune.data_license in the recipe or "
+        "--data-license (with data_attribution and data_url where it asks for attribution)"
     )
+    if not tuned.meta["inputs"]["data"].startswith("sha256:"):  # an artifact id, not a file
+        raise InputError(
+            "the fine-tuning data is a dataset artifact, whose documents a release does not "
+            "bundle yet",
+            "fine-tune on the data as a JSONL file or a folder of text files to release it",
+        )
     if not decision.admitted:
         raise InputError(f"the fine-tuning data cannot be published: {decision.detail}", hint)
     if needs_attribution(stated) and not (

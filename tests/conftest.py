@@ -71,6 +71,7 @@ data_url = "https://example.org/chats"
 
 [finetune.training]
 steps = 6
+warmup_steps = 1
 batch_size = 4
 seq_len = 48
 learning_rate = 5e-3

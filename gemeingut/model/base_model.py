@@ -32,6 +32,7 @@ _LICENSE_TEXTS = {
     "EUPL-1.2": re.compile(r"EUROPEAN UNION PUBLIC LICEN[CS]E v\. ?1\.2", re.IGNORECASE),
 }
 # Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
+_NO_DERIVATIVES = re.compile(r"(^|[-\s(])ND(-|$|[\s)])", re.IGNORECASE)
 _SAME_TERMS = re.compile(r"^(A?GPL|LGPL|EUPL|MPL|CC-BY-SA|ODbL|OpenRAIL)", re.IGNORECASE)
 
 
@@ -59,6 +60,7 @@ class BaseModelFacts:
 
 def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseModelFacts:
     """Check that `path` is a loadable model directory and read its licence and card."""
+    path = path.resolve()  # recorded for later loading (an adapter's base), from anywhere
     if not path.is_dir():
         raise InputError(f"base model {path} is not a directory", "pass a local model folder")
     config = _config(path)
@@ -124,8 +126,20 @@ def _card(path: Path) -> dict[str, Any] | None:
 def _license(
     path: Path, card: dict[str, Any] | None, stated: str | None, own: bool
 ) -> tuple[str | None, str]:
-    if stated:
-        return stated, "stated"
+    """The licence the model names; the user's statement only where it names none."""
+    named, source = _named_license(path, card)
+    if named is None:
+        return (stated, "stated") if stated else (None, OWN_MODEL if own else "none")
+    if stated and stated.lower() != named.lower():
+        raise InputError(
+            f"--base-license {stated} contradicts the base model's own licence {named} "
+            f"(from its {source})",
+            "leave --base-license out: it is only for models that name no licence",
+        )
+    return named, source
+
+
+def _named_license(path: Path, card: dict[str, Any] | None) -> tuple[str | None, str]:
     value = (card or {}).get("license")
     if isinstance(value, list):
         value = " OR ".join(value)
@@ -141,8 +155,6 @@ def _license(
             for spdx, pattern in _LICENSE_TEXTS.items():
                 if pattern.search(text):
                     return spdx, "LICENSE file"
-    if own:
-        return None, OWN_MODEL
     return None, "none"
 
 
@@ -182,7 +194,7 @@ def release_refusal(base: BaseModelFacts, release_license: str | None) -> tuple[
 def _forbidden(base_license: str, release_license: str) -> str | None:
     same = base_license.lower() == release_license.lower()
     decision = decide(base_license)
-    if decision.reason == "licence-no-derivatives":
+    if _NO_DERIVATIVES.search(base_license):  # NC-ND counts as NC in the data policy
         return f"the base model's licence {base_license} forbids derivatives"
     if decision.admitted and decision.obligation < Obligation.SHARE_ALIKE:
         return None

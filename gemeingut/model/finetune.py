@@ -54,6 +54,7 @@ class Tuner:
 
     lm: nn.Module  # the causal LM (with adapters injected, under LoRA)
     base_parameters: int  # before adapters
+    base_dtype: str  # of the frozen (LoRA) or trained (full) base weights
     wrapper: Any  # the peft model under LoRA, else the LM
     loss: AnswerLoss
     forward: Any  # loss, or torch.compile(loss)
@@ -89,6 +90,14 @@ def _finetune(
     if section.epochs is not None:
         steps = max(1, math.ceil(section.epochs * len(train) / global_batch))
         cfg = cfg.model_copy(update={"steps": steps})
+    if cfg.warmup_steps is None:
+        cfg = cfg.model_copy(update={"warmup_steps": cfg.steps // 10})
+    elif cfg.warmup_steps >= cfg.steps:
+        raise InputError(
+            f"warmup_steps = {cfg.warmup_steps} is not shorter than the {cfg.steps} training "
+            "steps: the learning rate would never reach its peak",
+            "lower warmup_steps, or raise steps (or epochs)",
+        )
     tuner = _tuner(base, section, cfg, tokenizer, device, precision)
     order = DataOrder(len(train), cfg.seed, global_batch)
     folder = out_dir / CHECKPOINT_DIR
@@ -99,8 +108,11 @@ def _finetune(
             initial_val = _validation_loss(tuner, val, cfg)
             log.write({"step": 0, "val_loss": initial_val})
         else:
-            initial_val = read_records(out_dir / LOG_FILE)[0]["val_loss"]
-        val_loss = initial_val
+            logged = read_records(out_dir / LOG_FILE)
+            initial_val = logged[0]["val_loss"]
+        # a run killed after its last step resumes with nothing left to train: its last logged
+        # validation loss is the final one
+        val_loss = initial_val if start_step == 0 else _last_val_loss(logged)
         evaluates = len(val) > 0
         with progress_bar("finetune", total=cfg.steps, unit="steps") as advance:
             clock = StepClock(device)
@@ -140,6 +152,11 @@ def _finetune(
         steps=(start_step, cfg.steps),
         wall=(earlier, time.perf_counter() - started),
     )
+
+
+def _last_val_loss(records: list[dict[str, Any]]) -> float | None:
+    values = [r["val_loss"] for r in records if "val_loss" in r]
+    return values[-1] if values else None
 
 
 def _nan_if_none(value: float | None) -> float:
@@ -194,7 +211,7 @@ def _tuner(
     base_parameters = sum(p.numel() for p in lm.parameters())
     if section.method == "lora":
         lora = section.lora
-        wrapper, _ = add_adapters(lm, lora.rank, lora.alpha, lora.dropout, lora.target_modules)
+        wrapper = add_adapters(lm, lora.rank, lora.alpha, lora.dropout, lora.target_modules)
     if cfg.activation_checkpointing:  # non-reentrant: frozen inputs need no requires_grad
         lm.activation_checkpointing_enable({"use_reentrant": False})
     lm.to(device)
@@ -203,6 +220,7 @@ def _tuner(
     return Tuner(
         lm=lm,
         base_parameters=base_parameters,
+        base_dtype=str(lm.get_input_embeddings().weight.dtype).removeprefix("torch."),
         wrapper=wrapper,
         loss=loss,
         forward=torch.compile(loss) if cfg.compile else loss,
@@ -317,7 +335,10 @@ def _save(
         (out_dir / "README.md").unlink(missing_ok=True)  # peft's card: placeholders only
         output = "lora-adapter"
     else:
-        model = tuner.wrapper.merge_and_unload() if section.method == "lora" else tuner.lm
+        if section.method == "lora":  # merged in fp32, as `load_causal_lm` merges an adapter
+            model = tuner.wrapper.to(torch.float32).merge_and_unload()
+        else:
+            model = tuner.lm
         model.save_pretrained(str(out_dir), safe_serialization=True)
         output = "merged" if section.method == "lora" else "full"
     tokenizer.save_pretrained(str(out_dir))
@@ -332,7 +353,7 @@ def _keep_data(data: Path, validation: Path | None, target: Path) -> None:
             continue
         folder.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
-            shutil.copytree(path, folder / path.name)
+            shutil.copytree(path, folder / path.name, dirs_exist_ok=True)  # a rerun
         else:
             shutil.copy2(path, folder / path.name)
 
@@ -398,9 +419,7 @@ def _write_metadata(
         "optimizer": {"name": "AdamW", "betas": [0.9, 0.95], "parameters": "trainable only"},
         "device": tuner.device.type,
         "precision": tuner.precision,
-        "base_weights_dtype": str(tuner.lm.get_input_embeddings().weight.dtype).removeprefix(
-            "torch."
-        ),
+        "base_weights_dtype": tuner.base_dtype,
         "hardware": hardware(tuner.device, 1),
         "checkpoints": {
             str(s): e["sha256"] for s, e in read_index(path.parent / CHECKPOINT_DIR).items()

@@ -230,19 +230,28 @@ def _chat_segments(
     return [(text, trained) for text, trained in pieces if text]
 
 
-def encode(example: Example, tokenizer: PreTrainedTokenizerBase) -> tuple[list[int], list[bool]]:
-    """Token ids and trained flags; text and prompt/completion end with EOS (trained), and
-    start with BOS where the tokenizer adds one by itself."""
+def encode(
+    example: Example, tokenizer: PreTrainedTokenizerBase, adds_bos: bool | None = None
+) -> tuple[list[int], list[bool]]:
+    """Token ids and trained flags. What goes through the chat template (chats, and
+    prompt/completion when there is one) is framed by the template alone; plain text and
+    untemplated pairs start with BOS where the tokenizer adds one by itself (`adds_bos`, found
+    out once per tokenizer when not given) and end with EOS (trained)."""
+    templated = example.kind == "chat" or (
+        example.kind == "instruction" and bool(tokenizer.chat_template)
+    )
+    if adds_bos is None:
+        adds_bos = _adds_bos(tokenizer)
     ids: list[int] = []
     trained: list[bool] = []
-    if example.kind != "chat" and _adds_bos(tokenizer):
+    if not templated and adds_bos:
         ids.append(tokenizer.bos_token_id)
         trained.append(False)
     for text, flag in segments(example, tokenizer):
         piece = tokenizer(text, add_special_tokens=False)["input_ids"]
         ids += piece
         trained += [flag] * len(piece)
-    if example.kind != "chat" and tokenizer.eos_token_id is not None:
+    if not templated and tokenizer.eos_token_id is not None:
         ids.append(tokenizer.eos_token_id)
         trained.append(True)
     return ids, trained
@@ -265,10 +274,11 @@ def pack(examples: list[Example], tokenizer: PreTrainedTokenizerBase, seq_len: i
     stats = {"examples": len(examples), "truncated": 0, "without_targets": 0, "trained_tokens": 0}
     for kind in ("text", "instruction", "chat"):
         stats[f"{kind}_examples"] = sum(e.kind == kind for e in examples)
+    adds_bos = _adds_bos(tokenizer)
     rows: list[tuple[list[int], list[bool]]] = []
     current: tuple[list[int], list[bool]] = ([], [])
     for example in examples:
-        for ids, flags in _items(example, tokenizer, width, stats):
+        for ids, flags in _items(example, tokenizer, width, stats, adds_bos):
             if not any(flags[1:]):
                 stats["without_targets"] += 1
                 continue
@@ -290,9 +300,13 @@ def pack(examples: list[Example], tokenizer: PreTrainedTokenizerBase, seq_len: i
 
 
 def _items(
-    example: Example, tokenizer: PreTrainedTokenizerBase, width: int, stats: dict[str, int]
+    example: Example,
+    tokenizer: PreTrainedTokenizerBase,
+    width: int,
+    stats: dict[str, int],
+    adds_bos: bool,
 ) -> Iterator[tuple[list[int], list[bool]]]:
-    ids, flags = encode(example, tokenizer)
+    ids, flags = encode(example, tokenizer, adds_bos)
     if len(ids) <= width:
         yield ids, flags
     elif example.kind == "text":  # consecutive windows sharing one token, as in pretraining

@@ -45,9 +45,9 @@ def _transposed(model: nn.Module, targets: list[str] | str) -> bool:
 
 def add_adapters(
     model: nn.Module, rank: int, alpha: float, dropout: float, targets: list[str] | None
-) -> tuple[Any, list[str] | str]:
-    """Wrap `model` with fresh LoRA adapters (its own weights frozen); returns the peft model
-    and the targets used. The adapters are created from torch's RNG, so seed it first."""
+) -> Any:
+    """Wrap `model` with fresh LoRA adapters (its own weights frozen); returns the peft model,
+    whose config names the targets used. The adapters come from torch's RNG: seed it first."""
     from peft import LoraConfig, get_peft_model
 
     chosen = targets or target_modules(model)
@@ -63,7 +63,7 @@ def add_adapters(
     try:
         with warnings.catch_warnings():  # peft calls a deprecated transformers property
             warnings.simplefilter("ignore", FutureWarning)
-            return get_peft_model(model, config), chosen
+            return get_peft_model(model, config)
     except ValueError as exc:  # peft: target modules not found in the model
         raise InputError(
             f"LoRA cannot adapt {chosen} in this model: {exc}",

@@ -94,8 +94,7 @@ def _finetune_context(tuned: Artifact) -> dict[str, Any]:
     lora = record.get("lora") or {}
     return {
         "method": "LoRA (merged)" if stats["method"] == "lora" else "full fine-tuning",
-        "lora": f"rank {lora['rank']}, alpha {lora['alpha']}, on "
-        + ", ".join(f"`{t}`" for t in record["lora_targets"])
+        "lora": f"rank {lora['rank']}, alpha {lora['alpha']}, on {_targets(record)}"
         if lora
         else "",
         "trainable": f"{stats['trainable_parameters']:,}",
@@ -106,6 +105,11 @@ def _finetune_context(tuned: Artifact) -> dict[str, Any]:
         "initial_val_loss": _loss(stats["initial_val_loss"]),
         "final_val_loss": _loss(stats["final_val_loss"]),
     }
+
+
+def _targets(record: dict[str, Any]) -> str:
+    targets = record["lora_targets"]
+    return ", ".join(f"`{t}`" for t in targets) if isinstance(targets, list) else f"`{targets}`"
 
 
 def _loss(value: float | None) -> str:

@@ -159,7 +159,6 @@ def test_lineage_names_the_base_model_and_the_data(adapter, base_dir: Path, data
     facts = inspect_base_model(base_dir)
     assert meta["inputs"]["base"] == facts.fingerprint
     assert meta["inputs"]["data"].startswith("sha256:")
-    assert meta["params"]["intended_license"] == "Apache-2.0"
     record = json.loads((adapter.path / METADATA_FILE).read_text())
     base = record["base_model"]
     assert base["name"] == "Winzling-32" and base["license"] == "Apache-2.0"
@@ -249,6 +248,7 @@ def facts(license_: str | None, source: str = "card") -> BaseModelFacts:
         ("CC-BY-NC-4.0", "Apache-2.0", "not an open licence"),
         ("CC-BY-NC-4.0", "CC-BY-NC-4.0", None),
         ("CC-BY-ND-4.0", "CC-BY-ND-4.0", "forbids derivatives"),
+        ("CC-BY-NC-ND-4.0", "CC-BY-NC-ND-4.0", "forbids derivatives"),
         ("LicenseRef-llama3", "Apache-2.0", "same terms"),
         ("LicenseRef-llama3", "LicenseRef-llama3", None),
         (None, "Apache-2.0", "names no licence"),
@@ -277,6 +277,8 @@ def test_licence_from_card_license_file_or_user(base_dir: Path, tmp_path: Path) 
     )
     (bare / "README.md").write_text("---\nlicense: other\nlicense_name: llama3\n---\n")
     assert inspect_base_model(bare).license == "LicenseRef-llama3"
+    with pytest.raises(InputError, match="contradicts the base model's own licence"):
+        inspect_base_model(bare, "MIT")
     (bare / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n")
     with pytest.raises(InputError, match="not an open licence"):
         finetune_stage(at(tmp_path / "out"), bare, tmp_path, section(), "Apache-2.0")
@@ -324,10 +326,15 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
         "--device",
         "cpu",
     ]
-    result = runner.invoke(app, [*args, "--out", str(tmp_path / "ok"), "--merge", "--json"])
+    result = runner.invoke(
+        app,
+        [*args, "--out", str(tmp_path / "ok"), "--merge", "--data-license", "CC0-1.0", "--json"],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["kind"] == "model" and summary["stats"]["output"] == "merged"
+    params = json.loads((tmp_path / "ok" / "artifact.json").read_text())["params"]
+    assert params["data_license"] == "CC0-1.0"  # what a later `release --finetuned` checks
     share_alike = tmp_path / "share-alike"
     shutil.copytree(base_dir, share_alike)
     (share_alike / "README.md").write_text("---\nlicense: cc-by-sa-4.0\n---\n")
@@ -433,3 +440,17 @@ def test_a_non_llama_base_without_chat_template(data_file: Path, tmp_path: Path)
     assert type(AutoModelForCausalLM.from_pretrained(tuned.path)).__name__ == "GPT2LMHeadModel"
     with pytest.raises(InputError, match=r"fragen\.jsonl:2: a chat example, but .* no chat"):
         finetune_stage(at(tmp_path / "chat"), gpt2, data_file, section())
+
+
+def test_warm_up_must_be_shorter_than_training(base_dir: Path, data_file: Path, tmp_path: Path):
+    long_warmup = section()
+    long_warmup.training.warmup_steps = 8
+    with pytest.raises(InputError, match="warmup_steps = 8 is not shorter than the 8 training"):
+        finetune_stage(at(tmp_path / "w"), base_dir, data_file, long_warmup)
+
+
+def test_a_relative_base_path_is_recorded_absolute(
+    base_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(base_dir.parent)
+    assert inspect_base_model(Path(base_dir.name)).path == str(base_dir.resolve())

@@ -67,8 +67,10 @@ def test_chat_trains_only_the_assistant_turns_with_their_end_of_turn(tokenizer) 
 def test_prompt_completion_and_alpaca_train_the_answer_and_eos(tokenizer) -> None:
     pair = parse_record({"prompt": "Hauptstadt?", "completion": "Berlin."}, "x:1")
     trained, untrained = trained_text(pair, tokenizer)
-    assert trained == f"Berlin.{IM_END}\n{tokenizer.eos_token}"
-    assert "Hauptstadt?" in untrained
+    assert trained == f"Berlin.{IM_END}\n" and "Hauptstadt?" in untrained
+    as_chat = {"messages": [{"role": "user", "content": "Hauptstadt?"}]}
+    as_chat["messages"].append({"role": "assistant", "content": "Berlin."})
+    assert encode(pair, tokenizer) == encode(parse_record(as_chat, "x:1"), tokenizer)
     alpaca = parse_record({"instruction": "Übersetze", "input": "Haus", "output": "house"}, "x:2")
     assert alpaca.kind == "instruction" and alpaca.prompt == "Übersetze\n\nHaus"
     trained, _ = trained_text(alpaca, tokenizer)

@@ -97,6 +97,7 @@ def test_a_fine_tuned_release_carries_its_data_run_and_attribution(tiny_build, b
         ({"data_license": None}, "no licence given"),
         ({"data_license": "CC-BY-NC-4.0"}, "forbids commercial use"),
         ({"data_attribution": None}, "asks for attribution"),
+        ({"inputs": {"data": "ds-0123"}}, "is a dataset artifact"),
     ],
 )
 def test_fine_tuning_data_without_an_open_licence_is_not_released(
@@ -106,7 +107,9 @@ def test_fine_tuning_data_without_an_open_licence_is_not_released(
         k: load_artifact(Path(tiny_build[k]["path"]))
         for k in ("dataset", "tokenizer", "model", "evaluation", "finetune")
     }
-    artifacts["finetune"].meta["params"].update(change)
+    meta = artifacts["finetune"].meta
+    meta["inputs"].update(change.pop("inputs", {}))
+    meta["params"].update(change)
     with pytest.raises(InputError, match=message):
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
 
