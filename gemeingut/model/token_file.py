@@ -70,6 +70,8 @@ def tokenize_split(
                 encode()
         if texts:
             encode()
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the metadata that vouches for it
     os.replace(tmp, folder / f"{split}.tokens")
     starts = np.concatenate([[0], np.cumsum(lengths[:-1], dtype=np.int64)]).astype(np.int64)
     docs_tmp = folder / f".{split}.docs.tmp.npz"
