@@ -200,7 +200,7 @@ def release_stage(
             "source out of the data",
         )
     if tuned is not None:
-        _check_finetune_data(tuned)
+        _check_finetune_data(tuned, terms)
     params = {
         **section.model_dump(mode="json"),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
@@ -227,8 +227,7 @@ def _check_lineage(
     expected = {
         "model trained on the dataset": model.meta["inputs"].get("dataset") == dataset.id,
         "model built with the tokenizer": model.meta["inputs"].get("tokenizer") == tokenizer.id,
-        "evaluation of the released model": evaluation.meta["inputs"].get("model")
-        == released.id,
+        "evaluation of the released model": evaluation.meta["inputs"].get("model") == released.id,
         "evaluation on the dataset": evaluation.meta["inputs"].get("dataset") == dataset.id,
     }
     if tuned is not None:
@@ -242,9 +241,25 @@ def _check_lineage(
         )
 
 
-def _check_finetune_data(tuned: Artifact) -> None:
-    """The fine-tuning data is published with the model: its licence must be open, with the
-    attribution it asks for."""
+def _check_finetune_data(tuned: Artifact, terms: ReleaseTerms) -> None:
+    """The fine-tuning data is published with the model. A curated dataset passed the licence
+    gate document by document, and its use conditions must allow the release; a file or folder
+    needs an open `data_license`, with the attribution it asks for."""
+    from gemeingut.model.finetune import curated_copies
+
+    for copy in curated_copies(tuned.path):
+        stats = json.loads((copy / "stats.json").read_text(encoding="utf-8"))
+        broken = violations(stats.get("use_conditions", {}), terms)
+        if broken:
+            raise InputError(
+                "the release would break the fine-tuning data's use conditions: "
+                + "; ".join(broken),
+                "set release.commercial_use = false or an open release.license, or fine-tune "
+                "on other data",
+            )
+    files = [v for k, v in tuned.meta["inputs"].items() if k in ("data", "validation")]
+    if not any(v.startswith("sha256:") for v in files):  # all curated: nothing stated needed
+        return
     params = tuned.meta["params"]
     stated = params.get("data_license")
     decision = decide(stated)
@@ -252,12 +267,6 @@ def _check_finetune_data(tuned: Artifact) -> None:
         "fine-tune with the data's SPDX licence: finetune.data_license in the recipe or "
         "--data-license (with data_attribution and data_url where it asks for attribution)"
     )
-    if not tuned.meta["inputs"]["data"].startswith("sha256:"):  # an artifact id, not a file
-        raise InputError(
-            "the fine-tuning data is a dataset artifact, whose documents a release does not "
-            "bundle yet",
-            "fine-tune on the data as a JSONL file or a folder of text files to release it",
-        )
     if not decision.admitted:
         raise InputError(f"the fine-tuning data cannot be published: {decision.detail}", hint)
     if needs_attribution(stated) and not (

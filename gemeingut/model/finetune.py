@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
+from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest, read_index, save_checkpoint
@@ -46,6 +47,7 @@ from gemeingut.recipe import FinetuneSection, FinetuneTraining
 LOG_FILE = "training_log.jsonl"
 METADATA_FILE = "finetune.json"
 DATA_DIR = "data"
+CURATED_DIR = "curated-dataset"  # in DATA_DIR: the shards of a curated dataset used as data
 
 
 @dataclass
@@ -345,14 +347,28 @@ def _save(
     return output
 
 
+def curated_copies(artifact_dir: Path) -> list[Path]:
+    """The copies of curated datasets among a fine-tuning artifact's data (train, validation)."""
+    data = artifact_dir / DATA_DIR
+    return [d for d in (data / CURATED_DIR, data / "validation" / CURATED_DIR) if d.is_dir()]
+
+
 def _keep_data(data: Path, validation: Path | None, target: Path) -> None:
-    """A copy of the fine-tuning data (not of a dataset artifact: its id names it), so the
-    artifact holds what a release must publish."""
+    """A copy of the fine-tuning data, so the artifact holds what a release must publish: the
+    file or folder as given, or of a curated dataset its train and validation shards and stats
+    (their documents' licences, attributions and use conditions) under `curated-dataset/`."""
     for path, folder in ((data, target), (validation, target / "validation")):
-        if path is None or (path / "shards").is_dir():
+        if path is None:
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        if path.is_dir():
+        if (path / SHARD_DIR).is_dir():
+            copy = folder / CURATED_DIR
+            (copy / SHARD_DIR).mkdir(parents=True, exist_ok=True)
+            for split in ("train", "validation"):
+                for shard in sorted((path / SHARD_DIR).glob(f"{split}-*.parquet")):
+                    shutil.copy2(shard, copy / SHARD_DIR / shard.name)
+            shutil.copy2(path / "stats.json", copy / "stats.json")
+        elif path.is_dir():
             shutil.copytree(path, folder / path.name, dirs_exist_ok=True)  # a rerun
         else:
             shutil.copy2(path, folder / path.name)

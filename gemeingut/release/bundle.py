@@ -23,7 +23,7 @@ from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
-from gemeingut.model.finetune import DATA_DIR
+from gemeingut.model.finetune import DATA_DIR, curated_copies
 from gemeingut.model.finetune import METADATA_FILE as FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.recipe import ReleaseSection
@@ -107,17 +107,29 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
 
 
 def _append_finetune_notice(tuned: Artifact, notice: Path) -> int:
-    """The fine-tuning data's licence and, where it asks for one, its attribution."""
-    params = tuned.meta["params"]
-    licence = params["data_license"]
-    lines = [
-        "",
-        f"Fine-tuning data (training-data/{FINETUNE_DATA}/): {licence_name(licence)}"
-        + (f" <{url}>" if (url := licence_url(licence)) else ""),
-    ]
-    listed = needs_attribution(licence)
-    if listed:
-        lines.append(f"  {params['data_attribution']} | {params['data_url']}")
+    """The fine-tuning data's attributions: a curated dataset's per document (as for the
+    training data), a file's or folder's from the licence stated for it."""
+    listed = 0
     with notice.open("a", encoding="utf-8") as out:
-        out.write("\n".join(lines) + "\n")
-    return int(listed)
+        for copy in curated_copies(tuned.path):
+            part = notice.with_name(f".{copy.parent.name}.notice.tmp")
+            where = copy.relative_to(tuned.path / DATA_DIR).as_posix()
+            listed += write_notice(
+                copy, part, f"the fine-tuning data (training-data/{FINETUNE_DATA}/{where}/)"
+            )
+            out.write("\n" + part.read_text(encoding="utf-8"))
+            part.unlink()
+        params = tuned.meta["params"]
+        licence = params.get("data_license")
+        if licence is None:
+            return listed
+        url = licence_url(licence)
+        out.write(
+            f"\nFine-tuning data (training-data/{FINETUNE_DATA}/): {licence_name(licence)}"
+            + (f" <{url}>" if url else "")
+            + "\n"
+        )
+        if needs_attribution(licence):
+            out.write(f"  {params['data_attribution']} | {params['data_url']}\n")
+            listed += 1
+    return listed

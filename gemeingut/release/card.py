@@ -99,7 +99,9 @@ def _finetune_context(tuned: Artifact) -> dict[str, Any]:
         else "",
         "trainable": f"{stats['trainable_parameters']:,}",
         "examples": record["data"]["train"],
-        "data_license": params["data_license"],
+        "data_license": f"`{params['data_license']}`"
+        if params.get("data_license")
+        else "the licences of its documents (see NOTICE)",
         "steps": stats["steps"],
         "answer_tokens": f"{stats['answer_tokens_seen']:,}",
         "initial_val_loss": _loss(stats["initial_val_loss"]),

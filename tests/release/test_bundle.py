@@ -9,9 +9,9 @@ import yaml
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from gemeingut.errors import InputError, VerifyError
-from gemeingut.recipe import ReleaseSection
+from gemeingut.recipe import EvaluateSection, FinetuneSection, FinetuneTraining, ReleaseSection
 from gemeingut.release.manifest import MANIFEST, verify_bundle
-from gemeingut.stages import release_stage
+from gemeingut.stages import evaluate_stage, finetune_stage, release_stage
 from gemeingut.workspace import at, load_artifact
 
 FIVE_ARTIFACTS = ["model", "test-data", "training-code", "training-data", "training-metadata"]
@@ -97,7 +97,6 @@ def test_a_fine_tuned_release_carries_its_data_run_and_attribution(tiny_build, b
         ({"data_license": None}, "no licence given"),
         ({"data_license": "CC-BY-NC-4.0"}, "forbids commercial use"),
         ({"data_attribution": None}, "asks for attribution"),
-        ({"inputs": {"data": "ds-0123"}}, "is a dataset artifact"),
     ],
 )
 def test_fine_tuning_data_without_an_open_licence_is_not_released(
@@ -107,9 +106,7 @@ def test_fine_tuning_data_without_an_open_licence_is_not_released(
         k: load_artifact(Path(tiny_build[k]["path"]))
         for k in ("dataset", "tokenizer", "model", "evaluation", "finetune")
     }
-    meta = artifacts["finetune"].meta
-    meta["inputs"].update(change.pop("inputs", {}))
-    meta["params"].update(change)
+    artifacts["finetune"].meta["params"].update(change)
     with pytest.raises(InputError, match=message):
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
 
@@ -157,3 +154,34 @@ def test_release_refuses_artifacts_of_different_builds(tiny_build, tmp_path: Pat
     artifacts["evaluation"].meta["inputs"] = {"model": "mdl-other"}
     with pytest.raises(InputError, match="do not belong together"):
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
+
+
+def test_a_model_fine_tuned_on_a_curated_dataset_is_released_with_its_attributions(
+    tiny_build, tmp_path: Path
+) -> None:
+    artifacts = {
+        k: load_artifact(Path(tiny_build[k]["path"])) for k in ("dataset", "tokenizer", "model")
+    }
+    dataset, model = artifacts["dataset"], artifacts["model"]
+    training = FinetuneTraining(steps=2, batch_size=2, seq_len=32, device="cpu")
+    section = FinetuneSection(merge=True, training=training)  # no data_license: curated
+    tuned, _ = finetune_stage(at(tmp_path / "ft"), model.path, dataset.path, section)
+    evaluation, _ = evaluate_stage(at(tmp_path / "ev"), tuned, dataset, EvaluateSection())
+    artifacts |= {"finetune": tuned, "evaluation": evaluation}
+    release, _ = release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
+    bundle = release.path / "bundle"
+    shards = bundle / "training-data" / "finetuning" / "curated-dataset" / "shards"
+    assert sorted(p.name for p in shards.iterdir()) == sorted(
+        p.name for p in (dataset.path / "shards").glob("[tv][ra]*.parquet")
+    )
+    notice = (bundle / "NOTICE").read_text(encoding="utf-8")
+    assert "NOTICE for the fine-tuning data (training-data/finetuning/curated-dataset/)" in notice
+    fine_tuning_part = notice.split("NOTICE for the fine-tuning data")[1]
+    assert "| CC-BY-4.0 | Notes team | https://example.org/notes" in fine_tuning_part
+    assert "the licences of its documents (see NOTICE)" in (bundle / "README.md").read_text()
+    assert verify_bundle(bundle) > 0
+    stats = tuned.path / "data" / "curated-dataset" / "stats.json"
+    record = json.loads(stats.read_text())
+    stats.write_text(json.dumps({**record, "use_conditions": {"notes": ["non-commercial"]}}))
+    with pytest.raises(InputError, match="fine-tuning data's use conditions"):
+        release_stage(at(tmp_path / "r2"), ReleaseSection(model_name="y"), None, artifacts)
