@@ -58,6 +58,14 @@ class _ZstdStream(io.RawIOBase):
         super().close()
 
 
+COMPRESSED_SUFFIXES = (".gz", ".zst")
+
+
+def is_compressed(path: Path) -> bool:
+    """Whether `open_compressed` decompresses this file (then it cannot be cut into ranges)."""
+    return path.name.lower().endswith(COMPRESSED_SUFFIXES)
+
+
 def open_compressed(path: Path) -> IO[bytes]:
     """A binary stream of the file's content, decompressing .gz and .zst on the fly."""
     name = path.name.lower()

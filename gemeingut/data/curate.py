@@ -28,7 +28,14 @@ import pyarrow.parquet as pq
 from gemeingut.data.accounting import KeptCounts, run_stats
 from gemeingut.data.blocks import ExactDedup, LicenseGate, MinLength, NormalizeText
 from gemeingut.data.contamination import ContaminationCheck
-from gemeingut.data.documents import Block, Document, Exclusion, Record, RecordBlock
+from gemeingut.data.documents import (
+    DOCUMENT_COLUMNS,
+    Block,
+    Document,
+    Exclusion,
+    Record,
+    RecordBlock,
+)
 from gemeingut.data.executor import run_tasks
 from gemeingut.data.fingerprints import Fingerprints
 from gemeingut.data.near_dedup import MinHasher, NearDedup
@@ -41,7 +48,7 @@ from gemeingut.data.stats import merge_stats
 from gemeingut.data.task_files import (
     read_ngrams,
     read_records,
-    read_texts,
+    read_rows,
     write_atomic,
     write_documents,
 )
@@ -87,6 +94,7 @@ def curate(
 
     `task_bytes` is how much of an uncompressed JSONL file one task reads; like the number of
     workers, it changes how the work is cut, never the documents and exclusions written."""
+    blocks = corpus_blocks(params)  # here, so that settings phase 2 refuses stop a run early
     work = out_dir / WORK_DIR
     work.mkdir(exist_ok=True)
     tasks = plan_tasks(params.sources, params.task_rows, task_bytes)
@@ -94,7 +102,7 @@ def curate(
     with progress_bar("curate: filter", total=len(tasks), unit="tasks") as advance:
         advance(len(tasks) - len(pending))
         run_tasks(partial(run_task, params, work), pending, workers, advance, params.executor)
-    stats = _merge(params, tasks, work, out_dir)
+    stats = _merge(params, blocks, tasks, work, out_dir)
     stats["use_conditions"] = {
         source: spec.use_conditions
         for spec in params.sources
@@ -139,12 +147,13 @@ def run_task(params: DataSection, work: Path, task: Task) -> int:
     return kept
 
 
-def _merge(params: DataSection, tasks: list[Task], work: Path, out_dir: Path) -> dict[str, Any]:
+def _merge(
+    params: DataSection, blocks: list[RecordBlock], tasks: list[Task], work: Path, out_dir: Path
+) -> dict[str, Any]:
     """Phase 2: global de-duplication, split and contamination check on the records of all
     tasks, then the shards and the exclusion list."""
     exclusions: list[Exclusion] = []
     task_stats = [json.loads((work / f"{t.name}.stats.json").read_text()) for t in tasks]
-    blocks = corpus_blocks(params)
     records: Iterator[Record] = _phase_one_records(work, tasks)
     for block in blocks:
         records = block.run(records, exclusions.append)
@@ -212,14 +221,12 @@ def _check_contamination(
     test_hashes = {}
     for task in tasks:
         train, test = train_rows.get(task.index, []), test_rows.get(task.index, [])
-        if not train and not test:
-            continue
-        hashes = read_ngrams(work / f"{task.name}.parquet", train + test)
+        path = work / f"{task.name}.parquet"
         if train:
-            check.add_train(sorted_unique(np.concatenate(hashes[: len(train)])))
-        test_hashes.update(
-            zip([(task.index, row) for row in test], hashes[len(train) :], strict=True)
-        )
+            hashes = [h for _, h in read_ngrams(path, train)]
+            check.add_train(sorted_unique(np.concatenate(hashes)))
+        for row, hashes_of_row in read_ngrams(path, test):
+            test_hashes[(task.index, row)] = hashes_of_row
     passed = []
     for record in candidates:
         contaminated, fraction = check.is_contaminated(test_hashes.pop((record.task, record.row)))
@@ -250,14 +257,14 @@ def _write_shards(
     with progress_bar("curate: write shards", total=len(tasks), unit="tasks") as advance:
         for task in tasks:
             splits = by_task.pop(task.index, {})
-            if splits:
-                table = read_texts(work / f"{task.name}.parquet")
+            where = {r.row: (split, r.n_bytes) for split, rs in splits.items() for r in rs}
+            path = work / f"{task.name}.parquet"
+            for rows, table in read_rows(path, list(where), list(DOCUMENT_COLUMNS)):
                 for split in SPLITS:
-                    records = sorted(splits.get(split, []), key=lambda r: r.row)
-                    if records:
-                        rows = pa.array([r.row for r in records], type=pa.int64())
-                        writers[split].add(table.take(rows), [r.n_bytes for r in records])
-                del table
+                    mine = [i for i, row in enumerate(rows) if where[row][0] == split]
+                    if mine:
+                        sizes = [where[rows[i]][1] for i in mine]
+                        writers[split].add(table.take(pa.array(mine, type=pa.int64())), sizes)
             advance(1)
     for writer in writers.values():
         writer.flush()

@@ -25,9 +25,6 @@ class Document:
     ngrams: bytes | None = None  # word n-gram hashes for the test-contamination check
     dedup_key: bytes | None = None  # exact-duplicate key of the normalised text
 
-    def row(self) -> dict[str, str | None]:
-        return {column: getattr(self, column) for column in DOCUMENT_COLUMNS}
-
 
 @dataclass(frozen=True)
 class Exclusion:

@@ -22,6 +22,7 @@ import numpy as np
 
 from gemeingut.data.documents import ExclusionSink, Record
 from gemeingut.data.ngrams import Words
+from gemeingut.errors import RecipeError
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 1024  # shingles per step: the (num_perm x chunk) block stays in the CPU cache
@@ -127,7 +128,11 @@ class NearDedup:
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_params(self.threshold, self.hasher.num_perm)
         if self.bands < 2:
-            raise ValueError(f"near-dedup threshold {self.threshold} leaves fewer than 2 bands")
+            raise RecipeError(
+                f"data.near_dedup_threshold = {self.threshold} is so high that MinHash LSH "
+                f"with {self.hasher.num_perm} permutations has fewer than 2 bands",
+                "use a threshold of 0.98 or less, or turn near_dedup off",
+            )
         self._buckets = [{} for _ in range(self.bands)]
 
     def run(self, records: Iterator[Record], exclude: ExclusionSink) -> Iterator[Record]:
@@ -146,6 +151,7 @@ class NearDedup:
                 continue
             for table, key in zip(self._buckets, keys, strict=True):
                 table[key] = record.id
+            record.minhash = None  # indexed: the signature is not needed again (memory)
             yield record
 
     def stats(self) -> dict[str, Any]:

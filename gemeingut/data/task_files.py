@@ -9,8 +9,9 @@ memory at once.
 
 from __future__ import annotations
 
+import bisect
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -73,16 +74,30 @@ def read_records(path: Path, task: int) -> list[Record]:
     return [Record(**row, task=task, row=i) for i, row in enumerate(rows)]
 
 
-def read_ngrams(path: Path, rows: list[int]) -> list[np.ndarray]:
-    """The n-gram hashes of the given rows of a task file, in that order."""
-    column = pq.read_table(path, columns=["ngrams"]).column("ngrams")
-    values = column.take(pa.array(rows, type=pa.int64())).to_pylist()
-    return [np.frombuffer(value, dtype=np.uint32) for value in values]
+def read_ngrams(path: Path, rows: list[int]) -> Iterator[tuple[int, np.ndarray]]:
+    """(row, n-gram hashes) of the given rows of a task file, in row order."""
+    for selected, table in read_rows(path, rows, ["ngrams"]):
+        values = table.column("ngrams").to_pylist()
+        for row, value in zip(selected, values, strict=True):
+            yield row, np.frombuffer(value, dtype=np.uint32)
 
 
-def read_texts(path: Path) -> pa.Table:
-    """The columns a shard stores, for every document of a task file."""
-    return pq.read_table(path, columns=list(DOCUMENT_COLUMNS))
+def read_rows(
+    path: Path, rows: list[int], columns: list[str]
+) -> Iterator[tuple[list[int], pa.Table]]:
+    """The given rows of a task file (any order in, row order out), one row group at a time:
+    a task of a whole compressed source can hold gigabytes of text, never all in memory."""
+    wanted = sorted(rows)
+    file = pq.ParquetFile(path)
+    start = first = 0
+    for group in range(file.num_row_groups):
+        end = start + file.metadata.row_group(group).num_rows
+        last = bisect.bisect_left(wanted, end, lo=first)
+        if last > first:
+            table = file.read_row_group(group, columns=columns)
+            local = pa.array([row - start for row in wanted[first:last]], type=pa.int64())
+            yield wanted[first:last], table.take(local)
+        first, start = last, end
 
 
 def write_atomic(path: Path, table: pa.Table) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pyarrow.parquet as pq
 
+from gemeingut.data.compressed import is_compressed
 from gemeingut.data.line_spans import LineSpan, plan_line_spans
 from gemeingut.data.readers import infer_format
 from gemeingut.errors import InputError
@@ -20,7 +21,6 @@ from gemeingut.recipe import SourceSpec
 # Bytes of uncompressed JSONL per task: big enough that a task's start-up cost does not matter,
 # small enough that a few large files still give every worker something to do.
 TASK_BYTES = 32 * 2**20
-_COMPRESSED = (".gz", ".zst")
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def _splittable(spec: SourceSpec, task_bytes: int) -> bool:
     try:
         return (
             path.is_file()
-            and not path.name.lower().endswith(_COMPRESSED)
+            and not is_compressed(path)
             and path.stat().st_size > task_bytes
         )
     except OSError:

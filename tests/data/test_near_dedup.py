@@ -85,3 +85,11 @@ def test_lsh_bands_and_rows_are_datasketchs_for_every_threshold() -> None:
     for threshold in (0.5, 0.7, 0.8, 0.85, 0.9, 0.95):
         assert lsh_params(threshold, 128) == lsh._optimal_param(threshold, 128, 0.5, 0.5)
     assert lsh_params(0.8, 128) == (9, 13)
+
+
+def test_a_threshold_too_high_for_lsh_is_a_recipe_error() -> None:
+    from gemeingut.data.near_dedup import NearDedup
+    from gemeingut.errors import RecipeError
+
+    with pytest.raises(RecipeError, match=r"near_dedup_threshold = 0\.99"):
+        NearDedup(threshold=0.99)
