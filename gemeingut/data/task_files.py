@@ -83,21 +83,21 @@ def read_ngrams(path: Path, rows: list[int]) -> Iterator[tuple[int, np.ndarray]]
 
 
 def read_rows(
-    path: Path, rows: list[int], columns: list[str]
+    path: Path, rows: list[int], columns: list[str], batch_rows: int = 2048
 ) -> Iterator[tuple[list[int], pa.Table]]:
-    """The given rows of a task file (any order in, row order out), one row group at a time:
-    a task of a whole compressed source can hold gigabytes of text, never all in memory."""
+    """The given rows of a task file (any order in, row order out), `batch_rows` at a time: a
+    task of a whole compressed source can hold gigabytes of text, never all in memory."""
     wanted = sorted(rows)
-    file = pq.ParquetFile(path)
     start = first = 0
-    for group in range(file.num_row_groups):
-        end = start + file.metadata.row_group(group).num_rows
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
+        end = start + batch.num_rows
         last = bisect.bisect_left(wanted, end, lo=first)
         if last > first:
-            table = file.read_row_group(group, columns=columns)
             local = pa.array([row - start for row in wanted[first:last]], type=pa.int64())
-            yield wanted[first:last], table.take(local)
+            yield wanted[first:last], pa.Table.from_batches([batch]).take(local)
         first, start = last, end
+        if first == len(wanted):
+            return
 
 
 def write_atomic(path: Path, table: pa.Table) -> None:
