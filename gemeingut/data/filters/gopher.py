@@ -160,20 +160,19 @@ class GopherRepetition:
 
     def check(self, text: str) -> Rejection | None:
         length = len(text)
-        paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(text)]
-        count, chars, total = _duplicates(p for p in paragraphs if _LETTER.search(p))
-        rejection = _limit("duplicate-paragraphs", ratio(count, total),
-                           self.max_duplicate_paragraph_fraction) or _limit(
-            "duplicate-paragraph-chars", ratio(chars, length), self.max_duplicate_paragraph_chars
-        )  # fmt: skip
-        if rejection:
-            return rejection
-        lines = (line.strip() for line in text.splitlines())
-        count, chars, total = _duplicates(line for line in lines if _LETTER.search(line))
-        rejection = _limit("duplicate-lines", ratio(count, total),
-                           self.max_duplicate_line_fraction) or _limit(
-            "duplicate-line-chars", ratio(chars, length), self.max_duplicate_line_chars
-        )  # fmt: skip
+        rejection = _duplicated(
+            "paragraph",
+            _PARAGRAPH_BREAK.split(text),
+            length,
+            self.max_duplicate_paragraph_fraction,
+            self.max_duplicate_paragraph_chars,
+        ) or _duplicated(
+            "line",
+            text.splitlines(),
+            length,
+            self.max_duplicate_line_fraction,
+            self.max_duplicate_line_chars,
+        )
         if rejection:
             return rejection
         if self.top_ngram_chars or self.duplicate_ngram_chars:
@@ -289,6 +288,17 @@ def _duplicates(items: Iterator[str]) -> tuple[int, int, int]:
         else:
             seen.add(item)
     return count, chars, total
+
+
+def _duplicated(
+    kind: str, parts: list[str], length: int, max_fraction: float, max_chars: float
+) -> Rejection | None:
+    """Gopher's two limits on repeated paragraphs or lines: their share of all such parts (with
+    a letter) and of the text's characters."""
+    count, chars, total = _duplicates(p for part in parts if _LETTER.search(p := part.strip()))
+    return _limit(f"duplicate-{kind}s", ratio(count, total), max_fraction) or _limit(
+        f"duplicate-{kind}-chars", ratio(chars, length), max_chars
+    )
 
 
 def _limit(reason: str, value: float, limit: float | None) -> Rejection | None:
