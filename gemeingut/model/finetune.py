@@ -33,13 +33,20 @@ from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest, read_index, save_checkpoint
-from gemeingut.model.data_order import DataOrder
-from gemeingut.model.finetune_data import SftWindows, pack, read_examples, split_validation
+from gemeingut.model.data_order import DataOrder, Windows, pack_split
+from gemeingut.model.finetune_data import (
+    StreamWindows,
+    TrainingWindows,
+    pack,
+    read_examples,
+    split_validation,
+)
 from gemeingut.model.lora import add_adapters
 from gemeingut.model.loss import AnswerLoss
 from gemeingut.model.machine import compute_dtype, hardware, resolve_device, resolve_precision
 from gemeingut.model.pretrain import adamw, lr_at, to_device, with_threads
 from gemeingut.model.run_state import out_of_memory_as_input_error
+from gemeingut.model.token_file import TOKEN_DIR, open_split, tokenize_split
 from gemeingut.model.training_log import JsonlLog, Rate, StepClock, StepRecords, read_records
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
@@ -87,7 +94,7 @@ def _finetune(
     device = resolve_device(cfg.device)
     precision = resolve_precision(cfg.precision, device)
     tokenizer = AutoTokenizer.from_pretrained(base.path)
-    train, val = _windows(data, section, tokenizer)
+    train, val = _windows(data, section, tokenizer, out_dir / TOKEN_DIR)
     global_batch = cfg.batch_size * cfg.grad_accumulation
     if section.epochs is not None:
         steps = max(1, math.ceil(section.epochs * len(train) / global_batch))
@@ -138,6 +145,7 @@ def _finetune(
                     _checkpoint(tuner, folder, step + 1, position, order, cfg, wall)
             records.flush()
     log.close()
+    shutil.rmtree(out_dir / TOKEN_DIR, ignore_errors=True)  # a cache of a curated dataset
     output = _save(tuner, section, base, tokenizer, out_dir)
     _keep_data(data, section.validation, out_dir / DATA_DIR)
     return _write_metadata(
@@ -166,14 +174,14 @@ def _nan_if_none(value: float | None) -> float:
 
 
 def _windows(
-    data: Path, section: FinetuneSection, tokenizer: PreTrainedTokenizerBase
-) -> tuple[SftWindows, SftWindows]:
+    data: Path, section: FinetuneSection, tokenizer: PreTrainedTokenizerBase, tokens: Path
+) -> tuple[TrainingWindows, TrainingWindows]:
     seq_len = section.training.seq_len
+    if (data / SHARD_DIR).is_dir() and section.validation is None:
+        return _curated_windows(data, tokenizer, seq_len, tokens)
     examples = read_examples(data, "train")
     if section.validation is not None:
         held = read_examples(section.validation, "validation")
-    elif (data / "shards").is_dir():  # a curated dataset has its own validation split
-        held = read_examples(data, "validation")
     else:
         examples, held = split_validation(
             examples, section.validation_fraction, section.training.seed
@@ -187,6 +195,18 @@ def _windows(
             "add examples with answers (prompt/completion, chat) or text",
         )
     return train, pack(held, tokenizer, seq_len)
+
+
+def _curated_windows(
+    data: Path, tokenizer: PreTrainedTokenizerBase, seq_len: int, tokens: Path
+) -> tuple[StreamWindows, TrainingWindows]:
+    """A curated dataset's train and validation splits, memory-mapped; a validation split too
+    small for one window means no validation."""
+    for split in ("train", "validation"):
+        tokenize_split(data, split, tokenizer, tokens)
+    train = StreamWindows(pack_split(tokens, "train", seq_len, data))
+    held = Windows(open_split(tokens, "validation"), seq_len)
+    return train, StreamWindows(held) if len(held) else pack([], tokenizer, seq_len)
 
 
 def _tuner(
@@ -245,7 +265,7 @@ def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
 
 
 def _step(
-    tuner: Tuner, windows: SftWindows, indices: torch.Tensor, micro_batches: int
+    tuner: Tuner, windows: TrainingWindows, indices: torch.Tensor, micro_batches: int
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """One optimizer step; the loss is the mean over all answer tokens of the global batch."""
     parts = [p for p in indices.chunk(micro_batches) if len(p)]
@@ -266,7 +286,7 @@ def _step(
 
 
 @torch.no_grad()
-def _validation_loss(tuner: Tuner, val: SftWindows, cfg: FinetuneTraining) -> float | None:
+def _validation_loss(tuner: Tuner, val: TrainingWindows, cfg: FinetuneTraining) -> float | None:
     """Mean loss per answer token over the first `eval_batches` batches of validation windows;
     None without validation data."""
     if len(val) == 0:
@@ -382,8 +402,8 @@ def _write_metadata(
     section: FinetuneSection,
     cfg: FinetuneTraining,
     tuner: Tuner,
-    train: SftWindows,
-    val: SftWindows,
+    train: TrainingWindows,
+    val: TrainingWindows,
     output: str,
     losses: tuple[float | None, float | None],
     steps: tuple[int, int],

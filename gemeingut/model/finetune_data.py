@@ -30,6 +30,7 @@ from transformers import PreTrainedTokenizerBase
 from gemeingut.data.compressed import open_compressed
 from gemeingut.data.shards import iter_texts
 from gemeingut.errors import InputError
+from gemeingut.model.data_order import Windows
 
 Kind = Literal["text", "instruction", "chat"]
 TEXT_SUFFIXES = (".txt", ".md")
@@ -70,6 +71,39 @@ class SftWindows:
         tokens = self.tokens[rows].long()
         targets = tokens[:, 1:].masked_fill(~self.trained[rows][:, 1:], -100)
         return tokens[:, :-1], targets
+
+
+@dataclass(frozen=True)
+class StreamWindows:
+    """A curated dataset as fine-tuning data: its documents memory-mapped and windowed as in
+    pretraining (`token_file.py`), every token trained, so a large corpus is never held in
+    memory (continued pretraining on one's own domain)."""
+
+    windows: Windows
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        documents = len(self.windows.file.doc_starts)
+        return {
+            "examples": documents,
+            "text_examples": documents,
+            "instruction_examples": 0,
+            "chat_examples": 0,
+            "truncated": 0,
+            "without_targets": 0,
+            "windows": len(self),
+            "trained_tokens": len(self) * self.windows.seq_len,
+        }
+
+    def targets(self, rows: torch.Tensor | list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens = self.windows.rows(rows)
+        return tokens[:, :-1], tokens[:, 1:]
+
+
+TrainingWindows = SftWindows | StreamWindows
 
 
 # ---- reading ----------------------------------------------------------------------------

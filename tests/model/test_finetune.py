@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 import gemeingut.model.finetune as finetune_module
 from gemeingut.cli import app
+from gemeingut.data.shards import iter_split
 from gemeingut.errors import InputError
 from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, release_refusal
 from gemeingut.model.finetune import LOG_FILE, METADATA_FILE
@@ -454,3 +455,22 @@ def test_a_relative_base_path_is_recorded_absolute(
 ) -> None:
     monkeypatch.chdir(base_dir.parent)
     assert inspect_base_model(Path(base_dir.name)).path == str(base_dir.resolve())
+
+
+def test_a_curated_dataset_is_fine_tuned_from_memory_mapped_windows(
+    tiny_build, tmp_path: Path
+) -> None:
+    dataset, model = (Path(tiny_build[k]["path"]) for k in ("dataset", "model"))
+    training = FinetuneTraining(steps=3, batch_size=2, seq_len=32, device="cpu", eval_every=3)
+    tuned, _ = finetune_stage(at(tmp_path / "ft"), model, dataset, FinetuneSection(
+        method="full", training=training
+    ))  # fmt: skip
+    record = json.loads((tuned.path / METADATA_FILE).read_text())
+    train = record["data"]["train"]
+    tokens = sum(len(t) for t in AutoTokenizer.from_pretrained(model)(
+        [r["text"] for r in iter_split(dataset, "train")], add_special_tokens=False
+    )["input_ids"])  # fmt: skip
+    assert train["windows"] == (tokens + train["examples"] - 1) // 32  # EOS after each document
+    assert train["trained_tokens"] == train["windows"] * 32
+    assert record["data"]["validation"]["windows"] >= 1
+    assert not (tuned.path / "tokens").exists()  # the token cache is not part of the model
