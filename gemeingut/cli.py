@@ -467,15 +467,9 @@ def evaluate(
     """Loss, perplexity and bits per byte of MODEL on the held-out test split."""
     from gemeingut.stages import evaluate_stage
 
-    scored = load_artifact(model)
-    if scored.kind not in ("model", "adapter"):
-        raise InputError(
-            f"{model} is a {scored.kind!r} artifact, expected a model or adapter",
-            "pass the output directory of `model pretrain` or `model finetune`",
-        )
     artifact, reused = evaluate_stage(
         at(out),
-        scored,
+        load_artifact(model, ("model", "adapter")),
         load_artifact(dataset, "dataset"),
         EvaluateSection(batch_size=batch_size),
     )
@@ -518,7 +512,7 @@ def release(
         "evaluation": load_artifact(evaluation, "evaluation"),
     }
     if finetuned is not None:
-        artifacts["finetune"] = load_artifact(finetuned)
+        artifacts["finetune"] = load_artifact(finetuned, "model")
     section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
     artifact, reused = release_stage(at(out), section, recipe, artifacts)
     _report("release", artifact, reused, as_json)

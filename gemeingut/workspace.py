@@ -98,8 +98,8 @@ def artifact_id(kind: str, inputs: dict[str, str], params: dict[str, Any], code:
     return f"{_ID_PREFIX.get(kind, kind)}-{digest[:16]}"
 
 
-def load_artifact(path: Path, kind: str | None = None) -> Artifact:
-    """Open a finished artifact, checking that it is one (and of the expected kind)."""
+def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Artifact:
+    """Open a finished artifact, checking that it is one (and of the expected kind or kinds)."""
     meta_path = path / ARTIFACT_FILE
     if not meta_path.is_file():
         raise InputError(
@@ -107,10 +107,12 @@ def load_artifact(path: Path, kind: str | None = None) -> Artifact:
             "pass the directory that a gemeingut stage wrote, or run that stage first",
         )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if kind is not None and meta.get("kind") != kind:
+    kinds = (kind,) if isinstance(kind, str) else kind
+    if kinds is not None and meta.get("kind") not in kinds:
+        expected = " or ".join(repr(k) for k in kinds)
         raise InputError(
-            f"{path} is a {meta.get('kind')!r} artifact, expected {kind!r}",
-            f"pass the output directory of the {kind} stage",
+            f"{path} is a {meta.get('kind')!r} artifact, expected {expected}",
+            f"pass the output directory of the {' or '.join(kinds)} stage",
         )
     return Artifact(path=path, meta=meta)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -59,6 +60,8 @@ class _ZstdStream(io.RawIOBase):
 
 
 COMPRESSED_SUFFIXES = (".gz", ".zst")
+# What reading a damaged or truncated (compressed) file can raise.
+STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
 def is_compressed(path: Path) -> bool:

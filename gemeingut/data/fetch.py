@@ -21,7 +21,6 @@ import subprocess
 import tarfile
 import tempfile
 import zipfile
-import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -30,9 +29,8 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import httpx
-import zstandard
 
-from gemeingut.data.compressed import open_compressed
+from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.readers import FOLDER_SUFFIXES, JSONL_SUFFIXES
 from gemeingut.errors import InputError
 
@@ -247,14 +245,7 @@ def _download(url: str, target: Path) -> str:
 # --- Archives ----------------------------------------------------------------------------------
 
 
-_ARCHIVE_ERRORS = (
-    zipfile.BadZipFile,
-    tarfile.TarError,
-    OSError,
-    EOFError,
-    zlib.error,
-    zstandard.ZstdError,
-)
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, *STREAM_ERRORS)
 
 
 def _unpack(archive: Path, url: str, content: Path) -> None:

@@ -13,7 +13,6 @@ import codecs
 import json
 import os
 import re
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +20,8 @@ from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import zstandard
 
-from gemeingut.data.compressed import open_compressed
+from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.documents import Document, Exclusion, ExclusionSink
 from gemeingut.data.html import html_text
 from gemeingut.data.line_spans import LineSpan, open_span
@@ -48,7 +46,6 @@ _JSON_BYTES_PER_CHAR = 12
 _JSON_LINE_OVERHEAD = 1 << 20
 _ROWS_PER_BATCH = 64
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
 def read_source(
@@ -198,7 +195,7 @@ def _read_jsonl(out: _Output, span: LineSpan | None) -> Iterator[Document]:
                 record = _json_record(out, raw, fallback_id, location)
                 if record is not None and (doc := out.document(record, fallback_id, location)):
                     yield doc
-    except _STREAM_ERRORS as exc:
+    except STREAM_ERRORS as exc:
         if number == 0 and not isinstance(exc, EOFError):  # not compressed as its name says
             raise InputError(
                 f"{path} (source {name!r}) cannot be read: {exc}",

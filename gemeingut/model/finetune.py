@@ -41,18 +41,25 @@ from gemeingut.model.finetune_data import (
     read_examples,
     split_validation,
 )
+from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.lora import add_adapters
 from gemeingut.model.loss import AnswerLoss
 from gemeingut.model.machine import compute_dtype, hardware, resolve_device, resolve_precision
 from gemeingut.model.pretrain import adamw, lr_at, to_device, with_threads
 from gemeingut.model.run_state import out_of_memory_as_input_error
 from gemeingut.model.token_file import TOKEN_DIR, open_split, tokenize_split
-from gemeingut.model.training_log import JsonlLog, Rate, StepClock, StepRecords, read_records
+from gemeingut.model.training_log import (
+    LOG_FILE,
+    JsonlLog,
+    Rate,
+    StepClock,
+    StepRecords,
+    read_records,
+)
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
 
-LOG_FILE = "training_log.jsonl"
-METADATA_FILE = "finetune.json"
+METADATA_FILE = FINETUNE_FILE
 DATA_DIR = "data"
 CURATED_DIR = "curated-dataset"  # in DATA_DIR: the shards of a curated dataset used as data
 
@@ -114,14 +121,11 @@ def _finetune(
     log = JsonlLog(out_dir / LOG_FILE, start_step)
     with out_of_memory_as_input_error(cfg, device, 1):
         if start_step == 0:
-            initial_val = _validation_loss(tuner, val, cfg)
+            initial_val = val_loss = _validation_loss(tuner, val, cfg)
             log.write({"step": 0, "val_loss": initial_val})
-        else:
-            logged = read_records(out_dir / LOG_FILE)
-            initial_val = logged[0]["val_loss"]
-        # a run killed after its last step resumes with nothing left to train: its last logged
-        # validation loss is the final one
-        val_loss = initial_val if start_step == 0 else _last_val_loss(logged)
+        else:  # the latest logged validation loss (the final one if no step is left to run)
+            logged = [r["val_loss"] for r in read_records(out_dir / LOG_FILE) if "val_loss" in r]
+            initial_val, val_loss = logged[0], logged[-1]
         evaluates = len(val) > 0
         with progress_bar("finetune", total=cfg.steps, unit="steps") as advance:
             clock = StepClock(device)
@@ -162,11 +166,6 @@ def _finetune(
         steps=(start_step, cfg.steps),
         wall=(earlier, time.perf_counter() - started),
     )
-
-
-def _last_val_loss(records: list[dict[str, Any]]) -> float | None:
-    values = [r["val_loss"] for r in records if "val_loss" in r]
-    return values[-1] if values else None
 
 
 def _nan_if_none(value: float | None) -> float:
@@ -442,7 +441,7 @@ def _write_metadata(
             if section.validation
             else (
                 "the dataset's validation split"
-                if (data / "shards").is_dir()
+                if (data / SHARD_DIR).is_dir()
                 else f"{section.validation_fraction:.0%} of the examples, seed {cfg.seed}"
             ),
             "loss_on": "answers only (assistant turns, completions); all of plain text",

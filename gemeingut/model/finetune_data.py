@@ -27,7 +27,7 @@ import torch
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
-from gemeingut.data.compressed import open_compressed
+from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import iter_texts
 from gemeingut.errors import InputError
 from gemeingut.model.data_order import Windows
@@ -146,16 +146,25 @@ def _text_file(path: Path, where: str) -> Example:
 
 
 def _jsonl_examples(path: Path) -> Iterator[Example]:
-    with open_compressed(path) as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            where = f"{path.name}:{number}"
-            try:
-                record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise InputError(f"{where}: not a JSON object ({exc})", "fix that line") from None
-            yield parse_record(record, where)
+    number = 0
+    try:
+        with open_compressed(path) as handle:
+            for number, raw in enumerate(handle, 1):
+                if raw.strip():
+                    yield _json_example(raw, f"{path.name}:{number}")
+    except STREAM_ERRORS as exc:
+        raise InputError(
+            f"{path} cannot be read after line {number}: {exc}",
+            "check that the file is complete and compressed as its name says",
+        ) from None
+
+
+def _json_example(raw: bytes, where: str) -> Example:
+    try:
+        record = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: not a JSON object ({exc})", "fix that line") from None
+    return parse_record(record, where)
 
 
 def parse_record(record: Any, where: str) -> Example:

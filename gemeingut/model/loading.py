@@ -14,13 +14,14 @@ from typing import Any
 from gemeingut.errors import InputError
 
 ADAPTER_CONFIG = "adapter_config.json"
+FINETUNE_FILE = "finetune.json"  # written by `finetune.py`: base model, data, run
 
 
 def adapter_base(folder: Path) -> Path | None:
     """The base model folder of a LoRA adapter folder; None for a whole model."""
     if not (folder / ADAPTER_CONFIG).is_file():
         return None
-    record = folder / "finetune.json"
+    record = folder / FINETUNE_FILE
     if record.is_file():
         base = Path(json.loads(record.read_text(encoding="utf-8"))["base_model"]["path"])
     else:

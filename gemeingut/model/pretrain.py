@@ -48,7 +48,14 @@ from gemeingut.model.run_state import (
     write_metadata,
 )
 from gemeingut.model.token_file import TOKEN_DIR, tokenize_split
-from gemeingut.model.training_log import JsonlLog, Rate, StepClock, StepRecords, read_records
+from gemeingut.model.training_log import (
+    LOG_FILE,
+    JsonlLog,
+    Rate,
+    StepClock,
+    StepRecords,
+    read_records,
+)
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import ModelSection, TrainingSection
 
@@ -64,7 +71,6 @@ __all__ = [
     "with_threads",
 ]
 
-LOG_FILE = "training_log.jsonl"
 METADATA_FILE = "training.json"
 R = TypeVar("R")
 

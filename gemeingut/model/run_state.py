@@ -30,7 +30,7 @@ from gemeingut.model.flops import Peak, counted_flops_per_token
 from gemeingut.model.machine import hardware
 from gemeingut.model.presets import build_config as preset_config
 from gemeingut.model.tokenizer import IM_END
-from gemeingut.model.training_log import read_records
+from gemeingut.model.training_log import LOG_FILE, read_records
 from gemeingut.recipe import ModelSection, TrainingSection
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def write_metadata(
     counted = counted_flops_per_token(config, cfg.seq_len)
     this_run_tokens = run.steps * order.global_batch * cfg.seq_len
     tokens_per_s = this_run_tokens / run.train_seconds if run.train_seconds else 0.0
-    records = read_records(path.parent / "training_log.jsonl")
+    records = read_records(path.parent / LOG_FILE)
     step_rates = [r["tokens_per_s"] for r in records if "tokens_per_s" in r]
     this_run = time_since(run)
     wall = this_run + run.earlier_seconds

@@ -25,6 +25,8 @@ import torch
 
 from gemeingut.model.flops import Peak, mfu
 
+LOG_FILE = "training_log.jsonl"  # in a model or fine-tuning artifact
+
 
 class JsonlLog:
     """One JSON object per line, each with a "step"; reopening keeps steps <= `keep_through`."""

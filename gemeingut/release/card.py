@@ -13,6 +13,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
+from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import Artifact
 
@@ -89,7 +90,7 @@ def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
 
 def _finetune_context(tuned: Artifact) -> dict[str, Any]:
     """What the card says about fine-tuning, from the artifact and its `finetune.json`."""
-    record = json.loads((tuned.path / "finetune.json").read_text(encoding="utf-8"))
+    record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     stats, params = tuned.stats, tuned.meta["params"]
     lora = record.get("lora") or {}
     return {

@@ -184,6 +184,15 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -
         read_examples(path)
 
 
+def test_a_truncated_compressed_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "data.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("".join(json.dumps({"text": f"Zeile {i}"}) + "\n" for i in range(2000)))
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(InputError, match=r"data\.jsonl\.gz cannot be read after line \d+"):
+        read_examples(path)
+
+
 def test_unknown_format_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown fine-tuning data format"):
