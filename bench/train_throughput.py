@@ -6,7 +6,11 @@
 
 Both systems train the same `LlamaForCausalLM` (same preset, tokenizer, initial weights, data
 windows, micro-batch, sequence length, threads, precision) with AdamW (fused), a cosine schedule
-and gradient clipping, each in a fresh subprocess so neither inherits the other's caches. Speed
+and gradient clipping, each in a fresh subprocess so neither inherits the other's caches.
+`--precision auto` resolves as our trainer does (bf16 on a CPU with bf16 units) for both;
+`--trainer-precision fp32` gives the Trainer its own default instead. The Trainer runs the
+model's default attention (SDPA); `--trainer-attention gemeingut` gives it our CPU kernel
+choice too (`gemeingut/model/attention.py`), which isolates what the rest of our loop adds. Speed
 is tokens per second over the steps after `--warmup` (total tokens / total time; ours: from the
 per-step times in our training log, start of a step to start of the next, on the device's clock;
 Trainer: wall time between two callbacks, the GPU waited for there only). The Trainer gets
@@ -78,6 +82,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=400, help="laws read from the corpus")
     parser.add_argument("--corpus", type=Path, default=LAWS)
     parser.add_argument("--compile", action="store_true", help="torch.compile in both")
+    parser.add_argument(
+        "--trainer-precision",
+        default="same",
+        choices=["same", "fp32", "bf16"],
+        help="the Trainer's precision; fp32 is its default (bf16=False)",
+    )
+    parser.add_argument(
+        "--trainer-attention",
+        default="sdpa",
+        choices=["sdpa", "gemeingut"],
+        help="the Trainer's attention: the model's default, or the kernel choice ours makes",
+    )
     parser.add_argument("--repeats", type=int, default=1, help="alternating runs of each")
     parser.add_argument("--order", default="trainer-first", choices=["trainer-first", "ours-first"])
     parser.add_argument("--only", choices=["ours", "trainer"])
@@ -127,6 +143,8 @@ def prepare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         },
         "preset": args.preset,
         "warmup": args.warmup,
+        "trainer_precision": args.trainer_precision,
+        "trainer_attention": args.trainer_attention,
     }
 
 
@@ -189,6 +207,7 @@ def run_trainer(job: dict[str, Any]) -> dict[str, Any]:
         TrainingArguments,
     )
 
+    from gemeingut.model.attention import use_for_training
     from gemeingut.model.data_order import pack_split
     from gemeingut.model.machine import resolve_device, resolve_precision
     from gemeingut.model.run_state import build_config
@@ -205,7 +224,11 @@ def run_trainer(job: dict[str, Any]) -> dict[str, Any]:
     windows = packed.rows(range(len(packed)))  # in memory: the Trainer's usual dataset
     torch.manual_seed(t["seed"])
     model = LlamaForCausalLM(build_config(section, tokenizer))
-    precision = resolve_precision(t["precision"], resolve_device(t["device"]))
+    device = resolve_device(t["device"])
+    same = job["trainer_precision"] == "same"
+    precision = resolve_precision(t["precision"] if same else job["trainer_precision"], device)
+    if job["trainer_attention"] == "gemeingut":
+        use_for_training(model, device)
 
     class Windows(torch.utils.data.Dataset):
         def __len__(self) -> int:
@@ -258,6 +281,8 @@ def run_trainer(job: dict[str, Any]) -> dict[str, Any]:
     return {
         "tokens_per_s": tokens * (t["steps"] - job["warmup"]) / (end - start),
         "optimizer": str(arguments.optim),
+        "precision": precision,
+        "attention": model.config._attn_implementation,
         "threads": torch.get_num_threads(),
     }
 
@@ -286,6 +311,12 @@ def report(args: argparse.Namespace, job: dict[str, Any], results: dict[str, lis
             f"{ref['flops_per_token'] / 1e6:.1f} MFLOP per token (6·N + 12·L·d·T); "
             f"precision {ref['precision']}. Peak: {ref['peak_flops_per_s'] / 1e9:,.1f} GFLOP/s "
             f"({ref['peak_method']})."
+        )
+    if theirs:
+        print(
+            f"Trainer: precision {theirs[0]['precision']}, attention "
+            f"{theirs[0]['attention']} (ours: the `gemeingut_matmul` path in bf16 up to "
+            "192 tokens on a CPU, SDPA otherwise)."
         )
     t = job["training"]
     print(

@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from gemeingut.errors import GemeingutError, InputError
+from gemeingut.errors import GemeingutError
 from gemeingut.progress import console
 from gemeingut.recipe import (
     EvaluateSection,
@@ -256,7 +256,9 @@ def model_pretrain(
     seed: int = 0,
     threads: Annotated[int, typer.Option(help="torch threads per process.")] = 1,
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
-    precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA), fp32 or bf16.")] = "auto",
+    precision: Annotated[
+        str, typer.Option(help="auto (bf16 where the GPU or CPU has bf16 units), fp32 or bf16.")
+    ] = "auto",
     grad_accumulation: Annotated[
         int, typer.Option(help="Micro-batches per step (global batch = batch × this × devices).")
     ] = 1,
@@ -346,13 +348,15 @@ def model_finetune(
     epochs: Annotated[
         float | None, typer.Option(help="Train this many epochs instead of --steps.")
     ] = None,
-    batch_size: int = 8,
+    batch_size: Annotated[int, typer.Option(help="Sequences per micro-batch and device.")] = 8,
     seq_len: int = 512,
     learning_rate: Annotated[
         float | None, typer.Option(help="Default: 2e-4 (LoRA), 2e-5 (full).")
     ] = None,
     warmup_steps: Annotated[int | None, typer.Option(help="Default: a tenth of the steps.")] = None,
-    grad_accumulation: int = 1,
+    grad_accumulation: Annotated[
+        int, typer.Option(help="Micro-batches per step (global batch = batch × this × devices).")
+    ] = 1,
     lora_rank: int = 8,
     lora_alpha: float = 16.0,
     lora_dropout: float = 0.05,
@@ -362,7 +366,9 @@ def model_finetune(
     seed: int = 0,
     threads: Annotated[int, typer.Option(help="torch threads.")] = 1,
     device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
-    precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA), fp32 or bf16.")] = "auto",
+    precision: Annotated[
+        str, typer.Option(help="auto (bf16 where the GPU or CPU has bf16 units), fp32 or bf16.")
+    ] = "auto",
     eval_every: int = 25,
     checkpoint_every: int = 50,
     activation_checkpointing: Annotated[
@@ -375,15 +381,13 @@ def model_finetune(
     Chat (`messages`) and prompt/completion data are trained on the answers only. The base
     model's licence and card are recorded in the new artifact's lineage; with --license, a
     release licence the base model's licence forbids is refused before training.
+
+    Under `torchrun --nproc_per_node N` every process runs this command; rank 0 builds the
+    artifact and the others train their share of each batch (DDP).
     """
+    from gemeingut.model.distributed import lead_or_follow
     from gemeingut.stages import finetune_stage
 
-    processes = int(os.environ.get("WORLD_SIZE", "1"))
-    if processes > 1:
-        raise InputError(
-            f"fine-tuning runs in one process, but torchrun started {processes}",
-            "start `gemeingut model finetune` without torchrun",
-        )
     section = FinetuneSection(
         base=base,
         data=data,
@@ -417,7 +421,10 @@ def model_finetune(
             activation_checkpointing=activation_checkpointing,
         ),
     )
-    artifact, reused = finetune_stage(at(out), base, data, section, license)
+    result = lead_or_follow(lambda: finetune_stage(at(out), base, data, section, license))
+    if result is None:  # a follower rank under torchrun: rank 0 reports
+        return
+    artifact, reused = result
     _report(artifact.kind, artifact, reused, as_json)
     if not as_json:
         s = artifact.stats

@@ -105,7 +105,9 @@ class TrainingSection(_Section):
         default="auto", description="auto: CUDA when available, else CPU"
     )
     precision: Literal["auto", "fp32", "bf16"] = Field(
-        default="auto", description="auto: bf16 autocast on CUDA with bf16 support, else fp32"
+        default="auto",
+        description="auto: bf16 autocast where the device computes bf16 natively (CUDA "
+        "with bf16, a CPU with AVX-512 BF16 or AMX), else fp32",
     )
     grad_accumulation: int = Field(
         default=1,
@@ -244,8 +246,11 @@ class Recipe(_Section):
         tuning = self.finetune
         if tuning is not None and tuning.data is None:
             raise ValueError("finetune.data: the fine-tuning data is required in a recipe")
-        if tuning is not None and tuning.base is None and tuning.method == "lora" and not (
-            tuning.merge
+        if (
+            tuning is not None
+            and tuning.base is None
+            and tuning.method == "lora"
+            and not tuning.merge
         ):
             raise ValueError(
                 "finetune.merge: the recipe releases the model it fine-tunes, so it must be a "

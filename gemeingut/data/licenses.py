@@ -79,7 +79,7 @@ def decide(expression: str | None) -> LicenseDecision:
     if expression is None or not expression.strip():
         return LicenseDecision(False, "licence-missing", None, detail="no licence given")
     try:
-        parsed = _licensing.parse(expression, validate=False, simple=False)
+        parsed = parse_expression(expression)
     except ExpressionError as exc:
         return LicenseDecision(
             False,
@@ -90,6 +90,15 @@ def decide(expression: str | None) -> LicenseDecision:
     if parsed is None:
         return LicenseDecision(False, "licence-missing", None, detail="no licence given")
     return _decide_parsed(parsed)
+
+
+def parse_expression(expression: str) -> LicenseExpression | None:
+    """The parsed SPDX expression (None when empty); malformed text raises `ExpressionError`
+    (the parser itself lets some slip out as IndexError, e.g. for "()")."""
+    try:
+        return _licensing.parse(expression, validate=False, simple=False)
+    except IndexError as exc:
+        raise ExpressionError(f"malformed expression {expression!r}") from exc
 
 
 def _decide_parsed(node: LicenseExpression) -> LicenseDecision:

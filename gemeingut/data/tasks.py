@@ -56,11 +56,7 @@ def _splittable(spec: SourceSpec, task_bytes: int) -> bool:
     """A plain file larger than one task; anything unreadable is left to the reader to report."""
     path = spec.path
     try:
-        return (
-            path.is_file()
-            and not is_compressed(path)
-            and path.stat().st_size > task_bytes
-        )
+        return path.is_file() and not is_compressed(path) and path.stat().st_size > task_bytes
     except OSError:
         return False
 

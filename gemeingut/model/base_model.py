@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gemeingut.data.licenses import Obligation, decide
+from license_expression import OR, ExpressionError, get_spdx_licensing
+
+from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
@@ -33,6 +35,7 @@ _LICENSE_TEXTS = {
 }
 # Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
 _NO_DERIVATIVES = re.compile(r"(^|[-\s(])ND(-|$|[\s)])", re.IGNORECASE)
+_licensing = get_spdx_licensing()
 _SAME_TERMS = re.compile(r"^(A?GPL|LGPL|EUPL|MPL|CC-BY-SA|ODbL|OpenRAIL)", re.IGNORECASE)
 
 
@@ -192,7 +195,7 @@ def release_refusal(base: BaseModelFacts, release_license: str | None) -> tuple[
 
 
 def _forbidden(base_license: str, release_license: str) -> str | None:
-    same = base_license.lower() == release_license.lower()
+    same = _same_terms(base_license, release_license)
     decision = decide(base_license)
     if _NO_DERIVATIVES.search(base_license):  # NC-ND counts as NC in the data policy
         return f"the base model's licence {base_license} forbids derivatives"
@@ -210,3 +213,18 @@ def _forbidden(base_license: str, release_license: str) -> str | None:
         f"({decision.detail}); a derivative may only be released under the same terms, not "
         f"under {release_license}"
     )
+
+
+def _same_terms(base_license: str, release_license: str) -> bool:
+    """Whether a derivative under `release_license` keeps the base's terms: the same expression
+    by meaning ("MIT AND CC-BY-SA-4.0" is "cc-by-sa-4.0 AND MIT"), or one alternative of an OR
+    the base offers (its licensee may choose any)."""
+    try:
+        base = parse_expression(base_license.lower())
+        release = parse_expression(release_license.lower())
+    except ExpressionError:
+        return base_license.strip().lower() == release_license.strip().lower()
+    if base is None or release is None:
+        return False
+    choices = base.args if isinstance(base, OR) else ()
+    return any(_licensing.is_equivalent(choice, release) for choice in (base, *choices))

@@ -1,13 +1,13 @@
 """Training on several processes with `torchrun`: DDP or FSDP, and who writes what.
 
-Under `torchrun --nproc_per_node N gemeingut model pretrain ...` (or `gemeingut build`) every
-process runs the same command, but only rank 0 (the *leader*) runs the stages: it finds or
-builds artifacts through `materialize`, so only it touches the workspace. The other ranks
-(*followers*) wait in `lead_or_follow`; when the leader's training stage starts, it broadcasts the
-job (dataset, tokenizer, section and the `.partial` directory it trains into), every rank trains
-its share, and only the leader writes logs, checkpoints and the artifact. When the leader is
-done it broadcasts "done" and every rank leaves the process group. If any rank fails, torchrun
-stops the others.
+Under `torchrun --nproc_per_node N gemeingut model pretrain ...` (or `model finetune`, or
+`gemeingut build`) every process runs the same command, but only rank 0 (the *leader*) runs the
+stages: it finds or builds artifacts through `materialize`, so only it touches the workspace. The
+other ranks (*followers*) wait in `lead_or_follow`; when the leader's training stage starts, it
+broadcasts the job (its inputs, section and the `.partial` directory it trains into), every rank
+trains its share, and only the leader writes logs, checkpoints and the artifact. When the leader
+is done it broadcasts "done" and every rank leaves the process group. If any rank fails,
+torchrun stops the others.
 
 The job messages go over a separate gloo group with a long timeout, because followers may wait
 for hours while the leader curates data; training collectives use the default group (gloo on
@@ -57,7 +57,8 @@ def current_world() -> World:
     if _launched_size() > 1:
         raise InputError(
             "started by torchrun, but this command does not join the process group",
-            "train under torchrun with `gemeingut model pretrain` or `gemeingut build`",
+            "train under torchrun with `gemeingut model pretrain`, `gemeingut model finetune` or "
+            "`gemeingut build`",
         )
     return World()
 
@@ -66,6 +67,7 @@ def init_from_env() -> World:
     """Join torchrun's group (gloo for CPU tensors, NCCL for CUDA tensors when available)."""
     if _launched_size() <= 1 or dist.is_initialized():
         return current_world()
+    _check_rendezvous()
     local = int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available():
         torch.cuda.set_device(local % torch.cuda.device_count())
@@ -74,6 +76,19 @@ def init_from_env() -> World:
         dist.init_process_group("gloo")
     _control["group"] = dist.new_group(backend="gloo", timeout=_CONTROL_TIMEOUT)
     return current_world()
+
+
+def _check_rendezvous() -> None:
+    """WORLD_SIZE alone (left over in a shell, say) is not torchrun: joining would fail with a
+    traceback about the environment."""
+    missing = [name for name in ("RANK", "MASTER_ADDR", "MASTER_PORT") if name not in os.environ]
+    if missing:
+        raise InputError(
+            f"WORLD_SIZE={_launched_size()} asks for several processes, but {', '.join(missing)} "
+            "is not set: this process was not started by torchrun",
+            "start it with `torchrun --nproc_per_node N ...`, or run it without torchrun in one "
+            "process: unset WORLD_SIZE",
+        )
 
 
 def lead_or_follow(run: Callable[[], T]) -> T | None:
@@ -101,15 +116,20 @@ def announce(job: dict[str, Any]) -> None:
     if "group" not in _control:
         raise InputError(
             "several processes, but the followers are not listening",
-            "run training under torchrun through `gemeingut model pretrain` or `gemeingut build`",
+            "run training under torchrun through `gemeingut model pretrain`, `gemeingut model "
+            "finetune` or `gemeingut build`",
         )
     _broadcast(job)
 
 
 def _follow() -> None:
+    from gemeingut.model.finetune import follow_finetune
     from gemeingut.model.pretrain import follow_pretrain
 
-    handlers: dict[str, Callable[[dict[str, Any]], None]] = {"pretrain": follow_pretrain}
+    handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+        "pretrain": follow_pretrain,
+        "finetune": follow_finetune,
+    }
     while (message := _broadcast(None))["job"] != "done":
         handlers[message["job"]](message)
 

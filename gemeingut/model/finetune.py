@@ -4,8 +4,17 @@ The loop is pretraining's (AdamW, warm-up + cosine, clipping, accumulation, auto
 data order, log and checkpoints) on a model loaded from a local folder instead of built from a
 preset, with the loss on trained tokens only (`finetune_data.py`). Checkpoints hold only what
 trains (the adapters, or all weights in full fine-tuning) with optimizer, data position and RNG
-state, so a run killed at any point resumes on the same loss curve. One process: fine-tuning a
-model that needs several devices is not supported yet.
+state, so a run killed at any point resumes on the same loss curve.
+
+Under `torchrun` it trains with DDP as pretraining does (`distributed.py`): rank 0 leads and
+alone writes. It packs the data (`finetune_windows.py`) before it starts the followers, which
+only map its finished token files. Every rank takes its contiguous share of each global batch,
+so W processes train on the same batches, in the same order, as one process with the same
+global batch, and validate on the same windows. The loss stays the mean over all answer tokens
+of the global batch: each rank's counts differ, so the count is summed over ranks before any
+gradient is computed. Each rank draws its own dropout masks, so only without dropout (LoRA's
+default is 0.05) do W processes give the very weights of one. A model too large for one device
+(FSDP) is not supported yet.
 
 The result is a LoRA adapter (adapter_config.json + adapter_model.safetensors, loadable with
 peft on top of the base), or with `merge` / full fine-tuning a standalone model folder that
@@ -15,11 +24,9 @@ data, for the release.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import time
-import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,25 +36,29 @@ import torch
 from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
-from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
+from gemeingut.model import distributed as dist
+from gemeingut.model.attention import use_for_training
 from gemeingut.model.base_model import BaseModelFacts
-from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest, read_index, save_checkpoint
-from gemeingut.model.data_order import DataOrder, Windows, pack_split
-from gemeingut.model.finetune_data import (
-    StreamWindows,
-    TrainingWindows,
-    pack,
-    read_examples,
-    split_validation,
+from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
+from gemeingut.model.data_order import DataOrder, rank_micro_batches
+from gemeingut.model.finetune_state import (
+    DATA_DIR,
+    METADATA_FILE,
+    checkpoint,
+    curated_copies,
+    keep_data,
+    restore,
+    save,
+    write_metadata,
 )
-from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.model.finetune_windows import TrainingWindows, make_windows, open_windows
 from gemeingut.model.lora import add_adapters
 from gemeingut.model.loss import AnswerLoss
-from gemeingut.model.machine import compute_dtype, hardware, resolve_device, resolve_precision
+from gemeingut.model.machine import compute_dtype, resolve_device, resolve_precision
 from gemeingut.model.pretrain import adamw, lr_at, to_device, with_threads
 from gemeingut.model.run_state import out_of_memory_as_input_error
-from gemeingut.model.token_file import TOKEN_DIR, open_split, tokenize_split
+from gemeingut.model.token_file import TOKEN_DIR
 from gemeingut.model.training_log import (
     LOG_FILE,
     JsonlLog,
@@ -59,9 +70,14 @@ from gemeingut.model.training_log import (
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
 
-METADATA_FILE = FINETUNE_FILE
-DATA_DIR = "data"
-CURATED_DIR = "curated-dataset"  # in DATA_DIR: the shards of a curated dataset used as data
+__all__ = [
+    "DATA_DIR",
+    "LOG_FILE",
+    "METADATA_FILE",
+    "curated_copies",
+    "finetune",
+    "follow_finetune",
+]
 
 
 @dataclass
@@ -72,13 +88,15 @@ class Tuner:
     base_parameters: int  # before adapters
     base_dtype: str  # of the frozen (LoRA) or trained (full) base weights
     wrapper: Any  # the peft model under LoRA, else the LM
-    loss: AnswerLoss
-    forward: Any  # loss, or torch.compile(loss)
+    loss: AnswerLoss  # the LM plus its loss (evaluation)
+    model: nn.Module  # loss, or loss wrapped in DDP (what a training step calls)
+    forward: Any  # model, or torch.compile(model)
     trainable: dict[str, nn.Parameter]
     optimizer: torch.optim.Optimizer
     device: torch.device
     precision: str
     grad_clip: float
+    world: dist.World
 
     def autocast(self) -> Any:
         if self.precision == "fp32":
@@ -89,54 +107,89 @@ class Tuner:
 def finetune(
     base: BaseModelFacts, data: Path, section: FinetuneSection, out_dir: Path
 ) -> dict[str, Any]:
-    """Train and save the fine-tuned model (or adapter) into `out_dir`; returns its stats."""
-    return with_threads(section.training.threads, lambda: _finetune(base, data, section, out_dir))
+    """Train and save the fine-tuned model (or adapter) into `out_dir`; returns its stats.
+
+    Under torchrun this runs on rank 0 (inside `materialize`), which tells the other ranks to
+    join once the data is ready.
+    """
+    world = dist.current_world()
+    if world.size > 1 and section.training.strategy != "ddp":
+        raise InputError(
+            f"finetune.training.strategy = '{section.training.strategy}': fine-tuning under "
+            "torchrun runs DDP only (a full copy of the model per device)",
+            "set finetune.training.strategy = 'ddp', or use LoRA or fewer devices if the model "
+            "does not fit on one",
+        )
+    return with_threads(
+        section.training.threads, lambda: _finetune(base, data, section, out_dir, world, None)
+    )
+
+
+def follow_finetune(message: dict[str, Any]) -> None:
+    """A follower rank's part of the leader's job: train its share, write nothing."""
+    base = BaseModelFacts(**message["base"])
+    section = FinetuneSection.model_validate(message["section"])
+    data, out_dir = Path(message["data"]), Path(message["out"])
+    world, layouts = dist.current_world(), message["windows"]
+    with_threads(
+        section.training.threads, lambda: _finetune(base, data, section, out_dir, world, layouts)
+    )
 
 
 def _finetune(
-    base: BaseModelFacts, data: Path, section: FinetuneSection, out_dir: Path
+    base: BaseModelFacts,
+    data: Path,
+    section: FinetuneSection,
+    out_dir: Path,
+    world: dist.World,
+    layouts: dict[str, dict[str, Any]] | None,
 ) -> dict[str, Any]:
+    """The leader (`layouts` None) packs the data, then starts the followers, which map its
+    finished token files by the `layouts` it sent (nothing is read or packed twice)."""
     started = time.perf_counter()
-    cfg = section.training
-    device = resolve_device(cfg.device)
-    precision = resolve_precision(cfg.precision, device)
+    leader = world.is_main
+    device = resolve_device(section.training.device, world.local_rank)
+    precision = resolve_precision(section.training.precision, device)
     tokenizer = AutoTokenizer.from_pretrained(base.path)
-    train, val = _windows(data, section, tokenizer, out_dir / TOKEN_DIR)
-    global_batch = cfg.batch_size * cfg.grad_accumulation
-    if section.epochs is not None:
-        steps = max(1, math.ceil(section.epochs * len(train) / global_batch))
-        cfg = cfg.model_copy(update={"steps": steps})
-    if cfg.warmup_steps is None:
-        cfg = cfg.model_copy(update={"warmup_steps": cfg.steps // 10})
-    elif cfg.warmup_steps >= cfg.steps:
-        raise InputError(
-            f"warmup_steps = {cfg.warmup_steps} is not shorter than the {cfg.steps} training "
-            "steps: the learning rate would never reach its peak",
-            "lower warmup_steps, or raise steps (or epochs)",
-        )
-    tuner = _tuner(base, section, cfg, tokenizer, device, precision)
+    tokens = out_dir / TOKEN_DIR
+    if layouts is None:
+        train, val = make_windows(data, section, tokenizer, tokens)
+        if world.size > 1:  # the token files are complete (written, then renamed)
+            layouts = {"train": train.layout(), "validation": val.layout()}
+            dist.announce(_job(base, data, section, out_dir, layouts))
+    else:
+        train = open_windows(tokens, layouts["train"])
+        val = open_windows(tokens, layouts["validation"])
+    global_batch = section.training.batch_size * section.training.grad_accumulation * world.size
+    cfg = _schedule(section, len(train), global_batch)
+    tuner = _tuner(base, section, cfg, tokenizer, device, precision, world)
     order = DataOrder(len(train), cfg.seed, global_batch)
     folder = out_dir / CHECKPOINT_DIR
-    start_step, position, earlier = _restore(tuner, load_latest(folder))
-    log = JsonlLog(out_dir / LOG_FILE, start_step)
-    with out_of_memory_as_input_error(cfg, device, 1):
+    start_step, position, earlier = restore(tuner, load_latest(folder) if leader else None)
+    log = JsonlLog(out_dir / LOG_FILE, start_step) if leader else None
+    with out_of_memory_as_input_error(cfg, device, world.size):
         if start_step == 0:
             initial_val = val_loss = _validation_loss(tuner, val, cfg)
-            log.write({"step": 0, "val_loss": initial_val})
+            if log:
+                log.write({"step": 0, "val_loss": initial_val})
         else:  # the latest logged validation loss (the final one if no step is left to run)
-            logged = [r["val_loss"] for r in read_records(out_dir / LOG_FILE) if "val_loss" in r]
-            initial_val, val_loss = logged[0], logged[-1]
+            initial_val, val_loss = (
+                _logged_val_losses(out_dir / LOG_FILE) if leader else (None, None)
+            )
         evaluates = len(val) > 0
-        with progress_bar("finetune", total=cfg.steps, unit="steps") as advance:
+        bar = progress_bar("finetune", total=cfg.steps, unit="steps") if leader else nullcontext()
+        with bar as advance:
             clock = StepClock(device)
-            records = StepRecords(log, advance, clock, Rate(global_batch * cfg.seq_len, 0, None, 1))
+            rate = Rate(global_batch * cfg.seq_len, 0, None, world.size)
+            records = StepRecords(log, advance, clock, rate)
             records.advance(start_step)
             for step in range(start_step, cfg.steps):
                 for group in tuner.optimizer.param_groups:
                     group["lr"] = lr_at(step, cfg)
                 indices = order.batch_at(position)
+                shares = rank_micro_batches(indices, world.rank, world.size, cfg.grad_accumulation)
                 mark = clock.mark()
-                loss, grad_norm, answer_tokens = _step(tuner, train, indices, cfg.grad_accumulation)
+                loss, grad_norm, answer_tokens = _step(tuner, train, shares)
                 numbers, finished = clock.to_host(loss=loss, grad_norm=grad_norm)
                 position += global_batch
                 record = {"step": step + 1, "lr": lr_at(step, cfg), "answer_tokens": answer_tokens}
@@ -146,13 +199,16 @@ def _finetune(
                 if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
                     records.flush()
                     wall = earlier + time.perf_counter() - started
-                    _checkpoint(tuner, folder, step + 1, position, order, cfg, wall)
+                    checkpoint(tuner, folder, step + 1, position, order, cfg, wall)
             records.flush()
+    if log is None:  # a follower: the leader saves
+        return {}
     log.close()
-    shutil.rmtree(out_dir / TOKEN_DIR, ignore_errors=True)  # a cache of a curated dataset
-    output = _save(tuner, section, base, tokenizer, out_dir)
-    _keep_data(data, section.validation, out_dir / DATA_DIR)
-    return _write_metadata(
+    # The packed data or a curated dataset's token files: a cache, not part of the result.
+    shutil.rmtree(tokens, ignore_errors=True)
+    output = save(tuner, section, base, tokenizer, out_dir)
+    keep_data(data, section.validation, out_dir / DATA_DIR)
+    return write_metadata(
         out_dir / METADATA_FILE,
         base=base,
         data=data,
@@ -168,44 +224,49 @@ def _finetune(
     )
 
 
+def _schedule(section: FinetuneSection, windows: int, global_batch: int) -> FinetuneTraining:
+    """The training settings with steps (from epochs) and warm-up resolved."""
+    cfg = section.training
+    if section.epochs is not None:
+        steps = max(1, math.ceil(section.epochs * windows / global_batch))
+        cfg = cfg.model_copy(update={"steps": steps})
+    if cfg.warmup_steps is None:
+        cfg = cfg.model_copy(update={"warmup_steps": cfg.steps // 10})
+    elif cfg.warmup_steps >= cfg.steps:
+        raise InputError(
+            f"warmup_steps = {cfg.warmup_steps} is not shorter than the {cfg.steps} training "
+            "steps: the learning rate would never reach its peak",
+            "lower warmup_steps, or raise steps (or epochs)",
+        )
+    return cfg
+
+
+def _job(
+    base: BaseModelFacts,
+    data: Path,
+    section: FinetuneSection,
+    out_dir: Path,
+    layouts: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The message that starts `follow_finetune` on the other ranks."""
+    return {
+        "job": "finetune",
+        "base": base.record(),
+        "data": str(data),
+        "section": section.model_dump(mode="json"),
+        "out": str(out_dir),
+        "windows": layouts,  # how to map the packed data
+    }
+
+
+def _logged_val_losses(path: Path) -> tuple[float | None, float | None]:
+    """The first and the latest validation loss of the log a resumed run continues."""
+    logged = [r["val_loss"] for r in read_records(path) if "val_loss" in r]
+    return logged[0], logged[-1]
+
+
 def _nan_if_none(value: float | None) -> float:
     return math.nan if value is None else value
-
-
-def _windows(
-    data: Path, section: FinetuneSection, tokenizer: PreTrainedTokenizerBase, tokens: Path
-) -> tuple[TrainingWindows, TrainingWindows]:
-    seq_len = section.training.seq_len
-    if (data / SHARD_DIR).is_dir() and section.validation is None:
-        return _curated_windows(data, tokenizer, seq_len, tokens)
-    examples = read_examples(data, "train")
-    if section.validation is not None:
-        held = read_examples(section.validation, "validation")
-    else:
-        examples, held = split_validation(
-            examples, section.validation_fraction, section.training.seed
-        )
-    train = pack(examples, tokenizer, seq_len)
-    if len(train) == 0 or train.stats["trained_tokens"] == 0:
-        raise InputError(
-            f"the fine-tuning data {data} gives no tokens to train on "
-            f"({train.stats['examples']} examples, {train.stats['without_targets']} without "
-            "an answer)",
-            "add examples with answers (prompt/completion, chat) or text",
-        )
-    return train, pack(held, tokenizer, seq_len)
-
-
-def _curated_windows(
-    data: Path, tokenizer: PreTrainedTokenizerBase, seq_len: int, tokens: Path
-) -> tuple[StreamWindows, TrainingWindows]:
-    """A curated dataset's train and validation splits, memory-mapped; a validation split too
-    small for one window means no validation."""
-    for split in ("train", "validation"):
-        tokenize_split(data, split, tokenizer, tokens)
-    train = StreamWindows(pack_split(tokens, "train", seq_len, data))
-    held = Windows(open_split(tokens, "validation"), seq_len)
-    return train, StreamWindows(held) if len(held) else pack([], tokenizer, seq_len)
 
 
 def _tuner(
@@ -215,6 +276,7 @@ def _tuner(
     tokenizer: PreTrainedTokenizerBase,
     device: torch.device,
     precision: str,
+    world: dist.World,
 ) -> Tuner:
     torch.manual_seed(cfg.seed)
     # LoRA leaves the base frozen: in bf16 it needs half the memory (the adapters stay fp32,
@@ -236,20 +298,26 @@ def _tuner(
     if cfg.activation_checkpointing:  # non-reentrant: frozen inputs need no requires_grad
         lm.activation_checkpointing_enable({"use_reentrant": False})
     lm.to(device)
+    use_for_training(lm, device)
     trainable = {name: p for name, p in lm.named_parameters() if p.requires_grad}
     loss = AnswerLoss(lm)
+    model = dist.wrap(lm, loss, world, device, "ddp")  # DDP syncs only what requires grad
+    if world.size > 1:  # the same weights everywhere (DDP broadcast them); dropout per rank
+        torch.manual_seed((cfg.seed + 1) * 1_000_003 + world.rank)
     return Tuner(
         lm=lm,
         base_parameters=base_parameters,
         base_dtype=str(lm.get_input_embeddings().weight.dtype).removeprefix("torch."),
         wrapper=wrapper,
         loss=loss,
-        forward=torch.compile(loss) if cfg.compile else loss,
+        model=model,
+        forward=torch.compile(model) if cfg.compile else model,
         trainable=trainable,
         optimizer=adamw(list(trainable.values()), cfg, fused=True),
         device=device,
         precision=precision,
         grad_clip=cfg.grad_clip,
+        world=world,
     )
 
 
@@ -264,207 +332,53 @@ def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
 
 
 def _step(
-    tuner: Tuner, windows: TrainingWindows, indices: torch.Tensor, micro_batches: int
+    tuner: Tuner, windows: TrainingWindows, micro_batches: list[torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """One optimizer step; the loss is the mean over all answer tokens of the global batch."""
-    parts = [p for p in indices.chunk(micro_batches) if len(p)]
-    batches = [windows.targets(p) for p in parts]
-    answer_tokens = int(sum((targets != -100).sum() for _, targets in batches))
+    """One optimizer step over this rank's micro-batches of the global batch; returns the loss
+    (the mean over all answer tokens of the global batch), grad norm and answer tokens."""
+    world = tuner.world
+    batches = [windows.targets(p) for p in micro_batches]
+    mine = torch.stack([(targets != -100).sum() for _, targets in batches]).sum()
+    answer_tokens = int(dist.sum_over_ranks(mine, world))  # the normaliser of every rank
     total = torch.zeros((), device=tuner.device)
-    for inputs, targets in batches:
+    for i, (inputs, targets) in enumerate(batches):
         inputs, targets = to_device(inputs, tuner.device), to_device(targets, tuner.device)
-        with tuner.autocast():
+        with dist.gradient_sync(tuner.model, i == len(batches) - 1), tuner.autocast():
             summed = tuner.forward(inputs, targets)
-        (summed / answer_tokens).backward()
+        # DDP averages gradients over the ranks: times the world size, that average is the
+        # gradient of the global batch's summed loss over its answer tokens.
+        (summed * world.size / answer_tokens).backward()
         total += summed.detach().float()
     params = list(tuner.trainable.values())
-    grad_norm = torch.nn.utils.clip_grad_norm_(params, tuner.grad_clip)
+    grad_norm = torch.nn.utils.clip_grad_norm_(params, tuner.grad_clip)  # of synced gradients
     tuner.optimizer.step()
     tuner.optimizer.zero_grad(set_to_none=True)
-    return total / answer_tokens, grad_norm.detach(), answer_tokens
+    return dist.sum_over_ranks(total, world) / answer_tokens, grad_norm.detach(), answer_tokens
 
 
 @torch.no_grad()
 def _validation_loss(tuner: Tuner, val: TrainingWindows, cfg: FinetuneTraining) -> float | None:
-    """Mean loss per answer token over the first `eval_batches` batches of validation windows;
-    None without validation data."""
+    """Mean loss per answer token over the first `eval_batches` batches of batch_size × world
+    size validation windows, in stored order (None without validation data): the same windows
+    for any number of processes with the same global batch, as in pretraining. Rank r evaluates
+    the r-th contiguous share of each batch; the sums over ranks are added up."""
     if len(val) == 0:
         return None
+    world = tuner.world
+    batch = cfg.batch_size * world.size
     tuner.lm.eval()
     total, count = 0.0, 0
-    for start in range(0, min(len(val), cfg.eval_batches * cfg.batch_size), cfg.batch_size):
-        inputs, targets = val.targets(list(range(start, min(start + cfg.batch_size, len(val)))))
+    for i in range(min(cfg.eval_batches, math.ceil(len(val) / batch))):
+        share = torch.arange(i * batch, (i + 1) * batch).view(world.size, -1)[world.rank]
+        share = share[share < len(val)]
+        if len(share) == 0:  # the last batch may end before this rank's share
+            continue
+        inputs, targets = val.targets(share)
         with tuner.autocast():
             total += float(tuner.loss(inputs.to(tuner.device), targets.to(tuner.device)))
         count += int((targets != -100).sum())
     tuner.lm.train()
+    if world.size > 1:
+        summed = dist.sum_over_ranks(torch.tensor([total, count], dtype=torch.float64), world)
+        total, count = float(summed[0]), int(summed[1])
     return total / count if count else None
-
-
-def _checkpoint(
-    tuner: Tuner,
-    folder: Path,
-    step: int,
-    position: int,
-    order: DataOrder,
-    cfg: FinetuneTraining,
-    wall: float,
-) -> None:
-    cuda = tuner.device.type == "cuda"
-    state = {
-        "step": step,
-        "trainable": {name: p.detach().cpu() for name, p in tuner.trainable.items()},
-        "optimizer": tuner.optimizer.state_dict(),
-        "rng": {
-            "cpu": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state(tuner.device) if cuda else None,
-        },
-        "data": {"seed": order.seed, "global_batch": order.global_batch, "windows": position},
-        "progress": {"wall_seconds": wall},
-    }
-    save_checkpoint(folder, step, state, cfg.keep_checkpoints)
-
-
-def _restore(tuner: Tuner, state: dict[str, Any] | None) -> tuple[int, int, float]:
-    """(step, windows consumed, wall seconds of earlier runs); a fresh start without state."""
-    if state is None:
-        return 0, 0, 0.0
-    with torch.no_grad():
-        for name, value in state["trainable"].items():
-            tuner.trainable[name].copy_(value)
-    tuner.optimizer.load_state_dict(state["optimizer"])
-    torch.set_rng_state(state["rng"]["cpu"])
-    if tuner.device.type == "cuda" and state["rng"]["cuda"] is not None:
-        torch.cuda.set_rng_state(state["rng"]["cuda"], tuner.device)
-    return int(state["step"]), int(state["data"]["windows"]), state["progress"]["wall_seconds"]
-
-
-def _save(
-    tuner: Tuner,
-    section: FinetuneSection,
-    base: BaseModelFacts,
-    tokenizer: PreTrainedTokenizerBase,
-    out_dir: Path,
-) -> str:
-    """Write the result; returns its format: "lora-adapter", "merged" or "full"."""
-    tuner.lm.to("cpu")
-    if section.method == "lora" and not section.merge:
-        tuner.wrapper.peft_config["default"].base_model_name_or_path = base.name
-        with warnings.catch_warnings():  # "no config file in <name>": the name is not a path
-            warnings.simplefilter("ignore", UserWarning)
-            tuner.wrapper.save_pretrained(str(out_dir), safe_serialization=True)
-        (out_dir / "README.md").unlink(missing_ok=True)  # peft's card: placeholders only
-        output = "lora-adapter"
-    else:
-        if section.method == "lora":  # merged in fp32, as `load_causal_lm` merges an adapter
-            model = tuner.wrapper.to(torch.float32).merge_and_unload()
-        else:
-            model = tuner.lm
-        model.save_pretrained(str(out_dir), safe_serialization=True)
-        output = "merged" if section.method == "lora" else "full"
-    tokenizer.save_pretrained(str(out_dir))
-    return output
-
-
-def curated_copies(artifact_dir: Path) -> list[Path]:
-    """The copies of curated datasets among a fine-tuning artifact's data (train, validation)."""
-    data = artifact_dir / DATA_DIR
-    return [d for d in (data / CURATED_DIR, data / "validation" / CURATED_DIR) if d.is_dir()]
-
-
-def _keep_data(data: Path, validation: Path | None, target: Path) -> None:
-    """A copy of the fine-tuning data, so the artifact holds what a release must publish: the
-    file or folder as given, or of a curated dataset its train and validation shards and stats
-    (their documents' licences, attributions and use conditions) under `curated-dataset/`."""
-    for path, folder in ((data, target), (validation, target / "validation")):
-        if path is None:
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        if (path / SHARD_DIR).is_dir():
-            copy = folder / CURATED_DIR
-            (copy / SHARD_DIR).mkdir(parents=True, exist_ok=True)
-            for split in ("train", "validation"):
-                for shard in sorted((path / SHARD_DIR).glob(f"{split}-*.parquet")):
-                    shutil.copy2(shard, copy / SHARD_DIR / shard.name)
-            shutil.copy2(path / "stats.json", copy / "stats.json")
-        elif path.is_dir():
-            shutil.copytree(path, folder / path.name, dirs_exist_ok=True)  # a rerun
-        else:
-            shutil.copy2(path, folder / path.name)
-
-
-def _write_metadata(
-    path: Path,
-    *,
-    base: BaseModelFacts,
-    data: Path,
-    section: FinetuneSection,
-    cfg: FinetuneTraining,
-    tuner: Tuner,
-    train: TrainingWindows,
-    val: TrainingWindows,
-    output: str,
-    losses: tuple[float | None, float | None],
-    steps: tuple[int, int],
-    wall: tuple[float, float],
-) -> dict[str, Any]:
-    """`finetune.json`: base model, data, method and run; returns the artifact's stats."""
-    parameters = tuner.base_parameters
-    trainable = sum(p.numel() for p in tuner.trainable.values())
-    global_batch = cfg.batch_size * cfg.grad_accumulation
-    records = [r for r in read_records(path.parent / LOG_FILE) if "answer_tokens" in r]
-    stats = {
-        "output": output,
-        "method": section.method,
-        "base_model": base.name,
-        "base_license": base.license,
-        "parameters": parameters,
-        "trainable_parameters": trainable,
-        "train_windows": len(train),
-        "validation_windows": len(val),
-        "trained_tokens": train.stats["trained_tokens"],
-        "answer_tokens_seen": sum(r["answer_tokens"] for r in records),
-        "tokens_seen": steps[1] * global_batch * cfg.seq_len,
-        "steps": steps[1],
-        "resumed_from_step": steps[0],
-        "initial_val_loss": losses[0],
-        "final_val_loss": losses[1],
-        "wall_seconds_total": round(sum(wall), 3),
-    }
-    metadata = {
-        "base_model": base.record(),
-        "data": {
-            "path_name": data.name,
-            "train": train.stats,
-            "validation": val.stats,
-            "validation_from": str(section.validation.name)
-            if section.validation
-            else (
-                "the dataset's validation split"
-                if (data / SHARD_DIR).is_dir()
-                else f"{section.validation_fraction:.0%} of the examples, seed {cfg.seed}"
-            ),
-            "loss_on": "answers only (assistant turns, completions); all of plain text",
-        },
-        "method": section.method,
-        "lora": section.lora.model_dump(mode="json") if section.method == "lora" else None,
-        "lora_targets": _targets(tuner) if section.method == "lora" else None,
-        "output": output,
-        "training": cfg.model_dump(mode="json"),
-        "optimizer": {"name": "AdamW", "betas": [0.9, 0.95], "parameters": "trainable only"},
-        "device": tuner.device.type,
-        "precision": tuner.precision,
-        "base_weights_dtype": tuner.base_dtype,
-        "hardware": hardware(tuner.device, 1),
-        "checkpoints": {
-            str(s): e["sha256"] for s, e in read_index(path.parent / CHECKPOINT_DIR).items()
-        },
-        "stats": stats,
-    }
-    path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return stats
-
-
-def _targets(tuner: Tuner) -> list[str] | str:
-    targets = tuner.wrapper.peft_config["default"].target_modules
-    return sorted(targets) if isinstance(targets, set | list) else str(targets)

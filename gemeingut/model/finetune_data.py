@@ -10,19 +10,21 @@ are found by rendering it turn by turn (the prefix up to each answer with the ge
 then through the answer), and each span is tokenized on its own. So a prompt is tokenized here
 exactly as it is at inference, where it ends with the generation prompt.
 
-Examples are packed whole into windows of seq_len + 1 tokens (padding the rest, untrained), so an
-answer always sees its own prompt; an example longer than a window is cut (counted). Plain text
-longer than a window is split into consecutive windows like in pretraining.
+Data of any size: the files are streamed, never held. A first pass reads and checks every
+example (a broken line stops the run before any tokenizing) and counts them, which is all the
+validation split needs (a flag per example); `finetune_windows.py` then tokenizes a batch at a
+time and packs the windows into files that training memory-maps.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+import numpy as np
 import torch
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
@@ -30,9 +32,9 @@ from transformers import PreTrainedTokenizerBase
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import iter_texts
 from gemeingut.errors import InputError
-from gemeingut.model.data_order import Windows
 
 Kind = Literal["text", "instruction", "chat"]
+T = TypeVar("T")
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson")
 ROLES = {"system", "user", "assistant", "tool"}
@@ -54,71 +56,62 @@ class Example:
     completion: str = ""
     messages: tuple[dict[str, str], ...] = ()
 
-
-@dataclass(frozen=True)
-class SftWindows:
-    """`tokens[i]` (seq_len + 1 ids) and `trained[i]`: whether each token is a training target."""
-
-    tokens: torch.Tensor
-    trained: torch.Tensor
-    stats: dict[str, int] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def targets(self, rows: torch.Tensor | list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        """(inputs, targets) of some windows; untrained targets are -100 (ignored)."""
-        tokens = self.tokens[rows].long()
-        targets = tokens[:, 1:].masked_fill(~self.trained[rows][:, 1:], -100)
-        return tokens[:, :-1], targets
-
-
-@dataclass(frozen=True)
-class StreamWindows:
-    """A curated dataset as fine-tuning data: its documents memory-mapped and windowed as in
-    pretraining (`token_file.py`), every token trained, so a large corpus is never held in
-    memory (continued pretraining on one's own domain)."""
-
-    windows: Windows
-
-    def __len__(self) -> int:
-        return len(self.windows)
-
-    @property
-    def stats(self) -> dict[str, int]:
-        documents = len(self.windows.file.doc_starts)
-        return {
-            "examples": documents,
-            "text_examples": documents,
-            "instruction_examples": 0,
-            "chat_examples": 0,
-            "truncated": 0,
-            "without_targets": 0,
-            "windows": len(self),
-            "trained_tokens": len(self) * self.windows.seq_len,
-        }
-
-    def targets(self, rows: torch.Tensor | list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        tokens = self.windows.rows(rows)
-        return tokens[:, :-1], tokens[:, 1:]
-
-
-TrainingWindows = SftWindows | StreamWindows
+    def size(self) -> int:
+        """Characters, to bound a batch's memory."""
+        chats = sum(len(m["content"]) for m in self.messages)
+        return len(self.text) + len(self.prompt) + len(self.completion) + chats
 
 
 # ---- reading ----------------------------------------------------------------------------
 
 
-def read_examples(path: Path, split: str = "train") -> list[Example]:
-    """The examples at `path`: a dataset artifact (its `split`), a text file, a folder of text
-    files, or a JSONL file (also .gz/.zst)."""
+def split_examples(
+    data: Path, validation: Path | None, fraction: float, seed: int
+) -> tuple[Iterator[Example], Iterator[Example]]:
+    """(train, validation) examples, each read when iterated: `validation`'s when given, else a
+    seeded `fraction` of `data`'s. Both are read through once here (`count_examples`)."""
+    count = count_examples(data, "train")
+    if validation is not None:
+        count_examples(validation, "validation")
+        return iter_examples(data, "train"), iter_examples(validation, "validation")
+    held = held_out(count, fraction, seed)
+    if not held.any():  # no third pass over the data for nothing
+        return iter_examples(data, "train"), iter(())
+    return iter_examples(data, "train", ~held), iter_examples(data, "train", held)
+
+
+def count_examples(path: Path, split: str = "train") -> int:
+    """How many examples `path` holds, each parsed and checked: a broken line stops the run
+    here, before any tokenizing."""
+    return sum(1 for _ in iter_examples(path, split))
+
+
+def held_out(count: int, fraction: float, seed: int) -> np.ndarray:
+    """Which of `count` examples (by position) are held out for validation: a seeded random
+    `fraction`, none when fewer than two examples, at least one otherwise. Drawn from the count
+    alone, so it needs a flag per example but never the examples."""
+    held = np.zeros(count, dtype=bool)
+    if fraction <= 0 or count < 2:
+        return held
+    size = min(count - 1, max(1, round(count * fraction)))
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(seed))
+    held[order[:size].numpy()] = True
+    return held
+
+
+def iter_examples(
+    path: Path, split: str = "train", select: np.ndarray | None = None
+) -> Iterator[Example]:
+    """The examples at `path`, read one at a time: a dataset artifact (its `split`), a text
+    file, a folder of text files, or a JSONL file (also .gz/.zst). With `select` (a flag per
+    example, by position) only the selected ones are parsed and yielded."""
     if not path.exists():
         raise InputError(f"fine-tuning data {path} does not exist", "check the path")
     if path.is_dir() and (path / "shards").is_dir():
-        return [
-            Example("text", f"{path.name}/{split} document {i + 1}", text=text)
-            for i, text in enumerate(iter_texts(path, split))
-        ]
+        documents = _selected(iter_texts(path, split), select)
+        return (
+            Example("text", f"{path.name}/{split} document {i + 1}", text=t) for i, t in documents
+        )
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES)
         if not files:
@@ -126,16 +119,20 @@ def read_examples(path: Path, split: str = "train") -> list[Example]:
                 f"{path} holds no .txt or .md files and is not a dataset artifact",
                 "pass a curated dataset, a JSONL file or a folder of text files",
             )
-        return [_text_file(f, f.relative_to(path).as_posix()) for f in files]
+        return (_text_file(f, f.relative_to(path).as_posix()) for _, f in _selected(files, select))
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
-        return list(_jsonl_examples(path))
+        return _jsonl_examples(path, select)
     if path.suffix.lower() in TEXT_SUFFIXES:
-        return [_text_file(path, path.name)]
+        return (_text_file(path, path.name) for _ in _selected([path], select))
     raise InputError(
         f"{path}: unknown fine-tuning data format",
         "use .jsonl (also .gz/.zst), .txt/.md files or folders, or a curated dataset artifact",
     )
+
+
+def _selected(items: Iterable[T], select: np.ndarray | None) -> Iterator[tuple[int, T]]:
+    return ((i, item) for i, item in enumerate(items) if select is None or select[i])
 
 
 def _text_file(path: Path, where: str) -> Example:
@@ -145,13 +142,16 @@ def _text_file(path: Path, where: str) -> Example:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason})", "convert it to UTF-8") from None
 
 
-def _jsonl_examples(path: Path) -> Iterator[Example]:
-    number = 0
+def _jsonl_examples(path: Path, select: np.ndarray | None) -> Iterator[Example]:
+    """Non-blank lines are examples; an unselected one is skipped unparsed."""
+    number, index = 0, -1
     try:
         with open_compressed(path) as handle:
             for number, raw in enumerate(handle, 1):
                 if raw.strip():
-                    yield _json_example(raw, f"{path.name}:{number}")
+                    index += 1
+                    if select is None or select[index]:
+                        yield _json_example(raw, f"{path.name}:{number}")
     except STREAM_ERRORS as exc:
         raise InputError(
             f"{path} cannot be read after line {number}: {exc}",
@@ -219,7 +219,7 @@ def _messages(value: Any, where: str) -> tuple[dict[str, str], ...]:
     return tuple(messages)
 
 
-# ---- tokenizing and packing ---------------------------------------------------------------
+# ---- tokenizing ---------------------------------------------------------------
 
 
 def segments(example: Example, tokenizer: PreTrainedTokenizerBase) -> list[tuple[str, bool]]:
@@ -274,101 +274,36 @@ def _chat_segments(
 
 
 def encode(
-    example: Example, tokenizer: PreTrainedTokenizerBase, adds_bos: bool | None = None
-) -> tuple[list[int], list[bool]]:
-    """Token ids and trained flags. What goes through the chat template (chats, and
-    prompt/completion when there is one) is framed by the template alone; plain text and
-    untemplated pairs start with BOS where the tokenizer adds one by itself (`adds_bos`, found
-    out once per tokenizer when not given) and end with EOS (trained)."""
-    templated = example.kind == "chat" or (
-        example.kind == "instruction" and bool(tokenizer.chat_template)
-    )
+    examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, adds_bos: bool | None = None
+) -> list[tuple[list[int], list[bool]]]:
+    """Token ids and trained flags of each example, all pieces in one tokenizer call. What goes
+    through the chat template (chats, and prompt/completion when there is one) is framed by the
+    template alone; plain text and untemplated pairs start with BOS where the tokenizer adds one
+    by itself (`adds_bos`, found out once per tokenizer when not given) and end with EOS
+    (trained)."""
     if adds_bos is None:
-        adds_bos = _adds_bos(tokenizer)
-    ids: list[int] = []
-    trained: list[bool] = []
-    if not templated and adds_bos:
-        ids.append(tokenizer.bos_token_id)
-        trained.append(False)
-    for text, flag in segments(example, tokenizer):
-        piece = tokenizer(text, add_special_tokens=False)["input_ids"]
-        ids += piece
-        trained += [flag] * len(piece)
-    if not templated and tokenizer.eos_token_id is not None:
-        ids.append(tokenizer.eos_token_id)
-        trained.append(True)
-    return ids, trained
+        adds_bos = starts_with_bos(tokenizer)
+    bos, eos, template = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.chat_template
+    pieces = [segments(example, tokenizer) for example in examples]
+    texts = [text for parts in pieces for text, _ in parts]
+    encoded = iter(tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else [])
+    out = []
+    for example, parts in zip(examples, pieces, strict=True):
+        framed = example.kind == "text" or (example.kind == "instruction" and not template)
+        ids: list[int] = [bos] if framed and adds_bos else []
+        trained: list[bool] = [False] * len(ids)
+        for _, flag in parts:
+            piece = next(encoded)
+            ids += piece
+            trained += [flag] * len(piece)
+        if framed and eos is not None:
+            ids.append(eos)
+            trained.append(True)
+        out.append((ids, trained))
+    return out
 
 
-def _adds_bos(tokenizer: PreTrainedTokenizerBase) -> bool:
+def starts_with_bos(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the tokenizer puts BOS before a text by itself."""
     bos = tokenizer.bos_token_id
     return bos is not None and tokenizer("a")["input_ids"][:1] == [bos]
-
-
-def pack(examples: list[Example], tokenizer: PreTrainedTokenizerBase, seq_len: int) -> SftWindows:
-    """Whole examples, in order, into windows of seq_len + 1 tokens."""
-    width = seq_len + 1
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    if pad is None:
-        raise InputError(
-            "the base model's tokenizer has neither a pad nor an EOS token",
-            "add one of them to its tokenizer_config.json",
-        )
-    stats = {"examples": len(examples), "truncated": 0, "without_targets": 0, "trained_tokens": 0}
-    for kind in ("text", "instruction", "chat"):
-        stats[f"{kind}_examples"] = sum(e.kind == kind for e in examples)
-    adds_bos = _adds_bos(tokenizer)
-    rows: list[tuple[list[int], list[bool]]] = []
-    current: tuple[list[int], list[bool]] = ([], [])
-    for example in examples:
-        for ids, flags in _items(example, tokenizer, width, stats, adds_bos):
-            if not any(flags[1:]):
-                stats["without_targets"] += 1
-                continue
-            if len(current[0]) + len(ids) > width:
-                rows.append(current)
-                current = ([], [])
-            current[0].extend(ids)
-            current[1].extend([False, *flags[1:]])  # nothing predicts an item's first token
-    if current[0]:
-        rows.append(current)
-    tokens = torch.full((len(rows), width), pad, dtype=torch.int32)
-    trained = torch.zeros((len(rows), width), dtype=torch.bool)
-    for i, (ids, flags) in enumerate(rows):
-        tokens[i, : len(ids)] = torch.tensor(ids, dtype=torch.int32)
-        trained[i, : len(flags)] = torch.tensor(flags)
-    stats["windows"] = len(rows)
-    stats["trained_tokens"] = int(trained[:, 1:].sum())
-    return SftWindows(tokens, trained, stats)
-
-
-def _items(
-    example: Example,
-    tokenizer: PreTrainedTokenizerBase,
-    width: int,
-    stats: dict[str, int],
-    adds_bos: bool,
-) -> Iterator[tuple[list[int], list[bool]]]:
-    ids, flags = encode(example, tokenizer, adds_bos)
-    if len(ids) <= width:
-        yield ids, flags
-    elif example.kind == "text":  # consecutive windows sharing one token, as in pretraining
-        for start in range(0, len(ids) - 1, width - 1):
-            yield ids[start : start + width], flags[start : start + width]
-    else:
-        stats["truncated"] += 1
-        yield ids[:width], flags[:width]
-
-
-def split_validation(
-    examples: list[Example], fraction: float, seed: int
-) -> tuple[list[Example], list[Example]]:
-    """(train, validation): a seeded random `fraction` of the examples held out (none when
-    fewer than two examples, at least one otherwise), each keeping its order."""
-    if fraction <= 0 or len(examples) < 2:
-        return examples, []
-    count = min(len(examples) - 1, max(1, round(len(examples) * fraction)))
-    order = torch.randperm(len(examples), generator=torch.Generator().manual_seed(seed))
-    held = set(order[:count].tolist())
-    train = [e for i, e in enumerate(examples) if i not in held]
-    return train, [e for i, e in enumerate(examples) if i in held]

@@ -127,7 +127,9 @@ class AnswerLoss(nn.Module):
             )
         hidden = self.lm.model(input_ids=input_ids, use_cache=False).last_hidden_state
         count = trained.sum()
-        if int(count) == 0:
-            return hidden.sum() * 0.0  # keeps the graph: every micro-batch calls backward
+        if int(count) == 0:  # keeps the graph, head included: every micro-batch calls
+            # backward, and DDP expects a gradient for every trained parameter
+            head = self.lm.get_output_embeddings().weight
+            return (hidden.sum() + head.sum()) * 0.0
         mean = linear_cross_entropy(hidden[trained], self.lm.lm_head.weight, targets[trained])
         return mean * count

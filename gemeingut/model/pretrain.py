@@ -24,6 +24,7 @@ from torch import nn
 from transformers import AutoTokenizer, LlamaForCausalLM
 
 from gemeingut.model import distributed as dist
+from gemeingut.model.attention import use_for_training
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
 from gemeingut.model.data_order import (
     ORDER_DIR,
@@ -187,6 +188,7 @@ def _train_measured(
     raw = LlamaForCausalLM(config)  # initialised on the CPU: the same weights on any device
     parameters = sum(p.numel() for p in raw.parameters())
     raw.to(device)
+    use_for_training(raw, device)
     sharded = cfg.strategy == "fsdp" and world.size > 1
     loss = CausalLMLoss(raw, fused=not (sharded or cfg.compile))
     model = dist.wrap(raw, loss, world, device, cfg.strategy)

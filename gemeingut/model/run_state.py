@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
+from torch import nn
 from torch.distributed.checkpoint.state_dict import (
     StateDictOptions,
     get_model_state_dict,
@@ -103,19 +104,37 @@ def restore(engine: Engine, state: dict[str, Any] | None) -> tuple[int, int, dic
     info = dist.broadcast_object(info, world)
     if info is None:
         return 0, 0, {}
-    # Rank 0 holds the state, the others receive it. Model and optimizer are loaded by two
-    # calls: `set_state_dict` would skip the model on ranks whose (empty) model dict it sees.
-    options = StateDictOptions(full_state_dict=True, broadcast_from_rank0=world.size > 1)
-    set_model_state_dict(engine.raw, state["model"] if state else {}, options=options)
-    set_optimizer_state_dict(
-        engine.raw, engine.optimizer, state["optimizer"] if state else {}, options=options
-    )
+    states = (state["model"], state["optimizer"]) if state else None  # rank 0 holds them
+    load_states(engine.raw, engine.optimizer, states, world)
     rng = info["rng"]
     mine = world.rank if len(rng["cpu"]) == world.size else 0
     torch.set_rng_state(rng["cpu"][mine])
     if engine.device.type == "cuda" and rng["cuda"]:
         torch.cuda.set_rng_state(rng["cuda"][mine], engine.device)
     return int(info["step"]), int(info["data"]["windows_consumed"]), info["progress"]
+
+
+def load_states(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    states: tuple[dict[str, Any], dict[str, Any]] | None,
+    world: dist.World,
+    strict: bool = True,
+) -> None:
+    """Rank 0's model and optimizer states (from the checkpoint it alone read; None on the
+    other ranks) into every rank's model and optimizer, by torch's state-dict utilities: they
+    send each tensor from rank 0, so a large checkpoint is never pickled whole. The optimizer's
+    state is keyed by parameter name (`get_optimizer_state_dict`). Not `strict`, the model's
+    state may name only some of its parameters (those fine-tuning trains), but none it lacks."""
+    options = StateDictOptions(
+        full_state_dict=True, broadcast_from_rank0=world.size > 1, strict=strict
+    )
+    model_state, optimizer_state = states or ({}, {})
+    # Two calls: `set_state_dict` would skip the model on ranks whose (empty) model dict it sees.
+    loaded = set_model_state_dict(model, model_state, options=options)
+    if loaded.unexpected_keys:
+        raise RuntimeError(f"the checkpoint holds parameters the model lacks: {loaded}")
+    set_optimizer_state_dict(model, optimizer, optimizer_state, options=options)
 
 
 def checkpoint(

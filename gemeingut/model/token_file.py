@@ -47,7 +47,7 @@ def tokenize_split(
         return
     folder.mkdir(parents=True, exist_ok=True)
     files = split_files(dataset_dir, split)
-    dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.uint32
+    dtype = token_dtype(tokenizer)
     eos = tokenizer.eos_token_id
     lengths: list[int] = []
     shard_of: list[int] = []
@@ -89,6 +89,11 @@ def tokenize_split(
         "shards": [f.name for f in files],
     }
     write_json_atomic(folder / f"{split}.json", meta)
+
+
+def token_dtype(tokenizer: PreTrainedTokenizerBase) -> type[np.unsignedinteger]:
+    """uint16 when every id fits (half the disk and page cache), else uint32."""
+    return np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.uint32
 
 
 def open_split(folder: Path, split: str) -> TokenFile:

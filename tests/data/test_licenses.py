@@ -38,6 +38,7 @@ def test_open_licence_is_admitted(expression: str, chosen: str, obligation: Obli
         ("   ", "licence-missing"),
         ("CC-BY-4.0 AND (", "licence-unparseable"),
         ("AND OR", "licence-unparseable"),
+        ("()", "licence-unparseable"),
         ("LicenseRef-Something-Else", "licence-unknown"),
         ("GPL-3.0-only", "licence-unknown"),
     ],

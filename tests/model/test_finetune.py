@@ -252,6 +252,14 @@ def facts(license_: str | None, source: str = "card") -> BaseModelFacts:
         ("CC-BY-NC-ND-4.0", "CC-BY-NC-ND-4.0", "forbids derivatives"),
         ("LicenseRef-llama3", "Apache-2.0", "same terms"),
         ("LicenseRef-llama3", "LicenseRef-llama3", None),
+        ("LicenseRef-llama3", "licenseref-llama3", None),
+        ("MIT AND CC-BY-SA-4.0", "cc-by-sa-4.0 AND MIT", None),
+        ("MIT AND CC-BY-SA-4.0", "CC-BY-SA-4.0", "share-alike"),
+        ("MPL-2.0 OR GPL-2.0-only", "MPL-2.0", None),
+        ("MPL-2.0 OR GPL-2.0-only", "MIT", "share-alike"),
+        ("CC-BY-SA-4.0 OR MIT", "Apache-2.0", None),
+        ("()", "()", None),
+        ("()", "MIT", "same terms"),
         (None, "Apache-2.0", "names no licence"),
     ],
 )
@@ -354,7 +362,7 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
     assert refused.exit_code == 2 and "share-alike" in refused.stderr
     assert "hint:" in refused.stderr and not (tmp_path / "no").exists()
     torchrun = runner.invoke(app, [*args, "--out", str(tmp_path / "tr")], env={"WORLD_SIZE": "2"})
-    assert torchrun.exit_code == 2 and "without torchrun" in torchrun.stderr
+    assert torchrun.exit_code == 2 and "was not started by torchrun" in torchrun.stderr
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad"), "--method", "half"])
     assert bad.exit_code == 2 and "method" in bad.stderr and "Traceback" not in bad.output
 

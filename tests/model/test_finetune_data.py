@@ -2,8 +2,10 @@
 
 import gzip
 import json
+import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -12,14 +14,18 @@ from transformers import AutoTokenizer, LlamaForCausalLM
 from gemeingut.errors import InputError
 from gemeingut.model.finetune_data import (
     Example,
+    count_examples,
     encode,
-    pack,
+    held_out,
+    iter_examples,
     parse_record,
-    read_examples,
-    split_validation,
+    segments,
+    split_examples,
 )
+from gemeingut.model.finetune_windows import make_windows, open_windows, pack
 from gemeingut.model.loss import AnswerLoss
 from gemeingut.model.tokenizer import IM_END
+from gemeingut.recipe import FinetuneSection, FinetuneTraining
 from tests.model.tiny_models import make_model
 
 CHAT = {
@@ -43,8 +49,12 @@ def tokenizer(model_dir: Path):
     return AutoTokenizer.from_pretrained(model_dir)
 
 
+def encode_one(example: Example, tokenizer) -> tuple[list[int], list[bool]]:
+    return encode([example], tokenizer)[0]
+
+
 def trained_text(example: Example, tokenizer) -> tuple[str, str]:
-    ids, flags = encode(example, tokenizer)
+    ids, flags = encode_one(example, tokenizer)
     trained = [i for i, f in zip(ids, flags, strict=True) if f]
     untrained = [i for i, f in zip(ids, flags, strict=True) if not f]
     return tokenizer.decode(trained), tokenizer.decode(untrained)
@@ -56,7 +66,7 @@ def test_chat_trains_only_the_assistant_turns_with_their_end_of_turn(tokenizer) 
     for prompt in ("Du antwortest kurz.", "Wem gehört das Gemeingut?", "Und die Daten?"):
         assert prompt in untrained and prompt not in trained
     # The prompt is tokenized as at inference: up to and including the generation prompt.
-    ids, _ = encode(parse_record(CHAT, "x:1"), tokenizer)
+    ids, _ = encode_one(parse_record(CHAT, "x:1"), tokenizer)
     prompt = tokenizer.apply_chat_template(
         CHAT["messages"][:2], tokenize=False, add_generation_prompt=True
     )
@@ -70,7 +80,9 @@ def test_prompt_completion_and_alpaca_train_the_answer_and_eos(tokenizer) -> Non
     assert trained == f"Berlin.{IM_END}\n" and "Hauptstadt?" in untrained
     as_chat = {"messages": [{"role": "user", "content": "Hauptstadt?"}]}
     as_chat["messages"].append({"role": "assistant", "content": "Berlin."})
-    assert encode(pair, tokenizer) == encode(parse_record(as_chat, "x:1"), tokenizer)
+    assert (
+        encode([pair, parse_record(as_chat, "x:1")], tokenizer) == [encode_one(pair, tokenizer)] * 2
+    )
     alpaca = parse_record({"instruction": "Übersetze", "input": "Haus", "output": "house"}, "x:2")
     assert alpaca.kind == "instruction" and alpaca.prompt == "Übersetze\n\nHaus"
     trained, _ = trained_text(alpaca, tokenizer)
@@ -78,7 +90,7 @@ def test_prompt_completion_and_alpaca_train_the_answer_and_eos(tokenizer) -> Non
 
 
 def test_plain_text_is_trained_throughout(tokenizer) -> None:
-    ids, flags = encode(Example("text", "x", text="Offene Daten für alle."), tokenizer)
+    ids, flags = encode_one(Example("text", "x", text="Offene Daten für alle."), tokenizer)
     assert all(flags) and ids[-1] == tokenizer.eos_token_id
 
 
@@ -90,17 +102,19 @@ def test_without_a_chat_template_prompt_completion_is_concatenated(tokenizer) ->
     )
     assert trained == f"B{tokenizer.eos_token}" and untrained == "A: "
     with pytest.raises(InputError, match="no chat template"):
-        encode(parse_record(CHAT, "data.jsonl:3"), tokenizer)
+        encode_one(parse_record(CHAT, "data.jsonl:3"), tokenizer)
 
 
-def test_packing_keeps_examples_whole_and_never_trains_across_them(tokenizer) -> None:
+def test_packing_keeps_examples_whole_and_never_trains_across_them(
+    tmp_path: Path, tokenizer
+) -> None:
     examples = [
         parse_record({"prompt": f"Frage {i}?", "completion": f"Antwort {i}."}, "x")
         for i in range(6)
     ]
-    encoded = [encode(e, tokenizer)[0] for e in examples]
+    encoded = [ids for ids, _ in encode(examples, tokenizer)]
     seq_len = 2 * max(len(ids) for ids in encoded) + 1
-    windows = pack(examples, tokenizer, seq_len)
+    windows = pack(examples, tokenizer, seq_len, tmp_path, "train")
     assert len(windows) == 3 and windows.stats["truncated"] == 0
     first = windows.tokens[0].tolist()
     a, b = encoded[0], encoded[1]
@@ -112,10 +126,10 @@ def test_packing_keeps_examples_whole_and_never_trains_across_them(tokenizer) ->
     assert int((targets != -100).sum()) == int(windows.trained[0, 1:].sum())
 
 
-def test_long_text_is_split_and_long_chats_are_cut(tokenizer) -> None:
+def test_long_text_is_split_and_long_chats_are_cut(tmp_path: Path, tokenizer) -> None:
     text = Example("text", "x", text=" ".join(["Daten"] * 200))
-    n_ids = len(encode(text, tokenizer)[0])
-    windows = pack([text], tokenizer, seq_len=16)
+    n_ids = len(encode_one(text, tokenizer)[0])
+    windows = pack([text], tokenizer, 16, tmp_path, "text")
     assert len(windows) == -(-(n_ids - 1) // 16) and windows.stats["truncated"] == 0
     long_chat = parse_record(
         {
@@ -126,14 +140,15 @@ def test_long_text_is_split_and_long_chats_are_cut(tokenizer) -> None:
         },
         "x",
     )
-    windows = pack([long_chat], tokenizer, seq_len=16)
+    windows = pack([long_chat], tokenizer, 16, tmp_path, "chat")
     assert windows.stats["truncated"] == 1 and len(windows) <= 1
 
 
 def test_answer_loss_ignores_prompt_tokens_and_matches_the_plain_loss(
-    model_dir: Path, tokenizer
+    tmp_path: Path, model_dir: Path, tokenizer
 ) -> None:
-    windows = pack([parse_record(CHAT, "x"), parse_record(CHAT, "y")], tokenizer, 128)
+    chats = [parse_record(CHAT, "x"), parse_record(CHAT, "y")]
+    windows = pack(chats, tokenizer, 128, tmp_path, "train")
     inputs, targets = windows.targets(list(range(len(windows))))
     lm = LlamaForCausalLM.from_pretrained(model_dir)
     loss = AnswerLoss(lm)
@@ -143,26 +158,31 @@ def test_answer_loss_ignores_prompt_tokens_and_matches_the_plain_loss(
         logits.flatten(0, 1), targets.flatten(), ignore_index=-100, reduction="sum"
     )
     torch.testing.assert_close(loss(inputs, targets), expected, rtol=1e-5, atol=1e-4)
-    everything = windows.tokens.long()[:, 1:]  # prompt targets too: a different sum
+    everything = torch.from_numpy(windows.tokens[:, 1:].astype(np.int64))  # prompt targets too
     assert (targets != -100).sum() < everything.numel()
     assert float(loss(inputs, everything).detach()) != pytest.approx(float(expected.detach()))
     summed = loss(inputs, targets)
     summed.backward()
     assert lm.lm_head.weight.grad is not None
+    lm.zero_grad()
+    nothing = loss(inputs, torch.full_like(targets, -100))  # a micro-batch without answers
+    nothing.backward()
+    assert float(nothing.detach()) == 0.0
+    assert lm.lm_head.weight.grad is not None and not lm.lm_head.weight.grad.any()  # for DDP
 
 
 def test_reads_jsonl_gz_text_folders_and_datasets(tmp_path: Path, tiny_build) -> None:
     path = tmp_path / "data.jsonl.gz"
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write(json.dumps(CHAT) + "\n\n" + json.dumps({"text": "Hallo"}) + "\n")
-    assert [e.kind for e in read_examples(path)] == ["chat", "text"]
+    assert [e.kind for e in iter_examples(path)] == ["chat", "text"]
     folder = tmp_path / "notes"
     (folder / "sub").mkdir(parents=True)
     (folder / "a.txt").write_text("Erste Notiz.", encoding="utf-8")
     (folder / "sub" / "b.md").write_text("# Zweite", encoding="utf-8")
-    assert [e.where for e in read_examples(folder)] == ["a.txt", "sub/b.md"]
+    assert [e.where for e in iter_examples(folder)] == ["a.txt", "sub/b.md"]
     dataset = Path(tiny_build["dataset"]["path"])
-    train, validation = read_examples(dataset, "train"), read_examples(dataset, "validation")
+    train, validation = list(iter_examples(dataset)), list(iter_examples(dataset, "validation"))
     assert train and validation and all(e.kind == "text" for e in train)
 
 
@@ -181,7 +201,7 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -
     path = tmp_path / "data.jsonl"
     path.write_text(json.dumps({"text": "gut"}) + "\n" + line + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=message):
-        read_examples(path)
+        count_examples(path)
 
 
 def test_a_truncated_compressed_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -190,21 +210,286 @@ def test_a_truncated_compressed_file_is_a_clear_error(tmp_path: Path) -> None:
         handle.write("".join(json.dumps({"text": f"Zeile {i}"}) + "\n" for i in range(2000)))
     path.write_bytes(path.read_bytes()[:-40])
     with pytest.raises(InputError, match=r"data\.jsonl\.gz cannot be read after line \d+"):
-        read_examples(path)
+        count_examples(path)
 
 
 def test_unknown_format_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match="unknown fine-tuning data format"):
-        read_examples(tmp_path / "data.csv")
+        count_examples(tmp_path / "data.csv")
     with pytest.raises(InputError, match="does not exist"):
-        read_examples(tmp_path / "nope.jsonl")
+        count_examples(tmp_path / "nope.jsonl")
 
 
-def test_validation_split_is_seeded_and_keeps_order() -> None:
-    examples = [Example("text", str(i), text=str(i)) for i in range(20)]
-    train, held = split_validation(examples, 0.1, seed=4)
-    assert len(held) == 2 and len(train) == 18
-    assert split_validation(examples, 0.1, seed=4) == (train, held)
-    assert [int(e.where) for e in train] == sorted(int(e.where) for e in train)
-    assert split_validation(examples[:1], 0.5, seed=0) == (examples[:1], [])
+def test_held_out_examples_are_seeded_and_never_all_or_none() -> None:
+    held = held_out(20, 0.1, seed=4)
+    assert held.sum() == 2 and np.array_equal(held_out(20, 0.1, seed=4), held)
+    assert not np.array_equal(held_out(20, 0.1, seed=5), held)
+    assert held_out(1, 0.5, seed=0).sum() == 0 and held_out(20, 0.0, seed=0).sum() == 0
+    assert held_out(3, 0.01, seed=0).sum() == 1 and held_out(3, 0.99, seed=0).sum() == 2
+
+
+def test_split_examples_keep_order_and_check_every_line_before_tokenizing(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "data.jsonl", [{"text": str(i)} for i in range(20)])
+    train, held = split_examples(path, None, 0.1, seed=4)
+    train_numbers = [int(e.text) for e in train]
+    held_numbers = [int(e.text) for e in held]
+    assert len(held_numbers) == 2 and train_numbers == sorted(set(range(20)) - set(held_numbers))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("{broken\n")
+    with pytest.raises(InputError, match=r"data\.jsonl:21: not a JSON object"):
+        split_examples(path, None, 0.1, seed=4)  # nothing iterated yet: the first pass found it
+
+
+# ---- identity with the in-memory packing this module replaced ---------------------------------
+# The reference below is the former implementation (examples held in lists, windows as tensors),
+# kept verbatim in spirit: the streamed, memory-mapped windows must equal what it produced.
+
+
+def reference_encode(example: Example, tokenizer) -> tuple[list[int], list[bool]]:
+    templated = example.kind == "chat" or (
+        example.kind == "instruction" and bool(tokenizer.chat_template)
+    )
+    bos = tokenizer.bos_token_id
+    adds_bos = bos is not None and tokenizer("a")["input_ids"][:1] == [bos]
+    ids: list[int] = [bos] if not templated and adds_bos else []
+    trained: list[bool] = [False] if not templated and adds_bos else []
+    for text, flag in segments(example, tokenizer):
+        piece = tokenizer(text, add_special_tokens=False)["input_ids"]
+        ids += piece
+        trained += [flag] * len(piece)
+    if not templated and tokenizer.eos_token_id is not None:
+        ids.append(tokenizer.eos_token_id)
+        trained.append(True)
+    return ids, trained
+
+
+def reference_pack(examples: list[Example], tokenizer, seq_len: int) -> dict:
+    width = seq_len + 1
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    stats = {"examples": len(examples), "truncated": 0, "without_targets": 0, "trained_tokens": 0}
+    for kind in ("text", "instruction", "chat"):
+        stats[f"{kind}_examples"] = sum(e.kind == kind for e in examples)
+    rows: list[tuple[list[int], list[bool]]] = []
+    current: tuple[list[int], list[bool]] = ([], [])
+    for example in examples:
+        ids, flags = reference_encode(example, tokenizer)
+        if len(ids) <= width:
+            items = [(ids, flags)]
+        elif example.kind == "text":
+            items = [
+                (ids[s : s + width], flags[s : s + width])
+                for s in range(0, len(ids) - 1, width - 1)
+            ]
+        else:
+            stats["truncated"] += 1
+            items = [(ids[:width], flags[:width])]
+        for ids, flags in items:
+            if not any(flags[1:]):
+                stats["without_targets"] += 1
+                continue
+            if len(current[0]) + len(ids) > width:
+                rows.append(current)
+                current = ([], [])
+            current[0].extend(ids)
+            current[1].extend([False, *flags[1:]])
+    if current[0]:
+        rows.append(current)
+    tokens = torch.full((len(rows), width), pad, dtype=torch.int32)
+    trained = torch.zeros((len(rows), width), dtype=torch.bool)
+    for i, (ids, flags) in enumerate(rows):
+        tokens[i, : len(ids)] = torch.tensor(ids, dtype=torch.int32)
+        trained[i, : len(flags)] = torch.tensor(flags)
+    stats["windows"] = len(rows)
+    stats["trained_tokens"] = int(trained[:, 1:].sum())
+    return {"tokens": tokens, "trained": trained, "stats": stats}
+
+
+def reference_split(examples: list, fraction: float, seed: int) -> tuple[list, list]:
+    if fraction <= 0 or len(examples) < 2:
+        return examples, []
+    count = min(len(examples) - 1, max(1, round(len(examples) * fraction)))
+    order = torch.randperm(len(examples), generator=torch.Generator().manual_seed(seed))
+    held = set(order[:count].tolist())
+    return [e for i, e in enumerate(examples) if i not in held], [
+        e for i, e in enumerate(examples) if i in held
+    ]
+
+
+def reference_windows(
+    data: Path, validation: Path | None, fraction: float, seed: int, tokenizer, seq_len: int
+) -> tuple[dict, dict]:
+    examples = list(iter_examples(data, "train"))
+    if validation is not None:
+        held = list(iter_examples(validation, "validation"))
+    else:
+        examples, held = reference_split(examples, fraction, seed)
+    return reference_pack(examples, tokenizer, seq_len), reference_pack(held, tokenizer, seq_len)
+
+
+def mixed_records(n: int) -> list[dict]:
+    """Every format, short and long, answers cut off by the window and lines with no target."""
+    records: list[dict] = []
+    for i in range(n):
+        kind = i % 7
+        if kind == 0:
+            records.append(CHAT)
+        elif kind == 1:
+            records.append({"prompt": f"Frage {i}?", "completion": f"Antwort {i}."})
+        elif kind == 2:
+            extra = "Haus" if i % 2 else ""
+            records.append({"instruction": f"Übersetze {i}", "input": extra, "output": "house"})
+        elif kind == 3:
+            records.append({"text": " ".join(["Daten"] * (i % 60)) + f" Satz {i}."})
+        elif kind == 4:
+            records.append({"text": ""})  # only EOS: nothing to predict
+        elif kind == 5:
+            long_prompt = [{"role": "user", "content": "Hallo " * (10 + i % 40)}]
+            records.append({"messages": [*long_prompt, {"role": "assistant", "content": "Hi."}]})
+        else:
+            records.append({"prompt": "Kurz?", "completion": " Lang" * (i % 30)})
+    return records
+
+
+def write_jsonl(path: Path, records: list[dict], blank_every: int = 0) -> Path:
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    if blank_every:
+        lines = [line + ("\n" if i % blank_every else "\n   \n") for i, line in enumerate(lines)]
+    else:
+        lines = [line + "\n" for line in lines]
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "wt", encoding="utf-8") as handle:
+        handle.write("".join(lines))
+    return path
+
+
+def assert_same_windows(windows, expected: dict) -> None:
+    assert windows.stats == expected["stats"]
+    assert np.array_equal(np.asarray(windows.tokens), expected["tokens"].numpy())
+    assert np.array_equal(np.asarray(windows.trained), expected["trained"].numpy())
+    rows = list(range(len(windows)))
+    inputs, targets = windows.targets(rows)
+    tokens = expected["tokens"].long()
+    expected_targets = tokens[:, 1:].masked_fill(~expected["trained"][:, 1:], -100)
+    assert torch.equal(inputs, tokens[:, :-1]) and torch.equal(targets, expected_targets)
+
+
+def finetune_section(seq_len: int, fraction: float, seed: int, validation: Path | None = None):
+    training = FinetuneTraining(seq_len=seq_len, seed=seed, device="cpu")
+    return FinetuneSection(training=training, validation=validation, validation_fraction=fraction)
+
+
+@pytest.mark.parametrize(
+    ("name", "seq_len", "fraction", "seed"),
+    [
+        ("data.jsonl", 8, 0.1, 0),
+        ("data.jsonl", 48, 0.25, 3),
+        ("data.jsonl.gz", 128, 0.0, 1),
+        ("data.jsonl", 300, 0.9, 7),
+    ],
+)
+def test_streamed_windows_equal_the_in_memory_packing(
+    tmp_path: Path, tokenizer, name: str, seq_len: int, fraction: float, seed: int
+) -> None:
+    data = write_jsonl(tmp_path / name, mixed_records(700), blank_every=13)
+    section = finetune_section(seq_len, fraction, seed)
+    train, val = make_windows(data, section, tokenizer, tmp_path / "tokens")
+    expected_train, expected_val = reference_windows(data, None, fraction, seed, tokenizer, seq_len)
+    assert_same_windows(train, expected_train)
+    assert_same_windows(val, expected_val)
+
+
+def test_streamed_windows_equal_with_a_validation_file_a_folder_and_a_dataset(
+    tmp_path: Path, tokenizer, tiny_build
+) -> None:
+    held = write_jsonl(tmp_path / "held.jsonl", mixed_records(40))
+    folder = tmp_path / "notes"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(30):
+        text = " ".join(["Bürgeramt prüft"] * (i * 3)) + f" Notiz {i}."
+        (folder / ("sub" if i % 2 else "") / f"n{i:02}.txt").write_text(text, encoding="utf-8")
+    dataset = Path(tiny_build["dataset"]["path"])
+    for data, validation in ((folder, held), (folder, None), (held, dataset), (dataset, held)):
+        section = finetune_section(16, 0.2, 5, validation)
+        train, val = make_windows(data, section, tokenizer, tmp_path / "tokens")
+        expected = reference_windows(data, validation, 0.2, 5, tokenizer, 16)
+        assert_same_windows(train, expected[0])
+        assert_same_windows(val, expected[1])
+
+
+@pytest.mark.parametrize("add_bos", [False, True])
+def test_streamed_windows_equal_without_a_chat_template(
+    tmp_path: Path, tokenizer, add_bos: bool
+) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer.name_or_path, add_bos_token=add_bos)
+    tokenizer.chat_template = None
+    records = [r for r in mixed_records(300) if "messages" not in r]
+    data = write_jsonl(tmp_path / "pairs.jsonl", records)
+    section = finetune_section(24, 0.3, 2)
+    train, val = make_windows(data, section, tokenizer, tmp_path / "tokens")
+    expected_train, expected_val = reference_windows(data, None, 0.3, 2, tokenizer, 24)
+    assert_same_windows(train, expected_train)
+    assert_same_windows(val, expected_val)
+
+
+def test_packing_a_large_file_holds_neither_its_examples_nor_its_windows(
+    tmp_path: Path, tokenizer
+) -> None:
+    lines = [{"text": f"Zeile {i}: offene Daten für alle."} for i in range(20_000)]
+    data = write_jsonl(tmp_path / "large.jsonl", lines)
+    tracemalloc.start()
+    try:
+        examples = list(iter_examples(data))  # what holding the examples alone would cost
+        held_bytes = tracemalloc.get_traced_memory()[0]
+        del examples
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        section = finetune_section(64, 0.1, 0)
+        train, val = make_windows(data, section, tokenizer, tmp_path / "tokens")
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert train.stats["examples"] + val.stats["examples"] == len(lines)
+    assert isinstance(train.tokens, np.memmap) and isinstance(train.trained, np.memmap)
+    assert peak < held_bytes / 5, f"peak {peak / 1e6:.2f} MB, examples {held_bytes / 1e6:.2f} MB"
+
+
+def windows_content(windows) -> tuple:
+    rows = list(range(len(windows)))
+    inputs, targets = windows.targets(rows) if rows else (torch.zeros(0), torch.zeros(0))
+    return windows.stats, inputs.tolist(), targets.tolist()
+
+
+def test_followers_map_the_leaders_files_without_reading_or_packing(
+    tmp_path: Path, tokenizer, tiny_build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under torchrun the leader packs; the layouts it sends (JSON) are all a follower needs
+    to map the same windows: it neither reads the data nor writes a token file."""
+    data = write_jsonl(tmp_path / "data.jsonl", mixed_records(200))
+    dataset = Path(tiny_build["dataset"]["path"])
+    cases = [(data, 0.2), (data, 0.0), (dataset, 0.1)]  # packed, empty validation, curated
+    made = []
+    for i, (source, fraction) in enumerate(cases):
+        folder = tmp_path / f"tokens{i}"
+        train, val = make_windows(source, finetune_section(16, fraction, 3), tokenizer, folder)
+        layouts = json.loads(json.dumps({"train": train.layout(), "validation": val.layout()}))
+        made.append((folder, layouts, [windows_content(w) for w in (train, val)]))
+    assert [layouts["train"]["format"] for _, layouts, _ in made] == ["packed"] * 2 + ["stream"]
+    assert made[1][1]["validation"]["stats"]["windows"] == 0
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a follower read or packed the data")
+
+    for name in ("pack", "split_examples", "tokenize_split"):
+        monkeypatch.setattr(f"gemeingut.model.finetune_windows.{name}", refuse)
+    data.unlink()
+    for folder, layouts, expected in made:
+        before = sorted(folder.iterdir())
+        opened = [open_windows(folder, layouts[split]) for split in ("train", "validation")]
+        assert [windows_content(w) for w in opened] == expected
+        assert sorted(folder.iterdir()) == before
+
+    folder, layouts, _ = made[0]
+    layouts["train"]["stats"] = {**layouts["train"]["stats"], "windows": 10_000}
+    with pytest.raises(InputError, match="the leader packed"):
+        open_windows(folder, layouts["train"])

@@ -46,5 +46,3 @@ def make_model(folder: Path, tied: bool = True, rope_theta: float = 50_000.0) ->
                 p.uniform_(0.5, 1.5)
     model.save_pretrained(folder)
     return folder
-
-
