@@ -26,7 +26,7 @@ from gemeingut.model.data_order import DataOrder
 from gemeingut.model.finetune_windows import TrainingWindows
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.machine import hardware
-from gemeingut.model.run_state import load_states
+from gemeingut.model.run_state import gather_rng, load_states
 from gemeingut.model.training_log import LOG_FILE, read_records
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
 
@@ -52,11 +52,7 @@ def checkpoint(
     optimizer = get_optimizer_state_dict(
         tuner.lm, tuner.optimizer, options=StateDictOptions(full_state_dict=True, cpu_offload=True)
     )
-    cuda = tuner.device.type == "cuda"
-    rng = {
-        "cpu": dist.gather_objects(torch.get_rng_state(), world),
-        "cuda": dist.gather_objects(torch.cuda.get_rng_state(tuner.device), world) if cuda else [],
-    }
+    rng = gather_rng(tuner.device, world)
     if not world.is_main:
         return
     state = {

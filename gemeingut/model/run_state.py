@@ -137,6 +137,15 @@ def load_states(
     set_optimizer_state_dict(model, optimizer, optimizer_state, options=options)
 
 
+def gather_rng(device: torch.device, world: dist.World) -> dict[str, list[torch.Tensor]]:
+    """Every rank's RNG states (for a checkpoint rank 0 writes); a collective: all ranks call."""
+    cuda = device.type == "cuda"
+    return {
+        "cpu": dist.gather_objects(torch.get_rng_state(), world),
+        "cuda": dist.gather_objects(torch.cuda.get_rng_state(device), world) if cuda else [],
+    }
+
+
 def checkpoint(
     engine: Engine,
     folder: Path,
@@ -153,11 +162,7 @@ def checkpoint(
         engine.optimizer,
         options=StateDictOptions(full_state_dict=True, cpu_offload=True),
     )
-    cuda = engine.device.type == "cuda"
-    rng = {
-        "cpu": dist.gather_objects(torch.get_rng_state(), world),
-        "cuda": dist.gather_objects(torch.cuda.get_rng_state(engine.device), world) if cuda else [],
-    }
+    rng = gather_rng(engine.device, world)
     if not world.is_main:
         return
     state = {
