@@ -92,6 +92,16 @@ def _report(kind: str, artifact: Any, reused: bool, as_json: bool) -> None:
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
 OutDir = Annotated[Path, typer.Option("--out", help="Directory for the new artifact.")]
+# Training options that pretraining and fine-tuning share (their defaults differ).
+BatchSize = Annotated[int, typer.Option(help="Sequences per micro-batch and device.")]
+GradAccumulation = Annotated[
+    int, typer.Option(help="Micro-batches per step (global batch = batch × this × devices).")
+]
+Threads = Annotated[int, typer.Option(help="torch threads per process.")]
+Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
+Precision = Annotated[
+    str, typer.Option(help="auto (bf16 where the GPU or CPU has bf16 units), fp32 or bf16.")
+]
 
 
 @app.command()
@@ -249,19 +259,15 @@ def model_pretrain(
     out: OutDir,
     preset: Annotated[str, typer.Option(help="micro, demo, small, 125m or 1b.")] = "demo",
     steps: int = 300,
-    batch_size: Annotated[int, typer.Option(help="Sequences per micro-batch and device.")] = 16,
+    batch_size: BatchSize = 16,
     seq_len: int = 128,
     learning_rate: float = 3e-3,
     warmup_steps: int = 20,
     seed: int = 0,
-    threads: Annotated[int, typer.Option(help="torch threads per process.")] = 1,
-    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
-    precision: Annotated[
-        str, typer.Option(help="auto (bf16 where the GPU or CPU has bf16 units), fp32 or bf16.")
-    ] = "auto",
-    grad_accumulation: Annotated[
-        int, typer.Option(help="Micro-batches per step (global batch = batch × this × devices).")
-    ] = 1,
+    threads: Threads = 1,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    grad_accumulation: GradAccumulation = 1,
     eval_every: int = 50,
     eval_batches: Annotated[int, typer.Option(help="Validation batches per evaluation.")] = 8,
     checkpoint_every: int = 100,
@@ -348,15 +354,13 @@ def model_finetune(
     epochs: Annotated[
         float | None, typer.Option(help="Train this many epochs instead of --steps.")
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Sequences per micro-batch and device.")] = 8,
+    batch_size: BatchSize = 8,
     seq_len: int = 512,
     learning_rate: Annotated[
         float | None, typer.Option(help="Default: 2e-4 (LoRA), 2e-5 (full).")
     ] = None,
     warmup_steps: Annotated[int | None, typer.Option(help="Default: a tenth of the steps.")] = None,
-    grad_accumulation: Annotated[
-        int, typer.Option(help="Micro-batches per step (global batch = batch × this × devices).")
-    ] = 1,
+    grad_accumulation: GradAccumulation = 1,
     lora_rank: int = 8,
     lora_alpha: float = 16.0,
     lora_dropout: float = 0.05,
@@ -364,11 +368,9 @@ def model_finetune(
         str | None, typer.Option(help="Comma-separated layer names; default per architecture.")
     ] = None,
     seed: int = 0,
-    threads: Annotated[int, typer.Option(help="torch threads.")] = 1,
-    device: Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")] = "auto",
-    precision: Annotated[
-        str, typer.Option(help="auto (bf16 where the GPU or CPU has bf16 units), fp32 or bf16.")
-    ] = "auto",
+    threads: Threads = 1,
+    device: Device = "auto",
+    precision: Precision = "auto",
     eval_every: int = 25,
     checkpoint_every: int = 50,
     activation_checkpointing: Annotated[
