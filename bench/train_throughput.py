@@ -218,10 +218,11 @@ def run_trainer(job: dict[str, Any]) -> dict[str, Any]:
     torch.set_num_threads(t["threads"])
     section = ModelSection(preset=job["preset"], training=TrainingSection(**t))
     tokenizer = AutoTokenizer.from_pretrained(job["tokenizer"])
-    tokens = Path(tempfile.mkdtemp(prefix="gemeingut-bench-tokens-"))
-    tokenize_split(Path(job["dataset"]), "train", tokenizer, tokens)
-    packed = pack_split(tokens, "train", t["seq_len"], Path(job["dataset"]))
-    windows = packed.rows(range(len(packed)))  # in memory: the Trainer's usual dataset
+    with tempfile.TemporaryDirectory(prefix="gemeingut-bench-tokens-") as folder:
+        tokens = Path(folder)
+        tokenize_split(Path(job["dataset"]), "train", tokenizer, tokens)
+        packed = pack_split(tokens, "train", t["seq_len"], Path(job["dataset"]))
+        windows = packed.rows(range(len(packed)))  # in memory: the Trainer's usual dataset
     torch.manual_seed(t["seed"])
     model = LlamaForCausalLM(build_config(section, tokenizer))
     device = resolve_device(t["device"])

@@ -244,7 +244,8 @@ def _check_lineage(
 def _check_finetune_data(tuned: Artifact, terms: ReleaseTerms) -> None:
     """The fine-tuning data is published with the model. A curated dataset passed the licence
     gate document by document, and its use conditions must allow the release; a file or folder
-    needs an open `data_license`, with the attribution it asks for."""
+    needs an open `data_license`, with the attribution it asks for (so does a licence stated
+    for curated data)."""
     from gemeingut.model.finetune import curated_copies
 
     for copy in curated_copies(tuned.path):
@@ -257,11 +258,13 @@ def _check_finetune_data(tuned: Artifact, terms: ReleaseTerms) -> None:
                 "set release.commercial_use = false or an open release.license, or fine-tune "
                 "on other data",
             )
-    files = [v for k, v in tuned.meta["inputs"].items() if k in ("data", "validation")]
-    if not any(v.startswith("sha256:") for v in files):  # all curated: nothing stated needed
-        return
     params = tuned.meta["params"]
     stated = params.get("data_license")
+    files = [v for k, v in tuned.meta["inputs"].items() if k in ("data", "validation")]
+    # All curated and no licence stated: nothing to check. A stated one goes into NOTICE and
+    # the card even then, so it must hold up (with its attribution) like a file's.
+    if stated is None and not any(v.startswith("sha256:") for v in files):
+        return
     decision = decide(stated)
     hint = (
         "fine-tune with the data's SPDX licence: finetune.data_license in the recipe or "

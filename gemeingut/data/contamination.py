@@ -14,12 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gemeingut.data.ngrams import Words, sorted_unique
-
-
-def ngram_hashes(text: str, n: int) -> np.ndarray:
-    """Sorted unique crc32 hashes of lower-cased word n-grams (none below n words)."""
-    return sorted_unique(Words.of(text).ngram_crcs(n))
+from gemeingut.data.ngrams import sorted_unique
 
 
 @dataclass

@@ -28,6 +28,7 @@ SCHEMA = pa.schema(
     + [(c, pa.binary()) for c in _HASH_COLUMNS]
 )
 _DOCS_PER_WRITE = 64
+_ROWS_PER_READ = 2048
 _RECORD_COLUMNS = (
     "id",
     "source",
@@ -83,13 +84,15 @@ def read_ngrams(path: Path, rows: list[int]) -> Iterator[tuple[int, np.ndarray]]
 
 
 def read_rows(
-    path: Path, rows: list[int], columns: list[str], batch_rows: int = 2048
+    path: Path, rows: list[int], columns: list[str]
 ) -> Iterator[tuple[list[int], pa.Table]]:
-    """The given rows of a task file (any order in, row order out), `batch_rows` at a time: a
+    """The given rows of a task file (any order in, row order out), `_ROWS_PER_READ` at a time: a
     task of a whole compressed source can hold gigabytes of text, never all in memory."""
     wanted = sorted(rows)
+    if not wanted:  # nothing kept: do not read (and decompress) even one batch of texts
+        return
     start = first = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_rows, columns=columns):
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=_ROWS_PER_READ, columns=columns):
         end = start + batch.num_rows
         last = bisect.bisect_left(wanted, end, lo=first)
         if last > first:

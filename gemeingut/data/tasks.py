@@ -44,21 +44,24 @@ def plan_tasks(
         if fmt == "parquet":
             for start in range(0, max(_parquet_rows(spec), 1), task_rows):
                 tasks.append(Task(len(tasks), position, (start, start + task_rows)))
-        elif fmt == "jsonl" and _splittable(spec, task_bytes):
-            for span in plan_line_spans(spec.path, task_bytes):
+        elif fmt == "jsonl" and (spans := _line_spans(spec, task_bytes)):
+            for span in spans:
                 tasks.append(Task(len(tasks), position, span=span))
         else:
             tasks.append(Task(len(tasks), position))
     return tasks
 
 
-def _splittable(spec: SourceSpec, task_bytes: int) -> bool:
-    """A plain file larger than one task; anything unreadable is left to the reader to report."""
+def _line_spans(spec: SourceSpec, task_bytes: int) -> list[LineSpan]:
+    """The spans of a plain file larger than one task, else none (one task); a file that cannot
+    be read is left whole, for the reader to report as an InputError naming it."""
     path = spec.path
     try:
-        return path.is_file() and not is_compressed(path) and path.stat().st_size > task_bytes
+        if path.is_file() and not is_compressed(path) and path.stat().st_size > task_bytes:
+            return plan_line_spans(path, task_bytes)
     except OSError:
-        return False
+        pass
+    return []
 
 
 def _parquet_rows(spec: SourceSpec) -> int:

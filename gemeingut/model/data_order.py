@@ -85,13 +85,19 @@ class Windows:
         return np.stack([shard[first], row[first], shard[last], row[last]], axis=1)
 
 
-def pack_split(folder: Path, split: str, seq_len: int, dataset_dir: Path) -> Windows:
+def pack_split(
+    folder: Path,
+    split: str,
+    seq_len: int,
+    dataset_dir: Path,
+    seq_len_setting: str = "model.training.seq_len",
+) -> Windows:
     """The windows of one split, from its token file in `folder` (see `token_file.py`)."""
     windows = Windows(open_split(folder, split), seq_len)
     if len(windows) == 0:
         raise InputError(
             f"the {split} split of {dataset_dir} is too small for one sequence of {seq_len} tokens",
-            "add documents, lower model.training.seq_len, or raise data.validation_fraction",
+            f"add documents, lower {seq_len_setting}, or raise data.validation_fraction",
         )
     return windows
 

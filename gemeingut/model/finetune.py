@@ -44,7 +44,6 @@ from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
 from gemeingut.model.data_order import DataOrder, rank_micro_batches
 from gemeingut.model.finetune_state import (
     DATA_DIR,
-    METADATA_FILE,
     checkpoint,
     curated_copies,
     keep_data,
@@ -53,9 +52,10 @@ from gemeingut.model.finetune_state import (
     write_metadata,
 )
 from gemeingut.model.finetune_windows import TrainingWindows, make_windows, open_windows
+from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.lora import add_adapters
 from gemeingut.model.loss import AnswerLoss
-from gemeingut.model.machine import compute_dtype, resolve_device, resolve_precision
+from gemeingut.model.machine import autocast, resolve_device, resolve_precision
 from gemeingut.model.pretrain import adamw, lr_at, to_device, with_threads
 from gemeingut.model.run_state import out_of_memory_as_input_error
 from gemeingut.model.token_file import TOKEN_DIR
@@ -73,7 +73,6 @@ from gemeingut.recipe import FinetuneSection, FinetuneTraining
 __all__ = [
     "DATA_DIR",
     "LOG_FILE",
-    "METADATA_FILE",
     "curated_copies",
     "finetune",
     "follow_finetune",
@@ -99,9 +98,7 @@ class Tuner:
     world: dist.World
 
     def autocast(self) -> Any:
-        if self.precision == "fp32":
-            return nullcontext()
-        return torch.autocast(self.device.type, dtype=compute_dtype(self.precision))
+        return autocast(self.device, self.precision)
 
 
 def finetune(
@@ -150,7 +147,7 @@ def _finetune(
     leader = world.is_main
     device = resolve_device(section.training.device, world.local_rank)
     precision = resolve_precision(section.training.precision, device)
-    tokenizer = AutoTokenizer.from_pretrained(base.path)
+    tokenizer = _load_tokenizer(base)
     tokens = out_dir / TOKEN_DIR
     if layouts is None:
         train, val = make_windows(data, section, tokenizer, tokens)
@@ -184,15 +181,16 @@ def _finetune(
             records = StepRecords(log, advance, clock, rate)
             records.advance(start_step)
             for step in range(start_step, cfg.steps):
+                lr = lr_at(step, cfg)
                 for group in tuner.optimizer.param_groups:
-                    group["lr"] = lr_at(step, cfg)
+                    group["lr"] = lr
                 indices = order.batch_at(position)
                 shares = rank_micro_batches(indices, world.rank, world.size, cfg.grad_accumulation)
                 mark = clock.mark()
                 loss, grad_norm, answer_tokens = _step(tuner, train, shares)
                 numbers, finished = clock.to_host(loss=loss, grad_norm=grad_norm)
                 position += global_batch
-                record = {"step": step + 1, "lr": lr_at(step, cfg), "answer_tokens": answer_tokens}
+                record = {"step": step + 1, "lr": lr, "answer_tokens": answer_tokens}
                 if evaluates and ((step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps):
                     val_loss = record["val_loss"] = _validation_loss(tuner, val, cfg)
                 records.add(record, numbers, (mark, finished), _nan_if_none(val_loss))
@@ -209,7 +207,7 @@ def _finetune(
     output = save(tuner, section, base, tokenizer, out_dir)
     keep_data(data, section.validation, out_dir / DATA_DIR)
     return write_metadata(
-        out_dir / METADATA_FILE,
+        out_dir / FINETUNE_FILE,
         base=base,
         data=data,
         section=section,
@@ -328,6 +326,17 @@ def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
         raise InputError(
             f"transformers cannot load the base model in {base.path}: {exc}",
             "pass a causal language model folder (config.json, weights, tokenizer)",
+        ) from None
+
+
+def _load_tokenizer(base: BaseModelFacts) -> PreTrainedTokenizerBase:
+    try:
+        return AutoTokenizer.from_pretrained(base.path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # a broken tokenizer.json: ValueError
+        raise InputError(
+            f"transformers cannot load the tokenizer in {base.path}: {exc}",
+            "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the model's "
+            "source again",
         ) from None
 
 

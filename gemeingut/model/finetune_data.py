@@ -30,7 +30,7 @@ from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
-from gemeingut.data.shards import iter_texts
+from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
 
 Kind = Literal["text", "instruction", "chat"]
@@ -107,7 +107,7 @@ def iter_examples(
     example, by position) only the selected ones are parsed and yielded."""
     if not path.exists():
         raise InputError(f"fine-tuning data {path} does not exist", "check the path")
-    if path.is_dir() and (path / "shards").is_dir():
+    if path.is_dir() and (path / SHARD_DIR).is_dir():
         documents = _selected(iter_texts(path, split), select)
         return (
             Example("text", f"{path.name}/{split} document {i + 1}", text=t) for i, t in documents
@@ -204,7 +204,7 @@ def _messages(value: Any, where: str) -> tuple[dict[str, str], ...]:
     for i, message in enumerate(value):
         role = message.get("role") if isinstance(message, dict) else None
         content = message.get("content") if isinstance(message, dict) else None
-        if role not in ROLES or not isinstance(content, str):
+        if not isinstance(role, str) or role not in ROLES or not isinstance(content, str):
             raise InputError(
                 f"{where}: messages[{i}] needs a role ({', '.join(sorted(ROLES))}) and a "
                 "string content",

@@ -24,7 +24,6 @@ from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpoint
 from gemeingut.model.data_order import DataOrder
 from gemeingut.model.finetune_windows import TrainingWindows
-from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.machine import hardware
 from gemeingut.model.run_state import gather_rng, load_states
 from gemeingut.model.training_log import LOG_FILE, read_records
@@ -33,7 +32,6 @@ from gemeingut.recipe import FinetuneSection, FinetuneTraining
 if TYPE_CHECKING:
     from gemeingut.model.finetune import Tuner
 
-METADATA_FILE = FINETUNE_FILE
 DATA_DIR = "data"
 CURATED_DIR = "curated-dataset"  # in DATA_DIR: the shards of a curated dataset used as data
 

@@ -146,7 +146,8 @@ def _curated_windows(
     small for one window means no validation."""
     for split in ("train", "validation"):
         tokenize_split(data, split, tokenizer, folder)  # kept when complete (a resumed run)
-    train = StreamWindows(pack_split(folder, "train", seq_len, data), "train")
+    packed = pack_split(folder, "train", seq_len, data, "finetune.training.seq_len")
+    train = StreamWindows(packed, "train")
     held = Windows(open_split(folder, "validation"), seq_len)
     if len(held):
         return train, StreamWindows(held, "validation")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,13 @@ def cpu_computes_bf16() -> bool:
     about twice the fp32 rate). torch only exposes the check privately, hence the guards."""
     checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def autocast(device: torch.device, precision: str) -> Any:
+    """The context a training or evaluation step runs its forward in."""
+    if precision == "fp32":
+        return nullcontext()
+    return torch.autocast(device.type, dtype=compute_dtype(precision))
 
 
 def compute_dtype(precision: str) -> torch.dtype:

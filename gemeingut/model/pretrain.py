@@ -39,7 +39,7 @@ from gemeingut.model.data_order import (
 from gemeingut.model.energy import EnergyMeter
 from gemeingut.model.flops import measured_peak, model_flops_per_token
 from gemeingut.model.loss import CausalLMLoss
-from gemeingut.model.machine import compute_dtype, resolve_device, resolve_precision
+from gemeingut.model.machine import autocast, compute_dtype, resolve_device, resolve_precision
 from gemeingut.model.run_state import (
     build_config,
     checkpoint,
@@ -138,9 +138,7 @@ class Engine:
     grad_clip: float
 
     def autocast(self) -> Any:
-        if self.precision == "fp32":
-            return nullcontext()
-        return torch.autocast(self.device.type, dtype=compute_dtype(self.precision))
+        return autocast(self.device, self.precision)
 
 
 @dataclass

@@ -23,8 +23,9 @@ from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
+from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.finetune import DATA_DIR, curated_copies
-from gemeingut.model.finetune import METADATA_FILE as FINETUNE_FILE
+from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
@@ -100,8 +101,8 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
         shutil.copy2(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
         shutil.copy2(tuned.path / LOG_FILE, target / "finetune_log.jsonl")
     shutil.copy2(artifacts["evaluation"].path / RESULTS_FILE, target / "evaluation.json")
-    if (model.path / "data_order").is_dir():  # which windows each step saw: the replayable order
-        shutil.copytree(model.path / "data_order", target / "data_order")
+    if (model.path / ORDER_DIR).is_dir():  # which windows each step saw: the replayable order
+        shutil.copytree(model.path / ORDER_DIR, target / ORDER_DIR)
     lineage = {role: a.meta for role, a in artifacts.items()}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
 

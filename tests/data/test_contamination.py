@@ -1,10 +1,12 @@
 import random
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 
-from gemeingut.data.contamination import ngram_hashes
 from gemeingut.data.curate import curate
+from gemeingut.data.documents import Document
+from gemeingut.data.fingerprints import Fingerprints
 from gemeingut.data.splits import assign_split
 from gemeingut.recipe import DataSection, SourceSpec
 from tests.corpus import open_documents, sentences, write_jsonl
@@ -64,6 +66,14 @@ def test_overlap_is_only_reported_when_removal_is_off(tmp_path: Path) -> None:
     assert sum(n for bucket, n in histogram.items() if bucket != "0%") >= 1
 
 
+def ngram_hashes(text: str, n: int) -> np.ndarray:
+    """The n-gram hashes that the `Fingerprints` block attaches for the contamination check."""
+    doc = Document("d", text, "s", None, None, None, "here")
+    [doc] = Fingerprints(ngram=n).run(iter([doc]), lambda exclusion: None)
+    return np.frombuffer(doc.ngrams, dtype=np.uint32)
+
+
 def test_short_texts_have_no_ngrams() -> None:
     assert len(ngram_hashes("zu kurz für dreizehn Wörter", 13)) == 0
     assert len(ngram_hashes(" ".join(["wort"] * 20), 13)) == 1
+    assert len(ngram_hashes(" ".join(f"wort{i}" for i in range(20)), 13)) == 8

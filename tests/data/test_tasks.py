@@ -4,7 +4,9 @@ from itertools import pairwise
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
+from gemeingut.data import tasks as tasks_module
 from gemeingut.data.curate import curate
 from gemeingut.data.line_spans import plan_line_spans
 from gemeingut.data.readers import read_source
@@ -75,6 +77,18 @@ def test_only_plain_jsonl_larger_than_a_task_is_cut(tmp_path: Path) -> None:
     assert {t.source for t in tasks if t.span is not None} == {0}
     assert [t.source for t in tasks].count(1) == 1
     assert len(plan_tasks(sources, task_rows=100, task_bytes=10**9)) == 2
+
+
+def test_a_large_jsonl_that_cannot_be_planned_is_one_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(path: Path, span_bytes: int) -> list:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(tasks_module, "plan_line_spans", unreadable)
+    spec = SourceSpec(name="s", path=messy_jsonl(tmp_path / "d.jsonl"))
+    # one whole-file task, whose reader then names the file in an InputError, not a traceback
+    assert [t.span for t in plan_tasks([spec], task_rows=100, task_bytes=2000)] == [None]
 
 
 def test_one_jsonl_in_byte_ranges_curates_to_the_same_output_as_one_task(tmp_path: Path) -> None:

@@ -8,7 +8,12 @@ from transformers import AutoTokenizer
 
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
-from gemeingut.model.data_order import DataOrder, pack_split, rank_micro_batches
+from gemeingut.model.data_order import (
+    DataOrder,
+    pack_split,
+    rank_micro_batches,
+    write_windows_table,
+)
 from gemeingut.model.packing import token_stream, windows
 from gemeingut.model.token_file import open_split, tokenize_split
 
@@ -86,3 +91,14 @@ def test_ranks_and_micro_batches_split_the_same_global_batch() -> None:
     assert [m.tolist() for share in shares for m in share] == batch.view(4, 2).tolist()
     single = rank_micro_batches(batch, 0, world_size=1, accumulation=1)
     assert torch.equal(torch.cat(single), batch)
+
+
+def test_windows_table_written_in_chunks_equals_one_written_whole(packed, tmp_path: Path) -> None:
+    _, _, train = packed
+    write_windows_table(train, tmp_path / "whole.parquet")
+    write_windows_table(train, tmp_path / "chunks.parquet", chunk=5)
+    whole = pq.read_table(tmp_path / "whole.parquet")
+    chunks = pq.ParquetFile(tmp_path / "chunks.parquet")
+    assert chunks.metadata.num_row_groups > 1
+    assert chunks.read().to_pylist() == whole.to_pylist()
+    assert whole.column("window").to_pylist() == list(range(len(train)))

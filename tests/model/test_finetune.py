@@ -24,8 +24,8 @@ from gemeingut.cli import app
 from gemeingut.data.shards import iter_split
 from gemeingut.errors import InputError
 from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, release_refusal
-from gemeingut.model.finetune import LOG_FILE, METADATA_FILE
-from gemeingut.model.loading import load_causal_lm
+from gemeingut.model.finetune import LOG_FILE
+from gemeingut.model.loading import FINETUNE_FILE, load_causal_lm
 from gemeingut.recipe import EvaluateSection, FinetuneSection, FinetuneTraining
 from gemeingut.serve.app import resolve_model_dir
 from gemeingut.serve.backends import SamplingParams, TransformersBackend
@@ -160,7 +160,7 @@ def test_lineage_names_the_base_model_and_the_data(adapter, base_dir: Path, data
     facts = inspect_base_model(base_dir)
     assert meta["inputs"]["base"] == facts.fingerprint
     assert meta["inputs"]["data"].startswith("sha256:")
-    record = json.loads((adapter.path / METADATA_FILE).read_text())
+    record = json.loads((adapter.path / FINETUNE_FILE).read_text())
     base = record["base_model"]
     assert base["name"] == "Winzling-32" and base["license"] == "Apache-2.0"
     assert base["license_source"] == "card" and base["card_base_model"] == ["example/winzling-base"]
@@ -309,6 +309,11 @@ def test_bad_base_models_are_clear_errors(base_dir: Path, data_file: Path, tmp_p
     model.save_pretrained(small)
     with pytest.raises(InputError, match="vocabulary mismatch"):
         finetune_stage(at(tmp_path / "c"), small, data_file, section())
+    broken = tmp_path / "broken-tokenizer"
+    shutil.copytree(base_dir, broken)
+    (broken / "tokenizer.json").write_text("{broken", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot load the tokenizer"):
+        finetune_stage(at(tmp_path / "d"), broken, data_file, section())
 
 
 def test_data_without_anything_to_train_on(base_dir: Path, tmp_path: Path) -> None:
@@ -387,9 +392,9 @@ def test_an_adapter_is_evaluated_and_served_like_its_merged_model(
 def test_an_adapter_without_its_base_is_a_clear_error(adapter, tmp_path: Path) -> None:
     moved = tmp_path / "adapter"
     shutil.copytree(adapter.path, moved)
-    record = json.loads((moved / METADATA_FILE).read_text())
+    record = json.loads((moved / FINETUNE_FILE).read_text())
     record["base_model"]["path"] = str(tmp_path / "gone")
-    (moved / METADATA_FILE).write_text(json.dumps(record))
+    (moved / FINETUNE_FILE).write_text(json.dumps(record))
     with pytest.raises(InputError, match="base model is not at"):
         load_causal_lm(moved)
 
@@ -400,7 +405,7 @@ def test_lora_in_bf16_keeps_the_frozen_base_in_bf16_and_the_adapters_in_fp32(
     tuned, _ = finetune_stage(
         at(tmp_path / "bf16"), base_dir, data_file, section(precision="bf16", merge=True)
     )
-    record = json.loads((tuned.path / METADATA_FILE).read_text())
+    record = json.loads((tuned.path / FINETUNE_FILE).read_text())
     assert record["precision"] == "bf16" and record["base_weights_dtype"] == "bfloat16"
     assert record["stats"]["final_val_loss"] < record["stats"]["initial_val_loss"]
     model = AutoModelForCausalLM.from_pretrained(tuned.path)
@@ -442,7 +447,7 @@ def test_a_non_llama_base_without_chat_template(data_file: Path, tmp_path: Path)
         "".join(json.dumps(r) + "\n" for r in qa_lines(30) if "prompt" in r) * 3, encoding="utf-8"
     )
     tuned, _ = finetune_stage(at(tmp_path / "out"), gpt2, pairs, section(merge=True))
-    record = json.loads((tuned.path / METADATA_FILE).read_text())
+    record = json.loads((tuned.path / FINETUNE_FILE).read_text())
     assert record["lora_targets"] == ["c_attn"]
     assert record["base_model"]["architecture"] == "GPT2LMHeadModel"
     assert record["stats"]["final_val_loss"] < record["stats"]["initial_val_loss"]
@@ -473,7 +478,7 @@ def test_a_curated_dataset_is_fine_tuned_from_memory_mapped_windows(
     tuned, _ = finetune_stage(at(tmp_path / "ft"), model, dataset, FinetuneSection(
         method="full", training=training
     ))  # fmt: skip
-    record = json.loads((tuned.path / METADATA_FILE).read_text())
+    record = json.loads((tuned.path / FINETUNE_FILE).read_text())
     train = record["data"]["train"]
     tokens = sum(len(t) for t in AutoTokenizer.from_pretrained(model)(
         [r["text"] for r in iter_split(dataset, "train")], add_special_tokens=False

@@ -193,6 +193,7 @@ def test_reads_jsonl_gz_text_folders_and_datasets(tmp_path: Path, tiny_build) ->
         ('{"question": "x"}', "data.jsonl:2: unknown record"),
         ('{"messages": [{"role": "user", "content": "x"}]}', "no assistant message"),
         ('{"messages": [{"role": "wizard", "content": "x"}]}', r"messages\[0\] needs a role"),
+        ('{"messages": [{"role": ["user"], "content": "x"}]}', r"messages\[0\] needs a role"),
         ('{"prompt": 1, "completion": "x"}', "field 'prompt' must be a string"),
         ("[1, 2]", "expected a JSON object"),
     ],

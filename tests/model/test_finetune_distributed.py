@@ -19,7 +19,8 @@ from gemeingut.errors import InputError
 from gemeingut.model import distributed
 from gemeingut.model.base_model import inspect_base_model
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
-from gemeingut.model.finetune import LOG_FILE, METADATA_FILE, finetune
+from gemeingut.model.finetune import LOG_FILE, finetune
+from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.recipe import FinetuneSection, FinetuneTraining, LoraSettings
 from gemeingut.stages import finetune_stage
 from gemeingut.workspace import at
@@ -211,7 +212,7 @@ def test_two_processes_tune_the_same_adapter_as_one(
     # more held-out windows than one evaluation takes: 8 batches of 1 window on each rank
     assert report["stats"]["validation_windows"] == 24 > 8 * 2
     assert_same_training(out, single.path, WEIGHTS["lora"])
-    record = json.loads((out / METADATA_FILE).read_text())
+    record = json.loads((out / FINETUNE_FILE).read_text())
     assert record["hardware"]["world_size"] == 2
     assert record["stats"]["final_val_loss"] == pytest.approx(
         single.stats["final_val_loss"], rel=1e-5

@@ -11,6 +11,7 @@ from gemeingut.errors import InputError, RecipeError
 from gemeingut.model.checkpoints import INDEX_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.model.run_state import OOM_HINT, out_of_memory_as_input_error
+from gemeingut.model.token_file import TOKEN_DIR
 from gemeingut.recipe import DataSection, ModelSection, SourceSpec, TrainingSection
 from gemeingut.stages import curate_stage, pretrain_stage
 from gemeingut.workspace import at, load_artifact
@@ -91,6 +92,9 @@ def test_data_order_is_recorded_per_step_with_each_windows_origin(tiny_build) ->
     assert len(table) == model_stats(model)["train_windows"]
     row = table[steps[0]["windows"][0]]
     assert row["first_shard"].startswith("train-") and row["first_row"] <= row["last_row"]
+    # the token files are a cache of the dataset: gone from the finished artifact
+    assert not (model / TOKEN_DIR).exists()
+    assert not any(f.startswith(f"{TOKEN_DIR}/") for f in load_artifact(model).meta["files"])
 
 
 def model_stats(path: Path) -> dict:

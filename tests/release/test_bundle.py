@@ -180,6 +180,10 @@ def test_a_model_fine_tuned_on_a_curated_dataset_is_released_with_its_attributio
     assert "| CC-BY-4.0 | Notes team | https://example.org/notes" in fine_tuning_part
     assert "the licences of its documents (see NOTICE)" in (bundle / "README.md").read_text()
     assert verify_bundle(bundle) > 0
+    tuned.meta["params"]["data_license"] = "CC-BY-4.0"  # stated for curated data: checked too
+    with pytest.raises(InputError, match="asks for attribution"):
+        release_stage(at(tmp_path / "r3"), ReleaseSection(model_name="z"), None, artifacts)
+    tuned.meta["params"]["data_license"] = None
     stats = tuned.path / "data" / "curated-dataset" / "stats.json"
     record = json.loads(stats.read_text())
     stats.write_text(json.dumps({**record, "use_conditions": {"notes": ["non-commercial"]}}))
