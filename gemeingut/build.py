@@ -15,6 +15,7 @@ from gemeingut.stages import (
     pretrain_stage,
     publish_stage,
     release_stage,
+    require_documents,
     summary,
     tokenizer_stage,
 )
@@ -34,6 +35,7 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         return artifact
 
     dataset = step("dataset", curate_stage(place, recipe.data))
+    require_documents(dataset)
     if recipe.data.publication is not None:
         step("publication", publish_stage(place, dataset, recipe.data.publication))
     tokenizer = step("tokenizer", tokenizer_stage(place, dataset, recipe.tokenizer))

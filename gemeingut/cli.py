@@ -151,7 +151,7 @@ def data_curate(
     as_json: JsonFlag = False,
 ) -> None:
     """Licence-check, clean, de-duplicate and split INPUTS into a dataset artifact."""
-    from gemeingut.stages import curate_stage
+    from gemeingut.stages import curate_stage, require_documents
 
     sources = [
         SourceSpec(
@@ -172,6 +172,7 @@ def data_curate(
     }
     artifact, reused = curate_stage(at(out), data_section(sources, config, options))
     _report("dataset", artifact, reused, as_json)
+    require_documents(artifact)
     if not as_json:
         stats = artifact.stats
         console.print(

@@ -66,6 +66,20 @@ def curate_stage(place: Place, data: DataSection) -> tuple[Artifact, bool]:
     return place("dataset", inputs, params, lambda out: curate(data, out, workers), resumable=True)
 
 
+def require_documents(dataset: Artifact) -> None:
+    """A dataset with nothing kept is written (its exclusions tell why), but nothing can be
+    built on it: say so at once instead of failing stages later."""
+    stats = dataset.stats
+    if stats.get("kept", 0) == 0:
+        reasons = ", ".join(f"{r}: {n}" for r, n in stats.get("excluded_by_reason", {}).items())
+        raise InputError(
+            f"every one of the {stats.get('documents_in', 0)} documents was excluded "
+            f"({reasons or 'no documents read'})",
+            f"see {dataset.path / 'exclusions.parquet'} for each document's reason; give "
+            "documents a licence (--license or a `license` field) or relax the filters",
+        )
+
+
 def publish_stage(place: Place, dataset: Artifact, info: PublicationInfo) -> tuple[Artifact, bool]:
     """Data statement, Croissant, DCAT-AP.de, NOTICE and the data files, ready to upload."""
 
@@ -79,6 +93,12 @@ def tokenizer_stage(
     place: Place, dataset: Artifact, section: TokenizerSection
 ) -> tuple[Artifact, bool]:
     from gemeingut.model.tokenizer import train_tokenizer
+
+    if dataset.stats.get("splits", {}).get("train", {}).get("documents", 1) == 0:
+        raise InputError(
+            f"the train split of {dataset.path} is empty: there is nothing to train a tokenizer on",
+            "add documents, or lower data.validation_fraction and data.test_fraction",
+        )
 
     def build(out: Path) -> dict[str, Any]:
         tokenizer = train_tokenizer(

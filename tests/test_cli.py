@@ -230,3 +230,35 @@ def test_release_of_a_fine_tuned_model_from_the_command_line(tiny_build, tmp_pat
         "--name", "x", "--out", tmp_path / "x",
     )  # fmt: skip
     assert without.exit_code == 2 and "not evaluation of the released model" in without.stderr
+
+
+def test_curate_that_excludes_every_document_fails_and_names_the_reasons(tmp_path: Path) -> None:
+    docs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": "Ohne Lizenz."}])
+    result = invoke("data", "curate", docs, "--out", tmp_path / "ds")
+    assert result.exit_code == 2
+    assert "every one of the 1 documents was excluded" in result.stderr
+    assert "exclusions.parquet" in result.stderr and "Traceback" not in result.output
+    assert (tmp_path / "ds" / "exclusions.parquet").is_file()  # the reasons are kept
+
+
+def test_tokenizer_on_an_empty_train_split_is_a_clear_error(tmp_path: Path) -> None:
+    docs = write_jsonl(tmp_path / "docs.jsonl", open_documents(3))
+    curated = invoke(
+        "data",
+        "curate",
+        docs,
+        "--out",
+        tmp_path / "ds",
+        "--validation-fraction",
+        "0.49",
+        "--test-fraction",
+        "0.49",
+        "--split-seed",
+        "3",
+    )
+    assert curated.exit_code == 0, curated.output
+    stats = json.loads((tmp_path / "ds" / "artifact.json").read_text())["stats"]
+    assert stats["splits"]["train"]["documents"] == 0
+    result = invoke("tokenizer", "train", tmp_path / "ds", "--out", tmp_path / "tok")
+    assert result.exit_code == 2
+    assert "train split" in result.stderr and "Traceback" not in result.output

@@ -27,8 +27,16 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.errors import InputError
 from gemeingut.model.loading import ADAPTER_CONFIG
-from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, TextStream
-from gemeingut.serve.http_errors import APIError, install_error_handlers
+from gemeingut.serve.backends import (
+    Backend,
+    Prompt,
+    RequestRejected,
+    SamplingParams,
+    TextStream,
+    Tokenizing,
+)
+from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
+from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.schemas import (
     AssistantMessage,
     ChatChoice,
@@ -49,6 +57,7 @@ from gemeingut.serve.streaming import (
     completion_events,
     usage_of,
 )
+from gemeingut.serve.tokenizer_routes import tokenizer_router
 from gemeingut.workspace import ARTIFACT_FILE
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -69,6 +78,7 @@ def create_app(backend: Backend) -> FastAPI:
     app.state.started = int(time.time())
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(tokenizer_router)
     return app
 
 
@@ -92,7 +102,17 @@ def health(backend: BackendDep) -> Health:
 
 @router.get("/v1/models")
 def list_models(backend: BackendDep, request: Request) -> ModelList:
-    return ModelList(data=[ModelCard(id=backend.model_name, created=request.app.state.started)])
+    return ModelList(data=[_model_card(backend, request)])
+
+
+@router.get("/v1/models/{model_id:path}", responses={404: ERROR_RESPONSES[404]})
+def retrieve_model(model_id: str, backend: BackendDep, request: Request) -> ModelCard:
+    _check_model(model_id, backend)
+    return _model_card(backend, request)
+
+
+def _model_card(backend: Backend, request: Request) -> ModelCard:
+    return ModelCard(id=backend.model_name, created=request.app.state.started)
 
 
 @router.post(
@@ -109,25 +129,39 @@ async def chat_completions(
     """Continue a conversation. With `stream: true` the answer arrives as server-sent events
     of `chat.completion.chunk` objects."""
     _check_model(body.model, backend)
+    if body.top_logprobs is not None and not body.logprobs:
+        raise APIError(400, "top_logprobs needs logprobs: true", param="top_logprobs")
     messages = [message.as_template_input() for message in body.messages]
-    params = _sampling_params(body.token_limit(), body)
+    params = _sampling_params(body.token_limit(), body, logprobs=body.top_k())
     prompt = await _rejections_as_400(backend.apply_chat_template, messages, param="messages")
     meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     if body.stream:
+        _refuse_with_stream({"n": body.n > 1, "logprobs": body.logprobs})
         stream = await _open_stream(backend, prompt, params, param="messages")
         events = chat_events(stream, meta, body.include_usage(), turn)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+    tokenizer = _tokenizer_for(backend, "logprobs") if body.logprobs else None
     async with turn:
-        result = await _rejections_as_400(backend.generate, prompt, params, param="messages")
-    choice = ChatChoice(
-        message=AssistantMessage(content=result.text), finish_reason=result.finish_reason
-    )
+        results = await _rejections_as_400(
+            backend.generate_batch, [prompt], params, body.n, param="messages"
+        )
+    choices = [
+        ChatChoice(
+            index=i,
+            message=AssistantMessage(content=result.text),
+            logprobs=chat_logprobs(tokenizer, result, body.top_logprobs or 0)
+            if tokenizer is not None
+            else None,
+            finish_reason=result.finish_reason,
+        )
+        for i, result in enumerate(results)
+    ]
     return ChatCompletion(
         id=meta.id,
         created=meta.created,
         model=meta.model,
-        choices=[choice],
-        usage=usage_of(result),
+        choices=choices,
+        usage=usage_of(results, per_prompt=body.n),
     )
 
 
@@ -142,39 +176,93 @@ async def chat_completions(
 async def completions(
     body: CompletionRequest, backend: BackendDep, turn: TurnDep
 ) -> Completion | StreamingResponse:
-    """Continue a plain text prompt (OpenAI's legacy completions endpoint)."""
+    """Continue text or token-id prompts (OpenAI's legacy completions endpoint).
+
+    With `echo` and `logprobs` every prompt token is scored, which is how
+    lm-evaluation-harness computes log-likelihoods (`--model local-completions`).
+    """
     _check_model(body.model, backend)
-    params = _sampling_params(body.token_limit(), body)
-    prompt = body.prompt_text()
+    prompts = body.prompts()
+    if body.best_of not in (None, body.n):
+        raise APIError(400, "best_of is only supported equal to n", param="best_of")
+    if body.max_tokens == 0 and not body.echo:
+        raise APIError(
+            400,
+            "max_tokens 0 generates nothing; it needs echo: true to score the prompt",
+            param="max_tokens",
+        )
+    scoring = body.logprobs if body.echo else None
+    params = _sampling_params(body.token_limit(), body, body.logprobs, prompt_logprobs=scoring)
     meta = ResponseMeta(f"cmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     if body.stream:
-        stream = await _open_stream(backend, prompt, params, param="prompt")
+        _refuse_with_stream(
+            {
+                "n": body.n > 1,
+                "prompt": len(prompts) > 1,
+                "echo": body.echo,
+                "logprobs": body.logprobs is not None,
+            }
+        )
+        stream = await _open_stream(backend, prompts[0], params, param="prompt")
         events = completion_events(stream, meta, body.include_usage(), turn)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+    needs_tokenizer = body.echo or body.logprobs is not None
+    tokenizer = (
+        _tokenizer_for(backend, "echo" if body.echo else "logprobs") if needs_tokenizer else None
+    )
     async with turn:
-        result = await _rejections_as_400(backend.generate, prompt, params, param="prompt")
-    choice = CompletionChoice(text=result.text, finish_reason=result.finish_reason)
+        results = await _rejections_as_400(
+            backend.generate_batch, prompts, params, body.n, param="prompt"
+        )
+    choices = []
+    for i, result in enumerate(results):
+        text = result.text
+        logprobs = None
+        if tokenizer is not None:
+            if body.echo:
+                text = echoed_prompt(tokenizer, result) + text
+            if body.logprobs is not None:
+                logprobs = completion_logprobs(tokenizer, result, body.echo)
+        choices.append(
+            CompletionChoice(
+                index=i, text=text, logprobs=logprobs, finish_reason=result.finish_reason
+            )
+        )
     return Completion(
         id=meta.id,
         created=meta.created,
         model=meta.model,
-        choices=[choice],
-        usage=usage_of(result),
+        choices=choices,
+        usage=usage_of(results, per_prompt=body.n),
     )
 
 
 def _check_model(name: str, backend: Backend) -> None:
-    if name != backend.model_name:
-        raise APIError(
-            404,
-            f"the model {name!r} does not exist; this server serves {backend.model_name!r}",
-            param="model",
-            code="model_not_found",
-        )
+    check_model(name, backend.model_name)
+
+
+def _refuse_with_stream(conflicts: dict[str, bool]) -> None:
+    """Streaming sends one choice's text; what it cannot carry is refused, not dropped."""
+    for field, conflicting in conflicts.items():
+        if conflicting:
+            raise APIError(
+                400,
+                f"{field}: not supported together with stream: true; send stream: false",
+                param=field,
+            )
+
+
+def _tokenizer_for(backend: Backend, field: str) -> Tokenizing:
+    if not isinstance(backend, Tokenizing):
+        raise APIError(400, f"{field}: this model's engine returns no tokens", param=field)
+    return backend
 
 
 def _sampling_params(
-    max_tokens: int | None, body: ChatCompletionRequest | CompletionRequest
+    max_tokens: int | None,
+    body: ChatCompletionRequest | CompletionRequest,
+    logprobs: int | None = None,
+    prompt_logprobs: int | None = None,
 ) -> SamplingParams:
     return SamplingParams(
         max_tokens=max_tokens,
@@ -182,11 +270,13 @@ def _sampling_params(
         top_p=body.top_p,
         stop=body.stop_strings(),
         seed=body.seed,
+        logprobs=logprobs,
+        prompt_logprobs=prompt_logprobs,
     )
 
 
 async def _open_stream(
-    backend: Backend, prompt: str, params: SamplingParams, param: str
+    backend: Backend, prompt: Prompt, params: SamplingParams, param: str
 ) -> TextStream:
     """Open the stream before answering, so that a rejected prompt is still a clean 400."""
     return await _rejections_as_400(backend.stream, prompt, params, param=param)

@@ -36,6 +36,17 @@ class APIError(Exception):
         self.detail = ErrorDetail(message=message, type=type, param=param, code=code)
 
 
+def check_model(name: str | None, served: str) -> None:
+    """A request naming another model than the one served is a 404, as OpenAI answers it."""
+    if name is not None and name != served:
+        raise APIError(
+            404,
+            f"the model {name!r} does not exist; this server serves {served!r}",
+            param="model",
+            code="model_not_found",
+        )
+
+
 def error_response(status: int, detail: ErrorDetail) -> JSONResponse:
     return JSONResponse(ErrorResponse(error=detail).model_dump(), status_code=status)
 
@@ -82,6 +93,8 @@ def describe_validation_error(exc: RequestValidationError) -> ErrorDetail:
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     if first.get("type") == "missing" and param is None:
         message = "the request needs a JSON body"
+    elif first.get("type") == "extra_forbidden":
+        message = f"{param}: this server does not support this field; leave it out"
     elif param is not None:
         message = f"{param}: {message}"
     more = len(errors) - 1

@@ -1,11 +1,11 @@
 """The HTTP contract: OpenAI's request and response shapes as pydantic models.
 
 These models are the API documentation (FastAPI renders them at `/docs`). They follow OpenAI's
-field names and shapes exactly, so that the official clients, LangChain, curl recipes and other
-tools written against OpenAI work unchanged. Fields OpenAI defines but we do not implement
-(tools, logprobs, penalties ...) are ignored rather than rejected, as vLLM and llama-server do;
-`n` is the exception, because silently returning one choice where several were asked for would
-break callers that index `choices[1]`.
+field names and shapes exactly, so that the official clients, LangChain, lm-evaluation-harness,
+curl recipes and other tools written against OpenAI work unchanged. A field we do not implement
+is a 400 naming it, never silently ignored: a client that asks for tools, penalties or a JSON
+schema and gets plain text would draw wrong conclusions. Such fields are accepted only at their
+neutral value (a penalty of 0, no tools), which is what many clients send by default.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
 
 FinishReason = Literal["stop", "length"]
+MAX_CHOICES = 16
+MAX_TOP_LOGPROBS = 20
 
 
 class StreamOptions(BaseModel):
@@ -26,7 +28,7 @@ class StreamOptions(BaseModel):
 class _Request(BaseModel):
     """Sampling fields shared by both endpoints."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="Model id, as listed by `GET /v1/models`.")
     max_tokens: int | None = Field(
@@ -39,16 +41,31 @@ class _Request(BaseModel):
     stop: str | list[str] | None = Field(
         default=None, description="Text is cut before the first of these strings."
     )
-    n: int = Field(default=1, description="Number of choices; only 1 is supported.")
-    seed: int | None = Field(default=None, description="Same seed, same settings: same text.")
+    n: int = Field(
+        default=1, ge=1, le=MAX_CHOICES, description="Number of choices (without streaming)."
+    )
+    seed: int | None = Field(
+        default=None, description="Same seed, same settings: same text (choice i uses seed + i)."
+    )
     user: str | None = None
+    # Accepted at their neutral value only (see the module docstring).
+    frequency_penalty: float | None = Field(default=None, description="Only 0 is supported.")
+    presence_penalty: float | None = Field(default=None, description="Only 0 is supported.")
+    logit_bias: dict[str, float] | None = Field(default=None, description="Only {} is supported.")
 
-    @field_validator("n")
+    @field_validator("frequency_penalty", "presence_penalty")
     @classmethod
-    def _only_one_choice(cls, n: int) -> int:
-        if n != 1:
-            raise ValueError("only n=1 is supported; send one request per choice")
-        return n
+    def _no_penalty(cls, value: float | None) -> float | None:
+        if value:
+            raise ValueError("penalties are not supported by this server; leave the field out")
+        return value
+
+    @field_validator("logit_bias")
+    @classmethod
+    def _no_bias(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value:
+            raise ValueError("logit_bias is not supported by this server; leave the field out")
+        return value
 
     def stop_strings(self) -> tuple[str, ...]:
         """`stop` as a tuple, without empty strings (which would stop before the first token)."""
@@ -87,25 +104,94 @@ class ChatCompletionRequest(_Request):
     max_completion_tokens: int | None = Field(
         default=None, ge=1, description="Newer name for `max_tokens`; wins if both are given."
     )
+    logprobs: bool = Field(default=False, description="Log-probability of every answer token.")
+    top_logprobs: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_TOP_LOGPROBS,
+        description="With `logprobs`: this many likeliest tokens at each position.",
+    )
+    # Accepted at their neutral value only.
+    tools: list[dict[str, Any]] | None = Field(default=None, description="Only [] is supported.")
+    tool_choice: str | None = Field(default=None, description="Only 'none' is supported.")
+    response_format: dict[str, Any] | None = Field(
+        default=None, description='Only {"type": "text"} is supported.'
+    )
+    parallel_tool_calls: bool | None = None
+
+    @field_validator("tools")
+    @classmethod
+    def _no_tools(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if value:
+            raise ValueError("tool calling is not supported by this server; leave the field out")
+        return value
+
+    @field_validator("tool_choice")
+    @classmethod
+    def _no_tool_choice(cls, value: str | None) -> str | None:
+        if value not in (None, "none"):
+            raise ValueError("tool calling is not supported by this server; leave the field out")
+        return value
+
+    @field_validator("response_format")
+    @classmethod
+    def _text_only(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value not in (None, {"type": "text"}):
+            raise ValueError("only plain text answers are supported; leave the field out")
+        return value
 
     def token_limit(self) -> int | None:
         return self.max_completion_tokens or self.max_tokens
 
+    def top_k(self) -> int | None:
+        """How many alternatives per token to return; None when no logprobs were asked for."""
+        return (self.top_logprobs or 0) if self.logprobs else None
+
+
+TokenIds = list[int]
+
 
 class CompletionRequest(_Request):
-    prompt: str | list[str] = Field(description="A string, or a list holding exactly one.")
-    # OpenAI's legacy completions endpoint generates 16 tokens unless told otherwise.
-    max_tokens: int | None = Field(default=16, ge=1)
+    prompt: str | list[str] | TokenIds | list[TokenIds] = Field(
+        description="A text, a list of texts, a list of token ids, or a list of such lists; "
+        "every prompt gets `n` choices."
+    )
+    # OpenAI's legacy completions endpoint generates 16 tokens unless told otherwise; 0 with
+    # `echo` only scores the prompt.
+    max_tokens: int | None = Field(default=16, ge=0)
+    echo: bool = Field(default=False, description="Return the prompt before the continuation.")
+    logprobs: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_TOP_LOGPROBS,
+        description="Log-probability of every token (of the prompt too, with `echo`) and this "
+        "many likeliest alternatives at each position.",
+    )
+    best_of: int | None = Field(default=None, description="Only equal to `n` is supported.")
+    suffix: str | None = Field(default=None, description="Not supported (insertion).")
 
     @field_validator("prompt")
     @classmethod
-    def _one_prompt(cls, prompt: str | list[str]) -> str | list[str]:
-        if isinstance(prompt, list) and len(prompt) != 1:
-            raise ValueError("only one prompt per request is supported")
+    def _some_prompt(cls, prompt: object) -> object:
+        if isinstance(prompt, list) and not prompt:
+            raise ValueError("give at least one prompt")
         return prompt
 
-    def prompt_text(self) -> str:
-        return self.prompt if isinstance(self.prompt, str) else self.prompt[0]
+    @field_validator("suffix")
+    @classmethod
+    def _no_suffix(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError("suffix (text insertion) is not supported; leave the field out")
+        return value
+
+    def prompts(self) -> list[str | list[int]]:
+        """The prompts one by one: a text or a list of token ids each."""
+        prompt = self.prompt
+        if isinstance(prompt, str):
+            return [prompt]
+        if all(isinstance(p, int) for p in prompt):
+            return [list(prompt)]  # type: ignore[arg-type]
+        return list(prompt)  # type: ignore[arg-type]
 
     def token_limit(self) -> int | None:
         return self.max_tokens
@@ -122,10 +208,24 @@ class AssistantMessage(BaseModel):
     content: str
 
 
+class TopLogprob(BaseModel):
+    token: str
+    logprob: float
+    bytes: list[int] | None = Field(description="UTF-8 bytes of the token's text.")
+
+
+class TokenLogprob(TopLogprob):
+    top_logprobs: list[TopLogprob]
+
+
+class ChatLogprobs(BaseModel):
+    content: list[TokenLogprob] | None
+
+
 class ChatChoice(BaseModel):
     index: int = 0
     message: AssistantMessage
-    logprobs: None = None
+    logprobs: ChatLogprobs | None = None
     finish_reason: FinishReason
 
 
@@ -165,10 +265,21 @@ class ChatCompletionChunk(BaseModel):
     usage: Usage | None = None
 
 
+class CompletionLogprobs(BaseModel):
+    """OpenAI's legacy shape, which lm-evaluation-harness reads: per token its text, its
+    log-probability (None for the first prompt token), the likeliest alternatives, and where it
+    starts in the choice's text."""
+
+    tokens: list[str]
+    token_logprobs: list[float | None]
+    top_logprobs: list[dict[str, float] | None]
+    text_offset: list[int]
+
+
 class CompletionChoice(BaseModel):
     index: int = 0
     text: str
-    logprobs: None = None
+    logprobs: CompletionLogprobs | None = None
     finish_reason: FinishReason | None
 
 

@@ -47,11 +47,13 @@ class ResponseMeta:
     model: str
 
 
-def usage_of(result: GenerationResult) -> Usage:
+def usage_of(results: list[GenerationResult], per_prompt: int = 1) -> Usage:
+    """Usage of `results` that hold `per_prompt` choices of each prompt: every prompt counts
+    once, every choice's completion counts."""
+    prompt = sum(r.prompt_tokens for r in results[::per_prompt])
+    completion = sum(r.completion_tokens for r in results)
     return Usage(
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        total_tokens=result.prompt_tokens + result.completion_tokens,
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
     )
 
 
@@ -119,7 +121,7 @@ async def _body_events(
     result = _result(stream)
     yield event(final_chunk(result.finish_reason))
     if include_usage:
-        yield event(usage_chunk(usage=usage_of(result)))
+        yield event(usage_chunk(usage=usage_of([result])))
     yield DONE
 
 

@@ -23,6 +23,11 @@ class BrokenBackend:
     def generate(self, prompt: str, params: SamplingParams) -> GenerationResult:
         raise RuntimeError("secret internal detail")
 
+    def generate_batch(
+        self, prompts: list[str], params: SamplingParams, n: int = 1
+    ) -> list[GenerationResult]:
+        raise RuntimeError("secret internal detail")
+
     def stream(self, prompt: str, params: SamplingParams) -> TextStream:
         def pieces() -> Generator[str, None, GenerationResult]:
             yield "Hal"

@@ -35,14 +35,49 @@ def test_health_says_ok_and_names_the_model(http: httpx.Client) -> None:
     assert response.json() == {"status": "ok", "model": MODEL_NAME}
 
 
-def test_more_than_one_choice_is_refused_with_a_clear_message(http: httpx.Client) -> None:
+def test_several_choices_cannot_be_streamed(http: httpx.Client) -> None:
     response = http.post(
-        "/v1/chat/completions", json={"model": MODEL_NAME, "messages": HELLO, "n": 2}
+        "/v1/chat/completions",
+        json={"model": MODEL_NAME, "messages": HELLO, "n": 2, "stream": True},
     )
     error = assert_openai_error(response, 400)
     assert error["param"] == "n"
-    assert "only n=1 is supported" in str(error["message"])
+    assert "stream" in str(error["message"])
     assert error["type"] == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+        ({"frequency_penalty": 0.5}, "frequency_penalty"),
+        ({"response_format": {"type": "json_object"}}, "response_format"),
+        ({"logit_bias": {"12": 5}}, "logit_bias"),
+        ({"top_k": 5}, "top_k"),
+        ({"top_logprobs": 2}, "top_logprobs"),
+    ],
+)
+def test_unsupported_fields_are_refused_naming_the_field(
+    http: httpx.Client, extra: dict[str, object], param: str
+) -> None:
+    body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2, **extra}
+    error = assert_openai_error(http.post("/v1/chat/completions", json=body), 400)
+    assert error["param"] == param
+
+
+def test_neutral_values_of_unsupported_fields_are_accepted(http: httpx.Client) -> None:
+    body = {
+        "model": MODEL_NAME,
+        "messages": HELLO,
+        "max_tokens": 2,
+        "frequency_penalty": 0,
+        "presence_penalty": 0.0,
+        "logit_bias": {},
+        "tools": [],
+        "tool_choice": "none",
+        "response_format": {"type": "text"},
+    }
+    assert http.post("/v1/chat/completions", json=body).status_code == 200
 
 
 def test_unknown_model_is_not_found(http: httpx.Client) -> None:
@@ -80,10 +115,25 @@ def test_invalid_fields_are_a_bad_request_naming_the_field(
     assert error["param"] == param
 
 
-def test_completions_accept_only_one_prompt(http: httpx.Client) -> None:
-    body = {"model": MODEL_NAME, "prompt": ["eins", "zwei"]}
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"prompt": []}, "prompt"),
+        ({"prompt": [5, 99999]}, "prompt"),
+        ({"suffix": "Ende"}, "suffix"),
+        ({"best_of": 3}, "best_of"),
+        ({"stream": True, "echo": True}, "echo"),
+        ({"stream": True, "logprobs": 1}, "logprobs"),
+        ({"stream": True, "prompt": ["eins", "zwei"]}, "prompt"),
+    ],
+)
+def test_completion_requests_that_cannot_be_served_name_the_field(
+    http: httpx.Client, extra: dict[str, object], param: str
+) -> None:
+    body = {"model": MODEL_NAME, "prompt": "Die Katze", **extra}
     error = assert_openai_error(http.post("/v1/completions", json=body), 400)
-    assert error["param"] == "prompt"
+    assert error["param"] == param
 
 
 def test_unknown_route_is_not_found_in_the_same_shape(http: httpx.Client) -> None:

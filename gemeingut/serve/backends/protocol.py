@@ -1,0 +1,151 @@
+"""The one small protocol the server (and the audit) speaks to a model engine.
+
+The HTTP layer never touches torch: it hands prompts (text or token ids) and `SamplingParams`
+to a `Backend` and gets `GenerationResult`s back, whole or piece by piece (`stream`). Log
+probabilities travel as token ids and floats; turning them into OpenAI's shapes is the HTTP
+layer's job (`serve/logprobs.py`). That keeps the API identical whether the model runs in this
+process, in llama.cpp, or behind an upstream engine such as vLLM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
+
+FinishReason = Literal["stop", "length"]
+Prompt = str | list[int]
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to continue a prompt (the names follow vLLM's `SamplingParams`).
+
+    `max_tokens=None` means: as far as the context allows; 0 only scores the prompt.
+    `logprobs=k` returns, for every generated token, its log-probability and the k likeliest
+    alternatives; `prompt_logprobs=k` does the same for every prompt token after the first
+    (what lm-evaluation-harness needs to score a continuation).
+    """
+
+    max_tokens: int | None = None
+    temperature: float = 1.0
+    top_p: float = 1.0
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    logprobs: int | None = None
+    prompt_logprobs: int | None = None
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One token's log-probability under the model (before temperature), with the `top`
+    likeliest tokens at that position, likeliest first."""
+
+    token_id: int
+    logprob: float
+    top: tuple[tuple[int, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: FinishReason
+    prompt_ids: tuple[int, ...] = ()
+    # The generated tokens whose text is in `text` (a stop token or stop string is not).
+    token_ids: tuple[int, ...] = ()
+    logprobs: tuple[TokenLogprob, ...] | None = None
+    # One entry per prompt token; the first is None (nothing predicts it).
+    prompt_logprobs: tuple[TokenLogprob | None, ...] | None = None
+
+
+class RequestRejected(ValueError):
+    """The request cannot be served as asked (prompt too long, no chat template ...).
+
+    The server answers these with 400; `param` and `code` fill OpenAI's error fields (the server
+    names the prompt's field when `param` is left empty).
+    """
+
+    def __init__(self, message: str, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.code = code
+
+
+class TextStream:
+    """Text pieces as they are generated; `result` holds usage and finish reason at the end.
+
+    Wraps a generator that yields pieces and returns a `GenerationResult`. Always exhaust or
+    `close()` it: an in-process backend holds its model lock while the stream is open.
+    """
+
+    def __init__(self, pieces: Generator[str, None, GenerationResult]) -> None:
+        self._pieces = pieces
+        self.result: GenerationResult | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._pieces)
+        except StopIteration as finished:
+            self.result = finished.value
+            raise
+
+    def close(self) -> None:
+        self._pieces.close()
+
+
+class Backend(Protocol):
+    """What the server needs from a model engine."""
+
+    model_name: str
+
+    def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult: ...
+
+    def generate_batch(
+        self, prompts: list[Prompt], params: SamplingParams, n: int = 1
+    ) -> list[GenerationResult]:
+        """`n` results per prompt, prompt-major (OpenAI's choice order); seeded choices use
+        seed, seed + 1, … so the first equals `generate` with that seed."""
+        ...
+
+    def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
+        """Check the request now (raising `RequestRejected`), generate lazily while iterated."""
+        ...
+
+    def apply_chat_template(self, messages: list[dict[str, str]]) -> str: ...
+
+
+@runtime_checkable
+class Tokenizing(Protocol):
+    """Backends that can also lend their tokenizer (the routes lm-evaluation-harness probes)."""
+
+    def tokenize(self, text: str, add_special_tokens: bool = True) -> list[int]: ...
+
+    def detokenize(self, ids: list[int], skip_special_tokens: bool = False) -> str: ...
+
+    def token_strings(self, ids: list[int]) -> list[str]: ...
+
+    def tokenizer_info(self) -> dict[str, Any]: ...
+
+
+def first_stop(text: str, stops: tuple[str, ...]) -> int | None:
+    """Where the earliest stop string begins in `text`, if any does."""
+    found = [i for i in (text.find(s) for s in stops) if i >= 0]
+    return min(found) if found else None
+
+
+def stable_length(text: str, stops: tuple[str, ...]) -> int:
+    """How much of `text` can be sent without ever having to be taken back."""
+    end = len(text.rstrip("\ufffd"))  # U+FFFD at the end: a character whose bytes are not all in
+    held = 0
+    for stop in stops:
+        for k in range(min(len(stop) - 1, end), held, -1):
+            if text[end - k : end] == stop[:k]:
+                held = k
+                break
+    return end - held

@@ -1,0 +1,422 @@
+"""The in-process backend: a Hugging Face model folder, run by our own batched token loop.
+
+`TransformersBackend` runs its own loop instead of `model.generate()`: the loop streams token by
+token without a helper thread, samples every row from its own `torch.Generator` (a seed
+reproduces a text without touching torch's global RNG), and lets `generate`, `generate_batch`
+and `stream` share one code path, so a streamed answer is always exactly the non-streamed one.
+Several prompts (or several choices of one) run as one left-padded batch, and the prefill's
+logits give the prompt log-probabilities that scoring needs without a second forward pass.
+
+torch and transformers are imported only when a `TransformersBackend` is made: the HTTP layer
+and `resolve_model_dir` then load in a blink, and a wrong path is reported at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gemeingut.serve.backends.protocol import (
+    FinishReason,
+    GenerationResult,
+    Prompt,
+    RequestRejected,
+    SamplingParams,
+    TextStream,
+    TokenLogprob,
+    first_stop,
+    stable_length,
+)
+
+if TYPE_CHECKING:
+    import torch
+
+# Used as the default answer length only when a model does not state its context length.
+FALLBACK_MAX_TOKENS = 512
+
+
+class TransformersBackend:
+    """A Hugging Face model directory, loaded in this process on the CPU in float32.
+
+    One batch runs at a time (a lock), which is what a CPU can do well anyway; more throughput
+    is a job for an upstream engine such as vLLM.
+    """
+
+    def __init__(self, model_dir: Path, model_name: str | None = None) -> None:
+        from transformers import AutoTokenizer
+
+        from gemeingut.model.loading import load_causal_lm
+
+        self.model_name = model_name or model_dir.name
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        self.model = load_causal_lm(model_dir)
+        self.context_length: int | None = getattr(
+            self.model.config, "max_position_embeddings", None
+        )
+        self.stop_token_ids = _stop_token_ids(self.tokenizer, self.model.generation_config)
+        self.vocab_limit: int = self.model.get_input_embeddings().num_embeddings
+        pad = self.tokenizer.pad_token_id
+        self.pad_id: int = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
+        self._keeps_last_logits = (
+            "logits_to_keep" in inspect.signature(self.model.forward).parameters
+        )
+        self._lock = threading.Lock()
+
+    # --- the tokenizer, lent to clients (/tokenize, /detokenize, /tokenizer_info) -------------
+
+    def tokenize(self, text: str, add_special_tokens: bool = True) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"])
+
+    def detokenize(self, ids: list[int], skip_special_tokens: bool = False) -> str:
+        self._check_ids(ids, param="tokens")
+        return self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
+
+    def token_strings(self, ids: list[int]) -> list[str]:
+        """Each token's own text (a token holding part of a character shows U+FFFD)."""
+        return self.tokenizer.batch_decode([[i] for i in ids], skip_special_tokens=False)
+
+    def tokenizer_info(self) -> dict[str, Any]:
+        tok = self.tokenizer
+        return {
+            "tokenizer_class": type(tok).__name__,
+            "bos_token": tok.bos_token,
+            "eos_token": tok.eos_token,
+            "pad_token": tok.pad_token,
+            "unk_token": tok.unk_token,
+            "chat_template": getattr(tok, "chat_template", None),
+            "model_max_length": self.context_length,
+            "vocab_size": len(tok),
+        }
+
+    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise RequestRejected(
+                f"model {self.model_name!r} has no chat template; use /v1/completions",
+                param="messages",
+            )
+        from jinja2 import TemplateError
+
+        try:
+            return self.tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
+        except TemplateError as refused:  # e.g. "roles must alternate user/assistant"
+            raise RequestRejected(
+                f"the model's chat template refuses these messages: {refused}", param="messages"
+            ) from None
+
+    # --- generation ---------------------------------------------------------------------------
+
+    def encode_prompt(self, prompt: Prompt) -> list[int]:
+        """Token ids of a text prompt, or a token-id prompt checked against the vocabulary."""
+        if isinstance(prompt, str):
+            ids: list[int] = self.tokenizer(prompt)["input_ids"]
+            # A chat template may write the BOS itself; the tokenizer would then add a second.
+            bos = self.tokenizer.bos_token_id
+            if bos is not None and len(ids) >= 2 and ids[0] == ids[1] == bos:
+                ids = ids[1:]
+        else:
+            ids = list(prompt)
+            self._check_ids(ids, param="prompt")
+        if not ids:
+            raise RequestRejected("the prompt is empty")
+        return ids
+
+    def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult:
+        return self.generate_batch([prompt], params)[0]
+
+    def generate_batch(
+        self, prompts: list[Prompt], params: SamplingParams, n: int = 1
+    ) -> list[GenerationResult]:
+        rows = [ids for ids in map(self.encode_prompt, prompts) for _ in range(n)]
+        seeds = [None if params.seed is None else params.seed + i % n for i in range(len(rows))]
+        steps = self._decode(rows, params, seeds)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+
+    def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
+        ids = self.encode_prompt(prompt)
+        self._budgets([ids], params)  # a request that cannot run is refused now, not midway
+        return TextStream(self._pieces(ids, params))
+
+    def _pieces(
+        self, ids: list[int], params: SamplingParams
+    ) -> Generator[str, None, GenerationResult]:
+        steps = self._decode([ids], params, [params.seed])
+        try:
+            while True:
+                [piece] = next(steps)
+                if piece:
+                    yield piece
+        except StopIteration as finished:
+            return finished.value[0]
+        finally:
+            steps.close()
+
+    def _decode(
+        self, rows: list[list[int]], params: SamplingParams, seeds: list[int | None]
+    ) -> Generator[list[str], None, list[GenerationResult]]:
+        """Prefill all rows at once, then one token per row and step until every row is done.
+
+        Yields each step's new text per row ("" where nothing is ready). Holds the model lock
+        from the first step to the last; closing the generator releases it.
+        """
+        import torch
+
+        budgets = self._budgets(rows, params)
+        with self._lock:
+            generators = [_generator(seed) for seed in seeds]
+            states = [_Row(prompt, budget) for prompt, budget in zip(rows, budgets, strict=True)]
+            width = max(map(len, rows))
+            padded = any(len(r) < width for r in rows)
+            input_ids = torch.tensor([[self.pad_id] * (width - len(r)) + r for r in rows])
+            mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)
+            scoring = params.prompt_logprobs is not None
+            with torch.inference_mode():
+                out = self._forward(
+                    input_ids,
+                    mask if padded else None,
+                    positions,
+                    None,
+                    all_logits=scoring,
+                    use_cache=max(budgets) > 0,
+                )
+                if scoring:
+                    for i, state in enumerate(states):
+                        state.prompt_logprobs = _prompt_logprobs(
+                            out.logits[i, width - len(rows[i]) :], rows[i], params.prompt_logprobs
+                        )
+                next_logits = out.logits[:, -1].float()
+            cache = out.cache if max(budgets) > 0 else None
+            while any(not s.done for s in states):
+                tokens = [self.pad_id] * len(rows)
+                pieces = [""] * len(rows)
+                for i, state in enumerate(states):
+                    if state.done:
+                        continue
+                    # Grad mode is thread-local and a stream may resume on another worker
+                    # thread, so inference mode is entered per step rather than around the loop.
+                    with torch.inference_mode():
+                        tokens[i] = pick_token(next_logits[i], params, generators[i])
+                        chosen = _token_logprob(next_logits[i], tokens[i], params.logprobs)
+                    pieces[i] = state.add(tokens[i], chosen, self, params.stop)
+                yield pieces
+                if all(s.done for s in states):
+                    break
+                mask = torch.cat([mask, torch.ones(len(rows), 1, dtype=mask.dtype)], dim=1)
+                positions = positions[:, -1:] + 1
+                with torch.inference_mode():
+                    out = self._forward(
+                        torch.tensor(tokens)[:, None],
+                        mask if padded else None,
+                        positions,
+                        cache,
+                        all_logits=False,
+                        use_cache=True,
+                    )
+                    next_logits = out.logits[:, -1].float()
+                cache = out.cache
+            tails = [state.flush() for state in states]
+            if any(tails):
+                yield tails
+            return [state.result(params) for state in states]
+
+    def _forward(
+        self,
+        input_ids: torch.Tensor,
+        mask: torch.Tensor | None,
+        positions: torch.Tensor,
+        cache: Any,
+        all_logits: bool,
+        use_cache: bool,
+    ) -> Any:
+        kwargs: dict[str, Any] = {
+            "input_ids": input_ids,
+            "position_ids": positions,
+            "use_cache": use_cache,
+        }
+        if mask is not None:
+            kwargs["attention_mask"] = mask
+        if cache is not None:
+            kwargs["cache"] = cache
+        if not all_logits and self._keeps_last_logits:  # the lm head for one position only
+            kwargs["logits_to_keep"] = 1
+        return self.model(**kwargs)
+
+    def _budgets(self, rows: list[list[int]], params: SamplingParams) -> list[int]:
+        return [self._answer_budget(len(r), params.max_tokens) for r in rows]
+
+    def _answer_budget(self, prompt_tokens: int, max_tokens: int | None) -> int:
+        """Tokens we may generate. A too-large `max_tokens` is clamped rather than refused,
+        because clients often send one large default for every model they talk to."""
+        if self.context_length is None:
+            return FALLBACK_MAX_TOKENS if max_tokens is None else max_tokens
+        room = self.context_length - prompt_tokens
+        if room < 0 or (room == 0 and max_tokens != 0):
+            raise RequestRejected(
+                f"this model's maximum context length is {self.context_length} tokens, "
+                f"but the prompt has {prompt_tokens}; shorten it",
+                code="context_length_exceeded",
+            )
+        return room if max_tokens is None else min(max_tokens, room)
+
+    def _check_ids(self, ids: list[int], param: str) -> None:
+        bad = [i for i in ids if not 0 <= i < self.vocab_limit]
+        if bad:
+            raise RequestRejected(
+                f"token id {bad[0]} is outside this model's vocabulary (0 to "
+                f"{self.vocab_limit - 1})",
+                param=param,
+            )
+
+
+@dataclass
+class _Row:
+    """One sequence in a batch: what it generated so far and what has been sent of it."""
+
+    prompt: list[int]
+    budget: int
+    generated: list[int] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
+    logprobs: list[TokenLogprob] = field(default_factory=list)
+    prompt_logprobs: tuple[TokenLogprob | None, ...] | None = None
+    text: str = ""
+    emitted: int = 0
+    finish: FinishReason = "length"
+    done: bool = False
+
+    def __post_init__(self) -> None:
+        self.done = self.budget == 0
+
+    def add(
+        self,
+        token: int,
+        chosen: TokenLogprob | None,
+        backend: TransformersBackend,
+        stops: tuple[str, ...],
+    ) -> str:
+        """Take the next token; the text that is now safe to send. Detokenize as tokens
+        arrive, holding back only text that may still change: an unfinished UTF-8 character,
+        or the start of what may become a stop string."""
+        self.generated.append(token)
+        if token in backend.stop_token_ids:
+            self.finish, self.done = "stop", True
+            return ""
+        self.kept.append(token)
+        if chosen is not None:
+            self.logprobs.append(chosen)
+        # Decoding the whole answer again, not just the new token, keeps characters whose
+        # bytes span two tokens intact; it costs far less than a forward pass.
+        self.text = backend.tokenizer.decode(self.kept, skip_special_tokens=True)
+        cut = first_stop(self.text, stops)
+        if cut is not None:
+            self.text, self.finish, self.done = self.text[:cut], "stop", True
+            return ""
+        if len(self.generated) >= self.budget:
+            self.done = True
+            return ""
+        ready = stable_length(self.text, stops)
+        piece = self.text[self.emitted : ready] if ready > self.emitted else ""
+        self.emitted = max(self.emitted, ready)
+        return piece
+
+    def flush(self) -> str:
+        piece = self.text[self.emitted :]
+        self.emitted = len(self.text)
+        return piece
+
+    def result(self, params: SamplingParams) -> GenerationResult:
+        return GenerationResult(
+            text=self.text,
+            prompt_tokens=len(self.prompt),
+            completion_tokens=len(self.generated),
+            finish_reason=self.finish,
+            prompt_ids=tuple(self.prompt),
+            token_ids=tuple(self.kept),
+            logprobs=tuple(self.logprobs) if params.logprobs is not None else None,
+            prompt_logprobs=self.prompt_logprobs,
+        )
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    import torch
+
+    generator = torch.Generator()
+    if seed is None:
+        generator.seed()
+    else:
+        generator.manual_seed(seed)
+    return generator
+
+
+def pick_token(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> int:
+    """Greedy at temperature 0, otherwise sample from the top-p nucleus."""
+    import torch
+
+    if params.temperature == 0:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits.float() / params.temperature, dim=-1)
+    if params.top_p >= 1.0:
+        return int(torch.multinomial(probs, 1, generator=generator))
+    sorted_probs, order = torch.sort(probs, descending=True)
+    mass_before = torch.cumsum(sorted_probs, dim=0) - sorted_probs
+    nucleus = sorted_probs * (mass_before < params.top_p)  # always keeps the likeliest token
+    return int(order[torch.multinomial(nucleus, 1, generator=generator)])
+
+
+def _token_logprob(logits: torch.Tensor, token: int, top_k: int | None) -> TokenLogprob | None:
+    """The model's own log-probability of `token` (temperature and top-p leave it alone, as
+    OpenAI and vLLM report it)."""
+    if top_k is None:
+        return None
+    import torch
+
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    return TokenLogprob(token, float(logprobs[token]), _top(logprobs, top_k))
+
+
+def _prompt_logprobs(
+    logits: torch.Tensor, prompt: list[int], top_k: int
+) -> tuple[TokenLogprob | None, ...]:
+    """Row `logits` (one per prompt position) scored against the next prompt token."""
+    import torch
+
+    logprobs = torch.log_softmax(logits[:-1].float(), dim=-1)
+    targets = torch.tensor(prompt[1:])
+    chosen = logprobs.gather(1, targets[:, None])[:, 0].tolist()
+    scored: list[TokenLogprob | None] = [None]
+    for position, (token, value) in enumerate(zip(prompt[1:], chosen, strict=True)):
+        scored.append(TokenLogprob(token, value, _top(logprobs[position], top_k)))
+    return tuple(scored)
+
+
+def _top(logprobs: torch.Tensor, k: int) -> tuple[tuple[int, float], ...]:
+    if k <= 0:
+        return ()
+    values, ids = logprobs.topk(min(k, logprobs.numel()))
+    return tuple(zip(ids.tolist(), values.tolist(), strict=True))
+
+
+def _stop_token_ids(tokenizer: object, generation_config: object) -> frozenset[int]:
+    """EOS of the tokenizer and the generation config, and ChatML's end of turn."""
+    ids: set[int] = set()
+    eos = getattr(tokenizer, "eos_token_id", None)
+    if eos is not None:
+        ids.add(eos)
+    im_end = tokenizer.get_vocab().get("<|im_end|>")  # type: ignore[attr-defined]
+    if im_end is not None:
+        ids.add(im_end)
+    configured = getattr(generation_config, "eos_token_id", None)
+    if isinstance(configured, int):
+        ids.add(configured)
+    elif configured:
+        ids.update(configured)
+    return frozenset(ids)

@@ -1,0 +1,92 @@
+"""Log-probabilities in OpenAI's two shapes: the legacy completions one and the chat one.
+
+Backends hand over token ids and floats (`TokenLogprob`); the texts of tokens and where they
+start in the answer come from the backend's tokenizer. The legacy shape is what
+lm-evaluation-harness's `local-completions` reads: it sums `token_logprobs[ctxlen:-1]` of an
+echoed prompt and checks greediness against `top_logprobs`, so the two must be exact.
+"""
+
+from __future__ import annotations
+
+from gemeingut.serve.backends import GenerationResult, Tokenizing, TokenLogprob
+from gemeingut.serve.schemas import ChatLogprobs, CompletionLogprobs, TopLogprob
+from gemeingut.serve.schemas import TokenLogprob as ChatTokenLogprob
+
+
+def echoed_prompt(tokenizer: Tokenizing, result: GenerationResult) -> str:
+    """The prompt as `echo` returns it: its tokens' text, special tokens included, so that
+    every token's offset points into the returned text."""
+    return tokenizer.detokenize(list(result.prompt_ids))
+
+
+def completion_logprobs(
+    tokenizer: Tokenizing, result: GenerationResult, echo: bool
+) -> CompletionLogprobs:
+    """Prompt tokens first when echoed (the first with `null`), then the generated ones."""
+    ids: list[int] = []
+    entries: list[TokenLogprob | None] = []
+    offsets: list[int] = []
+    base = 0
+    if echo:
+        prompt = list(result.prompt_ids)
+        ids += prompt
+        entries += list(result.prompt_logprobs or [None] * len(prompt))
+        offsets += _prefix_lengths(tokenizer, prompt, skip_special_tokens=False)
+        base = len(echoed_prompt(tokenizer, result))
+    generated = list(result.token_ids)
+    ids += generated
+    entries += list(result.logprobs or [None] * len(generated))
+    offsets += [base + n for n in _prefix_lengths(tokenizer, generated, skip_special_tokens=True)]
+    texts = tokenizer.token_strings(_all_ids(ids, entries))
+    names = dict(zip(_all_ids(ids, entries), texts, strict=True))
+    return CompletionLogprobs(
+        tokens=[names[i] for i in ids],
+        token_logprobs=[None if e is None else e.logprob for e in entries],
+        top_logprobs=[None if e is None else _top_dict(e, names) for e in entries],
+        text_offset=offsets,
+    )
+
+
+def chat_logprobs(tokenizer: Tokenizing, result: GenerationResult, top_k: int) -> ChatLogprobs:
+    entries = list(result.logprobs or ())
+    ids = [e.token_id for e in entries]
+    names = dict(
+        zip(_all_ids(ids, entries), tokenizer.token_strings(_all_ids(ids, entries)), strict=True)
+    )
+
+    def top(token: int, value: float) -> TopLogprob:
+        text = names[token]
+        return TopLogprob(token=text, logprob=value, bytes=list(text.encode("utf-8")))
+
+    content = [
+        ChatTokenLogprob(
+            **top(e.token_id, e.logprob).model_dump(),
+            top_logprobs=[top(t, v) for t, v in e.top[:top_k]],
+        )
+        for e in entries
+    ]
+    return ChatLogprobs(content=content)
+
+
+def _all_ids(ids: list[int], entries: list[TokenLogprob | None]) -> list[int]:
+    """Every token id whose text is needed, once, in first-seen order."""
+    seen = dict.fromkeys(ids)
+    for entry in entries:
+        if entry is not None:
+            seen.update(dict.fromkeys(t for t, _ in entry.top))
+    return list(seen)
+
+
+def _top_dict(entry: TokenLogprob, names: dict[int, str]) -> dict[str, float]:
+    """The alternatives, likeliest first, plus the chosen token (as vLLM and OpenAI add it).
+    Two tokens with the same text keep the likelier one's value."""
+    top: dict[str, float] = {}
+    for token, value in (*entry.top, (entry.token_id, entry.logprob)):
+        top.setdefault(names[token], value)
+    return top
+
+
+def _prefix_lengths(tokenizer: Tokenizing, ids: list[int], skip_special_tokens: bool) -> list[int]:
+    """Where each token starts in the text of all of them (decoded prefixes, so characters
+    split across tokens are counted once)."""
+    return [len(tokenizer.detokenize(ids[:i], skip_special_tokens)) for i in range(len(ids))]

@@ -1,0 +1,104 @@
+"""The tokenizer routes vLLM offers and lm-evaluation-harness probes before scoring.
+
+`local-completions` asks `GET /tokenizer_info` and `POST /tokenize`; when both answer, it
+tokenizes through the server, so a client needs no copy of the model's tokenizer and its token
+counts always match the server's. Shapes follow vLLM's (`tokens`, `count`, `max_model_len`;
+`prompt` from `/detokenize`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
+from gemeingut.serve.http_errors import APIError, check_model
+from gemeingut.serve.schemas import ChatMessage, ErrorResponse
+
+tokenizer_router = APIRouter(responses={400: {"model": ErrorResponse}})
+
+
+class TokenizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    prompt: str | None = Field(default=None, description="A text; or give `messages`.")
+    messages: list[ChatMessage] | None = Field(
+        default=None, description="A conversation, tokenized through the chat template."
+    )
+    add_special_tokens: bool = Field(
+        default=True, description="Let the tokenizer add its special tokens (BOS ...)."
+    )
+    add_generation_prompt: bool = True
+
+
+class TokenizeResponse(BaseModel):
+    count: int
+    max_model_len: int | None
+    tokens: list[int]
+
+
+class DetokenizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    tokens: list[int]
+
+
+class DetokenizeResponse(BaseModel):
+    prompt: str
+
+
+def get_tokenizer(request: Request) -> Tokenizing:
+    backend: Backend = request.app.state.backend
+    if not isinstance(backend, Tokenizing):
+        raise APIError(404, "this server's model engine lends no tokenizer", code="not_found")
+    return backend
+
+
+TokenizerDep = Annotated[Tokenizing, Depends(get_tokenizer)]
+
+
+@tokenizer_router.get("/tokenizer_info")
+def tokenizer_info(tokenizer: TokenizerDep) -> dict[str, Any]:
+    """Special tokens, chat template and context length of the served model's tokenizer."""
+    return tokenizer.tokenizer_info()
+
+
+@tokenizer_router.post("/tokenize")
+async def tokenize(
+    body: TokenizeRequest, tokenizer: TokenizerDep, request: Request
+) -> TokenizeResponse:
+    _check_model(body.model, request)
+    if (body.prompt is None) == (body.messages is None):
+        raise APIError(400, "give either prompt or messages", param="prompt")
+    text = body.prompt
+    if body.messages is not None:
+        backend: Backend = request.app.state.backend
+        messages = [m.as_template_input() for m in body.messages]
+        try:
+            text = await run_in_threadpool(backend.apply_chat_template, messages)
+        except RequestRejected as rejected:
+            raise APIError(400, rejected.message, param="messages") from None
+    assert text is not None
+    ids = tokenizer.tokenize(text, add_special_tokens=body.add_special_tokens)
+    info = tokenizer.tokenizer_info()
+    return TokenizeResponse(count=len(ids), max_model_len=info.get("model_max_length"), tokens=ids)
+
+
+@tokenizer_router.post("/detokenize")
+def detokenize(
+    body: DetokenizeRequest, tokenizer: TokenizerDep, request: Request
+) -> DetokenizeResponse:
+    _check_model(body.model, request)
+    try:
+        return DetokenizeResponse(prompt=tokenizer.detokenize(body.tokens))
+    except RequestRejected as rejected:
+        raise APIError(400, rejected.message, param="tokens") from None
+
+
+def _check_model(name: str | None, request: Request) -> None:
+    check_model(name, request.app.state.backend.model_name)
