@@ -555,3 +555,7 @@ def serve(
     from gemeingut.serve.app import run_server
 
     run_server(path, host=host, port=port, model_name=model_name)
+
+
+if __name__ == "__main__":  # `python -m gemeingut.cli`, as the tests start a server process
+    app()

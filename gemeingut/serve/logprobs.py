@@ -48,7 +48,10 @@ def completion_logprobs(
 
 
 def chat_logprobs(tokenizer: Tokenizing, result: GenerationResult, top_k: int) -> ChatLogprobs:
+    """The answer's tokens; the end-of-turn token is not part of a chat answer."""
     entries = list(result.logprobs or ())
+    if result.stop_token:
+        entries = entries[:-1]
     ids = [e.token_id for e in entries]
     names = dict(
         zip(_all_ids(ids, entries), tokenizer.token_strings(_all_ids(ids, entries)), strict=True)

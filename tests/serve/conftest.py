@@ -9,22 +9,19 @@ free port, so the tests talk real HTTP to the code `gemeingut serve` runs.
 from __future__ import annotations
 
 import itertools
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 import torch
-import uvicorn
 from fastapi import FastAPI
 from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
 from gemeingut.model.tokenizer import EOS, IM_END, train_tokenizer
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
+from tests.http_server import running_server
 
 MODEL_NAME = "tiny-llama"
 
@@ -73,28 +70,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def backend(model_dir: Path) -> TransformersBackend:
     return TransformersBackend(model_dir, model_name=MODEL_NAME)
-
-
-@contextmanager
-def running_server(app: FastAPI) -> Iterator[str]:
-    """Serve `app` with uvicorn in a thread on a free loopback port; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

@@ -176,3 +176,17 @@ def test_generation_raises_no_deprecation_warnings(backend: TransformersBackend)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         backend.generate(TEXTS[0], SamplingParams(max_tokens=4, temperature=0))
+
+
+def test_a_stop_token_keeps_its_logprob_so_scorers_see_every_generated_token(
+    model_dir: Path,
+) -> None:
+    backend = TransformersBackend(model_dir)
+    ids = backend.encode_prompt(TEXTS[0])
+    greedy = SamplingParams(max_tokens=1, temperature=0, logprobs=0, prompt_logprobs=0)
+    first = backend.generate(ids, greedy).token_ids[0]
+    backend.stop_token_ids = frozenset({first})
+    result = backend.generate(ids, greedy)
+    assert result.text == "" and result.stop_token and result.token_ids == (first,)
+    assert result.prompt_logprobs is not None and result.logprobs is not None
+    assert len(result.prompt_logprobs) + len(result.logprobs) == len(ids) + 1

@@ -53,8 +53,10 @@ class GenerationResult:
     completion_tokens: int
     finish_reason: FinishReason
     prompt_ids: tuple[int, ...] = ()
-    # The generated tokens whose text is in `text` (a stop token or stop string is not).
+    # The generated tokens whose text is in `text`, then the stop token that ended the answer
+    # if one did (`stop_token`): scorers count on one entry per generated token, as vLLM gives.
     token_ids: tuple[int, ...] = ()
+    stop_token: bool = False
     logprobs: tuple[TokenLogprob, ...] | None = None
     # One entry per prompt token; the first is None (nothing predicts it).
     prompt_logprobs: tuple[TokenLogprob | None, ...] | None = None

@@ -292,6 +292,7 @@ class _Row:
     emitted: int = 0
     finish: FinishReason = "length"
     done: bool = False
+    stopped_by_token: bool = False
 
     def __post_init__(self) -> None:
         self.done = self.budget == 0
@@ -307,12 +308,12 @@ class _Row:
         arrive, holding back only text that may still change: an unfinished UTF-8 character,
         or the start of what may become a stop string."""
         self.generated.append(token)
-        if token in backend.stop_token_ids:
-            self.finish, self.done = "stop", True
-            return ""
-        self.kept.append(token)
         if chosen is not None:
             self.logprobs.append(chosen)
+        if token in backend.stop_token_ids:
+            self.finish, self.done, self.stopped_by_token = "stop", True, True
+            return ""
+        self.kept.append(token)
         # Decoding the whole answer again, not just the new token, keeps characters whose
         # bytes span two tokens intact; it costs far less than a forward pass.
         self.text = backend.tokenizer.decode(self.kept, skip_special_tokens=True)
@@ -340,7 +341,8 @@ class _Row:
             completion_tokens=len(self.generated),
             finish_reason=self.finish,
             prompt_ids=tuple(self.prompt),
-            token_ids=tuple(self.kept),
+            token_ids=tuple(self.kept) + ((self.generated[-1],) if self.stopped_by_token else ()),
+            stop_token=self.stopped_by_token,
             logprobs=tuple(self.logprobs) if params.logprobs is not None else None,
             prompt_logprobs=self.prompt_logprobs,
         )
@@ -389,11 +391,18 @@ def _prompt_logprobs(
     """Row `logits` (one per prompt position) scored against the next prompt token."""
     import torch
 
-    logprobs = torch.log_softmax(logits[:-1].float(), dim=-1)
     targets = torch.tensor(prompt[1:])
-    chosen = logprobs.gather(1, targets[:, None])[:, 0].tolist()
+    logits = logits[:-1].float()
+    if top_k == 0:  # no alternatives: gather and normalise, without a full log-softmax
+        chosen = logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+        return (
+            None,
+            *(TokenLogprob(t, v) for t, v in zip(prompt[1:], chosen.tolist(), strict=True)),
+        )
+    logprobs = torch.log_softmax(logits, dim=-1)
+    chosen_values = logprobs.gather(1, targets[:, None])[:, 0].tolist()
     scored: list[TokenLogprob | None] = [None]
-    for position, (token, value) in enumerate(zip(prompt[1:], chosen, strict=True)):
+    for position, (token, value) in enumerate(zip(prompt[1:], chosen_values, strict=True)):
         scored.append(TokenLogprob(token, value, _top(logprobs[position], top_k)))
     return tuple(scored)
 

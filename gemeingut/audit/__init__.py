@@ -1,0 +1,1 @@
+"""Stage package: audit — capability tasks, bias, memorisation, red team, community findings."""

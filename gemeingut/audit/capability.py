@@ -1,0 +1,178 @@
+"""Capability: our German tasks (or any lm-eval task) scored by lm-evaluation-harness itself.
+
+lm-eval runs as a library (`simple_evaluate`): on a model folder with its `hf` model, on an
+endpoint with `local-completions` (token-id prompts through the server's `/tokenize` when it
+lends its tokenizer). Its request cache (`use_cache`) sits in the audit's folder, so an
+interrupted run re-sends only what was not answered yet. Each task's data is also checked for
+overlap with the model's training documents, because a task seen in training measures recall,
+not capability.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gemeingut.audit.subject import iter_documents
+from gemeingut.audit.task_suite import PreparedTask, write_task_folder
+from gemeingut.data.ngrams import Words, sorted_unique
+from gemeingut.errors import InputError
+from gemeingut.model.loading import adapter_base
+
+TASK_FOLDER = "tasks"
+CONTAMINATION_NGRAM = 8  # task items are short: GPT-3's 13 words would miss most overlaps
+
+
+@dataclass(frozen=True)
+class LmEvalModel:
+    """How lm-eval reaches the model: its model type and `model_args`."""
+
+    model: str
+    args: dict[str, Any]
+
+    def arg_string(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self.args.items())
+
+
+def folder_model(model_dir: Path) -> LmEvalModel:
+    base = adapter_base(model_dir)
+    if base is not None:
+        return LmEvalModel("hf", {"pretrained": base, "peft": model_dir, "dtype": "float32"})
+    return LmEvalModel("hf", {"pretrained": model_dir, "dtype": "float32"})
+
+
+def endpoint_model(
+    api: str, name: str, context_length: int | None, remote_tokenizer: bool, tokenizer: Path | None
+) -> LmEvalModel:
+    args: dict[str, Any] = {"base_url": f"{api}/completions", "model": name}
+    if context_length:
+        args["max_length"] = context_length
+    if tokenizer is not None:
+        args |= {"tokenizer_backend": "huggingface", "tokenizer": tokenizer}
+    elif remote_tokenizer:
+        args["tokenizer_backend"] = "remote"
+    else:
+        raise InputError(
+            f"the endpoint {api} lends no tokenizer, and lm-eval needs one to score answers",
+            "pass --tokenizer with the model's tokenizer folder",
+        )
+    return LmEvalModel("local-completions", args)
+
+
+def run_tasks(
+    how: LmEvalModel,
+    tasks: list[PreparedTask],
+    out_dir: Path,
+    batch_size: int,
+    limit: int | None,
+) -> dict[str, Any]:
+    """Score `tasks` with lm-eval; metrics per task with lm-eval's standard errors."""
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    include = out_dir / TASK_FOLDER
+    write_task_folder(tasks, include, data_prefix=str(include.resolve()))
+    results = lm_eval.simple_evaluate(
+        model=how.model,
+        model_args=how.arg_string(),
+        tasks=[t.name for t in tasks],
+        task_manager=TaskManager(include_path=str(include)),
+        batch_size=batch_size,
+        device="cpu" if how.model == "hf" else None,
+        limit=limit,
+        use_cache=str(out_dir / ".lm_eval_cache"),
+        log_samples=False,
+        bootstrap_iters=1000,
+    )
+    # The saved task folder names its data relatively, for re-running from the audit folder.
+    write_task_folder(tasks, include, data_prefix=TASK_FOLDER)
+    per_task = {}
+    for task in tasks:
+        raw = results["results"][task.name]
+        metrics = {
+            key.split(",")[0]: {"value": float(value), "stderr": _stderr(raw, key)}
+            for key, value in raw.items()
+            if "," in key and "_stderr" not in key and isinstance(value, int | float)
+        }
+        per_task[task.name] = {
+            "what": task.what,
+            "kind": task.kind,
+            "items": int(results["n-samples"][task.name]["effective"]),
+            "metrics": metrics,
+            "source_sha256": task.source_sha256,
+        }
+    return {
+        "tasks": per_task,
+        "lm_eval": {
+            "version": results.get("lm_eval_version"),
+            "model": how.model,
+            "num_fewshot": 0,
+            "limit": limit,
+            "command": _lm_eval_command(how, tasks, batch_size, limit),
+        },
+    }
+
+
+def _stderr(raw: dict[str, Any], key: str) -> float | None:
+    metric, filter_name = key.split(",")
+    value = raw.get(f"{metric}_stderr,{filter_name}")
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _lm_eval_command(
+    how: LmEvalModel, tasks: list[PreparedTask], batch_size: int, limit: int | None
+) -> str:
+    """The plain lm_eval command that repeats this run from the audit folder."""
+    words = [
+        "lm_eval",
+        "--model",
+        how.model,
+        "--model_args",
+        how.arg_string(),
+        "--tasks",
+        ",".join(t.name for t in tasks),
+        "--include_path",
+        TASK_FOLDER,
+        "--batch_size",
+        str(batch_size),
+    ]
+    if limit is not None:
+        words += ["--limit", str(limit)]
+    return shlex.join(words)
+
+
+def contamination(
+    tasks: list[PreparedTask], training: tuple[Path, ...], n: int = CONTAMINATION_NGRAM
+) -> dict[str, Any]:
+    """Per task: how many items share word n-grams with the training documents."""
+    if not training:
+        return {"checked": False, "reason": "the model's training documents are not known"}
+    hashes = [Words.of(doc["text"]).ngram_crcs(n) for doc in iter_documents(training)]
+    seen = sorted_unique(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.uint32)
+    per_task = {}
+    for task in tasks:
+        overlaps = [_overlap(_item_text(item), seen, n) for item in task.items]
+        per_task[task.name] = {
+            "items": len(overlaps),
+            "any_overlap": sum(o > 0 for o in overlaps),
+            "half_or_more": sum(o >= 0.5 for o in overlaps),
+            "mean_overlap": round(float(np.mean(overlaps)), 6) if overlaps else 0.0,
+        }
+    return {"checked": True, "ngram": n, "training_documents": len(hashes), "tasks": per_task}
+
+
+def _item_text(item: dict[str, Any]) -> str:
+    answer = item["choices"][item["gold"]] if "choices" in item else item["answers"][0]
+    return f"{item['query']} {answer}"
+
+
+def _overlap(text: str, seen: np.ndarray, n: int) -> float:
+    grams = Words.of(text).shingle_crcs(n)
+    if len(seen) == 0:
+        return 0.0
+    positions = np.searchsorted(seen, grams).clip(max=len(seen) - 1)
+    return float((seen[positions] == grams).mean())

@@ -1,0 +1,154 @@
+"""Which model an audit is about, and where its training data lies.
+
+A user names a model folder, a model or adapter artifact, a release bundle or release artifact,
+or an endpoint. The audit's lineage input is the released model's artifact id where there is
+one, else a hash of the folder's files, else the endpoint and model name. Memorisation, span
+tracing and contamination need the model's own training documents: a release bundle carries
+them (`training-data/`), a workspace artifact names its dataset, and anything else needs
+`--training-data`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from gemeingut.data.shards import SHARD_DIR
+from gemeingut.errors import InputError
+from gemeingut.hashing import files_with_hashes, sha256_json
+from gemeingut.serve.app import default_model_name, resolve_model_dir
+from gemeingut.workspace import ARTIFACT_FILE
+
+TRAINING_SPLITS = ("train", "validation")
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    model_dir: Path
+    name: str
+    lineage: str
+    training_files: tuple[Path, ...]  # Parquet shards or JSONL files of training documents
+
+
+def model_folder(path: Path, name: str | None, training_data: Path | None) -> ModelFolder:
+    model_dir = resolve_model_dir(path)
+    release, artifact = _artifacts_around(path.resolve())
+    if artifact is not None:
+        lineage = _released_id(artifact) if artifact.get("kind") == "release" else artifact["id"]
+    else:
+        lineage = "sha256:" + sha256_json(files_with_hashes(model_dir))
+    if training_data is not None:
+        files = training_files(training_data)
+    elif release is not None:
+        files = tuple(sorted((release / "training-data").glob("*.parquet")))
+    elif artifact is not None:
+        files = _workspace_training_files(path.resolve(), artifact)
+    else:
+        files = ()
+    return ModelFolder(model_dir, name or default_model_name(path), lineage, files)
+
+
+def training_files(path: Path) -> tuple[Path, ...]:
+    """Training documents named by the user: a dataset artifact (its train and validation
+    shards), a folder of Parquet/JSONL files, or one such file."""
+    if (path / SHARD_DIR).is_dir():
+        return tuple(
+            sorted(f for s in TRAINING_SPLITS for f in (path / SHARD_DIR).glob(f"{s}-*.parquet"))
+        )
+    if path.is_dir():
+        found = tuple(sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".jsonl")))
+        if found:
+            return found
+    elif path.is_file() and path.suffix in (".parquet", ".jsonl"):
+        return (path,)
+    raise InputError(
+        f"{path} holds no training documents (Parquet shards or JSONL with a `text` field)",
+        "pass a dataset artifact, a release bundle's training-data/ folder or such files",
+    )
+
+
+def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
+    """Documents as {id, text, license, source}, in file order."""
+    for file in files:
+        if file.suffix == ".parquet":
+            parquet = pq.ParquetFile(file)
+            names = set(parquet.schema_arrow.names)
+            columns = [c for c in ("id", "text", "license", "source") if c in names]
+            if "text" not in columns:
+                raise InputError(f"{file} has no `text` column", "pass curated shards")
+            row = 0
+            for batch in parquet.iter_batches(columns=columns, batch_size=1024):
+                for doc in batch.to_pylist():
+                    row += 1
+                    yield _document(doc, f"{file.name}:{row}")
+        else:
+            yield from _jsonl_documents(file)
+
+
+def _jsonl_documents(file: Path) -> Iterator[dict[str, Any]]:
+    with file.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{file}:{number}: not valid JSON ({exc.msg})",
+                    "one JSON object with a `text` field per line",
+                ) from None
+            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+                raise InputError(
+                    f"{file}:{number}: no `text` field",
+                    "one JSON object with a `text` field per line",
+                )
+            yield _document(doc, f"{file.name}:{number}")
+
+
+def _document(doc: dict[str, Any], where: str) -> dict[str, Any]:
+    return {
+        "id": str(doc.get("id") or where),
+        "text": doc["text"],
+        "license": doc.get("license"),
+        "source": doc.get("source"),
+    }
+
+
+def _artifacts_around(path: Path) -> tuple[Path | None, dict[str, Any] | None]:
+    """The release bundle (if any) and the nearest artifact.json at or above `path` (up to the
+    release artifact around `bundle/model`)."""
+    bundle = next((p for p in (path, path.parent) if (p / "training-data").is_dir()), None)
+    for candidate in (path, path.parent, path.parent.parent):
+        meta = candidate / ARTIFACT_FILE
+        if meta.is_file():
+            artifact = json.loads(meta.read_text(encoding="utf-8"))
+            if artifact.get("kind") == "release" and bundle is None:
+                bundle = candidate / "bundle"
+            return bundle, artifact
+    return bundle, None
+
+
+def _released_id(release: dict[str, Any]) -> str:
+    inputs = release.get("inputs", {})
+    return str(inputs.get("finetune") or inputs.get("model"))
+
+
+def _workspace_training_files(path: Path, artifact: dict[str, Any]) -> tuple[Path, ...]:
+    """A workspace model's dataset (for a fine-tune, its base model's) at `<root>/dataset/<id>`."""
+    root = path.parent.parent
+    seen = 0
+    while "dataset" not in artifact.get("inputs", {}) and seen < 3:
+        base = artifact.get("inputs", {}).get("base", "")
+        meta = root / "model" / base / ARTIFACT_FILE
+        if not meta.is_file():
+            return ()
+        artifact, seen = json.loads(meta.read_text(encoding="utf-8")), seen + 1
+    dataset = root / "dataset" / str(artifact.get("inputs", {}).get("dataset"))
+    if not (dataset / SHARD_DIR).is_dir():
+        return ()
+    return training_files(dataset)

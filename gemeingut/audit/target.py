@@ -1,0 +1,169 @@
+"""What an audit talks to: a model folder run in this process, or any OpenAI-compatible endpoint.
+
+Every suite needs only four things from a model: the log-likelihood of a continuation given a
+context (bias pairs, multiple choice), greedy continuations of text and of token ids
+(memorisation), and greedy chat answers (red team). `LocalTarget` gets them from the server's
+own batched backend, so an audit in-process and one against `gemeingut serve` score the same
+numbers; `EndpointTarget` gets them over HTTP the way lm-evaluation-harness does (echoed prompt
+log-probabilities, token ids through `/tokenize` when the server lends its tokenizer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from gemeingut.errors import InputError
+from gemeingut.serve.backends import RequestRejected, SamplingParams
+
+Conversation = list[dict[str, str]]
+Pair = tuple[str, str]  # (context, continuation)
+
+
+class Target(Protocol):
+    name: str
+    lineage: str  # the model's artifact id, a hash of its folder, or the endpoint
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def detokenize(self, ids: list[int]) -> str: ...
+
+    def loglikelihoods(self, requests: Sequence[Pair]) -> list[float]:
+        """Summed log-probability of each continuation's tokens after its context."""
+        ...
+
+    def complete(self, prompts: Sequence[str], max_tokens: int) -> list[str]:
+        """Greedy continuations of plain-text prompts."""
+        ...
+
+    def continue_ids(self, prefixes: Sequence[list[int]], max_tokens: int) -> list[list[int]]:
+        """Greedy continuations of token-id prompts, as token ids."""
+        ...
+
+    def chat(self, conversations: Sequence[Conversation], max_tokens: int) -> list[str]:
+        """Greedy answers through the model's chat template."""
+        ...
+
+
+def split_pair(
+    target: Target, prefix_id: int | None, context: str, continuation: str
+) -> tuple[list[int], list[int]]:
+    """Token ids of context and continuation, as lm-evaluation-harness cuts them: trailing
+    spaces of the context move to the continuation, the whole is tokenized once (so merges
+    across the boundary are the model's), and an empty context is the BOS (or EOS) token."""
+    if not context:
+        if prefix_id is None:
+            raise InputError(
+                f"model {target.name!r} has neither a BOS nor an EOS token to start a text with",
+                "give every item a context",
+            )
+        return [prefix_id], target.tokenize(continuation)
+    spaces = len(context) - len(context.rstrip())
+    if spaces:
+        context, continuation = context[:-spaces], context[-spaces:] + continuation
+    whole = target.tokenize(context + continuation)
+    context_ids = target.tokenize(context)
+    return context_ids, whole[len(context_ids) :]
+
+
+def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:
+    """Row indices grouped longest first so that a batch pads little and holds at most
+    `max_tokens` padded tokens (always at least one row)."""
+    order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and (len(batches[-1]) + 1) * len(rows[batches[-1][0]]) <= max_tokens:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+class LocalTarget:
+    """A Hugging Face model folder, scored and run in this process in float32."""
+
+    def __init__(self, model_dir: Path, name: str, lineage: str, batch_tokens: int = 4096) -> None:
+        from gemeingut.serve.backends.transformers import TransformersBackend
+
+        self.backend = TransformersBackend(model_dir, model_name=name)
+        self.name = name
+        self.lineage = lineage
+        self.model_dir = model_dir
+        self.batch_tokens = batch_tokens
+        tokenizer = self.backend.tokenizer
+        bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
+        self.prefix_id: int | None = bos if bos is not None else eos
+        self.context_length = self.backend.context_length
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": "model folder",
+            "path": str(self.model_dir),
+            "name": self.name,
+            "lineage": self.lineage,
+        }
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.backend.tokenize(text, add_special_tokens=False)
+
+    def detokenize(self, ids: list[int]) -> str:
+        return self.backend.detokenize(ids, skip_special_tokens=True)
+
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self.backend.tokenizer, "chat_template", None))
+
+    def loglikelihoods(self, requests: Sequence[Pair]) -> list[float]:
+        pairs = [split_pair(self, self.prefix_id, c, x) for c, x in requests]
+        rows = [self._fit(ctx + cont) for ctx, cont in pairs]
+        scores = [0.0] * len(rows)
+        scoring = SamplingParams(max_tokens=0, prompt_logprobs=0)
+        for batch in length_batches(rows, self.batch_tokens):
+            results = self.backend.generate_batch([rows[i] for i in batch], scoring)
+            for i, result in zip(batch, results, strict=True):
+                n = len(pairs[i][1])
+                entries = result.prompt_logprobs or ()
+                scores[i] = sum(e.logprob for e in entries[len(entries) - n :] if e is not None)
+        return scores
+
+    def complete(self, prompts: Sequence[str], max_tokens: int) -> list[str]:
+        return [r.text for r in self._generate(list(prompts), max_tokens)]
+
+    def continue_ids(self, prefixes: Sequence[list[int]], max_tokens: int) -> list[list[int]]:
+        return [
+            [t for t in r.token_ids if not (r.stop_token and t == r.token_ids[-1])]
+            for r in self._generate([list(p) for p in prefixes], max_tokens)
+        ]
+
+    def chat(self, conversations: Sequence[Conversation], max_tokens: int) -> list[str]:
+        if not self.has_chat_template():
+            raise InputError(
+                f"model {self.name!r} has no chat template, so chat probes cannot be sent",
+                "add a chat_template to its tokenizer_config.json, or audit an instruction-"
+                "tuned model",
+            )
+        prompts = [self.backend.apply_chat_template(c) for c in conversations]
+        return self.complete(prompts, max_tokens)
+
+    def _generate(self, prompts: list[str | list[int]], max_tokens: int) -> list[Any]:
+        greedy = SamplingParams(max_tokens=max_tokens, temperature=0)
+        encoded = [self.backend.encode_prompt(p) for p in prompts]
+        fitted = [self._fit(ids, room=1) for ids in encoded]
+        results: list[Any] = [None] * len(prompts)
+        for batch in length_batches(fitted, self.batch_tokens):
+            try:
+                out = self.backend.generate_batch([fitted[i] for i in batch], greedy)
+            except RequestRejected as rejected:
+                raise InputError(f"model {self.name!r}: {rejected.message}") from None
+            for i, result in zip(batch, out, strict=True):
+                results[i] = result
+        return results
+
+    def _fit(self, ids: list[int], room: int = 0) -> list[int]:
+        """Keep the end of a row that is longer than the context (as lm-eval truncates)."""
+        if self.context_length is None:
+            return ids
+        limit = self.context_length - room
+        return ids[-limit:] if len(ids) > limit else ids

@@ -1,0 +1,217 @@
+"""Our German task suite as lm-evaluation-harness tasks, written out so that plain `lm_eval` runs
+them too.
+
+The items (`suites/tasks/*.jsonl`, CC0, written for gemeingut) are turned into lm-eval's shape:
+one `query` and its `choices` with the index of the `gold` one for multiple choice, or a query
+and its accepted `answers` for generation. Every task's data and YAML go into a folder; its
+YAMLs name the data relative to that folder's parent, so `cd <audit>/ && lm_eval
+--include_path tasks …` re-runs exactly what the audit ran.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gemeingut.audit.suites import read_items, shipped, unique_ids
+from gemeingut.errors import InputError
+from gemeingut.hashing import sha256_file
+
+Item = dict[str, Any]
+MC_KEYS: dict[str, type | tuple[type, ...]] = {"id": str, "choices": list, "answer": int}
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    file: str
+    kind: str  # "multiple_choice" or "generate_until"
+    what: str  # one line for the report
+    required: dict[str, type | tuple[type, ...]]
+    to_doc: Callable[[Item], Item]
+
+
+def _choice_doc(query: str, item: Item) -> Item:
+    choices = item["choices"]
+    if not 0 <= item["answer"] < len(choices):
+        raise InputError(
+            f"{item['_where']}: answer {item['answer']} is not an index of its {len(choices)} "
+            "choices",
+            "answer is the 0-based index of the correct choice",
+        )
+    return {
+        "id": item["id"],
+        "query": query,
+        "choices": [f" {c}" for c in choices],
+        "gold": item["answer"],
+    }
+
+
+def _cloze_doc(item: Item) -> Item:
+    """The sentence up to the gap is the context; each filler plus the rest is a choice, so
+    the model judges the filler in the whole sentence."""
+    sentence = item["sentence"]
+    if sentence.count("___") != 1:
+        raise InputError(
+            f"{item['_where']}: the sentence needs exactly one gap `___`",
+            "mark the gap with three underscores",
+        )
+    before, after = sentence.split("___")
+    doc = _choice_doc(before.rstrip(), item)
+    doc["choices"] = [f"{' ' if before.rstrip() else ''}{c}{after}" for c in item["choices"]]
+    return doc
+
+
+TASKS = {
+    spec.name: spec
+    for spec in (
+        TaskSpec(
+            "gg_lesen",
+            "lesen.jsonl",
+            "multiple_choice",
+            "Leseverstehen: Frage zu einem kurzen Text, vier Antworten",
+            {**MC_KEYS, "passage": str, "question": str},
+            lambda i: _choice_doc(f"{i['passage']}\nFrage: {i['question']}\nAntwort:", i),
+        ),
+        TaskSpec(
+            "gg_verwaltung",
+            "verwaltung.jsonl",
+            "multiple_choice",
+            "Verwaltungssprache: Lücke in einem Satz im Amtsstil, vier Ergänzungen",
+            {**MC_KEYS, "sentence": str},
+            _cloze_doc,
+        ),
+        TaskSpec(
+            "gg_buergerkunde",
+            "buergerkunde.jsonl",
+            "multiple_choice",
+            "Bürgerkunde: Frage zu Staat, Recht und Geschichte, vier Antworten",
+            {**MC_KEYS, "question": str},
+            lambda i: _choice_doc(f"Frage: {i['question']}\nAntwort:", i),
+        ),
+        TaskSpec(
+            "gg_kurzantwort",
+            "kurzantwort.jsonl",
+            "generate_until",
+            "Kurzantwort: ein Wort oder eine Zahl, exakter Vergleich",
+            {"id": str, "question": str, "answers": list},
+            lambda i: {
+                "id": i["id"],
+                "query": f"Frage: {i['question']}\nAntwort:",
+                "answers": [str(a) for a in i["answers"]],
+            },
+        ),
+    )
+}
+MAX_ANSWER_TOKENS = 16
+
+
+def default_suite() -> Path:
+    return shipped("tasks")
+
+
+def task_names(requested: list[str] | None) -> list[str]:
+    if not requested:
+        return list(TASKS)
+    unknown = [t for t in requested if t not in TASKS]
+    if unknown:
+        raise InputError(f"unknown task(s) {unknown}", f"choose from {', '.join(TASKS)}")
+    return requested
+
+
+@dataclass(frozen=True)
+class PreparedTask:
+    name: str
+    kind: str
+    what: str
+    items: list[Item]
+    source: Path
+    source_sha256: str
+
+
+def prepare(names: list[str], suite: Path) -> list[PreparedTask]:
+    """Read and check every requested task's items (before any model is loaded)."""
+    prepared = []
+    for name in names:
+        spec = TASKS[name]
+        source = suite / spec.file
+        if not source.is_file():
+            raise InputError(
+                f"task {name}: its data {source} is missing",
+                "pass --suite with a folder holding " + ", ".join(t.file for t in TASKS.values()),
+            )
+        raw = read_items(source, spec.required)
+        unique_ids(raw)
+        prepared.append(
+            PreparedTask(
+                name,
+                spec.kind,
+                spec.what,
+                [spec.to_doc(i) for i in raw],
+                source,
+                sha256_file(source),
+            )
+        )
+    return prepared
+
+
+def write_task_folder(tasks: list[PreparedTask], folder: Path, data_prefix: str) -> None:
+    """Each task's documents (`<name>.jsonl`) and YAML into `folder`; the YAMLs find the data at
+    `data_prefix/<name>.jsonl` (absolute for our run, relative in the saved artifact)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for task in tasks:
+        with (folder / f"{task.name}.jsonl").open("w", encoding="utf-8") as out:
+            for item in task.items:
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
+        config = _yaml(task, f"{data_prefix}/{task.name}.jsonl")
+        (folder / f"{task.name}.yaml").write_text(
+            yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+
+
+def _yaml(task: PreparedTask, data_file: str) -> dict[str, Any]:
+    common = {
+        "task": task.name,
+        "dataset_path": "json",
+        "dataset_kwargs": {"data_files": {"test": data_file}},
+        "test_split": "test",
+        "doc_to_text": "query",
+        "metadata": {"version": 1.0, "source_sha256": task.source_sha256},
+    }
+    if task.kind == "multiple_choice":
+        return {
+            **common,
+            "output_type": "multiple_choice",
+            "doc_to_choice": "choices",
+            "doc_to_target": "gold",
+            "metric_list": [
+                {"metric": "acc", "aggregation": "mean", "higher_is_better": True},
+                {"metric": "acc_norm", "aggregation": "mean", "higher_is_better": True},
+            ],
+        }
+    return {
+        **common,
+        "output_type": "generate_until",
+        "doc_to_target": "answers",
+        "generation_kwargs": {
+            "until": ["\n"],
+            "max_gen_toks": MAX_ANSWER_TOKENS,
+            "do_sample": False,
+            "temperature": 0.0,
+        },
+        "metric_list": [
+            {
+                "metric": "exact_match",
+                "aggregation": "mean",
+                "higher_is_better": True,
+                "ignore_case": True,
+                "ignore_punctuation": True,
+                "regexes_to_ignore": ["^\\s+", "\\s+$"],
+            }
+        ],
+    }

@@ -1,0 +1,55 @@
+"""Capability tasks: lm-evaluation-harness scores our endpoint exactly as the model folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gemeingut.audit.capability import contamination, endpoint_model, folder_model, run_tasks
+from gemeingut.audit.task_suite import default_suite, prepare
+from gemeingut.errors import InputError
+from tests.audit.conftest import SERVED_NAME
+
+LIMIT = 30  # items per task: enough to tell scorers apart, quick on a tiny model
+
+
+def test_lm_eval_scores_our_endpoint_exactly_as_the_model_folder(
+    german_model: Path, german_endpoint: str, tmp_path: Path
+) -> None:
+    tasks = prepare(["gg_buergerkunde", "gg_verwaltung", "gg_kurzantwort"], default_suite())
+    local = run_tasks(folder_model(german_model), tasks, tmp_path / "hf", 8, LIMIT)
+    how = endpoint_model(f"{german_endpoint}/v1", SERVED_NAME, 256, True, None)
+    remote = run_tasks(how, tasks, tmp_path / "endpoint", 8, LIMIT)
+    for task in tasks:
+        ours, theirs = remote["tasks"][task.name], local["tasks"][task.name]
+        assert ours["items"] == theirs["items"] == LIMIT
+        values = {metric: m["value"] for metric, m in ours["metrics"].items()}
+        assert values == {metric: m["value"] for metric, m in theirs["metrics"].items()}
+    accuracies = {local["tasks"][t.name]["metrics"]["acc"]["value"] for t in tasks[:2]}
+    assert accuracies - {0.0, 1.0}, "a tiny model should get some, not all or none, right"
+    assert remote["lm_eval"]["command"].startswith("lm_eval --model local-completions")
+    assert "--include_path tasks" in local["lm_eval"]["command"]
+
+
+def test_missing_task_data_and_a_malformed_item_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"buergerkunde\.jsonl is missing"):
+        prepare(["gg_buergerkunde"], tmp_path)
+    (tmp_path / "buergerkunde.jsonl").write_text(
+        '{"id": "x", "question": "Wer?", "choices": ["a", "b"], "answer": 5}\n', "utf-8"
+    )
+    with pytest.raises(InputError, match=r"buergerkunde.jsonl:1: answer 5"):
+        prepare(["gg_buergerkunde"], tmp_path)
+
+
+def test_task_items_found_in_the_training_data_are_reported_per_task(tmp_path: Path) -> None:
+    tasks = prepare(["gg_buergerkunde", "gg_lesen"], default_suite())
+    first = tasks[1].items[0]
+    leaked = tmp_path / "train.jsonl"
+    text = f"{first['query']} {first['choices'][first['gold']].strip()}"
+    leaked.write_text(json.dumps({"text": text}) + "\n", "utf-8")
+    report = contamination(tasks, (leaked,))
+    assert report["tasks"]["gg_lesen"]["any_overlap"] >= 1
+    assert report["tasks"]["gg_buergerkunde"]["any_overlap"] == 0
+    assert contamination(tasks, ())["checked"] is False
