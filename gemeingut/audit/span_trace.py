@@ -1,0 +1,133 @@
+"""Span tracing: which parts of a generated text occur verbatim in the model's own training data,
+and in which documents (id, licence).
+
+The training documents are tokenized with the model's tokenizer into one array (documents
+separated by a token id no text has) and indexed by a suffix array (libdivsufsort through
+`pydivsufsort`, MIT). For every position of the generated tokens, the longest match is found by
+narrowing the suffix array's range one token at a time; maximal matches of at least
+`min_tokens` are reported with their number of occurrences and where they are. This is what
+infini-gram does, with OSI-licensed parts and our own corpus only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gemeingut.workspace import write_json_atomic
+
+SEPARATOR = np.iinfo(np.uint32).max
+TOKENS_FILE, SUFFIXES_FILE, DOCUMENTS_FILE = "tokens.npy", "suffixes.npy", "documents.json"
+MIN_SPAN_TOKENS = 8
+MAX_LOCATIONS = 3
+
+
+@dataclass(frozen=True)
+class SpanIndex:
+    tokens: np.ndarray  # uint32, documents separated by SEPARATOR
+    suffixes: np.ndarray  # suffix array of `tokens`
+    starts: np.ndarray  # where each document begins in `tokens`
+    documents: list[dict[str, Any]]  # id, license, source per document
+
+    @classmethod
+    def build(
+        cls, documents: Iterable[dict[str, Any]], tokenize: Callable[[str], list[int]]
+    ) -> SpanIndex:
+        from pydivsufsort import divsufsort
+
+        parts: list[np.ndarray] = []
+        starts: list[int] = []
+        meta: list[dict[str, Any]] = []
+        position = 0
+        for doc in documents:
+            ids = np.asarray(tokenize(doc["text"]), dtype=np.uint32)
+            starts.append(position)
+            meta.append({k: doc.get(k) for k in ("id", "license", "source")})
+            parts += [ids, np.array([SEPARATOR], dtype=np.uint32)]
+            position += len(ids) + 1
+        tokens = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
+        suffixes = divsufsort(tokens.copy()) if len(tokens) else np.empty(0, dtype=np.int64)
+        return cls(tokens, np.asarray(suffixes), np.asarray(starts, dtype=np.int64), meta)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / TOKENS_FILE, self.tokens)
+        np.save(folder / SUFFIXES_FILE, self.suffixes)
+        rows = [{**d, "start": int(s)} for d, s in zip(self.documents, self.starts, strict=True)]
+        write_json_atomic(folder / DOCUMENTS_FILE, rows)
+
+    @classmethod
+    def load(cls, folder: Path) -> SpanIndex:
+        rows = json.loads((folder / DOCUMENTS_FILE).read_text(encoding="utf-8"))
+        return cls(
+            np.load(folder / TOKENS_FILE, mmap_mode="r"),
+            np.load(folder / SUFFIXES_FILE, mmap_mode="r"),
+            np.asarray([r.pop("start") for r in rows], dtype=np.int64),
+            rows,
+        )
+
+    def longest_match(self, query: list[int], start: int) -> tuple[int, int, int]:
+        """Length of the longest prefix of query[start:] found in the corpus, and the range
+        of suffixes (lo, hi) that begin with it."""
+        lo, hi, length = 0, len(self.suffixes), 0
+        while start + length < len(query) and lo < hi:
+            token = query[start + length]
+            new_lo = self._bound(lo, hi, length, token, upper=False)
+            new_hi = self._bound(new_lo, hi, length, token, upper=True)
+            if new_lo == new_hi:
+                break
+            lo, hi, length = new_lo, new_hi, length + 1
+        return length, lo, hi
+
+    def _bound(self, lo: int, hi: int, offset: int, token: int, upper: bool) -> int:
+        """First suffix in [lo, hi) whose token at `offset` is >= token (> token if upper);
+        within the range all suffixes share their first `offset` tokens, so this is sorted."""
+        n = len(self.tokens)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            position = int(self.suffixes[mid]) + offset
+            value = int(self.tokens[position]) if position < n else -1
+            if value < token or (upper and value == token):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def locate(self, lo: int, hi: int) -> list[dict[str, Any]]:
+        positions = sorted(int(p) for p in self.suffixes[lo : min(hi, lo + MAX_LOCATIONS)])
+        found = []
+        for position in positions:
+            doc = int(np.searchsorted(self.starts, position, side="right")) - 1
+            found.append({**self.documents[doc], "token_offset": position - int(self.starts[doc])})
+        return found
+
+
+def trace(
+    index: SpanIndex,
+    query: list[int],
+    detokenize: Callable[[list[int]], str],
+    min_tokens: int = MIN_SPAN_TOKENS,
+) -> list[dict[str, Any]]:
+    """The maximal spans of `query` (at least `min_tokens` long) found verbatim in training."""
+    spans = []
+    covered_until = 0
+    for start in range(len(query)):
+        length, lo, hi = index.longest_match(query, start)
+        if length < min_tokens or start + length <= covered_until:
+            continue  # too short, or inside a span already reported
+        covered_until = start + length
+        spans.append(
+            {
+                "start": start,
+                "tokens": length,
+                "text": detokenize(query[start : start + length]),
+                "occurrences": hi - lo,
+                "documents": index.locate(lo, hi),
+            }
+        )
+    return spans
