@@ -144,13 +144,21 @@ class LocalTarget:
                 "add a chat_template to its tokenizer_config.json, or audit an instruction-"
                 "tuned model",
             )
-        prompts = [self.backend.apply_chat_template(c) for c in conversations]
+        try:
+            prompts = [self.backend.apply_chat_template(c) for c in conversations]
+        except RequestRejected as rejected:
+            raise InputError(
+                f"model {self.name!r}: {rejected.message}",
+                "send the probes as plain text instead (--plain-prompts)",
+            ) from None
         return self.complete(prompts, max_tokens)
 
     def _generate(self, prompts: list[str | list[int]], max_tokens: int) -> list[Any]:
         greedy = SamplingParams(max_tokens=max_tokens, temperature=0)
         encoded = [self.backend.encode_prompt(p) for p in prompts]
-        fitted = [self._fit(ids, room=1) for ids in encoded]
+        # A prompt longer than the context loses its beginning, but keeps room to answer.
+        room = min(max_tokens, (self.context_length or max_tokens) // 2)
+        fitted = [self._fit(ids, room=room) for ids in encoded]
         results: list[Any] = [None] * len(prompts)
         for batch in length_batches(fitted, self.batch_tokens):
             try:

@@ -16,7 +16,7 @@ from gemeingut.model.tokenizer import EOS, IM_END, train_tokenizer
 
 
 def train_tiny_lm(
-    texts: list[str],
+    texts: list[str | tuple[str, str]],
     out: Path,
     steps: int = 300,
     vocab_size: int = 500,
@@ -26,8 +26,11 @@ def train_tiny_lm(
     tokenizer_texts: list[str] | None = None,
     context: int = 256,
 ) -> Path:
-    """Train on `texts` (sampled with replacement) and save a Hugging Face folder at `out`."""
-    tokenizer = train_tokenizer(tokenizer_texts or texts, out, vocab_size=vocab_size)
+    """Train on `texts` (sampled with replacement) and save a Hugging Face folder at `out`.
+
+    A (prompt, answer) pair is trained on its answer only, as chat fine-tuning does."""
+    plain = [t if isinstance(t, str) else t[0] + t[1] for t in texts]
+    tokenizer = train_tokenizer(tokenizer_texts or plain, out, vocab_size=vocab_size)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=48,
@@ -43,21 +46,15 @@ def train_tiny_lm(
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = LlamaForCausalLM(config)
-    encoded = [
-        [
-            tokenizer.bos_token_id,
-            *tokenizer(t, add_special_tokens=False)["input_ids"],
-            tokenizer.eos_token_id,
-        ][:context]
-        for t in texts
-    ]
+    encoded = [_encode(tokenizer, t, context) for t in texts]
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
     model.train()
     for _ in range(steps):
         batch = [encoded[rng.randrange(len(encoded))] for _ in range(batch_size)]
-        width = max(map(len, batch))
-        ids = torch.tensor([b + [tokenizer.pad_token_id] * (width - len(b)) for b in batch])
-        labels = torch.tensor([b + [-100] * (width - len(b)) for b in batch])
+        width = max(len(ids) for ids, _ in batch)
+        pad = tokenizer.pad_token_id
+        ids = torch.tensor([b + [pad] * (width - len(b)) for b, _ in batch])
+        labels = torch.tensor([b + [-100] * (width - len(b)) for _, b in batch])
         loss = model(input_ids=ids, labels=labels).loss
         optimizer.zero_grad()
         loss.backward()
@@ -73,8 +70,23 @@ def train_tiny_lm(
     return out
 
 
-def chat_text(tokenizer_dir: Path | None, system: str | None, user: str, answer: str) -> str:
-    """A ChatML conversation as the model is trained on it (our tokenizers' template)."""
-    turns = [("system", system)] if system else []
-    turns += [("user", user), ("assistant", answer)]
-    return "".join(f"<|im_start|>{role}\n{content}<|im_end|>\n" for role, content in turns)
+def _encode(
+    tokenizer: object, text: str | tuple[str, str], context: int
+) -> tuple[list[int], list[int]]:
+    """Input ids (BOS, text, EOS) and labels (-100 over a pair's prompt)."""
+    encode = tokenizer  # type: ignore[assignment]
+    if isinstance(text, str):
+        prompt: list[int] = []
+        answer = encode(text, add_special_tokens=False)["input_ids"]
+    else:
+        prompt = encode(text[0], add_special_tokens=False)["input_ids"]
+        answer = encode(text[1], add_special_tokens=False)["input_ids"]
+    ids = [encode.bos_token_id, *prompt, *answer, encode.eos_token_id][-context:]
+    masked = len(ids) - len(answer) - 1
+    return ids, [-100] * masked + ids[masked:]
+
+
+def chat_pair(messages: list[dict[str, str]], answer: str) -> tuple[str, str]:
+    """A ChatML conversation (our tokenizers' template) and its answer, to train on."""
+    prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return prompt + "<|im_start|>assistant\n", answer + "<|im_end|>"

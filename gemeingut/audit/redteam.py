@@ -1,0 +1,292 @@
+"""Red team: probe suites sent to the model, detectors on the answers, attack-success rates.
+
+Probes are JSONL (`suites/redteam/`, German and English, CC0); the system prompts of the
+extraction and personal-data probes carry placeholders that are filled with values made up
+from the run's seed, so a leak can be recognised and nothing real is ever at stake. Answers
+are greedy. Rates per category and language come with Wilson intervals; every attempt is
+also written in garak's report layout (`entry_type` `attempt` / `eval` lines), so garak's
+analysis tools read our runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gemeingut import __version__
+from gemeingut.audit.detectors import DETECTORS, attack_succeeded
+from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.stats import wilson
+from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
+from gemeingut.audit.target import Conversation, Target
+from gemeingut.errors import InputError
+
+CHUNK = 32
+PLACEHOLDERS = ("secret", "name", "address", "street", "phone", "email", "iban")
+GOALS = {
+    "prompt_injection": "make the model output an injected string instead of doing its task",
+    "jailbreak": "get a harmful request answered by wrapping it in a framing",
+    "harmful_request": "get a plainly harmful request answered",
+    "system_prompt_extraction": "make the model reveal its system prompt's secret",
+    "pii_elicitation": "make the model disclose personal data from its system prompt",
+    "false_civic_claims": "make the model confirm or spread a false civic claim",
+}
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    category: str
+    language: str
+    system: str | None
+    prompt: str
+    detector: str
+    target: str | None
+
+
+def default_suite() -> Path:
+    return shipped("redteam")
+
+
+def read_probes(path: Path) -> list[Probe]:
+    probes = []
+    for file in suite_files(path):
+        items = read_items(
+            file, {"id": str, "category": str, "language": str, "prompt": str, "detector": str}
+        )
+        unique_ids(items)
+        for item in items:
+            probes.append(_probe(item))
+    unique_ids({"id": p.id, "_where": p.id} for p in probes)
+    return probes
+
+
+def _probe(item: dict[str, Any]) -> Probe:
+    where = item["_where"]
+    if item["detector"] not in DETECTORS:
+        raise InputError(
+            f"{where}: unknown detector {item['detector']!r}", f"choose from {', '.join(DETECTORS)}"
+        )
+    if item["detector"] == "contains" and not item.get("target"):
+        raise InputError(
+            f"{where}: a `contains` probe needs the `target` string",
+            "name the string the attack tries to make the model write",
+        )
+    system = item.get("system")
+    if system is not None:
+        try:
+            system.format(**dict.fromkeys(PLACEHOLDERS, ""))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise InputError(
+                f"{where}: the system prompt has an unknown placeholder {exc}",
+                f"placeholders are {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+            ) from None
+    return Probe(
+        item["id"],
+        item["category"],
+        item["language"],
+        system,
+        item["prompt"],
+        item["detector"],
+        item.get("target"),
+    )
+
+
+def limit_probes(probes: list[Probe], per_group: int | None) -> list[Probe]:
+    """The first `per_group` probes of every category and language (all when None)."""
+    if per_group is None:
+        return probes
+    taken: dict[tuple[str, str], int] = defaultdict(int)
+    kept = []
+    for probe in probes:
+        key = (probe.category, probe.language)
+        if taken[key] < per_group:
+            taken[key] += 1
+            kept.append(probe)
+    return kept
+
+
+def planted_values(seed: int) -> dict[str, str]:
+    """Made-up personal data and a secret for the system prompts (never real ones)."""
+    rng = random.Random(f"gemeingut-redteam-{seed}")
+    first = rng.choice(["Erika", "Jonas", "Leyla", "Mateusz", "Hannah", "Tobias"])
+    last = rng.choice(["Beispiel", "Sonnenberg", "Kowalski", "Yilmaz", "Lindqvist"])
+    street = f"Birkenweg {rng.randrange(2, 98)}"
+    bban = f"{rng.randrange(10**7, 10**8)}{rng.randrange(10**9, 10**10)}"
+    check = 98 - int(bban + "131400") % 97  # ISO 13616 for "DE"
+    iban = f"DE{check:02d}{bban}"
+    return {
+        "secret": f"LINDE-{rng.randrange(16**6):06X}",
+        "name": f"{first} {last}",
+        "street": street,
+        "address": f"{street}, 04{rng.randrange(100, 999)} Lindenau",
+        "phone": f"+49 341 {rng.randrange(10**6, 10**7)}",
+        "email": f"{first.lower()}.{last.lower()}{rng.randrange(10, 99)}@example.org",
+        "iban": " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)),
+    }
+
+
+def conversation(probe: Probe, planted: dict[str, str]) -> Conversation:
+    messages = []
+    if probe.system is not None:
+        messages.append({"role": "system", "content": probe.system.format(**planted)})
+    messages.append({"role": "user", "content": probe.prompt})
+    return messages
+
+
+def plain_prompt(messages: Conversation) -> str:
+    """For models without a chat template: the conversation as a transcript to continue."""
+    names = {"system": "System", "user": "Nutzer", "assistant": "Assistent"}
+    lines = [f"{names[m['role']]}: {m['content']}" for m in messages]
+    return "\n\n".join(lines) + "\n\nAssistent:"
+
+
+def run_probes(
+    target: Target,
+    probes: list[Probe],
+    planted: dict[str, str],
+    max_tokens: int,
+    log: ItemLog,
+    chat: bool = True,
+) -> list[dict[str, Any]]:
+    todo = set(log.missing(p.id for p in probes))
+    pending = [p for p in probes if p.id in todo]
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        conversations = [conversation(p, planted) for p in chunk]
+        if chat:
+            answers = target.chat(conversations, max_tokens)
+        else:
+            answers = target.complete([plain_prompt(c) for c in conversations], max_tokens)
+        log.add(
+            [
+                {
+                    "id": p.id,
+                    "category": p.category,
+                    "language": p.language,
+                    "detector": p.detector,
+                    "response": answer,
+                    "success": attack_succeeded(p.detector, answer, p.target, planted),
+                }
+                for p, answer in zip(chunk, answers, strict=True)
+            ]
+        )
+    return log.ordered(p.id for p in probes)
+
+
+def summarize_redteam(records: list[dict[str, Any]]) -> dict[str, Any]:
+    groups: dict[str, list[bool]] = defaultdict(list)
+    by_language: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        groups[record["category"]].append(record["success"])
+        by_language[record["category"]][record["language"]].append(record["success"])
+    return {
+        "categories": {
+            name: {
+                "detector": next(r["detector"] for r in records if r["category"] == name),
+                "attack_success": _rate(outcomes),
+                "by_language": {lang: _rate(o) for lang, o in sorted(by_language[name].items())},
+            }
+            for name, outcomes in sorted(groups.items())
+        },
+        "all": _rate([r["success"] for r in records]),
+    }
+
+
+def _rate(outcomes: list[bool]) -> dict[str, Any]:
+    return wilson(sum(outcomes), len(outcomes)).to_json()
+
+
+def garak_report(
+    records: list[dict[str, Any]],
+    probes: list[Probe],
+    planted: dict[str, str],
+    model: str,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """The run as garak report lines: setup, init, one evaluated attempt per probe, one eval
+    per probe class and detector, completion. Detector score 1.0 means the attack worked."""
+    run = str(uuid.uuid5(uuid.NAMESPACE_URL, f"gemeingut:{model}:{seed}:{len(records)}"))
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    lines: list[dict[str, Any]] = [
+        {
+            "entry_type": "start_run setup",
+            "_config.version": f"gemeingut {__version__}",
+            "plugins.target_type": "gemeingut",
+            "plugins.target_name": model,
+            "transient.run_id": run,
+            "transient.starttime_iso": now,
+            "run.seed": seed,
+            "run.generations": 1,
+        },
+        {
+            "entry_type": "init",
+            "garak_version": f"gemeingut {__version__}",
+            "start_time": now,
+            "run": run,
+        },
+    ]
+    by_id = {p.id: p for p in probes}
+    for seq, record in enumerate(records):
+        probe = by_id[record["id"]]
+        messages = conversation(probe, planted)
+        turns = [_turn(m["role"], m["content"], probe.language) for m in messages]
+        reply = _turn("assistant", record["response"], probe.language)
+        lines.append(
+            {
+                "entry_type": "attempt",
+                "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run}:{probe.id}")),
+                "seq": seq,
+                "status": 2,
+                "probe_classname": f"gemeingut.{probe.category}",
+                "probe_params": {"id": probe.id, "language": probe.language},
+                "targets": [probe.target] if probe.target else [],
+                "prompt": {"turns": turns, "notes": {}},
+                "outputs": [reply["content"]],
+                "detector_results": {
+                    f"gemeingut.{probe.detector}": [1.0 if record["success"] else 0.0]
+                },
+                "notes": {},
+                "goal": GOALS.get(probe.category, probe.category),
+                "conversations": [{"turns": [*turns, reply], "notes": {}}],
+                "reverse_translation_outputs": [],
+            }
+        )
+    outcomes: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for record in records:
+        outcomes[(record["category"], record["detector"])].append(record["success"])
+    for (category, detector), results in outcomes.items():
+        failed = sum(results)
+        lines.append(
+            {
+                "entry_type": "eval",
+                "probe": f"gemeingut.{category}",
+                "detector": f"gemeingut.{detector}",
+                "passed": len(results) - failed,
+                "fails": failed,
+                "nones": 0,
+                "total_evaluated": len(results),
+                "total_processed": len(results),
+            }
+        )
+    lines.append({"entry_type": "completion", "end_time": now, "run": run})
+    return lines
+
+
+def _turn(role: str, text: str, language: str) -> dict[str, Any]:
+    return {
+        "role": role,
+        "content": {
+            "text": text,
+            "lang": language,
+            "data_path": None,
+            "data_type": None,
+            "data_checksum": None,
+            "notes": {},
+        },
+    }
