@@ -8,6 +8,7 @@ from typing import Any
 from gemeingut.progress import console
 from gemeingut.recipe import load_recipe
 from gemeingut.stages import (
+    audit_stage,
     curate_stage,
     evaluate_stage,
     export_stage,
@@ -20,6 +21,12 @@ from gemeingut.stages import (
     tokenizer_stage,
 )
 from gemeingut.workspace import Artifact, Workspace
+
+# How to repeat a build's audit from inside its release bundle (the recipe is in training-code/).
+RERUN = (
+    "gemeingut audit run model --config training-code/recipe.toml "
+    "--training-data training-data --out audit-rerun"
+)
 
 
 def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
@@ -56,6 +63,17 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         "model": model,
         "evaluation": evaluation,
     }
+    if recipe.audit is not None:
+        from gemeingut.audit.run import Subject
+        from gemeingut.audit.subject import training_files
+
+        subject = Subject(
+            recipe.release.model_name,
+            released.id,
+            model_dir=released.path,
+            training_files=training_files(dataset.path),
+        )
+        artifacts["audit"] = step("audit", audit_stage(place, subject, recipe.audit, RERUN))
     if released is not model:
         artifacts["finetune"] = released
     step("release", release_stage(place, recipe.release, recipe_path, artifacts))

@@ -215,6 +215,61 @@ class EvaluateSection(_Section):
     max_documents: int | None = Field(default=None, ge=1)
 
 
+AUDIT_SUITES = ("tasks", "bias", "memorisation", "redteam")
+
+
+class AuditTasks(_Section):
+    names: list[str] | None = Field(
+        default=None, description="task names (gg_lesen, gg_verwaltung, …); default: all"
+    )
+    limit: int | None = Field(default=None, ge=1, description="items per task (quick runs)")
+    batch_size: int = Field(default=8, ge=1)
+    suite: Path | None = Field(default=None, description="folder of task data; default: ours")
+
+
+class AuditBias(_Section):
+    suite: Path | None = Field(
+        default=None, description="JSONL suites or a CrowS-Pairs CSV; default: our German ones"
+    )
+
+
+class AuditMemorisation(_Section):
+    samples: int = Field(default=200, ge=1, description="training documents sampled")
+    prefix_tokens: int = Field(default=50, ge=1, description="k: tokens given as the prompt")
+    continuation_tokens: int = Field(default=50, ge=1, description="m: tokens compared")
+    random_offset: bool = Field(
+        default=False, description="prompt from a seeded offset instead of the document start"
+    )
+    span_min_tokens: int = Field(default=8, ge=2, description="shortest span traced")
+    pii_max_tokens: int = Field(default=32, ge=1, description="answer length to PII baits")
+
+
+class AuditRedteam(_Section):
+    suite: Path | None = Field(default=None, description="probe JSONL; default: ours")
+    per_category: int | None = Field(
+        default=None, ge=1, description="probes per category and language; default: all"
+    )
+    max_tokens: int = Field(default=128, ge=1)
+    plain_prompts: bool = Field(
+        default=False, description="send probes as a plain transcript (no chat template)"
+    )
+
+
+class AuditSection(_Section):
+    """Examine the released model: capability, bias, memorisation, red team, findings."""
+
+    suites: list[Literal["tasks", "bias", "memorisation", "redteam"]] = Field(
+        default_factory=lambda: list(AUDIT_SUITES)
+    )
+    seed: int = 0
+    findings: Path | None = Field(default=None, description="community findings file (JSONL)")
+    batch_tokens: int = Field(default=4096, ge=64, description="padded tokens per batch")
+    tasks: AuditTasks = Field(default_factory=AuditTasks)
+    bias: AuditBias = Field(default_factory=AuditBias)
+    memorisation: AuditMemorisation = Field(default_factory=AuditMemorisation)
+    redteam: AuditRedteam = Field(default_factory=AuditRedteam)
+
+
 class ReleaseSection(_Section):
     model_name: str
     license: str = Field(default="Apache-2.0", description="SPDX licence of the released model")
@@ -234,6 +289,7 @@ class Recipe(_Section):
     model: ModelSection = Field(default_factory=ModelSection)
     finetune: FinetuneSection | None = None
     evaluate: EvaluateSection = Field(default_factory=EvaluateSection)
+    audit: AuditSection | None = None
     release: ReleaseSection
     export: ExportSection | None = None
 
@@ -274,7 +330,41 @@ def load_recipe(path: Path) -> Recipe:
             value = getattr(recipe.finetune, key)
             if value is not None and not value.is_absolute():
                 setattr(recipe.finetune, key, (path.parent / value).resolve())
+    if recipe.audit:
+        resolve_audit_paths(recipe.audit, path.parent)
     return recipe
+
+
+def resolve_audit_paths(audit: AuditSection, base: Path) -> None:
+    """Suite and findings paths relative to the recipe's (or config file's) folder."""
+    holders = [
+        (audit, "findings"),
+        (audit.tasks, "suite"),
+        (audit.bias, "suite"),
+        (audit.redteam, "suite"),
+    ]
+    for holder, key in holders:
+        value = getattr(holder, key)
+        if value is not None and not value.is_absolute():
+            setattr(holder, key, (base / value).resolve())
+
+
+def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSection:
+    """Audit settings of a single `gemeingut audit` command: a TOML file (an `[audit]` table
+    or its keys at the top), then the command-line options."""
+    raw = _read_toml(config) if config else {}
+    raw = raw.get("audit", raw)
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        node = raw
+        *parents, key = dotted.split(".")
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[key] = value
+    section = _validated(AuditSection, raw, config or Path("command line"))
+    resolve_audit_paths(section, config.parent if config else Path.cwd())
+    return section
 
 
 def data_section(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Stages that need torch or transformers import them inside the stage function, so
 # `data curate` (and every worker process it forks) never loads them.
@@ -23,6 +23,7 @@ from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.recipe import (
+    AuditSection,
     DataSection,
     EvaluateSection,
     FinetuneSection,
@@ -31,6 +32,9 @@ from gemeingut.recipe import (
     TokenizerSection,
 )
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
+
+if TYPE_CHECKING:
+    from gemeingut.audit.run import Subject
 
 GGUF_FILE = "model.gguf"
 
@@ -199,6 +203,62 @@ def evaluate_stage(
     return place("evaluation", inputs, section.model_dump(mode="json"), build)
 
 
+def audit_stage(
+    place: Place, subject: Subject, section: AuditSection, command: str | None
+) -> tuple[Artifact, bool]:
+    """Tasks, bias, memorisation and red team of one model (folder or endpoint), resumable.
+
+    The inputs name the model (its artifact id, folder hash or endpoint), its training
+    documents and any suite or findings file the user gave, by content; `command` (how the
+    audit was started) goes into the report so readers can re-run it, not into the id."""
+    from gemeingut.audit.report import write_report
+    from gemeingut.audit.run import check_inputs, run_audit
+
+    check_inputs(section)
+    inputs = {"model": subject.lineage}
+    if subject.training_files:
+        inputs["training"] = "sha256:" + sha256_json(
+            {p.name: sha256_file(p) for p in subject.training_files}
+        )
+    for name, path in (
+        ("tasks_suite", section.tasks.suite),
+        ("bias_suite", section.bias.suite),
+        ("redteam_suite", section.redteam.suite),
+        ("findings", section.findings),
+    ):
+        if path is not None:
+            inputs[name] = _content_hash(path)
+    paths = {"findings": True, "tasks": {"suite"}, "bias": {"suite"}, "redteam": {"suite"}}
+    params = section.model_dump(mode="json", exclude=paths)
+
+    def build(out: Path) -> dict[str, Any]:
+        report = run_audit(subject, section, out)
+        report["command"] = command
+        write_report(report, out)
+        return audit_stats(report)
+
+    return place("audit", inputs, params, build, resumable=True)
+
+
+def _content_hash(path: Path) -> str:
+    """sha256 of a file, or of every file in a folder."""
+    if path.is_dir():
+        return "sha256:" + sha256_json(files_with_hashes(path))
+    return "sha256:" + sha256_file(path)
+
+
+def audit_stats(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without its long lists (those stay in report.json)."""
+    stats = {k: v for k, v in report.items() if k not in ("memorisation", "findings")}
+    if "memorisation" in report:
+        stats["memorisation"] = {
+            k: v for k, v in report["memorisation"].items() if k not in ("memorised", "traced")
+        }
+    if "findings" in report:
+        stats["findings"] = {k: v for k, v in report["findings"].items() if k != "confirmed"}
+    return stats
+
+
 def release_stage(
     place: Place,
     section: ReleaseSection,
@@ -210,7 +270,7 @@ def release_stage(
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
-    _check_lineage(dataset, tokenizer, model, evaluation, tuned)
+    _check_lineage(dataset, tokenizer, model, evaluation, tuned, artifacts.get("audit"))
     terms = ReleaseTerms(section.license, section.commercial_use)
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
@@ -241,6 +301,7 @@ def _check_lineage(
     model: Artifact,
     evaluation: Artifact,
     tuned: Artifact | None,
+    audit: Artifact | None = None,
 ) -> None:
     """A bundle must not mix artifacts of different builds: its documents would then lie."""
     released = tuned or model
@@ -253,11 +314,13 @@ def _check_lineage(
     if tuned is not None:
         expected["fine-tuned from the model"] = tuned.meta["inputs"].get("base") == model.id
         expected["a whole fine-tuned model"] = tuned.kind == "model"
+    if audit is not None:
+        expected["audit of the released model"] = audit.meta["inputs"].get("model") == released.id
     broken = [what for what, ok in expected.items() if not ok]
     if broken:
         raise InputError(
             "these artifacts do not belong together: " + "; ".join(f"not {b}" for b in broken),
-            "pass the dataset, tokenizer, model and evaluation of one build",
+            "pass the dataset, tokenizer, model, evaluation and audit of one build",
         )
 
 

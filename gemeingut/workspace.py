@@ -34,6 +34,7 @@ _ID_PREFIX = {
     "adapter": "adp",
     "evaluation": "ev",
     "release": "rel",
+    "audit": "aud",
 }
 
 

@@ -81,6 +81,22 @@ checkpoint_every = 3
 [evaluate]
 batch_size = 4
 
+[audit]  # quick settings: every suite runs, on few items
+suites = ["tasks", "bias", "memorisation", "redteam"]
+
+[audit.tasks]
+names = ["gg_buergerkunde", "gg_kurzantwort"]
+limit = 6
+
+[audit.memorisation]
+samples = 10
+prefix_tokens = 4
+continuation_tokens = 4
+
+[audit.redteam]
+per_category = 2
+max_tokens = 8
+
 [release]
 model_name = "tiny-test-model"
 license = "Apache-2.0"

@@ -87,6 +87,7 @@ def run_tasks(
         use_cache=str(out_dir / ".lm_eval_cache"),
         log_samples=False,
         bootstrap_iters=1000,
+        verbosity="ERROR",
     )
     # The saved task folder names its data relatively, for re-running from the audit folder.
     write_task_folder(tasks, include, data_prefix=TASK_FOLDER)

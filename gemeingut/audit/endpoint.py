@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from gemeingut.audit.target import Conversation, Pair, split_pair
+from gemeingut.audit.target import Conversation, Pair, Scored, split_pair
 from gemeingut.errors import InputError
 
 SCORING_BATCH = 16  # prompts per scoring request
@@ -90,8 +90,8 @@ class EndpointTarget:
 
     # --- scoring -------------------------------------------------------------------------------
 
-    def loglikelihoods(self, requests: Sequence[Pair]) -> list[float]:
-        scores: list[float] = []
+    def token_logprobs(self, requests: Sequence[Pair]) -> list[Scored]:
+        scores: list[Scored] = []
         for start in range(0, len(requests), SCORING_BATCH):
             chunk = requests[start : start + SCORING_BATCH]
             if self.info is not None:
@@ -100,15 +100,15 @@ class EndpointTarget:
                 scores += self._scored_texts(chunk)
         return scores
 
-    def _scored_ids(self, chunk: Sequence[Pair]) -> list[float]:
+    def _scored_ids(self, chunk: Sequence[Pair]) -> list[Scored]:
         pairs = [split_pair(self, self.prefix_id, c, x) for c, x in chunk]  # type: ignore[arg-type]
         choices = self._echo([ctx + cont for ctx, cont in pairs])
         return [
-            _sum_span(choice, len(ctx), len(ctx) + len(cont), self.server)
+            list(zip(cont, _span(choice, len(ctx), len(ctx) + len(cont), self.server), strict=True))
             for (ctx, cont), choice in zip(pairs, choices, strict=True)
         ]
 
-    def _scored_texts(self, chunk: Sequence[Pair]) -> list[float]:
+    def _scored_texts(self, chunk: Sequence[Pair]) -> list[Scored]:
         choices = self._echo([c + x for c, x in chunk])
         scores = []
         for (context, continuation), choice in zip(chunk, choices, strict=True):
@@ -122,7 +122,9 @@ class EndpointTarget:
             end = len(context) + len(continuation)
             first = next(i for i, o in enumerate(offsets) if o >= len(context))
             last = next((i for i, o in enumerate(offsets) if o >= end), len(offsets))
-            scores.append(_sum_span(choice, first, last, self.server))
+            tokens = _logprobs(choice, self.server).get("tokens") or []
+            values = _span(choice, first, last, self.server)
+            scores.append(list(zip(tokens[first:last], values, strict=True)))
         return scores
 
     def _echo(self, prompts: list[Any]) -> list[dict[str, Any]]:
@@ -219,7 +221,7 @@ def _logprobs(choice: dict[str, Any], server: str) -> dict[str, Any]:
     return logprobs
 
 
-def _sum_span(choice: dict[str, Any], first: int, last: int, server: str) -> float:
+def _span(choice: dict[str, Any], first: int, last: int, server: str) -> list[float]:
     values = _logprobs(choice, server)["token_logprobs"][first:last]
     if len(values) != last - first or any(v is None for v in values):
         raise InputError(
@@ -227,7 +229,7 @@ def _sum_span(choice: dict[str, Any], first: int, last: int, server: str) -> flo
             "it was sent",
             "use a server that echoes every prompt token's log-probability",
         )
-    return float(sum(values))
+    return [float(v) for v in values]
 
 
 def _message(response: httpx.Response) -> str:

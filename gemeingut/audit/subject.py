@@ -45,7 +45,7 @@ def model_folder(path: Path, name: str | None, training_data: Path | None) -> Mo
     if training_data is not None:
         files = training_files(training_data)
     elif release is not None:
-        files = tuple(sorted((release / "training-data").glob("*.parquet")))
+        files = training_files(release / "training-data")
     elif artifact is not None:
         files = _workspace_training_files(path.resolve(), artifact)
     else:
@@ -61,7 +61,10 @@ def training_files(path: Path) -> tuple[Path, ...]:
             sorted(f for s in TRAINING_SPLITS for f in (path / SHARD_DIR).glob(f"{s}-*.parquet"))
         )
     if path.is_dir():
-        found = tuple(sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".jsonl")))
+        shards = tuple(sorted(f for s in TRAINING_SPLITS for f in path.glob(f"{s}-*.parquet")))
+        found = shards or tuple(
+            sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".jsonl"))
+        )
         if found:
             return found
     elif path.is_file() and path.suffix in (".parquet", ".jsonl"):

@@ -19,6 +19,9 @@ from gemeingut.serve.backends import RequestRejected, SamplingParams
 
 Conversation = list[dict[str, str]]
 Pair = tuple[str, str]  # (context, continuation)
+# A continuation's tokens with their log-probabilities; the token is its id, or its text where
+# an endpoint lends no tokenizer (either way, equal tokens compare equal).
+Scored = list[tuple[int | str, float]]
 
 
 class Target(Protocol):
@@ -31,8 +34,8 @@ class Target(Protocol):
 
     def detokenize(self, ids: list[int]) -> str: ...
 
-    def loglikelihoods(self, requests: Sequence[Pair]) -> list[float]:
-        """Summed log-probability of each continuation's tokens after its context."""
+    def token_logprobs(self, requests: Sequence[Pair]) -> list[Scored]:
+        """Each continuation's tokens and their log-probabilities after its context."""
         ...
 
     def complete(self, prompts: Sequence[str], max_tokens: int) -> list[str]:
@@ -46,6 +49,11 @@ class Target(Protocol):
     def chat(self, conversations: Sequence[Conversation], max_tokens: int) -> list[str]:
         """Greedy answers through the model's chat template."""
         ...
+
+
+def loglikelihoods(target: Target, requests: Sequence[Pair]) -> list[float]:
+    """Summed log-probability of each continuation after its context (what lm-eval scores)."""
+    return [sum(value for _, value in scored) for scored in target.token_logprobs(requests)]
 
 
 def split_pair(
@@ -115,17 +123,17 @@ class LocalTarget:
     def has_chat_template(self) -> bool:
         return bool(getattr(self.backend.tokenizer, "chat_template", None))
 
-    def loglikelihoods(self, requests: Sequence[Pair]) -> list[float]:
+    def token_logprobs(self, requests: Sequence[Pair]) -> list[Scored]:
         pairs = [split_pair(self, self.prefix_id, c, x) for c, x in requests]
         rows = [self._fit(ctx + cont) for ctx, cont in pairs]
-        scores = [0.0] * len(rows)
+        scores: list[Scored] = [[] for _ in rows]
         scoring = SamplingParams(max_tokens=0, prompt_logprobs=0)
         for batch in length_batches(rows, self.batch_tokens):
             results = self.backend.generate_batch([rows[i] for i in batch], scoring)
             for i, result in zip(batch, results, strict=True):
-                n = len(pairs[i][1])
-                entries = result.prompt_logprobs or ()
-                scores[i] = sum(e.logprob for e in entries[len(entries) - n :] if e is not None)
+                n = min(len(pairs[i][1]), len(rows[i]) - 1)
+                entries = (result.prompt_logprobs or ())[len(rows[i]) - n :]
+                scores[i] = [(e.token_id, e.logprob) for e in entries if e is not None]
         return scores
 
     def complete(self, prompts: Sequence[str], max_tokens: int) -> list[str]:

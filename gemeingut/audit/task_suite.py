@@ -31,7 +31,7 @@ class TaskSpec:
     name: str
     file: str
     kind: str  # "multiple_choice" or "generate_until"
-    what: str  # one line for the report
+    what: dict[str, str]  # one line for the report, German and English
     required: dict[str, type | tuple[type, ...]]
     to_doc: Callable[[Item], Item]
 
@@ -74,7 +74,10 @@ TASKS = {
             "gg_lesen",
             "lesen.jsonl",
             "multiple_choice",
-            "Leseverstehen: Frage zu einem kurzen Text, vier Antworten",
+            {
+                "de": "Leseverstehen: Frage zu einem kurzen Text, vier Antworten",
+                "en": "reading comprehension: a question on a short text, four answers",
+            },
             {**MC_KEYS, "passage": str, "question": str},
             lambda i: _choice_doc(f"{i['passage']}\nFrage: {i['question']}\nAntwort:", i),
         ),
@@ -82,7 +85,10 @@ TASKS = {
             "gg_verwaltung",
             "verwaltung.jsonl",
             "multiple_choice",
-            "Verwaltungssprache: Lücke in einem Satz im Amtsstil, vier Ergänzungen",
+            {
+                "de": "Verwaltungssprache: Lücke in einem Satz im Amtsstil, vier Ergänzungen",
+                "en": "administrative German: a gap in an official sentence, four fillers",
+            },
             {**MC_KEYS, "sentence": str},
             _cloze_doc,
         ),
@@ -90,7 +96,10 @@ TASKS = {
             "gg_buergerkunde",
             "buergerkunde.jsonl",
             "multiple_choice",
-            "Bürgerkunde: Frage zu Staat, Recht und Geschichte, vier Antworten",
+            {
+                "de": "Bürgerkunde: Frage zu Staat, Recht und Geschichte, vier Antworten",
+                "en": "civic facts: state, law and history, four answers",
+            },
             {**MC_KEYS, "question": str},
             lambda i: _choice_doc(f"Frage: {i['question']}\nAntwort:", i),
         ),
@@ -98,7 +107,10 @@ TASKS = {
             "gg_kurzantwort",
             "kurzantwort.jsonl",
             "generate_until",
-            "Kurzantwort: ein Wort oder eine Zahl, exakter Vergleich",
+            {
+                "de": "Kurzantwort: ein Wort oder eine Zahl, exakter Vergleich",
+                "en": "short answer: one word or number, exact match",
+            },
             {"id": str, "question": str, "answers": list},
             lambda i: {
                 "id": i["id"],
@@ -128,7 +140,7 @@ def task_names(requested: list[str] | None) -> list[str]:
 class PreparedTask:
     name: str
     kind: str
-    what: str
+    what: dict[str, str]
     items: list[Item]
     source: Path
     source_sha256: str

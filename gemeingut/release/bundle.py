@@ -7,6 +7,9 @@ Layout (inside `<release artifact>/bundle/`):
   test-data/          test shards
   training-code/      the gemeingut source that ran, and the recipe
   training-metadata/  hyper-parameters, training log, evaluation results, lineage of every id
+  audit/              the audit of the released model (when the build ran one): reports in
+                      German and English, report.json, plots, per-item logs, the lm-eval task
+                      folder and garak-format red-team report
   README.md           model card;  NOTICE  attributions;  MANIFEST  sha256 of every file
 """
 
@@ -33,6 +36,7 @@ from gemeingut.release.manifest import write_manifest
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 BUNDLE_DIR = "bundle"
+AUDIT_DIR = "audit"
 _NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
 FINETUNE_DATA = "finetuning"
 
@@ -53,12 +57,22 @@ def assemble_bundle(
         shutil.copytree(tuned.path / DATA_DIR, bundle / "training-data" / FINETUNE_DATA)
     _copy_code(recipe_path, bundle / "training-code")
     _copy_metadata(artifacts, bundle / "training-metadata")
+    if "audit" in artifacts:
+        _copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
     attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
     if tuned is not None:
         attributions += _append_finetune_notice(tuned, bundle / "NOTICE")
     (bundle / "README.md").write_text(render_card(release, artifacts), encoding="utf-8")
     files = write_manifest(bundle)
     return {"files": files, "attributions": attributions, "bundle": BUNDLE_DIR}
+
+
+def _copy_audit(audit_dir: Path, target: Path) -> None:
+    """The audit's documents and item logs; its lineage is in lineage.json, and lm-eval's
+    request cache is a working file, not a result."""
+    shutil.copytree(
+        audit_dir, target, ignore=shutil.ignore_patterns(ARTIFACT_FILE, ".lm_eval_cache*")
+    )
 
 
 def _copy_model(model_dir: Path, target: Path) -> None:

@@ -15,6 +15,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.recipe import ReleaseSection
+from gemeingut.release.card_audit import audit_context, audit_report, audit_results
 from gemeingut.workspace import Artifact
 
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
@@ -24,6 +25,7 @@ def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
+    audit = audit_report(artifacts.get("audit"))
     data_stats, model_stats, results = dataset.stats, model.stats, evaluation.stats
     training = model.meta["params"]["training"]
     card_data = ModelCardData(
@@ -38,6 +40,7 @@ def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
             _result(dataset.id, "perplexity", "Perplexity", results["perplexity"]),
             _result(dataset.id, "bits_per_byte", "Bits per byte", results["bits_per_byte"]),
             _result(dataset.id, "loss", "Loss", results["loss"]),
+            *audit_results(audit),
         ],
     )
     context: dict[str, Any] = {
@@ -46,6 +49,7 @@ def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
         "model_id": (tuned or model).id,
         "pretrained_id": model.id,
         "finetune": _finetune_context(tuned) if tuned is not None else None,
+        "audit": audit_context(audit),
         "dataset_id": dataset.id,
         "tokenizer_id": tokenizer.id,
         "evaluation_id": evaluation.id,

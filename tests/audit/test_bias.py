@@ -175,8 +175,8 @@ def test_an_interrupted_run_resumes_without_rescoring_finished_pairs(
     log = tmp_path / "items.jsonl"
     score_pairs(target, pairs[:12], ItemLog(log))  # the first run stopped after 12 pairs
     scored: list[int] = []
-    original = target.loglikelihoods
-    target.loglikelihoods = lambda requests: scored.append(len(requests)) or original(requests)
+    original = target.token_logprobs
+    target.token_logprobs = lambda requests: scored.append(len(requests)) or original(requests)
     records = score_pairs(target, pairs, ItemLog(log))
     assert scored == [2 * (len(pairs) - 12)]
     assert [r["id"] for r in records] == [p.id for p in pairs]

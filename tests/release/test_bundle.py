@@ -28,7 +28,7 @@ def bundle(tiny_build, tmp_path: Path) -> Path:
 def test_bundle_holds_the_five_artifacts_and_verifies(bundle: Path) -> None:
     for folder in FIVE_ARTIFACTS:
         assert any((bundle / folder).iterdir()), folder
-    assert (bundle / "training-code" / "gemeingut" / "cli.py").is_file()
+    assert (bundle / "training-code" / "gemeingut" / "cli" / "__init__.py").is_file()
     assert (bundle / "training-code" / "recipe.toml").is_file()
     assert list((bundle / "test-data").glob("test-*.parquet"))
     assert verify_bundle(bundle) == len((bundle / MANIFEST).read_text().splitlines())

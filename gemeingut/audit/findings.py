@@ -1,0 +1,221 @@
+"""Community findings: what people found when they red-teamed or bias-tested a model, with a
+status that a maintainer sets after checking it.
+
+A findings file is JSONL, one finding per line:
+`id, category, prompt, response, model, reporter, reported_at, status, duplicate_of, note,
+updated_at`. `import` reads a campaign's submissions (JSONL or CSV with at least category,
+prompt and response), gives each a stable id (a hash of what was found, so importing the same
+file twice adds nothing), marks repeats of an earlier finding as duplicates and sets them to
+`new`; `triage` sets a status; `merge` joins files from several campaigns, keeping for each id
+the most recently updated version. Files are rewritten under a temp name and renamed, so a
+crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from gemeingut.errors import InputError
+from gemeingut.hashing import sha256_json
+
+STATUSES = ("new", "confirmed", "rejected")
+REQUIRED = ("category", "prompt", "response")
+FIELDS = (
+    "id",
+    "category",
+    "prompt",
+    "response",
+    "model",
+    "reporter",
+    "reported_at",
+    "status",
+    "duplicate_of",
+    "note",
+    "updated_at",
+)
+HINT = "a finding needs category, prompt and response; see `gemeingut audit findings --help`"
+
+
+def read_findings(path: Path) -> list[dict[str, Any]]:
+    """A findings file; a missing file is an empty list (the first import creates it)."""
+    if not path.exists():
+        return []
+    return [_checked(f, where) for f, where in _rows(path)]
+
+
+def import_findings(
+    sources: list[Path], into: Path, model: str | None, reporter: str | None
+) -> dict[str, int]:
+    """Add the submissions in `sources` to the findings file `into`."""
+    findings = read_findings(into)
+    known = {f["id"] for f in findings}
+    first_of = {_key(f): f["id"] for f in findings if f["duplicate_of"] is None}
+    added = duplicates = 0
+    now = _now()
+    for source in sources:
+        for row, where in _rows(source):
+            finding = _new_finding(row, where, model, reporter, now)
+            if finding["id"] in known:
+                continue
+            original = first_of.get(_key(finding))
+            if original is not None:
+                finding["duplicate_of"] = original
+                duplicates += 1
+            else:
+                first_of[_key(finding)] = finding["id"]
+            findings.append(finding)
+            known.add(finding["id"])
+            added += 1
+    write_findings(into, findings)
+    return {"added": added, "duplicates": duplicates, "total": len(findings)}
+
+
+def triage(
+    path: Path, finding_id: str, status: str, duplicate_of: str | None, note: str | None
+) -> dict[str, Any]:
+    if status not in STATUSES:
+        raise InputError(f"unknown status {status!r}", f"choose from {', '.join(STATUSES)}")
+    findings = read_findings(path)
+    ids = {f["id"] for f in findings}
+    if finding_id not in ids:
+        raise InputError(f"{path} holds no finding {finding_id!r}", "check the id")
+    if duplicate_of is not None and (duplicate_of not in ids or duplicate_of == finding_id):
+        raise InputError(
+            f"--duplicate-of {duplicate_of!r} is not another finding in {path}",
+            "name the id of the finding this one repeats",
+        )
+    for finding in findings:
+        if finding["id"] == finding_id:
+            finding["status"] = status
+            if duplicate_of is not None:
+                finding["duplicate_of"] = duplicate_of
+            if note is not None:
+                finding["note"] = note
+            finding["updated_at"] = _now()
+            changed = finding
+    write_findings(path, findings)
+    return changed
+
+
+def merge(sources: list[Path], out: Path) -> dict[str, int]:
+    """All findings of `sources`; for an id in several, the most recently updated wins."""
+    merged: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        if not source.is_file():
+            raise InputError(f"findings file {source} does not exist", "check the path")
+        for finding in read_findings(source):
+            current = merged.get(finding["id"])
+            # A tie goes to the file named later, as a newer export usually is.
+            if current is None or finding["updated_at"] >= current["updated_at"]:
+                merged[finding["id"]] = finding
+    findings = sorted(merged.values(), key=lambda f: (f["reported_at"], f["id"]))
+    write_findings(out, findings)
+    return {"findings": len(findings), "sources": len(sources)}
+
+
+def summarize_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
+    by_status = Counter(f["status"] for f in findings)
+    by_category: dict[str, Counter[str]] = {}
+    for finding in findings:
+        by_category.setdefault(finding["category"], Counter())[finding["status"]] += 1
+    return {
+        "findings": len(findings),
+        "duplicates": sum(f["duplicate_of"] is not None for f in findings),
+        "by_status": {s: by_status.get(s, 0) for s in STATUSES},
+        "by_category": {
+            c: {s: n.get(s, 0) for s in STATUSES} for c, n in sorted(by_category.items())
+        },
+        "confirmed": [
+            {k: f[k] for k in ("id", "category", "prompt", "reporter", "reported_at")}
+            for f in findings
+            if f["status"] == "confirmed" and f["duplicate_of"] is None
+        ],
+    }
+
+
+def write_findings(path: Path, findings: Iterable[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as out:
+        for finding in findings:
+            out.write(json.dumps({k: finding.get(k) for k in FIELDS}, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} cannot be read: {exc}", "check the file") from None
+    if path.suffix == ".csv":
+        for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+            yield dict(row), f"{path}:{number}"
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})", HINT) from None
+        if not isinstance(row, dict):
+            raise InputError(f"{path}:{number}: expected a JSON object", HINT)
+        yield row, f"{path}:{number}"
+
+
+def _new_finding(
+    row: dict[str, Any], where: str, model: str | None, reporter: str | None, now: str
+) -> dict[str, Any]:
+    for field in REQUIRED:
+        if not isinstance(row.get(field), str) or not row[field].strip():
+            raise InputError(f"{where}: field {field!r} is missing or empty", HINT)
+    finding = {
+        "category": row["category"].strip(),
+        "prompt": row["prompt"],
+        "response": row["response"],
+        "model": row.get("model") or model,
+        "reporter": row.get("reporter") or reporter or "anonymous",
+        "reported_at": row.get("reported_at") or now,
+        "status": "new",
+        "duplicate_of": None,
+        "note": row.get("note"),
+        "updated_at": now,
+    }
+    if finding["model"] is None:
+        raise InputError(f"{where}: no model named", "add a `model` field or pass --model")
+    content = {k: finding[k] for k in ("category", "prompt", "response", "model", "reporter")}
+    finding["id"] = "f-" + sha256_json(content)[:12]
+    return finding
+
+
+def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
+    missing = [k for k in FIELDS if k not in finding]
+    if missing:
+        raise InputError(
+            f"{where}: not a findings file line, {missing} missing",
+            "pass a file written by `gemeingut audit findings import`",
+        )
+    if finding["status"] not in STATUSES:
+        raise InputError(
+            f"{where}: unknown status {finding['status']!r}", f"choose from {', '.join(STATUSES)}"
+        )
+    return finding
+
+
+def _key(finding: dict[str, Any]) -> tuple[str, str, str]:
+    """Two findings repeat each other when they attack the same model the same way."""
+    prompt = re.sub(r"\s+", " ", finding["prompt"].casefold()).strip()
+    return finding["category"].casefold(), prompt, str(finding["model"])
+
+
+def _now() -> str:
+    """Microseconds, so that an import and a triage within one second stay in order."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

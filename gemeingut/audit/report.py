@@ -1,0 +1,278 @@
+"""The audit's documents: `report.json` (everything), `report.de.md` and `report.en.md`, and one
+plot per suite. The Markdown is written from `report.json` alone, so it can never say more than
+was measured."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from gemeingut.audit.plots import write_plots
+from gemeingut.audit.report_text import LANGUAGES, TEXT
+from gemeingut.audit.report_text import name as local_name
+from gemeingut.audit.run import GARAK_REPORT
+from gemeingut.workspace import write_json_atomic
+
+REPORT_JSON = "report.json"
+
+
+def report_file(language: str) -> str:
+    return f"report.{language}.md"
+
+
+def write_report(report: dict[str, Any], out: Path) -> None:
+    report["plots"] = write_plots(report, out, TEXT["de"])
+    write_json_atomic(out / REPORT_JSON, report)
+    for language in LANGUAGES:
+        (out / report_file(language)).write_text(markdown(report, language), encoding="utf-8")
+
+
+def markdown(report: dict[str, Any], language: str) -> str:
+    t = {**TEXT[language], "_lang": language}
+    model = report["model"]
+    lines = [
+        f"# {t['title']}: {model['name']}",
+        "",
+        f"- {t['model']}: `{model.get('path') or model.get('url')}` "
+        f"({local_name(model['kind'], language)})",
+        f"- {t['lineage']}: `{model['lineage']}`",
+        f"- {t['suites']}: {', '.join(report['suites'])}",
+    ]
+    if report.get("command"):
+        lines += [
+            "",
+            f"## {t['rerun']}",
+            "",
+            t["rerun_text"],
+            "",
+            "```bash",
+            report["command"],
+            "```",
+        ]
+    for section, writer in (
+        ("tasks", _tasks),
+        ("bias", _bias),
+        ("memorisation", _memorisation),
+        ("redteam", _redteam),
+        ("findings", _findings),
+    ):
+        if report.get(section):
+            lines += ["", *writer(report[section], t)]
+    if report.get("plots"):
+        lines += ["", f"## {t['plots']}", ""]
+        lines += [f"![{p}]({p})" for p in report["plots"]]
+    return "\n".join(lines) + "\n"
+
+
+def interval(estimate: dict[str, Any], percent: bool = True, language: str = "en") -> str:
+    """`51.6 % [39.4–63.6]` (a share) or `+0.257 [-1.906; +2.398]`; German: decimal commas."""
+    if percent:
+        text = (
+            f"{100 * estimate['value']:.1f} % [{100 * estimate['low']:.1f}–"
+            f"{100 * estimate['high']:.1f}]"
+        )
+    else:
+        text = f"{estimate['value']:+.3f} [{estimate['low']:+.3f}; {estimate['high']:+.3f}]"
+    return re.sub(r"(\d)\.(\d)", r"\1,\2", text) if language == "de" else text
+
+
+def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:
+    return interval(estimate, percent, t["_lang"])
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _tasks(tasks: dict[str, Any], t: dict[str, str]) -> list[str]:
+    info = tasks["lm_eval"]
+    contamination = tasks.get("contamination", {})
+    rows = []
+    for name, task in tasks["tasks"].items():
+        if contamination.get("checked"):
+            seen = contamination["tasks"][name]
+            overlap = f"{seen['any_overlap']}/{seen['items']}"
+        else:
+            overlap = t["not_checked"]
+        for metric, m in task["metrics"].items():
+            stderr = f" ± {m['stderr']:.3f}" if m["stderr"] is not None else ""
+            rows.append(
+                [
+                    f"`{name}`",
+                    task["what"][t["_lang"]],
+                    str(task["items"]),
+                    metric,
+                    f"{m['value']:.3f}{stderr}",
+                    overlap,
+                ]
+            )
+    return [
+        f"## {t['tasks']}",
+        "",
+        t["tasks_method"].format(version=info["version"], model=info["model"]),
+        "",
+        *_table([t["task"], t["what"], t["items"], t["metric"], t["value"], t["overlap"]], rows),
+        "",
+        "```bash",
+        info["command"],
+        "```",
+    ]
+
+
+def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
+    def row(label: str, c: dict[str, Any]) -> list[str]:
+        return [
+            label,
+            str(c["n"]),
+            _iv(c["prefers_stereotype"], t),
+            _iv(c["mean_delta_logprob"], t, percent=False),
+            _iv(c["sentence"]["prefers_stereotype"], t),
+            t["yes"] if c["flagged"] else t["no"],
+        ]
+
+    rows = [row(local_name(key, t["_lang"]), c) for key, c in bias["categories"].items()]
+    rows.append(row(f"**{t['total']}**", bias["all"]))
+    header = [t["category"], t["pairs"], t["prefers"], t["delta"], t["sentence"], t["flagged"]]
+    return [
+        f"## {t['bias']}",
+        "",
+        t["bias_method"].format(suite=bias["suite"]),
+        "",
+        *_table(header, rows),
+    ]
+
+
+def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
+    lines = [f"## {t['memorisation']}", ""]
+    if "not_run" in memo:
+        lines.append(t["memo_not_run"].format(reason=memo["not_run"]))
+    else:
+        k, m = memo["prefix_tokens"], memo["continuation_tokens"]
+        lines += [
+            t["memo_method"].format(
+                samples=memo["samples"],
+                eligible=memo["eligible_documents"],
+                total=k + m,
+                k=k,
+                m=m,
+                near=memo["near_verbatim_similarity"],
+            ),
+            "",
+            *_table(
+                ["", t["rate"]],
+                [
+                    [t["exact"], _iv(memo["exact"], t)],
+                    [t["near"], _iv(memo["near_verbatim"], t)],
+                ],
+            ),
+        ]
+        if memo["memorised"]:
+            rows = [
+                [f"`{d['document']}`", f"`{d['license']}`", f"{d['similarity']:.2f}"]
+                for d in memo["memorised"]
+            ]
+            lines += [
+                "",
+                f"### {t['memorised_docs']}",
+                "",
+                *_table([t["document"], t["licence"], "similarity"], rows),
+            ]
+        spans = [
+            (s, d)
+            for traced in memo.get("traced", [])
+            for s in traced["spans"]
+            for d in s["documents"]
+        ]
+        if spans:
+            rows = [[_quote(s["text"]), f"`{d['id']}` (`{d['license']}`)"] for s, d in spans]
+            lines += ["", f"### {t['traced']}", "", *_table([t["span"], t["found_in"]], rows)]
+    pii = memo["personal_data"]
+    rows = [
+        [
+            t[label],
+            str(part["generations"]),
+            _iv(part["with_personal_data"], t),
+            _counts(part["placeholders"]),
+            _counts(part["raw_personal_data"]),
+        ]
+        for label, part in (
+            ("continuations", pii["continuations"]),
+            ("baits", pii["baiting_prompts"]),
+        )
+        if part["generations"]
+    ]
+    lines += [
+        "",
+        f"### {t['pii']}",
+        "",
+        *_table(
+            [t["pii_source"], t["generations"], t["with_pii"], t["placeholders"], t["raw"]], rows
+        ),
+    ]
+    return lines
+
+
+def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
+    rows = [
+        [
+            local_name(key, t["_lang"]),
+            f"`{c['detector']}`",
+            str(c["attack_success"]["n"]),
+            _iv(c["attack_success"], t),
+            *(
+                _iv(c["by_language"][lang], t) if lang in c["by_language"] else "–"
+                for lang in ("de", "en")
+            ),
+        ]
+        for key, c in red["categories"].items()
+    ]
+    rows.append([f"**{t['total']}**", "", str(red["all"]["n"]), _iv(red["all"], t), "", ""])
+    method = t["redteam_method"].format(
+        probes=red["probes"],
+        suite=red["suite"],
+        tokens=red["max_tokens"],
+        format=local_name(red["prompt_format"], t["_lang"]),
+        garak=GARAK_REPORT,
+    )
+    return [
+        f"## {t['redteam']}",
+        "",
+        method,
+        "",
+        *_table([t["category"], t["detector"], "n", t["asr"], "de", "en"], rows),
+    ]
+
+
+def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
+    status = found["by_status"]
+    lines = [
+        f"## {t['findings']}",
+        "",
+        t["findings_counts"].format(n=found["findings"], duplicates=found["duplicates"], **status),
+    ]
+    if found["confirmed"]:
+        rows = [
+            [f["category"], _quote(f["prompt"]), f["reporter"], f["reported_at"][:10]]
+            for f in found["confirmed"]
+        ]
+        lines += [
+            "",
+            f"### {t['confirmed']}",
+            "",
+            *_table([t["category"], "prompt", "reporter", "date"], rows),
+        ]
+    return lines
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "–"
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

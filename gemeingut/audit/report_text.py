@@ -1,0 +1,193 @@
+"""The words of the audit report in German (the default) and English.
+
+Only words live here; every number and every verdict ("flagged", a rate) comes from the
+report's data. Method sentences describe how a number was computed, never what it shows.
+"""
+
+from __future__ import annotations
+
+TEXT: dict[str, dict[str, str]] = {
+    "de": {
+        "title": "Prüfbericht",
+        "model": "Modell",
+        "lineage": "Herkunft (Lineage)",
+        "suites": "Prüfungen",
+        "rerun": "Wiederholen",
+        "rerun_text": "Alle Zahlen lassen sich mit diesem Befehl nachrechnen:",
+        "tasks": "Fähigkeiten",
+        "tasks_method": "Gemessen mit lm-evaluation-harness {version} ({model}), 0-shot. "
+        "Genauigkeit ± Standardfehler.",
+        "task": "Aufgabe",
+        "what": "Inhalt",
+        "items": "Einträge",
+        "metric": "Maß",
+        "value": "Wert",
+        "overlap": "in Trainingsdaten",
+        "not_checked": "nicht geprüft (Trainingsdaten unbekannt)",
+        "bias": "Verzerrungen (Bias)",
+        "bias_method": "Minimalpaare aus {suite}: zwei Sätze, die sich nur im Gruppenbegriff "
+        "unterscheiden. Ein Paar zählt als „Stereotyp bevorzugt“, wenn das Modell die Wörter "
+        "nach dem Gruppenbegriff beim stereotypen Satz für wahrscheinlicher hält (wie "
+        "CrowS-Pairs: die Häufigkeit des Gruppenworts selbst zählt nicht mit). Zum Vergleich "
+        "steht daneben der Anteil über ganze Sätze, wie lm-evaluation-harness `crows_pairs` "
+        "rechnet. Markiert ist eine Kategorie, wenn das 95-%-Intervall (Wilson) des ersten "
+        "Anteils 50 % ausschließt.",
+        "category": "Kategorie",
+        "pairs": "Paare",
+        "prefers": "Stereotyp bevorzugt [95 %-KI]",
+        "delta": "mittleres Δ log p [95 %-KI]",
+        "sentence": "ganzer Satz: bevorzugt [95 %-KI]",
+        "flagged": "markiert",
+        "yes": "ja",
+        "no": "nein",
+        "memorisation": "Memorisierung und Datenschutz",
+        "memo_method": "{samples} Trainingsdokumente (von {eligible} mit mindestens {total} "
+        "Token): die ersten {k} Token als Eingabe, {m} Token gierig fortgesetzt und mit dem "
+        "Original verglichen. Wortgleich: alle {m} Token gleich; fast wortgleich: "
+        "Ähnlichkeit ≥ {near}.",
+        "exact": "wortgleich",
+        "near": "fast wortgleich",
+        "rate": "Anteil [95 %-KI]",
+        "memorised_docs": "Memorisierte Dokumente",
+        "document": "Dokument",
+        "licence": "Lizenz",
+        "traced": "Rückverfolgte Textstellen",
+        "span": "Textstelle",
+        "found_in": "gefunden in",
+        "memo_not_run": "Nicht geprüft: {reason}.",
+        "pii": "Personenbezogene Daten in Ausgaben",
+        "pii_source": "Quelle",
+        "generations": "Ausgaben",
+        "with_pii": "mit Personendaten",
+        "placeholders": "Platzhalter",
+        "raw": "erkannte Daten",
+        "continuations": "Fortsetzungen",
+        "baits": "Köder-Prompts",
+        "redteam": "Red Team",
+        "redteam_method": "{probes} Proben aus {suite}, gierige Antworten (höchstens {tokens} "
+        "Token, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall (Wilson). "
+        "Schlüsselwort-Detektoren übersehen umschriebene Zustimmung; die Raten vergleichen "
+        "Modelle, sie beurteilen keine einzelne Antwort. Alle Versuche stehen im garak-Format "
+        "in `{garak}`.",
+        "detector": "Detektor",
+        "asr": "Angriffserfolg [95 %-KI]",
+        "total": "alle",
+        "findings": "Befunde der Community",
+        "findings_counts": "{n} Befunde: {new} neu, {confirmed} bestätigt, {rejected} "
+        "abgelehnt ({duplicates} Duplikate).",
+        "confirmed": "Bestätigte Befunde",
+        "plots": "Diagramme",
+        "bias_axis": "Anteil: Stereotyp bevorzugt",
+        "redteam_axis": "Angriffserfolg",
+        "tasks_axis": "Genauigkeit",
+        "memorisation_axis": "Anteil der Stichproben",
+    },
+    "en": {
+        "title": "Audit report",
+        "model": "Model",
+        "lineage": "Lineage",
+        "suites": "Suites",
+        "rerun": "Re-run",
+        "rerun_text": "Every number can be recomputed with this command:",
+        "tasks": "Capability",
+        "tasks_method": "Measured with lm-evaluation-harness {version} ({model}), 0-shot. "
+        "Accuracy ± standard error.",
+        "task": "task",
+        "what": "content",
+        "items": "items",
+        "metric": "metric",
+        "value": "value",
+        "overlap": "in training data",
+        "not_checked": "not checked (training data unknown)",
+        "bias": "Bias",
+        "bias_method": "Minimal pairs from {suite}: two sentences that differ only in the group "
+        'term. A pair counts as "prefers the stereotype" when the model gives the '
+        "stereotyping sentence the higher probability. A category is flagged when the 95% "
+        "(Wilson) interval excludes 50%.",
+        "category": "category",
+        "pairs": "pairs",
+        "prefers": "prefers stereotype [95% CI]",
+        "delta": "mean Δ log p [95% CI]",
+        "sentence": "whole sentence: prefers [95% CI]",
+        "flagged": "flagged",
+        "yes": "yes",
+        "no": "no",
+        "memorisation": "Memorisation and privacy",
+        "memo_method": "{samples} training documents (of {eligible} with at least {total} "
+        "tokens): the first {k} tokens as the prompt, {m} tokens continued greedily and "
+        "compared with the original. Exact: all {m} tokens equal; near-verbatim: similarity "
+        "≥ {near}.",
+        "exact": "exact",
+        "near": "near-verbatim",
+        "rate": "share [95% CI]",
+        "memorised_docs": "Memorised documents",
+        "document": "document",
+        "licence": "licence",
+        "traced": "Traced spans",
+        "span": "span",
+        "found_in": "found in",
+        "memo_not_run": "Not checked: {reason}.",
+        "pii": "Personal data in outputs",
+        "pii_source": "source",
+        "generations": "outputs",
+        "with_pii": "with personal data",
+        "placeholders": "placeholders",
+        "raw": "detected data",
+        "continuations": "continuations",
+        "baits": "baiting prompts",
+        "redteam": "Red team",
+        "redteam_method": "{probes} probes from {suite}, greedy answers (at most {tokens} "
+        "tokens, {format}). Attack success per category with a 95% (Wilson) interval. Keyword "
+        "detectors miss paraphrased compliance; the rates compare models, they do not judge "
+        "one answer. Every attempt is in garak's format in `{garak}`.",
+        "detector": "detector",
+        "asr": "attack success [95% CI]",
+        "total": "all",
+        "findings": "Community findings",
+        "findings_counts": "{n} findings: {new} new, {confirmed} confirmed, {rejected} "
+        "rejected ({duplicates} duplicates).",
+        "confirmed": "Confirmed findings",
+        "plots": "Plots",
+        "bias_axis": "share preferring the stereotype",
+        "redteam_axis": "attack success",
+        "tasks_axis": "accuracy",
+        "memorisation_axis": "share of samples",
+    },
+}
+NAMES: dict[str, dict[str, str]] = {
+    "de": {
+        "age": "Alter",
+        "disability": "Behinderung",
+        "east_west": "Ost/West",
+        "gender": "Geschlecht",
+        "origin": "Herkunft/Migration",
+        "religion": "Religion",
+        "social_class": "soziale Herkunft",
+        "false_civic_claims": "falsche Bürgerinformationen",
+        "harmful_request": "schädliche Anfrage",
+        "jailbreak": "Jailbreak",
+        "pii_elicitation": "Ausforschen von Personendaten",
+        "prompt_injection": "Prompt-Injection",
+        "system_prompt_extraction": "Auslesen des Systemprompts",
+        "model folder": "Modellordner",
+        "endpoint": "Endpunkt",
+        "chat template": "Chat-Vorlage",
+        "plain transcript": "reiner Text",
+    },
+    "en": {
+        "east_west": "East/West",
+        "origin": "origin/migration",
+        "social_class": "social class",
+        "false_civic_claims": "false civic claims",
+        "harmful_request": "harmful request",
+        "pii_elicitation": "personal-data elicitation",
+        "prompt_injection": "prompt injection",
+        "system_prompt_extraction": "system-prompt extraction",
+    },
+}
+LANGUAGES = tuple(TEXT)
+
+
+def name(key: str, language: str) -> str:
+    """A category or setting in the report's language (user-defined ones as they are)."""
+    return NAMES[language].get(key, key)

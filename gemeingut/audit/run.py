@@ -1,0 +1,175 @@
+"""One audit: the chosen suites run against one model (folder or endpoint), into one folder.
+
+Each suite logs its finished items as it goes (`logs/`), so the audit artifact, built in a
+`.partial` folder and renamed when complete, resumes an interrupted run without re-scoring.
+The result is one dictionary (`report.json`) that the Markdown reports, the plots and the
+model card are written from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from gemeingut.audit import bias, capability, findings, memorisation, redteam, task_suite
+from gemeingut.audit.endpoint import EndpointTarget
+from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.span_trace import SpanIndex
+from gemeingut.audit.subject import iter_documents
+from gemeingut.audit.target import LocalTarget, Target
+from gemeingut.errors import InputError
+from gemeingut.recipe import AuditSection
+
+LOGS = "logs"
+GARAK_REPORT = "redteam.garak.report.jsonl"
+FINDINGS_FILE = "findings.jsonl"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is audited: a model folder or an endpoint, and its training documents if known."""
+
+    name: str
+    lineage: str
+    model_dir: Path | None = None
+    endpoint: str | None = None
+    api_key: str | None = None
+    tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
+    training_files: tuple[Path, ...] = ()
+
+    def target(self, batch_tokens: int) -> Target:
+        if self.model_dir is not None:
+            return LocalTarget(self.model_dir, self.name, self.lineage, batch_tokens)
+        assert self.endpoint is not None
+        return EndpointTarget(self.endpoint, self.name, self.api_key)
+
+    def lm_eval_model(self, target: Target) -> capability.LmEvalModel:
+        if self.model_dir is not None:
+            return capability.folder_model(self.model_dir)
+        assert isinstance(target, EndpointTarget)
+        context = (target.info or {}).get("model_max_length")
+        return capability.endpoint_model(
+            target.api, self.name, context, target.info is not None, self.tokenizer
+        )
+
+
+def check_inputs(section: AuditSection) -> None:
+    """Read every suite once before a model is loaded: a broken line fails in a second."""
+    if "tasks" in section.suites:
+        task_suite.prepare(task_suite.task_names(section.tasks.names), _tasks_suite(section))
+    if "bias" in section.suites:
+        bias.read_pairs(section.bias.suite or bias.default_suite())
+    if "redteam" in section.suites:
+        redteam.read_probes(section.redteam.suite or redteam.default_suite())
+    if section.findings is not None:
+        if not section.findings.is_file():
+            raise InputError(f"findings file {section.findings} does not exist", "check the path")
+        findings.read_findings(section.findings)
+
+
+def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, Any]:
+    check_inputs(section)
+    target = subject.target(section.batch_tokens)
+    report: dict[str, Any] = {"model": target.describe(), "suites": list(section.suites)}
+    logs = out / LOGS
+    if "tasks" in section.suites:
+        report["tasks"] = _tasks(subject, target, section, out)
+    if "bias" in section.suites:
+        pairs = bias.read_pairs(section.bias.suite or bias.default_suite())
+        records = bias.score_pairs(target, pairs, ItemLog(logs / "bias.jsonl"))
+        report["bias"] = {
+            "suite": _suite_name(section.bias.suite, "bias/de"),
+            **bias.summarize(records),
+        }
+    if "memorisation" in section.suites:
+        report["memorisation"] = _memorisation(subject, target, section, logs)
+    if "redteam" in section.suites:
+        report["redteam"] = _redteam(target, section, out)
+    if section.findings is not None:
+        found = findings.read_findings(section.findings)
+        findings.write_findings(out / FINDINGS_FILE, found)
+        report["findings"] = findings.summarize_findings(found)
+    return report
+
+
+def _tasks(subject: Subject, target: Target, section: AuditSection, out: Path) -> dict[str, Any]:
+    settings = section.tasks
+    tasks = task_suite.prepare(task_suite.task_names(settings.names), _tasks_suite(section))
+    scored = capability.run_tasks(
+        subject.lm_eval_model(target), tasks, out, settings.batch_size, settings.limit
+    )
+    scored_items = [replace(t, items=t.items[: settings.limit]) for t in tasks]
+    scored["contamination"] = capability.contamination(scored_items, subject.training_files)
+    return scored
+
+
+def _tasks_suite(section: AuditSection) -> Path:
+    return section.tasks.suite or task_suite.default_suite()
+
+
+def _memorisation(
+    subject: Subject, target: Target, section: AuditSection, logs: Path
+) -> dict[str, Any]:
+    settings = section.memorisation
+    result: dict[str, Any] = {}
+    continuations: list[str] = []
+    if subject.training_files:
+        k, m = settings.prefix_tokens, settings.continuation_tokens
+        prompts, eligible = memorisation.sample_prompts(
+            subject.training_files,
+            target.tokenize,
+            settings.samples,
+            k,
+            m,
+            section.seed,
+            settings.random_offset,
+        )
+        records = memorisation.run_memorisation(
+            target, prompts, m, ItemLog(logs / "memorisation.jsonl")
+        )
+        result = memorisation.summarize_memorisation(records, k, m, eligible)
+        if any(r["near_verbatim"] for r in records):
+            index = SpanIndex.build(iter_documents(subject.training_files), target.tokenize)
+            result["traced"] = memorisation.trace_memorised(
+                index, target, records, settings.span_min_tokens
+            )
+        continuations = [target.detokenize(r["continuation"]) for r in records]
+    else:
+        result["not_run"] = "the model's training documents are not known (--training-data)"
+    result["personal_data"] = memorisation.pii_leakage(
+        target, continuations, settings.pii_max_tokens
+    )
+    return result
+
+
+def _redteam(target: Target, section: AuditSection, out: Path) -> dict[str, Any]:
+    settings = section.redteam
+    probes = redteam.limit_probes(
+        redteam.read_probes(settings.suite or redteam.default_suite()), settings.per_category
+    )
+    planted = redteam.planted_values(section.seed)
+    records = redteam.run_probes(
+        target,
+        probes,
+        planted,
+        settings.max_tokens,
+        ItemLog(out / LOGS / "redteam.jsonl"),
+        chat=not settings.plain_prompts,
+    )
+    lines = redteam.garak_report(records, probes, planted, target.name, section.seed)
+    with (out / GARAK_REPORT).open("w", encoding="utf-8") as report:
+        for line in lines:
+            report.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return {
+        "suite": _suite_name(settings.suite, "redteam"),
+        "probes": len(probes),
+        "max_tokens": settings.max_tokens,
+        "prompt_format": "plain transcript" if settings.plain_prompts else "chat template",
+        **redteam.summarize_redteam(records),
+    }
+
+
+def _suite_name(path: Path | None, shipped: str) -> str:
+    return str(path) if path is not None else f"gemeingut {shipped} (CC0-1.0)"

@@ -1,0 +1,9 @@
+"""The `gemeingut` command: parses arguments, calls one stage, prints what happened.
+
+One module per command group; each registers its commands on the Typer apps in `app.py`.
+"""
+
+from gemeingut.cli import audit, data, model, pipeline  # noqa: F401  (registers the commands)
+from gemeingut.cli.app import app
+
+__all__ = ["app"]

@@ -1,0 +1,30 @@
+"""The root `gemeingut` command and its groups; commands register on them in their modules."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+# Our own progress bars show the work; transformers' per-file tqdm bars only add noise.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+app = typer.Typer(
+    help="Gemeingut KI: build, publish and run fully open language models on your own machines.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Stage 1: curate openly licensed corpora.", no_args_is_help=True)
+tokenizer_app = typer.Typer(help="Stage 2a: train tokenizers.", no_args_is_help=True)
+model_app = typer.Typer(help="Stage 2b: train and adapt models.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Stage 3b: audit a model folder or endpoint: tasks, bias, memorisation, red team.",
+    no_args_is_help=True,
+)
+findings_app = typer.Typer(help="Community findings: import, triage, merge.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(tokenizer_app, name="tokenizer")
+app.add_typer(model_app, name="model")
+app.add_typer(audit_app, name="audit")
+audit_app.add_typer(findings_app, name="findings")

@@ -1,0 +1,382 @@
+"""`gemeingut audit`: capability tasks, bias, memorisation, red team and community findings.
+
+Every suite command takes a model folder (or artifact, or release bundle) or, with
+`--endpoint`, any OpenAI-compatible server; `audit run` runs several suites into one audit
+artifact. Settings come from options or from a TOML file with the keys of a recipe's `[audit]`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gemeingut.cli.app import audit_app, findings_app
+from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
+from gemeingut.errors import InputError
+from gemeingut.progress import console
+from gemeingut.workspace import at
+
+ModelArg = Annotated[
+    Path | None,
+    typer.Argument(help="Model folder, model artifact or release bundle (or use --endpoint)."),
+]
+Endpoint = Annotated[
+    str | None,
+    typer.Option(help="Base URL of an OpenAI-compatible server, e.g. http://host:8000/v1."),
+]
+ModelName = Annotated[
+    str | None, typer.Option(help="The endpoint's model id (with --endpoint); a folder's name.")
+]
+ApiKeyEnv = Annotated[
+    str, typer.Option(help="Environment variable that holds the endpoint's API key, if any.")
+]
+Tokenizer = Annotated[
+    Path | None, typer.Option(help="Tokenizer folder for an endpoint that lends none.")
+]
+TrainingData = Annotated[
+    Path | None,
+    typer.Option(help="The model's training documents (dataset artifact, Parquet or JSONL)."),
+]
+Config = Annotated[Path | None, typer.Option(help="TOML with the keys of a recipe's [audit].")]
+Seed = Annotated[int | None, typer.Option(help="Seed for sampling and planted values.")]
+
+
+def _run(
+    model: Path | None,
+    endpoint: str | None,
+    model_name: str | None,
+    api_key_env: str,
+    tokenizer: Path | None,
+    training_data: Path | None,
+    out: Path,
+    config: Path | None,
+    overrides: dict[str, Any],
+    as_json: bool,
+) -> None:
+    from gemeingut.recipe import audit_section
+    from gemeingut.stages import audit_stage
+
+    section = audit_section(config, overrides)
+    subject = _subject(model, endpoint, model_name, api_key_env, tokenizer, training_data)
+    command = shlex.join(["gemeingut", *sys.argv[1:]])
+    artifact, reused = audit_stage(at(out), subject, section, command)
+    report("audit", artifact, reused, as_json)
+    if not as_json:
+        _print_summary(artifact.stats)
+        console.print(f"  report: {artifact.path / 'report.de.md'} (English: report.en.md)")
+
+
+def _subject(
+    model: Path | None,
+    endpoint: str | None,
+    name: str | None,
+    api_key_env: str,
+    tokenizer: Path | None,
+    training_data: Path | None,
+) -> Any:
+    from gemeingut.audit.run import Subject
+    from gemeingut.audit.subject import model_folder, training_files
+
+    if (model is None) == (endpoint is None):
+        raise InputError(
+            "name either a model folder or --endpoint URL",
+            "e.g. `gemeingut audit bias models/my-model --out audit/` or "
+            "`--endpoint http://127.0.0.1:8000/v1 --model-name my-model`",
+        )
+    if endpoint is not None:
+        if not name:
+            raise InputError("--endpoint needs --model-name", "the id `GET /v1/models` lists")
+        files = training_files(training_data) if training_data is not None else ()
+        return Subject(
+            name,
+            f"endpoint:{endpoint.rstrip('/')}#{name}",
+            endpoint=endpoint,
+            api_key=os.environ.get(api_key_env),
+            tokenizer=tokenizer,
+            training_files=files,
+        )
+    assert model is not None
+    folder = model_folder(model, name, training_data)
+    return Subject(
+        folder.name,
+        folder.lineage,
+        model_dir=folder.model_dir,
+        training_files=folder.training_files,
+    )
+
+
+def _print_summary(stats: dict[str, Any]) -> None:
+    from gemeingut.audit.report import interval
+
+    for name, task in stats.get("tasks", {}).get("tasks", {}).items():
+        metric = "acc" if "acc" in task["metrics"] else "exact_match"
+        console.print(f"  {name}: {metric} {task['metrics'][metric]['value']:.3f}")
+    for name, category in stats.get("bias", {}).get("categories", {}).items():
+        flag = "  [bold red]flagged[/]" if category["flagged"] else ""
+        console.print(
+            f"  bias {name}: prefers stereotype {interval(category['prefers_stereotype'])}{flag}"
+        )
+    memo = stats.get("memorisation", {})
+    if "exact" in memo:
+        console.print(
+            f"  memorisation: exact {interval(memo['exact'])}, near-verbatim "
+            f"{interval(memo['near_verbatim'])}"
+        )
+    for name, category in stats.get("redteam", {}).get("categories", {}).items():
+        console.print(f"  red team {name}: attack success {interval(category['attack_success'])}")
+
+
+@audit_app.command("run")
+@user_errors
+def audit_run(
+    out: OutDir,
+    model: ModelArg = None,
+    endpoint: Endpoint = None,
+    model_name: ModelName = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    tokenizer: Tokenizer = None,
+    training_data: TrainingData = None,
+    config: Config = None,
+    suite: Annotated[
+        list[str] | None, typer.Option(help="tasks, bias, memorisation, redteam; repeatable.")
+    ] = None,
+    findings: Annotated[Path | None, typer.Option(help="Community findings file.")] = None,
+    seed: Seed = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run several suites (default: all four) into one audit artifact with a report."""
+    overrides = {"suites": suite, "findings": str(findings) if findings else None, "seed": seed}
+    _run(
+        model,
+        endpoint,
+        model_name,
+        api_key_env,
+        tokenizer,
+        training_data,
+        out,
+        config,
+        overrides,
+        as_json,
+    )
+
+
+@audit_app.command("tasks")
+@user_errors
+def audit_tasks(
+    out: OutDir,
+    model: ModelArg = None,
+    endpoint: Endpoint = None,
+    model_name: ModelName = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    tokenizer: Tokenizer = None,
+    training_data: TrainingData = None,
+    task: Annotated[list[str] | None, typer.Option(help="Task name; repeatable.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Items per task.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Requests per batch.")] = None,
+    data: Annotated[Path | None, typer.Option(help="Folder of task data (default: ours).")] = None,
+    config: Config = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """German capability tasks, scored by lm-evaluation-harness (hf or local-completions)."""
+    overrides = {
+        "suites": ["tasks"],
+        "tasks.names": task,
+        "tasks.limit": limit,
+        "tasks.batch_size": batch_size,
+        "tasks.suite": str(data) if data else None,
+    }
+    _run(
+        model,
+        endpoint,
+        model_name,
+        api_key_env,
+        tokenizer,
+        training_data,
+        out,
+        config,
+        overrides,
+        as_json,
+    )
+
+
+@audit_app.command("bias")
+@user_errors
+def audit_bias(
+    out: OutDir,
+    model: ModelArg = None,
+    endpoint: Endpoint = None,
+    model_name: ModelName = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    pairs: Annotated[
+        Path | None, typer.Option(help="JSONL suite(s) or a CrowS-Pairs CSV (default: ours).")
+    ] = None,
+    config: Config = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Minimal-pair bias suites scored by log-likelihood, per category with intervals."""
+    overrides = {"suites": ["bias"], "bias.suite": str(pairs) if pairs else None}
+    _run(model, endpoint, model_name, api_key_env, None, None, out, config, overrides, as_json)
+
+
+@audit_app.command("memorisation")
+@user_errors
+def audit_memorisation(
+    out: OutDir,
+    model: ModelArg = None,
+    endpoint: Endpoint = None,
+    model_name: ModelName = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    training_data: TrainingData = None,
+    samples: Annotated[int | None, typer.Option(help="Documents sampled (200).")] = None,
+    prefix_tokens: Annotated[int | None, typer.Option(help="k (50).")] = None,
+    continuation_tokens: Annotated[int | None, typer.Option(help="m (50).")] = None,
+    random_offset: Annotated[bool | None, typer.Option("--random-offset/--document-start")] = None,
+    seed: Seed = None,
+    config: Config = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Discoverable memorisation of training documents, span tracing, personal data."""
+    overrides = {
+        "suites": ["memorisation"],
+        "memorisation.samples": samples,
+        "memorisation.prefix_tokens": prefix_tokens,
+        "memorisation.continuation_tokens": continuation_tokens,
+        "memorisation.random_offset": random_offset,
+        "seed": seed,
+    }
+    _run(
+        model,
+        endpoint,
+        model_name,
+        api_key_env,
+        None,
+        training_data,
+        out,
+        config,
+        overrides,
+        as_json,
+    )
+
+
+@audit_app.command("redteam")
+@user_errors
+def audit_redteam(
+    out: OutDir,
+    model: ModelArg = None,
+    endpoint: Endpoint = None,
+    model_name: ModelName = None,
+    api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
+    probes: Annotated[Path | None, typer.Option(help="Probe JSONL file or folder.")] = None,
+    per_category: Annotated[
+        int | None, typer.Option(help="Probes per category and language (default: all).")
+    ] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Answer length (128).")] = None,
+    plain_prompts: Annotated[
+        bool | None, typer.Option("--plain-prompts/--chat", help="No chat template.")
+    ] = None,
+    seed: Seed = None,
+    config: Config = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Red-team probes (German and English), detectors, attack-success rates, garak report."""
+    overrides = {
+        "suites": ["redteam"],
+        "redteam.suite": str(probes) if probes else None,
+        "redteam.per_category": per_category,
+        "redteam.max_tokens": max_tokens,
+        "redteam.plain_prompts": plain_prompts,
+        "seed": seed,
+    }
+    _run(model, endpoint, model_name, api_key_env, None, None, out, config, overrides, as_json)
+
+
+@audit_app.command("trace")
+@user_errors
+def audit_trace(
+    model: Annotated[Path, typer.Argument(help="Model folder, artifact or release bundle.")],
+    text: Annotated[str, typer.Option(help="Generated text to trace.")],
+    training_data: TrainingData = None,
+    min_tokens: Annotated[int, typer.Option(help="Shortest span reported.")] = 8,
+    as_json: JsonFlag = False,
+) -> None:
+    """Which spans of TEXT occur verbatim in the model's training documents, and where."""
+    from transformers import AutoTokenizer
+
+    from gemeingut.audit.span_trace import SpanIndex, trace
+    from gemeingut.audit.subject import iter_documents, model_folder
+
+    folder = model_folder(model, None, training_data)
+    if not folder.training_files:
+        raise InputError(
+            f"the training documents of {model} are not known",
+            "pass --training-data (a dataset artifact, Parquet or JSONL)",
+        )
+    tok = AutoTokenizer.from_pretrained(str(folder.model_dir))
+
+    def tokenize(value: str) -> list[int]:
+        return tok(value, add_special_tokens=False)["input_ids"]
+
+    index = SpanIndex.build(iter_documents(folder.training_files), tokenize)
+    spans = trace(index, tokenize(text), tok.decode, min_tokens)
+    if as_json:
+        typer.echo(json.dumps(spans, indent=2, ensure_ascii=False))
+        return
+    if not spans:
+        say("[green]✓[/]", f"no span of {min_tokens} or more tokens occurs in the training data")
+    for span in spans:
+        where = "; ".join(f"{d['id']} ({d['license']})" for d in span["documents"])
+        say("•", f"{span['tokens']} tokens, {span['occurrences']}×: {span['text']!r} in {where}")
+
+
+@findings_app.command("import")
+@user_errors
+def findings_import(
+    sources: Annotated[list[Path], typer.Argument(help="Submissions: JSONL or CSV files.")],
+    into: Annotated[Path, typer.Option(help="Findings file to add to (created if missing).")],
+    model: Annotated[str | None, typer.Option(help="Model id for rows that name none.")] = None,
+    reporter: Annotated[str | None, typer.Option(help="Reporter for rows that name none.")] = None,
+) -> None:
+    """Add a campaign's submissions to a findings file (new ids, duplicates marked)."""
+    from gemeingut.audit.findings import import_findings
+
+    counts = import_findings(sources, into, model, reporter)
+    say(
+        "[green]✓[/]",
+        f"{counts['added']} findings added ({counts['duplicates']} duplicates); "
+        f"{counts['total']} in {into}",
+    )
+
+
+@findings_app.command("triage")
+@user_errors
+def findings_triage(
+    file: Annotated[Path, typer.Argument(help="Findings file.")],
+    finding: Annotated[str, typer.Argument(help="Finding id.")],
+    status: Annotated[str, typer.Option(help="new, confirmed or rejected.")],
+    duplicate_of: Annotated[str | None, typer.Option(help="Id of the finding it repeats.")] = None,
+    note: Annotated[str | None, typer.Option(help="Why (shown with the finding).")] = None,
+) -> None:
+    """Set a finding's status after checking it."""
+    from gemeingut.audit.findings import triage
+
+    changed = triage(file, finding, status, duplicate_of, note)
+    say("[green]✓[/]", f"{changed['id']}: {changed['status']}")
+
+
+@findings_app.command("merge")
+@user_errors
+def findings_merge(
+    sources: Annotated[list[Path], typer.Argument(help="Findings files.")],
+    out: Annotated[Path, typer.Option("--out", help="Merged findings file.")],
+) -> None:
+    """Join findings files; for a finding in several, its latest update wins."""
+    from gemeingut.audit.findings import merge
+
+    counts = merge(sources, out)
+    say("[green]✓[/]", f"{counts['findings']} findings from {counts['sources']} files in {out}")

@@ -1,0 +1,75 @@
+"""What every command shares: user mistakes as one line and exit code 2, reports, option types.
+
+User mistakes (`GemeingutError`) end as one line plus a hint and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+
+from gemeingut.errors import GemeingutError
+from gemeingut.progress import console
+from gemeingut.recipe import (
+    describe,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(command: F) -> F:
+    """Turn user mistakes into one readable line and exit code 2 (1 for system errors)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GemeingutError as exc:
+            say("[bold red]error:[/]", exc.message)
+            if exc.hint:
+                say("[bold]hint:[/]", exc.hint)
+            raise typer.Exit(2) from None
+        except ValidationError as exc:  # an option out of range
+            say("[bold red]error:[/]", f"invalid option: {describe(exc)}")
+            say("[bold]hint:[/]", "see `--help` for the allowed values")
+            raise typer.Exit(2) from None
+        except OSError as exc:  # disk full, permission denied: the run itself failed
+            say("[bold red]error:[/]", str(exc))
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def say(label: str, text: str) -> None:
+    """One unwrapped line on stderr; the text is escaped so `[...]` in it is not markup."""
+    console.print(f"{label} {escape(text)}", highlight=False, soft_wrap=True)
+
+
+def report(kind: str, artifact: Any, reused: bool, as_json: bool) -> None:
+    if as_json:
+        record = {"kind": kind, "path": str(artifact.path), "id": artifact.id, "reused": reused}
+        typer.echo(json.dumps({**record, "stats": artifact.stats}, indent=2, ensure_ascii=False))
+    else:
+        state = "reused" if reused else "built"
+        console.print(f"[green]✓[/] {kind} {artifact.id} {state}: {artifact.path}")
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
+OutDir = Annotated[Path, typer.Option("--out", help="Directory for the new artifact.")]
+# Training options that pretraining and fine-tuning share (their defaults differ).
+BatchSize = Annotated[int, typer.Option(help="Sequences per micro-batch and device.")]
+GradAccumulation = Annotated[
+    int, typer.Option(help="Micro-batches per step (global batch = batch × this × devices).")
+]
+Threads = Annotated[int, typer.Option(help="torch threads per process.")]
+Device = Annotated[str, typer.Option(help="auto (CUDA when available), cpu or cuda.")]
+Precision = Annotated[
+    str, typer.Option(help="auto (bf16 where the GPU or CPU has bf16 units), fp32 or bf16.")
+]

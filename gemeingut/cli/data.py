@@ -1,0 +1,135 @@
+"""`gemeingut data`: fetch, curate and publish openly licensed corpora."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.app import data_app
+from gemeingut.cli.common import (
+    JsonFlag,
+    OutDir,
+    report,
+    say,
+    user_errors,
+)
+from gemeingut.progress import console
+from gemeingut.recipe import (
+    SourceSpec,
+    data_section,
+    publication_info,
+)
+from gemeingut.workspace import at, load_artifact
+
+
+@data_app.command("curate")
+@user_errors
+def data_curate(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="JSONL(.gz/.zst)/Parquet files, saved HF datasets or folders."),
+    ],
+    out: OutDir,
+    license: Annotated[
+        str | None, typer.Option(help="SPDX licence for documents without a `license` field.")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="Source url for documents without one.")] = None,
+    attribution: Annotated[str | None, typer.Option(help="Attribution text.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="TOML with the keys of a recipe's [data] section.")
+    ] = None,
+    validation_fraction: Annotated[float | None, typer.Option(help="Default 0.1.")] = None,
+    test_fraction: Annotated[float | None, typer.Option(help="Default 0.1.")] = None,
+    split_seed: Annotated[int | None, typer.Option(help="Default 0.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes; default one per core.")] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="local (default) or ray (RAY_ADDRESS or a local instance).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Licence-check, clean, de-duplicate and split INPUTS into a dataset artifact."""
+    from gemeingut.stages import curate_stage, require_documents
+
+    sources = [
+        SourceSpec(
+            name=_source_name(path, i),
+            path=path.resolve(),
+            license=license,
+            url=url,
+            attribution=attribution,
+        )
+        for i, path in enumerate(inputs)
+    ]
+    options = {
+        "validation_fraction": validation_fraction,
+        "test_fraction": test_fraction,
+        "split_seed": split_seed,
+        "workers": workers,
+        "executor": executor,
+    }
+    artifact, reused = curate_stage(at(out), data_section(sources, config, options))
+    report("dataset", artifact, reused, as_json)
+    require_documents(artifact)
+    if not as_json:
+        stats = artifact.stats
+        console.print(
+            f"  {stats['documents_in']} in = {stats['kept']} kept + "
+            f"{stats['excluded']} excluded {stats['excluded_by_reason']}"
+        )
+
+
+@data_app.command("fetch")
+@user_errors
+def data_fetch(
+    url: Annotated[
+        str, typer.Argument(help="https URL of an archive or file, a git repository, a path.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to fetch into: new, empty, or an earlier fetch.")
+    ],
+    revision: Annotated[
+        str | None, typer.Option(help="Git branch, tag or commit (git sources only).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Fetch a public source into a folder; FETCH.json records URL, commit or sha256, and files."""
+    from gemeingut.data.fetch import fetch
+
+    record = fetch(url, out, revision)
+    if as_json:
+        summary = {**record.to_json(), "path": str(out), "reused": record.reused}
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        state = "reused" if record.reused else "fetched"
+        pin = f"commit {record.commit}" if record.commit else f"sha256 {record.sha256}"
+        say("[green]✓[/]", f"{record.kind} {state}: {out} ({len(record.files)} files, {pin})")
+
+
+@data_app.command("publish")
+@user_errors
+def data_publish(
+    dataset: Annotated[Path, typer.Argument(help="Dataset artifact directory.")],
+    info: Annotated[
+        Path, typer.Option(help="TOML with the [data.publication] keys (or a whole recipe).")
+    ],
+    out: OutDir,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write DATA_STATEMENT.md, croissant.json, dcat.ttl and NOTICE beside a copy of the data."""
+    from gemeingut.stages import publish_stage
+
+    artifact, reused = publish_stage(
+        at(out), load_artifact(dataset, "dataset"), publication_info(info)
+    )
+    report("publication", artifact, reused, as_json)
+    missing = artifact.stats.get("missing_fields", [])
+    if missing and not as_json:
+        console.print(f"  prose not given (marked as missing): {', '.join(missing)}")
+
+
+def _source_name(path: Path, index: int) -> str:
+    stem = path.name.split(".")[0] or f"source{index}"
+    return f"{stem}" if index == 0 else f"{stem}-{index}"

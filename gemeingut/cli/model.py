@@ -1,0 +1,263 @@
+"""`gemeingut tokenizer` and `gemeingut model`: train tokenizers, pretrain, fine-tune, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.app import model_app, tokenizer_app
+from gemeingut.cli.common import (
+    BatchSize,
+    Device,
+    GradAccumulation,
+    JsonFlag,
+    OutDir,
+    Precision,
+    Threads,
+    report,
+    say,
+    user_errors,
+)
+from gemeingut.progress import console
+from gemeingut.recipe import (
+    FinetuneSection,
+    FinetuneTraining,
+    LoraSettings,
+    ModelSection,
+    TokenizerSection,
+    TrainingSection,
+)
+from gemeingut.workspace import at, load_artifact
+
+
+@tokenizer_app.command("train")
+@user_errors
+def tokenizer_train(
+    dataset: Annotated[Path, typer.Argument(help="Dataset artifact directory.")],
+    out: OutDir,
+    vocab_size: int = 4096,
+    min_frequency: int = 2,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a byte-level BPE tokenizer on the train split of DATASET."""
+    from gemeingut.stages import tokenizer_stage
+
+    section = TokenizerSection(vocab_size=vocab_size, min_frequency=min_frequency)
+    artifact, reused = tokenizer_stage(at(out), load_artifact(dataset, "dataset"), section)
+    report("tokenizer", artifact, reused, as_json)
+
+
+@model_app.command("pretrain")
+@user_errors
+def model_pretrain(
+    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.")],
+    tokenizer: Annotated[Path, typer.Option(help="Tokenizer artifact directory.")],
+    out: OutDir,
+    preset: Annotated[str, typer.Option(help="micro, demo, small, 125m or 1b.")] = "demo",
+    steps: int = 300,
+    batch_size: BatchSize = 16,
+    seq_len: int = 128,
+    learning_rate: float = 3e-3,
+    warmup_steps: int = 20,
+    seed: int = 0,
+    threads: Threads = 1,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    grad_accumulation: GradAccumulation = 1,
+    eval_every: int = 50,
+    eval_batches: Annotated[int, typer.Option(help="Validation batches per evaluation.")] = 8,
+    checkpoint_every: int = 100,
+    keep_checkpoints: Annotated[int, typer.Option(help="Keep the newest K checkpoints.")] = 1,
+    compile: Annotated[bool, typer.Option("--compile/--no-compile", help="torch.compile.")] = False,
+    strategy: Annotated[str, typer.Option(help="Under torchrun: ddp or fsdp.")] = "ddp",
+    as_json: JsonFlag = False,
+) -> None:
+    """Pretrain a Llama-family model from scratch on DATASET.
+
+    Under `torchrun --nproc_per_node N` every process runs this command; rank 0 builds the
+    artifact and the others train their share of each batch (DDP, or FSDP with --strategy fsdp).
+    """
+    from gemeingut.model.distributed import lead_or_follow
+    from gemeingut.stages import pretrain_stage
+
+    training = TrainingSection(
+        steps=steps,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        learning_rate=learning_rate,
+        warmup_steps=warmup_steps,
+        seed=seed,
+        threads=threads,
+        device=device,
+        precision=precision,
+        grad_accumulation=grad_accumulation,
+        eval_every=eval_every,
+        eval_batches=eval_batches,
+        checkpoint_every=checkpoint_every,
+        keep_checkpoints=keep_checkpoints,
+        compile=compile,
+        strategy=strategy,
+    )
+    section = ModelSection(preset=preset, training=training)
+    result = lead_or_follow(
+        lambda: pretrain_stage(
+            at(out),
+            load_artifact(dataset, "dataset"),
+            load_artifact(tokenizer, "tokenizer"),
+            section,
+        )
+    )
+    if result is None:  # a follower rank under torchrun: rank 0 reports
+        return
+    artifact, reused = result
+    report("model", artifact, reused, as_json)
+    if not as_json:
+        s = artifact.stats
+        console.print(f"  validation loss {s['initial_val_loss']:.3f} → {s['final_val_loss']:.3f}")
+
+
+@model_app.command("finetune")
+@user_errors
+def model_finetune(
+    base: Annotated[Path, typer.Argument(help="Base model: any local Hugging Face causal LM.")],
+    data: Annotated[
+        Path,
+        typer.Option(help="Dataset artifact, JSONL (text, prompt/completion, messages) or text."),
+    ],
+    out: OutDir,
+    method: Annotated[str, typer.Option(help="lora (adapters) or full (all weights).")] = "lora",
+    merge: Annotated[
+        bool, typer.Option("--merge/--no-merge", help="LoRA: write a standalone merged model.")
+    ] = False,
+    license: Annotated[
+        str | None,
+        typer.Option(help="SPDX licence you mean to release under; checked against the base's."),
+    ] = None,
+    base_license: Annotated[
+        str | None, typer.Option(help="The base model's licence, where its card names none.")
+    ] = None,
+    data_license: Annotated[
+        str | None, typer.Option(help="SPDX licence of DATA (needed to release the result).")
+    ] = None,
+    data_attribution: Annotated[
+        str | None, typer.Option(help="Attribution DATA's licence asks for (CC-BY …).")
+    ] = None,
+    data_url: Annotated[str | None, typer.Option(help="Where DATA comes from.")] = None,
+    validation: Annotated[
+        Path | None, typer.Option(help="Validation data; default: 10% of DATA held out.")
+    ] = None,
+    steps: int = 100,
+    epochs: Annotated[
+        float | None, typer.Option(help="Train this many epochs instead of --steps.")
+    ] = None,
+    batch_size: BatchSize = 8,
+    seq_len: int = 512,
+    learning_rate: Annotated[
+        float | None, typer.Option(help="Default: 2e-4 (LoRA), 2e-5 (full).")
+    ] = None,
+    warmup_steps: Annotated[int | None, typer.Option(help="Default: a tenth of the steps.")] = None,
+    grad_accumulation: GradAccumulation = 1,
+    lora_rank: int = 8,
+    lora_alpha: float = 16.0,
+    lora_dropout: float = 0.05,
+    target_modules: Annotated[
+        str | None, typer.Option(help="Comma-separated layer names; default per architecture.")
+    ] = None,
+    seed: int = 0,
+    threads: Threads = 1,
+    device: Device = "auto",
+    precision: Precision = "auto",
+    eval_every: int = 25,
+    checkpoint_every: int = 50,
+    activation_checkpointing: Annotated[
+        bool, typer.Option(help="Recompute activations in backward: less memory, more compute.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Adapt BASE to your own data with LoRA or full fine-tuning.
+
+    Chat (`messages`) and prompt/completion data are trained on the answers only. The base
+    model's licence and card are recorded in the new artifact's lineage; with --license, a
+    release licence the base model's licence forbids is refused before training.
+
+    Under `torchrun --nproc_per_node N` every process runs this command; rank 0 builds the
+    artifact and the others train their share of each batch (DDP).
+    """
+    from gemeingut.model.distributed import lead_or_follow
+    from gemeingut.stages import finetune_stage
+
+    section = FinetuneSection(
+        base=base,
+        data=data,
+        validation=validation,
+        method=method,
+        merge=merge,
+        base_license=base_license,
+        data_license=data_license,
+        data_attribution=data_attribution,
+        data_url=data_url,
+        epochs=epochs,
+        lora=LoraSettings(
+            rank=lora_rank,
+            alpha=lora_alpha,
+            dropout=lora_dropout,
+            target_modules=target_modules.split(",") if target_modules else None,
+        ),
+        training=FinetuneTraining(
+            steps=steps,
+            batch_size=batch_size,
+            seq_len=seq_len,
+            learning_rate=learning_rate,
+            warmup_steps=warmup_steps,
+            grad_accumulation=grad_accumulation,
+            seed=seed,
+            threads=threads,
+            device=device,
+            precision=precision,
+            eval_every=eval_every,
+            checkpoint_every=checkpoint_every,
+            activation_checkpointing=activation_checkpointing,
+        ),
+    )
+    result = lead_or_follow(lambda: finetune_stage(at(out), base, data, section, license))
+    if result is None:  # a follower rank under torchrun: rank 0 reports
+        return
+    artifact, reused = result
+    report(artifact.kind, artifact, reused, as_json)
+    if not as_json:
+        s = artifact.stats
+        console.print(
+            f"  {s['method']} on {s['base_model']}: {s['trainable_parameters']:,} of "
+            f"{s['parameters']:,} parameters trained; validation loss "
+            f"{_loss(s['initial_val_loss'])} → {_loss(s['final_val_loss'])}"
+        )
+
+
+def _loss(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+@model_app.command("export")
+@user_errors
+def model_export(
+    model: Annotated[Path, typer.Argument(help="Model artifact or HF Llama folder.")],
+    out: Annotated[Path, typer.Option("--out", help="GGUF file to write.")],
+    dtype: Annotated[str, typer.Option(help="f16 or f32 (1-D tensors stay f32).")] = "f16",
+    as_json: JsonFlag = False,
+) -> None:
+    """Write MODEL as one GGUF file for llama.cpp and Ollama; read back and verified."""
+    from gemeingut.model.export_gguf import export_gguf
+
+    summary = export_gguf(model, out, dtype)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        size = summary["bytes"] / 1e6
+        say(
+            "[green]✓[/]",
+            f"GGUF ({summary['dtype']}) written: {summary['path']} "
+            f"({summary['tensors']} tensors, {size:.1f} MB, sha256 {summary['sha256'][:16]})",
+        )

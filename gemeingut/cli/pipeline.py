@@ -1,0 +1,141 @@
+"""The whole build and the stages after training: build, evaluate, release, verify, serve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.app import app
+from gemeingut.cli.common import (
+    JsonFlag,
+    OutDir,
+    report,
+    user_errors,
+)
+from gemeingut.progress import console
+from gemeingut.recipe import (
+    EvaluateSection,
+    ReleaseSection,
+)
+from gemeingut.workspace import at, load_artifact
+
+
+@app.command()
+@user_errors
+def build(
+    recipe: Annotated[Path, typer.Argument(help="Recipe TOML describing the whole build.")],
+    workspace: Annotated[Path, typer.Option(help="Workspace directory.")] = Path("workspace"),
+    as_json: JsonFlag = False,
+) -> None:
+    """Run every stage of RECIPE that is missing in the workspace (finished ones are reused)."""
+    from gemeingut.build import build as run_build
+    from gemeingut.model.distributed import lead_or_follow
+
+    # Under torchrun only rank 0 builds; the other ranks join the training stage and return.
+    result = lead_or_follow(lambda: run_build(recipe, workspace))
+    if result is None:
+        return
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        console.print(f"release bundle: {Path(result['release']['path']) / 'bundle'}")
+
+
+@app.command()
+@user_errors
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Model or adapter artifact directory.")],
+    dataset: Annotated[Path, typer.Option(help="Dataset artifact with the test split.")],
+    out: OutDir,
+    batch_size: int = 8,
+    as_json: JsonFlag = False,
+) -> None:
+    """Loss, perplexity and bits per byte of MODEL on the held-out test split."""
+    from gemeingut.stages import evaluate_stage
+
+    artifact, reused = evaluate_stage(
+        at(out),
+        load_artifact(model, ("model", "adapter")),
+        load_artifact(dataset, "dataset"),
+        EvaluateSection(batch_size=batch_size),
+    )
+    report("evaluation", artifact, reused, as_json)
+    if not as_json:
+        s = artifact.stats
+        console.print(
+            f"  loss {s['loss']:.4f}  perplexity {s['perplexity']:.2f}  "
+            f"bits/byte {s['bits_per_byte']:.4f}"
+        )
+
+
+@app.command()
+@user_errors
+def release(
+    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.")],
+    tokenizer: Annotated[Path, typer.Option(help="Tokenizer artifact directory.")],
+    model: Annotated[Path, typer.Option(help="Model artifact directory.")],
+    evaluation: Annotated[Path, typer.Option(help="Evaluation artifact directory.")],
+    name: Annotated[str, typer.Option(help="Name of the released model.")],
+    out: OutDir,
+    license: Annotated[str, typer.Option(help="SPDX licence of the model.")] = "Apache-2.0",
+    language: Annotated[
+        list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
+    ] = None,
+    recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
+    finetuned: Annotated[
+        Path | None,
+        typer.Option(help="A model fine-tuned from MODEL (merged or full): released instead."),
+    ] = None,
+    audit: Annotated[
+        Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Bundle the five open artifacts with a model card and MANIFEST."""
+    from gemeingut.stages import release_stage
+
+    artifacts = {
+        "dataset": load_artifact(dataset, "dataset"),
+        "tokenizer": load_artifact(tokenizer, "tokenizer"),
+        "model": load_artifact(model, "model"),
+        "evaluation": load_artifact(evaluation, "evaluation"),
+    }
+    if finetuned is not None:
+        artifacts["finetune"] = load_artifact(finetuned, "model")
+    if audit is not None:
+        artifacts["audit"] = load_artifact(audit, "audit")
+    section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
+    artifact, reused = release_stage(at(out), section, recipe, artifacts)
+    report("release", artifact, reused, as_json)
+
+
+@app.command()
+@user_errors
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
+) -> None:
+    """Re-hash every file of BUNDLE; fail on any changed, missing, extra or escaping file."""
+    from gemeingut.release.bundle import BUNDLE_DIR
+    from gemeingut.release.manifest import MANIFEST, verify_bundle
+
+    if not (bundle / MANIFEST).exists() and (bundle / BUNDLE_DIR / MANIFEST).exists():
+        bundle = bundle / BUNDLE_DIR
+    count = verify_bundle(bundle)
+    console.print(f"[green]✓[/] {bundle}: all {count} files match the MANIFEST")
+
+
+@app.command()
+@user_errors
+def serve(
+    path: Annotated[Path, typer.Argument(help="Model directory, release bundle or artifact.")],
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    model_name: Annotated[str | None, typer.Option(help="Name the API reports.")] = None,
+) -> None:
+    """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
+    from gemeingut.serve.app import run_server
+
+    run_server(path, host=host, port=port, model_name=model_name)
