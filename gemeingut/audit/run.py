@@ -39,9 +39,9 @@ class Subject:
     tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
     training_files: tuple[Path, ...] = ()
 
-    def target(self, batch_tokens: int) -> Target:
+    def target(self, batch_tokens: int, precision: str = "fp32") -> Target:
         if self.model_dir is not None:
-            return LocalTarget(self.model_dir, self.name, self.lineage, batch_tokens)
+            return LocalTarget(self.model_dir, self.name, self.lineage, batch_tokens, precision)
         assert self.endpoint is not None
         return EndpointTarget(self.endpoint, self.name, self.api_key)
 
@@ -71,7 +71,7 @@ def check_inputs(section: AuditSection) -> None:
 
 def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, Any]:
     check_inputs(section)
-    target = subject.target(section.batch_tokens)
+    target = subject.target(section.batch_tokens, section.precision)
     report: dict[str, Any] = {"model": target.describe(), "suites": list(section.suites)}
     logs = out / LOGS
     if "tasks" in section.suites:

@@ -93,10 +93,17 @@ def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:
 class LocalTarget:
     """A Hugging Face model folder, scored and run in this process in float32."""
 
-    def __init__(self, model_dir: Path, name: str, lineage: str, batch_tokens: int = 4096) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        name: str,
+        lineage: str,
+        batch_tokens: int = 1024,
+        precision: str = "fp32",
+    ) -> None:
         from gemeingut.serve.backends.transformers import TransformersBackend
 
-        self.backend = TransformersBackend(model_dir, model_name=name)
+        self.backend = TransformersBackend(model_dir, model_name=name, precision=precision)
         self.name = name
         self.lineage = lineage
         self.model_dir = model_dir
@@ -112,6 +119,7 @@ class LocalTarget:
             "path": str(self.model_dir),
             "name": self.name,
             "lineage": self.lineage,
+            "precision": self.backend.precision,
         }
 
     def tokenize(self, text: str) -> list[int]:

@@ -193,6 +193,9 @@ def _yaml(task: PreparedTask, data_file: str) -> dict[str, Any]:
         "dataset_kwargs": {"data_files": {"test": data_file}},
         "test_split": "test",
         "doc_to_text": "query",
+        # The documents carry the space before each choice themselves (none before a cloze
+        # filler that opens the sentence), so lm-eval must not add its default one.
+        "target_delimiter": "",
         "metadata": {"version": 1.0, "source_sha256": task.source_sha256},
     }
     if task.kind == "multiple_choice":

@@ -31,12 +31,12 @@ def completion_logprobs(
         prompt = list(result.prompt_ids)
         ids += prompt
         entries += list(result.prompt_logprobs or [None] * len(prompt))
-        offsets += _prefix_lengths(tokenizer, prompt, skip_special_tokens=False)
+        offsets += tokenizer.text_offsets(prompt, skip_special_tokens=False)
         base = len(echoed_prompt(tokenizer, result))
     generated = list(result.token_ids)
     ids += generated
     entries += list(result.logprobs or [None] * len(generated))
-    offsets += [base + n for n in _prefix_lengths(tokenizer, generated, skip_special_tokens=True)]
+    offsets += [base + n for n in tokenizer.text_offsets(generated, skip_special_tokens=True)]
     texts = tokenizer.token_strings(_all_ids(ids, entries))
     names = dict(zip(_all_ids(ids, entries), texts, strict=True))
     return CompletionLogprobs(
@@ -87,9 +87,3 @@ def _top_dict(entry: TokenLogprob, names: dict[int, str]) -> dict[str, float]:
     for token, value in (*entry.top, (entry.token_id, entry.logprob)):
         top.setdefault(names[token], value)
     return top
-
-
-def _prefix_lengths(tokenizer: Tokenizing, ids: list[int], skip_special_tokens: bool) -> list[int]:
-    """Where each token starts in the text of all of them (decoded prefixes, so characters
-    split across tokens are counted once)."""
-    return [len(tokenizer.detokenize(ids[:i], skip_special_tokens)) for i in range(len(ids))]

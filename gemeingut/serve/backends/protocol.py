@@ -132,6 +132,10 @@ class Tokenizing(Protocol):
 
     def token_strings(self, ids: list[int]) -> list[str]: ...
 
+    def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
+        """Where each token starts in the text of all of them."""
+        ...
+
     def tokenizer_info(self) -> dict[str, Any]: ...
 
 

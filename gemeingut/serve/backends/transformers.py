@@ -42,18 +42,27 @@ FALLBACK_MAX_TOKENS = 512
 class TransformersBackend:
     """A Hugging Face model directory, loaded in this process on the CPU in float32.
 
-    One batch runs at a time (a lock), which is what a CPU can do well anyway; more throughput
-    is a job for an upstream engine such as vLLM.
+    `precision="bf16"` (or "auto" on a CPU with bf16 units) runs the forward under bf16
+    autocast; logits are turned to log-probabilities in fp32. That is ~1.9× faster on such a
+    CPU; on the `small` preset the log-probability differences of bias pairs stayed within
+    0.02 nats of fp32 and 99.3% of the pairs kept their sign (bench/audit.py). The server
+    keeps fp32. One batch runs at a time (a lock), which is what a CPU can do well anyway; more
+    throughput is a job for an upstream engine such as vLLM.
     """
 
-    def __init__(self, model_dir: Path, model_name: str | None = None) -> None:
+    def __init__(
+        self, model_dir: Path, model_name: str | None = None, precision: str = "fp32"
+    ) -> None:
+        import torch
         from transformers import AutoTokenizer
 
         from gemeingut.model.loading import load_causal_lm
+        from gemeingut.model.machine import resolve_precision
 
         self.model_name = model_name or model_dir.name
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         self.model = load_causal_lm(model_dir)
+        self.precision = resolve_precision(precision, torch.device("cpu"))
         self.context_length: int | None = getattr(
             self.model.config, "max_position_embeddings", None
         )
@@ -78,6 +87,14 @@ class TransformersBackend:
     def token_strings(self, ids: list[int]) -> list[str]:
         """Each token's own text (a token holding part of a character shows U+FFFD)."""
         return self.tokenizer.batch_decode([[i] for i in ids], skip_special_tokens=False)
+
+    def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
+        """From decoded prefixes (one batched call), so that characters whose bytes are split
+        across tokens are counted once, where they are complete."""
+        prefixes = self.tokenizer.batch_decode(
+            [ids[:i] for i in range(len(ids))], skip_special_tokens=skip_special_tokens
+        )
+        return [len(text) for text in prefixes]
 
     def tokenizer_info(self) -> dict[str, Any]:
         tok = self.tokenizer
@@ -174,12 +191,33 @@ class TransformersBackend:
         with self._lock:
             generators = [_generator(seed) for seed in seeds]
             states = [_Row(prompt, budget) for prompt, budget in zip(rows, budgets, strict=True)]
-            width = max(map(len, rows))
-            padded = any(len(r) < width for r in rows)
-            input_ids = torch.tensor([[self.pad_id] * (width - len(r)) + r for r in rows])
-            mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
-            positions = (mask.cumsum(-1) - 1).clamp(min=0)
             scoring = params.prompt_logprobs is not None
+            # Only scoring: the last token predicts nothing, so it is not fed (as lm-eval does),
+            # and rows are padded on the right, where causal attention never looks: no mask.
+            only_scoring = scoring and max(budgets) == 0 and min(map(len, rows)) > 1
+            fed = [r[:-1] for r in rows] if only_scoring else rows
+            width = max(map(len, fed))
+            padded = any(len(r) < width for r in fed) and not only_scoring
+            starts = [0 if only_scoring else width - len(r) for r in fed]
+            input_ids = torch.tensor(
+                [
+                    r + [self.pad_id] * (width - len(r))
+                    if only_scoring
+                    else [self.pad_id] * (width - len(r)) + r
+                    for r in fed
+                ]
+            )
+            mask = torch.tensor(
+                [
+                    [0] * start + [1] * len(r) + [0] * (width - start - len(r))
+                    for start, r in zip(starts, fed, strict=True)
+                ]
+            )
+            positions = (
+                torch.arange(width).expand(len(fed), width)
+                if only_scoring
+                else (mask.cumsum(-1) - 1).clamp(min=0)
+            )
             with torch.inference_mode():
                 out = self._forward(
                     input_ids,
@@ -189,10 +227,15 @@ class TransformersBackend:
                     all_logits=scoring,
                     use_cache=max(budgets) > 0,
                 )
-                if scoring:
+                if scoring and params.prompt_logprobs == 0:
+                    chosen = _chosen_logprobs(out.logits, rows, starts)
+                    for state, values in zip(states, chosen, strict=True):
+                        state.prompt_logprobs = values
+                elif scoring:
                     for i, state in enumerate(states):
+                        predicting = out.logits[i, starts[i] : starts[i] + len(rows[i]) - 1]
                         state.prompt_logprobs = _prompt_logprobs(
-                            out.logits[i, width - len(rows[i]) :], rows[i], params.prompt_logprobs
+                            predicting, rows[i], params.prompt_logprobs
                         )
                 next_logits = out.logits[:, -1].float()
             cache = out.cache if max(budgets) > 0 else None
@@ -238,17 +281,20 @@ class TransformersBackend:
         all_logits: bool,
         use_cache: bool,
     ) -> Any:
-        kwargs: dict[str, Any] = {
-            "input_ids": input_ids,
-            "position_ids": positions,
-            "use_cache": use_cache,
-        }
+        kwargs: dict[str, Any] = {"input_ids": input_ids, "use_cache": use_cache}
+        if mask is not None or cache is not None:  # else the defaults: 0, 1, 2, … per row
+            kwargs["position_ids"] = positions
         if mask is not None:
             kwargs["attention_mask"] = mask
         if cache is not None:
             kwargs["cache"] = cache
         if not all_logits and self._keeps_last_logits:  # the lm head for one position only
             kwargs["logits_to_keep"] = 1
+        if self.precision == "bf16":
+            import torch
+
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return self.model(**kwargs)
         return self.model(**kwargs)
 
     def _budgets(self, rows: list[list[int]], params: SamplingParams) -> list[int]:
@@ -385,21 +431,35 @@ def _token_logprob(logits: torch.Tensor, token: int, top_k: int | None) -> Token
     return TokenLogprob(token, float(logprobs[token]), _top(logprobs, top_k))
 
 
+def _chosen_logprobs(
+    logits: torch.Tensor, rows: list[list[int]], starts: list[int]
+) -> list[tuple[TokenLogprob | None, ...]]:
+    """Every row's prompt tokens scored at once, with no alternatives: one gather and one
+    log-sum-exp over the whole batch instead of a log-softmax per row (what scoring needs)."""
+    import torch
+
+    batch, width = logits.shape[:2]
+    targets = torch.zeros(batch, width, dtype=torch.long)
+    for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
+        targets[i, start : start + len(row) - 1] = torch.tensor(row[1:])
+    logits = logits.float()
+    chosen = logits.gather(2, targets[..., None])[..., 0] - torch.logsumexp(logits, dim=-1)
+    scored = []
+    for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
+        values = chosen[i, start : start + len(row) - 1].tolist()
+        scored.append((None, *(TokenLogprob(t, v) for t, v in zip(row[1:], values, strict=True))))
+    return scored
+
+
 def _prompt_logprobs(
     logits: torch.Tensor, prompt: list[int], top_k: int
 ) -> tuple[TokenLogprob | None, ...]:
-    """Row `logits` (one per prompt position) scored against the next prompt token."""
+    """`logits[j]` (from the prompt up to token j) scored against prompt token j + 1, with the
+    `top_k` likeliest tokens at each position."""
     import torch
 
     targets = torch.tensor(prompt[1:])
-    logits = logits[:-1].float()
-    if top_k == 0:  # no alternatives: gather and normalise, without a full log-softmax
-        chosen = logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
-        return (
-            None,
-            *(TokenLogprob(t, v) for t, v in zip(prompt[1:], chosen.tolist(), strict=True)),
-        )
-    logprobs = torch.log_softmax(logits, dim=-1)
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
     chosen_values = logprobs.gather(1, targets[:, None])[:, 0].tolist()
     scored: list[TokenLogprob | None] = [None]
     for position, (token, value) in enumerate(zip(prompt[1:], chosen_values, strict=True)):
