@@ -157,8 +157,8 @@ class LocalTarget:
         if not self.has_chat_template():
             raise InputError(
                 f"model {self.name!r} has no chat template, so chat probes cannot be sent",
-                "add a chat_template to its tokenizer_config.json, or audit an instruction-"
-                "tuned model",
+                "send them as a plain transcript (--plain-prompts, or redteam.plain_prompts = "
+                "true), or add a chat_template to its tokenizer_config.json",
             )
         try:
             prompts = [self.backend.apply_chat_template(c) for c in conversations]

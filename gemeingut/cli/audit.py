@@ -47,27 +47,25 @@ Config = Annotated[Path | None, typer.Option(help="TOML with the keys of a recip
 Seed = Annotated[int | None, typer.Option(help="Seed for sampling and planted values.")]
 
 
-def _run(
-    model: Path | None,
-    endpoint: str | None,
-    model_name: str | None,
-    api_key_env: str,
-    tokenizer: Path | None,
-    training_data: Path | None,
-    out: Path,
-    config: Path | None,
-    overrides: dict[str, Any],
-    as_json: bool,
-) -> None:
+def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Run one audit. `options` are the command's own arguments (its `locals()`): model or
+    endpoint and how to reach it, out, config, as_json; `overrides` are its suite settings."""
     from gemeingut.recipe import audit_section
     from gemeingut.stages import audit_stage
 
-    section = audit_section(config, overrides)
-    subject = _subject(model, endpoint, model_name, api_key_env, tokenizer, training_data)
+    section = audit_section(options["config"], overrides)
+    subject = _subject(
+        options["model"],
+        options["endpoint"],
+        options["model_name"],
+        options["api_key_env"],
+        options.get("tokenizer"),
+        options.get("training_data"),
+    )
     command = shlex.join(["gemeingut", *sys.argv[1:]])
-    artifact, reused = audit_stage(at(out), subject, section, command)
-    report("audit", artifact, reused, as_json)
-    if not as_json:
+    artifact, reused = audit_stage(at(options["out"]), subject, section, command)
+    report("audit", artifact, reused, options["as_json"])
+    if not options["as_json"]:
         _print_summary(artifact.stats)
         console.print(f"  report: {artifact.path / 'report.de.md'} (English: report.en.md)")
 
@@ -152,18 +150,7 @@ def audit_run(
 ) -> None:
     """Run several suites (default: all four) into one audit artifact with a report."""
     overrides = {"suites": suite, "findings": str(findings) if findings else None, "seed": seed}
-    _run(
-        model,
-        endpoint,
-        model_name,
-        api_key_env,
-        tokenizer,
-        training_data,
-        out,
-        config,
-        overrides,
-        as_json,
-    )
+    _run(locals(), overrides)
 
 
 @audit_app.command("tasks")
@@ -191,18 +178,7 @@ def audit_tasks(
         "tasks.batch_size": batch_size,
         "tasks.suite": str(data) if data else None,
     }
-    _run(
-        model,
-        endpoint,
-        model_name,
-        api_key_env,
-        tokenizer,
-        training_data,
-        out,
-        config,
-        overrides,
-        as_json,
-    )
+    _run(locals(), overrides)
 
 
 @audit_app.command("bias")
@@ -221,7 +197,7 @@ def audit_bias(
 ) -> None:
     """Minimal-pair bias suites scored by log-likelihood, per category with intervals."""
     overrides = {"suites": ["bias"], "bias.suite": str(pairs) if pairs else None}
-    _run(model, endpoint, model_name, api_key_env, None, None, out, config, overrides, as_json)
+    _run(locals(), overrides)
 
 
 @audit_app.command("memorisation")
@@ -250,18 +226,7 @@ def audit_memorisation(
         "memorisation.random_offset": random_offset,
         "seed": seed,
     }
-    _run(
-        model,
-        endpoint,
-        model_name,
-        api_key_env,
-        None,
-        training_data,
-        out,
-        config,
-        overrides,
-        as_json,
-    )
+    _run(locals(), overrides)
 
 
 @audit_app.command("redteam")
@@ -293,7 +258,7 @@ def audit_redteam(
         "redteam.plain_prompts": plain_prompts,
         "seed": seed,
     }
-    _run(model, endpoint, model_name, api_key_env, None, None, out, config, overrides, as_json)
+    _run(locals(), overrides)
 
 
 @audit_app.command("trace")

@@ -34,6 +34,16 @@ def invoke(*args: object):  # type: ignore[no-untyped-def]
     return runner.invoke(app, [str(a) for a in args])
 
 
+def write_one_pair(path: Path) -> None:
+    pair = {
+        "id": "p1",
+        "category": "age",
+        "stereotype": "Alte sind langsam.",
+        "anti_stereotype": "Junge sind langsam.",
+    }
+    path.write_text(json.dumps(pair) + "\n", "utf-8")
+
+
 def bundle_of(tiny_build: dict) -> Path:
     return Path(tiny_build["release"]["path"]) / "bundle"
 
@@ -83,18 +93,7 @@ def test_the_german_report_is_the_default_and_uses_decimal_commas(tiny_build: di
 
 def test_an_audit_of_another_model_is_refused_at_release(tiny_build: dict, tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text(
-        json.dumps(
-            {
-                "id": "p1",
-                "category": "age",
-                "stereotype": "Alte sind langsam.",
-                "anti_stereotype": "Junge sind langsam.",
-            }
-        )
-        + "\n",
-        "utf-8",
-    )
+    write_one_pair(pairs)
     pretrained = tiny_build["model"]["path"]
     audited = invoke("audit", "bias", pretrained, "--pairs", pairs, "--out", tmp_path / "a")
     assert audited.exit_code == 0, audited.output
@@ -210,18 +209,7 @@ def test_findings_are_imported_triaged_merged_and_reported(
     assert statuses[rows[1]["id"]] == "confirmed"  # the later triage wins over the old copy
     out = tmp_path / "audit"
     pairs = tmp_path / "pairs.jsonl"
-    pairs.write_text(
-        json.dumps(
-            {
-                "id": "p1",
-                "category": "age",
-                "stereotype": "Alte sind langsam.",
-                "anti_stereotype": "Junge sind langsam.",
-            }
-        )
-        + "\n",
-        "utf-8",
-    )
+    write_one_pair(pairs)
     result = invoke(
         "audit",
         "run",

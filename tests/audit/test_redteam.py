@@ -167,3 +167,23 @@ def test_attempts_are_written_in_garaks_report_layout(
     assert sum(e["total_evaluated"] for e in evals) == 12
     assert all(e["passed"] + e["fails"] == e["total_evaluated"] for e in evals)
     json.dumps(lines)  # every line is plain JSON
+
+
+def test_a_model_without_chat_template_is_a_clear_error_and_plain_prompts_work(
+    tuned: dict[str, Path], probes: list, tmp_path: Path
+) -> None:
+    import shutil
+
+    bare = tmp_path / "bare"
+    shutil.copytree(tuned["refuses"], bare)
+    config = bare / "tokenizer_config.json"
+    settings = json.loads(config.read_text())
+    settings.pop("chat_template", None)
+    config.write_text(json.dumps(settings))
+    (bare / "chat_template.jinja").unlink(missing_ok=True)
+    target = LocalTarget(bare, name="bare", lineage="bare")
+    with pytest.raises(InputError, match="no chat template") as error:
+        run_probes(target, probes[:2], PLANTED, 8, ItemLog(tmp_path / "a.jsonl"))
+    assert "--plain-prompts" in error.value.hint
+    records = run_probes(target, probes[:2], PLANTED, 8, ItemLog(tmp_path / "b.jsonl"), chat=False)
+    assert len(records) == 2
