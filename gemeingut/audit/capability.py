@@ -10,6 +10,7 @@ not capability.
 
 from __future__ import annotations
 
+import logging
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,24 +72,17 @@ def run_tasks(
     limit: int | None,
 ) -> dict[str, Any]:
     """Score `tasks` with lm-eval; metrics per task with lm-eval's standard errors."""
-    import lm_eval
-    from lm_eval.tasks import TaskManager
-
     include = out_dir / TASK_FOLDER
     write_task_folder(tasks, include, data_prefix=str(include.resolve()))
-    results = lm_eval.simple_evaluate(
-        model=how.model,
-        model_args=how.arg_string(),
-        tasks=[t.name for t in tasks],
-        task_manager=TaskManager(include_path=str(include)),
-        batch_size=batch_size,
-        device="cpu" if how.model == "hf" else None,
-        limit=limit,
-        use_cache=str(out_dir / ".lm_eval_cache"),
-        log_samples=False,
-        bootstrap_iters=1000,
-        verbosity="ERROR",
-    )
+    # lm-eval warns once per request it truncates to the context (hundreds for a
+    # small-context model, as lm-eval always does it): only its errors are shown.
+    quiet = logging.getLogger("lm_eval")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
+    finally:
+        quiet.setLevel(level)
     # The saved task folder names its data relatively, for re-running from the audit folder.
     write_task_folder(tasks, include, data_prefix=TASK_FOLDER)
     per_task = {}
@@ -116,6 +110,31 @@ def run_tasks(
             "command": _lm_eval_command(how, tasks, batch_size, limit),
         },
     }
+
+
+def _evaluate(
+    how: LmEvalModel,
+    tasks: list[PreparedTask],
+    include: Path,
+    out_dir: Path,
+    batch_size: int,
+    limit: int | None,
+) -> dict[str, Any]:
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    return lm_eval.simple_evaluate(
+        model=how.model,
+        model_args=how.arg_string(),
+        tasks=[t.name for t in tasks],
+        task_manager=TaskManager(include_path=str(include)),
+        batch_size=batch_size,
+        device="cpu" if how.model == "hf" else None,
+        limit=limit,
+        use_cache=str(out_dir / ".lm_eval_cache"),
+        log_samples=False,
+        bootstrap_iters=1000,
+    )
 
 
 def _stderr(raw: dict[str, Any], key: str) -> float | None:
