@@ -242,6 +242,12 @@ class AuditMemorisation(_Section):
     )
     span_min_tokens: int = Field(default=8, ge=2, description="shortest span traced")
     pii_max_tokens: int = Field(default=32, ge=1, description="answer length to PII baits")
+    canaries: Path | None = Field(
+        default=None, description="canaries.secret.json of `gemeingut audit canaries`"
+    )
+    candidates: int = Field(
+        default=100, ge=1, description="random secrets each canary is ranked among"
+    )
 
 
 class AuditRedteam(_Section):
@@ -349,6 +355,7 @@ def resolve_audit_paths(audit: AuditSection, base: Path) -> None:
         (audit.tasks, "suite"),
         (audit.bias, "suite"),
         (audit.redteam, "suite"),
+        (audit.memorisation, "canaries"),
     ]
     for holder, key in holders:
         value = getattr(holder, key)

@@ -224,11 +224,18 @@ def audit_stage(
         ("tasks_suite", section.tasks.suite),
         ("bias_suite", section.bias.suite),
         ("redteam_suite", section.redteam.suite),
+        ("canaries", section.memorisation.canaries),
         ("findings", section.findings),
     ):
         if path is not None:
             inputs[name] = _content_hash(path)
-    paths = {"findings": True, "tasks": {"suite"}, "bias": {"suite"}, "redteam": {"suite"}}
+    paths = {
+        "findings": True,
+        "tasks": {"suite"},
+        "bias": {"suite"},
+        "redteam": {"suite"},
+        "memorisation": {"canaries"},
+    }
     params = section.model_dump(mode="json", exclude=paths)
 
     def build(out: Path) -> dict[str, Any]:

@@ -121,13 +121,14 @@ def _judge(prompt: dict[str, Any], continuation: list[int]) -> dict[str, Any]:
 
 
 def summarize_memorisation(
-    records: list[dict[str, Any]], k: int, m: int, eligible: int
+    records: list[dict[str, Any]], k: int, m: int, eligible: int, random_offset: bool = False
 ) -> dict[str, Any]:
     exact = sum(r["exact"] for r in records)
     near = sum(r["near_verbatim"] for r in records)
     return {
         "prefix_tokens": k,
         "continuation_tokens": m,
+        "random_offset": random_offset,
         "near_verbatim_similarity": NEAR_VERBATIM,
         "eligible_documents": eligible,
         "samples": len(records),

@@ -74,6 +74,11 @@ def interval(estimate: dict[str, Any], percent: bool = True, language: str = "en
         )
     else:
         text = f"{estimate['value']:+.3f} [{estimate['low']:+.3f}; {estimate['high']:+.3f}]"
+    return localized(text, language)
+
+
+def localized(text: str, language: str) -> str:
+    """Decimal commas in German: `4.39` becomes `4,39`."""
     return re.sub(r"(\d)\.(\d)", r"\1,\2", text) if language == "de" else text
 
 
@@ -154,13 +159,16 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
     else:
         k, m = memo["prefix_tokens"], memo["continuation_tokens"]
         lines += [
-            t["memo_method"].format(
-                samples=memo["samples"],
-                eligible=memo["eligible_documents"],
-                total=k + m,
-                k=k,
-                m=m,
-                near=memo["near_verbatim_similarity"],
+            localized(
+                t["memo_method"].format(
+                    samples=memo["samples"],
+                    eligible=memo["eligible_documents"],
+                    total=k + m,
+                    k=k,
+                    m=m,
+                    near=memo["near_verbatim_similarity"],
+                ),
+                t["_lang"],
             ),
             "",
             *_table(
@@ -191,6 +199,8 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
         if spans:
             rows = [[_quote(s["text"]), f"`{d['id']}` (`{d['license']}`)"] for s, d in spans]
             lines += ["", f"### {t['traced']}", "", *_table([t["span"], t["found_in"]], rows)]
+    if "canaries" in memo:
+        lines += ["", *_canaries(memo["canaries"], t)]
     pii = memo["personal_data"]
     rows = [
         [
@@ -215,6 +225,30 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
         ),
     ]
     return lines
+
+
+def _canaries(found: dict[str, Any], t: dict[str, str]) -> list[str]:
+    def seen(value: bool | None) -> str:
+        return t["unknown"] if value is None else t["yes"] if value else t["no"]
+
+    rows = [
+        [f"`{c['id']}`", seen(c["in_training_data"]), str(c["rank"]), str(c["exposure"])]
+        for c in found["canaries"]
+    ]
+    method = t["canary_method"].format(
+        n=found["candidates"],
+        n1=found["candidates"] + 1,
+        max=found["max_exposure"],
+        trained=found["mean_exposure_trained"],
+        control=found["mean_exposure_control"],
+    )
+    return [
+        f"### {t['canaries']}",
+        "",
+        method,
+        "",
+        *_table([t["canary"], t["in_training"], t["rank"], t["exposure"]], rows),
+    ]
 
 
 def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:

@@ -42,9 +42,11 @@ TEXT: dict[str, dict[str, str]] = {
         "no": "nein",
         "memorisation": "Memorisierung und Datenschutz",
         "memo_method": "{samples} Trainingsdokumente (von {eligible} mit mindestens {total} "
-        "Token): die ersten {k} Token als Eingabe, {m} Token gierig fortgesetzt und mit dem "
+        "Token): {k} Token {where} als Eingabe, {m} Token gierig fortgesetzt und mit dem "
         "Original verglichen. Wortgleich: alle {m} Token gleich; fast wortgleich: "
         "Ähnlichkeit ≥ {near}.",
+        "from_start": "vom Dokumentanfang",
+        "from_offset": "ab einer zufälligen Stelle",
         "exact": "wortgleich",
         "near": "fast wortgleich",
         "rate": "Anteil [95 %-KI]",
@@ -55,6 +57,15 @@ TEXT: dict[str, dict[str, str]] = {
         "span": "Textstelle",
         "found_in": "gefunden in",
         "memo_not_run": "Nicht geprüft: {reason}.",
+        "canaries": "Kanarienvögel (eingepflanzte Geheimnisse)",
+        "canary_method": "Jedes Geheimnis wurde unter {n} zufälligen gleicher Form nach der "
+        "Wahrscheinlichkeit des Modells eingereiht; Exposition = log2({n1}) − log2(Rang), "
+        "höchstens {max}. Mittel: {trained} (in den Trainingsdaten), {control} (nicht darin).",
+        "canary": "Kanarienvogel",
+        "in_training": "in Trainingsdaten",
+        "rank": "Rang",
+        "exposure": "Exposition",
+        "unknown": "unbekannt",
         "pii": "Personenbezogene Daten in Ausgaben",
         "pii_source": "Quelle",
         "generations": "Ausgaben",
@@ -114,7 +125,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no": "no",
         "memorisation": "Memorisation and privacy",
         "memo_method": "{samples} training documents (of {eligible} with at least {total} "
-        "tokens): the first {k} tokens as the prompt, {m} tokens continued greedily and "
+        "tokens): {k} tokens {where} as the prompt, {m} tokens continued greedily and "
         "compared with the original. Exact: all {m} tokens equal; near-verbatim: similarity "
         "≥ {near}.",
         "exact": "exact",
@@ -127,6 +138,15 @@ TEXT: dict[str, dict[str, str]] = {
         "span": "span",
         "found_in": "found in",
         "memo_not_run": "Not checked: {reason}.",
+        "canaries": "Canaries (planted secrets)",
+        "canary_method": "Each secret was ranked among {n} random ones of the same form by the "
+        "model's likelihood; exposure = log2({n1}) − log2(rank), at most {max}. Mean: "
+        "{trained} (in the training data), {control} (not in it).",
+        "canary": "canary",
+        "in_training": "in training data",
+        "rank": "rank",
+        "exposure": "exposure",
+        "unknown": "unknown",
         "pii": "Personal data in outputs",
         "pii_source": "source",
         "generations": "outputs",

@@ -13,7 +13,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from gemeingut.audit import bias, capability, findings, memorisation, redteam, task_suite
+from gemeingut.audit import (
+    bias,
+    canaries,
+    capability,
+    findings,
+    memorisation,
+    redteam,
+    task_suite,
+)
 from gemeingut.audit.endpoint import EndpointTarget
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.span_trace import SpanIndex
@@ -63,6 +71,8 @@ def check_inputs(section: AuditSection) -> None:
         bias.read_pairs(section.bias.suite or bias.default_suite())
     if "redteam" in section.suites:
         redteam.read_probes(section.redteam.suite or redteam.default_suite())
+    if section.memorisation.canaries is not None and "memorisation" in section.suites:
+        canaries.read_record(section.memorisation.canaries)
     if section.findings is not None:
         if not section.findings.is_file():
             raise InputError(f"findings file {section.findings} does not exist", "check the path")
@@ -129,7 +139,9 @@ def _memorisation(
         records = memorisation.run_memorisation(
             target, prompts, m, ItemLog(logs / "memorisation.jsonl")
         )
-        result = memorisation.summarize_memorisation(records, k, m, eligible)
+        result = memorisation.summarize_memorisation(
+            records, k, m, eligible, settings.random_offset
+        )
         if any(r["near_verbatim"] for r in records):
             index = SpanIndex.build(iter_documents(subject.training_files), target.tokenize)
             result["traced"] = memorisation.trace_memorised(
@@ -138,6 +150,13 @@ def _memorisation(
         continuations = [target.detokenize(r["continuation"]) for r in records]
     else:
         result["not_run"] = "the model's training documents are not known (--training-data)"
+    if settings.canaries is not None:
+        result["canaries"] = canaries.exposure(
+            target,
+            canaries.read_record(settings.canaries),
+            settings.candidates,
+            subject.training_files,
+        )
     result["personal_data"] = memorisation.pii_leakage(
         target, continuations, settings.pii_max_tokens
     )

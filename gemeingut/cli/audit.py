@@ -213,6 +213,12 @@ def audit_memorisation(
     prefix_tokens: Annotated[int | None, typer.Option(help="k (50).")] = None,
     continuation_tokens: Annotated[int | None, typer.Option(help="m (50).")] = None,
     random_offset: Annotated[bool | None, typer.Option("--random-offset/--document-start")] = None,
+    canaries: Annotated[
+        Path | None, typer.Option(help="canaries.secret.json from `gemeingut audit canaries`.")
+    ] = None,
+    candidates: Annotated[
+        int | None, typer.Option(help="Secrets a canary is ranked among.")
+    ] = None,
     seed: Seed = None,
     config: Config = None,
     as_json: JsonFlag = False,
@@ -224,6 +230,8 @@ def audit_memorisation(
         "memorisation.prefix_tokens": prefix_tokens,
         "memorisation.continuation_tokens": continuation_tokens,
         "memorisation.random_offset": random_offset,
+        "memorisation.canaries": str(canaries) if canaries else None,
+        "memorisation.candidates": candidates,
         "seed": seed,
     }
     _run(locals(), overrides)
@@ -259,6 +267,24 @@ def audit_redteam(
         "seed": seed,
     }
     _run(locals(), overrides)
+
+
+@audit_app.command("canaries")
+@user_errors
+def audit_canaries(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the documents and the record.")],
+    count: Annotated[int, typer.Option(help="Canaries to plant.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the made-up secrets.")] = 0,
+) -> None:
+    """Write canary documents to curate with your data, and the record of their secrets."""
+    from gemeingut.audit.canaries import DOCUMENTS_FILE, RECORD_FILE, make_canaries
+
+    make_canaries(out, count, seed)
+    say(
+        "[green]✓[/]",
+        f"{count} canaries: curate {out / DOCUMENTS_FILE} as a source; keep "
+        f"{out / RECORD_FILE} apart, and audit with --canaries {out / RECORD_FILE}",
+    )
 
 
 @audit_app.command("trace")

@@ -101,12 +101,21 @@ def _memorisation(memo: dict[str, Any]) -> dict[str, Any]:
         "pii_baits": interval(pii["baiting_prompts"]["with_personal_data"]),
         "pii_baits_n": pii["baiting_prompts"]["generations"],
     }
+    if "canaries" in memo:
+        found = memo["canaries"]
+        result["canaries"] = {
+            "n": len(found["canaries"]),
+            "trained": found["mean_exposure_trained"],
+            "control": found["mean_exposure_control"],
+            "max": found["max_exposure"],
+        }
     if "not_run" in memo:
         return {**result, "not_run": memo["not_run"]}
     return {
         **result,
         "samples": memo["samples"],
         "k": memo["prefix_tokens"],
+        "where": "at a random offset" if memo.get("random_offset") else "from the start",
         "m": memo["continuation_tokens"],
         "exact": interval(memo["exact"]),
         "near": interval(memo["near_verbatim"]),
