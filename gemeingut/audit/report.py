@@ -167,6 +167,7 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
                     k=k,
                     m=m,
                     near=memo["near_verbatim_similarity"],
+                    where=t["from_offset"] if memo.get("random_offset") else t["from_start"],
                 ),
                 t["_lang"],
             ),

@@ -141,7 +141,7 @@ def test_unknown_route_is_not_found_in_the_same_shape(http: httpx.Client) -> Non
 
 
 def test_stream_is_server_sent_events_ending_with_done(http: httpx.Client) -> None:
-    body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 4, "stream": True}
+    body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 4, "stream": True, "seed": 3}
     with http.stream("POST", "/v1/chat/completions", json=body) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
