@@ -128,6 +128,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tokens): {k} tokens {where} as the prompt, {m} tokens continued greedily and "
         "compared with the original. Exact: all {m} tokens equal; near-verbatim: similarity "
         "≥ {near}.",
+        "from_start": "from the document's start",
+        "from_offset": "from a random offset",
         "exact": "exact",
         "near": "near-verbatim",
         "rate": "share [95% CI]",
