@@ -146,7 +146,11 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
     return [
         f"## {t['bias']}",
         "",
-        t["bias_method"].format(suite=bias["suite"]),
+        t["bias_method"].format(
+            suite=bias["suite"],
+            context=bias["all"]["prefers_stereotype"]["n"],
+            pairs=bias["all"]["n"],
+        ),
         "",
         *_table(header, rows),
     ]
