@@ -222,7 +222,9 @@ async def completions(
             if body.echo:
                 text = echoed_prompt(tokenizer, result) + text
             if body.logprobs is not None:
-                logprobs = completion_logprobs(tokenizer, result, body.echo)
+                logprobs = completion_logprobs(
+                    tokenizer, result, body.echo, body.return_tokens_as_token_ids
+                )
         choices.append(
             CompletionChoice(
                 index=i, text=text, logprobs=logprobs, finish_reason=result.finish_reason

@@ -20,7 +20,7 @@ def echoed_prompt(tokenizer: Tokenizing, result: GenerationResult) -> str:
 
 
 def completion_logprobs(
-    tokenizer: Tokenizing, result: GenerationResult, echo: bool
+    tokenizer: Tokenizing, result: GenerationResult, echo: bool, token_ids: bool = False
 ) -> CompletionLogprobs:
     """Prompt tokens first when echoed (the first with `null`), then the generated ones."""
     ids: list[int] = []
@@ -37,8 +37,9 @@ def completion_logprobs(
     ids += generated
     entries += list(result.logprobs or [None] * len(generated))
     offsets += [base + n for n in tokenizer.text_offsets(generated, skip_special_tokens=True)]
-    texts = tokenizer.token_strings(_all_ids(ids, entries))
-    names = dict(zip(_all_ids(ids, entries), texts, strict=True))
+    everyone = _all_ids(ids, entries)
+    texts = [f"token_id:{i}" for i in everyone] if token_ids else tokenizer.token_strings(everyone)
+    names = dict(zip(everyone, texts, strict=True))
     return CompletionLogprobs(
         tokens=[names[i] for i in ids],
         token_logprobs=[None if e is None else e.logprob for e in entries],

@@ -45,7 +45,10 @@ class _Request(BaseModel):
         default=1, ge=1, le=MAX_CHOICES, description="Number of choices (without streaming)."
     )
     seed: int | None = Field(
-        default=None, description="Same seed, same settings: same text (choice i uses seed + i)."
+        default=None,
+        ge=-(2**63),
+        le=2**63 - 1 - MAX_CHOICES,
+        description="Same seed, same settings: same text (choice i uses seed + i).",
     )
     user: str | None = None
     # Accepted at their neutral value only (see the module docstring).
@@ -169,6 +172,11 @@ class CompletionRequest(_Request):
     )
     best_of: int | None = Field(default=None, description="Only equal to `n` is supported.")
     suffix: str | None = Field(default=None, description="Not supported (insertion).")
+    return_tokens_as_token_ids: bool = Field(
+        default=False,
+        description="With `logprobs`: tokens as `token_id:N` (as vLLM names it), for clients "
+        "that need the exact ids of the answer.",
+    )
 
     @field_validator("prompt")
     @classmethod

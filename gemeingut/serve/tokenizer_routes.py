@@ -29,10 +29,14 @@ class TokenizeRequest(BaseModel):
     messages: list[ChatMessage] | None = Field(
         default=None, description="A conversation, tokenized through the chat template."
     )
-    add_special_tokens: bool = Field(
-        default=True, description="Let the tokenizer add its special tokens (BOS ...)."
+    add_special_tokens: bool | None = Field(
+        default=None,
+        description="Let the tokenizer add its special tokens (BOS ...); default: yes for a "
+        "prompt, no for messages, whose chat template writes its own (as vLLM does).",
     )
-    add_generation_prompt: bool = True
+    add_generation_prompt: bool = Field(
+        default=True, description="With messages: end with the assistant's turn opening."
+    )
 
 
 class TokenizeResponse(BaseModel):
@@ -80,11 +84,16 @@ async def tokenize(
         backend: Backend = request.app.state.backend
         messages = [m.as_template_input() for m in body.messages]
         try:
-            text = await run_in_threadpool(backend.apply_chat_template, messages)
+            text = await run_in_threadpool(
+                backend.apply_chat_template, messages, body.add_generation_prompt
+            )
         except RequestRejected as rejected:
             raise APIError(400, rejected.message, param="messages") from None
     assert text is not None
-    ids = tokenizer.tokenize(text, add_special_tokens=body.add_special_tokens)
+    special = body.add_special_tokens
+    if special is None:
+        special = body.messages is None
+    ids = tokenizer.tokenize(text, add_special_tokens=special)
     info = tokenizer.tokenizer_info()
     return TokenizeResponse(count=len(ids), max_model_len=info.get("model_max_length"), tokens=ids)
 

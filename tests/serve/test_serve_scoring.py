@@ -190,3 +190,46 @@ def test_a_stop_token_keeps_its_logprob_so_scorers_see_every_generated_token(
     assert result.text == "" and result.stop_token and result.token_ids == (first,)
     assert result.prompt_logprobs is not None and result.logprobs is not None
     assert len(result.prompt_logprobs) + len(result.logprobs) == len(ids) + 1
+
+
+def test_generated_token_ids_come_back_when_asked_for(http: httpx.Client, tokenizer) -> None:
+    [choice] = complete(
+        http,
+        prompt=TEXTS[0],
+        max_tokens=6,
+        temperature=0,
+        logprobs=0,
+        return_tokens_as_token_ids=True,
+    )["choices"]
+    ids = [int(t.removeprefix("token_id:")) for t in choice["logprobs"]["tokens"]]
+    assert tokenizer.decode(ids, skip_special_tokens=True) == choice["text"]
+
+
+def test_a_stop_string_cuts_the_logprobs_with_the_text(http: httpx.Client) -> None:
+    full = complete(http, prompt=TEXTS[0], max_tokens=12, temperature=0)["choices"][0]["text"]
+    stop = full[len(full) // 2 : len(full) // 2 + 2]
+    [choice] = complete(
+        http, prompt=TEXTS[0], max_tokens=12, temperature=0, logprobs=0, stop=[stop]
+    )["choices"]
+    assert choice["text"] == full[: full.index(stop)]
+    assert all(offset < max(len(choice["text"]), 1) for offset in choice["logprobs"]["text_offset"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"seed": 2**63}, 400), ({"seed": -5}, 200), ({"top_p": 0, "temperature": 1}, 200)],
+)
+def test_edge_values_of_sampling_fields(http: httpx.Client, body: dict, status: int) -> None:
+    response = http.post(
+        "/v1/completions", json={"model": MODEL_NAME, "prompt": "Die", "max_tokens": 2, **body}
+    )
+    assert response.status_code == status, response.text
+
+
+def test_tokenize_messages_without_the_generation_prompt(http: httpx.Client) -> None:
+    chat = [{"role": "user", "content": "Hallo"}]
+    opened = http.post("/tokenize", json={"messages": chat}).json()["tokens"]
+    closed = http.post("/tokenize", json={"messages": chat, "add_generation_prompt": False}).json()[
+        "tokens"
+    ]
+    assert len(closed) < len(opened) and opened[: len(closed)] == closed

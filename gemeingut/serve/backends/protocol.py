@@ -119,7 +119,9 @@ class Backend(Protocol):
         """Check the request now (raising `RequestRejected`), generate lazily while iterated."""
         ...
 
-    def apply_chat_template(self, messages: list[dict[str, str]]) -> str: ...
+    def apply_chat_template(
+        self, messages: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str: ...
 
 
 @runtime_checkable

@@ -14,6 +14,7 @@ and `resolve_model_dir` then load in a blink, and a wrong path is reported at on
 from __future__ import annotations
 
 import inspect
+import itertools
 import threading
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 # Used as the default answer length only when a model does not state its context length.
 FALLBACK_MAX_TOKENS = 512
+MAX_BATCH_TOKENS = 8192  # padded prompt tokens run together in one forward pass
 
 
 class TransformersBackend:
@@ -89,8 +91,17 @@ class TransformersBackend:
         return self.tokenizer.batch_decode([[i] for i in ids], skip_special_tokens=False)
 
     def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
-        """From decoded prefixes (one batched call), so that characters whose bytes are split
-        across tokens are counted once, where they are complete."""
+        """Summed lengths of the tokens' own texts, where they add up to the whole text;
+        otherwise (a character whose bytes are split across tokens, a tokenizer that drops a
+        leading space) from decoded prefixes, which costs time quadratic in the length."""
+        if not ids:
+            return []
+        pieces = self.tokenizer.batch_decode(
+            [[i] for i in ids], skip_special_tokens=skip_special_tokens
+        )
+        whole = self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
+        if "\ufffd" not in "".join(pieces) and "".join(pieces) == whole:
+            return list(itertools.accumulate((len(p) for p in pieces[:-1]), initial=0))
         prefixes = self.tokenizer.batch_decode(
             [ids[:i] for i in range(len(ids))], skip_special_tokens=skip_special_tokens
         )
@@ -109,7 +120,9 @@ class TransformersBackend:
             "vocab_size": len(tok),
         }
 
-    def apply_chat_template(self, messages: list[dict[str, str]]) -> str:
+    def apply_chat_template(
+        self, messages: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str:
         if not getattr(self.tokenizer, "chat_template", None):
             raise RequestRejected(
                 f"model {self.model_name!r} has no chat template; use /v1/completions",
@@ -119,7 +132,7 @@ class TransformersBackend:
 
         try:
             return self.tokenizer.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=True
+                messages, tokenize=False, add_generation_prompt=add_generation_prompt
             )
         except TemplateError as refused:  # e.g. "roles must alternate user/assistant"
             raise RequestRejected(
@@ -151,12 +164,19 @@ class TransformersBackend:
     ) -> list[GenerationResult]:
         rows = [ids for ids in map(self.encode_prompt, prompts) for _ in range(n)]
         seeds = [None if params.seed is None else params.seed + i % n for i in range(len(rows))]
-        steps = self._decode(rows, params, seeds)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as finished:
-                return finished.value
+        self._budgets(rows, params)  # every prompt is checked before any runs
+        results: list[GenerationResult] = [None] * len(rows)  # type: ignore[list-item]
+        # Rows run in batches of bounded size: the prefill's logits are rows × width × vocab.
+        for batch in length_batches(rows, MAX_BATCH_TOKENS):
+            steps = self._decode([rows[i] for i in batch], params, [seeds[i] for i in batch])
+            while True:
+                try:
+                    next(steps)
+                except StopIteration as finished:
+                    for i, result in zip(batch, finished.value, strict=True):
+                        results[i] = result
+                    break
+        return results
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
         ids = self.encode_prompt(prompt)
@@ -366,6 +386,12 @@ class _Row:
         cut = first_stop(self.text, stops)
         if cut is not None:
             self.text, self.finish, self.done = self.text[:cut], "stop", True
+            # Tokens that begin inside the stop string are not part of the answer.
+            decode = backend.tokenizer.decode
+            while self.kept and len(decode(self.kept[:-1], skip_special_tokens=True)) >= cut:
+                self.kept.pop()
+                if chosen is not None:
+                    self.logprobs.pop()
             return ""
         if len(self.generated) >= self.budget:
             self.done = True
@@ -394,6 +420,19 @@ class _Row:
         )
 
 
+def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:
+    """Row indices grouped longest first so that a batch pads little and holds at most
+    `max_tokens` padded tokens (always at least one row)."""
+    order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and (len(batches[-1]) + 1) * len(rows[batches[-1][0]]) <= max_tokens:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
 def _generator(seed: int | None) -> torch.Generator:
     import torch
 
@@ -416,7 +455,9 @@ def pick_token(logits: torch.Tensor, params: SamplingParams, generator: torch.Ge
         return int(torch.multinomial(probs, 1, generator=generator))
     sorted_probs, order = torch.sort(probs, descending=True)
     mass_before = torch.cumsum(sorted_probs, dim=0) - sorted_probs
-    nucleus = sorted_probs * (mass_before < params.top_p)  # always keeps the likeliest token
+    keep = mass_before < params.top_p
+    keep[0] = True  # the likeliest token always stays, even at top_p 0
+    nucleus = sorted_probs * keep
     return int(order[torch.multinomial(nucleus, 1, generator=generator)])
 
 
