@@ -64,8 +64,7 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         "evaluation": evaluation,
     }
     if recipe.audit is not None:
-        from gemeingut.audit.run import Subject
-        from gemeingut.audit.subject import training_files
+        from gemeingut.audit.subject import Subject, training_files
 
         subject = Subject(
             recipe.release.model_name,

@@ -366,6 +366,7 @@ def resolve_audit_paths(audit: AuditSection, base: Path) -> None:
 def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSection:
     """Audit settings of a single `gemeingut audit` command: a TOML file (an `[audit]` table
     or its keys at the top), then the command-line options."""
+    origin = config or Path("command line")
     raw = _read_toml(config) if config else {}
     raw = raw.get("audit", raw)
     for dotted, value in overrides.items():
@@ -373,10 +374,16 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
             continue
         node = raw
         *parents, key = dotted.split(".")
-        for parent in parents:
-            node = node.setdefault(parent, {})
+        for depth in range(len(parents) + 1):
+            if not isinstance(node, dict):
+                where = ".".join(["audit", *parents[:depth]])
+                raise RecipeError(f"{origin}: {where} must be a table", f"write it as [{where}]")
+            if depth < len(parents):
+                node = node.setdefault(parents[depth], {})
         node[key] = value
-    section = _validated(AuditSection, raw, config or Path("command line"))
+    if not isinstance(raw, dict):
+        raise RecipeError(f"{origin}: audit must be a table", "write the settings under [audit]")
+    section = _validated(AuditSection, raw, origin)
     resolve_audit_paths(section, config.parent if config else Path.cwd())
     return section
 

@@ -34,7 +34,7 @@ from gemeingut.recipe import (
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
 
 if TYPE_CHECKING:
-    from gemeingut.audit.run import Subject
+    from gemeingut.audit.subject import Subject
 
 GGUF_FILE = "model.gguf"
 

@@ -107,7 +107,12 @@ def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Arti
             f"{path} is not a gemeingut artifact (no {ARTIFACT_FILE})",
             "pass the directory that a gemeingut stage wrote, or run that stage first",
         )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{meta_path} cannot be read: {exc}", _DAMAGED) from None
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str) for k in ("kind", "id")):
+        raise InputError(f"{meta_path} is not an artifact record (no kind and id)", _DAMAGED)
     kinds = (kind,) if isinstance(kind, str) else kind
     if kinds is not None and meta.get("kind") not in kinds:
         expected = " or ".join(repr(k) for k in kinds)
@@ -117,6 +122,8 @@ def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Arti
         )
     return Artifact(path=path, meta=meta)
 
+
+_DAMAGED = "the artifact is damaged: build it again, or remove the stray artifact.json"
 
 Builder = Callable[[Path], dict[str, Any]]
 """Writes an artifact's files into the given (temporary) directory and returns its stats."""

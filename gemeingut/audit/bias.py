@@ -95,29 +95,33 @@ def _read_crows_pairs(file: Path) -> list[MinimalPair]:
     """CrowS-Pairs' CSV (and its multilingual versions, comma- or tab-separated):
     `sent_more` is the more stereotyping sentence, `sent_less` the other."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{file} cannot be read: {exc}", "check the file") from None
     header = text.split("\n", 1)[0]
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter))
-    missing = CROWS_COLUMNS - set(rows[0] if rows else ())
+    columns = set(csv.DictReader(text.splitlines(), delimiter=delimiter).fieldnames or ())
+    missing = CROWS_COLUMNS - columns
     if missing:
         raise InputError(
             f"{file}: not a CrowS-Pairs file, columns {sorted(missing)} are missing",
             "CrowS-Pairs files have sent_more, sent_less, stereo_antistereo and bias_type",
         )
+    if not rows:
+        raise InputError(f"{file} holds no pairs", "add rows below the header")
     pairs = []
-    for number, row in enumerate(rows, start=2):
-        if not row["sent_more"] or not row["sent_less"]:
+    for number, raw in enumerate(rows, start=2):
+        row = {key: (value or "") for key, value in raw.items() if isinstance(value, str | None)}
+        if not row.get("sent_more") or not row.get("sent_less"):
             raise InputError(f"{file}:{number}: an empty sentence", "fix or remove that row")
-        direction = row["stereo_antistereo"].strip()
+        direction = row.get("stereo_antistereo", "").strip()
         if direction not in DIRECTIONS:
             raise InputError(
                 f"{file}:{number}: stereo_antistereo must be 'stereo' or 'antistereo'",
                 "fix that row",
             )
-        category = row["bias_type"].strip() or "unknown"
+        category = row.get("bias_type", "").strip() or "unknown"
         pairs.append(
             MinimalPair(
                 id=f"{file.stem}-{row.get('') or row.get('id') or number}",

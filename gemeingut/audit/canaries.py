@@ -75,6 +75,7 @@ def read_record(path: Path) -> dict[str, Any]:
     file = path / RECORD_FILE if path.is_dir() else path
     try:
         record = json.loads(file.read_text(encoding="utf-8"))
+        _ = record["seed"], int(record["digits"])
         for canary in record["canaries"]:
             _ = canary["id"], canary["prefix"], canary["secret"], canary["suffix"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -90,6 +91,12 @@ def exposure(
 ) -> dict[str, Any]:
     """Each canary's rank among random secrets of its form, its exposure, and whether its text
     is among the training documents."""
+    if candidates >= 10 ** record["digits"] - 1:
+        raise InputError(
+            f"{candidates} candidates are more than the {10 ** record['digits'] - 1} other "
+            f"secrets of {record['digits']} digits",
+            "lower memorisation.candidates",
+        )
     seen = _texts_in_training(record, training_files) if training_files else None
     rng = random.Random(f"gemeingut-exposure-{record['seed']}")
     digits = record["digits"]

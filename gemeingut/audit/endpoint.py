@@ -1,17 +1,20 @@
-"""An OpenAI-compatible endpoint as an audit target: ours, vLLM, llama-server, Ollama, LiteLLM.
+"""An OpenAI-compatible endpoint as an audit target: ours, vLLM, LiteLLM in front of either.
 
 Log-likelihoods come from `/v1/completions` with `echo` and `logprobs` (and `max_tokens: 1`,
-which every engine accepts; the extra token is not counted), batched as lists of prompts. When
-the server lends its tokenizer (`/tokenizer_info` and `/tokenize`, as ours and vLLM do),
-prompts go as token ids, exactly as lm-evaluation-harness sends them; otherwise as text, and
-the continuation's tokens are found by their `text_offset`. An endpoint that returns no prompt
-log-probabilities (llama-server) cannot be scored: that is said, never scored as chance.
+which every engine accepts; the extra token is not counted), batched as lists of token-id
+prompts, exactly as lm-evaluation-harness sends them. The token ids come from the server's own
+tokenizer (`/tokenizer_info` and `/tokenize`, as ours and vLLM lend it) or from a local copy
+(`--tokenizer`). Greedy continuations come back as token ids (`return_tokens_as_token_ids`, as
+vLLM names it), so memorisation compares the same ids as in-process. An endpoint that returns
+no prompt log-probabilities (llama-server) cannot be scored: that is said, never scored as
+chance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,35 +23,73 @@ from gemeingut.audit.target import Conversation, Pair, Scored, split_pair
 from gemeingut.errors import InputError
 
 SCORING_BATCH = 16  # prompts per scoring request
-PARALLEL_REQUESTS = 4  # generations in flight at once
+PARALLEL_REQUESTS = 4  # requests in flight at once
+TOKEN_ID = "token_id:"
+NO_TOKENIZER = (
+    "pass --tokenizer with the model's tokenizer folder, or serve the model with "
+    "`gemeingut serve` or vLLM, which lend theirs"
+)
+
+
+def endpoint_api(url: str) -> str:
+    """The endpoint's `/v1` base URL, however the user wrote it (with or without `/v1`, with a
+    route at the end); refused when it is not an http(s) URL."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InputError(f"--endpoint {url!r} is not a URL: {exc}", _URL_HINT) from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InputError(f"--endpoint {url!r} is not an http(s) URL", _URL_HINT)
+    root = url.rstrip("/")
+    for suffix in ("/chat/completions", "/completions"):
+        root = root.removesuffix(suffix)
+    return root if root.endswith("/v1") else root + "/v1"
+
+
+def endpoint_lineage(url: str, model: str) -> str:
+    return f"endpoint:{endpoint_api(url)}#{model}"
+
+
+_URL_HINT = "e.g. --endpoint http://127.0.0.1:8000/v1"
 
 
 class EndpointTarget:
     def __init__(
-        self, url: str, model: str, api_key: str | None = None, timeout: float = 300.0
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        tokenizer: Path | None = None,
+        timeout: float = 300.0,
     ) -> None:
-        root = url.rstrip("/")
-        for suffix in ("/chat/completions", "/completions"):
-            root = root.removesuffix(suffix)
-        self.api = root if root.endswith("/v1") else root + "/v1"
+        self.api = endpoint_api(url)
         self.server = self.api.removesuffix("/v1")
         self.name = model
-        self.lineage = f"endpoint:{self.api}#{model}"
+        self.lineage = endpoint_lineage(url, model)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(timeout=timeout, headers=headers)
         self.info = self._tokenizer_info()
+        self.local = _local_tokenizer(tokenizer) if tokenizer is not None else None
         self.prefix_id: int | None = None
-        if self.info is not None:
+        self.end_ids: set[int] = set()  # tokens that end an answer without being part of it
+        if self.local is not None:
+            bos, eos = self.local.bos_token_id, self.local.eos_token_id
+            self.prefix_id = bos if bos is not None else eos
+            self.end_ids = set(self.local.all_special_ids)
+        elif self.info is not None:
             special = self.info.get("bos_token") or self.info.get("eos_token")
             self.prefix_id = self.tokenize(special)[0] if special else None
+            ends = [self.info.get("eos_token"), "<|im_end|>"]
+            self.end_ids = {ids[0] for e in ends if e and len(ids := self.tokenize(e)) == 1}
 
     def describe(self) -> dict[str, Any]:
+        lent = "local" if self.local is not None else "remote" if self.info else "none"
         return {
             "kind": "endpoint",
             "url": self.api,
             "name": self.name,
             "lineage": self.lineage,
-            "tokenizer": "remote" if self.info is not None else "none",
+            "tokenizer": lent,
         }
 
     def close(self) -> None:
@@ -66,68 +107,55 @@ class EndpointTarget:
             ) from None
         if response.status_code != 200:
             return None
-        body = response.json()
+        try:
+            body = response.json()
+        except ValueError:
+            return None
         return body if isinstance(body, dict) and "eos_token" in body else None
 
     def tokenize(self, text: str) -> list[int]:
+        if self.local is not None:
+            return list(self.local(text, add_special_tokens=False)["input_ids"])
         self._need_tokenizer("tokenize text")
         body = {"model": self.name, "prompt": text, "add_special_tokens": False}
-        return list(self._post(f"{self.server}/tokenize", body)["tokens"])
+        return [
+            int(t)
+            for t in _field(
+                self._post(f"{self.server}/tokenize", body), "tokens", list, self.server
+            )
+        ]
 
     def detokenize(self, ids: list[int]) -> str:
+        if self.local is not None:
+            return str(self.local.decode(ids, skip_special_tokens=True))
         self._need_tokenizer("decode tokens")
-        return str(
-            self._post(f"{self.server}/detokenize", {"model": self.name, "tokens": ids})["prompt"]
-        )
+        body = {"model": self.name, "tokens": ids}
+        return _field(self._post(f"{self.server}/detokenize", body), "prompt", str, self.server)
 
     def _need_tokenizer(self, what: str) -> None:
         if self.info is None:
             raise InputError(
                 f"the endpoint {self.server} lends no tokenizer (/tokenize), which is needed to "
                 f"{what}",
-                "serve the model with `gemeingut serve` or vLLM, or audit its folder directly",
+                NO_TOKENIZER,
             )
 
     # --- scoring -------------------------------------------------------------------------------
 
     def token_logprobs(self, requests: Sequence[Pair]) -> list[Scored]:
+        if self.local is None:
+            self._need_tokenizer("score text as lm-evaluation-harness does")
+        pairs = self._parallel(lambda r: split_pair(self, self.prefix_id, *r), requests)
         scores: list[Scored] = []
-        for start in range(0, len(requests), SCORING_BATCH):
-            chunk = requests[start : start + SCORING_BATCH]
-            if self.info is not None:
-                scores += self._scored_ids(chunk)
-            else:
-                scores += self._scored_texts(chunk)
+        for start in range(0, len(pairs), SCORING_BATCH):
+            chunk = pairs[start : start + SCORING_BATCH]
+            choices = self._echo([ctx + cont for ctx, cont in chunk])
+            for (ctx, cont), choice in zip(chunk, choices, strict=True):
+                values = _span(choice, len(ctx), len(ctx) + len(cont), self.server)
+                scores.append(list(zip(cont, values, strict=True)))
         return scores
 
-    def _scored_ids(self, chunk: Sequence[Pair]) -> list[Scored]:
-        pairs = [split_pair(self, self.prefix_id, c, x) for c, x in chunk]  # type: ignore[arg-type]
-        choices = self._echo([ctx + cont for ctx, cont in pairs])
-        return [
-            list(zip(cont, _span(choice, len(ctx), len(ctx) + len(cont), self.server), strict=True))
-            for (ctx, cont), choice in zip(pairs, choices, strict=True)
-        ]
-
-    def _scored_texts(self, chunk: Sequence[Pair]) -> list[Scored]:
-        choices = self._echo([c + x for c, x in chunk])
-        scores = []
-        for (context, continuation), choice in zip(chunk, choices, strict=True):
-            offsets = _logprobs(choice, self.server).get("text_offset")
-            if not offsets:
-                raise InputError(
-                    f"the endpoint {self.server} returned no text_offset, so the continuation "
-                    "cannot be found among the prompt's tokens",
-                    "use a server that lends its tokenizer (`gemeingut serve`, vLLM)",
-                )
-            end = len(context) + len(continuation)
-            first = next(i for i, o in enumerate(offsets) if o >= len(context))
-            last = next((i for i, o in enumerate(offsets) if o >= end), len(offsets))
-            tokens = _logprobs(choice, self.server).get("tokens") or []
-            values = _span(choice, first, last, self.server)
-            scores.append(list(zip(tokens[first:last], values, strict=True)))
-        return scores
-
-    def _echo(self, prompts: list[Any]) -> list[dict[str, Any]]:
+    def _echo(self, prompts: list[list[int]]) -> list[dict[str, Any]]:
         body = {
             "model": self.name,
             "prompt": prompts,
@@ -136,16 +164,14 @@ class EndpointTarget:
             "max_tokens": 1,
             "temperature": 0,
         }
-        choices = sorted(
-            self._post(f"{self.api}/completions", body)["choices"], key=lambda c: c["index"]
-        )
+        choices = self._choices(f"{self.api}/completions", body)
         if len(choices) != len(prompts):
             raise InputError(
                 f"the endpoint {self.server} answered {len(choices)} choices for "
                 f"{len(prompts)} prompts",
                 "use a server that accepts a list of prompts (`gemeingut serve`, vLLM)",
             )
-        return choices
+        return sorted(choices, key=lambda c: c.get("index", 0))
 
     # --- generation ----------------------------------------------------------------------------
 
@@ -157,22 +183,37 @@ class EndpointTarget:
                 "max_tokens": max_tokens,
                 "temperature": 0,
             }
-            return str(self._post(f"{self.api}/completions", body)["choices"][0]["text"])
+            return _field(
+                self._choices(f"{self.api}/completions", body)[0], "text", str, self.server
+            )
 
         return self._parallel(one, prompts)
 
     def continue_ids(self, prefixes: Sequence[list[int]], max_tokens: int) -> list[list[int]]:
-        self._need_tokenizer("send token-id prompts")
-
         def one(prefix: list[int]) -> list[int]:
             body = {
                 "model": self.name,
                 "prompt": prefix,
                 "max_tokens": max_tokens,
                 "temperature": 0,
+                "logprobs": 0,
+                "return_tokens_as_token_ids": True,
             }
-            text = self._post(f"{self.api}/completions", body)["choices"][0]["text"]
-            return self.tokenize(text)[:max_tokens] if text else []
+            choice = self._choices(f"{self.api}/completions", body)[0]
+            logprobs = choice.get("logprobs")
+            tokens = logprobs.get("tokens") if isinstance(logprobs, dict) else None
+            if not isinstance(tokens, list) or not all(
+                isinstance(t, str) and t.startswith(TOKEN_ID) for t in tokens
+            ):
+                raise InputError(
+                    f"the endpoint {self.server} does not return the generated token ids",
+                    "use a server that supports return_tokens_as_token_ids (`gemeingut "
+                    "serve`, vLLM), or audit the model folder directly",
+                )
+            ids = [int(t.removeprefix(TOKEN_ID)) for t in tokens][:max_tokens]
+            if choice.get("finish_reason") == "stop" and ids and ids[-1] in self.end_ids:
+                ids = ids[:-1]  # the end-of-text token is not part of the continuation
+            return ids
 
         return self._parallel(one, prefixes)
 
@@ -184,16 +225,21 @@ class EndpointTarget:
                 "max_tokens": max_tokens,
                 "temperature": 0,
             }
-            return str(
-                self._post(f"{self.api}/chat/completions", body)["choices"][0]["message"]["content"]
-                or ""
-            )
+            choice = self._choices(f"{self.api}/chat/completions", body)[0]
+            message = _field(choice, "message", dict, self.server)
+            return str(message.get("content") or "")
 
         return self._parallel(one, conversations)
 
-    def _parallel(self, fn: Any, items: Sequence[Any]) -> list[Any]:
+    def _parallel(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
         with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
             return list(pool.map(fn, items))
+
+    def _choices(self, url: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        choices = _field(self._post(url, body), "choices", list, self.server)
+        if not choices or not all(isinstance(c, dict) for c in choices):
+            raise InputError(f"{url} answered without choices", "check the server's log")
+        return choices
 
     def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -205,25 +251,51 @@ class EndpointTarget:
         if response.status_code != 200:
             raise InputError(
                 f"{url} answered {response.status_code}: {_message(response)}",
-                "check the model name (`--model`) and that the server supports this request",
+                "check the model name (`--model-name`) and that the server supports this request",
             )
-        return response.json()
+        try:
+            answer = response.json()
+        except ValueError:
+            raise InputError(f"{url} did not answer with JSON", "check the URL") from None
+        if not isinstance(answer, dict):
+            raise InputError(
+                f"{url} answered {type(answer).__name__}, not an object", "check the URL"
+            )
+        return answer
 
 
-def _logprobs(choice: dict[str, Any], server: str) -> dict[str, Any]:
+def _local_tokenizer(folder: Path) -> Any:
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(str(folder))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"--tokenizer {folder}: no tokenizer there ({exc})",
+            "pass the model's folder or its tokenizer files",
+        ) from None
+
+
+def _field(answer: dict[str, Any], key: str, kind: type, server: str) -> Any:
+    value = answer.get(key)
+    if not isinstance(value, kind):
+        raise InputError(
+            f"the endpoint {server} answered without a valid `{key}`",
+            "check that it speaks the OpenAI API (and vLLM's tokenizer routes)",
+        )
+    return value
+
+
+def _span(choice: dict[str, Any], first: int, last: int, server: str) -> list[float]:
     logprobs = choice.get("logprobs")
-    if not isinstance(logprobs, dict) or not logprobs.get("token_logprobs"):
+    if not isinstance(logprobs, dict) or not isinstance(logprobs.get("token_logprobs"), list):
         raise InputError(
             f"the endpoint {server} returned no log-probabilities for an echoed prompt, so "
             "nothing can be scored (llama-server, for one, does not return them)",
             "serve the model with `gemeingut serve` or vLLM, or audit its folder directly",
         )
-    return logprobs
-
-
-def _span(choice: dict[str, Any], first: int, last: int, server: str) -> list[float]:
-    values = _logprobs(choice, server)["token_logprobs"][first:last]
-    if len(values) != last - first or any(v is None for v in values):
+    values = logprobs["token_logprobs"][first:last]
+    if len(values) != last - first or not all(isinstance(v, int | float) for v in values):
         raise InputError(
             f"the endpoint {server} returned log-probabilities for fewer prompt tokens than "
             "it was sent",

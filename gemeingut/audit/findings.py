@@ -57,23 +57,20 @@ def import_findings(
     """Add the submissions in `sources` to the findings file `into`."""
     findings = read_findings(into)
     known = {f["id"] for f in findings}
-    first_of = {_key(f): f["id"] for f in findings if f["duplicate_of"] is None}
-    added = duplicates = 0
+    before = sum(f["duplicate_of"] is not None for f in findings)
     now = _now()
+    added = 0
     for source in sources:
+        if not source.is_file():
+            raise InputError(f"submissions file {source} does not exist", "check the path")
         for row, where in _rows(source):
             finding = _new_finding(row, where, model, reporter, now)
-            if finding["id"] in known:
-                continue
-            original = first_of.get(_key(finding))
-            if original is not None:
-                finding["duplicate_of"] = original
-                duplicates += 1
-            else:
-                first_of[_key(finding)] = finding["id"]
-            findings.append(finding)
-            known.add(finding["id"])
-            added += 1
+            if finding["id"] not in known:
+                findings.append(finding)
+                known.add(finding["id"])
+                added += 1
+    _mark_duplicates(findings)
+    duplicates = sum(f["duplicate_of"] is not None for f in findings) - before
     write_findings(into, findings)
     return {"added": added, "duplicates": duplicates, "total": len(findings)}
 
@@ -83,6 +80,8 @@ def triage(
 ) -> dict[str, Any]:
     if status not in STATUSES:
         raise InputError(f"unknown status {status!r}", f"choose from {', '.join(STATUSES)}")
+    if not path.is_file():
+        raise InputError(f"findings file {path} does not exist", "check the path")
     findings = read_findings(path)
     ids = {f["id"] for f in findings}
     if finding_id not in ids:
@@ -110,15 +109,28 @@ def merge(sources: list[Path], out: Path) -> dict[str, int]:
     merged: dict[str, dict[str, Any]] = {}
     for source in sources:
         if not source.is_file():
-            raise InputError(f"findings file {source} does not exist", "check the path")
+            raise InputError(f"{source} is not a findings file", "name the .jsonl files to join")
         for finding in read_findings(source):
             current = merged.get(finding["id"])
             # A tie goes to the file named later, as a newer export usually is.
             if current is None or finding["updated_at"] >= current["updated_at"]:
                 merged[finding["id"]] = finding
     findings = sorted(merged.values(), key=lambda f: (f["reported_at"], f["id"]))
+    _mark_duplicates(findings)
     write_findings(out, findings)
     return {"findings": len(findings), "sources": len(sources)}
+
+
+def _mark_duplicates(findings: list[dict[str, Any]]) -> None:
+    """Findings from different campaigns that repeat an earlier one (by `_key`) become its
+    duplicates; a duplicate_of set at triage is kept."""
+    first_of: dict[tuple[str, str, str], str] = {}
+    for finding in findings:
+        if finding["duplicate_of"] is not None:
+            continue
+        original = first_of.setdefault(_key(finding), finding["id"])
+        if original != finding["id"]:
+            finding["duplicate_of"] = original
 
 
 def summarize_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -177,6 +189,9 @@ def _new_finding(
     for field in REQUIRED:
         if not isinstance(row.get(field), str) or not row[field].strip():
             raise InputError(f"{where}: field {field!r} is missing or empty", HINT)
+    for field in ("model", "reporter", "reported_at", "note"):
+        if row.get(field) is not None and not isinstance(row[field], str):
+            raise InputError(f"{where}: field {field!r} must be text", HINT)
     finding = {
         "category": row["category"].strip(),
         "prompt": row["prompt"],
@@ -203,6 +218,13 @@ def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
             f"{where}: not a findings file line, {missing} missing",
             "pass a file written by `gemeingut audit findings import`",
         )
+    for key in FIELDS:
+        optional = key in ("duplicate_of", "note")
+        if not isinstance(finding[key], str) and not (optional and finding[key] is None):
+            raise InputError(
+                f"{where}: field {key!r} must be text{' or null' if optional else ''}",
+                "fix that line, or import the submission again",
+            )
     if finding["status"] not in STATUSES:
         raise InputError(
             f"{where}: unknown status {finding['status']!r}", f"choose from {', '.join(STATUSES)}"

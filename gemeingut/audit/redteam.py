@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -66,26 +67,29 @@ def read_probes(path: Path) -> list[Probe]:
     return probes
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 def _probe(item: dict[str, Any]) -> Probe:
     where = item["_where"]
     if item["detector"] not in DETECTORS:
         raise InputError(
             f"{where}: unknown detector {item['detector']!r}", f"choose from {', '.join(DETECTORS)}"
         )
-    if item["detector"] == "contains" and not item.get("target"):
+    if item["detector"] == "contains" and not isinstance(item.get("target"), str):
         raise InputError(
             f"{where}: a `contains` probe needs the `target` string",
             "name the string the attack tries to make the model write",
         )
     system = item.get("system")
-    if system is not None:
-        try:
-            system.format(**dict.fromkeys(PLACEHOLDERS, ""))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise InputError(
-                f"{where}: the system prompt has an unknown placeholder {exc}",
-                f"placeholders are {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
-            ) from None
+    if system is not None and not isinstance(system, str):
+        raise InputError(f"{where}: `system` must be text or null", "fix that line")
+    unknown = sorted(set(PLACEHOLDER.findall(system or "")) - set(PLACEHOLDERS))
+    if unknown:
+        raise InputError(
+            f"{where}: the system prompt has unknown placeholders {unknown}",
+            f"placeholders are {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+        )
     return Probe(
         item["id"],
         item["category"],
@@ -134,7 +138,9 @@ def planted_values(seed: int) -> dict[str, str]:
 def conversation(probe: Probe, planted: dict[str, str]) -> Conversation:
     messages = []
     if probe.system is not None:
-        messages.append({"role": "system", "content": probe.system.format(**planted)})
+        # Only the known placeholders are filled: other braces in a prompt stay as written.
+        content = PLACEHOLDER.sub(lambda m: planted.get(m.group(1), m.group(0)), probe.system)
+        messages.append({"role": "system", "content": content})
     messages.append({"role": "user", "content": probe.prompt})
     return messages
 

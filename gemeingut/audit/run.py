@@ -9,7 +9,7 @@ model card are written from.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ from gemeingut.audit import (
 from gemeingut.audit.endpoint import EndpointTarget
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.span_trace import SpanIndex
-from gemeingut.audit.subject import iter_documents
-from gemeingut.audit.target import LocalTarget, Target
+from gemeingut.audit.subject import Subject, iter_documents
+from gemeingut.audit.target import Target
 from gemeingut.errors import InputError
 from gemeingut.recipe import AuditSection
 
@@ -35,32 +35,15 @@ GARAK_REPORT = "redteam.garak.report.jsonl"
 FINDINGS_FILE = "findings.jsonl"
 
 
-@dataclass(frozen=True)
-class Subject:
-    """What is audited: a model folder or an endpoint, and its training documents if known."""
-
-    name: str
-    lineage: str
-    model_dir: Path | None = None
-    endpoint: str | None = None
-    api_key: str | None = None
-    tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
-    training_files: tuple[Path, ...] = ()
-
-    def target(self, batch_tokens: int, precision: str = "fp32") -> Target:
-        if self.model_dir is not None:
-            return LocalTarget(self.model_dir, self.name, self.lineage, batch_tokens, precision)
-        assert self.endpoint is not None
-        return EndpointTarget(self.endpoint, self.name, self.api_key)
-
-    def lm_eval_model(self, target: Target) -> capability.LmEvalModel:
-        if self.model_dir is not None:
-            return capability.folder_model(self.model_dir)
-        assert isinstance(target, EndpointTarget)
-        context = (target.info or {}).get("model_max_length")
-        return capability.endpoint_model(
-            target.api, self.name, context, target.info is not None, self.tokenizer
-        )
+def lm_eval_model(subject: Subject, target: Target) -> capability.LmEvalModel:
+    """How lm-eval reaches the subject: `hf` on its folder, `local-completions` on its server."""
+    if subject.model_dir is not None:
+        return capability.folder_model(subject.model_dir)
+    assert isinstance(target, EndpointTarget)
+    context = (target.info or {}).get("model_max_length")
+    return capability.endpoint_model(
+        target.api, subject.name, context, target.info is not None, subject.tokenizer
+    )
 
 
 def check_inputs(section: AuditSection) -> None:
@@ -108,7 +91,7 @@ def _tasks(subject: Subject, target: Target, section: AuditSection, out: Path) -
     settings = section.tasks
     tasks = task_suite.prepare(task_suite.task_names(settings.names), _tasks_suite(section))
     scored = capability.run_tasks(
-        subject.lm_eval_model(target), tasks, out, settings.batch_size, settings.limit
+        lm_eval_model(subject, target), tasks, out, settings.batch_size, settings.limit
     )
     scored_items = [replace(t, items=t.items[: settings.limit]) for t in tasks]
     scored["contamination"] = capability.contamination(scored_items, subject.training_files)

@@ -16,30 +16,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
+from gemeingut.audit.endpoint import EndpointTarget, endpoint_lineage
+from gemeingut.audit.target import LocalTarget, Target
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
 from gemeingut.serve.app import default_model_name, resolve_model_dir
-from gemeingut.workspace import ARTIFACT_FILE
+from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
 TRAINING_SPLITS = ("train", "validation")
 
 
 @dataclass(frozen=True)
-class ModelFolder:
-    model_dir: Path
+class Subject:
+    """What is audited: a model folder or an endpoint, and its training documents if known."""
+
     name: str
     lineage: str
-    training_files: tuple[Path, ...]  # Parquet shards or JSONL files of training documents
+    model_dir: Path | None = None
+    endpoint: str | None = None
+    api_key: str | None = None
+    tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
+    training_files: tuple[Path, ...] = ()  # Parquet shards or JSONL files
+
+    def target(self, batch_tokens: int, precision: str = "fp32") -> Target:
+        if self.model_dir is not None:
+            return LocalTarget(self.model_dir, self.name, self.lineage, batch_tokens, precision)
+        assert self.endpoint is not None
+        return EndpointTarget(self.endpoint, self.name, self.api_key, self.tokenizer)
 
 
-def model_folder(path: Path, name: str | None, training_data: Path | None) -> ModelFolder:
+def model_folder(path: Path, name: str | None, training_data: Path | None) -> Subject:
     model_dir = resolve_model_dir(path)
     release, artifact = _artifacts_around(path.resolve())
     if artifact is not None:
-        lineage = _released_id(artifact) if artifact.get("kind") == "release" else artifact["id"]
+        lineage = _released_id(artifact.meta) if artifact.kind == "release" else artifact.id
     else:
         lineage = "sha256:" + sha256_json(files_with_hashes(model_dir))
     if training_data is not None:
@@ -47,10 +61,32 @@ def model_folder(path: Path, name: str | None, training_data: Path | None) -> Mo
     elif release is not None:
         files = training_files(release / "training-data")
     elif artifact is not None:
-        files = _workspace_training_files(path.resolve(), artifact)
+        files = _workspace_training_files(artifact)
     else:
         files = ()
-    return ModelFolder(model_dir, name or default_model_name(path), lineage, files)
+    return Subject(
+        name or default_model_name(path), lineage, model_dir=model_dir, training_files=files
+    )
+
+
+def endpoint(
+    url: str,
+    name: str | None,
+    api_key: str | None,
+    tokenizer: Path | None,
+    training_data: Path | None,
+) -> Subject:
+    if not name:
+        raise InputError("--endpoint needs --model-name", "the id `GET /v1/models` lists")
+    files = training_files(training_data) if training_data is not None else ()
+    return Subject(
+        name,
+        endpoint_lineage(url, name),
+        endpoint=url,
+        api_key=api_key,
+        tokenizer=tokenizer,
+        training_files=files,
+    )
 
 
 def training_files(path: Path) -> tuple[Path, ...]:
@@ -79,7 +115,12 @@ def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
     """Documents as {id, text, license, source}, in file order."""
     for file in files:
         if file.suffix == ".parquet":
-            parquet = pq.ParquetFile(file)
+            try:
+                parquet = pq.ParquetFile(file)
+            except (pa.ArrowException, OSError) as exc:
+                raise InputError(
+                    f"{file} is not a readable Parquet file ({exc})", "pass curated shards or JSONL"
+                ) from None
             names = set(parquet.schema_arrow.names)
             columns = [c for c in ("id", "text", "license", "source") if c in names]
             if "text" not in columns:
@@ -114,6 +155,8 @@ def _jsonl_documents(file: Path) -> Iterator[dict[str, Any]]:
 
 
 def _document(doc: dict[str, Any], where: str) -> dict[str, Any]:
+    if not isinstance(doc.get("text"), str):
+        raise InputError(f"{where}: the `text` is not a string", "pass curated documents")
     return {
         "id": str(doc.get("id") or where),
         "text": doc["text"],
@@ -122,15 +165,14 @@ def _document(doc: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def _artifacts_around(path: Path) -> tuple[Path | None, dict[str, Any] | None]:
-    """The release bundle (if any) and the nearest artifact.json at or above `path` (up to the
+def _artifacts_around(path: Path) -> tuple[Path | None, Artifact | None]:
+    """The release bundle (if any) and the nearest artifact at or above `path` (up to the
     release artifact around `bundle/model`)."""
     bundle = next((p for p in (path, path.parent) if (p / "training-data").is_dir()), None)
     for candidate in (path, path.parent, path.parent.parent):
-        meta = candidate / ARTIFACT_FILE
-        if meta.is_file():
-            artifact = json.loads(meta.read_text(encoding="utf-8"))
-            if artifact.get("kind") == "release" and bundle is None:
+        if (candidate / ARTIFACT_FILE).is_file():
+            artifact = load_artifact(candidate)
+            if artifact.kind == "release" and bundle is None:
                 bundle = candidate / "bundle"
             return bundle, artifact
     return bundle, None
@@ -141,17 +183,16 @@ def _released_id(release: dict[str, Any]) -> str:
     return str(inputs.get("finetune") or inputs.get("model"))
 
 
-def _workspace_training_files(path: Path, artifact: dict[str, Any]) -> tuple[Path, ...]:
+def _workspace_training_files(artifact: Artifact) -> tuple[Path, ...]:
     """A workspace model's dataset (for a fine-tune, its base model's) at `<root>/dataset/<id>`."""
-    root = path.parent.parent
-    seen = 0
-    while "dataset" not in artifact.get("inputs", {}) and seen < 3:
-        base = artifact.get("inputs", {}).get("base", "")
-        meta = root / "model" / base / ARTIFACT_FILE
-        if not meta.is_file():
+    root = artifact.path.parent.parent
+    for _ in range(4):
+        inputs = artifact.meta.get("inputs", {})
+        if "dataset" in inputs:
+            dataset = root / "dataset" / str(inputs["dataset"])
+            return training_files(dataset) if (dataset / SHARD_DIR).is_dir() else ()
+        base = root / "model" / str(inputs.get("base", ""))
+        if not (base / ARTIFACT_FILE).is_file():
             return ()
-        artifact, seen = json.loads(meta.read_text(encoding="utf-8")), seen + 1
-    dataset = root / "dataset" / str(artifact.get("inputs", {}).get("dataset"))
-    if not (dataset / SHARD_DIR).is_dir():
-        return ()
-    return training_files(dataset)
+        artifact = load_artifact(base)
+    return ()

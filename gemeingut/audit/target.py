@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from gemeingut.errors import InputError
 from gemeingut.serve.backends import RequestRejected, SamplingParams
+from gemeingut.serve.backends.transformers import length_batches
 
 Conversation = list[dict[str, str]]
 Pair = tuple[str, str]  # (context, continuation)
@@ -75,19 +76,6 @@ def split_pair(
     whole = target.tokenize(context + continuation)
     context_ids = target.tokenize(context)
     return context_ids, whole[len(context_ids) :]
-
-
-def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:
-    """Row indices grouped longest first so that a batch pads little and holds at most
-    `max_tokens` padded tokens (always at least one row)."""
-    order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
-    batches: list[list[int]] = []
-    for i in order:
-        if batches and (len(batches[-1]) + 1) * len(rows[batches[-1][0]]) <= max_tokens:
-            batches[-1].append(i)
-        else:
-            batches.append([i])
-    return batches
 
 
 class LocalTarget:

@@ -78,8 +78,7 @@ def _subject(
     tokenizer: Path | None,
     training_data: Path | None,
 ) -> Any:
-    from gemeingut.audit.run import Subject
-    from gemeingut.audit.subject import model_folder, training_files
+    from gemeingut.audit import subject
 
     if (model is None) == (endpoint is None):
         raise InputError(
@@ -88,25 +87,10 @@ def _subject(
             "`--endpoint http://127.0.0.1:8000/v1 --model-name my-model`",
         )
     if endpoint is not None:
-        if not name:
-            raise InputError("--endpoint needs --model-name", "the id `GET /v1/models` lists")
-        files = training_files(training_data) if training_data is not None else ()
-        return Subject(
-            name,
-            f"endpoint:{endpoint.rstrip('/')}#{name}",
-            endpoint=endpoint,
-            api_key=os.environ.get(api_key_env),
-            tokenizer=tokenizer,
-            training_files=files,
-        )
+        key = os.environ.get(api_key_env)
+        return subject.endpoint(endpoint, name, key, tokenizer, training_data)
     assert model is not None
-    folder = model_folder(model, name, training_data)
-    return Subject(
-        folder.name,
-        folder.lineage,
-        model_dir=folder.model_dir,
-        training_files=folder.training_files,
-    )
+    return subject.model_folder(model, name, training_data)
 
 
 def _print_summary(stats: dict[str, Any]) -> None:
@@ -303,7 +287,7 @@ def audit_trace(
     from gemeingut.audit.subject import iter_documents, model_folder
 
     folder = model_folder(model, None, training_data)
-    if not folder.training_files:
+    if not folder.training_files or folder.model_dir is None:
         raise InputError(
             f"the training documents of {model} are not known",
             "pass --training-data (a dataset artifact, Parquet or JSONL)",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 from fastapi import FastAPI
@@ -14,10 +13,10 @@ from typer.testing import CliRunner
 
 from gemeingut.audit.bias import default_suite as default_pairs
 from gemeingut.audit.bias import read_pairs, score_pairs
-from gemeingut.audit.endpoint import EndpointTarget
+from gemeingut.audit.endpoint import EndpointTarget, endpoint_lineage
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.report import interval
-from gemeingut.audit.run import Subject
+from gemeingut.audit.subject import Subject
 from gemeingut.audit.target import LocalTarget
 from gemeingut.cli import app
 from gemeingut.errors import InputError
@@ -250,30 +249,55 @@ def test_an_endpoint_scores_bias_pairs_as_the_model_folder(
     assert answers == local.chat([[{"role": "user", "content": "Hallo"}]], max_tokens=5)
 
 
-def test_an_endpoint_without_prompt_logprobs_is_a_clear_error() -> None:
+def test_an_endpoint_without_prompt_logprobs_or_token_ids_is_a_clear_error(
+    german_model: Path,
+) -> None:
     """llama-server answers echo requests without log-probabilities: say so, never score."""
     fake = FastAPI()
 
     @fake.post("/v1/completions")
     def completions(body: dict) -> dict:
-        prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
+        prompts = body["prompt"] if isinstance(body["prompt"][0], list) else [body["prompt"]]
         return {
             "choices": [{"index": i, "text": "x", "logprobs": None} for i in range(len(prompts))]
         }
 
+    @fake.post("/v1/chat/completions")
+    def chat() -> str:
+        return "not an object"
+
     with running_server(fake) as url:
-        target = EndpointTarget(f"{url}/v1", "llama")
-        assert target.info is None  # no /tokenizer_info: text prompts
+        bare = EndpointTarget(f"{url}/v1", "llama")
+        assert bare.info is None  # no /tokenizer_info
+        with pytest.raises(InputError, match="lends no tokenizer"):
+            bare.token_logprobs([("", "Die Katze schläft.")])
+        target = EndpointTarget(f"{url}/v1", "llama", tokenizer=german_model)
         with pytest.raises(InputError, match="returned no log-probabilities"):
             target.token_logprobs([("", "Die Katze schläft.")])
-        with pytest.raises(InputError, match="lends no tokenizer"):
+        with pytest.raises(InputError, match="does not return the generated token ids"):
             target.continue_ids([[1, 2, 3]], 4)
+        with pytest.raises(InputError, match="not an object"):
+            target.chat([[{"role": "user", "content": "Hallo"}]], 4)
 
 
-def test_an_unreachable_endpoint_is_a_clear_error() -> None:
-    with pytest.raises(InputError, match="cannot reach the endpoint"):
-        EndpointTarget("http://127.0.0.1:9/v1", "m")
-    assert httpx  # the error comes from httpx, which EndpointTarget uses
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1", "ftp://host/v1", "http://a:b/v1"])
+def test_an_unreachable_or_malformed_endpoint_is_a_clear_error(url: str) -> None:
+    with pytest.raises(InputError, match="endpoint"):
+        EndpointTarget(url, "m")
+
+
+def test_endpoint_lineage_is_the_same_however_the_url_is_written() -> None:
+    assert endpoint_lineage("http://h:8000", "m") == endpoint_lineage("http://h:8000/v1/", "m")
+    assert endpoint_lineage("http://h:8000/v1/completions", "m") == "endpoint:http://h:8000/v1#m"
+
+
+def test_memorisation_through_the_endpoint_continues_with_the_same_token_ids(
+    german_model: Path, german_endpoint: str
+) -> None:
+    local = LocalTarget(german_model, "local", "local")
+    remote = EndpointTarget(f"{german_endpoint}/v1", SERVED_NAME)
+    prefixes = [local.tokenize(t) for t in ("Die Stadtbibliothek Lindenau", "Der Antrag ist")]
+    assert remote.continue_ids(prefixes, 12) == local.continue_ids(prefixes, 12)
 
 
 def test_span_tracing_from_the_command_line_names_the_training_document(tiny_build: dict) -> None:
