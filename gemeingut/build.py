@@ -22,7 +22,8 @@ from gemeingut.stages import (
 )
 from gemeingut.workspace import Artifact, Workspace
 
-# How to repeat a build's audit from inside its release bundle (the recipe is in training-code/).
+# How to repeat a build's audit from inside its release bundle (the recipe is in training-code/,
+# the training documents in training-data/).
 RERUN = (
     "gemeingut audit run model --config training-code/recipe.toml "
     "--training-data training-data --out audit-rerun"
@@ -72,7 +73,18 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
             model_dir=released.path,
             training_files=training_files(dataset.path),
         )
-        artifacts["audit"] = step("audit", audit_stage(place, subject, recipe.audit, RERUN))
+        audit = recipe.audit
+        own_files = [
+            audit.tasks.suite,
+            audit.bias.suite,
+            audit.redteam.suite,
+            audit.memorisation.canaries,
+            audit.findings,
+        ]
+        # The bundle holds the recipe and the training data, not the user's own suite files:
+        # only an audit on the shipped suites can be repeated from inside it.
+        command = RERUN if not any(own_files) else f"gemeingut build {recipe_path.name}"
+        artifacts["audit"] = step("audit", audit_stage(place, subject, audit, command))
     if released is not model:
         artifacts["finetune"] = released
     step("release", release_stage(place, recipe.release, recipe_path, artifacts))

@@ -39,13 +39,14 @@ if TYPE_CHECKING:
 GGUF_FILE = "model.gguf"
 
 
-def source_fingerprint(path: Path) -> str:
-    """Content hash of an input, so a changed corpus never reuses an old dataset."""
+def source_fingerprint(path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUFFIXES) -> str:
+    """Content hash of an input, so a changed corpus never reuses an old dataset; of a folder,
+    the files with `suffixes` (all files with None)."""
     if path.is_dir():
         files = {
             rel: digest
             for rel, digest in files_with_hashes(path).items()
-            if Path(rel).suffix.lower() in FOLDER_SUFFIXES
+            if suffixes is None or Path(rel).suffix.lower() in suffixes
         }
         return "sha256:" + sha256_json(files)
     if path.is_file():
@@ -215,20 +216,23 @@ def audit_stage(
     from gemeingut.audit.run import check_inputs, run_audit
 
     check_inputs(section)
+    if subject.model_dir is not None:  # the number format the scores are computed in
+        section = section.model_copy(update={"precision": _resolved_precision(section)})
     inputs = {"model": subject.lineage}
     if subject.training_files:
         inputs["training"] = "sha256:" + sha256_json(
             {p.name: sha256_file(p) for p in subject.training_files}
         )
-    for name, path in (
-        ("tasks_suite", section.tasks.suite),
-        ("bias_suite", section.bias.suite),
-        ("redteam_suite", section.redteam.suite),
-        ("canaries", section.memorisation.canaries),
-        ("findings", section.findings),
+    runs = set(section.suites)
+    for name, path, suite in (
+        ("tasks_suite", section.tasks.suite, "tasks"),
+        ("bias_suite", section.bias.suite, "bias"),
+        ("redteam_suite", section.redteam.suite, "redteam"),
+        ("canaries", section.memorisation.canaries, "memorisation"),
+        ("findings", section.findings, None),
     ):
-        if path is not None:
-            inputs[name] = _content_hash(path)
+        if path is not None and (suite is None or suite in runs):
+            inputs[name] = source_fingerprint(path, suffixes=None)
     paths = {
         "findings": True,
         "tasks": {"suite"},
@@ -247,11 +251,13 @@ def audit_stage(
     return place("audit", inputs, params, build, resumable=True)
 
 
-def _content_hash(path: Path) -> str:
-    """sha256 of a file, or of every file in a folder."""
-    if path.is_dir():
-        return "sha256:" + sha256_json(files_with_hashes(path))
-    return "sha256:" + sha256_file(path)
+def _resolved_precision(section: AuditSection) -> str:
+    """ "auto" means bf16 on one machine and fp32 on another: the id names what runs."""
+    import torch
+
+    from gemeingut.model.machine import resolve_precision
+
+    return resolve_precision(section.precision, torch.device("cpu"))
 
 
 def audit_stats(report: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.target import Target, loglikelihoods
 from gemeingut.errors import InputError
-from gemeingut.workspace import write_json_atomic
+from gemeingut.workspace import write_json_atomic, write_text_atomic
 
 DOCUMENTS_FILE = "canaries.jsonl"
 RECORD_FILE = "canaries.secret.json"
@@ -63,9 +63,8 @@ def make_canaries(out: Path, count: int, seed: int) -> dict[str, Any]:
         }
         for c in canaries
     ]
-    tmp = out / f".{DOCUMENTS_FILE}.tmp"
-    tmp.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents), "utf-8")
-    tmp.replace(out / DOCUMENTS_FILE)
+    lines = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents)
+    write_text_atomic(out / DOCUMENTS_FILE, lines)
     record = {"seed": seed, "digits": DIGITS, "canaries": canaries}
     write_json_atomic(out / RECORD_FILE, record)
     return record

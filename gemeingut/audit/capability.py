@@ -20,7 +20,8 @@ import numpy as np
 
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.task_suite import PreparedTask, write_task_folder
-from gemeingut.data.ngrams import Words, sorted_unique
+from gemeingut.data.contamination import ContaminationCheck
+from gemeingut.data.ngrams import Words
 from gemeingut.errors import InputError
 from gemeingut.model.loading import adapter_base
 
@@ -160,6 +161,8 @@ def _lm_eval_command(
         "--batch_size",
         str(batch_size),
     ]
+    if how.model == "hf":
+        words += ["--device", "cpu"]  # as the audit ran it
     if limit is not None:
         words += ["--limit", str(limit)]
     return shlex.join(words)
@@ -168,31 +171,27 @@ def _lm_eval_command(
 def contamination(
     tasks: list[PreparedTask], training: tuple[Path, ...], n: int = CONTAMINATION_NGRAM
 ) -> dict[str, Any]:
-    """Per task: how many items share word n-grams with the training documents."""
+    """Per task: how many items share word n-grams with the training documents (the curate
+    stage's own check, with shorter n-grams: task items are short)."""
     if not training:
-        return {"checked": False, "reason": "the model's training documents are not known"}
-    hashes = [Words.of(doc["text"]).ngram_crcs(n) for doc in iter_documents(training)]
-    seen = sorted_unique(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.uint32)
+        return {"checked": False, "reason": "training_unknown"}
+    check = ContaminationCheck(n=n, remove=False)
+    documents = 0
+    for doc in iter_documents(training):
+        check.add_train(Words.of(doc["text"]).ngram_crcs(n))
+        documents += 1
     per_task = {}
     for task in tasks:
-        overlaps = [_overlap(_item_text(item), seen, n) for item in task.items]
+        overlaps = [check.overlap(Words.of(_item_text(i)).shingle_crcs(n)) for i in task.items]
         per_task[task.name] = {
             "items": len(overlaps),
             "any_overlap": sum(o > 0 for o in overlaps),
             "half_or_more": sum(o >= 0.5 for o in overlaps),
             "mean_overlap": round(float(np.mean(overlaps)), 6) if overlaps else 0.0,
         }
-    return {"checked": True, "ngram": n, "training_documents": len(hashes), "tasks": per_task}
+    return {"checked": True, "ngram": n, "training_documents": documents, "tasks": per_task}
 
 
 def _item_text(item: dict[str, Any]) -> str:
     answer = item["choices"][item["gold"]] if "choices" in item else item["answers"][0]
     return f"{item['query']} {answer}"
-
-
-def _overlap(text: str, seen: np.ndarray, n: int) -> float:
-    grams = Words.of(text).shingle_crcs(n)
-    if len(seen) == 0:
-        return 0.0
-    positions = np.searchsorted(seen, grams).clip(max=len(seen) - 1)
-    return float((seen[positions] == grams).mean())

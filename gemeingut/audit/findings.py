@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_json
+from gemeingut.workspace import write_text_atomic
 
 STATUSES = ("new", "confirmed", "rejected")
 REQUIRED = ("category", "prompt", "response")
@@ -155,11 +155,8 @@ def summarize_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
 
 def write_findings(path: Path, findings: Iterable[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w", encoding="utf-8") as out:
-        for finding in findings:
-            out.write(json.dumps({k: finding.get(k) for k in FIELDS}, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    lines = (json.dumps({k: f.get(k) for k in FIELDS}, ensure_ascii=False) + "\n" for f in findings)
+    write_text_atomic(path, "".join(lines))
 
 
 def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:

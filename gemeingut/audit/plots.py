@@ -1,70 +1,78 @@
-"""One PNG per suite (matplotlib, no screen needed): the numbers of the report, with their
-intervals, for people who read charts rather than tables."""
+"""One PNG per suite and language (matplotlib, no screen needed): the numbers of the report,
+with their intervals, for people who read charts rather than tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.report_text import TEXT, name
+
 PLOTS = "plots"
 
 
-def write_plots(report: dict[str, Any], out: Path, labels: dict[str, str]) -> list[str]:
+def write_plots(report: dict[str, Any], out: Path, language: str) -> list[str]:
+    """The plots of `report` with `language`'s labels and decimal mark; their paths."""
     import matplotlib
 
     matplotlib.use("Agg")
+    t = TEXT[language]
+    charts: dict[str, tuple[dict[str, dict[str, Any]], str, float | None]] = {}
+    if report.get("bias"):
+        cats = report["bias"]["categories"]
+        charts["bias"] = (
+            {name(c, language): v["prefers_stereotype"] for c, v in cats.items()},
+            t["bias_axis"],
+            0.5,
+        )
+    if report.get("redteam"):
+        cats = report["redteam"]["categories"]
+        charts["redteam"] = (
+            {name(c, language): v["attack_success"] for c, v in cats.items()},
+            t["redteam_axis"],
+            None,
+        )
+    if report.get("tasks"):
+        charts["tasks"] = (_task_values(report["tasks"]), t["tasks_axis"], None)
+    memo = report.get("memorisation") or {}
+    if "exact" in memo:
+        shares = {t["exact"]: memo["exact"], t["near"]: memo["near_verbatim"]}
+        charts["memorisation"] = (shares, t["memorisation_axis"], None)
     folder = out / PLOTS
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    if report.get("bias"):
-        cats = report["bias"]["categories"]
-        _interval_bars(
-            folder / "bias.png",
-            {c: v["prefers_stereotype"] for c, v in cats.items()},
-            labels["bias_axis"],
-            reference=0.5,
-        )
-        written.append(f"{PLOTS}/bias.png")
-    if report.get("redteam"):
-        cats = report["redteam"]["categories"]
-        _interval_bars(
-            folder / "redteam.png",
-            {c: v["attack_success"] for c, v in cats.items()},
-            labels["redteam_axis"],
-            reference=None,
-        )
-        written.append(f"{PLOTS}/redteam.png")
-    if report.get("tasks"):
-        values = {}
-        for name, task in report["tasks"]["tasks"].items():
-            metric = "acc" if "acc" in task["metrics"] else "exact_match"
-            m = task["metrics"][metric]
-            spread = 1.96 * (m["stderr"] or 0.0)
-            values[f"{name} ({metric})"] = {
-                "value": m["value"],
-                "low": max(0, m["value"] - spread),
-                "high": min(1, m["value"] + spread),
-            }
-        _interval_bars(folder / "tasks.png", values, labels["tasks_axis"], reference=None)
-        written.append(f"{PLOTS}/tasks.png")
-    memo = report.get("memorisation") or {}
-    if "exact" in memo:
-        _interval_bars(
-            folder / "memorisation.png",
-            {labels["exact"]: memo["exact"], labels["near"]: memo["near_verbatim"]},
-            labels["memorisation_axis"],
-            reference=None,
-        )
-        written.append(f"{PLOTS}/memorisation.png")
+    for chart, (values, axis, reference) in charts.items():
+        path = f"{PLOTS}/{chart}.{language}.png"
+        _interval_bars(out / path, values, axis, reference, decimal_comma=language == "de")
+        written.append(path)
     return written
 
 
+def _task_values(tasks: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    values = {}
+    for task_name, task in tasks["tasks"].items():
+        metric = "acc" if "acc" in task["metrics"] else "exact_match"
+        m = task["metrics"][metric]
+        spread = 1.96 * (m["stderr"] or 0.0)
+        values[f"{task_name} ({metric})"] = {
+            "value": m["value"],
+            "low": max(0, m["value"] - spread),
+            "high": min(1, m["value"] + spread),
+        }
+    return values
+
+
 def _interval_bars(
-    path: Path, values: dict[str, dict[str, Any]], axis: str, reference: float | None
+    path: Path,
+    values: dict[str, dict[str, Any]],
+    axis: str,
+    reference: float | None,
+    decimal_comma: bool,
 ) -> None:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    names = list(values)
+    names = [n for n in values if values[n]["value"] is not None]
     shares = [values[n]["value"] for n in names]
     below = [values[n]["value"] - values[n]["low"] for n in names]
     above = [values[n]["high"] - values[n]["value"] for n in names]
@@ -74,6 +82,8 @@ def _interval_bars(
         axes.axvline(reference, color="#c0392b", linestyle="--", linewidth=1)
     axes.set_xlim(0, 1)
     axes.set_xlabel(axis)
+    if decimal_comma:
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.1f}".replace(".", ",")))
     axes.invert_yaxis()
     figure.tight_layout()
     figure.savefig(path, dpi=110, metadata={"Software": None})

@@ -12,7 +12,7 @@ from gemeingut.audit.plots import write_plots
 from gemeingut.audit.report_text import LANGUAGES, TEXT
 from gemeingut.audit.report_text import name as local_name
 from gemeingut.audit.run import GARAK_REPORT
-from gemeingut.workspace import write_json_atomic
+from gemeingut.workspace import write_json_atomic, write_text_atomic
 
 REPORT_JSON = "report.json"
 
@@ -22,10 +22,10 @@ def report_file(language: str) -> str:
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
-    report["plots"] = write_plots(report, out, TEXT["de"])
+    report["plots"] = {language: write_plots(report, out, language) for language in LANGUAGES}
     write_json_atomic(out / REPORT_JSON, report)
     for language in LANGUAGES:
-        (out / report_file(language)).write_text(markdown(report, language), encoding="utf-8")
+        write_text_atomic(out / report_file(language), markdown(report, language))
 
 
 def markdown(report: dict[str, Any], language: str) -> str:
@@ -39,6 +39,8 @@ def markdown(report: dict[str, Any], language: str) -> str:
         f"- {t['lineage']}: `{model['lineage']}`",
         f"- {t['suites']}: {', '.join(report['suites'])}",
     ]
+    if model.get("precision"):
+        lines.append(f"- {t['precision']}: {model['precision']}")
     if report.get("command"):
         lines += [
             "",
@@ -59,14 +61,17 @@ def markdown(report: dict[str, Any], language: str) -> str:
     ):
         if report.get(section):
             lines += ["", *writer(report[section], t)]
-    if report.get("plots"):
+    plots = (report.get("plots") or {}).get(language, [])
+    if plots:
         lines += ["", f"## {t['plots']}", ""]
-        lines += [f"![{p}]({p})" for p in report["plots"]]
+        lines += [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
 
 
 def interval(estimate: dict[str, Any], percent: bool = True, language: str = "en") -> str:
     """`51.6 % [39.4–63.6]` (a share) or `+0.257 [-1.906; +2.398]`; German: decimal commas."""
+    if estimate.get("value") is None:  # no items: nothing to estimate
+        return "–"
     if percent:
         text = (
             f"{100 * estimate['value']:.1f} % [{100 * estimate['low']:.1f}–"
@@ -103,7 +108,7 @@ def _tasks(tasks: dict[str, Any], t: dict[str, str]) -> list[str]:
             seen = contamination["tasks"][name]
             overlap = f"{seen['any_overlap']}/{seen['items']}"
         else:
-            overlap = t["not_checked"]
+            overlap = t["reason_" + contamination.get("reason", "training_unknown")]
         for metric, m in task["metrics"].items():
             stderr = f" ± {m['stderr']:.3f}" if m["stderr"] is not None else ""
             rows.append(
@@ -112,14 +117,16 @@ def _tasks(tasks: dict[str, Any], t: dict[str, str]) -> list[str]:
                     task["what"][t["_lang"]],
                     str(task["items"]),
                     metric,
-                    f"{m['value']:.3f}{stderr}",
+                    localized(f"{m['value']:.3f}{stderr}", t["_lang"]),
                     overlap,
                 ]
             )
     return [
         f"## {t['tasks']}",
         "",
-        t["tasks_method"].format(version=info["version"], model=info["model"]),
+        t["tasks_method"].format(
+            version=info["version"], model=info["model"], suite=tasks.get("suite", "")
+        ),
         "",
         *_table([t["task"], t["what"], t["items"], t["metric"], t["value"], t["overlap"]], rows),
         "",
@@ -159,7 +166,7 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
 def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
     lines = [f"## {t['memorisation']}", ""]
     if "not_run" in memo:
-        lines.append(t["memo_not_run"].format(reason=memo["not_run"]))
+        lines.append(t["memo_not_run"].format(reason=t["reason_" + memo["not_run"]]))
     else:
         k, m = memo["prefix_tokens"], memo["continuation_tokens"]
         lines += [
@@ -186,14 +193,18 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
         ]
         if memo["memorised"]:
             rows = [
-                [f"`{d['document']}`", f"`{d['license']}`", f"{d['similarity']:.2f}"]
+                [
+                    f"`{d['document']}`",
+                    f"`{d['license']}`",
+                    localized(f"{d['similarity']:.2f}", t["_lang"]),
+                ]
                 for d in memo["memorised"]
             ]
             lines += [
                 "",
                 f"### {t['memorised_docs']}",
                 "",
-                *_table([t["document"], t["licence"], "similarity"], rows),
+                *_table([t["document"], t["licence"], t["similarity"]], rows),
             ]
         spans = [
             (s, d)
@@ -237,26 +248,32 @@ def _canaries(found: dict[str, Any], t: dict[str, str]) -> list[str]:
         return t["unknown"] if value is None else t["yes"] if value else t["no"]
 
     rows = [
-        [f"`{c['id']}`", seen(c["in_training_data"]), str(c["rank"]), str(c["exposure"])]
+        [
+            f"`{c['id']}`",
+            seen(c["in_training_data"]),
+            str(c["rank"]),
+            localized(str(c["exposure"]), t["_lang"]),
+        ]
         for c in found["canaries"]
     ]
     method = t["canary_method"].format(
         n=found["candidates"],
         n1=found["candidates"] + 1,
         max=found["max_exposure"],
-        trained=found["mean_exposure_trained"],
-        control=found["mean_exposure_control"],
+        trained="–" if found["mean_exposure_trained"] is None else found["mean_exposure_trained"],
+        control="–" if found["mean_exposure_control"] is None else found["mean_exposure_control"],
     )
     return [
         f"### {t['canaries']}",
         "",
-        method,
+        localized(method, t["_lang"]),
         "",
         *_table([t["canary"], t["in_training"], t["rank"], t["exposure"]], rows),
     ]
 
 
 def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
+    languages = sorted({lang for c in red["categories"].values() for lang in c["by_language"]})
     rows = [
         [
             local_name(key, t["_lang"]),
@@ -265,25 +282,28 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
             _iv(c["attack_success"], t),
             *(
                 _iv(c["by_language"][lang], t) if lang in c["by_language"] else "–"
-                for lang in ("de", "en")
+                for lang in languages
             ),
         ]
         for key, c in red["categories"].items()
     ]
-    rows.append([f"**{t['total']}**", "", str(red["all"]["n"]), _iv(red["all"], t), "", ""])
+    rows.append(
+        [f"**{t['total']}**", "", str(red["all"]["n"]), _iv(red["all"], t)] + [""] * len(languages)
+    )
     method = t["redteam_method"].format(
         probes=red["probes"],
         suite=red["suite"],
         tokens=red["max_tokens"],
         format=local_name(red["prompt_format"], t["_lang"]),
         garak=GARAK_REPORT,
+        languages=", ".join(languages),
     )
     return [
         f"## {t['redteam']}",
         "",
         method,
         "",
-        *_table([t["category"], t["detector"], "n", t["asr"], "de", "en"], rows),
+        *_table([t["category"], t["detector"], "n", t["asr"], *languages], rows),
     ]
 
 
@@ -303,7 +323,7 @@ def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
             "",
             f"### {t['confirmed']}",
             "",
-            *_table([t["category"], "prompt", "reporter", "date"], rows),
+            *_table([t["category"], t["prompt"], t["reporter"], t["date"]], rows),
         ]
     return lines
 

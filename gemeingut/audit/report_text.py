@@ -13,17 +13,26 @@ TEXT: dict[str, dict[str, str]] = {
         "lineage": "Herkunft (Lineage)",
         "suites": "Prüfungen",
         "rerun": "Wiederholen",
-        "rerun_text": "Alle Zahlen lassen sich mit diesem Befehl nachrechnen:",
+        "rerun_text": "Dieser Befehl hat den Bericht erzeugt; erneut ausgeführt, rechnet er "
+        "alle Zahlen neu (mit derselben Rechengenauigkeit):",
+        "precision": "Rechengenauigkeit",
         "tasks": "Fähigkeiten",
-        "tasks_method": "Gemessen mit lm-evaluation-harness {version} ({model}), 0-shot. "
-        "Genauigkeit ± Standardfehler.",
+        "tasks_method": "Aufgaben aus {suite}, gemessen mit lm-evaluation-harness {version} "
+        "({model}, fp32), 0-shot. Genauigkeit ± Standardfehler.",
         "task": "Aufgabe",
         "what": "Inhalt",
         "items": "Einträge",
         "metric": "Maß",
         "value": "Wert",
         "overlap": "in Trainingsdaten",
-        "not_checked": "nicht geprüft (Trainingsdaten unbekannt)",
+        "reason_training_unknown": "nicht geprüft: die Trainingsdaten des Modells sind "
+        "unbekannt (--training-data)",
+        "reason_no_long_documents": "kein Trainingsdokument ist lang genug für Eingabe und "
+        "Fortsetzung",
+        "similarity": "Ähnlichkeit",
+        "prompt": "Eingabe",
+        "reporter": "gemeldet von",
+        "date": "Datum",
         "bias": "Verzerrungen (Bias)",
         "bias_method": "Minimalpaare aus {suite}: zwei Sätze, die sich nur im Gruppenbegriff "
         "unterscheiden. Ein Paar zählt als „Stereotyp bevorzugt“, wenn das Modell die ganzen "
@@ -76,11 +85,12 @@ TEXT: dict[str, dict[str, str]] = {
         "continuations": "Fortsetzungen",
         "baits": "Köder-Prompts",
         "redteam": "Red Team",
-        "redteam_method": "{probes} Proben aus {suite}, gierige Antworten (höchstens {tokens} "
-        "Token, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall (Wilson). "
-        "Schlüsselwort-Detektoren übersehen umschriebene Zustimmung; die Raten vergleichen "
-        "Modelle, sie beurteilen keine einzelne Antwort. Alle Versuche stehen im garak-Format "
-        "in `{garak}`.",
+        "redteam_method": "{probes} Proben ({languages}) aus {suite}, gierige Antworten "
+        "(höchstens {tokens} Token, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall "
+        "(Wilson). Beim Detektor `refusal` zählt jede Antwort, die nicht ablehnt, als Erfolg, "
+        "auch eine sinnlose; Schlüsselwort-Detektoren übersehen umschriebene Zustimmung. Die "
+        "Raten vergleichen Modelle, sie beurteilen keine einzelne Antwort. Alle Versuche stehen "
+        "im garak-Format in `{garak}`.",
         "detector": "Detektor",
         "asr": "Angriffserfolg [95 %-KI]",
         "total": "alle",
@@ -100,17 +110,26 @@ TEXT: dict[str, dict[str, str]] = {
         "lineage": "Lineage",
         "suites": "Suites",
         "rerun": "Re-run",
-        "rerun_text": "Every number can be recomputed with this command:",
+        "rerun_text": "This command made the report; run again, it recomputes every number (at "
+        "the same precision):",
+        "precision": "precision",
         "tasks": "Capability",
-        "tasks_method": "Measured with lm-evaluation-harness {version} ({model}), 0-shot. "
-        "Accuracy ± standard error.",
+        "tasks_method": "Tasks from {suite}, measured with lm-evaluation-harness {version} "
+        "({model}, fp32), 0-shot. Accuracy ± standard error.",
         "task": "task",
         "what": "content",
         "items": "items",
         "metric": "metric",
         "value": "value",
         "overlap": "in training data",
-        "not_checked": "not checked (training data unknown)",
+        "reason_training_unknown": "not checked: the model's training documents are not known "
+        "(--training-data)",
+        "reason_no_long_documents": "no training document is long enough for prompt and "
+        "continuation",
+        "similarity": "similarity",
+        "prompt": "prompt",
+        "reporter": "reported by",
+        "date": "date",
         "bias": "Bias",
         "bias_method": "Minimal pairs from {suite}: two sentences that differ only in the group "
         'term. A pair counts as "prefers the stereotype" when the model finds the whole words '
@@ -163,10 +182,12 @@ TEXT: dict[str, dict[str, str]] = {
         "continuations": "continuations",
         "baits": "baiting prompts",
         "redteam": "Red team",
-        "redteam_method": "{probes} probes from {suite}, greedy answers (at most {tokens} "
-        "tokens, {format}). Attack success per category with a 95% (Wilson) interval. Keyword "
-        "detectors miss paraphrased compliance; the rates compare models, they do not judge "
-        "one answer. Every attempt is in garak's format in `{garak}`.",
+        "redteam_method": "{probes} probes ({languages}) from {suite}, greedy answers (at most "
+        "{tokens} tokens, {format}). Attack success per category with a 95% (Wilson) interval. "
+        "With the `refusal` detector every answer that does not refuse counts as a success, "
+        "even a meaningless one; keyword detectors miss paraphrased compliance. The rates "
+        "compare models, they do not judge one answer. Every attempt is in garak's format in "
+        "`{garak}`.",
         "detector": "detector",
         "asr": "attack success [95% CI]",
         "total": "all",

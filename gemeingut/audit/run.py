@@ -63,7 +63,7 @@ def check_inputs(section: AuditSection) -> None:
 
 
 def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, Any]:
-    check_inputs(section)
+    """Run the section's suites (its inputs checked by `check_inputs` beforehand)."""
     target = subject.target(section.batch_tokens, section.precision)
     report: dict[str, Any] = {"model": target.describe(), "suites": list(section.suites)}
     logs = out / LOGS
@@ -95,6 +95,7 @@ def _tasks(subject: Subject, target: Target, section: AuditSection, out: Path) -
     )
     scored_items = [replace(t, items=t.items[: settings.limit]) for t in tasks]
     scored["contamination"] = capability.contamination(scored_items, subject.training_files)
+    scored["suite"] = _suite_name(settings.suite, "tasks")
     return scored
 
 
@@ -122,9 +123,12 @@ def _memorisation(
         records = memorisation.run_memorisation(
             target, prompts, m, ItemLog(logs / "memorisation.jsonl")
         )
-        result = memorisation.summarize_memorisation(
-            records, k, m, eligible, settings.random_offset
-        )
+        if not records:
+            result["not_run"] = "no_long_documents"
+        else:
+            result = memorisation.summarize_memorisation(
+                records, k, m, eligible, settings.random_offset
+            )
         if any(r["near_verbatim"] for r in records):
             index = SpanIndex.build(iter_documents(subject.training_files), target.tokenize)
             result["traced"] = memorisation.trace_memorised(
@@ -132,7 +136,7 @@ def _memorisation(
             )
         continuations = [target.detokenize(r["continuation"]) for r in records]
     else:
-        result["not_run"] = "the model's training documents are not known (--training-data)"
+        result["not_run"] = "training_unknown"
     if settings.canaries is not None:
         result["canaries"] = canaries.exposure(
             target,

@@ -11,18 +11,13 @@ infini-gram does, with OSI-licensed parts and our own corpus only.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gemeingut.workspace import write_json_atomic
-
 SEPARATOR = np.iinfo(np.uint32).max
-TOKENS_FILE, SUFFIXES_FILE, DOCUMENTS_FILE = "tokens.npy", "suffixes.npy", "documents.json"
 MIN_SPAN_TOKENS = 8
 MAX_LOCATIONS = 3
 
@@ -53,23 +48,6 @@ class SpanIndex:
         tokens = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
         suffixes = divsufsort(tokens.copy()) if len(tokens) else np.empty(0, dtype=np.int64)
         return cls(tokens, np.asarray(suffixes), np.asarray(starts, dtype=np.int64), meta)
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / TOKENS_FILE, self.tokens)
-        np.save(folder / SUFFIXES_FILE, self.suffixes)
-        rows = [{**d, "start": int(s)} for d, s in zip(self.documents, self.starts, strict=True)]
-        write_json_atomic(folder / DOCUMENTS_FILE, rows)
-
-    @classmethod
-    def load(cls, folder: Path) -> SpanIndex:
-        rows = json.loads((folder / DOCUMENTS_FILE).read_text(encoding="utf-8"))
-        return cls(
-            np.load(folder / TOKENS_FILE, mmap_mode="r"),
-            np.load(folder / SUFFIXES_FILE, mmap_mode="r"),
-            np.asarray([r.pop("start") for r in rows], dtype=np.int64),
-            rows,
-        )
 
     def longest_match(self, query: list[int], start: int) -> tuple[int, int, int]:
         """Length of the longest prefix of query[start:] found in the corpus, and the range

@@ -31,6 +31,9 @@ class Estimate:
         return reference < self.low or reference > self.high
 
     def to_json(self) -> dict[str, Any]:
+        """Rounded; an estimate over no items has no value (None), not a certain 0."""
+        if self.n == 0 and math.isnan(self.value):
+            return {"value": None, "low": None, "high": None, "n": 0}
         return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
@@ -49,7 +52,7 @@ def bootstrap_mean(values: Sequence[float], seed: int = 0) -> Estimate:
     """Mean with a percentile-bootstrap 95% interval (BOOTSTRAP_SAMPLES resamples)."""
     data = np.asarray(values, dtype=np.float64)
     if len(data) == 0:
-        return Estimate(0.0, 0.0, 0.0, 0)
+        return Estimate(math.nan, math.nan, math.nan, 0)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(data), size=(BOOTSTRAP_SAMPLES, len(data)))
     means = data[picks].mean(axis=1)

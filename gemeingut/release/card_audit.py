@@ -14,6 +14,7 @@ from typing import Any
 from huggingface_hub import EvalResult
 
 from gemeingut.audit.report import REPORT_JSON, interval
+from gemeingut.audit.report_text import TEXT
 from gemeingut.workspace import Artifact
 
 
@@ -26,7 +27,11 @@ def audit_report(audit: Artifact | None) -> dict[str, Any] | None:
 def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
     if report is None:
         return None
-    context: dict[str, Any] = {"command": report.get("command"), "suites": report["suites"]}
+    context: dict[str, Any] = {
+        "command": report.get("command"),
+        "suites": report["suites"],
+        "precision": report["model"].get("precision", "the endpoint's own precision"),
+    }
     if "tasks" in report:
         tasks = report["tasks"]
         context["tasks"] = [
@@ -43,6 +48,8 @@ def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
             for metric, m in task["metrics"].items()
         ]
         context["lm_eval"] = {**tasks["lm_eval"], "command": _bundle_command(report)}
+        context["tasks_suite"] = tasks.get("suite", "the task suite")
+        context["ngram"] = tasks.get("contamination", {}).get("ngram")
     if "bias" in report:
         bias = report["bias"]
         context["bias"] = {
@@ -66,6 +73,9 @@ def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
         red = report["redteam"]
         context["redteam"] = {
             "probes": red["probes"],
+            "languages": ", ".join(
+                sorted({lang for c in red["categories"].values() for lang in c["by_language"]})
+            ),
             "all": interval(red["all"]),
             "rows": [
                 {
@@ -110,7 +120,7 @@ def _memorisation(memo: dict[str, Any]) -> dict[str, Any]:
             "max": found["max_exposure"],
         }
     if "not_run" in memo:
-        return {**result, "not_run": memo["not_run"]}
+        return {**result, "not_run": TEXT["en"]["reason_" + memo["not_run"]]}
     return {
         **result,
         "samples": memo["samples"],

@@ -58,7 +58,8 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
         "report.de.md",
         "report.en.md",
         "redteam.garak.report.jsonl",
-        "plots/bias.png",
+        "plots/bias.de.png",
+        "plots/bias.en.png",
         "tasks/gg_buergerkunde.yaml",
         "logs/bias.jsonl",
     ):

@@ -137,13 +137,6 @@ def test_span_tracing_finds_maximal_spans_and_where_they_are() -> None:
     assert trace(index, [11, 12, 13], str, min_tokens=1) == []
 
 
-def test_span_index_saves_and_loads(tmp_path: Path) -> None:
-    docs = [{"id": "x", "text": "x", "license": "CC0-1.0"}]
-    SpanIndex.build(docs, lambda _: [5, 6, 7, 8]).save(tmp_path / "index")
-    loaded = SpanIndex.load(tmp_path / "index")
-    assert trace(loaded, [6, 7, 8], str, min_tokens=2)[0]["documents"][0]["id"] == "x"
-
-
 def test_placeholders_and_raw_personal_data_in_generations_are_counted() -> None:
     counts = _pii_counts(
         [
