@@ -3,7 +3,7 @@
 One module per command group; each registers its commands on the Typer apps in `app.py`.
 """
 
-from gemeingut.cli import audit, data, model, pipeline  # noqa: F401  (registers the commands)
+from gemeingut.cli import audit, data, model, pipeline, release  # noqa: F401  (registers the commands)
 from gemeingut.cli.app import app
 
 __all__ = ["app"]

@@ -23,8 +23,10 @@ audit_app = typer.Typer(
     no_args_is_help=True,
 )
 findings_app = typer.Typer(help="Community findings: import, triage, merge.", no_args_is_help=True)
+keys_app = typer.Typer(help="Keys that sign release bundles.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")
 app.add_typer(audit_app, name="audit")
 audit_app.add_typer(findings_app, name="findings")
+app.add_typer(keys_app, name="keys")

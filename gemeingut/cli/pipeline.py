@@ -18,7 +18,6 @@ from gemeingut.cli.common import (
 from gemeingut.progress import console
 from gemeingut.recipe import (
     EvaluateSection,
-    ReleaseSection,
 )
 from gemeingut.workspace import at, load_artifact
 
@@ -69,62 +68,6 @@ def evaluate(
             f"  loss {s['loss']:.4f}  perplexity {s['perplexity']:.2f}  "
             f"bits/byte {s['bits_per_byte']:.4f}"
         )
-
-
-@app.command()
-@user_errors
-def release(
-    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.")],
-    tokenizer: Annotated[Path, typer.Option(help="Tokenizer artifact directory.")],
-    model: Annotated[Path, typer.Option(help="Model artifact directory.")],
-    evaluation: Annotated[Path, typer.Option(help="Evaluation artifact directory.")],
-    name: Annotated[str, typer.Option(help="Name of the released model.")],
-    out: OutDir,
-    license: Annotated[str, typer.Option(help="SPDX licence of the model.")] = "Apache-2.0",
-    language: Annotated[
-        list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
-    ] = None,
-    recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
-    finetuned: Annotated[
-        Path | None,
-        typer.Option(help="A model fine-tuned from MODEL (merged or full): released instead."),
-    ] = None,
-    audit: Annotated[
-        Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
-    ] = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Bundle the five open artifacts with a model card and MANIFEST."""
-    from gemeingut.stages import release_stage
-
-    artifacts = {
-        "dataset": load_artifact(dataset, "dataset"),
-        "tokenizer": load_artifact(tokenizer, "tokenizer"),
-        "model": load_artifact(model, "model"),
-        "evaluation": load_artifact(evaluation, "evaluation"),
-    }
-    if finetuned is not None:
-        artifacts["finetune"] = load_artifact(finetuned, "model")
-    if audit is not None:
-        artifacts["audit"] = load_artifact(audit, "audit")
-    section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
-    artifact, reused = release_stage(at(out), section, recipe, artifacts)
-    report("release", artifact, reused, as_json)
-
-
-@app.command()
-@user_errors
-def verify(
-    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
-) -> None:
-    """Re-hash every file of BUNDLE; fail on any changed, missing, extra or escaping file."""
-    from gemeingut.release.bundle import BUNDLE_DIR
-    from gemeingut.release.manifest import MANIFEST, verify_bundle
-
-    if not (bundle / MANIFEST).exists() and (bundle / BUNDLE_DIR / MANIFEST).exists():
-        bundle = bundle / BUNDLE_DIR
-    count = verify_bundle(bundle)
-    console.print(f"[green]✓[/] {bundle}: all {count} files match the MANIFEST")
 
 
 @app.command()

@@ -1,71 +1,125 @@
 """MANIFEST: the sha256 of every file in a bundle, and the check that nothing changed.
 
 The format is `sha256sum`'s (`<hex>  <path>`), so `sha256sum -c MANIFEST` works too; ours also
-refuses extra files and paths that leave the bundle.
+refuses extra files, duplicate lines, paths that leave the bundle, links and device files.
+Files are hashed on all cores: hashlib releases the GIL, so threads are enough.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import VerifyError
 from gemeingut.hashing import sha256_file
 
 MANIFEST = "MANIFEST"
+SIGNATURE = "bundle.sig"  # the signature lies in the bundle but is not listed in the MANIFEST
+_NOT_LISTED = {MANIFEST, SIGNATURE}
+_SHOWN = 20
 
 
 def write_manifest(bundle: Path) -> int:
-    """Hash every regular file except MANIFEST itself; returns the number of files."""
-    lines = [f"{sha256_file(bundle / rel)}  {rel}" for rel in _bundle_files(bundle)]
+    """Hash every regular file except MANIFEST and the signature; returns the number of files."""
+    digests = hash_files(bundle, _bundle_files(bundle))
     tmp = bundle / f".{MANIFEST}.tmp"
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tmp.write_text("".join(f"{digests[rel]}  {rel}\n" for rel in digests), encoding="utf-8")
     os.replace(tmp, bundle / MANIFEST)
-    return len(lines)
+    return len(digests)
 
 
-def verify_bundle(bundle: Path) -> int:
-    """Raise `VerifyError` naming each changed, missing, extra or unsafe file; else count files."""
+def hash_files(root: Path, relative: list[str]) -> dict[str, str]:
+    """sha256 of each file, in the given order, hashed in parallel."""
+    workers = min(len(relative), os.cpu_count() or 1) or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        digests = list(pool.map(lambda rel: sha256_file(root / rel), relative))
+    return dict(zip(relative, digests, strict=True))
+
+
+def read_manifest(bundle: Path) -> dict[str, str]:
+    """The MANIFEST's path → sha256, or a `VerifyError` saying why it cannot be trusted."""
+    if not bundle.exists():
+        raise VerifyError(f"{bundle} does not exist", "pass the folder of a release bundle")
+    if not bundle.is_dir():
+        raise VerifyError(f"{bundle} is not a folder", "pass the folder of a release bundle")
     manifest_path = bundle / MANIFEST
     if not manifest_path.is_file():
-        raise VerifyError(f"{bundle} has no {MANIFEST}", "pass the bundle directory of a release")
-    expected = _parse(manifest_path)
+        raise VerifyError(
+            f"{bundle} has no {MANIFEST}",
+            "pass the bundle folder of a release (it holds MANIFEST, README.md and model/)",
+        )
+    try:
+        text = manifest_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise VerifyError(
+            f"{manifest_path}: byte {exc.start} is not UTF-8",
+            "the MANIFEST is damaged; obtain an unmodified copy",
+        ) from None
+    entries: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        digest, sep, rel = line.partition("  ")
+        if (
+            not sep
+            or len(digest) != 64
+            or not rel
+            or any(c not in "0123456789abcdef" for c in digest)
+        ):
+            raise VerifyError(
+                f"{manifest_path}:{number}: not a `<sha256>  <path>` line",
+                "the MANIFEST is damaged; obtain an unmodified copy",
+            )
+        if rel in entries:
+            raise VerifyError(
+                f"{manifest_path}:{number}: {rel!r} is listed twice",
+                "a MANIFEST names each file once; obtain an unmodified copy",
+            )
+        entries[rel] = digest
+    if not entries:
+        raise VerifyError(
+            f"{manifest_path} lists no files", "an empty MANIFEST proves nothing; obtain the bundle"
+        )
+    return entries
+
+
+def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str]:
+    """Each changed, missing, extra or unsafe file of `bundle` against its MANIFEST."""
     problems: list[str] = []
-    for rel, digest in expected.items():
-        unsafe = _unsafe(bundle, rel)
+    checkable: list[str] = []
+    for rel in expected:
+        unsafe = unsafe_path(bundle, rel)
         if unsafe:
             problems.append(f"unsafe path {rel!r}: {unsafe}")
         elif not (bundle / rel).is_file():
             problems.append(f"missing: {rel}")
-        elif sha256_file(bundle / rel) != digest:
-            problems.append(f"changed: {rel}")
+        else:
+            checkable.append(rel)
+    actual = hash_files(bundle, checkable)
+    problems.extend(f"changed: {rel}" for rel in checkable if actual[rel] != expected[rel])
     problems.extend(f"extra: {rel}" for rel in _bundle_files(bundle) if rel not in expected)
-    problems.extend(f"unsafe link: {rel}" for rel in _links(bundle))
+    problems.extend(special_files(bundle))
+    return problems
+
+
+def verify_manifest(bundle: Path) -> int:
+    """Raise `VerifyError` naming each problem against the MANIFEST; else count the files."""
+    expected = read_manifest(bundle)
+    problems = manifest_problems(bundle, expected)
     if problems:
-        shown = "; ".join(problems[:20]) + (
-            f"; … {len(problems) - 20} more" if len(problems) > 20 else ""
-        )
         raise VerifyError(
-            f"bundle {bundle} does not match its {MANIFEST}: {shown}",
+            f"bundle {bundle} does not match its {MANIFEST}: {shorten(problems)}",
             "the bundle was altered after release; obtain an unmodified copy",
         )
     return len(expected)
 
 
-def _parse(manifest_path: Path) -> dict[str, str]:
-    entries: dict[str, str] = {}
-    for number, line in enumerate(manifest_path.read_text(encoding="utf-8").splitlines(), start=1):
-        digest, sep, rel = line.partition("  ")
-        if not sep or len(digest) != 64 or not rel:
-            raise VerifyError(
-                f"{manifest_path}:{number}: not a `<sha256>  <path>` line",
-                "the MANIFEST is damaged; obtain an unmodified copy",
-            )
-        entries[rel] = digest
-    return entries
+def shorten(problems: list[str]) -> str:
+    more = len(problems) - _SHOWN
+    return "; ".join(problems[:_SHOWN]) + (f"; … {more} more" if more > 0 else "")
 
 
-def _unsafe(bundle: Path, rel: str) -> str:
+def unsafe_path(bundle: Path, rel: str) -> str:
     """Why a MANIFEST path may not be followed, or '' if it is safe."""
     posix = PurePosixPath(rel)
     if posix.is_absolute() or rel.startswith(("/", "\\")) or ":" in posix.parts[0]:
@@ -80,22 +134,28 @@ def _unsafe(bundle: Path, rel: str) -> str:
 
 
 def _bundle_files(bundle: Path) -> list[str]:
-    """Every regular file below `bundle` (links not followed), MANIFEST excluded."""
+    """Every regular file below `bundle` (links not followed), MANIFEST and signature excluded."""
     found = []
     for folder, _dirs, files in os.walk(bundle):
         for name in files:
             path = Path(folder) / name
             rel = path.relative_to(bundle).as_posix()
-            if rel != MANIFEST and not path.is_symlink():
+            if rel not in _NOT_LISTED and stat.S_ISREG(path.lstat().st_mode):
                 found.append(rel)
     return sorted(found)
 
 
-def _links(bundle: Path) -> list[str]:
-    links = []
+def special_files(bundle: Path) -> list[str]:
+    """Links (which may point anywhere) and FIFOs, sockets or devices (which hang or leak a
+    reader): a bundle holds regular files and folders only."""
+    found = []
     for folder, dirs, files in os.walk(bundle):
         for name in dirs + files:
             path = Path(folder) / name
-            if path.is_symlink():
-                links.append(path.relative_to(bundle).as_posix())
-    return sorted(links)
+            mode = path.lstat().st_mode
+            rel = path.relative_to(bundle).as_posix()
+            if stat.S_ISLNK(mode):
+                found.append(f"unsafe link: {rel}")
+            elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                found.append(f"not a regular file: {rel}")
+    return sorted(found)

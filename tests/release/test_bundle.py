@@ -10,7 +10,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.recipe import EvaluateSection, FinetuneSection, FinetuneTraining, ReleaseSection
-from gemeingut.release.manifest import MANIFEST, verify_bundle
+from gemeingut.release.manifest import MANIFEST
+from gemeingut.release.verify import verify_bundle
 from gemeingut.stages import evaluate_stage, finetune_stage, release_stage
 from gemeingut.workspace import at, load_artifact
 
@@ -31,7 +32,7 @@ def test_bundle_holds_the_five_artifacts_and_verifies(bundle: Path) -> None:
     assert (bundle / "training-code" / "gemeingut" / "cli" / "__init__.py").is_file()
     assert (bundle / "training-code" / "recipe.toml").is_file()
     assert list((bundle / "test-data").glob("test-*.parquet"))
-    assert verify_bundle(bundle) == len((bundle / MANIFEST).read_text().splitlines())
+    assert verify_bundle(bundle).files == len((bundle / MANIFEST).read_text().splitlines())
 
 
 def test_released_model_loads_with_transformers_alone(bundle: Path) -> None:
@@ -179,7 +180,7 @@ def test_a_model_fine_tuned_on_a_curated_dataset_is_released_with_its_attributio
     fine_tuning_part = notice.split("NOTICE for the fine-tuning data")[1]
     assert "| CC-BY-4.0 | Notes team | https://example.org/notes" in fine_tuning_part
     assert "the licences of its documents (see NOTICE)" in (bundle / "README.md").read_text()
-    assert verify_bundle(bundle) > 0
+    assert verify_bundle(bundle).files > 0
     tuned.meta["params"]["data_license"] = "CC-BY-4.0"  # stated for curated data: checked too
     with pytest.raises(InputError, match="asks for attribution"):
         release_stage(at(tmp_path / "r3"), ReleaseSection(model_name="z"), None, artifacts)

@@ -1,0 +1,152 @@
+"""Releasing and checking: release, sign, verify, and the signing keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.app import app, keys_app
+from gemeingut.cli.common import JsonFlag, OutDir, report, user_errors
+from gemeingut.progress import console
+from gemeingut.recipe import ReleaseSection
+from gemeingut.workspace import at, load_artifact
+
+KeyDir = Annotated[
+    Path | None,
+    typer.Option("--dir", help="Key folder (default: ~/.config/gemeingut/keys)."),
+]
+
+
+@app.command()
+@user_errors
+def release(
+    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.")],
+    tokenizer: Annotated[Path, typer.Option(help="Tokenizer artifact directory.")],
+    model: Annotated[Path, typer.Option(help="Model artifact directory.")],
+    evaluation: Annotated[Path, typer.Option(help="Evaluation artifact directory.")],
+    name: Annotated[str, typer.Option(help="Name of the released model.")],
+    out: OutDir,
+    license: Annotated[str, typer.Option(help="SPDX licence of the model.")] = "Apache-2.0",
+    language: Annotated[
+        list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
+    ] = None,
+    recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
+    finetuned: Annotated[
+        Path | None,
+        typer.Option(help="A model fine-tuned from MODEL (merged or full): released instead."),
+    ] = None,
+    audit: Annotated[
+        Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
+    ] = None,
+    sign_key: Annotated[
+        Path | None, typer.Option(help="Private key (`gemeingut keys create`) to sign with.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Bundle the five open artifacts with a model card, openness report and MANIFEST."""
+    from gemeingut.stages import release_stage
+
+    artifacts = {
+        "dataset": load_artifact(dataset, "dataset"),
+        "tokenizer": load_artifact(tokenizer, "tokenizer"),
+        "model": load_artifact(model, "model"),
+        "evaluation": load_artifact(evaluation, "evaluation"),
+    }
+    if finetuned is not None:
+        artifacts["finetune"] = load_artifact(finetuned, "model")
+    if audit is not None:
+        artifacts["audit"] = load_artifact(audit, "audit")
+    section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
+    artifact, reused = release_stage(at(out), section, recipe, artifacts)
+    if sign_key is not None:
+        _sign(artifact.path, sign_key)
+    report("release", artifact, reused, as_json)
+
+
+@app.command()
+@user_errors
+def sign(
+    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
+    key: Annotated[Path, typer.Option(help="Private key file (`gemeingut keys create`).")],
+) -> None:
+    """Sign BUNDLE offline (OpenSSF model-signing): bundle.sig binds the sha256 of every file."""
+    from gemeingut.release.verify import verify_bundle
+
+    checked = verify_bundle(bundle)  # never sign a bundle that does not match its MANIFEST
+    _sign(checked.bundle, key)
+
+
+def _sign(path: Path, key: Path) -> None:
+    from gemeingut.release.layout import locate_bundle
+    from gemeingut.release.signing import sign_bundle
+
+    signature = sign_bundle(locate_bundle(path), key)
+    console.print(f"[green]✓[/] signed: {signature}")
+
+
+@app.command()
+@user_errors
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
+    key: Annotated[
+        Path | None,
+        typer.Option(help="Public key (.pub) of the publisher: the signature must match it."),
+    ] = None,
+) -> None:
+    """Check BUNDLE: hashes, safe paths, the five artifacts and, with --key, the signature."""
+    from gemeingut.release.verify import verify_bundle
+
+    checked = verify_bundle(bundle, key)
+    console.print(f"[green]✓[/] {checked.bundle}: all {checked.files} files match the MANIFEST")
+    if checked.signed_by:
+        console.print(f"[green]✓[/] signature valid, key {checked.signed_by}")
+    elif checked.signature_present:
+        console.print("  signed, but the signature was not checked: pass --key PUBLIC_KEY")
+    else:
+        console.print("  not signed")
+
+
+@keys_app.command("create")
+@user_errors
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Name of the key pair, e.g. release-2026.")],
+    folder: KeyDir = None,
+) -> None:
+    """Make an EC P-256 key pair: NAME.key (private, mode 600) and NAME.pub (to publish)."""
+    from gemeingut.release.signing import create_key, default_key_dir
+
+    info = create_key(name, folder or default_key_dir())
+    console.print(f"[green]✓[/] {info.name}: {info.fingerprint}")
+    console.print(f"  private key (keep it secret): {info.private}")
+    console.print(f"  public key (publish it):      {info.public}")
+
+
+@keys_app.command("list")
+@user_errors
+def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
+    """List the key pairs in the key folder with their fingerprints."""
+    import json
+
+    from gemeingut.release.signing import default_key_dir, list_keys
+
+    keys = list_keys(folder or default_key_dir())
+    if as_json:
+        rows = [
+            {
+                "name": k.name,
+                "fingerprint": k.fingerprint,
+                "public": str(k.public),
+                "private": str(k.private) if k.private else None,
+                "created": k.created,
+            }
+            for k in keys
+        ]
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not keys:
+        console.print("no keys; create one with `gemeingut keys create NAME`")
+    for k in keys:
+        kind = "private + public" if k.private else "public only"
+        console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")

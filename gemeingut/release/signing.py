@@ -1,0 +1,205 @@
+"""Offline signatures for release bundles, with OpenSSF model-signing and a local EC key.
+
+The signature (`bundle.sig`, a Sigstore bundle around an in-toto statement) lists the sha256 of
+every file in the bundle: the weights, the card, the data manifest, the evaluation results and
+the openness report are all bound by it, so a MANIFEST rewritten after a change no longer
+verifies. Keys are EC P-256 PEM files made by `gemeingut keys create`; no network is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gemeingut.errors import InputError, VerifyError
+from gemeingut.release.manifest import SIGNATURE
+
+PRIVATE_SUFFIX = ".key"
+PUBLIC_SUFFIX = ".pub"
+
+
+def default_key_dir() -> Path:
+    """Where `keys create` puts keys unless told otherwise (XDG config folder)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "gemeingut" / "keys"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    name: str
+    private: Path | None
+    public: Path
+    fingerprint: str  # sha256 of the DER public key, as `ssh-keygen -l` shows for SSH keys
+    created: str
+
+
+def create_key(name: str, folder: Path) -> KeyInfo:
+    """A new EC P-256 key pair `<name>.key` (mode 600) and `<name>.pub`; never overwrites."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise InputError(
+            f"key name {name!r} is not usable as a file name",
+            "use letters, digits, '-', '_' and '.', e.g. `gemeingut keys create release-2026`",
+        )
+    private_path, public_path = (
+        folder / f"{name}{PRIVATE_SUFFIX}",
+        folder / f"{name}{PUBLIC_SUFFIX}",
+    )
+    if private_path.exists() or public_path.exists():
+        raise InputError(
+            f"a key named {name!r} already exists in {folder}",
+            "choose another name; an existing key is never overwritten",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    _write_new(private_path, private_pem, 0o600)
+    _write_new(public_path, public_pem, 0o644)
+    return key_info(public_path)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    """Write under a temporary name with the final mode from the start, then rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def list_keys(folder: Path) -> list[KeyInfo]:
+    if not folder.is_dir():
+        return []
+    return [key_info(path) for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}"))]
+
+
+def key_info(public_path: Path) -> KeyInfo:
+    private = public_path.with_suffix(PRIVATE_SUFFIX)
+    created = dt.datetime.fromtimestamp(public_path.stat().st_mtime, dt.UTC)
+    return KeyInfo(
+        name=public_path.stem,
+        private=private if private.is_file() else None,
+        public=public_path,
+        fingerprint=fingerprint(public_path),
+        created=created.isoformat(timespec="seconds"),
+    )
+
+
+def fingerprint(public_path: Path) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    key = _load_public(public_path)
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return "SHA256:" + hashlib.sha256(der).hexdigest()
+
+
+def _load_public(public_path: Path):
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        return serialization.load_pem_public_key(public_path.read_bytes())
+    except FileNotFoundError:
+        raise InputError(
+            f"public key {public_path} does not exist", "pass the .pub file of the signer"
+        ) from None
+    except ValueError:
+        raise InputError(
+            f"{public_path} is not a PEM public key",
+            "pass the .pub file that `gemeingut keys create` wrote",
+        ) from None
+
+
+def sign_bundle(bundle: Path, private_key: Path) -> Path:
+    """Sign every file of `bundle` (after its MANIFEST is written); returns the signature path."""
+    from model_signing import hashing, signing
+
+    if not private_key.is_file():
+        raise InputError(
+            f"private key {private_key} does not exist",
+            "create one with `gemeingut keys create NAME` and pass its .key file",
+        )
+    signature = bundle / SIGNATURE
+    config = signing.Config().set_hashing_config(_hashing(hashing, bundle))
+    try:
+        config.use_elliptic_key_signer(private_key=private_key)
+    except ValueError as exc:
+        raise InputError(
+            f"{private_key} is not a usable private key: {exc}",
+            "pass the .key file that `gemeingut keys create` wrote (EC P-256/384/521, PEM)",
+        ) from None
+    tmp = bundle.parent / f".{bundle.name}.{SIGNATURE}.tmp"
+    config.sign(bundle, tmp)
+    os.replace(tmp, signature)
+    return signature
+
+
+def verify_signature(bundle: Path, public_key: Path) -> None:
+    """Raise `VerifyError` unless `bundle.sig` was made by the key and every file matches it."""
+    from model_signing import hashing, verifying
+
+    _load_public(public_key)  # a clear error for a missing or malformed key file
+    signature = bundle / SIGNATURE
+    if not signature.is_file():
+        raise VerifyError(
+            f"{bundle} is not signed: {SIGNATURE} is missing",
+            "ask the publisher for the signed bundle, or verify without --key",
+        )
+    config = verifying.Config().use_elliptic_key_verifier(public_key=public_key)
+    config.set_hashing_config(_hashing(hashing, bundle))
+    try:
+        config.verify(bundle, signature)
+    except json.JSONDecodeError as exc:
+        raise VerifyError(
+            f"{bundle}/{SIGNATURE} cannot be read: {exc}",
+            "the signature is damaged; obtain an unmodified copy",
+        ) from None
+    except ValueError as exc:
+        raise VerifyError(
+            f"the signature of {bundle} does not verify with {public_key.name}: "
+            + _mismatch(str(exc)),
+            "the bundle was changed after signing, or it was signed with another key",
+        ) from None
+    except Exception as exc:  # a damaged signature file fails inside the protobuf/JSON reader
+        raise VerifyError(
+            f"{bundle}/{SIGNATURE} cannot be read: {type(exc).__name__}: {_short(exc)}",
+            "the signature is damaged; obtain an unmodified copy",
+        ) from None
+
+
+def _hashing(hashing, bundle: Path):
+    """sha256 per file (the MANIFEST's hash), the signature itself left out."""
+    config = hashing.Config().use_file_serialization(hashing_algorithm="sha256")
+    return config.set_ignored_paths(paths=[SIGNATURE], ignore_git_paths=False)
+
+
+def _mismatch(text: str) -> str:
+    """model-signing's message names files among raw digests; keep the names."""
+    changed = re.findall(r"Hash mismatch for \\?'([^'\\]+)\\?'", text)
+    parts = [f"changed: {name}" for name in changed]
+    for kind, label in (("Extra files", "extra"), ("Missing files", "missing")):
+        found = re.search(kind + r" found in model '[^']*': ([^\]'\"]+)", text)
+        found = found or re.search(kind + r" in model '[^']*': ([^\]'\"]+)", text)
+        if found:
+            parts.extend(f"{label}: {name}" for name in found.group(1).split(", "))
+    return "; ".join(parts) if parts else _short(ValueError(text))
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 400 else text[:400] + " …"

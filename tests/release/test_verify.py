@@ -1,0 +1,150 @@
+"""`verify` names every kind of tampering, and a signature binds every file to one key."""
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gemeingut.errors import InputError, VerifyError
+from gemeingut.release.manifest import MANIFEST, SIGNATURE, write_manifest
+from gemeingut.release.signing import create_key, list_keys, sign_bundle
+from gemeingut.release.verify import verify_bundle
+
+
+@pytest.fixture
+def bundle(tiny_build, tmp_path: Path) -> Path:
+    copy = tmp_path / "bundle"
+    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("keys")
+    create_key("publisher", folder)
+    create_key("stranger", folder)
+    return folder
+
+
+def _lines(bundle: Path) -> list[str]:
+    return (bundle / MANIFEST).read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_a_path_that_does_not_exist_is_named_as_missing(tmp_path: Path) -> None:
+    with pytest.raises(VerifyError, match="does not exist"):
+        verify_bundle(tmp_path / "nowhere")
+
+
+def test_an_empty_folder_with_an_empty_manifest_fails(tmp_path: Path) -> None:
+    (tmp_path / MANIFEST).write_text("")
+    with pytest.raises(VerifyError, match="lists no files"):
+        verify_bundle(tmp_path)
+
+
+def test_a_manifest_with_invalid_utf8_is_a_clear_error(bundle: Path) -> None:
+    with (bundle / MANIFEST).open("ab") as handle:
+        handle.write(b"\xff\xfe  model/x\n")
+    with pytest.raises(VerifyError, match=r"byte \d+ is not UTF-8"):
+        verify_bundle(bundle)
+
+
+def test_a_path_listed_twice_is_named_with_its_line(bundle: Path) -> None:
+    lines = _lines(bundle)
+    (bundle / MANIFEST).write_text("".join([*lines, lines[0]]), encoding="utf-8")
+    with pytest.raises(VerifyError, match=rf"MANIFEST:{len(lines) + 1}: .* listed twice"):
+        verify_bundle(bundle)
+
+
+def test_a_bundle_with_three_artifacts_deleted_and_a_rewritten_manifest_fails(
+    bundle: Path,
+) -> None:
+    for folder in ("training-data", "test-data", "training-code"):
+        shutil.rmtree(bundle / folder)
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    for folder in ("training-data", "test-data", "training-code"):
+        assert f"incomplete: no {folder}/ artifact" in caught.value.message
+
+
+def test_a_fifo_in_the_bundle_is_named(bundle: Path) -> None:
+    os.mkfifo(bundle / "model" / "pipe")
+    with pytest.raises(VerifyError, match=r"not a regular file: model/pipe"):
+        verify_bundle(bundle)
+
+
+def test_a_rewritten_manifest_passes_the_hashes_but_not_the_signature(
+    bundle: Path, keys: Path
+) -> None:
+    sign_bundle(bundle, keys / "publisher.key")
+    assert verify_bundle(bundle, keys / "publisher.pub").signed_by.startswith("SHA256:")
+    weights = bundle / "model" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    write_manifest(bundle)  # the attacker re-hashes
+    assert verify_bundle(bundle).files > 0  # hashes alone cannot tell
+    with pytest.raises(VerifyError, match=r"does not verify .*changed: model/model\.safetensors"):
+        verify_bundle(bundle, keys / "publisher.pub")
+
+
+def test_a_signature_made_by_another_key_fails(bundle: Path, keys: Path) -> None:
+    sign_bundle(bundle, keys / "stranger.key")
+    with pytest.raises(VerifyError, match="does not verify with publisher.pub"):
+        verify_bundle(bundle, keys / "publisher.pub")
+
+
+def test_an_unsigned_bundle_fails_when_a_key_is_given(bundle: Path, keys: Path) -> None:
+    with pytest.raises(VerifyError, match=f"not signed: {SIGNATURE} is missing"):
+        verify_bundle(bundle, keys / "publisher.pub")
+
+
+def test_a_damaged_signature_is_a_clear_error(bundle: Path, keys: Path) -> None:
+    (bundle / SIGNATURE).write_text("{not json")
+    with pytest.raises(VerifyError, match="cannot be read"):
+        verify_bundle(bundle, keys / "publisher.pub")
+
+
+def test_a_copied_and_renamed_signed_bundle_still_verifies(
+    bundle: Path, keys: Path, tmp_path: Path
+) -> None:
+    sign_bundle(bundle, keys / "publisher.key")
+    moved = shutil.copytree(bundle, tmp_path / "elsewhere" / "renamed")
+    assert verify_bundle(moved, keys / "publisher.pub").files > 0
+
+
+def test_keys_are_created_private_and_never_overwritten(keys: Path) -> None:
+    assert stat.S_IMODE((keys / "publisher.key").stat().st_mode) == 0o600
+    names = {k.name: k for k in list_keys(keys)}
+    assert set(names) == {"publisher", "stranger"}
+    assert names["publisher"].fingerprint != names["stranger"].fingerprint
+    with pytest.raises(InputError, match="already exists"):
+        create_key("publisher", keys)
+    with pytest.raises(InputError, match="not usable as a file name"):
+        create_key("../evil", keys)
+
+
+def test_a_public_key_that_is_not_pem_is_a_clear_error(bundle: Path, tmp_path: Path) -> None:
+    sign_bundle(bundle, _key(tmp_path))
+    (tmp_path / "bad.pub").write_text("hello")
+    with pytest.raises(InputError, match="not a PEM public key"):
+        verify_bundle(bundle, tmp_path / "bad.pub")
+
+
+def _key(folder: Path) -> Path:
+    return create_key("own", folder / "k").private  # type: ignore[return-value]
+
+
+def test_verify_does_not_import_torch(bundle: Path) -> None:
+    code = (
+        "import sys; from gemeingut.cli import app; "
+        f"sys.argv = ['gemeingut', 'verify', {str(bundle)!r}]\n"
+        "try: app()\n"
+        "except SystemExit as e: assert e.code in (0, None), e.code\n"
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
