@@ -23,10 +23,12 @@ $(STAMP): pyproject.toml
 
 demo: install
 	mkdir -p $(WORKSPACE)
-	$(BIN)/gemeingut build $(RECIPE) --workspace $(WORKSPACE) --json > $(WORKSPACE)/build.json
+	test -f $(WORKSPACE)/keys/demo.key || $(BIN)/gemeingut keys create demo --dir $(WORKSPACE)/keys
+	$(BIN)/gemeingut build $(RECIPE) --workspace $(WORKSPACE) --sign-key $(WORKSPACE)/keys/demo.key \
+	  --json > $(WORKSPACE)/build.json
 	@$(BIN)/python -c "import json; s = json.load(open('$(WORKSPACE)/build.json')); \
-	print('\nBuilt. Release bundle:', s['release']['path'] + '/bundle'); \
-	print('Check it:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle')"
+	print('\nBuilt and signed. Release bundle:', s['release']['path'] + '/bundle'); \
+	print('Check it:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
 ifeq ($(SERVE),1)
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Try, from another terminal:"

@@ -44,8 +44,9 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
 
     dataset = step("dataset", curate_stage(place, recipe.data))
     require_documents(dataset)
+    publication = None
     if recipe.data.publication is not None:
-        step("publication", publish_stage(place, dataset, recipe.data.publication))
+        publication = step("publication", publish_stage(place, dataset, recipe.data.publication))
     tokenizer = step("tokenizer", tokenizer_stage(place, dataset, recipe.tokenizer))
     model = step("model", pretrain_stage(place, dataset, tokenizer, recipe.model))
     released, tuned = model, None
@@ -64,6 +65,8 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         "model": model,
         "evaluation": evaluation,
     }
+    if publication is not None:  # its data statement is the bundle's data card
+        artifacts["publication"] = publication
     if recipe.audit is not None:
         from gemeingut.audit.subject import Subject, training_files
 

@@ -130,6 +130,12 @@ class ModelSection(_Section):
         default_factory=dict, description="LlamaConfig fields that replace the preset's"
     )
     training: TrainingSection = Field(default_factory=TrainingSection)
+    snapshot_every: int = Field(
+        default=0,
+        ge=0,
+        description="keep the weights every N steps as safetensors (the Model Openness "
+        "Framework's intermediate parameters, released in the bundle); 0: none",
+    )
 
 
 class LoraSettings(_Section):
@@ -286,11 +292,20 @@ class AuditSection(_Section):
 class ReleaseSection(_Section):
     model_name: str
     license: str = Field(default="Apache-2.0", description="SPDX licence of the released model")
+    documents_license: str = Field(
+        default="CC-BY-4.0",
+        description="SPDX licence of the release's documents: card, reports, data statement",
+    )
     languages: list[str] = Field(default_factory=lambda: ["de"])
     description: str = ""
     authors: list[str] = Field(default_factory=list)
     commercial_use: bool = Field(
         default=True, description="whether the model may be used commercially (use conditions)"
+    )
+    paper: Path | None = Field(
+        default=None,
+        description="the research paper about the model (a file or folder, e.g. paper.pdf), "
+        "released under documents_license in the bundle's paper/",
     )
 
 
@@ -345,6 +360,9 @@ def load_recipe(path: Path) -> Recipe:
                 setattr(recipe.finetune, key, (path.parent / value).resolve())
     if recipe.audit:
         resolve_audit_paths(recipe.audit, path.parent)
+    paper = recipe.release.paper
+    if paper is not None and not paper.is_absolute():
+        recipe.release.paper = (path.parent / paper).resolve()
     return recipe
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from gemeingut.data.readers import FOLDER_SUFFIXES
 from gemeingut.data.shards import iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
-from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
+from gemeingut.hashing import sha256_file, sha256_json
 from gemeingut.recipe import (
     AuditSection,
     DataSection,
@@ -43,15 +44,35 @@ def source_fingerprint(path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUF
     """Content hash of an input, so a changed corpus never reuses an old dataset; of a folder,
     the files with `suffixes` (all files with None)."""
     if path.is_dir():
-        files = {
-            rel: digest
-            for rel, digest in files_with_hashes(path).items()
-            if suffixes is None or Path(rel).suffix.lower() in suffixes
-        }
-        return "sha256:" + sha256_json(files)
+        return "sha256:" + sha256_json(_folder_entries(path, suffixes))
     if path.is_file():
         return "sha256:" + sha256_file(path)
     raise InputError(f"input {path} does not exist", "check the path in the recipe or command")
+
+
+def _folder_entries(root: Path, suffixes: tuple[str, ...] | None) -> dict[str, str]:
+    """What identifies a folder's content: each regular file's hash, each link's target, and
+    for a file that cannot be read the reason (the reader excludes it; a run must not abort
+    here). Links are not followed and FIFOs not opened, so hashing never blocks."""
+    entries: dict[str, str] = {}
+    for folder, subfolders, names in os.walk(root):
+        subfolders.sort()
+        for name in sorted(names) + [n for n in subfolders if Path(folder, n).is_symlink()]:
+            path = Path(folder, name)
+            rel = path.relative_to(root).as_posix()
+            if suffixes is not None and path.suffix.lower() not in suffixes:
+                continue
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                entries[rel] = "link:" + os.readlink(path)
+            elif stat.S_ISREG(mode):
+                try:
+                    entries[rel] = "sha256:" + sha256_file(path)
+                except OSError as exc:
+                    entries[rel] = f"unreadable:{exc.errno}"
+            else:
+                entries[rel] = "special"
+    return entries
 
 
 def curate_stage(place: Place, data: DataSection) -> tuple[Artifact, bool]:
@@ -283,7 +304,15 @@ def release_stage(
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
-    _check_lineage(dataset, tokenizer, model, evaluation, tuned, artifacts.get("audit"))
+    _check_lineage(
+        dataset,
+        tokenizer,
+        model,
+        evaluation,
+        tuned,
+        artifacts.get("audit"),
+        artifacts.get("publication"),
+    )
     terms = ReleaseTerms(section.license, section.commercial_use)
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
@@ -294,9 +323,17 @@ def release_stage(
         )
     if tuned is not None:
         _check_finetune_data(tuned, terms)
+    paper = section.paper
+    if paper is not None and not paper.exists():
+        raise InputError(
+            f"release.paper: {paper} does not exist",
+            "give the path of the paper (a file or folder), relative to the recipe",
+        )
     params = {
-        **section.model_dump(mode="json"),
+        **section.model_dump(mode="json", exclude={"paper"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
+        # A path differs between machines; the paper's content identifies it.
+        "paper_sha256": source_fingerprint(paper, suffixes=None) if paper else None,
     }
     inputs = {kind: artifact.id for kind, artifact in artifacts.items()}
 
@@ -315,6 +352,7 @@ def _check_lineage(
     evaluation: Artifact,
     tuned: Artifact | None,
     audit: Artifact | None = None,
+    publication: Artifact | None = None,
 ) -> None:
     """A bundle must not mix artifacts of different builds: its documents would then lie."""
     released = tuned or model
@@ -329,6 +367,10 @@ def _check_lineage(
         expected["a whole fine-tuned model"] = tuned.kind == "model"
     if audit is not None:
         expected["audit of the released model"] = audit.meta["inputs"].get("model") == released.id
+    if publication is not None:
+        expected["publication of the dataset"] = (
+            publication.meta["inputs"].get("dataset") == dataset.id
+        )
     broken = [what for what, ok in expected.items() if not ok]
     if broken:
         raise InputError(

@@ -50,6 +50,7 @@ min_frequency = 2
 
 [model]
 preset = "micro"
+snapshot_every = 15
 
 [model.training]
 steps = 30

@@ -27,6 +27,10 @@ from gemeingut.workspace import at, load_artifact
 def build(
     recipe: Annotated[Path, typer.Argument(help="Recipe TOML describing the whole build.")],
     workspace: Annotated[Path, typer.Option(help="Workspace directory.")] = Path("workspace"),
+    sign_key: Annotated[
+        Path | None,
+        typer.Option(help="Private key (`gemeingut keys create`) that signs the release bundle."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run every stage of RECIPE that is missing in the workspace (finished ones are reused)."""
@@ -37,6 +41,12 @@ def build(
     result = lead_or_follow(lambda: run_build(recipe, workspace))
     if result is None:
         return
+    if sign_key is not None:
+        from gemeingut.release.layout import locate_bundle
+        from gemeingut.release.signing import sign_bundle
+
+        signature = sign_bundle(locate_bundle(Path(result["release"]["path"])), sign_key)
+        result["release"]["signature"] = str(signature)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:

@@ -142,8 +142,9 @@ def run_task(params: DataSection, work: Path, task: Task) -> int:
     summary = {"read": read["n"], "blocks": _block_stats(blocks)}
     (work / f"{task.name}.stats.json").write_text(json.dumps(summary))
     marker = work / f"{task.name}.done"
-    marker.with_suffix(".tmp").write_text("done\n")
-    os.replace(marker.with_suffix(".tmp"), marker)
+    tmp = marker.with_name(f".{marker.name}.tmp-{os.getpid()}")  # unique: an orphaned worker
+    tmp.write_text("done\n")  # of a killed run may still write the same task
+    os.replace(tmp, marker)
     return kept
 
 

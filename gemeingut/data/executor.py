@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Literal, TypeVar
@@ -46,7 +47,9 @@ def _run_in_processes(
 ) -> None:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)), mp_context=context, initializer=_die_with_parent
+    ) as pool:
         futures = [pool.submit(fn, task) for task in tasks]
         try:
             for future in as_completed(futures):
@@ -56,6 +59,21 @@ def _run_in_processes(
             for future in futures:
                 future.cancel()
             raise
+
+
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to end this worker when the process that started it dies, so
+    `kill` on a curate run leaves no workers behind that keep writing its files."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _run_on_ray(

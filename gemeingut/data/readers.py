@@ -13,6 +13,7 @@ import codecs
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,7 @@ class _Output:
         *,
         reason: str = "invalid-record",
     ) -> None:
-        location = self.shown(location)
+        location, detail = self.shown(location), self.shown_in(detail)
         self.exclude(Exclusion(doc_id, self.spec.name, location, reason, licence, detail))
 
     def shown(self, location: str) -> str:
@@ -125,6 +126,10 @@ class _Output:
         local absolute path (with its user name) has no place in open data."""
         prefix = str(self.spec.path.parent) + os.sep
         return location.removeprefix(prefix)
+
+    def shown_in(self, detail: str) -> str:
+        """An error message may quote the file's absolute path: keep only the relative part."""
+        return detail.replace(str(self.spec.path.parent) + os.sep, "")
 
     def too_large(self, size: int, unit: str = "characters") -> str:
         return f"{size:,} {unit}, more than max_chars={self.max_chars:,} allows"
@@ -400,6 +405,10 @@ def _read_folder(out: _Output) -> Iterator[Document]:
     for file in _folder_files(out):
         doc_id = f"{out.spec.name}/{file.relative_to(root).as_posix()}"
         location = str(file)
+        refusal = _not_a_source_file(file, root)
+        if refusal:
+            out.reject(doc_id, location, refusal, licence, reason="not-a-source-file")
+            continue
         try:
             size = file.stat().st_size
             if out.max_chars is not None and size > MAX_BYTES_PER_CHAR * out.max_chars:
@@ -407,8 +416,10 @@ def _read_folder(out: _Output) -> Iterator[Document]:
                 out.reject(doc_id, location, detail, licence, reason="too-large")
                 continue
             raw = file.read_bytes()
-        except OSError as exc:
-            out.reject(doc_id, location, f"unreadable: {exc}", licence)
+        except OSError as exc:  # strerror: the message without the local path
+            out.reject(
+                doc_id, location, f"unreadable: {exc.strerror or type(exc).__name__}", licence
+            )
             continue
         text, problem = _file_text(file, raw)
         if text is None:
@@ -417,13 +428,40 @@ def _read_folder(out: _Output) -> Iterator[Document]:
             yield doc
 
 
+def _not_a_source_file(file: Path, root: Path) -> str:
+    """Why a folder entry is not read as a document, or ''. A link may lead out of the source
+    folder to text whose licence nobody stated; a FIFO or device would block the reader."""
+    try:
+        if file.is_symlink():
+            target = file.resolve()
+            if not target.is_relative_to(root.resolve()):
+                return "a link to a file outside the source folder (its licence is unknown)"
+        mode = file.stat().st_mode
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or type(exc).__name__}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device)"
+    return ""
+
+
 def _folder_files(out: _Output) -> list[Path]:
-    """Every readable file with a known suffix, sorted; unreadable sub-folders are excluded."""
+    """Every file with a known suffix, sorted; unreadable sub-folders and linked folders (not
+    followed: they may lead anywhere) are excluded with a reason."""
     root = out.spec.path
     failures: list[OSError] = []
     files: list[Path] = []
     for folder, subfolders, names in os.walk(root, onerror=failures.append):
         subfolders.sort()
+        for name in [n for n in subfolders if Path(folder, n).is_symlink()]:
+            subfolders.remove(name)
+            linked = Path(folder, name)
+            out.reject(
+                f"{out.spec.name}/{linked.relative_to(root).as_posix()}",
+                str(linked),
+                "a link to a folder, not followed (its files' licence is unknown)",
+                out.spec.license,
+                reason="not-a-source-file",
+            )
         files += [Path(folder, n) for n in names if n.lower().endswith(FOLDER_SUFFIXES)]
     for error in failures:
         if Path(error.filename) == root:

@@ -45,7 +45,7 @@ _RECORD_COLUMNS = (
 def write_documents(path: Path, docs: Iterable[Document]) -> int:
     """Write one task's kept documents with their fingerprints as they arrive, a few at a time
     (the task's texts are never all in memory), under a temporary name; return how many."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     count = 0
     batch: list[Document] = []
     with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
@@ -105,6 +105,6 @@ def read_rows(
 
 def write_atomic(path: Path, table: pa.Table) -> None:
     """Write under a temporary name and rename, so a killed run never leaves half a file."""
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)

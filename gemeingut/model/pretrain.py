@@ -41,11 +41,13 @@ from gemeingut.model.flops import measured_peak, model_flops_per_token
 from gemeingut.model.loss import CausalLMLoss
 from gemeingut.model.machine import autocast, compute_dtype, resolve_device, resolve_precision
 from gemeingut.model.run_state import (
+    SNAPSHOT_DIR,
     build_config,
     checkpoint,
     out_of_memory_as_input_error,
     restore,
     save_model,
+    save_snapshot,
     write_metadata,
 )
 from gemeingut.model.token_file import TOKEN_DIR, tokenize_split
@@ -253,6 +255,8 @@ def _train_measured(
                     records.flush()
                     wall = run.earlier_seconds + time.perf_counter() - run.started
                     checkpoint(engine, folder, step + 1, run.position, order, cfg, wall)
+                if section.snapshot_every and (step + 1) % section.snapshot_every == 0:
+                    save_snapshot(engine, out_dir / SNAPSHOT_DIR, step + 1)
             records.flush()
             run.train_seconds = records.seconds
         energy_record = energy.stop() if leader else {}

@@ -37,6 +37,7 @@ from gemeingut.recipe import ModelSection, TrainingSection
 if TYPE_CHECKING:
     from gemeingut.model.pretrain import Engine, Progress
 
+SNAPSHOT_DIR = "snapshots"  # weights at every `snapshot_every` steps, beside the final model
 OOM_HINT = "lower batch_size or seq_len, or raise grad_accumulation"
 
 
@@ -180,6 +181,29 @@ def checkpoint(
         "progress": {"wall_seconds": wall, "world_size": world.size},
     }
     save_checkpoint(folder, step, state, cfg.keep_checkpoints)
+
+
+def save_snapshot(engine: Engine, folder: Path, step: int) -> None:
+    """The weights alone at `step` as `step-NNNNNNN.safetensors` (every rank takes part, rank
+    0 writes): what the model was along the way, for anyone who studies training dynamics."""
+    from safetensors.torch import save_file
+
+    state = get_model_state_dict(
+        engine.raw, options=StateDictOptions(full_state_dict=True, cpu_offload=True)
+    )
+    if not engine.world.is_main:
+        return
+    seen: set[int] = set()
+    unique = {}
+    for name, tensor in state.items():  # tied weights share storage: store them once
+        if tensor.data_ptr() not in seen:
+            seen.add(tensor.data_ptr())
+            unique[name] = tensor.contiguous()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"step-{step:07d}.safetensors"
+    tmp = folder / f".{name}.tmp"
+    save_file(unique, str(tmp), metadata={"step": str(step), "format": "pt"})
+    tmp.replace(folder / name)
 
 
 def save_model(
@@ -328,6 +352,10 @@ def write_metadata(
         },
         "energy": energy,
         "checkpoints": {str(step): entry["sha256"] for step, entry in checkpoints.items()},
+        "snapshots": {
+            snapshot.name: "sha256:" + sha256_file(snapshot)
+            for snapshot in sorted((path.parent / SNAPSHOT_DIR).glob("step-*.safetensors"))
+        },
         "stats": stats,
     }
     path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -16,7 +16,9 @@ Layout (inside `<release artifact>/bundle/`):
 from __future__ import annotations
 
 import json
+import platform
 import shutil
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +32,24 @@ from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.finetune import DATA_DIR, curated_copies
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
+from gemeingut.model.run_state import SNAPSHOT_DIR
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
+from gemeingut.release.layout import BUNDLE_DIR, CARD, RELEASE_INFO, TRAINING_DATA
 from gemeingut.release.manifest import write_manifest
+from gemeingut.release.openness.evidence import (
+    CHECKPOINTS,
+    DATA_STATEMENT,
+    LOCKFILE,
+    PAPER_DIR,
+    TECHNICAL_REPORT,
+    collect,
+)
+from gemeingut.release.openness.rating import rate
+from gemeingut.release.openness.write import write_json, write_rating
+from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
-BUNDLE_DIR = "bundle"
 AUDIT_DIR = "audit"
 _NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
 FINETUNE_DATA = "finetuning"
@@ -59,12 +73,51 @@ def assemble_bundle(
     _copy_metadata(artifacts, bundle / "training-metadata")
     if "audit" in artifacts:
         _copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
+    if "publication" in artifacts:
+        shutil.copy2(
+            artifacts["publication"].path / DATA_STATEMENT, bundle / TRAINING_DATA / DATA_STATEMENT
+        )
     attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
     if tuned is not None:
         attributions += _append_finetune_notice(tuned, bundle / "NOTICE")
-    (bundle / "README.md").write_text(render_card(release, artifacts), encoding="utf-8")
+    write_json(bundle / RELEASE_INFO, release_info(release, tuned is not None))
+    if release.paper is not None:
+        _copy_paper(release.paper, bundle / PAPER_DIR)
+    (bundle / TECHNICAL_REPORT).write_text(render_technical_report(bundle), encoding="utf-8")
+    # The card says what the rating found, and the rating counts the card it is about to get.
+    rating = rate(collect(bundle, expected=frozenset({CARD})))
+    (bundle / CARD).write_text(render_card(release, artifacts, rating), encoding="utf-8")
+    write_rating(bundle, rating)
     files = write_manifest(bundle)
-    return {"files": files, "attributions": attributions, "bundle": BUNDLE_DIR}
+    return {
+        "files": files,
+        "attributions": attributions,
+        "bundle": BUNDLE_DIR,
+        "open": rating["open"],
+        "mof_class": rating["mof"]["label"],
+        "osaid": rating["osaid"]["passed"],
+    }
+
+
+def _copy_paper(paper: Path, target: Path) -> None:
+    if paper.is_dir():
+        shutil.copytree(paper, target, ignore=shutil.ignore_patterns(".*"), symlinks=False)
+    else:
+        target.mkdir()
+        shutil.copy2(paper, target / paper.name)
+
+
+def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
+    """What the publisher declares: the name and the licences of weights and documents (the
+    code's and the data's licences are read from the code and the shards, not declared)."""
+    return {
+        "name": release.model_name,
+        "licenses": {"weights": release.license, "documents": release.documents_license},
+        "languages": release.languages,
+        "authors": release.authors,
+        "commercial_use": release.commercial_use,
+        "treatment": "instruct fine-tuned" if fine_tuned else "pre-trained",
+    }
 
 
 def _copy_audit(audit_dir: Path, target: Path) -> None:
@@ -104,6 +157,20 @@ def _copy_code(recipe_path: Path | None, target: Path) -> None:
             shutil.copy2(project / name, target / name)
     if recipe_path is not None:
         shutil.copy2(recipe_path, target / "recipe.toml")
+    (target / LOCKFILE).write_text(lockfile(), encoding="utf-8")
+
+
+def lockfile() -> str:
+    """The exact version of every installed distribution, in pip's `name==version` form."""
+    versions = {
+        dist.metadata["Name"]: dist.version
+        for dist in metadata.distributions()
+        if dist.metadata["Name"]
+    }
+    header = f"# Python {platform.python_version()}; installed when this release was built\n"
+    return header + "".join(
+        f"{name}=={versions[name]}\n" for name in sorted(versions, key=str.lower)
+    )
 
 
 def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
@@ -117,6 +184,10 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
     shutil.copy2(artifacts["evaluation"].path / RESULTS_FILE, target / "evaluation.json")
     if (model.path / ORDER_DIR).is_dir():  # which windows each step saw: the replayable order
         shutil.copytree(model.path / ORDER_DIR, target / ORDER_DIR)
+    if (model.path / SNAPSHOT_DIR).is_dir():  # the pretraining's weights along the way
+        shutil.copytree(
+            model.path / SNAPSHOT_DIR, target / CHECKPOINTS, ignore=shutil.ignore_patterns(".*")
+        )
     lineage = {role: a.meta for role, a in artifacts.items()}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
 

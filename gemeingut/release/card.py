@@ -16,12 +16,16 @@ from gemeingut.data.use_conditions import KNOWN_CONDITIONS
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card_audit import audit_context, audit_report, audit_results
+from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.workspace import Artifact
 
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
 
 
-def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
+def render_card(
+    release: ReleaseSection, artifacts: dict[str, Artifact], rating: dict[str, Any]
+) -> str:
+    """The card; its openness paragraph and tags come from `rating` (`openness/rating.py`)."""
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
@@ -34,7 +38,7 @@ def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
         license=release.license.lower(),
         library_name="transformers",
         pipeline_tag="text-generation",
-        tags=["gemeingut", "fully-open", "llama"],
+        tags=["gemeingut", *openness_tags(rating), "llama"],
         datasets=[dataset.id],
         eval_results=[
             _result(dataset.id, "perplexity", "Perplexity", results["perplexity"]),
@@ -45,6 +49,8 @@ def render_card(release: ReleaseSection, artifacts: dict[str, Artifact]) -> str:
     )
     context: dict[str, Any] = {
         "model_name": release.model_name,
+        "openness": openness_sentence(rating),
+        "documents_license": release.documents_license,
         "description": release.description or "_No description given in the recipe._",
         "model_id": (tuned or model).id,
         "pretrained_id": model.id,

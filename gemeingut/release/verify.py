@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gemeingut.errors import VerifyError
 from gemeingut.release.layout import FIVE_ARTIFACTS, locate_bundle
 from gemeingut.release.manifest import (
-    MANIFEST,
     SIGNATURE,
     manifest_problems,
     read_manifest,
     shorten,
 )
+from gemeingut.release.openness.claims import claim_problems
+from gemeingut.release.openness.evidence import Evidence, collect
+from gemeingut.release.openness.rating import rate
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,11 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
     expected = read_manifest(bundle)
     problems = manifest_problems(bundle, expected)
     problems.extend(missing_artifacts(expected))
+    if not problems:  # the claims are compared only on files known to be the released ones
+        problems.extend(claim_problems(bundle, *_rated(bundle)))
     if problems:
         raise VerifyError(
-            f"bundle {bundle} does not match its {MANIFEST}: {shorten(problems)}",
+            f"bundle {bundle} fails verification: {shorten(problems)}",
             "the bundle was altered after release; obtain an unmodified copy",
         )
     signed_by = None
@@ -47,6 +52,11 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
         verify_signature(bundle, public_key)
         signed_by = fingerprint(public_key)
     return Verified(bundle, len(expected), signed_by, (bundle / SIGNATURE).is_file())
+
+
+def _rated(bundle: Path) -> tuple[Evidence, dict[str, Any]]:
+    evidence = collect(bundle)
+    return evidence, rate(evidence)
 
 
 def missing_artifacts(listed: dict[str, str]) -> list[str]:

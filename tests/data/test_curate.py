@@ -1,5 +1,6 @@
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,6 +12,8 @@ from gemeingut.data.shards import iter_split
 from gemeingut.data.splits import SPLITS, assign_split
 from gemeingut.errors import InputError
 from gemeingut.recipe import DataSection, SourceSpec
+from gemeingut.stages import curate_stage
+from gemeingut.workspace import at
 from tests.corpus import WITHOUT_QUALITY_FILTERS, open_documents, write_jsonl
 
 
@@ -175,3 +178,33 @@ def test_shards_are_also_bounded_by_bytes(tmp_path: Path) -> None:
     assert sum(sizes) == sum(len(d["text"].encode()) for d in docs)
     assert all(2000 <= size < 2000 + largest for size in sizes[:-1])
     assert 0 < sizes[-1] < 2000 + largest
+
+
+def test_a_folder_with_a_fifo_an_outside_link_and_an_unreadable_file_is_curated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gemeingut.stages as stages
+
+    source, outside = tmp_path / "quelle", tmp_path / "fremd"
+    source.mkdir()
+    outside.mkdir()
+    (outside / "geheim.txt").write_text("Fremder Text mit unbekannter Lizenz.", "utf-8")
+    (source / "gut.txt").write_text("Die Bibliothek teilt offene Daten mit allen.", "utf-8")
+    (source / "gesperrt.txt").write_text("Gesperrt.", "utf-8")
+    (source / "aussen.txt").symlink_to(outside / "geheim.txt")
+    os.mkfifo(source / "pipe.txt")
+    real_hash = stages.sha256_file
+
+    def unreadable(path: Path) -> str:  # root reads mode-000 files, so the error is injected
+        if path.name == "gesperrt.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_hash(path)
+
+    monkeypatch.setattr(stages, "sha256_file", unreadable)
+    spec = SourceSpec(name="f", path=source, license="CC0-1.0")
+    section = DataSection(sources=[spec], test_fraction=0, filters=WITHOUT_QUALITY_FILTERS)
+    dataset, _ = curate_stage(at(tmp_path / "ds"), section)
+    excluded = pq.read_table(dataset.path / "exclusions.parquet").to_pylist()
+    assert {e["id"] for e in excluded} == {"f/aussen.txt", "f/pipe.txt"}
+    assert all(str(tmp_path) not in e["detail"] + e["location"] for e in excluded)
+    assert dataset.stats["kept"] == 2  # gut.txt, and gesperrt.txt (only its hash failed)

@@ -97,3 +97,46 @@ def test_ray_executor_writes_the_same_bytes_as_local_processes(tmp_path: Path) -
         artifact, _ = curate_stage(at(tmp_path / executor), section)
         outputs.append((artifact.id, contents(artifact.path)))
     assert outputs[0] == outputs[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers die with their parent on Linux")
+def test_killing_only_the_parent_ends_its_workers_and_a_rerun_succeeds(tmp_path: Path) -> None:
+    data = laws_like_parquet(tmp_path / "d.parquet", 4000)
+    section = DataSection(sources=[SourceSpec(name="p", path=data)], task_rows=100, workers=2)
+    target = tmp_path / "killed"
+    script = tmp_path / "curate_script.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, str(script), str(data), str(target)], env=env)
+    deadline = time.monotonic() + 120
+    while len(workers := _children(process.pid)) < 2:
+        assert time.monotonic() < deadline and process.poll() is None, "no workers started"
+        time.sleep(0.02)
+    process.kill()  # the parent alone, as `kill -9 PID` does
+    process.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers):
+        assert time.monotonic() < deadline, "workers kept running after their parent died"
+        time.sleep(0.05)
+    artifact, reused = curate_stage(at(target), section)  # at once, no clean-up in between
+    assert not reused and artifact.stats["documents_in"] == 4001

@@ -340,3 +340,36 @@ def test_input_path_without_permission_is_a_clear_error(tmp_path: Path) -> None:
     path.chmod(0)
     with pytest.raises(InputError, match="permission denied"):
         read(SourceSpec(name="s", path=path))
+
+
+def test_links_out_of_the_folder_fifos_and_linked_folders_are_excluded(tmp_path: Path) -> None:
+    source, outside = tmp_path / "quelle", tmp_path / "fremd"
+    source.mkdir()
+    outside.mkdir()
+    (outside / "geheim.txt").write_text("Fremder Text, Lizenz unbekannt.", "utf-8")
+    (source / "eigen.txt").write_text("Eigener Text.", "utf-8")
+    (source / "innen.txt").symlink_to(source / "eigen.txt")  # stays inside: read
+    (source / "aussen.txt").symlink_to(outside / "geheim.txt")
+    (source / "ordner").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(source / "pipe.txt")  # reading it would block forever
+    docs, excluded = read(SourceSpec(name="f", path=source))
+    assert sorted(d.id for d in docs) == ["f/eigen.txt", "f/innen.txt"]
+    assert all("Fremder" not in d.text for d in docs)
+    reasons = {e.id: (e.reason, e.detail) for e in excluded}
+    assert reasons["f/aussen.txt"] == (
+        "not-a-source-file",
+        "a link to a file outside the source folder (its licence is unknown)",
+    )
+    assert reasons["f/ordner"][1].startswith("a link to a folder, not followed")
+    assert reasons["f/pipe.txt"][1] == "not a regular file (a FIFO, socket or device)"
+
+
+def test_exclusion_details_hold_no_absolute_paths(tmp_path: Path) -> None:
+    source = tmp_path / "quelle"
+    source.mkdir()
+    (source / "weg.txt").symlink_to(source / "fehlt.txt")
+    (source / "d.jsonl").write_bytes(b'{"id": "a", "text": "gut", "license": "CC0-1.0"}\n{kaputt\n')
+    _, excluded = read(SourceSpec(name="f", path=source))
+    _, excluded_jsonl = read(SourceSpec(name="j", path=source / "d.jsonl"))
+    for record in excluded + excluded_jsonl:
+        assert str(tmp_path) not in record.detail and str(tmp_path) not in record.location

@@ -187,3 +187,18 @@ def test_bf16_on_cpu_and_gradient_accumulation_train_and_say_so(tiny_build, tmp_
     assert model.stats["final_val_loss"] < model.stats["initial_val_loss"]
     meta = json.loads((model.path / METADATA_FILE).read_text())
     assert "bfloat16" in meta["flops"]["peak_method"]
+
+
+def test_snapshots_keep_the_weights_along_the_way_and_the_last_is_the_final_model(tiny_build):
+    from safetensors.torch import load_file
+
+    model = Path(tiny_build["model"]["path"])
+    names = sorted(p.name for p in (model / "snapshots").iterdir())
+    assert names == ["step-0000015.safetensors", "step-0000030.safetensors"]
+    meta = json.loads((model / METADATA_FILE).read_text())
+    assert sorted(meta["snapshots"]) == names
+    final = AutoModelForCausalLM.from_pretrained(model).state_dict()
+    last = load_file(model / "snapshots" / names[-1])
+    assert all(torch.equal(final[name], tensor) for name, tensor in last.items())
+    first = load_file(model / "snapshots" / names[0])
+    assert not all(torch.equal(first[name], last[name]) for name in last)

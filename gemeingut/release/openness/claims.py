@@ -1,0 +1,153 @@
+"""The claims a bundle's documents make, compared with what its files show.
+
+`verify` re-computes the rating and checks that `openness.json`, `mof.yml` and the model card
+say exactly that: the card's licence, tags and openness paragraph, its parameter count (from
+the safetensors headers) and its evaluation numbers (from `evaluation.json`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gemeingut.release.layout import CARD, MOF, OPENNESS, TRAINING_METADATA
+from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
+from gemeingut.release.openness.summary import openness_sentence, openness_tags
+from gemeingut.release.openness.write import mof_yaml
+from gemeingut.release.technical_report import render_technical_report
+
+_EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
+_METRICS = ("perplexity", "bits_per_byte", "loss")
+
+
+def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+    """Every place where a document of the bundle says something its files do not show."""
+    problems = _rating_problems(bundle, rating)
+    card_path = bundle / CARD
+    if not card_path.is_file():
+        return [*problems, f"missing: {CARD} (the model card)"]
+    card = card_path.read_text(encoding="utf-8", errors="replace")
+    header = _header(card)
+    if header is None:
+        return [*problems, f"{CARD}: no YAML header between '---' lines"]
+    weights = rating["licenses"]["weights"]
+    if str(header.get("license", "")).lower() != str(weights).lower():
+        problems.append(
+            f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
+        )
+    if f"Licence of the model: `{weights}`" not in card:
+        problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
+    missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
+    if missing_tags:
+        problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
+    if openness_sentence(rating) not in card:
+        problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
+    problems.extend(_parameter_problems(card, evidence))
+    problems.extend(_report_problems(bundle))
+    problems.extend(_evaluation_problems(bundle, header))
+    return problems
+
+
+def _report_problems(bundle: Path) -> list[str]:
+    report = bundle / TECHNICAL_REPORT
+    if not report.is_file():
+        return []
+    try:
+        expected = render_technical_report(bundle)
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        return [f"{TECHNICAL_REPORT} cannot be rendered again: {type(exc).__name__}: {exc}"]
+    if report.read_text(encoding="utf-8", errors="replace") != expected:
+        return [f"{TECHNICAL_REPORT} differs from the one its files give"]
+    return []
+
+
+def _rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str]:
+    shipped_path = bundle / OPENNESS
+    if not shipped_path.is_file():
+        return [f"missing: {OPENNESS}"]
+    try:
+        shipped = json.loads(shipped_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [f"{OPENNESS} is not valid JSON: {exc}"]
+    problems = []
+    if shipped != rating:
+        recomputed = {c["id"]: c for c in rating["checks"]}
+        for check in shipped.get("checks", []):
+            again = recomputed.get(check.get("id"))
+            if again != check:
+                problems.append(
+                    f"{OPENNESS}: check {check.get('id')!r} says "
+                    f"{_state(check)}, the files give {_state(again)}"
+                )
+        for key in ("open", "licenses", "mof", "osaid", "mof_document"):
+            if shipped.get(key) != rating.get(key):
+                problems.append(f"{OPENNESS}: {key!r} differs from the rating of the files")
+    mof = bundle / MOF
+    if not mof.is_file() or mof.read_text(encoding="utf-8", errors="replace") != mof_yaml(rating):
+        problems.append(f"{MOF} differs from the rating of the files")
+    return problems
+
+
+def _state(check: dict[str, Any] | None) -> str:
+    if check is None:
+        return "no such check"
+    return ("pass" if check.get("passed") else "fail") + f" ({check.get('detail')})"
+
+
+def _header(card: str) -> dict[str, Any] | None:
+    parts = card.split("---", 2)
+    if len(parts) < 3 or parts[0].strip():
+        return None
+    try:
+        header = yaml.safe_load(parts[1])
+    except yaml.YAMLError:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+def _parameter_problems(card: str, evidence: Evidence) -> list[str]:
+    found = re.search(r"\), ([\d,]+) parameters", card)
+    if evidence.parameters is None:
+        return ["model/: no safetensors weights to count the parameters of"]
+    if found is None:
+        return [f"{CARD}: states no parameter count"]
+    stated = int(found.group(1).replace(",", ""))
+    if stated != evidence.parameters:
+        return [f"{CARD}: {stated:,} parameters, the weights hold {evidence.parameters:,}"]
+    return []
+
+
+def _evaluation_problems(bundle: Path, header: dict[str, Any]) -> list[str]:
+    path = bundle / _EVALUATION
+    if not path.is_file():
+        return [f"missing: {_EVALUATION}"]
+    results = json.loads(path.read_text(encoding="utf-8"))
+    stated: dict[str, float] = {}
+    for entry in header.get("model-index") or []:
+        for result in entry.get("results") or []:
+            for metric in result.get("metrics") or []:
+                if metric.get("type") in _METRICS:
+                    stated.setdefault(metric["type"], metric.get("value"))
+    problems = []
+    body = {
+        "perplexity": f"| perplexity | {results['perplexity']:.2f} |",
+        "bits per byte": f"| bits per byte | {results['bits_per_byte']:.4f} |",
+        "loss": f"| loss (nats/token) | {results['loss']:.4f} |",
+    }
+    card = (bundle / CARD).read_text(encoding="utf-8", errors="replace")
+    problems.extend(
+        f"{CARD}: the table's {name} is not {_EVALUATION}'s ({line.split('|')[2].strip()})"
+        for name, line in body.items()
+        if line not in card
+    )
+    for metric in _METRICS:
+        expected = round(float(results[metric]), 6)
+        if stated.get(metric) != expected:
+            problems.append(
+                f"{CARD}: {metric} {stated.get(metric)} but {_EVALUATION} gives {expected}"
+            )
+    return problems

@@ -1,0 +1,167 @@
+"""What a release bundle holds, read from its files alone: the evidence every rating uses.
+
+Nothing here trusts a sentence: licences of the data come from the shards' `license` column,
+the code's licence from the code's own `pyproject.toml`, the parameter count from the
+safetensors headers, the declared licences of weights and documents from `release.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import tomllib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from gemeingut.errors import VerifyError
+from gemeingut.release.layout import (
+    AUDIT,
+    CARD,
+    MODEL,
+    RELEASE_INFO,
+    TEST_DATA,
+    TRAINING_CODE,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
+
+DATA_STATEMENT = "DATA_STATEMENT.md"
+TECHNICAL_REPORT = "TECHNICAL_REPORT.md"
+PAPER_DIR = "paper"
+LOCKFILE = "requirements.lock"
+CHECKPOINTS = "checkpoints"
+
+
+@dataclass
+class DataLicences:
+    """Documents per licence, and which sources carry each licence."""
+
+    documents: Counter[str] = field(default_factory=Counter)
+    sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    files: list[str] = field(default_factory=list)
+
+    def add(self, licence: str, source: str, count: int = 1) -> None:
+        self.documents[licence] += count
+        self.sources[licence].add(source)
+
+
+@dataclass
+class Evidence:
+    root: Path
+    release: dict[str, Any]  # release.json: name, licences of weights and documents …
+    code_licence: str | None
+    training_data: DataLicences
+    test_data: DataLicences
+    parameters: int | None
+    present: set[str]  # relative paths (files and folders) that exist
+
+    def has(self, rel: str) -> bool:
+        return rel in self.present
+
+
+def collect(bundle: Path, expected: frozenset[str] = frozenset()) -> Evidence:
+    """Read the evidence of `bundle`; `expected` names files about to be written (the card is
+    rendered from the rating, so the rating counts it as present)."""
+    present = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*")} | set(expected)
+    return Evidence(
+        root=bundle,
+        release=_json(bundle / RELEASE_INFO) if (bundle / RELEASE_INFO).is_file() else {},
+        code_licence=_project_licence(bundle / TRAINING_CODE / "pyproject.toml"),
+        training_data=_data_licences(bundle, TRAINING_DATA, _finetune_licence(bundle)),
+        test_data=_data_licences(bundle, TEST_DATA, None),
+        parameters=parameter_count(bundle / MODEL),
+        present=present,
+    )
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VerifyError(f"{path} is not valid JSON: {exc}", "obtain an unmodified copy") from None
+
+
+def _project_licence(pyproject: Path) -> str | None:
+    """The SPDX licence the code declares (PEP 639 `project.license`)."""
+    if not pyproject.is_file():
+        return None
+    try:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    licence = project.get("license")
+    if isinstance(licence, dict):  # the older table form {text = "..."}
+        licence = licence.get("text")
+    return licence if isinstance(licence, str) else None
+
+
+def _finetune_licence(bundle: Path) -> str | None:
+    """The licence stated for fine-tuning data given as a file (not curated shards)."""
+    lineage = bundle / TRAINING_METADATA / "lineage.json"
+    if not lineage.is_file():
+        return None
+    params = (_json(lineage).get("finetune") or {}).get("params") or {}
+    return params.get("data_license")
+
+
+def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicences:
+    """Licences of every document in the folder's Parquet shards (exclusion records aside);
+    fine-tuning files without shards count under the licence stated for them."""
+    found = DataLicences()
+    root = bundle / folder
+    if not root.is_dir():
+        return found
+    for shard in sorted(root.rglob("*.parquet")):
+        if shard.name.startswith("exclusions"):
+            continue
+        rel = shard.relative_to(bundle).as_posix()
+        found.files.append(rel)
+        try:
+            table = pq.read_table(shard, columns=["license", "source"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise VerifyError(
+                f"{rel}: cannot read the licence of its documents ({exc})",
+                "every shard needs `license` and `source` columns; obtain an unmodified copy",
+            ) from None
+        pairs = Counter(zip(table["license"].to_pylist(), table["source"].to_pylist(), strict=True))
+        for (licence, source), count in pairs.items():
+            found.add(licence or "NOASSERTION", source or "unknown", count)
+    finetuning = root / "finetuning"
+    if stated and finetuning.is_dir():
+        for item in sorted(finetuning.rglob("*")):
+            if item.is_file() and item.suffix != ".parquet" and item.name != "stats.json":
+                found.files.append(item.relative_to(bundle).as_posix())
+                found.add(stated, "fine-tuning data")
+    return found
+
+
+def parameter_count(model_dir: Path) -> int | None:
+    """Sum of tensor sizes in the safetensors headers (no tensor is loaded, no torch needed);
+    tied embeddings are stored once, so this equals transformers' `num_parameters()`."""
+    files = sorted(model_dir.glob("*.safetensors"))
+    if not files:
+        return None
+    total = 0
+    for path in files:
+        with path.open("rb") as handle:
+            (length,) = struct.unpack("<Q", handle.read(8))
+            header = json.loads(handle.read(length))
+        for name, entry in header.items():
+            if name != "__metadata__":
+                count = 1
+                for dim in entry["shape"]:
+                    count *= dim
+                total += count
+    return total
+
+
+def audit_present(evidence: Evidence) -> bool:
+    return evidence.has(f"{AUDIT}/report.json")
+
+
+def card_present(evidence: Evidence) -> bool:
+    return evidence.has(CARD)

@@ -1,0 +1,89 @@
+"""Is a licence open for what it covers? Code needs an OSI-approved licence; data, weights and
+documents an Open-Definition-conformant one (the corpus gate's list, `data/licenses.py`).
+
+Differences to the Model Openness Tool, on purpose: its list of open data licences lacks the
+German government licences DL-DE-BY-2.0 and DL-DE-ZERO-2.0, which GovData marks as open and the
+Open Definition admits; we score them open. A collection of documents under several licences is
+the SPDX expression `A AND B …` of them, open when every part is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol
+
+from gemeingut.data.licenses import Obligation, decide, parse_expression
+
+# OSI-approved licences (opensource.org/licenses) that models' code is commonly released under.
+OSI_APPROVED = frozenset(
+    {
+        "0BSD", "AFL-3.0", "AGPL-3.0-only", "AGPL-3.0-or-later", "Apache-2.0", "Artistic-2.0",
+        "BSD-2-Clause", "BSD-3-Clause", "BSL-1.0", "CDDL-1.0", "ECL-2.0", "EPL-1.0", "EPL-2.0",
+        "EUPL-1.1", "EUPL-1.2", "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only",
+        "GPL-3.0-or-later", "ISC", "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only",
+        "LGPL-3.0-or-later", "MIT", "MIT-0", "MPL-2.0", "MulanPSL-2.0", "NCSA", "OSL-3.0",
+        "PostgreSQL", "UPL-1.0", "Unlicense", "Zlib",
+    }
+)  # fmt: skip
+_OSI_LOWER = {key.lower(): key for key in OSI_APPROVED}
+
+
+@dataclass(frozen=True)
+class Openness:
+    open: bool
+    detail: str  # why not, or which licence makes it open
+    share_alike: bool = False
+
+
+def code_licence(expression: str | None) -> Openness:
+    """Open when OSI-approved: every part of an AND, one alternative of an OR."""
+    if not expression or not expression.strip():
+        return Openness(False, "no licence given")
+    try:
+        parsed = parse_expression(expression)
+    except ExpressionError as exc:
+        return Openness(False, f"not an SPDX expression: {exc}")
+    if parsed is None:
+        return Openness(False, "no licence given")
+    refused = _not_osi(parsed)
+    if refused:
+        return Openness(False, f"{refused} is not an OSI-approved licence")
+    return Openness(True, f"{parsed} is OSI-approved")
+
+
+def _not_osi(node: object) -> str:
+    """The first part that is not OSI-approved, or ''."""
+    if isinstance(node, LicenseWithExceptionSymbol):
+        return _not_osi(node.license_symbol)
+    if isinstance(node, LicenseSymbol):
+        return "" if node.key.lower() in _OSI_LOWER else node.key
+    parts = [_not_osi(arg) for arg in node.args]  # type: ignore[attr-defined]
+    if isinstance(node, OR):
+        return "" if not all(parts) else parts[0]
+    if isinstance(node, AND):
+        return next((p for p in parts if p), "")
+    return str(node)
+
+
+def content_licence(expression: str | None) -> Openness:
+    """Data, weights and documents: Open Definition conformant (no NC, no ND), or OSI-approved
+    (Apache-2.0 or MIT on weights is common and open)."""
+    decision = decide(expression)
+    if decision.admitted:
+        return Openness(
+            True,
+            f"{decision.expression} is open",
+            share_alike=decision.obligation == Obligation.SHARE_ALIKE,
+        )
+    if code_licence(expression).open:
+        return Openness(True, f"{expression} is OSI-approved")
+    return Openness(False, decision.detail or decision.reason)
+
+
+def collection_expression(licences: list[str]) -> str:
+    """The licence of a collection whose parts carry these licences: `A AND B …`."""
+    distinct = sorted(set(licences))
+    if len(distinct) == 1:
+        return distinct[0]
+    return " AND ".join(f"({x})" if " " in x else x for x in distinct)

@@ -1,0 +1,135 @@
+"""Model Openness Framework: each component found (or not) with its licence, and the class
+computed the way the Model Openness Tool computes it (`ModelEvaluator::getClassification`).
+
+Class III (Open Model) needs every required class-III component present under an open licence
+of its kind; Class II (Open Tooling) adds the class-II ones; Class I (Open Science) all. Like the
+tool, an openly licensed final model gives a *conditional* Class III when other class-III
+components are missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from gemeingut.release.openness.licences import code_licence, content_licence
+
+FRAMEWORK = {"name": "Model Openness Framework", "version": "1.0", "date": "2024-12-15"}
+LABELS = {
+    0: "Unclassified",
+    1: "Class I - Open Science",
+    2: "Class II - Open Tooling",
+    3: "Class III - Open Model",
+}
+FINAL_PARAMETERS = "Model parameters (Final)"
+
+
+@dataclass(frozen=True)
+class Component:
+    id: int
+    name: str
+    description: str
+    content_type: str  # code, data or document
+    mof_class: int
+    required: bool
+
+
+@dataclass(frozen=True)
+class Found:
+    """One component as found in a release: where, under which licence, and whether valid."""
+
+    component: Component
+    paths: tuple[str, ...]  # evidence; empty when the component is missing
+    licence: str | None
+    licence_open: bool
+    detail: str
+
+    @property
+    def present(self) -> bool:
+        return bool(self.paths)
+
+
+def components() -> list[Component]:
+    text = (files("gemeingut.release.openness") / "mof_components.yml").read_text("utf-8")
+    return [
+        Component(
+            c["id"], c["name"], c["description"], c["content_type"], c["class"], c["required"]
+        )
+        for c in yaml.safe_load(text)["components"]
+    ]
+
+
+def found(component: Component, paths: list[str], licence: str | None) -> Found:
+    """The component with its licence judged for its kind (code: OSI; data, documents: open)."""
+    if not paths:
+        return Found(component, (), licence, False, "not in the release")
+    judge = code_licence if component.content_type == "code" else content_licence
+    verdict = judge(licence)
+    return Found(component, tuple(paths), licence, verdict.open, verdict.detail)
+
+
+def classify(parts: list[Found]) -> dict[str, Any]:
+    """The class, and per class what is missing or not openly licensed."""
+    by_name = {p.component.name: p for p in parts}
+    final = by_name.get(FINAL_PARAMETERS)
+    conditional = final is not None and final.present and final.licence_open
+    levels: dict[str, Any] = {}
+    for level in (3, 2, 1):
+        needed = [p for p in parts if p.component.required and p.component.mof_class >= level]
+        levels[str(level)] = {
+            "missing": [p.component.name for p in needed if not p.present],
+            "invalid": [p.component.name for p in needed if p.present and not p.licence_open],
+        }
+    reached = 0
+    for level in (1, 2, 3):
+        if not levels[str(level)]["missing"] and not levels[str(level)]["invalid"]:
+            reached = level
+            break
+    is_conditional = reached == 0 and conditional
+    if is_conditional:
+        reached = 3
+    return {
+        "class": reached,
+        "label": LABELS[reached] + (" (conditional)" if is_conditional else ""),
+        "conditional": is_conditional,
+        "levels": levels,
+    }
+
+
+def mof_document(
+    release: dict[str, Any], licences: dict[str, str | None], parts: list[Found]
+) -> dict[str, Any]:
+    """The release described in the MOF schema (`mof_schema.json`), present components only."""
+    document: dict[str, Any] = {
+        "name": release.get("name") or "unnamed",
+        "type": "language",
+        "architecture": "transformer decoder",
+        "treatment": release.get("treatment", "pre-trained"),
+        "producer": ", ".join(release.get("authors") or []) or "undisclosed",
+        "contact": "",
+        "license": {
+            kind: {"name": name, "path": path}
+            for kind, (name, path) in {
+                "distribution": (licences.get("weights"), "release.json"),
+                "code": (licences.get("code"), "training-code/pyproject.toml"),
+                "data": (licences.get("data"), "training-data"),
+                "document": (licences.get("documents"), "release.json"),
+            }.items()
+        },
+        "components": [
+            {
+                "name": p.component.name,
+                "description": p.component.description,
+                "license": p.licence or "unlicensed",
+                "component_path": ", ".join(p.paths),
+            }
+            for p in parts
+            if p.present
+        ],
+    }
+    if release.get("version"):
+        document["version"] = str(release["version"])
+    return {"framework": dict(FRAMEWORK), "release": document}

@@ -1,0 +1,226 @@
+"""`openness.json`: every openness check of a release with pass/fail and its evidence file, the
+MOF class and the OSAID gate, computed from the bundle's files (`evidence.py`).
+
+The same function runs at release (to write the file and the card's openness sentence) and in
+`verify` (to compare): an edited licence, a deleted artifact or a changed claim shows up as a
+difference. The result holds no times or paths of this machine, so equal bundles rate equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemeingut.data.licenses import Obligation, decide
+from gemeingut.release.layout import (
+    AUDIT,
+    CARD,
+    FIVE_ARTIFACTS,
+    MODEL,
+    RELEASE_INFO,
+    TEST_DATA,
+    TRAINING_CODE,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
+from gemeingut.release.openness.evidence import (
+    CHECKPOINTS,
+    DATA_STATEMENT,
+    LOCKFILE,
+    PAPER_DIR,
+    TECHNICAL_REPORT,
+    DataLicences,
+    Evidence,
+)
+from gemeingut.release.openness.licences import code_licence, collection_expression, content_licence
+from gemeingut.release.openness.mof import Found, classify, components, found, mof_document
+
+CODE = f"{TRAINING_CODE}/gemeingut"
+# Where each MOF component lies in a gemeingut bundle: all listed paths must exist.
+BUNDLE_PATHS: dict[str, tuple[str, ...]] = {
+    "Datasets": (TRAINING_DATA, TEST_DATA),
+    "Data preprocessing code": (f"{CODE}/data/curate.py",),
+    "Model architecture": (f"{CODE}/model/presets.py", f"{MODEL}/config.json"),
+    "Model parameters (Final)": (f"{MODEL}/model.safetensors",),
+    "Model metadata": (f"{TRAINING_METADATA}/training.json",),
+    "Model parameters (Intermediate)": (f"{TRAINING_METADATA}/{CHECKPOINTS}",),
+    "Training code": (f"{CODE}/model/pretrain.py",),
+    "Inference code": (f"{CODE}/serve/app.py",),
+    "Evaluation code": (f"{CODE}/evaluate/perplexity.py",),
+    "Evaluation data": (TEST_DATA,),
+    "Evaluation results": (f"{TRAINING_METADATA}/evaluation.json",),
+    "Supporting libraries and tools": (f"{TRAINING_CODE}/{LOCKFILE}",),
+    "Model card": (CARD,),
+    "Data card": (f"{TRAINING_DATA}/{DATA_STATEMENT}",),
+    "Technical report": (TECHNICAL_REPORT,),
+    "Research paper": (PAPER_DIR,),
+    "Sample model outputs": (f"{AUDIT}/logs",),
+}
+
+
+def licences(evidence: Evidence) -> dict[str, str | None]:
+    """The release's licence per kind: declared (weights, documents) or read (code, data)."""
+    declared = evidence.release.get("licenses", {})
+    data = list(evidence.training_data.documents) + list(evidence.test_data.documents)
+    return {
+        "weights": declared.get("weights"),
+        "documents": declared.get("documents"),
+        "code": evidence.code_licence,
+        "data": collection_expression(data) if data else None,
+        "test_data": collection_expression(list(evidence.test_data.documents))
+        if evidence.test_data.documents
+        else None,
+    }
+
+
+def bundle_components(evidence: Evidence) -> list[Found]:
+    kinds = licences(evidence)
+    parts = []
+    for component in components():
+        paths = BUNDLE_PATHS[component.name]
+        present = all(evidence.has(p) for p in paths)
+        if component.content_type == "code":
+            licence = kinds["code"]
+        elif component.name == "Datasets":
+            licence = kinds["data"]
+            present = present and bool(evidence.training_data.files)
+        elif component.name == "Evaluation data":
+            licence = kinds["test_data"]
+            present = present and bool(evidence.test_data.files)
+        elif component.name.startswith("Model parameters"):
+            licence = kinds["weights"]
+        else:
+            licence = kinds["documents"]
+        parts.append(found(component, list(paths) if present else [], licence))
+    return parts
+
+
+def rate(evidence: Evidence) -> dict[str, Any]:
+    """The whole openness result of a bundle."""
+    kinds = licences(evidence)
+    parts = bundle_components(evidence)
+    checks = [
+        _check(
+            "artifacts.five",
+            all(evidence.has(a) for a in FIVE_ARTIFACTS),
+            "MANIFEST",
+            "missing: " + ", ".join(a for a in FIVE_ARTIFACTS if not evidence.has(a))
+            if not all(evidence.has(a) for a in FIVE_ARTIFACTS)
+            else "training code, training data, test data, training metadata and model",
+        ),
+        _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
+        _licence_check(
+            "licence.code", kinds["code"], f"{TRAINING_CODE}/pyproject.toml", code_licence
+        ),
+        _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
+        _data_check("licence.training-data", evidence.training_data, TRAINING_DATA),
+        _data_check("licence.test-data", evidence.test_data, TEST_DATA),
+        _share_alike_check(evidence, kinds["weights"]),
+    ]
+    mof = classify(parts)
+    osaid = _osaid(evidence, parts, kinds)
+    checks.append(_check("osaid.gate", osaid["passed"], "openness.json", osaid["summary"]))
+    return {
+        "open": all(c["passed"] for c in checks),
+        "licenses": kinds,
+        "checks": checks,
+        "mof": {**mof, "components": [_component_row(p) for p in parts]},
+        "osaid": osaid,
+        "mof_document": mof_document(evidence.release, kinds, parts),
+    }
+
+
+def _check(check_id: str, passed: bool, evidence: str, detail: str) -> dict[str, Any]:
+    return {"id": check_id, "passed": bool(passed), "evidence": evidence, "detail": detail}
+
+
+def _licence_check(check_id: str, licence: str | None, where: str, judge) -> dict[str, Any]:
+    verdict = judge(licence)
+    return _check(check_id, verdict.open, where, verdict.detail)
+
+
+def _data_check(check_id: str, data: DataLicences, folder: str) -> dict[str, Any]:
+    """Every document's licence open; a refusal names the licences and their sources."""
+    if not data.files:
+        return _check(check_id, False, folder, "no documents")
+    refused = {lic: data.sources[lic] for lic in data.documents if not decide(lic).admitted}
+    if refused:
+        named = "; ".join(
+            f"{lic} ({data.documents[lic]} documents from {', '.join(sorted(src))})"
+            for lic, src in sorted(refused.items())
+        )
+        return _check(check_id, False, folder, f"not open: {named}")
+    total = sum(data.documents.values())
+    return _check(check_id, True, folder, f"{total} documents, all under open licences")
+
+
+def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any]:
+    """Share-alike data must be carried: the weights go out under the same licence."""
+    carried: dict[str, set[str]] = {}
+    for data in (evidence.training_data, evidence.test_data):
+        for lic, sources in data.sources.items():
+            decision = decide(lic)
+            if decision.admitted and decision.obligation == Obligation.SHARE_ALIKE:
+                carried.setdefault(decision.chosen or lic, set()).update(sources)
+    if not carried:
+        return _check("licence.share-alike", True, TRAINING_DATA, "no share-alike data")
+    weights_parts = set((weights or "").replace("(", " ").replace(")", " ").split())
+    broken = {lic: src for lic, src in carried.items() if lic not in weights_parts}
+    if broken:
+        named = "; ".join(f"{lic} from {', '.join(sorted(s))}" for lic, s in sorted(broken.items()))
+        return _check(
+            "licence.share-alike",
+            False,
+            RELEASE_INFO,
+            f"the weights' licence {weights} does not carry the share-alike data: {named}",
+        )
+    return _check("licence.share-alike", True, RELEASE_INFO, f"carried by {weights}")
+
+
+def _osaid(evidence: Evidence, parts: list[Found], kinds: dict[str, str | None]) -> dict[str, Any]:
+    """OSI's Open Source AI Definition 1.0: data information, code and parameters, each
+    available under OSD-conformant terms."""
+    by_name = {p.component.name: p for p in parts}
+    data = evidence.training_data
+    undocumented = data.documents.get("NOASSERTION", 0)
+    data_info = by_name["Data card"].present and by_name["Datasets"].present and undocumented == 0
+    code_parts = (
+        "Data preprocessing code",
+        "Training code",
+        "Inference code",
+        "Model architecture",
+    )
+    code = all(by_name[n].present for n in code_parts) and code_licence(kinds["code"]).open
+    weights = by_name["Model parameters (Final)"]
+    parameters = weights.present and weights.licence_open
+    requirements = {
+        "data_information": {
+            "passed": data_info,
+            "detail": "data card and every document's licence and source"
+            if data_info
+            else "needs the data card and a licence and source for every document",
+        },
+        "code": {
+            "passed": code,
+            "detail": f"data processing, training and inference code under {kinds['code']}",
+        },
+        "parameters": {"passed": parameters, "detail": weights.detail},
+    }
+    failed = [name for name, r in requirements.items() if not r["passed"]]
+    return {
+        "passed": not failed,
+        "summary": "passes" if not failed else "fails: " + ", ".join(failed),
+        "requirements": requirements,
+    }
+
+
+def _component_row(part: Found) -> dict[str, Any]:
+    return {
+        "name": part.component.name,
+        "class": part.component.mof_class,
+        "required": part.component.required,
+        "present": part.present,
+        "evidence": list(part.paths),
+        "license": part.licence,
+        "license_open": part.licence_open,
+        "detail": part.detail,
+    }

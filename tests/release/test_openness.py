@@ -1,0 +1,209 @@
+"""Openness is computed from a bundle's files, written into openness.json, mof.yml and the card,
+and re-checked by `verify`: an edited claim or licence is named."""
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from gemeingut.errors import VerifyError
+from gemeingut.recipe import ReleaseSection
+from gemeingut.release.manifest import write_manifest
+from gemeingut.release.openness.licences import code_licence, collection_expression, content_licence
+from gemeingut.release.openness.mof import classify, components, found
+from gemeingut.release.verify import verify_bundle
+from gemeingut.stages import release_stage
+from gemeingut.workspace import at, load_artifact
+
+STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "mof"
+needs_standards = pytest.mark.skipif(not STANDARDS.is_dir(), reason="../shared/standards missing")
+ROLES = ("dataset", "tokenizer", "model", "evaluation", "finetune")
+
+
+@pytest.fixture
+def bundle(tiny_build, tmp_path: Path) -> Path:
+    copy = tmp_path / "bundle"
+    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
+    return copy
+
+
+def _rating(bundle: Path) -> dict:
+    return json.loads((bundle / "openness.json").read_text(encoding="utf-8"))
+
+
+def _checks(bundle: Path) -> dict[str, dict]:
+    return {c["id"]: c for c in _rating(bundle)["checks"]}
+
+
+def test_code_needs_an_osi_licence_and_content_an_open_one() -> None:
+    assert code_licence("EUPL-1.2").open and code_licence("MIT OR CC-BY-NC-4.0").open
+    assert not code_licence("CC-BY-4.0").open
+    assert not code_licence("MIT AND CC-BY-NC-4.0").open
+    assert content_licence("DL-DE-BY-2.0").open and content_licence("Apache-2.0").open
+    assert content_licence("CC-BY-SA-4.0").share_alike
+    nc = content_licence("CC-BY-NC-4.0")
+    assert not nc.open and "commercial" in nc.detail
+    assert collection_expression(["CC0-1.0", "CC-BY-4.0", "CC0-1.0"]) == "CC-BY-4.0 AND CC0-1.0"
+
+
+@needs_standards
+def test_the_shipped_component_table_is_the_official_one() -> None:
+    official = yaml.safe_load((STANDARDS / "mof.settings.yml").read_text())["components"]
+    ours = {c.name: c for c in components()}
+    assert len(ours) == len(official)
+    for row in official:
+        mine = ours[row["name"]]
+        assert (mine.id, mine.mof_class, mine.required, mine.content_type) == (
+            row["id"],
+            row["class"],
+            row["required"],
+            row["content_type"],
+        )
+
+
+def _all_present(**overrides: tuple[list[str], str | None]) -> list:
+    parts = []
+    for c in components():
+        paths, licence = overrides.get(
+            c.name, (["x"], "EUPL-1.2" if c.content_type == "code" else "CC-BY-4.0")
+        )
+        parts.append(found(c, paths, licence))
+    return parts
+
+
+def test_mof_classes_follow_the_model_openness_tool() -> None:
+    assert classify(_all_present())["class"] == 1
+    no_paper = classify(_all_present(**{"Research paper": ([], None)}))
+    assert no_paper["class"] == 2 and no_paper["levels"]["1"]["missing"] == ["Research paper"]
+    no_report = classify(_all_present(**{"Technical report": ([], None)}))
+    assert no_report["class"] == 3 and no_report["conditional"]
+    nc = classify(_all_present(**{"Model parameters (Final)": (["m"], "CC-BY-NC-4.0")}))
+    assert nc["class"] == 0 and "Model parameters (Final)" in nc["levels"]["3"]["invalid"]
+    gpl_data = classify(_all_present(**{"Datasets": (["d"], "LicenseRef-Proprietary")}))
+    assert gpl_data["class"] == 2 and gpl_data["levels"]["1"]["invalid"] == ["Datasets"]
+
+
+@needs_standards
+def test_mof_yaml_validates_against_the_official_schema(bundle: Path) -> None:
+    schema = json.loads((STANDARDS / "mof_schema.json").read_text())
+    document = yaml.safe_load((bundle / "mof.yml").read_text())
+    jsonschema.validate(document, schema)
+    names = {c["name"] for c in document["release"]["components"]}
+    assert {"Model parameters (Final)", "Training code", "Model card"} <= names
+    assert document["release"]["license"]["distribution"]["name"] == "Apache-2.0"
+
+
+def test_a_release_without_data_card_is_rated_by_what_it_lacks(bundle: Path) -> None:
+    rating = _rating(bundle)
+    assert rating["mof"]["levels"]["3"]["missing"] == ["Data card"]
+    assert rating["mof"]["label"] == "Class III - Open Model (conditional)"
+    assert not rating["osaid"]["requirements"]["data_information"]["passed"]
+    assert rating["osaid"]["requirements"]["code"]["passed"]
+    assert not rating["open"]
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    assert "This release is **not open**" in card and "osaid.gate" in card
+    assert "not-open" in yaml.safe_load(card.split("---")[1])["tags"]
+
+
+def test_a_non_commercial_release_builds_but_is_rated_not_open(tiny_build, tmp_path) -> None:
+    artifacts = {k: load_artifact(Path(tiny_build[k]["path"])) for k in ROLES}
+    section = ReleaseSection(model_name="nc", license="CC-BY-NC-4.0", commercial_use=False)
+    release, _ = release_stage(at(tmp_path / "r"), section, None, artifacts)
+    bundle = release.path / "bundle"
+    checks = _checks(bundle)
+    assert not checks["licence.weights"]["passed"]
+    assert "forbids commercial use" in checks["licence.weights"]["detail"]
+    assert _rating(bundle)["mof"]["class"] == 0
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    assert "**not open**" in card and "fully open" not in card and "**open** model" not in card
+    assert verify_bundle(bundle).files > 0  # honest about itself: it verifies
+
+
+def test_share_alike_data_under_a_permissive_model_licence_is_named(tiny_build, tmp_path):
+    artifacts = {k: load_artifact(Path(tiny_build[k]["path"])) for k in ROLES}
+    release, _ = release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
+    bundle = release.path / "bundle"
+    _relicense_one_document(bundle, "CC-BY-SA-4.0")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    message = caught.value.message
+    assert "'licence.share-alike' says pass" in message
+    assert "does not carry the share-alike data: CC-BY-SA-4.0 from" in message
+
+
+def _relicense_one_document(bundle: Path, licence: str) -> None:
+    shard = sorted((bundle / "training-data").glob("train-*.parquet"))[0]
+    table = pq.read_table(shard)
+    licences = table["license"].to_pylist()
+    licences[0] = licence
+    index = table.schema.get_field_index("license")
+    table = table.set_column(index, "license", pa.array(licences, pa.string()))
+    pq.write_table(table, shard)
+    write_manifest(bundle)
+
+
+def test_a_licence_changed_in_a_source_is_named_by_verify(bundle: Path) -> None:
+    _relicense_one_document(bundle, "CC-BY-NC-4.0")
+    with pytest.raises(VerifyError, match=r"check 'licence.training-data' says pass.*CC-BY-NC"):
+        verify_bundle(bundle)
+
+
+def _edit(bundle: Path, name: str, old: str, new: str) -> None:
+    path = bundle / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    write_manifest(bundle)
+
+
+def test_a_perplexity_edited_in_the_card_is_named(bundle: Path) -> None:
+    results = json.loads((bundle / "training-metadata" / "evaluation.json").read_text())
+    value = f"{round(results['perplexity'], 6)}"
+    _edit(bundle, "README.md", f"value: {value}", "value: 1.5")
+    with pytest.raises(VerifyError, match=r"README.md: perplexity 1.5 but .*evaluation.json"):
+        verify_bundle(bundle)
+
+
+def test_a_parameter_count_edited_in_the_card_is_named(bundle: Path) -> None:
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    stated = card.split(" parameters,")[0].rsplit(", ", 1)[1]
+    _edit(bundle, "README.md", f"{stated} parameters", "7,000,000,000 parameters")
+    with pytest.raises(VerifyError, match=rf"7,000,000,000 parameters, the weights hold {stated}"):
+        verify_bundle(bundle)
+
+
+def test_a_licence_edited_in_the_card_is_named(bundle: Path) -> None:
+    _edit(bundle, "README.md", "license: apache-2.0", "license: mit")
+    with pytest.raises(VerifyError, match=r"licence .mit. but release\.json says .Apache-2\.0."):
+        verify_bundle(bundle)
+
+
+def test_an_openness_result_edited_to_pass_is_named(bundle: Path) -> None:
+    rating = _rating(bundle)
+    for check in rating["checks"]:
+        check["passed"] = True
+    rating["open"] = True
+    (bundle / "openness.json").write_text(json.dumps(rating, indent=2))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match=r"check 'osaid.gate' says pass .* the files give fail"):
+        verify_bundle(bundle)
+
+
+def test_an_edited_technical_report_is_named(bundle: Path) -> None:
+    _edit(bundle, "TECHNICAL_REPORT.md", "## 1. Summary", "## 1. Summary\n\nBest model ever.")
+    with pytest.raises(VerifyError, match=r"TECHNICAL_REPORT\.md differs"):
+        verify_bundle(bundle)
+
+
+def test_a_release_json_whose_licence_is_changed_is_caught_by_the_card(bundle: Path) -> None:
+    info = json.loads((bundle / "release.json").read_text())
+    info["licenses"]["weights"] = "MIT"
+    (bundle / "release.json").write_text(json.dumps(info))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match=r"README\.md: licence .apache-2\.0. but release\.json"):
+        verify_bundle(bundle)
