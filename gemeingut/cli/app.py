@@ -24,9 +24,14 @@ audit_app = typer.Typer(
 )
 findings_app = typer.Typer(help="Community findings: import, triage, merge.", no_args_is_help=True)
 keys_app = typer.Typer(help="Keys that sign release bundles.", no_args_is_help=True)
+openness_app = typer.Typer(
+    help="Openness ratings (MOF class, OSAID gate, licences) computed from a model's files.",
+    no_args_is_help=True,
+)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")
 app.add_typer(audit_app, name="audit")
 audit_app.add_typer(findings_app, name="findings")
 app.add_typer(keys_app, name="keys")
+app.add_typer(openness_app, name="openness")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from gemeingut.cli.app import app, keys_app
+from gemeingut.cli.app import app, keys_app, openness_app
 from gemeingut.cli.common import JsonFlag, OutDir, report, user_errors
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
@@ -150,3 +150,41 @@ def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
     for k in keys:
         kind = "private + public" if k.private else "public only"
         console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")
+
+
+@openness_app.command("rate")
+@user_errors
+def openness_rate(
+    folder: Annotated[
+        Path, typer.Argument(help="A release bundle, or any model folder (Hugging Face layout).")
+    ],
+    out: Annotated[Path | None, typer.Option(help="Write the result as JSON here.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rate FOLDER: MOF class, OSAID gate, licences, and what is missing for each class."""
+    import json
+
+    from gemeingut.release.openness.rate import rate_path
+    from gemeingut.release.openness.write import write_json
+
+    result = rate_path(folder)
+    if out is not None:
+        write_json(out, result)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
+    console.print(f"{folder}: {'open' if result['open'] else 'not open'}")
+    console.print(f"  Model Openness Framework: {result['mof']['label']}")
+    console.print(f"  Open Source AI Definition: {result['osaid']['summary']}")
+    for check in result["checks"]:
+        console.print(f"  {mark[check['passed']]} {check['id']}: {check['detail']}")
+    for level, label in (("3", "Class III"), ("2", "Class II"), ("1", "Class I")):
+        needs = result["mof"]["levels"][level]
+        if needs["missing"] or needs["invalid"]:
+            parts = []
+            if needs["missing"]:
+                parts.append("missing " + ", ".join(needs["missing"]))
+            if needs["invalid"]:
+                parts.append("not openly licensed " + ", ".join(needs["invalid"]))
+            console.print(f"  for {label}: {'; '.join(parts)}")

@@ -32,7 +32,8 @@ from gemeingut.release.openness.evidence import (
     Evidence,
 )
 from gemeingut.release.openness.licences import code_licence, collection_expression, content_licence
-from gemeingut.release.openness.mof import Found, classify, components, found, mof_document
+from gemeingut.release.openness.mof import Found, components, found
+from gemeingut.release.openness.result import assemble, check, osaid_gate
 
 CODE = f"{TRAINING_CODE}/gemeingut"
 # Where each MOF component lies in a gemeingut bundle: all listed paths must exist.
@@ -99,7 +100,7 @@ def rate(evidence: Evidence) -> dict[str, Any]:
     kinds = licences(evidence)
     parts = bundle_components(evidence)
     checks = [
-        _check(
+        check(
             "artifacts.five",
             all(evidence.has(a) for a in FIVE_ARTIFACTS),
             "MANIFEST",
@@ -116,41 +117,42 @@ def rate(evidence: Evidence) -> dict[str, Any]:
         _data_check("licence.test-data", evidence.test_data, TEST_DATA),
         _share_alike_check(evidence, kinds["weights"]),
     ]
-    mof = classify(parts)
-    osaid = _osaid(evidence, parts, kinds)
-    checks.append(_check("osaid.gate", osaid["passed"], "openness.json", osaid["summary"]))
-    return {
-        "open": all(c["passed"] for c in checks),
-        "licenses": kinds,
-        "checks": checks,
-        "mof": {**mof, "components": [_component_row(p) for p in parts]},
-        "osaid": osaid,
-        "mof_document": mof_document(evidence.release, kinds, parts),
-    }
-
-
-def _check(check_id: str, passed: bool, evidence: str, detail: str) -> dict[str, Any]:
-    return {"id": check_id, "passed": bool(passed), "evidence": evidence, "detail": detail}
+    data = evidence.training_data
+    by_name = {p.component.name: p for p in parts}
+    documented = (
+        by_name["Data card"].present
+        and by_name["Datasets"].present
+        and not data.documents.get("NOASSERTION")
+    )
+    osaid = osaid_gate(
+        parts,
+        documented,
+        "data card, and every document's licence and source in the shards"
+        if documented
+        else "needs the data card ([data.publication] in the recipe) and a licence and source "
+        "for every document",
+    )
+    return assemble(parts, kinds, checks, osaid, evidence.release)
 
 
 def _licence_check(check_id: str, licence: str | None, where: str, judge) -> dict[str, Any]:
     verdict = judge(licence)
-    return _check(check_id, verdict.open, where, verdict.detail)
+    return check(check_id, verdict.open, where, verdict.detail)
 
 
 def _data_check(check_id: str, data: DataLicences, folder: str) -> dict[str, Any]:
     """Every document's licence open; a refusal names the licences and their sources."""
     if not data.files:
-        return _check(check_id, False, folder, "no documents")
+        return check(check_id, False, folder, "no documents")
     refused = {lic: data.sources[lic] for lic in data.documents if not decide(lic).admitted}
     if refused:
         named = "; ".join(
             f"{lic} ({data.documents[lic]} documents from {', '.join(sorted(src))})"
             for lic, src in sorted(refused.items())
         )
-        return _check(check_id, False, folder, f"not open: {named}")
+        return check(check_id, False, folder, f"not open: {named}")
     total = sum(data.documents.values())
-    return _check(check_id, True, folder, f"{total} documents, all under open licences")
+    return check(check_id, True, folder, f"{total} documents, all under open licences")
 
 
 def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any]:
@@ -162,65 +164,15 @@ def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any
             if decision.admitted and decision.obligation == Obligation.SHARE_ALIKE:
                 carried.setdefault(decision.chosen or lic, set()).update(sources)
     if not carried:
-        return _check("licence.share-alike", True, TRAINING_DATA, "no share-alike data")
+        return check("licence.share-alike", True, TRAINING_DATA, "no share-alike data")
     weights_parts = set((weights or "").replace("(", " ").replace(")", " ").split())
     broken = {lic: src for lic, src in carried.items() if lic not in weights_parts}
     if broken:
         named = "; ".join(f"{lic} from {', '.join(sorted(s))}" for lic, s in sorted(broken.items()))
-        return _check(
+        return check(
             "licence.share-alike",
             False,
             RELEASE_INFO,
             f"the weights' licence {weights} does not carry the share-alike data: {named}",
         )
-    return _check("licence.share-alike", True, RELEASE_INFO, f"carried by {weights}")
-
-
-def _osaid(evidence: Evidence, parts: list[Found], kinds: dict[str, str | None]) -> dict[str, Any]:
-    """OSI's Open Source AI Definition 1.0: data information, code and parameters, each
-    available under OSD-conformant terms."""
-    by_name = {p.component.name: p for p in parts}
-    data = evidence.training_data
-    undocumented = data.documents.get("NOASSERTION", 0)
-    data_info = by_name["Data card"].present and by_name["Datasets"].present and undocumented == 0
-    code_parts = (
-        "Data preprocessing code",
-        "Training code",
-        "Inference code",
-        "Model architecture",
-    )
-    code = all(by_name[n].present for n in code_parts) and code_licence(kinds["code"]).open
-    weights = by_name["Model parameters (Final)"]
-    parameters = weights.present and weights.licence_open
-    requirements = {
-        "data_information": {
-            "passed": data_info,
-            "detail": "data card and every document's licence and source"
-            if data_info
-            else "needs the data card and a licence and source for every document",
-        },
-        "code": {
-            "passed": code,
-            "detail": f"data processing, training and inference code under {kinds['code']}",
-        },
-        "parameters": {"passed": parameters, "detail": weights.detail},
-    }
-    failed = [name for name, r in requirements.items() if not r["passed"]]
-    return {
-        "passed": not failed,
-        "summary": "passes" if not failed else "fails: " + ", ".join(failed),
-        "requirements": requirements,
-    }
-
-
-def _component_row(part: Found) -> dict[str, Any]:
-    return {
-        "name": part.component.name,
-        "class": part.component.mof_class,
-        "required": part.component.required,
-        "present": part.present,
-        "evidence": list(part.paths),
-        "license": part.licence,
-        "license_open": part.licence_open,
-        "detail": part.detail,
-    }
+    return check("licence.share-alike", True, RELEASE_INFO, f"carried by {weights}")

@@ -1,0 +1,200 @@
+"""Rating a model folder that gemeingut did not build: a Hugging Face folder, or a fine-tune of
+one, with whatever it holds (card, licence, config, weights, papers, data, code).
+
+Only what is in the folder counts. The card's YAML header gives the licence (`license`; for
+`other`, its `license_name`) and the evaluation results (`model-index`); a card section about
+the training data with some substance counts as the data card; an arXiv link as a paper whose
+licence is unknown (so not open). A model type that transformers implements has its
+architecture in transformers (Apache-2.0); remote code (`auto_map`) is the folder's own `.py`
+files, under the card's licence. The result says, per class, what is missing or not openly
+licensed: what a procurement officer has to ask the publisher for.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gemeingut.errors import InputError
+from gemeingut.release.openness.licences import content_licence
+from gemeingut.release.openness.mof import Component, Found, components, found
+from gemeingut.release.openness.result import assemble, check, osaid_gate
+
+TRANSFORMERS_LICENCE = "Apache-2.0"
+CARD = "README.md"
+_DATA_HEADING = re.compile(
+    r"^#{1,4}\s*(training data|training datasets?|datasets?|data|trainingsdaten|daten)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ANY_HEADING = re.compile(r"^#{1,4}\s", re.MULTILINE)
+_ARXIV = re.compile(r"https?://arxiv\.org/(?:abs|pdf)/\d{4}\.\d{4,5}", re.IGNORECASE)
+_MIN_SECTION_CHARS = 200  # a heading with a line under it does not document the data
+# Folder entries (globs) that stand for a component when present.
+_FILES: dict[str, tuple[str, ...]] = {
+    "Model parameters (Final)": ("*.safetensors", "pytorch_model*.bin", "*.gguf"),
+    "Model parameters (Intermediate)": ("checkpoints/*", "snapshots/*", "checkpoint-*/*"),
+    "Datasets": ("data/train*", "training-data/*", "data/*.parquet", "data/*.jsonl"),
+    "Data card": ("DATA_STATEMENT.md", "DATASHEET.md", "data_card.md"),
+    "Technical report": ("TECHNICAL_REPORT.md", "technical_report*.pdf", "*tech*report*.pdf"),
+    "Research paper": ("paper/*", "*.pdf"),
+    "Training code": ("train*.py", "training-code/*", "scripts/train*.py"),
+    "Data preprocessing code": ("preprocess*.py", "data_prep*.py", "scripts/prepare*.py"),
+    "Evaluation code": ("eval*.py", "scripts/eval*.py"),
+    "Evaluation data": ("test-data/*", "data/test*", "eval_data/*"),
+    "Inference code": ("inference*.py", "generate*.py", "serve*.py"),
+    "Supporting libraries and tools": ("requirements*.txt", "environment.yml", "*.lock"),
+    "Sample model outputs": ("samples/*", "outputs/*"),
+}
+
+
+def rate_folder(folder: Path) -> dict[str, Any]:
+    """The openness result of a foreign model folder (same shape as a bundle's)."""
+    if not folder.is_dir():
+        raise InputError(
+            f"{folder} is not a folder", "pass a model folder (config.json, weights, README.md)"
+        )
+    card_text, header = _card(folder)
+    licence = _licence(header)
+    config = _config(folder)
+    parts = [_component(c, folder, card_text, header, config, licence) for c in components()]
+    by_name = {p.component.name: p for p in parts}
+    data_card = by_name["Data card"]
+    osaid = osaid_gate(
+        parts,
+        data_card.present,
+        f"documented in {', '.join(data_card.paths)}" if data_card.present else "no data card",
+    )
+    weights = content_licence(licence)
+    checks = [
+        check("licence.weights", weights.open, CARD, weights.detail),
+        check(
+            "weights.present",
+            by_name["Model parameters (Final)"].present,
+            ", ".join(by_name["Model parameters (Final)"].paths) or folder.name,
+            "model weights in the folder",
+        ),
+    ]
+    kinds = {
+        "weights": licence,
+        "documents": licence,
+        "code": _code_licence(config, licence),
+        "data": by_name["Datasets"].licence if by_name["Datasets"].present else None,
+    }
+    release = {"name": header.get("model_name") or folder.resolve().name, "authors": []}
+    return assemble(parts, kinds, checks, osaid, release)
+
+
+def _card(folder: Path) -> tuple[str, dict[str, Any]]:
+    path = folder / CARD
+    if not path.is_file():
+        return "", {}
+    text = path.read_text(encoding="utf-8", errors="replace")
+    parts = text.split("---", 2)
+    if len(parts) == 3 and not parts[0].strip():
+        try:
+            header = yaml.safe_load(parts[1])
+        except yaml.YAMLError:
+            header = None
+        return parts[2], header if isinstance(header, dict) else {}
+    return text, {}
+
+
+def _licence(header: dict[str, Any]) -> str | None:
+    """The card's licence as an SPDX-like id; `other` names itself in `license_name`."""
+    licence = header.get("license")
+    if isinstance(licence, list):
+        licence = " AND ".join(str(x) for x in licence)
+    if licence in (None, ""):
+        return None
+    licence = str(licence)
+    if licence.lower() == "other":
+        name = header.get("license_name")
+        return f"LicenseRef-{name}" if name else "LicenseRef-other"
+    return licence
+
+
+def _config(folder: Path) -> dict[str, Any]:
+    path = folder / "config.json"
+    if not path.is_file():
+        return {}
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"{path} is not valid JSON: {exc}", "fix or re-download config.json"
+        ) from None
+    return value if isinstance(value, dict) else {}
+
+
+def _code_licence(config: dict[str, Any], licence: str | None) -> str | None:
+    return licence if config.get("auto_map") else TRANSFORMERS_LICENCE if config else None
+
+
+def _component(
+    component: Component,
+    folder: Path,
+    card: str,
+    header: dict[str, Any],
+    config: dict[str, Any],
+    licence: str | None,
+) -> Found:
+    name = component.name
+    if name == "Model architecture":
+        return _architecture(component, folder, config, licence)
+    if name == "Model card":
+        return found(component, [CARD] if (folder / CARD).is_file() else [], licence)
+    if name == "Evaluation results" and header.get("model-index"):
+        return found(component, [f"{CARD} (model-index)"], licence)
+    paths = _matches(folder, _FILES.get(name, ()))
+    if name == "Data card" and not paths:
+        paths = [f"{CARD} ({h})"] if (h := _data_section(card)) else []
+    if name in ("Research paper", "Technical report") and not paths:
+        links = sorted(set(_ARXIV.findall(card)))
+        if links and name == "Research paper":
+            return found(component, links, None)  # licence of an external paper: unknown
+    return found(component, paths, licence)
+
+
+def _architecture(
+    component: Component, folder: Path, config: dict[str, Any], licence: str | None
+) -> Found:
+    if not config:
+        return found(component, [], None)
+    if config.get("auto_map"):  # remote code: the folder's own modules
+        return found(component, _matches(folder, ("*.py",)), licence)
+    model_type = config.get("model_type")
+    if model_type and _in_transformers(model_type):
+        return found(
+            component, [f"config.json → transformers ({model_type})"], TRANSFORMERS_LICENCE
+        )
+    return found(component, [], None)
+
+
+def _in_transformers(model_type: str) -> bool:
+    from transformers import CONFIG_MAPPING
+
+    return model_type in CONFIG_MAPPING
+
+
+def _matches(folder: Path, patterns: tuple[str, ...]) -> list[str]:
+    found_paths: set[str] = set()
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            if path.is_file() and not path.is_symlink():
+                found_paths.add(path.relative_to(folder).as_posix())
+    return sorted(found_paths)
+
+
+def _data_section(card: str) -> str:
+    """The heading of a card section about the training data with some substance, or ''."""
+    for heading in _DATA_HEADING.finditer(card):
+        rest = card[heading.end() :]
+        following = _ANY_HEADING.search(rest)
+        body = rest[: following.start()] if following else rest
+        if len(body.strip()) >= _MIN_SECTION_CHARS:
+            return heading.group(0).lstrip("#").strip()
+    return ""

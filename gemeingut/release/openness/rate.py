@@ -1,0 +1,22 @@
+"""`gemeingut openness rate PATH`: a gemeingut bundle is rated from its evidence (as `release`
+and `verify` do), any other folder from what it holds (`foreign.py`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gemeingut.release.layout import RELEASE_INFO, locate_bundle
+from gemeingut.release.manifest import MANIFEST
+
+
+def rate_path(path: Path) -> dict[str, Any]:
+    bundle = locate_bundle(path)
+    if (bundle / MANIFEST).is_file() and (bundle / RELEASE_INFO).is_file():
+        from gemeingut.release.openness.evidence import collect
+        from gemeingut.release.openness.rating import rate
+
+        return rate(collect(bundle))
+    from gemeingut.release.openness.foreign import rate_folder
+
+    return rate_folder(path)

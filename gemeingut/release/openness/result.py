@@ -1,0 +1,74 @@
+"""The shape of an openness result, shared by a bundle's rating and a foreign folder's: the
+checks, the MOF class with its components, the OSAID gate, the MOF document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemeingut.release.openness.mof import Found, classify, mof_document
+
+# OSAID 1.0 asks for the complete code used to process the data, train and run the model.
+OSAID_CODE = ("Data preprocessing code", "Training code", "Inference code", "Model architecture")
+
+
+def check(check_id: str, passed: bool, evidence: str, detail: str) -> dict[str, Any]:
+    return {"id": check_id, "passed": bool(passed), "evidence": evidence, "detail": detail}
+
+
+def osaid_gate(parts: list[Found], data_information: bool, data_detail: str) -> dict[str, Any]:
+    """OSI's Open Source AI Definition 1.0: data information, code and parameters, each
+    available under OSD-conformant terms (code: OSI-approved; parameters: open)."""
+    by_name = {p.component.name: p for p in parts}
+    lacking = [n for n in OSAID_CODE if not (by_name[n].present and by_name[n].licence_open)]
+    weights = by_name["Model parameters (Final)"]
+    requirements = {
+        "data_information": {"passed": data_information, "detail": data_detail},
+        "code": {
+            "passed": not lacking,
+            "detail": "data processing, training, inference and architecture code under "
+            "OSI-approved licences"
+            if not lacking
+            else "missing or not OSI-licensed: " + ", ".join(lacking),
+        },
+        "parameters": {
+            "passed": weights.present and weights.licence_open,
+            "detail": weights.detail,
+        },
+    }
+    failed = [name for name, r in requirements.items() if not r["passed"]]
+    return {
+        "passed": not failed,
+        "summary": "passes" if not failed else "fails: " + ", ".join(failed),
+        "requirements": requirements,
+    }
+
+
+def assemble(
+    parts: list[Found],
+    kinds: dict[str, str | None],
+    checks: list[dict[str, Any]],
+    osaid: dict[str, Any],
+    release: dict[str, Any],
+) -> dict[str, Any]:
+    checks = [*checks, check("osaid.gate", osaid["passed"], "openness.json", osaid["summary"])]
+    return {
+        "open": all(c["passed"] for c in checks),
+        "licenses": kinds,
+        "checks": checks,
+        "mof": {**classify(parts), "components": [_component_row(p) for p in parts]},
+        "osaid": osaid,
+        "mof_document": mof_document(release, kinds, parts),
+    }
+
+
+def _component_row(part: Found) -> dict[str, Any]:
+    return {
+        "name": part.component.name,
+        "class": part.component.mof_class,
+        "required": part.component.required,
+        "present": part.present,
+        "evidence": list(part.paths),
+        "license": part.licence,
+        "license_open": part.licence_open,
+        "detail": part.detail,
+    }

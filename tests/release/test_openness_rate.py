@@ -1,0 +1,124 @@
+"""`gemeingut openness rate` on model folders gemeingut did not build: the classes follow from
+what each folder holds, and what is missing is named per class."""
+
+import json
+from pathlib import Path
+
+import pytest
+from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+from gemeingut.release.openness.foreign import rate_folder
+from tests.test_cli import invoke
+
+DATA_SECTION = """
+## Training data
+
+The model was trained on 2 billion tokens of German public-sector text: federal laws
+(public domain, § 5 UrhG), parliamentary protocols (CC-BY-4.0) and municipal open data
+(DL-DE-BY-2.0). Documents were deduplicated with MinHash and filtered for language and quality.
+"""
+
+MODEL_INDEX = """model-index:
+- name: tiny
+  results:
+  - task: {type: text-generation}
+    dataset: {name: held-out, type: held-out}
+    metrics:
+    - {type: perplexity, value: 12.5}
+"""
+
+
+def _folder(root: Path, licence: str, body: str = "", extra_header: str = "", qwen=False) -> Path:
+    root.mkdir(parents=True)
+    sizes = {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32}
+    sizes |= {"num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1}
+    if qwen:
+        Qwen2ForCausalLM(Qwen2Config(**sizes)).save_pretrained(root)
+    else:
+        LlamaForCausalLM(LlamaConfig(**sizes)).save_pretrained(root)
+    header = f"---\nlicense: {licence}\n{extra_header}---\n"
+    (root / "README.md").write_text(header + "# tiny\n\nA tiny model.\n" + body, "utf-8")
+    return root
+
+
+def test_open_weights_with_card_only_are_a_conditional_class_iii(tmp_path: Path) -> None:
+    result = rate_folder(_folder(tmp_path / "m", "apache-2.0"))
+    assert result["mof"]["label"] == "Class III - Open Model (conditional)"
+    assert set(result["mof"]["levels"]["3"]["missing"]) == {
+        "Technical report",
+        "Evaluation results",
+        "Data card",
+    }
+    requirements = result["osaid"]["requirements"]
+    assert not requirements["data_information"]["passed"] and requirements["parameters"]["passed"]
+    assert not result["open"]
+
+
+def test_data_information_evaluation_and_report_make_class_iii(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "apache-2.0", DATA_SECTION, MODEL_INDEX, qwen=True)
+    (folder / "TECHNICAL_REPORT.md").write_text("# Report\n", "utf-8")
+    result = rate_folder(folder)
+    assert result["mof"]["class"] == 3 and not result["mof"]["conditional"]
+    arch = next(c for c in result["mof"]["components"] if c["name"] == "Model architecture")
+    assert arch["license"] == "Apache-2.0" and "qwen2" in arch["evidence"][0]
+    requirements = result["osaid"]["requirements"]
+    assert requirements["data_information"]["passed"]
+    assert not requirements["code"]["passed"]  # no training or data code in the folder
+    assert "Training code" in result["mof"]["levels"]["2"]["missing"]
+
+
+def test_everything_in_the_folder_under_open_licences_is_class_i(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "apache-2.0", DATA_SECTION, MODEL_INDEX)
+    for name in ("TECHNICAL_REPORT.md", "train.py", "preprocess.py", "inference.py", "eval.py",
+                 "requirements.txt", "paper/paper.md", "checkpoints/step-100.safetensors",
+                 "data/train-00000.parquet", "test-data/test-00000.parquet"):  # fmt: skip
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("x", "utf-8")
+    result = rate_folder(folder)
+    assert result["mof"]["label"] == "Class I - Open Science"
+    assert result["osaid"]["passed"] and result["open"]
+
+
+def test_a_non_commercial_licence_is_unclassified_and_named(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "cc-by-nc-4.0", DATA_SECTION, MODEL_INDEX)
+    result = rate_folder(folder)
+    assert result["mof"]["class"] == 0
+    weights = next(c for c in result["checks"] if c["id"] == "licence.weights")
+    assert not weights["passed"] and "commercial" in weights["detail"]
+    assert "Model parameters (Final)" in result["mof"]["levels"]["3"]["invalid"]
+    assert not result["osaid"]["requirements"]["parameters"]["passed"]
+
+
+def test_a_custom_licence_and_an_arxiv_paper_are_not_taken_as_open(tmp_path: Path) -> None:
+    body = DATA_SECTION + "\nSee https://arxiv.org/abs/2401.01234 for details.\n"
+    folder = _folder(tmp_path / "m", "other", body, "license_name: llama3\n")
+    result = rate_folder(folder)
+    assert result["licenses"]["weights"] == "LicenseRef-llama3" and result["mof"]["class"] == 0
+    paper = next(c for c in result["mof"]["components"] if c["name"] == "Research paper")
+    assert paper["present"] and not paper["license_open"]
+
+
+def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "mit")
+    result = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
+    assert result.exit_code == 0, result.output
+    assert "Class III - Open Model (conditional)" in result.output
+    assert "for Class III: missing" in result.output
+    written = json.loads((tmp_path / "o.json").read_text())
+    assert written["mof"]["class"] == 3
+    missing = invoke("openness", "rate", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "is not a folder" in missing.output
+
+
+def test_the_cli_rates_a_bundle_from_its_evidence(tiny_build) -> None:
+    result = invoke("openness", "rate", tiny_build["release"]["path"], "--json")
+    assert result.exit_code == 0, result.output
+    rating = json.loads(result.output)
+    shipped = Path(tiny_build["release"]["path"]) / "bundle" / "openness.json"
+    assert rating == json.loads(shipped.read_text())
+
+
+@pytest.mark.parametrize("licence", ["apache-2.0", "mit"])
+def test_licence_ids_from_hugging_face_cards_are_understood(tmp_path: Path, licence) -> None:
+    result = rate_folder(_folder(tmp_path / licence, licence))
+    assert next(c for c in result["checks"] if c["id"] == "licence.weights")["passed"]
