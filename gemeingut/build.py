@@ -49,7 +49,7 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         publication = step("publication", publish_stage(place, dataset, recipe.data.publication))
     tokenizer = step("tokenizer", tokenizer_stage(place, dataset, recipe.tokenizer))
     model = step("model", pretrain_stage(place, dataset, tokenizer, recipe.model))
-    released, tuned = model, None
+    released = model
     if recipe.finetune is not None:
         tuning = recipe.finetune
         assert tuning.data is not None  # the recipe validator requires it
@@ -90,8 +90,9 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         artifacts["audit"] = step("audit", audit_stage(place, subject, audit, command))
     if released is not model:
         artifacts["finetune"] = released
+    if recipe.export is not None:  # the released model as GGUF, shipped in the bundle
+        name, licence = recipe.release.model_name, recipe.release.license
+        export = export_stage(place, released, recipe.export.gguf, name, licence)
+        artifacts["gguf"] = step("gguf", export)
     step("release", release_stage(place, recipe.release, recipe_path, artifacts))
-    if recipe.export is not None:
-        exported = tuned if tuned is not None and tuned.kind == "model" else model
-        step("gguf", export_stage(place, exported, recipe.export.gguf))
     return summary(done)

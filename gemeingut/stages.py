@@ -37,8 +37,6 @@ from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
 if TYPE_CHECKING:
     from gemeingut.audit.subject import Subject
 
-GGUF_FILE = "model.gguf"
-
 
 def source_fingerprint(path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUFFIXES) -> str:
     """Content hash of an input, so a changed corpus never reuses an old dataset; of a folder,
@@ -193,15 +191,23 @@ def finetune_stage(
     )
 
 
-def export_stage(place: Place, model: Artifact, dtype: str) -> tuple[Artifact, bool]:
-    """The model as one GGUF file (`model.gguf`), read back and checked tensor by tensor."""
-    from gemeingut.model.export_gguf import export_gguf
+def export_stage(
+    place: Place,
+    model: Artifact,
+    dtype: str,
+    name: str | None = None,
+    licence: str | None = None,
+) -> tuple[Artifact, bool]:
+    """The model as one GGUF file (`model.gguf`), its name and licence in the metadata, read
+    back and checked tensor by tensor."""
+    from gemeingut.model.export_gguf import GGUF_FILE, export_gguf
 
     def build(out: Path) -> dict[str, Any]:
-        summary = export_gguf(model.path, out / GGUF_FILE, dtype)
+        summary = export_gguf(model.path, out / GGUF_FILE, dtype, name, licence)
         return {key: value for key, value in summary.items() if key != "path"}
 
-    return place("gguf", {"model": model.id}, {"dtype": dtype}, build)
+    params = {"dtype": dtype, "name": name, "license": licence}
+    return place("gguf", {"model": model.id}, params, build)
 
 
 def _fingerprint(path: Path) -> str:
@@ -301,18 +307,8 @@ def release_stage(
 ) -> tuple[Artifact, bool]:
     """The release bundle of a build; with a "finetune" artifact (a whole model fine-tuned from
     the build's own model) that model is released, and its fine-tuning data with it."""
-    dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
-    model, evaluation = artifacts["model"], artifacts["evaluation"]
-    tuned = artifacts.get("finetune")
-    _check_lineage(
-        dataset,
-        tokenizer,
-        model,
-        evaluation,
-        tuned,
-        artifacts.get("audit"),
-        artifacts.get("publication"),
-    )
+    dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
+    _check_lineage(artifacts)
     terms = ReleaseTerms(section.license, section.commercial_use)
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
@@ -345,16 +341,11 @@ def release_stage(
     return place("release", inputs, params, build)
 
 
-def _check_lineage(
-    dataset: Artifact,
-    tokenizer: Artifact,
-    model: Artifact,
-    evaluation: Artifact,
-    tuned: Artifact | None,
-    audit: Artifact | None = None,
-    publication: Artifact | None = None,
-) -> None:
+def _check_lineage(artifacts: dict[str, Artifact]) -> None:
     """A bundle must not mix artifacts of different builds: its documents would then lie."""
+    dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
+    model, evaluation = artifacts["model"], artifacts["evaluation"]
+    tuned = artifacts.get("finetune")
     released = tuned or model
     expected = {
         "model trained on the dataset": model.meta["inputs"].get("dataset") == dataset.id,
@@ -365,12 +356,14 @@ def _check_lineage(
     if tuned is not None:
         expected["fine-tuned from the model"] = tuned.meta["inputs"].get("base") == model.id
         expected["a whole fine-tuned model"] = tuned.kind == "model"
-    if audit is not None:
-        expected["audit of the released model"] = audit.meta["inputs"].get("model") == released.id
-    if publication is not None:
-        expected["publication of the dataset"] = (
-            publication.meta["inputs"].get("dataset") == dataset.id
-        )
+    optional = {  # role: (what it must be, its input, that input's id)
+        "audit": ("audit of the released model", "model", released.id),
+        "publication": ("publication of the dataset", "dataset", dataset.id),
+        "gguf": ("GGUF of the released model", "model", released.id),
+    }
+    for role, (what, key, wanted) in optional.items():
+        if role in artifacts:
+            expected[what] = artifacts[role].meta["inputs"].get(key) == wanted
     broken = [what for what, ok in expected.items() if not ok]
     if broken:
         raise InputError(

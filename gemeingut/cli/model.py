@@ -246,12 +246,18 @@ def model_export(
     model: Annotated[Path, typer.Argument(help="Model artifact or HF Llama folder.")],
     out: Annotated[Path, typer.Option("--out", help="GGUF file to write.")],
     dtype: Annotated[str, typer.Option(help="f16 or f32 (1-D tensors stay f32).")] = "f16",
+    name: Annotated[
+        str | None, typer.Option(help="general.name (default: the card's model_name).")
+    ] = None,
+    license: Annotated[
+        str | None, typer.Option(help="general.license, SPDX (default: the card's licence).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Write MODEL as one GGUF file for llama.cpp and Ollama; read back and verified."""
     from gemeingut.model.export_gguf import export_gguf
 
-    summary = export_gguf(model, out, dtype)
+    summary = export_gguf(model, out, dtype, name, license)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:

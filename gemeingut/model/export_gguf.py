@@ -28,6 +28,7 @@ from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
 from gemeingut.errors import InputError
 
+GGUF_FILE = "model.gguf"  # in a gguf artifact and in a release bundle's model/
 DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}
 F16_MAX = 65504.0
 
@@ -80,8 +81,15 @@ class Planned:
     permute_heads: int | None = None  # q/k: llama.cpp's RoPE row order, per this many heads
 
 
-def export_gguf(model_dir: Path, out_file: Path, dtype: str = "f16") -> dict[str, Any]:
-    """Write `model_dir` as `out_file` (GGUF), verify the file, and return a summary."""
+def export_gguf(
+    model_dir: Path,
+    out_file: Path,
+    dtype: str = "f16",
+    name: str | None = None,
+    licence: str | None = None,
+) -> dict[str, Any]:
+    """Write `model_dir` as `out_file` (GGUF), verify the file, and return a summary. `name`
+    and `licence` go into `general.name` and `general.license` (else the folder's card's)."""
     if dtype not in DTYPES:
         raise InputError(f"unsupported GGUF dtype {dtype!r}", f"choose one of {', '.join(DTYPES)}")
     if out_file.is_dir():
@@ -93,7 +101,7 @@ def export_gguf(model_dir: Path, out_file: Path, dtype: str = "f16") -> dict[str
     tokenizer = _read_tokenizer(model_dir)
     plan = _plan_tensors(shape, weights, dtype)
     metadata = {
-        **_model_metadata(model_dir, shape, dtype),
+        **_model_metadata(model_dir, shape, dtype, name, licence),
         **_tokenizer_metadata(model_dir, tokenizer, shape.vocab_size),
     }
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +123,8 @@ def export_gguf(model_dir: Path, out_file: Path, dtype: str = "f16") -> dict[str
         "vocab_size": shape.vocab_size,
         "tokenizer_pre": metadata[gguf.Keys.Tokenizer.PRE][0],
         "tied_embeddings": shape.tied,
+        "name": metadata[gguf.Keys.General.NAME][0],
+        "license": metadata.get(gguf.Keys.General.LICENSE, (None,))[0],
     }
 
 
@@ -256,7 +266,9 @@ def _llama_cpp_pre(pre: dict[str, Any] | None) -> str | None:
     return None
 
 
-def _model_metadata(model_dir: Path, shape: Shape, dtype: str) -> dict[str, tuple[Any, T]]:
+def _model_metadata(
+    model_dir: Path, shape: Shape, dtype: str, name: str | None, licence: str | None
+) -> dict[str, tuple[Any, T]]:
     k = gguf.Keys.LLM
     arch = "llama"
     meta: dict[str, tuple[Any, T]] = {
@@ -281,10 +293,12 @@ def _model_metadata(model_dir: Path, shape: Shape, dtype: str) -> dict[str, tupl
         meta[gguf.Keys.Rope.SCALING_TYPE.format(arch=arch)] = ("linear", T.STRING)
         meta[gguf.Keys.Rope.SCALING_FACTOR.format(arch=arch)] = (shape.rope["factor"], T.FLOAT32)
     card = _model_card(model_dir)
-    if card.get("model_name"):
-        meta[gguf.Keys.General.NAME] = (str(card["model_name"]), T.STRING)
-    if card.get("license"):
-        meta[gguf.Keys.General.LICENSE] = (str(card["license"]), T.STRING)
+    name = name or card.get("model_name")
+    licence = licence or card.get("license")
+    if name:
+        meta[gguf.Keys.General.NAME] = (str(name), T.STRING)
+    if licence:
+        meta[gguf.Keys.General.LICENSE] = (str(licence), T.STRING)
     return meta
 
 

@@ -1,16 +1,23 @@
-"""Assemble a release bundle: the five open artifacts, a model card, NOTICE and MANIFEST.
+"""Assemble a release bundle: the five open artifacts, the documents written from them, the
+openness rating and the MANIFEST.
 
 Layout (inside `<release artifact>/bundle/`):
-  model/              Hugging Face directory (config, safetensors, tokenizer, generation config)
-  training-data/      train and validation shards, data stats, exclusion records, and under
-                      finetuning/ the fine-tuning data when the released model was fine-tuned
+  model/              Hugging Face directory (config, safetensors, tokenizer, generation
+                      config) and, when the build exports one, model.gguf
+  training-data/      train and validation shards, data stats, DATA_STATEMENT.md (with
+                      [data.publication]), excluded/exclusions.parquet, and under finetuning/
+                      the fine-tuning data when the released model was fine-tuned
   test-data/          test shards
-  training-code/      the gemeingut source that ran, and the recipe
-  training-metadata/  hyper-parameters, training log, evaluation results, lineage of every id
+  training-code/      the gemeingut source that ran, requirements.lock, the recipe
+  training-metadata/  hyper-parameters, training log, data order, weight snapshots
+                      (checkpoints/), evaluation results, lineage of every id
   audit/              the audit of the released model (when the build ran one): reports in
                       German and English, report.json, plots, per-item logs, the lm-eval task
                       folder and garak-format red-team report
-  README.md           model card;  NOTICE  attributions;  MANIFEST  sha256 of every file
+  paper/              the research paper named in the recipe
+  README.md           model card;  TECHNICAL_REPORT.md;  NOTICE  attributions
+  release.json        declared name and licences;  openness.json, mof.yml  the rating
+  MANIFEST            sha256 of every file;  bundle.sig  the signature, when signed
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import gemeingut
+from gemeingut.data.publish.facts import EXCLUSIONS_FILE
 from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
 from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
 from gemeingut.model.data_order import ORDER_DIR
+from gemeingut.model.export_gguf import GGUF_FILE
 from gemeingut.model.finetune import DATA_DIR, curated_copies
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
@@ -51,6 +60,7 @@ from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 AUDIT_DIR = "audit"
+EXCLUDED_DIR = "excluded"
 _NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
 FINETUNE_DATA = "finetuning"
 
@@ -66,6 +76,8 @@ def assemble_bundle(
     bundle = out_dir / BUNDLE_DIR
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     _copy_model((tuned or artifacts["model"]).path, bundle / "model")
+    if "gguf" in artifacts:  # for llama.cpp and Ollama, beside the transformers weights
+        shutil.copy2(artifacts["gguf"].path / GGUF_FILE, bundle / "model" / GGUF_FILE)
     _copy_data(dataset.path, bundle)
     if tuned is not None and (tuned.path / DATA_DIR).is_dir():
         shutil.copytree(tuned.path / DATA_DIR, bundle / "training-data" / FINETUNE_DATA)
@@ -141,8 +153,13 @@ def _copy_data(dataset_dir: Path, bundle: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for shard in sorted((dataset_dir / SHARD_DIR).glob(f"{split}-*.parquet")):
             shutil.copy2(shard, folder / shard.name)
-    for name in ("stats.json", "exclusions.parquet"):
-        shutil.copy2(dataset_dir / name, bundle / "training-data" / name)
+    shutil.copy2(dataset_dir / "stats.json", bundle / TRAINING_DATA / "stats.json")
+    # Beside the shards, `load_dataset("parquet", data_files="training-data/*.parquet")` would
+    # read the exclusion records as documents.
+    (bundle / TRAINING_DATA / EXCLUDED_DIR).mkdir()
+    shutil.copy2(
+        dataset_dir / EXCLUSIONS_FILE, bundle / TRAINING_DATA / EXCLUDED_DIR / EXCLUSIONS_FILE
+    )
 
 
 def _copy_code(recipe_path: Path | None, target: Path) -> None:

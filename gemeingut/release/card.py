@@ -39,7 +39,6 @@ def render_card(
         library_name="transformers",
         pipeline_tag="text-generation",
         tags=["gemeingut", *openness_tags(rating), "llama"],
-        datasets=[dataset.id],
         eval_results=[
             _result(dataset.id, "perplexity", "Perplexity", results["perplexity"]),
             _result(dataset.id, "bits_per_byte", "Bits per byte", results["bits_per_byte"]),

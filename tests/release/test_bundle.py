@@ -50,7 +50,7 @@ def test_model_card_header_carries_licence_languages_and_results(tiny_build, bun
     header = yaml.safe_load(card.split("---")[1])
     assert header["license"] == "apache-2.0"
     assert header["language"] == ["de", "en"]
-    assert header["datasets"] == [tiny_build["dataset"]["id"]]
+    assert "datasets" not in header  # a local artifact id is no Hub dataset reference
     results = json.loads((bundle / "training-metadata" / "evaluation.json").read_text())
     metrics = {m["type"]: m["value"] for m in header["model-index"][0]["results"][0]["metrics"]}
     assert metrics["perplexity"] == pytest.approx(results["perplexity"], rel=1e-5)
@@ -190,3 +190,18 @@ def test_a_model_fine_tuned_on_a_curated_dataset_is_released_with_its_attributio
     stats.write_text(json.dumps({**record, "use_conditions": {"notes": ["non-commercial"]}}))
     with pytest.raises(InputError, match="fine-tuning data's use conditions"):
         release_stage(at(tmp_path / "r2"), ReleaseSection(model_name="y"), None, artifacts)
+
+
+def test_the_training_data_loads_with_datasets_and_the_gguf_names_its_licence(bundle: Path):
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset(
+        "parquet", data_files=str(bundle / "training-data" / "*.parquet"), split="train"
+    )
+    assert {"id", "text", "license", "source"} <= set(loaded.column_names)
+    assert "reason" not in loaded.column_names  # exclusion records lie in excluded/
+    assert (bundle / "training-data" / "excluded" / "exclusions.parquet").is_file()
+    import gguf
+
+    reader = gguf.GGUFReader(bundle / "model" / "model.gguf")
+    assert reader.fields["general.license"].contents() == "Apache-2.0"
+    assert reader.fields["general.name"].contents() == "tiny-test-model"
