@@ -86,10 +86,26 @@ def test_a_rewritten_manifest_passes_the_hashes_but_not_the_signature(
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF
     weights.write_bytes(bytes(data))
-    write_manifest(bundle)  # the attacker re-hashes
-    assert verify_bundle(bundle).files > 0  # hashes alone cannot tell
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match=r"bom\.cdx\.json differs"):
+        verify_bundle(bundle)  # the ML-BOM and SPDX document name the old weights' hash
+    _rewrite_documents(bundle)  # an attacker with gemeingut re-writes them, then re-hashes
+    write_manifest(bundle)
+    assert verify_bundle(bundle).files > 0  # consistent again: only the signature can tell
     with pytest.raises(VerifyError, match=r"does not verify .*changed: model/model\.safetensors"):
         verify_bundle(bundle, keys / "publisher.pub")
+
+
+def _rewrite_documents(bundle: Path) -> None:
+    from gemeingut.release.openness.cyclonedx import cyclonedx_bom, write_bom
+    from gemeingut.release.openness.evidence import collect
+    from gemeingut.release.openness.rating import rate
+    from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
+
+    evidence = collect(bundle)
+    rating = rate(evidence)
+    write_bom(bundle, cyclonedx_bom(bundle, evidence, rating))
+    (bundle / SPDX_FILE).write_text(spdx_text(bundle, evidence, rating), encoding="utf-8")
 
 
 def test_a_signature_made_by_another_key_fails(bundle: Path, keys: Path) -> None:

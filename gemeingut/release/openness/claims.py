@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 
 from gemeingut.release.layout import CARD, MOF, OPENNESS, TRAINING_METADATA
+from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
 from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
+from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.release.openness.write import mof_yaml
 from gemeingut.release.technical_report import render_technical_report
@@ -48,6 +50,7 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
         problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
     problems.extend(_parameter_problems(card, evidence))
     problems.extend(_report_problems(bundle))
+    problems.extend(_bom_problems(bundle, evidence, rating))
     problems.extend(_evaluation_problems(bundle, header))
     return problems
 
@@ -63,6 +66,22 @@ def _report_problems(bundle: Path) -> list[str]:
     if report.read_text(encoding="utf-8", errors="replace") != expected:
         return [f"{TECHNICAL_REPORT} differs from the one its files give"]
     return []
+
+
+def _bom_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+    """The ML-BOM and the SPDX document name the weights' and shards' hashes, the numbers and
+    the rating: each must be the one the files give."""
+    problems = []
+    for name, render in (
+        (BOM_FILE, lambda: bom_text(cyclonedx_bom(bundle, evidence, rating))),
+        (SPDX_FILE, lambda: spdx_text(bundle, evidence, rating)),
+    ):
+        path = bundle / name
+        if not path.is_file():
+            problems.append(f"missing: {name}")
+        elif path.read_text(encoding="utf-8", errors="replace") != render():
+            problems.append(f"{name} differs from the one the files give")
+    return problems
 
 
 def _rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str]:

@@ -43,10 +43,13 @@ class DataLicences:
     documents: Counter[str] = field(default_factory=Counter)
     sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     files: list[str] = field(default_factory=list)
+    per_file: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
-    def add(self, licence: str, source: str, count: int = 1) -> None:
+    def add(self, licence: str, source: str, count: int = 1, file: str = "") -> None:
         self.documents[licence] += count
         self.sources[licence].add(source)
+        if file:
+            self.per_file[file][licence] += count
 
 
 @dataclass
@@ -129,13 +132,14 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
             ) from None
         pairs = Counter(zip(table["license"].to_pylist(), table["source"].to_pylist(), strict=True))
         for (licence, source), count in pairs.items():
-            found.add(licence or "NOASSERTION", source or "unknown", count)
+            found.add(licence or "NOASSERTION", source or "unknown", count, rel)
     finetuning = root / "finetuning"
     if stated and finetuning.is_dir():
         for item in sorted(finetuning.rglob("*")):
             if item.is_file() and item.suffix != ".parquet" and item.name != "stats.json":
-                found.files.append(item.relative_to(bundle).as_posix())
-                found.add(stated, "fine-tuning data")
+                rel = item.relative_to(bundle).as_posix()
+                found.files.append(rel)
+                found.add(stated, "fine-tuning data", 1, rel)
     return found
 
 

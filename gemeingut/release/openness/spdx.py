@@ -1,0 +1,191 @@
+"""`spdx.json`: the release as an SPDX 3.0.1 document with the AI and Dataset profiles.
+
+Built with `spdx-python-model`, the SPDX project's bindings generated from the official SHACL
+model, which refuse a wrong type and, on writing, a missing required property. Everything
+comes from the bundle's files: the model (`ai_AIPackage`: type, hyper-parameters, metrics,
+parameter count, training energy, the weights' hashes, the MOF class and OSAID result it
+reached), the training and test data (`dataset_DatasetPackage`, each shard a `software_File`
+with its hash), the licences (declared), and how they relate (trainedOn, testedOn, contains).
+The creation time is the model artifact's, so the same bundle always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from gemeingut.release.layout import MODEL, TRAINING_METADATA
+from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.evidence import DataLicences, Evidence
+from gemeingut.release.openness.licences import collection_expression
+
+SPDX_FILE = "spdx.json"
+
+
+def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
+    from spdx_python_model import v3_0_1 as spdx
+
+    meta = bundle / TRAINING_METADATA
+    lineage = _json(meta / "lineage.json")
+    training = _json(meta / "training.json")
+    evaluation = _json(meta / "evaluation.json")
+    config = _json(bundle / MODEL / "config.json")
+    weights = sorted(
+        p.relative_to(bundle).as_posix()
+        for p in (bundle / MODEL).iterdir()
+        if p.is_file() and p.suffix in (".safetensors", ".gguf")
+    )
+    shards = [*evidence.training_data.files, *evidence.test_data.files]
+    digests = hash_files(bundle, [*weights, *shards])
+    namespace = uuid.uuid5(uuid.NAMESPACE_URL, "gemeingut:" + ",".join(digests[w] for w in weights))
+    ids = _Ids(f"urn:gemeingut:{namespace}")
+    info = spdx.CreationInfo()
+    info.specVersion = "3.0.1"
+    info.created = dt.datetime.fromisoformat(lineage["model"]["created"])
+    authors = ", ".join(evidence.release.get("authors") or []) or "undisclosed"
+    supplier = spdx.Organization(_id=ids("supplier"), name=authors, creationInfo=info)
+    tool = spdx.Tool(_id=ids("tool"), name="gemeingut", creationInfo=info)
+    info.createdBy = [supplier]
+    info.createdUsing = [tool]
+    elements: list[Any] = [supplier, tool]
+
+    model = spdx.ai_AIPackage(_id=ids("model"), creationInfo=info)
+    model.name = evidence.release.get("name", "model")
+    model.software_primaryPurpose = spdx.software_SoftwarePurpose.model
+    model.suppliedBy = supplier
+    model.releaseTime = info.created
+    model.software_downloadLocation = "NOASSERTION"
+    model.verifiedUsing = [_hash(spdx, digests[w]) for w in weights]
+    model.ai_typeOfModel = ["transformer decoder", str(config.get("model_type", "unknown"))]
+    model.ai_domain = ["text generation"]
+    model.ai_informationAboutTraining = (
+        f"{training['training']['steps']} steps of {training['batch']['tokens_per_step']} "
+        f"tokens ({lineage['model']['stats']['tokens_seen']} tokens seen) on the training "
+        "split of the bundle's training-data/; see TECHNICAL_REPORT.md"
+    )
+    model.ai_hyperparameter = [
+        spdx.DictionaryEntry(key=str(k), value=json.dumps(v))
+        for k, v in sorted(training["training"].items())
+    ]
+    model.ai_metric = [
+        spdx.DictionaryEntry(key="parameters", value=str(evidence.parameters)),
+        *(
+            spdx.DictionaryEntry(key=key, value=f"{float(evaluation[key]):.6g}")
+            for key in ("perplexity", "bits_per_byte", "loss")
+        ),
+    ]
+    model.ai_standardCompliance = [
+        f"Model Openness Framework 1.0: {rating['mof']['label']}",
+        f"Open Source AI Definition 1.0: {rating['osaid']['summary']}",
+    ]
+    kwh = training["energy"].get("kwh_total_extrapolated", training["energy"].get("kwh_this_run"))
+    if kwh is not None:
+        description = spdx.ai_EnergyConsumptionDescription(
+            ai_energyQuantity=float(kwh), ai_energyUnit=spdx.ai_EnergyUnitType.kilowattHour
+        )
+        model.ai_energyConsumption = spdx.ai_EnergyConsumption(
+            ai_trainingEnergyConsumption=[description]
+        )
+    elements.append(model)
+    licence = _licence(spdx, ids, info, "weights", rating["licenses"]["weights"])
+    elements += [licence, _relation(spdx, ids, info, model, "hasDeclaredLicense", [licence])]
+    for name, data, relation in (
+        ("training-data", evidence.training_data, "trainedOn"),
+        ("test-data", evidence.test_data, "testedOn"),
+    ):
+        elements += _dataset(spdx, ids, info, supplier, name, data, digests, model, relation)
+
+    document = spdx.SpdxDocument(_id=ids("document"), creationInfo=info)
+    document.name = f"SPDX 3.0.1 description of {model.name}"
+    document.profileConformance = [
+        spdx.ProfileIdentifierType.core,
+        spdx.ProfileIdentifierType.software,
+        spdx.ProfileIdentifierType.ai,
+        spdx.ProfileIdentifierType.dataset,
+    ]
+    document.rootElement = [model]
+    document.element = list(elements)
+    objects = spdx.SHACLObjectSet()
+    for element in [document, *elements]:
+        objects.add(element)
+    out = io.BytesIO()
+    spdx.JSONLDSerializer().write(objects, out, indent=2)
+    return out.getvalue().decode("utf-8") + "\n"
+
+
+class _Ids:
+    """Element ids (IRIs) under one namespace derived from the weights' hash."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def __call__(self, local: str) -> str:
+        return f"{self.base}:{local}"
+
+
+def _dataset(
+    spdx: Any,
+    ids: _Ids,
+    info: Any,
+    supplier: Any,
+    name: str,
+    data: DataLicences,
+    digests: dict[str, str],
+    model: Any,
+    relation: str,
+) -> list[Any]:
+    package = spdx.dataset_DatasetPackage(_id=ids(name), creationInfo=info)
+    package.name = name
+    package.software_primaryPurpose = spdx.software_SoftwarePurpose.data
+    package.dataset_datasetType = [spdx.dataset_DatasetType.text]
+    package.suppliedBy = supplier
+    package.releaseTime = info.created
+    package.builtTime = info.created
+    package.software_downloadLocation = "NOASSERTION"
+    documents = sum(data.documents.values())
+    package.dataset_dataCollectionProcess = (
+        f"{documents} documents, each with its licence and source in the shards' `license` "
+        "and `source` columns, admitted by gemeingut's licence gate"
+    )
+    files = []
+    for rel in data.files:
+        file = spdx.software_File(_id=ids(rel), creationInfo=info, name=rel)
+        file.verifiedUsing = [_hash(spdx, digests[rel])]
+        files.append(file)
+    elements = [package, *files]
+    if files:
+        elements.append(_relation(spdx, ids, info, package, "contains", files))
+    if data.documents:
+        licence = _licence(spdx, ids, info, name, collection_expression(list(data.documents)))
+        elements += [licence, _relation(spdx, ids, info, package, "hasDeclaredLicense", [licence])]
+    elements.append(_relation(spdx, ids, info, model, relation, [package]))
+    return elements
+
+
+def _licence(spdx: Any, ids: _Ids, info: Any, name: str, expression: str | None) -> Any:
+    return spdx.simplelicensing_LicenseExpression(
+        _id=ids(f"licence:{name}"),
+        creationInfo=info,
+        simplelicensing_licenseExpression=expression or "NOASSERTION",
+    )
+
+
+def _relation(spdx: Any, ids: _Ids, info: Any, source: Any, kind: str, targets: list) -> Any:
+    local = source.get_id().removeprefix(ids.base + ":")
+    relation = spdx.Relationship(_id=ids(f"{kind}:{local}"), creationInfo=info)
+    relation.from_ = source
+    relation.relationshipType = getattr(spdx.RelationshipType, kind)
+    relation.to = targets
+    return relation
+
+
+def _hash(spdx: Any, digest: str) -> Any:
+    return spdx.Hash(algorithm=spdx.HashAlgorithm.sha256, hashValue=digest)
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

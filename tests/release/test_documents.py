@@ -1,0 +1,100 @@
+"""The release's machine-readable documents: each valid against its official schema, and each
+number and hash equal to what the bundle's files give."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gemeingut.errors import VerifyError
+from gemeingut.release.manifest import MANIFEST, write_manifest
+from gemeingut.release.openness.evidence import parameter_count
+from gemeingut.release.verify import verify_bundle
+
+
+@pytest.fixture
+def bundle(tiny_build, tmp_path: Path) -> Path:
+    copy = tmp_path / "bundle"
+    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
+    return copy
+
+
+def _manifest(bundle: Path) -> dict[str, str]:
+    lines = (bundle / MANIFEST).read_text().splitlines()
+    return {rel: digest for digest, rel in (line.split("  ", 1) for line in lines)}
+
+
+def test_the_ml_bom_validates_against_the_cyclonedx_schema(bundle: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    text = (bundle / "bom.cdx.json").read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+
+
+def test_the_ml_bom_names_the_manifests_hashes_and_the_weights_parameter_count(bundle: Path):
+    bom = json.loads((bundle / "bom.cdx.json").read_text())
+    manifest = _manifest(bundle)
+    model = bom["metadata"]["component"]
+    assert {h["content"] for h in model["hashes"]} == {
+        manifest["model/model.safetensors"],
+        manifest["model/model.gguf"],
+    }
+    shards = [c for c in bom["components"] if c["type"] == "data"]
+    assert shards and all(c["hashes"][0]["content"] == manifest[c["name"]] for c in shards)
+    properties = {p["name"]: p["value"] for p in model["properties"]}
+    assert int(properties["gemeingut:parameters"]) == parameter_count(bundle / "model")
+    libraries = {c["name"] for c in bom["components"] if c["type"] == "library"}
+    assert {"torch", "transformers"} <= libraries
+    assert model["licenses"] == [{"expression": "Apache-2.0"}]
+
+
+def test_an_ml_bom_edited_after_release_is_named(bundle: Path) -> None:
+    bom = json.loads((bundle / "bom.cdx.json").read_text())
+    bom["metadata"]["component"]["licenses"] = [{"expression": "MIT"}]
+    (bundle / "bom.cdx.json").write_text(json.dumps(bom, indent=2) + "\n")
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match=r"bom\.cdx\.json differs"):
+        verify_bundle(bundle)
+
+
+def test_the_spdx_document_reads_back_with_the_official_bindings_and_its_numbers_match(
+    bundle: Path,
+) -> None:
+    import io
+
+    from spdx_python_model import v3_0_1 as spdx
+
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO((bundle / "spdx.json").read_bytes()), objects)
+    by_type: dict[str, list] = {}
+    for item in objects.foreach():
+        by_type.setdefault(type(item).__name__, []).append(item)
+    (model,) = by_type["ai_AIPackage"]
+    metrics = {entry.key: entry.value for entry in model.ai_metric}
+    assert int(metrics["parameters"]) == parameter_count(bundle / "model")
+    evaluation = json.loads((bundle / "training-metadata" / "evaluation.json").read_text())
+    assert float(metrics["perplexity"]) == pytest.approx(evaluation["perplexity"], rel=1e-5)
+    manifest = _manifest(bundle)
+    assert {h.hashValue for h in model.verifiedUsing} == {
+        manifest["model/model.safetensors"],
+        manifest["model/model.gguf"],
+    }
+    files = {f.name: f.verifiedUsing[0].hashValue for f in by_type["software_File"]}
+    assert files and all(manifest[name] == digest for name, digest in files.items())
+    datasets = {d.name for d in by_type["dataset_DatasetPackage"]}
+    assert datasets == {"training-data", "test-data"}
+    kinds = {str(r.relationshipType).rsplit("/", 1)[-1] for r in by_type["Relationship"]}
+    assert {"trainedOn", "testedOn", "hasDeclaredLicense", "contains"} <= kinds
+    licences = {e.simplelicensing_licenseExpression for e in by_type[
+        "simplelicensing_LicenseExpression"]}  # fmt: skip
+    assert "Apache-2.0" in licences
+
+
+def test_an_spdx_document_edited_after_release_is_named(bundle: Path) -> None:
+    text = (bundle / "spdx.json").read_text()
+    (bundle / "spdx.json").write_text(text.replace('"Apache-2.0"', '"MIT"'))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match=r"spdx\.json differs"):
+        verify_bundle(bundle)
