@@ -133,8 +133,8 @@ class ModelSection(_Section):
     snapshot_every: int = Field(
         default=0,
         ge=0,
-        description="keep the weights every N steps as safetensors (the Model Openness "
-        "Framework's intermediate parameters, released in the bundle); 0: none",
+        description="keep the weights every N steps and at the last step as safetensors (the "
+        "Model Openness Framework's intermediate parameters, released in the bundle); 0: none",
     )
 
 

@@ -255,7 +255,8 @@ def _train_measured(
                     records.flush()
                     wall = run.earlier_seconds + time.perf_counter() - run.started
                     checkpoint(engine, folder, step + 1, run.position, order, cfg, wall)
-                if section.snapshot_every and (step + 1) % section.snapshot_every == 0:
+                every = section.snapshot_every
+                if every and ((step + 1) % every == 0 or step + 1 == cfg.steps):
                     save_snapshot(engine, out_dir / SNAPSHOT_DIR, step + 1)
             records.flush()
             run.train_seconds = records.seconds

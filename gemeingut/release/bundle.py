@@ -46,7 +46,7 @@ from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
 from gemeingut.release.layout import BUNDLE_DIR, CARD, RELEASE_INFO, TRAINING_DATA
 from gemeingut.release.manifest import write_manifest
-from gemeingut.release.openness.cyclonedx import cyclonedx_bom, write_bom
+from gemeingut.release.openness.derived import write_derived
 from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
     DATA_STATEMENT,
@@ -56,10 +56,9 @@ from gemeingut.release.openness.evidence import (
     collect,
 )
 from gemeingut.release.openness.rating import rate
-from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_technical_report
-from gemeingut.workspace import ARTIFACT_FILE, Artifact, write_text_atomic
+from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 AUDIT_DIR = "audit"
 EXCLUDED_DIR = "excluded"
@@ -102,9 +101,7 @@ def assemble_bundle(
     rating = rate(collect(bundle, expected=frozenset({CARD})))
     (bundle / CARD).write_text(render_card(release, artifacts, rating), encoding="utf-8")
     write_rating(bundle, rating)
-    evidence = collect(bundle)
-    write_bom(bundle, cyclonedx_bom(bundle, evidence, rating))
-    write_text_atomic(bundle / SPDX_FILE, spdx_text(bundle, evidence, rating))
+    write_derived(bundle, collect(bundle), rating)
     files = write_manifest(bundle)
     return {
         "files": files,

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gemeingut.errors import VerifyError
 from gemeingut.release.manifest import MANIFEST, write_manifest
@@ -98,3 +99,66 @@ def test_an_spdx_document_edited_after_release_is_named(bundle: Path) -> None:
     write_manifest(bundle)
     with pytest.raises(VerifyError, match=r"spdx\.json differs"):
         verify_bundle(bundle)
+
+
+def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(tiny_build, bundle):
+    summary = (bundle / "AI_ACT_SUMMARY.md").read_text(encoding="utf-8")
+    for heading in (
+        "## 1. General information",
+        "### 1.3 Modalities, overall training data size and other characteristics",
+        "## 2. List of data sources",
+        "### 2.1 Publicly available datasets",
+        "## 3. Data processing aspects",
+        "### 3.1 Respect of reservation of rights from the text and data mining exception",
+        "### 3.2 Removal of illegal content",
+    ):
+        assert heading in summary, heading
+    lineage = json.loads((bundle / "training-metadata" / "lineage.json").read_text())
+    stats = lineage["dataset"]["stats"]
+    assert f"{stats['kept']} documents kept of {stats['documents_in']} read" in summary
+    assert "less than 1 billion tokens" in summary
+    tokens = lineage["model"]["stats"]["tokens_seen"]
+    assert f"{tokens:,} tokens seen" in summary
+    for source, count in stats["kept_by_source"].items():
+        assert f"| `{source}` | {count} |" in summary
+    assert "licence-non-commercial" in summary  # the refused documents are counted
+    assert "Date of placement on the Union market: _not evidenced" in summary
+
+
+def test_the_model_documentation_form_states_what_the_files_evidence(bundle: Path) -> None:
+    form = json.loads((bundle / "model_documentation.json").read_text())
+    manifest = _manifest(bundle)
+    authenticity = form["general_information"]["model_authenticity"]["sha256"]
+    assert authenticity == {
+        "model/model.gguf": manifest["model/model.gguf"],
+        "model/model.safetensors": manifest["model/model.safetensors"],
+    }
+    assert form["model_properties"]["total_parameters"] == parameter_count(bundle / "model")
+    training = json.loads((bundle / "training-metadata" / "training.json").read_text())
+    assert (
+        form["computational_resources"]["training_compute_flops"] == training["flops"]["flops_6nd"]
+    )
+    assert form["distribution_and_licences"]["licence"] == "Apache-2.0"
+    assert form["use"]["acceptable_use_policy"].startswith("not evidenced")
+
+
+def test_the_osai_index_grades_all_fourteen_parameters_from_the_files(bundle: Path) -> None:
+    index = yaml.safe_load((bundle / "osai-index.yaml").read_text())
+    grades = {key: value["class"] for key, value in index.items() if key not in ("system", "org")}
+    assert grades == {
+        "datasources_basemodel": "open",
+        "datasources_endmodel": "open",  # the chats, published under CC-BY-4.0
+        "weights_basemodel": "open",  # the pretraining snapshots up to its last step
+        "weights_endmodel": "open",
+        "trainingcode": "open",
+        "code": "open",
+        "hardware_architecture": "open",
+        "preprint": "closed",  # no paper in the tiny recipe
+        "paper": "closed",
+        "modelcard": "open",
+        "datasheet": "closed",  # no [data.publication]: no data card
+        "package": "open",
+        "api": "open",
+        "licenses": "open",
+    }
+    assert index["system"]["endmodellicense"] == "Apache-2.0"

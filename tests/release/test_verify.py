@@ -97,15 +97,12 @@ def test_a_rewritten_manifest_passes_the_hashes_but_not_the_signature(
 
 
 def _rewrite_documents(bundle: Path) -> None:
-    from gemeingut.release.openness.cyclonedx import cyclonedx_bom, write_bom
+    from gemeingut.release.openness.derived import write_derived
     from gemeingut.release.openness.evidence import collect
     from gemeingut.release.openness.rating import rate
-    from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 
     evidence = collect(bundle)
-    rating = rate(evidence)
-    write_bom(bundle, cyclonedx_bom(bundle, evidence, rating))
-    (bundle / SPDX_FILE).write_text(spdx_text(bundle, evidence, rating), encoding="utf-8")
+    write_derived(bundle, evidence, rate(evidence))
 
 
 def test_a_signature_made_by_another_key_fails(bundle: Path, keys: Path) -> None:

@@ -15,12 +15,10 @@ from typing import Any
 import yaml
 
 from gemeingut.release.layout import CARD, MOF, OPENNESS, TRAINING_METADATA
-from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
-from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
-from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
+from gemeingut.release.openness.derived import derived_documents
+from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.release.openness.write import mof_yaml
-from gemeingut.release.technical_report import render_technical_report
 
 _EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
 _METRICS = ("perplexity", "bits_per_byte", "loss")
@@ -49,37 +47,26 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     if openness_sentence(rating) not in card:
         problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
     problems.extend(_parameter_problems(card, evidence))
-    problems.extend(_report_problems(bundle))
-    problems.extend(_bom_problems(bundle, evidence, rating))
+    problems.extend(_derived_problems(bundle, evidence, rating))
     problems.extend(_evaluation_problems(bundle, header))
     return problems
 
 
-def _report_problems(bundle: Path) -> list[str]:
-    report = bundle / TECHNICAL_REPORT
-    if not report.is_file():
-        return []
-    try:
-        expected = render_technical_report(bundle)
-    except (OSError, KeyError, TypeError, ValueError) as exc:
-        return [f"{TECHNICAL_REPORT} cannot be rendered again: {type(exc).__name__}: {exc}"]
-    if report.read_text(encoding="utf-8", errors="replace") != expected:
-        return [f"{TECHNICAL_REPORT} differs from the one its files give"]
-    return []
-
-
-def _bom_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
-    """The ML-BOM and the SPDX document name the weights' and shards' hashes, the numbers and
-    the rating: each must be the one the files give."""
+def _derived_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+    """The technical report, ML-BOM, SPDX document, AI Act documents and index grades name
+    hashes, numbers and the rating: each must be the one the files give."""
     problems = []
-    for name, render in (
-        (BOM_FILE, lambda: bom_text(cyclonedx_bom(bundle, evidence, rating))),
-        (SPDX_FILE, lambda: spdx_text(bundle, evidence, rating)),
-    ):
+    for name, render in derived_documents(bundle, evidence, rating).items():
         path = bundle / name
         if not path.is_file():
             problems.append(f"missing: {name}")
-        elif path.read_text(encoding="utf-8", errors="replace") != render():
+            continue
+        try:
+            expected = render()
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            problems.append(f"{name} cannot be rendered again: {type(exc).__name__}: {exc}")
+            continue
+        if path.read_text(encoding="utf-8", errors="replace") != expected:
             problems.append(f"{name} differs from the one the files give")
     return problems
 

@@ -1,0 +1,267 @@
+"""The EU AI Act documents a release can evidence, written from the bundle's files alone.
+
+- `AI_ACT_SUMMARY.md`: the public summary of training content (Art. 53(1)(d)) in the sections
+  of the Commission's template: 1 general information (provider, model, modalities, size
+  range, languages), 2 list of data sources (the sources, their licences and volumes, the
+  fine-tuning data), 3 data processing (use of content under reuse licences instead of the TDM
+  exception, the filters that removed content).
+- `model_documentation.json`: the fields of the GPAI Code of Practice's Model Documentation
+  Form that the artifacts evidence (authenticity = the weights' sha256, dependencies,
+  architecture and parameters, modalities and context, licence, training data, compute and
+  energy with their methods). A field the files cannot evidence says so; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gemeingut.release.layout import MODEL, TRAINING_METADATA
+from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.evidence import Evidence
+
+SUMMARY_FILE = "AI_ACT_SUMMARY.md"
+FORM_FILE = "model_documentation.json"
+NOT_EVIDENCED = "not evidenced by the release's files (the provider must state it)"
+# The template's ranges for the size of text training data.
+_TOKEN_RANGES = ((1e9, "less than 1 billion tokens"), (1e13, "1 billion to 10 trillion tokens"))
+
+
+def _facts(bundle: Path, evidence: Evidence) -> dict[str, Any]:
+    meta = bundle / TRAINING_METADATA
+    lineage = _json(meta / "lineage.json")
+    weights = sorted(
+        p.relative_to(bundle).as_posix()
+        for p in (bundle / MODEL).iterdir()
+        if p.is_file() and p.suffix in (".safetensors", ".gguf")
+    )
+    return {
+        "lineage": lineage,
+        "training": _json(meta / "training.json"),
+        "config": _json(bundle / MODEL / "config.json"),
+        "release": evidence.release,
+        "digests": hash_files(bundle, weights),
+        "dataset": lineage["dataset"],
+        "tuned": lineage.get("finetune"),
+    }
+
+
+def training_summary(bundle: Path, evidence: Evidence) -> str:
+    f = _facts(bundle, evidence)
+    release, dataset, tuned = f["release"], f["dataset"], f["tuned"]
+    stats = dataset["stats"]
+    tokens = f["lineage"]["model"]["stats"]["tokens_seen"]
+    languages = ", ".join(
+        f"{k} ({v} documents)" for k, v in sorted(stats["kept_by_language"].items())
+    )
+    lines = [
+        f"# Public summary of training content: {release['name']}",
+        "",
+        "Written by gemeingut from this bundle's files in the sections of the European "
+        "Commission's template for the summary required by Art. 53(1)(d) of the AI Act. Fields "
+        f"marked _{NOT_EVIDENCED}_ must be completed by the provider.",
+        "",
+        "## 1. General information",
+        "",
+        "### 1.1 Provider identification",
+        "",
+        f"- Provider: {', '.join(release.get('authors') or []) or '_' + NOT_EVIDENCED + '_'}",
+        f"- Contact: _{NOT_EVIDENCED}_",
+        "",
+        "### 1.2 Model identification",
+        "",
+        f"- Model name: {release['name']}",
+        f"- Model dependencies: {_dependencies(tuned)}",
+        f"- Date of placement on the Union market: _{NOT_EVIDENCED}_",
+        "",
+        "### 1.3 Modalities, overall training data size and other characteristics",
+        "",
+        "- Modality: text",
+        f"- Training data size (text): {_token_range(tokens)} ({tokens:,} tokens seen in "
+        f"pretraining; {stats['kept']} documents kept of {stats['documents_in']} read)",
+        "- Types of content: " + ", ".join(f"`{s}`" for s in sorted(stats["kept_by_source"])),
+        f"- Latest date of data acquisition: _{NOT_EVIDENCED}_",
+        f"- Languages: {languages}",
+        "",
+        "## 2. List of data sources",
+        "",
+        "### 2.1 Publicly available datasets",
+        "",
+        "Every training document is published with this model in `training-data/` and "
+        "`test-data/`, each with its licence, source, URL and attribution.",
+        "",
+        "| source | documents kept | characters | licences of its documents |",
+        "|---|---|---|---|",
+        *_source_rows(dataset, evidence),
+        "",
+        "### 2.2 Private non-publicly available datasets obtained from third parties",
+        "",
+        "None: only documents under licences that allow reuse by anyone were admitted, and all "
+        "of them are published in this bundle.",
+        "",
+        "### 2.3 Data crawled and scraped from online sources",
+        "",
+        "The build read the files named in its recipe; how they were collected is "
+        f"{NOT_EVIDENCED}.",
+        "",
+        "### 2.4 User data",
+        "",
+        f"Whether a source holds data of users of a service is {NOT_EVIDENCED}.",
+        "",
+        "### 2.5 Synthetic data",
+        "",
+        f"Whether a source holds synthetic text is {NOT_EVIDENCED}.",
+        "",
+        "### 2.6 Other sources of data",
+        "",
+        *_finetuning(tuned),
+        "",
+        "## 3. Data processing aspects",
+        "",
+        "### 3.1 Respect of reservation of rights from the text and data mining exception",
+        "",
+        "No content was used under the text and data mining exception: every document carries "
+        f"a licence that permits reuse ({_licence_list(evidence)}), checked document by "
+        "document by the licence gate; documents without such a licence were excluded "
+        f"({_excluded_by_licence(stats)}).",
+        "",
+        "### 3.2 Removal of illegal content",
+        "",
+        *_filters(stats),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
+    f = _facts(bundle, evidence)
+    training, config, release = f["training"], f["config"], f["release"]
+    energy = training["energy"]
+    kwh = energy.get("kwh_total_extrapolated", energy.get("kwh_this_run"))
+    return {
+        "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
+        "general_information": {
+            "legal_name_of_provider": ", ".join(release.get("authors") or []) or NOT_EVIDENCED,
+            "model_name": release["name"],
+            "model_authenticity": {
+                "sha256": f["digests"],
+                "signature": "bundle.sig (OpenSSF model-signing) when the bundle is signed",
+            },
+            "release_date": NOT_EVIDENCED,
+            "union_market_release_date": NOT_EVIDENCED,
+            "model_dependencies": _dependencies(f["tuned"]),
+        },
+        "model_properties": {
+            "architecture": ", ".join(config.get("architectures") or []),
+            "design_specification": {
+                k: config.get(k)
+                for k in (
+                    "model_type",
+                    "hidden_size",
+                    "num_hidden_layers",
+                    "num_attention_heads",
+                    "num_key_value_heads",
+                    "intermediate_size",
+                    "vocab_size",
+                )
+            },
+            "input_modalities": ["text"],
+            "output_modalities": ["text"],
+            "maximum_input_size_tokens": config.get("max_position_embeddings"),
+            "total_parameters": evidence.parameters,
+        },
+        "distribution_and_licences": {
+            "licence": rating["licenses"]["weights"],
+            "documents_licence": rating["licenses"]["documents"],
+            "code_licence": rating["licenses"]["code"],
+            "openness": {"mof": rating["mof"]["label"], "osaid": rating["osaid"]["summary"]},
+        },
+        "use": {"acceptable_use_policy": NOT_EVIDENCED, "intended_uses": NOT_EVIDENCED},
+        "training_process": {
+            "steps": training["training"]["steps"],
+            "tokens_per_step": training["batch"]["tokens_per_step"],
+            "optimizer": training["optimizer"],
+            "description": "see TECHNICAL_REPORT.md",
+        },
+        "training_data": {
+            "type": "text",
+            "provenance": "documents with licence and source per document; see "
+            "AI_ACT_SUMMARY.md section 2 and training-data/",
+            "documents_kept": f["dataset"]["stats"]["kept"],
+            "documents_excluded": f["dataset"]["stats"]["excluded"],
+            "excluded_by_reason": f["dataset"]["stats"]["excluded_by_reason"],
+        },
+        "computational_resources": {
+            "training_time_seconds": training["wall_seconds"]["total"],
+            "training_compute_flops": training["flops"]["flops_6nd"],
+            "compute_method": "6·N·D",
+            "hardware": training["hardware"],
+        },
+        "energy_consumption": {"kwh": kwh, "method": energy.get("method", NOT_EVIDENCED)},
+    }
+
+
+def _licence_list(evidence: Evidence) -> str:
+    return ", ".join(f"`{k}`" for k in sorted(evidence.training_data.documents))
+
+
+def _dependencies(tuned: dict[str, Any] | None) -> str:
+    if tuned is None:
+        return "none: trained from scratch by this build"
+    base = tuned["stats"].get("base_model") or tuned["inputs"].get("base")
+    return f"fine-tuned from `{base}` (the pretrained model of this build, in its lineage)"
+
+
+def _token_range(tokens: int) -> str:
+    return next(
+        (label for limit, label in _TOKEN_RANGES if tokens < limit), "more than 10 trillion tokens"
+    )
+
+
+def _source_rows(dataset: dict[str, Any], evidence: Evidence) -> list[str]:
+    volume = dataset["stats"]["kept_volume"]["by_source"]
+    licences: dict[str, set[str]] = {}
+    for data in (evidence.training_data, evidence.test_data):
+        for lic, sources in data.sources.items():
+            for source in sources:
+                licences.setdefault(source, set()).add(lic)
+    return [
+        f"| `{source}` | {count} | {volume.get(source, {}).get('characters', 0):,} | "
+        + ", ".join(f"`{x}`" for x in sorted(licences.get(source, ())))
+        + " |"
+        for source, count in sorted(dataset["stats"]["kept_by_source"].items())
+    ]
+
+
+def _finetuning(tuned: dict[str, Any] | None) -> list[str]:
+    if tuned is None:
+        return ["None."]
+    licence = tuned["params"].get("data_license") or "the licences of its documents"
+    return [
+        f"Fine-tuning data: {tuned['stats'].get('trained_tokens', 0):,} tokens under {licence}, "
+        "published in `training-data/finetuning/`."
+    ]
+
+
+def _excluded_by_licence(stats: dict[str, Any]) -> str:
+    refused = {r: n for r, n in stats["excluded_by_reason"].items() if r.startswith("licence-")}
+    return ", ".join(f"{n} × {r}" for r, n in sorted(refused.items())) or "none"
+
+
+def _filters(stats: dict[str, Any]) -> list[str]:
+    rows = ["| filter | documents excluded |", "|---|---|"]
+    for name, block in stats.get("blocks", {}).items():
+        if "excluded" in block:
+            rows.append(f"| {name} | {block['excluded']} |")
+    pii = stats.get("blocks", {}).get("pii_scrubber", {}).get("replacements", {})
+    note = (
+        "Personal data replaced by placeholders: "
+        + (", ".join(f"{k}: {v}" for k, v in sorted(pii.items())) or "none found")
+        + f". Whether other illegal content was removed is {NOT_EVIDENCED}."
+    )
+    return [*rows, "", note]
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,45 @@
+"""The documents a release derives from its files after the rating: each is rendered by one
+function of the bundle, so `release` writes them and `verify` renders them again to compare."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gemeingut.release.openness.ai_act import (
+    FORM_FILE,
+    SUMMARY_FILE,
+    model_documentation,
+    training_summary,
+)
+from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
+from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
+from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_yaml
+from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
+from gemeingut.release.technical_report import render_technical_report
+from gemeingut.workspace import write_text_atomic
+
+
+def derived_documents(
+    bundle: Path, evidence: Evidence, rating: dict[str, Any]
+) -> dict[str, Callable[[], str]]:
+    """File name → how to render it (lazily: `verify` names a failure per document)."""
+    return {
+        TECHNICAL_REPORT: lambda: render_technical_report(bundle),
+        BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
+        SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
+        SUMMARY_FILE: lambda: training_summary(bundle, evidence),
+        FORM_FILE: lambda: _json(model_documentation(bundle, evidence, rating)),
+        OSAI_FILE: lambda: osai_yaml(osai_index(evidence, rating)),
+    }
+
+
+def write_derived(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> None:
+    for name, render in derived_documents(bundle, evidence, rating).items():
+        write_text_atomic(bundle / name, render())
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
