@@ -319,6 +319,14 @@ def release_stage(
         )
     if tuned is not None:
         _check_finetune_data(tuned, terms)
+    found = dataset.stats.get("kept_by_language") or {}
+    absent = [lang for lang in section.languages if found and lang not in found]
+    if absent:
+        raise InputError(
+            f"release.languages: {absent} but no kept document is in them "
+            f"(the data holds {sorted(found)})",
+            "name only languages the training data holds, or add data in those languages",
+        )
     paper = section.paper
     if paper is not None and not paper.exists():
         raise InputError(

@@ -105,8 +105,6 @@ def test_stages_run_one_by_one_from_the_cli(tmp_path: Path) -> None:
             tmp_path / "rel",
             "--language",
             "de",
-            "--language",
-            "en",
         ),
         ("verify", tmp_path / "rel" / "bundle"),
     ]
@@ -114,7 +112,10 @@ def test_stages_run_one_by_one_from_the_cli(tmp_path: Path) -> None:
         result = invoke(*args)
         assert result.exit_code == 0, (args, result.output)
     card = (tmp_path / "rel" / "bundle" / "README.md").read_text()
-    assert "cli-model" in card and "- en" in card
+    assert "cli-model" in card and "- de" in card
+    english = invoke(*steps[-2][:-2], "--out", tmp_path / "rel-en", "--language", "de",
+                     "--language", "en")  # fmt: skip
+    assert english.exit_code == 2 and "['en'] but no kept document is in them" in english.output
 
 
 def test_wrong_artifact_kind_is_a_clear_error(tiny_build, tmp_path: Path) -> None:

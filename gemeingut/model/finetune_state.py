@@ -99,8 +99,10 @@ def save(
     """Write the result; returns its format: "lora-adapter", "merged" or "full"."""
     tuner.lm.to("cpu")
     if section.method == "lora" and not section.merge:
-        tuner.wrapper.peft_config["default"].base_model_name_or_path = base.name
-        with warnings.catch_warnings():  # "no config file in <name>": the name is not a path
+        # peft and transformers load the adapter alone (`AutoPeftModelForCausalLM`) through
+        # this name: the base's Hub id when it came from the Hub cache, else its full path.
+        tuner.wrapper.peft_config["default"].base_model_name_or_path = base_reference(base.path)
+        with warnings.catch_warnings():  # "no config file in <hub id>" when offline
             warnings.simplefilter("ignore", UserWarning)
             tuner.wrapper.save_pretrained(str(out_dir), safe_serialization=True)
         (out_dir / "README.md").unlink(missing_ok=True)  # peft's card: placeholders only
@@ -114,6 +116,16 @@ def save(
         output = "merged" if section.method == "lora" else "full"
     tokenizer.save_pretrained(str(out_dir))
     return output
+
+
+def base_reference(path: str) -> str:
+    """`org/name` for a folder of the Hugging Face cache (`…/models--org--name/snapshots/…`),
+    else the absolute path: a name that resolves wherever the adapter is loaded from."""
+    parts = Path(path).parts
+    for index, part in enumerate(parts[:-2]):
+        if part.startswith("models--") and parts[index + 1] == "snapshots":
+            return part.removeprefix("models--").replace("--", "/", 1)
+    return str(Path(path).resolve())
 
 
 def curated_copies(artifact_dir: Path) -> list[Path]:

@@ -46,6 +46,7 @@ from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
 from gemeingut.release.layout import BUNDLE_DIR, CARD, RELEASE_INFO, TRAINING_DATA
 from gemeingut.release.manifest import write_manifest
+from gemeingut.release.openness.claims import claim_problems
 from gemeingut.release.openness.derived import write_derived
 from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
@@ -103,6 +104,7 @@ def assemble_bundle(
     write_rating(bundle, rating)
     write_derived(bundle, collect(bundle), rating)
     files = write_manifest(bundle)
+    _self_check(bundle)
     return {
         "files": files,
         "attributions": attributions,
@@ -119,6 +121,15 @@ def _copy_paper(paper: Path, target: Path) -> None:
     else:
         target.mkdir()
         shutil.copy2(paper, target / paper.name)
+
+
+def _self_check(bundle: Path) -> None:
+    """What `verify` will check, checked before the bundle is handed out: a release whose own
+    documents disagree with its files is a bug here, never something for users to find."""
+    evidence = collect(bundle)
+    problems = claim_problems(bundle, evidence, rate(evidence))
+    if problems:
+        raise RuntimeError(f"the new bundle {bundle} fails its own checks: {problems}")
 
 
 def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:

@@ -487,3 +487,17 @@ def test_a_curated_dataset_is_fine_tuned_from_memory_mapped_windows(
     assert train["trained_tokens"] == train["windows"] * 32
     assert record["data"]["validation"]["windows"] >= 1
     assert not (tuned.path / "tokens").exists()  # the token cache is not part of the model
+
+
+def test_a_saved_adapter_loads_with_peft_alone_outside_gemeingut(adapter, base_dir: Path) -> None:
+    from peft import AutoPeftModelForCausalLM
+
+    from gemeingut.model.finetune_state import base_reference
+
+    config = json.loads((adapter.path / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == str(base_dir.resolve())
+    alone = AutoPeftModelForCausalLM.from_pretrained(adapter.path).state_dict()
+    reference = PeftModel.from_pretrained(LlamaForCausalLM.from_pretrained(base_dir), adapter.path)
+    assert all(torch.equal(alone[k], v) for k, v in reference.state_dict().items())
+    cached = "/home/u/.cache/huggingface/hub/models--Qwen--Qwen2.5-0.5B/snapshots/abc123"
+    assert base_reference(cached) == "Qwen/Qwen2.5-0.5B"

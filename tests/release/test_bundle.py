@@ -1,6 +1,5 @@
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from gemeingut.stages import evaluate_stage, finetune_stage, release_stage
 from gemeingut.workspace import at, load_artifact
 
 FIVE_ARTIFACTS = ["model", "test-data", "training-code", "training-data", "training-metadata"]
-
-
-@pytest.fixture
-def bundle(tiny_build, tmp_path: Path) -> Path:
-    """A private copy of the released bundle, free to damage."""
-    copy = tmp_path / "bundle"
-    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
-    return copy
 
 
 def test_bundle_holds_the_five_artifacts_and_verifies(bundle: Path) -> None:

@@ -2,7 +2,6 @@
 number and hash equal to what the bundle's files give."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ from gemeingut.errors import VerifyError
 from gemeingut.release.manifest import MANIFEST, write_manifest
 from gemeingut.release.openness.evidence import parameter_count
 from gemeingut.release.verify import verify_bundle
-
-
-@pytest.fixture
-def bundle(tiny_build, tmp_path: Path) -> Path:
-    copy = tmp_path / "bundle"
-    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
-    return copy
 
 
 def _manifest(bundle: Path) -> dict[str, str]:

@@ -2,7 +2,6 @@
 and re-checked by `verify`: an edited claim or licence is named."""
 
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -23,13 +22,6 @@ from gemeingut.workspace import at, load_artifact
 STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "mof"
 needs_standards = pytest.mark.skipif(not STANDARDS.is_dir(), reason="../shared/standards missing")
 ROLES = ("dataset", "tokenizer", "model", "evaluation", "finetune")
-
-
-@pytest.fixture
-def bundle(tiny_build, tmp_path: Path) -> Path:
-    copy = tmp_path / "bundle"
-    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
-    return copy
 
 
 def _rating(bundle: Path) -> dict:
@@ -206,4 +198,25 @@ def test_a_release_json_whose_licence_is_changed_is_caught_by_the_card(bundle: P
     (bundle / "release.json").write_text(json.dumps(info))
     write_manifest(bundle)
     with pytest.raises(VerifyError, match=r"README\.md: licence .apache-2\.0. but release\.json"):
+        verify_bundle(bundle)
+
+
+def test_a_split_count_edited_in_the_card_is_recounted_from_the_shards(bundle: Path) -> None:
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in card.splitlines() if line.startswith("| train | "))
+    docs = int(row.split("|")[2])
+    _edit(bundle, "README.md", row, row.replace(f"| {docs} |", f"| {docs + 100} |"))
+    with pytest.raises(
+        VerifyError,
+        match=rf"the train row of the split table is not what the shards hold \({docs} documents",
+    ):
+        verify_bundle(bundle)
+
+
+def test_a_language_declared_without_documents_in_it_is_named(bundle: Path) -> None:
+    info = json.loads((bundle / "release.json").read_text())
+    info["languages"] = ["de", "en", "fr"]
+    (bundle / "release.json").write_text(json.dumps(info))
+    _edit(bundle, "README.md", "- en\n", "- en\n- fr\n")
+    with pytest.raises(VerifyError, match=r"languages \['fr'\] but no kept document is in them"):
         verify_bundle(bundle)

@@ -15,13 +15,6 @@ from gemeingut.release.signing import create_key, list_keys, sign_bundle
 from gemeingut.release.verify import verify_bundle
 
 
-@pytest.fixture
-def bundle(tiny_build, tmp_path: Path) -> Path:
-    copy = tmp_path / "bundle"
-    shutil.copytree(Path(tiny_build["release"]["path"]) / "bundle", copy)
-    return copy
-
-
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("keys")

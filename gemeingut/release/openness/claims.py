@@ -12,9 +12,19 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import yaml
 
-from gemeingut.release.layout import CARD, MOF, OPENNESS, TRAINING_METADATA
+from gemeingut.release.layout import (
+    CARD,
+    MODEL,
+    MOF,
+    OPENNESS,
+    TEST_DATA,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
 from gemeingut.release.openness.derived import derived_documents
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
@@ -47,6 +57,8 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     if openness_sentence(rating) not in card:
         problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
     problems.extend(_parameter_problems(card, evidence))
+    problems.extend(_count_problems(bundle, card))
+    problems.extend(_language_and_context_problems(bundle, card, header, evidence))
     problems.extend(_derived_problems(bundle, evidence, rating))
     problems.extend(_evaluation_problems(bundle, header))
     return problems
@@ -125,6 +137,74 @@ def _parameter_problems(card: str, evidence: Evidence) -> list[str]:
     if stated != evidence.parameters:
         return [f"{CARD}: {stated:,} parameters, the weights hold {evidence.parameters:,}"]
     return []
+
+
+def _split_counts(bundle: Path) -> dict[str, tuple[int, int, int]]:
+    """Documents, characters and UTF-8 bytes per split, counted in the shards themselves."""
+    counts: dict[str, tuple[int, int, int]] = {}
+    for folder, split in (
+        (TRAINING_DATA, "train"),
+        (TRAINING_DATA, "validation"),
+        (TEST_DATA, "test"),
+    ):
+        docs = chars = size = 0
+        for shard in sorted((bundle / folder).glob(f"{split}-*.parquet")):
+            for batch in pq.ParquetFile(shard).iter_batches(columns=["text"]):
+                texts = batch.column(0)
+                docs += len(texts)
+                chars += pc.sum(pc.utf8_length(texts)).as_py() or 0
+                size += pc.sum(pc.binary_length(texts)).as_py() or 0
+        if docs:
+            counts[split] = (docs, chars, size)
+    return counts
+
+
+def _count_problems(bundle: Path, card: str) -> list[str]:
+    """The card's split table and the evaluation's test size, against the shards."""
+    counts = _split_counts(bundle)
+    problems = [
+        f"{CARD}: the {split} row of the split table is not what the shards hold "
+        f"({docs} documents, {chars} characters)"
+        for split, (docs, chars, _) in counts.items()
+        if f"| {split} | {docs} | {chars} |" not in card
+    ]
+    evaluation = bundle / _EVALUATION
+    if "test" in counts and evaluation.is_file():
+        results = json.loads(evaluation.read_text(encoding="utf-8"))
+        docs, _, size = counts["test"]
+        if (results.get("documents"), results.get("bytes")) != (docs, size):
+            problems.append(
+                f"{_EVALUATION}: {results.get('documents')} documents and {results.get('bytes')} "
+                f"bytes, the test shards hold {docs} and {size}"
+            )
+    return problems
+
+
+def _language_and_context_problems(
+    bundle: Path, card: str, header: dict[str, Any], evidence: Evidence
+) -> list[str]:
+    problems = []
+    declared = evidence.release.get("languages") or []
+    if (header.get("language") or []) != declared:
+        problems.append(f"{CARD}: languages {header.get('language')} but release.json {declared}")
+    lineage = bundle / TRAINING_METADATA / "lineage.json"
+    if lineage.is_file():
+        stats = json.loads(lineage.read_text(encoding="utf-8"))["dataset"]["stats"]
+        found = stats.get("kept_by_language") or {}
+        absent = [lang for lang in declared if lang not in found]
+        if found and absent:
+            problems.append(f"release.json: languages {absent} but no kept document is in them")
+    config = bundle / MODEL / "config.json"
+    evaluation = bundle / _EVALUATION
+    if config.is_file() and evaluation.is_file():
+        positions = json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
+        evaluated = json.loads(evaluation.read_text(encoding="utf-8")).get("context_length")
+        if positions != evaluated or f"context length {positions} tokens" not in card:
+            problems.append(
+                f"context length: config.json {positions}, evaluation {evaluated}, and the card "
+                "must say the same"
+            )
+    return problems
 
 
 def _evaluation_problems(bundle: Path, header: dict[str, Any]) -> list[str]:
