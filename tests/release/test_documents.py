@@ -154,3 +154,13 @@ def test_the_osai_index_grades_all_fourteen_parameters_from_the_files(bundle: Pa
         "licenses": "open",
     }
     assert index["system"]["endmodellicense"] == "Apache-2.0"
+
+
+def test_fmti_lists_the_indicators_the_files_show_and_which_are_met(bundle: Path) -> None:
+    fmti = json.loads((bundle / "fmti.json").read_text())
+    met = {row["indicator"]: row["met"] for row in fmti["indicators"]}
+    assert fmti["met"] == sum(met.values()) and fmti["listed"] == len(met)
+    assert met["Data license"] and met["Compute usage"] and met["Model size"]
+    assert met["Unintentional harm evaluation"] and met["Intentional harm evaluation"]
+    assert not met["Data source selection"]  # no data statement in the tiny build
+    assert "Terms of service" not in met  # a release cannot show it: not listed, not met

@@ -16,6 +16,7 @@ from gemeingut.release.openness.ai_act import (
 )
 from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
 from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
+from gemeingut.release.openness.fmti import FMTI_FILE, fmti_indicators
 from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_yaml
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.technical_report import render_technical_report
@@ -33,6 +34,7 @@ def derived_documents(
         SUMMARY_FILE: lambda: training_summary(bundle, evidence),
         FORM_FILE: lambda: _json(model_documentation(bundle, evidence, rating)),
         OSAI_FILE: lambda: osai_yaml(osai_index(evidence, rating)),
+        FMTI_FILE: lambda: _json(fmti_indicators(evidence, rating)),
     }
 
 
