@@ -94,8 +94,13 @@ def verify(
         Path | None,
         typer.Option(help="Public key (.pub) of the publisher: the signature must match it."),
     ] = None,
+    rerun: Annotated[
+        int,
+        typer.Option(help="Also score N of the audit's bias pairs again with the bundle's model."),
+    ] = 0,
 ) -> None:
-    """Check BUNDLE: hashes, safe paths, the five artifacts and, with --key, the signature."""
+    """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
+    with --key the signature, with --rerun a sample of the audit computed again."""
     from gemeingut.release.verify import verify_bundle
 
     checked = verify_bundle(bundle, key)
@@ -106,6 +111,21 @@ def verify(
         console.print("  signed, but the signature was not checked: pass --key PUBLIC_KEY")
     else:
         console.print("  not signed")
+    if rerun > 0:
+        from gemeingut.errors import VerifyError
+        from gemeingut.release.rerun import rerun_bias_sample
+
+        again = rerun_bias_sample(checked.bundle, rerun)
+        if again.problems:
+            raise VerifyError(
+                f"re-running {again.checked} audit items disagrees with the bundle: "
+                + "; ".join(again.problems[:10]),
+                "the audit log was altered, or it is not of this model",
+            )
+        console.print(
+            f"[green]✓[/] re-ran {again.checked} of {again.total} bias pairs: all within "
+            f"{again.tolerance} nats of the audit's log"
+        )
 
 
 @keys_app.command("create")

@@ -1,5 +1,6 @@
 """`verify` names every kind of tampering, and a signature binds every file to one key."""
 
+import json
 import os
 import shutil
 import stat
@@ -154,3 +155,25 @@ def test_verify_does_not_import_torch(bundle: Path) -> None:
         "assert 'torch' not in sys.modules, 'torch imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_rerun_scores_a_sample_of_the_audit_again_and_names_an_altered_log(bundle: Path) -> None:
+    from gemeingut.release.rerun import rerun_bias_sample
+
+    again = rerun_bias_sample(bundle, 8)
+    assert again.checked == 8 and again.problems == []
+    log = bundle / "audit" / "logs" / "bias.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    for record in records:
+        record["delta"] += 1.0  # every published difference shifted by one nat
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    altered = rerun_bias_sample(bundle, 8)
+    assert len(altered.problems) == 8 and "the log says delta" in altered.problems[0]
+
+
+def test_verify_rerun_from_the_command_line(bundle: Path) -> None:
+    from tests.test_cli import invoke
+
+    result = invoke("verify", bundle, "--rerun", "3")
+    assert result.exit_code == 0, result.output
+    assert "re-ran 3 of" in result.output
