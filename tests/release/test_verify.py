@@ -177,3 +177,17 @@ def test_verify_rerun_from_the_command_line(bundle: Path) -> None:
     result = invoke("verify", bundle, "--rerun", "3")
     assert result.exit_code == 0, result.output
     assert "re-ran 3 of" in result.output
+
+
+def test_a_byte_changed_in_a_shard_is_named_with_and_without_a_rehashed_manifest(
+    bundle: Path,
+) -> None:
+    shard = sorted((bundle / "training-data").glob("train-*.parquet"))[0]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    with pytest.raises(VerifyError, match=rf"changed: training-data/{shard.name}"):
+        verify_bundle(bundle)
+    write_manifest(bundle)  # re-hashed: the damaged shard cannot be read to re-check claims
+    with pytest.raises(VerifyError, match=rf"training-data/{shard.name} cannot be read"):
+        verify_bundle(bundle)

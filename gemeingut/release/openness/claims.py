@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
+from gemeingut.errors import VerifyError
 from gemeingut.release.layout import (
     CARD,
     MODEL,
@@ -149,11 +150,17 @@ def _split_counts(bundle: Path) -> dict[str, tuple[int, int, int]]:
     ):
         docs = chars = size = 0
         for shard in sorted((bundle / folder).glob(f"{split}-*.parquet")):
-            for batch in pq.ParquetFile(shard).iter_batches(columns=["text"]):
-                texts = batch.column(0)
-                docs += len(texts)
-                chars += pc.sum(pc.utf8_length(texts)).as_py() or 0
-                size += pc.sum(pc.binary_length(texts)).as_py() or 0
+            try:
+                for batch in pq.ParquetFile(shard).iter_batches(columns=["text"]):
+                    texts = batch.column(0)
+                    docs += len(texts)
+                    chars += pc.sum(pc.utf8_length(texts)).as_py() or 0
+                    size += pc.sum(pc.binary_length(texts)).as_py() or 0
+            except (OSError, KeyError, ValueError) as exc:
+                raise VerifyError(
+                    f"{folder}/{shard.name} cannot be read: {exc}",
+                    "the shard is damaged; obtain an unmodified copy",
+                ) from None
         if docs:
             counts[split] = (docs, chars, size)
     return counts
