@@ -4,10 +4,10 @@
     .venv/bin/python bench/verify.py --bundle B --key K.key --weights-mb 2000
 
 The bundle (a release bundle, e.g. the demo's after `make demo`) is copied to a temp folder
-and given one more weights-sized file (`--weights-mb` of random bytes, `model/bench.bin`) so
-that hashing, not start-up, dominates; the MANIFEST is rewritten and the copy signed with the
-given private key. Then, alternating, `--repeat` times each (fastest run counts; the files are
-in the page cache for both after the first read):
+and given one more weights-sized file (`--weights-mb` of random bytes, in training-metadata/,
+where no derived document lists it) so that hashing, not start-up, dominates; the MANIFEST is
+rewritten and the copy signed with the given private key. Then, alternating, `--repeat`
+times each (fastest run counts; the files are in the page cache for both after the first read):
 
 - `sha256sum -c --quiet MANIFEST` in the bundle (coreutils, one process, one core);
 - `gemeingut verify BUNDLE` (MANIFEST hashes on all cores, paths, the five artifacts, every
@@ -45,7 +45,7 @@ def main() -> None:
         bundle = Path(tmp) / "bundle"
         shutil.copytree(locate_bundle(args.bundle), bundle)
         (bundle / "bundle.sig").unlink(missing_ok=True)
-        with (bundle / "model" / "bench.bin").open("wb") as handle:
+        with (bundle / "training-metadata" / "bench.bin").open("wb") as handle:
             for _ in range(args.weights_mb):
                 handle.write(os.urandom(1 << 20))
         write_manifest(bundle)
