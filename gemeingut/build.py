@@ -30,8 +30,12 @@ RERUN = (
 )
 
 
-def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
-    """Build every artifact of the recipe in the workspace; returns kind → path, id, reused."""
+def build(
+    recipe_path: Path, workspace_root: Path, dataset: Artifact | None = None
+) -> dict[str, Any]:
+    """Build every artifact of the recipe in the workspace; returns kind → path, id, reused.
+    `dataset`: a curated dataset to start from instead of curating the recipe's sources (how
+    `reproduce` rebuilds a release from its bundle, which holds the shards, not the sources)."""
     recipe = load_recipe(recipe_path)
     place = Workspace(workspace_root).produce
     done: dict[str, tuple[Artifact, bool]] = {}
@@ -42,7 +46,8 @@ def build(recipe_path: Path, workspace_root: Path) -> dict[str, Any]:
         console.print(f"[green]✓[/] {kind:<10} {'reused' if reused else 'built '} {artifact.path}")
         return artifact
 
-    dataset = step("dataset", curate_stage(place, recipe.data))
+    curated = (dataset, True) if dataset is not None else curate_stage(place, recipe.data)
+    dataset = step("dataset", curated)
     require_documents(dataset)
     publication = None
     if recipe.data.publication is not None:

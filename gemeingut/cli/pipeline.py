@@ -31,14 +31,19 @@ def build(
         Path | None,
         typer.Option(help="Private key (`gemeingut keys create`) that signs the release bundle."),
     ] = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="A curated dataset artifact to start from instead of the sources."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run every stage of RECIPE that is missing in the workspace (finished ones are reused)."""
     from gemeingut.build import build as run_build
     from gemeingut.model.distributed import lead_or_follow
 
+    given = load_artifact(dataset, "dataset") if dataset is not None else None
     # Under torchrun only rank 0 builds; the other ranks join the training stage and return.
-    result = lead_or_follow(lambda: run_build(recipe, workspace))
+    result = lead_or_follow(lambda: run_build(recipe, workspace, given))
     if result is None:
         return
     if sign_key is not None:

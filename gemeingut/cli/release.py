@@ -208,3 +208,35 @@ def openness_rate(
             if needs["invalid"]:
                 parts.append("not openly licensed " + ", ".join(needs["invalid"]))
             console.print(f"  for {label}: {'; '.join(parts)}")
+
+
+@app.command()
+@user_errors
+def reproduce(
+    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
+    workspace: Annotated[Path, typer.Option(help="Empty folder for the rebuild.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Rebuild BUNDLE from its own code, recipe and data, and compare artifact by artifact."""
+    import json
+
+    from gemeingut.release.reproduce import reproduce as run
+
+    results = run(bundle, workspace)
+    if as_json:
+        rows = [{**vars(r), "equal": r.equal} for r in results]
+        typer.echo(json.dumps(rows, indent=2))
+    for r in results if not as_json else []:
+        mark = "[green]✓[/]" if r.equal else "[red]✗[/]"
+        detail = (
+            "equal"
+            if r.equal
+            else (
+                f"rebuilt as {r.rebuilt_id}"
+                if r.rebuilt_id != r.recorded_id
+                else "differs: " + ", ".join(r.differing[:8])
+            )
+        )
+        console.print(f"{mark} {r.role:<12} {r.recorded_id}  {detail}")
+    if not all(r.equal for r in results):
+        raise typer.Exit(1)

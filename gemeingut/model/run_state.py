@@ -202,7 +202,9 @@ def save_snapshot(engine: Engine, folder: Path, step: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"step-{step:07d}.safetensors"
     tmp = folder / f".{name}.tmp"
-    save_file(unique, str(tmp), metadata={"step": str(step), "format": "pt"})
+    # One metadata key: safetensors writes several in no fixed order, and equal weights must
+    # give equal bytes (the step is in the file name).
+    save_file(unique, str(tmp), metadata={"format": "pt"})
     tmp.replace(folder / name)
 
 

@@ -166,7 +166,8 @@ def _copy_data(dataset_dir: Path, bundle: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for shard in sorted((dataset_dir / SHARD_DIR).glob(f"{split}-*.parquet")):
             shutil.copy2(shard, folder / shard.name)
-    shutil.copy2(dataset_dir / "stats.json", bundle / TRAINING_DATA / "stats.json")
+    for name in ("stats.json", "manifest.json"):  # with the shards: the dataset artifact again
+        shutil.copy2(dataset_dir / name, bundle / TRAINING_DATA / name)
     # Beside the shards, `load_dataset("parquet", data_files="training-data/*.parquet")` would
     # read the exclusion records as documents.
     (bundle / TRAINING_DATA / EXCLUDED_DIR).mkdir()

@@ -1,0 +1,272 @@
+"""`gemeingut reproduce BUNDLE --workspace DIR`: rebuild a release from its bundle alone and
+compare, artifact by artifact, what comes out with what the bundle's lineage records.
+
+The bundle holds the curated shards, not the sources they were curated from, so the rebuild
+starts from the dataset artifact put together again from `training-data/` and `test-data/`
+(every file checked against the lineage's hashes). It runs the bundle's own code snapshot
+(`training-code/`, copied to DIR and put first on the import path) on its own recipe, with the
+fine-tuning data and paper from the bundle placed where the recipe names them. Then each
+artifact of the lineage must reappear with the same id and the same files; the only
+differences allowed are the declared fields of time and machine (`VARYING`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gemeingut.errors import InputError
+from gemeingut.hashing import sha256_file
+from gemeingut.release.layout import (
+    BUNDLE_DIR,
+    TEST_DATA,
+    TRAINING_CODE,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+    locate_bundle,
+)
+from gemeingut.release.manifest import read_manifest
+from gemeingut.workspace import ARTIFACT_FILE
+
+# Keys of JSON records that say when, how fast or on what a run happened: with the resume
+# checkpoints, the declared list of what may differ between a build and its reproduction.
+VARYING = re.compile(
+    r"seconds|tokens_per_s|mfu|energy|kwh|co2|throughput|created|environment|time|peak"
+    r"|^path$|^command$|^checkpoints$",
+    re.IGNORECASE,
+)
+COMPARABLE = (".json", ".jsonl", ".md")  # compared apart from VARYING, not byte for byte
+# Run records the bundle carries a copy of: (lineage role, artifact file) → bundle path.
+BUNDLE_COPIES = {
+    ("model", "training.json"): f"{TRAINING_METADATA}/training.json",
+    ("model", "training_log.jsonl"): f"{TRAINING_METADATA}/training_log.jsonl",
+    ("finetune", "finetune.json"): f"{TRAINING_METADATA}/finetune.json",
+    ("finetune", "training_log.jsonl"): f"{TRAINING_METADATA}/finetune_log.jsonl",
+    ("evaluation", "results.json"): f"{TRAINING_METADATA}/evaluation.json",
+    ("audit", "report.json"): "audit/report.json",
+    ("audit", "report.de.md"): "audit/report.de.md",
+    ("audit", "report.en.md"): "audit/report.en.md",
+    ("audit", "redteam.garak.report.jsonl"): "audit/redteam.garak.report.jsonl",
+}
+CHECKPOINT_DIR = "checkpoints"  # resume state: optimizer, RNG and the wall time so far
+
+
+@dataclass
+class Comparison:
+    role: str
+    kind: str
+    recorded_id: str
+    rebuilt_id: str | None
+    differing: list[str] = field(default_factory=list)  # files that differ beyond VARYING
+
+    @property
+    def equal(self) -> bool:
+        return self.rebuilt_id == self.recorded_id and not self.differing
+
+
+def reproduce(bundle_path: Path, root: Path) -> list[Comparison]:
+    from gemeingut.release.verify import verify_bundle
+
+    bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
+    lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+    recipe = _stage_recipe(bundle, root / "recipe")
+    code = root / "code"
+    if not code.exists():
+        shutil.copytree(bundle / TRAINING_CODE, code)
+    dataset = _dataset_artifact(bundle, lineage["dataset"], root / "workspace")
+    command = [sys.executable, "-m", "gemeingut.cli", "build", str(recipe)]
+    command += ["--workspace", str(root / "workspace"), "--dataset", str(dataset), "--json"]
+    env = {**os.environ, "PYTHONPATH": str(code), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise InputError(
+            f"the rebuild with the bundle's own code failed: {done.stderr.strip()[-800:]}",
+            "run the same command by hand in the workspace to see all of it",
+        )
+    rebuilt = json.loads(done.stdout)
+    results = [
+        _compare(role, {**meta, "_role": role, "_bundle": bundle}, root / "workspace", rebuilt)
+        for role, meta in lineage.items()
+    ]
+    return [*results, _compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR)]
+
+
+def _compare_bundles(bundle: Path, again: Path) -> Comparison:
+    """The release itself: every file of the two bundles, records compared apart from VARYING
+    and texts apart from the machine's model folder."""
+    recorded, rebuilt = read_manifest(bundle), read_manifest(again)
+    paths = _model_paths(bundle, again / "audit")
+    differing = [
+        rel
+        for rel in sorted(set(recorded) | set(rebuilt))
+        if recorded.get(rel) != rebuilt.get(rel)
+        and not (
+            rel in recorded
+            and rel in rebuilt
+            and rel.endswith(COMPARABLE)
+            and _records(bundle / rel, paths) == _records(again / rel, paths)
+        )
+    ]
+    own = bundle.parent / ARTIFACT_FILE
+    recorded_id = json.loads(own.read_text("utf-8"))["id"] if own.is_file() else bundle.name
+    rebuilt_id = json.loads((again.parent / ARTIFACT_FILE).read_text("utf-8"))["id"]
+    return Comparison("release", "release", recorded_id, rebuilt_id, differing)
+
+
+def _stage_recipe(bundle: Path, folder: Path) -> Path:
+    """The bundle's recipe, with the fine-tuning data and the paper put where it names them."""
+    source = bundle / TRAINING_CODE / "recipe.toml"
+    if not source.is_file():
+        raise InputError(
+            f"{bundle} was released without a recipe (training-code/recipe.toml)",
+            "only a release made by `gemeingut build RECIPE` can be rebuilt",
+        )
+    recipe = tomllib.loads(source.read_text(encoding="utf-8"))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "recipe.toml"
+    shutil.copy2(source, target)
+    audit = recipe.get("audit") or {}
+    own = [k for k in ("findings",) if audit.get(k)] + [
+        f"{part}.{key}"
+        for part, key in (
+            ("tasks", "suite"),
+            ("bias", "suite"),
+            ("redteam", "suite"),
+            ("memorisation", "canaries"),
+        )
+        if (audit.get(part) or {}).get(key)
+    ]
+    if own:
+        raise InputError(
+            f"the audit used files of its own that the bundle does not hold: {own}",
+            "rebuild with those files in place by `gemeingut build`",
+        )
+    finetune = recipe.get("finetune") or {}
+    if finetune.get("data"):
+        _place(bundle / TRAINING_DATA / "finetuning", folder / finetune["data"])
+    paper = (recipe.get("release") or {}).get("paper")
+    if paper:
+        _place(bundle / "paper", folder / paper)
+    return target
+
+
+def _place(copied: Path, wanted: Path) -> None:
+    """A file or folder of the bundle at the path the recipe names (a lone file as itself)."""
+    items = [p for p in copied.iterdir()] if copied.is_dir() else []
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    if len(items) == 1 and items[0].is_file() and not wanted.exists():
+        shutil.copy2(items[0], wanted)
+    elif not wanted.exists():
+        shutil.copytree(copied, wanted)
+
+
+def _dataset_artifact(bundle: Path, meta: dict[str, Any], workspace: Path) -> Path:
+    """The curated dataset again, from the bundle's shards, each file checked against the
+    hash the lineage records for it."""
+    folder = workspace / "dataset" / meta["id"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for rel, digest in meta["files"].items():
+        name = Path(rel).name
+        if rel.startswith("shards/"):
+            source = bundle / (TEST_DATA if name.startswith("test-") else TRAINING_DATA) / name
+        elif rel == "exclusions.parquet":
+            source = bundle / TRAINING_DATA / "excluded" / name
+        else:
+            source = bundle / TRAINING_DATA / rel
+        if not source.is_file() or "sha256:" + sha256_file(source) != digest:
+            raise InputError(
+                f"the bundle's copy of the dataset's {rel} is missing or not the one its "
+                "lineage records",
+                "this bundle cannot be rebuilt; obtain an unmodified copy",
+            )
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, folder / rel)
+    (folder / ARTIFACT_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return folder
+
+
+def _compare(role: str, meta: dict[str, Any], workspace: Path, rebuilt: dict) -> Comparison:
+    kind, recorded = meta["kind"], meta["id"]
+    again = workspace / kind / recorded
+    if not (again / ARTIFACT_FILE).is_file():
+        other = (rebuilt.get(role) or rebuilt.get(kind) or {}).get("id")
+        return Comparison(role, kind, recorded, other)
+    files = json.loads((again / ARTIFACT_FILE).read_text("utf-8")).get("files", {})
+    differing = [
+        rel
+        for rel in sorted(set(meta["files"]) | set(files))
+        if meta["files"].get(rel) != files.get(rel)
+        and not _same_apart_from_varying(rel, again, meta, files)
+    ]
+    return Comparison(role, kind, recorded, recorded, differing)
+
+
+def _same_apart_from_varying(rel: str, again: Path, meta: dict, files: dict) -> bool:
+    """Resume state holds wall time (declared: it may differ); a run record differs only in
+    the VARYING keys from the copy the bundle carries of it."""
+    if rel.startswith(f"{CHECKPOINT_DIR}/") and rel in files:
+        return True
+    copy = BUNDLE_COPIES.get((meta["_role"], rel))
+    if copy is None or rel not in files or not (meta["_bundle"] / copy).is_file():
+        return False
+    paths = _model_paths(meta["_bundle"], again)
+    return _records(again / rel, paths) == _records(meta["_bundle"] / copy, paths)
+
+
+def _model_paths(bundle: Path, again: Path) -> list[str]:
+    """The folder of the audited model in the build and in the rebuild: written into the
+    audit's texts (the lm-eval command), a fact of the machine, not of the model."""
+    found = []
+    for report in (bundle / "audit" / "report.json", again / "report.json"):
+        if report.is_file():
+            path = json.loads(report.read_text(encoding="utf-8")).get("model", {}).get("path")
+            found += [path] if path else []
+    return sorted(found, key=len, reverse=True)
+
+
+def _records(path: Path, paths: list[str]) -> Any:
+    text = path.read_text(encoding="utf-8")
+    for folder in paths:
+        text = text.replace(folder, "<model folder>")
+    if path.suffix == ".md":  # a table row about a VARYING quantity, e.g. "| energy | …"
+        return [line for line in text.splitlines() if not _varying_row(line)]
+    if path.name == "lineage.json":
+        return _lineage_records(json.loads(text))
+    if path.suffix == ".jsonl":
+        return [strip_varying(json.loads(line)) for line in text.splitlines() if line.strip()]
+    return strip_varying(json.loads(text))
+
+
+def _varying_row(line: str) -> bool:
+    cells = line.split("|")
+    return line.startswith("|") and len(cells) > 2 and bool(VARYING.search(cells[1].strip()))
+
+
+def _lineage_records(lineage: dict[str, Any]) -> Any:
+    """Each artifact's record, apart from VARYING and from the hashes of its run records and
+    resume checkpoints (those files are compared apart from VARYING on their own)."""
+    kept = {}
+    for role, meta in lineage.items():
+        files = {
+            rel: digest
+            for rel, digest in (meta.get("files") or {}).items()
+            if not rel.startswith(f"{CHECKPOINT_DIR}/") and (role, rel) not in BUNDLE_COPIES
+        }
+        kept[role] = strip_varying({**meta, "files": files})
+    return kept
+
+
+def strip_varying(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: strip_varying(v) for k, v in value.items() if not VARYING.search(k)}
+    if isinstance(value, list):
+        return [strip_varying(v) for v in value]
+    return value

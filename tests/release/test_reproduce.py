@@ -1,0 +1,45 @@
+"""`gemeingut reproduce` rebuilds a release from its bundle alone and finds it equal."""
+
+from pathlib import Path
+
+import pytest
+
+from gemeingut.errors import VerifyError
+from gemeingut.release.reproduce import reproduce, strip_varying
+
+
+def test_the_tiny_release_rebuilds_from_its_bundle_with_every_artifact_equal(
+    tiny_build, tmp_path: Path
+) -> None:
+    bundle = Path(tiny_build["release"]["path"]) / "bundle"
+    results = reproduce(bundle, tmp_path / "again")
+    roles = {r.role: r for r in results}
+    assert {"dataset", "tokenizer", "model", "finetune", "evaluation", "audit", "release"} <= set(
+        roles
+    )
+    unequal = {r.role: (r.rebuilt_id, r.differing) for r in results if not r.equal}
+    assert unequal == {}
+    rebuilt = tmp_path / "again" / "workspace" / "model" / roles["model"].recorded_id
+    original = Path(tiny_build["model"]["path"])
+    assert (rebuilt / "model.safetensors").read_bytes() == (
+        original / "model.safetensors"
+    ).read_bytes()  # the same weights, bit for bit
+
+
+def test_a_tampered_bundle_is_not_rebuilt(bundle: Path, tmp_path: Path) -> None:
+    (bundle / "NOTICE").write_text("changed")
+    with pytest.raises(VerifyError, match="changed: NOTICE"):
+        reproduce(bundle, tmp_path / "again")
+    assert not (tmp_path / "again").exists()
+
+
+def test_only_the_declared_fields_of_time_and_machine_are_set_aside() -> None:
+    record = {
+        "loss": 2.5,
+        "wall_seconds": {"total": 3.0},
+        "tokens_per_s": 10.0,
+        "created": "2026-12-03T18:00:00Z",
+        "releaseTime": "x",
+        "stats": {"final_val_loss": 1.0, "energy_kwh": 0.1, "mfu": 0.2},
+    }
+    assert strip_varying(record) == {"loss": 2.5, "stats": {"final_val_loss": 1.0}}
