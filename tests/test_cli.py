@@ -116,6 +116,8 @@ def test_stages_run_one_by_one_from_the_cli(tmp_path: Path) -> None:
     english = invoke(*steps[-2][:-2], "--out", tmp_path / "rel-en", "--language", "de",
                      "--language", "en")  # fmt: skip
     assert english.exit_code == 2 and "['en'] but no kept document is in them" in english.output
+    again = invoke("reproduce", tmp_path / "rel" / "bundle", "--workspace", tmp_path / "again")
+    assert again.exit_code == 2 and "released without a recipe" in again.output
 
 
 def test_wrong_artifact_kind_is_a_clear_error(tiny_build, tmp_path: Path) -> None:
