@@ -36,9 +36,11 @@ from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
+from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.export_gguf import GGUF_FILE
 from gemeingut.model.finetune import DATA_DIR, curated_copies
+from gemeingut.model.finetune_state import base_reference
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.model.run_state import SNAPSHOT_DIR
@@ -210,7 +212,7 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
     for name in (METADATA_FILE, LOG_FILE):
         shutil.copy2(model.path / name, target / name)
     if tuned is not None:
-        shutil.copy2(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
+        _copy_finetune_record(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
         shutil.copy2(tuned.path / LOG_FILE, target / "finetune_log.jsonl")
     shutil.copy2(artifacts["evaluation"].path / RESULTS_FILE, target / "evaluation.json")
     if (model.path / ORDER_DIR).is_dir():  # which windows each step saw: the replayable order
@@ -221,6 +223,26 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
         )
     lineage = {role: a.meta for role, a in artifacts.items()}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
+
+
+def _copy_finetune_record(source: Path, target: Path) -> None:
+    """`finetune.json` as published: the base model named by its reference (its artifact id,
+    Hub id or folder name), not by this machine's folder, which means nothing elsewhere and
+    may carry a user name."""
+    record = json.loads(source.read_text(encoding="utf-8"))
+    base = record.get("base_model") or {}
+    if "path" in base:
+        base["path"] = (
+            base.get("fingerprint")
+            if base.get("license_source") == OWN_MODEL
+            else (_published_base(base["path"], base.get("name", "")))
+        )
+    target.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _published_base(path: str, name: str) -> str:
+    reference = base_reference(path)
+    return reference if reference != str(Path(path).resolve()) else name
 
 
 def _append_finetune_notice(tuned: Artifact, notice: Path) -> int:

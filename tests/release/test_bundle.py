@@ -196,3 +196,11 @@ def test_the_training_data_loads_with_datasets_and_the_gguf_names_its_licence(bu
     reader = gguf.GGUFReader(bundle / "model" / "model.gguf")
     assert reader.fields["general.license"].contents() == "Apache-2.0"
     assert reader.fields["general.name"].contents() == "tiny-test-model"
+
+
+def test_the_published_finetune_record_names_the_base_without_a_local_path(
+    tiny_build, bundle: Path
+) -> None:
+    record = json.loads((bundle / "training-metadata" / "finetune.json").read_text())
+    assert record["base_model"]["path"] == tiny_build["model"]["id"]
+    assert str(Path(tiny_build["workspace"]).resolve()) not in json.dumps(record)
