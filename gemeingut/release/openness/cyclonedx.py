@@ -85,12 +85,6 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
     }
 
 
-def write_bom(bundle: Path, bom: dict[str, Any]) -> None:
-    from gemeingut.workspace import write_text_atomic
-
-    write_text_atomic(bundle / BOM_FILE, bom_text(bom))
-
-
 def bom_text(bom: dict[str, Any]) -> str:
     return json.dumps(bom, indent=2, ensure_ascii=False) + "\n"
 

@@ -19,8 +19,6 @@ import pyarrow.parquet as pq
 
 from gemeingut.errors import VerifyError
 from gemeingut.release.layout import (
-    AUDIT,
-    CARD,
     MODEL,
     RELEASE_INFO,
     TEST_DATA,
@@ -161,11 +159,3 @@ def parameter_count(model_dir: Path) -> int | None:
                     count *= dim
                 total += count
     return total
-
-
-def audit_present(evidence: Evidence) -> bool:
-    return evidence.has(f"{AUDIT}/report.json")
-
-
-def card_present(evidence: Evidence) -> bool:
-    return evidence.has(CARD)
