@@ -2,7 +2,9 @@
 
 `verify` re-computes the rating and checks that `openness.json`, `mof.yml` and the model card
 say exactly that: the card's licence, tags and openness paragraph, its parameter count (from
-the safetensors headers) and its evaluation numbers (from `evaluation.json`).
+the safetensors headers), its evaluation numbers (from `evaluation.json`) and split table
+(recounted from the shards), languages and context length; and it renders every derived
+document again (`derived.py`). `release` runs the same on a new bundle before handing it out.
 """
 
 from __future__ import annotations
