@@ -19,7 +19,7 @@ from gemeingut.data.licenses import decide
 from gemeingut.data.publish import PublicationInfo, publish_dataset
 from gemeingut.data.publish.licenses import needs_attribution
 from gemeingut.data.readers import FOLDER_SUFFIXES
-from gemeingut.data.shards import iter_texts
+from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
@@ -32,6 +32,7 @@ from gemeingut.recipe import (
     ReleaseSection,
     TokenizerSection,
 )
+from gemeingut.release.openness.licences import describe_conflicts, share_alike_conflicts
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
 
 if TYPE_CHECKING:
@@ -319,6 +320,14 @@ def release_stage(
         )
     if tuned is not None:
         _check_finetune_data(tuned, terms)
+    conflicts = share_alike_conflicts(section.license, _licence_sources(dataset, tuned))
+    if conflicts:
+        raise InputError(
+            f"release.license: {section.license} does not carry the share-alike licences of "
+            f"the data: {describe_conflicts(conflicts)}",
+            f"release the model under {' or '.join(sorted(conflicts))}, or leave those sources "
+            "out of the data",
+        )
     found = dataset.stats.get("kept_by_language") or {}
     absent = [lang for lang in section.languages if found and lang not in found]
     if absent:
@@ -347,6 +356,23 @@ def release_stage(
         return assemble_bundle(section, recipe_path, artifacts, out)
 
     return place("release", inputs, params, build)
+
+
+def _licence_sources(dataset: Artifact, tuned: Artifact | None) -> dict[str, set[str]]:
+    """Each licence of the data the release is trained on, with the sources that carry it."""
+    import pyarrow.parquet as pq
+
+    found: dict[str, set[str]] = {}
+    for shard in sorted((dataset.path / SHARD_DIR).glob("*.parquet")):
+        table = pq.read_table(shard, columns=["license", "source"])
+        for licence, source in zip(
+            table["license"].to_pylist(), table["source"].to_pylist(), strict=True
+        ):
+            found.setdefault(licence or "NOASSERTION", set()).add(source or "unknown")
+    stated = tuned.meta["params"].get("data_license") if tuned is not None else None
+    if stated:
+        found.setdefault(stated, set()).add("fine-tuning data")
+    return found
 
 
 def _check_lineage(artifacts: dict[str, Artifact]) -> None:

@@ -76,6 +76,11 @@ def reproduce(bundle_path: Path, root: Path) -> list[Comparison]:
     from gemeingut.release.verify import verify_bundle
 
     bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
+    if root.exists() and any(root.iterdir()):
+        raise InputError(
+            f"{root} is not empty",
+            "reproduce into a new folder: artifacts already there would be reused, not rebuilt",
+        )
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     recipe = _stage_recipe(bundle, root / "recipe")
     code = root / "code"
@@ -92,6 +97,11 @@ def reproduce(bundle_path: Path, root: Path) -> list[Comparison]:
             "run the same command by hand in the workspace to see all of it",
         )
     rebuilt = json.loads(done.stdout)
+    reused = [kind for kind, entry in rebuilt.items() if entry.get("reused") and kind != "dataset"]
+    if reused:  # a fresh folder holds only the dataset: anything else reused was not rebuilt
+        raise InputError(
+            f"the rebuild reused {reused} instead of building them", "use a new folder"
+        )
     results = [
         _compare(role, {**meta, "_role": role, "_bundle": bundle}, root / "workspace", rebuilt)
         for role, meta in lineage.items()

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from gemeingut.errors import VerifyError
+from gemeingut.errors import InputError, VerifyError
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.openness.licences import code_licence, collection_expression, content_licence
@@ -220,3 +220,22 @@ def test_a_language_declared_without_documents_in_it_is_named(bundle: Path) -> N
     _edit(bundle, "README.md", "- en\n", "- en\n- fr\n")
     with pytest.raises(VerifyError, match=r"languages \['fr'\] but no kept document is in them"):
         verify_bundle(bundle)
+
+
+def test_share_alike_conflicts_name_the_licence_and_its_sources() -> None:
+    from gemeingut.release.openness.licences import share_alike_conflicts
+
+    sources = {"CC-BY-SA-4.0": {"wiki"}, "CC0-1.0": {"laws"}, "ODbL-1.0": {"osm"}}
+    assert share_alike_conflicts("Apache-2.0", sources) == {
+        "CC-BY-SA-4.0": {"wiki"},
+        "ODbL-1.0": {"osm"},
+    }
+    assert share_alike_conflicts("cc-by-sa-4.0 AND ODbL-1.0", sources) == {}
+
+
+def test_a_release_that_would_not_carry_share_alike_data_is_refused(tiny_build, tmp_path):
+    artifacts = {k: load_artifact(Path(tiny_build[k]["path"])) for k in ROLES}
+    artifacts["finetune"].meta["params"]["data_license"] = "CC-BY-SA-4.0"
+    with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 from fine-tuning data") as caught:
+        release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
+    assert "CC-BY-SA-4.0" in caught.value.hint

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.licenses import decide
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import Evidence
@@ -97,8 +98,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         "### 2.2 Private non-publicly available datasets obtained from third parties",
         "",
-        "None: only documents under licences that allow reuse by anyone were admitted, and all "
-        "of them are published in this bundle.",
+        _private_data(evidence),
         "",
         "### 2.3 Data crawled and scraped from online sources",
         "",
@@ -121,10 +121,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         "### 3.1 Respect of reservation of rights from the text and data mining exception",
         "",
-        "No content was used under the text and data mining exception: every document carries "
-        f"a licence that permits reuse ({_licence_list(evidence)}), checked document by "
-        "document by the licence gate; documents without such a licence were excluded "
-        f"({_excluded_by_licence(stats)}).",
+        _reuse_licences(evidence, stats),
         "",
         "### 3.2 Removal of illegal content",
         "",
@@ -202,8 +199,32 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
     }
 
 
-def _licence_list(evidence: Evidence) -> str:
-    return ", ".join(f"`{k}`" for k in sorted(evidence.training_data.documents))
+def _not_open(evidence: Evidence) -> list[str]:
+    """Licences of published training documents that the licence gate would refuse."""
+    return sorted(lic for lic in evidence.training_data.documents if not decide(lic).admitted)
+
+
+def _private_data(evidence: Evidence) -> str:
+    refused = _not_open(evidence)
+    if refused:
+        return f"Documents under licences that do not allow reuse by anyone: {refused}."
+    return (
+        "None: every training document carries a licence that allows reuse by anyone, and all "
+        "of them are published in this bundle."
+    )
+
+
+def _reuse_licences(evidence: Evidence, stats: dict[str, Any]) -> str:
+    refused = _not_open(evidence)
+    if refused:
+        return f"Documents under {refused} were used; their licences do not permit reuse."
+    licences = ", ".join(f"`{k}`" for k in sorted(evidence.training_data.documents))
+    return (
+        "No content was used under the text and data mining exception: every document carries "
+        f"a licence that permits reuse ({licences}), checked document by document by the "
+        f"licence gate; documents without such a licence were excluded "
+        f"({_excluded_by_licence(stats)})."
+    )
 
 
 def _dependencies(tuned: dict[str, Any] | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gemeingut.release.layout import AUDIT, CARD, MODEL, TRAINING_CODE, TRAINING_METADATA
@@ -39,12 +40,22 @@ def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any
         architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
         return any(a.endswith("ForCausalLM") for a in architectures)
 
+    def lineage() -> dict[str, Any]:
+        return _record(evidence.root / _META / "lineage.json")
+
+    def data_stats() -> dict[str, Any]:
+        return (lineage().get("dataset") or {}).get("stats") or {}
+
+    def training() -> dict[str, Any]:
+        return _record(evidence.root / _META / "training.json")
+
     def component(name: str) -> Callable[[], bool]:
         return lambda: parts[name]["present"]
 
     table: list[tuple[str, str, str, Callable[[], bool]]] = [
         # (domain, indicator, evidence file, test)
-        ("upstream", "Data size", f"{_META}/lineage.json", lambda: has(f"{_META}/lineage.json")),
+        ("upstream", "Data size", f"{_META}/lineage.json (dataset splits)",
+         lambda: bool(data_stats().get("splits"))),
         ("upstream", "Data sources", f"{_DATA}/", lambda: bool(evidence.training_data.files)),
         ("upstream", "Data creators", f"{_DATA}/ (attribution column)", component("Datasets")),
         ("upstream", "Data source selection", f"{_DATA}/{DATA_STATEMENT}",
@@ -52,22 +63,23 @@ def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any
         ("upstream", "Data curation", f"{TRAINING_CODE}/gemeingut/data/", component(
             "Data preprocessing code")),
         ("upstream", "Harmful data filtration", f"{_META}/lineage.json (dataset blocks)",
-         lambda: has(f"{_META}/lineage.json")),
+         lambda: any("excluded" in b for b in data_stats().get("blocks", {}).values())),
         ("upstream", "Copyrighted data", f"{_DATA}/ (license column)",
          lambda: _all_documents_licensed(evidence)),
         ("upstream", "Data license", "openness.json (licence.training-data)",
          lambda: _passed(rating, "licence.training-data")),
         ("upstream", "Personal information in data", f"{_META}/lineage.json (pii_scrubber)",
-         lambda: has(f"{_META}/lineage.json")),
+         lambda: "pii_scrubber" in data_stats().get("blocks", {})),
         ("upstream", "Compute usage", f"{_META}/training.json (flops)",
-         lambda: has(f"{_META}/training.json")),
+         lambda: "flops_6nd" in training().get("flops", {})),
         ("upstream", "Development duration", f"{_META}/training.json (wall_seconds)",
-         lambda: has(f"{_META}/training.json")),
+         lambda: "total" in training().get("wall_seconds", {})),
         ("upstream", "Compute hardware", f"{_META}/training.json (hardware)",
-         lambda: has(f"{_META}/training.json")),
+         lambda: bool(training().get("hardware"))),
         ("upstream", "Energy usage", f"{_META}/training.json (energy, with its method)",
-         lambda: has(f"{_META}/training.json")),
-        ("upstream", "Model stages", f"{_META}/lineage.json", lambda: has(f"{_META}/lineage.json")),
+         lambda: bool(training().get("energy", {}).get("method"))),
+        ("upstream", "Model stages", f"{_META}/lineage.json",
+         lambda: {"dataset", "model"} <= set(lineage())),
         ("upstream", "Core frameworks", f"{TRAINING_CODE}/{LOCKFILE}",
          lambda: has(f"{TRAINING_CODE}/{LOCKFILE}")),
         ("upstream", "Additional dependencies", f"{TRAINING_CODE}/{LOCKFILE}",
@@ -107,6 +119,10 @@ def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any
         "listed": len(rows),
         "indicators": rows,
     }
+
+
+def _record(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def _passed(rating: dict[str, Any], check_id: str) -> bool:

@@ -87,3 +87,38 @@ def collection_expression(licences: list[str]) -> str:
     if len(distinct) == 1:
         return distinct[0]
     return " AND ".join(f"({x})" if " " in x else x for x in distinct)
+
+
+def share_alike_conflicts(
+    weights: str | None, sources_by_licence: dict[str, set[str]]
+) -> dict[str, set[str]]:
+    """Share-alike licences among the data that the weights' licence does not carry, with the
+    sources that hold them: those sources can only go into a model under the same licence."""
+    try:
+        parsed = parse_expression(weights or "")
+    except ExpressionError:
+        parsed = None
+    carried = _keys(parsed) if parsed is not None else set()
+    conflicts: dict[str, set[str]] = {}
+    for licence, sources in sources_by_licence.items():
+        decision = decide(licence)
+        if decision.admitted and decision.obligation == Obligation.SHARE_ALIKE:
+            chosen = decision.chosen or licence
+            if chosen.lower() not in carried:
+                conflicts.setdefault(chosen, set()).update(sources)
+    return conflicts
+
+
+def _keys(node: object) -> set[str]:
+    """Every licence named in an expression, lower-cased."""
+    if isinstance(node, LicenseWithExceptionSymbol):
+        return _keys(node.license_symbol)
+    if isinstance(node, LicenseSymbol):
+        return {node.key.lower()}
+    return set().union(*(_keys(arg) for arg in node.args))  # type: ignore[attr-defined]
+
+
+def describe_conflicts(conflicts: dict[str, set[str]]) -> str:
+    return "; ".join(
+        f"{lic} from {', '.join(sorted(src))}" for lic, src in sorted(conflicts.items())
+    )

@@ -1,7 +1,8 @@
 """`osai-index.yaml`: the release graded on the European Open Source AI Index's 14 parameters
 (osai-index.eu; its YAML layout), each open, partial or closed, with the evidence file and why.
 
-The index is filled in by hand for other models; here every grade follows from a component
+A class left empty means not applicable, as in the index. The index is filled in by hand for
+other models; here every grade follows from a component
 found in the bundle (`rating["mof"]["components"]`), a licence check or a file, so it can be
 recomputed. "Paper" means peer-reviewed, which no file can show: a paper in `paper/` counts as
 a preprint, and the peer-review grade stays closed unless the recipe says otherwise.
@@ -72,7 +73,7 @@ def osai_yaml(index: dict[str, Any]) -> str:
 
 def _finetuning_data(evidence: Evidence, tuned: bool) -> tuple[str, str, str]:
     if not tuned:
-        return "open", "", "no fine-tuning: the end model is the base model"
+        return "", "", "not applicable: no fine-tuning, the end model is the base model"
     files = [f for f in evidence.training_data.files if "/finetuning/" in f]
     if not files:
         return "closed", "", "the fine-tuning data is not in the release"
@@ -94,7 +95,12 @@ def _base_weights(evidence: Evidence, parts: dict[str, Any], tuned: bool) -> tup
 def _code_documentation(evidence: Evidence) -> tuple[str, str, str]:
     if not evidence.has("training-code/gemeingut"):
         return "closed", "", "no code in the release"
-    return "open", "training-code/", "the source that ran, with docstrings and the recipe"
+    recipe = evidence.has("training-code/recipe.toml")
+    return (
+        "open" if recipe else "partial",
+        "training-code/",
+        "the source that ran" + (" and its recipe" if recipe else "; no recipe"),
+    )
 
 
 def _hardware(evidence: Evidence) -> tuple[str, str, str]:

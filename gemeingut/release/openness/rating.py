@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemeingut.data.licenses import Obligation, decide
+from gemeingut.data.licenses import decide
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -31,7 +31,13 @@ from gemeingut.release.openness.evidence import (
     DataLicences,
     Evidence,
 )
-from gemeingut.release.openness.licences import code_licence, collection_expression, content_licence
+from gemeingut.release.openness.licences import (
+    code_licence,
+    collection_expression,
+    content_licence,
+    describe_conflicts,
+    share_alike_conflicts,
+)
 from gemeingut.release.openness.mof import Found, components, found
 from gemeingut.release.openness.result import assemble, check, osaid_gate
 
@@ -157,22 +163,17 @@ def _data_check(check_id: str, data: DataLicences, folder: str) -> dict[str, Any
 
 def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any]:
     """Share-alike data must be carried: the weights go out under the same licence."""
-    carried: dict[str, set[str]] = {}
+    sources: dict[str, set[str]] = {}
     for data in (evidence.training_data, evidence.test_data):
-        for lic, sources in data.sources.items():
-            decision = decide(lic)
-            if decision.admitted and decision.obligation == Obligation.SHARE_ALIKE:
-                carried.setdefault(decision.chosen or lic, set()).update(sources)
-    if not carried:
-        return check("licence.share-alike", True, TRAINING_DATA, "no share-alike data")
-    weights_parts = set((weights or "").replace("(", " ").replace(")", " ").split())
-    broken = {lic: src for lic, src in carried.items() if lic not in weights_parts}
-    if broken:
-        named = "; ".join(f"{lic} from {', '.join(sorted(s))}" for lic, s in sorted(broken.items()))
+        for lic, found_in in data.sources.items():
+            sources.setdefault(lic, set()).update(found_in)
+    conflicts = share_alike_conflicts(weights, sources)
+    if conflicts:
         return check(
             "licence.share-alike",
             False,
             RELEASE_INFO,
-            f"the weights' licence {weights} does not carry the share-alike data: {named}",
+            f"the weights' licence {weights} does not carry the share-alike data: "
+            + describe_conflicts(conflicts),
         )
     return check("licence.share-alike", True, RELEASE_INFO, f"carried by {weights}")
