@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.errors import VerifyError
+from gemeingut.errors import InputError, VerifyError
 from gemeingut.release.reproduce import reproduce, strip_varying
 
 
@@ -43,3 +43,10 @@ def test_only_the_declared_fields_of_time_and_machine_are_set_aside() -> None:
         "stats": {"final_val_loss": 1.0, "energy_kwh": 0.1, "mfu": 0.2},
     }
     assert strip_varying(record) == {"loss": 2.5, "stats": {"final_val_loss": 1.0}}
+
+
+def test_reproduce_needs_an_empty_folder(bundle: Path, tmp_path: Path) -> None:
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "something").write_text("x")
+    with pytest.raises(InputError, match="is not empty"):
+        reproduce(bundle, tmp_path / "used")

@@ -191,3 +191,13 @@ def test_a_byte_changed_in_a_shard_is_named_with_and_without_a_rehashed_manifest
     write_manifest(bundle)  # re-hashed: the damaged shard cannot be read to re-check claims
     with pytest.raises(VerifyError, match=rf"training-data/{shard.name} cannot be read"):
         verify_bundle(bundle)
+
+
+def test_a_record_cut_short_and_rehashed_is_named_not_a_traceback(bundle: Path) -> None:
+    evaluation = bundle / "training-metadata" / "evaluation.json"
+    record = json.loads(evaluation.read_text())
+    del record["perplexity"]
+    evaluation.write_text(json.dumps(record))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match="cannot be read back: KeyError"):
+        verify_bundle(bundle)
