@@ -1,4 +1,7 @@
-"""Write a Hugging Face Llama directory as a GGUF file that llama.cpp (and Ollama) load as it is.
+"""Write a Hugging Face model directory as a GGUF file that llama.cpp (and Ollama) load as it is.
+
+Llama, Mistral, Qwen2, Gemma and OLMo2 checkpoints are mapped the way llama.cpp's own
+convert_hf_to_gguf.py maps them (`ARCHITECTURES` says how each one differs).
 
 We write GGUF ourselves with the `gguf` package instead of calling llama.cpp's converter: that
 converter recognises a BPE pre-tokenizer only by hashing the ids of a probe string and refuses
@@ -41,8 +44,18 @@ LLAMA3_SPLIT = (
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
     r"|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
-# llama.cpp's merge handling per pre-tokenizer: it sets ignore_merges only for llama-bpe.
-PRE_IGNORES_MERGES = {"gpt-2": False, "llama-bpe": True}
+# Qwen2 splits digits one by one (llama.cpp: "qwen2").
+QWEN2_SPLIT = LLAMA3_SPLIT.replace(r"\p{N}{1,3}", r"\p{N}")
+# A Split regex with the tokenizer's ignore_merges -> llama.cpp's pre-tokenizer of that split and
+# merge handling (src/llama-vocab.cpp: ignore_merges is set for llama-bpe, not for dbrx or qwen2;
+# dbrx, used by OLMo 2's tokenizer, runs Llama 3's regex).
+SPLIT_PRE = {
+    (LLAMA3_SPLIT, True): "llama-bpe",
+    (LLAMA3_SPLIT, False): "dbrx",
+    (QWEN2_SPLIT, False): "qwen2",
+}
+PRE_SPLIT = {pre: split for (split, _), pre in SPLIT_PRE.items()}
+PRE_IGNORES_MERGES = {"gpt-2": False} | {pre: ignore for (_, ignore), pre in SPLIT_PRE.items()}
 EOT_TOKENS = ("<|im_end|>", "<|eot_id|>")
 PROBE = (
     "Grüße aus Köln: § 5 UrhG, 3,5 % mehr!\n\n  Straße\t42 — ok?  <|im_start|>user\nJa<|im_end|>"
@@ -53,10 +66,46 @@ class GGUFMismatch(RuntimeError):
     """The written file does not read back as intended: a bug in this exporter, not user input."""
 
 
+@dataclass(frozen=True)
+class Architecture:
+    """How one Hugging Face architecture maps onto llama.cpp's (as convert_hf_to_gguf.py does)."""
+
+    gguf_arch: gguf.MODEL_ARCH
+    activations: tuple[str, ...]  # the hidden_act values llama.cpp's graph computes for it
+    rope_interleaved: bool  # llama.cpp's "norm" RoPE wants q/k rows permuted; "neox" does not
+    norm_offset: float = 0.0  # Gemma multiplies by (1 + w); llama.cpp stores 1 + w
+    head_always_tied: bool = False  # Gemma's llama.cpp graph has no output.weight
+
+    @property
+    def name(self) -> str:
+        return gguf.MODEL_ARCH_NAMES[self.gguf_arch]
+
+
+ARCHITECTURES = {
+    "LlamaForCausalLM": Architecture(gguf.MODEL_ARCH.LLAMA, ("silu",), rope_interleaved=True),
+    "MistralForCausalLM": Architecture(gguf.MODEL_ARCH.LLAMA, ("silu",), rope_interleaved=True),
+    "Qwen2ForCausalLM": Architecture(gguf.MODEL_ARCH.QWEN2, ("silu",), rope_interleaved=False),
+    "GemmaForCausalLM": Architecture(
+        gguf.MODEL_ARCH.GEMMA,
+        ("gelu_pytorch_tanh",),
+        rope_interleaved=False,
+        norm_offset=1.0,
+        head_always_tied=True,
+    ),
+    "Olmo2ForCausalLM": Architecture(gguf.MODEL_ARCH.OLMO2, ("silu",), rope_interleaved=False),
+}
+MODEL_TYPES = {"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM"} | {
+    "qwen2": "Qwen2ForCausalLM",
+    "gemma": "GemmaForCausalLM",
+    "olmo2": "Olmo2ForCausalLM",
+}
+
+
 @dataclass
 class Shape:
-    """The Llama hyper-parameters GGUF needs, read from config.json (transformers 4 or 5)."""
+    """The hyper-parameters GGUF needs, read from config.json (transformers 4 or 5)."""
 
+    arch: Architecture
     n_layers: int
     n_embd: int
     n_ff: int
@@ -79,6 +128,7 @@ class Planned:
     shape: tuple[int, ...]
     dtype: type[np.floating]
     permute_heads: int | None = None  # q/k: llama.cpp's RoPE row order, per this many heads
+    offset: float = 0.0  # added to the source values (Gemma's norms)
 
 
 def export_gguf(
@@ -98,6 +148,11 @@ def export_gguf(
     weights = _weight_index(model_dir)
     # llama.cpp ties by absence: with no output.weight it reuses token_embd.
     shape.tied = shape.tied or "lm_head.weight" not in weights
+    if shape.arch.head_always_tied and not shape.tied:
+        raise InputError(
+            f"{model_dir}: {shape.arch.name} with an untied lm_head",
+            "llama.cpp's graph for this architecture always reuses the embeddings as the head",
+        )
     tokenizer = _read_tokenizer(model_dir)
     plan = _plan_tensors(shape, weights, dtype)
     metadata = {
@@ -135,15 +190,26 @@ def _read_shape(model_dir: Path) -> Shape:
             f"{model_dir}: no config.json", "pass a Hugging Face model directory (save_pretrained)"
         )
     config = json.loads(config_file.read_text(encoding="utf-8"))
-    archs = config.get("architectures") or []
-    if config.get("model_type") != "llama" or (archs and "LlamaForCausalLM" not in archs):
-        found = archs[0] if archs else config.get("model_type")
+    archs = config.get("architectures") or [MODEL_TYPES.get(config.get("model_type"), "?")]
+    if archs[0] not in ARCHITECTURES or MODEL_TYPES.get(config.get("model_type")) != archs[0]:
+        found = archs[0] if archs[0] != "?" else config.get("model_type")
         raise InputError(
-            f"{model_dir}: architecture {found!r} is not LlamaForCausalLM",
-            "only Llama-architecture models can be exported; convert others with llama.cpp",
+            f"{model_dir}: architecture {found!r} cannot be exported",
+            f"supported: {', '.join(ARCHITECTURES)}; convert others with llama.cpp's "
+            "convert_hf_to_gguf.py",
         )
-    if config.get("hidden_act", "silu") != "silu":
-        raise InputError(f"{model_dir}: hidden_act {config['hidden_act']!r}", "llama needs silu")
+    arch = ARCHITECTURES[archs[0]]
+    activation = config.get("hidden_activation") or config.get("hidden_act", arch.activations[0])
+    if activation not in arch.activations:
+        raise InputError(
+            f"{model_dir}: hidden_act {activation!r}",
+            f"llama.cpp computes {arch.name} with {' or '.join(arch.activations)}",
+        )
+    if config.get("use_sliding_window") or "sliding_attention" in (config.get("layer_types") or ()):
+        raise InputError(
+            f"{model_dir}: sliding-window attention in some layers",
+            "llama.cpp's graph for this architecture attends to the whole context",
+        )
     n_head = config["num_attention_heads"]
     # transformers 5 writes rope_parameters (with rope_theta inside); 4.x rope_theta+rope_scaling.
     rope = {"rope_theta": config.get("rope_theta", 10_000.0), **(config.get("rope_scaling") or {})}
@@ -154,14 +220,20 @@ def _read_shape(model_dir: Path) -> Shape:
             f"{model_dir}: RoPE type {rope['rope_type']!r} is not supported by this exporter",
             "supported: default, linear, llama3; use llama.cpp's convert_hf_to_gguf.py",
         )
+    context = config.get("max_position_embeddings", 2048)
+    if arch.gguf_arch == gguf.MODEL_ARCH.LLAMA and config.get("sliding_window"):
+        # Mistral v0.1 attends to a window; llama.cpp's llama graph does not. Within the window
+        # the two agree, so the window is the context the GGUF declares.
+        context = min(context, config["sliding_window"])
     return Shape(
+        arch=arch,
         n_layers=config["num_hidden_layers"],
         n_embd=config["hidden_size"],
         n_ff=config["intermediate_size"],
         n_head=n_head,
         n_kv=config.get("num_key_value_heads") or n_head,
         head_dim=config.get("head_dim") or config["hidden_size"] // n_head,
-        context=config.get("max_position_embeddings", 2048),
+        context=context,
         rms_eps=config.get("rms_norm_eps", 1e-6),
         vocab_size=config["vocab_size"],
         rope=rope,
@@ -185,7 +257,7 @@ def _weight_index(model_dir: Path) -> dict[str, Path]:
 
 
 def _plan_tensors(shape: Shape, weights: dict[str, Path], dtype: str) -> list[Planned]:
-    names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, shape.n_layers)
+    names = gguf.get_tensor_name_map(shape.arch.gguf_arch, shape.n_layers)
     plan, unknown = [], []
     for hf_name in sorted(weights, key=_natural):
         if hf_name.endswith("rotary_emb.inv_freq") or (shape.tied and hf_name == "lm_head.weight"):
@@ -196,14 +268,17 @@ def _plan_tensors(shape: Shape, weights: dict[str, Path], dtype: str) -> list[Pl
             continue
         with safe_open(weights[hf_name], framework="pt") as f:
             dims = tuple(f.get_slice(hf_name).get_shape())
-        heads = {"q_proj": shape.n_head, "k_proj": shape.n_kv}.get(hf_name.split(".")[-2])
+        heads = None
+        if shape.arch.rope_interleaved:
+            heads = {"q_proj": shape.n_head, "k_proj": shape.n_kv}.get(hf_name.split(".")[-2])
+        offset = shape.arch.norm_offset if hf_name.endswith("norm.weight") else 0.0
         # llama.cpp expects norms and every 1-D tensor in F32.
         store = np.float16 if dtype == "f16" and len(dims) > 1 else np.float32
-        plan.append(Planned(name, hf_name, dims, store, heads))
+        plan.append(Planned(name, hf_name, dims, store, heads, offset))
     if unknown:
         raise InputError(
-            f"tensors with no GGUF llama name: {', '.join(unknown[:5])}",
-            "the checkpoint is not a plain LlamaForCausalLM",
+            f"tensors with no GGUF {shape.arch.name} name: {', '.join(unknown[:5])}",
+            "the checkpoint is not a plain model of its declared architecture",
         )
     if shape.rope["rope_type"] == "llama3":
         rope_name = gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight"
@@ -228,23 +303,21 @@ def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
             f"{model_dir}: tokenizer model {model.get('type')!r} is not BPE",
             "only byte-level BPE tokenizers are exported",
         )
-    pre = _llama_cpp_pre(spec.get("pre_tokenizer"))
-    if pre is None or spec.get("normalizer") is not None:
+    pre = _llama_cpp_pre(spec.get("pre_tokenizer"), bool(model.get("ignore_merges")))
+    # Qwen2's NFC normalizer is a no-op on NFC text; llama.cpp leaves it out too.
+    normalizer = spec.get("normalizer")
+    if pre is None or normalizer not in (None, {"type": "NFC"}):
         raise InputError(
-            f"{model_dir}: the tokenizer is not GPT-2 or Llama-3 style byte-level BPE",
-            "llama.cpp must know the pre-tokenizer; train one with `gemeingut tokenizer train`",
-        )
-    if bool(model.get("ignore_merges")) != PRE_IGNORES_MERGES[pre]:
-        raise InputError(
-            f"{model_dir}: ignore_merges={model.get('ignore_merges')} differs from llama.cpp's "
-            f"{pre!r} tokenizer",
-            "retrain the tokenizer with the default BPE settings",
+            f"{model_dir}: the tokenizer's pre-tokenizer, merge handling or normalizer is not one "
+            "llama.cpp runs (GPT-2, Llama 3, DBRX/OLMo 2 or Qwen2 byte-level BPE)",
+            "SentencePiece tokenizers (Gemma's, Mistral's) are converted by llama.cpp's "
+            "convert_hf_to_gguf.py; or train one with `gemeingut tokenizer train`",
         )
     return {"spec": spec, "pre": pre, "hf": Tokenizer.from_file(str(file))}
 
 
-def _llama_cpp_pre(pre: dict[str, Any] | None) -> str | None:
-    """The tokenizer.ggml.pre whose split equals this HF pre-tokenizer, or None."""
+def _llama_cpp_pre(pre: dict[str, Any] | None, ignore_merges: bool) -> str | None:
+    """The tokenizer.ggml.pre whose split and merge handling equal this HF tokenizer's, or None."""
     if not pre:
         return None
     if pre.get("type") == "ByteLevel":
@@ -255,14 +328,14 @@ def _llama_cpp_pre(pre: dict[str, Any] | None) -> str | None:
         split, byte_level = steps
         if (
             split.get("type") == "Split"
-            and split.get("pattern", {}).get("Regex") == LLAMA3_SPLIT
             and split.get("behavior") == "Isolated"
             and not split.get("invert")
             and byte_level.get("type") == "ByteLevel"
             and not byte_level.get("use_regex", True)
             and not byte_level.get("add_prefix_space", False)
         ):
-            return "llama-bpe"
+            regex = split.get("pattern", {}).get("Regex")
+            return SPLIT_PRE.get((regex, ignore_merges))
     return None
 
 
@@ -270,7 +343,7 @@ def _model_metadata(
     model_dir: Path, shape: Shape, dtype: str, name: str | None, licence: str | None
 ) -> dict[str, tuple[Any, T]]:
     k = gguf.Keys.LLM
-    arch = "llama"
+    arch = shape.arch.name
     meta: dict[str, tuple[Any, T]] = {
         gguf.Keys.General.ARCHITECTURE: (arch, T.STRING),
         gguf.Keys.General.NAME: (model_dir.resolve().name, T.STRING),
@@ -390,7 +463,7 @@ def _write(
     shape: Shape,
 ) -> None:
     """Stream tensors one at a time: header and tensor infos first, then each tensor's data."""
-    writer = gguf.GGUFWriter(path, "llama")
+    writer = gguf.GGUFWriter(path, shape.arch.name)
     try:
         for key, (value, vtype) in metadata.items():
             if key == gguf.Keys.General.ARCHITECTURE:
@@ -424,7 +497,7 @@ def _source_array(item: Planned, weights: dict[str, Path], shape: Shape) -> np.n
     if item.source is None:
         return llama3_rope_factors(shape)
     with safe_open(weights[item.source], framework="pt") as f:  # torch reads bf16, numpy not
-        return f.get_tensor(item.source).to(torch.float32).numpy()
+        return f.get_tensor(item.source).to(torch.float32).numpy() + np.float32(item.offset)
 
 
 def permute_for_rope(w: np.ndarray, n_head: int) -> np.ndarray:
@@ -528,7 +601,7 @@ def tokenizer_from_gguf(reader: gguf.GGUFReader) -> Tokenizer:
     else:
         tok.pre_tokenizer = pre_tokenizers.Sequence(
             [
-                pre_tokenizers.Split(Regex(LLAMA3_SPLIT), "isolated", invert=False),
+                pre_tokenizers.Split(Regex(PRE_SPLIT[pre]), "isolated", invert=False),
                 pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
             ]
         )

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import regex
 import torch
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from gemeingut.errors import InputError
@@ -245,15 +245,31 @@ def test_transformers_4_config_and_model_card_are_read(tiny_model: Path, tmp_pat
     )
 
 
-def test_llama3_style_tokenizer_is_declared_as_llama_bpe(tiny_model: Path, tmp_path: Path) -> None:
-    llama3_split = (
-        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+"
-        r"[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-    )
-    tokenizer = Tokenizer(models.BPE(ignore_merges=True))
+LLAMA3_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+"
+    r"[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+QWEN2_SPLIT = LLAMA3_SPLIT.replace(r"\p{N}{1,3}", r"\p{N}")  # digits one by one
+
+
+@pytest.mark.parametrize(
+    ("split", "ignore_merges", "nfc", "pre"),
+    [
+        (LLAMA3_SPLIT, True, False, "llama-bpe"),  # Llama 3
+        (LLAMA3_SPLIT, False, False, "dbrx"),  # OLMo 2's dolma2 tokenizer
+        (QWEN2_SPLIT, False, True, "qwen2"),  # Qwen2, with its NFC normalizer
+    ],
+    ids=["llama-bpe", "dbrx", "qwen2"],
+)
+def test_split_tokenizers_are_declared_as_the_llama_cpp_pre_tokenizer_that_splits_alike(
+    tiny_model: Path, tmp_path: Path, split: str, ignore_merges: bool, nfc: bool, pre: str
+) -> None:
+    tokenizer = Tokenizer(models.BPE(ignore_merges=ignore_merges))
+    if nfc:
+        tokenizer.normalizer = normalizers.NFC()
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [
-            pre_tokenizers.Split(regex_pattern(llama3_split), "isolated"),
+            pre_tokenizers.Split(regex_pattern(split), "isolated"),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
@@ -263,12 +279,23 @@ def test_llama3_style_tokenizer_is_declared_as_llama_bpe(tiny_model: Path, tmp_p
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator(german_sentences(400), trainer=trainer)
-    model_dir = tmp_path / "llama3-tok"
+    tokenizer.train_from_iterator([*german_sentences(400), "Am 12345. Tag: 2024"], trainer=trainer)
+    model_dir = tmp_path / f"{pre}-tok"
     shutil.copytree(tiny_model, model_dir)
     tokenizer.save(str(model_dir / "tokenizer.json"))
-    summary = export_gguf(model_dir, tmp_path / "l3.gguf", "f16")  # verifies its own probe
-    assert summary["tokenizer_pre"] == "llama-bpe"
+    summary = export_gguf(model_dir, tmp_path / "t.gguf", "f16")  # verifies its own probe
+    assert summary["tokenizer_pre"] == pre
+    if importlib.util.find_spec("llama_cpp") is not None:
+        text = "Am 12345. Tag 2024: Grüße aus Köln\n\n  Straße\t42 — ok?"
+        run = subprocess.run(
+            [sys.executable, "-c", LLAMA_CPP_PROBE, str(tmp_path / "t.gguf"), text],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        got = json.loads(run.stdout.splitlines()[-1])["ids"]
+        assert got == tokenizer.encode(text, add_special_tokens=False).ids
 
 
 def test_llama3_rope_scaling_is_written_as_the_factors_transformers_applies(
@@ -330,7 +357,7 @@ def without(model_dir: Path, *names: str) -> None:
         (
             lambda d: break_config(d, architectures=["GPT2LMHeadModel"], model_type="gpt2"),
             "f16",
-            "is not LlamaForCausalLM",
+            "GPT2LMHeadModel.* cannot be exported",
         ),
         (
             lambda d: break_config(d, rope_parameters={"rope_type": "yarn", "factor": 4.0}),
@@ -350,7 +377,7 @@ def without(model_dir: Path, *names: str) -> None:
                 pre_tokenizer={"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always"},
             ),
             "f16",
-            "not GPT-2 or Llama-3 style",
+            "is not one llama.cpp runs",
         ),
         (lambda d: None, "q4_0", "unsupported GGUF dtype"),
     ],

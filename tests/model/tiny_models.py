@@ -1,14 +1,30 @@
-"""Tiny Llama models with our tokenizer, saved as Hugging Face folders, for model-stage tests."""
+"""Tiny models with our tokenizer, saved as Hugging Face folders, for model-stage tests: Llama by
+default, or another architecture llama.cpp runs (Mistral, Qwen2, Gemma, OLMo 2)."""
 
 import random
 from pathlib import Path
 
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import (
+    AutoModelForCausalLM,
+    GemmaConfig,
+    LlamaConfig,
+    MistralConfig,
+    Olmo2Config,
+    PretrainedConfig,
+    Qwen2Config,
+)
 
 from gemeingut.model.tokenizer import train_tokenizer
 
 N_HEAD, N_KV = 4, 2
+CONFIGS: dict[str, type[PretrainedConfig]] = {
+    "llama": LlamaConfig,
+    "mistral": MistralConfig,
+    "qwen2": Qwen2Config,
+    "gemma": GemmaConfig,
+    "olmo2": Olmo2Config,
+}
 WORDS = ["Grüße", "aus", "Köln", "Straße", "Bürgeramt", "prüft", "§", "UrhG", "Prozent", "mehr"]
 
 
@@ -21,15 +37,18 @@ def german_sentences(n: int, seed: int = 0) -> list[str]:
     ]
 
 
-def make_model(folder: Path, tied: bool = True, rope_theta: float = 50_000.0) -> Path:
+def make_model(
+    folder: Path, tied: bool = True, rope_theta: float = 50_000.0, model_type: str = "llama"
+) -> Path:
     tokenizer = train_tokenizer(german_sentences(400), folder, vocab_size=400)
-    config = LlamaConfig(
+    config = CONFIGS[model_type](
         vocab_size=len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
         num_hidden_layers=2,
         num_attention_heads=N_HEAD,
         num_key_value_heads=N_KV,
+        head_dim=32 // N_HEAD,
         max_position_embeddings=256,
         rms_norm_eps=1e-5,
         rope_theta=rope_theta,
@@ -39,10 +58,12 @@ def make_model(folder: Path, tied: bool = True, rope_theta: float = 50_000.0) ->
         pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
-    with torch.no_grad():  # non-trivial norms, so a swapped or dropped norm would show
+    model = AutoModelForCausalLM.from_config(config)
+    with torch.no_grad():  # non-trivial norms and biases, so a swapped or dropped one would show
         for name, p in model.named_parameters():
             if "norm" in name:
                 p.uniform_(0.5, 1.5)
+            elif name.endswith(".bias"):
+                p.uniform_(-0.5, 0.5)
     model.save_pretrained(folder)
     return folder
