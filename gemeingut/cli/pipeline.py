@@ -19,6 +19,7 @@ from gemeingut.progress import console
 from gemeingut.recipe import (
     EvaluateSection,
 )
+from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.workspace import at, load_artifact
 
 
@@ -92,8 +93,33 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     model_name: Annotated[str | None, typer.Option(help="Name the API reports.")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="CPU threads for the model (default: torch's).")
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Host name clients may address besides loopback and --host (repeatable; the "
+            "name behind your reverse proxy). '*' allows any: only behind a proxy that checks."
+        ),
+    ] = None,
+    max_body_mb: Annotated[
+        float, typer.Option(min=0.001, help="Largest request body accepted, in MiB.")
+    ] = DEFAULT_MAX_BODY_BYTES / 1024 / 1024,
+    max_waiting: Annotated[
+        int, typer.Option(min=0, help="Requests that may wait for the model; more get 503.")
+    ] = DEFAULT_MAX_WAITING,
 ) -> None:
     """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
     from gemeingut.serve.app import run_server
 
-    run_server(path, host=host, port=port, model_name=model_name)
+    run_server(
+        path,
+        host=host,
+        port=port,
+        model_name=model_name,
+        threads=threads,
+        extra_hosts=tuple(allowed_host or ()),
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+        max_waiting=max_waiting,
+    )

@@ -5,16 +5,16 @@ backend, wrap the result in OpenAI's shape. The backend reaches the routes as a 
 dependency (`app.state.backend`), so one app serves exactly the backend it was created with and
 tests can hand in any object that speaks the `Backend` protocol.
 
-Requests take turns at the model through an asyncio lock (`app.state.turn`). Waiting happens in
-the event loop: were waiting requests to block in worker threads on the backend's own lock,
-forty of them would use up Starlette's thread pool, and a running stream, which needs a thread
-for every next token, would never finish.
+Requests take turns at the model through a bounded queue (`app.state.queue`, see
+`model_queue.py`); `RequestGuard` refuses foreign Host headers and oversized bodies before any
+route runs (`guards.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
+import errno
 import json
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -35,8 +35,11 @@ from gemeingut.serve.backends import (
     TextStream,
     Tokenizing,
 )
+from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
+from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
+from gemeingut.serve.model_queue import ModelQueue, Ticket
 from gemeingut.serve.schemas import (
     AssistantMessage,
     ChatChoice,
@@ -49,6 +52,7 @@ from gemeingut.serve.schemas import (
     Health,
     ModelCard,
     ModelList,
+    Readiness,
 )
 from gemeingut.serve.streaming import (
     SSE_HEADERS,
@@ -67,14 +71,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` events, then `[DONE]`"
 
 
-def create_app(backend: Backend) -> FastAPI:
-    """An app that serves `backend` under the OpenAI routes, plus `GET /health`."""
+def create_app(
+    backend: Backend,
+    hosts: frozenset[str] | None = allowed_hosts("127.0.0.1"),
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_waiting: int = DEFAULT_MAX_WAITING,
+) -> FastAPI:
+    """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
+    requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
     )
+    app.add_middleware(RequestGuard, hosts=hosts, max_body_bytes=max_body_bytes)
     app.state.backend = backend
-    app.state.turn = asyncio.Lock()
+    app.state.queue = ModelQueue(max_waiting)
     app.state.started = int(time.time())
     install_error_handlers(app)
     app.include_router(router)
@@ -86,18 +97,27 @@ def get_backend(request: Request) -> Backend:
     return request.app.state.backend
 
 
-def get_turn(request: Request) -> asyncio.Lock:
-    return request.app.state.turn
+def get_queue(request: Request) -> ModelQueue:
+    return request.app.state.queue
 
 
 BackendDep = Annotated[Backend, Depends(get_backend)]
-TurnDep = Annotated[asyncio.Lock, Depends(get_turn)]
+QueueDep = Annotated[ModelQueue, Depends(get_queue)]
 router = APIRouter()
 
 
 @router.get("/health")
 def health(backend: BackendDep) -> Health:
+    """Liveness: the process answers."""
     return Health(model=backend.model_name)
+
+
+@router.get("/ready", responses={503: {"model": ErrorResponse, "description": "Queue full"}})
+async def ready(backend: BackendDep, queue: QueueDep) -> Readiness:
+    """Readiness: the model is loaded and a request would be admitted now."""
+    if queue.is_full():
+        queue.admit()  # raises the 503 with Retry-After
+    return Readiness(model=backend.model_name, waiting=queue.waiting)
 
 
 @router.get("/v1/models")
@@ -124,7 +144,7 @@ def _model_card(backend: Backend, request: Request) -> ModelCard:
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest, backend: BackendDep, turn: TurnDep
+    body: ChatCompletionRequest, backend: BackendDep, queue: QueueDep
 ) -> ChatCompletion | StreamingResponse:
     """Continue a conversation. With `stream: true` the answer arrives as server-sent events
     of `chat.completion.chunk` objects."""
@@ -137,11 +157,11 @@ async def chat_completions(
     meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     if body.stream:
         _refuse_with_stream({"n": body.n > 1, "logprobs": body.logprobs})
-        stream = await _open_stream(backend, prompt, params, param="messages")
-        events = chat_events(stream, meta, body.include_usage(), turn)
+        stream, ticket = await _open_stream(queue, backend, prompt, params, param="messages")
+        events = chat_events(stream, meta, body.include_usage(), ticket)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     tokenizer = _tokenizer_for(backend, "logprobs") if body.logprobs else None
-    async with turn:
+    async with queue.admit():
         results = await _rejections_as_400(
             backend.generate_batch, [prompt], params, body.n, param="messages"
         )
@@ -174,7 +194,7 @@ async def chat_completions(
     },
 )
 async def completions(
-    body: CompletionRequest, backend: BackendDep, turn: TurnDep
+    body: CompletionRequest, backend: BackendDep, queue: QueueDep
 ) -> Completion | StreamingResponse:
     """Continue text or token-id prompts (OpenAI's legacy completions endpoint).
 
@@ -203,14 +223,14 @@ async def completions(
                 "logprobs": body.logprobs is not None,
             }
         )
-        stream = await _open_stream(backend, prompts[0], params, param="prompt")
-        events = completion_events(stream, meta, body.include_usage(), turn)
+        stream, ticket = await _open_stream(queue, backend, prompts[0], params, param="prompt")
+        events = completion_events(stream, meta, body.include_usage(), ticket)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     needs_tokenizer = body.echo or body.logprobs is not None
     tokenizer = (
         _tokenizer_for(backend, "echo" if body.echo else "logprobs") if needs_tokenizer else None
     )
-    async with turn:
+    async with queue.admit():
         results = await _rejections_as_400(
             backend.generate_batch, prompts, params, body.n, param="prompt"
         )
@@ -278,10 +298,16 @@ def _sampling_params(
 
 
 async def _open_stream(
-    backend: Backend, prompt: Prompt, params: SamplingParams, param: str
-) -> TextStream:
-    """Open the stream before answering, so that a rejected prompt is still a clean 400."""
-    return await _rejections_as_400(backend.stream, prompt, params, param=param)
+    queue: ModelQueue, backend: Backend, prompt: Prompt, params: SamplingParams, param: str
+) -> tuple[TextStream, Ticket]:
+    """Take a queue place and open the stream before answering, so that a full queue is still
+    a clean 503 and a rejected prompt a clean 400."""
+    ticket = queue.admit()
+    try:
+        return await _rejections_as_400(backend.stream, prompt, params, param=param), ticket
+    except BaseException:
+        ticket.release()
+        raise
 
 
 T = TypeVar("T")
@@ -340,16 +366,59 @@ def _declared_release_name(artifact_dir: Path) -> str | None:
 
 
 def run_server(
-    path: Path, host: str = "127.0.0.1", port: int = 8000, model_name: str | None = None
+    path: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    model_name: str | None = None,
+    threads: int | None = None,
+    extra_hosts: tuple[str, ...] = (),
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_waiting: int = DEFAULT_MAX_WAITING,
 ) -> None:
-    """Load the model found at `path` and serve it until interrupted (blocking)."""
+    """Load the model found at `path` and serve it until interrupted (blocking).
+
+    The port is taken before the model loads, so that a port in use is said at once and in
+    our words, not by uvicorn after a minute of loading."""
     import uvicorn
 
     from gemeingut.serve.backends import TransformersBackend
 
     model_dir = resolve_model_dir(path)
-    backend = TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
-    uvicorn.run(create_app(backend), host=host, port=port, log_level="info")
+    sock = bind_socket(host, port)
+    try:
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+        backend = TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
+        app = create_app(backend, allowed_hosts(host, extra_hosts), max_body_bytes, max_waiting)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_keep_alive=5))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or an `InputError` saying why there is none."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"port {port} on {host} is already in use",
+                "stop the other server or choose another port with --port",
+            ) from None
+        raise InputError(
+            f"cannot listen on {host}:{port}: {error.strerror}",
+            "check --host (an address of this machine) and --port (1024-65535 without root)",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _expected() -> str:

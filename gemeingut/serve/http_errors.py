@@ -30,10 +30,12 @@ class APIError(Exception):
         param: str | None = None,
         code: str | None = None,
         type: str = "invalid_request_error",
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.detail = ErrorDetail(message=message, type=type, param=param, code=code)
+        self.headers = headers
 
 
 def check_model(name: str | None, served: str) -> None:
@@ -47,8 +49,12 @@ def check_model(name: str | None, served: str) -> None:
         )
 
 
-def error_response(status: int, detail: ErrorDetail) -> JSONResponse:
-    return JSONResponse(ErrorResponse(error=detail).model_dump(), status_code=status)
+def error_response(
+    status: int, detail: ErrorDetail, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        ErrorResponse(error=detail).model_dump(), status_code=status, headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -60,7 +66,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, APIError)
-    return error_response(exc.status, exc.detail)
+    return error_response(exc.status, exc.detail, exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -82,7 +88,9 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def describe_validation_error(exc: RequestValidationError) -> ErrorDetail:
     """The first problem in words a client can act on, and the field it is about."""
-    errors = exc.errors()
+    # For a union field (`stop: str | list[str]`) pydantic reports each branch; the branch whose
+    # type matched says what is really wrong, so type mismatches come last.
+    errors = sorted(exc.errors(), key=lambda e: str(e.get("type", "")).endswith("_type"))
     if not errors:
         return ErrorDetail(message="invalid request")
     first = errors[0]

@@ -10,13 +10,36 @@ neutral value (a penalty of 0, no tools), which is what many clients send by def
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+)
 
 FinishReason = Literal["stop", "length"]
 MAX_CHOICES = 16
 MAX_TOP_LOGPROBS = 20
+
+
+def encodable(text: str) -> str:
+    """JSON may carry a lone surrogate (`"\\ud800"`), which no tokenizer can encode: refuse it
+    here, where the field can still be named."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"character {error.start} ({text[error.start]!r}) is half of a UTF-16 surrogate pair, "
+            "not text; send valid Unicode"
+        ) from None
+    return text
+
+
+Text = Annotated[str, AfterValidator(encodable)]
 
 
 class StreamOptions(BaseModel):
@@ -30,7 +53,7 @@ class _Request(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(description="Model id, as listed by `GET /v1/models`.")
+    model: Text = Field(description="Model id, as listed by `GET /v1/models`.")
     max_tokens: int | None = Field(
         default=None, ge=1, description="Upper bound on generated tokens (clamped to the context)."
     )
@@ -38,7 +61,7 @@ class _Request(BaseModel):
     top_p: float = Field(default=1.0, ge=0.0, le=1.0, description="Nucleus sampling mass.")
     stream: bool = False
     stream_options: StreamOptions | None = None
-    stop: str | list[str] | None = Field(
+    stop: Text | list[Text] | None = Field(
         default=None, description="Text is cut before the first of these strings."
     )
     n: int = Field(
@@ -50,7 +73,7 @@ class _Request(BaseModel):
         le=2**63 - 1 - MAX_CHOICES,
         description="Same seed, same settings: same text (choice i uses seed + i).",
     )
-    user: str | None = None
+    user: Text | None = None
     # Accepted at their neutral value only (see the module docstring).
     frequency_penalty: float | None = Field(default=None, description="Only 0 is supported.")
     presence_penalty: float | None = Field(default=None, description="Only 0 is supported.")
@@ -85,13 +108,13 @@ class TextPart(BaseModel):
     """One part of a multi-part message; only text parts are understood."""
 
     type: Literal["text"]
-    text: str
+    text: Text
 
 
 class ChatMessage(BaseModel):
     # "developer" is what newer OpenAI clients send instead of "system".
     role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[TextPart]
+    content: Text | list[TextPart]
 
     def as_template_input(self) -> dict[str, str]:
         """The `{"role", "content"}` dict a chat template expects."""
@@ -155,7 +178,7 @@ TokenIds = list[int]
 
 
 class CompletionRequest(_Request):
-    prompt: str | list[str] | TokenIds | list[TokenIds] = Field(
+    prompt: Text | list[Text] | TokenIds | list[TokenIds] = Field(
         description="A text, a list of texts, a list of token ids, or a list of such lists; "
         "every prompt gets `n` choices."
     )
@@ -330,3 +353,9 @@ class ErrorResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     model: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    model: str
+    waiting: int = Field(description="Requests waiting for the model now.")

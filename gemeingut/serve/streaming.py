@@ -5,12 +5,11 @@ chunk carries the finish reason, an optional extra chunk carries usage, and `dat
 the stream. Generation is blocking torch code, so each step runs in a worker thread and the
 event loop stays free for other requests; if the client goes away, the stream is closed, which
 stops generation and frees the model for the next request. The stream waits for its turn at the
-model (see `app.py`) in the event loop, before it asks for any worker thread.
+model (`model_queue.py`) in the event loop, before it asks for any worker thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +20,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.serve.backends import GenerationResult, TextStream
+from gemeingut.serve.model_queue import Ticket
 from gemeingut.serve.schemas import (
     ChatChunkChoice,
     ChatCompletionChunk,
@@ -65,7 +65,7 @@ def event(chunk: BaseModel) -> str:
 
 
 async def chat_events(
-    stream: TextStream, meta: ResponseMeta, include_usage: bool, turn: asyncio.Lock
+    stream: TextStream, meta: ResponseMeta, include_usage: bool, turn: Ticket
 ) -> AsyncIterator[str]:
     def chunk(delta: Delta, finish: str | None = None) -> ChatCompletionChunk:
         choice = ChatChunkChoice(delta=delta, finish_reason=finish)
@@ -89,7 +89,7 @@ async def chat_events(
 
 
 async def completion_events(
-    stream: TextStream, meta: ResponseMeta, include_usage: bool, turn: asyncio.Lock
+    stream: TextStream, meta: ResponseMeta, include_usage: bool, turn: Ticket
 ) -> AsyncIterator[str]:
     def chunk(text: str, finish: str | None = None) -> Completion:
         choice = CompletionChoice(text=text, finish_reason=finish)
@@ -106,7 +106,7 @@ async def completion_events(
 
 async def _body_events(
     stream: TextStream,
-    turn: asyncio.Lock,
+    turn: Ticket,
     piece_chunk: Callable[[str], BaseModel],
     final_chunk: Callable[[str], BaseModel],
     usage_chunk: Callable[..., BaseModel],
@@ -125,7 +125,7 @@ async def _body_events(
     yield DONE
 
 
-async def _pieces(stream: TextStream, turn: asyncio.Lock) -> AsyncIterator[str | None]:
+async def _pieces(stream: TextStream, turn: Ticket) -> AsyncIterator[str | None]:
     """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
     None once if generation failed.
 
@@ -146,6 +146,7 @@ async def _pieces(stream: TextStream, turn: asyncio.Lock) -> AsyncIterator[str |
                 yield piece
     finally:
         stream.close()
+        turn.release()  # also when the response ended before its turn came
 
 
 def _result(stream: TextStream) -> GenerationResult:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
 from gemeingut.serve.http_errors import APIError, check_model
-from gemeingut.serve.schemas import ChatMessage, ErrorResponse
+from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Text
 
 tokenizer_router = APIRouter(responses={400: {"model": ErrorResponse}})
 
@@ -25,7 +25,7 @@ class TokenizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str | None = None
-    prompt: str | None = Field(default=None, description="A text; or give `messages`.")
+    prompt: Text | None = Field(default=None, description="A text; or give `messages`.")
     messages: list[ChatMessage] | None = Field(
         default=None, description="A conversation, tokenized through the chat template."
     )

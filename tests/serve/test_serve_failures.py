@@ -37,7 +37,8 @@ class BrokenBackend:
 
 
 def client() -> TestClient:
-    return TestClient(create_app(BrokenBackend()), raise_server_exceptions=False)
+    app = create_app(BrokenBackend())
+    return TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
 
 
 def test_a_crash_is_a_500_in_error_shape_without_internals() -> None:

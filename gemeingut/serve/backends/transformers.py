@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 # Used as the default answer length only when a model does not state its context length.
 FALLBACK_MAX_TOKENS = 512
 MAX_BATCH_TOKENS = 8192  # padded prompt tokens run together in one forward pass
+# Below this temperature sampling is greedy (vLLM's _SAMPLING_EPS): dividing logits by 1e-40
+# overflows to inf and the softmax to NaN.
+GREEDY_BELOW = 1e-5
 
 
 class TransformersBackend:
@@ -70,6 +73,10 @@ class TransformersBackend:
         )
         self.stop_token_ids = _stop_token_ids(self.tokenizer, self.model.generation_config)
         self.vocab_limit: int = self.model.get_input_embeddings().num_embeddings
+        # No token is longer than this, so a text of more than context × this many characters
+        # cannot fit and is refused before the tokenizer spends time on it.
+        vocabulary = self.tokenizer.convert_ids_to_tokens(range(len(self.tokenizer)))
+        self.longest_token_chars = max((len(t or "") for t in vocabulary), default=1)
         pad = self.tokenizer.pad_token_id
         self.pad_id: int = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
         self._keeps_last_logits = (
@@ -156,13 +163,25 @@ class TransformersBackend:
             raise RequestRejected("the prompt is empty")
         return ids
 
+    def _encode_request(self, prompt: Prompt) -> list[int]:
+        """`encode_prompt` for a prompt that must fit the context whole: a text too long to
+        fit is refused before the tokenizer spends time on it."""
+        measurable = self.context_length is not None and isinstance(prompt, str)
+        if measurable and len(prompt) > self.context_length * self.longest_token_chars:
+            raise RequestRejected(
+                f"this model's maximum context length is {self.context_length} tokens, and a "
+                f"prompt of {len(prompt):,} characters cannot fit in it; shorten it",
+                code="context_length_exceeded",
+            )
+        return self.encode_prompt(prompt)
+
     def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult:
         return self.generate_batch([prompt], params)[0]
 
     def generate_batch(
         self, prompts: list[Prompt], params: SamplingParams, n: int = 1
     ) -> list[GenerationResult]:
-        rows = [ids for ids in map(self.encode_prompt, prompts) for _ in range(n)]
+        rows = [ids for ids in map(self._encode_request, prompts) for _ in range(n)]
         seeds = [None if params.seed is None else params.seed + i % n for i in range(len(rows))]
         self._budgets(rows, params)  # every prompt is checked before any runs
         results: list[GenerationResult] = [None] * len(rows)  # type: ignore[list-item]
@@ -179,7 +198,7 @@ class TransformersBackend:
         return results
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
-        ids = self.encode_prompt(prompt)
+        ids = self._encode_request(prompt)
         self._budgets([ids], params)  # a request that cannot run is refused now, not midway
         return TextStream(self._pieces(ids, params))
 
@@ -445,10 +464,11 @@ def _generator(seed: int | None) -> torch.Generator:
 
 
 def pick_token(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> int:
-    """Greedy at temperature 0, otherwise sample from the top-p nucleus."""
+    """Greedy at temperature 0 (or one too small to divide by), otherwise sample from the
+    top-p nucleus."""
     import torch
 
-    if params.temperature == 0:
+    if params.temperature < GREEDY_BELOW:
         return int(torch.argmax(logits))
     probs = torch.softmax(logits.float() / params.temperature, dim=-1)
     if params.top_p >= 1.0:

@@ -1,0 +1,120 @@
+"""What is refused before any route runs: a foreign `Host` header and an oversized body.
+
+A server on 127.0.0.1 is reachable from any web page the user opens, through DNS rebinding (a
+hostile name that resolves to 127.0.0.1), unless it checks the `Host` header; so the header must
+name an allowed host. A body is read up to `max_body_bytes` and no further: without a bound, a
+16 MiB prompt cost 44 s and 3.7 GiB before its 400. Both answers are OpenAI's error shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gemeingut.serve.http_errors import error_response
+from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES
+from gemeingut.serve.schemas import ErrorDetail
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
+    """The host names a request may address: the loopback names, the address the server is
+    bound to, and what the operator adds. None (every host) only when the operator says `*`."""
+    extra = [h.strip().lower() for h in extra if h.strip()]
+    if "*" in extra:
+        return None
+    names = {*LOOPBACK_NAMES, *extra}
+    if bind_host not in ("0.0.0.0", "::", ""):
+        names.add(bind_host.strip("[]").lower())
+    return frozenset(names)
+
+
+def host_name(header: str) -> str:
+    """`example.org:8000` -> `example.org`, `[::1]:8000` -> `::1`."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class RequestGuard:
+    """ASGI middleware: Host allow-list and body-size limit (see the module docstring)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        hosts: frozenset[str] | None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        host = host_name(headers.get(b"host", b"").decode("latin-1"))
+        if self.hosts is not None and host not in self.hosts:
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                400,
+                f"the Host header {host!r} is not one this server answers to; the operator can "
+                "allow it with `gemeingut serve --allowed-host NAME`",
+                "host_not_allowed",
+            )
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        body = bytearray()
+        more = scope["method"] not in ("GET", "HEAD", "OPTIONS")
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body_bytes:
+                await self._too_large(scope, receive, send)
+                return
+        await self.app(scope, _replay(bytes(body), receive), send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.max_body_bytes / 1024 / 1024
+        await self._refuse(
+            scope,
+            receive,
+            send,
+            413,
+            f"the request body is larger than this server accepts ({limit:g} MiB); send less text",
+            "request_too_large",
+        )
+
+    @staticmethod
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, status: int, message: str, code: str
+    ) -> None:
+        response = error_response(status, ErrorDetail(message=message, code=code))
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the buffered body to the app once, then listens for a
+    disconnect as before (streams need it to stop generating)."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed

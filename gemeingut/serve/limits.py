@@ -1,0 +1,4 @@
+"""The server's default bounds, in one import-light place (the CLI shows them in `--help`)."""
+
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body; more is a 413
+DEFAULT_MAX_WAITING = 64  # requests waiting for the model; more get 503 + Retry-After

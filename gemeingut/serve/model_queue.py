@@ -1,0 +1,91 @@
+"""Who runs and who waits at the model: one request at a time, a bounded number waiting.
+
+Waiting happens in the event loop (an asyncio lock): were waiting requests to block in worker
+threads, forty of them would use up Starlette's thread pool, and a running stream, which needs a
+thread for every next token, would never finish. The queue is bounded: a request beyond it gets
+503 with `Retry-After` at once instead of waiting without end, which is what a load balancer or
+a client's retry logic knows how to handle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from types import TracebackType
+
+from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.limits import DEFAULT_MAX_WAITING
+
+
+class ModelQueue:
+    def __init__(self, max_waiting: int = DEFAULT_MAX_WAITING) -> None:
+        self.max_waiting = max_waiting
+        self.admitted = 0  # running (at most one) + waiting
+        self._lock = asyncio.Lock()
+        self._mean_seconds = 1.0  # a moving mean of how long one turn takes
+
+    @property
+    def waiting(self) -> int:
+        return max(0, self.admitted - 1)
+
+    def is_full(self) -> bool:
+        return self.admitted > self.max_waiting
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has likely moved by one place (at least 1)."""
+        return max(1, math.ceil(self._mean_seconds))
+
+    def admit(self) -> Ticket:
+        """A place in the queue now, or 503: called before any response is started, so that a
+        stream is refused with a status code, not inside a 200."""
+        if self.is_full():
+            raise APIError(
+                503,
+                f"the model is busy ({self.waiting} requests waiting); retry in "
+                f"{self.retry_after()} s",
+                code="queue_full",
+                type="server_error",
+                headers={"Retry-After": str(self.retry_after())},
+            )
+        self.admitted += 1
+        return Ticket(self)
+
+    def _finished(self, seconds: float | None) -> None:
+        self.admitted -= 1
+        if seconds is not None:
+            self._mean_seconds = 0.8 * self._mean_seconds + 0.2 * seconds
+
+
+class Ticket:
+    """A place in the queue; `async with ticket:` waits for the turn and gives it back. A ticket
+    that is never used must be `release()`d (a response that was never sent)."""
+
+    def __init__(self, queue: ModelQueue) -> None:
+        self._queue = queue
+        self._done = False
+        self._started: float | None = None
+
+    async def __aenter__(self) -> Ticket:
+        try:
+            await self._queue._lock.acquire()
+        except BaseException:
+            self.release()
+            raise
+        self._started = time.monotonic()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._queue._lock.release()
+        self.release()
+
+    def release(self) -> None:
+        if not self._done:
+            self._done = True
+            elapsed = None if self._started is None else time.monotonic() - self._started
+            self._queue._finished(elapsed)

@@ -1,0 +1,183 @@
+"""Bounds at the boundary: unencodable text, tiny temperatures, oversized bodies and prompts,
+foreign Host headers, a full queue and a port in use are each a clear 4xx/503 (or CLI error),
+and the server keeps serving afterwards."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from gemeingut.cli import app as cli_app
+from gemeingut.errors import InputError
+from gemeingut.serve.app import bind_socket, create_app
+from gemeingut.serve.backends import (
+    GenerationResult,
+    Prompt,
+    SamplingParams,
+    TextStream,
+    TransformersBackend,
+)
+from gemeingut.serve.guards import allowed_hosts
+from tests.serve.test_serve_http_errors import MODEL_NAME, assert_openai_error
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+HELLO = [{"role": "user", "content": "Hallo"}]
+
+
+def post_raw(url: str, payload: dict, path: str = "/v1/chat/completions") -> httpx.Response:
+    """JSON with `\\ud800` escapes kept as they are (httpx's json= would refuse to encode them)."""
+    body = json.dumps(payload).encode()
+    headers = {"content-type": "application/json"}
+    return httpx.post(url + path, content=body, headers=headers, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "param"),
+    [
+        (
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": "a\ud800"}]},
+            "messages.0.content",
+        ),
+        ("/v1/chat/completions", {"messages": HELLO, "stop": ["\udfff"]}, "stop"),
+        ("/v1/completions", {"prompt": "Hallo \ud800 Welt"}, "prompt"),
+        ("/tokenize", {"prompt": "\ud800"}, "prompt"),
+    ],
+    ids=["message", "stop", "prompt", "tokenize"],
+)
+def test_a_lone_surrogate_is_a_400_naming_the_field(
+    server_url: str, path: str, payload: dict, param: str
+) -> None:
+    response = post_raw(server_url, {"model": MODEL_NAME, **payload}, path)
+    error = assert_openai_error(response, 400)
+    assert str(error["param"]).startswith(param)
+    assert "surrogate" in str(error["message"])
+
+
+def test_a_temperature_too_small_to_divide_by_is_greedy(server_url: str) -> None:
+    def answer(temperature: float) -> str:
+        body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 8, "temperature": temperature}
+        response = post_raw(server_url, body)
+        assert response.status_code == 200, response.text
+        return response.json()["choices"][0]["message"]["content"]
+
+    assert answer(1e-40) == answer(0.0)
+    top_p_zero = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 4, "top_p": 0}
+    assert post_raw(server_url, top_p_zero).status_code == 200
+
+
+def test_a_body_over_the_limit_is_a_413_and_the_server_keeps_serving(
+    backend: TransformersBackend, serve: Serve
+) -> None:
+    with serve(create_app(backend, max_body_bytes=2_000)) as url:
+        big = {"model": MODEL_NAME, "messages": [{"role": "user", "content": "x" * 5_000}]}
+        assert_openai_error(post_raw(url, big), 413)
+
+        def chunks():  # no Content-Length: the limit must hold while reading
+            yield json.dumps(big).encode()
+
+        chunked = httpx.post(
+            url + "/v1/chat/completions",
+            content=chunks(),
+            headers={"content-type": "application/json"},
+            timeout=60,
+        )
+        error = assert_openai_error(chunked, 413)
+        assert error["code"] == "request_too_large"
+        small = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2}
+        assert post_raw(url, small).status_code == 200
+
+
+def test_a_prompt_that_cannot_fit_is_refused_by_its_length_alone(
+    server_url: str, backend: TransformersBackend
+) -> None:
+    text = "x" * (backend.context_length * backend.longest_token_chars + 1)
+    response = post_raw(server_url, {"model": MODEL_NAME, "prompt": text}, "/v1/completions")
+    error = assert_openai_error(response, 400)
+    assert error["code"] == "context_length_exceeded" and "characters" in str(error["message"])
+
+
+def test_a_foreign_host_header_is_refused_unless_allowed(
+    backend: TransformersBackend, serve: Serve
+) -> None:
+    hosts = allowed_hosts("127.0.0.1", ["ki.amt.example"])
+    with serve(create_app(backend, hosts=hosts)) as url:
+        rebound = httpx.get(url + "/v1/models", headers={"host": "evil.example:8000"})
+        error = assert_openai_error(rebound, 400)
+        assert error["code"] == "host_not_allowed" and "--allowed-host" in str(error["message"])
+        for host in ("localhost:8000", "127.0.0.1", "[::1]:8000", "KI.amt.example"):
+            assert httpx.get(url + "/v1/models", headers={"host": host}).status_code == 200
+
+
+class HeldBackend:
+    """The real backend, except that a stream holds the model after its first piece until
+    `release` is set."""
+
+    def __init__(self, inner: TransformersBackend) -> None:
+        self.inner = inner
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
+        inner = self.inner.stream(prompt, params)
+
+        def pieces() -> Generator[str, None, GenerationResult]:
+            yield "Moment"
+            self.release.wait(30)
+            yield from inner
+            assert inner.result is not None
+            return inner.result
+
+        return TextStream(pieces())
+
+
+def test_a_full_queue_is_a_503_with_retry_after_until_the_model_is_free(
+    backend: TransformersBackend, serve: Serve
+) -> None:
+    held = HeldBackend(backend)
+    app = create_app(held, max_waiting=0)
+    with serve(app) as url, httpx.Client(timeout=60) as client:
+        stream_body = {"model": MODEL_NAME, "messages": HELLO, "stream": True, "max_tokens": 50}
+        with client.stream("POST", url + "/v1/chat/completions", json=stream_body) as running:
+            assert running.status_code == 200
+            lines = running.iter_lines()
+            next(lines)  # the stream holds the model now
+            for path, body in (
+                ("/v1/chat/completions", {"model": MODEL_NAME, "messages": HELLO}),
+                ("/v1/chat/completions", stream_body),
+            ):
+                busy = client.post(url + path, json=body)
+                error = assert_openai_error(busy, 503)
+                assert error["code"] == "queue_full"
+                assert int(busy.headers["retry-after"]) >= 1
+            assert client.get(url + "/ready").status_code == 503
+            assert client.get(url + "/health").status_code == 200
+            held.release.set()
+            assert "[DONE]" in "".join(lines)  # the stream finishes
+        ready = client.get(url + "/ready")
+        assert ready.status_code == 200 and ready.json()["waiting"] == 0
+        small = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2}
+        assert client.post(url + "/v1/chat/completions", json=small).status_code == 200
+
+
+def test_a_port_in_use_is_said_before_the_model_loads(model_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError, match=f"port {port} on 127.0.0.1 is already in use"):
+            bind_socket("127.0.0.1", port)
+        result = CliRunner().invoke(cli_app, ["serve", str(model_dir), "--port", str(port)])
+    assert result.exit_code != 0
+    assert "already in use" in result.output and "Traceback" not in result.output
