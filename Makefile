@@ -29,12 +29,18 @@ demo: install
 	@$(BIN)/python -c "import json; s = json.load(open('$(WORKSPACE)/build.json')); \
 	print('\nBuilt and signed. Release bundle:', s['release']['path'] + '/bundle'); \
 	print('Check it:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
+	@test -f $(WORKSPACE)/gateway.db || { \
+	  $(BIN)/gemeingut admin users add admin --db $(WORKSPACE)/gateway.db >/dev/null && \
+	  echo "" && echo "Your API key for the demo server (shown once; keep it):" && \
+	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
 ifeq ($(SERVE),1)
 	@echo ""
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Try, from another terminal:"
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
+	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" \\"
 	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
-	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT)
+	@echo "  (GEMEINGUT_KEY: the key printed above; more keys: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
+	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db
 endif
 
 test: install

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,44 +37,38 @@ def running_server(app: FastAPI) -> Iterator[str]:
 
 
 @contextmanager
-def serving_process(model_dir: str, name: str) -> Iterator[str]:
+def serving_process(model_dir: str, name: str, *extra: str) -> Iterator[str]:
     """`gemeingut serve` in its own process on a free port (as a user runs it); its base URL.
 
     Clients that do much work of their own between requests (lm-eval) run far faster against a
     server in another process than against one sharing their interpreter lock."""
-    import subprocess
-    import sys
+    server, url = start_serving(model_dir, name, *extra)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
+
+def start_serving(model_dir: str, name: str, *extra: str) -> tuple[subprocess.Popen, str]:
+    """Start `gemeingut serve MODEL --model-name NAME EXTRA…` and wait until /health answers."""
     import httpx
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [
-        sys.executable,
-        "-m",
-        "gemeingut.cli",
-        "serve",
-        model_dir,
-        "--port",
-        str(port),
-        "--model-name",
-        name,
-    ]
+    command = [sys.executable, "-m", "gemeingut.cli", "serve", model_dir, "--port", str(port)]
+    command += ["--model-name", name, *extra]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
-    try:
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gemeingut serve did not start: {server.stderr.read()!r}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError(f"gemeingut serve did not start: {server.stderr.read()!r}")
+        time.sleep(0.2)

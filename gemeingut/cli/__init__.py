@@ -3,7 +3,14 @@
 One module per command group; each registers its commands on the Typer apps in `app.py`.
 """
 
-from gemeingut.cli import audit, data, model, pipeline, release  # noqa: F401  (registers the commands)
+from gemeingut.cli import (  # noqa: F401  (registers the commands)
+    admin,
+    audit,
+    data,
+    model,
+    pipeline,
+    release,
+)
 from gemeingut.cli.app import app
 
 __all__ = ["app"]

@@ -28,6 +28,15 @@ openness_app = typer.Typer(
     help="Openness ratings (MOF class, OSAID gate, licences) computed from a model's files.",
     no_args_is_help=True,
 )
+admin_app = typer.Typer(
+    help="The server's users, groups, API keys, quotas and audit log (--db or GEMEINGUT_DB).",
+    no_args_is_help=True,
+)
+admin_users_app = typer.Typer(help="People who may use the server.", no_args_is_help=True)
+admin_groups_app = typer.Typer(help="Groups of users (quotas, collections).", no_args_is_help=True)
+admin_keys_app = typer.Typer(help="API keys: shown once, stored hashed.", no_args_is_help=True)
+admin_quotas_app = typer.Typer(help="Limits in requests and tokens.", no_args_is_help=True)
+admin_audit_app = typer.Typer(help="The audit log: export and retention.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")
@@ -35,3 +44,9 @@ app.add_typer(audit_app, name="audit")
 audit_app.add_typer(findings_app, name="findings")
 app.add_typer(keys_app, name="keys")
 app.add_typer(openness_app, name="openness")
+app.add_typer(admin_app, name="admin")
+admin_app.add_typer(admin_users_app, name="users")
+admin_app.add_typer(admin_groups_app, name="groups")
+admin_app.add_typer(admin_keys_app, name="keys")
+admin_app.add_typer(admin_quotas_app, name="quotas")
+admin_app.add_typer(admin_audit_app, name="audit")

@@ -109,8 +109,23 @@ def serve(
     max_waiting: Annotated[
         int, typer.Option(min=0, help="Requests that may wait for the model; more get 503.")
     ] = DEFAULT_MAX_WAITING,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GEMEINGUT_DB",
+            help="Database of users, keys, quotas and the audit log (SQLite file or "
+            "postgresql:// URL): with it every request needs a key. See `gemeingut admin`.",
+        ),
+    ] = None,
+    no_auth: Annotated[
+        bool,
+        typer.Option("--no-auth", help="Serve a non-loopback address without keys or audit log."),
+    ] = False,
 ) -> None:
-    """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions)."""
+    """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions).
+
+    Without --db the server is open to whoever can reach it, which is only allowed on a
+    loopback address (this machine) unless --no-auth says so."""
     from gemeingut.serve.app import run_server
 
     run_server(
@@ -122,4 +137,6 @@ def serve(
         extra_hosts=tuple(allowed_host or ()),
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_waiting=max_waiting,
+        db=db,
+        open_access=no_auth,
     )

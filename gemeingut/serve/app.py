@@ -13,6 +13,7 @@ route runs (`guards.py`).
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import socket
 import time
@@ -29,12 +30,14 @@ from gemeingut.errors import InputError
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.backends import (
     Backend,
+    GenerationResult,
     Prompt,
     RequestRejected,
     SamplingParams,
     TextStream,
     Tokenizing,
 )
+from gemeingut.serve.gateway.gate import Admission, CallerDep, Gateway, admit
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
@@ -53,6 +56,7 @@ from gemeingut.serve.schemas import (
     ModelCard,
     ModelList,
     Readiness,
+    Usage,
 )
 from gemeingut.serve.streaming import (
     SSE_HEADERS,
@@ -76,9 +80,11 @@ def create_app(
     hosts: frozenset[str] | None = allowed_hosts("127.0.0.1"),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_waiting: int = DEFAULT_MAX_WAITING,
+    gateway: Gateway | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
-    requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`."""
+    requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
+    With a `gateway`, every model route needs a key, counts against quotas and is audited."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -86,6 +92,7 @@ def create_app(
     app.add_middleware(RequestGuard, hosts=hosts, max_body_bytes=max_body_bytes)
     app.state.backend = backend
     app.state.queue = ModelQueue(max_waiting)
+    app.state.gateway = gateway
     app.state.started = int(time.time())
     install_error_handlers(app)
     app.include_router(router)
@@ -121,12 +128,18 @@ async def ready(backend: BackendDep, queue: QueueDep) -> Readiness:
 
 
 @router.get("/v1/models")
-def list_models(backend: BackendDep, request: Request) -> ModelList:
-    return ModelList(data=[_model_card(backend, request)])
+def list_models(backend: BackendDep, request: Request, principal: CallerDep) -> ModelList:
+    """The models this key may use."""
+    allowed = principal is None or principal.may_use(backend.model_name)
+    return ModelList(data=[_model_card(backend, request)] if allowed else [])
 
 
 @router.get("/v1/models/{model_id:path}", responses={404: ERROR_RESPONSES[404]})
-def retrieve_model(model_id: str, backend: BackendDep, request: Request) -> ModelCard:
+def retrieve_model(
+    model_id: str, backend: BackendDep, request: Request, principal: CallerDep
+) -> ModelCard:
+    if principal is not None and not principal.may_use(model_id):
+        model_id = ""  # a model this key may not use is not shown to exist
     _check_model(model_id, backend)
     return _model_card(backend, request)
 
@@ -144,7 +157,11 @@ def _model_card(backend: Backend, request: Request) -> ModelCard:
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest, backend: BackendDep, queue: QueueDep
+    body: ChatCompletionRequest,
+    backend: BackendDep,
+    queue: QueueDep,
+    request: Request,
+    principal: CallerDep,
 ) -> ChatCompletion | StreamingResponse:
     """Continue a conversation. With `stream: true` the answer arrives as server-sent events
     of `chat.completion.chunk` objects."""
@@ -157,14 +174,21 @@ async def chat_completions(
     meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     if body.stream:
         _refuse_with_stream({"n": body.n > 1, "logprobs": body.logprobs})
-        stream, ticket = await _open_stream(queue, backend, prompt, params, param="messages")
-        events = chat_events(stream, meta, body.include_usage(), ticket)
-        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     tokenizer = _tokenizer_for(backend, "logprobs") if body.logprobs else None
-    async with queue.admit():
-        results = await _rejections_as_400(
-            backend.generate_batch, [prompt], params, body.n, param="messages"
+    admission = await admit(
+        request, principal, backend, [prompt], params, body.n, body.stream, "messages", meta.id
+    )
+    if body.stream:
+        stream, ticket = await _open_stream(
+            queue, admission, backend, prompt, params, param="messages"
         )
+        events = chat_events(stream, meta, body.include_usage(), ticket, _on_end(admission))
+        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+    results = await _generate(
+        queue, admission, backend.generate_batch, [prompt], params, body.n, param="messages"
+    )
+    usage = usage_of(results, per_prompt=body.n)
+    await _finish(admission, 200, usage)
     choices = [
         ChatChoice(
             index=i,
@@ -177,11 +201,7 @@ async def chat_completions(
         for i, result in enumerate(results)
     ]
     return ChatCompletion(
-        id=meta.id,
-        created=meta.created,
-        model=meta.model,
-        choices=choices,
-        usage=usage_of(results, per_prompt=body.n),
+        id=meta.id, created=meta.created, model=meta.model, choices=choices, usage=usage
     )
 
 
@@ -194,7 +214,11 @@ async def chat_completions(
     },
 )
 async def completions(
-    body: CompletionRequest, backend: BackendDep, queue: QueueDep
+    body: CompletionRequest,
+    backend: BackendDep,
+    queue: QueueDep,
+    request: Request,
+    principal: CallerDep,
 ) -> Completion | StreamingResponse:
     """Continue text or token-id prompts (OpenAI's legacy completions endpoint).
 
@@ -223,17 +247,24 @@ async def completions(
                 "logprobs": body.logprobs is not None,
             }
         )
-        stream, ticket = await _open_stream(queue, backend, prompts[0], params, param="prompt")
-        events = completion_events(stream, meta, body.include_usage(), ticket)
-        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     needs_tokenizer = body.echo or body.logprobs is not None
     tokenizer = (
         _tokenizer_for(backend, "echo" if body.echo else "logprobs") if needs_tokenizer else None
     )
-    async with queue.admit():
-        results = await _rejections_as_400(
-            backend.generate_batch, prompts, params, body.n, param="prompt"
+    admission = await admit(
+        request, principal, backend, prompts, params, body.n, body.stream, "prompt", meta.id
+    )
+    if body.stream:
+        stream, ticket = await _open_stream(
+            queue, admission, backend, prompts[0], params, param="prompt"
         )
+        events = completion_events(stream, meta, body.include_usage(), ticket, _on_end(admission))
+        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
+    results = await _generate(
+        queue, admission, backend.generate_batch, prompts, params, body.n, param="prompt"
+    )
+    usage = usage_of(results, per_prompt=body.n)
+    await _finish(admission, 200, usage)
     choices = []
     for i, result in enumerate(results):
         text = result.text
@@ -251,11 +282,7 @@ async def completions(
             )
         )
     return Completion(
-        id=meta.id,
-        created=meta.created,
-        model=meta.model,
-        choices=choices,
-        usage=usage_of(results, per_prompt=body.n),
+        id=meta.id, created=meta.created, model=meta.model, choices=choices, usage=usage
     )
 
 
@@ -298,16 +325,67 @@ def _sampling_params(
 
 
 async def _open_stream(
-    queue: ModelQueue, backend: Backend, prompt: Prompt, params: SamplingParams, param: str
+    queue: ModelQueue,
+    admission: Admission | None,
+    backend: Backend,
+    prompt: Prompt,
+    params: SamplingParams,
+    param: str,
 ) -> tuple[TextStream, Ticket]:
     """Take a queue place and open the stream before answering, so that a full queue is still
-    a clean 503 and a rejected prompt a clean 400."""
-    ticket = queue.admit()
+    a clean 503 and a rejected prompt a clean 400; the audit record is committed before the
+    first byte."""
     try:
-        return await _rejections_as_400(backend.stream, prompt, params, param=param), ticket
-    except BaseException:
-        ticket.release()
+        ticket = queue.admit()
+    except APIError as error:
+        await _finish(admission, error.status)
         raise
+    try:
+        stream = await _rejections_as_400(backend.stream, prompt, params, param=param)
+        if admission is not None:
+            await run_in_threadpool(admission.open_record)
+    except BaseException as error:
+        ticket.release()
+        await _finish(admission, getattr(error, "status", 500))
+        raise
+    return stream, ticket
+
+
+async def _generate(
+    queue: ModelQueue,
+    admission: Admission | None,
+    fn: Callable[..., list[GenerationResult]],
+    *args: object,
+    param: str,
+) -> list[GenerationResult]:
+    """Wait for the model and generate; a failure still settles the quota and is recorded."""
+    try:
+        async with queue.admit():
+            return await _rejections_as_400(fn, *args, param=param)
+    except BaseException as error:
+        await _finish(admission, getattr(error, "status", 500))
+        raise
+
+
+async def _finish(admission: Admission | None, status: int, usage: Usage | None = None) -> None:
+    if admission is not None:
+        prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+        await run_in_threadpool(admission.finish, status, prompt, completion)
+
+
+def _on_end(admission: Admission | None) -> Callable[[GenerationResult | None], None] | None:
+    """What a stream calls when it ends: settle and complete the record (tokens unknown if the
+    stream was cut short)."""
+    if admission is None:
+        return None
+
+    def end(result: GenerationResult | None) -> None:
+        if result is None:
+            admission.finish(200, None, None, streamed=True)
+        else:
+            admission.finish(200, result.prompt_tokens, result.completion_tokens, streamed=True)
+
+    return end
 
 
 T = TypeVar("T")
@@ -374,16 +452,31 @@ def run_server(
     extra_hosts: tuple[str, ...] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_waiting: int = DEFAULT_MAX_WAITING,
+    db: str | None = None,
+    open_access: bool = False,
 ) -> None:
     """Load the model found at `path` and serve it until interrupted (blocking).
 
-    The port is taken before the model loads, so that a port in use is said at once and in
-    our words, not by uvicorn after a minute of loading."""
+    The database and the port are checked before the model loads, so that a mistake in either
+    is said at once and in our words, not after a minute of loading."""
     import uvicorn
 
     from gemeingut.serve.backends import TransformersBackend
 
     model_dir = resolve_model_dir(path)
+    if db is None and not open_access and not is_loopback(host):
+        raise InputError(
+            f"serving on {host} without --db would let anyone who reaches it use the model, "
+            "with no key and no audit log",
+            "pass --db PATH (then create keys with `gemeingut admin keys create`), or "
+            "--no-auth if a proxy in front of the server checks who calls",
+        )
+    gateway = None
+    if db is not None:
+        from gemeingut.serve.gateway.gate import Gateway
+        from gemeingut.serve.gateway.store import open_store
+
+        gateway = Gateway(open_store(db))
     sock = bind_socket(host, port)
     try:
         if threads is not None:
@@ -391,11 +484,20 @@ def run_server(
 
             torch.set_num_threads(threads)
         backend = TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
-        app = create_app(backend, allowed_hosts(host, extra_hosts), max_body_bytes, max_waiting)
+        app = create_app(
+            backend, allowed_hosts(host, extra_hosts), max_body_bytes, max_waiting, gateway
+        )
         server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_keep_alive=5))
         server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

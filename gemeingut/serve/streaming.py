@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
 
+import anyio
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -32,6 +33,7 @@ from gemeingut.serve.schemas import (
     Usage,
 )
 
+OnEnd = Callable[[GenerationResult | None], None]
 log = logging.getLogger("gemeingut.serve")
 
 DONE = "data: [DONE]\n\n"
@@ -65,7 +67,11 @@ def event(chunk: BaseModel) -> str:
 
 
 async def chat_events(
-    stream: TextStream, meta: ResponseMeta, include_usage: bool, turn: Ticket
+    stream: TextStream,
+    meta: ResponseMeta,
+    include_usage: bool,
+    turn: Ticket,
+    on_end: OnEnd | None = None,
 ) -> AsyncIterator[str]:
     def chunk(delta: Delta, finish: str | None = None) -> ChatCompletionChunk:
         choice = ChatChunkChoice(delta=delta, finish_reason=finish)
@@ -84,12 +90,17 @@ async def chat_events(
         lambda finish: chunk(Delta(), finish),
         usage_chunk,
         include_usage,
+        on_end,
     ):
         yield line
 
 
 async def completion_events(
-    stream: TextStream, meta: ResponseMeta, include_usage: bool, turn: Ticket
+    stream: TextStream,
+    meta: ResponseMeta,
+    include_usage: bool,
+    turn: Ticket,
+    on_end: OnEnd | None = None,
 ) -> AsyncIterator[str]:
     def chunk(text: str, finish: str | None = None) -> Completion:
         choice = CompletionChoice(text=text, finish_reason=finish)
@@ -99,7 +110,7 @@ async def completion_events(
         Completion, id=meta.id, created=meta.created, model=meta.model, choices=[]
     )
     async for line in _body_events(
-        stream, turn, chunk, lambda finish: chunk("", finish), usage_chunk, include_usage
+        stream, turn, chunk, lambda finish: chunk("", finish), usage_chunk, include_usage, on_end
     ):
         yield line
 
@@ -111,9 +122,10 @@ async def _body_events(
     final_chunk: Callable[[str], BaseModel],
     usage_chunk: Callable[..., BaseModel],
     include_usage: bool,
+    on_end: OnEnd | None,
 ) -> AsyncIterator[str]:
     """What chat and text completions stream alike: the pieces, the finish, usage, [DONE]."""
-    async for piece in _pieces(stream, turn):
+    async for piece in _pieces(stream, turn, on_end):
         if piece is None:
             yield _error_event()
             return
@@ -125,9 +137,12 @@ async def _body_events(
     yield DONE
 
 
-async def _pieces(stream: TextStream, turn: Ticket) -> AsyncIterator[str | None]:
+async def _pieces(
+    stream: TextStream, turn: Ticket, on_end: OnEnd | None
+) -> AsyncIterator[str | None]:
     """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
-    None once if generation failed.
+    None once if generation failed. `on_end` gets the result (None if the stream did not
+    finish) however the stream ends, also when the client leaves.
 
     Headers are already sent when generation fails midway, so the failure can only be told in
     the stream itself (an `error` event, which OpenAI's clients raise as an exception).
@@ -147,6 +162,9 @@ async def _pieces(stream: TextStream, turn: Ticket) -> AsyncIterator[str | None]
     finally:
         stream.close()
         turn.release()  # also when the response ended before its turn came
+        if on_end is not None:
+            with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
+                await run_in_threadpool(on_end, stream.result)
 
 
 def _result(stream: TextStream) -> GenerationResult:

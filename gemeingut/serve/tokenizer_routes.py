@@ -15,10 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
+from gemeingut.serve.gateway.gate import caller
 from gemeingut.serve.http_errors import APIError, check_model
 from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Text
 
-tokenizer_router = APIRouter(responses={400: {"model": ErrorResponse}})
+# With a gateway the tokenizer, too, is for key holders only (`caller` answers 401 otherwise).
+tokenizer_router = APIRouter(
+    responses={400: {"model": ErrorResponse}}, dependencies=[Depends(caller)]
+)
 
 
 class TokenizeRequest(BaseModel):

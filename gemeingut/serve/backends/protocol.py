@@ -119,6 +119,12 @@ class Backend(Protocol):
         """Check the request now (raising `RequestRejected`), generate lazily while iterated."""
         ...
 
+    def max_tokens_needed(self, prompts: list[Prompt], params: SamplingParams, n: int = 1) -> int:
+        """The most tokens the request can use as usage counts them (every prompt once, every
+        choice's answer at its longest): what a quota reserves before generation. Raises
+        `RequestRejected` for a request that `generate_batch` would refuse."""
+        ...
+
     def apply_chat_template(
         self, messages: list[dict[str, str]], add_generation_prompt: bool = True
     ) -> str: ...

@@ -175,6 +175,11 @@ class TransformersBackend:
             )
         return self.encode_prompt(prompt)
 
+    def max_tokens_needed(self, prompts: list[Prompt], params: SamplingParams, n: int = 1) -> int:
+        rows = [self._encode_request(p) for p in prompts]
+        budgets = self._budgets(rows, params)
+        return sum(len(row) + n * budget for row, budget in zip(rows, budgets, strict=True))
+
     def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult:
         return self.generate_batch([prompt], params)[0]
 

@@ -1,0 +1,215 @@
+"""Benchmark: `gemeingut serve` under load, one run, loopback only.
+
+    .venv/bin/python bench/serve.py --model workspace/release/rel-…/bundle
+    .venv/bin/python bench/serve.py --model M --requests 10000 --concurrency 64 \
+        --db postgresql://user@/db?host=/run/postgresql
+
+(a) Throughput of the in-process backend: the same chat requests (greedy, `--max-tokens`
+    each) through `gemeingut serve` at concurrency 1, 8 and 32, against plain sequential
+    `TransformersBackend.generate` in this process; the ratio is completion tokens/s through
+    the server / sequential (target ≥ 3× at 32 once concurrent requests are batched).
+(c) Governed load: `--requests` chat requests at `--concurrency` against `gemeingut serve --db`
+    with a key, a group quota of `tokens_per_day` set to about half of what the load asks for,
+    and the audit log on. Reported: 5xx count (target 0), audit rows vs requests sent (target:
+    equal: every request, answered or refused, has its record), tokens counted by the quota vs
+    the sum of `usage.total_tokens` of the answers (target: equal, and ≤ the limit).
+(b) Gateway overhead in front of an upstream engine is not measured: there is no upstream
+    backend yet (docs/operating.md, "Not there yet").
+
+The server runs as its own process (`--threads` torch threads); the client is asyncio + httpx
+in this process. Prints CPU model and flags, precision (fp32) and thread counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PROMPT = "Was regelt das Verwaltungsverfahrensgesetz?"
+
+
+def main() -> None:
+    args = parse_args()
+    print(machine())
+    from gemeingut.serve.app import default_model_name, resolve_model_dir
+
+    model_dir = resolve_model_dir(args.model)
+    name = default_model_name(args.model)
+    throughput(model_dir, name, args)
+    governed_load(model_dir, name, args)
+
+
+def throughput(model_dir: Path, name: str, args: argparse.Namespace) -> None:
+    import torch
+
+    from gemeingut.serve.backends import SamplingParams, TransformersBackend
+
+    torch.set_num_threads(args.threads)
+    backend = TransformersBackend(model_dir, model_name=name)
+    prompt = backend.apply_chat_template([{"role": "user", "content": PROMPT}])
+    params = SamplingParams(max_tokens=args.max_tokens, temperature=0.0)
+    backend.generate(prompt, params)  # warm-up
+    n = args.throughput_requests
+    start = time.perf_counter()
+    tokens = sum(backend.generate(prompt, params).completion_tokens for _ in range(n))
+    sequential = tokens / (time.perf_counter() - start)
+    print(f"\n(a) throughput, {n} requests of {args.max_tokens} tokens each, greedy")
+    print(f"    sequential generate in-process: {sequential:8.1f} tokens/s")
+    with server(args.model, name, args.threads) as (url, _):
+        for concurrency in (1, 8, 32):
+            done, seconds, _ = asyncio.run(load(url, None, name, n, concurrency, args.max_tokens))
+            rate = sum(r[2] for r in done if r[0] == 200) / seconds
+            print(
+                f"    gemeingut serve, concurrency {concurrency:2d}: {rate:8.1f} tokens/s "
+                f"= {rate / sequential:4.2f}× sequential"
+            )
+
+
+def governed_load(model_dir: Path, name: str, args: argparse.Namespace) -> None:
+    from gemeingut.serve.gateway.audit_log import export
+    from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
+    from gemeingut.serve.gateway.quotas import set_limits, usage
+    from gemeingut.serve.gateway.store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
+        db = args.db or str(Path(tmp) / "gateway.db")
+        engine = open_store(db)
+        group = f"bench-{os.getpid()}-{int(time.time())}"
+        add_group(engine, group)
+        add_user(engine, group, (group,))
+        _, key = create_key(engine, group)
+        # About half of what the load asks for, so the quota really refuses.
+        limit = args.requests * args.max_tokens
+        set_limits(engine, "group", group, tokens_per_day=limit)
+        with server(args.model, name, args.threads, "--db", db) as (url, _):
+            done, seconds, latencies = asyncio.run(
+                load(url, key, name, args.requests, args.concurrency, args.max_tokens)
+            )
+        statuses = [r[0] for r in done]
+        answered = [r for r in done if r[0] == 200]
+        ids = {r[1] for r in done if r[1]}
+        logged = {row["request_id"] for row in export(engine)} if ids else set()
+        records = sum(1 for _ in export(engine))
+        today = usage(engine, "group", group, utcnow())
+    print(
+        f"\n(c) governed load: {args.requests} requests at concurrency {args.concurrency}, "
+        f"{'PostgreSQL' if db.startswith('postgres') else 'SQLite'}, quota {limit:,} tokens/day"
+    )
+    print(
+        f"    {len(statuses) / seconds:7.1f} requests/s; latency p50 "
+        f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
+        f"{statistics.quantiles(latencies, n=100)[98] * 1000:.0f} ms"
+    )
+    by_status = {s: statuses.count(s) for s in sorted(set(statuses))}
+    print(f"    statuses: {by_status}; 5xx: {sum(v for s, v in by_status.items() if s >= 500)}")
+    print(
+        f"    audit records: {records} for {len(statuses)} requests sent; answered but not "
+        f"logged: {len({r[1] for r in answered} - logged)}"
+    )
+    spent = sum(r[2] + r[3] for r in answered)
+    print(
+        f"    quota: {today['tokens_today']:,} tokens counted, {spent:,} in the answers' usage "
+        f"({'equal' if today['tokens_today'] == spent else 'DIFFERENT'}), limit {limit:,}, "
+        f"reserved after the load: {today['tokens_reserved']}"
+    )
+
+
+async def load(
+    url: str, key: str | None, name: str, n: int, concurrency: int, max_tokens: int
+) -> tuple[list[tuple[int, str, int, int]], float, list[float]]:
+    """n chat requests, `concurrency` at a time: (status, response id, completion tokens,
+    prompt tokens) each, the wall time, and each request's latency."""
+    import httpx
+
+    headers = {"authorization": f"Bearer {key}"} if key else {}
+    body = {
+        "model": name,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "max_tokens": max_tokens,
+        "temperature": 0,
+    }
+    results: list[tuple[int, str, int, int]] = []
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(headers=headers, timeout=300, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                queue.get_nowait()
+                began = time.perf_counter()
+                response = await client.post(f"{url}/v1/chat/completions", json=body)
+                latencies.append(time.perf_counter() - began)
+                if response.status_code == 200:
+                    data = response.json()
+                    usage = data["usage"]
+                    results.append(
+                        (200, data["id"], usage["completion_tokens"], usage["prompt_tokens"])
+                    )
+                else:
+                    results.append((response.status_code, "", 0, 0))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return results, time.perf_counter() - start, latencies
+
+
+class server:
+    """`gemeingut serve` as its own process, as an operator runs it."""
+
+    def __init__(self, model: Path, name: str, threads: int, *extra: str) -> None:
+        self.command = (str(model), name, "--threads", str(threads), *extra)
+
+    def __enter__(self) -> tuple[str, subprocess.Popen]:
+        from tests.http_server import start_serving
+
+        self.process, url = start_serving(*self.command)
+        return url, self.process
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def machine() -> str:
+    flags = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        model = next(
+            line.split(":", 1)[1].strip() for line in info.splitlines() if "model name" in line
+        )
+        wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
+        present = next(line for line in info.splitlines() if line.startswith("flags")).split()
+        flags = " ".join(f for f in wanted if f in present)
+    except (OSError, StopIteration):
+        model = platform.processor()
+    return f"CPU: {model} ({os.cpu_count()} cores; {flags or 'no AVX2'}); precision fp32"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True, help="model folder or release")
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--throughput-requests", type=int, default=64)
+    parser.add_argument("--max-tokens", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
+    parser.add_argument("--db", help="gateway database (default: a temp SQLite file)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,337 @@
+"""`gemeingut admin`: users, groups, API keys, quotas and the audit log of a server's database.
+
+Every command takes `--db` (a SQLite file or a postgresql:// URL; or GEMEINGUT_DB), the same
+database `gemeingut serve --db` uses; the schema is migrated on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gemeingut.cli.app import (
+    admin_audit_app,
+    admin_groups_app,
+    admin_keys_app,
+    admin_quotas_app,
+    admin_users_app,
+)
+from gemeingut.cli.common import JsonFlag, user_errors
+from gemeingut.errors import InputError
+from gemeingut.progress import console
+
+Db = Annotated[
+    str,
+    typer.Option(
+        envvar="GEMEINGUT_DB",
+        help="The server's database: a SQLite file or postgresql://user:pw@host/db.",
+    ),
+]
+DURATION = re.compile(r"^(\d+)\s*([dhm])$")
+
+
+def _engine(db: str):
+    from gemeingut.serve.gateway.store import open_store
+
+    return open_store(db)
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+def point_in_time(value: str, future: bool) -> datetime:
+    """`30d`, `12h`, `15m` from now (future) or ago; or an ISO date/time (UTC)."""
+    from gemeingut.serve.gateway.identity import utcnow
+
+    found = DURATION.match(value.strip())
+    if found:
+        unit = {"d": "days", "h": "hours", "m": "minutes"}[found[2]]
+        delta = timedelta(**{unit: int(found[1])})
+        return utcnow() + delta if future else utcnow() - delta
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError:
+        raise InputError(
+            f"{value!r} is neither a duration nor a date", "write e.g. 30d, 12h or 2027-01-31"
+        ) from None
+
+
+# --- users and groups ---------------------------------------------------------------------
+
+
+@admin_users_app.command("add")
+@user_errors
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name, e.g. a login or e-mail.")],
+    db: Db,
+    group: Annotated[list[str] | None, typer.Option(help="Group to join (repeatable).")] = None,
+) -> None:
+    """Add a user."""
+    from gemeingut.serve.gateway.identity import add_user
+
+    add_user(_engine(db), name, tuple(group or ()))
+    console.print(f"[green]✓[/] user {name} added")
+
+
+@admin_users_app.command("list")
+@user_errors
+def users_list(db: Db, as_json: JsonFlag = False) -> None:
+    """List users with their groups."""
+    from gemeingut.serve.gateway.identity import list_users
+
+    rows = [{**r, "groups": ", ".join(r["groups"])} for r in list_users(_engine(db))]
+    _print_rows(rows, as_json, ("name", "groups", "disabled", "created_at"))
+
+
+@admin_users_app.command("disable")
+@user_errors
+def users_disable(name: str, db: Db) -> None:
+    """Stop every key of a user from working (until `enable`)."""
+    from gemeingut.serve.gateway.identity import set_user_disabled
+
+    set_user_disabled(_engine(db), name, True)
+    console.print(f"[green]✓[/] user {name} disabled")
+
+
+@admin_users_app.command("enable")
+@user_errors
+def users_enable(name: str, db: Db) -> None:
+    """Let a disabled user's keys work again."""
+    from gemeingut.serve.gateway.identity import set_user_disabled
+
+    set_user_disabled(_engine(db), name, False)
+    console.print(f"[green]✓[/] user {name} enabled")
+
+
+@admin_groups_app.command("add")
+@user_errors
+def groups_add(name: str, db: Db) -> None:
+    """Add a group."""
+    from gemeingut.serve.gateway.identity import add_group
+
+    add_group(_engine(db), name)
+    console.print(f"[green]✓[/] group {name} added")
+
+
+@admin_groups_app.command("join")
+@user_errors
+def groups_join(group: str, user: str, db: Db) -> None:
+    """Put USER into GROUP."""
+    from gemeingut.serve.gateway.identity import add_member
+
+    add_member(_engine(db), user, group)
+    console.print(f"[green]✓[/] {user} is in {group}")
+
+
+@admin_groups_app.command("list")
+@user_errors
+def groups_list(db: Db, as_json: JsonFlag = False) -> None:
+    """List groups."""
+    from gemeingut.serve.gateway.identity import list_groups
+
+    _print_rows(list_groups(_engine(db)), as_json, ("name", "created_at"))
+
+
+# --- keys ---------------------------------------------------------------------------------
+
+
+@admin_keys_app.command("create")
+@user_errors
+def keys_create(
+    db: Db,
+    user: Annotated[str, typer.Option(help="Whose key it is.")],
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. laptop.")] = "",
+    model: Annotated[
+        list[str] | None, typer.Option(help="Model the key may use (repeatable; default: all).")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option(help="Expiry: 90d, 12h or a date (UTC); default: never.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key. It is printed once and cannot be shown again."""
+    from gemeingut.serve.gateway.identity import create_key
+
+    expires_at = point_in_time(expires, future=True) if expires else None
+    key_id, key = create_key(_engine(db), user, name, tuple(model) if model else None, expires_at)
+    if as_json:
+        typer.echo(json.dumps({"id": key_id, "key": key, "expires_at": str(expires_at)}))
+        return
+    console.print(f"[green]✓[/] key {key_id} for {user} (shown once; store it now):")
+    typer.echo(key)
+
+
+@admin_keys_app.command("list")
+@user_errors
+def keys_list(
+    db: Db,
+    user: Annotated[str | None, typer.Option(help="Only this user's keys.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List keys (never their secrets) with scope, expiry, revocation and last use."""
+    from gemeingut.serve.gateway.identity import list_keys
+
+    rows = [
+        {**r, "models": "all" if r["models"] is None else ", ".join(r["models"])}
+        for r in list_keys(_engine(db), user)
+    ]
+    columns = ("id", "user", "name", "models", "expires_at", "revoked_at", "last_used_at")
+    _print_rows(rows, as_json, columns)
+
+
+@admin_keys_app.command("revoke")
+@user_errors
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")], db: Db) -> None:
+    """Revoke a key at once (rotate: create the new key first, then revoke the old)."""
+    from gemeingut.serve.gateway.identity import revoke_key
+
+    revoke_key(_engine(db), key_id)
+    console.print(f"[green]✓[/] key {key_id} revoked")
+
+
+# --- quotas -------------------------------------------------------------------------------
+
+
+@admin_quotas_app.command("set")
+@user_errors
+def quotas_set(
+    db: Db,
+    key: Annotated[str | None, typer.Option(help="A key id.")] = None,
+    user: Annotated[str | None, typer.Option(help="A user name.")] = None,
+    group: Annotated[str | None, typer.Option(help="A group name.")] = None,
+    requests_per_minute: Annotated[int | None, typer.Option(min=0)] = None,
+    tokens_per_day: Annotated[int | None, typer.Option(min=0)] = None,
+    concurrent_streams: Annotated[int | None, typer.Option(min=0)] = None,
+    lift: Annotated[list[str] | None, typer.Option(help="Remove this limit (repeatable).")] = None,
+) -> None:
+    """Set limits for one key, user or group; a request must stay within all that apply."""
+    from gemeingut.serve.gateway.quotas import LIMITS, set_limits
+
+    subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
+    if len(subjects) != 1:
+        raise InputError("name exactly one of --key, --user, --group", "e.g. --group schule")
+    limits: dict[str, int | None] = {
+        name: value
+        for name, value in zip(
+            LIMITS, (requests_per_minute, tokens_per_day, concurrent_streams), strict=True
+        )
+        if value is not None
+    }
+    for name in lift or ():
+        limits[name.replace("-", "_")] = None
+    if not limits:
+        raise InputError("no limit given", "e.g. --tokens-per-day 200000")
+    kind, subject = subjects[0]
+    set_limits(_engine(db), kind, subject, **limits)
+    console.print(f"[green]✓[/] limits of {kind} {subject}: {limits}")
+
+
+@admin_quotas_app.command("list")
+@user_errors
+def quotas_list(db: Db, as_json: JsonFlag = False) -> None:
+    """List every limit, with today's use."""
+    from gemeingut.serve.gateway.identity import utcnow
+    from gemeingut.serve.gateway.quotas import list_limits, usage
+
+    engine = _engine(db)
+    now = utcnow()
+    rows = [
+        {**row, **usage(engine, str(row["subject_kind"]), str(row["subject"]), now)}
+        for row in list_limits(engine)
+    ]
+    columns = (
+        "subject_kind",
+        "subject",
+        "requests_per_minute",
+        "tokens_per_day",
+        "concurrent_streams",
+        "tokens_today",
+        "open_streams",
+    )
+    _print_rows(rows, as_json, columns)
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+
+@admin_audit_app.command("export")
+@user_errors
+def audit_export(
+    db: Db,
+    out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    since: Annotated[str | None, typer.Option(help="From: 30d (ago) or a date.")] = None,
+    until: Annotated[str | None, typer.Option(help="Until: 1d (ago) or a date.")] = None,
+    format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
+) -> None:
+    """Export audit records (metadata only: no content, no IP addresses)."""
+    from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
+
+    if format not in ("jsonl", "csv"):
+        raise InputError(f"unknown format {format!r}", "jsonl or csv")
+    records = export(
+        _engine(db),
+        point_in_time(since, future=False) if since else None,
+        point_in_time(until, future=False) if until else None,
+    )
+    if out is None:
+        _write_records(sys.stdout, records, format, EXPORT_COLUMNS)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            _write_records(f, records, format, EXPORT_COLUMNS)
+        os.replace(partial, out)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    console.print(f"[green]✓[/] audit records written: {out}")
+
+
+def _write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -> None:
+    if format == "csv":
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        for record in records:
+            writer.writerow(record)
+    else:
+        for record in records:
+            f.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+
+
+@admin_audit_app.command("purge")
+@user_errors
+def audit_purge(
+    db: Db,
+    older_than: Annotated[str, typer.Option(help="Retention: 90d, or a date.")],
+) -> None:
+    """Delete audit records older than the retention period."""
+    from gemeingut.serve.gateway.audit_log import purge
+
+    removed = purge(_engine(db), point_in_time(older_than, future=False))
+    console.print(f"[green]✓[/] {removed} audit records deleted")

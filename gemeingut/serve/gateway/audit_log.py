@@ -1,0 +1,63 @@
+"""The audit log a data-protection officer can sign off: metadata only, pseudonymised, complete.
+
+A record holds when, which route and model, a pseudonym of the user (an HMAC with a secret kept
+in the database, so the log alone cannot name anyone), the key id, the status, the decision
+(allowed, or which check refused) and token counts. No prompt, no answer, no IP address.
+A record is committed before its response leaves the server, so no request that got an answer
+is missing from the log, even after `kill -9`; a stream's record is written when the stream
+starts and completed when it ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, select, update
+
+from gemeingut.serve.gateway.store import pseudonym_secret
+from gemeingut.serve.gateway.tables import audit_log
+
+EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
+
+
+class AuditLog:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._secret = pseudonym_secret(engine)
+
+    def pseudonym(self, user_id: int) -> str:
+        """Stable per user and deployment; not reversible without the deployment's secret."""
+        return hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
+
+    def write(self, **record: object) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(audit_log.insert().values(**record))
+
+    def complete(self, request_id: str, **fields: object) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(audit_log).where(audit_log.c.request_id == request_id).values(**fields)
+            )
+
+
+def export(
+    engine: Engine, since: datetime | None = None, until: datetime | None = None
+) -> Iterator[dict[str, object]]:
+    """Records in time order, for the records of processing activities (DSGVO Art. 30)."""
+    query = select(*(audit_log.c[name] for name in EXPORT_COLUMNS)).order_by(audit_log.c.id)
+    if since is not None:
+        query = query.where(audit_log.c.at >= since)
+    if until is not None:
+        query = query.where(audit_log.c.at < until)
+    with engine.connect() as conn:
+        for row in conn.execution_options(stream_results=True).execute(query).mappings():
+            yield dict(row)
+
+
+def purge(engine: Engine, before: datetime) -> int:
+    """Delete records older than `before` (the retention period); returns how many."""
+    with engine.begin() as conn:
+        return conn.execute(delete(audit_log).where(audit_log.c.at < before)).rowcount

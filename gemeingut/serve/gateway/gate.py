@@ -1,0 +1,205 @@
+"""The gateway between HTTP and the model: the caller's key, their quota, the audit record.
+
+Routes use it in three steps: `caller` (a dependency: the key's principal, or a 401/403),
+`admit` (scope check and quota reservation, after the request is known and before generation),
+and `Admission.finish` (settle the quota and commit the audit record, before the response is
+sent). Every refusal is recorded too, with the check that refused it as its decision. With no
+database configured the server runs open (a laptop on loopback) and all three are no-ops.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
+from gemeingut.serve.gateway.audit_log import AuditLog
+from gemeingut.serve.gateway.identity import AuthError, Principal, authenticate, utcnow
+from gemeingut.serve.gateway.quotas import QuotaExceeded, Reservation, reserve, settle
+from gemeingut.serve.http_errors import APIError
+
+
+class Gateway:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.audit = AuditLog(engine)
+
+    def record(
+        self,
+        route: str,
+        status: int,
+        decision: str,
+        principal: Principal | None = None,
+        key_id: str | None = None,
+        model: str | None = None,
+        request_id: str | None = None,
+    ) -> str:
+        """Commit one audit record now; returns its request id."""
+        request_id = request_id or uuid.uuid4().hex
+        self.audit.write(
+            at=utcnow(),
+            request_id=request_id,
+            user_pseudonym=self.audit.pseudonym(principal.user_id) if principal else None,
+            key_id=principal.key_id if principal else key_id,
+            route=route,
+            model=model,
+            status=status,
+            decision=decision,
+        )
+        return request_id
+
+
+@dataclass
+class Admission:
+    """One admitted request: its quota reservation and its audit record, until `finish`."""
+
+    gateway: Gateway
+    principal: Principal
+    route: str
+    model: str
+    reservation: Reservation
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    started: float = field(default_factory=time.monotonic)
+    _done: bool = False
+
+    def open_record(self) -> None:
+        """A stream's record, committed before its first byte; `finish` completes it."""
+        self.gateway.record(
+            self.route,
+            200,
+            "allowed",
+            self.principal,
+            model=self.model,
+            request_id=self.request_id,
+        )
+
+    def finish(
+        self,
+        status: int,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        streamed: bool = False,
+    ) -> None:
+        """Settle the quota to the tokens used and commit the record; runs once."""
+        if self._done:
+            return
+        self._done = True
+        known = prompt_tokens is not None and completion_tokens is not None
+        # Tokens unknown (a stream cut short): the whole reservation counts as used.
+        used = prompt_tokens + completion_tokens if known else self.reservation.tokens  # type: ignore[operator]
+        settle(self.gateway.engine, self.reservation, used if status < 400 else 0)
+        fields = {
+            "status": status,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "duration_ms": int((time.monotonic() - self.started) * 1000),
+        }
+        if streamed:
+            self.gateway.audit.complete(self.request_id, **fields)
+        else:
+            self.gateway.audit.write(
+                at=utcnow(),
+                request_id=self.request_id,
+                user_pseudonym=self.gateway.audit.pseudonym(self.principal.user_id),
+                key_id=self.principal.key_id,
+                route=self.route,
+                model=self.model,
+                decision="allowed",
+                **fields,
+            )
+
+
+def get_gateway(request: Request) -> Gateway | None:
+    return request.app.state.gateway
+
+
+def caller(request: Request) -> Principal | None:
+    """The principal behind the request's bearer key (None when the server runs open)."""
+    gateway: Gateway | None = request.app.state.gateway
+    if gateway is None:
+        return None
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    try:
+        return authenticate(gateway.engine, token)
+    except AuthError as error:
+        key_id = token.split("_")[1] if token.count("_") >= 2 else None
+        gateway.record(request.url.path, error.status, f"auth:{error.code}", key_id=key_id)
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        raise APIError(
+            error.status,
+            error.message,
+            code=error.code,
+            type="authentication_error" if error.status == 401 else "permission_error",
+            headers=headers,
+        ) from None
+
+
+CallerDep = Annotated[Principal | None, Depends(caller)]
+
+
+async def admit(
+    request: Request,
+    principal: Principal | None,
+    backend: Backend,
+    prompts: list[Prompt],
+    params: SamplingParams,
+    n: int,
+    stream: bool,
+    param: str,
+    request_id: str,
+) -> Admission | None:
+    """Check the model scope and reserve the quota; None when the server runs open. The audit
+    record carries `request_id`, the response's own id, so a user's question about one answer
+    can be found in the log."""
+    gateway: Gateway | None = request.app.state.gateway
+    if gateway is None or principal is None:
+        return None
+    route, model = request.url.path, backend.model_name
+    if not principal.may_use(model):
+        await run_in_threadpool(
+            gateway.record, route, 403, "scope:model", principal, None, model, request_id
+        )
+        raise APIError(
+            403,
+            f"the API key {principal.key_id} may not use the model {model!r}",
+            param="model",
+            code="model_not_allowed",
+            type="permission_error",
+        )
+    try:
+        tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
+    except RequestRejected as rejected:
+        raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
+
+    def take() -> Reservation:
+        return reserve(gateway.engine, principal, tokens, stream, utcnow())
+
+    try:
+        reservation = await run_in_threadpool(take)
+    except QuotaExceeded as exceeded:
+        await run_in_threadpool(
+            gateway.record,
+            route,
+            429,
+            f"quota:{exceeded.limit}",
+            principal,
+            None,
+            model,
+            request_id,
+        )
+        raise APIError(
+            429,
+            exceeded.message,
+            code="quota_exceeded",
+            type="rate_limit_error",
+            headers={"Retry-After": str(exceeded.retry_after)},
+        ) from None
+    return Admission(gateway, principal, route, model, reservation, request_id)

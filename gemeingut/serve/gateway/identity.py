@@ -1,0 +1,248 @@
+"""Users, groups and API keys: who may call the server, and for which models.
+
+A key is shown once, when it is created, as `gg_<id>_<secret>`. The id is public (lists, audit
+log); of the secret only its SHA-256 is stored. A 256-bit random secret needs no slow password
+hash: nobody can guess it, and the hash makes a stolen database useless for calling the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gemeingut.errors import InputError
+from gemeingut.serve.gateway.tables import api_keys, groups, memberships, users
+
+KEY_PREFIX = "gg"
+LAST_USED_PRECISION = timedelta(minutes=1)  # fewer writes: last use is kept to the minute
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller behind a valid key."""
+
+    key_id: str
+    user_id: int
+    user: str
+    groups: tuple[str, ...]
+    models: tuple[str, ...] | None  # None: every model
+
+    def may_use(self, model: str) -> bool:
+        return self.models is None or model in self.models
+
+
+class AuthError(Exception):
+    """401 (no valid key) or 403 (a valid key that may not do this)."""
+
+    def __init__(self, status: int, message: str, code: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the tables keep time (see `tables.py`)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> int:
+    name = _valid_name(name, "user")
+    with engine.begin() as conn:
+        try:
+            user_id = conn.execute(
+                users.insert().values(name=name, created_at=utcnow(), disabled=False)
+            ).inserted_primary_key[0]
+        except IntegrityError:
+            raise InputError(f"user {name!r} exists already", "pick another name") from None
+        for group in group_names:
+            _join(conn, user_id, group)
+    return int(user_id)
+
+
+def add_group(engine: Engine, name: str) -> None:
+    name = _valid_name(name, "group")
+    with engine.begin() as conn:
+        try:
+            conn.execute(groups.insert().values(name=name, created_at=utcnow()))
+        except IntegrityError:
+            raise InputError(f"group {name!r} exists already", "pick another name") from None
+
+
+def add_member(engine: Engine, user: str, group: str) -> None:
+    with engine.begin() as conn:
+        _join(conn, _user_id(conn, user), group)
+
+
+def set_user_disabled(engine: Engine, user: str, disabled: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(users).where(users.c.id == _user_id(conn, user)).values(disabled=disabled)
+        )
+
+
+def list_users(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(users).order_by(users.c.name)).mappings().all()
+        return [{**row, "groups": list(_group_names(conn, row["id"]))} for row in rows]
+
+
+def list_groups(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return [
+            dict(row) for row in conn.execute(select(groups).order_by(groups.c.name)).mappings()
+        ]
+
+
+def create_key(
+    engine: Engine,
+    user: str,
+    name: str = "",
+    models: tuple[str, ...] | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[str, str]:
+    """A new key for `user`: (key id, the full key). The full key is never shown again."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        conn.execute(
+            api_keys.insert().values(
+                id=key_id,
+                user_id=_user_id(conn, user),
+                name=name or key_id,
+                secret_sha256=_digest(secret),
+                models=list(models) if models is not None else None,
+                created_at=utcnow(),
+                expires_at=expires_at,
+            )
+        )
+    return key_id, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def list_keys(engine: Engine, user: str | None = None) -> list[dict[str, object]]:
+    query = (
+        select(
+            api_keys.c.id,
+            api_keys.c.name,
+            users.c.name.label("user"),
+            api_keys.c.models,
+            api_keys.c.created_at,
+            api_keys.c.expires_at,
+            api_keys.c.revoked_at,
+            api_keys.c.last_used_at,
+        )
+        .join(users, users.c.id == api_keys.c.user_id)
+        .order_by(api_keys.c.created_at)
+    )
+    if user is not None:
+        query = query.where(users.c.name == user)
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def revoke_key(engine: Engine, key_id: str) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    if done.rowcount != 1:
+        raise InputError(f"no active key {key_id!r}", "see `gemeingut admin keys list`")
+
+
+def authenticate(engine: Engine, token: str | None) -> Principal:
+    """The principal behind a bearer token, or an `AuthError` that says what is wrong."""
+    if not token:
+        raise AuthError(
+            401,
+            "this server needs an API key: send `Authorization: Bearer gg_…` (ask your "
+            "administrator for a key)",
+            "missing_api_key",
+        )
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise AuthError(401, "the API key is not a key of this server", "invalid_api_key")
+    key_id, secret = parts[1], parts[2]
+    now = utcnow()
+    with engine.begin() as conn:
+        row = (
+            conn.execute(
+                select(api_keys, users.c.name.label("user"), users.c.disabled)
+                .join(users, users.c.id == api_keys.c.user_id)
+                .where(api_keys.c.id == key_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(secret)):
+            raise AuthError(401, "the API key is not valid", "invalid_api_key")
+        if row["revoked_at"] is not None:
+            raise AuthError(401, f"the API key {key_id} was revoked", "revoked_api_key")
+        if row["expires_at"] is not None and row["expires_at"] <= now:
+            raise AuthError(
+                401,
+                f"the API key {key_id} expired on {row['expires_at']:%Y-%m-%d %H:%M} UTC",
+                "expired_api_key",
+            )
+        if row["disabled"]:
+            raise AuthError(403, f"the user of key {key_id} is disabled", "user_disabled")
+        last = row["last_used_at"]
+        if last is None or now - last >= LAST_USED_PRECISION:
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
+        models = row["models"]
+        return Principal(
+            key_id=key_id,
+            user_id=row["user_id"],
+            user=row["user"],
+            groups=_group_names(conn, row["user_id"]),
+            models=tuple(models) if models is not None else None,
+        )
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _valid_name(name: str, kind: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200 or any(c in name for c in "\r\n\t"):
+        raise InputError(f"{kind} name {name!r} is not valid", "1-200 characters, one line")
+    return name
+
+
+def _user_id(conn: Connection, user: str) -> int:
+    found = conn.execute(select(users.c.id).where(users.c.name == user)).scalar()
+    if found is None:
+        raise InputError(f"no user {user!r}", "create it with `gemeingut admin users add`")
+    return int(found)
+
+
+def _join(conn: Connection, user_id: int, group: str) -> None:
+    group_id = conn.execute(select(groups.c.id).where(groups.c.name == group)).scalar()
+    if group_id is None:
+        raise InputError(f"no group {group!r}", "create it with `gemeingut admin groups add`")
+    exists = conn.execute(
+        select(memberships).where(
+            memberships.c.user_id == user_id, memberships.c.group_id == group_id
+        )
+    ).first()
+    if exists is None:
+        conn.execute(memberships.insert().values(user_id=user_id, group_id=group_id))
+
+
+def _group_names(conn: Connection, user_id: int) -> tuple[str, ...]:
+    return tuple(
+        conn.execute(
+            select(groups.c.name)
+            .join(memberships, memberships.c.group_id == groups.c.id)
+            .where(memberships.c.user_id == user_id)
+            .order_by(groups.c.name)
+        ).scalars()
+    )

@@ -1,0 +1,225 @@
+"""Quotas in tokens and requests, not money: who waits, and for how long.
+
+Every limit is a counter row per subject (key, user, group) and window (this minute, this UTC
+day, open streams). A request reserves, in one transaction and for every subject that has a
+limit, one request and the most tokens it can use (prompt + the longest answer it may get);
+after the answer, the reservation is settled to the tokens really used. Each reservation is one
+conditional UPDATE (`… WHERE used + reserved + n <= limit`): the database, not Python, decides,
+so concurrent requests — also from several server processes on one PostgreSQL — never take more
+than the limit. PostgreSQL re-checks the condition after waiting for a row lock; SQLite queues
+writers (`BEGIN IMMEDIATE`, see `store.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
+
+from gemeingut.errors import InputError
+from gemeingut.serve.gateway.identity import Principal
+from gemeingut.serve.gateway.store import insert_or_ignore
+from gemeingut.serve.gateway.tables import api_keys, groups, quota_limits, usage_counters, users
+
+LIMITS = ("requests_per_minute", "tokens_per_day", "concurrent_streams")
+SUBJECT_KINDS = ("key", "user", "group")
+
+
+class QuotaExceeded(Exception):
+    """A 429: which limit, of whom, and when to try again."""
+
+    def __init__(self, limit: str, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass
+class Reservation:
+    """What one request holds until `settle`: tokens per day window, and open-stream places."""
+
+    tokens: int
+    token_windows: list[tuple[str, str, str]] = field(default_factory=list)
+    stream_places: list[tuple[str, str]] = field(default_factory=list)
+
+
+def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) -> None:
+    """Set (or with None, lift) limits of one key, user or group; other limits stay."""
+    if kind not in SUBJECT_KINDS:
+        raise InputError(f"unknown subject kind {kind!r}", f"one of {', '.join(SUBJECT_KINDS)}")
+    for name, value in limits.items():
+        if name not in LIMITS:
+            raise InputError(f"unknown limit {name!r}", f"one of {', '.join(LIMITS)}")
+        if value is not None and value < 0:
+            raise InputError(f"{name} must be 0 or more, not {value}", "0 blocks, none lifts")
+    with engine.begin() as conn:
+        _check_subject(conn, kind, subject)
+        insert_or_ignore(conn, quota_limits, subject_kind=kind, subject=subject)
+        conn.execute(
+            update(quota_limits)
+            .where(quota_limits.c.subject_kind == kind, quota_limits.c.subject == subject)
+            .values(**limits)
+        )
+
+
+def list_limits(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(quota_limits).order_by(quota_limits.c.subject_kind, quota_limits.c.subject)
+        )
+        return [dict(row) for row in rows.mappings()]
+
+
+def reserve(
+    engine: Engine, principal: Principal, tokens: int, stream: bool, now: datetime
+) -> Reservation:
+    """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
+    that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full."""
+    reservation = Reservation(tokens=tokens)
+    subjects = [("key", principal.key_id), ("user", principal.user)]
+    subjects += [("group", g) for g in principal.groups]
+    minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(quota_limits)
+            .where(or_(*(_is_subject(quota_limits, k, s) for k, s in subjects)))
+            .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)  # one lock order
+        ).mappings()
+        for row in rows:
+            kind, subject = row["subject_kind"], row["subject"]
+            who = f"{kind} {subject}"
+            rpm, tpd, streams = (row[name] for name in LIMITS)
+            if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
+                raise QuotaExceeded(
+                    "requests_per_minute",
+                    f"requests_per_minute of {who}: {rpm} requests per minute are used up",
+                    _seconds_to_next_minute(now),
+                )
+            if tpd is not None:
+                if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
+                    taken = _taken(conn, kind, subject, day)
+                    raise QuotaExceeded(
+                        "tokens_per_day",
+                        f"tokens_per_day of {who}: {taken:,} of {tpd:,} tokens are used or "
+                        f"reserved today, and this request may use up to {tokens:,} (prompt "
+                        "and the longest answer); ask for fewer max_tokens or wait for "
+                        "00:00 UTC",
+                        _seconds_to_next_day(now),
+                    )
+                reservation.token_windows.append((kind, subject, day))
+            if stream and streams is not None:
+                if not _take(conn, kind, subject, "streams", 1, streams, "used"):
+                    raise QuotaExceeded(
+                        "concurrent_streams",
+                        f"concurrent_streams of {who}: {streams} streams are open already",
+                        1,
+                    )
+                reservation.stream_places.append((kind, subject))
+    return reservation
+
+
+def settle(engine: Engine, reservation: Reservation, used_tokens: int) -> None:
+    """Turn the reserved tokens into the `used_tokens` really used; give back stream places."""
+    used_tokens = min(used_tokens, reservation.tokens)
+    with engine.begin() as conn:
+        for kind, subject, window in reservation.token_windows:
+            conn.execute(
+                update(usage_counters)
+                .where(_is_counter(kind, subject, window))
+                .values(
+                    reserved=usage_counters.c.reserved - reservation.tokens,
+                    used=usage_counters.c.used + used_tokens,
+                )
+            )
+        for kind, subject in reservation.stream_places:
+            conn.execute(
+                update(usage_counters)
+                .where(_is_counter(kind, subject, "streams"))
+                .values(used=usage_counters.c.used - 1)
+            )
+
+
+def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, int]:
+    """Requests this minute, tokens today (used, reserved) and open streams of one subject."""
+    with engine.connect() as conn:
+        rows = {
+            row["window"]: row
+            for row in conn.execute(
+                select(usage_counters).where(_is_subject(usage_counters, kind, subject))
+            ).mappings()
+        }
+    minute = rows.get(f"minute:{now:%Y-%m-%dT%H:%M}")
+    day = rows.get(f"day:{now:%Y-%m-%d}")
+    streams = rows.get("streams")
+    return {
+        "requests_this_minute": minute["used"] if minute else 0,
+        "tokens_today": day["used"] if day else 0,
+        "tokens_reserved": day["reserved"] if day else 0,
+        "open_streams": streams["used"] if streams else 0,
+    }
+
+
+def prune_counters(engine: Engine, now: datetime) -> int:
+    """Forget minute windows before this minute and day windows before yesterday."""
+    minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now - timedelta(days=1):%Y-%m-%d}"
+    with engine.begin() as conn:
+        done = conn.execute(
+            delete(usage_counters).where(
+                or_(
+                    and_(
+                        usage_counters.c.window.like("minute:%"), usage_counters.c.window < minute
+                    ),
+                    and_(usage_counters.c.window.like("day:%"), usage_counters.c.window < day),
+                )
+            )
+        )
+    return done.rowcount
+
+
+def _take(
+    conn: Connection, kind: str, subject: str, window: str, n: int, limit: int, column: str
+) -> bool:
+    insert_or_ignore(
+        conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0, reserved=0
+    )
+    counter = usage_counters.c
+    done = conn.execute(
+        update(usage_counters)
+        .where(_is_counter(kind, subject, window), counter.used + counter.reserved + n <= limit)
+        .values({column: getattr(counter, column) + n})
+    )
+    return done.rowcount == 1
+
+
+def _taken(conn: Connection, kind: str, subject: str, window: str) -> int:
+    row = conn.execute(
+        select(usage_counters.c.used + usage_counters.c.reserved).where(
+            _is_counter(kind, subject, window)
+        )
+    ).scalar()
+    return int(row or 0)
+
+
+def _is_subject(table, kind: str, subject: str):
+    return and_(table.c.subject_kind == kind, table.c.subject == subject)
+
+
+def _is_counter(kind: str, subject: str, window: str):
+    return and_(_is_subject(usage_counters, kind, subject), usage_counters.c.window == window)
+
+
+def _check_subject(conn: Connection, kind: str, subject: str) -> None:
+    column = {"key": api_keys.c.id, "user": users.c.name, "group": groups.c.name}[kind]
+    if conn.execute(select(column).where(column == subject)).first() is None:
+        raise InputError(f"no {kind} {subject!r}", f"see `gemeingut admin {kind}s list`")
+
+
+def _seconds_to_next_minute(now: datetime) -> int:
+    return max(1, 60 - now.second)
+
+
+def _seconds_to_next_day(now: datetime) -> int:
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - now).total_seconds()))

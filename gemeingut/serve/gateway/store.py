@@ -1,0 +1,117 @@
+"""The gateway's database: SQLite (WAL) on one machine, PostgreSQL for several server processes.
+
+`open_store` brings the schema to the newest Alembic revision before anything else runs, so a
+server or an admin command never meets an old schema. SQLite write transactions start with
+`BEGIN IMMEDIATE`: two transactions that both read and then write would otherwise both hold a
+read lock and fail to upgrade it (SQLITE_BUSY); taking the write lock first makes them queue,
+which is what the quota counters need to be exact.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from gemeingut.errors import InputError
+from gemeingut.serve.gateway.tables import settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PSEUDONYM_SECRET = "pseudonym_secret"
+MIGRATION_LOCK = 0x67656D65  # any constant; the same in every gemeingut process
+
+
+def database_url(value: str) -> str:
+    """A file path means SQLite; `postgresql://…` uses psycopg 3; other URLs pass unchanged."""
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    if value.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + value.split("://", 1)[1]
+    return value
+
+
+def open_store(value: str) -> Engine:
+    """An engine on the database at `value` (path or URL), migrated to the newest schema."""
+    url = database_url(value)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_pragmas(engine)
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    try:
+        _migrate(engine)
+        _ensure_secret(engine)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise InputError(
+            f"cannot open the gateway database {_safe(url)}: {error.__class__.__name__}: "
+            f"{str(error.orig if hasattr(error, 'orig') else error).strip().splitlines()[0]}",
+            "check --db (a file path, or postgresql://user:password@host/dbname)",
+        ) from None
+    return engine
+
+
+def pseudonym_secret(engine: Engine) -> bytes:
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(settings.c.value).where(settings.c.name == PSEUDONYM_SECRET)
+        ).scalar_one()
+    return bytes.fromhex(value)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed transaction survives a killed process (not a power
+        # cut between checkpoints), which is the durability the audit log promises.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _migrate(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # two servers starting at once migrate in turn
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+def _ensure_secret(engine: Engine) -> None:
+    """A random per-deployment key for pseudonyms: without it the audit log's user pseudonyms
+    cannot be tied back to names, not even by whoever reads the log."""
+    with engine.begin() as conn:
+        insert_or_ignore(conn, settings, name=PSEUDONYM_SECRET, value=secrets.token_hex(32))
+
+
+def insert_or_ignore(conn: Connection, table: Table, **values: object) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, which SQLite and PostgreSQL both speak."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"

@@ -1,0 +1,104 @@
+"""The gateway's tables (SQLAlchemy Core). Changes go through an Alembic revision in
+`migrations/versions/`; `tests/serve/gateway/test_store.py` checks that the two agree.
+
+Times are naive UTC datetimes: SQLite keeps no time zone, and one convention for both databases
+keeps comparisons plain.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),  # public: shown in lists and the audit log
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("models", JSON, nullable=True),  # None: every model the server serves
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=True),
+    Column("revoked_at", DateTime, nullable=True),
+    Column("last_used_at", DateTime, nullable=True),
+)
+
+quota_limits = Table(
+    "quota_limits",
+    metadata,
+    Column("subject_kind", String(8), primary_key=True),  # key, user or group
+    Column("subject", String(200), primary_key=True),  # key id, user name or group name
+    Column("requests_per_minute", Integer, nullable=True),
+    Column("tokens_per_day", Integer, nullable=True),
+    Column("concurrent_streams", Integer, nullable=True),
+)
+
+usage_counters = Table(
+    "usage_counters",
+    metadata,
+    Column("subject_kind", String(8), primary_key=True),
+    Column("subject", String(200), primary_key=True),
+    Column("window", String(32), primary_key=True),  # minute:…, day:… or streams
+    Column("used", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False, default=0),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("user_pseudonym", String(16), nullable=True),
+    Column("key_id", String(32), nullable=True),
+    Column("route", String(40), nullable=False),
+    Column("model", String(200), nullable=True),
+    Column("status", Integer, nullable=False),
+    Column("decision", String(80), nullable=False),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("duration_ms", Integer, nullable=True),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)

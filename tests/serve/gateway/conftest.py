@@ -1,0 +1,40 @@
+"""The gateway's database, twice: a SQLite file and a throwaway PostgreSQL cluster; tests that
+take `store_url` run on both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import postgres_bin, throwaway_cluster
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (Debian: apt install postgresql)")
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database per test (PostgreSQL: a new schema-less database)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "gateway.db")
+    base = request.getfixturevalue("postgres_url")
+    return fresh_database(base, f"t{abs(hash(request.node.nodeid)) % 10**9}")
+
+
+def fresh_database(base_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    path, query = base_url.split("?", 1)
+    return f"{path.rsplit('/', 1)[0]}/{name}?{query}"

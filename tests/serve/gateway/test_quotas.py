@@ -1,0 +1,110 @@
+"""Quotas in tokens: reserved before, settled after, and never more than the limit, however many
+threads and processes reserve at once — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+
+from gemeingut.errors import InputError
+from gemeingut.serve.gateway.identity import add_group, add_user, authenticate, create_key
+from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, settle, usage
+from gemeingut.serve.gateway.store import open_store
+
+NOON = datetime(2026, 12, 3, 12, 0, 30)
+
+
+def anna_in_schule(url: str) -> str:
+    engine = open_store(url)
+    add_group(engine, "schule")
+    add_user(engine, "anna", ("schule",))
+    return create_key(engine, "anna")[1]
+
+
+def reserve_many(url: str, key: str, attempts: int, tokens: int) -> int:
+    """In its own process: `attempts` reservations from 8 threads; how many were granted."""
+    engine = open_store(url)
+    principal = authenticate(engine, key)
+
+    def attempt(_: int) -> bool:
+        try:
+            reserve(engine, principal, tokens, stream=False, now=NOON)
+        except QuotaExceeded:
+            return False
+        return True
+
+    with ThreadPoolExecutor(8) as pool:
+        return sum(pool.map(attempt, range(attempts)))
+
+
+def test_concurrent_reservations_from_several_processes_never_overshoot(store_url: str) -> None:
+    key = anna_in_schule(store_url)
+    set_limits(open_store(store_url), "group", "schule", tokens_per_day=1_000)
+    spawn = multiprocessing.get_context("spawn")  # as separate server processes would be
+    with ProcessPoolExecutor(3, mp_context=spawn) as pool:
+        granted = sum(pool.map(reserve_many, [store_url] * 3, [key] * 3, [20] * 3, [70] * 3))
+    assert granted == 1_000 // 70
+    today = usage(open_store(store_url), "group", "schule", NOON)
+    assert today["tokens_reserved"] == 14 * 70 and today["tokens_today"] == 0
+
+
+def test_settling_turns_the_reservation_into_the_tokens_used(store_url: str) -> None:
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    set_limits(engine, "user", "anna", tokens_per_day=1_000)
+    principal = authenticate(engine, key)
+    held = reserve(engine, principal, 900, stream=False, now=NOON)
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 200, stream=False, now=NOON)
+    assert refused.value.limit == "tokens_per_day"
+    assert "900 of 1,000 tokens" in refused.value.message and "user anna" in refused.value.message
+    assert 0 < refused.value.retry_after <= 24 * 3600
+    settle(engine, held, used_tokens=120)
+    assert usage(engine, "user", "anna", NOON) | {} == {
+        "requests_this_minute": 0,
+        "tokens_today": 120,
+        "tokens_reserved": 0,
+        "open_streams": 0,
+    }
+    reserve(engine, principal, 800, stream=False, now=NOON)  # fits again
+
+
+def test_requests_per_minute_and_open_streams_are_counted_per_subject(store_url: str) -> None:
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    set_limits(engine, "group", "schule", requests_per_minute=3, concurrent_streams=2)
+    principal = authenticate(engine, key)
+    streams = [reserve(engine, principal, 10, stream=True, now=NOON) for _ in range(2)]
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 10, stream=True, now=NOON)
+    assert refused.value.limit == "concurrent_streams"
+    settle(engine, streams[0], used_tokens=5)
+    reserve(engine, principal, 10, stream=True, now=NOON)  # the third request this minute
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 10, stream=False, now=NOON)
+    assert refused.value.limit == "requests_per_minute" and refused.value.retry_after == 30
+    next_minute = NOON.replace(minute=1)
+    reserve(engine, principal, 10, stream=False, now=next_minute)
+
+
+def test_a_refused_reservation_takes_nothing_from_the_other_limits(store_url: str) -> None:
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    set_limits(engine, "group", "schule", tokens_per_day=10_000)  # checked first: it fits
+    set_limits(engine, "user", "anna", tokens_per_day=100)  # checked last: it does not
+    principal = authenticate(engine, key)
+    with pytest.raises(QuotaExceeded, match="user anna"):
+        reserve(engine, principal, 500, stream=False, now=NOON)
+    assert usage(engine, "group", "schule", NOON)["tokens_reserved"] == 0
+
+
+def test_limits_of_unknown_subjects_or_names_are_input_errors(store_url: str) -> None:
+    engine = open_store(store_url)
+    with pytest.raises(InputError, match="no group 'nirgends'"):
+        set_limits(engine, "group", "nirgends", tokens_per_day=5)
+    add_group(engine, "schule")
+    with pytest.raises(InputError, match="unknown limit"):
+        set_limits(engine, "group", "schule", euros_per_day=5)
