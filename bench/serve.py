@@ -89,7 +89,7 @@ def governed_load(model_dir: Path, name: str, args: argparse.Namespace) -> None:
         add_group(engine, group)
         add_user(engine, group, (group,))
         _, key = create_key(engine, group)
-        # About half of what the load asks for, so the quota really refuses.
+        # Less than the load asks for (prompts count too), so the quota really refuses.
         limit = args.requests * args.max_tokens
         set_limits(engine, "group", group, tokens_per_day=limit)
         with server(args.model, name, args.threads, "--db", db) as (url, _):

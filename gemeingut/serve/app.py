@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.errors import InputError
@@ -42,6 +43,7 @@ from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
+from gemeingut.serve.metrics import Metrics, MetricsMiddleware
 from gemeingut.serve.model_queue import ModelQueue, Ticket
 from gemeingut.serve.schemas import (
     AssistantMessage,
@@ -94,9 +96,16 @@ def create_app(
     app.state.queue = ModelQueue(max_waiting)
     app.state.gateway = gateway
     app.state.started = int(time.time())
+    app.state.metrics = Metrics(backend.model_name)
+    app.state.metrics.queue_waiting.labels(backend.model_name).set_function(
+        lambda: app.state.queue.waiting
+    )
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(tokenizer_router)
+    # Outermost, so that refusals of the guard (413, foreign Host) are counted too.
+    routes = frozenset(route.path for r in (router, tokenizer_router) for route in r.routes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app
 
 
@@ -125,6 +134,13 @@ async def ready(backend: BackendDep, queue: QueueDep) -> Readiness:
     if queue.is_full():
         queue.admit()  # raises the 503 with Retry-After
     return Readiness(model=backend.model_name, waiting=queue.waiting)
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    """Prometheus metrics: requests, tokens, latency, queue, quota refusals (no user data)."""
+    exposition = request.app.state.metrics.exposition()
+    return PlainTextResponse(exposition, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/v1/models")
@@ -182,12 +198,14 @@ async def chat_completions(
         stream, ticket = await _open_stream(
             queue, admission, backend, prompt, params, param="messages"
         )
-        events = chat_events(stream, meta, body.include_usage(), ticket, _on_end(admission))
+        on_end = _on_end(request, admission)
+        events = chat_events(stream, meta, body.include_usage(), ticket, on_end)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     results = await _generate(
         queue, admission, backend.generate_batch, [prompt], params, body.n, param="messages"
     )
     usage = usage_of(results, per_prompt=body.n)
+    request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
     await _finish(admission, 200, usage)
     choices = [
         ChatChoice(
@@ -258,12 +276,14 @@ async def completions(
         stream, ticket = await _open_stream(
             queue, admission, backend, prompts[0], params, param="prompt"
         )
-        events = completion_events(stream, meta, body.include_usage(), ticket, _on_end(admission))
+        on_end = _on_end(request, admission)
+        events = completion_events(stream, meta, body.include_usage(), ticket, on_end)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     results = await _generate(
         queue, admission, backend.generate_batch, prompts, params, body.n, param="prompt"
     )
     usage = usage_of(results, per_prompt=body.n)
+    request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
     await _finish(admission, 200, usage)
     choices = []
     for i, result in enumerate(results):
@@ -373,13 +393,18 @@ async def _finish(admission: Admission | None, status: int, usage: Usage | None 
         await run_in_threadpool(admission.finish, status, prompt, completion)
 
 
-def _on_end(admission: Admission | None) -> Callable[[GenerationResult | None], None] | None:
-    """What a stream calls when it ends: settle and complete the record (tokens unknown if the
-    stream was cut short)."""
-    if admission is None:
-        return None
+def _on_end(
+    request: Request, admission: Admission | None
+) -> Callable[[GenerationResult | None], None]:
+    """What a stream calls when it ends: count its tokens, settle the quota and complete the
+    audit record (tokens unknown if the stream was cut short)."""
+    metrics: Metrics = request.app.state.metrics
 
     def end(result: GenerationResult | None) -> None:
+        if result is not None:
+            metrics.count_tokens(result.prompt_tokens, result.completion_tokens)
+        if admission is None:
+            return
         if result is None:
             admission.finish(200, None, None, streamed=True)
         else:

@@ -31,7 +31,9 @@ class TokenizeRequest(BaseModel):
     model: str | None = None
     prompt: Text | None = Field(default=None, description="A text; or give `messages`.")
     messages: list[ChatMessage] | None = Field(
-        default=None, description="A conversation, tokenized through the chat template."
+        default=None,
+        min_length=1,
+        description="A conversation, tokenized through the chat template.",
     )
     add_special_tokens: bool | None = Field(
         default=None,

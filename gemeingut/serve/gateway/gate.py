@@ -185,6 +185,7 @@ async def admit(
     try:
         reservation = await run_in_threadpool(take)
     except QuotaExceeded as exceeded:
+        request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
         await run_in_threadpool(
             gateway.record,
             route,

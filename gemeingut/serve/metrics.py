@@ -1,0 +1,98 @@
+"""Prometheus metrics at `GET /metrics`: requests, tokens, latency, queue and quota refusals per
+model, for the operator's dashboards and alerts.
+
+Each app has its own registry (no global state: tests and several apps in one process do not
+mix their numbers). Labels hold the model, the route (one of the app's own paths, never a path
+a client made up, so a scanner cannot blow up the label count), the status, the token kind and
+the quota's limit; never a user or key.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+
+class Metrics:
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "gemeingut_requests",
+            "HTTP requests answered, by route and status.",
+            ["model", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "gemeingut_request_seconds",
+            "Time from request to the end of the response (of the whole stream).",
+            ["model", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.tokens = Counter(
+            "gemeingut_tokens",
+            "Tokens processed, by kind (prompt or completion).",
+            ["model", "kind"],
+            registry=self.registry,
+        )
+        self.quota_rejections = Counter(
+            "gemeingut_quota_rejections",
+            "Requests refused with 429, by the limit that was reached.",
+            ["model", "limit"],
+            registry=self.registry,
+        )
+        self.queue_waiting = Gauge(
+            "gemeingut_queue_waiting",
+            "Requests waiting for the model now.",
+            ["model"],
+            registry=self.registry,
+        )
+
+    def count_tokens(self, prompt: int, completion: int) -> None:
+        self.tokens.labels(self.model, "prompt").inc(prompt)
+        self.tokens.labels(self.model, "completion").inc(completion)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts every HTTP response by route and status and times it."""
+
+    def _route(self, path: str) -> str:
+        if path in self.routes:
+            return path
+        if path.startswith("/v1/models/"):
+            return "/v1/models/{model_id}"
+        return "other"
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, routes: frozenset[str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails before it answers
+
+        async def counting_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting_send)
+        finally:
+            route = self._route(scope.get("path", ""))
+            model = self.metrics.model
+            self.metrics.requests.labels(model, route, str(status)).inc()
+            self.metrics.latency.labels(model, route).observe(time.perf_counter() - started)
