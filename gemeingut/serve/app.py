@@ -83,17 +83,20 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_waiting: int = DEFAULT_MAX_WAITING,
     gateway: Gateway | None = None,
+    max_running: int | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
-    With a `gateway`, every model route needs a key, counts against quotas and is audited."""
+    With a `gateway`, every model route needs a key, counts against quotas and is audited.
+    `max_running` requests reach the backend at once (default: as many as it batches)."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
     )
     app.add_middleware(RequestGuard, hosts=hosts, max_body_bytes=max_body_bytes)
     app.state.backend = backend
-    app.state.queue = ModelQueue(max_waiting)
+    running = max_running or getattr(backend, "max_batch_rows", 1)
+    app.state.queue = ModelQueue(max_waiting, running)
     app.state.gateway = gateway
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)

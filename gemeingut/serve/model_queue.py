@@ -1,10 +1,11 @@
-"""Who runs and who waits at the model: one request at a time, a bounded number waiting.
+"""Who runs and who waits at the model: `max_running` requests at a time (as many as the backend
+can batch together), a bounded number waiting.
 
-Waiting happens in the event loop (an asyncio lock): were waiting requests to block in worker
-threads, forty of them would use up Starlette's thread pool, and a running stream, which needs a
-thread for every next token, would never finish. The queue is bounded: a request beyond it gets
-503 with `Retry-After` at once instead of waiting without end, which is what a load balancer or
-a client's retry logic knows how to handle.
+Waiting happens in the event loop (an asyncio semaphore): were waiting requests to block in
+worker threads, forty of them would use up Starlette's thread pool, and a running stream, which
+needs a thread for every next token, would never finish. The queue is bounded: a request beyond
+it gets 503 with `Retry-After` at once instead of waiting without end, which is what a load
+balancer or a client's retry logic knows how to handle.
 """
 
 from __future__ import annotations
@@ -19,18 +20,19 @@ from gemeingut.serve.limits import DEFAULT_MAX_WAITING
 
 
 class ModelQueue:
-    def __init__(self, max_waiting: int = DEFAULT_MAX_WAITING) -> None:
+    def __init__(self, max_waiting: int = DEFAULT_MAX_WAITING, max_running: int = 1) -> None:
         self.max_waiting = max_waiting
-        self.admitted = 0  # running (at most one) + waiting
-        self._lock = asyncio.Lock()
+        self.max_running = max_running
+        self.admitted = 0  # running (at most max_running) + waiting
+        self._slots = asyncio.Semaphore(max_running)
         self._mean_seconds = 1.0  # a moving mean of how long one turn takes
 
     @property
     def waiting(self) -> int:
-        return max(0, self.admitted - 1)
+        return max(0, self.admitted - self.max_running)
 
     def is_full(self) -> bool:
-        return self.admitted > self.max_waiting
+        return self.admitted >= self.max_running + self.max_waiting
 
     def retry_after(self) -> int:
         """Seconds until the queue has likely moved by one place (at least 1)."""
@@ -68,7 +70,7 @@ class Ticket:
 
     async def __aenter__(self) -> Ticket:
         try:
-            await self._queue._lock.acquire()
+            await self._queue._slots.acquire()
         except BaseException:
             self.release()
             raise
@@ -81,7 +83,7 @@ class Ticket:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._queue._lock.release()
+        self._queue._slots.release()
         self.release()
 
     def release(self) -> None:

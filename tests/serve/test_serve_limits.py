@@ -146,7 +146,7 @@ def test_a_full_queue_is_a_503_with_retry_after_until_the_model_is_free(
     backend: TransformersBackend, serve: Serve
 ) -> None:
     held = HeldBackend(backend)
-    app = create_app(held, max_waiting=0)
+    app = create_app(held, max_waiting=0, max_running=1)
     with serve(app) as url, httpx.Client(timeout=60) as client:
         stream_body = {"model": MODEL_NAME, "messages": HELLO, "stream": True, "max_tokens": 50}
         with client.stream("POST", url + "/v1/chat/completions", json=stream_body) as running:

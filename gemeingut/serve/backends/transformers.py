@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job
 from gemeingut.serve.backends.protocol import (
     FinishReason,
     GenerationResult,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 # Used as the default answer length only when a model does not state its context length.
 FALLBACK_MAX_TOKENS = 512
 MAX_BATCH_TOKENS = 8192  # padded prompt tokens run together in one forward pass
+DEFAULT_BATCH_ROWS = 32  # concurrent requests that generate together (`batching.py`)
 # Below this temperature sampling is greedy (vLLM's _SAMPLING_EPS): dividing logits by 1e-40
 # overflows to inf and the softmax to NaN.
 GREEDY_BELOW = 1e-5
@@ -56,7 +58,11 @@ class TransformersBackend:
     """
 
     def __init__(
-        self, model_dir: Path, model_name: str | None = None, precision: str = "fp32"
+        self,
+        model_dir: Path,
+        model_name: str | None = None,
+        precision: str = "fp32",
+        max_batch_rows: int = DEFAULT_BATCH_ROWS,
     ) -> None:
         import torch
         from transformers import AutoTokenizer
@@ -83,6 +89,9 @@ class TransformersBackend:
             "logits_to_keep" in inspect.signature(self.model.forward).parameters
         )
         self._lock = threading.Lock()
+        self.max_batch_rows = max_batch_rows
+        self._batches: BatchScheduler | None = None
+        self._batches_lock = threading.Lock()
 
     # --- the tokenizer, lent to clients (/tokenize, /detokenize, /tokenizer_info) -------------
 
@@ -189,6 +198,12 @@ class TransformersBackend:
         rows = [ids for ids in map(self._encode_request, prompts) for _ in range(n)]
         seeds = [None if params.seed is None else params.seed + i % n for i in range(len(rows))]
         self._budgets(rows, params)  # every prompt is checked before any runs
+        if params.prompt_logprobs is None:  # joins other requests' batches
+            # Longest first: rows of one batch are padded to its longest prompt.
+            order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
+            jobs = {i: Job(rows[i], params, seeds[i]) for i in order}
+            self._scheduler().submit([jobs[i] for i in order])
+            return [jobs[i].wait() for i in range(len(rows))]
         results: list[GenerationResult] = [None] * len(rows)  # type: ignore[list-item]
         # Rows run in batches of bounded size: the prefill's logits are rows × width × vocab.
         for batch in length_batches(rows, MAX_BATCH_TOKENS):
@@ -205,33 +220,38 @@ class TransformersBackend:
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
         ids = self._encode_request(prompt)
         self._budgets([ids], params)  # a request that cannot run is refused now, not midway
-        return TextStream(self._pieces(ids, params))
+        job = Job(ids, params, params.seed)
+        self._scheduler().submit([job])
+        return TextStream(_job_pieces(job))
 
-    def _pieces(
-        self, ids: list[int], params: SamplingParams
-    ) -> Generator[str, None, GenerationResult]:
-        steps = self._decode([ids], params, [params.seed])
-        try:
-            while True:
-                [piece] = next(steps)
-                if piece:
-                    yield piece
-        except StopIteration as finished:
-            return finished.value[0]
-        finally:
-            steps.close()
+    def _scheduler(self) -> BatchScheduler:
+        with self._batches_lock:  # started on first use: audits that only score never need it
+            if self._batches is None:
+                self._batches = BatchScheduler(self._decode, self.max_batch_rows, MAX_BATCH_TOKENS)
+            return self._batches
 
     def _decode(
-        self, rows: list[list[int]], params: SamplingParams, seeds: list[int | None]
+        self,
+        rows: list[list[int]],
+        params: SamplingParams | list[SamplingParams],
+        seeds: list[int | None],
+        cancelled: list[threading.Event] | None = None,
     ) -> Generator[list[str], None, list[GenerationResult]]:
         """Prefill all rows at once, then one token per row and step until every row is done.
 
-        Yields each step's new text per row ("" where nothing is ready). Holds the model lock
-        from the first step to the last; closing the generator releases it.
+        `params` may differ per row in everything but `prompt_logprobs` (the first row's
+        decides whether prompts are scored). A row whose `cancelled` event is set stops
+        generating. Yields each step's new text per row ("" where nothing is ready). Holds the
+        model lock from the first step to the last; closing the generator releases it.
         """
         import torch
 
-        budgets = self._budgets(rows, params)
+        per_row = params if isinstance(params, list) else [params] * len(rows)
+        params = per_row[0]
+        budgets = [
+            self._answer_budget(len(row), p.max_tokens)
+            for row, p in zip(rows, per_row, strict=True)
+        ]
         with self._lock:
             generators = [_generator(seed) for seed in seeds]
             states = [_Row(prompt, budget) for prompt, budget in zip(rows, budgets, strict=True)]
@@ -287,14 +307,17 @@ class TransformersBackend:
                 tokens = [self.pad_id] * len(rows)
                 pieces = [""] * len(rows)
                 for i, state in enumerate(states):
+                    if cancelled is not None and cancelled[i].is_set():
+                        state.done = True  # its client left: no more work for it
                     if state.done:
                         continue
+                    row = per_row[i]
                     # Grad mode is thread-local and a stream may resume on another worker
                     # thread, so inference mode is entered per step rather than around the loop.
                     with torch.inference_mode():
-                        tokens[i] = pick_token(next_logits[i], params, generators[i])
-                        chosen = _token_logprob(next_logits[i], tokens[i], params.logprobs)
-                    pieces[i] = state.add(tokens[i], chosen, self, params.stop)
+                        tokens[i] = pick_token(next_logits[i], row, generators[i])
+                        chosen = _token_logprob(next_logits[i], tokens[i], row.logprobs)
+                    pieces[i] = state.add(tokens[i], chosen, self, row.stop)
                 yield pieces
                 if all(s.done for s in states):
                     break
@@ -314,7 +337,7 @@ class TransformersBackend:
             tails = [state.flush() for state in states]
             if any(tails):
                 yield tails
-            return [state.result(params) for state in states]
+            return [state.result(p) for state, p in zip(states, per_row, strict=True)]
 
     def _forward(
         self,
@@ -442,6 +465,17 @@ class _Row:
             logprobs=tuple(self.logprobs) if params.logprobs is not None else None,
             prompt_logprobs=self.prompt_logprobs,
         )
+
+
+def _job_pieces(job: Job) -> Generator[str, None, GenerationResult]:
+    """A job's text pieces as they are generated; closing early cancels the job's row."""
+    try:
+        while (piece := job.pieces.get()) is not DONE:
+            yield piece
+        return job.wait()
+    finally:
+        if not job.finished.is_set():
+            job.cancel()
 
 
 def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:
