@@ -12,10 +12,12 @@ route runs (`guards.py`).
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import json
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -74,6 +76,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
     404: {"model": ErrorResponse, "description": "Unknown model"},
 }
+DISCONNECT_POLL_SECONDS = 0.25  # how often a waiting non-streamed request checks its client
 STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` events, then `[DONE]`"
 
 
@@ -205,7 +208,14 @@ async def chat_completions(
         events = chat_events(stream, meta, body.include_usage(), ticket, on_end)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     results = await _generate(
-        queue, admission, backend.generate_batch, [prompt], params, body.n, param="messages"
+        request,
+        queue,
+        admission,
+        backend.generate_batch,
+        [prompt],
+        params,
+        body.n,
+        param="messages",
     )
     usage = usage_of(results, per_prompt=body.n)
     request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
@@ -283,7 +293,14 @@ async def completions(
         events = completion_events(stream, meta, body.include_usage(), ticket, on_end)
         return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
     results = await _generate(
-        queue, admission, backend.generate_batch, prompts, params, body.n, param="prompt"
+        request,
+        queue,
+        admission,
+        backend.generate_batch,
+        prompts,
+        params,
+        body.n,
+        param="prompt",
     )
     usage = usage_of(results, per_prompt=body.n)
     request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
@@ -375,16 +392,26 @@ async def _open_stream(
 
 
 async def _generate(
+    request: Request,
     queue: ModelQueue,
     admission: Admission | None,
     fn: Callable[..., list[GenerationResult]],
     *args: object,
     param: str,
 ) -> list[GenerationResult]:
-    """Wait for the model and generate; a failure still settles the quota and is recorded."""
+    """Wait for the model and generate; a client that hangs up cancels its work (the backend
+    stops its rows); a failure still settles the quota and is recorded."""
+    cancel = threading.Event()
     try:
         async with queue.admit():
-            return await _rejections_as_400(fn, *args, param=param)
+            work = asyncio.ensure_future(_rejections_as_400(fn, *args, cancel, param=param))
+            while not (await asyncio.wait({work}, timeout=DISCONNECT_POLL_SECONDS))[0]:
+                if await request.is_disconnected():
+                    cancel.set()
+            results = work.result()
+        if cancel.is_set():  # recorded as nginx does: 499, client closed the request
+            raise APIError(499, "the client closed the request", code="client_closed")
+        return results
     except BaseException as error:
         await _finish(admission, getattr(error, "status", 500))
         raise

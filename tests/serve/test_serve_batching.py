@@ -3,6 +3,7 @@ greedy and seeded text is what each request gets alone; a stream whose client le
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from gemeingut.serve.backends import SamplingParams, TextStream, TransformersBackend
@@ -56,3 +57,13 @@ def test_a_closed_stream_stops_its_row(backend: TransformersBackend) -> None:
     result = job.wait()
     # Neither a stop token nor the budget ended it: the row stopped when its client left.
     assert result.finish_reason == "length" and result.completion_tokens < 200
+
+
+def test_a_cancelled_request_returns_at_once_with_what_it_has(
+    backend: TransformersBackend,
+) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    params = SamplingParams(max_tokens=200, temperature=0.9, seed=1)
+    [result] = backend.generate_batch(["Die Katze"], params, cancel=cancel)
+    assert result.completion_tokens == 0 and result.prompt_tokens > 0

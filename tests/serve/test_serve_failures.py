@@ -24,7 +24,7 @@ class BrokenBackend:
         raise RuntimeError("secret internal detail")
 
     def generate_batch(
-        self, prompts: list[str], params: SamplingParams, n: int = 1
+        self, prompts: list[str], params: SamplingParams, n: int = 1, cancel: object = None
     ) -> list[GenerationResult]:
         raise RuntimeError("secret internal detail")
 

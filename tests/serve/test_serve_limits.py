@@ -181,3 +181,37 @@ def test_a_port_in_use_is_said_before_the_model_loads(model_dir: Path) -> None:
         result = CliRunner().invoke(cli_app, ["serve", str(model_dir), "--port", str(port)])
     assert result.exit_code != 0
     assert "already in use" in result.output and "Traceback" not in result.output
+
+
+class WaitingBackend:
+    """The real backend, except that a non-streamed request waits until it is cancelled."""
+
+    def __init__(self, inner: TransformersBackend) -> None:
+        self.inner = inner
+        self.cancelled = threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def generate_batch(
+        self,
+        prompts: list[Prompt],
+        params: SamplingParams,
+        n: int = 1,
+        cancel: threading.Event | None = None,
+    ) -> list[GenerationResult]:
+        assert cancel is not None
+        if cancel.wait(20):
+            self.cancelled.set()
+        return self.inner.generate_batch(prompts, params, n, cancel)
+
+
+def test_a_client_that_hangs_up_cancels_its_non_streamed_work(
+    backend: TransformersBackend, serve: Serve
+) -> None:
+    waiting = WaitingBackend(backend)
+    with serve(create_app(waiting)) as url:
+        body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 5}
+        with pytest.raises(httpx.TimeoutException):
+            httpx.post(url + "/v1/chat/completions", json=body, timeout=0.5)
+        assert waiting.cancelled.wait(10), "the server did not notice that the client left"

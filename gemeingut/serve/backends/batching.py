@@ -23,10 +23,6 @@ Decode = Callable[..., Generator[list[str], None, list[GenerationResult]]]
 DONE = object()  # ends a job's piece queue
 
 
-class JobCancelled(RuntimeError):
-    """A job whose client left before its batch began."""
-
-
 @dataclass
 class Job:
     """One row of some future batch: its pieces arrive in `pieces`, then `DONE`."""
@@ -102,7 +98,7 @@ class BatchScheduler:
             batch = []
             for job in self._next_batch():
                 if job.cancelled.is_set():  # left before its turn: nothing to compute
-                    job._finish(None, JobCancelled("the client left before generation"))
+                    job._finish(_nothing(job), None)
                 else:
                     batch.append(job)
             if batch:
@@ -132,3 +128,13 @@ class BatchScheduler:
             return
         for job, result in zip(batch, results, strict=True):
             job._finish(result, None)
+
+
+def _nothing(job: Job) -> GenerationResult:
+    return GenerationResult(
+        text="",
+        prompt_tokens=len(job.ids),
+        completion_tokens=0,
+        finish_reason="length",
+        prompt_ids=tuple(job.ids),
+    )

@@ -9,6 +9,7 @@ process, in llama.cpp, or behind an upstream engine such as vLLM.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -109,10 +110,15 @@ class Backend(Protocol):
     def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult: ...
 
     def generate_batch(
-        self, prompts: list[Prompt], params: SamplingParams, n: int = 1
+        self,
+        prompts: list[Prompt],
+        params: SamplingParams,
+        n: int = 1,
+        cancel: threading.Event | None = None,
     ) -> list[GenerationResult]:
         """`n` results per prompt, prompt-major (OpenAI's choice order); seeded choices use
-        seed, seed + 1, … so the first equals `generate` with that seed."""
+        seed, seed + 1, … so the first equals `generate` with that seed. Once `cancel` is set
+        (the client left) generation stops early and returns what it has."""
         ...
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:

@@ -193,7 +193,11 @@ class TransformersBackend:
         return self.generate_batch([prompt], params)[0]
 
     def generate_batch(
-        self, prompts: list[Prompt], params: SamplingParams, n: int = 1
+        self,
+        prompts: list[Prompt],
+        params: SamplingParams,
+        n: int = 1,
+        cancel: threading.Event | None = None,
     ) -> list[GenerationResult]:
         rows = [ids for ids in map(self._encode_request, prompts) for _ in range(n)]
         seeds = [None if params.seed is None else params.seed + i % n for i in range(len(rows))]
@@ -202,12 +206,18 @@ class TransformersBackend:
             # Longest first: rows of one batch are padded to its longest prompt.
             order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
             jobs = {i: Job(rows[i], params, seeds[i]) for i in order}
+            if cancel is not None:  # every row of the request stops when its client leaves
+                for job in jobs.values():
+                    job.cancelled = cancel
             self._scheduler().submit([jobs[i] for i in order])
             return [jobs[i].wait() for i in range(len(rows))]
         results: list[GenerationResult] = [None] * len(rows)  # type: ignore[list-item]
         # Rows run in batches of bounded size: the prefill's logits are rows × width × vocab.
         for batch in length_batches(rows, MAX_BATCH_TOKENS):
-            steps = self._decode([rows[i] for i in batch], params, [seeds[i] for i in batch])
+            cancelled = [cancel] * len(batch) if cancel is not None else None
+            steps = self._decode(
+                [rows[i] for i in batch], params, [seeds[i] for i in batch], cancelled
+            )
             while True:
                 try:
                     next(steps)
