@@ -40,7 +40,7 @@ ifeq ($(SERVE),1)
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" \\"
 	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
 	@echo "  (GEMEINGUT_KEY: the key printed above; more keys: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
-	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db
+	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default
 endif
 
 test: install

@@ -117,6 +117,13 @@ def serve(
             "postgresql:// URL): with it every request needs a key. See `gemeingut admin`.",
         ),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            help="Safety policy to apply and publish at /v1/policy: a YAML file, or `default` "
+            "for the one shipped (personal data redacted, mass-harm weapons refused).",
+        ),
+    ] = None,
     no_auth: Annotated[
         bool,
         typer.Option("--no-auth", help="Serve a non-loopback address without keys or audit log."),
@@ -139,4 +146,5 @@ def serve(
         max_waiting=max_waiting,
         db=db,
         open_access=no_auth,
+        policy=policy,
     )

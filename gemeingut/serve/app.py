@@ -41,6 +41,7 @@ from gemeingut.serve.backends import (
     Tokenizing,
 )
 from gemeingut.serve.gateway.gate import Admission, CallerDep, Gateway, admit
+from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
@@ -62,6 +63,7 @@ from gemeingut.serve.schemas import (
     Readiness,
     Usage,
 )
+from gemeingut.serve.screening import screen_prompts, screen_texts
 from gemeingut.serve.streaming import (
     SSE_HEADERS,
     ResponseMeta,
@@ -87,11 +89,13 @@ def create_app(
     max_waiting: int = DEFAULT_MAX_WAITING,
     gateway: Gateway | None = None,
     max_running: int | None = None,
+    policy: Policy | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
     With a `gateway`, every model route needs a key, counts against quotas and is audited.
-    `max_running` requests reach the backend at once (default: as many as it batches)."""
+    `max_running` requests reach the backend at once (default: as many as it batches).
+    A `policy` screens every prompt and is published at `/v1/policy`."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -101,6 +105,7 @@ def create_app(
     running = max_running or getattr(backend, "max_batch_rows", 1)
     app.state.queue = ModelQueue(max_waiting, running)
     app.state.gateway = gateway
+    app.state.policy = policy
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     app.state.metrics.queue_waiting.labels(backend.model_name).set_function(
@@ -149,6 +154,23 @@ def metrics(request: Request) -> PlainTextResponse:
     return PlainTextResponse(exposition, media_type=CONTENT_TYPE_LATEST)
 
 
+@router.get("/v1/policy")
+def published_policy(request: Request) -> dict[str, object]:
+    """What this server filters and why: every rule with its id, German and English text and
+    pattern, and the policy file's SHA-256. Open to everyone, key or not."""
+    policy: Policy | None = request.app.state.policy
+    if policy is None:
+        return {
+            "id": None,
+            "rules": [],
+            "text": {
+                "de": "Dieser Server filtert keine Anfragen.",
+                "en": "This server filters no requests.",
+            },
+        }
+    return policy.published()
+
+
 @router.get("/v1/models")
 def list_models(backend: BackendDep, request: Request, principal: CallerDep) -> ModelList:
     """The models this key may use."""
@@ -190,15 +212,28 @@ async def chat_completions(
     _check_model(body.model, backend)
     if body.top_logprobs is not None and not body.logprobs:
         raise APIError(400, "top_logprobs needs logprobs: true", param="top_logprobs")
+    meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     messages = [message.as_template_input() for message in body.messages]
+    contents, decision = await run_in_threadpool(
+        screen_texts, request, principal, meta.id, [m["content"] for m in messages], "messages"
+    )
+    messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
     params = _sampling_params(body.token_limit(), body, logprobs=body.top_k())
     prompt = await _rejections_as_400(backend.apply_chat_template, messages, param="messages")
-    meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     if body.stream:
         _refuse_with_stream({"n": body.n > 1, "logprobs": body.logprobs})
     tokenizer = _tokenizer_for(backend, "logprobs") if body.logprobs else None
     admission = await admit(
-        request, principal, backend, [prompt], params, body.n, body.stream, "messages", meta.id
+        request,
+        principal,
+        backend,
+        [prompt],
+        params,
+        body.n,
+        body.stream,
+        "messages",
+        meta.id,
+        decision,
     )
     if body.stream:
         stream, ticket = await _open_stream(
@@ -282,8 +317,20 @@ async def completions(
     tokenizer = (
         _tokenizer_for(backend, "echo" if body.echo else "logprobs") if needs_tokenizer else None
     )
+    prompts, decision = await run_in_threadpool(
+        screen_prompts, request, principal, meta.id, backend, prompts
+    )
     admission = await admit(
-        request, principal, backend, prompts, params, body.n, body.stream, "prompt", meta.id
+        request,
+        principal,
+        backend,
+        prompts,
+        params,
+        body.n,
+        body.stream,
+        "prompt",
+        meta.id,
+        decision,
     )
     if body.stream:
         stream, ticket = await _open_stream(
@@ -509,6 +556,7 @@ def run_server(
     max_waiting: int = DEFAULT_MAX_WAITING,
     db: str | None = None,
     open_access: bool = False,
+    policy: str | None = None,
 ) -> None:
     """Load the model found at `path` and serve it until interrupted (blocking).
 
@@ -526,6 +574,7 @@ def run_server(
             "pass --db PATH (then create keys with `gemeingut admin keys create`), or "
             "--no-auth if a proxy in front of the server checks who calls",
         )
+    screening = Policy.load(policy) if policy is not None else None
     gateway = None
     if db is not None:
         from gemeingut.serve.gateway.gate import Gateway
@@ -540,7 +589,12 @@ def run_server(
             torch.set_num_threads(threads)
         backend = TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
         app = create_app(
-            backend, allowed_hosts(host, extra_hosts), max_body_bytes, max_waiting, gateway
+            backend,
+            allowed_hosts(host, extra_hosts),
+            max_body_bytes,
+            max_waiting,
+            gateway,
+            policy=screening,
         )
         server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_keep_alive=5))
         server.run(sockets=[sock])

@@ -65,6 +65,7 @@ class Admission:
     model: str
     reservation: Reservation
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    decision: str = "allowed"  # or which policy rules redacted the input
     started: float = field(default_factory=time.monotonic)
     _done: bool = False
 
@@ -73,7 +74,7 @@ class Admission:
         self.gateway.record(
             self.route,
             200,
-            "allowed",
+            self.decision,
             self.principal,
             model=self.model,
             request_id=self.request_id,
@@ -110,7 +111,7 @@ class Admission:
                 key_id=self.principal.key_id,
                 route=self.route,
                 model=self.model,
-                decision="allowed",
+                decision=self.decision,
                 **fields,
             )
 
@@ -155,6 +156,7 @@ async def admit(
     stream: bool,
     param: str,
     request_id: str,
+    decision: str = "allowed",
 ) -> Admission | None:
     """Check the model scope and reserve the quota; None when the server runs open. The audit
     record carries `request_id`, the response's own id, so a user's question about one answer
@@ -203,4 +205,4 @@ async def admit(
             type="rate_limit_error",
             headers={"Retry-After": str(exceeded.retry_after)},
         ) from None
-    return Admission(gateway, principal, route, model, reservation, request_id)
+    return Admission(gateway, principal, route, model, reservation, request_id, decision)

@@ -1,0 +1,159 @@
+"""The published safety policy: what the server filters, and why, readable by every user.
+
+A filter reflects values, so they are made visible: the policy is a versioned YAML file of
+rules, each with an id, a German and an English text, and what it looks for (keywords, a regular
+expression, or personal data found with the curate stage's detectors). `GET /v1/policy` serves
+it whole, patterns included, with the file's SHA-256 so anyone can tell which version applied.
+A rule either refuses the request (a 400 naming the rule) or redacts what it found before the
+model sees it; both decisions go into the audit log with the rule's id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gemeingut.data.pii import PII_TYPES, scrub_text
+from gemeingut.errors import InputError
+
+DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
+
+
+class Texts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    de: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
+    kind: Literal["keywords", "regex", "pii"]
+    action: Literal["refuse", "redact"]
+    text: Texts
+    words: list[str] | None = None  # keywords: matched case-insensitively as whole words
+    pattern: str | None = None  # regex (Python syntax), case-insensitive
+    types: list[str] | None = None  # pii: which detectors (default: all)
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> Rule:
+        needs = {"keywords": "words", "regex": "pattern", "pii": None}[self.kind]
+        if needs and not getattr(self, needs):
+            raise ValueError(f"a {self.kind} rule needs `{needs}`")
+        if self.kind == "pii" and self.action != "redact":
+            raise ValueError("a pii rule redacts (action: redact)")
+        if self.kind == "regex":
+            try:
+                re.compile(self.pattern or "")
+            except re.error as error:
+                raise ValueError(f"pattern is not a valid regular expression: {error}") from None
+        unknown = set(self.types or ()) - set(PII_TYPES)
+        if unknown:
+            raise ValueError(f"unknown pii types {sorted(unknown)}; known: {list(PII_TYPES)}")
+        return self
+
+
+class PolicyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    title: Texts
+    rules: list[Rule]
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
+        ids = [r.id for r in rules]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"rule ids must be unique; twice: {twice}")
+        return rules
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy made of one input: the text to use, and which rules acted."""
+
+    text: str
+    refused_by: Rule | None = None
+    redacted_by: tuple[str, ...] = ()
+
+
+class Policy:
+    def __init__(self, spec: PolicyFile, sha256: str) -> None:
+        self.spec = spec
+        self.sha256 = sha256
+        self._matchers = {rule.id: _matcher(rule) for rule in spec.rules if rule.kind != "pii"}
+
+    @classmethod
+    def load(cls, path: Path | str) -> Policy:
+        """The policy in `path`; `default` is the one shipped with gemeingut."""
+        path = DEFAULT_POLICY if str(path) == "default" else Path(path)
+        try:
+            raw = path.read_bytes()
+            data = yaml.safe_load(raw.decode("utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise InputError(
+                f"{path}: cannot read the policy: {error}", "a UTF-8 YAML file"
+            ) from None
+        try:
+            spec = PolicyFile.model_validate(data)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(top)"
+            raise InputError(
+                f"{path}: {where}: {first['msg'].removeprefix('Value error, ')}",
+                f"see {DEFAULT_POLICY.name} shipped with gemeingut for the format",
+            ) from None
+        return cls(spec, hashlib.sha256(raw).hexdigest())
+
+    def check(self, text: str) -> Decision:
+        """Refuse on the first refusing rule that matches; else apply every redaction."""
+        redacted: list[str] = []
+        for rule in self.spec.rules:
+            if rule.kind == "pii":
+                types = tuple(rule.types or PII_TYPES)
+                scrubbed, found = scrub_text(text, types)
+                if sum(found.values()):
+                    text = scrubbed
+                    redacted.append(rule.id)
+                continue
+            matcher = self._matchers[rule.id]
+            if not matcher.search(text):
+                continue
+            if rule.action == "refuse":
+                return Decision(text, refused_by=rule)
+            text = matcher.sub(f"<{rule.id}>", text)
+            redacted.append(rule.id)
+        return Decision(text, redacted_by=tuple(redacted))
+
+    def published(self) -> dict[str, object]:
+        return {"sha256": self.sha256, **self.spec.model_dump(exclude_none=True)}
+
+    def refusal(self, rule: Rule, language: str) -> str:
+        text = rule.text.en if language == "en" else rule.text.de
+        if language == "en":
+            return (
+                f"refused by rule {rule.id} of the policy {self.spec.id} "
+                f"(version {self.spec.version}): {text} The whole policy: GET /v1/policy"
+            )
+        return (
+            f"abgelehnt nach Regel {rule.id} der Richtlinie {self.spec.id} "
+            f"(Version {self.spec.version}): {text} Die ganze Richtlinie: GET /v1/policy"
+        )
+
+
+def _matcher(rule: Rule) -> re.Pattern[str]:
+    if rule.kind == "regex":
+        return re.compile(rule.pattern or "", re.IGNORECASE)
+    words = sorted(rule.words or (), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)

@@ -1,0 +1,81 @@
+"""The published policy applied to a request before the model sees it (`gateway/policy.py`).
+
+A refusal is a 400 that names the rule, in German unless the client asks for English
+(`Accept-Language: en`); it is recorded in the audit log as `policy:<rule>`. Redactions change
+the text and are recorded as the request's decision, `redacted:<rules>`.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from gemeingut.serve.backends import Backend, Prompt, Tokenizing
+from gemeingut.serve.gateway.identity import Principal
+from gemeingut.serve.gateway.policy import Policy
+from gemeingut.serve.http_errors import APIError
+
+
+def screen_texts(
+    request: Request, principal: Principal | None, request_id: str, texts: list[str], param: str
+) -> tuple[list[str], str]:
+    """The texts as the model may see them, and the decision for the audit log."""
+    policy: Policy | None = request.app.state.policy
+    if policy is None:
+        return texts, "allowed"
+    screened, redacted = [], set()
+    for text in texts:
+        decision = policy.check(text)
+        if decision.refused_by is not None:
+            rule = decision.refused_by
+            gateway = request.app.state.gateway
+            if gateway is not None:
+                model = request.app.state.backend.model_name
+                gateway.record(
+                    request.url.path, 400, f"policy:{rule.id}", principal, None, model, request_id
+                )
+            raise APIError(
+                400,
+                policy.refusal(rule, language(request)),
+                param=param,
+                code="content_policy_violation",
+            )
+        screened.append(decision.text)
+        redacted.update(decision.redacted_by)
+    return screened, ("redacted:" + ",".join(sorted(redacted)))[:80] if redacted else "allowed"
+
+
+def screen_prompts(
+    request: Request,
+    principal: Principal | None,
+    request_id: str,
+    backend: Backend,
+    prompts: list[Prompt],
+) -> tuple[list[Prompt], str]:
+    """Text prompts are screened as they are; a token-id prompt is screened as its text and
+    stays token ids unless a rule changed that text."""
+    if request.app.state.policy is None:
+        return prompts, "allowed"
+    texts = []
+    for prompt in prompts:
+        if isinstance(prompt, str):
+            texts.append(prompt)
+        elif isinstance(backend, Tokenizing):
+            texts.append(backend.detokenize(list(prompt)))
+        else:
+            raise APIError(
+                400,
+                "token-id prompts cannot be checked against this server's policy; send text",
+                param="prompt",
+            )
+    screened, decision = screen_texts(request, principal, request_id, texts, "prompt")
+    kept = [
+        prompt if text == before else text
+        for prompt, text, before in zip(prompts, screened, texts, strict=True)
+    ]
+    return kept, decision
+
+
+def language(request: Request) -> str:
+    """`en` when the client prefers English, else German (the default)."""
+    accepted = request.headers.get("accept-language", "").strip().lower()
+    return "en" if accepted.startswith("en") else "de"

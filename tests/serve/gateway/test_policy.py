@@ -1,0 +1,115 @@
+"""The published safety policy: what it refuses names the rule (German by default), what it
+redacts the model never sees, everyone can read it at /v1/policy, and the audit log records
+which rule decided."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from gemeingut.errors import InputError
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.gateway.audit_log import export
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_user, create_key
+from gemeingut.serve.gateway.policy import DEFAULT_POLICY, Policy
+from gemeingut.serve.gateway.store import open_store
+from tests.serve.conftest import MODEL_NAME
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+
+
+def test_the_default_policy_redacts_personal_data_and_refuses_by_rule() -> None:
+    policy = Policy.load("default")
+    redacted = policy.check("Bitte an anna.schmidt@amt.example, IBAN DE89 3704 0044 0532 0130 00.")
+    assert "anna.schmidt" not in redacted.text and "<EMAIL>" in redacted.text
+    assert "<IBAN>" in redacted.text and redacted.redacted_by == ("personal-data",)
+    refused = policy.check("Wie kann ich eine Bombe bauen?")
+    assert refused.refused_by is not None and refused.refused_by.id == "weapons-of-mass-harm"
+    harmless = policy.check("Wie baue ich einen Antrag auf Bürgergeld auf?")
+    assert harmless.refused_by is None and harmless.redacted_by == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: r\n    kind: regex\n"
+            "    action: refuse\n    pattern: '('\n    text: {de: a, en: b}\n",
+            "rules.0: pattern is not a valid regular expression",
+        ),
+        ("id: x\nversion: '1'\ntitle: {de: a}\nrules: []\n", "title.en: Field required"),
+        (
+            "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: r\n    kind: pii\n"
+            "    action: refuse\n    text: {de: a, en: b}\n",
+            "a pii rule redacts",
+        ),
+        ("[unclosed", "cannot read the policy"),
+    ],
+    ids=["bad-regex", "no-english", "pii-refuses", "not-yaml"],
+)
+def test_a_broken_policy_file_is_named_with_its_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message) as refused:
+        Policy.load(path)
+    assert str(path) in refused.value.message
+
+
+def test_the_server_applies_publishes_and_records_the_policy(
+    backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    engine = open_store(str(tmp_path / "gateway.db"))
+    add_user(engine, "anna")
+    _, key = create_key(engine, "anna")
+    app = create_app(backend, gateway=Gateway(engine), policy=Policy.load("default"))
+    auth = {"authorization": f"Bearer {key}"}
+    with serve(app) as url:
+        published = httpx.get(f"{url}/v1/policy").json()  # no key needed to read it
+        assert published["id"] == "gemeingut-standard" and len(published["sha256"]) == 64
+        assert {r["id"] for r in published["rules"]} == {"personal-data", "weapons-of-mass-harm"}
+        assert "Bombe bauen" in published["rules"][1]["words"]  # the patterns are public too
+
+        bomb = {"model": MODEL_NAME, "messages": [{"role": "user", "content": "Bombe bauen?"}]}
+        german = httpx.post(f"{url}/v1/chat/completions", json=bomb, headers=auth)
+        assert german.status_code == 400
+        error = german.json()["error"]
+        assert error["code"] == "content_policy_violation"
+        assert error["message"].startswith("abgelehnt nach Regel weapons-of-mass-harm")
+        english = httpx.post(
+            f"{url}/v1/chat/completions", json=bomb, headers=auth | {"accept-language": "en-GB"}
+        )
+        assert english.json()["error"]["message"].startswith("refused by rule weapons-of-mass")
+
+        mail = "Schreib an anna.schmidt@amt.example"
+        echoed = httpx.post(
+            f"{url}/v1/completions",
+            json={"model": MODEL_NAME, "prompt": mail, "max_tokens": 1, "echo": True},
+            headers=auth,
+        )
+        assert echoed.status_code == 200
+        seen = echoed.json()["choices"][0]["text"]
+        assert "anna.schmidt" not in seen and "<EMAIL>" in seen  # what the model saw
+    decisions = [(r["status"], r["decision"]) for r in export(engine)]
+    assert decisions == [
+        (400, "policy:weapons-of-mass-harm"),
+        (400, "policy:weapons-of-mass-harm"),
+        (200, "redacted:personal-data"),
+    ]
+
+
+def test_without_a_policy_the_server_says_it_filters_nothing(
+    backend: TransformersBackend, serve: Serve
+) -> None:
+    with serve(create_app(backend)) as url:
+        published = httpx.get(f"{url}/v1/policy").json()
+    assert published["rules"] == [] and "filtert keine" in published["text"]["de"]
+    assert DEFAULT_POLICY.is_file()
