@@ -30,8 +30,7 @@ demo: install
 	print('\nBuilt and signed. Release bundle:', s['release']['path'] + '/bundle'); \
 	print('Check it:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
 	@test -f $(WORKSPACE)/gateway.db || { \
-	  $(BIN)/gemeingut admin users add admin --db $(WORKSPACE)/gateway.db >/dev/null && \
-	  echo "" && echo "Your API key for the demo server (shown once; keep it):" && \
+	  $(BIN)/gemeingut admin users add admin --db $(WORKSPACE)/gateway.db >/dev/null && echo "" && \
 	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
 ifeq ($(SERVE),1)
 	@echo ""
