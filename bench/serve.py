@@ -42,7 +42,7 @@ PROMPT = "Was regelt das Verwaltungsverfahrensgesetz?"
 def main() -> None:
     args = parse_args()
     print(machine())
-    from gemeingut.serve.app import default_model_name, resolve_model_dir
+    from gemeingut.serve.runner import default_model_name, resolve_model_dir
 
     model_dir = resolve_model_dir(args.model)
     name = default_model_name(args.model)

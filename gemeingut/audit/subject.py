@@ -24,7 +24,7 @@ from gemeingut.audit.target import LocalTarget, Target
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
-from gemeingut.serve.app import default_model_name, resolve_model_dir
+from gemeingut.serve.runner import default_model_name, resolve_model_dir
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
 TRAINING_SPLITS = ("train", "validation")

@@ -133,7 +133,7 @@ def serve(
 
     Without --db the server is open to whoever can reach it, which is only allowed on a
     loopback address (this machine) unless --no-auth says so."""
-    from gemeingut.serve.app import run_server
+    from gemeingut.serve.runner import run_server
 
     run_server(
         path,

@@ -27,8 +27,8 @@ from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, relea
 from gemeingut.model.finetune import LOG_FILE
 from gemeingut.model.loading import FINETUNE_FILE, load_causal_lm
 from gemeingut.recipe import EvaluateSection, FinetuneSection, FinetuneTraining
-from gemeingut.serve.app import resolve_model_dir
 from gemeingut.serve.backends import SamplingParams, TransformersBackend
+from gemeingut.serve.runner import resolve_model_dir
 from gemeingut.stages import evaluate_stage, finetune_stage
 from gemeingut.workspace import at, load_artifact
 from tests.model.crash import kill_after_checkpoint

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from gemeingut.cli import app as cli_app
 from gemeingut.errors import InputError
-from gemeingut.serve.app import bind_socket, create_app
+from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import (
     GenerationResult,
     Prompt,
@@ -27,6 +27,7 @@ from gemeingut.serve.backends import (
     TransformersBackend,
 )
 from gemeingut.serve.guards import allowed_hosts
+from gemeingut.serve.runner import bind_socket
 from tests.serve.test_serve_http_errors import MODEL_NAME, assert_openai_error
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]

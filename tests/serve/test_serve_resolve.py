@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gemeingut.errors import InputError
-from gemeingut.serve.app import default_model_name, resolve_model_dir, run_server
+from gemeingut.serve.runner import default_model_name, resolve_model_dir, run_server
 
 
 def make_model_dir(path: Path) -> Path:

@@ -1,0 +1,153 @@
+"""`gemeingut serve PATH`: find the model, check the database, policy and port, then serve.
+
+Everything a user can get wrong is checked before the model loads (a minute for a large one):
+the path, the database, the policy file, a network address without keys, the port.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import json
+import socket
+from pathlib import Path
+
+from gemeingut.errors import InputError
+from gemeingut.model.loading import ADAPTER_CONFIG
+from gemeingut.serve.app import create_app
+from gemeingut.serve.gateway.policy import Policy
+from gemeingut.serve.guards import allowed_hosts
+from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
+from gemeingut.workspace import ARTIFACT_FILE
+
+LAYOUTS = (
+    (Path("."), "a Hugging Face model directory (config.json) or a LoRA adapter"),
+    (Path("model"), "a release bundle (model/config.json)"),
+    (Path("bundle") / "model", "a release artifact (bundle/model/config.json)"),
+)
+
+
+def resolve_model_dir(path: Path) -> Path:
+    """The Hugging Face model directory inside whatever the user pointed at."""
+    if not path.exists():
+        raise InputError(f"{path} does not exist", hint=_expected())
+    for inner, _ in LAYOUTS:
+        candidate = path / inner
+        if (candidate / "config.json").is_file() or (candidate / ADAPTER_CONFIG).is_file():
+            return candidate.resolve()
+    raise InputError(f"{path} holds no model to serve", hint=_expected())
+
+
+def default_model_name(path: Path) -> str:
+    """The name the API lists when none is given.
+
+    For a release artifact, the `model_name` its recipe declared (kept in `artifact.json`);
+    otherwise the directory the user named (`gemeingut serve out/my-model` serves `my-model`).
+    A path ending in `bundle/model` counts as the release above it.
+    """
+    top = path.resolve()
+    while top.name in {"model", "bundle"} and top.parent != top:
+        top = top.parent
+    return _declared_release_name(top) or top.name or "model"
+
+
+def _declared_release_name(artifact_dir: Path) -> str | None:
+    try:
+        meta = json.loads((artifact_dir / ARTIFACT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("kind") != "release":
+        return None
+    name = (meta.get("params") or {}).get("model_name")
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def run_server(
+    path: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    model_name: str | None = None,
+    threads: int | None = None,
+    extra_hosts: tuple[str, ...] = (),
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_waiting: int = DEFAULT_MAX_WAITING,
+    db: str | None = None,
+    open_access: bool = False,
+    policy: str | None = None,
+) -> None:
+    """Load the model found at `path` and serve it until interrupted (blocking).
+
+    The database and the port are checked before the model loads, so that a mistake in either
+    is said at once and in our words, not after a minute of loading."""
+    import uvicorn
+
+    from gemeingut.serve.backends import TransformersBackend
+
+    model_dir = resolve_model_dir(path)
+    if db is None and not open_access and not is_loopback(host):
+        raise InputError(
+            f"serving on {host} without --db would let anyone who reaches it use the model, "
+            "with no key and no audit log",
+            "pass --db PATH (then create keys with `gemeingut admin keys create`), or "
+            "--no-auth if a proxy in front of the server checks who calls",
+        )
+    screening = Policy.load(policy) if policy is not None else None
+    gateway = None
+    if db is not None:
+        from gemeingut.serve.gateway.gate import Gateway
+        from gemeingut.serve.gateway.store import open_store
+
+        gateway = Gateway(open_store(db))
+    sock = bind_socket(host, port)
+    try:
+        if threads is not None:
+            import torch
+
+            torch.set_num_threads(threads)
+        backend = TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
+        app = create_app(
+            backend,
+            allowed_hosts(host, extra_hosts),
+            max_body_bytes,
+            max_waiting,
+            gateway,
+            policy=screening,
+        )
+        server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_keep_alive=5))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, or an `InputError` saying why there is none."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"port {port} on {host} is already in use",
+                "stop the other server or choose another port with --port",
+            ) from None
+        raise InputError(
+            f"cannot listen on {host}:{port}: {error.strerror}",
+            "check --host (an address of this machine) and --port (1024-65535 without root)",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _expected() -> str:
+    return "expected " + ", ".join(description for _, description in LAYOUTS)

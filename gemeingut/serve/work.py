@@ -1,0 +1,117 @@
+"""How a request's work runs once it is accepted: a place in the queue, generation in a worker
+thread, cancellation when the client leaves, and — however it ends — the quota settled, the audit
+record written and the tokens counted."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.serve.backends import (
+    Backend,
+    GenerationResult,
+    Prompt,
+    RequestRejected,
+    SamplingParams,
+    TextStream,
+)
+from gemeingut.serve.gateway.gate import Admission
+from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.metrics import Metrics
+from gemeingut.serve.model_queue import ModelQueue, Ticket
+from gemeingut.serve.schemas import Usage
+
+DISCONNECT_POLL_SECONDS = 0.25  # how often a waiting non-streamed request checks its client
+T = TypeVar("T")
+
+
+async def open_stream(
+    queue: ModelQueue,
+    admission: Admission | None,
+    backend: Backend,
+    prompt: Prompt,
+    params: SamplingParams,
+    param: str,
+) -> tuple[TextStream, Ticket]:
+    """Take a queue place and open the stream before answering, so that a full queue is still
+    a clean 503 and a rejected prompt a clean 400; the audit record is committed before the
+    first byte."""
+    try:
+        ticket = queue.admit()
+    except APIError as error:
+        await finish(admission, error.status)
+        raise
+    try:
+        stream = await rejections_as_400(backend.stream, prompt, params, param=param)
+        if admission is not None:
+            await run_in_threadpool(admission.open_record)
+    except BaseException as error:
+        ticket.release()
+        await finish(admission, getattr(error, "status", 500))
+        raise
+    return stream, ticket
+
+
+async def generate(
+    request: Request,
+    queue: ModelQueue,
+    admission: Admission | None,
+    fn: Callable[..., list[GenerationResult]],
+    *args: object,
+    param: str,
+) -> list[GenerationResult]:
+    """Wait for the model and generate; a client that hangs up cancels its work (the backend
+    stops its rows); a failure still settles the quota and is recorded."""
+    cancel = threading.Event()
+    try:
+        async with queue.admit():
+            work = asyncio.ensure_future(rejections_as_400(fn, *args, cancel, param=param))
+            while not (await asyncio.wait({work}, timeout=DISCONNECT_POLL_SECONDS))[0]:
+                if await request.is_disconnected():
+                    cancel.set()
+            results = work.result()
+        if cancel.is_set():  # recorded as nginx does: 499, client closed the request
+            raise APIError(499, "the client closed the request", code="client_closed")
+        return results
+    except BaseException as error:
+        await finish(admission, getattr(error, "status", 500))
+        raise
+
+
+async def finish(admission: Admission | None, status: int, usage: Usage | None = None) -> None:
+    if admission is not None:
+        prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+        await run_in_threadpool(admission.finish, status, prompt, completion)
+
+
+def stream_end(
+    request: Request, admission: Admission | None
+) -> Callable[[GenerationResult | None], None]:
+    """What a stream calls when it ends: count its tokens, settle the quota and complete the
+    audit record (tokens unknown if the stream was cut short)."""
+    metrics: Metrics = request.app.state.metrics
+
+    def end(result: GenerationResult | None) -> None:
+        if result is not None:
+            metrics.count_tokens(result.prompt_tokens, result.completion_tokens)
+        if admission is None:
+            return
+        if result is None:
+            admission.finish(200, None, None, streamed=True)
+        else:
+            admission.finish(200, result.prompt_tokens, result.completion_tokens, streamed=True)
+
+    return end
+
+
+async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> T:
+    """Run blocking backend work in a worker thread; a rejected request becomes a 400."""
+    try:
+        return await run_in_threadpool(fn, *args)
+    except RequestRejected as rejected:
+        raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
