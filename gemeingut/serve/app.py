@@ -27,6 +27,7 @@ from gemeingut.serve.backends import (
     SamplingParams,
     Tokenizing,
 )
+from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
@@ -99,8 +100,10 @@ def create_app(
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(tokenizer_router)
+    app.include_router(embeddings_router)
     # Outermost, so that refusals of the guard (413, foreign Host) are counted too.
-    routes = frozenset(route.path for r in (router, tokenizer_router) for route in r.routes)
+    routers = (router, tokenizer_router, embeddings_router)
+    routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from gemeingut.serve.backends.protocol import (
     Backend,
+    Embedding,
     FinishReason,
     GenerationResult,
     Prompt,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backend",
+    "Embedding",
     "FinishReason",
     "GenerationResult",
     "Prompt",

@@ -137,6 +137,16 @@ class Backend(Protocol):
 
 
 @runtime_checkable
+class Embedding(Protocol):
+    """Backends that turn texts into vectors (`/v1/embeddings`)."""
+
+    def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
+        """One unit-length vector per prompt, with the prompt's token count. Raises
+        `RequestRejected` for a prompt that does not fit the context."""
+        ...
+
+
+@runtime_checkable
 class Tokenizing(Protocol):
     """Backends that can also lend their tokenizer (the routes lm-evaluation-harness probes)."""
 

@@ -234,6 +234,33 @@ class TransformersBackend:
         self._scheduler().submit([job])
         return TextStream(_job_pieces(job))
 
+    def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
+        """Mean of the last layer's hidden states over the prompt's tokens, L2-normalised (what
+        llama.cpp's `--pooling mean` gives a causal LM). Rows are right-padded and masked, so
+        a text's vector does not depend on what else was in its batch."""
+        import torch
+
+        rows = [self._encode_request(p) for p in prompts]
+        self._budgets(rows, SamplingParams(max_tokens=0))  # every prompt must fit the context
+        vectors: list[list[float]] = [[] for _ in rows]
+        with self._lock, torch.inference_mode():
+            for batch in length_batches(rows, MAX_BATCH_TOKENS):
+                width = max(len(rows[i]) for i in batch)
+                ids = [rows[i] + [self.pad_id] * (width - len(rows[i])) for i in batch]
+                mask = torch.tensor(
+                    [[1] * len(rows[i]) + [0] * (width - len(rows[i])) for i in batch]
+                )
+                kwargs: dict[str, Any] = {"output_hidden_states": True}
+                if self._keeps_last_logits:
+                    kwargs["logits_to_keep"] = 1  # the head's logits are not needed
+                out = self.model(input_ids=torch.tensor(ids), attention_mask=mask, **kwargs)
+                hidden = out.hidden_states[-1].float() * mask[..., None]
+                pooled = hidden.sum(dim=1) / mask.sum(dim=1, keepdim=True)
+                normed = torch.nn.functional.normalize(pooled, dim=-1)
+                for i, vector in zip(batch, normed, strict=True):
+                    vectors[i] = vector.tolist()
+        return [(vector, len(row)) for vector, row in zip(vectors, rows, strict=True)]
+
     def _scheduler(self) -> BatchScheduler:
         with self._batches_lock:  # started on first use: audits that only score never need it
             if self._batches is None:

@@ -1,0 +1,142 @@
+"""`POST /v1/embeddings` in OpenAI's shape: vectors for texts or token ids, for the retrieval of
+the applications (issue 12) and any client written against OpenAI.
+
+The request goes the way a completion goes: key, policy screening, quota (its prompt tokens),
+a place in the queue, the audit record; `dimensions` is accepted only at the model's own size
+(we do not truncate vectors, which would change their meaning for this model).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Annotated, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.serve.backends import Backend, Embedding, SamplingParams
+from gemeingut.serve.gateway.gate import CallerDep, admit
+from gemeingut.serve.http_errors import APIError, check_model
+from gemeingut.serve.schemas import ErrorResponse, Text, TokenIds, Usage
+from gemeingut.serve.screening import screen_prompts
+from gemeingut.serve.work import finish, rejections_as_400
+
+MAX_INPUTS = 2048  # OpenAI's limit per request
+
+
+class EmbeddingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: Text = Field(description="Model id, as listed by `GET /v1/models`.")
+    input: Text | list[Text] | TokenIds | list[TokenIds] = Field(
+        description="A text, a list of texts, a list of token ids, or a list of such lists."
+    )
+    encoding_format: Literal["float", "base64"] = Field(
+        default="float", description="`base64`: little-endian float32, as OpenAI sends it."
+    )
+    dimensions: int | None = Field(
+        default=None, ge=1, description="Only the model's own size is supported."
+    )
+    user: Text | None = None
+
+    @field_validator("input")
+    @classmethod
+    def _some_input(cls, value: object) -> object:
+        if isinstance(value, list) and not value:
+            raise ValueError("give at least one input")
+        if isinstance(value, list) and len(value) > MAX_INPUTS:
+            raise ValueError(f"at most {MAX_INPUTS} inputs per request")
+        if isinstance(value, list) and any(isinstance(v, list) and not v for v in value):
+            raise ValueError("an input is an empty list of token ids")
+        return value
+
+    def inputs(self) -> list[str | list[int]]:
+        value = self.input
+        if isinstance(value, str):
+            return [value]
+        if all(isinstance(v, int) for v in value):
+            return [list(value)]  # type: ignore[arg-type]
+        return list(value)  # type: ignore[arg-type]
+
+
+class EmbeddingData(BaseModel):
+    object: Literal["embedding"] = "embedding"
+    index: int
+    embedding: list[float] | str
+
+
+class EmbeddingUsage(BaseModel):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class EmbeddingResponse(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[EmbeddingData]
+    model: str
+    usage: EmbeddingUsage
+
+
+def _backend(request: Request) -> Backend:
+    return request.app.state.backend
+
+
+embeddings_router = APIRouter()
+
+
+@embeddings_router.post(
+    "/v1/embeddings",
+    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+)
+async def embeddings(
+    body: EmbeddingRequest,
+    request: Request,
+    backend: Annotated[Backend, Depends(_backend)],
+    principal: CallerDep,
+) -> EmbeddingResponse:
+    """Vectors for texts (mean-pooled last hidden states, unit length)."""
+    check_model(body.model, backend.model_name)
+    if not isinstance(backend, Embedding):
+        raise APIError(400, "this model's engine computes no embeddings", param="model")
+    request_id = f"emb-{uuid.uuid4().hex}"
+    prompts, decision = await run_in_threadpool(
+        screen_prompts, request, principal, request_id, backend, body.inputs()
+    )
+    params = SamplingParams(max_tokens=0)
+    admission = await admit(
+        request, principal, backend, prompts, params, 1, False, "input", request_id, decision
+    )
+    try:
+        async with request.app.state.queue.admit():
+            embedded = await rejections_as_400(backend.embed, prompts, param="input")
+    except BaseException as error:
+        await finish(admission, getattr(error, "status", 500))
+        raise
+    size = len(embedded[0][0])
+    tokens = sum(count for _, count in embedded)
+    if body.dimensions not in (None, size):
+        await finish(admission, 400)
+        raise APIError(
+            400,
+            f"dimensions: this model's embeddings have {size} dimensions; leave the field out",
+            param="dimensions",
+        )
+    request.app.state.metrics.count_tokens(tokens, 0)
+    usage = EmbeddingUsage(prompt_tokens=tokens, total_tokens=tokens)
+    await finish(
+        admission, 200, Usage(prompt_tokens=tokens, completion_tokens=0, total_tokens=tokens)
+    )
+    data = [
+        EmbeddingData(index=i, embedding=_encoded(vector, body.encoding_format))
+        for i, (vector, _) in enumerate(embedded)
+    ]
+    return EmbeddingResponse(data=data, model=backend.model_name, usage=usage)
+
+
+def _encoded(vector: list[float], encoding: str) -> list[float] | str:
+    if encoding == "float":
+        return vector
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
