@@ -13,8 +13,10 @@
     and the audit log on. Reported: 5xx count (target 0), audit rows vs requests sent (target:
     equal: every request, answered or refused, has its record), tokens counted by the quota vs
     the sum of `usage.total_tokens` of the answers (target: equal, and ≤ the limit).
-(b) Gateway overhead in front of an upstream engine is not measured: there is no upstream
-    backend yet (docs/operating.md, "Not there yet").
+(b) Gateway overhead: `--stream-requests` streamed chats at concurrency 64 straight to an
+    engine (a second `gemeingut serve` process standing in for vLLM), then the same through
+    `gemeingut serve --upstream ENGINE --db` (key, quota and audit log on); p50/p99 latency of
+    whole streams for both, and the difference (target: p50 overhead ≤ 1 ms).
 
 The server runs as its own process (`--threads` torch threads); the client is asyncio + httpx
 in this process. Prints CPU model and flags, precision (fp32) and thread counts.
@@ -47,6 +49,7 @@ def main() -> None:
     model_dir = resolve_model_dir(args.model)
     name = default_model_name(args.model)
     throughput(model_dir, name, args)
+    gateway_overhead(name, args)
     governed_load(model_dir, name, args)
 
 
@@ -74,6 +77,50 @@ def throughput(model_dir: Path, name: str, args: argparse.Namespace) -> None:
                 f"    gemeingut serve, concurrency {concurrency:2d}: {rate:8.1f} tokens/s "
                 f"= {rate / sequential:4.2f}× sequential"
             )
+
+
+def gateway_overhead(name: str, args: argparse.Namespace) -> None:
+    from gemeingut.serve.gateway.identity import add_user, create_key
+    from gemeingut.serve.gateway.store import open_store
+
+    n, concurrency = args.stream_requests, 64
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
+        db = str(Path(tmp) / "gateway.db")
+        add_user(open_store(db), "bench")
+        _, key = create_key(open_store(db), "bench")
+        with server(args.model, name, args.threads) as (engine, _):
+            asyncio.run(load(engine, None, name, 64, concurrency, args.max_tokens, stream=True))
+            _, direct_s, direct = asyncio.run(
+                load(engine, None, name, n, concurrency, args.max_tokens, stream=True)
+            )
+            gateway = server(None, name, 1, "--upstream", engine, "--db", db)
+            with gateway as (url, _):
+                asyncio.run(load(url, key, name, 64, concurrency, args.max_tokens, stream=True))
+                _, via_s, via = asyncio.run(
+                    load(url, key, name, n, concurrency, args.max_tokens, stream=True)
+                )
+    print(
+        f"\n(b) gateway overhead, {n} streams of {args.max_tokens} tokens at concurrency "
+        f"{concurrency}, engine = a second gemeingut serve process"
+    )
+    for label, seconds, times in (
+        ("engine directly", direct_s, direct),
+        ("through gateway", via_s, via),
+    ):
+        print(
+            f"    {label:16s} p50 {_ms(times, 50):7.1f} ms  p99 {_ms(times, 99):7.1f} ms  "
+            f"{len(times) / seconds:6.1f} streams/s"
+        )
+    print(
+        f"    overhead: p50 {_ms(via, 50) - _ms(direct, 50):+.1f} ms, "
+        f"p99 {_ms(via, 99) - _ms(direct, 99):+.1f} ms"
+    )
+
+
+def _ms(times: list[float], percentile: int) -> float:
+    if percentile == 50:
+        return statistics.median(times) * 1000
+    return statistics.quantiles(times, n=100)[percentile - 1] * 1000
 
 
 def governed_load(model_dir: Path, name: str, args: argparse.Namespace) -> None:
@@ -126,7 +173,13 @@ def governed_load(model_dir: Path, name: str, args: argparse.Namespace) -> None:
 
 
 async def load(
-    url: str, key: str | None, name: str, n: int, concurrency: int, max_tokens: int
+    url: str,
+    key: str | None,
+    name: str,
+    n: int,
+    concurrency: int,
+    max_tokens: int,
+    stream: bool = False,
 ) -> tuple[list[tuple[int, str, int, int]], float, list[float]]:
     """n chat requests, `concurrency` at a time: (status, response id, completion tokens,
     prompt tokens) each, the wall time, and each request's latency."""
@@ -139,6 +192,8 @@ async def load(
         "max_tokens": max_tokens,
         "temperature": 0,
     }
+    if stream:
+        body |= {"stream": True, "stream_options": {"include_usage": True}}
     results: list[tuple[int, str, int, int]] = []
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -151,6 +206,13 @@ async def load(
             while not queue.empty():
                 queue.get_nowait()
                 began = time.perf_counter()
+                if stream:
+                    async with client.stream("POST", f"{url}/v1/chat/completions", json=body) as r:
+                        lines = [line async for line in r.aiter_lines()]
+                    latencies.append(time.perf_counter() - began)
+                    done = r.status_code == 200 and "data: [DONE]" in lines
+                    results.append((r.status_code if done else 599, "", 0, 0))
+                    continue
                 response = await client.post(f"{url}/v1/chat/completions", json=body)
                 latencies.append(time.perf_counter() - began)
                 if response.status_code == 200:
@@ -170,13 +232,14 @@ async def load(
 class server:
     """`gemeingut serve` as its own process, as an operator runs it."""
 
-    def __init__(self, model: Path, name: str, threads: int, *extra: str) -> None:
-        self.command = (str(model), name, "--threads", str(threads), *extra)
+    def __init__(self, model: Path | None, name: str, threads: int, *extra: str) -> None:
+        self.model, self.extra = model, ("--threads", str(threads), *extra)
+        self.name = name
 
     def __enter__(self) -> tuple[str, subprocess.Popen]:
         from tests.http_server import start_serving
 
-        self.process, url = start_serving(*self.command)
+        self.process, url = start_serving(self.model, self.name, *self.extra)
         return url, self.process
 
     def __exit__(self, *_: object) -> None:
@@ -205,6 +268,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--throughput-requests", type=int, default=64)
+    parser.add_argument("--stream-requests", type=int, default=640)
     parser.add_argument("--max-tokens", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
     parser.add_argument("--db", help="gateway database (default: a temp SQLite file)")

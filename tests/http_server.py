@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -50,14 +51,18 @@ def serving_process(model_dir: str, name: str, *extra: str) -> Iterator[str]:
         server.wait(timeout=20)
 
 
-def start_serving(model_dir: str, name: str, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `gemeingut serve MODEL --model-name NAME EXTRA…` and wait until /health answers."""
+def start_serving(
+    model_dir: str | Path | None, name: str, *extra: str
+) -> tuple[subprocess.Popen, str]:
+    """Start `gemeingut serve MODEL --model-name NAME EXTRA…` (no MODEL: EXTRA names an
+    --upstream) and wait until /health answers."""
     import httpx
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "gemeingut.cli", "serve", model_dir, "--port", str(port)]
+    model = [str(model_dir)] if model_dir is not None else []
+    command = [sys.executable, "-m", "gemeingut.cli", "serve", *model, "--port", str(port)]
     command += ["--model-name", name, *extra]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

@@ -89,7 +89,10 @@ def evaluate(
 @app.command()
 @user_errors
 def serve(
-    path: Annotated[Path, typer.Argument(help="Model directory, release bundle or artifact.")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Model directory, release bundle or artifact (or use --upstream)."),
+    ] = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     model_name: Annotated[str | None, typer.Option(help="Name the API reports.")] = None,
@@ -124,6 +127,19 @@ def serve(
             "for the one shipped (personal data redacted, mass-harm weapons refused).",
         ),
     ] = None,
+    upstream: Annotated[
+        str | None,
+        typer.Option(
+            help="An OpenAI-compatible engine to put the gateway in front of (vLLM, "
+            "llama-server, Ollama, another gemeingut serve), e.g. http://gpu-node:8000."
+        ),
+    ] = None,
+    upstream_model: Annotated[
+        str | None, typer.Option(help="The engine's model to serve (default: its first).")
+    ] = None,
+    upstream_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the engine's API key.")
+    ] = None,
     no_auth: Annotated[
         bool,
         typer.Option("--no-auth", help="Serve a non-loopback address without keys or audit log."),
@@ -147,4 +163,7 @@ def serve(
         db=db,
         open_access=no_auth,
         policy=policy,
+        upstream=upstream,
+        upstream_model=upstream_model,
+        upstream_key_env=upstream_key_env,
     )

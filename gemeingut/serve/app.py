@@ -177,7 +177,10 @@ def retrieve_model(
 
 
 def _model_card(backend: Backend, request: Request) -> ModelCard:
-    return ModelCard(id=backend.model_name, created=request.app.state.started)
+    context = getattr(backend, "context_length", None)
+    return ModelCard(
+        id=backend.model_name, created=request.app.state.started, max_model_len=context
+    )
 
 
 @router.post(

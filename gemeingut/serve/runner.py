@@ -9,12 +9,14 @@ from __future__ import annotations
 import errno
 import ipaddress
 import json
+import os
 import socket
 from pathlib import Path
 
 from gemeingut.errors import InputError
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import Backend
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import allowed_hosts
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
@@ -63,7 +65,7 @@ def _declared_release_name(artifact_dir: Path) -> str | None:
 
 
 def run_server(
-    path: Path,
+    path: Path | None,
     host: str = "127.0.0.1",
     port: int = 8000,
     model_name: str | None = None,
@@ -74,16 +76,31 @@ def run_server(
     db: str | None = None,
     open_access: bool = False,
     policy: str | None = None,
+    upstream: str | None = None,
+    upstream_model: str | None = None,
+    upstream_key_env: str | None = None,
 ) -> None:
-    """Load the model found at `path` and serve it until interrupted (blocking).
+    """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
+    interrupted (blocking).
 
     The database and the port are checked before the model loads, so that a mistake in either
     is said at once and in our words, not after a minute of loading."""
     import uvicorn
 
-    from gemeingut.serve.backends import TransformersBackend
-
-    model_dir = resolve_model_dir(path)
+    if (path is None) == (upstream is None):
+        raise InputError(
+            "name either a model (PATH) or an engine (--upstream URL), not both or neither",
+            "e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`",
+        )
+    model_dir = resolve_model_dir(path) if path is not None else None
+    api_key = None
+    if upstream_key_env is not None:
+        api_key = os.environ.get(upstream_key_env)
+        if not api_key:
+            raise InputError(
+                f"the environment variable {upstream_key_env} is empty",
+                "export the upstream engine's API key in it (keys never go on the command line)",
+            )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
             f"serving on {host} without --db would let anyone who reaches it use the model, "
@@ -104,7 +121,7 @@ def run_server(
             import torch
 
             torch.set_num_threads(threads)
-        backend = TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
+        backend = _backend(model_dir, path, model_name, upstream, upstream_model, api_key)
         app = create_app(
             backend,
             allowed_hosts(host, extra_hosts),
@@ -117,6 +134,27 @@ def run_server(
         server.run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _backend(
+    model_dir: Path | None,
+    path: Path | None,
+    model_name: str | None,
+    upstream: str | None,
+    upstream_model: str | None,
+    api_key: str | None,
+) -> Backend:
+    if upstream is not None:
+        from gemeingut.serve.backends import EngineUnavailable, UpstreamBackend
+
+        try:
+            return UpstreamBackend(upstream, model_name, upstream_model, api_key)
+        except EngineUnavailable as failed:
+            raise InputError(str(failed), "check --upstream and that the engine runs") from None
+    from gemeingut.serve.backends import TransformersBackend
+
+    assert model_dir is not None and path is not None
+    return TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
 
 
 def is_loopback(host: str) -> bool:

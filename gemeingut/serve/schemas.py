@@ -330,6 +330,9 @@ class ModelCard(BaseModel):
     object: Literal["model"] = "model"
     created: int
     owned_by: str = "gemeingut"
+    max_model_len: int | None = Field(
+        default=None, description="Context length in tokens (vLLM's field)."
+    )
 
 
 class ModelList(BaseModel):

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.serve.backends import (
     Backend,
+    EngineUnavailable,
     GenerationResult,
     Prompt,
     RequestRejected,
@@ -115,3 +116,11 @@ async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> 
         return await run_in_threadpool(fn, *args)
     except RequestRejected as rejected:
         raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
+    except EngineUnavailable as failed:
+        raise APIError(
+            502,
+            str(failed),
+            code="engine_unavailable",
+            type="server_error",
+            headers={"Retry-After": "5"},
+        ) from None

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from gemeingut.serve.backends.protocol import (
     Backend,
+    ChatPrompt,
     Embedding,
+    EngineUnavailable,
     FinishReason,
     GenerationResult,
     Prompt,
@@ -24,10 +26,13 @@ from gemeingut.serve.backends.protocol import (
 
 if TYPE_CHECKING:
     from gemeingut.serve.backends.transformers import TransformersBackend
+    from gemeingut.serve.backends.upstream import UpstreamBackend
 
 __all__ = [
     "Backend",
+    "ChatPrompt",
     "Embedding",
+    "EngineUnavailable",
     "FinishReason",
     "GenerationResult",
     "Prompt",
@@ -37,6 +42,7 @@ __all__ = [
     "TokenLogprob",
     "Tokenizing",
     "TransformersBackend",
+    "UpstreamBackend",
     "first_stop",
     "stable_length",
 ]
@@ -47,4 +53,8 @@ def __getattr__(name: str) -> Any:
         from gemeingut.serve.backends.transformers import TransformersBackend
 
         return TransformersBackend
+    if name == "UpstreamBackend":
+        from gemeingut.serve.backends.upstream import UpstreamBackend
+
+        return UpstreamBackend
     raise AttributeError(name)

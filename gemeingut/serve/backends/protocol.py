@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 FinishReason = Literal["stop", "length"]
-Prompt = str | list[int]
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    """A conversation that the engine itself templates (an upstream engine knows its model's
+    chat template; we do not). In-process backends template locally and never make one."""
+
+    messages: tuple[tuple[str, str], ...]  # (role, content)
+
+
+Prompt = str | list[int] | ChatPrompt
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,11 @@ class GenerationResult:
     logprobs: tuple[TokenLogprob, ...] | None = None
     # One entry per prompt token; the first is None (nothing predicts it).
     prompt_logprobs: tuple[TokenLogprob | None, ...] | None = None
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine behind the server failed or cannot be reached (an upstream's 5xx, a timeout,
+    a refused connection): the client gets 502, and may retry."""
 
 
 class RequestRejected(ValueError):

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, select, update
 
-from gemeingut.serve.gateway.store import pseudonym_secret
+from gemeingut.serve.gateway.store import pseudonym_secret, writing
 from gemeingut.serve.gateway.tables import audit_log
 
 EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
@@ -33,11 +33,11 @@ class AuditLog:
         return hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
 
     def write(self, **record: object) -> None:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(audit_log.insert().values(**record))
 
     def complete(self, request_id: str, **fields: object) -> None:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(
                 update(audit_log).where(audit_log.c.request_id == request_id).values(**fields)
             )
@@ -59,5 +59,5 @@ def export(
 
 def purge(engine: Engine, before: datetime) -> int:
     """Delete records older than `before` (the retention period); returns how many."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         return conn.execute(delete(audit_log).where(audit_log.c.at < before)).rowcount

@@ -21,7 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
 from gemeingut.serve.gateway.audit_log import AuditLog
 from gemeingut.serve.gateway.identity import AuthError, Principal, authenticate, utcnow
-from gemeingut.serve.gateway.quotas import QuotaExceeded, Reservation, reserve, settle
+from gemeingut.serve.gateway.quotas import (
+    QuotaExceeded,
+    Reservation,
+    counts_tokens,
+    reserve,
+    settle,
+)
 from gemeingut.serve.http_errors import APIError
 
 
@@ -176,10 +182,12 @@ async def admit(
             code="model_not_allowed",
             type="permission_error",
         )
-    try:
-        tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
-    except RequestRejected as rejected:
-        raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
+    tokens = 0  # counting costs a tokenizer pass (for an upstream engine, a round trip)
+    if await run_in_threadpool(counts_tokens, gateway.engine, principal):
+        try:
+            tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
+        except RequestRejected as rejected:
+            raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
 
     def take() -> Reservation:
         return reserve(gateway.engine, principal, tokens, stream, utcnow())

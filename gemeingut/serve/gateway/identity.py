@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
+from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, memberships, users
 
 KEY_PREFIX = "gg"
@@ -54,7 +55,7 @@ def utcnow() -> datetime:
 
 def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> int:
     name = _valid_name(name, "user")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         try:
             user_id = conn.execute(
                 users.insert().values(name=name, created_at=utcnow(), disabled=False)
@@ -68,7 +69,7 @@ def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> in
 
 def add_group(engine: Engine, name: str) -> None:
     name = _valid_name(name, "group")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         try:
             conn.execute(groups.insert().values(name=name, created_at=utcnow()))
         except IntegrityError:
@@ -76,12 +77,12 @@ def add_group(engine: Engine, name: str) -> None:
 
 
 def add_member(engine: Engine, user: str, group: str) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         _join(conn, _user_id(conn, user), group)
 
 
 def set_user_disabled(engine: Engine, user: str, disabled: bool) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             update(users).where(users.c.id == _user_id(conn, user)).values(disabled=disabled)
         )
@@ -110,7 +111,7 @@ def create_key(
     """A new key for `user`: (key id, the full key). The full key is never shown again."""
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         conn.execute(
             api_keys.insert().values(
                 id=key_id,
@@ -147,7 +148,7 @@ def list_keys(engine: Engine, user: str | None = None) -> list[dict[str, object]
 
 
 def revoke_key(engine: Engine, key_id: str) -> None:
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         done = conn.execute(
             update(api_keys)
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
@@ -171,7 +172,7 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
         raise AuthError(401, "the API key is not a key of this server", "invalid_api_key")
     key_id, secret = parts[1], parts[2]
     now = utcnow()
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         row = (
             conn.execute(
                 select(api_keys, users.c.name.label("user"), users.c.disabled)
@@ -193,17 +194,19 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
             )
         if row["disabled"]:
             raise AuthError(403, f"the user of key {key_id} is disabled", "user_disabled")
-        last = row["last_used_at"]
-        if last is None or now - last >= LAST_USED_PRECISION:
-            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
         models = row["models"]
-        return Principal(
+        principal = Principal(
             key_id=key_id,
             user_id=row["user_id"],
             user=row["user"],
             groups=_group_names(conn, row["user_id"]),
             models=tuple(models) if models is not None else None,
         )
+    last = row["last_used_at"]
+    if last is None or now - last >= LAST_USED_PRECISION:
+        with writing(engine) as conn:
+            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
+    return principal
 
 
 def _digest(secret: str) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
 
 from gemeingut.errors import InputError
 from gemeingut.serve.gateway.identity import Principal
-from gemeingut.serve.gateway.store import insert_or_ignore
+from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, quota_limits, usage_counters, users
 
 LIMITS = ("requests_per_minute", "tokens_per_day", "concurrent_streams")
@@ -54,7 +54,7 @@ def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) ->
             raise InputError(f"unknown limit {name!r}", f"one of {', '.join(LIMITS)}")
         if value is not None and value < 0:
             raise InputError(f"{name} must be 0 or more, not {value}", "0 blocks, none lifts")
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         _check_subject(conn, kind, subject)
         insert_or_ignore(conn, quota_limits, subject_kind=kind, subject=subject)
         conn.execute(
@@ -72,16 +72,39 @@ def list_limits(engine: Engine) -> list[dict[str, object]]:
         return [dict(row) for row in rows.mappings()]
 
 
+def counts_tokens(engine: Engine, principal: Principal) -> bool:
+    """Whether any limit of `principal` is in tokens, so that a request must count them."""
+    with reading(engine) as conn:
+        found = conn.execute(
+            select(quota_limits.c.subject)
+            .where(or_(*(_is_subject(quota_limits, k, s) for k, s in _subjects(principal))))
+            .where(quota_limits.c.tokens_per_day.is_not(None))
+            .limit(1)
+        ).first()
+    return found is not None
+
+
+def _subjects(principal: Principal) -> list[tuple[str, str]]:
+    return [
+        ("key", principal.key_id),
+        ("user", principal.user),
+        *(("group", g) for g in principal.groups),
+    ]
+
+
 def reserve(
     engine: Engine, principal: Principal, tokens: int, stream: bool, now: datetime
 ) -> Reservation:
     """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
     that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full."""
     reservation = Reservation(tokens=tokens)
-    subjects = [("key", principal.key_id), ("user", principal.user)]
-    subjects += [("group", g) for g in principal.groups]
+    subjects = _subjects(principal)
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
-    with engine.begin() as conn:
+    limited = or_(*(_is_subject(quota_limits, k, s) for k, s in subjects))
+    with reading(engine) as conn:
+        if conn.execute(select(quota_limits.c.subject).where(limited).limit(1)).first() is None:
+            return reservation  # no limit applies: nothing to take, no write lock to wait for
+    with writing(engine) as conn:
         rows = conn.execute(
             select(quota_limits)
             .where(or_(*(_is_subject(quota_limits, k, s) for k, s in subjects)))
@@ -123,7 +146,9 @@ def reserve(
 def settle(engine: Engine, reservation: Reservation, used_tokens: int) -> None:
     """Turn the reserved tokens into the `used_tokens` really used; give back stream places."""
     used_tokens = min(used_tokens, reservation.tokens)
-    with engine.begin() as conn:
+    if not reservation.token_windows and not reservation.stream_places:
+        return
+    with writing(engine) as conn:
         for kind, subject, window in reservation.token_windows:
             conn.execute(
                 update(usage_counters)
@@ -164,7 +189,7 @@ def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, i
 def prune_counters(engine: Engine, now: datetime) -> int:
     """Forget minute windows before this minute and day windows before yesterday."""
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now - timedelta(days=1):%Y-%m-%d}"
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         done = conn.execute(
             delete(usage_counters).where(
                 or_(

@@ -1,0 +1,273 @@
+"""Any OpenAI-compatible engine behind the gateway: vLLM on a GPU node, llama-server, Ollama, or
+another `gemeingut serve`.
+
+The gateway keeps what engines leave out (keys, quotas, audit log, policy, metrics) and passes
+the work on: chats go to the engine's `/v1/chat/completions` (it knows its model's chat
+template), text and token-id prompts to `/v1/completions`, texts to `/v1/embeddings`. One pooled
+HTTP client keeps connections open; every call has a timeout; closing a stream closes its
+connection, which makes vLLM and llama-server abort the generation. Quota reservations need the
+prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it); where
+there is none, the whole context is reserved and settled to the real usage afterwards.
+
+Not passed through yet: log-probabilities and `echo` (the routes answer that this engine returns
+no tokens), so lm-evaluation-harness scores the engine directly, not through the gateway.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Generator
+from typing import Any
+
+import httpx
+
+from gemeingut.serve.backends.protocol import (
+    ChatPrompt,
+    EngineUnavailable,
+    GenerationResult,
+    Prompt,
+    RequestRejected,
+    SamplingParams,
+    TextStream,
+)
+
+DEFAULT_TIMEOUT_SECONDS = 600.0
+FALLBACK_CONTEXT = 4096  # reserved per prompt when the engine tells neither context nor count
+
+
+class UpstreamBackend:
+    def __init__(
+        self,
+        base_url: str,
+        model_name: str | None = None,
+        upstream_model: str | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        max_connections: int = 64,
+    ) -> None:
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self.base_url = base_url.rstrip("/").removesuffix("/v1")
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+        )
+        self.max_batch_rows = max_connections  # the engine batches; the gateway lets this many in
+        card = self._model_card(upstream_model)
+        self.upstream_model: str = card["id"]
+        self.model_name = model_name or self.upstream_model
+        self.context_length: int | None = card.get("max_model_len")
+        self._has_tokenize = True
+
+    # --- what the routes call --------------------------------------------------------------
+
+    def apply_chat_template(
+        self, messages: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> Prompt:
+        return ChatPrompt(tuple((m["role"], m["content"]) for m in messages))
+
+    def max_tokens_needed(self, prompts: list[Prompt], params: SamplingParams, n: int = 1) -> int:
+        total = 0
+        for prompt in prompts:
+            count = self._count(prompt)
+            context = self.context_length or FALLBACK_CONTEXT
+            if count is None:
+                total += context  # unknown: the most it can be
+                continue
+            if count > context:
+                raise RequestRejected(
+                    f"this model's maximum context length is {context} tokens, but the prompt "
+                    f"has {count}; shorten it",
+                    code="context_length_exceeded",
+                )
+            answer = context - count if params.max_tokens is None else params.max_tokens
+            total += count + n * min(answer, context - count)
+        return total
+
+    def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult:
+        return self.generate_batch([prompt], params)[0]
+
+    def generate_batch(
+        self,
+        prompts: list[Prompt],
+        params: SamplingParams,
+        n: int = 1,
+        cancel: threading.Event | None = None,
+    ) -> list[GenerationResult]:
+        results: list[GenerationResult] = []
+        for prompt in prompts:
+            if cancel is not None and cancel.is_set():
+                break
+            body = self._body(prompt, params) | {"n": n}
+            data = self._post(self._route(prompt), body)
+            results.extend(self._results(prompt, data, n))
+        return results
+
+    def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
+        body = self._body(prompt, params) | {
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        request = self.client.build_request("POST", self._route(prompt), json=body)
+        try:
+            response = self.client.send(request, stream=True)
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(f"the upstream engine cannot be reached: {error}") from None
+        if response.status_code >= 400:
+            response.read()
+            response.close()
+            self._raise_for(response)
+        return TextStream(self._pieces(response, isinstance(prompt, ChatPrompt)))
+
+    def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
+        data = self._post("/v1/embeddings", {"model": self.upstream_model, "input": prompts})
+        usage = (data.get("usage") or {}).get("prompt_tokens", 0)
+        rows = sorted(data.get("data", []), key=lambda d: d["index"])
+        # The engine counts tokens per request only: the first row carries them all.
+        return [(row["embedding"], usage if i == 0 else 0) for i, row in enumerate(rows)]
+
+    # --- the HTTP side ----------------------------------------------------------------------
+
+    def _model_card(self, wanted: str | None) -> dict[str, Any]:
+        try:
+            response = self.client.get("/v1/models")
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(
+                f"the upstream engine at {self.base_url} cannot be reached: {error}"
+            ) from None
+        if response.status_code != 200:
+            raise EngineUnavailable(
+                f"the upstream engine at {self.base_url} answers /v1/models with "
+                f"{response.status_code}; check --upstream and --upstream-key-env"
+            )
+        models = response.json().get("data") or []
+        for card in models:
+            if wanted is None or card.get("id") == wanted:
+                return card
+        names = ", ".join(str(c.get("id")) for c in models) or "none"
+        raise EngineUnavailable(f"the upstream engine serves no model {wanted!r} (it has {names})")
+
+    def _count(self, prompt: Prompt) -> int | None:
+        if isinstance(prompt, list):
+            return len(prompt)
+        if not self._has_tokenize:
+            return None
+        body: dict[str, Any] = {"model": self.upstream_model}
+        if isinstance(prompt, ChatPrompt):
+            body["messages"] = [{"role": r, "content": c} for r, c in prompt.messages]
+        else:
+            body["prompt"] = prompt
+        try:
+            response = self.client.post("/tokenize", json=body)
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(f"the upstream engine cannot be reached: {error}") from None
+        if response.status_code == 404:
+            self._has_tokenize = False  # llama-server's /tokenize differs, Ollama has none
+            return None
+        if response.status_code >= 400:
+            self._raise_for(response)
+        data = response.json()
+        if self.context_length is None and data.get("max_model_len"):
+            self.context_length = int(data["max_model_len"])
+        return int(data["count"])
+
+    def _route(self, prompt: Prompt) -> str:
+        return "/v1/chat/completions" if isinstance(prompt, ChatPrompt) else "/v1/completions"
+
+    def _body(self, prompt: Prompt, params: SamplingParams) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.upstream_model,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+        }
+        if isinstance(prompt, ChatPrompt):
+            body["messages"] = [{"role": r, "content": c} for r, c in prompt.messages]
+        else:
+            body["prompt"] = prompt
+        if params.max_tokens is not None:
+            body["max_tokens"] = params.max_tokens
+        if params.stop:
+            body["stop"] = list(params.stop)
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.logprobs is not None or params.prompt_logprobs is not None:
+            raise RequestRejected(
+                "logprobs: this gateway does not pass log-probabilities on to its engine yet",
+                param="logprobs",
+            )
+        return body
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.client.post(path, json=body)
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(f"the upstream engine cannot be reached: {error}") from None
+        if response.status_code >= 400:
+            self._raise_for(response)
+        return response.json()
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        try:
+            message = response.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = response.text[:300] or response.reason_phrase
+        if response.status_code >= 500 or response.status_code == 429:
+            raise EngineUnavailable(
+                f"the upstream engine answered {response.status_code}: {message}"
+            )
+        raise RequestRejected(f"the engine refused the request: {message}")
+
+    def _results(self, prompt: Prompt, data: dict[str, Any], n: int) -> list[GenerationResult]:
+        chat = isinstance(prompt, ChatPrompt)
+        usage = data.get("usage") or {}
+        choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
+        results = []
+        for i, choice in enumerate(choices):
+            text = (choice.get("message") or {}).get("content") if chat else choice.get("text")
+            results.append(
+                GenerationResult(
+                    text=text or "",
+                    prompt_tokens=int(usage.get("prompt_tokens", 0)),
+                    # The engine counts completion tokens per request, not per choice: the
+                    # first choice carries them all, so sums (usage, quotas) stay exact.
+                    completion_tokens=int(usage.get("completion_tokens", 0)) if i == 0 else 0,
+                    finish_reason="stop" if choice.get("finish_reason") == "stop" else "length",
+                )
+            )
+        return results
+
+    def _pieces(
+        self, response: httpx.Response, chat: bool
+    ) -> Generator[str, None, GenerationResult]:
+        text, finish, usage = [], "length", {}
+        try:
+            for line in response.iter_lines():
+                if not line.startswith("data: ") or line == "data: [DONE]":
+                    continue
+                event = json.loads(line[len("data: ") :])
+                if "error" in event:
+                    raise EngineUnavailable(f"the upstream stream failed: {event['error']}")
+                usage = event.get("usage") or usage
+                for choice in event.get("choices", []):
+                    piece = (
+                        (choice.get("delta") or {}).get("content") if chat else choice.get("text")
+                    )
+                    if piece:
+                        text.append(piece)
+                        yield piece
+                    if choice.get("finish_reason"):
+                        finish = "stop" if choice["finish_reason"] == "stop" else "length"
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(f"the upstream stream broke off: {error}") from None
+        finally:
+            response.close()  # also when the client left: the engine aborts the request
+        return GenerationResult(
+            text="".join(text),
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            finish_reason=finish,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,104 @@
+"""The gateway in front of an upstream engine: a second `gemeingut serve` process stands in for
+vLLM. Chats, streams, completions and embeddings pass through with the gateway's keys, quotas
+and audit log; an engine that is down is a 502 the client may retry."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import openai
+import pytest
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from gemeingut.cli import app as cli_app
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import UpstreamBackend
+from gemeingut.serve.gateway.audit_log import export
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
+from gemeingut.serve.gateway.quotas import set_limits, usage
+from gemeingut.serve.gateway.store import open_store
+from tests.http_server import serving_process
+from tests.serve.conftest import MODEL_NAME
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+HELLO = [{"role": "user", "content": "Hallo"}]
+
+
+@pytest.fixture(scope="module")
+def engine_url(model_dir: Path) -> Iterator[str]:
+    """The upstream engine: `gemeingut serve` in its own process, as vLLM would run."""
+    with serving_process(str(model_dir), MODEL_NAME) as url:
+        yield url
+
+
+def test_the_gateway_passes_work_on_and_keeps_the_books(
+    engine_url: str, serve: Serve, tmp_path: Path
+) -> None:
+    store = open_store(str(tmp_path / "gateway.db"))
+    add_user(store, "anna")
+    _, key = create_key(store, "anna")
+    set_limits(store, "user", "anna", tokens_per_day=100_000)
+    backend = UpstreamBackend(engine_url, model_name="amt-modell")
+    assert backend.upstream_model == MODEL_NAME and backend.context_length == 256
+    with serve(create_app(backend, gateway=Gateway(store))) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+        assert [m.id for m in client.models.list().data] == ["amt-modell"]
+        chat = client.chat.completions.create(
+            model="amt-modell", messages=HELLO, max_tokens=5, temperature=0, seed=3
+        )
+        direct = openai.OpenAI(base_url=f"{engine_url}/v1", api_key="x").chat.completions.create(
+            model=MODEL_NAME, messages=HELLO, max_tokens=5, temperature=0, seed=3
+        )
+        assert chat.choices[0].message.content == direct.choices[0].message.content
+        assert chat.usage.total_tokens == direct.usage.total_tokens
+        streamed = client.chat.completions.create(
+            model="amt-modell",
+            messages=HELLO,
+            max_tokens=5,
+            temperature=0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = list(streamed)
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert text == chat.choices[0].message.content
+        completion = client.completions.create(model="amt-modell", prompt="Die Katze", max_tokens=4)
+        assert completion.usage.completion_tokens > 0
+        vectors = client.embeddings.create(model="amt-modell", input=["Hallo", "Welt"])
+        assert len(vectors.data) == 2 and len(vectors.data[0].embedding) == 32
+        with pytest.raises(openai.BadRequestError, match="returns no tokens"):
+            client.completions.create(model="amt-modell", prompt="x", max_tokens=1, logprobs=1)
+    records = list(export(store))
+    assert [r["status"] for r in records] == [200, 200, 200, 200]
+    assert records[1]["completion_tokens"] == chunks[-1].usage.completion_tokens
+    counted = usage(store, "user", "anna", utcnow())
+    spent = (
+        chat.usage.total_tokens
+        + chunks[-1].usage.total_tokens
+        + completion.usage.total_tokens
+        + vectors.usage.total_tokens
+    )
+    assert counted["tokens_today"] == spent and counted["tokens_reserved"] == 0
+
+
+def test_an_engine_that_is_down_is_a_502_and_a_clear_cli_error(
+    engine_url: str, serve: Serve
+) -> None:
+    backend = UpstreamBackend(engine_url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    backend.client.base_url = dead  # the engine went away after the gateway started
+    with serve(create_app(backend)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
+        with pytest.raises(openai.APIStatusError) as failed:
+            client.chat.completions.create(model=MODEL_NAME, messages=HELLO, max_tokens=2)
+    assert failed.value.status_code == 502
+    assert failed.value.response.headers["retry-after"] == "5"
+    result = CliRunner().invoke(cli_app, ["serve", "--upstream", dead, "--port", "0"])
+    assert result.exit_code == 2 and "cannot be reached" in result.output
