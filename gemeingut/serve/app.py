@@ -52,14 +52,12 @@ from gemeingut.serve.schemas import (
 )
 from gemeingut.serve.screening import screen_prompts, screen_texts
 from gemeingut.serve.streaming import (
-    SSE_HEADERS,
     ResponseMeta,
     chat_events,
     completion_events,
-    usage_of,
 )
 from gemeingut.serve.tokenizer_routes import tokenizer_router
-from gemeingut.serve.work import finish, generate, open_stream, rejections_as_400, stream_end
+from gemeingut.serve.work import answered, rejections_as_400, streamed
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
@@ -227,25 +225,21 @@ async def chat_completions(
         decision,
     )
     if body.stream:
-        stream, ticket = await open_stream(
-            queue, admission, backend, prompt, params, param="messages"
+        return await streamed(
+            request,
+            queue,
+            admission,
+            backend,
+            prompt,
+            params,
+            "messages",
+            chat_events,
+            meta,
+            body.include_usage(),
         )
-        end = stream_end(request, admission)
-        events = chat_events(stream, meta, body.include_usage(), ticket, end)
-        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
-    results = await generate(
-        request,
-        queue,
-        admission,
-        backend.generate_batch,
-        [prompt],
-        params,
-        body.n,
-        param="messages",
+    results, usage = await answered(
+        request, queue, admission, backend, [prompt], params, body.n, "messages"
     )
-    usage = usage_of(results, per_prompt=body.n)
-    request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
-    await finish(admission, 200, usage)
     choices = [
         ChatChoice(
             index=i,
@@ -324,25 +318,21 @@ async def completions(
         decision,
     )
     if body.stream:
-        stream, ticket = await open_stream(
-            queue, admission, backend, prompts[0], params, param="prompt"
+        return await streamed(
+            request,
+            queue,
+            admission,
+            backend,
+            prompts[0],
+            params,
+            "prompt",
+            completion_events,
+            meta,
+            body.include_usage(),
         )
-        end = stream_end(request, admission)
-        events = completion_events(stream, meta, body.include_usage(), ticket, end)
-        return StreamingResponse(events, media_type="text/event-stream", headers=SSE_HEADERS)
-    results = await generate(
-        request,
-        queue,
-        admission,
-        backend.generate_batch,
-        prompts,
-        params,
-        body.n,
-        param="prompt",
+    results, usage = await answered(
+        request, queue, admission, backend, prompts, params, body.n, "prompt"
     )
-    usage = usage_of(results, per_prompt=body.n)
-    request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
-    await finish(admission, 200, usage)
     choices = []
     for i, result in enumerate(results):
         text = result.text

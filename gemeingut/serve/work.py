@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 from fastapi import Request
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.serve.backends import (
@@ -26,9 +27,50 @@ from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.metrics import Metrics
 from gemeingut.serve.model_queue import ModelQueue, Ticket
 from gemeingut.serve.schemas import Usage
+from gemeingut.serve.streaming import SSE_HEADERS, ResponseMeta, usage_of
 
 DISCONNECT_POLL_SECONDS = 0.25  # how often a waiting non-streamed request checks its client
 T = TypeVar("T")
+
+
+async def answered(
+    request: Request,
+    queue: ModelQueue,
+    admission: Admission | None,
+    backend: Backend,
+    prompts: list[Prompt],
+    params: SamplingParams,
+    n: int,
+    param: str,
+) -> tuple[list[GenerationResult], Usage]:
+    """Generate `n` choices per prompt; count the tokens, settle the quota and write the audit
+    record before the answer is sent."""
+    results = await generate(
+        request, queue, admission, backend.generate_batch, prompts, params, n, param=param
+    )
+    usage = usage_of(results, per_prompt=n)
+    request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
+    await finish(admission, 200, usage)
+    return results, usage
+
+
+async def streamed(
+    request: Request,
+    queue: ModelQueue,
+    admission: Admission | None,
+    backend: Backend,
+    prompt: Prompt,
+    params: SamplingParams,
+    param: str,
+    events: Callable[..., AsyncIterator[str]],
+    meta: ResponseMeta,
+    include_usage: bool,
+) -> StreamingResponse:
+    """A stream as server-sent events (`chat_events` or `completion_events`); its end counts
+    the tokens, settles the quota and completes the audit record."""
+    stream, ticket = await open_stream(queue, admission, backend, prompt, params, param=param)
+    body = events(stream, meta, include_usage, ticket, stream_end(request, admission))
+    return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 async def open_stream(

@@ -436,15 +436,20 @@ def test_llama_cpp_loads_the_gguf_and_its_logits_match_transformers(
     with torch.no_grad():
         want = LlamaForCausalLM.from_pretrained(tiny_model)(torch.tensor([ids])).logits[0].numpy()
     for path in exported.values():
-        run = subprocess.run(
-            [sys.executable, "-c", LLAMA_CPP_PROBE, str(path), text],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert run.returncode == 0, f"llama.cpp failed on {path.name}: {run.stderr[-2000:]}"
-        got = json.loads(run.stdout.splitlines()[-1])
-        # add_bos=True asks for what the GGUF declares (add_bos_token = false): no BOS.
-        assert got["ids"] == ids
-        # llama.cpp keeps its KV cache in F16, so even the F32 file differs a little.
-        np.testing.assert_allclose(got["logits"], want, atol=0.02 * np.abs(want).max())
+        assert_llama_cpp_matches(path, text, ids, want)
+
+
+def assert_llama_cpp_matches(path: Path, text: str, ids: list[int], logits: np.ndarray) -> None:
+    """llama.cpp, in a child process, tokenises `text` as `ids` and gives `logits`."""
+    run = subprocess.run(
+        [sys.executable, "-c", LLAMA_CPP_PROBE, str(path), text],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, f"llama.cpp failed on {path.name}: {run.stderr[-2000:]}"
+    got = json.loads(run.stdout.splitlines()[-1])
+    # add_bos=True asks for what the GGUF declares (add_bos_token = false): no BOS.
+    assert got["ids"] == ids
+    # llama.cpp keeps its KV cache in F16, so even the F32 file differs a little.
+    np.testing.assert_allclose(got["logits"], logits, atol=0.02 * np.abs(logits).max())

@@ -4,8 +4,6 @@ and run by llama.cpp where it is installed."""
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import gguf
@@ -17,7 +15,7 @@ from transformers import AutoModelForCausalLM
 
 from gemeingut.errors import InputError
 from gemeingut.model.export_gguf import export_gguf
-from tests.model.test_export_gguf import LLAMA_CPP_PROBE, PROBE, to_hf_layout
+from tests.model.test_export_gguf import PROBE, assert_llama_cpp_matches, to_hf_layout
 from tests.model.tiny_models import make_model
 
 # GGUF block tensor -> HF module, per llama.cpp's tensor names for each architecture.
@@ -102,16 +100,7 @@ def test_llama_cpp_runs_the_gguf_with_the_logits_of_transformers(exported) -> No
     with torch.no_grad():
         model = AutoModelForCausalLM.from_pretrained(model_dir)
         want = model(torch.tensor([ids])).logits[0].numpy()
-    run = subprocess.run(
-        [sys.executable, "-c", LLAMA_CPP_PROBE, str(path), text],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, f"llama.cpp failed on {path.name}: {run.stderr[-2000:]}"
-    got = json.loads(run.stdout.splitlines()[-1])
-    assert got["ids"] == ids
-    np.testing.assert_allclose(got["logits"], want, atol=0.02 * np.abs(want).max())
+    assert_llama_cpp_matches(path, text, ids, want)
 
 
 def test_mistral_declares_its_sliding_window_as_the_context(tmp_path: Path) -> None:
