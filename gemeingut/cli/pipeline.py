@@ -19,7 +19,11 @@ from gemeingut.progress import console
 from gemeingut.recipe import (
     EvaluateSection,
 )
-from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
+from gemeingut.serve.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_WAITING,
+)
 from gemeingut.workspace import at, load_artifact
 
 
@@ -112,6 +116,9 @@ def serve(
     max_waiting: Annotated[
         int, typer.Option(min=0, help="Requests that may wait for the model; more get 503.")
     ] = DEFAULT_MAX_WAITING,
+    max_connections: Annotated[
+        int, typer.Option(min=1, help="Open connections (idle or slow ones too); more get 503.")
+    ] = DEFAULT_MAX_CONNECTIONS,
     db: Annotated[
         str | None,
         typer.Option(
@@ -166,4 +173,5 @@ def serve(
         upstream=upstream,
         upstream_model=upstream_model,
         upstream_key_env=upstream_key_env,
+        max_connections=max_connections,
     )

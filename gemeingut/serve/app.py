@@ -35,6 +35,7 @@ from gemeingut.serve.http_errors import APIError, check_model, install_error_han
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
+from gemeingut.serve.model_openness import ModelOpenness
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.schemas import (
     AssistantMessage,
@@ -74,12 +75,14 @@ def create_app(
     gateway: Gateway | None = None,
     max_running: int | None = None,
     policy: Policy | None = None,
+    openness: ModelOpenness | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
     With a `gateway`, every model route needs a key, counts against quotas and is audited.
     `max_running` requests reach the backend at once (default: as many as it batches).
-    A `policy` screens every prompt and is published at `/v1/policy`."""
+    A `policy` screens every prompt and is published at `/v1/policy`; `openness` (licence and
+    ratings, computed from the model's files) is shown on `/v1/models`."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -90,6 +93,7 @@ def create_app(
     app.state.queue = ModelQueue(max_waiting, running)
     app.state.gateway = gateway
     app.state.policy = policy
+    app.state.openness = openness
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     app.state.metrics.queue_waiting.labels(backend.model_name).set_function(
@@ -176,8 +180,13 @@ def retrieve_model(
 
 def _model_card(backend: Backend, request: Request) -> ModelCard:
     context = getattr(backend, "context_length", None)
+    openness: ModelOpenness | None = request.app.state.openness
     return ModelCard(
-        id=backend.model_name, created=request.app.state.started, max_model_len=context
+        id=backend.model_name,
+        created=request.app.state.started,
+        max_model_len=context,
+        license=openness.licenses.get("weights") if openness else None,
+        openness=openness,
     )
 
 

@@ -19,7 +19,12 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import allowed_hosts
-from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
+from gemeingut.serve.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_WAITING,
+)
+from gemeingut.serve.model_openness import model_openness
 from gemeingut.workspace import ARTIFACT_FILE
 
 LAYOUTS = (
@@ -79,6 +84,7 @@ def run_server(
     upstream: str | None = None,
     upstream_model: str | None = None,
     upstream_key_env: str | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -93,6 +99,7 @@ def run_server(
             "e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`",
         )
     model_dir = resolve_model_dir(path) if path is not None else None
+    openness = model_openness(model_dir) if model_dir is not None else None
     api_key = None
     if upstream_key_env is not None:
         api_key = os.environ.get(upstream_key_env)
@@ -129,8 +136,14 @@ def run_server(
             max_waiting,
             gateway,
             policy=screening,
+            openness=openness,
         )
-        server = uvicorn.Server(uvicorn.Config(app, log_level="info", timeout_keep_alive=5))
+        # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
+        # slowly still holds one until then (a reverse proxy's header timeout ends those).
+        config = uvicorn.Config(
+            app, log_level="info", timeout_keep_alive=5, limit_concurrency=max_connections
+        )
+        server = uvicorn.Server(config)
         server.run(sockets=[sock])
     finally:
         sock.close()

@@ -21,6 +21,8 @@ from pydantic import (
     model_serializer,
 )
 
+from gemeingut.serve.model_openness import ModelOpenness
+
 FinishReason = Literal["stop", "length"]
 MAX_CHOICES = 16
 MAX_TOP_LOGPROBS = 20
@@ -332,6 +334,10 @@ class ModelCard(BaseModel):
     owned_by: str = "gemeingut"
     max_model_len: int | None = Field(
         default=None, description="Context length in tokens (vLLM's field)."
+    )
+    license: str | None = Field(default=None, description="The weights' licence (SPDX).")
+    openness: ModelOpenness | None = Field(
+        default=None, description="Computed from the model's files; null for an upstream engine."
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -28,6 +29,7 @@ from gemeingut.serve.backends import (
 )
 from gemeingut.serve.guards import allowed_hosts
 from gemeingut.serve.runner import bind_socket
+from tests.http_server import start_serving
 from tests.serve.test_serve_http_errors import MODEL_NAME, assert_openai_error
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -216,3 +218,24 @@ def test_a_client_that_hangs_up_cancels_its_non_streamed_work(
         with pytest.raises(httpx.TimeoutException):
             httpx.post(url + "/v1/chat/completions", json=body, timeout=0.5)
         assert waiting.cancelled.wait(10), "the server did not notice that the client left"
+
+
+def test_slow_clients_cannot_hold_more_than_max_connections(model_dir: Path) -> None:
+    server, url = start_serving(str(model_dir), MODEL_NAME, "--max-connections", "4")
+    host, port = url.removeprefix("http://").split(":")
+    slow = []
+    try:
+        for _ in range(6):  # each sends half a request line and then nothing
+            sock = socket.create_connection((host, int(port)))
+            sock.sendall(b"GET /health HT")
+            slow.append(sock)
+        time.sleep(0.5)
+        refused = httpx.get(f"{url}/health", timeout=10)
+        assert refused.status_code == 503  # bounded: the server does not take every socket
+    finally:
+        for sock in slow:
+            sock.close()
+        time.sleep(0.5)
+        assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+        server.terminate()
+        server.wait(timeout=20)

@@ -1,0 +1,56 @@
+"""`/v1/models` names the model's licence and openness class as its files show them: a folder is
+rated at start (as `gemeingut openness rate` would), a release bundle brings its `openness.json`
+(as `gemeingut verify` re-computes it); a folder that says nothing is not called open."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from gemeingut.release.openness.foreign import rate_folder
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.model_openness import model_openness
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+
+
+def test_a_folder_is_rated_from_its_files(
+    model_dir: Path, backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    bare = model_openness(model_dir)
+    assert (bare.open, bare.mof_class, bare.licenses["weights"]) == (False, 0, None)
+    carded = tmp_path / "carded"
+    shutil.copytree(model_dir, carded)
+    (carded / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Modell\n")
+    rated = model_openness(carded)
+    expected = rate_folder(carded)
+    assert rated.licenses == expected["licenses"] and rated.licenses["weights"] == "apache-2.0"
+    assert (rated.mof_class, rated.osaid) == (expected["mof"]["class"], expected["osaid"]["passed"])
+    with serve(create_app(backend, openness=rated)) as url:
+        [card] = httpx.get(f"{url}/v1/models").json()["data"]
+    assert card["license"] == "apache-2.0"  # as the card writes it
+    assert card["openness"]["source"].startswith("rated from the model folder")
+    assert card["max_model_len"] == backend.context_length
+
+
+def test_a_bundle_brings_its_computed_openness(model_dir: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(model_dir, bundle / "model")
+    result = {
+        "open": True,
+        "licenses": {"weights": "CC-BY-SA-4.0", "code": "EUPL-1.2"},
+        "mof": {"class": 1, "label": "Class I - Open Science"},
+        "osaid": {"passed": True},
+    }
+    (bundle / "openness.json").write_text(json.dumps(result))
+    openness = model_openness(bundle / "model")
+    assert (openness.mof_class, openness.osaid, openness.open) == (1, True, True)
+    assert openness.licenses["weights"] == "CC-BY-SA-4.0"
+    assert "gemeingut verify" in openness.source
