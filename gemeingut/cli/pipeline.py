@@ -134,6 +134,12 @@ def serve(
             "for the one shipped (personal data redacted, mass-harm weapons refused).",
         ),
     ] = None,
+    audit_retention_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="With --db: delete audit records older than this many days (hourly)."
+        ),
+    ] = None,
     upstream: Annotated[
         str | None,
         typer.Option(
@@ -174,4 +180,5 @@ def serve(
         upstream_model=upstream_model,
         upstream_key_env=upstream_key_env,
         max_connections=max_connections,
+        audit_retention_days=audit_retention_days,
     )

@@ -28,6 +28,7 @@ from gemeingut.serve.backends import (
     Tokenizing,
 )
 from gemeingut.serve.embeddings import embeddings_router
+from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
@@ -76,6 +77,7 @@ def create_app(
     max_running: int | None = None,
     policy: Policy | None = None,
     openness: ModelOpenness | None = None,
+    audit_retention_days: int | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -94,6 +96,7 @@ def create_app(
     app.state.gateway = gateway
     app.state.policy = policy
     app.state.openness = openness
+    app.state.audit_retention_days = audit_retention_days
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     app.state.metrics.queue_waiting.labels(backend.model_name).set_function(
@@ -149,8 +152,10 @@ def published_policy(request: Request) -> dict[str, object]:
     """What this server filters and why: every rule with its id, German and English text and
     pattern, and the policy file's SHA-256. Open to everyone, key or not."""
     policy: Policy | None = request.app.state.policy
-    if policy is None:
-        return {
+    published = (
+        policy.published()
+        if policy is not None
+        else {
             "id": None,
             "rules": [],
             "text": {
@@ -158,7 +163,21 @@ def published_policy(request: Request) -> dict[str, object]:
                 "en": "This server filters no requests.",
             },
         }
-    return policy.published()
+    )
+    return published | {"audit_log": _audit_log_terms(request)}
+
+
+def _audit_log_terms(request: Request) -> dict[str, object]:
+    """What the server records about each request, and for how long: users read it here."""
+    if request.app.state.gateway is None:
+        return {"kept": False}
+    return {
+        "kept": True,
+        "content": False,
+        "ip_addresses": False,
+        "fields": list(EXPORT_COLUMNS),
+        "retention_days": request.app.state.audit_retention_days,
+    }
 
 
 @router.get("/v1/models")

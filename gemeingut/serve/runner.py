@@ -85,6 +85,7 @@ def run_server(
     upstream_model: str | None = None,
     upstream_key_env: str | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    audit_retention_days: int | None = None,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -119,9 +120,11 @@ def run_server(
     gateway = None
     if db is not None:
         from gemeingut.serve.gateway.gate import Gateway
+        from gemeingut.serve.gateway.retention import keep_tidy
         from gemeingut.serve.gateway.store import open_store
 
         gateway = Gateway(open_store(db))
+        keep_tidy(gateway.engine, audit_retention_days)
     sock = bind_socket(host, port)
     try:
         if threads is not None:
@@ -137,6 +140,7 @@ def run_server(
             gateway,
             policy=screening,
             openness=openness,
+            audit_retention_days=audit_retention_days if db is not None else None,
         )
         # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
         # slowly still holds one until then (a reverse proxy's header timeout ends those).

@@ -17,21 +17,24 @@ import inspect
 import itertools
 import threading
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job
 from gemeingut.serve.backends.protocol import (
-    FinishReason,
     GenerationResult,
     Prompt,
     RequestRejected,
     SamplingParams,
     TextStream,
-    TokenLogprob,
-    first_stop,
-    stable_length,
+)
+from gemeingut.serve.backends.sampling import (
+    Row,
+    chosen_logprobs,
+    pick_token,
+    prompt_logprobs,
+    seeded_generator,
+    token_logprob,
 )
 
 if TYPE_CHECKING:
@@ -41,9 +44,6 @@ if TYPE_CHECKING:
 FALLBACK_MAX_TOKENS = 512
 MAX_BATCH_TOKENS = 8192  # padded prompt tokens run together in one forward pass
 DEFAULT_BATCH_ROWS = 32  # concurrent requests that generate together (`batching.py`)
-# Below this temperature sampling is greedy (vLLM's _SAMPLING_EPS): dividing logits by 1e-40
-# overflows to inf and the softmax to NaN.
-GREEDY_BELOW = 1e-5
 
 
 class TransformersBackend:
@@ -290,8 +290,8 @@ class TransformersBackend:
             for row, p in zip(rows, per_row, strict=True)
         ]
         with self._lock:
-            generators = [_generator(seed) for seed in seeds]
-            states = [_Row(prompt, budget) for prompt, budget in zip(rows, budgets, strict=True)]
+            generators = [seeded_generator(seed) for seed in seeds]
+            states = [Row(prompt, budget) for prompt, budget in zip(rows, budgets, strict=True)]
             scoring = params.prompt_logprobs is not None
             # Only scoring: the last token predicts nothing, so it is not fed (as lm-eval does),
             # and rows are padded on the right, where causal attention never looks: no mask.
@@ -329,13 +329,13 @@ class TransformersBackend:
                     use_cache=max(budgets) > 0,
                 )
                 if scoring and params.prompt_logprobs == 0:
-                    chosen = _chosen_logprobs(out.logits, rows, starts)
+                    chosen = chosen_logprobs(out.logits, rows, starts)
                     for state, values in zip(states, chosen, strict=True):
                         state.prompt_logprobs = values
                 elif scoring:
                     for i, state in enumerate(states):
                         predicting = out.logits[i, starts[i] : starts[i] + len(rows[i]) - 1]
-                        state.prompt_logprobs = _prompt_logprobs(
+                        state.prompt_logprobs = prompt_logprobs(
                             predicting, rows[i], params.prompt_logprobs
                         )
                 next_logits = out.logits[:, -1].float()
@@ -353,7 +353,7 @@ class TransformersBackend:
                     # thread, so inference mode is entered per step rather than around the loop.
                     with torch.inference_mode():
                         tokens[i] = pick_token(next_logits[i], row, generators[i])
-                        chosen = _token_logprob(next_logits[i], tokens[i], row.logprobs)
+                        chosen = token_logprob(next_logits[i], tokens[i], row.logprobs)
                     pieces[i] = state.add(tokens[i], chosen, self, row.stop)
                 yield pieces
                 if all(s.done for s in states):
@@ -428,82 +428,6 @@ class TransformersBackend:
             )
 
 
-@dataclass
-class _Row:
-    """One sequence in a batch: what it generated so far and what has been sent of it."""
-
-    prompt: list[int]
-    budget: int
-    generated: list[int] = field(default_factory=list)
-    kept: list[int] = field(default_factory=list)
-    logprobs: list[TokenLogprob] = field(default_factory=list)
-    prompt_logprobs: tuple[TokenLogprob | None, ...] | None = None
-    text: str = ""
-    emitted: int = 0
-    finish: FinishReason = "length"
-    done: bool = False
-    stopped_by_token: bool = False
-
-    def __post_init__(self) -> None:
-        self.done = self.budget == 0
-
-    def add(
-        self,
-        token: int,
-        chosen: TokenLogprob | None,
-        backend: TransformersBackend,
-        stops: tuple[str, ...],
-    ) -> str:
-        """Take the next token; the text that is now safe to send. Detokenize as tokens
-        arrive, holding back only text that may still change: an unfinished UTF-8 character,
-        or the start of what may become a stop string."""
-        self.generated.append(token)
-        if chosen is not None:
-            self.logprobs.append(chosen)
-        if token in backend.stop_token_ids:
-            self.finish, self.done, self.stopped_by_token = "stop", True, True
-            return ""
-        self.kept.append(token)
-        # Decoding the whole answer again, not just the new token, keeps characters whose
-        # bytes span two tokens intact; it costs far less than a forward pass.
-        self.text = backend.tokenizer.decode(self.kept, skip_special_tokens=True)
-        cut = first_stop(self.text, stops)
-        if cut is not None:
-            self.text, self.finish, self.done = self.text[:cut], "stop", True
-            # Tokens that begin inside the stop string are not part of the answer.
-            decode = backend.tokenizer.decode
-            while self.kept and len(decode(self.kept[:-1], skip_special_tokens=True)) >= cut:
-                self.kept.pop()
-                if chosen is not None:
-                    self.logprobs.pop()
-            return ""
-        if len(self.generated) >= self.budget:
-            self.done = True
-            return ""
-        ready = stable_length(self.text, stops)
-        piece = self.text[self.emitted : ready] if ready > self.emitted else ""
-        self.emitted = max(self.emitted, ready)
-        return piece
-
-    def flush(self) -> str:
-        piece = self.text[self.emitted :]
-        self.emitted = len(self.text)
-        return piece
-
-    def result(self, params: SamplingParams) -> GenerationResult:
-        return GenerationResult(
-            text=self.text,
-            prompt_tokens=len(self.prompt),
-            completion_tokens=len(self.generated),
-            finish_reason=self.finish,
-            prompt_ids=tuple(self.prompt),
-            token_ids=tuple(self.kept) + ((self.generated[-1],) if self.stopped_by_token else ()),
-            stop_token=self.stopped_by_token,
-            logprobs=tuple(self.logprobs) if params.logprobs is not None else None,
-            prompt_logprobs=self.prompt_logprobs,
-        )
-
-
 def _job_pieces(job: Job) -> Generator[str, None, GenerationResult]:
     """A job's text pieces as they are generated; closing early cancels the job's row."""
     try:
@@ -526,89 +450,6 @@ def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:
         else:
             batches.append([i])
     return batches
-
-
-def _generator(seed: int | None) -> torch.Generator:
-    import torch
-
-    generator = torch.Generator()
-    if seed is None:
-        generator.seed()
-    else:
-        generator.manual_seed(seed)
-    return generator
-
-
-def pick_token(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> int:
-    """Greedy at temperature 0 (or one too small to divide by), otherwise sample from the
-    top-p nucleus."""
-    import torch
-
-    if params.temperature < GREEDY_BELOW:
-        return int(torch.argmax(logits))
-    probs = torch.softmax(logits.float() / params.temperature, dim=-1)
-    if params.top_p >= 1.0:
-        return int(torch.multinomial(probs, 1, generator=generator))
-    sorted_probs, order = torch.sort(probs, descending=True)
-    mass_before = torch.cumsum(sorted_probs, dim=0) - sorted_probs
-    keep = mass_before < params.top_p
-    keep[0] = True  # the likeliest token always stays, even at top_p 0
-    nucleus = sorted_probs * keep
-    return int(order[torch.multinomial(nucleus, 1, generator=generator)])
-
-
-def _token_logprob(logits: torch.Tensor, token: int, top_k: int | None) -> TokenLogprob | None:
-    """The model's own log-probability of `token` (temperature and top-p leave it alone, as
-    OpenAI and vLLM report it)."""
-    if top_k is None:
-        return None
-    import torch
-
-    logprobs = torch.log_softmax(logits.float(), dim=-1)
-    return TokenLogprob(token, float(logprobs[token]), _top(logprobs, top_k))
-
-
-def _chosen_logprobs(
-    logits: torch.Tensor, rows: list[list[int]], starts: list[int]
-) -> list[tuple[TokenLogprob | None, ...]]:
-    """Every row's prompt tokens scored at once, with no alternatives: one gather and one
-    log-sum-exp over the whole batch instead of a log-softmax per row (what scoring needs)."""
-    import torch
-
-    batch, width = logits.shape[:2]
-    targets = torch.zeros(batch, width, dtype=torch.long)
-    for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
-        targets[i, start : start + len(row) - 1] = torch.tensor(row[1:])
-    logits = logits.float()
-    chosen = logits.gather(2, targets[..., None])[..., 0] - torch.logsumexp(logits, dim=-1)
-    scored = []
-    for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
-        values = chosen[i, start : start + len(row) - 1].tolist()
-        scored.append((None, *(TokenLogprob(t, v) for t, v in zip(row[1:], values, strict=True))))
-    return scored
-
-
-def _prompt_logprobs(
-    logits: torch.Tensor, prompt: list[int], top_k: int
-) -> tuple[TokenLogprob | None, ...]:
-    """`logits[j]` (from the prompt up to token j) scored against prompt token j + 1, with the
-    `top_k` likeliest tokens at each position."""
-    import torch
-
-    targets = torch.tensor(prompt[1:])
-    logprobs = torch.log_softmax(logits.float(), dim=-1)
-    chosen_values = logprobs.gather(1, targets[:, None])[:, 0].tolist()
-    scored: list[TokenLogprob | None] = [None]
-    for position, (token, value) in enumerate(zip(prompt[1:], chosen_values, strict=True)):
-        scored.append(TokenLogprob(token, value, _top(logprobs[position], top_k)))
-    return tuple(scored)
-
-
-def _top(logprobs: torch.Tensor, k: int) -> tuple[tuple[int, float], ...]:
-    if k <= 0:
-        return ()
-    values, ids = logprobs.topk(min(k, logprobs.numel()))
-    return tuple(zip(ids.tolist(), values.tolist(), strict=True))
 
 
 def _stop_token_ids(tokenizer: object, generation_config: object) -> frozenset[int]:
