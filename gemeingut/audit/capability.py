@@ -35,9 +35,21 @@ class LmEvalModel:
 
     model: str
     args: dict[str, Any]
+    api_key: str | None = None  # sent to the endpoint, never written into the command
 
     def arg_string(self) -> str:
         return ",".join(f"{k}={v}" for k, v in self.args.items())
+
+    def model_args(self) -> str | dict[str, Any]:
+        """What `simple_evaluate` gets: the arg string, plus the key for a governed endpoint
+        (lm-eval sends `header` with every request and `auth_token` to `/tokenize`)."""
+        if self.api_key is None:
+            return self.arg_string()
+        plain = {k: str(v) if isinstance(v, Path) else v for k, v in self.args.items()}
+        return plain | {
+            "header": {"Authorization": f"Bearer {self.api_key}"},
+            "auth_token": self.api_key,
+        }
 
 
 def folder_model(model_dir: Path) -> LmEvalModel:
@@ -48,7 +60,12 @@ def folder_model(model_dir: Path) -> LmEvalModel:
 
 
 def endpoint_model(
-    api: str, name: str, context_length: int | None, remote_tokenizer: bool, tokenizer: Path | None
+    api: str,
+    name: str,
+    context_length: int | None,
+    remote_tokenizer: bool,
+    tokenizer: Path | None,
+    api_key: str | None = None,
 ) -> LmEvalModel:
     args: dict[str, Any] = {"base_url": f"{api}/completions", "model": name}
     if context_length:
@@ -62,7 +79,7 @@ def endpoint_model(
             f"the endpoint {api} lends no tokenizer, and lm-eval needs one to score answers",
             "pass --tokenizer with the model's tokenizer folder",
         )
-    return LmEvalModel("local-completions", args)
+    return LmEvalModel("local-completions", args, api_key)
 
 
 def run_tasks(
@@ -126,7 +143,7 @@ def _evaluate(
 
     return lm_eval.simple_evaluate(
         model=how.model,
-        model_args=how.arg_string(),
+        model_args=how.model_args(),
         tasks=[t.name for t in tasks],
         task_manager=TaskManager(include_path=str(include)),
         batch_size=batch_size,

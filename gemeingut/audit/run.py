@@ -42,7 +42,12 @@ def lm_eval_model(subject: Subject, target: Target) -> capability.LmEvalModel:
     assert isinstance(target, EndpointTarget)
     context = (target.info or {}).get("model_max_length")
     return capability.endpoint_model(
-        target.api, subject.name, context, target.info is not None, subject.tokenizer
+        target.api,
+        subject.name,
+        context,
+        target.info is not None,
+        subject.tokenizer,
+        target.api_key or None,
     )
 
 

@@ -28,7 +28,7 @@ from gemeingut.serve.backends import (
     Tokenizing,
 )
 from gemeingut.serve.embeddings import embeddings_router
-from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS
+from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
@@ -168,14 +168,16 @@ def published_policy(request: Request) -> dict[str, object]:
 
 
 def _audit_log_terms(request: Request) -> dict[str, object]:
-    """What the server records about each request, and for how long: users read it here."""
+    """What the server records about each request, and for how long, read from the audit
+    table itself (so a column added later shows here): users read it on /v1/policy."""
     if request.app.state.gateway is None:
         return {"kept": False}
+    columns = set(EXPORT_COLUMNS)
     return {
         "kept": True,
-        "content": False,
-        "ip_addresses": False,
-        "fields": list(EXPORT_COLUMNS),
+        "fields": sorted(columns),
+        "content": bool(columns & CONTENT_COLUMNS),
+        "ip_addresses": bool(columns & ADDRESS_COLUMNS),
         "retention_days": request.app.state.audit_retention_days,
     }
 

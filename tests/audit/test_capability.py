@@ -53,3 +53,23 @@ def test_task_items_found_in_the_training_data_are_reported_per_task(tmp_path: P
     assert report["tasks"]["gg_lesen"]["any_overlap"] >= 1
     assert report["tasks"]["gg_buergerkunde"]["any_overlap"] == 0
     assert contamination(tasks, ())["checked"] is False
+
+
+def test_lm_eval_scores_a_governed_endpoint_with_its_key_kept_out_of_the_command(
+    german_model: Path, tmp_path: Path
+) -> None:
+    from gemeingut.serve.gateway.audit_log import export
+    from gemeingut.serve.gateway.identity import add_user, create_key
+    from gemeingut.serve.gateway.store import open_store
+    from tests.http_server import serving_process
+
+    db = tmp_path / "gateway.db"
+    add_user(open_store(str(db)), "auditor")
+    _, key = create_key(open_store(str(db)), "auditor")
+    tasks = prepare(["gg_buergerkunde"], default_suite())
+    with serving_process(str(german_model), SERVED_NAME, "--db", str(db)) as url:
+        how = endpoint_model(f"{url}/v1", SERVED_NAME, 256, True, None, api_key=key)
+        scored = run_tasks(how, tasks, tmp_path / "endpoint", 8, 10)
+    assert scored["tasks"]["gg_buergerkunde"]["items"] == 10
+    assert key not in scored["lm_eval"]["command"]  # the published command holds no secret
+    assert any(r["status"] == 200 for r in export(open_store(str(db))))

@@ -96,7 +96,7 @@ class TextStream:
     """Text pieces as they are generated; `result` holds usage and finish reason at the end.
 
     Wraps a generator that yields pieces and returns a `GenerationResult`. Always exhaust or
-    `close()` it: an in-process backend holds its model lock while the stream is open.
+    `close()` it: closing tells the engine to stop generating (the client left).
     """
 
     def __init__(self, pieces: Generator[str, None, GenerationResult]) -> None:

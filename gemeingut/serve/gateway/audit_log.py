@@ -21,6 +21,10 @@ from gemeingut.serve.gateway.store import pseudonym_secret, writing
 from gemeingut.serve.gateway.tables import audit_log
 
 EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
+# Column names that would hold what people wrote or where they connected from; /v1/policy
+# checks the table against them instead of promising.
+CONTENT_COLUMNS = frozenset({"prompt", "messages", "content", "answer", "completion_text"})
+ADDRESS_COLUMNS = frozenset({"ip", "ip_address", "client_address", "remote_addr", "host"})
 
 
 class AuditLog:

@@ -40,13 +40,12 @@ def database_url(value: str) -> str:
 def open_store(value: str) -> Engine:
     """An engine on the database at `value` (path or URL), migrated to the newest schema."""
     url = database_url(value)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _sqlite_pragmas(engine)
-        _WRITE_LOCKS[engine] = threading.Lock()
-    else:
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    hint = "check --db (a file path, or postgresql://user:password@host/dbname)"
+    try:
+        engine = _engine(url)
+    except (SQLAlchemyError, ImportError, OSError) as error:
+        # An unknown scheme, a database we have no driver for, a folder we cannot create.
+        raise InputError(f"cannot open the gateway database {_safe(url)}: {error}", hint) from None
     try:
         _migrate(engine)
         _ensure_secret(engine)
@@ -55,9 +54,19 @@ def open_store(value: str) -> Engine:
         raise InputError(
             f"cannot open the gateway database {_safe(url)}: {error.__class__.__name__}: "
             f"{str(error.orig if hasattr(error, 'orig') else error).strip().splitlines()[0]}",
-            "check --db (a file path, or postgresql://user:password@host/dbname)",
+            hint,
         ) from None
     return engine
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_pragmas(engine)
+        _WRITE_LOCKS[engine] = threading.Lock()
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 @contextmanager
