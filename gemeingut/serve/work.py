@@ -45,9 +45,7 @@ async def answered(
 ) -> tuple[list[GenerationResult], Usage]:
     """Generate `n` choices per prompt; count the tokens, settle the quota and write the audit
     record before the answer is sent."""
-    results = await generate(
-        request, queue, admission, backend.generate_batch, prompts, params, n, param=param
-    )
+    results = await generate(request, queue, admission, backend, prompts, params, n, param)
     usage = usage_of(results, per_prompt=n)
     request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
     await finish(admission, 200, usage)
@@ -91,9 +89,15 @@ async def open_stream(
         raise
     try:
         stream = await rejections_as_400(backend.stream, prompt, params, param=param)
+    except BaseException as error:
+        ticket.release()
+        await finish(admission, getattr(error, "status", 500))
+        raise
+    try:
         if admission is not None:
             await run_in_threadpool(admission.open_record)
-    except BaseException as error:
+    except BaseException as error:  # no record, no stream: the engine stops at once
+        stream.close()
         ticket.release()
         await finish(admission, getattr(error, "status", 500))
         raise
@@ -104,8 +108,10 @@ async def generate(
     request: Request,
     queue: ModelQueue,
     admission: Admission | None,
-    fn: Callable[..., list[GenerationResult]],
-    *args: object,
+    backend: Backend,
+    prompts: list[Prompt],
+    params: SamplingParams,
+    n: int,
     param: str,
 ) -> list[GenerationResult]:
     """Wait for the model and generate; a client that hangs up cancels its work (the backend
@@ -113,17 +119,20 @@ async def generate(
     cancel = threading.Event()
     try:
         async with queue.admit():
-            work = asyncio.ensure_future(rejections_as_400(fn, *args, cancel, param=param))
+            work = asyncio.ensure_future(
+                rejections_as_400(backend.generate_batch, prompts, params, n, cancel, param=param)
+            )
             while not (await asyncio.wait({work}, timeout=DISCONNECT_POLL_SECONDS))[0]:
                 if await request.is_disconnected():
                     cancel.set()
             results = work.result()
-        if cancel.is_set():  # recorded as nginx does: 499, client closed the request
-            raise APIError(499, "the client closed the request", code="client_closed")
-        return results
     except BaseException as error:
         await finish(admission, getattr(error, "status", 500))
         raise
+    if cancel.is_set():  # recorded as nginx does: 499; what was generated still counts
+        await finish(admission, 499, usage_of(results, per_prompt=n))
+        raise APIError(499, "the client closed the request", code="client_closed")
+    return results
 
 
 async def finish(admission: Admission | None, status: int, usage: Usage | None = None) -> None:

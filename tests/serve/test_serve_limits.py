@@ -210,14 +210,35 @@ class WaitingBackend:
 
 
 def test_a_client_that_hangs_up_cancels_its_non_streamed_work(
-    backend: TransformersBackend, serve: Serve
+    backend: TransformersBackend, serve: Serve, tmp_path: Path
 ) -> None:
+    from gemeingut.serve.gateway.audit_log import export
+    from gemeingut.serve.gateway.gate import Gateway
+    from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
+    from gemeingut.serve.gateway.quotas import set_limits, usage
+    from gemeingut.serve.gateway.store import open_store
+
+    engine = open_store(str(tmp_path / "gateway.db"))
+    add_user(engine, "anna")
+    _, key = create_key(engine, "anna")
+    set_limits(engine, "user", "anna", tokens_per_day=10_000)
     waiting = WaitingBackend(backend)
-    with serve(create_app(waiting)) as url:
+    with serve(create_app(waiting, gateway=Gateway(engine))) as url:
         body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 5}
         with pytest.raises(httpx.TimeoutException):
-            httpx.post(url + "/v1/chat/completions", json=body, timeout=0.5)
+            httpx.post(
+                url + "/v1/chat/completions",
+                json=body,
+                headers={"authorization": f"Bearer {key}"},
+                timeout=0.5,
+            )
         assert waiting.cancelled.wait(10), "the server did not notice that the client left"
+        time.sleep(0.5)  # the record is written as the cancelled work returns
+    [record] = export(engine)
+    assert record["status"] == 499 and record["prompt_tokens"] > 0
+    # What the cancelled request did use (its prompt) counts; nothing stays reserved.
+    today = usage(engine, "user", "anna", utcnow())
+    assert today["tokens_today"] == record["prompt_tokens"] and today["tokens_reserved"] == 0
 
 
 def test_slow_clients_cannot_hold_more_than_max_connections(model_dir: Path) -> None:

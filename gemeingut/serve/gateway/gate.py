@@ -97,10 +97,13 @@ class Admission:
         if self._done:
             return
         self._done = True
-        known = prompt_tokens is not None and completion_tokens is not None
+        # What was generated counts, also for a client that left (499); a failure passes 0.
         # Tokens unknown (a stream cut short): the whole reservation counts as used.
-        used = prompt_tokens + completion_tokens if known else self.reservation.tokens  # type: ignore[operator]
-        settle(self.gateway.engine, self.reservation, used if status < 400 else 0)
+        if prompt_tokens is not None and completion_tokens is not None:
+            used = prompt_tokens + completion_tokens
+        else:
+            used = self.reservation.tokens
+        settle(self.gateway.engine, self.reservation, used)
         fields = {
             "status": status,
             "prompt_tokens": prompt_tokens,
