@@ -4,8 +4,9 @@ openness rating and the MANIFEST.
 Layout (inside `<release artifact>/bundle/`):
   model/              Hugging Face directory (config, safetensors, tokenizer, generation
                       config) and, when the build exports one, model.gguf
-  training-data/      train and validation shards, data stats, DATA_STATEMENT.md (with
-                      [data.publication]), excluded/exclusions.parquet, and under finetuning/
+  training-data/      train and validation shards, data stats, excluded/exclusions.parquet,
+                      with [data.publication] DATA_STATEMENT.md, croissant.json and dcat.ttl
+                      (their hashes are checked against MANIFEST), and under finetuning/
                       the fine-tuning data when the released model was fine-tuned
   test-data/          test shards
   training-code/      the gemeingut source that ran, requirements.lock, the recipe
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import gemeingut
+from gemeingut.audit.report import REPORT_JSON
+from gemeingut.data.publish import CROISSANT_FILE, DCAT_FILE
 from gemeingut.data.publish.facts import EXCLUSIONS_FILE
 from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
 from gemeingut.data.publish.notice import write_notice
@@ -64,6 +67,7 @@ from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 AUDIT_DIR = "audit"
+BUNDLE_MODEL_FROM_AUDIT = "../model"
 EXCLUDED_DIR = "excluded"
 _NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
 FINETUNE_DATA = "finetuning"
@@ -89,10 +93,9 @@ def assemble_bundle(
     _copy_metadata(artifacts, bundle / "training-metadata")
     if "audit" in artifacts:
         _copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
-    if "publication" in artifacts:
-        shutil.copy2(
-            artifacts["publication"].path / DATA_STATEMENT, bundle / TRAINING_DATA / DATA_STATEMENT
-        )
+    if "publication" in artifacts:  # the data card, and the data's metadata for portals
+        for name in (DATA_STATEMENT, CROISSANT_FILE, DCAT_FILE):
+            shutil.copy2(artifacts["publication"].path / name, bundle / TRAINING_DATA / name)
     attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
     if tuned is not None:
         attributions += _append_finetune_notice(tuned, bundle / "NOTICE")
@@ -149,10 +152,38 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
 
 def _copy_audit(audit_dir: Path, target: Path) -> None:
     """The audit's documents and item logs; its lineage is in lineage.json, and lm-eval's
-    request cache is a working file, not a result."""
+    request cache is a working file, not a result. The audited folder is named as the
+    bundle's model, seen from audit/ (where the recorded lm_eval command runs): the folder
+    on the building machine means nothing elsewhere and may tell its user name or layout."""
     shutil.copytree(
         audit_dir, target, ignore=shutil.ignore_patterns(ARTIFACT_FILE, ".lm_eval_cache*")
     )
+    report = json.loads((target / REPORT_JSON).read_text(encoding="utf-8"))
+    local = report.get("model", {}).get("path")
+    if not local:  # an endpoint's audit names its URL, nothing on this machine
+        return
+    write_json(target / REPORT_JSON, published_audit_report(report))
+    for text in sorted(target.glob("report.*.md")):
+        text.write_text(_published_text(text.read_text(encoding="utf-8"), local), encoding="utf-8")
+
+
+def published_audit_report(report: dict[str, Any]) -> dict[str, Any]:
+    """`report` with the audited model's local folder replaced by the bundle's ../model."""
+    local = report.get("model", {}).get("path")
+    if not local:
+        return report
+    published = json.loads(_published_text(json.dumps(report, ensure_ascii=False), local))
+    published["model"]["path"] = BUNDLE_MODEL_FROM_AUDIT
+    return published
+
+
+def _published_text(text: str, local: str) -> str:
+    """Only the two places the audit writes the folder: `pretrained=FOLDER` in the lm_eval
+    command and the quoted folder in the reports' header (a bare replace could hit any text
+    that happens to contain a short folder name)."""
+    for written in (f"pretrained={local}", f"`{local}`"):
+        text = text.replace(written, written.replace(local, BUNDLE_MODEL_FROM_AUDIT))
+    return text
 
 
 def _copy_model(model_dir: Path, target: Path) -> None:
@@ -222,6 +253,9 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
             model.path / SNAPSHOT_DIR, target / CHECKPOINTS, ignore=shutil.ignore_patterns(".*")
         )
     lineage = {role: a.meta for role, a in artifacts.items()}
+    if "audit" in lineage:
+        audit = lineage["audit"]
+        lineage["audit"] = {**audit, "stats": published_audit_report(audit.get("stats", {}))}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -201,3 +201,75 @@ def test_a_record_cut_short_and_rehashed_is_named_not_a_traceback(bundle: Path) 
     write_manifest(bundle)
     with pytest.raises(VerifyError, match="cannot be read back: KeyError"):
         verify_bundle(bundle)
+
+
+def test_the_bundle_names_no_folder_of_the_building_machine(tiny_build) -> None:
+    """The audit ran on the workspace's model folder; the bundle names its own ../model."""
+    bundle = Path(tiny_build["release"]["path"]) / "bundle"
+    local = [str(tiny_build["workspace"]), str(tiny_build["recipe"].parent)]
+    leaks = [
+        f"{path.relative_to(bundle)} names {folder}"
+        for path in sorted(bundle.rglob("*"))
+        if path.is_file() and path.suffix in {".json", ".jsonl", ".md", ".yaml", ".yml", ""}
+        for folder in local
+        if folder in path.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert leaks == []
+    report = json.loads((bundle / "audit" / "report.json").read_text())
+    assert report["model"]["path"] == "../model"
+    assert "pretrained=../model," in report["tasks"]["lm_eval"]["command"]
+
+
+@pytest.fixture
+def published(bundle: Path, tiny_build, tmp_path: Path) -> Path:
+    """The tiny bundle as a build with [data.publication] makes it: the dataset's Croissant
+    and DCAT-AP.de files beside its shards (the tiny recipe publishes nothing)."""
+    from gemeingut.data.publish import PublicationInfo, publish_dataset
+
+    info = PublicationInfo.model_validate(
+        {
+            "title_de": "Winziges Korpus",
+            "description_de": "Testdaten.",
+            "publisher_name": "Testamt",
+            "download_url": "https://example.org/tiny/",
+        }
+    )
+    publish_dataset(Path(tiny_build["dataset"]["path"]), info, tmp_path / "publication")
+    for name in ("croissant.json", "dcat.ttl"):
+        shutil.copy2(tmp_path / "publication" / name, bundle / "training-data" / name)
+    write_manifest(bundle)
+    return bundle
+
+
+def test_the_data_metadata_names_the_shards_the_bundle_ships(published: Path) -> None:
+    """Croissant and DCAT name each shard with its sha256; both are checked against the
+    MANIFEST, so a shard swapped for another file and re-hashed is named by them."""
+    bundle = published
+    verify_bundle(bundle)
+    shard = sorted((bundle / "training-data").glob("train-*.parquet"))[0]
+    test_shard = sorted((bundle / "test-data").glob("test-*.parquet"))[0]
+    shard.write_bytes(test_shard.read_bytes())  # a readable shard, with other bytes
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as failed:
+        verify_bundle(bundle)
+    assert f"croissant.json gives {shard.name} the sha256" in str(failed.value)
+    assert f"dcat.ttl gives {shard.name} the sha256" in str(failed.value)
+
+
+def test_data_metadata_that_names_a_missing_file_or_omits_a_shard_is_named(
+    published: Path,
+) -> None:
+    bundle = published
+    croissant = bundle / "training-data" / "croissant.json"
+    document = json.loads(croissant.read_text())
+    shard = next(f for f in document["distribution"] if f["@type"] == "cr:FileObject")
+    omitted = Path(shard["contentUrl"]).name
+    shard["contentUrl"] = shard["name"] = "shards/train-99999.parquet"
+    croissant.write_text(json.dumps(document))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as failed:
+        verify_bundle(bundle)
+    assert "croissant.json names train-99999.parquet, which the bundle does not hold" in str(
+        failed.value
+    )
+    assert f"/{omitted} is not described in training-data/croissant.json" in str(failed.value)

@@ -28,6 +28,8 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.manifest import read_manifest
+from gemeingut.release.openness.data_metadata import data_metadata_problems
 from gemeingut.release.openness.derived import derived_documents
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
@@ -64,6 +66,11 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     problems.extend(_language_and_context_problems(bundle, card, header, evidence))
     problems.extend(_derived_problems(bundle, evidence, rating))
     problems.extend(_evaluation_problems(bundle, header))
+    problems.extend(
+        data_metadata_problems(
+            read_manifest(bundle), lambda rel: (bundle / rel).read_text(encoding="utf-8")
+        )
+    )
     return problems
 
 
