@@ -9,6 +9,7 @@ from gemeingut.cli import (  # noqa: F401  (registers the commands)
     data,
     model,
     pipeline,
+    rag,
     release,
 )
 from gemeingut.cli.app import app

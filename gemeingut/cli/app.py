@@ -37,6 +37,10 @@ admin_groups_app = typer.Typer(help="Groups of users (quotas, collections).", no
 admin_keys_app = typer.Typer(help="API keys: shown once, stored hashed.", no_args_is_help=True)
 admin_quotas_app = typer.Typer(help="Limits in requests and tokens.", no_args_is_help=True)
 admin_audit_app = typer.Typer(help="The audit log: export and retention.", no_args_is_help=True)
+rag_app = typer.Typer(
+    help="Document collections: ingest, query with checked citations, evaluate retrieval.",
+    no_args_is_help=True,
+)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")
@@ -45,6 +49,7 @@ audit_app.add_typer(findings_app, name="findings")
 app.add_typer(keys_app, name="keys")
 app.add_typer(openness_app, name="openness")
 app.add_typer(admin_app, name="admin")
+app.add_typer(rag_app, name="rag")
 admin_app.add_typer(admin_users_app, name="users")
 admin_app.add_typer(admin_groups_app, name="groups")
 admin_app.add_typer(admin_keys_app, name="keys")

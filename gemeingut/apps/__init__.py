@@ -1,0 +1,1 @@
+"""Applications on the governed server: retrieval over the user's documents (`rag/`)."""

@@ -1,0 +1,184 @@
+"""Answering a question from a collection: retrieve, ask a chat endpoint, check citations.
+
+The model sees the top chunks numbered [1]…[k] with document, page and section, and is told to
+cite them; its answer is checked by `cite.check_citations`. When retrieval finds nothing the
+model is not asked at all: the answer says that the collection holds no evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gemeingut.apps.rag.cite import Verdict, check_citations
+from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.retrieve import Mode, search
+from gemeingut.errors import InputError
+
+INSTRUCTIONS = {
+    "de": (
+        "Beantworte die Frage nur mit den nummerierten Quellen. Belege jede Aussage mit der "
+        "Nummer ihrer Quelle in eckigen Klammern, z. B. [2], bei Seiten mit [2, S. 4]; "
+        "zitiere wörtlich in „…“ direkt vor der Klammer. Steht die Antwort in keiner Quelle, "
+        "sage das, statt zu raten."
+    ),
+    "en": (
+        "Answer the question only from the numbered sources. Support every statement with "
+        "its source's number in square brackets, e.g. [2], with pages as [2, p. 4]; quote "
+        "verbatim in “…” right before the bracket. If no source holds the answer, say so "
+        "instead of guessing."
+    ),
+}
+NO_EVIDENCE = {
+    "de": "Die Sammlung enthält keine Quelle zu dieser Frage; ohne Beleg gibt es keine Antwort.",
+    "en": "The collection holds no source for this question; without evidence, no answer.",
+}
+PAGE = {"de": "S.", "en": "p."}
+SECTION = {"de": "Abschnitt", "en": "section"}
+
+
+@dataclass(frozen=True)
+class ChatEndpoint:
+    base_url: str  # ending in /v1
+    model: str | None = None
+    api_key: str | None = None
+    max_tokens: int = 400
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    sources: list[StoredChunk]  # [1] is sources[0]
+    verdict: Verdict
+    asked_model: bool
+
+
+def answer_question(
+    collection: Collection,
+    question: str,
+    endpoint: ChatEndpoint,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    language: str = "de",
+) -> Answer:
+    hits = search(collection, question, k=k, mode=mode)
+    sources = [collection.chunks[h.row] for h in hits]
+    if not sources:
+        text = NO_EVIDENCE.get(language, NO_EVIDENCE["de"])
+        return Answer(text, [], check_citations("", [], language), asked_model=False)
+    with _Chat(endpoint) as chat:
+        sources, max_tokens = chat.fit(question, sources, language)
+        text = chat.ask(_messages(question, sources, language), max_tokens)
+    return Answer(text, sources, check_citations(text, sources, language), asked_model=True)
+
+
+def source_label(chunk: StoredChunk, language: str = "de") -> str:
+    parts = [chunk.document]
+    if chunk.page is not None:
+        parts.append(f"{PAGE.get(language, 'S.')} {chunk.page}")
+    if chunk.section:
+        parts.append(f"{SECTION.get(language, 'Abschnitt')} „{chunk.section}“")
+    return ", ".join(parts)
+
+
+def _messages(question: str, sources: list[StoredChunk], language: str) -> list[dict]:
+    numbered = "\n\n".join(
+        f"[{i}] {source_label(chunk, language)}\n{chunk.text}" for i, chunk in enumerate(sources, 1)
+    )
+    return [
+        {"role": "system", "content": INSTRUCTIONS.get(language, INSTRUCTIONS["de"])},
+        {"role": "user", "content": f"{numbered}\n\n{question}"},
+    ]
+
+
+class _Chat:
+    """One endpoint, its model id, and how many tokens its context holds."""
+
+    def __init__(self, endpoint: ChatEndpoint) -> None:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
+        self.endpoint = endpoint
+        self.client = httpx.Client(
+            base_url=endpoint.base_url.rstrip("/"), headers=headers, timeout=300
+        )
+        self.model = endpoint.model or self._first_model()
+
+    def __enter__(self) -> _Chat:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+
+    def fit(
+        self, question: str, sources: list[StoredChunk], language: str
+    ) -> tuple[list[StoredChunk], int]:
+        """As many of the best sources as the context holds with room for an answer, and
+        that room. Counted by the endpoint's `/tokenize` (gemeingut serve and vLLM have it);
+        an endpoint without it gets all sources and `max_tokens`."""
+        wanted = self.endpoint.max_tokens
+        while True:
+            counted = self._count(_messages(question, sources, language))
+            if counted is None:
+                return sources, wanted
+            used, context = counted
+            room = context - used
+            if room >= min(wanted, context // 4) or len(sources) == 1:
+                break
+            sources = sources[:-1]
+        if room < 1:
+            raise InputError(
+                f"the model's context ({context} tokens) cannot hold the instructions, the "
+                f"question and one source ({used} tokens)",
+                "use a model with a longer context, or ingest with smaller chunks",
+            )
+        return sources, min(wanted, room)
+
+    def ask(self, messages: list[dict], max_tokens: int) -> str:
+        body = {"model": self.model, "messages": messages, "temperature": 0}
+        data = self._call("POST", "/chat/completions", {**body, "max_tokens": max_tokens})
+        return str(data["choices"][0]["message"]["content"] or "")
+
+    def _count(self, messages: list[dict]) -> tuple[int, int] | None:
+        import httpx
+
+        root = self.endpoint.base_url.rstrip("/").removesuffix("/v1")
+        try:
+            response = self.client.post(
+                f"{root}/tokenize", json={"model": self.model, "messages": messages}
+            )
+            data = response.json()
+            if response.status_code == 200 and data.get("max_model_len"):
+                return int(data["count"]), int(data["max_model_len"])
+        except httpx.HTTPError as exc:
+            raise self._unreachable(exc) from exc
+        except (ValueError, KeyError, TypeError):
+            pass  # an answer that is no count: treated as no /tokenize
+        return None
+
+    def _first_model(self) -> str:
+        models = self._call("GET", "/models").get("data") or []
+        if not models:
+            raise InputError(f"{self.endpoint.base_url}/models lists no model", "pass --model")
+        return str(models[0]["id"])
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        import httpx
+
+        try:
+            response = self.client.request(method, path, json=body)
+            data = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise self._unreachable(exc) from exc
+        if response.status_code != 200:
+            raise InputError(
+                f"{self.endpoint.base_url}{path} answered {response.status_code}: "
+                f"{response.text[:300]}",
+                "check --model and the key (GEMEINGUT_API_KEY)",
+            )
+        return data
+
+    def _unreachable(self, exc: Exception) -> InputError:
+        return InputError(
+            f"the chat endpoint {self.endpoint.base_url} cannot answer: {exc}",
+            "start the server (gemeingut serve) or check --endpoint",
+        )

@@ -1,0 +1,59 @@
+"""Passages cut into chunks a model can read and a citation can name.
+
+A chunk holds at most `max_words` words of one passage, so it never crosses a page or a
+section: the page a citation names is the page of every word in it. Consecutive chunks of a
+long passage overlap by `overlap` words, so a sentence cut at a boundary is whole in one of
+them. Cuts fall on sentence ends where one is near.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gemeingut.apps.rag.readers import Passage
+
+MAX_WORDS = 180
+OVERLAP = 30
+_WORD = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"[.!?:;]['\"“”«»)]*$")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    page: int | None
+    section: str | None
+
+
+def chunk_passages(
+    passages: Iterable[Passage], max_words: int = MAX_WORDS, overlap: int = OVERLAP
+) -> list[Chunk]:
+    if not 0 <= overlap < max_words:
+        raise ValueError(f"overlap ({overlap}) must be below max_words ({max_words})")
+    chunks = []
+    for passage in passages:
+        spans = [m.span() for m in _WORD.finditer(passage.text)]
+        start = 0
+        while start < len(spans):
+            end = _cut(passage.text, spans, start, max_words)
+            text = passage.text[spans[start][0] : spans[end - 1][1]]
+            chunks.append(Chunk(text, passage.page, passage.section))
+            if end == len(spans):
+                break
+            start = max(end - overlap, start + 1)
+    return chunks
+
+
+def _cut(text: str, spans: list[tuple[int, int]], start: int, max_words: int) -> int:
+    """The end (exclusive) of the chunk from `start`: the last sentence end in the chunk's
+    second half, else `max_words` words."""
+    end = min(start + max_words, len(spans))
+    if end == len(spans):
+        return end
+    for last in range(end, start + max_words // 2, -1):
+        word = text[spans[last - 1][0] : spans[last - 1][1]]
+        if _SENTENCE_END.search(word):
+            return last
+    return end

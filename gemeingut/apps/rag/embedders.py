@@ -1,0 +1,122 @@
+"""Dense vectors for chunks and questions: from a local model folder or an endpoint.
+
+`--embed DIR` loads a causal LM or encoder folder in-process (the serve backend's mean pooling,
+what `/v1/embeddings` returns for it); `--embed http://host/v1` asks any OpenAI-compatible
+`/v1/embeddings`, e.g. `gemeingut serve` in the building's network, with a key. The collection
+records which embedder made its vectors; a question must be embedded by the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from gemeingut.errors import InputError
+
+BATCH = 64
+
+
+class Embedder(Protocol):
+    name: str  # recorded with the vectors: the model folder's name or the endpoint's model id
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Rows of unit length, float32, one per text."""
+        ...
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """What `--embed` names; `source` is a folder or an http(s) URL ending in /v1."""
+
+    source: str
+    model: str | None = None  # the endpoint's model id (default: its first)
+    api_key: str | None = None
+
+    @property
+    def is_endpoint(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+
+def open_embedder(spec: EmbedderSpec) -> Embedder:
+    if spec.is_endpoint:
+        return EndpointEmbedder(spec.source.rstrip("/"), spec.model, spec.api_key)
+    folder = Path(spec.source)
+    if not (folder / "config.json").is_file():
+        raise InputError(
+            f"--embed {spec.source}: neither a model folder (no config.json) nor an http(s) URL",
+            "name a local model folder or an endpoint such as http://localhost:8000/v1",
+        )
+    return LocalEmbedder(folder)
+
+
+class LocalEmbedder:
+    """A model folder in this process; texts longer than its context are cut to it (the
+    start of a chunk carries its topic, and a chunk must not be refused)."""
+
+    def __init__(self, folder: Path) -> None:
+        from gemeingut.serve.backends.transformers import TransformersBackend
+
+        self.backend = TransformersBackend(folder)
+        self.name = folder.resolve().name
+        self.context = self.backend.context_length
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        ids = [self.backend.tokenizer.encode(t, add_special_tokens=False) or [0] for t in texts]
+        if self.context is not None:
+            ids = [row[: self.context] for row in ids]
+        rows = []
+        for start in range(0, len(ids), BATCH):
+            rows += [vector for vector, _ in self.backend.embed(ids[start : start + BATCH])]
+        return _unit_rows(rows, len(texts))
+
+
+class EndpointEmbedder:
+    """`POST {base}/embeddings` in OpenAI's shape, in batches."""
+
+    def __init__(self, base_url: str, model: str | None, api_key: str | None) -> None:
+        import httpx
+
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.base_url = base_url
+        self.client = httpx.Client(base_url=base_url, headers=headers, timeout=120)
+        self.name = model or self._first_model()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            data = self._request("POST", "/embeddings", {"model": self.name, "input": batch})
+            rows += [row["embedding"] for row in sorted(data["data"], key=lambda r: r["index"])]
+        return _unit_rows(rows, len(texts))
+
+    def _first_model(self) -> str:
+        models = self._request("GET", "/models").get("data") or []
+        if not models:
+            raise InputError(f"{self.base_url}/models lists no model", "pass --embed-model")
+        return str(models[0]["id"])
+
+    def _request(self, method: str, path: str, body: dict | None = None) -> dict:
+        import httpx
+
+        try:
+            response = self.client.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise InputError(
+                f"the embedding endpoint {self.base_url} cannot be reached: {exc}",
+                "start the server, or check the URL",
+            ) from exc
+        if response.status_code != 200:
+            raise InputError(
+                f"{self.base_url}{path} answered {response.status_code}: {response.text[:300]}",
+                "check --embed-model and the key (GEMEINGUT_API_KEY)",
+            )
+        return response.json()
+
+
+def _unit_rows(rows: list[list[float]], expected: int) -> np.ndarray:
+    matrix = np.asarray(rows, dtype=np.float32).reshape(expected, -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)

@@ -1,0 +1,97 @@
+"""Retrieval quality on a question set: recall@k and MRR for BM25, dense and hybrid.
+
+A question file is JSONL, one object per line: `question`, `document` (the key of the
+document that answers it, or the end of that key) and optionally `section` or `page`; a
+retrieved chunk answers when it belongs to that document (and section, and page).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.retrieve import Mode, search
+from gemeingut.errors import InputError
+
+MRR_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    document: str
+    section: str | None = None
+    page: int | None = None
+
+    def answered_by(self, chunk: StoredChunk) -> bool:
+        return (
+            (chunk.document == self.document or chunk.document.endswith("/" + self.document))
+            and (self.section is None or chunk.section == self.section)
+            and (self.page is None or chunk.page == self.page)
+        )
+
+
+@dataclass(frozen=True)
+class Scores:
+    mode: str
+    questions: int
+    recall: float  # share of questions with an answering chunk in the top k
+    mrr: float  # mean of 1 / rank of the first answering chunk in the top MRR_DEPTH
+    p50_ms: float
+    p99_ms: float
+
+
+def read_questions(path: Path) -> list[Question]:
+    questions = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path} cannot be read: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            questions.append(
+                Question(
+                    str(record["question"]),
+                    str(record["document"]),
+                    record.get("section"),
+                    record.get("page"),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{path}, line {number}: not a question ({type(exc).__name__}: {exc})",
+                'each line: {"question": "…", "document": "…", "section": "…" (optional)}',
+            ) from exc
+    if not questions:
+        raise InputError(f"{path} holds no questions")
+    return questions
+
+
+def evaluate(collection: Collection, questions: list[Question], mode: Mode, k: int = 5) -> Scores:
+    if mode != "bm25" and collection.vectors is not None:
+        collection.embedder().embed(["warm-up"])  # loading the model is not query latency
+    found, reciprocal, times = 0, 0.0, []
+    for question in questions:
+        start = time.perf_counter()
+        hits = search(collection, question.question, k=max(k, MRR_DEPTH), mode=mode)
+        times.append((time.perf_counter() - start) * 1000)
+        ranks = [
+            rank
+            for rank, hit in enumerate(hits, 1)
+            if question.answered_by(collection.chunks[hit.row])
+        ]
+        if ranks and ranks[0] <= k:
+            found += 1
+        if ranks:
+            reciprocal += 1 / ranks[0]
+    p50, p99 = np.percentile(times, [50, 99])
+    n = len(questions)
+    return Scores(mode, n, found / n, reciprocal / n, float(p50), float(p99))

@@ -1,0 +1,397 @@
+"""A collection on disk: documents, chunks, BM25 index and dense vectors, updated incrementally.
+
+Layout of `<root>/<name>/`:
+  collection.json   name, owning groups, language, embedder, documents (sha256, chunks) and
+                    the current index folder
+  files/            a copy of each document (by sha256), for the source viewer
+  index-<id>/       chunks.parquet, vectors.npy (with an embedder), bm25/
+
+`ingest` reads and embeds only new or changed files (by sha256), keeps the chunks and vectors
+of the unchanged, drops files that vanished from an ingested folder, writes a new index folder
+and then switches `collection.json` to it in one rename: a reader sees the old index or the
+new, never half of one, and a failed ingest leaves the old one as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gemeingut.apps.rag.chunking import Chunk, chunk_passages
+from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
+from gemeingut.apps.rag.readers import READERS, read_document
+from gemeingut.apps.rag.retrieve import tokenize
+from gemeingut.errors import InputError
+from gemeingut.hashing import sha256_file
+from gemeingut.workspace import write_text_atomic
+
+COLLECTION_FILE = "collection.json"
+FILES_DIR = "files"
+CHUNKS = "chunks.parquet"
+VECTORS = "vectors.npy"
+BM25_DIR = "bm25"
+LANGUAGES = ("de", "en")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str  # sha256 of the document (16 hex) and the chunk's place in it: stable across ingests
+    document: str  # the document's key (its name in the collection)
+    page: int | None
+    section: str | None
+    text: str
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why
+    chunks: int = 0
+
+
+class Collection:
+    """An opened collection: what `search` reads. Open it again after an ingest."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = folder
+        self.meta = meta
+        self.name: str = meta["name"]
+        self.groups: list[str] = meta.get("groups", [])
+        self.language: str = meta.get("language", "de")
+        index = folder / meta["index"] if meta.get("index") else None
+        self.chunks = _read_chunks(index / CHUNKS) if index else []
+        self.size = len(self.chunks)
+        self.vectors = (
+            np.load(index / VECTORS, mmap_mode="r")
+            if index is not None and (index / VECTORS).is_file()
+            else None
+        )
+        self.index_folder = index
+        self._embedder: Embedder | None = None
+        # Loaded now, not when first searched: an ingest may replace the folder meanwhile.
+        self.bm25 = _load_bm25(index / BM25_DIR) if index is not None and self.size else None
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = open_embedder(embedder_spec(self.meta))
+        return self._embedder
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        """A running server passes its own model instead of loading the folder again."""
+        self._embedder = embedder
+
+    def document_file(self, key: str) -> Path:
+        """The stored copy of a document, for the source viewer."""
+        record = self.meta["documents"].get(key)
+        if record is None:
+            raise InputError(f"collection {self.name!r} holds no document {key!r}")
+        return self.folder / FILES_DIR / record["file"]
+
+    def visible_to(self, groups: set[str]) -> bool:
+        """A collection is seen only by members of a group that owns it."""
+        return bool(groups & set(self.groups))
+
+
+def open_collection(root: Path, name: str) -> Collection:
+    folder = _folder(root, name)
+    path = folder / COLLECTION_FILE
+    if not path.is_file():
+        known = ", ".join(list_collections(root)) or "none"
+        raise InputError(
+            f"no collection {name!r} under {root}", f"known: {known}; create one with rag ingest"
+        )
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} cannot be read: {exc}") from exc
+    return Collection(folder, meta)
+
+
+def list_collections(root: Path) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / COLLECTION_FILE).is_file())
+
+
+def embedder_spec(meta: dict[str, Any], api_key: str | None = None) -> EmbedderSpec:
+    recorded = meta.get("embedder")
+    if not recorded:
+        raise InputError(f"collection {meta['name']!r} has no dense vectors")
+    key = api_key or os.environ.get("GEMEINGUT_API_KEY")
+    return EmbedderSpec(recorded["source"], recorded.get("model"), key)
+
+
+def ingest(
+    root: Path,
+    name: str,
+    paths: list[Path],
+    groups: list[str] | None = None,
+    language: str = "de",
+    embed: EmbedderSpec | None = None,
+) -> IngestReport:
+    """Add or update `paths` (files or folders) in collection `name`, creating it if new."""
+    folder = _folder(root, name)
+    if language not in LANGUAGES:
+        raise InputError(f"--language {language!r} is not known", f"use one of {LANGUAGES}")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InputError(f"not found: {', '.join(missing)}", "check the paths")
+    folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder):
+        meta = _current_meta(folder, name, language)
+        meta["groups"] = sorted(set(meta.get("groups", [])) | set(groups or []))
+        embedder = _embedder_for(meta, embed)
+        old = Collection(folder, meta)
+        report, chunks, vectors = _update(folder, meta, old, paths, embedder)
+        _write_index(folder, meta, chunks, vectors)
+        _drop_unused_files(folder, meta)
+    return report
+
+
+def _update(
+    folder: Path,
+    meta: dict[str, Any],
+    old: Collection,
+    paths: list[Path],
+    embedder: Embedder | None,
+) -> tuple[IngestReport, list[StoredChunk], np.ndarray | None]:
+    """The collection's chunks after this ingest, and their vectors in the same order."""
+    report = IngestReport()
+    documents: dict[str, dict[str, Any]] = meta.setdefault("documents", {})
+    old_rows = _rows_by_document(old.chunks)
+    found = dict(_walk(paths, report))
+    reuse = old.vectors is not None  # else every chunk is embedded (an embedder is new)
+    chunks: list[StoredChunk] = []
+    vectors: list[np.ndarray] = []
+
+    def keep(key: str) -> None:
+        rows = old_rows.get(key, [])
+        chunks.extend(old.chunks[r] for r in rows)
+        if reuse and embedder is not None:
+            vectors.append(np.asarray(old.vectors[rows]))
+
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    for key in sorted(set(documents) - set(found)):
+        if any(Path(documents[key]["source"]).is_relative_to(f) for f in folders):
+            report.removed.append(key)
+            del documents[key]
+        else:
+            keep(key)
+    for key, path in sorted(found.items()):
+        digest = sha256_file(path)
+        if documents.get(key, {}).get("sha256") == digest:
+            report.unchanged.append(key)
+            keep(key)
+            continue
+        try:
+            pieces = chunk_passages(read_document(path))
+        except InputError as exc:
+            report.skipped[str(path)] = exc.message
+            if key in documents:
+                keep(key)  # the last good version stays
+            continue
+        (report.updated if key in documents else report.added).append(key)
+        new = [_stored(key, digest, i, piece) for i, piece in enumerate(pieces)]
+        documents[key] = {
+            "sha256": digest,
+            "file": _store_file(folder, path, digest),
+            "source": str(path.resolve()),
+            "chunks": len(new),
+        }
+        chunks.extend(new)
+        if reuse and embedder is not None and new:
+            vectors.append(embedder.embed([c.text for c in new]))
+    report.chunks = len(chunks)
+    if embedder is None or not chunks:
+        return report, chunks, None
+    if not reuse:
+        return report, chunks, embedder.embed([c.text for c in chunks])
+    return report, chunks, np.concatenate([v for v in vectors if len(v)])
+
+
+def _walk(paths: list[Path], report: IngestReport) -> Iterator[tuple[str, Path]]:
+    """(key, file) for every readable document; a folder's key keeps its own name and the
+    path below it. Links are not followed: a link could lead out of what was meant to be
+    ingested (another group's files)."""
+    for path in paths:
+        if path.is_symlink():
+            report.skipped[str(path)] = "a link: not followed"
+        elif path.is_file():
+            if path.suffix.lower() not in READERS:
+                raise InputError(
+                    f"{path}: cannot read {path.suffix or 'files without a suffix'}",
+                    f"supported: {', '.join(sorted(READERS))}",
+                )
+            yield path.name, path
+        else:
+            for file in sorted(_files_below(path, report)):
+                yield f"{path.resolve().name}/{file.relative_to(path).as_posix()}", file
+
+
+def _files_below(folder: Path, report: IngestReport) -> Iterator[Path]:
+    for directory, subfolders, files in os.walk(folder):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        for name in files:
+            path = Path(directory) / name
+            if name.startswith(".") or path.suffix.lower() not in READERS:
+                continue
+            if path.is_symlink() or not path.is_file():
+                report.skipped[str(path)] = "a link or special file: not followed"
+                continue
+            yield path
+
+
+def _embedder_for(meta: dict[str, Any], spec: EmbedderSpec | None) -> Embedder | None:
+    """The embedder of the collection's vectors; another one would make them incomparable."""
+    recorded = meta.get("embedder")
+    if spec is None:
+        return open_embedder(embedder_spec(meta)) if recorded else None
+    embedder = open_embedder(spec)
+    if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):
+        raise InputError(
+            f"collection {meta['name']!r} holds vectors of {recorded['model']} "
+            f"({recorded['source']}), not of {embedder.name} ({spec.source})",
+            "ingest with the same --embed, or make a new collection",
+        )
+    meta["embedder"] = {"source": spec.source, "model": embedder.name}
+    return embedder
+
+
+def _write_index(
+    folder: Path,
+    meta: dict[str, Any],
+    chunks: list[StoredChunk],
+    vectors: np.ndarray | None,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    index = folder / f"index-{uuid.uuid4().hex[:12]}"
+    try:
+        index.mkdir()
+        columns = {
+            "id": [c.id for c in chunks],
+            "document": [c.document for c in chunks],
+            "page": pa.array([c.page for c in chunks], pa.int32()),
+            "section": pa.array([c.section for c in chunks], pa.string()),
+            "text": [c.text for c in chunks],
+        }
+        pq.write_table(pa.table(columns), index / CHUNKS)
+        if vectors is not None:
+            np.save(index / VECTORS, vectors.astype(np.float32))
+            meta["embedder"]["dimensions"] = int(vectors.shape[1])
+        if chunks:
+            import bm25s
+
+            bm25 = bm25s.BM25()
+            bm25.index(tokenize([c.text for c in chunks], meta["language"]), show_progress=False)
+            bm25.save(str(index / BM25_DIR), show_progress=False)
+        meta["index"] = index.name
+        meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+        write_text_atomic(
+            folder / COLLECTION_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+        )
+    except BaseException:
+        shutil.rmtree(index, ignore_errors=True)
+        raise
+
+
+def _current_meta(folder: Path, name: str, language: str) -> dict[str, Any]:
+    path = folder / COLLECTION_FILE
+    if path.is_file():
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if meta.get("language", "de") != language:
+            raise InputError(
+                f"collection {name!r} is in {meta.get('language')!r}, not {language!r}",
+                "ingest with the collection's --language, or make a new collection",
+            )
+        return meta
+    return {"name": name, "groups": [], "language": language, "documents": {}}
+
+
+def _rows_by_document(chunks: list[StoredChunk]) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        rows.setdefault(chunk.document, []).append(row)
+    return rows
+
+
+def _stored(key: str, digest: str, ordinal: int, chunk: Chunk) -> StoredChunk:
+    return StoredChunk(f"{digest[:16]}-{ordinal}", key, chunk.page, chunk.section, chunk.text)
+
+
+def _store_file(folder: Path, path: Path, digest: str) -> str:
+    name = digest + path.suffix.lower()
+    target = folder / FILES_DIR / name
+    if not target.is_file():
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return name
+
+
+def _drop_unused_files(folder: Path, meta: dict[str, Any]) -> None:
+    used = {record["file"] for record in meta["documents"].values()}
+    for path in (folder / FILES_DIR).glob("*") if (folder / FILES_DIR).is_dir() else []:
+        if path.name not in used:
+            path.unlink(missing_ok=True)
+    for stale in folder.glob("index-*"):
+        if stale.name != meta["index"]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _read_chunks(path: Path) -> list[StoredChunk]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path).to_pydict()
+    return [
+        StoredChunk(*row)
+        for row in zip(
+            table["id"],
+            table["document"],
+            table["page"],
+            table["section"],
+            table["text"],
+            strict=True,
+        )
+    ]
+
+
+def _load_bm25(folder: Path) -> Any:
+    import bm25s
+
+    return bm25s.BM25.load(str(folder), mmap=True)
+
+
+def _folder(root: Path, name: str) -> Path:
+    if not _NAME.match(name):
+        raise InputError(
+            f"{name!r} is not a collection name",
+            "use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit",
+        )
+    return root / name
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One ingest at a time per collection; readers need no lock (see the module doc)."""
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield

@@ -1,0 +1,119 @@
+"""Ranking chunks for a question: BM25, dense similarity, or both fused.
+
+BM25 (bm25s, Lucene's variant) on words lower-cased, stop words removed and stemmed with
+Snowball for the collection's language, so "Zuschlagskriterien" finds "Zuschlagskriterium".
+Dense: cosine of unit vectors. Hybrid: reciprocal rank fusion (Cormack et al. 2009,
+score = sum of 1 / (60 + rank) over both lists' top `candidates`), which needs no score
+calibration between the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from gemeingut.errors import InputError
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.index import Collection
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+RRF_K = 60
+CANDIDATES = 100
+_SPLITTER = r"(?u)\b\w+\b"  # single digits count: "§ 5" is a question about § 5
+_STEMMERS = {"de": "german", "en": "english"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    row: int  # the chunk's row in the collection
+    score: float
+    bm25_rank: int | None  # 1-based place in each list, None where it was not in the list
+    dense_rank: int | None
+
+
+def tokenize(texts: list[str], language: str) -> list[list[str]]:
+    import bm25s
+
+    return bm25s.tokenize(
+        texts,
+        lower=True,
+        stopwords=language,  # bm25s' own lists: "de", "en"
+        stemmer=_stemmer(language),
+        token_pattern=_SPLITTER,
+        return_ids=False,
+        show_progress=False,
+    )
+
+
+def search(
+    collection: Collection,
+    question: str,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    candidates: int = CANDIDATES,
+) -> list[Hit]:
+    if collection.vectors is None:
+        if mode == "dense":
+            raise InputError(
+                f"collection {collection.name!r} has no dense vectors",
+                "ingest it with --embed MODEL, or search with --mode bm25",
+            )
+        mode = "bm25"
+    depth = max(k, candidates) if mode == "hybrid" else k
+    lexical = _bm25(collection, question, depth) if mode != "dense" else []
+    dense = _dense(collection, question, depth) if mode != "bm25" else []
+    if mode == "bm25":
+        return [Hit(row, score, rank, None) for rank, (row, score) in enumerate(lexical, 1)]
+    if mode == "dense":
+        return [Hit(row, score, None, rank) for rank, (row, score) in enumerate(dense, 1)]
+    return fuse(lexical, dense, k)
+
+
+def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], k: int) -> list[Hit]:
+    """Reciprocal rank fusion of two ranked lists of (row, score)."""
+    places: dict[int, list[int | None]] = {}
+    for which, ranked in enumerate((lexical, dense)):
+        for rank, (row, _) in enumerate(ranked, 1):
+            places.setdefault(row, [None, None])[which] = rank
+    fused = [
+        Hit(row, sum(1 / (RRF_K + r) for r in ranks if r is not None), ranks[0], ranks[1])
+        for row, ranks in places.items()
+    ]
+    fused.sort(key=lambda h: (-h.score, h.row))
+    return fused[:k]
+
+
+def _bm25(collection: Collection, question: str, depth: int) -> list[tuple[int, float]]:
+    if collection.size == 0:
+        return []
+    tokens = tokenize([question], collection.language)
+    if not tokens[0]:
+        return []
+    rows, scores = collection.bm25.retrieve(
+        tokens, k=min(depth, collection.size), show_progress=False, n_threads=1
+    )
+    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+
+
+def _dense(collection: Collection, question: str, depth: int) -> list[tuple[int, float]]:
+    vectors = collection.vectors
+    if vectors is None or collection.size == 0:
+        return []
+    query = collection.embedder().embed([question])[0]
+    scores = vectors @ query
+    depth = min(depth, len(scores))
+    top = np.argpartition(-scores, depth - 1)[:depth]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(r), float(scores[r])) for r in top]
+
+
+@cache
+def _stemmer(language: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMERS.get(language, "german"))

@@ -1,0 +1,198 @@
+"""`gemeingut rag`: document collections, retrieval with checked citations, retrieval quality."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from gemeingut.cli.app import rag_app
+from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.progress import console
+
+Root = Annotated[
+    Path,
+    typer.Option(
+        "--root", envvar="GEMEINGUT_COLLECTIONS", help="Folder that holds the collections."
+    ),
+]
+Name = Annotated[str, typer.Argument(help="The collection's name.")]
+ModeOption = Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")]
+KeyEnv = "GEMEINGUT_API_KEY"  # a key for --embed/--endpoint URLs, never on the command line
+
+
+@rag_app.command("ingest")
+@user_errors
+def ingest_command(
+    name: Name,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, DOCX, ODT, …).")],
+    root: Root = Path("collections"),
+    group: Annotated[
+        list[str] | None, typer.Option("--group", help="A group that may see the collection.")
+    ] = None,
+    language: Annotated[str, typer.Option(help="de or en: stop words and stemming.")] = "de",
+    embed: Annotated[
+        str | None,
+        typer.Option(help="Dense vectors from a model folder or an endpoint URL (…/v1)."),
+    ] = None,
+    embed_model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add or update documents; only new or changed files are read and embedded."""
+    from gemeingut.apps.rag.embedders import EmbedderSpec
+    from gemeingut.apps.rag.index import ingest
+
+    spec = EmbedderSpec(embed, embed_model, os.environ.get(KeyEnv)) if embed else None
+    report = ingest(root, name, paths, group, language, spec)
+    if as_json:
+        typer.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+    else:
+        console.print(
+            f"[green]✓[/] {escape(name)}: {len(report.added)} added, {len(report.updated)} "
+            f"updated, {len(report.unchanged)} unchanged, {len(report.removed)} removed; "
+            f"{report.chunks} chunks"
+        )
+        for path, why in sorted(report.skipped.items()):
+            say("[yellow]skipped:[/]", f"{path}: {why}")
+    if report.skipped:
+        raise typer.Exit(1)
+
+
+@rag_app.command("query")
+@user_errors
+def query_command(
+    name: Name,
+    question: Annotated[str, typer.Argument(help="The question.")],
+    root: Root = Path("collections"),
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Chunks to show or use.")] = 5,
+    mode: ModeOption = "hybrid",
+    answer: Annotated[
+        bool, typer.Option("--answer", help="Ask a chat endpoint and check its citations.")
+    ] = False,
+    endpoint: Annotated[
+        str, typer.Option(help="OpenAI-compatible endpoint for --answer.")
+    ] = "http://127.0.0.1:8000/v1",
+    model: Annotated[str | None, typer.Option(help="Model id for --answer.")] = None,
+    language: Annotated[str, typer.Option(help="de or en: the answer's language.")] = "de",
+    as_json: JsonFlag = False,
+) -> None:
+    """The chunks that answer a question, best first; with --answer, an answer citing them."""
+    from gemeingut.apps.rag.answer import ChatEndpoint, answer_question, source_label
+    from gemeingut.apps.rag.index import open_collection
+    from gemeingut.apps.rag.retrieve import search
+
+    collection = open_collection(root, name)
+    checked_mode = _mode(mode)
+    if not answer:
+        hits = search(collection, question, k=k, mode=checked_mode)
+        rows = [
+            {**asdict(collection.chunks[h.row]), "score": h.score, "bm25_rank": h.bm25_rank,
+             "dense_rank": h.dense_rank}
+            for h in hits
+        ]  # fmt: skip
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        for i, row in enumerate(rows, 1):
+            label = source_label(collection.chunks[hits[i - 1].row], language)
+            console.print(f"[bold][{i}][/] {escape(label)}  ({row['score']:.3f})")
+            console.print(escape(row["text"][:400]), highlight=False)
+        return
+    result = answer_question(
+        collection,
+        question,
+        ChatEndpoint(endpoint, model, os.environ.get(KeyEnv)),
+        k=k,
+        mode=checked_mode,
+        language=language,
+    )
+    if as_json:
+        typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+    else:
+        console.print(escape(result.text), highlight=False)
+        for i, chunk in enumerate(result.sources, 1):
+            console.print(f"[bold][{i}][/] {escape(source_label(chunk, language))}")
+        for problem in result.verdict.problems:
+            say("[yellow]![/]", problem)
+    if not result.verdict.supported:
+        raise typer.Exit(1)
+
+
+@rag_app.command("eval")
+@user_errors
+def eval_command(
+    name: Name,
+    questions: Annotated[Path, typer.Argument(help="JSONL: question, document, section/page.")],
+    root: Root = Path("collections"),
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Recall at this depth.")] = 5,
+    mode: Annotated[
+        list[str] | None, typer.Option("--mode", help="Modes to score (default: all available).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recall@k and MRR of each retrieval mode on a question set."""
+    from gemeingut.apps.rag.evaluate import evaluate, read_questions
+    from gemeingut.apps.rag.index import open_collection
+    from gemeingut.apps.rag.retrieve import MODES
+
+    collection = open_collection(root, name)
+    asked = read_questions(questions)
+    modes = [_mode(m) for m in mode or []] or [
+        m for m in MODES if collection.vectors is not None or m == "bm25"
+    ]
+    scores = [evaluate(collection, asked, m, k) for m in modes]
+    if as_json:
+        typer.echo(json.dumps([asdict(s) for s in scores], indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(
+        "mode", f"recall@{k}", "MRR@10", "p50 ms", "p99 ms", title=f"{len(asked)} questions"
+    )
+    for s in scores:
+        table.add_row(
+            s.mode, f"{s.recall:.3f}", f"{s.mrr:.3f}", f"{s.p50_ms:.1f}", f"{s.p99_ms:.1f}"
+        )
+    console.print(table)
+
+
+@rag_app.command("list")
+@user_errors
+def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) -> None:
+    """The collections under --root, with their groups and sizes."""
+    from gemeingut.apps.rag.index import list_collections, open_collection
+
+    rows = []
+    for name in list_collections(root):
+        collection = open_collection(root, name)
+        rows.append(
+            {
+                "name": name,
+                "groups": collection.groups,
+                "documents": len(collection.meta.get("documents", {})),
+                "chunks": collection.size,
+                "embedder": (collection.meta.get("embedder") or {}).get("model"),
+            }
+        )
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        console.print(
+            f"{escape(row['name'])}: {row['documents']} documents, {row['chunks']} chunks, "
+            f"groups {', '.join(row['groups']) or '(none)'}, vectors {row['embedder'] or '(none)'}"
+        )
+
+
+def _mode(mode: str):
+    from gemeingut.apps.rag.retrieve import MODES
+    from gemeingut.errors import InputError
+
+    if mode not in MODES:
+        raise InputError(f"--mode {mode!r} is not known", f"use one of {', '.join(MODES)}")
+    return mode
