@@ -157,6 +157,10 @@ def serve(
         bool,
         typer.Option("--no-auth", help="Serve a non-loopback address without keys or audit log."),
     ] = False,
+    collections: Annotated[
+        Path | None,
+        typer.Option(help="Folder of document collections (rag ingest --root) to search."),
+    ] = None,
 ) -> None:
     """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions).
 
@@ -181,4 +185,5 @@ def serve(
         upstream_key_env=upstream_key_env,
         max_connections=max_connections,
         audit_retention_days=audit_retention_days,
+        collections=collections,
     )

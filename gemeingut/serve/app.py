@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -27,6 +28,7 @@ from gemeingut.serve.backends import (
     SamplingParams,
     Tokenizing,
 )
+from gemeingut.serve.collections import OpenCollections, collections_router
 from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
@@ -78,13 +80,15 @@ def create_app(
     policy: Policy | None = None,
     openness: ModelOpenness | None = None,
     audit_retention_days: int | None = None,
+    collections: Path | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
     With a `gateway`, every model route needs a key, counts against quotas and is audited.
     `max_running` requests reach the backend at once (default: as many as it batches).
     A `policy` screens every prompt and is published at `/v1/policy`; `openness` (licence and
-    ratings, computed from the model's files) is shown on `/v1/models`."""
+    ratings, computed from the model's files) is shown on `/v1/models`; the document
+    `collections` under that folder are searchable at `/v1/collections` by their groups."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -97,6 +101,9 @@ def create_app(
     app.state.policy = policy
     app.state.openness = openness
     app.state.audit_retention_days = audit_retention_days
+    app.state.collections = (
+        OpenCollections(collections, backend) if collections is not None else None
+    )
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     app.state.metrics.queue_waiting.labels(backend.model_name).set_function(
@@ -106,8 +113,9 @@ def create_app(
     app.include_router(router)
     app.include_router(tokenizer_router)
     app.include_router(embeddings_router)
+    app.include_router(collections_router)
     # Outermost, so that refusals of the guard (413, foreign Host) are counted too.
-    routers = (router, tokenizer_router, embeddings_router)
+    routers = (router, tokenizer_router, embeddings_router, collections_router)
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app

@@ -86,6 +86,7 @@ def run_server(
     upstream_key_env: str | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     audit_retention_days: int | None = None,
+    collections: Path | None = None,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -98,6 +99,11 @@ def run_server(
         raise InputError(
             "name either a model (PATH) or an engine (--upstream URL), not both or neither",
             "e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`",
+        )
+    if collections is not None and not collections.is_dir():
+        raise InputError(
+            f"--collections {collections}: no such folder",
+            "make collections with `gemeingut rag ingest NAME FILES --root DIR`",
         )
     model_dir = resolve_model_dir(path) if path is not None else None
     openness = model_openness(model_dir) if model_dir is not None else None
@@ -141,6 +147,7 @@ def run_server(
             policy=screening,
             openness=openness,
             audit_retention_days=audit_retention_days if db is not None else None,
+            collections=collections,
         )
         # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
         # slowly still holds one until then (a reverse proxy's header timeout ends those).

@@ -1,0 +1,123 @@
+"""Benchmark: retrieval over all German federal laws: BM25 alone (the anchor), dense alone and
+hybrid, in one run.
+
+    .venv/bin/python bench/rag.py                                   # BM25 only, all laws
+    .venv/bin/python bench/rag.py --embed workspace/model/mdl-…     # + dense and hybrid
+
+The 6,636 laws of `../shared/corpora/gesetze.parquet` are written as Markdown files and
+ingested with `gemeingut rag`'s own code (documents/s measured; each § is a section). The
+question set is made without a model: for `--questions` sections "§ N Title" (one per law,
+seeded), a question from the title and content words of one sentence of the norm, in another
+order and without the law's name or the § number, e.g. "Was gilt zu Rücknahme des Antrags:
+Antragsteller, zurücknehmen, Bescheid?". A question is answered by a chunk of that law and §.
+Printed: recall@5 and MRR@10 per mode, hybrid minus BM25 in points (target ≥ +5), query
+latency p50/p99 (target p50 < 100 ms), and the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from serve import machine  # the same CPU line as the serve benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+_SECTION = re.compile(r"^§+\s*\d+[a-z]?\s+(?P<title>\S.*)$")
+_WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{6,}")
+_SENTENCE = re.compile(r"(?<=[.;:])\s+")
+
+
+def main() -> None:
+    args = parse_args()
+    from gemeingut.apps.rag.embedders import EmbedderSpec
+    from gemeingut.apps.rag.evaluate import Question, evaluate
+    from gemeingut.apps.rag.index import ingest, open_collection
+    from gemeingut.apps.rag.readers import read_document
+    from gemeingut.apps.rag.retrieve import MODES
+
+    table = pq.read_table(args.corpus, columns=["id", "text"])
+    laws = sorted(zip(table["id"].to_pylist(), table["text"].to_pylist(), strict=True))
+    laws = laws[: args.laws] if args.laws else laws
+    with tempfile.TemporaryDirectory(prefix="bench-rag-") as tmp:
+        folder = Path(tmp) / "gesetze"
+        folder.mkdir()
+        for law_id, text in laws:
+            (folder / f"{law_id.split('/')[-1]}.md").write_text(text, encoding="utf-8")
+        started = time.perf_counter()
+        embed = EmbedderSpec(str(args.embed)) if args.embed else None
+        report = ingest(Path(tmp) / "c", "gesetze", [folder], embed=embed)
+        seconds = time.perf_counter() - started
+        questions = make_questions(folder, args.questions, args.seed, read_document, Question)
+        collection = open_collection(Path(tmp) / "c", "gesetze")
+        modes = [m for m in MODES if collection.vectors is not None or m == "bm25"]
+        scores = {m: evaluate(collection, questions, m, k=5) for m in modes}
+        if args.questions_out:
+            args.questions_out.write_text(
+                "".join(json.dumps(q.__dict__, ensure_ascii=False) + "\n" for q in questions),
+                encoding="utf-8",
+            )
+    print(f"corpus: {len(laws):,} laws, {report.chunks:,} chunks; {len(questions)} questions")
+    print(f"ingest: {seconds:,.1f} s, {len(laws) / seconds:,.1f} documents/s "
+          f"(dense vectors: {args.embed or 'none'})")  # fmt: skip
+    print(machine())
+    print(f"command: {' '.join(sys.argv)}\n")
+    print("| mode | recall@5 | MRR@10 | query p50 ms | query p99 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for mode, s in scores.items():
+        print(f"| {mode} | {s.recall:.3f} | {s.mrr:.3f} | {s.p50_ms:.1f} | {s.p99_ms:.1f} |")
+    if "hybrid" in scores:
+        gain = (scores["hybrid"].recall - scores["bm25"].recall) * 100
+        print(f"\nhybrid − BM25 recall@5: {gain:+.1f} points (target ≥ +5)")
+    fastest = scores["hybrid" if "hybrid" in scores else "bm25"]
+    print(f"query p50 {fastest.p50_ms:.1f} ms (target < 100 ms)")
+
+
+def make_questions(folder: Path, n: int, seed: int, read_document, Question) -> list:
+    """One question per chosen law: a § with a title and a sentence of ≥ 3 content words."""
+    rng = random.Random(seed)
+    files = sorted(folder.glob("*.md"))
+    rng.shuffle(files)
+    questions = []
+    for path in files:
+        candidates = []
+        for passage in read_document(path):
+            title = _SECTION.match(passage.section or "")
+            if title is None or "weggefallen" in title["title"]:
+                continue
+            for sentence in _SENTENCE.split(passage.text):
+                words = list(dict.fromkeys(_WORD.findall(sentence)))
+                if len(words) >= 3:
+                    candidates.append((passage.section, title["title"], words))
+        if not candidates:
+            continue
+        section, title, words = rng.choice(candidates)
+        chosen = rng.sample(words, 3)
+        question = f"Was gilt zu {title}: {', '.join(chosen)}?"
+        questions.append(Question(question, f"gesetze/{path.name}", section))
+        if len(questions) == n:
+            break
+    return questions
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "gesetze.parquet"
+    )
+    parser.add_argument("--laws", type=int, default=0, help="The first N laws (0: all).")
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--embed", type=Path, help="Model folder for dense vectors.")
+    parser.add_argument("--questions-out", type=Path, help="Write the question set (JSONL).")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""`/v1/collections`: the document collections a caller's groups own, and search in them.
+
+A collection (made with `gemeingut rag ingest --group …`) is listed and searchable only for
+keys of users in one of its groups; for any other key it does not exist (404, so that its name
+is not disclosed either). A server without `--db` has no identities: on loopback it is one
+person's, who sees every collection. Each search is audited like a model call (who, route,
+status; never the question). Dense search uses the served model when the collection's vectors
+are from it, else the embedder the collection recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.serve.backends import Backend, Embedding
+from gemeingut.serve.gateway.gate import CallerDep
+from gemeingut.serve.gateway.identity import Principal
+from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.schemas import ErrorResponse
+
+collections_router = APIRouter()
+
+
+class CollectionCard(BaseModel):
+    id: str
+    object: Literal["collection"] = "collection"
+    documents: int
+    chunks: int
+    dense: bool = Field(description="Whether dense (and hybrid) search is available.")
+
+
+class CollectionList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CollectionCard]
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=4000)
+    k: int = Field(default=5, ge=1, le=50)
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+
+
+class SearchHit(BaseModel):
+    rank: int
+    id: str = Field(description="The chunk's id, stable across ingests.")
+    document: str
+    page: int | None
+    section: str | None
+    text: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    object: Literal["list"] = "list"
+    collection: str
+    data: list[SearchHit]
+
+
+class OpenCollections:
+    """Collections under a folder, each opened once and again only after an ingest (its
+    collection.json changed), shared by all requests."""
+
+    def __init__(self, root: Path, backend: Backend) -> None:
+        self.root = root
+        self.backend = backend
+        self._opened: dict[str, tuple[int, object]] = {}
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        from gemeingut.apps.rag.index import list_collections
+
+        return list_collections(self.root)
+
+    def get(self, name: str):
+        from gemeingut.apps.rag.index import COLLECTION_FILE, open_collection
+
+        stamp = (self.root / name / COLLECTION_FILE).stat().st_mtime_ns
+        with self._lock:
+            cached = self._opened.get(name)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            collection = open_collection(self.root, name)
+            recorded = (collection.meta.get("embedder") or {}).get("model")
+            if recorded == self.backend.model_name and isinstance(self.backend, Embedding):
+                collection.use_embedder(_ServedModel(self.backend))
+            self._opened[name] = (stamp, collection)
+            return collection
+
+
+class _ServedModel:
+    """The served model as the collection's embedder (no second copy in memory)."""
+
+    def __init__(self, backend: Embedding) -> None:
+        self.backend = backend
+        self.name = backend.model_name  # type: ignore[attr-defined]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        rows = np.asarray([v for v, _ in self.backend.embed(list(texts))], dtype=np.float32)
+        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def _collections(request: Request) -> OpenCollections:
+    found = request.app.state.collections
+    if found is None:
+        raise APIError(404, "this server has no document collections (serve --collections DIR)")
+    return found
+
+
+Collections = Annotated[OpenCollections, Depends(_collections)]
+
+
+@collections_router.get("/v1/collections", response_model=CollectionList)
+async def list_visible(
+    request: Request, collections: Collections, principal: CallerDep
+) -> CollectionList:
+    """The collections the caller's groups own."""
+
+    def cards() -> list[CollectionCard]:
+        visible = (collections.get(n) for n in collections.names())
+        return [
+            CollectionCard(
+                id=c.name,
+                documents=len(c.meta.get("documents", {})),
+                chunks=c.size,
+                dense=c.vectors is not None,
+            )
+            for c in visible
+            if _may_see(request, principal, c)
+        ]
+
+    return CollectionList(data=await run_in_threadpool(cards))
+
+
+@collections_router.post(
+    "/v1/collections/{name}/search",
+    response_model=SearchResponse,
+    responses={404: {"model": ErrorResponse}, 400: {"model": ErrorResponse}},
+)
+async def search_collection(
+    name: str,
+    body: SearchRequest,
+    request: Request,
+    collections: Collections,
+    principal: CallerDep,
+) -> SearchResponse:
+    """The chunks that best answer `query`, best first, with document, page and section."""
+    from gemeingut.apps.rag.retrieve import search
+    from gemeingut.errors import InputError
+
+    def run() -> SearchResponse:
+        if name not in collections.names():
+            _refuse(request, principal, name)
+        collection = collections.get(name)
+        if not _may_see(request, principal, collection):
+            _refuse(request, principal, name)
+        try:
+            hits = search(collection, body.query, k=body.k, mode=body.mode)
+        except InputError as error:
+            raise APIError(400, error.message, param="mode") from None
+        _audit(request, principal, 200, "allowed")
+        return SearchResponse(
+            collection=name,
+            data=[
+                SearchHit(rank=i, score=h.score, **_chunk(collection.chunks[h.row]))
+                for i, h in enumerate(hits, 1)
+            ],
+        )
+
+    return await run_in_threadpool(run)
+
+
+def _may_see(request: Request, principal: Principal | None, collection) -> bool:
+    if request.app.state.gateway is None:
+        return True  # no identities: the server is one person's (loopback, see runner)
+    return principal is not None and collection.visible_to(set(principal.groups))
+
+
+def _refuse(request: Request, principal: Principal | None, name: str) -> None:
+    _audit(request, principal, 404, "scope:collection")
+    raise APIError(404, f"no collection {name!r}", param="name", code="collection_not_found")
+
+
+def _audit(request: Request, principal: Principal | None, status: int, decision: str) -> None:
+    gateway = request.app.state.gateway
+    if gateway is not None:
+        gateway.record(request.url.path, status, decision, principal)
+
+
+def _chunk(chunk) -> dict:
+    return {
+        "id": chunk.id,
+        "document": chunk.document,
+        "page": chunk.page,
+        "section": chunk.section,
+        "text": chunk.text,
+    }

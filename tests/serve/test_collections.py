@@ -1,0 +1,113 @@
+"""`/v1/collections` over real HTTP: a collection is seen and searched only with a key of one
+of its groups; for others it does not exist; searches are audited without their question;
+dense search runs on the served model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from gemeingut.apps.rag.embedders import EmbedderSpec
+from gemeingut.apps.rag.index import ingest
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.gateway.audit_log import export
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_group, add_user, create_key
+from gemeingut.serve.gateway.store import open_store
+
+Serve = Callable[[FastAPI], AbstractContextManager[str]]
+QUESTION = "Frist für Angebote"
+
+
+@pytest.fixture
+def collections(tmp_path: Path, model_dir: Path) -> Path:
+    root = tmp_path / "collections"
+    for name, group, text in (
+        ("vergabe", "einkauf", "Die Frist für Angebote beträgt dreißig Tage."),
+        ("personal", "personalamt", "Die Frist für Bewerbungen endet am Monatsende."),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "notiz.txt").write_text(text, encoding="utf-8")
+        ingest(root, name, [folder], groups=[group], embed=EmbedderSpec(str(model_dir)))
+    return root
+
+
+@pytest.fixture
+def governed(
+    tmp_path: Path, collections: Path, backend: TransformersBackend, serve: Serve
+) -> Iterator[tuple[str, Gateway, dict[str, str]]]:
+    engine = open_store(str(tmp_path / "gateway.db"))
+    keys = {}
+    for user, group in (("eva", "einkauf"), ("paul", "personalamt")):
+        add_group(engine, group)
+        add_user(engine, user, (group,))
+        keys[user] = create_key(engine, user)[1]
+    gateway = Gateway(engine)
+    with serve(create_app(backend, gateway=gateway, collections=collections)) as url:
+        yield url, gateway, keys
+
+
+def get(url: str, key: str | None, path: str = "/v1/collections") -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.get(url + path, headers=headers, timeout=30)
+
+
+def search(url: str, key: str | None, name: str, **body) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.post(
+        f"{url}/v1/collections/{name}/search",
+        json={"query": QUESTION, **body},
+        headers=headers,
+        timeout=60,
+    )
+
+
+def test_a_collection_of_one_group_is_invisible_to_another(governed) -> None:
+    url, gateway, keys = governed
+    assert [c["id"] for c in get(url, keys["eva"]).json()["data"]] == ["vergabe"]
+    assert [c["id"] for c in get(url, keys["paul"]).json()["data"]] == ["personal"]
+    found = search(url, keys["eva"], "vergabe")
+    assert found.status_code == 200, found.text
+    assert found.json()["data"][0]["document"] == "vergabe/notiz.txt"
+    hidden = search(url, keys["eva"], "personal")
+    missing = search(url, keys["eva"], "gibt-es-nicht")
+    assert hidden.status_code == missing.status_code == 404  # alike: the name stays secret
+    assert hidden.json()["error"]["message"] == "no collection 'personal'"
+    assert get(url, None).status_code == 401
+    records = list(export(gateway.engine))
+    decisions = [(r["route"], r["status"], r["decision"]) for r in records]
+    assert ("/v1/collections/vergabe/search", 200, "allowed") in decisions
+    assert ("/v1/collections/personal/search", 404, "scope:collection") in decisions
+    assert QUESTION not in str(records)  # the question is content: never logged
+
+
+def test_dense_search_of_the_served_models_vectors_uses_that_model(
+    collections: Path, model_dir: Path, serve: Serve
+) -> None:
+    from gemeingut.serve.collections import _ServedModel
+
+    served = TransformersBackend(model_dir, model_name=model_dir.resolve().name)
+    app = create_app(served, collections=collections)
+    with serve(app) as url:
+        dense = search(url, None, "personal", mode="dense", k=3)
+        assert dense.status_code == 200, dense.text
+        assert [h["rank"] for h in dense.json()["data"]] == [1]
+        assert isinstance(app.state.collections.get("personal")._embedder, _ServedModel)
+        bad = search(url, None, "personal", mode="quer")
+        assert bad.status_code == 400
+
+
+def test_an_open_loopback_server_shows_every_collection(
+    collections: Path, backend: TransformersBackend, serve: Serve
+) -> None:
+    with serve(create_app(backend, collections=collections)) as url:
+        assert [c["id"] for c in get(url, None).json()["data"]] == ["personal", "vergabe"]
+    with serve(create_app(backend)) as url:
+        assert get(url, None).status_code == 404
