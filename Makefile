@@ -29,8 +29,10 @@ demo: install
 	@$(BIN)/python -c "import json; s = json.load(open('$(WORKSPACE)/build.json')); \
 	print('\nBuilt and signed. Release bundle:', s['release']['path'] + '/bundle'); \
 	print('Check it:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
+	$(BIN)/gemeingut rag ingest demo examples/demo/sammlung --root $(WORKSPACE)/collections --group demo
 	@test -f $(WORKSPACE)/gateway.db || { \
-	  $(BIN)/gemeingut admin users add admin --db $(WORKSPACE)/gateway.db >/dev/null && echo "" && \
+	  $(BIN)/gemeingut admin groups add demo --db $(WORKSPACE)/gateway.db >/dev/null && \
+	  $(BIN)/gemeingut admin users add admin --group demo --db $(WORKSPACE)/gateway.db >/dev/null && echo "" && \
 	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
 ifeq ($(SERVE),1)
 	@echo ""
@@ -38,8 +40,11 @@ ifeq ($(SERVE),1)
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" \\"
 	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
+	@echo "  curl -s http://$(HOST):$(PORT)/v1/collections/demo/search -H 'Content-Type: application/json' \\"
+	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
 	@echo "  (GEMEINGUT_KEY: the key printed above; more keys: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
-	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default
+	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
+	  --collections $(WORKSPACE)/collections
 endif
 
 test: install
