@@ -5,6 +5,7 @@ One module per command group; each registers its commands on the Typer apps in `
 
 from gemeingut.cli import (  # noqa: F401  (registers the commands)
     admin,
+    assist,
     audit,
     data,
     model,

@@ -41,6 +41,10 @@ rag_app = typer.Typer(
     help="Document collections: ingest, query with checked citations, evaluate retrieval.",
     no_args_is_help=True,
 )
+assist_app = typer.Typer(
+    help="Assistants for administrative work: check a tender draft against procurement rules.",
+    no_args_is_help=True,
+)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")
@@ -50,6 +54,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(openness_app, name="openness")
 app.add_typer(admin_app, name="admin")
 app.add_typer(rag_app, name="rag")
+app.add_typer(assist_app, name="assist")
 admin_app.add_typer(admin_users_app, name="users")
 admin_app.add_typer(admin_groups_app, name="groups")
 admin_app.add_typer(admin_keys_app, name="keys")

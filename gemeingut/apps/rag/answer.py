@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gemeingut.apps.rag.cite import Verdict, check_citations
+from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
@@ -94,20 +95,15 @@ class _Chat:
     """One endpoint, its model id, and how many tokens its context holds."""
 
     def __init__(self, endpoint: ChatEndpoint) -> None:
-        import httpx
-
-        headers = {"Authorization": f"Bearer {endpoint.api_key}"} if endpoint.api_key else {}
-        self.endpoint = endpoint
-        self.client = httpx.Client(
-            base_url=endpoint.base_url.rstrip("/"), headers=headers, timeout=300
-        )
-        self.model = endpoint.model or self._first_model()
+        self.endpoint = Endpoint(endpoint.base_url, endpoint.api_key, "chat")
+        self.max_tokens = endpoint.max_tokens
+        self.model = endpoint.model or self.endpoint.first_model("--model")
 
     def __enter__(self) -> _Chat:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.client.close()
+        self.endpoint.close()
 
     def fit(
         self, question: str, sources: list[StoredChunk], language: str
@@ -115,7 +111,7 @@ class _Chat:
         """As many of the best sources as the context holds with room for an answer, and
         that room. Counted by the endpoint's `/tokenize` (gemeingut serve and vLLM have it);
         an endpoint without it gets all sources and `max_tokens`."""
-        wanted = self.endpoint.max_tokens
+        wanted = self.max_tokens
         while True:
             counted = self._count(_messages(question, sources, language))
             if counted is None:
@@ -135,50 +131,22 @@ class _Chat:
 
     def ask(self, messages: list[dict], max_tokens: int) -> str:
         body = {"model": self.model, "messages": messages, "temperature": 0}
-        data = self._call("POST", "/chat/completions", {**body, "max_tokens": max_tokens})
+        data = self.endpoint.call("POST", "/chat/completions", {**body, "max_tokens": max_tokens})
         return str(data["choices"][0]["message"]["content"] or "")
 
     def _count(self, messages: list[dict]) -> tuple[int, int] | None:
+        """(tokens, context) from `/tokenize` beside /v1, or None where there is none."""
         import httpx
 
-        root = self.endpoint.base_url.rstrip("/").removesuffix("/v1")
+        root = self.endpoint.base_url.removesuffix("/v1")
+        body = {"model": self.model, "messages": messages}
         try:
-            response = self.client.post(
-                f"{root}/tokenize", json={"model": self.model, "messages": messages}
-            )
+            response = self.endpoint.client.post(f"{root}/tokenize", json=body)
             data = response.json()
             if response.status_code == 200 and data.get("max_model_len"):
                 return int(data["count"]), int(data["max_model_len"])
         except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from exc
+            raise self.endpoint.unreachable(exc) from exc
         except (ValueError, KeyError, TypeError):
             pass  # an answer that is no count: treated as no /tokenize
         return None
-
-    def _first_model(self) -> str:
-        models = self._call("GET", "/models").get("data") or []
-        if not models:
-            raise InputError(f"{self.endpoint.base_url}/models lists no model", "pass --model")
-        return str(models[0]["id"])
-
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
-        import httpx
-
-        try:
-            response = self.client.request(method, path, json=body)
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise self._unreachable(exc) from exc
-        if response.status_code != 200:
-            raise InputError(
-                f"{self.endpoint.base_url}{path} answered {response.status_code}: "
-                f"{response.text[:300]}",
-                "check --model and the key (GEMEINGUT_API_KEY)",
-            )
-        return data
-
-    def _unreachable(self, exc: Exception) -> InputError:
-        return InputError(
-            f"the chat endpoint {self.endpoint.base_url} cannot answer: {exc}",
-            "start the server (gemeingut serve) or check --endpoint",
-        )

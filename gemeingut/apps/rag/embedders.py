@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.errors import InputError
 
 BATCH = 64
@@ -77,43 +78,16 @@ class EndpointEmbedder:
     """`POST {base}/embeddings` in OpenAI's shape, in batches."""
 
     def __init__(self, base_url: str, model: str | None, api_key: str | None) -> None:
-        import httpx
-
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.base_url = base_url
-        self.client = httpx.Client(base_url=base_url, headers=headers, timeout=120)
-        self.name = model or self._first_model()
+        self.endpoint = Endpoint(base_url, api_key, "embedding")
+        self.name = model or self.endpoint.first_model("--embed-model")
 
     def embed(self, texts: list[str]) -> np.ndarray:
         rows: list[list[float]] = []
         for start in range(0, len(texts), BATCH):
-            batch = texts[start : start + BATCH]
-            data = self._request("POST", "/embeddings", {"model": self.name, "input": batch})
+            body = {"model": self.name, "input": texts[start : start + BATCH]}
+            data = self.endpoint.call("POST", "/embeddings", body)
             rows += [row["embedding"] for row in sorted(data["data"], key=lambda r: r["index"])]
         return _unit_rows(rows, len(texts))
-
-    def _first_model(self) -> str:
-        models = self._request("GET", "/models").get("data") or []
-        if not models:
-            raise InputError(f"{self.base_url}/models lists no model", "pass --embed-model")
-        return str(models[0]["id"])
-
-    def _request(self, method: str, path: str, body: dict | None = None) -> dict:
-        import httpx
-
-        try:
-            response = self.client.request(method, path, json=body)
-        except httpx.HTTPError as exc:
-            raise InputError(
-                f"the embedding endpoint {self.base_url} cannot be reached: {exc}",
-                "start the server, or check the URL",
-            ) from exc
-        if response.status_code != 200:
-            raise InputError(
-                f"{self.base_url}{path} answered {response.status_code}: {response.text[:300]}",
-                "check --embed-model and the key (GEMEINGUT_API_KEY)",
-            )
-        return response.json()
 
 
 def _unit_rows(rows: list[list[float]], expected: int) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Assistants for administrative work; `tender` checks a tender draft against rules as data."""

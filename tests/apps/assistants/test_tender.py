@@ -1,0 +1,112 @@
+"""The tender check finds violations planted in a test tender, each with the rule's § and the
+passage (and page) of the tender; a clean tender passes; rules are data users extend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gemeingut.apps.assistants.tender import check_tender, load_rules
+from gemeingut.errors import InputError
+from tests.apps.rag.documents import write_pdf
+from tests.test_cli import invoke
+
+PLANTED = [
+    "Ausschreibung Tablets für Schulen. Geliefert werden 200 Tablets, Hersteller: Apple iPad "
+    "Air. Die Geräte sind energieeffizient (Energieeffizienzklasse A).",
+    "Drucker der Marke Canon oder gleichwertig. Die Angebotsfrist beträgt 20 Kalendertage ab "
+    "Absendung der Bekanntmachung.",
+    "Der Zuschlag wird auf das wirtschaftlichste Angebot erteilt. Zuschlagskriterien sind Preis "
+    "und Qualität.",
+]
+CLEAN = [
+    "Geliefert werden 200 Tablets mit mindestens 10 Zoll Bildschirm, barrierefrei bedienbar "
+    "nach EN 301 549, energieeffizient.",
+    "Die Angebotsfrist beträgt 35 Kalendertage. Zuschlagskriterien: Preis (60 Prozent) und "
+    "Qualität (40 Prozent).",
+]
+
+
+@pytest.fixture
+def planted(tmp_path: Path) -> Path:
+    return write_pdf(tmp_path / "ausschreibung.pdf", PLANTED)
+
+
+def test_planted_violations_are_found_with_their_paragraph_and_page(planted: Path) -> None:
+    findings = check_tender(planted, load_rules())
+    by_rule = {f.rule: f for f in findings}
+    assert set(by_rule) == {"produktneutral", "angebotsfrist", "zuschlagskriterien",
+                            "barrierefreiheit"}  # fmt: skip
+    brand = by_rule["produktneutral"]
+    assert brand.source == "§ 31 Abs. 6 VgV; § 23 Abs. 5 UVgO" and brand.page == 1
+    assert "Hersteller: Apple iPad Air." in brand.passage
+    assert [f.passage for f in findings if f.rule == "produktneutral"] == [brand.passage]
+    deadline = by_rule["angebotsfrist"]
+    assert deadline.source == "§ 15 Abs. 2 VgV" and deadline.page == 2
+    assert "20 Kalendertage" in deadline.passage
+    assert by_rule["zuschlagskriterien"].passage is None  # missing: there is no passage
+    assert [f.severity for f in findings][:3] == ["error"] * 3  # errors first
+    assert by_rule["barrierefreiheit"].title == "Barrierefreiheit nicht berücksichtigt"
+
+
+def test_a_clean_tender_has_no_findings(tmp_path: Path) -> None:
+    assert check_tender(write_pdf(tmp_path / "gut.pdf", CLEAN), load_rules()) == []
+
+
+def test_own_rules_add_to_and_replace_the_shipped_ones(planted: Path, tmp_path: Path) -> None:
+    own = tmp_path / "eigene.yaml"
+    own.write_text(
+        """rules:
+  - id: angebotsfrist           # replaced: an office below the EU thresholds
+    source: "§ 13 UVgO"
+    severity: warning
+    title: {de: Frist zu kurz, en: Deadline too short}
+    advice: {de: Mindestens zehn Tage., en: At least ten days.}
+    at_least: {pattern: "Angebotsfrist[^.]{0,80}?(?P<n>\\\\d+)\\\\s*(?:Kalender)?tage", minimum: 10}
+  - id: tariftreue
+    source: "§ 2 TVgG NRW"
+    severity: error
+    title: {de: Tariftreue fehlt, en: No collective-pay clause}
+    advice: {de: Tariftreueerklärung fordern., en: Require a pay declaration.}
+    required: [["Tariftreue"]]
+""",
+        encoding="utf-8",
+    )
+    findings = {f.rule: f for f in check_tender(planted, load_rules([own]), language="en")}
+    assert "angebotsfrist" not in findings  # 20 days >= 10
+    assert findings["tariftreue"].source == "§ 2 TVgG NRW"
+    assert findings["tariftreue"].title == "No collective-pay clause"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules:\n  - id: x\n    source: s\n", r"rule 1 \(x\), field severity"),
+        ("rules:\n  - {id: y, source: s, severity: error, title: {de: a, en: b}, "
+         "advice: {de: a, en: b}, forbidden: ['(']}\n", r"rule 1 \(y\).*not a regular expression"),
+        ("rules:\n  - {id: z, source: s, severity: error, title: {de: a, en: b}, "
+         "advice: {de: a, en: b}}\n", "exactly one of forbidden, required, at_least"),
+        ("rules: [\n", r"line \d+: not YAML"),
+    ],
+)  # fmt: skip
+def test_a_broken_rule_file_names_the_rule_and_field(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    broken = tmp_path / "kaputt.yaml"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=expected):
+        load_rules([broken])
+
+
+def test_the_command_reports_findings_and_exits_1_on_errors(planted: Path, tmp_path: Path) -> None:
+    result = invoke("assist", "tender", planted, "--json")
+    assert result.exit_code == 1
+    rules = {f["rule"] for f in json.loads(result.stdout)}
+    assert "produktneutral" in rules
+    text = invoke("assist", "tender", planted, "--lang", "en")
+    assert "Specification names a product or brand" in text.output
+    assert "§ 31 Abs. 6 VgV" in text.output
+    clean = invoke("assist", "tender", write_pdf(tmp_path / "gut.pdf", CLEAN))
+    assert clean.exit_code == 0, clean.output
