@@ -11,7 +11,7 @@ SERVE     ?= 1
 HOST      ?= 127.0.0.1
 PORT      ?= 8000
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean messages
 
 install: $(STAMP)
 
@@ -50,6 +50,11 @@ endif
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+messages: install  # new messages of the code into the German catalogue (then translate them)
+	$(BIN)/pybabel extract -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut
+	$(BIN)/pybabel update -i gemeingut/i18n/messages.pot -o gemeingut/i18n/de.po -l de --width 100 --ignore-pot-creation-date
+	rm gemeingut/i18n/messages.pot
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,11 +6,13 @@ bug in gemeingut and keeps its traceback.
 
 from __future__ import annotations
 
+from gemeingut.i18n import Message, text
+
 
 class GemeingutError(Exception):
     """A mistake the user can fix (bad recipe, missing file, tampered bundle ...)."""
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str | Message, hint: str | Message = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -20,7 +22,8 @@ class GemeingutError(Exception):
         return (type(self), (self.message, self.hint))
 
     def __str__(self) -> str:
-        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+        message = text(self.message)
+        return f"{message} (hint: {text(self.hint)})" if self.hint else message
 
 
 class RecipeError(GemeingutError):

@@ -10,6 +10,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Messages in German (the default) whatever the machine's locale; tests that need English ask.
+os.environ["GEMEINGUT_LANG"] = "de"
 
 import torch
 

@@ -30,7 +30,7 @@ def test_broken_recipe_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
     result = invoke("build", recipe, "--workspace", tmp_path / "ws")
     assert result.exit_code == 2
     assert "model.training.steps" in result.stderr and "recipe.toml" in result.stderr
-    assert "hint:" in result.stderr and "Traceback" not in result.output
+    assert "Hinweis:" in result.stderr and "Traceback" not in result.output
 
 
 def test_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:

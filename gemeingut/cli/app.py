@@ -45,6 +45,24 @@ assist_app = typer.Typer(
     help="Assistants for administrative work: check a tender draft against procurement rules.",
     no_args_is_help=True,
 )
+
+
+@app.callback()
+def _language(
+    ctx: typer.Context,
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        envvar="GEMEINGUT_LANG",
+        help="de or en: the language of messages (default: German unless the locale is English).",
+    ),
+) -> None:
+    if lang is not None:
+        from gemeingut.i18n import use_language
+
+        ctx.with_resource(use_language(lang))  # for this command, undone when it ends
+
+
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(model_app, name="model")

@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import assist_app
 from gemeingut.cli.common import JsonFlag, user_errors
+from gemeingut.i18n import _, text
 from gemeingut.progress import console
 
 _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i[/]"}
@@ -33,7 +34,9 @@ def tender_command(
     from gemeingut.errors import InputError
 
     if not draft.is_file():
-        raise InputError(f"{draft}: no such file", "pass the tender draft's path")
+        raise InputError(
+            _("{path}: no such file", path=str(draft)), _("pass the tender draft's path")
+        )
     findings = check_tender(draft, load_rules(rules), language=lang)
     if as_json:
         typer.echo(json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False))
@@ -47,6 +50,6 @@ def tender_command(
                 console.print(f"    {escape(where)}: „{escape(f.passage)}“", highlight=False)
             console.print(f"    {escape(f.advice)}", highlight=False)
         if not findings:
-            console.print("[green]✓[/] " + ("no findings" if lang == "en" else "keine Befunde"))
+            console.print("[green]✓[/] " + text(_("no findings"), lang))
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)

@@ -16,12 +16,15 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from gemeingut.errors import GemeingutError
+from gemeingut.i18n import Message, _, text
 from gemeingut.progress import console
 from gemeingut.recipe import (
     describe,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+ERROR = _("error:")
+HINT = _("hint:")
 
 
 def user_errors(command: F) -> F:
@@ -32,24 +35,27 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except GemeingutError as exc:
-            say("[bold red]error:[/]", exc.message)
+            say(f"[bold red]{text(ERROR)}[/]", exc.message)
             if exc.hint:
-                say("[bold]hint:[/]", exc.hint)
+                say(f"[bold]{text(HINT)}[/]", exc.hint)
             raise typer.Exit(2) from None
         except ValidationError as exc:  # an option out of range
-            say("[bold red]error:[/]", f"invalid option: {describe(exc)}")
-            say("[bold]hint:[/]", "see `--help` for the allowed values")
+            say(
+                f"[bold red]{text(ERROR)}[/]",
+                _("invalid option: {problem}", problem=describe(exc)),
+            )
+            say(f"[bold]{text(HINT)}[/]", _("see `--help` for the allowed values"))
             raise typer.Exit(2) from None
         except OSError as exc:  # disk full, permission denied: the run itself failed
-            say("[bold red]error:[/]", str(exc))
+            say(f"[bold red]{text(ERROR)}[/]", str(exc))
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def say(label: str, text: str) -> None:
+def say(label: str, message: str | Message) -> None:
     """One unwrapped line on stderr; the text is escaped so `[...]` in it is not markup."""
-    console.print(f"{label} {escape(text)}", highlight=False, soft_wrap=True)
+    console.print(f"{label} {escape(text(message))}", highlight=False, soft_wrap=True)
 
 
 def report(kind: str, artifact: Any, reused: bool, as_json: bool) -> None:

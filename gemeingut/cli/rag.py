@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.i18n import _, text
 from gemeingut.progress import console
 
 Root = Annotated[
@@ -23,6 +24,7 @@ Root = Annotated[
 ]
 Name = Annotated[str, typer.Argument(help="The collection's name.")]
 ModeOption = Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")]
+SKIPPED = _("skipped:")
 KeyEnv = "GEMEINGUT_API_KEY"  # a key for --embed/--endpoint URLs, never on the command line
 
 
@@ -52,13 +54,19 @@ def ingest_command(
     if as_json:
         typer.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
     else:
-        console.print(
-            f"[green]✓[/] {escape(name)}: {len(report.added)} added, {len(report.updated)} "
-            f"updated, {len(report.unchanged)} unchanged, {len(report.removed)} removed; "
-            f"{report.chunks} chunks"
+        summary = _(
+            "{name}: {added} added, {updated} updated, {unchanged} unchanged, {removed} "
+            "removed; {chunks} chunks",
+            name=name,
+            added=len(report.added),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            removed=len(report.removed),
+            chunks=report.chunks,
         )
+        console.print(f"[green]✓[/] {escape(text(summary))}")
         for path, why in sorted(report.skipped.items()):
-            say("[yellow]skipped:[/]", f"{path}: {why}")
+            say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
     if report.skipped:
         raise typer.Exit(1)
 
@@ -194,5 +202,8 @@ def _mode(mode: str):
     from gemeingut.errors import InputError
 
     if mode not in MODES:
-        raise InputError(f"--mode {mode!r} is not known", f"use one of {', '.join(MODES)}")
+        raise InputError(
+            _("--mode {mode!r} is not known", mode=mode),
+            _("use one of {choices}", choices=", ".join(MODES)),
+        )
     return mode

@@ -23,6 +23,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends import (
     Backend,
     SamplingParams,
@@ -238,7 +239,7 @@ async def chat_completions(
     of `chat.completion.chunk` objects."""
     _check_model(body.model, backend)
     if body.top_logprobs is not None and not body.logprobs:
-        raise APIError(400, "top_logprobs needs logprobs: true", param="top_logprobs")
+        raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
     meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
     messages = [message.as_template_input() for message in body.messages]
     contents, decision = await run_in_threadpool(
@@ -317,11 +318,11 @@ async def completions(
     _check_model(body.model, backend)
     prompts = body.prompts()
     if body.best_of not in (None, body.n):
-        raise APIError(400, "best_of is only supported equal to n", param="best_of")
+        raise APIError(400, _("best_of is only supported equal to n"), param="best_of")
     if body.max_tokens == 0 and not body.echo:
         raise APIError(
             400,
-            "max_tokens 0 generates nothing; it needs echo: true to score the prompt",
+            _("max_tokens 0 generates nothing; it needs echo: true to score the prompt"),
             param="max_tokens",
         )
     scoring = body.logprobs if body.echo else None
@@ -402,14 +403,19 @@ def _refuse_with_stream(conflicts: dict[str, bool]) -> None:
         if conflicting:
             raise APIError(
                 400,
-                f"{field}: not supported together with stream: true; send stream: false",
+                _(
+                    "{field}: not supported together with stream: true; send stream: false",
+                    field=field,
+                ),
                 param=field,
             )
 
 
 def _tokenizer_for(backend: Backend, field: str) -> Tokenizing:
     if not isinstance(backend, Tokenizing):
-        raise APIError(400, f"{field}: this model's engine returns no tokens", param=field)
+        raise APIError(
+            400, _("{field}: this model's engine returns no tokens", field=field), param=field
+        )
     return backend
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Embedding
 from gemeingut.serve.gateway.gate import CallerDep
 from gemeingut.serve.gateway.identity import Principal
@@ -111,7 +112,7 @@ class _ServedModel:
 def _collections(request: Request) -> OpenCollections:
     found = request.app.state.collections
     if found is None:
-        raise APIError(404, "this server has no document collections (serve --collections DIR)")
+        raise APIError(404, _("this server has no document collections (serve --collections DIR)"))
     return found
 
 
@@ -186,7 +187,9 @@ def _may_see(request: Request, principal: Principal | None, collection) -> bool:
 
 def _refuse(request: Request, principal: Principal | None, name: str) -> None:
     _audit(request, principal, 404, "scope:collection")
-    raise APIError(404, f"no collection {name!r}", param="name", code="collection_not_found")
+    raise APIError(
+        404, _("no collection {name!r}", name=name), param="name", code="collection_not_found"
+    )
 
 
 def _audit(request: Request, principal: Principal | None, status: int, decision: str) -> None:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Embedding, SamplingParams
 from gemeingut.serve.gateway.gate import CallerDep, admit
 from gemeingut.serve.http_errors import APIError, check_model
@@ -100,7 +101,7 @@ async def embeddings(
     """Vectors for texts (mean-pooled last hidden states, unit length)."""
     check_model(body.model, backend.model_name)
     if not isinstance(backend, Embedding):
-        raise APIError(400, "this model's engine computes no embeddings", param="model")
+        raise APIError(400, _("this model's engine computes no embeddings"), param="model")
     request_id = f"emb-{uuid.uuid4().hex}"
     prompts, decision = await run_in_threadpool(
         screen_prompts, request, principal, request_id, backend, body.inputs()
@@ -121,7 +122,10 @@ async def embeddings(
         await finish(admission, 400)
         raise APIError(
             400,
-            f"dimensions: this model's embeddings have {size} dimensions; leave the field out",
+            _(
+                "dimensions: this model's embeddings have {size} dimensions; leave the field out",
+                size=size,
+            ),
             param="dimensions",
         )
     request.app.state.metrics.count_tokens(tokens, 0)

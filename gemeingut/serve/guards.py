@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gemeingut.i18n import Message as Text
+from gemeingut.i18n import _, accepted_language, text
 from gemeingut.serve.http_errors import error_response
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES
 from gemeingut.serve.schemas import ErrorDetail
@@ -64,8 +66,11 @@ class RequestGuard:
                 receive,
                 send,
                 400,
-                f"the Host header {host!r} is not one this server answers to; the operator can "
-                "allow it with `gemeingut serve --allowed-host NAME`",
+                _(
+                    "the Host header {host!r} is not one this server answers to; the operator "
+                    "can allow it with `gemeingut serve --allowed-host NAME`",
+                    host=host,
+                ),
                 "host_not_allowed",
             )
             return
@@ -93,15 +98,21 @@ class RequestGuard:
             receive,
             send,
             413,
-            f"the request body is larger than this server accepts ({limit:g} MiB); send less text",
+            _(
+                "the request body is larger than this server accepts ({limit} MiB); send less text",
+                limit=f"{limit:g}",
+            ),
             "request_too_large",
         )
 
     @staticmethod
     async def _refuse(
-        scope: Scope, receive: Receive, send: Send, status: int, message: str, code: str
+        scope: Scope, receive: Receive, send: Send, status: int, message: Text, code: str
     ) -> None:
-        response = error_response(status, ErrorDetail(message=message, code=code))
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        language = accepted_language(headers.get(b"accept-language", b"").decode("latin-1"))
+        detail = ErrorDetail(message=text(message, language), code=code)
+        response = error_response(status, detail)
         await response(scope, receive, send)
 
 

@@ -1,9 +1,10 @@
 """Errors as data: every failure reaches the client in OpenAI's error shape, never a traceback.
 
 OpenAI's clients raise typed exceptions from the status code and read `error.message`, so a
-wrong request must be a 4xx with that envelope. FastAPI's own 422 for validation errors is
-turned into OpenAI's 400; anything unexpected becomes a 500 with a generic message, while the
-traceback goes to the server log, where the operator can read it.
+wrong request must be a 4xx with that envelope. Messages are put into words when answered, in
+the language the request's `Accept-Language` prefers (German by default). FastAPI's own 422
+for validation errors is turned into OpenAI's 400; anything unexpected becomes a 500 with a
+generic message, while the traceback goes to the server log, where the operator can read it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from gemeingut.i18n import Message, _, accepted_language, text
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
 log = logging.getLogger("gemeingut.serve")
@@ -26,7 +28,7 @@ class APIError(Exception):
     def __init__(
         self,
         status: int,
-        message: str,
+        message: str | Message,
         param: str | None = None,
         code: str | None = None,
         type: str = "invalid_request_error",
@@ -34,8 +36,17 @@ class APIError(Exception):
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.detail = ErrorDetail(message=message, type=type, param=param, code=code)
+        self.message = message
+        self.param, self.code, self.type = param, code, type
         self.headers = headers
+
+    def detail(self, language: str) -> ErrorDetail:
+        message = text(self.message, language)
+        return ErrorDetail(message=message, type=self.type, param=self.param, code=self.code)
+
+
+def request_language(request: Request) -> str:
+    return accepted_language(request.headers.get("accept-language"))
 
 
 def check_model(name: str | None, served: str) -> None:
@@ -43,7 +54,11 @@ def check_model(name: str | None, served: str) -> None:
     if name is not None and name != served:
         raise APIError(
             404,
-            f"the model {name!r} does not exist; this server serves {served!r}",
+            _(
+                "the model {name!r} does not exist; this server serves {served!r}",
+                name=name,
+                served=served,
+            ),
             param="model",
             code="model_not_found",
         )
@@ -66,12 +81,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, APIError)
-    return error_response(exc.status, exc.detail, exc.headers)
+    return error_response(exc.status, exc.detail(request_language(request)), exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(400, describe_validation_error(exc))
+    return error_response(400, describe_validation_error(exc, request_language(request)))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -82,32 +97,41 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error while serving %s %s", request.method, request.url.path)
-    detail = ErrorDetail(message="internal server error; see the server log", type="server_error")
+    message = text(_("internal server error; see the server log"), request_language(request))
+    detail = ErrorDetail(message=message, type="server_error")
     return error_response(500, detail)
 
 
-def describe_validation_error(exc: RequestValidationError) -> ErrorDetail:
-    """The first problem in words a client can act on, and the field it is about."""
+def describe_validation_error(exc: RequestValidationError, language: str) -> ErrorDetail:
+    """The first problem in words a client can act on, and the field it is about (pydantic's
+    own description of a wrong value stays in its English)."""
     # For a union field (`stop: str | list[str]`) pydantic reports each branch; the branch whose
     # type matched says what is really wrong, so type mismatches come last.
     errors = sorted(exc.errors(), key=lambda e: str(e.get("type", "")).endswith("_type"))
     if not errors:
-        return ErrorDetail(message="invalid request")
+        return ErrorDetail(message=text(_("invalid request"), language))
     first = errors[0]
     loc = [str(part) for part in first.get("loc", ()) if part != "body" and not _is_tag(part)]
     param = ".".join(loc) or None
     if first.get("type") == "json_invalid":
-        return ErrorDetail(message="the request body is not valid JSON", code="invalid_json")
+        message = text(_("the request body is not valid JSON"), language)
+        return ErrorDetail(message=message, code="invalid_json")
     message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
     if first.get("type") == "missing" and param is None:
-        message = "the request needs a JSON body"
+        message = text(_("the request needs a JSON body"), language)
     elif first.get("type") == "extra_forbidden":
-        message = f"{param}: this server does not support this field; leave it out"
+        message = text(
+            _("{param}: this server does not support this field; leave it out", param=param),
+            language,
+        )
     elif param is not None:
         message = f"{param}: {message}"
     more = len(errors) - 1
     if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        note = (
+            _("(and one more problem)") if more == 1 else _("(and {more} more problems)", more=more)
+        )
+        message += " " + text(note, language)
     return ErrorDetail(message=message, param=param)
 
 

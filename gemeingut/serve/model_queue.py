@@ -15,6 +15,7 @@ import math
 import time
 from types import TracebackType
 
+from gemeingut.i18n import _
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.limits import DEFAULT_MAX_WAITING
 
@@ -44,8 +45,11 @@ class ModelQueue:
         if self.is_full():
             raise APIError(
                 503,
-                f"the model is busy ({self.waiting} requests waiting); retry in "
-                f"{self.retry_after()} s",
+                _(
+                    "the model is busy ({waiting} requests waiting); retry in {seconds} s",
+                    waiting=self.waiting,
+                    seconds=self.retry_after(),
+                ),
                 code="queue_full",
                 type="server_error",
                 headers={"Retry-After": str(self.retry_after())},

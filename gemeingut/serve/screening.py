@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from gemeingut.i18n import _, accepted_language
 from gemeingut.serve.backends import Backend, Prompt, Tokenizing
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.gateway.policy import Policy
@@ -64,7 +65,7 @@ def screen_prompts(
         else:
             raise APIError(
                 400,
-                "token-id prompts cannot be checked against this server's policy; send text",
+                _("token-id prompts cannot be checked against this server's policy; send text"),
                 param="prompt",
             )
     screened, decision = screen_texts(request, principal, request_id, texts, "prompt")
@@ -76,6 +77,5 @@ def screen_prompts(
 
 
 def language(request: Request) -> str:
-    """`en` when the client prefers English, else German (the default)."""
-    accepted = request.headers.get("accept-language", "").strip().lower()
-    return "en" if accepted.startswith("en") else "de"
+    """The language the client prefers of German (the default) and English."""
+    return accepted_language(request.headers.get("accept-language"))

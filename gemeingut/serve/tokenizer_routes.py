@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
 from gemeingut.serve.gateway.gate import caller
 from gemeingut.serve.http_errors import APIError, check_model
@@ -65,7 +66,7 @@ class DetokenizeResponse(BaseModel):
 def get_tokenizer(request: Request) -> Tokenizing:
     backend: Backend = request.app.state.backend
     if not isinstance(backend, Tokenizing):
-        raise APIError(404, "this server's model engine lends no tokenizer", code="not_found")
+        raise APIError(404, _("this server's model engine lends no tokenizer"), code="not_found")
     return backend
 
 
@@ -84,7 +85,7 @@ async def tokenize(
 ) -> TokenizeResponse:
     _check_model(body.model, request)
     if (body.prompt is None) == (body.messages is None):
-        raise APIError(400, "give either prompt or messages", param="prompt")
+        raise APIError(400, _("give either prompt or messages"), param="prompt")
     text = body.prompt
     if body.messages is not None:
         backend: Backend = request.app.state.backend

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends import (
     Backend,
     EngineUnavailable,
@@ -131,7 +132,7 @@ async def generate(
         raise
     if cancel.is_set():  # recorded as nginx does: 499; what was generated still counts
         await finish(admission, 499, usage_of(results, per_prompt=n))
-        raise APIError(499, "the client closed the request", code="client_closed")
+        raise APIError(499, _("the client closed the request"), code="client_closed")
     return results
 
 

@@ -365,7 +365,7 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
         ],
     )
     assert refused.exit_code == 2 and "share-alike" in refused.stderr
-    assert "hint:" in refused.stderr and not (tmp_path / "no").exists()
+    assert "Hinweis:" in refused.stderr and not (tmp_path / "no").exists()
     torchrun = runner.invoke(app, [*args, "--out", str(tmp_path / "tr")], env={"WORLD_SIZE": "2"})
     assert torchrun.exit_code == 2 and "was not started by torchrun" in torchrun.stderr
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad"), "--method", "half"])

@@ -79,7 +79,14 @@ def test_a_collection_of_one_group_is_invisible_to_another(governed) -> None:
     hidden = search(url, keys["eva"], "personal")
     missing = search(url, keys["eva"], "gibt-es-nicht")
     assert hidden.status_code == missing.status_code == 404  # alike: the name stays secret
-    assert hidden.json()["error"]["message"] == "no collection 'personal'"
+    assert hidden.json()["error"]["message"] == "keine Sammlung 'personal'"
+    english = httpx.post(
+        f"{url}/v1/collections/personal/search",
+        json={"query": QUESTION},
+        headers={"Authorization": f"Bearer {keys['eva']}", "Accept-Language": "en-GB,en"},
+        timeout=60,
+    )
+    assert english.json()["error"]["message"] == "no collection 'personal'"
     assert get(url, None).status_code == 401
     records = list(export(gateway.engine))
     decisions = [(r["route"], r["status"], r["decision"]) for r in records]

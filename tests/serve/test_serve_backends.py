@@ -80,7 +80,7 @@ def test_closing_a_stream_early_frees_the_model_for_the_next_request(
 
 
 def test_a_prompt_that_fills_the_context_is_rejected(backend: TransformersBackend) -> None:
-    with pytest.raises(RequestRejected, match="maximum context length is 256"):
+    with pytest.raises(RequestRejected, match="fasst höchstens 256 Tokens"):
         backend.stream("Der Hund liebt den Fluss. " * 200, GREEDY)
 
 

@@ -95,7 +95,7 @@ def test_body_that_is_not_json_is_a_bad_request(http: httpx.Client) -> None:
         headers={"content-type": "application/json"},
     )
     error = assert_openai_error(response, 400)
-    assert "not valid JSON" in str(error["message"])
+    assert "kein gültiges JSON" in str(error["message"])
 
 
 @pytest.mark.parametrize(

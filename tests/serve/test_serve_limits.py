@@ -106,7 +106,7 @@ def test_a_prompt_that_cannot_fit_is_refused_by_its_length_alone(
     text = "x" * (backend.context_length * backend.longest_token_chars + 1)
     response = post_raw(server_url, {"model": MODEL_NAME, "prompt": text}, "/v1/completions")
     error = assert_openai_error(response, 400)
-    assert error["code"] == "context_length_exceeded" and "characters" in str(error["message"])
+    assert error["code"] == "context_length_exceeded" and "Zeichen" in str(error["message"])
 
 
 def test_a_foreign_host_header_is_refused_unless_allowed(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.errors import InputError
+from gemeingut.i18n import _, text
 
 SHIPPED_RULES = Path(__file__).with_name("rules") / "vergabe.yaml"
 Severity = Literal["error", "warning", "hint"]
@@ -102,7 +103,9 @@ def load_rules(extra: list[Path] | None = None) -> list[Rule]:
 def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Finding]:
     passages = read_document(path)
     if not passages:
-        raise InputError(f"{path}: no text found", "a scanned PDF needs OCR first")
+        raise InputError(
+            _("{path}: no text found", path=str(path)), _("a scanned PDF needs OCR first")
+        )
     sentences = [
         (" ".join(sentence.split()), passage)
         for passage in passages
@@ -136,8 +139,8 @@ def _check(rule: Rule, sentences: list[tuple[str, Passage]], language: str) -> l
             if _any(rule.forbidden, sentence) and not _any(rule.unless, sentence)
         ]
     if rule.required:
-        text = "\n".join(sentence for sentence, _ in sentences)
-        return [] if all(_any(group, text) for group in rule.required) else [finding()]
+        whole = "\n".join(sentence for sentence, _passage in sentences)
+        return [] if all(_any(group, whole) for group in rule.required) else [finding()]
     assert rule.at_least is not None
     found = [
         (int(match["n"]), sentence, passage)
@@ -155,19 +158,31 @@ def _read_rules(path: Path) -> list[Rule]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} cannot be read: {exc}") from exc
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}{where}: not YAML ({exc})") from exc
+        raise InputError(
+            _("{path}{where}: not YAML ({problem})", path=str(path), where=where, problem=str(exc))
+        ) from exc
     try:
         return RuleSet.model_validate(data).rules
     except ValidationError as exc:
         error = exc.errors()[0]
         location = _location(data, error["loc"])
         raise InputError(
-            f"{path}: {location}: {error['msg']}",
-            "see the comment at the top of the shipped rules (gemeingut assist rules)",
+            _(
+                "{path}: {location}: {problem}",
+                path=str(path),
+                location=location,
+                problem=str(error["msg"]).removeprefix("Value error, "),
+            ),
+            _(
+                "the shipped rules explain the format in their first lines: {rules}",
+                rules=str(SHIPPED_RULES),
+            ),
         ) from exc
 
 
@@ -177,6 +192,8 @@ def _location(data: object, loc: tuple) -> str:
         rules = data.get("rules") if isinstance(data, dict) else None
         rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else {}
         name = f" ({rule.get('id')})" if isinstance(rule, dict) and rule.get("id") else ""
-        field = ".".join(str(part) for part in loc[2:]) or "the rule"
-        return f"rule {loc[1] + 1}{name}, field {field}"
-    return "field " + ".".join(str(part) for part in loc)
+        number, field = str(loc[1] + 1), ".".join(str(part) for part in loc[2:])
+        if not field:  # the rule as a whole (no test, or a pattern that does not compile)
+            return text(_("rule {number}{name}", number=number, name=name))
+        return text(_("rule {number}{name}, field {field}", number=number, name=name, field=field))
+    return text(_("field {field}", field=".".join(str(part) for part in loc)))

@@ -14,6 +14,7 @@ from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 INSTRUCTIONS = {
     "de": (
@@ -123,9 +124,13 @@ class _Chat:
             sources = sources[:-1]
         if room < 1:
             raise InputError(
-                f"the model's context ({context} tokens) cannot hold the instructions, the "
-                f"question and one source ({used} tokens)",
-                "use a model with a longer context, or ingest with smaller chunks",
+                _(
+                    "the model's context ({context} tokens) cannot hold the instructions, the "
+                    "question and one source ({used} tokens)",
+                    context=context,
+                    used=used,
+                ),
+                _("use a model with a longer context, or ingest with smaller chunks"),
             )
         return sources, min(wanted, room)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 BATCH = 64
 
@@ -47,8 +48,11 @@ def open_embedder(spec: EmbedderSpec) -> Embedder:
     folder = Path(spec.source)
     if not (folder / "config.json").is_file():
         raise InputError(
-            f"--embed {spec.source}: neither a model folder (no config.json) nor an http(s) URL",
-            "name a local model folder or an endpoint such as http://localhost:8000/v1",
+            _(
+                "--embed {source}: neither a model folder (no config.json) nor an http(s) URL",
+                source=spec.source,
+            ),
+            _("name a local model folder or an endpoint such as http://localhost:8000/v1"),
         )
     return LocalEmbedder(folder)
 

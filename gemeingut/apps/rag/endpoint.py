@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 
 class Endpoint:
@@ -31,21 +32,33 @@ class Endpoint:
             raise self.unreachable(exc) from exc
         if response.status_code != 200:
             raise InputError(
-                f"{self.base_url}{path} answered {response.status_code}: {response.text[:300]}",
-                "check the model id and the key (GEMEINGUT_API_KEY)",
+                _(
+                    "{url} answered {status}: {body}",
+                    url=self.base_url + path,
+                    status=str(response.status_code),
+                    body=response.text[:300],
+                ),
+                _("check the model id and the key (GEMEINGUT_API_KEY)"),
             )
         return data
 
     def first_model(self, option: str) -> str:
         models = self.call("GET", "/models").get("data") or []
         if not models:
-            raise InputError(f"{self.base_url}/models lists no model", f"pass {option}")
+            raise InputError(
+                _("{url}/models lists no model", url=self.base_url),
+                _("pass {option}", option=option),
+            )
         return str(models[0]["id"])
 
     def unreachable(self, exc: Exception) -> InputError:
         return InputError(
-            f"the {self.role} endpoint {self.base_url} cannot be reached: {exc}",
-            "start the server (gemeingut serve), or check the URL",
+            _(
+                "the endpoint {url} cannot be reached: {problem}",
+                url=self.base_url,
+                problem=str(exc),
+            ),
+            _("start the server (gemeingut serve), or check the URL"),
         )
 
     def close(self) -> None:

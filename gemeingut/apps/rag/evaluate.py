@@ -17,6 +17,7 @@ import numpy as np
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 MRR_DEPTH = 10
 
@@ -51,7 +52,9 @@ def read_questions(path: Path) -> list[Question]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} cannot be read: {exc}") from exc
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
+        ) from exc
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -67,11 +70,19 @@ def read_questions(path: Path) -> list[Question]:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(
-                f"{path}, line {number}: not a question ({type(exc).__name__}: {exc})",
-                'each line: {"question": "…", "document": "…", "section": "…" (optional)}',
+                _(
+                    "{path}, line {number}: not a question ({problem})",
+                    path=str(path),
+                    number=str(number),
+                    problem=f"{type(exc).__name__}: {exc}",
+                ),
+                _(
+                    "each line: {example}",
+                    example='{"question": "…", "document": "…", "section": "…"}',
+                ),
             ) from exc
     if not questions:
-        raise InputError(f"{path} holds no questions")
+        raise InputError(_("{path} holds no questions", path=str(path)))
     return questions
 
 

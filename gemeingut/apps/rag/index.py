@@ -31,10 +31,11 @@ import numpy as np
 
 from gemeingut.apps.rag.chunking import Chunk, chunk_passages
 from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
-from gemeingut.apps.rag.readers import READERS, read_document
+from gemeingut.apps.rag.readers import READERS, read_document, require_known_format
 from gemeingut.apps.rag.retrieve import tokenize
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _, text
 from gemeingut.workspace import write_text_atomic
 
 COLLECTION_FILE = "collection.json"
@@ -100,7 +101,9 @@ class Collection:
         """The stored copy of a document, for the source viewer."""
         record = self.meta["documents"].get(key)
         if record is None:
-            raise InputError(f"collection {self.name!r} holds no document {key!r}")
+            raise InputError(
+                _("collection {name!r} holds no document {key!r}", name=self.name, key=key)
+            )
         return self.folder / FILES_DIR / record["file"]
 
     def visible_to(self, groups: set[str]) -> bool:
@@ -112,14 +115,17 @@ def open_collection(root: Path, name: str) -> Collection:
     folder = _folder(root, name)
     path = folder / COLLECTION_FILE
     if not path.is_file():
-        known = ", ".join(list_collections(root)) or "none"
+        known = ", ".join(list_collections(root)) or text(_("none"))
         raise InputError(
-            f"no collection {name!r} under {root}", f"known: {known}; create one with rag ingest"
+            _("no collection {name!r} under {root}", name=name, root=str(root)),
+            _("known: {known}; create one with gemeingut rag ingest", known=known),
         )
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(f"{path} cannot be read: {exc}") from exc
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
+        ) from exc
     return Collection(folder, meta)
 
 
@@ -132,7 +138,7 @@ def list_collections(root: Path) -> list[str]:
 def embedder_spec(meta: dict[str, Any], api_key: str | None = None) -> EmbedderSpec:
     recorded = meta.get("embedder")
     if not recorded:
-        raise InputError(f"collection {meta['name']!r} has no dense vectors")
+        raise InputError(_("collection {name!r} has no dense vectors", name=meta["name"]))
     key = api_key or os.environ.get("GEMEINGUT_API_KEY")
     return EmbedderSpec(recorded["source"], recorded.get("model"), key)
 
@@ -148,10 +154,13 @@ def ingest(
     """Add or update `paths` (files or folders) in collection `name`, creating it if new."""
     folder = _folder(root, name)
     if language not in LANGUAGES:
-        raise InputError(f"--language {language!r} is not known", f"use one of {LANGUAGES}")
+        raise InputError(
+            _("--language {language!r} is not known", language=language),
+            _("use one of {choices}", choices=", ".join(LANGUAGES)),
+        )
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise InputError(f"not found: {', '.join(missing)}", "check the paths")
+        raise InputError(_("not found: {paths}", paths=", ".join(missing)), _("check the paths"))
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         meta = _current_meta(folder, name, language)
@@ -202,7 +211,7 @@ def _update(
         try:
             pieces = chunk_passages(read_document(path))
         except InputError as exc:
-            report.skipped[str(path)] = exc.message
+            report.skipped[str(path)] = text(exc.message)
             if key in documents:
                 keep(key)  # the last good version stays
             continue
@@ -231,13 +240,9 @@ def _walk(paths: list[Path], report: IngestReport) -> Iterator[tuple[str, Path]]
     ingested (another group's files)."""
     for path in paths:
         if path.is_symlink():
-            report.skipped[str(path)] = "a link: not followed"
+            report.skipped[str(path)] = text(_("a link: not followed"))
         elif path.is_file():
-            if path.suffix.lower() not in READERS:
-                raise InputError(
-                    f"{path}: cannot read {path.suffix or 'files without a suffix'}",
-                    f"supported: {', '.join(sorted(READERS))}",
-                )
+            require_known_format(path)
             yield path.name, path
         else:
             for file in sorted(_files_below(path, report)):
@@ -252,7 +257,7 @@ def _files_below(folder: Path, report: IngestReport) -> Iterator[Path]:
             if name.startswith(".") or path.suffix.lower() not in READERS:
                 continue
             if path.is_symlink() or not path.is_file():
-                report.skipped[str(path)] = "a link or special file: not followed"
+                report.skipped[str(path)] = text(_("a link or special file: not followed"))
                 continue
             yield path
 
@@ -265,9 +270,16 @@ def _embedder_for(meta: dict[str, Any], spec: EmbedderSpec | None) -> Embedder |
     embedder = open_embedder(spec)
     if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):
         raise InputError(
-            f"collection {meta['name']!r} holds vectors of {recorded['model']} "
-            f"({recorded['source']}), not of {embedder.name} ({spec.source})",
-            "ingest with the same --embed, or make a new collection",
+            _(
+                "collection {name!r} holds vectors of {model} ({source}), not of {other} "
+                "({other_source})",
+                name=meta["name"],
+                model=recorded["model"],
+                source=recorded["source"],
+                other=embedder.name,
+                other_source=spec.source,
+            ),
+            _("ingest with the same --embed, or make a new collection"),
         )
     meta["embedder"] = {"source": spec.source, "model": embedder.name}
     return embedder
@@ -318,8 +330,13 @@ def _current_meta(folder: Path, name: str, language: str) -> dict[str, Any]:
         meta = json.loads(path.read_text(encoding="utf-8"))
         if meta.get("language", "de") != language:
             raise InputError(
-                f"collection {name!r} is in {meta.get('language')!r}, not {language!r}",
-                "ingest with the collection's --language, or make a new collection",
+                _(
+                    "collection {name!r} is in {language!r}, not {asked!r}",
+                    name=name,
+                    language=meta.get("language"),
+                    asked=language,
+                ),
+                _("ingest with the collection's --language, or make a new collection"),
             )
         return meta
     return {"name": name, "groups": [], "language": language, "documents": {}}
@@ -383,8 +400,8 @@ def _load_bm25(folder: Path) -> Any:
 def _folder(root: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise InputError(
-            f"{name!r} is not a collection name",
-            "use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit",
+            _("{name!r} is not a collection name", name=name),
+            _("use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit"),
         )
     return root / name
 

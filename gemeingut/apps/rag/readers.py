@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -30,24 +31,41 @@ class Passage:
 
 def read_document(path: Path) -> list[Passage]:
     """The passages of one file, in reading order; empty ones are dropped."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise InputError(
-            f"{path}: cannot read {path.suffix or 'files without a suffix'}",
-            f"supported: {', '.join(sorted(READERS))}",
-        )
+    reader = require_known_format(path)
     try:
         passages = list(reader(path))
     except InputError:
         raise
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+        raise InputError(
+            _("{path}: cannot be read: {problem}", path=str(path), problem=exc.strerror or str(exc))
+        ) from exc
     except Exception as exc:  # a parser's own error for a damaged file: name the file, go on
         raise InputError(
-            f"{path}: not a readable {path.suffix[1:].upper()} file ({type(exc).__name__}: {exc})",
-            "open and save it again, or leave it out",
+            _(
+                "{path}: not a readable {kind} file ({problem})",
+                path=str(path),
+                kind=path.suffix[1:].upper(),
+                problem=f"{type(exc).__name__}: {exc}",
+            ),
+            _("open and save it again, or leave it out"),
         ) from exc
     return [p for p in passages if p.text.strip()]
+
+
+def require_known_format(path: Path) -> Callable[[Path], Iterator[Passage]]:
+    """The reader of `path`'s format, or an `InputError` naming the formats there are."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(
+            _(
+                "{path}: cannot read files of type {suffix}",
+                path=str(path),
+                suffix=path.suffix or "(none)",
+            ),
+            _("supported: {formats}", formats=", ".join(sorted(READERS))),
+        )
+    return reader
 
 
 def _pdf(path: Path) -> Iterator[Passage]:
@@ -55,7 +73,9 @@ def _pdf(path: Path) -> Iterator[Passage]:
 
     reader = PdfReader(path)
     if reader.is_encrypted:
-        raise InputError(f"{path}: the PDF is encrypted", "save an unencrypted copy")
+        raise InputError(
+            _("{path}: the PDF is encrypted", path=str(path)), _("save an unencrypted copy")
+        )
     for number, page in enumerate(reader.pages, start=1):
         yield Passage(_tidy(page.extract_text() or ""), page=number)
 
@@ -130,7 +150,10 @@ def _text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 (byte {exc.start})", "save the file as UTF-8") from exc
+        raise InputError(
+            _("{path}: not UTF-8 (byte {byte})", path=str(path), byte=str(exc.start)),
+            _("save the file as UTF-8"),
+        ) from exc
 
 
 def _tidy(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.index import Collection
@@ -60,8 +61,8 @@ def search(
     if collection.vectors is None:
         if mode == "dense":
             raise InputError(
-                f"collection {collection.name!r} has no dense vectors",
-                "ingest it with --embed MODEL, or search with --mode bm25",
+                _("collection {name!r} has no dense vectors", name=collection.name),
+                _("ingest it with --embed MODEL, or search with --mode bm25"),
             )
         mode = "bm25"
     depth = max(k, candidates) if mode == "hybrid" else k
@@ -78,7 +79,7 @@ def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], k: in
     """Reciprocal rank fusion of two ranked lists of (row, score)."""
     places: dict[int, list[int | None]] = {}
     for which, ranked in enumerate((lexical, dense)):
-        for rank, (row, _) in enumerate(ranked, 1):
+        for rank, (row, _score) in enumerate(ranked, 1):
             places.setdefault(row, [None, None])[which] = rank
     fused = [
         Hit(row, sum(1 / (RRF_K + r) for r in ranks if r is not None), ranks[0], ranks[1])

@@ -14,6 +14,8 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from gemeingut.i18n import Message
+
 FinishReason = Literal["stop", "length"]
 
 
@@ -85,7 +87,9 @@ class RequestRejected(ValueError):
     names the prompt's field when `param` is left empty).
     """
 
-    def __init__(self, message: str, param: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str | Message, param: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param

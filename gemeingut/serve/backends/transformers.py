@@ -20,6 +20,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job
 from gemeingut.serve.backends.protocol import (
     GenerationResult,
@@ -141,7 +142,10 @@ class TransformersBackend:
     ) -> str:
         if not getattr(self.tokenizer, "chat_template", None):
             raise RequestRejected(
-                f"model {self.model_name!r} has no chat template; use /v1/completions",
+                _(
+                    "model {name!r} has no chat template; use /v1/completions",
+                    name=self.model_name,
+                ),
                 param="messages",
             )
         from jinja2 import TemplateError
@@ -152,7 +156,8 @@ class TransformersBackend:
             )
         except TemplateError as refused:  # e.g. "roles must alternate user/assistant"
             raise RequestRejected(
-                f"the model's chat template refuses these messages: {refused}", param="messages"
+                _("the model's chat template refuses these messages: {refused}", refused=refused),
+                param="messages",
             ) from None
 
     # --- generation ---------------------------------------------------------------------------
@@ -169,7 +174,7 @@ class TransformersBackend:
             ids = list(prompt)
             self._check_ids(ids, param="prompt")
         if not ids:
-            raise RequestRejected("the prompt is empty")
+            raise RequestRejected(_("the prompt is empty"))
         return ids
 
     def _encode_request(self, prompt: Prompt) -> list[int]:
@@ -178,8 +183,12 @@ class TransformersBackend:
         measurable = self.context_length is not None and isinstance(prompt, str)
         if measurable and len(prompt) > self.context_length * self.longest_token_chars:
             raise RequestRejected(
-                f"this model's maximum context length is {self.context_length} tokens, and a "
-                f"prompt of {len(prompt):,} characters cannot fit in it; shorten it",
+                _(
+                    "this model's maximum context length is {context} tokens, and a prompt of "
+                    "{chars} characters cannot fit in it; shorten it",
+                    context=self.context_length,
+                    chars=len(prompt),
+                ),
                 code="context_length_exceeded",
             )
         return self.encode_prompt(prompt)
@@ -412,8 +421,12 @@ class TransformersBackend:
         room = self.context_length - prompt_tokens
         if room < 0 or (room == 0 and max_tokens != 0):
             raise RequestRejected(
-                f"this model's maximum context length is {self.context_length} tokens, "
-                f"but the prompt has {prompt_tokens}; shorten it",
+                _(
+                    "this model's maximum context length is {context} tokens, but the prompt "
+                    "has {count}; shorten it",
+                    context=self.context_length,
+                    count=prompt_tokens,
+                ),
                 code="context_length_exceeded",
             )
         return room if max_tokens is None else min(max_tokens, room)
@@ -422,8 +435,11 @@ class TransformersBackend:
         bad = [i for i in ids if not 0 <= i < self.vocab_limit]
         if bad:
             raise RequestRejected(
-                f"token id {bad[0]} is outside this model's vocabulary (0 to "
-                f"{self.vocab_limit - 1})",
+                _(
+                    "token id {token} is outside this model's vocabulary (0 to {last})",
+                    token=str(bad[0]),  # an id, not an amount: no thousands separator
+                    last=str(self.vocab_limit - 1),
+                ),
                 param=param,
             )
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends.protocol import (
     ChatPrompt,
     EngineUnavailable,
@@ -80,8 +81,12 @@ class UpstreamBackend:
                 continue
             if count > context:
                 raise RequestRejected(
-                    f"this model's maximum context length is {context} tokens, but the prompt "
-                    f"has {count}; shorten it",
+                    _(
+                        "this model's maximum context length is {context} tokens, but the "
+                        "prompt has {count}; shorten it",
+                        context=context,
+                        count=count,
+                    ),
                     code="context_length_exceeded",
                 )
             answer = context - count if params.max_tokens is None else params.max_tokens
@@ -196,7 +201,7 @@ class UpstreamBackend:
             body["seed"] = params.seed
         if params.logprobs is not None or params.prompt_logprobs is not None:
             raise RequestRejected(
-                "logprobs: this gateway does not pass log-probabilities on to its engine yet",
+                _("logprobs: this gateway does not pass log-probabilities on to its engine yet"),
                 param="logprobs",
             )
         return body
@@ -219,7 +224,7 @@ class UpstreamBackend:
             raise EngineUnavailable(
                 f"the upstream engine answered {response.status_code}: {message}"
             )
-        raise RequestRejected(f"the engine refused the request: {message}")
+        raise RequestRejected(_("the engine refused the request: {message}", message=message))
 
     def _results(self, prompt: Prompt, data: dict[str, Any], n: int) -> list[GenerationResult]:
         chat = isinstance(prompt, ChatPrompt)

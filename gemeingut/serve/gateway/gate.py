@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
 from gemeingut.serve.gateway.audit_log import AuditLog
 from gemeingut.serve.gateway.identity import AuthError, Principal, authenticate, utcnow
@@ -135,7 +136,7 @@ def caller(request: Request) -> Principal | None:
     if gateway is None:
         return None
     header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
     try:
         return authenticate(gateway.engine, token)
@@ -180,7 +181,11 @@ async def admit(
         )
         raise APIError(
             403,
-            f"the API key {principal.key_id} may not use the model {model!r}",
+            _(
+                "the API key {key_id} may not use the model {model!r}",
+                key_id=principal.key_id,
+                model=model,
+            ),
             param="model",
             code="model_not_allowed",
             type="permission_error",

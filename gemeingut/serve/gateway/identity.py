@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, memberships, users
 
@@ -41,7 +42,7 @@ class Principal:
 class AuthError(Exception):
     """401 (no valid key) or 403 (a valid key that may not do this)."""
 
-    def __init__(self, status: int, message: str, code: str) -> None:
+    def __init__(self, status: int, message: Message, code: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -163,13 +164,15 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
     if not token:
         raise AuthError(
             401,
-            "this server needs an API key: send `Authorization: Bearer gg_…` (ask your "
-            "administrator for a key)",
+            _(
+                "this server needs an API key: send `Authorization: Bearer gg_…` (ask your "
+                "administrator for a key)"
+            ),
             "missing_api_key",
         )
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        raise AuthError(401, "the API key is not a key of this server", "invalid_api_key")
+        raise AuthError(401, _("the API key is not a key of this server"), "invalid_api_key")
     key_id, secret = parts[1], parts[2]
     now = utcnow()
     with reading(engine) as conn:
@@ -183,17 +186,25 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
             .first()
         )
         if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(secret)):
-            raise AuthError(401, "the API key is not valid", "invalid_api_key")
+            raise AuthError(401, _("the API key is not valid"), "invalid_api_key")
         if row["revoked_at"] is not None:
-            raise AuthError(401, f"the API key {key_id} was revoked", "revoked_api_key")
+            raise AuthError(
+                401, _("the API key {key_id} was revoked", key_id=key_id), "revoked_api_key"
+            )
         if row["expires_at"] is not None and row["expires_at"] <= now:
             raise AuthError(
                 401,
-                f"the API key {key_id} expired on {row['expires_at']:%Y-%m-%d %H:%M} UTC",
+                _(
+                    "the API key {key_id} expired on {when} UTC",
+                    key_id=key_id,
+                    when=f"{row['expires_at']:%Y-%m-%d %H:%M}",
+                ),
                 "expired_api_key",
             )
         if row["disabled"]:
-            raise AuthError(403, f"the user of key {key_id} is disabled", "user_disabled")
+            raise AuthError(
+                403, _("the user of key {key_id} is disabled", key_id=key_id), "user_disabled"
+            )
         models = row["models"]
         principal = Principal(
             key_id=key_id,

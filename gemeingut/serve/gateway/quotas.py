@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, quota_limits, usage_counters, users
@@ -29,7 +30,7 @@ SUBJECT_KINDS = ("key", "user", "group")
 class QuotaExceeded(Exception):
     """A 429: which limit, of whom, and when to try again."""
 
-    def __init__(self, limit: str, message: str, retry_after: int) -> None:
+    def __init__(self, limit: str, message: Message, retry_after: int) -> None:
         super().__init__(message)
         self.limit = limit
         self.message = message
@@ -112,12 +113,20 @@ def reserve(
         ).mappings()
         for row in rows:
             kind, subject = row["subject_kind"], row["subject"]
-            who = f"{kind} {subject}"
+            who = (
+                _("user {name}", name=subject)
+                if kind == "user"
+                else _("group {name}", name=subject)
+            )
             rpm, tpd, streams = (row[name] for name in LIMITS)
             if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
                 raise QuotaExceeded(
                     "requests_per_minute",
-                    f"requests_per_minute of {who}: {rpm} requests per minute are used up",
+                    _(
+                        "requests_per_minute of {who}: {rpm} requests per minute are used up",
+                        who=who,
+                        rpm=rpm,
+                    ),
                     _seconds_to_next_minute(now),
                 )
             if tpd is not None:
@@ -125,10 +134,16 @@ def reserve(
                     taken = _taken(conn, kind, subject, day)
                     raise QuotaExceeded(
                         "tokens_per_day",
-                        f"tokens_per_day of {who}: {taken:,} of {tpd:,} tokens are used or "
-                        f"reserved today, and this request may use up to {tokens:,} (prompt "
-                        "and the longest answer); ask for fewer max_tokens or wait for "
-                        "00:00 UTC",
+                        _(
+                            "tokens_per_day of {who}: {taken} of {tpd} tokens are used or "
+                            "reserved today, and this request may use up to {tokens} (prompt "
+                            "and the longest answer); ask for fewer max_tokens or wait for "
+                            "00:00 UTC",
+                            who=who,
+                            taken=taken,
+                            tpd=tpd,
+                            tokens=tokens,
+                        ),
                         _seconds_to_next_day(now),
                     )
                 reservation.token_windows.append((kind, subject, day))
@@ -136,7 +151,11 @@ def reserve(
                 if not _take(conn, kind, subject, "streams", 1, streams, "used"):
                     raise QuotaExceeded(
                         "concurrent_streams",
-                        f"concurrent_streams of {who}: {streams} streams are open already",
+                        _(
+                            "concurrent_streams of {who}: {streams} streams are open already",
+                            who=who,
+                            streams=streams,
+                        ),
                         1,
                     )
                 reservation.stream_places.append((kind, subject))

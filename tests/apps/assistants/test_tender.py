@@ -83,12 +83,13 @@ def test_own_rules_add_to_and_replace_the_shipped_ones(planted: Path, tmp_path: 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("rules:\n  - id: x\n    source: s\n", r"rule 1 \(x\), field severity"),
+        ("rules:\n  - id: x\n    source: s\n", r"Regel 1 \(x\), Feld severity"),
         ("rules:\n  - {id: y, source: s, severity: error, title: {de: a, en: b}, "
-         "advice: {de: a, en: b}, forbidden: ['(']}\n", r"rule 1 \(y\).*not a regular expression"),
+         "advice: {de: a, en: b}, forbidden: ['(']}\n",
+         r"Regel 1 \(y\): pattern .* is not a regular expression"),
         ("rules:\n  - {id: z, source: s, severity: error, title: {de: a, en: b}, "
          "advice: {de: a, en: b}}\n", "exactly one of forbidden, required, at_least"),
-        ("rules: [\n", r"line \d+: not YAML"),
+        ("rules: [\n", r"line \d+: kein YAML"),
     ],
 )  # fmt: skip
 def test_a_broken_rule_file_names_the_rule_and_field(

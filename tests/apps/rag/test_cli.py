@@ -29,7 +29,7 @@ def collection(tmp_path: Path) -> Path:
     root = tmp_path / "c"
     result = invoke("rag", "ingest", "vergabe", docs, "--root", root, "--group", "einkauf")
     assert result.exit_code == 0, result.output
-    assert "2 added" in result.output
+    assert "2 neu, 0 geändert" in result.output
     return root
 
 
@@ -61,7 +61,7 @@ def test_eval_scores_each_mode_and_names_a_broken_question_file(
     assert bm25["mode"] == "bm25" and bm25["recall"] == 1.0 and bm25["questions"] == 2
     questions.write_text('{"question": "ohne Dokument"}\n', encoding="utf-8")
     broken = invoke("rag", "eval", "vergabe", questions, "--root", collection)
-    assert broken.exit_code == 2 and "line 1: not a question" in broken.output
+    assert broken.exit_code == 2 and "Zeile 1: keine Frage" in broken.output
 
 
 def test_an_answer_is_checked_and_one_without_citations_says_so(
@@ -105,9 +105,9 @@ def test_vectors_from_the_servers_embeddings_endpoint(tmp_path: Path, server: st
 
 def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = invoke("rag", "query", "fehlt", "Frage", "--root", tmp_path)
-    assert result.exit_code == 2 and "no collection 'fehlt'" in result.output
+    assert result.exit_code == 2 and "keine Sammlung 'fehlt'" in result.output
     bad_mode = invoke("rag", "ingest", "v", tmp_path, "--root", tmp_path / "c", "--embed", "x")
-    assert bad_mode.exit_code == 2 and "neither a model folder" in bad_mode.output
+    assert bad_mode.exit_code == 2 and "weder ein Modellordner" in bad_mode.output
 
 
 def test_a_context_too_short_for_one_source_is_a_clear_error(
@@ -119,4 +119,4 @@ def test_a_context_too_short_for_one_source_is_a_clear_error(
             "--answer", "--endpoint", f"{url}/v1",
         )  # fmt: skip
     assert result.exit_code == 2
-    assert "context (256 tokens) cannot hold the instructions" in result.output
+    assert "Kontext des Modells (256 Tokens) fasst Anweisungen" in result.output

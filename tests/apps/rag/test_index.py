@@ -84,7 +84,7 @@ def test_links_are_not_followed_and_a_damaged_file_keeps_its_last_good_version(
     assert not any("Fremd" in c.text for c in open_collection(root, "v").chunks)
     (docs / "leitfaden.pdf").write_bytes(b"%PDF-1.4 kaputt")
     report = ingest(root, "v", [docs])
-    assert "not a readable PDF" in report.skipped[str(docs / "leitfaden.pdf")]
+    assert "keine lesbare PDF-Datei" in report.skipped[str(docs / "leitfaden.pdf")]
     kept = open_collection(root, "v")
     assert any(c.document == "akten/leitfaden.pdf" for c in kept.chunks)
 
@@ -94,7 +94,7 @@ def test_a_failed_ingest_leaves_the_collection_as_it_was(docs: Path, tmp_path: P
     ingest(root, "v", [docs])
     before = (root / "v" / COLLECTION_FILE).read_text()
     dead = EmbedderSpec("http://127.0.0.1:9/v1", model="nichts")
-    with pytest.raises(InputError, match="cannot be reached"):
+    with pytest.raises(InputError, match="nicht erreichbar"):
         ingest(root, "v", [docs], embed=dead)
     assert (root / "v" / COLLECTION_FILE).read_text() == before
     assert open_collection(root, "v").size > 0
@@ -107,7 +107,7 @@ def test_vectors_of_another_embedder_are_refused(
     ingest(root, "v", [docs], embed=EmbedderSpec(str(model_dir)))
     other = tmp_path / "anderes-modell"
     shutil.copytree(model_dir, other)
-    with pytest.raises(InputError, match="holds vectors of"):
+    with pytest.raises(InputError, match="enthält Vektoren von"):
         ingest(root, "v", [docs], embed=EmbedderSpec(str(other)))
 
 
@@ -122,16 +122,16 @@ def test_a_collection_is_visible_only_to_its_groups(docs: Path, tmp_path: Path) 
 
 
 def test_bad_names_languages_and_paths_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="not a collection name"):
+    with pytest.raises(InputError, match="ist kein Sammlungsname"):
         ingest(tmp_path, "../weg", [tmp_path])
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="nicht gefunden"):
         ingest(tmp_path, "v", [tmp_path / "fehlt"])
-    with pytest.raises(InputError, match="--language 'fr'"):
+    with pytest.raises(InputError, match="--language 'fr' ist unbekannt"):
         ingest(tmp_path, "v", [tmp_path], language="fr")
-    with pytest.raises(InputError, match="no collection 'fehlt'"):
+    with pytest.raises(InputError, match="keine Sammlung 'fehlt'"):
         open_collection(tmp_path, "fehlt")
     meta = tmp_path / "kaputt" / COLLECTION_FILE
     meta.parent.mkdir()
     meta.write_text("{", encoding="utf-8")
-    with pytest.raises(InputError, match="cannot be read"):
+    with pytest.raises(InputError, match="kann nicht gelesen werden"):
         open_collection(tmp_path, "kaputt")

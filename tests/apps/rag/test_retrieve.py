@@ -30,7 +30,7 @@ def test_bm25_finds_another_form_of_a_german_word(notes: Path, tmp_path: Path) -
     hits = search(collection, "Bis wann muss ein Angebot eingegangen sein?", k=3, mode="hybrid")
     assert [collection.chunks[h.row].document for h in hits] == ["notizen/frist.txt"]
     assert search(collection, "der die das", k=3) == []  # stop words only: no evidence
-    with pytest.raises(InputError, match="no dense vectors"):
+    with pytest.raises(InputError, match="keine dichten Vektoren"):
         search(collection, "Frist", mode="dense")
 
 

@@ -60,21 +60,21 @@ def test_only_valid_keys_for_the_model_get_answers(governed: tuple[str, Gateway]
     engine = gateway.engine
     _, key = create_key(engine, "anna")
     assert chat(url, key).choices[0].message.content is not None
-    with pytest.raises(openai.AuthenticationError, match="not valid"):
+    with pytest.raises(openai.AuthenticationError, match="ist ungültig"):
         chat(url, "gg_000000000000_wrong")
     missing = httpx.post(f"{url}/v1/chat/completions", json={"model": MODEL_NAME})
     assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
     revoked_id, revoked = create_key(engine, "anna")
     revoke_key(engine, revoked_id)
-    with pytest.raises(openai.AuthenticationError, match="revoked"):
+    with pytest.raises(openai.AuthenticationError, match="wurde widerrufen"):
         chat(url, revoked)
     from datetime import timedelta
 
     _, expired = create_key(engine, "anna", expires_at=utcnow() - timedelta(seconds=1))
-    with pytest.raises(openai.AuthenticationError, match="expired"):
+    with pytest.raises(openai.AuthenticationError, match="abgelaufen"):
         chat(url, expired)
     _, other_model = create_key(engine, "anna", models=("another-model",))
-    with pytest.raises(openai.PermissionDeniedError, match="may not use the model"):
+    with pytest.raises(openai.PermissionDeniedError, match=r"darf das Modell .* nicht nutzen"):
         chat(url, other_model)
     assert client(url, other_model).models.list().data == []
     assert [m.id for m in client(url, key).models.list().data] == [MODEL_NAME]
@@ -101,7 +101,7 @@ def test_a_used_up_quota_is_a_429_naming_the_limit_with_retry_after(
     error = response.json()["error"]
     assert (
         error["code"] == "quota_exceeded"
-        and "requests_per_minute of group schule" in error["message"]
+        and "requests_per_minute von Gruppe schule" in error["message"]
     )
     with pytest.raises(openai.RateLimitError):
         chat(url, key)

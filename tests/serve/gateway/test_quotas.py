@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import text
 from gemeingut.serve.gateway.identity import add_group, add_user, authenticate, create_key
 from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, settle, usage
 from gemeingut.serve.gateway.store import open_store
@@ -60,7 +61,8 @@ def test_settling_turns_the_reservation_into_the_tokens_used(store_url: str) -> 
     with pytest.raises(QuotaExceeded) as refused:
         reserve(engine, principal, 200, stream=False, now=NOON)
     assert refused.value.limit == "tokens_per_day"
-    assert "900 of 1,000 tokens" in refused.value.message and "user anna" in refused.value.message
+    said = text(refused.value.message)
+    assert "900 von 1.000 Tokens" in said and "Person anna" in said
     assert 0 < refused.value.retry_after <= 24 * 3600
     settle(engine, held, used_tokens=120)
     assert usage(engine, "user", "anna", NOON) | {} == {
@@ -96,7 +98,7 @@ def test_a_refused_reservation_takes_nothing_from_the_other_limits(store_url: st
     set_limits(engine, "group", "schule", tokens_per_day=10_000)  # checked first: it fits
     set_limits(engine, "user", "anna", tokens_per_day=100)  # checked last: it does not
     principal = authenticate(engine, key)
-    with pytest.raises(QuotaExceeded, match="user anna"):
+    with pytest.raises(QuotaExceeded, match="Person anna"):
         reserve(engine, principal, 500, stream=False, now=NOON)
     assert usage(engine, "group", "schule", NOON)["tokens_reserved"] == 0
 

@@ -1,0 +1,137 @@
+"""German and English for everything a person reads: a gettext catalogue, German by default.
+
+Messages are written in the code as `_("English text with {placeholders}", name=value)`: a
+`Message` that is put into words only when shown, in the reader's language. The CLI shows
+German unless `--lang en`, `GEMEINGUT_LANG=en` or an English locale (`LC_ALL`,
+`LC_MESSAGES`, `LANG`) asks otherwise; the server answers in the language of each request's
+`Accept-Language`. The German texts live in `de.po` (gettext, edited with any PO editor or
+Babel); `make messages` extracts new messages into it, and a test fails while one lacks its
+German.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("de", "en")
+DEFAULT = "de"
+_LOCALES = {"de": "de_DE", "en": "en_US"}
+CATALOGUE = Path(__file__).with_name("de.po")
+_chosen: ContextVar[str | None] = ContextVar("gemeingut_language", default=None)
+
+
+class Message:
+    """A message id with its values, translated when it is turned into text."""
+
+    __slots__ = ("msgid", "values")
+
+    def __init__(self, msgid: str, values: dict[str, Any]) -> None:
+        self.msgid = msgid
+        self.values = values
+
+    def render(self, language: str | None = None) -> str:
+        language = language or current_language()
+        template = translations(language).get(self.msgid) or self.msgid
+        values = {name: _shown(value, language) for name, value in self.values.items()}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation: say it in English
+            return self.msgid.format(**values)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"Message({self.msgid!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Message):
+            return (self.msgid, self.values) == (other.msgid, other.values)
+        return str(self) == other
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+
+def _shown(value: Any, language: str) -> Any:
+    """A nested message in the same language; a number as the language writes it (1.000)."""
+    if isinstance(value, Message):
+        return value.render(language)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        from babel.numbers import format_decimal
+
+        try:
+            return format_decimal(value, locale=_LOCALES[language])
+        except (ArithmeticError, ValueError):  # beyond what a decimal holds: as Python writes it
+            return str(value)
+    return value
+
+
+def _(msgid: str, **values: Any) -> Message:
+    """Mark `msgid` for the catalogue; placeholders are `{name}`, filled from `values`."""
+    return Message(msgid, values)
+
+
+def text(message: str | Message, language: str | None = None) -> str:
+    """A message in `language` (default: the current one); plain strings stay as they are."""
+    return message.render(language) if isinstance(message, Message) else str(message)
+
+
+def current_language() -> str:
+    chosen = _chosen.get()
+    return chosen if chosen is not None else environment_language()
+
+
+def environment_language() -> str:
+    """GEMEINGUT_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG): English only if it says
+    so, German otherwise (also for C and POSIX, the locale of a bare server)."""
+    for name in ("GEMEINGUT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip().lower()
+        if value:
+            return "en" if value.startswith("en") else DEFAULT
+    return DEFAULT
+
+
+@contextmanager
+def use_language(language: str):
+    """Messages turned into text inside this block use `language`."""
+    token = _chosen.set(language if language in LANGUAGES else DEFAULT)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def accepted_language(header: str | None) -> str:
+    """The first of our languages an `Accept-Language` header prefers (q-values honoured);
+    German when it names neither."""
+    ranked = []
+    for index, part in enumerate((header or "").split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, index, primary))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+@cache
+def translations(language: str) -> dict[str, str]:
+    """msgid → text for `language`; English is the msgid itself."""
+    if language != "de":
+        return {}
+    from babel.messages.pofile import read_po
+
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}

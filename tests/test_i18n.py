@@ -1,0 +1,120 @@
+"""The de/en catalogue: every message of the code has its German, placeholders match; German
+is the default; English when the locale, --lang or Accept-Language asks for it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import gemeingut
+from gemeingut.i18n import (
+    CATALOGUE,
+    _,
+    accepted_language,
+    environment_language,
+    text,
+    use_language,
+)
+from tests.test_cli import invoke
+
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def code_messages() -> set[str]:
+    package = Path(gemeingut.__file__).parent
+    return {m[2] for m in extract_from_dir(str(package), keywords={"_": None})}
+
+
+def test_every_message_of_the_code_has_its_german_and_none_is_stale() -> None:
+    with CATALOGUE.open("rb") as handle:
+        catalogue = {m.id: m for m in read_po(handle) if m.id}
+    used = code_messages()
+    assert sorted(used - set(catalogue)) == [], "run `make messages` and translate"
+    assert sorted(set(catalogue) - used) == [], "stale messages: run `make messages`"
+    for msgid, message in catalogue.items():
+        assert message.string and not message.fuzzy, f"no German for {msgid!r}"
+        assert sorted(_PLACEHOLDER.findall(msgid)) == sorted(
+            _PLACEHOLDER.findall(message.string)
+        ), f"placeholders differ in {msgid!r}"
+
+
+def test_messages_are_german_by_default_and_english_on_request() -> None:
+    message = _("no collection {name!r}", name="akten")
+    assert text(message, "de") == "keine Sammlung 'akten'"
+    assert text(message, "en") == "no collection 'akten'"
+    with use_language("en"):
+        assert str(message) == "no collection 'akten'"
+    assert text("a plain text stays", "de") == "a plain text stays"
+
+
+def test_numbers_and_nested_messages_follow_the_language() -> None:
+    who = _("group {name}", name="schule")
+    message = _(
+        "concurrent_streams of {who}: {streams} streams are open already", who=who, streams=1500
+    )
+    assert (
+        text(message, "de")
+        == "concurrent_streams von Gruppe schule: 1.500 Streams sind schon offen"
+    )
+    assert (
+        text(message, "en") == "concurrent_streams of group schule: 1,500 streams are open already"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "de"),
+        ("", "de"),
+        ("fr-FR", "de"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr, en;q=0.5", "en"),
+        ("de;q=0.1, en;q=0.9", "en"),
+        ("en;q=0, de;q=0.5", "de"),
+        ("en;q=zwei", "de"),
+    ],
+)
+def test_accept_language_is_read_with_its_weights(header: str | None, expected: str) -> None:
+    assert accepted_language(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "de"),
+        ({"LANG": "C.UTF-8"}, "de"),
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({"LANG": "en_GB.UTF-8", "LC_ALL": "de_DE.UTF-8"}, "de"),
+        ({"LANG": "de_DE.UTF-8", "GEMEINGUT_LANG": "en"}, "en"),
+    ],
+)
+def test_the_environment_chooses_english_only_when_it_says_so(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: str
+) -> None:
+    for name in ("GEMEINGUT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert environment_language() == expected
+
+
+def test_the_cli_speaks_german_unless_told_otherwise(tmp_path: Path) -> None:
+    german = invoke("rag", "query", "fehlt", "Frage", "--root", tmp_path)
+    assert german.exit_code == 2
+    assert "Fehler: keine Sammlung 'fehlt'" in german.output and "Hinweis:" in german.output
+    english = invoke("--lang", "en", "rag", "query", "fehlt", "Frage", "--root", tmp_path)
+    assert "error: no collection 'fehlt'" in english.output and "hint:" in english.output
+
+
+def test_lang_holds_for_one_command_only(tmp_path: Path) -> None:
+    invoke("--lang", "en", "rag", "list", "--root", tmp_path)
+    assert text(_("no findings")) == "keine Befunde"
+
+
+def test_a_number_beyond_a_decimal_is_written_as_python_writes_it() -> None:
+    huge = 10**30
+    assert text(_("group {name}", name=huge), "de") == f"Gruppe {huge}"
