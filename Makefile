@@ -10,8 +10,9 @@ WORKSPACE ?= workspace
 SERVE     ?= 1
 HOST      ?= 127.0.0.1
 PORT      ?= 8000
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint clean messages
+.PHONY: install demo test lint clean messages browser
 
 install: $(STAMP)
 
@@ -36,7 +37,8 @@ demo: install
 	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
 ifeq ($(SERVE),1)
 	@echo ""
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Try, from another terminal:"
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Open http://$(HOST):$(PORT)/ in a browser and"
+	@echo "sign in with the key above; or, from another terminal:"
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" \\"
 	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
@@ -47,9 +49,19 @@ ifeq ($(SERVE),1)
 	  --collections $(WORKSPACE)/collections
 endif
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The web page's tests need a real browser and axe-core: Debian's chromium (Playwright's own
+# browser download cannot work offline) and axe-core from npm, in .cache/axe.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null || \
+	  { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null; }; }
+	@test -f .cache/axe/node_modules/axe-core/axe.min.js || \
+	  npm install --prefix .cache/axe axe-core@4.14.1 --no-audit --no-fund --silent
 
 messages: install  # new messages of the code into the German catalogue (then translate them)
 	$(BIN)/pybabel extract -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut

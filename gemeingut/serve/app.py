@@ -82,6 +82,7 @@ def create_app(
     openness: ModelOpenness | None = None,
     audit_retention_days: int | None = None,
     collections: Path | None = None,
+    page: bool = True,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -89,7 +90,8 @@ def create_app(
     `max_running` requests reach the backend at once (default: as many as it batches).
     A `policy` screens every prompt and is published at `/v1/policy`; `openness` (licence and
     ratings, computed from the model's files) is shown on `/v1/models`; the document
-    `collections` under that folder are searchable at `/v1/collections` by their groups."""
+    `collections` under that folder are searchable at `/v1/collections` by their groups; with
+    `page`, `/` is the web page for people (chat, documents, a look inside the model)."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -115,6 +117,11 @@ def create_app(
     app.include_router(tokenizer_router)
     app.include_router(embeddings_router)
     app.include_router(collections_router)
+    if page:
+        from gemeingut.apps.web.page import static_files, web_router
+
+        app.include_router(web_router)
+        app.mount("/static", static_files, name="static")
     # Outermost, so that refusals of the guard (413, foreign Host) are counted too.
     routers = (router, tokenizer_router, embeddings_router, collections_router)
     routes = frozenset(route.path for r in routers for route in r.routes)

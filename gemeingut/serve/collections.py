@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -158,11 +158,7 @@ async def search_collection(
     from gemeingut.errors import InputError
 
     def run() -> SearchResponse:
-        if name not in collections.names():
-            _refuse(request, principal, name)
-        collection = collections.get(name)
-        if not _may_see(request, principal, collection):
-            _refuse(request, principal, name)
+        collection = _visible_collection(request, principal, collections, name)
         try:
             hits = search(collection, body.query, k=body.k, mode=body.mode)
         except InputError as error:
@@ -177,6 +173,71 @@ async def search_collection(
         )
 
     return await run_in_threadpool(run)
+
+
+class SourceText(BaseModel):
+    document: str
+    page: int | None
+    section: str | None
+    text: str = Field(description="The whole page (or section) the passage stands on.")
+
+
+@collections_router.get(
+    "/v1/collections/{name}/source",
+    response_model=SourceText,
+    responses={404: {"model": ErrorResponse}},
+)
+async def source_text(
+    name: str,
+    request: Request,
+    collections: Collections,
+    principal: CallerDep,
+    document: Annotated[str, Query(min_length=1, max_length=1000)],
+    page: Annotated[int | None, Query(ge=1)] = None,
+    section: Annotated[str | None, Query(max_length=1000)] = None,
+) -> SourceText:
+    """The page or section of a collection's document a citation points to, read again from
+    the collection's own copy of the document (the source viewer)."""
+    from gemeingut.apps.rag.readers import read_document
+    from gemeingut.errors import InputError
+
+    def run() -> SourceText:
+        collection = _visible_collection(request, principal, collections, name)
+        try:
+            passages = read_document(collection.document_file(document))
+        except InputError:
+            _audit(request, principal, 404, "scope:document")
+            raise APIError(
+                404, _("no document {key!r} in this collection", key=document), param="document"
+            ) from None
+        chosen = [
+            p
+            for p in passages
+            if (page is None or p.page == page) and (section is None or p.section == section)
+        ]
+        if not chosen:
+            raise APIError(404, _("the document has no such page or section"), param="page")
+        _audit(request, principal, 200, "allowed")
+        return SourceText(
+            document=document,
+            page=page,
+            section=section,
+            text="\n\n".join(p.text for p in chosen),
+        )
+
+    return await run_in_threadpool(run)
+
+
+def _visible_collection(
+    request: Request, principal: Principal | None, collections: OpenCollections, name: str
+):
+    """The collection, or the same 404 whether it is missing or another group's."""
+    if name not in collections.names():
+        _refuse(request, principal, name)
+    collection = collections.get(name)
+    if not _may_see(request, principal, collection):
+        _refuse(request, principal, name)
+    return collection
 
 
 def _may_see(request: Request, principal: Principal | None, collection) -> bool:

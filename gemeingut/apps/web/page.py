@@ -1,0 +1,59 @@
+"""`GET /` and `/static/…`: the page, rendered in the reader's language, with its own assets.
+
+The page is one HTML document (Jinja2) and one script that talks to the server's own API with
+the user's key (kept in the browser tab's session storage, never in a cookie, so no other site
+can send it). Its texts come from the message catalogue: German unless `?lang=en` or the
+browser prefers English. No asset comes from a CDN.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from gemeingut.apps.web.texts import page_texts
+from gemeingut.i18n import LANGUAGES, accepted_language
+
+HERE = Path(__file__).parent
+web_router = APIRouter(include_in_schema=False)
+static_files = StaticFiles(directory=HERE / "static")
+
+
+@web_router.get("/", response_class=HTMLResponse)
+async def index(request: Request, lang: str | None = None) -> HTMLResponse:
+    language = (
+        lang if lang in LANGUAGES else accepted_language(request.headers.get("accept-language"))
+    )
+    texts = page_texts(language)
+    html = _template().render(
+        lang=language,
+        other=next(code for code in LANGUAGES if code != language),
+        t=texts,
+        texts_json=json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"),
+        needs_key=request.app.state.gateway is not None,
+    )
+    return HTMLResponse(html, headers={"Content-Language": language, **SECURITY_HEADERS})
+
+
+SECURITY_HEADERS = {
+    # Everything is our own: no script, style or connection to anywhere else.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@cache
+def _template():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+    )
+    return environment.get_template("index.html")

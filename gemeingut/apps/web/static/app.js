@@ -1,0 +1,264 @@
+// The page's behaviour: sign in with a key, chat (streamed), search collections and read the
+// source of a passage, look at token probabilities. Talks only to this server's own API.
+"use strict";
+
+const T = JSON.parse(document.getElementById("texts").textContent);
+const $ = (id) => document.getElementById(id);
+const fill = (template, values) =>
+  template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+const state = { key: sessionStorage.getItem("gemeingut-key") || "", model: "" };
+
+function headers() {
+  const result = { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang };
+  if (state.key) result.Authorization = `Bearer ${state.key}`;
+  return result;
+}
+
+async function api(path, body) {
+  const response = await fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: headers(),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    let reason = response.statusText;
+    try { reason = (await response.json()).error.message; } catch (_) { /* not JSON */ }
+    const error = new Error(reason);
+    error.status = response.status;
+    throw error;
+  }
+  return response;
+}
+
+async function signIn() {
+  const models = await (await api("/v1/models")).json();
+  state.model = models.data[0].id;
+  $("signed-in").textContent = fill(T.signed_in, { model: state.model });
+  await loadCollections();
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("logout").hidden = document.body.dataset.needsKey !== "yes";
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  state.key = $("key").value.trim();
+  try {
+    await signIn();
+    sessionStorage.setItem("gemeingut-key", state.key);
+    $("login-error").textContent = "";
+  } catch (error) {
+    state.key = "";
+    $("login-error").textContent = fill(T.login_failed, { reason: error.message });
+  }
+});
+
+$("logout").addEventListener("click", () => {
+  sessionStorage.removeItem("gemeingut-key");
+  state.key = "";
+  $("app").hidden = true;
+  $("login").hidden = false;
+  $("key").value = "";
+  $("key").focus();
+});
+
+for (const tab of document.querySelectorAll(".tab")) {
+  tab.addEventListener("click", () => {
+    for (const other of document.querySelectorAll(".tab")) other.removeAttribute("aria-current");
+    tab.setAttribute("aria-current", "page");
+    for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${tab.dataset.view}`;
+    $(`${tab.dataset.view}-heading`).focus({ preventScroll: false });
+  });
+}
+for (const heading of ["chat-heading", "documents-heading", "tokens-heading"]) $(heading).tabIndex = -1;
+
+// --- chat, streamed ------------------------------------------------------------------------
+const conversation = [];
+
+function addTurn(who, text) {
+  const turn = document.createElement("div");
+  turn.className = `turn ${who}`;
+  const name = document.createElement("strong");
+  name.textContent = `${who === "user" ? T.you : T.assistant}: `;
+  const body = document.createElement("span");
+  body.textContent = text;
+  turn.append(name, body);
+  $("chat-log").append(turn);
+  return body;
+}
+
+$("chat-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const content = $("message").value.trim();
+  if (!content) return;
+  $("message").value = "";
+  conversation.push({ role: "user", content });
+  addTurn("user", content);
+  const answer = addTurn("assistant", "");
+  $("chat-status").textContent = T.busy;
+  try {
+    const response = await api("/v1/chat/completions", {
+      model: state.model, messages: conversation, stream: true, max_tokens: 200,
+    });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      const events = buffer.split("\n\n");
+      buffer = events.pop();
+      for (const line of events) {
+        const data = line.replace(/^data: /, "");
+        if (data === "[DONE]") continue;
+        const delta = JSON.parse(data).choices?.[0]?.delta?.content;
+        if (delta) answer.textContent += delta;
+      }
+    }
+    conversation.push({ role: "assistant", content: answer.textContent });
+    $("chat-status").textContent = "";
+  } catch (error) {
+    $("chat-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+// --- documents and their sources -----------------------------------------------------------
+async function loadCollections() {
+  const select = $("collection");
+  select.replaceChildren();
+  try {
+    const found = await (await api("/v1/collections")).json();
+    for (const collection of found.data) select.append(new Option(collection.id, collection.id));
+    $("documents-status").textContent = found.data.length ? "" : T.no_collections;
+  } catch (error) {
+    $("documents-status").textContent = error.status === 404 ? T.no_collections : fill(T.error, { reason: error.message });
+  }
+}
+
+function label(hit) {
+  return hit.page ? `${hit.document}, ${fill(T.page, { page: hit.page })}` : (hit.section ? `${hit.document}, ${hit.section}` : hit.document);
+}
+
+$("search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = $("collection").value;
+  $("results").replaceChildren();
+  $("source").hidden = true;
+  if (!name) {
+    $("documents-status").textContent = T.no_collections;
+    return;
+  }
+  try {
+    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/search`, { query: $("query").value, k: 5 })).json();
+    $("documents-status").textContent = found.data.length ? "" : T.no_hits;
+    for (const hit of found.data) {
+      const item = document.createElement("li");
+      const where = document.createElement("p");
+      where.textContent = `[${hit.rank}] ${label(hit)}`;
+      const passage = document.createElement("p");
+      passage.textContent = hit.text;
+      const open = document.createElement("button");
+      open.type = "button";
+      open.textContent = `${T.show_source} [${hit.rank}]`;
+      open.addEventListener("click", () => showSource(name, hit));
+      item.append(where, passage, open);
+      $("results").append(item);
+    }
+  } catch (error) {
+    $("documents-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+async function showSource(name, hit) {
+  const query = new URLSearchParams({ document: hit.document });
+  if (hit.page) query.set("page", hit.page);
+  else if (hit.section) query.set("section", hit.section);
+  try {
+    const source = await (await api(`/v1/collections/${encodeURIComponent(name)}/source?${query}`)).json();
+    $("source-heading").textContent = fill(T.source_heading, { document: label(hit) });
+    const box = $("source-text");
+    box.replaceChildren();
+    const at = source.text.indexOf(hit.text);
+    if (at < 0) {
+      box.textContent = source.text;
+    } else {
+      const mark = document.createElement("mark");
+      mark.textContent = hit.text;
+      box.append(source.text.slice(0, at), mark, source.text.slice(at + hit.text.length));
+    }
+    $("source").hidden = false;
+    $("source-heading").focus();
+  } catch (error) {
+    $("documents-status").textContent = fill(T.error, { reason: error.message });
+  }
+}
+$("source-close").addEventListener("click", () => { $("source").hidden = true; });
+
+// --- a look inside: tokens and next-token probabilities ------------------------------------
+let candidates = [];
+
+$("tokens-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const data = await (await api("/v1/completions", {
+      model: state.model, prompt: $("tokens-text").value, max_tokens: 1, echo: true, logprobs: 10, temperature: 0,
+    })).json();
+    const logprobs = data.choices[0].logprobs;
+    const prompt = logprobs.tokens.slice(0, -1);
+    $("tokens-caption").textContent = fill(T.tokens_caption, { count: prompt.length });
+    $("tokens").replaceChildren(...prompt.map((token) => {
+      const item = document.createElement("li");
+      item.textContent = token.replace(/ /g, "␣");
+      return item;
+    }));
+    const last = logprobs.top_logprobs[logprobs.top_logprobs.length - 1];
+    candidates = Object.entries(last).map(([token, logprob]) => ({ token, logprob }));
+    $("tokens-result").hidden = false;
+    $("tokens-status").textContent = "";
+    drawNext();
+  } catch (error) {
+    $("tokens-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+function drawNext() {
+  const temperature = Number($("temperature").value);
+  const topP = Number($("top-p").value);
+  $("temperature-value").textContent = temperature.toFixed(1);
+  $("top-p-value").textContent = topP.toFixed(2);
+  // Probabilities among the shown candidates at this temperature; top-p keeps the smallest set
+  // of likeliest tokens whose probabilities add up to at least p.
+  const scaled = candidates.map((c) => Math.exp(c.logprob / temperature));
+  const total = scaled.reduce((a, b) => a + b, 0);
+  const ranked = candidates.map((c, i) => ({ ...c, p: scaled[i] / total })).sort((a, b) => b.p - a.p);
+  let sum = 0;
+  const list = $("next");
+  list.replaceChildren();
+  ranked.forEach((c, i) => {
+    const kept = sum < topP || i === 0;
+    sum += c.p;
+    const item = document.createElement("li");
+    const id = `next-${i}`;
+    const name = document.createElement("label");
+    name.htmlFor = id;
+    name.textContent = `${c.token.replace(/ /g, "␣")} ${(c.p * 100).toFixed(1)} %${kept ? "" : ` (${T.left_out})`}`;
+    const bar = document.createElement("meter");
+    bar.id = id;
+    bar.min = 0;
+    bar.max = 1;
+    bar.value = kept ? c.p : 0;
+    item.append(name, bar);
+    if (!kept) item.className = "left-out";
+    list.append(item);
+  });
+}
+$("temperature").addEventListener("input", drawNext);
+$("top-p").addEventListener("input", drawNext);
+
+// --- start ----------------------------------------------------------------------------------
+if (document.body.dataset.needsKey === "yes" && !state.key) {
+  $("login").hidden = false;
+} else {
+  signIn().catch(() => { $("login").hidden = false; });
+}

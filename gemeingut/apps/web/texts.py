@@ -1,0 +1,63 @@
+"""The page's texts, from the message catalogue: one dict per language, handed to the script.
+
+Placeholders the script fills (`{model}`, `{reason}` …) are passed through as themselves.
+"""
+
+from __future__ import annotations
+
+from gemeingut.i18n import Message, _, text
+
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language: not translated
+
+TEXTS: dict[str, Message] = {
+    "title": _("Gemeingut KI: your own language model"),
+    "skip": _("Skip to the content"),
+    "login_heading": _("Sign in"),
+    "key_label": _("API key"),
+    "key_help": _("Your administrator gives you a key (gg_…). It stays in this browser tab."),
+    "login_button": _("Sign in"),
+    "logout_button": _("Sign out"),
+    "signed_in": _("Signed in. Model: {model}", model="{model}"),
+    "login_failed": _("The key was not accepted: {reason}", reason="{reason}"),
+    "sections": _("Sections"),
+    "tab_chat": _("Chat"),
+    "tab_documents": _("Documents"),
+    "tab_tokens": _("Look inside"),
+    "chat_heading": _("Chat with the model"),
+    "chat_note": _("Answers are drafts: check them before you use them."),
+    "chat_log": _("Conversation"),
+    "message_label": _("Your message"),
+    "send": _("Send"),
+    "you": _("You"),
+    "assistant": _("Model"),
+    "busy": _("The model is writing …"),
+    "documents_heading": _("Search your document collections"),
+    "collection_label": _("Collection"),
+    "query_label": _("Question"),
+    "search": _("Search"),
+    "results": _("Passages found"),
+    "no_collections": _("No collection is shared with you."),
+    "no_hits": _("No passage matches the question."),
+    "show_source": _("Show the source"),
+    "source_heading": _("Source: {document}", document="{document}"),
+    "page": _("page {page}", page="{page}"),
+    "close": _("Close"),
+    "tokens_heading": _("How the model chooses the next word"),
+    "tokens_intro": _(
+        "The model splits a text into tokens and gives each possible next token a "
+        "probability. Temperature and top-p change how it picks among the likeliest ones."
+    ),
+    "text_label": _("Text"),
+    "show_next": _("Show the next token"),
+    "tokens_caption": _("The text as the model sees it: {count} tokens", count="{count}"),
+    "next_caption": _("The likeliest next tokens, with their shares among them"),
+    "temperature": _("Temperature"),
+    "top_p": _("Top-p"),
+    "left_out": _("left out by top-p"),
+    "error": _("Something went wrong: {reason}", reason="{reason}"),
+}
+
+
+def page_texts(language: str) -> dict[str, str]:
+    texts = {key: text(message, language) for key, message in TEXTS.items()}
+    return {**texts, "language_names": LANGUAGE_NAMES}  # type: ignore[dict-item]

@@ -1,0 +1,152 @@
+"""The page in a real browser: sign in with a key, chat with streaming, search a collection and
+open a citation's page, look at token probabilities with temperature and top-p, switch the
+language; axe-core finds no WCAG 2.1 AA violation in any view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gemeingut.apps.rag.index import ingest
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_group, add_user, create_key
+from gemeingut.serve.gateway.store import open_store
+from tests.apps.rag.documents import write_pdf
+from tests.apps.web.conftest import axe_violations
+from tests.http_server import running_server
+
+TIMEOUT = 30_000  # ms
+
+
+@pytest.fixture(scope="module")
+def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    root = tmp_path_factory.mktemp("web")
+    docs = root / "akten"
+    docs.mkdir()
+    write_pdf(docs / "leitfaden.pdf")
+    ingest(root / "collections", "vergabe", [docs], groups=["einkauf"])
+    engine = open_store(str(root / "gateway.db"))
+    add_group(engine, "einkauf")
+    add_user(engine, "eva", ("einkauf",))
+    key = create_key(engine, "eva")[1]
+    backend = TransformersBackend(long_model_dir, model_name="winzig")
+    app = create_app(backend, gateway=Gateway(engine), collections=root / "collections")
+    with running_server(app) as url:
+        yield {"url": url, "key": key}
+
+
+@pytest.fixture
+def page(browser, site: dict):
+    """A fresh tab; the page's Content-Security-Policy is bypassed only so that axe-core can be
+    injected (test_the_page_runs_under_its_content_security_policy keeps it)."""
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT)
+    yield opened
+    context.close()
+
+
+def sign_in(page, site: dict) -> None:
+    page.goto(site["url"] + "/")
+    page.get_by_label("API-Schlüssel").fill(site["key"])
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_text("Angemeldet. Modell: winzig").wait_for()
+
+
+def test_signing_in_needs_a_valid_key(page, site: dict) -> None:
+    page.goto(site["url"] + "/")
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert axe_violations(page) == []
+    page.get_by_label("API-Schlüssel").fill("gg_falsch_falsch")
+    page.get_by_role("button", name="Anmelden").click()
+    alert = page.get_by_role("alert")
+    alert.get_by_text("Der Schlüssel wurde nicht angenommen").wait_for()
+    assert "ungültig" in alert.inner_text()
+    sign_in(page, site)
+    assert axe_violations(page) == []
+
+
+def test_chat_streams_the_answer(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_label("Ihre Nachricht").fill("Was ist ein Vermerk?")
+    page.get_by_role("button", name="Senden").click()
+    answer = page.locator(".turn.assistant span")
+    page.wait_for_function(
+        "() => document.querySelector('.turn.assistant span').textContent.length > 0"
+    )
+    page.wait_for_function("() => document.getElementById('chat-status').textContent === ''")
+    assert answer.inner_text().strip()
+    assert page.locator(".turn.user").inner_text().endswith("Was ist ein Vermerk?")
+    assert axe_violations(page) == []
+
+
+def test_a_citation_opens_its_page(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    page.get_by_role("button", name="Suchen").click()
+    first = page.locator("#results li").first
+    first.wait_for()
+    assert "[1] akten/leitfaden.pdf, S. 2" in first.inner_text()
+    page.get_by_role("button", name="Quelle anzeigen [1]").click()
+    heading = page.locator("#source-heading")
+    heading.wait_for()
+    assert heading.inner_text() == "Quelle: akten/leitfaden.pdf, S. 2"
+    assert "dreißig Tage" in page.locator("#source-text mark").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_token_probabilities_follow_temperature_and_top_p(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    page.get_by_label("Text").fill("Die Katze sieht")
+    page.get_by_role("button", name="Nächstes Token zeigen").click()
+    page.locator("#next li").first.wait_for()
+    assert page.locator("#tokens li").count() > 1
+    # up to 10: OpenAI's top_logprobs is keyed by text, so ids that decode alike count once
+    assert 2 <= page.locator("#next meter").count() <= 10
+
+    def top_share() -> float:
+        return float(page.locator("#next li label").first.inner_text().split()[-2])
+
+    even = top_share()
+    page.get_by_label("Temperatur").fill("0.1")
+    assert top_share() > even  # a low temperature sharpens the distribution
+    page.get_by_label("Top-p").fill("0.05")
+    assert page.locator("#next li.left-out").count() >= 1
+    assert axe_violations(page) == []
+
+
+def test_the_page_switches_to_english(page, site: dict) -> None:
+    page.goto(site["url"] + "/")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**/?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Gemeingut KI: your own language model"
+    page.get_by_label("API key").fill(site["key"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in. Model: winzig").wait_for()
+    assert page.get_by_role("link", name="Deutsch").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_the_page_runs_under_its_content_security_policy(browser, site: dict) -> None:
+    """No inline script or style, nothing from elsewhere: the page works with its CSP on."""
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    response = page.goto(site["url"] + "/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    page.get_by_label("Text").fill("Die Katze")
+    page.get_by_role("button", name="Nächstes Token zeigen").click()
+    page.locator("#next li").first.wait_for()
+    context.close()
+    assert blocked == []
