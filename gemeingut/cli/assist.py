@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import assist_app
 from gemeingut.cli.common import JsonFlag, user_errors
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 
 _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i[/]"}
@@ -26,10 +26,10 @@ def tender_command(
         list[Path] | None,
         typer.Option("--rules", help="A YAML file of own rules (same id replaces a shipped one)."),
     ] = None,
-    lang: Annotated[str, typer.Option("--lang", help="de or en.")] = "de",
     as_json: JsonFlag = False,
 ) -> None:
-    """Check a tender draft against procurement rules kept as data; exit 1 on an error."""
+    """Check a tender draft against procurement rules kept as data; exit 1 on an error.
+    Findings are in the language of the messages (`gemeingut --lang en assist tender …`)."""
     from gemeingut.apps.assistants.tender import check_tender, load_rules
     from gemeingut.errors import InputError
 
@@ -37,6 +37,7 @@ def tender_command(
         raise InputError(
             _("{path}: no such file", path=str(draft)), _("pass the tender draft's path")
         )
+    lang = current_language()
     findings = check_tender(draft, load_rules(rules), language=lang)
     if as_json:
         typer.echo(json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False))

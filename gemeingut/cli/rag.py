@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 
 Root = Annotated[
@@ -86,7 +86,10 @@ def query_command(
         str, typer.Option(help="OpenAI-compatible endpoint for --answer.")
     ] = "http://127.0.0.1:8000/v1",
     model: Annotated[str | None, typer.Option(help="Model id for --answer.")] = None,
-    language: Annotated[str, typer.Option(help="de or en: the answer's language.")] = "de",
+    language: Annotated[
+        str | None,
+        typer.Option(help="de or en: the answer's language (default: that of the messages)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The chunks that answer a question, best first; with --answer, an answer citing them."""
@@ -96,6 +99,7 @@ def query_command(
 
     collection = open_collection(root, name)
     checked_mode = _mode(mode)
+    language = language or current_language()
     if not answer:
         hits = search(collection, question, k=k, mode=checked_mode)
         rows = [

@@ -29,6 +29,7 @@ from gemeingut.serve.backends import (
     SamplingParams,
     Tokenizing,
 )
+from gemeingut.serve.collection_answers import answers_router
 from gemeingut.serve.collections import OpenCollections, collections_router
 from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
@@ -117,13 +118,14 @@ def create_app(
     app.include_router(tokenizer_router)
     app.include_router(embeddings_router)
     app.include_router(collections_router)
+    app.include_router(answers_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router
 
         app.include_router(web_router)
         app.mount("/static", static_files, name="static")
     # Outermost, so that refusals of the guard (413, foreign Host) are counted too.
-    routers = (router, tokenizer_router, embeddings_router, collections_router)
+    routers = (router, tokenizer_router, embeddings_router, collections_router, answers_router)
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app

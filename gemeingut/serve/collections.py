@@ -158,12 +158,12 @@ async def search_collection(
     from gemeingut.errors import InputError
 
     def run() -> SearchResponse:
-        collection = _visible_collection(request, principal, collections, name)
+        collection = visible_collection(request, principal, collections, name)
         try:
             hits = search(collection, body.query, k=body.k, mode=body.mode)
         except InputError as error:
             raise APIError(400, error.message, param="mode") from None
-        _audit(request, principal, 200, "allowed")
+        audit_access(request, principal, 200, "allowed")
         return SearchResponse(
             collection=name,
             data=[
@@ -202,11 +202,11 @@ async def source_text(
     from gemeingut.errors import InputError
 
     def run() -> SourceText:
-        collection = _visible_collection(request, principal, collections, name)
+        collection = visible_collection(request, principal, collections, name)
         try:
             passages = read_document(collection.document_file(document))
         except InputError:
-            _audit(request, principal, 404, "scope:document")
+            audit_access(request, principal, 404, "scope:document")
             raise APIError(
                 404, _("no document {key!r} in this collection", key=document), param="document"
             ) from None
@@ -217,7 +217,7 @@ async def source_text(
         ]
         if not chosen:
             raise APIError(404, _("the document has no such page or section"), param="page")
-        _audit(request, principal, 200, "allowed")
+        audit_access(request, principal, 200, "allowed")
         return SourceText(
             document=document,
             page=page,
@@ -228,7 +228,7 @@ async def source_text(
     return await run_in_threadpool(run)
 
 
-def _visible_collection(
+def visible_collection(
     request: Request, principal: Principal | None, collections: OpenCollections, name: str
 ):
     """The collection, or the same 404 whether it is missing or another group's."""
@@ -247,13 +247,13 @@ def _may_see(request: Request, principal: Principal | None, collection) -> bool:
 
 
 def _refuse(request: Request, principal: Principal | None, name: str) -> None:
-    _audit(request, principal, 404, "scope:collection")
+    audit_access(request, principal, 404, "scope:collection")
     raise APIError(
         404, _("no collection {name!r}", name=name), param="name", code="collection_not_found"
     )
 
 
-def _audit(request: Request, principal: Principal | None, status: int, decision: str) -> None:
+def audit_access(request: Request, principal: Principal | None, status: int, decision: str) -> None:
     gateway = request.app.state.gateway
     if gateway is not None:
         gateway.record(request.url.path, status, decision, principal)

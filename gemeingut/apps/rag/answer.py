@@ -7,6 +7,7 @@ model is not asked at all: the answer says that the collection holds no evidence
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gemeingut.apps.rag.cite import Verdict, check_citations
@@ -68,8 +69,8 @@ def answer_question(
         text = NO_EVIDENCE.get(language, NO_EVIDENCE["de"])
         return Answer(text, [], check_citations("", [], language), asked_model=False)
     with _Chat(endpoint) as chat:
-        sources, max_tokens = chat.fit(question, sources, language)
-        text = chat.ask(_messages(question, sources, language), max_tokens)
+        sources, max_tokens = fit_sources(question, sources, language, chat.max_tokens, chat.count)
+        text = chat.ask(messages_for(question, sources, language), max_tokens)
     return Answer(text, sources, check_citations(text, sources, language), asked_model=True)
 
 
@@ -82,7 +83,39 @@ def source_label(chunk: StoredChunk, language: str = "de") -> str:
     return ", ".join(parts)
 
 
-def _messages(question: str, sources: list[StoredChunk], language: str) -> list[dict]:
+def fit_sources(
+    question: str,
+    sources: list[StoredChunk],
+    language: str,
+    wanted: int,
+    count: Callable[[list[dict]], tuple[int, int] | None],
+) -> tuple[list[StoredChunk], int]:
+    """As many of the best sources as the context holds with room for an answer, and that
+    room (at most `wanted`). `count(messages)` gives (tokens, context), or None where the
+    engine cannot count: then all sources go, with `wanted`."""
+    while True:
+        counted = count(messages_for(question, sources, language))
+        if counted is None:
+            return sources, wanted
+        used, context = counted
+        room = context - used
+        if room >= min(wanted, context // 4) or len(sources) == 1:
+            break
+        sources = sources[:-1]
+    if room < 1:
+        raise InputError(
+            _(
+                "the model's context ({context} tokens) cannot hold the instructions, the "
+                "question and one source ({used} tokens)",
+                context=context,
+                used=used,
+            ),
+            _("use a model with a longer context, or ingest with smaller chunks"),
+        )
+    return sources, min(wanted, room)
+
+
+def messages_for(question: str, sources: list[StoredChunk], language: str) -> list[dict]:
     numbered = "\n\n".join(
         f"[{i}] {source_label(chunk, language)}\n{chunk.text}" for i, chunk in enumerate(sources, 1)
     )
@@ -106,40 +139,12 @@ class _Chat:
     def __exit__(self, *exc: object) -> None:
         self.endpoint.close()
 
-    def fit(
-        self, question: str, sources: list[StoredChunk], language: str
-    ) -> tuple[list[StoredChunk], int]:
-        """As many of the best sources as the context holds with room for an answer, and
-        that room. Counted by the endpoint's `/tokenize` (gemeingut serve and vLLM have it);
-        an endpoint without it gets all sources and `max_tokens`."""
-        wanted = self.max_tokens
-        while True:
-            counted = self._count(_messages(question, sources, language))
-            if counted is None:
-                return sources, wanted
-            used, context = counted
-            room = context - used
-            if room >= min(wanted, context // 4) or len(sources) == 1:
-                break
-            sources = sources[:-1]
-        if room < 1:
-            raise InputError(
-                _(
-                    "the model's context ({context} tokens) cannot hold the instructions, the "
-                    "question and one source ({used} tokens)",
-                    context=context,
-                    used=used,
-                ),
-                _("use a model with a longer context, or ingest with smaller chunks"),
-            )
-        return sources, min(wanted, room)
-
     def ask(self, messages: list[dict], max_tokens: int) -> str:
         body = {"model": self.model, "messages": messages, "temperature": 0}
         data = self.endpoint.call("POST", "/chat/completions", {**body, "max_tokens": max_tokens})
         return str(data["choices"][0]["message"]["content"] or "")
 
-    def _count(self, messages: list[dict]) -> tuple[int, int] | None:
+    def count(self, messages: list[dict]) -> tuple[int, int] | None:
         """(tokens, context) from `/tokenize` beside /v1, or None where there is none."""
         import httpx
 

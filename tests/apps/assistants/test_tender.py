@@ -106,7 +106,7 @@ def test_the_command_reports_findings_and_exits_1_on_errors(planted: Path, tmp_p
     assert result.exit_code == 1
     rules = {f["rule"] for f in json.loads(result.stdout)}
     assert "produktneutral" in rules
-    text = invoke("assist", "tender", planted, "--lang", "en")
+    text = invoke("--lang", "en", "assist", "tender", planted)
     assert "Specification names a product or brand" in text.output
     assert "§ 31 Abs. 6 VgV" in text.output
     clean = invoke("assist", "tender", write_pdf(tmp_path / "gut.pdf", CLEAN))

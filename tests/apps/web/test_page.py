@@ -150,3 +150,18 @@ def test_the_page_runs_under_its_content_security_policy(browser, site: dict) ->
     page.locator("#next li").first.wait_for()
     context.close()
     assert blocked == []
+
+
+def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Wie lange ist die Frist für den Eingang der Angebote?")
+    page.get_by_role("button", name="Antwort aus den Dokumenten").click()
+    page.locator("#answer-heading").wait_for()
+    # the tiny random model cites nothing: the page says the answer has no evidence
+    assert page.locator("#answer-verdict").inner_text().startswith("Prüfen Sie diese Antwort")
+    assert "belegt nichts" in page.locator("#answer-problems").inner_text()
+    assert "[1] akten/leitfaden.pdf, S. 2" in page.locator("#results li").first.inner_text()
+    page.get_by_role("button", name="Quelle anzeigen [1]").click()
+    page.locator("#source-heading").wait_for()
+    assert axe_violations(page) == []

@@ -140,31 +140,64 @@ function label(hit) {
   return hit.page ? `${hit.document}, ${fill(T.page, { page: hit.page })}` : (hit.section ? `${hit.document}, ${hit.section}` : hit.document);
 }
 
-$("search-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
+function showPassages(name, passages) {
+  // passages: {n, document, page, section, text}; each with a button to its source
+  for (const hit of passages) {
+    const item = document.createElement("li");
+    const where = document.createElement("p");
+    where.textContent = `[${hit.n}] ${label(hit)}`;
+    const passage = document.createElement("p");
+    passage.textContent = hit.text;
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = `${T.show_source} [${hit.n}]`;
+    open.addEventListener("click", () => showSource(name, hit));
+    item.append(where, passage, open);
+    $("results").append(item);
+  }
+}
+
+function startDocumentsQuery() {
   const name = $("collection").value;
   $("results").replaceChildren();
   $("source").hidden = true;
-  if (!name) {
-    $("documents-status").textContent = T.no_collections;
-    return;
-  }
+  $("answer").hidden = true;
+  if (!name) $("documents-status").textContent = T.no_collections;
+  else if (!$("query").value.trim()) $("query").reportValidity();
+  else return name;
+  return null;
+}
+
+$("search-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = startDocumentsQuery();
+  if (!name) return;
   try {
     const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/search`, { query: $("query").value, k: 5 })).json();
     $("documents-status").textContent = found.data.length ? "" : T.no_hits;
-    for (const hit of found.data) {
+    showPassages(name, found.data.map((hit) => ({ ...hit, n: hit.rank })));
+  } catch (error) {
+    $("documents-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+$("answer-button").addEventListener("click", async () => {
+  const name = startDocumentsQuery();
+  if (!name) return;
+  $("documents-status").textContent = T.answering;
+  try {
+    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
+    $("answer-text").textContent = found.answer;
+    $("answer-verdict").textContent = found.supported ? T.supported : (found.asked_model ? T.unsupported : "");
+    $("answer-problems").replaceChildren(...found.problems.map((problem) => {
       const item = document.createElement("li");
-      const where = document.createElement("p");
-      where.textContent = `[${hit.rank}] ${label(hit)}`;
-      const passage = document.createElement("p");
-      passage.textContent = hit.text;
-      const open = document.createElement("button");
-      open.type = "button";
-      open.textContent = `${T.show_source} [${hit.rank}]`;
-      open.addEventListener("click", () => showSource(name, hit));
-      item.append(where, passage, open);
-      $("results").append(item);
-    }
+      item.textContent = problem;
+      return item;
+    }));
+    $("documents-status").textContent = "";
+    $("answer").hidden = false;
+    showPassages(name, found.sources);
+    $("answer-heading").focus();
   } catch (error) {
     $("documents-status").textContent = fill(T.error, { reason: error.message });
   }

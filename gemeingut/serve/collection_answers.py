@@ -1,0 +1,165 @@
+"""`POST /v1/collections/{name}/answer`: an answer from the served model with checked citations.
+
+The best chunks of a collection the caller may see are numbered [1]…[k] (as many as the
+model's context holds with room for the answer), the model is asked to cite them, and every
+citation of its answer is checked (`apps.rag.cite`): the number names a source, the page is
+right, a quoted passage is in that source. The model call is a model call like any other:
+policy screening, key scope, quota, queue and audit record. When no chunk matches, the model
+is not asked and the answer says there is no evidence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.serve.backends import Backend, SamplingParams, Tokenizing
+from gemeingut.serve.collections import Collections, audit_access, visible_collection
+from gemeingut.serve.gateway.gate import CallerDep, admit
+from gemeingut.serve.http_errors import APIError, request_language
+from gemeingut.serve.schemas import ErrorResponse, Usage
+from gemeingut.serve.screening import screen_texts
+from gemeingut.serve.work import answered, rejections_as_400
+
+answers_router = APIRouter()
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=4000)
+    k: int = Field(default=5, ge=1, le=20, description="Sources to offer the model at most.")
+    mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
+    max_tokens: int = Field(default=400, ge=1, le=4096)
+
+
+class AnswerSource(BaseModel):
+    n: int = Field(description="The number the answer cites it by.")
+    id: str
+    document: str
+    page: int | None
+    section: str | None
+    text: str
+
+
+class CitationCheck(BaseModel):
+    source: int
+    page: int | None
+    quote: str | None
+    problem: str | None = Field(description="unknown_source, wrong_page, no_pages, …; null: holds")
+    message: str | None
+
+
+class CollectionAnswer(BaseModel):
+    object: Literal["collection.answer"] = "collection.answer"
+    collection: str
+    answer: str
+    asked_model: bool
+    supported: bool = Field(description="At least one citation, and every citation holds.")
+    problems: list[str]
+    citations: list[CitationCheck]
+    sources: list[AnswerSource]
+    usage: Usage | None = None
+
+
+@answers_router.post(
+    "/v1/collections/{name}/answer",
+    response_model=CollectionAnswer,
+    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+)
+async def answer_from_collection(
+    name: str,
+    body: AnswerRequest,
+    request: Request,
+    collections: Collections,
+    principal: CallerDep,
+) -> CollectionAnswer:
+    """Answer `question` from the collection's documents, citations checked."""
+    from gemeingut.apps.rag.answer import NO_EVIDENCE, fit_sources, messages_for
+    from gemeingut.apps.rag.cite import check_citations
+    from gemeingut.apps.rag.retrieve import search
+    from gemeingut.errors import InputError
+
+    backend: Backend = request.app.state.backend
+    language = request_language(request)
+    collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
+
+    def sources_that_fit() -> tuple[list, int]:
+        hits = search(collection, body.question, k=body.k, mode=body.mode)
+        found = [collection.chunks[h.row] for h in hits]
+        if not found:
+            return [], 0
+        return fit_sources(body.question, found, language, body.max_tokens, _counter(backend))
+
+    try:
+        sources, room = await run_in_threadpool(sources_that_fit)
+    except InputError as error:
+        raise APIError(400, error.message, param="question") from None
+    if not sources:
+        await run_in_threadpool(audit_access, request, principal, 200, "allowed")
+        verdict = check_citations("", [], language)
+        return CollectionAnswer(
+            collection=name,
+            answer=NO_EVIDENCE.get(language, NO_EVIDENCE["de"]),
+            asked_model=False,
+            supported=False,
+            problems=verdict.problems,
+            citations=[],
+            sources=[],
+        )
+    request_id = f"rag-{uuid.uuid4().hex}"
+    messages = messages_for(body.question, sources, language)
+    contents, decision = await run_in_threadpool(
+        screen_texts, request, principal, request_id, [m["content"] for m in messages], "question"
+    )
+    messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
+    prompt = await rejections_as_400(backend.apply_chat_template, messages, param="question")
+    params = SamplingParams(max_tokens=room, temperature=0.0)
+    admission = await admit(
+        request, principal, backend, [prompt], params, 1, False, "question", request_id, decision
+    )
+    queue = request.app.state.queue
+    results, usage = await answered(
+        request, queue, admission, backend, [prompt], params, 1, "question"
+    )
+    text = results[0].text
+    verdict = check_citations(text, sources, language)
+    return CollectionAnswer(
+        collection=name,
+        answer=text,
+        asked_model=True,
+        supported=verdict.supported,
+        problems=verdict.problems,
+        citations=[
+            CitationCheck(
+                source=c.source, page=c.page, quote=c.quote, problem=c.problem, message=c.message
+            )
+            for c in verdict.citations
+        ],
+        sources=[
+            AnswerSource(
+                n=i, id=s.id, document=s.document, page=s.page, section=s.section, text=s.text
+            )
+            for i, s in enumerate(sources, 1)
+        ],
+        usage=usage,
+    )
+
+
+def _counter(backend: Backend):
+    """(tokens, context) of a conversation for this backend, or None if it cannot count."""
+    if not isinstance(backend, Tokenizing):
+        return lambda messages: None
+    context = backend.tokenizer_info().get("model_max_length")
+
+    def count(messages: list[dict]) -> tuple[int, int] | None:
+        if not context:
+            return None
+        prompt = backend.apply_chat_template(messages)
+        return len(backend.tokenize(prompt, add_special_tokens=False)), int(context)
+
+    return count
