@@ -92,7 +92,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-    return error_response(exc.status_code, ErrorDetail(message=str(exc.detail), type=kind))
+    ours = {  # the framework's own refusals, in the client's language
+        404: _("no such route: {path}", path=request.url.path),
+        405: _("{path} does not take {method}", path=request.url.path, method=request.method),
+    }
+    message = text(ours.get(exc.status_code, str(exc.detail)), request_language(request))
+    return error_response(exc.status_code, ErrorDetail(message=message, type=kind))
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,7 @@ import socket
 from pathlib import Path
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
@@ -38,7 +39,7 @@ def resolve_model_dir(path: Path) -> Path:
     """The Hugging Face model directory inside whatever the user pointed at."""
     if not path.exists():
         raise InputError(f"{path} does not exist", hint=_expected())
-    for inner, _ in LAYOUTS:
+    for inner, _kind in LAYOUTS:
         candidate = path / inner
         if (candidate / "config.json").is_file() or (candidate / ADAPTER_CONFIG).is_file():
             return candidate.resolve()
@@ -174,7 +175,10 @@ def _backend(
         try:
             return UpstreamBackend(upstream, model_name, upstream_model, api_key)
         except EngineUnavailable as failed:
-            raise InputError(str(failed), "check --upstream and that the engine runs") from None
+            raise InputError(
+                failed.args[0] if failed.args else str(failed),
+                _("check --upstream and that the engine runs"),
+            ) from None
     from gemeingut.serve.backends import TransformersBackend
 
     assert model_dir is not None and path is not None

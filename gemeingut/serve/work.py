@@ -171,7 +171,7 @@ async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> 
     except EngineUnavailable as failed:
         raise APIError(
             502,
-            str(failed),
+            failed.args[0] if failed.args else str(failed),  # in the client's language
             code="engine_unavailable",
             type="server_error",
             headers={"Retry-After": "5"},

@@ -159,3 +159,13 @@ def test_too_long_prompt_is_refused_before_streaming_starts(http: httpx.Client) 
     error = assert_openai_error(http.post("/v1/completions", json=body), 400)
     assert error["code"] == "context_length_exceeded"
     assert error["param"] == "prompt"
+
+
+def test_the_frameworks_own_refusals_speak_the_clients_language(http: httpx.Client) -> None:
+    german = assert_openai_error(http.get("/v1/gibt-es-nicht"), 404)
+    assert german["message"] == "diesen Pfad gibt es nicht: /v1/gibt-es-nicht"
+    english = http.get("/v1/gibt-es-nicht", headers={"Accept-Language": "en-US,en;q=0.8"})
+    assert assert_openai_error(english, 404)["message"] == "no such route: /v1/gibt-es-nicht"
+    assert (
+        "nimmt kein GET an" in assert_openai_error(http.get("/v1/chat/completions"), 405)["message"]
+    )

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 from gemeingut.serve.backends.protocol import (
     ChatPrompt,
     EngineUnavailable,
@@ -121,7 +121,7 @@ class UpstreamBackend:
         try:
             response = self.client.send(request, stream=True)
         except httpx.HTTPError as error:
-            raise EngineUnavailable(f"the upstream engine cannot be reached: {error}") from None
+            raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code >= 400:
             response.read()
             response.close()
@@ -142,19 +142,33 @@ class UpstreamBackend:
             response = self.client.get("/v1/models")
         except httpx.HTTPError as error:
             raise EngineUnavailable(
-                f"the upstream engine at {self.base_url} cannot be reached: {error}"
+                _(
+                    "the upstream engine at {url} cannot be reached: {problem}",
+                    url=self.base_url,
+                    problem=str(error),
+                )
             ) from None
         if response.status_code != 200:
             raise EngineUnavailable(
-                f"the upstream engine at {self.base_url} answers /v1/models with "
-                f"{response.status_code}; check --upstream and --upstream-key-env"
+                _(
+                    "the upstream engine at {url} answers /v1/models with {status}; check "
+                    "--upstream and --upstream-key-env",
+                    url=self.base_url,
+                    status=str(response.status_code),
+                )
             )
         models = response.json().get("data") or []
         for card in models:
             if wanted is None or card.get("id") == wanted:
                 return card
         names = ", ".join(str(c.get("id")) for c in models) or "none"
-        raise EngineUnavailable(f"the upstream engine serves no model {wanted!r} (it has {names})")
+        raise EngineUnavailable(
+            _(
+                "the upstream engine serves no model {wanted!r} (it has {names})",
+                wanted=wanted,
+                names=names,
+            )
+        )
 
     def _count(self, prompt: Prompt) -> int | None:
         if isinstance(prompt, list):
@@ -169,7 +183,7 @@ class UpstreamBackend:
         try:
             response = self.client.post("/tokenize", json=body)
         except httpx.HTTPError as error:
-            raise EngineUnavailable(f"the upstream engine cannot be reached: {error}") from None
+            raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code == 404:
             self._has_tokenize = False  # llama-server's /tokenize differs, Ollama has none
             return None
@@ -210,7 +224,7 @@ class UpstreamBackend:
         try:
             response = self.client.post(path, json=body)
         except httpx.HTTPError as error:
-            raise EngineUnavailable(f"the upstream engine cannot be reached: {error}") from None
+            raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code >= 400:
             self._raise_for(response)
         return response.json()
@@ -222,7 +236,11 @@ class UpstreamBackend:
             message = response.text[:300] or response.reason_phrase
         if response.status_code >= 500 or response.status_code == 429:
             raise EngineUnavailable(
-                f"the upstream engine answered {response.status_code}: {message}"
+                _(
+                    "the upstream engine answered {status}: {message}",
+                    status=str(response.status_code),
+                    message=message,
+                )
             )
         raise RequestRejected(_("the engine refused the request: {message}", message=message))
 
@@ -255,7 +273,9 @@ class UpstreamBackend:
                     continue
                 event = json.loads(line[len("data: ") :])
                 if "error" in event:
-                    raise EngineUnavailable(f"the upstream stream failed: {event['error']}")
+                    raise EngineUnavailable(
+                        _("the upstream stream failed: {problem}", problem=str(event["error"]))
+                    )
                 usage = event.get("usage") or usage
                 for choice in event.get("choices", []):
                     piece = (
@@ -267,7 +287,9 @@ class UpstreamBackend:
                     if choice.get("finish_reason"):
                         finish = "stop" if choice["finish_reason"] == "stop" else "length"
         except httpx.HTTPError as error:
-            raise EngineUnavailable(f"the upstream stream broke off: {error}") from None
+            raise EngineUnavailable(
+                _("the upstream stream broke off: {problem}", problem=str(error))
+            ) from None
         finally:
             response.close()  # also when the client left: the engine aborts the request
         return GenerationResult(
@@ -276,3 +298,7 @@ class UpstreamBackend:
             completion_tokens=int(usage.get("completion_tokens", 0)),
             finish_reason=finish,  # type: ignore[arg-type]
         )
+
+
+def _unreachable(error: Exception) -> Message:
+    return _("the upstream engine cannot be reached: {problem}", problem=str(error))

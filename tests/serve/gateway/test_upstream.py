@@ -101,4 +101,4 @@ def test_an_engine_that_is_down_is_a_502_and_a_clear_cli_error(
     assert failed.value.status_code == 502
     assert failed.value.response.headers["retry-after"] == "5"
     result = CliRunner().invoke(cli_app, ["serve", "--upstream", dead, "--port", "0"])
-    assert result.exit_code == 2 and "cannot be reached" in result.output
+    assert result.exit_code == 2 and "nicht erreichbar" in result.output
