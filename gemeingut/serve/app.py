@@ -37,6 +37,7 @@ from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
+from gemeingut.serve.lens_route import lens_router
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
@@ -119,13 +120,21 @@ def create_app(
     app.include_router(embeddings_router)
     app.include_router(collections_router)
     app.include_router(answers_router)
+    app.include_router(lens_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router
 
         app.include_router(web_router)
         app.mount("/static", static_files, name="static")
     # Outermost, so that refusals of the guard (413, foreign Host) are counted too.
-    routers = (router, tokenizer_router, embeddings_router, collections_router, answers_router)
+    routers = (
+        router,
+        tokenizer_router,
+        embeddings_router,
+        collections_router,
+        answers_router,
+        lens_router,
+    )
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app

@@ -59,6 +59,13 @@ TEXTS: dict[str, Message] = {
     "temperature": _("Temperature"),
     "top_p": _("Top-p"),
     "left_out": _("left out by top-p"),
+    "lens_caption": _("What each layer would predict"),
+    "lens_help": _(
+        "The logit lens: each layer's state read as if the model ended there. The last layer "
+        "gives the model's answer; the earlier ones show how it forms."
+    ),
+    "layer": _("Layer"),
+    "lens_guesses": _("Likeliest next tokens"),
     "error": _("Something went wrong: {reason}", reason="{reason}"),
 }
 

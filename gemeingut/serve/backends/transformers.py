@@ -94,6 +94,14 @@ class TransformersBackend:
         self._batches: BatchScheduler | None = None
         self._batches_lock = threading.Lock()
 
+    def logit_lens(self, ids: list[int], top: int) -> list[list[tuple[int, float]]]:
+        """What each layer would predict after `ids` (`lens.layer_guesses`)."""
+        from gemeingut.serve.backends.lens import layer_guesses
+
+        self._budgets([ids], SamplingParams(max_tokens=0))  # the prompt must fit the context
+        with self._lock:
+            return layer_guesses(self.model, ids, top)
+
     # --- the tokenizer, lent to clients (/tokenize, /detokenize, /tokenizer_info) -------------
 
     def tokenize(self, text: str, add_special_tokens: bool = True) -> list[int]:

@@ -118,6 +118,9 @@ def test_token_probabilities_follow_temperature_and_top_p(page, site: dict) -> N
     assert top_share() > even  # a low temperature sharpens the distribution
     page.get_by_label("Top-p").fill("0.05")
     assert page.locator("#next li.left-out").count() >= 1
+    rows = page.locator("#lens tbody tr")  # the logit lens: one row per layer (2 here)
+    rows.first.wait_for()
+    assert rows.count() == 2 and rows.nth(1).locator("th").inner_text() == "2"
     assert axe_violations(page) == []
 
 

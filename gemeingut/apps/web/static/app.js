@@ -250,6 +250,7 @@ $("tokens-form").addEventListener("submit", async (event) => {
     $("tokens-result").hidden = false;
     $("tokens-status").textContent = "";
     drawNext();
+    await drawLens($("tokens-text").value);
   } catch (error) {
     $("tokens-status").textContent = fill(T.error, { reason: error.message });
   }
@@ -286,6 +287,28 @@ function drawNext() {
     list.append(item);
   });
 }
+async function drawLens(text) {
+  let lens;
+  try {
+    lens = await (await api("/v1/lens", { model: state.model, prompt: text, top: 3 })).json();
+  } catch (error) {
+    $("lens-part").hidden = true;  // an engine elsewhere shows no layers
+    return;
+  }
+  const shown = (t) => `${t.token.replace(/ /g, "␣")} (${(t.probability * 100).toFixed(1)} %)`;
+  $("lens").tBodies[0].replaceChildren(...lens.layers.map((layer) => {
+    const row = document.createElement("tr");
+    const number = document.createElement("th");
+    number.scope = "row";
+    number.textContent = layer.layer;
+    const guesses = document.createElement("td");
+    guesses.textContent = layer.top.map(shown).join(" · ");
+    row.append(number, guesses);
+    return row;
+  }));
+  $("lens-part").hidden = false;
+}
+
 $("temperature").addEventListener("input", drawNext);
 $("top-p").addEventListener("input", drawNext);
 
