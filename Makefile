@@ -33,7 +33,8 @@ demo: install
 	$(BIN)/gemeingut rag ingest demo examples/demo/sammlung --root $(WORKSPACE)/collections --group demo
 	@test -f $(WORKSPACE)/gateway.db || { \
 	  $(BIN)/gemeingut admin groups add demo --db $(WORKSPACE)/gateway.db >/dev/null && \
-	  $(BIN)/gemeingut admin users add admin --group demo --db $(WORKSPACE)/gateway.db >/dev/null && echo "" && \
+	  $(BIN)/gemeingut admin groups add triage --db $(WORKSPACE)/gateway.db >/dev/null && \
+	  $(BIN)/gemeingut admin users add admin --group demo --group triage --db $(WORKSPACE)/gateway.db >/dev/null && echo "" && \
 	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
 ifeq ($(SERVE),1)
 	@echo ""
@@ -46,7 +47,7 @@ ifeq ($(SERVE),1)
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
 	@echo "  (GEMEINGUT_KEY: the key printed above; more keys: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
 	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
-	  --collections $(WORKSPACE)/collections
+	  --collections $(WORKSPACE)/collections --findings $(WORKSPACE)/findings.jsonl
 endif
 
 test: install browser

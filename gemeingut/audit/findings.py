@@ -75,6 +75,22 @@ def import_findings(
     return {"added": added, "duplicates": duplicates, "total": len(findings)}
 
 
+def submit_finding(
+    into: Path, submission: dict[str, Any], model: str, reporter: str | None
+) -> dict[str, Any]:
+    """One finding sent from the server's page, stored as `import` stores one (the same id,
+    repeats of an earlier finding marked); the same finding sent twice is stored once."""
+    findings = read_findings(into)
+    finding = _new_finding(submission, "the submission", model, reporter, _now())
+    stored = next((f for f in findings if f["id"] == finding["id"]), None)
+    if stored is not None:
+        return stored
+    findings.append(finding)
+    _mark_duplicates(findings)
+    write_findings(into, findings)
+    return finding
+
+
 def triage(
     path: Path, finding_id: str, status: str, duplicate_of: str | None, note: str | None
 ) -> dict[str, Any]:

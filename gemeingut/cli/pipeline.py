@@ -161,6 +161,13 @@ def serve(
         Path | None,
         typer.Option(help="Folder of document collections (rag ingest --root) to search."),
     ] = None,
+    findings: Annotated[
+        Path | None,
+        typer.Option(help="Findings file (JSONL) that people's reports from the page go into."),
+    ] = None,
+    triage_group: Annotated[
+        str, typer.Option(help="The group whose members confirm or reject findings.")
+    ] = "triage",
 ) -> None:
     """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions).
 
@@ -186,4 +193,6 @@ def serve(
         max_connections=max_connections,
         audit_retention_days=audit_retention_days,
         collections=collections,
+        findings=findings,
+        triage_group=triage_group,
     )

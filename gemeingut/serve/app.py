@@ -32,6 +32,7 @@ from gemeingut.serve.backends import (
 from gemeingut.serve.collection_answers import answers_router
 from gemeingut.serve.collections import OpenCollections, collections_router
 from gemeingut.serve.embeddings import embeddings_router
+from gemeingut.serve.findings_routes import FindingsDesk, findings_router
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.policy import Policy
@@ -85,6 +86,7 @@ def create_app(
     audit_retention_days: int | None = None,
     collections: Path | None = None,
     page: bool = True,
+    findings: FindingsDesk | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -93,7 +95,8 @@ def create_app(
     A `policy` screens every prompt and is published at `/v1/policy`; `openness` (licence and
     ratings, computed from the model's files) is shown on `/v1/models`; the document
     `collections` under that folder are searchable at `/v1/collections` by their groups; with
-    `page`, `/` is the web page for people (chat, documents, a look inside the model)."""
+    `page`, `/` is the web page for people (chat, documents, a look inside the model); with
+    `findings`, people report what the model did wrong and a triage group decides."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -121,6 +124,8 @@ def create_app(
     app.include_router(collections_router)
     app.include_router(answers_router)
     app.include_router(lens_router)
+    app.state.findings = findings
+    app.include_router(findings_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router
 
@@ -134,6 +139,7 @@ def create_app(
         collections_router,
         answers_router,
         lens_router,
+        findings_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)

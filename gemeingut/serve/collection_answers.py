@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.serve.backends import Backend, SamplingParams, Tokenizing
-from gemeingut.serve.collections import Collections, audit_access, visible_collection
-from gemeingut.serve.gateway.gate import CallerDep, admit
+from gemeingut.serve.collections import Collections, visible_collection
+from gemeingut.serve.gateway.gate import CallerDep, admit, record_access
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse, Usage
 from gemeingut.serve.screening import screen_texts
@@ -100,7 +100,7 @@ async def answer_from_collection(
     except InputError as error:
         raise APIError(400, error.message, param="question") from None
     if not sources:
-        await run_in_threadpool(audit_access, request, principal, 200, "allowed")
+        await run_in_threadpool(record_access, request, principal, 200, "allowed")
         verdict = check_citations("", [], language)
         return CollectionAnswer(
             collection=name,

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Embedding
-from gemeingut.serve.gateway.gate import CallerDep
+from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
@@ -163,7 +163,7 @@ async def search_collection(
             hits = search(collection, body.query, k=body.k, mode=body.mode)
         except InputError as error:
             raise APIError(400, error.message, param="mode") from None
-        audit_access(request, principal, 200, "allowed")
+        record_access(request, principal, 200, "allowed")
         return SearchResponse(
             collection=name,
             data=[
@@ -206,7 +206,7 @@ async def source_text(
         try:
             passages = read_document(collection.document_file(document))
         except InputError:
-            audit_access(request, principal, 404, "scope:document")
+            record_access(request, principal, 404, "scope:document")
             raise APIError(
                 404, _("no document {key!r} in this collection", key=document), param="document"
             ) from None
@@ -217,7 +217,7 @@ async def source_text(
         ]
         if not chosen:
             raise APIError(404, _("the document has no such page or section"), param="page")
-        audit_access(request, principal, 200, "allowed")
+        record_access(request, principal, 200, "allowed")
         return SourceText(
             document=document,
             page=page,
@@ -247,16 +247,10 @@ def _may_see(request: Request, principal: Principal | None, collection) -> bool:
 
 
 def _refuse(request: Request, principal: Principal | None, name: str) -> None:
-    audit_access(request, principal, 404, "scope:collection")
+    record_access(request, principal, 404, "scope:collection")
     raise APIError(
         404, _("no collection {name!r}", name=name), param="name", code="collection_not_found"
     )
-
-
-def audit_access(request: Request, principal: Principal | None, status: int, decision: str) -> None:
-    gateway = request.app.state.gateway
-    if gateway is not None:
-        gateway.record(request.url.path, status, decision, principal)
 
 
 def _chunk(chunk) -> dict:

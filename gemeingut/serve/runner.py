@@ -18,6 +18,7 @@ from gemeingut.i18n import _
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.findings_routes import DEFAULT_TRIAGE_GROUP, FindingsDesk
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import allowed_hosts
 from gemeingut.serve.limits import (
@@ -88,6 +89,8 @@ def run_server(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     audit_retention_days: int | None = None,
     collections: Path | None = None,
+    findings: Path | None = None,
+    triage_group: str = DEFAULT_TRIAGE_GROUP,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -149,6 +152,7 @@ def run_server(
             openness=openness,
             audit_retention_days=audit_retention_days if db is not None else None,
             collections=collections,
+            findings=FindingsDesk(findings, triage_group) if findings is not None else None,
         )
         # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
         # slowly still holds one until then (a reverse proxy's header timeout ends those).

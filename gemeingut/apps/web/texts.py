@@ -67,6 +67,32 @@ TEXTS: dict[str, Message] = {
     "layer": _("Layer"),
     "lens_guesses": _("Likeliest next tokens"),
     "error": _("Something went wrong: {reason}", reason="{reason}"),
+    "report_button": _("Report this answer"),
+    "report_heading": _("Report an answer"),
+    "report_help": _(
+        "Found a bias, harm or error? Your report goes to the people who audit the model; "
+        "your name is not stored."
+    ),
+    "category": _("Category"),
+    "category_bias": _("Bias or stereotype"),
+    "category_harmful": _("Harmful content"),
+    "category_wrong": _("Wrong or invented"),
+    "category_privacy": _("Personal data"),
+    "category_other": _("Something else"),
+    "report_prompt": _("What was asked"),
+    "report_response": _("What the model answered"),
+    "report_send": _("Send the report"),
+    "reported": _("Thank you: reported as {id}.", id="{id}"),
+    "tab_findings": _("Findings"),
+    "findings_heading": _("Reported findings"),
+    "status": _("Status"),
+    "decision": _("Decision"),
+    "confirm": _("Confirm"),
+    "reject": _("Reject"),
+    "status_new": _("new"),
+    "status_confirmed": _("confirmed"),
+    "status_rejected": _("rejected"),
+    "no_findings_yet": _("No findings yet."),
 }
 
 

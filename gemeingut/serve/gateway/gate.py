@@ -156,6 +156,16 @@ def caller(request: Request) -> Principal | None:
 CallerDep = Annotated[Principal | None, Depends(caller)]
 
 
+def record_access(
+    request: Request, principal: Principal | None, status: int, decision: str
+) -> None:
+    """The audit record of a call that is not a model call (a search, a source view, a
+    finding); nothing when the server runs without a gateway."""
+    gateway: Gateway | None = request.app.state.gateway
+    if gateway is not None:
+        gateway.record(request.url.path, status, decision, principal)
+
+
 async def admit(
     request: Request,
     principal: Principal | None,

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from gemeingut.apps.rag.index import ingest
+from gemeingut.audit.findings import read_findings
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.findings_routes import FindingsDesk
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.store import open_store
@@ -31,12 +33,22 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     ingest(root / "collections", "vergabe", [docs], groups=["einkauf"])
     engine = open_store(str(root / "gateway.db"))
     add_group(engine, "einkauf")
+    add_group(engine, "triage")
     add_user(engine, "eva", ("einkauf",))
+    add_user(engine, "tom", ("triage",))
     key = create_key(engine, "eva")[1]
+    desk = FindingsDesk(root / "findings.jsonl")
     backend = TransformersBackend(long_model_dir, model_name="winzig")
-    app = create_app(backend, gateway=Gateway(engine), collections=root / "collections")
+    app = create_app(
+        backend, gateway=Gateway(engine), collections=root / "collections", findings=desk
+    )
     with running_server(app) as url:
-        yield {"url": url, "key": key}
+        yield {
+            "url": url,
+            "key": key,
+            "triage_key": create_key(engine, "tom")[1],
+            "findings": desk.path,
+        }
 
 
 @pytest.fixture
@@ -50,9 +62,9 @@ def page(browser, site: dict):
     context.close()
 
 
-def sign_in(page, site: dict) -> None:
+def sign_in(page, site: dict, key: str | None = None) -> None:
     page.goto(site["url"] + "/")
-    page.get_by_label("API-Schlüssel").fill(site["key"])
+    page.get_by_label("API-Schlüssel").fill(key or site["key"])
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_text("Angemeldet. Modell: winzig").wait_for()
 
@@ -168,3 +180,29 @@ def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site
     page.get_by_role("button", name="Quelle anzeigen [1]").click()
     page.locator("#source-heading").wait_for()
     assert axe_violations(page) == []
+
+
+def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: dict) -> None:
+    sign_in(page, site)
+    assert page.locator("#findings-tab").is_hidden()  # eva does not triage
+    page.get_by_label("Ihre Nachricht").fill("Können Frauen einparken?")
+    page.get_by_role("button", name="Senden").click()
+    page.get_by_role("button", name="Antwort melden").click()
+    assert page.get_by_label("Was gefragt wurde").input_value() == "Können Frauen einparken?"
+    page.get_by_label("Kategorie").select_option("bias")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Meldung senden").click()
+    page.get_by_text("Danke: gemeldet als f-").wait_for()
+    [finding] = read_findings(site["findings"])
+    assert finding["category"] == "bias" and finding["status"] == "new"
+
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    triage = context.new_page()
+    triage.set_default_timeout(TIMEOUT)
+    sign_in(triage, site, site["triage_key"])
+    triage.get_by_role("button", name="Befunde").click()
+    triage.get_by_role("button", name=f"Bestätigen: {finding['id']}").click()
+    triage.locator("#findings tbody td", has_text="bestätigt").wait_for()
+    assert axe_violations(triage) == []
+    context.close()
+    assert read_findings(site["findings"])[0]["status"] == "confirmed"

@@ -35,6 +35,7 @@ async function signIn() {
   state.model = models.data[0].id;
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
+  $("findings-tab").hidden = !(await mayTriage());
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = document.body.dataset.needsKey !== "yes";
@@ -68,9 +69,10 @@ for (const tab of document.querySelectorAll(".tab")) {
     tab.setAttribute("aria-current", "page");
     for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${tab.dataset.view}`;
     $(`${tab.dataset.view}-heading`).focus({ preventScroll: false });
+    if (tab.dataset.view === "findings") loadFindings();
   });
 }
-for (const heading of ["chat-heading", "documents-heading", "tokens-heading"]) $(heading).tabIndex = -1;
+for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "findings-heading"]) $(heading).tabIndex = -1;
 
 // --- chat, streamed ------------------------------------------------------------------------
 const conversation = [];
@@ -118,10 +120,78 @@ $("chat-form").addEventListener("submit", async (event) => {
     }
     conversation.push({ role: "assistant", content: answer.textContent });
     $("chat-status").textContent = "";
+    const report = document.createElement("button");
+    report.type = "button";
+    report.className = "report";
+    report.textContent = T.report_button;
+    report.addEventListener("click", () => openReport(content, answer.textContent));
+    answer.parentElement.append(" ", report);
   } catch (error) {
     $("chat-status").textContent = fill(T.error, { reason: error.message });
   }
 });
+
+// --- community findings: report an answer; the triage group decides ----------------------
+function openReport(prompt, response) {
+  $("report-prompt").value = prompt;
+  $("report-response").value = response;
+  $("report").hidden = false;
+  $("report-heading").focus();
+}
+
+$("report-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const finding = await (await api("/v1/findings", {
+      category: $("report-category").value, prompt: $("report-prompt").value, response: $("report-response").value,
+    })).json();
+    $("report").hidden = true;
+    $("report-status").textContent = fill(T.reported, { id: finding.id });
+  } catch (error) {
+    $("report-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+async function mayTriage() {
+  try {
+    await api("/v1/findings");
+    return true;
+  } catch (error) {
+    return false;
+  }
+}
+
+async function loadFindings() {
+  const body = $("findings").tBodies[0];
+  try {
+    const found = await (await api("/v1/findings")).json();
+    body.replaceChildren(...found.data.map((finding) => {
+      const row = document.createElement("tr");
+      for (const value of [finding.category, finding.prompt, finding.response, T[`status_${finding.status}`]]) {
+        const cell = document.createElement("td");
+        cell.textContent = value;
+        row.append(cell);
+      }
+      const actions = document.createElement("td");
+      for (const [status, name] of [["confirmed", T.confirm], ["rejected", T.reject]]) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = name;
+        button.setAttribute("aria-label", `${name}: ${finding.id}`);
+        button.addEventListener("click", async () => {
+          await api(`/v1/findings/${encodeURIComponent(finding.id)}/triage`, { status });
+          await loadFindings();
+        });
+        actions.append(button, " ");
+      }
+      row.append(actions);
+      return row;
+    }));
+    $("findings-status").textContent = found.data.length ? "" : T.no_findings_yet;
+  } catch (error) {
+    $("findings-status").textContent = fill(T.error, { reason: error.message });
+  }
+}
 
 // --- documents and their sources -----------------------------------------------------------
 async function loadCollections() {
