@@ -23,6 +23,7 @@ class ModelOpenness(BaseModel):
     osaid: bool = Field(description="Passes OSI's Open Source AI Definition gate.")
     licenses: dict[str, str | None] = Field(description="Licences of weights, code, data …")
     source: str = Field(description="Where the rating comes from, and how to check it.")
+    check: str = Field(description="The command that computes the rating again.")
 
 
 def model_openness(model_dir: Path) -> ModelOpenness:
@@ -35,11 +36,13 @@ def model_openness(model_dir: Path) -> ModelOpenness:
                 f"{bundle_result}: unreadable ({error})", "check it with `gemeingut verify`"
             ) from None
         source = f"{bundle_result.name} of the release bundle; check: gemeingut verify BUNDLE"
+        check = "gemeingut verify BUNDLE"
     else:
         from gemeingut.release.openness.foreign import rate_folder
 
         result = rate_folder(model_dir)
         source = "rated from the model folder at start; same as: gemeingut openness rate DIR"
+        check = "gemeingut openness rate DIR"
     return ModelOpenness(
         open=bool(result["open"]),
         mof_class=int(result["mof"]["class"]),
@@ -47,4 +50,5 @@ def model_openness(model_dir: Path) -> ModelOpenness:
         osaid=bool(result["osaid"]["passed"]),
         licenses=dict(result["licenses"]),
         source=source,
+        check=check,
     )

@@ -17,6 +17,7 @@ from gemeingut.serve.findings_routes import FindingsDesk
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.model_openness import model_openness
 from tests.apps.rag.documents import write_pdf
 from tests.apps.web.conftest import axe_violations
 from tests.http_server import running_server
@@ -40,7 +41,11 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     desk = FindingsDesk(root / "findings.jsonl")
     backend = TransformersBackend(long_model_dir, model_name="winzig")
     app = create_app(
-        backend, gateway=Gateway(engine), collections=root / "collections", findings=desk
+        backend,
+        gateway=Gateway(engine),
+        collections=root / "collections",
+        findings=desk,
+        openness=model_openness(long_model_dir),  # a folder that names no licence
     )
     with running_server(app) as url:
         yield {
@@ -206,3 +211,13 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     assert axe_violations(triage) == []
     context.close()
     assert read_findings(site["findings"])[0]["status"] == "confirmed"
+
+
+def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Über das Modell").click()
+    assert page.locator("#about-open").inner_text().startswith("Nicht alle Offenheitsprüfungen")
+    facts = page.locator("#about-facts").inner_text()
+    assert "Lizenz der Gewichte" in facts and "unbekannt" in facts and "nicht bestanden" in facts
+    assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
+    assert axe_violations(page) == []

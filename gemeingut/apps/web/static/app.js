@@ -33,6 +33,7 @@ async function api(path, body) {
 async function signIn() {
   const models = await (await api("/v1/models")).json();
   state.model = models.data[0].id;
+  drawAbout(models.data[0].openness);
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
   $("findings-tab").hidden = !(await mayTriage());
@@ -72,7 +73,7 @@ for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === "findings") loadFindings();
   });
 }
-for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "findings-heading"]) $(heading).tabIndex = -1;
+for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
 
 // --- chat, streamed ------------------------------------------------------------------------
 const conversation = [];
@@ -130,6 +131,28 @@ $("chat-form").addEventListener("submit", async (event) => {
     $("chat-status").textContent = fill(T.error, { reason: error.message });
   }
 });
+
+// --- about the model: licence and openness, as the server computed them ------------------
+function drawAbout(openness) {
+  const facts = $("about-facts");
+  facts.replaceChildren();
+  if (!openness) {
+    $("about-open").textContent = T.about_unrated;
+    return;
+  }
+  $("about-open").textContent = openness.open ? T.about_open : T.about_not_open;
+  const add = (term, value) => {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    dd.textContent = value;
+    facts.append(dt, dd);
+  };
+  add(T.mof, openness.mof_label);
+  add(T.osaid, openness.osaid ? T.passed : T.not_passed);
+  for (const [part, licence] of Object.entries(openness.licenses)) add(fill(T.licence_of, { part: T[`part_${part}`] || part }), licence || T.unknown);
+  $("about-check").textContent = openness.check;
+}
 
 // --- community findings: report an answer; the triage group decides ----------------------
 function openReport(prompt, response) {
