@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
+from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
     Backend,
     SamplingParams,
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(lens_router)
     app.state.findings = findings
     app.include_router(findings_router)
+    app.include_router(assist_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router
 
@@ -140,6 +142,7 @@ def create_app(
         answers_router,
         lens_router,
         findings_router,
+        assist_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)

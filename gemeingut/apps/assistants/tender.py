@@ -101,11 +101,17 @@ def load_rules(extra: list[Path] | None = None) -> list[Rule]:
 
 
 def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Finding]:
+    """The findings of a draft file, errors first."""
     passages = read_document(path)
     if not passages:
         raise InputError(
             _("{path}: no text found", path=str(path)), _("a scanned PDF needs OCR first")
         )
+    return check_passages(passages, rules, language)
+
+
+def check_passages(passages: list[Passage], rules: list[Rule], language: str) -> list[Finding]:
+    """The findings of a draft already read (a file's passages, or text sent to the server)."""
     sentences = [
         (" ".join(sentence.split()), passage)
         for passage in passages

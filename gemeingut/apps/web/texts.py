@@ -67,6 +67,20 @@ TEXTS: dict[str, Message] = {
     "layer": _("Layer"),
     "lens_guesses": _("Likeliest next tokens"),
     "error": _("Something went wrong: {reason}", reason="{reason}"),
+    "tab_tender": _("Check a tender"),
+    "tender_heading": _("Check a tender against procurement law"),
+    "tender_help": _(
+        "Paste the draft. Each finding names its legal source and the sentence; the rules are "
+        "a start, not legal advice. The text is not stored."
+    ),
+    "tender_label": _("Text of the tender"),
+    "tender_check": _("Check"),
+    "tender_result": _(
+        "{count} findings, {errors} of them violations", count="{count}", errors="{errors}"
+    ),
+    "severity_error": _("Violation"),
+    "severity_warning": _("Warning"),
+    "severity_hint": _("Note"),
     "tab_about": _("About the model"),
     "about_heading": _("What this model is, and how open"),
     "about_open": _("Every openness check of its files passed: it is an open model."),

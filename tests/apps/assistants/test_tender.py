@@ -111,3 +111,28 @@ def test_the_command_reports_findings_and_exits_1_on_errors(planted: Path, tmp_p
     assert "§ 31 Abs. 6 VgV" in text.output
     clean = invoke("assist", "tender", write_pdf(tmp_path / "gut.pdf", CLEAN))
     assert clean.exit_code == 0, clean.output
+
+
+def test_the_server_checks_a_pasted_draft_in_the_clients_language(model_dir: Path) -> None:
+    import httpx
+
+    from gemeingut.serve.app import create_app
+    from gemeingut.serve.backends import TransformersBackend
+    from tests.http_server import running_server
+
+    with running_server(create_app(TransformersBackend(model_dir))) as url:
+        german = httpx.post(f"{url}/v1/assist/tender", json={"text": "\n\n".join(PLANTED)})
+        english = httpx.post(
+            f"{url}/v1/assist/tender",
+            json={"text": "\n\n".join(CLEAN)},
+            headers={"Accept-Language": "en"},
+        )
+        empty = httpx.post(f"{url}/v1/assist/tender", json={"text": ""})
+    body = german.json()
+    assert german.status_code == 200 and body["errors"] == 3
+    rules = {f["rule"]: f for f in body["findings"]}
+    assert rules["produktneutral"]["source"] == "§ 31 Abs. 6 VgV; § 23 Abs. 5 UVgO"
+    assert "Hersteller: Apple iPad Air." in rules["produktneutral"]["passage"]
+    assert rules["barrierefreiheit"]["title"] == "Barrierefreiheit nicht berücksichtigt"
+    assert english.json() == {"object": "tender.check", "errors": 0, "findings": []}
+    assert empty.status_code == 400

@@ -120,7 +120,7 @@ def test_a_citation_opens_its_page(page, site: dict) -> None:
 def test_token_probabilities_follow_temperature_and_top_p(page, site: dict) -> None:
     sign_in(page, site)
     page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text").fill("Die Katze sieht")
+    page.get_by_label("Text", exact=True).fill("Die Katze sieht")
     page.get_by_role("button", name="Nächstes Token zeigen").click()
     page.locator("#next li").first.wait_for()
     assert page.locator("#tokens li").count() > 1
@@ -165,7 +165,7 @@ def test_the_page_runs_under_its_content_security_policy(browser, site: dict) ->
     assert "script-src 'self'" in response.headers["content-security-policy"]
     sign_in(page, site)
     page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text").fill("Die Katze")
+    page.get_by_label("Text", exact=True).fill("Die Katze")
     page.get_by_role("button", name="Nächstes Token zeigen").click()
     page.locator("#next li").first.wait_for()
     context.close()
@@ -220,4 +220,18 @@ def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
     facts = page.locator("#about-facts").inner_text()
     assert "Lizenz der Gewichte" in facts and "unbekannt" in facts and "nicht bestanden" in facts
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
+    assert axe_violations(page) == []
+
+
+def test_a_pasted_tender_is_checked_with_its_legal_sources(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Ausschreibung prüfen").click()
+    page.get_by_label("Text der Ausschreibung").fill(
+        "Geliefert werden 200 Tablets, Hersteller: Apple. Die Angebotsfrist beträgt 20 Tage."
+    )
+    page.get_by_role("button", name="Prüfen", exact=True).click()
+    page.locator("#tender-findings li").first.wait_for()
+    first = page.locator("#tender-findings li").first.inner_text()
+    assert first.startswith("Verstoß:") and "§" in first
+    assert "Befunde, davon" in page.locator("#tender-status").inner_text()
     assert axe_violations(page) == []

@@ -73,7 +73,7 @@ for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === "findings") loadFindings();
   });
 }
-for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
+for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "tender-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
 
 // --- chat, streamed ------------------------------------------------------------------------
 const conversation = [];
@@ -129,6 +129,35 @@ $("chat-form").addEventListener("submit", async (event) => {
     answer.parentElement.append(" ", report);
   } catch (error) {
     $("chat-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+// --- the tender check ---------------------------------------------------------------------
+$("tender-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const checked = await (await api("/v1/assist/tender", { text: $("tender-text").value })).json();
+    $("tender-status").textContent = fill(T.tender_result, { count: checked.findings.length, errors: checked.errors });
+    $("tender-findings").replaceChildren(...checked.findings.map((finding) => {
+      const item = document.createElement("li");
+      item.className = `finding ${finding.severity}`;
+      const title = document.createElement("p");
+      const strong = document.createElement("strong");
+      strong.textContent = `${T[`severity_${finding.severity}`]}: ${finding.title}`;
+      title.append(strong, ` (${finding.source})`);
+      item.append(title);
+      if (finding.passage) {
+        const quote = document.createElement("blockquote");
+        quote.textContent = finding.passage;
+        item.append(quote);
+      }
+      const advice = document.createElement("p");
+      advice.textContent = finding.advice;
+      item.append(advice);
+      return item;
+    }));
+  } catch (error) {
+    $("tender-status").textContent = fill(T.error, { reason: error.message });
   }
 });
 
