@@ -38,7 +38,12 @@ from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, 
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
-from gemeingut.serve.http_errors import APIError, check_model, install_error_handlers
+from gemeingut.serve.http_errors import (
+    APIError,
+    check_model,
+    install_error_handlers,
+    request_language,
+)
 from gemeingut.serve.lens_route import lens_router
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
@@ -267,7 +272,12 @@ async def chat_completions(
     _check_model(body.model, backend)
     if body.top_logprobs is not None and not body.logprobs:
         raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
-    meta = ResponseMeta(f"chatcmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
+    meta = ResponseMeta(
+        f"chatcmpl-{uuid.uuid4().hex}",
+        int(time.time()),
+        backend.model_name,
+        request_language(request),
+    )
     messages = [message.as_template_input() for message in body.messages]
     contents, decision = await run_in_threadpool(
         screen_texts, request, principal, meta.id, [m["content"] for m in messages], "messages"
@@ -354,7 +364,9 @@ async def completions(
         )
     scoring = body.logprobs if body.echo else None
     params = _sampling_params(body.token_limit(), body, body.logprobs, prompt_logprobs=scoring)
-    meta = ResponseMeta(f"cmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name)
+    meta = ResponseMeta(
+        f"cmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name, request_language(request)
+    )
     if body.stream:
         _refuse_with_stream(
             {

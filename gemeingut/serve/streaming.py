@@ -20,6 +20,7 @@ import anyio
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _, text
 from gemeingut.serve.backends import GenerationResult, TextStream
 from gemeingut.serve.model_queue import Ticket
 from gemeingut.serve.schemas import (
@@ -47,6 +48,7 @@ class ResponseMeta:
     id: str
     created: int
     model: str
+    language: str = "de"  # of the client: for the one message a stream may carry
 
 
 def usage_of(results: list[GenerationResult], per_prompt: int = 1) -> Usage:
@@ -91,6 +93,7 @@ async def chat_events(
         usage_chunk,
         include_usage,
         on_end,
+        meta.language,
     ):
         yield line
 
@@ -110,7 +113,14 @@ async def completion_events(
         Completion, id=meta.id, created=meta.created, model=meta.model, choices=[]
     )
     async for line in _body_events(
-        stream, turn, chunk, lambda finish: chunk("", finish), usage_chunk, include_usage, on_end
+        stream,
+        turn,
+        chunk,
+        lambda finish: chunk("", finish),
+        usage_chunk,
+        include_usage,
+        on_end,
+        meta.language,
     ):
         yield line
 
@@ -123,11 +133,12 @@ async def _body_events(
     usage_chunk: Callable[..., BaseModel],
     include_usage: bool,
     on_end: OnEnd | None,
+    language: str,
 ) -> AsyncIterator[str]:
     """What chat and text completions stream alike: the pieces, the finish, usage, [DONE]."""
     async for piece in _pieces(stream, turn, on_end):
         if piece is None:
-            yield _error_event()
+            yield _error_event(language)
             return
         yield event(piece_chunk(piece))
     result = _result(stream)
@@ -172,6 +183,7 @@ def _result(stream: TextStream) -> GenerationResult:
     return stream.result
 
 
-def _error_event() -> str:
-    detail = ErrorDetail(message="generation failed; see the server log", type="server_error")
+def _error_event(language: str) -> str:
+    message = text(_("generation failed; see the server log"), language)
+    detail = ErrorDetail(message=message, type="server_error")
     return f"data: {ErrorResponse(error=detail).model_dump_json()}\n\n"

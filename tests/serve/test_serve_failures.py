@@ -56,8 +56,12 @@ def test_a_crash_midway_through_a_stream_ends_it_with_an_error_event() -> None:
     assert '"content": "Hal"' in raw
     assert raw.rstrip().endswith('"param":null,"code":null}}')
     assert '"type":"server_error"' in raw
+    assert "die Erzeugung ist fehlgeschlagen" in raw  # German unless the client asks otherwise
     assert "[DONE]" not in raw
     assert "secret" not in raw
+    english = {"Accept-Language": "en"}
+    with client().stream("POST", "/v1/chat/completions", json=body, headers=english) as response:
+        assert "generation failed; see the server log" in "".join(response.iter_text())
 
 
 def test_the_openai_schemas_are_the_published_api_docs() -> None:
