@@ -118,3 +118,19 @@ def test_lang_holds_for_one_command_only(tmp_path: Path) -> None:
 def test_a_number_beyond_a_decimal_is_written_as_python_writes_it() -> None:
     huge = 10**30
     assert text(_("group {name}", name=huge), "de") == f"Gruppe {huge}"
+
+
+def test_an_unknown_language_is_refused_not_ignored(tmp_path: Path) -> None:
+    refused = invoke("--lang", "fr", "rag", "list", "--root", tmp_path)
+    assert refused.exit_code == 2 and "keine Sprache von gemeingut" in refused.output
+
+
+def test_command_output_follows_the_language(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Die Frist beträgt dreißig Tage.", encoding="utf-8")
+    invoke("rag", "ingest", "v", docs, "--root", tmp_path / "c")
+    german = invoke("rag", "list", "--root", tmp_path / "c").output
+    english = invoke("--lang", "en", "rag", "list", "--root", tmp_path / "c").output
+    assert "v: 1 Dokumente, 1 Abschnitte, Gruppen keine, Vektoren keine" in german
+    assert "v: 1 documents, 1 chunks, groups none, vectors none" in english

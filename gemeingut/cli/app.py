@@ -58,8 +58,12 @@ def _language(
     ),
 ) -> None:
     if lang is not None:
-        from gemeingut.i18n import use_language
+        from gemeingut.i18n import LANGUAGES, _, text, use_language
 
+        if lang not in LANGUAGES:
+            raise typer.BadParameter(
+                text(_("{lang!r} is not a language of gemeingut; use de or en", lang=lang))
+            )
         ctx.with_resource(use_language(lang))  # for this command, undone when it ends
 
 

@@ -43,7 +43,7 @@ def tender_command(
         typer.echo(json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:
         for f in findings:
-            where = f"S. {f.page}" if f.page else (f.section or "")
+            where = text(_("page {page}", page=f.page), lang) if f.page else (f.section or "")
             console.print(
                 f"{_SEVERITY[f.severity]} [bold]{escape(f.title)}[/] ({escape(f.source)})"
             )

@@ -164,7 +164,12 @@ def eval_command(
     from rich.table import Table
 
     table = Table(
-        "mode", f"recall@{k}", "MRR@10", "p50 ms", "p99 ms", title=f"{len(asked)} questions"
+        text(_("mode")),
+        f"recall@{k}",
+        "MRR@10",
+        "p50 ms",
+        "p99 ms",
+        title=text(_("{count} questions", count=len(asked))),
     )
     for s in scores:
         table.add_row(
@@ -194,11 +199,17 @@ def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) ->
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    none = text(_("none"))
     for row in rows:
-        console.print(
-            f"{escape(row['name'])}: {row['documents']} documents, {row['chunks']} chunks, "
-            f"groups {', '.join(row['groups']) or '(none)'}, vectors {row['embedder'] or '(none)'}"
+        line = _(
+            "{name}: {documents} documents, {chunks} chunks, groups {groups}, vectors {vectors}",
+            name=row["name"],
+            documents=row["documents"],
+            chunks=row["chunks"],
+            groups=", ".join(row["groups"]) or none,
+            vectors=row["embedder"] or none,
         )
+        console.print(escape(text(line)), highlight=False)
 
 
 def _mode(mode: str):
