@@ -14,13 +14,14 @@ import threading
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.apps.rag.embedders import LocalEmbedder
 from gemeingut.i18n import _
-from gemeingut.serve.backends import Backend, Embedding
+from gemeingut.serve.backends import Backend
+from gemeingut.serve.backends.transformers import TransformersBackend
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
@@ -91,22 +92,12 @@ class OpenCollections:
                 return cached[1]
             collection = open_collection(self.root, name)
             recorded = (collection.meta.get("embedder") or {}).get("model")
-            if recorded == self.backend.model_name and isinstance(self.backend, Embedding):
-                collection.use_embedder(_ServedModel(self.backend))
+            if recorded == self.backend.model_name and isinstance(
+                self.backend, TransformersBackend
+            ):  # the served model made the vectors: no second copy in memory
+                collection.use_embedder(LocalEmbedder(self.backend, recorded))
             self._opened[name] = (stamp, collection)
             return collection
-
-
-class _ServedModel:
-    """The served model as the collection's embedder (no second copy in memory)."""
-
-    def __init__(self, backend: Embedding) -> None:
-        self.backend = backend
-        self.name = backend.model_name  # type: ignore[attr-defined]
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        rows = np.asarray([v for v, _ in self.backend.embed(list(texts))], dtype=np.float32)
-        return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
 def _collections(request: Request) -> OpenCollections:

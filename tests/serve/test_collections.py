@@ -98,7 +98,7 @@ def test_a_collection_of_one_group_is_invisible_to_another(governed) -> None:
 def test_dense_search_of_the_served_models_vectors_uses_that_model(
     collections: Path, model_dir: Path, serve: Serve
 ) -> None:
-    from gemeingut.serve.collections import _ServedModel
+    from gemeingut.apps.rag.embedders import LocalEmbedder
 
     served = TransformersBackend(model_dir, model_name=model_dir.resolve().name)
     app = create_app(served, collections=collections)
@@ -106,7 +106,10 @@ def test_dense_search_of_the_served_models_vectors_uses_that_model(
         dense = search(url, None, "personal", mode="dense", k=3)
         assert dense.status_code == 200, dense.text
         assert [h["rank"] for h in dense.json()["data"]] == [1]
-        assert isinstance(app.state.collections.get("personal")._embedder, _ServedModel)
+        embedder = app.state.collections.get("personal")._embedder
+        assert isinstance(embedder, LocalEmbedder) and embedder.backend is served
+        long = search(url, None, "personal", mode="dense", query="Frist " * 600)
+        assert long.status_code == 200, long.text  # cut to the context, not refused
         bad = search(url, None, "personal", mode="quer")
         assert bad.status_code == 400
 

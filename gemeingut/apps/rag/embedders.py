@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+
+if TYPE_CHECKING:
+    from gemeingut.serve.backends.transformers import TransformersBackend
 
 BATCH = 64
 
@@ -54,19 +57,20 @@ def open_embedder(spec: EmbedderSpec) -> Embedder:
             ),
             _("name a local model folder or an endpoint such as http://localhost:8000/v1"),
         )
-    return LocalEmbedder(folder)
+    from gemeingut.serve.backends.transformers import TransformersBackend
+
+    return LocalEmbedder(TransformersBackend(folder), folder.resolve().name)
 
 
 class LocalEmbedder:
-    """A model folder in this process; texts longer than its context are cut to it (the
-    start of a chunk carries its topic, and a chunk must not be refused)."""
+    """A model in this process (a folder loaded for it, or the server's own); texts longer
+    than its context are cut to it (the start of a chunk carries its topic, and neither a
+    chunk nor a question may be refused)."""
 
-    def __init__(self, folder: Path) -> None:
-        from gemeingut.serve.backends.transformers import TransformersBackend
-
-        self.backend = TransformersBackend(folder)
-        self.name = folder.resolve().name
-        self.context = self.backend.context_length
+    def __init__(self, backend: TransformersBackend, name: str) -> None:
+        self.backend = backend
+        self.name = name
+        self.context = backend.context_length
 
     def embed(self, texts: list[str]) -> np.ndarray:
         ids = [self.backend.tokenizer.encode(t, add_special_tokens=False) or [0] for t in texts]
