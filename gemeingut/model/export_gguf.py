@@ -30,6 +30,7 @@ from safetensors import safe_open
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
 from gemeingut.errors import InputError
+from gemeingut.model.gguf_spm import space_prefix, spm_tokenizer, spm_vocabulary
 
 GGUF_FILE = "model.gguf"  # in a gguf artifact and in a release bundle's model/
 DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}
@@ -291,6 +292,8 @@ def _natural(name: str) -> list[Any]:
 
 
 def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
+    """The HF tokenizer and how llama.cpp runs it: a byte-level BPE ("gpt2" with its
+    pre-tokenizer) or a SentencePiece-style BPE ("llama", with or without a space prefix)."""
     file = model_dir / "tokenizer.json"
     if not file.is_file():
         raise InputError(
@@ -301,19 +304,24 @@ def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
     if model.get("type") != "BPE":
         raise InputError(
             f"{model_dir}: tokenizer model {model.get('type')!r} is not BPE",
-            "only byte-level BPE tokenizers are exported",
+            "only byte-level and SentencePiece-style BPE tokenizers are exported",
         )
+    hf = Tokenizer.from_file(str(file))
+    prefix = space_prefix(spec)
+    if prefix is not None:
+        return {"spec": spec, "kind": "llama", "pre": "default", "prefix": prefix, "hf": hf}
     pre = _llama_cpp_pre(spec.get("pre_tokenizer"), bool(model.get("ignore_merges")))
     # Qwen2's NFC normalizer is a no-op on NFC text; llama.cpp leaves it out too.
     normalizer = spec.get("normalizer")
     if pre is None or normalizer not in (None, {"type": "NFC"}):
         raise InputError(
             f"{model_dir}: the tokenizer's pre-tokenizer, merge handling or normalizer is not one "
-            "llama.cpp runs (GPT-2, Llama 3, DBRX/OLMo 2 or Qwen2 byte-level BPE)",
-            "SentencePiece tokenizers (Gemma's, Mistral's) are converted by llama.cpp's "
-            "convert_hf_to_gguf.py; or train one with `gemeingut tokenizer train`",
+            "llama.cpp runs (GPT-2, Llama 3, DBRX/OLMo 2 or Qwen2 byte-level BPE, or "
+            "SentencePiece-style BPE with byte fallback as in Llama 2, Mistral and Gemma)",
+            "convert it with llama.cpp's convert_hf_to_gguf.py, or train a tokenizer with "
+            "`gemeingut tokenizer train`",
         )
-    return {"spec": spec, "pre": pre, "hf": Tokenizer.from_file(str(file))}
+    return {"spec": spec, "kind": "gpt2", "pre": pre, "hf": hf}
 
 
 def _llama_cpp_pre(pre: dict[str, Any] | None, ignore_merges: bool) -> str | None:
@@ -400,32 +408,32 @@ def _tokenizer_metadata(
             f"{model_dir}: tokenizer has id {max(by_id)} but config vocab_size is {vocab_size}",
             "the tokenizer does not belong to this model",
         )
-    tokens, types = [], []
-    for i in range(vocab_size):  # ids the tokenizer never produces are padding rows
-        tokens.append(by_id.get(i, f"[PAD{i}]"))
-        if i not in by_id:
-            types.append(gguf.TokenType.UNUSED)
-        elif i in added:
-            special = added[i].get("special")
-            types.append(gguf.TokenType.CONTROL if special else gguf.TokenType.USER_DEFINED)
-        else:
-            types.append(gguf.TokenType.NORMAL)
-    merges = [m if isinstance(m, str) else " ".join(m) for m in spec["model"]["merges"]]
     keys = gguf.Keys.Tokenizer
     meta: dict[str, tuple[Any, T]] = {
-        keys.MODEL: ("gpt2", T.STRING),
+        keys.MODEL: (tokenizer["kind"], T.STRING),
         keys.PRE: (tokenizer["pre"], T.STRING),
-        keys.LIST: (tokens, T.STRING),
-        keys.TOKEN_TYPE: ([int(t) for t in types], T.INT32),
-        keys.MERGES: (merges, T.STRING),
     }
     config = _json(model_dir / "tokenizer_config.json")
+    if tokenizer["kind"] == "llama":
+        tokens, scores, types = spm_vocabulary(spec, vocab_size, _token(config, "unk"))
+        meta[keys.LIST] = (tokens, T.STRING)
+        meta[keys.SCORES] = (scores, T.FLOAT32)
+        meta[keys.TOKEN_TYPE] = (types, T.INT32)
+        meta[keys.ADD_PREFIX] = (tokenizer["prefix"], T.BOOL)
+    else:
+        tokens, types = _bpe_vocabulary(by_id, added, vocab_size)
+        meta[keys.LIST] = (tokens, T.STRING)
+        meta[keys.TOKEN_TYPE] = (types, T.INT32)
+        meta[keys.MERGES] = (
+            [m if isinstance(m, str) else " ".join(m) for m in spec["model"]["merges"]],
+            T.STRING,
+        )
     model_config = _json(model_dir / "config.json")
     ids = {}
-    for role, key in (("bos", keys.BOS_ID), ("eos", keys.EOS_ID), ("pad", keys.PAD_ID)):
-        token = config.get(f"{role}_token")
-        token = token.get("content") if isinstance(token, dict) else token
-        found = hf.token_to_id(token) if isinstance(token, str) else None
+    roles = (("bos", keys.BOS_ID), ("eos", keys.EOS_ID), ("pad", keys.PAD_ID))
+    for role, key in (*roles, ("unk", keys.UNK_ID)):
+        token = _token(config, role)
+        found = hf.token_to_id(token) if token is not None else None
         if found is None:
             found = model_config.get(f"{role}_token_id")
             found = found[0] if isinstance(found, list) and found else found
@@ -449,6 +457,29 @@ def _tokenizer_metadata(
     if isinstance(template, str):
         meta[keys.CHAT_TEMPLATE] = (template, T.STRING)
     return meta
+
+
+def _token(config: dict[str, Any], role: str) -> str | None:
+    """The text of the `role` token (bos, eos, pad, unk) that tokenizer_config.json names."""
+    token = config.get(f"{role}_token")
+    token = token.get("content") if isinstance(token, dict) else token
+    return token if isinstance(token, str) else None
+
+
+def _bpe_vocabulary(
+    by_id: dict[int, str], added: dict[int, dict[str, Any]], vocab_size: int
+) -> tuple[list[str], list[int]]:
+    tokens, types = [], []
+    for i in range(vocab_size):  # ids the tokenizer never produces are padding rows
+        tokens.append(by_id.get(i, f"[PAD{i}]"))
+        if i not in by_id:
+            types.append(gguf.TokenType.UNUSED)
+        elif i in added:
+            special = added[i].get("special")
+            types.append(gguf.TokenType.CONTROL if special else gguf.TokenType.USER_DEFINED)
+        else:
+            types.append(gguf.TokenType.NORMAL)
+    return tokens, [int(t) for t in types]
 
 
 def _json(file: Path) -> dict[str, Any]:
@@ -553,7 +584,8 @@ def _verify(
     for key, (value, vtype) in metadata.items():
         field = reader.fields.get(key)
         got = field.contents() if field is not None else None
-        want = np.float32(value) if vtype == T.FLOAT32 else value
+        scalar = vtype == T.FLOAT32 and not isinstance(value, list)
+        want = np.float32(value) if scalar else value  # scores: whole numbers, exact
         if got != want:
             raise GGUFMismatch(f"key {key} reads back as {str(got)[:80]!r}")
     tensors = {t.name: t for t in reader.tensors}
@@ -586,11 +618,15 @@ def _f16_close(got: np.ndarray, want: np.ndarray) -> bool:
 
 
 def tokenizer_from_gguf(reader: gguf.GGUFReader) -> Tokenizer:
-    """A `tokenizers` BPE built only from the GGUF's tokens, merges and declared pre-tokenizer,
-    with control tokens split out first as llama.cpp does."""
+    """A `tokenizers` tokenizer built only from the GGUF's vocabulary and declared kind: a BPE
+    with the declared pre-tokenizer and merges, or for an SPM vocabulary one that merges as
+    llama.cpp does (`gguf_spm.py`); control tokens split out first as llama.cpp does."""
     keys = gguf.Keys.Tokenizer
     tokens = reader.fields[keys.LIST].contents()
     types = reader.fields[keys.TOKEN_TYPE].contents()
+    if reader.fields[keys.MODEL].contents() == "llama":
+        scores = reader.fields[keys.SCORES].contents()
+        return spm_tokenizer(tokens, scores, types, reader.fields[keys.ADD_PREFIX].contents())
     merges = [tuple(m.split(" ", 1)) for m in reader.fields[keys.MERGES].contents()]
     pre = reader.fields[keys.PRE].contents()
     vocab = {tok: i for i, tok in enumerate(tokens)}

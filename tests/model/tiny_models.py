@@ -8,10 +8,13 @@ import torch
 from transformers import (
     AutoModelForCausalLM,
     GemmaConfig,
+    GemmaTokenizer,
     LlamaConfig,
+    LlamaTokenizer,
     MistralConfig,
     Olmo2Config,
     PretrainedConfig,
+    PreTrainedTokenizerBase,
     Qwen2Config,
 )
 
@@ -38,9 +41,18 @@ def german_sentences(n: int, seed: int = 0) -> list[str]:
 
 
 def make_model(
-    folder: Path, tied: bool = True, rope_theta: float = 50_000.0, model_type: str = "llama"
+    folder: Path,
+    tied: bool = True,
+    rope_theta: float = 50_000.0,
+    model_type: str = "llama",
+    sentencepiece: bool = False,
 ) -> Path:
-    tokenizer = train_tokenizer(german_sentences(400), folder, vocab_size=400)
+    """`sentencepiece`: the tokenizer of Llama 2, Mistral and Gemma (a SentencePiece BPE with
+    byte fallback, saved by transformers as tokenizer.json) instead of our byte-level BPE."""
+    if sentencepiece:
+        tokenizer = train_sentencepiece(folder, space_prefix=model_type != "gemma")
+    else:
+        tokenizer = train_tokenizer(german_sentences(400), folder, vocab_size=400)
     config = CONFIGS[model_type](
         vocab_size=len(tokenizer),
         hidden_size=32,
@@ -67,3 +79,34 @@ def make_model(
                 p.uniform_(-0.5, 0.5)
     model.save_pretrained(folder)
     return folder
+
+
+def train_sentencepiece(folder: Path, space_prefix: bool) -> PreTrainedTokenizerBase:
+    """A SentencePiece BPE trained as Llama 2's was (identity normaliser, byte fallback, split
+    digits), converted and saved by transformers as a Hub folder has it; Gemma's puts no space
+    before the text."""
+    import sentencepiece
+
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = folder / "corpus.txt"
+    corpus.write_text("\n".join(german_sentences(400)), encoding="utf-8")
+    sentencepiece.SentencePieceTrainer.train(
+        input=str(corpus),
+        model_prefix=str(folder / "tokenizer"),
+        vocab_size=400,
+        model_type="bpe",
+        byte_fallback=True,
+        normalization_rule_name="identity",
+        remove_extra_whitespaces=False,
+        split_digits=True,
+        add_dummy_prefix=space_prefix,
+        character_coverage=1.0,
+        minloglevel=2,
+    )
+    corpus.unlink()
+    (folder / "tokenizer.vocab").unlink()
+    tokenizer_class = LlamaTokenizer if space_prefix else GemmaTokenizer
+    tokenizer = tokenizer_class.from_pretrained(folder)
+    tokenizer.pad_token = tokenizer.unk_token
+    tokenizer.save_pretrained(folder)
+    return tokenizer
