@@ -27,12 +27,13 @@ import json
 import platform
 import shutil
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import gemeingut
 from gemeingut.audit.report import REPORT_JSON
 from gemeingut.data.publish import CROISSANT_FILE, DCAT_FILE
+from gemeingut.data.publish.croissant import relocated
 from gemeingut.data.publish.facts import EXCLUSIONS_FILE
 from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
 from gemeingut.data.publish.notice import write_notice
@@ -49,7 +50,7 @@ from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.model.run_state import SNAPSHOT_DIR
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
-from gemeingut.release.layout import BUNDLE_DIR, CARD, RELEASE_INFO, TRAINING_DATA
+from gemeingut.release.layout import BUNDLE_DIR, CARD, RELEASE_INFO, TEST_DATA, TRAINING_DATA
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.openness.claims import claim_problems
 from gemeingut.release.openness.derived import write_derived
@@ -94,8 +95,10 @@ def assemble_bundle(
     if "audit" in artifacts:
         _copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
     if "publication" in artifacts:  # the data card, and the data's metadata for portals
-        for name in (DATA_STATEMENT, CROISSANT_FILE, DCAT_FILE):
-            shutil.copy2(artifacts["publication"].path / name, bundle / TRAINING_DATA / name)
+        published = artifacts["publication"].path
+        for name in (DATA_STATEMENT, DCAT_FILE):
+            shutil.copy2(published / name, bundle / TRAINING_DATA / name)
+        write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
     attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
     if tuned is not None:
         attributions += _append_finetune_notice(tuned, bundle / "NOTICE")
@@ -118,6 +121,24 @@ def assemble_bundle(
         "mof_class": rating["mof"]["label"],
         "osaid": rating["osaid"]["passed"],
     }
+
+
+def write_bundle_croissant(source: Path, training_data: Path) -> None:
+    """croissant.json with the bundle's paths, so that `mlcroissant` reads the records from the
+    bundle: train and validation shards beside it, test shards in ../test-data/, the
+    exclusion records in excluded/."""
+    document = json.loads(source.read_text(encoding="utf-8"))
+    place = {}
+    for item in document["distribution"]:
+        if "contentUrl" in item:
+            name = PurePosixPath(item["contentUrl"]).name
+            if name == EXCLUSIONS_FILE:
+                place[item["contentUrl"]] = f"{EXCLUDED_DIR}/{name}"
+            elif name.startswith("test-"):
+                place[item["contentUrl"]] = f"../{TEST_DATA}/{name}"
+            else:
+                place[item["contentUrl"]] = name
+    write_json(training_data / CROISSANT_FILE, relocated(document, place))
 
 
 def _copy_paper(paper: Path, target: Path) -> None:

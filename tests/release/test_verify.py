@@ -1,6 +1,7 @@
 """`verify` names every kind of tampering, and a signature binds every file to one key."""
 
 import json
+import logging
 import os
 import shutil
 import stat
@@ -8,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from gemeingut.errors import InputError, VerifyError
+from gemeingut.release.bundle import write_bundle_croissant
 from gemeingut.release.manifest import MANIFEST, SIGNATURE, write_manifest
 from gemeingut.release.signing import create_key, list_keys, sign_bundle
 from gemeingut.release.verify import verify_bundle
@@ -235,10 +238,31 @@ def published(bundle: Path, tiny_build, tmp_path: Path) -> Path:
         }
     )
     publish_dataset(Path(tiny_build["dataset"]["path"]), info, tmp_path / "publication")
-    for name in ("croissant.json", "dcat.ttl"):
-        shutil.copy2(tmp_path / "publication" / name, bundle / "training-data" / name)
+    shutil.copy2(tmp_path / "publication" / "dcat.ttl", bundle / "training-data" / "dcat.ttl")
+    write_bundle_croissant(tmp_path / "publication" / "croissant.json", bundle / "training-data")
     write_manifest(bundle)
     return bundle
+
+
+def test_mlcroissant_reads_the_training_data_from_the_bundles_croissant(published: Path) -> None:
+    """The bundle's croissant.json names the bundle's paths (shards beside it, the test split
+    in ../test-data, the exclusion records in excluded/), not the publication's."""
+    mlc = pytest.importorskip("mlcroissant")
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    croissant = published / "training-data" / "croissant.json"
+    files = json.loads(croissant.read_text())["distribution"]
+    urls = [f["contentUrl"] for f in files if "contentUrl" in f]
+    assert all((croissant.parent / url).is_file() for url in urls)
+    assert any(url.startswith("../test-data/test-") for url in urls)
+    dataset = mlc.Dataset(jsonld=croissant)
+    assert dataset.metadata.ctx.issues.errors == set()
+    records = list(dataset.records("documents"))
+    shards = published.glob("training-data/*.parquet")
+    ids = {i for shard in shards for i in pq.read_table(shard, columns=["id"])["id"].to_pylist()}
+    assert {r["documents/id"].decode() for r in records} == ids
+    assert {r["documents/split"].decode() for r in records} == {"train", "validation"}
+    excluded = pq.read_table(published / "training-data" / "excluded" / "exclusions.parquet")
+    assert len(list(dataset.records("exclusions"))) == excluded.num_rows > 0
 
 
 def test_the_data_metadata_names_the_shards_the_bundle_ships(published: Path) -> None:

@@ -1,24 +1,29 @@
 """croissant.json: Croissant 1.0 metadata with the Responsible-AI (RAI) extension.
 
 The file sits beside `shards/`, so `contentUrl`s are relative and `mlcroissant` can read the
-records straight from a local copy. Each shard is a FileObject with its sha256; one FileSet
-gathers all shards for the `documents` record set, whose `split` field comes from the file name
-and references the `splits` record set (cr:Split), so a reader can ask for the train split only.
+records straight from a local copy; a release bundle, which lays the files out differently,
+ships a `relocated` copy whose paths are the bundle's. Each shard is a FileObject with its
+sha256; one FileSet gathers all shards for the `documents` record set, whose `split` field
+comes from the file name and references the `splits` record set (cr:Split), so a reader can
+ask for the train split only.
 RAI fields appear only when the recipe provides their prose.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gemeingut.data.publish.facts import DataFile, DatasetFacts
 from gemeingut.data.publish.licenses import licence_atoms, licence_url
 from gemeingut.data.publish.metadata import PublicationInfo
+from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 
 CROISSANT_1_0 = "http://mlcommons.org/croissant/1.0"
 RAI_1_0 = "http://mlcommons.org/croissant/RAI/1.0"
 PARQUET = "application/x-parquet"
+SHARD_SET = "parquet-shards"
 
 # The standard @context of Croissant 1.0 (as in the spec's examples), plus the RAI prefix.
 CONTEXT: dict[str, Any] = {
@@ -154,6 +159,26 @@ def _rai(facts: DatasetFacts, info: PublicationInfo) -> dict[str, Any]:
     return {key: value for key, value in rai.items() if value is not None}
 
 
+def relocated(document: dict[str, Any], place: dict[str, str]) -> dict[str, Any]:
+    """The same metadata for a copy of the files in another layout (a release bundle's):
+    `place` maps each file's path here (`shards/train-00000.parquet`) to its path from the
+    new croissant.json. The shards' FileSet then gathers the shards that lie beside the new
+    file, by split (readers match a FileSet's globs below the file's own folder only, and
+    `*` crosses folders there); shards elsewhere stay FileObjects with their relative URL."""
+    moved = json.loads(json.dumps(document))
+    beside = set()
+    for item in moved["distribution"]:
+        if item.get("@type") == "cr:FileObject":
+            item["contentUrl"] = new = place[item["contentUrl"]]
+            split = new.split("-", 1)[0]
+            if "/" not in new and split in SPLITS:
+                beside.add(f"{split}-*.parquet")
+    for item in moved["distribution"]:
+        if item.get("@id") == SHARD_SET:
+            item["includes"] = sorted(beside)
+    return moved
+
+
 def _file_object(file: DataFile, description: str) -> dict[str, Any]:
     return {
         "@type": "cr:FileObject",
@@ -175,11 +200,11 @@ def _distribution(facts: DatasetFacts) -> list[dict[str, Any]]:
     files.append(
         {
             "@type": "cr:FileSet",
-            "@id": "parquet-shards",
-            "name": "parquet-shards",
+            "@id": SHARD_SET,
+            "name": SHARD_SET,
             "description": "All document shards; the split is the prefix of the file name.",
             "encodingFormat": PARQUET,
-            "includes": "shards/*.parquet",
+            "includes": f"{SHARD_DIR}/*.parquet",
         }
     )
     if facts.exclusions is not None:
@@ -205,7 +230,7 @@ def _record_sets(facts: DatasetFacts) -> list[dict[str, Any]]:
     }
     split_field = _field("documents/split", "split", "sc:Text", "Split of the document.")
     split_field["source"] = {
-        "fileSet": {"@id": "parquet-shards"},
+        "fileSet": {"@id": SHARD_SET},
         "extract": {"fileProperty": "filename"},
         "transform": {"regex": "^(train|validation|test)-.*\\.parquet$"},
     }
@@ -217,7 +242,7 @@ def _record_sets(facts: DatasetFacts) -> list[dict[str, Any]]:
         "description": "One record per kept document.",
         "key": {"@id": "documents/id"},
         "field": [
-            _column_field("documents", column, data_type, description, "fileSet", "parquet-shards")
+            _column_field("documents", column, data_type, description, "fileSet", SHARD_SET)
             for column, (data_type, description) in DOCUMENT_FIELDS.items()
         ]
         + [split_field],
