@@ -1,19 +1,24 @@
-"""`gemeingut assist`: the assistants for administrative work (tender check)."""
+"""`gemeingut assist`: the assistants for administrative work (tender check, memo, speech)."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from gemeingut.cli.app import assist_app
-from gemeingut.cli.common import JsonFlag, user_errors
+from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.cli.rag import KeyEnv, ModeOption, Name, Root, checked_mode
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
+
+if TYPE_CHECKING:
+    from gemeingut.apps.assistants.drafts import DraftRequest
 
 _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i[/]"}
 
@@ -53,4 +58,91 @@ def tender_command(
         if not findings:
             console.print("[green]✓[/] " + text(_("no findings"), lang))
     if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+Subject = Annotated[str, typer.Option("--subject", help="What the draft is about.")]
+Endpoint = Annotated[str, typer.Option(help="OpenAI-compatible endpoint that writes the sections.")]
+
+
+@assist_app.command("vermerk")
+@user_errors
+def memo_command(
+    name: Name,
+    subject: Subject,
+    root: Root = Path("collections"),
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="Sources to offer at most.")] = 6,
+    mode: ModeOption = "hybrid",
+    endpoint: Endpoint = "http://127.0.0.1:8000/v1",
+    model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Markdown file to write.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A memo (Sachverhalt, Bewertung, Vorschlag) from collection NAME, each section's
+    citations checked; exit 1 when a section lacks evidence."""
+    from gemeingut.apps.assistants.drafts import DraftRequest
+
+    _draft(DraftRequest("vermerk", subject), name, root, k, mode, endpoint, model, out, as_json)
+
+
+@assist_app.command("rede")
+@user_errors
+def speech_command(
+    name: Name,
+    subject: Subject,
+    audience: Annotated[str, typer.Option(help="Who listens.")] = "",
+    occasion: Annotated[str, typer.Option(help="The occasion.")] = "",
+    minutes: Annotated[int, typer.Option(min=1, max=60, help="Length in minutes.")] = 5,
+    point: Annotated[
+        list[str] | None, typer.Option("--point", help="A key point; repeat for more.")
+    ] = None,
+    root: Root = Path("collections"),
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="Sources to offer at most.")] = 6,
+    mode: ModeOption = "hybrid",
+    endpoint: Endpoint = "http://127.0.0.1:8000/v1",
+    model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Markdown file to write.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A speech (opening, one part per key point, closing) from collection NAME, each part's
+    citations checked; exit 1 when a part lacks evidence."""
+    from gemeingut.apps.assistants.drafts import DraftRequest
+
+    request = DraftRequest("rede", subject, audience, occasion, minutes, tuple(point or ()))
+    _draft(request, name, root, k, mode, endpoint, model, out, as_json)
+
+
+def _draft(
+    request: DraftRequest,
+    name: str,
+    root: Path,
+    k: int,
+    mode: str,
+    endpoint: str,
+    model: str | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    from gemeingut.apps.assistants.drafts import render_markdown, write_draft
+    from gemeingut.apps.rag.answer import Chat, ChatEndpoint
+    from gemeingut.apps.rag.index import open_collection
+    from gemeingut.workspace import write_text_atomic
+
+    collection = open_collection(root, name)
+    lang = current_language()
+    with Chat(ChatEndpoint(endpoint, model, os.environ.get(KeyEnv))) as chat:
+        draft = write_draft(
+            collection, request, chat.ask, chat.count, lang, k=k, mode=checked_mode(mode)
+        )
+    if as_json:
+        typer.echo(json.dumps(asdict(draft), indent=2, ensure_ascii=False))
+    elif out is not None:
+        write_text_atomic(out, render_markdown(draft, lang))
+        console.print("[green]✓[/] " + text(_("draft written: {path}", path=str(out)), lang))
+    else:
+        typer.echo(render_markdown(draft, lang))
+    for section in draft.sections:
+        for problem in section.verdict.problems:
+            say("[yellow]![/]", f"{section.heading}: {problem}")
+    if not draft.supported:
         raise typer.Exit(1)

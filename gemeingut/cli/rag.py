@@ -98,10 +98,10 @@ def query_command(
     from gemeingut.apps.rag.retrieve import search
 
     collection = open_collection(root, name)
-    checked_mode = _mode(mode)
+    checked = checked_mode(mode)
     language = language or current_language()
     if not answer:
-        hits = search(collection, question, k=k, mode=checked_mode)
+        hits = search(collection, question, k=k, mode=checked)
         rows = [
             {**asdict(collection.chunks[h.row]), "score": h.score, "bm25_rank": h.bm25_rank,
              "dense_rank": h.dense_rank}
@@ -120,7 +120,7 @@ def query_command(
         question,
         ChatEndpoint(endpoint, model, os.environ.get(KeyEnv)),
         k=k,
-        mode=checked_mode,
+        mode=checked,
         language=language,
     )
     if as_json:
@@ -154,7 +154,7 @@ def eval_command(
 
     collection = open_collection(root, name)
     asked = read_questions(questions)
-    modes = [_mode(m) for m in mode or []] or [
+    modes = [checked_mode(m) for m in mode or []] or [
         m for m in MODES if collection.vectors is not None or m == "bm25"
     ]
     scores = [evaluate(collection, asked, m, k) for m in modes]
@@ -212,7 +212,7 @@ def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) ->
         console.print(escape(text(line)), highlight=False)
 
 
-def _mode(mode: str):
+def checked_mode(mode: str):
     from gemeingut.apps.rag.retrieve import MODES
     from gemeingut.errors import InputError
 

@@ -1,8 +1,10 @@
-"""`POST /v1/assist/tender`: the tender check for the page and any client.
+"""`POST /v1/assist/tender` and `/v1/assist/draft`: the assistants for the page and any client.
 
-The draft's text is checked against the shipped procurement rules (`apps.assistants.tender`);
-each finding names the rule's legal source and the sentence. The text is read here and not
-kept: the audit record says who checked, never what.
+The tender draft's text is checked against the shipped procurement rules
+(`apps.assistants.tender`); each finding names the rule's legal source and the sentence. The
+text is read here and not kept: the audit record says who checked, never what. A memo or
+speech is written by the served model from a collection the caller may see
+(`apps.assistants.drafts`), section by section, each section a model call of its own.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.serve.collection_answers import AnswerSource, ask_served_model, counter
+from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, record_access
-from gemeingut.serve.http_errors import request_language
+from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 
 assist_router = APIRouter()
@@ -68,4 +72,108 @@ async def check_tender_text(
             )
             for f in found
         ],
+    )
+
+
+class DraftBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["vermerk", "rede"]
+    collection: str = Field(min_length=1, description="The collection to write from.")
+    subject: str = Field(min_length=1, max_length=500)
+    audience: str = Field(default="", max_length=200, description="Rede: who listens.")
+    occasion: str = Field(default="", max_length=200, description="Rede: the occasion.")
+    minutes: int = Field(default=5, ge=1, le=60, description="Rede: its length.")
+    points: list[str] = Field(default_factory=list, max_length=10, description="Rede: key points.")
+    k: int = Field(default=6, ge=1, le=20, description="Sources to offer the model at most.")
+
+
+class DraftSectionOut(BaseModel):
+    id: str
+    heading: str
+    text: str
+    supported: bool = Field(description="The section cites sources, and every citation holds.")
+    problems: list[str]
+
+
+class DraftOut(BaseModel):
+    object: Literal["assist.draft"] = "assist.draft"
+    kind: Literal["vermerk", "rede"]
+    title: str
+    asked_model: bool
+    supported: bool
+    message: str | None
+    sections: list[DraftSectionOut]
+    sources: list[AnswerSource]
+    markdown: str
+
+
+@assist_router.post(
+    "/v1/assist/draft",
+    response_model=DraftOut,
+    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+)
+async def write_draft_route(
+    body: DraftBody, request: Request, principal: CallerDep, collections: Collections
+) -> DraftOut:
+    """A memo or speech from a collection the caller may see: one model call per section
+    (each admitted, counted and audited like a completion), each section's citations checked."""
+    from gemeingut.apps.assistants.drafts import (
+        Draft,
+        DraftRequest,
+        checked_section,
+        no_evidence,
+        prepare,
+        render_markdown,
+        room_for,
+        section_messages,
+    )
+    from gemeingut.errors import InputError
+
+    language = request_language(request)
+    collection = await run_in_threadpool(
+        visible_collection, request, principal, collections, body.collection
+    )
+    wanted = DraftRequest(
+        body.kind, body.subject, body.audience, body.occasion, body.minutes, tuple(body.points)
+    )
+    count = counter(request.app.state.backend)
+    try:
+        prepared = await run_in_threadpool(prepare, collection, wanted, count, language, body.k)
+    except InputError as error:
+        raise APIError(400, error.message, param="subject") from None
+    if not prepared.sources:
+        await run_in_threadpool(record_access, request, principal, 200, "allowed")
+        draft = no_evidence(wanted, prepared)
+    else:
+        sections = []
+        for plan in prepared.plans:
+            messages = section_messages(wanted, plan, prepared.sources, prepared.language)
+            room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
+            text, _usage = await ask_served_model(request, principal, messages, room, "subject")
+            sections.append(checked_section(plan, text, prepared))
+        draft = Draft(wanted.kind, prepared.title, sections, prepared.sources)
+    return DraftOut(
+        kind=draft.kind,
+        title=draft.title,
+        asked_model=draft.asked_model,
+        supported=draft.supported,
+        message=draft.message,
+        sections=[
+            DraftSectionOut(
+                id=s.id,
+                heading=s.heading,
+                text=s.text,
+                supported=s.verdict.supported,
+                problems=s.verdict.problems,
+            )
+            for s in draft.sections
+        ],
+        sources=[
+            AnswerSource(
+                n=i, id=c.id, document=c.document, page=c.page, section=c.section, text=c.text
+            )
+            for i, c in enumerate(draft.sources, 1)
+        ],
+        markdown=render_markdown(draft, prepared.language),
     )

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.serve.backends import Backend, SamplingParams, Tokenizing
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, admit, record_access
+from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse, Usage
 from gemeingut.serve.screening import screen_texts
@@ -93,7 +94,7 @@ async def answer_from_collection(
         found = [collection.chunks[h.row] for h in hits]
         if not found:
             return [], 0
-        return fit_sources(body.question, found, language, body.max_tokens, _counter(backend))
+        return fit_sources(body.question, found, language, body.max_tokens, counter(backend))
 
     try:
         sources, room = await run_in_threadpool(sources_that_fit)
@@ -111,22 +112,8 @@ async def answer_from_collection(
             citations=[],
             sources=[],
         )
-    request_id = f"rag-{uuid.uuid4().hex}"
     messages = messages_for(body.question, sources, language)
-    contents, decision = await run_in_threadpool(
-        screen_texts, request, principal, request_id, [m["content"] for m in messages], "question"
-    )
-    messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
-    prompt = await rejections_as_400(backend.apply_chat_template, messages, param="question")
-    params = SamplingParams(max_tokens=room, temperature=0.0)
-    admission = await admit(
-        request, principal, backend, [prompt], params, 1, False, "question", request_id, decision
-    )
-    queue = request.app.state.queue
-    results, usage = await answered(
-        request, queue, admission, backend, [prompt], params, 1, "question"
-    )
-    text = results[0].text
+    text, usage = await ask_served_model(request, principal, messages, room, "question")
     verdict = check_citations(text, sources, language)
     return CollectionAnswer(
         collection=name,
@@ -150,7 +137,28 @@ async def answer_from_collection(
     )
 
 
-def _counter(backend: Backend):
+async def ask_served_model(
+    request: Request, principal: Principal | None, messages: list[dict], max_tokens: int, param: str
+) -> tuple[str, Usage]:
+    """The served model's greedy answer to `messages`, as a model call like any other: policy
+    screening, key scope, quota, queue and audit record."""
+    backend: Backend = request.app.state.backend
+    request_id = f"rag-{uuid.uuid4().hex}"
+    contents, decision = await run_in_threadpool(
+        screen_texts, request, principal, request_id, [m["content"] for m in messages], param
+    )
+    messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
+    prompt = await rejections_as_400(backend.apply_chat_template, messages, param=param)
+    params = SamplingParams(max_tokens=max_tokens, temperature=0.0)
+    admission = await admit(
+        request, principal, backend, [prompt], params, 1, False, param, request_id, decision
+    )
+    queue = request.app.state.queue
+    results, usage = await answered(request, queue, admission, backend, [prompt], params, 1, param)
+    return results[0].text, usage
+
+
+def counter(backend: Backend):
     """(tokens, context) of a conversation for this backend, or None if it cannot count."""
     if not isinstance(backend, Tokenizing):
         return lambda messages: None

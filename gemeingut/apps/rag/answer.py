@@ -68,7 +68,7 @@ def answer_question(
     if not sources:
         text = NO_EVIDENCE.get(language, NO_EVIDENCE["de"])
         return Answer(text, [], check_citations("", [], language), asked_model=False)
-    with _Chat(endpoint) as chat:
+    with Chat(endpoint) as chat:
         sources, max_tokens = fit_sources(question, sources, language, chat.max_tokens, chat.count)
         text = chat.ask(messages_for(question, sources, language), max_tokens)
     return Answer(text, sources, check_citations(text, sources, language), asked_model=True)
@@ -89,12 +89,16 @@ def fit_sources(
     language: str,
     wanted: int,
     count: Callable[[list[dict]], tuple[int, int] | None],
+    build: Callable[[list[StoredChunk]], list[dict]] | None = None,
 ) -> tuple[list[StoredChunk], int]:
     """As many of the best sources as the context holds with room for an answer, and that
     room (at most `wanted`). `count(messages)` gives (tokens, context), or None where the
-    engine cannot count: then all sources go, with `wanted`."""
+    engine cannot count: then all sources go, with `wanted`. `build(sources)` makes the
+    messages (default: the question's, `messages_for`)."""
+    if build is None:
+        build = lambda chunks: messages_for(question, chunks, language)  # noqa: E731
     while True:
-        counted = count(messages_for(question, sources, language))
+        counted = count(build(sources))
         if counted is None:
             return sources, wanted
         used, context = counted
@@ -125,7 +129,7 @@ def messages_for(question: str, sources: list[StoredChunk], language: str) -> li
     ]
 
 
-class _Chat:
+class Chat:
     """One endpoint, its model id, and how many tokens its context holds."""
 
     def __init__(self, endpoint: ChatEndpoint) -> None:
@@ -133,7 +137,7 @@ class _Chat:
         self.max_tokens = endpoint.max_tokens
         self.model = endpoint.model or self.endpoint.first_model("--model")
 
-    def __enter__(self) -> _Chat:
+    def __enter__(self) -> Chat:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -77,3 +77,30 @@ def test_another_groups_collection_is_not_there_and_no_match_asks_no_model(serve
     assert nothing.status_code == 200
     assert nothing.json()["asked_model"] is False
     assert nothing.json()["answer"].startswith("Die Sammlung enthält keine Quelle")
+
+
+def test_a_memo_is_written_section_by_section_each_call_audited(server: dict) -> None:
+    def draft(user: str, **body: object) -> httpx.Response:
+        return httpx.post(
+            f"{server['url']}/v1/assist/draft",
+            json={"kind": "vermerk", "collection": "vergabe", "subject": QUESTION, **body},
+            headers={"Authorization": f"Bearer {server['keys'][user]}"},
+            timeout=300,
+        )
+
+    before = len(list(export(server["gateway"].engine)))
+    written = draft("eva")
+    assert written.status_code == 200, written.text
+    memo = written.json()
+    assert [s["heading"] for s in memo["sections"]] == ["Sachverhalt", "Bewertung", "Vorschlag"]
+    assert memo["asked_model"] and not memo["supported"]  # the random model cites nothing
+    assert all(
+        s["problems"] == ["Die Antwort belegt nichts mit den Quellen."] for s in memo["sections"]
+    )
+    assert memo["sources"][0]["page"] == 2
+    assert memo["markdown"].startswith(f"# Vermerk: {QUESTION}\n")
+    records = list(export(server["gateway"].engine))[before:]
+    assert [r["route"] for r in records] == ["/v1/assist/draft"] * 3  # one model call a section
+    assert all(r["model"] == "winzig" and r["completion_tokens"] >= 1 for r in records)
+    assert draft("paul").status_code == 404  # another group's collection is not there
+    assert draft("eva", kind="brief").status_code == 400

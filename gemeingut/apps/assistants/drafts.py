@@ -1,0 +1,323 @@
+"""Drafts with a fixed structure, written from the user's own documents: a *Vermerk*
+(Sachverhalt, Bewertung, Vorschlag) and a *Rede* (Einstieg, one part per key point, Schluss).
+
+The best chunks of a collection for the subject (and key points) are numbered [1]…[k] once; the
+model writes each section in its own request from those same sources, and each section's
+citations are checked on their own (`rag.cite`). One request per section, not one JSON answer:
+the structure then never depends on whether a small local model keeps to a format, and a
+section that cites nothing is flagged where it stands. With no matching chunk the model is not
+asked: a draft without evidence is not written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gemeingut.apps.rag.answer import fit_sources, source_label
+from gemeingut.apps.rag.cite import Verdict, check_citations
+from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.retrieve import Mode, search
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+
+Kind = Literal["vermerk", "rede"]
+Ask = Callable[[list[dict], int], str]  # (messages, max_tokens) -> the model's text
+Count = Callable[[list[dict]], "tuple[int, int] | None"]
+WORDS_PER_MINUTE = 130  # a calm speech in German
+TOKENS_PER_WORD = 2  # German words in a BPE vocabulary, generously
+MEMO_SECTION_TOKENS = 350
+
+CITE = {
+    "de": (
+        "Stütze dich nur auf die nummerierten Quellen und belege jede Aussage mit der Nummer "
+        "ihrer Quelle in eckigen Klammern, z. B. [2], bei Seiten mit [2, S. 4]; zitiere "
+        "wörtlich in „…“ direkt vor der Klammer. Was in keiner Quelle steht, behaupte nicht."
+    ),
+    "en": (
+        "Use only the numbered sources and support every statement with its source's number in "
+        "square brackets, e.g. [2], with pages as [2, p. 4]; quote verbatim in “…” right "
+        "before the bracket. Do not claim what no source says."
+    ),
+}
+ROLE = {
+    "vermerk": {
+        "de": "Du schreibst einen Vermerk für eine Behörde: sachlich, knapp, im Amtsdeutsch.",
+        "en": "You write a memo for a public authority: factual, brief, in an official tone.",
+    },
+    "rede": {
+        "de": "Du schreibst eine Rede für eine Vertreterin oder einen Vertreter der Verwaltung.",
+        "en": "You write a speech for a representative of a public administration.",
+    },
+}
+TITLE = {
+    "vermerk": {"de": "Vermerk: {subject}", "en": "Memo: {subject}"},
+    "rede": {"de": "Rede: {subject}", "en": "Speech: {subject}"},
+}
+SOURCES_HEADING = {"de": "Quellen", "en": "Sources"}
+UNSUPPORTED = {
+    "de": "Ohne Beleg: {problems}",
+    "en": "Without evidence: {problems}",
+}
+NO_EVIDENCE = {
+    "de": "Die Sammlung enthält keine Quelle zu diesem Thema; ohne Beleg wird kein Entwurf "
+    "geschrieben.",
+    "en": "The collection holds no source on this subject; without evidence no draft is written.",
+}
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """What the user asks for. `audience`, `occasion`, `minutes` and `points` are the speech's."""
+
+    kind: Kind
+    subject: str
+    audience: str = ""
+    occasion: str = ""
+    minutes: int = 5
+    points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    id: str
+    heading: dict[str, str]
+    task: dict[str, str]
+    max_tokens: int
+
+
+@dataclass(frozen=True)
+class DraftSection:
+    id: str
+    heading: str
+    text: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: Kind
+    title: str
+    sections: list[DraftSection]
+    sources: list[StoredChunk] = field(default_factory=list)
+    asked_model: bool = True
+    message: str | None = None  # why nothing was written
+
+    @property
+    def supported(self) -> bool:
+        """Every section cites its sources, and every citation holds."""
+        return bool(self.sections) and all(s.verdict.supported for s in self.sections)
+
+
+def plan_sections(request: DraftRequest) -> list[SectionPlan]:
+    """The sections of the draft, each with its task for the model."""
+    if request.kind == "vermerk":
+        return [
+            SectionPlan(
+                "sachverhalt",
+                {"de": "Sachverhalt", "en": "Facts"},
+                {
+                    "de": "Schreibe den Abschnitt „Sachverhalt“ des Vermerks zu: {subject}. "
+                    "Gib wieder, was die Quellen dazu sagen, ohne zu bewerten.",
+                    "en": "Write the section 'Facts' of the memo on: {subject}. Report what "
+                    "the sources say about it, without judging.",
+                },
+                MEMO_SECTION_TOKENS,
+            ),
+            SectionPlan(
+                "bewertung",
+                {"de": "Bewertung", "en": "Assessment"},
+                {
+                    "de": "Schreibe den Abschnitt „Bewertung“ des Vermerks zu: {subject}. "
+                    "Bewerte die Rechtslage und die Folgen anhand der Quellen.",
+                    "en": "Write the section 'Assessment' of the memo on: {subject}. Assess "
+                    "the legal situation and the consequences from the sources.",
+                },
+                MEMO_SECTION_TOKENS,
+            ),
+            SectionPlan(
+                "vorschlag",
+                {"de": "Vorschlag", "en": "Proposal"},
+                {
+                    "de": "Schreibe den Abschnitt „Vorschlag“ des Vermerks zu: {subject}. "
+                    "Schlage das weitere Vorgehen vor, begründet mit den Quellen.",
+                    "en": "Write the section 'Proposal' of the memo on: {subject}. Propose "
+                    "the next steps, justified by the sources.",
+                },
+                MEMO_SECTION_TOKENS,
+            ),
+        ]
+    parts = [*request.points] or [request.subject]
+    words = max(request.minutes, 1) * WORDS_PER_MINUTE
+    opening = closing = max(words // 6, 40)
+    body = max((words - opening - closing) // len(parts), 40)
+    setting = {
+        "de": "Anlass: {occasion}. Publikum: {audience}.",
+        "en": "Occasion: {occasion}. Audience: {audience}.",
+    }
+    plans = [
+        SectionPlan(
+            "einstieg",
+            {"de": "Einstieg", "en": "Opening"},
+            {
+                "de": f"{setting['de']} Schreibe den Einstieg einer Rede zu: {{subject}}, "
+                f"etwa {opening} Wörter.",
+                "en": f"{setting['en']} Write the opening of a speech on: {{subject}}, about "
+                f"{opening} words.",
+            },
+            opening * TOKENS_PER_WORD,
+        )
+    ]
+    for n, point in enumerate(parts, 1):
+        plans.append(
+            SectionPlan(
+                f"punkt-{n}",
+                {"de": point, "en": point},
+                {
+                    "de": f"{setting['de']} Schreibe den Teil der Rede zu: {{subject}}, der "
+                    f"diesen Punkt ausführt: {point} (etwa {body} Wörter).",
+                    "en": f"{setting['en']} Write the part of the speech on: {{subject}} that "
+                    f"develops this point: {point} (about {body} words).",
+                },
+                body * TOKENS_PER_WORD,
+            )
+        )
+    plans.append(
+        SectionPlan(
+            "schluss",
+            {"de": "Schluss", "en": "Closing"},
+            {
+                "de": f"{setting['de']} Schreibe den Schluss der Rede zu: {{subject}}, etwa "
+                f"{closing} Wörter.",
+                "en": f"{setting['en']} Write the closing of the speech on: {{subject}}, about "
+                f"{closing} words.",
+            },
+            closing * TOKENS_PER_WORD,
+        )
+    )
+    return plans
+
+
+def section_messages(
+    request: DraftRequest, plan: SectionPlan, sources: list[StoredChunk], language: str
+) -> list[dict]:
+    lang = language if language in CITE else "de"
+    numbered = "\n\n".join(
+        f"[{i}] {source_label(chunk, lang)}\n{chunk.text}" for i, chunk in enumerate(sources, 1)
+    )
+    task = plan.task[lang].format(
+        subject=request.subject,
+        audience=request.audience or "-",
+        occasion=request.occasion or "-",
+    )
+    return [
+        {"role": "system", "content": f"{ROLE[request.kind][lang]} {CITE[lang]}"},
+        {"role": "user", "content": f"{numbered}\n\n{task}"},
+    ]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every section is written from: the title, the plan, and the numbered sources."""
+
+    title: str
+    plans: list[SectionPlan]
+    sources: list[StoredChunk]
+    language: str
+
+
+def prepare(
+    collection: Collection,
+    request: DraftRequest,
+    count: Count,
+    language: str = "de",
+    k: int = 6,
+    mode: Mode = "hybrid",
+) -> Prepared:
+    """Retrieve once for the subject and key points, as many sources as the context holds
+    beside the longest section's task (none: no draft will be written)."""
+    lang = language if language in CITE else "de"
+    if not request.subject.strip():
+        raise InputError(
+            _("the draft needs a subject"), _("say with --subject what the draft is about")
+        )
+    title = TITLE[request.kind][lang].format(subject=request.subject)
+    query = " ".join([request.subject, *request.points])
+    sources = [collection.chunks[h.row] for h in search(collection, query, k=k, mode=mode)]
+    plans = plan_sections(request)
+    if sources:
+        longest = max(plans, key=lambda p: p.max_tokens)
+        sources, _room = fit_sources(
+            request.subject,
+            sources,
+            lang,
+            longest.max_tokens,
+            count,
+            build=lambda chunks: section_messages(request, longest, chunks, lang),
+        )
+    return Prepared(title, plans, sources, lang)
+
+
+def no_evidence(request: DraftRequest, prepared: Prepared) -> Draft:
+    return Draft(
+        request.kind,
+        prepared.title,
+        [],
+        [],
+        asked_model=False,
+        message=NO_EVIDENCE[prepared.language],
+    )
+
+
+def checked_section(plan: SectionPlan, text: str, prepared: Prepared) -> DraftSection:
+    verdict = check_citations(text, prepared.sources, prepared.language)
+    return DraftSection(plan.id, plan.heading[prepared.language], text, verdict)
+
+
+def write_draft(
+    collection: Collection,
+    request: DraftRequest,
+    ask: Ask,
+    count: Count,
+    language: str = "de",
+    k: int = 6,
+    mode: Mode = "hybrid",
+) -> Draft:
+    """Retrieve once, then let the model write each section from the same sources."""
+    prepared = prepare(collection, request, count, language, k, mode)
+    if not prepared.sources:
+        return no_evidence(request, prepared)
+    sections = []
+    for plan in prepared.plans:
+        messages = section_messages(request, plan, prepared.sources, prepared.language)
+        text = ask(messages, room_for(messages, plan.max_tokens, count))
+        sections.append(checked_section(plan, text, prepared))
+    return Draft(request.kind, prepared.title, sections, prepared.sources)
+
+
+def room_for(messages: list[dict], wanted: int, count: Count) -> int:
+    """Tokens left for the section: `wanted`, or what the context leaves."""
+    counted = count(messages)
+    if counted is None:
+        return wanted
+    used, context = counted
+    return max(1, min(wanted, context - used))
+
+
+def render_markdown(draft: Draft, language: str = "de") -> str:
+    """The draft as Markdown: its sections, a note under each one without evidence, and the
+    numbered sources it cites."""
+    lang = language if language in CITE else "de"
+    lines = [f"# {draft.title}", ""]
+    if draft.message:
+        return "\n".join([*lines, draft.message, ""])
+    for section in draft.sections:
+        lines += [f"## {section.heading}", "", section.text.strip(), ""]
+        if not section.verdict.supported:
+            problems = " ".join(section.verdict.problems)
+            lines += [f"> {UNSUPPORTED[lang].format(problems=problems)}", ""]
+    lines += [f"## {SOURCES_HEADING[lang]}", ""]
+    for i, chunk in enumerate(draft.sources, 1):
+        lines.append(f"[{i}] {source_label(chunk, lang)}")
+    return "\n".join(lines) + "\n"

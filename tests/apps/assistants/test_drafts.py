@@ -1,0 +1,125 @@
+"""The memo and speech assistants: one request per section from the same numbered sources,
+each section's citations checked on its own; no evidence, no model call; and end to end from
+the CLI against a real server on loopback (the tiny random model cites nothing)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gemeingut.apps.assistants.drafts import (
+    DraftRequest,
+    plan_sections,
+    render_markdown,
+    write_draft,
+)
+from gemeingut.apps.rag.index import ingest, open_collection
+from tests.apps.rag.documents import write_markdown, write_pdf
+from tests.http_server import serving_process
+from tests.test_cli import invoke
+
+SUBJECT = "Frist für den Eingang der Angebote"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("drafts")
+    docs = folder / "docs"
+    docs.mkdir()
+    write_pdf(docs / "leitfaden.pdf")
+    write_markdown(docs / "hinweise.md")
+    ingest(folder / "collections", "vergabe", [docs], groups=["einkauf"])
+    return folder / "collections"
+
+
+def quoting_writer(wrong_in: str) -> tuple[list[list[dict]], object]:
+    """Writes every section by quoting source [1] exactly; in the section whose task names
+    `wrong_in` it cites a source that was not given. Records what it was asked."""
+    asked: list[list[dict]] = []
+
+    def ask(messages: list[dict], max_tokens: int) -> str:
+        asked.append(messages)
+        first = re.search(r"^\[1\] .*\n(.+)$", messages[1]["content"], re.MULTILINE)
+        words = " ".join(first.group(1).split()[:6])
+        marker = "[9]" if wrong_in in messages[1]["content"] else "[1]"
+        return f"Laut Leitfaden gilt: „{words}“ {marker}."
+
+    return asked, ask
+
+
+def test_each_section_of_a_memo_is_written_and_checked_on_its_own(root: Path) -> None:
+    asked, ask = quoting_writer(wrong_in="„Bewertung“")
+    collection = open_collection(root, "vergabe")
+    draft = write_draft(collection, DraftRequest("vermerk", SUBJECT), ask, lambda m: None)
+    assert [s.id for s in draft.sections] == ["sachverhalt", "bewertung", "vorschlag"]
+    assert [s.heading for s in draft.sections] == ["Sachverhalt", "Bewertung", "Vorschlag"]
+    assert len(asked) == 3  # one request per section, all from the same sources
+    assert len({m[1]["content"].split("\n\n")[0] for m in asked}) == 1
+    facts, assessment, proposal = draft.sections
+    assert facts.verdict.supported and proposal.verdict.supported
+    assert not assessment.verdict.supported
+    given = len(draft.sources)
+    assert assessment.verdict.problems == [f"[9] nennt keine Quelle (es gibt {given})."]
+    assert not draft.supported
+    text = render_markdown(draft)
+    assert text.startswith(f"# Vermerk: {SUBJECT}\n")
+    assert "## Sachverhalt" in text and "## Quellen" in text
+    assert "> Ohne Beleg: [9] nennt keine Quelle" in text
+    assert "[1] docs/leitfaden.pdf, S. 2" in text  # the deadline's page ranks first
+
+
+def test_a_speech_has_a_part_per_key_point_sized_by_its_minutes() -> None:
+    request = DraftRequest("rede", "Vergabe", "Gemeinderat", "Haushaltsrede", 10, ("A", "B"))
+    plans = plan_sections(request)
+    assert [p.id for p in plans] == ["einstieg", "punkt-1", "punkt-2", "schluss"]
+    assert [p.heading["de"] for p in plans] == ["Einstieg", "A", "B", "Schluss"]
+    assert [p.heading["en"] for p in plans][::3] == ["Opening", "Closing"]
+    budget = sum(p.max_tokens for p in plans)  # 10 minutes ≈ 1,300 words ≈ 2,600 tokens
+    assert 2300 <= budget <= 2700
+    short = sum(p.max_tokens for p in plan_sections(DraftRequest("rede", "Vergabe", minutes=2)))
+    assert short < budget / 3
+
+
+def test_without_a_matching_source_no_model_is_asked(root: Path) -> None:
+    def ask(messages: list[dict], max_tokens: int) -> str:
+        raise AssertionError("the model must not be asked")
+
+    collection = open_collection(root, "vergabe")
+    draft = write_draft(collection, DraftRequest("vermerk", "Quantenchromodynamik"), ask, None)
+    assert draft.sections == [] and not draft.asked_model and not draft.supported
+    assert "keine Quelle" in render_markdown(draft)
+
+
+@pytest.fixture(scope="module")
+def server(long_model_dir: Path) -> Iterator[str]:
+    with serving_process(str(long_model_dir), "winzig") as url:
+        yield url
+
+
+def test_the_cli_writes_a_memo_and_a_speech_from_a_real_server(
+    root: Path, server: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "vermerk.md"
+    memo = invoke(
+        "assist", "vermerk", "vergabe", "--subject", SUBJECT, "--root", root,
+        "--endpoint", f"{server}/v1", "--out", out,
+    )  # fmt: skip
+    assert memo.exit_code == 1, memo.output  # the random model cites nothing
+    assert "Sachverhalt: Die Antwort belegt nichts mit den Quellen." in memo.output
+    text = out.read_text(encoding="utf-8")
+    for heading in ("# Vermerk: " + SUBJECT, "## Sachverhalt", "## Bewertung", "## Vorschlag"):
+        assert f"{heading}\n" in text
+    assert "## Quellen\n\n[1] docs/leitfaden.pdf, S. 2" in text
+    speech = invoke(
+        "--lang", "en", "assist", "rede", "vergabe", "--subject", SUBJECT, "--minutes", "1",
+        "--point", "Fristen", "--root", root, "--endpoint", f"{server}/v1", "--json",
+    )  # fmt: skip
+    assert speech.exit_code == 1
+    draft = json.loads(speech.stdout)
+    assert [s["heading"] for s in draft["sections"]] == ["Opening", "Fristen", "Closing"]
+    assert draft["title"] == f"Speech: {SUBJECT}" and draft["sources"]
+    assert all(s["text"] for s in draft["sections"])
