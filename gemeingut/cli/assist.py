@@ -63,6 +63,9 @@ def tender_command(
 
 Subject = Annotated[str, typer.Option("--subject", help="What the draft is about.")]
 Endpoint = Annotated[str, typer.Option(help="OpenAI-compatible endpoint that writes the sections.")]
+Sources = Annotated[int, typer.Option("-k", min=1, max=20, help="Sources to offer at most.")]
+ModelId = Annotated[str | None, typer.Option(help="The endpoint's model id.")]
+OutFile = Annotated[Path | None, typer.Option(help="Markdown file to write.")]
 
 
 @assist_app.command("vermerk")
@@ -71,11 +74,11 @@ def memo_command(
     name: Name,
     subject: Subject,
     root: Root = Path("collections"),
-    k: Annotated[int, typer.Option("-k", min=1, max=20, help="Sources to offer at most.")] = 6,
+    k: Sources = 6,
     mode: ModeOption = "hybrid",
     endpoint: Endpoint = "http://127.0.0.1:8000/v1",
-    model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Markdown file to write.")] = None,
+    model: ModelId = None,
+    out: OutFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A memo (Sachverhalt, Bewertung, Vorschlag) from collection NAME, each section's
@@ -97,11 +100,11 @@ def speech_command(
         list[str] | None, typer.Option("--point", help="A key point; repeat for more.")
     ] = None,
     root: Root = Path("collections"),
-    k: Annotated[int, typer.Option("-k", min=1, max=20, help="Sources to offer at most.")] = 6,
+    k: Sources = 6,
     mode: ModeOption = "hybrid",
     endpoint: Endpoint = "http://127.0.0.1:8000/v1",
-    model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Markdown file to write.")] = None,
+    model: ModelId = None,
+    out: OutFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """A speech (opening, one part per key point, closing) from collection NAME, each part's
