@@ -170,15 +170,16 @@ def plan_sections(request: DraftRequest) -> list[SectionPlan]:
         )
     ]
     for n, point in enumerate(parts, 1):
+        literal = point.replace("{", "{{").replace("}", "}}")  # the task is formatted later
         plans.append(
             SectionPlan(
                 f"punkt-{n}",
                 {"de": point, "en": point},
                 {
                     "de": f"{setting['de']} Schreibe den Teil der Rede zu: {{subject}}, der "
-                    f"diesen Punkt ausführt: {point} (etwa {body} Wörter).",
+                    f"diesen Punkt ausführt: {literal} (etwa {body} Wörter).",
                     "en": f"{setting['en']} Write the part of the speech on: {{subject}} that "
-                    f"develops this point: {point} (about {body} words).",
+                    f"develops this point: {literal} (about {body} words).",
                 },
                 body * TOKENS_PER_WORD,
             )

@@ -15,6 +15,7 @@ from gemeingut.apps.assistants.drafts import (
     DraftRequest,
     plan_sections,
     render_markdown,
+    section_messages,
     write_draft,
 )
 from gemeingut.apps.rag.index import ingest, open_collection
@@ -82,6 +83,10 @@ def test_a_speech_has_a_part_per_key_point_sized_by_its_minutes() -> None:
     assert 2300 <= budget <= 2700
     short = sum(p.max_tokens for p in plan_sections(DraftRequest("rede", "Vergabe", minutes=2)))
     assert short < budget / 3
+    braces = DraftRequest("rede", "Vergabe {x}", points=("Kosten {a} und {0}",))
+    messages = section_messages(braces, plan_sections(braces)[1], [], "de")
+    assert "diesen Punkt ausführt: Kosten {a} und {0}" in messages[1]["content"]
+    assert "zu: Vergabe {x}," in messages[1]["content"]
 
 
 def test_without_a_matching_source_no_model_is_asked(root: Path) -> None:
