@@ -358,6 +358,53 @@ def release_stage(
     return place("release", inputs, params, build)
 
 
+def finetune_release_stage(
+    place: Place,
+    section: ReleaseSection,
+    recipe_path: Path | None,
+    tuned: Artifact,
+    base_dir: Path | None = None,
+    audit: Artifact | None = None,
+) -> tuple[Artifact, bool]:
+    """The release bundle of a whole model fine-tuned from a foreign base: the fine-tune's own
+    artifacts, and the base model named by its card, config, licence and file list (`base_dir`:
+    the folder it was fine-tuned from, by default the one its record names)."""
+    from gemeingut.model.base_model import OWN_MODEL, BaseModelFacts, release_refusal
+    from gemeingut.model.loading import FINETUNE_FILE
+
+    if tuned.kind != "model":
+        raise InputError(
+            f"{tuned.path} is a LoRA adapter; a release bundle holds a whole model",
+            "fine-tune with --merge (or --method full) and release that model",
+        )
+    record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
+    facts = BaseModelFacts(**record["base_model"])
+    if facts.license_source == OWN_MODEL:
+        raise InputError(
+            f"{tuned.path} is fine-tuned from a gemeingut model, whose own artifacts belong in "
+            "its bundle",
+            "release it with --dataset, --tokenizer, --model, --evaluation and --finetuned",
+        )
+    refusal = release_refusal(facts, section.license)
+    if refusal:
+        raise InputError(*refusal)
+    base = (base_dir or Path(facts.path)).resolve()
+    params = {
+        **section.model_dump(mode="json", exclude={"paper"}),
+        "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
+    }
+    inputs = {"finetune": tuned.id, "base": facts.fingerprint}
+    if audit is not None:
+        inputs["audit"] = audit.id
+
+    def build(out: Path) -> dict[str, Any]:
+        from gemeingut.release.finetune_bundle import assemble_finetune_bundle
+
+        return assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out)
+
+    return place("release", inputs, params, build)
+
+
 def _licence_sources(dataset: Artifact, tuned: Artifact | None) -> dict[str, set[str]]:
     """Each licence of the data the release is trained on, with the sources that carry it."""
     import pyarrow.parquet as pq

@@ -22,12 +22,12 @@ KeyDir = Annotated[
 @app.command()
 @user_errors
 def release(
-    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.")],
-    tokenizer: Annotated[Path, typer.Option(help="Tokenizer artifact directory.")],
-    model: Annotated[Path, typer.Option(help="Model artifact directory.")],
-    evaluation: Annotated[Path, typer.Option(help="Evaluation artifact directory.")],
     name: Annotated[str, typer.Option(help="Name of the released model.")],
     out: OutDir,
+    dataset: Annotated[Path | None, typer.Option(help="Dataset artifact directory.")] = None,
+    tokenizer: Annotated[Path | None, typer.Option(help="Tokenizer artifact directory.")] = None,
+    model: Annotated[Path | None, typer.Option(help="Model artifact directory.")] = None,
+    evaluation: Annotated[Path | None, typer.Option(help="Evaluation artifact directory.")] = None,
     license: Annotated[str, typer.Option(help="SPDX licence of the model.")] = "Apache-2.0",
     language: Annotated[
         list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
@@ -35,7 +35,14 @@ def release(
     recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
     finetuned: Annotated[
         Path | None,
-        typer.Option(help="A model fine-tuned from MODEL (merged or full): released instead."),
+        typer.Option(
+            help="A model fine-tuned from MODEL (merged or full): released instead; alone, "
+            "a model fine-tuned from a foreign base."
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(help="The foreign base folder (default: the one the fine-tune names)."),
     ] = None,
     audit: Annotated[
         Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
@@ -45,21 +52,31 @@ def release(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Bundle the five open artifacts with a model card, openness report and MANIFEST."""
-    from gemeingut.stages import release_stage
+    """Bundle the five open artifacts with a model card, openness report and MANIFEST; with
+    --finetuned alone, a model fine-tuned from a foreign base, rated with what its base lacks."""
+    from gemeingut.errors import InputError
+    from gemeingut.stages import finetune_release_stage, release_stage
 
-    artifacts = {
-        "dataset": load_artifact(dataset, "dataset"),
-        "tokenizer": load_artifact(tokenizer, "tokenizer"),
-        "model": load_artifact(model, "model"),
-        "evaluation": load_artifact(evaluation, "evaluation"),
-    }
-    if finetuned is not None:
-        artifacts["finetune"] = load_artifact(finetuned, "model")
-    if audit is not None:
-        artifacts["audit"] = load_artifact(audit, "audit")
     section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
-    artifact, reused = release_stage(at(out), section, recipe, artifacts)
+    own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
+    audited = load_artifact(audit, "audit") if audit is not None else None
+    if finetuned is not None and not any(own.values()):
+        tuned = load_artifact(finetuned, ("model", "adapter"))
+        artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
+    elif all(own.values()):
+        artifacts = {kind: load_artifact(path, kind) for kind, path in own.items()}
+        if finetuned is not None:
+            artifacts["finetune"] = load_artifact(finetuned, "model")
+        if audited is not None:
+            artifacts["audit"] = audited
+        artifact, reused = release_stage(at(out), section, recipe, artifacts)
+    else:
+        missing = [f"--{kind}" for kind, path in own.items() if path is None]
+        raise InputError(
+            f"missing {', '.join(missing)}: a release of our own pretraining needs --dataset, "
+            "--tokenizer, --model and --evaluation",
+            "pass all four, or only --finetuned for a model fine-tuned from a foreign base",
+        )
     if sign_key is not None:
         _sign(artifact.path, sign_key)
     report("release", artifact, reused, as_json)

@@ -84,16 +84,16 @@ def assemble_bundle(
     finetune (the model released instead of the pretrained one)."""
     bundle = out_dir / BUNDLE_DIR
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
-    _copy_model((tuned or artifacts["model"]).path, bundle / "model")
+    copy_model((tuned or artifacts["model"]).path, bundle / "model")
     if "gguf" in artifacts:  # for llama.cpp and Ollama, beside the transformers weights
         shutil.copy2(artifacts["gguf"].path / GGUF_FILE, bundle / "model" / GGUF_FILE)
     _copy_data(dataset.path, bundle)
     if tuned is not None and (tuned.path / DATA_DIR).is_dir():
         shutil.copytree(tuned.path / DATA_DIR, bundle / "training-data" / FINETUNE_DATA)
-    _copy_code(recipe_path, bundle / "training-code")
+    copy_code(recipe_path, bundle / "training-code")
     _copy_metadata(artifacts, bundle / "training-metadata")
     if "audit" in artifacts:
-        _copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
+        copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
     if "publication" in artifacts:  # the data card, and the data's metadata for portals
         published = artifacts["publication"].path
         for name in (DATA_STATEMENT, DCAT_FILE):
@@ -101,7 +101,7 @@ def assemble_bundle(
         write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
     attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
     if tuned is not None:
-        attributions += _append_finetune_notice(tuned, bundle / "NOTICE")
+        attributions += append_finetune_notice(tuned, bundle / "NOTICE")
     write_json(bundle / RELEASE_INFO, release_info(release, tuned is not None))
     if release.paper is not None:
         _copy_paper(release.paper, bundle / PAPER_DIR)
@@ -171,7 +171,7 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
     }
 
 
-def _copy_audit(audit_dir: Path, target: Path) -> None:
+def copy_audit(audit_dir: Path, target: Path) -> None:
     """The audit's documents and item logs; its lineage is in lineage.json, and lm-eval's
     request cache is a working file, not a result. The audited folder is named as the
     bundle's model, seen from audit/ (where the recorded lm_eval command runs): the folder
@@ -207,7 +207,7 @@ def _published_text(text: str, local: str) -> str:
     return text
 
 
-def _copy_model(model_dir: Path, target: Path) -> None:
+def copy_model(model_dir: Path, target: Path) -> None:
     target.mkdir(parents=True)
     for item in sorted(model_dir.iterdir()):
         if item.name not in _NOT_MODEL_FILES and item.is_file():
@@ -230,7 +230,7 @@ def _copy_data(dataset_dir: Path, bundle: Path) -> None:
     )
 
 
-def _copy_code(recipe_path: Path | None, target: Path) -> None:
+def copy_code(recipe_path: Path | None, target: Path) -> None:
     """The exact source that ran (the package directory), plus pyproject and the recipe."""
     package = Path(gemeingut.__file__).resolve().parent
     shutil.copytree(
@@ -264,7 +264,7 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
     for name in (METADATA_FILE, LOG_FILE):
         shutil.copy2(model.path / name, target / name)
     if tuned is not None:
-        _copy_finetune_record(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
+        copy_finetune_record(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
         shutil.copy2(tuned.path / LOG_FILE, target / "finetune_log.jsonl")
     shutil.copy2(artifacts["evaluation"].path / RESULTS_FILE, target / "evaluation.json")
     if (model.path / ORDER_DIR).is_dir():  # which windows each step saw: the replayable order
@@ -280,7 +280,7 @@ def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
 
 
-def _copy_finetune_record(source: Path, target: Path) -> None:
+def copy_finetune_record(source: Path, target: Path) -> None:
     """`finetune.json` as published: the base model named by its reference (its artifact id,
     Hub id or folder name), not by this machine's folder, which means nothing elsewhere and
     may carry a user name."""
@@ -300,7 +300,7 @@ def _published_base(path: str, name: str) -> str:
     return reference if reference != str(Path(path).resolve()) else name
 
 
-def _append_finetune_notice(tuned: Artifact, notice: Path) -> int:
+def append_finetune_notice(tuned: Artifact, notice: Path) -> int:
     """The fine-tuning data's attributions: a curated dataset's per document (as for the
     training data), a file's or folder's from the licence stated for it."""
     listed = 0

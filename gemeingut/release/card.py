@@ -53,7 +53,7 @@ def render_card(
         "description": release.description or "_No description given in the recipe._",
         "model_id": (tuned or model).id,
         "pretrained_id": model.id,
-        "finetune": _finetune_context(tuned) if tuned is not None else None,
+        "finetune": finetune_context(tuned) if tuned is not None else None,
         "audit": audit_context(audit),
         "dataset_id": dataset.id,
         "tokenizer_id": tokenizer.id,
@@ -97,7 +97,7 @@ def render_card(
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
 
 
-def _finetune_context(tuned: Artifact) -> dict[str, Any]:
+def finetune_context(tuned: Artifact) -> dict[str, Any]:
     """What the card says about fine-tuning, from the artifact and its `finetune.json`."""
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     stats, params = tuned.stats, tuned.meta["params"]

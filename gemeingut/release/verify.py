@@ -21,6 +21,12 @@ from gemeingut.release.manifest import (
 )
 from gemeingut.release.openness.claims import claim_problems
 from gemeingut.release.openness.evidence import collect
+from gemeingut.release.openness.finetune_claims import finetune_claim_problems
+from gemeingut.release.openness.finetune_rating import (
+    REQUIRED_FOLDERS,
+    is_finetune_bundle,
+    rate_finetune,
+)
 from gemeingut.release.openness.rating import rate
 
 
@@ -37,7 +43,7 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
     bundle = locate_bundle(path)
     expected = read_manifest(bundle)
     problems = manifest_problems(bundle, expected)
-    problems.extend(missing_artifacts(expected))
+    problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
     if not problems:  # the claims are compared only on files known to be the released ones
         problems.extend(_claim_problems(bundle))
     if problems:
@@ -59,12 +65,17 @@ def _claim_problems(bundle: Path) -> list[str]:
     hold what a release writes (a key removed, a header cut) is a problem named, not a crash."""
     try:
         evidence = collect(bundle)
+        if is_finetune_bundle(bundle):
+            return finetune_claim_problems(bundle, evidence, rate_finetune(evidence))
         return claim_problems(bundle, evidence, rate(evidence))
     except (KeyError, TypeError, ValueError, IndexError, struct.error) as exc:
         return [f"a record of the bundle cannot be read back: {type(exc).__name__}: {exc}"]
 
 
-def missing_artifacts(listed: dict[str, str]) -> list[str]:
-    """The five open artifacts each need at least one listed file."""
+def missing_artifacts(listed: dict[str, str], finetune: bool = False) -> list[str]:
+    """The five open artifacts each need at least one listed file; a fine-tune of a foreign
+    base has no test split of its own (its rating says what it and its base lack), but its
+    base model's evidence."""
     folders = {rel.split("/", 1)[0] for rel in listed if "/" in rel}
-    return [f"incomplete: no {name}/ artifact" for name in FIVE_ARTIFACTS if name not in folders]
+    needed = REQUIRED_FOLDERS if finetune else FIVE_ARTIFACTS
+    return [f"incomplete: no {name}/ artifact" for name in needed if name not in folders]

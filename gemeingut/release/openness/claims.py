@@ -41,12 +41,12 @@ _METRICS = ("perplexity", "bits_per_byte", "loss")
 
 def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
     """Every place where a document of the bundle says something its files do not show."""
-    problems = _rating_problems(bundle, rating)
+    problems = rating_problems(bundle, rating)
     card_path = bundle / CARD
     if not card_path.is_file():
         return [*problems, f"missing: {CARD} (the model card)"]
     card = card_path.read_text(encoding="utf-8", errors="replace")
-    header = _header(card)
+    header = card_header(card)
     if header is None:
         return [*problems, f"{CARD}: no YAML header between '---' lines"]
     weights = rating["licenses"]["weights"]
@@ -61,7 +61,7 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
         problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
     if openness_sentence(rating) not in card:
         problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
-    problems.extend(_parameter_problems(card, evidence))
+    problems.extend(parameter_problems(card, evidence))
     problems.extend(_count_problems(bundle, card))
     problems.extend(_language_and_context_problems(bundle, card, header, evidence))
     problems.extend(_derived_problems(bundle, evidence, rating))
@@ -93,7 +93,7 @@ def _derived_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) 
     return problems
 
 
-def _rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str]:
+def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str]:
     shipped_path = bundle / OPENNESS
     if not shipped_path.is_file():
         return [f"missing: {OPENNESS}"]
@@ -126,7 +126,7 @@ def _state(check: dict[str, Any] | None) -> str:
     return ("pass" if check.get("passed") else "fail") + f" ({check.get('detail')})"
 
 
-def _header(card: str) -> dict[str, Any] | None:
+def card_header(card: str) -> dict[str, Any] | None:
     parts = card.split("---", 2)
     if len(parts) < 3 or parts[0].strip():
         return None
@@ -137,7 +137,7 @@ def _header(card: str) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def _parameter_problems(card: str, evidence: Evidence) -> list[str]:
+def parameter_problems(card: str, evidence: Evidence) -> list[str]:
     found = re.search(r"\), ([\d,]+) parameters", card)
     if evidence.parameters is None:
         return ["model/: no safetensors weights to count the parameters of"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ _MIN_SECTION_CHARS = 200  # a heading with a line under it does not document the
 _FILES: dict[str, tuple[str, ...]] = {
     "Model parameters (Final)": ("*.safetensors", "pytorch_model*.bin", "*.gguf"),
     "Model parameters (Intermediate)": ("checkpoints/*", "snapshots/*", "checkpoint-*/*"),
+    "Model metadata": ("trainer_state.json", "training_args.*", "training_config*.*"),
     "Datasets": ("data/train*", "training-data/*", "data/*.parquet", "data/*.jsonl"),
     "Data card": ("DATA_STATEMENT.md", "DATASHEET.md", "data_card.md"),
     "Technical report": ("TECHNICAL_REPORT.md", "technical_report*.pdf", "*tech*report*.pdf"),
@@ -51,16 +53,22 @@ _FILES: dict[str, tuple[str, ...]] = {
 }
 
 
-def rate_folder(folder: Path) -> dict[str, Any]:
-    """The openness result of a foreign model folder (same shape as a bundle's)."""
+def rate_folder(
+    folder: Path, files: list[str] | None = None, name: str | None = None
+) -> dict[str, Any]:
+    """The openness result of a foreign model folder (same shape as a bundle's). `files`: the
+    relative paths the model's folder holds, where `folder` is a copy of only its card, config
+    and licence files (a fine-tune's bundle describes its base so); `name`: the model's name
+    where its card names none."""
     if not folder.is_dir():
         raise InputError(
             f"{folder} is not a folder", "pass a model folder (config.json, weights, README.md)"
         )
+    listing = files if files is not None else _files_below(folder)
     card_text, header = _card(folder)
     licence = _licence(header)
     config = _config(folder)
-    parts = [_component(c, folder, card_text, header, config, licence) for c in components()]
+    parts = [_component(c, listing, card_text, header, config, licence) for c in components()]
     by_name = {p.component.name: p for p in parts}
     data_card = by_name["Data card"]
     osaid = osaid_gate(
@@ -84,7 +92,7 @@ def rate_folder(folder: Path) -> dict[str, Any]:
         "code": _code_licence(config, licence),
         "data": by_name["Datasets"].licence if by_name["Datasets"].present else None,
     }
-    release = {"name": header.get("model_name") or folder.resolve().name, "authors": []}
+    release = {"name": header.get("model_name") or name or folder.resolve().name, "authors": []}
     return assemble(parts, kinds, checks, osaid, release)
 
 
@@ -136,7 +144,7 @@ def _code_licence(config: dict[str, Any], licence: str | None) -> str | None:
 
 def _component(
     component: Component,
-    folder: Path,
+    listing: list[str],
     card: str,
     header: dict[str, Any],
     config: dict[str, Any],
@@ -144,12 +152,12 @@ def _component(
 ) -> Found:
     name = component.name
     if name == "Model architecture":
-        return _architecture(component, folder, config, licence)
+        return _architecture(component, listing, config, licence)
     if name == "Model card":
-        return found(component, [CARD] if (folder / CARD).is_file() else [], licence)
+        return found(component, [CARD] if CARD in listing else [], licence)
     if name == "Evaluation results" and header.get("model-index"):
         return found(component, [f"{CARD} (model-index)"], licence)
-    paths = _matches(folder, _FILES.get(name, ()))
+    paths = _matches(listing, _FILES.get(name, ()))
     if name == "Data card" and not paths:
         paths = [f"{CARD} ({h})"] if (h := _data_section(card)) else []
     if name in ("Research paper", "Technical report") and not paths:
@@ -160,12 +168,12 @@ def _component(
 
 
 def _architecture(
-    component: Component, folder: Path, config: dict[str, Any], licence: str | None
+    component: Component, listing: list[str], config: dict[str, Any], licence: str | None
 ) -> Found:
     if not config:
         return found(component, [], None)
     if config.get("auto_map"):  # remote code: the folder's own modules
-        return found(component, _matches(folder, ("*.py",)), licence)
+        return found(component, _matches(listing, ("*.py",)), licence)
     model_type = config.get("model_type")
     if model_type and _in_transformers(model_type):
         return found(
@@ -180,13 +188,28 @@ def _in_transformers(model_type: str) -> bool:
     return model_type in CONFIG_MAPPING
 
 
-def _matches(folder: Path, patterns: tuple[str, ...]) -> list[str]:
-    found_paths: set[str] = set()
-    for pattern in patterns:
-        for path in folder.glob(pattern):
-            if path.is_file() and not path.is_symlink():
-                found_paths.add(path.relative_to(folder).as_posix())
-    return sorted(found_paths)
+def _files_below(folder: Path) -> list[str]:
+    """Every regular file below `folder` (links are not followed: they are not its files)."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*")
+        if path.is_file() and not path.is_symlink()
+    )
+
+
+def _matches(listing: list[str], patterns: tuple[str, ...]) -> list[str]:
+    """The listed files a pattern names, segment by segment as `Path.glob` matches."""
+    return sorted(
+        rel
+        for rel in listing
+        if any(_glob_match(rel.split("/"), pattern.split("/")) for pattern in patterns)
+    )
+
+
+def _glob_match(parts: list[str], pattern: list[str]) -> bool:
+    return len(parts) == len(pattern) and all(
+        fnmatchcase(part, glob) for part, glob in zip(parts, pattern, strict=True)
+    )
 
 
 def _data_section(card: str) -> str:

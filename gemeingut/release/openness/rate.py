@@ -14,9 +14,10 @@ def rate_path(path: Path) -> dict[str, Any]:
     bundle = locate_bundle(path)
     if (bundle / MANIFEST).is_file() and (bundle / RELEASE_INFO).is_file():
         from gemeingut.release.openness.evidence import collect
+        from gemeingut.release.openness.finetune_rating import is_finetune_bundle, rate_finetune
         from gemeingut.release.openness.rating import rate
 
-        return rate(collect(bundle))
+        return (rate_finetune if is_finetune_bundle(bundle) else rate)(collect(bundle))
     from gemeingut.release.openness.foreign import rate_folder
 
     return rate_folder(path)

@@ -1,0 +1,184 @@
+"""The release bundle of a model fine-tuned from a foreign base (Qwen2, Mistral, OLMo …).
+
+Our own pretraining artifacts do not exist for such a model, so its bundle holds what the
+fine-tune made and names the rest:
+  model/              the fine-tuned model (merged or fully trained), as transformers loads it
+  base-model/         the base's card, config and licence files and `files.json`, every file
+                      of its folder with its sha256 (the base's fingerprint is their hash)
+  training-data/finetuning/  the fine-tuning data as given
+  training-code/      the gemeingut source that ran, requirements.lock, the recipe if given
+  training-metadata/  finetune.json, finetune_log.jsonl, lineage.json
+  audit/              the audit of the fine-tuned model, when one is given
+  README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  MANIFEST (+ bundle.sig)
+Its rating (`openness/finetune_rating.py`) counts what the base withholds as withheld.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import ModelCard, ModelCardData
+
+from gemeingut.errors import InputError
+from gemeingut.hashing import files_with_hashes, sha256_json
+from gemeingut.model.base_model import CARD_FILE, LICENSE_FILES
+from gemeingut.model.finetune import DATA_DIR
+from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.model.pretrain import LOG_FILE
+from gemeingut.recipe import ReleaseSection
+from gemeingut.release.bundle import (
+    AUDIT_DIR,
+    FINETUNE_DATA,
+    append_finetune_notice,
+    copy_audit,
+    copy_code,
+    copy_finetune_record,
+    copy_model,
+    release_info,
+)
+from gemeingut.release.card import finetune_context
+from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.manifest import write_manifest
+from gemeingut.release.openness.evidence import collect, parameter_count
+from gemeingut.release.openness.finetune_claims import finetune_claim_problems
+from gemeingut.release.openness.finetune_rating import (
+    BASE_DIR,
+    BASE_FILES,
+    base_listing,
+    rate_finetune,
+)
+from gemeingut.release.openness.summary import openness_sentence, openness_tags
+from gemeingut.release.openness.write import write_json, write_rating
+from gemeingut.workspace import Artifact
+
+TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
+BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
+_HIDDEN = frozenset({".cache", ".git"})  # as the base's fingerprint leaves them out
+
+
+def assemble_finetune_bundle(
+    release: ReleaseSection,
+    tuned: Artifact,
+    base_dir: Path,
+    recipe_path: Path | None,
+    audit: Artifact | None,
+    out_dir: Path,
+) -> dict[str, Any]:
+    bundle = out_dir / BUNDLE_DIR
+    record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
+    write_base_evidence(base_dir, bundle / BASE_DIR, record["base_model"]["fingerprint"])
+    copy_model(tuned.path, bundle / MODEL)
+    shutil.copytree(tuned.path / DATA_DIR, bundle / TRAINING_DATA / FINETUNE_DATA)
+    copy_code(recipe_path, bundle / "training-code")
+    metadata = bundle / TRAINING_METADATA
+    metadata.mkdir(parents=True)
+    copy_finetune_record(tuned.path / FINETUNE_FILE, metadata / FINETUNE_FILE)
+    shutil.copy2(tuned.path / LOG_FILE, metadata / "finetune_log.jsonl")
+    lineage = {"finetune": tuned.meta} | ({"audit": audit.meta} if audit is not None else {})
+    write_json(metadata / "lineage.json", lineage)
+    if audit is not None:
+        copy_audit(audit.path, bundle / AUDIT_DIR)
+    base = json.loads((metadata / FINETUNE_FILE).read_text(encoding="utf-8"))["base_model"]
+    notice = bundle / "NOTICE"
+    notice.write_text(
+        f"{release.model_name} is fine-tuned from {base['path']} (licence: "
+        f"{base.get('license') or 'not named'}); the base model's own notices apply to it.\n",
+        encoding="utf-8",
+    )
+    attributions = append_finetune_notice(tuned, notice)
+    write_json(bundle / "release.json", release_info(release, True) | {"base_model": base["path"]})
+    rating = rate_finetune(collect(bundle, expected=frozenset({CARD})))
+    (bundle / CARD).write_text(
+        render_finetune_card(bundle, release, tuned, rating, audit is not None), encoding="utf-8"
+    )
+    write_rating(bundle, rating)
+    written = write_manifest(bundle)
+    problems = finetune_claim_problems(bundle, collect(bundle), rating)
+    if problems:
+        raise RuntimeError(f"the new bundle {bundle} fails its own checks: {problems}")
+    return {
+        "files": written,
+        "attributions": attributions,
+        "bundle": BUNDLE_DIR,
+        "open": rating["open"],
+        "mof_class": rating["mof"]["label"],
+        "osaid": rating["osaid"]["passed"],
+    }
+
+
+def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
+    """The base's card, config and licence files and the list of all its files: the same
+    folder the fine-tune started from (its fingerprint must match), or a clear error."""
+    if not base_dir.is_dir():
+        raise InputError(
+            f"the base model folder {base_dir} is not there",
+            "pass the folder the model was fine-tuned from with --base",
+        )
+    listing = files_with_hashes(base_dir, exclude=_HIDDEN)
+    if "sha256:" + sha256_json(listing) != fingerprint:
+        raise InputError(
+            f"{base_dir} is not the base model the fine-tune started from (its files differ "
+            f"from the fingerprint {fingerprint})",
+            "pass the unchanged folder the model was fine-tuned from with --base",
+        )
+    target.mkdir(parents=True)
+    for name in BASE_COPIES:
+        if (base_dir / name).is_file():
+            shutil.copy2(base_dir / name, target / name)
+    write_json(target / BASE_FILES, listing)
+
+
+def render_finetune_card(
+    bundle: Path, release: ReleaseSection, tuned: Artifact, rating: dict[str, Any], audited: bool
+) -> str:
+    """The card, from the bundle's files and the rating (nothing typed in)."""
+    from gemeingut.release.openness.foreign import rate_folder
+
+    record = json.loads((bundle / TRAINING_METADATA / FINETUNE_FILE).read_text(encoding="utf-8"))
+    base = record["base_model"]
+    base_rating = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), base["name"])
+    config = json.loads((bundle / MODEL / "config.json").read_text(encoding="utf-8"))
+    card_data = ModelCardData(
+        model_name=release.model_name,
+        language=release.languages,
+        license=release.license.lower(),
+        library_name="transformers",
+        pipeline_tag="text-generation",
+        tags=["gemeingut", *openness_tags(rating), "fine-tuned"],
+        base_model=base["path"],
+    )
+    validation = record["data"]["validation"]
+    context = {
+        "model_name": release.model_name,
+        "description": release.description or "_No description given._",
+        "openness": openness_sentence(rating),
+        "model_id": tuned.id,
+        "data_id": tuned.meta["inputs"]["data"],
+        "code": tuned.meta["code"],
+        "architecture": (config.get("architectures") or ["unknown"])[0],
+        "parameters": f"{parameter_count(bundle / MODEL):,}",
+        "context": config.get("max_position_embeddings"),
+        "model_license": release.license,
+        "documents_license": release.documents_license,
+        "base": {
+            "reference": base["path"],
+            "fingerprint": base["fingerprint"],
+            "license": base.get("license") or "not named",
+            "license_source": base.get("license_source"),
+            "files": len(base_listing(bundle)),
+            "mof": base_rating["mof"]["label"],
+            "osaid": base_rating["osaid"]["summary"],
+            "withheld": [
+                row["name"] for row in base_rating["mof"]["components"] if not row["present"]
+            ],
+        },
+        "finetune": finetune_context(tuned),
+        "validation_examples": validation["examples"] if validation else 0,
+        "validation_from": record["data"].get("validation_from", ""),
+        "audited": audited,
+    }
+    return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))

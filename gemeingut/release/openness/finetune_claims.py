@@ -1,0 +1,67 @@
+"""The claims of a fine-tune bundle's documents, compared with what its files show: the rating
+(`openness.json`, `mof.yml`), the card's licence, tags, openness paragraph, parameter count,
+languages, base model and validation losses, and the base model's evidence itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gemeingut.release.layout import CARD, TRAINING_METADATA
+from gemeingut.release.openness.claims import card_header, parameter_problems, rating_problems
+from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.finetune_rating import base_problems, base_record
+from gemeingut.release.openness.summary import openness_sentence, openness_tags
+
+LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
+
+
+def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+    problems = [*rating_problems(bundle, rating), *base_problems(bundle)]
+    card_path = bundle / CARD
+    if not card_path.is_file():
+        return [*problems, f"missing: {CARD} (the model card)"]
+    card = card_path.read_text(encoding="utf-8", errors="replace")
+    header = card_header(card)
+    if header is None:
+        return [*problems, f"{CARD}: no YAML header between '---' lines"]
+    weights = rating["licenses"]["weights"]
+    if str(header.get("license", "")).lower() != str(weights).lower():
+        problems.append(
+            f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
+        )
+    if f"Licence of the model: `{weights}`" not in card:
+        problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
+    missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
+    if missing_tags:
+        problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
+    if openness_sentence(rating) not in card:
+        problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
+    declared = evidence.release.get("languages") or []
+    if (header.get("language") or []) != declared:
+        problems.append(f"{CARD}: languages {header.get('language')} but release.json {declared}")
+    reference = base_record(bundle).get("path")
+    if header.get("base_model") != reference or f"fine-tuned from `{reference}`" not in card:
+        problems.append(f"{CARD}: names another base model than finetune.json ({reference})")
+    problems.extend(parameter_problems(card, evidence))
+    problems.extend(_loss_problems(bundle, card))
+    return problems
+
+
+def _loss_problems(bundle: Path, card: str) -> list[str]:
+    """The card's validation losses are the first and the last of the fine-tuning log."""
+    path = bundle / LOG
+    if not path.is_file():
+        return [f"missing: {LOG}"]
+    losses = [
+        record["val_loss"]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and (record := json.loads(line)).get("val_loss") is not None
+    ]
+    if not losses:
+        return []
+    stated = f"from\n{losses[0]:.4f} before fine-tuning to {losses[-1]:.4f} after"
+    if " ".join(stated.split()) not in " ".join(card.split()):
+        return [f"{CARD}: the validation losses are not {losses[0]:.4f} → {losses[-1]:.4f} ({LOG})"]
+    return []

@@ -1,0 +1,281 @@
+"""The openness of a fine-tune of a foreign base model, read from its bundle: what the fine-tune
+publishes itself, and what the base model publishes, or withholds.
+
+A fine-tuned model is only as open as the model it came from: its training data is the base's
+pretraining data *and* the fine-tuning data, its training code both runs' code. So those
+components count as present only when the bundle holds the fine-tune's part and the base
+publishes its own; the base's part is rated from `base-model/` (its card, config, licence files
+and the list of every file of its folder, bound to the fine-tune's record by the base's
+fingerprint) with the same logic `openness rate` applies to any model folder. Components the
+fine-tune alone makes (its weights, card, evaluation, inference code) are rated from the bundle.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gemeingut.data.licenses import decide
+from gemeingut.errors import VerifyError
+from gemeingut.hashing import sha256_json
+from gemeingut.release.layout import (
+    AUDIT,
+    CARD,
+    MODEL,
+    RELEASE_INFO,
+    TRAINING_CODE,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
+from gemeingut.release.openness.evidence import LOCKFILE, Evidence
+from gemeingut.release.openness.licences import code_licence, content_licence
+from gemeingut.release.openness.mof import Found, components, found
+from gemeingut.release.openness.result import assemble, check, osaid_gate
+
+BASE_DIR = "base-model"
+BASE_FILES = "files.json"  # every file of the base model's folder with its sha256
+FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"
+FINETUNE_DATA = f"{TRAINING_DATA}/finetuning"
+CODE = f"{TRAINING_CODE}/gemeingut"
+# Components the base's pretraining shares in: present only when the base publishes them too.
+SHARED = frozenset(
+    {
+        "Datasets",
+        "Data preprocessing code",
+        "Model metadata",
+        "Model parameters (Intermediate)",
+        "Training code",
+    }
+)
+# Components about the pretraining alone (the fine-tune's data is published whole instead).
+BASE_ONLY = frozenset({"Data card", "Technical report", "Research paper"})
+OWN_PATHS: dict[str, tuple[str, ...]] = {
+    "Datasets": (FINETUNE_DATA,),
+    "Data preprocessing code": (f"{CODE}/model/finetune_data.py",),
+    "Model architecture": (f"{MODEL}/config.json",),
+    "Model parameters (Final)": (f"{MODEL}/model.safetensors",),
+    "Model metadata": (FINETUNE_RECORD,),
+    "Model parameters (Intermediate)": (),  # the fine-tune's checkpoints are not shipped
+    "Training code": (f"{CODE}/model/finetune.py",),
+    "Inference code": (f"{CODE}/serve/app.py",),
+    "Evaluation code": (f"{CODE}/model/finetune.py",),  # the validation loss is computed there
+    "Evaluation data": (FINETUNE_DATA,),
+    "Evaluation results": (f"{TRAINING_METADATA}/finetune_log.jsonl",),
+    "Supporting libraries and tools": (f"{TRAINING_CODE}/{LOCKFILE}",),
+    "Model card": (CARD,),
+    "Sample model outputs": (f"{AUDIT}/logs",),
+}
+REQUIRED_FOLDERS = (MODEL, TRAINING_DATA, TRAINING_CODE, TRAINING_METADATA, BASE_DIR)
+
+
+def is_finetune_bundle(bundle: Path) -> bool:
+    return (bundle / BASE_DIR).is_dir()
+
+
+def base_record(bundle: Path) -> dict[str, Any]:
+    """The fine-tune's record of its base model (name, licence, fingerprint …)."""
+    path = bundle / FINETUNE_RECORD
+    if not path.is_file():
+        raise VerifyError(f"missing: {FINETUNE_RECORD}", "obtain an unmodified copy")
+    return json.loads(path.read_text(encoding="utf-8")).get("base_model") or {}
+
+
+def base_listing(bundle: Path) -> dict[str, str]:
+    path = bundle / BASE_DIR / BASE_FILES
+    if not path.is_file():
+        raise VerifyError(f"missing: {BASE_DIR}/{BASE_FILES}", "obtain an unmodified copy")
+    listing = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(listing, dict):
+        raise VerifyError(
+            f"{BASE_DIR}/{BASE_FILES} is not a file list", "obtain an unmodified copy"
+        )
+    return listing
+
+
+def base_problems(bundle: Path) -> list[str]:
+    """The base's file list must be the one the fine-tune recorded (its fingerprint is the hash
+    of that list), and the copies of its card, config and licence must be the listed files."""
+    from gemeingut.hashing import sha256_file
+
+    listing, record = base_listing(bundle), base_record(bundle)
+    problems = []
+    if "sha256:" + sha256_json(listing) != record.get("fingerprint"):
+        problems.append(
+            f"{BASE_DIR}/{BASE_FILES} is not the file list of the base model the fine-tune "
+            f"records ({record.get('fingerprint')})"
+        )
+    folder = bundle / BASE_DIR
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if rel == BASE_FILES or not path.is_file():
+            continue
+        if listing.get(rel) != "sha256:" + sha256_file(path):
+            problems.append(f"{BASE_DIR}/{rel} is not the base model's {rel}")
+    return problems
+
+
+def rate_finetune(evidence: Evidence) -> dict[str, Any]:
+    """The whole openness result of a fine-tune bundle (the shape of every rating)."""
+    from gemeingut.release.openness.foreign import rate_folder
+
+    bundle = evidence.root
+    record = base_record(bundle)
+    base_name = str(record.get("name") or "base model")
+    base = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), base_name)
+    base_parts = {row["name"]: row for row in base["mof"]["components"]}
+    kinds = _licences(evidence, base)
+    parts = [
+        _part(component, evidence, kinds, base_parts[component.name], base_name)
+        for component in components()
+    ]
+    by_name = {p.component.name: p for p in parts}
+    artifacts = {
+        "training data": "Datasets",
+        "training code": "Training code",
+        "training metadata": "Model metadata",
+        "test data": "Evaluation data",
+        "model": "Model parameters (Final)",
+    }
+    absent = [a for a, component in artifacts.items() if not by_name[component].present]
+    withheld = [a for a in absent if evidence.has(OWN_PATHS[artifacts[a]][0])]
+    missing = [a for a in absent if a not in withheld]
+    reasons = ([f"not in this bundle: {', '.join(missing)}"] if missing else []) + (
+        [f"withheld by the base model {base_name}: {', '.join(withheld)}"] if withheld else []
+    )
+    checks = [
+        check(
+            "artifacts.five",
+            not absent,
+            BASE_DIR,
+            "; ".join(reasons)
+            or "training code, training data, test data, training metadata and model, of the "
+            "fine-tune and of its base",
+        ),
+        _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
+        _licence_check(
+            "licence.code", kinds["code"], f"{TRAINING_CODE}/pyproject.toml", code_licence
+        ),
+        _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
+        _data_check(evidence),
+        _base_check(record, kinds["weights"]),
+    ]
+    data_card = by_name["Data card"]
+    osaid = osaid_gate(
+        parts,
+        data_card.present and by_name["Datasets"].present,
+        f"the base's data card ({', '.join(data_card.paths)}) and the fine-tuning data"
+        if data_card.present and by_name["Datasets"].present
+        else f"needs information on the data of the base model {base_name} as well as of the "
+        "fine-tune",
+    )
+    release = {**evidence.release, "treatment": evidence.release.get("treatment", "fine-tuned")}
+    return assemble(parts, kinds, checks, osaid, release)
+
+
+def _licences(evidence: Evidence, base: dict[str, Any]) -> dict[str, str | None]:
+    declared = evidence.release.get("licenses", {})
+    data = list(evidence.training_data.documents)
+    return {
+        "weights": declared.get("weights"),
+        "documents": declared.get("documents"),
+        "code": evidence.code_licence,
+        "data": " AND ".join(sorted(data)) if data else None,
+        "base": base["licenses"].get("weights"),
+    }
+
+
+def _part(
+    component: Any,
+    evidence: Evidence,
+    kinds: dict[str, str | None],
+    base_row: dict[str, Any],
+    base_name: str,
+) -> Found:
+    name = component.name
+    base_found = Found(
+        component,
+        tuple(f"{BASE_DIR}: {p}" for p in base_row["evidence"]),
+        base_row["license"],
+        base_row["license_open"],
+        base_row["detail"],
+    )
+    if name in BASE_ONLY:
+        return _withheld(base_found, base_name) if not base_found.present else base_found
+    paths = OWN_PATHS[name]
+    present = bool(paths) and all(evidence.has(p) for p in paths)
+    own = found(component, list(paths) if present else [], _kind_licence(component, kinds))
+    if name not in SHARED or not own.present:
+        return own
+    if not base_found.present:
+        return _withheld(own, base_name)
+    if not base_found.licence_open:
+        return Found(
+            component,
+            own.paths + base_found.paths,
+            base_found.licence,
+            False,
+            f"base model: {base_found.detail}",
+        )
+    return Found(component, own.paths + base_found.paths, own.licence, own.licence_open, own.detail)
+
+
+def _withheld(part: Found, base_name: str) -> Found:
+    return Found(
+        part.component, (), part.licence, False, f"the base model {base_name} does not publish it"
+    )
+
+
+def _kind_licence(component: Any, kinds: dict[str, str | None]) -> str | None:
+    if component.content_type == "code":
+        return kinds["code"]
+    if component.name in ("Datasets", "Evaluation data"):
+        return kinds["data"]
+    if component.name.startswith("Model parameters"):
+        return kinds["weights"]
+    return kinds["documents"]
+
+
+def _licence_check(check_id: str, licence: str | None, where: str, judge) -> dict[str, Any]:
+    verdict = judge(licence)
+    return check(check_id, verdict.open, where, verdict.detail)
+
+
+def _data_check(evidence: Evidence) -> dict[str, Any]:
+    data = evidence.training_data
+    if not data.files:
+        return check(
+            "licence.training-data",
+            False,
+            FINETUNE_DATA,
+            "the fine-tuning data's licence is not stated (fine-tune with --data-license)",
+        )
+    refused = sorted(lic for lic in data.documents if not decide(lic).admitted)
+    if refused:
+        return check(
+            "licence.training-data", False, FINETUNE_DATA, f"not open: {', '.join(refused)}"
+        )
+    total = sum(data.documents.values())
+    return check(
+        "licence.training-data",
+        True,
+        FINETUNE_DATA,
+        f"{total} documents or files, all under open licences",
+    )
+
+
+def _base_check(record: dict[str, Any], weights: str | None) -> dict[str, Any]:
+    """The base model's licence: open, and it allows the release's licence for a derivative."""
+    from gemeingut.model.base_model import BaseModelFacts, release_refusal
+
+    licence = record.get("license")
+    verdict = content_licence(licence)
+    if not verdict.open:
+        return check("licence.base", False, FINETUNE_RECORD, f"base model: {verdict.detail}")
+    facts = BaseModelFacts(**{key: record.get(key) for key in BaseModelFacts.__dataclass_fields__})
+    refusal = release_refusal(facts, weights)
+    if refusal:
+        return check("licence.base", False, FINETUNE_RECORD, refusal[0])
+    return check(
+        "licence.base", True, FINETUNE_RECORD, f"{licence} allows a derivative under {weights}"
+    )

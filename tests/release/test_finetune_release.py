@@ -1,0 +1,162 @@
+"""A model fine-tuned from a foreign base is released as a bundle that names its base (card,
+config, licence, the list of its files) and is rated with what that base withholds; `verify`
+re-runs the rating and names tampering with the base's evidence."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gemeingut.errors import VerifyError
+from gemeingut.release.manifest import write_manifest
+from gemeingut.release.verify import verify_bundle
+from tests.model.tiny_models import make_model
+from tests.test_cli import invoke
+
+DATA_SECTION = "## Training data\n\n" + "Das Modell lernte aus offenen Texten der Verwaltung. " * 6
+
+
+def base_folder(root: Path, licence: str = "apache-2.0", open_data: bool = False) -> Path:
+    """A tiny foreign base with a card; `open_data`: it also publishes its data, data card,
+    training code and training configuration, as a fully open model's folder does."""
+    base = make_model(root / "base")
+    card = f"---\nlicense: {licence}\nmodel_name: Winzige Basis\n---\n# Winzige Basis\n\n"
+    (base / "README.md").write_text(card + (DATA_SECTION if open_data else ""), encoding="utf-8")
+    if open_data:
+        (base / "data").mkdir()
+        (base / "data" / "train.jsonl").write_text('{"text": "offen"}\n', encoding="utf-8")
+        (base / "train.py").write_text("print('training')\n", encoding="utf-8")
+        (base / "preprocess.py").write_text("print('cleaning')\n", encoding="utf-8")
+        (base / "trainer_state.json").write_text('{"global_step": 1}\n', encoding="utf-8")
+    return base
+
+
+def fine_tune(root: Path, base: Path, *extra: str) -> Path:
+    data = root / "antworten.jsonl"
+    data.write_text(
+        "".join(
+            json.dumps({"prompt": f"Frage {i}?", "completion": f" Antwort {i}."}) + "\n"
+            for i in range(20)
+        ),
+        encoding="utf-8",
+    )
+    tuned = root / "tuned"
+    result = invoke(
+        "model", "finetune", base, "--data", data, "--out", tuned, "--steps", "4",
+        "--eval-every", "2", "--data-license", "CC0-1.0", *extra,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return tuned
+
+
+def release(root: Path, tuned: Path, *extra: str) -> Path:
+    result = invoke(
+        "release", "--finetuned", tuned, "--name", "winzig-feinjustiert", "--out",
+        root / "release", "--license", "Apache-2.0", *extra,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return root / "release" / "bundle"
+
+
+@pytest.fixture(scope="module")
+def closed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fine-tune of a base that publishes its weights only."""
+    root = tmp_path_factory.mktemp("closed")
+    base = base_folder(root)
+    return release(root, fine_tune(root, base, "--merge", "--license", "Apache-2.0"))
+
+
+def rating(bundle: Path) -> dict:
+    return json.loads((bundle / "openness.json").read_text(encoding="utf-8"))
+
+
+def test_a_fine_tune_is_rated_with_what_its_base_withholds(closed: Path) -> None:
+    verify_bundle(closed)
+    rated = rating(closed)
+    checks = {c["id"]: c for c in rated["checks"]}
+    assert not rated["open"]
+    assert checks["artifacts.five"]["detail"] == (
+        "withheld by the base model Winzige Basis: training data, training code, training metadata"
+    )
+    assert checks["licence.training-data"]["passed"]  # CC0, stated at fine-tuning
+    assert checks["licence.base"]["passed"] and checks["licence.weights"]["passed"]
+    components = {c["name"]: c for c in rated["mof"]["components"]}
+    assert not components["Datasets"]["present"]
+    assert components["Datasets"]["detail"] == "the base model Winzige Basis does not publish it"
+    assert components["Model parameters (Final)"]["present"]
+    assert components["Evaluation data"]["present"]  # the held-out fine-tuning examples
+    card = (closed / "README.md").read_text(encoding="utf-8")
+    assert "This release is **not open**" in card and "not-open" in card
+    assert "withheld by the base model Winzige Basis" in card
+    # the base is named, never copied: its card, config and file list, not its weights
+    assert sorted(p.name for p in (closed / "base-model").iterdir()) == [
+        "README.md", "config.json", "files.json"
+    ]  # fmt: skip
+    listed = json.loads((closed / "base-model" / "files.json").read_text())
+    assert "model.safetensors" in listed
+
+
+def test_an_open_base_lends_the_fine_tune_its_components(tmp_path: Path) -> None:
+    base = base_folder(tmp_path, open_data=True)
+    bundle = release(tmp_path, fine_tune(tmp_path, base, "--merge", "--license", "Apache-2.0"))
+    verify_bundle(bundle)
+    rated = rating(bundle)
+    checks = {c["id"]: c for c in rated["checks"]}
+    assert checks["artifacts.five"]["passed"], checks["artifacts.five"]
+    components = {c["name"]: c for c in rated["mof"]["components"]}
+    datasets = components["Datasets"]
+    assert datasets["present"] and datasets["evidence"] == [
+        "training-data/finetuning", "base-model: data/train.jsonl"
+    ]  # fmt: skip
+    assert components["Data card"]["evidence"] == ["base-model: README.md (Training data)"]
+    assert rated["osaid"]["requirements"]["data_information"]["passed"]
+
+
+def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(closed, bundle)
+    listing = bundle / "base-model" / "files.json"
+    files = json.loads(listing.read_text())
+    listing.write_text(json.dumps(files | {"data/train.jsonl": "sha256:" + "0" * 64}))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as failed:
+        verify_bundle(bundle)
+    assert "base-model/files.json is not the file list of the base model" in str(failed.value)
+    shutil.rmtree(bundle)
+    shutil.copytree(closed, bundle)
+    card = bundle / "base-model" / "README.md"
+    card.write_text(card.read_text().replace("apache-2.0", "mit"))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as failed:
+        verify_bundle(bundle)
+    assert "base-model/README.md is not the base model's README.md" in str(failed.value)
+
+
+def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
+    base = base_folder(tmp_path, licence="cc-by-sa-4.0")
+    tuned = fine_tune(tmp_path, base, "--merge", "--license", "CC-BY-SA-4.0")
+    refused = invoke(
+        "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
+        "--license", "Apache-2.0",
+    )  # fmt: skip
+    assert refused.exit_code != 0 and "share-alike" in refused.output
+    assert not (tmp_path / "r").exists()
+    partial = invoke("release", "--finetuned", tuned, "--model", tuned, "--name", "x", "--out",
+                     tmp_path / "r")  # fmt: skip
+    assert partial.exit_code != 0 and "--dataset, --tokenizer, --evaluation" in partial.output
+    moved = tmp_path / "anderswo"
+    base.rename(moved)
+    gone = invoke(
+        "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
+        "--license", "CC-BY-SA-4.0",
+    )  # fmt: skip
+    assert gone.exit_code != 0 and "--base" in gone.output
+    found = invoke(
+        "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
+        "--license", "CC-BY-SA-4.0", "--base", moved,
+    )  # fmt: skip
+    assert found.exit_code == 0, found.output
+    verify_bundle(tmp_path / "r" / "bundle")
