@@ -42,25 +42,11 @@ _METRICS = ("perplexity", "bits_per_byte", "loss")
 def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
     """Every place where a document of the bundle says something its files do not show."""
     problems = rating_problems(bundle, rating)
-    card_path = bundle / CARD
-    if not card_path.is_file():
-        return [*problems, f"missing: {CARD} (the model card)"]
-    card = card_path.read_text(encoding="utf-8", errors="replace")
-    header = card_header(card)
-    if header is None:
-        return [*problems, f"{CARD}: no YAML header between '---' lines"]
-    weights = rating["licenses"]["weights"]
-    if str(header.get("license", "")).lower() != str(weights).lower():
-        problems.append(
-            f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
-        )
-    if f"Licence of the model: `{weights}`" not in card:
-        problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
-    missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
-    if missing_tags:
-        problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
-    if openness_sentence(rating) not in card:
-        problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
+    read = read_card(bundle)
+    if isinstance(read, str):
+        return [*problems, read]
+    card, header = read
+    problems.extend(rated_card_problems(card, header, rating))
     problems.extend(parameter_problems(card, evidence))
     problems.extend(_count_problems(bundle, card))
     problems.extend(_language_and_context_problems(bundle, card, header, evidence))
@@ -124,6 +110,36 @@ def _state(check: dict[str, Any] | None) -> str:
     if check is None:
         return "no such check"
     return ("pass" if check.get("passed") else "fail") + f" ({check.get('detail')})"
+
+
+def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | str:
+    """The card's text and YAML header, or what keeps them from being read."""
+    card_path = bundle / CARD
+    if not card_path.is_file():
+        return f"missing: {CARD} (the model card)"
+    card = card_path.read_text(encoding="utf-8", errors="replace")
+    header = card_header(card)
+    if header is None:
+        return f"{CARD}: no YAML header between '---' lines"
+    return card, header
+
+
+def rated_card_problems(card: str, header: dict[str, Any], rating: dict[str, Any]) -> list[str]:
+    """The card's licence (header and text), tags and openness paragraph against the rating."""
+    problems = []
+    weights = rating["licenses"]["weights"]
+    if str(header.get("license", "")).lower() != str(weights).lower():
+        problems.append(
+            f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
+        )
+    if f"Licence of the model: `{weights}`" not in card:
+        problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
+    missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
+    if missing_tags:
+        problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
+    if openness_sentence(rating) not in card:
+        problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
+    return problems
 
 
 def card_header(card: str) -> dict[str, Any] | None:

@@ -9,35 +9,25 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.release.layout import CARD, TRAINING_METADATA
-from gemeingut.release.openness.claims import card_header, parameter_problems, rating_problems
+from gemeingut.release.openness.claims import (
+    parameter_problems,
+    rated_card_problems,
+    rating_problems,
+    read_card,
+)
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.finetune_rating import base_problems, base_record
-from gemeingut.release.openness.summary import openness_sentence, openness_tags
 
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 
 
 def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
     problems = [*rating_problems(bundle, rating), *base_problems(bundle)]
-    card_path = bundle / CARD
-    if not card_path.is_file():
-        return [*problems, f"missing: {CARD} (the model card)"]
-    card = card_path.read_text(encoding="utf-8", errors="replace")
-    header = card_header(card)
-    if header is None:
-        return [*problems, f"{CARD}: no YAML header between '---' lines"]
-    weights = rating["licenses"]["weights"]
-    if str(header.get("license", "")).lower() != str(weights).lower():
-        problems.append(
-            f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
-        )
-    if f"Licence of the model: `{weights}`" not in card:
-        problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
-    missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
-    if missing_tags:
-        problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
-    if openness_sentence(rating) not in card:
-        problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
+    read = read_card(bundle)
+    if isinstance(read, str):
+        return [*problems, read]
+    card, header = read
+    problems.extend(rated_card_problems(card, header, rating))
     declared = evidence.release.get("languages") or []
     if (header.get("language") or []) != declared:
         problems.append(f"{CARD}: languages {header.get('language')} but release.json {declared}")
