@@ -366,17 +366,12 @@ def finetune_release_stage(
     base_dir: Path | None = None,
     audit: Artifact | None = None,
 ) -> tuple[Artifact, bool]:
-    """The release bundle of a whole model fine-tuned from a foreign base: the fine-tune's own
-    artifacts, and the base model named by its card, config, licence and file list (`base_dir`:
-    the folder it was fine-tuned from, by default the one its record names)."""
+    """The release bundle of a model (or LoRA adapter) fine-tuned from a foreign base: the
+    fine-tune's own artifacts, and the base model named by its card, config, licence and file
+    list (`base_dir`: the folder it was fine-tuned from, by default the one its record names)."""
     from gemeingut.model.base_model import OWN_MODEL, BaseModelFacts, release_refusal
     from gemeingut.model.loading import FINETUNE_FILE
 
-    if tuned.kind != "model":
-        raise InputError(
-            f"{tuned.path} is a LoRA adapter; a release bundle holds a whole model",
-            "fine-tune with --merge (or --method full) and release that model",
-        )
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
     if facts.license_source == OWN_MODEL:

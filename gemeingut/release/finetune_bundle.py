@@ -56,6 +56,7 @@ from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.workspace import Artifact
 
 TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
+ADAPTER_CONFIG = "adapter_config.json"
 BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
 _HIDDEN = frozenset({".cache", ".git"})  # as the base's fingerprint leaves them out
 
@@ -83,6 +84,10 @@ def assemble_finetune_bundle(
     if audit is not None:
         copy_audit(audit.path, bundle / AUDIT_DIR)
     base = json.loads((metadata / FINETUNE_FILE).read_text(encoding="utf-8"))["base_model"]
+    adapter_config = bundle / MODEL / ADAPTER_CONFIG
+    if adapter_config.is_file():  # peft loads the base by this name: the published one
+        config = json.loads(adapter_config.read_text(encoding="utf-8"))
+        write_json(adapter_config, config | {"base_model_name_or_path": base["path"]})
     notice = bundle / "NOTICE"
     notice.write_text(
         f"{release.model_name} is fine-tuned from {base['path']} (licence: "
@@ -141,7 +146,9 @@ def render_finetune_card(
     record = json.loads((bundle / TRAINING_METADATA / FINETUNE_FILE).read_text(encoding="utf-8"))
     base = record["base_model"]
     base_rating = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), base["name"])
-    config = json.loads((bundle / MODEL / "config.json").read_text(encoding="utf-8"))
+    adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
+    config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
     card_data = ModelCardData(
         model_name=release.model_name,
         language=release.languages,
@@ -180,5 +187,6 @@ def render_finetune_card(
         "validation_examples": validation["examples"] if validation else 0,
         "validation_from": record["data"].get("validation_from", ""),
         "audited": audited,
+        "adapter": adapter,
     }
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))

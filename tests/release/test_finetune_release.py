@@ -160,3 +160,29 @@ def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert found.exit_code == 0, found.output
     verify_bundle(tmp_path / "r" / "bundle")
+
+
+def test_a_lora_adapter_is_released_signed_and_loads_with_peft(tmp_path: Path) -> None:
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from gemeingut.release.signing import create_key
+
+    base = base_folder(tmp_path)
+    adapter = fine_tune(tmp_path, base, "--license", "Apache-2.0")
+    key = create_key("amt", tmp_path / "keys")
+    bundle = release(tmp_path, adapter, "--sign-key", key.private)
+    assert verify_bundle(bundle, key.public).signed_by
+    config = json.loads((bundle / "model" / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == "Winzige Basis"  # no folder of this machine
+    components = {c["name"]: c for c in rating(bundle)["mof"]["components"]}
+    weights = components["Model parameters (Final)"]
+    assert weights["evidence"] == [
+        "model/adapter_model.safetensors", "base-model: model.safetensors"
+    ]  # fmt: skip
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    assert "LoRA adapter, fine-tuned from `Winzige Basis`" in card
+    assert "AutoPeftModelForCausalLM" in card
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), bundle / "model")
+    ids = AutoTokenizer.from_pretrained(bundle / "model")("Frage 3?", return_tensors="pt")
+    assert model(**ids).logits.shape[-1] == model.config.vocab_size

@@ -66,6 +66,13 @@ OWN_PATHS: dict[str, tuple[str, ...]] = {
     "Model card": (CARD,),
     "Sample model outputs": (f"{AUDIT}/logs",),
 }
+# A LoRA adapter is a model only with its base: the base's weights and architecture count too.
+ADAPTER_CONFIG = f"{MODEL}/adapter_config.json"
+ADAPTER_PATHS = {
+    "Model architecture": (ADAPTER_CONFIG,),
+    "Model parameters (Final)": (f"{MODEL}/adapter_model.safetensors",),
+}
+ADAPTER_SHARED = frozenset(ADAPTER_PATHS)
 REQUIRED_FOLDERS = (MODEL, TRAINING_DATA, TRAINING_CODE, TRAINING_METADATA, BASE_DIR)
 
 
@@ -202,10 +209,12 @@ def _part(
     )
     if name in BASE_ONLY:
         return _withheld(base_found, base_name) if not base_found.present else base_found
-    paths = OWN_PATHS[name]
+    adapter = evidence.has(ADAPTER_CONFIG)
+    paths = ADAPTER_PATHS.get(name, OWN_PATHS[name]) if adapter else OWN_PATHS[name]
     present = bool(paths) and all(evidence.has(p) for p in paths)
     own = found(component, list(paths) if present else [], _kind_licence(component, kinds))
-    if name not in SHARED or not own.present:
+    shared = SHARED | ADAPTER_SHARED if adapter else SHARED
+    if name not in shared or not own.present:
         return own
     if not base_found.present:
         return _withheld(own, base_name)
