@@ -27,6 +27,7 @@ from gemeingut.cli.app import (
 )
 from gemeingut.cli.common import JsonFlag, user_errors
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.progress import console
 
 Db = Annotated[
@@ -335,3 +336,46 @@ def audit_purge(
 
     removed = purge(_engine(db), point_in_time(older_than, future=False))
     console.print(f"[green]✓[/] {removed} audit records deleted")
+
+
+@admin_audit_app.command("records")
+@user_errors
+def audit_records(
+    db: Db,
+    facts: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML with what only the controller can state: controller, dpo, purposes, "
+            "legal_basis, recipients, transfers."
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Markdown file (default: stdout).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The record of processing activities (Art. 30 GDPR) of this deployment, from its settings
+    and database; what the controller has not stated is marked as missing (exit 1)."""
+    from gemeingut.i18n import current_language, text
+    from gemeingut.serve.gateway.identity import utcnow
+    from gemeingut.serve.gateway.records import as_json as record_json
+    from gemeingut.serve.gateway.records import load_facts, read_record
+    from gemeingut.serve.gateway.records_text import render_record
+    from gemeingut.workspace import write_text_atomic
+
+    record = read_record(_engine(db), load_facts(facts), utcnow())
+    lang = current_language()
+    document = (
+        json.dumps(record_json(record), indent=2, ensure_ascii=False) + "\n"
+        if as_json
+        else render_record(record, lang)
+    )
+    if out is None:
+        typer.echo(document, nl=False)
+    else:
+        write_text_atomic(out, document)
+        console.print("[green]✓[/] " + text(_("record written: {path}", path=str(out)), lang))
+    if record.missing:
+        console.print(
+            "[yellow]![/] "
+            + text(_("not stated yet: {fields}", fields=", ".join(record.missing)), lang)
+        )
+        raise typer.Exit(1)

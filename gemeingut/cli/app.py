@@ -36,7 +36,9 @@ admin_users_app = typer.Typer(help="People who may use the server.", no_args_is_
 admin_groups_app = typer.Typer(help="Groups of users (quotas, collections).", no_args_is_help=True)
 admin_keys_app = typer.Typer(help="API keys: shown once, stored hashed.", no_args_is_help=True)
 admin_quotas_app = typer.Typer(help="Limits in requests and tokens.", no_args_is_help=True)
-admin_audit_app = typer.Typer(help="The audit log: export and retention.", no_args_is_help=True)
+admin_audit_app = typer.Typer(
+    help="The audit log: export, retention and the Art. 30 record.", no_args_is_help=True
+)
 rag_app = typer.Typer(
     help="Document collections: ingest, query with checked citations, evaluate retrieval.",
     no_args_is_help=True,

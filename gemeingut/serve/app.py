@@ -36,7 +36,9 @@ from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.findings_routes import FindingsDesk, findings_router
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
+from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.policy import Policy
+from gemeingut.serve.gateway.records import deployment_facts, record_deployment
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
     APIError,
@@ -112,6 +114,17 @@ def create_app(
     running = max_running or getattr(backend, "max_batch_rows", 1)
     app.state.queue = ModelQueue(max_waiting, running)
     app.state.gateway = gateway
+    if gateway is not None:  # for the record of processing activities (admin audit records)
+        record_deployment(
+            gateway.engine,
+            deployment_facts(
+                backend.model_name,
+                getattr(backend, "base_url", None),  # an upstream engine's; None in process
+                audit_retention_days,
+                policy,
+                utcnow(),
+            ),
+        )
     app.state.policy = policy
     app.state.openness = openness
     app.state.audit_retention_days = audit_retention_days

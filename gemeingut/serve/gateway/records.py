@@ -1,0 +1,177 @@
+"""The record of processing activities (Art. 30 (1) GDPR / DSGVO) of a deployment, written from
+what the deployment does, not from what someone believes it does.
+
+The server records its settings in the database each time it starts (`record_deployment`):
+model, engine (in this process, or which upstream engine receives the prompts), audit
+retention, policy. The record reads them back with the audit table's own columns (reflected from
+the database, so a column added later shows up), and the numbers of accounts, keys and audit
+records. What only the controller can say (who is responsible, the purposes and legal basis,
+further recipients, transfers to third countries) comes from a facts file; where it is missing
+the document says so in place, and `missing` lists it: it is never invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Engine, func, inspect, select
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS
+from gemeingut.serve.gateway.store import insert_or_ignore, writing
+from gemeingut.serve.gateway.tables import api_keys, audit_log, groups, settings, users
+
+PREFIX = "deployment."
+IN_PROCESS = "in-process"
+
+
+class ControllerFacts(BaseModel):
+    """What only the controller can state; each is prose for the record."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    controller: str | None = None  # name and contact of the controller
+    dpo: str | None = None  # contact of the data protection officer
+    purposes: str | None = None
+    legal_basis: str | None = None
+    recipients: str | None = None  # recipients beyond the engine the server itself names
+    transfers: str | None = None  # transfers to third countries, with safeguards
+
+
+def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
+    """Store what this server does under `deployment.*` (the last start's settings win)."""
+    with writing(engine) as conn:
+        for name, value in facts.items():
+            key = PREFIX + name
+            text = "" if value is None else str(value)[:200]
+            conn.execute(settings.delete().where(settings.c.name == key))
+            insert_or_ignore(conn, settings, name=key, value=text)
+
+
+def deployment_facts(
+    model: str, upstream: str | None, audit_retention_days: int | None, policy: Any, now: datetime
+) -> dict[str, str | None]:
+    """What a starting server records: `policy` is the loaded `Policy`, or None."""
+    return {
+        "model": model,
+        "engine": upstream or IN_PROCESS,
+        "audit_retention_days": str(audit_retention_days) if audit_retention_days else None,
+        "policy": f"{policy.spec.id} {policy.spec.version} (sha256 {policy.sha256[:16]})"
+        if policy is not None
+        else None,
+        "started": now.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def deployment(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(settings.c.name, settings.c.value).where(settings.c.name.like(PREFIX + "%"))
+        ).all()
+    return {name.removeprefix(PREFIX): value for name, value in rows if value}
+
+
+def load_facts(path: Path | None) -> ControllerFacts:
+    if path is None:
+        return ControllerFacts()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return ControllerFacts.model_validate(data)
+    except OSError as error:
+        raise InputError(
+            _("{path}: cannot be read ({error})", path=str(path), error=str(error)),
+            _("pass a YAML file with the controller's facts"),
+        ) from None
+    except yaml.YAMLError as error:
+        raise InputError(
+            _("{path}: not valid YAML ({error})", path=str(path), error=str(error)),
+            _("fix the YAML"),
+        ) from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top)"
+        raise InputError(
+            _(
+                "{path}, field {field}: {problem}",
+                path=str(path),
+                field=where,
+                problem=first["msg"],
+            ),
+            _("allowed fields: {fields}", fields=", ".join(ControllerFacts.model_fields)),
+        ) from None
+
+
+@dataclass
+class Record:
+    """The record's facts, each computed or stated; `missing` names what nobody stated."""
+
+    deployment: dict[str, str]
+    facts: ControllerFacts
+    audit_columns: list[str]
+    users: int
+    disabled_users: int
+    groups: int
+    keys: int
+    active_keys: int
+    audit_records: int
+    oldest_record: datetime | None
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def content_logged(self) -> bool:
+        return bool(set(self.audit_columns) & CONTENT_COLUMNS)
+
+    @property
+    def addresses_logged(self) -> bool:
+        return bool(set(self.audit_columns) & ADDRESS_COLUMNS)
+
+
+def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record:
+    columns = [c["name"] for c in inspect(engine).get_columns(audit_log.name) if c["name"] != "id"]
+    with engine.connect() as conn:
+        count = lambda query: int(conn.execute(query).scalar_one())  # noqa: E731
+        record = Record(
+            deployment=deployment(engine),
+            facts=facts,
+            audit_columns=columns,
+            users=count(select(func.count()).select_from(users)),
+            disabled_users=count(select(func.count()).where(users.c.disabled.is_(True))),
+            groups=count(select(func.count()).select_from(groups)),
+            keys=count(select(func.count()).select_from(api_keys)),
+            active_keys=count(
+                select(func.count()).where(
+                    api_keys.c.revoked_at.is_(None),
+                    (api_keys.c.expires_at.is_(None)) | (api_keys.c.expires_at > now),
+                )
+            ),
+            audit_records=count(select(func.count()).select_from(audit_log)),
+            oldest_record=conn.execute(select(func.min(audit_log.c.at))).scalar_one(),
+        )
+    record.missing = [name for name, value in facts.model_dump().items() if not value]
+    if not record.deployment:
+        record.missing.append("deployment")
+    return record
+
+
+def as_json(record: Record) -> dict[str, Any]:
+    return {
+        "deployment": record.deployment,
+        "controller_facts": record.facts.model_dump(),
+        "audit_columns": record.audit_columns,
+        "content_logged": record.content_logged,
+        "ip_addresses_logged": record.addresses_logged,
+        "users": record.users,
+        "disabled_users": record.disabled_users,
+        "groups": record.groups,
+        "api_keys": record.keys,
+        "active_api_keys": record.active_keys,
+        "audit_records": record.audit_records,
+        "oldest_audit_record": record.oldest_record.isoformat() if record.oldest_record else None,
+        "missing": record.missing,
+    }

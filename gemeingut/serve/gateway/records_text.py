@@ -1,0 +1,181 @@
+"""The record of processing activities as a document, in German or English, along the items
+of Art. 30 (1) GDPR; each sentence is filled from the `Record`, stated facts are quoted as
+given, and what nobody stated is marked where it is missing."""
+
+from __future__ import annotations
+
+from gemeingut.serve.gateway.records import IN_PROCESS, Record
+
+TEXT = {
+    "de": {
+        "title": "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)",
+        "activity": "Verarbeitung: Betrieb des Sprachmodells `{model}` mit `gemeingut serve` "
+        "(Schlüssel, Kontingente, Protokoll). Stand der Einstellungen: letzter Start am {started}.",
+        "no_deployment": "Der Server hat mit dieser Datenbank noch nie gestartet: Modell, "
+        "Maschine, Löschfrist und Richtlinie sind unbekannt.",
+        "missing": "**Fehlt – vom Verantwortlichen zu ergänzen** (`{field}` in der Faktendatei).",
+        "a": "a) Verantwortlicher und Datenschutzbeauftragte(r)",
+        "controller": "Verantwortlicher",
+        "dpo": "Datenschutzbeauftragte(r)",
+        "b": "b) Zwecke der Verarbeitung",
+        "legal_basis": "Rechtsgrundlage",
+        "c": "c) Betroffene Personen und Kategorien personenbezogener Daten",
+        "subjects": "Personen mit Zugang zum Server: {users} Nutzerkonten ({disabled} gesperrt) "
+        "in {groups} Gruppen, {keys} API-Schlüssel ({active} gültig).",
+        "accounts": "Nutzerkonten: Name, Gruppen, Sperrvermerk, Anlagedatum.",
+        "keys": "API-Schlüssel: Kennung, Bezeichnung, SHA-256 des Geheimnisses (das Geheimnis "
+        "selbst wird nicht gespeichert), erlaubte Modelle, Ablauf, Widerruf, letzte Nutzung.",
+        "audit": "Protokoll, je Anfrage die Felder {columns}; {records} Einträge{oldest}.",
+        "oldest": ", der älteste vom {date}",
+        "pseudonym": "Die Person steht im Protokoll nur als Pseudonym (HMAC-SHA-256 mit einem "
+        "Geheimnis dieser Datenbank), nicht mit Namen.",
+        "content_none": "Inhalte von Anfragen und Antworten: werden nicht gespeichert (das "
+        "Protokoll hat keine Spalte dafür).",
+        "content_kept": "Inhalte von Anfragen und Antworten: werden im Protokoll gespeichert.",
+        "ip_none": "IP-Adressen: werden nicht gespeichert.",
+        "ip_kept": "IP-Adressen: werden im Protokoll gespeichert.",
+        "counters": "Kontingentzähler: verbrauchte Token je Schlüssel, Person und Gruppe und "
+        "Zeitfenster.",
+        "d": "d) Empfänger",
+        "in_process": "Das Modell läuft im Prozess des Servers: Anfragen und Antworten gehen an "
+        "keine andere Stelle.",
+        "upstream": "Anfragen und Antworten gehen an die Inferenz-Maschine `{upstream}`.",
+        "further": "Weitere Empfänger",
+        "e": "e) Übermittlungen in Drittländer",
+        "f": "f) Löschfristen",
+        "retention": "Protokolleinträge werden nach {days} Tagen gelöscht (der Server prüft "
+        "stündlich).",
+        "no_retention": "**Keine Löschfrist festgelegt**: Protokolleinträge bleiben, bis sie "
+        "mit `gemeingut admin audit purge` gelöscht werden; `gemeingut serve "
+        "--audit-retention-days N` legt eine fest.",
+        "counter_retention": "Kontingentzähler vergangener Zeitfenster werden stündlich gelöscht.",
+        "account_retention": "Nutzerkonten und Schlüssel bleiben, bis eine Administratorin sie "
+        "sperrt oder widerruft.",
+        "g": "g) Technische und organisatorische Maßnahmen (Art. 32 DSGVO)",
+        "tom_pseudonym": "Pseudonymisierung der Personen im Protokoll; Schlüssel nur als "
+        "SHA-256 gespeichert.",
+        "tom_complete": "Jeder Protokolleintrag wird gespeichert, bevor die Antwort den Server "
+        "verlässt.",
+        "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
+        "`GET /v1/policy`).",
+        "no_policy": "Keine Sicherheitsrichtlinie: Anfragen werden nicht gefiltert.",
+    },
+    "en": {
+        "title": "Record of processing activities (Art. 30 (1) GDPR)",
+        "activity": "Processing: running the language model `{model}` with `gemeingut serve` "
+        "(keys, quotas, audit log). Settings as of the last start on {started}.",
+        "no_deployment": "The server has never started with this database: model, engine, "
+        "retention and policy are unknown.",
+        "missing": "**Missing – to be completed by the controller** (`{field}` in the facts file).",
+        "a": "a) Controller and data protection officer",
+        "controller": "Controller",
+        "dpo": "Data protection officer",
+        "b": "b) Purposes of the processing",
+        "legal_basis": "Legal basis",
+        "c": "c) Data subjects and categories of personal data",
+        "subjects": "People with access to the server: {users} user accounts ({disabled} "
+        "disabled) in {groups} groups, {keys} API keys ({active} valid).",
+        "accounts": "User accounts: name, groups, disabled flag, creation date.",
+        "keys": "API keys: id, name, SHA-256 of the secret (the secret itself is not stored), "
+        "allowed models, expiry, revocation, last use.",
+        "audit": "Audit log, per request the fields {columns}; {records} records{oldest}.",
+        "oldest": ", the oldest from {date}",
+        "pseudonym": "A person appears in the log only as a pseudonym (HMAC-SHA-256 with a "
+        "secret of this database), never by name.",
+        "content_none": "Content of requests and answers: not stored (the log has no column "
+        "for it).",
+        "content_kept": "Content of requests and answers: stored in the log.",
+        "ip_none": "IP addresses: not stored.",
+        "ip_kept": "IP addresses: stored in the log.",
+        "counters": "Quota counters: tokens used per key, person, group and time window.",
+        "d": "d) Recipients",
+        "in_process": "The model runs in the server's process: requests and answers go to no "
+        "other party.",
+        "upstream": "Requests and answers go to the inference engine `{upstream}`.",
+        "further": "Further recipients",
+        "e": "e) Transfers to third countries",
+        "f": "f) Time limits for erasure",
+        "retention": "Audit records are deleted after {days} days (the server checks hourly).",
+        "no_retention": "**No time limit set**: audit records stay until `gemeingut admin "
+        "audit purge` deletes them; `gemeingut serve --audit-retention-days N` sets one.",
+        "counter_retention": "Quota counters of past windows are deleted hourly.",
+        "account_retention": "User accounts and keys stay until an administrator disables or "
+        "revokes them.",
+        "g": "g) Technical and organisational measures (Art. 32 GDPR)",
+        "tom_pseudonym": "Persons pseudonymised in the log; keys stored only as SHA-256.",
+        "tom_complete": "Each audit record is stored before the answer leaves the server.",
+        "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
+        "no_policy": "No safety policy: requests are not filtered.",
+    },
+}
+
+
+def render_record(record: Record, language: str = "de") -> str:
+    t = TEXT.get(language, TEXT["de"])
+    facts = record.facts
+    setup = record.deployment
+
+    def stated(name: str) -> str:
+        value = getattr(facts, name)
+        return value.strip() if value else t["missing"].format(field=name)
+
+    lines = [f"# {t['title']}", ""]
+    if setup:
+        started = setup.get("started", "?")
+        lines += [t["activity"].format(model=setup.get("model", "?"), started=started), ""]
+    else:
+        lines += [t["no_deployment"], ""]
+    lines += [f"## {t['a']}", "", f"- {t['controller']}: {stated('controller')}"]
+    lines += [f"- {t['dpo']}: {stated('dpo')}", "", f"## {t['b']}", "", stated("purposes")]
+    lines += ["", f"- {t['legal_basis']}: {stated('legal_basis')}", "", f"## {t['c']}", ""]
+    oldest = (
+        t["oldest"].format(date=record.oldest_record.date().isoformat())
+        if record.oldest_record
+        else ""
+    )
+    lines += [
+        t["subjects"].format(
+            users=record.users,
+            disabled=record.disabled_users,
+            groups=record.groups,
+            keys=record.keys,
+            active=record.active_keys,
+        ),
+        "",
+        f"- {t['accounts']}",
+        f"- {t['keys']}",
+        "- "
+        + t["audit"].format(
+            columns=", ".join(f"`{c}`" for c in record.audit_columns),
+            records=record.audit_records,
+            oldest=oldest,
+        ),
+        f"- {t['pseudonym']}",
+        f"- {t['content_kept'] if record.content_logged else t['content_none']}",
+        f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
+        f"- {t['counters']}",
+        "",
+        f"## {t['d']}",
+        "",
+    ]
+    upstream = setup.get("engine", "")
+    if upstream and upstream != IN_PROCESS:
+        lines.append(t["upstream"].format(upstream=upstream))
+    elif upstream == IN_PROCESS:
+        lines.append(t["in_process"])
+    lines += ["", f"- {t['further']}: {stated('recipients')}", "", f"## {t['e']}", ""]
+    lines += [stated("transfers"), "", f"## {t['f']}", ""]
+    days = setup.get("audit_retention_days")
+    lines += [
+        f"- {t['retention'].format(days=days) if days else t['no_retention']}",
+        f"- {t['counter_retention']}",
+        f"- {t['account_retention']}",
+        "",
+        f"## {t['g']}",
+        "",
+        f"- {t['tom_pseudonym']}",
+        f"- {t['tom_complete']}",
+    ]
+    policy = setup.get("policy")
+    lines.append(f"- {t['policy'].format(policy=policy) if policy else t['no_policy']}")
+    return "\n".join(lines) + "\n"
