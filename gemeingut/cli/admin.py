@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import tempfile
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ import typer
 
 from gemeingut.cli.app import (
     admin_audit_app,
+    admin_content_app,
     admin_groups_app,
     admin_keys_app,
     admin_quotas_app,
@@ -27,7 +29,7 @@ from gemeingut.cli.app import (
 )
 from gemeingut.cli.common import JsonFlag, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 
 Db = Annotated[
@@ -354,7 +356,6 @@ def audit_records(
 ) -> None:
     """The record of processing activities (Art. 30 GDPR) of this deployment, from its settings
     and database; what the controller has not stated is marked as missing (exit 1)."""
-    from gemeingut.i18n import current_language, text
     from gemeingut.serve.gateway.identity import utcnow
     from gemeingut.serve.gateway.records import as_json as record_json
     from gemeingut.serve.gateway.records import load_facts, read_record
@@ -379,3 +380,59 @@ def audit_records(
             + text(_("not stated yet: {fields}", fields=", ".join(record.missing)), lang)
         )
         raise typer.Exit(1)
+
+
+@admin_content_app.command("export")
+@user_errors
+def content_export(
+    user: Annotated[str, typer.Option(help="The person whose logged content to export.")],
+    db: Db,
+    out: Annotated[Path | None, typer.Option(help="JSONL file (default: stdout).")] = None,
+) -> None:
+    """A person's logged requests and answers (for their request under Art. 15 DSGVO); the
+    reading itself is written to the audit log."""
+    from gemeingut.serve.gateway.content_log import COLUMNS, of_person
+    from gemeingut.serve.gateway.gate import Gateway
+    from gemeingut.serve.gateway.identity import user_id, utcnow
+    from gemeingut.workspace import write_text_atomic
+
+    engine = _engine(db)
+    gateway = Gateway(engine)
+    pseudonym = gateway.audit.pseudonym(user_id(engine, user))
+    rows = list(of_person(engine, pseudonym))
+    gateway.audit.write(
+        at=utcnow(),
+        request_id=f"admin-{uuid.uuid4().hex}",
+        user_pseudonym=pseudonym,
+        key_id=None,
+        route="admin content export",
+        model=None,
+        status=200,
+        decision=f"read:{len(rows)}",
+    )
+    if out is None:
+        _write_records(sys.stdout, rows, "jsonl", COLUMNS)
+    else:
+        write_text_atomic(
+            out, "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in rows)
+        )
+    said = _("{count} logged requests of {user} exported", count=len(rows), user=user)
+    console.print("[green]✓[/] " + text(said, current_language()))
+
+
+@admin_content_app.command("delete")
+@user_errors
+def content_delete(
+    user: Annotated[str, typer.Option(help="The person whose logged content to erase.")],
+    db: Db,
+) -> None:
+    """Erase a person's logged requests and answers (Art. 17 DSGVO); the audit log's metadata
+    stays for its own retention."""
+    from gemeingut.serve.gateway.audit_log import AuditLog
+    from gemeingut.serve.gateway.content_log import erase_person
+    from gemeingut.serve.gateway.identity import user_id
+
+    engine = _engine(db)
+    removed = erase_person(engine, AuditLog(engine).pseudonym(user_id(engine, user)))
+    said = _("{count} logged requests of {user} erased", count=removed, user=user)
+    console.print("[green]✓[/] " + text(said, current_language()))

@@ -39,12 +39,16 @@ admin_quotas_app = typer.Typer(help="Limits in requests and tokens.", no_args_is
 admin_audit_app = typer.Typer(
     help="The audit log: export, retention and the Art. 30 record.", no_args_is_help=True
 )
+admin_content_app = typer.Typer(
+    help="Logged content (only with serve --content-log-days): a person's export and erasure.",
+    no_args_is_help=True,
+)
 rag_app = typer.Typer(
     help="Document collections: ingest, query with checked citations, evaluate retrieval.",
     no_args_is_help=True,
 )
 assist_app = typer.Typer(
-    help="Assistants for administrative work: check a tender draft against procurement rules.",
+    help="Assistants for administrative work: check a tender draft, draft a memo or a speech.",
     no_args_is_help=True,
 )
 
@@ -84,3 +88,4 @@ admin_app.add_typer(admin_groups_app, name="groups")
 admin_app.add_typer(admin_keys_app, name="keys")
 admin_app.add_typer(admin_quotas_app, name="quotas")
 admin_app.add_typer(admin_audit_app, name="audit")
+admin_app.add_typer(admin_content_app, name="content")

@@ -140,6 +140,14 @@ def serve(
             min=1, help="With --db: delete audit records older than this many days (hourly)."
         ),
     ] = None,
+    content_log_days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --db: also keep what was asked and answered, pseudonymised, for this "
+            "many days (off by default; shown at /v1/policy and in the Art. 30 record).",
+        ),
+    ] = None,
     upstream: Annotated[
         str | None,
         typer.Option(
@@ -192,6 +200,7 @@ def serve(
         upstream_key_env=upstream_key_env,
         max_connections=max_connections,
         audit_retention_days=audit_retention_days,
+        content_log_days=content_log_days,
         collections=collections,
         findings=findings,
         triage_group=triage_group,

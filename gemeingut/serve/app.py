@@ -123,6 +123,7 @@ def create_app(
                 audit_retention_days,
                 policy,
                 utcnow(),
+                gateway.content_days,
             ),
         )
     app.state.policy = policy
@@ -227,10 +228,12 @@ def _audit_log_terms(request: Request) -> dict[str, object]:
     if request.app.state.gateway is None:
         return {"kept": False}
     columns = set(EXPORT_COLUMNS)
+    content_days = request.app.state.gateway.content_days
     return {
         "kept": True,
         "fields": sorted(columns),
-        "content": bool(columns & CONTENT_COLUMNS),
+        "content": bool(columns & CONTENT_COLUMNS) or bool(content_days),
+        "content_retention_days": content_days,
         "ip_addresses": bool(columns & ADDRESS_COLUMNS),
         "retention_days": request.app.state.audit_retention_days,
     }

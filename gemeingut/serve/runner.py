@@ -88,6 +88,7 @@ def run_server(
     upstream_key_env: str | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     audit_retention_days: int | None = None,
+    content_log_days: int | None = None,
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
@@ -119,6 +120,11 @@ def run_server(
                 f"the environment variable {upstream_key_env} is empty",
                 "export the upstream engine's API key in it (keys never go on the command line)",
             )
+    if content_log_days is not None and db is None:
+        raise InputError(
+            "--content-log-days keeps what was asked and answered in the database: it needs --db",
+            "pass --db, or leave --content-log-days out (no content is kept by default)",
+        )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
             f"serving on {host} without --db would let anyone who reaches it use the model, "
@@ -133,8 +139,8 @@ def run_server(
         from gemeingut.serve.gateway.retention import keep_tidy
         from gemeingut.serve.gateway.store import open_store
 
-        gateway = Gateway(open_store(db))
-        keep_tidy(gateway.engine, audit_retention_days)
+        gateway = Gateway(open_store(db), content_log_days)
+        keep_tidy(gateway.engine, audit_retention_days, content_log_days)
     sock = bind_socket(host, port)
     try:
         if threads is not None:

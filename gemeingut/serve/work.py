@@ -49,7 +49,7 @@ async def answered(
     results = await generate(request, queue, admission, backend, prompts, params, n, param)
     usage = usage_of(results, per_prompt=n)
     request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
-    await finish(admission, 200, usage)
+    await finish(admission, 200, usage, [r.text for r in results])
     return results, usage
 
 
@@ -136,10 +136,15 @@ async def generate(
     return results
 
 
-async def finish(admission: Admission | None, status: int, usage: Usage | None = None) -> None:
+async def finish(
+    admission: Admission | None,
+    status: int,
+    usage: Usage | None = None,
+    answers: list[str] | None = None,
+) -> None:
     if admission is not None:
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        await run_in_threadpool(admission.finish, status, prompt, completion)
+        await run_in_threadpool(admission.finish, status, prompt, completion, False, answers)
 
 
 def stream_end(
@@ -157,7 +162,13 @@ def stream_end(
         if result is None:
             admission.finish(200, None, None, streamed=True)
         else:
-            admission.finish(200, result.prompt_tokens, result.completion_tokens, streamed=True)
+            admission.finish(
+                200,
+                result.prompt_tokens,
+                result.completion_tokens,
+                streamed=True,
+                answers=[result.text],
+            )
 
     return end
 

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
 from gemeingut.serve.gateway.audit_log import AuditLog
+from gemeingut.serve.gateway.content_log import keep, prompt_text
 from gemeingut.serve.gateway.identity import AuthError, Principal, authenticate, utcnow
 from gemeingut.serve.gateway.quotas import (
     QuotaExceeded,
@@ -33,9 +34,11 @@ from gemeingut.serve.http_errors import APIError
 
 
 class Gateway:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, content_days: int | None = None) -> None:
+        """`content_days`: keep what was asked and answered that many days (opt-in)."""
         self.engine = engine
         self.audit = AuditLog(engine)
+        self.content_days = content_days
 
     def record(
         self,
@@ -73,6 +76,7 @@ class Admission:
     reservation: Reservation
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     decision: str = "allowed"  # or which policy rules redacted the input
+    prompts: tuple[str, ...] = ()  # kept only where the deployment logs content
     started: float = field(default_factory=time.monotonic)
     _done: bool = False
 
@@ -93,8 +97,10 @@ class Admission:
         prompt_tokens: int | None,
         completion_tokens: int | None,
         streamed: bool = False,
+        answers: list[str] | None = None,
     ) -> None:
-        """Settle the quota to the tokens used and commit the record; runs once."""
+        """Settle the quota to the tokens used and commit the record (and, where the deployment
+        logs content, what was asked and answered); runs once."""
         if self._done:
             return
         self._done = True
@@ -111,6 +117,17 @@ class Admission:
             "completion_tokens": completion_tokens,
             "duration_ms": int((time.monotonic() - self.started) * 1000),
         }
+        if self.gateway.content_days and answers is not None:
+            keep(
+                self.gateway.engine,
+                utcnow(),
+                self.request_id,
+                self.gateway.audit.pseudonym(self.principal.user_id),
+                self.route,
+                self.model,
+                self.prompts,
+                answers,
+            )
         if streamed:
             self.gateway.audit.complete(self.request_id, **fields)
         else:
@@ -231,4 +248,5 @@ async def admit(
             type="rate_limit_error",
             headers={"Retry-After": str(exceeded.retry_after)},
         ) from None
-    return Admission(gateway, principal, route, model, reservation, request_id, decision)
+    kept = tuple(prompt_text(p) for p in prompts) if gateway.content_days else ()
+    return Admission(gateway, principal, route, model, reservation, request_id, decision, kept)

@@ -89,6 +89,12 @@ def set_user_disabled(engine: Engine, user: str, disabled: bool) -> None:
         )
 
 
+def user_id(engine: Engine, user: str) -> int:
+    """The id of the user called `user` (an error naming them if there is none)."""
+    with engine.connect() as conn:
+        return _user_id(conn, user)
+
+
 def list_users(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as conn:
         rows = conn.execute(select(users).order_by(users.c.name)).mappings().all()

@@ -55,10 +55,16 @@ def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
 
 
 def deployment_facts(
-    model: str, upstream: str | None, audit_retention_days: int | None, policy: Any, now: datetime
+    model: str,
+    upstream: str | None,
+    audit_retention_days: int | None,
+    policy: Any,
+    now: datetime,
+    content_log_days: int | None = None,
 ) -> dict[str, str | None]:
     """What a starting server records: `policy` is the loaded `Policy`, or None."""
     return {
+        "content_log_days": str(content_log_days) if content_log_days else None,
         "model": model,
         "engine": upstream or IN_PROCESS,
         "audit_retention_days": str(audit_retention_days) if audit_retention_days else None,
@@ -125,7 +131,12 @@ class Record:
 
     @property
     def content_logged(self) -> bool:
-        return bool(set(self.audit_columns) & CONTENT_COLUMNS)
+        return bool(set(self.audit_columns) & CONTENT_COLUMNS) or self.content_days is not None
+
+    @property
+    def content_days(self) -> int | None:
+        days = self.deployment.get("content_log_days")
+        return int(days) if days else None
 
     @property
     def addresses_logged(self) -> bool:

@@ -31,7 +31,10 @@ TEXT = {
         "Geheimnis dieser Datenbank), nicht mit Namen.",
         "content_none": "Inhalte von Anfragen und Antworten: werden nicht gespeichert (das "
         "Protokoll hat keine Spalte dafür).",
-        "content_kept": "Inhalte von Anfragen und Antworten: werden im Protokoll gespeichert.",
+        "content_kept": "Inhalte von Anfragen und Antworten: werden gespeichert (in dieser "
+        "Installation eingeschaltet), unter demselben Pseudonym; jedes Lesen durch die "
+        "Administration steht im Protokoll.",
+        "content_retention": "Gespeicherte Inhalte werden nach {days} Tagen gelöscht.",
         "ip_none": "IP-Adressen: werden nicht gespeichert.",
         "ip_kept": "IP-Adressen: werden im Protokoll gespeichert.",
         "counters": "Kontingentzähler: verbrauchte Token je Schlüssel, Person und Gruppe und "
@@ -84,7 +87,9 @@ TEXT = {
         "secret of this database), never by name.",
         "content_none": "Content of requests and answers: not stored (the log has no column "
         "for it).",
-        "content_kept": "Content of requests and answers: stored in the log.",
+        "content_kept": "Content of requests and answers: stored (switched on in this "
+        "deployment), under the same pseudonym; every read by an administrator is in the log.",
+        "content_retention": "Stored content is deleted after {days} days.",
         "ip_none": "IP addresses: not stored.",
         "ip_kept": "IP addresses: stored in the log.",
         "counters": "Quota counters: tokens used per key, person, group and time window.",
@@ -168,6 +173,11 @@ def render_record(record: Record, language: str = "de") -> str:
     days = setup.get("audit_retention_days")
     lines += [
         f"- {t['retention'].format(days=days) if days else t['no_retention']}",
+        *(
+            [f"- {t['content_retention'].format(days=record.content_days)}"]
+            if record.content_days
+            else []
+        ),
         f"- {t['counter_retention']}",
         f"- {t['account_retention']}",
         "",

@@ -1,5 +1,6 @@
-"""Retention, enforced by the server itself: audit records older than the deployment's period
-are deleted, and quota counters of past windows are forgotten, once an hour."""
+"""Retention, enforced by the server itself: audit records (and, where the deployment logs it,
+content) older than the deployment's period are deleted, and quota counters of past windows are
+forgotten, once an hour."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.serve.gateway.audit_log import purge
+from gemeingut.serve.gateway.content_log import purge_content
 from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import prune_counters
 
@@ -18,20 +20,27 @@ TIDY_EVERY_SECONDS = 3600
 log = logging.getLogger("gemeingut.serve")
 
 
-def tidy_once(engine: Engine, retention_days: int | None, now: datetime) -> tuple[int, int]:
-    """(audit records deleted, counter rows forgotten) at `now`."""
+def tidy_once(
+    engine: Engine, retention_days: int | None, now: datetime, content_days: int | None = None
+) -> tuple[int, int]:
+    """(audit records deleted, counter rows forgotten) at `now`; logged content older than
+    `content_days` goes too."""
     purged = purge(engine, now - timedelta(days=retention_days)) if retention_days else 0
+    if content_days:
+        purge_content(engine, now - timedelta(days=content_days))
     return purged, prune_counters(engine, now)
 
 
-def keep_tidy(engine: Engine, retention_days: int | None) -> threading.Event:
+def keep_tidy(
+    engine: Engine, retention_days: int | None, content_days: int | None = None
+) -> threading.Event:
     """Tidy now and then every hour in a daemon thread; set the returned event to stop."""
     stop = threading.Event()
 
     def run() -> None:
         while True:
             try:
-                purged, pruned = tidy_once(engine, retention_days, utcnow())
+                purged, pruned = tidy_once(engine, retention_days, utcnow(), content_days)
                 log.info("retention: %d audit records deleted, %d counters pruned", purged, pruned)
             except SQLAlchemyError:  # the database is away for a moment: try again later
                 log.exception("retention could not run")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData()
@@ -94,6 +95,21 @@ audit_log = Table(
     Column("prompt_tokens", Integer, nullable=True),
     Column("completion_tokens", Integer, nullable=True),
     Column("duration_ms", Integer, nullable=True),
+)
+
+# Only where the deployment opts in (`serve --content-log-days N`): what was asked and answered,
+# under the same pseudonym as the audit record, deleted after N days.
+content_log = Table(
+    "content_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False, index=True),
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("user_pseudonym", String(16), nullable=False, index=True),
+    Column("route", String(40), nullable=False),
+    Column("model", String(200), nullable=True),
+    Column("prompt", Text, nullable=False),
+    Column("answer", Text, nullable=False),
 )
 
 settings = Table(

@@ -1,0 +1,77 @@
+"""What was asked and answered, kept only where the deployment opts in (`gemeingut serve
+--content-log-days N`) and for N days: a data-protection officer can then approve it as a
+documented processing (it shows in `/v1/policy` and the Art. 30 record).
+
+A row carries the same pseudonym as the audit record, never a name or address. Reading a
+person's rows (`gemeingut admin content export`) is itself written to the audit log, and
+`gemeingut admin content delete` erases them (Art. 17 DSGVO).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, select
+
+from gemeingut.serve.backends.protocol import ChatPrompt, Prompt
+from gemeingut.serve.gateway.store import writing
+from gemeingut.serve.gateway.tables import content_log
+
+COLUMNS = ("at", "request_id", "route", "model", "prompt", "answer")
+
+
+def prompt_text(prompt: Prompt) -> str:
+    """The prompt as the model got it (after the policy's redactions)."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, ChatPrompt):
+        return "\n\n".join(f"{role}: {content}" for role, content in prompt.messages)
+    return json.dumps(list(prompt))  # token ids
+
+
+def keep(
+    engine: Engine,
+    at: datetime,
+    request_id: str,
+    pseudonym: str,
+    route: str,
+    model: str,
+    prompts: tuple[str, ...],
+    answers: list[str],
+) -> None:
+    with writing(engine) as conn:
+        conn.execute(
+            content_log.insert().values(
+                at=at,
+                request_id=request_id,
+                user_pseudonym=pseudonym,
+                route=route,
+                model=model,
+                prompt="\n\n".join(prompts),
+                answer="\n\n".join(answers),
+            )
+        )
+
+
+def of_person(engine: Engine, pseudonym: str) -> Iterator[dict[str, object]]:
+    query = (
+        select(*(content_log.c[name] for name in COLUMNS))
+        .where(content_log.c.user_pseudonym == pseudonym)
+        .order_by(content_log.c.id)
+    )
+    with engine.connect() as conn:
+        for row in conn.execute(query).mappings():
+            yield dict(row)
+
+
+def erase_person(engine: Engine, pseudonym: str) -> int:
+    with writing(engine) as conn:
+        query = delete(content_log).where(content_log.c.user_pseudonym == pseudonym)
+        return conn.execute(query).rowcount
+
+
+def purge_content(engine: Engine, before: datetime) -> int:
+    with writing(engine) as conn:
+        return conn.execute(delete(content_log).where(content_log.c.at < before)).rowcount
