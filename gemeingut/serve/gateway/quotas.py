@@ -8,14 +8,20 @@ conditional UPDATE (`… WHERE used + reserved + n <= limit`): the database, not
 so concurrent requests — also from several server processes on one PostgreSQL — never take more
 than the limit. PostgreSQL re-checks the condition after waiting for a row lock; SQLite queues
 writers (`BEGIN IMMEDIATE`, see `store.py`).
+
+An open stream is a row of its own (`stream:<start>:<id>`), taken while the subject's `streams`
+row is locked and deleted when the stream ends. A server process killed mid-stream cannot
+delete it, so a stream place is a lease: one older than `STREAM_LEASE` no longer counts, and the
+hourly tidy removes it. A dead process therefore blocks nobody for longer than the lease.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, delete, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
@@ -24,6 +30,9 @@ from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, quota_limits, usage_counters, users
 
 LIMITS = ("requests_per_minute", "tokens_per_day", "concurrent_streams")
+STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
+STREAM = "stream:"
+STAMP = "%Y%m%dT%H%M%S"  # sorts as it runs
 SUBJECT_KINDS = ("key", "user", "group")
 
 
@@ -43,7 +52,7 @@ class Reservation:
 
     tokens: int
     token_windows: list[tuple[str, str, str]] = field(default_factory=list)
-    stream_places: list[tuple[str, str]] = field(default_factory=list)
+    stream_places: list[tuple[str, str, str]] = field(default_factory=list)  # kind, subject, row
 
 
 def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) -> None:
@@ -148,7 +157,8 @@ def reserve(
                     )
                 reservation.token_windows.append((kind, subject, day))
             if stream and streams is not None:
-                if not _take(conn, kind, subject, "streams", 1, streams, "used"):
+                place = _take_stream(conn, kind, subject, streams, now)
+                if place is None:
                     raise QuotaExceeded(
                         "concurrent_streams",
                         _(
@@ -158,7 +168,7 @@ def reserve(
                         ),
                         1,
                     )
-                reservation.stream_places.append((kind, subject))
+                reservation.stream_places.append((kind, subject, place))
     return reservation
 
 
@@ -177,12 +187,8 @@ def settle(engine: Engine, reservation: Reservation, used_tokens: int) -> None:
                     used=usage_counters.c.used + used_tokens,
                 )
             )
-        for kind, subject in reservation.stream_places:
-            conn.execute(
-                update(usage_counters)
-                .where(_is_counter(kind, subject, "streams"))
-                .values(used=usage_counters.c.used - 1)
-            )
+        for kind, subject, place in reservation.stream_places:
+            conn.execute(delete(usage_counters).where(_is_counter(kind, subject, place)))
 
 
 def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, int]:
@@ -196,30 +202,70 @@ def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, i
         }
     minute = rows.get(f"minute:{now:%Y-%m-%dT%H:%M}")
     day = rows.get(f"day:{now:%Y-%m-%d}")
-    streams = rows.get("streams")
     return {
         "requests_this_minute": minute["used"] if minute else 0,
         "tokens_today": day["used"] if day else 0,
         "tokens_reserved": day["reserved"] if day else 0,
-        "open_streams": streams["used"] if streams else 0,
+        "open_streams": sum(
+            1 for window in rows if window.startswith(STREAM) and window >= _lease_start(now)
+        ),
     }
 
 
 def prune_counters(engine: Engine, now: datetime) -> int:
-    """Forget minute windows before this minute and day windows before yesterday."""
+    """Forget minute windows before this minute, day windows before yesterday, and stream
+    places past their lease (of streams whose process died)."""
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now - timedelta(days=1):%Y-%m-%d}"
+    window = usage_counters.c.window
     with writing(engine) as conn:
         done = conn.execute(
             delete(usage_counters).where(
                 or_(
-                    and_(
-                        usage_counters.c.window.like("minute:%"), usage_counters.c.window < minute
-                    ),
-                    and_(usage_counters.c.window.like("day:%"), usage_counters.c.window < day),
+                    and_(window.like("minute:%"), window < minute),
+                    and_(window.like("day:%"), window < day),
+                    and_(window.like(f"{STREAM}%"), window < _lease_start(now)),
                 )
             )
         )
     return done.rowcount
+
+
+def _take_stream(
+    conn: Connection, kind: str, subject: str, limit: int, now: datetime
+) -> str | None:
+    """A stream place (its row's window), or None when `limit` live places are taken. The
+    subject's `streams` row is locked first, so concurrent takers count one after another."""
+    insert_or_ignore(
+        conn, usage_counters, subject_kind=kind, subject=subject, window="streams", used=0,
+        reserved=0,
+    )  # fmt: skip
+    counter = usage_counters.c
+    conn.execute(
+        update(usage_counters)
+        .where(_is_counter(kind, subject, "streams"))
+        .values(used=counter.used)  # a write that changes nothing: it takes the row lock
+    )
+    live = conn.execute(
+        select(func.count()).where(
+            _is_subject(usage_counters, kind, subject),
+            counter.window >= _lease_start(now),
+            counter.window.like(f"{STREAM}%"),
+        )
+    ).scalar_one()
+    if live >= limit:
+        return None
+    place = f"{STREAM}{now:{STAMP}}:{uuid.uuid4().hex[:8]}"  # fits the 32 characters
+    conn.execute(
+        usage_counters.insert().values(
+            subject_kind=kind, subject=subject, window=place, used=1, reserved=0
+        )
+    )
+    return place
+
+
+def _lease_start(now: datetime) -> str:
+    """The window name below which a stream place has outlived its lease."""
+    return f"{STREAM}{now - STREAM_LEASE:{STAMP}}"
 
 
 def _take(

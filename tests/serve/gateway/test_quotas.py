@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -110,3 +110,24 @@ def test_limits_of_unknown_subjects_or_names_are_input_errors(store_url: str) ->
     add_group(engine, "schule")
     with pytest.raises(InputError, match="unknown limit"):
         set_limits(engine, "group", "schule", euros_per_day=5)
+
+
+def test_a_stream_place_of_a_killed_process_is_freed_after_its_lease(store_url: str) -> None:
+    """A process killed mid-stream never settles; its place stops counting after the lease
+    and the hourly tidy removes it, so the person is not locked out for good."""
+    from gemeingut.serve.gateway.quotas import STREAM_LEASE, prune_counters
+
+    engine = open_store(store_url)
+    add_user(engine, "eva")
+    principal = authenticate(engine, create_key(engine, "eva")[1])
+    set_limits(engine, "user", "eva", concurrent_streams=1)
+    reserve(engine, principal, 10, stream=True, now=NOON)  # its process dies: never settled
+    with pytest.raises(QuotaExceeded):
+        reserve(engine, principal, 10, stream=True, now=NOON + STREAM_LEASE / 2)
+    assert usage(engine, "user", "eva", NOON)["open_streams"] == 1
+    later = NOON + STREAM_LEASE + timedelta(seconds=1)
+    assert usage(engine, "user", "eva", later)["open_streams"] == 0
+    assert prune_counters(engine, later) >= 1
+    alive = reserve(engine, principal, 10, stream=True, now=later)
+    settle(engine, alive, used_tokens=3)
+    assert usage(engine, "user", "eva", later)["open_streams"] == 0
