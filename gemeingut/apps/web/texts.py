@@ -67,6 +67,29 @@ TEXTS: dict[str, Message] = {
     "layer": _("Layer"),
     "lens_guesses": _("Likeliest next tokens"),
     "error": _("Something went wrong: {reason}", reason="{reason}"),
+    "tab_draft": _("Memo or speech"),
+    "draft_heading": _("Draft a memo or a speech from your documents"),
+    "draft_help": _(
+        "The model writes each section from the best passages of the collection and cites "
+        "them; every citation is checked. A section without evidence is marked. Check the "
+        "draft before you use it."
+    ),
+    "draft_kind": _("What to write"),
+    "draft_vermerk": _("Memo (facts, assessment, proposal)"),
+    "draft_rede": _("Speech"),
+    "draft_subject": _("Subject"),
+    "draft_audience": _("Audience"),
+    "draft_occasion": _("Occasion"),
+    "draft_minutes": _("Length in minutes"),
+    "draft_points": _("Key points, one per line"),
+    "draft_write": _("Write the draft"),
+    "draft_result": _(
+        "{sections} sections, {supported} of them with checked evidence",
+        sections="{sections}",
+        supported="{supported}",
+    ),
+    "draft_unsupported": _("Without evidence:"),
+    "sources": _("Sources"),
     "tab_tender": _("Check a tender"),
     "tender_heading": _("Check a tender against procurement law"),
     "tender_help": _(

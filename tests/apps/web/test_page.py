@@ -235,3 +235,28 @@ def test_a_pasted_tender_is_checked_with_its_legal_sources(page, site: dict) -> 
     assert first.startswith("Verstoß:") and "§" in first
     assert "Befunde, davon" in page.locator("#tender-status").inner_text()
     assert axe_violations(page) == []
+
+
+def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Vermerk oder Rede").click()
+    page.get_by_label("Thema").fill("Frist für den Eingang der Angebote")
+    page.get_by_role("button", name="Entwurf schreiben").click()
+    page.locator("#draft-sections h4").nth(2).wait_for()
+    headings = page.locator("#draft-sections h4").all_inner_texts()
+    assert headings == ["Sachverhalt", "Bewertung", "Vorschlag"]
+    title = page.locator("#draft-title").inner_text()
+    assert title == "Vermerk: Frist für den Eingang der Angebote"
+    assert "akten/leitfaden.pdf, S. 2" in page.locator("#draft-sources li").first.inner_text()
+    # the random model cites nothing: every section says so
+    assert page.locator("#draft-sections .warning").count() == 3
+    assert "3 Abschnitte, davon 0 mit geprüftem Beleg" in page.locator("#draft-status").inner_text()
+    assert axe_violations(page) == []
+    page.get_by_role("radio", name="Rede").check()
+    page.get_by_label("Länge in Minuten").fill("1")
+    page.get_by_label("Kernpunkte, einer pro Zeile").fill("Fristen\nBarrierefreiheit")
+    page.get_by_role("button", name="Entwurf schreiben").click()
+    page.get_by_text("Rede: Frist für den Eingang der Angebote").wait_for()
+    headings = page.locator("#draft-sections h4").all_inner_texts()
+    assert headings == ["Einstieg", "Fristen", "Barrierefreiheit", "Schluss"]
+    assert axe_violations(page) == []

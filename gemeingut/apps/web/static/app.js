@@ -73,7 +73,7 @@ for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === "findings") loadFindings();
   });
 }
-for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "tender-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
+for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "draft-heading", "tender-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
 
 // --- chat, streamed ------------------------------------------------------------------------
 const conversation = [];
@@ -129,6 +129,65 @@ $("chat-form").addEventListener("submit", async (event) => {
     answer.parentElement.append(" ", report);
   } catch (error) {
     $("chat-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+// --- a memo or a speech from the documents ------------------------------------------------
+for (const kind of document.querySelectorAll('input[name="draft-kind"]')) {
+  kind.addEventListener("change", () => { $("speech-fields").hidden = !$("draft-rede").checked; });
+}
+
+$("draft-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const speech = $("draft-rede").checked;
+  const body = {
+    kind: speech ? "rede" : "vermerk",
+    collection: $("draft-collection").value,
+    subject: $("draft-subject").value,
+  };
+  if (speech) {
+    Object.assign(body, {
+      audience: $("draft-audience").value,
+      occasion: $("draft-occasion").value,
+      minutes: Number($("draft-minutes").value) || 5,
+      points: $("draft-points").value.split("\n").map((p) => p.trim()).filter(Boolean),
+    });
+  }
+  $("draft-status").textContent = T.busy;
+  try {
+    const draft = await (await api("/v1/assist/draft", body)).json();
+    $("draft-title").textContent = draft.title;
+    $("draft-sections").replaceChildren(...draft.sections.map((section) => {
+      const part = document.createElement("section");
+      const heading = document.createElement("h4");
+      heading.textContent = section.heading;
+      const text = document.createElement("p");
+      text.textContent = section.text;
+      part.append(heading, text);
+      if (!section.supported) {
+        const note = document.createElement("p");
+        note.className = "warning";
+        note.textContent = `${T.draft_unsupported} ${section.problems.join(" ")}`;
+        part.append(note);
+      }
+      return part;
+    }));
+    if (draft.message) {
+      const note = document.createElement("p");
+      note.textContent = draft.message;
+      $("draft-sections").append(note);
+    }
+    $("draft-sources").replaceChildren(...draft.sources.map((source) => {
+      const item = document.createElement("li");
+      item.textContent = label(source);
+      return item;
+    }));
+    const supported = draft.sections.filter((section) => section.supported).length;
+    $("draft-status").textContent = fill(T.draft_result, { sections: draft.sections.length, supported });
+    $("draft").hidden = false;
+    $("draft-title").focus();
+  } catch (error) {
+    $("draft-status").textContent = fill(T.error, { reason: error.message });
   }
 });
 
@@ -252,6 +311,7 @@ async function loadCollections() {
   try {
     const found = await (await api("/v1/collections")).json();
     for (const collection of found.data) select.append(new Option(collection.id, collection.id));
+    $("draft-collection").replaceChildren(...[...select.options].map((o) => new Option(o.text, o.value)));
     $("documents-status").textContent = found.data.length ? "" : T.no_collections;
   } catch (error) {
     $("documents-status").textContent = error.status === 404 ? T.no_collections : fill(T.error, { reason: error.message });
