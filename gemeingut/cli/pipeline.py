@@ -176,6 +176,14 @@ def serve(
     triage_group: Annotated[
         str, typer.Option(help="The group whose members confirm or reject findings.")
     ] = "triage",
+    trace_data: Annotated[
+        Path | None,
+        typer.Option(
+            help="The model's training documents (a dataset artifact, a release bundle's "
+            "training-data/, Parquet or JSONL): /v1/trace and the page show where a phrase "
+            "occurs in them."
+        ),
+    ] = None,
 ) -> None:
     """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions).
 
@@ -204,4 +212,5 @@ def serve(
         collections=collections,
         findings=findings,
         triage_group=triage_group,
+        trace_data=trace_data,
     )

@@ -73,6 +73,7 @@ from gemeingut.serve.streaming import (
     completion_events,
 )
 from gemeingut.serve.tokenizer_routes import tokenizer_router
+from gemeingut.serve.trace_route import TraceIndex, trace_router
 from gemeingut.serve.work import answered, rejections_as_400, streamed
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -95,6 +96,7 @@ def create_app(
     collections: Path | None = None,
     page: bool = True,
     findings: FindingsDesk | None = None,
+    trace: TraceIndex | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -104,7 +106,8 @@ def create_app(
     ratings, computed from the model's files) is shown on `/v1/models`; the document
     `collections` under that folder are searchable at `/v1/collections` by their groups; with
     `page`, `/` is the web page for people (chat, documents, a look inside the model); with
-    `findings`, people report what the model did wrong and a triage group decides."""
+    `findings`, people report what the model did wrong and a triage group decides; with a
+    `trace` index, `/v1/trace` finds where a phrase occurs in the model's training data."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -145,8 +148,10 @@ def create_app(
     app.include_router(answers_router)
     app.include_router(lens_router)
     app.state.findings = findings
+    app.state.trace = trace
     app.include_router(findings_router)
     app.include_router(assist_router)
+    app.include_router(trace_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router
 
@@ -162,6 +167,7 @@ def create_app(
         lens_router,
         findings_router,
         assist_router,
+        trace_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)

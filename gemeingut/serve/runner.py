@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import json
+import logging
 import os
 import socket
 from pathlib import Path
@@ -27,7 +28,10 @@ from gemeingut.serve.limits import (
     DEFAULT_MAX_WAITING,
 )
 from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
+
+log = logging.getLogger("gemeingut.serve")
 
 LAYOUTS = (
     (Path("."), "a Hugging Face model directory (config.json) or a LoRA adapter"),
@@ -89,6 +93,7 @@ def run_server(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     audit_retention_days: int | None = None,
     content_log_days: int | None = None,
+    trace_data: Path | None = None,
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
@@ -159,6 +164,7 @@ def run_server(
             audit_retention_days=audit_retention_days if db is not None else None,
             collections=collections,
             findings=FindingsDesk(findings, triage_group) if findings is not None else None,
+            trace=_trace_index(trace_data, backend),
         )
         # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
         # slowly still holds one until then (a reverse proxy's header timeout ends those).
@@ -227,3 +233,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def _expected() -> str:
     return "expected " + ", ".join(description for _, description in LAYOUTS)
+
+
+def _trace_index(trace_data: Path | None, backend: Backend) -> TraceIndex | None:
+    """The span index of the training documents under `trace_data`, built before serving."""
+    if trace_data is None:
+        return None
+    from gemeingut.audit.subject import training_files
+    from gemeingut.serve.trace_route import build_trace_index
+
+    log.info("indexing the training data in %s for /v1/trace", trace_data)
+    return build_trace_index(training_files(trace_data), backend)

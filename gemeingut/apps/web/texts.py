@@ -67,6 +67,23 @@ TEXTS: dict[str, Message] = {
     "layer": _("Layer"),
     "lens_guesses": _("Likeliest next tokens"),
     "error": _("Something went wrong: {reason}", reason="{reason}"),
+    "trace_heading": _("Where does this phrase occur in the training data?"),
+    "trace_help": _(
+        "The model learnt from {documents} documents ({tokens} tokens). Parts of your text "
+        "that occur word for word in them are shown with the document and its licence.",
+        documents="{documents}",
+        tokens="{tokens}",
+    ),
+    "trace_label": _("Text to look for"),
+    "trace_search": _("Look it up"),
+    "trace_none": _("No part of this text occurs word for word in the training data."),
+    "trace_found": _("{count} parts found in the training data.", count="{count}"),
+    "trace_span": _(
+        "“{text}”, {occurrences} times, for example in:",
+        text="{text}",
+        occurrences="{occurrences}",
+    ),
+    "licence": _("licence"),
     "tab_draft": _("Memo or speech"),
     "draft_heading": _("Draft a memo or a speech from your documents"),
     "draft_help": _(

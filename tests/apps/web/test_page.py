@@ -4,6 +4,7 @@ language; axe-core finds no WCAG 2.1 AA violation in any view."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,18 @@ from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.trace_route import build_trace_index
 from tests.apps.rag.documents import write_pdf
 from tests.apps.web.conftest import axe_violations
 from tests.http_server import running_server
 
 TIMEOUT = 30_000  # ms
+TRAINING_DOCUMENT = {
+    "id": "bgb-1",
+    "text": "Die Rechtsfähigkeit des Menschen beginnt mit der Vollendung der Geburt.",
+    "license": "CC0-1.0",
+    "source": "gesetze",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +48,15 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     key = create_key(engine, "eva")[1]
     desk = FindingsDesk(root / "findings.jsonl")
     backend = TransformersBackend(long_model_dir, model_name="winzig")
+    corpus = root / "train.jsonl"
+    corpus.write_text(json.dumps(TRAINING_DOCUMENT) + "\n", encoding="utf-8")
     app = create_app(
         backend,
         gateway=Gateway(engine),
         collections=root / "collections",
         findings=desk,
         openness=model_openness(long_model_dir),  # a folder that names no licence
+        trace=build_trace_index((corpus,), backend),
     )
     with running_server(app) as url:
         yield {
@@ -259,4 +270,16 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     page.get_by_text("Rede: Frist für den Eingang der Angebote").wait_for()
     headings = page.locator("#draft-sections h4").all_inner_texts()
     assert headings == ["Einstieg", "Fristen", "Barrierefreiheit", "Schluss"]
+    assert axe_violations(page) == []
+
+
+def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    assert "aus 1 Dokumenten" in page.locator("#trace-help").inner_text()
+    page.get_by_label("Gesuchter Text").fill("Sie beginnt mit der Vollendung der Geburt.")
+    page.get_by_role("button", name="Nachsehen").click()
+    page.locator("#trace-spans li li").first.wait_for()
+    assert page.locator("#trace-spans li li").first.inner_text() == "bgb-1 (Lizenz: CC0-1.0)"
+    assert "mit der Vollendung der Geburt" in page.locator("#trace-spans p").first.inner_text()
     assert axe_violations(page) == []

@@ -36,6 +36,7 @@ async function signIn() {
   drawAbout(models.data[0].openness);
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
+  await loadTrace();
   $("findings-tab").hidden = !(await mayTriage());
   $("login").hidden = true;
   $("app").hidden = false;
@@ -129,6 +130,45 @@ $("chat-form").addEventListener("submit", async (event) => {
     answer.parentElement.append(" ", report);
   } catch (error) {
     $("chat-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+// --- where a phrase occurs in the training data ------------------------------------------
+async function loadTrace() {
+  try {
+    const index = await (await api("/v1/trace")).json();
+    $("trace-help").textContent = fill(T.trace_help, {
+      documents: index.documents.toLocaleString(document.documentElement.lang),
+      tokens: index.tokens.toLocaleString(document.documentElement.lang),
+    });
+    $("trace-part").hidden = false;
+  } catch (_) {
+    $("trace-part").hidden = true;  // this server was started without --trace-data
+  }
+}
+
+$("trace-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  try {
+    const traced = await (await api("/v1/trace", { text: $("trace-text").value })).json();
+    $("trace-status").textContent = traced.spans.length
+      ? fill(T.trace_found, { count: traced.spans.length })
+      : T.trace_none;
+    $("trace-spans").replaceChildren(...traced.spans.map((span) => {
+      const item = document.createElement("li");
+      const what = document.createElement("p");
+      what.textContent = fill(T.trace_span, { text: span.text, occurrences: span.occurrences });
+      const where = document.createElement("ul");
+      where.replaceChildren(...span.documents.map((doc) => {
+        const entry = document.createElement("li");
+        entry.textContent = `${doc.id} (${T.licence}: ${doc.license ?? T.unknown})`;
+        return entry;
+      }));
+      item.append(what, where);
+      return item;
+    }));
+  } catch (error) {
+    $("trace-status").textContent = fill(T.error, { reason: error.message });
   }
 });
 

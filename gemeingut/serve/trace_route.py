@@ -1,0 +1,120 @@
+"""`/v1/trace`: where a phrase occurs verbatim in the served model's own training data, with each
+document's id and licence — the audit stage's span tracing (`audit/span_trace.py`), on the
+server, for the page's look inside the model.
+
+The index is built when the server starts from the training documents it is given (`serve
+--trace-data`: a dataset artifact, a release bundle's `training-data/`, Parquet or JSONL),
+tokenized with the served model's own tokenizer. The training data of an open model is public,
+so the spans are shown to every key; the question is not kept (the audit record says only that
+a trace was asked for).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.audit.span_trace import SpanIndex, trace
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.serve.backends import Backend, Tokenizing
+from gemeingut.serve.gateway.gate import CallerDep, record_access
+from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.schemas import ErrorResponse
+
+trace_router = APIRouter()
+
+
+@dataclass(frozen=True)
+class TraceIndex:
+    index: SpanIndex
+    backend: Tokenizing
+
+
+def build_trace_index(files: tuple[Path, ...], backend: Backend) -> TraceIndex:
+    from gemeingut.audit.subject import iter_documents
+
+    if not isinstance(backend, Tokenizing):
+        raise InputError(
+            "--trace-data needs the model's tokenizer, which an upstream engine does not share",
+            "serve the model in this process to trace its training data",
+        )
+
+    def tokenize(text: str) -> list[int]:
+        return backend.tokenize(text, add_special_tokens=False)
+
+    return TraceIndex(SpanIndex.build(iter_documents(files), tokenize), backend)
+
+
+class TraceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000, description="The phrase to look for.")
+    min_tokens: int = Field(default=4, ge=1, le=64, description="Shortest span reported.")
+
+
+class TracedDocument(BaseModel):
+    id: str | None
+    license: str | None
+    source: str | None
+
+
+class TracedSpan(BaseModel):
+    start: int = Field(description="The span's first token in the text.")
+    tokens: int
+    text: str
+    occurrences: int = Field(description="How often it occurs in the training data.")
+    documents: list[TracedDocument] = Field(description="Where (the first few).")
+
+
+class TraceResult(BaseModel):
+    object: Literal["trace"] = "trace"
+    tokens: int = Field(description="Tokens of the text.")
+    spans: list[TracedSpan]
+
+
+class TraceInfo(BaseModel):
+    object: Literal["trace.index"] = "trace.index"
+    documents: int
+    tokens: int
+
+
+def _index(request: Request) -> TraceIndex:
+    found: TraceIndex | None = request.app.state.trace
+    if found is None:
+        raise APIError(
+            404,
+            _("this server traces no training data (serve --trace-data)"),
+            code="no_trace_index",
+        )
+    return found
+
+
+@trace_router.get("/v1/trace", response_model=TraceInfo, responses={404: {"model": ErrorResponse}})
+def trace_info(request: Request, principal: CallerDep) -> TraceInfo:
+    """How much training data this server can trace a phrase in."""
+    found = _index(request)
+    return TraceInfo(documents=len(found.index.documents), tokens=len(found.index.tokens))
+
+
+@trace_router.post(
+    "/v1/trace",
+    response_model=TraceResult,
+    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+)
+async def trace_text(body: TraceRequest, request: Request, principal: CallerDep) -> TraceResult:
+    """The longest spans of `text` that occur verbatim in the training data, and where."""
+    found = _index(request)
+
+    def traced() -> tuple[int, list[dict]]:
+        query = found.backend.tokenize(body.text, add_special_tokens=False)
+        return len(query), trace(found.index, query, found.backend.detokenize, body.min_tokens)
+
+    count, spans = await run_in_threadpool(traced)
+    await run_in_threadpool(record_access, request, principal, 200, "allowed")
+    return TraceResult(tokens=count, spans=[TracedSpan.model_validate(s) for s in spans])
