@@ -372,6 +372,16 @@ def finetune_release_stage(
     from gemeingut.model.base_model import OWN_MODEL, BaseModelFacts, release_refusal
     from gemeingut.model.loading import FINETUNE_FILE
 
+    if not (tuned.path / FINETUNE_FILE).is_file():
+        raise InputError(
+            f"{tuned.path} is not a fine-tuned model (no {FINETUNE_FILE})",
+            "pass the output of `gemeingut model finetune` with --finetuned",
+        )
+    if audit is not None and audit.meta["inputs"].get("model") != tuned.id:
+        raise InputError(
+            f"the audit {audit.path} is of another model, not of {tuned.id}",
+            f"audit the fine-tuned model: gemeingut audit run {tuned.path} --out AUDIT",
+        )
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
     if facts.license_source == OWN_MODEL:

@@ -20,6 +20,7 @@ from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.workspace import Artifact
 
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
+METHODS = {"merged": "LoRA (merged)", "lora-adapter": "LoRA (adapter)", "full": "full fine-tuning"}
 
 
 def render_card(
@@ -103,7 +104,7 @@ def finetune_context(tuned: Artifact) -> dict[str, Any]:
     stats, params = tuned.stats, tuned.meta["params"]
     lora = record.get("lora") or {}
     return {
-        "method": "LoRA (merged)" if stats["method"] == "lora" else "full fine-tuning",
+        "method": METHODS.get(stats.get("output", ""), "full fine-tuning"),
         "lora": f"rank {lora['rank']}, alpha {lora['alpha']}, on {_targets(record)}"
         if lora
         else "",

@@ -38,6 +38,7 @@ from gemeingut.release.bundle import (
     copy_code,
     copy_finetune_record,
     copy_model,
+    published_audit_report,
     release_info,
 )
 from gemeingut.release.card import finetune_context
@@ -48,7 +49,7 @@ from gemeingut.release.openness.finetune_claims import finetune_claim_problems
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     BASE_FILES,
-    base_listing,
+    base_paragraph,
     rate_finetune,
 )
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
@@ -79,7 +80,10 @@ def assemble_finetune_bundle(
     metadata.mkdir(parents=True)
     copy_finetune_record(tuned.path / FINETUNE_FILE, metadata / FINETUNE_FILE)
     shutil.copy2(tuned.path / LOG_FILE, metadata / "finetune_log.jsonl")
-    lineage = {"finetune": tuned.meta} | ({"audit": audit.meta} if audit is not None else {})
+    lineage: dict[str, Any] = {"finetune": tuned.meta}
+    if audit is not None:  # the audited folder named as the bundle's model, as in bundle.py
+        stats = published_audit_report(audit.meta.get("stats", {}))
+        lineage["audit"] = {**audit.meta, "stats": stats}
     write_json(metadata / "lineage.json", lineage)
     if audit is not None:
         copy_audit(audit.path, bundle / AUDIT_DIR)
@@ -141,11 +145,8 @@ def render_finetune_card(
     bundle: Path, release: ReleaseSection, tuned: Artifact, rating: dict[str, Any], audited: bool
 ) -> str:
     """The card, from the bundle's files and the rating (nothing typed in)."""
-    from gemeingut.release.openness.foreign import rate_folder
-
     record = json.loads((bundle / TRAINING_METADATA / FINETUNE_FILE).read_text(encoding="utf-8"))
     base = record["base_model"]
-    base_rating = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), base["name"])
     adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
     config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
@@ -176,13 +177,8 @@ def render_finetune_card(
             "fingerprint": base["fingerprint"],
             "license": base.get("license") or "not named",
             "license_source": base.get("license_source"),
-            "files": len(base_listing(bundle)),
-            "mof": base_rating["mof"]["label"],
-            "osaid": base_rating["osaid"]["summary"],
-            "withheld": [
-                row["name"] for row in base_rating["mof"]["components"] if not row["present"]
-            ],
         },
+        "base_paragraph": base_paragraph(bundle),
         "finetune": finetune_context(tuned),
         "validation_examples": validation["examples"] if validation else 0,
         "validation_from": record["data"].get("validation_from", ""),

@@ -9,7 +9,7 @@ speech is written by the served model from a collection the caller may see
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,7 +84,9 @@ class DraftBody(BaseModel):
     audience: str = Field(default="", max_length=200, description="Rede: who listens.")
     occasion: str = Field(default="", max_length=200, description="Rede: the occasion.")
     minutes: int = Field(default=5, ge=1, le=60, description="Rede: its length.")
-    points: list[str] = Field(default_factory=list, max_length=10, description="Rede: key points.")
+    points: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=10, description="Rede: key points."
+    )
     k: int = Field(default=6, ge=1, le=20, description="Sources to offer the model at most.")
 
 

@@ -117,4 +117,9 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
 
     count, spans = await run_in_threadpool(traced)
     await run_in_threadpool(record_access, request, principal, 200, "allowed")
+    for span in spans:  # a JSONL corpus may give any JSON value as id, licence or source
+        span["documents"] = [
+            {key: None if value is None else str(value) for key, value in doc.items()}
+            for doc in span["documents"]
+        ]
     return TraceResult(tokens=count, spans=[TracedSpan.model_validate(s) for s in spans])

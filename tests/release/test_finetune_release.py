@@ -133,6 +133,14 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
     assert "base-model/README.md is not the base model's README.md" in str(failed.value)
+    shutil.rmtree(bundle)
+    shutil.copytree(closed, bundle)
+    card = bundle / "README.md"
+    card.write_text(card.read_text().replace("Class III - Open Model (conditional);", "Class I;"))
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as failed:
+        verify_bundle(bundle)
+    assert "the paragraph on the base model is not what base-model/ gives" in str(failed.value)
 
 
 def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
@@ -182,7 +190,34 @@ def test_a_lora_adapter_is_released_signed_and_loads_with_peft(tmp_path: Path) -
     ]  # fmt: skip
     card = (bundle / "README.md").read_text(encoding="utf-8")
     assert "LoRA adapter, fine-tuned from `Winzige Basis`" in card
+    assert "LoRA (adapter) (rank 8" in card and "merged" not in card
     assert "AutoPeftModelForCausalLM" in card
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), bundle / "model")
     ids = AutoTokenizer.from_pretrained(bundle / "model")("Frage 3?", return_tensors="pt")
     assert model(**ids).logits.shape[-1] == model.config.vocab_size
+
+
+def test_an_audited_fine_tune_names_no_folder_of_this_machine(tmp_path: Path, tiny_build) -> None:
+    base = base_folder(tmp_path)
+    tuned = fine_tune(tmp_path, base, "--merge", "--license", "Apache-2.0")
+    audit = tmp_path / "audit"
+    audited = invoke("audit", "run", tuned, "--out", audit, "--suite", "bias")
+    assert audited.exit_code == 0, audited.output
+    bundle = release(tmp_path, tuned, "--audit", audit)
+    verify_bundle(bundle)
+    leaks = [
+        str(path.relative_to(bundle))
+        for path in bundle.rglob("*")
+        if path.is_file() and str(tmp_path) in path.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert leaks == []
+    not_tuned = invoke(
+        "release", "--finetuned", tiny_build["model"]["path"], "--name", "x", "--out",
+        tmp_path / "r2",
+    )  # fmt: skip
+    assert not_tuned.exit_code == 2 and "is not a fine-tuned model" in not_tuned.output
+    other = invoke(
+        "release", "--finetuned", tuned, "--audit", tiny_build["audit"]["path"], "--name", "x",
+        "--out", tmp_path / "r3",
+    )  # fmt: skip
+    assert other.exit_code == 2 and "is of another model" in other.output

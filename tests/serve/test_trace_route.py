@@ -21,6 +21,8 @@ DOCUMENTS = [
      "Geburt.", "license": "CC0-1.0", "source": "gesetze"},
     {"id": "notiz-7", "text": "Die Bibliothek teilt offene Daten mit allen Schulen der Stadt.",
      "license": "CC-BY-4.0", "source": "notizen"},
+    {"id": 8, "text": "Ein Eintrag mit einer Zahl als Kennung und einer Quelle als Objekt.",
+     "license": None, "source": {"url": "https://example.org"}},
 ]  # fmt: skip
 
 
@@ -36,12 +38,19 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
             f"{url}/v1/trace", json={"text": "Sie teilt offene Daten mit allen Schulen, sagt sie."}
         ).json()
         nothing = httpx.post(f"{url}/v1/trace", json={"text": "Quantenchromodynamik"}).json()
+        other = httpx.post(
+            f"{url}/v1/trace", json={"text": "mit einer Zahl als Kennung und einer Quelle"}
+        ).json()
         too_long = httpx.post(f"{url}/v1/trace", json={"text": "x" * 4001})
-    assert info["documents"] == 2 and info["tokens"] > 20
+    assert info["documents"] == 3 and info["tokens"] > 20
     [span] = found["spans"]
     assert "offene Daten mit allen Schulen" in span["text"] and span["occurrences"] == 1
     assert span["documents"] == [{"id": "notiz-7", "license": "CC-BY-4.0", "source": "notizen"}]
     assert nothing["spans"] == [] and nothing["tokens"] > 0
+    [odd] = other["spans"]
+    assert odd["documents"] == [
+        {"id": "8", "license": None, "source": "{'url': 'https://example.org'}"}
+    ]
     assert too_long.status_code == 400
 
 

@@ -237,7 +237,7 @@ def prepare(
     mode: Mode = "hybrid",
 ) -> Prepared:
     """Retrieve once for the subject and key points, as many sources as the context holds
-    beside the longest section's task (none: no draft will be written)."""
+    beside every section's task and answer (none: no draft will be written)."""
     lang = language if language in CITE else "de"
     if not request.subject.strip():
         raise InputError(
@@ -247,15 +247,14 @@ def prepare(
     query = " ".join([request.subject, *request.points])
     sources = [collection.chunks[h.row] for h in search(collection, query, k=k, mode=mode)]
     plans = plan_sections(request)
-    if sources:
-        longest = max(plans, key=lambda p: p.max_tokens)
+    for plan in plans if sources else []:  # each section's task and answer must fit beside them
         sources, _room = fit_sources(
             request.subject,
             sources,
             lang,
-            longest.max_tokens,
+            plan.max_tokens,
             count,
-            build=lambda chunks: section_messages(request, longest, chunks, lang),
+            build=lambda chunks, plan=plan: section_messages(request, plan, chunks, lang),
         )
     return Prepared(title, plans, sources, lang)
 

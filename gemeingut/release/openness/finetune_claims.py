@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gemeingut.release.layout import CARD, TRAINING_METADATA
+from gemeingut.release.layout import CARD, MODEL, TRAINING_METADATA
 from gemeingut.release.openness.claims import (
     parameter_problems,
     rated_card_problems,
@@ -16,7 +16,12 @@ from gemeingut.release.openness.claims import (
     read_card,
 )
 from gemeingut.release.openness.evidence import Evidence
-from gemeingut.release.openness.finetune_rating import base_problems, base_record
+from gemeingut.release.openness.finetune_rating import (
+    BASE_DIR,
+    base_paragraph,
+    base_problems,
+    base_record,
+)
 
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 
@@ -34,9 +39,24 @@ def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, 
     reference = base_record(bundle).get("path")
     if header.get("base_model") != reference or f"fine-tuned from `{reference}`" not in card:
         problems.append(f"{CARD}: names another base model than finetune.json ({reference})")
+    if " ".join(base_paragraph(bundle).split()) not in " ".join(card.split()):
+        problems.append(f"{CARD}: the paragraph on the base model is not what base-model/ gives")
     problems.extend(parameter_problems(card, evidence))
+    problems.extend(_context_problems(bundle, card))
     problems.extend(_loss_problems(bundle, card))
     return problems
+
+
+def _context_problems(bundle: Path, card: str) -> list[str]:
+    """The context length the card states is the model's (an adapter's: its base's)."""
+    folder = MODEL if (bundle / MODEL / "config.json").is_file() else BASE_DIR
+    config = bundle / folder / "config.json"
+    if not config.is_file():
+        return []
+    positions = json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
+    if f"context length {positions} tokens" not in " ".join(card.split()):
+        return [f"{CARD}: the context length is not {positions} tokens ({folder}/config.json)"]
+    return []
 
 
 def _loss_problems(bundle: Path, card: str) -> list[str]:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, select, update
 from gemeingut.serve.gateway.store import pseudonym_secret, writing
 from gemeingut.serve.gateway.tables import audit_log
 
+ROUTE_CHARS = audit_log.c.route.type.length or 40
 EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
 # Column names that would hold what people wrote or where they connected from; /v1/policy
 # checks the table against them instead of promising.
@@ -37,6 +38,8 @@ class AuditLog:
         return hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
 
     def write(self, **record: object) -> None:
+        route = str(record.get("route", ""))
+        record["route"] = route[:ROUTE_CHARS]  # a long collection name makes a long path
         with writing(self.engine) as conn:
             conn.execute(audit_log.insert().values(**record))
 

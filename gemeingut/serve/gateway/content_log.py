@@ -13,13 +13,14 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 
 from gemeingut.serve.backends.protocol import ChatPrompt, Prompt
 from gemeingut.serve.gateway.store import writing
 from gemeingut.serve.gateway.tables import content_log
 
 COLUMNS = ("at", "request_id", "route", "model", "prompt", "answer")
+ROUTE_CHARS = 40  # the column's width (a collection's name can make a path longer)
 
 
 def prompt_text(prompt: Prompt) -> str:
@@ -47,12 +48,19 @@ def keep(
                 at=at,
                 request_id=request_id,
                 user_pseudonym=pseudonym,
-                route=route,
+                route=route[:ROUTE_CHARS],
                 model=model,
-                prompt="\n\n".join(prompts),
-                answer="\n\n".join(answers),
+                # PostgreSQL's text cannot hold NUL; a prompt may (JSON allows \u0000)
+                prompt="\n\n".join(prompts).replace("\x00", "\ufffd"),
+                answer="\n\n".join(answers).replace("\x00", "\ufffd"),
             )
         )
+
+
+def stored_requests(engine: Engine) -> int:
+    """How many requests' content is kept now (also from an earlier start that logged it)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(content_log)).scalar_one())
 
 
 def of_person(engine: Engine, pseudonym: str) -> Iterator[dict[str, object]]:

@@ -9,6 +9,7 @@ database configured the server runs open (a laptop on loopback) and all three ar
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
@@ -31,6 +33,8 @@ from gemeingut.serve.gateway.quotas import (
     settle,
 )
 from gemeingut.serve.http_errors import APIError
+
+log = logging.getLogger("gemeingut.serve")
 
 
 class Gateway:
@@ -117,17 +121,6 @@ class Admission:
             "completion_tokens": completion_tokens,
             "duration_ms": int((time.monotonic() - self.started) * 1000),
         }
-        if self.gateway.content_days and answers is not None:
-            keep(
-                self.gateway.engine,
-                utcnow(),
-                self.request_id,
-                self.gateway.audit.pseudonym(self.principal.user_id),
-                self.route,
-                self.model,
-                self.prompts,
-                answers,
-            )
         if streamed:
             self.gateway.audit.complete(self.request_id, **fields)
         else:
@@ -141,6 +134,25 @@ class Admission:
                 decision=self.decision,
                 **fields,
             )
+        if self.gateway.content_days and answers is not None:
+            self._keep_content(answers)
+
+    def _keep_content(self, answers: list[str]) -> None:
+        """After the audit record: content that cannot be stored costs its copy, never the
+        answer or the record."""
+        try:
+            keep(
+                self.gateway.engine,
+                utcnow(),
+                self.request_id,
+                self.gateway.audit.pseudonym(self.principal.user_id),
+                self.route,
+                self.model,
+                self.prompts,
+                answers,
+            )
+        except SQLAlchemyError:
+            log.exception("the content of request %s could not be kept", self.request_id)
 
 
 def get_gateway(request: Request) -> Gateway | None:

@@ -25,7 +25,14 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
-from gemeingut.serve.gateway.tables import api_keys, audit_log, groups, settings, users
+from gemeingut.serve.gateway.tables import (
+    api_keys,
+    audit_log,
+    content_log,
+    groups,
+    settings,
+    users,
+)
 
 PREFIX = "deployment."
 IN_PROCESS = "in-process"
@@ -127,11 +134,13 @@ class Record:
     active_keys: int
     audit_records: int
     oldest_record: datetime | None
+    content_stored: int = 0  # requests whose content is kept now
     missing: list[str] = field(default_factory=list)
 
     @property
     def content_logged(self) -> bool:
-        return bool(set(self.audit_columns) & CONTENT_COLUMNS) or self.content_days is not None
+        columns = bool(set(self.audit_columns) & CONTENT_COLUMNS)
+        return columns or self.content_days is not None or self.content_stored > 0
 
     @property
     def content_days(self) -> int | None:
@@ -163,6 +172,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
             ),
             audit_records=count(select(func.count()).select_from(audit_log)),
             oldest_record=conn.execute(select(func.min(audit_log.c.at))).scalar_one(),
+            content_stored=count(select(func.count()).select_from(content_log)),
         )
     record.missing = [name for name, value in facts.model_dump().items() if not value]
     if not record.deployment:
@@ -177,6 +187,7 @@ def as_json(record: Record) -> dict[str, Any]:
         "audit_columns": record.audit_columns,
         "content_logged": record.content_logged,
         "ip_addresses_logged": record.addresses_logged,
+        "content_stored_requests": record.content_stored,
         "users": record.users,
         "disabled_users": record.disabled_users,
         "groups": record.groups,

@@ -24,10 +24,10 @@ def tidy_once(
     engine: Engine, retention_days: int | None, now: datetime, content_days: int | None = None
 ) -> tuple[int, int]:
     """(audit records deleted, counter rows forgotten) at `now`; logged content older than
-    `content_days` goes too."""
+    `content_days` goes too, all of it when content is not logged (any more)."""
     purged = purge(engine, now - timedelta(days=retention_days)) if retention_days else 0
-    if content_days:
-        purge_content(engine, now - timedelta(days=content_days))
+    # Content logging switched off: what an earlier start kept has no documented purpose left.
+    purge_content(engine, now - timedelta(days=content_days) if content_days else now)
     return purged, prune_counters(engine, now)
 
 

@@ -94,5 +94,28 @@ def test_content_goes_after_its_days_and_without_the_option_none_is_kept(
             content = httpx.get(f"{url}/v1/policy").json()["audit_log"]["content"]
         assert content is bool(days)
         assert stored(engine) == (1 if days else 0)
-    tidy_once(engine, None, utcnow() + timedelta(days=4), content_days=3)
+    tidy_once(engine, None, utcnow() + timedelta(days=2), content_days=3)
+    assert stored(engine) == 1
+    tidy_once(engine, None, utcnow(), content_days=None)  # logging switched off: all goes
     assert stored(engine) == 0
+
+
+def test_content_with_a_nul_character_or_a_long_route_costs_neither_answer_nor_record(
+    store_url: str, backend: TransformersBackend, serve: Serve
+) -> None:
+    engine = open_store(store_url)
+    add_user(engine, "cem")
+    _key_id, key = create_key(engine, "cem")
+    gateway = Gateway(engine, content_days=1)
+    with serve(create_app(backend, gateway=gateway)) as url:
+        answer = httpx.post(
+            f"{url}/v1/chat/completions",
+            json={"model": MODEL_NAME, "max_tokens": 2,
+                  "messages": [{"role": "user", "content": "a\u0000b"}]},
+            headers={"Authorization": f"Bearer {key}"},
+        )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert [r["status"] for r in export(engine)] == [200]
+    assert stored(engine) == 1  # PostgreSQL's text holds no NUL: it is replaced, not lost
+    gateway.record("/v1/collections/" + "x" * 60 + "/answer", 404, "allowed")
+    assert len(list(export(engine))[-1]["route"]) == 40
