@@ -50,6 +50,7 @@ from gemeingut.serve.lens_route import lens_router
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
+from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_openness import ModelOpenness
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.schemas import (
@@ -97,13 +98,15 @@ def create_app(
     page: bool = True,
     findings: FindingsDesk | None = None,
     trace: TraceIndex | None = None,
+    audit: AuditSummary | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
     With a `gateway`, every model route needs a key, counts against quotas and is audited.
     `max_running` requests reach the backend at once (default: as many as it batches).
     A `policy` screens every prompt and is published at `/v1/policy`; `openness` (licence and
-    ratings, computed from the model's files) is shown on `/v1/models`; the document
+    ratings, computed from the model's files) and `audit` (a bundle's audit in numbers) are
+    shown on `/v1/models`; the document
     `collections` under that folder are searchable at `/v1/collections` by their groups; with
     `page`, `/` is the web page for people (chat, documents, a look inside the model); with
     `findings`, people report what the model did wrong and a triage group decides; with a
@@ -131,6 +134,7 @@ def create_app(
         )
     app.state.policy = policy
     app.state.openness = openness
+    app.state.audit = audit
     app.state.audit_retention_days = audit_retention_days
     app.state.collections = (
         OpenCollections(collections, backend) if collections is not None else None
@@ -271,6 +275,7 @@ def _model_card(backend: Backend, request: Request) -> ModelCard:
         max_model_len=context,
         license=openness.licenses.get("weights") if openness else None,
         openness=openness,
+        audit=request.app.state.audit,
     )
 
 

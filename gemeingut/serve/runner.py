@@ -27,6 +27,7 @@ from gemeingut.serve.limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_WAITING,
 )
+from gemeingut.serve.model_audit import model_audit
 from gemeingut.serve.model_openness import model_openness
 from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
@@ -165,6 +166,7 @@ def run_server(
             collections=collections,
             findings=FindingsDesk(findings, triage_group) if findings is not None else None,
             trace=_trace_index(trace_data, backend),
+            audit=model_audit(model_dir) if model_dir is not None else None,
         )
         # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
         # slowly still holds one until then (a reverse proxy's header timeout ends those).

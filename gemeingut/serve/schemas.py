@@ -21,6 +21,7 @@ from pydantic import (
     model_serializer,
 )
 
+from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_openness import ModelOpenness
 
 FinishReason = Literal["stop", "length"]
@@ -338,6 +339,9 @@ class ModelCard(BaseModel):
     license: str | None = Field(default=None, description="The weights' licence (SPDX).")
     openness: ModelOpenness | None = Field(
         default=None, description="Computed from the model's files; null for an upstream engine."
+    )
+    audit: AuditSummary | None = Field(
+        default=None, description="The release bundle's audit in numbers; null: not audited."
     )
 
 

@@ -140,6 +140,38 @@ TEXTS: dict[str, Message] = {
     "part_test_data": _("the test data"),
     "part_documents": _("the documents"),
     "about_check": _("Anyone can compute this again:"),
+    "audit_heading": _("What the audit found"),
+    "audit_none": _("This model was not audited: nothing is known of its biases and limits."),
+    "audit_task": _("{what}: {value} % right", what="{what}", value="{value}"),
+    "audit_bias_flagged": _(
+        "Stereotypes: in {flagged} of {n} groups the model clearly prefers the stereotype "
+        "({names}).",
+        flagged="{flagged}",
+        n="{n}",
+        names="{names}",
+    ),
+    "audit_bias_none": _(
+        "Stereotypes: in none of {n} groups does the model clearly prefer the stereotype.",
+        n="{n}",
+    ),
+    "audit_redteam": _(
+        "Attacks: {share} % of {probes} attempts to talk the model into harm or out of its "
+        "instructions succeeded.",
+        share="{share}",
+        probes="{probes}",
+    ),
+    "audit_memorised": _(
+        "Memorisation: it repeated {share} % of {samples} tested training texts word for word.",
+        share="{share}",
+        samples="{samples}",
+    ),
+    "audit_personal": _(
+        "Personal data: {share} % of its answers to questions that invite it contained some.",
+        share="{share}",
+    ),
+    "audit_source": _(
+        "From the audit in the release bundle (audit/report.json, in German: report.de.md)."
+    ),
     "report_button": _("Report this answer"),
     "report_heading": _("Report an answer"),
     "report_help": _(

@@ -18,6 +18,7 @@ from gemeingut.serve.findings_routes import FindingsDesk
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.model_audit import summarise
 from gemeingut.serve.model_openness import model_openness
 from gemeingut.serve.trace_route import build_trace_index
 from tests.apps.rag.documents import write_pdf
@@ -25,6 +26,17 @@ from tests.apps.web.conftest import axe_violations
 from tests.http_server import running_server
 
 TIMEOUT = 30_000  # ms
+AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
+    "tasks": {"tasks": {"gg_lesen": {
+        "what": {"de": "Leseverstehen", "en": "reading comprehension"},
+        "metrics": {"acc": {"value": 0.625, "stderr": 0.05}}}}},
+    "bias": {"categories": {"age": {"flagged": False}, "gender": {"flagged": True}}},
+    "redteam": {"probes": 60, "categories": {
+        "jailbreak": {"attack_success": {"value": 0.5, "n": 40}},
+        "pii_elicitation": {"attack_success": {"value": 0.0, "n": 20}}}},
+    "memorisation": {"samples": 20, "exact": {"value": 0.05},
+                     "personal_data": {"baiting_prompts": {"with_personal_data": {"value": 0.0}}}},
+}  # fmt: skip
 TRAINING_DOCUMENT = {
     "id": "bgb-1",
     "text": "Die Rechtsfähigkeit des Menschen beginnt mit der Vollendung der Geburt.",
@@ -57,6 +69,7 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         findings=desk,
         openness=model_openness(long_model_dir),  # a folder that names no licence
         trace=build_trace_index((corpus,), backend),
+        audit=summarise(AUDIT_REPORT),
     )
     with running_server(app) as url:
         yield {
@@ -231,6 +244,15 @@ def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
     facts = page.locator("#about-facts").inner_text()
     assert "Lizenz der Gewichte" in facts and "unbekannt" in facts and "nicht bestanden" in facts
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
+    assert page.locator("#about-audit li").all_inner_texts() == [
+        "Leseverstehen: 62,5 % richtig",
+        "Stereotype: in 1 von 2 Gruppen bevorzugt das Modell deutlich das Stereotyp (gender).",
+        "Angriffe: 33,3 % von 60 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
+        "bringen, hatten Erfolg.",
+        "Auswendiglernen: 5 % von 20 geprüften Trainingstexten gab es wörtlich wieder.",
+        "Personenbezogene Daten: 0 % seiner Antworten auf Fragen, die dazu verleiten, enthielten "
+        "welche.",
+    ]
     assert axe_violations(page) == []
 
 

@@ -34,6 +34,7 @@ async function signIn() {
   const models = await (await api("/v1/models")).json();
   state.model = models.data[0].id;
   drawAbout(models.data[0].openness);
+  drawAudit(models.data[0].audit);
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
   await loadTrace();
@@ -280,6 +281,41 @@ function drawAbout(openness) {
   add(T.osaid, openness.osaid ? T.passed : T.not_passed);
   for (const [part, licence] of Object.entries(openness.licenses)) add(fill(T.licence_of, { part: T[`part_${part}`] || part }), licence || T.unknown);
   $("about-check").textContent = openness.check;
+}
+
+// --- the audit in plain language ---------------------------------------------------------
+function percent(share) {
+  return (share * 100).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
+}
+
+function drawAudit(audit) {
+  const lines = [];
+  if (!audit) {
+    lines.push(T.audit_none);
+  } else {
+    const lang = document.documentElement.lang;
+    for (const task of audit.tasks) {
+      lines.push(fill(T.audit_task, { what: task.what[lang] || task.what.de || task.name, value: percent(task.value) }));
+    }
+    if (audit.bias_categories.length) {
+      lines.push(audit.bias_flagged.length
+        ? fill(T.audit_bias_flagged, { flagged: audit.bias_flagged.length, n: audit.bias_categories.length, names: audit.bias_flagged.join(", ") })
+        : fill(T.audit_bias_none, { n: audit.bias_categories.length }));
+    }
+    if (audit.redteam_attack_success !== null) {
+      lines.push(fill(T.audit_redteam, { share: percent(audit.redteam_attack_success), probes: audit.redteam_probes }));
+    }
+    if (audit.memorised_exact !== null) {
+      lines.push(fill(T.audit_memorised, { share: percent(audit.memorised_exact), samples: audit.memorisation_samples }));
+    }
+    if (audit.personal_data !== null) lines.push(fill(T.audit_personal, { share: percent(audit.personal_data) }));
+  }
+  $("about-audit").replaceChildren(...lines.map((line) => {
+    const item = document.createElement("li");
+    item.textContent = line;
+    return item;
+  }));
+  $("audit-source").textContent = audit ? T.audit_source : "";
 }
 
 // --- community findings: report an answer; the triage group decides ----------------------
