@@ -176,6 +176,10 @@ def serve(
     triage_group: Annotated[
         str, typer.Option(help="The group whose members confirm or reject findings.")
     ] = "triage",
+    header_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a connection may take to send its request headers."),
+    ] = 10.0,
     trace_data: Annotated[
         Path | None,
         typer.Option(
@@ -213,4 +217,5 @@ def serve(
         findings=findings,
         triage_group=triage_group,
         trace_data=trace_data,
+        header_timeout=header_timeout,
     )

@@ -19,6 +19,7 @@ from gemeingut.i18n import _
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.connections import DEFAULT_HEADER_TIMEOUT, header_timeout_protocol
 from gemeingut.serve.findings_routes import DEFAULT_TRIAGE_GROUP, FindingsDesk
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import allowed_hosts
@@ -95,6 +96,7 @@ def run_server(
     audit_retention_days: int | None = None,
     content_log_days: int | None = None,
     trace_data: Path | None = None,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
@@ -168,10 +170,14 @@ def run_server(
             trace=_trace_index(trace_data, backend),
             audit=model_audit(model_dir) if model_dir is not None else None,
         )
-        # Connections are bounded, idle ones closed after 5 s; a client that sends its headers
-        # slowly still holds one until then (a reverse proxy's header timeout ends those).
+        # Connections are bounded, idle ones closed after 5 s, and ones whose headers take
+        # longer than `header_timeout` closed too (connections.py).
         config = uvicorn.Config(
-            app, log_level="info", timeout_keep_alive=5, limit_concurrency=max_connections
+            app,
+            log_level="info",
+            timeout_keep_alive=5,
+            limit_concurrency=max_connections,
+            http=header_timeout_protocol(header_timeout),
         )
         server = uvicorn.Server(config)
         server.run(sockets=[sock])
