@@ -9,7 +9,8 @@ fine-tune made and names the rest:
   training-code/      the gemeingut source that ran, requirements.lock, the recipe if given
   training-metadata/  finetune.json, finetune_log.jsonl, lineage.json
   audit/              the audit of the fine-tuned model, when one is given
-  README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  MANIFEST (+ bundle.sig)
+  README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  bom.cdx.json (CycloneDX
+  ML-BOM, the base model a component it depends on);  MANIFEST (+ bundle.sig)
 Its rating (`openness/finetune_rating.py`) counts what the base withholds as withheld.
 """
 
@@ -44,6 +45,7 @@ from gemeingut.release.bundle import (
 from gemeingut.release.card import finetune_context
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
+from gemeingut.release.openness.cyclonedx import BOM_FILE, cyclonedx_bom
 from gemeingut.release.openness.evidence import collect, parameter_count
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems
 from gemeingut.release.openness.finetune_rating import (
@@ -105,6 +107,7 @@ def assemble_finetune_bundle(
         render_finetune_card(bundle, release, tuned, rating, audit is not None), encoding="utf-8"
     )
     write_rating(bundle, rating)
+    write_json(bundle / BOM_FILE, cyclonedx_bom(bundle, collect(bundle), rating))
     written = write_manifest(bundle)
     problems = finetune_claim_problems(bundle, collect(bundle), rating)
     if problems:

@@ -221,3 +221,28 @@ def test_an_audited_fine_tune_names_no_folder_of_this_machine(tmp_path: Path, ti
         "--out", tmp_path / "r3",
     )  # fmt: skip
     assert other.exit_code == 2 and "is of another model" in other.output
+
+
+def test_the_ml_bom_names_the_base_model_it_depends_on(closed: Path, tmp_path: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    text = (closed / "bom.cdx.json").read_text(encoding="utf-8")
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    bom = json.loads(text)
+    [base] = [c for c in bom["components"] if c["bom-ref"] == "base-model"]
+    listed = json.loads((closed / "base-model" / "files.json").read_text())
+    assert base["hashes"] == [
+        {"alg": "SHA-256", "content": listed["model.safetensors"].removeprefix("sha256:")}
+    ]
+    assert base["licenses"] == [{"expression": "Apache-2.0"}]
+    assert "base-model" in bom["dependencies"][0]["dependsOn"]
+    metrics = bom["metadata"]["component"]["modelCard"]["quantitativeAnalysis"]
+    assert metrics["performanceMetrics"][0]["slice"] == "held-out fine-tuning data"
+    bundle = tmp_path / "bundle"
+    shutil.copytree(closed, bundle)
+    bom["components"][0]["licenses"] = [{"expression": "MIT"}]
+    (bundle / "bom.cdx.json").write_text(json.dumps(bom, indent=2, ensure_ascii=False) + "\n")
+    write_manifest(bundle)
+    with pytest.raises(VerifyError, match=r"bom\.cdx\.json differs from the one the files give"):
+        verify_bundle(bundle)

@@ -16,6 +16,7 @@ from typing import Any
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence
+from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
 
 BOM_FILE = "bom.cdx.json"
@@ -24,8 +25,8 @@ _METRICS = (("perplexity", "perplexity"), ("bits_per_byte", "bits per byte"), ("
 
 
 def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
-    config = _json(bundle / MODEL / "config.json")
-    evaluation = _json(bundle / TRAINING_METADATA / "evaluation.json")
+    base = _base_component(bundle)  # a fine-tune of a foreign base: the model it depends on
+    config = _json(bundle / MODEL / "config.json") or _json(bundle / BASE_DIR / "config.json")
     release = evidence.release
     weights = sorted(
         p.relative_to(bundle).as_posix()
@@ -44,7 +45,7 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
         "hashes": [{"alg": "SHA-256", "content": digests[rel]} for rel in weights],
         "modelCard": {
             "modelParameters": {
-                "approach": {"type": "self-supervised"},
+                "approach": {"type": "supervised" if base else "self-supervised"},
                 "task": "text-generation",
                 "architectureFamily": str(config.get("model_type", "unknown")),
                 "modelArchitecture": ", ".join(config.get("architectures") or ["unknown"]),
@@ -52,12 +53,7 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
                 "inputs": [{"format": "text/plain"}],
                 "outputs": [{"format": "text/plain"}],
             },
-            "quantitativeAnalysis": {
-                "performanceMetrics": [
-                    {"type": label, "value": f"{float(evaluation[key]):.6g}", "slice": "test split"}
-                    for key, label in _METRICS
-                ]
-            },
+            "quantitativeAnalysis": {"performanceMetrics": _metrics(bundle)},
         },
         "properties": [
             {"name": "gemeingut:parameters", "value": str(evidence.parameters)},
@@ -78,9 +74,55 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
             "component": model,
             "licenses": [{"expression": rating["licenses"]["documents"] or "NOASSERTION"}],
         },
-        "components": [*data, *libraries],
+        "components": [*([base] if base else []), *data, *libraries],
         "dependencies": [
-            {"ref": "model", "dependsOn": [item["bom-ref"] for item in data]},
+            {
+                "ref": "model",
+                "dependsOn": [*(["base-model"] if base else []), *(d["bom-ref"] for d in data)],
+            },
+        ],
+    }
+
+
+def _metrics(bundle: Path) -> list[dict[str, str]]:
+    """The test split's (a build's evaluation), or a fine-tune's last validation loss."""
+    evaluation = _json(bundle / TRAINING_METADATA / "evaluation.json")
+    if evaluation:
+        return [
+            {"type": label, "value": f"{float(evaluation[key]):.6g}", "slice": "test split"}
+            for key, label in _METRICS
+        ]
+    log = bundle / TRAINING_METADATA / "finetune_log.jsonl"
+    losses = [
+        record["val_loss"]
+        for line in (log.read_text(encoding="utf-8").splitlines() if log.is_file() else [])
+        if line.strip() and (record := json.loads(line)).get("val_loss") is not None
+    ]
+    if not losses:
+        return []
+    return [{"type": "loss", "value": f"{losses[-1]:.6g}", "slice": "held-out fine-tuning data"}]
+
+
+def _base_component(bundle: Path) -> dict[str, Any] | None:
+    """The base model, named by its record and the sha256 of its weight files (from the file
+    list in base-model/, which the base's fingerprint binds), not shipped."""
+    if not (bundle / BASE_DIR).is_dir():
+        return None
+    record = _json(bundle / TRAINING_METADATA / "finetune.json").get("base_model") or {}
+    listing = _json(bundle / BASE_DIR / BASE_FILES)
+    return {
+        "type": "machine-learning-model",
+        "bom-ref": "base-model",
+        "name": str(record.get("path") or record.get("name") or "base model"),
+        "licenses": [{"expression": record.get("license") or "NOASSERTION"}],
+        "hashes": [
+            {"alg": "SHA-256", "content": digest.removeprefix("sha256:")}
+            for rel, digest in sorted(listing.items())
+            if _is_weights(rel)
+        ],
+        "properties": [
+            {"name": "gemeingut:fingerprint", "value": str(record.get("fingerprint"))},
+            {"name": "gemeingut:architecture", "value": str(record.get("architecture"))},
         ],
     }
 
@@ -142,4 +184,5 @@ def _tool(libraries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _json(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The file's JSON object, or {} where the bundle has no such file."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -15,6 +15,7 @@ from gemeingut.release.openness.claims import (
     rating_problems,
     read_card,
 )
+from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
@@ -42,9 +43,22 @@ def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, 
     if " ".join(base_paragraph(bundle).split()) not in " ".join(card.split()):
         problems.append(f"{CARD}: the paragraph on the base model is not what base-model/ gives")
     problems.extend(parameter_problems(card, evidence))
+    problems.extend(_bom_problems(bundle, evidence, rating))
     problems.extend(_context_problems(bundle, card))
     problems.extend(_loss_problems(bundle, card))
     return problems
+
+
+def _bom_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+    """The ML-BOM names hashes, licences and the rating: it must be the one the files give."""
+    path = bundle / BOM_FILE
+    if not path.is_file():
+        return [f"missing: {BOM_FILE}"]
+    if path.read_text(encoding="utf-8", errors="replace") != bom_text(
+        cyclonedx_bom(bundle, evidence, rating)
+    ):
+        return [f"{BOM_FILE} differs from the one the files give"]
+    return []
 
 
 def _context_problems(bundle: Path, card: str) -> list[str]:
