@@ -9,6 +9,7 @@ import typer
 
 from gemeingut.cli.app import app, keys_app, openness_app
 from gemeingut.cli.common import JsonFlag, OutDir, report, user_errors
+from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import at, load_artifact
@@ -121,13 +122,18 @@ def verify(
     from gemeingut.release.verify import verify_bundle
 
     checked = verify_bundle(bundle, key)
-    console.print(f"[green]✓[/] {checked.bundle}: all {checked.files} files match the MANIFEST")
+    lang = current_language()
+    matched = _("{bundle}: all {files} files match the MANIFEST", bundle=str(checked.bundle),
+                files=checked.files)  # fmt: skip
+    console.print("[green]✓[/] " + text(matched, lang))
     if checked.signed_by:
-        console.print(f"[green]✓[/] signature valid, key {checked.signed_by}")
+        valid = _("signature valid, key {key}", key=checked.signed_by)
+        console.print("[green]✓[/] " + text(valid, lang))
     elif checked.signature_present:
-        console.print("  signed, but the signature was not checked: pass --key PUBLIC_KEY")
+        unchecked = _("signed, but the signature was not checked: pass --key PUBLIC_KEY")
+        console.print("  " + text(unchecked, lang))
     else:
-        console.print("  not signed")
+        console.print("  " + text(_("not signed"), lang))
     if rerun > 0:
         from gemeingut.errors import VerifyError
         from gemeingut.release.rerun import rerun_bias_sample
@@ -140,8 +146,17 @@ def verify(
                 "the audit log was altered, or it is not of this model",
             )
         console.print(
-            f"[green]✓[/] re-ran {again.checked} of {again.total} bias pairs: all within "
-            f"{again.tolerance} nats of the audit's log"
+            "[green]✓[/] "
+            + text(
+                _(
+                    "re-ran {checked} of {total} bias pairs: all within {tolerance} nats of the "
+                    "audit's log",
+                    checked=again.checked,
+                    total=again.total,
+                    tolerance=again.tolerance,
+                ),
+                lang,
+            )
         )
 
 
@@ -155,9 +170,11 @@ def keys_create(
     from gemeingut.release.signing import create_key, default_key_dir
 
     info = create_key(name, folder or default_key_dir())
+    lang = current_language()
     console.print(f"[green]✓[/] {info.name}: {info.fingerprint}")
-    console.print(f"  private key (keep it secret): {info.private}")
-    console.print(f"  public key (publish it):      {info.public}")
+    private = _("private key (keep it secret): {path}", path=str(info.private))
+    console.print("  " + text(private, lang))
+    console.print("  " + text(_("public key (publish it): {path}", path=str(info.public)), lang))
 
 
 @keys_app.command("list")
@@ -182,10 +199,11 @@ def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
         ]
         typer.echo(json.dumps(rows, indent=2))
         return
+    lang = current_language()
     if not keys:
-        console.print("no keys; create one with `gemeingut keys create NAME`")
+        console.print(text(_("no keys; create one with `gemeingut keys create NAME`"), lang))
     for k in keys:
-        kind = "private + public" if k.private else "public only"
+        kind = text(_("private + public") if k.private else _("public only"), lang)
         console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")
 
 
@@ -210,21 +228,25 @@ def openness_rate(
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
+    lang = current_language()
     mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
-    console.print(f"{folder}: {'open' if result['open'] else 'not open'}")
+    verdict = _("open") if result["open"] else _("not open")
+    console.print(f"{folder}: {text(verdict, lang)}")
     console.print(f"  Model Openness Framework: {result['mof']['label']}")
     console.print(f"  Open Source AI Definition: {result['osaid']['summary']}")
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {check['detail']}")
     for level, label in (("3", "Class III"), ("2", "Class II"), ("1", "Class I")):
         needs = result["mof"]["levels"][level]
-        if needs["missing"] or needs["invalid"]:
-            parts = []
-            if needs["missing"]:
-                parts.append("missing " + ", ".join(needs["missing"]))
-            if needs["invalid"]:
-                parts.append("not openly licensed " + ", ".join(needs["invalid"]))
-            console.print(f"  for {label}: {'; '.join(parts)}")
+        parts = []
+        if needs["missing"]:
+            parts.append(text(_("missing {parts}", parts=", ".join(needs["missing"])), lang))
+        if needs["invalid"]:
+            invalid = _("not openly licensed {parts}", parts=", ".join(needs["invalid"]))
+            parts.append(text(invalid, lang))
+        if parts:
+            needed = text(_("for {label}:", label=label), lang)
+            console.print(f"  {needed} {'; '.join(parts)}")
 
 
 @app.command()

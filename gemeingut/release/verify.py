@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import _
 from gemeingut.release.layout import FIVE_ARTIFACTS, locate_bundle
 from gemeingut.release.manifest import (
     SIGNATURE,
@@ -48,8 +49,12 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
         problems.extend(_claim_problems(bundle))
     if problems:
         raise VerifyError(
-            f"bundle {bundle} fails verification: {shorten(problems)}",
-            "the bundle was altered after release; obtain an unmodified copy",
+            _(
+                "bundle {bundle} fails verification: {problems}",
+                bundle=str(bundle),
+                problems=shorten(problems),
+            ),
+            _("the bundle was altered after release; obtain an unmodified copy"),
         )
     signed_by = None
     if public_key is not None:

@@ -123,7 +123,7 @@ def test_share_alike_data_under_a_permissive_model_licence_is_named(tiny_build, 
     _relicense_one_document(bundle, "CC-BY-SA-4.0")
     with pytest.raises(VerifyError) as caught:
         verify_bundle(bundle)
-    message = caught.value.message
+    message = str(caught.value)
     assert "'licence.share-alike' says pass" in message
     assert "does not carry the share-alike data: CC-BY-SA-4.0 from" in message
 

@@ -103,7 +103,7 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     result = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
     assert result.exit_code == 0, result.output
     assert "Class III - Open Model (conditional)" in result.output
-    assert "for Class III: missing" in result.output
+    assert "für Class III: es fehlt" in result.output
     written = json.loads((tmp_path / "o.json").read_text())
     assert written["mof"]["class"] == 3
     missing = invoke("openness", "rate", str(tmp_path / "nowhere"))
