@@ -58,6 +58,13 @@ def main() -> None:
         collection = open_collection(Path(tmp) / "c", "gesetze")
         modes = [m for m in MODES if collection.vectors is not None or m == "bm25"]
         scores = {m: evaluate(collection, questions, m, k=5) for m in modes}
+        if args.rerank:  # each mode's best 20 ordered again by the cross-encoder
+            from gemeingut.apps.rag.rerank import Reranker
+
+            reranker = Reranker(args.rerank)
+            for m in modes:
+                reranked = evaluate(collection, questions, m, k=5, reranker=reranker)
+                scores[reranked.mode] = reranked
         if args.questions_out:
             args.questions_out.write_text(
                 "".join(json.dumps(q.__dict__, ensure_ascii=False) + "\n" for q in questions),
@@ -115,6 +122,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--embed", type=Path, help="Model folder for dense vectors.")
+    parser.add_argument("--rerank", type=Path, help="Cross-encoder folder to rerank with.")
     parser.add_argument("--questions-out", type=Path, help="Write the question set (JSONL).")
     return parser.parse_args()
 

@@ -25,6 +25,10 @@ Root = Annotated[
 Name = Annotated[str, typer.Argument(help="The collection's name.")]
 ModeOption = Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")]
 SKIPPED = _("skipped:")
+Rerank = Annotated[
+    Path | None,
+    typer.Option("--rerank", help="A cross-encoder folder that orders the best chunks again."),
+]
 KeyEnv = "GEMEINGUT_API_KEY"  # a key for --embed/--endpoint URLs, never on the command line
 
 
@@ -86,6 +90,7 @@ def query_command(
         str, typer.Option(help="OpenAI-compatible endpoint for --answer.")
     ] = "http://127.0.0.1:8000/v1",
     model: Annotated[str | None, typer.Option(help="Model id for --answer.")] = None,
+    rerank: Rerank = None,
     language: Annotated[
         str | None,
         typer.Option(help="de or en: the answer's language (default: that of the messages)."),
@@ -100,8 +105,9 @@ def query_command(
     collection = open_collection(root, name)
     checked = checked_mode(mode)
     language = language or current_language()
+    reranker = _reranker(rerank)
     if not answer:
-        hits = search(collection, question, k=k, mode=checked)
+        hits = search(collection, question, k=k, mode=checked, reranker=reranker)
         rows = [
             {**asdict(collection.chunks[h.row]), "score": h.score, "bm25_rank": h.bm25_rank,
              "dense_rank": h.dense_rank}
@@ -122,6 +128,7 @@ def query_command(
         k=k,
         mode=checked,
         language=language,
+        reranker=reranker,
     )
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
@@ -145,9 +152,11 @@ def eval_command(
     mode: Annotated[
         list[str] | None, typer.Option("--mode", help="Modes to score (default: all available).")
     ] = None,
+    rerank: Rerank = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Recall@k and MRR of each retrieval mode on a question set."""
+    """Recall@k and MRR of each retrieval mode on a question set (with --rerank, each mode
+    also reranked by the cross-encoder)."""
     from gemeingut.apps.rag.evaluate import evaluate, read_questions
     from gemeingut.apps.rag.index import open_collection
     from gemeingut.apps.rag.retrieve import MODES
@@ -157,7 +166,10 @@ def eval_command(
     modes = [checked_mode(m) for m in mode or []] or [
         m for m in MODES if collection.vectors is not None or m == "bm25"
     ]
+    reranker = _reranker(rerank)
     scores = [evaluate(collection, asked, m, k) for m in modes]
+    if reranker is not None:
+        scores += [evaluate(collection, asked, m, k, reranker) for m in modes]
     if as_json:
         typer.echo(json.dumps([asdict(s) for s in scores], indent=2))
         return
@@ -210,6 +222,14 @@ def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) ->
             vectors=row["embedder"] or none,
         )
         console.print(escape(text(line)), highlight=False)
+
+
+def _reranker(folder: Path | None):
+    if folder is None:
+        return None
+    from gemeingut.apps.rag.rerank import Reranker
+
+    return Reranker(folder)
 
 
 def checked_mode(mode: str):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -62,8 +63,9 @@ def answer_question(
     k: int = 5,
     mode: Mode = "hybrid",
     language: str = "de",
+    reranker: Reranker | None = None,
 ) -> Answer:
-    hits = search(collection, question, k=k, mode=mode)
+    hits = search(collection, question, k=k, mode=mode, reranker=reranker)
     sources = [collection.chunks[h.row] for h in hits]
     if not sources:
         text = NO_EVIDENCE.get(language, NO_EVIDENCE["de"])

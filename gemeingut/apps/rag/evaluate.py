@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -86,13 +87,21 @@ def read_questions(path: Path) -> list[Question]:
     return questions
 
 
-def evaluate(collection: Collection, questions: list[Question], mode: Mode, k: int = 5) -> Scores:
+def evaluate(
+    collection: Collection,
+    questions: list[Question],
+    mode: Mode,
+    k: int = 5,
+    reranker: Reranker | None = None,
+) -> Scores:
     if mode != "bm25" and collection.vectors is not None:
         collection.embedder().embed(["warm-up"])  # loading the model is not query latency
     found, reciprocal, times = 0, 0.0, []
     for question in questions:
         start = time.perf_counter()
-        hits = search(collection, question.question, k=max(k, MRR_DEPTH), mode=mode)
+        hits = search(
+            collection, question.question, k=max(k, MRR_DEPTH), mode=mode, reranker=reranker
+        )
         times.append((time.perf_counter() - start) * 1000)
         ranks = [
             rank
@@ -105,4 +114,5 @@ def evaluate(collection: Collection, questions: list[Question], mode: Mode, k: i
             reciprocal += 1 / ranks[0]
     p50, p99 = np.percentile(times, [50, 99])
     n = len(questions)
-    return Scores(mode, n, found / n, reciprocal / n, float(p50), float(p99))
+    label = f"{mode}+{reranker.name}" if reranker is not None else mode
+    return Scores(label, n, found / n, reciprocal / n, float(p50), float(p99))

@@ -4,12 +4,13 @@ BM25 (bm25s, Lucene's variant) on words lower-cased, stop words removed and stem
 Snowball for the collection's language, so "Zuschlagskriterien" finds "Zuschlagskriterium".
 Dense: cosine of unit vectors. Hybrid: reciprocal rank fusion (Cormack et al. 2009,
 score = sum of 1 / (60 + rank) over both lists' top `candidates`), which needs no score
-calibration between the two.
+calibration between the two. Optionally a cross-encoder orders the best of them again
+(`rerank.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
@@ -20,6 +21,7 @@ from gemeingut.i18n import _
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.index import Collection
+    from gemeingut.apps.rag.rerank import Reranker
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
@@ -57,7 +59,18 @@ def search(
     k: int = 5,
     mode: Mode = "hybrid",
     candidates: int = CANDIDATES,
+    reranker: Reranker | None = None,
 ) -> list[Hit]:
+    """The `k` best chunks; with a `reranker`, the first stage's best `RERANK_DEPTH` (at
+    least `k`) ordered again by the cross-encoder, whose score each hit then carries."""
+    if reranker is not None:
+        from gemeingut.apps.rag.rerank import RERANK_DEPTH
+
+        first = search(collection, question, max(k, RERANK_DEPTH), mode, candidates)
+        scores = reranker.scores(question, [collection.chunks[h.row].text for h in first])
+        again = [replace(hit, score=score) for hit, score in zip(first, scores, strict=True)]
+        again.sort(key=lambda h: (-h.score, h.row))
+        return again[:k]
     if collection.vectors is None:
         if mode == "dense":
             raise InputError(
