@@ -180,6 +180,10 @@ def serve(
         float,
         typer.Option(min=0.1, help="Seconds a connection may take to send its request headers."),
     ] = 10.0,
+    reranker: Annotated[
+        Path | None,
+        typer.Option(help="A cross-encoder folder that orders the collections' best chunks again."),
+    ] = None,
     trace_data: Annotated[
         Path | None,
         typer.Option(
@@ -218,4 +222,5 @@ def serve(
         triage_group=triage_group,
         trace_data=trace_data,
         header_timeout=header_timeout,
+        reranker=reranker,
     )

@@ -23,6 +23,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.i18n import _
 from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
@@ -99,6 +100,7 @@ def create_app(
     findings: FindingsDesk | None = None,
     trace: TraceIndex | None = None,
     audit: AuditSummary | None = None,
+    reranker: Reranker | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -153,6 +155,7 @@ def create_app(
     app.include_router(lens_router)
     app.state.findings = findings
     app.state.trace = trace
+    app.state.reranker = reranker  # orders the collections' best chunks again, when given
     app.include_router(findings_router)
     app.include_router(assist_router)
     app.include_router(trace_router)

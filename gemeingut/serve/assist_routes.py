@@ -141,7 +141,10 @@ async def write_draft_route(
     )
     count = counter(request.app.state.backend)
     try:
-        prepared = await run_in_threadpool(prepare, collection, wanted, count, language, body.k)
+        reranker = request.app.state.reranker
+        prepared = await run_in_threadpool(
+            prepare, collection, wanted, count, language, body.k, "hybrid", reranker
+        )
     except InputError as error:
         raise APIError(400, error.message, param="subject") from None
     if not prepared.sources:

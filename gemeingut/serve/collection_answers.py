@@ -90,7 +90,9 @@ async def answer_from_collection(
     collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
 
     def sources_that_fit() -> tuple[list, int]:
-        hits = search(collection, body.question, k=body.k, mode=body.mode)
+        hits = search(
+            collection, body.question, k=body.k, mode=body.mode, reranker=request.app.state.reranker
+        )
         found = [collection.chunks[h.row] for h in hits]
         if not found:
             return [], 0

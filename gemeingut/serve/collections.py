@@ -151,7 +151,8 @@ async def search_collection(
     def run() -> SearchResponse:
         collection = visible_collection(request, principal, collections, name)
         try:
-            hits = search(collection, body.query, k=body.k, mode=body.mode)
+            reranker = request.app.state.reranker
+            hits = search(collection, body.query, k=body.k, mode=body.mode, reranker=reranker)
         except InputError as error:
             raise APIError(400, error.message, param="mode") from None
         record_access(request, principal, 200, "allowed")

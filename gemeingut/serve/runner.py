@@ -14,6 +14,7 @@ import os
 import socket
 from pathlib import Path
 
+from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.model.loading import ADAPTER_CONFIG
@@ -97,6 +98,7 @@ def run_server(
     content_log_days: int | None = None,
     trace_data: Path | None = None,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    reranker: Path | None = None,
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
@@ -169,6 +171,7 @@ def run_server(
             findings=FindingsDesk(findings, triage_group) if findings is not None else None,
             trace=_trace_index(trace_data, backend),
             audit=model_audit(model_dir) if model_dir is not None else None,
+            reranker=Reranker(reranker) if reranker is not None else None,
         )
         # Connections are bounded, idle ones closed after 5 s, and ones whose headers take
         # longer than `header_timeout` closed too (connections.py).

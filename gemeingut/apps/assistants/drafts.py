@@ -18,6 +18,7 @@ from typing import Literal
 from gemeingut.apps.rag.answer import fit_sources, source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -235,6 +236,7 @@ def prepare(
     language: str = "de",
     k: int = 6,
     mode: Mode = "hybrid",
+    reranker: Reranker | None = None,
 ) -> Prepared:
     """Retrieve once for the subject and key points, as many sources as the context holds
     beside every section's task and answer (none: no draft will be written)."""
@@ -245,7 +247,8 @@ def prepare(
         )
     title = TITLE[request.kind][lang].format(subject=request.subject)
     query = " ".join([request.subject, *request.points])
-    sources = [collection.chunks[h.row] for h in search(collection, query, k=k, mode=mode)]
+    hits = search(collection, query, k=k, mode=mode, reranker=reranker)
+    sources = [collection.chunks[h.row] for h in hits]
     plans = plan_sections(request)
     for plan in plans if sources else []:  # each section's task and answer must fit beside them
         sources, _room = fit_sources(

@@ -81,3 +81,24 @@ def test_the_cli_reranks_queries_and_scores_reranking(root: Path, cross_encoder:
     assert [s["mode"] for s in json.loads(scored.stdout)] == ["bm25", "bm25+mini-reranker"]
     wrong = invoke("rag", "query", "vergabe", QUESTION, "--root", root, "--rerank", root)
     assert wrong.exit_code == 2 and "keine config.json eines Cross-Encoders" in wrong.output
+
+
+def test_the_server_reranks_collection_searches(
+    root: Path, cross_encoder: Path, long_model_dir: Path
+) -> None:
+    import httpx
+
+    from gemeingut.serve.app import create_app
+    from gemeingut.serve.backends import TransformersBackend
+    from tests.http_server import running_server
+
+    reranker = Reranker(cross_encoder)
+    backend = TransformersBackend(long_model_dir, model_name="winzig")
+    app = create_app(backend, collections=root, reranker=reranker, page=False)
+    with running_server(app) as url:
+        found = httpx.post(
+            f"{url}/v1/collections/vergabe/search", json={"query": QUESTION, "mode": "bm25"}
+        ).json()["data"]
+    collection = open_collection(root, "vergabe")
+    expected = search(collection, QUESTION, k=5, mode="bm25", reranker=reranker)
+    assert [hit["id"] for hit in found] == [collection.chunks[h.row].id for h in expected]
