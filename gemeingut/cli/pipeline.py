@@ -100,6 +100,14 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     model_name: Annotated[str | None, typer.Option(help="Name the API reports.")] = None,
+    also: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--also",
+            help="Another model to serve beside PATH, named by its folder (repeatable); a "
+            "request's `model` picks it, /v1/models lists each with its openness.",
+        ),
+    ] = None,
     threads: Annotated[
         int | None, typer.Option(min=1, help="CPU threads for the model (default: torch's).")
     ] = None,
@@ -223,4 +231,5 @@ def serve(
         trace_data=trace_data,
         header_timeout=header_timeout,
         reranker=reranker,
+        also=tuple(also or ()),
     )

@@ -43,7 +43,6 @@ from gemeingut.serve.gateway.records import deployment_facts, record_deployment
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
     APIError,
-    check_model,
     install_error_handlers,
     request_language,
 )
@@ -69,6 +68,7 @@ from gemeingut.serve.schemas import (
     Readiness,
 )
 from gemeingut.serve.screening import screen_prompts, screen_texts
+from gemeingut.serve.served import ModelEntry, ServedModel, served_model, served_models
 from gemeingut.serve.streaming import (
     ResponseMeta,
     chat_events,
@@ -101,6 +101,7 @@ def create_app(
     trace: TraceIndex | None = None,
     audit: AuditSummary | None = None,
     reranker: Reranker | None = None,
+    also: tuple[ModelEntry, ...] = (),
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -118,9 +119,11 @@ def create_app(
         summary="OpenAI-compatible API for an open language model on your own machine.",
     )
     app.add_middleware(RequestGuard, hosts=hosts, max_body_bytes=max_body_bytes)
-    app.state.backend = backend
-    running = max_running or getattr(backend, "max_batch_rows", 1)
-    app.state.queue = ModelQueue(max_waiting, running)
+    app.state.backend = backend  # the default model: the page's, the documents'
+    app.state.models = served_models(
+        [ModelEntry(backend, openness, audit), *also], max_waiting, max_running
+    )
+    app.state.queue = app.state.models[backend.model_name].queue
     app.state.gateway = gateway
     if gateway is not None:  # for the record of processing activities (admin audit records)
         record_deployment(
@@ -143,9 +146,10 @@ def create_app(
     )
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
-    app.state.metrics.queue_waiting.labels(backend.model_name).set_function(
-        lambda: app.state.queue.waiting
-    )
+    for name, served in app.state.models.items():
+        app.state.metrics.queue_waiting.labels(name).set_function(
+            lambda queue=served.queue: queue.waiting
+        )
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(tokenizer_router)
@@ -253,32 +257,34 @@ def _audit_log_terms(request: Request) -> dict[str, object]:
 
 
 @router.get("/v1/models")
-def list_models(backend: BackendDep, request: Request, principal: CallerDep) -> ModelList:
-    """The models this key may use."""
-    allowed = principal is None or principal.may_use(backend.model_name)
-    return ModelList(data=[_model_card(backend, request)] if allowed else [])
+def list_models(request: Request, principal: CallerDep) -> ModelList:
+    """The models this key may use, each with its licence, openness and audit."""
+    models: dict[str, ServedModel] = request.app.state.models
+    return ModelList(
+        data=[
+            _model_card(model, request)
+            for name, model in models.items()
+            if principal is None or principal.may_use(name)
+        ]
+    )
 
 
 @router.get("/v1/models/{model_id:path}", responses={404: ERROR_RESPONSES[404]})
-def retrieve_model(
-    model_id: str, backend: BackendDep, request: Request, principal: CallerDep
-) -> ModelCard:
+def retrieve_model(model_id: str, request: Request, principal: CallerDep) -> ModelCard:
     if principal is not None and not principal.may_use(model_id):
         model_id = ""  # a model this key may not use is not shown to exist
-    _check_model(model_id, backend)
-    return _model_card(backend, request)
+    return _model_card(served_model(request, model_id), request)
 
 
-def _model_card(backend: Backend, request: Request) -> ModelCard:
-    context = getattr(backend, "context_length", None)
-    openness: ModelOpenness | None = request.app.state.openness
+def _model_card(model: ServedModel, request: Request) -> ModelCard:
+    openness = model.openness
     return ModelCard(
-        id=backend.model_name,
+        id=model.name,
         created=request.app.state.started,
-        max_model_len=context,
+        max_model_len=getattr(model.backend, "context_length", None),
         license=openness.licenses.get("weights") if openness else None,
         openness=openness,
-        audit=request.app.state.audit,
+        audit=model.audit,
     )
 
 
@@ -291,15 +297,12 @@ def _model_card(backend: Backend, request: Request) -> ModelCard:
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest,
-    backend: BackendDep,
-    queue: QueueDep,
-    request: Request,
-    principal: CallerDep,
+    body: ChatCompletionRequest, request: Request, principal: CallerDep
 ) -> ChatCompletion | StreamingResponse:
     """Continue a conversation. With `stream: true` the answer arrives as server-sent events
     of `chat.completion.chunk` objects."""
-    _check_model(body.model, backend)
+    model = served_model(request, body.model)
+    backend, queue = model.backend, model.queue
     if body.top_logprobs is not None and not body.logprobs:
         raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
     meta = ResponseMeta(
@@ -371,18 +374,15 @@ async def chat_completions(
     },
 )
 async def completions(
-    body: CompletionRequest,
-    backend: BackendDep,
-    queue: QueueDep,
-    request: Request,
-    principal: CallerDep,
+    body: CompletionRequest, request: Request, principal: CallerDep
 ) -> Completion | StreamingResponse:
     """Continue text or token-id prompts (OpenAI's legacy completions endpoint).
 
     With `echo` and `logprobs` every prompt token is scored, which is how
     lm-evaluation-harness computes log-likelihoods (`--model local-completions`).
     """
-    _check_model(body.model, backend)
+    model = served_model(request, body.model)
+    backend, queue = model.backend, model.queue
     prompts = body.prompts()
     if body.best_of not in (None, body.n):
         raise APIError(400, _("best_of is only supported equal to n"), param="best_of")
@@ -460,10 +460,6 @@ async def completions(
     return Completion(
         id=meta.id, created=meta.created, model=meta.model, choices=choices, usage=usage
     )
-
-
-def _check_model(name: str, backend: Backend) -> None:
-    check_model(name, backend.model_name)
 
 
 def _refuse_with_stream(conflicts: dict[str, bool]) -> None:

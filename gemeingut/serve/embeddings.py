@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import base64
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
-from gemeingut.serve.backends import Backend, Embedding, SamplingParams
+from gemeingut.serve.backends import Embedding, SamplingParams
 from gemeingut.serve.gateway.gate import CallerDep, admit
-from gemeingut.serve.http_errors import APIError, check_model
+from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse, Text, TokenIds, Usage
 from gemeingut.serve.screening import screen_prompts
+from gemeingut.serve.served import served_model
 from gemeingut.serve.work import finish, rejections_as_400
 
 MAX_INPUTS = 2048  # OpenAI's limit per request
@@ -81,10 +82,6 @@ class EmbeddingResponse(BaseModel):
     usage: EmbeddingUsage
 
 
-def _backend(request: Request) -> Backend:
-    return request.app.state.backend
-
-
 embeddings_router = APIRouter()
 
 
@@ -93,13 +90,11 @@ embeddings_router = APIRouter()
     responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
 )
 async def embeddings(
-    body: EmbeddingRequest,
-    request: Request,
-    backend: Annotated[Backend, Depends(_backend)],
-    principal: CallerDep,
+    body: EmbeddingRequest, request: Request, principal: CallerDep
 ) -> EmbeddingResponse:
     """Vectors for texts (mean-pooled last hidden states, unit length)."""
-    check_model(body.model, backend.model_name)
+    model = served_model(request, body.model)
+    backend = model.backend
     if not isinstance(backend, Embedding):
         raise APIError(400, _("this model's engine computes no embeddings"), param="model")
     request_id = f"emb-{uuid.uuid4().hex}"
@@ -111,7 +106,7 @@ async def embeddings(
         request, principal, backend, prompts, params, 1, False, "input", request_id, decision
     )
     try:
-        async with request.app.state.queue.admit():
+        async with model.queue.admit():
             embedded = await rejections_as_400(backend.embed, prompts, param="input")
     except BaseException as error:
         await finish(admission, getattr(error, "status", 500))
@@ -128,7 +123,7 @@ async def embeddings(
             ),
             param="dimensions",
         )
-    request.app.state.metrics.count_tokens(tokens, 0)
+    request.app.state.metrics.count_tokens(tokens, 0, backend.model_name)
     usage = EmbeddingUsage(prompt_tokens=tokens, total_tokens=tokens)
     await finish(
         admission, 200, Usage(prompt_tokens=tokens, completion_tokens=0, total_tokens=tokens)

@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.i18n import _
 from gemeingut.serve.backends import SamplingParams
 from gemeingut.serve.gateway.gate import CallerDep, admit
-from gemeingut.serve.http_errors import APIError, check_model
+from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse, Text, Usage
 from gemeingut.serve.screening import screen_texts
+from gemeingut.serve.served import served_model
 from gemeingut.serve.work import finish, rejections_as_400
 
 lens_router = APIRouter()
@@ -59,8 +60,8 @@ class LensResponse(BaseModel):
 )
 async def logit_lens(body: LensRequest, request: Request, principal: CallerDep) -> LensResponse:
     """What each layer of the model would predict as the next token after `prompt`."""
-    backend = request.app.state.backend
-    check_model(body.model, backend.model_name)
+    model = served_model(request, body.model)
+    backend = model.backend
     if not callable(getattr(backend, "logit_lens", None)):  # an engine elsewhere: no layers
         raise APIError(
             404, _("this server's model engine cannot show its layers"), code="not_found"
@@ -75,7 +76,7 @@ async def logit_lens(body: LensRequest, request: Request, principal: CallerDep) 
         request, principal, backend, [prompt], params, 1, False, "prompt", request_id, decision
     )
     try:
-        async with request.app.state.queue.admit():
+        async with model.queue.admit():
             guesses = await rejections_as_400(backend.logit_lens, ids, body.top, param="prompt")
     except BaseException as error:
         await finish(admission, getattr(error, "status", 500))

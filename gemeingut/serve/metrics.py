@@ -53,9 +53,10 @@ class Metrics:
             registry=self.registry,
         )
 
-    def count_tokens(self, prompt: int, completion: int) -> None:
-        self.tokens.labels(self.model, "prompt").inc(prompt)
-        self.tokens.labels(self.model, "completion").inc(completion)
+    def count_tokens(self, prompt: int, completion: int, model: str | None = None) -> None:
+        """Tokens of one answer, under the model that made them (default: the server's first)."""
+        self.tokens.labels(model or self.model, "prompt").inc(prompt)
+        self.tokens.labels(model or self.model, "completion").inc(completion)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

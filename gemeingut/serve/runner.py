@@ -31,6 +31,7 @@ from gemeingut.serve.limits import (
 )
 from gemeingut.serve.model_audit import model_audit
 from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.served import ModelEntry
 from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
 
@@ -99,6 +100,7 @@ def run_server(
     trace_data: Path | None = None,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     reranker: Path | None = None,
+    also: tuple[Path, ...] = (),
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
@@ -172,6 +174,7 @@ def run_server(
             trace=_trace_index(trace_data, backend),
             audit=model_audit(model_dir) if model_dir is not None else None,
             reranker=Reranker(reranker) if reranker is not None else None,
+            also=tuple(_entry(other) for other in also),
         )
         # Connections are bounded, idle ones closed after 5 s, and ones whose headers take
         # longer than `header_timeout` closed too (connections.py).
@@ -210,6 +213,15 @@ def _backend(
 
     assert model_dir is not None and path is not None
     return TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
+
+
+def _entry(path: Path) -> ModelEntry:
+    """Another model to serve beside the first, in this process, named by its folder."""
+    from gemeingut.serve.backends import TransformersBackend
+
+    model_dir = resolve_model_dir(path)
+    backend = TransformersBackend(model_dir, model_name=default_model_name(path))
+    return ModelEntry(backend, model_openness(model_dir), model_audit(model_dir))
 
 
 def is_loopback(host: str) -> bool:

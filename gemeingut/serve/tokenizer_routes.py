@@ -8,7 +8,7 @@ counts always match the server's. Shapes follow vLLM's (`tokens`, `count`, `max_
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
 from gemeingut.serve.gateway.gate import caller
-from gemeingut.serve.http_errors import APIError, check_model
+from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Text
+from gemeingut.serve.served import served_model
 
 # With a gateway the tokenizer, too, is for key holders only (`caller` answers 401 otherwise).
 tokenizer_router = APIRouter(
@@ -63,32 +64,27 @@ class DetokenizeResponse(BaseModel):
     prompt: str
 
 
-def get_tokenizer(request: Request) -> Tokenizing:
-    backend: Backend = request.app.state.backend
+def tokenizer_of(backend: Backend) -> Tokenizing:
     if not isinstance(backend, Tokenizing):
         raise APIError(404, _("this server's model engine lends no tokenizer"), code="not_found")
     return backend
 
 
-TokenizerDep = Annotated[Tokenizing, Depends(get_tokenizer)]
-
-
 @tokenizer_router.get("/tokenizer_info")
-def tokenizer_info(tokenizer: TokenizerDep) -> dict[str, Any]:
-    """Special tokens, chat template and context length of the served model's tokenizer."""
-    return tokenizer.tokenizer_info()
+def tokenizer_info(request: Request, model: str | None = None) -> dict[str, Any]:
+    """Special tokens, chat template and context length of a served model's tokenizer (the
+    default model's, or `?model=NAME`'s)."""
+    return tokenizer_of(served_model(request, model).backend).tokenizer_info()
 
 
 @tokenizer_router.post("/tokenize")
-async def tokenize(
-    body: TokenizeRequest, tokenizer: TokenizerDep, request: Request
-) -> TokenizeResponse:
-    _check_model(body.model, request)
+async def tokenize(body: TokenizeRequest, request: Request) -> TokenizeResponse:
+    backend = served_model(request, body.model).backend
+    tokenizer = tokenizer_of(backend)
     if (body.prompt is None) == (body.messages is None):
         raise APIError(400, _("give either prompt or messages"), param="prompt")
     text = body.prompt
     if body.messages is not None:
-        backend: Backend = request.app.state.backend
         messages = [m.as_template_input() for m in body.messages]
         try:
             text = await run_in_threadpool(
@@ -106,15 +102,9 @@ async def tokenize(
 
 
 @tokenizer_router.post("/detokenize")
-def detokenize(
-    body: DetokenizeRequest, tokenizer: TokenizerDep, request: Request
-) -> DetokenizeResponse:
-    _check_model(body.model, request)
+def detokenize(body: DetokenizeRequest, request: Request) -> DetokenizeResponse:
+    tokenizer = tokenizer_of(served_model(request, body.model).backend)
     try:
         return DetokenizeResponse(prompt=tokenizer.detokenize(body.tokens))
     except RequestRejected as rejected:
         raise APIError(400, rejected.message, param="tokens") from None
-
-
-def _check_model(name: str | None, request: Request) -> None:
-    check_model(name, request.app.state.backend.model_name)

@@ -48,7 +48,8 @@ async def answered(
     record before the answer is sent."""
     results = await generate(request, queue, admission, backend, prompts, params, n, param)
     usage = usage_of(results, per_prompt=n)
-    request.app.state.metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens)
+    metrics = request.app.state.metrics
+    metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens, backend.model_name)
     await finish(admission, 200, usage, [r.text for r in results])
     return results, usage
 
@@ -68,7 +69,8 @@ async def streamed(
     """A stream as server-sent events (`chat_events` or `completion_events`); its end counts
     the tokens, settles the quota and completes the audit record."""
     stream, ticket = await open_stream(queue, admission, backend, prompt, params, param=param)
-    body = events(stream, meta, include_usage, ticket, stream_end(request, admission))
+    end = stream_end(request, admission, backend.model_name)
+    body = events(stream, meta, include_usage, ticket, end)
     return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
@@ -148,7 +150,7 @@ async def finish(
 
 
 def stream_end(
-    request: Request, admission: Admission | None
+    request: Request, admission: Admission | None, model: str | None = None
 ) -> Callable[[GenerationResult | None], None]:
     """What a stream calls when it ends: count its tokens, settle the quota and complete the
     audit record (tokens unknown if the stream was cut short)."""
@@ -156,7 +158,7 @@ def stream_end(
 
     def end(result: GenerationResult | None) -> None:
         if result is not None:
-            metrics.count_tokens(result.prompt_tokens, result.completion_tokens)
+            metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
         if admission is None:
             return
         if result is None:
