@@ -9,25 +9,44 @@ speech is written by the served model from a collection the caller may see
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import _
 from gemeingut.serve.collection_answers import AnswerSource, ask_served_model, counter
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.readers import Passage
+
 assist_router = APIRouter()
+
+
+class DraftFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=1, max_length=200, description="The file's name; its ending names the format."
+    )
+    data: str = Field(min_length=1, description="The file's bytes, base64-encoded.")
 
 
 class TenderDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=500_000, description="The draft as text.")
+    text: str | None = Field(
+        default=None, min_length=1, max_length=500_000, description="The draft as text."
+    )
+    file: DraftFile | None = Field(
+        default=None, description="Or the draft as a file: PDF, DOCX, ODT, HTML, Markdown, text."
+    )
 
 
 class TenderFinding(BaseModel):
@@ -56,7 +75,13 @@ async def check_tender_text(
     from gemeingut.apps.rag.readers import Passage
 
     language = request_language(request)
-    paragraphs = [Passage(part) for part in body.text.split("\n\n") if part.strip()]
+    if (body.text is None) == (body.file is None):
+        raise APIError(400, _("send the draft as text or as a file, one of them"), param="text")
+    if body.file is not None:
+        paragraphs = await run_in_threadpool(_read_file, body.file)
+    else:
+        assert body.text is not None
+        paragraphs = [Passage(part) for part in body.text.split("\n\n") if part.strip()]
     found = await run_in_threadpool(check_passages, paragraphs, load_rules(), language)
     await run_in_threadpool(record_access, request, principal, 200, "allowed")
     return TenderCheck(
@@ -73,6 +98,36 @@ async def check_tender_text(
             for f in found
         ],
     )
+
+
+def _read_file(draft: DraftFile) -> list[Passage]:
+    """The file's passages (with pages and sections), read in a temporary folder that is gone
+    afterwards: the draft is checked, not kept."""
+    import base64
+    import binascii
+    import tempfile
+
+    from gemeingut.apps.rag.readers import read_document, require_known_format
+    from gemeingut.errors import InputError
+
+    name = Path(draft.name).name  # a name, never a path
+    try:
+        require_known_format(Path(name))
+        content = base64.b64decode(draft.data, validate=True)
+    except InputError as error:
+        raise APIError(400, error.message, param="file") from None
+    except binascii.Error:
+        raise APIError(400, _("file.data is not base64"), param="file") from None
+    with tempfile.TemporaryDirectory(prefix="gemeingut-tender-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            passages = read_document(path)
+        except InputError as error:
+            raise APIError(400, _("{name}: not readable", name=name), param="file") from error
+    if not passages:
+        raise APIError(400, _("{name}: no text found", name=name), param="file")
+    return passages
 
 
 class DraftBody(BaseModel):

@@ -114,6 +114,8 @@ TEXTS: dict[str, Message] = {
         "a start, not legal advice. The text is not stored."
     ),
     "tender_label": _("Text of the tender"),
+    "tender_file": _("Or a file of the draft (PDF, DOCX, ODT, HTML, Markdown, text)"),
+    "tender_nothing": _("Paste the text of the tender or choose its file."),
     "tender_check": _("Check"),
     "tender_result": _(
         "{count} findings, {errors} of them violations", count="{count}", errors="{errors}"

@@ -136,3 +136,40 @@ def test_the_server_checks_a_pasted_draft_in_the_clients_language(model_dir: Pat
     assert rules["barrierefreiheit"]["title"] == "Barrierefreiheit nicht berücksichtigt"
     assert english.json() == {"object": "tender.check", "errors": 0, "findings": []}
     assert empty.status_code == 400
+
+
+def test_the_server_checks_a_draft_sent_as_a_file_and_keeps_nothing(
+    model_dir: Path, planted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import tempfile
+
+    import httpx
+
+    from gemeingut.serve.app import create_app
+    from gemeingut.serve.backends import TransformersBackend
+    from tests.http_server import running_server
+
+    scratch = tmp_path / "scratch"  # where the server reads the file
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    data = base64.b64encode(planted.read_bytes()).decode()
+
+    def check(body: dict) -> httpx.Response:
+        return httpx.post(f"{url}/v1/assist/tender", json=body)
+
+    with running_server(create_app(TransformersBackend(model_dir))) as url:
+        found = check({"file": {"name": "../../ausschreibung.pdf", "data": data}})
+        both = check({"text": "Tablets", "file": {"name": "a.pdf", "data": data}})
+        unknown = check({"file": {"name": "ausschreibung.exe", "data": data}})
+        not_base64 = check({"file": {"name": "a.pdf", "data": "%%%"}})
+        damaged = check({"file": {"name": "a.pdf", "data": base64.b64encode(b"no pdf").decode()}})
+    assert found.status_code == 200, found.text
+    assert found.json()["errors"] == 3
+    assert {f["rule"] for f in found.json()["findings"]} >= {"produktneutral", "angebotsfrist"}
+    assert both.status_code == 400
+    assert unknown.status_code == 400 and "supported: " not in unknown.text
+    assert "Dateien vom Typ .exe können nicht gelesen werden" in unknown.json()["error"]["message"]
+    assert not_base64.status_code == 400 and damaged.status_code == 400
+    assert damaged.json()["error"]["message"] == "a.pdf: nicht lesbar"
+    assert list(scratch.iterdir()) == []  # the draft is checked, not kept

@@ -305,3 +305,18 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     assert page.locator("#trace-spans li li").first.inner_text() == "bgb-1 (Lizenz: CC0-1.0)"
     assert "mit der Vollendung der Geburt" in page.locator("#trace-spans p").first.inner_text()
     assert axe_violations(page) == []
+
+
+def test_a_tender_file_is_checked_on_the_page(page, site: dict, tmp_path: Path) -> None:
+    from tests.apps.assistants.test_tender import PLANTED
+
+    draft = write_pdf(tmp_path / "ausschreibung.pdf", PLANTED)
+    sign_in(page, site)
+    page.get_by_role("button", name="Ausschreibung prüfen").click()
+    page.get_by_role("button", name="Prüfen", exact=True).click()
+    assert page.locator("#tender-status").inner_text().startswith("Fügen Sie den Text")
+    page.get_by_label("Oder eine Datei des Entwurfs").set_input_files(draft)
+    page.get_by_role("button", name="Prüfen", exact=True).click()
+    page.locator("#tender-findings li").first.wait_for()
+    assert page.locator("#tender-status").inner_text() == "4 Befunde, davon 3 Verstöße"
+    assert axe_violations(page) == []

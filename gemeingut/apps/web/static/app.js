@@ -233,10 +233,27 @@ $("draft-form").addEventListener("submit", async (event) => {
 });
 
 // --- the tender check ---------------------------------------------------------------------
+function base64Of(file) {
+  // the file's bytes as base64, for JSON (the server reads it and does not keep it)
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
 $("tender-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  const file = $("tender-file").files[0];
+  const text = $("tender-text").value.trim();
+  if (!file && !text) {
+    $("tender-status").textContent = T.tender_nothing;
+    return;
+  }
   try {
-    const checked = await (await api("/v1/assist/tender", { text: $("tender-text").value })).json();
+    const body = file ? { file: { name: file.name, data: await base64Of(file) } } : { text };
+    const checked = await (await api("/v1/assist/tender", body)).json();
     $("tender-status").textContent = fill(T.tender_result, { count: checked.findings.length, errors: checked.errors });
     $("tender-findings").replaceChildren(...checked.findings.map((finding) => {
       const item = document.createElement("li");
