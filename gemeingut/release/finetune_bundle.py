@@ -10,7 +10,8 @@ fine-tune made and names the rest:
   training-metadata/  finetune.json, finetune_log.jsonl, lineage.json
   audit/              the audit of the fine-tuned model, when one is given
   README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  bom.cdx.json (CycloneDX
-  ML-BOM, the base model a component it depends on);  MANIFEST (+ bundle.sig)
+  ML-BOM, the base model a component it depends on) and spdx.json (SPDX 3.0.1 AI and Dataset
+  profiles, the model a descendant of its base);  MANIFEST (+ bundle.sig)
 Its rating (`openness/finetune_rating.py`) counts what the base withholds as withheld.
 """
 
@@ -45,9 +46,8 @@ from gemeingut.release.bundle import (
 from gemeingut.release.card import finetune_context
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
-from gemeingut.release.openness.cyclonedx import BOM_FILE, cyclonedx_bom
 from gemeingut.release.openness.evidence import collect, parameter_count
-from gemeingut.release.openness.finetune_claims import finetune_claim_problems
+from gemeingut.release.openness.finetune_claims import finetune_claim_problems, finetune_documents
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     BASE_FILES,
@@ -56,7 +56,7 @@ from gemeingut.release.openness.finetune_rating import (
 )
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.release.openness.write import write_json, write_rating
-from gemeingut.workspace import Artifact
+from gemeingut.workspace import Artifact, write_text_atomic
 
 TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
 ADAPTER_CONFIG = "adapter_config.json"
@@ -107,7 +107,8 @@ def assemble_finetune_bundle(
         render_finetune_card(bundle, release, tuned, rating, audit is not None), encoding="utf-8"
     )
     write_rating(bundle, rating)
-    write_json(bundle / BOM_FILE, cyclonedx_bom(bundle, collect(bundle), rating))
+    for name, render in finetune_documents(bundle, collect(bundle), rating).items():
+        write_text_atomic(bundle / name, render())
     written = write_manifest(bundle)
     problems = finetune_claim_problems(bundle, collect(bundle), rating)
     if problems:

@@ -246,3 +246,27 @@ def test_the_ml_bom_names_the_base_model_it_depends_on(closed: Path, tmp_path: P
     write_manifest(bundle)
     with pytest.raises(VerifyError, match=r"bom\.cdx\.json differs from the one the files give"):
         verify_bundle(bundle)
+
+
+def test_the_spdx_document_names_the_base_the_model_descends_from(closed: Path) -> None:
+    import io
+
+    from spdx_python_model import v3_0_1 as spdx
+
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO((closed / "spdx.json").read_bytes()), objects)
+    by_type: dict[str, list] = {}
+    for item in objects.foreach():
+        by_type.setdefault(type(item).__name__, []).append(item)
+    models = {m.name: m for m in by_type["ai_AIPackage"]}
+    assert set(models) == {"winzig-feinjustiert", "Winzige Basis"}
+    listed = json.loads((closed / "base-model" / "files.json").read_text())
+    base = models["Winzige Basis"]
+    assert [h.hashValue for h in base.verifiedUsing] == [
+        listed["model.safetensors"].removeprefix("sha256:")
+    ]
+    kinds = {str(r.relationshipType).rsplit("/", 1)[-1] for r in by_type["Relationship"]}
+    assert {"descendantOf", "trainedOn", "hasDeclaredLicense"} <= kinds
+    assert [d.name for d in by_type["dataset_DatasetPackage"]] == ["training-data"]
+    metrics = {e.key for e in models["winzig-feinjustiert"].ai_metric}
+    assert {"parameters", "validation_loss"} <= metrics

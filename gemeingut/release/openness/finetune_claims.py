@@ -5,6 +5,7 @@ languages, base model and validation losses, and the base model's evidence itsel
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from gemeingut.release.openness.finetune_rating import (
     base_problems,
     base_record,
 )
+from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 
@@ -43,22 +45,33 @@ def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, 
     if " ".join(base_paragraph(bundle).split()) not in " ".join(card.split()):
         problems.append(f"{CARD}: the paragraph on the base model is not what base-model/ gives")
     problems.extend(parameter_problems(card, evidence))
-    problems.extend(_bom_problems(bundle, evidence, rating))
+    problems.extend(_document_problems(bundle, evidence, rating))
     problems.extend(_context_problems(bundle, card))
     problems.extend(_loss_problems(bundle, card))
     return problems
 
 
-def _bom_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
-    """The ML-BOM names hashes, licences and the rating: it must be the one the files give."""
-    path = bundle / BOM_FILE
-    if not path.is_file():
-        return [f"missing: {BOM_FILE}"]
-    if path.read_text(encoding="utf-8", errors="replace") != bom_text(
-        cyclonedx_bom(bundle, evidence, rating)
-    ):
-        return [f"{BOM_FILE} differs from the one the files give"]
-    return []
+def finetune_documents(
+    bundle: Path, evidence: Evidence, rating: dict[str, Any]
+) -> dict[str, Callable[[], str]]:
+    """The machine-readable documents a fine-tune bundle derives from its files."""
+    return {
+        BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
+        SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
+    }
+
+
+def _document_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+    """The ML-BOM and the SPDX document name hashes, licences and the rating: each must be the
+    one the files give."""
+    problems = []
+    for name, render in finetune_documents(bundle, evidence, rating).items():
+        path = bundle / name
+        if not path.is_file():
+            problems.append(f"missing: {name}")
+        elif path.read_text(encoding="utf-8", errors="replace") != render():
+            problems.append(f"{name} differs from the one the files give")
+    return problems
 
 
 def _context_problems(bundle: Path, card: str) -> list[str]:

@@ -15,25 +15,26 @@ import datetime as dt
 import io
 import json
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import DataLicences, Evidence
+from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
 
 SPDX_FILE = "spdx.json"
+_METRICS = ("perplexity", "bits_per_byte", "loss")
 
 
 def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     from spdx_python_model import v3_0_1 as spdx
 
-    meta = bundle / TRAINING_METADATA
-    lineage = _json(meta / "lineage.json")
-    training = _json(meta / "training.json")
-    evaluation = _json(meta / "evaluation.json")
-    config = _json(bundle / MODEL / "config.json")
+    run = _finetune_run(bundle) if (bundle / BASE_DIR).is_dir() else _pretraining_run(bundle)
+    own_config = bundle / MODEL / "config.json"
+    config = _json(own_config if own_config.is_file() else bundle / BASE_DIR / "config.json")
     weights = sorted(
         p.relative_to(bundle).as_posix()
         for p in (bundle / MODEL).iterdir()
@@ -45,7 +46,7 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     ids = _Ids(f"urn:gemeingut:{namespace}")
     info = spdx.CreationInfo()
     info.specVersion = "3.0.1"
-    info.created = dt.datetime.fromisoformat(lineage["model"]["created"])
+    info.created = dt.datetime.fromisoformat(run.created)
     authors = ", ".join(evidence.release.get("authors") or []) or "undisclosed"
     supplier = spdx.Organization(_id=ids("supplier"), name=authors, creationInfo=info)
     tool = spdx.Tool(_id=ids("tool"), name="gemeingut", creationInfo=info)
@@ -62,27 +63,20 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     model.verifiedUsing = [_hash(spdx, digests[w]) for w in weights]
     model.ai_typeOfModel = ["transformer decoder", str(config.get("model_type", "unknown"))]
     model.ai_domain = ["text generation"]
-    model.ai_informationAboutTraining = (
-        f"{training['training']['steps']} steps of {training['batch']['tokens_per_step']} "
-        f"tokens ({lineage['model']['stats']['tokens_seen']} tokens seen) on the training "
-        "split of the bundle's training-data/; see TECHNICAL_REPORT.md"
-    )
+    model.ai_informationAboutTraining = run.about
     model.ai_hyperparameter = [
         spdx.DictionaryEntry(key=str(k), value=json.dumps(v))
-        for k, v in sorted(training["training"].items())
+        for k, v in sorted(run.hyperparameters.items())
     ]
     model.ai_metric = [
         spdx.DictionaryEntry(key="parameters", value=str(evidence.parameters)),
-        *(
-            spdx.DictionaryEntry(key=key, value=f"{float(evaluation[key]):.6g}")
-            for key in ("perplexity", "bits_per_byte", "loss")
-        ),
+        *(spdx.DictionaryEntry(key=key, value=value) for key, value in run.metrics),
     ]
     model.ai_standardCompliance = [
         f"Model Openness Framework 1.0: {rating['mof']['label']}",
         f"Open Source AI Definition 1.0: {rating['osaid']['summary']}",
     ]
-    kwh = training["energy"].get("kwh_total_extrapolated", training["energy"].get("kwh_this_run"))
+    kwh = run.kwh
     if kwh is not None:
         description = spdx.ai_EnergyConsumptionDescription(
             ai_energyQuantity=float(kwh), ai_energyUnit=spdx.ai_EnergyUnitType.kilowattHour
@@ -97,7 +91,10 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
         ("training-data", evidence.training_data, "trainedOn"),
         ("test-data", evidence.test_data, "testedOn"),
     ):
-        elements += _dataset(spdx, ids, info, supplier, name, data, digests, model, relation)
+        if data.files or name == "training-data":
+            elements += _dataset(spdx, ids, info, supplier, name, data, digests, model, relation)
+    if (bundle / BASE_DIR).is_dir():  # a fine-tune: the model it descends from, named
+        elements += _base_model(spdx, ids, info, bundle, model)
 
     document = spdx.SpdxDocument(_id=ids("document"), creationInfo=info)
     document.name = f"SPDX 3.0.1 description of {model.name}"
@@ -115,6 +112,78 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     out = io.BytesIO()
     spdx.JSONLDSerializer().write(objects, out, indent=2)
     return out.getvalue().decode("utf-8") + "\n"
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the document says about how the released model was trained."""
+
+    created: str
+    about: str
+    hyperparameters: dict[str, Any]
+    metrics: list[tuple[str, str]]
+    kwh: float | None
+
+
+def _pretraining_run(bundle: Path) -> _Run:
+    meta = bundle / TRAINING_METADATA
+    lineage = _json(meta / "lineage.json")
+    training = _json(meta / "training.json")
+    evaluation = _json(meta / "evaluation.json")
+    energy = training["energy"]
+    return _Run(
+        created=lineage["model"]["created"],
+        about=f"{training['training']['steps']} steps of {training['batch']['tokens_per_step']} "
+        f"tokens ({lineage['model']['stats']['tokens_seen']} tokens seen) on the training "
+        "split of the bundle's training-data/; see TECHNICAL_REPORT.md",
+        hyperparameters=training["training"],
+        metrics=[(key, f"{float(evaluation[key]):.6g}") for key in _METRICS],
+        kwh=energy.get("kwh_total_extrapolated", energy.get("kwh_this_run")),
+    )
+
+
+def _finetune_run(bundle: Path) -> _Run:
+    meta = bundle / TRAINING_METADATA
+    record = _json(meta / "finetune.json")
+    stats = record.get("stats") or {}
+    base = record.get("base_model") or {}
+    losses = [
+        entry["val_loss"]
+        for line in (meta / "finetune_log.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip() and (entry := json.loads(line)).get("val_loss") is not None
+    ]
+    return _Run(
+        created=_json(meta / "lineage.json")["finetune"]["created"],
+        about=f"{record['training']['steps']} steps of {record.get('method')} fine-tuning "
+        f"({record.get('output')}) of the base model {base.get('path')} on the fine-tuning "
+        "data in the bundle's training-data/finetuning/; see training-metadata/finetune.json",
+        hyperparameters=record["training"],
+        metrics=[("validation_loss", f"{losses[-1]:.6g}")] if losses else [],
+        kwh=stats.get("kwh"),
+    )
+
+
+def _base_model(spdx: Any, ids: _Ids, info: Any, bundle: Path, model: Any) -> list[Any]:
+    """The base model as an AI package the released one descends from: its name, licence and
+    weight hashes from `base-model/` (bound to the fine-tune's record by its fingerprint)."""
+    record = _json(bundle / TRAINING_METADATA / "finetune.json").get("base_model") or {}
+    listing = _json(bundle / BASE_DIR / BASE_FILES)
+    base = spdx.ai_AIPackage(_id=ids("base-model"), creationInfo=info)
+    base.name = str(record.get("path") or record.get("name") or "base model")
+    base.software_primaryPurpose = spdx.software_SoftwarePurpose.model
+    base.software_downloadLocation = "NOASSERTION"
+    base.verifiedUsing = [
+        _hash(spdx, digest.removeprefix("sha256:"))
+        for rel, digest in sorted(listing.items())
+        if rel.endswith((".safetensors", ".gguf", ".bin"))
+    ]
+    licence = _licence(spdx, ids, info, "base-model", record.get("license"))
+    return [
+        base,
+        licence,
+        _relation(spdx, ids, info, base, "hasDeclaredLicense", [licence]),
+        _relation(spdx, ids, info, model, "descendantOf", [base]),
+    ]
 
 
 class _Ids:
