@@ -10,8 +10,9 @@ fine-tune made and names the rest:
   training-metadata/  finetune.json, finetune_log.jsonl, lineage.json
   audit/              the audit of the fine-tuned model, when one is given
   README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  bom.cdx.json (CycloneDX
-  ML-BOM, the base model a component it depends on) and spdx.json (SPDX 3.0.1 AI and Dataset
-  profiles, the model a descendant of its base);  MANIFEST (+ bundle.sig)
+  ML-BOM, the base model a component it depends on), spdx.json (SPDX 3.0.1 AI and Dataset
+  profiles, the model a descendant of its base) and AI_ACT_SUMMARY.md (the public summary of
+  training content, for the modification);  MANIFEST (+ bundle.sig)
 Its rating (`openness/finetune_rating.py`) counts what the base withholds as withheld.
 """
 

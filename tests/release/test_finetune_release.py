@@ -270,3 +270,14 @@ def test_the_spdx_document_names_the_base_the_model_descends_from(closed: Path) 
     assert [d.name for d in by_type["dataset_DatasetPackage"]] == ["training-data"]
     metrics = {e.key for e in models["winzig-feinjustiert"].ai_metric}
     assert {"parameters", "validation_loss"} <= metrics
+
+
+def test_the_ai_act_summary_covers_the_modification_and_names_the_base(closed: Path) -> None:
+    summary = (closed / "AI_ACT_SUMMARY.md").read_text(encoding="utf-8")
+    record = json.loads((closed / "training-metadata" / "finetune.json").read_text())
+    train = record["data"]["train"]
+    assert "for the modification (the fine-tuning) only" in summary
+    assert "fine-tuned from `Winzige Basis` (licence `Apache-2.0`" in summary
+    assert f"{train['examples']} examples, {train['trained_tokens']:,} trained tokens" in summary
+    assert "| `CC0-1.0` |" in summary
+    assert "not under the text and data mining exception" in summary

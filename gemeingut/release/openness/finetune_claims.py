@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.release.layout import CARD, MODEL, TRAINING_METADATA
+from gemeingut.release.openness.ai_act import SUMMARY_FILE
+from gemeingut.release.openness.ai_act_finetune import finetune_summary
 from gemeingut.release.openness.claims import (
     parameter_problems,
     rated_card_problems,
@@ -58,12 +60,13 @@ def finetune_documents(
     return {
         BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
         SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
+        SUMMARY_FILE: lambda: finetune_summary(bundle, evidence),
     }
 
 
 def _document_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
-    """The ML-BOM and the SPDX document name hashes, licences and the rating: each must be the
-    one the files give."""
+    """The ML-BOM, the SPDX document and the AI Act summary name hashes, licences, numbers and
+    the rating: each must be the one the files give."""
     problems = []
     for name, render in finetune_documents(bundle, evidence, rating).items():
         path = bundle / name
