@@ -84,6 +84,7 @@ TEXTS: dict[str, Message] = {
         occurrences="{occurrences}",
     ),
     "licence": _("licence"),
+    "model_label": _("Model"),
     "tab_draft": _("Memo or speech"),
     "draft_heading": _("Draft a memo or a speech from your documents"),
     "draft_help": _(

@@ -320,3 +320,29 @@ def test_a_tender_file_is_checked_on_the_page(page, site: dict, tmp_path: Path) 
     page.locator("#tender-findings li").first.wait_for()
     assert page.locator("#tender-status").inner_text() == "4 Befunde, davon 3 Verstöße"
     assert axe_violations(page) == []
+
+
+def test_with_several_models_the_page_chats_with_the_chosen_one(
+    browser, long_model_dir: Path
+) -> None:
+    from gemeingut.serve.served import ModelEntry
+
+    first = TransformersBackend(long_model_dir, model_name="winzig")
+    second = TransformersBackend(long_model_dir, model_name="zweites")
+    app = create_app(first, also=(ModelEntry(second),))
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        with running_server(app) as url:
+            page.goto(url + "/")
+            page.get_by_text("Angemeldet. Modell: winzig").wait_for()  # loopback: no key
+            page.get_by_label("Modell", exact=True).select_option("zweites")
+            page.get_by_text("Angemeldet. Modell: zweites").wait_for()
+            page.get_by_label("Ihre Nachricht").fill("Hallo")
+            with page.expect_request("**/v1/chat/completions") as sent:
+                page.get_by_role("button", name="Senden").click()
+            assert sent.value.post_data_json["model"] == "zweites"
+            assert axe_violations(page) == []
+    finally:
+        context.close()

@@ -32,9 +32,11 @@ async function api(path, body) {
 
 async function signIn() {
   const models = await (await api("/v1/models")).json();
+  state.models = models.data;
   state.model = models.data[0].id;
-  drawAbout(models.data[0].openness);
-  drawAudit(models.data[0].audit);
+  $("model").replaceChildren(...models.data.map((m) => new Option(m.id, m.id)));
+  $("model-choice").hidden = models.data.length < 2;  // one model: nothing to choose
+  drawModel(models.data[0]);
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
   await loadTrace();
@@ -55,6 +57,20 @@ $("login-form").addEventListener("submit", async (event) => {
     state.key = "";
     $("login-error").textContent = fill(T.login_failed, { reason: error.message });
   }
+});
+
+function drawModel(model) {
+  drawAbout(model.openness);
+  drawAudit(model.audit);
+}
+
+$("model").addEventListener("change", () => {
+  // a new model starts a new conversation; "about the model" follows the choice
+  state.model = $("model").value;
+  conversation.length = 0;
+  $("chat-log").replaceChildren();
+  drawModel(state.models.find((m) => m.id === state.model));
+  $("signed-in").textContent = fill(T.signed_in, { model: state.model });
 });
 
 $("logout").addEventListener("click", () => {
