@@ -281,3 +281,19 @@ def test_the_ai_act_summary_covers_the_modification_and_names_the_base(closed: P
     assert f"{train['examples']} examples, {train['trained_tokens']:,} trained tokens" in summary
     assert "| `CC0-1.0` |" in summary
     assert "not under the text and data mining exception" in summary
+
+
+def test_the_model_documentation_form_names_the_base_and_the_run(closed: Path) -> None:
+    form = json.loads((closed / "model_documentation.json").read_text(encoding="utf-8"))
+    record = json.loads((closed / "training-metadata" / "finetune.json").read_text())
+    info = form["general_information"]
+    assert info["model_dependencies"].startswith("fine-tuned from `Winzige Basis`")
+    manifest = dict(
+        reversed(line.split("  ", 1)) for line in (closed / "MANIFEST").read_text().splitlines()
+    )
+    assert info["model_authenticity"]["sha256"] == {
+        "model/model.safetensors": manifest["model/model.safetensors"]
+    }
+    assert form["training_process"]["steps"] == record["training"]["steps"] == 4
+    assert form["model_properties"]["trained_parameters"] == record["stats"]["trainable_parameters"]
+    assert form["energy_consumption"]["kwh"].startswith("not evidenced")

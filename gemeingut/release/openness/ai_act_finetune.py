@@ -1,5 +1,6 @@
-"""`AI_ACT_SUMMARY.md` for a fine-tune of a foreign base: the public summary of training content
-in the sections of the Commission's template, for the modification only.
+"""The EU AI Act documents of a fine-tune of a foreign base: `AI_ACT_SUMMARY.md`, the public
+summary of training content in the sections of the Commission's template, and
+`model_documentation.json`, the Model Documentation Form's fields, for the modification only.
 
 Whoever modifies a general-purpose model documents the modification; the base model's training
 content is its own provider's to describe, and this summary names that model and its licence
@@ -15,6 +16,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.ai_act import NOT_EVIDENCED
 from gemeingut.release.openness.evidence import Evidence
 
@@ -113,3 +115,75 @@ def _reuse(licences: dict[str, Any]) -> str:
         "The fine-tuning data is used under the open licences above, which permit reuse, not "
         "under the text and data mining exception."
     )
+
+
+def finetune_documentation(
+    bundle: Path, evidence: Evidence, rating: dict[str, Any]
+) -> dict[str, Any]:
+    """The Model Documentation Form's fields that a fine-tune's files evidence; the base model
+    is named as the dependency its own provider documents."""
+    meta = bundle / TRAINING_METADATA
+    record = json.loads((meta / "finetune.json").read_text("utf-8"))
+    stats, base, release = record.get("stats") or {}, record["base_model"], evidence.release
+    config_path = bundle / "model" / "config.json"
+    if not config_path.is_file():  # an adapter: the base's architecture
+        config_path = bundle / "base-model" / "config.json"
+    config = json.loads(config_path.read_text("utf-8")) if config_path.is_file() else {}
+    weights = sorted(
+        p.relative_to(bundle).as_posix()
+        for p in (bundle / "model").iterdir()
+        if p.is_file() and p.suffix in (".safetensors", ".gguf")
+    )
+    parameters = stats.get("parameters")
+    tokens = stats.get("tokens_seen")
+    return {
+        "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
+        "general_information": {
+            "legal_name_of_provider": ", ".join(release.get("authors") or []) or NOT_EVIDENCED,
+            "model_name": release["name"],
+            "model_authenticity": {
+                "sha256": hash_files(bundle, weights),
+                "signature": "bundle.sig (OpenSSF model-signing) when the bundle is signed",
+            },
+            "release_date": NOT_EVIDENCED,
+            "union_market_release_date": NOT_EVIDENCED,
+            "model_dependencies": f"fine-tuned from `{base.get('path')}` (licence "
+            f"`{base.get('license') or 'not named'}`, fingerprint `{base.get('fingerprint')}`), "
+            "documented by its own provider",
+        },
+        "model_properties": {
+            "architecture": ", ".join(config.get("architectures") or []),
+            "input_modalities": ["text"],
+            "output_modalities": ["text"],
+            "maximum_input_size_tokens": config.get("max_position_embeddings"),
+            "total_parameters": evidence.parameters,
+            "trained_parameters": stats.get("trainable_parameters"),
+        },
+        "distribution_and_licences": {
+            "licence": rating["licenses"]["weights"],
+            "documents_licence": rating["licenses"]["documents"],
+            "code_licence": rating["licenses"]["code"],
+            "base_model_licence": base.get("license"),
+            "openness": {"mof": rating["mof"]["label"], "osaid": rating["osaid"]["summary"]},
+        },
+        "use": {"acceptable_use_policy": NOT_EVIDENCED, "intended_uses": NOT_EVIDENCED},
+        "training_process": {
+            "method": f"{record.get('method')} ({record.get('output')})",
+            "steps": record["training"]["steps"],
+            "optimizer": record.get("optimizer"),
+            "description": "see training-metadata/finetune.json",
+        },
+        "training_data": {
+            "type": "text",
+            "provenance": "the fine-tuning data in training-data/finetuning/; see "
+            "AI_ACT_SUMMARY.md section 2",
+            "examples": record["data"]["train"]["examples"],
+        },
+        "computational_resources": {
+            "training_time_seconds": stats.get("wall_seconds_total"),
+            "training_compute_flops": 6 * parameters * tokens if parameters and tokens else None,
+            "compute_method": "6·N·D with N all parameters (for LoRA an upper bound)",
+            "hardware": record.get("hardware"),
+        },
+        "energy_consumption": {"kwh": NOT_EVIDENCED, "method": NOT_EVIDENCED},
+    }

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.release.layout import CARD, MODEL, TRAINING_METADATA
-from gemeingut.release.openness.ai_act import SUMMARY_FILE
-from gemeingut.release.openness.ai_act_finetune import finetune_summary
+from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
+from gemeingut.release.openness.ai_act_finetune import finetune_documentation, finetune_summary
 from gemeingut.release.openness.claims import (
     parameter_problems,
     rated_card_problems,
@@ -61,6 +61,12 @@ def finetune_documents(
         BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
         SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
         SUMMARY_FILE: lambda: finetune_summary(bundle, evidence),
+        FORM_FILE: lambda: (
+            json.dumps(
+                finetune_documentation(bundle, evidence, rating), indent=2, ensure_ascii=False
+            )
+            + "\n"
+        ),
     }
 
 
