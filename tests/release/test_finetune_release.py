@@ -297,3 +297,14 @@ def test_the_model_documentation_form_names_the_base_and_the_run(closed: Path) -
     assert form["training_process"]["steps"] == record["training"]["steps"] == 4
     assert form["model_properties"]["trained_parameters"] == record["stats"]["trainable_parameters"]
     assert form["energy_consumption"]["kwh"].startswith("not evidenced")
+
+
+def test_the_index_grades_say_what_the_base_withholds(closed: Path) -> None:
+    import yaml
+
+    grades = yaml.safe_load((closed / "osai-index.yaml").read_text(encoding="utf-8"))
+    fmti = json.loads((closed / "fmti.json").read_text(encoding="utf-8"))
+    by_indicator = {row["indicator"]: row["met"] for row in fmti["indicators"]}
+    assert by_indicator["Model License"] is True
+    assert by_indicator["Data size"] is False  # the base's pretraining data is withheld
+    assert grades  # graded from the same rating; verify renders both again

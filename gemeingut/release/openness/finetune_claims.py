@@ -26,6 +26,8 @@ from gemeingut.release.openness.finetune_rating import (
     base_problems,
     base_record,
 )
+from gemeingut.release.openness.fmti import FMTI_FILE, fmti_indicators
+from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_yaml
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
@@ -61,13 +63,14 @@ def finetune_documents(
         BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
         SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
         SUMMARY_FILE: lambda: finetune_summary(bundle, evidence),
-        FORM_FILE: lambda: (
-            json.dumps(
-                finetune_documentation(bundle, evidence, rating), indent=2, ensure_ascii=False
-            )
-            + "\n"
-        ),
+        FORM_FILE: lambda: _json(finetune_documentation(bundle, evidence, rating)),
+        OSAI_FILE: lambda: osai_yaml(osai_index(evidence, rating)),
+        FMTI_FILE: lambda: _json(fmti_indicators(evidence, rating)),
     }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
 def _document_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
