@@ -209,3 +209,83 @@ def _audit(report_path: Path) -> list[str]:
         "`audit/report.en.md`) give every number with its interval and method.",
         "",
     ]
+
+
+def render_finetune_report(bundle: Path) -> str:
+    """The technical report of a fine-tune of a foreign base: the base (named, rated from
+    `base-model/`), the fine-tuning data, method, curve, hardware, audit and lineage."""
+    from gemeingut.release.openness.finetune_rating import base_paragraph
+
+    meta = bundle / TRAINING_METADATA
+    record = _read(meta / "finetune.json")
+    lineage = _read(meta / "lineage.json")
+    release = _read(bundle / RELEASE_INFO)
+    stats, data, lora = record.get("stats") or {}, record["data"], record.get("lora") or {}
+    train, validation = data["train"], data.get("validation") or {}
+    lines = [
+        f"# Technical report: {release['name']}",
+        "",
+        "Generated from the files of this bundle (`training-metadata/`, `base-model/`, "
+        "`audit/report.json`); `gemeingut verify` renders it again and compares.",
+        "",
+        "## 1. Base model",
+        "",
+        base_paragraph(bundle),
+        "",
+        "## 2. Fine-tuning data",
+        "",
+        *_table(
+            ("", ""),
+            [
+                ("examples (train)", train["examples"]),
+                (
+                    "chats / prompt-completion pairs / texts",
+                    f"{train['chat_examples']} / {train['instruction_examples']} / "
+                    f"{train['text_examples']}",
+                ),
+                ("trained tokens", f"{train['trained_tokens']:,}"),
+                ("truncated examples", train["truncated"]),
+                ("validation examples", validation.get("examples", 0)),
+                ("validation from", data.get("validation_from", "-")),
+                ("loss on", data.get("loss_on", "-")),
+            ],
+        ),
+        "",
+        "The data is in `training-data/finetuning/`.",
+        "",
+        "## 3. Method",
+        "",
+        *_table(
+            ("", ""),
+            [
+                ("method", f"{record.get('method')} ({record.get('output')})"),
+                ("LoRA", f"rank {lora['rank']}, alpha {lora['alpha']}" if lora else "-"),
+                ("trainable parameters", f"{stats.get('trainable_parameters', 0):,}"),
+                *((key, value) for key, value in sorted(record["training"].items())),
+            ],
+        ),
+        "",
+        "## 4. Training",
+        "",
+        f"{stats.get('steps')} steps, {stats.get('tokens_seen', 0):,} tokens seen, on "
+        f"{_hardware(record.get('hardware') or {})}.",
+        "",
+        *_table(("step", "validation loss"), _validation_curve(meta / "finetune_log.jsonl")),
+        "",
+        "## 5. Evaluation",
+        "",
+        *_audit(bundle / AUDIT / "report.json"),
+        "## 6. Use and reproduction",
+        "",
+        "- Check: `gemeingut verify .` (hashes, the base's file list, openness checks, this "
+        "report; with `--key PUBLIC_KEY` also the signature).",
+        "- Rebuild: fine-tune the base model named above with the code in `training-code/` "
+        "(exact package versions in `training-code/requirements.lock`) on "
+        "`training-data/finetuning/`, with the settings of section 3.",
+        "",
+        "## 7. Lineage",
+        "",
+        *_table(("artifact", "id"), [(role, f"`{m['id']}`") for role, m in lineage.items()]),
+        "",
+    ]
+    return "\n".join(lines)

@@ -308,3 +308,18 @@ def test_the_index_grades_say_what_the_base_withholds(closed: Path) -> None:
     assert by_indicator["Model License"] is True
     assert by_indicator["Data size"] is False  # the base's pretraining data is withheld
     assert grades  # graded from the same rating; verify renders both again
+
+
+def test_the_technical_report_describes_the_base_the_data_and_the_run(closed: Path) -> None:
+    report = (closed / "TECHNICAL_REPORT.md").read_text(encoding="utf-8")
+    record = json.loads((closed / "training-metadata" / "finetune.json").read_text())
+    assert report.startswith("# Technical report: winzig-feinjustiert")
+    assert "`Winzige Basis` is not part of this bundle" in report
+    assert f"| examples (train) | {record['data']['train']['examples']} |" in report
+    assert "| method | lora (merged) |" in report
+    losses = [
+        json.loads(line)["val_loss"]
+        for line in (closed / "training-metadata" / "finetune_log.jsonl").read_text().splitlines()
+        if "val_loss" in json.loads(line)
+    ]
+    assert f"| {losses[-1]:.4f} |" in report.split("## 4. Training")[1]

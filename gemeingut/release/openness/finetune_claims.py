@@ -19,7 +19,7 @@ from gemeingut.release.openness.claims import (
     read_card,
 )
 from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
-from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     base_paragraph,
@@ -29,6 +29,7 @@ from gemeingut.release.openness.finetune_rating import (
 from gemeingut.release.openness.fmti import FMTI_FILE, fmti_indicators
 from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_yaml
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
+from gemeingut.release.technical_report import render_finetune_report
 
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 
@@ -66,6 +67,7 @@ def finetune_documents(
         FORM_FILE: lambda: _json(finetune_documentation(bundle, evidence, rating)),
         OSAI_FILE: lambda: osai_yaml(osai_index(evidence, rating)),
         FMTI_FILE: lambda: _json(fmti_indicators(evidence, rating)),
+        TECHNICAL_REPORT: lambda: render_finetune_report(bundle),
     }
 
 
