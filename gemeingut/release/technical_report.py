@@ -165,8 +165,8 @@ def _hardware(hardware: dict[str, Any]) -> str:
 def _validation_curve(log: Path) -> list[tuple[Any, Any]]:
     rows = []
     for line in log.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if "val_loss" in record:
+        record = json.loads(line) if line.strip() else {}
+        if record.get("val_loss") is not None:  # null: a run without validation data
             rows.append((record["step"], f"{record['val_loss']:.4f}"))
     return rows
 

@@ -273,7 +273,7 @@ def list_models(request: Request, principal: CallerDep) -> ModelList:
 def retrieve_model(model_id: str, request: Request, principal: CallerDep) -> ModelCard:
     if principal is not None and not principal.may_use(model_id):
         model_id = ""  # a model this key may not use is not shown to exist
-    return _model_card(served_model(request, model_id), request)
+    return _model_card(served_model(request, model_id, principal), request)
 
 
 def _model_card(model: ServedModel, request: Request) -> ModelCard:
@@ -301,7 +301,7 @@ async def chat_completions(
 ) -> ChatCompletion | StreamingResponse:
     """Continue a conversation. With `stream: true` the answer arrives as server-sent events
     of `chat.completion.chunk` objects."""
-    model = served_model(request, body.model)
+    model = served_model(request, body.model, principal, scoped=False)
     backend, queue = model.backend, model.queue
     if body.top_logprobs is not None and not body.logprobs:
         raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
@@ -313,7 +313,13 @@ async def chat_completions(
     )
     messages = [message.as_template_input() for message in body.messages]
     contents, decision = await run_in_threadpool(
-        screen_texts, request, principal, meta.id, [m["content"] for m in messages], "messages"
+        screen_texts,
+        request,
+        principal,
+        meta.id,
+        [m["content"] for m in messages],
+        "messages",
+        backend.model_name,
     )
     messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
     params = _sampling_params(body.token_limit(), body, logprobs=body.top_k())
@@ -381,7 +387,7 @@ async def completions(
     With `echo` and `logprobs` every prompt token is scored, which is how
     lm-evaluation-harness computes log-likelihoods (`--model local-completions`).
     """
-    model = served_model(request, body.model)
+    model = served_model(request, body.model, principal, scoped=False)
     backend, queue = model.backend, model.queue
     prompts = body.prompts()
     if body.best_of not in (None, body.n):

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from gemeingut.apps.rag.readers import Passage
 
 assist_router = APIRouter()
+MAX_DRAFT_CHARS = 500_000  # as a pasted draft
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 
 
 class DraftFile(BaseModel):
@@ -42,7 +44,7 @@ class TenderDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(
-        default=None, min_length=1, max_length=500_000, description="The draft as text."
+        default=None, min_length=1, max_length=MAX_DRAFT_CHARS, description="The draft as text."
     )
     file: DraftFile | None = Field(
         default=None, description="Or the draft as a file: PDF, DOCX, ODT, HTML, Markdown, text."
@@ -110,7 +112,8 @@ def _read_file(draft: DraftFile) -> list[Passage]:
     from gemeingut.apps.rag.readers import read_document, require_known_format
     from gemeingut.errors import InputError
 
-    name = Path(draft.name).name  # a name, never a path
+    name = Path(draft.name).name  # shown in messages only; the file is written as draft.EXT
+    suffix = Path(name).suffix.lower()
     try:
         require_known_format(Path(name))
         content = base64.b64decode(draft.data, validate=True)
@@ -118,8 +121,10 @@ def _read_file(draft: DraftFile) -> list[Passage]:
         raise APIError(400, error.message, param="file") from None
     except binascii.Error:
         raise APIError(400, _("file.data is not base64"), param="file") from None
+    if suffix in (".docx", ".odt") and _unpacked_size(content) > MAX_UNPACKED_BYTES:
+        raise APIError(400, _("{name}: unpacks to too much data", name=name), param="file")
     with tempfile.TemporaryDirectory(prefix="gemeingut-tender-") as folder:
-        path = Path(folder) / name
+        path = Path(folder) / f"draft{suffix}"
         path.write_bytes(content)
         try:
             passages = read_document(path)
@@ -127,7 +132,21 @@ def _read_file(draft: DraftFile) -> list[Passage]:
             raise APIError(400, _("{name}: not readable", name=name), param="file") from error
     if not passages:
         raise APIError(400, _("{name}: no text found", name=name), param="file")
+    if sum(len(p.text) for p in passages) > MAX_DRAFT_CHARS:
+        raise APIError(400, _("{name}: more text than a tender draft", name=name), param="file")
     return passages
+
+
+def _unpacked_size(content: bytes) -> int:
+    """What a DOCX or ODT (a zip) unpacks to, from its directory, before anything is read."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile:
+        return 0  # not a zip at all: the reader says it is damaged
 
 
 class DraftBody(BaseModel):

@@ -93,7 +93,7 @@ async def embeddings(
     body: EmbeddingRequest, request: Request, principal: CallerDep
 ) -> EmbeddingResponse:
     """Vectors for texts (mean-pooled last hidden states, unit length)."""
-    model = served_model(request, body.model)
+    model = served_model(request, body.model, principal, scoped=False)
     backend = model.backend
     if not isinstance(backend, Embedding):
         raise APIError(400, _("this model's engine computes no embeddings"), param="model")

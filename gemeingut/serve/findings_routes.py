@@ -23,6 +23,7 @@ from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
+from gemeingut.serve.served import served_model
 
 findings_router = APIRouter()
 DEFAULT_TRIAGE_GROUP = "triage"
@@ -44,6 +45,9 @@ class Submission(BaseModel):
     prompt: str = Field(min_length=1, max_length=20_000)
     response: str = Field(min_length=1, max_length=20_000)
     note: str | None = Field(default=None, max_length=4000)
+    model: str | None = Field(
+        default=None, max_length=200, description="The model that answered (default: the first)."
+    )
 
 
 class Finding(BaseModel):
@@ -91,11 +95,11 @@ async def report_finding(body: Submission, request: Request, principal: CallerDe
     gateway = request.app.state.gateway
     reporter = gateway.audit.pseudonym(principal.user_id) if gateway and principal else None
 
+    model = served_model(request, body.model, principal).name
+
     def store() -> Finding:
         with desk.lock:
-            stored = submit_finding(
-                desk.path, body.model_dump(), request.app.state.backend.model_name, reporter
-            )
+            stored = submit_finding(desk.path, body.model_dump(exclude={"model"}), model, reporter)
         record_access(request, principal, 200, "allowed")
         return Finding(**stored)
 

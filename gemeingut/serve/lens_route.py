@@ -60,7 +60,7 @@ class LensResponse(BaseModel):
 )
 async def logit_lens(body: LensRequest, request: Request, principal: CallerDep) -> LensResponse:
     """What each layer of the model would predict as the next token after `prompt`."""
-    model = served_model(request, body.model)
+    model = served_model(request, body.model, principal, scoped=False)
     backend = model.backend
     if not callable(getattr(backend, "logit_lens", None)):  # an engine elsewhere: no layers
         raise APIError(
@@ -68,7 +68,7 @@ async def logit_lens(body: LensRequest, request: Request, principal: CallerDep) 
         )
     request_id = f"lens-{uuid.uuid4().hex}"
     [prompt], decision = await run_in_threadpool(
-        screen_texts, request, principal, request_id, [body.prompt], "prompt"
+        screen_texts, request, principal, request_id, [body.prompt], "prompt", backend.model_name
     )
     ids = await run_in_threadpool(backend.tokenize, prompt)
     params = SamplingParams(max_tokens=0)

@@ -216,11 +216,12 @@ def _backend(
 
 
 def _entry(path: Path) -> ModelEntry:
-    """Another model to serve beside the first, in this process, named by its folder."""
+    """Another model to serve beside the first, in this process, named by its folder (two
+    releases of one recipe share their model name, never their folder)."""
     from gemeingut.serve.backends import TransformersBackend
 
     model_dir = resolve_model_dir(path)
-    backend = TransformersBackend(model_dir, model_name=default_model_name(path))
+    backend = TransformersBackend(model_dir, model_name=path.resolve().name)
     return ModelEntry(backend, model_openness(model_dir), model_audit(model_dir))
 
 

@@ -17,9 +17,15 @@ from gemeingut.serve.http_errors import APIError
 
 
 def screen_texts(
-    request: Request, principal: Principal | None, request_id: str, texts: list[str], param: str
+    request: Request,
+    principal: Principal | None,
+    request_id: str,
+    texts: list[str],
+    param: str,
+    model: str | None = None,
 ) -> tuple[list[str], str]:
-    """The texts as the model may see them, and the decision for the audit log."""
+    """The texts as the model may see them, and the decision for the audit log (a refusal is
+    recorded under `model`, by default the server's first)."""
     policy: Policy | None = request.app.state.policy
     if policy is None:
         return texts, "allowed"
@@ -30,7 +36,7 @@ def screen_texts(
             rule = decision.refused_by
             gateway = request.app.state.gateway
             if gateway is not None:
-                model = request.app.state.backend.model_name
+                model = model or request.app.state.backend.model_name
                 gateway.record(
                     request.url.path, 400, f"policy:{rule.id}", principal, None, model, request_id
                 )
@@ -68,7 +74,9 @@ def screen_prompts(
                 _("token-id prompts cannot be checked against this server's policy; send text"),
                 param="prompt",
             )
-    screened, decision = screen_texts(request, principal, request_id, texts, "prompt")
+    screened, decision = screen_texts(
+        request, principal, request_id, texts, "prompt", backend.model_name
+    )
     kept = [
         prompt if text == before else text
         for prompt, text, before in zip(prompts, screened, texts, strict=True)

@@ -12,6 +12,7 @@ from fastapi import Request
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, check_model
 from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_openness import ModelOpenness
@@ -49,7 +50,7 @@ def served_models(
         if name in models:
             raise InputError(
                 _("two models are called {name!r}", name=name),
-                _("give each model its own name (--model-name, or the folder's name)"),
+                _("give each model its own folder name (or the first one --model-name)"),
             )
         running = max_running or getattr(entry.backend, "max_batch_rows", 1)
         models[name] = ServedModel(
@@ -58,26 +59,41 @@ def served_models(
     return models
 
 
-def served_model(request: Request, name: str | None) -> ServedModel:
-    """The model a request names (None: the default); a name this server does not serve is
-    a 404, as OpenAI answers it."""
+def served_model(
+    request: Request, name: str | None, principal: Principal | None = None, scoped: bool = True
+) -> ServedModel:
+    """The model a request names (None: the default). A name this server does not serve is a
+    404 naming only the models the caller may use, as OpenAI answers it; with a `principal`
+    and `scoped`, a model its key may not use is a 403 (model calls leave that check to the
+    gateway's admission, which audits it)."""
     models: dict[str, ServedModel] = request.app.state.models
     default = next(iter(models.values()))
-    if name is None:
-        return default
-    if len(models) == 1:
-        check_model(name, default.name)
-        return default
-    found = models.get(name)
-    if found is None:
+    found = default if name is None else models.get(name)
+    if found is None or (len(models) == 1 and name is not None):
+        if len(models) == 1:
+            check_model(name, default.name)
+        else:
+            visible = [n for n in models if principal is None or principal.may_use(n)]
+            raise APIError(
+                404,
+                _(
+                    "the model {name!r} does not exist; this server serves {served}",
+                    name=name,
+                    served=", ".join(repr(n) for n in visible) or "-",
+                ),
+                param="model",
+                code="model_not_found",
+            )
+    if scoped and principal is not None and not principal.may_use(found.name):
         raise APIError(
-            404,
+            403,
             _(
-                "the model {name!r} does not exist; this server serves {served}",
-                name=name,
-                served=", ".join(repr(n) for n in models),
+                "the API key {key_id} may not use the model {model!r}",
+                key_id=principal.key_id,
+                model=found.name,
             ),
             param="model",
-            code="model_not_found",
+            code="model_not_allowed",
+            type="permission_error",
         )
     return found

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
-from gemeingut.serve.gateway.gate import caller
+from gemeingut.serve.gateway.gate import CallerDep, caller
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Text
 from gemeingut.serve.served import served_model
@@ -71,15 +71,19 @@ def tokenizer_of(backend: Backend) -> Tokenizing:
 
 
 @tokenizer_router.get("/tokenizer_info")
-def tokenizer_info(request: Request, model: str | None = None) -> dict[str, Any]:
+def tokenizer_info(
+    request: Request, principal: CallerDep, model: str | None = None
+) -> dict[str, Any]:
     """Special tokens, chat template and context length of a served model's tokenizer (the
     default model's, or `?model=NAME`'s)."""
-    return tokenizer_of(served_model(request, model).backend).tokenizer_info()
+    return tokenizer_of(served_model(request, model, principal).backend).tokenizer_info()
 
 
 @tokenizer_router.post("/tokenize")
-async def tokenize(body: TokenizeRequest, request: Request) -> TokenizeResponse:
-    backend = served_model(request, body.model).backend
+async def tokenize(
+    body: TokenizeRequest, request: Request, principal: CallerDep
+) -> TokenizeResponse:
+    backend = served_model(request, body.model, principal).backend
     tokenizer = tokenizer_of(backend)
     if (body.prompt is None) == (body.messages is None):
         raise APIError(400, _("give either prompt or messages"), param="prompt")
@@ -102,8 +106,10 @@ async def tokenize(body: TokenizeRequest, request: Request) -> TokenizeResponse:
 
 
 @tokenizer_router.post("/detokenize")
-def detokenize(body: DetokenizeRequest, request: Request) -> DetokenizeResponse:
-    tokenizer = tokenizer_of(served_model(request, body.model).backend)
+def detokenize(
+    body: DetokenizeRequest, request: Request, principal: CallerDep
+) -> DetokenizeResponse:
+    tokenizer = tokenizer_of(served_model(request, body.model, principal).backend)
     try:
         return DetokenizeResponse(prompt=tokenizer.detokenize(body.tokens))
     except RequestRejected as rejected:

@@ -323,3 +323,11 @@ def test_the_technical_report_describes_the_base_the_data_and_the_run(closed: Pa
         if "val_loss" in json.loads(line)
     ]
     assert f"| {losses[-1]:.4f} |" in report.split("## 4. Training")[1]
+
+
+def test_a_run_without_validation_data_still_has_its_report(tmp_path: Path) -> None:
+    from gemeingut.release.technical_report import _validation_curve
+
+    log = tmp_path / "finetune_log.jsonl"
+    log.write_text('{"step": 0, "val_loss": null}\n\n{"step": 1, "loss": 2.0}\n')
+    assert _validation_curve(log) == []

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.findings_routes import FindingsDesk
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key
 from gemeingut.serve.gateway.store import open_store
@@ -40,6 +41,7 @@ def test_each_model_is_served_by_name_and_scoped_by_key(
         backend,
         gateway=Gateway(engine),
         also=(ModelEntry(second, model_openness(model_dir)),),
+        findings=FindingsDesk(tmp_path / "findings.jsonl"),
     )
     with serve(app) as url:
 
@@ -67,6 +69,20 @@ def test_each_model_is_served_by_name_and_scoped_by_key(
             headers={"Authorization": f"Bearer {both}"},
         )  # fmt: skip
         assert tokens.status_code == 200 and tokens.json()["count"] >= 1
+        scoped = {"Authorization": f"Bearer {only_second}"}
+        hidden = httpx.get(f"{url}/tokenizer_info?model={MODEL_NAME}", headers=scoped)
+        assert hidden.status_code == 403  # a key for one model learns nothing of the other
+        unknown = httpx.post(
+            f"{url}/v1/completions", json={"model": "drittes", "prompt": "Hallo"}, headers=scoped
+        )
+        assert unknown.status_code == 404 and MODEL_NAME not in unknown.text
+        assert SECOND in unknown.text
+        reported = httpx.post(
+            f"{url}/v1/findings",
+            json={"category": "bias", "prompt": "Frage", "response": "Antwort", "model": SECOND},
+            headers={"Authorization": f"Bearer {both}"},
+        )
+        assert reported.status_code == 200 and reported.json()["model"] == SECOND
         metrics = httpx.get(f"{url}/metrics").text
     assert f'gemeingut_tokens_total{{kind="completion",model="{SECOND}"}}' in metrics
     assert f'gemeingut_queue_waiting{{model="{SECOND}"}}' in metrics

@@ -57,7 +57,7 @@ class Reranker:
                 [question] * len(batch),
                 batch,
                 padding=True,
-                truncation="only_second",
+                truncation="longest_first",  # a long question is cut too, never refused
                 max_length=self.max_length,
                 return_tensors="pt",
             )

@@ -164,6 +164,11 @@ def test_the_server_checks_a_draft_sent_as_a_file_and_keeps_nothing(
         unknown = check({"file": {"name": "ausschreibung.exe", "data": data}})
         not_base64 = check({"file": {"name": "a.pdf", "data": "%%%"}})
         damaged = check({"file": {"name": "a.pdf", "data": base64.b64encode(b"no pdf").decode()}})
+        odd_names = [
+            check({"file": {"name": name, "data": data}})
+            for name in ("a\u0000b.pdf", "Ausschreibung_" + "ä" * 120 + ".pdf")
+        ]
+        bomb = check({"file": {"name": "gross.docx", "data": _zip_bomb()}})
     assert found.status_code == 200, found.text
     assert found.json()["errors"] == 3
     assert {f["rule"] for f in found.json()["findings"]} >= {"produktneutral", "angebotsfrist"}
@@ -172,4 +177,18 @@ def test_the_server_checks_a_draft_sent_as_a_file_and_keeps_nothing(
     assert "Dateien vom Typ .exe können nicht gelesen werden" in unknown.json()["error"]["message"]
     assert not_base64.status_code == 400 and damaged.status_code == 400
     assert damaged.json()["error"]["message"] == "a.pdf: nicht lesbar"
+    assert [r.status_code for r in odd_names] == [200, 200]  # the name is only shown
+    assert bomb.status_code == 400 and "zu viele Daten" in bomb.json()["error"]["message"]
     assert list(scratch.iterdir()) == []  # the draft is checked, not kept
+
+
+def _zip_bomb() -> str:
+    """A small DOCX whose document unpacks to 60 MB of zeros."""
+    import base64
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"0" * (60 * 1024 * 1024))
+    return base64.b64encode(out.getvalue()).decode()

@@ -102,3 +102,11 @@ def test_the_server_reranks_collection_searches(
     collection = open_collection(root, "vergabe")
     expected = search(collection, QUESTION, k=5, mode="bm25", reranker=reranker)
     assert [hit["id"] for hit in found] == [collection.chunks[h.row].id for h in expected]
+
+
+def test_a_long_question_is_cut_not_refused(root: Path, cross_encoder: Path) -> None:
+    collection = open_collection(root, "vergabe")
+    long_question = " ".join([QUESTION] * 60)  # far beyond the cross-encoder's 512 tokens
+    first = search(collection, long_question, k=3, mode="bm25")
+    hits = search(collection, long_question, k=3, mode="bm25", reranker=Reranker(cross_encoder))
+    assert hits and {h.row for h in hits} == {h.row for h in first}

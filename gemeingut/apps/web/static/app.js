@@ -363,7 +363,7 @@ $("report-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   try {
     const finding = await (await api("/v1/findings", {
-      category: $("report-category").value, prompt: $("report-prompt").value, response: $("report-response").value,
+      category: $("report-category").value, prompt: $("report-prompt").value, response: $("report-response").value, model: state.model,
     })).json();
     $("report").hidden = true;
     $("report-status").textContent = fill(T.reported, { id: finding.id });
