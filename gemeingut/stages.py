@@ -23,6 +23,7 @@ from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
+from gemeingut.i18n import _
 from gemeingut.recipe import (
     AuditSection,
     DataSection,
@@ -374,21 +375,35 @@ def finetune_release_stage(
 
     if not (tuned.path / FINETUNE_FILE).is_file():
         raise InputError(
-            f"{tuned.path} is not a fine-tuned model (no {FINETUNE_FILE})",
-            "pass the output of `gemeingut model finetune` with --finetuned",
+            _(
+                "{path} is not a fine-tuned model (no {file})",
+                path=str(tuned.path),
+                file=FINETUNE_FILE,
+            ),
+            _("pass the output of `gemeingut model finetune` with --finetuned"),
         )
     if audit is not None and audit.meta["inputs"].get("model") != tuned.id:
         raise InputError(
-            f"the audit {audit.path} is of another model, not of {tuned.id}",
-            f"audit the fine-tuned model: gemeingut audit run {tuned.path} --out AUDIT",
+            _(
+                "the audit {audit} is of another model, not of {model}",
+                audit=str(audit.path),
+                model=tuned.id,
+            ),
+            _(
+                "audit the fine-tuned model: gemeingut audit run {path} --out AUDIT",
+                path=str(tuned.path),
+            ),
         )
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
     if facts.license_source == OWN_MODEL:
         raise InputError(
-            f"{tuned.path} is fine-tuned from a gemeingut model, whose own artifacts belong in "
-            "its bundle",
-            "release it with --dataset, --tokenizer, --model, --evaluation and --finetuned",
+            _(
+                "{path} is fine-tuned from a gemeingut model, whose own artifacts belong in its "
+                "bundle",
+                path=str(tuned.path),
+            ),
+            _("release it with --dataset, --tokenizer, --model, --evaluation and --finetuned"),
         )
     refusal = release_refusal(facts, section.license)
     if refusal:

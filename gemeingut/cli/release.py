@@ -74,9 +74,12 @@ def release(
     else:
         missing = [f"--{kind}" for kind, path in own.items() if path is None]
         raise InputError(
-            f"missing {', '.join(missing)}: a release of our own pretraining needs --dataset, "
-            "--tokenizer, --model and --evaluation",
-            "pass all four, or only --finetuned for a model fine-tuned from a foreign base",
+            _(
+                "missing {options}: a release of our own pretraining needs --dataset, "
+                "--tokenizer, --model and --evaluation",
+                options=", ".join(missing),
+            ),
+            _("pass all four, or only --finetuned for a model fine-tuned from a foreign base"),
         )
     if sign_key is not None:
         _sign(artifact.path, sign_key)

@@ -164,8 +164,17 @@ def _named_license(path: Path, card: dict[str, Any] | None) -> tuple[str | None,
 def _fingerprint(path: Path, own: bool) -> str:
     if own:
         return load_artifact(path).id
-    files = files_with_hashes(path, exclude=frozenset({".cache", ".git"}))
-    return "sha256:" + sha256_json(files)
+    return listing_fingerprint(file_listing(path))
+
+
+def file_listing(path: Path) -> dict[str, str]:
+    """Every file of a foreign model's folder with its sha256: what its fingerprint hashes, and
+    what a fine-tune's release bundle lists of its base (`base-model/files.json`)."""
+    return files_with_hashes(path, exclude=frozenset({".cache", ".git"}))
+
+
+def listing_fingerprint(listing: dict[str, str]) -> str:
+    return "sha256:" + sha256_json(listing)
 
 
 RELEASE_HINT = (

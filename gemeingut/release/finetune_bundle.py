@@ -27,8 +27,13 @@ from typing import Any
 from huggingface_hub import ModelCard, ModelCardData
 
 from gemeingut.errors import InputError
-from gemeingut.hashing import files_with_hashes, sha256_json
-from gemeingut.model.base_model import CARD_FILE, LICENSE_FILES
+from gemeingut.i18n import _
+from gemeingut.model.base_model import (
+    CARD_FILE,
+    LICENSE_FILES,
+    file_listing,
+    listing_fingerprint,
+)
 from gemeingut.model.finetune import DATA_DIR
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import LOG_FILE
@@ -62,7 +67,6 @@ from gemeingut.workspace import Artifact, write_text_atomic
 TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
 ADAPTER_CONFIG = "adapter_config.json"
 BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
-_HIDDEN = frozenset({".cache", ".git"})  # as the base's fingerprint leaves them out
 
 
 def assemble_finetune_bundle(
@@ -129,15 +133,19 @@ def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
     folder the fine-tune started from (its fingerprint must match), or a clear error."""
     if not base_dir.is_dir():
         raise InputError(
-            f"the base model folder {base_dir} is not there",
-            "pass the folder the model was fine-tuned from with --base",
+            _("the base model folder {path} is not there", path=str(base_dir)),
+            _("pass the folder the model was fine-tuned from with --base"),
         )
-    listing = files_with_hashes(base_dir, exclude=_HIDDEN)
-    if "sha256:" + sha256_json(listing) != fingerprint:
+    listing = file_listing(base_dir)
+    if listing_fingerprint(listing) != fingerprint:
         raise InputError(
-            f"{base_dir} is not the base model the fine-tune started from (its files differ "
-            f"from the fingerprint {fingerprint})",
-            "pass the unchanged folder the model was fine-tuned from with --base",
+            _(
+                "{path} is not the base model the fine-tune started from (its files differ "
+                "from the fingerprint {fingerprint})",
+                path=str(base_dir),
+                fingerprint=fingerprint,
+            ),
+            _("pass the unchanged folder the model was fine-tuned from with --base"),
         )
     target.mkdir(parents=True)
     for name in BASE_COPIES:

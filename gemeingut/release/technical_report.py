@@ -17,6 +17,7 @@ from gemeingut.release.layout import (
     RELEASE_INFO,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.evidence import validation_curve
 
 _NOT_GIVEN = "_not given in the recipe_"
 
@@ -163,12 +164,7 @@ def _hardware(hardware: dict[str, Any]) -> str:
 
 
 def _validation_curve(log: Path) -> list[tuple[Any, Any]]:
-    rows = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line) if line.strip() else {}
-        if record.get("val_loss") is not None:  # null: a run without validation data
-            rows.append((record["step"], f"{record['val_loss']:.4f}"))
-    return rows
+    return [(step, f"{loss:.4f}") for step, loss in validation_curve(log)]
 
 
 def _snapshots(training: dict[str, Any]) -> list[str]:

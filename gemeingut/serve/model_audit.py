@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 REPORT = Path("audit") / "report.json"
 
@@ -52,7 +53,8 @@ def model_audit(model_dir: Path) -> AuditSummary | None:
         return summarise(report)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise InputError(
-            f"{report_path}: unreadable ({error})", "check the bundle with `gemeingut verify`"
+            _("{path}: unreadable ({error})", path=str(report_path), error=str(error)),
+            _("check the bundle with `gemeingut verify`"),
         ) from None
 
 

@@ -134,8 +134,8 @@ def run_server(
             )
     if content_log_days is not None and db is None:
         raise InputError(
-            "--content-log-days keeps what was asked and answered in the database: it needs --db",
-            "pass --db, or leave --content-log-days out (no content is kept by default)",
+            _("--content-log-days keeps what was asked and answered: it needs --db"),
+            _("pass --db, or leave --content-log-days out (no content is kept by default)"),
         )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(

@@ -41,8 +41,8 @@ def build_trace_index(files: tuple[Path, ...], backend: Backend) -> TraceIndex:
 
     if not isinstance(backend, Tokenizing):
         raise InputError(
-            "--trace-data needs the model's tokenizer, which an upstream engine does not share",
-            "serve the model in this process to trace its training data",
+            _("--trace-data needs the model's tokenizer, which an upstream engine does not share"),
+            _("serve the model in this process to trace its training data"),
         )
 
     def tokenize(text: str) -> list[int]:

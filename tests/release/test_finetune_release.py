@@ -150,18 +150,19 @@ def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
         "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
         "--license", "Apache-2.0",
     )  # fmt: skip
-    assert refused.exit_code != 0 and "share-alike" in refused.output
+    assert refused.exit_code == 2 and "share-alike" in refused.output
     assert not (tmp_path / "r").exists()
     partial = invoke("release", "--finetuned", tuned, "--model", tuned, "--name", "x", "--out",
                      tmp_path / "r")  # fmt: skip
-    assert partial.exit_code != 0 and "--dataset, --tokenizer, --evaluation" in partial.output
+    assert partial.exit_code == 2
+    assert "es fehlt --dataset, --tokenizer, --evaluation" in partial.output
     moved = tmp_path / "anderswo"
     base.rename(moved)
     gone = invoke(
         "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
         "--license", "CC-BY-SA-4.0",
     )  # fmt: skip
-    assert gone.exit_code != 0 and "--base" in gone.output
+    assert gone.exit_code == 2 and "gibt es nicht" in gone.output
     found = invoke(
         "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
         "--license", "CC-BY-SA-4.0", "--base", moved,
@@ -215,12 +216,12 @@ def test_an_audited_fine_tune_names_no_folder_of_this_machine(tmp_path: Path, ti
         "release", "--finetuned", tiny_build["model"]["path"], "--name", "x", "--out",
         tmp_path / "r2",
     )  # fmt: skip
-    assert not_tuned.exit_code == 2 and "is not a fine-tuned model" in not_tuned.output
+    assert not_tuned.exit_code == 2 and "ist kein feinabgestimmtes Modell" in not_tuned.output
     other = invoke(
         "release", "--finetuned", tuned, "--audit", tiny_build["audit"]["path"], "--name", "x",
         "--out", tmp_path / "r3",
     )  # fmt: skip
-    assert other.exit_code == 2 and "is of another model" in other.output
+    assert other.exit_code == 2 and "gilt einem anderen Modell" in other.output
 
 
 def test_the_ml_bom_names_the_base_model_it_depends_on(closed: Path, tmp_path: Path) -> None:

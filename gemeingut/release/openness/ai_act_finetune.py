@@ -77,7 +77,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         "### 2.2 Private non-publicly available datasets obtained from third parties",
         "",
-        "None: all fine-tuning data is in this bundle.",
+        _shipped(evidence),
         "",
         "### 2.3 Data crawled and scraped from online sources",
         "",
@@ -103,6 +103,15 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _shipped(evidence: Evidence) -> str:
+    """Read off the bundle: whether the fine-tuning data lies in it."""
+    folder = f"{TRAINING_DATA}/finetuning"
+    files = [rel for rel in evidence.present if rel.startswith(f"{folder}/")]
+    if not files:
+        return f"Whether private data was used is {NOT_EVIDENCED}: {folder}/ is empty."
+    return f"None: the fine-tuning data is in this bundle ({folder}/, {len(files)} entries)."
 
 
 def _reuse(licences: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
-from gemeingut.release.openness.evidence import LOCKFILE, Evidence
+from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
 
@@ -92,15 +92,10 @@ def _metrics(bundle: Path) -> list[dict[str, str]]:
             {"type": label, "value": f"{float(evaluation[key]):.6g}", "slice": "test split"}
             for key, label in _METRICS
         ]
-    log = bundle / TRAINING_METADATA / "finetune_log.jsonl"
-    losses = [
-        record["val_loss"]
-        for line in (log.read_text(encoding="utf-8").splitlines() if log.is_file() else [])
-        if line.strip() and (record := json.loads(line)).get("val_loss") is not None
-    ]
-    if not losses:
+    curve = validation_curve(bundle / TRAINING_METADATA / "finetune_log.jsonl")
+    if not curve:
         return []
-    return [{"type": "loss", "value": f"{losses[-1]:.6g}", "slice": "held-out fine-tuning data"}]
+    return [{"type": "loss", "value": f"{curve[-1][1]:.6g}", "slice": "held-out fine-tuning data"}]
 
 
 def _base_component(bundle: Path) -> dict[str, Any] | None:

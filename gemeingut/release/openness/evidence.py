@@ -159,3 +159,17 @@ def parameter_count(model_dir: Path) -> int | None:
                     count *= dim
                 total += count
     return total
+
+
+def validation_curve(log: Path) -> list[tuple[int, float]]:
+    """(step, validation loss) of a training or fine-tuning log (JSON lines); steps without a
+    validation loss, and a null one of a run without validation data, are skipped. The card,
+    the report, the ML-BOM and SPDX all read the losses here, so they cannot disagree."""
+    if not log.is_file():
+        return []
+    curve = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line) if line.strip() else {}
+        if record.get("val_loss") is not None:
+            curve.append((int(record["step"]), float(record["val_loss"])))
+    return curve

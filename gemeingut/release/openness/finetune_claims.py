@@ -19,7 +19,7 @@ from gemeingut.release.openness.claims import (
     read_card,
 )
 from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
-from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
+from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     base_paragraph,
@@ -105,11 +105,7 @@ def _loss_problems(bundle: Path, card: str) -> list[str]:
     path = bundle / LOG
     if not path.is_file():
         return [f"missing: {LOG}"]
-    losses = [
-        record["val_loss"]
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and (record := json.loads(line)).get("val_loss") is not None
-    ]
+    losses = [loss for _step, loss in validation_curve(path)]
     if not losses:
         return []
     stated = f"from\n{losses[0]:.4f} before fine-tuning to {losses[-1]:.4f} after"

@@ -18,7 +18,6 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
-from gemeingut.hashing import sha256_json
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -104,10 +103,11 @@ def base_problems(bundle: Path) -> list[str]:
     """The base's file list must be the one the fine-tune recorded (its fingerprint is the hash
     of that list), and the copies of its card, config and licence must be the listed files."""
     from gemeingut.hashing import sha256_file
+    from gemeingut.model.base_model import listing_fingerprint
 
     listing, record = base_listing(bundle), base_record(bundle)
     problems = []
-    if "sha256:" + sha256_json(listing) != record.get("fingerprint"):
+    if listing_fingerprint(listing) != record.get("fingerprint"):
         problems.append(
             f"{BASE_DIR}/{BASE_FILES} is not the file list of the base model the fine-tune "
             f"records ({record.get('fingerprint')})"

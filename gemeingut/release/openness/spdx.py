@@ -21,7 +21,7 @@ from typing import Any
 
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
-from gemeingut.release.openness.evidence import DataLicences, Evidence
+from gemeingut.release.openness.evidence import DataLicences, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
 
@@ -147,11 +147,7 @@ def _finetune_run(bundle: Path) -> _Run:
     record = _json(meta / "finetune.json")
     stats = record.get("stats") or {}
     base = record.get("base_model") or {}
-    losses = [
-        entry["val_loss"]
-        for line in (meta / "finetune_log.jsonl").read_text(encoding="utf-8").splitlines()
-        if line.strip() and (entry := json.loads(line)).get("val_loss") is not None
-    ]
+    losses = [loss for _step, loss in validation_curve(meta / "finetune_log.jsonl")]
     return _Run(
         created=_json(meta / "lineage.json")["finetune"]["created"],
         about=f"{record['training']['steps']} steps of {record.get('method')} fine-tuning "

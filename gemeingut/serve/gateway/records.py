@@ -127,6 +127,7 @@ class Record:
     deployment: dict[str, str]
     facts: ControllerFacts
     audit_columns: list[str]
+    key_columns: list[str]
     users: int
     disabled_users: int
     groups: int
@@ -148,18 +149,32 @@ class Record:
         return int(days) if days else None
 
     @property
+    def pseudonymised(self) -> bool:
+        """The log names a person by pseudonym only: no column of a name or a user id."""
+        named = {"user", "user_name", "username", "user_id", "name"}
+        return "user_pseudonym" in self.audit_columns and not named & set(self.audit_columns)
+
+    @property
+    def keys_hashed(self) -> bool:
+        """Keys are stored as their hash only: no column that could hold the secret."""
+        return "secret_sha256" in self.key_columns and "secret" not in self.key_columns
+
+    @property
     def addresses_logged(self) -> bool:
         return bool(set(self.audit_columns) & ADDRESS_COLUMNS)
 
 
 def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record:
-    columns = [c["name"] for c in inspect(engine).get_columns(audit_log.name) if c["name"] != "id"]
+    schema = inspect(engine)
+    columns = [c["name"] for c in schema.get_columns(audit_log.name) if c["name"] != "id"]
+    key_columns = [c["name"] for c in schema.get_columns(api_keys.name)]
     with engine.connect() as conn:
         count = lambda query: int(conn.execute(query).scalar_one())  # noqa: E731
         record = Record(
             deployment=deployment(engine),
             facts=facts,
             audit_columns=columns,
+            key_columns=key_columns,
             users=count(select(func.count()).select_from(users)),
             disabled_users=count(select(func.count()).where(users.c.disabled.is_(True))),
             groups=count(select(func.count()).select_from(groups)),

@@ -55,8 +55,12 @@ TEXT = {
         "account_retention": "Nutzerkonten und Schlüssel bleiben, bis eine Administratorin sie "
         "sperrt oder widerruft.",
         "g": "g) Technische und organisatorische Maßnahmen (Art. 32 DSGVO)",
-        "tom_pseudonym": "Pseudonymisierung der Personen im Protokoll; Schlüssel nur als "
-        "SHA-256 gespeichert.",
+        "tom_pseudonym": "Pseudonymisierung der Personen im Protokoll (keine Spalte für Namen "
+        "oder Nutzerkennungen).",
+        "tom_named": "**Das Protokoll hat eine Spalte für Namen oder Nutzerkennungen**: Personen "
+        "sind darin nicht nur pseudonym.",
+        "tom_keys": "Schlüssel nur als SHA-256 gespeichert (keine Spalte für das Geheimnis).",
+        "tom_keys_open": "**Die Schlüsseltabelle hat eine Spalte für das Geheimnis.**",
         "tom_complete": "Jeder Protokolleintrag wird gespeichert, bevor die Antwort den Server "
         "verlässt.",
         "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
@@ -107,7 +111,11 @@ TEXT = {
         "account_retention": "User accounts and keys stay until an administrator disables or "
         "revokes them.",
         "g": "g) Technical and organisational measures (Art. 32 GDPR)",
-        "tom_pseudonym": "Persons pseudonymised in the log; keys stored only as SHA-256.",
+        "tom_pseudonym": "Persons pseudonymised in the log (no column for names or user ids).",
+        "tom_named": "**The log has a column for names or user ids**: persons are not only "
+        "pseudonymised in it.",
+        "tom_keys": "Keys stored only as SHA-256 (no column for the secret).",
+        "tom_keys_open": "**The key table has a column for the secret.**",
         "tom_complete": "Each audit record is stored before the answer leaves the server.",
         "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
         "no_policy": "No safety policy: requests are not filtered.",
@@ -155,7 +163,7 @@ def render_record(record: Record, language: str = "de") -> str:
             records=record.audit_records,
             oldest=oldest,
         ),
-        f"- {t['pseudonym']}",
+        *([f"- {t['pseudonym']}"] if record.pseudonymised else []),
         f"- {t['content_kept'] if record.content_logged else t['content_none']}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
         f"- {t['counters']}",
@@ -183,7 +191,8 @@ def render_record(record: Record, language: str = "de") -> str:
         "",
         f"## {t['g']}",
         "",
-        f"- {t['tom_pseudonym']}",
+        f"- {t['tom_pseudonym'] if record.pseudonymised else t['tom_named']}",
+        f"- {t['tom_keys'] if record.keys_hashed else t['tom_keys_open']}",
         f"- {t['tom_complete']}",
     ]
     policy = setup.get("policy")

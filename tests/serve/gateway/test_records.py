@@ -106,3 +106,20 @@ def test_a_wrong_facts_file_names_the_field(tmp_path: Path) -> None:
     result = records(str(db), "--facts", str(facts))
     assert result.exit_code == 2
     assert "zwecke" in result.output and "purposes" in result.output
+
+
+def test_the_measures_are_read_off_the_schema(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    engine = open_store(str(tmp_path / "gateway.db"))
+    now = datetime(2026, 12, 4, 9, 30)
+    record = read_record(engine, ControllerFacts(), now)
+    text = render_record(record)
+    assert "keine Spalte für Namen oder Nutzerkennungen" in text
+    assert "Schlüssel nur als SHA-256 gespeichert" in text
+    named = replace(record, audit_columns=[*record.audit_columns, "user_name"],
+                    key_columns=[*record.key_columns, "secret"])  # fmt: skip
+    text = render_record(named)
+    assert "**Das Protokoll hat eine Spalte für Namen oder Nutzerkennungen**" in text
+    assert "**Die Schlüsseltabelle hat eine Spalte für das Geheimnis.**" in text
+    assert "nur als Pseudonym" not in text
