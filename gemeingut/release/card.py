@@ -33,13 +33,10 @@ def render_card(
     audit = audit_report(artifacts.get("audit"))
     data_stats, model_stats, results = dataset.stats, model.stats, evaluation.stats
     training = model.meta["params"]["training"]
-    card_data = ModelCardData(
-        model_name=release.model_name,
-        language=release.languages,
-        license=release.license.lower(),
-        library_name="transformers",
-        pipeline_tag="text-generation",
-        tags=["gemeingut", *openness_tags(rating), "llama"],
+    card_data = card_header(
+        release,
+        rating,
+        "llama",
         eval_results=[
             _result(dataset.id, "perplexity", "Perplexity", results["perplexity"]),
             _result(dataset.id, "bits_per_byte", "Bits per byte", results["bits_per_byte"]),
@@ -96,6 +93,22 @@ def render_card(
         },
     }
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+
+
+def card_header(
+    release: ReleaseSection, rating: dict[str, Any], kind: str, **fields: Any
+) -> ModelCardData:
+    """The card's YAML header: name, languages, licence and the tags the rating gives (both
+    kinds of card; `verify` checks licence and tags against the rating)."""
+    return ModelCardData(
+        model_name=release.model_name,
+        language=release.languages,
+        license=release.license.lower(),
+        library_name="transformers",
+        pipeline_tag="text-generation",
+        tags=["gemeingut", *openness_tags(rating), kind],
+        **fields,
+    )
 
 
 def finetune_context(tuned: Artifact) -> dict[str, Any]:

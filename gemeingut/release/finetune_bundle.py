@@ -24,7 +24,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from huggingface_hub import ModelCard, ModelCardData
+from huggingface_hub import ModelCard
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -49,7 +49,7 @@ from gemeingut.release.bundle import (
     published_audit_report,
     release_info,
 )
-from gemeingut.release.card import finetune_context
+from gemeingut.release.card import card_header, finetune_context
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.openness.evidence import collect, parameter_count
@@ -60,7 +60,7 @@ from gemeingut.release.openness.finetune_rating import (
     base_paragraph,
     rate_finetune,
 )
-from gemeingut.release.openness.summary import openness_sentence, openness_tags
+from gemeingut.release.openness.summary import openness_sentence
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.workspace import Artifact, write_text_atomic
 
@@ -163,15 +163,7 @@ def render_finetune_card(
     adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
     config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
-    card_data = ModelCardData(
-        model_name=release.model_name,
-        language=release.languages,
-        license=release.license.lower(),
-        library_name="transformers",
-        pipeline_tag="text-generation",
-        tags=["gemeingut", *openness_tags(rating), "fine-tuned"],
-        base_model=base["path"],
-    )
+    card_data = card_header(release, rating, "fine-tuned", base_model=base["path"])
     validation = record["data"]["validation"]
     context = {
         "model_name": release.model_name,
