@@ -66,7 +66,7 @@ browser:
 	  npm install --prefix .cache/axe axe-core@4.14.1 --no-audit --no-fund --silent
 
 messages: install  # new messages of the code into the German catalogue (then translate them)
-	$(BIN)/pybabel extract -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut
+	$(BIN)/pybabel extract -F gemeingut/i18n/babel.cfg -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut
 	$(BIN)/pybabel update -i gemeingut/i18n/messages.pot -o gemeingut/i18n/de.po -l de --width 100 --ignore-pot-creation-date
 	rm gemeingut/i18n/messages.pot
 

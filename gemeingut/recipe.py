@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gemeingut.data.filters.settings import FilterSettings
 from gemeingut.data.publish.metadata import PublicationInfo
 from gemeingut.errors import RecipeError
+from gemeingut.i18n import DocumentLanguage
 
 
 class _Section(BaseModel):
@@ -297,6 +298,11 @@ class ReleaseSection(_Section):
         description="SPDX licence of the release's documents: card, reports, data statement",
     )
     languages: list[str] = Field(default_factory=lambda: ["de"])
+    document_language: DocumentLanguage = Field(
+        default="de",
+        description="language of the card and NOTICE (de or en): a setting of the release, not "
+        "the builder's locale, so that its id and `verify` are the same on every machine",
+    )
     description: str = ""
     authors: list[str] = Field(default_factory=list)
     commercial_use: bool = Field(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import gemeingut
@@ -25,8 +26,12 @@ _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 def code_messages() -> set[str]:
+    """The code's messages and the document templates', as `make messages` extracts them."""
     package = Path(gemeingut.__file__).parent
-    return {m[2] for m in extract_from_dir(str(package), keywords={"_": None})}
+    with (package / "i18n" / "babel.cfg").open() as mapping:
+        method_map, options = parse_mapping_cfg(mapping)
+    found = extract_from_dir(str(package), method_map, options_map=options, keywords={"_": None})
+    return {m[2] for m in found}
 
 
 def test_every_message_of_the_code_has_its_german_and_none_is_stale() -> None:

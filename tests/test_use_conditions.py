@@ -32,9 +32,9 @@ def test_conditions_are_carried_into_the_dataset_and_the_card(tmp_path: Path) ->
     )
     summary = build(recipe, tmp_path / "ws")
     card = (Path(summary["release"]["path"]) / "bundle" / "README.md").read_text()
-    assert "non-commercial (checked at release)" in card
-    assert "ask the Notes team first (not machine-checked)" in card
-    assert "Commercial use of this\nmodel is not permitted" in card
+    assert "non-commercial (beim Release geprüft)" in card
+    assert "ask the Notes team first (nicht maschinell geprüft)" in card
+    assert "Dieses Release erlaubt keine kommerzielle Nutzung des Modells." in card
 
 
 def test_open_model_only_refuses_a_closed_model_licence(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ was measured."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from gemeingut.audit.plots import write_plots
 from gemeingut.audit.report_text import LANGUAGES, TEXT
 from gemeingut.audit.report_text import name as local_name
 from gemeingut.audit.run import GARAK_REPORT
+from gemeingut.i18n import localized
 from gemeingut.workspace import write_json_atomic, write_text_atomic
 
 REPORT_JSON = "report.json"
@@ -80,11 +80,6 @@ def interval(estimate: dict[str, Any], percent: bool = True, language: str = "en
     else:
         text = f"{estimate['value']:+.3f} [{estimate['low']:+.3f}; {estimate['high']:+.3f}]"
     return localized(text, language)
-
-
-def localized(text: str, language: str) -> str:
-    """Decimal commas in German: `4.39` becomes `4,39`."""
-    return re.sub(r"(\d)\.(\d)", r"\1,\2", text) if language == "de" else text
 
 
 def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:

@@ -33,6 +33,13 @@ def release(
     language: Annotated[
         list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
     ] = None,
+    document_language: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of the card and NOTICE, de or en (default: the language of the "
+            "messages, --lang); recorded in release.json."
+        ),
+    ] = None,
     recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
     finetuned: Annotated[
         Path | None,
@@ -58,7 +65,12 @@ def release(
     from gemeingut.errors import InputError
     from gemeingut.stages import finetune_release_stage, release_stage
 
-    section = ReleaseSection(model_name=name, license=license, languages=language or ["de"])
+    section = ReleaseSection(
+        model_name=name,
+        license=license,
+        languages=language or ["de"],
+        document_language=document_language or current_language(),
+    )
     own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
     audited = load_artifact(audit, "audit") if audit is not None else None
     if finetuned is not None and not any(own.values()):

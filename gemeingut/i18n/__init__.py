@@ -12,13 +12,16 @@ German.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 LANGUAGES = ("de", "en")
+DocumentLanguage = Literal["de", "en"]
 DEFAULT = "de"
 _LOCALES = {"de": "de_DE", "en": "en_US"}
 CATALOGUE = Path(__file__).with_name("de.po")
@@ -80,6 +83,30 @@ def _(msgid: str, **values: Any) -> Message:
 def text(message: str | Message, language: str | None = None) -> str:
     """A message in `language` (default: the current one); plain strings stay as they are."""
     return message.render(language) if isinstance(message, Message) else str(message)
+
+
+def translator(language: str) -> Callable[..., str]:
+    """`_` for a document written in `language`: a template calls it as the code calls `_`
+    (the same catalogue, extracted from the `.j2` files too) and gets the text at once."""
+
+    def translate(msgid: str, **values: Any) -> str:
+        return Message(msgid, values).render(language)
+
+    return translate
+
+
+def decimal(value: float, digits: int, language: str) -> str:
+    """`value` rounded to `digits` decimals as `language` writes it (`1.234,57` in German):
+    a document and the check that reads it back format a number with this one function."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=_LOCALES[language])
+
+
+def localized(written: str, language: str) -> str:
+    """A number Python wrote (`4.39`, `1.2e+12`) with a decimal comma in German (`4,39`)."""
+    return re.sub(r"(\d)\.(\d)", r"\1,\2", written) if language == "de" else written
 
 
 def current_language() -> str:

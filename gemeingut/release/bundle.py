@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,6 +41,7 @@ from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
+from gemeingut.i18n import _, text
 from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.export_gguf import GGUF_FILE
@@ -99,9 +101,10 @@ def assemble_bundle(
         for name in (DATA_STATEMENT, DCAT_FILE):
             shutil.copy2(published / name, bundle / TRAINING_DATA / name)
         write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
-    attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name)
+    language = release.document_language
+    attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name, language)
     if tuned is not None:
-        attributions += append_finetune_notice(tuned, bundle / "NOTICE")
+        attributions += append_finetune_notice(tuned, bundle / "NOTICE", language)
     write_json(bundle / RELEASE_INFO, release_info(release, tuned is not None))
     if release.paper is not None:
         _copy_paper(release.paper, bundle / PAPER_DIR)
@@ -165,6 +168,7 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
         "name": release.model_name,
         "licenses": {"weights": release.license, "documents": release.documents_license},
         "languages": release.languages,
+        "document_language": release.document_language,
         "authors": release.authors,
         "commercial_use": release.commercial_use,
         "treatment": "instruct fine-tuned" if fine_tuned else "pre-trained",
@@ -184,8 +188,10 @@ def copy_audit(audit_dir: Path, target: Path) -> None:
     if not local:  # an endpoint's audit names its URL, nothing on this machine
         return
     write_json(target / REPORT_JSON, published_audit_report(report))
-    for text in sorted(target.glob("report.*.md")):
-        text.write_text(_published_text(text.read_text(encoding="utf-8"), local), encoding="utf-8")
+    for written in sorted(target.glob("report.*.md")):
+        written.write_text(
+            _published_text(written.read_text(encoding="utf-8"), local), encoding="utf-8"
+        )
 
 
 def published_audit_report(report: dict[str, Any]) -> dict[str, Any]:
@@ -300,17 +306,23 @@ def _published_base(path: str, name: str) -> str:
     return reference if reference != str(Path(path).resolve()) else name
 
 
-def append_finetune_notice(tuned: Artifact, notice: Path) -> int:
+def append_finetune_notice(tuned: Artifact, notice: Path, language: str) -> int:
     """The fine-tuning data's attributions: a curated dataset's per document (as for the
     training data), a file's or folder's from the licence stated for it."""
+
+    say = partial(text, language=language)
     listed = 0
     with notice.open("a", encoding="utf-8") as out:
         for copy in curated_copies(tuned.path):
             part = notice.with_name(f".{copy.parent.name}.notice.tmp")
             where = copy.relative_to(tuned.path / DATA_DIR).as_posix()
-            listed += write_notice(
-                copy, part, f"the fine-tuning data (training-data/{FINETUNE_DATA}/{where}/)"
+            title = say(
+                _(
+                    "the fine-tuning data ({folder})",
+                    folder=f"training-data/{FINETUNE_DATA}/{where}/",
+                )
             )
+            listed += write_notice(copy, part, title, language)
             out.write("\n" + part.read_text(encoding="utf-8"))
             part.unlink()
         params = tuned.meta["params"]
@@ -319,7 +331,14 @@ def append_finetune_notice(tuned: Artifact, notice: Path) -> int:
             return listed
         url = licence_url(licence)
         out.write(
-            f"\nFine-tuning data (training-data/{FINETUNE_DATA}/): {licence_name(licence)}"
+            "\n"
+            + say(
+                _(
+                    "Fine-tuning data ({folder}): {licence}",
+                    folder=f"training-data/{FINETUNE_DATA}/",
+                    licence=licence_name(licence),
+                )
+            )
             + (f" <{url}>" if url else "")
             + "\n"
         )

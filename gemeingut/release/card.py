@@ -13,20 +13,35 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
+from gemeingut.i18n import _, decimal, localized, text, translator
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card_audit import audit_context, audit_report, audit_results
+from gemeingut.release.card_phrases import (
+    base_phrase,
+    context_phrase,
+    evaluation_rows,
+    licence_phrase,
+    parameters_phrase,
+    validation_loss,
+)
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.workspace import Artifact
 
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
-METHODS = {"merged": "LoRA (merged)", "lora-adapter": "LoRA (adapter)", "full": "full fine-tuning"}
+METHODS = {
+    "merged": _("LoRA (merged)"),
+    "lora-adapter": _("LoRA (adapter)"),
+    "full": _("full fine-tuning"),
+}
 
 
 def render_card(
     release: ReleaseSection, artifacts: dict[str, Artifact], rating: dict[str, Any]
 ) -> str:
-    """The card; its openness paragraph and tags come from `rating` (`openness/rating.py`)."""
+    """The card in the release's `document_language`; its openness paragraph and tags come
+    from `rating` (`openness/rating.py`)."""
+    language = release.document_language
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
@@ -45,41 +60,42 @@ def render_card(
         ],
     )
     context: dict[str, Any] = {
+        "_": translator(language),
         "model_name": release.model_name,
-        "openness": openness_sentence(rating),
+        "openness": openness_sentence(rating, language),
         "documents_license": release.documents_license,
-        "description": release.description or "_No description given in the recipe._",
+        "description": release.description
+        or text(_("_No description given in the recipe._"), language),
         "model_id": (tuned or model).id,
         "pretrained_id": model.id,
-        "finetune": finetune_context(tuned) if tuned is not None else None,
-        "audit": audit_context(audit),
+        "fine_tuned_from": base_phrase(model.id, language),
+        "finetune": finetune_context(tuned, language) if tuned is not None else None,
+        "audit": audit_context(audit, language),
         "dataset_id": dataset.id,
         "tokenizer_id": tokenizer.id,
         "evaluation_id": evaluation.id,
         "code": model.meta["code"],
         "preset": model.meta["params"]["preset"],
-        "parameters": f"{model_stats['parameters']:,}",
-        "context": results["context_length"],
+        "parameters": parameters_phrase(model_stats["parameters"], language),
+        "context": context_phrase(results["context_length"], language),
         "vocab_size": tokenizer.stats["vocab_size"],
-        "model_license": release.license,
+        "model_license": licence_phrase(release.license, language),
         "commercial_use": release.commercial_use,
         "use_conditions": data_stats.get("use_conditions", {}),
         "known_conditions": list(KNOWN_CONDITIONS),
         "steps": training["steps"],
         "batch_size": training["batch_size"],
         "seq_len": training["seq_len"],
-        "learning_rate": training["learning_rate"],
-        "seed": training["seed"],
+        "learning_rate": localized(f"{training['learning_rate']:g}", language),
+        "seed": str(training["seed"]),
         "threads": training["threads"],
-        "tokens_seen": f"{model_stats['tokens_seen']:,}",
-        "flops": f"{model_stats['flops_6nd']:.2e}",
-        "initial_val_loss": f"{model_stats['initial_val_loss']:.4f}",
-        "final_val_loss": f"{model_stats['final_val_loss']:.4f}",
+        "tokens_seen": model_stats["tokens_seen"],
+        "flops": localized(f"{model_stats['flops_6nd']:.2e}", language),
+        "initial_val_loss": decimal(model_stats["initial_val_loss"], 4, language),
+        "final_val_loss": decimal(model_stats["final_val_loss"], 4, language),
         "eval_documents": results["documents"],
         "eval_tokens": results["tokens"],
-        "loss": f"{results['loss']:.4f}",
-        "perplexity": f"{results['perplexity']:.2f}",
-        "bpb": f"{results['bits_per_byte']:.4f}",
+        "metrics": evaluation_rows(results, language),
         **{
             key: data_stats[key]
             for key in (
@@ -111,35 +127,38 @@ def card_header(
     )
 
 
-def finetune_context(tuned: Artifact) -> dict[str, Any]:
+def finetune_context(tuned: Artifact, language: str) -> dict[str, Any]:
     """What the card says about fine-tuning, from the artifact and its `finetune.json`."""
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     stats, params = tuned.stats, tuned.meta["params"]
     lora = record.get("lora") or {}
+    method = METHODS.get(stats.get("output", ""), METHODS["full"])
+    if lora:
+        method = _(
+            "{method} (rank {rank}, alpha {alpha}, on {targets})",
+            method=method,
+            rank=lora["rank"],
+            alpha=lora["alpha"],
+            targets=_targets(record),
+        )
+    data_license = params.get("data_license")
     return {
-        "method": METHODS.get(stats.get("output", ""), "full fine-tuning"),
-        "lora": f"rank {lora['rank']}, alpha {lora['alpha']}, on {_targets(record)}"
-        if lora
-        else "",
-        "trainable": f"{stats['trainable_parameters']:,}",
+        "method": text(method, language),
+        "trainable": stats["trainable_parameters"],
         "examples": record["data"]["train"],
-        "data_license": f"`{params['data_license']}`"
-        if params.get("data_license")
-        else "the licences of its documents (see NOTICE)",
+        "data_license": f"`{data_license}`"
+        if data_license
+        else text(_("the licences of its documents (see NOTICE)"), language),
         "steps": stats["steps"],
-        "answer_tokens": f"{stats['answer_tokens_seen']:,}",
-        "initial_val_loss": _loss(stats["initial_val_loss"]),
-        "final_val_loss": _loss(stats["final_val_loss"]),
+        "answer_tokens": stats["answer_tokens_seen"],
+        "initial_val_loss": validation_loss(stats["initial_val_loss"], language),
+        "final_val_loss": validation_loss(stats["final_val_loss"], language),
     }
 
 
 def _targets(record: dict[str, Any]) -> str:
     targets = record["lora_targets"]
     return ", ".join(f"`{t}`" for t in targets) if isinstance(targets, list) else f"`{targets}`"
-
-
-def _loss(value: float | None) -> str:
-    return "n/a (no validation data)" if value is None else f"{value:.4f}"
 
 
 def _result(dataset_id: str, metric: str, name: str, value: float) -> EvalResult:

@@ -15,6 +15,7 @@ from huggingface_hub import EvalResult
 
 from gemeingut.audit.report import REPORT_JSON, interval
 from gemeingut.audit.report_text import TEXT
+from gemeingut.i18n import Message, _, decimal, localized, text
 from gemeingut.workspace import Artifact
 
 
@@ -24,31 +25,33 @@ def audit_report(audit: Artifact | None) -> dict[str, Any] | None:
     return json.loads((audit.path / REPORT_JSON).read_text(encoding="utf-8"))
 
 
-def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
+def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
+    """The audit's part of the card, its words in `language` (the card's)."""
     if report is None:
         return None
     context: dict[str, Any] = {
         "command": report.get("command"),
         "suites": report["suites"],
-        "precision": report["model"].get("precision", "the endpoint's own precision"),
+        "precision": report["model"].get("precision")
+        or text(_("the endpoint's own precision"), language),
     }
     if "tasks" in report:
         tasks = report["tasks"]
         context["tasks"] = [
             {
                 "name": name,
-                "what": task["what"]["en"],
+                "what": task["what"][language],
                 "n_items": task["items"],
                 "metric": metric,
-                "value": f"{m['value']:.3f}",
-                "stderr": f"{m['stderr']:.3f}" if m["stderr"] is not None else "n/a",
-                "overlap": _overlap(tasks.get("contamination", {}), name),
+                "value": decimal(m["value"], 3, language),
+                "stderr": decimal(m["stderr"], 3, language) if m["stderr"] is not None else "–",
+                "overlap": text(_overlap(tasks.get("contamination", {}), name), language),
             }
             for name, task in tasks["tasks"].items()
             for metric, m in task["metrics"].items()
         ]
         context["lm_eval"] = {**tasks["lm_eval"], "command": _bundle_command(report)}
-        context["tasks_suite"] = tasks.get("suite", "the task suite")
+        context["tasks_suite"] = tasks.get("suite") or text(_("the task suite"), language)
         context["ngram"] = tasks.get("contamination", {}).get("ngram")
     if "bias" in report:
         bias = report["bias"]
@@ -58,9 +61,9 @@ def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
                 {
                     "category": name,
                     "n": c["n"],
-                    "share": interval(c["prefers_stereotype"]),
-                    "delta": interval(c["mean_delta_logprob"], percent=False),
-                    "sentence": interval(c["sentence"]["prefers_stereotype"]),
+                    "share": interval(c["prefers_stereotype"], language=language),
+                    "delta": interval(c["mean_delta_logprob"], percent=False, language=language),
+                    "sentence": interval(c["sentence"]["prefers_stereotype"], language=language),
                     "flagged": c["flagged"],
                 }
                 for name, c in bias["categories"].items()
@@ -68,7 +71,7 @@ def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
             "flagged": bias["flagged"],
         }
     if "memorisation" in report:
-        context["memorisation"] = _memorisation(report["memorisation"])
+        context["memorisation"] = _memorisation(report["memorisation"], language)
     if "redteam" in report:
         red = report["redteam"]
         context["redteam"] = {
@@ -76,13 +79,13 @@ def audit_context(report: dict[str, Any] | None) -> dict[str, Any] | None:
             "languages": ", ".join(
                 sorted({lang for c in red["categories"].values() for lang in c["by_language"]})
             ),
-            "all": interval(red["all"]),
+            "all": interval(red["all"], language=language),
             "rows": [
                 {
                     "category": name,
                     "detector": c["detector"],
                     "n": c["attack_success"]["n"],
-                    "share": interval(c["attack_success"]),
+                    "share": interval(c["attack_success"], language=language),
                 }
                 for name, c in red["categories"].items()
             ],
@@ -98,40 +101,46 @@ def _bundle_command(report: dict[str, Any]) -> str:
     return command.replace(str(report["model"].get("path")), "../model")
 
 
-def _overlap(contamination: dict[str, Any], task: str) -> str:
+def _overlap(contamination: dict[str, Any], task: str) -> Message:
     if not contamination.get("checked"):
-        return "not checked"
+        return _("not checked")
     seen = contamination["tasks"][task]
-    return f"{seen['any_overlap']} of {seen['items']} items"
+    return _("{found} of {items} items", found=seen["any_overlap"], items=seen["items"])
 
 
-def _memorisation(memo: dict[str, Any]) -> dict[str, Any]:
+def _memorisation(memo: dict[str, Any], language: str) -> dict[str, Any]:
     pii = memo["personal_data"]
     result: dict[str, Any] = {
-        "pii_baits": interval(pii["baiting_prompts"]["with_personal_data"]),
+        "pii_baits": interval(pii["baiting_prompts"]["with_personal_data"], language=language),
         "pii_baits_n": pii["baiting_prompts"]["generations"],
     }
     if "canaries" in memo:
         found = memo["canaries"]
         result["canaries"] = {
             "n": len(found["canaries"]),
-            "trained": found["mean_exposure_trained"],
-            "control": found["mean_exposure_control"],
-            "max": found["max_exposure"],
+            "trained": _exposure(found["mean_exposure_trained"], language),
+            "control": _exposure(found["mean_exposure_control"], language),
+            "max": _exposure(found["max_exposure"], language),
         }
     if "not_run" in memo:
-        return {**result, "not_run": TEXT["en"]["reason_" + memo["not_run"]]}
+        return {**result, "not_run": TEXT[language]["reason_" + memo["not_run"]]}
     return {
         **result,
         "samples": memo["samples"],
         "k": memo["prefix_tokens"],
-        "where": "at a random offset" if memo.get("random_offset") else "from the start",
+        "where": TEXT[language]["from_offset" if memo.get("random_offset") else "from_start"],
         "m": memo["continuation_tokens"],
-        "exact": interval(memo["exact"]),
-        "near": interval(memo["near_verbatim"]),
+        "exact": interval(memo["exact"], language=language),
+        "near": interval(memo["near_verbatim"], language=language),
         "memorised": len(memo["memorised"]),
-        "pii_continuations": interval(pii["continuations"]["with_personal_data"]),
+        "pii_continuations": interval(
+            pii["continuations"]["with_personal_data"], language=language
+        ),
     }
+
+
+def _exposure(value: float | None, language: str) -> str:
+    return "–" if value is None else localized(str(value), language)
 
 
 def audit_results(report: dict[str, Any] | None) -> list[EvalResult]:

@@ -19,6 +19,7 @@ Its rating (`openness/finetune_rating.py`) counts what the base withholds as wit
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from importlib.resources import files
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 from huggingface_hub import ModelCard
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _, text, translator
 from gemeingut.model.base_model import (
     CARD_FILE,
     LICENSE_FILES,
@@ -50,6 +51,13 @@ from gemeingut.release.bundle import (
     release_info,
 )
 from gemeingut.release.card import card_header, finetune_context
+from gemeingut.release.card_phrases import (
+    base_phrase,
+    context_phrase,
+    licence_phrase,
+    losses_phrase,
+    parameters_phrase,
+)
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.openness.evidence import collect, parameter_count
@@ -100,12 +108,17 @@ def assemble_finetune_bundle(
         config = json.loads(adapter_config.read_text(encoding="utf-8"))
         write_json(adapter_config, config | {"base_model_name_or_path": base["path"]})
     notice = bundle / "NOTICE"
-    notice.write_text(
-        f"{release.model_name} is fine-tuned from {base['path']} (licence: "
-        f"{base.get('license') or 'not named'}); the base model's own notices apply to it.\n",
-        encoding="utf-8",
+    language = release.document_language
+    licence = base.get("license") or _("not named")
+    origin = _(
+        "{model} is fine-tuned from {base} (licence: {licence}); the base model's own notices "
+        "apply to it.",
+        model=release.model_name,
+        base=base["path"],
+        licence=licence,
     )
-    attributions = append_finetune_notice(tuned, notice)
+    notice.write_text(text(origin, language) + "\n", encoding="utf-8")
+    attributions = append_finetune_notice(tuned, notice, language)
     write_json(bundle / "release.json", release_info(release, True) | {"base_model": base["path"]})
     rating = rate_finetune(collect(bundle, expected=frozenset({CARD})))
     (bundle / CARD).write_text(
@@ -157,37 +170,74 @@ def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
 def render_finetune_card(
     bundle: Path, release: ReleaseSection, tuned: Artifact, rating: dict[str, Any], audited: bool
 ) -> str:
-    """The card, from the bundle's files and the rating (nothing typed in)."""
+    """The card in the release's `document_language`, from the bundle's files and the rating
+    (nothing typed in)."""
+    language = release.document_language
     record = json.loads((bundle / TRAINING_METADATA / FINETUNE_FILE).read_text(encoding="utf-8"))
     base = record["base_model"]
     adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
     config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
     config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
     card_data = card_header(release, rating, "fine-tuned", base_model=base["path"])
-    validation = record["data"]["validation"]
+    tuning = finetune_context(tuned, language)
     context = {
+        "_": translator(language),
         "model_name": release.model_name,
-        "description": release.description or "_No description given._",
-        "openness": openness_sentence(rating),
+        "description": release.description or text(_("_No description given._"), language),
+        "openness": openness_sentence(rating, language),
         "model_id": tuned.id,
         "data_id": tuned.meta["inputs"]["data"],
         "code": tuned.meta["code"],
         "architecture": (config.get("architectures") or ["unknown"])[0],
-        "parameters": f"{parameter_count(bundle / MODEL):,}",
-        "context": config.get("max_position_embeddings"),
-        "model_license": release.license,
+        "fine_tuned_from": base_phrase(base["path"], language),
+        "parameters": parameters_phrase(parameter_count(bundle / MODEL) or 0, language),
+        "context": context_phrase(config.get("max_position_embeddings"), language),
+        "model_license": licence_phrase(release.license, language),
         "documents_license": release.documents_license,
         "base": {
             "reference": base["path"],
             "fingerprint": base["fingerprint"],
-            "license": base.get("license") or "not named",
-            "license_source": base.get("license_source"),
+            "license": base.get("license") or text(_("not named"), language),
+            "license_source": text(
+                LICENCE_SOURCES.get(base.get("license_source"), _("not found")), language
+            ),
         },
-        "base_paragraph": base_paragraph(bundle),
-        "finetune": finetune_context(tuned),
-        "validation_examples": validation["examples"] if validation else 0,
-        "validation_from": record["data"].get("validation_from", ""),
+        "base_paragraph": base_paragraph(bundle, language),
+        "finetune": tuning,
+        "losses": _validation_sentence(record, tuned.stats, language),
         "audited": audited,
         "adapter": adapter,
     }
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+
+
+LICENCE_SOURCES = {
+    "card": _("from its card"),
+    "LICENSE file": _("from its LICENSE file"),
+    "stated": _("as stated for the fine-tuning"),
+    "gemeingut artifact": _("from its gemeingut artifact"),
+}
+
+
+def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language: str) -> str:
+    validation = record["data"]["validation"]
+    first, last = stats.get("initial_val_loss"), stats.get("final_val_loss")
+    if not validation or first is None or last is None:
+        return text(_("No validation data: the fine-tuning has no validation loss."), language)
+    sentence = _(
+        "Validation loss on {examples} held-out examples ({source}): {losses}.",
+        examples=validation["examples"],
+        source=_validation_source(record["data"].get("validation_from", "")),
+        losses=losses_phrase(first, last, language),
+    )
+    return text(sentence, language)
+
+
+def _validation_source(recorded: str) -> Message | str:
+    """Where `finetune.json` says the validation examples came from, in the card's words."""
+    if recorded == "the dataset's validation split":
+        return _("the dataset's validation split")
+    share = re.fullmatch(r"(\d+)% of the examples, seed (\d+)", recorded)
+    if share:
+        return _("{percent} % of the examples, seed {seed}", percent=share[1], seed=share[2])
+    return recorded  # a file name

@@ -226,7 +226,7 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         "## 1. Base model",
         "",
-        base_paragraph(bundle),
+        base_paragraph(bundle, "en"),
         "",
         "## 2. Fine-tuning data",
         "",

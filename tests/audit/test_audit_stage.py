@@ -66,9 +66,10 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
         assert (bundle / "audit" / name).is_file(), name
     card = (bundle / "README.md").read_text()
     for category, c in report["bias"]["categories"].items():
-        assert f"| {category} | {c['n']} | {interval(c['prefers_stereotype'])} |" in card
-    assert interval(report["redteam"]["all"]) in card
-    assert "This release was not audited" not in card
+        share = interval(c["prefers_stereotype"], language="de")
+        assert f"| {category} | {c['n']} | {share} |" in card
+    assert interval(report["redteam"]["all"], language="de") in card
+    assert "Dieses Release wurde nicht geprüft" not in card
     header = yaml.safe_load(card.split("---")[1])
     results = header["model-index"][0]["results"]
     civic = next(r for r in results if r["dataset"]["type"] == "gemeingut/gg_buergerkunde")

@@ -77,10 +77,11 @@ def test_a_fine_tuned_release_carries_its_data_run_and_attribution(tiny_build, b
     merged = AutoModelForCausalLM.from_pretrained(tuned).state_dict()
     assert all(torch.equal(released[k], merged[k]) for k in merged)
     notice = (bundle / "NOTICE").read_text(encoding="utf-8")
-    assert "Fine-tuning data (training-data/finetuning/)" in notice
+    assert "Feinabstimmungsdaten (training-data/finetuning/)" in notice
     assert "Chat team | https://example.org/chats" in notice
     card = (bundle / "README.md").read_text(encoding="utf-8")
-    assert "## Fine-tuning" in card and f"fine-tuned from `{tiny_build['model']['id']}`" in card
+    assert "## Feinabstimmung" in card
+    assert f"feinabgestimmt aus `{tiny_build['model']['id']}`" in card
 
 
 @pytest.mark.parametrize(
@@ -167,10 +168,11 @@ def test_a_model_fine_tuned_on_a_curated_dataset_is_released_with_its_attributio
         p.name for p in (dataset.path / "shards").glob("[tv][ra]*.parquet")
     )
     notice = (bundle / "NOTICE").read_text(encoding="utf-8")
-    assert "NOTICE for the fine-tuning data (training-data/finetuning/curated-dataset/)" in notice
-    fine_tuning_part = notice.split("NOTICE for the fine-tuning data")[1]
+    title = "NOTICE für die Feinabstimmungsdaten"
+    assert f"{title} (training-data/finetuning/curated-dataset/)" in notice
+    fine_tuning_part = notice.split(title)[1]
     assert "| CC-BY-4.0 | Notes team | https://example.org/notes" in fine_tuning_part
-    assert "the licences of its documents (see NOTICE)" in (bundle / "README.md").read_text()
+    assert "den Lizenzen ihrer Dokumente (siehe NOTICE)" in (bundle / "README.md").read_text()
     assert verify_bundle(bundle).files > 0
     tuned.meta["params"]["data_license"] = "CC-BY-4.0"  # stated for curated data: checked too
     with pytest.raises(InputError, match="asks for attribution"):

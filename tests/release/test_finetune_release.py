@@ -89,7 +89,7 @@ def test_a_fine_tune_is_rated_with_what_its_base_withholds(closed: Path) -> None
     assert components["Model parameters (Final)"]["present"]
     assert components["Evaluation data"]["present"]  # the held-out fine-tuning examples
     card = (closed / "README.md").read_text(encoding="utf-8")
-    assert "This release is **not open**" in card and "not-open" in card
+    assert "Dieses Release ist **nicht offen**" in card and "not-open" in card
     assert "withheld by the base model Winzige Basis" in card
     # the base is named, never copied: its card, config and file list, not its weights
     assert sorted(p.name for p in (closed / "base-model").iterdir()) == [
@@ -190,8 +190,8 @@ def test_a_lora_adapter_is_released_signed_and_loads_with_peft(tmp_path: Path) -
         "model/adapter_model.safetensors", "base-model: model.safetensors"
     ]  # fmt: skip
     card = (bundle / "README.md").read_text(encoding="utf-8")
-    assert "LoRA adapter, fine-tuned from `Winzige Basis`" in card
-    assert "LoRA (adapter) (rank 8" in card and "merged" not in card
+    assert "LoRA-Adapter, feinabgestimmt aus `Winzige Basis`" in card
+    assert "LoRA (Adapter) (Rang 8" in card and "eingeschmolzen" not in card
     assert "AutoPeftModelForCausalLM" in card
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), bundle / "model")
     ids = AutoTokenizer.from_pretrained(bundle / "model")("Frage 3?", return_tensors="pt")

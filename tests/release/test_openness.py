@@ -98,7 +98,7 @@ def test_a_release_without_data_card_is_rated_by_what_it_lacks(bundle: Path) -> 
     assert rating["osaid"]["requirements"]["code"]["passed"]
     assert not rating["open"]
     card = (bundle / "README.md").read_text(encoding="utf-8")
-    assert "This release is **not open**" in card and "osaid.gate" in card
+    assert "Dieses Release ist **nicht offen**" in card and "osaid.gate" in card
     assert "not-open" in yaml.safe_load(card.split("---")[1])["tags"]
 
 
@@ -112,8 +112,27 @@ def test_a_non_commercial_release_builds_but_is_rated_not_open(tiny_build, tmp_p
     assert "forbids commercial use" in checks["licence.weights"]["detail"]
     assert _rating(bundle)["mof"]["class"] == 0
     card = (bundle / "README.md").read_text(encoding="utf-8")
-    assert "**not open**" in card and "fully open" not in card and "**open** model" not in card
+    assert "**nicht offen**" in card and "**offenes** Modell" not in card
     assert verify_bundle(bundle).files > 0  # honest about itself: it verifies
+
+
+def test_an_english_card_is_written_when_the_release_asks_and_verifies(tiny_build, tmp_path):
+    """`document_language` picks the card's and NOTICE's words; verify reads it from
+    release.json and looks for the card's claims in that language, numbers written so."""
+    artifacts = {k: load_artifact(Path(tiny_build[k]["path"])) for k in ROLES}
+    section = ReleaseSection(model_name="en", document_language="en")
+    release, _ = release_stage(at(tmp_path / "r"), section, None, artifacts)
+    bundle = release.path / "bundle"
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    assert "## Training data" in card and "## Trainingsdaten" not in card
+    assert "This release is **not open**" in card  # no data card: see the test above
+    assert (bundle / "NOTICE").read_text(encoding="utf-8").startswith("NOTICE for en\n")
+    assert verify_bundle(bundle).files > 0
+    stated = card.split(" parameters,")[0].rsplit(", ", 1)[1]
+    assert "," in stated  # 1,234,567: English digit groups
+    _edit(bundle, "README.md", f"{stated} parameters", "7,000,000,000 parameters")
+    with pytest.raises(VerifyError, match=r"does not state the .* parameters the weights hold"):
+        verify_bundle(bundle)
 
 
 def test_share_alike_data_under_a_permissive_model_licence_is_named(tiny_build, tmp_path):
@@ -163,9 +182,10 @@ def test_a_perplexity_edited_in_the_card_is_named(bundle: Path) -> None:
 
 def test_a_parameter_count_edited_in_the_card_is_named(bundle: Path) -> None:
     card = (bundle / "README.md").read_text(encoding="utf-8")
-    stated = card.split(" parameters,")[0].rsplit(", ", 1)[1]
-    _edit(bundle, "README.md", f"{stated} parameters", "7,000,000,000 parameters")
-    with pytest.raises(VerifyError, match=rf"7,000,000,000 parameters, the weights hold {stated}"):
+    stated = card.split(" Parameter,")[0].rsplit(", ", 1)[1]
+    _edit(bundle, "README.md", f"{stated} Parameter", "7.000.000.000 Parameter")
+    held = f"{int(stated.replace('.', '')):,}"
+    with pytest.raises(VerifyError, match=rf"does not state the {held} parameters the weights"):
         verify_bundle(bundle)
 
 

@@ -71,7 +71,11 @@ def publish_dataset(
     attributions: list[int] = []
     _write_atomic(
         out / NOTICE_FILE,
-        lambda path: attributions.append(write_notice(dataset_dir, path, info.title())),
+        lambda path: attributions.append(
+            write_notice(
+                dataset_dir, path, info.title_in(info.document_language), info.document_language
+            )
+        ),
     )
     return {
         "dataset_id": facts.id,

@@ -21,7 +21,9 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
-NOT_PROVIDED = "_Not provided in the recipe._"
+from gemeingut.i18n import DocumentLanguage, _
+
+NOT_PROVIDED = _("_Not provided in the recipe._")
 
 # EU data themes (http://publications.europa.eu/resource/authority/data-theme/), which
 # DCAT-AP.de requires when categories are used (Konvention 30).
@@ -68,6 +70,11 @@ class PublicationInfo(BaseModel):
     themes: list[DataTheme] = Field(default_factory=list, description="EU data-theme codes")
     languages: list[str] = Field(
         default_factory=list, description="BCP-47 tags of the language varieties, e.g. de-DE"
+    )
+    document_language: DocumentLanguage = Field(
+        default="de",
+        description="language of the data statement's and NOTICE's own words (de or en); the "
+        "prose given here is quoted as written",
     )
     availability: Availability = Field(
         default="AVAILABLE", description="dcatap:availability of the distributions"
@@ -129,6 +136,10 @@ class PublicationInfo(BaseModel):
 
     def title(self) -> str:
         return self.title_en or self.title_de
+
+    def title_in(self, language: str) -> str:
+        """The title in `language` where it is given, else the one there is."""
+        return self.title_de if language == "de" or not self.title_en else self.title_en
 
     def description(self) -> str:
         return self.description_en or self.description_de

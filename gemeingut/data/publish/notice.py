@@ -9,6 +9,8 @@ documents never sits in memory; the release bundle can call the same function.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -24,12 +26,17 @@ from gemeingut.data.publish.licenses import (
 )
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
+from gemeingut.i18n import Message, _, text
 
+Say = Callable[[Message], str]
 _COLUMNS = ["id", "license", "attribution", "url"]
 
 
-def write_notice(dataset_dir: Path, path: Path, title: str | None = None) -> int:
-    """Write NOTICE for the shards under `dataset_dir` to `path`; return the lines listed."""
+def write_notice(
+    dataset_dir: Path, path: Path, title: str | None = None, language: str = "de"
+) -> int:
+    """Write NOTICE for the shards under `dataset_dir` to `path`, its words in `language`;
+    return the lines listed."""
     shards = [
         file
         for split in SPLITS
@@ -38,10 +45,11 @@ def write_notice(dataset_dir: Path, path: Path, title: str | None = None) -> int
     counts = _licence_counts(shards)
     attributed = sorted(licence for licence in counts if needs_attribution(licence))
     with path.open("w", encoding="utf-8") as out:
-        _write_header(out, title, counts, attributed)
+        say = partial(text, language=language)
+        _write_header(out, say, title, counts, attributed)
         listed = 0
         for licence in attributed:
-            listed += _write_group(out, shards, licence, counts[licence])
+            listed += _write_group(out, say, shards, licence, counts[licence])
     return listed
 
 
@@ -55,37 +63,67 @@ def _licence_counts(shards: list[Path]) -> Counter[str]:
 
 
 def _write_header(
-    out: TextIO, title: str | None, counts: Counter[str], attributed: list[str]
+    out: TextIO, say: Say, title: str | None, counts: Counter[str], attributed: list[str]
 ) -> None:
-    out.write(f"NOTICE for {title}\n\n" if title else "NOTICE\n\n")
-    out.write(f"Licence of the corpus as a whole (SPDX): {combine_licences(counts)}\n")
-    out.write(f"Documents: {sum(counts.values()):,}\n\n")
+    out.write(say(_("NOTICE for {title}", title=title)) + "\n\n" if title else "NOTICE\n\n")
+    out.write(
+        say(
+            _(
+                "Licence of the corpus as a whole (SPDX): {licence}",
+                licence=combine_licences(counts),
+            )
+        )
+        + "\n"
+    )
+    out.write(say(_("Documents: {count}", count=sum(counts.values()))) + "\n\n")
     free = sorted(licence for licence in counts if licence not in attributed)
     for licence in free:
         chosen = decide(licence).chosen
-        used = f" (used under {chosen})" if chosen and chosen != licence else ""
-        out.write(
-            f"{_documents(counts[licence])} under {licence}{used}: no attribution required.\n"
-        )
+        if chosen and chosen != licence:
+            line = say(
+                _(
+                    "{count} under {licence} (used under {chosen}): no attribution required.",
+                    count=_documents(say, counts[licence]),
+                    licence=licence,
+                    chosen=chosen,
+                )
+            )
+        else:
+            line = say(
+                _(
+                    "{count} under {licence}: no attribution required.",
+                    count=_documents(say, counts[licence]),
+                    licence=licence,
+                )
+            )
+        out.write(line + "\n")
     if any(is_share_alike(licence) for licence in attributed):
         out.write(
-            "Share-alike licences below: adaptations of those documents must be shared under "
-            "the same licence.\n"
+            say(
+                _(
+                    "Share-alike licences below: adaptations of those documents must be shared "
+                    "under the same licence."
+                )
+            )
+            + "\n"
         )
     if not attributed:
-        out.write("\nNo document requires attribution.\n")
+        out.write("\n" + say(_("No document requires attribution.")) + "\n")
         return
     out.write(
-        "\nThe licences below require attribution. One line per document:\n"
-        "document id | licence | attribution | source url\n"
+        "\n"
+        + say(_("The licences below require attribution. One line per document:"))
+        + "\n"
+        + say(_("document id | licence | attribution | source url"))
+        + "\n"
     )
 
 
-def _write_group(out: TextIO, shards: list[Path], licence: str, count: int) -> int:
+def _write_group(out: TextIO, say: Say, shards: list[Path], licence: str, count: int) -> int:
     url = licence_url(licence)
-    out.write(f"\n== {licence}: {licence_name(licence)} ({_documents(count)})\n")
+    out.write(f"\n== {licence}: {licence_name(licence)} ({_documents(say, count)})\n")
     if url:
-        out.write(f"   Licence text: {url}\n")
+        out.write("   " + say(_("Licence text: {url}", url=url)) + "\n")
     listed = 0
     for shard in shards:  # one shard at a time: memory is bounded by the shard size
         rows = pq.read_table(shard, columns=_COLUMNS, filters=[("license", "=", licence)])
@@ -95,8 +133,10 @@ def _write_group(out: TextIO, shards: list[Path], licence: str, count: int) -> i
     return listed
 
 
-def _documents(count: int) -> str:
-    return f"{count:,} document" + ("" if count == 1 else "s")
+def _documents(say: Say, count: int) -> str:
+    if count == 1:
+        return say(_("1 document"))
+    return say(_("{count} documents", count=count))
 
 
 def _line(row: dict[str, str | None]) -> str:

@@ -10,7 +10,6 @@ document again (`derived.py`). `release` runs the same on a new bundle before ha
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,13 @@ import pyarrow.parquet as pq
 import yaml
 
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import LANGUAGES
+from gemeingut.release.card_phrases import (
+    context_phrase,
+    evaluation_rows,
+    licence_phrase,
+    parameters_phrase,
+)
 from gemeingut.release.layout import (
     CARD,
     MODEL,
@@ -46,12 +52,13 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     if isinstance(read, str):
         return [*problems, read]
     card, header = read
-    problems.extend(rated_card_problems(card, header, rating))
-    problems.extend(parameter_problems(card, evidence))
+    language = document_language(evidence)
+    problems.extend(rated_card_problems(card, header, rating, language))
+    problems.extend(parameter_problems(card, evidence, language))
     problems.extend(_count_problems(bundle, card))
-    problems.extend(_language_and_context_problems(bundle, card, header, evidence))
+    problems.extend(_language_and_context_problems(bundle, card, header, evidence, language))
     problems.extend(_derived_problems(bundle, evidence, rating))
-    problems.extend(_evaluation_problems(bundle, header))
+    problems.extend(_evaluation_problems(bundle, header, language))
     problems.extend(
         data_metadata_problems(
             read_manifest(bundle), lambda rel: (bundle / rel).read_text(encoding="utf-8")
@@ -124,7 +131,16 @@ def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | str:
     return card, header
 
 
-def rated_card_problems(card: str, header: dict[str, Any], rating: dict[str, Any]) -> list[str]:
+def document_language(evidence: Evidence) -> str:
+    """The language the bundle's card was written in (`release.json`; English before the
+    setting existed): the card's sentences are looked for in it."""
+    language = evidence.release.get("document_language")
+    return language if language in LANGUAGES else "en"
+
+
+def rated_card_problems(
+    card: str, header: dict[str, Any], rating: dict[str, Any], language: str
+) -> list[str]:
     """The card's licence (header and text), tags and openness paragraph against the rating."""
     problems = []
     weights = rating["licenses"]["weights"]
@@ -132,12 +148,12 @@ def rated_card_problems(card: str, header: dict[str, Any], rating: dict[str, Any
         problems.append(
             f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
         )
-    if f"Licence of the model: `{weights}`" not in card:
+    if licence_phrase(weights, language) not in card:
         problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
     missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
     if missing_tags:
         problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
-    if openness_sentence(rating) not in card:
+    if openness_sentence(rating, language) not in card:
         problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
     return problems
 
@@ -153,15 +169,11 @@ def card_header(card: str) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def parameter_problems(card: str, evidence: Evidence) -> list[str]:
-    found = re.search(r"\), ([\d,]+) parameters", card)
+def parameter_problems(card: str, evidence: Evidence, language: str) -> list[str]:
     if evidence.parameters is None:
         return ["model/: no safetensors weights to count the parameters of"]
-    if found is None:
-        return [f"{CARD}: states no parameter count"]
-    stated = int(found.group(1).replace(",", ""))
-    if stated != evidence.parameters:
-        return [f"{CARD}: {stated:,} parameters, the weights hold {evidence.parameters:,}"]
+    if f"), {parameters_phrase(evidence.parameters, language)}" not in card:
+        return [f"{CARD}: does not state the {evidence.parameters:,} parameters the weights hold"]
     return []
 
 
@@ -213,7 +225,7 @@ def _count_problems(bundle: Path, card: str) -> list[str]:
 
 
 def _language_and_context_problems(
-    bundle: Path, card: str, header: dict[str, Any], evidence: Evidence
+    bundle: Path, card: str, header: dict[str, Any], evidence: Evidence, language: str
 ) -> list[str]:
     problems = []
     declared = evidence.release.get("languages") or []
@@ -231,7 +243,7 @@ def _language_and_context_problems(
     if config.is_file() and evaluation.is_file():
         positions = json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
         evaluated = json.loads(evaluation.read_text(encoding="utf-8")).get("context_length")
-        if positions != evaluated or f"context length {positions} tokens" not in card:
+        if positions != evaluated or context_phrase(positions, language) not in card:
             problems.append(
                 f"context length: config.json {positions}, evaluation {evaluated}, and the card "
                 "must say the same"
@@ -239,7 +251,7 @@ def _language_and_context_problems(
     return problems
 
 
-def _evaluation_problems(bundle: Path, header: dict[str, Any]) -> list[str]:
+def _evaluation_problems(bundle: Path, header: dict[str, Any], language: str) -> list[str]:
     path = bundle / _EVALUATION
     if not path.is_file():
         return [f"missing: {_EVALUATION}"]
@@ -251,16 +263,11 @@ def _evaluation_problems(bundle: Path, header: dict[str, Any]) -> list[str]:
                 if metric.get("type") in _METRICS:
                     stated.setdefault(metric["type"], metric.get("value"))
     problems = []
-    body = {
-        "perplexity": f"| perplexity | {results['perplexity']:.2f} |",
-        "bits per byte": f"| bits per byte | {results['bits_per_byte']:.4f} |",
-        "loss": f"| loss (nats/token) | {results['loss']:.4f} |",
-    }
     card = (bundle / CARD).read_text(encoding="utf-8", errors="replace")
     problems.extend(
-        f"{CARD}: the table's {name} is not {_EVALUATION}'s ({line.split('|')[2].strip()})"
-        for name, line in body.items()
-        if line not in card
+        f"{CARD}: the table's {label} is not {_EVALUATION}'s ({value})"
+        for label, value in evaluation_rows(results, language)
+        if f"| {label} | {value} |" not in card
     )
     for metric in _METRICS:
         expected = round(float(results[metric]), 6)

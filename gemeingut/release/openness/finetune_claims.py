@@ -9,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
 from gemeingut.release.layout import CARD, MODEL, TRAINING_METADATA
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
 from gemeingut.release.openness.ai_act_finetune import finetune_documentation, finetune_summary
 from gemeingut.release.openness.claims import (
+    document_language,
     parameter_problems,
     rated_card_problems,
     rating_problems,
@@ -40,19 +42,20 @@ def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, 
     if isinstance(read, str):
         return [*problems, read]
     card, header = read
-    problems.extend(rated_card_problems(card, header, rating))
+    language = document_language(evidence)
+    problems.extend(rated_card_problems(card, header, rating, language))
     declared = evidence.release.get("languages") or []
     if (header.get("language") or []) != declared:
         problems.append(f"{CARD}: languages {header.get('language')} but release.json {declared}")
     reference = base_record(bundle).get("path")
-    if header.get("base_model") != reference or f"fine-tuned from `{reference}`" not in card:
+    if header.get("base_model") != reference or base_phrase(reference, language) not in card:
         problems.append(f"{CARD}: names another base model than finetune.json ({reference})")
-    if " ".join(base_paragraph(bundle).split()) not in " ".join(card.split()):
+    if " ".join(base_paragraph(bundle, language).split()) not in " ".join(card.split()):
         problems.append(f"{CARD}: the paragraph on the base model is not what base-model/ gives")
-    problems.extend(parameter_problems(card, evidence))
+    problems.extend(parameter_problems(card, evidence, language))
     problems.extend(_document_problems(bundle, evidence, rating))
-    problems.extend(_context_problems(bundle, card))
-    problems.extend(_loss_problems(bundle, card))
+    problems.extend(_context_problems(bundle, card, language))
+    problems.extend(_loss_problems(bundle, card, language))
     return problems
 
 
@@ -88,19 +91,19 @@ def _document_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any])
     return problems
 
 
-def _context_problems(bundle: Path, card: str) -> list[str]:
+def _context_problems(bundle: Path, card: str, language: str) -> list[str]:
     """The context length the card states is the model's (an adapter's: its base's)."""
     folder = MODEL if (bundle / MODEL / "config.json").is_file() else BASE_DIR
     config = bundle / folder / "config.json"
     if not config.is_file():
         return []
     positions = json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
-    if f"context length {positions} tokens" not in " ".join(card.split()):
+    if context_phrase(positions, language) not in " ".join(card.split()):
         return [f"{CARD}: the context length is not {positions} tokens ({folder}/config.json)"]
     return []
 
 
-def _loss_problems(bundle: Path, card: str) -> list[str]:
+def _loss_problems(bundle: Path, card: str, language: str) -> list[str]:
     """The card's validation losses are the first and the last of the fine-tuning log."""
     path = bundle / LOG
     if not path.is_file():
@@ -108,7 +111,6 @@ def _loss_problems(bundle: Path, card: str) -> list[str]:
     losses = [loss for _step, loss in validation_curve(path)]
     if not losses:
         return []
-    stated = f"from\n{losses[0]:.4f} before fine-tuning to {losses[-1]:.4f} after"
-    if " ".join(stated.split()) not in " ".join(card.split()):
+    if losses_phrase(losses[0], losses[-1], language) not in " ".join(card.split()):
         return [f"{CARD}: the validation losses are not {losses[0]:.4f} → {losses[-1]:.4f} ({LOG})"]
     return []

@@ -18,6 +18,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import _, text
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -122,29 +123,34 @@ def base_problems(bundle: Path) -> list[str]:
     return problems
 
 
-def base_paragraph(bundle: Path) -> str:
+def base_paragraph(bundle: Path, language: str) -> str:
     """The card's paragraph on the base model, written from `base-model/` alone, so that
     `verify` writes it again and compares."""
     from gemeingut.release.openness.foreign import rate_folder
 
     record, listing = base_record(bundle), base_listing(bundle)
     rated = rate_folder(bundle / BASE_DIR, sorted(listing), str(record.get("name") or "base"))
-    text = (
-        f"`{record.get('path')}` is not part of this bundle: `{BASE_DIR}/` holds its card, "
-        f"config and licence files and the list of all {len(listing)} files of its folder with "
-        "their sha256 (their hash is the base's fingerprint recorded by the fine-tuning). Rated "
-        "from them as `gemeingut openness rate` rates any model folder: Model Openness "
-        f"Framework {rated['mof']['label']}; OSI's Open Source AI Definition: "
-        f"{rated['osaid']['summary']}."
+    paragraph = _(
+        "`{base}` is not part of this bundle: `{folder}/` holds its card, config and licence "
+        "files and the list of all {count} files of its folder with their sha256 (their hash is "
+        "the base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
+        "openness rate` rates any model folder: Model Openness Framework {mof}; OSI's Open "
+        "Source AI Definition: {osaid}.",
+        base=record.get("path"),
+        folder=BASE_DIR,
+        count=len(listing),
+        mof=rated["mof"]["label"],
+        osaid=rated["osaid"]["summary"],
     )
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
-    if withheld:
-        text += (
-            f" It does not publish: {', '.join(withheld)}. The parts of this model that come "
-            "from its pretraining (training data and code, its metadata) are therefore not open "
-            "either."
-        )
-    return text
+    if not withheld:
+        return text(paragraph, language)
+    missing = _(
+        "It does not publish: {components}. The parts of this model that come from its "
+        "pretraining (training data and code, its metadata) are therefore not open either.",
+        components=", ".join(withheld),
+    )
+    return f"{text(paragraph, language)} {text(missing, language)}"
 
 
 def rate_finetune(evidence: Evidence) -> dict[str, Any]:

@@ -4,27 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from gemeingut.i18n import _, text
 
-def openness_sentence(rating: dict[str, Any]) -> str:
-    """One paragraph: open or not, and why, with the MOF class and the OSAID gate."""
+
+def openness_sentence(rating: dict[str, Any], language: str) -> str:
+    """One paragraph in `language`: open or not, and why, with the MOF class and the OSAID
+    gate. The check details are quoted as `openness.json` records them."""
     mof, osaid = rating["mof"]["label"], rating["osaid"]
-    gate = "passes" if osaid["passed"] else osaid["summary"].replace("fails: ", "fails (") + ")"
+    if osaid["passed"]:
+        gate = _("passes")
+    else:
+        gate = _("fails ({reasons})", reasons=osaid["summary"].removeprefix("fails: "))
     checks = rating["checks"]
     if rating["open"]:
         kinds = rating["licenses"]
-        return (
-            f"This is an **open** model by the checks in `openness.json` (all {len(checks)} "
-            f"pass): all five artifacts are in this bundle, the weights are under "
-            f"`{kinds['weights']}`, the code under `{kinds['code']}`, the documents under "
-            f"`{kinds['documents']}`, and every training and test document under an open "
-            f"licence. Model Openness Framework: {mof}. OSI's Open Source AI Definition: "
-            f"{gate}."
+        sentence = _(
+            "This is an **open** model by the checks in `openness.json` (all {count} pass): all "
+            "five artifacts are in this bundle, the weights are under `{weights}`, the code "
+            "under `{code}`, the documents under `{documents}`, and every training and test "
+            "document under an open licence. Model Openness Framework: {mof}. OSI's Open Source "
+            "AI Definition: {gate}.",
+            count=len(checks),
+            weights=kinds["weights"],
+            code=kinds["code"],
+            documents=kinds["documents"],
+            mof=mof,
+            gate=gate,
         )
-    failed = "; ".join(f"`{c['id']}`: {c['detail']}" for c in checks if not c["passed"])
-    return (
-        f"This release is **not open**: {failed}. Model Openness Framework: {mof}. OSI's "
-        f"Open Source AI Definition: {gate}. Every check is listed in `openness.json`."
-    )
+    else:
+        failed = "; ".join(f"`{c['id']}`: {c['detail']}" for c in checks if not c["passed"])
+        sentence = _(
+            "This release is **not open**: {failed}. Model Openness Framework: {mof}. OSI's "
+            "Open Source AI Definition: {gate}. Every check is listed in `openness.json`.",
+            failed=failed,
+            mof=mof,
+            gate=gate,
+        )
+    return text(sentence, language)
 
 
 def openness_tags(rating: dict[str, Any]) -> list[str]:

@@ -45,6 +45,7 @@ def mixed_documents() -> list[dict]:
 
 
 FULL_INFO = dict(
+    document_language="en",  # the tests read English headings; German: test_data_statement.py
     title_de="Gemischtes Testkorpus",
     title_en="Mixed test corpus",
     description_de="Ein kleines Korpus mit gemischten offenen Lizenzen.",

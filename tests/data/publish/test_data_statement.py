@@ -5,10 +5,12 @@ import yaml
 
 from gemeingut.data.publish import NOT_PROVIDED, PublicationInfo, publish_dataset
 from gemeingut.data.publish.metadata import PROSE_FIELDS
+from gemeingut.i18n import text as in_language
 from tests.data.publish.conftest import FULL_INFO
 
 MINIMAL = {
-    k: FULL_INFO[k] for k in ("title_de", "description_de", "publisher_name", "download_url")
+    k: FULL_INFO[k]
+    for k in ("document_language", "title_de", "description_de", "publisher_name", "download_url")
 }
 
 
@@ -100,9 +102,10 @@ def test_missing_prose_is_flagged_and_listed_never_invented(dataset: Path, tmp_p
     assert missing == summary["missing_fields"]
     assert set(PROSE_FIELDS) | {"languages"} <= set(missing)
     assert "source_documentation.mixed" in missing and "source_documentation.notes" in missing
+    marker = in_language(NOT_PROVIDED, "en")
     for title in ("6. Speaker Demographic", "10. Capture Quality"):
-        assert section(text, title).strip().endswith(NOT_PROVIDED)
-    assert section(text, "11. Limitations").count(NOT_PROVIDED) == 3
+        assert section(text, title).strip().endswith(marker)
+    assert section(text, "11. Limitations").count(marker) == 3
     for field in ("curation_rationale", "limitations", "personal_sensitive_information"):
         assert FULL_INFO[field] not in text
     croissant = json.loads(read(tmp_path, "croissant.json"))
@@ -114,3 +117,24 @@ def test_full_prose_leaves_only_the_unwritten_fields_missing(published) -> None:
     assert not missing & {"curation_rationale", "limitations", "languages", "title_en"}
     assert "source_documentation.notes" in missing and "source_documentation.mixed" not in missing
     assert "speaker_demographic" in missing
+
+
+def test_statement_and_notice_are_german_by_default(dataset: Path, tmp_path: Path) -> None:
+    """Without `document_language` the statement's and NOTICE's own words are German, numbers
+    written the German way; the recipe's prose stays as it was given."""
+    info = {k: v for k, v in MINIMAL.items() if k != "document_language"}
+    publish_dataset(dataset, PublicationInfo.model_validate(info), tmp_path)
+    text = read(tmp_path)
+    assert text.splitlines()[7] == f"# Data Statement für {FULL_INFO['title_de']}"
+    for title in ("1. Kopfdaten", "9. Vorverarbeitung und Datenformat", "15. Glossar"):
+        assert f"\n## {title}\n" in text
+    assert section(text, "10. Erfassungsqualität").strip().endswith("_Im Rezept nicht angegeben._")
+    stats = json.loads(read(dataset, "stats.json"))
+    assert f"Von {stats['documents_in']} gelesenen Dokumenten wurden {stats['kept']} behalten" in (
+        section(text, "2. Zusammenfassung")
+    )
+    assert FULL_INFO["description_de"] in text
+    notice = read(tmp_path, "NOTICE")
+    assert notice.startswith(f"NOTICE für {FULL_INFO['title_de']}\n")
+    assert "15 Dokumente unter CC0-1.0: keine Namensnennung nötig." in notice
+    assert "Lizenztext: https://spdx.org/licenses/CC-BY-SA-4.0.html" in notice

@@ -40,7 +40,7 @@ def test_publishing_twice_gives_the_same_bytes(dataset: Path, published, tmp_pat
 def test_a_failed_write_leaves_no_partial_file(
     dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(dataset_dir: Path, path: Path, title: str | None = None) -> int:
+    def broken(dataset_dir: Path, path: Path, title: str | None = None, language="de") -> int:
         path.write_text("half")
         raise OSError("disk full")
 

@@ -1,0 +1,51 @@
+"""The card's phrases that `verify` looks for, each written by one function here: the card's
+template and the check call the same function in the card's language, so they cannot drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemeingut.i18n import _, decimal, text
+
+
+def licence_phrase(licence: str, language: str) -> str:
+    return text(_("Licence of the model: `{licence}`", licence=licence), language)
+
+
+def parameters_phrase(count: int, language: str) -> str:
+    return text(_("{count} parameters", count=count), language)
+
+
+def context_phrase(positions: Any, language: str) -> str:
+    return text(_("context length {tokens} tokens", tokens=positions), language)
+
+
+def base_phrase(reference: Any, language: str) -> str:
+    return text(_("fine-tuned from `{base}`", base=reference), language)
+
+
+def validation_loss(value: float | None, language: str) -> str:
+    if value is None:
+        return text(_("n/a (no validation data)"), language)
+    return decimal(value, 4, language)
+
+
+def evaluation_rows(results: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    """The card's evaluation table as (label, value) rows."""
+    return [
+        (text(_("loss (nats/token)"), language), decimal(results["loss"], 4, language)),
+        (text(_("perplexity"), language), decimal(results["perplexity"], 2, language)),
+        (text(_("bits per byte"), language), decimal(results["bits_per_byte"], 4, language)),
+    ]
+
+
+def losses_phrase(first: float, last: float, language: str) -> str:
+    """A fine-tune's validation loss before and after, as its card states it."""
+    return text(
+        _(
+            "from {first} before fine-tuning to {last} after",
+            first=decimal(first, 4, language),
+            last=decimal(last, 4, language),
+        ),
+        language,
+    )
