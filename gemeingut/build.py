@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gemeingut.i18n import _, text
 from gemeingut.progress import console
 from gemeingut.recipe import load_recipe
 from gemeingut.stages import (
@@ -43,7 +44,8 @@ def build(
     def step(kind: str, result: tuple[Artifact, bool]) -> Artifact:
         done[kind] = result
         artifact, reused = result
-        console.print(f"[green]✓[/] {kind:<10} {'reused' if reused else 'built '} {artifact.path}")
+        state = text(_("reused") if reused else _("built"))
+        console.print(f"[green]✓[/] {kind:<10} {state:<12} {artifact.path}", highlight=False)
         return artifact
 
     curated = (dataset, True) if dataset is not None else curate_stage(place, recipe.data)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gemeingut.data.filters.settings import FilterSettings
 from gemeingut.data.publish.metadata import PublicationInfo
 from gemeingut.errors import RecipeError
-from gemeingut.i18n import DocumentLanguage
+from gemeingut.i18n import DocumentLanguage, _
 
 
 class _Section(BaseModel):
@@ -401,12 +401,18 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
         for depth in range(len(parents) + 1):
             if not isinstance(node, dict):
                 where = ".".join(["audit", *parents[:depth]])
-                raise RecipeError(f"{origin}: {where} must be a table", f"write it as [{where}]")
+                raise RecipeError(
+                    _("{file}: {where} must be a table", file=origin, where=where),
+                    _("write it as [{where}]", where=where),
+                )
             if depth < len(parents):
                 node = node.setdefault(parents[depth], {})
         node[key] = value
     if not isinstance(raw, dict):
-        raise RecipeError(f"{origin}: audit must be a table", "write the settings under [audit]")
+        raise RecipeError(
+            _("{file}: {where} must be a table", file=origin, where="audit"),
+            _("write it as [{where}]", where="audit"),
+        )
     section = _validated(AuditSection, raw, origin)
     resolve_audit_paths(section, config.parent if config else Path.cwd())
     return section
@@ -424,7 +430,8 @@ def data_section(
     raw = raw.get("data", raw)
     if "sources" in raw:
         raise RecipeError(
-            f"{config}: data.sources is not allowed here", "name the inputs on the command line"
+            _("{file}: data.sources is not allowed here", file=config),
+            _("name the inputs on the command line"),
         )
     merged = {**raw, **{k: v for k, v in options.items() if v is not None}, "sources": sources}
     return _validated(DataSection, merged, config or Path("command line"))
@@ -442,11 +449,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RecipeError(f"recipe {path} not found", "check the path") from None
+        raise RecipeError(_("recipe {path} not found", path=path), _("check the path")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RecipeError(f"recipe {path} cannot be read: {exc}", "check the file") from None
+        raise RecipeError(
+            _("recipe {path} cannot be read: {error}", path=path, error=exc), _("check the file")
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise RecipeError(f"{path}: not valid TOML: {exc}", "fix the TOML syntax there") from None
+        raise RecipeError(
+            _("{path}: not valid TOML: {error}", path=path, error=exc),
+            _("fix the TOML syntax there"),
+        ) from None
 
 
 def _validated(model: type[M], raw: dict[str, Any], origin: Path) -> M:

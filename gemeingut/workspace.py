@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from gemeingut import __version__
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
+from gemeingut.i18n import _
 
 ARTIFACT_FILE = "artifact.json"
 _ID_PREFIX = {
@@ -104,26 +105,34 @@ def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Arti
     meta_path = path / ARTIFACT_FILE
     if not meta_path.is_file():
         raise InputError(
-            f"{path} is not a gemeingut artifact (no {ARTIFACT_FILE})",
-            "pass the directory that a gemeingut stage wrote, or run that stage first",
+            _("{path} is not a gemeingut artifact (no {file})", path=path, file=ARTIFACT_FILE),
+            _("pass the directory that a gemeingut stage wrote, or run that stage first"),
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(f"{meta_path} cannot be read: {exc}", _DAMAGED) from None
+        raise InputError(
+            _("{path} cannot be read: {error}", path=meta_path, error=exc), _DAMAGED
+        ) from None
     if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str) for k in ("kind", "id")):
-        raise InputError(f"{meta_path} is not an artifact record (no kind and id)", _DAMAGED)
+        raise InputError(
+            _("{path} is not an artifact record (no kind and id)", path=meta_path), _DAMAGED
+        )
     kinds = (kind,) if isinstance(kind, str) else kind
     if kinds is not None and meta.get("kind") not in kinds:
-        expected = " or ".join(repr(k) for k in kinds)
         raise InputError(
-            f"{path} is a {meta.get('kind')!r} artifact, expected {expected}",
-            f"pass the output directory of the {' or '.join(kinds)} stage",
+            _(
+                "{path} is a {kind!r} artifact, expected {expected}",
+                path=path,
+                kind=meta.get("kind"),
+                expected=" | ".join(repr(k) for k in kinds),
+            ),
+            _("pass the output directory of the {stage} stage", stage=" | ".join(kinds)),
         )
     return Artifact(path=path, meta=meta)
 
 
-_DAMAGED = "the artifact is damaged: build it again, or remove the stray artifact.json"
+_DAMAGED = _("the artifact is damaged: build it again, or remove the stray artifact.json")
 
 Builder = Callable[[Path], dict[str, Any]]
 """Writes an artifact's files into the given (temporary) directory and returns its stats."""
@@ -150,12 +159,18 @@ def materialize(
         if existing.meta.get("id") == art_id:
             return existing, True
         raise InputError(
-            f"{target} already holds a different {existing.kind} artifact ({existing.id})",
-            "choose another output directory or delete the old one",
+            _(
+                "{path} already holds a different {kind} artifact ({id})",
+                path=target,
+                kind=existing.kind,
+                id=existing.id,
+            ),
+            _("choose another output directory or delete the old one"),
         )
     if target.exists() and any(target.iterdir()):
         raise InputError(
-            f"{target} exists and is not an artifact", "choose an empty or new output directory"
+            _("{path} exists and is not an artifact", path=target),
+            _("choose an empty or new output directory"),
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = partial_dir(target, art_id)

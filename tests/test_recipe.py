@@ -38,9 +38,9 @@ def test_missing_section_and_bad_toml_are_named(tmp_path: Path) -> None:
     no_release = TINY_RECIPE.split("[release]")[0]
     with pytest.raises(RecipeError, match="release: Field required"):
         load_recipe(write(tmp_path, no_release))
-    with pytest.raises(RecipeError, match="not valid TOML"):
+    with pytest.raises(RecipeError, match="kein gültiges TOML"):
         load_recipe(write(tmp_path, "name = \n"))
-    with pytest.raises(RecipeError, match="not found"):
+    with pytest.raises(RecipeError, match="nicht gefunden"):
         load_recipe(tmp_path / "missing.toml")
 
 

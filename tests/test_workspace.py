@@ -73,17 +73,17 @@ def test_resumable_stage_finds_what_an_interrupted_run_left(tmp_path: Path) -> N
 
 def test_fixed_target_refuses_to_overwrite_a_different_artifact(tmp_path: Path) -> None:
     at(tmp_path / "out")("dataset", {}, {"a": 1}, writer([]))
-    with pytest.raises(InputError, match="different dataset artifact"):
+    with pytest.raises(InputError, match="anderes Artefakt der Art dataset"):
         at(tmp_path / "out")("dataset", {}, {"a": 2}, writer([]))
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("mine")
-    with pytest.raises(InputError, match="not an artifact"):
+    with pytest.raises(InputError, match="ist kein Artefakt"):
         at(tmp_path / "busy")("dataset", {}, {}, writer([]))
 
 
 def test_loading_the_wrong_kind_is_a_clear_error(tmp_path: Path) -> None:
     artifact, _ = at(tmp_path / "out")("dataset", {}, {}, writer([]))
-    with pytest.raises(InputError, match="expected 'model'"):
+    with pytest.raises(InputError, match="erwartet: 'model'"):
         load_artifact(artifact.path, "model")
-    with pytest.raises(InputError, match="not a gemeingut artifact"):
+    with pytest.raises(InputError, match="kein gemeingut-Artefakt"):
         load_artifact(tmp_path, "model")

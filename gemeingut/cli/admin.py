@@ -27,7 +27,7 @@ from gemeingut.cli.app import (
     admin_quotas_app,
     admin_users_app,
 )
-from gemeingut.cli.common import JsonFlag, user_errors
+from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
@@ -81,7 +81,8 @@ def point_in_time(value: str, future: bool) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=None)
     except ValueError:
         raise InputError(
-            f"{value!r} is neither a duration nor a date", "write e.g. 30d, 12h or 2027-01-31"
+            _("{value!r} is neither a duration nor a date", value=value),
+            _("write e.g. 30d, 12h or 2027-01-31"),
         ) from None
 
 
@@ -99,7 +100,7 @@ def users_add(
     from gemeingut.serve.gateway.identity import add_user
 
     add_user(_engine(db), name, tuple(group or ()))
-    console.print(f"[green]✓[/] user {name} added")
+    say("[green]✓[/]", _("user {name} added", name=name))
 
 
 @admin_users_app.command("list")
@@ -119,7 +120,7 @@ def users_disable(name: str, db: Db) -> None:
     from gemeingut.serve.gateway.identity import set_user_disabled
 
     set_user_disabled(_engine(db), name, True)
-    console.print(f"[green]✓[/] user {name} disabled")
+    say("[green]✓[/]", _("user {name} disabled", name=name))
 
 
 @admin_users_app.command("enable")
@@ -129,7 +130,7 @@ def users_enable(name: str, db: Db) -> None:
     from gemeingut.serve.gateway.identity import set_user_disabled
 
     set_user_disabled(_engine(db), name, False)
-    console.print(f"[green]✓[/] user {name} enabled")
+    say("[green]✓[/]", _("user {name} enabled", name=name))
 
 
 @admin_groups_app.command("add")
@@ -139,7 +140,7 @@ def groups_add(name: str, db: Db) -> None:
     from gemeingut.serve.gateway.identity import add_group
 
     add_group(_engine(db), name)
-    console.print(f"[green]✓[/] group {name} added")
+    say("[green]✓[/]", _("group {name} added", name=name))
 
 
 @admin_groups_app.command("join")
@@ -149,7 +150,7 @@ def groups_join(group: str, user: str, db: Db) -> None:
     from gemeingut.serve.gateway.identity import add_member
 
     add_member(_engine(db), user, group)
-    console.print(f"[green]✓[/] {user} is in {group}")
+    say("[green]✓[/]", _("{user} is in {group}", user=user, group=group))
 
 
 @admin_groups_app.command("list")
@@ -186,7 +187,7 @@ def keys_create(
     if as_json:
         typer.echo(json.dumps({"id": key_id, "key": key, "expires_at": str(expires_at)}))
         return
-    console.print(f"[green]✓[/] key {key_id} for {user} (shown once; store it now):")
+    say("[green]✓[/]", _("key {id} for {user} (shown once; store it now):", id=key_id, user=user))
     typer.echo(key)
 
 
@@ -215,7 +216,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")], db
     from gemeingut.serve.gateway.identity import revoke_key
 
     revoke_key(_engine(db), key_id)
-    console.print(f"[green]✓[/] key {key_id} revoked")
+    say("[green]✓[/]", _("key {id} revoked", id=key_id))
 
 
 # --- quotas -------------------------------------------------------------------------------
@@ -238,7 +239,10 @@ def quotas_set(
 
     subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
     if len(subjects) != 1:
-        raise InputError("name exactly one of --key, --user, --group", "e.g. --group schule")
+        raise InputError(
+            _("name exactly one of --key, --user, --group"),
+            _("e.g. {example}", example="--group schule"),
+        )
     limits: dict[str, int | None] = {
         name: value
         for name, value in zip(
@@ -249,10 +253,15 @@ def quotas_set(
     for name in lift or ():
         limits[name.replace("-", "_")] = None
     if not limits:
-        raise InputError("no limit given", "e.g. --tokens-per-day 200000")
+        raise InputError(
+            _("no limit given"), _("e.g. {example}", example="--tokens-per-day 200000")
+        )
     kind, subject = subjects[0]
     set_limits(_engine(db), kind, subject, **limits)
-    console.print(f"[green]✓[/] limits of {kind} {subject}: {limits}")
+    say(
+        "[green]✓[/]",
+        _("limits of {kind} {name}: {limits}", kind=kind, name=subject, limits=limits),
+    )
 
 
 @admin_quotas_app.command("list")
@@ -296,7 +305,7 @@ def audit_export(
     from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
 
     if format not in ("jsonl", "csv"):
-        raise InputError(f"unknown format {format!r}", "jsonl or csv")
+        raise InputError(_("unknown format {name!r}", name=format), _("jsonl or csv"))
     records = export(
         _engine(db),
         point_in_time(since, future=False) if since else None,
@@ -313,7 +322,7 @@ def audit_export(
         os.replace(partial, out)
     finally:
         Path(partial).unlink(missing_ok=True)
-    console.print(f"[green]✓[/] audit records written: {out}")
+    say("[green]✓[/]", _("audit records written: {path}", path=out))
 
 
 def _write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -> None:
@@ -337,7 +346,7 @@ def audit_purge(
     from gemeingut.serve.gateway.audit_log import purge
 
     removed = purge(_engine(db), point_in_time(older_than, future=False))
-    console.print(f"[green]✓[/] {removed} audit records deleted")
+    say("[green]✓[/]", _("{count} audit records deleted", count=removed))
 
 
 @admin_audit_app.command("records")

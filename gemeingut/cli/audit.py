@@ -19,6 +19,7 @@ import typer
 from gemeingut.cli.app import audit_app, findings_app
 from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.progress import console
 from gemeingut.workspace import at
 
@@ -67,7 +68,7 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
     report("audit", artifact, reused, options["as_json"])
     if not options["as_json"]:
         _print_summary(artifact.stats)
-        console.print(f"  report: {artifact.path / 'report.de.md'} (English: report.en.md)")
+        say(" ", _("report: {path} (English: report.en.md)", path=artifact.path / "report.de.md"))
 
 
 def _subject(
@@ -303,10 +304,20 @@ def audit_trace(
         typer.echo(json.dumps(spans, indent=2, ensure_ascii=False))
         return
     if not spans:
-        say("[green]✓[/]", f"no span of {min_tokens} or more tokens occurs in the training data")
+        say(
+            "[green]✓[/]",
+            _("no span of {count} or more tokens occurs in the training data", count=min_tokens),
+        )
     for span in spans:
         where = "; ".join(f"{d['id']} ({d['license']})" for d in span["documents"])
-        say("•", f"{span['tokens']} tokens, {span['occurrences']}×: {span['text']!r} in {where}")
+        found = _(
+            "{tokens} tokens, {count}×: {span!r} in {where}",
+            tokens=span["tokens"],
+            count=span["occurrences"],
+            span=span["text"],
+            where=where,
+        )
+        say("•", found)
 
 
 @findings_app.command("import")
@@ -354,4 +365,10 @@ def findings_merge(
     from gemeingut.audit.findings import merge
 
     counts = merge(sources, out)
-    say("[green]✓[/]", f"{counts['findings']} findings from {counts['sources']} files in {out}")
+    merged = _(
+        "{findings} findings from {files} files in {path}",
+        findings=counts["findings"],
+        files=counts["sources"],
+        path=out,
+    )
+    say("[green]✓[/]", merged)

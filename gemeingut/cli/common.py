@@ -63,8 +63,11 @@ def report(kind: str, artifact: Any, reused: bool, as_json: bool) -> None:
         record = {"kind": kind, "path": str(artifact.path), "id": artifact.id, "reused": reused}
         typer.echo(json.dumps({**record, "stats": artifact.stats}, indent=2, ensure_ascii=False))
     else:
-        state = "reused" if reused else "built"
-        console.print(f"[green]✓[/] {kind} {artifact.id} {state}: {artifact.path}")
+        where = {"kind": kind, "id": artifact.id, "path": artifact.path}
+        if reused:
+            say("[green]✓[/]", _("{kind} {id} reused: {path}", **where))
+        else:
+            say("[green]✓[/]", _("{kind} {id} built: {path}", **where))
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]

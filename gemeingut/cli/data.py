@@ -16,6 +16,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
+from gemeingut.i18n import _
 from gemeingut.progress import console
 from gemeingut.recipe import (
     SourceSpec,
@@ -103,9 +104,12 @@ def data_fetch(
         summary = {**record.to_json(), "path": str(out), "reused": record.reused}
         typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        state = "reused" if record.reused else "fetched"
         pin = f"commit {record.commit}" if record.commit else f"sha256 {record.sha256}"
-        say("[green]✓[/]", f"{record.kind} {state}: {out} ({len(record.files)} files, {pin})")
+        where = {"kind": record.kind, "path": out, "files": len(record.files), "pin": pin}
+        if record.reused:
+            say("[green]✓[/]", _("{kind} reused: {path} ({files} files, {pin})", **where))
+        else:
+            say("[green]✓[/]", _("{kind} fetched: {path} ({files} files, {pin})", **where))
 
 
 @data_app.command("publish")
@@ -127,7 +131,7 @@ def data_publish(
     report("publication", artifact, reused, as_json)
     missing = artifact.stats.get("missing_fields", [])
     if missing and not as_json:
-        console.print(f"  prose not given (marked as missing): {', '.join(missing)}")
+        say(" ", _("prose not given (marked as missing): {fields}", fields=", ".join(missing)))
 
 
 def _source_name(path: Path, index: int) -> str:

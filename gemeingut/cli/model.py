@@ -21,6 +21,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
+from gemeingut.i18n import _, current_language, localized
 from gemeingut.progress import console
 from gemeingut.recipe import (
     FinetuneSection,
@@ -116,7 +117,12 @@ def model_pretrain(
     report("model", artifact, reused, as_json)
     if not as_json:
         s = artifact.stats
-        console.print(f"  validation loss {s['initial_val_loss']:.3f} → {s['final_val_loss']:.3f}")
+        losses = _(
+            "validation loss {first} → {last}",
+            first=localized(f"{s['initial_val_loss']:.3f}", current_language()),
+            last=localized(f"{s['final_val_loss']:.3f}", current_language()),
+        )
+        say(" ", losses)
 
 
 @model_app.command("finetune")

@@ -13,9 +13,10 @@ from gemeingut.cli.common import (
     JsonFlag,
     OutDir,
     report,
+    say,
     user_errors,
 )
-from gemeingut.progress import console
+from gemeingut.i18n import _, current_language, localized
 from gemeingut.recipe import (
     EvaluateSection,
 )
@@ -60,7 +61,10 @@ def build(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
     else:
-        console.print(f"release bundle: {Path(result['release']['path']) / 'bundle'}")
+        say(
+            "[green]✓[/]",
+            _("release bundle: {path}", path=Path(result["release"]["path"]) / "bundle"),
+        )
 
 
 @app.command()
@@ -84,10 +88,13 @@ def evaluate(
     report("evaluation", artifact, reused, as_json)
     if not as_json:
         s = artifact.stats
-        console.print(
-            f"  loss {s['loss']:.4f}  perplexity {s['perplexity']:.2f}  "
-            f"bits/byte {s['bits_per_byte']:.4f}"
+        scores = _(
+            "loss {loss}, perplexity {perplexity}, bits per byte {bpb}",
+            loss=localized(f"{s['loss']:.4f}", current_language()),
+            perplexity=localized(f"{s['perplexity']:.2f}", current_language()),
+            bpb=localized(f"{s['bits_per_byte']:.4f}", current_language()),
         )
+        say(" ", scores)
 
 
 @app.command()

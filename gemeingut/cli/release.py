@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gemeingut.cli.app import app, keys_app, openness_app
-from gemeingut.cli.common import JsonFlag, OutDir, report, user_errors
+from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
@@ -116,7 +116,7 @@ def _sign(path: Path, key: Path) -> None:
     from gemeingut.release.signing import sign_bundle
 
     signature = sign_bundle(locate_bundle(path), key)
-    console.print(f"[green]✓[/] signed: {signature}")
+    say("[green]✓[/]", _("signed: {path}", path=signature))
 
 
 @app.command()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 ADAPTER_CONFIG = "adapter_config.json"
 FINETUNE_FILE = "finetune.json"  # written by `finetune.py`: base model, data, run
@@ -29,9 +30,11 @@ def adapter_base(folder: Path) -> Path | None:
         base = Path(str(config.get("base_model_name_or_path") or ""))
     if not (base / "config.json").is_file():
         raise InputError(
-            f"{folder} is a LoRA adapter whose base model is not at {base}",
-            "put the base model folder back there, or fine-tune with --merge to get a "
-            "standalone model",
+            _("{path} is a LoRA adapter whose base model is not at {base}", path=folder, base=base),
+            _(
+                "put the base model folder back there, or fine-tune with --merge to get a "
+                "standalone model"
+            ),
         )
     return base
 

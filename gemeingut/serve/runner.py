@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _, text
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
@@ -38,21 +38,21 @@ from gemeingut.workspace import ARTIFACT_FILE
 log = logging.getLogger("gemeingut.serve")
 
 LAYOUTS = (
-    (Path("."), "a Hugging Face model directory (config.json) or a LoRA adapter"),
-    (Path("model"), "a release bundle (model/config.json)"),
-    (Path("bundle") / "model", "a release artifact (bundle/model/config.json)"),
+    (Path("."), _("a Hugging Face model directory (config.json) or a LoRA adapter")),
+    (Path("model"), _("a release bundle (model/config.json)")),
+    (Path("bundle") / "model", _("a release artifact (bundle/model/config.json)")),
 )
 
 
 def resolve_model_dir(path: Path) -> Path:
     """The Hugging Face model directory inside whatever the user pointed at."""
     if not path.exists():
-        raise InputError(f"{path} does not exist", hint=_expected())
+        raise InputError(_("{path} does not exist", path=path), hint=_expected())
     for inner, _kind in LAYOUTS:
         candidate = path / inner
         if (candidate / "config.json").is_file() or (candidate / ADAPTER_CONFIG).is_file():
             return candidate.resolve()
-    raise InputError(f"{path} holds no model to serve", hint=_expected())
+    raise InputError(_("{path} holds no model to serve", path=path), hint=_expected())
 
 
 def default_model_name(path: Path) -> str:
@@ -255,8 +255,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _expected() -> str:
-    return "expected " + ", ".join(description for _, description in LAYOUTS)
+def _expected() -> Message:
+    return _("expected {layouts}", layouts="; ".join(text(d) for _path, d in LAYOUTS))
 
 
 def _trace_index(trace_data: Path | None, backend: Backend) -> TraceIndex | None:

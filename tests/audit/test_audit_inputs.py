@@ -42,7 +42,7 @@ def test_a_damaged_artifact_record_is_named(tmp_path: Path, content: str) -> Non
 def test_settings_that_are_no_table_are_a_recipe_error(tmp_path: Path) -> None:
     config = tmp_path / "audit.toml"
     config.write_text('bias = "x"\n')
-    with pytest.raises(RecipeError, match=r"audit\.bias must be a table"):
+    with pytest.raises(RecipeError, match=r"audit\.bias muss eine Tabelle sein"):
         audit_section(config, {"bias.suite": "pairs.jsonl"})
 
 

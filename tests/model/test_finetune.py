@@ -395,7 +395,7 @@ def test_an_adapter_without_its_base_is_a_clear_error(adapter, tmp_path: Path) -
     record = json.loads((moved / FINETUNE_FILE).read_text())
     record["base_model"]["path"] = str(tmp_path / "gone")
     (moved / FINETUNE_FILE).write_text(json.dumps(record))
-    with pytest.raises(InputError, match="base model is not at"):
+    with pytest.raises(InputError, match="dessen Basismodell nicht unter"):
         load_causal_lm(moved)
 
 

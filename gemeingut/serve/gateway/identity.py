@@ -62,7 +62,9 @@ def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> in
                 users.insert().values(name=name, created_at=utcnow(), disabled=False)
             ).inserted_primary_key[0]
         except IntegrityError:
-            raise InputError(f"user {name!r} exists already", "pick another name") from None
+            raise InputError(
+                _("user {name!r} exists already", name=name), _("pick another name")
+            ) from None
         for group in group_names:
             _join(conn, user_id, group)
     return int(user_id)
@@ -74,7 +76,9 @@ def add_group(engine: Engine, name: str) -> None:
         try:
             conn.execute(groups.insert().values(name=name, created_at=utcnow()))
         except IntegrityError:
-            raise InputError(f"group {name!r} exists already", "pick another name") from None
+            raise InputError(
+                _("group {name!r} exists already", name=name), _("pick another name")
+            ) from None
 
 
 def add_member(engine: Engine, user: str, group: str) -> None:
@@ -162,7 +166,7 @@ def revoke_key(engine: Engine, key_id: str) -> None:
             .values(revoked_at=utcnow())
         )
     if done.rowcount != 1:
-        raise InputError(f"no active key {key_id!r}", "see `gemeingut admin keys list`")
+        raise InputError(_("no active key {id!r}", id=key_id), _("see `gemeingut admin keys list`"))
 
 
 def authenticate(engine: Engine, token: str | None) -> Principal:
@@ -233,21 +237,28 @@ def _digest(secret: str) -> str:
 def _valid_name(name: str, kind: str) -> str:
     name = name.strip()
     if not name or len(name) > 200 or any(c in name for c in "\r\n\t"):
-        raise InputError(f"{kind} name {name!r} is not valid", "1-200 characters, one line")
+        raise InputError(
+            _("{kind} name {name!r} is not valid", kind=kind, name=name),
+            _("1-200 characters, one line"),
+        )
     return name
 
 
 def _user_id(conn: Connection, user: str) -> int:
     found = conn.execute(select(users.c.id).where(users.c.name == user)).scalar()
     if found is None:
-        raise InputError(f"no user {user!r}", "create it with `gemeingut admin users add`")
+        raise InputError(
+            _("no user {name!r}", name=user), _("create it with `gemeingut admin users add`")
+        )
     return int(found)
 
 
 def _join(conn: Connection, user_id: int, group: str) -> None:
     group_id = conn.execute(select(groups.c.id).where(groups.c.name == group)).scalar()
     if group_id is None:
-        raise InputError(f"no group {group!r}", "create it with `gemeingut admin groups add`")
+        raise InputError(
+            _("no group {name!r}", name=group), _("create it with `gemeingut admin groups add`")
+        )
     exists = conn.execute(
         select(memberships).where(
             memberships.c.user_id == user_id, memberships.c.group_id == group_id

@@ -58,12 +58,21 @@ class Reservation:
 def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) -> None:
     """Set (or with None, lift) limits of one key, user or group; other limits stay."""
     if kind not in SUBJECT_KINDS:
-        raise InputError(f"unknown subject kind {kind!r}", f"one of {', '.join(SUBJECT_KINDS)}")
+        raise InputError(
+            _("unknown subject kind {kind!r}", kind=kind),
+            _("one of {choices}", choices=", ".join(SUBJECT_KINDS)),
+        )
     for name, value in limits.items():
         if name not in LIMITS:
-            raise InputError(f"unknown limit {name!r}", f"one of {', '.join(LIMITS)}")
+            raise InputError(
+                _("unknown limit {name!r}", name=name),
+                _("one of {choices}", choices=", ".join(LIMITS)),
+            )
         if value is not None and value < 0:
-            raise InputError(f"{name} must be 0 or more, not {value}", "0 blocks, none lifts")
+            raise InputError(
+                _("{name} must be 0 or more, not {value}", name=name, value=value),
+                _("0 blocks, none lifts"),
+            )
     with writing(engine) as conn:
         _check_subject(conn, kind, subject)
         insert_or_ignore(conn, quota_limits, subject_kind=kind, subject=subject)
@@ -303,7 +312,12 @@ def _is_counter(kind: str, subject: str, window: str):
 def _check_subject(conn: Connection, kind: str, subject: str) -> None:
     column = {"key": api_keys.c.id, "user": users.c.name, "group": groups.c.name}[kind]
     if conn.execute(select(column).where(column == subject)).first() is None:
-        raise InputError(f"no {kind} {subject!r}", f"see `gemeingut admin {kind}s list`")
+        missing = {
+            "key": _("no key {name!r}", name=subject),
+            "user": _("no user {name!r}", name=subject),
+            "group": _("no group {name!r}", name=subject),
+        }[kind]
+        raise InputError(missing, _("see {command}", command=f"`gemeingut admin {kind}s list`"))
 
 
 def _seconds_to_next_minute(now: datetime) -> int:

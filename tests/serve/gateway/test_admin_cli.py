@@ -47,11 +47,11 @@ def test_an_operator_sets_up_users_keys_and_quotas(tmp_path: Path) -> None:
 def test_operator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     db = tmp_path / "gateway.db"
     for args, message in (
-        (("users", "add", "bert", "--group", "nirgends"), "no group 'nirgends'"),
-        (("keys", "create", "--user", "zoe"), "no user 'zoe'"),
-        (("quotas", "set", "--tokens-per-day", "5"), "exactly one of"),
-        (("keys", "create", "--user", "x", "--expires", "bald"), "neither a duration nor a date"),
-        (("audit", "export", "--format", "xml"), "unknown format"),
+        (("users", "add", "bert", "--group", "nirgends"), "keine Gruppe 'nirgends'"),
+        (("keys", "create", "--user", "zoe"), "keine Person 'zoe'"),
+        (("quotas", "set", "--tokens-per-day", "5"), "genau eines von"),
+        (("keys", "create", "--user", "x", "--expires", "bald"), "weder eine Dauer noch ein Datum"),
+        (("audit", "export", "--format", "xml"), "unbekanntes Format"),
     ):
         result = admin(db, *args)
         assert result.exit_code == 2, (args, result.output)
@@ -79,7 +79,7 @@ def test_the_audit_log_exports_as_jsonl_and_csv_and_is_purged(tmp_path: Path) ->
     lines = admin(db, "audit", "export").output.strip().splitlines()
     assert len(lines) == 3 and json.loads(lines[0])["model"] == "demo"
     assert (
-        "3 audit records deleted"
+        "3 Protokolleinträge gelöscht"
         in admin(db, "audit", "purge", "--older-than", "2999-01-01").output
     )
 

@@ -86,11 +86,11 @@ def test_an_expired_key_is_refused_with_its_expiry(store_url: str) -> None:
 def test_admin_mistakes_are_input_errors(store_url: str) -> None:
     engine = open_store(store_url)
     add_user(engine, "anna")
-    with pytest.raises(InputError, match="exists already"):
+    with pytest.raises(InputError, match="gibt es schon"):
         add_user(engine, "anna")
-    with pytest.raises(InputError, match="no group 'nirgends'"):
+    with pytest.raises(InputError, match="keine Gruppe 'nirgends'"):
         add_user(engine, "bert", ("nirgends",))
-    with pytest.raises(InputError, match="no user 'zoe'"):
+    with pytest.raises(InputError, match="keine Person 'zoe'"):
         create_key(engine, "zoe")
-    with pytest.raises(InputError, match="no active key"):
+    with pytest.raises(InputError, match="kein aktiver Schlüssel"):
         revoke_key(engine, "000000000000")
