@@ -269,28 +269,30 @@ def openness_rate(
 def reproduce(
     bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
     workspace: Annotated[Path, typer.Option(help="Empty folder for the rebuild.")],
+    base: Annotated[
+        Path | None,
+        typer.Option(help="A fine-tune's base model folder (its weights are not in the bundle)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Rebuild BUNDLE from its own code, recipe and data, and compare artifact by artifact."""
+    """Rebuild BUNDLE from its own code, recipe and data, and compare artifact by artifact; a
+    fine-tune of a foreign base also needs --base."""
     import json
 
     from gemeingut.release.reproduce import reproduce as run
 
-    results = run(bundle, workspace)
+    results = run(bundle, workspace, base)
     if as_json:
         rows = [{**vars(r), "equal": r.equal} for r in results]
         typer.echo(json.dumps(rows, indent=2))
     for r in results if not as_json else []:
+        if r.equal:
+            detail = _("equal")
+        elif r.rebuilt_id != r.recorded_id:
+            detail = _("rebuilt as {id}", id=r.rebuilt_id)
+        else:
+            detail = _("differs: {files}", files=", ".join(r.differing[:8]))
         mark = "[green]✓[/]" if r.equal else "[red]✗[/]"
-        detail = (
-            "equal"
-            if r.equal
-            else (
-                f"rebuilt as {r.rebuilt_id}"
-                if r.rebuilt_id != r.recorded_id
-                else "differs: " + ", ".join(r.differing[:8])
-            )
-        )
-        console.print(f"{mark} {r.role:<12} {r.recorded_id}  {detail}")
+        say(mark, f"{r.role:<12} {r.recorded_id}  {text(detail)}")
     if not all(r.equal for r in results):
         raise typer.Exit(1)

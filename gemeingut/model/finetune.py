@@ -331,7 +331,9 @@ def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
 
 def _load_tokenizer(base: BaseModelFacts) -> PreTrainedTokenizerBase:
     try:
-        return AutoTokenizer.from_pretrained(base.path)
+        # Always from the folder itself: the flag is saved into the fine-tune's
+        # tokenizer_config.json, which must not depend on HF_HUB_OFFLINE where it ran.
+        return AutoTokenizer.from_pretrained(base.path, local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError) as exc:  # a broken tokenizer.json: ValueError
         raise InputError(
             f"transformers cannot load the tokenizer in {base.path}: {exc}",

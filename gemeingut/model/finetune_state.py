@@ -106,6 +106,7 @@ def save(
             warnings.simplefilter("ignore", UserWarning)
             tuner.wrapper.save_pretrained(str(out_dir), safe_serialization=True)
         (out_dir / "README.md").unlink(missing_ok=True)  # peft's card: placeholders only
+        _sort_target_modules(out_dir / "adapter_config.json")
         output = "lora-adapter"
     else:
         if section.method == "lora":  # merged in fp32, as `load_causal_lm` merges an adapter
@@ -116,6 +117,15 @@ def save(
         output = "merged" if section.method == "lora" else "full"
     tokenizer.save_pretrained(str(out_dir))
     return output
+
+
+def _sort_target_modules(config: Path) -> None:
+    """peft writes the layer names from a set, in an order that changes with each process's
+    hash seed; sorted, the same fine-tune writes the same bytes (and id-equal reproductions)."""
+    settings = json.loads(config.read_text(encoding="utf-8"))
+    if isinstance(settings.get("target_modules"), list):
+        settings["target_modules"] = sorted(settings["target_modules"])
+        config.write_text(json.dumps(settings, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def base_reference(path: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     TEST_DATA,
@@ -72,7 +73,11 @@ class Comparison:
         return self.rebuilt_id == self.recorded_id and not self.differing
 
 
-def reproduce(bundle_path: Path, root: Path) -> list[Comparison]:
+def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[Comparison]:
+    """Rebuild and compare; a fine-tune of a foreign base needs `base`, the folder with its
+    weights (`reproduce_finetune.py`)."""
+    from gemeingut.release.openness.finetune_rating import BASE_DIR
+    from gemeingut.release.reproduce_finetune import reproduce_finetune
     from gemeingut.release.verify import verify_bundle
 
     bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
@@ -82,34 +87,47 @@ def reproduce(bundle_path: Path, root: Path) -> list[Comparison]:
             "reproduce into a new folder: artifacts already there would be reused, not rebuilt",
         )
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+    if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:
+        return reproduce_finetune(bundle, lineage, root, base)
     recipe = _stage_recipe(bundle, root / "recipe")
     code = root / "code"
     if not code.exists():
         shutil.copytree(bundle / TRAINING_CODE, code)
     dataset = _dataset_artifact(bundle, lineage["dataset"], root / "workspace")
-    command = [sys.executable, "-m", "gemeingut.cli", "build", str(recipe)]
-    command += ["--workspace", str(root / "workspace"), "--dataset", str(dataset), "--json"]
-    env = {**os.environ, "PYTHONPATH": str(code), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise InputError(
-            f"the rebuild with the bundle's own code failed: {done.stderr.strip()[-800:]}",
-            "run the same command by hand in the workspace to see all of it",
-        )
-    rebuilt = json.loads(done.stdout)
+    command = ["-m", "gemeingut.cli", "build", str(recipe), "--workspace", str(root / "workspace")]
+    rebuilt = run_own_code([*command, "--dataset", str(dataset), "--json"], code, root)
     reused = [kind for kind, entry in rebuilt.items() if entry.get("reused") and kind != "dataset"]
     if reused:  # a fresh folder holds only the dataset: anything else reused was not rebuilt
         raise InputError(
             f"the rebuild reused {reused} instead of building them", "use a new folder"
         )
     results = [
-        _compare(role, {**meta, "_role": role, "_bundle": bundle}, root / "workspace", rebuilt)
+        compare_artifact(
+            role, {**meta, "_role": role, "_bundle": bundle}, root / "workspace", rebuilt
+        )
         for role, meta in lineage.items()
     ]
-    return [*results, _compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR)]
+    return [*results, compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR)]
 
 
-def _compare_bundles(bundle: Path, again: Path) -> Comparison:
+def run_own_code(arguments: list[str], code: Path, cwd: Path) -> dict[str, Any]:
+    """`python ARGUMENTS` with the bundle's code snapshot first on the import path; its JSON
+    answer on stdout."""
+    env = {**os.environ, "PYTHONPATH": str(code), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, *arguments]
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise InputError(
+            _(
+                "the rebuild with the bundle's own code failed: {output}",
+                output=done.stderr.strip()[-800:],
+            ),
+            _("run the same command by hand in the workspace to see all of it"),
+        )
+    return json.loads(done.stdout)
+
+
+def compare_bundles(bundle: Path, again: Path) -> Comparison:
     """The release itself: every file of the two bundles, records compared apart from VARYING
     and texts apart from the machine's model folder."""
     recorded, rebuilt = read_manifest(bundle), read_manifest(again)
@@ -203,7 +221,7 @@ def _dataset_artifact(bundle: Path, meta: dict[str, Any], workspace: Path) -> Pa
     return folder
 
 
-def _compare(role: str, meta: dict[str, Any], workspace: Path, rebuilt: dict) -> Comparison:
+def compare_artifact(role: str, meta: dict[str, Any], workspace: Path, rebuilt: dict) -> Comparison:
     kind, recorded = meta["kind"], meta["id"]
     again = workspace / kind / recorded
     if not (again / ARTIFACT_FILE).is_file():

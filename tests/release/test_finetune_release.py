@@ -332,3 +332,39 @@ def test_a_run_without_validation_data_still_has_its_report(tmp_path: Path) -> N
     log = tmp_path / "finetune_log.jsonl"
     log.write_text('{"step": 0, "val_loss": null}\n\n{"step": 1, "loss": 2.0}\n')
     assert _validation_curve(log) == []
+
+
+@pytest.mark.parametrize("merge", [True, False], ids=["merged", "adapter"])
+def test_a_fine_tune_bundle_is_reproduced_on_its_base(
+    merge: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundle's own code fine-tunes again on the base folder given and the bundle's data,
+    then releases again: the fine-tune and the release come out equal (times aside), also in
+    another process (peft's layer-name set) without HF_HUB_OFFLINE (the tokenizer's flags)."""
+    base = base_folder(tmp_path)
+    tuned = fine_tune(tmp_path, base, "--license", "Apache-2.0", *(["--merge"] if merge else []))
+    bundle = release(tmp_path, tuned)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    result = invoke(
+        "reproduce", bundle.parent, "--workspace", tmp_path / "again", "--base", base, "--json"
+    )
+    assert result.exit_code == 0, result.output
+    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"finetune", "release"}
+    assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
+
+
+def test_reproducing_a_fine_tune_needs_the_very_base_it_was_made_from(
+    closed: Path, tmp_path: Path
+) -> None:
+    result = invoke("reproduce", closed, "--workspace", tmp_path / "a")
+    assert result.exit_code == 2 and "--base" in result.stderr
+    other = shutil.copytree(closed.parent.parent / "base", tmp_path / "other-base")
+    (other / "config.json").write_text(
+        (other / "config.json").read_text(encoding="utf-8").replace("}", ', "x": 1}', 1),
+        encoding="utf-8",
+    )
+    result = invoke("reproduce", closed, "--workspace", tmp_path / "b", "--base", other)
+    assert result.exit_code == 2
+    assert "ist nicht das Basismodell" in result.stderr and "config.json" in result.stderr
+    assert not (tmp_path / "b" / "workspace").exists()  # refused before any training

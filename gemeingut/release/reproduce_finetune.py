@@ -1,0 +1,174 @@
+"""`gemeingut reproduce` for the bundle of a model fine-tuned from a foreign base.
+
+The base's weights are not in such a bundle (they are its publisher's to publish), so the
+reproducer names a folder holding them (`--base`); it must hold exactly the files that
+`base-model/files.json` lists, checked before anything runs. The fine-tuning data is the
+bundle's `training-data/finetuning/`. The bundle's own code (`training-code/`) then fine-tunes
+again with the settings the lineage records and releases again with those of `release.json`
+(`rebuild_finetune.py`); the fine-tune artifact and the bundle are compared as for a recipe's
+release, the same declared fields of time and machine aside.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.model.base_model import file_listing, listing_fingerprint
+from gemeingut.model.finetune_state import CURATED_DIR
+from gemeingut.release.layout import BUNDLE_DIR, RELEASE_INFO, TRAINING_CODE, TRAINING_DATA
+from gemeingut.release.openness.finetune_rating import (
+    BASE_DIR,
+    BASE_FILES,
+    FINETUNE_RECORD,
+    base_listing,
+    base_record,
+)
+from gemeingut.release.reproduce import Comparison, compare_artifact, compare_bundles, run_own_code
+
+FINETUNING = f"{TRAINING_DATA}/finetuning"
+
+
+def reproduce_finetune(
+    bundle: Path, lineage: dict[str, Any], root: Path, base: Path | None
+) -> list[Comparison]:
+    if base is None:
+        raise InputError(
+            _(
+                "{bundle} is a fine-tune of a foreign base, whose weights it does not hold",
+                bundle=bundle,
+            ),
+            _(
+                "pass the base model's folder with --base (its files are listed in {listing})",
+                listing=f"{BASE_DIR}/{BASE_FILES}",
+            ),
+        )
+    if "audit" in lineage:
+        raise InputError(
+            _(
+                "{bundle} holds an audit; reproduce does not run a fine-tune's audit again yet",
+                bundle=bundle,
+            ),
+            _(
+                "`gemeingut verify` checks the bundle's claims; the audit's own command to run "
+                "it again is in {report}",
+                report="audit/report.json",
+            ),
+        )
+    _check_base(bundle, base)
+    tuned = lineage["finetune"]
+    data, validation = _stage_data(bundle, tuned, root / "data")
+    code = root / "code"
+    shutil.copytree(bundle / TRAINING_CODE, code)
+    recipe = bundle / TRAINING_CODE / "recipe.toml"
+    job = {
+        "workspace": str(root / "workspace"),
+        "base": str(base.resolve()),
+        "data": str(data),
+        "validation": str(validation) if validation else None,
+        "finetune": tuned["params"],
+        "release": release_settings(bundle),
+        "recipe": str(recipe) if recipe.is_file() else None,
+    }
+    job_file = root / "job.json"
+    job_file.write_text(json.dumps(job, indent=2), encoding="utf-8")
+    rebuilt = run_own_code(["-m", "gemeingut.release.rebuild_finetune", str(job_file)], code, root)
+    reused = [role for role, entry in rebuilt.items() if entry.get("reused")]
+    if reused:  # a fresh folder holds nothing: anything reused was not rebuilt
+        raise InputError(
+            _("the rebuild reused {artifacts} instead of building them", artifacts=reused),
+            _("use a new folder"),
+        )
+    meta = {**tuned, "_role": "finetune", "_bundle": bundle}
+    return [
+        compare_artifact("finetune", meta, root / "workspace", rebuilt),
+        compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR),
+    ]
+
+
+def release_settings(bundle: Path) -> dict[str, Any]:
+    """The release's settings as its `release.json` declares them (a fine-tune's release is
+    made by `release --finetuned`, whose options are exactly these)."""
+    info = json.loads((bundle / RELEASE_INFO).read_text(encoding="utf-8"))
+    settings = {
+        "model_name": info["name"],
+        "license": info["licenses"]["weights"],
+        "documents_license": info["licenses"]["documents"],
+        "languages": info["languages"],
+        "authors": info["authors"],
+        "commercial_use": info["commercial_use"],
+    }
+    if "document_language" in info:  # written by code that has the setting
+        settings["document_language"] = info["document_language"]
+    return settings
+
+
+def _check_base(bundle: Path, base: Path) -> None:
+    """`base` holds exactly the files the fine-tune was made from: their hash is the
+    fingerprint the fine-tuning recorded (verify has checked the list against it)."""
+    if not base.is_dir():
+        raise InputError(_("{path} is not a folder", path=base), _("pass the base model's folder"))
+    found, listed = file_listing(base), base_listing(bundle)
+    if listing_fingerprint(found) != base_record(bundle).get("fingerprint"):
+        differing = sorted(p for p in set(found) | set(listed) if found.get(p) != listed.get(p))
+        raise InputError(
+            _(
+                "{path} is not the base this model was fine-tuned from: {files} differ from "
+                "{listing}",
+                path=base,
+                files=", ".join(differing[:5]) + (" …" if len(differing) > 5 else ""),
+                listing=f"{BASE_DIR}/{BASE_FILES}",
+            ),
+            _(
+                "pass the folder of {name} with exactly the files listed there",
+                name=base_record(bundle).get("name") or "the base",
+            ),
+        )
+
+
+def _stage_data(bundle: Path, tuned: dict[str, Any], target: Path) -> tuple[Path, Path | None]:
+    """The fine-tuning data (and validation data) from the bundle, as the fine-tuning got them."""
+    record = json.loads((bundle / FINETUNE_RECORD).read_text(encoding="utf-8"))
+    folder = bundle / FINETUNING
+    if (folder / CURATED_DIR).is_dir():
+        raise InputError(
+            _(
+                "{bundle} was fine-tuned on a curated dataset artifact, whose record the bundle "
+                "does not hold",
+                bundle=bundle,
+            ),
+            _("rebuild it with `gemeingut model finetune` on that dataset artifact"),
+        )
+    data = folder / record["data"]["path_name"]
+    validation = None
+    if "validation" in tuned["inputs"]:
+        copies = (
+            sorted((folder / "validation").iterdir()) if (folder / "validation").is_dir() else []
+        )
+        if len(copies) != 1:
+            raise InputError(
+                _(
+                    "the bundle's validation data is not one file or folder in {folder}",
+                    folder=f"{FINETUNING}/validation",
+                ),
+                _("obtain an unmodified copy of the bundle"),
+            )
+        validation = copies[0]
+    staged_data = _stage(data, target / "data")
+    staged_validation = _stage(validation, target / "validation") if validation else None
+    return staged_data, staged_validation
+
+
+def _stage(source: Path, folder: Path) -> Path:
+    """A copy of `source` under `folder`, by its own name (the fine-tuning records the name)."""
+    folder.mkdir(parents=True)
+    copy = folder / source.name
+    if source.is_dir():
+        shutil.copytree(source, copy, symlinks=True)
+    else:
+        shutil.copy2(source, copy)
+    return copy
