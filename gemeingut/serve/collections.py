@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.rag.embedders import LocalEmbedder
+from gemeingut.apps.rag.page_image import is_pdf
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.backends.transformers import TransformersBackend
@@ -172,6 +174,10 @@ class SourceText(BaseModel):
     page: int | None
     section: str | None
     text: str = Field(description="The whole page (or section) the passage stands on.")
+    page_image: str | None = Field(
+        default=None,
+        description="Where the page is as a PNG (a PDF's pages): GET it with the same key.",
+    )
 
 
 @collections_router.get(
@@ -208,16 +214,67 @@ async def source_text(
             if (page is None or p.page == page) and (section is None or p.section == section)
         ]
         if not chosen:
+            record_access(request, principal, 404, "scope:page")
             raise APIError(404, _("the document has no such page or section"), param="page")
         record_access(request, principal, 200, "allowed")
+        image = None
+        if page is not None and is_pdf(collection.document_file(document)):
+            query = urlencode({"document": document, "page": page})
+            image = f"/v1/collections/{quote(name, safe='')}/page-image?{query}"
         return SourceText(
             document=document,
             page=page,
             section=section,
             text="\n\n".join(p.text for p in chosen),
+            page_image=image,
         )
 
     return await run_in_threadpool(run)
+
+
+@collections_router.get(
+    "/v1/collections/{name}/page-image",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The page as a PNG."},
+        404: {"model": ErrorResponse},
+    },
+)
+async def page_image(
+    name: str,
+    request: Request,
+    collections: Collections,
+    principal: CallerDep,
+    document: Annotated[str, Query(min_length=1, max_length=1000)],
+    page: Annotated[int, Query(ge=1, le=100_000)],
+) -> Response:
+    """A page of a collection's PDF as an image, for the source viewer: the page a citation
+    names as it is printed. Seen only by the collection's groups, and audited as a reading."""
+    from gemeingut.apps.rag.page_image import page_png
+    from gemeingut.errors import InputError
+
+    def run() -> bytes:
+        collection = visible_collection(request, principal, collections, name)
+        try:
+            path = collection.document_file(document)
+        except InputError:
+            record_access(request, principal, 404, "scope:document")
+            raise APIError(
+                404, _("no document {key!r} in this collection", key=document), param="document"
+            ) from None
+        if not is_pdf(path):
+            record_access(request, principal, 404, "scope:document")
+            raise APIError(404, _("only the pages of a PDF are shown as images"), param="document")
+        try:
+            png = page_png(path, page)
+        except InputError as exc:
+            record_access(request, principal, 404, "scope:page")
+            raise APIError(404, exc.message, param="page") from None
+        record_access(request, principal, 200, "allowed")
+        return png
+
+    png = await run_in_threadpool(run)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 def visible_collection(

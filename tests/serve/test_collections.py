@@ -121,3 +121,56 @@ def test_an_open_loopback_server_shows_every_collection(
         assert [c["id"] for c in get(url, None).json()["data"]] == ["personal", "vergabe"]
     with serve(create_app(backend)) as url:
         assert get(url, None).status_code == 404
+
+
+def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
+    tmp_path: Path, backend: TransformersBackend, serve: Serve
+) -> None:
+    """The source of a PDF passage names its page image; the image is that page, rendered
+    from the collection's copy; another group, another document kind or page get a 404."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.apps.rag.documents import write_pdf
+
+    folder = tmp_path / "akten"
+    folder.mkdir()
+    write_pdf(folder / "leitfaden.pdf")
+    (folder / "notiz.txt").write_text("Eine Notiz zur Frist.", encoding="utf-8")
+    root = tmp_path / "collections"
+    ingest(root, "akten", [folder], groups=["einkauf"])
+    engine = open_store(str(tmp_path / "gateway.db"))
+    keys = {}
+    for user, group in (("eva", "einkauf"), ("paul", "personalamt")):
+        add_group(engine, group)
+        add_user(engine, user, (group,))
+        keys[user] = create_key(engine, user)[1]
+    with serve(create_app(backend, gateway=Gateway(engine), collections=root)) as url:
+        source = get(
+            url, keys["eva"], "/v1/collections/akten/source?document=akten/leitfaden.pdf&page=2"
+        )
+        assert source.status_code == 200, source.text
+        image_path = source.json()["page_image"]
+        assert (
+            image_path == "/v1/collections/akten/page-image?document=akten%2Fleitfaden.pdf&page=2"
+        )
+        shown = get(url, keys["eva"], image_path)
+        assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+        width, height = Image.open(BytesIO(shown.content)).size
+        assert width == 1000 and abs(height / width - 297 / 210) < 0.01  # an A4 page
+        note = get(url, keys["eva"], "/v1/collections/akten/source?document=akten/notiz.txt")
+        assert note.json()["page_image"] is None
+        for key, path, expected in (
+            (keys["paul"], image_path, "keine Sammlung"),
+            (keys["eva"], image_path.replace("page=2", "page=4"), "hat keine Seite 4"),
+            (
+                keys["eva"],
+                "/v1/collections/akten/page-image?document=akten/notiz.txt&page=1",
+                "PDF",
+            ),
+        ):
+            refused = get(url, key, path)
+            assert refused.status_code == 404 and expected in refused.json()["error"]["message"]
+        readings = [r for r in export(engine) if r["route"].endswith("/page-image")]
+    assert [r["status"] for r in readings] == [200, 404, 404, 404]

@@ -41,8 +41,9 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
 
 
 SECURITY_HEADERS = {
-    # Everything is our own: no script, style or connection to anywhere else.
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    # Everything is our own: no script, style or connection to anywhere else (blob: images
+    # are a document's pages, fetched from this server with the key).
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
     "script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

@@ -45,6 +45,11 @@ TEXTS: dict[str, Message] = {
     "no_hits": _("No passage matches the question."),
     "show_source": _("Show the source"),
     "source_heading": _("Source: {document}", document="{document}"),
+    "page_image_alt": _(
+        "Page {page} of {document} as printed; its text follows below",
+        page="{page}",
+        document="{document}",
+    ),
     "page": _("page {page}", page="{page}"),
     "close": _("Close"),
     "tokens_heading": _("How the model chooses the next word"),

@@ -208,7 +208,30 @@ def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site
     assert "[1] akten/leitfaden.pdf, S. 2" in page.locator("#results li").first.inner_text()
     page.get_by_role("button", name="Quelle anzeigen [1]").click()
     page.locator("#source-heading").wait_for()
+    printed = page.locator("#source-page")  # the cited PDF page as printed, above its text
+    printed.wait_for()
+    assert printed.get_attribute("alt") == (
+        "Seite 2 von akten/leitfaden.pdf, wie sie gedruckt ist; ihr Text folgt darunter"
+    )
+    assert printed.get_attribute("src").startswith("blob:")
+    assert printed.evaluate("image => image.complete && image.naturalWidth") == 1000
     assert axe_violations(page) == []
+
+
+def test_the_page_image_loads_under_the_pages_own_security_policy(browser, site: dict) -> None:
+    """Without the bypass that axe-core needs: the page's CSP lets the fetched page in."""
+    context = browser.new_context(locale="de-DE")
+    strict = context.new_page()
+    strict.set_default_timeout(TIMEOUT)
+    sign_in(strict, site)
+    strict.get_by_role("button", name="Dokumente").click()
+    strict.get_by_label("Frage").fill("Wie lange ist die Frist für den Eingang der Angebote?")
+    strict.get_by_role("button", name="Antwort aus den Dokumenten").click()
+    strict.get_by_role("button", name="Quelle anzeigen [1]").click()
+    strict.locator("#source-page").wait_for()
+    strict.wait_for_function("document.getElementById('source-page').complete")
+    assert strict.locator("#source-page").evaluate("image => image.naturalWidth") == 1000
+    context.close()
 
 
 def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: dict) -> None:

@@ -511,11 +511,26 @@ async function showSource(name, hit) {
       mark.textContent = hit.text;
       box.append(source.text.slice(0, at), mark, source.text.slice(at + hit.text.length));
     }
+    await showPageImage(source, hit);
     $("source").hidden = false;
     $("source-heading").focus();
   } catch (error) {
     $("documents-status").textContent = fill(T.error, { reason: error.message });
   }
+}
+
+async function showPageImage(source, hit) {
+  // A PDF's page as printed, fetched with the key like every call (an <img src> could not
+  // send it); the text below stays what screen readers and search read.
+  const image = $("source-page");
+  if (image.src) URL.revokeObjectURL(image.src);
+  image.removeAttribute("src");
+  image.hidden = true;
+  if (!source.page_image) return;
+  const blob = await (await api(source.page_image)).blob();
+  image.alt = fill(T.page_image_alt, { page: source.page, document: hit.document });
+  image.src = URL.createObjectURL(blob);
+  image.hidden = false;
 }
 $("source-close").addEventListener("click", () => { $("source").hidden = true; });
 
