@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from gemeingut.data.filters.settings import FilterSettings
 from gemeingut.data.publish.metadata import PublicationInfo
 from gemeingut.errors import RecipeError
-from gemeingut.i18n import DocumentLanguage, _
+from gemeingut.i18n import DocumentLanguage, Message, _, text
+from gemeingut.i18n.validation import problem
 
 
 class _Section(BaseModel):
@@ -473,13 +474,13 @@ def describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        parts.append(f"{key}: {error['msg']}")
+        parts.append(f"{key}: {text(problem(error))}")
     return "; ".join(parts)
 
 
-def _hint(exc: ValidationError) -> str:
+def _hint(exc: ValidationError) -> Message:
     if any(e["type"] == "extra_forbidden" for e in exc.errors()):
-        return "remove or correct the unknown key; `gemeingut build --help` names the sections"
+        return _("remove or correct the unknown key; `gemeingut build --help` names the sections")
     if any(e["type"] == "missing" for e in exc.errors()):
-        return "add the missing key; examples/demo/recipe.toml shows a complete recipe"
-    return "correct the value at that key"
+        return _("add the missing key; examples/demo/recipe.toml shows a complete recipe")
+    return _("correct the value at that key")

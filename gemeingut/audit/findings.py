@@ -24,6 +24,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_json
+from gemeingut.i18n import Message, _
 from gemeingut.workspace import write_text_atomic
 
 STATUSES = ("new", "confirmed", "rejected")
@@ -41,7 +42,7 @@ FIELDS = (
     "note",
     "updated_at",
 )
-HINT = "a finding needs category, prompt and response; see `gemeingut audit findings --help`"
+HINT = _("a finding needs category, prompt and response; see `gemeingut audit findings --help`")
 
 
 def read_findings(path: Path) -> list[dict[str, Any]]:
@@ -62,7 +63,9 @@ def import_findings(
     added = 0
     for source in sources:
         if not source.is_file():
-            raise InputError(f"submissions file {source} does not exist", "check the path")
+            raise InputError(
+                _("submissions file {path} does not exist", path=source), _("check the path")
+            )
         for row, where in _rows(source):
             finding = _new_finding(row, where, model, reporter, now)
             if finding["id"] not in known:
@@ -81,7 +84,7 @@ def submit_finding(
     """One finding sent from the server's page, stored as `import` stores one (the same id,
     repeats of an earlier finding marked); the same finding sent twice is stored once."""
     findings = read_findings(into)
-    finding = _new_finding(submission, "the submission", model, reporter, _now())
+    finding = _new_finding(submission, _("the submission"), model, reporter, _now())
     stored = next((f for f in findings if f["id"] == finding["id"]), None)
     if stored is not None:
         return stored
@@ -95,17 +98,26 @@ def triage(
     path: Path, finding_id: str, status: str, duplicate_of: str | None, note: str | None
 ) -> dict[str, Any]:
     if status not in STATUSES:
-        raise InputError(f"unknown status {status!r}", f"choose from {', '.join(STATUSES)}")
+        raise InputError(
+            _("unknown status {status!r}", status=status),
+            _("choose from {choices}", choices=", ".join(STATUSES)),
+        )
     if not path.is_file():
-        raise InputError(f"findings file {path} does not exist", "check the path")
+        raise InputError(_("findings file {path} does not exist", path=path), _("check the path"))
     findings = read_findings(path)
     ids = {f["id"] for f in findings}
     if finding_id not in ids:
-        raise InputError(f"{path} holds no finding {finding_id!r}", "check the id")
+        raise InputError(
+            _("{path} holds no finding {id!r}", path=path, id=finding_id), _("check the id")
+        )
     if duplicate_of is not None and (duplicate_of not in ids or duplicate_of == finding_id):
         raise InputError(
-            f"--duplicate-of {duplicate_of!r} is not another finding in {path}",
-            "name the id of the finding this one repeats",
+            _(
+                "--duplicate-of {id!r} is not another finding in {path}",
+                id=duplicate_of,
+                path=path,
+            ),
+            _("name the id of the finding this one repeats"),
         )
     for finding in findings:
         if finding["id"] == finding_id:
@@ -125,7 +137,10 @@ def merge(sources: list[Path], out: Path) -> dict[str, int]:
     merged: dict[str, dict[str, Any]] = {}
     for source in sources:
         if not source.is_file():
-            raise InputError(f"{source} is not a findings file", "name the .jsonl files to join")
+            raise InputError(
+                _("{path} is not a findings file", path=source),
+                _("name the .jsonl files to join"),
+            )
         for finding in read_findings(source):
             current = merged.get(finding["id"])
             # A tie goes to the file named later, as a newer export usually is.
@@ -179,7 +194,9 @@ def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} cannot be read: {exc}", "check the file") from None
+        raise InputError(
+            _("{path} cannot be read: {error}", path=path, error=exc), _("check the file")
+        ) from None
     if path.suffix == ".csv":
         for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
             yield dict(row), f"{path}:{number}"
@@ -190,21 +207,28 @@ def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})", HINT) from None
+            raise InputError(
+                _("{where}: not valid JSON ({error})", where=f"{path}:{number}", error=exc.msg),
+                HINT,
+            ) from None
         if not isinstance(row, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object", HINT)
+            raise InputError(_("{where}: expected a JSON object", where=f"{path}:{number}"), HINT)
         yield row, f"{path}:{number}"
 
 
 def _new_finding(
-    row: dict[str, Any], where: str, model: str | None, reporter: str | None, now: str
+    row: dict[str, Any], where: str | Message, model: str | None, reporter: str | None, now: str
 ) -> dict[str, Any]:
     for field in REQUIRED:
         if not isinstance(row.get(field), str) or not row[field].strip():
-            raise InputError(f"{where}: field {field!r} is missing or empty", HINT)
+            raise InputError(
+                _("{where}: field {field!r} is missing or empty", where=where, field=field), HINT
+            )
     for field in ("model", "reporter", "reported_at", "note"):
         if row.get(field) is not None and not isinstance(row[field], str):
-            raise InputError(f"{where}: field {field!r} must be text", HINT)
+            raise InputError(
+                _("{where}: field {field!r} must be text", where=where, field=field), HINT
+            )
     finding = {
         "category": row["category"].strip(),
         "prompt": row["prompt"],
@@ -218,7 +242,9 @@ def _new_finding(
         "updated_at": now,
     }
     if finding["model"] is None:
-        raise InputError(f"{where}: no model named", "add a `model` field or pass --model")
+        raise InputError(
+            _("{where}: no model named", where=where), _("add a `model` field or pass --model")
+        )
     content = {k: finding[k] for k in ("category", "prompt", "response", "model", "reporter")}
     finding["id"] = "f-" + sha256_json(content)[:12]
     return finding
@@ -228,19 +254,21 @@ def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
     missing = [k for k in FIELDS if k not in finding]
     if missing:
         raise InputError(
-            f"{where}: not a findings file line, {missing} missing",
-            "pass a file written by `gemeingut audit findings import`",
+            _("{where}: not a findings file line, {fields} missing", where=where, fields=missing),
+            _("pass a file written by `gemeingut audit findings import`"),
         )
     for key in FIELDS:
         optional = key in ("duplicate_of", "note")
         if not isinstance(finding[key], str) and not (optional and finding[key] is None):
+            kind = _("text or null") if optional else _("text")
             raise InputError(
-                f"{where}: field {key!r} must be text{' or null' if optional else ''}",
-                "fix that line, or import the submission again",
+                _("{where}: field {field!r} must be {kind}", where=where, field=key, kind=kind),
+                _("fix that line, or import the submission again"),
             )
     if finding["status"] not in STATUSES:
         raise InputError(
-            f"{where}: unknown status {finding['status']!r}", f"choose from {', '.join(STATUSES)}"
+            _("{where}: unknown status {status!r}", where=where, status=finding["status"]),
+            _("choose from {choices}", choices=", ".join(STATUSES)),
         )
     return finding
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gemeingut.i18n import Message, _, accepted_language, text
+from gemeingut.i18n.validation import problem
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
 log = logging.getLogger("gemeingut.serve")
@@ -108,8 +109,8 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def describe_validation_error(exc: RequestValidationError, language: str) -> ErrorDetail:
-    """The first problem in words a client can act on, and the field it is about (pydantic's
-    own description of a wrong value stays in its English)."""
+    """The first problem in words a client can act on, in its language, and the field it is
+    about (a validator's own sentence stays as written)."""
     # For a union field (`stop: str | list[str]`) pydantic reports each branch; the branch whose
     # type matched says what is really wrong, so type mismatches come last.
     errors = sorted(exc.errors(), key=lambda e: str(e.get("type", "")).endswith("_type"))
@@ -121,7 +122,7 @@ def describe_validation_error(exc: RequestValidationError, language: str) -> Err
     if first.get("type") == "json_invalid":
         message = text(_("the request body is not valid JSON"), language)
         return ErrorDetail(message=message, code="invalid_json")
-    message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    message = text(problem(first), language)
     if first.get("type") == "missing" and param is None:
         message = text(_("the request needs a JSON body"), language)
     elif first.get("type") == "extra_forbidden":

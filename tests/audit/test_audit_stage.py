@@ -200,7 +200,7 @@ def test_findings_are_imported_triaged_merged_and_reported(
     )
     assert triaged.exit_code == 0, triaged.output
     bad = invoke("audit", "findings", "triage", findings, rows[1]["id"], "--status", "maybe")
-    assert bad.exit_code == 2 and "unknown status" in bad.stderr
+    assert bad.exit_code == 2 and "unbekannter Status" in bad.stderr
     merged = tmp_path / "merged.jsonl"
     assert invoke("audit", "findings", "merge", copy, findings, "--out", merged).exit_code == 0
     statuses = {

@@ -169,3 +169,15 @@ def test_the_frameworks_own_refusals_speak_the_clients_language(http: httpx.Clie
     assert (
         "nimmt kein GET an" in assert_openai_error(http.get("/v1/chat/completions"), 405)["message"]
     )
+
+
+def test_a_wrong_value_is_described_in_the_clients_language(http: httpx.Client) -> None:
+    """pydantic's English description of a wrong value is put into the client's language."""
+    body = {"model": MODEL_NAME, "messages": HELLO, "temperature": 5}
+    german = assert_openai_error(http.post("/v1/chat/completions", json=body), 400)
+    assert german["message"] == "temperature: darf höchstens 2.0 sein"
+    english = http.post("/v1/chat/completions", json=body, headers={"Accept-Language": "en"})
+    assert assert_openai_error(english, 400)["message"] == "temperature: must be at most 2.0"
+    role = {"model": MODEL_NAME, "messages": [{"role": "robot", "content": "x"}]}
+    message = assert_openai_error(http.post("/v1/chat/completions", json=role), 400)["message"]
+    assert message.startswith("messages.0.role: muss eines sein von: 'system', ")
