@@ -207,11 +207,38 @@ def serve(
             "occurs in them."
         ),
     ] = None,
+    oidc_issuer: Annotated[
+        str | None,
+        typer.Option(
+            help="With --db: people sign in to the page through this OpenID Connect provider "
+            "(its issuer URL, e.g. https://sso.example.de/realms/staff); users must exist."
+        ),
+    ] = None,
+    oidc_client_id: Annotated[
+        str | None, typer.Option(help="This server's client id at the provider.")
+    ] = None,
+    oidc_client_secret_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Environment variable holding the client secret (none: a public client)."
+        ),
+    ] = None,
+    oidc_user_claim: Annotated[
+        str, typer.Option(help="The ID token's claim that names the gemeingut user.")
+    ] = "preferred_username",
+    oidc_redirect_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The callback URL registered at the provider, as the browser reaches it behind "
+            "your proxy (default: this server's own /auth/oidc/callback)."
+        ),
+    ] = None,
 ) -> None:
     """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions).
 
     Without --db the server is open to whoever can reach it, which is only allowed on a
     loopback address (this machine) unless --no-auth says so."""
+    from gemeingut.serve.oidc import oidc_settings
     from gemeingut.serve.runner import run_server
 
     run_server(
@@ -239,4 +266,7 @@ def serve(
         header_timeout=header_timeout,
         reranker=reranker,
         also=tuple(also or ()),
+        oidc=oidc_settings(
+            oidc_issuer, oidc_client_id, oidc_client_secret_env, oidc_user_claim, oidc_redirect_url
+        ),
     )

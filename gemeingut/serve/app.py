@@ -53,6 +53,7 @@ from gemeingut.serve.metrics import Metrics, MetricsMiddleware
 from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_openness import ModelOpenness
 from gemeingut.serve.model_queue import ModelQueue
+from gemeingut.serve.oidc import OidcProvider, oidc_router
 from gemeingut.serve.schemas import (
     AssistantMessage,
     ChatChoice,
@@ -102,6 +103,7 @@ def create_app(
     audit: AuditSummary | None = None,
     reranker: Reranker | None = None,
     also: tuple[ModelEntry, ...] = (),
+    oidc: OidcProvider | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -113,7 +115,8 @@ def create_app(
     `collections` under that folder are searchable at `/v1/collections` by their groups; with
     `page`, `/` is the web page for people (chat, documents, a look inside the model); with
     `findings`, people report what the model did wrong and a triage group decides; with a
-    `trace` index, `/v1/trace` finds where a phrase occurs in the model's training data."""
+    `trace` index, `/v1/trace` finds where a phrase occurs in the model's training data; with
+    `oidc`, people sign in to the page through their organisation's identity provider."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -163,6 +166,11 @@ def create_app(
     app.include_router(findings_router)
     app.include_router(assist_router)
     app.include_router(trace_router)
+    app.state.oidc = oidc  # the page's sign-in through the identity provider, when given
+    if oidc is not None:
+        if gateway is None:
+            raise ValueError("signing in through an identity provider needs the gateway")
+        app.include_router(oidc_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router
 

@@ -31,6 +31,7 @@ from gemeingut.serve.limits import (
 )
 from gemeingut.serve.model_audit import model_audit
 from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.oidc import OidcSettings, discover
 from gemeingut.serve.served import ModelEntry
 from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
@@ -104,6 +105,7 @@ def run_server(
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
+    oidc: OidcSettings | None = None,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -144,6 +146,12 @@ def run_server(
             "pass --db PATH (then create keys with `gemeingut admin keys create`), or "
             "--no-auth if a proxy in front of the server checks who calls",
         )
+    if oidc is not None and db is None:
+        raise InputError(
+            _("signing in through an identity provider needs --db: it names the users"),
+            _("pass --db, and add the people who may sign in with `gemeingut admin users add`"),
+        )
+    provider = discover(oidc) if oidc is not None else None  # before the model loads
     screening = Policy.load(policy) if policy is not None else None
     gateway = None
     if db is not None:
@@ -175,6 +183,7 @@ def run_server(
             audit=model_audit(model_dir) if model_dir is not None else None,
             reranker=Reranker(reranker) if reranker is not None else None,
             also=tuple(_entry(other) for other in also),
+            oidc=provider,
         )
         # Connections are bounded, idle ones closed after 5 s, and ones whose headers take
         # longer than `header_timeout` closed too (connections.py).

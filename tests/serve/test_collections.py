@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from gemeingut.apps.rag.embedders import EmbedderSpec
 from gemeingut.apps.rag.index import ingest
@@ -43,15 +44,21 @@ def collections(tmp_path: Path, model_dir: Path) -> Path:
 def governed(
     tmp_path: Path, collections: Path, backend: TransformersBackend, serve: Serve
 ) -> Iterator[tuple[str, Gateway, dict[str, str]]]:
+    engine, keys = staff(tmp_path)
+    gateway = Gateway(engine)
+    with serve(create_app(backend, gateway=gateway, collections=collections)) as url:
+        yield url, gateway, keys
+
+
+def staff(tmp_path: Path) -> tuple[Engine, dict[str, str]]:
+    """eva of the group einkauf and paul of personalamt, each with a key."""
     engine = open_store(str(tmp_path / "gateway.db"))
     keys = {}
     for user, group in (("eva", "einkauf"), ("paul", "personalamt")):
         add_group(engine, group)
         add_user(engine, user, (group,))
         keys[user] = create_key(engine, user)[1]
-    gateway = Gateway(engine)
-    with serve(create_app(backend, gateway=gateway, collections=collections)) as url:
-        yield url, gateway, keys
+    return engine, keys
 
 
 def get(url: str, key: str | None, path: str = "/v1/collections") -> httpx.Response:
@@ -140,12 +147,7 @@ def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
     (folder / "notiz.txt").write_text("Eine Notiz zur Frist.", encoding="utf-8")
     root = tmp_path / "collections"
     ingest(root, "akten", [folder], groups=["einkauf"])
-    engine = open_store(str(tmp_path / "gateway.db"))
-    keys = {}
-    for user, group in (("eva", "einkauf"), ("paul", "personalamt")):
-        add_group(engine, group)
-        add_user(engine, user, (group,))
-        keys[user] = create_key(engine, user)[1]
+    engine, keys = staff(tmp_path)
     with serve(create_app(backend, gateway=Gateway(engine), collections=root)) as url:
         source = get(
             url, keys["eva"], "/v1/collections/akten/source?document=akten/leitfaden.pdf&page=2"

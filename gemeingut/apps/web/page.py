@@ -36,6 +36,7 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         t=texts,
         texts_json=json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"),
         needs_key=request.app.state.gateway is not None,
+        sso=getattr(request.app.state, "oidc", None) is not None,
     )
     return HTMLResponse(html, headers={"Content-Language": language, **SECURITY_HEADERS})
 

@@ -45,6 +45,7 @@ TEXTS: dict[str, Message] = {
     "no_hits": _("No passage matches the question."),
     "show_source": _("Show the source"),
     "source_heading": _("Source: {document}", document="{document}"),
+    "sso_button": _("Sign in with your organisation's account"),
     "page_image_alt": _(
         "Page {page} of {document} as printed; its text follows below",
         page="{page}",

@@ -93,6 +93,13 @@ def set_user_disabled(engine: Engine, user: str, disabled: bool) -> None:
         )
 
 
+def user_may_sign_in(engine: Engine, user: str) -> bool:
+    """Whether `user` exists and is not disabled (a sign-in through the identity provider)."""
+    with reading(engine) as conn:
+        row = conn.execute(select(users.c.disabled).where(users.c.name == user)).first()
+    return row is not None and not row.disabled
+
+
 def user_id(engine: Engine, user: str) -> int:
     """The id of the user called `user` (an error naming them if there is none)."""
     with engine.connect() as conn:

@@ -20,10 +20,12 @@ from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.model_audit import summarise
 from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.oidc import OidcSettings, discover
 from gemeingut.serve.trace_route import build_trace_index
 from tests.apps.rag.documents import write_pdf
 from tests.apps.web.conftest import axe_violations
 from tests.http_server import running_server
+from tests.serve.oidc_provider import CLIENT_ID, Provider, provider_app
 
 TIMEOUT = 30_000  # ms
 AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
@@ -62,22 +64,26 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     backend = TransformersBackend(long_model_dir, model_name="winzig")
     corpus = root / "train.jsonl"
     corpus.write_text(json.dumps(TRAINING_DOCUMENT) + "\n", encoding="utf-8")
-    app = create_app(
-        backend,
-        gateway=Gateway(engine),
-        collections=root / "collections",
-        findings=desk,
-        openness=model_openness(long_model_dir),  # a folder that names no licence
-        trace=build_trace_index((corpus,), backend),
-        audit=summarise(AUDIT_REPORT),
-    )
-    with running_server(app) as url:
-        yield {
-            "url": url,
-            "key": key,
-            "triage_key": create_key(engine, "tom")[1],
-            "findings": desk.path,
-        }
+    provider = Provider(user="eva")  # the organisation's identity provider, on loopback
+    with running_server(provider_app(provider)) as issuer:
+        provider.issuer = issuer
+        app = create_app(
+            backend,
+            gateway=Gateway(engine),
+            collections=root / "collections",
+            findings=desk,
+            openness=model_openness(long_model_dir),  # a folder that names no licence
+            trace=build_trace_index((corpus,), backend),
+            audit=summarise(AUDIT_REPORT),
+            oidc=discover(OidcSettings(issuer=issuer, client_id=CLIENT_ID)),
+        )
+        with running_server(app) as url:
+            yield {
+                "url": url,
+                "key": key,
+                "triage_key": create_key(engine, "tom")[1],
+                "findings": desk.path,
+            }
 
 
 @pytest.fixture
@@ -232,6 +238,17 @@ def test_the_page_image_loads_under_the_pages_own_security_policy(browser, site:
     strict.wait_for_function("document.getElementById('source-page').complete")
     assert strict.locator("#source-page").evaluate("image => image.naturalWidth") == 1000
     context.close()
+
+
+def test_staff_sign_in_with_their_organisations_account(page, site: dict) -> None:
+    """OpenID Connect: the provider says who it is, the page signs in as that user with a
+    session key and takes the key out of the address at once."""
+    page.goto(site["url"] + "/")
+    page.get_by_role("link", name="Mit dem Konto Ihrer Organisation anmelden").click()
+    page.get_by_text("Angemeldet. Modell: winzig").wait_for()
+    assert "#" not in page.url and "key" not in page.url
+    assert page.evaluate("sessionStorage.getItem('gemeingut-key')").startswith("gg_")
+    assert axe_violations(page) == []
 
 
 def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: dict) -> None:

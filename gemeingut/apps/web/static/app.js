@@ -619,6 +619,18 @@ $("temperature").addEventListener("input", drawNext);
 $("top-p").addEventListener("input", drawNext);
 
 // --- start ----------------------------------------------------------------------------------
+// Back from the identity provider: a session key (or the reason there is none) in the
+// fragment, which no server ever sees; taken out of the address at once.
+const back = new URLSearchParams(location.hash.slice(1));
+if (back.has("key") || back.has("sso-error")) {
+  history.replaceState(null, "", location.pathname + location.search);
+  if (back.has("key")) {
+    state.key = back.get("key");
+    sessionStorage.setItem("gemeingut-key", state.key);
+  } else {
+    $("login-error").textContent = fill(T.login_failed, { reason: back.get("sso-error") });
+  }
+}
 if (document.body.dataset.needsKey === "yes" && !state.key) {
   $("login").hidden = false;
 } else {

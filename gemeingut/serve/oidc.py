@@ -1,0 +1,283 @@
+"""Sign-in to the page through the organisation's identity provider (OpenID Connect).
+
+Staff of a public IT provider already have an account (Keycloak, Entra ID, ADFS …): with
+`serve --oidc-issuer URL --oidc-client-id ID`, the page offers to sign in with it. The
+authorization code flow with PKCE (RFC 7636) runs through the browser; the server checks the
+ID token against the keys the provider publishes (signature, issuer, audience, expiry and the
+nonce of this very sign-in) and signs in the gemeingut user that one claim names. That user
+must exist: admins add users and their groups, the provider only says who someone is. The
+user gets a session key like any other (it expires, can be revoked, every use is audited);
+it reaches the page in the URL's fragment, which a browser never sends to any server.
+
+The sign-in's state, nonce and PKCE verifier wait in a short-lived cookie signed with the
+client secret (or a secret of this process), so any server process can finish a sign-in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import quote, urlencode
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, text
+from gemeingut.serve.gateway.identity import authenticate, create_key, user_may_sign_in, utcnow
+from gemeingut.serve.http_errors import request_language
+
+COOKIE = "gemeingut_oidc"
+COOKIE_PATH = "/auth/oidc"
+SIGN_IN_SECONDS = 600  # from leaving for the provider to coming back
+ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+TIMEOUT = 10.0
+oidc_router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    issuer: str
+    client_id: str
+    client_secret: str | None = None
+    user_claim: str = "preferred_username"
+    session_hours: float = 8.0
+    redirect_url: str | None = None  # as registered at the provider; default: this server's
+
+
+def oidc_settings(
+    issuer: str | None,
+    client_id: str | None,
+    secret_env: str | None,
+    user_claim: str,
+    redirect_url: str | None,
+) -> OidcSettings | None:
+    """The command line's OIDC options, checked: both issuer and client id, or neither; the
+    secret read from the environment (it never goes on a command line)."""
+    if issuer is None and client_id is None:
+        return None
+    if issuer is None or client_id is None:
+        raise InputError(
+            _("--oidc-issuer and --oidc-client-id go together"),
+            _("pass both, as registered at your identity provider"),
+        )
+    secret = None
+    if secret_env is not None:
+        secret = os.environ.get(secret_env)
+        if not secret:
+            raise InputError(
+                _("the environment variable {name} is empty", name=secret_env),
+                _("export the client secret in it, or leave --oidc-client-secret-env out"),
+            )
+    return OidcSettings(issuer, client_id, secret, user_claim, redirect_url=redirect_url)
+
+
+@dataclass
+class OidcProvider:
+    settings: OidcSettings
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    secret: bytes = field(repr=False)
+
+    def redirect_uri(self, request: Request) -> str:
+        return self.settings.redirect_url or str(request.url_for("oidc_callback"))
+
+
+def discover(settings: OidcSettings) -> OidcProvider:
+    """The provider's endpoints from its discovery document, read at server start: a wrong
+    issuer stops the start with a clear error instead of failing each sign-in."""
+    issuer = settings.issuer.rstrip("/")
+    url = f"{issuer}/.well-known/openid-configuration"
+    try:
+        response = httpx.get(url, timeout=TIMEOUT)
+        response.raise_for_status()
+        document = response.json()
+        endpoints = {
+            k: str(document[k]) for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
+        }
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        raise InputError(
+            _(
+                "the identity provider's discovery document {url} cannot be read: {error}",
+                url=url,
+                error=exc,
+            ),
+            _("check --oidc-issuer: it is the URL the provider names as its issuer"),
+        ) from None
+    if str(document.get("issuer", "")).rstrip("/") != issuer:
+        raise InputError(
+            _(
+                "{url} names the issuer {found!r}, not {issuer!r}",
+                url=url,
+                found=document.get("issuer"),
+                issuer=issuer,
+            ),
+            _("pass exactly the issuer the provider names"),
+        )
+    key = (settings.client_secret or "").encode() or secrets.token_bytes(32)
+    return OidcProvider(
+        settings, secret=hashlib.sha256(b"gemeingut-oidc" + key).digest(), **endpoints
+    )
+
+
+@oidc_router.get("/auth/oidc/login", name="oidc_login")
+async def oidc_login(request: Request) -> RedirectResponse:
+    """Off to the provider, with a fresh state, nonce and PKCE challenge."""
+    provider: OidcProvider = request.app.state.oidc
+    waiting = {
+        "state": secrets.token_urlsafe(24),
+        "nonce": secrets.token_urlsafe(24),
+        "verifier": secrets.token_urlsafe(48),
+        "until": int(time.time()) + SIGN_IN_SECONDS,
+    }
+    challenge = _b64(hashlib.sha256(waiting["verifier"].encode()).digest())
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": provider.settings.client_id,
+            "redirect_uri": provider.redirect_uri(request),
+            "scope": "openid profile email",
+            "state": waiting["state"],
+            "nonce": waiting["nonce"],
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    response = RedirectResponse(f"{provider.authorization_endpoint}?{query}", status_code=302)
+    response.set_cookie(
+        COOKIE,
+        _sign(provider.secret, waiting),
+        max_age=SIGN_IN_SECONDS,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@oidc_router.get("/auth/oidc/callback", name="oidc_callback")
+async def oidc_callback(
+    request: Request, code: str | None = None, state: str | None = None, error: str | None = None
+) -> RedirectResponse:
+    """Back from the provider: check everything, then hand the page a session key."""
+    provider: OidcProvider = request.app.state.oidc
+    gateway = request.app.state.gateway
+    try:
+        if error:
+            raise SignInRefused(
+                _("the identity provider refused the sign-in: {error}", error=error)
+            )
+        waiting = _unsign(provider.secret, request.cookies.get(COOKIE, ""))
+        if waiting is None or not state or not hmac.compare_digest(state, waiting["state"]):
+            raise SignInRefused(
+                _("this sign-in was not started here or took too long; start again")
+            )
+        if not code:
+            raise SignInRefused(_("the identity provider sent no code"))
+        user = await run_in_threadpool(_signed_in_user, provider, request, code, waiting)
+        key = await run_in_threadpool(_session_key, gateway, provider.settings, user)
+    except SignInRefused as refused:
+        gateway.record(request.url.path, 403, "refused:oidc", None)
+        reason = text(refused.message, request_language(request))
+        return _to_page(f"sso-error={quote(reason)}")
+    gateway.record(request.url.path, 200, "allowed", authenticate(gateway.engine, key))
+    return _to_page(f"key={quote(key)}")
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.msgid)
+        self.message = message
+
+
+def _signed_in_user(provider: OidcProvider, request: Request, code: str, waiting: dict) -> str:
+    """The code exchanged for the ID token, the token checked, the user's name read."""
+    import jwt
+
+    settings = provider.settings
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": provider.redirect_uri(request),
+        "client_id": settings.client_id,
+        "code_verifier": waiting["verifier"],
+    }
+    auth = (settings.client_id, settings.client_secret) if settings.client_secret else None
+    try:
+        answer = httpx.post(provider.token_endpoint, data=form, auth=auth, timeout=TIMEOUT)
+        answer.raise_for_status()
+        token = str(answer.json()["id_token"])
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        raise SignInRefused(
+            _("the identity provider gave no ID token: {error}", error=exc)
+        ) from None
+    try:
+        signing_key = jwt.PyJWKClient(
+            provider.jwks_uri, timeout=int(TIMEOUT)
+        ).get_signing_key_from_jwt(token)
+        claims = jwt.decode(
+            token,
+            signing_key.key,
+            algorithms=ALGORITHMS,
+            audience=settings.client_id,
+            issuer=settings.issuer.rstrip("/"),
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise SignInRefused(_("the ID token does not check out: {error}", error=exc)) from None
+    if not hmac.compare_digest(str(claims.get("nonce", "")), waiting["nonce"]):
+        raise SignInRefused(_("the ID token belongs to another sign-in (nonce)"))
+    user = claims.get(settings.user_claim)
+    if not isinstance(user, str) or not user:
+        raise SignInRefused(
+            _("the ID token names no user in its claim {claim!r}", claim=settings.user_claim)
+        )
+    return user
+
+
+def _session_key(gateway, settings: OidcSettings, user: str) -> str:
+    if not user_may_sign_in(gateway.engine, user):
+        raise SignInRefused(
+            _(
+                "{user} has no access to this server; an administrator adds users with "
+                "`gemeingut admin users add`",
+                user=user,
+            )
+        )
+    until = utcnow() + timedelta(hours=settings.session_hours)
+    return create_key(gateway.engine, user, name="page sign-in (OIDC)", expires_at=until)[1]
+
+
+def _to_page(fragment: str) -> RedirectResponse:
+    response = RedirectResponse(f"/#{fragment}", status_code=302)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    return response
+
+
+def _sign(secret: bytes, value: dict) -> str:
+    body = _b64(json.dumps(value, separators=(",", ":")).encode())
+    return f"{body}.{_b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())}"
+
+
+def _unsign(secret: bytes, cookie: str) -> dict | None:
+    body, _sep, signature = cookie.partition(".")
+    expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
+    if not body or not hmac.compare_digest(signature, expected):
+        return None
+    value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return value if value.get("until", 0) >= time.time() else None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
