@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.rag.embedders import LocalEmbedder
-from gemeingut.apps.rag.page_image import is_pdf
+from gemeingut.apps.rag.page_image import is_pdf, passage_boxes
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.backends.transformers import TransformersBackend
@@ -178,6 +178,11 @@ class SourceText(BaseModel):
         default=None,
         description="Where the page is as a PNG (a PDF's pages): GET it with the same key.",
     )
+    page_marks: list[tuple[float, float, float, float]] = Field(
+        default_factory=list,
+        description="Where the asked passage stands on that image: (left, top, width, height) "
+        "per line, as fractions of the page.",
+    )
 
 
 @collections_router.get(
@@ -193,6 +198,7 @@ async def source_text(
     document: Annotated[str, Query(min_length=1, max_length=1000)],
     page: Annotated[int | None, Query(ge=1)] = None,
     section: Annotated[str | None, Query(max_length=1000)] = None,
+    passage: Annotated[str | None, Query(max_length=8000)] = None,
 ) -> SourceText:
     """The page or section of a collection's document a citation points to, read again from
     the collection's own copy of the document (the source viewer)."""
@@ -217,16 +223,19 @@ async def source_text(
             record_access(request, principal, 404, "scope:page")
             raise APIError(404, _("the document has no such page or section"), param="page")
         record_access(request, principal, 200, "allowed")
-        image = None
-        if page is not None and is_pdf(collection.document_file(document)):
+        image, marks = None, []
+        stored = collection.document_file(document)
+        if page is not None and is_pdf(stored):
             query = urlencode({"document": document, "page": page})
             image = f"/v1/collections/{quote(name, safe='')}/page-image?{query}"
+            marks = passage_boxes(stored, page, passage) if passage else []
         return SourceText(
             document=document,
             page=page,
             section=section,
             text="\n\n".join(p.text for p in chosen),
             page_image=image,
+            page_marks=marks,
         )
 
     return await run_in_threadpool(run)

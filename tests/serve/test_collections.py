@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -139,7 +140,7 @@ def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
 
     from PIL import Image
 
-    from tests.apps.rag.documents import write_pdf
+    from tests.apps.rag.documents import PAGES, write_pdf
 
     folder = tmp_path / "akten"
     folder.mkdir()
@@ -149,9 +150,8 @@ def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
     ingest(root, "akten", [folder], groups=["einkauf"])
     engine, keys = staff(tmp_path)
     with serve(create_app(backend, gateway=Gateway(engine), collections=root)) as url:
-        source = get(
-            url, keys["eva"], "/v1/collections/akten/source?document=akten/leitfaden.pdf&page=2"
-        )
+        source_path = "/v1/collections/akten/source?document=akten/leitfaden.pdf&page=2"
+        source = get(url, keys["eva"], source_path)
         assert source.status_code == 200, source.text
         image_path = source.json()["page_image"]
         assert (
@@ -161,6 +161,11 @@ def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
         assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
         width, height = Image.open(BytesIO(shown.content)).size
         assert width == 1000 and abs(height / width - 297 / 210) < 0.01  # an A4 page
+        asked = f"{source_path}&passage={quote(PAGES[1])}"
+        [(left, top, width, height)] = get(url, keys["eva"], asked).json()["page_marks"]
+        assert 0 < left < 0.2 and 0 < top < 0.1 and 0.3 < width < 1 and 0 < height < 0.05
+        elsewhere = get(url, keys["eva"], f"{source_path}&passage={quote(PAGES[0])}")
+        assert elsewhere.json()["page_marks"] == []  # that passage stands on page 1
         note = get(url, keys["eva"], "/v1/collections/akten/source?document=akten/notiz.txt")
         assert note.json()["page_image"] is None
         for key, path, expected in (

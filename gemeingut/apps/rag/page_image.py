@@ -47,3 +47,56 @@ def page_png(pdf: Path, page: int, width: int = WIDTH) -> bytes:
         return out.getvalue()
     finally:
         document.close()
+
+
+def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float, float, float]]:
+    """Where `passage` stands on the page, one box per line it covers: (left, top, width,
+    height) as fractions of the page, for marking it on the image. Whitespace and line breaks
+    do not count in the match (the PDF's text layer breaks lines where the reader did not);
+    no boxes when the page has no such text (a scan, or text the reader saw differently)."""
+    import pypdfium2 as pdfium
+
+    wanted = " ".join(passage.split())
+    if not wanted:
+        return []
+    try:
+        document = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError:
+        return []
+    try:
+        if not 1 <= page <= len(document):
+            return []
+        sheet = document[page - 1]
+        width, height = sheet.get_size()
+        text = sheet.get_textpage()
+        written = text.get_text_range(0, text.count_chars())
+        flat, where = _collapsed(written)
+        start = flat.find(wanted)
+        if start < 0:
+            return []
+        first, last = where[start], where[start + len(wanted) - 1]
+        boxes = []
+        for index in range(text.count_rects(first, last - first + 1)):
+            left, bottom, right, top = text.get_rect(index)
+            boxes.append(
+                (left / width, 1 - top / height, (right - left) / width, (top - bottom) / height)
+            )
+        return boxes
+    finally:
+        document.close()
+
+
+def _collapsed(written: str) -> tuple[str, list[int]]:
+    """`written` with every run of whitespace as one space, and for each of its characters the
+    index of the character it came from."""
+    flat: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(written):
+        if char.isspace():
+            if flat and flat[-1] != " ":
+                flat.append(" ")
+                where.append(index)
+            continue
+        flat.append(char)
+        where.append(index)
+    return "".join(flat), where

@@ -221,6 +221,7 @@ def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site
     )
     assert printed.get_attribute("src").startswith("blob:")
     assert printed.evaluate("image => image.complete && image.naturalWidth") == 1000
+    assert page.locator(".page-mark").count() == 1  # the cited passage, marked on the page
     assert axe_violations(page) == []
 
 

@@ -497,6 +497,7 @@ $("answer-button").addEventListener("click", async () => {
 async function showSource(name, hit) {
   const query = new URLSearchParams({ document: hit.document });
   if (hit.page) query.set("page", hit.page);
+  if (hit.page && hit.text) query.set("passage", hit.text.slice(0, 8000));
   else if (hit.section) query.set("section", hit.section);
   try {
     const source = await (await api(`/v1/collections/${encodeURIComponent(name)}/source?${query}`)).json();
@@ -525,12 +526,23 @@ async function showPageImage(source, hit) {
   const image = $("source-page");
   if (image.src) URL.revokeObjectURL(image.src);
   image.removeAttribute("src");
-  image.hidden = true;
+  $("source-frame").hidden = true;
+  for (const mark of document.querySelectorAll(".page-mark")) mark.remove();
   if (!source.page_image) return;
   const blob = await (await api(source.page_image)).blob();
   image.alt = fill(T.page_image_alt, { page: source.page, document: hit.document });
   image.src = URL.createObjectURL(blob);
-  image.hidden = false;
+  for (const [left, top, width, height] of source.page_marks) {
+    // the passage on the printed page; the text below marks it for screen readers
+    const mark = document.createElement("span");
+    mark.className = "page-mark";
+    mark.setAttribute("aria-hidden", "true");
+    Object.assign(mark.style, {
+      left: `${100 * left}%`, top: `${100 * top}%`, width: `${100 * width}%`, height: `${100 * height}%`,
+    });
+    $("source-frame").append(mark);
+  }
+  $("source-frame").hidden = false;
 }
 $("source-close").addEventListener("click", () => { $("source").hidden = true; });
 
