@@ -14,11 +14,14 @@ from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import VerifyError
 from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _
 
 MANIFEST = "MANIFEST"
 SIGNATURE = "bundle.sig"  # the signature lies in the bundle but is not listed in the MANIFEST
 _NOT_LISTED = {MANIFEST, SIGNATURE}
 _SHOWN = 20
+
+DAMAGED_MANIFEST = _("the MANIFEST is damaged; obtain an unmodified copy")
 
 
 def write_manifest(bundle: Path) -> int:
@@ -41,21 +44,25 @@ def hash_files(root: Path, relative: list[str]) -> dict[str, str]:
 def read_manifest(bundle: Path) -> dict[str, str]:
     """The MANIFEST's path → sha256, or a `VerifyError` saying why it cannot be trusted."""
     if not bundle.exists():
-        raise VerifyError(f"{bundle} does not exist", "pass the folder of a release bundle")
+        raise VerifyError(
+            _("{path} does not exist", path=bundle), _("pass the folder of a release bundle")
+        )
     if not bundle.is_dir():
-        raise VerifyError(f"{bundle} is not a folder", "pass the folder of a release bundle")
+        raise VerifyError(
+            _("{path} is not a folder", path=bundle), _("pass the folder of a release bundle")
+        )
     manifest_path = bundle / MANIFEST
     if not manifest_path.is_file():
         raise VerifyError(
-            f"{bundle} has no {MANIFEST}",
-            "pass the bundle folder of a release (it holds MANIFEST, README.md and model/)",
+            _("{bundle} has no {file}", bundle=bundle, file=MANIFEST),
+            _("pass the bundle folder of a release (it holds MANIFEST, README.md and model/)"),
         )
     try:
         text = manifest_path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise VerifyError(
-            f"{manifest_path}: byte {exc.start} is not UTF-8",
-            "the MANIFEST is damaged; obtain an unmodified copy",
+            _("{path}: byte {offset} is not UTF-8", path=manifest_path, offset=str(exc.start)),
+            DAMAGED_MANIFEST,
         ) from None
     entries: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -67,18 +74,19 @@ def read_manifest(bundle: Path) -> dict[str, str]:
             or any(c not in "0123456789abcdef" for c in digest)
         ):
             raise VerifyError(
-                f"{manifest_path}:{number}: not a `<sha256>  <path>` line",
-                "the MANIFEST is damaged; obtain an unmodified copy",
+                _("{where}: not a `<sha256>  <path>` line", where=f"{manifest_path}:{number}"),
+                DAMAGED_MANIFEST,
             )
         if rel in entries:
             raise VerifyError(
-                f"{manifest_path}:{number}: {rel!r} is listed twice",
-                "a MANIFEST names each file once; obtain an unmodified copy",
+                _("{where}: {file!r} is listed twice", where=f"{manifest_path}:{number}", file=rel),
+                _("a MANIFEST names each file once; obtain an unmodified copy"),
             )
         entries[rel] = digest
     if not entries:
         raise VerifyError(
-            f"{manifest_path} lists no files", "an empty MANIFEST proves nothing; obtain the bundle"
+            _("{path} lists no files", path=manifest_path),
+            _("an empty MANIFEST proves nothing; obtain the bundle"),
         )
     return entries
 
@@ -108,8 +116,13 @@ def verify_manifest(bundle: Path) -> int:
     problems = manifest_problems(bundle, expected)
     if problems:
         raise VerifyError(
-            f"bundle {bundle} does not match its {MANIFEST}: {shorten(problems)}",
-            "the bundle was altered after release; obtain an unmodified copy",
+            _(
+                "bundle {bundle} does not match its {file}: {problems}",
+                bundle=bundle,
+                file=MANIFEST,
+                problems=shorten(problems),
+            ),
+            _("the bundle was altered after release; obtain an unmodified copy"),
         )
     return len(expected)
 

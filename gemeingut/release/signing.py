@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import InputError, VerifyError
+from gemeingut.i18n import _
 from gemeingut.release.manifest import SIGNATURE
 
 PRIVATE_SUFFIX = ".key"
 PUBLIC_SUFFIX = ".pub"
+
+DAMAGED_SIGNATURE = _("the signature is damaged; obtain an unmodified copy")
 
 
 def default_key_dir() -> Path:
@@ -45,8 +48,11 @@ def create_key(name: str, folder: Path) -> KeyInfo:
 
     if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
         raise InputError(
-            f"key name {name!r} is not usable as a file name",
-            "use letters, digits, '-', '_' and '.', e.g. `gemeingut keys create release-2026`",
+            _("key name {name!r} is not usable as a file name", name=name),
+            _(
+                "use letters, digits, '-', '_' and '.', e.g. {example}",
+                example="`gemeingut keys create release-2026`",
+            ),
         )
     private_path, public_path = (
         folder / f"{name}{PRIVATE_SUFFIX}",
@@ -54,8 +60,8 @@ def create_key(name: str, folder: Path) -> KeyInfo:
     )
     if private_path.exists() or public_path.exists():
         raise InputError(
-            f"a key named {name!r} already exists in {folder}",
-            "choose another name; an existing key is never overwritten",
+            _("a key named {name!r} already exists in {folder}", name=name, folder=folder),
+            _("choose another name; an existing key is never overwritten"),
         )
     folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -116,12 +122,13 @@ def _load_public(public_path: Path):
         return serialization.load_pem_public_key(public_path.read_bytes())
     except FileNotFoundError:
         raise InputError(
-            f"public key {public_path} does not exist", "pass the .pub file of the signer"
+            _("public key {path} does not exist", path=public_path),
+            _("pass the .pub file of the signer"),
         ) from None
     except ValueError:
         raise InputError(
-            f"{public_path} is not a PEM public key",
-            "pass the .pub file that `gemeingut keys create` wrote",
+            _("{path} is not a PEM public key", path=public_path),
+            _("pass the .pub file that `gemeingut keys create` wrote"),
         ) from None
 
 
@@ -131,8 +138,8 @@ def sign_bundle(bundle: Path, private_key: Path) -> Path:
 
     if not private_key.is_file():
         raise InputError(
-            f"private key {private_key} does not exist",
-            "create one with `gemeingut keys create NAME` and pass its .key file",
+            _("private key {path} does not exist", path=private_key),
+            _("create one with `gemeingut keys create NAME` and pass its .key file"),
         )
     signature = bundle / SIGNATURE
     config = signing.Config().set_hashing_config(_hashing(hashing, bundle))
@@ -140,8 +147,8 @@ def sign_bundle(bundle: Path, private_key: Path) -> Path:
         config.use_elliptic_key_signer(private_key=private_key)
     except ValueError as exc:
         raise InputError(
-            f"{private_key} is not a usable private key: {exc}",
-            "pass the .key file that `gemeingut keys create` wrote (EC P-256/384/521, PEM)",
+            _("{path} is not a usable private key: {error}", path=private_key, error=exc),
+            _("pass the .key file that `gemeingut keys create` wrote (EC P-256/384/521, PEM)"),
         ) from None
     tmp = bundle.parent / f".{bundle.name}.{SIGNATURE}.tmp"
     config.sign(bundle, tmp)
@@ -157,8 +164,8 @@ def verify_signature(bundle: Path, public_key: Path) -> None:
     signature = bundle / SIGNATURE
     if not signature.is_file():
         raise VerifyError(
-            f"{bundle} is not signed: {SIGNATURE} is missing",
-            "ask the publisher for the signed bundle, or verify without --key",
+            _("{bundle} is not signed: {file} is missing", bundle=bundle, file=SIGNATURE),
+            _("ask the publisher for the signed bundle, or verify without --key"),
         )
     config = verifying.Config().use_elliptic_key_verifier(public_key=public_key)
     config.set_hashing_config(_hashing(hashing, bundle))
@@ -166,19 +173,27 @@ def verify_signature(bundle: Path, public_key: Path) -> None:
         config.verify(bundle, signature)
     except json.JSONDecodeError as exc:
         raise VerifyError(
-            f"{bundle}/{SIGNATURE} cannot be read: {exc}",
-            "the signature is damaged; obtain an unmodified copy",
+            _("{path} cannot be read: {error}", path=f"{bundle}/{SIGNATURE}", error=exc),
+            DAMAGED_SIGNATURE,
         ) from None
     except ValueError as exc:
         raise VerifyError(
-            f"the signature of {bundle} does not verify with {public_key.name}: "
-            + _mismatch(str(exc)),
-            "the bundle was changed after signing, or it was signed with another key",
+            _(
+                "the signature of {bundle} does not verify with {key}: {reason}",
+                bundle=bundle,
+                key=public_key.name,
+                reason=_mismatch(str(exc)),
+            ),
+            _("the bundle was changed after signing, or it was signed with another key"),
         ) from None
     except Exception as exc:  # a damaged signature file fails inside the protobuf/JSON reader
         raise VerifyError(
-            f"{bundle}/{SIGNATURE} cannot be read: {type(exc).__name__}: {_short(exc)}",
-            "the signature is damaged; obtain an unmodified copy",
+            _(
+                "{path} cannot be read: {error}",
+                path=f"{bundle}/{SIGNATURE}",
+                error=f"{type(exc).__name__}: {_short(exc)}",
+            ),
+            DAMAGED_SIGNATURE,
         ) from None
 
 

@@ -32,27 +32,27 @@ def _lines(bundle: Path) -> list[str]:
 
 
 def test_a_path_that_does_not_exist_is_named_as_missing(tmp_path: Path) -> None:
-    with pytest.raises(VerifyError, match="does not exist"):
+    with pytest.raises(VerifyError, match="existiert nicht"):
         verify_bundle(tmp_path / "nowhere")
 
 
 def test_an_empty_folder_with_an_empty_manifest_fails(tmp_path: Path) -> None:
     (tmp_path / MANIFEST).write_text("")
-    with pytest.raises(VerifyError, match="lists no files"):
+    with pytest.raises(VerifyError, match="listet keine Dateien"):
         verify_bundle(tmp_path)
 
 
 def test_a_manifest_with_invalid_utf8_is_a_clear_error(bundle: Path) -> None:
     with (bundle / MANIFEST).open("ab") as handle:
         handle.write(b"\xff\xfe  model/x\n")
-    with pytest.raises(VerifyError, match=r"byte \d+ is not UTF-8"):
+    with pytest.raises(VerifyError, match=r"Byte \d+ ist kein UTF-8"):
         verify_bundle(bundle)
 
 
 def test_a_path_listed_twice_is_named_with_its_line(bundle: Path) -> None:
     lines = _lines(bundle)
     (bundle / MANIFEST).write_text("".join([*lines, lines[0]]), encoding="utf-8")
-    with pytest.raises(VerifyError, match=rf"MANIFEST:{len(lines) + 1}: .* listed twice"):
+    with pytest.raises(VerifyError, match=rf"MANIFEST:{len(lines) + 1}: .* steht zweimal darin"):
         verify_bundle(bundle)
 
 
@@ -89,7 +89,7 @@ def test_a_rewritten_manifest_passes_the_hashes_but_not_the_signature(
     _rewrite_documents(bundle)  # an attacker with gemeingut re-writes them, then re-hashes
     write_manifest(bundle)
     assert verify_bundle(bundle).files > 0  # consistent again: only the signature can tell
-    with pytest.raises(VerifyError, match=r"does not verify .*changed: model/model\.safetensors"):
+    with pytest.raises(VerifyError, match=r"nicht bestätigen: .*changed: model/model\.safetensors"):
         verify_bundle(bundle, keys / "publisher.pub")
 
 
@@ -104,18 +104,18 @@ def _rewrite_documents(bundle: Path) -> None:
 
 def test_a_signature_made_by_another_key_fails(bundle: Path, keys: Path) -> None:
     sign_bundle(bundle, keys / "stranger.key")
-    with pytest.raises(VerifyError, match=r"does not verify with publisher\.pub"):
+    with pytest.raises(VerifyError, match=r"lässt sich mit publisher\.pub nicht bestätigen"):
         verify_bundle(bundle, keys / "publisher.pub")
 
 
 def test_an_unsigned_bundle_fails_when_a_key_is_given(bundle: Path, keys: Path) -> None:
-    with pytest.raises(VerifyError, match=f"not signed: {SIGNATURE} is missing"):
+    with pytest.raises(VerifyError, match=f"nicht signiert: {SIGNATURE} fehlt"):
         verify_bundle(bundle, keys / "publisher.pub")
 
 
 def test_a_damaged_signature_is_a_clear_error(bundle: Path, keys: Path) -> None:
     (bundle / SIGNATURE).write_text("{not json")
-    with pytest.raises(VerifyError, match="cannot be read"):
+    with pytest.raises(VerifyError, match="lässt sich nicht lesen"):
         verify_bundle(bundle, keys / "publisher.pub")
 
 
@@ -132,16 +132,16 @@ def test_keys_are_created_private_and_never_overwritten(keys: Path) -> None:
     names = {k.name: k for k in list_keys(keys)}
     assert set(names) == {"publisher", "stranger"}
     assert names["publisher"].fingerprint != names["stranger"].fingerprint
-    with pytest.raises(InputError, match="already exists"):
+    with pytest.raises(InputError, match="gibt es schon"):
         create_key("publisher", keys)
-    with pytest.raises(InputError, match="not usable as a file name"):
+    with pytest.raises(InputError, match="taugt nicht als Dateiname"):
         create_key("../evil", keys)
 
 
 def test_a_public_key_that_is_not_pem_is_a_clear_error(bundle: Path, tmp_path: Path) -> None:
     sign_bundle(bundle, _key(tmp_path))
     (tmp_path / "bad.pub").write_text("hello")
-    with pytest.raises(InputError, match="not a PEM public key"):
+    with pytest.raises(InputError, match="kein öffentlicher Schlüssel im PEM-Format"):
         verify_bundle(bundle, tmp_path / "bad.pub")
 
 
