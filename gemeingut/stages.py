@@ -47,7 +47,9 @@ def source_fingerprint(path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUF
         return "sha256:" + sha256_json(_folder_entries(path, suffixes))
     if path.is_file():
         return "sha256:" + sha256_file(path)
-    raise InputError(f"input {path} does not exist", "check the path in the recipe or command")
+    raise InputError(
+        _("input {path} does not exist", path=path), _("check the path in the recipe or command")
+    )
 
 
 def _folder_entries(root: Path, suffixes: tuple[str, ...] | None) -> dict[str, str]:
@@ -99,10 +101,16 @@ def require_documents(dataset: Artifact) -> None:
     if stats.get("kept", 0) == 0:
         reasons = ", ".join(f"{r}: {n}" for r, n in stats.get("excluded_by_reason", {}).items())
         raise InputError(
-            f"every one of the {stats.get('documents_in', 0)} documents was excluded "
-            f"({reasons or 'no documents read'})",
-            f"see {dataset.path / 'exclusions.parquet'} for each document's reason; give "
-            "documents a licence (--license or a `license` field) or relax the filters",
+            _(
+                "every one of the {count} documents was excluded ({reasons})",
+                count=stats.get("documents_in", 0),
+                reasons=reasons or _("no documents read"),
+            ),
+            _(
+                "see {path} for each document's reason; give documents a licence (--license or "
+                "a `license` field) or relax the filters",
+                path=dataset.path / "exclusions.parquet",
+            ),
         )
 
 
@@ -122,8 +130,11 @@ def tokenizer_stage(
 
     if dataset.stats.get("splits", {}).get("train", {}).get("documents", 1) == 0:
         raise InputError(
-            f"the train split of {dataset.path} is empty: there is nothing to train a tokenizer on",
-            "add documents, or lower data.validation_fraction and data.test_fraction",
+            _(
+                "the train split of {path} is empty: there is nothing to train a tokenizer on",
+                path=dataset.path,
+            ),
+            _("add documents, or lower data.validation_fraction and data.test_fraction"),
         )
 
     def build(out: Path) -> dict[str, Any]:
@@ -315,33 +326,48 @@ def release_stage(
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
         raise InputError(
-            "the release would break the data's use conditions: " + "; ".join(broken),
-            "set release.commercial_use = false or an open release.license, or leave that "
-            "source out of the data",
+            _(
+                "the release would break the data's use conditions: {broken}",
+                broken="; ".join(broken),
+            ),
+            _(
+                "set release.commercial_use = false or an open release.license, or leave that "
+                "source out of the data"
+            ),
         )
     if tuned is not None:
         _check_finetune_data(tuned, terms)
     conflicts = share_alike_conflicts(section.license, _licence_sources(dataset, tuned))
     if conflicts:
         raise InputError(
-            f"release.license: {section.license} does not carry the share-alike licences of "
-            f"the data: {describe_conflicts(conflicts)}",
-            f"release the model under {' or '.join(sorted(conflicts))}, or leave those sources "
-            "out of the data",
+            _(
+                "release.license: {licence} does not carry the share-alike licences of the data: "
+                "{conflicts}",
+                licence=section.license,
+                conflicts=describe_conflicts(conflicts),
+            ),
+            _(
+                "release the model under {licences}, or leave those sources out of the data",
+                licences=" | ".join(sorted(conflicts)),
+            ),
         )
     found = dataset.stats.get("kept_by_language") or {}
     absent = [lang for lang in section.languages if found and lang not in found]
     if absent:
         raise InputError(
-            f"release.languages: {absent} but no kept document is in them "
-            f"(the data holds {sorted(found)})",
-            "name only languages the training data holds, or add data in those languages",
+            _(
+                "release.languages: {absent} but no kept document is in them (the data holds "
+                "{found})",
+                absent=absent,
+                found=sorted(found),
+            ),
+            _("name only languages the training data holds, or add data in those languages"),
         )
     paper = section.paper
     if paper is not None and not paper.exists():
         raise InputError(
-            f"release.paper: {paper} does not exist",
-            "give the path of the paper (a file or folder), relative to the recipe",
+            _("release.paper: {path} does not exist", path=paper),
+            _("give the path of the paper (a file or folder), relative to the recipe"),
         )
     params = {
         **section.model_dump(mode="json", exclude={"paper"}),
@@ -468,8 +494,11 @@ def _check_lineage(artifacts: dict[str, Artifact]) -> None:
     broken = [what for what, ok in expected.items() if not ok]
     if broken:
         raise InputError(
-            "these artifacts do not belong together: " + "; ".join(f"not {b}" for b in broken),
-            "pass the dataset, tokenizer, model, evaluation and audit of one build",
+            _(
+                "these artifacts do not belong together; not so: {broken}",
+                broken="; ".join(broken),
+            ),
+            _("pass the dataset, tokenizer, model, evaluation and audit of one build"),
         )
 
 
@@ -485,10 +514,14 @@ def _check_finetune_data(tuned: Artifact, terms: ReleaseTerms) -> None:
         broken = violations(stats.get("use_conditions", {}), terms)
         if broken:
             raise InputError(
-                "the release would break the fine-tuning data's use conditions: "
-                + "; ".join(broken),
-                "set release.commercial_use = false or an open release.license, or fine-tune "
-                "on other data",
+                _(
+                    "the release would break the fine-tuning data's use conditions: {broken}",
+                    broken="; ".join(broken),
+                ),
+                _(
+                    "set release.commercial_use = false or an open release.license, or "
+                    "fine-tune on other data"
+                ),
             )
     params = tuned.meta["params"]
     stated = params.get("data_license")
@@ -498,18 +531,23 @@ def _check_finetune_data(tuned: Artifact, terms: ReleaseTerms) -> None:
     if stated is None and not any(v.startswith("sha256:") for v in files):
         return
     decision = decide(stated)
-    hint = (
+    hint = _(
         "fine-tune with the data's SPDX licence: finetune.data_license in the recipe or "
         "--data-license (with data_attribution and data_url where it asks for attribution)"
     )
     if not decision.admitted:
-        raise InputError(f"the fine-tuning data cannot be published: {decision.detail}", hint)
+        raise InputError(
+            _("the fine-tuning data cannot be published: {reason}", reason=decision.detail), hint
+        )
     if needs_attribution(stated) and not (
         params.get("data_attribution") and params.get("data_url")
     ):
         raise InputError(
-            f"the fine-tuning data's licence {stated} asks for attribution, but "
-            "finetune.data_attribution or finetune.data_url is missing",
+            _(
+                "the fine-tuning data's licence {licence} asks for attribution, but "
+                "finetune.data_attribution or finetune.data_url is missing",
+                licence=stated,
+            ),
             hint,
         )
 

@@ -38,7 +38,7 @@ def test_missing_input_file_is_a_clear_error(tmp_path: Path) -> None:
     recipe.write_text(TINY_RECIPE, encoding="utf-8")  # docs.jsonl and notes/ do not exist
     result = invoke("build", recipe, "--workspace", tmp_path / "ws")
     assert result.exit_code == 2
-    assert "docs.jsonl" in result.stderr and "does not exist" in result.stderr
+    assert "docs.jsonl" in result.stderr and "existiert nicht" in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "ws" / "dataset").exists() or not any(
         p.name.startswith("ds-") for p in (tmp_path / "ws" / "dataset").iterdir()
@@ -49,7 +49,7 @@ def test_verify_cli_passes_and_fails_with_exit_code(tiny_build, tmp_path: Path) 
     release = Path(tiny_build["release"]["path"])
     assert invoke("verify", release).exit_code == 0
     result = invoke("verify", tmp_path)
-    assert result.exit_code == 2 and "no MANIFEST" in result.stderr
+    assert result.exit_code == 2 and "hat kein MANIFEST" in result.stderr
 
 
 def test_stages_run_one_by_one_from_the_cli(tmp_path: Path) -> None:
@@ -115,7 +115,10 @@ def test_stages_run_one_by_one_from_the_cli(tmp_path: Path) -> None:
     assert "cli-model" in card and "- de" in card
     english = invoke(*steps[-2][:-2], "--out", tmp_path / "rel-en", "--language", "de",
                      "--language", "en")  # fmt: skip
-    assert english.exit_code == 2 and "['en'] but no kept document is in them" in english.output
+    assert (
+        english.exit_code == 2
+        and "kein behaltenes Dokument ist in diesen Sprachen" in english.output
+    )
     again = invoke("reproduce", tmp_path / "rel" / "bundle", "--workspace", tmp_path / "again")
     assert again.exit_code == 2 and "released without a recipe" in again.output
 
@@ -174,7 +177,7 @@ def test_bad_option_value_and_bad_config_key_are_clear_errors(tmp_path: Path) ->
 
 def test_unreadable_input_path_exits_2(tmp_path: Path) -> None:
     result = invoke("data", "curate", tmp_path / "nope.jsonl", "--out", tmp_path / "ds")
-    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert result.exit_code == 2 and "existiert nicht" in result.stderr
 
 
 def test_fetch_a_git_repository_then_curate_it(tmp_path: Path) -> None:
@@ -232,14 +235,17 @@ def test_release_of_a_fine_tuned_model_from_the_command_line(tiny_build, tmp_pat
         "--model", paths["model"], "--evaluation", paths["evaluation"],
         "--name", "x", "--out", tmp_path / "x",
     )  # fmt: skip
-    assert without.exit_code == 2 and "not evaluation of the released model" in without.stderr
+    assert (
+        without.exit_code == 2
+        and "es trifft nicht zu: evaluation of the released model" in without.stderr
+    )
 
 
 def test_curate_that_excludes_every_document_fails_and_names_the_reasons(tmp_path: Path) -> None:
     docs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": "Ohne Lizenz."}])
     result = invoke("data", "curate", docs, "--out", tmp_path / "ds")
     assert result.exit_code == 2
-    assert "every one of the 1 documents was excluded" in result.stderr
+    assert "jedes der 1 Dokumente wurde ausgeschlossen" in result.stderr
     assert "exclusions.parquet" in result.stderr and "Traceback" not in result.output
     assert (tmp_path / "ds" / "exclusions.parquet").is_file()  # the reasons are kept
 
@@ -264,4 +270,4 @@ def test_tokenizer_on_an_empty_train_split_is_a_clear_error(tmp_path: Path) -> N
     assert stats["splits"]["train"]["documents"] == 0
     result = invoke("tokenizer", "train", tmp_path / "ds", "--out", tmp_path / "tok")
     assert result.exit_code == 2
-    assert "train split" in result.stderr and "Traceback" not in result.output
+    assert "Trainingsteil" in result.stderr and "Traceback" not in result.output

@@ -89,7 +89,7 @@ def test_a_fine_tuned_release_carries_its_data_run_and_attribution(tiny_build, b
     [
         ({"data_license": None}, "no licence given"),
         ({"data_license": "CC-BY-NC-4.0"}, "forbids commercial use"),
-        ({"data_attribution": None}, "asks for attribution"),
+        ({"data_attribution": None}, "verlangt eine Namensnennung"),
     ],
 )
 def test_fine_tuning_data_without_an_open_licence_is_not_released(
@@ -145,7 +145,7 @@ def test_release_refuses_artifacts_of_different_builds(tiny_build, tmp_path: Pat
     }
     artifacts["evaluation"] = load_artifact(Path(tiny_build["dataset"]["path"]))
     artifacts["evaluation"].meta["inputs"] = {"model": "mdl-other"}
-    with pytest.raises(InputError, match="do not belong together"):
+    with pytest.raises(InputError, match="gehören nicht zusammen"):
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
 
 
@@ -175,13 +175,13 @@ def test_a_model_fine_tuned_on_a_curated_dataset_is_released_with_its_attributio
     assert "den Lizenzen ihrer Dokumente (siehe NOTICE)" in (bundle / "README.md").read_text()
     assert verify_bundle(bundle).files > 0
     tuned.meta["params"]["data_license"] = "CC-BY-4.0"  # stated for curated data: checked too
-    with pytest.raises(InputError, match="asks for attribution"):
+    with pytest.raises(InputError, match="verlangt eine Namensnennung"):
         release_stage(at(tmp_path / "r3"), ReleaseSection(model_name="z"), None, artifacts)
     tuned.meta["params"]["data_license"] = None
     stats = tuned.path / "data" / "curated-dataset" / "stats.json"
     record = json.loads(stats.read_text())
     stats.write_text(json.dumps({**record, "use_conditions": {"notes": ["non-commercial"]}}))
-    with pytest.raises(InputError, match="fine-tuning data's use conditions"):
+    with pytest.raises(InputError, match="Nutzungsbedingungen der Feinabstimmungsdaten"):
         release_stage(at(tmp_path / "r2"), ReleaseSection(model_name="y"), None, artifacts)
 
 

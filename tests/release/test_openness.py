@@ -258,4 +258,4 @@ def test_a_release_that_would_not_carry_share_alike_data_is_refused(tiny_build, 
     artifacts["finetune"].meta["params"]["data_license"] = "CC-BY-SA-4.0"
     with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 from fine-tuning data") as caught:
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
-    assert "CC-BY-SA-4.0" in caught.value.hint
+    assert "CC-BY-SA-4.0" in str(caught.value.hint)
