@@ -224,8 +224,12 @@ def serve(
         ),
     ] = None,
     oidc_user_claim: Annotated[
-        str, typer.Option(help="The ID token's claim that names the gemeingut user.")
-    ] = "preferred_username",
+        str | None,
+        typer.Option(
+            help="The ID token's claim that names the gemeingut user: `sub` (stable, opaque) or "
+            "`preferred_username` (only where people cannot change it at the provider)."
+        ),
+    ] = None,
     oidc_redirect_url: Annotated[
         str | None,
         typer.Option(

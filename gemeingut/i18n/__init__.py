@@ -95,12 +95,14 @@ def translator(language: str) -> Callable[..., str]:
     return translate
 
 
-def decimal(value: float, digits: int, language: str) -> str:
-    """`value` rounded to `digits` decimals as `language` writes it (`1.234,57` in German):
-    a document and the check that reads it back format a number with this one function."""
+def decimal(value: float, digits: int, language: str, grouped: bool = True) -> str:
+    """`value` rounded to `digits` decimals as `language` writes it (`1.234,57` in German;
+    `1234,57` when not `grouped`): a document and the check that reads it back format a
+    number with this one function."""
     from babel.numbers import format_decimal
 
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    whole = "#,##0" if grouped else "0"
+    pattern = whole + "." + "0" * digits if digits else whole
     return format_decimal(value, format=pattern, locale=_LOCALES[language])
 
 

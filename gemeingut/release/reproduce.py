@@ -37,11 +37,12 @@ from gemeingut.release.layout import (
 from gemeingut.release.manifest import read_manifest
 from gemeingut.workspace import ARTIFACT_FILE
 
-# Keys of JSON records that say when, how fast or on what a run happened: with the resume
-# checkpoints, the declared list of what may differ between a build and its reproduction.
+# Keys of JSON records that say when, how fast or on what a run happened (or where on the
+# machine: a model folder, an adapter's base folder): with the resume checkpoints, the
+# declared list of what may differ between a build and its reproduction.
 VARYING = re.compile(
     r"seconds|tokens_per_s|mfu|energy|kwh|co2|throughput|created|environment|time|peak"
-    r"|^path$|^command$|^checkpoints$",
+    r"|^path$|^command$|^checkpoints$|^base_model_name_or_path$",
     re.IGNORECASE,
 )
 COMPARABLE = (".json", ".jsonl", ".md")  # compared apart from VARYING, not byte for byte
@@ -50,6 +51,9 @@ BUNDLE_COPIES = {
     ("model", "training.json"): f"{TRAINING_METADATA}/training.json",
     ("model", "training_log.jsonl"): f"{TRAINING_METADATA}/training_log.jsonl",
     ("finetune", "finetune.json"): f"{TRAINING_METADATA}/finetune.json",
+    # a LoRA adapter names its base's folder on the machine that made it; the bundle's copy
+    # names the published base instead, and the two are compared apart from that name
+    ("finetune", "adapter_config.json"): "model/adapter_config.json",
     ("finetune", "training_log.jsonl"): f"{TRAINING_METADATA}/finetune_log.jsonl",
     ("evaluation", "results.json"): f"{TRAINING_METADATA}/evaluation.json",
     ("audit", "report.json"): "audit/report.json",

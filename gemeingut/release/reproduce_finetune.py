@@ -62,6 +62,11 @@ def reproduce_finetune(
     _check_base(bundle, base)
     tuned = lineage["finetune"]
     data, validation = _stage_data(bundle, tuned, root / "data")
+    if not (bundle / TRAINING_CODE / "gemeingut" / "release" / "rebuild_finetune.py").is_file():
+        raise InputError(
+            _("{bundle} was made by a gemeingut too old to rebuild a fine-tune", bundle=bundle),
+            _("`gemeingut verify` still checks its files and claims"),
+        )
     code = root / "code"
     shutil.copytree(bundle / TRAINING_CODE, code)
     recipe = bundle / TRAINING_CODE / "recipe.toml"

@@ -1,29 +1,35 @@
 """Sign-in to the page through the organisation's identity provider (OpenID Connect).
 
 Staff of a public IT provider already have an account (Keycloak, Entra ID, ADFS …): with
-`serve --oidc-issuer URL --oidc-client-id ID`, the page offers to sign in with it. The
-authorization code flow with PKCE (RFC 7636) runs through the browser; the server checks the
-ID token against the keys the provider publishes (signature, issuer, audience, expiry and the
-nonce of this very sign-in) and signs in the gemeingut user that one claim names. That user
-must exist: admins add users and their groups, the provider only says who someone is. The
-user gets a session key like any other (it expires, can be revoked, every use is audited);
-it reaches the page in the URL's fragment, which a browser never sends to any server.
+`serve --oidc-issuer URL --oidc-client-id ID --oidc-user-claim CLAIM`, the page offers to sign
+in with it. The authorization code flow with PKCE (RFC 7636) runs through the browser; the
+server checks the ID token against the keys the provider publishes (signature, issuer,
+audience, expiry and the nonce of this very sign-in) and signs in the gemeingut user that one
+claim names. That user must exist: admins add users and their groups, the provider only says
+who someone is. The user gets a session key like any other (it expires, can be revoked, every
+use is audited); it reaches the page in the URL's fragment, which a browser never sends to any
+server, together with the tab's own one-time mark, so that a link with someone else's key in
+it signs nobody in.
 
-The sign-in's state, nonce and PKCE verifier wait in a short-lived cookie signed with the
-client secret (or a secret of this process), so any server process can finish a sign-in.
+The sign-in's state, nonce, PKCE verifier and tab mark wait in a short-lived cookie signed
+with a key derived from the client secret: with a secret, any server process can finish a
+sign-in; a public client's key belongs to one process.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -40,7 +46,9 @@ COOKIE = "gemeingut_oidc"
 COOKIE_PATH = "/auth/oidc"
 SIGN_IN_SECONDS = 600  # from leaving for the provider to coming back
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+LEEWAY_SECONDS = 60  # the provider's clock and ours may differ a little
 TIMEOUT = 10.0
+TAB_MARK = re.compile(r"[A-Za-z0-9_-]{16,64}")
 oidc_router = APIRouter(include_in_schema=False)
 
 
@@ -48,8 +56,8 @@ oidc_router = APIRouter(include_in_schema=False)
 class OidcSettings:
     issuer: str
     client_id: str
+    user_claim: str
     client_secret: str | None = None
-    user_claim: str = "preferred_username"
     session_hours: float = 8.0
     redirect_url: str | None = None  # as registered at the provider; default: this server's
 
@@ -58,17 +66,25 @@ def oidc_settings(
     issuer: str | None,
     client_id: str | None,
     secret_env: str | None,
-    user_claim: str,
+    user_claim: str | None,
     redirect_url: str | None,
 ) -> OidcSettings | None:
-    """The command line's OIDC options, checked: both issuer and client id, or neither; the
-    secret read from the environment (it never goes on a command line)."""
+    """The command line's OIDC options, checked: issuer, client id and user claim together, or
+    none; the secret read from the environment (it never goes on a command line)."""
     if issuer is None and client_id is None:
         return None
     if issuer is None or client_id is None:
         raise InputError(
             _("--oidc-issuer and --oidc-client-id go together"),
             _("pass both, as registered at your identity provider"),
+        )
+    if not user_claim:
+        raise InputError(
+            _("--oidc-user-claim is needed: which claim of the ID token names the user"),
+            _(
+                "`sub` never changes but is an opaque id; `preferred_username` is readable but "
+                "only safe where people cannot change it at the provider"
+            ),
         )
     secret = None
     if secret_env is not None:
@@ -78,15 +94,16 @@ def oidc_settings(
                 _("the environment variable {name} is empty", name=secret_env),
                 _("export the client secret in it, or leave --oidc-client-secret-env out"),
             )
-    return OidcSettings(issuer, client_id, secret, user_claim, redirect_url=redirect_url)
+    return OidcSettings(issuer, client_id, user_claim, secret, redirect_url=redirect_url)
 
 
 @dataclass
 class OidcProvider:
     settings: OidcSettings
+    issuer: str  # exactly as the provider writes it (ID tokens carry it so)
     authorization_endpoint: str
     token_endpoint: str
-    jwks_uri: str
+    keys: Any  # PyJWKClient: the provider's signing keys, fetched once and cached
     secret: bytes = field(repr=False)
 
     def redirect_uri(self, request: Request) -> str:
@@ -96,16 +113,17 @@ class OidcProvider:
 def discover(settings: OidcSettings) -> OidcProvider:
     """The provider's endpoints from its discovery document, read at server start: a wrong
     issuer stops the start with a clear error instead of failing each sign-in."""
+    import jwt
+
     issuer = settings.issuer.rstrip("/")
     url = f"{issuer}/.well-known/openid-configuration"
     try:
         response = httpx.get(url, timeout=TIMEOUT)
         response.raise_for_status()
         document = response.json()
-        endpoints = {
-            k: str(document[k]) for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
-        }
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        names = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+        found = {name: str(document[name]) for name in names}
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
             _(
                 "the identity provider's discovery document {url} cannot be read: {error}",
@@ -114,30 +132,39 @@ def discover(settings: OidcSettings) -> OidcProvider:
             ),
             _("check --oidc-issuer: it is the URL the provider names as its issuer"),
         ) from None
-    if str(document.get("issuer", "")).rstrip("/") != issuer:
+    if found["issuer"].rstrip("/") != issuer:
         raise InputError(
             _(
                 "{url} names the issuer {found!r}, not {issuer!r}",
                 url=url,
-                found=document.get("issuer"),
+                found=found["issuer"],
                 issuer=issuer,
             ),
             _("pass exactly the issuer the provider names"),
         )
     key = (settings.client_secret or "").encode() or secrets.token_bytes(32)
     return OidcProvider(
-        settings, secret=hashlib.sha256(b"gemeingut-oidc" + key).digest(), **endpoints
+        settings,
+        issuer=found["issuer"],
+        authorization_endpoint=found["authorization_endpoint"],
+        token_endpoint=found["token_endpoint"],
+        keys=jwt.PyJWKClient(found["jwks_uri"], cache_keys=True, timeout=int(TIMEOUT)),
+        secret=hashlib.sha256(b"gemeingut-oidc" + key).digest(),
     )
 
 
 @oidc_router.get("/auth/oidc/login", name="oidc_login")
-async def oidc_login(request: Request) -> RedirectResponse:
-    """Off to the provider, with a fresh state, nonce and PKCE challenge."""
+async def oidc_login(request: Request, tab: str = "") -> RedirectResponse:
+    """Off to the provider, with a fresh state, nonce and PKCE challenge; `tab` is the page's
+    one-time mark, given back with the key so that only the tab that asked takes it."""
     provider: OidcProvider = request.app.state.oidc
+    if not TAB_MARK.fullmatch(tab):
+        return _to_page(request, "", _("start the sign-in from the page"))
     waiting = {
         "state": secrets.token_urlsafe(24),
         "nonce": secrets.token_urlsafe(24),
         "verifier": secrets.token_urlsafe(48),
+        "tab": tab,
         "until": int(time.time()) + SIGN_IN_SECONDS,
     }
     challenge = _b64(hashlib.sha256(waiting["verifier"].encode()).digest())
@@ -173,26 +200,28 @@ async def oidc_callback(
     """Back from the provider: check everything, then hand the page a session key."""
     provider: OidcProvider = request.app.state.oidc
     gateway = request.app.state.gateway
+    waiting = _unsign(provider.secret, request.cookies.get(COOKIE, ""))
+    if waiting is None or not _same(state or "", waiting["state"]):
+        await run_in_threadpool(gateway.record, request.url.path, 403, "refused:oidc", None)
+        return _to_page(request, "", _("this sign-in was not started here or took too long"))
     try:
         if error:
             raise SignInRefused(
                 _("the identity provider refused the sign-in: {error}", error=error)
-            )
-        waiting = _unsign(provider.secret, request.cookies.get(COOKIE, ""))
-        if waiting is None or not state or not hmac.compare_digest(state, waiting["state"]):
-            raise SignInRefused(
-                _("this sign-in was not started here or took too long; start again")
             )
         if not code:
             raise SignInRefused(_("the identity provider sent no code"))
         user = await run_in_threadpool(_signed_in_user, provider, request, code, waiting)
         key = await run_in_threadpool(_session_key, gateway, provider.settings, user)
     except SignInRefused as refused:
-        gateway.record(request.url.path, 403, "refused:oidc", None)
-        reason = text(refused.message, request_language(request))
-        return _to_page(f"sso-error={quote(reason)}")
-    gateway.record(request.url.path, 200, "allowed", authenticate(gateway.engine, key))
-    return _to_page(f"key={quote(key)}")
+        await run_in_threadpool(gateway.record, request.url.path, 403, "refused:oidc", None)
+        return _to_page(request, waiting["tab"], refused.message)
+
+    def record() -> None:
+        gateway.record(request.url.path, 200, "allowed", authenticate(gateway.engine, key))
+
+    await run_in_threadpool(record)
+    return _to_page(request, waiting["tab"], key=key)
 
 
 class SignInRefused(Exception):
@@ -218,25 +247,24 @@ def _signed_in_user(provider: OidcProvider, request: Request, code: str, waiting
         answer = httpx.post(provider.token_endpoint, data=form, auth=auth, timeout=TIMEOUT)
         answer.raise_for_status()
         token = str(answer.json()["id_token"])
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
         raise SignInRefused(
             _("the identity provider gave no ID token: {error}", error=exc)
         ) from None
     try:
-        signing_key = jwt.PyJWKClient(
-            provider.jwks_uri, timeout=int(TIMEOUT)
-        ).get_signing_key_from_jwt(token)
+        signing_key = provider.keys.get_signing_key_from_jwt(token)
         claims = jwt.decode(
             token,
             signing_key.key,
             algorithms=ALGORITHMS,
             audience=settings.client_id,
-            issuer=settings.issuer.rstrip("/"),
+            issuer=provider.issuer,
+            leeway=LEEWAY_SECONDS,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.PyJWTError as exc:
         raise SignInRefused(_("the ID token does not check out: {error}", error=exc)) from None
-    if not hmac.compare_digest(str(claims.get("nonce", "")), waiting["nonce"]):
+    if not _same(str(claims.get("nonce", "")), waiting["nonce"]):
         raise SignInRefused(_("the ID token belongs to another sign-in (nonce)"))
     user = claims.get(settings.user_claim)
     if not isinstance(user, str) or not user:
@@ -259,10 +287,24 @@ def _session_key(gateway, settings: OidcSettings, user: str) -> str:
     return create_key(gateway.engine, user, name="page sign-in (OIDC)", expires_at=until)[1]
 
 
-def _to_page(fragment: str) -> RedirectResponse:
+def _to_page(
+    request: Request, tab: str, refusal: Message | None = None, key: str | None = None
+) -> RedirectResponse:
+    """Back to the page with the key, or the reason there is none, and the tab's mark."""
+    parts = {"tab": tab}
+    if key is not None:
+        parts["key"] = key
+    else:
+        parts["sso-error"] = text(refusal or _("sign-in refused"), request_language(request))
+    fragment = "&".join(f"{name}={quote(value, safe='')}" for name, value in parts.items())
     response = RedirectResponse(f"/#{fragment}", status_code=302)
     response.delete_cookie(COOKIE, path=COOKIE_PATH)
     return response
+
+
+def _same(given: str, expected: str) -> bool:
+    """A constant-time comparison that refuses, instead of failing on, any text."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode())
 
 
 def _sign(secret: bytes, value: dict) -> str:
@@ -271,12 +313,18 @@ def _sign(secret: bytes, value: dict) -> str:
 
 
 def _unsign(secret: bytes, cookie: str) -> dict | None:
+    """The waiting sign-in from its cookie; None for a missing, forged or expired one."""
     body, _sep, signature = cookie.partition(".")
-    expected = _b64(hmac.new(secret, body.encode(), hashlib.sha256).digest())
-    if not body or not hmac.compare_digest(signature, expected):
+    expected = _b64(hmac.new(secret, body.encode("utf-8", "replace"), hashlib.sha256).digest())
+    if not body or not _same(signature, expected):
         return None
-    value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    return value if value.get("until", 0) >= time.time() else None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("until"), int):
+        return None
+    return value if value["until"] >= time.time() else None
 
 
 def _b64(data: bytes) -> str:

@@ -105,7 +105,9 @@ def test_an_audit_of_another_model_is_refused_at_release(tiny_build: dict, tmp_p
         "--finetuned", tiny_build["finetune"]["path"], "--audit", tmp_path / "a",
         "--name", "x", "--out", tmp_path / "r",
     )  # fmt: skip
-    assert result.exit_code == 2 and "not audit of the released model" in result.stderr
+    assert (
+        result.exit_code == 2 and "es trifft nicht zu: audit of the released model" in result.stderr
+    )
 
 
 def test_a_malformed_suite_stops_before_any_model_is_loaded(

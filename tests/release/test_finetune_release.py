@@ -340,13 +340,15 @@ def test_a_fine_tune_bundle_is_reproduced_on_its_base(
 ) -> None:
     """The bundle's own code fine-tunes again on the base folder given and the bundle's data,
     then releases again: the fine-tune and the release come out equal (times aside), also in
-    another process (peft's layer-name set) without HF_HUB_OFFLINE (the tokenizer's flags)."""
+    another process (peft's layer-name set), without HF_HUB_OFFLINE (the tokenizer's flags)
+    and with the base in another folder (an adapter names it)."""
     base = base_folder(tmp_path)
     tuned = fine_tune(tmp_path, base, "--license", "Apache-2.0", *(["--merge"] if merge else []))
     bundle = release(tmp_path, tuned)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    elsewhere = shutil.copytree(base, tmp_path / "anderswo" / "basis")  # another machine's path
     result = invoke(
-        "reproduce", bundle.parent, "--workspace", tmp_path / "again", "--base", base, "--json"
+        "reproduce", bundle.parent, "--workspace", tmp_path / "again", "--base", elsewhere, "--json"
     )
     assert result.exit_code == 0, result.output
     rows = {row["role"]: row for row in json.loads(result.stdout)}

@@ -36,11 +36,12 @@ def provider_app(provider: Provider) -> FastAPI:
 
     @app.get("/.well-known/openid-configuration")
     def discovery() -> dict:
+        base = provider.issuer.rstrip("/")
         return {
             "issuer": provider.issuer,
-            "authorization_endpoint": f"{provider.issuer}/authorize",
-            "token_endpoint": f"{provider.issuer}/token",
-            "jwks_uri": f"{provider.issuer}/jwks",
+            "authorization_endpoint": f"{base}/authorize",
+            "token_endpoint": f"{base}/token",
+            "jwks_uri": f"{base}/jwks",
         }
 
     @app.get("/authorize")

@@ -24,6 +24,7 @@ from gemeingut.serve.oidc import OidcSettings, discover
 from tests.serve.oidc_provider import CLIENT_ID, Provider, provider_app
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
+TAB = "marke-dieses-tabs-1234"
 
 
 @pytest.fixture
@@ -36,17 +37,24 @@ def site(
         engine = open_store(str(tmp_path / "gateway.db"))
         add_user(engine, "eva")
         gateway = Gateway(engine)
-        oidc = discover(OidcSettings(issuer=issuer, client_id=CLIENT_ID))
+        oidc = discover(settings(issuer))
         with serve(create_app(backend, gateway=gateway, oidc=oidc)) as url:
             yield url, provider, gateway
 
 
+def settings(issuer: str) -> OidcSettings:
+    return OidcSettings(issuer=issuer, client_id=CLIENT_ID, user_claim="preferred_username")
+
+
 def sign_in(url: str) -> str:
-    """The browser's part: follow the redirects until the page; the fragment it lands on."""
+    """The browser's part: follow the redirects until the page; the fragment it lands on,
+    without the tab's mark (checked here)."""
     with httpx.Client(follow_redirects=True, timeout=30) as browser:
-        landed = browser.get(url + "/auth/oidc/login")
+        landed = browser.get(url + f"/auth/oidc/login?tab={TAB}")
     assert landed.status_code == 200 and landed.url.path == "/"
-    return unquote(landed.url.fragment)
+    fragment = unquote(landed.url.fragment)
+    assert fragment.startswith(f"tab={TAB}&")
+    return fragment.removeprefix(f"tab={TAB}&")
 
 
 def test_a_user_of_the_provider_gets_a_session_key_for_the_api(site) -> None:
@@ -84,10 +92,35 @@ def test_only_existing_enabled_users_are_signed_in(site) -> None:
 
 
 def test_a_callback_without_its_own_sign_in_is_refused(site) -> None:
-    url, _provider, _gateway = site
-    landed = httpx.get(url + "/auth/oidc/callback?code=x&state=y", follow_redirects=False)
-    assert landed.status_code == 302
-    assert unquote(landed.headers["location"]).startswith("/#sso-error=diese Anmeldung")
+    """Also with an error the provider seemingly sent, and with text that is not ASCII: the
+    page gets no tab mark, so it shows nothing (a link cannot put words into it)."""
+    url, _provider, gateway = site
+    for query in ("code=x&state=y", "error=Bitte%20Passwort%20hier%20eingeben", "state=%C3%A9"):
+        landed = httpx.get(
+            url + f"/auth/oidc/callback?{query}",
+            cookies={"gemeingut_oidc": "abc.d%C3%A9f"},
+            follow_redirects=False,
+        )
+        assert landed.status_code == 302
+        assert unquote(landed.headers["location"]).startswith("/#tab=&sso-error=diese Anmeldung")
+    started = httpx.get(url + "/auth/oidc/login", follow_redirects=False)  # no tab mark
+    assert unquote(started.headers["location"]).startswith("/#tab=&sso-error=")
+    statuses = [r["status"] for r in export(gateway.engine) if r["route"] == "/auth/oidc/callback"]
+    assert statuses == [403, 403, 403]
+
+
+def test_an_issuer_with_a_trailing_slash_signs_in(
+    tmp_path: Path, backend: TransformersBackend, serve: Serve
+) -> None:
+    """Some providers (Auth0) end their issuer with "/": tokens carry it so."""
+    provider = Provider()
+    with serve(provider_app(provider)) as issuer:
+        provider.issuer = issuer + "/"
+        engine = open_store(str(tmp_path / "gateway.db"))
+        add_user(engine, "eva")
+        oidc = discover(settings(issuer))
+        with serve(create_app(backend, gateway=Gateway(engine), oidc=oidc)) as url:
+            assert sign_in(url).startswith("key=gg_")
 
 
 def test_a_wrong_issuer_stops_the_start(site) -> None:
@@ -95,9 +128,9 @@ def test_a_wrong_issuer_stops_the_start(site) -> None:
     real = provider.issuer
     provider.issuer = real + "/anders"  # its discovery document now names another issuer
     with pytest.raises(InputError, match="nennt den Aussteller"):
-        discover(OidcSettings(issuer=real, client_id=CLIENT_ID))
+        discover(settings(real))
     with pytest.raises(InputError, match="lässt sich nicht lesen"):
-        discover(OidcSettings(issuer=real + "/gibt-es-nicht", client_id=CLIENT_ID))
+        discover(settings(real + "/gibt-es-nicht"))
 
 
 def test_the_command_line_checks_the_sign_in_options_first(model_dir: Path) -> None:
@@ -105,7 +138,10 @@ def test_the_command_line_checks_the_sign_in_options_first(model_dir: Path) -> N
 
     half = invoke("serve", model_dir, "--oidc-issuer", "https://sso.example")
     assert half.exit_code == 2 and "gehören zusammen" in half.stderr
-    both = ("--oidc-issuer", "https://sso.example", "--oidc-client-id", "page")
+    unnamed = ("--oidc-issuer", "https://sso.example", "--oidc-client-id", "page")
+    no_claim = invoke("serve", model_dir, *unnamed)
+    assert no_claim.exit_code == 2 and "--oidc-user-claim" in no_claim.stderr
+    both = (*unnamed, "--oidc-user-claim", "sub")
     without_db = invoke("serve", model_dir, *both)
     assert without_db.exit_code == 2 and "braucht --db" in without_db.stderr
     no_secret = invoke("serve", model_dir, *both, "--oidc-client-secret-env", "GIBT_ES_NICHT")

@@ -1,19 +1,29 @@
 """A page of a collection's PDF as a PNG, for the source viewer: the reader sees the page a
-citation names as it is printed (tables, stamps, layout), beside the text it was read as.
+citation names as it is printed (tables, stamps, layout), beside the text it was read as, with
+the cited passage marked on it.
 
-PDFium (`pypdfium2`) renders it from the collection's own copy of the document. The width is
-bounded, so a page of any paper size costs the same few hundred kilobytes and milliseconds.
+PDFium (`pypdfium2`) renders it from the collection's own copy of the document, 1000 pixels
+wide and never more than `MAX_PIXELS` in all (a page 20 points wide and 14,400 high would
+otherwise take gigabytes). PDFium is not thread-safe, not even for different documents, so one
+lock admits one call at a time; a page takes tens of milliseconds.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
 WIDTH = 1000  # pixels: sharp on a laptop, small enough to send at once
+MAX_PIXELS = 4_000_000  # an A4 page at WIDTH is 1.4 million
+_PDFIUM = threading.Lock()
+T = TypeVar("T")
 
 
 def is_pdf(path: Path) -> bool:
@@ -21,32 +31,20 @@ def is_pdf(path: Path) -> bool:
 
 
 def page_png(pdf: Path, page: int, width: int = WIDTH) -> bytes:
-    """Page `page` (from 1) of `pdf`, `width` pixels wide, as PNG bytes."""
-    import pypdfium2 as pdfium
+    """Page `page` (from 1) of `pdf`, `width` pixels wide (less for a very long page), as PNG
+    bytes; an `InputError` for a document or page that cannot be drawn."""
 
-    try:
-        document = pdfium.PdfDocument(str(pdf))
-    except pdfium.PdfiumError as exc:
-        message = _("{path} cannot be read as a PDF: {error}", path=pdf.name, error=exc)
-        raise InputError(message) from None
-    try:
-        if not 1 <= page <= len(document):
-            raise InputError(
-                _(
-                    "{path} has no page {page} (it has {count})",
-                    path=pdf.name,
-                    page=page,
-                    count=len(document),
-                )
-            )
-        sheet = document[page - 1]
-        points_wide, _points_high = sheet.get_size()
-        image = sheet.render(scale=width / points_wide).to_pil()
+    def draw(sheet: Any) -> bytes:
+        points_wide, points_high = sheet.get_size()
+        # 0.99: PDFium rounds each side up to whole pixels
+        bounded = 0.99 * math.sqrt(MAX_PIXELS / (points_wide * points_high))
+        scale = min(width / points_wide, bounded)
+        image = sheet.render(scale=scale).to_pil()
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
-    finally:
-        document.close()
+
+    return _on_page(pdf, page, draw)
 
 
 def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float, float, float]]:
@@ -54,23 +52,14 @@ def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float
     height) as fractions of the page, for marking it on the image. Whitespace and line breaks
     do not count in the match (the PDF's text layer breaks lines where the reader did not);
     no boxes when the page has no such text (a scan, or text the reader saw differently)."""
-    import pypdfium2 as pdfium
-
     wanted = " ".join(passage.split())
     if not wanted:
         return []
-    try:
-        document = pdfium.PdfDocument(str(pdf))
-    except pdfium.PdfiumError:
-        return []
-    try:
-        if not 1 <= page <= len(document):
-            return []
-        sheet = document[page - 1]
+
+    def find(sheet: Any) -> list[tuple[float, float, float, float]]:
         width, height = sheet.get_size()
         text = sheet.get_textpage()
-        written = text.get_text_range(0, text.count_chars())
-        flat, where = _collapsed(written)
+        flat, where = _collapsed(text.get_text_range(0, text.count_chars()))
         start = flat.find(wanted)
         if start < 0:
             return []
@@ -82,8 +71,45 @@ def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float
                 (left / width, 1 - top / height, (right - left) / width, (top - bottom) / height)
             )
         return boxes
-    finally:
-        document.close()
+
+    try:
+        return _on_page(pdf, page, find)
+    except InputError:  # the image says why; the marks are only an aid
+        return []
+
+
+def _on_page(pdf: Path, page: int, use: Callable[[Any], T]) -> T:
+    """`use(page)` on page `page` (from 1) of `pdf`, under the one PDFium lock."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(str(pdf))
+        except (pdfium.PdfiumError, OSError) as exc:
+            message = _("{path} cannot be read as a PDF: {error}", path=pdf.name, error=exc)
+            raise InputError(message) from None
+        try:
+            if not 1 <= page <= len(document):
+                raise InputError(
+                    _(
+                        "{path} has no page {page} (it has {count})",
+                        path=pdf.name,
+                        page=page,
+                        count=len(document),
+                    )
+                )
+            return use(document[page - 1])
+        except pdfium.PdfiumError as exc:
+            raise InputError(
+                _(
+                    "page {page} of {path} cannot be drawn: {error}",
+                    page=page,
+                    path=pdf.name,
+                    error=exc,
+                )
+            ) from None
+        finally:
+            document.close()
 
 
 def _collapsed(written: str) -> tuple[str, list[int]]:

@@ -75,7 +75,9 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             openness=model_openness(long_model_dir),  # a folder that names no licence
             trace=build_trace_index((corpus,), backend),
             audit=summarise(AUDIT_REPORT),
-            oidc=discover(OidcSettings(issuer=issuer, client_id=CLIENT_ID)),
+            oidc=discover(
+                OidcSettings(issuer=issuer, client_id=CLIENT_ID, user_claim="preferred_username")
+            ),
         )
         with running_server(app) as url:
             yield {
@@ -250,6 +252,17 @@ def test_staff_sign_in_with_their_organisations_account(page, site: dict) -> Non
     assert "#" not in page.url and "key" not in page.url
     assert page.evaluate("sessionStorage.getItem('gemeingut-key')").startswith("gg_")
     assert axe_violations(page) == []
+
+
+def test_a_link_with_someone_elses_key_signs_nobody_in(page, site: dict) -> None:
+    """Only the tab that started a sign-in takes a key or a message from the fragment."""
+    page.goto(site["url"] + f"/#tab=x&key={site['triage_key']}")
+    page.locator("#login-heading").wait_for()
+    assert page.evaluate("sessionStorage.getItem('gemeingut-key')") is None
+    assert "#" not in page.url
+    page.goto(site["url"] + "/#tab=&sso-error=Bitte%20Passwort%20an%20x%40y%20senden")
+    page.locator("#login-heading").wait_for()
+    assert page.locator("#login-error").inner_text() == ""
 
 
 def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: dict) -> None:

@@ -512,7 +512,8 @@ async function showSource(name, hit) {
       mark.textContent = hit.text;
       box.append(source.text.slice(0, at), mark, source.text.slice(at + hit.text.length));
     }
-    await showPageImage(source, hit);
+    // the printed page is an aid: without it the text still shows
+    await showPageImage(source, hit).catch(() => { $("source-frame").hidden = true; });
     $("source").hidden = false;
     $("source-heading").focus();
   } catch (error) {
@@ -633,15 +634,30 @@ $("top-p").addEventListener("input", drawNext);
 // --- start ----------------------------------------------------------------------------------
 // Back from the identity provider: a session key (or the reason there is none) in the
 // fragment, which no server ever sees; taken out of the address at once.
+// Only the tab that started the sign-in takes what comes back (its one-time mark), so a link
+// carrying someone else's key or a made-up message changes nothing.
 const back = new URLSearchParams(location.hash.slice(1));
 if (back.has("key") || back.has("sso-error")) {
   history.replaceState(null, "", location.pathname + location.search);
-  if (back.has("key")) {
-    state.key = back.get("key");
-    sessionStorage.setItem("gemeingut-key", state.key);
-  } else {
-    $("login-error").textContent = fill(T.login_failed, { reason: back.get("sso-error") });
+  const mark = sessionStorage.getItem("gemeingut-sso");
+  sessionStorage.removeItem("gemeingut-sso");
+  if (mark && back.get("tab") === mark) {
+    if (back.has("key")) {
+      state.key = back.get("key");
+      sessionStorage.setItem("gemeingut-key", state.key);
+    } else {
+      $("login-error").textContent = fill(T.login_failed, { reason: back.get("sso-error") });
+    }
   }
+}
+if ($("sso")) {
+  $("sso").addEventListener("click", (event) => {
+    event.preventDefault();
+    const bytes = crypto.getRandomValues(new Uint8Array(24));
+    const mark = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem("gemeingut-sso", mark);
+    location.href = `/auth/oidc/login?tab=${mark}`;
+  });
 }
 if (document.body.dataset.needsKey === "yes" && !state.key) {
   $("login").hidden = false;
