@@ -27,6 +27,7 @@ from gemeingut.data.documents import Document, Exclusion, ExclusionSink
 from gemeingut.data.html import html_text
 from gemeingut.data.line_spans import LineSpan, open_span
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.recipe import SourceSpec
 
 FORMATS = ("jsonl", "parquet", "folder", "hf")
@@ -48,6 +49,8 @@ _JSON_LINE_OVERHEAD = 1 << 20
 _ROWS_PER_BATCH = 64
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+NO_TEXT_HINT = _("name the text column `text`")
+
 
 def read_source(
     spec: SourceSpec,
@@ -64,11 +67,18 @@ def read_source(
     """
     path = spec.path
     if not path.exists():
-        raise InputError(f"input {path} (source {spec.name!r}) does not exist", "check the path")
+        raise InputError(
+            _("input {path} (source {source!r}) does not exist", path=path, source=spec.name),
+            _("check the path"),
+        )
     if not os.access(path, os.R_OK):
         raise InputError(
-            f"input {path} (source {spec.name!r}) cannot be read: permission denied",
-            "check the permissions of the file or folder",
+            _(
+                "input {path} (source {source!r}) cannot be read: permission denied",
+                path=path,
+                source=spec.name,
+            ),
+            _("check the permissions of the file or folder"),
         )
     fmt = spec.format or infer_format(path)
     out = _Output(spec, exclude, max_chars)
@@ -81,7 +91,10 @@ def read_source(
     elif fmt == "jsonl":
         yield from _read_jsonl(out, span)
     else:
-        raise InputError(f"unknown format {fmt!r} for {path}", f"use one of {', '.join(FORMATS)}")
+        raise InputError(
+            _("unknown format {name!r} for {path}", name=fmt, path=path),
+            _("one of {choices}", choices=", ".join(FORMATS)),
+        )
 
 
 def infer_format(path: Path) -> str:
@@ -95,9 +108,11 @@ def infer_format(path: Path) -> str:
     if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
     raise InputError(
-        f"cannot tell the format of {path}",
-        "use .jsonl (optionally .gz or .zst), .parquet, a saved Hugging Face dataset or a folder "
-        "of .txt/.md/.html files, or set `format` in the recipe",
+        _("cannot tell the format of {path}", path=path),
+        _(
+            "use .jsonl (optionally .gz or .zst), .parquet, a saved Hugging Face dataset or a "
+            "folder of .txt/.md/.html files, or set `format` in the recipe"
+        ),
     )
 
 
@@ -203,8 +218,13 @@ def _read_jsonl(out: _Output, span: LineSpan | None) -> Iterator[Document]:
     except STREAM_ERRORS as exc:
         if number == 0 and not isinstance(exc, EOFError):  # not compressed as its name says
             raise InputError(
-                f"{path} (source {name!r}) cannot be read: {exc}",
-                "check that the file is complete and that its compression matches its name",
+                _(
+                    "{path} (source {source!r}) cannot be read: {error}",
+                    path=path,
+                    source=name,
+                    error=str(exc),
+                ),
+                _("check that the file is complete and that its compression matches its name"),
             ) from None
         out.reject(
             f"{name}/{number + 1}",
@@ -271,11 +291,12 @@ def _read_parquet(out: _Output, rows: tuple[int, int] | None) -> Iterator[Docume
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(
-            f"{path} is not a readable Parquet file: {exc}", "check the file"
+            _("{path} is not a readable Parquet file: {error}", path=path, error=str(exc)),
+            _("check the file"),
         ) from None
     names = parquet.schema_arrow.names
     if "text" not in names:
-        raise InputError(f"{path} has no `text` column", "name the text column `text`")
+        raise InputError(_("{path} has no `text` column", path=path), NO_TEXT_HINT)
     start, stop = rows or (0, parquet.metadata.num_rows)
     wanted = [c for c in _COLUMNS if c in names]
     row = 0  # rows before this batch
@@ -307,8 +328,12 @@ def _read_hf(out: _Output) -> Iterator[Document]:
         except (OSError, ValueError) as exc:
             if split is None:
                 raise InputError(
-                    f"{folder} is not a readable saved dataset: {exc}",
-                    "save it again with `Dataset.save_to_disk` or set another `format`",
+                    _(
+                        "{path} is not a readable saved dataset: {error}",
+                        path=folder,
+                        error=str(exc),
+                    ),
+                    _("save it again with `Dataset.save_to_disk` or set another `format`"),
                 ) from None
             detail = f"split {split!r} cannot be read: {exc}"
             out.reject(prefix, str(folder), detail, out.spec.license)
@@ -363,7 +388,8 @@ def _hf_splits(root: Path) -> list[tuple[str | None, Path]]:
             raise ValueError(f"split names must be plain folder names: {splits}")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            f"{marker} cannot be read: {exc}", "save the DatasetDict again with `save_to_disk`"
+            _("{path} cannot be read: {error}", path=marker, error=str(exc)),
+            _("save the DatasetDict again with `save_to_disk`"),
         ) from None
     return [(split, root / split) for split in splits]
 
@@ -389,7 +415,7 @@ def _arrow_records(path: Path) -> Iterator[dict[str, Any]]:
         reader = pa.ipc.open_stream(source)
         names = reader.schema.names
         if "text" not in names:
-            raise InputError(f"{path} has no `text` column", "name the text column `text`")
+            raise InputError(_("{path} has no `text` column", path=path), NO_TEXT_HINT)
         wanted = [c for c in _COLUMNS if c in names]
         for batch in reader:
             batch = batch.select(wanted)
@@ -465,7 +491,10 @@ def _folder_files(out: _Output) -> list[Path]:
         files += [Path(folder, n) for n in names if n.lower().endswith(FOLDER_SUFFIXES)]
     for error in failures:
         if Path(error.filename) == root:
-            raise InputError(f"folder {root} cannot be read: {error}", "check its permissions")
+            raise InputError(
+                _("folder {path} cannot be read: {error}", path=root, error=str(error)),
+                _("check its permissions"),
+            )
         relative = Path(error.filename).relative_to(root).as_posix()
         out.reject(
             f"{out.spec.name}/{relative}",

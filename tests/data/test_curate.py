@@ -145,7 +145,7 @@ def test_shards_are_bounded_and_hashed_in_the_manifest(tmp_path: Path) -> None:
 
 
 def test_missing_input_path_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="existiert nicht"):
         run(tmp_path, SourceSpec(name="s", path=tmp_path / "nope.jsonl"))
 
 
