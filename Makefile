@@ -28,8 +28,8 @@ demo: install
 	$(BIN)/gemeingut build $(RECIPE) --workspace $(WORKSPACE) --sign-key $(WORKSPACE)/keys/demo.key \
 	  --json > $(WORKSPACE)/build.json
 	@$(BIN)/python -c "import json; s = json.load(open('$(WORKSPACE)/build.json')); \
-	print('\nBuilt and signed. Release bundle:', s['release']['path'] + '/bundle'); \
-	print('Check it:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
+	print('\nGebaut und signiert. Release-Paket:', s['release']['path'] + '/bundle'); \
+	print('Prüfen:  $(BIN)/gemeingut verify', s['release']['path'] + '/bundle --key $(WORKSPACE)/keys/demo.pub')"
 	$(BIN)/gemeingut rag ingest demo examples/demo/sammlung --root $(WORKSPACE)/collections --group demo
 	@test -f $(WORKSPACE)/gateway.db || { \
 	  $(BIN)/gemeingut admin groups add demo --db $(WORKSPACE)/gateway.db >/dev/null && \
@@ -38,14 +38,14 @@ demo: install
 	  $(BIN)/gemeingut admin keys create --user admin --name demo --db $(WORKSPACE)/gateway.db | tail -1; }
 ifeq ($(SERVE),1)
 	@echo ""
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops). Open http://$(HOST):$(PORT)/ in a browser and"
-	@echo "sign in with the key above; or, from another terminal:"
+	@echo "Bereit auf http://$(HOST):$(PORT) (Strg-C beendet). Öffnen Sie http://$(HOST):$(PORT)/ im Browser und"
+	@echo "melden Sie sich mit dem Schlüssel oben an; oder aus einem anderen Terminal:"
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" \\"
 	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/collections/demo/search -H 'Content-Type: application/json' \\"
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
-	@echo "  (GEMEINGUT_KEY: the key printed above; more keys: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
+	@echo "  (GEMEINGUT_KEY: der oben gezeigte Schlüssel; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
 	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
 	  --collections $(WORKSPACE)/collections --findings $(WORKSPACE)/findings.jsonl \
 	  --trace-data $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")/bundle/training-data

@@ -45,7 +45,7 @@ def build(
         done[kind] = result
         artifact, reused = result
         state = text(_("reused") if reused else _("built"))
-        console.print(f"[green]✓[/] {kind:<10} {state:<12} {artifact.path}", highlight=False)
+        console.print(f"[green]✓[/] {kind:<10} {state:<15} {artifact.path}", highlight=False)
         return artifact
 
     curated = (dataset, True) if dataset is not None else curate_stage(place, recipe.data)
