@@ -32,16 +32,18 @@ from transformers import PreTrainedTokenizerBase
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 Kind = Literal["text", "instruction", "chat"]
 T = TypeVar("T")
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson")
 ROLES = {"system", "user", "assistant", "tool"}
-FORMATS_HINT = (
-    'each line needs one of: {"text": ...}, {"prompt": ..., "completion": ...}, '
-    '{"instruction": ..., "input": ..., "output": ...} or {"messages": [{"role": ..., '
-    '"content": ...}, ...]}'
+FORMATS_HINT = _(
+    "each line needs one of: {formats}",
+    formats='{"text": ...}, {"prompt": ..., "completion": ...}, '
+    '{"instruction": ..., "input": ..., "output": ...}, {"messages": [{"role": ..., '
+    '"content": ...}, ...]}',
 )
 
 
@@ -83,7 +85,7 @@ def split_examples(
 def count_examples(path: Path, split: str = "train") -> int:
     """How many examples `path` holds, each parsed and checked: a broken line stops the run
     here, before any tokenizing."""
-    return sum(1 for _ in iter_examples(path, split))
+    return sum(1 for _example in iter_examples(path, split))
 
 
 def held_out(count: int, fraction: float, seed: int) -> np.ndarray:
@@ -106,7 +108,9 @@ def iter_examples(
     file, a folder of text files, or a JSONL file (also .gz/.zst). With `select` (a flag per
     example, by position) only the selected ones are parsed and yielded."""
     if not path.exists():
-        raise InputError(f"fine-tuning data {path} does not exist", "check the path")
+        raise InputError(
+            _("fine-tuning data {path} does not exist", path=path), _("check the path")
+        )
     if path.is_dir() and (path / SHARD_DIR).is_dir():
         documents = _selected(iter_texts(path, split), select)
         return (
@@ -116,18 +120,20 @@ def iter_examples(
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES)
         if not files:
             raise InputError(
-                f"{path} holds no .txt or .md files and is not a dataset artifact",
-                "pass a curated dataset, a JSONL file or a folder of text files",
+                _("{path} holds no .txt or .md files and is not a dataset artifact", path=path),
+                _("pass a curated dataset, a JSONL file or a folder of text files"),
             )
-        return (_text_file(f, f.relative_to(path).as_posix()) for _, f in _selected(files, select))
+        return (
+            _text_file(f, f.relative_to(path).as_posix()) for _index, f in _selected(files, select)
+        )
     name = path.name.lower()
     if name.endswith(JSONL_SUFFIXES):
         return _jsonl_examples(path, select)
     if path.suffix.lower() in TEXT_SUFFIXES:
-        return (_text_file(path, path.name) for _ in _selected([path], select))
+        return (_text_file(path, path.name) for _chosen in _selected([path], select))
     raise InputError(
-        f"{path}: unknown fine-tuning data format",
-        "use .jsonl (also .gz/.zst), .txt/.md files or folders, or a curated dataset artifact",
+        _("{path}: unknown fine-tuning data format", path=path),
+        _("use .jsonl (also .gz/.zst), .txt/.md files or folders, or a curated dataset artifact"),
     )
 
 
@@ -139,7 +145,10 @@ def _text_file(path: Path, where: str) -> Example:
     try:
         return Example("text", where, text=path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason})", "convert it to UTF-8") from None
+        raise InputError(
+            _("{path}: not UTF-8 text ({reason})", path=path, reason=exc.reason),
+            _("convert it to UTF-8"),
+        ) from None
 
 
 def _jsonl_examples(path: Path, select: np.ndarray | None) -> Iterator[Example]:
@@ -154,8 +163,13 @@ def _jsonl_examples(path: Path, select: np.ndarray | None) -> Iterator[Example]:
                         yield _json_example(raw, f"{path.name}:{number}")
     except STREAM_ERRORS as exc:
         raise InputError(
-            f"{path} cannot be read after line {number}: {exc}",
-            "check that the file is complete and compressed as its name says",
+            _(
+                "{path} cannot be read after line {line}: {error}",
+                path=path,
+                line=str(number),
+                error=str(exc),
+            ),
+            _("check that the file is complete and compressed as its name says"),
         ) from None
 
 
@@ -163,14 +177,17 @@ def _json_example(raw: bytes, where: str) -> Example:
     try:
         record = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{where}: not a JSON object ({exc})", "fix that line") from None
+        raise InputError(
+            _("{where}: not a JSON object ({error})", where=where, error=str(exc)),
+            _("fix that line"),
+        ) from None
     return parse_record(record, where)
 
 
 def parse_record(record: Any, where: str) -> Example:
     """One JSONL record as an example; its format is recognised by its keys."""
     if not isinstance(record, dict):
-        raise InputError(f"{where}: expected a JSON object", FORMATS_HINT)
+        raise InputError(_("{where}: expected a JSON object", where=where), FORMATS_HINT)
     if "messages" in record:
         return Example("chat", where, messages=_messages(record["messages"], where))
     if "prompt" in record and "completion" in record:
@@ -180,41 +197,60 @@ def parse_record(record: Any, where: str) -> Example:
         instruction, output = _strings(record, ("instruction", "output"), where)
         extra = record.get("input") or ""
         if not isinstance(extra, str):
-            raise InputError(f"{where}: field 'input' must be a string", FORMATS_HINT)
+            raise InputError(
+                _("{where}: field {field!r} must be a string", where=where, field="input"),
+                FORMATS_HINT,
+            )
         prompt = f"{instruction}\n\n{extra}" if extra else instruction
         return Example("instruction", where, prompt=prompt, completion=output)
     if "text" in record:
         (text,) = _strings(record, ("text",), where)
         return Example("text", where, text=text)
-    raise InputError(f"{where}: unknown record with keys {sorted(record)}", FORMATS_HINT)
+    raise InputError(
+        _("{where}: unknown record with keys {keys}", where=where, keys=str(sorted(record))),
+        FORMATS_HINT,
+    )
 
 
 def _strings(record: dict[str, Any], keys: tuple[str, ...], where: str) -> tuple[str, ...]:
     values = tuple(record[k] for k in keys)
     for key, value in zip(keys, values, strict=True):
         if not isinstance(value, str):
-            raise InputError(f"{where}: field {key!r} must be a string", FORMATS_HINT)
+            raise InputError(
+                _("{where}: field {field!r} must be a string", where=where, field=key),
+                FORMATS_HINT,
+            )
     return values
 
 
 def _messages(value: Any, where: str) -> tuple[dict[str, str], ...]:
     if not isinstance(value, list) or not value:
-        raise InputError(f"{where}: 'messages' must be a non-empty list", FORMATS_HINT)
+        raise InputError(
+            _("{where}: {field!r} must be a non-empty list", where=where, field="messages"),
+            FORMATS_HINT,
+        )
     messages = []
     for i, message in enumerate(value):
         role = message.get("role") if isinstance(message, dict) else None
         content = message.get("content") if isinstance(message, dict) else None
         if not isinstance(role, str) or role not in ROLES or not isinstance(content, str):
             raise InputError(
-                f"{where}: messages[{i}] needs a role ({', '.join(sorted(ROLES))}) and a "
-                "string content",
+                _(
+                    "{where}: messages[{index}] needs a role ({roles}) and a string content",
+                    where=where,
+                    index=str(i),
+                    roles=", ".join(sorted(ROLES)),
+                ),
                 FORMATS_HINT,
             )
         messages.append({"role": role, "content": content})
     if not any(m["role"] == "assistant" for m in messages):
         raise InputError(
-            f"{where}: the conversation has no assistant message, so nothing to learn",
-            "add the assistant's answer, or leave the line out",
+            _(
+                "{where}: the conversation has no assistant message, so nothing to learn",
+                where=where,
+            ),
+            _("add the assistant's answer, or leave the line out"),
         )
     return tuple(messages)
 
@@ -240,9 +276,14 @@ def _chat_segments(
 ) -> list[tuple[str, bool]]:
     if not tokenizer.chat_template:
         raise InputError(
-            f"{where}: a chat example, but the base model's tokenizer has no chat template",
-            "use prompt/completion or text records, or add a chat_template to the base "
-            "model's tokenizer_config.json",
+            _(
+                "{where}: a chat example, but the base model's tokenizer has no chat template",
+                where=where,
+            ),
+            _(
+                "use prompt/completion or text records, or add a chat_template to the base "
+                "model's tokenizer_config.json"
+            ),
         )
 
     def render(part: list[dict[str, str]], prompt: bool = False) -> str:
@@ -250,8 +291,12 @@ def _chat_segments(
             return tokenizer.apply_chat_template(part, tokenize=False, add_generation_prompt=prompt)
         except (TemplateError, KeyError, IndexError, TypeError, ValueError) as exc:
             raise InputError(
-                f"{where}: the base model's chat template refused this conversation: {exc}",
-                "check the order of roles (many templates want user/assistant alternating)",
+                _(
+                    "{where}: the base model's chat template refused this conversation: {error}",
+                    where=where,
+                    error=str(exc),
+                ),
+                _("check the order of roles (many templates want user/assistant alternating)"),
             ) from None
 
     full = render(messages)
@@ -263,9 +308,12 @@ def _chat_segments(
         before, through = render(messages[:i], prompt=True), render(messages[: i + 1])
         if not (full.startswith(through) and through.startswith(before)) or len(before) < position:
             raise InputError(
-                f"{where}: the base model's chat template does not render the conversation "
-                "turn by turn, so its answers cannot be told apart from the prompts",
-                "use prompt/completion records, or a chat template without that rewriting",
+                _(
+                    "{where}: the base model's chat template does not render the conversation "
+                    "turn by turn, so its answers cannot be told apart from the prompts",
+                    where=where,
+                ),
+                _("use prompt/completion records, or a chat template without that rewriting"),
             )
         pieces += [(full[position : len(before)], False), (full[len(before) : len(through)], True)]
         position = len(through)
@@ -285,14 +333,14 @@ def encode(
         adds_bos = starts_with_bos(tokenizer)
     bos, eos, template = tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.chat_template
     pieces = [segments(example, tokenizer) for example in examples]
-    texts = [text for parts in pieces for text, _ in parts]
+    texts = [text for parts in pieces for text, _trained in parts]
     encoded = iter(tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else [])
     out = []
     for example, parts in zip(examples, pieces, strict=True):
         framed = example.kind == "text" or (example.kind == "instruction" and not template)
         ids: list[int] = [bos] if framed and adds_bos else []
         trained: list[bool] = [False] * len(ids)
-        for _, flag in parts:
+        for _text, flag in parts:
             piece = next(encoded)
             ids += piece
             trained += [flag] * len(piece)

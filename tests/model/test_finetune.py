@@ -452,7 +452,9 @@ def test_a_non_llama_base_without_chat_template(data_file: Path, tmp_path: Path)
     assert record["base_model"]["architecture"] == "GPT2LMHeadModel"
     assert record["stats"]["final_val_loss"] < record["stats"]["initial_val_loss"]
     assert type(AutoModelForCausalLM.from_pretrained(tuned.path)).__name__ == "GPT2LMHeadModel"
-    with pytest.raises(InputError, match=r"fragen\.jsonl:2: a chat example, but .* no chat"):
+    with pytest.raises(
+        InputError, match=r"fragen\.jsonl:2: ein Chat-Beispiel, aber .* keine Chat-Vorlage"
+    ):
         finetune_stage(at(tmp_path / "chat"), gpt2, data_file, section())
 
 

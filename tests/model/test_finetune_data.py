@@ -101,7 +101,7 @@ def test_without_a_chat_template_prompt_completion_is_concatenated(tokenizer) ->
         parse_record({"prompt": "A: ", "completion": "B"}, "x"), tokenizer
     )
     assert trained == f"B{tokenizer.eos_token}" and untrained == "A: "
-    with pytest.raises(InputError, match="no chat template"):
+    with pytest.raises(InputError, match="hat keine Chat-Vorlage"):
         encode_one(parse_record(CHAT, "data.jsonl:3"), tokenizer)
 
 
@@ -189,13 +189,13 @@ def test_reads_jsonl_gz_text_folders_and_datasets(tmp_path: Path, tiny_build) ->
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", "data.jsonl:2: not a JSON object"),
-        ('{"question": "x"}', "data.jsonl:2: unknown record"),
-        ('{"messages": [{"role": "user", "content": "x"}]}', "no assistant message"),
-        ('{"messages": [{"role": "wizard", "content": "x"}]}', r"messages\[0\] needs a role"),
-        ('{"messages": [{"role": ["user"], "content": "x"}]}', r"messages\[0\] needs a role"),
-        ('{"prompt": 1, "completion": "x"}', "field 'prompt' must be a string"),
-        ("[1, 2]", "expected a JSON object"),
+        ("{not json", "data.jsonl:2: kein JSON-Objekt"),
+        ('{"question": "x"}', "data.jsonl:2: unbekannter Eintrag"),
+        ('{"messages": [{"role": "user", "content": "x"}]}', "keine Nachricht von assistant"),
+        ('{"messages": [{"role": "wizard", "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),
+        ('{"messages": [{"role": ["user"], "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),
+        ('{"prompt": 1, "completion": "x"}', "Feld 'prompt' muss ein Text sein"),
+        ("[1, 2]", "ein JSON-Objekt erwartet"),
     ],
 )
 def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
@@ -210,15 +210,15 @@ def test_a_truncated_compressed_file_is_a_clear_error(tmp_path: Path) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as handle:
         handle.write("".join(json.dumps({"text": f"Zeile {i}"}) + "\n" for i in range(2000)))
     path.write_bytes(path.read_bytes()[:-40])
-    with pytest.raises(InputError, match=r"data\.jsonl\.gz cannot be read after line \d+"):
+    with pytest.raises(InputError, match=r"data\.jsonl\.gz lässt sich nach Zeile \d+ nicht lesen"):
         count_examples(path)
 
 
 def test_unknown_format_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b\n", encoding="utf-8")
-    with pytest.raises(InputError, match="unknown fine-tuning data format"):
+    with pytest.raises(InputError, match="unbekanntes Format für Feinabstimmungsdaten"):
         count_examples(tmp_path / "data.csv")
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="existieren nicht"):
         count_examples(tmp_path / "nope.jsonl")
 
 
@@ -238,7 +238,7 @@ def test_split_examples_keep_order_and_check_every_line_before_tokenizing(tmp_pa
     assert len(held_numbers) == 2 and train_numbers == sorted(set(range(20)) - set(held_numbers))
     with path.open("a", encoding="utf-8") as handle:
         handle.write("{broken\n")
-    with pytest.raises(InputError, match=r"data\.jsonl:21: not a JSON object"):
+    with pytest.raises(InputError, match=r"data\.jsonl:21: kein JSON-Objekt"):
         split_examples(path, None, 0.1, seed=4)  # nothing iterated yet: the first pass found it
 
 
