@@ -56,6 +56,13 @@ def test_messages_are_german_by_default_and_english_on_request() -> None:
     assert text("a plain text stays", "de") == "a plain text stays"
 
 
+def test_fractions_keep_their_digits_in_both_languages() -> None:
+    message = _("peak learning rate {rate}", rate=0.0002)
+    assert text(message, "de") == "peak learning rate 0,0002"
+    assert text(message, "en") == "peak learning rate 0.0002"
+    assert text(_("x {v}", v=2.5e-7), "de") == "x 2,5e-07"
+
+
 def test_numbers_and_nested_messages_follow_the_language() -> None:
     who = _("group {name}", name="schule")
     message = _(

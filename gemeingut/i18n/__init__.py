@@ -62,10 +62,13 @@ class Message:
 
 
 def _shown(value: Any, language: str) -> Any:
-    """A nested message in the same language; a number as the language writes it (1.000)."""
+    """A nested message in the same language; a number as the language writes it: whole
+    numbers with digit groups (1.000), others with a decimal comma in German (0,0002)."""
     if isinstance(value, Message):
         return value.render(language)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, float):  # every digit Python shows (babel's default keeps three
+        return localized(f"{value:g}", language)  # decimals: 2e-4 would become 0)
+    if isinstance(value, int) and not isinstance(value, bool):
         from babel.numbers import format_decimal
 
         try:

@@ -188,7 +188,7 @@ def render_finetune_card(
         "model_id": tuned.id,
         "data_id": tuned.meta["inputs"]["data"],
         "code": tuned.meta["code"],
-        "architecture": (config.get("architectures") or ["unknown"])[0],
+        "architecture": (config.get("architectures") or [text(_("unknown"), language)])[0],
         "fine_tuned_from": base_phrase(base["path"], language),
         "parameters": parameters_phrase(parameter_count(bundle / MODEL) or 0, language),
         "context": context_phrase(config.get("max_position_embeddings"), language),

@@ -207,13 +207,11 @@ async def source_text(
 
     def run() -> SourceText:
         collection = visible_collection(request, principal, collections, name)
+        stored = stored_document(request, principal, collection, document)
         try:
-            passages = read_document(collection.document_file(document))
+            passages = read_document(stored)
         except InputError:
-            record_access(request, principal, 404, "scope:document")
-            raise APIError(
-                404, _("no document {key!r} in this collection", key=document), param="document"
-            ) from None
+            raise _no_document(request, principal, document) from None
         chosen = [
             p
             for p in passages
@@ -224,7 +222,6 @@ async def source_text(
             raise APIError(404, _("the document has no such page or section"), param="page")
         record_access(request, principal, 200, "allowed")
         image, marks = None, []
-        stored = collection.document_file(document)
         if page is not None and is_pdf(stored):
             query = urlencode({"document": document, "page": page})
             image = f"/v1/collections/{quote(name, safe='')}/page-image?{query}"
@@ -264,13 +261,7 @@ async def page_image(
 
     def run() -> bytes:
         collection = visible_collection(request, principal, collections, name)
-        try:
-            path = collection.document_file(document)
-        except InputError:
-            record_access(request, principal, 404, "scope:document")
-            raise APIError(
-                404, _("no document {key!r} in this collection", key=document), param="document"
-            ) from None
+        path = stored_document(request, principal, collection, document)
         if not is_pdf(path):
             record_access(request, principal, 404, "scope:document")
             raise APIError(404, _("only the pages of a PDF are shown as images"), param="document")
@@ -284,6 +275,25 @@ async def page_image(
 
     png = await run_in_threadpool(run)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+def stored_document(
+    request: Request, principal: Principal | None, collection, document: str
+) -> Path:
+    """The collection's own copy of `document`, or the audited 404 that it has none."""
+    from gemeingut.errors import InputError
+
+    try:
+        return collection.document_file(document)
+    except InputError:
+        raise _no_document(request, principal, document) from None
+
+
+def _no_document(request: Request, principal: Principal | None, document: str) -> APIError:
+    record_access(request, principal, 404, "scope:document")
+    return APIError(
+        404, _("no document {key!r} in this collection", key=document), param="document"
+    )
 
 
 def visible_collection(
