@@ -277,13 +277,20 @@ class AuditSection(_Section):
     )
     seed: int = 0
     findings: Path | None = Field(default=None, description="community findings file (JSONL)")
-    batch_tokens: int = Field(
-        default=1024, ge=64, description="padded tokens per batch (CPU caches favour ~1k)"
+    batch_tokens: int | None = Field(
+        default=None,
+        ge=64,
+        description="padded tokens per batch; default 1024 on a CPU (its caches favour ~1k), "
+        "on a GPU as many as its logits may take (up to 65,536)",
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto",
+        description="where a model folder runs: auto is the GPU where torch sees one",
     )
     precision: Literal["auto", "fp32", "bf16"] = Field(
         default="auto",
-        description="a model folder's forward: auto is bf16 autocast on a CPU with bf16 units "
-        "(about twice as fast; pair differences within ~0.02 nats), else fp32",
+        description="a model folder's forward: auto is bf16 autocast on a GPU or a CPU with bf16 "
+        "units (about twice as fast; pair differences within ~0.02 nats), else fp32",
     )
     tasks: AuditTasks = Field(default_factory=AuditTasks)
     bias: AuditBias = Field(default_factory=AuditBias)

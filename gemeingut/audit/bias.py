@@ -30,7 +30,8 @@ from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
 from gemeingut.audit.target import Scored, Target
 from gemeingut.errors import InputError
 
-CHUNK = 128  # pairs scored (and logged) at a time
+CHUNK = 128  # pairs scored (and logged) at a time, at least
+TOKENS_PER_PAIR = 32  # a pair's two sentences, roughly, in padded tokens
 DIRECTIONS = ("stereo", "antistereo")
 CROWS_COLUMNS = {"sent_more", "sent_less", "stereo_antistereo", "bias_type"}
 
@@ -139,8 +140,10 @@ def score_pairs(target: Target, pairs: list[MinimalPair], log: ItemLog) -> list[
     """Each pair's two log-likelihoods and their difference; finished pairs are not rescored."""
     todo = set(log.missing(p.id for p in pairs))
     pending = [p for p in pairs if p.id in todo]
-    for start in range(0, len(pending), CHUNK):
-        chunk = pending[start : start + CHUNK]
+    # A GPU takes far larger batches than a CPU; a chunk fills at least one of them.
+    size = max(CHUNK, getattr(target, "batch_tokens", 0) // TOKENS_PER_PAIR)
+    for start in range(0, len(pending), size):
+        chunk = pending[start : start + size]
         sentences = [s for p in chunk for s in (p.stereotype, p.anti_stereotype)]
         scored = target.token_logprobs([("", s) for s in sentences])
         log.add([_record(target, p, scored[2 * i], scored[2 * i + 1]) for i, p in enumerate(chunk)])

@@ -36,6 +36,7 @@ class LmEvalModel:
     model: str
     args: dict[str, Any]
     api_key: str | None = None  # sent to the endpoint, never written into the command
+    device: str | None = None  # where `hf` runs the model
 
     def arg_string(self) -> str:
         return ",".join(f"{k}={v}" for k, v in self.args.items())
@@ -52,11 +53,13 @@ class LmEvalModel:
         }
 
 
-def folder_model(model_dir: Path) -> LmEvalModel:
+def folder_model(model_dir: Path, device: str = "cpu") -> LmEvalModel:
     base = adapter_base(model_dir)
     if base is not None:
-        return LmEvalModel("hf", {"pretrained": base, "peft": model_dir, "dtype": "float32"})
-    return LmEvalModel("hf", {"pretrained": model_dir, "dtype": "float32"})
+        args = {"pretrained": base, "peft": model_dir, "dtype": "float32"}
+    else:
+        args = {"pretrained": model_dir, "dtype": "float32"}
+    return LmEvalModel("hf", args, device=device)
 
 
 def endpoint_model(
@@ -147,7 +150,7 @@ def _evaluate(
         tasks=[t.name for t in tasks],
         task_manager=TaskManager(include_path=str(include)),
         batch_size=batch_size,
-        device="cpu" if how.model == "hf" else None,
+        device=how.device,
         limit=limit,
         use_cache=str(out_dir / ".lm_eval_cache"),
         log_samples=False,
@@ -178,8 +181,8 @@ def _lm_eval_command(
         "--batch_size",
         str(batch_size),
     ]
-    if how.model == "hf":
-        words += ["--device", "cpu"]  # as the audit ran it
+    if how.device is not None:
+        words += ["--device", how.device]  # as the audit ran it
     if limit is not None:
         words += ["--limit", str(limit)]
     return shlex.join(words)

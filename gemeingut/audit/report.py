@@ -41,6 +41,8 @@ def markdown(report: dict[str, Any], language: str) -> str:
     ]
     if model.get("precision"):
         lines.append(f"- {t['precision']}: {model['precision']}")
+    if model.get("device"):
+        lines.append(f"- {t['device']}: {model['device']}")
     if report.get("command"):
         lines += [
             "",

@@ -16,6 +16,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rerun_text": "Dieser Befehl hat den Bericht erzeugt; erneut ausgeführt, rechnet er "
         "alle Zahlen neu (mit derselben Rechengenauigkeit):",
         "precision": "Rechengenauigkeit",
+        "device": "Gerät",
         "tasks": "Fähigkeiten",
         "tasks_method": "Aufgaben aus {suite}, gemessen mit lm-evaluation-harness {version} "
         "({model}, fp32), 0-shot. Genauigkeit ± Standardfehler.",
@@ -113,6 +114,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rerun_text": "This command made the report; run again, it recomputes every number (at "
         "the same precision):",
         "precision": "precision",
+        "device": "device",
         "tasks": "Capability",
         "tasks_method": "Tasks from {suite}, measured with lm-evaluation-harness {version} "
         "({model}, fp32), 0-shot. Accuracy ± standard error.",

@@ -37,8 +37,8 @@ FINDINGS_FILE = "findings.jsonl"
 
 def lm_eval_model(subject: Subject, target: Target) -> capability.LmEvalModel:
     """How lm-eval reaches the subject: `hf` on its folder, `local-completions` on its server."""
-    if subject.model_dir is not None:
-        return capability.folder_model(subject.model_dir)
+    if subject.model_dir is not None:  # on the device the audit's own scoring runs on
+        return capability.folder_model(subject.model_dir, target.describe().get("device", "cpu"))
     assert isinstance(target, EndpointTarget)
     context = (target.info or {}).get("model_max_length")
     return capability.endpoint_model(
@@ -69,7 +69,7 @@ def check_inputs(section: AuditSection) -> None:
 
 def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, Any]:
     """Run the section's suites (its inputs checked by `check_inputs` beforehand)."""
-    target = subject.target(section.batch_tokens, section.precision)
+    target = subject.target(section.batch_tokens, section.precision, section.device)
     report: dict[str, Any] = {"model": target.describe(), "suites": list(section.suites)}
     logs = out / LOGS
     if "tasks" in section.suites:

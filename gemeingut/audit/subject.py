@@ -42,9 +42,13 @@ class Subject:
     tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
     training_files: tuple[Path, ...] = ()  # Parquet shards or JSONL files
 
-    def target(self, batch_tokens: int, precision: str = "fp32") -> Target:
+    def target(
+        self, batch_tokens: int | None = None, precision: str = "fp32", device: str = "auto"
+    ) -> Target:
         if self.model_dir is not None:
-            return LocalTarget(self.model_dir, self.name, self.lineage, batch_tokens, precision)
+            return LocalTarget(
+                self.model_dir, self.name, self.lineage, batch_tokens, precision, device
+            )
         assert self.endpoint is not None
         return EndpointTarget(self.endpoint, self.name, self.api_key, self.tokenizer)
 

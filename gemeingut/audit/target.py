@@ -78,24 +78,33 @@ def split_pair(
     return context_ids, whole[len(context_ids) :]
 
 
+CPU_BATCH_TOKENS = 1024  # a CPU's caches favour ~1k padded tokens per forward pass
+
+
 class LocalTarget:
-    """A Hugging Face model folder, scored and run in this process in float32."""
+    """A Hugging Face model folder, scored and run in this process (on the GPU where `device`
+    is auto or cuda and torch sees one), in float32 or under bf16 autocast."""
 
     def __init__(
         self,
         model_dir: Path,
         name: str,
         lineage: str,
-        batch_tokens: int = 1024,
+        batch_tokens: int | None = None,
         precision: str = "fp32",
+        device: str = "auto",
     ) -> None:
         from gemeingut.serve.backends.transformers import TransformersBackend
 
-        self.backend = TransformersBackend(model_dir, model_name=name, precision=precision)
+        self.backend = TransformersBackend(
+            model_dir, model_name=name, precision=precision, device=device, device_setting="device"
+        )
         self.name = name
         self.lineage = lineage
         self.model_dir = model_dir
-        self.batch_tokens = batch_tokens
+        on_cpu = self.backend.device.type == "cpu"
+        default = CPU_BATCH_TOKENS if on_cpu else self.backend.max_batch_tokens
+        self.batch_tokens = batch_tokens or default
         tokenizer = self.backend.tokenizer
         bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
         self.prefix_id: int | None = bos if bos is not None else eos
@@ -108,6 +117,7 @@ class LocalTarget:
             "name": self.name,
             "lineage": self.lineage,
             "precision": self.backend.precision,
+            "device": self.backend.device.type,
         }
 
     def tokenize(self, text: str) -> list[int]:

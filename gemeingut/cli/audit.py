@@ -46,6 +46,10 @@ TrainingData = Annotated[
 ]
 Config = Annotated[Path | None, typer.Option(help="TOML with the keys of a recipe's [audit].")]
 Seed = Annotated[int | None, typer.Option(help="Seed for sampling and planted values.")]
+Device = Annotated[
+    str | None,
+    typer.Option(help="Where a model folder runs: auto (the GPU if torch sees one), cpu, cuda."),
+]
 
 
 def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
@@ -54,7 +58,7 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
     from gemeingut.recipe import audit_section
     from gemeingut.stages import audit_stage
 
-    section = audit_section(options["config"], overrides)
+    section = audit_section(options["config"], {**overrides, "device": options["device"]})
     subject = _subject(
         options["model"],
         options["endpoint"],
@@ -126,6 +130,7 @@ def audit_run(
     tokenizer: Tokenizer = None,
     training_data: TrainingData = None,
     config: Config = None,
+    device: Device = None,
     suite: Annotated[
         list[str] | None, typer.Option(help="tasks, bias, memorisation, redteam; repeatable.")
     ] = None,
@@ -153,6 +158,7 @@ def audit_tasks(
     batch_size: Annotated[int | None, typer.Option(help="Requests per batch.")] = None,
     data: Annotated[Path | None, typer.Option(help="Folder of task data (default: ours).")] = None,
     config: Config = None,
+    device: Device = None,
     as_json: JsonFlag = False,
 ) -> None:
     """German capability tasks, scored by lm-evaluation-harness (hf or local-completions)."""
@@ -178,6 +184,7 @@ def audit_bias(
         Path | None, typer.Option(help="JSONL suite(s) or a CrowS-Pairs CSV (default: ours).")
     ] = None,
     config: Config = None,
+    device: Device = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Minimal-pair bias suites scored by log-likelihood, per category with intervals."""
@@ -206,6 +213,7 @@ def audit_memorisation(
     ] = None,
     seed: Seed = None,
     config: Config = None,
+    device: Device = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Discoverable memorisation of training documents, span tracing, personal data."""
@@ -240,6 +248,7 @@ def audit_redteam(
     ] = None,
     seed: Seed = None,
     config: Config = None,
+    device: Device = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Red-team probes (German and English), detectors, attack-success rates, garak report."""

@@ -11,14 +11,21 @@ from typing import Any
 import torch
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 
-def resolve_device(requested: str, local_rank: int = 0) -> torch.device:
-    """auto: the local rank's GPU when CUDA is available, else the CPU."""
+def resolve_device(
+    requested: str, local_rank: int = 0, setting: str = "model.training.device"
+) -> torch.device:
+    """auto: the local rank's GPU when CUDA is available, else the CPU. `setting` names the
+    option the request came from, for the error."""
     if requested == "cuda" and not torch.cuda.is_available():
         raise InputError(
-            "model.training.device = 'cuda' but no CUDA device is available to torch",
-            "set device = 'auto' or 'cpu', or install a CUDA build of torch",
+            _(
+                "{setting} = 'cuda' but no CUDA device is available to torch",
+                setting=setting,
+            ),
+            _("set it to 'auto' or 'cpu', or install a CUDA build of torch"),
         )
     if requested in ("auto", "cuda") and torch.cuda.is_available():
         index = local_rank % torch.cuda.device_count()

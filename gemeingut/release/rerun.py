@@ -78,8 +78,12 @@ def _score(
             f"the bias log names pairs the bundle's suite lacks: {unknown[:5]}",
             "the audit log and the code snapshot do not belong together",
         )
-    target = LocalTarget(
-        bundle / MODEL, model.get("name", "model"), model.get("lineage", ""), precision=precision
+    target = LocalTarget(  # on the CPU: the same numbers for every verifier
+        bundle / MODEL,
+        model.get("name", "model"),
+        model.get("lineage", ""),
+        precision=precision,
+        device="cpu",
     )
     with tempfile.TemporaryDirectory(prefix="gemeingut-rerun-") as tmp:
         records = score_pairs(target, [pairs[i] for i in ids], ItemLog(Path(tmp) / "bias.jsonl"))

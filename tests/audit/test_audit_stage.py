@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from fastapi import FastAPI
 from typer.testing import CliRunner
@@ -90,6 +91,30 @@ def test_the_german_report_is_the_default_and_uses_decimal_commas(tiny_build: di
     gender = report["bias"]["categories"]["gender"]["prefers_stereotype"]
     assert interval(gender, language="de") in german
     assert interval(gender, language="de").replace(",", ".") == interval(gender)
+
+
+def test_the_report_names_the_device_and_precision_the_model_ran_with(tiny_build: dict) -> None:
+    audit = bundle_of(tiny_build) / "audit"
+    model = json.loads((audit / "report.json").read_text())["model"]
+    assert model["device"] == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert f"- Gerät: {model['device']}" in (audit / "report.de.md").read_text()
+    assert f"- device: {model['device']}" in (audit / "report.en.md").read_text()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_asking_for_a_gpu_that_is_not_there_or_an_unknown_device_is_said(
+    tiny_build: dict, tmp_path: Path
+) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    write_one_pair(pairs)
+    model = tiny_build["model"]["path"]
+    out = tmp_path / "out"
+    cuda = invoke("audit", "bias", model, "--pairs", pairs, "--device", "cuda", "--out", out)
+    assert cuda.exit_code == 2 and "Traceback" not in cuda.output
+    assert "device = 'cuda'" in cuda.stderr and "'auto'" in cuda.stderr
+    gpu = invoke("audit", "bias", model, "--pairs", pairs, "--device", "gpu", "--out", out)
+    assert gpu.exit_code == 2 and "device" in gpu.stderr and "'cpu'" in gpu.stderr
+    assert not out.exists()
 
 
 def test_an_audit_of_another_model_is_refused_at_release(tiny_build: dict, tmp_path: Path) -> None:

@@ -186,6 +186,32 @@ def test_a_port_in_use_is_said_before_the_model_loads(model_dir: Path) -> None:
     assert "already in use" in result.output and "Traceback" not in result.output
 
 
+def test_connections_to_the_servers_socket_send_without_nagles_delay() -> None:
+    """asyncio sets TCP_NODELAY only on connections of a socket whose protocol is TCP; without
+    it each kept-alive answer (headers, then body) waited ~40 ms for a delayed ACK."""
+    import asyncio
+
+    async def accept_one() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        listening = bind_socket("127.0.0.1", 0)
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listening)
+        _reader, writer = await asyncio.open_connection(*listening.getsockname())
+        try:
+            return await asyncio.wait_for(accepted, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(accept_one()) != 0
+
+
 class WaitingBackend:
     """The real backend, except that a non-streamed request waits until it is cancelled."""
 

@@ -13,12 +13,16 @@ from typing import Any
 TokenGuess = tuple[int, float]  # token id, probability
 
 
-def layer_guesses(model: Any, ids: list[int], top: int) -> list[list[TokenGuess]]:
-    """For each layer (1 … L), the `top` likeliest next tokens after `ids`."""
+def layer_guesses(
+    model: Any, ids: list[int], top: int, device: Any = "cpu"
+) -> list[list[TokenGuess]]:
+    """For each layer (1 … L), the `top` likeliest next tokens after `ids` (on `device`, where
+    the model's weights are)."""
     import torch
 
     with torch.inference_mode():
-        out = model(input_ids=torch.tensor([ids]), output_hidden_states=True)
+        input_ids = torch.tensor([ids], device=device)
+        out = model(input_ids=input_ids, output_hidden_states=True)
         states = out.hidden_states  # the embeddings, then one per layer (the last one normed)
         norm = _final_norm(model)
         head = model.get_output_embeddings()

@@ -157,8 +157,10 @@ def chosen_logprobs(
     targets = torch.zeros(batch, width, dtype=torch.long)
     for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
         targets[i, start : start + len(row) - 1] = torch.tensor(row[1:])
+    targets = targets.to(logits.device)
     logits = logits.float()
     chosen = logits.gather(2, targets[..., None])[..., 0] - torch.logsumexp(logits, dim=-1)
+    chosen = chosen.cpu()  # one copy from a GPU, not one per row
     scored = []
     for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
         values = chosen[i, start : start + len(row) - 1].tolist()
@@ -174,7 +176,7 @@ def prompt_logprobs(
     import torch
 
     targets = torch.tensor(prompt[1:])
-    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
     chosen_values = logprobs.gather(1, targets[:, None])[:, 0].tolist()
     scored: list[TokenLogprob | None] = [None]
     for position, (token, value) in enumerate(zip(prompt[1:], chosen_values, strict=True)):

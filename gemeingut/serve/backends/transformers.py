@@ -43,19 +43,25 @@ if TYPE_CHECKING:
 
 # Used as the default answer length only when a model does not state its context length.
 FALLBACK_MAX_TOKENS = 512
-MAX_BATCH_TOKENS = 8192  # padded prompt tokens run together in one forward pass
+# Padded prompt tokens run together in one forward pass: the prefill's logits are tokens ×
+# vocabulary floats. On a CPU ~8k tokens run as fast as more; a GPU needs many more per
+# launch to be busy, up to what its logits may take of its memory.
+MAX_BATCH_TOKENS = 8192
+MAX_GPU_BATCH_TOKENS = 65536
+GPU_LOGIT_FLOATS = 2**30  # 4 GiB of fp32 logits per forward pass
 DEFAULT_BATCH_ROWS = 32  # concurrent requests that generate together (`batching.py`)
 
 
 class TransformersBackend:
-    """A Hugging Face model directory, loaded in this process on the CPU in float32.
+    """A Hugging Face model directory, loaded in this process in float32, on the GPU where
+    `device` is "auto" (the default) or "cuda" and torch sees one, else on the CPU.
 
-    `precision="bf16"` (or "auto" on a CPU with bf16 units) runs the forward under bf16
-    autocast; logits are turned to log-probabilities in fp32. That is ~1.9× faster on such a
-    CPU; on the `small` preset the log-probability differences of bias pairs stayed within
+    `precision="bf16"` (or "auto" on a GPU or a CPU with bf16 units) runs the forward under
+    bf16 autocast; logits are turned to log-probabilities in fp32. That is ~1.9× faster on such
+    a CPU; on the `small` preset the log-probability differences of bias pairs stayed within
     0.02 nats of fp32 and 99.3% of the pairs kept their sign (bench/audit.py). The server
-    keeps fp32. One batch runs at a time (a lock), which is what a CPU can do well anyway; more
-    throughput is a job for an upstream engine such as vLLM.
+    keeps fp32. One batch runs at a time (a lock); sampling draws on the CPU from each row's
+    own generator, so a seed gives the same text on either device.
     """
 
     def __init__(
@@ -64,17 +70,23 @@ class TransformersBackend:
         model_name: str | None = None,
         precision: str = "fp32",
         max_batch_rows: int = DEFAULT_BATCH_ROWS,
+        device: str = "auto",
+        device_setting: str = "--device",
     ) -> None:
-        import torch
         from transformers import AutoTokenizer
 
         from gemeingut.model.loading import load_causal_lm
-        from gemeingut.model.machine import resolve_precision
+        from gemeingut.model.machine import resolve_device, resolve_precision
 
         self.model_name = model_name or model_dir.name
+        self.device = resolve_device(device, setting=device_setting)
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-        self.model = load_causal_lm(model_dir)
-        self.precision = resolve_precision(precision, torch.device("cpu"))
+        self.model = load_causal_lm(model_dir).to(self.device)
+        self.precision = resolve_precision(precision, self.device)
+        self.max_batch_tokens = MAX_BATCH_TOKENS
+        if self.device.type == "cuda":
+            fitting = GPU_LOGIT_FLOATS // len(self.tokenizer)
+            self.max_batch_tokens = max(MAX_BATCH_TOKENS, min(MAX_GPU_BATCH_TOKENS, fitting))
         self.context_length: int | None = getattr(
             self.model.config, "max_position_embeddings", None
         )
@@ -100,7 +112,7 @@ class TransformersBackend:
 
         self._budgets([ids], SamplingParams(max_tokens=0))  # the prompt must fit the context
         with self._lock:
-            return layer_guesses(self.model, ids, top)
+            return layer_guesses(self.model, ids, top, self.device)
 
     # --- the tokenizer, lent to clients (/tokenize, /detokenize, /tokenizer_info) -------------
 
@@ -230,7 +242,7 @@ class TransformersBackend:
             return [jobs[i].wait() for i in range(len(rows))]
         results: list[GenerationResult] = [None] * len(rows)  # type: ignore[list-item]
         # Rows run in batches of bounded size: the prefill's logits are rows × width × vocab.
-        for batch in length_batches(rows, MAX_BATCH_TOKENS):
+        for batch in length_batches(rows, self.max_batch_tokens):
             cancelled = [cancel] * len(batch) if cancel is not None else None
             steps = self._decode(
                 [rows[i] for i in batch], params, [seeds[i] for i in batch], cancelled
@@ -261,19 +273,21 @@ class TransformersBackend:
         self._budgets(rows, SamplingParams(max_tokens=0))  # every prompt must fit the context
         vectors: list[list[float]] = [[] for _ in rows]
         with self._lock, torch.inference_mode():
-            for batch in length_batches(rows, MAX_BATCH_TOKENS):
+            for batch in length_batches(rows, self.max_batch_tokens):
                 width = max(len(rows[i]) for i in batch)
                 ids = [rows[i] + [self.pad_id] * (width - len(rows[i])) for i in batch]
                 mask = torch.tensor(
-                    [[1] * len(rows[i]) + [0] * (width - len(rows[i])) for i in batch]
+                    [[1] * len(rows[i]) + [0] * (width - len(rows[i])) for i in batch],
+                    device=self.device,
                 )
                 kwargs: dict[str, Any] = {"output_hidden_states": True}
                 if self._keeps_last_logits:
                     kwargs["logits_to_keep"] = 1  # the head's logits are not needed
-                out = self.model(input_ids=torch.tensor(ids), attention_mask=mask, **kwargs)
+                input_ids = torch.tensor(ids, device=self.device)
+                out = self.model(input_ids=input_ids, attention_mask=mask, **kwargs)
                 hidden = out.hidden_states[-1].float() * mask[..., None]
                 pooled = hidden.sum(dim=1) / mask.sum(dim=1, keepdim=True)
-                normed = torch.nn.functional.normalize(pooled, dim=-1)
+                normed = torch.nn.functional.normalize(pooled, dim=-1).cpu()
                 for i, vector in zip(batch, normed, strict=True):
                     vectors[i] = vector.tolist()
         return [(vector, len(row)) for vector, row in zip(vectors, rows, strict=True)]
@@ -281,7 +295,9 @@ class TransformersBackend:
     def _scheduler(self) -> BatchScheduler:
         with self._batches_lock:  # started on first use: audits that only score never need it
             if self._batches is None:
-                self._batches = BatchScheduler(self._decode, self.max_batch_rows, MAX_BATCH_TOKENS)
+                self._batches = BatchScheduler(
+                    self._decode, self.max_batch_rows, self.max_batch_tokens
+                )
             return self._batches
 
     def _decode(
@@ -323,16 +339,18 @@ class TransformersBackend:
                     if only_scoring
                     else [self.pad_id] * (width - len(r)) + r
                     for r in fed
-                ]
+                ],
+                device=self.device,
             )
             mask = torch.tensor(
                 [
                     [0] * start + [1] * len(r) + [0] * (width - start - len(r))
                     for start, r in zip(starts, fed, strict=True)
-                ]
+                ],
+                device=self.device,
             )
             positions = (
-                torch.arange(width).expand(len(fed), width)
+                torch.arange(width, device=self.device).expand(len(fed), width)
                 if only_scoring
                 else (mask.cumsum(-1) - 1).clamp(min=0)
             )
@@ -355,7 +373,7 @@ class TransformersBackend:
                         state.prompt_logprobs = prompt_logprobs(
                             predicting, rows[i], params.prompt_logprobs
                         )
-                next_logits = out.logits[:, -1].float()
+                next_logits = out.logits[:, -1].float().cpu()  # picked with CPU generators
             cache = out.cache if max(budgets) > 0 else None
             while any(not s.done for s in states):
                 tokens = [self.pad_id] * len(rows)
@@ -375,18 +393,19 @@ class TransformersBackend:
                 yield pieces
                 if all(s.done for s in states):
                     break
-                mask = torch.cat([mask, torch.ones(len(rows), 1, dtype=mask.dtype)], dim=1)
+                column = torch.ones(len(rows), 1, dtype=mask.dtype, device=self.device)
+                mask = torch.cat([mask, column], dim=1)
                 positions = positions[:, -1:] + 1
                 with torch.inference_mode():
                     out = self._forward(
-                        torch.tensor(tokens)[:, None],
+                        torch.tensor(tokens, device=self.device)[:, None],
                         mask if padded else None,
                         positions,
                         cache,
                         all_logits=False,
                         use_cache=True,
                     )
-                    next_logits = out.logits[:, -1].float()
+                    next_logits = out.logits[:, -1].float().cpu()
                 cache = out.cache
             tails = [state.flush() for state in states]
             if any(tails):
@@ -411,12 +430,10 @@ class TransformersBackend:
             kwargs["cache"] = cache
         if not all_logits and self._keeps_last_logits:  # the lm head for one position only
             kwargs["logits_to_keep"] = 1
-        if self.precision == "bf16":
-            import torch
+        from gemeingut.model.machine import autocast
 
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                return self.model(**kwargs)
-        return self.model(**kwargs)
+        with autocast(self.device, self.precision):
+            return self.model(**kwargs)
 
     def _budgets(self, rows: list[list[int]], params: SamplingParams) -> list[int]:
         return [self._answer_budget(len(r), params.max_tokens) for r in rows]
