@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -64,16 +65,22 @@ def start_serving(
     model = [str(model_dir)] if model_dir is not None else []
     command = [sys.executable, "-m", "gemeingut.cli", "serve", *model, "--port", str(port)]
     command += ["--model-name", name, *extra]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError(f"gemeingut serve did not start: {server.stderr.read()!r}")
-        time.sleep(0.2)
+    # A file, not a pipe: nobody reads a pipe during a load, and a full one (the access log
+    # of a few thousand requests) would stop the server mid-request. The server keeps its
+    # own handle of the file after this one closes.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    return server, url
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                server.wait()
+                log.seek(0)
+                raise RuntimeError(f"gemeingut serve did not start: {log.read()!r}")
+            time.sleep(0.2)

@@ -109,6 +109,12 @@ def decimal(value: float, digits: int, language: str, grouped: bool = True) -> s
     return format_decimal(value, format=pattern, locale=_LOCALES[language])
 
 
+def as_written(written: str, language: str) -> str:
+    """A number Python wrote with digit groups and decimals (`f"{n:,}"`, `f"{x:,.2f}"`) as
+    `language` writes it: German swaps the marks (`1.234,57`); English stays byte for byte."""
+    return written.translate(str.maketrans(",.", ".,")) if language == "de" else written
+
+
 def localized(written: str, language: str) -> str:
     """A number Python wrote (`4.39`, `1.2e+12`) with a decimal comma in German (`4,39`)."""
     return re.sub(r"(\d)\.(\d)", r"\1,\2", written) if language == "de" else written

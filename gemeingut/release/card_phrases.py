@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemeingut.i18n import _, decimal, text
+from gemeingut.i18n import LANGUAGES, _, decimal, text
+
+
+def bundle_language(release_info: dict[str, Any]) -> str:
+    """The language a bundle's documents were written in (`release.json`; English before the
+    setting existed): `verify` renders and reads them in it."""
+    language = release_info.get("document_language")
+    return language if language in LANGUAGES else "en"
 
 
 def licence_phrase(licence: str, language: str) -> str:

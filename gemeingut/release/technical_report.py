@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gemeingut.i18n import Message, _, as_written, text
+from gemeingut.release.card_phrases import bundle_language
 from gemeingut.release.layout import (
     AUDIT,
     MODEL,
@@ -19,7 +21,8 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.openness.evidence import validation_curve
 
-_NOT_GIVEN = "_not given in the recipe_"
+Line = str | Message
+_NOT_GIVEN = _("_not given in the recipe_")
 
 
 def render_technical_report(bundle: Path) -> str:
@@ -29,101 +32,171 @@ def render_technical_report(bundle: Path) -> str:
     evaluation = _read(meta / "evaluation.json")
     config = _read(bundle / MODEL / "config.json")
     release = _read(bundle / RELEASE_INFO)
+    language = bundle_language(release)
     dataset, tokenizer = lineage["dataset"], lineage["tokenizer"]
-    lines = [
-        f"# Technical report: {release['name']}",
+    stats = dataset["stats"]
+    optimizer, batch = training["optimizer"], training["batch"]
+    lines: list[Line] = [
+        _("# Technical report: {name}", name=release["name"]),
         "",
-        "Generated from the files of this bundle (`training-metadata/`, `model/config.json`, "
-        "`audit/report.json`); `gemeingut verify` renders it again and compares.",
+        _(
+            "Generated from the files of this bundle (`training-metadata/`, "
+            "`model/config.json`, `audit/report.json`); `gemeingut verify` renders it again "
+            "and compares."
+        ),
         "",
-        "## 1. Summary",
+        _("## 1. Summary"),
         "",
         *_table(
-            ("item", "value"),
+            (_("item"), _("value")),
             [
-                ("architecture", f"`{training['architecture']}` (preset `{training['preset']}`)"),
-                ("parameters", f"{lineage['model']['stats']['parameters']:,}"),
-                ("context length", f"{config.get('max_position_embeddings')} tokens"),
-                ("vocabulary", f"{tokenizer['stats']['vocab_size']:,} tokens (byte-level BPE)"),
-                ("training tokens seen", f"{training['stats']['tokens_seen']:,}"),
-                ("training compute", f"{training['flops']['flops_6nd']:.3e} FLOPs (6·N·D)"),
-                ("energy", _energy(training["energy"])),
-                ("hardware", _hardware(training["hardware"])),
-                ("languages", ", ".join(release.get("languages") or []) or _NOT_GIVEN),
-                ("treatment", release.get("treatment", "pre-trained")),
+                (
+                    _("architecture"),
+                    _(
+                        "`{architecture}` (preset `{preset}`)",
+                        architecture=training["architecture"],
+                        preset=training["preset"],
+                    ),
+                ),
+                (_("parameters"), _whole(lineage["model"]["stats"]["parameters"], language)),
+                (
+                    _("context length"),
+                    _("{count} tokens", count=str(config.get("max_position_embeddings"))),
+                ),
+                (
+                    _("vocabulary"),
+                    _(
+                        "{count} tokens (byte-level BPE)",
+                        count=_whole(tokenizer["stats"]["vocab_size"], language),
+                    ),
+                ),
+                (_("training tokens seen"), _whole(training["stats"]["tokens_seen"], language)),
+                (
+                    _("training compute"),
+                    _(
+                        "{flops} FLOPs (6·N·D)",
+                        flops=as_written(f"{training['flops']['flops_6nd']:.3e}", language),
+                    ),
+                ),
+                (_("energy"), _energy(training["energy"], language)),
+                (_("hardware"), _hardware(training["hardware"])),
+                (_("languages"), ", ".join(release.get("languages") or []) or _NOT_GIVEN),
+                (_("treatment"), release.get("treatment") or _("pre-trained")),
             ],
+            language,
         ),
         "",
-        "## 2. Training data",
+        _("## 2. Training data"),
         "",
-        f"{dataset['stats']['documents_in']} documents read, {dataset['stats']['kept']} kept, "
-        f"{dataset['stats']['excluded']} excluded. Every kept document carries its licence "
-        "and source in the shards (`license`, `source`, `url`, `attribution` columns).",
-        "",
-        *_table(("source", "documents kept"), sorted(dataset["stats"]["kept_by_source"].items())),
-        "",
-        *_table(
-            ("licence", "documents kept"),
-            [(f"`{k}`", v) for k, v in sorted(dataset["stats"]["kept_by_license"].items())],
+        _(
+            "{read} documents read, {kept} kept, {excluded} excluded. Every kept document "
+            "carries its licence and source in the shards (`license`, `source`, `url`, "
+            "`attribution` columns).",
+            read=str(stats["documents_in"]),
+            kept=str(stats["kept"]),
+            excluded=str(stats["excluded"]),
         ),
         "",
         *_table(
-            ("reason for exclusion", "documents"),
-            sorted(dataset["stats"]["excluded_by_reason"].items()),
+            (_("source"), _("documents kept")), sorted(stats["kept_by_source"].items()), language
         ),
         "",
-        "## 3. Tokenizer",
-        "",
-        f"Byte-level BPE with {tokenizer['stats']['vocab_size']:,} tokens, trained on the "
-        f"training split (`{tokenizer['id']}`): "
-        f"{tokenizer['stats']['test_bytes_per_token']:.2f} bytes per token on the test split.",
-        "",
-        "## 4. Architecture",
+        *_table(
+            (_("licence"), _("documents kept")),
+            [(f"`{k}`", v) for k, v in sorted(stats["kept_by_license"].items())],
+            language,
+        ),
         "",
         *_table(
-            ("config.json field", "value"),
+            (_("reason for exclusion"), _("documents")),
+            sorted(stats["excluded_by_reason"].items()),
+            language,
+        ),
+        "",
+        _("## 3. Tokenizer"),
+        "",
+        _(
+            "Byte-level BPE with {count} tokens, trained on the training split (`{id}`): "
+            "{bytes} bytes per token on the test split.",
+            count=_whole(tokenizer["stats"]["vocab_size"], language),
+            id=tokenizer["id"],
+            bytes=as_written(f"{tokenizer['stats']['test_bytes_per_token']:.2f}", language),
+        ),
+        "",
+        _("## 4. Architecture"),
+        "",
+        *_table(
+            (_("config.json field"), _("value")),
             [(f"`{k}`", f"`{config[k]}`") for k in _ARCHITECTURE_FIELDS if k in config],
+            language,
         ),
         "",
-        "## 5. Training",
+        _("## 5. Training"),
         "",
         *_table(
-            ("hyper-parameter", "value"),
+            (_("hyper-parameter"), _("value")),
             [(f"`{k}`", f"`{v}`") for k, v in sorted(training["training"].items())],
+            language,
         ),
         "",
-        f"Optimizer: {training['optimizer']['name']}, betas {training['optimizer']['betas']}, "
-        f"{training['optimizer']['schedule']}, gradient clipping "
-        f"{training['optimizer']['grad_clip']}. Global batch {training['batch']['global_batch']} "
-        f"sequences ({training['batch']['tokens_per_step']:,} tokens per step). The data order "
-        "is replayable from `training-metadata/data_order/`.",
+        _(
+            "Optimizer: {name}, betas {betas}, {schedule}, gradient clipping {clip}. Global "
+            "batch {batch} sequences ({tokens} tokens per step). The data order is replayable "
+            "from `training-metadata/data_order/`.",
+            name=optimizer["name"],
+            betas=str(optimizer["betas"]),
+            schedule=optimizer["schedule"],
+            clip=str(optimizer["grad_clip"]),
+            batch=str(batch["global_batch"]),
+            tokens=_whole(batch["tokens_per_step"], language),
+        ),
         "",
-        *_table(("step", "validation loss"), _validation_curve(meta / "training_log.jsonl")),
+        *_table(
+            (_("step"), _("validation loss")),
+            _validation_curve(meta / "training_log.jsonl", language),
+            language,
+        ),
         "",
         *_snapshots(training),
-        *_finetuning(lineage),
-        "## 7. Evaluation",
+        *_finetuning(lineage, language),
+        _("## 7. Evaluation"),
         "",
-        f"Held-out test split: {evaluation['documents']} documents, {evaluation['tokens']:,} "
-        f"tokens; loss {evaluation['loss']:.4f} nats/token, perplexity "
-        f"{evaluation['perplexity']:.2f}, {evaluation['bits_per_byte']:.4f} bits per byte.",
+        _(
+            "Held-out test split: {documents} documents, {tokens} tokens; loss {loss} "
+            "nats/token, perplexity {perplexity}, {bpb} bits per byte.",
+            documents=str(evaluation["documents"]),
+            tokens=_whole(evaluation["tokens"], language),
+            loss=as_written(f"{evaluation['loss']:.4f}", language),
+            perplexity=as_written(f"{evaluation['perplexity']:.2f}", language),
+            bpb=as_written(f"{evaluation['bits_per_byte']:.4f}", language),
+        ),
         "",
         *_audit(bundle / AUDIT / "report.json"),
-        "## 8. Use and reproduction",
+        _("## 8. Use and reproduction"),
         "",
-        "- Load: `AutoModelForCausalLM.from_pretrained('model')` (transformers), or serve "
-        "in your own network: `gemeingut serve .`",
-        "- Check: `gemeingut verify .` (hashes, openness checks, this report; with "
-        "`--key PUBLIC_KEY` also the signature).",
-        "- Rebuild: the code that ran is `training-code/` (exact package versions in "
-        "`training-code/requirements.lock`), the recipe `training-code/recipe.toml`.",
+        _(
+            "- Load: `AutoModelForCausalLM.from_pretrained('model')` (transformers), or serve "
+            "in your own network: `gemeingut serve .`"
+        ),
+        _(
+            "- Check: `gemeingut verify .` (hashes, openness checks, this report; with "
+            "`--key PUBLIC_KEY` also the signature)."
+        ),
+        _(
+            "- Rebuild: the code that ran is `training-code/` (exact package versions in "
+            "`training-code/requirements.lock`), the recipe `training-code/recipe.toml`."
+        ),
         "",
-        "## 9. Lineage",
+        _("## 9. Lineage"),
         "",
-        *_table(("artifact", "id"), [(role, f"`{m['id']}`") for role, m in lineage.items()]),
+        *_table(
+            (_("artifact"), _("id")),
+            [(role, f"`{m['id']}`") for role, m in lineage.items()],
+            language,
+        ),
         "",
     ]
-    return "\n".join(lines)
+    return _written(lines, language)
 
 
 _ARCHITECTURE_FIELDS = (
@@ -143,66 +216,99 @@ _ARCHITECTURE_FIELDS = (
 )
 
 
+def _written(lines: list[Line], language: str) -> str:
+    return "\n".join(text(line, language) for line in lines)
+
+
+def _whole(count: int, language: str) -> str:
+    return as_written(f"{count:,}", language)
+
+
 def _read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _table(head: tuple[str, str], rows: list[tuple[Any, Any]]) -> list[str]:
-    return [f"| {head[0]} | {head[1]} |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
+def _table(head: tuple[Line, Line], rows: list[tuple[Any, Any]], language: str) -> list[str]:
+    """A two-column Markdown table; a cell may be a message, written in `language`."""
+    cells = [head, *rows]
+    written = [(text(a, language), text(b, language)) for a, b in cells]
+    return [f"| {written[0][0]} | {written[0][1]} |", "|---|---|"] + [
+        f"| {a} | {b} |" for a, b in written[1:]
+    ]
 
 
-def _energy(energy: dict[str, Any]) -> str:
-    kwh = energy.get("kwh_total_extrapolated", energy.get("kwh_this_run"))
-    return f"{kwh:.3g} kWh ({energy.get('method', 'method not recorded')})"
+def _energy(energy: dict[str, Any], language: str) -> Line:
+    kwh = as_written(
+        f"{energy.get('kwh_total_extrapolated', energy.get('kwh_this_run')):.3g}", language
+    )
+    return _(
+        "{kwh} kWh ({method})", kwh=kwh, method=energy.get("method") or _("method not recorded")
+    )
 
 
-def _hardware(hardware: dict[str, Any]) -> str:
+def _hardware(hardware: dict[str, Any]) -> Line:
     device = hardware.get("device")
     if device == "cuda":
         return f"{hardware.get('gpu_count')} × {hardware.get('gpu_name', 'GPU')}"
-    return f"{hardware.get('cpu_model')}, {hardware.get('torch_threads')} thread(s)"
+    return _(
+        "{cpu}, {threads} thread(s)",
+        cpu=str(hardware.get("cpu_model")),
+        threads=str(hardware.get("torch_threads")),
+    )
 
 
-def _validation_curve(log: Path) -> list[tuple[Any, Any]]:
-    return [(step, f"{loss:.4f}") for step, loss in validation_curve(log)]
+def _validation_curve(log: Path, language: str) -> list[tuple[Any, Any]]:
+    return [(step, as_written(f"{loss:.4f}", language)) for step, loss in validation_curve(log)]
 
 
-def _snapshots(training: dict[str, Any]) -> list[str]:
+def _snapshots(training: dict[str, Any]) -> list[Line]:
     names = sorted(training.get("snapshots", {}))
     if not names:
-        return ["No intermediate weights were kept (`model.snapshot_every` was 0).", ""]
+        return [_("No intermediate weights were kept (`model.snapshot_every` was 0)."), ""]
     return [
-        f"Intermediate weights: {len(names)} snapshots in `training-metadata/checkpoints/` "
-        f"({', '.join(names)}).",
+        _(
+            "Intermediate weights: {count} snapshots in `training-metadata/checkpoints/` "
+            "({names}).",
+            count=str(len(names)),
+            names=", ".join(names),
+        ),
         "",
     ]
 
 
-def _finetuning(lineage: dict[str, Any]) -> list[str]:
+def _finetuning(lineage: dict[str, Any], language: str) -> list[Line]:
     tuned = lineage.get("finetune")
     if tuned is None:
         return []
     stats = tuned["stats"]
     return [
-        "## 6. Fine-tuning",
+        _("## 6. Fine-tuning"),
         "",
-        f"Method: {stats['method']}; {stats['trainable_parameters']:,} trainable parameters, "
-        f"{stats['steps']} steps, {stats['tokens_seen']:,} tokens seen; the run is described "
-        "in `training-metadata/finetune.json`.",
+        _(
+            "Method: {method}; {trainable} trainable parameters, {steps} steps, {tokens} tokens "
+            "seen; the run is described in `training-metadata/finetune.json`.",
+            method=stats["method"],
+            trainable=_whole(stats["trainable_parameters"], language),
+            steps=str(stats["steps"]),
+            tokens=_whole(stats["tokens_seen"], language),
+        ),
         "",
     ]
 
 
-def _audit(report_path: Path) -> list[str]:
+def _audit(report_path: Path) -> list[Line]:
     if not report_path.is_file():
-        return ["This release holds no audit (`audit/`).", ""]
+        return [_("This release holds no audit (`audit/`)."), ""]
     report = _read(report_path)
     suites = ", ".join(
         sorted(k for k in ("tasks", "bias", "memorisation", "redteam") if k in report)
     )
     return [
-        f"The audit in `audit/` covers: {suites}; its reports (`audit/report.de.md`, "
-        "`audit/report.en.md`) give every number with its interval and method.",
+        _(
+            "The audit in `audit/` covers: {suites}; its reports (`audit/report.de.md`, "
+            "`audit/report.en.md`) give every number with its interval and method.",
+            suites=suites,
+        ),
         "",
     ]
 
@@ -216,72 +322,105 @@ def render_finetune_report(bundle: Path) -> str:
     record = _read(meta / "finetune.json")
     lineage = _read(meta / "lineage.json")
     release = _read(bundle / RELEASE_INFO)
+    language = bundle_language(release)
     stats, data, lora = record.get("stats") or {}, record["data"], record.get("lora") or {}
     train, validation = data["train"], data.get("validation") or {}
-    lines = [
-        f"# Technical report: {release['name']}",
+    lines: list[Line] = [
+        _("# Technical report: {name}", name=release["name"]),
         "",
-        "Generated from the files of this bundle (`training-metadata/`, `base-model/`, "
-        "`audit/report.json`); `gemeingut verify` renders it again and compares.",
+        _(
+            "Generated from the files of this bundle (`training-metadata/`, `base-model/`, "
+            "`audit/report.json`); `gemeingut verify` renders it again and compares."
+        ),
         "",
-        "## 1. Base model",
+        _("## 1. Base model"),
         "",
-        base_paragraph(bundle, "en"),
+        base_paragraph(bundle, language),
         "",
-        "## 2. Fine-tuning data",
+        _("## 2. Fine-tuning data"),
         "",
         *_table(
             ("", ""),
             [
-                ("examples (train)", train["examples"]),
+                (_("examples (train)"), str(train["examples"])),
                 (
-                    "chats / prompt-completion pairs / texts",
+                    _("chats / prompt-completion pairs / texts"),
                     f"{train['chat_examples']} / {train['instruction_examples']} / "
                     f"{train['text_examples']}",
                 ),
-                ("trained tokens", f"{train['trained_tokens']:,}"),
-                ("truncated examples", train["truncated"]),
-                ("validation examples", validation.get("examples", 0)),
-                ("validation from", data.get("validation_from", "-")),
-                ("loss on", data.get("loss_on", "-")),
+                (_("trained tokens"), _whole(train["trained_tokens"], language)),
+                (_("truncated examples"), str(train["truncated"])),
+                (_("validation examples"), str(validation.get("examples", 0))),
+                (_("validation from"), data.get("validation_from", "-")),
+                (_("loss on"), data.get("loss_on", "-")),
             ],
+            language,
         ),
         "",
-        "The data is in `training-data/finetuning/`.",
+        _("The data is in `training-data/finetuning/`."),
         "",
-        "## 3. Method",
+        _("## 3. Method"),
         "",
         *_table(
             ("", ""),
             [
-                ("method", f"{record.get('method')} ({record.get('output')})"),
-                ("LoRA", f"rank {lora['rank']}, alpha {lora['alpha']}" if lora else "-"),
-                ("trainable parameters", f"{stats.get('trainable_parameters', 0):,}"),
-                *((key, value) for key, value in sorted(record["training"].items())),
+                (_("method"), f"{record.get('method')} ({record.get('output')})"),
+                (
+                    "LoRA",
+                    _(
+                        "rank {rank}, alpha {alpha}",
+                        rank=str(lora["rank"]),
+                        alpha=str(lora["alpha"]),
+                    )
+                    if lora
+                    else "-",
+                ),
+                (
+                    _("trainable parameters"),
+                    _whole(stats.get("trainable_parameters", 0), language),
+                ),
+                *((key, str(value)) for key, value in sorted(record["training"].items())),
             ],
+            language,
         ),
         "",
-        "## 4. Training",
+        _("## 4. Training"),
         "",
-        f"{stats.get('steps')} steps, {stats.get('tokens_seen', 0):,} tokens seen, on "
-        f"{_hardware(record.get('hardware') or {})}.",
+        _(
+            "{steps} steps, {tokens} tokens seen, on {hardware}.",
+            steps=str(stats.get("steps")),
+            tokens=_whole(stats.get("tokens_seen", 0), language),
+            hardware=_hardware(record.get("hardware") or {}),
+        ),
         "",
-        *_table(("step", "validation loss"), _validation_curve(meta / "finetune_log.jsonl")),
+        *_table(
+            (_("step"), _("validation loss")),
+            _validation_curve(meta / "finetune_log.jsonl", language),
+            language,
+        ),
         "",
-        "## 5. Evaluation",
+        _("## 5. Evaluation"),
         "",
         *_audit(bundle / AUDIT / "report.json"),
-        "## 6. Use and reproduction",
+        _("## 6. Use and reproduction"),
         "",
-        "- Check: `gemeingut verify .` (hashes, the base's file list, openness checks, this "
-        "report; with `--key PUBLIC_KEY` also the signature).",
-        "- Rebuild: fine-tune the base model named above with the code in `training-code/` "
-        "(exact package versions in `training-code/requirements.lock`) on "
-        "`training-data/finetuning/`, with the settings of section 3.",
+        _(
+            "- Check: `gemeingut verify .` (hashes, the base's file list, openness checks, this "
+            "report; with `--key PUBLIC_KEY` also the signature)."
+        ),
+        _(
+            "- Rebuild: fine-tune the base model named above with the code in `training-code/` "
+            "(exact package versions in `training-code/requirements.lock`) on "
+            "`training-data/finetuning/`, with the settings of section 3."
+        ),
         "",
-        "## 7. Lineage",
+        _("## 7. Lineage"),
         "",
-        *_table(("artifact", "id"), [(role, f"`{m['id']}`") for role, m in lineage.items()]),
+        *_table(
+            (_("artifact"), _("id")),
+            [(role, f"`{m['id']}`") for role, m in lineage.items()],
+            language,
+        ),
         "",
     ]
-    return "\n".join(lines)
+    return _written(lines, language)

@@ -93,28 +93,49 @@ def test_an_spdx_document_edited_after_release_is_named(bundle: Path) -> None:
         verify_bundle(bundle)
 
 
-def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(tiny_build, bundle):
-    summary = (bundle / "AI_ACT_SUMMARY.md").read_text(encoding="utf-8")
+def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(
+    tiny_build, bundle, tmp_path: Path
+) -> None:
+    summary = (bundle / "AI_ACT_SUMMARY.md").read_text(encoding="utf-8")  # German by default
     for heading in (
-        "## 1. General information",
-        "### 1.3 Modalities, overall training data size and other characteristics",
-        "## 2. List of data sources",
-        "### 2.1 Publicly available datasets",
-        "## 3. Data processing aspects",
-        "### 3.1 Respect of reservation of rights from the text and data mining exception",
-        "### 3.2 Removal of illegal content",
+        "## 1. Allgemeine Informationen",
+        "### 1.3 Modalitäten, Gesamtgröße der Trainingsdaten und weitere Merkmale",
+        "## 2. Liste der Datenquellen",
+        "### 2.1 Öffentlich verfügbare Datensätze",
+        "## 3. Aspekte der Datenverarbeitung",
+        "### 3.1 Wahrung von Rechtsvorbehalten gegenüber der Ausnahme für Text- und Data-Mining",
+        "### 3.2 Entfernung rechtswidriger Inhalte",
     ):
         assert heading in summary, heading
     lineage = json.loads((bundle / "training-metadata" / "lineage.json").read_text())
     stats = lineage["dataset"]["stats"]
-    assert f"{stats['kept']} documents kept of {stats['documents_in']} read" in summary
-    assert "less than 1 billion tokens" in summary
+    assert f"{stats['kept']} von {stats['documents_in']} gelesenen Dokumenten behalten" in summary
+    assert "weniger als 1 Milliarde Tokens" in summary
     tokens = lineage["model"]["stats"]["tokens_seen"]
-    assert f"{tokens:,} tokens seen" in summary
+    assert f"{tokens:,} im Vortraining gesehene Tokens".replace(",", ".") in summary
     for source, count in stats["kept_by_source"].items():
         assert f"| `{source}` | {count} |" in summary
     assert "licence-non-commercial" in summary  # the refused documents are counted
-    assert "Date of placement on the Union market: _not evidenced" in summary
+    assert "Inverkehrbringens auf dem Unionsmarkt: _durch die Dateien" in summary
+    english = _summary_in_english(bundle, tmp_path)
+    assert "## 1. General information" in english and "### 3.2 Removal of illegal content" in english
+    assert f"{stats['kept']} documents kept of {stats['documents_in']} read" in english
+    assert f"{tokens:,} tokens seen" in english
+    assert "Date of placement on the Union market: _not evidenced" in english
+
+
+def _summary_in_english(bundle: Path, tmp_path: Path) -> str:
+    """The summary of a copy of the bundle whose release says its documents are English."""
+    import shutil
+
+    from gemeingut.release.openness.ai_act import training_summary
+    from gemeingut.release.openness.evidence import collect
+
+    copy = tmp_path / "english"
+    shutil.copytree(bundle, copy)
+    info = json.loads((copy / "release.json").read_text())
+    (copy / "release.json").write_text(json.dumps(info | {"document_language": "en"}))
+    return training_summary(copy, collect(copy))
 
 
 def test_the_model_documentation_form_states_what_the_files_evidence(bundle: Path) -> None:

@@ -277,11 +277,12 @@ def test_the_ai_act_summary_covers_the_modification_and_names_the_base(closed: P
     summary = (closed / "AI_ACT_SUMMARY.md").read_text(encoding="utf-8")
     record = json.loads((closed / "training-metadata" / "finetune.json").read_text())
     train = record["data"]["train"]
-    assert "for the modification (the fine-tuning) only" in summary
-    assert "fine-tuned from `Winzige Basis` (licence `Apache-2.0`" in summary
-    assert f"{train['examples']} examples, {train['trained_tokens']:,} trained tokens" in summary
+    assert "nur für die Änderung (die Feinabstimmung)" in summary
+    assert "feinabgestimmt aus `Winzige Basis` (Lizenz `Apache-2.0`" in summary
+    tokens = f"{train['trained_tokens']:,}".replace(",", ".")
+    assert f"{train['examples']} Beispiele, {tokens} trainierte Tokens" in summary
     assert "| `CC0-1.0` |" in summary
-    assert "not under the text and data mining exception" in summary
+    assert "nicht unter der Ausnahme für Text- und Data-Mining" in summary
 
 
 def test_the_model_documentation_form_names_the_base_and_the_run(closed: Path) -> None:
@@ -314,16 +315,16 @@ def test_the_index_grades_say_what_the_base_withholds(closed: Path) -> None:
 def test_the_technical_report_describes_the_base_the_data_and_the_run(closed: Path) -> None:
     report = (closed / "TECHNICAL_REPORT.md").read_text(encoding="utf-8")
     record = json.loads((closed / "training-metadata" / "finetune.json").read_text())
-    assert report.startswith("# Technical report: winzig-feinjustiert")
-    assert "`Winzige Basis` is not part of this bundle" in report
-    assert f"| examples (train) | {record['data']['train']['examples']} |" in report
-    assert "| method | lora (merged) |" in report
+    assert report.startswith("# Technischer Bericht: winzig-feinjustiert")
+    assert "`Winzige Basis` ist nicht Teil dieses Pakets" in report
+    assert f"| Beispiele (Training) | {record['data']['train']['examples']} |" in report
+    assert "| Methode | lora (merged) |" in report
     losses = [
         json.loads(line)["val_loss"]
         for line in (closed / "training-metadata" / "finetune_log.jsonl").read_text().splitlines()
         if "val_loss" in json.loads(line)
     ]
-    assert f"| {losses[-1]:.4f} |" in report.split("## 4. Training")[1]
+    assert f"| {losses[-1]:.4f} |".replace(".", ",") in report.split("## 4. Training")[1]
 
 
 def test_a_run_without_validation_data_still_has_its_report(tmp_path: Path) -> None:
@@ -331,7 +332,7 @@ def test_a_run_without_validation_data_still_has_its_report(tmp_path: Path) -> N
 
     log = tmp_path / "finetune_log.jsonl"
     log.write_text('{"step": 0, "val_loss": null}\n\n{"step": 1, "loss": 2.0}\n')
-    assert _validation_curve(log) == []
+    assert _validation_curve(log, "de") == []
 
 
 @pytest.mark.parametrize("merge", [True, False], ids=["merged", "adapter"])

@@ -207,7 +207,7 @@ def test_an_openness_result_edited_to_pass_is_named(bundle: Path) -> None:
 
 
 def test_an_edited_technical_report_is_named(bundle: Path) -> None:
-    _edit(bundle, "TECHNICAL_REPORT.md", "## 1. Summary", "## 1. Summary\n\nBest model ever.")
+    _edit(bundle, "TECHNICAL_REPORT.md", "## 1. Überblick", "## 1. Überblick\n\nBestes Modell.")
     with pytest.raises(VerifyError, match=r"TECHNICAL_REPORT\.md differs"):
         verify_bundle(bundle)
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
+from gemeingut.i18n import Message, _, as_written, text
+from gemeingut.release.card_phrases import bundle_language
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import Evidence
@@ -25,8 +27,14 @@ from gemeingut.release.openness.evidence import Evidence
 SUMMARY_FILE = "AI_ACT_SUMMARY.md"
 FORM_FILE = "model_documentation.json"
 NOT_EVIDENCED = "not evidenced by the release's files (the provider must state it)"
+# The same words in the summary, which is written in the release's language.
+NOT_SHOWN = _("not evidenced by the release's files (the provider must state it)")
 # The template's ranges for the size of text training data.
-_TOKEN_RANGES = ((1e9, "less than 1 billion tokens"), (1e13, "1 billion to 10 trillion tokens"))
+_TOKEN_RANGES = (
+    (1e9, _("less than 1 billion tokens")),
+    (1e13, _("1 billion to 10 trillion tokens")),
+)
+Line = str | Message
 
 
 def _facts(bundle: Path, evidence: Evidence) -> dict[str, Any]:
@@ -49,86 +57,107 @@ def _facts(bundle: Path, evidence: Evidence) -> dict[str, Any]:
 
 
 def training_summary(bundle: Path, evidence: Evidence) -> str:
+    """The summary in the release's document language (English for a bundle from before the
+    setting), in the sections of the Commission's template."""
     f = _facts(bundle, evidence)
+    language = bundle_language(evidence.release)
     release, dataset, tuned = f["release"], f["dataset"], f["tuned"]
     stats = dataset["stats"]
     tokens = f["lineage"]["model"]["stats"]["tokens_seen"]
     languages = ", ".join(
-        f"{k} ({v} documents)" for k, v in sorted(stats["kept_by_language"].items())
+        text(_("{language} ({count} documents)", language=k, count=str(v)), language)
+        for k, v in sorted(stats["kept_by_language"].items())
     )
-    lines = [
-        f"# Public summary of training content: {release['name']}",
+    missing = _("_{text}_", text=NOT_SHOWN)
+    lines: list[Line] = [
+        _("# Public summary of training content: {name}", name=release["name"]),
         "",
-        "Written by gemeingut from this bundle's files in the sections of the European "
-        "Commission's template for the summary required by Art. 53(1)(d) of the AI Act. Fields "
-        f"marked _{NOT_EVIDENCED}_ must be completed by the provider.",
+        _(
+            "Written by gemeingut from this bundle's files in the sections of the European "
+            "Commission's template for the summary required by Art. 53(1)(d) of the AI Act. "
+            "Fields marked _{missing}_ must be completed by the provider.",
+            missing=NOT_SHOWN,
+        ),
         "",
-        "## 1. General information",
+        _("## 1. General information"),
         "",
-        "### 1.1 Provider identification",
+        _("### 1.1 Provider identification"),
         "",
-        f"- Provider: {', '.join(release.get('authors') or []) or '_' + NOT_EVIDENCED + '_'}",
-        f"- Contact: _{NOT_EVIDENCED}_",
+        _("- Provider: {provider}", provider=", ".join(release.get("authors") or []) or missing),
+        _("- Contact: {contact}", contact=missing),
         "",
-        "### 1.2 Model identification",
+        _("### 1.2 Model identification"),
         "",
-        f"- Model name: {release['name']}",
-        f"- Model dependencies: {_dependencies(tuned)}",
-        f"- Date of placement on the Union market: _{NOT_EVIDENCED}_",
+        _("- Model name: {name}", name=release["name"]),
+        _("- Model dependencies: {dependencies}", dependencies=_dependencies(tuned)),
+        _("- Date of placement on the Union market: {date}", date=missing),
         "",
-        "### 1.3 Modalities, overall training data size and other characteristics",
+        _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
-        "- Modality: text",
-        f"- Training data size (text): {_token_range(tokens)} ({tokens:,} tokens seen in "
-        f"pretraining; {stats['kept']} documents kept of {stats['documents_in']} read)",
-        "- Types of content: " + ", ".join(f"`{s}`" for s in sorted(stats["kept_by_source"])),
-        f"- Latest date of data acquisition: _{NOT_EVIDENCED}_",
-        f"- Languages: {languages}",
+        _("- Modality: text"),
+        _(
+            "- Training data size (text): {range} ({tokens} tokens seen in pretraining; "
+            "{kept} documents kept of {read} read)",
+            range=_token_range(tokens),
+            tokens=as_written(f"{tokens:,}", language),
+            kept=str(stats["kept"]),
+            read=str(stats["documents_in"]),
+        ),
+        _(
+            "- Types of content: {sources}",
+            sources=", ".join(f"`{s}`" for s in sorted(stats["kept_by_source"])),
+        ),
+        _("- Latest date of data acquisition: {date}", date=missing),
+        _("- Languages: {languages}", languages=languages),
         "",
-        "## 2. List of data sources",
+        _("## 2. List of data sources"),
         "",
-        "### 2.1 Publicly available datasets",
+        _("### 2.1 Publicly available datasets"),
         "",
-        "Every training document is published with this model in `training-data/` and "
-        "`test-data/`, each with its licence, source, URL and attribution.",
+        _(
+            "Every training document is published with this model in `training-data/` and "
+            "`test-data/`, each with its licence, source, URL and attribution."
+        ),
         "",
-        "| source | documents kept | characters | licences of its documents |",
+        _("| source | documents kept | characters | licences of its documents |"),
         "|---|---|---|---|",
-        *_source_rows(dataset, evidence),
+        *_source_rows(dataset, evidence, language),
         "",
-        "### 2.2 Private non-publicly available datasets obtained from third parties",
+        _("### 2.2 Private non-publicly available datasets obtained from third parties"),
         "",
         _private_data(evidence),
         "",
-        "### 2.3 Data crawled and scraped from online sources",
+        _("### 2.3 Data crawled and scraped from online sources"),
         "",
-        "The build read the files named in its recipe; how they were collected is "
-        f"{NOT_EVIDENCED}.",
+        _(
+            "The build read the files named in its recipe; how they were collected is {missing}.",
+            missing=NOT_SHOWN,
+        ),
         "",
-        "### 2.4 User data",
+        _("### 2.4 User data"),
         "",
-        f"Whether a source holds data of users of a service is {NOT_EVIDENCED}.",
+        _("Whether a source holds data of users of a service is {missing}.", missing=NOT_SHOWN),
         "",
-        "### 2.5 Synthetic data",
+        _("### 2.5 Synthetic data"),
         "",
-        f"Whether a source holds synthetic text is {NOT_EVIDENCED}.",
+        _("Whether a source holds synthetic text is {missing}.", missing=NOT_SHOWN),
         "",
-        "### 2.6 Other sources of data",
+        _("### 2.6 Other sources of data"),
         "",
-        *_finetuning(tuned),
+        *_finetuning(tuned, language),
         "",
-        "## 3. Data processing aspects",
+        _("## 3. Data processing aspects"),
         "",
-        "### 3.1 Respect of reservation of rights from the text and data mining exception",
+        _("### 3.1 Respect of reservation of rights from the text and data mining exception"),
         "",
         _reuse_licences(evidence, stats),
         "",
-        "### 3.2 Removal of illegal content",
+        _("### 3.2 Removal of illegal content"),
         "",
         *_filters(stats),
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(text(line, language) for line in lines)
 
 
 def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +176,7 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             },
             "release_date": NOT_EVIDENCED,
             "union_market_release_date": NOT_EVIDENCED,
-            "model_dependencies": _dependencies(f["tuned"]),
+            "model_dependencies": text(_dependencies(f["tuned"]), "en"),
         },
         "model_properties": {
             "architecture": ", ".join(config.get("architectures") or []),
@@ -204,43 +233,54 @@ def _not_open(evidence: Evidence) -> list[str]:
     return sorted(lic for lic in evidence.training_data.documents if not decide(lic).admitted)
 
 
-def _private_data(evidence: Evidence) -> str:
+def _private_data(evidence: Evidence) -> Message:
     refused = _not_open(evidence)
     if refused:
-        return f"Documents under licences that do not allow reuse by anyone: {refused}."
-    return (
+        return _(
+            "Documents under licences that do not allow reuse by anyone: {licences}.",
+            licences=str(refused),
+        )
+    return _(
         "None: every training document carries a licence that allows reuse by anyone, and all "
         "of them are published in this bundle."
     )
 
 
-def _reuse_licences(evidence: Evidence, stats: dict[str, Any]) -> str:
+def _reuse_licences(evidence: Evidence, stats: dict[str, Any]) -> Message:
     refused = _not_open(evidence)
     if refused:
-        return f"Documents under {refused} were used; their licences do not permit reuse."
+        return _(
+            "Documents under {licences} were used; their licences do not permit reuse.",
+            licences=str(refused),
+        )
     licences = ", ".join(f"`{k}`" for k in sorted(evidence.training_data.documents))
-    return (
+    return _(
         "No content was used under the text and data mining exception: every document carries "
-        f"a licence that permits reuse ({licences}), checked document by document by the "
-        f"licence gate; documents without such a licence were excluded "
-        f"({_excluded_by_licence(stats)})."
+        "a licence that permits reuse ({licences}), checked document by document by the "
+        "licence gate; documents without such a licence were excluded ({excluded}).",
+        licences=licences,
+        excluded=_excluded_by_licence(stats),
     )
 
 
-def _dependencies(tuned: dict[str, Any] | None) -> str:
+def _dependencies(tuned: dict[str, Any] | None) -> Message:
     if tuned is None:
-        return "none: trained from scratch by this build"
+        return _("none: trained from scratch by this build")
     base = tuned["stats"].get("base_model") or tuned["inputs"].get("base")
-    return f"fine-tuned from `{base}` (the pretrained model of this build, in its lineage)"
-
-
-def _token_range(tokens: int) -> str:
-    return next(
-        (label for limit, label in _TOKEN_RANGES if tokens < limit), "more than 10 trillion tokens"
+    return _(
+        "fine-tuned from `{base}` (the pretrained model of this build, in its lineage)",
+        base=str(base),
     )
 
 
-def _source_rows(dataset: dict[str, Any], evidence: Evidence) -> list[str]:
+def _token_range(tokens: int) -> Message:
+    return next(
+        (label for limit, label in _TOKEN_RANGES if tokens < limit),
+        _("more than 10 trillion tokens"),
+    )
+
+
+def _source_rows(dataset: dict[str, Any], evidence: Evidence, language: str) -> list[str]:
     volume = dataset["stats"]["kept_volume"]["by_source"]
     licences: dict[str, set[str]] = {}
     for data in (evidence.training_data, evidence.test_data):
@@ -248,38 +288,45 @@ def _source_rows(dataset: dict[str, Any], evidence: Evidence) -> list[str]:
             for source in sources:
                 licences.setdefault(source, set()).add(lic)
     return [
-        f"| `{source}` | {count} | {volume.get(source, {}).get('characters', 0):,} | "
+        f"| `{source}` | {count} | "
+        + as_written(f"{volume.get(source, {}).get('characters', 0):,}", language)
+        + " | "
         + ", ".join(f"`{x}`" for x in sorted(licences.get(source, ())))
         + " |"
         for source, count in sorted(dataset["stats"]["kept_by_source"].items())
     ]
 
 
-def _finetuning(tuned: dict[str, Any] | None) -> list[str]:
+def _finetuning(tuned: dict[str, Any] | None, language: str) -> list[Line]:
     if tuned is None:
-        return ["None."]
-    licence = tuned["params"].get("data_license") or "the licences of its documents"
+        return [_("None.")]
+    licence = tuned["params"].get("data_license") or _("the licences of its documents")
     return [
-        f"Fine-tuning data: {tuned['stats'].get('trained_tokens', 0):,} tokens under {licence}, "
-        "published in `training-data/finetuning/`."
+        _(
+            "Fine-tuning data: {tokens} tokens under {licence}, published in "
+            "`training-data/finetuning/`.",
+            tokens=as_written(f"{tuned['stats'].get('trained_tokens', 0):,}", language),
+            licence=licence,
+        )
     ]
 
 
-def _excluded_by_licence(stats: dict[str, Any]) -> str:
+def _excluded_by_licence(stats: dict[str, Any]) -> Line:
     refused = {r: n for r, n in stats["excluded_by_reason"].items() if r.startswith("licence-")}
-    return ", ".join(f"{n} × {r}" for r, n in sorted(refused.items())) or "none"
+    return ", ".join(f"{n} × {r}" for r, n in sorted(refused.items())) or _("none")
 
 
-def _filters(stats: dict[str, Any]) -> list[str]:
-    rows = ["| filter | documents excluded |", "|---|---|"]
+def _filters(stats: dict[str, Any]) -> list[Line]:
+    rows: list[Line] = [_("| filter | documents excluded |"), "|---|---|"]
     for name, block in stats.get("blocks", {}).items():
         if "excluded" in block:
             rows.append(f"| {name} | {block['excluded']} |")
     pii = stats.get("blocks", {}).get("pii_scrubber", {}).get("replacements", {})
-    note = (
-        "Personal data replaced by placeholders: "
-        + (", ".join(f"{k}: {v}" for k, v in sorted(pii.items())) or "none found")
-        + f". Whether other illegal content was removed is {NOT_EVIDENCED}."
+    note = _(
+        "Personal data replaced by placeholders: {replaced}. Whether other illegal content was "
+        "removed is {missing}.",
+        replaced=", ".join(f"{k}: {v}" for k, v in sorted(pii.items())) or _("none found"),
+        missing=NOT_SHOWN,
     )
     return [*rows, "", note]
 

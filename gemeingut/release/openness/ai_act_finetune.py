@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
+from gemeingut.i18n import Message, _, as_written, text
+from gemeingut.release.card_phrases import bundle_language
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
-from gemeingut.release.openness.ai_act import NOT_EVIDENCED
+from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line
 from gemeingut.release.openness.evidence import Evidence
 
 
@@ -26,101 +28,145 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     params = (lineage.get("finetune") or {}).get("params") or {}
     release, base, data = evidence.release, record["base_model"], record["data"]
+    language = bundle_language(release)
     train = data["train"]
-    missing = f"_{NOT_EVIDENCED}_"
+    missing = _("_{text}_", text=NOT_SHOWN)
     licences = evidence.training_data.documents
-    lines = [
-        f"# Public summary of training content: {release['name']}",
+    lines: list[Line] = [
+        _("# Public summary of training content: {name}", name=release["name"]),
         "",
-        "Written by gemeingut from this bundle's files in the sections of the European "
-        "Commission's template for the summary required by Art. 53(1)(d) of the AI Act, for "
-        "the modification (the fine-tuning) only: the base model's training content is "
-        f"described by its provider. Fields marked {missing} must be completed by the provider.",
+        _(
+            "Written by gemeingut from this bundle's files in the sections of the European "
+            "Commission's template for the summary required by Art. 53(1)(d) of the AI Act, "
+            "for the modification (the fine-tuning) only: the base model's training content is "
+            "described by its provider. Fields marked {missing} must be completed by the "
+            "provider.",
+            missing=missing,
+        ),
         "",
-        "## 1. General information",
+        _("## 1. General information"),
         "",
-        "### 1.1 Provider identification",
+        _("### 1.1 Provider identification"),
         "",
-        f"- Provider: {', '.join(release.get('authors') or []) or missing}",
-        f"- Contact: {missing}",
+        _("- Provider: {provider}", provider=", ".join(release.get("authors") or []) or missing),
+        _("- Contact: {contact}", contact=missing),
         "",
-        "### 1.2 Model identification",
+        _("### 1.2 Model identification"),
         "",
-        f"- Model name: {release['name']}",
-        f"- Model dependencies: fine-tuned from `{base.get('path')}` (licence "
-        f"`{base.get('license') or 'not named'}`, fingerprint `{base.get('fingerprint')}`); its "
-        "card, config and licence are in `base-model/`",
-        f"- Date of placement on the Union market: {missing}",
+        _("- Model name: {name}", name=release["name"]),
+        _(
+            "- Model dependencies: fine-tuned from `{base}` (licence `{licence}`, fingerprint "
+            "`{fingerprint}`); its card, config and licence are in `base-model/`",
+            base=str(base.get("path")),
+            licence=base.get("license") or _("not named"),
+            fingerprint=str(base.get("fingerprint")),
+        ),
+        _("- Date of placement on the Union market: {date}", date=missing),
         "",
-        "### 1.3 Modalities, overall training data size and other characteristics",
+        _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
-        "- Modality: text",
-        f"- Training data size (text) of the modification: {train['examples']} examples, "
-        f"{train['trained_tokens']:,} trained tokens ({train['chat_examples']} chats, "
-        f"{train['instruction_examples']} prompt/completion pairs, {train['text_examples']} "
-        "texts)",
-        f"- Latest date of data acquisition: {missing}",
-        f"- Languages: {', '.join(release.get('languages') or []) or missing} (declared)",
+        _("- Modality: text"),
+        _(
+            "- Training data size (text) of the modification: {examples} examples, {tokens} "
+            "trained tokens ({chats} chats, {pairs} prompt/completion pairs, {texts} texts)",
+            examples=str(train["examples"]),
+            tokens=as_written(f"{train['trained_tokens']:,}", language),
+            chats=str(train["chat_examples"]),
+            pairs=str(train["instruction_examples"]),
+            texts=str(train["text_examples"]),
+        ),
+        _("- Latest date of data acquisition: {date}", date=missing),
+        _(
+            "- Languages: {languages} (declared)",
+            languages=", ".join(release.get("languages") or []) or missing,
+        ),
         "",
-        "## 2. List of data sources",
+        _("## 2. List of data sources"),
         "",
-        "### 2.1 Publicly available datasets",
+        _("### 2.1 Publicly available datasets"),
         "",
-        f"The fine-tuning data is published with this model in `{TRAINING_DATA}/finetuning/`.",
+        _(
+            "The fine-tuning data is published with this model in `{folder}/finetuning/`.",
+            folder=TRAINING_DATA,
+        ),
         "",
-        "| licence | documents or files |",
+        _("| licence | documents or files |"),
         "|---|---|",
         *(f"| `{lic}` | {count} |" for lic, count in sorted(licences.items())),
-        *([] if licences else [f"| {missing} | {len(evidence.training_data.files) or '-'} |"]),
+        *(
+            []
+            if licences
+            else [
+                _(
+                    "| {missing} | {files} |",
+                    missing=missing,
+                    files=str(len(evidence.training_data.files) or "-"),
+                )
+            ]
+        ),
         "",
-        f"- Where it comes from: {params.get('data_url') or missing}",
+        _("- Where it comes from: {url}", url=params.get("data_url") or missing),
         "",
-        "### 2.2 Private non-publicly available datasets obtained from third parties",
+        _("### 2.2 Private non-publicly available datasets obtained from third parties"),
         "",
         _shipped(evidence),
         "",
-        "### 2.3 Data crawled and scraped from online sources",
+        _("### 2.3 Data crawled and scraped from online sources"),
         "",
-        f"How the fine-tuning data was collected is {NOT_EVIDENCED}.",
+        _("How the fine-tuning data was collected is {missing}.", missing=NOT_SHOWN),
         "",
-        "### 2.4 User data",
+        _("### 2.4 User data"),
         "",
-        f"Whether the fine-tuning data holds data of users of a service is {NOT_EVIDENCED}.",
+        _(
+            "Whether the fine-tuning data holds data of users of a service is {missing}.",
+            missing=NOT_SHOWN,
+        ),
         "",
-        "### 2.5 Synthetic data",
+        _("### 2.5 Synthetic data"),
         "",
-        f"Whether the fine-tuning data holds synthetic text is {NOT_EVIDENCED}.",
+        _("Whether the fine-tuning data holds synthetic text is {missing}.", missing=NOT_SHOWN),
         "",
-        "## 3. Data processing aspects",
+        _("## 3. Data processing aspects"),
         "",
-        "### 3.1 Respect of reservation of rights from the text and data mining exception",
+        _("### 3.1 Respect of reservation of rights from the text and data mining exception"),
         "",
         _reuse(licences),
         "",
-        "### 3.2 Removal of illegal content",
+        _("### 3.2 Removal of illegal content"),
         "",
-        f"Filtering of the fine-tuning data is {NOT_EVIDENCED}.",
+        _("Filtering of the fine-tuning data is {missing}.", missing=NOT_SHOWN),
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(text(line, language) for line in lines)
 
 
-def _shipped(evidence: Evidence) -> str:
+def _shipped(evidence: Evidence) -> Message:
     """Read off the bundle: whether the fine-tuning data lies in it."""
     folder = f"{TRAINING_DATA}/finetuning"
     files = [rel for rel in evidence.present if rel.startswith(f"{folder}/")]
     if not files:
-        return f"Whether private data was used is {NOT_EVIDENCED}: {folder}/ is empty."
-    return f"None: the fine-tuning data is in this bundle ({folder}/, {len(files)} entries)."
+        return _(
+            "Whether private data was used is {missing}: {folder}/ is empty.",
+            missing=NOT_SHOWN,
+            folder=folder,
+        )
+    return _(
+        "None: the fine-tuning data is in this bundle ({folder}/, {count} entries).",
+        folder=folder,
+        count=str(len(files)),
+    )
 
 
-def _reuse(licences: dict[str, Any]) -> str:
+def _reuse(licences: dict[str, Any]) -> Message:
     if not licences:
-        return f"The fine-tuning data's licence is {NOT_EVIDENCED}."
+        return _("The fine-tuning data's licence is {missing}.", missing=NOT_SHOWN)
     refused = sorted(lic for lic in licences if not decide(lic).admitted)
     if refused:
-        return "Some fine-tuning data is not under an open licence: " + ", ".join(refused) + "."
-    return (
+        return _(
+            "Some fine-tuning data is not under an open licence: {licences}.",
+            licences=", ".join(refused),
+        )
+    return _(
         "The fine-tuning data is used under the open licences above, which permit reuse, not "
         "under the text and data mining exception."
     )

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import yaml
 
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import LANGUAGES
 from gemeingut.release.card_phrases import (
+    bundle_language,
     context_phrase,
     evaluation_rows,
     licence_phrase,
@@ -134,8 +134,7 @@ def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | str:
 def document_language(evidence: Evidence) -> str:
     """The language the bundle's card was written in (`release.json`; English before the
     setting existed): the card's sentences are looked for in it."""
-    language = evidence.release.get("document_language")
-    return language if language in LANGUAGES else "en"
+    return bundle_language(evidence.release)
 
 
 def rated_card_problems(
