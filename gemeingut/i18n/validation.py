@@ -2,7 +2,8 @@
 
 pydantic describes a wrong value in English only; its error `type` and `ctx` say the same
 thing as data, so the common kinds are written here as messages of the catalogue. A kind not
-listed (and a validator's own sentence) keeps pydantic's words.
+listed keeps pydantic's words; a validator that raises `ValueError(_("…"))` is written in the
+reader's language too.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ PROBLEMS: dict[str, Message] = {
 def problem(error: dict[str, Any]) -> Message | str:
     """One pydantic error as a message (its numbers as pydantic wrote them), or pydantic's
     own words where the kind is not known here."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Message):
+        return raised.args[0]  # a validator's own sentence, from the catalogue
     template = PROBLEMS.get(str(error.get("type")))
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if template is None:

@@ -45,6 +45,8 @@ VARYING = re.compile(
     r"|^path$|^command$|^checkpoints$|^base_model_name_or_path$",
     re.IGNORECASE,
 )
+# The same quantities as a German document's table labels them ("| Energie | …").
+VARYING_GERMAN = re.compile(r"energie|sekunden|zeit|dauer|durchsatz", re.IGNORECASE)
 COMPARABLE = (".json", ".jsonl", ".md")  # compared apart from VARYING, not byte for byte
 # Run records the bundle carries a copy of: (lineage role, artifact file) → bundle path.
 BUNDLE_COPIES = {
@@ -279,7 +281,8 @@ def _records(path: Path, paths: list[str]) -> Any:
 
 def _varying_row(line: str) -> bool:
     cells = line.split("|")
-    return line.startswith("|") and len(cells) > 2 and bool(VARYING.search(cells[1].strip()))
+    label = cells[1].strip() if len(cells) > 2 else ""
+    return line.startswith("|") and bool(VARYING.search(label) or VARYING_GERMAN.search(label))
 
 
 def _lineage_records(lineage: dict[str, Any]) -> Any:

@@ -48,11 +48,11 @@ class EmbeddingRequest(BaseModel):
     @classmethod
     def _some_input(cls, value: object) -> object:
         if isinstance(value, list) and not value:
-            raise ValueError("give at least one input")
+            raise ValueError(_("give at least one input"))
         if isinstance(value, list) and len(value) > MAX_INPUTS:
-            raise ValueError(f"at most {MAX_INPUTS} inputs per request")
+            raise ValueError(_("at most {count} inputs per request", count=MAX_INPUTS))
         if isinstance(value, list) and any(isinstance(v, list) and not v for v in value):
-            raise ValueError("an input is an empty list of token ids")
+            raise ValueError(_("an input is an empty list of token ids"))
         return value
 
     def inputs(self) -> list[str | list[int]]:

@@ -116,13 +116,13 @@ def run_server(
 
     if (path is None) == (upstream is None):
         raise InputError(
-            "name either a model (PATH) or an engine (--upstream URL), not both or neither",
-            "e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`",
+            _("name either a model (PATH) or an engine (--upstream URL), not both or neither"),
+            _("e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`"),
         )
     if collections is not None and not collections.is_dir():
         raise InputError(
-            f"--collections {collections}: no such folder",
-            "make collections with `gemeingut rag ingest NAME FILES --root DIR`",
+            _("--collections {folder}: no such folder", folder=collections),
+            _("make collections with `gemeingut rag ingest NAME FILES --root DIR`"),
         )
     model_dir = resolve_model_dir(path) if path is not None else None
     openness = model_openness(model_dir) if model_dir is not None else None
@@ -131,8 +131,8 @@ def run_server(
         api_key = os.environ.get(upstream_key_env)
         if not api_key:
             raise InputError(
-                f"the environment variable {upstream_key_env} is empty",
-                "export the upstream engine's API key in it (keys never go on the command line)",
+                _("the environment variable {name} is empty", name=upstream_key_env),
+                _("export the upstream engine's API key in it (keys never go on the command line)"),
             )
     if content_log_days is not None and db is None:
         raise InputError(
@@ -141,10 +141,15 @@ def run_server(
         )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
-            f"serving on {host} without --db would let anyone who reaches it use the model, "
-            "with no key and no audit log",
-            "pass --db PATH (then create keys with `gemeingut admin keys create`), or "
-            "--no-auth if a proxy in front of the server checks who calls",
+            _(
+                "serving on {host} without --db would let anyone who reaches it use the model, "
+                "with no key and no audit log",
+                host=host,
+            ),
+            _(
+                "pass --db PATH (then create keys with `gemeingut admin keys create`), or "
+                "--no-auth if a proxy in front of the server checks who calls"
+            ),
         )
     if oidc is not None and db is None:
         raise InputError(
@@ -257,12 +262,17 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.close()
         if error.errno == errno.EADDRINUSE:
             raise InputError(
-                f"port {port} on {host} is already in use",
-                "stop the other server or choose another port with --port",
+                _("port {port} on {host} is already in use", port=str(port), host=host),
+                _("stop the other server or choose another port with --port"),
             ) from None
         raise InputError(
-            f"cannot listen on {host}:{port}: {error.strerror}",
-            "check --host (an address of this machine) and --port (1024-65535 without root)",
+            _(
+                "cannot listen on {host}:{port}: {reason}",
+                host=host,
+                port=str(port),
+                reason=error.strerror,
+            ),
+            _("check --host (an address of this machine) and --port (1024-65535 without root)"),
         ) from None
     sock.set_inheritable(True)
     return sock

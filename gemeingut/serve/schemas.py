@@ -21,6 +21,7 @@ from pydantic import (
     model_serializer,
 )
 
+from gemeingut.i18n import _
 from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_openness import ModelOpenness
 
@@ -36,8 +37,12 @@ def encodable(text: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
         raise ValueError(
-            f"character {error.start} ({text[error.start]!r}) is half of a UTF-16 surrogate pair, "
-            "not text; send valid Unicode"
+            _(
+                "character {index} ({char}) is half of a UTF-16 surrogate pair, not text; send "
+                "valid Unicode",
+                index=str(error.start),
+                char=repr(text[error.start]),
+            )
         ) from None
     return text
 
@@ -86,14 +91,14 @@ class _Request(BaseModel):
     @classmethod
     def _no_penalty(cls, value: float | None) -> float | None:
         if value:
-            raise ValueError("penalties are not supported by this server; leave the field out")
+            raise ValueError(_("penalties are not supported by this server; leave the field out"))
         return value
 
     @field_validator("logit_bias")
     @classmethod
     def _no_bias(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         if value:
-            raise ValueError("logit_bias is not supported by this server; leave the field out")
+            raise ValueError(_("logit_bias is not supported by this server; leave the field out"))
         return value
 
     def stop_strings(self) -> tuple[str, ...]:
@@ -152,21 +157,21 @@ class ChatCompletionRequest(_Request):
     @classmethod
     def _no_tools(cls, value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
         if value:
-            raise ValueError("tool calling is not supported by this server; leave the field out")
+            raise ValueError(_("tool calling is not supported by this server; leave the field out"))
         return value
 
     @field_validator("tool_choice")
     @classmethod
     def _no_tool_choice(cls, value: str | None) -> str | None:
         if value not in (None, "none"):
-            raise ValueError("tool calling is not supported by this server; leave the field out")
+            raise ValueError(_("tool calling is not supported by this server; leave the field out"))
         return value
 
     @field_validator("response_format")
     @classmethod
     def _text_only(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value not in (None, {"type": "text"}):
-            raise ValueError("only plain text answers are supported; leave the field out")
+            raise ValueError(_("only plain text answers are supported; leave the field out"))
         return value
 
     def token_limit(self) -> int | None:
@@ -208,14 +213,14 @@ class CompletionRequest(_Request):
     @classmethod
     def _some_prompt(cls, prompt: object) -> object:
         if isinstance(prompt, list) and not prompt:
-            raise ValueError("give at least one prompt")
+            raise ValueError(_("give at least one prompt"))
         return prompt
 
     @field_validator("suffix")
     @classmethod
     def _no_suffix(cls, value: str | None) -> str | None:
         if value is not None:
-            raise ValueError("suffix (text insertion) is not supported; leave the field out")
+            raise ValueError(_("suffix (text insertion) is not supported; leave the field out"))
         return value
 
     def prompts(self) -> list[str | list[int]]:

@@ -118,7 +118,8 @@ def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(
     assert "licence-non-commercial" in summary  # the refused documents are counted
     assert "Inverkehrbringens auf dem Unionsmarkt: _durch die Dateien" in summary
     english = _summary_in_english(bundle, tmp_path)
-    assert "## 1. General information" in english and "### 3.2 Removal of illegal content" in english
+    assert "## 1. General information" in english
+    assert "### 3.2 Removal of illegal content" in english
     assert f"{stats['kept']} documents kept of {stats['documents_in']} read" in english
     assert f"{tokens:,} tokens seen" in english
     assert "Date of placement on the Union market: _not evidenced" in english

@@ -65,6 +65,14 @@ def test_unsupported_fields_are_refused_naming_the_field(
     assert error["param"] == param
 
 
+def test_a_validators_own_refusal_is_in_the_readers_language(http: httpx.Client) -> None:
+    body = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2, "logit_bias": {"12": 5}}
+    german = assert_openai_error(http.post("/v1/chat/completions", json=body), 400)
+    assert "unterstützt dieser Server nicht; lassen Sie das Feld weg" in german["message"]
+    english = http.post("/v1/chat/completions", json=body, headers={"Accept-Language": "en"})
+    assert "is not supported by this server" in assert_openai_error(english, 400)["message"]
+
+
 def test_neutral_values_of_unsupported_fields_are_accepted(http: httpx.Client) -> None:
     body = {
         "model": MODEL_NAME,

@@ -63,7 +63,7 @@ def test_a_lone_surrogate_is_a_400_naming_the_field(
     response = post_raw(server_url, {"model": MODEL_NAME, **payload}, path)
     error = assert_openai_error(response, 400)
     assert str(error["param"]).startswith(param)
-    assert "surrogate" in str(error["message"])
+    assert "Surrogatpaar" in str(error["message"])
 
 
 def test_a_temperature_too_small_to_divide_by_is_greedy(server_url: str) -> None:
@@ -179,11 +179,11 @@ def test_a_port_in_use_is_said_before_the_model_loads(model_dir: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        with pytest.raises(InputError, match=f"port {port} on 127.0.0.1 is already in use"):
+        with pytest.raises(InputError, match=f"Port {port} auf 127.0.0.1 ist schon belegt"):
             bind_socket("127.0.0.1", port)
         result = CliRunner().invoke(cli_app, ["serve", str(model_dir), "--port", str(port)])
     assert result.exit_code != 0
-    assert "already in use" in result.output and "Traceback" not in result.output
+    assert "schon belegt" in result.output and "Traceback" not in result.output
 
 
 def test_connections_to_the_servers_socket_send_without_nagles_delay() -> None:

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gemeingut.data.pii import PII_TYPES, scrub_text
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.i18n.validation import problem
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
@@ -47,17 +49,25 @@ class Rule(BaseModel):
     def _fits_kind(self) -> Rule:
         needs = {"keywords": "words", "regex": "pattern", "pii": None}[self.kind]
         if needs and not getattr(self, needs):
-            raise ValueError(f"a {self.kind} rule needs `{needs}`")
+            raise ValueError(_("a {kind} rule needs `{needs}`", kind=self.kind, needs=needs))
         if self.kind == "pii" and self.action != "redact":
-            raise ValueError("a pii rule redacts (action: redact)")
+            raise ValueError(_("a pii rule redacts (action: redact)"))
         if self.kind == "regex":
             try:
                 re.compile(self.pattern or "")
             except re.error as error:
-                raise ValueError(f"pattern is not a valid regular expression: {error}") from None
+                raise ValueError(
+                    _("pattern is not a valid regular expression: {error}", error=str(error))
+                ) from None
         unknown = set(self.types or ()) - set(PII_TYPES)
         if unknown:
-            raise ValueError(f"unknown pii types {sorted(unknown)}; known: {list(PII_TYPES)}")
+            raise ValueError(
+                _(
+                    "unknown pii types {unknown}; known: {known}",
+                    unknown=str(sorted(unknown)),
+                    known=str(list(PII_TYPES)),
+                )
+            )
         return self
 
 
@@ -75,7 +85,7 @@ class PolicyFile(BaseModel):
         ids = [r.id for r in rules]
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
-            raise ValueError(f"rule ids must be unique; twice: {twice}")
+            raise ValueError(_("rule ids must be unique; twice: {twice}", twice=str(twice)))
         return rules
 
 
@@ -103,7 +113,8 @@ class Policy:
             data = yaml.safe_load(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise InputError(
-                f"{path}: cannot read the policy: {error}", "a UTF-8 YAML file"
+                _("{path}: cannot read the policy: {error}", path=path, error=str(error)),
+                _("a UTF-8 YAML file"),
             ) from None
         try:
             spec = PolicyFile.model_validate(data)
@@ -111,8 +122,8 @@ class Policy:
             first = error.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "(top)"
             raise InputError(
-                f"{path}: {where}: {first['msg'].removeprefix('Value error, ')}",
-                f"see {DEFAULT_POLICY.name} shipped with gemeingut for the format",
+                _("{path}: {where}: {problem}", path=path, where=where, problem=problem(first)),
+                _("see {file} shipped with gemeingut for the format", file=DEFAULT_POLICY.name),
             ) from None
         return cls(spec, hashlib.sha256(raw).hexdigest())
 
