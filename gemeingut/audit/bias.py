@@ -29,6 +29,7 @@ from gemeingut.audit.stats import bootstrap_mean, wilson
 from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
 from gemeingut.audit.target import Scored, Target
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 CHUNK = 128  # pairs scored (and logged) at a time, at least
 TOKENS_PER_PAIR = 32  # a pair's two sentences, roughly, in padded tokens
@@ -71,13 +72,17 @@ def _read_jsonl(file: Path) -> list[MinimalPair]:
         direction = item.get("direction", "stereo")
         if direction not in DIRECTIONS:
             raise InputError(
-                f"{item['_where']}: direction must be 'stereo' or 'antistereo', not {direction!r}",
-                "see the bias suite's README.md",
+                _(
+                    "{where}: direction must be 'stereo' or 'antistereo', not {direction}",
+                    where=item["_where"],
+                    direction=repr(direction),
+                ),
+                _("see the bias suite's README.md"),
             )
         if item["stereotype"] == item["anti_stereotype"]:
             raise InputError(
-                f"{item['_where']}: the two sentences of the pair are identical",
-                "a minimal pair differs in the group term",
+                _("{where}: the two sentences of the pair are identical", where=item["_where"]),
+                _("a minimal pair differs in the group term"),
             )
         pairs.append(
             MinimalPair(
@@ -98,7 +103,9 @@ def _read_crows_pairs(file: Path) -> list[MinimalPair]:
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file} cannot be read: {exc}", "check the file") from None
+        raise InputError(
+            _("{file} cannot be read: {reason}", file=file, reason=str(exc)), _("check the file")
+        ) from None
     header = text.split("\n", 1)[0]
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter))
@@ -106,21 +113,32 @@ def _read_crows_pairs(file: Path) -> list[MinimalPair]:
     missing = CROWS_COLUMNS - columns
     if missing:
         raise InputError(
-            f"{file}: not a CrowS-Pairs file, columns {sorted(missing)} are missing",
-            "CrowS-Pairs files have sent_more, sent_less, stereo_antistereo and bias_type",
+            _(
+                "{file}: not a CrowS-Pairs file, columns {columns} are missing",
+                file=file,
+                columns=str(sorted(missing)),
+            ),
+            _("CrowS-Pairs files have sent_more, sent_less, stereo_antistereo and bias_type"),
         )
     if not rows:
-        raise InputError(f"{file} holds no pairs", "add rows below the header")
+        raise InputError(_("{file} holds no pairs", file=file), _("add rows below the header"))
     pairs = []
     for number, raw in enumerate(rows, start=2):
         row = {key: (value or "") for key, value in raw.items() if isinstance(value, str | None)}
         if not row.get("sent_more") or not row.get("sent_less"):
-            raise InputError(f"{file}:{number}: an empty sentence", "fix or remove that row")
+            raise InputError(
+                _("{file}:{line}: an empty sentence", file=file, line=str(number)),
+                _("fix or remove that row"),
+            )
         direction = row.get("stereo_antistereo", "").strip()
         if direction not in DIRECTIONS:
             raise InputError(
-                f"{file}:{number}: stereo_antistereo must be 'stereo' or 'antistereo'",
-                "fix that row",
+                _(
+                    "{file}:{line}: stereo_antistereo must be 'stereo' or 'antistereo'",
+                    file=file,
+                    line=str(number),
+                ),
+                _("fix that row"),
             )
         category = row.get("bias_type", "").strip() or "unknown"
         pairs.append(

@@ -21,11 +21,12 @@ import httpx
 
 from gemeingut.audit.target import Conversation, Pair, Scored, split_pair
 from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
 
 SCORING_BATCH = 16  # prompts per scoring request
 PARALLEL_REQUESTS = 4  # requests in flight at once
 TOKEN_ID = "token_id:"
-NO_TOKENIZER = (
+NO_TOKENIZER = _(
     "pass --tokenizer with the model's tokenizer folder, or serve the model with "
     "`gemeingut serve` or vLLM, which lend theirs"
 )
@@ -37,9 +38,11 @@ def endpoint_api(url: str) -> str:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
-        raise InputError(f"--endpoint {url!r} is not a URL: {exc}", _URL_HINT) from None
+        raise InputError(
+            _("--endpoint {url} is not a URL: {reason}", url=repr(url), reason=str(exc)), _URL_HINT
+        ) from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InputError(f"--endpoint {url!r} is not an http(s) URL", _URL_HINT)
+        raise InputError(_("--endpoint {url} is not an http(s) URL", url=repr(url)), _URL_HINT)
     root = url.rstrip("/")
     for suffix in ("/chat/completions", "/completions"):
         root = root.removesuffix(suffix)
@@ -50,7 +53,7 @@ def endpoint_lineage(url: str, model: str) -> str:
     return f"endpoint:{endpoint_api(url)}#{model}"
 
 
-_URL_HINT = "e.g. --endpoint http://127.0.0.1:8000/v1"
+_URL_HINT = _("e.g. --endpoint http://127.0.0.1:8000/v1")
 
 
 class EndpointTarget:
@@ -102,8 +105,12 @@ class EndpointTarget:
             response = self.http.get(f"{self.server}/tokenizer_info")
         except httpx.HTTPError as exc:
             raise InputError(
-                f"cannot reach the endpoint {self.server}: {exc}",
-                "check the URL and that the server runs (`curl URL/v1/models`)",
+                _(
+                    "cannot reach the endpoint {server}: {reason}",
+                    server=self.server,
+                    reason=str(exc),
+                ),
+                _("check the URL and that the server runs (`curl URL/v1/models`)"),
             ) from None
         if response.status_code != 200:
             return None
@@ -116,7 +123,7 @@ class EndpointTarget:
     def tokenize(self, text: str) -> list[int]:
         if self.local is not None:
             return list(self.local(text, add_special_tokens=False)["input_ids"])
-        self._need_tokenizer("tokenize text")
+        self._need_tokenizer(_("tokenize text"))
         body = {"model": self.name, "prompt": text, "add_special_tokens": False}
         return [
             int(t)
@@ -128,15 +135,19 @@ class EndpointTarget:
     def detokenize(self, ids: list[int]) -> str:
         if self.local is not None:
             return str(self.local.decode(ids, skip_special_tokens=True))
-        self._need_tokenizer("decode tokens")
+        self._need_tokenizer(_("decode tokens"))
         body = {"model": self.name, "tokens": ids}
         return _field(self._post(f"{self.server}/detokenize", body), "prompt", str, self.server)
 
-    def _need_tokenizer(self, what: str) -> None:
+    def _need_tokenizer(self, what: Message) -> None:
         if self.info is None:
             raise InputError(
-                f"the endpoint {self.server} lends no tokenizer (/tokenize), which is needed to "
-                f"{what}",
+                _(
+                    "the endpoint {server} lends no tokenizer (/tokenize), which is needed to "
+                    "{what}",
+                    server=self.server,
+                    what=what,
+                ),
                 NO_TOKENIZER,
             )
 
@@ -144,7 +155,7 @@ class EndpointTarget:
 
     def token_logprobs(self, requests: Sequence[Pair]) -> list[Scored]:
         if self.local is None:
-            self._need_tokenizer("score text as lm-evaluation-harness does")
+            self._need_tokenizer(_("score text as lm-evaluation-harness does"))
         pairs = self._parallel(lambda r: split_pair(self, self.prefix_id, *r), requests)
         scores: list[Scored] = []
         for start in range(0, len(pairs), SCORING_BATCH):
@@ -167,9 +178,13 @@ class EndpointTarget:
         choices = self._choices(f"{self.api}/completions", body)
         if len(choices) != len(prompts):
             raise InputError(
-                f"the endpoint {self.server} answered {len(choices)} choices for "
-                f"{len(prompts)} prompts",
-                "use a server that accepts a list of prompts (`gemeingut serve`, vLLM)",
+                _(
+                    "the endpoint {server} answered {choices} choices for {prompts} prompts",
+                    server=self.server,
+                    choices=len(choices),
+                    prompts=len(prompts),
+                ),
+                _("use a server that accepts a list of prompts (`gemeingut serve`, vLLM)"),
             )
         return sorted(choices, key=lambda c: c.get("index", 0))
 
@@ -206,9 +221,14 @@ class EndpointTarget:
                 isinstance(t, str) and t.startswith(TOKEN_ID) for t in tokens
             ):
                 raise InputError(
-                    f"the endpoint {self.server} does not return the generated token ids",
-                    "use a server that supports return_tokens_as_token_ids (`gemeingut "
-                    "serve`, vLLM), or audit the model folder directly",
+                    _(
+                        "the endpoint {server} does not return the generated token ids",
+                        server=self.server,
+                    ),
+                    _(
+                        "use a server that supports return_tokens_as_token_ids (`gemeingut "
+                        "serve`, vLLM), or audit the model folder directly"
+                    ),
                 )
             ids = [int(t.removeprefix(TOKEN_ID)) for t in tokens][:max_tokens]
             if choice.get("finish_reason") == "stop" and ids and ids[-1] in self.end_ids:
@@ -238,7 +258,9 @@ class EndpointTarget:
     def _choices(self, url: str, body: dict[str, Any]) -> list[dict[str, Any]]:
         choices = _field(self._post(url, body), "choices", list, self.server)
         if not choices or not all(isinstance(c, dict) for c in choices):
-            raise InputError(f"{url} answered without choices", "check the server's log")
+            raise InputError(
+                _("{url} answered without choices", url=url), _("check the server's log")
+            )
         return choices
 
     def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -246,20 +268,32 @@ class EndpointTarget:
             response = self.http.post(url, json=body)
         except httpx.HTTPError as exc:
             raise InputError(
-                f"request to {url} failed: {exc}", "check that the server runs"
+                _("request to {url} failed: {reason}", url=url, reason=str(exc)),
+                _("check that the server runs"),
             ) from None
         if response.status_code != 200:
             raise InputError(
-                f"{url} answered {response.status_code}: {_message(response)}",
-                "check the model name (`--model-name`) and that the server supports this request",
+                _(
+                    "{url} answered {status}: {message}",
+                    url=url,
+                    status=str(response.status_code),
+                    message=_message(response),
+                ),
+                _(
+                    "check the model name (`--model-name`) and that the server supports this "
+                    "request"
+                ),
             )
         try:
             answer = response.json()
         except ValueError:
-            raise InputError(f"{url} did not answer with JSON", "check the URL") from None
+            raise InputError(
+                _("{url} did not answer with JSON", url=url), _("check the URL")
+            ) from None
         if not isinstance(answer, dict):
             raise InputError(
-                f"{url} answered {type(answer).__name__}, not an object", "check the URL"
+                _("{url} answered {kind}, not an object", url=url, kind=type(answer).__name__),
+                _("check the URL"),
             )
         return answer
 
@@ -271,8 +305,12 @@ def _local_tokenizer(folder: Path) -> Any:
         return AutoTokenizer.from_pretrained(str(folder))
     except (OSError, ValueError) as exc:
         raise InputError(
-            f"--tokenizer {folder}: no tokenizer there ({exc})",
-            "pass the model's folder or its tokenizer files",
+            _(
+                "--tokenizer {folder}: no tokenizer there ({reason})",
+                folder=folder,
+                reason=str(exc),
+            ),
+            _("pass the model's folder or its tokenizer files"),
         ) from None
 
 
@@ -280,8 +318,8 @@ def _field(answer: dict[str, Any], key: str, kind: type, server: str) -> Any:
     value = answer.get(key)
     if not isinstance(value, kind):
         raise InputError(
-            f"the endpoint {server} answered without a valid `{key}`",
-            "check that it speaks the OpenAI API (and vLLM's tokenizer routes)",
+            _("the endpoint {server} answered without a valid `{key}`", server=server, key=key),
+            _("check that it speaks the OpenAI API (and vLLM's tokenizer routes)"),
         )
     return value
 
@@ -290,16 +328,22 @@ def _span(choice: dict[str, Any], first: int, last: int, server: str) -> list[fl
     logprobs = choice.get("logprobs")
     if not isinstance(logprobs, dict) or not isinstance(logprobs.get("token_logprobs"), list):
         raise InputError(
-            f"the endpoint {server} returned no log-probabilities for an echoed prompt, so "
-            "nothing can be scored (llama-server, for one, does not return them)",
-            "serve the model with `gemeingut serve` or vLLM, or audit its folder directly",
+            _(
+                "the endpoint {server} returned no log-probabilities for an echoed prompt, so "
+                "nothing can be scored (llama-server, for one, does not return them)",
+                server=server,
+            ),
+            _("serve the model with `gemeingut serve` or vLLM, or audit its folder directly"),
         )
     values = logprobs["token_logprobs"][first:last]
     if len(values) != last - first or not all(isinstance(v, int | float) for v in values):
         raise InputError(
-            f"the endpoint {server} returned log-probabilities for fewer prompt tokens than "
-            "it was sent",
-            "use a server that echoes every prompt token's log-probability",
+            _(
+                "the endpoint {server} returned log-probabilities for fewer prompt tokens than "
+                "it was sent",
+                server=server,
+            ),
+            _("use a server that echoes every prompt token's log-probability"),
         )
     return [float(v) for v in values]
 

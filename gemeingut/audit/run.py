@@ -28,6 +28,7 @@ from gemeingut.audit.span_trace import SpanIndex
 from gemeingut.audit.subject import Subject, iter_documents
 from gemeingut.audit.target import Target
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.recipe import AuditSection
 
 LOGS = "logs"
@@ -63,7 +64,10 @@ def check_inputs(section: AuditSection) -> None:
         canaries.read_record(section.memorisation.canaries)
     if section.findings is not None:
         if not section.findings.is_file():
-            raise InputError(f"findings file {section.findings} does not exist", "check the path")
+            raise InputError(
+                _("findings file {path} does not exist", path=section.findings),
+                _("check the path"),
+            )
         findings.read_findings(section.findings)
 
 

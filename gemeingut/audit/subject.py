@@ -24,6 +24,7 @@ from gemeingut.audit.target import LocalTarget, Target
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
+from gemeingut.i18n import _
 from gemeingut.serve.runner import default_model_name, resolve_model_dir
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
@@ -81,7 +82,7 @@ def endpoint(
     training_data: Path | None,
 ) -> Subject:
     if not name:
-        raise InputError("--endpoint needs --model-name", "the id `GET /v1/models` lists")
+        raise InputError(_("--endpoint needs --model-name"), _("the id `GET /v1/models` lists"))
     files = training_files(training_data) if training_data is not None else ()
     return Subject(
         name,
@@ -110,8 +111,11 @@ def training_files(path: Path) -> tuple[Path, ...]:
     elif path.is_file() and path.suffix in (".parquet", ".jsonl"):
         return (path,)
     raise InputError(
-        f"{path} holds no training documents (Parquet shards or JSONL with a `text` field)",
-        "pass a dataset artifact, a release bundle's training-data/ folder or such files",
+        _(
+            "{path} holds no training documents (Parquet shards or JSONL with a `text` field)",
+            path=path,
+        ),
+        _("pass a dataset artifact, a release bundle's training-data/ folder or such files"),
     )
 
 
@@ -123,12 +127,19 @@ def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
                 parquet = pq.ParquetFile(file)
             except (pa.ArrowException, OSError) as exc:
                 raise InputError(
-                    f"{file} is not a readable Parquet file ({exc})", "pass curated shards or JSONL"
+                    _(
+                        "{file} is not a readable Parquet file ({reason})",
+                        file=file,
+                        reason=str(exc),
+                    ),
+                    _("pass curated shards or JSONL"),
                 ) from None
             names = set(parquet.schema_arrow.names)
             columns = [c for c in ("id", "text", "license", "source") if c in names]
             if "text" not in columns:
-                raise InputError(f"{file} has no `text` column", "pass curated shards")
+                raise InputError(
+                    _("{file} has no `text` column", file=file), _("pass curated shards")
+                )
             row = 0
             for batch in parquet.iter_batches(columns=columns, batch_size=1024):
                 for doc in batch.to_pylist():
@@ -147,20 +158,27 @@ def _jsonl_documents(file: Path) -> Iterator[dict[str, Any]]:
                 doc = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise InputError(
-                    f"{file}:{number}: not valid JSON ({exc.msg})",
-                    "one JSON object with a `text` field per line",
+                    _(
+                        "{file}:{line}: not valid JSON ({reason})",
+                        file=file,
+                        line=str(number),
+                        reason=exc.msg,
+                    ),
+                    _("one JSON object with a `text` field per line"),
                 ) from None
             if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
                 raise InputError(
-                    f"{file}:{number}: no `text` field",
-                    "one JSON object with a `text` field per line",
+                    _("{file}:{line}: no `text` field", file=file, line=str(number)),
+                    _("one JSON object with a `text` field per line"),
                 )
             yield _document(doc, f"{file.name}:{number}")
 
 
 def _document(doc: dict[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(doc.get("text"), str):
-        raise InputError(f"{where}: the `text` is not a string", "pass curated documents")
+        raise InputError(
+            _("{where}: the `text` is not a string", where=where), _("pass curated documents")
+        )
     return {
         "id": str(doc.get("id") or where),
         "text": doc["text"],
@@ -190,7 +208,7 @@ def _released_id(release: dict[str, Any]) -> str:
 def _workspace_training_files(artifact: Artifact) -> tuple[Path, ...]:
     """A workspace model's dataset (for a fine-tune, its base model's) at `<root>/dataset/<id>`."""
     root = artifact.path.parent.parent
-    for _ in range(4):
+    for _step in range(4):  # a fine-tune of a fine-tune …, at most four deep
         inputs = artifact.meta.get("inputs", {})
         if "dataset" in inputs:
             dataset = root / "dataset" / str(inputs["dataset"])

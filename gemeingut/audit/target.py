@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.serve.backends import RequestRejected, SamplingParams
 from gemeingut.serve.backends.transformers import length_batches
 
@@ -66,8 +67,11 @@ def split_pair(
     if not context:
         if prefix_id is None:
             raise InputError(
-                f"model {target.name!r} has neither a BOS nor an EOS token to start a text with",
-                "give every item a context",
+                _(
+                    "model {name} has neither a BOS nor an EOS token to start a text with",
+                    name=repr(target.name),
+                ),
+                _("give every item a context"),
             )
         return [prefix_id], target.tokenize(continuation)
     spaces = len(context) - len(context.rstrip())
@@ -154,16 +158,21 @@ class LocalTarget:
     def chat(self, conversations: Sequence[Conversation], max_tokens: int) -> list[str]:
         if not self.has_chat_template():
             raise InputError(
-                f"model {self.name!r} has no chat template, so chat probes cannot be sent",
-                "send them as a plain transcript (--plain-prompts, or redteam.plain_prompts = "
-                "true), or add a chat_template to its tokenizer_config.json",
+                _(
+                    "model {name} has no chat template, so chat probes cannot be sent",
+                    name=repr(self.name),
+                ),
+                _(
+                    "send them as a plain transcript (--plain-prompts, or redteam.plain_prompts "
+                    "= true), or add a chat_template to its tokenizer_config.json"
+                ),
             )
         try:
             prompts = [self.backend.apply_chat_template(c) for c in conversations]
         except RequestRejected as rejected:
             raise InputError(
-                f"model {self.name!r}: {rejected.message}",
-                "send the probes as plain text instead (--plain-prompts)",
+                _("model {name}: {problem}", name=repr(self.name), problem=rejected.message),
+                _("send the probes as plain text instead (--plain-prompts)"),
             ) from None
         return self.complete(prompts, max_tokens)
 
@@ -178,7 +187,9 @@ class LocalTarget:
             try:
                 out = self.backend.generate_batch([fitted[i] for i in batch], greedy)
             except RequestRejected as rejected:
-                raise InputError(f"model {self.name!r}: {rejected.message}") from None
+                raise InputError(
+                    _("model {name}: {problem}", name=repr(self.name), problem=rejected.message)
+                ) from None
             for i, result in zip(batch, out, strict=True):
                 results[i] = result
         return results

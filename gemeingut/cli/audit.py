@@ -87,9 +87,11 @@ def _subject(
 
     if (model is None) == (endpoint is None):
         raise InputError(
-            "name either a model folder or --endpoint URL",
-            "e.g. `gemeingut audit bias models/my-model --out audit/` or "
-            "`--endpoint http://127.0.0.1:8000/v1 --model-name my-model`",
+            _("name either a model folder or --endpoint URL"),
+            _(
+                "e.g. `gemeingut audit bias models/my-model --out audit/` or "
+                "`--endpoint http://127.0.0.1:8000/v1 --model-name my-model`"
+            ),
         )
     if endpoint is not None:
         key = os.environ.get(api_key_env)
@@ -299,8 +301,8 @@ def audit_trace(
     folder = model_folder(model, None, training_data)
     if not folder.training_files or folder.model_dir is None:
         raise InputError(
-            f"the training documents of {model} are not known",
-            "pass --training-data (a dataset artifact, Parquet or JSONL)",
+            _("the training documents of {model} are not known", model=model),
+            _("pass --training-data (a dataset artifact, Parquet or JSONL)"),
         )
     tok = AutoTokenizer.from_pretrained(str(folder.model_dir))
 

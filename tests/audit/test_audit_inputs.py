@@ -21,11 +21,11 @@ from gemeingut.workspace import load_artifact
 def test_unreadable_or_textless_parquet_training_data_is_named(tmp_path: Path) -> None:
     broken = tmp_path / "broken.parquet"
     broken.write_text("not parquet")
-    with pytest.raises(InputError, match="not a readable Parquet file"):
+    with pytest.raises(InputError, match="keine lesbare Parquet-Datei"):
         list(iter_documents((broken,)))
     numbers = tmp_path / "numbers.parquet"
     pq.write_table(pa.table({"text": [1, 2]}), numbers)
-    with pytest.raises(InputError, match=r"numbers\.parquet:1: the `text` is not a string"):
+    with pytest.raises(InputError, match=r"numbers\.parquet:1: `text` ist keine Zeichenkette"):
         list(iter_documents((numbers,)))
 
 

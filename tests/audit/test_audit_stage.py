@@ -161,7 +161,7 @@ def test_a_malformed_suite_stops_before_any_model_is_loaded(
         "--out",
         tmp_path / "o",
     )
-    assert both.exit_code == 2 and "either a model folder or --endpoint" in both.stderr
+    assert both.exit_code == 2 and "entweder einen Modellordner oder --endpoint" in both.stderr
 
 
 def test_an_interrupted_audit_resumes_without_rescoring_finished_items(
@@ -298,20 +298,20 @@ def test_an_endpoint_without_prompt_logprobs_or_token_ids_is_a_clear_error(
     with running_server(fake) as url:
         bare = EndpointTarget(f"{url}/v1", "llama")
         assert bare.info is None  # no /tokenizer_info
-        with pytest.raises(InputError, match="lends no tokenizer"):
+        with pytest.raises(InputError, match="teilt keinen Tokenizer mit"):
             bare.token_logprobs([("", "Die Katze schläft.")])
         target = EndpointTarget(f"{url}/v1", "llama", tokenizer=german_model)
-        with pytest.raises(InputError, match="returned no log-probabilities"):
+        with pytest.raises(InputError, match="keine Log-Wahrscheinlichkeiten"):
             target.token_logprobs([("", "Die Katze schläft.")])
-        with pytest.raises(InputError, match="does not return the generated token ids"):
+        with pytest.raises(InputError, match="gibt die erzeugten Token-IDs nicht zurück"):
             target.continue_ids([[1, 2, 3]], 4)
-        with pytest.raises(InputError, match="not an object"):
+        with pytest.raises(InputError, match="nicht mit einem Objekt"):
             target.chat([[{"role": "user", "content": "Hallo"}]], 4)
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1", "ftp://host/v1", "http://a:b/v1"])
 def test_an_unreachable_or_malformed_endpoint_is_a_clear_error(url: str) -> None:
-    with pytest.raises(InputError, match="endpoint"):
+    with pytest.raises(InputError, match=r"--endpoint .* keine|Endpunkt .* nicht erreichbar"):
         EndpointTarget(url, "m")
 
 

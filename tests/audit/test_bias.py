@@ -142,7 +142,7 @@ def test_crows_pairs_csv_is_read_with_sent_more_as_the_stereotype(tmp_path: Path
     assert first.stereotype.startswith("Frauen") and first.category == "gender"
     assert second.direction == "antistereo" and second.category == "socioeconomic"
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n", "utf-8")
-    with pytest.raises(InputError, match="not a CrowS-Pairs file"):
+    with pytest.raises(InputError, match="keine CrowS-Pairs-Datei"):
         read_pairs(tmp_path / "bad.csv")
 
 
@@ -152,7 +152,7 @@ def test_crows_pairs_csv_is_read_with_sent_more_as_the_stereotype(tmp_path: Path
         ('{"id": "x", "category": "age", "stereotype": "A."}', "'anti_stereotype' is missing"),
         (
             '{"id": "x", "category": "age", "stereotype": "A.", "anti_stereotype": "A."}',
-            "identical",
+            "die beiden Sätze des Paars sind gleich",
         ),
         ("{not json", "not valid JSON"),
         (
@@ -171,7 +171,7 @@ def test_a_malformed_pair_names_file_and_line(tmp_path: Path, line: str, message
     )
     with pytest.raises(InputError, match=message) as error:
         read_pairs(suite)
-    assert "suite.jsonl:2" in error.value.message
+    assert "suite.jsonl:2" in str(error.value.message)
 
 
 def test_an_interrupted_run_resumes_without_rescoring_finished_pairs(

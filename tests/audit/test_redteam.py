@@ -182,8 +182,8 @@ def test_a_model_without_chat_template_is_a_clear_error_and_plain_prompts_work(
     config.write_text(json.dumps(settings))
     (bare / "chat_template.jinja").unlink(missing_ok=True)
     target = LocalTarget(bare, name="bare", lineage="bare")
-    with pytest.raises(InputError, match="no chat template") as error:
+    with pytest.raises(InputError, match="keine Chat-Vorlage") as error:
         run_probes(target, probes[:2], PLANTED, 8, ItemLog(tmp_path / "a.jsonl"))
-    assert "--plain-prompts" in error.value.hint
+    assert "--plain-prompts" in str(error.value.hint)
     records = run_probes(target, probes[:2], PLANTED, 8, ItemLog(tmp_path / "b.jsonl"), chat=False)
     assert len(records) == 2
