@@ -90,4 +90,4 @@ def test_serving_the_network_without_a_database_is_refused(tmp_path: Path) -> No
     (model / "config.json").write_text("{}")
     result = runner.invoke(app, ["serve", str(model), "--host", "0.0.0.0"])
     assert result.exit_code == 2
-    assert "without --db" in result.output and "--no-auth" in result.output
+    assert "ohne --db" in result.output and "--no-auth" in result.output
