@@ -79,18 +79,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
             missing=NOT_SHOWN,
         ),
         "",
-        _("## 1. General information"),
-        "",
-        _("### 1.1 Provider identification"),
-        "",
-        _("- Provider: {provider}", provider=", ".join(release.get("authors") or []) or missing),
-        _("- Contact: {contact}", contact=missing),
-        "",
-        _("### 1.2 Model identification"),
-        "",
-        _("- Model name: {name}", name=release["name"]),
-        _("- Model dependencies: {dependencies}", dependencies=_dependencies(tuned)),
-        _("- Date of placement on the Union market: {date}", date=missing),
+        *identification(release, _dependencies(tuned), missing),
         "",
         _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
@@ -158,6 +147,24 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
     ]
     return "\n".join(text(line, language) for line in lines)
+
+
+def identification(release: dict[str, Any], dependencies: Line, missing: Line) -> list[Line]:
+    """The template's sections 1.1 and 1.2: who provides the model, and which model it is."""
+    return [
+        _("## 1. General information"),
+        "",
+        _("### 1.1 Provider identification"),
+        "",
+        _("- Provider: {provider}", provider=", ".join(release.get("authors") or []) or missing),
+        _("- Contact: {contact}", contact=missing),
+        "",
+        _("### 1.2 Model identification"),
+        "",
+        _("- Model name: {name}", name=release["name"]),
+        _("- Model dependencies: {dependencies}", dependencies=dependencies),
+        _("- Date of placement on the Union market: {date}", date=missing),
+    ]
 
 
 def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from gemeingut.i18n import Message, _, as_written, text
 from gemeingut.release.card_phrases import bundle_language
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
-from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line
+from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line, identification
 from gemeingut.release.openness.evidence import Evidence
 
 
@@ -44,24 +44,17 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
             missing=missing,
         ),
         "",
-        _("## 1. General information"),
-        "",
-        _("### 1.1 Provider identification"),
-        "",
-        _("- Provider: {provider}", provider=", ".join(release.get("authors") or []) or missing),
-        _("- Contact: {contact}", contact=missing),
-        "",
-        _("### 1.2 Model identification"),
-        "",
-        _("- Model name: {name}", name=release["name"]),
-        _(
-            "- Model dependencies: fine-tuned from `{base}` (licence `{licence}`, fingerprint "
-            "`{fingerprint}`); its card, config and licence are in `base-model/`",
-            base=str(base.get("path")),
-            licence=base.get("license") or _("not named"),
-            fingerprint=str(base.get("fingerprint")),
+        *identification(
+            release,
+            _(
+                "fine-tuned from `{base}` (licence `{licence}`, fingerprint `{fingerprint}`); its "
+                "card, config and licence are in `base-model/`",
+                base=str(base.get("path")),
+                licence=base.get("license") or _("not named"),
+                fingerprint=str(base.get("fingerprint")),
+            ),
+            missing,
         ),
-        _("- Date of placement on the Union market: {date}", date=missing),
         "",
         _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
