@@ -150,10 +150,14 @@ def run_child(system: str, job: dict[str, Any], tmp: Path) -> dict[str, Any]:
         "HF_HUB_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
+        "USE_HUB_KERNELS": "0",  # transformers would fetch CUDA kernels from the Hub
     }
     command = [sys.executable, __file__, "--child", system, "--job", str(job_file)]
     subprocess.run([*command, "--result", str(result_file)], check=True, env=env)
-    return json.loads(result_file.read_text())
+    result = json.loads(result_file.read_text())
+    rate = job["pairs"] / result["seconds"]  # said at once: a run cut short keeps what it had
+    print(f"{system}: {result['seconds']:.2f} s, {rate:.1f} pairs/s", file=sys.stderr, flush=True)
+    return result
 
 
 def warm_imports() -> None:
@@ -233,7 +237,7 @@ def run_lm_eval(job: dict[str, Any], variant: str) -> dict[str, Any]:
     import yaml
     from lm_eval.evaluator import evaluate
     from lm_eval.models.huggingface import HFLM
-    from lm_eval.tasks import TaskManager, get_task_dict
+    from lm_eval.tasks import TaskManager
 
     torch.set_num_threads(job["threads"])
     batch, precision = variant.split("/")
@@ -252,7 +256,7 @@ def run_lm_eval(job: dict[str, Any], variant: str) -> dict[str, Any]:
         "metric_list": [{"metric": "acc", "aggregation": "mean", "higher_is_better": True}],
     }
     (tasks / "gg_bias_pairs.yaml").write_text(yaml.safe_dump(config), "utf-8")
-    task_dict = get_task_dict(["gg_bias_pairs"], TaskManager(include_path=str(tasks)))
+    task_dict = TaskManager(include_path=str(tasks)).load(["gg_bias_pairs"])
     warm_imports()
     lm = HFLM(
         pretrained=job["model"],

@@ -256,8 +256,8 @@ def audit_stage(
     from gemeingut.audit.run import check_inputs, run_audit
 
     check_inputs(section)
-    if subject.model_dir is not None:  # the number format the scores are computed in
-        section = section.model_copy(update={"precision": _resolved_precision(section)})
+    if subject.model_dir is not None:  # where and in which number format the scores come
+        section = section.model_copy(update=_resolved_machine(section))
     inputs = {"model": subject.lineage}
     if subject.training_files:
         inputs["training"] = "sha256:" + sha256_json(
@@ -291,13 +291,13 @@ def audit_stage(
     return place("audit", inputs, params, build, resumable=True)
 
 
-def _resolved_precision(section: AuditSection) -> str:
-    """ "auto" means bf16 on one machine and fp32 on another: the id names what runs."""
-    import torch
+def _resolved_machine(section: AuditSection) -> dict[str, str]:
+    """ "auto" means the GPU and bf16 on one machine, the CPU and fp32 on another: the id
+    names what runs, so an audit resumed on another kind of machine starts afresh."""
+    from gemeingut.model.machine import resolve_device, resolve_precision
 
-    from gemeingut.model.machine import resolve_precision
-
-    return resolve_precision(section.precision, torch.device("cpu"))
+    device = resolve_device(section.device, setting="device")
+    return {"device": device.type, "precision": resolve_precision(section.precision, device)}
 
 
 def audit_stats(report: dict[str, Any]) -> dict[str, Any]:

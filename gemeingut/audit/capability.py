@@ -11,6 +11,7 @@ not capability.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,8 @@ def _evaluate(
     import lm_eval
     from lm_eval.tasks import TaskManager
 
+    # lm-eval loads the model itself; on a GPU transformers would fetch kernels from the Hub.
+    os.environ.setdefault("USE_HUB_KERNELS", "0")
     return lm_eval.simple_evaluate(
         model=how.model,
         model_args=how.model_args(),

@@ -321,7 +321,7 @@ def _tuner(
 
 def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
     try:
-        return AutoModelForCausalLM.from_pretrained(base.path, dtype=dtype)
+        return AutoModelForCausalLM.from_pretrained(base.path, dtype=dtype, use_kernels=False)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(
             f"transformers cannot load the base model in {base.path}: {exc}",

@@ -41,17 +41,19 @@ def adapter_base(folder: Path) -> Path | None:
 
 def load_causal_lm(folder: Path) -> Any:
     """The model in `folder` (an adapter merged onto its base) in float32, evaluation mode.
-    (torch and transformers load here, not at import: the server's app imports this module.)"""
+    (torch and transformers load here, not at import: the server's app imports this module.)
+    On a GPU transformers would fetch kernels from the Hub at load time; an air-gapped machine
+    has none, and a model should run the code that shipped with it: `use_kernels=False`."""
     import torch
     from transformers import AutoModelForCausalLM
 
     dtype = torch.float32
     base = adapter_base(folder)
     if base is None:
-        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, use_kernels=False)
     else:
         from peft import PeftModel
 
-        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype)
+        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype, use_kernels=False)
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
     return model.eval()

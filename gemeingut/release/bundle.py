@@ -169,6 +169,8 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
         "licenses": {"weights": release.license, "documents": release.documents_license},
         "languages": release.languages,
         "document_language": release.document_language,
+        # The technical report and AI Act summary follow it too (before, they were English).
+        "report_language": release.document_language,
         "authors": release.authors,
         "commercial_use": release.commercial_use,
         "treatment": "instruct fine-tuned" if fine_tuned else "pre-trained",

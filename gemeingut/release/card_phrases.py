@@ -12,9 +12,16 @@ from gemeingut.i18n import LANGUAGES, _, decimal, text
 
 
 def bundle_language(release_info: dict[str, Any]) -> str:
-    """The language a bundle's documents were written in (`release.json`; English before the
-    setting existed): `verify` renders and reads them in it."""
+    """The language a bundle's card, NOTICE and data statement were written in
+    (`release.json`; English before the setting existed): `verify` reads them in it."""
     language = release_info.get("document_language")
+    return language if language in LANGUAGES else "en"
+
+
+def report_language(release_info: dict[str, Any]) -> str:
+    """The language of the technical report and the AI Act summary, which followed the
+    document language only later: a bundle from before says nothing and is English."""
+    language = release_info.get("report_language")
     return language if language in LANGUAGES else "en"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.i18n import Message, _, as_written, text
-from gemeingut.release.card_phrases import bundle_language
+from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import (
     AUDIT,
     MODEL,
@@ -32,7 +32,7 @@ def render_technical_report(bundle: Path) -> str:
     evaluation = _read(meta / "evaluation.json")
     config = _read(bundle / MODEL / "config.json")
     release = _read(bundle / RELEASE_INFO)
-    language = bundle_language(release)
+    language = report_language(release)
     dataset, tokenizer = lineage["dataset"], lineage["tokenizer"]
     stats = dataset["stats"]
     optimizer, batch = training["optimizer"], training["batch"]
@@ -322,7 +322,7 @@ def render_finetune_report(bundle: Path) -> str:
     record = _read(meta / "finetune.json")
     lineage = _read(meta / "lineage.json")
     release = _read(bundle / RELEASE_INFO)
-    language = bundle_language(release)
+    language = report_language(release)
     stats, data, lora = record.get("stats") or {}, record["data"], record.get("lora") or {}
     train, validation = data["train"], data.get("validation") or {}
     lines: list[Line] = [

@@ -50,7 +50,7 @@ class EmbeddingRequest(BaseModel):
         if isinstance(value, list) and not value:
             raise ValueError(_("give at least one input"))
         if isinstance(value, list) and len(value) > MAX_INPUTS:
-            raise ValueError(_("at most {count} inputs per request", count=MAX_INPUTS))
+            raise ValueError(_("at most {count} inputs per request", count=str(MAX_INPUTS)))
         if isinstance(value, list) and any(isinstance(v, list) and not v for v in value):
             raise ValueError(_("an input is an empty list of token ids"))
         return value

@@ -126,7 +126,8 @@ def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(
 
 
 def _summary_in_english(bundle: Path, tmp_path: Path) -> str:
-    """The summary of a copy of the bundle whose release says its documents are English."""
+    """The summary of a copy of the bundle as a release from before `report_language` wrote
+    it (its card German, its reports English): `verify` must render those in English."""
     import shutil
 
     from gemeingut.release.openness.ai_act import training_summary
@@ -135,7 +136,8 @@ def _summary_in_english(bundle: Path, tmp_path: Path) -> str:
     copy = tmp_path / "english"
     shutil.copytree(bundle, copy)
     info = json.loads((copy / "release.json").read_text())
-    (copy / "release.json").write_text(json.dumps(info | {"document_language": "en"}))
+    assert info.pop("report_language") == "de" and info["document_language"] == "de"
+    (copy / "release.json").write_text(json.dumps(info))
     return training_summary(copy, collect(copy))
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.i18n import Message, _, as_written, text
-from gemeingut.release.card_phrases import bundle_language
+from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import Evidence
@@ -60,7 +60,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
     """The summary in the release's document language (English for a bundle from before the
     setting), in the sections of the Commission's template."""
     f = _facts(bundle, evidence)
-    language = bundle_language(evidence.release)
+    language = report_language(evidence.release)
     release, dataset, tuned = f["release"], f["dataset"], f["tuned"]
     stats = dataset["stats"]
     tokens = f["lineage"]["model"]["stats"]["tokens_seen"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.i18n import Message, _, as_written, text
-from gemeingut.release.card_phrases import bundle_language
+from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line, identification
@@ -28,7 +28,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     params = (lineage.get("finetune") or {}).get("params") or {}
     release, base, data = evidence.release, record["base_model"], record["data"]
-    language = bundle_language(release)
+    language = report_language(release)
     train = data["train"]
     missing = _("_{text}_", text=NOT_SHOWN)
     licences = evidence.training_data.documents

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from gemeingut.serve.backends.transformers import TransformersBackend
 
+SCORING_FLOATS = 2**28  # logits turned into log-probabilities at once (1 GiB in fp32)
 # Below this temperature sampling is greedy (vLLM's _SAMPLING_EPS): dividing logits by 1e-40
 # overflows to inf and the softmax to NaN.
 GREEDY_BELOW = 1e-5
@@ -158,9 +159,15 @@ def chosen_logprobs(
     for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
         targets[i, start : start + len(row) - 1] = torch.tensor(row[1:])
     targets = targets.to(logits.device)
-    logits = logits.float()
-    chosen = logits.gather(2, targets[..., None])[..., 0] - torch.logsumexp(logits, dim=-1)
-    chosen = chosen.cpu()  # one copy from a GPU, not one per row
+    # A few rows at a time: the fp32 copy and log-sum-exp of the whole batch's logits would
+    # take twice their size again.
+    step = max(1, SCORING_FLOATS // max(1, width * logits.shape[-1]))
+    parts = []
+    for first in range(0, batch, step):
+        block = logits[first : first + step].float()
+        wanted = targets[first : first + step, :, None]
+        parts.append(block.gather(2, wanted)[..., 0] - torch.logsumexp(block, dim=-1))
+    chosen = torch.cat(parts).cpu()  # one copy from a GPU, not one per row
     scored = []
     for i, (row, start) in enumerate(zip(rows, starts, strict=True)):
         values = chosen[i, start : start + len(row) - 1].tolist()

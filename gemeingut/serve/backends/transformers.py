@@ -84,9 +84,9 @@ class TransformersBackend:
         self.model = load_causal_lm(model_dir).to(self.device)
         self.precision = resolve_precision(precision, self.device)
         self.max_batch_tokens = MAX_BATCH_TOKENS
-        if self.device.type == "cuda":
+        if self.device.type == "cuda":  # as many as the logits' budget holds, at least 1,024
             fitting = GPU_LOGIT_FLOATS // len(self.tokenizer)
-            self.max_batch_tokens = max(MAX_BATCH_TOKENS, min(MAX_GPU_BATCH_TOKENS, fitting))
+            self.max_batch_tokens = max(1024, min(MAX_GPU_BATCH_TOKENS, fitting))
         self.context_length: int | None = getattr(
             self.model.config, "max_position_embeddings", None
         )
