@@ -23,7 +23,6 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -41,6 +40,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, text
 from gemeingut.serve.gateway.identity import authenticate, create_key, user_may_sign_in, utcnow
 from gemeingut.serve.http_errors import request_language
+from gemeingut.serve.secrets import secret_from_environment
 
 COOKIE = "gemeingut_oidc"
 COOKIE_PATH = "/auth/oidc"
@@ -88,12 +88,9 @@ def oidc_settings(
         )
     secret = None
     if secret_env is not None:
-        secret = os.environ.get(secret_env)
-        if not secret:
-            raise InputError(
-                _("the environment variable {name} is empty", name=secret_env),
-                _("export the client secret in it, or leave --oidc-client-secret-env out"),
-            )
+        secret = secret_from_environment(
+            secret_env, _("export the client secret in it, or leave --oidc-client-secret-env out")
+        )
     return OidcSettings(issuer, client_id, user_claim, secret, redirect_url=redirect_url)
 
 

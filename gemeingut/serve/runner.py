@@ -10,7 +10,6 @@ import errno
 import ipaddress
 import json
 import logging
-import os
 import socket
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from gemeingut.serve.limits import (
 from gemeingut.serve.model_audit import model_audit
 from gemeingut.serve.model_openness import model_openness
 from gemeingut.serve.oidc import OidcSettings, discover
+from gemeingut.serve.secrets import secret_from_environment
 from gemeingut.serve.served import ModelEntry
 from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
@@ -128,12 +128,10 @@ def run_server(
     openness = model_openness(model_dir) if model_dir is not None else None
     api_key = None
     if upstream_key_env is not None:
-        api_key = os.environ.get(upstream_key_env)
-        if not api_key:
-            raise InputError(
-                _("the environment variable {name} is empty", name=upstream_key_env),
-                _("export the upstream engine's API key in it (keys never go on the command line)"),
-            )
+        api_key = secret_from_environment(
+            upstream_key_env,
+            _("export the upstream engine's API key in it (keys never go on the command line)"),
+        )
     if content_log_days is not None and db is None:
         raise InputError(
             _("--content-log-days keeps what was asked and answered: it needs --db"),
