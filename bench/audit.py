@@ -3,8 +3,8 @@
     .venv/bin/python bench/audit.py                      # preset small (~8M), 1 thread, CPU
     .venv/bin/python bench/audit.py --preset 125m --repeat-pairs 1
     .venv/bin/python bench/audit.py --no-endpoint        # skip the endpoint comparison
-    python bench/audit.py --device cuda --preset 125m --repeat-pairs 10 \
-        --lm-eval-batch-sizes 64,512 --no-endpoint       # on a GPU
+    python bench/audit.py --device cuda --preset 1b --repeat-pairs 10 \
+        --lm-eval-batch-sizes 512,2048 --no-endpoint --repeats 2   # on a GPU
 
 Both score the same minimal pairs (our German bias suites, `--repeat-pairs` times over) with
 the same freshly initialised `LlamaForCausalLM` (preset, our tokenizer trained on the suites'
