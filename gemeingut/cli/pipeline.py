@@ -118,6 +118,17 @@ def serve(
     threads: Annotated[
         int | None, typer.Option(min=1, help="CPU threads for the model (default: torch's).")
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="Where the model runs: auto (the GPU if torch sees one), cpu, cuda."),
+    ] = None,
+    precision: Annotated[
+        str | None,
+        typer.Option(
+            help="fp32 (the default), bf16 (autocast), or auto (bf16 where the GPU or CPU has "
+            "bf16 units)."
+        ),
+    ] = None,
     allowed_host: Annotated[
         list[str] | None,
         typer.Option(
@@ -251,6 +262,8 @@ def serve(
         port=port,
         model_name=model_name,
         threads=threads,
+        device=device,
+        precision=precision,
         extra_hosts=tuple(allowed_host or ()),
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_waiting=max_waiting,

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import logging
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.apps.rag.rerank import Reranker
@@ -37,6 +38,9 @@ from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
 
 log = logging.getLogger("gemeingut.serve")
+
+DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("fp32", "bf16", "auto")
 
 LAYOUTS = (
     (Path("."), _("a Hugging Face model directory (config.json) or a LoRA adapter")),
@@ -86,6 +90,8 @@ def run_server(
     port: int = 8000,
     model_name: str | None = None,
     threads: int | None = None,
+    device: str | None = None,
+    precision: str | None = None,
     extra_hosts: tuple[str, ...] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_waiting: int = DEFAULT_MAX_WAITING,
@@ -124,6 +130,7 @@ def run_server(
             _("--collections {folder}: no such folder", folder=collections),
             _("make collections with `gemeingut rag ingest NAME FILES --root DIR`"),
         )
+    placement = _placement(device, precision, upstream)
     model_dir = resolve_model_dir(path) if path is not None else None
     openness = model_openness(model_dir) if model_dir is not None else None
     api_key = None
@@ -170,7 +177,9 @@ def run_server(
             import torch
 
             torch.set_num_threads(threads)
-        backend = _backend(model_dir, path, model_name, upstream, upstream_model, api_key)
+        backend = _backend(
+            model_dir, path, model_name, upstream, upstream_model, api_key, placement
+        )
         app = create_app(
             backend,
             allowed_hosts(host, extra_hosts),
@@ -185,7 +194,7 @@ def run_server(
             trace=_trace_index(trace_data, backend),
             audit=model_audit(model_dir) if model_dir is not None else None,
             reranker=Reranker(reranker) if reranker is not None else None,
-            also=tuple(_entry(other) for other in also),
+            also=tuple(_entry(other, placement) for other in also),
             oidc=provider,
         )
         # Connections are bounded, idle ones closed after 5 s, and ones whose headers take
@@ -210,6 +219,7 @@ def _backend(
     upstream: str | None,
     upstream_model: str | None,
     api_key: str | None,
+    placement: Placement,
 ) -> Backend:
     if upstream is not None:
         from gemeingut.serve.backends import EngineUnavailable, UpstreamBackend
@@ -224,17 +234,57 @@ def _backend(
     from gemeingut.serve.backends import TransformersBackend
 
     assert model_dir is not None and path is not None
-    return TransformersBackend(model_dir, model_name=model_name or default_model_name(path))
+    name = model_name or default_model_name(path)
+    backend = TransformersBackend(model_dir, model_name=name, **placement.backend_options())
+    log.info("%s runs on %s at %s", name, backend.device, backend.precision)
+    return backend
 
 
-def _entry(path: Path) -> ModelEntry:
+def _entry(path: Path, placement: Placement) -> ModelEntry:
     """Another model to serve beside the first, in this process, named by its folder (two
     releases of one recipe share their model name, never their folder)."""
     from gemeingut.serve.backends import TransformersBackend
 
     model_dir = resolve_model_dir(path)
-    backend = TransformersBackend(model_dir, model_name=path.resolve().name)
+    options = placement.backend_options()
+    backend = TransformersBackend(model_dir, model_name=path.resolve().name, **options)
     return ModelEntry(backend, model_openness(model_dir), model_audit(model_dir))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where this process runs its models (`--device`) and at which precision (`--precision`)."""
+
+    device: str
+    precision: str
+
+    def backend_options(self) -> dict[str, str]:
+        return {"device": self.device, "precision": self.precision, "device_setting": "--device"}
+
+
+def _placement(device: str | None, precision: str | None, upstream: str | None) -> Placement:
+    """The checked `--device` and `--precision`, before the model loads: a GPU asked for on a
+    machine without one is said at once. An engine (`--upstream`) places its own model."""
+    if upstream is not None and (device is not None or precision is not None):
+        raise InputError(
+            _("--device and --precision place a model of this process; the engine places its own"),
+            _("leave them out with --upstream, or set them where the engine starts"),
+        )
+    for option, value, allowed in (
+        ("--device", device, DEVICES),
+        ("--precision", precision, PRECISIONS),
+    ):
+        if value is not None and value not in allowed:
+            raise InputError(
+                _("{option} {value}: no such choice", option=option, value=value),
+                _("choose one of {choices}", choices=", ".join(allowed)),
+            )
+    placement = Placement(device or "auto", precision or "fp32")
+    if upstream is None:
+        from gemeingut.model.machine import resolve_device
+
+        resolve_device(placement.device, setting="--device")  # a missing GPU, said now
+    return placement
 
 
 def is_loopback(host: str) -> bool:
