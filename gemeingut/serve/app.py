@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,7 @@ from gemeingut.i18n import _
 from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
     Backend,
+    Relaying,
     SamplingParams,
     Tokenizing,
 )
@@ -334,7 +336,8 @@ async def chat_completions(
     prompt = await rejections_as_400(backend.apply_chat_template, messages, param="messages")
     if body.stream:
         _refuse_with_stream({"n": body.n > 1, "logprobs": body.logprobs})
-    tokenizer = _tokenizer_for(backend, "logprobs") if body.logprobs else None
+    relaying = isinstance(backend, Relaying)  # the engine renders its log-probabilities
+    tokenizer = _tokenizer_for(backend, "logprobs") if body.logprobs and not relaying else None
     admission = await admit(
         request,
         principal,
@@ -369,7 +372,7 @@ async def chat_completions(
             message=AssistantMessage(content=result.text),
             logprobs=chat_logprobs(tokenizer, result, body.top_logprobs or 0)
             if tokenizer is not None
-            else None,
+            else result.relayed_logprobs,
             finish_reason=result.finish_reason,
         )
         for i, result in enumerate(results)
@@ -408,6 +411,15 @@ async def completions(
         )
     scoring = body.logprobs if body.echo else None
     params = _sampling_params(body.token_limit(), body, body.logprobs, prompt_logprobs=scoring)
+    relaying = isinstance(backend, Relaying)  # the engine echoes and renders log-probabilities
+    if relaying:
+        params = replace(params, echo=body.echo)
+        if body.return_tokens_as_token_ids:
+            raise APIError(
+                400,
+                _("return_tokens_as_token_ids: not passed on to the engine behind this gateway"),
+                param="return_tokens_as_token_ids",
+            )
     meta = ResponseMeta(
         f"cmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name, request_language(request)
     )
@@ -420,7 +432,7 @@ async def completions(
                 "logprobs": body.logprobs is not None,
             }
         )
-    needs_tokenizer = body.echo or body.logprobs is not None
+    needs_tokenizer = (body.echo or body.logprobs is not None) and not relaying
     tokenizer = (
         _tokenizer_for(backend, "echo" if body.echo else "logprobs") if needs_tokenizer else None
     )
@@ -457,8 +469,7 @@ async def completions(
     )
     choices = []
     for i, result in enumerate(results):
-        text = result.text
-        logprobs = None
+        text, logprobs = result.echoed + result.text, result.relayed_logprobs
         if tokenizer is not None:
             if body.echo:
                 text = echoed_prompt(tokenizer, result) + text

@@ -3,23 +3,27 @@
 `local-completions` asks `GET /tokenizer_info` and `POST /tokenize`; when both answer, it
 tokenizes through the server, so a client needs no copy of the model's tokenizer and its token
 counts always match the server's. Shapes follow vLLM's (`tokens`, `count`, `max_model_len`;
-`prompt` from `/detokenize`).
+`prompt` from `/detokenize`). In front of an engine (`Relaying`) the engine's tokenizer answers:
+the request passes on with the engine's model name, and its answer is checked against the shape.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
-from gemeingut.serve.backends import Backend, RequestRejected, Tokenizing
+from gemeingut.serve.backends import Backend, Relaying, RequestRejected, Tokenizing
 from gemeingut.serve.gateway.gate import CallerDep, caller
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Text
 from gemeingut.serve.served import served_model
+from gemeingut.serve.work import rejections_as_400
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 # With a gateway the tokenizer, too, is for key holders only (`caller` answers 401 otherwise).
 tokenizer_router = APIRouter(
@@ -71,12 +75,15 @@ def tokenizer_of(backend: Backend) -> Tokenizing:
 
 
 @tokenizer_router.get("/tokenizer_info")
-def tokenizer_info(
+async def tokenizer_info(
     request: Request, principal: CallerDep, model: str | None = None
 ) -> dict[str, Any]:
     """Special tokens, chat template and context length of a served model's tokenizer (the
     default model's, or `?model=NAME`'s)."""
-    return tokenizer_of(served_model(request, model, principal).backend).tokenizer_info()
+    backend = served_model(request, model, principal).backend
+    if isinstance(backend, Relaying):
+        return await rejections_as_400(backend.relay, "/tokenizer_info", param="model")
+    return tokenizer_of(backend).tokenizer_info()
 
 
 @tokenizer_router.post("/tokenize")
@@ -84,9 +91,13 @@ async def tokenize(
     body: TokenizeRequest, request: Request, principal: CallerDep
 ) -> TokenizeResponse:
     backend = served_model(request, body.model, principal).backend
-    tokenizer = tokenizer_of(backend)
     if (body.prompt is None) == (body.messages is None):
         raise APIError(400, _("give either prompt or messages"), param="prompt")
+    if isinstance(backend, Relaying):
+        sent = body.model_dump(exclude_none=True, exclude={"model"})
+        answer = await rejections_as_400(backend.relay, "/tokenize", sent, param="prompt")
+        return _checked(TokenizeResponse, answer)
+    tokenizer = tokenizer_of(backend)
     text = body.prompt
     if body.messages is not None:
         messages = [m.as_template_input() for m in body.messages]
@@ -106,11 +117,30 @@ async def tokenize(
 
 
 @tokenizer_router.post("/detokenize")
-def detokenize(
+async def detokenize(
     body: DetokenizeRequest, request: Request, principal: CallerDep
 ) -> DetokenizeResponse:
-    tokenizer = tokenizer_of(served_model(request, body.model, principal).backend)
+    backend = served_model(request, body.model, principal).backend
+    if isinstance(backend, Relaying):
+        sent = {"tokens": body.tokens}
+        answer = await rejections_as_400(backend.relay, "/detokenize", sent, param="tokens")
+        return _checked(DetokenizeResponse, answer)
+    tokenizer = tokenizer_of(backend)
+    text = await rejections_as_400(tokenizer.detokenize, body.tokens, param="tokens")
+    return DetokenizeResponse(prompt=text)
+
+
+def _checked(shape: type[Answer], answer: dict[str, Any]) -> Answer:
+    """The engine's answer in our shape, or a 502 saying it is not."""
     try:
-        return DetokenizeResponse(prompt=tokenizer.detokenize(body.tokens))
-    except RequestRejected as rejected:
-        raise APIError(400, rejected.message, param="tokens") from None
+        return shape.model_validate(answer)
+    except ValidationError as error:
+        raise APIError(
+            502,
+            _(
+                "the upstream engine's answer is not in the expected shape: {problem}",
+                problem=str(error.errors()[0]["msg"]),
+            ),
+            code="engine_unavailable",
+            type="server_error",
+        ) from None

@@ -176,11 +176,13 @@ def stream_end(
 
 
 async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> T:
-    """Run blocking backend work in a worker thread; a rejected request becomes a 400."""
+    """Run blocking backend work in a worker thread; a rejected request becomes a 400 (a 404
+    where what was asked for does not exist)."""
     try:
         return await run_in_threadpool(fn, *args)
     except RequestRejected as rejected:
-        raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
+        status = 404 if rejected.code == "not_found" else 400
+        raise APIError(status, rejected.message, rejected.param or param, rejected.code) from None
     except EngineUnavailable as failed:
         raise APIError(
             502,

@@ -73,3 +73,44 @@ def test_lm_eval_scores_a_governed_endpoint_with_its_key_kept_out_of_the_command
     assert scored["tasks"]["gg_buergerkunde"]["items"] == 10
     assert key not in scored["lm_eval"]["command"]  # the published command holds no secret
     assert any(r["status"] == 200 for r in export(open_store(str(db))))
+
+
+def test_an_engine_scores_through_the_gateway_as_it_does_directly(
+    german_endpoint: str, tmp_path: Path
+) -> None:
+    """`gemeingut serve --upstream ENGINE --db` passes log-probabilities, echo and the tokenizer
+    routes on: lm-eval and the audit's bias scoring get the engine's own numbers, with a key."""
+    from gemeingut.audit.bias import default_suite as default_pairs
+    from gemeingut.audit.bias import read_pairs, score_pairs
+    from gemeingut.audit.endpoint import EndpointTarget
+    from gemeingut.audit.item_log import ItemLog
+    from gemeingut.serve.gateway.audit_log import export
+    from gemeingut.serve.gateway.identity import add_user, create_key
+    from gemeingut.serve.gateway.store import open_store
+    from tests.http_server import serving_process
+
+    db = tmp_path / "gateway.db"
+    add_user(open_store(str(db)), "auditor")
+    _, key = create_key(open_store(str(db)), "auditor")
+    tasks = prepare(["gg_buergerkunde"], default_suite())
+    pairs = read_pairs(default_pairs())[:12]
+    gateway = ("--upstream", german_endpoint, "--db", str(db))
+    with serving_process(None, SERVED_NAME, *gateway) as url:  # type: ignore[arg-type]
+        how = endpoint_model(f"{url}/v1", SERVED_NAME, 256, True, None, api_key=key)
+        via = run_tasks(how, tasks, tmp_path / "via", 8, LIMIT)
+        target = EndpointTarget(f"{url}/v1", SERVED_NAME, api_key=key)
+        via_pairs = score_pairs(target, pairs, ItemLog(tmp_path / "via.jsonl"))
+    how = endpoint_model(f"{german_endpoint}/v1", SERVED_NAME, 256, True, None)
+    direct = run_tasks(how, tasks, tmp_path / "direct", 8, LIMIT)
+    target = EndpointTarget(f"{german_endpoint}/v1", SERVED_NAME)
+    direct_pairs = score_pairs(target, pairs, ItemLog(tmp_path / "direct.jsonl"))
+    name = tasks[0].name
+    assert via["tasks"][name]["items"] == direct["tasks"][name]["items"] == LIMIT
+    assert via["tasks"][name]["metrics"] == direct["tasks"][name]["metrics"]
+    # The gateway sends the audit's batch of prompts to the engine one by one: the engine pads
+    # them in other batches, which moves a float's last digits, never more.
+    deltas = [p["delta"] for p in direct_pairs]
+    assert [p["delta"] for p in via_pairs] == pytest.approx(deltas, abs=1e-5)
+    records = list(export(open_store(str(db))))
+    assert {r["route"] for r in records} >= {"/v1/completions"}
+    assert all(r["status"] == 200 for r in records)

@@ -4,7 +4,8 @@ The HTTP layer never touches torch: it hands prompts (text or token ids) and `Sa
 to a `Backend` and gets `GenerationResult`s back, whole or piece by piece (`stream`). Log
 probabilities travel as token ids and floats; turning them into OpenAI's shapes is the HTTP
 layer's job (`serve/logprobs.py`). That keeps the API identical whether the model runs in this
-process, in llama.cpp, or behind an upstream engine such as vLLM.
+process, in llama.cpp, or behind an upstream engine such as vLLM. An upstream engine's tokenizer
+lives with the engine, so a `Relaying` backend hands over the engine's own rendering instead.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class SamplingParams:
     `max_tokens=None` means: as far as the context allows; 0 only scores the prompt.
     `logprobs=k` returns, for every generated token, its log-probability and the k likeliest
     alternatives; `prompt_logprobs=k` does the same for every prompt token after the first
-    (what lm-evaluation-harness needs to score a continuation).
+    (what lm-evaluation-harness needs to score a continuation). `echo` asks for the prompt's
+    text before the answer: a `Relaying` backend asks its engine; for the others the HTTP layer
+    writes it from the prompt's tokens.
     """
 
     max_tokens: int | None = None
@@ -47,6 +50,7 @@ class SamplingParams:
     seed: int | None = None
     logprobs: int | None = None
     prompt_logprobs: int | None = None
+    echo: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,11 @@ class GenerationResult:
     logprobs: tuple[TokenLogprob, ...] | None = None
     # One entry per prompt token; the first is None (nothing predicts it).
     prompt_logprobs: tuple[TokenLogprob | None, ...] | None = None
+    # From a `Relaying` backend: the engine's log-probabilities as OpenAI's shape of the route
+    # (`CompletionLogprobs` or `ChatLogprobs`: its tokenizer's texts and offsets), and with
+    # `echo` the prompt's text as the engine echoed it; `text` is then the answer alone.
+    relayed_logprobs: Any = None
+    echoed: str = ""
 
 
 class EngineUnavailable(RuntimeError):
@@ -180,6 +189,18 @@ class Tokenizing(Protocol):
         ...
 
     def tokenizer_info(self) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class Relaying(Protocol):
+    """Backends in front of an engine that tokenizes itself (vLLM, another gemeingut serve):
+    the tokenizer routes pass on to the engine, and log-probabilities come rendered by it."""
+
+    def relay(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The engine's answer on one of its tokenizer routes (`/tokenize`, `/detokenize`,
+        `/tokenizer_info`; GET without a body). Raises `RequestRejected` (code `not_found`
+        where the engine has no such route) or `EngineUnavailable`."""
+        ...
 
 
 def first_stop(text: str, stops: tuple[str, ...]) -> int | None:

@@ -9,8 +9,11 @@ connection, which makes vLLM and llama-server abort the generation. Quota reserv
 prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it); where
 there is none, the whole context is reserved and settled to the real usage afterwards.
 
-Not passed through yet: log-probabilities and `echo` (the routes answer that this engine returns
-no tokens), so lm-evaluation-harness scores the engine directly, not through the gateway.
+Log-probabilities, `echo` and the tokenizer routes (`/tokenize`, `/detokenize`,
+`/tokenizer_info`) are the engine's: its tokenizer names the tokens, so they are passed on as
+the engine renders them (`Relaying`), checked against OpenAI's shapes. lm-evaluation-harness
+(`local-completions`, `tokenizer_backend=remote`) and the audit's endpoint target therefore
+score an engine through the gateway, with a key, a quota and an audit record.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Generator
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from gemeingut.i18n import Message, _
 from gemeingut.serve.backends.protocol import (
@@ -109,7 +113,7 @@ class UpstreamBackend:
                 break
             body = self._body(prompt, params) | {"n": n}
             data = self._post(self._route(prompt), body)
-            results.extend(self._results(prompt, data, n))
+            results.extend(self._results(prompt, params, data))
         return results
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
@@ -127,6 +131,22 @@ class UpstreamBackend:
             response.close()
             self._raise_for(response)
         return TextStream(self._pieces(response, isinstance(prompt, ChatPrompt)))
+
+    def relay(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            if body is None:
+                response = self.client.get(path)
+            else:
+                response = self.client.post(path, json=body | {"model": self.upstream_model})
+        except httpx.HTTPError as error:
+            raise EngineUnavailable(_unreachable(error)) from None
+        if response.status_code == 404:
+            raise RequestRejected(
+                _("the engine behind this gateway has no {path}", path=path), code="not_found"
+            )
+        if response.status_code >= 400:
+            self._raise_for(response)
+        return response.json()
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         data = self._post("/v1/embeddings", {"model": self.upstream_model, "input": prompts})
@@ -213,11 +233,13 @@ class UpstreamBackend:
             body["stop"] = list(params.stop)
         if params.seed is not None:
             body["seed"] = params.seed
-        if params.logprobs is not None or params.prompt_logprobs is not None:
-            raise RequestRejected(
-                _("logprobs: this gateway does not pass log-probabilities on to its engine yet"),
-                param="logprobs",
-            )
+        if params.logprobs is not None:
+            if isinstance(prompt, ChatPrompt):
+                body |= {"logprobs": True, "top_logprobs": params.logprobs}
+            else:
+                body["logprobs"] = params.logprobs
+        if params.echo:  # with the prompt's offsets, which tell where the answer starts
+            body |= {"echo": True, "logprobs": body.get("logprobs", 0)}
         return body
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -244,21 +266,32 @@ class UpstreamBackend:
             )
         raise RequestRejected(_("the engine refused the request: {message}", message=message))
 
-    def _results(self, prompt: Prompt, data: dict[str, Any], n: int) -> list[GenerationResult]:
+    def _results(
+        self, prompt: Prompt, params: SamplingParams, data: dict[str, Any]
+    ) -> list[GenerationResult]:
         chat = isinstance(prompt, ChatPrompt)
         usage = data.get("usage") or {}
         choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
         results = []
         for i, choice in enumerate(choices):
             text = (choice.get("message") or {}).get("content") if chat else choice.get("text")
+            wanted = params.logprobs is not None
+            logprobs = _relayed_logprobs(choice, chat, required=wanted)
+            echoed, text = "", text or ""
+            if params.echo:
+                count = usage.get("prompt_tokens", 0)
+                prompt_tokens = len(prompt) if isinstance(prompt, list) else int(count)
+                echoed, text = _split_echo(prompt, text, logprobs, prompt_tokens)
             results.append(
                 GenerationResult(
-                    text=text or "",
+                    text=text,
                     prompt_tokens=int(usage.get("prompt_tokens", 0)),
                     # The engine counts completion tokens per request, not per choice: the
                     # first choice carries them all, so sums (usage, quotas) stay exact.
                     completion_tokens=int(usage.get("completion_tokens", 0)) if i == 0 else 0,
                     finish_reason="stop" if choice.get("finish_reason") == "stop" else "length",
+                    relayed_logprobs=logprobs if wanted else None,
+                    echoed=echoed,
                 )
             )
         return results
@@ -302,3 +335,40 @@ class UpstreamBackend:
 
 def _unreachable(error: Exception) -> Message:
     return _("the upstream engine cannot be reached: {problem}", problem=str(error))
+
+
+def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> BaseModel | None:
+    """The engine's log-probabilities of one choice, in the shape the route answers with. Where
+    the client asked for them, an engine that ignored the request (Ollama) or answers in another
+    shape is said, not passed on; where only `echo` did, they are a help that may be missing."""
+    from gemeingut.serve.schemas import ChatLogprobs, CompletionLogprobs
+
+    shape: type[BaseModel] = ChatLogprobs if chat else CompletionLogprobs
+    if choice.get("logprobs") is None:
+        if not required:
+            return None
+        raise EngineUnavailable(_("the upstream engine returned no log-probabilities"))
+    try:
+        return shape.model_validate(choice["logprobs"])
+    except ValidationError as error:
+        if not required:
+            return None
+        raise EngineUnavailable(
+            _(
+                "the upstream engine's log-probabilities are not in OpenAI's shape: {problem}",
+                problem=str(error.errors()[0]["msg"]),
+            )
+        ) from None
+
+
+def _split_echo(prompt: Prompt, text: str, logprobs: Any, prompt_tokens: int) -> tuple[str, str]:
+    """The engine's echoed prompt and its answer, cut where the first answer token starts (its
+    offset) or after the prompt's own text; where neither tells, all is counted as answer."""
+    offsets = getattr(logprobs, "text_offset", None)
+    if offsets is not None and len(offsets) >= prompt_tokens:
+        cut = offsets[prompt_tokens] if len(offsets) > prompt_tokens else len(text)
+    elif isinstance(prompt, str) and text.startswith(prompt):
+        cut = len(prompt)
+    else:
+        cut = 0
+    return text[:cut], text[cut:]

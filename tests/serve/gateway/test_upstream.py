@@ -1,6 +1,7 @@
 """The gateway in front of an upstream engine: a second `gemeingut serve` process stands in for
 vLLM. Chats, streams, completions and embeddings pass through with the gateway's keys, quotas
-and audit log; an engine that is down is a 502 the client may retry."""
+and audit log; so do log-probabilities, echo and the tokenizer routes, as the engine renders
+them; an engine that is down is a 502 the client may retry."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from gemeingut.cli import app as cli_app
@@ -22,6 +25,7 @@ from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
 from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.gateway.tables import content_log
 from tests.http_server import serving_process
 from tests.serve.conftest import MODEL_NAME
 
@@ -71,8 +75,6 @@ def test_the_gateway_passes_work_on_and_keeps_the_books(
         assert completion.usage.completion_tokens > 0
         vectors = client.embeddings.create(model="amt-modell", input=["Hallo", "Welt"])
         assert len(vectors.data) == 2 and len(vectors.data[0].embedding) == 32
-        with pytest.raises(openai.BadRequestError, match="liefert keine Tokens"):
-            client.completions.create(model="amt-modell", prompt="x", max_tokens=1, logprobs=1)
     records = list(export(store))
     assert [r["status"] for r in records] == [200, 200, 200, 200]
     assert records[1]["completion_tokens"] == chunks[-1].usage.completion_tokens
@@ -102,3 +104,71 @@ def test_an_engine_that_is_down_is_a_502_and_a_clear_cli_error(
     assert failed.value.response.headers["retry-after"] == "5"
     result = CliRunner().invoke(cli_app, ["serve", "--upstream", dead, "--port", "0"])
     assert result.exit_code == 2 and "nicht erreichbar" in result.output
+
+
+def test_log_probabilities_echo_and_the_tokenizer_pass_through_as_the_engine_gives_them(
+    engine_url: str, serve: Serve, tmp_path: Path
+) -> None:
+    store = open_store(str(tmp_path / "gateway.db"))
+    add_user(store, "anna")
+    _, key = create_key(store, "anna")
+    backend = UpstreamBackend(engine_url, model_name="amt-modell")
+    with serve(create_app(backend, gateway=Gateway(store, content_days=1))) as url:
+        gateway = httpx.Client(base_url=url, headers={"authorization": f"Bearer {key}"})
+        engine = httpx.Client(base_url=engine_url)
+
+        def both(path: str, body: dict | None = None) -> tuple[dict, dict]:
+            if body is None:
+                answers = gateway.get(path), engine.get(path)
+            else:
+                answers = (
+                    gateway.post(path, json=body | {"model": "amt-modell"}),
+                    engine.post(path, json=body | {"model": MODEL_NAME}),
+                )
+            assert [a.status_code for a in answers] == [200, 200], answers[0].text
+            return answers[0].json(), answers[1].json()
+
+        ids = both("/tokenize", {"prompt": "Die Katze sieht den Garten."})[0]["tokens"]
+        echoed = []
+        for body in (
+            {"prompt": "Die Katze sieht", "echo": True, "logprobs": 2, "max_tokens": 1},
+            {"prompt": ids, "echo": True, "logprobs": 0, "max_tokens": 0},
+            {"prompt": "Die Katze", "echo": True, "max_tokens": 3},
+            {"prompt": ["Der Hund", "Das Brot"], "logprobs": 1, "max_tokens": 3},
+        ):
+            via, direct = both("/v1/completions", body | {"temperature": 0})
+            assert via["choices"] == direct["choices"]
+            if body.get("echo") and isinstance(body["prompt"], str):
+                scored = engine.post(
+                    "/v1/completions",
+                    json=body | {"model": MODEL_NAME, "temperature": 0, "logprobs": 0},
+                ).json()  # where the engine's echo of the prompt ends
+                prompt_ends = scored["choices"][0]["logprobs"]["text_offset"][
+                    scored["usage"]["prompt_tokens"]
+                ]
+                echoed.append((via["id"], via["choices"][0]["text"][prompt_ends:]))
+        chat = {"messages": HELLO, "logprobs": True, "top_logprobs": 2, "max_tokens": 4}
+        via, direct = both("/v1/chat/completions", chat | {"temperature": 0})
+        assert via["choices"] == direct["choices"] and via["choices"][0]["logprobs"]["content"]
+        for path, body in (
+            ("/tokenize", {"messages": HELLO}),
+            ("/tokenize", {"prompt": "Hallo", "add_special_tokens": False}),
+            ("/detokenize", {"tokens": ids}),
+            ("/tokenizer_info", None),
+        ):
+            via, direct = both(path, body)
+            assert via == {k: v for k, v in direct.items() if k in via} and via
+        refused = gateway.post(
+            "/v1/completions",
+            json={"model": "amt-modell", "prompt": "x", "return_tokens_as_token_ids": True},
+        )
+        assert refused.status_code == 400
+        assert refused.json()["error"]["param"] == "return_tokens_as_token_ids"
+        assert httpx.post(f"{url}/tokenize", json={"prompt": "x"}).status_code == 401
+    statuses = [r["status"] for r in export(store)]
+    assert statuses.count(200) == 5  # the completions and the chat, each with its record
+    with store.connect() as conn:
+        kept = dict(conn.execute(select(content_log.c.request_id, content_log.c.answer)).all())
+    assert len(echoed) == 2
+    for request_id, answer in echoed:  # the content log keeps the answer, not the echo
+        assert kept[request_id] == answer
