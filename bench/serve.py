@@ -16,7 +16,8 @@
 (b) Gateway overhead: `--stream-requests` streamed chats at concurrency 64 straight to an
     engine (a second `gemeingut serve` process standing in for vLLM), then the same through
     `gemeingut serve --upstream ENGINE --db` (key, quota and audit log on); p50/p99 latency of
-    whole streams for both, and the difference (target: p50 overhead ≤ 1 ms).
+    whole streams for both, and the difference (target: p50 overhead ≤ 1 ms); and the gateway
+    process's CPU time per stream, which other processes on the machine do not change.
 
 The server runs as its own process (`--threads` torch threads); the client is asyncio + httpx
 in this process. Prints CPU model and flags, precision (fp32) and thread counts.
@@ -94,11 +95,13 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
                 load(engine, None, name, n, concurrency, args.max_tokens, stream=True)
             )
             gateway = server(None, name, 1, "--upstream", engine, "--db", db)
-            with gateway as (url, _):
+            with gateway as (url, process):
                 asyncio.run(load(url, key, name, 64, concurrency, args.max_tokens, stream=True))
+                before = _cpu_seconds(process.pid)
                 _, via_s, via = asyncio.run(
                     load(url, key, name, n, concurrency, args.max_tokens, stream=True)
                 )
+                gateway_cpu = _cpu_seconds(process.pid) - before
     print(
         f"\n(b) gateway overhead, {n} streams of {args.max_tokens} tokens at concurrency "
         f"{concurrency}, engine = a second gemeingut serve process"
@@ -115,6 +118,16 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
         f"    overhead: p50 {_ms(via, 50) - _ms(direct, 50):+.1f} ms, "
         f"p99 {_ms(via, 99) - _ms(direct, 99):+.1f} ms"
     )
+    print(f"    gateway CPU time per stream: {1000 * gateway_cpu / n:.1f} ms")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process: what the gateway's work costs, however busy the
+    machine's other processes keep the cores."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _ms(times: list[float], percentile: int) -> float:

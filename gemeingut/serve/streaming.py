@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _, text
-from gemeingut.serve.backends import GenerationResult, TextStream
+from gemeingut.serve.backends import AsyncTextStream, GenerationResult, TextStream
 from gemeingut.serve.model_queue import Ticket
 from gemeingut.serve.schemas import (
     ChatChunkChoice,
@@ -35,6 +35,7 @@ from gemeingut.serve.schemas import (
 )
 
 OnEnd = Callable[[GenerationResult | None], None]
+AnyTextStream = TextStream | AsyncTextStream
 log = logging.getLogger("gemeingut.serve")
 
 DONE = "data: [DONE]\n\n"
@@ -69,7 +70,7 @@ def event(chunk: BaseModel) -> str:
 
 
 async def chat_events(
-    stream: TextStream,
+    stream: AnyTextStream,
     meta: ResponseMeta,
     include_usage: bool,
     turn: Ticket,
@@ -99,7 +100,7 @@ async def chat_events(
 
 
 async def completion_events(
-    stream: TextStream,
+    stream: AnyTextStream,
     meta: ResponseMeta,
     include_usage: bool,
     turn: Ticket,
@@ -126,7 +127,7 @@ async def completion_events(
 
 
 async def _body_events(
-    stream: TextStream,
+    stream: AnyTextStream,
     turn: Ticket,
     piece_chunk: Callable[[str], BaseModel],
     final_chunk: Callable[[str], BaseModel],
@@ -162,7 +163,10 @@ async def _pieces(
         async with turn:
             while True:
                 try:
-                    piece = await run_in_threadpool(next, stream, None)
+                    if isinstance(stream, AsyncTextStream):
+                        piece = await stream.next_piece()
+                    else:
+                        piece = await run_in_threadpool(next, stream, None)
                 except Exception:
                     log.exception("generation failed while streaming")
                     yield None
@@ -171,14 +175,23 @@ async def _pieces(
                     return
                 yield piece
     finally:
-        stream.close()
+        await close_stream(stream)
         turn.release()  # also when the response ended before its turn came
         if on_end is not None:
             with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
                 await run_in_threadpool(on_end, stream.result)
 
 
-def _result(stream: TextStream) -> GenerationResult:
+async def close_stream(stream: AnyTextStream) -> None:
+    """Stop the stream's generation; also from a request that is being cancelled."""
+    if isinstance(stream, AsyncTextStream):
+        with anyio.CancelScope(shield=True):  # awaiting in a cancelled scope would raise
+            await stream.aclose()
+    else:
+        stream.close()
+
+
+def _result(stream: AnyTextStream) -> GenerationResult:
     assert stream.result is not None, "the stream ended without a result"
     return stream.result
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from fastapi import Request
@@ -21,14 +22,20 @@ from gemeingut.serve.backends import (
     Prompt,
     RequestRejected,
     SamplingParams,
-    TextStream,
+    StreamsAsync,
 )
 from gemeingut.serve.gateway.gate import Admission
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.metrics import Metrics
 from gemeingut.serve.model_queue import ModelQueue, Ticket
 from gemeingut.serve.schemas import Usage
-from gemeingut.serve.streaming import SSE_HEADERS, ResponseMeta, usage_of
+from gemeingut.serve.streaming import (
+    SSE_HEADERS,
+    AnyTextStream,
+    ResponseMeta,
+    close_stream,
+    usage_of,
+)
 
 DISCONNECT_POLL_SECONDS = 0.25  # how often a waiting non-streamed request checks its client
 T = TypeVar("T")
@@ -81,7 +88,7 @@ async def open_stream(
     prompt: Prompt,
     params: SamplingParams,
     param: str,
-) -> tuple[TextStream, Ticket]:
+) -> tuple[AnyTextStream, Ticket]:
     """Take a queue place and open the stream before answering, so that a full queue is still
     a clean 503 and a rejected prompt a clean 400; the audit record is committed before the
     first byte."""
@@ -91,7 +98,11 @@ async def open_stream(
         await finish(admission, error.status)
         raise
     try:
-        stream = await rejections_as_400(backend.stream, prompt, params, param=param)
+        if isinstance(backend, StreamsAsync):
+            with backend_errors_as_http(param):
+                stream: AnyTextStream = await backend.astream(prompt, params)
+        else:
+            stream = await rejections_as_400(backend.stream, prompt, params, param=param)
     except BaseException as error:
         ticket.release()
         await finish(admission, getattr(error, "status", 500))
@@ -100,7 +111,7 @@ async def open_stream(
         if admission is not None:
             await run_in_threadpool(admission.open_record)
     except BaseException as error:  # no record, no stream: the engine stops at once
-        stream.close()
+        await close_stream(stream)
         ticket.release()
         await finish(admission, getattr(error, "status", 500))
         raise
@@ -177,9 +188,16 @@ def stream_end(
 
 async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> T:
     """Run blocking backend work in a worker thread; a rejected request becomes a 400 (a 404
-    where what was asked for does not exist)."""
-    try:
+    where what was asked for does not exist), an engine that failed a 502."""
+    with backend_errors_as_http(param):
         return await run_in_threadpool(fn, *args)
+
+
+@contextmanager
+def backend_errors_as_http(param: str) -> Iterator[None]:
+    """`RequestRejected` as 400 (404 for what does not exist), `EngineUnavailable` as 502."""
+    try:
+        yield
     except RequestRejected as rejected:
         status = 404 if rejected.code == "not_found" else 400
         raise APIError(status, rejected.message, rejected.param or param, rejected.code) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.serve.backends.protocol import (
+    AsyncTextStream,
     Backend,
     ChatPrompt,
     Embedding,
@@ -18,6 +19,7 @@ from gemeingut.serve.backends.protocol import (
     Relaying,
     RequestRejected,
     SamplingParams,
+    StreamsAsync,
     TextStream,
     Tokenizing,
     TokenLogprob,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from gemeingut.serve.backends.upstream import UpstreamBackend
 
 __all__ = [
+    "AsyncTextStream",
     "Backend",
     "ChatPrompt",
     "Embedding",
@@ -40,6 +43,7 @@ __all__ = [
     "Relaying",
     "RequestRejected",
     "SamplingParams",
+    "StreamsAsync",
     "TextStream",
     "TokenLogprob",
     "Tokenizing",

@@ -11,7 +11,7 @@ lives with the engine, so a `Relaying` backend hands over the engine's own rende
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -128,6 +128,44 @@ class TextStream:
 
     def close(self) -> None:
         self._pieces.close()
+
+
+class AsyncTextStream:
+    """Text pieces from an engine reached over the network, awaited in the event loop.
+
+    A `TextStream` is iterated in a worker thread, a thread handoff per piece, and a thread held
+    while the engine thinks: behind the gateway, 64 streams at once waited for the threads more
+    than for their engine. The wrapped generator yields pieces, then the `GenerationResult`;
+    `aclose()` tells the engine to stop (the client left)."""
+
+    def __init__(self, events: AsyncGenerator[str | GenerationResult, None]) -> None:
+        self._events = events
+        self.result: GenerationResult | None = None
+
+    async def next_piece(self) -> str | None:
+        """The next piece, or None once the stream has ended (`result` is then set)."""
+        try:
+            item = await anext(self._events)
+        except StopAsyncIteration:
+            return None
+        if isinstance(item, GenerationResult):
+            self.result = item
+            return None
+        return item
+
+    async def aclose(self) -> None:
+        await self._events.aclose()
+
+
+@runtime_checkable
+class StreamsAsync(Protocol):
+    """Backends whose streams are network reads (an upstream engine): the HTTP layer awaits
+    them in the event loop instead of a worker thread."""
+
+    async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
+        """Send the request and check the engine's answer now (raising `RequestRejected` or
+        `EngineUnavailable`); the pieces arrive while iterated."""
+        ...
 
 
 class Backend(Protocol):

@@ -18,16 +18,19 @@ score an engine through the gateway, with a key, a quota and an audit record.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
+from weakref import WeakKeyDictionary
 
-import httpx
+import httpx2
 from pydantic import BaseModel, ValidationError
 
 from gemeingut.i18n import Message, _
 from gemeingut.serve.backends.protocol import (
+    AsyncTextStream,
     ChatPrompt,
     EngineUnavailable,
     GenerationResult,
@@ -53,13 +56,17 @@ class UpstreamBackend:
     ) -> None:
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         self.base_url = base_url.rstrip("/").removesuffix("/v1")
-        self.client = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=10.0),
-            limits=httpx.Limits(
+        self._client_options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "headers": headers,
+            "timeout": httpx2.Timeout(timeout, connect=10.0),
+            "limits": httpx2.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
+        }
+        self.client = httpx2.Client(**self._client_options)
+        self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+            WeakKeyDictionary()
         )
         self.max_batch_rows = max_connections  # the engine batches; the gateway lets this many in
         card = self._model_card(upstream_model)
@@ -124,7 +131,7 @@ class UpstreamBackend:
         request = self.client.build_request("POST", self._route(prompt), json=body)
         try:
             response = self.client.send(request, stream=True)
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code >= 400:
             response.read()
@@ -138,7 +145,7 @@ class UpstreamBackend:
                 response = self.client.get(path)
             else:
                 response = self.client.post(path, json=body | {"model": self.upstream_model})
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code == 404:
             raise RequestRejected(
@@ -147,6 +154,23 @@ class UpstreamBackend:
         if response.status_code >= 400:
             self._raise_for(response)
         return response.json()
+
+    async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
+        client = self._async_client()
+        body = self._body(prompt, params) | {
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        request = client.build_request("POST", self._route(prompt), json=body)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx2.HTTPError as error:
+            raise EngineUnavailable(_unreachable(error)) from None
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            self._raise_for(response)
+        return AsyncTextStream(self._apieces(response, isinstance(prompt, ChatPrompt)))
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         data = self._post("/v1/embeddings", {"model": self.upstream_model, "input": prompts})
@@ -157,10 +181,18 @@ class UpstreamBackend:
 
     # --- the HTTP side ----------------------------------------------------------------------
 
+    def _async_client(self) -> httpx2.AsyncClient:
+        """The pooled client of the running event loop (its connections belong to that loop;
+        a server has one loop, a test may start several)."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._async_clients:
+            self._async_clients[loop] = httpx2.AsyncClient(**self._client_options)
+        return self._async_clients[loop]
+
     def _model_card(self, wanted: str | None) -> dict[str, Any]:
         try:
             response = self.client.get("/v1/models")
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             raise EngineUnavailable(
                 _(
                     "the upstream engine at {url} cannot be reached: {problem}",
@@ -202,7 +234,7 @@ class UpstreamBackend:
             body["prompt"] = prompt
         try:
             response = self.client.post("/tokenize", json=body)
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code == 404:
             self._has_tokenize = False  # llama-server's /tokenize differs, Ollama has none
@@ -245,13 +277,13 @@ class UpstreamBackend:
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self.client.post(path, json=body)
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code >= 400:
             self._raise_for(response)
         return response.json()
 
-    def _raise_for(self, response: httpx.Response) -> None:
+    def _raise_for(self, response: httpx2.Response) -> None:
         try:
             message = response.json()["error"]["message"]
         except (ValueError, KeyError, TypeError):
@@ -297,39 +329,68 @@ class UpstreamBackend:
         return results
 
     def _pieces(
-        self, response: httpx.Response, chat: bool
+        self, response: httpx2.Response, chat: bool
     ) -> Generator[str, None, GenerationResult]:
-        text, finish, usage = [], "length", {}
+        events = _EventReader(chat)
         try:
             for line in response.iter_lines():
-                if not line.startswith("data: ") or line == "data: [DONE]":
-                    continue
-                event = json.loads(line[len("data: ") :])
-                if "error" in event:
-                    raise EngineUnavailable(
-                        _("the upstream stream failed: {problem}", problem=str(event["error"]))
-                    )
-                usage = event.get("usage") or usage
-                for choice in event.get("choices", []):
-                    piece = (
-                        (choice.get("delta") or {}).get("content") if chat else choice.get("text")
-                    )
-                    if piece:
-                        text.append(piece)
-                        yield piece
-                    if choice.get("finish_reason"):
-                        finish = "stop" if choice["finish_reason"] == "stop" else "length"
-        except httpx.HTTPError as error:
-            raise EngineUnavailable(
-                _("the upstream stream broke off: {problem}", problem=str(error))
-            ) from None
+                yield from events.pieces(line)
+        except httpx2.HTTPError as error:
+            raise EngineUnavailable(_broken_off(error)) from None
         finally:
             response.close()  # also when the client left: the engine aborts the request
+        return events.result()
+
+    async def _apieces(
+        self, response: httpx2.Response, chat: bool
+    ) -> AsyncGenerator[str | GenerationResult, None]:
+        events = _EventReader(chat)
+        try:
+            async for line in response.aiter_lines():
+                for piece in events.pieces(line):
+                    yield piece
+        except httpx2.HTTPError as error:
+            raise EngineUnavailable(_broken_off(error)) from None
+        finally:
+            await response.aclose()  # also when the client left: the engine aborts the request
+        yield events.result()
+
+
+class _EventReader:
+    """The text pieces, finish reason and usage in an engine's server-sent events."""
+
+    def __init__(self, chat: bool) -> None:
+        self.chat = chat
+        self.text: list[str] = []
+        self.finish = "length"
+        self.usage: dict[str, Any] = {}
+
+    def pieces(self, line: str) -> list[str]:
+        if not line.startswith("data: ") or line == "data: [DONE]":
+            return []
+        event = json.loads(line[len("data: ") :])
+        if "error" in event:
+            raise EngineUnavailable(
+                _("the upstream stream failed: {problem}", problem=str(event["error"]))
+            )
+        self.usage = event.get("usage") or self.usage
+        found = []
+        for choice in event.get("choices", []):
+            delta = choice.get("delta") or {}
+            piece = delta.get("content") if self.chat else choice.get("text")
+            if piece:
+                self.text.append(piece)
+                found.append(piece)
+            if choice.get("finish_reason"):
+                self.finish = "stop" if choice["finish_reason"] == "stop" else "length"
+        return found
+
+    def result(self) -> GenerationResult:
         return GenerationResult(
-            text="".join(text),
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-            finish_reason=finish,  # type: ignore[arg-type]
+            text="".join(self.text),
+            prompt_tokens=int(self.usage.get("prompt_tokens", 0)),
+            completion_tokens=int(self.usage.get("completion_tokens", 0)),
+            finish_reason=self.finish,  # type: ignore[arg-type]
         )
 
 
@@ -372,3 +433,7 @@ def _split_echo(prompt: Prompt, text: str, logprobs: Any, prompt_tokens: int) ->
     else:
         cut = 0
     return text[:cut], text[cut:]
+
+
+def _broken_off(error: Exception) -> Message:
+    return _("the upstream stream broke off: {problem}", problem=str(error))

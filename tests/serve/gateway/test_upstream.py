@@ -172,3 +172,68 @@ def test_log_probabilities_echo_and_the_tokenizer_pass_through_as_the_engine_giv
     assert len(echoed) == 2
     for request_id, answer in echoed:  # the content log keeps the answer, not the echo
         assert kept[request_id] == answer
+
+
+def test_streams_through_the_gateway_hold_no_worker_thread(serve: Serve) -> None:
+    """An upstream stream is awaited in the event loop. The engine sends each of 64 streams its
+    first word, then waits until the client has read all 64 before it sends the second: read in
+    worker threads, 40 streams (anyio's threads) would each hold one while waiting for their
+    second word, and the other 24 would never get their first."""
+    import asyncio
+    import json as jsonlib
+
+    from fastapi.responses import StreamingResponse
+
+    engine = FastAPI()
+    first_words_read, all_read_before_second = [0], []
+
+    @engine.get("/v1/models")
+    def models() -> dict:
+        return {"data": [{"id": "langsam", "max_model_len": 256}]}
+
+    def event(choice: dict, **extra: object) -> str:
+        return f"data: {jsonlib.dumps({'choices': [choice], **extra})}\n\n"
+
+    @engine.post("/v1/chat/completions")
+    async def chat() -> StreamingResponse:
+        async def events():
+            yield event({"index": 0, "delta": {"content": "Guten"}, "finish_reason": None})
+            for _ in range(100):  # at most 10 s
+                if first_words_read[0] == 64:
+                    break
+                await asyncio.sleep(0.1)
+            all_read_before_second.append(first_words_read[0] == 64)
+            yield event({"index": 0, "delta": {"content": " Tag"}, "finish_reason": None})
+            usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+            yield event({"index": 0, "delta": {}, "finish_reason": "stop"}, usage=usage)
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    body = {"model": "langsam", "messages": HELLO, "stream": True}
+
+    async def streams(url: str) -> list[str]:
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+            async def one() -> str:
+                words = []
+                async with client.stream("POST", "/v1/chat/completions", json=body) as answer:
+                    async for line in answer.aiter_lines():
+                        if not line.startswith("data: {"):
+                            continue
+                        choices = jsonlib.loads(line[6:])["choices"]
+                        if choices and choices[0]["delta"].get("content"):
+                            words.append(choices[0]["delta"]["content"])
+                            if len(words) == 1:
+                                first_words_read[0] += 1
+                return "".join(words)
+
+            return await asyncio.gather(*(one() for _ in range(64)))
+
+    with serve(engine) as engine_url:
+        backend = UpstreamBackend(engine_url, max_connections=64)
+        with serve(create_app(backend, max_waiting=64)) as url:
+            texts = asyncio.run(streams(url))
+    assert texts == ["Guten Tag"] * 64
+    assert all_read_before_second == [True] * 64
