@@ -248,6 +248,13 @@ def serve(
             "your proxy (default: this server's own /auth/oidc/callback)."
         ),
     ] = None,
+    oidc_groups_claim: Annotated[
+        str | None,
+        typer.Option(
+            help="The ID token's claim listing the person's groups (e.g. `groups`): at each "
+            "sign-in the user's memberships become those of its groups that exist here."
+        ),
+    ] = None,
 ) -> None:
     """Serve a model with an OpenAI-compatible API (/v1/chat/completions, /v1/completions).
 
@@ -284,6 +291,11 @@ def serve(
         reranker=reranker,
         also=tuple(also or ()),
         oidc=oidc_settings(
-            oidc_issuer, oidc_client_id, oidc_client_secret_env, oidc_user_claim, oidc_redirect_url
+            oidc_issuer,
+            oidc_client_id,
+            oidc_client_secret_env,
+            oidc_user_claim,
+            oidc_redirect_url,
+            oidc_groups_claim,
         ),
     )

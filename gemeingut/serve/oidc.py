@@ -5,8 +5,11 @@ Staff of a public IT provider already have an account (Keycloak, Entra ID, ADFS 
 in with it. The authorization code flow with PKCE (RFC 7636) runs through the browser; the
 server checks the ID token against the keys the provider publishes (signature, issuer,
 audience, expiry and the nonce of this very sign-in) and signs in the gemeingut user that one
-claim names. That user must exist: admins add users and their groups, the provider only says
-who someone is. The user gets a session key like any other (it expires, can be revoked, every
+claim names. That user must exist: admins add users and groups, the provider says who someone
+is and, with `--oidc-groups-claim CLAIM`, which groups they belong to: at every sign-in the
+user's memberships become those of the claim's groups that exist here (names the provider sends
+that are no group here are ignored; an ID token without the claim is refused). The user gets a
+session key like any other (it expires, can be revoked, every
 use is audited); it reaches the page in the URL's fragment, which a browser never sends to any
 server, together with the tab's own one-time mark, so that a link with someone else's key in
 it signs nobody in.
@@ -23,6 +26,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 import time
@@ -38,7 +42,13 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, text
-from gemeingut.serve.gateway.identity import authenticate, create_key, user_may_sign_in, utcnow
+from gemeingut.serve.gateway.identity import (
+    authenticate,
+    create_key,
+    set_memberships,
+    user_may_sign_in,
+    utcnow,
+)
 from gemeingut.serve.http_errors import request_language
 from gemeingut.serve.secrets import secret_from_environment
 
@@ -50,6 +60,7 @@ LEEWAY_SECONDS = 60  # the provider's clock and ours may differ a little
 TIMEOUT = 10.0
 TAB_MARK = re.compile(r"[A-Za-z0-9_-]{16,64}")
 oidc_router = APIRouter(include_in_schema=False)
+log = logging.getLogger("gemeingut.serve")
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class OidcSettings:
     client_secret: str | None = None
     session_hours: float = 8.0
     redirect_url: str | None = None  # as registered at the provider; default: this server's
+    groups_claim: str | None = None  # the ID token's claim listing the user's groups
 
 
 def oidc_settings(
@@ -68,10 +80,19 @@ def oidc_settings(
     secret_env: str | None,
     user_claim: str | None,
     redirect_url: str | None,
+    groups_claim: str | None = None,
 ) -> OidcSettings | None:
     """The command line's OIDC options, checked: issuer, client id and user claim together, or
     none; the secret read from the environment (it never goes on a command line)."""
     if issuer is None and client_id is None:
+        if groups_claim is not None:
+            raise InputError(
+                _(
+                    "--oidc-groups-claim reads the identity provider's ID token: it needs "
+                    "--oidc-issuer"
+                ),
+                _("pass --oidc-issuer and --oidc-client-id too, or leave it out"),
+            )
         return None
     if issuer is None or client_id is None:
         raise InputError(
@@ -91,7 +112,14 @@ def oidc_settings(
         secret = secret_from_environment(
             secret_env, _("export the client secret in it, or leave --oidc-client-secret-env out")
         )
-    return OidcSettings(issuer, client_id, user_claim, secret, redirect_url=redirect_url)
+    return OidcSettings(
+        issuer,
+        client_id,
+        user_claim,
+        secret,
+        redirect_url=redirect_url,
+        groups_claim=groups_claim or None,
+    )
 
 
 @dataclass
@@ -208,8 +236,8 @@ async def oidc_callback(
             )
         if not code:
             raise SignInRefused(_("the identity provider sent no code"))
-        user = await run_in_threadpool(_signed_in_user, provider, request, code, waiting)
-        key = await run_in_threadpool(_session_key, gateway, provider.settings, user)
+        person = await run_in_threadpool(_signed_in_person, provider, request, code, waiting)
+        key = await run_in_threadpool(_session_key, gateway, provider.settings, person)
     except SignInRefused as refused:
         await run_in_threadpool(gateway.record, request.url.path, 403, "refused:oidc", None)
         return _to_page(request, waiting["tab"], refused.message)
@@ -227,8 +255,17 @@ class SignInRefused(Exception):
         self.message = message
 
 
-def _signed_in_user(provider: OidcProvider, request: Request, code: str, waiting: dict) -> str:
-    """The code exchanged for the ID token, the token checked, the user's name read."""
+@dataclass(frozen=True)
+class SignedIn:
+    user: str
+    groups: list[str] | None  # None: the provider does not decide groups here
+
+
+def _signed_in_person(
+    provider: OidcProvider, request: Request, code: str, waiting: dict
+) -> SignedIn:
+    """The code exchanged for the ID token, the token checked, the user's name (and groups)
+    read."""
     import jwt
 
     settings = provider.settings
@@ -268,10 +305,32 @@ def _signed_in_user(provider: OidcProvider, request: Request, code: str, waiting
         raise SignInRefused(
             _("the ID token names no user in its claim {claim!r}", claim=settings.user_claim)
         )
-    return user
+    return SignedIn(user, _groups(claims, settings.groups_claim))
 
 
-def _session_key(gateway, settings: OidcSettings, user: str) -> str:
+def _groups(claims: dict[str, Any], claim: str | None) -> list[str] | None:
+    """The group names of the claim (a list of names, or one name); None without the option."""
+    if claim is None:
+        return None
+    value = claims.get(claim)
+    if value is None:
+        raise SignInRefused(
+            _(
+                "the ID token has no claim {claim!r}, which --oidc-groups-claim names; the "
+                "provider must put the groups in the ID token",
+                claim=claim,
+            )
+        )
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise SignInRefused(
+            _("the ID token's claim {claim!r} is not a list of group names", claim=claim)
+        )
+    return names
+
+
+def _session_key(gateway, settings: OidcSettings, person: SignedIn) -> str:
+    user = person.user
     if not user_may_sign_in(gateway.engine, user):
         raise SignInRefused(
             _(
@@ -280,6 +339,10 @@ def _session_key(gateway, settings: OidcSettings, user: str) -> str:
                 user=user,
             )
         )
+    if person.groups is not None:
+        unknown = set_memberships(gateway.engine, user, person.groups)
+        if unknown:
+            log.info("sign-in of %s: %s are no groups here", user, ", ".join(unknown))
     until = utcnow() + timedelta(hours=settings.session_hours)
     return create_key(gateway.engine, user, name="page sign-in (OIDC)", expires_at=until)[1]
 

@@ -1,7 +1,8 @@
 """A small OpenID Connect provider for the tests, served over real HTTP on loopback: discovery,
 an authorization endpoint that signs in `provider.user` at once, a token endpoint that checks
-the PKCE verifier and issues an RS256 ID token, and its JWKS. `provider.tamper` makes the
-next ID token wrong in one way (audience, nonce, signature, expiry)."""
+the PKCE verifier and issues an RS256 ID token (with a `groups` claim where `provider.groups`
+is set), and its JWKS. `provider.tamper` makes the next ID token wrong in one way (audience,
+nonce, signature, expiry)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Provider:
     issuer: str = ""
     user: str = "eva"
     tamper: str | None = None
+    groups: object = None  # the ID token's `groups` claim, left out while None
     key: rsa.RSAPrivateKey = field(
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
     )
@@ -79,6 +81,8 @@ def provider_app(provider: Provider) -> FastAPI:
             "iat": now,
             "exp": now + 300,
         }
+        if provider.groups is not None:
+            claims["groups"] = provider.groups
         key = provider.key
         if provider.tamper == "audience":
             claims["aud"] = "another-client"

@@ -18,7 +18,13 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_user, set_user_disabled
+from gemeingut.serve.gateway.identity import (
+    add_group,
+    add_user,
+    authenticate,
+    list_users,
+    set_user_disabled,
+)
 from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.oidc import OidcSettings, discover
 from tests.serve.oidc_provider import CLIENT_ID, Provider, provider_app
@@ -138,6 +144,8 @@ def test_the_command_line_checks_the_sign_in_options_first(model_dir: Path) -> N
 
     half = invoke("serve", model_dir, "--oidc-issuer", "https://sso.example")
     assert half.exit_code == 2 and "gehören zusammen" in half.stderr
+    lone = invoke("serve", model_dir, "--oidc-groups-claim", "groups")
+    assert lone.exit_code == 2 and "braucht --oidc-issuer" in lone.stderr
     unnamed = ("--oidc-issuer", "https://sso.example", "--oidc-client-id", "page")
     no_claim = invoke("serve", model_dir, *unnamed)
     assert no_claim.exit_code == 2 and "--oidc-user-claim" in no_claim.stderr
@@ -146,3 +154,43 @@ def test_the_command_line_checks_the_sign_in_options_first(model_dir: Path) -> N
     assert without_db.exit_code == 2 and "braucht --db" in without_db.stderr
     no_secret = invoke("serve", model_dir, *both, "--oidc-client-secret-env", "GIBT_ES_NICHT")
     assert no_secret.exit_code == 2 and "GIBT_ES_NICHT ist leer" in no_secret.stderr
+
+
+def test_the_providers_groups_claim_decides_memberships_at_each_sign_in(
+    tmp_path: Path, backend: TransformersBackend, serve: Serve
+) -> None:
+    provider = Provider(groups=["amt-it", "gibt-es-hier-nicht"])
+    with serve(provider_app(provider)) as issuer:
+        provider.issuer = issuer
+        engine = open_store(str(tmp_path / "gateway.db"))
+        for group in ("amt-it", "schule", "alle"):
+            add_group(engine, group)
+        add_user(engine, "eva", ("schule",))  # an admin's membership the provider overrides
+        gateway = Gateway(engine)
+        grouped = OidcSettings(issuer, CLIENT_ID, "preferred_username", groups_claim="groups")
+        with serve(create_app(backend, gateway=gateway, oidc=discover(grouped))) as url:
+
+            def groups_after_sign_in() -> tuple[str, str]:
+                fragment = sign_in(url)
+                [eva] = [u for u in list_users(engine) if u["name"] == "eva"]
+                return fragment, ",".join(eva["groups"])
+
+            fragment, groups = groups_after_sign_in()
+            assert groups == "amt-it" and fragment.startswith("key=gg_")
+            principal = authenticate(engine, fragment.removeprefix("key="))
+            assert principal.groups == ("amt-it",)  # quotas of the group apply to the key
+            provider.groups = "alle"  # one name instead of a list
+            assert groups_after_sign_in()[1] == "alle"
+            provider.groups = []
+            assert groups_after_sign_in()[1] == ""
+            provider.groups = None  # the provider sends no groups: refused, nothing changed
+            add_user(engine, "otto", ("schule",))
+            provider.user = "otto"
+            fragment = sign_in(url)
+            assert fragment.startswith("sso-error=") and "'groups'" in fragment
+            provider.groups = [1, 2]
+            assert "keine Liste" in sign_in(url)
+    [otto] = [u for u in list_users(engine) if u["name"] == "otto"]
+    assert otto["groups"] == ["schule"]
+    statuses = [r["status"] for r in export(engine) if r["route"] == "/auth/oidc/callback"]
+    assert statuses == [200, 200, 200, 403, 403]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -84,6 +85,30 @@ def add_group(engine: Engine, name: str) -> None:
 def add_member(engine: Engine, user: str, group: str) -> None:
     with writing(engine) as conn:
         _join(conn, _user_id(conn, user), group)
+
+
+def set_memberships(engine: Engine, user: str, wanted: Iterable[str]) -> list[str]:
+    """Make `user` a member of exactly those groups of `wanted` that exist here (the groups an
+    identity provider names at sign-in; admins create the groups and their quotas). Returns
+    the names in `wanted` that are no group here."""
+    names = set(wanted)
+    with writing(engine) as conn:
+        uid = _user_id(conn, user)
+        known = set(conn.execute(select(groups.c.id).where(groups.c.name.in_(names))).scalars())
+        conn.execute(
+            memberships.delete().where(
+                memberships.c.user_id == uid, memberships.c.group_id.not_in(known)
+            )
+        )
+        present = set(
+            conn.execute(
+                select(memberships.c.group_id).where(memberships.c.user_id == uid)
+            ).scalars()
+        )
+        for group_id in sorted(known - present):
+            conn.execute(memberships.insert().values(user_id=uid, group_id=group_id))
+        found = set(conn.execute(select(groups.c.name).where(groups.c.name.in_(names))).scalars())
+    return sorted(names - found)
 
 
 def set_user_disabled(engine: Engine, user: str, disabled: bool) -> None:
