@@ -1,10 +1,11 @@
 """The rebuild of a fine-tune's release bundle, run by `gemeingut reproduce` with the bundle's
 own code snapshot on its path: the fine-tuning again from the settings its lineage records, on
-the base folder the reproducer gives and the data the bundle holds, then the release again with
-the settings of its `release.json`. Both land in one workspace, each under its id.
+the base folder the reproducer gives and the data the bundle holds, its audit again where the
+bundle holds one, then the release again with the settings of its `release.json`. All land in
+one workspace, each under its id.
 
 Run as `python -m gemeingut.release.rebuild_finetune JOB` (JOB: a JSON file that
-`reproduce_finetune.py` writes); prints the ids of the two artifacts as JSON.
+`reproduce_finetune.py` writes); prints the ids of the artifacts as JSON.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from gemeingut.recipe import FinetuneSection, ReleaseSection
-from gemeingut.stages import finetune_release_stage, finetune_stage
+from gemeingut.audit.subject import model_folder
+from gemeingut.recipe import AuditSection, FinetuneSection, ReleaseSection
+from gemeingut.stages import audit_stage, finetune_release_stage, finetune_stage
 from gemeingut.workspace import Workspace
 
 
@@ -25,12 +27,18 @@ def rebuild(job: dict) -> dict:
     section = FinetuneSection(**job["finetune"], base=base, data=data, validation=validation)
     release = ReleaseSection(**job["release"])
     tuned, tuned_reused = finetune_stage(place, base, data, section, release.license)
+    built = {"finetune": {"id": tuned.id, "kind": tuned.kind, "reused": tuned_reused}}
+    audited = None
+    if job.get("audit"):
+        audit = job["audit"]
+        subject = model_folder(tuned.path, audit["name"], None)
+        settings = AuditSection(**audit["params"])
+        audited, audit_reused = audit_stage(place, subject, settings, audit["command"])
+        built["audit"] = {"id": audited.id, "kind": audited.kind, "reused": audit_reused}
     recipe = Path(job["recipe"]) if job.get("recipe") else None
-    released, released_reused = finetune_release_stage(place, release, recipe, tuned, base)
-    return {
-        "finetune": {"id": tuned.id, "kind": tuned.kind, "reused": tuned_reused},
-        "release": {"id": released.id, "path": str(released.path), "reused": released_reused},
-    }
+    released, released_reused = finetune_release_stage(place, release, recipe, tuned, base, audited)
+    built["release"] = {"id": released.id, "path": str(released.path), "reused": released_reused}
+    return built
 
 
 if __name__ == "__main__":

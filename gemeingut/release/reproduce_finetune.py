@@ -5,8 +5,9 @@ reproducer names a folder holding them (`--base`); it must hold exactly the file
 `base-model/files.json` lists, checked before anything runs. The fine-tuning data is the
 bundle's `training-data/finetuning/`. The bundle's own code (`training-code/`) then fine-tunes
 again with the settings the lineage records and releases again with those of `release.json`
-(`rebuild_finetune.py`); the fine-tune artifact and the bundle are compared as for a recipe's
-release, the same declared fields of time and machine aside.
+(`rebuild_finetune.py`), audits it again with the settings its audit recorded where the bundle
+holds one, and releases again; the fine-tune and audit artifacts and the bundle are compared as
+for a recipe's release, the same declared fields of time and machine aside.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ from gemeingut.release.openness.finetune_rating import (
 from gemeingut.release.reproduce import Comparison, compare_artifact, compare_bundles, run_own_code
 
 FINETUNING = f"{TRAINING_DATA}/finetuning"
+# An audit's lineage inputs that are files the auditor gave, by the option that gave them.
+OWN_AUDIT_FILES = {
+    "tasks_suite": "tasks.suite",
+    "bias_suite": "bias.suite",
+    "redteam_suite": "redteam.suite",
+    "canaries": "memorisation.canaries",
+    "findings": "findings",
+}
 
 
 def reproduce_finetune(
@@ -47,18 +56,7 @@ def reproduce_finetune(
                 listing=f"{BASE_DIR}/{BASE_FILES}",
             ),
         )
-    if "audit" in lineage:
-        raise InputError(
-            _(
-                "{bundle} holds an audit; reproduce does not run a fine-tune's audit again yet",
-                bundle=bundle,
-            ),
-            _(
-                "`gemeingut verify` checks the bundle's claims; the audit's own command to run "
-                "it again is in {report}",
-                report="audit/report.json",
-            ),
-        )
+    audit = _audit_job(bundle, lineage["audit"]) if "audit" in lineage else None
     _check_base(bundle, base)
     tuned = lineage["finetune"]
     data, validation = _stage_data(bundle, tuned, root / "data")
@@ -78,21 +76,59 @@ def reproduce_finetune(
         "finetune": tuned["params"],
         "release": release_settings(bundle),
         "recipe": str(recipe) if recipe.is_file() else None,
+        "audit": audit,
     }
     job_file = root / "job.json"
     job_file.write_text(json.dumps(job, indent=2), encoding="utf-8")
     rebuilt = run_own_code(["-m", "gemeingut.release.rebuild_finetune", str(job_file)], code, root)
+    if audit is not None and "audit" not in rebuilt:
+        raise InputError(
+            _(
+                "{bundle} was made by a gemeingut too old to run a fine-tune's audit again",
+                bundle=bundle,
+            ),
+            _("`gemeingut verify --rerun N` scores a sample of the audit again"),
+        )
     reused = [role for role, entry in rebuilt.items() if entry.get("reused")]
     if reused:  # a fresh folder holds nothing: anything reused was not rebuilt
         raise InputError(
             _("the rebuild reused {artifacts} instead of building them", artifacts=reused),
             _("use a new folder"),
         )
-    meta = {**tuned, "_role": "finetune", "_bundle": bundle}
+    roles = ["finetune", *(["audit"] if audit is not None else [])]
     return [
-        compare_artifact("finetune", meta, root / "workspace", rebuilt),
+        *(
+            compare_artifact(
+                role,
+                {**lineage[role], "_role": role, "_bundle": bundle},
+                root / "workspace",
+                rebuilt,
+            )
+            for role in roles
+        ),
         compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR),
     ]
+
+
+def _audit_job(bundle: Path, audit: dict[str, Any]) -> dict[str, Any]:
+    """How the audit of the fine-tune runs again: its recorded settings, the model's name and
+    the command its report shows. Suites or findings of the auditor's own are not in the
+    bundle, so such an audit cannot run again from it."""
+    own = sorted(set(audit.get("inputs", {})) & set(OWN_AUDIT_FILES))
+    if own:
+        raise InputError(
+            _(
+                "the audit used files of its own that the bundle does not hold: {settings}",
+                settings=", ".join(OWN_AUDIT_FILES[name] for name in own),
+            ),
+            _("`gemeingut verify --rerun N` scores a sample of the audit again"),
+        )
+    report = json.loads((bundle / "audit" / "report.json").read_text(encoding="utf-8"))
+    return {
+        "params": audit["params"],
+        "name": report["model"]["name"],
+        "command": report.get("command"),
+    }
 
 
 def release_settings(bundle: Path) -> dict[str, Any]:

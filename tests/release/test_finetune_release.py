@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gemeingut.audit.bias import default_suite as default_pairs
 from gemeingut.errors import VerifyError
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.verify import verify_bundle
@@ -371,3 +372,29 @@ def test_reproducing_a_fine_tune_needs_the_very_base_it_was_made_from(
     assert result.exit_code == 2
     assert "ist nicht das Basismodell" in result.stderr and "config.json" in result.stderr
     assert not (tmp_path / "b" / "workspace").exists()  # refused before any training
+
+
+def test_an_audited_fine_tune_is_reproduced_with_its_audit(tmp_path: Path) -> None:
+    """The audit runs again on the rebuilt fine-tune with the settings it recorded: the same
+    id, the same scores, the same bundle. An audit with a suite of the auditor's own cannot."""
+    base = base_folder(tmp_path)
+    tuned = fine_tune(tmp_path, base, "--merge", "--license", "Apache-2.0")
+    audited = invoke("audit", "run", tuned, "--out", tmp_path / "audit", "--suite", "bias")
+    assert audited.exit_code == 0, audited.output
+    bundle = release(tmp_path, tuned, "--audit", tmp_path / "audit")
+    again = ("--workspace", tmp_path / "again", "--base", base, "--json")
+    result = invoke("reproduce", bundle.parent, *again)
+    assert result.exit_code == 0, result.output
+    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"finetune", "audit", "release"}
+    assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
+    pairs = tmp_path / "paare.jsonl"  # a suite of the auditor's own: two shipped pairs
+    shipped = (default_pairs() / "gender.jsonl").read_text(encoding="utf-8").splitlines()
+    pairs.write_text("\n".join(shipped[:2]) + "\n", encoding="utf-8")
+    own = invoke(
+        "audit", "bias", tuned, "--pairs", pairs, "--out", tmp_path / "own-audit"
+    )  # fmt: skip
+    assert own.exit_code == 0, own.output
+    mine = release(tmp_path / "mine", tuned, "--audit", tmp_path / "own-audit")
+    refused = invoke("reproduce", mine.parent, "--workspace", tmp_path / "b", "--base", base)
+    assert refused.exit_code == 2 and "bias.suite" in refused.stderr
