@@ -2,8 +2,10 @@
 
 A filter reflects values, so they are made visible: the policy is a versioned YAML file of
 rules, each with an id, a German and an English text, and what it looks for (keywords, a regular
-expression, or personal data found with the curate stage's detectors). `GET /v1/policy` serves
-it whole, patterns included, with the file's SHA-256 so anyone can tell which version applied.
+expression, personal data found with the curate stage's detectors, or labels of a local
+text-classification model, `classifier.py`). `GET /v1/policy` serves it whole, patterns
+included, with the file's SHA-256 and each classifier's labels and SHA-256, so anyone can tell
+which version applied.
 A rule either refuses the request (a 400 naming the rule) or redacts what it found before the
 model sees it; both decisions go into the audit log with the rule's id.
 """
@@ -23,6 +25,7 @@ from gemeingut.data.pii import PII_TYPES, scrub_text
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.i18n.validation import problem
+from gemeingut.serve.gateway.classifier import TextClassifier
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
@@ -38,20 +41,30 @@ class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
-    kind: Literal["keywords", "regex", "pii"]
+    kind: Literal["keywords", "regex", "pii", "classifier"]
     action: Literal["refuse", "redact"]
     text: Texts
     words: list[str] | None = None  # keywords: matched case-insensitively as whole words
     pattern: str | None = None  # regex (Python syntax), case-insensitive
     types: list[str] | None = None  # pii: which detectors (default: all)
+    model: str | None = None  # classifier: its folder (relative to the policy file's)
+    labels: list[str] | None = None  # classifier: the labels that make the rule apply
+    threshold: float = Field(default=0.5, gt=0, le=1)  # classifier: at this probability or more
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Rule:
-        needs = {"keywords": "words", "regex": "pattern", "pii": None}[self.kind]
-        if needs and not getattr(self, needs):
-            raise ValueError(_("a {kind} rule needs `{needs}`", kind=self.kind, needs=needs))
+        needs = {"keywords": "words", "regex": "pattern", "pii": None, "classifier": "model"}
+        needed = needs[self.kind]
+        if needed and not getattr(self, needed):
+            raise ValueError(_("a {kind} rule needs `{needs}`", kind=self.kind, needs=needed))
+        if self.kind == "classifier" and not self.labels:
+            raise ValueError(_("a {kind} rule needs `{needs}`", kind=self.kind, needs="labels"))
         if self.kind == "pii" and self.action != "redact":
             raise ValueError(_("a pii rule redacts (action: redact)"))
+        if self.kind == "classifier" and self.action != "refuse":
+            raise ValueError(
+                _("a classifier rule refuses (action: refuse): it judges a whole text")
+            )
         if self.kind == "regex":
             try:
                 re.compile(self.pattern or "")
@@ -99,10 +112,15 @@ class Decision:
 
 
 class Policy:
-    def __init__(self, spec: PolicyFile, sha256: str) -> None:
+    def __init__(
+        self, spec: PolicyFile, sha256: str, classifiers: dict[str, TextClassifier] | None = None
+    ) -> None:
         self.spec = spec
         self.sha256 = sha256
-        self._matchers = {rule.id: _matcher(rule) for rule in spec.rules if rule.kind != "pii"}
+        self.classifiers = classifiers or {}
+        self._matchers = {
+            rule.id: _matcher(rule) for rule in spec.rules if rule.kind in ("keywords", "regex")
+        }
 
     @classmethod
     def load(cls, path: Path | str) -> Policy:
@@ -125,7 +143,12 @@ class Policy:
                 _("{path}: {where}: {problem}", path=path, where=where, problem=problem(first)),
                 _("see {file} shipped with gemeingut for the format", file=DEFAULT_POLICY.name),
             ) from None
-        return cls(spec, hashlib.sha256(raw).hexdigest())
+        classifiers = {
+            rule.id: _classifier(rule, path.parent)
+            for rule in spec.rules
+            if rule.kind == "classifier"
+        }
+        return cls(spec, hashlib.sha256(raw).hexdigest(), classifiers)
 
     def check(self, text: str) -> Decision:
         """Refuse on the first refusing rule that matches; else apply every redaction."""
@@ -138,6 +161,11 @@ class Policy:
                     text = scrubbed
                     redacted.append(rule.id)
                 continue
+            if rule.kind == "classifier":
+                scores = self.classifiers[rule.id].scores(text)
+                if max(scores[label] for label in rule.labels or ()) >= rule.threshold:
+                    return Decision(text, refused_by=rule)
+                continue
             matcher = self._matchers[rule.id]
             if not matcher.search(text):
                 continue
@@ -148,7 +176,16 @@ class Policy:
         return Decision(text, redacted_by=tuple(redacted))
 
     def published(self) -> dict[str, object]:
-        return {"sha256": self.sha256, **self.spec.model_dump(exclude_none=True)}
+        """The policy file, its SHA-256, and which model each classifier rule consults."""
+        classifiers = {
+            rule_id: {"sha256": model.fingerprint, "labels": model.labels}
+            for rule_id, model in self.classifiers.items()
+        }
+        return {
+            "sha256": self.sha256,
+            **self.spec.model_dump(exclude_none=True),
+            **({"classifiers": classifiers} if classifiers else {}),
+        }
 
     def refusal(self, rule: Rule, language: str) -> str:
         text = rule.text.en if language == "en" else rule.text.de
@@ -161,6 +198,26 @@ class Policy:
             f"abgelehnt nach Regel {rule.id} der Richtlinie {self.spec.id} "
             f"(Version {self.spec.version}): {text} Die ganze Richtlinie: GET /v1/policy"
         )
+
+
+def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:
+    """The rule's model, loaded at start: a wrong folder or label is said before serving."""
+    folder = Path(rule.model or "").expanduser()
+    folder = folder if folder.is_absolute() else policy_folder / folder
+    model = TextClassifier(folder, rule.id)
+    unknown = sorted(set(rule.labels or ()) - set(model.labels))
+    if unknown:
+        raise InputError(
+            _(
+                "rule {rule}: the model at {path} has no labels {unknown}; it has {known}",
+                rule=rule.id,
+                path=folder,
+                unknown=", ".join(unknown),
+                known=", ".join(model.labels),
+            ),
+            _("name labels of that model under `labels`"),
+        )
+    return model
 
 
 def _matcher(rule: Rule) -> re.Pattern[str]:
