@@ -67,6 +67,7 @@ browser:
 
 messages: install  # new messages of the code into the German catalogue (then translate them)
 	$(BIN)/pybabel extract -F gemeingut/i18n/babel.cfg -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut
+	$(BIN)/python -m gemeingut.cli.help_language gemeingut/i18n/messages.pot
 	$(BIN)/pybabel update -i gemeingut/i18n/messages.pot -o gemeingut/i18n/de.po -l de --width 100 --ignore-pot-creation-date
 	rm gemeingut/i18n/messages.pot
 

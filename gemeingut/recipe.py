@@ -206,8 +206,10 @@ class FinetuneSection(_Section):
             self.training.learning_rate = 2e-4 if self.method == "lora" else 2e-5
         if self.merge and self.method != "lora":
             raise ValueError(
-                "merge: only LoRA adapters are merged (full fine-tuning already "
-                "writes a whole model)"
+                _(
+                    "merge: only LoRA adapters are merged (full fine-tuning already "
+                    "writes a whole model)"
+                )
             )
         return self
 
@@ -340,10 +342,15 @@ class Recipe(_Section):
         names = [s.name for s in self.data.sources]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"data.sources: names must be unique, repeated: {duplicates}")
+            raise ValueError(
+                _(
+                    "data.sources: names must be unique, repeated: {names}",
+                    names=", ".join(duplicates),
+                )
+            )
         tuning = self.finetune
         if tuning is not None and tuning.data is None:
-            raise ValueError("finetune.data: the fine-tuning data is required in a recipe")
+            raise ValueError(_("finetune.data: the fine-tuning data is required in a recipe"))
         if (
             tuning is not None
             and tuning.base is None
@@ -351,9 +358,11 @@ class Recipe(_Section):
             and not tuning.merge
         ):
             raise ValueError(
-                "finetune.merge: the recipe releases the model it fine-tunes, so it must be a "
-                "whole model: set merge = true (or method = 'full'); adapters alone come from "
-                "`gemeingut model finetune`"
+                _(
+                    "finetune.merge: the recipe releases the model it fine-tunes, so it must be "
+                    "a whole model: set merge = true (or method = 'full'); adapters alone come "
+                    "from `gemeingut model finetune`"
+                )
             )
         return self
 
@@ -480,7 +489,7 @@ def describe(exc: ValidationError) -> str:
     """`key.path: message` for every error, joined: short enough for one line."""
     parts = []
     for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        key = ".".join(str(p) for p in error["loc"]) or text(_("(top level)"))
         parts.append(f"{key}: {text(problem(error))}")
     return "; ".join(parts)
 

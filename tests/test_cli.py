@@ -120,7 +120,7 @@ def test_stages_run_one_by_one_from_the_cli(tmp_path: Path) -> None:
         and "kein behaltenes Dokument ist in diesen Sprachen" in english.output
     )
     again = invoke("reproduce", tmp_path / "rel" / "bundle", "--workspace", tmp_path / "again")
-    assert again.exit_code == 2 and "released without a recipe" in again.output
+    assert again.exit_code == 2 and "ohne Rezept veröffentlicht" in again.output
 
 
 def test_wrong_artifact_kind_is_a_clear_error(tiny_build, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 import gemeingut
+from gemeingut.cli.help_language import help_texts
 from gemeingut.i18n import (
     CATALOGUE,
     _,
@@ -31,7 +32,7 @@ def code_messages() -> set[str]:
     with (package / "i18n" / "babel.cfg").open() as mapping:
         method_map, options = parse_mapping_cfg(mapping)
     found = extract_from_dir(str(package), method_map, options_map=options, keywords={"_": None})
-    return {m[2] for m in found}
+    return {m[2] for m in found} | set(help_texts())  # and the command line's help
 
 
 def test_every_message_of_the_code_has_its_german_and_none_is_stale() -> None:

@@ -58,8 +58,14 @@ def test_finetune_section_resolves_paths_and_sets_method_defaults(tmp_path: Path
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('data = "chat.jsonl"\n', ""), "finetune.data: the fine-tuning data is required"),
-        (("merge = true", 'merge = true\nmethod = "full"'), "only LoRA adapters are merged"),
+        (
+            ('data = "chat.jsonl"\n', ""),
+            "finetune.data: in einem Rezept sind die Feinabstimmungsdaten nötig",
+        ),
+        (
+            ("merge = true", 'merge = true\nmethod = "full"'),
+            "nur LoRA-Adapter werden zusammengeführt",
+        ),
         (("merge = true", 'method = "qlora"'), "finetune.method"),
     ],
 )

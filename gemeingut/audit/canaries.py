@@ -22,6 +22,7 @@ from typing import Any
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.target import Target, loglikelihoods
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.workspace import write_json_atomic, write_text_atomic
 
 DOCUMENTS_FILE = "canaries.jsonl"
@@ -42,7 +43,7 @@ FILLER = (
 def make_canaries(out: Path, count: int, seed: int) -> dict[str, Any]:
     """Write the canary documents and the record of their secrets into `out`."""
     if count < 1:
-        raise InputError("--count must be at least 1", "plant one canary or more")
+        raise InputError(_("--count must be at least 1"), _("plant one canary or more"))
     rng = random.Random(f"gemeingut-canaries-{seed}")
     canaries = []
     for i in range(count):
@@ -74,13 +75,13 @@ def read_record(path: Path) -> dict[str, Any]:
     file = path / RECORD_FILE if path.is_dir() else path
     try:
         record = json.loads(file.read_text(encoding="utf-8"))
-        _ = record["seed"], int(record["digits"])
+        _checked = record["seed"], int(record["digits"])
         for canary in record["canaries"]:
-            _ = canary["id"], canary["prefix"], canary["secret"], canary["suffix"]
+            _checked = canary["id"], canary["prefix"], canary["secret"], canary["suffix"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            f"{file} is not a canary record ({exc})",
-            f"pass the {RECORD_FILE} that `gemeingut audit canaries` wrote",
+            _("{file} is not a canary record ({error})", file=str(file), error=str(exc)),
+            _("pass the {record} that `gemeingut audit canaries` wrote", record=RECORD_FILE),
         ) from None
     return record
 
@@ -92,9 +93,14 @@ def exposure(
     is among the training documents."""
     if candidates >= 10 ** record["digits"] - 1:
         raise InputError(
-            f"{candidates} candidates are more than the {10 ** record['digits'] - 1} other "
-            f"secrets of {record['digits']} digits",
-            "lower memorisation.candidates",
+            _(
+                "{candidates} candidates are more than the {others} other secrets of {digits} "
+                "digits",
+                candidates=str(candidates),
+                others=str(10 ** record["digits"] - 1),
+                digits=str(record["digits"]),
+            ),
+            _("lower memorisation.candidates"),
         )
     seen = _texts_in_training(record, training_files) if training_files else None
     rng = random.Random(f"gemeingut-exposure-{record['seed']}")

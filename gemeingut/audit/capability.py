@@ -24,6 +24,7 @@ from gemeingut.audit.task_suite import PreparedTask, write_task_folder
 from gemeingut.data.contamination import ContaminationCheck
 from gemeingut.data.ngrams import Words
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.model.loading import adapter_base
 
 TASK_FOLDER = "tasks"
@@ -80,8 +81,11 @@ def endpoint_model(
         args["tokenizer_backend"] = "remote"
     else:
         raise InputError(
-            f"the endpoint {api} lends no tokenizer, and lm-eval needs one to score answers",
-            "pass --tokenizer with the model's tokenizer folder",
+            _(
+                "the endpoint {api} lends no tokenizer, and lm-eval needs one to score answers",
+                api=api,
+            ),
+            _("pass --tokenizer with the model's tokenizer folder"),
         )
     return LmEvalModel("local-completions", args, api_key)
 

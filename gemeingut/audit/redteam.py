@@ -26,6 +26,7 @@ from gemeingut.audit.stats import wilson
 from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
 from gemeingut.audit.target import Conversation, Target
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 CHUNK = 32
 PLACEHOLDERS = ("secret", "name", "address", "street", "phone", "email", "iban")
@@ -74,21 +75,31 @@ def _probe(item: dict[str, Any]) -> Probe:
     where = item["_where"]
     if item["detector"] not in DETECTORS:
         raise InputError(
-            f"{where}: unknown detector {item['detector']!r}", f"choose from {', '.join(DETECTORS)}"
+            _("{where}: unknown detector {detector!r}", where=where, detector=item["detector"]),
+            _("choose from {choices}", choices=", ".join(DETECTORS)),
         )
     if item["detector"] == "contains" and not isinstance(item.get("target"), str):
         raise InputError(
-            f"{where}: a `contains` probe needs the `target` string",
-            "name the string the attack tries to make the model write",
+            _("{where}: a `contains` probe needs the `target` string", where=where),
+            _("name the string the attack tries to make the model write"),
         )
     system = item.get("system")
     if system is not None and not isinstance(system, str):
-        raise InputError(f"{where}: `system` must be text or null", "fix that line")
+        raise InputError(
+            _("{where}: `system` must be text or null", where=where), _("fix that line")
+        )
     unknown = sorted(set(PLACEHOLDER.findall(system or "")) - set(PLACEHOLDERS))
     if unknown:
         raise InputError(
-            f"{where}: the system prompt has unknown placeholders {unknown}",
-            f"placeholders are {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+            _(
+                "{where}: the system prompt has unknown placeholders {unknown}",
+                where=where,
+                unknown=", ".join("{" + p + "}" for p in unknown),
+            ),
+            _(
+                "placeholders are {placeholders}",
+                placeholders=", ".join("{" + p + "}" for p in PLACEHOLDERS),
+            ),
         )
     return Probe(
         item["id"],

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
 
 SUITES = Path(str(files("gemeingut.audit") / "suites"))
 
@@ -30,8 +31,11 @@ def suite_files(path: Path, suffixes: tuple[str, ...] = (".jsonl",)) -> list[Pat
         found = sorted(p for p in path.iterdir() if p.suffix in suffixes)
         if found:
             return found
-        raise InputError(f"{path} holds no {' or '.join(suffixes)} suite files", _FORMAT_HINT)
-    raise InputError(f"suite {path} does not exist", "check the path")
+        raise InputError(
+            _("{path} holds no suite files ({suffixes})", path=path, suffixes=", ".join(suffixes)),
+            _FORMAT_HINT,
+        )
+    raise InputError(_("suite {path} does not exist", path=path), _("check the path"))
 
 
 def read_items(path: Path, required: dict[str, type | tuple[type, ...]]) -> list[dict[str, Any]]:
@@ -40,7 +44,9 @@ def read_items(path: Path, required: dict[str, type | tuple[type, ...]]) -> list
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} cannot be read: {exc}", "check the file") from None
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=path, problem=str(exc)), _("check the file")
+        ) from None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -48,20 +54,30 @@ def read_items(path: Path, required: dict[str, type | tuple[type, ...]]) -> list
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg})", _FORMAT_HINT) from None
+            raise InputError(
+                _("{where}: not valid JSON ({error})", where=where, error=exc.msg), _FORMAT_HINT
+            ) from None
         if not isinstance(item, dict):
-            raise InputError(f"{where}: expected a JSON object", _FORMAT_HINT)
+            raise InputError(_("{where}: expected a JSON object", where=where), _FORMAT_HINT)
         for key, kind in required.items():
             if key not in item:
-                raise InputError(f"{where}: field {key!r} is missing", _FORMAT_HINT)
+                raise InputError(
+                    _("{where}: field {key!r} is missing", where=where, key=key), _FORMAT_HINT
+                )
             if not isinstance(item[key], kind) or item[key] in ("", []):
                 raise InputError(
-                    f"{where}: field {key!r} must be a non-empty {_names(kind)}", _FORMAT_HINT
+                    _(
+                        "{where}: field {key!r} must be a non-empty {kind}",
+                        where=where,
+                        key=key,
+                        kind=_names(kind),
+                    ),
+                    _FORMAT_HINT,
                 )
         item["_where"] = where
         items.append(item)
     if not items:
-        raise InputError(f"{path} holds no items", _FORMAT_HINT)
+        raise InputError(_("{path} holds no items", path=path), _FORMAT_HINT)
     return items
 
 
@@ -70,18 +86,29 @@ def unique_ids(items: Iterable[dict[str, Any]]) -> None:
     for item in items:
         if item["id"] in seen:
             raise InputError(
-                f"{item['_where']}: id {item['id']!r} is used again (first at {seen[item['id']]})",
-                "give every item its own id",
+                _(
+                    "{where}: id {id!r} is used again (first at {first})",
+                    where=item["_where"],
+                    id=item["id"],
+                    first=seen[item["id"]],
+                ),
+                _("give every item its own id"),
             )
         seen[item["id"]] = item["_where"]
 
 
-def _names(kind: type | tuple[type, ...]) -> str:
+def _names(kind: type | tuple[type, ...]) -> str | Message:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(
-        {"str": "string", "list": "list", "int": "integer"}.get(k.__name__, k.__name__)
-        for k in kinds
-    )
+    names = [_TYPE_NAMES.get(k.__name__, k.__name__) for k in kinds]
+    said = names[0]
+    for name in names[1:]:
+        said = _("{first} or {second}", first=said, second=name)
+    return said
 
 
-_FORMAT_HINT = "each line is one JSON object; the suite's README.md describes the fields"
+_TYPE_NAMES: dict[str, str | Message] = {
+    "str": _("string"),
+    "list": _("list"),
+    "int": _("integer"),
+}
+_FORMAT_HINT = _("each line is one JSON object; the suite's README.md describes the fields")

@@ -21,6 +21,7 @@ import yaml
 from gemeingut.audit.suites import read_items, shipped, unique_ids
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _
 
 Item = dict[str, Any]
 MC_KEYS: dict[str, type | tuple[type, ...]] = {"id": str, "choices": list, "answer": int}
@@ -40,9 +41,13 @@ def _choice_doc(query: str, item: Item) -> Item:
     choices = item["choices"]
     if not 0 <= item["answer"] < len(choices):
         raise InputError(
-            f"{item['_where']}: answer {item['answer']} is not an index of its {len(choices)} "
-            "choices",
-            "answer is the 0-based index of the correct choice",
+            _(
+                "{where}: answer {answer} is not an index of its {count} choices",
+                where=item["_where"],
+                answer=str(item["answer"]),
+                count=str(len(choices)),
+            ),
+            _("answer is the 0-based index of the correct choice"),
         )
     return {
         "id": item["id"],
@@ -58,8 +63,8 @@ def _cloze_doc(item: Item) -> Item:
     sentence = item["sentence"]
     if sentence.count("___") != 1:
         raise InputError(
-            f"{item['_where']}: the sentence needs exactly one gap `___`",
-            "mark the gap with three underscores",
+            _("{where}: the sentence needs exactly one gap `___`", where=item["_where"]),
+            _("mark the gap with three underscores"),
         )
     before, after = sentence.split("___")
     doc = _choice_doc(before.rstrip(), item)
@@ -132,7 +137,10 @@ def task_names(requested: list[str] | None) -> list[str]:
         return list(TASKS)
     unknown = [t for t in requested if t not in TASKS]
     if unknown:
-        raise InputError(f"unknown task(s) {unknown}", f"choose from {', '.join(TASKS)}")
+        raise InputError(
+            _("unknown task(s) {unknown}", unknown=", ".join(unknown)),
+            _("choose from {choices}", choices=", ".join(TASKS)),
+        )
     return requested
 
 
@@ -154,8 +162,11 @@ def prepare(names: list[str], suite: Path) -> list[PreparedTask]:
         source = suite / spec.file
         if not source.is_file():
             raise InputError(
-                f"task {name}: its data {source} is missing",
-                "pass --suite with a folder holding " + ", ".join(t.file for t in TASKS.values()),
+                _("task {name}: its data {source} is missing", name=name, source=str(source)),
+                _(
+                    "pass --suite with a folder holding {files}",
+                    files=", ".join(t.file for t in TASKS.values()),
+                ),
             )
         raw = read_items(source, spec.required)
         unique_ids(raw)

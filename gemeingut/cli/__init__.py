@@ -14,5 +14,6 @@ from gemeingut.cli import (  # noqa: F401  (registers the commands)
     release,
 )
 from gemeingut.cli.app import app
+from gemeingut.cli.help_language import main
 
-__all__ = ["app"]
+__all__ = ["app", "main"]

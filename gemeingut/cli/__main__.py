@@ -1,5 +1,5 @@
 """`python -m gemeingut.cli`: the same command as `gemeingut` (tests start servers so)."""
 
-from gemeingut.cli import app
+from gemeingut.cli import main
 
-app()
+main()

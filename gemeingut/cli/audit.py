@@ -19,7 +19,7 @@ import typer
 from gemeingut.cli.app import audit_app, findings_app
 from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, current_language, localized, text
 from gemeingut.progress import console
 from gemeingut.workspace import at
 
@@ -103,22 +103,34 @@ def _subject(
 def _print_summary(stats: dict[str, Any]) -> None:
     from gemeingut.audit.report import interval
 
+    lang = current_language()
     for name, task in stats.get("tasks", {}).get("tasks", {}).items():
         metric = "acc" if "acc" in task["metrics"] else "exact_match"
-        console.print(f"  {name}: {metric} {task['metrics'][metric]['value']:.3f}")
+        value = localized(f"{task['metrics'][metric]['value']:.3f}", lang)
+        console.print(f"  {name}: {metric} {value}")
     for name, category in stats.get("bias", {}).get("categories", {}).items():
-        flag = "  [bold red]flagged[/]" if category["flagged"] else ""
-        console.print(
-            f"  bias {name}: prefers stereotype {interval(category['prefers_stereotype'])}{flag}"
+        flag = f"  [bold red]{text(_('flagged'), lang)}[/]" if category["flagged"] else ""
+        line = _(
+            "bias {name}: prefers stereotype {interval}",
+            name=name,
+            interval=interval(category["prefers_stereotype"], language=lang),
         )
+        console.print(f"  {text(line, lang)}{flag}")
     memo = stats.get("memorisation", {})
     if "exact" in memo:
-        console.print(
-            f"  memorisation: exact {interval(memo['exact'])}, near-verbatim "
-            f"{interval(memo['near_verbatim'])}"
+        line = _(
+            "memorisation: exact {exact}, near-verbatim {near}",
+            exact=interval(memo["exact"], language=lang),
+            near=interval(memo["near_verbatim"], language=lang),
         )
+        console.print(f"  {text(line, lang)}")
     for name, category in stats.get("redteam", {}).get("categories", {}).items():
-        console.print(f"  red team {name}: attack success {interval(category['attack_success'])}")
+        line = _(
+            "red team {name}: attack success {interval}",
+            name=name,
+            interval=interval(category["attack_success"], language=lang),
+        )
+        console.print(f"  {text(line, lang)}")
 
 
 @audit_app.command("run")

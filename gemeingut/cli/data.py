@@ -16,7 +16,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.progress import console
 from gemeingut.recipe import (
     SourceSpec,
@@ -76,10 +76,14 @@ def data_curate(
     require_documents(artifact)
     if not as_json:
         stats = artifact.stats
-        console.print(
-            f"  {stats['documents_in']} in = {stats['kept']} kept + "
-            f"{stats['excluded']} excluded {stats['excluded_by_reason']}"
+        line = _(
+            "{documents_in} in = {kept} kept + {excluded} excluded {reasons}",
+            documents_in=str(stats["documents_in"]),
+            kept=str(stats["kept"]),
+            excluded=str(stats["excluded"]),
+            reasons=str(stats["excluded_by_reason"]),
         )
+        console.print(f"  {text(line)}")
 
 
 @data_app.command("fetch")

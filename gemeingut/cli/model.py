@@ -21,7 +21,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
-from gemeingut.i18n import _, current_language, localized
+from gemeingut.i18n import _, current_language, localized, text
 from gemeingut.progress import console
 from gemeingut.recipe import (
     FinetuneSection,
@@ -235,15 +235,22 @@ def model_finetune(
     report(artifact.kind, artifact, reused, as_json)
     if not as_json:
         s = artifact.stats
-        console.print(
-            f"  {s['method']} on {s['base_model']}: {s['trainable_parameters']:,} of "
-            f"{s['parameters']:,} parameters trained; validation loss "
-            f"{_loss(s['initial_val_loss'])} → {_loss(s['final_val_loss'])}"
+        line = _(
+            "{method} on {base}: {trainable} of {parameters} parameters trained; validation "
+            "loss {first} → {last}",
+            method=s["method"],
+            base=s["base_model"],
+            trainable=s["trainable_parameters"],
+            parameters=s["parameters"],
+            first=_loss(s["initial_val_loss"]),
+            last=_loss(s["final_val_loss"]),
         )
+        console.print(f"  {text(line)}")
 
 
 def _loss(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+    language = current_language()
+    return text(_("n/a"), language) if value is None else localized(f"{value:.3f}", language)
 
 
 @model_app.command("export")

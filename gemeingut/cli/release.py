@@ -156,9 +156,12 @@ def verify(
         again = rerun_bias_sample(checked.bundle, rerun)
         if again.problems:
             raise VerifyError(
-                f"re-running {again.checked} audit items disagrees with the bundle: "
-                + "; ".join(again.problems[:10]),
-                "the audit log was altered, or it is not of this model",
+                _(
+                    "re-running {checked} audit items disagrees with the bundle: {problems}",
+                    checked=str(again.checked),
+                    problems="; ".join(text(p, lang) for p in again.problems[:10]),
+                ),
+                _("the audit log was altered, or it is not of this model"),
             )
         console.print(
             "[green]✓[/] "

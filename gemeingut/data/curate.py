@@ -54,6 +54,7 @@ from gemeingut.data.task_files import (
 )
 from gemeingut.data.tasks import TASK_BYTES, Task, plan_tasks
 from gemeingut.hashing import files_with_hashes
+from gemeingut.i18n import _, text
 from gemeingut.progress import progress_bar
 from gemeingut.recipe import DataSection
 
@@ -99,7 +100,9 @@ def curate(
     work.mkdir(exist_ok=True)
     tasks = plan_tasks(params.sources, params.task_rows, task_bytes)
     pending = [t for t in tasks if not (work / f"{t.name}.done").exists()]
-    with progress_bar("curate: filter", total=len(tasks), unit="tasks") as advance:
+    with progress_bar(
+        text(_("curate: filter")), total=len(tasks), unit=text(_("tasks"))
+    ) as advance:
         advance(len(tasks) - len(pending))
         run_tasks(partial(run_task, params, work), pending, workers, advance, params.executor)
     stats = _merge(params, blocks, tasks, work, out_dir)
@@ -255,7 +258,9 @@ def _write_shards(
         split: ShardWriter(out_dir, split, params.shard_rows, params.shard_bytes)
         for split in SPLITS
     }
-    with progress_bar("curate: write shards", total=len(tasks), unit="tasks") as advance:
+    with progress_bar(
+        text(_("curate: write shards")), total=len(tasks), unit=text(_("tasks"))
+    ) as advance:
         for task in tasks:
             splits = by_task.pop(task.index, {})
             where = {r.row: (split, r.n_bytes) for split, rs in splits.items() for r in rs}

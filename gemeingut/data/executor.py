@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Literal, TypeVar
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 T = TypeVar("T")
 Executor = Literal["local", "ray"]
@@ -83,7 +84,7 @@ def _run_on_ray(
         import ray
     except ImportError:
         raise InputError(
-            "the Ray executor needs the `ray` package", "pip install 'gemeingut[ray]'"
+            _("the Ray executor needs the `ray` package"), _("pip install 'gemeingut[ray]'")
         ) from None
     started_here = not ray.is_initialized()
     if started_here:

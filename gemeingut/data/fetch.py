@@ -33,6 +33,7 @@ import httpx
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.readers import FOLDER_SUFFIXES, JSONL_SUFFIXES
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 RECORD_NAME = "FETCH.json"
 ZIP_SUFFIXES = (".zip",)
@@ -78,11 +79,18 @@ def fetch(url: str, dest: Path, revision: str | None = None) -> FetchRecord:
     kind = source_kind(url)
     if revision is not None and kind != "git":
         raise InputError(
-            f"{url} is a {kind}, not a git repository: a revision cannot be chosen",
-            "leave out --revision, or give the git repository's URL",
+            _(
+                "{url} is {kind}, not a git repository: a revision cannot be chosen",
+                url=url,
+                kind=_KIND_NAMES.get(kind, kind),
+            ),
+            _("leave out --revision, or give the git repository's URL"),
         )
     if revision is not None and (not revision or revision.startswith("-")):
-        raise InputError(f"{revision!r} is not a revision", "name a branch, tag or commit")
+        raise InputError(
+            _("{revision!r} is not a revision", revision=revision),
+            _("name a branch, tag or commit"),
+        )
     previous = _previous_fetch(dest, url, revision)
     if previous is not None:
         return previous
@@ -129,7 +137,9 @@ def normalise_url(url: str) -> str:
         return url
     path = Path(url).expanduser()
     if not path.exists():
-        raise InputError(f"{url} is neither a URL nor an existing path", "check the spelling")
+        raise InputError(
+            _("{url} is neither a URL nor an existing path", url=url), _("check the spelling")
+        )
     return path.resolve().as_uri()
 
 
@@ -142,11 +152,14 @@ def source_kind(url: str) -> str:
     if scheme == "file":
         path = Path(url2pathname(parts.path))
         if not path.exists():
-            raise InputError(f"{url} does not exist", "check the path")
+            raise InputError(_("{url} does not exist", url=url), _("check the path"))
         if path.is_dir():
             return "git"
     elif scheme not in ("http", "https"):
-        raise InputError(f"cannot fetch {url}: unknown scheme {scheme!r}", "use https://")
+        raise InputError(
+            _("cannot fetch {url}: unknown scheme {scheme!r}", url=url, scheme=scheme),
+            _("use https://"),
+        )
     name = PurePosixPath(unquote(parts.path)).name.lower()
     segments = [s for s in parts.path.split("/") if s]
     if name.endswith(".git") or (parts.hostname in GIT_HOSTS and len(segments) == 2):
@@ -155,9 +168,12 @@ def source_kind(url: str) -> str:
         return "archive"
     if name.endswith(UNKNOWN_PACKED_SUFFIXES) and not name.endswith(FILE_SUFFIXES):
         raise InputError(
-            f"cannot fetch {url}: unknown archive type",
-            f"fetch unpacks {', '.join(ZIP_SUFFIXES + TAR_SUFFIXES)} and keeps "
-            ".jsonl(.gz|.zst) and .parquet files as they are; repack or unpack it yourself",
+            _("cannot fetch {url}: unknown archive type", url=url),
+            _(
+                "fetch unpacks {suffixes} and keeps .jsonl(.gz|.zst) and .parquet files as they "
+                "are; repack or unpack it yourself",
+                suffixes=", ".join(ZIP_SUFFIXES + TAR_SUFFIXES),
+            ),
         )
     return "file"
 
@@ -167,26 +183,40 @@ def _previous_fetch(dest: Path, url: str, revision: str | None) -> FetchRecord |
     if not dest.exists():
         return None
     if not dest.is_dir():
-        raise InputError(f"{dest} exists and is not a folder", "choose another destination")
+        raise InputError(
+            _("{dest} exists and is not a folder", dest=str(dest)),
+            _("choose another destination"),
+        )
     record_path = dest / RECORD_NAME
     if not record_path.exists():
         if any(dest.iterdir()):
             raise InputError(
-                f"{dest} is not empty and holds no {RECORD_NAME}; nothing was overwritten",
-                "choose a new or empty destination folder",
+                _(
+                    "{dest} is not empty and holds no {record}; nothing was overwritten",
+                    dest=str(dest),
+                    record=RECORD_NAME,
+                ),
+                _("choose a new or empty destination folder"),
             )
         return None
     try:
         previous = FetchRecord.from_json(json.loads(record_path.read_text("utf-8")), reused=True)
     except (OSError, ValueError, TypeError) as exc:
         raise InputError(
-            f"{record_path} cannot be read: {exc}", "delete the folder and fetch again"
+            _("{path} cannot be read: {problem}", path=str(record_path), problem=str(exc)),
+            _("delete the folder and fetch again"),
         ) from None
     if (previous.url, previous.revision) != (url, revision):
         raise InputError(
-            f"{dest} already holds {previous.url}"
-            + (f" at revision {previous.revision}" if previous.revision else ""),
-            "choose another destination, or delete it to fetch this source there",
+            _(
+                "{dest} already holds {url} at revision {revision}",
+                dest=str(dest),
+                url=previous.url,
+                revision=previous.revision,
+            )
+            if previous.revision
+            else _("{dest} already holds {url}", dest=str(dest), url=previous.url),
+            _("choose another destination, or delete it to fetch this source there"),
         )
     changed = [
         f["path"]
@@ -195,8 +225,12 @@ def _previous_fetch(dest: Path, url: str, revision: str | None) -> FetchRecord |
     ]
     if changed:
         raise InputError(
-            f"{dest} was changed since it was fetched: {', '.join(changed[:3])}",
-            "delete the folder and fetch again",
+            _(
+                "{dest} was changed since it was fetched: {files}",
+                dest=str(dest),
+                files=", ".join(changed[:3]),
+            ),
+            _("delete the folder and fetch again"),
         )
     return previous
 
@@ -209,10 +243,11 @@ def _file_name(url: str) -> str:
 # --- Downloads ---------------------------------------------------------------------------------
 
 _STATUS_HINTS = {
-    404: "check the URL: the file is not (or no longer) there",
-    401: "fetch takes public sources only; this one asks for a login",
-    403: "fetch takes public sources only; this one refuses access",
+    404: _("check the URL: the file is not (or no longer) there"),
+    401: _("fetch takes public sources only; this one asks for a login"),
+    403: _("fetch takes public sources only; this one refuses access"),
 }
+_KIND_NAMES = {"archive": _("an archive"), "file": _("a file")}
 
 
 def _download(url: str, target: Path) -> str:
@@ -228,16 +263,22 @@ def _download(url: str, target: Path) -> str:
         with httpx.stream("GET", url, follow_redirects=True, timeout=30.0) as response:
             if response.status_code >= 400:
                 status = f"HTTP {response.status_code} {response.reason_phrase}"
-                hint = _STATUS_HINTS.get(response.status_code, "the server failed; try again later")
-                raise InputError(f"cannot download {url}: {status}", hint)
+                hint = _STATUS_HINTS.get(
+                    response.status_code, _("the server failed; try again later")
+                )
+                raise InputError(_("cannot download {url}: {status}", url=url, status=status), hint)
             with target.open("wb") as out:
                 for chunk in response.iter_bytes(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
     except httpx.HTTPError as exc:
         raise InputError(
-            f"cannot download {url}: {exc or type(exc).__name__}",
-            "check the address, your network connection and proxy settings",
+            _(
+                "cannot download {url}: {problem}",
+                url=url,
+                problem=str(exc) or type(exc).__name__,
+            ),
+            _("check the address, your network connection and proxy settings"),
         ) from None
     return digest.hexdigest()
 
@@ -246,6 +287,7 @@ def _download(url: str, target: Path) -> str:
 
 
 _ARCHIVE_ERRORS = (zipfile.BadZipFile, tarfile.TarError, *STREAM_ERRORS)
+_UNSAFE_HINT = _("the archive is unsafe and was not unpacked; ask its publisher for a clean one")
 
 
 def _unpack(archive: Path, url: str, content: Path) -> None:
@@ -258,8 +300,13 @@ def _unpack(archive: Path, url: str, content: Path) -> None:
             _unpack_tar(archive, url, content)
     except _ARCHIVE_ERRORS as exc:
         raise InputError(
-            f"{url} is not a readable {packing} archive: {exc}",
-            "check that the URL points at the archive itself, not at a web page about it",
+            _(
+                "{url} is not a readable {packing} archive: {problem}",
+                url=url,
+                packing=packing,
+                problem=str(exc),
+            ),
+            _("check that the URL points at the archive itself, not at a web page about it"),
         ) from None
 
 
@@ -292,8 +339,12 @@ def _unpack_tar(archive: Path, url: str, content: Path) -> None:
                 _check_member_name(member.linkname, url)
             elif not (member.isfile() or member.isdir()):
                 raise InputError(
-                    f"{url}: archive member {member.name!r} is a device or pipe",
-                    "a corpus archive holds files and folders only; nothing was unpacked",
+                    _(
+                        "{url}: archive member {name!r} is a device or pipe",
+                        url=url,
+                        name=member.name,
+                    ),
+                    _("a corpus archive holds files and folders only; nothing was unpacked"),
                 )
             packed.extract(member, content, **_TAR_FILTER)
 
@@ -302,8 +353,12 @@ def _check_member_name(name: str, url: str) -> None:
     normal = name.replace("\\", "/")
     if normal.startswith("/") or re.match(r"^[A-Za-z]:", normal) or ".." in normal.split("/"):
         raise InputError(
-            f"{url}: archive member {name!r} would be written outside the destination",
-            "the archive is unsafe and was not unpacked; ask its publisher for a clean one",
+            _(
+                "{url}: archive member {name!r} would be written outside the destination",
+                url=url,
+                name=name,
+            ),
+            _UNSAFE_HINT,
         )
 
 
@@ -311,8 +366,13 @@ def _check_link(name: str, target: str, url: str) -> None:
     resolved = os.path.normpath(os.path.join(os.path.dirname(name), target))
     if os.path.isabs(target) or resolved == ".." or resolved.startswith("../"):
         raise InputError(
-            f"{url}: archive link {name!r} -> {target!r} points outside the destination",
-            "the archive is unsafe and was not unpacked; ask its publisher for a clean one",
+            _(
+                "{url}: archive link {name!r} -> {target!r} points outside the destination",
+                url=url,
+                name=name,
+                target=target,
+            ),
+            _UNSAFE_HINT,
         )
 
 
@@ -321,8 +381,12 @@ def _refuse_escaping_links(content: Path, url: str) -> None:
     for path in content.rglob("*"):
         if path.is_symlink() and not path.resolve().is_relative_to(root):
             raise InputError(
-                f"{url}: {path.relative_to(content)} links outside the fetched folder",
-                "such links could expose other files; the source was not kept",
+                _(
+                    "{url}: {path} links outside the fetched folder",
+                    url=url,
+                    path=str(path.relative_to(content)),
+                ),
+                _("such links could expose other files; the source was not kept"),
             )
 
 
@@ -358,7 +422,8 @@ def _clone(url: str, revision: str | None, target: Path) -> str:
                 break
         else:
             raise InputError(
-                f"revision {revision!r} not found in {url}", "name a branch, tag or commit there"
+                _("revision {revision!r} not found in {url}", revision=revision, url=url),
+                _("name a branch, tag or commit there"),
             )
         _git(["-C", str(target), "checkout", "--quiet", "--detach", found], url)
     commit = _git(["-C", str(target), "rev-parse", "HEAD"], url)
@@ -368,7 +433,7 @@ def _clone(url: str, revision: str | None, target: Path) -> str:
 
 def _git(args: list[str], url: str, check: bool = True) -> str:
     if shutil.which("git") is None:
-        raise InputError("git is not installed", "install git to fetch repositories")
+        raise InputError(_("git is not installed"), _("install git to fetch repositories"))
     # Fail instead of asking for a password or a host key on a terminal nobody watches.
     env = {"GIT_SSH_COMMAND": "ssh -o BatchMode=yes", **os.environ, "GIT_TERMINAL_PROMPT": "0"}
     result = subprocess.run(
@@ -380,8 +445,12 @@ def _git(args: list[str], url: str, check: bool = True) -> str:
             (line for line in lines if line.startswith("fatal:")), lines[-1] if lines else ""
         )
         raise InputError(
-            f"git cannot fetch {url}: {reason.removeprefix('fatal: ')}",
-            "check that the URL names a public git repository",
+            _(
+                "git cannot fetch {url}: {reason}",
+                url=url,
+                reason=reason.removeprefix("fatal: "),
+            ),
+            _("check that the URL names a public git repository"),
         )
     return result.stdout.strip() if result.returncode == 0 else ""
 
@@ -396,6 +465,11 @@ def _refuse_lfs_pointers(content: Path, record: FetchRecord, url: str) -> None:
                     pointers.append(entry["path"])
     if pointers:
         raise InputError(
-            f"{url}: {len(pointers)} files are Git LFS pointers, not data ({pointers[0]} ...)",
-            "install git-lfs (`git lfs install`) and fetch again",
+            _(
+                "{url}: {count} files are Git LFS pointers, not data ({first} ...)",
+                url=url,
+                count=str(len(pointers)),
+                first=pointers[0],
+            ),
+            _("install git-lfs (`git lfs install`) and fetch again"),
         )

@@ -23,6 +23,7 @@ import numpy as np
 from gemeingut.data.documents import ExclusionSink, Record
 from gemeingut.data.ngrams import Words
 from gemeingut.errors import RecipeError
+from gemeingut.i18n import _
 
 _EMPTY = np.uint32(0xFFFFFFFF)
 _CHUNK = 1024  # shingles per step: the (num_perm x chunk) block stays in the CPU cache
@@ -129,9 +130,13 @@ class NearDedup:
         self.bands, self.rows = lsh_params(self.threshold, self.hasher.num_perm)
         if self.bands < 2:
             raise RecipeError(
-                f"data.near_dedup_threshold = {self.threshold} is so high that MinHash LSH "
-                f"with {self.hasher.num_perm} permutations has fewer than 2 bands",
-                "use a threshold of 0.98 or less, or turn near_dedup off",
+                _(
+                    "data.near_dedup_threshold = {threshold} is so high that MinHash LSH with "
+                    "{permutations} permutations has fewer than 2 bands",
+                    threshold=str(self.threshold),
+                    permutations=str(self.hasher.num_perm),
+                ),
+                _("use a threshold of 0.98 or less, or turn near_dedup off"),
             )
         self._buckets = [{} for _ in range(self.bands)]
 

@@ -19,6 +19,7 @@ from phonenumbers import Leniency, PhoneNumberMatcher
 
 from gemeingut.data.documents import Document, ExclusionSink
 from gemeingut.errors import RecipeError
+from gemeingut.i18n import _
 
 Span = tuple[int, int]
 
@@ -262,8 +263,8 @@ class PIIScrubber:
         unknown = sorted(set(self.types) - set(PII_TYPES))
         if unknown:
             raise RecipeError(
-                f"unknown PII type(s): {', '.join(unknown)}",
-                hint=f"choose from {', '.join(PII_TYPES)}",
+                _("unknown PII type(s): {types}", types=", ".join(unknown)),
+                hint=_("choose from {choices}", choices=", ".join(PII_TYPES)),
             )
 
     def run(self, docs: Iterator[Document], exclude: ExclusionSink) -> Iterator[Document]:

@@ -385,7 +385,9 @@ def _hf_splits(root: Path) -> list[tuple[str | None, Path]]:
     try:
         splits = json.loads(marker.read_text("utf-8"))["splits"]
         if not all(isinstance(s, str) and _plain_name(s) for s in splits):
-            raise ValueError(f"split names must be plain folder names: {splits}")
+            raise ValueError(
+                _("split names must be plain folder names: {splits}", splits=str(splits))
+            )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
             _("{path} cannot be read: {error}", path=marker, error=str(exc)),
@@ -399,10 +401,10 @@ def _hf_data_files(folder: Path) -> list[str]:
     try:
         names = [entry["filename"] for entry in state["_data_files"]]
     except (KeyError, TypeError):
-        raise ValueError("state.json lists no `_data_files`") from None
+        raise ValueError(_("state.json lists no `_data_files`")) from None
     bad = [n for n in names if not isinstance(n, str) or not _plain_name(n)]
     if bad:
-        raise ValueError(f"state.json names files outside its folder: {bad}")
+        raise ValueError(_("state.json names files outside its folder: {files}", files=str(bad)))
     return names
 
 

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from gemeingut.data.documents import DOCUMENT_COLUMNS
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 SHARD_DIR = "shards"
 SCHEMA = pa.schema([(column, pa.string()) for column in DOCUMENT_COLUMNS])
@@ -66,8 +67,8 @@ def split_files(dataset_dir: Path, split: str) -> list[Path]:
     files = sorted((dataset_dir / SHARD_DIR).glob(f"{split}-*.parquet"))
     if not files:
         raise InputError(
-            f"dataset {dataset_dir} has no {split!r} shards",
-            "pass a dataset written by `gemeingut data curate`",
+            _("dataset {dataset} has no {split!r} shards", dataset=str(dataset_dir), split=split),
+            _("pass a dataset written by `gemeingut data curate`"),
         )
     return files
 

@@ -16,6 +16,7 @@ from gemeingut.data.compressed import is_compressed
 from gemeingut.data.line_spans import LineSpan, plan_line_spans
 from gemeingut.data.readers import infer_format
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.recipe import SourceSpec
 
 # Bytes of uncompressed JSONL per task: big enough that a task's start-up cost does not matter,
@@ -69,5 +70,10 @@ def _parquet_rows(spec: SourceSpec) -> int:
         return pq.ParquetFile(spec.path).metadata.num_rows
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise InputError(
-            f"{spec.path} is not a readable Parquet file: {exc}", "check the file"
+            _(
+                "{path} is not a readable Parquet file: {error}",
+                path=str(spec.path),
+                error=str(exc),
+            ),
+            _("check the file"),
         ) from None

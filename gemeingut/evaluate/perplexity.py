@@ -17,6 +17,7 @@ from transformers import AutoTokenizer
 
 from gemeingut.data.shards import iter_texts
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.model.loading import load_causal_lm
 from gemeingut.model.packing import token_stream
 
@@ -33,8 +34,8 @@ def evaluate_perplexity(
     texts = list(iter_texts(dataset_dir, "test"))[:max_documents]
     if not texts:
         raise InputError(
-            f"the test split of {dataset_dir} is empty",
-            "raise data.test_fraction or add documents",
+            _("the test split of {dataset} is empty", dataset=str(dataset_dir)),
+            _("raise data.test_fraction or add documents"),
         )
     stream = token_stream(tokenizer, texts)
     context = model.config.max_position_embeddings

@@ -20,6 +20,7 @@ from license_expression import OR, ExpressionError, get_spdx_licensing
 from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
+from gemeingut.i18n import _
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
@@ -65,19 +66,33 @@ def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseMod
     """Check that `path` is a loadable model directory and read its licence and card."""
     path = path.resolve()  # recorded for later loading (an adapter's base), from anywhere
     if not path.is_dir():
-        raise InputError(f"base model {path} is not a directory", "pass a local model folder")
+        raise InputError(
+            _("base model {path} is not a directory", path=str(path)),
+            _("pass a local model folder"),
+        )
     config = _config(path)
     if not any(next(path.glob(pattern), None) for pattern in WEIGHT_PATTERNS):
         raise InputError(
-            f"base model directory {path} has no weights (*.safetensors or pytorch_model*.bin)",
-            "download the whole model folder (e.g. `huggingface-cli download NAME --local-dir "
-            "DIR`), or pass the folder that holds its weight files",
+            _(
+                "base model directory {path} has no weights (*.safetensors or pytorch_model*.bin)",
+                path=str(path),
+            ),
+            _(
+                "download the whole model folder (e.g. `huggingface-cli download NAME "
+                "--local-dir DIR`), or pass the folder that holds its weight files"
+            ),
         )
     if not any((path / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
         raise InputError(
-            f"base model directory {path} has no tokenizer (tokenizer.json or "
-            "tokenizer_config.json)",
-            "a model folder from the Hugging Face Hub holds its tokenizer files; copy them there",
+            _(
+                "base model directory {path} has no tokenizer (tokenizer.json or "
+                "tokenizer_config.json)",
+                path=str(path),
+            ),
+            _(
+                "a model folder from the Hugging Face Hub holds its tokenizer files; copy them "
+                "there"
+            ),
         )
     card = _card(path)
     own = (path / ARTIFACT_FILE).is_file()
@@ -101,13 +116,16 @@ def _config(path: Path) -> dict[str, Any]:
     file = path / "config.json"
     if not file.is_file():
         raise InputError(
-            f"{path} is not a Hugging Face model directory (no config.json)",
-            "pass the folder that holds config.json, the weights and the tokenizer",
+            _("{path} is not a Hugging Face model directory (no config.json)", path=str(path)),
+            _("pass the folder that holds config.json, the weights and the tokenizer"),
         )
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: not valid JSON ({exc})", "restore the file") from None
+        raise InputError(
+            _("{file}: not valid JSON ({error})", file=str(file), error=str(exc)),
+            _("restore the file"),
+        ) from None
 
 
 def _card(path: Path) -> dict[str, Any] | None:
@@ -121,8 +139,12 @@ def _card(path: Path) -> dict[str, Any] | None:
         return ModelCard.load(file).data.to_dict()
     except Exception as exc:  # a card whose YAML does not parse: say where
         raise InputError(
-            f"{file}: the model card's metadata cannot be read: {exc}",
-            "fix its YAML header between the --- lines",
+            _(
+                "{file}: the model card's metadata cannot be read: {error}",
+                file=str(file),
+                error=str(exc),
+            ),
+            _("fix its YAML header between the --- lines"),
         ) from None
 
 
@@ -135,11 +157,19 @@ def _license(
         return (stated, "stated") if stated else (None, OWN_MODEL if own else "none")
     if stated and stated.lower() != named.lower():
         raise InputError(
-            f"--base-license {stated} contradicts the base model's own licence {named} "
-            f"(from its {source})",
-            "leave --base-license out: it is only for models that name no licence",
+            _(
+                "--base-license {stated} contradicts the base model's own licence {named} "
+                "(from its {source})",
+                stated=stated,
+                named=named,
+                source=_SOURCE_NAMES.get(source, source),
+            ),
+            _("leave --base-license out: it is only for models that name no licence"),
         )
     return named, source
+
+
+_SOURCE_NAMES = {"card": _("model card"), "LICENSE file": _("LICENSE file")}
 
 
 def _named_license(path: Path, card: dict[str, Any] | None) -> tuple[str | None, str]:

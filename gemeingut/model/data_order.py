@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 import torch
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.model.token_file import TokenFile, open_split
 
 ORDER_DIR = "data_order"
@@ -96,8 +97,16 @@ def pack_split(
     windows = Windows(open_split(folder, split), seq_len)
     if len(windows) == 0:
         raise InputError(
-            f"the {split} split of {dataset_dir} is too small for one sequence of {seq_len} tokens",
-            f"add documents, lower {seq_len_setting}, or raise data.validation_fraction",
+            _(
+                "the {split} split of {dataset} is too small for one sequence of {seq_len} tokens",
+                split=split,
+                dataset=str(dataset_dir),
+                seq_len=str(seq_len),
+            ),
+            _(
+                "add documents, lower {setting}, or raise data.validation_fraction",
+                setting=seq_len_setting,
+            ),
         )
     return windows
 

@@ -28,6 +28,7 @@ import torch.distributed as dist
 from torch import nn
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 T = TypeVar("T")
 _CONTROL_TIMEOUT = dt.timedelta(days=2)
@@ -56,9 +57,11 @@ def current_world() -> World:
         return World(dist.get_rank(), dist.get_world_size(), local)
     if _launched_size() > 1:
         raise InputError(
-            "started by torchrun, but this command does not join the process group",
-            "train under torchrun with `gemeingut model pretrain`, `gemeingut model finetune` or "
-            "`gemeingut build`",
+            _("started by torchrun, but this command does not join the process group"),
+            _(
+                "train under torchrun with `gemeingut model pretrain`, `gemeingut model "
+                "finetune` or `gemeingut build`"
+            ),
         )
     return World()
 
@@ -84,10 +87,16 @@ def _check_rendezvous() -> None:
     missing = [name for name in ("RANK", "MASTER_ADDR", "MASTER_PORT") if name not in os.environ]
     if missing:
         raise InputError(
-            f"WORLD_SIZE={_launched_size()} asks for several processes, but {', '.join(missing)} "
-            "is not set: this process was not started by torchrun",
-            "start it with `torchrun --nproc_per_node N ...`, or run it without torchrun in one "
-            "process: unset WORLD_SIZE",
+            _(
+                "WORLD_SIZE={size} asks for several processes, but {missing} is not set: this "
+                "process was not started by torchrun",
+                size=str(_launched_size()),
+                missing=", ".join(missing),
+            ),
+            _(
+                "start it with `torchrun --nproc_per_node N ...`, or run it without torchrun in "
+                "one process: unset WORLD_SIZE"
+            ),
         )
 
 
@@ -115,9 +124,11 @@ def announce(job: dict[str, Any]) -> None:
     """Leader: tell the followers to start `job` (they call its handler with the message)."""
     if "group" not in _control:
         raise InputError(
-            "several processes, but the followers are not listening",
-            "run training under torchrun through `gemeingut model pretrain`, `gemeingut model "
-            "finetune` or `gemeingut build`",
+            _("several processes, but the followers are not listening"),
+            _(
+                "run training under torchrun through `gemeingut model pretrain`, `gemeingut "
+                "model finetune` or `gemeingut build`"
+            ),
         )
     _broadcast(job)
 

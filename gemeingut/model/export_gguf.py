@@ -30,6 +30,7 @@ from safetensors import safe_open
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.model.gguf_spm import space_prefix, spm_tokenizer, spm_vocabulary
 
 GGUF_FILE = "model.gguf"  # in a gguf artifact and in a release bundle's model/
@@ -142,17 +143,26 @@ def export_gguf(
     """Write `model_dir` as `out_file` (GGUF), verify the file, and return a summary. `name`
     and `licence` go into `general.name` and `general.license` (else the folder's card's)."""
     if dtype not in DTYPES:
-        raise InputError(f"unsupported GGUF dtype {dtype!r}", f"choose one of {', '.join(DTYPES)}")
+        raise InputError(
+            _("unsupported GGUF dtype {dtype!r}", dtype=dtype),
+            _("choose one of {choices}", choices=", ".join(DTYPES)),
+        )
     if out_file.is_dir():
-        raise InputError(f"{out_file} is a directory", "name the .gguf file to write")
+        raise InputError(
+            _("{path} is a directory", path=str(out_file)), _("name the .gguf file to write")
+        )
     shape = _read_shape(model_dir)
     weights = _weight_index(model_dir)
     # llama.cpp ties by absence: with no output.weight it reuses token_embd.
     shape.tied = shape.tied or "lm_head.weight" not in weights
     if shape.arch.head_always_tied and not shape.tied:
         raise InputError(
-            f"{model_dir}: {shape.arch.name} with an untied lm_head",
-            "llama.cpp's graph for this architecture always reuses the embeddings as the head",
+            _(
+                "{model}: {arch} with an untied lm_head",
+                model=str(model_dir),
+                arch=shape.arch.name,
+            ),
+            _("llama.cpp's graph for this architecture always reuses the embeddings as the head"),
         )
     tokenizer = _read_tokenizer(model_dir)
     plan = _plan_tensors(shape, weights, dtype)
@@ -188,28 +198,39 @@ def _read_shape(model_dir: Path) -> Shape:
     config_file = model_dir / "config.json"
     if not config_file.is_file():
         raise InputError(
-            f"{model_dir}: no config.json", "pass a Hugging Face model directory (save_pretrained)"
+            _("{model}: no config.json", model=str(model_dir)),
+            _("pass a Hugging Face model directory (save_pretrained)"),
         )
     config = json.loads(config_file.read_text(encoding="utf-8"))
     archs = config.get("architectures") or [MODEL_TYPES.get(config.get("model_type"), "?")]
     if archs[0] not in ARCHITECTURES or MODEL_TYPES.get(config.get("model_type")) != archs[0]:
         found = archs[0] if archs[0] != "?" else config.get("model_type")
         raise InputError(
-            f"{model_dir}: architecture {found!r} cannot be exported",
-            f"supported: {', '.join(ARCHITECTURES)}; convert others with llama.cpp's "
-            "convert_hf_to_gguf.py",
+            _(
+                "{model}: architecture {found!r} cannot be exported",
+                model=str(model_dir),
+                found=found,
+            ),
+            _(
+                "supported: {architectures}; convert others with llama.cpp's convert_hf_to_gguf.py",
+                architectures=", ".join(ARCHITECTURES),
+            ),
         )
     arch = ARCHITECTURES[archs[0]]
     activation = config.get("hidden_activation") or config.get("hidden_act", arch.activations[0])
     if activation not in arch.activations:
         raise InputError(
-            f"{model_dir}: hidden_act {activation!r}",
-            f"llama.cpp computes {arch.name} with {' or '.join(arch.activations)}",
+            _("{model}: hidden_act {activation!r}", model=str(model_dir), activation=activation),
+            _(
+                "llama.cpp computes {arch} with {activations}",
+                arch=arch.name,
+                activations=", ".join(arch.activations),
+            ),
         )
     if config.get("use_sliding_window") or "sliding_attention" in (config.get("layer_types") or ()):
         raise InputError(
-            f"{model_dir}: sliding-window attention in some layers",
-            "llama.cpp's graph for this architecture attends to the whole context",
+            _("{model}: sliding-window attention in some layers", model=str(model_dir)),
+            _("llama.cpp's graph for this architecture attends to the whole context"),
         )
     n_head = config["num_attention_heads"]
     # transformers 5 writes rope_parameters (with rope_theta inside); 4.x rope_theta+rope_scaling.
@@ -218,8 +239,12 @@ def _read_shape(model_dir: Path) -> Shape:
     rope["rope_type"] = rope.get("rope_type", rope.get("type")) or "default"
     if rope["rope_type"] not in ("default", "linear", "llama3"):
         raise InputError(
-            f"{model_dir}: RoPE type {rope['rope_type']!r} is not supported by this exporter",
-            "supported: default, linear, llama3; use llama.cpp's convert_hf_to_gguf.py",
+            _(
+                "{model}: RoPE type {rope!r} is not supported by this exporter",
+                model=str(model_dir),
+                rope=rope["rope_type"],
+            ),
+            _("supported: default, linear, llama3; use llama.cpp's convert_hf_to_gguf.py"),
         )
     context = config.get("max_position_embeddings", 2048)
     if arch.gguf_arch == gguf.MODEL_ARCH.LLAMA and config.get("sliding_window"):
@@ -246,10 +271,12 @@ def _weight_index(model_dir: Path) -> dict[str, Path]:
     """HF tensor name -> the safetensors file that holds it (one file or a sharded set)."""
     files = sorted(model_dir.glob("*.safetensors"))
     if not files:
-        hint = "re-save with save_pretrained() (safetensors)"
+        hint = _("re-save with save_pretrained() (safetensors)")
         if any(model_dir.glob("*.bin")):
-            hint = "only safetensors weights are read; " + hint
-        raise InputError(f"{model_dir}: no *.safetensors weights", hint)
+            hint = _(
+                "only safetensors weights are read; re-save with save_pretrained() (safetensors)"
+            )
+        raise InputError(_("{model}: no *.safetensors weights", model=str(model_dir)), hint)
     index: dict[str, Path] = {}
     for file in files:
         with safe_open(file, framework="pt") as f:
@@ -278,8 +305,12 @@ def _plan_tensors(shape: Shape, weights: dict[str, Path], dtype: str) -> list[Pl
         plan.append(Planned(name, hf_name, dims, store, heads, offset))
     if unknown:
         raise InputError(
-            f"tensors with no GGUF {shape.arch.name} name: {', '.join(unknown[:5])}",
-            "the checkpoint is not a plain model of its declared architecture",
+            _(
+                "tensors with no GGUF {arch} name: {tensors}",
+                arch=shape.arch.name,
+                tensors=", ".join(unknown[:5]),
+            ),
+            _("the checkpoint is not a plain model of its declared architecture"),
         )
     if shape.rope["rope_type"] == "llama3":
         rope_name = gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight"
@@ -297,14 +328,19 @@ def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
     file = model_dir / "tokenizer.json"
     if not file.is_file():
         raise InputError(
-            f"{model_dir}: no tokenizer.json", "GGUF export needs a fast BPE tokenizer"
+            _("{model}: no tokenizer.json", model=str(model_dir)),
+            _("GGUF export needs a fast BPE tokenizer"),
         )
     spec = json.loads(file.read_text(encoding="utf-8"))
     model = spec.get("model") or {}
     if model.get("type") != "BPE":
         raise InputError(
-            f"{model_dir}: tokenizer model {model.get('type')!r} is not BPE",
-            "only byte-level and SentencePiece-style BPE tokenizers are exported",
+            _(
+                "{model}: tokenizer model {kind!r} is not BPE",
+                model=str(model_dir),
+                kind=model.get("type"),
+            ),
+            _("only byte-level and SentencePiece-style BPE tokenizers are exported"),
         )
     hf = Tokenizer.from_file(str(file))
     prefix = space_prefix(spec)
@@ -315,11 +351,16 @@ def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
     normalizer = spec.get("normalizer")
     if pre is None or normalizer not in (None, {"type": "NFC"}):
         raise InputError(
-            f"{model_dir}: the tokenizer's pre-tokenizer, merge handling or normalizer is not one "
-            "llama.cpp runs (GPT-2, Llama 3, DBRX/OLMo 2 or Qwen2 byte-level BPE, or "
-            "SentencePiece-style BPE with byte fallback as in Llama 2, Mistral and Gemma)",
-            "convert it with llama.cpp's convert_hf_to_gguf.py, or train a tokenizer with "
-            "`gemeingut tokenizer train`",
+            _(
+                "{model}: the tokenizer's pre-tokenizer, merge handling or normalizer is not one "
+                "llama.cpp runs (GPT-2, Llama 3, DBRX/OLMo 2 or Qwen2 byte-level BPE, or "
+                "SentencePiece-style BPE with byte fallback as in Llama 2, Mistral and Gemma)",
+                model=str(model_dir),
+            ),
+            _(
+                "convert it with llama.cpp's convert_hf_to_gguf.py, or train a tokenizer with "
+                "`gemeingut tokenizer train`"
+            ),
         )
     return {"spec": spec, "kind": "gpt2", "pre": pre, "hf": hf}
 
@@ -405,8 +446,13 @@ def _tokenizer_metadata(
     by_id.update({i: t["content"] for i, t in added.items()})
     if max(by_id) >= vocab_size:
         raise InputError(
-            f"{model_dir}: tokenizer has id {max(by_id)} but config vocab_size is {vocab_size}",
-            "the tokenizer does not belong to this model",
+            _(
+                "{model}: tokenizer has id {id} but config vocab_size is {vocab_size}",
+                model=str(model_dir),
+                id=str(max(by_id)),
+                vocab_size=str(vocab_size),
+            ),
+            _("the tokenizer does not belong to this model"),
         )
     keys = gguf.Keys.Tokenizer
     meta: dict[str, tuple[Any, T]] = {
@@ -520,7 +566,10 @@ def _gguf_array(item: Planned, weights: dict[str, Path], shape: Shape) -> np.nda
     if item.permute_heads:
         data = permute_for_rope(data, item.permute_heads)
     if item.dtype == np.float16 and np.abs(data).max(initial=0.0) > F16_MAX:
-        raise InputError(f"{item.source}: values beyond the F16 range", "export with --dtype f32")
+        raise InputError(
+            _("{tensor}: values beyond the F16 range", tensor=item.source),
+            _("export with --dtype f32"),
+        )
     return np.ascontiguousarray(data.astype(item.dtype))
 
 

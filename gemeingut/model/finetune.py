@@ -37,6 +37,7 @@ from torch import nn
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _, text
 from gemeingut.model import distributed as dist
 from gemeingut.model.attention import use_for_training
 from gemeingut.model.base_model import BaseModelFacts
@@ -112,10 +113,15 @@ def finetune(
     world = dist.current_world()
     if world.size > 1 and section.training.strategy != "ddp":
         raise InputError(
-            f"finetune.training.strategy = '{section.training.strategy}': fine-tuning under "
-            "torchrun runs DDP only (a full copy of the model per device)",
-            "set finetune.training.strategy = 'ddp', or use LoRA or fewer devices if the model "
-            "does not fit on one",
+            _(
+                "finetune.training.strategy = '{strategy}': fine-tuning under torchrun runs DDP "
+                "only (a full copy of the model per device)",
+                strategy=section.training.strategy,
+            ),
+            _(
+                "set finetune.training.strategy = 'ddp', or use LoRA or fewer devices if the "
+                "model does not fit on one"
+            ),
         )
     return with_threads(
         section.training.threads, lambda: _finetune(base, data, section, out_dir, world, None)
@@ -174,7 +180,8 @@ def _finetune(
                 _logged_val_losses(out_dir / LOG_FILE) if leader else (None, None)
             )
         evaluates = len(val) > 0
-        bar = progress_bar("finetune", total=cfg.steps, unit="steps") if leader else nullcontext()
+        steps = text(_("steps"))
+        bar = progress_bar("finetune", total=cfg.steps, unit=steps) if leader else nullcontext()
         with bar as advance:
             clock = StepClock(device)
             rate = Rate(global_batch * cfg.seq_len, 0, None, world.size)
@@ -232,9 +239,13 @@ def _schedule(section: FinetuneSection, windows: int, global_batch: int) -> Fine
         cfg = cfg.model_copy(update={"warmup_steps": cfg.steps // 10})
     elif cfg.warmup_steps >= cfg.steps:
         raise InputError(
-            f"warmup_steps = {cfg.warmup_steps} is not shorter than the {cfg.steps} training "
-            "steps: the learning rate would never reach its peak",
-            "lower warmup_steps, or raise steps (or epochs)",
+            _(
+                "warmup_steps = {warmup} is not shorter than the {steps} training steps: the "
+                "learning rate would never reach its peak",
+                warmup=str(cfg.warmup_steps),
+                steps=str(cfg.steps),
+            ),
+            _("lower warmup_steps, or raise steps (or epochs)"),
         )
     return cfg
 
@@ -284,9 +295,14 @@ def _tuner(
     embeddings = lm.get_input_embeddings().num_embeddings
     if len(tokenizer) > embeddings:
         raise InputError(
-            f"vocabulary mismatch: the tokenizer in {base.path} has {len(tokenizer)} tokens but "
-            f"the model embeds only {embeddings}",
-            "use the tokenizer that belongs to the model (the files from the same folder)",
+            _(
+                "vocabulary mismatch: the tokenizer in {path} has {tokens} tokens but the model "
+                "embeds only {embeddings}",
+                path=base.path,
+                tokens=str(len(tokenizer)),
+                embeddings=str(embeddings),
+            ),
+            _("use the tokenizer that belongs to the model (the files from the same folder)"),
         )
     wrapper = lm
     base_parameters = sum(p.numel() for p in lm.parameters())
@@ -324,8 +340,12 @@ def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
         return AutoModelForCausalLM.from_pretrained(base.path, dtype=dtype, use_kernels=False)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(
-            f"transformers cannot load the base model in {base.path}: {exc}",
-            "pass a causal language model folder (config.json, weights, tokenizer)",
+            _(
+                "transformers cannot load the base model in {path}: {error}",
+                path=base.path,
+                error=str(exc),
+            ),
+            _("pass a causal language model folder (config.json, weights, tokenizer)"),
         ) from None
 
 
@@ -336,9 +356,15 @@ def _load_tokenizer(base: BaseModelFacts) -> PreTrainedTokenizerBase:
         return AutoTokenizer.from_pretrained(base.path, local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError) as exc:  # a broken tokenizer.json: ValueError
         raise InputError(
-            f"transformers cannot load the tokenizer in {base.path}: {exc}",
-            "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the model's "
-            "source again",
+            _(
+                "transformers cannot load the tokenizer in {path}: {error}",
+                path=base.path,
+                error=str(exc),
+            ),
+            _(
+                "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the "
+                "model's source again"
+            ),
         ) from None
 
 

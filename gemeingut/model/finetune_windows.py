@@ -29,6 +29,7 @@ from transformers import PreTrainedTokenizerBase
 
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.model.data_order import Windows, pack_split
 from gemeingut.model.finetune_data import Example, Kind, encode, split_examples, starts_with_bos
 from gemeingut.model.token_file import open_split, token_dtype, tokenize_split
@@ -131,10 +132,14 @@ def make_windows(
     train = pack(examples, tokenizer, seq_len, folder, "train")
     if len(train) == 0 or train.stats["trained_tokens"] == 0:
         raise InputError(
-            f"the fine-tuning data {data} gives no tokens to train on "
-            f"({train.stats['examples']} examples, {train.stats['without_targets']} without "
-            "an answer)",
-            "add examples with answers (prompt/completion, chat) or text",
+            _(
+                "the fine-tuning data {data} gives no tokens to train on ({examples} examples, "
+                "{without} without an answer)",
+                data=str(data),
+                examples=str(train.stats["examples"]),
+                without=str(train.stats["without_targets"]),
+            ),
+            _("add examples with answers (prompt/completion, chat) or text"),
         )
     return train, pack(held, tokenizer, seq_len, folder, "validation")
 
@@ -177,8 +182,8 @@ def pack(
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     if pad is None:
         raise InputError(
-            "the base model's tokenizer has neither a pad nor an EOS token",
-            "add one of them to its tokenizer_config.json",
+            _("the base model's tokenizer has neither a pad nor an EOS token"),
+            _("add one of them to its tokenizer_config.json"),
         )
     folder.mkdir(parents=True, exist_ok=True)
     stats = dict.fromkeys(("examples", "truncated", "without_targets", "trained_tokens"), 0)
@@ -285,10 +290,25 @@ def _map(path: Path, dtype: Any, width: int, rows: int) -> np.ndarray:
     size = path.stat().st_size if path.is_file() else None
     if size != rows * width * np.dtype(dtype).itemsize:
         raise InputError(
-            f"{path} is {'missing' if size is None else f'{size} bytes'}, not the {rows} "
-            f"windows of {width} tokens the leader packed",
-            "under torchrun every rank must see the leader's output folder (one machine, or a "
-            "shared file system)",
+            _(
+                "{path} is missing, not the {rows} windows of {width} tokens the leader packed",
+                path=str(path),
+                rows=str(rows),
+                width=str(width),
+            )
+            if size is None
+            else _(
+                "{path} is {size} bytes, not the {rows} windows of {width} tokens the leader "
+                "packed",
+                path=str(path),
+                size=str(size),
+                rows=str(rows),
+                width=str(width),
+            ),
+            _(
+                "under torchrun every rank must see the leader's output folder (one machine, or "
+                "a shared file system)"
+            ),
         )
     if rows == 0:  # numpy refuses to map an empty file
         return np.empty((0, width), dtype=dtype)

@@ -14,6 +14,7 @@ from typing import Any
 from torch import nn
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -66,6 +67,10 @@ def add_adapters(
             return get_peft_model(model, config)
     except ValueError as exc:  # peft: target modules not found in the model
         raise InputError(
-            f"LoRA cannot adapt {chosen} in this model: {exc}",
-            "set finetune.lora.target_modules to layer names the model has (e.g. q_proj)",
+            _(
+                "LoRA cannot adapt {modules} in this model: {error}",
+                modules=str(chosen),
+                error=str(exc),
+            ),
+            _("set finetune.lora.target_modules to layer names the model has (e.g. q_proj)"),
         ) from None

@@ -7,6 +7,7 @@ from typing import Any
 from transformers import LlamaConfig
 
 from gemeingut.errors import RecipeError
+from gemeingut.i18n import _
 
 PRESETS: dict[str, dict[str, Any]] = {
     # ~60k parameters with a 300-token vocabulary: for tests, ~10 ms per step on one core.
@@ -62,8 +63,8 @@ def build_config(
     """The architecture for a preset, with recipe overrides applied last."""
     if preset not in PRESETS:
         raise RecipeError(
-            f"model.preset: unknown preset {preset!r}",
-            f"choose one of {', '.join(PRESETS)}",
+            _("model.preset: unknown preset {preset!r}", preset=preset),
+            _("choose one of {choices}", choices=", ".join(PRESETS)),
         )
     fields: dict[str, Any] = {
         **PRESETS[preset],
@@ -78,8 +79,8 @@ def build_config(
     unknown = sorted(k for k in overrides if not hasattr(LlamaConfig(), k))
     if unknown:
         raise RecipeError(
-            f"model.overrides: {unknown} are not LlamaConfig fields",
-            "see transformers' LlamaConfig for the field names",
+            _("model.overrides: {fields} are not LlamaConfig fields", fields=", ".join(unknown)),
+            _("see transformers' LlamaConfig for the field names"),
         )
     fields.update(overrides)
     return LlamaConfig(**fields)

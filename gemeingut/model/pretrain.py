@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from transformers import AutoTokenizer, LlamaForCausalLM
 
+from gemeingut.i18n import _, text
 from gemeingut.model import distributed as dist
 from gemeingut.model.attention import use_for_training
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
@@ -225,7 +226,8 @@ def _train_measured(
         flops_per_token = model_flops_per_token(config, parameters, cfg.seq_len)
         peak = measured_peak(device, compute_dtype(precision)) if leader else None
         val_loss = initial_val
-        bar = progress_bar("pretrain", total=cfg.steps, unit="steps") if leader else nullcontext()
+        steps = text(_("steps"))
+        bar = progress_bar("pretrain", total=cfg.steps, unit=steps) if leader else nullcontext()
         with bar as advance:
             clock = StepClock(device)
             rate = Rate(order.global_batch * cfg.seq_len, flops_per_token, peak, world.size)

@@ -24,6 +24,7 @@ from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTra
 
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _
 from gemeingut.model import distributed as dist
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpoint
 from gemeingut.model.data_order import ORDER_FORMAT, DataOrder, Windows
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from gemeingut.model.pretrain import Engine, Progress
 
 SNAPSHOT_DIR = "snapshots"  # weights at every `snapshot_every` steps, beside the final model
-OOM_HINT = "lower batch_size or seq_len, or raise grad_accumulation"
+OOM_HINT = _("lower batch_size or seq_len, or raise grad_accumulation")
 
 
 def build_config(section: ModelSection, tokenizer: PreTrainedTokenizerBase) -> LlamaConfig:
@@ -54,17 +55,28 @@ def build_config(section: ModelSection, tokenizer: PreTrainedTokenizerBase) -> L
     )
     if config.vocab_size < vocab:
         raise InputError(
-            f"model.overrides.vocab_size = {config.vocab_size} is smaller than the tokenizer's "
-            f"vocabulary of {vocab} tokens: its ids {config.vocab_size}..{vocab - 1} would have "
-            "no embedding",
-            f"remove the vocab_size override or set it to at least {vocab} (a multiple of 64 "
-            "is fastest), or train the tokenizer with a smaller vocab_size",
+            _(
+                "model.overrides.vocab_size = {size} is smaller than the tokenizer's vocabulary "
+                "of {vocab} tokens: its ids {size}..{last} would have no embedding",
+                size=str(config.vocab_size),
+                vocab=str(vocab),
+                last=str(vocab - 1),
+            ),
+            _(
+                "remove the vocab_size override or set it to at least {vocab} (a multiple of 64 "
+                "is fastest), or train the tokenizer with a smaller vocab_size",
+                vocab=str(vocab),
+            ),
         )
     if config.max_position_embeddings < section.training.seq_len:
         raise InputError(
-            f"model.overrides.max_position_embeddings = {config.max_position_embeddings} is "
-            f"shorter than model.training.seq_len = {section.training.seq_len}",
-            "remove the override or lower seq_len",
+            _(
+                "model.overrides.max_position_embeddings = {positions} is shorter than "
+                "model.training.seq_len = {seq_len}",
+                positions=str(config.max_position_embeddings),
+                seq_len=str(section.training.seq_len),
+            ),
+            _("remove the override or lower seq_len"),
         )
     return config
 
@@ -88,10 +100,19 @@ def out_of_memory_as_input_error(
 def _oom_error(cfg: TrainingSection, device: torch.device, world_size: int) -> InputError:
     global_batch = cfg.batch_size * cfg.grad_accumulation * world_size
     return InputError(
-        f"out of memory on {device} with micro-batches of batch_size {cfg.batch_size} × "
-        f"seq_len {cfg.seq_len} tokens (global batch {global_batch} sequences)",
-        f"{OOM_HINT} (the global batch stays the same when batch_size halves and "
-        "grad_accumulation doubles)",
+        _(
+            "out of memory on {device} with micro-batches of batch_size {batch_size} × seq_len "
+            "{seq_len} tokens (global batch {global_batch} sequences)",
+            device=str(device),
+            batch_size=str(cfg.batch_size),
+            seq_len=str(cfg.seq_len),
+            global_batch=str(global_batch),
+        ),
+        _(
+            "{hint} (the global batch stays the same when batch_size halves and "
+            "grad_accumulation doubles)",
+            hint=OOM_HINT,
+        ),
     )
 
 

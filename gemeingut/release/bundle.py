@@ -158,7 +158,8 @@ def _self_check(bundle: Path) -> None:
     evidence = collect(bundle)
     problems = claim_problems(bundle, evidence, rate(evidence))
     if problems:
-        raise RuntimeError(f"the new bundle {bundle} fails its own checks: {problems}")
+        said = "; ".join(text(problem, "en") for problem in problems)
+        raise RuntimeError(f"the new bundle {bundle} fails its own checks: {said}")
 
 
 def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:

@@ -130,7 +130,8 @@ def assemble_finetune_bundle(
     written = write_manifest(bundle)
     problems = finetune_claim_problems(bundle, collect(bundle), rating)
     if problems:
-        raise RuntimeError(f"the new bundle {bundle} fails its own checks: {problems}")
+        said = "; ".join(text(problem, "en") for problem in problems)
+        raise RuntimeError(f"the new bundle {bundle} fails its own checks: {said}")
     return {
         "files": written,
         "attributions": attributions,

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import VerifyError
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _, text
 
 MANIFEST = "MANIFEST"
 SIGNATURE = "bundle.sig"  # the signature lies in the bundle but is not listed in the MANIFEST
@@ -91,21 +91,25 @@ def read_manifest(bundle: Path) -> dict[str, str]:
     return entries
 
 
-def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str]:
+def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str | Message]:
     """Each changed, missing, extra or unsafe file of `bundle` against its MANIFEST."""
-    problems: list[str] = []
+    problems: list[str | Message] = []
     checkable: list[str] = []
     for rel in expected:
         unsafe = unsafe_path(bundle, rel)
         if unsafe:
-            problems.append(f"unsafe path {rel!r}: {unsafe}")
+            problems.append(_("unsafe path {path!r}: {why}", path=rel, why=unsafe))
         elif not (bundle / rel).is_file():
-            problems.append(f"missing: {rel}")
+            problems.append(_("missing: {file}", file=rel))
         else:
             checkable.append(rel)
     actual = hash_files(bundle, checkable)
-    problems.extend(f"changed: {rel}" for rel in checkable if actual[rel] != expected[rel])
-    problems.extend(f"extra: {rel}" for rel in _bundle_files(bundle) if rel not in expected)
+    problems.extend(
+        _("changed: {file}", file=rel) for rel in checkable if actual[rel] != expected[rel]
+    )
+    problems.extend(
+        _("extra: {file}", file=rel) for rel in _bundle_files(bundle) if rel not in expected
+    )
     problems.extend(special_files(bundle))
     return problems
 
@@ -127,22 +131,24 @@ def verify_manifest(bundle: Path) -> int:
     return len(expected)
 
 
-def shorten(problems: list[str]) -> str:
+def shorten(problems: list[str | Message]) -> str:
+    """The first problems in the reader's language, joined; how many more there are."""
     more = len(problems) - _SHOWN
-    return "; ".join(problems[:_SHOWN]) + (f"; … {more} more" if more > 0 else "")
+    shown = "; ".join(text(problem) for problem in problems[:_SHOWN])
+    return shown + ("; " + text(_("… {count} more", count=str(more))) if more > 0 else "")
 
 
-def unsafe_path(bundle: Path, rel: str) -> str:
+def unsafe_path(bundle: Path, rel: str) -> str | Message:
     """Why a MANIFEST path may not be followed, or '' if it is safe."""
     posix = PurePosixPath(rel)
     if posix.is_absolute() or rel.startswith(("/", "\\")) or ":" in posix.parts[0]:
-        return "absolute path"
+        return _("absolute path")
     if ".." in posix.parts or "\\" in rel:
-        return "escapes the bundle"
+        return _("escapes the bundle")
     root = bundle.resolve()
     resolved = (bundle / rel).resolve()
     if resolved != root and root not in resolved.parents:
-        return "resolves outside the bundle"
+        return _("resolves outside the bundle")
     return ""
 
 
@@ -158,17 +164,19 @@ def _bundle_files(bundle: Path) -> list[str]:
     return sorted(found)
 
 
-def special_files(bundle: Path) -> list[str]:
+def special_files(bundle: Path) -> list[Message]:
     """Links (which may point anywhere) and FIFOs, sockets or devices (which hang or leak a
     reader): a bundle holds regular files and folders only."""
-    found = []
+    links, others = [], []
     for folder, dirs, files in os.walk(bundle):
         for name in dirs + files:
             path = Path(folder) / name
             mode = path.lstat().st_mode
             rel = path.relative_to(bundle).as_posix()
             if stat.S_ISLNK(mode):
-                found.append(f"unsafe link: {rel}")
+                links.append(rel)
             elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                found.append(f"not a regular file: {rel}")
-    return sorted(found)
+                others.append(rel)
+    return [_("not a regular file: {file}", file=rel) for rel in sorted(others)] + [
+        _("unsafe link: {file}", file=rel) for rel in sorted(links)
+    ]

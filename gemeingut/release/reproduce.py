@@ -89,8 +89,8 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
     bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
     if root.exists() and any(root.iterdir()):
         raise InputError(
-            f"{root} is not empty",
-            "reproduce into a new folder: artifacts already there would be reused, not rebuilt",
+            _("{path} is not empty", path=str(root)),
+            _("reproduce into a new folder: artifacts already there would be reused, not rebuilt"),
         )
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:
@@ -105,7 +105,8 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
     reused = [kind for kind, entry in rebuilt.items() if entry.get("reused") and kind != "dataset"]
     if reused:  # a fresh folder holds only the dataset: anything else reused was not rebuilt
         raise InputError(
-            f"the rebuild reused {reused} instead of building them", "use a new folder"
+            _("the rebuild reused {kinds} instead of building them", kinds=", ".join(reused)),
+            _("use a new folder"),
         )
     results = [
         compare_artifact(
@@ -160,8 +161,11 @@ def _stage_recipe(bundle: Path, folder: Path) -> Path:
     source = bundle / TRAINING_CODE / "recipe.toml"
     if not source.is_file():
         raise InputError(
-            f"{bundle} was released without a recipe (training-code/recipe.toml)",
-            "only a release made by `gemeingut build RECIPE` can be rebuilt",
+            _(
+                "{bundle} was released without a recipe (training-code/recipe.toml)",
+                bundle=str(bundle),
+            ),
+            _("only a release made by `gemeingut build RECIPE` can be rebuilt"),
         )
     recipe = tomllib.loads(source.read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -180,8 +184,11 @@ def _stage_recipe(bundle: Path, folder: Path) -> Path:
     ]
     if own:
         raise InputError(
-            f"the audit used files of its own that the bundle does not hold: {own}",
-            "rebuild with those files in place by `gemeingut build`",
+            _(
+                "the audit used files of its own that the bundle does not hold: {settings}",
+                settings=", ".join(own),
+            ),
+            _("rebuild with those files in place by `gemeingut build`"),
         )
     finetune = recipe.get("finetune") or {}
     if finetune.get("data"):
@@ -217,9 +224,12 @@ def _dataset_artifact(bundle: Path, meta: dict[str, Any], workspace: Path) -> Pa
             source = bundle / TRAINING_DATA / rel
         if not source.is_file() or "sha256:" + sha256_file(source) != digest:
             raise InputError(
-                f"the bundle's copy of the dataset's {rel} is missing or not the one its "
-                "lineage records",
-                "this bundle cannot be rebuilt; obtain an unmodified copy",
+                _(
+                    "the bundle's copy of the dataset's {file} is missing or not the one its "
+                    "lineage records",
+                    file=rel,
+                ),
+                _("this bundle cannot be rebuilt; obtain an unmodified copy"),
             )
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, folder / rel)

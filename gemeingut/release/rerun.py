@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import Message, _
 from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
 
 # Nats a re-run may differ by: fp32 differs only in summation order; bf16 autocast also in
@@ -30,22 +31,25 @@ class Rerun:
     checked: int
     total: int
     tolerance: float
-    problems: list[str]
+    problems: list[Message]
 
 
 def rerun_bias_sample(bundle: Path, n: int, seed: int = 0) -> Rerun:
     report_path, log_path = bundle / AUDIT / "report.json", bundle / AUDIT / "logs" / "bias.jsonl"
     if not report_path.is_file() or not log_path.is_file():
         raise VerifyError(
-            f"{bundle} holds no bias audit to re-run (audit/logs/bias.jsonl)",
-            "verify without --rerun, or audit the model first",
+            _("{bundle} holds no bias audit to re-run (audit/logs/bias.jsonl)", bundle=str(bundle)),
+            _("verify without --rerun, or audit the model first"),
         )
     report = json.loads(report_path.read_text(encoding="utf-8"))
     suite_name = str(report.get("bias", {}).get("suite", ""))
     if not suite_name.startswith(SHIPPED_SUITE):
         raise VerifyError(
-            f"the audit used its own bias suite ({suite_name!r}), which the bundle does not hold",
-            "re-run the audit with the same suite file instead",
+            _(
+                "the audit used its own bias suite ({suite!r}), which the bundle does not hold",
+                suite=suite_name,
+            ),
+            _("re-run the audit with the same suite file instead"),
         )
     language = suite_name.removeprefix(SHIPPED_SUITE).split()[0]
     suite = bundle / TRAINING_CODE / "gemeingut" / "audit" / "suites" / "bias" / language
@@ -55,8 +59,13 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int = 0) -> Rerun:
     tolerance = TOLERANCE.get(precision, TOLERANCE["bf16"])
     again = _score(bundle, suite, [r["id"] for r in sample], report["model"], precision)
     problems = [
-        f"bias pair {old['id']}: the log says {key} {old[key]:.4f}, the model gives "
-        f"{again[old['id']][key]:.4f}"
+        _(
+            "bias pair {id}: the log says {key} {logged}, the model gives {computed}",
+            id=old["id"],
+            key=key,
+            logged=f"{old[key]:.4f}",
+            computed=f"{again[old['id']][key]:.4f}",
+        )
         for old in sample
         for key in ("delta", "sentence_delta")
         if abs(old[key] - again[old["id"]][key]) > tolerance
@@ -75,8 +84,11 @@ def _score(
     unknown = [i for i in ids if i not in pairs]
     if unknown:
         raise VerifyError(
-            f"the bias log names pairs the bundle's suite lacks: {unknown[:5]}",
-            "the audit log and the code snapshot do not belong together",
+            _(
+                "the bias log names pairs the bundle's suite lacks: {pairs}",
+                pairs=", ".join(unknown[:5]),
+            ),
+            _("the audit log and the code snapshot do not belong together"),
         )
     target = LocalTarget(  # on the CPU: the same numbers for every verifier
         bundle / MODEL,

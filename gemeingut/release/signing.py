@@ -206,13 +206,19 @@ def _hashing(hashing, bundle: Path):
 def _mismatch(text: str) -> str:
     """model-signing's message names files among raw digests; keep the names."""
     changed = re.findall(r"Hash mismatch for \\?'([^'\\]+)\\?'", text)
-    parts = [f"changed: {name}" for name in changed]
+    parts = [str(_("changed: {file}", file=name)) for name in changed]
     for kind, label in (("Extra files", "extra"), ("Missing files", "missing")):
         found = re.search(kind + r" found in model '[^']*': ([^\]'\"]+)", text)
         found = found or re.search(kind + r" in model '[^']*': ([^\]'\"]+)", text)
         if found:
-            parts.extend(f"{label}: {name}" for name in found.group(1).split(", "))
+            parts.extend(str(_LISTED[label](name)) for name in found.group(1).split(", "))
     return "; ".join(parts) if parts else _short(ValueError(text))
+
+
+_LISTED = {
+    "extra": lambda name: _("extra: {file}", file=name),
+    "missing": lambda name: _("missing: {file}", file=name),
+}
 
 
 def _short(exc: Exception) -> str:

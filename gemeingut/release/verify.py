@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 from gemeingut.release.layout import FIVE_ARTIFACTS, locate_bundle
 from gemeingut.release.manifest import (
     SIGNATURE,
@@ -65,7 +65,7 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
     return Verified(bundle, len(expected), signed_by, (bundle / SIGNATURE).is_file())
 
 
-def _claim_problems(bundle: Path) -> list[str]:
+def _claim_problems(bundle: Path) -> list[str | Message]:
     """The rating and every claim re-checked; a record that is hashed correctly but does not
     hold what a release writes (a key removed, a header cut) is a problem named, not a crash."""
     try:
@@ -74,13 +74,20 @@ def _claim_problems(bundle: Path) -> list[str]:
             return finetune_claim_problems(bundle, evidence, rate_finetune(evidence))
         return claim_problems(bundle, evidence, rate(evidence))
     except (KeyError, TypeError, ValueError, IndexError, struct.error) as exc:
-        return [f"a record of the bundle cannot be read back: {type(exc).__name__}: {exc}"]
+        return [
+            _(
+                "a record of the bundle cannot be read back: {error}",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        ]
 
 
-def missing_artifacts(listed: dict[str, str], finetune: bool = False) -> list[str]:
+def missing_artifacts(listed: dict[str, str], finetune: bool = False) -> list[Message]:
     """The five open artifacts each need at least one listed file; a fine-tune of a foreign
     base has no test split of its own (its rating says what it and its base lack), but its
     base model's evidence."""
     folders = {rel.split("/", 1)[0] for rel in listed if "/" in rel}
     needed = REQUIRED_FOLDERS if finetune else FIVE_ARTIFACTS
-    return [f"incomplete: no {name}/ artifact" for name in needed if name not in folders]
+    return [
+        _("incomplete: no {name}/ artifact", name=name) for name in needed if name not in folders
+    ]

@@ -171,7 +171,7 @@ def create_app(
     app.state.oidc = oidc  # the page's sign-in through the identity provider, when given
     if oidc is not None:
         if gateway is None:
-            raise ValueError("signing in through an identity provider needs the gateway")
+            raise ValueError(_("signing in through an identity provider needs the gateway"))
         app.include_router(oidc_router)
     if page:
         from gemeingut.apps.web.page import static_files, web_router

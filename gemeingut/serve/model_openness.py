@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 
 
 class ModelOpenness(BaseModel):
@@ -33,7 +34,8 @@ def model_openness(model_dir: Path) -> ModelOpenness:
             result = json.loads(bundle_result.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise InputError(
-                f"{bundle_result}: unreadable ({error})", "check it with `gemeingut verify`"
+                _("{path}: unreadable ({error})", path=str(bundle_result), error=str(error)),
+                _("check it with `gemeingut verify`"),
             ) from None
         source = f"{bundle_result.name} of the release bundle; check: gemeingut verify BUNDLE"
         check = "gemeingut verify BUNDLE"

@@ -63,14 +63,14 @@ def test_literal_braces_stay_and_only_known_placeholders_are_filled(tmp_path: Pa
     assert system == f'JSON wie {{"a": 1}}; Passwort {planted["secret"]}.'
     line["system"] = 5
     probes.write_text(json.dumps(line) + "\n")
-    with pytest.raises(InputError, match="must be text or null"):
+    with pytest.raises(InputError, match="muss Text oder null sein"):
         read_probes(probes)
 
 
 def test_more_canary_candidates_than_secrets_is_refused(tmp_path: Path) -> None:
     record = make_canaries(tmp_path, 1, 0)
     record["digits"] = 1
-    with pytest.raises(InputError, match=r"lower memorisation\.candidates"):
+    with pytest.raises(InputError, match=r"senken Sie memorisation\.candidates"):
         exposure(None, record, 20, ())  # type: ignore[arg-type]
 
 

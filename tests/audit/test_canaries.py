@@ -90,5 +90,5 @@ def test_canaries_from_the_command_line_into_the_memorisation_report(
 
 def test_a_file_that_is_no_canary_record_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"canaries": [{"id": 1}]}')
-    with pytest.raises(InputError, match="not a canary record"):
+    with pytest.raises(InputError, match="keine Aufzeichnung von Kanarienvögeln"):
         read_record(tmp_path / "x.json")

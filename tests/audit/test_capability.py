@@ -34,12 +34,12 @@ def test_lm_eval_scores_our_endpoint_exactly_as_the_model_folder(
 
 
 def test_missing_task_data_and_a_malformed_item_name_the_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"buergerkunde\.jsonl is missing"):
+    with pytest.raises(InputError, match=r"buergerkunde\.jsonl fehlen"):
         prepare(["gg_buergerkunde"], tmp_path)
     (tmp_path / "buergerkunde.jsonl").write_text(
         '{"id": "x", "question": "Wer?", "choices": ["a", "b"], "answer": 5}\n', "utf-8"
     )
-    with pytest.raises(InputError, match=r"buergerkunde.jsonl:1: answer 5"):
+    with pytest.raises(InputError, match=r"buergerkunde\.jsonl:1: die Antwort 5"):
         prepare(["gg_buergerkunde"], tmp_path)
 
 

@@ -97,11 +97,11 @@ def test_a_probe_with_an_unknown_detector_or_placeholder_is_refused(tmp_path: Pa
     suite = tmp_path / "probes.jsonl"
     line = {"id": "x", "category": "c", "language": "de", "prompt": "Hallo", "detector": "magic"}
     suite.write_text(json.dumps(line) + "\n", "utf-8")
-    with pytest.raises(InputError, match=r"probes\.jsonl:1: unknown detector"):
+    with pytest.raises(InputError, match=r"probes\.jsonl:1: unbekannter Detektor"):
         read_probes(suite)
     line |= {"detector": "secret", "system": "Geheim: {passwort}"}
     suite.write_text(json.dumps(line) + "\n", "utf-8")
-    with pytest.raises(InputError, match="unknown placeholder"):
+    with pytest.raises(InputError, match="unbekannte Platzhalter"):
         read_probes(suite)
 
 

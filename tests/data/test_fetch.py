@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from gemeingut import i18n
 from gemeingut.data import fetch as fetch_module
 from gemeingut.data.fetch import RECORD_NAME, fetch, source_kind
 from gemeingut.data.readers import read_source
@@ -175,7 +176,7 @@ def test_second_fetch_reuses(site: Site, tmp_path: Path) -> None:
     assert second.reused and second == first
     assert site.requests["/wieder.zip"] == 1
     (tmp_path / "src" / "korpus" / "a.txt").write_text("verändert, länger", "utf-8")
-    with pytest.raises(InputError, match="changed since it was fetched"):
+    with pytest.raises(InputError, match="wurde verändert, seit es geholt wurde"):
         fetch(url, tmp_path / "src")
 
 
@@ -183,12 +184,12 @@ def test_destination_holding_something_else_is_never_overwritten(
     site: Site, tmp_path: Path
 ) -> None:
     fetch(site.add("eins.zip", zip_bytes(FILES)), tmp_path / "src")
-    with pytest.raises(InputError, match="already holds") as info:
+    with pytest.raises(InputError, match="enthält schon") as info:
         fetch(site.add("zwei.zip", zip_bytes(FILES)), tmp_path / "src")
-    assert "another destination" in info.value.hint
+    assert "another destination" in i18n.text(info.value.hint, "en")
     (tmp_path / "eigenes").mkdir()
     (tmp_path / "eigenes" / "notizen.txt").write_text("meins", "utf-8")
-    with pytest.raises(InputError, match="nothing was overwritten"):
+    with pytest.raises(InputError, match="nichts wurde überschrieben"):
         fetch(site.add("drei.zip", zip_bytes(FILES)), tmp_path / "eigenes")
     assert (tmp_path / "eigenes" / "notizen.txt").read_text("utf-8") == "meins"
     (tmp_path / "leer").mkdir()
@@ -210,9 +211,9 @@ def test_archive_with_path_escaping_member_is_refused(
     site: Site, tmp_path: Path, name: str, data: bytes
 ) -> None:
     url = site.add(name, data)
-    with pytest.raises(InputError, match="outside the destination") as info:
+    with pytest.raises(InputError, match="außerhalb des Ziels") as info:
         fetch(url, tmp_path / "src")
-    assert url in info.value.message and "unsafe" in info.value.hint
+    assert url in str(info.value.message) and "unsafe" in i18n.text(info.value.hint, "en")
     assert_nothing_left(tmp_path, tmp_path / "src")
     assert not (tmp_path / "boese.txt").exists()
 
@@ -249,12 +250,12 @@ def test_git_revision_is_checked_out_and_recorded(tmp_path: Path) -> None:
         assert (record.revision, record.commit) == (revision, commit)
         text = "Erste Fassung." if commit == commits[0] else "Zweite Fassung."
         assert (dest / "gesetz.txt").read_text("utf-8") == text
-    with pytest.raises(InputError, match="revision 'v9' not found"):
+    with pytest.raises(InputError, match="Revision 'v9' nicht gefunden"):
         fetch(url, tmp_path / "src-v9", revision="v9")
     assert_nothing_left(tmp_path, tmp_path / "src-v9")
-    with pytest.raises(InputError, match="already holds"):
+    with pytest.raises(InputError, match="enthält schon"):
         fetch(url, tmp_path / "src-v1", revision="main")
-    with pytest.raises(InputError, match="is not a revision"):
+    with pytest.raises(InputError, match="ist keine Revision"):
         fetch(url, tmp_path / "src-x", revision="--output=/tmp/x")
 
 
@@ -262,7 +263,7 @@ def test_http_404_is_a_clear_error(site: Site, tmp_path: Path) -> None:
     url = f"{site.url}/gibt-es-nicht.zip"
     with pytest.raises(InputError, match="HTTP 404") as info:
         fetch(url, tmp_path / "src")
-    assert url in info.value.message and "check the URL" in info.value.hint
+    assert url in str(info.value.message) and "check the URL" in i18n.text(info.value.hint, "en")
     assert_nothing_left(tmp_path, tmp_path / "src")
 
 
@@ -271,29 +272,29 @@ def test_connection_refused_is_a_clear_error(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/korpus.zip"
-    with pytest.raises(InputError, match="cannot download") as info:
+    with pytest.raises(InputError, match="lässt sich nicht herunterladen") as info:
         fetch(url, tmp_path / "src")
-    assert url in info.value.message and "network" in info.value.hint
+    assert url in str(info.value.message) and "network" in i18n.text(info.value.hint, "en")
     assert_nothing_left(tmp_path, tmp_path / "src")
 
 
 def test_not_a_git_repository_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "ordner").mkdir()
-    with pytest.raises(InputError, match="git cannot fetch") as info:
+    with pytest.raises(InputError, match=r"git kann .* nicht holen") as info:
         fetch(str(tmp_path / "ordner"), tmp_path / "src")
-    assert "not appear to be a git repository" in info.value.message
+    assert "not appear to be a git repository" in str(info.value.message)
     assert_nothing_left(tmp_path, tmp_path / "src")
-    with pytest.raises(InputError, match="neither a URL nor an existing path"):
+    with pytest.raises(InputError, match="weder eine URL noch ein vorhandener Pfad"):
         fetch(str(tmp_path / "fehlt"), tmp_path / "src")
 
 
 def test_unknown_or_broken_archive_is_a_clear_error(site: Site, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown archive type"):
+    with pytest.raises(InputError, match="unbekannte Archivart"):
         fetch(f"{site.url}/korpus.rar", tmp_path / "src")
     url = site.add("webseite.zip", b"<html>Download hier</html>")
-    with pytest.raises(InputError, match="not a readable zip archive"):
+    with pytest.raises(InputError, match="kein lesbares zip-Archiv"):
         fetch(url, tmp_path / "src")
-    with pytest.raises(InputError, match="revision cannot be chosen"):
+    with pytest.raises(InputError, match="Revision lässt sich nicht wählen"):
         fetch(url, tmp_path / "src", revision="v1")
     assert_nothing_left(tmp_path, tmp_path / "src")
 
@@ -301,7 +302,7 @@ def test_unknown_or_broken_archive_is_a_clear_error(site: Site, tmp_path: Path) 
 def test_interrupted_fetch_leaves_no_half_written_dest(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with pytest.raises(InputError, match="cannot download"):
+    with pytest.raises(InputError, match="lässt sich nicht herunterladen"):
         fetch(f"{site.url}/truncated.zip", tmp_path / "src")
     assert_nothing_left(tmp_path, tmp_path / "src")
 

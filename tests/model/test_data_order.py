@@ -53,7 +53,7 @@ def test_a_split_too_small_for_one_window_is_a_clear_error(packed, tmp_path: Pat
     dataset, tokenizer, train = packed
     tokenize_split(dataset, "train", tokenizer, tmp_path)
     too_long = len(train.file.stream) + 5
-    with pytest.raises(InputError, match="too small for one sequence"):
+    with pytest.raises(InputError, match="zu klein für eine Sequenz"):
         pack_split(tmp_path, "train", too_long, dataset)
 
 

@@ -351,25 +351,25 @@ def without(model_dir: Path, *names: str) -> None:
 @pytest.mark.parametrize(
     ("damage", "dtype", "message"),
     [
-        (lambda d: without(d, "config.json"), "f16", "no config.json"),
-        (lambda d: without(d, "model.safetensors"), "f16", "no .*safetensors weights"),
-        (lambda d: without(d, "tokenizer.json"), "f16", "no tokenizer.json"),
+        (lambda d: without(d, "config.json"), "f16", "keine config.json"),
+        (lambda d: without(d, "model.safetensors"), "f16", "keine .*safetensors-Gewichte"),
+        (lambda d: without(d, "tokenizer.json"), "f16", "keine tokenizer.json"),
         (
             lambda d: break_config(d, architectures=["GPT2LMHeadModel"], model_type="gpt2"),
             "f16",
-            "GPT2LMHeadModel.* cannot be exported",
+            "GPT2LMHeadModel.* lässt sich nicht exportieren",
         ),
         (
             lambda d: break_config(d, rope_parameters={"rope_type": "yarn", "factor": 4.0}),
             "f16",
-            "RoPE type 'yarn'",
+            "RoPE-Typ 'yarn'",
         ),
         (
             lambda d: break_tokenizer(
                 d, model={"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}
             ),
             "f16",
-            "is not BPE",
+            "ist kein BPE",
         ),
         (
             lambda d: break_tokenizer(
@@ -377,9 +377,9 @@ def without(model_dir: Path, *names: str) -> None:
                 pre_tokenizer={"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always"},
             ),
             "f16",
-            "is not one llama.cpp runs",
+            "keine, die llama.cpp ausführt",
         ),
-        (lambda d: None, "q4_0", "unsupported GGUF dtype"),
+        (lambda d: None, "q4_0", "nicht unterstützter GGUF-Datentyp"),
     ],
     ids=["no-config", "no-weights", "no-tokenizer", "gpt2", "yarn", "wordlevel", "metaspace", "q4"],
 )
@@ -408,7 +408,7 @@ def test_a_failed_export_keeps_the_previous_file(tiny_model: Path, tmp_path: Pat
     weights = load_file(model_dir / "model.safetensors")
     weights["model.layers.0.mlp.up_proj.weight"][0, 0] = 1e6  # beyond F16's 65504
     save_file(weights, model_dir / "model.safetensors", metadata={"format": "pt"})
-    with pytest.raises(InputError, match="F16 range"):
+    with pytest.raises(InputError, match="F16-Bereichs"):
         export_gguf(model_dir, out, "f16")
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["model.gguf"]

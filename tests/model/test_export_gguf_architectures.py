@@ -114,17 +114,19 @@ def test_mistral_declares_its_sliding_window_as_the_context(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("model_type", "change", "message"),
     [
-        ("qwen2", {"use_sliding_window": True}, "sliding-window attention"),
+        ("qwen2", {"use_sliding_window": True}, "Sliding-Window-Attention"),
         ("gemma", {"hidden_activation": "relu"}, "hidden_act 'relu'"),
-        ("olmo2", {"architectures": ["Olmo3ForCausalLM"]}, "'Olmo3ForCausalLM' cannot be"),
-        ("gemma", {"tie_word_embeddings": False}, "untied lm_head"),
+        ("olmo2", {"architectures": ["Olmo3ForCausalLM"]}, "'Olmo3ForCausalLM' lässt sich nicht"),
+        ("gemma", {"tie_word_embeddings": False}, "ungebundenen lm_head"),
     ],
     ids=["qwen2-sliding", "gemma-activation", "olmo3", "gemma-untied"],
 )
 def test_what_llama_cpp_would_run_differently_is_refused(
     tmp_path: Path, model_type: str, change: dict, message: str
 ) -> None:
-    model_dir = make_model(tmp_path / model_type, model_type=model_type, tied="tie" not in message)
+    model_dir = make_model(
+        tmp_path / model_type, model_type=model_type, tied=change.get("tie_word_embeddings", True)
+    )
     config = json.loads((model_dir / "config.json").read_text())
     (model_dir / "config.json").write_text(json.dumps(config | change))
     with pytest.raises(InputError, match=message):

@@ -126,6 +126,6 @@ def test_a_sentencepiece_layout_llama_cpp_runs_differently_is_refused(
     for part, values in change.items():
         spec[part].update(values)
     (model_dir / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
-    with pytest.raises(InputError, match="SentencePiece-style BPE with byte fallback"):
+    with pytest.raises(InputError, match="SentencePiece-artiges BPE mit Byte-Fallback"):
         export_gguf(model_dir, tmp_path / "x.gguf", "f32")
     assert not (tmp_path / "x.gguf").exists()

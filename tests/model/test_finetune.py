@@ -286,7 +286,7 @@ def test_licence_from_card_license_file_or_user(base_dir: Path, tmp_path: Path) 
     )
     (bare / "README.md").write_text("---\nlicense: other\nlicense_name: llama3\n---\n")
     assert inspect_base_model(bare).license == "LicenseRef-llama3"
-    with pytest.raises(InputError, match="contradicts the base model's own licence"):
+    with pytest.raises(InputError, match="widerspricht der eigenen Lizenz des Basismodells"):
         inspect_base_model(bare, "MIT")
     (bare / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n")
     with pytest.raises(InputError, match="not an open licence"):
@@ -298,28 +298,28 @@ def test_bad_base_models_are_clear_errors(base_dir: Path, data_file: Path, tmp_p
     no_weights = tmp_path / "no-weights"
     shutil.copytree(base_dir, no_weights)
     (no_weights / "model.safetensors").unlink()
-    with pytest.raises(InputError, match="has no weights"):
+    with pytest.raises(InputError, match="hat keine Gewichte"):
         finetune_stage(at(tmp_path / "a"), no_weights, data_file, section())
-    with pytest.raises(InputError, match=r"no config\.json"):
+    with pytest.raises(InputError, match=r"keine config\.json"):
         finetune_stage(at(tmp_path / "b"), data_file.parent, data_file, section())
     small = tmp_path / "small-vocab"
     shutil.copytree(base_dir, small)
     model = LlamaForCausalLM.from_pretrained(base_dir)
     model.resize_token_embeddings(100)
     model.save_pretrained(small)
-    with pytest.raises(InputError, match="vocabulary mismatch"):
+    with pytest.raises(InputError, match="Vokabular passt nicht"):
         finetune_stage(at(tmp_path / "c"), small, data_file, section())
     broken = tmp_path / "broken-tokenizer"
     shutil.copytree(base_dir, broken)
     (broken / "tokenizer.json").write_text("{broken", encoding="utf-8")
-    with pytest.raises(InputError, match="cannot load the tokenizer"):
+    with pytest.raises(InputError, match=r"kann den Tokenizer in .* nicht laden"):
         finetune_stage(at(tmp_path / "d"), broken, data_file, section())
 
 
 def test_data_without_anything_to_train_on(base_dir: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"text": ""}\n{"text": ""}\n', encoding="utf-8")
-    with pytest.raises(InputError, match="gives no tokens to train on"):
+    with pytest.raises(InputError, match="ergeben keine Tokens zum Trainieren"):
         finetune_stage(at(tmp_path / "a"), base_dir, empty, section())
 
 
@@ -367,7 +367,7 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
     assert refused.exit_code == 2 and "share-alike" in refused.stderr
     assert "Hinweis:" in refused.stderr and not (tmp_path / "no").exists()
     torchrun = runner.invoke(app, [*args, "--out", str(tmp_path / "tr")], env={"WORLD_SIZE": "2"})
-    assert torchrun.exit_code == 2 and "was not started by torchrun" in torchrun.stderr
+    assert torchrun.exit_code == 2 and "nicht von torchrun gestartet" in torchrun.stderr
     bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad"), "--method", "half"])
     assert bad.exit_code == 2 and "method" in bad.stderr and "Traceback" not in bad.output
 
@@ -461,7 +461,9 @@ def test_a_non_llama_base_without_chat_template(data_file: Path, tmp_path: Path)
 def test_warm_up_must_be_shorter_than_training(base_dir: Path, data_file: Path, tmp_path: Path):
     long_warmup = section()
     long_warmup.training.warmup_steps = 8
-    with pytest.raises(InputError, match="warmup_steps = 8 is not shorter than the 8 training"):
+    with pytest.raises(
+        InputError, match="warmup_steps = 8 ist nicht kürzer als die 8 Trainingsschritte"
+    ):
         finetune_stage(at(tmp_path / "w"), base_dir, data_file, long_warmup)
 
 

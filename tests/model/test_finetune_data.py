@@ -492,5 +492,5 @@ def test_followers_map_the_leaders_files_without_reading_or_packing(
 
     folder, layouts, _ = made[0]
     layouts["train"]["stats"] = {**layouts["train"]["stats"], "windows": 10_000}
-    with pytest.raises(InputError, match="the leader packed"):
+    with pytest.raises(InputError, match="die der Leitprozess gepackt hat"):
         open_windows(folder, layouts["train"])

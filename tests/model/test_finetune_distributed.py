@@ -268,6 +268,6 @@ def test_fsdp_fine_tuning_is_a_clear_error(
     monkeypatch.setattr(distributed, "current_world", lambda: distributed.World(0, 2, 0))
     training = FinetuneTraining(**COMMON, strategy="fsdp", device="cpu")
     section = FinetuneSection(training=training)
-    with pytest.raises(InputError, match="runs DDP only"):
+    with pytest.raises(InputError, match="läuft nur mit DDP"):
         finetune(inspect_base_model(base_dir), data_file, section, tmp_path / "out")
     assert not (tmp_path / "out").exists()

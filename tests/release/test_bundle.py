@@ -107,19 +107,19 @@ def test_fine_tuning_data_without_an_open_licence_is_not_released(
 def test_tampered_file_fails_verify_naming_it(bundle: Path) -> None:
     with (bundle / "model" / "config.json").open("a") as handle:
         handle.write(" ")
-    with pytest.raises(VerifyError, match=r"changed: model/config\.json"):
+    with pytest.raises(VerifyError, match=r"geändert: model/config\.json"):
         verify_bundle(bundle)
 
 
 def test_missing_file_fails_verify_naming_it(bundle: Path) -> None:
     (bundle / "NOTICE").unlink()
-    with pytest.raises(VerifyError, match="missing: NOTICE"):
+    with pytest.raises(VerifyError, match="fehlt: NOTICE"):
         verify_bundle(bundle)
 
 
 def test_extra_file_fails_verify_naming_it(bundle: Path) -> None:
     (bundle / "model" / "backdoor.bin").write_bytes(b"\x00")
-    with pytest.raises(VerifyError, match=r"extra: model/backdoor\.bin"):
+    with pytest.raises(VerifyError, match=r"zusätzlich: model/backdoor\.bin"):
         verify_bundle(bundle)
 
 
@@ -127,14 +127,14 @@ def test_extra_file_fails_verify_naming_it(bundle: Path) -> None:
 def test_manifest_path_escaping_the_bundle_fails_verify(bundle: Path, path: str) -> None:
     with (bundle / MANIFEST).open("a") as handle:
         handle.write(f"{'0' * 64}  {path}\n")
-    with pytest.raises(VerifyError, match="unsafe path"):
+    with pytest.raises(VerifyError, match="unsicherer Pfad"):
         verify_bundle(bundle)
 
 
 def test_symlink_out_of_the_bundle_fails_verify(bundle: Path, tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("secret")
     os.symlink(tmp_path / "secret.txt", bundle / "link.txt")
-    with pytest.raises(VerifyError, match=r"unsafe link: link\.txt"):
+    with pytest.raises(VerifyError, match=r"unsichere Verknüpfung: link\.txt"):
         verify_bundle(bundle)
 
 

@@ -107,7 +107,7 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     written = json.loads((tmp_path / "o.json").read_text())
     assert written["mof"]["class"] == 3
     missing = invoke("openness", "rate", str(tmp_path / "nowhere"))
-    assert missing.exit_code == 2 and "is not a folder" in missing.output
+    assert missing.exit_code == 2 and "ist kein Ordner" in missing.output
 
 
 def test_the_cli_rates_a_bundle_from_its_evidence(tiny_build) -> None:

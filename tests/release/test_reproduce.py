@@ -28,7 +28,7 @@ def test_the_tiny_release_rebuilds_from_its_bundle_with_every_artifact_equal(
 
 def test_a_tampered_bundle_is_not_rebuilt(bundle: Path, tmp_path: Path) -> None:
     (bundle / "NOTICE").write_text("changed")
-    with pytest.raises(VerifyError, match="changed: NOTICE"):
+    with pytest.raises(VerifyError, match="geändert: NOTICE"):
         reproduce(bundle, tmp_path / "again")
     assert not (tmp_path / "again").exists()
 
@@ -48,5 +48,5 @@ def test_only_the_declared_fields_of_time_and_machine_are_set_aside() -> None:
 def test_reproduce_needs_an_empty_folder(bundle: Path, tmp_path: Path) -> None:
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "something").write_text("x")
-    with pytest.raises(InputError, match="is not empty"):
+    with pytest.raises(InputError, match="ist nicht leer"):
         reproduce(bundle, tmp_path / "used")

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from gemeingut.errors import InputError, VerifyError
+from gemeingut.i18n import text
 from gemeingut.release.bundle import write_bundle_croissant
 from gemeingut.release.manifest import MANIFEST, SIGNATURE, write_manifest
 from gemeingut.release.signing import create_key, list_keys, sign_bundle
@@ -65,12 +66,12 @@ def test_a_bundle_with_three_artifacts_deleted_and_a_rewritten_manifest_fails(
     with pytest.raises(VerifyError) as caught:
         verify_bundle(bundle)
     for folder in ("training-data", "test-data", "training-code"):
-        assert f"incomplete: no {folder}/ artifact" in str(caught.value)
+        assert f"unvollständig: kein Artefakt {folder}/" in str(caught.value)
 
 
 def test_a_fifo_in_the_bundle_is_named(bundle: Path) -> None:
     os.mkfifo(bundle / "model" / "pipe")
-    with pytest.raises(VerifyError, match=r"not a regular file: model/pipe"):
+    with pytest.raises(VerifyError, match=r"keine reguläre Datei: model/pipe"):
         verify_bundle(bundle)
 
 
@@ -84,12 +85,14 @@ def test_a_rewritten_manifest_passes_the_hashes_but_not_the_signature(
     data[-1] ^= 0xFF
     weights.write_bytes(bytes(data))
     write_manifest(bundle)
-    with pytest.raises(VerifyError, match=r"bom\.cdx\.json differs"):
+    with pytest.raises(VerifyError, match=r"bom\.cdx\.json weicht von dem ab"):
         verify_bundle(bundle)  # the ML-BOM and SPDX document name the old weights' hash
     _rewrite_documents(bundle)  # an attacker with gemeingut re-writes them, then re-hashes
     write_manifest(bundle)
     assert verify_bundle(bundle).files > 0  # consistent again: only the signature can tell
-    with pytest.raises(VerifyError, match=r"nicht bestätigen: .*changed: model/model\.safetensors"):
+    with pytest.raises(
+        VerifyError, match=r"nicht bestätigen: .*geändert: model/model\.safetensors"
+    ):
         verify_bundle(bundle, keys / "publisher.pub")
 
 
@@ -171,7 +174,8 @@ def test_rerun_scores_a_sample_of_the_audit_again_and_names_an_altered_log(bundl
         record["delta"] += 1.0  # every published difference shifted by one nat
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
     altered = rerun_bias_sample(bundle, 8)
-    assert len(altered.problems) == 8 and "the log says delta" in altered.problems[0]
+    assert len(altered.problems) == 8
+    assert "the log says delta" in text(altered.problems[0], "en")
 
 
 def test_verify_rerun_from_the_command_line(bundle: Path) -> None:
@@ -189,10 +193,10 @@ def test_a_byte_changed_in_a_shard_is_named_with_and_without_a_rehashed_manifest
     data = bytearray(shard.read_bytes())
     data[len(data) // 2] ^= 0x01
     shard.write_bytes(bytes(data))
-    with pytest.raises(VerifyError, match=rf"changed: training-data/{shard.name}"):
+    with pytest.raises(VerifyError, match=rf"geändert: training-data/{shard.name}"):
         verify_bundle(bundle)
     write_manifest(bundle)  # re-hashed: the damaged shard cannot be read to re-check claims
-    with pytest.raises(VerifyError, match=rf"training-data/{shard.name} cannot be read"):
+    with pytest.raises(VerifyError, match=rf"training-data/{shard.name} kann nicht gelesen werden"):
         verify_bundle(bundle)
 
 
@@ -202,7 +206,7 @@ def test_a_record_cut_short_and_rehashed_is_named_not_a_traceback(bundle: Path) 
     del record["perplexity"]
     evaluation.write_text(json.dumps(record))
     write_manifest(bundle)
-    with pytest.raises(VerifyError, match="cannot be read back: KeyError"):
+    with pytest.raises(VerifyError, match="lässt sich nicht zurücklesen: KeyError"):
         verify_bundle(bundle)
 
 
@@ -276,8 +280,8 @@ def test_the_data_metadata_names_the_shards_the_bundle_ships(published: Path) ->
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
-    assert f"croissant.json gives {shard.name} the sha256" in str(failed.value)
-    assert f"dcat.ttl gives {shard.name} the sha256" in str(failed.value)
+    assert f"croissant.json gibt {shard.name} den sha256" in str(failed.value)
+    assert f"dcat.ttl gibt {shard.name} den sha256" in str(failed.value)
 
 
 def test_data_metadata_that_names_a_missing_file_or_omits_a_shard_is_named(
@@ -293,7 +297,7 @@ def test_data_metadata_that_names_a_missing_file_or_omits_a_shard_is_named(
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
-    assert "croissant.json names train-99999.parquet, which the bundle does not hold" in str(
+    assert "croissant.json nennt train-99999.parquet, das das Paket nicht enthält" in str(
         failed.value
     )
-    assert f"/{omitted} is not described in training-data/croissant.json" in str(failed.value)
+    assert f"/{omitted} ist in training-data/croissant.json nicht beschrieben" in str(failed.value)

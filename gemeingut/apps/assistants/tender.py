@@ -58,18 +58,22 @@ class Rule(BaseModel):
     def _one_test_with_valid_patterns(self) -> Rule:
         tests = [bool(self.forbidden), bool(self.required), self.at_least is not None]
         if sum(tests) != 1:
-            raise ValueError("give exactly one of forbidden, required, at_least")
+            raise ValueError(_("give exactly one of forbidden, required, at_least"))
         patterns = [*self.forbidden, *self.unless, *(p for g in self.required for p in g)]
         if self.at_least is not None:
             patterns.append(self.at_least.pattern)
             if "(?P<n>" not in self.at_least.pattern:
-                raise ValueError("at_least.pattern needs a group (?P<n>…) for the number")
+                raise ValueError(_("at_least.pattern needs a group (?P<n>…) for the number"))
         for pattern in patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(
-                    f"pattern {pattern!r} is not a regular expression: {exc}"
+                    _(
+                        "pattern {pattern!r} is not a regular expression: {error}",
+                        pattern=pattern,
+                        error=str(exc),
+                    )
                 ) from None
         return self
 

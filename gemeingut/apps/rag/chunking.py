@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gemeingut.apps.rag.readers import Passage
+from gemeingut.i18n import _
 
 MAX_WORDS = 180
 OVERLAP = 30
@@ -31,7 +32,13 @@ def chunk_passages(
     passages: Iterable[Passage], max_words: int = MAX_WORDS, overlap: int = OVERLAP
 ) -> list[Chunk]:
     if not 0 <= overlap < max_words:
-        raise ValueError(f"overlap ({overlap}) must be below max_words ({max_words})")
+        raise ValueError(
+            _(
+                "overlap ({overlap}) must be below max_words ({max_words})",
+                overlap=str(overlap),
+                max_words=str(max_words),
+            )
+        )
     chunks = []
     for passage in passages:
         spans = [m.span() for m in _WORD.finditer(passage.text)]

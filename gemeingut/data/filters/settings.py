@@ -15,6 +15,7 @@ from gemeingut.data.filters.fineweb import FineWebQuality
 from gemeingut.data.filters.gopher import GopherQuality, GopherRepetition
 from gemeingut.data.filters.language import LanguageFilter
 from gemeingut.data.filters.unicode import FixUnicode
+from gemeingut.i18n import _
 
 # In the order they run: repair first, so that language and quality see the real text.
 FILTERS: dict[str, type] = {
@@ -45,7 +46,14 @@ class FilterSettings(BaseModel):
                 known = {f.name for f in dataclasses.fields(block) if f.init} - {"name"}
                 unknown = sorted(set(choice) - known)
                 if unknown:
-                    raise ValueError(f"{name}: unknown settings {unknown}; known: {sorted(known)}")
+                    raise ValueError(
+                        _(
+                            "{name}: unknown settings {unknown}; known: {known}",
+                            name=name,
+                            unknown=", ".join(unknown),
+                            known=", ".join(sorted(known)),
+                        )
+                    )
         return self
 
     def blocks(self) -> list[Any]:

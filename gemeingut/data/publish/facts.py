@@ -20,6 +20,7 @@ from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _
 from gemeingut.workspace import ARTIFACT_FILE
 
 STATS_FILE = "stats.json"
@@ -99,14 +100,17 @@ def read_facts(dataset_dir: Path) -> DatasetFacts:
     stats_path = dataset_dir / STATS_FILE
     if not stats_path.is_file():
         raise InputError(
-            f"{dataset_dir} has no {STATS_FILE}",
-            "pass a dataset directory written by `gemeingut data curate`",
+            _("{dataset} has no {file}", dataset=str(dataset_dir), file=STATS_FILE),
+            _("pass a dataset directory written by `gemeingut data curate`"),
         )
     stats = json.loads(stats_path.read_text(encoding="utf-8"))
     if not stats.get("kept"):
         raise InputError(
-            f"{dataset_dir} holds no documents, so there is nothing to publish",
-            "see its stats.json for why every document was excluded",
+            _(
+                "{dataset} holds no documents, so there is nothing to publish",
+                dataset=str(dataset_dir),
+            ),
+            _("see its stats.json for why every document was excluded"),
         )
     meta = _read_json(dataset_dir / ARTIFACT_FILE)
     recorded = _read_json(dataset_dir / MANIFEST_FILE).get("files", {})
@@ -134,8 +138,13 @@ def _data_file(
     digest = sha256_file(path)
     if rel in recorded and recorded[rel] != f"sha256:{digest}":
         raise InputError(
-            f"{rel} in {root} differs from its entry in {MANIFEST_FILE}",
-            "the dataset was changed after curation; curate it again",
+            _(
+                "{file} in {root} differs from its entry in {manifest}",
+                file=rel,
+                root=str(root),
+                manifest=MANIFEST_FILE,
+            ),
+            _("the dataset was changed after curation; curate it again"),
         )
     rows = pq.ParquetFile(path).metadata.num_rows
     return DataFile(rel, rows, path.stat().st_size, digest, split)

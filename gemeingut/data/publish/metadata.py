@@ -118,7 +118,7 @@ class PublicationInfo(BaseModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not _EMAIL.match(value):
-            raise ValueError(f"not an e-mail address: {value!r}")
+            raise ValueError(_("not an e-mail address: {value!r}", value=value))
         return value
 
     @field_validator("languages")
@@ -126,7 +126,7 @@ class PublicationInfo(BaseModel):
     def _bcp47(cls, value: list[str]) -> list[str]:
         wrong = [tag for tag in value if not _BCP47.match(tag)]
         if wrong:
-            raise ValueError(f"not BCP-47 language tags: {wrong}")
+            raise ValueError(_("not BCP-47 language tags: {tags}", tags=", ".join(wrong)))
         return value
 
     def prose(self, field: str) -> str | None:

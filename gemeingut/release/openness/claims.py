@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import Message, _, text
 from gemeingut.release.card_phrases import (
     bundle_language,
     context_phrase,
@@ -45,7 +46,7 @@ _EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
 _METRICS = ("perplexity", "bits_per_byte", "loss")
 
 
-def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str | Message]:
     """Every place where a document of the bundle says something its files do not show."""
     problems = rating_problems(bundle, rating)
     read = read_card(bundle)
@@ -67,33 +68,41 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     return problems
 
 
-def _derived_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+def _derived_problems(
+    bundle: Path, evidence: Evidence, rating: dict[str, Any]
+) -> list[str | Message]:
     """The technical report, ML-BOM, SPDX document, AI Act documents and index grades name
     hashes, numbers and the rating: each must be the one the files give."""
     problems = []
     for name, render in derived_documents(bundle, evidence, rating).items():
         path = bundle / name
         if not path.is_file():
-            problems.append(f"missing: {name}")
+            problems.append(_("missing: {file}", file=name))
             continue
         try:
             expected = render()
         except (OSError, KeyError, TypeError, ValueError) as exc:
-            problems.append(f"{name} cannot be rendered again: {type(exc).__name__}: {exc}")
+            problems.append(
+                _(
+                    "{file} cannot be rendered again: {error}",
+                    file=name,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
             continue
         if path.read_text(encoding="utf-8", errors="replace") != expected:
-            problems.append(f"{name} differs from the one the files give")
+            problems.append(_("{file} differs from the one the files give", file=name))
     return problems
 
 
-def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str]:
+def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]:
     shipped_path = bundle / OPENNESS
     if not shipped_path.is_file():
-        return [f"missing: {OPENNESS}"]
+        return [_("missing: {file}", file=OPENNESS)]
     try:
         shipped = json.loads(shipped_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [f"{OPENNESS} is not valid JSON: {exc}"]
+        return [_("{path} is not valid JSON: {error}", path=OPENNESS, error=str(exc))]
     problems = []
     if shipped != rating:
         recomputed = {c["id"]: c for c in rating["checks"]}
@@ -101,33 +110,46 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str]:
             again = recomputed.get(check.get("id"))
             if again != check:
                 problems.append(
-                    f"{OPENNESS}: check {check.get('id')!r} says "
-                    f"{_state(check)}, the files give {_state(again)}"
+                    _(
+                        "{file}: check {id!r} says {shipped}, the files give {again}",
+                        file=OPENNESS,
+                        id=check.get("id"),
+                        shipped=_state(check),
+                        again=_state(again),
+                    )
                 )
         for key in ("open", "licenses", "mof", "osaid", "mof_document"):
             if shipped.get(key) != rating.get(key):
-                problems.append(f"{OPENNESS}: {key!r} differs from the rating of the files")
+                problems.append(
+                    _(
+                        "{file}: {key!r} differs from the rating of the files",
+                        file=OPENNESS,
+                        key=key,
+                    )
+                )
     mof = bundle / MOF
     if not mof.is_file() or mof.read_text(encoding="utf-8", errors="replace") != mof_yaml(rating):
-        problems.append(f"{MOF} differs from the rating of the files")
+        problems.append(_("{file} differs from the rating of the files", file=MOF))
     return problems
 
 
-def _state(check: dict[str, Any] | None) -> str:
+def _state(check: dict[str, Any] | None) -> Message:
     if check is None:
-        return "no such check"
-    return ("pass" if check.get("passed") else "fail") + f" ({check.get('detail')})"
+        return _("no such check")
+    if check.get("passed"):
+        return _("pass ({detail})", detail=str(check.get("detail")))
+    return _("fail ({detail})", detail=str(check.get("detail")))
 
 
 def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | str:
     """The card's text and YAML header, or what keeps them from being read."""
     card_path = bundle / CARD
     if not card_path.is_file():
-        return f"missing: {CARD} (the model card)"
+        return text(_("missing: {file} (the model card)", file=CARD))
     card = card_path.read_text(encoding="utf-8", errors="replace")
     header = card_header(card)
     if header is None:
-        return f"{CARD}: no YAML header between '---' lines"
+        return text(_("{file}: no YAML header between '---' lines", file=CARD))
     return card, header
 
 
@@ -139,21 +161,40 @@ def document_language(evidence: Evidence) -> str:
 
 def rated_card_problems(
     card: str, header: dict[str, Any], rating: dict[str, Any], language: str
-) -> list[str]:
+) -> list[str | Message]:
     """The card's licence (header and text), tags and openness paragraph against the rating."""
     problems = []
     weights = rating["licenses"]["weights"]
     if str(header.get("license", "")).lower() != str(weights).lower():
         problems.append(
-            f"{CARD}: licence {header.get('license')!r} but release.json says {weights!r}"
+            _(
+                "{file}: licence {licence!r} but release.json says {weights!r}",
+                file=CARD,
+                licence=header.get("license"),
+                weights=weights,
+            )
         )
     if licence_phrase(weights, language) not in card:
-        problems.append(f"{CARD}: the text names another licence of the model than {weights!r}")
+        problems.append(
+            _(
+                "{file}: the text names another licence of the model than {weights!r}",
+                file=CARD,
+                weights=weights,
+            )
+        )
     missing_tags = [t for t in openness_tags(rating) if t not in (header.get("tags") or [])]
     if missing_tags:
-        problems.append(f"{CARD}: tags lack {missing_tags} (computed from the rating)")
+        problems.append(
+            _(
+                "{file}: tags lack {tags} (computed from the rating)",
+                file=CARD,
+                tags=", ".join(missing_tags),
+            )
+        )
     if openness_sentence(rating, language) not in card:
-        problems.append(f"{CARD}: the openness paragraph is not the one the rating gives")
+        problems.append(
+            _("{file}: the openness paragraph is not the one the rating gives", file=CARD)
+        )
     return problems
 
 
@@ -168,11 +209,17 @@ def card_header(card: str) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def parameter_problems(card: str, evidence: Evidence, language: str) -> list[str]:
+def parameter_problems(card: str, evidence: Evidence, language: str) -> list[str | Message]:
     if evidence.parameters is None:
-        return ["model/: no safetensors weights to count the parameters of"]
+        return [_("model/: no safetensors weights to count the parameters of")]
     if f"), {parameters_phrase(evidence.parameters, language)}" not in card:
-        return [f"{CARD}: does not state the {evidence.parameters:,} parameters the weights hold"]
+        return [
+            _(
+                "{file}: does not state the {parameters} parameters the weights hold",
+                file=CARD,
+                parameters=evidence.parameters,
+            )
+        ]
     return []
 
 
@@ -194,49 +241,78 @@ def _split_counts(bundle: Path) -> dict[str, tuple[int, int, int]]:
                     size += pc.sum(pc.binary_length(texts)).as_py() or 0
             except (OSError, KeyError, ValueError) as exc:
                 raise VerifyError(
-                    f"{folder}/{shard.name} cannot be read: {exc}",
-                    "the shard is damaged; obtain an unmodified copy",
+                    _(
+                        "{path} cannot be read: {problem}",
+                        path=f"{folder}/{shard.name}",
+                        problem=str(exc),
+                    ),
+                    _("the shard is damaged; obtain an unmodified copy"),
                 ) from None
         if docs:
             counts[split] = (docs, chars, size)
     return counts
 
 
-def _count_problems(bundle: Path, card: str) -> list[str]:
+def _count_problems(bundle: Path, card: str) -> list[str | Message]:
     """The card's split table and the evaluation's test size, against the shards."""
     counts = _split_counts(bundle)
     problems = [
-        f"{CARD}: the {split} row of the split table is not what the shards hold "
-        f"({docs} documents, {chars} characters)"
-        for split, (docs, chars, _) in counts.items()
+        _(
+            "{file}: the {split} row of the split table is not what the shards hold "
+            "({docs} documents, {chars} characters)",
+            file=CARD,
+            split=split,
+            docs=str(docs),
+            chars=str(chars),
+        )
+        for split, (docs, chars, _size) in counts.items()
         if f"| {split} | {docs} | {chars} |" not in card
     ]
     evaluation = bundle / _EVALUATION
     if "test" in counts and evaluation.is_file():
         results = json.loads(evaluation.read_text(encoding="utf-8"))
-        docs, _, size = counts["test"]
+        docs, _chars, size = counts["test"]
         if (results.get("documents"), results.get("bytes")) != (docs, size):
             problems.append(
-                f"{_EVALUATION}: {results.get('documents')} documents and {results.get('bytes')} "
-                f"bytes, the test shards hold {docs} and {size}"
+                _(
+                    "{file}: {documents} documents and {bytes} bytes, the test shards hold "
+                    "{docs} and {size}",
+                    file=_EVALUATION,
+                    documents=str(results.get("documents")),
+                    bytes=str(results.get("bytes")),
+                    docs=str(docs),
+                    size=str(size),
+                )
             )
     return problems
 
 
 def _language_and_context_problems(
     bundle: Path, card: str, header: dict[str, Any], evidence: Evidence, language: str
-) -> list[str]:
+) -> list[str | Message]:
     problems = []
     declared = evidence.release.get("languages") or []
     if (header.get("language") or []) != declared:
-        problems.append(f"{CARD}: languages {header.get('language')} but release.json {declared}")
+        problems.append(
+            _(
+                "{file}: languages {card} but release.json {declared}",
+                file=CARD,
+                card=str(header.get("language")),
+                declared=str(declared),
+            )
+        )
     lineage = bundle / TRAINING_METADATA / "lineage.json"
     if lineage.is_file():
         stats = json.loads(lineage.read_text(encoding="utf-8"))["dataset"]["stats"]
         found = stats.get("kept_by_language") or {}
         absent = [lang for lang in declared if lang not in found]
         if found and absent:
-            problems.append(f"release.json: languages {absent} but no kept document is in them")
+            problems.append(
+                _(
+                    "release.json: languages {absent} but no kept document is in them",
+                    absent=str(absent),
+                )
+            )
     config = bundle / MODEL / "config.json"
     evaluation = bundle / _EVALUATION
     if config.is_file() and evaluation.is_file():
@@ -244,16 +320,22 @@ def _language_and_context_problems(
         evaluated = json.loads(evaluation.read_text(encoding="utf-8")).get("context_length")
         if positions != evaluated or context_phrase(positions, language) not in card:
             problems.append(
-                f"context length: config.json {positions}, evaluation {evaluated}, and the card "
-                "must say the same"
+                _(
+                    "context length: config.json {positions}, evaluation {evaluated}, and the "
+                    "card must say the same",
+                    positions=str(positions),
+                    evaluated=str(evaluated),
+                )
             )
     return problems
 
 
-def _evaluation_problems(bundle: Path, header: dict[str, Any], language: str) -> list[str]:
+def _evaluation_problems(
+    bundle: Path, header: dict[str, Any], language: str
+) -> list[str | Message]:
     path = bundle / _EVALUATION
     if not path.is_file():
-        return [f"missing: {_EVALUATION}"]
+        return [_("missing: {file}", file=_EVALUATION)]
     results = json.loads(path.read_text(encoding="utf-8"))
     stated: dict[str, float] = {}
     for entry in header.get("model-index") or []:
@@ -264,7 +346,13 @@ def _evaluation_problems(bundle: Path, header: dict[str, Any], language: str) ->
     problems = []
     card = (bundle / CARD).read_text(encoding="utf-8", errors="replace")
     problems.extend(
-        f"{CARD}: the table's {label} is not {_EVALUATION}'s ({value})"
+        _(
+            "{file}: the table's {label} is not {evaluation}'s ({value})",
+            file=CARD,
+            label=label,
+            evaluation=_EVALUATION,
+            value=value,
+        )
         for label, value in evaluation_rows(results, language)
         if f"| {label} | {value} |" not in card
     )
@@ -272,6 +360,13 @@ def _evaluation_problems(bundle: Path, header: dict[str, Any], language: str) ->
         expected = round(float(results[metric]), 6)
         if stated.get(metric) != expected:
             problems.append(
-                f"{CARD}: {metric} {stated.get(metric)} but {_EVALUATION} gives {expected}"
+                _(
+                    "{file}: {metric} {stated} but {evaluation} gives {expected}",
+                    file=CARD,
+                    metric=metric,
+                    stated=str(stated.get(metric)),
+                    evaluation=_EVALUATION,
+                    expected=str(expected),
+                )
             )
     return problems

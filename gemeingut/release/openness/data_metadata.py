@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from gemeingut.data.publish import CROISSANT_FILE, DCAT_FILE
+from gemeingut.i18n import Message, _
 from gemeingut.release.layout import TEST_DATA, TRAINING_DATA
 
 CROISSANT = f"{TRAINING_DATA}/{CROISSANT_FILE}"
@@ -25,7 +26,9 @@ _EXCLUDED = f"{TRAINING_DATA}/excluded/"  # described by Croissant, not a split 
 Named = dict[str, str | None]  # file name -> the sha256 the metadata gives (None: none given)
 
 
-def data_metadata_problems(listed: dict[str, str], read: Callable[[str], str]) -> list[str]:
+def data_metadata_problems(
+    listed: dict[str, str], read: Callable[[str], str]
+) -> list[str | Message]:
     """`listed`: the MANIFEST (path -> sha256); `read(path)` gives a listed file's text."""
     shipped = _data_files(listed)
     problems = []
@@ -34,7 +37,7 @@ def data_metadata_problems(listed: dict[str, str], read: Callable[[str], str]) -
             try:
                 problems += _compare(path, named(read(path)), shipped)
             except (ValueError, KeyError, TypeError) as exc:
-                problems.append(f"{path} cannot be read: {exc}")
+                problems.append(_("{path} cannot be read: {problem}", path=path, problem=str(exc)))
     return problems
 
 
@@ -50,19 +53,27 @@ def _data_files(listed: dict[str, str]) -> dict[str, tuple[str, str]]:
     }
 
 
-def _compare(source: str, named: Named, shipped: dict[str, tuple[str, str]]) -> list[str]:
+def _compare(source: str, named: Named, shipped: dict[str, tuple[str, str]]) -> list[str | Message]:
     problems = []
     for name, digest in sorted(named.items()):
         if name not in shipped:
-            problems.append(f"{source} names {name}, which the bundle does not hold")
+            problems.append(
+                _("{source} names {name}, which the bundle does not hold", source=source, name=name)
+            )
         elif digest is not None and digest.lower() != shipped[name][1]:
             problems.append(
-                f"{source} gives {name} the sha256 {digest[:12]}…, "
-                f"but {shipped[name][0]} has {shipped[name][1][:12]}…"
+                _(
+                    "{source} gives {name} the sha256 {digest}…, but {path} has {actual}…",
+                    source=source,
+                    name=name,
+                    digest=digest[:12],
+                    path=shipped[name][0],
+                    actual=shipped[name][1][:12],
+                )
             )
     problems += [
-        f"{path} is not described in {source}"
-        for name, (path, _) in sorted(shipped.items())
+        _("{path} is not described in {source}", path=path, source=source)
+        for name, (path, _digest) in sorted(shipped.items())
         if name not in named and not path.startswith(_EXCLUDED)
     ]
     return problems

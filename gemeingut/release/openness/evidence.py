@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import _
 from gemeingut.release.layout import (
     MODEL,
     RELEASE_INFO,
@@ -83,7 +84,10 @@ def _json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VerifyError(f"{path} is not valid JSON: {exc}", "obtain an unmodified copy") from None
+        raise VerifyError(
+            _("{path} is not valid JSON: {error}", path=str(path), error=str(exc)),
+            _("obtain an unmodified copy"),
+        ) from None
 
 
 def _project_licence(pyproject: Path) -> str | None:
@@ -125,8 +129,12 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
             table = pq.read_table(shard, columns=["license", "source"])
         except (OSError, KeyError, ValueError) as exc:
             raise VerifyError(
-                f"{rel}: cannot read the licence of its documents ({exc})",
-                "every shard needs `license` and `source` columns; obtain an unmodified copy",
+                _(
+                    "{file}: cannot read the licence of its documents ({error})",
+                    file=rel,
+                    error=str(exc),
+                ),
+                _("every shard needs `license` and `source` columns; obtain an unmodified copy"),
             ) from None
         pairs = Counter(zip(table["license"].to_pylist(), table["source"].to_pylist(), strict=True))
         for (licence, source), count in pairs.items():

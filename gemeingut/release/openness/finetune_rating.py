@@ -84,18 +84,23 @@ def base_record(bundle: Path) -> dict[str, Any]:
     """The fine-tune's record of its base model (name, licence, fingerprint …)."""
     path = bundle / FINETUNE_RECORD
     if not path.is_file():
-        raise VerifyError(f"missing: {FINETUNE_RECORD}", "obtain an unmodified copy")
+        raise VerifyError(
+            _("missing: {file}", file=FINETUNE_RECORD), _("obtain an unmodified copy")
+        )
     return json.loads(path.read_text(encoding="utf-8")).get("base_model") or {}
 
 
 def base_listing(bundle: Path) -> dict[str, str]:
     path = bundle / BASE_DIR / BASE_FILES
     if not path.is_file():
-        raise VerifyError(f"missing: {BASE_DIR}/{BASE_FILES}", "obtain an unmodified copy")
+        raise VerifyError(
+            _("missing: {file}", file=f"{BASE_DIR}/{BASE_FILES}"), _("obtain an unmodified copy")
+        )
     listing = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(listing, dict):
         raise VerifyError(
-            f"{BASE_DIR}/{BASE_FILES} is not a file list", "obtain an unmodified copy"
+            _("{file} is not a file list", file=f"{BASE_DIR}/{BASE_FILES}"),
+            _("obtain an unmodified copy"),
         )
     return listing
 

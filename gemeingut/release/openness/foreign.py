@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import assemble, check, osaid_gate
@@ -62,7 +63,8 @@ def rate_folder(
     where its card names none."""
     if not folder.is_dir():
         raise InputError(
-            f"{folder} is not a folder", "pass a model folder (config.json, weights, README.md)"
+            _("{path} is not a folder", path=str(folder)),
+            _("pass a model folder (config.json, weights, README.md)"),
         )
     listing = files if files is not None else _files_below(folder)
     card_text, header = _card(folder)
@@ -133,7 +135,8 @@ def _config(folder: Path) -> dict[str, Any]:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
-            f"{path} is not valid JSON: {exc}", "fix or re-download config.json"
+            _("{path} is not valid JSON: {error}", path=str(path), error=str(exc)),
+            _("fix or re-download config.json"),
         ) from None
     return value if isinstance(value, dict) else {}
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.serve.gateway.tables import settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -40,20 +41,28 @@ def database_url(value: str) -> str:
 def open_store(value: str) -> Engine:
     """An engine on the database at `value` (path or URL), migrated to the newest schema."""
     url = database_url(value)
-    hint = "check --db (a file path, or postgresql://user:password@host/dbname)"
+    hint = _("check --db (a file path, or postgresql://user:password@host/dbname)")
     try:
         engine = _engine(url)
     except (SQLAlchemyError, ImportError, OSError) as error:
         # An unknown scheme, a database we have no driver for, a folder we cannot create.
-        raise InputError(f"cannot open the gateway database {_safe(url)}: {error}", hint) from None
+        raise InputError(
+            _(
+                "cannot open the gateway database {url}: {error}",
+                url=_safe(url),
+                error=str(error),
+            ),
+            hint,
+        ) from None
     try:
         _migrate(engine)
         _ensure_secret(engine)
     except SQLAlchemyError as error:
         engine.dispose()
+        cause = str(error.orig if hasattr(error, "orig") else error).strip().splitlines()[0]
+        said = f"{error.__class__.__name__}: {cause}"
         raise InputError(
-            f"cannot open the gateway database {_safe(url)}: {error.__class__.__name__}: "
-            f"{str(error.orig if hasattr(error, 'orig') else error).strip().splitlines()[0]}",
+            _("cannot open the gateway database {url}: {error}", url=_safe(url), error=said),
             hint,
         ) from None
     return engine

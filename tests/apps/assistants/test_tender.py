@@ -86,9 +86,9 @@ def test_own_rules_add_to_and_replace_the_shipped_ones(planted: Path, tmp_path: 
         ("rules:\n  - id: x\n    source: s\n", r"Regel 1 \(x\), Feld severity"),
         ("rules:\n  - {id: y, source: s, severity: error, title: {de: a, en: b}, "
          "advice: {de: a, en: b}, forbidden: ['(']}\n",
-         r"Regel 1 \(y\): pattern .* is not a regular expression"),
+         r"Regel 1 \(y\): das Muster .* ist kein regulärer Ausdruck"),
         ("rules:\n  - {id: z, source: s, severity: error, title: {de: a, en: b}, "
-         "advice: {de: a, en: b}}\n", "exactly one of forbidden, required, at_least"),
+         "advice: {de: a, en: b}}\n", "genau eines von forbidden, required, at_least"),
         ("rules: [\n", r"line \d+: kein YAML"),
     ],
 )  # fmt: skip

@@ -59,12 +59,12 @@ def test_a_shard_changed_after_curation_is_refused(dataset: Path, tmp_path: Path
     shutil.copytree(dataset, copy)
     shard = next(copy.glob("shards/train-*.parquet"))
     shard.write_bytes(shard.read_bytes() + b"x")
-    with pytest.raises(InputError, match=r"differs from its entry in manifest\.json"):
+    with pytest.raises(InputError, match=r"weicht von seinem Eintrag in manifest\.json ab"):
         publish_dataset(copy, PublicationInfo.model_validate(FULL_INFO))
 
 
 def test_a_directory_that_is_no_dataset_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"no stats\.json"):
+    with pytest.raises(InputError, match=r"hat kein stats\.json"):
         publish_dataset(tmp_path, PublicationInfo.model_validate(FULL_INFO))
 
 
@@ -85,5 +85,5 @@ def test_unknown_fields_and_malformed_values_are_rejected() -> None:
 
 def test_a_dataset_without_documents_is_refused(tmp_path: Path) -> None:
     (tmp_path / "stats.json").write_text('{"documents_in": 3, "kept": 0, "excluded": 3}')
-    with pytest.raises(InputError, match="nothing to publish"):
+    with pytest.raises(InputError, match="nichts zu veröffentlichen"):
         publish_dataset(tmp_path, PublicationInfo.model_validate(FULL_INFO))

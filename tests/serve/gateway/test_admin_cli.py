@@ -59,12 +59,12 @@ def test_operator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     bad_url = runner.invoke(
         app, ["admin", "users", "list", "--db", "postgresql://nobody:secret@127.0.0.1:1/none"]
     )
-    assert bad_url.exit_code == 2 and "cannot open the gateway database" in bad_url.output
+    assert bad_url.exit_code == 2 and "lässt sich nicht öffnen" in bad_url.output
     assert "secret" not in bad_url.output  # the password is not echoed
     for url in ("mysql://u@h/db", "bogus://x", "/proc/nope/gateway.db"):  # no driver, no plugin
         result = runner.invoke(app, ["admin", "users", "list", "--db", url])
         assert result.exit_code == 2, (url, result.output)
-        assert "cannot open the gateway database" in result.output
+        assert "die Gateway-Datenbank" in result.output
 
 
 def test_the_audit_log_exports_as_jsonl_and_csv_and_is_purged(tmp_path: Path) -> None:

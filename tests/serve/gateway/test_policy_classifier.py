@@ -152,7 +152,7 @@ def test_the_server_refuses_by_the_classifier_rule_and_records_it(
     [
         ("gibt-es-nicht", "gefahr", "refuse", "enthält kein Modell"),
         ("{classifier}", "böse", "refuse", "hat keine Labels böse"),
-        ("{classifier}", "gefahr", "redact", "eine classifier-Regel lehnt ab"),
+        ("{classifier}", "gefahr", "redact", "eine Klassifikator-Regel lehnt ab"),
     ],
     ids=["no-folder", "unknown-label", "redacts"],
 )

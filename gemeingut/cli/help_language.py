@@ -1,0 +1,126 @@
+"""The CLI's help in the reader's language.
+
+Help texts are written in English in the code, where typer takes them (`help=` and the
+commands' docstrings). `make messages` adds them from the command tree to the catalogue
+(`python -m gemeingut.cli.help_language POT`), and before a command runs, `command_in` gives
+the tree the catalogue's German: every command's help, every option's and argument's, and the
+titles and notes of typer's help panels. The language is the one messages use: `--lang`,
+`GEMEINGUT_LANG` or the locale, German by default.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+import typer.rich_utils
+
+from gemeingut.i18n import LANGUAGES, environment_language, translations
+
+# typer's panel titles and notes (module constants it reads when it draws the help)
+PANEL_TEXTS = {
+    "ARGUMENTS_PANEL_TITLE": "Arguments",
+    "OPTIONS_PANEL_TITLE": "Options",
+    "COMMANDS_PANEL_TITLE": "Commands",
+    "DEFAULT_STRING": "[default: {}]",
+    "ENVVAR_STRING": "[env var: {}]",
+    "REQUIRED_LONG_STRING": "[required]",
+    "DEPRECATED_STRING": "(deprecated) ",
+}
+HELP_OPTION = "Show this message and exit."  # the text of every command's --help
+
+
+def main() -> None:
+    """The `gemeingut` command, its help in the language of `--lang` or the environment."""
+    command_in(language_of(sys.argv[1:]))()
+
+
+def command_in(language: str) -> Any:
+    """The command tree, its help texts in `language`."""
+    from gemeingut.cli import app
+
+    command = typer.main.get_command(app)
+    catalogue = translations(language)  # empty for English: the texts as written
+    for node in _nodes(command):
+        for field in ("help", "short_help"):
+            value = getattr(node, field, None)
+            if isinstance(value, str):
+                setattr(node, field, _unwrapped(catalogue.get(value, value)))
+        if hasattr(node, "get_help_option"):
+            node.get_help_option = _helped(node.get_help_option, catalogue)
+    for name, english in PANEL_TEXTS.items():
+        setattr(typer.rich_utils, name, catalogue.get(english, english))
+    return command
+
+
+def _unwrapped(text: str) -> str:
+    """A docstring's paragraphs on one line each: its line breaks fit the English words, and
+    the help panel wraps the text to the terminal anyway."""
+    return re.sub(r"(?<=\S)\n(?=\S)", " ", text)
+
+
+def _helped(get_help_option: Callable[[Any], Any], catalogue: dict[str, str]) -> Any:
+    """`--help`, which the command makes when it is asked, with its own text translated."""
+
+    def translated(context: Any) -> Any:
+        option = get_help_option(context)
+        if option is not None and option.help in catalogue:
+            option.help = catalogue[option.help]
+        return option
+
+    return translated
+
+
+def language_of(arguments: list[str]) -> str:
+    """The language `--lang` names on the command line, else the environment's."""
+    for index, argument in enumerate(arguments):
+        value = None
+        if argument == "--lang" and index + 1 < len(arguments):
+            value = arguments[index + 1]
+        elif argument.startswith("--lang="):
+            value = argument.removeprefix("--lang=")
+        if value in LANGUAGES:
+            return value
+    return environment_language()
+
+
+def help_texts() -> list[str]:
+    """Every help text of the command tree and typer's panels, once each, in English."""
+    from gemeingut.cli import app
+
+    found = dict.fromkeys([*PANEL_TEXTS.values(), HELP_OPTION])
+    for node in _nodes(typer.main.get_command(app)):
+        for field in ("help", "short_help"):
+            value = getattr(node, field, None)
+            if isinstance(value, str) and value.strip():
+                found[value] = None
+    return list(found)
+
+
+def _nodes(command: Any) -> Iterator[Any]:
+    """The command, its parameters, and so on down every subcommand."""
+    yield command
+    yield from command.params
+    for sub in getattr(command, "commands", {}).values():
+        yield from _nodes(sub)
+
+
+def add_to_template(pot: Path) -> None:
+    """Add the help texts to the message template `make messages` extracted from the code."""
+    from babel.messages.pofile import read_po, write_po
+
+    with pot.open("rb") as handle:
+        template = read_po(handle)
+    for msgid in help_texts():
+        if msgid not in template:
+            template.add(msgid)
+    with pot.open("wb") as handle:
+        write_po(handle, template, width=100, omit_header=False)
+
+
+if __name__ == "__main__":
+    add_to_template(Path(sys.argv[1]))

@@ -1,0 +1,47 @@
+"""The command line's help is German by default and English on request: every help text of
+the command tree has its German in the catalogue, and `gemeingut … --help` shows it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from gemeingut.cli.help_language import help_texts, language_of
+from gemeingut.i18n import translations
+
+
+def test_every_help_text_of_the_command_tree_has_its_german() -> None:
+    german = translations("de")
+    texts = help_texts()
+    assert len(texts) > 200  # the whole tree, not just the root
+    assert [text for text in texts if text not in german] == []
+
+
+def help_output(*arguments: str) -> str:
+    env = {**os.environ, "TERMINAL_WIDTH": "200", "GEMEINGUT_LANG": "de"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gemeingut.cli", *arguments, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_help_is_german_by_default_and_english_with_lang_en() -> None:
+    german = help_output("serve")
+    assert translations("de")["Name the API reports."] in german
+    assert "Optionen" in german and "Name the API reports." not in german
+    english = help_output("--lang", "en", "serve")
+    assert "Name the API reports." in english and "Options" in english
+    root = help_output()
+    assert translations("de")["Keys that sign release bundles."] in root
+
+
+def test_the_language_of_a_command_line() -> None:
+    assert language_of(["--lang", "en", "serve"]) == "en"
+    assert language_of(["--lang=en", "serve"]) == "en"
+    assert language_of(["serve", "--lang", "xx"]) == "de"  # not a language: the environment's
