@@ -153,7 +153,7 @@ class UpstreamBackend:
             )
         if response.status_code >= 400:
             self._raise_for(response)
-        return response.json()
+        return _json(response)
 
     async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
         client = self._async_client()
@@ -209,7 +209,7 @@ class UpstreamBackend:
                     status=str(response.status_code),
                 )
             )
-        models = response.json().get("data") or []
+        models = _json(response).get("data") or []
         for card in models:
             if wanted is None or card.get("id") == wanted:
                 return card
@@ -241,10 +241,15 @@ class UpstreamBackend:
             return None
         if response.status_code >= 400:
             self._raise_for(response)
-        data = response.json()
-        if self.context_length is None and data.get("max_model_len"):
-            self.context_length = int(data["max_model_len"])
-        return int(data["count"])
+        data = _json(response)
+        try:
+            if self.context_length is None and data.get("max_model_len"):
+                self.context_length = int(data["max_model_len"])
+            return int(data["count"])
+        except (KeyError, TypeError, ValueError):
+            raise EngineUnavailable(
+                _("the upstream engine's /tokenize answer has no token count")
+            ) from None
 
     def _route(self, prompt: Prompt) -> str:
         return "/v1/chat/completions" if isinstance(prompt, ChatPrompt) else "/v1/completions"
@@ -281,7 +286,7 @@ class UpstreamBackend:
             raise EngineUnavailable(_unreachable(error)) from None
         if response.status_code >= 400:
             self._raise_for(response)
-        return response.json()
+        return _json(response)
 
     def _raise_for(self, response: httpx2.Response) -> None:
         try:
@@ -392,6 +397,22 @@ class _EventReader:
             completion_tokens=int(self.usage.get("completion_tokens", 0)),
             finish_reason=self.finish,  # type: ignore[arg-type]
         )
+
+
+def _json(response: httpx2.Response) -> dict[str, Any]:
+    """The engine's answer as a JSON object; anything else is the engine failing (502)."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise EngineUnavailable(
+            _(
+                "the upstream engine answered {path} with something that is not a JSON object",
+                path=response.request.url.path,
+            )
+        )
+    return data
 
 
 def _unreachable(error: Exception) -> Message:

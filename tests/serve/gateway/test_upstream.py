@@ -237,3 +237,28 @@ def test_streams_through_the_gateway_hold_no_worker_thread(serve: Serve) -> None
             texts = asyncio.run(streams(url))
     assert texts == ["Guten Tag"] * 64
     assert all_read_before_second == [True] * 64
+
+
+def test_an_engine_that_answers_no_json_is_a_502(serve: Serve) -> None:
+    from fastapi.responses import PlainTextResponse
+
+    engine = FastAPI()
+
+    @engine.get("/v1/models")
+    def models() -> dict:
+        return {"data": [{"id": "kaputt", "max_model_len": 256}]}
+
+    @engine.post("/v1/completions")
+    def completions() -> PlainTextResponse:
+        return PlainTextResponse("Wartungsarbeiten")
+
+    @engine.post("/tokenize")
+    def tokenize() -> dict:
+        return {"tokens": [1, 2]}  # no count
+
+    with serve(engine) as engine_url, serve(create_app(UpstreamBackend(engine_url))) as url:
+        body = {"model": "kaputt", "prompt": "Hallo", "max_tokens": 2}
+        answer = httpx.post(f"{url}/v1/completions", json=body, timeout=30)
+        assert answer.status_code == 502 and "kein JSON-Objekt" in answer.json()["error"]["message"]
+        counted = httpx.post(f"{url}/tokenize", json={"model": "kaputt", "prompt": "Hallo"})
+        assert counted.status_code == 502
