@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from gemeingut.cli.help_language import help_texts, language_of
 from gemeingut.i18n import translations
 
@@ -41,7 +43,8 @@ def test_the_help_is_german_by_default_and_english_with_lang_en() -> None:
     assert translations("de")["Keys that sign release bundles."] in root
 
 
-def test_the_language_of_a_command_line() -> None:
+def test_the_language_of_a_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMEINGUT_LANG", "de")
     assert language_of(["--lang", "en", "serve"]) == "en"
     assert language_of(["--lang=en", "serve"]) == "en"
     assert language_of(["serve", "--lang", "xx"]) == "de"  # not a language: the environment's

@@ -27,7 +27,7 @@ from gemeingut.data.documents import Document, Exclusion, ExclusionSink
 from gemeingut.data.html import html_text
 from gemeingut.data.line_spans import LineSpan, open_span
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.recipe import SourceSpec
 
 FORMATS = ("jsonl", "parquet", "folder", "hf")
@@ -335,7 +335,9 @@ def _read_hf(out: _Output) -> Iterator[Document]:
                     ),
                     _("save it again with `Dataset.save_to_disk` or set another `format`"),
                 ) from None
-            detail = f"split {split!r} cannot be read: {exc}"
+            reason = exc.args[0] if isinstance(exc, ValueError) and exc.args else exc
+            # in English whatever the machine's language: records must not depend on a locale
+            detail = f"split {split!r} cannot be read: {text(reason, 'en')}"
             out.reject(prefix, str(folder), detail, out.spec.license)
             continue
         row = 0  # rows of this split so far: ids are `source/split/row`, counted from 1

@@ -39,6 +39,7 @@ OWN_AUDIT_FILES = {
     "redteam_suite": "redteam.suite",
     "canaries": "memorisation.canaries",
     "findings": "findings",
+    "training": "--training-data",
 }
 
 

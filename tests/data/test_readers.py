@@ -244,6 +244,13 @@ def test_saved_hf_dataset_and_dataset_dict_are_read(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["a", "b", "d", "hf/test/1"]
     assert [e.id for e in excluded] == ["hf/train/3"]
 
+    state = tmp_path / "dict" / "test" / "state.json"
+    state.write_text('{"_fingerprint": "x"}', encoding="utf-8")  # a split that lost its files
+    _docs, excluded = read(SourceSpec(name="hf", path=tmp_path / "dict"))
+    [broken] = [e for e in excluded if e.id == "hf/test"]
+    # records are published: English on a German machine too, so they never depend on a locale
+    assert broken.detail == "split 'test' cannot be read: state.json lists no `_data_files`"
+
 
 def test_saved_dataset_licence_and_homepage_are_the_source_defaults(tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")

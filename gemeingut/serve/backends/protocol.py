@@ -11,7 +11,7 @@ lives with the engine, so a `Relaying` backend hands over the engine's own rende
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncGenerator, Generator, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -136,10 +136,15 @@ class AsyncTextStream:
     A `TextStream` is iterated in a worker thread, a thread handoff per piece, and a thread held
     while the engine thinks: behind the gateway, 64 streams at once waited for the threads more
     than for their engine. The wrapped generator yields pieces, then the `GenerationResult`;
-    `aclose()` tells the engine to stop (the client left)."""
+    `aclose()` closes the engine's answer, which tells the engine to stop (the client left)."""
 
-    def __init__(self, events: AsyncGenerator[str | GenerationResult, None]) -> None:
+    def __init__(
+        self,
+        events: AsyncGenerator[str | GenerationResult, None],
+        close: Callable[[], Awaitable[None]],
+    ) -> None:
         self._events = events
+        self._close = close  # ends the engine's answer: also before the first piece was read
         self.result: GenerationResult | None = None
 
     async def next_piece(self) -> str | None:
@@ -154,7 +159,9 @@ class AsyncTextStream:
         return item
 
     async def aclose(self) -> None:
+        """A generator that never ran has nothing to clean up, so the answer is closed here."""
         await self._events.aclose()
+        await self._close()
 
 
 @runtime_checkable

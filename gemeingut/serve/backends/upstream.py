@@ -170,7 +170,8 @@ class UpstreamBackend:
             await response.aread()
             await response.aclose()
             self._raise_for(response)
-        return AsyncTextStream(self._apieces(response, isinstance(prompt, ChatPrompt)))
+        events = self._apieces(response, isinstance(prompt, ChatPrompt))
+        return AsyncTextStream(events, close=response.aclose)
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         data = self._post("/v1/embeddings", {"model": self.upstream_model, "input": prompts})
@@ -356,9 +357,7 @@ class UpstreamBackend:
                     yield piece
         except httpx2.HTTPError as error:
             raise EngineUnavailable(_broken_off(error)) from None
-        finally:
-            await response.aclose()  # also when the client left: the engine aborts the request
-        yield events.result()
+        yield events.result()  # the stream closes the response (AsyncTextStream.aclose)
 
 
 class _EventReader:
@@ -421,15 +420,19 @@ def _unreachable(error: Exception) -> Message:
 
 def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> BaseModel | None:
     """The engine's log-probabilities of one choice, in the shape the route answers with. Where
-    the client asked for them, an engine that ignored the request (Ollama) or answers in another
-    shape is said, not passed on; where only `echo` did, they are a help that may be missing."""
+    the client asked for them, an engine that ignored the request (Ollama: a 400) or answers in
+    another shape (a 502) is said, not passed on; where only `echo` did, they are a help that
+    may be missing."""
     from gemeingut.serve.schemas import ChatLogprobs, CompletionLogprobs
 
     shape: type[BaseModel] = ChatLogprobs if chat else CompletionLogprobs
     if choice.get("logprobs") is None:
         if not required:
             return None
-        raise EngineUnavailable(_("the upstream engine returned no log-probabilities"))
+        raise RequestRejected(  # the engine cannot: asking again would not help
+            _("logprobs: the engine behind this gateway returns no log-probabilities"),
+            param="logprobs",
+        )
     try:
         return shape.model_validate(choice["logprobs"])
     except ValidationError as error:
@@ -444,15 +447,17 @@ def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> Bas
 
 
 def _split_echo(prompt: Prompt, text: str, logprobs: Any, prompt_tokens: int) -> tuple[str, str]:
-    """The engine's echoed prompt and its answer, cut where the first answer token starts (its
-    offset) or after the prompt's own text; where neither tells, all is counted as answer."""
-    offsets = getattr(logprobs, "text_offset", None)
-    if offsets is not None and len(offsets) >= prompt_tokens:
+    """The engine's echoed prompt and its answer. A text prompt echoed as written ends where
+    it ends (vLLM does so); otherwise the first answer token's offset tells, where it fits the
+    text (vLLM's offsets count a BOS token's text that its echo leaves out); where neither
+    tells, all is counted as answer."""
+    if isinstance(prompt, str) and text.startswith(prompt):
+        return prompt, text[len(prompt) :]
+    offsets = getattr(logprobs, "text_offset", None) or []
+    cut = 0
+    if offsets and offsets[0] == 0 and len(offsets) >= prompt_tokens:
         cut = offsets[prompt_tokens] if len(offsets) > prompt_tokens else len(text)
-    elif isinstance(prompt, str) and text.startswith(prompt):
-        cut = len(prompt)
-    else:
-        cut = 0
+    cut = cut if 0 <= cut <= len(text) else 0
     return text[:cut], text[cut:]
 
 

@@ -59,19 +59,20 @@ class TextClassifier:
         self.window = min(limits)
         if self.tokenizer.pad_token is None:  # a decoder's classifier may have none
             self.tokenizer.pad_token = self.tokenizer.eos_token or self.tokenizer.unk_token
+        if model.config.pad_token_id is None:  # a decoder finds each row's end by it
+            model.config.pad_token_id = self.tokenizer.pad_token_id
         self._lock = threading.Lock()  # one forward at a time: requests screen in threads
-        try:  # windows need a tokenizer that can split a text into them (a fast one)
-            self._windows("probe")
-        except (NotImplementedError, ValueError, TypeError) as error:
+        try:  # windows of different lengths in one batch, as a long text gives them
+            self.scores("probe " * (2 * self.window))
+        except (NotImplementedError, ValueError, TypeError, RuntimeError) as error:
             raise InputError(
                 _(
-                    "rule {rule}: the tokenizer at {path} cannot read a long text in windows: "
-                    "{error}",
+                    "rule {rule}: the model at {path} cannot score a long text in windows: {error}",
                     rule=rule_id,
                     path=folder,
                     error=str(error).splitlines()[0],
                 ),
-                _("save the model with a fast tokenizer (tokenizer.json)"),
+                _("save the model with a fast tokenizer (tokenizer.json) and a padding token"),
             ) from None
 
     def scores(self, text: str) -> dict[str, float]:

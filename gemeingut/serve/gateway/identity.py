@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.serve.gateway.store import reading, writing
+from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, memberships, users
 
 KEY_PREFIX = "gg"
@@ -105,8 +105,8 @@ def set_memberships(engine: Engine, user: str, wanted: Iterable[str]) -> list[st
                 select(memberships.c.group_id).where(memberships.c.user_id == uid)
             ).scalars()
         )
-        for group_id in sorted(known - present):
-            conn.execute(memberships.insert().values(user_id=uid, group_id=group_id))
+        for group_id in sorted(known - present):  # two sign-ins at once add it once
+            insert_or_ignore(conn, memberships, user_id=uid, group_id=group_id)
         found = set(conn.execute(select(groups.c.name).where(groups.c.name.in_(names))).scalars())
     return sorted(names - found)
 

@@ -98,6 +98,7 @@ def classifier_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with torch.no_grad():
         predicted = model(**batch).logits.argmax(-1)
     assert bool((predicted == labels).all()), "the tiny classifier did not learn its task"
+    model.config.pad_token_id = None  # as many a classifier's config: the tokenizer's is used
     model.save_pretrained(out)
     tokenizer.model_max_length = WINDOW
     tokenizer.save_pretrained(out)

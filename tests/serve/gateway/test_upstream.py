@@ -6,6 +6,7 @@ them; an engine that is down is a 502 the client may retry."""
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -262,3 +263,45 @@ def test_an_engine_that_answers_no_json_is_a_502(serve: Serve) -> None:
         assert answer.status_code == 502 and "kein JSON-Objekt" in answer.json()["error"]["message"]
         counted = httpx.post(f"{url}/tokenize", json={"model": "kaputt", "prompt": "Hallo"})
         assert counted.status_code == 502
+
+
+def test_a_stream_closed_before_its_first_piece_ends_at_the_engine(serve: Serve) -> None:
+    """A client that leaves while its stream waits for the model (or an audit record that
+    cannot be written) closes the engine's answer although nothing of it was read."""
+    import asyncio
+
+    from fastapi.responses import StreamingResponse
+
+    from gemeingut.serve.backends import ChatPrompt, SamplingParams
+
+    engine = FastAPI()
+    ended = [0]
+
+    @engine.get("/v1/models")
+    def models() -> dict:
+        return {"data": [{"id": "langsam", "max_model_len": 256}]}
+
+    @engine.post("/v1/chat/completions")
+    async def chat() -> StreamingResponse:
+        async def events():
+            try:
+                await asyncio.sleep(30)
+                yield "data: [DONE]\n\n"
+            finally:
+                ended[0] += 1
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    prompt, params = ChatPrompt((("user", "Hallo"),)), SamplingParams(max_tokens=2)
+
+    async def open_and_leave(backend: UpstreamBackend) -> None:
+        for _ in range(3):  # one connection: an answer left open would make the next one wait
+            stream = await asyncio.wait_for(backend.astream(prompt, params), timeout=10)
+            await stream.aclose()
+
+    with serve(engine) as engine_url:
+        asyncio.run(open_and_leave(UpstreamBackend(engine_url, max_connections=1)))
+        deadline = time.monotonic() + 10
+        while ended[0] < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert ended[0] == 3
