@@ -140,6 +140,7 @@ def create_app(
                 policy,
                 utcnow(),
                 gateway.content_days,
+                oidc.settings if oidc is not None else None,
             ),
         )
     app.state.policy = policy

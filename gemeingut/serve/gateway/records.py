@@ -3,11 +3,13 @@ what the deployment does, not from what someone believes it does.
 
 The server records its settings in the database each time it starts (`record_deployment`):
 model, engine (in this process, or which upstream engine receives the prompts), audit
-retention, policy. The record reads them back with the audit table's own columns (reflected from
-the database, so a column added later shows up), and the numbers of accounts, keys and audit
-records. What only the controller can say (who is responsible, the purposes and legal basis,
-further recipients, transfers to third countries) comes from a facts file; where it is missing
-the document says so in place, and `missing` lists it: it is never invented.
+retention, policy (and which of its rules ask a classifier model), the identity provider people
+sign in through and the claims read from it. The record reads them back with the audit table's
+own columns (reflected from the database, so a column added later shows up), and the numbers of
+accounts, keys and audit records. What only the controller can say (who is responsible, the
+purposes and legal basis, further recipients, transfers to third countries) comes from a facts
+file; where it is missing the document says so in place, and `missing` lists it: it is never
+invented.
 """
 
 from __future__ import annotations
@@ -68,9 +70,17 @@ def deployment_facts(
     policy: Any,
     now: datetime,
     content_log_days: int | None = None,
+    sign_in: Any = None,
 ) -> dict[str, str | None]:
-    """What a starting server records: `policy` is the loaded `Policy`, or None."""
+    """What a starting server records: `policy` is the loaded `Policy`, or None; `sign_in`
+    the identity provider's `OidcSettings`, or None."""
+    classifiers = [r.id for r in policy.spec.rules if r.kind == "classifier"] if policy else []
     return {
+        "sign_in_issuer": sign_in.issuer if sign_in else None,
+        "sign_in_user_claim": sign_in.user_claim if sign_in else None,
+        "sign_in_groups_claim": sign_in.groups_claim if sign_in else None,
+        "sign_in_hours": f"{sign_in.session_hours:g}" if sign_in else None,
+        "policy_classifiers": ", ".join(classifiers) or None,
         "content_log_days": str(content_log_days) if content_log_days else None,
         "model": model,
         "engine": upstream or IN_PROCESS,

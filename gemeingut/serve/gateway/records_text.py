@@ -39,6 +39,11 @@ TEXT = {
         "ip_kept": "IP-Adressen: werden im Protokoll gespeichert.",
         "counters": "Kontingentzähler: verbrauchte Token je Schlüssel, Person und Gruppe und "
         "Zeitfenster.",
+        "sign_in": "Anmeldung über den Identitätsanbieter `{issuer}`: aus seinem ID-Token liest "
+        "der Server den Claim `{user}` (welches Nutzerkonto){groups}; die Sitzungsschlüssel der "
+        "Seite gelten {hours} Stunden.",
+        "sign_in_groups": " und den Claim `{claim}` (die Gruppen der Person; sie ersetzen ihre "
+        "Mitgliedschaften bei jeder Anmeldung)",
         "d": "d) Empfänger",
         "in_process": "Das Modell läuft im Prozess des Servers: Anfragen und Antworten gehen an "
         "keine andere Stelle.",
@@ -66,6 +71,8 @@ TEXT = {
         "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
         "`GET /v1/policy`).",
         "no_policy": "Keine Sicherheitsrichtlinie: Anfragen werden nicht gefiltert.",
+        "classifiers": "Regeln der Richtlinie, die ein Klassifikationsmodell über jede Anfrage "
+        "urteilen lassen: {rules}.",
     },
     "en": {
         "title": "Record of processing activities (Art. 30 (1) GDPR)",
@@ -97,6 +104,11 @@ TEXT = {
         "ip_none": "IP addresses: not stored.",
         "ip_kept": "IP addresses: stored in the log.",
         "counters": "Quota counters: tokens used per key, person, group and time window.",
+        "sign_in": "Sign-in through the identity provider `{issuer}`: from its ID token the "
+        "server reads the claim `{user}` (which user account){groups}; the page's session keys "
+        "are valid for {hours} hours.",
+        "sign_in_groups": " and the claim `{claim}` (the person's groups; they replace the "
+        "memberships at each sign-in)",
         "d": "d) Recipients",
         "in_process": "The model runs in the server's process: requests and answers go to no "
         "other party.",
@@ -119,6 +131,8 @@ TEXT = {
         "tom_complete": "Each audit record is stored before the answer leaves the server.",
         "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
         "no_policy": "No safety policy: requests are not filtered.",
+        "classifiers": "Rules of the policy that let a classification model judge every "
+        "request: {rules}.",
     },
 }
 
@@ -167,6 +181,7 @@ def render_record(record: Record, language: str = "de") -> str:
         f"- {t['content_kept'] if record.content_logged else t['content_none']}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
         f"- {t['counters']}",
+        *_sign_in(setup, t),
         "",
         f"## {t['d']}",
         "",
@@ -197,4 +212,21 @@ def render_record(record: Record, language: str = "de") -> str:
     ]
     policy = setup.get("policy")
     lines.append(f"- {t['policy'].format(policy=policy) if policy else t['no_policy']}")
+    if setup.get("policy_classifiers"):
+        lines.append(f"- {t['classifiers'].format(rules=setup['policy_classifiers'])}")
     return "\n".join(lines) + "\n"
+
+
+def _sign_in(setup: dict[str, str], t: dict[str, str]) -> list[str]:
+    """The identity provider and what the server reads from it, where people sign in so."""
+    if not setup.get("sign_in_issuer"):
+        return []
+    claim = setup.get("sign_in_groups_claim")
+    groups = t["sign_in_groups"].format(claim=claim) if claim else ""
+    line = t["sign_in"].format(
+        issuer=setup["sign_in_issuer"],
+        user=setup.get("sign_in_user_claim", "?"),
+        groups=groups,
+        hours=setup.get("sign_in_hours", "?"),
+    )
+    return [f"- {line}"]

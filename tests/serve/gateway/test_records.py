@@ -123,3 +123,37 @@ def test_the_measures_are_read_off_the_schema(tmp_path: Path) -> None:
     assert "**Das Protokoll hat eine Spalte für Namen oder Nutzerkennungen**" in text
     assert "**Die Schlüsseltabelle hat eine Spalte für das Geheimnis.**" in text
     assert "nur als Pseudonym" not in text
+
+
+def test_the_sign_in_provider_and_classifier_rules_are_in_the_record(tmp_path: Path) -> None:
+    from gemeingut.serve.gateway.policy import PolicyFile
+    from gemeingut.serve.oidc import OidcSettings
+
+    engine = open_store(str(tmp_path / "gateway.db"))
+    sign_in = OidcSettings(
+        "https://sso.amt.example/realms/staff", "page", "preferred_username", groups_claim="groups"
+    )
+    rule = {
+        "id": "beleidigung",
+        "kind": "classifier",
+        "action": "refuse",
+        "model": "models/offensiv",
+        "labels": ["OFFENSE"],
+        "text": {"de": "a", "en": "b"},
+    }
+    spec = PolicyFile(id="amt", version="1", title={"de": "a", "en": "b"}, rules=[rule])
+    now = datetime(2026, 12, 4, 9, 30)
+    facts = deployment_facts("m", None, 30, Policy(spec, "0" * 64), now, sign_in=sign_in)
+    record_deployment(engine, facts)
+    german = render_record(read_record(engine, ControllerFacts(), now))
+    assert (
+        "Anmeldung über den Identitätsanbieter `https://sso.amt.example/realms/staff`: aus seinem "
+        "ID-Token liest der Server den Claim `preferred_username` (welches Nutzerkonto) und den "
+        "Claim `groups`"
+    ) in german
+    assert "die Sitzungsschlüssel der Seite gelten 8 Stunden" in german
+    assert "ein Klassifikationsmodell über jede Anfrage urteilen lassen: beleidigung." in german
+    english = render_record(read_record(engine, ControllerFacts(), now), "en")
+    assert "reads the claim `preferred_username` (which user account) and the claim" in english
+    record_deployment(engine, deployment_facts("m", None, 30, None, now))  # a later start
+    assert "Identitätsanbieter" not in render_record(read_record(engine, ControllerFacts(), now))
