@@ -18,6 +18,9 @@ from gemeingut.errors import RecipeError
 from gemeingut.i18n import DocumentLanguage, Message, _, text
 from gemeingut.i18n.validation import problem
 
+Device = Literal["auto", "cpu", "cuda"]  # where a model runs; auto: a GPU where torch sees one
+Precision = Literal["auto", "fp32", "bf16"]  # the forward's number format; auto: bf16 where native
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -103,10 +106,8 @@ class TrainingSection(_Section):
     eval_batches: int = Field(default=8, ge=1)
     checkpoint_every: int = Field(default=100, ge=1)
     threads: int = Field(default=1, ge=1, description="torch intra-op threads (part of lineage)")
-    device: Literal["auto", "cpu", "cuda"] = Field(
-        default="auto", description="auto: CUDA when available, else CPU"
-    )
-    precision: Literal["auto", "fp32", "bf16"] = Field(
+    device: Device = Field(default="auto", description="auto: CUDA when available, else CPU")
+    precision: Precision = Field(
         default="auto",
         description="auto: bf16 autocast where the device computes bf16 natively (CUDA "
         "with bf16, a CPU with AVX-512 BF16 or AMX), else fp32",
@@ -285,11 +286,11 @@ class AuditSection(_Section):
         description="padded tokens per batch; default 1024 on a CPU (its caches favour ~1k), "
         "on a GPU as many as its logits may take (up to 65,536)",
     )
-    device: Literal["auto", "cpu", "cuda"] = Field(
+    device: Device = Field(
         default="auto",
         description="where a model folder runs: auto is the GPU where torch sees one",
     )
-    precision: Literal["auto", "fp32", "bf16"] = Field(
+    precision: Precision = Field(
         default="auto",
         description="a model folder's forward: auto is bf16 autocast on a GPU or a CPU with bf16 "
         "units (about twice as fast; pair differences within ~0.02 nats), else fp32",

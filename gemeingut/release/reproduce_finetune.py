@@ -127,7 +127,7 @@ def _audit_job(bundle: Path, audit: dict[str, Any]) -> dict[str, Any]:
     report = json.loads((bundle / "audit" / "report.json").read_text(encoding="utf-8"))
     return {
         "params": audit["params"],
-        "name": report["model"]["name"],
+        "name": (report.get("model") or {}).get("name"),  # none recorded: the folder's
         "command": report.get("command"),
     }
 

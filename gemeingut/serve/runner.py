@@ -13,11 +13,13 @@ import logging
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, text
 from gemeingut.model.loading import ADAPTER_CONFIG
+from gemeingut.recipe import Device, Precision
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.connections import DEFAULT_HEADER_TIMEOUT, header_timeout_protocol
@@ -39,8 +41,8 @@ from gemeingut.workspace import ARTIFACT_FILE
 
 log = logging.getLogger("gemeingut.serve")
 
-DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("fp32", "bf16", "auto")
+DEVICES = get_args(Device)
+PRECISIONS = get_args(Precision)
 
 LAYOUTS = (
     (Path("."), _("a Hugging Face model directory (config.json) or a LoRA adapter")),

@@ -195,7 +195,8 @@ class Backend(Protocol):
         ...
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
-        """Check the request now (raising `RequestRejected`), generate lazily while iterated."""
+        """Check the request now (raising `RequestRejected`), generate lazily while iterated.
+        A backend that is `StreamsAsync` (an upstream engine) streams with `astream` instead."""
         ...
 
     def max_tokens_needed(self, prompts: list[Prompt], params: SamplingParams, n: int = 1) -> int:

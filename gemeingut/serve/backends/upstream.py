@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -37,7 +37,6 @@ from gemeingut.serve.backends.protocol import (
     Prompt,
     RequestRejected,
     SamplingParams,
-    TextStream,
 )
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
@@ -122,22 +121,6 @@ class UpstreamBackend:
             data = self._post(self._route(prompt), body)
             results.extend(self._results(prompt, params, data))
         return results
-
-    def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
-        body = self._body(prompt, params) | {
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        request = self.client.build_request("POST", self._route(prompt), json=body)
-        try:
-            response = self.client.send(request, stream=True)
-        except httpx2.HTTPError as error:
-            raise EngineUnavailable(_unreachable(error)) from None
-        if response.status_code >= 400:
-            response.read()
-            response.close()
-            self._raise_for(response)
-        return TextStream(self._pieces(response, isinstance(prompt, ChatPrompt)))
 
     def relay(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
@@ -333,19 +316,6 @@ class UpstreamBackend:
                 )
             )
         return results
-
-    def _pieces(
-        self, response: httpx2.Response, chat: bool
-    ) -> Generator[str, None, GenerationResult]:
-        events = _EventReader(chat)
-        try:
-            for line in response.iter_lines():
-                yield from events.pieces(line)
-        except httpx2.HTTPError as error:
-            raise EngineUnavailable(_broken_off(error)) from None
-        finally:
-            response.close()  # also when the client left: the engine aborts the request
-        return events.result()
 
     async def _apieces(
         self, response: httpx2.Response, chat: bool

@@ -40,15 +40,16 @@ class TextClassifier:
                 str(folder), dtype=torch.float32, use_kernels=False
             )
         except (OSError, ValueError, KeyError) as error:
+            raise _unusable(rule_id, folder, error) from None
+        if not getattr(self.tokenizer, "is_fast", False):  # only these split into windows
             raise InputError(
                 _(
-                    "rule {rule}: {path} is not a text-classification model: {error}",
+                    "rule {rule}: the tokenizer at {path} cannot split a long text into windows",
                     rule=rule_id,
                     path=folder,
-                    error=str(error).splitlines()[0],
                 ),
-                _("`model` names the folder of a text-classification model on this machine"),
-            ) from None
+                _("save the model with a fast tokenizer (tokenizer.json)"),
+            )
         self.model = model.eval()
         self.multi_label = model.config.problem_type == "multi_label_classification"
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
@@ -64,16 +65,8 @@ class TextClassifier:
         self._lock = threading.Lock()  # one forward at a time: requests screen in threads
         try:  # windows of different lengths in one batch, as a long text gives them
             self.scores("probe " * (2 * self.window))
-        except (NotImplementedError, ValueError, TypeError, RuntimeError) as error:
-            raise InputError(
-                _(
-                    "rule {rule}: the model at {path} cannot score a long text in windows: {error}",
-                    rule=rule_id,
-                    path=folder,
-                    error=str(error).splitlines()[0],
-                ),
-                _("save the model with a fast tokenizer (tokenizer.json) and a padding token"),
-            ) from None
+        except (ValueError, TypeError, RuntimeError, IndexError) as error:
+            raise _unusable(rule_id, folder, error) from None
 
     def scores(self, text: str) -> dict[str, float]:
         """Each label's probability, the highest over the text's windows."""
@@ -103,3 +96,16 @@ class TextClassifier:
             return_tensors="pt",
         )
         return {name: encoded[name] for name in ("input_ids", "attention_mask")}
+
+
+def _unusable(rule_id: str, folder: Path, error: Exception) -> InputError:
+    """The rule's model cannot be loaded, or cannot score a text: said at start."""
+    return InputError(
+        _(
+            "rule {rule}: {path} is not a text-classification model: {error}",
+            rule=rule_id,
+            path=folder,
+            error=str(error).splitlines()[0] if str(error) else type(error).__name__,
+        ),
+        _("`model` names the folder of a text-classification model on this machine"),
+    )

@@ -94,21 +94,17 @@ def set_memberships(engine: Engine, user: str, wanted: Iterable[str]) -> list[st
     names = set(wanted)
     with writing(engine) as conn:
         uid = _user_id(conn, user)
-        known = set(conn.execute(select(groups.c.id).where(groups.c.name.in_(names))).scalars())
+        known = dict(
+            conn.execute(select(groups.c.name, groups.c.id).where(groups.c.name.in_(names))).all()
+        )
         conn.execute(
             memberships.delete().where(
-                memberships.c.user_id == uid, memberships.c.group_id.not_in(known)
+                memberships.c.user_id == uid, memberships.c.group_id.not_in(known.values())
             )
         )
-        present = set(
-            conn.execute(
-                select(memberships.c.group_id).where(memberships.c.user_id == uid)
-            ).scalars()
-        )
-        for group_id in sorted(known - present):  # two sign-ins at once add it once
+        for group_id in sorted(known.values()):  # kept ones stay; two sign-ins add one once
             insert_or_ignore(conn, memberships, user_id=uid, group_id=group_id)
-        found = set(conn.execute(select(groups.c.name).where(groups.c.name.in_(names))).scalars())
-    return sorted(names - found)
+    return sorted(names - set(known))
 
 
 def set_user_disabled(engine: Engine, user: str, disabled: bool) -> None:

@@ -163,3 +163,20 @@ def test_a_wrong_classifier_rule_is_said_when_the_policy_loads(
     path = policy_file(tmp_path, model.format(classifier=classifier_dir), label, action)
     with pytest.raises(InputError, match=said):
         Policy.load(path)
+
+
+def test_a_classifier_that_cannot_pad_its_windows_is_said_when_the_policy_loads(
+    classifier_dir: Path, tmp_path: Path
+) -> None:
+    """Windows of a long text are batched and so padded: a tokenizer with no token to pad
+    with (no pad, end or unknown token) would fail on the first long request; it fails at
+    start instead."""
+    import json
+    import shutil
+
+    broken = shutil.copytree(classifier_dir, tmp_path / "ohne-pad")
+    config = json.loads((broken / "tokenizer_config.json").read_text(encoding="utf-8"))
+    config.update(pad_token=None, eos_token=None, unk_token=None)
+    (broken / "tokenizer_config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(InputError, match="ist kein Textklassifikationsmodell"):
+        Policy.load(policy_file(tmp_path, str(broken)))
