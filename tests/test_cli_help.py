@@ -39,6 +39,7 @@ def test_the_help_is_german_by_default_and_english_with_lang_en() -> None:
     assert "Optionen" in german and "Name the API reports." not in german
     english = help_output("--lang", "en", "serve")
     assert "Name the API reports." in english and "Options" in english
+    assert "[audit]" in help_output("--lang", "en", "audit", "run")  # a name, not rich markup
     root = help_output()
     assert translations("de")["Keys that sign release bundles."] in root
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import typer
 import typer.rich_utils
+from rich.markup import escape
 
 from gemeingut.i18n import LANGUAGES, environment_language, translations
 
@@ -58,9 +59,10 @@ def command_in(language: str) -> Any:
 
 
 def _unwrapped(text: str) -> str:
-    """A docstring's paragraphs on one line each: its line breaks fit the English words, and
-    the help panel wraps the text to the terminal anyway."""
-    return re.sub(r"(?<=\S)\n(?=\S)", " ", text)
+    """A docstring's paragraphs on one line each (its line breaks fit the English words, and
+    the help panel wraps the text to the terminal anyway), with rich's markup escaped: a
+    recipe's `[audit]` is a name, not a style tag that would vanish from the help."""
+    return escape(re.sub(r"(?<=\S)\n(?=\S)", " ", text))
 
 
 def _helped(get_help_option: Callable[[Any], Any], catalogue: dict[str, str]) -> Any:
