@@ -305,3 +305,44 @@ def test_a_stream_closed_before_its_first_piece_ends_at_the_engine(serve: Serve)
         while ended[0] < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
     assert ended[0] == 3
+
+
+def test_an_echo_as_vllm_writes_it_keeps_the_answer_alone_in_the_content_log(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """vLLM echoes a text prompt as written but counts its BOS token's text in the offsets:
+    the prompt itself, not the offsets, tells where the answer starts."""
+    engine = FastAPI()
+
+    @engine.get("/v1/models")
+    def models() -> dict:
+        return {"data": [{"id": "vllm-art", "max_model_len": 256}]}
+
+    @engine.post("/v1/completions")
+    def completions(body: dict) -> dict:
+        tokens = ["<s>", "Die", " Akte", " liegt", " vor"]  # the BOS text is counted …
+        offsets = [0, 3, 6, 11, 17]
+        logprobs = {
+            "tokens": tokens,
+            "token_logprobs": [None, -1.0, -2.0, -3.0, -0.5],
+            "top_logprobs": [None, *({t: -1.0} for t in tokens[1:])],
+            "text_offset": offsets,
+        }
+        choice = {"index": 0, "text": body["prompt"] + " liegt vor", "logprobs": logprobs}
+        usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+        return {"choices": [{**choice, "finish_reason": "length"}], "usage": usage}  # … not echoed
+
+    store = open_store(str(tmp_path / "gateway.db"))
+    add_user(store, "anna")
+    _, key = create_key(store, "anna")
+    gateway = Gateway(store, content_days=1)
+    with serve(engine) as engine_url:
+        app = create_app(UpstreamBackend(engine_url), gateway=gateway)
+        with serve(app) as url:
+            body = {"model": "vllm-art", "prompt": "Die Akte", "max_tokens": 2, "echo": True}
+            answer = httpx.post(
+                f"{url}/v1/completions", json=body, headers={"authorization": f"Bearer {key}"}
+            )
+    assert answer.status_code == 200 and answer.json()["choices"][0]["text"] == "Die Akte liegt vor"
+    with store.connect() as conn:
+        assert conn.execute(select(content_log.c.answer)).scalar_one() == " liegt vor"
