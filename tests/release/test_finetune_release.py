@@ -125,7 +125,7 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
-    assert "base-model/files.json is not the file list of the base model" in str(failed.value)
+    assert "base-model/files.json ist nicht die Dateiliste des Basismodells" in str(failed.value)
     shutil.rmtree(bundle)
     shutil.copytree(closed, bundle)
     card = bundle / "base-model" / "README.md"
@@ -133,7 +133,9 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
-    assert "base-model/README.md is not the base model's README.md" in str(failed.value)
+    assert "base-model/README.md ist nicht die Datei README.md des Basismodells" in str(
+        failed.value
+    )
     shutil.rmtree(bundle)
     shutil.copytree(closed, bundle)
     card = bundle / "README.md"
@@ -141,7 +143,7 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
-    assert "the paragraph on the base model is not what base-model/ gives" in str(failed.value)
+    assert "der Absatz zum Basismodell ist nicht der, den base-model/ ergibt" in str(failed.value)
 
 
 def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
@@ -246,7 +248,9 @@ def test_the_ml_bom_names_the_base_model_it_depends_on(closed: Path, tmp_path: P
     bom["components"][0]["licenses"] = [{"expression": "MIT"}]
     (bundle / "bom.cdx.json").write_text(json.dumps(bom, indent=2, ensure_ascii=False) + "\n")
     write_manifest(bundle)
-    with pytest.raises(VerifyError, match=r"bom\.cdx\.json differs from the one the files give"):
+    with pytest.raises(
+        VerifyError, match=r"bom\.cdx\.json weicht von dem ab, das die Dateien ergeben"
+    ):
         verify_bundle(bundle)
 
 
@@ -398,3 +402,13 @@ def test_an_audited_fine_tune_is_reproduced_with_its_audit(tmp_path: Path) -> No
     mine = release(tmp_path / "mine", tuned, "--audit", tmp_path / "own-audit")
     refused = invoke("reproduce", mine.parent, "--workspace", tmp_path / "b", "--base", base)
     assert refused.exit_code == 2 and "bias.suite" in refused.stderr
+    documents = tmp_path / "dokumente.jsonl"  # training documents of the auditor's own
+    documents.write_text(json.dumps({"text": "Antwort 1. Antwort 2."}) + "\n", encoding="utf-8")
+    traced = invoke(
+        "audit", "memorisation", tuned, "--training-data", documents, "--samples", "1",
+        "--out", tmp_path / "traced-audit",
+    )  # fmt: skip
+    assert traced.exit_code == 0, traced.output
+    with_data = release(tmp_path / "traced", tuned, "--audit", tmp_path / "traced-audit")
+    refused = invoke("reproduce", with_data.parent, "--workspace", tmp_path / "c", "--base", base)
+    assert refused.exit_code == 2 and "--training-data" in refused.stderr, refused.output

@@ -10,6 +10,7 @@ document again (`derived.py`). `release` runs the same on a new bundle before ha
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     problems.extend(parameter_problems(card, evidence, language))
     problems.extend(_count_problems(bundle, card))
     problems.extend(_language_and_context_problems(bundle, card, header, evidence, language))
-    problems.extend(_derived_problems(bundle, evidence, rating))
+    problems.extend(document_problems(bundle, derived_documents(bundle, evidence, rating)))
     problems.extend(_evaluation_problems(bundle, header, language))
     problems.extend(
         data_metadata_problems(
@@ -68,13 +69,11 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     return problems
 
 
-def _derived_problems(
-    bundle: Path, evidence: Evidence, rating: dict[str, Any]
-) -> list[str | Message]:
-    """The technical report, ML-BOM, SPDX document, AI Act documents and index grades name
-    hashes, numbers and the rating: each must be the one the files give."""
+def document_problems(bundle: Path, documents: dict[str, Callable[[], str]]) -> list[str | Message]:
+    """Documents that name hashes, numbers and the rating (the technical report, ML-BOM, SPDX
+    document, AI Act documents, index grades): each must be the one the files give."""
     problems = []
-    for name, render in derived_documents(bundle, evidence, rating).items():
+    for name, render in documents.items():
         path = bundle / name
         if not path.is_file():
             problems.append(_("missing: {file}", file=name))

@@ -32,9 +32,9 @@ def derived_documents(
         BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
         SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
         SUMMARY_FILE: lambda: training_summary(bundle, evidence),
-        FORM_FILE: lambda: _json(model_documentation(bundle, evidence, rating)),
+        FORM_FILE: lambda: document_json(model_documentation(bundle, evidence, rating)),
         OSAI_FILE: lambda: osai_yaml(osai_index(evidence, rating)),
-        FMTI_FILE: lambda: _json(fmti_indicators(evidence, rating)),
+        FMTI_FILE: lambda: document_json(fmti_indicators(evidence, rating)),
     }
 
 
@@ -43,5 +43,6 @@ def write_derived(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> N
         write_text_atomic(bundle / name, render())
 
 
-def _json(value: Any) -> str:
+def document_json(value: Any) -> str:
+    """A JSON document as every release writes it, so a rebuild's bytes are equal."""
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -9,18 +9,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gemeingut.i18n import Message, _
 from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
 from gemeingut.release.layout import CARD, MODEL, TRAINING_METADATA
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
 from gemeingut.release.openness.ai_act_finetune import finetune_documentation, finetune_summary
 from gemeingut.release.openness.claims import (
     document_language,
+    document_problems,
     parameter_problems,
     rated_card_problems,
     rating_problems,
     read_card,
 )
 from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
+from gemeingut.release.openness.derived import document_json
 from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
@@ -36,7 +39,9 @@ from gemeingut.release.technical_report import render_finetune_report
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 
 
-def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
+def finetune_claim_problems(
+    bundle: Path, evidence: Evidence, rating: dict[str, Any]
+) -> list[str | Message]:
     problems = [*rating_problems(bundle, rating), *base_problems(bundle)]
     read = read_card(bundle)
     if isinstance(read, str):
@@ -46,14 +51,33 @@ def finetune_claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, 
     problems.extend(rated_card_problems(card, header, rating, language))
     declared = evidence.release.get("languages") or []
     if (header.get("language") or []) != declared:
-        problems.append(f"{CARD}: languages {header.get('language')} but release.json {declared}")
+        problems.append(
+            _(
+                "{file}: languages {card} but release.json {declared}",
+                file=CARD,
+                card=str(header.get("language")),
+                declared=str(declared),
+            )
+        )
     reference = base_record(bundle).get("path")
     if header.get("base_model") != reference or base_phrase(reference, language) not in card:
-        problems.append(f"{CARD}: names another base model than finetune.json ({reference})")
+        problems.append(
+            _(
+                "{file}: names another base model than finetune.json ({reference})",
+                file=CARD,
+                reference=str(reference),
+            )
+        )
     if " ".join(base_paragraph(bundle, language).split()) not in " ".join(card.split()):
-        problems.append(f"{CARD}: the paragraph on the base model is not what base-model/ gives")
+        problems.append(
+            _(
+                "{file}: the paragraph on the base model is not what {folder}/ gives",
+                file=CARD,
+                folder=BASE_DIR,
+            )
+        )
     problems.extend(parameter_problems(card, evidence, language))
-    problems.extend(_document_problems(bundle, evidence, rating))
+    problems.extend(document_problems(bundle, finetune_documents(bundle, evidence, rating)))
     problems.extend(_context_problems(bundle, card, language))
     problems.extend(_loss_problems(bundle, card, language))
     return problems
@@ -67,31 +91,14 @@ def finetune_documents(
         BOM_FILE: lambda: bom_text(cyclonedx_bom(bundle, evidence, rating)),
         SPDX_FILE: lambda: spdx_text(bundle, evidence, rating),
         SUMMARY_FILE: lambda: finetune_summary(bundle, evidence),
-        FORM_FILE: lambda: _json(finetune_documentation(bundle, evidence, rating)),
+        FORM_FILE: lambda: document_json(finetune_documentation(bundle, evidence, rating)),
         OSAI_FILE: lambda: osai_yaml(osai_index(evidence, rating)),
-        FMTI_FILE: lambda: _json(fmti_indicators(evidence, rating)),
+        FMTI_FILE: lambda: document_json(fmti_indicators(evidence, rating)),
         TECHNICAL_REPORT: lambda: render_finetune_report(bundle),
     }
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
-
-
-def _document_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> list[str]:
-    """The ML-BOM, the SPDX document and the AI Act summary name hashes, licences, numbers and
-    the rating: each must be the one the files give."""
-    problems = []
-    for name, render in finetune_documents(bundle, evidence, rating).items():
-        path = bundle / name
-        if not path.is_file():
-            problems.append(f"missing: {name}")
-        elif path.read_text(encoding="utf-8", errors="replace") != render():
-            problems.append(f"{name} differs from the one the files give")
-    return problems
-
-
-def _context_problems(bundle: Path, card: str, language: str) -> list[str]:
+def _context_problems(bundle: Path, card: str, language: str) -> list[Message]:
     """The context length the card states is the model's (an adapter's: its base's)."""
     folder = MODEL if (bundle / MODEL / "config.json").is_file() else BASE_DIR
     config = bundle / folder / "config.json"
@@ -99,18 +106,33 @@ def _context_problems(bundle: Path, card: str, language: str) -> list[str]:
         return []
     positions = json.loads(config.read_text(encoding="utf-8")).get("max_position_embeddings")
     if context_phrase(positions, language) not in " ".join(card.split()):
-        return [f"{CARD}: the context length is not {positions} tokens ({folder}/config.json)"]
+        return [
+            _(
+                "{file}: the context length is not {positions} tokens ({config})",
+                file=CARD,
+                positions=str(positions),
+                config=f"{folder}/config.json",
+            )
+        ]
     return []
 
 
-def _loss_problems(bundle: Path, card: str, language: str) -> list[str]:
+def _loss_problems(bundle: Path, card: str, language: str) -> list[Message]:
     """The card's validation losses are the first and the last of the fine-tuning log."""
     path = bundle / LOG
     if not path.is_file():
-        return [f"missing: {LOG}"]
+        return [_("missing: {file}", file=LOG)]
     losses = [loss for _step, loss in validation_curve(path)]
     if not losses:
         return []
     if losses_phrase(losses[0], losses[-1], language) not in " ".join(card.split()):
-        return [f"{CARD}: the validation losses are not {losses[0]:.4f} → {losses[-1]:.4f} ({LOG})"]
+        return [
+            _(
+                "{file}: the validation losses are not {first} → {last} ({log})",
+                file=CARD,
+                first=f"{losses[0]:.4f}",
+                last=f"{losses[-1]:.4f}",
+                log=LOG,
+            )
+        ]
     return []

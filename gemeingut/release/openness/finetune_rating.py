@@ -18,7 +18,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, text
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -105,7 +105,7 @@ def base_listing(bundle: Path) -> dict[str, str]:
     return listing
 
 
-def base_problems(bundle: Path) -> list[str]:
+def base_problems(bundle: Path) -> list[Message]:
     """The base's file list must be the one the fine-tune recorded (its fingerprint is the hash
     of that list), and the copies of its card, config and licence must be the listed files."""
     from gemeingut.hashing import sha256_file
@@ -115,8 +115,12 @@ def base_problems(bundle: Path) -> list[str]:
     problems = []
     if listing_fingerprint(listing) != record.get("fingerprint"):
         problems.append(
-            f"{BASE_DIR}/{BASE_FILES} is not the file list of the base model the fine-tune "
-            f"records ({record.get('fingerprint')})"
+            _(
+                "{file} is not the file list of the base model the fine-tune records "
+                "({fingerprint})",
+                file=f"{BASE_DIR}/{BASE_FILES}",
+                fingerprint=str(record.get("fingerprint")),
+            )
         )
     folder = bundle / BASE_DIR
     for path in sorted(folder.rglob("*")):
@@ -124,7 +128,9 @@ def base_problems(bundle: Path) -> list[str]:
         if rel == BASE_FILES or not path.is_file():
             continue
         if listing.get(rel) != "sha256:" + sha256_file(path):
-            problems.append(f"{BASE_DIR}/{rel} is not the base model's {rel}")
+            problems.append(
+                _("{file} is not the base model's {name}", file=f"{BASE_DIR}/{rel}", name=rel)
+            )
     return problems
 
 
