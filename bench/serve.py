@@ -17,7 +17,8 @@
     engine (a second `gemeingut serve` process standing in for vLLM), then the same through
     `gemeingut serve --upstream ENGINE --db` (key, quota and audit log on); p50/p99 latency of
     whole streams for both, and the difference (target: p50 overhead ≤ 1 ms); and the gateway
-    process's CPU time per stream, which other processes on the machine do not change.
+    processes' CPU time per stream, which other processes on the machine do not change. With
+    `--gateway-workers 1,4` the gateway runs once with each number of worker processes.
 
 The server runs as its own process (`--threads` torch threads); the client is asyncio + httpx
 in this process. Prints CPU model and flags, precision (fp32) and thread counts.
@@ -85,49 +86,54 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
     from gemeingut.serve.gateway.store import open_store
 
     n, concurrency = args.stream_requests, 64
+    runs = []  # (label, seconds, latencies, gateway CPU seconds or None)
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         db = str(Path(tmp) / "gateway.db")
         add_user(open_store(db), "bench")
         _, key = create_key(open_store(db), "bench")
         with server(args.model, name, args.threads) as (engine, _):
             asyncio.run(load(engine, None, name, 64, concurrency, args.max_tokens, stream=True))
-            _, direct_s, direct = asyncio.run(
+            _, seconds, times = asyncio.run(
                 load(engine, None, name, n, concurrency, args.max_tokens, stream=True)
             )
-            gateway = server(None, name, 1, "--upstream", engine, "--db", db)
-            with gateway as (url, process):
-                asyncio.run(load(url, key, name, 64, concurrency, args.max_tokens, stream=True))
-                before = _cpu_seconds(process.pid)
-                _, via_s, via = asyncio.run(
-                    load(url, key, name, n, concurrency, args.max_tokens, stream=True)
-                )
-                gateway_cpu = _cpu_seconds(process.pid) - before
+            runs.append(("engine directly", seconds, times, None))
+            for workers in args.gateway_workers:
+                extra = ("--upstream", engine, "--db", db, "--workers", str(workers))
+                with server(None, name, 1, *extra) as (url, process):
+                    asyncio.run(load(url, key, name, 64, concurrency, args.max_tokens, stream=True))
+                    before = _cpu_seconds(process.pid)
+                    _, seconds, times = asyncio.run(
+                        load(url, key, name, n, concurrency, args.max_tokens, stream=True)
+                    )
+                    cpu = _cpu_seconds(process.pid) - before
+                runs.append((f"gateway, {workers} worker(s)", seconds, times, cpu))
     print(
         f"\n(b) gateway overhead, {n} streams of {args.max_tokens} tokens at concurrency "
         f"{concurrency}, engine = a second gemeingut serve process"
     )
-    for label, seconds, times in (
-        ("engine directly", direct_s, direct),
-        ("through gateway", via_s, via),
-    ):
-        print(
-            f"    {label:16s} p50 {_ms(times, 50):7.1f} ms  p99 {_ms(times, 99):7.1f} ms  "
+    direct = runs[0][2]
+    for label, seconds, times, cpu in runs:
+        line = (
+            f"    {label:22s} p50 {_ms(times, 50):7.1f} ms  p99 {_ms(times, 99):7.1f} ms  "
             f"{len(times) / seconds:6.1f} streams/s"
         )
-    print(
-        f"    overhead: p50 {_ms(via, 50) - _ms(direct, 50):+.1f} ms, "
-        f"p99 {_ms(via, 99) - _ms(direct, 99):+.1f} ms"
-    )
-    print(f"    gateway CPU time per stream: {1000 * gateway_cpu / n:.1f} ms")
+        if cpu is not None:
+            line += (
+                f"  overhead p50 {_ms(times, 50) - _ms(direct, 50):+.1f} ms, "
+                f"p99 {_ms(times, 99) - _ms(direct, 99):+.1f} ms; "
+                f"gateway CPU {1000 * cpu / n:.1f} ms/stream"
+            )
+        print(line)
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process: what the gateway's work costs, however busy the
-    machine's other processes keep the cores."""
+    """User + system CPU time of a process and its workers: what the gateway's work costs,
+    however busy the machine's other processes keep the cores."""
     import psutil
 
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
+    process = psutil.Process(pid)
+    processes = [process, *process.children(recursive=True)]
+    return sum(p.cpu_times().user + p.cpu_times().system for p in processes)
 
 
 def _ms(times: list[float], percentile: int) -> float:
@@ -285,6 +291,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-tokens", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
     parser.add_argument("--db", help="gateway database (default: a temp SQLite file)")
+    parser.add_argument(
+        "--gateway-workers",
+        type=lambda value: [int(v) for v in value.split(",")],
+        default=[1],
+        help="gateway worker processes to measure (b) with, e.g. 1,4",
+    )
     return parser.parse_args()
 
 

@@ -143,8 +143,19 @@ def serve(
         int, typer.Option(min=0, help="Requests that may wait for the model; more get 503.")
     ] = DEFAULT_MAX_WAITING,
     max_connections: Annotated[
-        int, typer.Option(min=1, help="Open connections (idle or slow ones too); more get 503.")
+        int,
+        typer.Option(
+            min=1, help="Open connections (idle or slow ones too) per worker; more get 503."
+        ),
     ] = DEFAULT_MAX_CONNECTIONS,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes that serve a gateway in front of --upstream together (one socket, "
+            "one database; /metrics sums them all).",
+        ),
+    ] = 1,
     db: Annotated[
         str | None,
         typer.Option(
@@ -281,6 +292,7 @@ def serve(
         upstream_model=upstream_model,
         upstream_key_env=upstream_key_env,
         max_connections=max_connections,
+        workers=workers,
         audit_retention_days=audit_retention_days,
         content_log_days=content_log_days,
         collections=collections,

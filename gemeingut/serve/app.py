@@ -153,9 +153,9 @@ def create_app(
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     for name, served in app.state.models.items():
-        app.state.metrics.queue_waiting.labels(name).set_function(
-            lambda queue=served.queue: queue.waiting
-        )
+        gauge = app.state.metrics.queue_waiting.labels(name)
+        gauge.set(served.queue.waiting)
+        served.queue.on_waiting = gauge.set  # a value, not a function: workers add theirs up
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(tokenizer_router)

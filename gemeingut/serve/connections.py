@@ -10,6 +10,7 @@ byte of its next request; otherwise it is closed, as nginx's `client_header_time
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import h11
@@ -21,10 +22,11 @@ DEFAULT_HEADER_TIMEOUT = 10.0  # seconds
 class HeaderTimeoutProtocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request's headers."""
 
-    header_timeout = DEFAULT_HEADER_TIMEOUT
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, header_timeout: float = DEFAULT_HEADER_TIMEOUT, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
         self._header_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -56,6 +58,7 @@ class HeaderTimeoutProtocol(H11Protocol):
             self.transport.close()
 
 
-def header_timeout_protocol(seconds: float) -> type[HeaderTimeoutProtocol]:
-    """The protocol class for uvicorn's `http=`, with this deadline."""
-    return type("HeaderTimeout", (HeaderTimeoutProtocol,), {"header_timeout": seconds})
+def header_timeout_protocol(seconds: float) -> partial[HeaderTimeoutProtocol]:
+    """The protocol for uvicorn's `http=`, with this deadline: a partial of a module's class,
+    which a worker process of `serve --workers` can be handed (a class made here could not)."""
+    return partial(HeaderTimeoutProtocol, header_timeout=seconds)

@@ -5,15 +5,22 @@ Each app has its own registry (no global state: tests and several apps in one pr
 mix their numbers). Labels hold the model, the route (one of the app's own paths, never a path
 a client made up, so a scanner cannot blow up the label count), the status, the token kind and
 the quota's limit; never a user or key.
+
+A server of several worker processes (`serve --workers N`) sets `PROMETHEUS_MULTIPROC_DIR`
+before it starts them: each worker then writes its numbers to files there, and a scrape,
+whichever worker answers it, sums those of all workers.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is imported
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 
@@ -51,6 +58,7 @@ class Metrics:
             "Requests waiting for the model now.",
             ["model"],
             registry=self.registry,
+            multiprocess_mode="livesum",  # the workers' queues together, of live workers only
         )
 
     def count_tokens(self, prompt: int, completion: int, model: str | None = None) -> None:
@@ -59,6 +67,10 @@ class Metrics:
         self.tokens.labels(model or self.model, "completion").inc(completion)
 
     def exposition(self) -> bytes:
+        if os.environ.get(MULTIPROCESS_DIR):
+            workers = CollectorRegistry()
+            MultiProcessCollector(workers)
+            return generate_latest(workers)
         return generate_latest(self.registry)
 
 

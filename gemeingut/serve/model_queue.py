@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from gemeingut.i18n import _
@@ -27,6 +28,7 @@ class ModelQueue:
         self.admitted = 0  # running (at most max_running) + waiting
         self._slots = asyncio.Semaphore(max_running)
         self._mean_seconds = 1.0  # a moving mean of how long one turn takes
+        self.on_waiting: Callable[[int], None] = lambda waiting: None  # e.g. a metrics gauge
 
     @property
     def waiting(self) -> int:
@@ -55,10 +57,12 @@ class ModelQueue:
                 headers={"Retry-After": str(self.retry_after())},
             )
         self.admitted += 1
+        self.on_waiting(self.waiting)
         return Ticket(self)
 
     def _finished(self, seconds: float | None) -> None:
         self.admitted -= 1
+        self.on_waiting(self.waiting)
         if seconds is not None:
             self._mean_seconds = 0.8 * self._mean_seconds + 0.2 * seconds
 

@@ -16,7 +16,8 @@ it signs nobody in.
 
 The sign-in's state, nonce, PKCE verifier and tab mark wait in a short-lived cookie signed
 with a key derived from the client secret: with a secret, any server process can finish a
-sign-in; a public client's key belongs to one process.
+sign-in; a public client's key belongs to one server (the workers of `serve --workers` share
+it).
 """
 
 from __future__ import annotations
@@ -135,9 +136,11 @@ class OidcProvider:
         return self.settings.redirect_url or str(request.url_for("oidc_callback"))
 
 
-def discover(settings: OidcSettings) -> OidcProvider:
+def discover(settings: OidcSettings, cookie_key: bytes | None = None) -> OidcProvider:
     """The provider's endpoints from its discovery document, read at server start: a wrong
-    issuer stops the start with a clear error instead of failing each sign-in."""
+    issuer stops the start with a clear error instead of failing each sign-in. A public client
+    signs its cookies with `cookie_key`, which the workers of one server share (none: a key of
+    this process)."""
     import jwt
 
     issuer = settings.issuer.rstrip("/")
@@ -167,7 +170,7 @@ def discover(settings: OidcSettings) -> OidcProvider:
             ),
             _("pass exactly the issuer the provider names"),
         )
-    key = (settings.client_secret or "").encode() or secrets.token_bytes(32)
+    key = (settings.client_secret or "").encode() or cookie_key or secrets.token_bytes(32)
     return OidcProvider(
         settings,
         issuer=found["issuer"],

@@ -10,10 +10,15 @@ import errno
 import ipaddress
 import json
 import logging
+import os
+import secrets
 import socket
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.errors import InputError
@@ -31,13 +36,19 @@ from gemeingut.serve.limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_WAITING,
 )
+from gemeingut.serve.metrics import MULTIPROCESS_DIR
 from gemeingut.serve.model_audit import model_audit
 from gemeingut.serve.model_openness import model_openness
-from gemeingut.serve.oidc import OidcSettings, discover
+from gemeingut.serve.oidc import OidcProvider, OidcSettings, discover
 from gemeingut.serve.secrets import secret_from_environment
 from gemeingut.serve.served import ModelEntry
 from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.workspace import ARTIFACT_FILE
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from gemeingut.serve.gateway.gate import Gateway
 
 log = logging.getLogger("gemeingut.serve")
 
@@ -114,18 +125,26 @@ def run_server(
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
     oidc: OidcSettings | None = None,
+    workers: int = 1,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
 
     The database and the port are checked before the model loads, so that a mistake in either
-    is said at once and in our words, not after a minute of loading."""
-    import uvicorn
-
+    is said at once and in our words, not after a minute of loading. With `workers` > 1 (an
+    engine's gateway only), that many processes serve one socket and one database."""
     if (path is None) == (upstream is None):
         raise InputError(
             _("name either a model (PATH) or an engine (--upstream URL), not both or neither"),
             _("e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`"),
+        )
+    if workers > 1 and upstream is None:
+        raise InputError(
+            _("--workers {count} would load the model {count} times", count=workers),
+            _(
+                "several workers serve a gateway in front of an engine (--upstream); a model in "
+                "this process batches its requests itself"
+            ),
         )
     if collections is not None and not collections.is_dir():
         raise InputError(
@@ -134,7 +153,6 @@ def run_server(
         )
     placement = _placement(device, precision, upstream)
     model_dir = resolve_model_dir(path) if path is not None else None
-    openness = model_openness(model_dir) if model_dir is not None else None
     api_key = None
     if upstream_key_env is not None:
         api_key = secret_from_environment(
@@ -163,55 +181,169 @@ def run_server(
             _("signing in through an identity provider needs --db: it names the users"),
             _("pass --db, and add the people who may sign in with `gemeingut admin users add`"),
         )
-    provider = discover(oidc) if oidc is not None else None  # before the model loads
-    screening = Policy.load(policy) if policy is not None else None
-    gateway = None
-    if db is not None:
-        from gemeingut.serve.gateway.gate import Gateway
+    plan = AppPlan(
+        model_dir=model_dir,
+        path=path,
+        model_name=model_name,
+        upstream=upstream,
+        upstream_model=upstream_model,
+        api_key=api_key,
+        placement=placement,
+        threads=threads,
+        hosts=allowed_hosts(host, extra_hosts),
+        max_body_bytes=max_body_bytes,
+        max_waiting=max_waiting,
+        db=db,
+        content_log_days=content_log_days,
+        audit_retention_days=audit_retention_days,
+        policy=policy,
+        oidc=oidc,
+        oidc_key=secrets.token_bytes(32) if workers > 1 else None,
+        collections=collections,
+        findings=findings,
+        triage_group=triage_group,
+        trace_data=trace_data,
+        reranker=reranker,
+        also=also,
+    )
+    loaded = plan.load()  # each a check before the model loads: provider, policy, database
+    if loaded.gateway is not None:
         from gemeingut.serve.gateway.retention import keep_tidy
-        from gemeingut.serve.gateway.store import open_store
 
-        gateway = Gateway(open_store(db), content_log_days)
-        keep_tidy(gateway.engine, audit_retention_days, content_log_days)
+        keep_tidy(loaded.gateway.engine, audit_retention_days, content_log_days)  # once
+    # Connections are bounded, idle ones closed after 5 s, and ones whose headers take longer
+    # than `header_timeout` closed too (connections.py); each worker bounds its own.
+    options = {
+        "log_level": "info",
+        "timeout_keep_alive": 5,
+        "limit_concurrency": max_connections,
+        "http": header_timeout_protocol(header_timeout),
+    }
     sock = bind_socket(host, port)
     try:
-        if threads is not None:
-            import torch
-
-            torch.set_num_threads(threads)
-        backend = _backend(
-            model_dir, path, model_name, upstream, upstream_model, api_key, placement
-        )
-        app = create_app(
-            backend,
-            allowed_hosts(host, extra_hosts),
-            max_body_bytes,
-            max_waiting,
-            gateway,
-            policy=screening,
-            openness=openness,
-            audit_retention_days=audit_retention_days if db is not None else None,
-            collections=collections,
-            findings=FindingsDesk(findings, triage_group) if findings is not None else None,
-            trace=_trace_index(trace_data, backend),
-            audit=model_audit(model_dir) if model_dir is not None else None,
-            reranker=Reranker(reranker) if reranker is not None else None,
-            also=tuple(_entry(other, placement) for other in also),
-            oidc=provider,
-        )
-        # Connections are bounded, idle ones closed after 5 s, and ones whose headers take
-        # longer than `header_timeout` closed too (connections.py).
-        config = uvicorn.Config(
-            app,
-            log_level="info",
-            timeout_keep_alive=5,
-            limit_concurrency=max_connections,
-            http=header_timeout_protocol(header_timeout),
-        )
-        server = uvicorn.Server(config)
-        server.run(sockets=[sock])
+        if workers == 1:
+            _serve(build_app(plan, loaded), options, sock)
+        else:
+            _serve_workers(partial(build_app, plan), workers, options, sock)
     finally:
         sock.close()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the parent process checks by loading it, and a single process then serves with."""
+
+    policy: Policy | None
+    gateway: Gateway | None
+    provider: OidcProvider | None
+
+
+@dataclass(frozen=True)
+class AppPlan:
+    """Everything the app is built from, as plain values: a worker process of `serve --workers`
+    is handed this and builds its own app (backend, database engine, policy) from it."""
+
+    model_dir: Path | None
+    path: Path | None
+    model_name: str | None
+    upstream: str | None
+    upstream_model: str | None
+    api_key: str | None
+    placement: Placement
+    threads: int | None
+    hosts: frozenset[str] | None
+    max_body_bytes: int
+    max_waiting: int
+    db: str | None
+    content_log_days: int | None
+    audit_retention_days: int | None
+    policy: str | None
+    oidc: OidcSettings | None
+    oidc_key: bytes | None = field(repr=False)
+    collections: Path | None
+    findings: Path | None
+    triage_group: str
+    trace_data: Path | None
+    reranker: Path | None
+    also: tuple[Path, ...]
+
+    def load(self) -> Loaded:
+        from gemeingut.serve.gateway.gate import Gateway
+        from gemeingut.serve.gateway.store import open_store
+
+        return Loaded(
+            policy=Policy.load(self.policy) if self.policy is not None else None,
+            gateway=Gateway(open_store(self.db), self.content_log_days) if self.db else None,
+            provider=discover(self.oidc, self.oidc_key) if self.oidc is not None else None,
+        )
+
+
+def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
+    """The app: the backend (the model loads here) and all that serves around it. A worker
+    loads the policy, database and provider again, which its parent has checked."""
+    loaded = loaded or plan.load()
+    if plan.threads is not None:
+        import torch
+
+        torch.set_num_threads(plan.threads)
+    backend = _backend(
+        plan.model_dir,
+        plan.path,
+        plan.model_name,
+        plan.upstream,
+        plan.upstream_model,
+        plan.api_key,
+        plan.placement,
+    )
+    model_dir = plan.model_dir
+    return create_app(
+        backend,
+        plan.hosts,
+        plan.max_body_bytes,
+        plan.max_waiting,
+        loaded.gateway,
+        policy=loaded.policy,
+        openness=model_openness(model_dir) if model_dir is not None else None,
+        audit_retention_days=plan.audit_retention_days if plan.db is not None else None,
+        collections=plan.collections,
+        findings=FindingsDesk(plan.findings, plan.triage_group) if plan.findings else None,
+        trace=_trace_index(plan.trace_data, backend),
+        audit=model_audit(model_dir) if model_dir is not None else None,
+        reranker=Reranker(plan.reranker) if plan.reranker is not None else None,
+        also=tuple(_entry(other, plan.placement) for other in plan.also),
+        oidc=loaded.provider,
+    )
+
+
+def _serve(app: FastAPI, options: dict[str, Any], sock: socket.socket) -> None:
+    import uvicorn
+
+    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+
+def _serve_workers(
+    app: Callable[[], FastAPI], workers: int, options: dict[str, Any], sock: socket.socket
+) -> None:
+    """`workers` processes accept on the one socket, each with its own app and event loop;
+    uvicorn's supervisor starts them, replaces one that dies and stops them all on Ctrl+C. The
+    metrics of all of them are written to one folder, so that any of them can report the sum."""
+    import uvicorn
+    from prometheus_client.multiprocess import mark_process_dead
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        """uvicorn's, which also drops the queue gauge of a worker it has replaced."""
+
+        def keep_subprocess_alive(self) -> None:
+            before = {process.pid for process in self.processes}
+            super().keep_subprocess_alive()
+            for pid in before - {process.pid for process in self.processes}:
+                mark_process_dead(pid)
+
+    with tempfile.TemporaryDirectory(prefix="gemeingut-metrics-") as metrics:
+        os.environ[MULTIPROCESS_DIR] = metrics  # before the workers import prometheus_client
+        config = uvicorn.Config(app, factory=True, workers=workers, **options)
+        Supervisor(config, sockets=[sock]).run()
 
 
 def _backend(
