@@ -49,3 +49,47 @@ def test_the_language_of_a_command_line(monkeypatch: pytest.MonkeyPatch) -> None
     assert language_of(["--lang", "en", "serve"]) == "en"
     assert language_of(["--lang=en", "serve"]) == "en"
     assert language_of(["serve", "--lang", "xx"]) == "de"  # not a language: the environment's
+
+
+def parse_error(*arguments: str) -> tuple[int, str]:
+    env = {**os.environ, "TERMINAL_WIDTH": "200", "GEMEINGUT_LANG": "de"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gemeingut.cli", *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    return done.returncode, " ".join(done.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (
+            ["serve", "--prot", "1"],
+            "Keine solche Option: --prot (mögliche Optionen: --host, --port)",
+        ),
+        (["serve", "--port", "abc"], "Ungültiger Wert für '--port': muss eine ganze Zahl sein"),
+        (
+            ["serve", "--max-waiting", "-1"],
+            "Ungültiger Wert für '--max-waiting': muss mindestens 0",
+        ),
+        (["admin", "keys", "create"], "Die Option '--db' (Umgebungsvariable GEMEINGUT_DB) fehlt."),
+        (["rag", "ingest"], "Das Argument 'name' fehlt."),
+        (["servee"], "Kein Befehl 'servee'. Meinten Sie 'serve'?"),
+        (["serve", "a", "b"], "Unerwartete zusätzliche Argumente: b"),
+    ],
+)
+def test_a_command_line_typer_cannot_parse_is_said_in_german(
+    arguments: list[str], said: str
+) -> None:
+    code, shown = parse_error(*arguments)
+    assert code == 2 and said in shown, shown
+    assert shown.startswith("Aufruf: python -m gemeingut.cli") and "Fehler" in shown
+
+
+def test_a_parse_error_is_english_with_lang_en() -> None:
+    code, shown = parse_error("--lang", "en", "serve", "--port", "abc")
+    assert code == 2 and shown.startswith("Usage: python -m gemeingut.cli serve")
+    assert "Invalid value for '--port': must be a whole number" in shown

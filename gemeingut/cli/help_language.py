@@ -3,8 +3,9 @@
 Help texts are written in English in the code, where typer takes them (`help=` and the
 commands' docstrings). `make messages` adds them from the command tree to the catalogue
 (`python -m gemeingut.cli.help_language POT`), and before a command runs, `command_in` gives
-the tree the catalogue's German: every command's help, every option's and argument's, and the
-titles and notes of typer's help panels. The language is the one messages use: `--lang`,
+the tree the catalogue's German: every command's help, every option's and argument's, the
+titles and notes of typer's help panels, the usage line, and the errors of a command line
+typer cannot parse (`usage_errors.py`). The language is the one messages use: `--lang`,
 `GEMEINGUT_LANG` or the locale, German by default.
 """
 
@@ -20,7 +21,10 @@ import typer
 import typer.rich_utils
 from rich.markup import escape
 
+from gemeingut.cli.usage_errors import in_language
 from gemeingut.i18n import LANGUAGES, environment_language, translations
+
+RICH_FORMAT_ERROR = typer.rich_utils.rich_format_error  # typer's, before `command_in` wraps it
 
 # typer's panel titles and notes (module constants it reads when it draws the help)
 PANEL_TEXTS = {
@@ -31,8 +35,12 @@ PANEL_TEXTS = {
     "ENVVAR_STRING": "[env var: {}]",
     "REQUIRED_LONG_STRING": "[required]",
     "DEPRECATED_STRING": "(deprecated) ",
+    "ERRORS_PANEL_TITLE": "Error",
+    "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
+    "ABORTED_TEXT": "Aborted.",
 }
 HELP_OPTION = "Show this message and exit."  # the text of every command's --help
+USAGE = "Usage:"  # how click begins a command's usage line
 
 
 def main() -> None:
@@ -53,8 +61,10 @@ def command_in(language: str) -> Any:
                 setattr(node, field, _unwrapped(catalogue.get(value, value)))
         if hasattr(node, "get_help_option"):
             node.get_help_option = _helped(node.get_help_option, catalogue)
+            node.get_usage = _usage(node.get_usage, catalogue.get(USAGE, USAGE))
     for name, english in PANEL_TEXTS.items():
         setattr(typer.rich_utils, name, catalogue.get(english, english))
+    typer.rich_utils.rich_format_error = in_language(RICH_FORMAT_ERROR, language)
     return command
 
 
@@ -63,6 +73,15 @@ def _unwrapped(text: str) -> str:
     the help panel wraps the text to the terminal anyway), with rich's markup escaped: a
     recipe's `[audit]` is a name, not a style tag that would vanish from the help."""
     return escape(re.sub(r"(?<=\S)\n(?=\S)", " ", text))
+
+
+def _usage(get_usage: Callable[[Any], str], prefix: str) -> Any:
+    """The command's usage line, which click begins with "Usage:", begun in the language."""
+
+    def translated(context: Any) -> str:
+        return re.sub(rf"^{re.escape(USAGE)}", prefix, get_usage(context))
+
+    return translated
 
 
 def _helped(get_help_option: Callable[[Any], Any], catalogue: dict[str, str]) -> Any:
@@ -94,7 +113,7 @@ def help_texts() -> list[str]:
     """Every help text of the command tree and typer's panels, once each, in English."""
     from gemeingut.cli import app
 
-    found = dict.fromkeys([*PANEL_TEXTS.values(), HELP_OPTION])
+    found = dict.fromkeys([*PANEL_TEXTS.values(), HELP_OPTION, USAGE])
     for node in _nodes(typer.main.get_command(app)):
         for field in ("help", "short_help"):
             value = getattr(node, field, None)
