@@ -251,9 +251,9 @@ def openness_rate(
     verdict = _("open") if result["open"] else _("not open")
     console.print(f"{folder}: {text(verdict, lang)}")
     console.print(f"  Model Openness Framework: {result['mof']['label']}")
-    console.print(f"  Open Source AI Definition: {result['osaid']['summary']}")
+    console.print(f"  Open Source AI Definition: {text(result['osaid']['summary'], lang)}")
     for check in result["checks"]:
-        console.print(f"  {mark[check['passed']]} {check['id']}: {check['detail']}")
+        console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
     for level, label in (("3", "Class III"), ("2", "Class II"), ("1", "Class I")):
         needs = result["mof"]["levels"][level]
         parts = []

@@ -22,6 +22,8 @@ from license_expression import (
     get_spdx_licensing,
 )
 
+from gemeingut.i18n import _, recorded
+
 
 class Obligation(IntEnum):
     """What reuse demands, ordered from least to most; used to pick among OR alternatives."""
@@ -77,7 +79,9 @@ _licensing = get_spdx_licensing()
 def decide(expression: str | None) -> LicenseDecision:
     """Admit or refuse one licence expression, with a reason code and a human detail."""
     if expression is None or not expression.strip():
-        return LicenseDecision(False, "licence-missing", None, detail="no licence given")
+        return LicenseDecision(
+            False, "licence-missing", None, detail=recorded(_("no licence given"))
+        )
     try:
         parsed = parse_expression(expression)
     except ExpressionError as exc:
@@ -85,10 +89,12 @@ def decide(expression: str | None) -> LicenseDecision:
             False,
             "licence-unparseable",
             expression.strip(),
-            detail=f"not an SPDX expression: {exc}",
+            detail=recorded(_("not an SPDX expression: {error}", error=str(exc))),
         )
     if parsed is None:
-        return LicenseDecision(False, "licence-missing", None, detail="no licence given")
+        return LicenseDecision(
+            False, "licence-missing", None, detail=recorded(_("no licence given"))
+        )
     return _decide_parsed(parsed)
 
 
@@ -119,7 +125,9 @@ def _decide_parsed(node: LicenseExpression) -> LicenseDecision:
     if isinstance(node, OR):
         admitted = [p for p in parts if p.admitted]
         if not admitted:
-            return _refused_like(parts[0], text, "no alternative of the OR expression is open")
+            return _refused_like(
+                parts[0], text, recorded(_("no alternative of the OR expression is open"))
+            )
         best = min(admitted, key=lambda p: p.obligation)
         return LicenseDecision(True, "admitted", text, best.chosen, best.obligation)
     if isinstance(node, AND):
@@ -127,7 +135,9 @@ def _decide_parsed(node: LicenseExpression) -> LicenseDecision:
         if refused:
             return _refused_like(refused[0], text, refused[0].detail)
         return LicenseDecision(True, "admitted", text, text, max(p.obligation for p in parts))
-    return LicenseDecision(False, "licence-unparseable", text, detail="unsupported expression")
+    return LicenseDecision(
+        False, "licence-unparseable", text, detail=recorded(_("unsupported expression"))
+    )
 
 
 def _decide_symbol(key: str, text: str) -> LicenseDecision:
@@ -136,26 +146,35 @@ def _decide_symbol(key: str, text: str) -> LicenseDecision:
         canonical, obligation = _OPEN_LOWER[lower]
         return LicenseDecision(True, "admitted", canonical, canonical, obligation)
     if lower in _PROPRIETARY:
-        return LicenseDecision(False, "licence-proprietary", text, detail=f"{key} is not open")
+        return LicenseDecision(
+            False,
+            "licence-proprietary",
+            text,
+            detail=recorded(_("{licence} is not open", licence=key)),
+        )
     if _NON_COMMERCIAL.search(key):
         return LicenseDecision(
             False,
             "licence-non-commercial",
             text,
-            detail=f"{key} forbids commercial use, so the data is not open",
+            detail=recorded(
+                _("{licence} forbids commercial use, so the data is not open", licence=key)
+            ),
         )
     if _NO_DERIVATIVES.search(key):
         return LicenseDecision(
             False,
             "licence-no-derivatives",
             text,
-            detail=f"{key} forbids derivatives such as a trained model",
+            detail=recorded(
+                _("{licence} forbids derivatives such as a trained model", licence=key)
+            ),
         )
     return LicenseDecision(
         False,
         "licence-unknown",
         text,
-        detail=f"{key} is not in gemeingut's list of open licences",
+        detail=recorded(_("{licence} is not in gemeingut's list of open licences", licence=key)),
     )
 
 

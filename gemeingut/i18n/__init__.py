@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 LANGUAGES = ("de", "en")
 DocumentLanguage = Literal["de", "en"]
 DEFAULT = "de"
@@ -61,9 +63,31 @@ class Message:
         return hash(self.msgid)
 
 
+class Recorded(str):
+    """A message as a machine-readable record keeps it: its English text, a plain `str` to JSON,
+    YAML, comparisons and f-strings (a record's bytes never depend on the language of whoever
+    made it), which also carries the message, so that `text` shows a person the same sentence
+    in their language."""
+
+    message: Message | str
+
+    def __new__(cls, message: Message | str) -> Recorded:
+        if isinstance(message, Recorded):
+            return message
+        value = super().__new__(cls, text(message, "en"))
+        value.message = message
+        return value
+
+
+for _dumper in (yaml.SafeDumper, yaml.Dumper):  # YAML writes a record's English as a string
+    _dumper.add_representer(Recorded, yaml.representer.SafeRepresenter.represent_str)
+
+
 def _shown(value: Any, language: str) -> Any:
     """A nested message in the same language; a number as the language writes it: whole
     numbers with digit groups (1.000), others with a decimal comma in German (0,0002)."""
+    if isinstance(value, Recorded):
+        return text(value.message, language)
     if isinstance(value, Message):
         return value.render(language)
     if isinstance(value, float):  # every digit Python shows (babel's default keeps three
@@ -85,7 +109,14 @@ def _(msgid: str, **values: Any) -> Message:
 
 def text(message: str | Message, language: str | None = None) -> str:
     """A message in `language` (default: the current one); plain strings stay as they are."""
+    if isinstance(message, Recorded):
+        message = message.message
     return message.render(language) if isinstance(message, Message) else str(message)
+
+
+def recorded(message: Message | str) -> Recorded:
+    """`message` for a record: English, and shown to a reader in their language by `text`."""
+    return Recorded(message)
 
 
 def translator(language: str) -> Callable[..., str]:

@@ -20,7 +20,7 @@ from license_expression import OR, ExpressionError, get_spdx_licensing
 from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
@@ -207,50 +207,58 @@ def listing_fingerprint(listing: dict[str, str]) -> str:
     return "sha256:" + sha256_json(listing)
 
 
-RELEASE_HINT = (
+RELEASE_HINT = _(
     "release under a licence the base model allows (for share-alike or custom terms: the "
     "base's own), or fine-tune another base model"
 )
-UNKNOWN_HINT = (
+UNKNOWN_HINT = _(
     "read the base model's licence and state it with --base-license SPDX "
     "(finetune.base_license in a recipe), or add `license:` to its README.md card"
 )
 
 
-def release_refusal(base: BaseModelFacts, release_license: str | None) -> tuple[str, str] | None:
+def release_refusal(
+    base: BaseModelFacts, release_license: str | None
+) -> tuple[Message, Message] | None:
     """Why the base model's licence forbids releasing a derivative under `release_license`,
     and what to do (None: it does not, or no release licence was named yet)."""
     if release_license is None or base.own:
         return None
     if base.license is None:
-        reason = (
-            f"the base model {base.name} names no licence (no 'license' in its card, no "
-            "LICENSE file we recognise), so nobody can tell whether a derivative may be "
-            f"released under {release_license}"
+        reason = _(
+            "the base model {base} names no licence (no 'license' in its card, no LICENSE file "
+            "we recognise), so nobody can tell whether a derivative may be released under "
+            "{licence}",
+            base=base.name,
+            licence=release_license,
         )
         return reason, UNKNOWN_HINT
     reason = _forbidden(base.license, release_license)
     return (reason, RELEASE_HINT) if reason else None
 
 
-def _forbidden(base_license: str, release_license: str) -> str | None:
+def _forbidden(base_license: str, release_license: str) -> Message | None:
     same = _same_terms(base_license, release_license)
     decision = decide(base_license)
     if _NO_DERIVATIVES.search(base_license):  # NC-ND counts as NC in the data policy
-        return f"the base model's licence {base_license} forbids derivatives"
+        return _("the base model's licence {base} forbids derivatives", base=base_license)
     if decision.admitted and decision.obligation < Obligation.SHARE_ALIKE:
         return None
     if same:
         return None
     if decision.admitted or _SAME_TERMS.match(base_license):
-        return (
-            f"the base model's licence {base_license} is share-alike: a derivative must be "
-            f"released under {base_license}, not {release_license}"
+        return _(
+            "the base model's licence {base} is share-alike: a derivative must be released "
+            "under {base}, not {licence}",
+            base=base_license,
+            licence=release_license,
         )
-    return (
-        f"the base model's licence {base_license} is not an open licence we know "
-        f"({decision.detail}); a derivative may only be released under the same terms, not "
-        f"under {release_license}"
+    return _(
+        "the base model's licence {base} is not an open licence we know ({detail}); a "
+        "derivative may only be released under the same terms, not under {licence}",
+        base=base_license,
+        detail=decision.detail,
+        licence=release_license,
     )
 
 

@@ -23,6 +23,7 @@ import gemeingut.model.finetune as finetune_module
 from gemeingut.cli import app
 from gemeingut.data.shards import iter_split
 from gemeingut.errors import InputError
+from gemeingut.i18n import text
 from gemeingut.model.base_model import BaseModelFacts, inspect_base_model, release_refusal
 from gemeingut.model.finetune import LOG_FILE
 from gemeingut.model.loading import FINETUNE_FILE, load_causal_lm
@@ -268,7 +269,7 @@ def test_release_licence_against_the_base_licence(base, release, refused) -> Non
     if refused is None:
         assert outcome is None
     else:
-        assert outcome is not None and refused in outcome[0]
+        assert outcome is not None and refused in text(outcome[0], "en")
     assert release_refusal(facts(None, "gemeingut-artifact"), "Apache-2.0") is None
     assert release_refusal(facts(base), None) is None
 
@@ -289,7 +290,7 @@ def test_licence_from_card_license_file_or_user(base_dir: Path, tmp_path: Path) 
     with pytest.raises(InputError, match="widerspricht der eigenen Lizenz des Basismodells"):
         inspect_base_model(bare, "MIT")
     (bare / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n")
-    with pytest.raises(InputError, match="not an open licence"):
+    with pytest.raises(InputError, match="keine uns bekannte offene Lizenz"):
         finetune_stage(at(tmp_path / "out"), bare, tmp_path, section(), "Apache-2.0")
     assert not (tmp_path / "out").exists()  # refused before any work
 
@@ -364,7 +365,7 @@ def test_cli_finetune_and_its_errors(base_dir: Path, data_file: Path, tmp_path: 
             "Apache-2.0",
         ],
     )
-    assert refused.exit_code == 2 and "share-alike" in refused.stderr
+    assert refused.exit_code == 2 and "ist Share-alike" in refused.stderr
     assert "Hinweis:" in refused.stderr and not (tmp_path / "no").exists()
     torchrun = runner.invoke(app, [*args, "--out", str(tmp_path / "tr")], env={"WORLD_SIZE": "2"})
     assert torchrun.exit_code == 2 and "nicht von torchrun gestartet" in torchrun.stderr

@@ -153,7 +153,7 @@ def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
         "release", "--finetuned", tuned, "--name", "x", "--out", tmp_path / "r",
         "--license", "Apache-2.0",
     )  # fmt: skip
-    assert refused.exit_code == 2 and "share-alike" in refused.output
+    assert refused.exit_code == 2 and "ist Share-alike" in refused.output
     assert not (tmp_path / "r").exists()
     partial = invoke("release", "--finetuned", tuned, "--model", tuned, "--name", "x", "--out",
                      tmp_path / "r")  # fmt: skip

@@ -147,7 +147,7 @@ def test_share_alike_data_under_a_permissive_model_licence_is_named(tiny_build, 
         verify_bundle(bundle)
     message = str(caught.value)
     assert "'licence.share-alike' sagt bestanden" in message
-    assert "does not carry the share-alike data: CC-BY-SA-4.0 from" in message
+    assert "übernimmt die Share-alike-Daten nicht: CC-BY-SA-4.0 (" in message
 
 
 def _relicense_one_document(bundle: Path, licence: str) -> None:
@@ -266,6 +266,6 @@ def test_share_alike_conflicts_name_the_licence_and_its_sources() -> None:
 def test_a_release_that_would_not_carry_share_alike_data_is_refused(tiny_build, tmp_path):
     artifacts = {k: load_artifact(Path(tiny_build[k]["path"])) for k in ROLES}
     artifacts["finetune"].meta["params"]["data_license"] = "CC-BY-SA-4.0"
-    with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 from fine-tuning data") as caught:
+    with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 \(fine-tuning data\)") as caught:
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
     assert "CC-BY-SA-4.0" in str(caught.value.hint)

@@ -89,6 +89,21 @@ def test_a_non_commercial_licence_is_unclassified_and_named(tmp_path: Path) -> N
     assert not result["osaid"]["requirements"]["parameters"]["passed"]
 
 
+def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "cc-by-nc-4.0")
+    shown = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
+    assert shown.exit_code == 0, shown.output
+    assert "✗ licence.weights: CC-BY-NC-4.0 verbietet kommerzielle Nutzung" in shown.output
+    assert "Open Source AI Definition: nicht bestanden: data_information, code" in shown.output
+    assert "commercial" not in shown.output and "fails" not in shown.output
+    written = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
+    weights = next(c for c in written["checks"] if c["id"] == "licence.weights")
+    assert weights["detail"] == "CC-BY-NC-4.0 forbids commercial use, so the data is not open"
+    assert written["osaid"]["summary"].startswith("fails: ")
+    english = invoke("--lang", "en", "openness", "rate", str(folder))
+    assert "✗ licence.weights: CC-BY-NC-4.0 forbids commercial use" in english.output
+
+
 def test_a_custom_licence_and_an_arxiv_paper_are_not_taken_as_open(tmp_path: Path) -> None:
     body = DATA_SECTION + "\nSee https://arxiv.org/abs/2401.01234 for details.\n"
     folder = _folder(tmp_path / "m", "other", body, "license_name: llama3\n")

@@ -135,9 +135,10 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
 def _state(check: dict[str, Any] | None) -> Message:
     if check is None:
         return _("no such check")
+    detail = check.get("detail")  # recomputed: a `Recorded` message, shown in the language
     if check.get("passed"):
-        return _("pass ({detail})", detail=str(check.get("detail")))
-    return _("fail ({detail})", detail=str(check.get("detail")))
+        return _("pass ({detail})", detail=detail)
+    return _("fail ({detail})", detail=detail)
 
 
 def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import Message, _, recorded, text
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -189,17 +189,33 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
     absent = [a for a, component in artifacts.items() if not by_name[component].present]
     withheld = [a for a in absent if evidence.has(OWN_PATHS[artifacts[a]][0])]
     missing = [a for a in absent if a not in withheld]
-    reasons = ([f"not in this bundle: {', '.join(missing)}"] if missing else []) + (
-        [f"withheld by the base model {base_name}: {', '.join(withheld)}"] if withheld else []
-    )
+    reasons = [
+        *([_("not in this bundle: {parts}", parts=", ".join(missing))] if missing else []),
+        *(
+            [
+                _(
+                    "withheld by the base model {base}: {parts}",
+                    base=base_name,
+                    parts=", ".join(withheld),
+                )
+            ]
+            if withheld
+            else []
+        ),
+    ]
     checks = [
         check(
             "artifacts.five",
             not absent,
             BASE_DIR,
-            "; ".join(reasons)
-            or "training code, training data, test data, training metadata and model, of the "
-            "fine-tune and of its base",
+            _("{first}; {second}", first=reasons[0], second=reasons[1])
+            if len(reasons) == 2
+            else reasons[0]
+            if reasons
+            else _(
+                "training code, training data, test data, training metadata and model, of the "
+                "fine-tune and of its base"
+            ),
         ),
         _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
         _licence_check(
@@ -213,10 +229,15 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
     osaid = osaid_gate(
         parts,
         data_card.present and by_name["Datasets"].present,
-        f"the base's data card ({', '.join(data_card.paths)}) and the fine-tuning data"
+        _(
+            "the base's data card ({files}) and the fine-tuning data",
+            files=", ".join(data_card.paths),
+        )
         if data_card.present and by_name["Datasets"].present
-        else f"needs information on the data of the base model {base_name} as well as of the "
-        "fine-tune",
+        else _(
+            "needs information on the data of the base model {base} as well as of the fine-tune",
+            base=base_name,
+        ),
     )
     release = {**evidence.release, "treatment": evidence.release.get("treatment", "fine-tuned")}
     return assemble(parts, kinds, checks, osaid, release)
@@ -266,14 +287,18 @@ def _part(
             own.paths + base_found.paths,
             base_found.licence,
             False,
-            f"base model: {base_found.detail}",
+            recorded(_("base model: {detail}", detail=base_found.detail)),
         )
     return Found(component, own.paths + base_found.paths, own.licence, own.licence_open, own.detail)
 
 
 def _withheld(part: Found, base_name: str) -> Found:
     return Found(
-        part.component, (), part.licence, False, f"the base model {base_name} does not publish it"
+        part.component,
+        (),
+        part.licence,
+        False,
+        recorded(_("the base model {base} does not publish it", base=base_name)),
     )
 
 
@@ -299,19 +324,22 @@ def _data_check(evidence: Evidence) -> dict[str, Any]:
             "licence.training-data",
             False,
             FINETUNE_DATA,
-            "the fine-tuning data's licence is not stated (fine-tune with --data-license)",
+            _("the fine-tuning data's licence is not stated (fine-tune with --data-license)"),
         )
     refused = sorted(lic for lic in data.documents if not decide(lic).admitted)
     if refused:
         return check(
-            "licence.training-data", False, FINETUNE_DATA, f"not open: {', '.join(refused)}"
+            "licence.training-data",
+            False,
+            FINETUNE_DATA,
+            _("not open: {licences}", licences=", ".join(refused)),
         )
     total = sum(data.documents.values())
     return check(
         "licence.training-data",
         True,
         FINETUNE_DATA,
-        f"{total} documents or files, all under open licences",
+        _("{count} documents or files, all under open licences", count=str(total)),
     )
 
 
@@ -322,11 +350,16 @@ def _base_check(record: dict[str, Any], weights: str | None) -> dict[str, Any]:
     licence = record.get("license")
     verdict = content_licence(licence)
     if not verdict.open:
-        return check("licence.base", False, FINETUNE_RECORD, f"base model: {verdict.detail}")
+        return check(
+            "licence.base", False, FINETUNE_RECORD, _("base model: {detail}", detail=verdict.detail)
+        )
     facts = BaseModelFacts(**{key: record.get(key) for key in BaseModelFacts.__dataclass_fields__})
     refusal = release_refusal(facts, weights)
     if refusal:
         return check("licence.base", False, FINETUNE_RECORD, refusal[0])
     return check(
-        "licence.base", True, FINETUNE_RECORD, f"{licence} allows a derivative under {weights}"
+        "licence.base",
+        True,
+        FINETUNE_RECORD,
+        _("{base} allows a derivative under {licence}", base=str(licence), licence=str(weights)),
     )

@@ -76,7 +76,9 @@ def rate_folder(
     osaid = osaid_gate(
         parts,
         data_card.present,
-        f"documented in {', '.join(data_card.paths)}" if data_card.present else "no data card",
+        _("documented in {files}", files=", ".join(data_card.paths))
+        if data_card.present
+        else _("no data card"),
     )
     weights = content_licence(licence)
     checks = [
@@ -85,7 +87,7 @@ def rate_folder(
             "weights.present",
             by_name["Model parameters (Final)"].present,
             ", ".join(by_name["Model parameters (Final)"].paths) or folder.name,
-            "model weights in the folder",
+            _("model weights in the folder"),
         ),
     ]
     kinds = {

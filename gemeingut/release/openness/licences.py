@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol
 
 from gemeingut.data.licenses import Obligation, decide, parse_expression
+from gemeingut.i18n import _, recorded
 
 # OSI-approved licences (opensource.org/licenses) that models' code is commonly released under.
 OSI_APPROVED = frozenset(
@@ -32,24 +33,26 @@ _OSI_LOWER = {key.lower(): key for key in OSI_APPROVED}
 @dataclass(frozen=True)
 class Openness:
     open: bool
-    detail: str  # why not, or which licence makes it open
+    detail: str  # why not, or which licence makes it open (a `Recorded` message)
     share_alike: bool = False
 
 
 def code_licence(expression: str | None) -> Openness:
     """Open when OSI-approved: every part of an AND, one alternative of an OR."""
     if not expression or not expression.strip():
-        return Openness(False, "no licence given")
+        return Openness(False, recorded(_("no licence given")))
     try:
         parsed = parse_expression(expression)
     except ExpressionError as exc:
-        return Openness(False, f"not an SPDX expression: {exc}")
+        return Openness(False, recorded(_("not an SPDX expression: {error}", error=str(exc))))
     if parsed is None:
-        return Openness(False, "no licence given")
+        return Openness(False, recorded(_("no licence given")))
     refused = _not_osi(parsed)
     if refused:
-        return Openness(False, f"{refused} is not an OSI-approved licence")
-    return Openness(True, f"{parsed} is OSI-approved")
+        return Openness(
+            False, recorded(_("{licence} is not an OSI-approved licence", licence=refused))
+        )
+    return Openness(True, recorded(_("{licence} is OSI-approved", licence=str(parsed))))
 
 
 def _not_osi(node: object) -> str:
@@ -73,11 +76,11 @@ def content_licence(expression: str | None) -> Openness:
     if decision.admitted:
         return Openness(
             True,
-            f"{decision.expression} is open",
+            recorded(_("{licence} is open", licence=str(decision.expression))),
             share_alike=decision.obligation == Obligation.SHARE_ALIKE,
         )
     if code_licence(expression).open:
-        return Openness(True, f"{expression} is OSI-approved")
+        return Openness(True, recorded(_("{licence} is OSI-approved", licence=expression)))
     return Openness(False, decision.detail or decision.reason)
 
 
@@ -119,6 +122,5 @@ def _keys(node: object) -> set[str]:
 
 
 def describe_conflicts(conflicts: dict[str, set[str]]) -> str:
-    return "; ".join(
-        f"{lic} from {', '.join(sorted(src))}" for lic, src in sorted(conflicts.items())
-    )
+    """Each licence with the sources that hold it, in no language's words: `A (s1, s2); B (s3)`."""
+    return "; ".join(f"{lic} ({', '.join(sorted(src))})" for lic, src in sorted(conflicts.items()))

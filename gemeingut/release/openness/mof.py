@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from gemeingut.i18n import _, recorded
 from gemeingut.release.openness.licences import code_licence, content_licence
 
 FRAMEWORK = {"name": "Model Openness Framework", "version": "1.0", "date": "2024-12-15"}
@@ -45,7 +46,7 @@ class Found:
     paths: tuple[str, ...]  # evidence; empty when the component is missing
     licence: str | None
     licence_open: bool
-    detail: str
+    detail: str  # a `Recorded` message: English in documents, the reader's language shown
 
     @property
     def present(self) -> bool:
@@ -65,7 +66,7 @@ def components() -> list[Component]:
 def found(component: Component, paths: list[str], licence: str | None) -> Found:
     """The component with its licence judged for its kind (code: OSI; data, documents: open)."""
     if not paths:
-        return Found(component, (), licence, False, "not in the release")
+        return Found(component, (), licence, False, recorded(_("not in the release")))
     judge = code_licence if component.content_type == "code" else content_licence
     verdict = judge(licence)
     return Found(component, tuple(paths), licence, verdict.open, verdict.detail)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.data.licenses import decide
+from gemeingut.i18n import _
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -110,9 +111,12 @@ def rate(evidence: Evidence) -> dict[str, Any]:
             "artifacts.five",
             all(evidence.has(a) for a in FIVE_ARTIFACTS),
             "MANIFEST",
-            "missing: " + ", ".join(a for a in FIVE_ARTIFACTS if not evidence.has(a))
+            _(
+                "missing: {file}",
+                file=", ".join(a for a in FIVE_ARTIFACTS if not evidence.has(a)),
+            )
             if not all(evidence.has(a) for a in FIVE_ARTIFACTS)
-            else "training code, training data, test data, training metadata and model",
+            else _("training code, training data, test data, training metadata and model"),
         ),
         _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
         _licence_check(
@@ -133,10 +137,12 @@ def rate(evidence: Evidence) -> dict[str, Any]:
     osaid = osaid_gate(
         parts,
         documented,
-        "data card, and every document's licence and source in the shards"
+        _("data card, and every document's licence and source in the shards")
         if documented
-        else "needs the data card ([data.publication] in the recipe) and a licence and source "
-        "for every document",
+        else _(
+            "needs the data card ([data.publication] in the recipe) and a licence and source "
+            "for every document"
+        ),
     )
     return assemble(parts, kinds, checks, osaid, evidence.release)
 
@@ -149,16 +155,20 @@ def _licence_check(check_id: str, licence: str | None, where: str, judge) -> dic
 def _data_check(check_id: str, data: DataLicences, folder: str) -> dict[str, Any]:
     """Every document's licence open; a refusal names the licences and their sources."""
     if not data.files:
-        return check(check_id, False, folder, "no documents")
+        return check(check_id, False, folder, _("no documents"))
     refused = {lic: data.sources[lic] for lic in data.documents if not decide(lic).admitted}
     if refused:
         named = "; ".join(
-            f"{lic} ({data.documents[lic]} documents from {', '.join(sorted(src))})"
+            f"{lic} ({data.documents[lic]}: {', '.join(sorted(src))})"
             for lic, src in sorted(refused.items())
         )
-        return check(check_id, False, folder, f"not open: {named}")
+        return check(
+            check_id, False, folder, _("not open (documents: sources): {named}", named=named)
+        )
     total = sum(data.documents.values())
-    return check(check_id, True, folder, f"{total} documents, all under open licences")
+    return check(
+        check_id, True, folder, _("{count} documents, all under open licences", count=str(total))
+    )
 
 
 def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any]:
@@ -173,7 +183,12 @@ def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any
             "licence.share-alike",
             False,
             RELEASE_INFO,
-            f"the weights' licence {weights} does not carry the share-alike data: "
-            + describe_conflicts(conflicts),
+            _(
+                "the weights' licence {licence} does not carry the share-alike data: {conflicts}",
+                licence=str(weights),
+                conflicts=describe_conflicts(conflicts),
+            ),
         )
-    return check("licence.share-alike", True, RELEASE_INFO, f"carried by {weights}")
+    return check(
+        "licence.share-alike", True, RELEASE_INFO, _("carried by {licence}", licence=str(weights))
+    )

@@ -5,30 +5,43 @@ from __future__ import annotations
 
 from typing import Any
 
+from gemeingut.i18n import Message, _, recorded
 from gemeingut.release.openness.mof import Found, classify, mof_document
 
 # OSAID 1.0 asks for the complete code used to process the data, train and run the model.
 OSAID_CODE = ("Data preprocessing code", "Training code", "Inference code", "Model architecture")
 
 
-def check(check_id: str, passed: bool, evidence: str, detail: str) -> dict[str, Any]:
-    return {"id": check_id, "passed": bool(passed), "evidence": evidence, "detail": detail}
+def check(check_id: str, passed: bool, evidence: str, detail: Message | str) -> dict[str, Any]:
+    """One check; its detail is written in English and shown to a person in their language."""
+    return {
+        "id": check_id,
+        "passed": bool(passed),
+        "evidence": evidence,
+        "detail": recorded(detail),
+    }
 
 
-def osaid_gate(parts: list[Found], data_information: bool, data_detail: str) -> dict[str, Any]:
+def osaid_gate(
+    parts: list[Found], data_information: bool, data_detail: Message | str
+) -> dict[str, Any]:
     """OSI's Open Source AI Definition 1.0: data information, code and parameters, each
     available under OSD-conformant terms (code: OSI-approved; parameters: open)."""
     by_name = {p.component.name: p for p in parts}
     lacking = [n for n in OSAID_CODE if not (by_name[n].present and by_name[n].licence_open)]
     weights = by_name["Model parameters (Final)"]
     requirements = {
-        "data_information": {"passed": data_information, "detail": data_detail},
+        "data_information": {"passed": data_information, "detail": recorded(data_detail)},
         "code": {
             "passed": not lacking,
-            "detail": "data processing, training, inference and architecture code under "
-            "OSI-approved licences"
-            if not lacking
-            else "missing or not OSI-licensed: " + ", ".join(lacking),
+            "detail": recorded(
+                _(
+                    "data processing, training, inference and architecture code under "
+                    "OSI-approved licences"
+                )
+                if not lacking
+                else _("missing or not OSI-licensed: {parts}", parts=", ".join(lacking))
+            ),
         },
         "parameters": {
             "passed": weights.present and weights.licence_open,
@@ -38,7 +51,9 @@ def osaid_gate(parts: list[Found], data_information: bool, data_detail: str) -> 
     failed = [name for name, r in requirements.items() if not r["passed"]]
     return {
         "passed": not failed,
-        "summary": "passes" if not failed else "fails: " + ", ".join(failed),
+        "summary": recorded(
+            _("passes") if not failed else _("fails: {failed}", failed=", ".join(failed))
+        ),
         "requirements": requirements,
     }
 
