@@ -13,6 +13,11 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
 SHARD_DIR = "shards"
+# A fine-tune's copy of the curated dataset it was trained on (its train and validation shards,
+# stats.json) lies in CURATED_DIR, with the dataset's artifact record (id, lineage, the hash of
+# every file) as DATASET_RECORD: `reproduce` puts the dataset together again from the two.
+CURATED_DIR = "curated-dataset"
+DATASET_RECORD = "dataset.json"
 SCHEMA = pa.schema([(column, pa.string()) for column in DOCUMENT_COLUMNS])
 
 

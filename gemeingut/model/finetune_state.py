@@ -18,7 +18,7 @@ import torch
 from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
 from transformers import PreTrainedTokenizerBase
 
-from gemeingut.data.shards import SHARD_DIR
+from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD, SHARD_DIR
 from gemeingut.model import distributed as dist
 from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpoint
@@ -28,12 +28,12 @@ from gemeingut.model.machine import hardware
 from gemeingut.model.run_state import gather_rng, load_states
 from gemeingut.model.training_log import LOG_FILE, read_records
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
+from gemeingut.workspace import ARTIFACT_FILE
 
 if TYPE_CHECKING:
     from gemeingut.model.finetune import Tuner
 
 DATA_DIR = "data"
-CURATED_DIR = "curated-dataset"  # in DATA_DIR: the shards of a curated dataset used as data
 
 
 def checkpoint(
@@ -147,7 +147,8 @@ def curated_copies(artifact_dir: Path) -> list[Path]:
 def keep_data(data: Path, validation: Path | None, target: Path) -> None:
     """A copy of the fine-tuning data, so the artifact holds what a release must publish: the
     file or folder as given, or of a curated dataset its train and validation shards and stats
-    (their documents' licences, attributions and use conditions) under `curated-dataset/`."""
+    (their documents' licences, attributions and use conditions) and its record under
+    `curated-dataset/`."""
     for path, folder in ((data, target), (validation, target / "validation")):
         if path is None:
             continue
@@ -159,6 +160,8 @@ def keep_data(data: Path, validation: Path | None, target: Path) -> None:
                 for shard in sorted((path / SHARD_DIR).glob(f"{split}-*.parquet")):
                     shutil.copy2(shard, copy / SHARD_DIR / shard.name)
             shutil.copy2(path / "stats.json", copy / "stats.json")
+            if (path / ARTIFACT_FILE).is_file():
+                shutil.copy2(path / ARTIFACT_FILE, copy / DATASET_RECORD)
         elif path.is_dir():
             shutil.copytree(path, folder / path.name, dirs_exist_ok=True)  # a rerun
         else:

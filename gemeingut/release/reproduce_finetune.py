@@ -3,11 +3,13 @@
 The base's weights are not in such a bundle (they are its publisher's to publish), so the
 reproducer names a folder holding them (`--base`); it must hold exactly the files that
 `base-model/files.json` lists, checked before anything runs. The fine-tuning data is the
-bundle's `training-data/finetuning/`. The bundle's own code (`training-code/`) then fine-tunes
-again with the settings the lineage records and releases again with those of `release.json`
+bundle's `training-data/finetuning/`; a curated dataset is put together again from its shards
+and its record there (`dataset.json`: id, lineage, the hash of every file). The bundle's own
+code (`training-code/`) then fine-tunes again with the settings the lineage records
 (`rebuild_finetune.py`), audits it again with the settings its audit recorded where the bundle
-holds one, and releases again; the fine-tune and audit artifacts and the bundle are compared as
-for a recipe's release, the same declared fields of time and machine aside.
+holds one, and releases again with those of `release.json`; the fine-tune and audit artifacts
+and the bundle are compared as for a recipe's release, the same declared fields of time and
+machine aside.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import InputError
+from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _
 from gemeingut.model.base_model import file_listing, listing_fingerprint
-from gemeingut.model.finetune_state import CURATED_DIR
 from gemeingut.release.layout import BUNDLE_DIR, RELEASE_INFO, TRAINING_CODE, TRAINING_DATA
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
@@ -30,6 +33,7 @@ from gemeingut.release.openness.finetune_rating import (
     base_record,
 )
 from gemeingut.release.reproduce import Comparison, compare_artifact, compare_bundles, run_own_code
+from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
 FINETUNING = f"{TRAINING_DATA}/finetuning"
 # An audit's lineage inputs that are files the auditor gave, by the option that gave them.
@@ -60,7 +64,7 @@ def reproduce_finetune(
     audit = _audit_job(bundle, lineage["audit"]) if "audit" in lineage else None
     _check_base(bundle, base)
     tuned = lineage["finetune"]
-    data, validation = _stage_data(bundle, tuned, root / "data")
+    data, validation = _stage_data(bundle, tuned, root / "data", root / "workspace")
     if not (bundle / TRAINING_CODE / "gemeingut" / "release" / "rebuild_finetune.py").is_file():
         raise InputError(
             _("{bundle} was made by a gemeingut too old to rebuild a fine-tune", bundle=bundle),
@@ -172,11 +176,42 @@ def _check_base(bundle: Path, base: Path) -> None:
         )
 
 
-def _stage_data(bundle: Path, tuned: dict[str, Any], target: Path) -> tuple[Path, Path | None]:
-    """The fine-tuning data (and validation data) from the bundle, as the fine-tuning got them."""
+def _stage_data(
+    bundle: Path, tuned: dict[str, Any], target: Path, workspace: Path
+) -> tuple[Path, Path | None]:
+    """The fine-tuning data (and validation data) from the bundle, as the fine-tuning got them:
+    a file or folder under its own name, a curated dataset as the artifact it was."""
     record = json.loads((bundle / FINETUNE_RECORD).read_text(encoding="utf-8"))
     folder = bundle / FINETUNING
     if (folder / CURATED_DIR).is_dir():
+        data = _curated_dataset(bundle, folder / CURATED_DIR, workspace)
+    else:
+        data = _stage(folder / record["data"]["path_name"], target / "data")
+    if "validation" not in tuned["inputs"]:
+        return data, None
+    given = folder / "validation"
+    copies = sorted(given.iterdir()) if given.is_dir() else []
+    if len(copies) != 1:
+        raise InputError(
+            _(
+                "the bundle's validation data is not one file or folder in {folder}",
+                folder=f"{FINETUNING}/validation",
+            ),
+            _("obtain an unmodified copy of the bundle"),
+        )
+    if copies[0].name == CURATED_DIR:
+        return data, _curated_dataset(bundle, copies[0], workspace)
+    return data, _stage(copies[0], target / "validation")
+
+
+def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
+    """The curated dataset a fine-tune was trained on, as an artifact in `workspace` again:
+    its record's id must be the one its lineage gives, and each file of the bundle's copy the
+    one the record hashes. Only the splits the fine-tuning reads are in the copy (train,
+    validation, stats.json); the record still names all of the dataset's files."""
+    path = copy / DATASET_RECORD
+    where = path.relative_to(bundle).as_posix()
+    if not path.is_file():
         raise InputError(
             _(
                 "{bundle} was fine-tuned on a curated dataset artifact, whose record the bundle "
@@ -185,24 +220,42 @@ def _stage_data(bundle: Path, tuned: dict[str, Any], target: Path) -> tuple[Path
             ),
             _("rebuild it with `gemeingut model finetune` on that dataset artifact"),
         )
-    data = folder / record["data"]["path_name"]
-    validation = None
-    if "validation" in tuned["inputs"]:
-        copies = (
-            sorted((folder / "validation").iterdir()) if (folder / "validation").is_dir() else []
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        lineage_id = artifact_id(meta["kind"], meta["inputs"], meta["params"], meta["code"])
+        recorded, files = meta["id"], meta["files"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(
+            _("{file} is not an artifact record: {error}", file=where, error=str(error)),
+            _("obtain an unmodified copy of the bundle"),
+        ) from None
+    if lineage_id != recorded:
+        raise InputError(
+            _(
+                "{file} names the id {id}, but its lineage gives {lineage}",
+                file=where,
+                id=str(recorded),
+                lineage=lineage_id,
+            ),
+            _("obtain an unmodified copy of the bundle"),
         )
-        if len(copies) != 1:
+    folder = workspace / meta["kind"] / recorded
+    for source in sorted(p for p in copy.rglob("*") if p.is_file() and p != path):
+        rel = source.relative_to(copy).as_posix()
+        if files.get(rel) != "sha256:" + sha256_file(source):
             raise InputError(
                 _(
-                    "the bundle's validation data is not one file or folder in {folder}",
-                    folder=f"{FINETUNING}/validation",
+                    "{file} is not the dataset's {name} that {record} hashes",
+                    file=source.relative_to(bundle).as_posix(),
+                    name=rel,
+                    record=where,
                 ),
                 _("obtain an unmodified copy of the bundle"),
             )
-        validation = copies[0]
-    staged_data = _stage(data, target / "data")
-    staged_validation = _stage(validation, target / "validation") if validation else None
-    return staged_data, staged_validation
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, folder / rel)
+    shutil.copy2(path, folder / ARTIFACT_FILE)  # byte for byte: the fine-tune copies it again
+    return folder
 
 
 def _stage(source: Path, folder: Path) -> Path:

@@ -412,3 +412,32 @@ def test_an_audited_fine_tune_is_reproduced_with_its_audit(tmp_path: Path) -> No
     with_data = release(tmp_path / "traced", tuned, "--audit", tmp_path / "traced-audit")
     refused = invoke("reproduce", with_data.parent, "--workspace", tmp_path / "c", "--base", base)
     assert refused.exit_code == 2 and "--training-data" in refused.stderr, refused.output
+
+
+def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
+    tmp_path: Path, tiny_build
+) -> None:
+    """The bundle holds the dataset's shards and its record: reproduce puts the dataset
+    artifact together again under its id and gets the same fine-tune and bundle. A record
+    whose id its own lineage does not give is refused, even with a rewritten MANIFEST."""
+    base = base_folder(tmp_path)
+    tuned = tmp_path / "tuned"
+    tuning = invoke(
+        "model", "finetune", base, "--data", tiny_build["dataset"]["path"], "--out", tuned,
+        "--steps", "2", "--eval-every", "2", "--merge", "--license", "Apache-2.0",
+    )  # fmt: skip
+    assert tuning.exit_code == 0, tuning.output
+    bundle = release(tmp_path, tuned)
+    record = bundle / "training-data" / "finetuning" / "curated-dataset" / "dataset.json"
+    assert json.loads(record.read_text())["id"] == Path(tiny_build["dataset"]["path"]).name
+    again = ("--workspace", tmp_path / "again", "--base", base, "--json")
+    result = invoke("reproduce", bundle.parent, *again)
+    assert result.exit_code == 0, result.output
+    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    assert set(rows) == {"finetune", "release"}
+    assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
+    meta = json.loads(record.read_text())
+    record.write_text(json.dumps(meta | {"id": "ds-0000000000000000"}), encoding="utf-8")
+    write_manifest(bundle)
+    refused = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "b", "--base", base)
+    assert refused.exit_code == 2 and "ihre Herkunft ergibt aber" in refused.stderr, refused.output

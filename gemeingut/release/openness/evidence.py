@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from gemeingut.data.shards import DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
 from gemeingut.release.layout import (
@@ -33,6 +34,9 @@ TECHNICAL_REPORT = "TECHNICAL_REPORT.md"
 PAPER_DIR = "paper"
 LOCKFILE = "requirements.lock"
 CHECKPOINTS = "checkpoints"
+
+# Records beside a fine-tune's copy of a curated dataset: not fine-tuning data themselves.
+CURATED_RECORDS = frozenset({"stats.json", DATASET_RECORD})
 
 
 @dataclass
@@ -142,7 +146,7 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
     finetuning = root / "finetuning"
     if stated and finetuning.is_dir():
         for item in sorted(finetuning.rglob("*")):
-            if item.is_file() and item.suffix != ".parquet" and item.name != "stats.json":
+            if item.is_file() and item.suffix != ".parquet" and item.name not in CURATED_RECORDS:
                 rel = item.relative_to(bundle).as_posix()
                 found.files.append(rel)
                 found.add(stated, "fine-tuning data", 1, rel)
