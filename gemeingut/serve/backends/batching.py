@@ -1,12 +1,13 @@
 """Concurrent requests to the in-process model run together, as one batch.
 
 One worker thread owns the generation loop. A request (a prompt, its sampling settings, its
-seed) becomes a `Job`; while a batch runs, new jobs wait, and when it ends the worker takes all
-waiting jobs (up to `max_rows` rows and `max_tokens` padded prompt tokens) into the next batch.
-On a CPU a forward pass over 32 rows costs little more than over one, so throughput grows with
-concurrency instead of staying flat. This is static batching: a job joins at the next batch, not
-mid-way (continuous batching is what vLLM is for). Rows that score their prompt
-(`prompt_logprobs`) run in a batch of their own settings, since the prefill differs for them.
+seed) becomes a `Job`. The worker starts a batch with the waiting jobs (up to `max_rows` rows
+and `max_tokens` padded prompt tokens); after each step of it, waiting jobs join the running
+batch where it has room, and a job whose answer is done leaves it at once (`decoding.py`:
+continuous batching). On a CPU a forward pass over 32 rows costs little more than over one, so
+throughput grows with concurrency instead of staying flat, and a short answer does not wait
+for a long one. Rows that score their prompt (`prompt_logprobs`) run in a batch of their own
+settings, since the prefill differs for them, and nothing joins it.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gemeingut.serve.backends.protocol import GenerationResult, SamplingParams
 
-Decode = Callable[..., Generator[list[str], None, list[GenerationResult]]]
+if TYPE_CHECKING:
+    from gemeingut.serve.backends.decoding import Step
+
+Decode = Callable[[list["Job"]], Generator["Step", list["Job"] | None, None]]
 DONE = object()  # ends a job's piece queue
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself, also as a key of what a step made
 class Job:
     """One row of some future batch: its pieces arrive in `pieces`, then `DONE`."""
 
@@ -55,11 +60,13 @@ class Job:
 
 class BatchScheduler:
     def __init__(self, decode: Decode, max_rows: int, max_tokens: int) -> None:
+        """`decode(jobs)` runs a batch step by step; jobs sent in after a step join it."""
         self._decode = decode
         self.max_rows = max_rows
         self.max_tokens = max_tokens
         self._waiting: deque[Job] = deque()
-        self.recent_batch_sizes: deque[int] = deque(maxlen=1000)  # rows per batch, for metrics
+        # rows of each prefill: a batch's start or the jobs that joined it after a step
+        self.recent_batch_sizes: deque[int] = deque(maxlen=1000)
         self._wake = threading.Condition()
         self._worker = threading.Thread(target=self._run, name="gemeingut-batches", daemon=True)
         self._worker.start()
@@ -75,59 +82,72 @@ class BatchScheduler:
             while not self._waiting:
                 self._wake.wait()
             first = self._waiting.popleft()
-            batch, width = [first], len(first.ids)
-            scoring = first.params.prompt_logprobs
-            kept: deque[Job] = deque()
-            while self._waiting and len(batch) < self.max_rows:
-                job = self._waiting.popleft()
-                wider = max(width, len(job.ids))
-                if (
-                    job.params.prompt_logprobs != scoring
-                    or wider * (len(batch) + 1) > self.max_tokens
-                ):
-                    kept.append(job)
-                    continue
-                batch.append(job)
-                width = wider
-            kept.extend(self._waiting)
-            self._waiting = kept
-            return batch
+            return [first, *self._fitting(first.params.prompt_logprobs, self.max_rows - 1)]
+
+    def _fitting(self, scoring: int | None, room: int) -> list[Job]:
+        """Waiting jobs of the same scoring setting, oldest first, as many as `room` rows and
+        `max_tokens` padded prompt tokens allow (the caller holds `_wake`)."""
+        chosen: list[Job] = []
+        width = 0
+        kept: deque[Job] = deque()
+        while self._waiting and len(chosen) < room:
+            job = self._waiting.popleft()
+            wider = max(width, len(job.ids))
+            if job.params.prompt_logprobs != scoring or wider * (len(chosen) + 1) > self.max_tokens:
+                kept.append(job)
+                continue
+            chosen.append(job)
+            width = wider
+        kept.extend(self._waiting)
+        self._waiting = kept
+        return chosen
+
+    def _joining(self, room: int) -> list[Job]:
+        """Waiting jobs that join the running batch now (none that score their prompt)."""
+        with self._wake:
+            return self._fitting(None, room) if room and self._waiting else []
 
     def _run(self) -> None:
         while True:
-            batch = []
-            for job in self._next_batch():
-                if job.cancelled.is_set():  # left before its turn: nothing to compute
-                    job._finish(_nothing(job), None)
-                else:
-                    batch.append(job)
+            batch = _started(self._next_batch())
             if batch:
-                self.recent_batch_sizes.append(len(batch))
                 self._run_batch(batch)
 
     def _run_batch(self, batch: list[Job]) -> None:
+        running = set(batch)
+        self.recent_batch_sizes.append(len(batch))
         try:
-            steps = self._decode(
-                [job.ids for job in batch],
-                [job.params for job in batch],
-                [job.seed for job in batch],
-                [job.cancelled for job in batch],
-            )
+            steps = self._decode(batch)
+            step = next(steps)
             while True:
-                try:
-                    pieces = next(steps)
-                except StopIteration as finished:
-                    results = finished.value
-                    break
-                for job, piece in zip(batch, pieces, strict=True):
+                for job, piece in step.pieces.items():
                     if piece:
                         job.pieces.put(piece)
+                for job, result in step.finished.items():
+                    running.discard(job)
+                    job._finish(result, None)
+                joining = _started(self._joining(step.room))
+                running.update(joining)
+                if joining:
+                    self.recent_batch_sizes.append(len(joining))
+                try:
+                    step = steps.send(joining or None)
+                except StopIteration:
+                    break
         except BaseException as error:  # the engine failed: every job of the batch hears it
-            for job in batch:
+            for job in running:
                 job._finish(None, error)
-            return
-        for job, result in zip(batch, results, strict=True):
-            job._finish(result, None)
+
+
+def _started(jobs: list[Job]) -> list[Job]:
+    """The jobs whose clients are still there; the others end with nothing computed."""
+    started = []
+    for job in jobs:
+        if job.cancelled.is_set():
+            job._finish(_nothing(job), None)
+        else:
+            started.append(job)
+    return started
 
 
 def _nothing(job: Job) -> GenerationResult:

@@ -17,25 +17,19 @@ import inspect
 import itertools
 import threading
 from collections.abc import Generator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.i18n import _
 from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job
+from gemeingut.serve.backends.decoding import decode
 from gemeingut.serve.backends.protocol import (
     GenerationResult,
     Prompt,
     RequestRejected,
     SamplingParams,
     TextStream,
-)
-from gemeingut.serve.backends.sampling import (
-    Row,
-    chosen_logprobs,
-    pick_token,
-    prompt_logprobs,
-    seeded_generator,
-    token_logprob,
 )
 
 if TYPE_CHECKING:
@@ -240,21 +234,16 @@ class TransformersBackend:
                     job.cancelled = cancel
             self._scheduler().submit([jobs[i] for i in order])
             return [jobs[i].wait() for i in range(len(rows))]
-        results: list[GenerationResult] = [None] * len(rows)  # type: ignore[list-item]
+        jobs = [Job(row, params, seed) for row, seed in zip(rows, seeds, strict=True)]
+        if cancel is not None:
+            for job in jobs:
+                job.cancelled = cancel
+        finished: dict[Job, GenerationResult] = {}
         # Rows run in batches of bounded size: the prefill's logits are rows × width × vocab.
         for batch in length_batches(rows, self.max_batch_tokens):
-            cancelled = [cancel] * len(batch) if cancel is not None else None
-            steps = self._decode(
-                [rows[i] for i in batch], params, [seeds[i] for i in batch], cancelled
-            )
-            while True:
-                try:
-                    next(steps)
-                except StopIteration as finished:
-                    for i, result in zip(batch, finished.value, strict=True):
-                        results[i] = result
-                    break
-        return results
+            for step in decode(self, [jobs[i] for i in batch], len(batch)):
+                finished.update(step.finished)
+        return [finished[job] for job in jobs]
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
         ids = self._encode_request(prompt)
@@ -296,121 +285,11 @@ class TransformersBackend:
         with self._batches_lock:  # started on first use: audits that only score never need it
             if self._batches is None:
                 self._batches = BatchScheduler(
-                    self._decode, self.max_batch_rows, self.max_batch_tokens
+                    partial(decode, self, max_rows=self.max_batch_rows),
+                    self.max_batch_rows,
+                    self.max_batch_tokens,
                 )
             return self._batches
-
-    def _decode(
-        self,
-        rows: list[list[int]],
-        params: SamplingParams | list[SamplingParams],
-        seeds: list[int | None],
-        cancelled: list[threading.Event] | None = None,
-    ) -> Generator[list[str], None, list[GenerationResult]]:
-        """Prefill all rows at once, then one token per row and step until every row is done.
-
-        `params` may differ per row in everything but `prompt_logprobs` (the first row's
-        decides whether prompts are scored). A row whose `cancelled` event is set stops
-        generating. Yields each step's new text per row ("" where nothing is ready). Holds the
-        model lock from the first step to the last; closing the generator releases it.
-        """
-        import torch
-
-        per_row = params if isinstance(params, list) else [params] * len(rows)
-        params = per_row[0]
-        budgets = [
-            self._answer_budget(len(row), p.max_tokens)
-            for row, p in zip(rows, per_row, strict=True)
-        ]
-        with self._lock:
-            generators = [seeded_generator(seed) for seed in seeds]
-            states = [Row(prompt, budget) for prompt, budget in zip(rows, budgets, strict=True)]
-            scoring = params.prompt_logprobs is not None
-            # Only scoring: the last token predicts nothing, so it is not fed (as lm-eval does),
-            # and rows are padded on the right, where causal attention never looks: no mask.
-            only_scoring = scoring and max(budgets) == 0 and min(map(len, rows)) > 1
-            fed = [r[:-1] for r in rows] if only_scoring else rows
-            width = max(map(len, fed))
-            padded = any(len(r) < width for r in fed) and not only_scoring
-            starts = [0 if only_scoring else width - len(r) for r in fed]
-            input_ids = torch.tensor(
-                [
-                    r + [self.pad_id] * (width - len(r))
-                    if only_scoring
-                    else [self.pad_id] * (width - len(r)) + r
-                    for r in fed
-                ],
-                device=self.device,
-            )
-            mask = torch.tensor(
-                [
-                    [0] * start + [1] * len(r) + [0] * (width - start - len(r))
-                    for start, r in zip(starts, fed, strict=True)
-                ],
-                device=self.device,
-            )
-            positions = (
-                torch.arange(width, device=self.device).expand(len(fed), width)
-                if only_scoring
-                else (mask.cumsum(-1) - 1).clamp(min=0)
-            )
-            with torch.inference_mode():
-                out = self._forward(
-                    input_ids,
-                    mask if padded else None,
-                    positions,
-                    None,
-                    all_logits=scoring,
-                    use_cache=max(budgets) > 0,
-                )
-                if scoring and params.prompt_logprobs == 0:
-                    chosen = chosen_logprobs(out.logits, rows, starts)
-                    for state, values in zip(states, chosen, strict=True):
-                        state.prompt_logprobs = values
-                elif scoring:
-                    for i, state in enumerate(states):
-                        predicting = out.logits[i, starts[i] : starts[i] + len(rows[i]) - 1]
-                        state.prompt_logprobs = prompt_logprobs(
-                            predicting, rows[i], params.prompt_logprobs
-                        )
-                next_logits = out.logits[:, -1].float().cpu()  # picked with CPU generators
-            cache = out.cache if max(budgets) > 0 else None
-            while any(not s.done for s in states):
-                tokens = [self.pad_id] * len(rows)
-                pieces = [""] * len(rows)
-                for i, state in enumerate(states):
-                    if cancelled is not None and cancelled[i].is_set():
-                        state.done = True  # its client left: no more work for it
-                    if state.done:
-                        continue
-                    row = per_row[i]
-                    # Grad mode is thread-local and a stream may resume on another worker
-                    # thread, so inference mode is entered per step rather than around the loop.
-                    with torch.inference_mode():
-                        tokens[i] = pick_token(next_logits[i], row, generators[i])
-                        chosen = token_logprob(next_logits[i], tokens[i], row.logprobs)
-                    pieces[i] = state.add(tokens[i], chosen, self, row.stop)
-                yield pieces
-                if all(s.done for s in states):
-                    break
-                column = torch.ones(len(rows), 1, dtype=mask.dtype, device=self.device)
-                mask = torch.cat([mask, column], dim=1)
-                positions = positions[:, -1:] + 1
-                with torch.inference_mode():
-                    out = self._forward(
-                        torch.tensor(tokens, device=self.device)[:, None],
-                        mask if padded else None,
-                        positions,
-                        cache,
-                        all_logits=False,
-                        use_cache=True,
-                    )
-                    next_logits = out.logits[:, -1].float().cpu()
-                cache = out.cache
-            tails = [state.flush() for state in states]
-            if any(tails):
-                yield tails
-            return [state.result(p) for state, p in zip(states, per_row, strict=True)]
 
     def _forward(
         self,
