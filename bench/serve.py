@@ -50,9 +50,12 @@ def main() -> None:
 
     model_dir = resolve_model_dir(args.model)
     name = default_model_name(args.model)
-    throughput(model_dir, name, args)
-    gateway_overhead(name, args)
-    governed_load(model_dir, name, args)
+    if "a" in args.parts:
+        throughput(model_dir, name, args)
+    if "b" in args.parts:
+        gateway_overhead(name, args)
+    if "c" in args.parts:
+        governed_load(model_dir, name, args)
 
 
 def throughput(model_dir: Path, name: str, args: argparse.Namespace) -> None:
@@ -79,6 +82,16 @@ def throughput(model_dir: Path, name: str, args: argparse.Namespace) -> None:
                 f"    gemeingut serve, concurrency {concurrency:2d}: {rate:8.1f} tokens/s "
                 f"= {rate / sequential:4.2f}× sequential"
             )
+        short: list[float] = []
+        done, seconds, _ = asyncio.run(
+            load(url, None, name, n, 32, args.max_tokens, long_every=4, short_latencies=short)
+        )
+        rate = sum(r[2] for r in done if r[0] == 200) / seconds
+        print(
+            f"    mixed lengths (every 4th asks {8 * args.max_tokens} tokens), concurrency 32: "
+            f"{rate:8.1f} tokens/s; the short ones' latency p50 {_ms(short, 50):.0f} ms, "
+            f"p99 {_ms(short, 99):.0f} ms"
+        )
 
 
 def gateway_overhead(name: str, args: argparse.Namespace) -> None:
@@ -199,9 +212,13 @@ async def load(
     concurrency: int,
     max_tokens: int,
     stream: bool = False,
+    long_every: int = 0,
+    short_latencies: list[float] | None = None,
 ) -> tuple[list[tuple[int, str, int, int]], float, list[float]]:
     """n chat requests, `concurrency` at a time: (status, response id, completion tokens,
-    prompt tokens) each, the wall time, and each request's latency."""
+    prompt tokens) each, the wall time, and each request's latency. With `long_every` k,
+    every k-th request asks for 8× `max_tokens`; the others' latencies also go to
+    `short_latencies`."""
     import httpx
 
     headers = {"authorization": f"Bearer {key}"} if key else {}
@@ -223,17 +240,23 @@ async def load(
 
         async def worker() -> None:
             while not queue.empty():
-                queue.get_nowait()
+                index = queue.get_nowait()
+                long = long_every > 0 and index % long_every == 0
+                payload = body | {"max_tokens": max_tokens * 8 if long else max_tokens}
                 began = time.perf_counter()
                 if stream:
-                    async with client.stream("POST", f"{url}/v1/chat/completions", json=body) as r:
+                    async with client.stream(
+                        "POST", f"{url}/v1/chat/completions", json=payload
+                    ) as r:
                         lines = [line async for line in r.aiter_lines()]
                     latencies.append(time.perf_counter() - began)
                     done = r.status_code == 200 and "data: [DONE]" in lines
                     results.append((r.status_code if done else 599, "", 0, 0))
                     continue
-                response = await client.post(f"{url}/v1/chat/completions", json=body)
+                response = await client.post(f"{url}/v1/chat/completions", json=payload)
                 latencies.append(time.perf_counter() - began)
+                if short_latencies is not None and not long:
+                    short_latencies.append(latencies[-1])
                 if response.status_code == 200:
                     data = response.json()
                     usage = data["usage"]
@@ -291,6 +314,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-tokens", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
     parser.add_argument("--db", help="gateway database (default: a temp SQLite file)")
+    parser.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run, e.g. a")
     parser.add_argument(
         "--gateway-workers",
         type=lambda value: [int(v) for v in value.split(",")],
