@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -88,6 +90,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` events, then `[DONE]`"
 
 
+@asynccontextmanager
+async def _closing_backends(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown, backends that hold connections (an upstream engine's pool) close them."""
+    yield
+    for served in app.state.models.values():
+        close = getattr(served.backend, "aclose", None)
+        if close is not None:
+            await close()
+
+
 def create_app(
     backend: Backend,
     hosts: frozenset[str] | None = allowed_hosts("127.0.0.1"),
@@ -122,6 +134,7 @@ def create_app(
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
+        lifespan=_closing_backends,
     )
     app.add_middleware(RequestGuard, hosts=hosts, max_body_bytes=max_body_bytes)
     app.state.backend = backend  # the default model: the page's, the documents'

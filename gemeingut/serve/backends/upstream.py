@@ -165,6 +165,14 @@ class UpstreamBackend:
 
     # --- the HTTP side ----------------------------------------------------------------------
 
+    async def aclose(self) -> None:
+        """Close the connections to the engine, at the server's shutdown: this loop's pool and
+        the one of the worker threads."""
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+        self.client.close()
+
     def _async_client(self) -> httpx2.AsyncClient:
         """The pooled client of the running event loop (its connections belong to that loop;
         a server has one loop, a test may start several)."""

@@ -346,3 +346,17 @@ def test_an_echo_as_vllm_writes_it_keeps_the_answer_alone_in_the_content_log(
     assert answer.status_code == 200 and answer.json()["choices"][0]["text"] == "Die Akte liegt vor"
     with store.connect() as conn:
         assert conn.execute(select(content_log.c.answer)).scalar_one() == " liegt vor"
+
+
+def test_the_engines_connections_close_when_the_server_stops(engine_url: str) -> None:
+    from fastapi.testclient import TestClient
+
+    backend = UpstreamBackend(engine_url)
+    with TestClient(create_app(backend, hosts=None)) as client:  # starts and shuts down
+        streamed = client.post(
+            "/v1/chat/completions",
+            json={"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2, "stream": True},
+        )
+        assert streamed.status_code == 200 and "[DONE]" in streamed.text
+        assert len(backend._async_clients) == 1  # the stream went through the loop's pool
+    assert len(backend._async_clients) == 0 and backend.client.is_closed
