@@ -58,7 +58,10 @@ def said(error: ClickException) -> Message | str:
     if isinstance(error, MissingParameter):
         return _missing(error)
     if isinstance(error, BadParameter):
-        return _("Invalid value for {name}: {problem}", name=_hint(error), problem=_wrong(error))
+        name = _hint(error)
+        if not name:
+            return _("Invalid value: {problem}", problem=_wrong(error))
+        return _("Invalid value for {name}: {problem}", name=name, problem=_wrong(error))
     if isinstance(error, UsageError):
         if found := NO_SUCH_COMMAND.fullmatch(error.message):
             if found["guess"]:

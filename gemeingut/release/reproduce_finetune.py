@@ -229,7 +229,7 @@ def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
             _("{file} is not an artifact record: {error}", file=where, error=str(error)),
             _("obtain an unmodified copy of the bundle"),
         ) from None
-    if lineage_id != recorded:
+    if meta["kind"] != "dataset" or lineage_id != recorded:
         raise InputError(
             _(
                 "{file} names the id {id}, but its lineage gives {lineage}",

@@ -13,6 +13,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ def run_server(
             _("name either a model (PATH) or an engine (--upstream URL), not both or neither"),
             _("e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`"),
         )
-    if workers > 1 and upstream is None:
+    if workers > 1 and (upstream is None or also):
         raise InputError(
             _("--workers {count} would load the model {count} times", count=workers),
             _(
@@ -207,6 +208,8 @@ def run_server(
         also=also,
     )
     loaded = plan.load()  # each a check before the model loads: provider, policy, database
+    if workers > 1:  # the engine too: a worker that cannot reach it would be restarted forever
+        _backend(None, None, model_name, upstream, upstream_model, api_key, placement).close()
     if loaded.gateway is not None:
         from gemeingut.serve.gateway.retention import keep_tidy
 
@@ -224,7 +227,7 @@ def run_server(
         if workers == 1:
             _serve(build_app(plan, loaded), options, sock)
         else:
-            _serve_workers(partial(build_app, plan), workers, options, sock)
+            _serve_workers(partial(_worker_app, plan), workers, options, sock)
     finally:
         sock.close()
 
@@ -315,6 +318,19 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
     )
 
 
+def _worker_app(plan: AppPlan) -> FastAPI:
+    """A worker's app; a worker that cannot build it (the engine went away since the start)
+    ends with uvicorn's start-up failure code, which stops the server instead of restarting
+    the worker without end."""
+    from uvicorn.config import STARTUP_FAILURE
+
+    try:
+        return build_app(plan)
+    except InputError as error:
+        log.error("%s", text(error.args[0]) if error.args else error)
+        sys.exit(STARTUP_FAILURE)
+
+
 def _serve(app: FastAPI, options: dict[str, Any], sock: socket.socket) -> None:
     import uvicorn
 
@@ -340,10 +356,17 @@ def _serve_workers(
             for pid in before - {process.pid for process in self.processes}:
                 mark_process_dead(pid)
 
+    before = os.environ.get(MULTIPROCESS_DIR)
     with tempfile.TemporaryDirectory(prefix="gemeingut-metrics-") as metrics:
         os.environ[MULTIPROCESS_DIR] = metrics  # before the workers import prometheus_client
-        config = uvicorn.Config(app, factory=True, workers=workers, **options)
-        Supervisor(config, sockets=[sock]).run()
+        try:
+            config = uvicorn.Config(app, factory=True, workers=workers, **options)
+            Supervisor(config, sockets=[sock]).run()
+        finally:
+            if before is None:
+                os.environ.pop(MULTIPROCESS_DIR, None)
+            else:
+                os.environ[MULTIPROCESS_DIR] = before
 
 
 def _backend(

@@ -269,3 +269,22 @@ def test_a_release_that_would_not_carry_share_alike_data_is_refused(tiny_build, 
     with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 \(fine-tuning data\)") as caught:
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
     assert "CC-BY-SA-4.0" in str(caught.value.hint)
+
+
+def test_fine_tuning_files_count_under_their_stated_licence_whatever_their_name(
+    tmp_path: Path,
+) -> None:
+    """Only the records beside a curated dataset's copy are not fine-tuning data; a data file
+    of the user's that happens to be called stats.json or dataset.json is."""
+    from gemeingut.release.openness.evidence import _data_licences
+
+    finetuning = tmp_path / "training-data" / "finetuning"
+    (finetuning / "curated-dataset").mkdir(parents=True)
+    for name in ("stats.json", "dataset.json"):
+        (finetuning / name).write_text("{}", encoding="utf-8")
+        (finetuning / "curated-dataset" / name).write_text("{}", encoding="utf-8")
+    found = _data_licences(tmp_path, "training-data", "CC0-1.0")
+    assert sorted(found.files) == [
+        "training-data/finetuning/dataset.json",
+        "training-data/finetuning/stats.json",
+    ]

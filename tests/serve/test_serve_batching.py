@@ -127,3 +127,29 @@ def test_a_sliding_window_cache_runs_its_batch_to_the_end(model_dir, tmp_path) -
     later = mistral.generate(PROMPTS[0], short)
     assert job.finished.is_set() and later.completion_tokens > 0  # it waited for the long one
     assert first + "".join(pieces) == alone and beside.wait().text == alone_short
+
+
+def test_a_batch_that_others_keep_joining_ends_for_an_embedding(
+    backend: TransformersBackend,
+) -> None:
+    """Requests that keep coming would keep a continuous batch, and the model's lock, forever:
+    one that waits for the lock (here an embedding) makes the batch take no new rows and end."""
+    long = SamplingParams(max_tokens=200, temperature=0.0)
+    short = SamplingParams(max_tokens=30, temperature=0.0)
+    job = Job(backend.encode_prompt(PROMPTS[1]), long, seed=None)
+    backend._scheduler().submit([job])
+    next(_job_pieces(job))
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            backend.generate(PROMPTS[0], short)
+
+    with ThreadPoolExecutor(9) as pool:
+        for _ in range(8):  # eight at a time: the batch never runs empty by itself
+            pool.submit(keep_asking)
+        try:
+            embedded = pool.submit(backend.embed, ["Die Katze"]).result(timeout=60)
+        finally:
+            stop.set()
+    assert len(embedded) == 1 and job.finished.is_set()

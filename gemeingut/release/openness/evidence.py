@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from gemeingut.data.shards import DATASET_RECORD
+from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
 from gemeingut.release.layout import (
@@ -146,7 +146,8 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
     finetuning = root / "finetuning"
     if stated and finetuning.is_dir():
         for item in sorted(finetuning.rglob("*")):
-            if item.is_file() and item.suffix != ".parquet" and item.name not in CURATED_RECORDS:
+            curated = item.parent.name == CURATED_DIR and item.name in CURATED_RECORDS
+            if item.is_file() and item.suffix != ".parquet" and not curated:
                 rel = item.relative_to(bundle).as_posix()
                 found.files.append(rel)
                 found.add(stated, "fine-tuning data", 1, rel)

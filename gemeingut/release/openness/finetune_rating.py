@@ -151,7 +151,7 @@ def base_paragraph(bundle: Path, language: str) -> str:
         folder=BASE_DIR,
         count=len(listing),
         mof=rated["mof"]["label"],
-        osaid=rated["osaid"]["summary"],
+        osaid=str(rated["osaid"]["summary"]),  # quoted as openness.json records it
     )
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
     if not withheld:

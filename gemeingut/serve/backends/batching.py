@@ -28,6 +28,34 @@ Decode = Callable[[list["Job"]], Generator["Step", list["Job"] | None, None]]
 DONE = object()  # ends a job's piece queue
 
 
+class ModelLock:
+    """The model's lock, which also tells whether someone waits for it (an embedding, a look
+    inside the model, a scoring batch): a running batch then takes no new rows and ends, instead
+    of holding the model for as long as requests keep coming."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._counting = threading.Lock()
+
+    @property
+    def wanted(self) -> bool:
+        return self._waiting > 0
+
+    def __enter__(self) -> ModelLock:
+        with self._counting:
+            self._waiting += 1
+        try:
+            self._lock.acquire()
+        finally:
+            with self._counting:
+                self._waiting -= 1
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._lock.release()
+
+
 @dataclass(eq=False)  # a job is itself, also as a key of what a step made
 class Job:
     """One row of some future batch: its pieces arrive in `pieces`, then `DONE`."""
@@ -103,9 +131,21 @@ class BatchScheduler:
         return chosen
 
     def _joining(self, room: int) -> list[Job]:
-        """Waiting jobs that join the running batch now (none that score their prompt)."""
+        """Waiting jobs that join the running batch now, oldest first: up to the first that
+        cannot (one that scores its prompt, or too long), which the batch then ends for."""
+        chosen: list[Job] = []
         with self._wake:
-            return self._fitting(None, room) if room and self._waiting else []
+            width = 0
+            while self._waiting and len(chosen) < room:
+                job = self._waiting[0]
+                wider = max(width, len(job.ids))
+                if job.params.prompt_logprobs is not None or wider * (len(chosen) + 1) > (
+                    self.max_tokens
+                ):
+                    break
+                chosen.append(self._waiting.popleft())
+                width = wider
+        return chosen
 
     def _run(self) -> None:
         while True:
@@ -116,8 +156,8 @@ class BatchScheduler:
     def _run_batch(self, batch: list[Job]) -> None:
         running = set(batch)
         self.recent_batch_sizes.append(len(batch))
+        steps = self._decode(batch)
         try:
-            steps = self._decode(batch)
             step = next(steps)
             while True:
                 for job, piece in step.pieces.items():
@@ -137,6 +177,8 @@ class BatchScheduler:
         except BaseException as error:  # the engine failed: every job of the batch hears it
             for job in running:
                 job._finish(None, error)
+        finally:
+            steps.close()  # gives the model's lock back
 
 
 def _started(jobs: list[Job]) -> list[Job]:

@@ -88,7 +88,7 @@ def decode(
         while batch is not None:
             tokens, step = _pick(backend, batch)
             batch, tokens = _without_finished(batch, tokens)
-            if not scoring and (batch is None or batch.joinable):
+            if not scoring and not backend._lock.wanted and (batch is None or batch.joinable):
                 step.room = max_rows - (len(batch.live) if batch else 0)
             joining = yield step
             if batch is not None:

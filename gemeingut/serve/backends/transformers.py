@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.i18n import _
-from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job
+from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job, ModelLock
 from gemeingut.serve.backends.decoding import decode
 from gemeingut.serve.backends.protocol import (
     GenerationResult,
@@ -95,7 +95,7 @@ class TransformersBackend:
         self._keeps_last_logits = (
             "logits_to_keep" in inspect.signature(self.model.forward).parameters
         )
-        self._lock = threading.Lock()
+        self._lock = ModelLock()  # one batch at a time; a waiter ends a running batch
         self.max_batch_rows = max_batch_rows
         self._batches: BatchScheduler | None = None
         self._batches_lock = threading.Lock()

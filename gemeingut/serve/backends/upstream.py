@@ -171,6 +171,10 @@ class UpstreamBackend:
         client = self._async_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+        self.close()
+
+    def close(self) -> None:
+        """Close the worker threads' pool (all a backend made only to check the engine has)."""
         self.client.close()
 
     def _async_client(self) -> httpx2.AsyncClient:

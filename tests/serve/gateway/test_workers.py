@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,7 +89,13 @@ def test_two_workers_keep_one_set_of_books(model_dir: Path, tmp_path: Path) -> N
             gateway.wait(timeout=30)
 
 
-def test_several_workers_serve_only_in_front_of_an_engine(model_dir: Path) -> None:
+def test_several_workers_serve_only_in_front_of_an_engine_that_answers(model_dir: Path) -> None:
     refused = CliRunner().invoke(cli_app, ["serve", str(model_dir), "--workers", "2"])
     assert refused.exit_code == 2
     assert "--workers 2 würde das Modell 2-mal laden" in refused.output
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    command = ["serve", "--upstream", dead, "--workers", "2", "--port", "0"]
+    unreachable = CliRunner().invoke(cli_app, command)  # said before any worker starts
+    assert unreachable.exit_code == 2 and "nicht erreichbar" in unreachable.output
