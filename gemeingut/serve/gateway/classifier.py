@@ -74,14 +74,16 @@ class TextClassifier:
 
         windows = self._windows(text)
         best = torch.zeros(len(self.labels))
-        with self._lock, torch.inference_mode():
-            for start in range(0, len(windows["input_ids"]), WINDOWS_PER_BATCH):
-                batch = {
-                    name: rows[start : start + WINDOWS_PER_BATCH] for name, rows in windows.items()
-                }
+        for start in range(0, len(windows["input_ids"]), WINDOWS_PER_BATCH):
+            batch = {
+                name: rows[start : start + WINDOWS_PER_BATCH] for name, rows in windows.items()
+            }
+            # the lock per batch of windows: a very long text does not make others wait for all
+            # of its windows, their forwards take turns with its batches
+            with self._lock, torch.inference_mode():
                 logits = self.model(**batch).logits.float()
-                probabilities = logits.sigmoid() if self.multi_label else logits.softmax(-1)
-                best = torch.maximum(best, probabilities.max(dim=0).values)
+            probabilities = logits.sigmoid() if self.multi_label else logits.softmax(-1)
+            best = torch.maximum(best, probabilities.max(dim=0).values)
         return dict(zip(self.labels, best.tolist(), strict=True))
 
     def _windows(self, text: str) -> dict[str, Any]:
