@@ -348,11 +348,18 @@ def _serve_workers(
     from uvicorn.supervisors import Multiprocess
 
     class Supervisor(Multiprocess):
-        """uvicorn's, which also drops the queue gauge of a worker it has replaced."""
+        """uvicorn's, which also drops the queue gauge of each worker it has replaced or
+        stopped (a dead one, or on SIGHUP and SIGTTOU)."""
 
         def keep_subprocess_alive(self) -> None:
+            self._forgetting(super().keep_subprocess_alive)
+
+        def handle_signals(self) -> None:
+            self._forgetting(super().handle_signals)
+
+        def _forgetting(self, step: Callable[[], None]) -> None:
             before = {process.pid for process in self.processes}
-            super().keep_subprocess_alive()
+            step()
             for pid in before - {process.pid for process in self.processes}:
                 mark_process_dead(pid)
 
