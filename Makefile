@@ -12,7 +12,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 8000
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint clean messages browser
+.PHONY: install demo test lint clean messages browser ocr
 
 install: $(STAMP)
 
@@ -51,7 +51,7 @@ ifeq ($(SERVE),1)
 	  --trace-data $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")/bundle/training-data
 endif
 
-test: install browser
+test: install browser ocr
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -64,6 +64,14 @@ browser:
 	  { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y --no-install-recommends chromium >/dev/null; }; }
 	@test -f .cache/axe/node_modules/axe-core/axe.min.js || \
 	  npm install --prefix .cache/axe axe-core@4.14.1 --no-audit --no-fund --silent
+
+# Scanned PDF pages are read with Tesseract: Debian's tesseract-ocr with its German data.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx deu || { \
+	  echo "installing Debian's tesseract-ocr (German) for scanned PDFs"; \
+	  $(SUDO) apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu >/dev/null || \
+	  { $(SUDO) apt-get update >/dev/null && \
+	    $(SUDO) apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-deu >/dev/null; }; }
 
 messages: install  # new messages of the code into the German catalogue (then translate them)
 	$(BIN)/pybabel extract -F gemeingut/i18n/babel.cfg -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from gemeingut.apps.rag import ocr
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -44,16 +45,24 @@ def page_png(pdf: Path, page: int, width: int = WIDTH) -> bytes:
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
 
-    return _on_page(pdf, page, draw)
+    return on_page(pdf, page, draw)
 
 
 def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float, float, float]]:
     """Where `passage` stands on the page, one box per line it covers: (left, top, width,
-    height) as fractions of the page, for marking it on the image. Whitespace and line breaks
-    do not count in the match (the PDF's text layer breaks lines where the reader did not);
-    no boxes when the page has no such text (a scan, or text the reader saw differently)."""
+        height) as fractions of the page, for marking it on the image. Whitespace and line breaks
+        do not count in the match (the PDF's text layer breaks lines where the reader did not);
+        a scanned page is read with Tesseract (`ocr.py`); no boxes when the page has no such text
+    (text the reader saw differently)."""
     wanted = " ".join(passage.split())
     if not wanted:
+        return []
+    try:
+        scan = on_page(pdf, page, ocr.scan_image)
+        if scan is not None:  # a scan: where Tesseract reads the passage
+            where = _("{path}, page {page}", path=pdf.name, page=page)
+            return ocr.passage_boxes(ocr.words(scan, where), passage)
+    except InputError:  # the image says why; the marks are only an aid
         return []
 
     def find(sheet: Any) -> list[tuple[float, float, float, float]]:
@@ -73,12 +82,12 @@ def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float
         return boxes
 
     try:
-        return _on_page(pdf, page, find)
+        return on_page(pdf, page, find)
     except InputError:  # the image says why; the marks are only an aid
         return []
 
 
-def _on_page(pdf: Path, page: int, use: Callable[[Any], T]) -> T:
+def on_page(pdf: Path, page: int, use: Callable[[Any], T]) -> T:
     """`use(page)` on page `page` (from 1) of `pdf`, under the one PDFium lock."""
     import pypdfium2 as pdfium
 

@@ -1,8 +1,9 @@
 """Documents as passages that know where they are: a PDF's page, a heading's section.
 
 A citation can only be checked if the place it names is kept, so every reader returns
-`Passage(text, page, section)`: PDF pages (pypdf), DOCX and ODT paragraphs under their
-headings (python-docx, odfpy), HTML and Markdown under their headings, text as one passage.
+`Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
+ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
+headings, text as one passage.
 A file that cannot be read raises `InputError` naming the file and why.
 """
 
@@ -77,7 +78,20 @@ def _pdf(path: Path) -> Iterator[Passage]:
             _("{path}: the PDF is encrypted", path=str(path)), _("save an unencrypted copy")
         )
     for number, page in enumerate(reader.pages, start=1):
-        yield Passage(_tidy(page.extract_text() or ""), page=number)
+        text = page.extract_text() or ""
+        yield Passage(_tidy(text if text.strip() else _scanned(path, number)), page=number)
+
+
+def _scanned(path: Path, number: int) -> str:
+    """A page without text: what Tesseract reads on it if it is a scan (else nothing)."""
+    from gemeingut.apps.rag import ocr
+    from gemeingut.apps.rag.page_image import on_page
+
+    image = on_page(path, number, ocr.scan_image)
+    if image is None:
+        return ""
+    where = _("{path}, page {page}", path=path.name, page=number)
+    return ocr.page_text(ocr.words(image, where))
 
 
 def _docx(path: Path) -> Iterator[Passage]:

@@ -65,3 +65,16 @@ def write_markdown(path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def write_scanned_pdf(path: Path, pages: list[str] = PAGES) -> Path:
+    """The pages as a scanner gives them: images at 300 dpi, no text layer."""
+    import pypdfium2 as pdfium
+
+    text = write_pdf(path.with_suffix(".text.pdf"), pages)
+    document = pdfium.PdfDocument(str(text))
+    images = [document[i].render(scale=300 / 72).to_pil().convert("L") for i in range(len(pages))]
+    document.close()
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=300)
+    text.unlink()
+    return path

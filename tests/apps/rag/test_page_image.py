@@ -11,7 +11,7 @@ from PIL import Image
 
 from gemeingut.apps.rag.page_image import MAX_PIXELS, page_png, passage_boxes
 from gemeingut.errors import InputError
-from tests.apps.rag.documents import PAGES, write_pdf
+from tests.apps.rag.documents import PAGES, write_pdf, write_scanned_pdf
 
 
 def test_a_very_long_page_is_drawn_within_the_pixel_bound(tmp_path: Path) -> None:
@@ -52,3 +52,12 @@ def test_the_passage_is_found_across_the_pdfs_line_breaks(tmp_path: Path) -> Non
     assert len(boxes) == 2 and all(0 <= v <= 1 for box in boxes for v in box)
     assert boxes[1][1] > boxes[0][1]  # the second line below the first
     assert passage_boxes(pdf, 1, "steht nicht auf der Seite") == []
+
+
+def test_the_passage_is_marked_on_a_scanned_page(tmp_path: Path) -> None:
+    scan = write_scanned_pdf(tmp_path / "scan.pdf")
+    [box] = passage_boxes(scan, 2, "Eingang der Angebote")
+    text = write_pdf(tmp_path / "text.pdf")
+    [where] = passage_boxes(text, 2, "Eingang der Angebote")  # the same words in a text layer
+    assert all(abs(a - b) < 0.02 for a, b in zip(box, where, strict=True))
+    assert passage_boxes(scan, 2, "steht nicht auf der Seite") == []

@@ -13,6 +13,7 @@ from tests.apps.rag.documents import (
     write_markdown,
     write_odt,
     write_pdf,
+    write_scanned_pdf,
 )
 
 
@@ -20,6 +21,25 @@ def test_a_pdf_keeps_its_page_numbers(tmp_path: Path) -> None:
     passages = read_document(write_pdf(tmp_path / "leitfaden.pdf"))
     assert [p.page for p in passages] == [1, 2, 3]
     assert [p.text for p in passages] == PAGES
+
+
+def test_a_scanned_pdf_is_read_with_tesseract_page_by_page(tmp_path: Path) -> None:
+    passages = read_document(write_scanned_pdf(tmp_path / "scan.pdf"))
+    assert [p.page for p in passages] == [1, 2, 3]
+    assert [" ".join(p.text.split()) for p in passages] == PAGES
+
+
+def test_a_scan_without_tesseract_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pytesseract
+
+    scan = write_scanned_pdf(tmp_path / "scan.pdf")
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "kein-ocr"))
+    with pytest.raises(InputError) as missing:
+        read_document(scan)
+    assert "scan.pdf, Seite 1 ist eine gescannte Seite" in str(missing.value)
+    assert "tesseract-ocr-deu" in str(missing.value)
 
 
 @pytest.mark.parametrize(

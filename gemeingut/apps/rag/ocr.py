@@ -1,0 +1,107 @@
+"""A scanned PDF page read with Tesseract: its text for the collection, its words' boxes for
+marking a cited passage on the page's image.
+
+Administrations keep many documents as scans, whose pages have an image but no text layer.
+Such a page is drawn at `DPI` (PDFium) and read by Tesseract (Debian's `tesseract-ocr` and
+`tesseract-ocr-deu`, through `pytesseract`) in German and English; the same drawing gives the
+same words at ingest and in the source viewer. Without Tesseract a scanned page is an error that
+says what to install, never a page silently left empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+DPI = 300  # what Tesseract reads print best at
+LANGUAGES = "deu+eng"
+IMAGE_OBJECT = 3  # PDFium's FPDF_PAGEOBJ_IMAGE
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    line: tuple[int, int, int]  # Tesseract's block, paragraph and line
+    box: tuple[float, float, float, float]  # left, top, width, height as fractions of the page
+
+
+def scan_image(sheet: Any) -> Image | None:
+    """The page drawn for Tesseract if it is a scan (an image, no text layer), else None. Called
+    under PDFium's lock; the reading itself (`words`) needs no lock."""
+    if sheet.get_textpage().count_chars() > 0:
+        return None
+    if not any(item.type == IMAGE_OBJECT for item in sheet.get_objects()):
+        return None
+    return sheet.render(scale=DPI / 72).to_pil()
+
+
+def words(image: Image, where: Message) -> list[Word]:
+    """The words Tesseract reads in the image, in reading order; `where` names the page in an
+    error (Tesseract missing)."""
+    import pytesseract
+
+    try:
+        data = pytesseract.image_to_data(image, lang=LANGUAGES, output_type=pytesseract.Output.DICT)
+    except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError) as error:
+        raise InputError(
+            _(
+                "{where} is a scanned page; reading it needs Tesseract: {problem}",
+                where=where,
+                problem=str(error).strip() or type(error).__name__,
+            ),
+            _("install Debian's tesseract-ocr and tesseract-ocr-deu, then ingest again"),
+        ) from None
+    width, height = image.size
+    words = []
+    for index, text in enumerate(data["text"]):
+        if not text.strip():
+            continue
+        line = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
+        box = (
+            data["left"][index] / width,
+            data["top"][index] / height,
+            data["width"][index] / width,
+            data["height"][index] / height,
+        )
+        words.append(Word(text.strip(), line, box))
+    return words
+
+
+def page_text(found: list[Word]) -> str:
+    """The words as text: a line break between Tesseract's lines, a space between words."""
+    lines: list[list[str]] = []
+    last = None
+    for word in found:
+        if word.line != last:
+            lines.append([])
+            last = word.line
+        lines[-1].append(word.text)
+    return "\n".join(" ".join(line) for line in lines)
+
+
+def passage_boxes(found: list[Word], passage: str) -> list[tuple[float, float, float, float]]:
+    """One box per line of the words that make up `passage` (whitespace aside); none when the
+    passage is not among them."""
+    wanted = "".join(passage.split())
+    flat = "".join(word.text for word in found)
+    start = flat.find(wanted) if wanted else -1
+    if start < 0:
+        return []
+    end = start + len(wanted)
+    boxes: dict[tuple[int, int, int], list[float]] = {}
+    position = 0
+    for word in found:
+        first, position = position, position + len(word.text)
+        if position <= start or first >= end:
+            continue
+        left, top, width, height = word.box
+        right, bottom = left + width, top + height
+        box = boxes.setdefault(word.line, [left, top, right, bottom])
+        box[:] = [min(box[0], left), min(box[1], top), max(box[2], right), max(box[3], bottom)]
+    return [(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in boxes.values()]
