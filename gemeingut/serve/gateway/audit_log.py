@@ -15,7 +15,7 @@ import hmac
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 
 from gemeingut.serve.gateway.store import pseudonym_secret, writing
 from gemeingut.serve.gateway.tables import audit_log
@@ -37,17 +37,20 @@ class AuditLog:
         """Stable per user and deployment; not reversible without the deployment's secret."""
         return hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
 
-    def write(self, **record: object) -> None:
+    def write(self, conn: Connection | None = None, **record: object) -> None:
+        """Commit one record; with `conn`, as part of the caller's write transaction."""
         route = str(record.get("route", ""))
         record["route"] = route[:ROUTE_CHARS]  # a long collection name makes a long path
+        if conn is not None:
+            conn.execute(audit_log.insert().values(**record))
+            return
         with writing(self.engine) as conn:
             conn.execute(audit_log.insert().values(**record))
 
-    def complete(self, request_id: str, **fields: object) -> None:
-        with writing(self.engine) as conn:
-            conn.execute(
-                update(audit_log).where(audit_log.c.request_id == request_id).values(**fields)
-            )
+    @staticmethod
+    def complete(conn: Connection, request_id: str, **fields: object) -> None:
+        """Fill in a stream's record, in the caller's write transaction."""
+        conn.execute(update(audit_log).where(audit_log.c.request_id == request_id).values(**fields))
 
 
 def export(

@@ -32,6 +32,7 @@ from gemeingut.serve.gateway.quotas import (
     reserve,
     settle,
 )
+from gemeingut.serve.gateway.store import writing
 from gemeingut.serve.http_errors import APIError
 
 log = logging.getLogger("gemeingut.serve")
@@ -114,26 +115,31 @@ class Admission:
             used = prompt_tokens + completion_tokens
         else:
             used = self.reservation.tokens
-        settle(self.gateway.engine, self.reservation, used)
         fields = {
             "status": status,
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "duration_ms": int((time.monotonic() - self.started) * 1000),
         }
-        if streamed:
-            self.gateway.audit.complete(self.request_id, **fields)
-        else:
-            self.gateway.audit.write(
-                at=utcnow(),
-                request_id=self.request_id,
-                user_pseudonym=self.gateway.audit.pseudonym(self.principal.user_id),
-                key_id=self.principal.key_id,
-                route=self.route,
-                model=self.model,
-                decision=self.decision,
-                **fields,
-            )
+        audit = self.gateway.audit
+        # One transaction: the quota's tokens and the record that accounts for them commit
+        # together (and one write lock is taken, not two).
+        with writing(self.gateway.engine) as conn:
+            settle(conn, self.reservation, used)
+            if streamed:
+                audit.complete(conn, self.request_id, **fields)
+            else:
+                audit.write(
+                    conn,
+                    at=utcnow(),
+                    request_id=self.request_id,
+                    user_pseudonym=audit.pseudonym(self.principal.user_id),
+                    key_id=self.principal.key_id,
+                    route=self.route,
+                    model=self.model,
+                    decision=self.decision,
+                    **fields,
+                )
         if self.gateway.content_days and answers is not None:
             self._keep_content(answers)
 

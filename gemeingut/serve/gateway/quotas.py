@@ -181,23 +181,21 @@ def reserve(
     return reservation
 
 
-def settle(engine: Engine, reservation: Reservation, used_tokens: int) -> None:
-    """Turn the reserved tokens into the `used_tokens` really used; give back stream places."""
+def settle(conn: Connection, reservation: Reservation, used_tokens: int) -> None:
+    """Turn the reserved tokens into the `used_tokens` really used; give back stream places.
+    In the caller's write transaction, which also completes the request's audit record."""
     used_tokens = min(used_tokens, reservation.tokens)
-    if not reservation.token_windows and not reservation.stream_places:
-        return
-    with writing(engine) as conn:
-        for kind, subject, window in reservation.token_windows:
-            conn.execute(
-                update(usage_counters)
-                .where(_is_counter(kind, subject, window))
-                .values(
-                    reserved=usage_counters.c.reserved - reservation.tokens,
-                    used=usage_counters.c.used + used_tokens,
-                )
+    for kind, subject, window in reservation.token_windows:
+        conn.execute(
+            update(usage_counters)
+            .where(_is_counter(kind, subject, window))
+            .values(
+                reserved=usage_counters.c.reserved - reservation.tokens,
+                used=usage_counters.c.used + used_tokens,
             )
-        for kind, subject, place in reservation.stream_places:
-            conn.execute(delete(usage_counters).where(_is_counter(kind, subject, place)))
+        )
+    for kind, subject, place in reservation.stream_places:
+        conn.execute(delete(usage_counters).where(_is_counter(kind, subject, place)))
 
 
 def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, int]:

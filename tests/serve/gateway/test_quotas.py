@@ -13,7 +13,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import text
 from gemeingut.serve.gateway.identity import add_group, add_user, authenticate, create_key
 from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, settle, usage
-from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.gateway.store import open_store, writing
 
 NOON = datetime(2026, 12, 3, 12, 0, 30)
 
@@ -64,7 +64,8 @@ def test_settling_turns_the_reservation_into_the_tokens_used(store_url: str) -> 
     said = text(refused.value.message)
     assert "900 von 1.000 Tokens" in said and "Person anna" in said
     assert 0 < refused.value.retry_after <= 24 * 3600
-    settle(engine, held, used_tokens=120)
+    with writing(engine) as conn:
+        settle(conn, held, used_tokens=120)
     assert usage(engine, "user", "anna", NOON) | {} == {
         "requests_this_minute": 0,
         "tokens_today": 120,
@@ -83,7 +84,8 @@ def test_requests_per_minute_and_open_streams_are_counted_per_subject(store_url:
     with pytest.raises(QuotaExceeded) as refused:
         reserve(engine, principal, 10, stream=True, now=NOON)
     assert refused.value.limit == "concurrent_streams"
-    settle(engine, streams[0], used_tokens=5)
+    with writing(engine) as conn:
+        settle(conn, streams[0], used_tokens=5)
     reserve(engine, principal, 10, stream=True, now=NOON)  # the third request this minute
     with pytest.raises(QuotaExceeded) as refused:
         reserve(engine, principal, 10, stream=False, now=NOON)
@@ -129,5 +131,6 @@ def test_a_stream_place_of_a_killed_process_is_freed_after_its_lease(store_url: 
     assert usage(engine, "user", "eva", later)["open_streams"] == 0
     assert prune_counters(engine, later) >= 1
     alive = reserve(engine, principal, 10, stream=True, now=later)
-    settle(engine, alive, used_tokens=3)
+    with writing(engine) as conn:
+        settle(conn, alive, used_tokens=3)
     assert usage(engine, "user", "eva", later)["open_streams"] == 0
