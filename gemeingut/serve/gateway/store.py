@@ -25,6 +25,7 @@ from gemeingut.serve.gateway.tables import settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 PSEUDONYM_SECRET = "pseudonym_secret"
+SQLITE_POOL = 40  # connections kept open (and as many more at a peak, closed after it)
 MIGRATION_LOCK = 0x67656D65  # any constant; the same in every gemeingut process
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
@@ -71,7 +72,15 @@ def open_store(value: str) -> Engine:
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # As many pooled connections as the server has worker threads (anyio's 40): with
+        # SQLAlchemy's default 5, a loaded server opened and closed connections all the time,
+        # each running the PRAGMAs below again.
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            pool_size=SQLITE_POOL,
+            max_overflow=SQLITE_POOL,
+        )
         _sqlite_pragmas(engine)
         _WRITE_LOCKS[engine] = threading.Lock()
         return engine

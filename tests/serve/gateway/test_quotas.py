@@ -4,16 +4,18 @@ threads and processes reserve at once — on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event, literal, select
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import text
 from gemeingut.serve.gateway.identity import add_group, add_user, authenticate, create_key
 from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, settle, usage
-from gemeingut.serve.gateway.store import open_store, writing
+from gemeingut.serve.gateway.store import open_store, reading, writing
 
 NOON = datetime(2026, 12, 3, 12, 0, 30)
 
@@ -134,3 +136,23 @@ def test_a_stream_place_of_a_killed_process_is_freed_after_its_lease(store_url: 
     with writing(engine) as conn:
         settle(conn, alive, used_tokens=3)
     assert usage(engine, "user", "eva", later)["open_streams"] == 0
+
+
+def test_a_loaded_sqlite_store_keeps_its_connections_open(tmp_path) -> None:
+    """40 threads at once, twice: the second round reuses the first round's connections
+    (opening one runs the WAL and durability pragmas again)."""
+    engine = open_store(str(tmp_path / "gateway.db"))
+    opened: list[int] = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    together = threading.Barrier(40)
+
+    def read(_: int) -> None:
+        with reading(engine) as conn:
+            together.wait(timeout=30)  # all 40 hold a connection at the same time
+            conn.execute(select(literal(1)))
+
+    with ThreadPoolExecutor(40) as pool:
+        list(pool.map(read, range(40)))
+        first = len(opened)
+        list(pool.map(read, range(40)))
+    assert first <= 40 and len(opened) == first
