@@ -145,8 +145,14 @@ def _cpu_seconds(pid: int) -> float:
     import psutil
 
     process = psutil.Process(pid)
-    processes = [process, *process.children(recursive=True)]
-    return sum(p.cpu_times().user + p.cpu_times().system for p in processes)
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:  # a worker that ended meanwhile
+            continue
+        total += times.user + times.system
+    return total
 
 
 def _ms(times: list[float], percentile: int) -> float:
@@ -321,7 +327,10 @@ def parse_args() -> argparse.Namespace:
         default=[1],
         help="gateway worker processes to measure (b) with, e.g. 1,4",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not args.parts or set(args.parts) - set("abc"):
+        parser.error(f"--parts {args.parts!r}: name one or more of a, b, c")
+    return args
 
 
 if __name__ == "__main__":

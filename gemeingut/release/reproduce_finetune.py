@@ -24,7 +24,14 @@ from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _
 from gemeingut.model.base_model import file_listing, listing_fingerprint
-from gemeingut.release.layout import BUNDLE_DIR, RELEASE_INFO, TRAINING_CODE, TRAINING_DATA
+from gemeingut.release.layout import (
+    AUDIT,
+    BUNDLE_DIR,
+    RELEASE_INFO,
+    TRAINING_CODE,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     BASE_FILES,
@@ -97,7 +104,10 @@ def reproduce_finetune(
     reused = [role for role, entry in rebuilt.items() if entry.get("reused")]
     if reused:  # a fresh folder holds nothing: anything reused was not rebuilt
         raise InputError(
-            _("the rebuild reused {artifacts} instead of building them", artifacts=reused),
+            _(
+                "the rebuild reused {artifacts} instead of building them",
+                artifacts=", ".join(reused),
+            ),
             _("use a new folder"),
         )
     roles = ["finetune", *(["audit"] if audit is not None else [])]
@@ -128,7 +138,12 @@ def _audit_job(bundle: Path, audit: dict[str, Any]) -> dict[str, Any]:
             ),
             _("`gemeingut verify --rerun N` scores a sample of the audit again"),
         )
-    report = json.loads((bundle / "audit" / "report.json").read_text(encoding="utf-8"))
+    report = _json_object(bundle, bundle / AUDIT / "report.json")
+    if not isinstance(audit.get("params"), dict):
+        raise InputError(
+            _("{file}: the audit's settings are missing", file=f"{TRAINING_METADATA}/lineage.json"),
+            _("obtain an unmodified copy of the bundle"),
+        )
     return {
         "params": audit["params"],
         "name": (report.get("model") or {}).get("name"),  # none recorded: the folder's
@@ -204,6 +219,24 @@ def _stage_data(
     return data, _stage(copies[0], target / "validation")
 
 
+def _json_object(bundle: Path, path: Path) -> dict[str, Any]:
+    """A record of the bundle that must be a JSON object, or an `InputError` naming it."""
+    where = path.relative_to(bundle).as_posix()
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(
+            _("{path} cannot be read: {error}", path=where, error=str(error)),
+            _("obtain an unmodified copy of the bundle"),
+        ) from None
+    if not isinstance(value, dict):
+        raise InputError(
+            _("{file} is not an artifact record: {error}", file=where, error="not an object"),
+            _("obtain an unmodified copy of the bundle"),
+        )
+    return value
+
+
 def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
     """The curated dataset a fine-tune was trained on, as an artifact in `workspace` again:
     its record's id must be the one its lineage gives, and each file of the bundle's copy the
@@ -220,10 +253,12 @@ def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
             ),
             _("rebuild it with `gemeingut model finetune` on that dataset artifact"),
         )
+    meta = _json_object(bundle, path)
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
         lineage_id = artifact_id(meta["kind"], meta["inputs"], meta["params"], meta["code"])
         recorded, files = meta["id"], meta["files"]
+        if not isinstance(files, dict):
+            raise TypeError("files is not an object")
     except (ValueError, KeyError, TypeError) as error:
         raise InputError(
             _("{file} is not an artifact record: {error}", file=where, error=str(error)),

@@ -39,7 +39,7 @@ from gemeingut.serve.limits import (
 )
 from gemeingut.serve.metrics import MULTIPROCESS_DIR
 from gemeingut.serve.model_audit import model_audit
-from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.model_openness import ModelOpenness, model_openness
 from gemeingut.serve.oidc import OidcProvider, OidcSettings, discover
 from gemeingut.serve.secrets import secret_from_environment
 from gemeingut.serve.served import ModelEntry
@@ -227,6 +227,7 @@ def run_server(
         if workers == 1:
             _serve(build_app(plan, loaded), options, sock)
         else:
+            del loaded  # each worker loads its own; the parent keeps the retention thread's
             _serve_workers(partial(_worker_app, plan), workers, options, sock)
     finally:
         sock.close()
@@ -239,6 +240,7 @@ class Loaded:
     policy: Policy | None
     gateway: Gateway | None
     provider: OidcProvider | None
+    openness: ModelOpenness | None  # computed from the model's files, before it loads
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,7 @@ class AppPlan:
             policy=Policy.load(self.policy) if self.policy is not None else None,
             gateway=Gateway(open_store(self.db), self.content_log_days) if self.db else None,
             provider=discover(self.oidc, self.oidc_key) if self.oidc is not None else None,
+            openness=model_openness(self.model_dir) if self.model_dir is not None else None,
         )
 
 
@@ -306,7 +309,7 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
         plan.max_waiting,
         loaded.gateway,
         policy=loaded.policy,
-        openness=model_openness(model_dir) if model_dir is not None else None,
+        openness=loaded.openness,
         audit_retention_days=plan.audit_retention_days if plan.db is not None else None,
         collections=plan.collections,
         findings=FindingsDesk(plan.findings, plan.triage_group) if plan.findings else None,

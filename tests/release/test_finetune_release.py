@@ -441,3 +441,7 @@ def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
     write_manifest(bundle)
     refused = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "b", "--base", base)
     assert refused.exit_code == 2 and "ihre Herkunft ergibt aber" in refused.stderr, refused.output
+    record.write_text(json.dumps(meta | {"files": []}), encoding="utf-8")  # not a file list
+    write_manifest(bundle)
+    broken = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "c", "--base", base)
+    assert broken.exit_code == 2 and "ist kein Artefakt-Eintrag" in broken.stderr, broken.output

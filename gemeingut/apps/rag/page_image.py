@@ -48,20 +48,28 @@ def page_png(pdf: Path, page: int, width: int = WIDTH) -> bytes:
     return on_page(pdf, page, draw)
 
 
+def scanned_words(pdf: Path, page: int) -> list[ocr.Word] | None:
+    """Tesseract's words on page `page` of `pdf` if it is a scan; None if it is not (it has a
+    text layer, or no image)."""
+    image = on_page(pdf, page, ocr.scan_image)
+    if image is None:
+        return None
+    return ocr.words(image, _("{path}, page {page}", path=pdf.name, page=page))
+
+
 def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float, float, float]]:
     """Where `passage` stands on the page, one box per line it covers: (left, top, width,
-        height) as fractions of the page, for marking it on the image. Whitespace and line breaks
-        do not count in the match (the PDF's text layer breaks lines where the reader did not);
-        a scanned page is read with Tesseract (`ocr.py`); no boxes when the page has no such text
+    height) as fractions of the page, for marking it on the image. Whitespace and line breaks
+    do not count in the match (the PDF's text layer breaks lines where the reader did not); a
+    scanned page is read with Tesseract (`ocr.py`); no boxes when the page has no such text
     (text the reader saw differently)."""
     wanted = " ".join(passage.split())
     if not wanted:
         return []
     try:
-        scan = on_page(pdf, page, ocr.scan_image)
-        if scan is not None:  # a scan: where Tesseract reads the passage
-            where = _("{path}, page {page}", path=pdf.name, page=page)
-            return ocr.passage_boxes(ocr.words(scan, where), passage)
+        scanned = scanned_words(pdf, page)
+        if scanned is not None:  # a scan: where Tesseract reads the passage
+            return ocr.passage_boxes(scanned, passage)
     except InputError:  # the image says why; the marks are only an aid
         return []
 

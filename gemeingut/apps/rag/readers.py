@@ -84,14 +84,11 @@ def _pdf(path: Path) -> Iterator[Passage]:
 
 def _scanned(path: Path, number: int) -> str:
     """A page without text: what Tesseract reads on it if it is a scan (else nothing)."""
-    from gemeingut.apps.rag import ocr
-    from gemeingut.apps.rag.page_image import on_page
+    from gemeingut.apps.rag.ocr import page_text
+    from gemeingut.apps.rag.page_image import scanned_words
 
-    image = on_page(path, number, ocr.scan_image)
-    if image is None:
-        return ""
-    where = _("{path}, page {page}", path=path.name, page=number)
-    return ocr.page_text(ocr.words(image, where))
+    found = scanned_words(path, number)
+    return page_text(found) if found is not None else ""
 
 
 def _docx(path: Path) -> Iterator[Passage]:

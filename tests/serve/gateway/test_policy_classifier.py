@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from transformers import LlamaConfig, LlamaForSequenceClassification
 
 from gemeingut.errors import InputError
+from gemeingut.model.presets import PRESETS
 from gemeingut.model.tokenizer import train_tokenizer
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
@@ -72,12 +73,8 @@ def classifier_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     poisonous = [flagged(text, rng) for text in harmless]
     tokenizer = train_tokenizer(harmless + poisonous, out, vocab_size=400)
     config = LlamaConfig(
+        **PRESETS["micro"],
         vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
         max_position_embeddings=WINDOW,
         pad_token_id=tokenizer.pad_token_id,
         id2label={0: "harmlos", 1: "gefahr"},
