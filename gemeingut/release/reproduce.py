@@ -63,6 +63,16 @@ BUNDLE_COPIES = {
     ("audit", "report.en.md"): "audit/report.en.md",
     ("audit", "redteam.garak.report.jsonl"): "audit/redteam.garak.report.jsonl",
 }
+# An audit's lineage inputs that are files the auditor gave, by the recipe setting or option
+# that gave them: the bundle does not hold them, so such an audit cannot run again from it.
+OWN_AUDIT_FILES = {
+    "tasks_suite": "tasks.suite",
+    "bias_suite": "bias.suite",
+    "redteam_suite": "redteam.suite",
+    "canaries": "memorisation.canaries",
+    "findings": "findings",
+    "training": "--training-data",
+}
 CHECKPOINT_DIR = "checkpoints"  # resume state: optimizer, RNG and the wall time so far
 
 
@@ -172,16 +182,7 @@ def _stage_recipe(bundle: Path, folder: Path) -> Path:
     target = folder / "recipe.toml"
     shutil.copy2(source, target)
     audit = recipe.get("audit") or {}
-    own = [k for k in ("findings",) if audit.get(k)] + [
-        f"{part}.{key}"
-        for part, key in (
-            ("tasks", "suite"),
-            ("bias", "suite"),
-            ("redteam", "suite"),
-            ("memorisation", "canaries"),
-        )
-        if (audit.get(part) or {}).get(key)
-    ]
+    own = [setting for setting in OWN_AUDIT_FILES.values() if _recipe_setting(audit, setting)]
     if own:
         raise InputError(
             _(
@@ -197,6 +198,14 @@ def _stage_recipe(bundle: Path, folder: Path) -> Path:
     if paper:
         _place(bundle / "paper", folder / paper)
     return target
+
+
+def _recipe_setting(section: dict[str, Any], dotted: str) -> Any:
+    """The value of e.g. `bias.suite` in a recipe section (None where it is not set)."""
+    value: Any = section
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _place(copied: Path, wanted: Path) -> None:

@@ -39,19 +39,16 @@ from gemeingut.release.openness.finetune_rating import (
     base_listing,
     base_record,
 )
-from gemeingut.release.reproduce import Comparison, compare_artifact, compare_bundles, run_own_code
+from gemeingut.release.reproduce import (
+    OWN_AUDIT_FILES,
+    Comparison,
+    compare_artifact,
+    compare_bundles,
+    run_own_code,
+)
 from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
 FINETUNING = f"{TRAINING_DATA}/finetuning"
-# An audit's lineage inputs that are files the auditor gave, by the option that gave them.
-OWN_AUDIT_FILES = {
-    "tasks_suite": "tasks.suite",
-    "bias_suite": "bias.suite",
-    "redteam_suite": "redteam.suite",
-    "canaries": "memorisation.canaries",
-    "findings": "findings",
-    "training": "--training-data",
-}
 
 
 def reproduce_finetune(

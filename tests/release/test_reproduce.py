@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from gemeingut.errors import InputError, VerifyError
-from gemeingut.release.reproduce import reproduce, strip_varying
+from gemeingut.release.reproduce import _stage_recipe, reproduce, strip_varying
 
 
 def test_the_tiny_release_rebuilds_from_its_bundle_with_every_artifact_equal(
@@ -50,3 +50,16 @@ def test_reproduce_needs_an_empty_folder(bundle: Path, tmp_path: Path) -> None:
     (tmp_path / "used" / "something").write_text("x")
     with pytest.raises(InputError, match="ist nicht leer"):
         reproduce(bundle, tmp_path / "used")
+
+
+def test_a_recipe_whose_audit_used_the_auditors_own_suites_is_refused(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    (bundle / "training-code").mkdir(parents=True)
+    (bundle / "training-code" / "recipe.toml").write_text(
+        '[audit]\nfindings = "funde.jsonl"\n[audit.bias]\nsuite = "paare.yaml"\n'
+        '[audit.memorisation]\ncanaries = "kanarien.jsonl"\n[audit.redteam]\nsamples = 3\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as refused:
+        _stage_recipe(bundle, tmp_path / "again")
+    assert "nicht enthält: bias.suite, memorisation.canaries, findings" in str(refused.value)
