@@ -120,8 +120,8 @@ class BatchScheduler:
         kept: deque[Job] = deque()
         while self._waiting and len(chosen) < room:
             job = self._waiting.popleft()
-            wider = max(width, len(job.ids))
-            if job.params.prompt_logprobs != scoring or wider * (len(chosen) + 1) > self.max_tokens:
+            wider = self._widened(width, len(chosen), job)
+            if job.params.prompt_logprobs != scoring or wider is None:
                 kept.append(job)
                 continue
             chosen.append(job)
@@ -138,14 +138,18 @@ class BatchScheduler:
             width = 0
             while self._waiting and len(chosen) < room:
                 job = self._waiting[0]
-                wider = max(width, len(job.ids))
-                if job.params.prompt_logprobs is not None or wider * (len(chosen) + 1) > (
-                    self.max_tokens
-                ):
+                wider = self._widened(width, len(chosen), job)
+                if job.params.prompt_logprobs is not None or wider is None:
                     break
                 chosen.append(self._waiting.popleft())
                 width = wider
         return chosen
+
+    def _widened(self, width: int, rows: int, job: Job) -> int | None:
+        """The padded prompt width of `rows` rows of `width` with `job` beside them, or None
+        where that would pass `max_tokens`."""
+        wider = max(width, len(job.ids))
+        return wider if wider * (rows + 1) <= self.max_tokens else None
 
     def _run(self) -> None:
         while True:
