@@ -6,7 +6,7 @@ bug in gemeingut and keeps its traceback.
 
 from __future__ import annotations
 
-from gemeingut.i18n import Message, text
+from gemeingut.i18n import Message, _, text
 
 
 class GemeingutError(Exception):
@@ -23,7 +23,9 @@ class GemeingutError(Exception):
 
     def __str__(self) -> str:
         message = text(self.message)
-        return f"{message} (hint: {text(self.hint)})" if self.hint else message
+        if not self.hint:
+            return message
+        return text(_("{message} (hint: {hint})", message=message, hint=text(self.hint)))
 
 
 class RecipeError(GemeingutError):

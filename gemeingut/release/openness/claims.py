@@ -113,7 +113,7 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
                         "{file}: check {id!r} says {shipped}, the files give {again}",
                         file=OPENNESS,
                         id=check.get("id"),
-                        shipped=_state(check),
+                        shipped=_state(check, again),
                         again=_state(again),
                     )
                 )
@@ -132,10 +132,14 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
     return problems
 
 
-def _state(check: dict[str, Any] | None) -> Message:
+def _state(check: dict[str, Any] | None, again: dict[str, Any] | None = None) -> Message:
+    """A check's result and detail. The shipped detail is plain English text; where it is the
+    recomputed one word for word, the recomputed `Recorded` shows it in the reader's language."""
     if check is None:
         return _("no such check")
-    detail = check.get("detail")  # recomputed: a `Recorded` message, shown in the language
+    detail = check.get("detail")
+    if again is not None and again.get("detail") == detail:
+        detail = again["detail"]
     if check.get("passed"):
         return _("pass ({detail})", detail=detail)
     return _("fail ({detail})", detail=detail)
