@@ -97,7 +97,14 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
     from gemeingut.release.verify import verify_bundle
 
     bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
-    if root.exists() and any(root.iterdir()):
+    # The bundle's code runs in `root`, where relative paths would no longer hold.
+    bundle, root = bundle.resolve(), root.resolve()
+    if root.is_relative_to(bundle):
+        raise InputError(
+            _("{path} lies inside the bundle {bundle}", path=str(root), bundle=str(bundle)),
+            _("reproduce into a folder outside the bundle: the bundle must stay as released"),
+        )
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise InputError(
             _("{path} is not empty", path=str(root)),
             _("reproduce into a new folder: artifacts already there would be reused, not rebuilt"),

@@ -9,10 +9,11 @@ from gemeingut.release.reproduce import _stage_recipe, reproduce, strip_varying
 
 
 def test_the_tiny_release_rebuilds_from_its_bundle_with_every_artifact_equal(
-    tiny_build, tmp_path: Path
+    tiny_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bundle = Path(tiny_build["release"]["path"]) / "bundle"
-    results = reproduce(bundle, tmp_path / "again")
+    monkeypatch.chdir(tmp_path)
+    results = reproduce(bundle, Path("again"))  # relative, as a person types it
     roles = {r.role: r for r in results}
     assert {"dataset", "tokenizer", "model", "finetune", "evaluation", "audit", "release"} <= set(
         roles
@@ -43,6 +44,13 @@ def test_only_the_declared_fields_of_time_and_machine_are_set_aside() -> None:
         "stats": {"final_val_loss": 1.0, "energy_kwh": 0.1, "mfu": 0.2},
     }
     assert strip_varying(record) == {"loss": 2.5, "stats": {"final_val_loss": 1.0}}
+
+
+def test_reproduce_never_writes_into_the_bundle(bundle: Path) -> None:
+    before = sorted(p.relative_to(bundle) for p in bundle.rglob("*"))
+    with pytest.raises(InputError, match="liegt im Paket"):
+        reproduce(bundle, bundle / "again")
+    assert sorted(p.relative_to(bundle) for p in bundle.rglob("*")) == before
 
 
 def test_reproduce_needs_an_empty_folder(bundle: Path, tmp_path: Path) -> None:
