@@ -182,13 +182,19 @@ def _named_license(path: Path, card: dict[str, Any] | None) -> tuple[str | None,
     if value:
         canonical = decide(value)
         return (canonical.expression if canonical.admitted else value), "card"
+    found = licence_file(path)
+    return (found[0], "LICENSE file") if found else (None, "none")
+
+
+def licence_file(path: Path) -> tuple[str, str] | None:
+    """The licence of a LICENSE file in `path` whose text we recognise, and the file's name."""
     for name in LICENSE_FILES:
         if (path / name).is_file():
             text = (path / name).read_text(encoding="utf-8", errors="replace")[:4000]
             for spdx, pattern in _LICENSE_TEXTS.items():
                 if pattern.search(text):
-                    return spdx, "LICENSE file"
-    return None, "none"
+                    return spdx, name
+    return None
 
 
 def _fingerprint(path: Path, own: bool) -> str:

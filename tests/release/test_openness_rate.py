@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
+from gemeingut.errors import InputError
 from gemeingut.release.openness.foreign import rate_folder
 from tests.test_cli import invoke
 
@@ -137,3 +138,58 @@ def test_the_cli_rates_a_bundle_from_its_evidence(tiny_build) -> None:
 def test_licence_ids_from_hugging_face_cards_are_understood(tmp_path: Path, licence) -> None:
     result = rate_folder(_folder(tmp_path / licence, licence))
     assert next(c for c in result["checks"] if c["id"] == "licence.weights")["passed"]
+
+
+def test_a_data_section_that_withholds_the_data_is_no_data_information(tmp_path: Path) -> None:
+    withheld = DATA_SECTION.replace(
+        "Documents were", "The data is proprietary and will not be disclosed. Documents were"
+    )
+    result = rate_folder(_folder(tmp_path / "m", "apache-2.0", withheld))
+    assert not result["osaid"]["requirements"]["data_information"]["passed"]
+    german = DATA_SECTION.replace("Training data", "Trainingsdaten").replace(
+        "Documents were", "Die Daten werden nicht veröffentlicht. Documents were"
+    )
+    result = rate_folder(_folder(tmp_path / "de", "apache-2.0", german))
+    assert not result["osaid"]["requirements"]["data_information"]["passed"]
+
+
+def test_a_licence_file_names_the_licence_where_the_card_does_not(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "apache-2.0")
+    (folder / "README.md").write_text("# tiny\n\nA tiny model.\n", "utf-8")
+    (folder / "LICENSE").write_text("\n  Apache License\n  Version 2.0, January 2004\n", "utf-8")
+    result = rate_folder(folder)
+    weights = next(c for c in result["checks"] if c["id"] == "licence.weights")
+    assert weights["passed"] and weights["evidence"] == "LICENSE", weights
+    assert result["licenses"]["weights"] == "Apache-2.0"
+
+
+def test_a_card_header_that_cannot_be_read_is_said_not_taken_as_no_licence(
+    tmp_path: Path,
+) -> None:
+    folder = _folder(tmp_path / "m", "apache-2.0")
+    card = folder / "README.md"
+    card.write_text("---\nlicense: [apache-2.0\n---\n# tiny\n", "utf-8")
+    with pytest.raises(InputError, match=r"README\.md, Zeile 3: .*YAML-Kopf"):
+        rate_folder(folder)
+    card.write_text("\ufeff---\nlicense: apache-2.0\n---\n# tiny\n", "utf-8")  # with a BOM
+    assert rate_folder(folder)["licenses"]["weights"] == "apache-2.0"
+
+
+def test_a_hugging_face_cache_snapshot_is_rated_by_the_files_its_links_name(
+    tmp_path: Path,
+) -> None:
+    model = _folder(tmp_path / "plain", "apache-2.0")
+    repository = tmp_path / "hub" / "models--org--tiny"
+    snapshot = repository / "snapshots" / "abc123"
+    (repository / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for i, source in enumerate(sorted(model.iterdir())):
+        blob = repository / "blobs" / f"blob{i}"
+        blob.write_bytes(source.read_bytes())
+        (snapshot / source.name).symlink_to(Path("../../blobs") / blob.name)
+    outside = tmp_path / "elsewhere.safetensors"
+    outside.write_bytes(b"x")
+    (snapshot / "stray.safetensors").symlink_to(outside)
+    result = rate_folder(snapshot)
+    weights = next(c for c in result["checks"] if c["id"] == "weights.present")
+    assert weights["passed"] and weights["evidence"] == "model.safetensors", weights

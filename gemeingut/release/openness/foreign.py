@@ -2,9 +2,11 @@
 one, with whatever it holds (card, licence, config, weights, papers, data, code).
 
 Only what is in the folder counts. The card's YAML header gives the licence (`license`; for
-`other`, its `license_name`) and the evaluation results (`model-index`); a card section about
-the training data with some substance counts as the data card; an arXiv link as a paper whose
-licence is unknown (so not open). A model type that transformers implements has its
+`other`, its `license_name`; without one, a LICENSE file whose text we recognise) and the
+evaluation results (`model-index`); a card section about the training data with some substance
+counts as the data card, unless it says the data is withheld; an arXiv link as a paper whose
+licence is unknown (so not open). A Hugging Face cache snapshot's links into its `blobs` are
+its files. A model type that transformers implements has its
 architecture in transformers (Apache-2.0); remote code (`auto_map`) is the folder's own `.py`
 files, under the card's licence. The result says, per class, what is missing or not openly
 licensed: what a procurement officer has to ask the publisher for.
@@ -22,6 +24,7 @@ import yaml
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.model.base_model import licence_file
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import assemble, check, osaid_gate
@@ -35,6 +38,16 @@ _DATA_HEADING = re.compile(
 _ANY_HEADING = re.compile(r"^#{1,4}\s", re.MULTILINE)
 _ARXIV = re.compile(r"https?://arxiv\.org/(?:abs|pdf)/\d{4}\.\d{4,5}", re.IGNORECASE)
 _MIN_SECTION_CHARS = 200  # a heading with a line under it does not document the data
+# A data section that says the data is kept back describes no data (the OSAID asks for
+# information sufficient to rebuild a like dataset).
+_WITHHELD = re.compile(
+    r"\b(not (be )?(publicly )?(disclosed|released|shared|published|made available)|"
+    r"(will|can|do|does) not (disclose|release|share|publish)|undisclosed|withheld|"
+    r"proprietary|confidential|"
+    r"nicht (öffentlich|offengelegt|veröffentlicht|bekannt ?gegeben|zugänglich|geteilt)|"
+    r"nicht offen ?gelegt|vertraulich|geheim|proprietär)",
+    re.IGNORECASE,
+)
 # Folder entries (globs) that stand for a component when present.
 _FILES: dict[str, tuple[str, ...]] = {
     "Model parameters (Final)": ("*.safetensors", "pytorch_model*.bin", "*.gguf"),
@@ -68,7 +81,7 @@ def rate_folder(
         )
     listing = files if files is not None else _files_below(folder)
     card_text, header = _card(folder)
-    licence = _licence(header)
+    licence, licence_source = _licence(header, folder)
     config = _config(folder)
     parts = [_component(c, listing, card_text, header, config, licence) for c in components()]
     by_name = {p.component.name: p for p in parts}
@@ -82,7 +95,7 @@ def rate_folder(
     )
     weights = content_licence(licence)
     checks = [
-        check("licence.weights", weights.open, CARD, weights.detail),
+        check("licence.weights", weights.open, licence_source, weights.detail),
         check(
             "weights.present",
             by_name["Model parameters (Final)"].present,
@@ -101,32 +114,51 @@ def rate_folder(
 
 
 def _card(folder: Path) -> tuple[str, dict[str, Any]]:
+    """The card's text and YAML header. A header that cannot be read is an error: read as
+    none, the model would be rated as if it named no licence."""
     path = folder / CARD
     if not path.is_file():
         return "", {}
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")  # a BOM is no content
     parts = text.split("---", 2)
-    if len(parts) == 3 and not parts[0].strip():
-        try:
-            header = yaml.safe_load(parts[1])
-        except yaml.YAMLError:
-            header = None
-        return parts[2], header if isinstance(header, dict) else {}
-    return text, {}
+    if len(parts) < 3 or parts[0].strip():
+        return text, {}
+    try:
+        header = yaml.safe_load(parts[1])
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1  # its first line is the first ---
+        raise InputError(
+            _(
+                "{path}, line {line}: the card's YAML header cannot be read: {problem}",
+                path=str(path),
+                line=str(line),
+                problem=getattr(error, "problem", None) or str(error),
+            ),
+            _("fix the header between the '---' lines, or ask the publisher for a valid card"),
+        ) from None
+    if header is not None and not isinstance(header, dict):
+        raise InputError(
+            _("{path}: the card's YAML header is not a mapping of fields", path=str(path)),
+            _("fix the header between the '---' lines, or ask the publisher for a valid card"),
+        )
+    return parts[2], header or {}
 
 
-def _licence(header: dict[str, Any]) -> str | None:
-    """The card's licence as an SPDX-like id; `other` names itself in `license_name`."""
+def _licence(header: dict[str, Any], folder: Path) -> tuple[str | None, str]:
+    """The model's licence as an SPDX-like id (`other` names itself in `license_name`), and
+    the file that says it: the card, else a LICENSE file we recognise."""
     licence = header.get("license")
     if isinstance(licence, list):
         licence = " AND ".join(str(x) for x in licence)
     if licence in (None, ""):
-        return None
+        found = licence_file(folder)
+        return (found[0], found[1]) if found else (None, CARD)
     licence = str(licence)
     if licence.lower() == "other":
         name = header.get("license_name")
-        return f"LicenseRef-{name}" if name else "LicenseRef-other"
-    return licence
+        return (f"LicenseRef-{name}" if name else "LicenseRef-other"), CARD
+    return licence, CARD
 
 
 def _config(folder: Path) -> dict[str, Any]:
@@ -194,11 +226,16 @@ def _in_transformers(model_type: str) -> bool:
 
 
 def _files_below(folder: Path) -> list[str]:
-    """Every regular file below `folder` (links are not followed: they are not its files)."""
+    """Every regular file below `folder`. Links are not its files, except in a Hugging Face
+    cache snapshot (`models--ORG--NAME/snapshots/REV`), whose every file links into the
+    model's own `blobs`."""
+    blobs = folder.resolve().parent.parent / "blobs"
+    cached = folder.resolve().parent.name == "snapshots" and blobs.is_dir()
     return sorted(
         path.relative_to(folder).as_posix()
         for path in folder.rglob("*")
-        if path.is_file() and not path.is_symlink()
+        if path.is_file()
+        and (not path.is_symlink() or (cached and path.resolve().is_relative_to(blobs)))
     )
 
 
@@ -223,6 +260,6 @@ def _data_section(card: str) -> str:
         rest = card[heading.end() :]
         following = _ANY_HEADING.search(rest)
         body = rest[: following.start()] if following else rest
-        if len(body.strip()) >= _MIN_SECTION_CHARS:
+        if len(body.strip()) >= _MIN_SECTION_CHARS and not _WITHHELD.search(body):
             return heading.group(0).lstrip("#").strip()
     return ""
