@@ -16,8 +16,10 @@ Layout (inside `<release artifact>/bundle/`):
                       German and English, report.json, plots, per-item logs, the lm-eval task
                       folder and garak-format red-team report
   paper/              the research paper named in the recipe
-  README.md           model card;  TECHNICAL_REPORT.md;  NOTICE  attributions
-  release.json        declared name and licences;  openness.json, mof.yml  the rating
+  README.md           model card;  TECHNICAL_REPORT.md;  NOTICE  attributions (all three
+                      rendered from the files above, so `verify` renders them again)
+  release.json        declared name, description and licences
+  openness.json, mof.yml  the rating
   MANIFEST            sha256 of every file;  bundle.sig  the signature, when signed
 """
 
@@ -26,7 +28,6 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,24 +37,30 @@ from gemeingut.audit.report import REPORT_JSON
 from gemeingut.data.publish import CROISSANT_FILE, DCAT_FILE
 from gemeingut.data.publish.croissant import relocated
 from gemeingut.data.publish.facts import EXCLUSIONS_FILE
-from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
-from gemeingut.data.publish.notice import write_notice
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
 from gemeingut.evaluate.perplexity import RESULTS_FILE
-from gemeingut.i18n import _, text
+from gemeingut.i18n import text
 from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.export_gguf import GGUF_FILE
-from gemeingut.model.finetune import DATA_DIR, curated_copies
+from gemeingut.model.finetune import DATA_DIR
 from gemeingut.model.finetune_state import base_reference
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.model.run_state import SNAPSHOT_DIR
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.card import render_card
-from gemeingut.release.layout import BUNDLE_DIR, CARD, RELEASE_INFO, TEST_DATA, TRAINING_DATA
+from gemeingut.release.layout import (
+    BUNDLE_DIR,
+    CARD,
+    FINETUNE_DATA,
+    RELEASE_INFO,
+    TEST_DATA,
+    TRAINING_DATA,
+)
 from gemeingut.release.manifest import write_manifest
+from gemeingut.release.notice import release_notice, write_notice_file
 from gemeingut.release.openness.claims import claim_problems
 from gemeingut.release.openness.derived import write_derived
 from gemeingut.release.openness.evidence import (
@@ -73,7 +80,6 @@ AUDIT_DIR = "audit"
 BUNDLE_MODEL_FROM_AUDIT = "../model"
 EXCLUDED_DIR = "excluded"
 _NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
-FINETUNE_DATA = "finetuning"
 
 
 def assemble_bundle(
@@ -101,17 +107,14 @@ def assemble_bundle(
         for name in (DATA_STATEMENT, DCAT_FILE):
             shutil.copy2(published / name, bundle / TRAINING_DATA / name)
         write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
-    language = release.document_language
-    attributions = write_notice(dataset.path, bundle / "NOTICE", release.model_name, language)
-    if tuned is not None:
-        attributions += append_finetune_notice(tuned, bundle / "NOTICE", language)
     write_json(bundle / RELEASE_INFO, release_info(release, tuned is not None))
+    attributions = write_notice_file(bundle, release_notice(bundle))
     if release.paper is not None:
         _copy_paper(release.paper, bundle / PAPER_DIR)
     (bundle / TECHNICAL_REPORT).write_text(render_technical_report(bundle), encoding="utf-8")
     # The card says what the rating found, and the rating counts the card it is about to get.
     rating = rate(collect(bundle, expected=frozenset({CARD})))
-    (bundle / CARD).write_text(render_card(release, artifacts, rating), encoding="utf-8")
+    (bundle / CARD).write_text(render_card(bundle, rating), encoding="utf-8")
     write_rating(bundle, rating)
     write_derived(bundle, collect(bundle), rating)
     files = write_manifest(bundle)
@@ -163,10 +166,13 @@ def _self_check(bundle: Path) -> None:
 
 
 def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
-    """What the publisher declares: the name and the licences of weights and documents (the
-    code's and the data's licences are read from the code and the shards, not declared)."""
+    """What the publisher declares: the name, the description and the licences of weights and
+    documents (the code's and the data's licences are read from the code and the shards, not
+    declared). The card is rendered from this and the other files, so `verify` renders it
+    again."""
     return {
         "name": release.model_name,
+        "description": release.description,
         "licenses": {"weights": release.license, "documents": release.documents_license},
         "languages": release.languages,
         "document_language": release.document_language,
@@ -307,45 +313,3 @@ def copy_finetune_record(source: Path, target: Path) -> None:
 def _published_base(path: str, name: str) -> str:
     reference = base_reference(path)
     return reference if reference != str(Path(path).resolve()) else name
-
-
-def append_finetune_notice(tuned: Artifact, notice: Path, language: str) -> int:
-    """The fine-tuning data's attributions: a curated dataset's per document (as for the
-    training data), a file's or folder's from the licence stated for it."""
-
-    say = partial(text, language=language)
-    listed = 0
-    with notice.open("a", encoding="utf-8") as out:
-        for copy in curated_copies(tuned.path):
-            part = notice.with_name(f".{copy.parent.name}.notice.tmp")
-            where = copy.relative_to(tuned.path / DATA_DIR).as_posix()
-            title = say(
-                _(
-                    "the fine-tuning data ({folder})",
-                    folder=f"training-data/{FINETUNE_DATA}/{where}/",
-                )
-            )
-            listed += write_notice(copy, part, title, language)
-            out.write("\n" + part.read_text(encoding="utf-8"))
-            part.unlink()
-        params = tuned.meta["params"]
-        licence = params.get("data_license")
-        if licence is None:
-            return listed
-        url = licence_url(licence)
-        out.write(
-            "\n"
-            + say(
-                _(
-                    "Fine-tuning data ({folder}): {licence}",
-                    folder=f"training-data/{FINETUNE_DATA}/",
-                    licence=licence_name(licence),
-                )
-            )
-            + (f" <{url}>" if url else "")
-            + "\n"
-        )
-        if needs_attribution(licence):
-            out.write(f"  {params['data_attribution']} | {params['data_url']}\n")
-            listed += 1
-    return listed

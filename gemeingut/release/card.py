@@ -1,34 +1,40 @@
-"""The model card (README.md in Hugging Face format), written from the artifacts, never by hand.
+"""The model card (README.md in Hugging Face format), written from the bundle's files, never by
+hand: `release` renders it and `verify` renders it again and compares, as for the technical
+report, so a number, a row or a sentence changed after release is named.
 
-Every number in it is read from an artifact's stats; the YAML header carries licence, languages,
-datasets and `model-index` results so the Hub and other tools can read them.
+Every number in it is read from the bundle: the artifacts' stats in
+`training-metadata/lineage.json`, `evaluation.json`, `finetune.json` and the audit's
+`report.json`; name, licences, languages and description from `release.json`. The YAML header
+carries licence, languages, datasets and `model-index` results so the Hub and other tools can
+read them.
 """
 
 from __future__ import annotations
 
 import json
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
 from gemeingut.i18n import _, decimal, localized, text, translator
-from gemeingut.model.loading import FINETUNE_FILE
-from gemeingut.recipe import ReleaseSection
-from gemeingut.release.card_audit import audit_context, audit_report, audit_results
+from gemeingut.release.card_audit import audit_context, audit_results
 from gemeingut.release.card_phrases import (
     base_phrase,
+    bundle_language,
     context_phrase,
     evaluation_rows,
     licence_phrase,
     parameters_phrase,
     validation_loss,
 )
+from gemeingut.release.layout import AUDIT_REPORT, RELEASE_INFO, TRAINING_METADATA
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
-from gemeingut.workspace import Artifact
 
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
+FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"
 METHODS = {
     "merged": _("LoRA (merged)"),
     "lora-adapter": _("LoRA (adapter)"),
@@ -36,51 +42,55 @@ METHODS = {
 }
 
 
-def render_card(
-    release: ReleaseSection, artifacts: dict[str, Artifact], rating: dict[str, Any]
-) -> str:
-    """The card in the release's `document_language`; its openness paragraph and tags come
-    from `rating` (`openness/rating.py`)."""
-    language = release.document_language
-    dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
-    model, evaluation = artifacts["model"], artifacts["evaluation"]
-    tuned = artifacts.get("finetune")
-    audit = audit_report(artifacts.get("audit"))
-    data_stats, model_stats, results = dataset.stats, model.stats, evaluation.stats
-    training = model.meta["params"]["training"]
+def render_card(bundle: Path, rating: dict[str, Any]) -> str:
+    """The card of a release of our own pretraining, from the bundle's files alone, in the
+    release's `document_language`; its openness paragraph and tags come from `rating`
+    (`openness/rating.py`)."""
+    release = read_json(bundle / RELEASE_INFO)
+    language = bundle_language(release)
+    lineage = read_json(bundle / TRAINING_METADATA / "lineage.json")
+    dataset, tokenizer = lineage["dataset"], lineage["tokenizer"]
+    model, evaluation = lineage["model"], lineage["evaluation"]
+    tuned = lineage.get("finetune")
+    audit = read_json(bundle / AUDIT_REPORT) if "audit" in lineage else None
+    results = read_json(bundle / TRAINING_METADATA / "evaluation.json")
+    data_stats, model_stats = dataset["stats"], model["stats"]
+    training = model["params"]["training"]
     card_data = card_header(
         release,
         rating,
         "llama",
         eval_results=[
-            _result(dataset.id, "perplexity", "Perplexity", results["perplexity"]),
-            _result(dataset.id, "bits_per_byte", "Bits per byte", results["bits_per_byte"]),
-            _result(dataset.id, "loss", "Loss", results["loss"]),
+            _result(dataset["id"], "perplexity", "Perplexity", results["perplexity"]),
+            _result(dataset["id"], "bits_per_byte", "Bits per byte", results["bits_per_byte"]),
+            _result(dataset["id"], "loss", "Loss", results["loss"]),
             *audit_results(audit),
         ],
     )
     context: dict[str, Any] = {
         "_": translator(language),
-        "model_name": release.model_name,
+        "model_name": release["name"],
         "openness": openness_sentence(rating, language),
-        "documents_license": release.documents_license,
-        "description": release.description
+        "documents_license": release["licenses"]["documents"],
+        "description": release.get("description")
         or text(_("_No description given in the recipe._"), language),
-        "model_id": (tuned or model).id,
-        "pretrained_id": model.id,
-        "fine_tuned_from": base_phrase(model.id, language),
-        "finetune": finetune_context(tuned, language) if tuned is not None else None,
+        "model_id": (tuned or model)["id"],
+        "pretrained_id": model["id"],
+        "fine_tuned_from": base_phrase(model["id"], language),
+        "finetune": finetune_context(tuned, read_json(bundle / FINETUNE_RECORD), language)
+        if tuned is not None
+        else None,
         "audit": audit_context(audit, language),
-        "dataset_id": dataset.id,
-        "tokenizer_id": tokenizer.id,
-        "evaluation_id": evaluation.id,
-        "code": model.meta["code"],
-        "preset": model.meta["params"]["preset"],
+        "dataset_id": dataset["id"],
+        "tokenizer_id": tokenizer["id"],
+        "evaluation_id": evaluation["id"],
+        "code": model["code"],
+        "preset": model["params"]["preset"],
         "parameters": parameters_phrase(model_stats["parameters"], language),
         "context": context_phrase(results["context_length"], language),
-        "vocab_size": tokenizer.stats["vocab_size"],
-        "model_license": licence_phrase(release.license, language),
-        "commercial_use": release.commercial_use,
+        "vocab_size": tokenizer["stats"]["vocab_size"],
+        "model_license": licence_phrase(release["licenses"]["weights"], language),
+        "commercial_use": release.get("commercial_use"),
         "use_conditions": data_stats.get("use_conditions", {}),
         "known_conditions": list(KNOWN_CONDITIONS),
         "steps": training["steps"],
@@ -112,14 +122,14 @@ def render_card(
 
 
 def card_header(
-    release: ReleaseSection, rating: dict[str, Any], kind: str, **fields: Any
+    release: dict[str, Any], rating: dict[str, Any], kind: str, **fields: Any
 ) -> ModelCardData:
-    """The card's YAML header: name, languages, licence and the tags the rating gives (both
-    kinds of card; `verify` checks licence and tags against the rating)."""
+    """The card's YAML header from `release.json`: name, languages, licence and the tags the
+    rating gives (both kinds of card)."""
     return ModelCardData(
-        model_name=release.model_name,
-        language=release.languages,
-        license=release.license.lower(),
+        model_name=release["name"],
+        language=release["languages"],
+        license=release["licenses"]["weights"].lower(),
         library_name="transformers",
         pipeline_tag="text-generation",
         tags=["gemeingut", *openness_tags(rating), kind],
@@ -127,10 +137,10 @@ def card_header(
     )
 
 
-def finetune_context(tuned: Artifact, language: str) -> dict[str, Any]:
-    """What the card says about fine-tuning, from the artifact and its `finetune.json`."""
-    record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
-    stats, params = tuned.stats, tuned.meta["params"]
+def finetune_context(meta: dict[str, Any], record: dict[str, Any], language: str) -> dict[str, Any]:
+    """What the card says about fine-tuning, from the fine-tune's lineage entry (`meta`) and
+    its published `finetune.json` (`record`)."""
+    stats, params = meta.get("stats", {}), meta["params"]
     lora = record.get("lora") or {}
     method = METHODS.get(stats.get("output", ""), METHODS["full"])
     if lora:
@@ -154,6 +164,10 @@ def finetune_context(tuned: Artifact, language: str) -> dict[str, Any]:
         "initial_val_loss": validation_loss(stats["initial_val_loss"], language),
         "final_val_loss": validation_loss(stats["final_val_loss"], language),
     }
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _targets(record: dict[str, Any]) -> str:

@@ -3,32 +3,28 @@
 The card's "Evaluation" and "Bias, risks and limitations" sections are filled from here: task
 scores (also as `model-index` entries with their data hashes and the lm-eval command), bias per
 category with intervals and flags, memorisation and personal-data rates, red-team attack
-success, community findings. With no audit, the card says that no audit was run.
+success, community findings. With no audit, the card says that no audit was run. The report
+read is the bundle's `audit/report.json`, so `verify` renders the same card again.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from huggingface_hub import EvalResult
 
-from gemeingut.audit.report import REPORT_JSON, interval
 from gemeingut.audit.report_text import TEXT
 from gemeingut.i18n import Message, _, decimal, localized, text
-from gemeingut.workspace import Artifact
-
-
-def audit_report(audit: Artifact | None) -> dict[str, Any] | None:
-    if audit is None:
-        return None
-    return json.loads((audit.path / REPORT_JSON).read_text(encoding="utf-8"))
 
 
 def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
     """The audit's part of the card, its words in `language` (the card's)."""
     if report is None:
         return None
+    # Here, not above: the audit's report module imports the audit runner and the server, and
+    # `verify` of a bundle without an audit should not pay for them.
+    from gemeingut.audit.report import interval
+
     context: dict[str, Any] = {
         "command": report.get("command"),
         "suites": report["suites"],
@@ -109,6 +105,8 @@ def _overlap(contamination: dict[str, Any], task: str) -> Message:
 
 
 def _memorisation(memo: dict[str, Any], language: str) -> dict[str, Any]:
+    from gemeingut.audit.report import interval
+
     pii = memo["personal_data"]
     result: dict[str, Any] = {
         "pii_baits": interval(pii["baiting_prompts"]["with_personal_data"], language=language),

@@ -19,16 +19,12 @@ Its rating (`openness/finetune_rating.py`) counts what the base withholds as wit
 from __future__ import annotations
 
 import json
-import re
 import shutil
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from huggingface_hub import ModelCard
-
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, text, translator
+from gemeingut.i18n import _, text
 from gemeingut.model.base_model import (
     CARD_FILE,
     LICENSE_FILES,
@@ -36,13 +32,12 @@ from gemeingut.model.base_model import (
     listing_fingerprint,
 )
 from gemeingut.model.finetune import DATA_DIR
-from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.model.pretrain import LOG_FILE
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.bundle import (
     AUDIT_DIR,
     FINETUNE_DATA,
-    append_finetune_notice,
     copy_audit,
     copy_code,
     copy_finetune_record,
@@ -50,30 +45,20 @@ from gemeingut.release.bundle import (
     published_audit_report,
     release_info,
 )
-from gemeingut.release.card import card_header, finetune_context
-from gemeingut.release.card_phrases import (
-    base_phrase,
-    context_phrase,
-    licence_phrase,
-    losses_phrase,
-    parameters_phrase,
-)
+from gemeingut.release.finetune_card import render_finetune_card
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
-from gemeingut.release.openness.evidence import collect, parameter_count
+from gemeingut.release.notice import finetune_notice, write_notice_file
+from gemeingut.release.openness.evidence import collect
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems, finetune_documents
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     BASE_FILES,
-    base_paragraph,
     rate_finetune,
 )
-from gemeingut.release.openness.summary import openness_sentence
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.workspace import Artifact, write_text_atomic
 
-TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
-ADAPTER_CONFIG = "adapter_config.json"
 BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
 
 
@@ -107,23 +92,10 @@ def assemble_finetune_bundle(
     if adapter_config.is_file():  # peft loads the base by this name: the published one
         config = json.loads(adapter_config.read_text(encoding="utf-8"))
         write_json(adapter_config, config | {"base_model_name_or_path": base["path"]})
-    notice = bundle / "NOTICE"
-    language = release.document_language
-    licence = base.get("license") or _("not named")
-    origin = _(
-        "{model} is fine-tuned from {base} (licence: {licence}); the base model's own notices "
-        "apply to it.",
-        model=release.model_name,
-        base=base["path"],
-        licence=licence,
-    )
-    notice.write_text(text(origin, language) + "\n", encoding="utf-8")
-    attributions = append_finetune_notice(tuned, notice, language)
     write_json(bundle / "release.json", release_info(release, True) | {"base_model": base["path"]})
+    attributions = write_notice_file(bundle, finetune_notice(bundle))
     rating = rate_finetune(collect(bundle, expected=frozenset({CARD})))
-    (bundle / CARD).write_text(
-        render_finetune_card(bundle, release, tuned, rating, audit is not None), encoding="utf-8"
-    )
+    (bundle / CARD).write_text(render_finetune_card(bundle, rating), encoding="utf-8")
     write_rating(bundle, rating)
     for name, render in finetune_documents(bundle, collect(bundle), rating).items():
         write_text_atomic(bundle / name, render())
@@ -166,79 +138,3 @@ def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
         if (base_dir / name).is_file():
             shutil.copy2(base_dir / name, target / name)
     write_json(target / BASE_FILES, listing)
-
-
-def render_finetune_card(
-    bundle: Path, release: ReleaseSection, tuned: Artifact, rating: dict[str, Any], audited: bool
-) -> str:
-    """The card in the release's `document_language`, from the bundle's files and the rating
-    (nothing typed in)."""
-    language = release.document_language
-    record = json.loads((bundle / TRAINING_METADATA / FINETUNE_FILE).read_text(encoding="utf-8"))
-    base = record["base_model"]
-    adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
-    config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
-    card_data = card_header(release, rating, "fine-tuned", base_model=base["path"])
-    tuning = finetune_context(tuned, language)
-    context = {
-        "_": translator(language),
-        "model_name": release.model_name,
-        "description": release.description or text(_("_No description given._"), language),
-        "openness": openness_sentence(rating, language),
-        "model_id": tuned.id,
-        "data_id": tuned.meta["inputs"]["data"],
-        "code": tuned.meta["code"],
-        "architecture": (config.get("architectures") or [text(_("unknown"), language)])[0],
-        "fine_tuned_from": base_phrase(base["path"], language),
-        "parameters": parameters_phrase(parameter_count(bundle / MODEL) or 0, language),
-        "context": context_phrase(config.get("max_position_embeddings"), language),
-        "model_license": licence_phrase(release.license, language),
-        "documents_license": release.documents_license,
-        "base": {
-            "reference": base["path"],
-            "fingerprint": base["fingerprint"],
-            "license": base.get("license") or text(_("not named"), language),
-            "license_source": text(
-                LICENCE_SOURCES.get(base.get("license_source"), _("not found")), language
-            ),
-        },
-        "base_paragraph": base_paragraph(bundle, language),
-        "finetune": tuning,
-        "losses": _validation_sentence(record, tuned.stats, language),
-        "audited": audited,
-        "adapter": adapter,
-    }
-    return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
-
-
-LICENCE_SOURCES = {
-    "card": _("from its card"),
-    "LICENSE file": _("from its LICENSE file"),
-    "stated": _("as stated for the fine-tuning"),
-    "gemeingut artifact": _("from its gemeingut artifact"),
-}
-
-
-def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language: str) -> str:
-    validation = record["data"]["validation"]
-    first, last = stats.get("initial_val_loss"), stats.get("final_val_loss")
-    if not validation or first is None or last is None:
-        return text(_("No validation data: the fine-tuning has no validation loss."), language)
-    sentence = _(
-        "Validation loss on {examples} held-out examples ({source}): {losses}.",
-        examples=validation["examples"],
-        source=_validation_source(record["data"].get("validation_from", "")),
-        losses=losses_phrase(first, last, language),
-    )
-    return text(sentence, language)
-
-
-def _validation_source(recorded: str) -> Message | str:
-    """Where `finetune.json` says the validation examples came from, in the card's words."""
-    if recorded == "the dataset's validation split":
-        return _("the dataset's validation split")
-    share = re.fullmatch(r"(\d+)% of the examples, seed (\d+)", recorded)
-    if share:
-        return _("{percent} % of the examples, seed {seed}", percent=share[1], seed=share[2])
-    return recorded  # a file name

@@ -146,6 +146,24 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     assert "der Absatz zum Basismodell ist nicht der, den base-model/ ergibt" in str(failed.value)
 
 
+def test_verify_renders_a_fine_tunes_card_and_notice_again(closed: Path, tmp_path: Path) -> None:
+    """As for a bundle of our own pretraining: any edit of the card or NOTICE is named."""
+    bundle = tmp_path / "bundle"
+    for name, old, new in (
+        ("README.md", "\n## ", "\nDas Modell ist BSI-zertifiziert.\n\n## "),
+        ("NOTICE", "winzig-feinjustiert", "ein anderes Modell"),
+    ):
+        shutil.copytree(closed, bundle)
+        path = bundle / name
+        assert old in path.read_text(encoding="utf-8"), name
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        write_manifest(bundle)
+        with pytest.raises(VerifyError) as failed:
+            verify_bundle(bundle)
+        assert f"{name} weicht von dem ab, das die Dateien ergeben" in str(failed.value)
+        shutil.rmtree(bundle)
+
+
 def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
     base = base_folder(tmp_path, licence="cc-by-sa-4.0")
     tuned = fine_tune(tmp_path, base, "--merge", "--license", "CC-BY-SA-4.0")

@@ -292,3 +292,91 @@ def test_fine_tuning_files_count_under_their_stated_licence_whatever_their_name(
         "training-data/finetuning/dataset.json",
         "training-data/finetuning/stats.json",
     ]
+
+
+CARD_DIFFERS = "README.md weicht von dem ab, das die Dateien ergeben"
+
+
+def _verify_names(bundle: Path, *said: str) -> str:
+    with pytest.raises(VerifyError) as failed:
+        verify_bundle(bundle)
+    message = str(failed.value)
+    for part in said:
+        assert part in message, message
+    return message
+
+
+def test_a_number_edited_in_the_cards_model_index_is_named(bundle: Path) -> None:
+    """Every number of the card is rendered again from the files, not only those a check
+    looks for: the card as a whole must be the one the bundle's files give."""
+    header = yaml.safe_load((bundle / "README.md").read_text(encoding="utf-8").split("---")[1])
+    metric = header["model-index"][0]["results"][1]["metrics"][0]  # the audit's lm-eval acc
+    _edit(bundle, "README.md", f"value: {metric['value']}", "value: 0.99")
+    _verify_names(bundle, CARD_DIFFERS)
+
+
+def test_a_row_of_the_cards_licence_table_edited_is_named(bundle: Path) -> None:
+    card = (bundle / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in card.splitlines() if line.startswith("| `CC-BY-4.0` | "))
+    _edit(bundle, "README.md", row, row.replace("CC-BY-4.0", "CC0-1.0"))
+    _verify_names(bundle, CARD_DIFFERS)
+
+
+def test_a_sentence_added_to_the_card_is_named(bundle: Path) -> None:
+    _edit(
+        bundle,
+        "README.md",
+        "\n## Modell\n",
+        "\nDas Modell ist BSI-zertifiziert und erreicht 99 % auf MMLU.\n\n## Modell\n",
+    )
+    message = _verify_names(bundle, CARD_DIFFERS)
+    assert "NOTICE" not in message and "TECHNICAL_REPORT" not in message, message
+
+
+def test_an_attribution_deleted_or_changed_in_notice_is_named(bundle: Path) -> None:
+    line = "notes/a.md | CC-BY-4.0 | Notes team | https://example.org/notes\n"
+    _edit(bundle, "NOTICE", line, line.replace("Notes team", "Someone else"))
+    _verify_names(bundle, "NOTICE weicht von dem ab, das die Dateien ergeben")
+    _edit(bundle, "NOTICE", line.replace("Notes team", "Someone else"), "")
+    message = _verify_names(bundle, "NOTICE weicht von dem ab, das die Dateien ergeben")
+    assert "README.md" not in message, message
+
+
+def test_a_training_code_licence_that_is_not_the_declared_one_fails_licence_code(
+    bundle: Path,
+) -> None:
+    licence = bundle / "training-code" / "LICENSE"
+    licence.write_text("All rights reserved. Proprietary.\n", encoding="utf-8")
+    write_manifest(bundle)
+    _verify_names(
+        bundle,
+        "Prüfung 'licence.code' sagt bestanden",
+        "training-code/LICENSE ist nicht der Text einer von der OSI anerkannten Lizenz "
+        "(pyproject.toml erklärt EUPL-1.2)",
+    )
+    licence.write_text(MIT_TEXT, encoding="utf-8")
+    write_manifest(bundle)
+    _verify_names(
+        bundle, "training-code/LICENSE ist der Text von MIT / MIT-0, aber pyproject.toml erklärt"
+    )
+    licence.unlink()
+    write_manifest(bundle)
+    _verify_names(bundle, "kein Lizenztext: training-code/LICENSE fehlt")
+
+
+MIT_TEXT = (
+    "MIT License\n\nCopyright (c) 2025 Someone\n\nPermission is hereby granted, free of charge, "
+    "to any person obtaining a copy\nof this software and associated documentation files.\n"
+)
+
+
+def test_the_code_licence_needs_the_declared_licence_text() -> None:
+    from gemeingut.release.openness.licences import licensed_code
+
+    eupl = (Path(__file__).resolve().parents[2] / "LICENSE").read_text(encoding="utf-8")
+    assert licensed_code("EUPL-1.2", eupl, "LICENSE").open
+    assert licensed_code("MIT OR Apache-2.0", MIT_TEXT, "LICENSE").open
+    assert not licensed_code("Apache-2.0", MIT_TEXT, "LICENSE").open
+    assert not licensed_code("EUPL-1.2", "All rights reserved.", "LICENSE").open
+    assert not licensed_code("EUPL-1.2", None, "LICENSE").open
+    assert not licensed_code("CC-BY-4.0", eupl, "LICENSE").open

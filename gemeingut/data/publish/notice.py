@@ -3,16 +3,16 @@
 One line per document, grouped by licence, each group headed by the licence's name and where
 its text is. Documents whose licence asks for no attribution (CC0, DL-DE-ZERO, official works)
 are counted, not listed. Written in one streaming pass per licence, so a corpus of millions of
-documents never sits in memory; the release bundle can call the same function.
+documents never sits in memory; a release bundle's NOTICE is written, and checked by `verify`,
+with the same functions (`release/notice.py`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TextIO
 
 import pyarrow.parquet as pq
 
@@ -37,20 +37,34 @@ def write_notice(
 ) -> int:
     """Write NOTICE for the shards under `dataset_dir` to `path`, its words in `language`;
     return the lines listed."""
-    shards = [
-        file
-        for split in SPLITS
-        for file in sorted((dataset_dir / SHARD_DIR).glob(f"{split}-*.parquet"))
-    ]
+    shards = split_shards(lambda split: dataset_dir / SHARD_DIR)
+    with path.open("w", encoding="utf-8") as out:
+        for chunk in notice_chunks(shards, title, language):
+            out.write(chunk)
+    return listed_documents(shards)
+
+
+def split_shards(folder: Callable[[str], Path]) -> list[Path]:
+    """The shards of every split in NOTICE's order (train, validation, test), each split's
+    from `folder(split)`: a dataset keeps them in one folder, a release bundle in two."""
+    return [file for split in SPLITS for file in sorted(folder(split).glob(f"{split}-*.parquet"))]
+
+
+def notice_chunks(shards: list[Path], title: str | None, language: str) -> Iterator[str]:
+    """NOTICE's text piece by piece, so a release writes it and `verify` compares it without
+    holding a corpus's attributions in memory."""
     counts = _licence_counts(shards)
     attributed = sorted(licence for licence in counts if needs_attribution(licence))
-    with path.open("w", encoding="utf-8") as out:
-        say = partial(text, language=language)
-        _write_header(out, say, title, counts, attributed)
-        listed = 0
-        for licence in attributed:
-            listed += _write_group(out, say, shards, licence, counts[licence])
-    return listed
+    say = partial(text, language=language)
+    yield from _header(say, title, counts, attributed)
+    for licence in attributed:
+        yield from _group(say, shards, licence, counts[licence])
+
+
+def listed_documents(shards: list[Path]) -> int:
+    """How many documents NOTICE lists: those whose licence asks for attribution."""
+    counts = _licence_counts(shards)
+    return sum(count for licence, count in counts.items() if needs_attribution(licence))
 
 
 def _licence_counts(shards: list[Path]) -> Counter[str]:
@@ -62,11 +76,11 @@ def _licence_counts(shards: list[Path]) -> Counter[str]:
     return counts
 
 
-def _write_header(
-    out: TextIO, say: Say, title: str | None, counts: Counter[str], attributed: list[str]
-) -> None:
-    out.write(say(_("NOTICE for {title}", title=title)) + "\n\n" if title else "NOTICE\n\n")
-    out.write(
+def _header(
+    say: Say, title: str | None, counts: Counter[str], attributed: list[str]
+) -> Iterator[str]:
+    yield say(_("NOTICE for {title}", title=title)) + "\n\n" if title else "NOTICE\n\n"
+    yield (
         say(
             _(
                 "Licence of the corpus as a whole (SPDX): {licence}",
@@ -75,7 +89,7 @@ def _write_header(
         )
         + "\n"
     )
-    out.write(say(_("Documents: {count}", count=sum(counts.values()))) + "\n\n")
+    yield say(_("Documents: {count}", count=sum(counts.values()))) + "\n\n"
     free = sorted(licence for licence in counts if licence not in attributed)
     for licence in free:
         chosen = decide(licence).chosen
@@ -96,9 +110,9 @@ def _write_header(
                     licence=licence,
                 )
             )
-        out.write(line + "\n")
+        yield line + "\n"
     if any(is_share_alike(licence) for licence in attributed):
-        out.write(
+        yield (
             say(
                 _(
                     "Share-alike licences below: adaptations of those documents must be shared "
@@ -108,9 +122,9 @@ def _write_header(
             + "\n"
         )
     if not attributed:
-        out.write("\n" + say(_("No document requires attribution.")) + "\n")
+        yield "\n" + say(_("No document requires attribution.")) + "\n"
         return
-    out.write(
+    yield (
         "\n"
         + say(_("The licences below require attribution. One line per document:"))
         + "\n"
@@ -119,18 +133,15 @@ def _write_header(
     )
 
 
-def _write_group(out: TextIO, say: Say, shards: list[Path], licence: str, count: int) -> int:
+def _group(say: Say, shards: list[Path], licence: str, count: int) -> Iterator[str]:
     url = licence_url(licence)
-    out.write(f"\n== {licence}: {licence_name(licence)} ({_documents(say, count)})\n")
+    yield f"\n== {licence}: {licence_name(licence)} ({_documents(say, count)})\n"
     if url:
-        out.write("   " + say(_("Licence text: {url}", url=url)) + "\n")
-    listed = 0
+        yield "   " + say(_("Licence text: {url}", url=url)) + "\n"
     for shard in shards:  # one shard at a time: memory is bounded by the shard size
         rows = pq.read_table(shard, columns=_COLUMNS, filters=[("license", "=", licence)])
         for row in rows.to_pylist():
-            out.write(_line(row))
-            listed += 1
-    return listed
+            yield _line(row)
 
 
 def _documents(say: Say, count: int) -> str:

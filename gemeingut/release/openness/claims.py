@@ -3,14 +3,15 @@
 `verify` re-computes the rating and checks that `openness.json`, `mof.yml` and the model card
 say exactly that: the card's licence, tags and openness paragraph, its parameter count (from
 the safetensors headers), its evaluation numbers (from `evaluation.json`) and split table
-(recounted from the shards), languages and context length; and it renders every derived
-document again (`derived.py`). `release` runs the same on a new bundle before handing it out.
+(recounted from the shards), languages and context length; and it renders the card, NOTICE and
+every derived document again (`derived.py`), so any other edit is named too. `release` runs the
+same on a new bundle before handing it out.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.manifest import read_manifest
 from gemeingut.release.openness.data_metadata import data_metadata_problems
-from gemeingut.release.openness.derived import derived_documents
+from gemeingut.release.openness.derived import Render, card_and_notice, derived_documents
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.release.openness.write import mof_yaml
@@ -59,7 +60,11 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     problems.extend(parameter_problems(card, evidence, language))
     problems.extend(_count_problems(bundle, card))
     problems.extend(_language_and_context_problems(bundle, card, header, evidence, language))
-    problems.extend(document_problems(bundle, derived_documents(bundle, evidence, rating)))
+    problems.extend(
+        document_problems(
+            bundle, card_and_notice(bundle, rating) | derived_documents(bundle, evidence, rating)
+        )
+    )
     problems.extend(_evaluation_problems(bundle, header, language))
     problems.extend(
         data_metadata_problems(
@@ -69,9 +74,10 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     return problems
 
 
-def document_problems(bundle: Path, documents: dict[str, Callable[[], str]]) -> list[str | Message]:
-    """Documents that name hashes, numbers and the rating (the technical report, ML-BOM, SPDX
-    document, AI Act documents, index grades): each must be the one the files give."""
+def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | Message]:
+    """Documents that name hashes, numbers and the rating (the card, NOTICE, the technical
+    report, ML-BOM, SPDX document, AI Act documents, index grades): each must be the one the
+    files give."""
     problems = []
     for name, render in documents.items():
         path = bundle / name
@@ -79,7 +85,7 @@ def document_problems(bundle: Path, documents: dict[str, Callable[[], str]]) -> 
             problems.append(_("missing: {file}", file=name))
             continue
         try:
-            expected = render()
+            same = same_text(path, render())
         except (OSError, KeyError, TypeError, ValueError) as exc:
             problems.append(
                 _(
@@ -89,9 +95,18 @@ def document_problems(bundle: Path, documents: dict[str, Callable[[], str]]) -> 
                 )
             )
             continue
-        if path.read_text(encoding="utf-8", errors="replace") != expected:
+        if not same:
             problems.append(_("{file} differs from the one the files give", file=name))
     return problems
+
+
+def same_text(path: Path, expected: str | Iterable[str]) -> bool:
+    """Whether the file holds exactly `expected`, read piece by piece as it is rendered."""
+    with path.open(encoding="utf-8", errors="replace") as shipped:
+        for piece in [expected] if isinstance(expected, str) else expected:
+            if shipped.read(len(piece)) != piece:
+                return False
+        return shipped.read(1) == ""
 
 
 def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]:

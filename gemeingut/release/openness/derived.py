@@ -1,13 +1,17 @@
-"""The documents a release derives from its files after the rating: each is rendered by one
-function of the bundle, so `release` writes them and `verify` renders them again to compare."""
+"""The documents a release derives from its files: each is rendered by one function of the
+bundle, so `release` writes them and `verify` renders them again to compare. The card and NOTICE
+are written before the rating is (the card states the rating); the others after it."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from gemeingut.release.card import render_card
+from gemeingut.release.layout import CARD, NOTICE
+from gemeingut.release.notice import release_notice
 from gemeingut.release.openness.ai_act import (
     FORM_FILE,
     SUMMARY_FILE,
@@ -21,6 +25,17 @@ from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_ya
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import write_text_atomic
+
+Render = Callable[[], str | Iterable[str]]  # a document's text, whole or piece by piece
+
+
+def card_and_notice(bundle: Path, rating: dict[str, Any]) -> dict[str, Render]:
+    """README.md and NOTICE as the files give them (NOTICE piece by piece: it lists every
+    attributed document of a corpus)."""
+    return {
+        CARD: lambda: render_card(bundle, rating),
+        NOTICE: lambda: release_notice(bundle),
+    }
 
 
 def derived_documents(

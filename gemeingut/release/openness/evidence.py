@@ -1,8 +1,9 @@
 """What a release bundle holds, read from its files alone: the evidence every rating uses.
 
 Nothing here trusts a sentence: licences of the data come from the shards' `license` column,
-the code's licence from the code's own `pyproject.toml`, the parameter count from the
-safetensors headers, the declared licences of weights and documents from `release.json`.
+the code's licence from the code's own `pyproject.toml` and its text `LICENSE`, the parameter
+count from the safetensors headers, the declared licences of weights and documents from
+`release.json`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ TECHNICAL_REPORT = "TECHNICAL_REPORT.md"
 PAPER_DIR = "paper"
 LOCKFILE = "requirements.lock"
 CHECKPOINTS = "checkpoints"
+CODE_LICENCE_FILE = f"{TRAINING_CODE}/LICENSE"
 
 # Records beside a fine-tune's copy of a curated dataset: not fine-tuning data themselves.
 CURATED_RECORDS = frozenset({"stats.json", DATASET_RECORD})
@@ -64,6 +66,7 @@ class Evidence:
     test_data: DataLicences
     parameters: int | None
     present: set[str]  # relative paths (files and folders) that exist
+    code_licence_text: str | None = None  # training-code/LICENSE, when there is one
 
     def has(self, rel: str) -> bool:
         return rel in self.present
@@ -81,6 +84,7 @@ def collect(bundle: Path, expected: frozenset[str] = frozenset()) -> Evidence:
         test_data=_data_licences(bundle, TEST_DATA, None),
         parameters=parameter_count(bundle / MODEL),
         present=present,
+        code_licence_text=_licence_text(bundle / CODE_LICENCE_FILE),
     )
 
 
@@ -106,6 +110,14 @@ def _project_licence(pyproject: Path) -> str | None:
     if isinstance(licence, dict):  # the older table form {text = "..."}
         licence = licence.get("text")
     return licence if isinstance(licence, str) else None
+
+
+def _licence_text(path: Path) -> str | None:
+    """The code's licence text (its opening is what names the licence)."""
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return handle.read(20_000)
 
 
 def _finetune_licence(bundle: Path) -> str | None:

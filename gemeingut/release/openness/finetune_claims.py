@@ -1,6 +1,7 @@
 """The claims of a fine-tune bundle's documents, compared with what its files show: the rating
 (`openness.json`, `mof.yml`), the card's licence, tags, openness paragraph, parameter count,
-languages, base model and validation losses, and the base model's evidence itself."""
+languages, base model and validation losses, and the base model's evidence itself; the card,
+NOTICE and every derived document are rendered again from the files and compared."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 from gemeingut.i18n import Message, _
 from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
-from gemeingut.release.layout import CARD, MODEL, TRAINING_METADATA
+from gemeingut.release.finetune_card import render_finetune_card
+from gemeingut.release.layout import CARD, MODEL, NOTICE, TRAINING_METADATA
+from gemeingut.release.notice import finetune_notice
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
 from gemeingut.release.openness.ai_act_finetune import finetune_documentation, finetune_summary
 from gemeingut.release.openness.claims import (
@@ -23,7 +26,7 @@ from gemeingut.release.openness.claims import (
     read_card,
 )
 from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
-from gemeingut.release.openness.derived import document_json
+from gemeingut.release.openness.derived import Render, document_json
 from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
@@ -77,10 +80,23 @@ def finetune_claim_problems(
             )
         )
     problems.extend(parameter_problems(card, evidence, language))
-    problems.extend(document_problems(bundle, finetune_documents(bundle, evidence, rating)))
+    problems.extend(
+        document_problems(
+            bundle,
+            finetune_card_and_notice(bundle, rating) | finetune_documents(bundle, evidence, rating),
+        )
+    )
     problems.extend(_context_problems(bundle, card, language))
     problems.extend(_loss_problems(bundle, card, language))
     return problems
+
+
+def finetune_card_and_notice(bundle: Path, rating: dict[str, Any]) -> dict[str, Render]:
+    """README.md and NOTICE as the files give them (written before the rating is)."""
+    return {
+        CARD: lambda: render_finetune_card(bundle, rating),
+        NOTICE: lambda: finetune_notice(bundle),
+    }
 
 
 def finetune_documents(

@@ -29,8 +29,9 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence
-from gemeingut.release.openness.licences import code_licence, content_licence
+from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Found, components, found
+from gemeingut.release.openness.rating import code_check, code_openness
 from gemeingut.release.openness.result import assemble, check, osaid_gate
 
 BASE_DIR = "base-model"
@@ -218,9 +219,7 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
             ),
         ),
         _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
-        _licence_check(
-            "licence.code", kinds["code"], f"{TRAINING_CODE}/pyproject.toml", code_licence
-        ),
+        code_check(evidence),
         _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
         _data_check(evidence),
         _base_check(record, kinds["weights"]),
@@ -275,7 +274,8 @@ def _part(
     adapter = evidence.has(ADAPTER_CONFIG)
     paths = ADAPTER_PATHS.get(name, OWN_PATHS[name]) if adapter else OWN_PATHS[name]
     present = bool(paths) and all(evidence.has(p) for p in paths)
-    own = found(component, list(paths) if present else [], _kind_licence(component, kinds))
+    code = code_openness(evidence) if component.content_type == "code" else None
+    own = found(component, list(paths) if present else [], _kind_licence(component, kinds), code)
     shared = SHARED | ADAPTER_SHARED if adapter else SHARED
     if name not in shared or not own.present:
         return own

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from gemeingut.i18n import _, recorded
-from gemeingut.release.openness.licences import code_licence, content_licence
+from gemeingut.release.openness.licences import Openness, code_licence, content_licence
 
 FRAMEWORK = {"name": "Model Openness Framework", "version": "1.0", "date": "2024-12-15"}
 LABELS = {
@@ -63,12 +63,16 @@ def components() -> list[Component]:
     ]
 
 
-def found(component: Component, paths: list[str], licence: str | None) -> Found:
-    """The component with its licence judged for its kind (code: OSI; data, documents: open)."""
+def found(
+    component: Component, paths: list[str], licence: str | None, verdict: Openness | None = None
+) -> Found:
+    """The component with its licence judged for its kind (code: OSI; data, documents: open),
+    or by `verdict` where the caller knows more (code whose licence text contradicts it)."""
     if not paths:
         return Found(component, (), licence, False, recorded(_("not in the release")))
-    judge = code_licence if component.content_type == "code" else content_licence
-    verdict = judge(licence)
+    if verdict is None:
+        judge = code_licence if component.content_type == "code" else content_licence
+        verdict = judge(licence)
     return Found(component, tuple(paths), licence, verdict.open, verdict.detail)
 
 

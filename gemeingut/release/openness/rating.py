@@ -25,6 +25,7 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
+    CODE_LICENCE_FILE,
     DATA_STATEMENT,
     LOCKFILE,
     PAPER_DIR,
@@ -33,10 +34,11 @@ from gemeingut.release.openness.evidence import (
     Evidence,
 )
 from gemeingut.release.openness.licences import (
-    code_licence,
+    Openness,
     collection_expression,
     content_licence,
     describe_conflicts,
+    licensed_code,
     share_alike_conflicts,
 )
 from gemeingut.release.openness.mof import Found, components, found
@@ -80,14 +82,22 @@ def licences(evidence: Evidence) -> dict[str, str | None]:
     }
 
 
+def code_openness(evidence: Evidence) -> Openness:
+    """The code's licence: declared in `pyproject.toml`, its text in `LICENSE` (both kinds of
+    bundle)."""
+    return licensed_code(evidence.code_licence, evidence.code_licence_text, CODE_LICENCE_FILE)
+
+
 def bundle_components(evidence: Evidence) -> list[Found]:
     kinds = licences(evidence)
+    code = code_openness(evidence)
     parts = []
     for component in components():
         paths = BUNDLE_PATHS[component.name]
         present = all(evidence.has(p) for p in paths)
+        verdict = None
         if component.content_type == "code":
-            licence = kinds["code"]
+            licence, verdict = kinds["code"], code
         elif component.name == "Datasets":
             licence = kinds["data"]
             present = present and bool(evidence.training_data.files)
@@ -98,7 +108,7 @@ def bundle_components(evidence: Evidence) -> list[Found]:
             licence = kinds["weights"]
         else:
             licence = kinds["documents"]
-        parts.append(found(component, list(paths) if present else [], licence))
+        parts.append(found(component, list(paths) if present else [], licence, verdict))
     return parts
 
 
@@ -119,9 +129,7 @@ def rate(evidence: Evidence) -> dict[str, Any]:
             else _("training code, training data, test data, training metadata and model"),
         ),
         _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
-        _licence_check(
-            "licence.code", kinds["code"], f"{TRAINING_CODE}/pyproject.toml", code_licence
-        ),
+        code_check(evidence),
         _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
         _data_check("licence.training-data", evidence.training_data, TRAINING_DATA),
         _data_check("licence.test-data", evidence.test_data, TEST_DATA),
@@ -145,6 +153,11 @@ def rate(evidence: Evidence) -> dict[str, Any]:
         ),
     )
     return assemble(parts, kinds, checks, osaid, evidence.release)
+
+
+def code_check(evidence: Evidence) -> dict[str, Any]:
+    verdict = code_openness(evidence)
+    return check("licence.code", verdict.open, f"{TRAINING_CODE}/pyproject.toml", verdict.detail)
 
 
 def _licence_check(check_id: str, licence: str | None, where: str, judge) -> dict[str, Any]:

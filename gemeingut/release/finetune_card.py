@@ -1,0 +1,103 @@
+"""The card of a fine-tune of a foreign base (README.md), from the bundle's files and the rating
+alone: `release` renders it and `verify` renders it again and compares, as for the card of our
+own pretraining (`card.py`)."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import ModelCard
+
+from gemeingut.i18n import Message, _, text, translator
+from gemeingut.model.loading import ADAPTER_CONFIG
+from gemeingut.release.card import FINETUNE_RECORD, card_header, finetune_context, read_json
+from gemeingut.release.card_phrases import (
+    base_phrase,
+    bundle_language,
+    context_phrase,
+    licence_phrase,
+    losses_phrase,
+    parameters_phrase,
+)
+from gemeingut.release.layout import MODEL, RELEASE_INFO, TRAINING_METADATA
+from gemeingut.release.openness.evidence import parameter_count
+from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
+from gemeingut.release.openness.summary import openness_sentence
+
+TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
+LICENCE_SOURCES = {
+    "card": _("from its card"),
+    "LICENSE file": _("from its LICENSE file"),
+    "stated": _("as stated for the fine-tuning"),
+    "gemeingut artifact": _("from its gemeingut artifact"),
+}
+
+
+def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
+    """The card in the release's `document_language` (nothing typed in)."""
+    release = read_json(bundle / RELEASE_INFO)
+    language = bundle_language(release)
+    lineage = read_json(bundle / TRAINING_METADATA / "lineage.json")
+    tuned = lineage["finetune"]
+    record = read_json(bundle / FINETUNE_RECORD)
+    base = record["base_model"]
+    adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
+    config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
+    config = read_json(config_file) if config_file.is_file() else {}
+    card_data = card_header(release, rating, "fine-tuned", base_model=base["path"])
+    context = {
+        "_": translator(language),
+        "model_name": release["name"],
+        "description": release.get("description") or text(_("_No description given._"), language),
+        "openness": openness_sentence(rating, language),
+        "model_id": tuned["id"],
+        "data_id": tuned["inputs"]["data"],
+        "code": tuned["code"],
+        "architecture": (config.get("architectures") or [text(_("unknown"), language)])[0],
+        "fine_tuned_from": base_phrase(base["path"], language),
+        "parameters": parameters_phrase(parameter_count(bundle / MODEL) or 0, language),
+        "context": context_phrase(config.get("max_position_embeddings"), language),
+        "model_license": licence_phrase(release["licenses"]["weights"], language),
+        "documents_license": release["licenses"]["documents"],
+        "base": {
+            "reference": base["path"],
+            "fingerprint": base["fingerprint"],
+            "license": base.get("license") or text(_("not named"), language),
+            "license_source": text(
+                LICENCE_SOURCES.get(base.get("license_source"), _("not found")), language
+            ),
+        },
+        "base_paragraph": base_paragraph(bundle, language),
+        "finetune": finetune_context(tuned, record, language),
+        "losses": _validation_sentence(record, tuned.get("stats", {}), language),
+        "audited": "audit" in lineage,
+        "adapter": adapter,
+    }
+    return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+
+
+def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language: str) -> str:
+    validation = record["data"]["validation"]
+    first, last = stats.get("initial_val_loss"), stats.get("final_val_loss")
+    if not validation or first is None or last is None:
+        return text(_("No validation data: the fine-tuning has no validation loss."), language)
+    sentence = _(
+        "Validation loss on {examples} held-out examples ({source}): {losses}.",
+        examples=validation["examples"],
+        source=_validation_source(record["data"].get("validation_from", "")),
+        losses=losses_phrase(first, last, language),
+    )
+    return text(sentence, language)
+
+
+def _validation_source(recorded: str) -> Message | str:
+    """Where `finetune.json` says the validation examples came from, in the card's words."""
+    if recorded == "the dataset's validation split":
+        return _("the dataset's validation split")
+    share = re.fullmatch(r"(\d+)% of the examples, seed (\d+)", recorded)
+    if share:
+        return _("{percent} % of the examples, seed {seed}", percent=share[1], seed=share[2])
+    return recorded  # a file name

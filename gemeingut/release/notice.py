@@ -1,0 +1,132 @@
+"""A release bundle's NOTICE, rendered from the bundle's own files: the attributions of its
+training and test shards (`data/publish/notice.py`), of its fine-tuning data and, for a
+fine-tune of a foreign base, the base it comes from. `release` writes it and `verify` renders it
+again and compares, so an attribution deleted or changed after release is named."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
+from gemeingut.data.publish.notice import listed_documents, notice_chunks, split_shards
+from gemeingut.data.shards import CURATED_DIR, SHARD_DIR
+from gemeingut.i18n import _, text
+from gemeingut.release.card_phrases import bundle_language
+from gemeingut.release.layout import (
+    FINETUNE_DATA,
+    NOTICE,
+    RELEASE_INFO,
+    TEST_DATA,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
+
+FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"
+
+
+def release_notice(bundle: Path) -> Iterator[str]:
+    """NOTICE of a release of our own pretraining (and its fine-tune, when one is released)."""
+    release = _json(bundle / RELEASE_INFO)
+    language = bundle_language(release)
+    yield from notice_chunks(_bundle_shards(bundle), release["name"], language)
+    yield from _finetune_chunks(bundle, language)
+
+
+def finetune_notice(bundle: Path) -> Iterator[str]:
+    """NOTICE of a fine-tune of a foreign base: the base it comes from, then its data's."""
+    release = _json(bundle / RELEASE_INFO)
+    language = bundle_language(release)
+    base = _json(bundle / FINETUNE_RECORD)["base_model"]
+    origin = _(
+        "{model} is fine-tuned from {base} (licence: {licence}); the base model's own notices "
+        "apply to it.",
+        model=release["name"],
+        base=base["path"],
+        licence=base.get("license") or _("not named"),
+    )
+    yield text(origin, language) + "\n"
+    yield from _finetune_chunks(bundle, language)
+
+
+def write_notice_file(bundle: Path, chunks: Iterator[str]) -> int:
+    """Write NOTICE; return the documents it lists (as `gemeingut release` reports them)."""
+    with (bundle / NOTICE).open("w", encoding="utf-8") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    return attributions(bundle)
+
+
+def attributions(bundle: Path) -> int:
+    """The documents NOTICE lists: every one whose licence asks for attribution, and the
+    fine-tuning data's attribution when it is one file under one licence."""
+    listed = listed_documents(_bundle_shards(bundle))
+    listed += sum(listed_documents(_curated_shards(copy)) for copy in _curated_copies(bundle))
+    params = _finetune_params(bundle)
+    licence = params.get("data_license")
+    return listed + (1 if licence is not None and needs_attribution(licence) else 0)
+
+
+def _finetune_chunks(bundle: Path, language: str) -> Iterator[str]:
+    """The fine-tuning data's attributions: a curated dataset's per document (as for the
+    training data), a file's or folder's from the licence stated for it."""
+    say = partial(text, language=language)
+    data = bundle / TRAINING_DATA / FINETUNE_DATA
+    for copy in _curated_copies(bundle):
+        where = copy.relative_to(data).as_posix()
+        title = say(
+            _(
+                "the fine-tuning data ({folder})",
+                folder=f"{TRAINING_DATA}/{FINETUNE_DATA}/{where}/",
+            )
+        )
+        yield "\n"
+        yield from notice_chunks(_curated_shards(copy), title, language)
+    params = _finetune_params(bundle)
+    licence = params.get("data_license")
+    if licence is None:
+        return
+    url = licence_url(licence)
+    yield (
+        "\n"
+        + say(
+            _(
+                "Fine-tuning data ({folder}): {licence}",
+                folder=f"{TRAINING_DATA}/{FINETUNE_DATA}/",
+                licence=licence_name(licence),
+            )
+        )
+        + (f" <{url}>" if url else "")
+        + "\n"
+    )
+    if needs_attribution(licence):
+        yield f"  {params['data_attribution']} | {params['data_url']}\n"
+
+
+def _bundle_shards(bundle: Path) -> list[Path]:
+    """Train and validation shards in training-data/, test shards in test-data/."""
+    return split_shards(lambda split: bundle / (TEST_DATA if split == "test" else TRAINING_DATA))
+
+
+def _curated_copies(bundle: Path) -> list[Path]:
+    """The copies of curated datasets among the fine-tuning data (train, validation)."""
+    data = bundle / TRAINING_DATA / FINETUNE_DATA
+    return [d for d in (data / CURATED_DIR, data / "validation" / CURATED_DIR) if d.is_dir()]
+
+
+def _curated_shards(copy: Path) -> list[Path]:
+    return split_shards(lambda split: copy / SHARD_DIR)
+
+
+def _finetune_params(bundle: Path) -> dict[str, Any]:
+    lineage = bundle / TRAINING_METADATA / "lineage.json"
+    if not lineage.is_file():
+        return {}
+    return (_json(lineage).get("finetune") or {}).get("params") or {}
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
