@@ -23,7 +23,7 @@ from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.recipe import (
     AuditSection,
     DataSection,
@@ -474,24 +474,32 @@ def _check_lineage(artifacts: dict[str, Artifact]) -> None:
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
     released = tuned or model
-    expected = {
-        "model trained on the dataset": model.meta["inputs"].get("dataset") == dataset.id,
-        "model built with the tokenizer": model.meta["inputs"].get("tokenizer") == tokenizer.id,
-        "evaluation of the released model": evaluation.meta["inputs"].get("model") == released.id,
-        "evaluation on the dataset": evaluation.meta["inputs"].get("dataset") == dataset.id,
-    }
+    expected = [
+        (_("model trained on the dataset"), model.meta["inputs"].get("dataset") == dataset.id),
+        (
+            _("model built with the tokenizer"),
+            model.meta["inputs"].get("tokenizer") == tokenizer.id,
+        ),
+        (
+            _("evaluation of the released model"),
+            evaluation.meta["inputs"].get("model") == released.id,
+        ),
+        (_("evaluation on the dataset"), evaluation.meta["inputs"].get("dataset") == dataset.id),
+    ]
     if tuned is not None:
-        expected["fine-tuned from the model"] = tuned.meta["inputs"].get("base") == model.id
-        expected["a whole fine-tuned model"] = tuned.kind == "model"
+        expected.append(
+            (_("fine-tuned from the model"), tuned.meta["inputs"].get("base") == model.id)
+        )
+        expected.append((_("a whole fine-tuned model"), tuned.kind == "model"))
     optional = {  # role: (what it must be, its input, that input's id)
-        "audit": ("audit of the released model", "model", released.id),
-        "publication": ("publication of the dataset", "dataset", dataset.id),
-        "gguf": ("GGUF of the released model", "model", released.id),
+        "audit": (_("audit of the released model"), "model", released.id),
+        "publication": (_("publication of the dataset"), "dataset", dataset.id),
+        "gguf": (_("GGUF of the released model"), "model", released.id),
     }
     for role, (what, key, wanted) in optional.items():
         if role in artifacts:
-            expected[what] = artifacts[role].meta["inputs"].get(key) == wanted
-    broken = [what for what, ok in expected.items() if not ok]
+            expected.append((what, artifacts[role].meta["inputs"].get(key) == wanted))
+    broken = [text(what) for what, ok in expected if not ok]
     if broken:
         raise InputError(
             _(

@@ -8,6 +8,7 @@ reused, an unfinished one (its `.partial` directory, named by id) is resumed by 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -214,13 +215,17 @@ def write_json_atomic(path: Path, value: Any) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write text under a temp name and rename, so readers never see half a file."""
+    """Write text under a temp name and rename, so readers never see half a file. An error
+    names `path`, the file asked for, not the temp file nobody asked for."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # where the write failed, removing it fails too
+            tmp.unlink(missing_ok=True)
 
 
 class Workspace:

@@ -75,6 +75,7 @@ def parse_error(*arguments: str) -> tuple[int, str]:
             ["serve", "--max-waiting", "-1"],
             "Ungültiger Wert für '--max-waiting': muss mindestens 0",
         ),
+        (["verify", ".", "--rerun", "-3"], "Ungültiger Wert für '--rerun': muss mindestens 0"),
         (["admin", "keys", "create"], "Die Option '--db' (Umgebungsvariable GEMEINGUT_DB) fehlt."),
         (["rag", "ingest"], "Das Argument 'name' fehlt."),
         (["servee"], "Kein Befehl 'servee'. Meinten Sie 'serve'?"),

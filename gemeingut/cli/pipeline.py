@@ -47,6 +47,10 @@ def build(
     from gemeingut.build import build as run_build
     from gemeingut.model.distributed import lead_or_follow
 
+    if sign_key is not None:  # a key that cannot sign is refused before hours of building
+        from gemeingut.release.signing import load_private_key
+
+        load_private_key(sign_key)
     given = load_artifact(dataset, "dataset") if dataset is not None else None
     # Under torchrun only rank 0 builds; the other ranks join the training stage and return.
     result = lead_or_follow(lambda: run_build(recipe, workspace, given))
@@ -105,7 +109,7 @@ def serve(
         typer.Argument(help="Model directory, release bundle or artifact (or use --upstream)."),
     ] = None,
     host: str = "127.0.0.1",
-    port: int = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     model_name: Annotated[str | None, typer.Option(help="Name the API reports.")] = None,
     also: Annotated[
         list[Path] | None,

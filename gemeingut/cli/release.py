@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
-from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
+from gemeingut.cli.common import ERROR, JsonFlag, OutDir, report, say, user_errors
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import at, load_artifact
+
+if TYPE_CHECKING:
+    from gemeingut.release.signing import KeyInfo
 
 KeyDir = Annotated[
     Path | None,
@@ -65,6 +69,15 @@ def release(
     from gemeingut.errors import InputError
     from gemeingut.stages import finetune_release_stage, release_stage
 
+    if not license.strip():
+        raise InputError(
+            _("no licence given: --license is empty"),
+            _("name the model's SPDX licence, e.g. {example}", example="--license Apache-2.0"),
+        )
+    if sign_key is not None:  # a key that cannot sign is refused before the release is built
+        from gemeingut.release.signing import load_private_key
+
+        load_private_key(sign_key)
     section = ReleaseSection(
         model_name=name,
         license=license,
@@ -105,8 +118,10 @@ def sign(
     key: Annotated[Path, typer.Option(help="Private key file (`gemeingut keys create`).")],
 ) -> None:
     """Sign BUNDLE offline (OpenSSF model-signing): bundle.sig binds the sha256 of every file."""
+    from gemeingut.release.signing import load_private_key
     from gemeingut.release.verify import verify_bundle
 
+    load_private_key(key)  # a key that cannot sign is refused before the bundle is hashed
     checked = verify_bundle(bundle)  # never sign a bundle that does not match its MANIFEST
     _sign(checked.bundle, key)
 
@@ -129,7 +144,9 @@ def verify(
     ] = None,
     rerun: Annotated[
         int,
-        typer.Option(help="Also score N of the audit's bias pairs again with the bundle's model."),
+        typer.Option(
+            min=0, help="Also score N of the audit's bias pairs again with the bundle's model."
+        ),
     ] = 0,
 ) -> None:
     """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
@@ -198,7 +215,8 @@ def keys_create(
 @keys_app.command("list")
 @user_errors
 def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
-    """List the key pairs in the key folder with their fingerprints."""
+    """List the key pairs in the key folder with their fingerprints; a damaged public key is
+    listed as damaged, and the exit code is then 1."""
     import json
 
     from gemeingut.release.signing import default_key_dir, list_keys
@@ -212,15 +230,29 @@ def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
                 "public": str(k.public),
                 "private": str(k.private) if k.private else None,
                 "created": k.created,
+                "problem": text(k.problem, "en") if k.problem else None,
             }
             for k in keys
         ]
         typer.echo(json.dumps(rows, indent=2))
-        return
+    else:
+        _print_keys(keys)
+    damaged = [k for k in keys if k.problem]
+    if damaged:  # the good keys are listed, but a script must not take the list as sound
+        for k in damaged if as_json else []:
+            say(f"[bold red]{text(ERROR)}[/]", k.problem)
+        raise typer.Exit(1)
+
+
+def _print_keys(keys: list[KeyInfo]) -> None:
     lang = current_language()
     if not keys:
         console.print(text(_("no keys; create one with `gemeingut keys create NAME`"), lang))
     for k in keys:
+        if k.problem:
+            damaged = _("damaged: {problem}", problem=k.problem)
+            console.print(f"[red]✗[/] {k.name}  {escape(text(damaged, lang))}", highlight=False)
+            continue
         kind = text(_("private + public") if k.private else _("public only"), lang)
         console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")
 

@@ -20,6 +20,7 @@ MANIFEST = "MANIFEST"
 SIGNATURE = "bundle.sig"  # the signature lies in the bundle but is not listed in the MANIFEST
 _NOT_LISTED = {MANIFEST, SIGNATURE}
 _SHOWN = 20
+_NAME_MAX, _PATH_MAX = 255, 4095  # bytes, as Linux and macOS allow
 
 DAMAGED_MANIFEST = _("the MANIFEST is damaged; obtain an unmodified copy")
 
@@ -76,6 +77,20 @@ def read_manifest(bundle: Path) -> dict[str, str]:
             raise VerifyError(
                 _("{where}: not a `<sha256>  <path>` line", where=f"{manifest_path}:{number}"),
                 DAMAGED_MANIFEST,
+            )
+        malformed = malformed_path(rel)
+        if malformed:
+            raise VerifyError(
+                _(
+                    "{where}: path {file!r} is not usable: {why}",
+                    where=f"{manifest_path}:{number}",
+                    file=_clipped(rel),
+                    why=malformed,
+                ),
+                _(
+                    "a MANIFEST names each file once, by its plain relative path; obtain an "
+                    "unmodified copy"
+                ),
             )
         if rel in entries:
             raise VerifyError(
@@ -138,6 +153,25 @@ def shorten(problems: list[str | Message]) -> str:
     return shown + ("; " + text(_("… {count} more", count=str(more))) if more > 0 else "")
 
 
+def malformed_path(rel: str) -> str | Message:
+    """Why a MANIFEST path cannot name a file of the bundle, or '' if it can: a control
+    character (a NUL ends a path for the OS), a name longer than a file system allows, or a
+    spelling other than the plain one (`./a`, `a//b` and `a/` name `a` and `a/b` a second
+    time, past the check for duplicates)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in rel):
+        return _("it contains a control character")
+    encoded = rel.encode("utf-8", "surrogateescape")
+    if len(encoded) > _PATH_MAX or any(len(part) > _NAME_MAX for part in encoded.split(b"/")):
+        return _("it is longer than a file system allows")
+    if PurePosixPath(rel).as_posix() != rel or rel == ".":
+        return _("not written plainly (no ./, // or / at the end)")
+    return ""
+
+
+def _clipped(rel: str) -> str:
+    return rel if len(rel) <= 120 else rel[:120] + "…"
+
+
 def unsafe_path(bundle: Path, rel: str) -> str | Message:
     """Why a MANIFEST path may not be followed, or '' if it is safe."""
     posix = PurePosixPath(rel)
@@ -145,8 +179,11 @@ def unsafe_path(bundle: Path, rel: str) -> str | Message:
         return _("absolute path")
     if ".." in posix.parts or "\\" in rel:
         return _("escapes the bundle")
-    root = bundle.resolve()
-    resolved = (bundle / rel).resolve()
+    try:
+        root = bundle.resolve()
+        resolved = (bundle / rel).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:  # a link loop, a NUL: never followed
+        return _("cannot be resolved: {error}", error=type(exc).__name__)
     if resolved != root and root not in resolved.parents:
         return _("resolves outside the bundle")
     return ""

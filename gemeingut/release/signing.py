@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import InputError, VerifyError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 from gemeingut.release.manifest import SIGNATURE
 
 PRIVATE_SUFFIX = ".key"
@@ -32,13 +32,19 @@ def default_key_dir() -> Path:
     return Path(base) / "gemeingut" / "keys"
 
 
+CURVES = ("secp256r1", "secp384r1", "secp521r1")  # what model-signing signs with
+_KEY_NEEDED = _("create one with `gemeingut keys create NAME` and pass its .key file")
+_PUBLIC_NEEDED = _("pass the .pub file that `gemeingut keys create` wrote for the signer")
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     name: str
     private: Path | None
     public: Path
-    fingerprint: str  # sha256 of the DER public key, as `ssh-keygen -l` shows for SSH keys
-    created: str
+    fingerprint: str | None  # sha256 of the DER public key, as `ssh-keygen -l` shows; None
+    created: str  # where the .pub file cannot be read as a key, and `problem` says why
+    problem: str | Message | None = None
 
 
 def create_key(name: str, folder: Path) -> KeyInfo:
@@ -62,6 +68,11 @@ def create_key(name: str, folder: Path) -> KeyInfo:
         raise InputError(
             _("a key named {name!r} already exists in {folder}", name=name, folder=folder),
             _("choose another name; an existing key is never overwritten"),
+        )
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            _("{path} is a file, not a folder for keys", path=folder),
+            _("pass a folder with --dir (it is created if missing)"),
         )
     folder.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -88,59 +99,144 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
 
 
 def list_keys(folder: Path) -> list[KeyInfo]:
+    """Every key pair in `folder`; a damaged .pub file is listed with its problem, so that it
+    hides neither itself nor the good keys beside it."""
     if not folder.is_dir():
         return []
-    return [key_info(path) for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}"))]
+    return [key_info(path, damaged_ok=True) for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}"))]
 
 
-def key_info(public_path: Path) -> KeyInfo:
+def key_info(public_path: Path, damaged_ok: bool = False) -> KeyInfo:
     private = public_path.with_suffix(PRIVATE_SUFFIX)
     created = dt.datetime.fromtimestamp(public_path.stat().st_mtime, dt.UTC)
+    digest, problem = None, None
+    try:
+        digest = fingerprint(public_path)
+    except InputError as exc:
+        if not damaged_ok:
+            raise
+        problem = exc.message
     return KeyInfo(
         name=public_path.stem,
         private=private if private.is_file() else None,
         public=public_path,
-        fingerprint=fingerprint(public_path),
+        fingerprint=digest,
         created=created.isoformat(timespec="seconds"),
+        problem=problem,
     )
 
 
 def fingerprint(public_path: Path) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    key = _load_public(public_path)
+    key = load_public_key(public_path)
     der = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return "SHA256:" + hashlib.sha256(der).hexdigest()
 
 
-def _load_public(public_path: Path):
+def load_public_key(public_path: Path):
+    """The EC public key in `public_path`, or an `InputError` saying which key is needed."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
 
+    data = _read_key_file(public_path, private=False)
+    if b"PRIVATE KEY-----" in data:
+        raise InputError(
+            _(
+                "{path} is a private key; checking a signature needs the public key",
+                path=public_path,
+            ),
+            _("pass the .pub file beside it; keep the .key file secret"),
+        )
     try:
-        return serialization.load_pem_public_key(public_path.read_bytes())
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, UnsupportedAlgorithm):
+        raise InputError(
+            _("{path} is not a PEM public key", path=public_path), _PUBLIC_NEEDED
+        ) from None
+    _require_ec(key, public_path, _PUBLIC_NEEDED)
+    return key
+
+
+def load_private_key(private_path: Path):
+    """The EC private key in `private_path`, or an `InputError` saying which key is needed:
+    checked before a release is built or a bundle hashed, not after."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    data = _read_key_file(private_path, private=True)
+    if b"PUBLIC KEY-----" in data and b"PRIVATE KEY-----" not in data:
+        raise InputError(
+            _("{path} is a public key; signing needs the private key", path=private_path),
+            _("pass the .key file of the same name, which `gemeingut keys create` wrote"),
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:  # cryptography's word for an encrypted key read without a password
+        raise InputError(
+            _(
+                "{path} is protected by a password; gemeingut signs with unencrypted keys only",
+                path=private_path,
+            ),
+            _(
+                "sign with a key made by `gemeingut keys create NAME`: it has no password "
+                "and only you may read it (mode 600)"
+            ),
+        ) from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise InputError(
+            _("{path} is not a PEM private key", path=private_path), _KEY_NEEDED
+        ) from None
+    _require_ec(key, private_path, _KEY_NEEDED)
+    return key
+
+
+def _read_key_file(path: Path, private: bool) -> bytes:
+    hint = _KEY_NEEDED if private else _PUBLIC_NEEDED
+    if path.is_dir():
+        raise InputError(_("{path} is a folder, not a key file", path=path), hint)
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
-        raise InputError(
-            _("public key {path} does not exist", path=public_path),
-            _("pass the .pub file of the signer"),
-        ) from None
-    except ValueError:
-        raise InputError(
-            _("{path} is not a PEM public key", path=public_path),
-            _("pass the .pub file that `gemeingut keys create` wrote"),
-        ) from None
+        if private:
+            raise InputError(_("private key {path} does not exist", path=path), hint) from None
+        raise InputError(_("public key {path} does not exist", path=path), hint) from None
+
+
+def _require_ec(key: object, path: Path, hint: Message) -> None:
+    """model-signing signs with EC keys of three curves; any other key fails deep inside it."""
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+    kinds = {
+        "RSA": (rsa.RSAPrivateKey, rsa.RSAPublicKey),
+        "Ed25519": (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey),
+        "Ed448": (ed448.Ed448PrivateKey, ed448.Ed448PublicKey),
+        "DSA": (dsa.DSAPrivateKey, dsa.DSAPublicKey),
+    }
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        if key.curve.name in CURVES:
+            return
+        kind = f"EC {key.curve.name}"
+    else:
+        found = [name for name, types in kinds.items() if isinstance(key, types)]
+        kind = found[0] if found else type(key).__name__
+    raise InputError(
+        _(
+            "{path} holds a {kind} key; gemeingut signs with EC keys (P-256, P-384 or P-521)",
+            path=path,
+            kind=kind,
+        ),
+        hint,
+    )
 
 
 def sign_bundle(bundle: Path, private_key: Path) -> Path:
     """Sign every file of `bundle` (after its MANIFEST is written); returns the signature path."""
     from model_signing import hashing, signing
 
-    if not private_key.is_file():
-        raise InputError(
-            _("private key {path} does not exist", path=private_key),
-            _("create one with `gemeingut keys create NAME` and pass its .key file"),
-        )
+    load_private_key(private_key)
     signature = bundle / SIGNATURE
     config = signing.Config().set_hashing_config(_hashing(hashing, bundle))
     try:
@@ -160,7 +256,7 @@ def verify_signature(bundle: Path, public_key: Path) -> None:
     """Raise `VerifyError` unless `bundle.sig` was made by the key and every file matches it."""
     from model_signing import hashing, verifying
 
-    _load_public(public_key)  # a clear error for a missing or malformed key file
+    load_public_key(public_key)  # a clear error for a missing, malformed or foreign key
     signature = bundle / SIGNATURE
     if not signature.is_file():
         raise VerifyError(
@@ -205,6 +301,8 @@ def _hashing(hashing, bundle: Path):
 
 def _mismatch(text: str) -> str:
     """model-signing's message names files among raw digests; keep the names."""
+    if text.startswith("Key mismatch"):
+        return str(_("the signature was made with another key"))
     changed = re.findall(r"Hash mismatch for \\?'([^'\\]+)\\?'", text)
     parts = [str(_("changed: {file}", file=name)) for name in changed]
     for kind, label in (("Extra files", "extra"), ("Missing files", "missing")):

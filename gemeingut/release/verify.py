@@ -41,6 +41,10 @@ class Verified:
 
 def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
     """Raise `VerifyError` naming every problem found; else say what was checked."""
+    if public_key is not None:  # a key that cannot check any signature, before any hashing
+        from gemeingut.release.signing import load_public_key
+
+        load_public_key(public_key)
     bundle = locate_bundle(path)
     expected = read_manifest(bundle)
     problems = manifest_problems(bundle, expected)

@@ -4,6 +4,7 @@ and the server keeps serving afterwards."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import threading
@@ -100,6 +101,30 @@ def test_a_body_over_the_limit_is_a_413_and_the_server_keeps_serving(
         assert post_raw(url, small).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "said"),
+    [
+        (b'{"model": "m"}', {"content-type": "application/x-www-form-urlencoded"}, 415, "JSON"),
+        (b'{"model": "m"}', {"content-type": "text/plain"}, 415, "text/plain"),
+        (
+            gzip.compress(b'{"model": "m"}'),
+            {"content-type": "application/json", "content-encoding": "gzip"},
+            415,
+            "komprimiert",
+        ),
+        (b'{"model": "\xe4"}', {"content-type": "application/json"}, 400, "UTF-8"),
+        (b"[" * 100_000, {"content-type": "application/json"}, 400, "UTF-8"),
+    ],
+    ids=["form", "text", "gzip", "latin-1", "nested"],
+)
+def test_a_body_that_is_not_plain_json_is_named_as_such(
+    server_url: str, body: bytes, headers: dict[str, str], status: int, said: str
+) -> None:
+    response = httpx.post(server_url + "/v1/chat/completions", content=body, headers=headers)
+    error = assert_openai_error(response, status)
+    assert said in str(error["message"]), error
+
+
 def test_a_prompt_that_cannot_fit_is_refused_by_its_length_alone(
     server_url: str, backend: TransformersBackend
 ) -> None:
@@ -172,6 +197,12 @@ def test_a_full_queue_is_a_503_with_retry_after_until_the_model_is_free(
         assert ready.status_code == 200 and ready.json()["waiting"] == 0
         small = {"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2}
         assert client.post(url + "/v1/chat/completions", json=small).status_code == 200
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_a_port_out_of_range_is_a_usage_error(model_dir: Path, port: str) -> None:
+    result = CliRunner().invoke(cli_app, ["serve", str(model_dir), "--port", port])
+    assert result.exit_code == 2 and "'--port'" in result.output, result.output  # before loading
 
 
 def test_a_port_in_use_is_said_before_the_model_loads(model_dir: Path) -> None:
@@ -278,7 +309,8 @@ def test_slow_clients_cannot_hold_more_than_max_connections(model_dir: Path) -> 
             slow.append(sock)
         time.sleep(0.5)
         refused = httpx.get(f"{url}/health", timeout=10)
-        assert refused.status_code == 503  # bounded: the server does not take every socket
+        error = assert_openai_error(refused, 503)  # bounded: it does not take every socket
+        assert refused.headers["retry-after"] == "1" and "Verbindungen" in str(error["message"])
     finally:
         for sock in slow:
             sock.close()
