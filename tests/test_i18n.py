@@ -145,5 +145,5 @@ def test_command_output_follows_the_language(tmp_path: Path) -> None:
     invoke("rag", "ingest", "v", docs, "--root", tmp_path / "c")
     german = invoke("rag", "list", "--root", tmp_path / "c").output
     english = invoke("--lang", "en", "rag", "list", "--root", tmp_path / "c").output
-    assert "v: 1 Dokumente, 1 Abschnitte, Gruppen keine, Vektoren keine" in german
-    assert "v: 1 documents, 1 chunks, groups none, vectors none" in english
+    assert "v: Dokumente 1, Abschnitte 1, Gruppen keine, Vektoren keine" in german
+    assert "v: documents 1, chunks 1, groups none, vectors none" in english

@@ -6,15 +6,18 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.i18n import _, current_language, text
+from gemeingut.i18n import Message, _, current_language, text
 from gemeingut.progress import console
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.index import Collection
 
 Root = Annotated[
     Path,
@@ -58,9 +61,9 @@ def ingest_command(
     if as_json:
         typer.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
     else:
-        summary = _(
+        summary = _(  # "chunks: 1", not "1 chunks": the catalogue has no plural forms
             "{name}: {added} added, {updated} updated, {unchanged} unchanged, {removed} "
-            "removed; {chunks} chunks",
+            "removed; chunks in all: {chunks}",
             name=name,
             added=len(report.added),
             updated=len(report.updated),
@@ -116,6 +119,8 @@ def query_command(
         if as_json:
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
             return
+        if not rows:
+            say("[yellow]![/]", _nothing_found(collection, question))
         for i, row in enumerate(rows, 1):
             label = source_label(collection.chunks[hits[i - 1].row], language)
             console.print(f"[bold][{i}][/] {escape(label)}  ({row['score']:.3f})")
@@ -181,7 +186,7 @@ def eval_command(
         "MRR@10",
         "p50 ms",
         "p99 ms",
-        title=text(_("{count} questions", count=len(asked))),
+        title=text(_("questions: {count}", count=len(asked))),
     )
     for s in scores:
         table.add_row(
@@ -214,7 +219,7 @@ def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) ->
     none = text(_("none"))
     for row in rows:
         line = _(
-            "{name}: {documents} documents, {chunks} chunks, groups {groups}, vectors {vectors}",
+            "{name}: documents {documents}, chunks {chunks}, groups {groups}, vectors {vectors}",
             name=row["name"],
             documents=row["documents"],
             chunks=row["chunks"],
@@ -222,6 +227,15 @@ def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) ->
             vectors=row["embedder"] or none,
         )
         console.print(escape(text(line)), highlight=False)
+
+
+def _nothing_found(collection: Collection, question: str) -> Message:
+    """Why a query shows nothing: an empty result would look like a hang or a crash."""
+    from gemeingut.apps.rag.retrieve import tokenize
+
+    if collection.size and not tokenize([question], collection.language)[0]:
+        return _("nothing found: every word of the question is too common to search for")
+    return _("nothing found in {name!r}", name=collection.name)
 
 
 def _reranker(folder: Path | None):

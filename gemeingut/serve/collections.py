@@ -266,7 +266,7 @@ async def page_image(
             record_access(request, principal, 404, "scope:document")
             raise APIError(404, _("only the pages of a PDF are shown as images"), param="document")
         try:
-            png = page_png(path, page)
+            png = page_png(path, page, shown_as=document)
         except InputError as exc:
             record_access(request, principal, 404, "scope:page")
             raise APIError(404, exc.message, param="page") from None

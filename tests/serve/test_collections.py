@@ -170,7 +170,11 @@ def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
         assert note.json()["page_image"] is None
         for key, path, expected in (
             (keys["paul"], image_path, "keine Sammlung"),
-            (keys["eva"], image_path.replace("page=2", "page=4"), "hat keine Seite 4"),
+            (
+                keys["eva"],
+                image_path.replace("page=2", "page=4"),
+                "leitfaden.pdf hat keine Seite 4",
+            ),
             (
                 keys["eva"],
                 "/v1/collections/akten/page-image?document=akten/notiz.txt&page=1",

@@ -22,7 +22,12 @@ _MARKER = re.compile(
     r"(?:\s*[,;]\s*(?:S\.|Seite|p\.|page|pp?\.)\s*(?P<page>\d+))?\]",
     re.IGNORECASE,
 )
-_QUOTE_BEFORE = re.compile(r"(?:„([^“”\"]+)[“”\"]|“([^”]+)”|\"([^\"]+)\")\s*[,.:;]?\s*$")
+# German „…“ and »…«, English “…” and "…", Swiss «…», and the single ‚…‘ and ›…‹: a quote in
+# any of them is checked (one the pattern missed would pass as a citation without a quote).
+_QUOTE_BEFORE = re.compile(
+    r"(?:„([^“”\"]+)[“”\"]|“([^”]+)”|\"([^\"]+)\"|»([^«]+)«|«([^»]+)»|‚([^‘’]+)[‘’]|›([^‹]+)‹)"
+    r"\s*[,.:;]?\s*$"
+)
 _QUOTE_WINDOW = 600  # characters before a marker in which its quote may stand
 
 PROBLEM_TEXT: dict[str, dict[str, str]] = {

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ class Question:
     document: str
     section: str | None = None
     page: int | None = None
+    line: int = field(default=0, compare=False)  # in the question file, for messages
 
     def answered_by(self, chunk: StoredChunk) -> bool:
         return (
@@ -65,8 +67,9 @@ def read_questions(path: Path) -> list[Question]:
                 Question(
                     str(record["question"]),
                     str(record["document"]),
-                    record.get("section"),
-                    record.get("page"),
+                    _typed(record, "section", str),
+                    _typed(record, "page", int),
+                    number,
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -87,6 +90,26 @@ def read_questions(path: Path) -> list[Question]:
     return questions
 
 
+def _typed(record: dict, key: str, kind: type) -> Any:
+    """An optional field of a question, of its kind: a page given as "2" would match no chunk,
+    and the question would count as missed without a word."""
+    value = record.get(key)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise TypeError(f"{key} must be {'a number' if kind is int else 'text'}, not {value!r}")
+    return value
+
+
+def unknown_documents(collection: Collection, questions: list[Question]) -> list[Question]:
+    """The questions whose document the collection does not hold: each would count as missed
+    (a typo in a key), so the scores would mean nothing."""
+    held = {chunk.document for chunk in collection.chunks}
+    return [
+        q
+        for q in questions
+        if not any(key == q.document or key.endswith("/" + q.document) for key in held)
+    ]
+
+
 def evaluate(
     collection: Collection,
     questions: list[Question],
@@ -94,6 +117,21 @@ def evaluate(
     k: int = 5,
     reranker: Reranker | None = None,
 ) -> Scores:
+    missing = unknown_documents(collection, questions)
+    if missing:
+        raise InputError(
+            _(
+                "line {line}: the collection {name!r} holds no document {document!r} "
+                "({count} questions name a document it does not hold)",
+                line=str(missing[0].line),
+                name=collection.name,
+                document=missing[0].document,
+                count=str(len(missing)),
+            ),
+            _("name each document by its key, as `gemeingut rag query` shows it"),
+        )
+    if collection.vectors is None and mode == "hybrid":
+        mode = "bm25"  # what `search` then runs; the scores are named for it
     if mode != "bm25" and collection.vectors is not None:
         collection.embedder().embed(["warm-up"])  # loading the model is not query latency
     found, reciprocal, times = 0, 0.0, []

@@ -10,6 +10,11 @@ Layout of `<root>/<name>/`:
 of the unchanged, drops files that vanished from an ingested folder, writes a new index folder
 and then switches `collection.json` to it in one rename: a reader sees the old index or the
 new, never half of one, and a failed ingest leaves the old one as it was.
+
+A document's key is its file name, or for a file found in a folder the folder's name and the
+path below it; two files that would share a key refuse the ingest before anything is written.
+BM25 and the vectors see a chunk's section heading before its text, so a question may name the
+heading; the chunk's own text (shown, quoted, checked) is the passage alone.
 """
 
 from __future__ import annotations
@@ -161,13 +166,15 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise InputError(_("not found: {paths}", paths=", ".join(missing)), _("check the paths"))
+    report = IngestReport()
+    found = _documents(paths, report)
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         meta = _current_meta(folder, name, language)
         meta["groups"] = sorted(set(meta.get("groups", [])) | set(groups or []))
         embedder = _embedder_for(meta, embed)
         old = Collection(folder, meta)
-        report, chunks, vectors = _update(folder, meta, old, paths, embedder)
+        chunks, vectors = _update(folder, meta, old, paths, found, report, embedder)
         _write_index(folder, meta, chunks, vectors)
         _drop_unused_files(folder, meta)
     return report
@@ -178,13 +185,13 @@ def _update(
     meta: dict[str, Any],
     old: Collection,
     paths: list[Path],
+    found: dict[str, Path],
+    report: IngestReport,
     embedder: Embedder | None,
-) -> tuple[IngestReport, list[StoredChunk], np.ndarray | None]:
+) -> tuple[list[StoredChunk], np.ndarray | None]:
     """The collection's chunks after this ingest, and their vectors in the same order."""
-    report = IngestReport()
     documents: dict[str, dict[str, Any]] = meta.setdefault("documents", {})
     old_rows = _rows_by_document(old.chunks)
-    found = dict(_walk(paths, report))
     reuse = old.vectors is not None  # else every chunk is embedded (an embedder is new)
     chunks: list[StoredChunk] = []
     vectors: list[np.ndarray] = []
@@ -210,8 +217,12 @@ def _update(
             continue
         try:
             pieces = chunk_passages(read_document(path))
+            # a file with nothing to find would be stored, listed and never found
+            why = "" if pieces else text(_("contains no text to search"))
         except InputError as exc:
-            report.skipped[str(path)] = text(exc.message)
+            pieces, why = [], _reason(exc, path)
+        if why:
+            report.skipped[str(path)] = why
             if key in documents:
                 keep(key)  # the last good version stays
             continue
@@ -225,13 +236,50 @@ def _update(
         }
         chunks.extend(new)
         if reuse and embedder is not None and new:
-            vectors.append(embedder.embed([c.text for c in new]))
+            vectors.append(embedder.embed([searched_text(c) for c in new]))
     report.chunks = len(chunks)
     if embedder is None or not chunks:
-        return report, chunks, None
+        return chunks, None
     if not reuse:
-        return report, chunks, embedder.embed([c.text for c in chunks])
-    return report, chunks, np.concatenate([v for v in vectors if len(v)])
+        return chunks, embedder.embed([searched_text(c) for c in chunks])
+    return chunks, np.concatenate([v for v in vectors if len(v)])
+
+
+def searched_text(chunk: StoredChunk) -> str:
+    """What BM25 and the vectors see of a chunk: its section's heading, then its text. A
+    heading names what the passage under it is about ("Parkausweis") in words the passage
+    itself may never use; the chunk's `text` stays the passage, as shown and quoted."""
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+def _reason(error: InputError, path: Path) -> str:
+    """Why `path` was skipped, without the path: a reader's error names its file (it is also
+    shown alone), the report names it once, beside the reason."""
+    return text(error.message).removeprefix(f"{path}: ")
+
+
+def _documents(paths: list[Path], report: IngestReport) -> dict[str, Path]:
+    """Key → file of each document in `paths`. Two files with one key (`a/info.txt`,
+    `b/info.txt`) refuse the ingest before anything is written: the second would replace the
+    first unseen. Longer keys would avoid the clash, but a key must not change with what else
+    is ingested: a later ingest compares keys to find what changed."""
+    found: dict[str, Path] = {}
+    for key, path in _walk(paths, report):
+        first = found.setdefault(key, path)
+        if first.resolve() != path.resolve():
+            raise InputError(
+                _(
+                    "{first} and {second} would both be named {key!r} in the collection",
+                    first=str(first),
+                    second=str(path),
+                    key=key,
+                ),
+                _(
+                    "rename one of them, or ingest the folder one level above: a folder's name "
+                    "is part of the keys of the documents in it"
+                ),
+            )
+    return found
 
 
 def _walk(paths: list[Path], report: IngestReport) -> Iterator[tuple[str, Path]]:
@@ -312,7 +360,8 @@ def _write_index(
             import bm25s
 
             bm25 = bm25s.BM25()
-            bm25.index(tokenize([c.text for c in chunks], meta["language"]), show_progress=False)
+            searched = [searched_text(c) for c in chunks]
+            bm25.index(tokenize(searched, meta["language"]), show_progress=False)
             bm25.save(str(index / BM25_DIR), show_progress=False)
         meta["index"] = index.name
         meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -31,9 +31,10 @@ def is_pdf(path: Path) -> bool:
     return path.suffix.lower() == ".pdf"
 
 
-def page_png(pdf: Path, page: int, width: int = WIDTH) -> bytes:
+def page_png(pdf: Path, page: int, width: int = WIDTH, shown_as: str | None = None) -> bytes:
     """Page `page` (from 1) of `pdf`, `width` pixels wide (less for a very long page), as PNG
-    bytes; an `InputError` for a document or page that cannot be drawn."""
+    bytes; an `InputError` for a document or page that cannot be drawn, naming the document
+    `shown_as` (a collection's stored copy is named by its hash, which no reader knows)."""
 
     def draw(sheet: Any) -> bytes:
         points_wide, points_high = sheet.get_size()
@@ -45,7 +46,7 @@ def page_png(pdf: Path, page: int, width: int = WIDTH) -> bytes:
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
 
-    return on_page(pdf, page, draw)
+    return on_page(pdf, page, draw, shown_as)
 
 
 def scanned_words(pdf: Path, page: int) -> list[ocr.Word] | None:
@@ -95,22 +96,24 @@ def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float
         return []
 
 
-def on_page(pdf: Path, page: int, use: Callable[[Any], T]) -> T:
-    """`use(page)` on page `page` (from 1) of `pdf`, under the one PDFium lock."""
+def on_page(pdf: Path, page: int, use: Callable[[Any], T], shown_as: str | None = None) -> T:
+    """`use(page)` on page `page` (from 1) of `pdf`, under the one PDFium lock; an error names
+    the document `shown_as` (default: the file's name)."""
     import pypdfium2 as pdfium
 
+    name = shown_as or pdf.name
     with _PDFIUM:
         try:
             document = pdfium.PdfDocument(str(pdf))
         except (pdfium.PdfiumError, OSError) as exc:
-            message = _("{path} cannot be read as a PDF: {error}", path=pdf.name, error=exc)
+            message = _("{path} cannot be read as a PDF: {error}", path=name, error=exc)
             raise InputError(message) from None
         try:
             if not 1 <= page <= len(document):
                 raise InputError(
                     _(
                         "{path} has no page {page} (it has {count})",
-                        path=pdf.name,
+                        path=name,
                         page=page,
                         count=len(document),
                     )
@@ -121,7 +124,7 @@ def on_page(pdf: Path, page: int, use: Callable[[Any], T]) -> T:
                 _(
                     "page {page} of {path} cannot be drawn: {error}",
                     page=page,
-                    path=pdf.name,
+                    path=name,
                     error=exc,
                 )
             ) from None

@@ -4,23 +4,37 @@ A citation can only be checked if the place it names is kept, so every reader re
 `Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
 ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
 headings, text as one passage.
+Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
+or an HTML <div> as well as in paragraphs: what a reader sees on the page is what is searched.
 A file that cannot be read raises `InputError` naming the file and why.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_HTML_BLOCKS = {"p", "li", "td", "th", "pre", "blockquote", "dd", "dt"}
-_HTML_SKIPPED = {"script", "style", "nav", "header", "footer", "noscript", "template"}
+# Inline elements continue a line; every other element (p, div, li, td, br, …) starts one.
+_HTML_INLINE = {
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i",
+    "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+    "time", "u", "var",
+}  # fmt: skip
+_HTML_SKIPPED = {
+    "head", "script", "style", "nav", "header", "footer", "noscript", "template",
+}  # fmt: skip
+_CELL = " | "  # between the cells of a table row
 
 
 @dataclass(frozen=True)
@@ -58,28 +72,63 @@ def require_known_format(path: Path) -> Callable[[Path], Iterator[Passage]]:
     """The reader of `path`'s format, or an `InputError` naming the formats there are."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
+        supported = _("supported: {formats}", formats=", ".join(sorted(READERS)))
+        if not path.suffix:
+            raise InputError(
+                _("{path}: cannot read files without a suffix", path=str(path)), supported
+            )
         raise InputError(
-            _(
-                "{path}: cannot read files of type {suffix}",
-                path=str(path),
-                suffix=path.suffix or "(none)",
-            ),
-            _("supported: {formats}", formats=", ".join(sorted(READERS))),
+            _("{path}: cannot read files of type {suffix}", path=str(path), suffix=path.suffix),
+            supported,
         )
     return reader
+
+
+class _Silenced:
+    """A logger kept quiet while any thread reads with it; its own level is back when the last
+    one is done. pypdf logs warnings in English to stderr ("EOF marker not found") for a
+    damaged file whose error the reader already reports in the user's language."""
+
+    def __init__(self, name: str) -> None:
+        self.logger = logging.getLogger(name)
+        self.lock = threading.Lock()
+        self.readers = 0
+        self.level = logging.NOTSET
+
+    def __enter__(self) -> None:
+        with self.lock:
+            if self.readers == 0:
+                self.level = self.logger.level
+                self.logger.setLevel(logging.CRITICAL + 1)
+            self.readers += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with self.lock:
+            self.readers -= 1
+            if self.readers == 0:
+                self.logger.setLevel(self.level)
+
+
+_PYPDF_QUIET = _Silenced("pypdf")
 
 
 def _pdf(path: Path) -> Iterator[Passage]:
     from pypdf import PdfReader
 
-    reader = PdfReader(path)
-    if reader.is_encrypted:
-        raise InputError(
-            _("{path}: the PDF is encrypted", path=str(path)), _("save an unencrypted copy")
-        )
-    for number, page in enumerate(reader.pages, start=1):
-        text = page.extract_text() or ""
-        yield Passage(_tidy(text if text.strip() else _scanned(path, number)), page=number)
+    with _PYPDF_QUIET:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise InputError(
+                _("{path}: the PDF is encrypted", path=str(path)), _("save an unencrypted copy")
+            )
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            yield Passage(_tidy(text if text.strip() else _scanned(path, number)), page=number)
 
 
 def _scanned(path: Path, number: int) -> str:
@@ -93,27 +142,86 @@ def _scanned(path: Path, number: int) -> str:
 
 def _docx(path: Path) -> Iterator[Passage]:
     import docx
+    from docx.table import Table
 
     section = None
-    for paragraph in docx.Document(str(path)).paragraphs:
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    for block in docx.Document(str(path)).iter_inner_content():  # paragraphs and tables
+        if isinstance(block, Table):
+            yield Passage(_docx_table(block), section=section)
+            continue
+        style = (block.style.name if block.style is not None else "") or ""
         if style.startswith(("Heading", "Title", "Überschrift", "Titel")):
-            section = paragraph.text.strip() or section
+            section = block.text.strip() or section
         else:
-            yield Passage(paragraph.text, section=section)
+            yield Passage(block.text, section=section)
+
+
+def _docx_table(table: Any) -> str:
+    """One line per row; a cell merged across columns once, a table in a cell in its cell."""
+    from docx.table import Table
+
+    rows = []
+    for row in table.rows:
+        texts, spanning = [], None
+        for cell in row.cells:
+            if cell._tc is spanning:  # python-docx gives a merged cell once per column
+                continue
+            spanning = cell._tc
+            inner = (
+                _docx_table(b) if isinstance(b, Table) else b.text
+                for b in cell.iter_inner_content()
+            )
+            texts.append(" ".join(t.strip() for t in inner if t.strip()))
+        rows.append(_CELL.join(t for t in texts if t))
+    return "\n".join(rows)
 
 
 def _odt(path: Path) -> Iterator[Passage]:
-    from odf import teletype, text
     from odf.opendocument import load
 
     section = None
-    document = load(str(path))
-    for element in document.text.childNodes:
-        if element.qname == (text.TEXTNS, "h"):
-            section = teletype.extractText(element).strip() or section
-        elif element.qname in ((text.TEXTNS, "p"), (text.TEXTNS, "list")):
-            yield Passage(teletype.extractText(element), section=section)
+    for heading, content in _odt_blocks(load(str(path)).text):
+        if heading:
+            section = content.strip() or section
+        else:
+            yield Passage(content, section=section)
+
+
+def _odt_blocks(element: Any) -> Iterator[tuple[bool, str]]:
+    """(is it a heading, its text) for each heading, paragraph, list and table, in document
+    order, also inside sections (which Writer makes for columns, protected or linked text)."""
+    from odf import teletype
+    from odf.namespaces import TABLENS, TEXTNS
+
+    for child in element.childNodes:
+        qname = getattr(child, "qname", None)  # text between elements has none
+        if qname == (TEXTNS, "h"):
+            yield True, teletype.extractText(child)
+        elif qname in ((TEXTNS, "p"), (TEXTNS, "list")):
+            yield False, teletype.extractText(child)
+        elif qname == (TEXTNS, "section"):
+            yield from _odt_blocks(child)
+        elif qname == (TABLENS, "table"):
+            yield False, "\n".join(_odt_rows(child))
+
+
+def _odt_rows(element: Any) -> Iterator[str]:
+    """Each row of an ODT table as one line; the cells a merge covers hold nothing."""
+    from odf import teletype
+    from odf.namespaces import TABLENS
+
+    for child in element.childNodes:
+        namespace, name = getattr(child, "qname", (None, None))  # text between has none
+        if namespace != TABLENS:
+            continue
+        if name == "table-row":
+            cells = [
+                c for c in child.childNodes if getattr(c, "qname", None) == (TABLENS, "table-cell")
+            ]
+            texts = (" ".join(teletype.extractText(p) for p in c.childNodes) for c in cells)
+            yield _CELL.join(t.strip() for t in texts if t.strip())
+        elif name in ("table-header-rows", "table-rows", "table-row-group"):
+            yield from _odt_rows(child)
 
 
 def _html(path: Path) -> Iterator[Passage]:
@@ -125,19 +233,36 @@ def _html(path: Path) -> Iterator[Passage]:
     except UnicodeDecodeError:
         root = html.fromstring(data)  # the page's own <meta charset>
     section, parts = None, []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.tag in _HTML_SKIPPED:
-            continue
-        if any(a.tag in _HTML_SKIPPED for a in element.iterancestors()):
-            continue
-        if element.tag in _HTML_HEADINGS:
-            yield Passage("\n".join(parts), section=section)
-            section, parts = _tidy(element.text_content()) or section, []
-        elif element.tag in _HTML_BLOCKS and not any(
-            a.tag in _HTML_BLOCKS for a in element.iterancestors()
-        ):  # a block's text once, not again for each block inside it
-            parts.append(_tidy(element.text_content()))
-    yield Passage("\n".join(parts), section=section)
+    for piece in _html_flow(root):
+        if isinstance(piece, _Heading):
+            yield Passage(_tidy("".join(parts)), section=section)
+            section, parts = piece.text or section, []
+        else:
+            parts.append(piece)
+    yield Passage(_tidy("".join(parts)), section=section)
+
+
+@dataclass(frozen=True)
+class _Heading:
+    text: str
+
+
+def _html_flow(element: Any) -> Iterator[str | _Heading]:
+    """The text of `element` in reading order, as a browser lays it out: a line break at the
+    edges of each block, headings apart. Text straight in a <div> or <body> counts too."""
+    if element.tag in _HTML_HEADINGS:
+        yield _Heading(_tidy(element.text_content()))
+        return
+    block = element.tag not in _HTML_INLINE
+    if block:
+        yield "\n"
+    yield element.text or ""
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _HTML_SKIPPED:  # not a comment
+            yield from _html_flow(child)
+        yield child.tail or ""
+    if block:
+        yield "\n"
 
 
 def _markdown(path: Path) -> Iterator[Passage]:

@@ -3,6 +3,8 @@ an answer that cites nothing has no evidence."""
 
 from dataclasses import dataclass
 
+import pytest
+
 from gemeingut.apps.rag.cite import check_citations
 
 
@@ -47,6 +49,15 @@ def test_a_quote_that_is_not_in_the_chunk_is_named_in_english_too() -> None:
     verdict = check_citations(answer, SOURCES, language="en")
     assert verdict.citations[0].problem == "quote_not_in_source"
     assert verdict.problems == ["[2]: “Werke sind immer geschützt” is not in that source."]
+
+
+@pytest.mark.parametrize("marks", ["„“", "»«", "«»", "‚‘", "›‹", "“”", '""'])
+def test_a_quote_in_any_quotation_marks_is_checked(marks: str) -> None:
+    opening, closing = marks
+    wrong = f"Die Vergabestelle {opening}nennt keine Kriterien{closing} [1, S. 3]."
+    assert check_citations(wrong, SOURCES).citations[0].problem == "quote_not_in_source"
+    right = f"Die Vergabestelle {opening}nennt alle Zuschlagskriterien{closing} [1, S. 3]."
+    assert check_citations(right, SOURCES).supported
 
 
 def test_quotes_are_compared_without_case_quote_marks_or_line_breaks() -> None:

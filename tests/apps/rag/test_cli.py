@@ -120,3 +120,49 @@ def test_a_context_too_short_for_one_source_is_a_clear_error(
         )  # fmt: skip
     assert result.exit_code == 2
     assert "Kontext des Modells (256 Tokens) fasst Anweisungen" in result.output
+
+
+def test_a_query_that_finds_nothing_says_so(collection: Path) -> None:
+    common = invoke("rag", "query", "vergabe", "der die das", "--root", collection)
+    assert common.exit_code == 0
+    assert "nichts gefunden: jedes Wort der Frage ist zu häufig" in common.output
+    unknown = invoke("rag", "query", "vergabe", "Quantenchromodynamik", "--root", collection)
+    assert unknown.exit_code == 0 and "nichts gefunden in 'vergabe'" in unknown.output
+
+
+def test_ingest_names_a_skipped_file_once_and_counts_without_false_plurals(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "kaputt.pdf").write_bytes(b"%PDF-1.4 kaputt")
+    (docs / "a.txt").write_text("Die Frist beträgt dreißig Tage.", encoding="utf-8")
+    result = invoke("rag", "ingest", "v", docs, "--root", tmp_path / "c")
+    assert result.exit_code == 1
+    assert "1 neu, 0 geändert, 0 unverändert, 0 entfernt; Abschnitte insgesamt: 1" in result.output
+    [line] = [line for line in result.output.splitlines() if "übersprungen" in line]
+    assert line.startswith(f"übersprungen: {docs / 'kaputt.pdf'}: keine lesbare PDF-Datei")
+    assert line.count("kaputt.pdf") == 1
+    questions = tmp_path / "fragen.jsonl"
+    questions.write_text(json.dumps({"question": "Frist", "document": "a.txt"}) + "\n")
+    scored = invoke("rag", "eval", "v", questions, "--root", tmp_path / "c")
+    assert scored.exit_code == 0 and "Fragen: 1" in scored.output
+
+
+def test_eval_names_a_page_given_as_text_a_document_not_held_and_what_it_scored(
+    collection: Path, tmp_path: Path
+) -> None:
+    questions = tmp_path / "fragen.jsonl"
+    right = {"question": "Barrierefreiheit", "document": "leitfaden.pdf", "page": 3}
+    questions.write_text(json.dumps(right | {"page": "3"}) + "\n", encoding="utf-8")
+    as_text = invoke("rag", "eval", "vergabe", questions, "--root", collection)
+    assert as_text.exit_code == 2 and "Zeile 1: keine Frage" in as_text.output, as_text.output
+    unknown = right | {"document": "leitfadn.pdf"}
+    questions.write_text(json.dumps(right) + "\n" + json.dumps(unknown) + "\n", "utf-8")
+    typo = invoke("rag", "eval", "vergabe", questions, "--root", collection)
+    assert typo.exit_code == 2 and "Zeile 2" in typo.output and "leitfadn.pdf" in typo.output
+    questions.write_text(json.dumps(right) + "\n", encoding="utf-8")
+    asked = invoke("rag", "eval", "vergabe", questions, "--root", collection, "--mode", "hybrid")
+    scored = invoke("rag", "eval", "vergabe", questions, "--root", collection, "--json", "--mode",
+                    "hybrid")  # fmt: skip
+    assert asked.exit_code == 0 and json.loads(scored.stdout)[0]["mode"] == "bm25"

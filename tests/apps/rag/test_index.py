@@ -135,3 +135,69 @@ def test_bad_names_languages_and_paths_are_clear_errors(tmp_path: Path) -> None:
     meta.write_text("{", encoding="utf-8")
     with pytest.raises(InputError, match="kann nicht gelesen werden"):
         open_collection(tmp_path, "kaputt")
+
+
+def test_two_files_with_one_key_refuse_the_ingest_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    for year, text in (("2023", "Die Hundesteuer beträgt 100 Euro."), ("2024", "Neu.")):
+        (tmp_path / year / "akten").mkdir(parents=True)
+        (tmp_path / year / "akten" / "info.txt").write_text(text, encoding="utf-8")
+    first, second = tmp_path / "2023" / "akten", tmp_path / "2024" / "akten"
+    root = tmp_path / "c"
+    for paths in ([first / "info.txt", second / "info.txt"], [first, second]):
+        with pytest.raises(InputError, match="hießen in der Sammlung beide") as clash:
+            ingest(root, "v", paths)
+        assert str(paths[0]) in str(clash.value) and str(paths[1]) in str(clash.value)
+        assert "eine Ebene höher" in str(clash.value.hint)
+        assert not root.exists()
+    report = ingest(root, "v", [tmp_path / "2023", tmp_path / "2024"])  # a level higher
+    assert report.added == ["2023/akten/info.txt", "2024/akten/info.txt"]
+    again = ingest(root, "v", [first / "info.txt", first / "info.txt"])  # the same file twice
+    assert again.added == ["info.txt"]
+
+
+def test_a_document_without_text_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    import docx
+
+    folder = tmp_path / "akten"
+    folder.mkdir()
+    (folder / "leer.txt").write_text(" \n", encoding="utf-8")
+    only_heading = docx.Document()
+    only_heading.add_heading("Nur eine Überschrift", level=1)
+    only_heading.save(str(folder / "titel.docx"))
+    write_markdown(folder / "hinweise.md")
+    report = ingest(tmp_path / "c", "v", [folder])
+    assert report.added == ["akten/hinweise.md"]
+    assert report.skipped == {
+        str(folder / "leer.txt"): "enthält keinen durchsuchbaren Text",
+        str(folder / "titel.docx"): "enthält keinen durchsuchbaren Text",
+    }
+    assert list(open_collection(tmp_path / "c", "v").meta["documents"]) == ["akten/hinweise.md"]
+
+
+def test_a_skipped_file_is_named_once_with_its_reason(tmp_path: Path) -> None:
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"%PDF-1.4 kaputt")
+    write_markdown(tmp_path / "hinweise.md")
+    report = ingest(tmp_path / "c", "v", [broken, tmp_path / "hinweise.md"])
+    assert report.skipped[str(broken)].startswith("keine lesbare PDF-Datei")
+
+
+def test_a_heading_is_searched_but_the_chunk_text_stays_the_passage(tmp_path: Path) -> None:
+    from gemeingut.apps.rag.cite import check_citations
+
+    notes = tmp_path / "notiz.md"
+    notes.write_text(
+        "# Notiz\n\n## Parkausweis\n\nAnwohner bekommen ihn beim Straßenverkehrsamt.\n\n"
+        "## Hundesteuer\n\nSie beträgt 120 Euro im Jahr.\n",
+        encoding="utf-8",
+    )
+    ingest(tmp_path / "c", "v", [notes])
+    collection = open_collection(tmp_path / "c", "v")
+    [hit] = search(collection, "Parkausweis", k=5, mode="bm25")
+    found = collection.chunks[hit.row]
+    assert found.section == "Parkausweis"
+    assert found.text == "Anwohner bekommen ihn beim Straßenverkehrsamt."  # shown as it stands
+    answer = "„Anwohner bekommen ihn beim Straßenverkehrsamt.“ [1]"
+    assert check_citations(answer, [found]).supported

@@ -61,3 +61,10 @@ def test_the_passage_is_marked_on_a_scanned_page(tmp_path: Path) -> None:
     [where] = passage_boxes(text, 2, "Eingang der Angebote")  # the same words in a text layer
     assert all(abs(a - b) < 0.02 for a, b in zip(box, where, strict=True))
     assert passage_boxes(scan, 2, "steht nicht auf der Seite") == []
+
+
+def test_a_missing_page_names_the_document_as_the_reader_knows_it(tmp_path: Path) -> None:
+    stored = write_pdf(tmp_path / "9de24d1d51ca7f00.pdf")  # a collection's copy: its hash
+    with pytest.raises(InputError) as missing:
+        page_png(stored, 9, shown_as="akten/leitfaden.pdf")
+    assert str(missing.value) == "akten/leitfaden.pdf hat keine Seite 9 (es hat 3)"

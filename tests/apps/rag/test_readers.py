@@ -86,3 +86,86 @@ def test_unknown_formats_and_other_encodings_are_refused_clearly(tmp_path: Path)
     latin.write_bytes("Gebühren".encode("latin-1"))
     with pytest.raises(InputError, match=r"alt\.txt: nicht UTF-8"):
         read_document(latin)
+
+
+def test_a_docx_table_is_read_row_by_row_in_document_order(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Gebühren", level=1)
+    document.add_paragraph("Vor der Tabelle.")
+    table = document.add_table(rows=3, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Leistung", "Preis"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Personalausweis", "37 Euro"
+    table.cell(2, 0).merge(table.cell(2, 1)).text = "Alle Preise brutto"
+    document.add_paragraph("Nach der Tabelle.")
+    document.save(str(tmp_path / "gebuehren.docx"))
+    passages = read_document(tmp_path / "gebuehren.docx")
+    assert [p.text for p in passages] == [
+        "Vor der Tabelle.",
+        "Leistung | Preis\nPersonalausweis | 37 Euro\nAlle Preise brutto",  # merged: once
+        "Nach der Tabelle.",
+    ]
+    assert {p.section for p in passages} == {"Gebühren"}
+
+
+def test_odt_sections_and_tables_are_read_under_their_heading(tmp_path: Path) -> None:
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, P, Section
+
+    document = OpenDocumentText()
+    section = Section(name="Abschnitt1")
+    section.addElement(H(outlinelevel=1, text="Friedhofssatzung"))
+    section.addElement(P(text="Die Grabnutzungsgebühr beträgt 800 Euro."))
+    document.text.addElement(section)
+    table = Table(name="Gebühren")
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    row = TableRow()
+    for cell_text in ("Urnenbeisetzung", "300 Euro"):
+        cell = TableCell()
+        cell.addElement(P(text=cell_text))
+        row.addElement(cell)
+    table.addElement(row)
+    document.text.addElement(table)
+    document.save(str(tmp_path / "satzung.odt"))
+    passages = read_document(tmp_path / "satzung.odt")
+    assert [(p.section, p.text) for p in passages] == [
+        ("Friedhofssatzung", "Die Grabnutzungsgebühr beträgt 800 Euro."),
+        ("Friedhofssatzung", "Urnenbeisetzung | 300 Euro"),
+    ]
+
+
+def test_html_text_straight_in_a_div_is_read_in_order(tmp_path: Path) -> None:
+    page = tmp_path / "bibliothek.html"
+    page.write_text(
+        "<html><head><title>Titel</title></head><body>"
+        "<div>Die Bibliotheksgebühr beträgt <b>zehn</b> Euro.</div><span>Ausleihfrist</span>"
+        "<h2>Mahnung</h2><div>Nach <a href='#'>drei</a> Wochen<div>kommt eine Mahnung.</div>"
+        "</div></body></html>",
+        encoding="utf-8",
+    )
+    assert [(p.section, p.text) for p in read_document(page)] == [
+        (None, "Die Bibliotheksgebühr beträgt zehn Euro.\nAusleihfrist"),
+        ("Mahnung", "Nach drei Wochen\nkommt eine Mahnung."),
+    ]
+
+
+def test_a_damaged_pdf_leaves_no_english_log_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"%PDF-1.4\nnonsense garbage\n")
+    level = logging.getLogger("pypdf").level
+    with caplog.at_level(logging.DEBUG), pytest.raises(InputError, match="keine lesbare PDF"):
+        read_document(broken)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert logging.getLogger("pypdf").level == level  # quiet only while reading
+
+
+def test_a_file_without_suffix_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "noext").write_text("Text", encoding="utf-8")
+    with pytest.raises(InputError, match=r"noext: Dateien ohne Endung können nicht gelesen"):
+        read_document(tmp_path / "noext")
