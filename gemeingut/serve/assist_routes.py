@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 from gemeingut.serve.collection_answers import AnswerSource, ask_served_model, counter
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, record_access
@@ -25,6 +25,7 @@ from gemeingut.serve.schemas import ErrorResponse
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.readers import Passage
+    from gemeingut.errors import InputError
 
 assist_router = APIRouter()
 MAX_DRAFT_CHARS = 500_000  # as a pasted draft
@@ -58,6 +59,10 @@ class TenderFinding(BaseModel):
     title: str
     advice: str
     passage: str | None = Field(description="The draft's sentence; null where something lacks.")
+    page: int | None = Field(default=None, description="The passage's page (PDF), 1-based.")
+    section: str | None = Field(
+        default=None, description="The heading above the passage (DOCX, ODT, HTML, Markdown)."
+    )
 
 
 class TenderCheck(BaseModel):
@@ -84,6 +89,8 @@ async def check_tender_text(
     else:
         assert body.text is not None
         paragraphs = [Passage(part) for part in body.text.split("\n\n") if part.strip()]
+        if not paragraphs:
+            raise APIError(400, _("no text found"), param="text")
     found = await run_in_threadpool(check_passages, paragraphs, load_rules(), language)
     await run_in_threadpool(record_access, request, principal, 200, "allowed")
     return TenderCheck(
@@ -96,6 +103,8 @@ async def check_tender_text(
                 title=f.title,
                 advice=f.advice,
                 passage=f.passage,
+                page=f.page,
+                section=f.section,
             )
             for f in found
         ],
@@ -129,12 +138,31 @@ def _read_file(draft: DraftFile) -> list[Passage]:
         try:
             passages = read_document(path)
         except InputError as error:
-            raise APIError(400, _("{name}: not readable", name=name), param="file") from error
+            raise APIError(400, _reason(error, path, name), param="file") from error
     if not passages:
         raise APIError(400, _("{name}: no text found", name=name), param="file")
     if sum(len(p.text) for p in passages) > MAX_DRAFT_CHARS:
         raise APIError(400, _("{name}: more text than a tender draft", name=name), param="file")
     return passages
+
+
+def _reason(error: InputError, path: Path, name: str) -> Message | str:
+    """The reader's own reason and hint ("not UTF-8 … save the file as UTF-8"), with the
+    client's file name where the reader named the temporary file, which the client never saw
+    and which is gone."""
+    message = error.message
+    if isinstance(message, Message):
+        values = {key: _renamed(value, path, name) for key, value in message.values.items()}
+        message = Message(message.msgid, values)
+    else:
+        message = message.replace(str(path), name)
+    if not error.hint:
+        return message
+    return _("{message} (hint: {hint})", message=message, hint=error.hint)
+
+
+def _renamed(value: object, path: Path, name: str) -> object:
+    return value.replace(str(path), name) if isinstance(value, str) else value
 
 
 def _unpacked_size(content: bytes) -> int:

@@ -3,7 +3,9 @@
 Rules (YAML, `rules/vergabe.yaml` ships the common checks; `--rules` adds or replaces by id)
 name their legal source, a severity and one test: text that must not occur (`forbidden`,
 unless an `unless` pattern is in the same sentence), text that must occur (`required`, one
-pattern of each group) or a number that must reach a minimum (`at_least`). Each finding names
+pattern of each group; a sentence that denies it, matching `unless`, does not count, and one
+that must stand `near` an anchor counts only there) or a number that must reach a minimum
+(`at_least`, in digits or German words, weeks counted as days). Each finding names
 the rule, its §, and the passage of the tender with its page or section, so the person who
 wrote the draft can find and fix it. The check reads the draft with the collections' readers
 (PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
@@ -21,12 +23,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, text
+from gemeingut.i18n.validation import problem
 
 SHIPPED_RULES = Path(__file__).with_name("rules") / "vergabe.yaml"
 Severity = Literal["error", "warning", "hint"]
 # A sentence ends at . ! ? ; or a blank line; one line break (a PDF's wrapped line) does not.
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n\s*\n")
+# Days per unit of an at_least match's (?P<unit>…), by the unit's first letters; any other unit
+# (Tag, Kalendertag, Werktag, Arbeitstag) is one day. We chose to count a Werktag or Arbeitstag
+# as one calendar day: N of them span at least N calendar days, so a deadline that passes is
+# long enough for sure, and one just long enough may be flagged (stating Kalendertage avoids
+# that). A month counts as 28 days, its shortest length, for the same reason.
+_DAYS_PER_UNIT = {"woche": 7, "monat": 28}
 
 
 class Texts(BaseModel):
@@ -50,8 +59,9 @@ class Rule(BaseModel):
     title: Texts
     advice: Texts
     forbidden: list[str] = []
-    unless: list[str] = []
+    unless: list[str] = []  # in the same sentence: allows a forbidden text, denies a required one
     required: list[list[str]] = []
+    near: list[str] = []  # required text counts only in a sentence (or section) matching one
     at_least: AtLeast | None = None
 
     @model_validator(mode="after")
@@ -59,7 +69,8 @@ class Rule(BaseModel):
         tests = [bool(self.forbidden), bool(self.required), self.at_least is not None]
         if sum(tests) != 1:
             raise ValueError(_("give exactly one of forbidden, required, at_least"))
-        patterns = [*self.forbidden, *self.unless, *(p for g in self.required for p in g)]
+        patterns = [*self.forbidden, *self.unless, *self.near]
+        patterns += [pattern for group in self.required for pattern in group]
         if self.at_least is not None:
             patterns.append(self.at_least.pattern)
             if "(?P<n>" not in self.at_least.pattern:
@@ -149,19 +160,103 @@ def _check(rule: Rule, sentences: list[tuple[str, Passage]], language: str) -> l
             if _any(rule.forbidden, sentence) and not _any(rule.unless, sentence)
         ]
     if rule.required:
-        whole = "\n".join(sentence for sentence, _passage in sentences)
-        return [] if all(_any(group, whole) for group in rule.required) else [finding()]
+        for group in rule.required:
+            mentions = [
+                (sentence, passage)
+                for sentence, passage in sentences
+                if _any(group, _context(sentence, passage))
+                and (not rule.near or _any(rule.near, _context(sentence, passage)))
+            ]
+            if not any(not _any(rule.unless, _context(s, p)) for s, p in mentions):
+                # only denied ("wird nicht gefordert"): the denial is the passage to look at
+                return [finding(*mentions[0])] if mentions else [finding()]
+        return []
     assert rule.at_least is not None
-    found = [
-        (int(match["n"]), sentence, passage)
-        for sentence, passage in sentences
-        for match in re.finditer(rule.at_least.pattern, sentence, re.IGNORECASE)
-    ]
-    return [finding(s, p) for n, s, p in found if n < rule.at_least.minimum]
+    findings = []
+    for sentence, passage in sentences:
+        for match in re.finditer(rule.at_least.pattern, sentence, re.IGNORECASE):
+            if match["n"] is None:
+                continue
+            number = read_number(match["n"])
+            if number is None:
+                findings.append(_unreadable(rule, match["n"], sentence, passage, language))
+            elif number * _days(match.groupdict().get("unit")) < rule.at_least.minimum:
+                findings.append(finding(sentence, passage))
+    return findings
+
+
+def _context(sentence: str, passage: Passage) -> str:
+    """A sentence with its section's heading: "## Zuschlagskriterien" above "Preis 60 %" is
+    what makes the number a weighting."""
+    return f"{passage.section}\n{sentence}" if passage.section else sentence
 
 
 def _any(patterns: list[str], text: str) -> bool:
     return any(re.search(p, text, re.IGNORECASE) for p in patterns)
+
+
+def _days(unit: str | None) -> int:
+    unit = (unit or "").lower()
+    return next((days for name, days in _DAYS_PER_UNIT.items() if unit.startswith(name)), 1)
+
+
+def _unreadable(rule: Rule, value: str, sentence: str, passage: Passage, language: str) -> Finding:
+    """A warning instead of a check: the rule's pattern caught a word that is no number (a
+    user's rule, or "einigen Tagen"), and a person has to look at the sentence."""
+    return Finding(
+        rule.id,
+        rule.source,
+        "warning",
+        text(
+            _("“{value}” is not a number: rule {rule} cannot check it", value=value, rule=rule.id),
+            language,
+        ),
+        text(_("write the number in digits (e.g. 30) or as a German number word"), language),
+        sentence,
+        passage.page,
+        passage.section,
+    )
+
+
+# German number words, umlauts and ß written as ae, oe, ue and ss (as in "fuenf", "dreissig").
+_ONES = {"ein": 1, "zwei": 2, "drei": 3, "vier": 4, "fuenf": 5, "sechs": 6, "sieben": 7,
+         "acht": 8, "neun": 9}  # fmt: skip
+_ALONE = {"null": 0, "eins": 1, "eine": 1, "einen": 1, "einem": 1, "einer": 1, "zehn": 10,
+          "elf": 11, "zwoelf": 12, "dreizehn": 13, "vierzehn": 14, "fuenfzehn": 15,
+          "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19}  # fmt: skip
+_TENS = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60,
+         "siebzig": 70, "achtzig": 80, "neunzig": 90}  # fmt: skip
+
+
+def read_number(value: str) -> int | None:
+    """A number in digits or written as a German word up to 999 ("drei", "einundzwanzig",
+    "hundertzwanzig"), None for anything else: drafts write short deadlines as words."""
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return int(value)
+    word = value.lower()
+    for letter, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        word = word.replace(letter, spelled)
+    hundreds, hundert, rest = word.partition("hundert")
+    if not hundert:
+        return _below_hundred(word)
+    count = 1 if hundreds in ("", "ein") else _ONES.get(hundreds)
+    rest = rest.removeprefix("und")
+    below = _below_hundred(rest) if rest else 0
+    if count is None or below is None:
+        return None
+    return count * 100 + below
+
+
+def _below_hundred(word: str) -> int | None:
+    """1 to 99 as one German word: "zwei", "zwoelf", "dreissig", "einundzwanzig"."""
+    found = {**_ONES, **_ALONE, **_TENS}.get(word)
+    if found is not None:
+        return found
+    ones, und, tens = word.partition("und")
+    if und and ones in _ONES and tens in _TENS:
+        return _ONES[ones] + _TENS[tens]
+    return None
 
 
 def _read_rules(path: Path) -> list[Rule]:
@@ -172,32 +267,42 @@ def _read_rules(path: Path) -> list[Rule]:
             _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
         ) from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise InputError(
-            _("{path}{where}: not YAML ({problem})", path=str(path), where=where, problem=str(exc))
-        ) from exc
+        raise InputError(_yaml_problem(path, exc)) from exc
+    hint = _(
+        "the shipped rules explain the format in their first lines: {rules}",
+        rules=str(SHIPPED_RULES),
+    )
+    if data is None:
+        raise InputError(_("{path} is empty", path=str(path)), hint)
     try:
         return RuleSet.model_validate(data).rules
     except ValidationError as exc:
-        error = exc.errors()[0]
-        location = _location(data, error["loc"])
-        raise InputError(
-            _(
-                "{path}: {location}: {problem}",
-                path=str(path),
-                location=location,
-                problem=str(error["msg"]).removeprefix("Value error, "),
-            ),
-            _(
-                "the shipped rules explain the format in their first lines: {rules}",
-                rules=str(SHIPPED_RULES),
-            ),
-        ) from exc
+        problems = "; ".join(
+            f"{_location(data, error['loc'])}: {text(problem(error))}" for error in exc.errors()
+        )
+        raise InputError(_("{path}: {problems}", path=str(path), problems=problems), hint) from exc
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> Message:
+    """Where the YAML breaks, in the reader's words; the parser's own (English) description
+    stays in brackets, as it is the only one that says what it expected."""
+    mark = getattr(exc, "problem_mark", None)
+    found = str(getattr(exc, "problem", None) or exc)
+    if mark is None:
+        return _("{path}: not YAML ({problem})", path=str(path), problem=found)
+    return _(
+        "{path}, line {line}, column {column}: not YAML ({problem})",
+        path=str(path),
+        line=mark.line + 1,
+        column=mark.column + 1,
+        problem=found,
+    )
 
 
 def _location(data: object, loc: tuple) -> str:
     """'rule 3 (angebotsfrist), field at_least.minimum' from pydantic's location."""
+    if not loc:
+        return text(_("(top level)"))
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         rules = data.get("rules") if isinstance(data, dict) else None
         rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else {}

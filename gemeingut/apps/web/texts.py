@@ -19,6 +19,10 @@ TEXTS: dict[str, Message] = {
     "logout_button": _("Sign out"),
     "signed_in": _("Signed in. Model: {model}", model="{model}"),
     "login_failed": _("The key was not accepted: {reason}", reason="{reason}"),
+    "key_missing": _("Enter your key (gg_…) first."),
+    "session_ended": _(
+        "You were signed out: {reason} Sign in again with a valid key.", reason="{reason}"
+    ),
     "sections": _("Sections"),
     "tab_chat": _("Chat"),
     "tab_documents": _("Documents"),

@@ -16,7 +16,7 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.findings_routes import FindingsDesk
 from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key
+from gemeingut.serve.gateway.identity import add_group, add_user, create_key, revoke_key
 from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.model_audit import summarise
 from gemeingut.serve.model_openness import model_openness
@@ -84,6 +84,7 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 "url": url,
                 "key": key,
                 "triage_key": create_key(engine, "tom")[1],
+                "engine": engine,
                 "findings": desk.path,
             }
 
@@ -114,9 +115,24 @@ def test_signing_in_needs_a_valid_key(page, site: dict) -> None:
     page.get_by_role("button", name="Anmelden").click()
     alert = page.get_by_role("alert")
     alert.get_by_text("Der Schlüssel wurde nicht angenommen").wait_for()
-    assert "ungültig" in alert.inner_text()
+    assert "gehört nicht zu diesem Server" in alert.inner_text()
     sign_in(page, site)
     assert axe_violations(page) == []
+
+
+def test_a_key_revoked_while_the_page_is_open_signs_out_saying_why(page, site: dict) -> None:
+    page.goto(site["url"] + "/")
+    page.get_by_label("API-Schlüssel").fill("   ")
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("alert").get_by_text("Geben Sie zuerst Ihren Schlüssel").wait_for()
+    key_id, key = create_key(site["engine"], "eva")
+    sign_in(page, site, key)
+    revoke_key(site["engine"], key_id)
+    page.get_by_label("Ihre Nachricht").fill("Hallo")
+    page.get_by_role("button", name="Senden").click()
+    page.get_by_role("alert").get_by_text("Sie wurden abgemeldet").wait_for()
+    assert page.locator("#app").is_hidden() and page.get_by_label("API-Schlüssel").is_visible()
+    assert "widerrufen" in page.get_by_role("alert").inner_text()
 
 
 def test_chat_streams_the_answer(page, site: dict) -> None:
@@ -373,6 +389,8 @@ def test_a_tender_file_is_checked_on_the_page(page, site: dict, tmp_path: Path) 
     page.get_by_role("button", name="Prüfen", exact=True).click()
     page.locator("#tender-findings li").first.wait_for()
     assert page.locator("#tender-status").inner_text() == "4 Befunde, davon 3 Verstöße"
+    places = page.locator("#tender-findings .finding-place").all_inner_texts()
+    assert places == ["S. 1:", "S. 2:"]  # the brand on page 1, the short deadline on page 2
     assert axe_violations(page) == []
 
 

@@ -25,9 +25,22 @@ async function api(path, body) {
     try { reason = (await response.json()).error.message; } catch (_) { /* not JSON */ }
     const error = new Error(reason);
     error.status = response.status;
+    // A key that expired or was revoked while the page was open: back to the sign-in, saying
+    // why, instead of failing every action from now on.
+    if (response.status === 401 && !$("app").hidden) signOut(fill(T.session_ended, { reason }));
     throw error;
   }
   return response;
+}
+
+function signOut(notice) {
+  sessionStorage.removeItem("gemeingut-key");
+  state.key = "";
+  $("app").hidden = true;
+  $("login").hidden = false;
+  $("key").value = "";
+  $("login-error").textContent = notice;
+  $("key").focus();
 }
 
 async function signIn() {
@@ -49,6 +62,11 @@ async function signIn() {
 $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   state.key = $("key").value.trim();
+  if (!state.key) {
+    $("login-error").textContent = T.key_missing;
+    $("key").focus();
+    return;
+  }
   try {
     await signIn();
     sessionStorage.setItem("gemeingut-key", state.key);
@@ -73,14 +91,7 @@ $("model").addEventListener("change", () => {
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
 });
 
-$("logout").addEventListener("click", () => {
-  sessionStorage.removeItem("gemeingut-key");
-  state.key = "";
-  $("app").hidden = true;
-  $("login").hidden = false;
-  $("key").value = "";
-  $("key").focus();
-});
+$("logout").addEventListener("click", () => signOut(""));
 
 for (const tab of document.querySelectorAll(".tab")) {
   tab.addEventListener("click", () => {
@@ -280,6 +291,14 @@ $("tender-form").addEventListener("submit", async (event) => {
       title.append(strong, ` (${finding.source})`);
       item.append(title);
       if (finding.passage) {
+        // where the sentence stands, as sources are named elsewhere: "S. 2" or the section
+        const where = finding.page ? fill(T.page, { page: finding.page }) : finding.section;
+        if (where) {
+          const place = document.createElement("p");
+          place.className = "finding-place";
+          place.textContent = `${where}:`;
+          item.append(place);
+        }
         const quote = document.createElement("blockquote");
         quote.textContent = finding.passage;
         item.append(quote);
