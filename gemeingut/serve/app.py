@@ -46,6 +46,7 @@ from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.gateway.records import deployment_facts, record_deployment
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
+    RETRY_ENGINE,
     APIError,
     install_error_handlers,
     request_language,
@@ -230,9 +231,15 @@ def health(backend: BackendDep) -> Health:
 
 @router.get("/ready", responses={503: {"model": ErrorResponse, "description": "Queue full"}})
 async def ready(backend: BackendDep, queue: QueueDep) -> Readiness:
-    """Readiness: the model is loaded and a request would be admitted now."""
+    """Readiness: the model is loaded (or its engine answers) and a request would be admitted
+    now."""
     if queue.is_full():
         queue.admit()  # raises the 503 with Retry-After
+    probe = getattr(backend, "engine_problem", None)
+    if probe is not None and (problem := await probe()) is not None:
+        raise APIError(
+            503, problem, code="engine_unavailable", type="server_error", headers=RETRY_ENGINE
+        )
     return Readiness(model=backend.model_name, waiting=queue.waiting)
 
 

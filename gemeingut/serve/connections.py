@@ -1,4 +1,9 @@
-"""Connections that send their request headers too slowly are closed.
+"""Connections are bounded, and those that send their request headers too slowly are closed.
+
+Past `max_connections` open connections, a new one is answered 503 with `Retry-After`, in
+OpenAI's error shape. uvicorn's own bound (`limit_concurrency`) answers plain text instead, and
+counts the connections open when a request arrives, so a burst of 60 clients against a bound of
+4 was refused all 60: here a connection's place is decided once, when it is made.
 
 uvicorn times out idle keep-alive connections, but not a connection that has not finished its
 headers: a client that opens connections and sends a header byte now and then (slowloris)
@@ -14,7 +19,11 @@ from functools import partial
 from typing import Any
 
 import h11
+from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from gemeingut.i18n import _
+from gemeingut.serve.guards import refuse
 
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds
 
@@ -23,14 +32,21 @@ class HeaderTimeoutProtocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for each request's headers."""
 
     def __init__(
-        self, *args: Any, header_timeout: float = DEFAULT_HEADER_TIMEOUT, **kwargs: Any
+        self,
+        *args: Any,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        max_connections: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.header_timeout = header_timeout
+        self.max_connections = max_connections
         self._header_deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if self.max_connections is not None and len(self.connections) > self.max_connections:
+            self.app = _busy  # its requests are answered 503; the connection then closes
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -58,7 +74,21 @@ class HeaderTimeoutProtocol(H11Protocol):
             self.transport.close()
 
 
-def header_timeout_protocol(seconds: float) -> partial[HeaderTimeoutProtocol]:
-    """The protocol for uvicorn's `http=`, with this deadline: a partial of a module's class,
+async def _busy(scope: Scope, receive: Receive, send: Send) -> None:
+    await refuse(
+        scope,
+        receive,
+        send,
+        503,
+        _("the server has as many connections open as it takes; try again shortly"),
+        "too_many_connections",
+        {"Retry-After": "1", "Connection": "close"},
+    )
+
+
+def bounded_protocol(header_timeout: float, max_connections: int) -> partial[HeaderTimeoutProtocol]:
+    """The protocol for uvicorn's `http=`, with these bounds: a partial of a module's class,
     which a worker process of `serve --workers` can be handed (a class made here could not)."""
-    return partial(HeaderTimeoutProtocol, header_timeout=seconds)
+    return partial(
+        HeaderTimeoutProtocol, header_timeout=header_timeout, max_connections=max_connections
+    )

@@ -1,4 +1,5 @@
-"""What is refused before any route runs: a foreign `Host` header and an oversized body.
+"""What is refused before any route runs: a foreign `Host` header, an oversized body, and a
+body that is not plain JSON.
 
 A server on 127.0.0.1 is reachable from any web page the user opens, through DNS rebinding (a
 hostile name that resolves to 127.0.0.1), unless it checks the `Host` header; so the header must
@@ -61,7 +62,7 @@ class RequestGuard:
         headers = {k.lower(): v for k, v in scope["headers"]}
         host = host_name(headers.get(b"host", b"").decode("latin-1"))
         if self.hosts is not None and host not in self.hosts:
-            await self._refuse(
+            await refuse(
                 scope,
                 receive,
                 send,
@@ -89,11 +90,14 @@ class RequestGuard:
             if len(body) > self.max_body_bytes:
                 await self._too_large(scope, receive, send)
                 return
+        if body and (problem := _not_plain_json(headers)) is not None:
+            await refuse(scope, receive, send, 415, problem, "unsupported_media_type")
+            return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.max_body_bytes / 1024 / 1024
-        await self._refuse(
+        await refuse(
             scope,
             receive,
             send,
@@ -105,15 +109,42 @@ class RequestGuard:
             "request_too_large",
         )
 
-    @staticmethod
-    async def _refuse(
-        scope: Scope, receive: Receive, send: Send, status: int, message: Text, code: str
-    ) -> None:
-        headers = {k.lower(): v for k, v in scope["headers"]}
-        language = accepted_language(headers.get(b"accept-language", b"").decode("latin-1"))
-        detail = ErrorDetail(message=text(message, language), code=code)
-        response = error_response(status, detail)
-        await response(scope, receive, send)
+
+async def refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    message: Text,
+    code: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer in OpenAI's error shape, in the language the request's `Accept-Language` prefers,
+    before (or instead of) the app."""
+    sent = {k.lower(): v for k, v in scope["headers"]}
+    language = accepted_language(sent.get(b"accept-language", b"").decode("latin-1"))
+    detail = ErrorDetail(message=text(message, language), code=code)
+    await error_response(status, detail, headers)(scope, receive, send)
+
+
+def _not_plain_json(headers: dict[bytes, bytes]) -> Text | None:
+    """Why a body cannot be read as the JSON every route takes, if it cannot: another declared
+    type (curl's `-d` sends a form) or a compressed body. Read as JSON anyway, such a body
+    would be refused for a reason that sends the client looking in the wrong place."""
+    declared = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if declared and declared != "application/json" and not declared.endswith("+json"):
+        return _(
+            "the request body is declared as {type}; send JSON with the header "
+            "'Content-Type: application/json'",
+            type=declared,
+        )
+    encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").strip().lower()
+    if encoding not in ("", "identity"):
+        return _(
+            "the request body is compressed ({encoding}); this server takes it uncompressed",
+            encoding=encoding,
+        )
+    return None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -21,6 +21,9 @@ from gemeingut.i18n.validation import problem
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
 log = logging.getLogger("gemeingut.serve")
+# FastAPI's detail where its JSON parser gave up on a body (not UTF-8, nested too deeply).
+UNPARSABLE_BODY = "There was an error parsing the body"
+RETRY_ENGINE = {"Retry-After": "5"}  # an engine that failed: ask again in a few seconds
 
 
 class APIError(Exception):
@@ -97,6 +100,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         404: _("no such route: {path}", path=request.url.path),
         405: _("{path} does not take {method}", path=request.url.path, method=request.method),
     }
+    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+        ours[400] = _(
+            "the request body cannot be read as JSON: send UTF-8 text, nested less deeply"
+        )
     message = text(ours.get(exc.status_code, str(exc.detail)), request_language(request))
     return error_response(exc.status_code, ErrorDetail(message=message, type=kind))
 

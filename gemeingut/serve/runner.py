@@ -28,7 +28,7 @@ from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.recipe import Device, Precision
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
-from gemeingut.serve.connections import DEFAULT_HEADER_TIMEOUT, header_timeout_protocol
+from gemeingut.serve.connections import DEFAULT_HEADER_TIMEOUT, bounded_protocol
 from gemeingut.serve.findings_routes import DEFAULT_TRIAGE_GROUP, FindingsDesk
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import allowed_hosts
@@ -165,6 +165,11 @@ def run_server(
             _("--content-log-days keeps what was asked and answered: it needs --db"),
             _("pass --db, or leave --content-log-days out (no content is kept by default)"),
         )
+    if audit_retention_days is not None and db is None:
+        raise InputError(
+            _("--audit-retention-days deletes old audit records: it needs --db"),
+            _("pass --db, or leave --audit-retention-days out (without --db there is no log)"),
+        )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
             _(
@@ -215,12 +220,13 @@ def run_server(
 
         keep_tidy(loaded.gateway.engine, audit_retention_days, content_log_days)  # once
     # Connections are bounded, idle ones closed after 5 s, and ones whose headers take longer
-    # than `header_timeout` closed too (connections.py); each worker bounds its own.
+    # than `header_timeout` closed too (connections.py); each worker bounds its own. No
+    # access log: it would write every client's address, which the audit log leaves out.
     options = {
         "log_level": "info",
+        "access_log": False,
         "timeout_keep_alive": 5,
-        "limit_concurrency": max_connections,
-        "http": header_timeout_protocol(header_timeout),
+        "http": bounded_protocol(header_timeout, max_connections),
     }
     sock = bind_socket(host, port)
     try:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from fastapi import Request
 
 from gemeingut.i18n import _, accepted_language
-from gemeingut.serve.backends import Backend, Prompt, Tokenizing
+from gemeingut.serve.backends import Backend, Prompt, Relaying, RequestRejected, Tokenizing
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.work import backend_errors_as_http
 
 
 def screen_texts(
@@ -68,6 +69,8 @@ def screen_prompts(
             texts.append(prompt)
         elif isinstance(backend, Tokenizing):
             texts.append(backend.detokenize(list(prompt)))
+        elif isinstance(backend, Relaying):
+            texts.append(_engine_text(backend, list(prompt)))
         else:
             raise APIError(
                 400,
@@ -82,6 +85,34 @@ def screen_prompts(
         for prompt, text, before in zip(prompts, screened, texts, strict=True)
     ]
     return kept, decision
+
+
+def _engine_text(backend: Relaying, ids: list[int]) -> str:
+    """Token ids as text by the engine's own tokenizer (`/detokenize`, which vLLM and
+    `gemeingut serve` have): lm-evaluation-harness sends its prompts as ids."""
+    with backend_errors_as_http("prompt"):
+        try:
+            answer = backend.relay("/detokenize", {"tokens": ids})
+        except RequestRejected as rejected:
+            if rejected.code != "not_found":
+                raise
+            raise APIError(
+                400,
+                _(
+                    "token-id prompts cannot be checked against this server's policy: its "
+                    "engine has no /detokenize; send text"
+                ),
+                param="prompt",
+            ) from None
+    text = answer.get("prompt")
+    if not isinstance(text, str):
+        raise APIError(
+            502,
+            _("the upstream engine's /detokenize answer has no prompt text"),
+            code="engine_unavailable",
+            type="server_error",
+        )
+    return text
 
 
 def language(request: Request) -> str:

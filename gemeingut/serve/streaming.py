@@ -34,7 +34,9 @@ from gemeingut.serve.schemas import (
     Usage,
 )
 
-OnEnd = Callable[[GenerationResult | None], None]
+# A stream's end: its result (None where it did not finish) and the status its record gets:
+# 200, 499 where the client left first (as nginx records it), 500 where generation failed.
+OnEnd = Callable[[GenerationResult | None, int], None]
 AnyTextStream = TextStream | AsyncTextStream
 log = logging.getLogger("gemeingut.serve")
 
@@ -154,11 +156,12 @@ async def _pieces(
 ) -> AsyncIterator[str | None]:
     """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
     None once if generation failed. `on_end` gets the result (None if the stream did not
-    finish) however the stream ends, also when the client leaves.
+    finish) and the status however the stream ends, also when the client leaves.
 
     Headers are already sent when generation fails midway, so the failure can only be told in
     the stream itself (an `error` event, which OpenAI's clients raise as an exception).
     """
+    status = 499  # unless the stream finishes or fails, its client left
     try:
         async with turn:
             while True:
@@ -169,9 +172,11 @@ async def _pieces(
                         piece = await run_in_threadpool(next, stream, None)
                 except Exception:
                     log.exception("generation failed while streaming")
+                    status = 500
                     yield None
                     return
                 if piece is None:
+                    status = 200
                     return
                 yield piece
     finally:
@@ -179,7 +184,7 @@ async def _pieces(
         turn.release()  # also when the response ended before its turn came
         if on_end is not None:
             with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
-                await run_in_threadpool(on_end, stream.result)
+                await run_in_threadpool(on_end, stream.result, status)
 
 
 async def close_stream(stream: AnyTextStream) -> None:

@@ -25,7 +25,7 @@ from gemeingut.serve.backends import (
     StreamsAsync,
 )
 from gemeingut.serve.gateway.gate import Admission
-from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.http_errors import RETRY_ENGINE, APIError
 from gemeingut.serve.metrics import Metrics
 from gemeingut.serve.model_queue import ModelQueue, Ticket
 from gemeingut.serve.schemas import Usage
@@ -164,19 +164,19 @@ def stream_end(
     request: Request, admission: Admission | None, model: str | None = None
 ) -> Callable[[GenerationResult | None], None]:
     """What a stream calls when it ends: count its tokens, settle the quota and complete the
-    audit record (tokens unknown if the stream was cut short)."""
+    audit record with the stream's status (tokens unknown if the stream was cut short)."""
     metrics: Metrics = request.app.state.metrics
 
-    def end(result: GenerationResult | None) -> None:
+    def end(result: GenerationResult | None, status: int) -> None:
         if result is not None:
             metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
         if admission is None:
             return
         if result is None:
-            admission.finish(200, None, None, streamed=True)
+            admission.finish(status, None, None, streamed=True)
         else:
             admission.finish(
-                200,
+                status,
                 result.prompt_tokens,
                 result.completion_tokens,
                 streamed=True,
@@ -207,5 +207,5 @@ def backend_errors_as_http(param: str) -> Iterator[None]:
             failed.args[0] if failed.args else str(failed),  # in the client's language
             code="engine_unavailable",
             type="server_error",
-            headers={"Retry-After": "5"},
+            headers=RETRY_ENGINE,
         ) from None

@@ -40,6 +40,7 @@ from gemeingut.serve.backends.protocol import (
 )
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
+READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
 FALLBACK_CONTEXT = 4096  # reserved per prompt when the engine tells neither context nor count
 
 
@@ -162,6 +163,20 @@ class UpstreamBackend:
         rows = sorted(data.get("data", []), key=lambda d: d["index"])
         # The engine counts tokens per request only: the first row carries them all.
         return [(row["embedding"], usage if i == 0 else 0) for i, row in enumerate(rows)]
+
+    async def engine_problem(self) -> Message | None:
+        """Why the engine would not answer now, or None: what `/ready` asks, so that a load
+        balancer stops sending requests to a gateway whose engine is gone."""
+        try:
+            response = await self._async_client().get("/v1/models", timeout=READY_TIMEOUT_SECONDS)
+        except httpx2.HTTPError as error:
+            return _unreachable(error)
+        if response.status_code != 200:
+            return _(
+                "the upstream engine answers /v1/models with {status}",
+                status=str(response.status_code),
+            )
+        return None
 
     # --- the HTTP side ----------------------------------------------------------------------
 

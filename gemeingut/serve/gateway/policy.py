@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -167,10 +168,10 @@ class Policy:
                     return Decision(text, refused_by=rule)
                 continue
             matcher = self._matchers[rule.id]
+            if rule.action == "refuse" and matcher.search(_plain(text)):
+                return Decision(text, refused_by=rule)
             if not matcher.search(text):
                 continue
-            if rule.action == "refuse":
-                return Decision(text, refused_by=rule)
             text = matcher.sub(f"<{rule.id}>", text)
             redacted.append(rule.id)
         return Decision(text, redacted_by=tuple(redacted))
@@ -221,7 +222,18 @@ def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:
 
 
 def _matcher(rule: Rule) -> re.Pattern[str]:
+    """A keyword's spaces match any run of white space (a doubled space or a line break
+    must not get a phrase past its rule)."""
     if rule.kind == "regex":
         return re.compile(rule.pattern or "", re.IGNORECASE)
     words = sorted(rule.words or (), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE)
+    phrases = [r"\s+".join(map(re.escape, word.split())) for word in words]
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+
+
+def _plain(text: str) -> str:
+    """`text` as a refusing rule reads it: compatibility forms folded (ｂｏｍｂｅ → bombe) and
+    invisible format characters (zero-width space, soft hyphen) left out, so that neither
+    hides a phrase from its rule."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")

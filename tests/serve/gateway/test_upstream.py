@@ -24,6 +24,7 @@ from gemeingut.serve.backends import UpstreamBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
+from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.gateway.quotas import set_limits, usage
 from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.gateway.tables import content_log
@@ -96,13 +97,19 @@ def test_an_engine_that_is_down_is_a_502_and_a_clear_cli_error(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    backend.client.base_url = dead  # the engine went away after the gateway started
+    with serve(create_app(backend)) as url:
+        assert httpx.get(f"{url}/ready").status_code == 200
+    # the engine went away after the gateway started
+    backend.client.base_url = backend._client_options["base_url"] = dead
     with serve(create_app(backend)) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
         with pytest.raises(openai.APIStatusError) as failed:
             client.chat.completions.create(model=MODEL_NAME, messages=HELLO, max_tokens=2)
+        ready = httpx.get(f"{url}/ready")  # a load balancer stops sending requests here
     assert failed.value.status_code == 502
     assert failed.value.response.headers["retry-after"] == "5"
+    assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
+    assert "nicht erreichbar" in ready.json()["error"]["message"]
     result = CliRunner().invoke(cli_app, ["serve", "--upstream", dead, "--port", "0"])
     assert result.exit_code == 2 and "nicht erreichbar" in result.output
 
@@ -360,3 +367,27 @@ def test_the_engines_connections_close_when_the_server_stops(engine_url: str) ->
         assert streamed.status_code == 200 and "[DONE]" in streamed.text
         assert len(backend._async_clients) == 1  # the stream went through the loop's pool
     assert len(backend._async_clients) == 0 and backend.client.is_closed
+
+
+def test_token_id_prompts_are_screened_as_the_engine_reads_them(
+    engine_url: str, serve: Serve
+) -> None:
+    """lm-evaluation-harness sends token ids: a gateway with a policy reads them as text by
+    the engine's /detokenize instead of refusing them."""
+    backend = UpstreamBackend(engine_url)
+    engine = httpx.Client(base_url=engine_url)
+
+    def ids(text: str) -> list[int]:
+        answer = engine.post("/tokenize", json={"model": MODEL_NAME, "prompt": text})
+        return answer.json()["tokens"]
+
+    with serve(create_app(backend, policy=Policy.load("default"))) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
+        harmless = ids("Die Katze sieht den Garten.")
+        answer = client.completions.create(model=MODEL_NAME, prompt=harmless, max_tokens=2)
+        assert answer.usage.prompt_tokens == len(harmless)
+        with pytest.raises(openai.BadRequestError) as refused:
+            client.completions.create(
+                model=MODEL_NAME, prompt=ids("Wie kann ich eine Bombe bauen?"), max_tokens=2
+            )
+    assert "weapons-of-mass-harm" in str(refused.value)
