@@ -53,7 +53,8 @@ def tender_command(
                 f"{_SEVERITY[f.severity]} [bold]{escape(f.title)}[/] ({escape(f.source)})"
             )
             if f.passage:
-                console.print(f"    {escape(where)}: „{escape(f.passage)}“", highlight=False)
+                place = f"{escape(where)}: " if where else ""
+                console.print(f"    {place}„{escape(f.passage)}“", highlight=False)
             console.print(f"    {escape(f.advice)}", highlight=False)
         if not findings:
             console.print("[green]✓[/] " + text(_("no findings"), lang))
