@@ -158,7 +158,7 @@ def _decide_symbol(key: str, text: str) -> LicenseDecision:
             "licence-non-commercial",
             text,
             detail=recorded(
-                _("{licence} forbids commercial use, so the data is not open", licence=key)
+                _("{licence} forbids commercial use: not an open licence", licence=key)
             ),
         )
     if _NO_DERIVATIVES.search(key):

@@ -88,7 +88,7 @@ def test_a_fine_tuned_release_carries_its_data_run_and_attribution(tiny_build, b
     ("change", "message"),
     [
         ({"data_license": None}, "keine Lizenz angegeben"),
-        ({"data_license": "CC-BY-NC-4.0"}, "verbietet kommerzielle Nutzung"),
+        ({"data_license": "CC-BY-NC-4.0"}, "verbietet die kommerzielle Nutzung"),
         ({"data_attribution": None}, "verlangt eine Namensnennung"),
     ],
 )

@@ -114,6 +114,8 @@ def test_a_non_commercial_release_builds_but_is_rated_not_open(tiny_build, tmp_p
     assert _rating(bundle)["mof"]["class"] == 0
     card = (bundle / "README.md").read_text(encoding="utf-8")
     assert "**nicht offen**" in card and "**offenes** Modell" not in card
+    # the failed check is said in the card's language, and about the licence, not "the data"
+    assert "`licence.weights`: CC-BY-NC-4.0 verbietet die kommerzielle Nutzung" in card
     assert verify_bundle(bundle).files > 0  # honest about itself: it verifies
 
 

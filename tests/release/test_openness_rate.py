@@ -94,12 +94,12 @@ def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_pat
     folder = _folder(tmp_path / "m", "cc-by-nc-4.0")
     shown = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
     assert shown.exit_code == 0, shown.output
-    assert "✗ licence.weights: CC-BY-NC-4.0 verbietet kommerzielle Nutzung" in shown.output
+    assert "✗ licence.weights: CC-BY-NC-4.0 verbietet die kommerzielle Nutzung" in shown.output
     assert "Open Source AI Definition: nicht bestanden: data_information, code" in shown.output
     assert "commercial" not in shown.output and "fails" not in shown.output
     written = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
     weights = next(c for c in written["checks"] if c["id"] == "licence.weights")
-    assert weights["detail"] == "CC-BY-NC-4.0 forbids commercial use, so the data is not open"
+    assert weights["detail"] == "CC-BY-NC-4.0 forbids commercial use: not an open licence"
     assert written["osaid"]["summary"].startswith("fails: ")
     english = invoke("--lang", "en", "openness", "rate", str(folder))
     assert "✗ licence.weights: CC-BY-NC-4.0 forbids commercial use" in english.output

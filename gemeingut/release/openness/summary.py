@@ -9,7 +9,8 @@ from gemeingut.i18n import _, text
 
 def openness_sentence(rating: dict[str, Any], language: str) -> str:
     """One paragraph in `language`: open or not, and why, with the MOF class and the OSAID
-    gate. The check details are quoted as `openness.json` records them."""
+    gate. The failed checks' details are said in `language` too (`openness.json` records
+    them in English)."""
     mof, osaid = rating["mof"]["label"], rating["osaid"]
     if osaid["passed"]:
         gate = _("passes")
@@ -32,7 +33,9 @@ def openness_sentence(rating: dict[str, Any], language: str) -> str:
             gate=gate,
         )
     else:
-        failed = "; ".join(f"`{c['id']}`: {c['detail']}" for c in checks if not c["passed"])
+        failed = "; ".join(
+            f"`{c['id']}`: {text(c['detail'], language)}" for c in checks if not c["passed"]
+        )
         sentence = _(
             "This release is **not open**: {failed}. Model Openness Framework: {mof}. OSI's "
             "Open Source AI Definition: {gate}. Every check is listed in `openness.json`.",
