@@ -1,7 +1,9 @@
 """`gemeingut admin`: users, groups, API keys, quotas and the audit log of a server's database.
 
 Every command takes `--db` (a SQLite file or a postgresql:// URL; or GEMEINGUT_DB), the same
-database `gemeingut serve --db` uses; the schema is migrated on first use.
+database `gemeingut serve --db` uses; the schema is migrated on first use. Only `users add` and
+`groups add` create a SQLite file that is not there yet; every other command refuses such a
+path, so that a typo does not look like a database without users.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 import sys
 import tempfile
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,12 +42,17 @@ Db = Annotated[
     ),
 ]
 DURATION = re.compile(r"^(\d+)\s*([dhm])$")
+MOST_DAYS = 36500  # the longest duration: 100 years
+ID_COLUMNS = ("id", "subject")  # what an operator copies into the next command
+ID_CHARS = 32  # a key id column's width
 
 
-def _engine(db: str):
+def _engine(db: str, create: bool = False):
+    """The database at `db`; only commands that add users or groups may create a new one
+    (elsewhere a mistyped path would look like an empty database)."""
     from gemeingut.serve.gateway.store import open_store
 
-    return open_store(db)
+    return open_store(db, create=create)
 
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
@@ -54,9 +61,16 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, .
         return
     from rich.table import Table
 
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    table = Table()
+    for i, column in enumerate(columns):
+        # Nothing is cut off with an ellipsis, also in an 80-column pipe or cron mail: ids keep
+        # their full width, longer values fold onto the next line.
+        widest = max((len(r[i]) for r in cells), default=0)
+        wide = min(widest, ID_CHARS) if column in ID_COLUMNS else None
+        table.add_column(column, min_width=wide, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
 
 
@@ -68,22 +82,44 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def point_in_time(value: str, future: bool) -> datetime:
-    """`30d`, `12h`, `15m` from now (future) or ago; or an ISO date/time (UTC)."""
+def point_in_time(value: str, future: bool, option: str) -> datetime:
+    """Naive UTC, as the tables keep time, for `value` of `option`: `30d`, `12h`, `15m` from
+    now (future) or ago; or an ISO date/time, converted from its offset or, without one, from
+    this machine's local time (what a person at it means by 08:00)."""
     from gemeingut.serve.gateway.identity import utcnow
 
+    out_of_range = InputError(
+        _(
+            "{option} {value} is out of range: at most {days} days (100 years) from now, or a "
+            "date up to 9999-12-31",
+            option=option,
+            value=value,
+            days=MOST_DAYS,
+        ),
+        _("e.g. {example}", example=f"{option} 90d"),
+    )
     found = DURATION.match(value.strip())
     if found:
         unit = {"d": "days", "h": "hours", "m": "minutes"}[found[2]]
-        delta = timedelta(**{unit: int(found[1])})
+        try:
+            delta = timedelta(**{unit: int(found[1])})
+        except OverflowError:
+            raise out_of_range from None
+        if delta > timedelta(days=MOST_DAYS):
+            raise out_of_range
         return utcnow() + delta if future else utcnow() - delta
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
+        when = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InputError(
-            _("{value!r} is neither a duration nor a date", value=value),
-            _("write e.g. 30d, 12h or 2027-01-31"),
+            _("{option}: {value!r} is neither a duration nor a date", option=option, value=value),
+            _("write e.g. 30d, 12h, 2027-01-31 or 2027-01-31T08:00+01:00"),
         ) from None
+    try:
+        # A naive time is local: astimezone() reads it so; then UTC, naive as the tables are.
+        return when.astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError, OSError):
+        raise out_of_range from None
 
 
 # --- users and groups ---------------------------------------------------------------------
@@ -99,7 +135,7 @@ def users_add(
     """Add a user."""
     from gemeingut.serve.gateway.identity import add_user
 
-    add_user(_engine(db), name, tuple(group or ()))
+    add_user(_engine(db, create=True), name, tuple(group or ()))
     say("[green]✓[/]", _("user {name} added", name=name))
 
 
@@ -139,7 +175,7 @@ def groups_add(name: str, db: Db) -> None:
     """Add a group."""
     from gemeingut.serve.gateway.identity import add_group
 
-    add_group(_engine(db), name)
+    add_group(_engine(db, create=True), name)
     say("[green]✓[/]", _("group {name} added", name=name))
 
 
@@ -175,14 +211,28 @@ def keys_create(
         list[str] | None, typer.Option(help="Model the key may use (repeatable; default: all).")
     ] = None,
     expires: Annotated[
-        str | None, typer.Option(help="Expiry: 90d, 12h or a date (UTC); default: never.")
+        str | None,
+        typer.Option(
+            help="Expiry, in the future: 90d, 12h, or a date/time; with an offset "
+            "(2027-01-31T18:00+01:00) it is converted to UTC, without one it is this machine's "
+            "local time; default: never."
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API key. It is printed once and cannot be shown again."""
-    from gemeingut.serve.gateway.identity import create_key
+    from gemeingut.serve.gateway.identity import create_key, utcnow
 
-    expires_at = point_in_time(expires, future=True) if expires else None
+    expires_at = point_in_time(expires, future=True, option="--expires") if expires else None
+    if expires_at is not None and expires_at <= utcnow():
+        raise InputError(
+            _(
+                "--expires {value} is in the past ({when} UTC): the key would never work",
+                value=expires,
+                when=f"{expires_at:%Y-%m-%d %H:%M}",
+            ),
+            _("give a time in the future, e.g. {example}", example="--expires 90d"),
+        )
     key_id, key = create_key(_engine(db), user, name, tuple(model) if model else None, expires_at)
     if as_json:
         typer.echo(json.dumps({"id": key_id, "key": key, "expires_at": str(expires_at)}))
@@ -258,10 +308,20 @@ def quotas_set(
         )
     kind, subject = subjects[0]
     set_limits(_engine(db), kind, subject, **limits)
-    say(
-        "[green]✓[/]",
-        _("limits of {kind} {name}: {limits}", kind=kind, name=subject, limits=limits),
+    who = {
+        "key": _("key {name}", name=subject),
+        "user": _("user {name}", name=subject),
+        "group": _("group {name}", name=subject),
+    }[kind]
+    shown = ", ".join(
+        text(
+            _("{limit} lifted", limit=name)
+            if value is None
+            else _("{limit} {value}", limit=name, value=value)
+        )
+        for name, value in limits.items()
     )
+    say("[green]✓[/]", _("limits of {who} set: {limits}", who=who, limits=shown))
 
 
 @admin_quotas_app.command("list")
@@ -297,8 +357,16 @@ def quotas_list(db: Db, as_json: JsonFlag = False) -> None:
 def audit_export(
     db: Db,
     out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
-    since: Annotated[str | None, typer.Option(help="From: 30d (ago) or a date.")] = None,
-    until: Annotated[str | None, typer.Option(help="Until: 1d (ago) or a date.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="From: 30d (ago), or a date/time; with an offset (2026-12-04T22:00+02:00) it "
+            "is converted to UTC, without one it is this machine's local time."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Until: 1d (ago), or a date/time (read as --since).")
+    ] = None,
     format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
 ) -> None:
     """Export audit records (metadata only: no content, no IP addresses)."""
@@ -308,8 +376,8 @@ def audit_export(
         raise InputError(_("unknown format {name!r}", name=format), _("jsonl or csv"))
     records = export(
         _engine(db),
-        point_in_time(since, future=False) if since else None,
-        point_in_time(until, future=False) if until else None,
+        point_in_time(since, future=False, option="--since") if since else None,
+        point_in_time(until, future=False, option="--until") if until else None,
     )
     if out is None:
         _write_records(sys.stdout, records, format, EXPORT_COLUMNS)
@@ -340,12 +408,15 @@ def _write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) 
 @user_errors
 def audit_purge(
     db: Db,
-    older_than: Annotated[str, typer.Option(help="Retention: 90d, or a date.")],
+    older_than: Annotated[
+        str,
+        typer.Option(help="Retention: 90d, or a date/time (read as for `audit export --since`)."),
+    ],
 ) -> None:
     """Delete audit records older than the retention period."""
     from gemeingut.serve.gateway.audit_log import purge
 
-    removed = purge(_engine(db), point_in_time(older_than, future=False))
+    removed = purge(_engine(db), point_in_time(older_than, future=False, option="--older-than"))
     say("[green]✓[/]", _("{count} audit records deleted", count=removed))
 
 
@@ -371,7 +442,8 @@ def audit_records(
     from gemeingut.serve.gateway.records_text import render_record
     from gemeingut.workspace import write_text_atomic
 
-    record = read_record(_engine(db), load_facts(facts), utcnow())
+    stated = load_facts(facts)  # a mistake in the file first, before the database
+    record = read_record(_engine(db), stated, utcnow())
     lang = current_language()
     document = (
         json.dumps(record_json(record), indent=2, ensure_ascii=False) + "\n"

@@ -20,7 +20,9 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from gemeingut.serve.gateway.store import pseudonym_secret, writing
 from gemeingut.serve.gateway.tables import audit_log
 
-ROUTE_CHARS = audit_log.c.route.type.length or 40
+# The longest text each column holds: a record never fails (a 500 on PostgreSQL) or grows
+# (SQLite keeps any length) because of a value longer than its column.
+CHARS = {c.name: c.type.length for c in audit_log.columns if getattr(c.type, "length", None)}
 EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
 # Column names that would hold what people wrote or where they connected from; /v1/policy
 # checks the table against them instead of promising.
@@ -39,8 +41,10 @@ class AuditLog:
 
     def write(self, conn: Connection | None = None, **record: object) -> None:
         """Commit one record; with `conn`, as part of the caller's write transaction."""
-        route = str(record.get("route", ""))
-        record["route"] = route[:ROUTE_CHARS]  # a long collection name makes a long path
+        for name, most in CHARS.items():  # a long collection name makes a long path
+            value = record.get(name)
+            if isinstance(value, str) and len(value) > most:
+                record[name] = value[:most]
         if conn is not None:
             conn.execute(audit_log.insert().values(**record))
             return

@@ -24,7 +24,13 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
 from gemeingut.serve.gateway.audit_log import AuditLog
 from gemeingut.serve.gateway.content_log import keep, prompt_text
-from gemeingut.serve.gateway.identity import AuthError, Principal, authenticate, utcnow
+from gemeingut.serve.gateway.identity import (
+    AuthError,
+    Principal,
+    authenticate,
+    key_id_of,
+    utcnow,
+)
 from gemeingut.serve.gateway.quotas import (
     QuotaExceeded,
     Reservation,
@@ -176,7 +182,7 @@ def caller(request: Request) -> Principal | None:
     try:
         return authenticate(gateway.engine, token)
     except AuthError as error:
-        key_id = token.split("_")[1] if token.count("_") >= 2 else None
+        key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
         gateway.record(request.url.path, error.status, f"auth:{error.code}", key_id=key_id)
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         raise APIError(
@@ -242,8 +248,10 @@ async def admit(
         except RequestRejected as rejected:
             raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
 
+    answers = params.max_tokens != 0  # embeddings and the lens generate nothing
+
     def take() -> Reservation:
-        return reserve(gateway.engine, principal, tokens, stream, utcnow())
+        return reserve(gateway.engine, principal, tokens, stream, utcnow(), answers)
 
     try:
         reservation = await run_in_threadpool(take)

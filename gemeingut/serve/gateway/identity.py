@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,8 @@ from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import api_keys, groups, memberships, users
 
 KEY_PREFIX = "gg"
+KEY_ID = re.compile(r"[0-9a-f]{12}")  # what `create_key` makes: 6 random bytes as hex
+NAME_CHARS = 200  # users, groups and keys: what the name columns hold
 LAST_USED_PRECISION = timedelta(minutes=1)  # fewer writes: last use is kept to the minute
 
 
@@ -148,6 +152,8 @@ def create_key(
     expires_at: datetime | None = None,
 ) -> tuple[str, str]:
     """A new key for `user`: (key id, the full key). The full key is never shown again."""
+    if name:
+        name = _valid_name(name, "key")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with writing(engine) as conn:
@@ -197,6 +203,15 @@ def revoke_key(engine: Engine, key_id: str) -> None:
         raise InputError(_("no active key {id!r}", id=key_id), _("see `gemeingut admin keys list`"))
 
 
+def key_id_of(token: str) -> str | None:
+    """The key id in a bearer token, if it has the shape of one (anything else is no key of
+    this server, and must not reach the audit log or a query)."""
+    parts = token.split("_", 2)
+    if len(parts) == 3 and parts[0] == KEY_PREFIX and KEY_ID.fullmatch(parts[1]):
+        return parts[1]
+    return None
+
+
 def authenticate(engine: Engine, token: str | None) -> Principal:
     """The principal behind a bearer token, or an `AuthError` that says what is wrong."""
     if not token:
@@ -208,10 +223,10 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
             ),
             "missing_api_key",
         )
-    parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    key_id = key_id_of(token)
+    if key_id is None:
         raise AuthError(401, _("the API key is not a key of this server"), "invalid_api_key")
-    key_id, secret = parts[1], parts[2]
+    secret = token.split("_", 2)[2]
     now = utcnow()
     with reading(engine) as conn:
         row = (
@@ -263,11 +278,26 @@ def _digest(secret: str) -> str:
 
 
 def _valid_name(name: str, kind: str) -> str:
+    """`name` without surrounding spaces, or an error that says what is wrong with it."""
+    what = {"user": _("user name"), "group": _("group name"), "key": _("key name (--name)")}[kind]
+    allowed = _("1-{most} characters on one line, no control characters", most=NAME_CHARS)
     name = name.strip()
-    if not name or len(name) > 200 or any(c in name for c in "\r\n\t"):
+    if not name:
+        raise InputError(_("the {what} is empty", what=what), allowed)
+    if len(name) > NAME_CHARS:
         raise InputError(
-            _("{kind} name {name!r} is not valid", kind=kind, name=name),
-            _("1-200 characters, one line"),
+            _(
+                "the {what} has {count} characters, at most {most} are allowed",
+                what=what,
+                count=len(name),
+                most=NAME_CHARS,
+            ),
+            allowed,
+        )
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
+        raise InputError(
+            _("the {what} {name!r} contains a control character", what=what, name=name),
+            allowed,
         )
     return name
 

@@ -34,6 +34,13 @@ STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
 STREAM = "stream:"
 STAMP = "%Y%m%dT%H%M%S"  # sorts as it runs
 SUBJECT_KINDS = ("key", "user", "group")
+# The most each limit may be: what its column holds (PostgreSQL's integer, 2**31 - 1), and for
+# tokens a bound far below bigint's so that used + reserved + a request's tokens never overflows.
+MOST = {
+    "requests_per_minute": 2**31 - 1,
+    "tokens_per_day": 10**15,
+    "concurrent_streams": 2**31 - 1,
+}
 
 
 class QuotaExceeded(Exception):
@@ -68,10 +75,15 @@ def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) ->
                 _("unknown limit {name!r}", name=name),
                 _("one of {choices}", choices=", ".join(LIMITS)),
             )
-        if value is not None and value < 0:
+        if value is not None and not 0 <= value <= MOST[name]:
             raise InputError(
-                _("{name} must be 0 or more, not {value}", name=name, value=value),
-                _("0 blocks, none lifts"),
+                _(
+                    "{option} must be between 0 and {most}, not {value}",
+                    option="--" + name.replace("_", "-"),
+                    most=MOST[name],
+                    value=value,
+                ),
+                _("0 blocks; --lift {name} removes the limit", name=name),
             )
     with writing(engine) as conn:
         _check_subject(conn, kind, subject)
@@ -112,10 +124,17 @@ def _subjects(principal: Principal) -> list[tuple[str, str]]:
 
 
 def reserve(
-    engine: Engine, principal: Principal, tokens: int, stream: bool, now: datetime
+    engine: Engine,
+    principal: Principal,
+    tokens: int,
+    stream: bool,
+    now: datetime,
+    answers: bool = True,
 ) -> Reservation:
     """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
-    that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full."""
+    that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full.
+    `answers`: whether the request generates text (embeddings and the lens count their input
+    only, and have no max_tokens to lower)."""
     reservation = Reservation(tokens=tokens)
     subjects = _subjects(principal)
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
@@ -131,54 +150,81 @@ def reserve(
         ).mappings()
         for row in rows:
             kind, subject = row["subject_kind"], row["subject"]
-            who = (
-                _("user {name}", name=subject)
-                if kind == "user"
-                else _("group {name}", name=subject)
-            )
+            who = _subject_named(kind, subject)
             rpm, tpd, streams = (row[name] for name in LIMITS)
             if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
                 raise QuotaExceeded(
-                    "requests_per_minute",
-                    _(
-                        "requests_per_minute of {who}: {rpm} requests per minute are used up",
-                        who=who,
-                        rpm=rpm,
-                    ),
-                    _seconds_to_next_minute(now),
+                    "requests_per_minute", _rpm_used_up(who, rpm), _seconds_to_next_minute(now)
                 )
             if tpd is not None:
                 if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
                     taken = _taken(conn, kind, subject, day)
+                    said = _tokens_used_up if answers else _input_tokens_used_up
                     raise QuotaExceeded(
                         "tokens_per_day",
-                        _(
-                            "tokens_per_day of {who}: {taken} of {tpd} tokens are used or "
-                            "reserved today, and this request may use up to {tokens} (prompt "
-                            "and the longest answer); ask for fewer max_tokens or wait for "
-                            "00:00 UTC",
-                            who=who,
-                            taken=taken,
-                            tpd=tpd,
-                            tokens=tokens,
-                        ),
+                        said(who, taken, tpd, tokens),
                         _seconds_to_next_day(now),
                     )
                 reservation.token_windows.append((kind, subject, day))
             if stream and streams is not None:
                 place = _take_stream(conn, kind, subject, streams, now)
                 if place is None:
-                    raise QuotaExceeded(
-                        "concurrent_streams",
-                        _(
-                            "concurrent_streams of {who}: {streams} streams are open already",
-                            who=who,
-                            streams=streams,
-                        ),
-                        1,
-                    )
+                    raise QuotaExceeded("concurrent_streams", _streams_open(who, streams), 1)
                 reservation.stream_places.append((kind, subject, place))
     return reservation
+
+
+def _subject_named(kind: str, subject: str) -> Message:
+    if kind == "key":
+        return _("key {name}", name=subject)
+    if kind == "user":
+        return _("user {name}", name=subject)
+    return _("group {name}", name=subject)
+
+
+def _rpm_used_up(who: Message, rpm: int) -> Message:
+    if rpm == 0:
+        return _("requests_per_minute of {who} is 0: no requests are allowed", who=who)
+    if rpm == 1:
+        return _("requests_per_minute of {who}: the 1 request per minute is used up", who=who)
+    return _(
+        "requests_per_minute of {who}: {rpm} requests per minute are used up", who=who, rpm=rpm
+    )
+
+
+def _tokens_used_up(who: Message, taken: int, tpd: int, tokens: int) -> Message:
+    return _(
+        "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and this "
+        "request may use up to {tokens} (prompt and the longest answer); ask for fewer "
+        "max_tokens or wait for 00:00 UTC",
+        who=who,
+        taken=taken,
+        tpd=tpd,
+        tokens=tokens,
+    )
+
+
+def _input_tokens_used_up(who: Message, taken: int, tpd: int, tokens: int) -> Message:
+    return _(
+        "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and this "
+        "request's input has {tokens}; send less text or wait for 00:00 UTC",
+        who=who,
+        taken=taken,
+        tpd=tpd,
+        tokens=tokens,
+    )
+
+
+def _streams_open(who: Message, streams: int) -> Message:
+    if streams == 0:
+        return _("concurrent_streams of {who} is 0: no streams are allowed", who=who)
+    if streams == 1:
+        return _("concurrent_streams of {who}: the 1 stream allowed is open already", who=who)
+    return _(
+        "concurrent_streams of {who}: {streams} streams are open already",
+        who=who,
+        streams=streams,
+    )
 
 
 def settle(conn: Connection, reservation: Reservation, used_tokens: int) -> None:

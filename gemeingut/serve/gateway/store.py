@@ -39,10 +39,21 @@ def database_url(value: str) -> str:
     return value
 
 
-def open_store(value: str) -> Engine:
-    """An engine on the database at `value` (path or URL), migrated to the newest schema."""
+def open_store(value: str, create: bool = True) -> Engine:
+    """An engine on the database at `value` (path or URL), migrated to the newest schema.
+    `create=False`: a SQLite file that does not exist is an error, not a new empty database
+    (and folders) that would make a mistyped path look like a database without users."""
     url = database_url(value)
     hint = _("check --db (a file path, or postgresql://user:password@host/dbname)")
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if not create and path is not None and not Path(path).is_file():
+        raise InputError(
+            _("the gateway database {path} does not exist", path=path),
+            _(
+                "check --db; a new one is made by `gemeingut admin groups add`, "
+                "`gemeingut admin users add` or `gemeingut serve --db`"
+            ),
+        )
     try:
         engine = _engine(url)
     except (SQLAlchemyError, ImportError, OSError) as error:

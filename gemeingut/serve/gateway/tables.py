@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -66,7 +67,7 @@ quota_limits = Table(
     Column("subject_kind", String(8), primary_key=True),  # key, user or group
     Column("subject", String(200), primary_key=True),  # key id, user name or group name
     Column("requests_per_minute", Integer, nullable=True),
-    Column("tokens_per_day", Integer, nullable=True),
+    Column("tokens_per_day", BigInteger, nullable=True),  # 3 billion a day is plausible
     Column("concurrent_streams", Integer, nullable=True),
 )
 
@@ -76,8 +77,8 @@ usage_counters = Table(
     Column("subject_kind", String(8), primary_key=True),
     Column("subject", String(200), primary_key=True),
     Column("window", String(32), primary_key=True),  # minute:…, day:… or streams
-    Column("used", Integer, nullable=False, default=0),
-    Column("reserved", Integer, nullable=False, default=0),
+    Column("used", BigInteger, nullable=False, default=0),  # tokens: up to tokens_per_day
+    Column("reserved", BigInteger, nullable=False, default=0),
 )
 
 audit_log = Table(

@@ -16,7 +16,7 @@ from gemeingut.serve.gateway.store import open_store
 runner = CliRunner()
 
 
-def admin(db: Path, *args: str):
+def admin(db: Path | str, *args: str):
     return runner.invoke(app, ["admin", *args, "--db", str(db)])
 
 
@@ -91,3 +91,112 @@ def test_serving_the_network_without_a_database_is_refused(tmp_path: Path) -> No
     result = runner.invoke(app, ["serve", str(model), "--host", "0.0.0.0"])
     assert result.exit_code == 2
     assert "ohne --db" in result.output and "--no-auth" in result.output
+
+
+def test_out_of_range_options_are_one_german_line_on_either_store(store_url: str) -> None:
+    """Durations and numbers beyond what a date or a column holds were tracebacks (and a 3
+    billion tokens/day limit one on PostgreSQL only)."""
+    assert admin(store_url, "users", "add", "u1").exit_code == 0
+    for args, message in (
+        (("keys", "create", "--user", "u1", "--expires", "99999999d"), "--expires 99999999d"),
+        (("keys", "create", "--user", "u1", "--expires", "9999999999999999999999d"), "--expires"),
+        (("audit", "export", "--since", "99999999d"), "--since 99999999d liegt außerhalb"),
+        (("audit", "purge", "--older-than", "36501d"), "--older-than 36501d liegt außerhalb"),
+        (("keys", "create", "--user", "u1", "--expires", "9999-12-31T23:59-05:00"), "--expires"),
+        (("keys", "create", "--user", "u1", "--expires", "2020-01-01"), "in der Vergangenheit"),
+        (
+            ("quotas", "set", "--user", "u1", "--tokens-per-day", "99999999999999999999"),
+            "--tokens-per-day muss zwischen 0 und 1.000.000.000.000.000 liegen",
+        ),
+        (("keys", "create", "--user", "u1", "--name", "n" * 300), "hat 300 Zeichen"),
+        (("users", "add", "a\x01b"), "enthält ein Steuerzeichen"),
+        (("groups", "add", ""), "der Gruppenname ist leer"),
+    ):
+        result = admin(store_url, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output and "Traceback" not in result.output, result.output
+    quota = admin(store_url, "quotas", "set", "--user", "u1", "--tokens-per-day", "3000000000")
+    assert quota.exit_code == 0, quota.output
+    assert "Grenzen von Person u1 gesetzt: tokens_per_day 3.000.000.000" in quota.output
+    lifted = admin(store_url, "quotas", "set", "--user", "u1", "--lift", "tokens_per_day")
+    assert "Grenzen von Person u1 gesetzt: tokens_per_day aufgehoben" in lifted.output
+    assert admin(store_url, "keys", "list", "--json").output.strip() == "[]"
+
+
+def test_a_time_with_an_offset_is_converted_and_one_without_is_local(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import time
+    from datetime import datetime
+
+    db = tmp_path / "gateway.db"
+    gateway = Gateway(open_store(str(db)))
+    for hour in (20, 21, 22):  # UTC, as the log keeps time
+        gateway.audit.write(
+            at=datetime(2026, 12, 4, hour, 30),
+            request_id=f"r{hour}",
+            route="/v1/chat/completions",
+            status=200,
+            decision="allowed",
+        )
+
+    def since(value: str) -> list[str]:
+        result = admin(db, "audit", "export", "--since", value)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["request_id"] for line in result.output.splitlines()]
+
+    assert since("2026-12-04T22:00+02:00") == ["r20", "r21", "r22"]  # 20:00 UTC
+    assert since("2026-12-04T21:00Z") == ["r21", "r22"]
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        assert since("2026-12-04T22:00") == ["r21", "r22"]  # 22:00 in Berlin is 21:00 UTC
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path) -> None:
+    typo = tmp_path / "nonexistent" / "dir" / "x.db"
+    for args in (("users", "list"), ("keys", "list"), ("audit", "export"), ("quotas", "list")):
+        result = admin(typo, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "die Gateway-Datenbank" in result.output and "gibt es nicht" in result.output
+        assert "admin groups add" in result.output
+    assert not (tmp_path / "nonexistent").exists()
+    assert admin(typo, "groups", "add", "demo").exit_code == 0  # as `make demo` starts
+    assert admin(typo, "users", "list").exit_code == 0
+
+
+def test_key_ids_are_never_cut_in_an_80_column_table(tmp_path: Path) -> None:
+    db = tmp_path / "gateway.db"
+    admin(db, "users", "add", "anna.schmidt-mustermann@schulamt.example")
+    created = admin(
+        db,
+        "keys",
+        "create",
+        "--user",
+        "anna.schmidt-mustermann@schulamt.example",
+        "--name",
+        "Laptop im Sekretariat der Grundschule",
+        "--model",
+        "gemeingut-demo-1m",
+        "--expires",
+        "30d",
+        "--json",
+    )
+    key_id = json.loads(created.output)["id"]
+    admin(db, "quotas", "set", "--key", key_id, "--tokens-per-day", "5000")
+    for args in (("keys", "list"), ("quotas", "list")):
+        output = admin(db, *args).output
+        assert max(len(line) for line in output.splitlines()) <= 80
+        assert key_id in output and "…" not in output, output
+
+
+def test_serve_refuses_an_audit_retention_without_a_database(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    result = runner.invoke(app, ["serve", str(model), "--audit-retention-days", "3"])
+    assert result.exit_code == 2
+    assert "--audit-retention-days" in result.output and "--db" in result.output

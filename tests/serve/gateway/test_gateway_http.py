@@ -166,3 +166,46 @@ def test_the_audit_log_records_every_request_as_metadata_only(
             data = file.read_bytes()
             assert b"4711" not in data and "Müller".encode() not in data
             assert b"127.0.0.1" not in data
+
+
+def test_an_overlong_key_id_is_a_401_and_never_reaches_the_audit_log(
+    governed: tuple[str, Gateway],
+) -> None:
+    """Anyone can send any bearer token: what is no key id of ours is recorded as none (a
+    60,000-character id made a 500 on PostgreSQL and a 60 KB record on SQLite)."""
+    url, gateway = governed
+    for token in (f"gg_{'a' * 60_000}_x", f"gg_{'0' * 40}_x", "gg_0123456789ab_x"):
+        response = httpx.post(
+            f"{url}/v1/chat/completions",
+            headers={"authorization": f"Bearer {token}"},
+            json={"model": MODEL_NAME, "messages": [{"role": "user", "content": "Hallo"}]},
+        )
+        assert response.status_code == 401, response.text
+    records = list(export(gateway.engine))
+    assert [r["key_id"] for r in records] == [None, None, "0123456789ab"]
+    assert all(r["decision"] == "auth:invalid_api_key" for r in records)
+    assert all(len(json.dumps(r, default=str)) < 500 for r in records)
+
+
+def test_a_key_quota_names_the_key_and_an_embedding_has_no_max_tokens_to_lower(
+    governed: tuple[str, Gateway],
+) -> None:
+    url, gateway = governed
+    key_id, key = create_key(gateway.engine, "anna")
+    set_limits(gateway.engine, "key", key_id, requests_per_minute=1)
+    chat(url, key)
+    with pytest.raises(openai.RateLimitError) as refused:
+        chat(url, key)
+    said = refused.value.body["message"]
+    assert f"requests_per_minute von Schlüssel {key_id}: die 1 Anfrage pro Minute" in said
+    assert "Gruppe" not in said
+    set_limits(gateway.engine, "key", key_id, requests_per_minute=None, tokens_per_day=1)
+    response = httpx.post(
+        f"{url}/v1/embeddings",
+        headers={"authorization": f"Bearer {key}"},
+        json={"model": MODEL_NAME, "input": "Hallo Welt, wie geht es?"},
+    )
+    assert response.status_code == 429, response.text
+    said = response.json()["error"]["message"]
+    assert f"tokens_per_day von Schlüssel {key_id}" in said and "weniger Text" in said
+    assert "max_tokens" not in said

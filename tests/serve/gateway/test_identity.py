@@ -94,3 +94,18 @@ def test_admin_mistakes_are_input_errors(store_url: str) -> None:
         create_key(engine, "zoe")
     with pytest.raises(InputError, match="kein aktiver Schlüssel"):
         revoke_key(engine, "000000000000")
+
+
+def test_names_say_what_is_wrong_with_them_on_either_store(store_url: str) -> None:
+    """A 300-character key name was a traceback on PostgreSQL (varchar(200)) and stored on
+    SQLite; control characters were stored."""
+    engine = open_store(store_url)
+    with pytest.raises(InputError, match="der Gruppenname ist leer"):
+        add_group(engine, "  ")
+    with pytest.raises(InputError, match=r"der Name der Person 'a\\x01b' enthält ein Steuerzeich"):
+        add_user(engine, "a\x01b")
+    add_user(engine, "anna")
+    with pytest.raises(InputError, match=r"Schlüsselname \(--name\) hat 300 Zeichen, .* 200"):
+        create_key(engine, "anna", name="x" * 300)
+    create_key(engine, "anna", name="y" * 200)
+    assert list_keys(engine)[0]["name"] == "y" * 200

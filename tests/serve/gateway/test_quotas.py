@@ -156,3 +156,46 @@ def test_a_loaded_sqlite_store_keeps_its_connections_open(tmp_path) -> None:
         first = len(opened)
         list(pool.map(read, range(40)))
     assert first <= 40 and len(opened) == first
+
+
+def test_a_refusal_names_the_key_and_counts_in_words(store_url: str) -> None:
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    principal = authenticate(engine, key)
+    set_limits(engine, "key", principal.key_id, concurrent_streams=1, tokens_per_day=100)
+    reserve(engine, principal, 10, stream=True, now=NOON)
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 10, stream=True, now=NOON)
+    said = text(refused.value.message)
+    assert said == (
+        f"concurrent_streams von Schlüssel {principal.key_id}: der 1 erlaubte Stream ist schon "
+        "offen"
+    )
+    with pytest.raises(QuotaExceeded) as refused:  # an embedding: its input is all it counts
+        reserve(engine, principal, 500, stream=False, now=NOON, answers=False)
+    said = text(refused.value.message)
+    assert "Eingabe dieser Anfrage hat 500" in said and "max_tokens" not in said
+
+
+def test_a_large_groups_billions_of_tokens_fit_and_beyond_the_range_is_refused(
+    store_url: str,
+) -> None:
+    """3 billion tokens a day overflowed PostgreSQL's integer; both stores take the same range."""
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    set_limits(engine, "group", "schule", tokens_per_day=3_000_000_000)
+    principal = authenticate(engine, key)
+    held = reserve(engine, principal, 2_500_000_000, stream=False, now=NOON)
+    with writing(engine) as conn:
+        settle(conn, held, used_tokens=2_400_000_000)
+    assert usage(engine, "group", "schule", NOON)["tokens_today"] == 2_400_000_000
+    for name, value in (
+        ("tokens_per_day", 10**20),
+        ("tokens_per_day", -1),
+        ("requests_per_minute", 2**31),
+        ("concurrent_streams", 3_000_000_000),
+    ):
+        option = "--" + name.replace("_", "-")
+        with pytest.raises(InputError, match=f"{option} muss zwischen 0 und"):
+            set_limits(engine, "group", "schule", **{name: value})
+    set_limits(engine, "group", "schule", tokens_per_day=10**15)  # the most there is
