@@ -12,6 +12,7 @@ read them.
 from __future__ import annotations
 
 import json
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -129,12 +130,22 @@ def card_header(
     return ModelCardData(
         model_name=release["name"],
         language=release["languages"],
-        license=release["licenses"]["weights"].lower(),
+        **hub_licence(release["licenses"]["weights"]),
         library_name="transformers",
         pipeline_tag="text-generation",
         tags=["gemeingut", *openness_tags(rating), kind],
         **fields,
     )
+
+
+def hub_licence(expression: str) -> dict[str, str]:
+    """The header's licence fields as the Hub reads them: one licence by its id in lower case;
+    an expression of several (`A AND B`, `A WITH exception`) is `other`, named in
+    `license_name` (the Hub's field takes one id, and "a and b" is none)."""
+    if not re.search(r"\s", expression.strip()):
+        return {"license": expression.strip().lower()}
+    name = re.sub(r"[^a-z0-9.]+", "-", expression.lower()).strip("-")
+    return {"license": "other", "license_name": name}
 
 
 def finetune_context(meta: dict[str, Any], record: dict[str, Any], language: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
 from gemeingut.release.openness.summary import openness_sentence
 
 TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
+HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")  # `org/name`, as a base from the Hub's cache is named
 LICENCE_SOURCES = {
     "card": _("from its card"),
     "LICENSE file": _("from its LICENSE file"),
@@ -47,7 +48,10 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
     adapter = (bundle / MODEL / ADAPTER_CONFIG).is_file()
     config_file = bundle / (BASE_DIR if adapter else MODEL) / "config.json"
     config = read_json(config_file) if config_file.is_file() else {}
-    card_data = card_header(release, rating, "fine-tuned", base_model=base["path"])
+    # The header's `base_model` is a Hub id to the Hub: a local folder's name is only said in
+    # the text (the Hub would link it to whatever model has that name).
+    hub_id = {"base_model": base["path"]} if HUB_ID.fullmatch(base["path"]) else {}
+    card_data = card_header(release, rating, "fine-tuned", **hub_id)
     context = {
         "_": translator(language),
         "model_name": release["name"],

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gemeingut.audit.bias import default_suite as default_pairs
 from gemeingut.errors import VerifyError
@@ -91,7 +92,9 @@ def test_a_fine_tune_is_rated_with_what_its_base_withholds(closed: Path) -> None
     assert components["Evaluation data"]["present"]  # the held-out fine-tuning examples
     card = (closed / "README.md").read_text(encoding="utf-8")
     assert "Dieses Release ist **nicht offen**" in card and "not-open" in card
-    assert "withheld by the base model Winzige Basis" in card
+    assert "vom Basismodell Winzige Basis zurückgehalten" in card  # said in the card's language
+    header = yaml.safe_load(card.split("---")[1])
+    assert "base_model" not in header  # a local folder's name is no Hub id: the text names it
     # the base is named, never copied: its card, config and file list, not its weights
     assert sorted(p.name for p in (closed / "base-model").iterdir()) == [
         "README.md", "config.json", "files.json"

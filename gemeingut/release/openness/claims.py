@@ -21,6 +21,7 @@ import yaml
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, text
+from gemeingut.release.card import hub_licence
 from gemeingut.release.card_phrases import (
     bundle_language,
     context_phrase,
@@ -184,7 +185,8 @@ def rated_card_problems(
     """The card's licence (header and text), tags and openness paragraph against the rating."""
     problems = []
     weights = rating["licenses"]["weights"]
-    if str(header.get("license", "")).lower() != str(weights).lower():
+    stated = {key: header.get(key) for key in ("license", "license_name") if key in header}
+    if stated != hub_licence(str(weights)):
         problems.append(
             _(
                 "{file}: licence {licence!r} but release.json says {weights!r}",

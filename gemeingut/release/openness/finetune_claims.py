@@ -12,7 +12,7 @@ from typing import Any
 
 from gemeingut.i18n import Message, _
 from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
-from gemeingut.release.finetune_card import render_finetune_card
+from gemeingut.release.finetune_card import HUB_ID, render_finetune_card
 from gemeingut.release.layout import CARD, MODEL, NOTICE, TRAINING_METADATA
 from gemeingut.release.notice import finetune_notice
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
@@ -63,7 +63,8 @@ def finetune_claim_problems(
             )
         )
     reference = base_record(bundle).get("path")
-    if header.get("base_model") != reference or base_phrase(reference, language) not in card:
+    hub_id = reference if HUB_ID.fullmatch(str(reference)) else None  # a local folder: none
+    if header.get("base_model") != hub_id or base_phrase(reference, language) not in card:
         problems.append(
             _(
                 "{file}: names another base model than finetune.json ({reference})",
