@@ -237,7 +237,7 @@ def test_release_of_a_fine_tuned_model_from_the_command_line(tiny_build, tmp_pat
     )  # fmt: skip
     assert (
         without.exit_code == 2
-        and "es trifft nicht zu: evaluation of the released model" in without.stderr
+        and "es trifft nicht zu: Evaluation des veröffentlichten Modells" in without.stderr
     )
 
 
