@@ -7,13 +7,14 @@ re-run from the bundle's own files and compared with the `openness.json` it ship
 
 from __future__ import annotations
 
+import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _
-from gemeingut.release.layout import FIVE_ARTIFACTS, locate_bundle
+from gemeingut.release.layout import FIVE_ARTIFACTS, TRAINING_METADATA, locate_bundle
 from gemeingut.release.manifest import (
     SIGNATURE,
     manifest_problems,
@@ -29,6 +30,7 @@ from gemeingut.release.openness.finetune_rating import (
     rate_finetune,
 )
 from gemeingut.release.openness.rating import rate
+from gemeingut.workspace import code_version
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
     expected = read_manifest(bundle)
     problems = manifest_problems(bundle, expected)
     problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
+    hint = _("the bundle was altered after release; obtain an unmodified copy")
     if not problems:  # the claims are compared only on files known to be the released ones
         problems.extend(_claim_problems(bundle))
+        hint = _other_version_hint(bundle) or hint
     if problems:
         raise VerifyError(
             _(
@@ -58,7 +62,7 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
                 bundle=str(bundle),
                 problems=shorten(problems),
             ),
-            _("the bundle was altered after release; obtain an unmodified copy"),
+            hint,
         )
     signed_by = None
     if public_key is not None:
@@ -84,6 +88,27 @@ def _claim_problems(bundle: Path) -> list[str | Message]:
                 error=f"{type(exc).__name__}: {exc}",
             )
         ]
+
+
+def _other_version_hint(bundle: Path) -> Message | None:
+    """Documents are rendered again by this gemeingut: one that a bundle's own version wrote
+    otherwise differs without anyone having touched it. Said where the bundle's lineage names
+    no artifact made by this very code."""
+    try:
+        lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+        theirs = sorted({str(meta["code"]) for meta in lineage.values()})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    ours = code_version()
+    if not theirs or ours in theirs:
+        return None
+    return _(
+        "the bundle was made by {theirs}, this is {ours}: a document that version wrote "
+        "differently is named too; check with that version (its code is in training-code/), "
+        "or rebuild and compare with `gemeingut reproduce`",
+        theirs=theirs[-1],
+        ours=ours,
+    )
 
 
 def missing_artifacts(listed: dict[str, str], finetune: bool = False) -> list[Message]:

@@ -220,6 +220,18 @@ def test_an_openness_result_edited_to_pass_is_named(bundle: Path) -> None:
     assert shipped.split("sagt bestanden ")[1] == again.split("nicht bestanden ", 1)[1], said
 
 
+def test_a_bundle_of_another_gemeingut_is_told_to_check_with_that_version(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _edit(bundle, "TECHNICAL_REPORT.md", "## 1. Überblick", "## 1. Überblick\n\nAnders.")
+    with pytest.raises(VerifyError) as same:
+        verify_bundle(bundle)
+    assert "unveränderte Kopie" in str(same.value)  # made by this very code: altered
+    monkeypatch.setattr("gemeingut.release.verify.code_version", lambda: "gemeingut 9.9.9")
+    with pytest.raises(VerifyError, match="dies ist gemeingut 9.9.9: ein Dokument, das jene"):
+        verify_bundle(bundle)
+
+
 def test_an_edited_technical_report_is_named(bundle: Path) -> None:
     _edit(bundle, "TECHNICAL_REPORT.md", "## 1. Überblick", "## 1. Überblick\n\nBestes Modell.")
     with pytest.raises(VerifyError, match=r"TECHNICAL_REPORT\.md weicht von dem ab"):
