@@ -241,6 +241,38 @@ def test_release_of_a_fine_tuned_model_from_the_command_line(tiny_build, tmp_pat
     )
 
 
+def test_a_release_built_stage_by_stage_carries_its_data_card_and_paper(
+    tiny_build, tmp_path: Path
+) -> None:
+    info = tmp_path / "info.toml"
+    info.write_text(
+        'title_de = "Winzkorpus"\ntitle_en = "Tiny corpus"\ndescription_de = "Ein Korpus."\n'
+        'publisher_name = "Testamt"\ndownload_url = "https://example.org/winz"\n',
+        encoding="utf-8",
+    )
+    published = invoke("data", "publish", tiny_build["dataset"]["path"], "--info", info,
+                       "--out", tmp_path / "pub")  # fmt: skip
+    assert published.exit_code == 0, published.output
+    paper = tmp_path / "paper.md"
+    paper.write_text("# Über das Modell\n", encoding="utf-8")
+    paths = {k: tiny_build[k]["path"] for k in ("dataset", "tokenizer", "model", "evaluation")}
+    result = invoke(
+        "release", "--dataset", paths["dataset"], "--tokenizer", paths["tokenizer"],
+        "--model", paths["model"], "--evaluation", paths["evaluation"], "--name", "stufen",
+        "--finetuned", tiny_build["finetune"]["path"], "--publication", tmp_path / "pub",
+        "--paper", paper, "--description", "Ein Versuch.",
+        "--out", tmp_path / "r",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    bundle = tmp_path / "r" / "bundle"
+    assert (bundle / "training-data" / "DATA_STATEMENT.md").is_file()
+    assert (bundle / "paper" / "paper.md").is_file()
+    rating = json.loads((bundle / "openness.json").read_text(encoding="utf-8"))
+    assert rating["osaid"]["requirements"]["data_information"]["passed"]
+    assert "Ein Versuch." in (bundle / "README.md").read_text(encoding="utf-8")
+    assert invoke("verify", bundle).exit_code == 0
+
+
 def test_curate_that_excludes_every_document_fails_and_names_the_reasons(tmp_path: Path) -> None:
     docs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": "Ohne Lizenz."}])
     result = invoke("data", "curate", docs, "--out", tmp_path / "ds")

@@ -59,6 +59,18 @@ def release(
     audit: Annotated[
         Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
     ] = None,
+    publication: Annotated[
+        Path | None,
+        typer.Option(
+            help="Publication of the dataset (`gemeingut data publish`): its data statement, "
+            "Croissant and DCAT go into the bundle (the data card an open release needs)."
+        ),
+    ] = None,
+    paper: Annotated[
+        Path | None,
+        typer.Option(help="Research paper about the model (a file or folder), put in paper/."),
+    ] = None,
+    description: Annotated[str, typer.Option(help="What the card says the model is.")] = "",
     sign_key: Annotated[
         Path | None, typer.Option(help="Private key (`gemeingut keys create`) to sign with.")
     ] = None,
@@ -78,15 +90,27 @@ def release(
         from gemeingut.release.signing import load_private_key
 
         load_private_key(sign_key)
+    if paper is not None and not paper.exists():
+        raise InputError(
+            _("--paper {path} does not exist", path=str(paper)),
+            _("pass the paper's file or folder"),
+        )
     section = ReleaseSection(
         model_name=name,
         license=license,
         languages=language or ["de"],
         document_language=document_language or current_language(),
+        description=description,
+        paper=paper.resolve() if paper is not None else None,
     )
     own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
     audited = load_artifact(audit, "audit") if audit is not None else None
     if finetuned is not None and not any(own.values()):
+        if publication is not None:
+            raise InputError(
+                _("--publication publishes the dataset of our own pretraining"),
+                _("a fine-tune of a foreign base publishes its fine-tuning data itself"),
+            )
         tuned = load_artifact(finetuned, ("model", "adapter"))
         artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
     elif all(own.values()):
@@ -95,6 +119,8 @@ def release(
             artifacts["finetune"] = load_artifact(finetuned, "model")
         if audited is not None:
             artifacts["audit"] = audited
+        if publication is not None:
+            artifacts["publication"] = load_artifact(publication, "publication")
         artifact, reused = release_stage(at(out), section, recipe, artifacts)
     else:
         missing = [f"--{kind}" for kind, path in own.items() if path is None]

@@ -131,7 +131,8 @@ def test_an_audit_of_another_model_is_refused_at_release(tiny_build: dict, tmp_p
         "--name", "x", "--out", tmp_path / "r",
     )  # fmt: skip
     assert (
-        result.exit_code == 2 and "es trifft nicht zu: Audit des veröffentlichten Modells" in result.stderr
+        result.exit_code == 2
+        and "es trifft nicht zu: Audit des veröffentlichten Modells" in result.stderr
     )
 
 

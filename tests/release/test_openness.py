@@ -228,7 +228,7 @@ def test_a_bundle_of_another_gemeingut_is_told_to_check_with_that_version(
         verify_bundle(bundle)
     assert "unveränderte Kopie" in str(same.value)  # made by this very code: altered
     monkeypatch.setattr("gemeingut.release.verify.code_version", lambda: "gemeingut 9.9.9")
-    with pytest.raises(VerifyError, match="dies ist gemeingut 9.9.9: ein Dokument, das jene"):
+    with pytest.raises(VerifyError, match=r"dies ist gemeingut 9\.9\.9: ein Dokument, das jene"):
         verify_bundle(bundle)
 
 
