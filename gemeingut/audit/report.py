@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.plots import write_plots
-from gemeingut.audit.report_text import LANGUAGES, TEXT
+from gemeingut.audit.report_text import LANGUAGES, TEXT, interval
 from gemeingut.audit.report_text import name as local_name
 from gemeingut.audit.run import GARAK_REPORT
 from gemeingut.i18n import localized
@@ -68,20 +68,6 @@ def markdown(report: dict[str, Any], language: str) -> str:
         lines += ["", f"## {t['plots']}", ""]
         lines += [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
-
-
-def interval(estimate: dict[str, Any], percent: bool = True, language: str = "en") -> str:
-    """`51.6 % [39.4–63.6]` (a share) or `+0.257 [-1.906; +2.398]`; German: decimal commas."""
-    if estimate.get("value") is None:  # no items: nothing to estimate
-        return "–"
-    if percent:
-        text = (
-            f"{100 * estimate['value']:.1f} % [{100 * estimate['low']:.1f}–"
-            f"{100 * estimate['high']:.1f}]"
-        )
-    else:
-        text = f"{estimate['value']:+.3f} [{estimate['low']:+.3f}; {estimate['high']:+.3f}]"
-    return localized(text, language)
 
 
 def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:

@@ -6,6 +6,10 @@ report's data. Method sentences describe how a number was computed, never what i
 
 from __future__ import annotations
 
+from typing import Any
+
+from gemeingut.i18n import localized
+
 TEXT: dict[str, dict[str, str]] = {
     "de": {
         "title": "Prüfbericht",
@@ -241,3 +245,19 @@ LANGUAGES = tuple(TEXT)
 def name(key: str, language: str) -> str:
     """A category or setting in the report's language (user-defined ones as they are)."""
     return NAMES[language].get(key, key)
+
+
+def interval(estimate: dict[str, Any], percent: bool = True, language: str = "en") -> str:
+    """`51.6 % [39.4–63.6]` (a share) or `+0.257 [-1.906; +2.398]`; German: decimal commas.
+    Here, not in `report.py`, so that `verify` renders a card's audit part without loading
+    the audit's runner."""
+    if estimate.get("value") is None:  # no items: nothing to estimate
+        return "–"
+    if percent:
+        text = (
+            f"{100 * estimate['value']:.1f} % [{100 * estimate['low']:.1f}–"
+            f"{100 * estimate['high']:.1f}]"
+        )
+    else:
+        text = f"{estimate['value']:+.3f} [{estimate['low']:+.3f}; {estimate['high']:+.3f}]"
+    return localized(text, language)

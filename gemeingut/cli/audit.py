@@ -101,7 +101,7 @@ def _subject(
 
 
 def _print_summary(stats: dict[str, Any]) -> None:
-    from gemeingut.audit.report import interval
+    from gemeingut.audit.report_text import interval
 
     lang = current_language()
     for name, task in stats.get("tasks", {}).get("tasks", {}).items():

@@ -13,7 +13,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
-from gemeingut.audit.report_text import TEXT
+from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.i18n import Message, _, decimal, localized, text
 
 
@@ -21,10 +21,6 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
     """The audit's part of the card, its words in `language` (the card's)."""
     if report is None:
         return None
-    # Here, not above: the audit's report module imports the audit runner and the server, and
-    # `verify` of a bundle without an audit should not pay for them.
-    from gemeingut.audit.report import interval
-
     context: dict[str, Any] = {
         "command": report.get("command"),
         "suites": report["suites"],
@@ -105,7 +101,6 @@ def _overlap(contamination: dict[str, Any], task: str) -> Message:
 
 
 def _memorisation(memo: dict[str, Any], language: str) -> dict[str, Any]:
-    from gemeingut.audit.report import interval
 
     pii = memo["personal_data"]
     result: dict[str, Any] = {
