@@ -295,6 +295,7 @@ def openness_rate(
     """Rate FOLDER: MOF class, OSAID gate, licences, and what is missing for each class."""
     import json
 
+    from gemeingut.release.openness.mof import said
     from gemeingut.release.openness.rate import rate_path
     from gemeingut.release.openness.write import write_json
 
@@ -308,20 +309,21 @@ def openness_rate(
     mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
     verdict = _("open") if result["open"] else _("not open")
     console.print(f"{folder}: {text(verdict, lang)}")
-    console.print(f"  Model Openness Framework: {result['mof']['label']}")
+    console.print(f"  Model Openness Framework: {said(result['mof']['label'], lang)}")
     console.print(f"  Open Source AI Definition: {text(result['osaid']['summary'], lang)}")
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
-    for level, label in (("3", "Class III"), ("2", "Class II"), ("1", "Class I")):
+    for level, label in (("3", _("Class III")), ("2", _("Class II")), ("1", _("Class I"))):
         needs = result["mof"]["levels"][level]
         parts = []
         if needs["missing"]:
-            parts.append(text(_("missing {parts}", parts=", ".join(needs["missing"])), lang))
+            missing = ", ".join(said(name, lang) for name in needs["missing"])
+            parts.append(text(_("missing {parts}", parts=missing), lang))
         if needs["invalid"]:
-            invalid = _("not openly licensed {parts}", parts=", ".join(needs["invalid"]))
-            parts.append(text(invalid, lang))
+            invalid = ", ".join(said(name, lang) for name in needs["invalid"])
+            parts.append(text(_("not openly licensed {parts}", parts=invalid), lang))
         if parts:
-            needed = text(_("for {label}:", label=label), lang)
+            needed = text(_("for {label}:", label=text(label, lang)), lang)
             console.print(f"  {needed} {'; '.join(parts)}")
 
 

@@ -118,10 +118,12 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     folder = _folder(tmp_path / "m", "mit")
     result = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
     assert result.exit_code == 0, result.output
-    assert "Class III - Open Model (conditional)" in result.output
-    assert "für Class III: es fehlt" in result.output
+    assert "Klasse III – Open Model (bedingt)" in result.output
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert "für Klasse III: es fehlt Technischer Bericht, Evaluationsergebnisse, Datenkarte" in said
     written = json.loads((tmp_path / "o.json").read_text())
     assert written["mof"]["class"] == 3
+    assert written["mof"]["label"] == "Class III - Open Model (conditional)"  # records: English
     missing = invoke("openness", "rate", str(tmp_path / "nowhere"))
     assert missing.exit_code == 2 and "ist kein Ordner" in missing.output
 

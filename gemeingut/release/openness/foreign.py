@@ -98,9 +98,9 @@ def rate_folder(
         check("licence.weights", weights.open, licence_source, weights.detail),
         check(
             "weights.present",
-            by_name["Model parameters (Final)"].present,
+            weights_found := by_name["Model parameters (Final)"].present,
             ", ".join(by_name["Model parameters (Final)"].paths) or folder.name,
-            _("model weights in the folder"),
+            _("model weights in the folder") if weights_found else _("no model weights found"),
         ),
     ]
     kinds = {

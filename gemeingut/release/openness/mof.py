@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from gemeingut.i18n import _, recorded
+from gemeingut.i18n import _, recorded, text
 from gemeingut.release.openness.licences import Openness, code_licence, content_licence
 
 FRAMEWORK = {"name": "Model Openness Framework", "version": "1.0", "date": "2024-12-15"}
@@ -26,6 +26,38 @@ LABELS = {
     3: "Class III - Open Model",
 }
 FINAL_PARAMETERS = "Model parameters (Final)"
+# The framework's names, as a person reads them (the records keep the framework's English).
+SAID = {
+    "Unclassified": _("Unclassified"),
+    "Class I - Open Science": _("Class I - Open Science"),
+    "Class II - Open Tooling": _("Class II - Open Tooling"),
+    "Class III - Open Model": _("Class III - Open Model"),
+    "Datasets": _("Datasets"),
+    "Data preprocessing code": _("Data preprocessing code"),
+    "Model metadata": _("Model metadata"),
+    "Research paper": _("Research paper"),
+    "Model parameters (Intermediate)": _("Model parameters (Intermediate)"),
+    "Training code": _("Training code"),
+    "Inference code": _("Inference code"),
+    "Evaluation code": _("Evaluation code"),
+    "Evaluation data": _("Evaluation data"),
+    "Supporting libraries and tools": _("Supporting libraries and tools"),
+    "Model architecture": _("Model architecture"),
+    "Model parameters (Final)": _("Model parameters (Final)"),
+    "Technical report": _("Technical report"),
+    "Evaluation results": _("Evaluation results"),
+    "Model card": _("Model card"),
+    "Data card": _("Data card"),
+    "Sample model outputs": _("Sample model outputs"),
+}
+
+
+def said(name: str, language: str) -> str:
+    """A class label or component name of the framework in `language` (a conditional class
+    keeps its note)."""
+    base, conditional = name.removesuffix(" (conditional)"), name.endswith(" (conditional)")
+    shown = text(SAID[base], language) if base in SAID else base
+    return text(_("{label} (conditional)", label=shown), language) if conditional else shown
 
 
 @dataclass(frozen=True)
