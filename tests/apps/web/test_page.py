@@ -313,6 +313,7 @@ def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
     assert page.locator("#about-open").inner_text().startswith("Nicht alle Offenheitsprüfungen")
     facts = page.locator("#about-facts").inner_text()
     assert "Lizenz der Gewichte" in facts and "unbekannt" in facts and "nicht bestanden" in facts
+    assert "Nicht eingestuft" in facts and "Unclassified" not in facts  # the class, in German
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
     assert page.locator("#about-audit li").all_inner_texts() == [
         "Leseverstehen: 62,5 % richtig",

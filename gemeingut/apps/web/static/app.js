@@ -329,7 +329,7 @@ function drawAbout(openness) {
     dd.textContent = value;
     facts.append(dt, dd);
   };
-  add(T.mof, openness.mof_label);
+  add(T.mof, T.mof_labels[openness.mof_label] || openness.mof_label);
   add(T.osaid, openness.osaid ? T.passed : T.not_passed);
   for (const [part, licence] of Object.entries(openness.licenses)) add(fill(T.licence_of, { part: T[`part_${part}`] || part }), licence || T.unknown);
   $("about-check").textContent = openness.check;
