@@ -176,11 +176,14 @@ def test_token_probabilities_follow_temperature_and_top_p(page, site: dict) -> N
     assert 2 <= page.locator("#next meter").count() <= 10
 
     def top_share() -> float:
-        return float(page.locator("#next li label").first.inner_text().split()[-2])
+        shown = page.locator("#next li label").first.inner_text().split()[-2]
+        assert "," in shown or shown == "100", shown  # a German decimal comma
+        return float(shown.replace(",", "."))
 
     even = top_share()
     page.get_by_label("Temperatur").fill("0.1")
     assert top_share() > even  # a low temperature sharpens the distribution
+    assert page.locator("#temperature-value").inner_text() == "0,1"
     page.get_by_label("Top-p").fill("0.05")
     assert page.locator("#next li.left-out").count() >= 1
     rows = page.locator("#lens tbody tr")  # the logit lens: one row per layer (2 here)

@@ -4,6 +4,9 @@
 
 const T = JSON.parse(document.getElementById("texts").textContent);
 const $ = (id) => document.getElementById(id);
+// A number with `digits` decimals as the page's language writes it (0,5 in German).
+const decimal = (value, digits) =>
+  value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 const state = { key: sessionStorage.getItem("gemeingut-key") || "", model: "" };
@@ -597,8 +600,8 @@ $("tokens-form").addEventListener("submit", async (event) => {
 function drawNext() {
   const temperature = Number($("temperature").value);
   const topP = Number($("top-p").value);
-  $("temperature-value").textContent = temperature.toFixed(1);
-  $("top-p-value").textContent = topP.toFixed(2);
+  $("temperature-value").textContent = decimal(temperature, 1);
+  $("top-p-value").textContent = decimal(topP, 2);
   // Probabilities among the shown candidates at this temperature; top-p keeps the smallest set
   // of likeliest tokens whose probabilities add up to at least p.
   const scaled = candidates.map((c) => Math.exp(c.logprob / temperature));
@@ -614,7 +617,7 @@ function drawNext() {
     const id = `next-${i}`;
     const name = document.createElement("label");
     name.htmlFor = id;
-    name.textContent = `${c.token.replace(/ /g, "␣")} ${(c.p * 100).toFixed(1)} %${kept ? "" : ` (${T.left_out})`}`;
+    name.textContent = `${c.token.replace(/ /g, "␣")} ${decimal(c.p * 100, 1)} %${kept ? "" : ` (${T.left_out})`}`;
     const bar = document.createElement("meter");
     bar.id = id;
     bar.min = 0;
@@ -633,7 +636,7 @@ async function drawLens(text) {
     $("lens-part").hidden = true;  // an engine elsewhere shows no layers
     return;
   }
-  const shown = (t) => `${t.token.replace(/ /g, "␣")} (${(t.probability * 100).toFixed(1)} %)`;
+  const shown = (t) => `${t.token.replace(/ /g, "␣")} (${decimal(t.probability * 100, 1)} %)`;
   $("lens").tBodies[0].replaceChildren(...lens.layers.map((layer) => {
     const row = document.createElement("tr");
     const number = document.createElement("th");
