@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gemeingut.data.pii import PII_TYPES, scrub_text
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.i18n.validation import problem
 from gemeingut.serve.gateway.classifier import TextClassifier
 
@@ -139,7 +139,7 @@ class Policy:
             spec = PolicyFile.model_validate(data)
         except ValidationError as error:
             first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "(top)"
+            where = ".".join(str(p) for p in first["loc"]) or text(_("(top level)"))
             raise InputError(
                 _("{path}: {where}: {problem}", path=path, where=where, problem=problem(first)),
                 _("see {file} shipped with gemeingut for the format", file=DEFAULT_POLICY.name),

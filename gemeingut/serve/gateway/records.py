@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine, func, inspect, select
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
 from gemeingut.serve.gateway.tables import (
@@ -118,7 +118,7 @@ def load_facts(path: Path | None) -> ControllerFacts:
         ) from None
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top)"
+        where = ".".join(str(p) for p in first["loc"]) or text(_("(top level)"))
         raise InputError(
             _(
                 "{path}, field {field}: {problem}",

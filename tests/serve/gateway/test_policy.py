@@ -61,8 +61,9 @@ def test_a_refused_phrase_is_found_however_it_is_spaced_or_written(disguised: st
             "eine pii-Regel schwärzt",
         ),
         ("[unclosed", "die Richtlinie lässt sich nicht lesen"),
+        ("- a list\n", r"\(oberste Ebene\): muss ein Objekt sein"),
     ],
-    ids=["bad-regex", "no-english", "pii-refuses", "not-yaml"],
+    ids=["bad-regex", "no-english", "pii-refuses", "not-yaml", "a-list"],
 )
 def test_a_broken_policy_file_is_named_with_its_field(
     tmp_path: Path, text: str, message: str
