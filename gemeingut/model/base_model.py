@@ -17,6 +17,7 @@ from typing import Any
 
 from license_expression import OR, ExpressionError, get_spdx_licensing
 
+from gemeingut.data.licence_texts import likeliest_licence
 from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
@@ -27,13 +28,6 @@ WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.j
 CARD_FILE = "README.md"
 LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "license.txt")
 OWN_MODEL = "gemeingut-artifact"
-# Recognisable first lines of common licence texts (a LICENSE file without a card).
-_LICENSE_TEXTS = {
-    "Apache-2.0": re.compile(r"Apache License\s+Version 2\.0", re.IGNORECASE),
-    "MIT": re.compile(r"Permission is hereby granted, free of charge", re.IGNORECASE),
-    "CC0-1.0": re.compile(r"CC0 1\.0 Universal", re.IGNORECASE),
-    "EUPL-1.2": re.compile(r"EUROPEAN UNION PUBLIC LICEN[CS]E v\. ?1\.2", re.IGNORECASE),
-}
 # Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
 _NO_DERIVATIVES = re.compile(r"(^|[-\s(])ND(-|$|[\s)])", re.IGNORECASE)
 _licensing = get_spdx_licensing()
@@ -190,10 +184,10 @@ def licence_file(path: Path) -> tuple[str, str] | None:
     """The licence of a LICENSE file in `path` whose text we recognise, and the file's name."""
     for name in LICENSE_FILES:
         if (path / name).is_file():
-            text = (path / name).read_text(encoding="utf-8", errors="replace")[:4000]
-            for spdx, pattern in _LICENSE_TEXTS.items():
-                if pattern.search(text):
-                    return spdx, name
+            text = (path / name).read_text(encoding="utf-8", errors="replace")[:20_000]
+            spdx = likeliest_licence(text)
+            if spdx is not None:
+                return spdx, name
     return None
 
 

@@ -9,11 +9,11 @@ the SPDX expression `A AND B …` of them, open when every part is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol
 
+from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.i18n import _, recorded
 
@@ -29,37 +29,10 @@ OSI_APPROVED = frozenset(
     }
 )  # fmt: skip
 _OSI_LOWER = {key.lower(): key for key in OSI_APPROVED}
+
+
 # The opening words of OSI-approved licence texts, with the SPDX ids each text can be (a GPL text
 # is the same for `-only` and `-or-later`); matched in the text with its whitespace collapsed.
-LICENCE_TEXTS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), frozenset(ids))
-    for pattern, ids in (
-        (r"European Union Public Licen[cs]e v\. ?1\.2", {"EUPL-1.2"}),
-        (r"European Union Public Licen[cs]e v\. ?1\.1", {"EUPL-1.1"}),
-        (r"Apache License,? Version 2\.0", {"Apache-2.0"}),
-        (r"GNU Affero General Public License Version 3", {"AGPL-3.0-only", "AGPL-3.0-or-later"}),
-        (r"GNU Lesser General Public License Version 3", {"LGPL-3.0-only", "LGPL-3.0-or-later"}),
-        (r"GNU Lesser General Public License Version 2\.1", {"LGPL-2.1-only", "LGPL-2.1-or-later"}),
-        (r"GNU General Public License Version 3", {"GPL-3.0-only", "GPL-3.0-or-later"}),
-        (r"GNU General Public License Version 2", {"GPL-2.0-only", "GPL-2.0-or-later"}),
-        (r"Mozilla Public License,? (Version|v\.) ?2\.0", {"MPL-2.0"}),
-        (r"Permission is hereby granted, free of charge", {"MIT", "MIT-0"}),
-        (
-            r"Redistribution and use in source and binary forms.*Neither the name",
-            {"BSD-3-Clause"},
-        ),
-        (r"Redistribution and use in source and binary forms", {"BSD-2-Clause"}),
-        (
-            r"Permission to use, copy, modify, and(/or)? distribute this software for any "
-            r"purpose with or without fee is hereby granted",
-            {"ISC", "0BSD"},
-        ),
-        (r"This is free and unencumbered software released into the public domain", {"Unlicense"}),
-        (r"Boost Software License - Version 1\.0", {"BSL-1.0"}),
-    )
-)
-
-
 @dataclass(frozen=True)
 class Openness:
     open: bool
@@ -119,12 +92,6 @@ def licensed_code(declared: str | None, licence_text: str | None, file: str) -> 
             ),
         )
     return verdict
-
-
-def licence_of_text(licence_text: str) -> set[str]:
-    """The SPDX ids a licence text can be, from its opening words; empty when none is known."""
-    words = " ".join(licence_text[:20_000].split())
-    return {key for pattern, ids in LICENCE_TEXTS if pattern.search(words) for key in ids}
 
 
 def _not_osi(node: object) -> str:
