@@ -163,6 +163,8 @@ def test_a_licence_file_names_the_licence_where_the_card_does_not(tmp_path: Path
     weights = next(c for c in result["checks"] if c["id"] == "licence.weights")
     assert weights["passed"] and weights["evidence"] == "LICENSE", weights
     assert result["licenses"]["weights"] == "Apache-2.0"
+    (folder / "LICENSE").write_text("Mozilla Public License Version 2.0\n==========\n", "utf-8")
+    assert rate_folder(folder)["licenses"]["weights"] == "MPL-2.0"  # the one table of texts
 
 
 def test_a_card_header_that_cannot_be_read_is_said_not_taken_as_no_licence(
