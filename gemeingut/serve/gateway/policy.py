@@ -168,8 +168,10 @@ class Policy:
                     return Decision(text, refused_by=rule)
                 continue
             matcher = self._matchers[rule.id]
-            if rule.action == "refuse" and matcher.search(_plain(text)):
-                return Decision(text, refused_by=rule)
+            if rule.action == "refuse":
+                if any(matcher.search(reading) for reading in _readings(text)):
+                    return Decision(text, refused_by=rule)
+                continue  # a refusing rule never redacts
             if not matcher.search(text):
                 continue
             text = matcher.sub(f"<{rule.id}>", text)
@@ -231,9 +233,12 @@ def _matcher(rule: Rule) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
 
 
-def _plain(text: str) -> str:
-    """`text` as a refusing rule reads it: compatibility forms folded (ｂｏｍｂｅ → bombe) and
-    invisible format characters (zero-width space, soft hyphen) left out, so that neither
-    hides a phrase from its rule."""
+def _readings(text: str) -> tuple[str, ...]:
+    """`text` as a refusing rule reads it: as sent, and with compatibility forms folded
+    (ｂｏｍｂｅ → bombe) and invisible format characters (zero-width space, soft hyphen) once
+    left out (inside a word: Bom\u200bbe) and once read as a space (between words:
+    eine\u200bBombe), so that none of them hides a phrase from its rule."""
     folded = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    joined = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    spaced = "".join(" " if unicodedata.category(c) == "Cf" else c for c in folded)
+    return (text, joined, spaced)
