@@ -260,7 +260,7 @@ def test_a_release_built_stage_by_stage_carries_its_data_card_and_paper(
         "release", "--dataset", paths["dataset"], "--tokenizer", paths["tokenizer"],
         "--model", paths["model"], "--evaluation", paths["evaluation"], "--name", "stufen",
         "--finetuned", tiny_build["finetune"]["path"], "--publication", tmp_path / "pub",
-        "--paper", paper, "--description", "Ein Versuch.",
+        "--paper", paper, "--description", "Ein Versuch.\r\nAus einer Windows-Datei.",
         "--out", tmp_path / "r",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -269,7 +269,7 @@ def test_a_release_built_stage_by_stage_carries_its_data_card_and_paper(
     assert (bundle / "paper" / "paper.md").is_file()
     rating = json.loads((bundle / "openness.json").read_text(encoding="utf-8"))
     assert rating["osaid"]["requirements"]["data_information"]["passed"]
-    assert "Ein Versuch." in (bundle / "README.md").read_text(encoding="utf-8")
+    assert "Ein Versuch.\nAus einer Windows-Datei." in (bundle / "README.md").read_bytes().decode()
     assert invoke("verify", bundle).exit_code == 0
 
 

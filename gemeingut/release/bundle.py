@@ -172,7 +172,7 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
     again."""
     return {
         "name": release.model_name,
-        "description": release.description,
+        "description": "\n".join(release.description.splitlines()),  # one kind of line end
         "licenses": {"weights": release.license, "documents": release.documents_license},
         "languages": release.languages,
         "document_language": release.document_language,

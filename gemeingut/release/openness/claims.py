@@ -102,8 +102,9 @@ def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | 
 
 
 def same_text(path: Path, expected: str | Iterable[str]) -> bool:
-    """Whether the file holds exactly `expected`, read piece by piece as it is rendered."""
-    with path.open(encoding="utf-8", errors="replace") as shipped:
+    """Whether the file holds exactly `expected`, read piece by piece as it is rendered (line
+    ends as written: a carriage return is a difference, as it is to the hash)."""
+    with path.open(encoding="utf-8", errors="replace", newline="") as shipped:
         for piece in [expected] if isinstance(expected, str) else expected:
             if shipped.read(len(piece)) != piece:
                 return False
