@@ -67,8 +67,8 @@ def read_questions(path: Path) -> list[Question]:
                 Question(
                     str(record["question"]),
                     str(record["document"]),
-                    _typed(record, "section", str),
-                    _typed(record, "page", int),
+                    _typed(record, "section", str, path, number),
+                    _typed(record, "page", int, path, number),
                     number,
                 )
             )
@@ -90,12 +90,18 @@ def read_questions(path: Path) -> list[Question]:
     return questions
 
 
-def _typed(record: dict, key: str, kind: type) -> Any:
+def _typed(record: dict, key: str, kind: type, path: Path, number: int) -> Any:
     """An optional field of a question, of its kind: a page given as "2" would match no chunk,
     and the question would count as missed without a word."""
     value = record.get(key)
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-        raise TypeError(f"{key} must be {'a number' if kind is int else 'text'}, not {value!r}")
+        where = {"path": str(path), "number": str(number), "field": key, "value": repr(value)}
+        raise InputError(
+            _("{path}, line {number}: {field} must be a number, not {value}", **where)
+            if kind is int
+            else _("{path}, line {number}: {field} must be text, not {value}", **where),
+            _("e.g. {example}", example='{"page": 3, "section": "Fristen"}'),
+        )
     return value
 
 
@@ -122,7 +128,7 @@ def evaluate(
         raise InputError(
             _(
                 "line {line}: the collection {name!r} holds no document {document!r} "
-                "({count} questions name a document it does not hold)",
+                "(questions that name a document it does not hold: {count})",
                 line=str(missing[0].line),
                 name=collection.name,
                 document=missing[0].document,

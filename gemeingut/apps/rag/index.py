@@ -172,6 +172,7 @@ def ingest(
     with _locked(folder):
         meta = _current_meta(folder, name, language)
         meta["groups"] = sorted(set(meta.get("groups", [])) | set(groups or []))
+        _refuse_other_sources(meta.get("documents", {}), found)
         embedder = _embedder_for(meta, embed)
         old = Collection(folder, meta)
         chunks, vectors = _update(folder, meta, old, paths, found, report, embedder)
@@ -213,6 +214,7 @@ def _update(
         digest = sha256_file(path)
         if documents.get(key, {}).get("sha256") == digest:
             report.unchanged.append(key)
+            documents[key]["source"] = str(path.resolve())  # a file that moved: where it is now
             keep(key)
             continue
         try:
@@ -280,6 +282,27 @@ def _documents(paths: list[Path], report: IngestReport) -> dict[str, Path]:
                 ),
             )
     return found
+
+
+def _refuse_other_sources(documents: dict[str, dict[str, Any]], found: dict[str, Path]) -> None:
+    """A key the collection holds for another file that still exists (`a/info.txt`, ingested
+    before `b/info.txt`): the new file would replace the other without a word. A file that
+    moved (its old place is gone) updates its document."""
+    for key, path in sorted(found.items()):
+        recorded = documents.get(key, {}).get("source")
+        if recorded and Path(recorded) != path.resolve() and Path(recorded).exists():
+            raise InputError(
+                _(
+                    "{path} would replace {other}, which the collection holds as {key!r}",
+                    path=str(path),
+                    other=recorded,
+                    key=key,
+                ),
+                _(
+                    "rename one of them, or ingest the folder one level above: a folder's name "
+                    "is part of the keys of the documents in it"
+                ),
+            )
 
 
 def _walk(paths: list[Path], report: IngestReport) -> Iterator[tuple[str, Path]]:

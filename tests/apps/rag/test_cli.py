@@ -156,7 +156,8 @@ def test_eval_names_a_page_given_as_text_a_document_not_held_and_what_it_scored(
     right = {"question": "Barrierefreiheit", "document": "leitfaden.pdf", "page": 3}
     questions.write_text(json.dumps(right | {"page": "3"}) + "\n", encoding="utf-8")
     as_text = invoke("rag", "eval", "vergabe", questions, "--root", collection)
-    assert as_text.exit_code == 2 and "Zeile 1: keine Frage" in as_text.output, as_text.output
+    said = " ".join(as_text.output.split())
+    assert as_text.exit_code == 2 and "Zeile 1: page muss eine Zahl sein, nicht '3'" in said, said
     unknown = right | {"document": "leitfadn.pdf"}
     questions.write_text(json.dumps(right) + "\n" + json.dumps(unknown) + "\n", "utf-8")
     typo = invoke("rag", "eval", "vergabe", questions, "--root", collection)

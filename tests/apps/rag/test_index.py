@@ -155,6 +155,17 @@ def test_two_files_with_one_key_refuse_the_ingest_before_anything_is_written(
     assert report.added == ["2023/akten/info.txt", "2024/akten/info.txt"]
     again = ingest(root, "v", [first / "info.txt", first / "info.txt"])  # the same file twice
     assert again.added == ["info.txt"]
+    # in a later ingest too, another file of that key does not replace it without a word
+    with pytest.raises(InputError, match=r"würde .* ersetzen") as later:
+        ingest(root, "v", [second / "info.txt"])
+    assert str(first / "info.txt") in str(later.value)
+    moved = tmp_path / "neu" / "info.txt"  # a file that moved keeps its document
+    moved.parent.mkdir()
+    (first / "info.txt").rename(moved)
+    assert ingest(root, "v", [moved]).unchanged == ["info.txt"]
+    with pytest.raises(InputError, match=r"würde .* ersetzen") as later:
+        ingest(root, "v", [second / "info.txt"])
+    assert str(moved) in str(later.value)  # the document's source is where the file is now
 
 
 def test_a_document_without_text_is_skipped_with_its_reason(tmp_path: Path) -> None:
