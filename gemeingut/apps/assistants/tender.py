@@ -120,7 +120,8 @@ def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Fi
     passages = read_document(path)
     if not passages:
         raise InputError(
-            _("{path}: no text found", path=str(path)), _("a scanned PDF needs OCR first")
+            _("{path}: no text found", path=str(path)),
+            _("the file holds no text to check (a scanned page is read too, if it shows text)"),
         )
     return check_passages(passages, rules, language)
 
@@ -228,12 +229,15 @@ _TENS = {"zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig"
          "siebzig": 70, "achtzig": 80, "neunzig": 90}  # fmt: skip
 
 
+MAX_DIGITS = 9  # Python refuses to read ints of over 4,300 digits; no rule needs more than 9
+
+
 def read_number(value: str) -> int | None:
     """A number in digits or written as a German word up to 999 ("drei", "einundzwanzig",
     "hundertzwanzig"), None for anything else: drafts write short deadlines as words."""
     value = value.strip()
-    if value.isascii() and value.isdigit():
-        return int(value)
+    if value.isascii() and value.isdigit():  # a deadline of more digits is no deadline
+        return int(value) if len(value) <= MAX_DIGITS else None
     word = value.lower()
     for letter, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         word = word.replace(letter, spelled)

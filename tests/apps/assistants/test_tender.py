@@ -135,10 +135,16 @@ def test_deadlines_in_words_weeks_and_working_days_are_checked(sentence: str, sh
      ("siebzig", 70), ("dreißig", 30), ("dreissig", 30), ("einundzwanzig", 21),
      ("neunundneunzig", 99), ("eine", 1), ("einen", 1), ("hundert", 100),
      ("zweihundertfünfzehn", 215), ("hundertundeins", 101), ("einige", None), ("am", None),
-     ("zwanzigundeins", None), ("einsundzwanzig", None), ("", None), ("²", None)],
+     ("zwanzigundeins", None), ("einsundzwanzig", None), ("", None), ("²", None),
+     ("123456789", 123456789), ("1" * 5000, None)],
 )  # fmt: skip
 def test_german_number_words_are_read(word: str, number: int | None) -> None:
     assert read_number(word) == number
+
+
+def test_a_deadline_of_thousands_of_digits_is_a_warning_not_a_traceback() -> None:
+    found = _findings(f"Die Angebotsfrist beträgt {'9' * 5000} Tage.")
+    assert "angebotsfrist" in found  # said as a number the rule cannot read
 
 
 def test_a_denied_clause_is_not_there_and_its_sentence_is_cited() -> None:
