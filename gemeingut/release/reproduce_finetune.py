@@ -22,7 +22,7 @@ from typing import Any
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.model.base_model import file_listing, listing_fingerprint
 from gemeingut.release.layout import (
     AUDIT,
@@ -49,6 +49,7 @@ from gemeingut.release.reproduce import (
 from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
 FINETUNING = f"{TRAINING_DATA}/finetuning"
+NOT_AN_OBJECT = _("not a JSON object")
 
 
 def reproduce_finetune(
@@ -228,7 +229,7 @@ def _json_object(bundle: Path, path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(value, dict):
         raise InputError(
-            _("{file} is not an artifact record: {error}", file=where, error="not an object"),
+            _("{file} is not an artifact record: {error}", file=where, error=text(NOT_AN_OBJECT)),
             _("obtain an unmodified copy of the bundle"),
         )
     return value
@@ -255,7 +256,7 @@ def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
         lineage_id = artifact_id(meta["kind"], meta["inputs"], meta["params"], meta["code"])
         recorded, files = meta["id"], meta["files"]
         if not isinstance(files, dict):
-            raise TypeError("files is not an object")
+            raise TypeError(text(_("files: {error}", error=text(NOT_AN_OBJECT))))
     except (ValueError, KeyError, TypeError) as error:
         raise InputError(
             _("{file} is not an artifact record: {error}", file=where, error=str(error)),

@@ -100,9 +100,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         404: _("no such route: {path}", path=request.url.path),
         405: _("{path} does not take {method}", path=request.url.path, method=request.method),
     }
-    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
-        ours[400] = _(
-            "the request body cannot be read as JSON: send UTF-8 text, nested less deeply"
+    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:  # FastAPI keeps the cause
+        ours[400] = (
+            _("the request body is not UTF-8 text; send JSON encoded as UTF-8")
+            if isinstance(exc.__cause__, UnicodeDecodeError)
+            else _("the request body is nested too deeply to read; send flatter JSON")
+            if isinstance(exc.__cause__, RecursionError)
+            else _("the request body cannot be read as JSON")
         )
     message = text(ours.get(exc.status_code, str(exc.detail)), request_language(request))
     return error_response(exc.status_code, ErrorDetail(message=message, type=kind))

@@ -465,4 +465,6 @@ def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
     record.write_text(json.dumps(meta | {"files": []}), encoding="utf-8")  # not a file list
     write_manifest(bundle)
     broken = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "c", "--base", base)
-    assert broken.exit_code == 2 and "ist kein Artefakt-Eintrag" in broken.stderr, broken.output
+    said = " ".join(broken.stderr.split())
+    assert broken.exit_code == 2, broken.output
+    assert "ist kein Artefakt-Eintrag: files: kein JSON-Objekt" in said, said

@@ -113,7 +113,7 @@ def test_a_body_over_the_limit_is_a_413_and_the_server_keeps_serving(
             "komprimiert",
         ),
         (b'{"model": "\xe4"}', {"content-type": "application/json"}, 400, "UTF-8"),
-        (b"[" * 100_000, {"content-type": "application/json"}, 400, "UTF-8"),
+        (b"[" * 100_000, {"content-type": "application/json"}, 400, "verschachtelt"),
     ],
     ids=["form", "text", "gzip", "latin-1", "nested"],
 )
