@@ -31,11 +31,10 @@ from gemeingut.release.card_phrases import (
     parameters_phrase,
     validation_loss,
 )
-from gemeingut.release.layout import AUDIT_REPORT, RELEASE_INFO, TRAINING_METADATA
+from gemeingut.release.layout import AUDIT_REPORT, FINETUNE_RECORD, RELEASE_INFO, TRAINING_METADATA
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
-FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"
 METHODS = {
     "merged": _("LoRA (merged)"),
     "lora-adapter": _("LoRA (adapter)"),

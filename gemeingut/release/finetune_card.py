@@ -13,7 +13,7 @@ from huggingface_hub import ModelCard
 
 from gemeingut.i18n import Message, _, text, translator
 from gemeingut.model.loading import ADAPTER_CONFIG
-from gemeingut.release.card import FINETUNE_RECORD, card_header, finetune_context, read_json
+from gemeingut.release.card import card_header, finetune_context, read_json
 from gemeingut.release.card_phrases import (
     base_phrase,
     bundle_language,
@@ -22,7 +22,7 @@ from gemeingut.release.card_phrases import (
     losses_phrase,
     parameters_phrase,
 )
-from gemeingut.release.layout import MODEL, RELEASE_INFO, TRAINING_METADATA
+from gemeingut.release.layout import FINETUNE_RECORD, MODEL, RELEASE_INFO, TRAINING_METADATA
 from gemeingut.release.openness.evidence import parameter_count
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
 from gemeingut.release.openness.summary import openness_sentence

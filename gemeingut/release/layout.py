@@ -15,6 +15,7 @@ TRAINING_CODE = "training-code"
 TRAINING_METADATA = "training-metadata"
 FINETUNE_DATA = "finetuning"  # in training-data/: the fine-tuning data, when there is one
 FIVE_ARTIFACTS = (MODEL, TRAINING_DATA, TEST_DATA, TRAINING_CODE, TRAINING_METADATA)
+FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"  # the fine-tune's record of its base
 AUDIT = "audit"
 AUDIT_REPORT = f"{AUDIT}/report.json"  # the audit's REPORT_JSON, as the bundle holds it
 CARD = "README.md"

@@ -18,14 +18,13 @@ from gemeingut.i18n import _, text
 from gemeingut.release.card_phrases import bundle_language
 from gemeingut.release.layout import (
     FINETUNE_DATA,
+    FINETUNE_RECORD,
     NOTICE,
     RELEASE_INFO,
     TEST_DATA,
     TRAINING_DATA,
     TRAINING_METADATA,
 )
-
-FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"
 
 
 def release_notice(bundle: Path) -> Iterator[str]:

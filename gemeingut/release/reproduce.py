@@ -189,7 +189,11 @@ def _stage_recipe(bundle: Path, folder: Path) -> Path:
     target = folder / "recipe.toml"
     shutil.copy2(source, target)
     audit = recipe.get("audit") or {}
-    own = [setting for setting in OWN_AUDIT_FILES.values() if _recipe_setting(audit, setting)]
+    own = [
+        setting
+        for setting in OWN_AUDIT_FILES.values()
+        if not setting.startswith("--") and _recipe_setting(audit, setting)  # options: no key
+    ]
     if own:
         raise InputError(
             _(

@@ -72,7 +72,8 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
             hint,
         )
     signed_by = None
-    if signature is not None and public_key is not None:
+    if signature is not None:
+        assert public_key is not None  # a signature is checked only against a given key
         from gemeingut.release.signing import fingerprint
 
         signature.result()  # raises its VerifyError

@@ -17,7 +17,7 @@ import numpy as np
 
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
-from gemeingut.apps.rag.retrieve import Mode, search
+from gemeingut.apps.rag.retrieve import Mode, effective_mode, search
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -32,9 +32,13 @@ class Question:
     page: int | None = None
     line: int = field(default=0, compare=False)  # in the question file, for messages
 
+    def names(self, key: str) -> bool:
+        """Whether `key`, a document's key in the collection, is the document asked for."""
+        return key == self.document or key.endswith("/" + self.document)
+
     def answered_by(self, chunk: StoredChunk) -> bool:
         return (
-            (chunk.document == self.document or chunk.document.endswith("/" + self.document))
+            self.names(chunk.document)
             and (self.section is None or chunk.section == self.section)
             and (self.page is None or chunk.page == self.page)
         )
@@ -109,11 +113,7 @@ def unknown_documents(collection: Collection, questions: list[Question]) -> list
     """The questions whose document the collection does not hold: each would count as missed
     (a typo in a key), so the scores would mean nothing."""
     held = {chunk.document for chunk in collection.chunks}
-    return [
-        q
-        for q in questions
-        if not any(key == q.document or key.endswith("/" + q.document) for key in held)
-    ]
+    return [q for q in questions if not any(q.names(key) for key in held)]
 
 
 def evaluate(
@@ -136,8 +136,7 @@ def evaluate(
             ),
             _("name each document by its key, as `gemeingut rag query` shows it"),
         )
-    if collection.vectors is None and mode == "hybrid":
-        mode = "bm25"  # what `search` then runs; the scores are named for it
+    mode = effective_mode(collection, mode)  # what `search` runs; the scores are named for it
     if mode != "bm25" and collection.vectors is not None:
         collection.embedder().embed(["warm-up"])  # loading the model is not query latency
     found, reciprocal, times = 0, 0.0, []

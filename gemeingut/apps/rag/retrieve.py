@@ -53,6 +53,19 @@ def tokenize(texts: list[str], language: str) -> list[list[str]]:
     )
 
 
+def effective_mode(collection: Collection, mode: Mode) -> Mode:
+    """The mode a search runs in: a collection without vectors is searched by BM25 alone (a
+    hybrid search of it is one); dense alone is refused."""
+    if collection.vectors is not None:
+        return mode
+    if mode == "dense":
+        raise InputError(
+            _("collection {name!r} has no dense vectors", name=collection.name),
+            _("ingest it with --embed MODEL, or search with --mode bm25"),
+        )
+    return "bm25"
+
+
 def search(
     collection: Collection,
     question: str,
@@ -71,13 +84,7 @@ def search(
         again = [replace(hit, score=score) for hit, score in zip(first, scores, strict=True)]
         again.sort(key=lambda h: (-h.score, h.row))
         return again[:k]
-    if collection.vectors is None:
-        if mode == "dense":
-            raise InputError(
-                _("collection {name!r} has no dense vectors", name=collection.name),
-                _("ingest it with --embed MODEL, or search with --mode bm25"),
-            )
-        mode = "bm25"
+    mode = effective_mode(collection, mode)
     depth = max(k, candidates) if mode == "hybrid" else k
     lexical = _bm25(collection, question, depth) if mode != "dense" else []
     dense = _dense(collection, question, depth) if mode != "bm25" else []

@@ -6,7 +6,7 @@ Placeholders the script fills (`{model}`, `{reason}` …) are passed through as 
 from __future__ import annotations
 
 from gemeingut.i18n import Message, _, text
-from gemeingut.release.openness.mof import LABELS, said
+from gemeingut.release.openness.mof import RECORDED_LABELS, said
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language: not translated
 
@@ -218,6 +218,5 @@ TEXTS: dict[str, Message] = {
 def page_texts(language: str) -> dict[str, str]:
     texts = {key: text(message, language) for key, message in TEXTS.items()}
     # the framework's class labels as `/v1/models` records them, in the page's language
-    labels = [*LABELS.values(), *(f"{label} (conditional)" for label in LABELS.values())]
-    mof_labels = {label: said(label, language) for label in labels}
+    mof_labels = {label: said(label, language) for label in RECORDED_LABELS}
     return {**texts, "language_names": LANGUAGE_NAMES, "mof_labels": mof_labels}  # type: ignore[dict-item]

@@ -22,6 +22,7 @@ from gemeingut.i18n import Message, _, recorded, text
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
+    FINETUNE_RECORD,
     MODEL,
     RELEASE_INFO,
     TRAINING_CODE,
@@ -36,7 +37,6 @@ from gemeingut.release.openness.result import assemble, check, osaid_gate
 
 BASE_DIR = "base-model"
 BASE_FILES = "files.json"  # every file of the base model's folder with its sha256
-FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"
 FINETUNE_DATA = f"{TRAINING_DATA}/finetuning"
 CODE = f"{TRAINING_CODE}/gemeingut"
 # Components the base's pretraining shares in: present only when the base publishes them too.

@@ -153,7 +153,7 @@ def _licence(header: dict[str, Any], folder: Path) -> tuple[str | None, str]:
         licence = " AND ".join(str(x) for x in licence)
     if licence in (None, ""):
         found = licence_file(folder)
-        return (found[0], found[1]) if found else (None, CARD)
+        return found or (None, CARD)
     licence = str(licence)
     if licence.lower() == "other":
         name = header.get("license_name")

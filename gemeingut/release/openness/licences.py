@@ -31,8 +31,6 @@ OSI_APPROVED = frozenset(
 _OSI_LOWER = {key.lower(): key for key in OSI_APPROVED}
 
 
-# The opening words of OSI-approved licence texts, with the SPDX ids each text can be (a GPL text
-# is the same for `-only` and `-or-later`); matched in the text with its whitespace collapsed.
 @dataclass(frozen=True)
 class Openness:
     open: bool

@@ -25,6 +25,9 @@ LABELS = {
     2: "Class II - Open Tooling",
     3: "Class III - Open Model",
 }
+CONDITIONAL = " (conditional)"  # Class III reached by the final weights alone (`classify`)
+# Every label a rating can record.
+RECORDED_LABELS = (*LABELS.values(), LABELS[3] + CONDITIONAL)
 FINAL_PARAMETERS = "Model parameters (Final)"
 # The framework's names, as a person reads them (the records keep the framework's English).
 SAID = {
@@ -55,7 +58,7 @@ SAID = {
 def said(name: str, language: str) -> str:
     """A class label or component name of the framework in `language` (a conditional class
     keeps its note)."""
-    base, conditional = name.removesuffix(" (conditional)"), name.endswith(" (conditional)")
+    base, conditional = name.removesuffix(CONDITIONAL), name.endswith(CONDITIONAL)
     shown = text(SAID[base], language) if base in SAID else base
     return text(_("{label} (conditional)", label=shown), language) if conditional else shown
 
@@ -130,7 +133,7 @@ def classify(parts: list[Found]) -> dict[str, Any]:
         reached = 3
     return {
         "class": reached,
-        "label": LABELS[reached] + (" (conditional)" if is_conditional else ""),
+        "label": LABELS[reached] + (CONDITIONAL if is_conditional else ""),
         "conditional": is_conditional,
         "levels": levels,
     }
