@@ -23,7 +23,7 @@ from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, plural, text
 from gemeingut.recipe import (
     AuditSection,
     DataSection,
@@ -101,10 +101,14 @@ def require_documents(dataset: Artifact) -> None:
     if stats.get("kept", 0) == 0:
         reasons = ", ".join(f"{r}: {n}" for r, n in stats.get("excluded_by_reason", {}).items())
         raise InputError(
-            _(
-                "every one of the {count} documents was excluded ({reasons})",
-                count=stats.get("documents_in", 0),
-                reasons=reasons or _("no documents read"),
+            plural(
+                stats.get("documents_in", 0),
+                _("the one document was excluded ({reasons})", reasons=reasons),
+                _(
+                    "every one of the {count} documents was excluded ({reasons})",
+                    count=stats.get("documents_in", 0),
+                    reasons=reasons or _("no documents read"),
+                ),
             ),
             _(
                 "see {path} for each document's reason; give documents a licence (--license or "

@@ -277,7 +277,7 @@ def test_curate_that_excludes_every_document_fails_and_names_the_reasons(tmp_pat
     docs = write_jsonl(tmp_path / "docs.jsonl", [{"id": "a", "text": "Ohne Lizenz."}])
     result = invoke("data", "curate", docs, "--out", tmp_path / "ds")
     assert result.exit_code == 2
-    assert "jedes der 1 Dokumente wurde ausgeschlossen" in result.stderr
+    assert "das eine Dokument wurde ausgeschlossen" in result.stderr
     assert "exclusions.parquet" in result.stderr and "Traceback" not in result.output
     assert (tmp_path / "ds" / "exclusions.parquet").is_file()  # the reasons are kept
 

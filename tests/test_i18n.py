@@ -3,6 +3,7 @@ is the default; English when the locale, --lang or Accept-Language asks for it."
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from gemeingut.i18n import (
     _,
     accepted_language,
     environment_language,
+    plural,
     text,
     use_language,
 )
@@ -46,6 +48,38 @@ def test_every_message_of_the_code_has_its_german_and_none_is_stale() -> None:
         assert sorted(_PLACEHOLDER.findall(msgid)) == sorted(
             _PLACEHOLDER.findall(message.string)
         ), f"placeholders differ in {msgid!r}"
+
+
+def test_every_message_in_the_code_is_one_the_extraction_finds() -> None:
+    """Babel's extractor skips a `_()` nested in another `_()` call's arguments: such a message
+    would never reach the catalogue and stay English in German output."""
+    package = Path(gemeingut.__file__).parent
+    written = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                written.add((node.args[0].value, f"{path.relative_to(package)}:{node.lineno}"))
+    extracted = code_messages()
+    assert [where for msgid, where in sorted(written) if msgid not in extracted] == []
+
+
+@pytest.mark.parametrize(
+    ("count", "german", "english"),
+    [
+        (0, "0 Dokumente", "0 documents"),
+        (1, "1 Dokument", "1 document"),
+        (2, "2 Dokumente", "2 documents"),
+    ],
+)
+def test_a_count_of_one_takes_the_singular(count: int, german: str, english: str) -> None:
+    said = plural(count, _("1 document"), _("{count} documents", count=count))
+    assert (text(said, "de"), text(said, "en")) == (german, english)
 
 
 def test_messages_are_german_by_default_and_english_on_request() -> None:

@@ -19,7 +19,7 @@ import typer
 from gemeingut.cli.app import audit_app, findings_app
 from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, current_language, localized, text
+from gemeingut.i18n import _, current_language, localized, plural, text
 from gemeingut.progress import console
 from gemeingut.workspace import at
 
@@ -388,10 +388,11 @@ def findings_merge(
     from gemeingut.audit.findings import merge
 
     counts = merge(sources, out)
-    merged = _(
-        "{findings} findings from {files} files in {path}",
-        findings=counts["findings"],
-        files=counts["sources"],
-        path=out,
+    findings = plural(
+        counts["findings"],
+        _("1 finding"),
+        _("{count} findings", count=counts["findings"]),
     )
+    files = plural(counts["sources"], _("1 file"), _("{count} files", count=counts["sources"]))
+    merged = _("{findings} from {files} in {path}", findings=findings, files=files, path=out)
     say("[green]✓[/]", merged)

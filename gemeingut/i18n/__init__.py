@@ -107,6 +107,12 @@ def _(msgid: str, **values: Any) -> Message:
     return Message(msgid, values)
 
 
+def plural(count: int, one: Message, other: Message) -> Message:
+    """`one` for exactly one, `other` for every other count: German and English choose the
+    singular by this one rule (CLDR's `one`), so a count never reads "1 Dokumente"."""
+    return one if count == 1 else other
+
+
 def text(message: str | Message, language: str | None = None) -> str:
     """A message in `language` (default: the current one); plain strings stay as they are."""
     if isinstance(message, Recorded):

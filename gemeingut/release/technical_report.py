@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import Message, _, as_written, text
+from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import (
     AUDIT,
@@ -265,11 +265,11 @@ def _snapshots(training: dict[str, Any]) -> list[Line]:
     names = sorted(training.get("snapshots", {}))
     if not names:
         return [_("No intermediate weights were kept (`model.snapshot_every` was 0)."), ""]
+    snapshots = plural(len(names), _("1 snapshot"), _("{count} snapshots", count=str(len(names))))
     return [
         _(
-            "Intermediate weights: {count} snapshots in `training-metadata/checkpoints/` "
-            "({names}).",
-            count=str(len(names)),
+            "Intermediate weights: {snapshots} in `training-metadata/checkpoints/` ({names}).",
+            snapshots=snapshots,
             names=", ".join(names),
         ),
         "",

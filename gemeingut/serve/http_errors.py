@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from gemeingut.i18n import Message, _, accepted_language, text
+from gemeingut.i18n import Message, _, accepted_language, plural, text
 from gemeingut.i18n.validation import problem
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
@@ -145,9 +145,7 @@ def describe_validation_error(exc: RequestValidationError, language: str) -> Err
         message = f"{param}: {message}"
     more = len(errors) - 1
     if more:
-        note = (
-            _("(and one more problem)") if more == 1 else _("(and {more} more problems)", more=more)
-        )
+        note = plural(more, _("(and one more problem)"), _("(and {more} more problems)", more=more))
         message += " " + text(note, language)
     return ErrorDetail(message=message, param=param)
 

@@ -65,7 +65,7 @@ TEXTS: dict[str, Message] = {
     ),
     "text_label": _("Text"),
     "show_next": _("Show the next token"),
-    "tokens_caption": _("The text as the model sees it: {count} tokens", count="{count}"),
+    "tokens_caption": _("The text as the model sees it. Tokens: {count}", count="{count}"),
     "next_caption": _("The likeliest next tokens, with their shares among them"),
     "temperature": _("Temperature"),
     "top_p": _("Top-p"),
@@ -88,7 +88,7 @@ TEXTS: dict[str, Message] = {
     "trace_label": _("Text to look for"),
     "trace_search": _("Look it up"),
     "trace_none": _("No part of this text occurs word for word in the training data."),
-    "trace_found": _("{count} parts found in the training data.", count="{count}"),
+    "trace_found": _("Parts found in the training data: {count}.", count="{count}"),
     "trace_span": _(
         "“{text}”, {occurrences} times, for example in:",
         text="{text}",
@@ -130,7 +130,7 @@ TEXTS: dict[str, Message] = {
     "tender_nothing": _("Paste the text of the tender or choose its file."),
     "tender_check": _("Check"),
     "tender_result": _(
-        "{count} findings, {errors} of them violations", count="{count}", errors="{errors}"
+        "Findings: {count}, of them violations: {errors}", count="{count}", errors="{errors}"
     ),
     "severity_error": _("Violation"),
     "severity_warning": _("Warning"),

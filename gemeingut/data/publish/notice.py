@@ -26,7 +26,7 @@ from gemeingut.data.publish.licenses import (
 )
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import Message, _, plural, text
 
 Say = Callable[[Message], str]
 _COLUMNS = ["id", "license", "attribution", "url"]
@@ -145,9 +145,7 @@ def _group(say: Say, shards: list[Path], licence: str, count: int) -> Iterator[s
 
 
 def _documents(say: Say, count: int) -> str:
-    if count == 1:
-        return say(_("1 document"))
-    return say(_("{count} documents", count=count))
+    return say(plural(count, _("1 document"), _("{count} documents", count=count)))
 
 
 def _line(row: dict[str, str | None]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
-from gemeingut.i18n import Message, _, as_written, text
+from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
@@ -65,7 +65,14 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
     stats = dataset["stats"]
     tokens = f["lineage"]["model"]["stats"]["tokens_seen"]
     languages = ", ".join(
-        text(_("{language} ({count} documents)", language=k, count=str(v)), language)
+        text(
+            plural(
+                v,
+                _("{language} (1 document)", language=k),
+                _("{language} ({count} documents)", language=k, count=str(v)),
+            ),
+            language,
+        )
         for k, v in sorted(stats["kept_by_language"].items())
     )
     missing = _("_{text}_", text=NOT_SHOWN)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
-from gemeingut.i18n import Message, _, as_written, text
+from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
@@ -143,10 +143,11 @@ def _shipped(evidence: Evidence) -> Message:
             missing=NOT_SHOWN,
             folder=folder,
         )
+    entries = plural(len(files), _("1 entry"), _("{count} entries", count=str(len(files))))
     return _(
-        "None: the fine-tuning data is in this bundle ({folder}/, {count} entries).",
+        "None: the fine-tuning data is in this bundle ({folder}/, {entries}).",
         folder=folder,
-        count=str(len(files)),
+        entries=entries,
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import Message, _, recorded, text
+from gemeingut.i18n import Message, _, plural, recorded, text
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -339,7 +339,11 @@ def _data_check(evidence: Evidence) -> dict[str, Any]:
         "licence.training-data",
         True,
         FINETUNE_DATA,
-        _("{count} documents or files, all under open licences", count=str(total)),
+        plural(
+            total,
+            _("1 document or file, under an open licence"),
+            _("{count} documents or files, all under open licences", count=str(total)),
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.data.licenses import decide
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -179,9 +179,12 @@ def _data_check(check_id: str, data: DataLicences, folder: str) -> dict[str, Any
             check_id, False, folder, _("not open (documents: sources): {named}", named=named)
         )
     total = sum(data.documents.values())
-    return check(
-        check_id, True, folder, _("{count} documents, all under open licences", count=str(total))
+    documents = plural(
+        total,
+        _("1 document, under an open licence"),
+        _("{count} documents, all under open licences", count=str(total)),
     )
+    return check(check_id, True, folder, documents)
 
 
 def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any]:
