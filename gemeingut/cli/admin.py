@@ -55,31 +55,59 @@ def _engine(db: str, create: bool = False):
     return open_store(db, create=create)
 
 
+# A table's headings and values as a person reads them (German by default); `--json` keeps
+# the column names and values as they are, for scripts. The quota limits keep their names:
+# they are the words the options and the server's 429 messages use.
+_HEADINGS = {
+    "name": _("name"),
+    "groups": _("groups"),
+    "disabled": _("disabled"),
+    "created_at": _("created"),
+    "id": _("id"),
+    "user": _("user"),
+    "models": _("models"),
+    "expires_at": _("expires"),
+    "revoked_at": _("revoked"),
+    "last_used_at": _("last used"),
+    "subject_kind": _("kind"),
+    "subject": _("name"),
+    "tokens_today": _("tokens today"),
+    "open_streams": _("open streams"),
+}
+_VALUES = {
+    "models": {"all": _("all")},
+    "subject_kind": {"key": _("key"), "user": _("user"), "group": _("group")},
+}
+
+
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
     if as_json:
         typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
         return
     from rich.table import Table
 
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[_cell(column, row.get(column)) for column in columns] for row in rows]
     table = Table()
     for i, column in enumerate(columns):
         # Nothing is cut off with an ellipsis, also in an 80-column pipe or cron mail: ids keep
         # their full width, longer values fold onto the next line.
         widest = max((len(r[i]) for r in cells), default=0)
         wide = min(widest, ID_CHARS) if column in ID_COLUMNS else None
-        table.add_column(column, min_width=wide, overflow="fold")
+        table.add_column(text(_HEADINGS.get(column, column)), min_width=wide, overflow="fold")
     for row in cells:
         table.add_row(*row)
     console.print(table)
 
 
-def _cell(value: Any) -> str:
+def _cell(column: str, value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return text(_("yes") if value else _("no"))
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
-    return str(value)
+    shown = _VALUES.get(column, {}).get(value)
+    return text(shown) if shown is not None else str(value)
 
 
 def point_in_time(value: str, future: bool, option: str) -> datetime:

@@ -44,6 +44,23 @@ def test_an_operator_sets_up_users_keys_and_quotas(tmp_path: Path) -> None:
     assert admin(db, "keys", "revoke", row["id"]).exit_code == 0
 
 
+def test_tables_speak_german_and_json_keeps_the_column_names(tmp_path: Path) -> None:
+    db = tmp_path / "gateway.db"
+    admin(db, "users", "add", "anna")
+    admin(db, "keys", "create", "--user", "anna")
+    admin(db, "users", "disable", "anna")
+    admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "100")
+    users = admin(db, "users", "list").output
+    assert "Gruppen" in users and "gesperrt" in users and "│ ja" in users
+    assert "created_at" not in users and "False" not in users and "True" not in users
+    keys = admin(db, "keys", "list").output
+    assert "Modelle" in keys and "│ alle" in keys
+    quotas = admin(db, "quotas", "list").output
+    assert "│ Person" in quotas and "tokens_per" in quotas  # a limit keeps its name
+    [row] = json.loads(admin(db, "users", "list", "--json").output)
+    assert row["disabled"] is True and "created_at" in row
+
+
 def test_operator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     db = tmp_path / "gateway.db"
     for args, message in (
