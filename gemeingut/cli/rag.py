@@ -74,8 +74,80 @@ def ingest_command(
         console.print(f"[green]✓[/] {escape(text(summary))}")
         for path, why in sorted(report.skipped.items()):
             say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
+        _warn_if_seen_by_nobody(name, report.groups)
     if report.skipped:
         raise typer.Exit(1)
+
+
+@rag_app.command("remove")
+@user_errors
+def remove_command(
+    name: Name,
+    keys: Annotated[list[str], typer.Argument(help="Documents by key (rag list NAME shows them).")],
+    root: Root = Path("collections"),
+    as_json: JsonFlag = False,
+) -> None:
+    """Take documents out of a collection: their chunks, vectors and stored copies."""
+    from gemeingut.apps.rag.index import remove
+
+    report = remove(root, name, keys)
+    if as_json:
+        typer.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+        return
+    summary = _(
+        "{name}: removed {keys}; chunks in all: {chunks}",
+        name=name,
+        keys=", ".join(report.removed),
+        chunks=report.chunks,
+    )
+    console.print(f"[green]✓[/] {escape(text(summary))}")
+
+
+@rag_app.command("groups")
+@user_errors
+def groups_command(
+    name: Name,
+    root: Root = Path("collections"),
+    set_to: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="The groups that may see the collection (all of them)."),
+    ] = None,
+    add: Annotated[
+        list[str] | None, typer.Option("--add", help="A group that may see it too.")
+    ] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option("--remove", help="A group that may no longer see it.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show or change the groups whose users see a collection on the server."""
+    from gemeingut.apps.rag.index import open_collection, set_groups
+
+    if set_to is None and not add and not drop:
+        groups = open_collection(root, name).groups
+    else:
+        groups = set_groups(root, name, set_to, add, drop)
+    if as_json:
+        typer.echo(json.dumps({"name": name, "groups": groups}, ensure_ascii=False))
+        return
+    if groups:
+        shown = _("{name} is seen by the groups: {groups}", name=name, groups=", ".join(groups))
+        console.print(escape(text(shown)), highlight=False)
+    _warn_if_seen_by_nobody(name, groups)
+
+
+def _warn_if_seen_by_nobody(name: str, groups: list[str]) -> None:
+    """A collection without groups is hidden from every user of a server with accounts: say
+    so when it happens, not when someone wonders why nobody finds it."""
+    if not groups:
+        say(
+            "[yellow]![/]",
+            _(
+                "{name} has no group: on a server with user accounts (--db) nobody sees it; "
+                "give it one with gemeingut rag groups {name} --add GROUP",
+                name=name,
+            ),
+        )
 
 
 @rag_app.command("query")
@@ -197,21 +269,28 @@ def eval_command(
 
 @rag_app.command("list")
 @user_errors
-def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) -> None:
+def list_command(
+    name: Annotated[
+        str | None, typer.Argument(help="Only this collection, with its documents' keys.")
+    ] = None,
+    root: Root = Path("collections"),
+    as_json: JsonFlag = False,
+) -> None:
     """The collections under --root, with their groups and sizes."""
     from gemeingut.apps.rag.index import list_collections, open_collection
 
     rows = []
-    for name in list_collections(root):
-        collection = open_collection(root, name)
+    for shown in [name] if name else list_collections(root):
+        collection = open_collection(root, shown)
         rows.append(
             {
-                "name": name,
+                "name": shown,
                 "groups": collection.groups,
                 "documents": len(collection.meta.get("documents", {})),
                 "chunks": collection.size,
                 "embedder": (collection.meta.get("embedder") or {}).get("model"),
             }
+            | ({"keys": sorted(collection.meta.get("documents", {}))} if name else {})
         )
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -227,6 +306,9 @@ def list_command(root: Root = Path("collections"), as_json: JsonFlag = False) ->
             vectors=row["embedder"] or none,
         )
         console.print(escape(text(line)), highlight=False)
+        _warn_if_seen_by_nobody(row["name"], row["groups"])
+        for key in row.get("keys", []):
+            console.print(f"  {escape(key)}", highlight=False)
 
 
 def _nothing_found(collection: Collection, question: str) -> Message:

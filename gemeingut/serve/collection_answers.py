@@ -50,6 +50,9 @@ class AnswerSource(BaseModel):
 class CitationCheck(BaseModel):
     source: int
     page: int | None
+    last_page: int | None = Field(
+        default=None, description="The last page of a cited range (`page` for one page)."
+    )
     quote: str | None
     problem: str | None = Field(description="unknown_source, wrong_page, no_pages, …; null: holds")
     message: str | None
@@ -61,6 +64,10 @@ class CollectionAnswer(BaseModel):
     answer: str
     asked_model: bool
     supported: bool = Field(description="At least one citation, and every citation holds.")
+    status: Literal["supported", "not_checked", "unsupported", "no_citation"] = Field(
+        description="supported; not_checked: a citation quotes nothing that could be checked; "
+        "unsupported: a citation is wrong or unreadable; no_citation: the answer cites nothing"
+    )
     problems: list[str]
     citations: list[CitationCheck]
     sources: list[AnswerSource]
@@ -110,6 +117,7 @@ async def answer_from_collection(
             answer=NO_EVIDENCE.get(language, NO_EVIDENCE["de"]),
             asked_model=False,
             supported=False,
+            status=verdict.status,
             problems=verdict.problems,
             citations=[],
             sources=[],
@@ -122,10 +130,16 @@ async def answer_from_collection(
         answer=text,
         asked_model=True,
         supported=verdict.supported,
+        status=verdict.status,
         problems=verdict.problems,
         citations=[
             CitationCheck(
-                source=c.source, page=c.page, quote=c.quote, problem=c.problem, message=c.message
+                source=c.source,
+                page=c.page,
+                last_page=c.last_page,
+                quote=c.quote,
+                problem=c.problem,
+                message=c.message,
             )
             for c in verdict.citations
         ],

@@ -87,7 +87,10 @@ class OpenCollections:
     def get(self, name: str):
         from gemeingut.apps.rag.index import COLLECTION_FILE, open_collection
 
-        stamp = (self.root / name / COLLECTION_FILE).stat().st_mtime_ns
+        # Every write renames a new collection.json into place: a new inode, also where two
+        # writes fall into one tick of the file system's clock.
+        state = (self.root / name / COLLECTION_FILE).stat()
+        stamp = (state.st_ino, state.st_mtime_ns, state.st_size)
         with self._lock:
             cached = self._opened.get(name)
             if cached is not None and cached[0] == stamp:

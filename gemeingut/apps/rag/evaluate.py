@@ -31,6 +31,7 @@ class Question:
     section: str | None = None
     page: int | None = None
     line: int = field(default=0, compare=False)  # in the question file, for messages
+    file: str = field(default="", compare=False)  # the question file, for messages
 
     def names(self, key: str) -> bool:
         """Whether `key`, a document's key in the collection, is the document asked for."""
@@ -63,40 +64,62 @@ def read_questions(path: Path) -> list[Question]:
             _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
         ) from exc
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            questions.append(
-                Question(
-                    str(record["question"]),
-                    str(record["document"]),
-                    _typed(record, "section", str, path, number),
-                    _typed(record, "page", int, path, number),
-                    number,
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(
-                _(
-                    "{path}, line {number}: not a question ({problem})",
-                    path=str(path),
-                    number=str(number),
-                    problem=f"{type(exc).__name__}: {exc}",
-                ),
-                _(
-                    "each line: {example}",
-                    example='{"question": "…", "document": "…", "section": "…"}',
-                ),
-            ) from exc
+        if line.strip():
+            questions.append(_question(_record(line, path, number), path, number))
     if not questions:
         raise InputError(_("{path} holds no questions", path=str(path)))
     return questions
 
 
+_EXAMPLE = '{"question": "…", "document": "…", "section": "…"}'
+
+
+def _record(line: str, path: Path, number: int) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        raise InputError(
+            _(
+                "{path}, line {number}: not a question ({problem})",
+                path=str(path),
+                number=str(number),
+                problem=f"{type(exc).__name__}: {exc}",
+            ),
+            _("each line: {example}", example=_EXAMPLE),
+        ) from exc
+    if not isinstance(record, dict):
+        raise InputError(
+            _("{path}, line {number}: not a JSON object", path=str(path), number=str(number)),
+            _("each line: {example}", example=_EXAMPLE),
+        )
+    return record
+
+
+def _question(record: dict[str, Any], path: Path, number: int) -> Question:
+    for key in ("question", "document"):
+        if record.get(key) is None:
+            raise InputError(
+                _(
+                    "{path}, line {number}: the field {field} is missing",
+                    path=str(path),
+                    number=str(number),
+                    field=key,
+                ),
+                _("each line: {example}", example=_EXAMPLE),
+            )
+    return Question(
+        _typed(record, "question", str, path, number),
+        _typed(record, "document", str, path, number),
+        _typed(record, "section", str, path, number),
+        _typed(record, "page", int, path, number),
+        number,
+        str(path),
+    )
+
+
 def _typed(record: dict, key: str, kind: type, path: Path, number: int) -> Any:
-    """An optional field of a question, of its kind: a page given as "2" would match no chunk,
-    and the question would count as missed without a word."""
+    """A field of a question, of its kind: a page given as "2" would match no chunk, and the
+    question would count as missed without a word."""
     value = record.get(key)
     if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
         where = {"path": str(path), "number": str(number), "field": key, "value": repr(value)}
@@ -116,19 +139,14 @@ def unknown_documents(collection: Collection, questions: list[Question]) -> list
     return [q for q in questions if not any(q.names(key) for key in held)]
 
 
-def evaluate(
-    collection: Collection,
-    questions: list[Question],
-    mode: Mode,
-    k: int = 5,
-    reranker: Reranker | None = None,
-) -> Scores:
+def _refuse_unknown_documents(collection: Collection, questions: list[Question]) -> None:
     missing = unknown_documents(collection, questions)
     if missing:
         raise InputError(
             _(
-                "line {line}: the collection {name!r} holds no document {document!r} "
+                "{path}, line {line}: the collection {name!r} holds no document {document!r} "
                 "(questions that name a document it does not hold: {count})",
+                path=missing[0].file,
                 line=str(missing[0].line),
                 name=collection.name,
                 document=missing[0].document,
@@ -136,6 +154,57 @@ def evaluate(
             ),
             _("name each document by its key, as `gemeingut rag query` shows it"),
         )
+
+
+def _refuse_pages_not_held(collection: Collection, questions: list[Question]) -> None:
+    """A page no chunk of the document is on (an ODT has no pages at all) would count the
+    question as missed, whatever was found: recall 0 that says nothing about retrieval."""
+    pages: dict[str, set[int]] = {}
+    for chunk in collection.chunks:
+        held = pages.setdefault(chunk.document, set())
+        if chunk.page is not None:
+            held.add(chunk.page)
+    for question in questions:
+        if question.page is None:
+            continue
+        held = set().union(*(p for key, p in pages.items() if question.names(key)))
+        if question.page in held:
+            continue
+        where = {
+            "path": question.file,
+            "line": str(question.line),
+            "document": question.document,
+            "page": str(question.page),
+        }
+        if not held:
+            raise InputError(
+                _(
+                    "{path}, line {line}: {document} has no pages, so page {page} cannot be found",
+                    **where,
+                ),
+                _('leave out "page" for a document without pages (a "section" can be named)'),
+            )
+        raise InputError(
+            _(
+                "{path}, line {line}: {document} has no text on page {page} (its text is on "
+                "pages {first} to {last})",
+                **where,
+                first=str(min(held)),
+                last=str(max(held)),
+            ),
+            _("name a page the document has"),
+        )
+
+
+def evaluate(
+    collection: Collection,
+    questions: list[Question],
+    mode: Mode,
+    k: int = 5,
+    reranker: Reranker | None = None,
+) -> Scores:
+    _refuse_unknown_documents(collection, questions)
+    _refuse_pages_not_held(collection, questions)
     mode = effective_mode(collection, mode)  # what `search` runs; the scores are named for it
     if mode != "bm25" and collection.vectors is not None:
         collection.embedder().embed(["warm-up"])  # loading the model is not query latency

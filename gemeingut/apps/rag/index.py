@@ -13,8 +13,14 @@ new, never half of one, and a failed ingest leaves the old one as it was.
 
 A document's key is its file name, or for a file found in a folder the folder's name and the
 path below it; two files that would share a key refuse the ingest before anything is written.
-BM25 and the vectors see a chunk's section heading before its text, so a question may name the
-heading; the chunk's own text (shown, quoted, checked) is the passage alone.
+A file the collection already holds under another key (the same file, or the same content) is
+skipped with that key named: a search would find it twice. `remove` takes documents out and
+writes a new index the same way. BM25 and the vectors see a chunk's section heading before its
+text, so a question may name the heading; the chunk's own text (shown, quoted, checked) is the
+passage alone.
+
+Who may see a collection (its groups) is set when it is made and changed only by `set_groups`:
+an ingest that merged its `--group` into them would widen access to every document unseen.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
     chunks: int = 0
+    groups: list[str] = field(default_factory=list)  # who may see the collection now
 
 
 class Collection:
@@ -117,8 +124,11 @@ class Collection:
 
 
 def open_collection(root: Path, name: str) -> Collection:
-    folder = _folder(root, name)
-    path = folder / COLLECTION_FILE
+    return Collection(_folder(root, name), _read_meta(root, name))
+
+
+def _read_meta(root: Path, name: str) -> dict[str, Any]:
+    path = _folder(root, name) / COLLECTION_FILE
     if not path.is_file():
         known = ", ".join(list_collections(root)) or text(_("none"))
         raise InputError(
@@ -131,7 +141,7 @@ def open_collection(root: Path, name: str) -> Collection:
         raise InputError(
             _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
         ) from exc
-    return Collection(folder, meta)
+    return meta
 
 
 def list_collections(root: Path) -> list[str]:
@@ -156,7 +166,8 @@ def ingest(
     language: str = "de",
     embed: EmbedderSpec | None = None,
 ) -> IngestReport:
-    """Add or update `paths` (files or folders) in collection `name`, creating it if new."""
+    """Add or update `paths` (files or folders) in collection `name`, creating it if new;
+    `groups` are a new collection's, and must be an existing one's if given."""
     folder = _folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -166,12 +177,14 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise InputError(_("not found: {paths}", paths=", ".join(missing)), _("check the paths"))
+    asked = _checked_groups(groups or [])
     report = IngestReport()
     found = _documents(paths, report)
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         meta = _current_meta(folder, name, language)
-        meta["groups"] = sorted(set(meta.get("groups", [])) | set(groups or []))
+        meta["groups"] = _groups_after_ingest(meta, asked)
+        report.groups = meta["groups"]
         _refuse_other_sources(meta.get("documents", {}), found)
         embedder = _embedder_for(meta, embed)
         old = Collection(folder, meta)
@@ -179,6 +192,110 @@ def ingest(
         _write_index(folder, meta, chunks, vectors)
         _drop_unused_files(folder, meta)
     return report
+
+
+def remove(root: Path, name: str, keys: list[str]) -> IngestReport:
+    """Take documents out of collection `name`: their chunks, vectors and stored copies. The
+    BM25 index is built anew from the chunks that stay and `collection.json` switches to the
+    new index in one rename, as after an ingest."""
+    folder = _folder(root, name)
+    _read_meta(root, name)  # a clear error if there is no such collection
+    with _locked(folder):
+        old = open_collection(root, name)
+        documents = old.meta["documents"]
+        _refuse_unknown_keys(name, documents, keys)
+        gone = set(keys)
+        rows = [r for r, chunk in enumerate(old.chunks) if chunk.document not in gone]
+        chunks = [old.chunks[r] for r in rows]
+        vectors = np.asarray(old.vectors[rows]) if old.vectors is not None and rows else None
+        for key in gone:
+            del documents[key]
+        _write_index(folder, old.meta, chunks, vectors)
+        _drop_unused_files(folder, old.meta)
+    return IngestReport(removed=sorted(gone), chunks=len(chunks), groups=old.groups)
+
+
+def _refuse_unknown_keys(name: str, documents: dict[str, Any], keys: list[str]) -> None:
+    unknown = sorted(set(keys) - set(documents))
+    if unknown:
+        held = sorted(documents)
+        shown = ", ".join(held[:10]) + (" …" if len(held) > 10 else "")
+        raise InputError(
+            _(
+                "collection {name!r} holds no document {keys}",
+                name=name,
+                keys=", ".join(repr(k) for k in unknown),
+            ),
+            _("its documents: {keys}", keys=shown or text(_("none"))),
+        )
+
+
+def set_groups(
+    root: Path,
+    name: str,
+    replace: list[str] | None = None,
+    add: list[str] | None = None,
+    drop: list[str] | None = None,
+) -> list[str]:
+    """Change who may see collection `name` and return its groups; `collection.json` is
+    replaced in one rename, and a server opens a collection again when that file changes."""
+    if replace is not None and (add or drop):
+        raise InputError(
+            _("--set names all groups: it cannot be used with --add or --remove"),
+            _("use --set alone, or --add and --remove"),
+        )
+    taken = set(_checked_groups(drop or []))
+    folder = _folder(root, name)
+    _read_meta(root, name)
+    with _locked(folder):
+        meta = _read_meta(root, name)
+        held = meta.get("groups", [])
+        missing = sorted(taken - set(held))
+        if missing:
+            raise InputError(
+                _(
+                    "collection {name!r} has no group {groups}",
+                    name=name,
+                    groups=", ".join(repr(g) for g in missing),
+                ),
+                _("its groups: {groups}", groups=", ".join(held) or text(_("none"))),
+            )
+        kept = _checked_groups(replace) if replace is not None else held
+        meta["groups"] = sorted((set(kept) | set(_checked_groups(add or []))) - taken)
+        _write_meta(folder, meta)
+    return meta["groups"]
+
+
+def _checked_groups(groups: list[str]) -> list[str]:
+    """Group names as the server's groups are named: without surrounding spaces, never empty."""
+    checked = [g.strip() for g in groups]
+    if "" in checked:
+        raise InputError(_("a group name is empty"), _("name a group of the server's users"))
+    return sorted(set(checked))
+
+
+def _groups_after_ingest(meta: dict[str, Any], asked: list[str]) -> list[str]:
+    """A new collection takes the groups asked for; an existing one keeps its own, and other
+    groups asked for refuse the ingest: merging them would open every document to them."""
+    held = meta.get("groups", [])
+    if "index" not in meta:  # not written yet: a new collection
+        return asked
+    if not asked or set(asked) == set(held):
+        return held
+    none = text(_("none"))
+    raise InputError(
+        _(
+            "collection {name!r} is seen by the groups {held}, not {asked}",
+            name=meta["name"],
+            held=", ".join(held) or none,
+            asked=", ".join(asked),
+        ),
+        _(
+            "an ingest does not change who may see a collection: leave out --group to keep its "
+            "groups, or change them with gemeingut rag groups {name} --set GROUP",
+            name=meta["name"],
+        ),
+    )
 
 
 def _update(
@@ -210,19 +327,17 @@ def _update(
             del documents[key]
         else:
             keep(key)
+    digests = {key: sha256_file(path) for key, path in found.items()}
+    held = _Held(meta["name"], documents, digests)
     for key, path in sorted(found.items()):
-        digest = sha256_file(path)
+        digest = digests[key]
         if documents.get(key, {}).get("sha256") == digest:
             report.unchanged.append(key)
             documents[key]["source"] = str(path.resolve())  # a file that moved: where it is now
             keep(key)
             continue
-        try:
-            pieces = chunk_passages(read_document(path))
-            # a file with nothing to find would be stored, listed and never found
-            why = "" if pieces else text(_("contains no text to search"))
-        except InputError as exc:
-            pieces, why = [], _reason(exc, path)
+        why = held.other_key_for(key, path, digest)
+        pieces, why = ([], why) if why else _passages(path)
         if why:
             report.skipped[str(path)] = why
             if key in documents:
@@ -245,6 +360,57 @@ def _update(
     if not reuse:
         return chunks, embedder.embed([searched_text(c) for c in chunks])
     return chunks, np.concatenate([v for v in vectors if len(v)])
+
+
+def _passages(path: Path) -> tuple[list[Chunk], str]:
+    """The chunks of a file, or none and why it is skipped."""
+    try:
+        pieces = chunk_passages(read_document(path))
+    except InputError as exc:
+        return [], _reason(exc, path)
+    # a file with nothing to find would be stored, listed and never found
+    return pieces, "" if pieces else text(_("contains no text to search"))
+
+
+class _Held:
+    """Which key holds a file or a content: a document under two keys is found twice by every
+    search (same text, same score) and pushes other sources out of the best k."""
+
+    def __init__(
+        self, name: str, documents: dict[str, dict[str, Any]], digests: dict[str, str]
+    ) -> None:
+        self.name = name
+        staying = {k: r for k, r in documents.items() if k not in digests}
+        unchanged = {k: r for k, r in documents.items() if r["sha256"] == digests.get(k)}
+        self.sources = {r["source"]: k for k, r in staying.items()}
+        self.contents: dict[str, str] = {}
+        for key, record in sorted((staying | unchanged).items()):
+            self.contents.setdefault(record["sha256"], key)
+
+    def other_key_for(self, key: str, path: Path, digest: str) -> str:
+        """Why `path` is not taken under `key` (empty if it is); a key taken claims its content."""
+        other = self.sources.get(str(path.resolve()))
+        if other is not None and other != key:
+            return text(
+                _(
+                    "already in the collection as {key!r}, not taken twice: to update it, "
+                    "ingest it as it was ingested; to keep it under the new name, first: "
+                    "gemeingut rag remove {name} {key}",
+                    key=other,
+                    name=self.name,
+                )
+            )
+        other = self.contents.setdefault(digest, key)
+        if other != key:
+            return text(
+                _(
+                    "the same content as {key!r} in the collection, not taken twice: to keep "
+                    "it under the new name, first: gemeingut rag remove {name} {key}",
+                    key=other,
+                    name=self.name,
+                )
+            )
+        return ""
 
 
 def searched_text(chunk: StoredChunk) -> str:
@@ -387,13 +553,18 @@ def _write_index(
             bm25.index(tokenize(searched, meta["language"]), show_progress=False)
             bm25.save(str(index / BM25_DIR), show_progress=False)
         meta["index"] = index.name
-        meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
-        write_text_atomic(
-            folder / COLLECTION_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
-        )
+        _write_meta(folder, meta)
     except BaseException:
         shutil.rmtree(index, ignore_errors=True)
         raise
+
+
+def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Readers see the old `collection.json` or the new, never half of one."""
+    meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_text_atomic(
+        folder / COLLECTION_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 def _current_meta(folder: Path, name: str, language: str) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 A citation can only be checked if the place it names is kept, so every reader returns
 `Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
 ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
-headings, text as one passage.
+headings, text as one passage. A Markdown footnote's definition goes with the section that
+first cites it, not with whichever section ends the file.
+Characters a reader never sees (soft hyphens, zero-width spaces) are taken out of every
+format: left in, "Schul\u00adgelände" is not the word "Schulgelände" a question asks for.
 Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
 or an HTML <div> as well as in paragraphs: what a reader sees on the page is what is searched.
 A file that cannot be read raises `InputError` naming the file and why.
@@ -35,6 +38,19 @@ _HTML_SKIPPED = {
     "head", "script", "style", "nav", "header", "footer", "noscript", "template",
 }  # fmt: skip
 _CELL = " | "  # between the cells of a table row
+# Format characters that split a word for a search yet show nothing: soft hyphen, Mongolian
+# vowel separator, zero-width space/joiners, direction marks and embeddings, word joiner and
+# invisible operators, direction isolates, byte order mark.
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")  # a word hyphenated softly at a line end
+# A line that ends in a hyphen before one of these words is a suspended compound
+# ("Straßen-/und Wegebau"), not a word hyphenated at the line end ("Verwal-/tung").
+_LINE_END_HYPHEN = re.compile(
+    r"(\w)-[ \t]*\r?\n[ \t]*(?:"
+    r"(?P<conjunction>(?:und|oder|bzw\.|beziehungsweise|sowie|als|noch|wie|bis|and|or|nor)(?!\w))"
+    r"|(?=[a-zäöüß]))"
+)
+_FOOTNOTE = re.compile(r"^\[\^([^\]\s]+)\]:")  # a Markdown footnote's definition
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,28 @@ def read_document(path: Path) -> list[Passage]:
             ),
             _("open and save it again, or leave it out"),
         ) from exc
-    return [p for p in passages if p.text.strip()]
+    visible = (_visible(p) for p in passages)
+    return [p for p in visible if p.text.strip()]
+
+
+def without_invisible(text: str) -> str:
+    """`text` without the characters no reader sees, a soft hyphen at a line end joining its
+    word."""
+    return _INVISIBLE.sub("", _SOFT_BREAK.sub("", text))
+
+
+def join_line_end_hyphens(text: str) -> str:
+    """A word a line end hyphenated put together again ("Verwal-/tung"); a compound keeps its
+    hyphen ("Bund-/Länder": a capital follows), a suspended one its hyphen and space
+    ("Straßen-/und Wegebau")."""
+    return _LINE_END_HYPHEN.sub(
+        lambda m: f"{m[1]}- {m['conjunction']}" if m["conjunction"] else m[1], text
+    )
+
+
+def _visible(passage: Passage) -> Passage:
+    section = without_invisible(passage.section) if passage.section else passage.section
+    return Passage(without_invisible(passage.text), passage.page, section)
 
 
 def require_known_format(path: Path) -> Callable[[Path], Iterator[Passage]]:
@@ -266,15 +303,52 @@ def _html_flow(element: Any) -> Iterator[str | _Heading]:
 
 
 def _markdown(path: Path) -> Iterator[Passage]:
-    section, lines = None, []
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    notes: list[_Footnote] = []
+    note: _Footnote | None = None
     for line in _text(path).splitlines():
         heading = _MARKDOWN_HEADING.match(line)
+        definition = _FOOTNOTE.match(line)
         if heading:
-            yield Passage("\n".join(lines), section=section)
-            section, lines = heading.group(2), []
+            sections.append((heading.group(2), []))
+            note = None
+        elif definition:
+            note = _Footnote(definition.group(1), [line], len(sections) - 1)
+            notes.append(note)
+        elif note is not None and _continues(note, line):
+            note.lines.append(line)
         else:
-            lines.append(line)
-    yield Passage("\n".join(lines), section=section)
+            sections[-1][1].append(line)
+            note = None
+    for footnote in notes:
+        lines = sections[_citing_section(footnote, sections)][1]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines.extend(["", *footnote.lines])
+    for section, lines in sections:
+        yield Passage("\n".join(lines), section=section)
+
+
+@dataclass
+class _Footnote:
+    label: str
+    lines: list[str]
+    written_in: int  # the section it stands in
+
+
+def _continues(note: _Footnote, line: str) -> bool:
+    """Whether `line` is still the footnote's: an indented line, a blank one, or text straight
+    after its text (a paragraph goes on)."""
+    return not line.strip() or line.startswith(("    ", "\t")) or bool(note.lines[-1].strip())
+
+
+def _citing_section(note: _Footnote, sections: list[tuple[str | None, list[str]]]) -> int:
+    """The section that first cites the footnote; where none does, where it is written."""
+    reference = f"[^{note.label}]"
+    for number, (_section, lines) in enumerate(sections):
+        if any(reference in line for line in lines):
+            return number
+    return note.written_in
 
 
 def _plain(path: Path) -> Iterator[Passage]:
@@ -293,9 +367,8 @@ def _text(path: Path) -> str:
 
 
 def _tidy(text: str) -> str:
-    """Whitespace as a reader sees it; a word a line end hyphenated is put together again
-    ("Verwal-/tung"), a compound keeps its hyphen ("Bund-/Länder": a capital follows)."""
-    text = re.sub(r"(\w)-\n([a-zäöüß])", r"\1\2", text)
+    """Whitespace as a reader sees it, words hyphenated at a line end joined."""
+    text = join_line_end_hyphens(text)
     return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\s*\n\s*", "\n", text)).strip()
 
 

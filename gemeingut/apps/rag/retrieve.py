@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from gemeingut.apps.rag.readers import without_invisible
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -40,10 +41,12 @@ class Hit:
 
 
 def tokenize(texts: list[str], language: str) -> list[list[str]]:
+    """Words for BM25; a soft hyphen or zero-width space inside a word does not split it,
+    wherever the text came from (a question pasted from a web page)."""
     import bm25s
 
     return bm25s.tokenize(
-        texts,
+        [without_invisible(text) for text in texts],
         lower=True,
         stopwords=language,  # bm25s' own lists: "de", "en"
         stemmer=_stemmer(language),

@@ -61,6 +61,7 @@ def test_the_answer_comes_with_its_sources_and_checked_citations(server: dict) -
     assert body["sources"][0]["page"] == 2  # the page with the deadline ranks first
     # the random model cites nothing: the answer is marked as without evidence
     assert body["supported"] is False and body["citations"] == []
+    assert body["status"] == "no_citation"
     assert body["problems"] == ["Die Antwort belegt nichts mit den Quellen."]
     english = ask(server, "eva", **{"Accept-Language": "en"}).json()
     assert english["problems"] == ["The answer cites none of the sources."]
@@ -75,7 +76,7 @@ def test_another_groups_collection_is_not_there_and_no_match_asks_no_model(serve
     assert hidden.json()["error"]["message"] == "keine Sammlung 'vergabe'"
     nothing = ask(server, "eva", question="Quantenchromodynamik")
     assert nothing.status_code == 200
-    assert nothing.json()["asked_model"] is False
+    assert nothing.json()["asked_model"] is False and nothing.json()["status"] == "no_citation"
     assert nothing.json()["answer"].startswith("Die Sammlung enthält keine Quelle")
 
 

@@ -1,5 +1,6 @@
 """Citation checks: a missing id, a wrong page and a passage not in the chunk are each named;
-an answer that cites nothing has no evidence."""
+a citation without a quote is not counted as checked; an answer that cites nothing has no
+evidence."""
 
 from dataclasses import dataclass
 
@@ -23,10 +24,11 @@ SOURCES = [
 def test_a_correct_answer_with_quote_and_page_is_supported() -> None:
     answer = (
         "Die Kriterien müssen bekannt sein: „nennt alle Zuschlagskriterien und ihre "
-        "Gewichtung“ [1, S. 3]. Gesetze sind frei [2]."
+        "Gewichtung“ [1, S. 3]. Gesetze sind frei: „Amtliche Werke genießen keinen "
+        "urheberrechtlichen Schutz“ [2]."
     )
     verdict = check_citations(answer, SOURCES)
-    assert verdict.supported and verdict.problems == []
+    assert verdict.supported and verdict.problems == [] and verdict.status == "supported"
     assert [(c.source, c.page) for c in verdict.citations] == [(1, 3), (2, None)]
     assert verdict.citations[0].quote == "nennt alle Zuschlagskriterien und ihre Gewichtung"
 
@@ -66,12 +68,110 @@ def test_quotes_are_compared_without_case_quote_marks_or_line_breaks() -> None:
 
 
 def test_several_ids_in_one_marker_are_each_checked() -> None:
-    verdict = check_citations("Beides gilt [1, 2, 5].", SOURCES)
+    verdict = check_citations("Beides gilt: „Werke“ [1, 2, 5].", SOURCES)
     assert [c.source for c in verdict.citations] == [1, 2, 5]
-    assert [c.problem for c in verdict.citations] == [None, None, "unknown_source"]
+    assert [c.problem for c in verdict.citations] == ["quote_not_in_source", None, "unknown_source"]
 
 
 def test_an_answer_without_a_citation_has_no_evidence() -> None:
     verdict = check_citations("Die Frist beträgt sicher vierzehn Tage.", SOURCES)
     assert not verdict.supported and verdict.citations == []
     assert verdict.problems == ["Die Antwort belegt nichts mit den Quellen."]
+
+
+OBERBUERGERMEISTERIN = [
+    Src("Ausnahmen genehmigt die Oberbürgermeisterin schriftlich.", page=2),
+    Src("Der Antrag ist beim Ordnungsamt zu stellen.", page=3),
+]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "„Ausnahmen genehmigt der Landrat“ ([1])",
+        "„Ausnahmen genehmigt der Landrat“ – [1]",
+        "„Ausnahmen genehmigt der Landrat“ - [1]",
+        "„Ausnahmen genehmigt der Landrat“: [1]",
+        "„Ausnahmen genehmigt der Landrat“ (vgl. [1, S. 2])",
+        "'Ausnahmen genehmigt der Landrat' [1]",
+        "Es heißt: 'Ausnahmen genehmigt der Landrat', siehe [1].",
+        "„Ausnahmen genehmigt der Landrat“ [2][1]",
+    ],
+)
+def test_a_quote_is_linked_to_its_marker_across_brackets_dashes_and_colons(answer: str) -> None:
+    verdict = check_citations(answer, OBERBUERGERMEISTERIN)
+    assert not verdict.supported and verdict.status == "unsupported"
+    wrong = [c for c in verdict.citations if c.source == 1]
+    assert wrong[0].quote == "Ausnahmen genehmigt der Landrat"
+    assert wrong[0].problem == "quote_not_in_source"
+    right = answer.replace("der Landrat", "die Oberbürgermeisterin").replace("[2]", "")
+    assert check_citations(right, OBERBUERGERMEISTERIN).supported, right
+
+
+def test_an_apostrophe_starts_no_quote_but_one_inside_a_quote_is_kept() -> None:
+    bare = check_citations("Das geht's nicht, sagt Hans' Amt [1].", OBERBUERGERMEISTERIN)
+    assert bare.citations[0].quote is None and bare.citations[0].problem == "not_quoted"
+    inside = check_citations("'Das geht's nicht' [1]", OBERBUERGERMEISTERIN)
+    assert inside.citations[0].quote == "Das geht's nicht"
+
+
+@pytest.mark.parametrize(
+    ("marker", "cited"),
+    [
+        ("[1, S. 7-8]", "Seiten 7–8"),
+        ("[1, S. 7–8]", "Seiten 7–8"),
+        ("[1, Seite 7 f.]", "Seiten 7–8"),
+        ("[1, pp. 7-8]", "Seiten 7–8"),
+        ("[1, p. 7]", "Seite 7"),
+        ("[1, S. 3 ff.]", "Seiten 3 ff."),
+        ("[1, S. 7; 2, S. 3]", "Seite 7"),
+    ],
+)
+def test_a_page_range_is_read_and_a_page_without_the_passage_named(marker: str, cited: str) -> None:
+    answer = f"„Ausnahmen genehmigt die Oberbürgermeisterin“ {marker}"
+    verdict = check_citations(answer, OBERBUERGERMEISTERIN)
+    assert verdict.citations[0].problem == "wrong_page"
+    assert verdict.problems[0] == f"[1] nennt {cited}, die Stelle steht auf Seite 2."
+
+
+def test_a_page_range_that_holds_the_passage_is_supported() -> None:
+    for marker in ("[1, S. 1-3]", "[1, S. 1 f.]", "[1, S. 2 ff.]", "[1, pp. 2–2]"):
+        answer = f"„Ausnahmen genehmigt die Oberbürgermeisterin“ {marker}"
+        verdict = check_citations(answer, OBERBUERGERMEISTERIN)
+        assert verdict.supported, marker
+    [first, last] = [check_citations(f"„Ausnahmen“ {m}", OBERBUERGERMEISTERIN).citations[0]
+                     for m in ("[1, S. 1-3]", "[1, S. 2 ff.]")]  # fmt: skip
+    assert (first.page, first.last_page) == (1, 3) and (last.page, last.last_page) == (2, None)
+
+
+@pytest.mark.parametrize(
+    "marker", ["[1, Abs. x]", "[1, S. x]", "[1, S. 8-7]", "[1-3]", "[1 Abs. 2]"]
+)
+def test_a_marker_that_cannot_be_read_is_named_not_skipped(marker: str) -> None:
+    verdict = check_citations(f"„Ausnahmen genehmigt der Landrat“ {marker}", OBERBUERGERMEISTERIN)
+    assert not verdict.supported and verdict.citations[0].problem == "unreadable"
+    assert verdict.problems == [
+        f"{marker} ist als Beleg nicht lesbar; schreiben Sie [n] oder [n, S. 4]."
+    ]
+
+
+def test_a_marker_without_a_quote_is_cited_but_not_checked_in_both_languages() -> None:
+    answer = "Der Bürgermeister genehmigt mündlich [1]."
+    verdict = check_citations(answer, OBERBUERGERMEISTERIN)
+    assert not verdict.supported and verdict.status == "not_checked"
+    assert verdict.citations[0].problem == "not_quoted"
+    assert verdict.problems == ["[1] ist genannt, aber nicht wörtlich zitiert (nicht geprüft)."]
+    english = check_citations(answer, OBERBUERGERMEISTERIN, language="en")
+    assert english.problems == ["[1] is cited, not quoted (not checked)."]
+    mixed = check_citations(f"„Ausnahmen genehmigt“ [1, S. 2]. {answer}", OBERBUERGERMEISTERIN)
+    assert mixed.status == "not_checked" and [c.problem for c in mixed.citations] == [
+        None,
+        "not_quoted",
+    ]
+    wrong = check_citations(f"{answer} Dazu [7].", OBERBUERGERMEISTERIN)
+    assert wrong.status == "unsupported"
+
+
+def test_invisible_characters_do_not_keep_a_quote_from_its_source() -> None:
+    source = [Src("Auf dem Schul\u00adgelände gilt Rauch\u200bverbot.")]
+    assert check_citations("„Auf dem Schulgelände gilt Rauchverbot“ [1]", source).supported

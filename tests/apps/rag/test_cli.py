@@ -61,7 +61,9 @@ def test_eval_scores_each_mode_and_names_a_broken_question_file(
     assert bm25["mode"] == "bm25" and bm25["recall"] == 1.0 and bm25["questions"] == 2
     questions.write_text('{"question": "ohne Dokument"}\n', encoding="utf-8")
     broken = invoke("rag", "eval", "vergabe", questions, "--root", collection)
-    assert broken.exit_code == 2 and "Zeile 1: keine Frage" in broken.output
+    said = " ".join(broken.output.split())
+    assert broken.exit_code == 2 and "Zeile 1: das Feld document fehlt" in said, said
+    assert "KeyError" not in said
 
 
 def test_an_answer_is_checked_and_one_without_citations_says_so(

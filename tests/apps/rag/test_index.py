@@ -153,18 +153,19 @@ def test_two_files_with_one_key_refuse_the_ingest_before_anything_is_written(
         assert not root.exists()
     report = ingest(root, "v", [tmp_path / "2023", tmp_path / "2024"])  # a level higher
     assert report.added == ["2023/akten/info.txt", "2024/akten/info.txt"]
-    again = ingest(root, "v", [first / "info.txt", first / "info.txt"])  # the same file twice
+    # the same file twice (in "w": "v" holds it as 2023/akten/info.txt, and skips it)
+    again = ingest(root, "w", [first / "info.txt", first / "info.txt"])
     assert again.added == ["info.txt"]
     # in a later ingest too, another file of that key does not replace it without a word
     with pytest.raises(InputError, match=r"würde .* ersetzen") as later:
-        ingest(root, "v", [second / "info.txt"])
+        ingest(root, "w", [second / "info.txt"])
     assert str(first / "info.txt") in str(later.value)
     moved = tmp_path / "neu" / "info.txt"  # a file that moved keeps its document
     moved.parent.mkdir()
     (first / "info.txt").rename(moved)
-    assert ingest(root, "v", [moved]).unchanged == ["info.txt"]
+    assert ingest(root, "w", [moved]).unchanged == ["info.txt"]
     with pytest.raises(InputError, match=r"würde .* ersetzen") as later:
-        ingest(root, "v", [second / "info.txt"])
+        ingest(root, "w", [second / "info.txt"])
     assert str(moved) in str(later.value)  # the document's source is where the file is now
 
 

@@ -169,3 +169,86 @@ def test_a_file_without_suffix_is_refused_in_words(tmp_path: Path) -> None:
     (tmp_path / "noext").write_text("Text", encoding="utf-8")
     with pytest.raises(InputError, match=r"noext: Dateien ohne Endung können nicht gelesen"):
         read_document(tmp_path / "noext")
+
+
+def test_a_pdf_line_break_after_a_hyphen_keeps_a_suspended_compound(tmp_path: Path) -> None:
+    lines = "Zuständig für den Straßen-\nund Wegebau ist die Verwal-\ntung, für Fuß-\noder Radwege"
+    lines += (
+        " das Bau-\nbzw. Ordnungsamt, für Bund-\nLänder-Fragen sowohl Schul-\nals auch Sportamt."
+    )
+    [passage] = read_document(write_pdf(tmp_path / "zustaendig.pdf", [lines]))
+    assert passage.text == (
+        "Zuständig für den Straßen- und Wegebau ist die Verwaltung, für Fuß- oder Radwege das "
+        "Bau- bzw. Ordnungsamt, für Bund-\nLänder-Fragen sowohl Schul- als auch Sportamt."
+    )
+
+
+def _soft_hyphenated(folder: Path, suffix: str) -> Path:
+    """A file in the format of `suffix` whose heading and text break words with a soft hyphen
+    and a zero-width space, as authority web pages do."""
+    heading, text = "Schul\u00adordnung", "Auf dem Schul\u00adgelände gilt Rauch\u200bverbot."
+    path = folder / f"schule{suffix}"
+    if suffix == ".html":
+        path.write_text(
+            "<html><body><h1>Schul&shy;ordnung</h1><p>Auf dem Schul&shy;gelände gilt "
+            "Rauch&#8203;verbot.</p></body></html>",
+            encoding="utf-8",
+        )
+    elif suffix == ".md":
+        path.write_text(f"# {heading}\n\n{text}\n", encoding="utf-8")
+    elif suffix == ".txt":
+        path.write_text(text, encoding="utf-8")
+    elif suffix == ".docx":
+        import docx
+
+        document = docx.Document()
+        document.add_heading(heading, level=1)
+        document.add_paragraph(text)
+        document.save(str(path))
+    else:
+        from odf.opendocument import OpenDocumentText
+        from odf.text import H, P
+
+        document = OpenDocumentText()
+        document.text.addElement(H(outlinelevel=1, text=heading))
+        document.text.addElement(P(text=text))
+        document.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".html", ".md", ".txt", ".docx", ".odt"])
+def test_soft_hyphens_and_zero_width_spaces_are_taken_out_of_every_format(
+    tmp_path: Path, suffix: str
+) -> None:
+    [passage] = read_document(_soft_hyphenated(tmp_path, suffix))
+    assert passage.text.strip() == "Auf dem Schulgelände gilt Rauchverbot."
+    assert passage.section == (None if suffix == ".txt" else "Schulordnung")
+
+
+def test_a_soft_hyphen_at_a_line_end_joins_its_word(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Die Verwal\u00ad\ntung entscheidet.", encoding="utf-8")
+    assert read_document(path)[0].text == "Die Verwaltung entscheidet."
+
+
+def test_a_markdown_footnote_goes_with_the_section_that_cites_it(tmp_path: Path) -> None:
+    path = tmp_path / "satzung.md"
+    path.write_text(
+        "# Gebühren\n\nDie Gebühr beträgt 30 Euro.[^1]\n\n"
+        "# Fristen\n\nDer Antrag ist vier Wochen vorher zu stellen.[^frist]\n\n"
+        "# Inkrafttreten\n\nDie Satzung tritt am 1. Januar in Kraft.\n\n"
+        "[^1]: Beschluss des Rates vom 3. März,\nTOP 7.\n\n"
+        "    Geändert am 5. Mai.\n"
+        "[^frist]: Siehe § 4 der Hauptsatzung.\n"
+        "[^los]: Eine Fußnote, die niemand zitiert.\n",
+        encoding="utf-8",
+    )
+    passages = {p.section: p.text.strip() for p in read_document(path)}
+    assert passages["Gebühren"] == (
+        "Die Gebühr beträgt 30 Euro.[^1]\n\n"
+        "[^1]: Beschluss des Rates vom 3. März,\nTOP 7.\n\n    Geändert am 5. Mai."
+    )
+    assert passages["Fristen"].endswith("[^frist]: Siehe § 4 der Hauptsatzung.")
+    assert passages["Inkrafttreten"] == (
+        "Die Satzung tritt am 1. Januar in Kraft.\n\n[^los]: Eine Fußnote, die niemand zitiert."
+    )

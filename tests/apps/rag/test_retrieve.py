@@ -6,7 +6,7 @@ import pytest
 
 from gemeingut.apps.rag.embedders import EmbedderSpec
 from gemeingut.apps.rag.index import ingest, open_collection
-from gemeingut.apps.rag.retrieve import RRF_K, fuse, search
+from gemeingut.apps.rag.retrieve import RRF_K, fuse, search, tokenize
 from gemeingut.errors import InputError
 
 
@@ -52,3 +52,25 @@ def test_reciprocal_rank_fusion_adds_the_inverse_ranks() -> None:
     assert [h.row for h in fused] == [3, 7, 8]
     assert fused[0].score == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
     assert (fused[1].bm25_rank, fused[1].dense_rank) == (1, None)
+
+
+def test_a_word_with_a_soft_hyphen_is_found_by_the_plain_word(tmp_path: Path) -> None:
+    page = tmp_path / "seiten" / "schule.html"
+    page.parent.mkdir()
+    page.write_text(
+        "<html><body><p>Auf dem Schul&shy;gelände gilt Rauch&#8203;verbot.</p>"
+        "<p>Die Mensa öffnet um zwölf.</p></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "seiten" / "amt.txt").write_text("Das Amt ist montags zu.", encoding="utf-8")
+    ingest(tmp_path / "c", "s", [page.parent])
+    collection = open_collection(tmp_path / "c", "s")
+    [hit] = search(collection, "Schulgelände", k=3, mode="bm25")
+    assert "Schulgelände" in collection.chunks[hit.row].text
+    assert search(collection, "Rauch\u200bverbot", k=3, mode="bm25")  # pasted from a page
+
+
+def test_the_tokenizer_does_not_split_a_word_at_an_invisible_character() -> None:
+    assert tokenize(["Schul\u00adgelände Rauch\u200bverbot"], "de") == tokenize(
+        ["Schulgelände Rauchverbot"], "de"
+    )
