@@ -8,13 +8,14 @@ verifies. Keys are EC P-256 PEM files made by `gemeingut keys create`; no networ
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
@@ -252,19 +253,18 @@ def sign_bundle(bundle: Path, private_key: Path) -> Path:
     return signature
 
 
-def verify_signature(bundle: Path, public_key: Path) -> None:
-    """Raise `VerifyError` unless `bundle.sig` was made by the key and every file matches it."""
+def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | None = None) -> None:
+    """Raise `VerifyError` unless `bundle.sig` was made by the key and every file matches it.
+
+    With `digests` (each file's sha256, the MANIFEST's own included, already checked against
+    the files) the files are not read a second time: model-signing checks the signature and
+    compares the list it signed with these digests instead of hashing the bundle again."""
     from model_signing import hashing, verifying
 
     load_public_key(public_key)  # a clear error for a missing, malformed or foreign key
-    signature = bundle / SIGNATURE
-    if not signature.is_file():
-        raise VerifyError(
-            _("{bundle} is not signed: {file} is missing", bundle=bundle, file=SIGNATURE),
-            _("ask the publisher for the signed bundle, or verify without --key"),
-        )
+    signature = _signature_file(bundle)
     config = verifying.Config().use_elliptic_key_verifier(public_key=public_key)
-    config.set_hashing_config(_hashing(hashing, bundle))
+    config.set_hashing_config(_hashing(hashing, bundle) if digests is None else _known(digests))
     try:
         config.verify(bundle, signature)
     except json.JSONDecodeError as exc:
@@ -291,6 +291,78 @@ def verify_signature(bundle: Path, public_key: Path) -> None:
             ),
             DAMAGED_SIGNATURE,
         ) from None
+
+
+def check_signed_list(bundle: Path, digests: dict[str, str]) -> None:
+    """Without a key: `bundle.sig` must be readable and list exactly these files and digests.
+    Who signed it stays unchecked, but a damaged signature, or one made for other bytes (a
+    MANIFEST rewritten after signing), is named instead of passing as "signed"."""
+    signed = signed_digests(bundle)
+    problems = [
+        _("changed: {file}", file=rel)
+        for rel in sorted(digests)
+        if rel in signed and signed[rel] != digests[rel]
+    ]
+    problems += [_("extra: {file}", file=rel) for rel in sorted(set(digests) - set(signed))]
+    problems += [_("missing: {file}", file=rel) for rel in sorted(set(signed) - set(digests))]
+    if problems:
+        raise VerifyError(
+            _(
+                "the signature of {bundle} was made for other files: {problems}",
+                bundle=bundle,
+                problems="; ".join(str(p) for p in problems[:10]),
+            ),
+            _("the bundle was changed after signing; obtain an unmodified copy"),
+        )
+
+
+def signed_digests(bundle: Path) -> dict[str, str]:
+    """path → sha256 as the signature's in-toto statement lists them (not yet trusted: only a
+    check with the publisher's key says who made the list)."""
+    path = _signature_file(bundle)
+    try:
+        envelope = json.loads(path.read_bytes())["dsseEnvelope"]
+        statement = json.loads(base64.b64decode(envelope["payload"], validate=True))
+        resources = statement["predicate"]["resources"]
+        return {str(r["name"]): str(r["digest"]) for r in resources if r["algorithm"] == "sha256"}
+    except (ValueError, KeyError, TypeError) as exc:  # JSON, base64, UTF-8 or shape
+        raise VerifyError(
+            _(
+                "{path} cannot be read: {error}",
+                path=f"{bundle}/{SIGNATURE}",
+                error=f"{type(exc).__name__}: {_short(exc)}",
+            ),
+            DAMAGED_SIGNATURE,
+        ) from None
+
+
+def _signature_file(bundle: Path) -> Path:
+    signature = bundle / SIGNATURE
+    if not signature.is_file():
+        raise VerifyError(
+            _("{bundle} is not signed: {file} is missing", bundle=bundle, file=SIGNATURE),
+            _("ask the publisher for the signed bundle, or verify without --key"),
+        )
+    return signature
+
+
+def _known(digests: dict[str, str]):
+    """A model-signing hashing configuration that answers with digests computed already."""
+    from model_signing import hashing, manifest
+    from model_signing._hashing.hashing import Digest  # pinned model-signing==1.1.1
+
+    class KnownDigests(hashing.Config):
+        def hash(self, model_path, *, files_to_hash=None) -> manifest.Manifest:
+            items = [
+                manifest.FileManifestItem(
+                    path=PurePosixPath(rel), digest=Digest("sha256", bytes.fromhex(hexdigest))
+                )
+                for rel, hexdigest in digests.items()
+            ]
+            described = super().hash(model_path, files_to_hash=[])  # names the serialization
+            return manifest.Manifest(described.model_name, items, described._serialization_type)
+
+    return KnownDigests().use_file_serialization(hashing_algorithm="sha256")
 
 
 def _hashing(hashing, bundle: Path):

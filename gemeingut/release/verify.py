@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import struct
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.errors import VerifyError
+from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import FIVE_ARTIFACTS, TRAINING_METADATA, locate_bundle
 from gemeingut.release.manifest import (
+    MANIFEST,
     SIGNATURE,
     manifest_problems,
     read_manifest,
@@ -42,8 +43,11 @@ class Verified:
     signature_present: bool
 
 
-def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
-    """Raise `VerifyError` naming every problem found; else say what was checked."""
+def verify_bundle(
+    path: Path, public_key: Path | None = None, with_signature: bool = True
+) -> Verified:
+    """Raise `VerifyError` naming every problem found; else say what was checked (without
+    `with_signature`, not the signature a bundle has: `sign --force` replaces it)."""
     if public_key is not None:  # a key that cannot check any signature, before any hashing
         from gemeingut.release.signing import load_public_key
 
@@ -53,15 +57,9 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
     problems = manifest_problems(bundle, expected)
     problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
     hint = _("the bundle was altered after release; obtain an unmodified copy")
-    signature: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1) as background:
-        if not problems:  # the claims are compared only on files known to be the released ones
-            if public_key is not None:  # model-signing hashes every file again, in C: meanwhile
-                from gemeingut.release.signing import verify_signature  # the claims run
-
-                signature = background.submit(verify_signature, bundle, public_key)
-            problems.extend(_claim_problems(bundle))
-            hint = _other_version_hint(bundle) or hint
+    if not problems:  # the claims are compared only on files known to be the released ones
+        problems.extend(_claim_problems(bundle))
+        hint = _other_version_hint(bundle) or hint
     if problems:
         raise VerifyError(
             _(
@@ -71,14 +69,20 @@ def verify_bundle(path: Path, public_key: Path | None = None) -> Verified:
             ),
             hint,
         )
+    # Every file is hashed once: the signature is compared with the digests checked above.
+    digests = {**expected, MANIFEST: sha256_file(bundle / MANIFEST)}
+    signed = (bundle / SIGNATURE).is_file()
     signed_by = None
-    if signature is not None:
-        assert public_key is not None  # a signature is checked only against a given key
-        from gemeingut.release.signing import fingerprint
+    if public_key is not None:
+        from gemeingut.release.signing import fingerprint, verify_signature
 
-        signature.result()  # raises its VerifyError
+        verify_signature(bundle, public_key, digests)
         signed_by = fingerprint(public_key)
-    return Verified(bundle, len(expected), signed_by, (bundle / SIGNATURE).is_file())
+    elif signed and with_signature:
+        from gemeingut.release.signing import check_signed_list
+
+        check_signed_list(bundle, digests)
+    return Verified(bundle, len(expected), signed_by, signed)
 
 
 def _claim_problems(bundle: Path) -> list[str | Message]:

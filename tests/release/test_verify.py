@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from gemeingut.cli import app
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import text
 from gemeingut.release.bundle import write_bundle_croissant
@@ -89,7 +91,10 @@ def test_a_rewritten_manifest_passes_the_hashes_but_not_the_signature(
         verify_bundle(bundle)  # the ML-BOM and SPDX document name the old weights' hash
     _rewrite_documents(bundle)  # an attacker with gemeingut re-writes them, then re-hashes
     write_manifest(bundle)
-    assert verify_bundle(bundle).files > 0  # consistent again: only the signature can tell
+    with pytest.raises(
+        VerifyError, match=r"für andere Dateien .*geändert: model/model\.safetensors"
+    ):
+        verify_bundle(bundle)  # consistent again, but not with the list the signature holds
     with pytest.raises(
         VerifyError, match=r"nicht bestätigen: .*geändert: model/model\.safetensors"
     ):
@@ -116,10 +121,15 @@ def test_an_unsigned_bundle_fails_when_a_key_is_given(bundle: Path, keys: Path) 
         verify_bundle(bundle, keys / "publisher.pub")
 
 
-def test_a_damaged_signature_is_a_clear_error(bundle: Path, keys: Path) -> None:
+def test_a_damaged_signature_is_a_clear_error_with_and_without_a_key(
+    bundle: Path, keys: Path
+) -> None:
     (bundle / SIGNATURE).write_text("{not json")
     with pytest.raises(VerifyError, match="lässt sich nicht lesen"):
         verify_bundle(bundle, keys / "publisher.pub")
+    result = CliRunner().invoke(app, ["verify", str(bundle)])
+    assert result.exit_code != 0 and "Signatur ist beschädigt" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_a_copied_and_renamed_signed_bundle_still_verifies(
@@ -301,3 +311,50 @@ def test_data_metadata_that_names_a_missing_file_or_omits_a_shard_is_named(
         failed.value
     )
     assert f"/{omitted} ist in training-data/croissant.json nicht beschrieben" in str(failed.value)
+
+
+def test_sign_keeps_a_signature_unless_told_to_replace_it(bundle: Path, keys: Path) -> None:
+    sign_bundle(bundle, keys / "publisher.key")
+    again = CliRunner().invoke(app, ["sign", str(bundle), "--key", str(keys / "stranger.key")])
+    assert again.exit_code == 2 and "ist bereits signiert" in again.output
+    assert verify_bundle(bundle, keys / "publisher.pub").signed_by  # the first one is kept
+    forced = ["sign", str(bundle), "--key", str(keys / "stranger.key"), "--force"]
+    assert CliRunner().invoke(app, forced).exit_code == 0
+    assert verify_bundle(bundle, keys / "stranger.pub").signed_by
+
+
+@pytest.mark.parametrize("document", ["croissant.json", "dcat.ttl", "stats.json"])
+def test_a_licence_edited_in_the_datas_own_documents_is_named(
+    published: Path, document: str
+) -> None:
+    assert verify_bundle(published).files > 0
+    _edit_licence(published / "training-data" / document, published)
+    write_manifest(published)
+    with pytest.raises(VerifyError, match=rf"training-data/{document}"):
+        verify_bundle(published)
+
+
+def test_a_licence_edited_in_the_data_statement_is_named(published: Path, tmp_path: Path) -> None:
+    """The statement is checked as verify checks it (a bundle with it is rated again, which
+    this test's bundle, made without one, is not)."""
+    from gemeingut.release.openness.data_metadata import data_licence_problems
+    from gemeingut.release.openness.evidence import collect
+
+    statement = published / "training-data" / "DATA_STATEMENT.md"
+    shutil.copy2(tmp_path / "publication" / "DATA_STATEMENT.md", statement)
+    assert data_licence_problems(published, collect(published)) == []
+    _edit_licence(statement, published)
+    [problem] = data_licence_problems(published, collect(published))
+    assert "training-data/DATA_STATEMENT.md" in text(problem)
+
+
+def _edit_licence(path: Path, bundle: Path) -> None:
+    """The corpus's first licence replaced by a non-commercial one, as a forger would."""
+    stats = json.loads((bundle / "training-data" / "stats.json").read_text())
+    first = next(iter(stats["kept_by_license"]))  # e.g. CC0-1.0
+    edited = path.read_text(encoding="utf-8").replace(first, "CC-BY-NC-4.0")
+    if path.name == "croissant.json":  # Croissant names a licence by its URL
+        document = json.loads(edited)
+        document["license"] = ["https://creativecommons.org/licenses/by-nc/4.0/"]
+        edited = json.dumps(document)
+    path.write_text(edited, encoding="utf-8")

@@ -107,7 +107,7 @@ def build_croissant(facts: DatasetFacts, info: PublicationInfo) -> dict[str, Any
         "name": info.title(),
         "description": info.description(),
         "url": str(info.landing_page or info.download_url),
-        "license": _licences(facts.licence),
+        "license": croissant_licences(facts.licence),
         "publisher": [_organisation(info)],
     }
     optional = {
@@ -126,7 +126,7 @@ def build_croissant(facts: DatasetFacts, info: PublicationInfo) -> dict[str, Any
     return doc
 
 
-def _licences(expression: str) -> list[Any]:
+def croissant_licences(expression: str) -> list[Any]:
     """One entry per licence that applies (the corpus licence is their AND)."""
     result: list[Any] = []
     for atom in licence_atoms(expression):

@@ -288,11 +288,12 @@ def _sources(w: Words, facts: DatasetFacts, info: PublicationInfo) -> str:
         + (info.prose("collection_process") or say(NOT_PROVIDED)),
         _bold(say(_("Licences of the kept documents")))
         + say(_("(per document in the `license` column):")),
-        _licence_table(w, stats.get("kept_by_license", {}), stats["kept"]),
+        licence_table(w, stats.get("kept_by_license", {}), stats["kept"]),
     )
 
 
-def _licence_table(w: Words, counts: Mapping[str, int], total: int) -> str:
+def licence_table(w: Words, counts: Mapping[str, int], total: int) -> str:
+    """The documents per licence; `verify` renders it again from the shards' counts."""
     rows = []
     for expression, count in counts.items():
         atoms = licence_atoms(expression)

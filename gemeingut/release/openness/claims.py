@@ -39,7 +39,10 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.manifest import read_manifest
-from gemeingut.release.openness.data_metadata import data_metadata_problems
+from gemeingut.release.openness.data_metadata import (
+    data_licence_problems,
+    data_metadata_problems,
+)
 from gemeingut.release.openness.derived import Render, card_and_notice, derived_documents
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
@@ -72,6 +75,7 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
             read_manifest(bundle), lambda rel: (bundle / rel).read_text(encoding="utf-8")
         )
     )
+    problems.extend(data_licence_problems(bundle, evidence))
     return problems
 
 

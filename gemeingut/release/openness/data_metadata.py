@@ -10,13 +10,15 @@ re-hashed in the MANIFEST, or metadata edited to match another file, is named he
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
-from gemeingut.data.publish import CROISSANT_FILE, DCAT_FILE
-from gemeingut.i18n import Message, _
+from gemeingut.data.publish import CROISSANT_FILE, DATA_STATEMENT_FILE, DCAT_FILE
+from gemeingut.i18n import LANGUAGES, Message, _
 from gemeingut.release.layout import TEST_DATA, TRAINING_DATA
+from gemeingut.release.openness.evidence import Evidence
 
 CROISSANT = f"{TRAINING_DATA}/{CROISSANT_FILE}"
 DCAT = f"{TRAINING_DATA}/{DCAT_FILE}"
@@ -107,3 +109,82 @@ def _dcat_names(text: str) -> Named:
             name = PurePosixPath(unquote(urlparse(url).path)).name
             named[name] = values[0] if len(urls) == 1 and values else None
     return named
+
+
+def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Message]:
+    """The licences the data's own documents state (`stats.json`, the data statement's header
+    and licence table, Croissant's and DCAT's licences) must be those the shards' `license`
+    column gives: a licence edited in any of them, with the MANIFEST re-hashed, is named."""
+    from gemeingut.data.publish.croissant import croissant_licences
+    from gemeingut.data.publish.licenses import combine_licences, licence_atoms
+
+    counts: Counter[str] = Counter()
+    for data in (evidence.training_data, evidence.test_data):
+        for file, licences in data.per_file.items():
+            if not file.startswith(_FINETUNING):
+                counts.update(licences)
+    expression = combine_licences(counts)
+    root = bundle / TRAINING_DATA
+    problems: list[str | Message] = []
+    ordered = dict(counts.most_common())  # the order the statement's table lists them in
+    stats_path = root / "stats.json"
+    if stats_path.is_file():
+        stated = json.loads(stats_path.read_text(encoding="utf-8")).get("kept_by_license", {})
+        if Counter(stated) != counts:
+            problems.append(_differs(f"{TRAINING_DATA}/stats.json", stated, counts))
+        else:
+            ordered = stated
+    statement = root / DATA_STATEMENT_FILE
+    if statement.is_file() and not _states(statement.read_text(encoding="utf-8"), ordered):
+        problems.append(_differs(f"{TRAINING_DATA}/{DATA_STATEMENT_FILE}", None, counts))
+    croissant = root / CROISSANT_FILE
+    if croissant.is_file():
+        stated = json.loads(croissant.read_text(encoding="utf-8")).get("license")
+        if stated != croissant_licences(expression):
+            problems.append(_differs(CROISSANT, stated, counts))
+    dcat = root / DCAT_FILE
+    if dcat.is_file():
+        labels = _dcat_licences(dcat.read_text(encoding="utf-8"))
+        held = set(licence_atoms(expression))  # a split holds some of the corpus's licences
+        if expression not in labels or any(not set(licence_atoms(x)) <= held for x in labels):
+            problems.append(_differs(DCAT, None, counts))
+    return problems
+
+
+def _states(statement: str, counts: dict[str, int]) -> bool:
+    """The header's corpus licence and the licence table, in the statement's language."""
+    from gemeingut.data.publish.data_statement import Words, licence_table
+    from gemeingut.data.publish.licenses import combine_licences
+
+    header = statement.split("\n---\n", 1)[0] + "\n"
+    if f"corpus_licence: {json.dumps(combine_licences(counts))}\n" not in header:
+        return False
+    total = sum(counts.values())
+    return any(licence_table(Words(lang), counts, total) in statement for lang in LANGUAGES)
+
+
+def _dcat_licences(text: str) -> set[str]:
+    """The SPDX expressions of the dataset's and every distribution's rights statements."""
+    from rdflib import Graph
+    from rdflib.namespace import DCTERMS, RDFS
+
+    graph = Graph().parse(data=text, format="turtle")
+    return {
+        str(label).removeprefix("SPDX: ")
+        for rights in graph.objects(predicate=DCTERMS.rights)
+        for label in graph.objects(rights, RDFS.label)
+    }
+
+
+def _differs(path: str, stated: object, counts: Counter[str]) -> Message:
+    found = ", ".join(f"{licence} ({n})" for licence, n in sorted(counts.items()))
+    if stated is None:
+        return _(
+            "{path} states other licences than the shards hold: {found}", path=path, found=found
+        )
+    return _(
+        "{path} states the licences {stated}, but the shards hold {found}",
+        path=path,
+        stated=json.dumps(stated, ensure_ascii=False),
+        found=found,
+    )
