@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gemeingut.apps.web.texts import page_texts
 from gemeingut.i18n import LANGUAGES, accepted_language
+from gemeingut.serve.schemas import MAX_TOP_LOGPROBS
 
 HERE = Path(__file__).parent
 web_router = APIRouter(include_in_schema=False)
@@ -37,6 +38,9 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         texts_json=json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"),
         needs_key=request.app.state.gateway is not None,
         sso=getattr(request.app.state, "oidc", None) is not None,
+        # the look inside asks for as many next tokens as the server lists: the more it knows
+        # exactly, the narrower the bounds it shows at a temperature other than 1
+        max_logprobs=MAX_TOP_LOGPROBS,
     )
     return HTMLResponse(html, headers={"Content-Language": language, **SECURITY_HEADERS})
 

@@ -5,6 +5,7 @@ Placeholders the script fills (`{model}`, `{reason}` …) are passed through as 
 
 from __future__ import annotations
 
+from gemeingut.audit.report_text import NAMES, name
 from gemeingut.i18n import Message, _, text
 from gemeingut.release.openness.mof import RECORDED_LABELS, said
 
@@ -49,6 +50,7 @@ TEXTS: dict[str, Message] = {
     "no_collections": _("No collection is shared with you."),
     "no_hits": _("No passage matches the question."),
     "show_source": _("Show the source"),
+    "cite_label": _("Show source {marker}: {where}", marker="{marker}", where="{where}"),
     "source_heading": _("Source: {document}", document="{document}"),
     "sso_button": _("Sign in with your organisation's account"),
     "page_image_alt": _(
@@ -66,10 +68,30 @@ TEXTS: dict[str, Message] = {
     "text_label": _("Text"),
     "show_next": _("Show the next token"),
     "tokens_caption": _("The text as the model sees it. Tokens: {count}", count="{count}"),
-    "next_caption": _("The likeliest next tokens, with their shares among them"),
+    "next_caption": _("The likeliest next tokens, with the model's probabilities"),
+    "next_exact": _(
+        "Each share is the probability the model gives the token at this temperature, out of "
+        "all its tokens. Top-p keeps the likeliest tokens until their shares add up to p; the "
+        "model draws among those in proportion to their shares."
+    ),
+    "next_bounds": _(
+        "At this temperature a share also depends on how the rest is spread over the tokens "
+        "the server does not list (it lists the {count} likeliest). Where that leaves room, "
+        "the page shows the range that holds the model's value, and the bar its lower end.",
+        count="{count}",
+    ),
+    "next_merged": _(
+        "Tokens with the same text (� stands for part of a character) are listed once, the "
+        "likeliest of them; the others count among the other tokens."
+    ),
+    "other_tokens": _("other tokens"),
+    "share_range": _("{low} to {high} %", low="{low}", high="{high}"),
     "temperature": _("Temperature"),
     "top_p": _("Top-p"),
     "left_out": _("left out by top-p"),
+    "left_out_perhaps": _("perhaps left out by top-p"),
+    "nucleus_beyond": _("top-p keeps some of them"),
+    "nucleus_perhaps_beyond": _("top-p perhaps keeps some of them"),
     "lens_caption": _("What each layer would predict"),
     "lens_help": _(
         "The logit lens: each layer's state read as if the model ended there. The last layer "
@@ -215,8 +237,15 @@ TEXTS: dict[str, Message] = {
 }
 
 
-def page_texts(language: str) -> dict[str, str]:
+def page_texts(language: str) -> dict[str, object]:
     texts = {key: text(message, language) for key, message in TEXTS.items()}
     # the framework's class labels as `/v1/models` records them, in the page's language
     mof_labels = {label: said(label, language) for label in RECORDED_LABELS}
-    return {**texts, "language_names": LANGUAGE_NAMES, "mof_labels": mof_labels}  # type: ignore[dict-item]
+    # the audit's categories (age, gender …) as its report names them in this language
+    audit_names = {key: name(key, language) for key in NAMES["de"]}
+    return {
+        **texts,
+        "language_names": LANGUAGE_NAMES,
+        "mof_labels": mof_labels,
+        "audit_names": audit_names,
+    }

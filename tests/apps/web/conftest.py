@@ -1,14 +1,32 @@
 """A real browser for the page: Debian's chromium driven by Playwright (its own browser download
 cannot work offline), and axe-core from npm, injected from the local copy `make test` installs
-(.cache/axe); without either the tests are skipped with the reason."""
+(.cache/axe); without either the tests are skipped with the reason. The site: the tiny model
+behind a gateway with two users, a collection, findings, an audit, a trace index and an
+organisation's identity provider, each on loopback."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from gemeingut.apps.rag.index import ingest
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.findings_routes import FindingsDesk
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_group, add_user, create_key
+from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.model_audit import summarise
+from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.oidc import OidcSettings, discover
+from gemeingut.serve.trace_route import build_trace_index
+from tests.apps.rag.documents import write_pdf
+from tests.http_server import running_server
+from tests.serve.oidc_provider import CLIENT_ID, Provider, provider_app
 
 AXE = Path(__file__).resolve().parents[3] / ".cache" / "axe" / "node_modules" / "axe-core"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -41,3 +59,83 @@ def axe_violations(page) -> list[dict]:
     return [
         {"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in found["violations"]
     ]
+
+
+TIMEOUT = 30_000  # ms
+AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
+    "tasks": {"tasks": {"gg_lesen": {
+        "what": {"de": "Leseverstehen", "en": "reading comprehension"},
+        "metrics": {"acc": {"value": 0.625, "stderr": 0.05}}}}},
+    "bias": {"categories": {"age": {"flagged": False}, "gender": {"flagged": True}}},
+    "redteam": {"probes": 60, "categories": {
+        "jailbreak": {"attack_success": {"value": 0.5, "n": 40}},
+        "pii_elicitation": {"attack_success": {"value": 0.0, "n": 20}}}},
+    "memorisation": {"samples": 20, "exact": {"value": 0.05},
+                     "personal_data": {"baiting_prompts": {"with_personal_data": {"value": 0.0}}}},
+}  # fmt: skip
+TRAINING_DOCUMENT = {
+    "id": "bgb-1",
+    "text": "Die Rechtsfähigkeit des Menschen beginnt mit der Vollendung der Geburt.",
+    "license": "CC0-1.0",
+    "source": "gesetze",
+}
+
+
+@pytest.fixture(scope="module")
+def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    root = tmp_path_factory.mktemp("web")
+    docs = root / "akten"
+    docs.mkdir()
+    write_pdf(docs / "leitfaden.pdf")
+    ingest(root / "collections", "vergabe", [docs], groups=["einkauf"])
+    engine = open_store(str(root / "gateway.db"))
+    add_group(engine, "einkauf")
+    add_group(engine, "triage")
+    add_user(engine, "eva", ("einkauf",))
+    add_user(engine, "tom", ("triage",))
+    key = create_key(engine, "eva")[1]
+    desk = FindingsDesk(root / "findings.jsonl")
+    backend = TransformersBackend(long_model_dir, model_name="winzig")
+    corpus = root / "train.jsonl"
+    corpus.write_text(json.dumps(TRAINING_DOCUMENT) + "\n", encoding="utf-8")
+    provider = Provider(user="eva")  # the organisation's identity provider, on loopback
+    with running_server(provider_app(provider)) as issuer:
+        provider.issuer = issuer
+        app = create_app(
+            backend,
+            gateway=Gateway(engine),
+            collections=root / "collections",
+            findings=desk,
+            openness=model_openness(long_model_dir),  # a folder that names no licence
+            trace=build_trace_index((corpus,), backend),
+            audit=summarise(AUDIT_REPORT),
+            oidc=discover(
+                OidcSettings(issuer=issuer, client_id=CLIENT_ID, user_claim="preferred_username")
+            ),
+        )
+        with running_server(app) as url:
+            yield {
+                "url": url,
+                "key": key,
+                "triage_key": create_key(engine, "tom")[1],
+                "engine": engine,
+                "findings": desk.path,
+            }
+
+
+@pytest.fixture
+def page(browser, site: dict):
+    """A fresh tab; the page's Content-Security-Policy is bypassed only so that axe-core can be
+    injected (test_the_page_runs_under_its_content_security_policy keeps it)."""
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT)
+    yield opened
+    context.close()
+
+
+def sign_in(page, site: dict, key: str | None = None) -> None:
+    page.goto(site["url"] + "/")
+    page.get_by_label("API-Schlüssel").fill(key or site["key"])
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_text("Angemeldet. Modell: winzig").wait_for()

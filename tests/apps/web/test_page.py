@@ -1,110 +1,19 @@
 """The page in a real browser: sign in with a key, chat with streaming, search a collection and
-open a citation's page, look at token probabilities with temperature and top-p, switch the
-language; axe-core finds no WCAG 2.1 AA violation in any view."""
+open a citation's page, switch the language, draft, check a tender, triage findings (the look
+inside is test_look_inside.py, citations in answers test_citations.py); axe-core finds no
+WCAG 2.1 AA violation in any view."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from gemeingut.apps.rag.index import ingest
 from gemeingut.audit.findings import read_findings
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
-from gemeingut.serve.findings_routes import FindingsDesk
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key, revoke_key
-from gemeingut.serve.gateway.store import open_store
-from gemeingut.serve.model_audit import summarise
-from gemeingut.serve.model_openness import model_openness
-from gemeingut.serve.oidc import OidcSettings, discover
-from gemeingut.serve.trace_route import build_trace_index
+from gemeingut.serve.gateway.identity import create_key, revoke_key
 from tests.apps.rag.documents import write_pdf
-from tests.apps.web.conftest import axe_violations
+from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
 from tests.http_server import running_server
-from tests.serve.oidc_provider import CLIENT_ID, Provider, provider_app
-
-TIMEOUT = 30_000  # ms
-AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
-    "tasks": {"tasks": {"gg_lesen": {
-        "what": {"de": "Leseverstehen", "en": "reading comprehension"},
-        "metrics": {"acc": {"value": 0.625, "stderr": 0.05}}}}},
-    "bias": {"categories": {"age": {"flagged": False}, "gender": {"flagged": True}}},
-    "redteam": {"probes": 60, "categories": {
-        "jailbreak": {"attack_success": {"value": 0.5, "n": 40}},
-        "pii_elicitation": {"attack_success": {"value": 0.0, "n": 20}}}},
-    "memorisation": {"samples": 20, "exact": {"value": 0.05},
-                     "personal_data": {"baiting_prompts": {"with_personal_data": {"value": 0.0}}}},
-}  # fmt: skip
-TRAINING_DOCUMENT = {
-    "id": "bgb-1",
-    "text": "Die Rechtsfähigkeit des Menschen beginnt mit der Vollendung der Geburt.",
-    "license": "CC0-1.0",
-    "source": "gesetze",
-}
-
-
-@pytest.fixture(scope="module")
-def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    root = tmp_path_factory.mktemp("web")
-    docs = root / "akten"
-    docs.mkdir()
-    write_pdf(docs / "leitfaden.pdf")
-    ingest(root / "collections", "vergabe", [docs], groups=["einkauf"])
-    engine = open_store(str(root / "gateway.db"))
-    add_group(engine, "einkauf")
-    add_group(engine, "triage")
-    add_user(engine, "eva", ("einkauf",))
-    add_user(engine, "tom", ("triage",))
-    key = create_key(engine, "eva")[1]
-    desk = FindingsDesk(root / "findings.jsonl")
-    backend = TransformersBackend(long_model_dir, model_name="winzig")
-    corpus = root / "train.jsonl"
-    corpus.write_text(json.dumps(TRAINING_DOCUMENT) + "\n", encoding="utf-8")
-    provider = Provider(user="eva")  # the organisation's identity provider, on loopback
-    with running_server(provider_app(provider)) as issuer:
-        provider.issuer = issuer
-        app = create_app(
-            backend,
-            gateway=Gateway(engine),
-            collections=root / "collections",
-            findings=desk,
-            openness=model_openness(long_model_dir),  # a folder that names no licence
-            trace=build_trace_index((corpus,), backend),
-            audit=summarise(AUDIT_REPORT),
-            oidc=discover(
-                OidcSettings(issuer=issuer, client_id=CLIENT_ID, user_claim="preferred_username")
-            ),
-        )
-        with running_server(app) as url:
-            yield {
-                "url": url,
-                "key": key,
-                "triage_key": create_key(engine, "tom")[1],
-                "engine": engine,
-                "findings": desk.path,
-            }
-
-
-@pytest.fixture
-def page(browser, site: dict):
-    """A fresh tab; the page's Content-Security-Policy is bypassed only so that axe-core can be
-    injected (test_the_page_runs_under_its_content_security_policy keeps it)."""
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT)
-    yield opened
-    context.close()
-
-
-def sign_in(page, site: dict, key: str | None = None) -> None:
-    page.goto(site["url"] + "/")
-    page.get_by_label("API-Schlüssel").fill(key or site["key"])
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_text("Angemeldet. Modell: winzig").wait_for()
 
 
 def test_signing_in_needs_a_valid_key(page, site: dict) -> None:
@@ -165,31 +74,25 @@ def test_a_citation_opens_its_page(page, site: dict) -> None:
     assert axe_violations(page) == []
 
 
-def test_token_probabilities_follow_temperature_and_top_p(page, site: dict) -> None:
+def test_the_source_viewer_closes_back_to_the_button_that_opened_it(page, site: dict) -> None:
+    """Escape closes it, like "Schließen"; either way the focus returns to its button
+    (WCAG 2.4.3), not to the start of the page."""
     sign_in(page, site)
-    page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text", exact=True).fill("Die Katze sieht")
-    page.get_by_role("button", name="Nächstes Token zeigen").click()
-    page.locator("#next li").first.wait_for()
-    assert page.locator("#tokens li").count() > 1
-    # up to 10: OpenAI's top_logprobs is keyed by text, so ids that decode alike count once
-    assert 2 <= page.locator("#next meter").count() <= 10
-
-    def top_share() -> float:
-        shown = page.locator("#next li label").first.inner_text().split()[-2]
-        assert "," in shown or shown == "100", shown  # a German decimal comma
-        return float(shown.replace(",", "."))
-
-    even = top_share()
-    page.get_by_label("Temperatur").fill("0.1")
-    assert top_share() > even  # a low temperature sharpens the distribution
-    assert page.locator("#temperature-value").inner_text() == "0,1"
-    page.get_by_label("Top-p").fill("0.05")
-    assert page.locator("#next li.left-out").count() >= 1
-    rows = page.locator("#lens tbody tr")  # the logit lens: one row per layer (2 here)
-    rows.first.wait_for()
-    assert rows.count() == 2 and rows.nth(1).locator("th").inner_text() == "2"
-    assert axe_violations(page) == []
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    page.get_by_role("button", name="Suchen").click()
+    opener = page.get_by_role("button", name="Quelle anzeigen [1]")
+    opener.click()
+    page.locator("#source-heading").wait_for()
+    assert page.evaluate("document.activeElement.id") == "source-heading"
+    page.keyboard.press("Escape")
+    assert page.locator("#source").is_hidden()
+    assert opener.evaluate("button => button === document.activeElement")
+    page.keyboard.press("Enter")  # the focused button opens it again
+    page.locator("#source-heading").wait_for()
+    page.get_by_role("button", name="Schließen").click()
+    assert page.locator("#source").is_hidden()
+    assert opener.evaluate("button => button === document.activeElement")
 
 
 def test_the_page_switches_to_english(page, site: dict) -> None:
@@ -305,6 +208,9 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     triage.get_by_role("button", name="Befunde").click()
     triage.get_by_role("button", name=f"Bestätigen: {finding['id']}").click()
     triage.locator("#findings tbody td", has_text="bestätigt").wait_for()
+    # the category and status in German, not as the API names them ("bias", "confirmed")
+    cells = triage.locator("#findings tbody tr").first.locator("td").all_inner_texts()
+    assert cells[0] == "Verzerrung oder Stereotyp" and cells[3] == "bestätigt"
     assert axe_violations(triage) == []
     context.close()
     assert read_findings(site["findings"])[0]["status"] == "confirmed"
@@ -320,7 +226,7 @@ def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
     assert page.locator("#about-audit li").all_inner_texts() == [
         "Leseverstehen: 62,5 % richtig",
-        "Stereotype: in 1 von 2 Gruppen bevorzugt das Modell deutlich das Stereotyp (gender).",
+        "Stereotype: in 1 von 2 Gruppen bevorzugt das Modell deutlich das Stereotyp (Geschlecht).",
         "Angriffe: 33,3 % von 60 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
         "bringen, hatten Erfolg.",
         "Auswendiglernen: 5 % von 20 geprüften Trainingstexten gab es wörtlich wieder.",
@@ -354,11 +260,21 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     assert headings == ["Sachverhalt", "Bewertung", "Vorschlag"]
     title = page.locator("#draft-title").inner_text()
     assert title == "Vermerk: Frist für den Eingang der Angebote"
-    assert "akten/leitfaden.pdf, S. 2" in page.locator("#draft-sources li").first.inner_text()
+    first_source = page.locator("#draft-sources li").first
+    assert first_source.inner_text().startswith("[1] akten/leitfaden.pdf, S. 2")
     # the random model cites nothing: every section says so
     assert page.locator("#draft-sections .warning").count() == 3
     assert "3 Abschnitte, davon 0 mit geprüftem Beleg" in page.locator("#draft-status").inner_text()
     assert axe_violations(page) == []
+    opener = first_source.get_by_role("button", name="Quelle anzeigen [1]")
+    opener.click()  # a source of the draft opens in the draft's view, at its page
+    heading = page.locator("#view-draft #source-heading")
+    heading.wait_for()
+    assert heading.inner_text() == "Quelle: akten/leitfaden.pdf, S. 2"
+    page.locator("#source-page").wait_for()
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    assert opener.evaluate("button => button === document.activeElement")
     page.get_by_role("radio", name="Rede").check()
     page.get_by_label("Länge in Minuten").fill("1")
     page.get_by_label("Kernpunkte, einer pro Zeile").fill("Fristen\nBarrierefreiheit")
@@ -422,3 +338,20 @@ def test_with_several_models_the_page_chats_with_the_chosen_one(
             assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_the_page_names_its_icon_so_no_browser_asks_for_a_missing_one(browser, site) -> None:
+    """Without an icon of its own, a browser asks for /favicon.ico, which is a 404 and an error
+    in the console."""
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    page.goto(site["url"] + "/")
+    page.locator("#login-heading").wait_for()
+    icon = page.locator("link[rel~=icon]")
+    assert icon.count() == 1 and icon.get_attribute("href").startswith("data:")
+    context.close()
+    assert failed == []

@@ -1,5 +1,5 @@
 // The page's behaviour: sign in with a key, chat (streamed), search collections and read the
-// source of a passage, look at token probabilities. Talks only to this server's own API.
+// source of a passage (the look inside is look-inside.js). Talks only to this server's own API.
 "use strict";
 
 const T = JSON.parse(document.getElementById("texts").textContent);
@@ -9,6 +9,9 @@ const decimal = (value, digits) =>
   value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+// A value the API names in English (category "bias", status "new") in the page's language; a
+// value the page has no name for (a category someone made up) as it is.
+const named = (kind, value) => T[`${kind}_${value}`] ?? value;
 const state = { key: sessionStorage.getItem("gemeingut-key") || "", model: "" };
 
 function headers() {
@@ -225,6 +228,7 @@ $("draft-form").addEventListener("submit", async (event) => {
     });
   }
   $("draft-status").textContent = T.busy;
+  if ($("source").closest(".view") === $("view-draft")) $("source").hidden = true;
   try {
     const draft = await (await api("/v1/assist/draft", body)).json();
     $("draft-title").textContent = draft.title;
@@ -233,7 +237,7 @@ $("draft-form").addEventListener("submit", async (event) => {
       const heading = document.createElement("h4");
       heading.textContent = section.heading;
       const text = document.createElement("p");
-      text.textContent = section.text;
+      text.replaceChildren(...citing(section.text, draft.sources, body.collection));
       part.append(heading, text);
       if (!section.supported) {
         const note = document.createElement("p");
@@ -250,7 +254,8 @@ $("draft-form").addEventListener("submit", async (event) => {
     }
     $("draft-sources").replaceChildren(...draft.sources.map((source) => {
       const item = document.createElement("li");
-      item.textContent = label(source);
+      const open = sourceButton(`${T.show_source} [${source.n}]`, body.collection, source);
+      item.append(`[${source.n}] ${label(source)} `, open);
       return item;
     }));
     const supported = draft.sections.filter((section) => section.supported).length;
@@ -290,7 +295,7 @@ $("tender-form").addEventListener("submit", async (event) => {
       item.className = `finding ${finding.severity}`;
       const title = document.createElement("p");
       const strong = document.createElement("strong");
-      strong.textContent = `${T[`severity_${finding.severity}`]}: ${finding.title}`;
+      strong.textContent = `${named("severity", finding.severity)}: ${finding.title}`;
       title.append(strong, ` (${finding.source})`);
       item.append(title);
       if (finding.passage) {
@@ -354,7 +359,7 @@ function drawAudit(audit) {
     }
     if (audit.bias_categories.length) {
       lines.push(audit.bias_flagged.length
-        ? fill(T.audit_bias_flagged, { flagged: audit.bias_flagged.length, n: audit.bias_categories.length, names: audit.bias_flagged.join(", ") })
+        ? fill(T.audit_bias_flagged, { flagged: audit.bias_flagged.length, n: audit.bias_categories.length, names: audit.bias_flagged.map((c) => T.audit_names[c] || c).join(", ") })
         : fill(T.audit_bias_none, { n: audit.bias_categories.length }));
     }
     if (audit.redteam_attack_success !== null) {
@@ -409,7 +414,8 @@ async function loadFindings() {
     const found = await (await api("/v1/findings")).json();
     body.replaceChildren(...found.data.map((finding) => {
       const row = document.createElement("tr");
-      for (const value of [finding.category, finding.prompt, finding.response, T[`status_${finding.status}`]]) {
+      const shown = [named("category", finding.category), finding.prompt, finding.response, named("status", finding.status)];
+      for (const value of shown) {
         const cell = document.createElement("td");
         cell.textContent = value;
         row.append(cell);
@@ -453,6 +459,48 @@ function label(hit) {
   return hit.page ? `${hit.document}, ${fill(T.page, { page: hit.page })}` : (hit.section ? `${hit.document}, ${hit.section}` : hit.document);
 }
 
+// A button that opens `hit`'s source (in collection `name`) in the viewer, in its own view.
+function sourceButton(text, name, hit, ariaLabel) {
+  const open = document.createElement("button");
+  open.type = "button";
+  open.textContent = text;
+  if (ariaLabel) open.setAttribute("aria-label", ariaLabel);
+  open.addEventListener("click", () => showSource(name, hit, open));
+  return open;
+}
+
+// Citations as rag/cite.py reads them ([1], [1, 3], [2, S. 4]) become buttons to the sources
+// they name; a number that names no source stays text.
+const CITATION = /\[(\d+(?:\s*[,;]\s*\d+)*)(\s*[,;]\s*(?:S\.|Seite|p\.|page|pp?\.)\s*\d+)?\]/gi;
+
+function citeButton(shown, marker, name, source) {
+  const button = sourceButton(shown, name, source, fill(T.cite_label, { marker, where: label(source) }));
+  button.className = "cite";
+  return button;
+}
+
+function citing(text, sources, name) {
+  const numbered = new Map(sources.map((source) => [source.n, source]));
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(CITATION)) {
+    parts.push(text.slice(at, match.index));
+    at = match.index + match[0].length;
+    const pieces = match[1].split(/(\d+)/);  // "1, 3": "", "1", ", ", "3", ""
+    if (pieces.length === 3) {  // one source: the whole marker is its button
+      const source = numbered.get(Number(pieces[1]));
+      parts.push(source ? citeButton(match[0], match[0], name, source) : match[0]);
+      continue;
+    }
+    parts.push("[", ...pieces.map((piece, i) => {
+      const source = i % 2 ? numbered.get(Number(piece)) : undefined;
+      return source ? citeButton(piece, `[${piece}]`, name, source) : piece;
+    }), match[2] || "", "]");
+  }
+  parts.push(text.slice(at));
+  return parts;
+}
+
 function showPassages(name, passages) {
   // passages: {n, document, page, section, text}; each with a button to its source
   for (const hit of passages) {
@@ -461,11 +509,7 @@ function showPassages(name, passages) {
     where.textContent = `[${hit.n}] ${label(hit)}`;
     const passage = document.createElement("p");
     passage.textContent = hit.text;
-    const open = document.createElement("button");
-    open.type = "button";
-    open.textContent = `${T.show_source} [${hit.n}]`;
-    open.addEventListener("click", () => showSource(name, hit));
-    item.append(where, passage, open);
+    item.append(where, passage, sourceButton(`${T.show_source} [${hit.n}]`, name, hit));
     $("results").append(item);
   }
 }
@@ -500,7 +544,7 @@ $("answer-button").addEventListener("click", async () => {
   $("documents-status").textContent = T.answering;
   try {
     const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
-    $("answer-text").textContent = found.answer;
+    $("answer-text").replaceChildren(...citing(found.answer, found.sources, name));
     $("answer-verdict").textContent = found.supported ? T.supported : (found.asked_model ? T.unsupported : "");
     $("answer-problems").replaceChildren(...found.problems.map((problem) => {
       const item = document.createElement("li");
@@ -516,7 +560,10 @@ $("answer-button").addEventListener("click", async () => {
   }
 });
 
-async function showSource(name, hit) {
+let sourceOpener = null;  // the button that opened the viewer: closing it returns there
+
+async function showSource(name, hit, opener) {
+  const view = opener.closest(".view");
   const query = new URLSearchParams({ document: hit.document });
   if (hit.page) query.set("page", hit.page);
   if (hit.page && hit.text) query.set("passage", hit.text.slice(0, 8000));
@@ -536,11 +583,20 @@ async function showSource(name, hit) {
     }
     // the printed page is an aid: without it the text still shows
     await showPageImage(source, hit).catch(() => { $("source-frame").hidden = true; });
+    view.append($("source"));  // the viewer opens in the view of the button that asked
     $("source").hidden = false;
+    sourceOpener = opener;
     $("source-heading").focus();
   } catch (error) {
-    $("documents-status").textContent = fill(T.error, { reason: error.message });
+    view.querySelector("p[role=status]").textContent = fill(T.error, { reason: error.message });
   }
+}
+
+function closeSource() {
+  $("source").hidden = true;
+  const back = sourceOpener?.isConnected ? sourceOpener : $("source").closest(".view").querySelector("h2");
+  sourceOpener = null;
+  back.focus();
 }
 
 async function showPageImage(source, hit) {
@@ -567,91 +623,12 @@ async function showPageImage(source, hit) {
   }
   $("source-frame").hidden = false;
 }
-$("source-close").addEventListener("click", () => { $("source").hidden = true; });
-
-// --- a look inside: tokens and next-token probabilities ------------------------------------
-let candidates = [];
-
-$("tokens-form").addEventListener("submit", async (event) => {
+$("source-close").addEventListener("click", closeSource);
+$("source").addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
   event.preventDefault();
-  try {
-    const data = await (await api("/v1/completions", {
-      model: state.model, prompt: $("tokens-text").value, max_tokens: 1, echo: true, logprobs: 10, temperature: 0,
-    })).json();
-    const logprobs = data.choices[0].logprobs;
-    const prompt = logprobs.tokens.slice(0, -1);
-    $("tokens-caption").textContent = fill(T.tokens_caption, { count: prompt.length });
-    $("tokens").replaceChildren(...prompt.map((token) => {
-      const item = document.createElement("li");
-      item.textContent = token.replace(/ /g, "␣");
-      return item;
-    }));
-    const last = logprobs.top_logprobs[logprobs.top_logprobs.length - 1];
-    candidates = Object.entries(last).map(([token, logprob]) => ({ token, logprob }));
-    $("tokens-result").hidden = false;
-    $("tokens-status").textContent = "";
-    drawNext();
-    await drawLens($("tokens-text").value);
-  } catch (error) {
-    $("tokens-status").textContent = fill(T.error, { reason: error.message });
-  }
+  closeSource();
 });
-
-function drawNext() {
-  const temperature = Number($("temperature").value);
-  const topP = Number($("top-p").value);
-  $("temperature-value").textContent = decimal(temperature, 1);
-  $("top-p-value").textContent = decimal(topP, 2);
-  // Probabilities among the shown candidates at this temperature; top-p keeps the smallest set
-  // of likeliest tokens whose probabilities add up to at least p.
-  const scaled = candidates.map((c) => Math.exp(c.logprob / temperature));
-  const total = scaled.reduce((a, b) => a + b, 0);
-  const ranked = candidates.map((c, i) => ({ ...c, p: scaled[i] / total })).sort((a, b) => b.p - a.p);
-  let sum = 0;
-  const list = $("next");
-  list.replaceChildren();
-  ranked.forEach((c, i) => {
-    const kept = sum < topP || i === 0;
-    sum += c.p;
-    const item = document.createElement("li");
-    const id = `next-${i}`;
-    const name = document.createElement("label");
-    name.htmlFor = id;
-    name.textContent = `${c.token.replace(/ /g, "␣")} ${decimal(c.p * 100, 1)} %${kept ? "" : ` (${T.left_out})`}`;
-    const bar = document.createElement("meter");
-    bar.id = id;
-    bar.min = 0;
-    bar.max = 1;
-    bar.value = kept ? c.p : 0;
-    item.append(name, bar);
-    if (!kept) item.className = "left-out";
-    list.append(item);
-  });
-}
-async function drawLens(text) {
-  let lens;
-  try {
-    lens = await (await api("/v1/lens", { model: state.model, prompt: text, top: 3 })).json();
-  } catch (error) {
-    $("lens-part").hidden = true;  // an engine elsewhere shows no layers
-    return;
-  }
-  const shown = (t) => `${t.token.replace(/ /g, "␣")} (${decimal(t.probability * 100, 1)} %)`;
-  $("lens").tBodies[0].replaceChildren(...lens.layers.map((layer) => {
-    const row = document.createElement("tr");
-    const number = document.createElement("th");
-    number.scope = "row";
-    number.textContent = layer.layer;
-    const guesses = document.createElement("td");
-    guesses.textContent = layer.top.map(shown).join(" · ");
-    row.append(number, guesses);
-    return row;
-  }));
-  $("lens-part").hidden = false;
-}
-
-$("temperature").addEventListener("input", drawNext);
-$("top-p").addEventListener("input", drawNext);
 
 // --- start ----------------------------------------------------------------------------------
 // Back from the identity provider: a session key (or the reason there is none) in the

@@ -1,0 +1,187 @@
+// The look inside: the text as the model's tokens, the model's probabilities for the next
+// token (with temperature and top-p), and what each layer would predict. Uses app.js's helpers
+// ($, T, api, fill, decimal, state), which runs first.
+"use strict";
+
+// The server lists the likeliest next tokens with the model's log-probabilities (before
+// temperature, as OpenAI's API gives them); the rest of the vocabulary is one mass it does not
+// break down. The page shows the first SHOWN of them and the others as one bar.
+const SHOWN = 10;
+let next = null;  // {asked, vocabulary, listed: [{token, p}] likeliest first}
+
+async function vocabularySize() {
+  // for the bounds above temperature 1; an engine that does not say leaves them open
+  try {
+    const info = await (await api(`/tokenizer_info?model=${encodeURIComponent(state.model)}`)).json();
+    return Number.isInteger(info.vocab_size) ? info.vocab_size : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+$("tokens-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const asked = Number(document.body.dataset.maxLogprobs);
+  try {
+    const [data, vocabulary] = await Promise.all([
+      api("/v1/completions", {
+        model: state.model, prompt: $("tokens-text").value, max_tokens: 1, echo: true, logprobs: asked, temperature: 0,
+      }).then((response) => response.json()),
+      vocabularySize(),
+    ]);
+    const logprobs = data.choices[0].logprobs;
+    const prompt = logprobs.tokens.slice(0, -1);
+    $("tokens-caption").textContent = fill(T.tokens_caption, { count: prompt.length });
+    $("tokens").replaceChildren(...prompt.map((token) => {
+      const item = document.createElement("li");
+      item.textContent = token.replace(/ /g, "␣");
+      return item;
+    }));
+    const last = logprobs.top_logprobs[logprobs.top_logprobs.length - 1];
+    // sorted here: a script keeps an object's number-like keys ("1", "2024") in number order
+    const listed = Object.entries(last).map(([token, logprob]) => ({ token, p: Math.exp(logprob) }));
+    next = { asked, vocabulary, listed: listed.sort((a, b) => b.p - a.p) };
+    $("tokens-result").hidden = false;
+    $("tokens-status").textContent = "";
+    drawNext();
+    await drawLens($("tokens-text").value);
+  } catch (error) {
+    $("tokens-status").textContent = fill(T.error, { reason: error.message });
+  }
+});
+
+// The unlisted tokens' part of the normaliser at temperature T = 1/a: Σ x^a over their
+// probabilities x (all scaled by the likeliest token's), known only within bounds. They add up
+// to `rest`; `merged` of them (a listed token's text twins) are at most `high` each, the others
+// at most `low`; there are `unlisted` of them in all (null: unknown). x^a against x·cap^(a−1)
+// bounds the sum on one side (above for a > 1, below for a < 1; the mass on the larger caps
+// first), an even spread (Jensen) on the other. At a = 1 it is `rest` itself.
+function restTerm(rest, caps, a, unlisted) {
+  if (rest <= 0 || a === 1) return [rest, rest];
+  const onHigh = Math.min(rest, caps.merged * caps.high);
+  const capped = onHigh * caps.high ** (a - 1) + (rest - onHigh) * caps.low ** (a - 1);
+  const even = unlisted > 0 ? unlisted ** (1 - a) * rest ** a : (a > 1 ? 0 : Infinity);
+  return a > 1 ? [even, capped] : [capped, even];
+}
+
+// The model's distribution at this temperature, p^a / Z over its whole vocabulary: the listed
+// tokens' terms, and the bounds [low, high] of the unlisted ones' (scaled by the likeliest p^a).
+function atTemperature(temperature) {
+  const a = 1 / temperature;
+  const { listed, asked, vocabulary } = next;
+  const top = listed[0].p;
+  const rest = Math.max(0, 1 - listed.reduce((sum, c) => sum + c.p, 0));
+  // The server lists the `asked` likeliest tokens (the greedy one among them), a text once:
+  // each one fewer is a token in the rest that may be as likely as its likeliest twin and rank
+  // among the listed. Every other unlisted token is at most as likely as the last listed.
+  const merged = Math.max(0, asked - listed.length);
+  const caps = { merged, high: Math.min(rest, top) / top, low: Math.min(rest, listed[listed.length - 1].p) / top };
+  const unlisted = vocabulary === null ? null : vocabulary - listed.length;
+  const terms = listed.map((c) => (c.p / top) ** a);
+  const [low, high] = restTerm(rest / top, caps, a, unlisted);
+  // the twins' part of it: each at most as likely as the likeliest listed token
+  const twins = merged * caps.high ** a;
+  return { terms, sum: terms.reduce((x, y) => x + y, 0), low, high, twins };
+}
+
+// The share of `part` (listed terms), with the unlisted tokens (`withRest`) or without them.
+function shareOf(dist, part, withRest) {
+  if (!withRest) return [part / (dist.sum + dist.high), part / (dist.sum + dist.low)];
+  const upper = Number.isFinite(dist.high) ? (part + dist.high) / (dist.sum + dist.high) : 1;
+  return [(part + dist.low) / (dist.sum + dist.low), upper];
+}
+
+// The bounds of the mass before a listed token whose likelier listed tokens add up to `before`:
+// at least none of the unlisted, at most also all the twins, which may rank anywhere above it.
+function massBefore(dist, before) {
+  const lower = before / (dist.sum + dist.high);
+  if (!dist.twins) return [lower, before / (dist.sum + dist.low)];
+  const rest = Math.min(Math.max(dist.twins, dist.low), dist.high);  // the worst case
+  return [lower, (before + Math.min(rest, dist.twins)) / (dist.sum + rest)];
+}
+
+function shareText([low, high]) {
+  const [a, b] = [decimal(low * 100, 1), decimal(high * 100, 1)];
+  return a === b ? `${a} %` : fill(T.share_range, { low: a, high: b });
+}
+
+// Top-p as the server samples: a token stays while the mass of the tokens before it, within
+// [low, high], is below p (the likeliest always); "perhaps" where the bounds straddle p.
+function nucleus([low, high], topP, first) {
+  if (first || topP >= 1 || high < topP) return "kept";
+  return low >= topP ? "out" : "perhaps";
+}
+
+// One bar: its text, its share [low, high], whether top-p keeps it and what to say about that.
+function nextBar(index, text, share, kept, note) {
+  const item = document.createElement("li");
+  const id = `next-${index}`;
+  const name = document.createElement("label");
+  name.htmlFor = id;
+  name.textContent = `${text} ${shareText(share)}${note ? ` (${note})` : ""}`;
+  const bar = document.createElement("meter");
+  bar.id = id;
+  bar.min = 0;
+  bar.max = 1;
+  bar.value = kept === "out" ? 0 : share[0];
+  item.append(name, bar);
+  if (kept === "out") item.className = "left-out";
+  return item;
+}
+
+function drawNext() {
+  const temperature = Number($("temperature").value);
+  const topP = Number($("top-p").value);
+  $("temperature-value").textContent = decimal(temperature, 1);
+  $("top-p-value").textContent = decimal(topP, 2);
+  const dist = atTemperature(temperature);
+  const notes = [T.next_exact];
+  if (dist.twins) notes.push(T.next_merged);
+  if (dist.low !== dist.high) notes.push(fill(T.next_bounds, { count: next.asked }));
+  $("next-note").textContent = notes.join(" ");
+  const said = { kept: "", out: T.left_out, perhaps: T.left_out_perhaps };
+  let before = 0;  // the shown tokens' terms so far
+  const bars = dist.terms.slice(0, SHOWN).map((term, i) => {
+    const kept = nucleus(massBefore(dist, before), topP, i === 0);
+    before += term;
+    const text = next.listed[i].token.replace(/ /g, "␣");
+    return nextBar(i, text, shareOf(dist, term, false), kept, said[kept]);
+  });
+  const others = dist.terms.slice(SHOWN).reduce((x, y) => x + y, 0);
+  if (others > 0 || dist.high > 0) {
+    // The first of the other tokens follows at most the shown ones' mass, and at least the
+    // likeliest's (a twin), or without twins all of the shown ones'.
+    const shownMass = shareOf(dist, before, false);
+    const least = dist.twins ? dist.terms[0] / (dist.sum + dist.high) : shownMass[0];
+    const kept = nucleus([least, shownMass[1]], topP, false);
+    const note = topP >= 1 ? "" : { kept: T.nucleus_beyond, out: T.left_out, perhaps: T.nucleus_perhaps_beyond }[kept];
+    bars.push(nextBar(bars.length, T.other_tokens, shareOf(dist, others, true), kept, note));
+    bars[bars.length - 1].classList.add("others");
+  }
+  $("next").replaceChildren(...bars);
+}
+
+async function drawLens(text) {
+  let lens;
+  try {
+    lens = await (await api("/v1/lens", { model: state.model, prompt: text, top: 3 })).json();
+  } catch (error) {
+    $("lens-part").hidden = true;  // an engine elsewhere shows no layers
+    return;
+  }
+  const shown = (t) => `${t.token.replace(/ /g, "␣")} (${decimal(t.probability * 100, 1)} %)`;
+  $("lens").tBodies[0].replaceChildren(...lens.layers.map((layer) => {
+    const row = document.createElement("tr");
+    const number = document.createElement("th");
+    number.scope = "row";
+    number.textContent = layer.layer;
+    const guesses = document.createElement("td");
+    guesses.textContent = layer.top.map(shown).join(" · ");
+    row.append(number, guesses);
+    return row;
+  }));
+  $("lens-part").hidden = false;
+}
+
+$("temperature").addEventListener("input", drawNext);
+$("top-p").addEventListener("input", drawNext);

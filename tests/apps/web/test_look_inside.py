@@ -1,0 +1,141 @@
+"""The look inside, in a real browser: the next token's shares are the model's own
+probabilities (what `/v1/completions` and the logit lens report, not shares among the shown
+tokens), the tokens not shown are one bar, temperature is applied over the whole vocabulary and
+top-p to the real distribution; where the server's list of likeliest tokens leaves room, the
+page gives a range that holds the model's value, and says so."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gemeingut.serve.backends import TransformersBackend
+from tests.apps.web.conftest import axe_violations, sign_in
+
+PROMPT = "Die Katze sieht"
+SHOWN = 10
+BAR = re.compile(
+    r"^(?P<token>.*?) ?(?P<low>\d+,\d)(?: bis (?P<high>\d+,\d))? %(?: \((?P<note>.+)\))?$"
+)
+
+
+@pytest.fixture(scope="module")
+def model(long_model_dir: Path) -> TransformersBackend:
+    return TransformersBackend(long_model_dir, model_name="winzig")
+
+
+def exact(model: TransformersBackend, temperature: float) -> list[tuple[str, float]]:
+    """The model's next-token distribution at `temperature` over its whole vocabulary, from its
+    weights: (token text, probability), likeliest first; of tokens with the same text (� for
+    part of a character) only the likeliest, as the page lists them."""
+    import torch
+
+    ids = model.tokenize(PROMPT)
+    with torch.no_grad():
+        logits = model.model(torch.tensor([ids], device=model.device)).logits[0, -1].float()
+    probabilities = torch.softmax(logits / temperature, dim=-1).cpu()
+    values, order = probabilities.sort(descending=True)
+    texts = model.token_strings(order.tolist())
+    listed: dict[str, float] = {}
+    for text, value in zip(texts, values.tolist(), strict=True):
+        listed.setdefault(text.replace(" ", "␣"), value)
+    return list(listed.items())
+
+
+def bars(page) -> list[dict]:
+    """Each bar's token, share (low, high in %) and note, as the page writes them."""
+    read = []
+    for text in page.locator("#next li label").all_inner_texts():
+        match = BAR.match(text)
+        assert match, text
+        low = float(match["low"].replace(",", "."))
+        high = float((match["high"] or match["low"]).replace(",", "."))
+        read.append({"token": match["token"], "low": low, "high": high, "note": match["note"]})
+    return read
+
+
+def look_inside(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    page.get_by_label("Text", exact=True).fill(PROMPT)
+    page.get_by_role("button", name="Nächstes Token zeigen").click()
+    page.locator("#next li").first.wait_for()
+
+
+def test_the_shares_are_the_models_probabilities_with_the_rest_as_one_bar(
+    page, site: dict, model: TransformersBackend
+) -> None:
+    look_inside(page, site)
+    assert page.locator("#tokens li").count() > 1
+    shown = bars(page)
+    truth = exact(model, 1.0)
+    assert len(shown) == SHOWN + 1
+    for bar, (token, p) in zip(shown[:SHOWN], truth, strict=False):
+        assert bar["token"] == token and bar["low"] == bar["high"] == round(100 * p, 1), bar
+    others = shown[-1]
+    assert others["token"] == "übrige Tokens"
+    rest = 100 * (1 - sum(p for _t, p in truth[:SHOWN]))  # the same text's others too
+    assert others["low"] == others["high"] == pytest.approx(rest, abs=0.05)
+    # the same number as the logit lens's last layer, which is the model's answer
+    lens = page.locator("#lens tbody tr").last.locator("td")
+    lens.wait_for()
+    assert f"({shown[0]['low']:.1f} %)".replace(".", ",") in lens.inner_text()
+    note = page.locator("#next-note").inner_text()
+    assert "Wahrscheinlichkeit, die das Modell diesem Token" in note and "Bereich" not in note
+    assert axe_violations(page) == []
+
+
+def test_top_p_applies_to_the_real_distribution(page, site: dict, model: TransformersBackend):
+    """The tiny random model spreads its probability thinly: the ten likeliest tokens hold
+    far less than half of it, so top-p 0.5 keeps all of them and reaches beyond."""
+    look_inside(page, site)
+    page.get_by_label("Top-p").fill("0.5")
+    truth = exact(model, 1.0)
+    assert sum(p for _t, p in truth[:SHOWN]) < 0.5
+    assert page.locator("#next li.left-out").count() == 0
+    assert bars(page)[-1]["note"] == "Top-p behält einige davon"
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("temperature", ["0.1", "0.5", "2"])
+def test_temperature_is_applied_over_the_whole_vocabulary(
+    page, site: dict, model: TransformersBackend, temperature: str
+) -> None:
+    """Each share is a range that holds the model's probability at that temperature (computed
+    here from its weights); top-p leaves out exactly the tokens the sampler would."""
+    look_inside(page, site)
+    page.get_by_label("Temperatur").fill(temperature)
+    page.get_by_label("Top-p").fill("0.05")
+    truth = exact(model, float(temperature))
+    shown = bars(page)
+    before = 0.0
+    left_out = page.locator("#next li").evaluate_all(
+        "items => items.map(item => item.classList.contains('left-out'))"
+    )
+    for i, (bar, (token, p)) in enumerate(zip(shown[:SHOWN], truth, strict=False)):
+        assert bar["token"] == token
+        assert bar["low"] - 0.05 <= 100 * p <= bar["high"] + 0.05, (bar, 100 * p)
+        if bar["note"] is None:
+            assert i == 0 or before < 0.05, (bar, before)
+        if left_out[i]:
+            assert before >= 0.05, (bar, before)
+        before += p
+    others = shown[-1]
+    assert others["low"] - 0.05 <= 100 * (1 - before) <= others["high"] + 0.05
+    note = page.locator("#next-note").inner_text()
+    if any(bar["low"] != bar["high"] for bar in shown):
+        assert "zeigt die Seite den Bereich" in note
+    assert axe_violations(page) == []
+
+
+def test_a_low_temperature_sharpens_the_distribution(page, site: dict) -> None:
+    look_inside(page, site)
+    even = bars(page)[0]["low"]
+    page.get_by_label("Temperatur").fill("0.1")
+    assert bars(page)[0]["low"] > even
+    assert page.locator("#temperature-value").inner_text() == "0,1"
+    rows = page.locator("#lens tbody tr")  # the logit lens: one row per layer (2 here)
+    rows.first.wait_for()
+    assert rows.count() == 2 and rows.nth(1).locator("th").inner_text() == "2"
