@@ -64,7 +64,12 @@ def tender_command(
 
 Subject = Annotated[str, typer.Option("--subject", help="What the draft is about.")]
 Endpoint = Annotated[str, typer.Option(help="OpenAI-compatible endpoint that writes the sections.")]
-Sources = Annotated[int, typer.Option("-k", min=1, max=20, help="Sources to offer at most.")]
+Sources = Annotated[
+    int,
+    typer.Option(
+        "-k", min=1, max=20, help="Sources to offer at most (a speech: at least one per key point)."
+    ),
+]
 ModelId = Annotated[str | None, typer.Option(help="The endpoint's model id.")]
 OutFile = Annotated[Path | None, typer.Option(help="Markdown file to write.")]
 
@@ -145,6 +150,8 @@ def _draft(
         console.print("[green]✓[/] " + text(_("draft written: {path}", path=str(out)), lang))
     else:
         typer.echo(render_markdown(draft, lang))
+    if draft.note:
+        say("[yellow]![/]", draft.note)
     for section in draft.sections:
         for problem in section.verdict.problems:
             say("[yellow]![/]", f"{section.heading}: {problem}")

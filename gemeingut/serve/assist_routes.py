@@ -1,7 +1,9 @@
 """`POST /v1/assist/tender` and `/v1/assist/draft`: the assistants for the page and any client.
 
-The tender draft's text is checked against the shipped procurement rules
-(`apps.assistants.tender`); each finding names the rule's legal source and the sentence. The
+The tender draft's text is checked against the procurement rules the server was started with
+(the shipped ones and the office's own, `serve --tender-rules`, as `assist tender --rules`
+takes them: `apps.assistants.tender`); each finding names the rule's legal source and the
+sentence. The
 text is read here and not kept: the audit record says who checked, never what. A memo or
 speech is written by the served model from a collection the caller may see
 (`apps.assistants.drafts`), section by section, each section a model call of its own.
@@ -77,7 +79,9 @@ class TenderCheck(BaseModel):
 async def check_tender_text(
     body: TenderDraft, request: Request, principal: CallerDep
 ) -> TenderCheck:
-    """Check a tender draft against the procurement rules; in the request's language."""
+    """Check a tender draft against the procurement rules; in the request's language. The
+    rules are the server's (`serve --tender-rules`), not each caller's: a caller can neither
+    leave one out nor send patterns that would take the server's time."""
     from gemeingut.apps.assistants.tender import check_passages, load_rules
     from gemeingut.apps.rag.readers import Passage
 
@@ -91,7 +95,10 @@ async def check_tender_text(
         paragraphs = [Passage(part) for part in body.text.split("\n\n") if part.strip()]
         if not paragraphs:
             raise APIError(400, _("no text found"), param="text")
-    found = await run_in_threadpool(check_passages, paragraphs, load_rules(), language)
+    rules = request.app.state.tender_rules
+    if rules is None:
+        rules = await run_in_threadpool(load_rules)
+    found = await run_in_threadpool(check_passages, paragraphs, rules, language)
     await run_in_threadpool(record_access, request, principal, 200, "allowed")
     return TenderCheck(
         errors=sum(f.severity == "error" for f in found),
@@ -189,7 +196,12 @@ class DraftBody(BaseModel):
     points: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         default_factory=list, max_length=10, description="Rede: key points."
     )
-    k: int = Field(default=6, ge=1, le=20, description="Sources to offer the model at most.")
+    k: int = Field(
+        default=6,
+        ge=1,
+        le=20,
+        description="Sources to offer the model at most (a speech: at least one per key point).",
+    )
 
 
 class DraftSectionOut(BaseModel):
@@ -206,7 +218,19 @@ class DraftOut(BaseModel):
     title: str
     asked_model: bool
     supported: bool
-    message: str | None
+    message: str | None = Field(
+        description="Why nothing was written; or, for a written draft, its note (as `note`)."
+    )
+    note: str | None = Field(
+        default=None,
+        description="Sources left out because the model's context could not hold them, said.",
+    )
+    sources_found: int = Field(
+        default=0, description="Sources retrieved for the subject and the key points."
+    )
+    sources_dropped: int = Field(
+        default=0, description="Of those, left out: they did not fit into the model's context."
+    )
     sections: list[DraftSectionOut]
     sources: list[AnswerSource]
     markdown: str
@@ -223,7 +247,6 @@ async def write_draft_route(
     """A memo or speech from a collection the caller may see: one model call per section
     (each admitted, counted and audited like a completion), each section's citations checked."""
     from gemeingut.apps.assistants.drafts import (
-        Draft,
         DraftRequest,
         checked_section,
         no_evidence,
@@ -259,13 +282,16 @@ async def write_draft_route(
             room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
             text, _usage = await ask_served_model(request, principal, messages, room, "subject")
             sections.append(checked_section(plan, text, prepared))
-        draft = Draft(wanted.kind, prepared.title, sections, prepared.sources)
+        draft = prepared.draft(wanted.kind, sections)
     return DraftOut(
         kind=draft.kind,
         title=draft.title,
         asked_model=draft.asked_model,
         supported=draft.supported,
-        message=draft.message,
+        message=draft.message or draft.note,  # the page shows the message under the sections
+        note=draft.note,
+        sources_found=draft.sources_found,
+        sources_dropped=draft.sources_dropped,
         sections=[
             DraftSectionOut(
                 id=s.id,

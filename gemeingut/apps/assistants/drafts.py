@@ -1,16 +1,19 @@
 """Drafts with a fixed structure, written from the user's own documents: a *Vermerk*
 (Sachverhalt, Bewertung, Vorschlag) and a *Rede* (Einstieg, one part per key point, Schluss).
 
-The best chunks of a collection for the subject (and key points) are numbered [1]…[k] once; the
+The best chunks of a collection for the subject and for each key point (taken in turns, so that
+every point's best source comes early) are numbered [1]…[k] once; the
 model writes each section in its own request from those same sources, and each section's
 citations are checked on their own (`rag.cite`). One request per section, not one JSON answer:
 the structure then never depends on whether a small local model keeps to a format, and a
 section that cites nothing is flagged where it stands. With no matching chunk the model is not
-asked: a draft without evidence is not written.
+asked: a draft without evidence is not written. Sources that do not fit beside a section's
+task in the model's context are left out, and the draft says how many.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,7 +24,7 @@ from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural, text
 
 Kind = Literal["vermerk", "rede"]
 Ask = Callable[[list[dict], int], str]  # (messages, max_tokens) -> the model's text
@@ -104,6 +107,9 @@ class Draft:
     sources: list[StoredChunk] = field(default_factory=list)
     asked_model: bool = True
     message: str | None = None  # why nothing was written
+    sources_found: int = 0  # retrieved for the subject and key points
+    sources_dropped: int = 0  # of those, left out: the model's context could not hold them
+    note: str | None = None  # what the reader must know of the draft: sources left out
 
     @property
     def supported(self) -> bool:
@@ -227,6 +233,35 @@ class Prepared:
     plans: list[SectionPlan]
     sources: list[StoredChunk]
     language: str
+    found: int  # sources retrieved; those beyond `sources` did not fit the model's context
+
+    def draft(self, kind: Kind, sections: list[DraftSection]) -> Draft:
+        """The draft written from these sources, with the note of those left out."""
+        dropped = self.found - len(self.sources)
+        return Draft(
+            kind,
+            self.title,
+            sections,
+            self.sources,
+            sources_found=self.found,
+            sources_dropped=dropped,
+            note=self.note(dropped),
+        )
+
+    def note(self, dropped: int) -> str | None:
+        """Sources left out, said: a key point may have lost its only source."""
+        if dropped <= 0:
+            return None
+        said = plural(
+            dropped,
+            _("1 of {total} sources did not fit into the model's context", total=self.found),
+            _(
+                "{count} of {total} sources did not fit into the model's context",
+                count=dropped,
+                total=self.found,
+            ),
+        )
+        return text(said, self.language)
 
 
 def prepare(
@@ -238,7 +273,7 @@ def prepare(
     mode: Mode = "hybrid",
     reranker: Reranker | None = None,
 ) -> Prepared:
-    """Retrieve once for the subject and key points, as many sources as the context holds
+    """Retrieve for the subject and each key point, as many sources as the context holds
     beside every section's task and answer (none: no draft will be written)."""
     lang = language if language in CITE else "de"
     if not request.subject.strip():
@@ -246,9 +281,8 @@ def prepare(
             _("the draft needs a subject"), _("say with --subject what the draft is about")
         )
     title = TITLE[request.kind][lang].format(subject=request.subject)
-    query = " ".join([request.subject, *request.points])
-    hits = search(collection, query, k=k, mode=mode, reranker=reranker)
-    sources = [collection.chunks[h.row] for h in hits]
+    found = retrieve(collection, request, k, mode, reranker)
+    sources = found
     plans = plan_sections(request)
     for plan in plans if sources else []:  # each section's task and answer must fit beside them
         sources, _room = fit_sources(
@@ -259,7 +293,30 @@ def prepare(
             count,
             build=lambda chunks, plan=plan: section_messages(request, plan, chunks, lang),
         )
-    return Prepared(title, plans, sources, lang)
+    return Prepared(title, plans, sources, lang, len(found))
+
+
+def retrieve(
+    collection: Collection,
+    request: DraftRequest,
+    k: int,
+    mode: Mode = "hybrid",
+    reranker: Reranker | None = None,
+) -> list[StoredChunk]:
+    """The best chunks for the subject and for each key point, taken in turns: every query's
+    best, then every query's second, …; `k` of them, or one per query where there are more.
+    One query for all would let one point's chunks crowd out another's, and the context,
+    which keeps the first sources, would drop a point's only source before a second one. A
+    point is searched alone: with the subject's words beside it, chunks on the subject that
+    never mention the point outrank the one that does."""
+    queries = [request.subject, *request.points]
+    ranked = [search(collection, query, k=k, mode=mode, reranker=reranker) for query in queries]
+    rows: list[int] = []
+    for turn in itertools.zip_longest(*ranked):
+        for hit in turn:
+            if hit is not None and hit.row not in rows:
+                rows.append(hit.row)
+    return [collection.chunks[row] for row in rows[: max(k, len(queries))]]
 
 
 def no_evidence(request: DraftRequest, prepared: Prepared) -> Draft:
@@ -273,9 +330,9 @@ def no_evidence(request: DraftRequest, prepared: Prepared) -> Draft:
     )
 
 
-def checked_section(plan: SectionPlan, text: str, prepared: Prepared) -> DraftSection:
-    verdict = check_citations(text, prepared.sources, prepared.language)
-    return DraftSection(plan.id, plan.heading[prepared.language], text, verdict)
+def checked_section(plan: SectionPlan, written: str, prepared: Prepared) -> DraftSection:
+    verdict = check_citations(written, prepared.sources, prepared.language)
+    return DraftSection(plan.id, plan.heading[prepared.language], written, verdict)
 
 
 def write_draft(
@@ -287,16 +344,16 @@ def write_draft(
     k: int = 6,
     mode: Mode = "hybrid",
 ) -> Draft:
-    """Retrieve once, then let the model write each section from the same sources."""
+    """Retrieve, then let the model write each section from the same sources."""
     prepared = prepare(collection, request, count, language, k, mode)
     if not prepared.sources:
         return no_evidence(request, prepared)
     sections = []
     for plan in prepared.plans:
         messages = section_messages(request, plan, prepared.sources, prepared.language)
-        text = ask(messages, room_for(messages, plan.max_tokens, count))
-        sections.append(checked_section(plan, text, prepared))
-    return Draft(request.kind, prepared.title, sections, prepared.sources)
+        answer = ask(messages, room_for(messages, plan.max_tokens, count))
+        sections.append(checked_section(plan, answer, prepared))
+    return prepared.draft(request.kind, sections)
 
 
 def room_for(messages: list[dict], wanted: int, count: Count) -> int:
@@ -315,6 +372,8 @@ def render_markdown(draft: Draft, language: str = "de") -> str:
     lines = [f"# {draft.title}", ""]
     if draft.message:
         return "\n".join([*lines, draft.message, ""])
+    if draft.note:
+        lines += [f"> {draft.note}", ""]
     for section in draft.sections:
         lines += [f"## {section.heading}", "", section.text.strip(), ""]
         if not section.verdict.supported:

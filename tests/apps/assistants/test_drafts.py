@@ -130,3 +130,50 @@ def test_the_cli_writes_a_memo_and_a_speech_from_a_real_server(
     assert [s["heading"] for s in draft["sections"]] == ["Opening", "Fristen", "Closing"]
     assert draft["title"] == f"Speech: {SUBJECT}" and draft["sources"]
     assert all(s["text"] for s in draft["sections"])
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A collection where one key point (Datenschutz) has many chunks that also name the
+    subject, and another (Pauschale) one chunk that does not: one query for both, or one with
+    the subject's words, fills every place with the first."""
+    folder = tmp_path_factory.mktemp("crowded")
+    (folder / "docs").mkdir()
+    sections = [f"## Datenschutz {n}\n\nBeim mobilen Arbeiten gilt der Datenschutz: Regel {n} "
+                f"für mobiles Arbeiten.\n" for n in range(1, 7)]  # fmt: skip
+    sections.append("## Kosten\n\nDie Stadt zahlt eine Pauschale von 25 Euro im Monat.\n")
+    sections += [f"## Fuhrpark {n}\n\nDienstfahrzeuge werden im Portal gebucht, Regel {n}.\n"
+                 for n in range(1, 14)]  # fmt: skip
+    text = "# Richtlinie\n\n" + "\n".join(sections)
+    (folder / "docs" / "richtlinie.md").write_text(text, encoding="utf-8")
+    ingest(folder / "collections", "amt", [folder / "docs"])
+    return folder / "collections"
+
+
+def test_each_key_point_of_a_speech_gets_its_best_source(crowded: Path) -> None:
+    _asked, ask = quoting_writer(wrong_in="-")
+    request = DraftRequest("rede", "Mobiles Arbeiten", points=("Datenschutz", "Pauschale"))
+    collection = open_collection(crowded, "amt")
+    draft = write_draft(collection, request, ask, lambda m: None, k=3, mode="bm25")
+    assert len(draft.sources) == 3
+    assert any("Pauschale" in chunk.text for chunk in draft.sources)
+    assert any("Datenschutz" in chunk.text for chunk in draft.sources)
+    assert (draft.sources_found, draft.sources_dropped, draft.note) == (3, 0, None)
+
+
+def test_sources_the_context_cannot_hold_are_said_to_be_left_out(crowded: Path) -> None:
+    def count(messages: list[dict]) -> tuple[int, int]:
+        """About four characters a token, in a context of 300 tokens."""
+        return sum(len(m["content"]) for m in messages) // 4, 300
+
+    _asked, ask = quoting_writer(wrong_in="-")
+    request = DraftRequest("rede", "Mobiles Arbeiten", minutes=1, points=("Datenschutz",))
+    collection = open_collection(crowded, "amt")
+    draft = write_draft(collection, request, ask, count, k=6, mode="bm25")
+    dropped = draft.sources_found - len(draft.sources)
+    assert draft.sources_found == 6 and dropped >= 2 and draft.sources_dropped == dropped
+    said = f"{dropped} von 6 Quellen passten nicht in den Kontext des Modells"
+    assert draft.note == said
+    assert render_markdown(draft).startswith(f"# Rede: Mobiles Arbeiten\n\n> {said}\n")
+    english = write_draft(collection, request, ask, count, "en", k=6, mode="bm25")
+    assert english.note == f"{dropped} of 6 sources did not fit into the model's context"

@@ -239,7 +239,7 @@ def test_own_rules_add_to_and_replace_the_shipped_ones(planted: Path, tmp_path: 
         ("rules:\n  - id: x\n    source: s\n", r"Regel 1 \(x\), Feld severity"),
         ("rules:\n  - {id: y, source: s, severity: error, title: {de: a, en: b}, "
          "advice: {de: a, en: b}, forbidden: ['(']}\n",
-         r"Regel 1 \(y\): das Muster .* ist kein regulärer Ausdruck"),
+         r"Zeile 2, Regel 1 \(y\), Feld forbidden.0: das Muster .* ist kein regulärer Ausdruck"),
         ("rules:\n  - {id: z, source: s, severity: error, title: {de: a, en: b}, "
          "advice: {de: a, en: b}}\n", "genau eines von forbidden, required, at_least"),
         ("rules: [\n", r"kaputt.yaml, Zeile 2, Spalte 1: kein YAML"),
@@ -248,10 +248,11 @@ def test_own_rules_add_to_and_replace_the_shipped_ones(planted: Path, tmp_path: 
          r"Regel 1 \(eigen\), Feld colour: ist keine bekannte Einstellung \(Hinweis"),
         (RULE + "    forbidden: HP\n",
          r"Regel 1 \(eigen\), Feld forbidden: muss eine Liste sein \(Hinweis"),
-        (RULE.replace("id: eigen", "id: Eigen Regel").replace("en: T}", "}", 1)
+        (RULE.replace("id: eigen", "id: Eigen Regel").replace("error", "fatal")
          + "    forbidden: [HP]\n",
-         r"Feld id: hat nicht die verlangte Form .*; Regel 1 \(Eigen Regel\), Feld title.en: "
-         r"ist erforderlich \(Hinweis"),
+         r"Zeile 2, Regel 1 \(Eigen Regel\), Feld id: hat nicht die verlangte Form .*; Zeile 4, "
+         r"Regel 1 \(Eigen Regel\), Feld severity: muss eines sein von: 'error', 'warning', "
+         r"'hint' \(Hinweis"),
         ("- id: x\n", r"kaputt.yaml: \(oberste Ebene\): muss ein Objekt sein \(Hinweis"),
         ("", r"kaputt.yaml ist leer \(Hinweis"),
     ],

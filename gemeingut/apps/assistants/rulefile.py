@@ -1,0 +1,247 @@
+"""The tender check's rule files: what a rule may say, and what is wrong with one, by line.
+
+Offices write their own rules (a Tariftreue clause, a deadline below the EU thresholds), so a
+rule file is read the way a person writes it: a text in German only (or English only, or as
+one plain string) serves both languages, German severities are understood, and every mistake
+names the file, the line, the rule and the field, with the key meant where one is misspelt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, text
+from gemeingut.i18n.validation import problem
+
+SHIPPED_RULES = Path(__file__).with_name("rules") / "vergabe.yaml"
+Severity = Literal["error", "warning", "hint"]
+_GERMAN_SEVERITIES = {"fehler": "error", "warnung": "warning", "hinweis": "hint"}
+
+
+def _severity(value: object) -> object:
+    """`fehler`, `warnung`, `hinweis` as the English names the findings carry."""
+    return _GERMAN_SEVERITIES.get(value.lower(), value) if isinstance(value, str) else value
+
+
+class Texts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    de: str
+    en: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_serves_both(cls, data: object) -> object:
+        """A plain string, or only one language, is that text in both languages."""
+        if isinstance(data, str):
+            return {"de": data, "en": data}
+        if isinstance(data, dict) and ("de" in data) != ("en" in data):
+            given = data["de"] if "de" in data else data["en"]
+            return {"de": given, "en": given, **data}
+        return data
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(
+            _(
+                "pattern {pattern!r} is not a regular expression: {error}",
+                pattern=pattern,
+                error=str(exc),
+            )
+        ) from None
+    return pattern
+
+
+# Checked where it stands, so that the error names its line in the file.
+Pattern = Annotated[str, AfterValidator(_compiles)]
+
+
+class AtLeast(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pattern: Pattern
+    minimum: int
+
+    @field_validator("pattern")
+    @classmethod
+    def _has_number_group(cls, pattern: str) -> str:
+        if "(?P<n>" not in pattern:
+            raise ValueError(_("at_least.pattern needs a group (?P<n>…) for the number"))
+        return pattern
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    source: str = Field(min_length=1, description="The legal source, e.g. § 31 Abs. 6 VgV.")
+    severity: Annotated[Severity, BeforeValidator(_severity)]
+    title: Texts
+    advice: Texts
+    forbidden: list[Pattern] = []
+    unless: list[Pattern] = []  # in the same sentence: allows a forbidden text, denies a required
+    required: list[list[Pattern]] = []
+    near: list[Pattern] = []  # required text counts only in a sentence (or section) matching one
+    at_least: AtLeast | None = None
+
+    @field_validator("required", mode="before")
+    @classmethod
+    def _groups(cls, value: object) -> object:
+        """A flat list is ambiguous (all of them, or one of them?): say both ways to write it."""
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            raise ValueError(
+                _("is a list of groups: [[A, B]] asks for one of A and B, [[A], [B]] for both")
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Rule:
+        tests = [bool(self.forbidden), bool(self.required), self.at_least is not None]
+        if sum(tests) != 1:
+            raise ValueError(_("give exactly one of forbidden, required, at_least"))
+        return self
+
+
+class RuleSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[Rule]
+
+
+def load_rules(extra: list[Path] | None = None) -> list[Rule]:
+    """The shipped rules, then each `extra` file's; a rule with a known id replaces it."""
+    rules: dict[str, Rule] = {}
+    for path in [SHIPPED_RULES, *(extra or [])]:
+        for rule in _read_rules(path):
+            rules[rule.id] = rule
+    return list(rules.values())
+
+
+def _read_rules(path: Path) -> list[Rule]:
+    try:
+        data, root = _compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(_yaml_problem(path, exc)) from exc
+    hint = _(
+        "the shipped rules explain the format in their first lines: {rules}",
+        rules=str(SHIPPED_RULES),
+    )
+    if root is None:
+        raise InputError(_("{path} is empty", path=str(path)), hint)
+    try:
+        return RuleSet.model_validate(data).rules
+    except ValidationError as exc:
+        problems = "; ".join(_problem(data, root, error) for error in exc.errors())
+        raise InputError(_("{path}: {problems}", path=str(path), problems=problems), hint) from exc
+
+
+def _compose(source: str) -> tuple[object, yaml.Node | None]:
+    """The file's data and its node tree, which knows the line of every key and item."""
+    loader = yaml.SafeLoader(source)
+    try:
+        root = loader.get_single_node()
+        return (loader.construct_document(root) if root is not None else None), root
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> Message:
+    """Where the YAML breaks, in the reader's words; the parser's own (English) description
+    stays in brackets, as it is the only one that says what it expected."""
+    mark = getattr(exc, "problem_mark", None)
+    found = str(getattr(exc, "problem", None) or exc)
+    if mark is None:
+        return _("{path}: not YAML ({problem})", path=str(path), problem=found)
+    return _(
+        "{path}, line {line}, column {column}: not YAML ({problem})",
+        path=str(path),
+        line=mark.line + 1,
+        column=mark.column + 1,
+        problem=found,
+    )
+
+
+def _problem(data: object, root: yaml.Node, error: dict) -> str:
+    """'line 7, rule 2 (vertragsstrafe), field forbiden: is not a known setting; did you
+    mean forbidden?' from one of pydantic's errors."""
+    loc = tuple(error["loc"])
+    said = text(problem(error))
+    meant = _meant(loc) if error["type"] == "extra_forbidden" else None
+    if meant is not None:
+        said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
+    if not loc:
+        return f"{text(_('(top level)'))}: {said}"
+    where = text(_("line {line}", line=_line(root, loc)))
+    return f"{where}, {_location(data, loc)}: {said}"
+
+
+# The keys each level of a rule file knows, by the key above them; the "did you mean" comes from
+# the level the misspelt key stands on.
+_KEYS = {
+    "title": Texts.model_fields,
+    "advice": Texts.model_fields,
+    "at_least": AtLeast.model_fields,
+}
+
+
+def _meant(loc: tuple) -> str | None:
+    """The known key closest to a misspelt one (`forbiden` → `forbidden`), if one is close."""
+    if not loc or not isinstance(loc[-1], str):
+        return None
+    known = RuleSet.model_fields if len(loc) == 1 else _KEYS.get(loc[-2], Rule.model_fields)
+    close = difflib.get_close_matches(loc[-1], list(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _line(node: yaml.Node, loc: tuple) -> int:
+    """The 1-based line of pydantic's location in the file: of the deepest key or item that
+    exists (a missing field: the line of the rule or text that lacks it)."""
+    line = node.start_mark.line
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if getattr(k, "value", None) == str(part)]
+            if not found:
+                break
+            key, node = found[0]
+            line = key.start_mark.line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line
+        else:
+            break
+    return line + 1
+
+
+def _location(data: object, loc: tuple) -> str:
+    """'rule 3 (angebotsfrist), field at_least.minimum' from pydantic's location."""
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = data.get("rules") if isinstance(data, dict) else None
+        rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else {}
+        name = f" ({rule.get('id')})" if isinstance(rule, dict) and rule.get("id") else ""
+        number, field = str(loc[1] + 1), ".".join(str(part) for part in loc[2:])
+        if not field:  # the rule as a whole (no test, or more than one)
+            return text(_("rule {number}{name}", number=number, name=name))
+        return text(_("rule {number}{name}, field {field}", number=number, name=name, field=field))
+    return text(_("field {field}", field=".".join(str(part) for part in loc)))

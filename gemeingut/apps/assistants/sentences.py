@@ -1,0 +1,126 @@
+"""A tender draft cut into the sentences its findings quote: each one verbatim, as the draft
+has it (a person searches the draft for it), and under the heading it stands below.
+
+A sentence ends at . ! ? ; before a space, or at a blank line. One line break does not end it
+(a PDF wraps its lines), except around a heading line: "1. Gegenstand" above "Die Stadt
+beschafft …" is the section the sentence belongs to, not its first words. A full stop after an
+ordinal ("am 2. Mai", "1. Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Abs.") or
+before a word in lower case ends nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from gemeingut.apps.rag.readers import Passage
+
+_END = re.compile(r"[.!?;](?=\s|$)")
+_BLANK = re.compile(r"\n[ \t\r]*\n")
+_LINE = re.compile(r"^.*$", re.MULTILINE)
+_WORD_BEFORE = re.compile(r"(?:^|(?<=\s|\())(\S+)$")
+# A numbered heading: "1.", "2.1", "3)", "IV.", "A)", "§ 4"; after it a heading needs no more.
+_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|\d+\)|[IVX]+\.|[A-Z]\)|§\s*\d+\w*)\s+\S")
+_HEADING_WORDS = 6  # an unnumbered heading ("Sonstiges", "Verfahren und Fristen") is short
+_HEADING_CHARS = 80
+_ABBREVIATIONS = {"abs", "nr", "art", "ca", "bzw", "ggf", "gem", "vgl", "inkl", "zzgl",
+                  "evtl", "max", "min", "bspw", "ziff", "glw", "str", "tel", "dr", "prof",
+                  "mio", "mrd", "anl", "lfd", "bzgl", "sog", "u.a", "z.b", "d.h"}  # fmt: skip
+_MONTHS = re.compile(
+    r"\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+    r"|Dezember)\b"
+)
+# Words after which a number with a full stop is an ordinal: "am 2. Mai", "im 3. Quartal".
+_BEFORE_ORDINALS = {"am", "zum", "vom", "bis", "ab", "seit", "im", "der", "die", "das", "dem",
+                    "den", "des", "ein", "eine", "einem", "einen", "einer"}  # fmt: skip
+_LOOK_BACK = 40  # characters before a full stop that decide whether it ends the sentence
+
+
+@dataclass(frozen=True)
+class Sentence:
+    quote: str  # verbatim, as the draft has it
+    text: str  # its words with single spaces between them, for the rules' patterns
+    passage: Passage  # its page, and the heading above it as the section
+
+
+def sentences(passage: Passage) -> list[Sentence]:
+    """The passage's sentences in order; heading lines are no sentence but the section of
+    the sentences below them."""
+    found = []
+    for start, end, section in _blocks(passage):
+        under = replace(passage, section=section)
+        for quote in _split(passage.text, start, end):
+            found.append(Sentence(quote, " ".join(quote.split()), under))
+    return found
+
+
+def _blocks(passage: Passage) -> list[tuple[int, int, str | None]]:
+    """(start, end, section) of the runs of text between headings and blank lines."""
+    text = passage.text
+    lines = [(m.start(), m.end(), m.group().strip()) for m in _LINE.finditer(text)]
+    blocks, start, section = [], 0, passage.section
+    before = ""  # the line above, or "." where that line ended a sentence or was a heading
+    for i, (begin, end, line) in enumerate(lines):
+        after = lines[i + 1][2] if i + 1 < len(lines) else ""
+        if _is_heading(line, before, after):
+            blocks.append((start, begin, section))
+            start, section, line = end, line.lstrip("#").strip(), "."
+        before = line
+    blocks.append((start, len(text), section))
+    return [
+        (a, b, section)
+        for start, end, section in blocks
+        for a, b in _between_blank_lines(text, start, end)
+    ]
+
+
+def _is_heading(line: str, before: str, after: str) -> bool:
+    """A short line on its own, after a finished sentence (or at the start), above a line
+    that starts like a sentence; a list ("Preis 60 %" below "Kriterien:") or table row is not."""
+    if not line or not after or not (after[0].isupper() or after[0].isdigit()):
+        return False
+    if before and before[-1] not in ".!?;":
+        return False
+    if len(line) > _HEADING_CHARS or line[-1] in ".!?;:,-" or "|" in line or "\t" in line:
+        return False
+    return bool(_NUMBERED.match(line)) or len(line.split()) <= _HEADING_WORDS
+
+
+def _between_blank_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    cuts = [m.start() for m in _BLANK.finditer(text, start, end)]
+    return list(zip([start, *cuts], [*cuts, end], strict=True))
+
+
+def _split(text: str, start: int, end: int) -> list[str]:
+    """The sentences of text[start:end], verbatim and stripped."""
+    parts, begin = [], start
+    for match in _END.finditer(text, start, end):
+        if match.group() != "." or _ends_sentence(text, match.start(), start):
+            parts.append(text[begin : match.end()])
+            begin = match.end()
+    parts.append(text[begin:end])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _ends_sentence(text: str, stop: int, start: int) -> bool:
+    """Whether the full stop at `stop` ends a sentence (not an ordinal or abbreviation)."""
+    following = text[stop + 1 : stop + 2 + _LOOK_BACK].lstrip()
+    if following[:1].islower():
+        return False
+    window = text[max(start, stop - _LOOK_BACK) : stop]
+    word = _WORD_BEFORE.search(window)
+    if word is None:
+        return True
+    name = word.group(1)
+    if (len(name) == 1 and name.isalpha()) or name.lower() in _ABBREVIATIONS:
+        return False
+    if not re.fullmatch(r"\d+(?:\.\d+)*", name):
+        return True
+    ahead = window[: word.start()]
+    at_block_start = not ahead.strip() and stop - _LOOK_BACK <= start
+    at_line_start = at_block_start or ahead.rstrip(" \t").endswith("\n")
+    previous = ahead.split()[-1].lower() if ahead.split() else ""
+    ordinal = len(name) <= 2 and (
+        previous in _BEFORE_ORDINALS or _MONTHS.match(text, stop + 1) is not None
+    )
+    return not (at_line_start or ordinal)
