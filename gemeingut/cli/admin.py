@@ -15,6 +15,8 @@ import re
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,9 +33,10 @@ from gemeingut.cli.app import (
 )
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, current_language, text
+from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (scripts, cron).")]
 Db = Annotated[
     str,
     typer.Option(
@@ -45,6 +48,7 @@ DURATION = re.compile(r"^(\d+)\s*([dhm])$")
 MOST_DAYS = 36500  # the longest duration: 100 years
 ID_COLUMNS = ("id", "subject")  # what an operator copies into the next command
 ID_CHARS = 32  # a key id column's width
+PIPE_WIDTH = 100_000  # a table's width when stdout is no terminal: no column is cut
 
 
 def _engine(db: str, create: bool = False):
@@ -82,8 +86,10 @@ _VALUES = {
 
 def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
     if as_json:
-        typer.echo(json.dumps(rows, indent=2, default=str, ensure_ascii=False))
+        shown = [_plain(row) for row in rows]
+        typer.echo(json.dumps(shown, indent=2, default=str, ensure_ascii=False))
         return
+    from rich.console import Console
     from rich.table import Table
 
     cells = [[_cell(column, row.get(column)) for column in columns] for row in rows]
@@ -96,7 +102,30 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, .
         table.add_column(text(_HEADINGS.get(column, column)), min_width=wide, overflow="fold")
     for row in cells:
         table.add_row(*row)
-    console.print(table)
+    # On a terminal the table fits its width; into a pipe or a file (`| cat`, cron mail) no
+    # width cuts a column off: a script gets every column.
+    piped = not sys.stdout.isatty()
+    Console(file=sys.stdout, width=PIPE_WIDTH if piped else None).print(table)
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for JSON/CSV: times in ISO 8601 UTC with `Z`, the rest as it is."""
+    return {
+        name: _iso(value) if isinstance(value, datetime) else value for name, value in row.items()
+    }
+
+
+def _iso(value: datetime) -> str:
+    """A stored (naive UTC) time as ISO 8601 that says it is UTC."""
+    return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _local(value: datetime) -> str:
+    """A stored (naive UTC) time in this machine's local time, with its offset: what a person
+    at the machine typed (`--expires 2027-01-31T18:00`) reads back as they typed it."""
+    local = value.replace(tzinfo=UTC).astimezone()
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def _cell(column: str, value: Any) -> str:
@@ -105,7 +134,7 @@ def _cell(column: str, value: Any) -> str:
     if isinstance(value, bool):
         return text(_("yes") if value else _("no"))
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        return _local(value)
     shown = _VALUES.get(column, {}).get(value)
     return text(shown) if shown is not None else str(value)
 
@@ -173,8 +202,35 @@ def users_list(db: Db, as_json: JsonFlag = False) -> None:
     """List users with their groups."""
     from gemeingut.serve.gateway.identity import list_users
 
-    rows = [{**r, "groups": ", ".join(r["groups"])} for r in list_users(_engine(db))]
+    rows = list_users(_engine(db))
+    if not as_json:  # JSON keeps the groups as a list
+        rows = [{**r, "groups": ", ".join(r["groups"])} for r in rows]
     _print_rows(rows, as_json, ("name", "groups", "disabled", "created_at"))
+
+
+@admin_users_app.command("remove")
+@user_errors
+def users_remove(
+    name: Annotated[str, typer.Argument(help="The person to remove.")],
+    db: Db,
+    yes: Yes = False,
+) -> None:
+    """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO);
+    the audit log keeps its pseudonymised records for its retention."""
+    from gemeingut.serve.gateway.identity import remove_user, user_id
+
+    engine = _engine(db)
+    pseudonym = _audit(engine).pseudonym(user_id(engine, name))
+    _confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
+    removed = remove_user(engine, name, pseudonym)
+    _record_admin_action(engine, "admin:users-remove", f"removed:keys={removed['keys']}")
+    said = _(
+        "user {name} removed ({keys} keys, {content} logged requests)",
+        name=name,
+        keys=removed["keys"],
+        content=removed["content"],
+    )
+    say("[green]✓[/]", said)
 
 
 @admin_users_app.command("disable")
@@ -215,6 +271,40 @@ def groups_join(group: str, user: str, db: Db) -> None:
 
     add_member(_engine(db), user, group)
     say("[green]✓[/]", _("{user} is in {group}", user=user, group=group))
+
+
+@admin_groups_app.command("leave")
+@user_errors
+def groups_leave(group: str, user: str, db: Db) -> None:
+    """Take USER out of GROUP."""
+    from gemeingut.serve.gateway.identity import remove_member
+
+    remove_member(_engine(db), user, group)
+    say("[green]✓[/]", _("{user} is no longer in {group}", user=user, group=group))
+
+
+@admin_groups_app.command("remove")
+@user_errors
+def groups_remove(
+    group: str,
+    db: Db,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Remove it also while it has members.")
+    ] = False,
+) -> None:
+    """Remove a group and its limits; its members stay, without it."""
+    from gemeingut.serve.gateway.identity import members, remove_group
+
+    engine = _engine(db)
+    count = members(engine, group)
+    if count and not yes:
+        people = plural(count, _("1 member"), _("{count} members", count=count))
+        raise InputError(
+            _("group {name} still has {members}", name=group, members=people),
+            _("add --yes to remove it with its memberships, or `admin groups leave` first"),
+        )
+    remove_group(engine, group)
+    say("[green]✓[/]", _("group {name} removed", name=group))
 
 
 @admin_groups_app.command("list")
@@ -262,8 +352,18 @@ def keys_create(
             _("give a time in the future, e.g. {example}", example="--expires 90d"),
         )
     key_id, key = create_key(_engine(db), user, name, tuple(model) if model else None, expires_at)
+    if model:
+        say(
+            "[yellow]![/]",
+            _(
+                "the database does not know which models exist: the server decides; a key "
+                "for a model it does not serve is refused there ({models})",
+                models=", ".join(model),
+            ),
+        )
     if as_json:
-        typer.echo(json.dumps({"id": key_id, "key": key, "expires_at": str(expires_at)}))
+        shown = {"id": key_id, "key": key, "expires_at": _iso(expires_at) if expires_at else None}
+        typer.echo(json.dumps(shown))
         return
     say("[green]✓[/]", _("key {id} for {user} (shown once; store it now):", id=key_id, user=user))
     typer.echo(key)
@@ -277,11 +377,14 @@ def keys_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List keys (never their secrets) with scope, expiry, revocation and last use."""
-    from gemeingut.serve.gateway.identity import list_keys
+    from gemeingut.serve.gateway.identity import list_keys, user_id
 
+    engine = _engine(db)
+    if user is not None:
+        user_id(engine, user)  # "no user 'ghost'" rather than an empty table
     rows = [
         {**r, "models": "all" if r["models"] is None else ", ".join(r["models"])}
-        for r in list_keys(_engine(db), user)
+        for r in list_keys(engine, user)
     ]
     columns = ("id", "user", "name", "models", "expires_at", "revoked_at", "last_used_at")
     _print_rows(rows, as_json, columns)
@@ -290,11 +393,31 @@ def keys_list(
 @admin_keys_app.command("revoke")
 @user_errors
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")], db: Db) -> None:
-    """Revoke a key at once (rotate: create the new key first, then revoke the old)."""
+    """Revoke a key at once (to replace it with one like it, use `keys rotate`)."""
     from gemeingut.serve.gateway.identity import revoke_key
 
     revoke_key(_engine(db), key_id)
     say("[green]✓[/]", _("key {id} revoked", id=key_id))
+
+
+@admin_keys_app.command("rotate")
+@user_errors
+def keys_rotate(
+    key_id: Annotated[str, typer.Argument(help="The id of the key to replace.")],
+    db: Db,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replace a key: a new one with the same user, name, models, expiry and own limits; the
+    old one is revoked at once. The new key is printed once."""
+    from gemeingut.serve.gateway.identity import rotate_key
+
+    new_id, key = rotate_key(_engine(db), key_id)
+    if as_json:
+        typer.echo(json.dumps({"id": new_id, "key": key, "replaces": key_id}))
+        return
+    said = _("key {id} replaces {old} (shown once; store it now):", id=new_id, old=key_id)
+    say("[green]✓[/]", said)
+    typer.echo(key)
 
 
 # --- quotas -------------------------------------------------------------------------------
@@ -307,12 +430,20 @@ def quotas_set(
     key: Annotated[str | None, typer.Option(help="A key id.")] = None,
     user: Annotated[str | None, typer.Option(help="A user name.")] = None,
     group: Annotated[str | None, typer.Option(help="A group name.")] = None,
-    requests_per_minute: Annotated[int | None, typer.Option(min=0)] = None,
-    tokens_per_day: Annotated[int | None, typer.Option(min=0)] = None,
-    concurrent_streams: Annotated[int | None, typer.Option(min=0)] = None,
+    requests_per_minute: Annotated[
+        int | None, typer.Option(min=0, help="Requests a minute (0 blocks).")
+    ] = None,
+    tokens_per_day: Annotated[
+        int | None,
+        typer.Option(min=0, help="Tokens a day, prompt and answer (UTC day; 0 blocks)."),
+    ] = None,
+    concurrent_streams: Annotated[
+        int | None, typer.Option(min=0, help="Requests running at once (0 blocks).")
+    ] = None,
     lift: Annotated[list[str] | None, typer.Option(help="Remove this limit (repeatable).")] = None,
 ) -> None:
     """Set limits for one key, user or group; a request must stay within all that apply."""
+    from gemeingut.serve.gateway.identity import forget_empty_limits
     from gemeingut.serve.gateway.quotas import LIMITS, set_limits
 
     subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
@@ -329,13 +460,25 @@ def quotas_set(
         if value is not None
     }
     for name in lift or ():
-        limits[name.replace("-", "_")] = None
+        name = name.replace("-", "_")
+        if limits.get(name) is not None:
+            raise InputError(
+                _("{limit} is both set and lifted", limit=name),
+                _(
+                    "give either --{option} or --lift {limit}",
+                    option=name.replace("_", "-"),
+                    limit=name,
+                ),
+            )
+        limits[name] = None
     if not limits:
         raise InputError(
             _("no limit given"), _("e.g. {example}", example="--tokens-per-day 200000")
         )
     kind, subject = subjects[0]
-    set_limits(_engine(db), kind, subject, **limits)
+    engine = _engine(db)
+    set_limits(engine, kind, subject, **limits)
+    forget_empty_limits(engine, kind, subject)
     who = {
         "key": _("key {name}", name=subject),
         "user": _("user {name}", name=subject),
@@ -395,30 +538,53 @@ def audit_export(
     until: Annotated[
         str | None, typer.Option(help="Until: 1d (ago), or a date/time (read as --since).")
     ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Only this person's records (Art. 15 DSGVO).")
+    ] = None,
+    key: Annotated[str | None, typer.Option(help="Only this key's records (its id).")] = None,
     format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
 ) -> None:
-    """Export audit records (metadata only: no content, no IP addresses)."""
+    """Export audit records (metadata only: no content, no IP addresses; a key is named by
+    its pseudonym, `k-…`, as the person is)."""
     from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
 
     if format not in ("jsonl", "csv"):
         raise InputError(_("unknown format {name!r}", name=format), _("jsonl or csv"))
-    records = export(
-        _engine(db),
-        point_in_time(since, future=False, option="--since") if since else None,
-        point_in_time(until, future=False, option="--until") if until else None,
-    )
+    start = point_in_time(since, future=False, option="--since") if since else None
+    end = point_in_time(until, future=False, option="--until") if until else None
+    if start is not None and end is not None and start >= end:
+        raise InputError(
+            _("--since {since} is not before --until {until}", since=since, until=until),
+            _("swap them, e.g. {example}", example="--since 2026-01-01 --until 2027-01-01"),
+        )
+    engine = _engine(db)
+    records = _exported(engine, export(engine, start, end), user, key)
     if out is None:
-        _write_records(sys.stdout, records, format, EXPORT_COLUMNS)
+        with _closed_pipe_is_quiet():
+            _write_records(sys.stdout, records, format, EXPORT_COLUMNS)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            _write_records(f, records, format, EXPORT_COLUMNS)
-        os.replace(partial, out)
-    finally:
-        Path(partial).unlink(missing_ok=True)
+    _write_private(out, lambda f: _write_records(f, records, format, EXPORT_COLUMNS))
     say("[green]✓[/]", _("audit records written: {path}", path=out))
+
+
+def _exported(
+    engine: Any, records: Iterator[dict[str, Any]], user: str | None, key: str | None
+) -> Iterator[dict[str, Any]]:
+    """`records` of one person or key if asked, each key id replaced by its pseudonym. Older
+    exports named the key id itself, which `keys list` ties to a person."""
+    from gemeingut.serve.gateway.identity import key_pseudonym, user_id
+    from gemeingut.serve.gateway.store import pseudonym_secret
+
+    secret = pseudonym_secret(engine)
+    person = _audit(engine).pseudonym(user_id(engine, user)) if user is not None else None
+    for record in records:
+        if person is not None and record["user_pseudonym"] != person:
+            continue
+        if key is not None and record["key_id"] != key:
+            continue
+        if record["key_id"] is not None:
+            record = {**record, "key_id": key_pseudonym(secret, str(record["key_id"]))}
+        yield _plain(record)
 
 
 def _write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -> None:
@@ -432,6 +598,30 @@ def _write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) 
             f.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
 
 
+def _write_private(out: Path, write: Any) -> None:
+    """Write `out` readable by its owner only (0600: personal data), whole or not at all."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            write(f)
+        os.replace(partial, out)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+
+
+@contextmanager
+def _closed_pipe_is_quiet() -> Iterator[None]:
+    """`admin audit export | head`: a reader that has read enough is no error."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would flush again at exit and complain: point stdout at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
 @admin_audit_app.command("purge")
 @user_errors
 def audit_purge(
@@ -440,12 +630,73 @@ def audit_purge(
         str,
         typer.Option(help="Retention: 90d, or a date/time (read as for `audit export --since`)."),
     ],
+    yes: Yes = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Also delete records younger than the server's --audit-retention-days."),
+    ] = False,
 ) -> None:
-    """Delete audit records older than the retention period."""
+    """Delete audit records older than the retention period; the purge itself is recorded."""
     from gemeingut.serve.gateway.audit_log import purge
+    from gemeingut.serve.gateway.identity import utcnow
+    from gemeingut.serve.gateway.records import deployment
 
-    removed = purge(_engine(db), point_in_time(older_than, future=False, option="--older-than"))
+    engine = _engine(db)
+    before = point_in_time(older_than, future=False, option="--older-than")
+    days = deployment(engine).get("audit_retention_days")
+    if days and before > utcnow() - timedelta(days=int(days)) and not force:
+        raise InputError(
+            _(
+                "--older-than {value} would delete records younger than the deployment's "
+                "retention of {days} days",
+                value=older_than,
+                days=days,
+            ),
+            _("the server deletes them itself when they are due; --force deletes them anyway"),
+        )
+    _confirm(yes, _("delete every audit record before {when}?", when=_local(before)))
+    removed = purge(engine, before)
+    _record_admin_action(engine, "admin:audit-purge", f"purged:{removed}")
     say("[green]✓[/]", _("{count} audit records deleted", count=removed))
+
+
+def _confirm(yes: bool, question: Any) -> None:
+    """Destructive commands go ahead with `--yes`, or when a person at a terminal says so."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InputError(
+            _("this deletes data and needs a confirmation"),
+            _("add --yes (scripts, cron), or run it at a terminal"),
+        )
+    if not typer.confirm(text(question)):
+        say("[yellow]![/]", _("nothing deleted"))
+        raise typer.Exit(1)
+
+
+def _audit(engine: Any) -> Any:
+    from gemeingut.serve.gateway.audit_log import AuditLog
+
+    return AuditLog(engine)
+
+
+def _record_admin_action(
+    engine: Any, route: str, decision: str, pseudonym: str | None = None
+) -> None:
+    """An administrator's reading or deleting in the audit log, like any request: so that a
+    purge or an erasure can be seen afterwards (a count, no name)."""
+    from gemeingut.serve.gateway.identity import utcnow
+
+    _audit(engine).write(
+        at=utcnow(),
+        request_id=f"admin-{uuid.uuid4().hex}",
+        user_pseudonym=pseudonym,
+        key_id=None,
+        route=route,
+        model=None,
+        status=200,
+        decision=decision,
+    )
 
 
 @admin_audit_app.command("records")
@@ -501,30 +752,17 @@ def content_export(
     """A person's logged requests and answers (for their request under Art. 15 DSGVO); the
     reading itself is written to the audit log."""
     from gemeingut.serve.gateway.content_log import COLUMNS, of_person
-    from gemeingut.serve.gateway.gate import Gateway
-    from gemeingut.serve.gateway.identity import user_id, utcnow
-    from gemeingut.workspace import write_text_atomic
+    from gemeingut.serve.gateway.identity import user_id
 
     engine = _engine(db)
-    gateway = Gateway(engine)
-    pseudonym = gateway.audit.pseudonym(user_id(engine, user))
-    rows = list(of_person(engine, pseudonym))
-    gateway.audit.write(
-        at=utcnow(),
-        request_id=f"admin-{uuid.uuid4().hex}",
-        user_pseudonym=pseudonym,
-        key_id=None,
-        route="admin content export",
-        model=None,
-        status=200,
-        decision=f"read:{len(rows)}",
-    )
+    pseudonym = _audit(engine).pseudonym(user_id(engine, user))
+    rows = [_plain(row) for row in of_person(engine, pseudonym)]
+    _record_admin_action(engine, "admin content export", f"read:{len(rows)}", pseudonym)
     if out is None:
-        _write_records(sys.stdout, rows, "jsonl", COLUMNS)
+        with _closed_pipe_is_quiet():
+            _write_records(sys.stdout, rows, "jsonl", COLUMNS)
     else:
-        write_text_atomic(
-            out, "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in rows)
-        )
+        _write_private(out, lambda f: _write_records(f, rows, "jsonl", COLUMNS))
     said = _("{count} logged requests of {user} exported", count=len(rows), user=user)
     console.print("[green]✓[/] " + text(said, current_language()))
 
@@ -534,14 +772,17 @@ def content_export(
 def content_delete(
     user: Annotated[str, typer.Option(help="The person whose logged content to erase.")],
     db: Db,
+    yes: Yes = False,
 ) -> None:
     """Erase a person's logged requests and answers (Art. 17 DSGVO); the audit log's metadata
-    stays for its own retention."""
-    from gemeingut.serve.gateway.audit_log import AuditLog
+    stays for its own retention, and the erasure is recorded there (a count, no name)."""
     from gemeingut.serve.gateway.content_log import erase_person
     from gemeingut.serve.gateway.identity import user_id
 
     engine = _engine(db)
-    removed = erase_person(engine, AuditLog(engine).pseudonym(user_id(engine, user)))
+    pseudonym = _audit(engine).pseudonym(user_id(engine, user))
+    _confirm(yes, _("erase every logged request of {user}?", user=user))
+    removed = erase_person(engine, pseudonym)
+    _record_admin_action(engine, "admin:content-delete", f"erased:{removed}")
     said = _("{count} logged requests of {user} erased", count=removed, user=user)
     console.print("[green]✓[/] " + text(said, current_language()))

@@ -202,6 +202,13 @@ def serve(
     upstream_key_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the engine's API key.")
     ] = None,
+    model_card: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --upstream: the folder (or release bundle) of the engine's model, rated "
+            "at start as `openness rate` does, so that /v1/models shows its licence and class."
+        ),
+    ] = None,
     no_auth: Annotated[
         bool,
         typer.Option("--no-auth", help="Serve a non-loopback address without keys or audit log."),
@@ -224,6 +231,15 @@ def serve(
     reranker: Annotated[
         Path | None,
         typer.Option(help="A cross-encoder folder that orders the collections' best chunks again."),
+    ] = None,
+    tender_rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--tender-rules",
+            help="A YAML file of the office's own tender rules, as `assist tender --rules` takes "
+            "them (repeatable; same id replaces a shipped one): the page's and "
+            "/v1/assist/tender's check uses them.",
+        ),
     ] = None,
     trace_data: Annotated[
         Path | None,
@@ -295,6 +311,7 @@ def serve(
         upstream=upstream,
         upstream_model=upstream_model,
         upstream_key_env=upstream_key_env,
+        model_card=model_card,
         max_connections=max_connections,
         workers=workers,
         audit_retention_days=audit_retention_days,
@@ -306,6 +323,7 @@ def serve(
         header_timeout=header_timeout,
         reranker=reranker,
         also=tuple(also or ()),
+        tender_rules=tuple(tender_rules or ()),
         oidc=oidc_settings(
             oidc_issuer,
             oidc_client_id,

@@ -26,6 +26,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.apps.assistants.rulefile import Rule
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.i18n import _
 from gemeingut.serve.assist_routes import assist_router
@@ -56,7 +57,7 @@ from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
 from gemeingut.serve.model_audit import AuditSummary
-from gemeingut.serve.model_openness import ModelOpenness
+from gemeingut.serve.model_openness import ModelOpenness, unrated
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.oidc import OidcProvider, oidc_router
 from gemeingut.serve.schemas import (
@@ -119,6 +120,7 @@ def create_app(
     reranker: Reranker | None = None,
     also: tuple[ModelEntry, ...] = (),
     oidc: OidcProvider | None = None,
+    tender_rules: list[Rule] | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -131,7 +133,8 @@ def create_app(
     `page`, `/` is the web page for people (chat, documents, a look inside the model); with
     `findings`, people report what the model did wrong and a triage group decides; with a
     `trace` index, `/v1/trace` finds where a phrase occurs in the model's training data; with
-    `oidc`, people sign in to the page through their organisation's identity provider."""
+    `oidc`, people sign in to the page through their organisation's identity provider;
+    `tender_rules` are what `/v1/assist/tender` checks against (default: the shipped ones)."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -180,6 +183,7 @@ def create_app(
     app.state.findings = findings
     app.state.trace = trace
     app.state.reranker = reranker  # orders the collections' best chunks again, when given
+    app.state.tender_rules = tender_rules
     app.include_router(findings_router)
     app.include_router(assist_router)
     app.include_router(trace_router)
@@ -230,11 +234,17 @@ def health(backend: BackendDep) -> Health:
 
 
 @router.get("/ready", responses={503: {"model": ErrorResponse, "description": "Queue full"}})
-async def ready(backend: BackendDep, queue: QueueDep) -> Readiness:
-    """Readiness: the model is loaded (or its engine answers) and a request would be admitted
-    now."""
+async def ready(request: Request, backend: BackendDep, queue: QueueDep) -> Readiness:
+    """Readiness: the model is loaded (or its engine answers), the gateway's database answers,
+    and a request would be admitted now."""
     if queue.is_full():
         queue.admit()  # raises the 503 with Retry-After
+    gateway = request.app.state.gateway
+    if gateway is not None:
+        from gemeingut.serve.gateway.gate import database_answers, database_unavailable
+
+        if not await run_in_threadpool(database_answers, gateway.engine):
+            raise database_unavailable()
     probe = getattr(backend, "engine_problem", None)
     if probe is not None and (problem := await probe()) is not None:
         raise APIError(
@@ -308,12 +318,12 @@ def retrieve_model(model_id: str, request: Request, principal: CallerDep) -> Mod
 
 
 def _model_card(model: ServedModel, request: Request) -> ModelCard:
-    openness = model.openness
+    openness = model.openness or unrated()  # no evidence is shown as such, never as null
     return ModelCard(
         id=model.name,
         created=request.app.state.started,
         max_model_len=getattr(model.backend, "context_length", None),
-        license=openness.licenses.get("weights") if openness else None,
+        license=openness.licenses.get("weights"),
         openness=openness,
         audit=model.audit,
     )

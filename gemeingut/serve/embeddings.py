@@ -24,7 +24,7 @@ from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse, Text, TokenIds, Usage
 from gemeingut.serve.screening import screen_prompts
 from gemeingut.serve.served import served_model
-from gemeingut.serve.work import finish, rejections_as_400
+from gemeingut.serve.work import failed, finish, rejections_as_400
 
 MAX_INPUTS = 2048  # OpenAI's limit per request
 
@@ -109,7 +109,7 @@ async def embeddings(
         async with model.queue.admit():
             embedded = await rejections_as_400(backend.embed, prompts, param="input")
     except BaseException as error:
-        await finish(admission, getattr(error, "status", 500))
+        await failed(admission, error)
         raise
     size = len(embedded[0][0])
     tokens = sum(count for _, count in embedded)

@@ -21,7 +21,7 @@ from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse, Text, Usage
 from gemeingut.serve.screening import screen_texts
 from gemeingut.serve.served import served_model
-from gemeingut.serve.work import finish, rejections_as_400
+from gemeingut.serve.work import failed, finish, rejections_as_400
 
 lens_router = APIRouter()
 
@@ -79,7 +79,7 @@ async def logit_lens(body: LensRequest, request: Request, principal: CallerDep) 
         async with model.queue.admit():
             guesses = await rejections_as_400(backend.logit_lens, ids, body.top, param="prompt")
     except BaseException as error:
-        await finish(admission, getattr(error, "status", 500))
+        await failed(admission, error)
         raise
     usage = Usage(prompt_tokens=len(ids), completion_tokens=0, total_tokens=len(ids))
     await finish(admission, 200, usage)

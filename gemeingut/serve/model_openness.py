@@ -3,7 +3,10 @@
 For a release bundle it is the bundle's `openness.json`, which `gemeingut verify BUNDLE`
 re-computes from the bundle's files; for any other folder it is rated from the folder's files
 when the server starts (`gemeingut openness rate`, the same code). A model whose files say
-nothing about its licence is served as such (licence null, "Unclassified"), not as open.
+nothing about its licence is served as such (licence null, "Unclassified"), not as open, and so
+is a model the server has no files of (an engine behind `--upstream`), unless the operator
+names its folder with `--model-card`: then that folder is rated, and the rating says that it
+is the operator's word that the engine serves it.
 """
 
 from __future__ import annotations
@@ -53,4 +56,29 @@ def model_openness(model_dir: Path) -> ModelOpenness:
         licenses=dict(result["licenses"]),
         source=source,
         check=check,
+    )
+
+
+def card_openness(card_dir: Path) -> ModelOpenness:
+    """The rating of the folder the operator names as the engine's model (`--model-card`)."""
+    rated = model_openness(card_dir)
+    return rated.model_copy(
+        update={
+            "source": f"{rated.source}; the folder was named with --model-card: that the "
+            "engine serves this model is the operator's statement, not checked"
+        }
+    )
+
+
+def unrated() -> ModelOpenness:
+    """A model the server has no files of: no licence known, not open."""
+    return ModelOpenness(
+        open=False,
+        mof_class=0,
+        mof_label="Unclassified",
+        osaid=False,
+        licenses={"weights": None, "documents": None, "code": None, "data": None},
+        source="not rated: the server has no files of this model (an engine behind "
+        "--upstream); name its folder with --model-card DIR to rate it",
+        check="gemeingut serve --upstream URL --model-card DIR",
     )

@@ -39,7 +39,7 @@ from gemeingut.serve.limits import (
 )
 from gemeingut.serve.metrics import MULTIPROCESS_DIR
 from gemeingut.serve.model_audit import model_audit
-from gemeingut.serve.model_openness import ModelOpenness, model_openness
+from gemeingut.serve.model_openness import ModelOpenness, card_openness, model_openness
 from gemeingut.serve.oidc import OidcProvider, OidcSettings, discover
 from gemeingut.serve.secrets import secret_from_environment
 from gemeingut.serve.served import ModelEntry
@@ -49,6 +49,7 @@ from gemeingut.workspace import ARTIFACT_FILE
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from gemeingut.apps.assistants.rulefile import Rule
     from gemeingut.serve.gateway.gate import Gateway
 
 log = logging.getLogger("gemeingut.serve")
@@ -127,6 +128,8 @@ def run_server(
     triage_group: str = DEFAULT_TRIAGE_GROUP,
     oidc: OidcSettings | None = None,
     workers: int = 1,
+    tender_rules: tuple[Path, ...] = (),
+    model_card: Path | None = None,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -152,8 +155,14 @@ def run_server(
             _("--collections {folder}: no such folder", folder=collections),
             _("make collections with `gemeingut rag ingest NAME FILES --root DIR`"),
         )
+    if model_card is not None and upstream is None:
+        raise InputError(
+            _("--model-card names the folder of an engine's model: it needs --upstream"),
+            _("a model served from its folder (PATH) is rated from that folder"),
+        )
     placement = _placement(device, precision, upstream)
     model_dir = resolve_model_dir(path) if path is not None else None
+    card_dir = resolve_model_dir(model_card) if model_card is not None else None
     api_key = None
     if upstream_key_env is not None:
         api_key = secret_from_environment(
@@ -170,6 +179,8 @@ def run_server(
             _("--audit-retention-days deletes old audit records: it needs --db"),
             _("pass --db, or leave --audit-retention-days out (without --db there is no log)"),
         )
+    if db is not None:
+        _existing_database(db)
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
             _(
@@ -211,10 +222,17 @@ def run_server(
         trace_data=trace_data,
         reranker=reranker,
         also=also,
+        tender_rules=tender_rules,
+        card_dir=card_dir,
     )
-    loaded = plan.load()  # each a check before the model loads: provider, policy, database
+    loaded = plan.load()  # each a check before the model loads: provider, policy, database,
+    # the tender rules
+    checked: list[Backend] = []
     if workers > 1:  # the engine too: a worker that cannot reach it would be restarted forever
-        _backend(None, None, model_name, upstream, upstream_model, api_key, placement).close()
+        checked.append(
+            _backend(None, None, model_name, upstream, upstream_model, api_key, placement)
+        )
+        checked[0].close()
     if loaded.gateway is not None:
         from gemeingut.serve.gateway.retention import keep_tidy
 
@@ -230,9 +248,13 @@ def run_server(
     }
     sock = bind_socket(host, port)
     try:
+        url = _url(host, sock)
         if workers == 1:
-            _serve(build_app(plan, loaded), options, sock)
+            app = build_app(plan, loaded)
+            _announce([model.backend for model in app.state.models.values()], url)
+            _serve(app, options, sock)
         else:
+            _announce(checked, url)
             del loaded  # each worker loads its own; the parent keeps the retention thread's
             _serve_workers(partial(_worker_app, plan), workers, options, sock)
     finally:
@@ -247,6 +269,7 @@ class Loaded:
     gateway: Gateway | None
     provider: OidcProvider | None
     openness: ModelOpenness | None  # computed from the model's files, before it loads
+    tender_rules: list[Rule]  # the shipped ones and the office's own (`--tender-rules`)
 
 
 @dataclass(frozen=True)
@@ -277,8 +300,11 @@ class AppPlan:
     trace_data: Path | None
     reranker: Path | None
     also: tuple[Path, ...]
+    tender_rules: tuple[Path, ...] = ()
+    card_dir: Path | None = None  # behind --upstream: the folder named as the engine's model
 
     def load(self) -> Loaded:
+        from gemeingut.apps.assistants.rulefile import load_rules
         from gemeingut.serve.gateway.gate import Gateway
         from gemeingut.serve.gateway.store import open_store
 
@@ -286,8 +312,14 @@ class AppPlan:
             policy=Policy.load(self.policy) if self.policy is not None else None,
             gateway=Gateway(open_store(self.db), self.content_log_days) if self.db else None,
             provider=discover(self.oidc, self.oidc_key) if self.oidc is not None else None,
-            openness=model_openness(self.model_dir) if self.model_dir is not None else None,
+            openness=self._openness(),
+            tender_rules=load_rules(list(self.tender_rules)),
         )
+
+    def _openness(self) -> ModelOpenness | None:
+        if self.model_dir is not None:
+            return model_openness(self.model_dir)
+        return card_openness(self.card_dir) if self.card_dir is not None else None
 
 
 def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
@@ -307,7 +339,7 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
         plan.api_key,
         plan.placement,
     )
-    model_dir = plan.model_dir
+    model_dir = plan.model_dir or plan.card_dir
     return create_app(
         backend,
         plan.hosts,
@@ -324,6 +356,7 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
         reranker=Reranker(plan.reranker) if plan.reranker is not None else None,
         also=tuple(_entry(other, plan.placement) for other in plan.also),
         oidc=loaded.provider,
+        tender_rules=loaded.tender_rules,
     )
 
 
@@ -408,9 +441,59 @@ def _backend(
 
     assert model_dir is not None and path is not None
     name = model_name or default_model_name(path)
-    backend = TransformersBackend(model_dir, model_name=name, **placement.backend_options())
-    log.info("%s runs on %s at %s", name, backend.device, backend.precision)
-    return backend
+    return TransformersBackend(model_dir, model_name=name, **placement.backend_options())
+
+
+def _existing_database(db: str) -> None:
+    """A mistyped --db would become a new, empty database (and folders) that knows no key, and
+    every request a 401: serving needs the database the admin commands made."""
+    from gemeingut.serve.gateway.store import database_url
+
+    url = database_url(db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise InputError(
+            _("--db {path}: no such database", path=db),
+            _(
+                "check the path; a new database is made with its first group or user: "
+                "`gemeingut admin groups add NAME --db {path}`",
+                path=db,
+            ),
+        )
+
+
+def _url(host: str, sock: socket.socket) -> str:
+    port = sock.getsockname()[1]
+    return f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _announce(backends: list[Backend], url: str) -> None:
+    """One line per model on stderr before serving, whatever the log level: which model, what
+    runs it, on which device at which precision with how many threads, and where to reach it
+    (the operator's check that the GPU, or bf16, is really used)."""
+    for backend in backends:
+        print(text(_served_line(backend, url)), file=sys.stderr, flush=True)
+
+
+def _served_line(backend: Backend, url: str) -> Message:
+    engine = getattr(backend, "base_url", None)
+    if engine is not None:
+        return _(
+            "model {name}: engine {engine} (--upstream; device and precision are the "
+            "engine's), served at {url}",
+            name=backend.model_name,
+            engine=engine,
+            url=url,
+        )
+    import torch
+
+    return _(
+        "model {name}: transformers on {device}, {precision}, {threads} threads, served at {url}",
+        name=backend.model_name,
+        device=str(getattr(backend, "device", "?")),
+        precision=str(getattr(backend, "precision", "?")),
+        threads=str(torch.get_num_threads()),
+        url=url,
+    )
 
 
 def _entry(path: Path, placement: Placement) -> ModelEntry:

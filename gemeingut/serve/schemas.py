@@ -343,7 +343,9 @@ class ModelCard(BaseModel):
     )
     license: str | None = Field(default=None, description="The weights' licence (SPDX).")
     openness: ModelOpenness | None = Field(
-        default=None, description="Computed from the model's files; null for an upstream engine."
+        default=None,
+        description="Computed from the model's files (behind --upstream: from --model-card's "
+        "folder); 'Unclassified' where there are none.",
     )
     audit: AuditSummary | None = Field(
         default=None, description="The release bundle's audit in numbers; null: not audited."

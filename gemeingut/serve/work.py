@@ -95,7 +95,7 @@ async def open_stream(
     try:
         ticket = queue.admit()
     except APIError as error:
-        await finish(admission, error.status)
+        await failed(admission, error)
         raise
     try:
         if isinstance(backend, StreamsAsync):
@@ -105,7 +105,7 @@ async def open_stream(
             stream = await rejections_as_400(backend.stream, prompt, params, param=param)
     except BaseException as error:
         ticket.release()
-        await finish(admission, getattr(error, "status", 500))
+        await failed(admission, error)
         raise
     try:
         if admission is not None:
@@ -113,7 +113,7 @@ async def open_stream(
     except BaseException as error:  # no record, no stream: the engine stops at once
         await close_stream(stream)
         ticket.release()
-        await finish(admission, getattr(error, "status", 500))
+        await failed(admission, error)
         raise
     return stream, ticket
 
@@ -141,7 +141,7 @@ async def generate(
                     cancel.set()
             results = work.result()
     except BaseException as error:
-        await finish(admission, getattr(error, "status", 500))
+        await failed(admission, error)
         raise
     if cancel.is_set():  # recorded as nginx does: 499; what was generated still counts
         await finish(admission, 499, usage_of(results, per_prompt=n))
@@ -154,10 +154,21 @@ async def finish(
     status: int,
     usage: Usage | None = None,
     answers: list[str] | None = None,
+    decision: str | None = None,
 ) -> None:
     if admission is not None:
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        await run_in_threadpool(admission.finish, status, prompt, completion, False, answers)
+        await run_in_threadpool(
+            admission.finish, status, prompt, completion, False, answers, decision
+        )
+
+
+async def failed(admission: Admission | None, error: BaseException) -> None:
+    """Record a request that failed before it was answered, with its status (500 for what was
+    not foreseen) and, for a full queue, that decision rather than `allowed`."""
+    code = getattr(error, "code", None)
+    decision = "queue_full" if code == "queue_full" else None
+    await finish(admission, getattr(error, "status", 500), decision=decision)
 
 
 def stream_end(

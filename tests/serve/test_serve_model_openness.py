@@ -31,7 +31,7 @@ def test_a_folder_is_rated_from_its_files(
     (carded / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Modell\n")
     rated = model_openness(carded)
     expected = rate_folder(carded)
-    assert rated.licenses == expected["licenses"] and rated.licenses["weights"] == "apache-2.0"
+    assert rated.licenses == expected["licenses"] and rated.licenses["weights"] == "Apache-2.0"
     assert (rated.mof_class, rated.osaid) == (expected["mof"]["class"], expected["osaid"]["passed"])
     with serve(create_app(backend, openness=rated)) as url:
         [card] = httpx.get(f"{url}/v1/models").json()["data"]

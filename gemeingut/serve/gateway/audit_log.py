@@ -61,7 +61,10 @@ def export(
     engine: Engine, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[dict[str, object]]:
     """Records in time order, for the records of processing activities (DSGVO Art. 30)."""
-    query = select(*(audit_log.c[name] for name in EXPORT_COLUMNS)).order_by(audit_log.c.id)
+    query = select(*(audit_log.c[name] for name in EXPORT_COLUMNS)).order_by(
+        audit_log.c.at,
+        audit_log.c.id,  # ids of several processes need not follow the clock
+    )
     if since is not None:
         query = query.where(audit_log.c.at >= since)
     if until is not None:

@@ -3,8 +3,11 @@
 Routes use it in three steps: `caller` (a dependency: the key's principal, or a 401/403),
 `admit` (scope check and quota reservation, after the request is known and before generation),
 and `Admission.finish` (settle the quota and commit the audit record, before the response is
-sent). Every refusal is recorded too, with the check that refused it as its decision. With no
-database configured the server runs open (a laptop on loopback) and all three are no-ops.
+sent). Every refusal is recorded too, with the check that refused it as its decision. A
+database that fails while a request is admitted or finished is a 503 with `Retry-After` (the
+client may retry; the traceback goes to the server log), recorded where the database still
+takes the record. With no database configured the server runs open (a laptop on loopback) and
+all three are no-ops.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -38,10 +41,11 @@ from gemeingut.serve.gateway.quotas import (
     reserve,
     settle,
 )
-from gemeingut.serve.gateway.store import writing
+from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.http_errors import APIError
 
 log = logging.getLogger("gemeingut.serve")
+RETRY_DATABASE = 5  # seconds: a locked or restarting database is usually back by then
 
 
 class Gateway:
@@ -109,12 +113,30 @@ class Admission:
         completion_tokens: int | None,
         streamed: bool = False,
         answers: list[str] | None = None,
+        decision: str | None = None,
     ) -> None:
         """Settle the quota to the tokens used and commit the record (and, where the deployment
-        logs content, what was asked and answered); runs once."""
+        logs content, what was asked and answered); runs once. `decision`: why the server
+        refused after admitting (e.g. `queue_full`). A database that fails here is a 503."""
         if self._done:
             return
         self._done = True
+        try:
+            self._settle(status, prompt_tokens, completion_tokens, streamed, decision)
+        except SQLAlchemyError:
+            log.exception("request %s could not be settled and recorded", self.request_id)
+            raise database_unavailable() from None
+        if self.gateway.content_days and answers is not None:
+            self._keep_content(answers)
+
+    def _settle(
+        self,
+        status: int,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        streamed: bool,
+        decision: str | None,
+    ) -> None:
         # What was generated counts, also for a client that left (499); a failure passes 0.
         # Tokens unknown (a stream cut short): the whole reservation counts as used.
         if prompt_tokens is not None and completion_tokens is not None:
@@ -126,12 +148,13 @@ class Admission:
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "duration_ms": int((time.monotonic() - self.started) * 1000),
+            **({"decision": decision} if decision else {}),
         }
         audit = self.gateway.audit
         # One transaction: the quota's tokens and the record that accounts for them commit
         # together (and one write lock is taken, not two).
         with writing(self.gateway.engine) as conn:
-            settle(conn, self.reservation, used)
+            settle(conn, self.reservation, used, server_failed=status >= 500)
             if streamed:
                 audit.complete(conn, self.request_id, **fields)
             else:
@@ -143,11 +166,8 @@ class Admission:
                     key_id=self.principal.key_id,
                     route=self.route,
                     model=self.model,
-                    decision=self.decision,
-                    **fields,
+                    **({"decision": self.decision} | fields),
                 )
-        if self.gateway.content_days and answers is not None:
-            self._keep_content(answers)
 
     def _keep_content(self, answers: list[str]) -> None:
         """After the audit record: content that cannot be stored costs its copy, never the
@@ -242,7 +262,11 @@ async def admit(
             type="permission_error",
         )
     tokens = 0  # counting costs a tokenizer pass (for an upstream engine, a round trip)
-    if await run_in_threadpool(counts_tokens, gateway.engine, principal):
+    try:
+        counted = await run_in_threadpool(counts_tokens, gateway.engine, principal)
+    except SQLAlchemyError:
+        raise await unavailable(gateway, route, principal, model, request_id) from None
+    if counted:
         try:
             tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
         except RequestRejected as rejected:
@@ -274,5 +298,46 @@ async def admit(
             type="rate_limit_error",
             headers={"Retry-After": str(exceeded.retry_after)},
         ) from None
+    except SQLAlchemyError:
+        raise await unavailable(gateway, route, principal, model, request_id) from None
     kept = tuple(prompt_text(p) for p in prompts) if gateway.content_days else ()
     return Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
+
+
+def database_answers(engine: Engine) -> bool:
+    """Whether the gateway's database can be read now (for `/ready`)."""
+    try:
+        with reading(engine) as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        log.exception("the gateway database does not answer")
+        return False
+    return True
+
+
+def database_unavailable() -> APIError:
+    """The 503 of a database that failed: the client may retry, the operator reads the log."""
+    return APIError(
+        503,
+        _(
+            "the gateway database is not available right now; retry in {seconds} s",
+            seconds=RETRY_DATABASE,
+        ),
+        code="database_unavailable",
+        type="server_error",
+        headers={"Retry-After": str(RETRY_DATABASE)},
+    )
+
+
+async def unavailable(
+    gateway: Gateway, route: str, principal: Principal, model: str, request_id: str
+) -> APIError:
+    """Log the database's failure, record the 503 where the database still takes it."""
+    log.exception("the quota of request %s could not be reserved", request_id)
+    try:
+        await run_in_threadpool(
+            gateway.record, route, 503, "database_unavailable", principal, None, model, request_id
+        )
+    except SQLAlchemyError:
+        log.exception("request %s could not be recorded either", request_id)
+    return database_unavailable()

@@ -16,13 +16,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
-from gemeingut.serve.gateway.tables import api_keys, groups, memberships, users
+from gemeingut.serve.gateway.tables import (
+    api_keys,
+    content_log,
+    groups,
+    memberships,
+    quota_limits,
+    usage_counters,
+    users,
+)
 
 KEY_PREFIX = "gg"
 KEY_ID = re.compile(r"[0-9a-f]{12}")  # what `create_key` makes: 6 random bytes as hex
@@ -62,6 +70,7 @@ def utcnow() -> datetime:
 def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> int:
     name = _valid_name(name, "user")
     with writing(engine) as conn:
+        _refuse_case_twin(conn, name)
         try:
             user_id = conn.execute(
                 users.insert().values(name=name, created_at=utcnow(), disabled=False)
@@ -73,6 +82,23 @@ def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> in
         for group in group_names:
             _join(conn, user_id, group)
     return int(user_id)
+
+
+def _refuse_case_twin(conn: Connection, name: str) -> None:
+    """Names that differ only by case (anna@amt.de, ANNA@amt.de) are one person to a reader
+    and to most identity providers: a second account under them would split keys and quotas."""
+    twin = conn.execute(
+        select(users.c.name).where(func.lower(users.c.name) == name.lower(), users.c.name != name)
+    ).scalar()
+    if twin is not None:
+        raise InputError(
+            _(
+                "user {name!r} differs from the existing {other!r} only by case",
+                name=name,
+                other=twin,
+            ),
+            _("use the existing name"),
+        )
 
 
 def add_group(engine: Engine, name: str) -> None:
@@ -89,6 +115,79 @@ def add_group(engine: Engine, name: str) -> None:
 def add_member(engine: Engine, user: str, group: str) -> None:
     with writing(engine) as conn:
         _join(conn, _user_id(conn, user), group)
+
+
+def remove_member(engine: Engine, user: str, group: str) -> None:
+    with writing(engine) as conn:
+        uid, gid = _user_id(conn, user), _group_id(conn, group)
+        done = conn.execute(
+            memberships.delete().where(memberships.c.user_id == uid, memberships.c.group_id == gid)
+        )
+    if done.rowcount != 1:
+        raise InputError(
+            _("{user} is not in {group}", user=user, group=group),
+            _("see `gemeingut admin users list`"),
+        )
+
+
+def members(engine: Engine, group: str) -> int:
+    """How many people are in `group` (an error naming it if there is none)."""
+    with engine.connect() as conn:
+        gid = _group_id(conn, group)
+        query = select(func.count()).select_from(memberships).where(memberships.c.group_id == gid)
+        return int(conn.execute(query).scalar_one())
+
+
+def remove_group(engine: Engine, group: str) -> None:
+    """Delete `group`, its memberships and its limits (its people and their keys stay)."""
+    with writing(engine) as conn:
+        gid = _group_id(conn, group)
+        conn.execute(memberships.delete().where(memberships.c.group_id == gid))
+        _forget_quota(conn, "group", [group])
+        conn.execute(groups.delete().where(groups.c.id == gid))
+
+
+def remove_user(engine: Engine, user: str, pseudonym: str) -> dict[str, int]:
+    """Delete a person with their keys, memberships, limits and logged content (the content's
+    `pseudonym` is theirs); the audit log keeps its pseudonymised records for its retention.
+    Returns how many keys and content rows went."""
+    with writing(engine) as conn:
+        uid = _user_id(conn, user)
+        key_ids = list(
+            conn.execute(select(api_keys.c.id).where(api_keys.c.user_id == uid)).scalars()
+        )
+        _forget_quota(conn, "key", key_ids)
+        _forget_quota(conn, "user", [user])
+        conn.execute(api_keys.delete().where(api_keys.c.user_id == uid))
+        conn.execute(memberships.delete().where(memberships.c.user_id == uid))
+        content = conn.execute(
+            content_log.delete().where(content_log.c.user_pseudonym == pseudonym)
+        ).rowcount
+        conn.execute(users.delete().where(users.c.id == uid))
+    return {"keys": len(key_ids), "content": content}
+
+
+def _forget_quota(conn: Connection, kind: str, subjects: list[str]) -> None:
+    """Limits and counters of subjects that no longer exist (a later one of the same name must
+    not inherit them)."""
+    for table in (quota_limits, usage_counters):
+        conn.execute(
+            delete(table).where(table.c.subject_kind == kind, table.c.subject.in_(subjects))
+        )
+
+
+def forget_empty_limits(engine: Engine, kind: str, subject: str) -> None:
+    """A subject whose every limit was lifted has no limits: its row would list as empty."""
+    with writing(engine) as conn:
+        conn.execute(
+            delete(quota_limits).where(
+                quota_limits.c.subject_kind == kind,
+                quota_limits.c.subject == subject,
+                quota_limits.c.requests_per_minute.is_(None),
+                quota_limits.c.tokens_per_day.is_(None),
+                quota_limits.c.concurrent_streams.is_(None),
+            )
+        )
 
 
 def set_memberships(engine: Engine, user: str, wanted: Iterable[str]) -> list[str]:
@@ -203,6 +302,58 @@ def revoke_key(engine: Engine, key_id: str) -> None:
         raise InputError(_("no active key {id!r}", id=key_id), _("see `gemeingut admin keys list`"))
 
 
+def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
+    """A new key with the old one's user, name, model scope, expiry and own limits; the old key
+    is revoked in the same transaction. Returns (new key id, the full key, shown once)."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    with writing(engine) as conn:
+        old = (
+            conn.execute(
+                select(api_keys).where(api_keys.c.id == old_id, api_keys.c.revoked_at.is_(None))
+            )
+            .mappings()
+            .first()
+        )
+        if old is None:
+            raise InputError(
+                _("no active key {id!r}", id=old_id), _("see `gemeingut admin keys list`")
+            )
+        now = utcnow()
+        conn.execute(
+            api_keys.insert().values(
+                id=key_id,
+                user_id=old["user_id"],
+                name=old["name"],
+                secret_sha256=_digest(secret),
+                models=old["models"],
+                created_at=now,
+                expires_at=old["expires_at"],
+            )
+        )
+        limits = (
+            conn.execute(
+                select(quota_limits).where(
+                    quota_limits.c.subject_kind == "key", quota_limits.c.subject == old_id
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if limits is not None:
+            conn.execute(quota_limits.insert().values(**{**limits, "subject": key_id}))
+        conn.execute(update(api_keys).where(api_keys.c.id == old_id).values(revoked_at=now))
+    return key_id, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def key_pseudonym(secret: bytes, key_id: str) -> str:
+    """What an audit export shows for a key: an HMAC with the deployment's pseudonym secret
+    (the message prefixed, so it never equals a user's pseudonym). A key id in an exported log
+    would name its person through `keys list`; this cannot be turned back without the secret."""
+    digest = hmac.new(secret, f"key:{key_id}".encode(), hashlib.sha256).hexdigest()
+    return "k-" + digest[:16]
+
+
 def key_id_of(token: str) -> str | None:
     """The key id in a bearer token, if it has the shape of one (anything else is no key of
     this server, and must not reach the audit log or a query)."""
@@ -311,12 +462,17 @@ def _user_id(conn: Connection, user: str) -> int:
     return int(found)
 
 
-def _join(conn: Connection, user_id: int, group: str) -> None:
-    group_id = conn.execute(select(groups.c.id).where(groups.c.name == group)).scalar()
-    if group_id is None:
+def _group_id(conn: Connection, group: str) -> int:
+    found = conn.execute(select(groups.c.id).where(groups.c.name == group)).scalar()
+    if found is None:
         raise InputError(
             _("no group {name!r}", name=group), _("create it with `gemeingut admin groups add`")
         )
+    return int(found)
+
+
+def _join(conn: Connection, user_id: int, group: str) -> None:
+    group_id = _group_id(conn, group)
     exists = conn.execute(
         select(memberships).where(
             memberships.c.user_id == user_id, memberships.c.group_id == group_id

@@ -12,6 +12,7 @@ model sees it; both decisions go into the audit log with the rule's id.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import unicodedata
@@ -22,9 +23,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gemeingut.apps.assistants.rulefile import _compose, _line, _location
 from gemeingut.data.pii import PII_TYPES, scrub_text
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, text
 from gemeingut.i18n.validation import problem
 from gemeingut.serve.gateway.classifier import TextClassifier
 
@@ -46,11 +48,12 @@ class Rule(BaseModel):
     action: Literal["refuse", "redact"]
     text: Texts
     words: list[str] | None = None  # keywords: matched case-insensitively as whole words
-    pattern: str | None = None  # regex (Python syntax), case-insensitive
+    pattern: str | None = None  # regex (Python syntax)
+    case_sensitive: bool | None = None  # regex: False (the default) ignores case
     types: list[str] | None = None  # pii: which detectors (default: all)
     model: str | None = None  # classifier: its folder (relative to the policy file's)
     labels: list[str] | None = None  # classifier: the labels that make the rule apply
-    threshold: float = Field(default=0.5, gt=0, le=1)  # classifier: at this probability or more
+    threshold: float | None = Field(default=None, gt=0, le=1)  # classifier: 0.5 unless given
 
     @model_validator(mode="after")
     def _fits_kind(self) -> Rule:
@@ -66,7 +69,12 @@ class Rule(BaseModel):
             raise ValueError(
                 _("a classifier rule refuses (action: refuse): it judges a whole text")
             )
+        self._only_for("regex", "case_sensitive")
+        self._only_for("classifier", "threshold")
+        if self.kind == "classifier" and self.threshold is None:
+            self.threshold = 0.5
         if self.kind == "regex":
+            self.case_sensitive = bool(self.case_sensitive)
             try:
                 re.compile(self.pattern or "")
             except re.error as error:
@@ -83,6 +91,11 @@ class Rule(BaseModel):
                 )
             )
         return self
+
+    def _only_for(self, kind: str, field: str) -> None:
+        """A field that means nothing for this kind would silently do nothing: say so."""
+        if self.kind != kind and getattr(self, field) is not None:
+            raise ValueError(_("`{field}` applies only to {kind} rules", field=field, kind=kind))
 
 
 class PolicyFile(BaseModel):
@@ -129,7 +142,7 @@ class Policy:
         path = DEFAULT_POLICY if str(path) == "default" else Path(path)
         try:
             raw = path.read_bytes()
-            data = yaml.safe_load(raw.decode("utf-8"))
+            data, root = _compose(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise InputError(
                 _("{path}: cannot read the policy: {error}", path=path, error=str(error)),
@@ -139,10 +152,13 @@ class Policy:
             spec = PolicyFile.model_validate(data)
         except ValidationError as error:
             first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or text(_("(top level)"))
             raise InputError(
-                _("{path}: {where}: {problem}", path=path, where=where, problem=problem(first)),
-                _("see {file} shipped with gemeingut for the format", file=DEFAULT_POLICY.name),
+                _("{path}: {problem}", path=path, problem=_problem(data, root, first)),
+                _known_fields(first)
+                or _(
+                    "see docs/operating.md (The safety policy) and {file} for the format",
+                    file=DEFAULT_POLICY.name,
+                ),
             ) from None
         classifiers = {
             rule.id: _classifier(rule, path.parent)
@@ -203,6 +219,38 @@ class Policy:
         )
 
 
+def _problem(data: object, root: yaml.Node | None, error: dict) -> str:
+    """'line 12, rule 2 (aktenzeichen), field patterns: is not a known setting; did you mean
+    pattern?' from one of pydantic's errors: where a person finds it in the file."""
+    loc = tuple(error["loc"])
+    said = text(problem(error))
+    meant = _meant(loc) if error["type"] == "extra_forbidden" else None
+    if meant is not None:
+        said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
+    if not loc or root is None:
+        return f"{text(_('(top level)'))}: {said}"
+    where = text(_("line {line}", line=_line(root, loc)))
+    return f"{where}, {_location(data, loc)}: {said}"
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The keys known where `loc` stands: the file's, a rule's, or a text's."""
+    return list({1: PolicyFile, 3: Rule}.get(len(loc), Texts).model_fields)
+
+
+def _meant(loc: tuple) -> str | None:
+    """The known key closest to a misspelt one (`patterns` → `pattern`), if one is close."""
+    close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _known_fields(error: dict) -> Message | None:
+    """For an unknown key, every key allowed where it stands."""
+    if error["type"] != "extra_forbidden" or not error["loc"]:
+        return None
+    return _("allowed fields: {fields}", fields=", ".join(_fields_at(tuple(error["loc"]))))
+
+
 def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:
     """The rule's model, loaded at start: a wrong folder or label is said before serving."""
     folder = Path(rule.model or "").expanduser()
@@ -227,7 +275,7 @@ def _matcher(rule: Rule) -> re.Pattern[str]:
     """A keyword's spaces match any run of white space (a doubled space or a line break
     must not get a phrase past its rule)."""
     if rule.kind == "regex":
-        return re.compile(rule.pattern or "", re.IGNORECASE)
+        return re.compile(rule.pattern or "", 0 if rule.case_sensitive else re.IGNORECASE)
     words = sorted(rule.words or (), key=len, reverse=True)
     phrases = [r"\s+".join(map(re.escape, word.split())) for word in words]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)

@@ -13,6 +13,11 @@ An open stream is a row of its own (`stream:<start>:<id>`), taken while the subj
 row is locked and deleted when the stream ends. A server process killed mid-stream cannot
 delete it, so a stream place is a lease: one older than `STREAM_LEASE` no longer counts, and the
 hourly tidy removes it. A dead process therefore blocks nobody for longer than the lease.
+
+A request that fails gives back what it did not use: the tokens it did not generate (a failure
+settles to 0), and, where the server failed (a 5xx: queue full, engine or database down), also
+its request of this minute, so a client that retries a server's failure is not throttled for
+it. A client's own mistakes (4xx) still count as requests.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class Reservation:
     """What one request holds until `settle`: tokens per day window, and open-stream places."""
 
     tokens: int
+    request_windows: list[tuple[str, str, str]] = field(default_factory=list)
     token_windows: list[tuple[str, str, str]] = field(default_factory=list)
     stream_places: list[tuple[str, str, str]] = field(default_factory=list)  # kind, subject, row
 
@@ -143,11 +149,15 @@ def reserve(
         if conn.execute(select(quota_limits.c.subject).where(limited).limit(1)).first() is None:
             return reservation  # no limit applies: nothing to take, no write lock to wait for
     with writing(engine) as conn:
-        rows = conn.execute(
-            select(quota_limits)
-            .where(or_(*(_is_subject(quota_limits, k, s) for k, s in subjects)))
-            .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)  # one lock order
-        ).mappings()
+        rows = (
+            conn.execute(
+                select(quota_limits)
+                .where(or_(*(_is_subject(quota_limits, k, s) for k, s in subjects)))
+                .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)  # one lock order
+            )
+            .mappings()
+            .all()
+        )  # read to the end: a refusal below must leave no statement open
         for row in rows:
             kind, subject = row["subject_kind"], row["subject"]
             who = _subject_named(kind, subject)
@@ -156,6 +166,8 @@ def reserve(
                 raise QuotaExceeded(
                     "requests_per_minute", _rpm_used_up(who, rpm), _seconds_to_next_minute(now)
                 )
+            if rpm is not None:
+                reservation.request_windows.append((kind, subject, minute))
             if tpd is not None:
                 if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
                     taken = _taken(conn, kind, subject, day)
@@ -227,10 +239,20 @@ def _streams_open(who: Message, streams: int) -> Message:
     )
 
 
-def settle(conn: Connection, reservation: Reservation, used_tokens: int) -> None:
-    """Turn the reserved tokens into the `used_tokens` really used; give back stream places.
-    In the caller's write transaction, which also completes the request's audit record."""
+def settle(
+    conn: Connection, reservation: Reservation, used_tokens: int, server_failed: bool = False
+) -> None:
+    """Turn the reserved tokens into the `used_tokens` really used; give back stream places,
+    and with `server_failed` the request taken from requests_per_minute. In the caller's write
+    transaction, which also completes the request's audit record."""
     used_tokens = min(used_tokens, reservation.tokens)
+    if server_failed:
+        for kind, subject, window in reservation.request_windows:
+            conn.execute(
+                update(usage_counters)
+                .where(_is_counter(kind, subject, window), usage_counters.c.used > 0)
+                .values(used=usage_counters.c.used - 1)
+            )
     for kind, subject, window in reservation.token_windows:
         conn.execute(
             update(usage_counters)

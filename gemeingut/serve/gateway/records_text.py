@@ -28,7 +28,9 @@ TEXT = {
         "audit": "Protokoll, je Anfrage die Felder {columns}; {records} Einträge{oldest}.",
         "oldest": ", der älteste vom {date}",
         "pseudonym": "Die Person steht im Protokoll nur als Pseudonym (HMAC-SHA-256 mit einem "
-        "Geheimnis dieser Datenbank), nicht mit Namen.",
+        "Geheimnis dieser Datenbank), nicht mit Namen. Die Datenbank hält zu jedem Eintrag die "
+        "Schlüssel-ID, die über die Schlüsseltabelle auf die Person führt; ein Export des "
+        "Protokolls nennt den Schlüssel darum nur als eigenes Pseudonym (`k-…`).",
         "content_none": "Inhalte von Anfragen und Antworten: werden nicht gespeichert (das "
         "Protokoll hat keine Spalte dafür).",
         "content_kept": "Inhalte von Anfragen und Antworten: werden gespeichert (in dieser "
@@ -95,7 +97,9 @@ TEXT = {
         "audit": "Audit log, per request the fields {columns}; {records} records{oldest}.",
         "oldest": ", the oldest from {date}",
         "pseudonym": "A person appears in the log only as a pseudonym (HMAC-SHA-256 with a "
-        "secret of this database), never by name.",
+        "secret of this database), never by name. The database keeps each record's key id, "
+        "which its key table ties to a person; an export of the log therefore names the key "
+        "by a pseudonym of its own (`k-…`).",
         "content_none": "Content of requests and answers: not stored (the log has no column "
         "for it).",
         "content_kept": "Content of requests and answers: stored (switched on in this "

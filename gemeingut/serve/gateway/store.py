@@ -5,10 +5,17 @@ server or an admin command never meets an old schema. SQLite write transactions 
 `BEGIN IMMEDIATE`: two transactions that both read and then write would otherwise both hold a
 read lock and fail to upgrade it (SQLITE_BUSY); taking the write lock first makes them queue,
 which is what the quota counters need to be exact.
+
+A SQLite statement that was not read to the end keeps its read snapshot open, also after
+ROLLBACK. Back in the pool, such a connection fails every later `BEGIN IMMEDIATE` at once with
+"database is locked" (SQLite does not wait: the old snapshot can never become writable) as soon
+as any other connection has committed. So every cursor is closed when its connection goes back
+to the pool, whatever the code that used it left behind.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import weakref
@@ -50,8 +57,8 @@ def open_store(value: str, create: bool = True) -> Engine:
         raise InputError(
             _("the gateway database {path} does not exist", path=path),
             _(
-                "check --db; a new one is made by `gemeingut admin groups add`, "
-                "`gemeingut admin users add` or `gemeingut serve --db`"
+                "check --db; a new one is made by `gemeingut admin groups add` or "
+                "`gemeingut admin users add`"
             ),
         )
     try:
@@ -82,7 +89,7 @@ def open_store(value: str, create: bool = True) -> Engine:
 
 def _engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(url.removeprefix("sqlite:///")))
         # As many pooled connections as the server has worker threads (anyio's 40): with
         # SQLAlchemy's default 5, a loaded server opened and closed connections all the time,
         # each running the PRAGMAs below again.
@@ -96,6 +103,16 @@ def _engine(url: str) -> Engine:
         _WRITE_LOCKS[engine] = threading.Lock()
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only (whatever the umask): it holds the
+    pseudonym secret, key hashes and logged content. SQLite gives its -wal and -shm files the
+    database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        path.chmod(0o600)  # os.open's mode is narrowed by the umask, never widened; be exact
 
 
 @contextmanager
@@ -141,10 +158,27 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    @event.listens_for(engine, "after_cursor_execute")
+    def _remember_cursor(conn, cursor, _statement, _parameters, _context, _many) -> None:
+        _open_cursors(conn.info).add(cursor)  # the pooled DBAPI connection's own dict
+
+    @event.listens_for(engine.pool, "checkin")
+    def _close_cursors(_dbapi_connection, record) -> None:
+        cursors = _open_cursors(record.info)
+        for cursor in list(cursors):
+            cursor.close()  # resets its statement: the snapshot it held is let go
+        cursors.clear()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         reads_only = conn.get_execution_options().get("read_only", False)
         conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+
+
+def _open_cursors(info: dict) -> weakref.WeakSet:
+    """The cursors run on one pooled connection since it was checked out (weakly: a cursor
+    that is gone has let go of its statement)."""
+    return info.setdefault("cursors", weakref.WeakSet())
 
 
 def _migrate(engine: Engine) -> None:

@@ -76,7 +76,7 @@ def test_opted_in_content_is_kept_exported_with_a_trace_and_erased(
     assert "Gespeicherte Inhalte werden nach 7 Tagen gelöscht." in record.output
     tidy_once(engine, 90, utcnow() + timedelta(days=6), content_days=7)
     assert stored(engine) == 2
-    erased = admin(store_url, "content", "delete", "--user", "anna")
+    erased = admin(store_url, "content", "delete", "--user", "anna", "--yes")
     assert erased.exit_code == 0 and "2 protokollierte Anfragen von anna gelöscht" in erased.output
     assert stored(engine) == 0
 

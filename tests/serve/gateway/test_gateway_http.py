@@ -164,7 +164,7 @@ def test_the_audit_log_records_every_request_as_metadata_only(
     if store_url.endswith(".db"):  # the content is nowhere in the database's files
         for file in Path(store_url).parent.glob("gateway.db*"):
             data = file.read_bytes()
-            assert b"4711" not in data and "Müller".encode() not in data
+            assert b"Akte 4711" not in data and "Müller".encode() not in data  # hex has 4711
             assert b"127.0.0.1" not in data
 
 
@@ -209,3 +209,61 @@ def test_a_key_quota_names_the_key_and_an_embedding_has_no_max_tokens_to_lower(
     said = response.json()["error"]["message"]
     assert f"tokens_per_day von Schlüssel {key_id}" in said and "weniger Text" in said
     assert "max_tokens" not in said
+
+
+def test_a_full_queue_is_audited_as_such_and_costs_no_request_of_the_minute(
+    store_url: str, backend: TransformersBackend, serve: Serve
+) -> None:
+    engine = open_store(store_url)
+    add_group(engine, "schule")
+    add_user(engine, "anna", ("schule",))
+    _, key = create_key(engine, "anna")
+    set_limits(engine, "group", "schule", requests_per_minute=3)
+    set_limits(engine, "user", "anna", tokens_per_day=100_000)
+    app = create_app(backend, gateway=Gateway(engine), max_waiting=0, max_running=1)
+    app.state.queue.admit()  # the one place is taken, as by a long answer
+    with serve(app) as url:
+        for _ in range(5):  # more than the minute allows: none of them counts
+            with pytest.raises(openai.InternalServerError) as busy:
+                chat(url, key)
+            assert busy.value.status_code == 503 and busy.value.body["code"] == "queue_full"
+    today = usage(engine, "group", "schule", utcnow())
+    assert today["requests_this_minute"] == 0
+    assert usage(engine, "user", "anna", utcnow())["tokens_reserved"] == 0
+    records = list(export(engine))
+    assert [(r["status"], r["decision"]) for r in records] == [(503, "queue_full")] * 5
+
+
+def test_readiness_asks_the_database(governed: tuple[str, Gateway], tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from gemeingut.serve.gateway.gate import database_answers
+
+    url, gateway = governed
+    assert httpx.get(f"{url}/ready").status_code == 200
+    assert database_answers(gateway.engine)
+    gone = create_engine(f"sqlite:///{tmp_path / 'no-folder' / 'gateway.db'}")
+    assert not database_answers(gone)  # what /ready then answers with its 503
+
+
+def test_a_failing_database_is_a_503_with_retry_after_not_a_traceback(
+    governed: tuple[str, Gateway],
+) -> None:
+    url, gateway = governed
+    _, key = create_key(gateway.engine, "anna")
+    set_limits(gateway.engine, "group", "schule", requests_per_minute=3)
+    with gateway.engine.begin() as conn:  # the counters' table is gone: every reservation fails
+        conn.exec_driver_sql("DROP TABLE usage_counters")
+    response = httpx.post(
+        f"{url}/v1/chat/completions",
+        headers={"authorization": f"Bearer {key}"},
+        json={"model": MODEL_NAME, "messages": [{"role": "user", "content": "Hallo"}]},
+    )
+    assert response.status_code == 503 and int(response.headers["retry-after"]) >= 1
+    error = response.json()["error"]
+    assert error["code"] == "database_unavailable"
+    assert "Datenbank" in error["message"] and "Traceback" not in response.text
+    assert [(r["status"], r["decision"]) for r in export(gateway.engine)][-1] == (
+        503,
+        "database_unavailable",
+    )

@@ -69,7 +69,7 @@ def test_a_refused_phrase_is_found_however_it_is_spaced_or_written(disguised: st
         (
             "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: r\n    kind: regex\n"
             "    action: refuse\n    pattern: '('\n    text: {de: a, en: b}\n",
-            "rules.0: pattern ist kein gültiger regulärer Ausdruck",
+            r"Zeile 5, Regel 1 \(r\): pattern ist kein gültiger regulärer Ausdruck",
         ),
         ("id: x\nversion: '1'\ntitle: {de: a}\nrules: []\n", "title.en: ist erforderlich"),
         (

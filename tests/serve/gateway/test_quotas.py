@@ -199,3 +199,28 @@ def test_a_large_groups_billions_of_tokens_fit_and_beyond_the_range_is_refused(
         with pytest.raises(InputError, match=f"{option} muss zwischen 0 und"):
             set_limits(engine, "group", "schule", **{name: value})
     set_limits(engine, "group", "schule", tokens_per_day=10**15)  # the most there is
+
+
+def test_a_refusal_leaves_no_connection_that_fails_later_writes(store_url: str) -> None:
+    """An operator's server answered 429 correctly, then only 500s ("database is locked" at
+    BEGIN IMMEDIATE, at once): the refusal left a half-read statement, and its old snapshot, on
+    a pooled SQLite connection. The server keeps a refusal alive a while (its traceback, in
+    reference cycles); here refusals are kept, and another connection commits in between, as
+    every request's audit record does."""
+    key = anna_in_schule(store_url)
+    engine, other = open_store(store_url), open_store(store_url)
+    set_limits(engine, "user", "anna", tokens_per_day=100_000)
+    set_limits(engine, "group", "schule", requests_per_minute=3)  # checked first
+    principal = authenticate(engine, key)
+    refusals, answers = [], []
+    for minute in (NOON, NOON + timedelta(minutes=1)):
+        for attempt in range(5):
+            try:
+                reserve(engine, principal, 10, stream=False, now=minute)
+                answers.append(200)
+            except QuotaExceeded as refused:
+                refusals.append(refused)
+                answers.append(429)
+            add_group(other, f"klasse-{minute:%M}-{attempt}")
+    assert answers == [200, 200, 200, 429, 429] * 2
+    assert usage(engine, "user", "anna", NOON)["tokens_reserved"] == 60
