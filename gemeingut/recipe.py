@@ -10,7 +10,14 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gemeingut.data.filters.settings import FilterSettings
 from gemeingut.data.publish.metadata import PublicationInfo
@@ -301,6 +308,20 @@ class AuditSection(_Section):
     redteam: AuditRedteam = Field(default_factory=AuditRedteam)
 
 
+def is_hub_id(value: str) -> bool:
+    """Whether `value` is a model id as the Hugging Face Hub spells it (`org/name`, by the
+    Hub's own rules): the name peft and transformers fetch a model by."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if value.count("/") != 1:
+        return False
+    try:
+        validate_repo_id(value)
+    except HFValidationError:
+        return False
+    return True
+
+
 class ReleaseSection(_Section):
     model_name: str
     license: str = Field(default="Apache-2.0", description="SPDX licence of the released model")
@@ -324,6 +345,18 @@ class ReleaseSection(_Section):
         description="the research paper about the model (a file or folder, e.g. paper.pdf), "
         "released under documents_license in the bundle's paper/",
     )
+    base_hub_id: str | None = Field(
+        default=None,
+        description="a fine-tune of a foreign base: the base's Hub id (org/name), by which a "
+        "released LoRA adapter names its base for peft and the card links it",
+    )
+
+    @field_validator("base_hub_id")
+    @classmethod
+    def _hub_id_shape(cls, value: str | None) -> str | None:
+        if value is not None and not is_hub_id(value):
+            raise ValueError(_("{value!r} is not a Hugging Face Hub id (org/name)", value=value))
+        return value
 
 
 class Recipe(_Section):

@@ -21,7 +21,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
-from gemeingut.i18n import _, current_language, localized, text
+from gemeingut.i18n import _, current_language, localized, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import (
     FinetuneSection,
@@ -256,7 +256,10 @@ def _loss(value: float | None) -> str:
 @model_app.command("export")
 @user_errors
 def model_export(
-    model: Annotated[Path, typer.Argument(help="Model artifact or HF Llama folder.")],
+    model: Annotated[
+        Path,
+        typer.Argument(help="Model artifact or HF folder (Llama, Mistral, Qwen2, Gemma, OLMo 2)."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="GGUF file to write.")],
     dtype: Annotated[str, typer.Option(help="f16 or f32 (1-D tensors stay f32).")] = "f16",
     name: Annotated[
@@ -274,9 +277,14 @@ def model_export(
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
-        size = summary["bytes"] / 1e6
-        say(
-            "[green]✓[/]",
-            f"GGUF ({summary['dtype']}) written: {summary['path']} "
-            f"({summary['tensors']} tensors, {size:.1f} MB, sha256 {summary['sha256'][:16]})",
+        count = summary["tensors"]
+        tensors = plural(count, _("1 tensor"), _("{count} tensors", count=count))
+        written = _(
+            "GGUF ({dtype}) written: {path} ({tensors}, {size} MB, sha256 {sha256})",
+            dtype=summary["dtype"],
+            path=summary["path"],
+            tensors=tensors,
+            size=localized(f"{summary['bytes'] / 1e6:.1f}", current_language()),
+            sha256=summary["sha256"][:16],
         )
+        say("[green]✓[/]", written)

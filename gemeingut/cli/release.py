@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
 from gemeingut.cli.common import ERROR, JsonFlag, OutDir, report, say, user_errors
-from gemeingut.i18n import _, current_language, text
+from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import at, load_artifact
@@ -55,6 +55,13 @@ def release(
     base: Annotated[
         Path | None,
         typer.Option(help="The foreign base folder (default: the one the fine-tune names)."),
+    ] = None,
+    base_hub_id: Annotated[
+        str | None,
+        typer.Option(
+            help="The foreign base's Hugging Face Hub id (org/name): a released LoRA adapter "
+            "names its base by it, for peft."
+        ),
     ] = None,
     audit: Annotated[
         Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
@@ -102,6 +109,7 @@ def release(
         document_language=document_language or current_language(),
         description=description,
         paper=paper.resolve() if paper is not None else None,
+        base_hub_id=base_hub_id,
     )
     own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
     audited = load_artifact(audit, "audit") if audit is not None else None
@@ -114,6 +122,11 @@ def release(
         tuned = load_artifact(finetuned, ("model", "adapter"))
         artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
     elif all(own.values()):
+        if base_hub_id is not None:
+            raise InputError(
+                _("--base-hub-id names the foreign base of a fine-tune"),
+                _("our own pretraining has no foreign base: leave --base-hub-id out"),
+            )
         artifacts = {kind: load_artifact(path, kind) for kind, path in own.items()}
         if finetuned is not None:
             artifacts["finetune"] = load_artifact(finetuned, "model")
@@ -142,13 +155,26 @@ def release(
 def sign(
     bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
     key: Annotated[Path, typer.Option(help="Private key file (`gemeingut keys create`).")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a signature the bundle has already.")
+    ] = False,
 ) -> None:
     """Sign BUNDLE offline (OpenSSF model-signing): bundle.sig binds the sha256 of every file."""
+    from gemeingut.errors import InputError
+    from gemeingut.release.layout import locate_bundle
+    from gemeingut.release.manifest import SIGNATURE
     from gemeingut.release.signing import load_private_key
     from gemeingut.release.verify import verify_bundle
 
     load_private_key(key)  # a key that cannot sign is refused before the bundle is hashed
-    checked = verify_bundle(bundle)  # never sign a bundle that does not match its MANIFEST
+    existing = locate_bundle(bundle) / SIGNATURE
+    if existing.is_file() and not force:  # a publisher's signature is not lost by a slip
+        raise InputError(
+            _("{path} is signed already", path=existing),
+            _("check it with `gemeingut verify --key`; pass --force to replace it"),
+        )
+    # Never sign a bundle that does not match its MANIFEST; a signature it had is replaced.
+    checked = verify_bundle(bundle, with_signature=False)
     _sign(checked.bundle, key)
 
 
@@ -283,25 +309,49 @@ def _print_keys(keys: list[KeyInfo]) -> None:
         console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")
 
 
+RATING_FORMATS = (".json", ".yml", ".yaml")
+
+
+def _write_rating(path: Path, result: dict) -> None:
+    """The result as its file's name says: YAML for .yml/.yaml, else JSON."""
+    import yaml
+
+    from gemeingut.release.openness.write import write_json
+    from gemeingut.workspace import write_text_atomic
+
+    if path.suffix.lower() == ".json":
+        write_json(path, result)
+    else:
+        write_text_atomic(path, yaml.safe_dump(result, sort_keys=False, allow_unicode=True))
+
+
 @openness_app.command("rate")
 @user_errors
 def openness_rate(
     folder: Annotated[
         Path, typer.Argument(help="A release bundle, or any model folder (Hugging Face layout).")
     ],
-    out: Annotated[Path | None, typer.Option(help="Write the result as JSON here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the result here: JSON (.json) or YAML (.yml, .yaml)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Rate FOLDER: MOF class, OSAID gate, licences, and what is missing for each class."""
     import json
 
+    from gemeingut.errors import InputError
     from gemeingut.release.openness.mof import said
     from gemeingut.release.openness.rate import rate_path
-    from gemeingut.release.openness.write import write_json
 
+    if out is not None and out.suffix.lower() not in RATING_FORMATS:
+        raise InputError(
+            _("--out {path}: the result is written as JSON or YAML", path=str(out)),
+            _("name a file ending in .json, .yml or .yaml"),
+        )
     result = rate_path(folder)
     if out is not None:
-        write_json(out, result)
+        _write_rating(out, result)
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
@@ -318,7 +368,12 @@ def openness_rate(
         parts = []
         if needs["missing"]:
             missing = ", ".join(said(name, lang) for name in needs["missing"])
-            parts.append(text(_("missing {parts}", parts=missing), lang))
+            lacking = plural(
+                len(needs["missing"]),
+                _("missing {part}", part=missing),
+                _("missing {parts}", parts=missing),
+            )
+            parts.append(text(lacking, lang))
         if needs["invalid"]:
             invalid = ", ".join(said(name, lang) for name in needs["invalid"])
             parts.append(text(_("not openly licensed {parts}", parts=invalid), lang))

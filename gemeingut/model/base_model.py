@@ -1,10 +1,11 @@
 """What a fine-tuning run starts from: a local Hugging Face causal-LM directory, ours or not.
 
 Its licence and card are read so the new model's lineage names them, and so a release the base
-model's licence forbids is refused before any training. The licence comes from the model card's
-YAML header (`license`, or `license_name` when that is `other`), else from a LICENSE file we
-recognise, else from the user (`base_license`); a gemeingut model artifact has no licence yet:
-its data's terms apply, and the release stage checks those.
+model's licence forbids is refused before any training. The licence is the one its card and
+LICENSE file name (`card_header.py`, which `openness rate` reads the same way), else the user's
+(`base_license`); where card and LICENSE file disagree, only the user can say which licence they
+hold. A gemeingut model artifact has no licence yet: its data's terms apply, and the release
+stage checks those.
 """
 
 from __future__ import annotations
@@ -17,17 +18,34 @@ from typing import Any
 
 from license_expression import OR, ExpressionError, get_spdx_licensing
 
-from gemeingut.data.licence_texts import likeliest_licence
 from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.errors import InputError
-from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
+from gemeingut.hashing import sha256_file, sha256_json
 from gemeingut.i18n import Message, _
+from gemeingut.model.card_header import (
+    CARD_FILE,
+    LICENSE_FILES,
+    NamedLicence,
+    named_licence,
+    read_card,
+)
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
+__all__ = [
+    "CARD_FILE",
+    "LICENSE_FILES",
+    "BaseModelFacts",
+    "bookkeeping",
+    "file_listing",
+    "inspect_base_model",
+    "listing_fingerprint",
+    "recorded_listing",
+    "release_refusal",
+]
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
-CARD_FILE = "README.md"
-LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "license.txt")
 OWN_MODEL = "gemeingut-artifact"
+# Top-level entries of a model folder that are no part of the model (see `file_listing`).
+BOOKKEEPING = frozenset({".cache", ".git", ".huggingface", ".gitattributes"})
 # Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
 _NO_DERIVATIVES = re.compile(r"(^|[-\s(])ND(-|$|[\s)])", re.IGNORECASE)
 _licensing = get_spdx_licensing()
@@ -88,20 +106,21 @@ def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseMod
                 "there"
             ),
         )
-    card = _card(path)
+    card = read_card(path)
+    header = card.header if card is not None else {}
     own = (path / ARTIFACT_FILE).is_file()
-    license_, source = _license(path, card, stated_license, own)
+    license_, source = _license(named_licence(path, card), stated_license, own)
     architectures = config.get("architectures") or ["unknown"]
-    base_model = (card or {}).get("base_model") or []
+    base_model = header.get("base_model") or []
     return BaseModelFacts(
-        name=str((card or {}).get("model_name") or path.name),
+        name=str(header.get("model_name") or path.name),
         path=str(path),
         fingerprint=_fingerprint(path, own),
         architecture=str(architectures[0]),
         model_type=str(config.get("model_type", "unknown")),
         license=license_,
         license_source=source,
-        card_sha256=sha256_file(path / CARD_FILE) if card is not None else None,
+        card_sha256=card.sha256 if card is not None else None,
         card_base_model=[base_model] if isinstance(base_model, str) else list(base_model),
     )
 
@@ -122,73 +141,54 @@ def _config(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _card(path: Path) -> dict[str, Any] | None:
-    """The card's YAML metadata ({} for a card without it), None without a card."""
-    file = path / CARD_FILE
-    if not file.is_file():
-        return None
-    from huggingface_hub import ModelCard
-
-    try:
-        return ModelCard.load(file).data.to_dict()
-    except Exception as exc:  # a card whose YAML does not parse: say where
+def _license(named: NamedLicence, stated: str | None, own: bool) -> tuple[str | None, str]:
+    """The licence the model names; the user's statement only where it names none, or where
+    its card and LICENSE file disagree (then only the user knows which one they hold)."""
+    if named.disagreement:
+        if stated:
+            return stated, "stated"
         raise InputError(
             _(
-                "{file}: the model card's metadata cannot be read: {error}",
-                file=str(file),
-                error=str(exc),
+                "the base model's card names the licence {card}, but its {file} holds {other}: "
+                "they disagree",
+                card=named.card,
+                file=named.file[1],
+                other=named.file[0],
             ),
-            _("fix its YAML header between the --- lines"),
-        ) from None
-
-
-def _license(
-    path: Path, card: dict[str, Any] | None, stated: str | None, own: bool
-) -> tuple[str | None, str]:
-    """The licence the model names; the user's statement only where it names none."""
-    named, source = _named_license(path, card)
-    if named is None:
+            _(
+                "pass the licence you hold for this model with --base-license SPDX "
+                "(finetune.base_license in a recipe), e.g. --base-license {other}, or ask the "
+                "publisher which one applies",
+                other=named.file[0],
+            ),
+        )
+    if named.licence is None:
         return (stated, "stated") if stated else (None, OWN_MODEL if own else "none")
-    if stated and stated.lower() != named.lower():
+    if stated and not _same_licence(stated, named.licence):
         raise InputError(
             _(
                 "--base-license {stated} contradicts the base model's own licence {named} "
                 "(from its {source})",
                 stated=stated,
-                named=named,
-                source=_SOURCE_NAMES.get(source, source),
+                named=named.licence,
+                source=_SOURCE_NAMES.get(named.source, named.source),
             ),
             _("leave --base-license out: it is only for models that name no licence"),
         )
-    return named, source
+    return named.licence, named.source
 
 
 _SOURCE_NAMES = {"card": _("model card"), "LICENSE file": _("LICENSE file")}
 
 
-def _named_license(path: Path, card: dict[str, Any] | None) -> tuple[str | None, str]:
-    value = (card or {}).get("license")
-    if isinstance(value, list):
-        value = " OR ".join(value)
-    if value == "other":
-        name = (card or {}).get("license_name")
-        return (f"LicenseRef-{name}" if name else "other"), "card"
-    if value:
-        canonical = decide(value)
-        return (canonical.expression if canonical.admitted else value), "card"
-    found = licence_file(path)
-    return (found[0], "LICENSE file") if found else (None, "none")
-
-
-def licence_file(path: Path) -> tuple[str, str] | None:
-    """The licence of a LICENSE file in `path` whose text we recognise, and the file's name."""
-    for name in LICENSE_FILES:
-        if (path / name).is_file():
-            text = (path / name).read_text(encoding="utf-8", errors="replace")[:20_000]
-            spdx = likeliest_licence(text)
-            if spdx is not None:
-                return spdx, name
-    return None
+def _same_licence(first: str, second: str) -> bool:
+    try:
+        one, other = parse_expression(first), parse_expression(second)
+    except ExpressionError:
+        return first.strip().lower() == second.strip().lower()
+    if one is None or other is None:
+        return one is other
+    return _licensing.is_equivalent(one, other)
 
 
 def _fingerprint(path: Path, own: bool) -> str:
@@ -197,10 +197,35 @@ def _fingerprint(path: Path, own: bool) -> str:
     return listing_fingerprint(file_listing(path))
 
 
-def file_listing(path: Path) -> dict[str, str]:
+def file_listing(path: Path, with_bookkeeping: bool = False) -> dict[str, str]:
     """Every file of a foreign model's folder with its sha256: what its fingerprint hashes, and
-    what a fine-tune's release bundle lists of its base (`base-model/files.json`)."""
-    return files_with_hashes(path, exclude=frozenset({".cache", ".git"}))
+    what a fine-tune's release bundle lists of its base (`base-model/files.json`). Left out:
+    the bookkeeping of git and of `huggingface-cli download --local-dir` (`.cache/` changes
+    with every download, so a fresh download of the same model would never match), and
+    `.gitattributes` (git LFS settings: no part of the model, present in a clone or a full
+    download but not in a folder of the model's files alone). `with_bookkeeping`: as gemeingut
+    listed a folder before it left them out."""
+    rels = sorted(e.relative_to(path).as_posix() for e in path.rglob("*") if e.is_file())
+    if not with_bookkeeping:
+        rels = [rel for rel in rels if not bookkeeping([rel])]
+    return {rel: "sha256:" + sha256_file(path / rel) for rel in rels}
+
+
+def recorded_listing(path: Path, fingerprint: str | None) -> dict[str, str]:
+    """The listing of `path` made as `fingerprint` was: without bookkeeping files, or, for a
+    fine-tune recorded before they were left out, with them (so the folder it was made from
+    still matches). The new listing where neither matches."""
+    listing = file_listing(path)
+    if listing_fingerprint(listing) != fingerprint:
+        older = file_listing(path, with_bookkeeping=True)
+        if listing_fingerprint(older) == fingerprint:
+            return older
+    return listing
+
+
+def bookkeeping(paths: list[str]) -> list[str]:
+    """The paths of `paths` that `file_listing` leaves out."""
+    return [p for p in paths if p.split("/", 1)[0] in BOOKKEEPING]
 
 
 def listing_fingerprint(listing: dict[str, str]) -> str:

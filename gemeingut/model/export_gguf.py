@@ -32,6 +32,8 @@ from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.model.gguf_spm import space_prefix, spm_tokenizer, spm_vocabulary
+from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.recipe import is_hub_id
 
 GGUF_FILE = "model.gguf"  # in a gguf artifact and in a release bundle's model/
 DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}
@@ -345,7 +347,8 @@ def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
     hf = Tokenizer.from_file(str(file))
     prefix = space_prefix(spec)
     if prefix is not None:
-        return {"spec": spec, "kind": "llama", "pre": "default", "prefix": prefix, "hf": hf}
+        kind = {"kind": "llama", "pre": "default", "prefix": prefix}
+        return {"spec": spec, **kind, "hf": hf, "file": file}
     pre = _llama_cpp_pre(spec.get("pre_tokenizer"), bool(model.get("ignore_merges")))
     # Qwen2's NFC normalizer is a no-op on NFC text; llama.cpp leaves it out too.
     normalizer = spec.get("normalizer")
@@ -362,7 +365,7 @@ def _read_tokenizer(model_dir: Path) -> dict[str, Any]:
                 "`gemeingut tokenizer train`"
             ),
         )
-    return {"spec": spec, "kind": "gpt2", "pre": pre, "hf": hf}
+    return {"spec": spec, "kind": "gpt2", "pre": pre, "hf": hf, "file": file}
 
 
 def _llama_cpp_pre(pre: dict[str, Any] | None, ignore_merges: bool) -> str | None:
@@ -414,14 +417,75 @@ def _model_metadata(
     if shape.rope["rope_type"] == "linear":
         meta[gguf.Keys.Rope.SCALING_TYPE.format(arch=arch)] = ("linear", T.STRING)
         meta[gguf.Keys.Rope.SCALING_FACTOR.format(arch=arch)] = (shape.rope["factor"], T.FLOAT32)
+    return meta | _general_metadata(model_dir, name, licence)
+
+
+def _general_metadata(
+    model_dir: Path, name: str | None, licence: str | None
+) -> dict[str, tuple[Any, T]]:
+    """Name, licence and base models as llama.cpp's converter writes them (gguf-py's
+    metadata.py): from the arguments, else the folder's card, else a fine-tune's record."""
+    general = gguf.Keys.General
     card = _model_card(model_dir)
-    name = name or card.get("model_name")
-    licence = licence or card.get("license")
-    if name:
-        meta[gguf.Keys.General.NAME] = (str(name), T.STRING)
-    if licence:
-        meta[gguf.Keys.General.LICENSE] = (str(licence), T.STRING)
+    base = _json(model_dir / FINETUNE_FILE).get("base_model") or {}
+    fine_tuned = f"{base['name']} (fine-tuned)" if base.get("name") else None
+    named = name or card.get("model_name") or fine_tuned or model_dir.resolve().name
+    meta: dict[str, tuple[Any, T]] = {general.NAME: (str(named), T.STRING)}
+    terms = {general.LICENSE: licence}
+    if licence is None and card.get("license"):
+        given = card["license"]
+        terms = {
+            general.LICENSE: ",".join(given) if isinstance(given, list) else given,
+            general.LICENSE_NAME: card.get("license_name"),
+            general.LICENSE_LINK: card.get("license_link"),
+        }
+    elif licence is None:  # a fine-tune is bound by its base's terms
+        terms = {general.LICENSE: base.get("license")}
+    meta |= {key: (str(value), T.STRING) for key, value in terms.items() if value}
+    models = _card_base_models(card.get("base_model")) or _recorded_base_model(base)
+    if models:
+        meta[general.BASE_MODEL_COUNT] = (len(models), T.UINT32)
+    for index, model in enumerate(models):
+        for field, value in model.items():
+            key = f"general.base_model.{index}.{field}"
+            meta[key] = (value, T.STRING)
     return meta
+
+
+def _card_base_models(value: Any) -> list[dict[str, str]]:
+    """The card's `base_model` (a Hub id, a URL or a list of them) as llama.cpp reads it."""
+    ids = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    models = []
+    for model_id in (str(v) for v in ids):
+        if model_id.startswith(("http://", "https://", "ssh://")):
+            hub = re.fullmatch(r"https?://huggingface\.co/([^/]+/[^/]+)", model_id)
+            models.append({**(_hub_model(hub[1]) if hub else {}), "repo_url": model_id})
+        else:
+            models.append(_hub_model(model_id))
+    return models
+
+
+def _recorded_base_model(base: dict[str, Any]) -> list[dict[str, str]]:
+    """The base a fine-tune's `finetune.json` records: its name, and where it is a Hub id (a
+    folder of the Hub's cache, or a released record's reference) its organisation and URL."""
+    if not base.get("name"):
+        return []
+    from gemeingut.model.finetune_state import base_reference
+
+    reference = base_reference(base["path"]) if Path(base["path"]).is_absolute() else base["path"]
+    return [_hub_model(reference) if is_hub_id(reference) else {"name": base["name"]}]
+
+
+def _hub_model(model_id: str) -> dict[str, str]:
+    """name, organization and repo_url of a Hub id, spelled as llama.cpp's converter does."""
+    from gguf.metadata import Metadata
+
+    name, org, *_ = Metadata.get_model_id_components(model_id)
+    model = {"name": Metadata.id_to_title(name)} if name else {}
+    if org:
+        model["organization"] = Metadata.id_to_title(org)
+        model["repo_url"] = f"https://huggingface.co/{org}/{name}"
+    return model
 
 
 def _model_card(model_dir: Path) -> dict[str, Any]:
@@ -654,10 +718,43 @@ def _verify(
         if not (np.array_equal(data, source) if exact else _f16_close(data, source)):
             raise GGUFMismatch(f"{item.name} does not match {item.source}")
         checked += data.size
-    probe_ids = tokenizer_from_gguf(reader).encode(PROBE, add_special_tokens=False).ids
-    if probe_ids != tokenizer["hf"].encode(PROBE, add_special_tokens=False).ids:
-        raise GGUFMismatch("the GGUF vocabulary tokenises the probe differently")
+    _check_probe(tokenizer_from_gguf(reader), tokenizer)
     return checked
+
+
+def _check_probe(from_gguf: Tokenizer, tokenizer: dict[str, Any]) -> None:
+    """llama.cpp must split the probe into the tokens the HF tokenizer gives: a tokenizer whose
+    merges its vocabulary cannot express would change every prompt the model sees."""
+    got = from_gguf.encode(PROBE, add_special_tokens=False)
+    want = tokenizer["hf"].encode(PROBE, add_special_tokens=False)
+    if got.ids == want.ids:
+        return
+    shared = min(len(got.ids), len(want.ids))
+    at = next((i for i in range(shared) if got.ids[i] != want.ids[i]), shared)
+    raise InputError(
+        _(
+            "{tokenizer}: llama.cpp would tokenise the probe {probe} differently: token {index} "
+            "is {gguf} in the GGUF but {hf} in the tokenizer",
+            tokenizer=str(tokenizer["file"]),
+            probe=repr(PROBE),
+            index=str(at),
+            gguf=_piece(got, at),
+            hf=_piece(want, at),
+        ),
+        _(
+            "the tokenizer's merges do not follow from its vocabulary as llama.cpp's "
+            "{kind} tokenizer needs; convert it with llama.cpp's convert_hf_to_gguf.py and "
+            "compare its tokens, or use a tokenizer made by `gemeingut tokenizer train`",
+            kind=tokenizer["kind"],
+        ),
+    )
+
+
+def _piece(encoding: Any, index: int) -> str:
+    """Token `index` of `encoding` as `id 'piece'`, or "—" past its last token."""
+    if index >= len(encoding.ids):
+        return "—"
+    return f"{encoding.ids[index]} {encoding.tokens[index]!r}"
 
 
 def _f16_close(got: np.ndarray, want: np.ndarray) -> bool:

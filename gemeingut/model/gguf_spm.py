@@ -71,10 +71,17 @@ def spm_vocabulary(
     lowest = -float(len(rank) + 1)  # a token no merge makes: HF never forms it from parts
     tokens, scores, types = [], [], []
     for i in range(vocab_size):
-        if unknown is not None and by_id.get(i, added.get(i, {}).get("content")) == unknown:
+        text = by_id.get(i, added.get(i, {}).get("content"))
+        if unknown is not None and text == unknown:
             tokens.append(unknown)
             scores.append(0.0)
             types.append(gguf.TokenType.UNKNOWN)
+        elif text is not None and BYTE_TOKEN.fullmatch(text):
+            # A byte token is one even where it was added as a special token (as 🤗 tokenizers'
+            # trainer adds them): byte fallback needs it, as in llama.cpp's LlamaHfVocab.
+            tokens.append(text)
+            scores.append(0.0)
+            types.append(gguf.TokenType.BYTE)
         elif i in added:
             special = added[i].get("special")
             content = added[i]["content"]
@@ -86,14 +93,9 @@ def spm_vocabulary(
             scores.append(PADDING_SCORE)
             types.append(gguf.TokenType.UNUSED)
         else:
-            token = by_id[i]
-            tokens.append(token)
-            if BYTE_TOKEN.fullmatch(token):
-                scores.append(0.0)
-                types.append(gguf.TokenType.BYTE)
-            else:
-                scores.append(_score(token, rank, lowest))
-                types.append(gguf.TokenType.NORMAL)
+            tokens.append(text)
+            scores.append(_score(text, rank, lowest))
+            types.append(gguf.TokenType.NORMAL)
     return tokens, scores, [int(t) for t in types]
 
 

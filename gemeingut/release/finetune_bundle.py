@@ -28,13 +28,13 @@ from gemeingut.i18n import _, text
 from gemeingut.model.base_model import (
     CARD_FILE,
     LICENSE_FILES,
-    file_listing,
     listing_fingerprint,
+    recorded_listing,
 )
 from gemeingut.model.finetune import DATA_DIR
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.model.pretrain import LOG_FILE
-from gemeingut.recipe import ReleaseSection
+from gemeingut.recipe import ReleaseSection, is_hub_id
 from gemeingut.release.bundle import (
     AUDIT_DIR,
     FINETUNE_DATA,
@@ -71,14 +71,22 @@ def assemble_finetune_bundle(
     out_dir: Path,
 ) -> dict[str, Any]:
     bundle = out_dir / BUNDLE_DIR
-    record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
-    write_base_evidence(base_dir, bundle / BASE_DIR, record["base_model"]["fingerprint"])
-    copy_model(tuned.path, bundle / MODEL)
-    shutil.copytree(tuned.path / DATA_DIR, bundle / TRAINING_DATA / FINETUNE_DATA)
-    copy_code(recipe_path, bundle / "training-code")
     metadata = bundle / TRAINING_METADATA
     metadata.mkdir(parents=True)
     copy_finetune_record(tuned.path / FINETUNE_FILE, metadata / FINETUNE_FILE)
+    base = name_base(metadata / FINETUNE_FILE, release.base_hub_id)
+    adapter = (tuned.path / ADAPTER_CONFIG).is_file()
+    if adapter:
+        check_adapter_base(base)
+    write_base_evidence(base_dir, bundle / BASE_DIR, base["fingerprint"])
+    copy_model(tuned.path, bundle / MODEL)
+    if adapter:  # peft loads the base by this name
+        config = json.loads((bundle / MODEL / ADAPTER_CONFIG).read_text(encoding="utf-8"))
+        write_json(
+            bundle / MODEL / ADAPTER_CONFIG, config | {"base_model_name_or_path": base["path"]}
+        )
+    shutil.copytree(tuned.path / DATA_DIR, bundle / TRAINING_DATA / FINETUNE_DATA)
+    copy_code(recipe_path, bundle / "training-code")
     shutil.copy2(tuned.path / LOG_FILE, metadata / "finetune_log.jsonl")
     lineage: dict[str, Any] = {"finetune": tuned.meta}
     if audit is not None:  # the audited folder named as the bundle's model, as in bundle.py
@@ -87,12 +95,9 @@ def assemble_finetune_bundle(
     write_json(metadata / "lineage.json", lineage)
     if audit is not None:
         copy_audit(audit.path, bundle / AUDIT_DIR)
-    base = json.loads((metadata / FINETUNE_FILE).read_text(encoding="utf-8"))["base_model"]
-    adapter_config = bundle / MODEL / ADAPTER_CONFIG
-    if adapter_config.is_file():  # peft loads the base by this name: the published one
-        config = json.loads(adapter_config.read_text(encoding="utf-8"))
-        write_json(adapter_config, config | {"base_model_name_or_path": base["path"]})
-    write_json(bundle / "release.json", release_info(release, True) | {"base_model": base["path"]})
+    stated = {"base_hub_id": release.base_hub_id} if release.base_hub_id else {}
+    info = release_info(release, True) | {"base_model": base["path"]} | stated
+    write_json(bundle / "release.json", info)
     attributions = write_notice_file(bundle, finetune_notice(bundle))
     rating = rate_finetune(collect(bundle, expected=frozenset({CARD})))
     (bundle / CARD).write_text(render_finetune_card(bundle, rating), encoding="utf-8")
@@ -114,6 +119,37 @@ def assemble_finetune_bundle(
     }
 
 
+def name_base(record_file: Path, hub_id: str | None) -> dict[str, Any]:
+    """The published record's base, named by `hub_id` where the release states one (the card's
+    `base_model` and the adapter's base follow it); returns that base."""
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    if hub_id:
+        record["base_model"]["path"] = hub_id
+        record_file.write_text(
+            json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    return record["base_model"]
+
+
+def check_adapter_base(base: dict[str, Any]) -> None:
+    """peft (`AutoPeftModelForCausalLM`) loads an adapter's base by the name its config gives:
+    a Hub id resolves anywhere, a folder on this machine nowhere else (and is not published),
+    and the base's weights are not in the bundle; so a released adapter needs its base's Hub
+    id."""
+    if not is_hub_id(base["path"]):
+        raise InputError(
+            _(
+                "the LoRA adapter's base {base} has no Hugging Face Hub id: peft could not find "
+                "the base of the released adapter (its weights are not in the bundle)",
+                base=base["path"],
+            ),
+            _(
+                "name the base's Hub id with --base-hub-id ORG/NAME (release.base_hub_id in a "
+                "recipe), or fine-tune with --merge to release a standalone model"
+            ),
+        )
+
+
 def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
     """The base's card, config and licence files and the list of all its files: the same
     folder the fine-tune started from (its fingerprint must match), or a clear error."""
@@ -122,7 +158,7 @@ def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
             _("the base model folder {path} is not there", path=str(base_dir)),
             _("pass the folder the model was fine-tuned from with --base"),
         )
-    listing = file_listing(base_dir)
+    listing = recorded_listing(base_dir, fingerprint)
     if listing_fingerprint(listing) != fingerprint:
         raise InputError(
             _(

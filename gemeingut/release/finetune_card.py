@@ -23,8 +23,8 @@ from gemeingut.release.card_phrases import (
     parameters_phrase,
 )
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, RELEASE_INFO, TRAINING_METADATA
-from gemeingut.release.openness.evidence import parameter_count
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
+from gemeingut.release.openness.model_size import ModelSize, model_size
 from gemeingut.release.openness.summary import openness_sentence
 
 TEMPLATE = (files("gemeingut.release") / "finetune_card.md.j2").read_text(encoding="utf-8")
@@ -62,7 +62,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "code": tuned["code"],
         "architecture": (config.get("architectures") or [text(_("unknown"), language)])[0],
         "fine_tuned_from": base_phrase(base["path"], language),
-        "parameters": parameters_phrase(parameter_count(bundle / MODEL) or 0, language),
+        "parameters": size_phrase(model_size(bundle), language),
         "context": context_phrase(config.get("max_position_embeddings"), language),
         "model_license": licence_phrase(release["licenses"]["weights"], language),
         "documents_license": release["licenses"]["documents"],
@@ -81,6 +81,22 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "adapter": adapter,
     }
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+
+
+def size_phrase(size: ModelSize, language: str) -> str:
+    """The card's parameter count, which `verify` looks for: the model's, and for a LoRA
+    adapter how base and adapter add up to it."""
+    total = parameters_phrase(size.total or 0, language)
+    if not size.adapter:
+        return total
+    said = _(
+        "{total} ({base} of the base model, as counted at fine-tuning: its weights are not in "
+        "this bundle; {adapter} of the adapter)",
+        total=total,
+        base=size.base,
+        adapter=size.in_bundle,
+    )
+    return text(said, language)
 
 
 def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language: str) -> str:

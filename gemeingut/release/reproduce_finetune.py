@@ -22,8 +22,8 @@ from typing import Any
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import _, text
-from gemeingut.model.base_model import file_listing, listing_fingerprint
+from gemeingut.i18n import _, plural, text
+from gemeingut.model.base_model import bookkeeping, listing_fingerprint, recorded_listing
 from gemeingut.release.layout import (
     AUDIT,
     BUNDLE_DIR,
@@ -163,6 +163,8 @@ def release_settings(bundle: Path) -> dict[str, Any]:
     }
     if "document_language" in info:  # written by code that has the setting
         settings["document_language"] = info["document_language"]
+    if "base_hub_id" in info:  # stated at release
+        settings["base_hub_id"] = info["base_hub_id"]
     return settings
 
 
@@ -171,16 +173,40 @@ def _check_base(bundle: Path, base: Path) -> None:
     fingerprint the fine-tuning recorded (verify has checked the list against it)."""
     if not base.is_dir():
         raise InputError(_("{path} is not a folder", path=base), _("pass the base model's folder"))
-    found, listed = file_listing(base), base_listing(bundle)
-    if listing_fingerprint(found) != base_record(bundle).get("fingerprint"):
+    fingerprint = base_record(bundle).get("fingerprint")
+    found, listed = recorded_listing(base, fingerprint), base_listing(bundle)
+    if listing_fingerprint(found) != fingerprint:
         differing = sorted(p for p in set(found) | set(listed) if found.get(p) != listed.get(p))
+        if differing and bookkeeping(differing) == differing:
+            raise InputError(
+                _(
+                    "{path} holds the base's model files, but {listing} was written by an older "
+                    "gemeingut and also lists download bookkeeping files, which change with "
+                    "every download: {files}",
+                    path=base,
+                    listing=f"{BASE_DIR}/{BASE_FILES}",
+                    files=", ".join(differing[:5]) + (" …" if len(differing) > 5 else ""),
+                ),
+                _("pass the very folder the model was fine-tuned from (with those files)"),
+            )
+        named = {
+            "path": base,
+            "files": ", ".join(differing[:5]) + (" …" if len(differing) > 5 else ""),
+            "listing": f"{BASE_DIR}/{BASE_FILES}",
+        }
         raise InputError(
-            _(
-                "{path} is not the base this model was fine-tuned from: {files} differ from "
-                "{listing}",
-                path=base,
-                files=", ".join(differing[:5]) + (" …" if len(differing) > 5 else ""),
-                listing=f"{BASE_DIR}/{BASE_FILES}",
+            plural(
+                len(differing),
+                _(
+                    "{path} is not the base this model was fine-tuned from: {files} differs from "
+                    "{listing}",
+                    **named,
+                ),
+                _(
+                    "{path} is not the base this model was fine-tuned from: {files} differ from "
+                    "{listing}",
+                    **named,
+                ),
             ),
             _(
                 "pass the folder of {name} with exactly the files listed there",

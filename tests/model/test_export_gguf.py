@@ -453,3 +453,42 @@ def assert_llama_cpp_matches(path: Path, text: str, ids: list[int], logits: np.n
     assert got["ids"] == ids
     # llama.cpp keeps its KV cache in F16, so even the F32 file differs a little.
     np.testing.assert_allclose(got["logits"], logits, atol=0.02 * np.abs(logits).max())
+
+
+def test_the_cards_licence_name_link_and_base_models_are_written_as_llama_cpp_does(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """`license: other` names its terms in license_name and license_link (Qwen's research
+    licence); a list of licences is joined; `base_model` ids and URLs become base models."""
+    model_dir = shutil.copytree(tiny_model, tmp_path / "qwen-artig")
+    link = "https://huggingface.co/Qwen/Qwen2.5-3B/blob/main/LICENSE"
+    (model_dir / "README.md").write_text(
+        "---\nlicense: other\nlicense_name: qwen-research\n"
+        f"license_link: {link}\nmodel_name: Winzig\n"
+        "base_model:\n- Qwen/Qwen2.5-3B\n- https://example.org/basis\n---\n# Winzig\n",
+        encoding="utf-8",
+    )
+    export_gguf(model_dir, tmp_path / "a.gguf")
+    reader = gguf.GGUFReader(tmp_path / "a.gguf")
+    assert field(reader, "general.name") == "Winzig"
+    assert field(reader, "general.license") == "other"
+    assert field(reader, "general.license.name") == "qwen-research"
+    assert field(reader, "general.license.link") == link
+    assert field(reader, "general.base_model.count") == 2
+    assert field(reader, "general.base_model.0.name") == "Qwen2.5 3B"
+    assert field(reader, "general.base_model.0.organization") == "Qwen"
+    assert (
+        field(reader, "general.base_model.0.repo_url") == "https://huggingface.co/Qwen/Qwen2.5-3B"
+    )
+    assert field(reader, "general.base_model.1.repo_url") == "https://example.org/basis"
+    assert "general.base_model.1.name" not in reader.fields
+    (model_dir / "README.md").write_text(
+        "---\nlicense:\n- mit\n- cc-by-4.0\n---\n", encoding="utf-8"
+    )
+    export_gguf(model_dir, tmp_path / "b.gguf", licence="Apache-2.0")
+    reader = gguf.GGUFReader(tmp_path / "b.gguf")
+    assert field(reader, "general.license") == "Apache-2.0"  # what the user states wins
+    export_gguf(model_dir, tmp_path / "c.gguf")
+    reader = gguf.GGUFReader(tmp_path / "c.gguf")
+    assert field(reader, "general.license") == "mit,cc-by-4.0"
+    assert "general.license.name" not in reader.fields and "general.name" in reader.fields

@@ -17,9 +17,10 @@ from sentencepiece import SentencePieceProcessor
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from gemeingut.errors import InputError
-from gemeingut.model.export_gguf import export_gguf, tokenizer_from_gguf
+from gemeingut.model.export_gguf import PROBE, export_gguf, tokenizer_from_gguf
 from tests.model.test_export_gguf import assert_llama_cpp_matches
 from tests.model.tiny_models import german_sentences, make_model
+from tests.test_cli import invoke
 
 TEXTS = [
     *german_sentences(20, seed=7),
@@ -129,3 +130,67 @@ def test_a_sentencepiece_layout_llama_cpp_runs_differently_is_refused(
     with pytest.raises(InputError, match="SentencePiece-artiges BPE mit Byte-Fallback"):
         export_gguf(model_dir, tmp_path / "x.gguf", "f32")
     assert not (tmp_path / "x.gguf").exists()
+
+
+@pytest.fixture(scope="module", params=["mistral", "gemma"])
+def trained_export(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A Mistral or Gemma whose byte-fallback BPE was trained with 🤗 tokenizers (its byte
+    tokens are added as special tokens), exported from its folder."""
+    folder = tmp_path_factory.mktemp(f"trained-{request.param}")
+    model_dir = make_model(folder / "model", model_type=request.param, byte_fallback=True)
+    return model_dir, Path(export_gguf(model_dir, folder / "model.gguf", "f32")["path"])
+
+
+def test_byte_tokens_a_trainer_added_as_special_tokens_stay_byte_tokens(trained_export) -> None:
+    model_dir, path = trained_export
+    reader = gguf.GGUFReader(path)
+    tokens = reader.fields["tokenizer.ggml.tokens"].contents()
+    types = reader.fields["tokenizer.ggml.token_type"].contents()
+    kinds = {t: k for t, k in zip(tokens, types, strict=True)}
+    assert all(kinds[f"<0x{i:02X}>"] == gguf.TokenType.BYTE for i in range(256))
+    hf = AutoTokenizer.from_pretrained(model_dir)
+    from_gguf = tokenizer_from_gguf(reader)
+    for text in TEXTS:  # bytes for 🙂, ½, Ω and ẞ, never <unk>
+        want = hf(text, add_special_tokens=False)["input_ids"]
+        assert from_gguf.encode(text, add_special_tokens=False).ids == want, text
+
+
+@pytest.mark.skipif(not HAS_LLAMA_CPP, reason="llama-cpp-python is not installed")
+def test_llama_cpp_tokenises_a_trained_byte_fallback_bpe_as_transformers(trained_export) -> None:
+    model_dir, path = trained_export
+    run = subprocess.run(
+        [sys.executable, "-c", LLAMA_CPP_TOKENIZE, str(path)],
+        input=json.dumps(TEXTS),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    hf = AutoTokenizer.from_pretrained(model_dir)
+    want = [hf(t, add_special_tokens=False)["input_ids"] for t in TEXTS]
+    assert json.loads(run.stdout.splitlines()[-1]) == want
+
+
+def test_a_tokenizer_llama_cpp_would_split_differently_is_one_german_line(
+    trained_export, tmp_path: Path
+) -> None:
+    """A vocabulary token no merge makes: the tokenizer never forms it, llama.cpp (which merges
+    any pair whose join is a token) would."""
+    model_dir = shutil.copytree(trained_export[0], tmp_path / "model")
+    spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    hf = AutoTokenizer.from_pretrained(model_dir)
+    pieces = hf.tokenize(PROBE)
+    joined = {"".join(m) for m in spec["model"]["merges"]}
+    token = next(p for p in pieces if p in joined)
+    spec["model"]["merges"] = [m for m in spec["model"]["merges"] if "".join(m) != token]
+    (model_dir / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+    out = tmp_path / "x.gguf"
+    result = invoke("model", "export", model_dir, "--out", out)
+    assert result.exit_code == 2, result.output
+    error, hint = result.output.strip().splitlines()
+    assert error.startswith(f"Fehler: {model_dir / 'tokenizer.json'}: llama.cpp würde")
+    index, token_id = pieces.index(token), spec["model"]["vocab"][token]
+    differs = f"Token {index} ist {token_id} {token!r} im GGUF, aber "
+    assert f"die Probe {PROBE!r} anders zerlegen: {differs}" in error
+    assert "Traceback" not in result.output and hint.startswith("Hinweis:")
+    assert not out.exists()

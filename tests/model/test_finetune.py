@@ -285,6 +285,7 @@ def test_licence_from_card_license_file_or_user(base_dir: Path, tmp_path: Path) 
         "Apache-2.0",
         "LICENSE file",
     )
+    (bare / "LICENSE").unlink()  # a card and LICENSE file that disagree: test_base_model.py
     (bare / "README.md").write_text("---\nlicense: other\nlicense_name: llama3\n---\n")
     assert inspect_base_model(bare).license == "LicenseRef-llama3"
     with pytest.raises(InputError, match="widerspricht der eigenen Lizenz des Basismodells"):
@@ -506,3 +507,45 @@ def test_a_saved_adapter_loads_with_peft_alone_outside_gemeingut(adapter, base_d
     assert all(torch.equal(alone[k], v) for k, v in reference.state_dict().items())
     cached = "/home/u/.cache/huggingface/hub/models--Qwen--Qwen2.5-0.5B/snapshots/abc123"
     assert base_reference(cached) == "Qwen/Qwen2.5-0.5B"
+
+
+def gguf_general(path: Path) -> dict:
+    import gguf
+
+    reader = gguf.GGUFReader(path)
+    return {k: f.contents() for k, f in reader.fields.items() if k.startswith("general.")}
+
+
+def test_a_merged_fine_tunes_gguf_names_it_its_licence_and_its_base(merged, tmp_path: Path) -> None:
+    """Its folder has no card: name, licence and base model come from finetune.json, as
+    llama.cpp's converter writes a fine-tune's; the CLI says so in German."""
+    out = tmp_path / "merged.gguf"
+    result = CliRunner().invoke(app, ["model", "export", str(merged.path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    written = result.output.strip()
+    assert written.startswith(f"✓ GGUF (f16) geschrieben: {out} (20 Tensoren, 0,")
+    assert " MB, sha256 " in written
+    assert gguf_general(out) == {
+        "general.architecture": "llama",
+        "general.name": "Winzling-32 (fine-tuned)",
+        "general.file_type": 1,
+        "general.quantization_version": 2,
+        "general.license": "Apache-2.0",
+        "general.base_model.count": 1,
+        "general.base_model.0.name": "Winzling-32",
+    }
+
+
+def test_a_base_from_the_hub_cache_is_named_in_the_gguf_by_its_hub_id(
+    base_dir: Path, data_file: Path, tmp_path: Path
+) -> None:
+    from gemeingut.model.export_gguf import export_gguf
+
+    snapshot = tmp_path / "hub" / "models--example--winzling-32" / "snapshots" / ("0" * 40)
+    shutil.copytree(base_dir, snapshot)
+    tuned, _ = finetune_stage(at(tmp_path / "ft"), snapshot, data_file, section(merge=True))
+    general = gguf_general(Path(export_gguf(tuned.path, tmp_path / "m.gguf", "f32")["path"]))
+    assert general["general.base_model.count"] == 1
+    assert general["general.base_model.0.name"] == "Winzling 32"
+    assert general["general.base_model.0.organization"] == "Example"
+    assert general["general.base_model.0.repo_url"] == "https://huggingface.co/example/winzling-32"

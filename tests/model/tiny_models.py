@@ -46,11 +46,15 @@ def make_model(
     rope_theta: float = 50_000.0,
     model_type: str = "llama",
     sentencepiece: bool = False,
+    byte_fallback: bool = False,
 ) -> Path:
     """`sentencepiece`: the tokenizer of Llama 2, Mistral and Gemma (a SentencePiece BPE with
-    byte fallback, saved by transformers as tokenizer.json) instead of our byte-level BPE."""
+    byte fallback, saved by transformers as tokenizer.json) instead of our byte-level BPE;
+    `byte_fallback`: such a tokenizer trained with 🤗 tokenizers instead."""
     if sentencepiece:
         tokenizer = train_sentencepiece(folder, space_prefix=model_type != "gemma")
+    elif byte_fallback:
+        tokenizer = train_byte_fallback_bpe(folder, space_prefix=model_type != "gemma")
     else:
         tokenizer = train_tokenizer(german_sentences(400), folder, vocab_size=400)
     config = CONFIGS[model_type](
@@ -107,6 +111,30 @@ def train_sentencepiece(folder: Path, space_prefix: bool) -> PreTrainedTokenizer
     (folder / "tokenizer.vocab").unlink()
     tokenizer_class = LlamaTokenizer if space_prefix else GemmaTokenizer
     tokenizer = tokenizer_class.from_pretrained(folder)
+    tokenizer.pad_token = tokenizer.unk_token
+    tokenizer.save_pretrained(folder)
+    return tokenizer
+
+
+def train_byte_fallback_bpe(folder: Path, space_prefix: bool) -> PreTrainedTokenizerBase:
+    """A BPE with byte fallback over "▁"-for-space text trained with 🤗 tokenizers, as one makes
+    a Mistral- or Gemma-style tokenizer without SentencePiece: its trainer adds the 256 byte
+    tokens as special tokens."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = Tokenizer(models.BPE(byte_fallback=True, unk_token="<unk>", fuse_unk=True))
+    prefix = [normalizers.Prepend("▁")] if space_prefix else []
+    bpe.normalizer = normalizers.Sequence([*prefix, normalizers.Replace(" ", "▁")])
+    bpe.decoder = decoders.Sequence(
+        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse()]
+    )
+    specials = ["<unk>", "<s>", "</s>", *(f"<0x{i:02X}>" for i in range(256))]
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=specials)
+    bpe.train_from_iterator(german_sentences(400), trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", unk_token="<unk>"
+    )
     tokenizer.pad_token = tokenizer.unk_token
     tokenizer.save_pretrained(folder)
     return tokenizer

@@ -151,9 +151,17 @@ def test_the_model_documentation_form_states_what_the_files_evidence(bundle: Pat
     }
     assert form["model_properties"]["total_parameters"] == parameter_count(bundle / "model")
     training = json.loads((bundle / "training-metadata" / "training.json").read_text())
-    assert (
-        form["computational_resources"]["training_compute_flops"] == training["flops"]["flops_6nd"]
+    tuning = json.loads((bundle / "training-metadata" / "finetune.json").read_text())["stats"]
+    resources = form["computational_resources"]
+    tuned_flops = 6 * tuning["parameters"] * tuning["tokens_seen"]
+    # pretrained, then fine-tuned: both runs, summed, each named
+    assert resources["training_compute_flops"] == training["flops"]["flops_6nd"] + tuned_flops
+    assert resources["stages"]["fine-tuning"]["training_compute_flops"] == tuned_flops
+    assert resources["stages"]["pretraining"]["record"] == "training-metadata/training.json"
+    assert resources["training_time_seconds"] == pytest.approx(
+        training["wall_seconds"]["total"] + tuning["wall_seconds_total"], abs=1e-3
     )
+    assert form["energy_consumption"]["scope"].startswith("the pretraining only")
     assert form["distribution_and_licences"]["licence"] == "Apache-2.0"
     assert form["use"]["acceptable_use_policy"].startswith("not evidenced")
 

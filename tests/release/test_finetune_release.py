@@ -115,7 +115,7 @@ def test_an_open_base_lends_the_fine_tune_its_components(tmp_path: Path) -> None
     assert datasets["present"] and datasets["evidence"] == [
         "training-data/finetuning", "base-model: data/train.jsonl"
     ]  # fmt: skip
-    assert components["Data card"]["evidence"] == ["base-model: README.md (Training data)"]
+    assert components["Data card"]["evidence"] == ["base-model: README.md"]
     assert rated["osaid"]["requirements"]["data_information"]["passed"]
 
 
@@ -142,7 +142,7 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     shutil.rmtree(bundle)
     shutil.copytree(closed, bundle)
     card = bundle / "README.md"
-    card.write_text(card.read_text().replace("Class III - Open Model (conditional);", "Class I;"))
+    card.write_text(card.read_text().replace("Klasse III – Open Model (bedingt);", "Klasse I;"))
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
@@ -179,7 +179,7 @@ def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
     partial = invoke("release", "--finetuned", tuned, "--model", tuned, "--name", "x", "--out",
                      tmp_path / "r")  # fmt: skip
     assert partial.exit_code == 2
-    assert "es fehlt --dataset, --tokenizer, --evaluation" in partial.output
+    assert "nicht angegeben: --dataset, --tokenizer, --evaluation;" in partial.output
     moved = tmp_path / "anderswo"
     base.rename(moved)
     gone = invoke(
@@ -195,31 +195,85 @@ def test_what_cannot_be_released_so_is_a_clear_error(tmp_path: Path) -> None:
     verify_bundle(tmp_path / "r" / "bundle")
 
 
-def test_a_lora_adapter_is_released_signed_and_loads_with_peft(tmp_path: Path) -> None:
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+HUB_ID = "gemeingut-test/winzige-basis"
+# The card's usage snippet, run from the bundle as a user would: peft finds the base by the name
+# adapter_config.json gives, here in the Hub cache alone (offline), and the adapter's logits are
+# those of the adapter put on that base by hand.
+LOAD_ADAPTER = """
+import json, sys
+import torch
+from peft import AutoPeftModelForCausalLM, PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer
+tokenizer = AutoTokenizer.from_pretrained("model")
+model = AutoPeftModelForCausalLM.from_pretrained("model")
+by_hand = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(sys.argv[1]), "model")
+ids = tokenizer("Frage 3?", return_tensors="pt")
+with torch.no_grad():
+    print(json.dumps(torch.equal(model(**ids).logits, by_hand(**ids).logits)))
+"""
+
+
+def hub_cache(root: Path, base: Path, hub_id: str) -> Path:
+    """A Hugging Face cache that holds `base` as the Hub's snapshot of `hub_id`."""
+    revision = "0" * 40
+    repo = root / f"models--{hub_id.replace('/', '--')}"
+    shutil.copytree(base, repo / "snapshots" / revision)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision, encoding="utf-8")
+    return root
+
+
+def test_a_lora_adapter_is_released_signed_and_loads_with_peft_by_its_hub_id(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
 
     from gemeingut.release.signing import create_key
 
     base = base_folder(tmp_path)
     adapter = fine_tune(tmp_path, base, "--license", "Apache-2.0")
     key = create_key("amt", tmp_path / "keys")
-    bundle = release(tmp_path, adapter, "--sign-key", key.private)
+    bundle = release(tmp_path, adapter, "--sign-key", key.private, "--base-hub-id", HUB_ID)
     assert verify_bundle(bundle, key.public).signed_by
     config = json.loads((bundle / "model" / "adapter_config.json").read_text())
-    assert config["base_model_name_or_path"] == "Winzige Basis"  # no folder of this machine
+    assert config["base_model_name_or_path"] == HUB_ID  # no folder of this machine
     components = {c["name"]: c for c in rating(bundle)["mof"]["components"]}
     weights = components["Model parameters (Final)"]
     assert weights["evidence"] == [
         "model/adapter_model.safetensors", "base-model: model.safetensors"
     ]  # fmt: skip
     card = (bundle / "README.md").read_text(encoding="utf-8")
-    assert "LoRA-Adapter, feinabgestimmt aus `Winzige Basis`" in card
+    assert yaml.safe_load(card.split("---")[1])["base_model"] == HUB_ID
+    assert f"LoRA-Adapter, feinabgestimmt aus `{HUB_ID}`" in card
     assert "LoRA (Adapter) (Rang 8" in card and "eingeschmolzen" not in card
     assert "AutoPeftModelForCausalLM" in card
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), bundle / "model")
-    ids = AutoTokenizer.from_pretrained(bundle / "model")("Frage 3?", return_tensors="pt")
-    assert model(**ids).logits.shape[-1] == model.config.vocab_size
+    cache = hub_cache(tmp_path / "hub", base, HUB_ID)
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache)}
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_ADAPTER, str(base)],
+        cwd=bundle, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert json.loads(loaded.stdout.splitlines()[-1]) is True
+
+
+def test_an_adapter_whose_base_has_no_hub_id_is_not_released(tmp_path: Path) -> None:
+    """peft would look for `Winzige Basis` on the Hub: the release asks for the base's Hub id."""
+    base = base_folder(tmp_path)
+    adapter = fine_tune(tmp_path, base, "--license", "Apache-2.0")
+    out = ("--finetuned", adapter, "--name", "x", "--license", "Apache-2.0")
+    refused = invoke("release", *out, "--out", tmp_path / "r")
+    assert refused.exit_code == 2
+    said = " ".join(refused.stderr.split())
+    assert "Basismodell Winzige Basis des LoRA-Adapters hat keine Hugging-Face-Hub-ID" in said
+    assert "--base-hub-id ORG/NAME" in said and "Traceback" not in refused.output
+    assert not (tmp_path / "r" / "bundle").exists()
+    for wrong in ("Winzige Basis", "../basis", "a/b/c"):
+        shaped = invoke("release", *out, "--out", tmp_path / "s", "--base-hub-id", wrong)
+        assert shaped.exit_code == 2, shaped.output
+        assert "keine Hugging-Face-Hub-ID (org/name)" in " ".join(shaped.stderr.split())
 
 
 def test_an_audited_fine_tune_names_no_folder_of_this_machine(tmp_path: Path, tiny_build) -> None:
@@ -371,7 +425,7 @@ def test_a_fine_tune_bundle_is_reproduced_on_its_base(
     and with the base in another folder (an adapter names it)."""
     base = base_folder(tmp_path)
     tuned = fine_tune(tmp_path, base, "--license", "Apache-2.0", *(["--merge"] if merge else []))
-    bundle = release(tmp_path, tuned)
+    bundle = release(tmp_path, tuned, *([] if merge else ["--base-hub-id", HUB_ID]))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     elsewhere = shutil.copytree(base, tmp_path / "anderswo" / "basis")  # another machine's path
     result = invoke(
@@ -395,7 +449,9 @@ def test_reproducing_a_fine_tune_needs_the_very_base_it_was_made_from(
     )
     result = invoke("reproduce", closed, "--workspace", tmp_path / "b", "--base", other)
     assert result.exit_code == 2
-    assert "ist nicht das Basismodell" in result.stderr and "config.json" in result.stderr
+    said = " ".join(result.stderr.split())
+    assert "ist nicht das Basismodell" in said  # one file: it "weicht ab", not "weichen ab"
+    assert "config.json weicht von base-model/files.json ab" in said
     assert not (tmp_path / "b" / "workspace").exists()  # refused before any training
 
 

@@ -4,6 +4,8 @@ what each folder holds, and what is missing is named per class."""
 import json
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
@@ -61,20 +63,37 @@ def test_data_information_evaluation_and_report_make_class_iii(tmp_path: Path) -
     result = rate_folder(folder)
     assert result["mof"]["class"] == 3 and not result["mof"]["conditional"]
     arch = next(c for c in result["mof"]["components"] if c["name"] == "Model architecture")
-    assert arch["license"] == "Apache-2.0" and "qwen2" in arch["evidence"][0]
+    assert arch["license"] == "Apache-2.0" and arch["evidence"] == ["config.json"]
+    assert "qwen2" in arch["detail"]
     requirements = result["osaid"]["requirements"]
     assert requirements["data_information"]["passed"]
     assert not requirements["code"]["passed"]  # no training or data code in the folder
     assert "Training code" in result["mof"]["levels"]["2"]["missing"]
 
 
+def _fill(folder: Path) -> None:
+    """Every component a folder can hold, each file with content of its kind."""
+    for name in ("train.py", "preprocess.py", "inference.py", "eval.py"):
+        (folder / name).write_text("import sys\n\nprint(sys.argv)\n", "utf-8")
+    for name in ("TECHNICAL_REPORT.md", "paper/paper.md", "samples/a.txt"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("# Report\n\nHow the model was made.\n", "utf-8")
+    (folder / "requirements.txt").write_text("torch==2.5.1\n", "utf-8")
+    (folder / "training_args.json").write_text('{"lr": 0.001}', "utf-8")
+    (folder / "checkpoints").mkdir()
+    (folder / "checkpoints" / "step-100.safetensors").write_bytes(
+        (folder / "model.safetensors").read_bytes()
+    )
+    for name in ("data/train-00000.parquet", "test-data/test-00000.parquet"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(
+            pa.table({"text": ["Die Würde des Menschen ist unantastbar."]}), folder / name
+        )
+
+
 def test_everything_in_the_folder_under_open_licences_is_class_i(tmp_path: Path) -> None:
     folder = _folder(tmp_path / "m", "apache-2.0", DATA_SECTION, MODEL_INDEX)
-    for name in ("TECHNICAL_REPORT.md", "train.py", "preprocess.py", "inference.py", "eval.py",
-                 "requirements.txt", "paper/paper.md", "checkpoints/step-100.safetensors",
-                 "data/train-00000.parquet", "test-data/test-00000.parquet"):  # fmt: skip
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text("x", "utf-8")
+    _fill(folder)
     result = rate_folder(folder)
     assert result["mof"]["label"] == "Class I - Open Science"
     assert result["osaid"]["passed"] and result["open"]
@@ -120,7 +139,9 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     assert "Klasse III – Open Model (bedingt)" in result.output
     said = " ".join(result.output.split())  # rich wraps long lines
-    assert "für Klasse III: es fehlt Technischer Bericht, Evaluationsergebnisse, Datenkarte" in said
+    assert (
+        "für Klasse III: es fehlen Technischer Bericht, Evaluationsergebnisse, Datenkarte" in said
+    )
     written = json.loads((tmp_path / "o.json").read_text())
     assert written["mof"]["class"] == 3
     assert written["mof"]["label"] == "Class III - Open Model (conditional)"  # records: English
@@ -176,7 +197,7 @@ def test_a_card_header_that_cannot_be_read_is_said_not_taken_as_no_licence(
     with pytest.raises(InputError, match=r"README\.md, Zeile 3: .*YAML-Kopf"):
         rate_folder(folder)
     card.write_text("\ufeff---\nlicense: apache-2.0\n---\n# tiny\n", "utf-8")  # with a BOM
-    assert rate_folder(folder)["licenses"]["weights"] == "apache-2.0"
+    assert rate_folder(folder)["licenses"]["weights"] == "Apache-2.0"  # as SPDX spells it
 
 
 def test_a_hugging_face_cache_snapshot_is_rated_by_the_files_its_links_name(

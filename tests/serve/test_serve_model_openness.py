@@ -35,7 +35,7 @@ def test_a_folder_is_rated_from_its_files(
     assert (rated.mof_class, rated.osaid) == (expected["mof"]["class"], expected["osaid"]["passed"])
     with serve(create_app(backend, openness=rated)) as url:
         [card] = httpx.get(f"{url}/v1/models").json()["data"]
-    assert card["license"] == "apache-2.0"  # as the card writes it
+    assert card["license"] == "Apache-2.0"  # the card's apache-2.0, as SPDX spells it
     assert card["openness"]["source"].startswith("rated from the model folder")
     assert card["max_model_len"] == backend.context_length
 

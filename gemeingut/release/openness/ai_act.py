@@ -20,13 +20,14 @@ from typing import Any
 from gemeingut.data.licenses import decide
 from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.release.card_phrases import report_language
-from gemeingut.release.layout import MODEL, TRAINING_METADATA
+from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import Evidence
 
 SUMMARY_FILE = "AI_ACT_SUMMARY.md"
 FORM_FILE = "model_documentation.json"
 NOT_EVIDENCED = "not evidenced by the release's files (the provider must state it)"
+_ENERGY_SCOPE = "the pretraining only: the fine-tuning recorded no energy"
 # The same words in the summary, which is written in the release's language.
 NOT_SHOWN = _("not evidenced by the release's files (the provider must state it)")
 # The template's ranges for the size of text training data.
@@ -232,13 +233,48 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             "documents_excluded": f["dataset"]["stats"]["excluded"],
             "excluded_by_reason": f["dataset"]["stats"]["excluded_by_reason"],
         },
-        "computational_resources": {
-            "training_time_seconds": training["wall_seconds"]["total"],
-            "training_compute_flops": training["flops"]["flops_6nd"],
-            "compute_method": "6·N·D",
-            "hardware": training["hardware"],
+        "computational_resources": _compute(training, _fine_tuning(bundle)),
+        "energy_consumption": {
+            "kwh": kwh,
+            "method": energy.get("method", NOT_EVIDENCED),
+            **({"scope": _ENERGY_SCOPE} if f["tuned"] else {}),
         },
-        "energy_consumption": {"kwh": kwh, "method": energy.get("method", NOT_EVIDENCED)},
+    }
+
+
+def _fine_tuning(bundle: Path) -> dict[str, Any] | None:
+    path = bundle / FINETUNE_RECORD
+    return _json(path) if path.is_file() else None
+
+
+def _compute(training: dict[str, Any], tuning: dict[str, Any] | None) -> dict[str, Any]:
+    """Time and compute of the whole making of the model: the pretraining, and where the
+    released model was fine-tuned after it, the sum of both runs with each one named."""
+    pretraining = {
+        "training_time_seconds": training["wall_seconds"]["total"],
+        "training_compute_flops": training["flops"]["flops_6nd"],
+        "compute_method": "6·N·D",
+        "hardware": training["hardware"],
+    }
+    if tuning is None:
+        return pretraining
+    pretraining["record"] = f"{TRAINING_METADATA}/training.json"
+    stats = tuning["stats"]
+    fine_tuning = {
+        "training_time_seconds": stats["wall_seconds_total"],
+        "training_compute_flops": 6 * stats["parameters"] * stats["tokens_seen"],
+        "compute_method": "6·N·D (N all parameters: for LoRA an upper bound)",
+        "record": FINETUNE_RECORD,
+        "hardware": tuning["hardware"],
+    }
+    return {
+        "training_time_seconds": round(
+            pretraining["training_time_seconds"] + fine_tuning["training_time_seconds"], 3
+        ),
+        "training_compute_flops": pretraining["training_compute_flops"]
+        + fine_tuning["training_compute_flops"],
+        "compute_method": "the sum of the pretraining's and the fine-tuning's (stages)",
+        "stages": {"pretraining": pretraining, "fine-tuning": fine_tuning},
     }
 
 

@@ -21,6 +21,8 @@ from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line, identification
 from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.finetune_rating import BASE_DIR, base_copies
+from gemeingut.release.openness.model_size import ModelSize, model_size
 
 
 def finetune_summary(bundle: Path, evidence: Evidence) -> str:
@@ -31,6 +33,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     language = report_language(release)
     train = data["train"]
     missing = _("_{text}_", text=NOT_SHOWN)
+    base_licence = base.get("license") or _("not named")
     licences = evidence.training_data.documents
     lines: list[Line] = [
         _("# Public summary of training content: {name}", name=release["name"]),
@@ -47,11 +50,13 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         *identification(
             release,
             _(
-                "fine-tuned from `{base}` (licence `{licence}`, fingerprint `{fingerprint}`); its "
-                "card, config and licence are in `base-model/`",
+                "fine-tuned from `{base}` (licence `{licence}`, fingerprint `{fingerprint}`); "
+                "copies of its files {copies} are in `{folder}/`",
                 base=str(base.get("path")),
-                licence=base.get("license") or _("not named"),
+                licence=base_licence,
                 fingerprint=str(base.get("fingerprint")),
+                copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
+                folder=BASE_DIR,
             ),
             missing,
         ),
@@ -183,8 +188,9 @@ def finetune_documentation(
         for p in (bundle / "model").iterdir()
         if p.is_file() and p.suffix in (".safetensors", ".gguf")
     )
-    parameters = stats.get("parameters")
+    parameters = stats.get("parameters")  # all of the base's (LoRA: before the adapter)
     tokens = stats.get("tokens_seen")
+    size = model_size(bundle)
     return {
         "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
         "general_information": {
@@ -205,8 +211,9 @@ def finetune_documentation(
             "input_modalities": ["text"],
             "output_modalities": ["text"],
             "maximum_input_size_tokens": config.get("max_position_embeddings"),
-            "total_parameters": evidence.parameters,
-            "trained_parameters": stats.get("trainable_parameters"),
+            "total_parameters": size.total,
+            "trained_parameters": size.trained,
+            "parameters_counted": _counted(size),
         },
         "distribution_and_licences": {
             "licence": rating["licenses"]["weights"],
@@ -231,8 +238,24 @@ def finetune_documentation(
         "computational_resources": {
             "training_time_seconds": stats.get("wall_seconds_total"),
             "training_compute_flops": 6 * parameters * tokens if parameters and tokens else None,
-            "compute_method": "6·N·D with N all parameters (for LoRA an upper bound)",
+            "compute_method": "6·N·D of the fine-tuning only (training-metadata/finetune.json: "
+            "N all parameters, for LoRA an upper bound; D the tokens seen); the base model's "
+            "pretraining is documented by its own provider",
             "hardware": record.get("hardware"),
         },
         "energy_consumption": {"kwh": NOT_EVIDENCED, "method": NOT_EVIDENCED},
     }
+
+
+def _counted(size: ModelSize) -> str:
+    """Where the parameter counts come from, so a reader can count them again."""
+    if size.adapter:
+        return (
+            "total: the base model's parameters as counted at fine-tuning "
+            "(training-metadata/finetune.json) plus the adapter's "
+            "(model/adapter_model.safetensors); trained: the adapter's"
+        )
+    return (
+        "total: the safetensors headers in model/; trained: the parameters the fine-tuning "
+        "trained (training-metadata/finetune.json)"
+    )

@@ -18,6 +18,7 @@ from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
+from gemeingut.release.openness.model_size import model_size
 
 BOM_FILE = "bom.cdx.json"
 SPEC_VERSION = "1.6"
@@ -56,7 +57,7 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
             "quantitativeAnalysis": {"performanceMetrics": _metrics(bundle)},
         },
         "properties": [
-            {"name": "gemeingut:parameters", "value": str(evidence.parameters)},
+            *_parameters(bundle),
             {"name": "gemeingut:weights-files", "value": ", ".join(weights)},
             {"name": "gemeingut:mof-class", "value": rating["mof"]["label"]},
             {"name": "gemeingut:osaid", "value": rating["osaid"]["summary"]},
@@ -82,6 +83,16 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
             },
         ],
     }
+
+
+def _parameters(bundle: Path) -> list[dict[str, str]]:
+    """The model's parameters (an adapter's: with its base) and, for a fine-tune of a foreign
+    base, how many the fine-tuning trained."""
+    size = model_size(bundle)
+    said = [{"name": "gemeingut:parameters", "value": str(size.total)}]
+    if (bundle / BASE_DIR).is_dir():
+        said.append({"name": "gemeingut:trained-parameters", "value": str(size.trained)})
+    return said
 
 
 def _metrics(bundle: Path) -> list[dict[str, str]]:

@@ -12,15 +12,14 @@ from typing import Any
 
 from gemeingut.i18n import Message, _
 from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
-from gemeingut.release.finetune_card import HUB_ID, render_finetune_card
-from gemeingut.release.layout import CARD, MODEL, NOTICE, TRAINING_METADATA
+from gemeingut.release.finetune_card import HUB_ID, render_finetune_card, size_phrase
+from gemeingut.release.layout import CARD, FINETUNE_RECORD, MODEL, NOTICE, TRAINING_METADATA
 from gemeingut.release.notice import finetune_notice
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
 from gemeingut.release.openness.ai_act_finetune import finetune_documentation, finetune_summary
 from gemeingut.release.openness.claims import (
     document_language,
     document_problems,
-    parameter_problems,
     rated_card_problems,
     rating_problems,
     read_card,
@@ -35,6 +34,7 @@ from gemeingut.release.openness.finetune_rating import (
     base_record,
 )
 from gemeingut.release.openness.fmti import FMTI_FILE, fmti_indicators
+from gemeingut.release.openness.model_size import model_size
 from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_yaml
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.technical_report import render_finetune_report
@@ -80,7 +80,7 @@ def finetune_claim_problems(
                 folder=BASE_DIR,
             )
         )
-    problems.extend(parameter_problems(card, evidence, language))
+    problems.extend(_parameter_problems(bundle, card, language))
     problems.extend(
         document_problems(
             bundle,
@@ -113,6 +113,37 @@ def finetune_documents(
         FMTI_FILE: lambda: document_json(fmti_indicators(evidence, rating)),
         TECHNICAL_REPORT: lambda: render_finetune_report(bundle),
     }
+
+
+def _parameter_problems(bundle: Path, card: str, language: str) -> list[Message]:
+    """The card states the model's parameters as the weights give them; an adapter's total is
+    its base's count, as the fine-tuning recorded it, plus the adapter's, which must be what
+    the fine-tuning says it trained. SPDX, the ML-BOM and the Model Documentation Form are
+    rendered from the same count and compared whole."""
+    size = model_size(bundle)
+    if size.in_bundle is None:
+        return [_("model/: no safetensors weights to count the parameters of")]
+    problems = []
+    if size.adapter and size.in_bundle != size.trained:
+        problems.append(
+            _(
+                "{folder}: the adapter holds {adapter} parameters, but {record} records "
+                "{trained} trained",
+                folder=MODEL,
+                adapter=size.in_bundle,
+                record=FINETUNE_RECORD,
+                trained=size.trained or 0,
+            )
+        )
+    if f"), {size_phrase(size, language)}, " not in card:
+        problems.append(
+            _(
+                "{file}: does not state the {parameters} parameters the weights hold",
+                file=CARD,
+                parameters=size.total or 0,
+            )
+        )
+    return problems
 
 
 def _context_problems(bundle: Path, card: str, language: str) -> list[Message]:

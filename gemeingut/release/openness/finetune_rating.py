@@ -31,7 +31,7 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence
 from gemeingut.release.openness.licences import content_licence
-from gemeingut.release.openness.mof import Found, components, found
+from gemeingut.release.openness.mof import Found, components, found, said
 from gemeingut.release.openness.rating import code_check, code_openness
 from gemeingut.release.openness.result import assemble, check, osaid_gate
 
@@ -75,20 +75,45 @@ ADAPTER_PATHS = {
 }
 ADAPTER_SHARED = frozenset(ADAPTER_PATHS)
 REQUIRED_FOLDERS = (MODEL, TRAINING_DATA, TRAINING_CODE, TRAINING_METADATA, BASE_DIR)
+# The five artifacts, as a check's detail names them (in the reader's language when shown).
+ARTIFACTS = {
+    "training data": _("training data"),
+    "training code": _("training code"),
+    "training metadata": _("training metadata"),
+    "test data": _("test data"),
+    "model": _("model"),
+}
 
 
 def is_finetune_bundle(bundle: Path) -> bool:
     return (bundle / BASE_DIR).is_dir()
 
 
-def base_record(bundle: Path) -> dict[str, Any]:
-    """The fine-tune's record of its base model (name, licence, fingerprint …)."""
+def finetune_record(bundle: Path) -> dict[str, Any]:
+    """The fine-tune's record: its base, data and run."""
     path = bundle / FINETUNE_RECORD
     if not path.is_file():
         raise VerifyError(
             _("missing: {file}", file=FINETUNE_RECORD), _("obtain an unmodified copy")
         )
-    return json.loads(path.read_text(encoding="utf-8")).get("base_model") or {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def base_record(bundle: Path) -> dict[str, Any]:
+    """The fine-tune's record of its base model (name, licence, fingerprint …)."""
+    return finetune_record(bundle).get("base_model") or {}
+
+
+def mof_treatment(record: dict[str, Any]) -> str:
+    """The MOF schema's word for a fine-tune, from the data its record names: chat or
+    instruction examples; plain text (continued pretraining) has no other word than
+    pre-trained."""
+    train = (record.get("data") or {}).get("train") or {}
+    if train.get("chat_examples"):
+        return "chat fine-tuned"
+    if train.get("instruction_examples"):
+        return "instruct fine-tuned"
+    return "pre-trained"
 
 
 def base_listing(bundle: Path) -> dict[str, str]:
@@ -135,6 +160,13 @@ def base_problems(bundle: Path) -> list[Message]:
     return problems
 
 
+def base_copies(bundle: Path) -> list[str]:
+    """The base's own files copied into base-model/ (its card, config, licence files: those
+    its folder has), its file list aside."""
+    folder = bundle / BASE_DIR
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != BASE_FILES)
+
+
 def base_paragraph(bundle: Path, language: str) -> str:
     """The card's paragraph on the base model, written from `base-model/` alone, so that
     `verify` writes it again and compares."""
@@ -143,16 +175,17 @@ def base_paragraph(bundle: Path, language: str) -> str:
     record, listing = base_record(bundle), base_listing(bundle)
     rated = rate_folder(bundle / BASE_DIR, sorted(listing), str(record.get("name") or "base"))
     paragraph = _(
-        "`{base}` is not part of this bundle: `{folder}/` holds its card, config and licence "
-        "files and the list of all {count} files of its folder with their sha256 (their hash is "
-        "the base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
+        "`{base}` is not part of this bundle: `{folder}/` holds copies of its files {copies} "
+        "and the list of all {count} files of its folder with their sha256 (their hash is the "
+        "base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
         "openness rate` rates any model folder: Model Openness Framework {mof}; OSI's Open "
         "Source AI Definition: {osaid}.",
         base=record.get("path"),
         folder=BASE_DIR,
+        copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
         count=len(listing),
-        mof=rated["mof"]["label"],
-        osaid=str(rated["osaid"]["summary"]),  # quoted as openness.json records it
+        mof=said(rated["mof"]["label"], language),
+        osaid=rated["osaid"]["summary"],
     )
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
     if not withheld:
@@ -160,9 +193,17 @@ def base_paragraph(bundle: Path, language: str) -> str:
     missing = _(
         "It does not publish: {components}. The parts of this model that come from its "
         "pretraining (training data and code, its metadata) are therefore not open either.",
-        components=", ".join(withheld),
+        components=", ".join(said(name, language) for name in withheld),
     )
     return f"{text(paragraph, language)} {text(missing, language)}"
+
+
+def _listed(artifacts: list[str]) -> Message:
+    """Artifact names joined, each said in the reader's language (the record keeps English)."""
+    listed = ARTIFACTS[artifacts[0]]
+    for name in artifacts[1:]:
+        listed = _("{items}, {item}", items=listed, item=ARTIFACTS[name])
+    return listed
 
 
 def rate_finetune(evidence: Evidence) -> dict[str, Any]:
@@ -191,13 +232,13 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
     withheld = [a for a in absent if evidence.has(OWN_PATHS[artifacts[a]][0])]
     missing = [a for a in absent if a not in withheld]
     reasons = [
-        *([_("not in this bundle: {parts}", parts=", ".join(missing))] if missing else []),
+        *([_("not in this bundle: {parts}", parts=_listed(missing))] if missing else []),
         *(
             [
                 _(
                     "withheld by the base model {base}: {parts}",
                     base=base_name,
-                    parts=", ".join(withheld),
+                    parts=_listed(withheld),
                 )
             ]
             if withheld
@@ -238,7 +279,8 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
             base=base_name,
         ),
     )
-    release = {**evidence.release, "treatment": evidence.release.get("treatment", "fine-tuned")}
+    treatment = evidence.release.get("treatment") or mof_treatment(finetune_record(bundle))
+    release = {**evidence.release, "treatment": treatment}
     return assemble(parts, kinds, checks, osaid, release)
 
 

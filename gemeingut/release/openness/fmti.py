@@ -3,115 +3,57 @@
 The FMTI (Bommasani et al., 2023) scores 100 indicators by hand from a developer's public
 statements. Here only indicators that a file of the bundle can satisfy are listed; each is
 met or not by a check of that file, with the file as evidence (never a file derived after the
-rating, so release and verify see the same). Indicators about the
+rating, so release and verify see the same). Every path named as evidence is in the bundle; an
+indicator whose evidence is absent names what is `missing` instead. Indicators about the
 developer's organisation, labour, distribution or downstream use (terms of service, usage
 reports, redress …) cannot be shown by a release and are left out, not marked as met.
+
+A fine-tune of a foreign base has its own table: its run is recorded in `finetune.json` (the
+compute, duration and hardware of the fine-tuning: what the Model Documentation Form states),
+and the indicators about the training data, its processing and the capability reports are met
+only where the rating finds them for the base as well as the fine-tune (what the base
+withholds, `base-model/files.json` shows).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from gemeingut.release.layout import AUDIT, CARD, MODEL, TRAINING_CODE, TRAINING_METADATA
+from gemeingut.release.layout import (
+    AUDIT,
+    CARD,
+    FINETUNE_RECORD,
+    MODEL,
+    OPENNESS,
+    RELEASE_INFO,
+    TRAINING_CODE,
+    TRAINING_METADATA,
+)
 from gemeingut.release.openness.evidence import (
     DATA_STATEMENT,
     LOCKFILE,
     TECHNICAL_REPORT,
     Evidence,
 )
+from gemeingut.release.openness.finetune_rating import BASE_DIR
+from gemeingut.release.openness.model_size import model_size
+from gemeingut.release.openness.osai_index import absent_evidence, bundle_paths
 
 FMTI_FILE = "fmti.json"
 _META = TRAINING_METADATA
 _DATA = "training-data"
+_LINEAGE = f"{_META}/lineage.json"
+_AUDIT_REPORT = f"{AUDIT}/report.json"
+Row = tuple[str, str, str, Callable[[], bool]]  # domain, indicator, evidence, test
 
 
 def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
-    has = evidence.has
-    audit = f"{AUDIT}/report.json"
-    parts = {c["name"]: c for c in rating["mof"]["components"]}
-
-    def causal_lm() -> bool:
-        config = evidence.root / MODEL / "config.json"
-        if not config.is_file():
-            return False
-        architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
-        return any(a.endswith("ForCausalLM") for a in architectures)
-
-    def lineage() -> dict[str, Any]:
-        return _record(evidence.root / _META / "lineage.json")
-
-    def data_stats() -> dict[str, Any]:
-        return (lineage().get("dataset") or {}).get("stats") or {}
-
-    def training() -> dict[str, Any]:
-        return _record(evidence.root / _META / "training.json")
-
-    def component(name: str) -> Callable[[], bool]:
-        return lambda: parts[name]["present"]
-
-    table: list[tuple[str, str, str, Callable[[], bool]]] = [
-        # (domain, indicator, evidence file, test)
-        ("upstream", "Data size", f"{_META}/lineage.json (dataset splits)",
-         lambda: bool(data_stats().get("splits"))),
-        ("upstream", "Data sources", f"{_DATA}/", lambda: bool(evidence.training_data.files)),
-        ("upstream", "Data creators", f"{_DATA}/ (attribution column)", component("Datasets")),
-        ("upstream", "Data source selection", f"{_DATA}/{DATA_STATEMENT}",
-         lambda: has(f"{_DATA}/{DATA_STATEMENT}")),
-        ("upstream", "Data curation", f"{TRAINING_CODE}/gemeingut/data/", component(
-            "Data preprocessing code")),
-        ("upstream", "Harmful data filtration", f"{_META}/lineage.json (dataset blocks)",
-         lambda: any("excluded" in b for b in data_stats().get("blocks", {}).values())),
-        ("upstream", "Copyrighted data", f"{_DATA}/ (license column)",
-         lambda: _all_documents_licensed(evidence)),
-        ("upstream", "Data license", "openness.json (licence.training-data)",
-         lambda: _passed(rating, "licence.training-data")),
-        ("upstream", "Personal information in data", f"{_META}/lineage.json (pii_scrubber)",
-         lambda: "pii_scrubber" in data_stats().get("blocks", {})),
-        ("upstream", "Compute usage", f"{_META}/training.json (flops)",
-         lambda: "flops_6nd" in training().get("flops", {})),
-        ("upstream", "Development duration", f"{_META}/training.json (wall_seconds)",
-         lambda: "total" in training().get("wall_seconds", {})),
-        ("upstream", "Compute hardware", f"{_META}/training.json (hardware)",
-         lambda: bool(training().get("hardware"))),
-        ("upstream", "Energy usage", f"{_META}/training.json (energy, with its method)",
-         lambda: bool(training().get("energy", {}).get("method"))),
-        ("upstream", "Model stages", f"{_META}/lineage.json",
-         lambda: {"dataset", "model"} <= set(lineage())),
-        ("upstream", "Core frameworks", f"{TRAINING_CODE}/{LOCKFILE}",
-         lambda: has(f"{TRAINING_CODE}/{LOCKFILE}")),
-        ("upstream", "Additional dependencies", f"{TRAINING_CODE}/{LOCKFILE}",
-         lambda: has(f"{TRAINING_CODE}/{LOCKFILE}")),
-        ("model", "Input modality", f"{MODEL}/config.json (a causal LM: text)", causal_lm),
-        ("model", "Output modality", f"{MODEL}/config.json (a causal LM: text)", causal_lm),
-        ("model", "Model components", f"{MODEL}/", component("Model parameters (Final)")),
-        ("model", "Model size", CARD, lambda: evidence.parameters is not None),
-        ("model", "Model architecture", f"{MODEL}/config.json", component("Model architecture")),
-        ("model", "Centralized model documentation", CARD, component("Model card")),
-        ("model", "Full external model access", f"{MODEL}/",
-         lambda: _passed(rating, "licence.weights")),
-        ("model", "Capabilities description", TECHNICAL_REPORT, component("Technical report")),
-        ("model", "Evaluation of capabilities", f"{_META}/evaluation.json",
-         component("Evaluation results")),
-        ("model", "External reproducibility of capabilities evaluation",
-         f"{AUDIT}/tasks/ (lm-eval command)", lambda: has(f"{AUDIT}/tasks")),
-        ("model", "Limitations description", audit, lambda: has(audit)),
-        ("model", "Risks description", audit, lambda: has(audit)),
-        ("model", "Unintentional harm evaluation", f"{audit} (bias)",
-         lambda: _suite(evidence, "bias")),
-        ("model", "Intentional harm evaluation", f"{audit} (redteam)",
-         lambda: _suite(evidence, "redteam")),
-        ("model", "External reproducibility of unintentional harm evaluation",
-         f"{AUDIT}/logs/", lambda: _suite(evidence, "bias") and has(f"{AUDIT}/logs")),
-        ("downstream", "Model License", "release.json",
-         lambda: bool(rating["licenses"]["weights"])),
-    ]  # fmt: skip
-    rows = [
-        {"domain": domain, "indicator": name, "met": bool(test()), "evidence": where}
-        for domain, name, where, test in table
-    ]
+    facts = _Facts(evidence, rating)
+    table = _finetune_rows(facts) if evidence.has(BASE_DIR) else _pretraining_rows(facts)
+    rows = [facts.row(*entry) for entry in [*table, *_audit_rows(facts), _licence_row(rating)]]
     return {
         "index": "Foundation Model Transparency Index (Bommasani et al., 2023), indicators a "
         "release can evidence",
@@ -121,21 +63,210 @@ def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any
     }
 
 
-def _record(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+def cited_paths(where: str) -> list[str]:
+    """The bundle paths an evidence text names (`path (what in it), path …`)."""
+    items = re.split(r", (?![^()]*\))", where) if where else []
+    return [item.split(" (", 1)[0].rstrip("/") for item in items]
 
 
-def _passed(rating: dict[str, Any], check_id: str) -> bool:
-    return any(c["id"] == check_id and c["passed"] for c in rating["checks"])
+class _Facts:
+    """What the indicators read: the files (read when asked) and the rating's components."""
+
+    def __init__(self, evidence: Evidence, rating: dict[str, Any]) -> None:
+        self.evidence = evidence
+        self.rating = rating
+        self.parts = {c["name"]: c for c in rating["mof"]["components"]}
+
+    def has(self, rel: str) -> bool:
+        return self.evidence.has(rel)
+
+    def record(self, rel: str) -> dict[str, Any]:
+        path = self.evidence.root / rel
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    def passed(self, check_id: str) -> bool:
+        return any(c["id"] == check_id and c["passed"] for c in self.rating["checks"])
+
+    def present(self, name: str) -> Callable[[], bool]:
+        return lambda: self.parts[name]["present"]
+
+    def component(self, name: str) -> str:
+        """Where the rating found a component; where it did not, the files that show why."""
+        part = self.parts[name]
+        if part["present"]:
+            return ", ".join(bundle_paths(self.evidence, part["evidence"]))
+        return absent_evidence(self.evidence, name)
+
+    def config(self) -> str:
+        """The model's config.json (an adapter's: its base's copy)."""
+        own = f"{MODEL}/config.json"
+        return own if self.has(own) or not self.has(BASE_DIR) else f"{BASE_DIR}/config.json"
+
+    def causal_lm(self) -> bool:
+        architectures = self.record(self.config()).get("architectures") or []
+        return any(a.endswith("ForCausalLM") for a in architectures)
+
+    def row(self, domain: str, name: str, where: str, test: Callable[[], bool]) -> dict[str, Any]:
+        met = bool(test())
+        row = {"domain": domain, "indicator": name, "met": met, "evidence": where}
+        if not all(self.has(path) for path in cited_paths(where)):
+            row |= {"evidence": "", "missing": where}
+        return row
+
+
+def _pretraining_rows(facts: _Facts) -> list[Row]:
+    has, parts = facts.has, facts.present
+    tuned = has(FINETUNE_RECORD)  # fine-tuned after pretraining: its run counts too
+    run = f", {FINETUNE_RECORD} (stats)" if tuned else ""
+
+    def data_stats() -> dict[str, Any]:
+        return (facts.record(_LINEAGE).get("dataset") or {}).get("stats") or {}
+
+    def training() -> dict[str, Any]:
+        return facts.record(f"{_META}/training.json")
+
+    return [
+        ("upstream", "Data size", f"{_LINEAGE} (dataset splits)",
+         lambda: bool(data_stats().get("splits"))),
+        ("upstream", "Data sources", f"{_DATA}/",
+         lambda: bool(facts.evidence.training_data.files)),
+        ("upstream", "Data creators", f"{_DATA}/ (attribution column)", parts("Datasets")),
+        ("upstream", "Data source selection", f"{_DATA}/{DATA_STATEMENT}",
+         lambda: has(f"{_DATA}/{DATA_STATEMENT}")),
+        ("upstream", "Data curation", f"{TRAINING_CODE}/gemeingut/data/",
+         parts("Data preprocessing code")),
+        ("upstream", "Harmful data filtration", f"{_LINEAGE} (dataset blocks)",
+         lambda: any("excluded" in b for b in data_stats().get("blocks", {}).values())),
+        ("upstream", "Copyrighted data", f"{_DATA}/ (license column)",
+         lambda: _all_documents_licensed(facts.evidence)),
+        ("upstream", "Data license", f"{OPENNESS} (licence.training-data)",
+         lambda: facts.passed("licence.training-data")),
+        ("upstream", "Personal information in data", f"{_LINEAGE} (pii_scrubber)",
+         lambda: "pii_scrubber" in data_stats().get("blocks", {})),
+        ("upstream", "Compute usage", f"{_META}/training.json (flops){run}",
+         lambda: "flops_6nd" in training().get("flops", {})),
+        ("upstream", "Development duration", f"{_META}/training.json (wall_seconds){run}",
+         lambda: "total" in training().get("wall_seconds", {})),
+        ("upstream", "Compute hardware",
+         f"{_META}/training.json (hardware)" + (f", {FINETUNE_RECORD} (hardware)" if tuned else ""),
+         lambda: bool(training().get("hardware"))),
+        ("upstream", "Energy usage", f"{_META}/training.json (energy with its method)",
+         lambda: bool(training().get("energy", {}).get("method"))),
+        ("upstream", "Model stages", _LINEAGE,
+         lambda: {"dataset", "model"} <= set(facts.record(_LINEAGE))),
+        *_framework_rows(facts),
+        *_model_rows(facts, f"{MODEL}/config.json"),
+        ("model", "Capabilities description", TECHNICAL_REPORT, parts("Technical report")),
+        ("model", "Evaluation of capabilities", f"{_META}/evaluation.json",
+         parts("Evaluation results")),
+    ]  # fmt: skip
+
+
+def _finetune_rows(facts: _Facts) -> list[Row]:
+    """A fine-tune of a foreign base: its own run from finetune.json, the data and reports
+    as the rating finds them for base and fine-tune together."""
+    parts, component = facts.present, facts.component
+
+    def record() -> dict[str, Any]:
+        return facts.record(FINETUNE_RECORD)
+
+    def stats() -> dict[str, Any]:
+        return record().get("stats") or {}
+
+    def data_given() -> bool:
+        return bool((record().get("data") or {}).get("train")) and parts("Datasets")()
+
+    datasets = component("Datasets")
+    return [
+        ("upstream", "Data size", f"{FINETUNE_RECORD} (data), {datasets}", data_given),
+        ("upstream", "Data sources", datasets, parts("Datasets")),
+        ("upstream", "Data creators", datasets, parts("Datasets")),
+        ("upstream", "Data source selection", component("Data card"), parts("Data card")),
+        ("upstream", "Data curation", component("Data preprocessing code"),
+         parts("Data preprocessing code")),
+        ("upstream", "Harmful data filtration",
+         f"{FINETUNE_RECORD} (data: used as given without filters)", lambda: False),
+        ("upstream", "Copyrighted data", datasets,
+         lambda: parts("Datasets")() and facts.parts["Datasets"]["license_open"]),
+        ("upstream", "Data license", f"{OPENNESS} (licence.training-data)",
+         lambda: facts.passed("licence.training-data")),
+        ("upstream", "Personal information in data",
+         f"{FINETUNE_RECORD} (data: used as given without filters)", lambda: False),
+        ("upstream", "Compute usage",
+         f"{FINETUNE_RECORD} (stats: parameters and tokens_seen of the fine-tuning)",
+         lambda: bool(stats().get("parameters") and stats().get("tokens_seen"))),
+        ("upstream", "Development duration",
+         f"{FINETUNE_RECORD} (stats: wall_seconds_total of the fine-tuning)",
+         lambda: "wall_seconds_total" in stats()),
+        ("upstream", "Compute hardware", f"{FINETUNE_RECORD} (hardware of the fine-tuning)",
+         lambda: bool(record().get("hardware"))),
+        ("upstream", "Energy usage", f"{FINETUNE_RECORD} (stats: kwh of the fine-tuning)",
+         lambda: "kwh" in stats()),
+        ("upstream", "Model stages", f"{FINETUNE_RECORD} (base_model), {_LINEAGE} (finetune)",
+         lambda: bool(record().get("base_model")) and "finetune" in facts.record(_LINEAGE)),
+        *_framework_rows(facts),
+        *_model_rows(facts, component("Model architecture")),
+        ("model", "Capabilities description", component("Technical report"),
+         parts("Technical report")),
+        ("model", "Evaluation of capabilities", component("Evaluation results"),
+         parts("Evaluation results")),
+    ]  # fmt: skip
+
+
+def _framework_rows(facts: _Facts) -> list[Row]:
+    lockfile = f"{TRAINING_CODE}/{LOCKFILE}"
+    return [
+        ("upstream", "Core frameworks", lockfile, lambda: facts.has(lockfile)),
+        ("upstream", "Additional dependencies", lockfile, lambda: facts.has(lockfile)),
+    ]
+
+
+def _model_rows(facts: _Facts, architecture: str) -> list[Row]:
+    config = f"{facts.config()} (a causal LM: text)"
+    weights = facts.component("Model parameters (Final)")
+    return [
+        ("model", "Input modality", config, facts.causal_lm),
+        ("model", "Output modality", config, facts.causal_lm),
+        ("model", "Model components", weights, facts.present("Model parameters (Final)")),
+        ("model", "Model size", f"{CARD} (parameter count)",
+         lambda: model_size(facts.evidence.root).total is not None),
+        ("model", "Model architecture", architecture, facts.present("Model architecture")),
+        ("model", "Centralized model documentation", CARD, facts.present("Model card")),
+        ("model", "Full external model access", weights,
+         lambda: facts.passed("licence.weights") and facts.parts[
+             "Model parameters (Final)"]["license_open"]),
+    ]  # fmt: skip
+
+
+def _audit_rows(facts: _Facts) -> list[Row]:
+    has = facts.has
+
+    def suite(name: str) -> bool:
+        return name in facts.record(_AUDIT_REPORT)
+
+    return [
+        ("model", "External reproducibility of capabilities evaluation",
+         f"{AUDIT}/tasks/ (lm-eval command)", lambda: has(f"{AUDIT}/tasks")),
+        ("model", "Limitations description", _AUDIT_REPORT, lambda: has(_AUDIT_REPORT)),
+        ("model", "Risks description", _AUDIT_REPORT, lambda: has(_AUDIT_REPORT)),
+        ("model", "Unintentional harm evaluation", f"{_AUDIT_REPORT} (bias)",
+         lambda: suite("bias")),
+        ("model", "Intentional harm evaluation", f"{_AUDIT_REPORT} (redteam)",
+         lambda: suite("redteam")),
+        ("model", "External reproducibility of unintentional harm evaluation",
+         f"{AUDIT}/logs/", lambda: suite("bias") and has(f"{AUDIT}/logs")),
+    ]  # fmt: skip
+
+
+def _licence_row(rating: dict[str, Any]) -> Row:
+    return (
+        "downstream",
+        "Model License",
+        RELEASE_INFO,
+        lambda: bool(rating["licenses"]["weights"]),
+    )
 
 
 def _all_documents_licensed(evidence: Evidence) -> bool:
     data = evidence.training_data
     return bool(data.files) and not data.documents.get("NOASSERTION")
-
-
-def _suite(evidence: Evidence, suite: str) -> bool:
-    path = evidence.root / AUDIT / "report.json"
-    if not path.is_file():
-        return False
-    return suite in json.loads(path.read_text(encoding="utf-8"))

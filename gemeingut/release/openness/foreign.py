@@ -1,15 +1,19 @@
 """Rating a model folder that gemeingut did not build: a Hugging Face folder, or a fine-tune of
 one, with whatever it holds (card, licence, config, weights, papers, data, code).
 
-Only what is in the folder counts. The card's YAML header gives the licence (`license`; for
-`other`, its `license_name`; without one, a LICENSE file whose text we recognise) and the
-evaluation results (`model-index`); a card section about the training data with some substance
-counts as the data card, unless it says the data is withheld; an arXiv link as a paper whose
-licence is unknown (so not open). A Hugging Face cache snapshot's links into its `blobs` are
-its files. A model type that transformers implements has its
-architecture in transformers (Apache-2.0); remote code (`auto_map`) is the folder's own `.py`
-files, under the card's licence. The result says, per class, what is missing or not openly
-licensed: what a procurement officer has to ask the publisher for.
+Only what is in the folder counts, and only with content (`file_content.py`): an empty
+`train.py` is no training code. The card and its licence are read as `model finetune` reads
+them (`card_header.py`): its YAML header's `license` (a list: all of them apply), else a
+LICENSE file whose text we recognise; where the two disagree, both apply and the licence check
+fails. The header's `model-index` counts as evaluation results where a result has a metric
+value; a card section about the training data with some substance counts as the data card,
+unless it says the data is withheld; an arXiv link as a paper whose licence is unknown (so not
+open). A Hugging Face cache snapshot's links into its `blobs` are its files. A model type that
+transformers implements has its architecture in transformers (Apache-2.0); remote code
+(`auto_map`) is the folder's own `.py` files, under the card's licence. A folder gemeingut
+fine-tuned is rated with its records and its base (`foreign_finetune.py`). The result says, per
+class, what is missing or not openly licensed: what a procurement officer has to ask the
+publisher for.
 """
 
 from __future__ import annotations
@@ -20,17 +24,24 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
-from gemeingut.model.base_model import licence_file
+from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.model.card_header import CARD_FILE, Card, NamedLicence, named_licence, read_card
+from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
+from gemeingut.release.openness.foreign_finetune import (
+    TRANSFORMERS_LICENCE,
+    Lineage,
+    adapter_architecture,
+    base_rating,
+    carry,
+    derived_licence,
+    read_lineage,
+)
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import assemble, check, osaid_gate
 
-TRANSFORMERS_LICENCE = "Apache-2.0"
-CARD = "README.md"
+CARD = CARD_FILE
 _DATA_HEADING = re.compile(
     r"^#{1,4}\s*(training data|training datasets?|datasets?|data|trainingsdaten|daten)\s*$",
     re.IGNORECASE | re.MULTILINE,
@@ -41,18 +52,26 @@ _MIN_SECTION_CHARS = 200  # a heading with a line under it does not document the
 # A data section that says the data is kept back describes no data (the OSAID asks for
 # information sufficient to rebuild a like dataset).
 _WITHHELD = re.compile(
-    r"\b(not (be )?(publicly )?(disclosed|released|shared|published|made available)|"
+    r"\b(not (be )?(made )?(publicly |openly )?"
+    r"(available|accessible|disclosed|released|shared|published)|"
     r"(will|can|do|does) not (disclose|release|share|publish)|undisclosed|withheld|"
-    r"proprietary|confidential|"
-    r"nicht (öffentlich|offengelegt|veröffentlicht|bekannt ?gegeben|zugänglich|geteilt)|"
-    r"nicht offen ?gelegt|vertraulich|geheim|proprietär)",
+    r"proprietary|confidential|(remain|remains|kept|keep|stay|stays) (internal|private)|"
+    r"internal (use )?only|for internal use|"
+    r"nicht (öffentlich|offengelegt|veröffentlicht|bekannt ?gegeben|zugänglich|geteilt|"
+    r"verfügbar|zur Verfügung gestellt)|"
+    r"nicht offen ?gelegt|vertraulich|geheim|proprietär|intern(e|en|er|es)?\b)",
     re.IGNORECASE,
 )
-# Folder entries (globs) that stand for a component when present.
+# Folder entries (globs) that stand for a component when present with content.
 _FILES: dict[str, tuple[str, ...]] = {
     "Model parameters (Final)": ("*.safetensors", "pytorch_model*.bin", "*.gguf"),
     "Model parameters (Intermediate)": ("checkpoints/*", "snapshots/*", "checkpoint-*/*"),
-    "Model metadata": ("trainer_state.json", "training_args.*", "training_config*.*"),
+    "Model metadata": (
+        "trainer_state.json",
+        "training_args.*",
+        "training_config*.*",
+        "finetune.json",
+    ),
     "Datasets": ("data/train*", "training-data/*", "data/*.parquet", "data/*.jsonl"),
     "Data card": ("DATA_STATEMENT.md", "DATASHEET.md", "data_card.md"),
     "Technical report": ("TECHNICAL_REPORT.md", "technical_report*.pdf", "*tech*report*.pdf"),
@@ -68,22 +87,34 @@ _FILES: dict[str, tuple[str, ...]] = {
 
 
 def rate_folder(
-    folder: Path, files: list[str] | None = None, name: str | None = None
+    folder: Path, files: list[str] | None = None, name: str | None = None, depth: int = 0
 ) -> dict[str, Any]:
     """The openness result of a foreign model folder (same shape as a bundle's). `files`: the
     relative paths the model's folder holds, where `folder` is a copy of only its card, config
     and licence files (a fine-tune's bundle describes its base so); `name`: the model's name
-    where its card names none."""
+    where its card names none; `depth`: how many bases down from the folder first rated (a
+    fine-tune's rating rates its base)."""
     if not folder.is_dir():
         raise InputError(
             _("{path} is not a folder", path=str(folder)),
             _("pass a model folder (config.json, weights, README.md)"),
         )
     listing = files if files is not None else _files_below(folder)
-    card_text, header = _card(folder)
-    licence, licence_source = _licence(header, folder)
+    card = read_card(folder)
+    named = named_licence(folder, card)
+    lineage = read_lineage(folder) if files is None else None
+    licence, licence_source, why = named.licence, named.evidence, None
+    if lineage is not None:
+        licence, licence_source, why = derived_licence(lineage, named)
     config = _config(folder)
-    parts = [_component(c, listing, card_text, header, config, licence) for c in components()]
+    header = card.header if card is not None else {}
+    data_licence = lineage.data_licence if lineage is not None else licence
+    parts = [
+        _component(c, folder, listing, card, config, licence, data_licence, lineage)
+        for c in components()
+    ]
+    if lineage is not None:
+        parts = carry(parts, lineage, base_rating(lineage, depth, _rate_base))
     by_name = {p.component.name: p for p in parts}
     data_card = by_name["Data card"]
     osaid = osaid_gate(
@@ -93,72 +124,83 @@ def rate_folder(
         if data_card.present
         else _("no data card"),
     )
-    weights = content_licence(licence)
     checks = [
-        check("licence.weights", weights.open, licence_source, weights.detail),
-        check(
-            "weights.present",
-            weights_found := by_name["Model parameters (Final)"].present,
-            ", ".join(by_name["Model parameters (Final)"].paths) or folder.name,
-            _("model weights in the folder") if weights_found else _("no model weights found"),
-        ),
+        _licence_check(licence, licence_source, named, why),
+        _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
     kinds = {
         "weights": licence,
         "documents": licence,
-        "code": _code_licence(config, licence),
+        "code": _code_licence(config, licence, lineage),
         "data": by_name["Datasets"].licence if by_name["Datasets"].present else None,
     }
-    release = {"name": header.get("model_name") or name or folder.resolve().name, "authors": []}
-    return assemble(parts, kinds, checks, osaid, release)
+    release = {
+        "name": header.get("model_name") or name or folder.resolve().name,
+        "authors": [],
+        "treatment": lineage.treatment if lineage is not None else "pre-trained",
+    }
+    result = assemble(parts, kinds, checks, osaid, release)
+    _own_paths(result["mof_document"]["release"], licence_source, config, by_name, lineage)
+    return result
 
 
-def _card(folder: Path) -> tuple[str, dict[str, Any]]:
-    """The card's text and YAML header. A header that cannot be read is an error: read as
-    none, the model would be rated as if it named no licence."""
-    path = folder / CARD
-    if not path.is_file():
-        return "", {}
-    text = path.read_text(encoding="utf-8-sig", errors="replace")  # a BOM is no content
-    parts = text.split("---", 2)
-    if len(parts) < 3 or parts[0].strip():
-        return text, {}
-    try:
-        header = yaml.safe_load(parts[1])
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1  # its first line is the first ---
-        raise InputError(
+def _weights_check(weights: Found, folder_name: str) -> dict[str, Any]:
+    """Weights with content in the folder; where there are none, why (empty files, a base
+    that is gone)."""
+    if weights.present:
+        said = _("model weights in the folder: {files}", files=", ".join(weights.paths))
+        return check("weights.present", True, ", ".join(weights.paths), said)
+    return check("weights.present", False, folder_name, weights.detail)
+
+
+def _rate_base(folder: Path, depth: int) -> dict[str, Any]:
+    return rate_folder(folder, depth=depth)
+
+
+def _licence_check(
+    licence: str | None, source: str, named: NamedLicence, why: Message | None
+) -> dict[str, Any]:
+    """The weights' licence: open, and said one way (a card and a LICENSE file that disagree
+    leave it unclear which terms the publisher grants: both apply, and the check fails)."""
+    verdict = content_licence(licence)
+    said: list[Message | str] = [verdict.detail]
+    if named.disagreement:
+        said.insert(
+            0,
             _(
-                "{path}, line {line}: the card's YAML header cannot be read: {problem}",
-                path=str(path),
-                line=str(line),
-                problem=getattr(error, "problem", None) or str(error),
+                "{card_file} names {card}, but {file} holds {other}: they disagree, so both "
+                "apply here; ask the publisher which licence is meant",
+                card_file=CARD,
+                card=str(named.card),
+                file=named.file[1],
+                other=named.file[0],
             ),
-            _("fix the header between the '---' lines, or ask the publisher for a valid card"),
-        ) from None
-    if header is not None and not isinstance(header, dict):
-        raise InputError(
-            _("{path}: the card's YAML header is not a mapping of fields", path=str(path)),
-            _("fix the header between the '---' lines, or ask the publisher for a valid card"),
         )
-    return parts[2], header or {}
+    if why is not None:
+        said.insert(0, why)
+    return check("licence.weights", verdict.open and not named.disagreement, source, joined(said))
 
 
-def _licence(header: dict[str, Any], folder: Path) -> tuple[str | None, str]:
-    """The model's licence as an SPDX-like id (`other` names itself in `license_name`), and
-    the file that says it: the card, else a LICENSE file we recognise."""
-    licence = header.get("license")
-    if isinstance(licence, list):
-        licence = " AND ".join(str(x) for x in licence)
-    if licence in (None, ""):
-        found = licence_file(folder)
-        return found or (None, CARD)
-    licence = str(licence)
-    if licence.lower() == "other":
-        name = header.get("license_name")
-        return (f"LicenseRef-{name}" if name else "LicenseRef-other"), CARD
-    return licence, CARD
+def _own_paths(
+    document: dict[str, Any],
+    licence_source: str,
+    config: dict[str, Any],
+    by_name: dict[str, Found],
+    lineage: Lineage | None,
+) -> None:
+    """The MOF document's licence paths: the folder's own files that state each licence (none
+    where the folder has no such file, e.g. code that transformers holds)."""
+    datasets = by_name["Datasets"]
+    paths = {
+        "distribution": licence_source,
+        "document": licence_source,
+        "code": licence_source if config.get("auto_map") else None,
+        "data": ", ".join(datasets.paths) if datasets.present else None,
+    }
+    for kind, path in paths.items():
+        document["license"][kind]["path"] = path
+    if lineage is not None:
+        document["origin"] = lineage.base_name
 
 
 def _config(folder: Path) -> dict[str, Any]:
@@ -175,48 +217,124 @@ def _config(folder: Path) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _code_licence(config: dict[str, Any], licence: str | None) -> str | None:
-    return licence if config.get("auto_map") else TRANSFORMERS_LICENCE if config else None
+def _code_licence(
+    config: dict[str, Any], licence: str | None, lineage: Lineage | None
+) -> str | None:
+    if config.get("auto_map"):
+        return licence
+    return TRANSFORMERS_LICENCE if config or lineage is not None else None
 
 
 def _component(
     component: Component,
+    folder: Path,
     listing: list[str],
-    card: str,
-    header: dict[str, Any],
+    card: Card | None,
     config: dict[str, Any],
     licence: str | None,
+    data_licence: str | None,
+    lineage: Lineage | None,
 ) -> Found:
     name = component.name
     if name == "Model architecture":
-        return _architecture(component, listing, config, licence)
+        return _architecture(component, folder, listing, config, licence, lineage)
     if name == "Model card":
-        return found(component, [CARD] if CARD in listing else [], licence)
-    if name == "Evaluation results" and header.get("model-index"):
-        return found(component, [f"{CARD} (model-index)"], licence)
+        return evidenced(component, folder, [CARD] if CARD in listing else [], licence)
+    if name == "Evaluation results":
+        return _evaluation(component, card, licence)
     paths = _matches(listing, _FILES.get(name, ()))
-    if name == "Data card" and not paths:
-        paths = [f"{CARD} ({h})"] if (h := _data_section(card)) else []
-    if name in ("Research paper", "Technical report") and not paths:
-        links = sorted(set(_ARXIV.findall(card)))
-        if links and name == "Research paper":
-            return found(component, links, None)  # licence of an external paper: unknown
-    return found(component, paths, licence)
+    part = evidenced(component, folder, paths, data_licence if name in DATA else licence)
+    if part.present or card is None:
+        return part
+    if name == "Data card":
+        return _data_card(component, card, licence, part, bool(paths))
+    links = sorted(set(_ARXIV.findall(card.text)))
+    if name == "Research paper" and links:
+        return found(component, links, None)  # licence of an external paper: unknown
+    return part
+
+
+def _evaluation(component: Component, card: Card | None, licence: str | None) -> Found:
+    """The card's `model-index`, where a result has a metric value."""
+    index = card.header.get("model-index") if card is not None else None
+    if not index:
+        return missing(component, licence)
+    values = _metric_values(index)
+    if not values:
+        said = _("{file}: its model-index holds no result with a metric value", file=CARD)
+        return Found(component, (), licence, False, recorded(said))
+    said = plural(
+        values,
+        _("model-index in {file}: 1 metric value", file=CARD),
+        _("model-index in {file}: {count} metric values", file=CARD, count=values),
+    )
+    return noted(found(component, [CARD], licence), said)
+
+
+def _metric_values(index: Any) -> int:
+    results = [
+        result
+        for entry in (index if isinstance(index, list) else [])
+        if isinstance(entry, dict)
+        for result in (entry.get("results") or [])
+        if isinstance(result, dict)
+    ]
+    metrics = [m for r in results for m in (r.get("metrics") or []) if isinstance(m, dict)]
+    return sum(1 for m in metrics if _is_number(m.get("value")))
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _data_card(
+    component: Component, card: Card, licence: str | None, files: Found, examined: bool
+) -> Found:
+    """A card section about the training data, unless it is too short or withholds the data;
+    `files`: the data card files found (`examined`: there were some, none with content)."""
+    heading, reason = _data_section(card.text)
+    if not heading:
+        return files
+    if reason is None:
+        said = _("section '{heading}' of {file}", heading=heading, file=CARD)
+        return noted(found(component, [CARD], licence), said)
+    detail = joined([files.detail, reason]) if examined else reason
+    return Found(component, (), licence, False, recorded(detail))
 
 
 def _architecture(
-    component: Component, listing: list[str], config: dict[str, Any], licence: str | None
+    component: Component,
+    folder: Path,
+    listing: list[str],
+    config: dict[str, Any],
+    licence: str | None,
+    lineage: Lineage | None,
 ) -> Found:
+    if not config and lineage is not None and lineage.adapter:
+        return adapter_architecture(component, lineage, _in_transformers)
     if not config:
-        return found(component, [], None)
+        return missing(component, None)
     if config.get("auto_map"):  # remote code: the folder's own modules
-        return found(component, _matches(listing, ("*.py",)), licence)
+        return evidenced(component, folder, _matches(listing, ("*.py",)), licence)
     model_type = config.get("model_type")
     if model_type and _in_transformers(model_type):
-        return found(
-            component, [f"config.json → transformers ({model_type})"], TRANSFORMERS_LICENCE
+        said = _(
+            "config.json names the model type {model_type}, which transformers implements",
+            model_type=str(model_type),
         )
-    return found(component, [], None)
+        return noted(found(component, ["config.json"], TRANSFORMERS_LICENCE), said)
+    said = _(
+        "config.json names the model type {model_type}, which transformers does not implement, "
+        "and no code for it",
+        model_type=str(model_type),
+    )
+    return Found(component, (), None, False, recorded(said))
 
 
 def _in_transformers(model_type: str) -> bool:
@@ -254,12 +372,30 @@ def _glob_match(parts: list[str], pattern: list[str]) -> bool:
     )
 
 
-def _data_section(card: str) -> str:
-    """The heading of a card section about the training data with some substance, or ''."""
-    for heading in _DATA_HEADING.finditer(card):
-        rest = card[heading.end() :]
+def _data_section(card: str) -> tuple[str, Message | None]:
+    """A card section about the training data: its heading ("": none), and why it does not
+    count (None: it does)."""
+    heading, reason = "", None
+    for match in _DATA_HEADING.finditer(card):
+        heading = match.group(0).lstrip("#").strip()
+        rest = card[match.end() :]
         following = _ANY_HEADING.search(rest)
         body = rest[: following.start()] if following else rest
-        if len(body.strip()) >= _MIN_SECTION_CHARS and not _WITHHELD.search(body):
-            return heading.group(0).lstrip("#").strip()
-    return ""
+        withheld = _WITHHELD.search(body)
+        if len(body.strip()) >= _MIN_SECTION_CHARS and not withheld:
+            return heading, None
+        reason = (
+            _(
+                "section '{heading}' of {file} says the data is withheld ('{words}')",
+                heading=heading,
+                file=CARD,
+                words=withheld.group(0),
+            )
+            if withheld
+            else _(
+                "section '{heading}' of {file} is too short to describe the data",
+                heading=heading,
+                file=CARD,
+            )
+        )
+    return heading, reason

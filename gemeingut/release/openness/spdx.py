@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import DataLicences, Evidence, validation_curve
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
+from gemeingut.release.openness.model_size import model_size
 
 SPDX_FILE = "spdx.json"
 _METRICS = ("perplexity", "bits_per_byte", "loss")
@@ -68,9 +70,11 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
         spdx.DictionaryEntry(key=str(k), value=json.dumps(v))
         for k, v in sorted(run.hyperparameters.items())
     ]
+    size = model_size(bundle)
+    trained = [("trained_parameters", str(size.trained))] if (bundle / BASE_DIR).is_dir() else []
     model.ai_metric = [
-        spdx.DictionaryEntry(key="parameters", value=str(evidence.parameters)),
-        *(spdx.DictionaryEntry(key=key, value=value) for key, value in run.metrics),
+        spdx.DictionaryEntry(key=key, value=value)
+        for key, value in [("parameters", str(size.total)), *trained, *run.metrics]
     ]
     model.ai_standardCompliance = [
         f"Model Openness Framework 1.0: {rating['mof']['label']}",
@@ -211,11 +215,7 @@ def _dataset(
     package.releaseTime = info.created
     package.builtTime = info.created
     package.software_downloadLocation = "NOASSERTION"
-    documents = sum(data.documents.values())
-    package.dataset_dataCollectionProcess = (
-        f"{documents} documents, each with its licence and source in the shards' `license` "
-        "and `source` columns, admitted by gemeingut's licence gate"
-    )
+    package.dataset_dataCollectionProcess = collection_process(data)
     files = []
     for rel in data.files:
         file = spdx.software_File(_id=ids(rel), creationInfo=info, name=rel)
@@ -229,6 +229,45 @@ def _dataset(
         elements += [licence, _relation(spdx, ids, info, package, "hasDeclaredLicense", [licence])]
     elements.append(_relation(spdx, ids, info, model, relation, [package]))
     return elements
+
+
+def collection_process(data: DataLicences) -> str:
+    """How the data's licences are known, said of what its files are: Parquet shards carry
+    each document's licence and source in columns; fine-tuning data given as a file carries
+    the one licence declared for it when fine-tuning."""
+    shards = [rel for rel in data.files if rel.endswith(".parquet")]
+    declared = [rel for rel in data.files if not rel.endswith(".parquet")]
+    said: list[Message] = []
+    if shards:
+        count = sum(sum(data.per_file[rel].values()) for rel in shards)
+        documents = plural(count, _("1 document"), _("{count} documents", count=count))
+        files = plural(len(shards), _("1 shard"), _("{count} shards", count=len(shards)))
+        said.append(
+            _(
+                "{documents} in {shards}, each with its licence and source in the shards' "
+                "`license` and `source` columns, admitted by gemeingut's licence gate",
+                documents=documents,
+                shards=files,
+            )
+        )
+    if declared:
+        licences = sorted({lic for rel in declared for lic in data.per_file[rel]})
+        files = plural(
+            len(declared),
+            _("1 file of fine-tuning data"),
+            _("{count} files of fine-tuning data", count=len(declared)),
+        )
+        said.append(
+            _(
+                "{files} under the licence declared at fine-tuning ({licences}), without a "
+                "licence or source per document",
+                files=files,
+                licences=", ".join(licences),
+            )
+        )
+    if not said:
+        return text(_("no data files whose licence the bundle states"), "en")
+    return "; ".join(text(part, "en") for part in said)
 
 
 def _licence(spdx: Any, ids: _Ids, info: Any, name: str, expression: str | None) -> Any:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.i18n import _, text
+from gemeingut.release.openness.mof import said
 
 
 def openness_sentence(rating: dict[str, Any], language: str) -> str:
     """One paragraph in `language`: open or not, and why, with the MOF class and the OSAID
     gate. The failed checks' details are said in `language` too (`openness.json` records
     them in English)."""
-    mof, osaid = rating["mof"]["label"], rating["osaid"]
+    mof, osaid = said(rating["mof"]["label"], language), rating["osaid"]
     if osaid["passed"]:
         gate = _("passes")
     else:

@@ -1,0 +1,172 @@
+"""Rating a folder that `gemeingut model finetune` wrote (a merged or fully trained model, or a
+LoRA adapter) from its own records, as a fine-tune bundle is rated (`finetune_rating.py`).
+
+`finetune.json` names the base model (its folder, licence, model type) and `artifact.json` the
+fine-tuning data's licence. A derivative carries its base's licence; the parts its base's
+pretraining shares in (training data and code, metadata, intermediate weights; an adapter's
+weights and architecture too) count only where the base publishes them, and the data card,
+technical report and paper are the base's. The base is rated from the folder the record names,
+with the same rules; where that folder is gone, what it publishes cannot be checked and counts
+as withheld.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, recorded
+from gemeingut.model.card_header import NamedLicence, all_apply
+from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
+from gemeingut.release.openness.file_content import joined, missing, noted
+from gemeingut.release.openness.finetune_rating import (
+    ADAPTER_SHARED,
+    BASE_ONLY,
+    SHARED,
+    mof_treatment,
+)
+from gemeingut.release.openness.mof import Component, Found, found
+from gemeingut.workspace import ARTIFACT_FILE
+
+TRANSFORMERS_LICENCE = "Apache-2.0"  # transformers and peft
+_MAX_DEPTH = 3  # a fine-tune of a fine-tune … is rated this many bases deep
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What gemeingut recorded about a fine-tune in its folder."""
+
+    base: dict[str, Any]  # finetune.json's `base_model`
+    data_licence: str | None
+    adapter: bool
+    treatment: str  # the MOF's word for the kind of fine-tuning
+
+    @property
+    def base_name(self) -> str:
+        return str(self.base.get("name") or "base model")
+
+
+def read_lineage(folder: Path) -> Lineage | None:
+    """The fine-tune's records in `folder`, None where it holds none."""
+    record = _json(folder / FINETUNE_FILE)
+    if record is None:
+        return None
+    params = (_json(folder / ARTIFACT_FILE) or {}).get("params") or {}
+    treatment = mof_treatment(record)
+    return Lineage(
+        base=record.get("base_model") or {},
+        data_licence=params.get("data_license"),
+        adapter=(folder / ADAPTER_CONFIG).is_file(),
+        treatment=treatment,
+    )
+
+
+def _json(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(
+            _("{path} is not valid JSON: {error}", path=str(path), error=str(error)),
+            _("restore the file from the fine-tuning run"),
+        ) from None
+    return value if isinstance(value, dict) else {}
+
+
+def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, str, Message]:
+    """The fine-tune's licence, the files that say it and why: its base's, and where the
+    folder names one too, both."""
+    base = lineage.base.get("license")
+    named_by = {named.evidence: named.licence, FINETUNE_FILE: base}
+    said = {where: licence for where, licence in named_by.items() if licence}
+    licence = all_apply(list(said.values())) if said else None
+    evidence = ", ".join(said) or FINETUNE_FILE
+    if base is None:
+        why = _(
+            "{file} records no licence of the base model {base}",
+            file=FINETUNE_FILE,
+            base=lineage.base_name,
+        )
+    else:
+        why = _(
+            "{file} records the licence {base_licence} of the base model {base}, which a "
+            "derivative carries",
+            file=FINETUNE_FILE,
+            base_licence=base,
+            base=lineage.base_name,
+        )
+    return licence, evidence, why
+
+
+def base_rating(
+    lineage: Lineage, depth: int, rate: Callable[[Path, int], dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The base model's rating from the folder the record names (None: not there)."""
+    path = lineage.base.get("path")
+    if not path or not Path(path).is_dir() or depth >= _MAX_DEPTH:
+        return None
+    return rate(Path(path), depth + 1)
+
+
+def carry(parts: list[Found], lineage: Lineage, base: dict[str, Any] | None) -> list[Found]:
+    """The fine-tune's components with what its base publishes or withholds."""
+    rows = {row["name"]: row for row in base["mof"]["components"]} if base else {}
+    shared = SHARED | ADAPTER_SHARED if lineage.adapter else SHARED
+    return [_carried(part, rows.get(part.component.name), lineage, shared) for part in parts]
+
+
+def _carried(
+    own: Found, base: dict[str, Any] | None, lineage: Lineage, shared: frozenset[str]
+) -> Found:
+    name = own.component.name
+    if name in BASE_ONLY:
+        if base is None or not base["present"]:
+            return _withheld(own, lineage, base)
+        paths = tuple(f"{lineage.base_name}: {p}" for p in base["evidence"])
+        return Found(own.component, paths, base["license"], base["license_open"], base["detail"])
+    if name not in shared or not own.present:
+        return own
+    if base is None or not base["present"]:
+        return _withheld(own, lineage, base)
+    if not base["license_open"]:
+        detail = recorded(_("base model: {detail}", detail=base["detail"]))
+        return Found(own.component, own.paths, base["license"], False, detail)
+    said = _(
+        "the base model {base} publishes its own: {files}",
+        base=lineage.base_name,
+        files=", ".join(base["evidence"]),
+    )
+    return replace(own, detail=recorded(joined([own.detail, said])))
+
+
+def adapter_architecture(
+    component: Component, lineage: Lineage, in_transformers: Callable[[str], bool]
+) -> Found:
+    """A LoRA adapter's architecture: its base's model type (transformers) and the adapter's
+    configuration (peft)."""
+    model_type = str(lineage.base.get("model_type") or "")
+    if not in_transformers(model_type):
+        return missing(component, None)
+    said = _(
+        "a LoRA adapter on {base}, whose model type {model_type} transformers implements",
+        base=lineage.base_name,
+        model_type=model_type,
+    )
+    return noted(found(component, [ADAPTER_CONFIG], TRANSFORMERS_LICENCE), said)
+
+
+def _withheld(part: Found, lineage: Lineage, base: dict[str, Any] | None) -> Found:
+    if base is None:
+        why = _(
+            "the base model {base} is not at {path}: what it publishes cannot be checked",
+            base=lineage.base_name,
+            path=str(lineage.base.get("path")),
+        )
+    else:
+        why = _("the base model {base} does not publish it", base=lineage.base_name)
+    return Found(part.component, (), part.licence, False, recorded(why))
