@@ -344,7 +344,7 @@ def openness_rate(
     from gemeingut.release.openness.mof import said
     from gemeingut.release.openness.rate import rate_path
 
-    if out is not None and out.suffix.lower() not in RATING_FORMATS:
+    if out is not None and out.suffix.lower() not in RATING_FORMATS and not out.is_dir():  # a folder: the writer names it
         raise InputError(
             _("--out {path}: the result is written as JSON or YAML", path=str(out)),
             _("name a file ending in .json, .yml or .yaml"),

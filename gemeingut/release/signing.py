@@ -268,10 +268,7 @@ def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | N
     try:
         config.verify(bundle, signature)
     except json.JSONDecodeError as exc:
-        raise VerifyError(
-            _("{path} cannot be read: {error}", path=f"{bundle}/{SIGNATURE}", error=exc),
-            DAMAGED_SIGNATURE,
-        ) from None
+        raise _damaged(bundle, exc) from None
     except ValueError as exc:
         raise VerifyError(
             _(
@@ -283,14 +280,7 @@ def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | N
             _("the bundle was changed after signing, or it was signed with another key"),
         ) from None
     except Exception as exc:  # a damaged signature file fails inside the protobuf/JSON reader
-        raise VerifyError(
-            _(
-                "{path} cannot be read: {error}",
-                path=f"{bundle}/{SIGNATURE}",
-                error=f"{type(exc).__name__}: {_short(exc)}",
-            ),
-            DAMAGED_SIGNATURE,
-        ) from None
+        raise _damaged(bundle, exc) from None
 
 
 def check_signed_list(bundle: Path, digests: dict[str, str]) -> None:
@@ -326,14 +316,18 @@ def signed_digests(bundle: Path) -> dict[str, str]:
         resources = statement["predicate"]["resources"]
         return {str(r["name"]): str(r["digest"]) for r in resources if r["algorithm"] == "sha256"}
     except (ValueError, KeyError, TypeError) as exc:  # JSON, base64, UTF-8 or shape
-        raise VerifyError(
-            _(
-                "{path} cannot be read: {error}",
-                path=f"{bundle}/{SIGNATURE}",
-                error=f"{type(exc).__name__}: {_short(exc)}",
-            ),
-            DAMAGED_SIGNATURE,
-        ) from None
+        raise _damaged(bundle, exc) from None
+
+
+def _damaged(bundle: Path, exc: Exception) -> VerifyError:
+    return VerifyError(
+        _(
+            "{path} cannot be read: {error}",
+            path=f"{bundle}/{SIGNATURE}",
+            error=f"{type(exc).__name__}: {_short(exc)}",
+        ),
+        DAMAGED_SIGNATURE,
+    )
 
 
 def _signature_file(bundle: Path) -> Path:
