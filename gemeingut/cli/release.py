@@ -344,7 +344,8 @@ def openness_rate(
     from gemeingut.release.openness.mof import said
     from gemeingut.release.openness.rate import rate_path
 
-    if out is not None and out.suffix.lower() not in RATING_FORMATS and not out.is_dir():  # a folder: the writer names it
+    # A folder as --out is named as one by the writer.
+    if out is not None and out.suffix.lower() not in RATING_FORMATS and not out.is_dir():
         raise InputError(
             _("--out {path}: the result is written as JSON or YAML", path=str(out)),
             _("name a file ending in .json, .yml or .yaml"),
