@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
@@ -342,8 +342,34 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
         )
         if limits is not None:
             conn.execute(quota_limits.insert().values(**{**limits, "subject": key_id}))
+        _carry_usage(conn, old_id, key_id)
         conn.execute(update(api_keys).where(api_keys.c.id == old_id).values(revoked_at=now))
     return key_id, f"{KEY_PREFIX}_{key_id}_{secret}"
+
+
+def _carry_usage(conn: Connection, old_id: str, new_id: str) -> None:
+    """The new key starts with what the old one used in its current windows, so that rotating
+    never grants a second day of tokens or a second minute of requests. What the old key has
+    reserved counts as used (its requests settle on the old key's rows): never less than the
+    truth. Open streams are not carried; they end on the old key."""
+    counters = usage_counters.c
+    rows = conn.execute(
+        select(usage_counters).where(
+            counters.subject_kind == "key",
+            counters.subject == old_id,
+            or_(counters.window.like("minute:%"), counters.window.like("day:%")),
+        )
+    ).mappings()
+    for row in rows.all():
+        conn.execute(
+            usage_counters.insert().values(
+                subject_kind="key",
+                subject=new_id,
+                window=row["window"],
+                used=row["used"] + row["reserved"],
+                reserved=0,
+            )
+        )
 
 
 def key_pseudonym(secret: bytes, key_id: str) -> str:

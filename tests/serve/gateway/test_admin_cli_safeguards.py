@@ -20,9 +20,9 @@ from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.content_log import keep, stored_requests
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import authenticate, utcnow
-from gemeingut.serve.gateway.quotas import set_limits
+from gemeingut.serve.gateway.quotas import reserve, set_limits, settle
 from gemeingut.serve.gateway.records import record_deployment
-from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.gateway.store import open_store, writing
 
 runner = CliRunner()
 
@@ -183,10 +183,13 @@ def test_a_rotated_key_keeps_its_settings_and_the_old_one_stops(tmp_path: Path) 
         ).stdout
     )
     admin(db, "quotas", "set", "--key", old["id"], "--tokens-per-day", "500")
+    engine = open_store(str(db))
+    reservation = reserve(engine, authenticate(engine, old["key"]), 400, False, utcnow())
+    with writing(engine) as conn:  # the old key used 400 of its 500 tokens today
+        settle(conn, reservation, 400)
     rotated = admin(db, "keys", "rotate", old["id"], "--json")
     assert rotated.exit_code == 0, rotated.output
     new = json.loads(rotated.stdout)
-    engine = open_store(str(db))
     principal = authenticate(engine, new["key"])
     assert (principal.user, principal.models) == ("anna", ("demo",))
     keys = {k["id"]: k for k in json.loads(admin(db, "keys", "list", "--json").stdout)}
@@ -194,6 +197,8 @@ def test_a_rotated_key_keeps_its_settings_and_the_old_one_stops(tmp_path: Path) 
     assert keys[new["id"]]["expires_at"] == keys[old["id"]]["expires_at"]
     limits = json.loads(admin(db, "quotas", "list", "--json").stdout)
     assert {(r["subject"], r["tokens_per_day"]) for r in limits} >= {(new["id"], 500)}
+    today = {r["subject"]: r["tokens_today"] for r in limits}
+    assert today[new["id"]] == 400  # rotating grants no second day of tokens
     assert admin(db, "keys", "rotate", old["id"]).exit_code == 2  # revoked already
 
 
