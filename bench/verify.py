@@ -13,7 +13,7 @@ times each (fastest run counts; the files are in the page cache for both after t
 - `gemeingut verify BUNDLE` (MANIFEST hashes on all cores, paths, the five artifacts, every
   openness check and card claim re-computed);
 - `gemeingut verify BUNDLE --key K.pub` (the same plus the signature, which model-signing
-  checks by hashing every file again).
+  checks against the digests the MANIFEST check computed: every file is hashed once).
 
 Each is a fresh process; the printed ratio is MB/s ours / MB/s sha256sum (target ≥ 0.9).
 """
