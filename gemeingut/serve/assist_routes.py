@@ -19,7 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import Message, _
-from gemeingut.serve.collection_answers import AnswerSource, ask_served_model, counter
+from gemeingut.serve.collection_answers import (
+    STATUS_HELP,
+    AnswerSource,
+    CitationCheck,
+    Status,
+    ask_served_model,
+    citation_checks,
+    counter,
+)
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.http_errors import APIError, request_language
@@ -209,7 +217,9 @@ class DraftSectionOut(BaseModel):
     heading: str
     text: str
     supported: bool = Field(description="The section cites sources, and every citation holds.")
+    status: Status = Field(description=STATUS_HELP)
     problems: list[str]
+    citations: list[CitationCheck] = Field(description="Each citation, checked, and its place.")
 
 
 class DraftOut(BaseModel):
@@ -298,7 +308,9 @@ async def write_draft_route(
                 heading=s.heading,
                 text=s.text,
                 supported=s.verdict.supported,
+                status=s.verdict.status,
                 problems=s.verdict.problems,
+                citations=citation_checks(s.text, s.verdict.citations),
             )
             for s in draft.sections
         ],

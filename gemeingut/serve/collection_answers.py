@@ -10,8 +10,9 @@ is not asked and the answer says there is no evidence.
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +26,9 @@ from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse, Usage
 from gemeingut.serve.screening import screen_texts
 from gemeingut.serve.work import answered, rejections_as_400
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.cite import Citation
 
 answers_router = APIRouter()
 
@@ -56,6 +60,71 @@ class CitationCheck(BaseModel):
     quote: str | None
     problem: str | None = Field(description="unknown_source, wrong_page, no_pages, …; null: holds")
     message: str | None
+    start: int = Field(
+        description="Where the marker (`[1, S. 4]`) starts in the text, in characters."
+    )
+    end: int = Field(description="Where the marker ends: the place after its `]`.")
+    number_start: int | None = Field(
+        default=None,
+        description="Where this source's number stands in the marker (of `[1, 3]`: the 3); "
+        "null where the marker does not write it (the 2 of `[1–3]`).",
+    )
+    number_end: int | None = None
+
+
+Status = Literal["supported", "not_checked", "unsupported", "no_citation"]
+STATUS_HELP = (
+    "supported; not_checked: a citation quotes nothing that could be checked; "
+    "unsupported: a citation is wrong or unreadable; no_citation: the text cites nothing"
+)
+# A source's number in a marker: after `[`, `,` or `;`, or after a dash right behind another
+# (`[1–3]`); a page (`S. 4`, `S. 7-8`) follows a word, so it is none.
+_SOURCE_NUMBER = re.compile(r"(?P<before>[\[,;]|\s*[-–—])\s*(?P<n>\d+)")
+
+
+def citation_checks(text: str, citations: list[Citation]) -> list[CitationCheck]:
+    """The checked citations with their places in `text`, so that a client makes each marker
+    (or each number of a marker naming several sources) a link without reading markers again."""
+    checks, marker, written = [], None, []
+    for c in citations:  # in the text's order; the citations of one marker side by side
+        if (c.start, c.end) != marker:
+            marker, written = (c.start, c.end), _numbers_in(text, c.start, c.end)
+        number_start, number_end = _take(written, c.source)
+        checks.append(
+            CitationCheck(
+                source=c.source,
+                page=c.page,
+                last_page=c.last_page,
+                quote=c.quote,
+                problem=c.problem,
+                message=c.message,
+                start=c.start,
+                end=c.end,
+                number_start=number_start,
+                number_end=number_end,
+            )
+        )
+    return checks
+
+
+def _numbers_in(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(number, start, end) of each source number written in the marker text[start:end]."""
+    found, last = [], None
+    for match in _SOURCE_NUMBER.finditer(text, start, end):
+        if match["before"] in ("[", ",", ";") or match.start() == last:
+            found.append((int(match["n"]), match.start("n"), match.end("n")))
+            last = match.end()
+    return found
+
+
+def _take(written: list[tuple[int, int, int]], source: int) -> tuple[int | None, int | None]:
+    """The place of `source`'s number among the numbers not yet taken, taken with those before
+    it; (None, None) where the marker does not write it."""
+    for i, (number, start, end) in enumerate(written):
+        if number == source:
+            del written[: i + 1]
+            return start, end
+    return None, None
 
 
 class CollectionAnswer(BaseModel):
@@ -64,10 +133,7 @@ class CollectionAnswer(BaseModel):
     answer: str
     asked_model: bool
     supported: bool = Field(description="At least one citation, and every citation holds.")
-    status: Literal["supported", "not_checked", "unsupported", "no_citation"] = Field(
-        description="supported; not_checked: a citation quotes nothing that could be checked; "
-        "unsupported: a citation is wrong or unreadable; no_citation: the answer cites nothing"
-    )
+    status: Status = Field(description=STATUS_HELP)
     problems: list[str]
     citations: list[CitationCheck]
     sources: list[AnswerSource]
@@ -124,7 +190,7 @@ async def answer_from_collection(
         )
     messages = messages_for(body.question, sources, language)
     text, usage = await ask_served_model(request, principal, messages, room, "question")
-    verdict = check_citations(text, sources, language)
+    verdict = await run_in_threadpool(check_citations, text, sources, language)
     return CollectionAnswer(
         collection=name,
         answer=text,
@@ -132,17 +198,7 @@ async def answer_from_collection(
         supported=verdict.supported,
         status=verdict.status,
         problems=verdict.problems,
-        citations=[
-            CitationCheck(
-                source=c.source,
-                page=c.page,
-                last_page=c.last_page,
-                quote=c.quote,
-                problem=c.problem,
-                message=c.message,
-            )
-            for c in verdict.citations
-        ],
+        citations=citation_checks(text, verdict.citations),
         sources=[
             AnswerSource(
                 n=i, id=s.id, document=s.document, page=s.page, section=s.section, text=s.text

@@ -1,22 +1,26 @@
 """Every citation of an answer checked against the source it names.
 
-Answers cite the numbered sources they were given as `[n]`, several as `[1, 3]` or
+Answers cite the numbered sources they were given as `[n]`, several as `[1, 3]`, `[1–3]` or
 `[1, S. 4; 2]`, with a page as `[n, S. 4]` (also `Seite`, `p.`, `page`) or pages as
-`[n, S. 7-8]`, `[n, S. 7 f.]`, `[n, pp. 7–8]`, `[n, S. 7 ff.]`; a passage quoted right before
+`[n, S. 7-8]`, `[n, S. 7 f.]`, `[n, pp. 7–8]`, `[n, S. 7 ff.]`, `[n, S. 3, 4]`, and with a
+pinpoint as `[n, § 4]`, `[n, Art. 5 Abs. 2]` (also `Nr.`, `Rn.`); a passage quoted right before
 the marker („…“, "…", “…”, '…', …), with only spaces, a dash, a colon or an opening bracket
 between them, must stand in that source. Each citation is checked: the number names a source,
 the page is the source's page, the quoted passage is in its text (compared with case, quote
-marks, dashes and whitespace evened out). A citation without a quote names a source but
-proves nothing, so it is not counted as support: "cited, not quoted (not checked)". A marker
-that looks like a citation but cannot be read (`[1, Abs. x]`) is named, not passed over. An
-answer with no citation at all has no evidence, and says so.
+marks, dashes and whitespace evened out). A citation without a quote, or with a quote too short
+to prove anything („die“), names a source but proves nothing, so it is not counted as support:
+"cited, not quoted (not checked)"; a pinpoint is named as not checked, for chunks know pages
+but not paragraphs. A marker that looks like a citation but cannot be read (`[1, Abs. x]`) is
+named, not passed over. An answer with no citation at all has no evidence, and says so.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from gemeingut.apps.rag.readers import join_line_end_hyphens, without_invisible
@@ -27,33 +31,41 @@ Problem = Literal[
     "wrong_page",
     "quote_not_in_source",
     "not_quoted",
+    "pinpoint_not_checked",
     "unreadable",
     "no_citation",
 ]
 Status = Literal["supported", "not_checked", "unsupported", "no_citation"]
+_NOT_CHECKED = {"not_quoted", "pinpoint_not_checked"}  # nothing wrong found, nothing proved
 
 # Anything in brackets that starts with a number, as a citation would: what is not a readable
 # citation among these is named as such rather than skipped.
 _MARKER = re.compile(r"\[\s*(?P<inside>\d{1,9}(?:[\s,;:–-][^\[\]\n]{0,80})?)\]")
-_PAGES = (
-    r"(?:S\.?|Seiten?|pp?\.|pages?)\s*(?P<first>\d{1,9})"
-    r"(?:\s*[-–—]\s*(?P<last>\d{1,9})|\s*(?P<following>ff?)\.?)?"
-)
+_RANGE = r"\d{1,9}(?:\s*[-–—]\s*\d{1,9})?"
+_PAGE = r"\d{1,9}(?:\s*[-–—]\s*\d{1,9}|\s*ff?\.?)?"
+_PIN = r"(?:§§?|Abs\.?|Nr\.|Rn\.|Art\.)\s*\d{1,9}[a-z]?(?:\s*[-–—]\s*\d{1,9}[a-z]?)?"
 _PART = re.compile(
-    r"(?P<ids>\d{1,9}(?:\s*,\s*\d{1,9})*)(?:\s*[,:]?\s*" + _PAGES + r")?\s*", re.IGNORECASE
+    rf"(?P<ids>{_RANGE}(?:\s*,\s*{_RANGE})*)"
+    rf"(?:\s*[,:]?\s*(?:S\.?|Seiten?|pp?\.|pages?)\s*(?P<pages>{_PAGE}(?:\s*,\s*{_PAGE})*))?"
+    rf"(?:\s*,?\s*(?P<pinpoint>{_PIN}(?:\s*,?\s*{_PIN})*))?\s*",
+    re.IGNORECASE,
+)
+_ONE_RANGE = re.compile(r"(?P<first>\d+)(?:\s*[-–—]\s*(?P<last>\d+))?")
+_ONE_PAGE = re.compile(
+    r"(?P<first>\d+)(?:\s*[-–—]\s*(?P<last>\d+)|\s*(?P<following>ff?)\.?)?", re.IGNORECASE
 )
 # German „…“ and »…«, English “…” and "…", Swiss «…», the single ‚…‘ and ›…‹, and straight
 # single quotes where they cannot be apostrophes (none right after a letter, as in "geht's"):
-# a quote in any of them is checked (one the pattern missed would pass without a check).
-# Between quote and marker: spaces, punctuation, a dash, an opening bracket, "vgl.", and the
-# markers of other sources the same quote is cited from.
-_QUOTE_BEFORE = re.compile(
-    r"(?:„([^“”\"]+)[“”\"]|“([^”]+)”|\"([^\"]+)\"|»([^«]+)«|«([^»]+)»|‚([^‘’]+)[‘’]|›([^‹]+)‹"
-    r"|(?<![\w'])'(?=\S)((?:[^']|(?<=\w)'(?=\w))+)(?<=\S)'(?!\w))"
-    r"(?:\[[^\[\]\n]*\]|[\s,.:;(–—-]|vgl\.|siehe|see|cf\.)*$",
-    re.IGNORECASE,
-)
-_QUOTE_WINDOW = 600  # characters before a marker in which its quote may stand
+# a quote in any of them is checked (one missed would pass without a check). Each closing mark
+# with the opening marks that may start its quote.
+_OPENERS = {"“": "„", "”": "„“", '"': '„"', "«": "»", "»": "«", "‘": "‚", "’": "‚", "‹": "›"}
+# Between quote and marker: spaces, punctuation, a dash, an opening bracket, "vgl.", and
+# brackets (the markers of other sources the same quote is cited from).
+_CONNECTOR_MARKS = frozenset(",.:;(–—-")
+_CONNECTOR_WORDS = ("vgl.", "siehe", "see", "cf.")
+# A quote proves something only when it is long enough not to stand anywhere („die“).
+_MIN_QUOTE_WORDS = 3
+_MIN_QUOTE_CHARS = 15
 
 PROBLEM_TEXT: dict[str, dict[str, str]] = {
     "de": {
@@ -62,6 +74,9 @@ PROBLEM_TEXT: dict[str, dict[str, str]] = {
         "no_pages": "[{n}] nennt {cited}, aber die Quelle hat keine Seiten.",
         "quote_not_in_source": "[{n}]: „{quote}“ steht nicht in dieser Quelle.",
         "not_quoted": "[{n}] ist genannt, aber nicht wörtlich zitiert (nicht geprüft).",
+        "pinpoint_not_checked": (
+            "[{n}]: Das Zitat steht in der Quelle, die Fundstelle {pinpoint} ist nicht geprüft."
+        ),
         "unreadable": "{marker} ist als Beleg nicht lesbar; schreiben Sie [n] oder [n, S. 4].",
         "no_citation": "Die Antwort belegt nichts mit den Quellen.",
     },
@@ -71,6 +86,9 @@ PROBLEM_TEXT: dict[str, dict[str, str]] = {
         "no_pages": "[{n}] names {cited}, but the source has no pages.",
         "quote_not_in_source": "[{n}]: “{quote}” is not in that source.",
         "not_quoted": "[{n}] is cited, not quoted (not checked).",
+        "pinpoint_not_checked": (
+            "[{n}]: the quote is in the source; the pinpoint {pinpoint} was not checked."
+        ),
         "unreadable": "{marker} cannot be read as a citation; write [n] or [n, p. 4].",
         "no_citation": "The answer cites none of the sources.",
     },
@@ -90,6 +108,7 @@ class Citation:
     last_page: int | None  # the last page cited: `page` for one page, None after "ff."
     quote: str | None
     start: int  # the marker's place in the answer
+    end: int  # the place after the marker's `]`
     problem: str | None  # a key of PROBLEM_TEXT, or None when the quote is in the source
     message: str | None
 
@@ -99,57 +118,113 @@ class Verdict:
     citations: list[Citation]
     supported: bool  # at least one citation, and every citation's quote is in its source
     problems: list[str]  # messages, in the answer's language
-    # supported; not_checked: nothing found wrong, but a citation quotes nothing to check;
-    # unsupported: a citation is wrong or unreadable; no_citation
+    # supported; not_checked: nothing found wrong, but a citation quotes nothing to check or
+    # names a pinpoint; unsupported: a citation is wrong or unreadable; no_citation
     status: Status
+
+
+Pages = tuple[int, int | None]  # first and last page cited; last None: "and following"
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str  # as written
+    normalised: str  # as compared
+
+
+@dataclass(frozen=True)
+class Cited:
+    """What one part of a marker names: sources `first`…`last`, pages, a pinpoint."""
+
+    first: int
+    last: int
+    pages: tuple[Pages, ...]  # empty: no page named
+    pinpoint: str | None
+
+
+@dataclass
+class Evidence:
+    """The sources as compared, each text normalised once per answer, each quote looked up
+    once per source: an answer may cite one long source a thousand times."""
+
+    sources: list[Source]
+    _texts: dict[int, str] = field(default_factory=dict)
+    _found: dict[tuple[str, int], bool] = field(default_factory=dict)
+
+    def holds(self, quote: Quote, number: int) -> bool:
+        key = (quote.normalised, number)
+        if key not in self._found:
+            if number not in self._texts:
+                self._texts[number] = normalise(self.sources[number - 1].text)
+            self._found[key] = quote.normalised in self._texts[number]
+        return self._found[key]
 
 
 def check_citations(answer: str, sources: list[Source], language: str = "de") -> Verdict:
     texts = PROBLEM_TEXT.get(language, PROBLEM_TEXT["de"])
     words = _PAGE_WORDS.get(language, _PAGE_WORDS["de"])
-    citations = []
-    for marker in _MARKER.finditer(answer):
-        quote = _quote_before(answer, marker.start())
-        cited = _read_marker(marker["inside"])
-        if cited is None:
-            first = int(re.match(r"\d+", marker["inside"])[0])
-            message = texts["unreadable"].format(marker=marker[0])
-            citations.append(
-                Citation(first, None, None, quote, marker.start(), "unreadable", message)
-            )
-            continue
-        for number, pages in cited:
-            problem, details = _problem(number, pages, quote, sources, words)
-            message = texts[problem].format(n=number, **details) if problem else None
-            first, last = pages or (None, None)
-            citations.append(Citation(number, first, last, quote, marker.start(), problem, message))
+    evidence = Evidence(sources)
+    citations = [
+        citation
+        for marker, quote in quoted_markers(answer)
+        for citation in _marker_citations(marker, quote, evidence, texts, words)
+    ]
     problems = [c.message for c in citations if c.message]
     if not citations:
         problems = [texts["no_citation"]]
     return Verdict(citations, bool(citations) and not problems, problems, _status(citations))
 
 
-Pages = tuple[int, int | None]  # first and last page cited; last None: "and following"
+def _marker_citations(
+    marker: re.Match[str],
+    quote: Quote | None,
+    evidence: Evidence,
+    texts: dict[str, str],
+    words: tuple[str, str],
+) -> list[Citation]:
+    """The citations of one marker: one for each source it names."""
+    place = {"quote": quote.text if quote else None, "start": marker.start(), "end": marker.end()}
+    cited = _read_marker(marker["inside"])
+    if cited is None:
+        first = int(re.match(r"\d+", marker["inside"])[0])
+        message = texts["unreadable"].format(marker=marker[0])
+        unread = {"problem": "unreadable", "message": message}
+        return [Citation(source=first, page=None, last_page=None, **place, **unread)]
+    citations = []
+    for part in cited:
+        first, last = (part.pages[0][0], part.pages[-1][1]) if part.pages else (None, None)
+        for number in _numbers(part.first, part.last, len(evidence.sources)):
+            problem, details = _problem(number, part, quote, evidence, words)
+            message = texts[problem].format(n=number, **details) if problem else None
+            checked = {"problem": problem, "message": message}
+            citations.append(
+                Citation(source=number, page=first, last_page=last, **place, **checked)
+            )
+    return citations
 
 
-def _read_marker(inside: str) -> list[tuple[int, Pages | None]] | None:
-    """(source, pages) for each source a marker names (`1, 2, S. 4; 3`), or None where the
-    marker cannot be read."""
+@lru_cache(maxsize=1024)  # answers repeat their markers
+def _read_marker(inside: str) -> tuple[Cited, ...] | None:
+    """What each part of a marker names (`1, 2, S. 4; 3`), or None where the marker cannot be
+    read."""
     cited = []
     for part in inside.split(";"):
         found = _PART.fullmatch(part.strip())
         if found is None:
             return None
-        pages = _pages(found)
-        if pages is not None and pages[1] is not None and pages[1] < pages[0]:
+        ids = [
+            (int(m["first"]), int(m["last"] or m["first"]))
+            for m in _ONE_RANGE.finditer(found["ids"])
+        ]
+        pages = tuple(_pages(m) for m in _ONE_PAGE.finditer(found["pages"] or ""))
+        if any(last is not None and last < first for first, last in [*ids, *pages]):
             return None
-        cited += [(int(n), pages) for n in re.split(r"\s*,\s*", found["ids"])]
-    return cited
+        pinpoint = " ".join(found["pinpoint"].split()) if found["pinpoint"] else None
+        cited += [Cited(first, last, pages, pinpoint) for first, last in ids]
+    return tuple(cited)
 
 
-def _pages(found: re.Match[str]) -> Pages | None:
-    if found["first"] is None:
-        return None
+def _pages(found: re.Match[str]) -> Pages:
     first = int(found["first"])
     if found["last"] is not None:
         return first, int(found["last"])
@@ -158,25 +233,30 @@ def _pages(found: re.Match[str]) -> Pages | None:
     return first, first
 
 
+def _numbers(first: int, last: int, count: int) -> list[int]:
+    """The sources a range names; past the last source only the first missing one, so that
+    `[1–999999]` is one problem, not a million."""
+    named = list(range(first, min(last, count) + 1))
+    return [*named, max(first, count + 1)] if last > count else named
+
+
 def _problem(
-    number: int,
-    pages: Pages | None,
-    quote: str | None,
-    sources: list[Source],
-    words: tuple[str, str],
+    number: int, cited: Cited, quote: Quote | None, evidence: Evidence, words: tuple[str, str]
 ) -> tuple[str | None, dict[str, object]]:
-    if not 1 <= number <= len(sources):
-        return "unknown_source", {"count": len(sources)}
-    source = sources[number - 1]
-    if pages is not None and source.page is None:
-        return "no_pages", {"cited": _cited(pages, words)}
-    if pages is not None and not _on_pages(source.page, pages):
-        return "wrong_page", {"cited": _cited(pages, words), "actual": source.page}
+    if not 1 <= number <= len(evidence.sources):
+        return "unknown_source", {"count": len(evidence.sources)}
+    page = evidence.sources[number - 1].page
+    if cited.pages and page is None:
+        return "no_pages", {"cited": _cited(cited.pages, words)}
+    if cited.pages and not any(_on_pages(page, pages) for pages in cited.pages):
+        return "wrong_page", {"cited": _cited(cited.pages, words), "actual": page}
     if quote is None:
         return "not_quoted", {}
-    if normalise(quote) not in normalise(source.text):
-        shown = quote if len(quote) <= 80 else quote[:77] + "…"
+    if not evidence.holds(quote, number):
+        shown = quote.text if len(quote.text) <= 80 else quote.text[:77] + "…"
         return "quote_not_in_source", {"quote": shown}
+    if cited.pinpoint:
+        return "pinpoint_not_checked", {"pinpoint": cited.pinpoint}
     return None, {}
 
 
@@ -185,30 +265,111 @@ def _on_pages(page: int, pages: Pages) -> bool:
     return first <= page and (last is None or page <= last)
 
 
-def _cited(pages: Pages, words: tuple[str, str]) -> str:
-    """The pages cited, in words: "Seite 4", "Seiten 7–8", "Seiten 7 ff."."""
-    first, last = pages
+def _cited(pages: tuple[Pages, ...], words: tuple[str, str]) -> str:
+    """The pages cited, in words: "Seite 4", "Seiten 7–8", "Seiten 7 ff.", "Seiten 3, 5"."""
+    if len(pages) == 1 and pages[0][0] == pages[0][1]:
+        return f"{words[0]} {pages[0][0]}"
+    return f"{words[1]} " + ", ".join(_span(first, last) for first, last in pages)
+
+
+def _span(first: int, last: int | None) -> str:
     if first == last:
-        return f"{words[0]} {first}"
-    return f"{words[1]} {first}–{last}" if last is not None else f"{words[1]} {first} ff."
+        return str(first)
+    return f"{first}–{last}" if last is not None else f"{first} ff."
 
 
 def _status(citations: list[Citation]) -> Status:
     found = {c.problem for c in citations if c.problem is not None}
     if not citations:
         return "no_citation"
-    if found - {"not_quoted"}:
+    if found - _NOT_CHECKED:
         return "unsupported"
     return "not_checked" if found else "supported"
 
 
-def _quote_before(answer: str, end: int) -> str | None:
-    """The passage quoted right before a marker (only punctuation, brackets or other markers
-    between them)."""
-    found = _QUOTE_BEFORE.search(answer[max(0, end - _QUOTE_WINDOW) : end])
-    if found is None:
+def quoted_markers(answer: str) -> Iterator[tuple[re.Match[str], Quote | None]]:
+    """Each marker with the passage quoted right before it. The scan runs from each marker
+    to the left and never past the marker before, which keeps it linear in the answer's
+    length; a marker that follows another with only connectors between shares its quote."""
+    floor, quote = 0, None
+    for marker in _MARKER.finditer(answer):
+        start = _connectors_start(answer, marker.start(), floor)
+        if start > floor or floor == 0:
+            quote = _quote_ending_at(answer, start, floor)
+        yield marker, quote
+        floor = marker.end()
+
+
+def _connectors_start(answer: str, end: int, floor: int) -> int:
+    """Where the run of connectors (spaces, punctuation, "vgl.", brackets) before `end`
+    begins, looking no further left than `floor`."""
+    at = end
+    while at > floor:
+        word = _connector_word(answer, at, floor)
+        if word is not None:
+            at -= len(word)
+        elif answer[at - 1].isspace() or answer[at - 1] in _CONNECTOR_MARKS:
+            at -= 1
+        elif answer[at - 1] == "]" and (opening := answer.rfind("[", floor, at - 1)) >= 0:
+            if "]" in answer[opening : at - 1] or "\n" in answer[opening:at]:
+                break
+            at = opening
+        else:
+            break
+    return at
+
+
+def _connector_word(answer: str, at: int, floor: int) -> str | None:
+    """The connecting word ("vgl.", "siehe") that ends at `at`, if any."""
+    if answer[at - 1] not in ".eE":
         return None
-    return next(group for group in found.groups() if group is not None).strip() or None
+    ending = answer[max(floor, at - 5) : at].lower()
+    return next((word for word in _CONNECTOR_WORDS if ending.endswith(word)), None)
+
+
+def _quote_ending_at(answer: str, end: int, floor: int) -> Quote | None:
+    """The passage whose closing mark stands right before `end`: from the nearest opening mark
+    to its left (the leftmost would start at the closing mark of an earlier quote)."""
+    close = end - 1
+    if close < floor:
+        return None
+    mark = answer[close]
+    if mark == "'":
+        opening = _single_quote_start(answer, close, floor)
+    elif mark in _OPENERS:
+        opening = max(answer.rfind(opener, floor, close) for opener in _OPENERS[mark])
+    else:
+        return None
+    return _long_enough(answer[opening + 1 : close]) if opening >= 0 else None
+
+
+def _single_quote_start(answer: str, close: int, floor: int) -> int:
+    """The straight single quote that opens the one closing at `close`, skipping apostrophes
+    ("geht's"); -1 where there is none."""
+    if close == floor or answer[close - 1].isspace() or _is_word(answer, close + 1):
+        return -1
+    at = close
+    while (at := answer.rfind("'", floor, at)) >= 0:
+        before, after = _is_word(answer, at - 1), _is_word(answer, at + 1)
+        if before and after:
+            continue  # an apostrophe
+        if before or (at > 0 and answer[at - 1] == "'") or answer[at + 1].isspace():
+            return -1
+        return at
+    return -1
+
+
+def _is_word(answer: str, at: int) -> bool:
+    return 0 <= at < len(answer) and (answer[at].isalnum() or answer[at] == "_")
+
+
+def _long_enough(text: str) -> Quote | None:
+    # German sets the sentence's full stop inside the closing mark („… vier Wochen.“) where the
+    # source's sentence may go on: the quote's closing punctuation is not compared.
+    normalised = normalise(text).rstrip(".,;:!?… ")
+    if len(normalised.split()) < _MIN_QUOTE_WORDS and len(normalised) < _MIN_QUOTE_CHARS:
+        return None
+    return Quote(text.strip(), normalised)
 
 
 def normalise(text: str) -> str:

@@ -44,8 +44,14 @@ TEXTS: dict[str, Message] = {
     "results": _("Passages found"),
     "ask": _("Answer from the documents"),
     "answer_heading": _("Answer"),
-    "supported": _("Every citation was checked against its source."),
-    "unsupported": _("Check this answer: its citations do not hold."),
+    # an answer's verdict, by the `status` of its citation check
+    "verdict_supported": _("Every citation was checked against its source."),
+    "verdict_not_checked": _(
+        "Nothing found wrong, but a citation quotes nothing that could be checked: check it "
+        "against its source yourself."
+    ),
+    "verdict_unsupported": _("Check this answer: its citations do not hold."),
+    "verdict_no_citation": _("Check this answer: it cites none of the sources."),
     "answering": _("The model reads the sources and answers …"),
     "no_collections": _("No collection is shared with you."),
     "no_hits": _("No passage matches the question."),
@@ -139,7 +145,10 @@ TEXTS: dict[str, Message] = {
         sections="{sections}",
         supported="{supported}",
     ),
-    "draft_unsupported": _("Without evidence:"),
+    # a draft section's note, by the `status` of its citation check
+    "section_not_checked": _("Not checked:"),
+    "section_unsupported": _("Evidence does not hold:"),
+    "section_no_citation": _("Without evidence:"),
     "sources": _("Sources"),
     "tab_tender": _("Check a tender"),
     "tender_heading": _("Check a tender against procurement law"),

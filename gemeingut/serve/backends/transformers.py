@@ -148,8 +148,18 @@ class TransformersBackend:
             "unk_token": tok.unk_token,
             "chat_template": getattr(tok, "chat_template", None),
             "model_max_length": self.context_length,
-            "vocab_size": len(tok),
+            "vocab_size": self.logits_size(),
         }
+
+    def logits_size(self) -> int:
+        """How many tokens the model gives a logit: a padded model (vocabulary rounded up to a
+        multiple of 64) has more than the tokenizer knows, and a client that spreads the
+        unlisted probability over the vocabulary must count those too."""
+        output = self.model.get_output_embeddings()
+        size = getattr(output, "out_features", None) or getattr(
+            self.model.config, "vocab_size", None
+        )
+        return max(len(self.tokenizer), size or 0)
 
     def apply_chat_template(
         self, messages: list[dict[str, str]], add_generation_prompt: bool = True

@@ -98,6 +98,7 @@ def test_a_memo_is_written_section_by_section_each_call_audited(server: dict) ->
     assert all(
         s["problems"] == ["Die Antwort belegt nichts mit den Quellen."] for s in memo["sections"]
     )
+    assert all(s["status"] == "no_citation" and s["citations"] == [] for s in memo["sections"])
     assert memo["sources"][0]["page"] == 2
     assert memo["markdown"].startswith(f"# Vermerk: {QUESTION}\n")
     records = list(export(server["gateway"].engine))[before:]

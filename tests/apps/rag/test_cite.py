@@ -2,6 +2,7 @@
 a citation without a quote is not counted as checked; an answer that cites nothing has no
 evidence."""
 
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -68,7 +69,7 @@ def test_quotes_are_compared_without_case_quote_marks_or_line_breaks() -> None:
 
 
 def test_several_ids_in_one_marker_are_each_checked() -> None:
-    verdict = check_citations("Beides gilt: „Werke“ [1, 2, 5].", SOURCES)
+    verdict = check_citations("Beides gilt: „Amtliche Werke genießen“ [1, 2, 5].", SOURCES)
     assert [c.source for c in verdict.citations] == [1, 2, 5]
     assert [c.problem for c in verdict.citations] == ["quote_not_in_source", None, "unknown_source"]
 
@@ -145,7 +146,7 @@ def test_a_page_range_that_holds_the_passage_is_supported() -> None:
 
 
 @pytest.mark.parametrize(
-    "marker", ["[1, Abs. x]", "[1, S. x]", "[1, S. 8-7]", "[1-3]", "[1 Abs. 2]"]
+    "marker", ["[1, Abs. x]", "[1, S. x]", "[1, S. 8-7]", "[3-1]", "[1, § x]", "[1, Kap. 2]"]
 )
 def test_a_marker_that_cannot_be_read_is_named_not_skipped(marker: str) -> None:
     verdict = check_citations(f"„Ausnahmen genehmigt der Landrat“ {marker}", OBERBUERGERMEISTERIN)
@@ -175,3 +176,119 @@ def test_a_marker_without_a_quote_is_cited_but_not_checked_in_both_languages() -
 def test_invisible_characters_do_not_keep_a_quote_from_its_source() -> None:
     source = [Src("Auf dem Schul\u00adgelände gilt Rauch\u200bverbot.")]
     assert check_citations("„Auf dem Schulgelände gilt Rauchverbot“ [1]", source).supported
+
+
+FRIST = [
+    Src("Die Frist beträgt vier Wochen nach Zugang des Bescheids.", page=3),
+    Src("Anträge sind schriftlich zu stellen.", page=5),
+    Src("Der Bescheid ist zu begründen.", page=7),
+]
+
+
+@pytest.mark.parametrize("quoted", ["„die“", "„ “", "„vier Wochen“", "'Frist'"])
+def test_a_quote_too_short_to_prove_anything_counts_as_no_quote(quoted: str) -> None:
+    verdict = check_citations(f"Die Frist beträgt acht Wochen, so {quoted} [1].", FRIST)
+    assert verdict.status == "not_checked" and verdict.citations[0].quote is None
+    assert verdict.citations[0].problem == "not_quoted"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Laut „Satzung“ gilt: „Die Frist beträgt vier Wochen” [1].",
+        "„Anträge sind schriftlich zu stellen“ [2] sowie „Anträge sind schriftlich zu stellen” [2]",
+        "„Die Frist beträgt vier Wochen“ [1] und „Anträge sind schriftlich zu stellen“ (vgl. [2]).",
+        "Das geht's nicht: 'Die Frist beträgt vier Wochen' [1].",
+    ],
+)
+def test_a_quote_is_read_from_the_nearest_opening_mark_before_its_marker(answer: str) -> None:
+    verdict = check_citations(answer, FRIST)
+    assert verdict.status == "supported", verdict.problems
+    assert all(c.quote and c.quote.startswith(("Die", "Anträge")) for c in verdict.citations)
+
+
+def test_a_range_of_sources_names_each_and_a_missing_one_once() -> None:
+    answer = "„Der Bescheid ist zu begründen“ [1–3]"
+    verdict = check_citations(answer, FRIST)
+    assert [(c.source, c.problem) for c in verdict.citations] == [
+        (1, "quote_not_in_source"),
+        (2, "quote_not_in_source"),
+        (3, None),
+    ]
+    beyond = check_citations("„Der Bescheid ist zu begründen“ [3-999999999]", FRIST)
+    assert [(c.source, c.problem) for c in beyond.citations] == [(3, None), (4, "unknown_source")]
+
+
+@pytest.mark.parametrize(
+    "marker", ["[1, § 4]", "[1, Abs. 2]", "[1 Art. 5 Abs. 2 Nr. 3]", "[1, Rn. 12]"]
+)
+def test_a_pinpoint_is_read_and_named_as_not_checked(marker: str) -> None:
+    verdict = check_citations(f"„Die Frist beträgt vier Wochen“ {marker}", FRIST)
+    assert verdict.status == "not_checked" and not verdict.supported
+    [citation] = verdict.citations
+    assert citation.problem == "pinpoint_not_checked"
+    pinpoint = marker.strip("[]").lstrip("1, ")
+    assert verdict.problems == [
+        f"[1]: Das Zitat steht in der Quelle, die Fundstelle {pinpoint} ist nicht geprüft."
+    ]
+    english = check_citations(f"„Die Frist beträgt vier Wochen“ {marker}", FRIST, language="en")
+    assert english.problems == [
+        f"[1]: the quote is in the source; the pinpoint {pinpoint} was not checked."
+    ]
+    wrong = check_citations(f"„Die Frist beträgt acht Wochen“ {marker}", FRIST)
+    assert wrong.status == "unsupported" and wrong.citations[0].problem == "quote_not_in_source"
+
+
+def test_a_list_of_pages_holds_when_one_of_them_is_the_source_page() -> None:
+    answer = "„Die Frist beträgt vier Wochen“ [1, S. 3, 4]"
+    verdict = check_citations(answer, FRIST)
+    assert verdict.supported and (verdict.citations[0].page, verdict.citations[0].last_page) == (
+        3,
+        4,
+    )
+    wrong = check_citations("„Die Frist beträgt vier Wochen“ [1, S. 5, 8 f.]", FRIST)
+    assert wrong.problems == ["[1] nennt Seiten 5, 8–9, die Stelle steht auf Seite 3."]
+
+
+class CountedSource:
+    """A source that counts how often its text is read."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self.reads, self.page = text, 0, None
+
+    @property
+    def text(self) -> str:
+        self.reads += 1
+        return self._text
+
+
+def test_a_source_is_read_once_however_often_it_is_cited() -> None:
+    source = CountedSource("Die Frist beträgt vier Wochen. " * 2000)
+    answer = "„Die Frist beträgt vier Wochen“ [1] " * 1000 + "„beträgt vier Wochen. Die“ [1]"
+    verdict = check_citations(answer, [source])
+    assert verdict.status == "supported" and len(verdict.citations) == 1001
+    assert source.reads == 1
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        "„aaaa [1]",
+        "„aaaa“ [1] ",
+        "x 'a b c d [1] ",
+        "„a“ " + "[x] - ( " * 60 + "[1] ",
+        "'" + "a'b " * 150 + "[1]",
+        "„Die Frist beträgt vier Wochen“ " + "vgl. [1–3], " * 50,
+    ],
+)
+def test_a_long_adversarial_answer_is_checked_in_linear_time(piece: str) -> None:
+    answer = (piece * (200_000 // len(piece) + 1))[:200_000]
+    started = time.perf_counter()
+    check_citations(answer, FRIST)
+    assert time.perf_counter() - started < 2  # the old scan took 12 s for the first
+
+
+def test_a_full_stop_inside_the_closing_mark_is_not_part_of_the_quote() -> None:
+    source = Src("Die Frist beträgt vier Wochen nach Zugang des Bescheids.", page=2)
+    verdict = check_citations("So heißt es: „Die Frist beträgt vier Wochen.“ [1]", [source])
+    assert verdict.status == "supported", verdict.problems

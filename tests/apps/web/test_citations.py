@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gemeingut.apps.rag.index import ingest
@@ -18,11 +19,18 @@ from tests.apps.rag.documents import write_pdf
 from tests.apps.web.conftest import TIMEOUT, axe_violations
 from tests.http_server import running_server
 
-ANSWER = "Angebote müssen binnen der Frist eingehen [1, S. 2]. Mehr steht in [1, 2]."
+CITED = "Angebote müssen binnen der Frist eingehen [1, S. 2]."
+# every way the check reads a page or several sources, each a button at the server's place
+ANSWER = (
+    f"{CITED} Mehr steht in [1, 2]. Siehe [1, S. 2; 2], [1, S. 2-3], [1, S. 2 f.] und "
+    "[1, Seiten 2–3]."
+)
+ONLY_CITED = "Nur mit Quelle eins."  # a question that asks for this gets CITED alone
 
 
 class CitingBackend(TransformersBackend):
-    """The tiny model, except that every answer it writes is ANSWER."""
+    """The tiny model, except that every answer it writes is ANSWER (CITED, where the question
+    says ONLY_CITED)."""
 
     def generate_batch(
         self,
@@ -31,10 +39,15 @@ class CitingBackend(TransformersBackend):
         n: int = 1,
         cancel: threading.Event | None = None,
     ) -> list[GenerationResult]:
-        written = len(self.tokenize(ANSWER, add_special_tokens=False))
+        answers = [CITED if ONLY_CITED in str(p) else ANSWER for p in prompts]
         return [
-            GenerationResult(ANSWER, len(self.tokenize(str(p))), written, "stop")
-            for p in prompts
+            GenerationResult(
+                answer,
+                len(self.tokenize(str(p))),
+                len(self.tokenize(answer, add_special_tokens=False)),
+                "stop",
+            )
+            for p, answer in zip(prompts, answers, strict=True)
             for _ in range(n)
         ]
 
@@ -72,6 +85,18 @@ def test_a_citation_in_an_answer_opens_its_source_by_keyboard(page) -> None:
     assert cite.inner_text() == "[1, S. 2]"
     # of "[1, 2]" each number that names a source is its own button
     assert page.get_by_role("button", name="Quelle [1] anzeigen: akten/leitfaden.pdf, S. 2").count()
+    for marker in ("[1, S. 2-3]", "[1, S. 2 f.]", "[1, Seiten 2–3]"):
+        assert page.get_by_role(
+            "button", name=f"Quelle {marker} anzeigen: akten/leitfaden.pdf, S. 2"
+        )
+        assert page.locator("#answer-text button.cite", has_text=marker).count() == 1
+    # the collection has one passage: of "[1, 2]" and "[1, S. 2; 2]" only the 1 is a button
+    assert page.locator("#answer-text button.cite").all_inner_texts() == [
+        "[1, S. 2]", "1", "1", "[1, S. 2-3]", "[1, S. 2 f.]", "[1, Seiten 2–3]"
+    ]  # fmt: skip
+    assert page.locator("#answer-results li, #results li").count() == 1
+    assert page.locator("#answer-verdict").inner_text().startswith("Prüfen Sie diese Antwort")
+    assert "[2] nennt keine Quelle" in page.locator("#answer-problems").inner_text()
     assert axe_violations(page) == []
     cite.focus()
     page.keyboard.press("Enter")
@@ -86,6 +111,21 @@ def test_a_citation_in_an_answer_opens_its_source_by_keyboard(page) -> None:
     assert cite.evaluate("button => button === document.activeElement")
 
 
+def test_an_answer_cited_but_not_quoted_is_said_to_be_not_checked(page) -> None:
+    """Nothing in it is wrong, and nothing could be checked: the page says so, not that its
+    citations do not hold."""
+    page.get_by_role("button", name="Dokumente").click()
+    question = f"Wie lange ist die Frist für den Eingang der Angebote? {ONLY_CITED}"
+    page.get_by_label("Frage").fill(question)
+    page.get_by_role("button", name="Antwort aus den Dokumenten").click()
+    page.locator("#answer-heading").wait_for()
+    assert page.locator("#answer-text").inner_text() == CITED
+    verdict = page.locator("#answer-verdict").inner_text()
+    assert verdict.startswith("Nichts als falsch erkannt") and "nicht halten" not in verdict
+    assert "nicht wörtlich zitiert (nicht geprüft)" in page.locator("#answer-problems").inner_text()
+    assert axe_violations(page) == []
+
+
 def test_the_citations_of_a_memo_open_their_sources(page) -> None:
     page.get_by_role("button", name="Vermerk oder Rede").click()
     page.get_by_label("Thema").fill("Frist für den Eingang der Angebote")
@@ -93,6 +133,7 @@ def test_the_citations_of_a_memo_open_their_sources(page) -> None:
     page.locator("#draft-sections h4").nth(2).wait_for()
     section = page.locator("#draft-sections section").first
     assert ANSWER in section.inner_text()
+    assert section.locator(".warning").inner_text().startswith("Belege halten nicht: [1] ist")
     listed = page.locator("#draft-sources li").first.inner_text()  # "[1] WHERE Quelle anzeigen [1]"
     where = listed.removeprefix("[1] ").removesuffix("Quelle anzeigen [1]").strip()
     cite = section.locator("button.cite").first
@@ -104,3 +145,25 @@ def test_the_citations_of_a_memo_open_their_sources(page) -> None:
     assert axe_violations(page) == []
     page.get_by_role("button", name="Schließen").click()
     assert cite.evaluate("button => button === document.activeElement")
+
+
+def test_the_api_gives_each_citation_its_place_in_the_text(url: str) -> None:
+    """A client builds its links from these places and reads no marker itself."""
+    asked = {"question": "Wie lange ist die Frist für den Eingang der Angebote?", "k": 2}
+    answer = httpx.post(f"{url}/v1/collections/vergabe/answer", json=asked, timeout=120).json()
+    assert answer["status"] == "unsupported"  # [2] names no source
+    placed = [
+        (answer["answer"][c["start"] : c["end"]], c["source"], c["page"])
+        for c in answer["citations"]
+    ]
+    assert placed[-5:] == [
+        ("[1, S. 2; 2]", 1, 2), ("[1, S. 2; 2]", 2, None), ("[1, S. 2-3]", 1, 2),
+        ("[1, S. 2 f.]", 1, 2), ("[1, Seiten 2–3]", 1, 2),
+    ]  # fmt: skip
+    second = answer["citations"][-4]
+    assert answer["answer"][second["number_start"] : second["end"]] == "2]"
+    body = {"kind": "vermerk", "collection": "vergabe", "subject": "Frist", "k": 2}
+    draft = httpx.post(f"{url}/v1/assist/draft", json=body, timeout=300).json()
+    section = draft["sections"][0]
+    assert section["status"] == "unsupported"
+    assert [c["start"] for c in section["citations"]] == [c["start"] for c in answer["citations"]]

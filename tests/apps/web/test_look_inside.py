@@ -139,3 +139,27 @@ def test_a_low_temperature_sharpens_the_distribution(page, site: dict) -> None:
     rows = page.locator("#lens tbody tr")  # the logit lens: one row per layer (2 here)
     rows.first.wait_for()
     assert rows.count() == 2 and rows.nth(1).locator("th").inner_text() == "2"
+
+
+def test_the_vocabulary_of_a_padded_model_counts_every_logit(
+    long_model_dir: Path, tmp_path: Path
+) -> None:
+    """The sure range above temperature 1 spreads the unlisted mass over the whole vocabulary:
+    a model padded beyond its tokenizer must report every token it gives a logit."""
+    import httpx
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from gemeingut.serve.app import create_app
+    from tests.http_server import running_server
+
+    tokenizer = AutoTokenizer.from_pretrained(long_model_dir)
+    config = LlamaConfig.from_pretrained(long_model_dir)
+    config.vocab_size = len(tokenizer) + 61  # as a vocabulary rounded up to a multiple of 64
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    backend = TransformersBackend(tmp_path, model_name="gepolstert")
+    with running_server(create_app(backend)) as url:
+        info = httpx.get(f"{url}/tokenizer_info", timeout=30).json()
+    assert info["vocab_size"] == config.vocab_size > len(tokenizer)

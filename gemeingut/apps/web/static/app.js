@@ -237,12 +237,12 @@ $("draft-form").addEventListener("submit", async (event) => {
       const heading = document.createElement("h4");
       heading.textContent = section.heading;
       const text = document.createElement("p");
-      text.replaceChildren(...citing(section.text, draft.sources, body.collection));
+      text.replaceChildren(...citing(section.text, section.citations, draft.sources, body.collection));
       part.append(heading, text);
-      if (!section.supported) {
+      if (section.status !== "supported") {
         const note = document.createElement("p");
         note.className = "warning";
-        note.textContent = `${T.draft_unsupported} ${section.problems.join(" ")}`;
+        note.textContent = `${named("section", section.status)} ${section.problems.join(" ")}`;
         part.append(note);
       }
       return part;
@@ -469,35 +469,47 @@ function sourceButton(text, name, hit, ariaLabel) {
   return open;
 }
 
-// Citations as rag/cite.py reads them ([1], [1, 3], [2, S. 4]) become buttons to the sources
-// they name; a number that names no source stays text.
-const CITATION = /\[(\d+(?:\s*[,;]\s*\d+)*)(\s*[,;]\s*(?:S\.|Seite|p\.|page|pp?\.)\s*\d+)?\]/gi;
-
+// Citations become buttons to the sources they name, at the places the server's check found
+// them (rag/cite.py reads the markers; the page does not read them again): a marker naming one
+// source is its button, of a marker naming several each written number is one; a number that
+// names no source, and a marker that cannot be read, stay text.
 function citeButton(shown, marker, name, source) {
   const button = sourceButton(shown, name, source, fill(T.cite_label, { marker, where: label(source) }));
   button.className = "cite";
   return button;
 }
 
-function citing(text, sources, name) {
+function citing(text, citations, sources, name) {
+  const characters = Array.from(text);  // the server counts characters, not UTF-16 units
+  const slice = (start, end) => characters.slice(start, end).join("");
   const numbered = new Map(sources.map((source) => [source.n, source]));
+  const markers = new Map();  // start: the citations of the marker there, in the text's order
+  for (const cited of citations) {
+    if (cited.problem !== "unreadable") markers.set(cited.start, [...(markers.get(cited.start) || []), cited]);
+  }
   const parts = [];
   let at = 0;
-  for (const match of text.matchAll(CITATION)) {
-    parts.push(text.slice(at, match.index));
-    at = match.index + match[0].length;
-    const pieces = match[1].split(/(\d+)/);  // "1, 3": "", "1", ", ", "3", ""
-    if (pieces.length === 3) {  // one source: the whole marker is its button
-      const source = numbered.get(Number(pieces[1]));
-      parts.push(source ? citeButton(match[0], match[0], name, source) : match[0]);
+  for (const [start, cited] of markers) {
+    const end = cited[0].end;
+    parts.push(slice(at, start));
+    at = end;
+    const marker = slice(start, end);
+    if (new Set(cited.map((c) => c.source)).size === 1) {
+      const source = numbered.get(cited[0].source);
+      parts.push(source ? citeButton(marker, marker, name, source) : marker);
       continue;
     }
-    parts.push("[", ...pieces.map((piece, i) => {
-      const source = i % 2 ? numbered.get(Number(piece)) : undefined;
-      return source ? citeButton(piece, `[${piece}]`, name, source) : piece;
-    }), match[2] || "", "]");
+    let inside = start;
+    for (const c of cited) {
+      const source = numbered.get(c.source);
+      if (!source || c.number_start === null) continue;
+      const number = slice(c.number_start, c.number_end);
+      parts.push(slice(inside, c.number_start), citeButton(number, `[${number}]`, name, source));
+      inside = c.number_end;
+    }
+    parts.push(slice(inside, end));
   }
-  parts.push(text.slice(at));
+  parts.push(slice(at));
   return parts;
 }
 
@@ -544,8 +556,8 @@ $("answer-button").addEventListener("click", async () => {
   $("documents-status").textContent = T.answering;
   try {
     const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
-    $("answer-text").replaceChildren(...citing(found.answer, found.sources, name));
-    $("answer-verdict").textContent = found.supported ? T.supported : (found.asked_model ? T.unsupported : "");
+    $("answer-text").replaceChildren(...citing(found.answer, found.citations, found.sources, name));
+    $("answer-verdict").textContent = found.asked_model ? named("verdict", found.status) : "";
     $("answer-problems").replaceChildren(...found.problems.map((problem) => {
       const item = document.createElement("li");
       item.textContent = problem;
