@@ -26,8 +26,9 @@ from pydantic import (
 )
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import _, text
 from gemeingut.i18n.validation import problem
+from gemeingut.yamlfile import compose, node_line, rule_location, syntax_problem
 
 SHIPPED_RULES = Path(__file__).with_name("rules") / "vergabe.yaml"
 Severity = Literal["error", "warning", "hint"]
@@ -135,13 +136,13 @@ def load_rules(extra: list[Path] | None = None) -> list[Rule]:
 
 def _read_rules(path: Path) -> list[Rule]:
     try:
-        data, root = _compose(path.read_text(encoding="utf-8"))
+        data, root = compose(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
         ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(_yaml_problem(path, exc)) from exc
+        raise InputError(syntax_problem(path, exc)) from exc
     hint = _(
         "the shipped rules explain the format in their first lines: {rules}",
         rules=str(SHIPPED_RULES),
@@ -155,32 +156,6 @@ def _read_rules(path: Path) -> list[Rule]:
         raise InputError(_("{path}: {problems}", path=str(path), problems=problems), hint) from exc
 
 
-def _compose(source: str) -> tuple[object, yaml.Node | None]:
-    """The file's data and its node tree, which knows the line of every key and item."""
-    loader = yaml.SafeLoader(source)
-    try:
-        root = loader.get_single_node()
-        return (loader.construct_document(root) if root is not None else None), root
-    finally:
-        loader.dispose()
-
-
-def _yaml_problem(path: Path, exc: yaml.YAMLError) -> Message:
-    """Where the YAML breaks, in the reader's words; the parser's own (English) description
-    stays in brackets, as it is the only one that says what it expected."""
-    mark = getattr(exc, "problem_mark", None)
-    found = str(getattr(exc, "problem", None) or exc)
-    if mark is None:
-        return _("{path}: not YAML ({problem})", path=str(path), problem=found)
-    return _(
-        "{path}, line {line}, column {column}: not YAML ({problem})",
-        path=str(path),
-        line=mark.line + 1,
-        column=mark.column + 1,
-        problem=found,
-    )
-
-
 def _problem(data: object, root: yaml.Node, error: dict) -> str:
     """'line 7, rule 2 (vertragsstrafe), field forbiden: is not a known setting; did you
     mean forbidden?' from one of pydantic's errors."""
@@ -191,8 +166,8 @@ def _problem(data: object, root: yaml.Node, error: dict) -> str:
         said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
     if not loc:
         return f"{text(_('(top level)'))}: {said}"
-    where = text(_("line {line}", line=_line(root, loc)))
-    return f"{where}, {_location(data, loc)}: {said}"
+    where = text(_("line {line}", line=node_line(root, loc)))
+    return f"{where}, {rule_location(data, loc)}: {said}"
 
 
 # The keys each level of a rule file knows, by the key above them; the "did you mean" comes from
@@ -211,37 +186,3 @@ def _meant(loc: tuple) -> str | None:
     known = RuleSet.model_fields if len(loc) == 1 else _KEYS.get(loc[-2], Rule.model_fields)
     close = difflib.get_close_matches(loc[-1], list(known), n=1, cutoff=0.75)
     return close[0] if close else None
-
-
-def _line(node: yaml.Node, loc: tuple) -> int:
-    """The 1-based line of pydantic's location in the file: of the deepest key or item that
-    exists (a missing field: the line of the rule or text that lacks it)."""
-    line = node.start_mark.line
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = [(k, v) for k, v in node.value if getattr(k, "value", None) == str(part)]
-            if not found:
-                break
-            key, node = found[0]
-            line = key.start_mark.line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-            line = node.start_mark.line
-        else:
-            break
-    return line + 1
-
-
-def _location(data: object, loc: tuple) -> str:
-    """'rule 3 (angebotsfrist), field at_least.minimum' from pydantic's location."""
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = data.get("rules") if isinstance(data, dict) else None
-        rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else {}
-        name = f" ({rule.get('id')})" if isinstance(rule, dict) and rule.get("id") else ""
-        number, field = str(loc[1] + 1), ".".join(str(part) for part in loc[2:])
-        if not field:  # the rule as a whole (no test, or more than one)
-            return text(_("rule {number}{name}", number=number, name=name))
-        return text(_("rule {number}{name}, field {field}", number=number, name=name, field=field))
-    return text(_("field {field}", field=".".join(str(part) for part in loc)))

@@ -6,6 +6,10 @@ A sentence ends at . ! ? ; before a space, or at a blank line. One line break do
 beschafft …" is the section the sentence belongs to, not its first words. A full stop after an
 ordinal ("am 2. Mai", "1. Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Abs.") or
 before a word in lower case ends nothing.
+
+A "sentence" of more than MAX_SENTENCE_CHARS (a table, a list without full stops, or text made
+to slow the check down) is no prose: it is cut into pieces of at most that length, at a space
+where there is one, so that no rule's pattern (an office's own included) runs on more at once.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ _MONTHS = re.compile(
 _BEFORE_ORDINALS = {"am", "zum", "vom", "bis", "ab", "seit", "im", "der", "die", "das", "dem",
                     "den", "des", "ein", "eine", "einem", "einen", "einer"}  # fmt: skip
 _LOOK_BACK = 40  # characters before a full stop that decide whether it ends the sentence
+MAX_SENTENCE_CHARS = 2000  # long German legal sentences stay below 1,000
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Sentence:
     quote: str  # verbatim, as the draft has it
     text: str  # its words with single spaces between them, for the rules' patterns
     passage: Passage  # its page, and the heading above it as the section
+    part: int | None = None  # 1, 2, … for the pieces of a sentence too long to be one
 
 
 def sentences(passage: Passage) -> list[Sentence]:
@@ -50,8 +56,25 @@ def sentences(passage: Passage) -> list[Sentence]:
     for start, end, section in _blocks(passage):
         under = replace(passage, section=section)
         for quote in _split(passage.text, start, end):
-            found.append(Sentence(quote, " ".join(quote.split()), under))
+            pieces = _cut(quote)
+            for number, piece in enumerate(pieces, 1):
+                part = number if len(pieces) > 1 else None
+                found.append(Sentence(piece, " ".join(piece.split()), under, part))
     return found
+
+
+def _cut(quote: str) -> list[str]:
+    """`quote` in verbatim pieces of at most MAX_SENTENCE_CHARS, each cut at the last white
+    space in its second half (or at the limit, inside a word that long)."""
+    pieces, start = [], 0
+    while len(quote) - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        space = max(quote.rfind(c, limit - MAX_SENTENCE_CHARS // 2, limit) for c in " \t\r\n")
+        stop = space if space > start else limit
+        pieces.append(quote[start:stop].strip())
+        start = stop
+    pieces.append(quote[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def _blocks(passage: Passage) -> list[tuple[int, int, str | None]]:

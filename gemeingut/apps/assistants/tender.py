@@ -14,15 +14,16 @@ ODT, HTML, Markdown, text) and needs no model.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.apps.assistants.rulefile import Rule, Severity, load_rules
-from gemeingut.apps.assistants.sentences import Sentence, sentences
+from gemeingut.apps.assistants.sentences import MAX_SENTENCE_CHARS, Sentence, sentences
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, plural, text
 
 __all__ = ["Finding", "Rule", "check_passages", "check_tender", "load_rules"]
 # Days per unit of an at_least match's (?P<unit>…), by the unit's first letters; any other unit
@@ -31,6 +32,7 @@ __all__ = ["Finding", "Rule", "check_passages", "check_tender", "load_rules"]
 # long enough for sure, and one just long enough may be flagged (stating Kalendertage avoids
 # that). A month counts as 28 days, its shortest length, for the same reason.
 _DAYS_PER_UNIT = {"woche": 7, "monat": 28}
+_QUOTED_OF_LONG = 80  # characters of a too long sentence its finding quotes (its start, verbatim)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Fi
 def check_passages(passages: list[Passage], rules: list[Rule], language: str) -> list[Finding]:
     """The findings of a draft already read (a file's passages, or text sent to the server)."""
     cut = [sentence for passage in passages for sentence in sentences(passage)]
-    findings = []
+    findings = _too_long(cut, language)
     for rule in rules:
         findings += _check(rule, cut, language)
     order = {"error": 0, "warning": 1, "hint": 2}
@@ -100,7 +102,7 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
     assert rule.at_least is not None
     findings = []
     for sentence in cut:
-        for match in re.finditer(rule.at_least.pattern, sentence.text, re.IGNORECASE):
+        for match in _compiled(rule.at_least.pattern).finditer(sentence.text):
             if match["n"] is None:
                 continue
             number = read_number(match["n"])
@@ -111,15 +113,58 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
     return findings
 
 
+def _too_long(cut: list[Sentence], language: str) -> list[Finding]:
+    """One warning for the sentences that were checked in pieces (`sentences.py`): a text
+    that spans a cut is not found, so a person has to look at them."""
+    first_pieces = [sentence for sentence in cut if sentence.part == 1]
+    if not first_pieces:
+        return []
+    count, first = len(first_pieces), first_pieces[0]
+    title = plural(
+        count,
+        _("1 sentence is longer than {limit} characters", limit=MAX_SENTENCE_CHARS),
+        _(
+            "{count} sentences are longer than {limit} characters",
+            count=count,
+            limit=MAX_SENTENCE_CHARS,
+        ),
+    )
+    advice = _(
+        "Such a sentence is checked in pieces, and a rule may miss a text across two of them: "
+        "end its sentences with full stops (a table: one row per line), or check that part by "
+        "hand."
+    )
+    return [
+        Finding(
+            "satzlaenge",
+            text(_("tender check"), language),
+            "warning",
+            text(title, language),
+            text(advice, language),
+            first.quote[:_QUOTED_OF_LONG],
+            first.passage.page,
+            first.passage.section,
+        )
+    ]
+
+
 def _context(sentence: Sentence) -> str:
     """A sentence with its section's heading: "## Zuschlagskriterien" above "Preis 60 %" is
-    what makes the number a weighting."""
-    section = sentence.passage.section
+    what makes the number a weighting. A heading is cut like a sentence (a document can make
+    anything its heading)."""
+    section = (sentence.passage.section or "")[:MAX_SENTENCE_CHARS]
     return f"{section}\n{sentence.text}" if section else sentence.text
 
 
 def _any(patterns: list[str], text: str) -> bool:
-    return any(re.search(p, text, re.IGNORECASE) for p in patterns)
+    return any(_compiled(p).search(text) for p in patterns)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A rule's pattern, compiled once: a draft of many short sentences runs every pattern
+    on each, and `re`'s own cache costs more than the search."""
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _days(unit: str | None) -> int:

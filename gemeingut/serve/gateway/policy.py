@@ -23,12 +23,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gemeingut.apps.assistants.rulefile import _compose, _line, _location
 from gemeingut.data.pii import PII_TYPES, scrub_text
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, text
 from gemeingut.i18n.validation import problem
 from gemeingut.serve.gateway.classifier import TextClassifier
+from gemeingut.yamlfile import compose, node_line, rule_location
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
@@ -142,7 +142,7 @@ class Policy:
         path = DEFAULT_POLICY if str(path) == "default" else Path(path)
         try:
             raw = path.read_bytes()
-            data, root = _compose(raw.decode("utf-8"))
+            data, root = compose(raw.decode("utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
             raise InputError(
                 _("{path}: cannot read the policy: {error}", path=path, error=str(error)),
@@ -229,8 +229,8 @@ def _problem(data: object, root: yaml.Node | None, error: dict) -> str:
         said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
     if not loc or root is None:
         return f"{text(_('(top level)'))}: {said}"
-    where = text(_("line {line}", line=_line(root, loc)))
-    return f"{where}, {_location(data, loc)}: {said}"
+    where = text(_("line {line}", line=node_line(root, loc)))
+    return f"{where}, {rule_location(data, loc)}: {said}"
 
 
 def _fields_at(loc: tuple) -> list[str]:

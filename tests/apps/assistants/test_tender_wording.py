@@ -53,6 +53,8 @@ def _found(*paragraphs: str) -> dict[str, list[Finding]]:
         "Die Lehrkräfte erhalten ein MacBook Air.",
         "Die Geräte haben einen Prozessor der Klasse Core i5.",
         "Die Server laufen mit Oracle Database 19c.",
+        "Geliefert werden 40 Notebooks Dell Latitude 5440.",
+        "Gefordert ist ein Gerät der Serie Latitude 7440.",
     ],
 )
 def test_product_names_are_not_neutral(sentence: str) -> None:
@@ -69,6 +71,9 @@ def test_product_names_are_not_neutral(sentence: str) -> None:
         "Das Wort „exzellent“ ist kein Kriterium.",
         "Als Betriebssystem wird Windows 11 Pro oder gleichwertig vorausgesetzt.",
         "Drucker wie HP o. glw. werden geliefert.",  # „o. glw.“ ends no sentence
+        "Die Koordinaten sind als Latitude und Longitude im WGS84 anzugeben.",
+        "Die Schnittstelle liefert Daten im Format Excel-kompatibel (CSV).",
+        "Berichte sind im Word-Format oder als PDF zu liefern.",
     ],
 )
 def test_words_that_are_no_product_names_are_not_flagged(sentence: str) -> None:
@@ -92,6 +97,34 @@ def test_a_deadline_is_checked_however_it_is_phrased(sentence: str, short: bool)
     found = _found(sentence)
     assert ("angebotsfrist" in found) is short
     assert not short or found["angebotsfrist"][0].passage == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Der Eingang der Angebote wird innerhalb von 2 Werktagen bestätigt.",
+        "Angebote sind unter Angabe der Lieferzeit (höchstens 14 Tage) elektronisch einzureichen.",
+        "Die Abgabe der Angebote ist auch in Losen möglich, die jeweils 4 Wochen Bauzeit umfassen.",
+        "Die Angebotsfrist endet am 30. April, Fragen sind bis 10 Tage vorher zu stellen.",
+        "Die Angebotsfrist endet am 30. April und Fragen sind bis 10 Tage vorher zu stellen.",
+        "Angebote sind elektronisch einzureichen, Rückfragen werden binnen 3 Tagen beantwortet.",
+    ],
+)
+def test_a_number_near_offers_that_is_no_deadline_is_not_checked(sentence: str) -> None:
+    assert "angebotsfrist" not in _found(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Die Frist für den Eingang der Angebote endet 14 Tage nach Versand der Unterlagen.",
+        "Angebote sind bis spätestens 20 Tage nach Bekanntmachung einzureichen.",
+        "Die Angebotsfrist von 25 Tagen beginnt mit der Absendung der Bekanntmachung.",
+        "Abgabefrist: 3 Wochen.",
+    ],
+)
+def test_a_deadline_said_with_its_length_is_checked(sentence: str) -> None:
+    assert [f.passage for f in _found(sentence)["angebotsfrist"]] == [sentence]
 
 
 def test_a_sentence_saying_until_when_offers_are_due_states_a_deadline() -> None:
