@@ -217,10 +217,10 @@ def users_remove(
 ) -> None:
     """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO);
     the audit log keeps its pseudonymised records for its retention."""
-    from gemeingut.serve.gateway.identity import remove_user, user_id
+    from gemeingut.serve.gateway.identity import remove_user, user_pseudonym_source
 
     engine = _engine(db)
-    pseudonym = _audit(engine).pseudonym(user_id(engine, name))
+    pseudonym = _audit(engine).pseudonym(user_pseudonym_source(engine, name))
     _confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
     removed = remove_user(engine, name, pseudonym)
     _record_admin_action(engine, "admin:users-remove", f"removed:keys={removed['keys']}")
@@ -288,11 +288,10 @@ def groups_leave(group: str, user: str, db: Db) -> None:
 def groups_remove(
     group: str,
     db: Db,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Remove it also while it has members.")
-    ] = False,
+    yes: Yes = False,
 ) -> None:
-    """Remove a group and its limits; its members stay, without it."""
+    """Remove a group and its limits; its members stay, without it (a group that still has
+    members only with --yes)."""
     from gemeingut.serve.gateway.identity import members, remove_group
 
     engine = _engine(db)
@@ -558,7 +557,7 @@ def audit_export(
             _("swap them, e.g. {example}", example="--since 2026-01-01 --until 2027-01-01"),
         )
     engine = _engine(db)
-    records = _exported(engine, export(engine, start, end), user, key)
+    records = _exported(engine, export(engine, start, end, _person(engine, user), key), key)
     if out is None:
         with _closed_pipe_is_quiet():
             _write_records(sys.stdout, records, format, EXPORT_COLUMNS)
@@ -567,24 +566,28 @@ def audit_export(
     say("[green]✓[/]", _("audit records written: {path}", path=out))
 
 
+def _person(engine: Any, user: str | None) -> str | None:
+    """The pseudonym of `user`, if one is asked for (an error if there is no such person)."""
+    from gemeingut.serve.gateway.identity import user_pseudonym_source
+
+    return _audit(engine).pseudonym(user_pseudonym_source(engine, user)) if user else None
+
+
 def _exported(
-    engine: Any, records: Iterator[dict[str, Any]], user: str | None, key: str | None
+    engine: Any, records: Iterator[dict[str, Any]], key: str | None
 ) -> Iterator[dict[str, Any]]:
-    """`records` of one person or key if asked, each key id replaced by its pseudonym. Older
-    exports named the key id itself, which `keys list` ties to a person."""
-    from gemeingut.serve.gateway.identity import key_pseudonym, user_id
+    """`records` with each key id replaced by its pseudonym (`key`, the one asked for, must be
+    known). Older exports named the key id itself, which `keys list` ties to a person."""
+    from gemeingut.serve.gateway.identity import key_known, key_pseudonym
     from gemeingut.serve.gateway.store import pseudonym_secret
 
+    if key is not None and not key_known(engine, key):
+        raise InputError(_("no key {id!r}", id=key), _("see `gemeingut admin keys list`"))
     secret = pseudonym_secret(engine)
-    person = _audit(engine).pseudonym(user_id(engine, user)) if user is not None else None
-    for record in records:
-        if person is not None and record["user_pseudonym"] != person:
-            continue
-        if key is not None and record["key_id"] != key:
-            continue
-        if record["key_id"] is not None:
-            record = {**record, "key_id": key_pseudonym(secret, str(record["key_id"]))}
-        yield _plain(record)
+    return (
+        _plain({**r, "key_id": key_pseudonym(secret, str(r["key_id"]))} if r["key_id"] else r)
+        for r in records
+    )
 
 
 def _write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -> None:
@@ -752,10 +755,10 @@ def content_export(
     """A person's logged requests and answers (for their request under Art. 15 DSGVO); the
     reading itself is written to the audit log."""
     from gemeingut.serve.gateway.content_log import COLUMNS, of_person
-    from gemeingut.serve.gateway.identity import user_id
+    from gemeingut.serve.gateway.identity import user_pseudonym_source
 
     engine = _engine(db)
-    pseudonym = _audit(engine).pseudonym(user_id(engine, user))
+    pseudonym = _audit(engine).pseudonym(user_pseudonym_source(engine, user))
     rows = [_plain(row) for row in of_person(engine, pseudonym)]
     _record_admin_action(engine, "admin content export", f"read:{len(rows)}", pseudonym)
     if out is None:
@@ -777,10 +780,10 @@ def content_delete(
     """Erase a person's logged requests and answers (Art. 17 DSGVO); the audit log's metadata
     stays for its own retention, and the erasure is recorded there (a count, no name)."""
     from gemeingut.serve.gateway.content_log import erase_person
-    from gemeingut.serve.gateway.identity import user_id
+    from gemeingut.serve.gateway.identity import user_pseudonym_source
 
     engine = _engine(db)
-    pseudonym = _audit(engine).pseudonym(user_id(engine, user))
+    pseudonym = _audit(engine).pseudonym(user_pseudonym_source(engine, user))
     _confirm(yes, _("erase every logged request of {user}?", user=user))
     removed = erase_person(engine, pseudonym)
     _record_admin_action(engine, "admin:content-delete", f"erased:{removed}")

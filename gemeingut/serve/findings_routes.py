@@ -93,7 +93,9 @@ async def report_finding(body: Submission, request: Request, principal: CallerDe
 
     desk = _desk(request)
     gateway = request.app.state.gateway
-    reporter = gateway.audit.pseudonym(principal.user_id) if gateway and principal else None
+    reporter = (
+        gateway.audit.pseudonym(principal.pseudonym_source) if gateway and principal else None
+    )
 
     model = served_model(request, body.model, principal).name
 

@@ -14,6 +14,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from gemeingut.i18n import Message, _, accepted_language, plural, text
@@ -24,6 +25,7 @@ log = logging.getLogger("gemeingut.serve")
 # FastAPI's detail where its JSON parser gave up on a body (not UTF-8, nested too deeply).
 UNPARSABLE_BODY = "There was an error parsing the body"
 RETRY_ENGINE = {"Retry-After": "5"}  # an engine that failed: ask again in a few seconds
+RETRY_DATABASE = 5  # seconds: a locked or restarting database is usually back by then
 
 
 class APIError(Exception):
@@ -80,6 +82,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -110,6 +113,33 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         )
     message = text(ours.get(exc.status_code, str(exc.detail)), request_language(request))
     return error_response(exc.status_code, ErrorDetail(message=message, type=kind))
+
+
+def database_unavailable() -> APIError:
+    """The 503 of a database that failed: the client may retry, the operator reads the log."""
+    return APIError(
+        503,
+        _(
+            "the gateway database is not available right now; retry in {seconds} s",
+            seconds=RETRY_DATABASE,
+        ),
+        code="database_unavailable",
+        type="server_error",
+        headers={"Retry-After": str(RETRY_DATABASE)},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database failure wherever it happens (a key's last use, an audit record): a 503 the
+    client may retry, the traceback once in the server log."""
+    log.error(
+        "the gateway database failed while serving %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    error = database_unavailable()
+    return error_response(error.status, error.detail(request_language(request)), error.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

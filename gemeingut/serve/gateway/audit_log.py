@@ -35,9 +35,10 @@ class AuditLog:
         self.engine = engine
         self._secret = pseudonym_secret(engine)
 
-    def pseudonym(self, user_id: int) -> str:
-        """Stable per user and deployment; not reversible without the deployment's secret."""
-        return hmac.new(self._secret, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
+    def pseudonym(self, source: str) -> str:
+        """Stable per user and deployment; not reversible without the deployment's secret.
+        `source`: `identity.pseudonym_source` of the user (never their reusable id alone)."""
+        return hmac.new(self._secret, source.encode(), hashlib.sha256).hexdigest()[:16]
 
     def write(self, conn: Connection | None = None, **record: object) -> None:
         """Commit one record; with `conn`, as part of the caller's write transaction."""
@@ -58,9 +59,14 @@ class AuditLog:
 
 
 def export(
-    engine: Engine, since: datetime | None = None, until: datetime | None = None
+    engine: Engine,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    pseudonym: str | None = None,
+    key_id: str | None = None,
 ) -> Iterator[dict[str, object]]:
-    """Records in time order, for the records of processing activities (DSGVO Art. 30)."""
+    """Records in time order, for the records of processing activities (DSGVO Art. 30); of
+    one person (their `pseudonym`) or one key if asked."""
     query = select(*(audit_log.c[name] for name in EXPORT_COLUMNS)).order_by(
         audit_log.c.at,
         audit_log.c.id,  # ids of several processes need not follow the clock
@@ -69,6 +75,10 @@ def export(
         query = query.where(audit_log.c.at >= since)
     if until is not None:
         query = query.where(audit_log.c.at < until)
+    if pseudonym is not None:
+        query = query.where(audit_log.c.user_pseudonym == pseudonym)
+    if key_id is not None:
+        query = query.where(audit_log.c.key_id == key_id)
     with engine.connect() as conn:
         for row in conn.execution_options(stream_results=True).execute(query).mappings():
             yield dict(row)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -25,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
-from gemeingut.serve.gateway.audit_log import AuditLog
+from gemeingut.serve.gateway.audit_log import CHARS, AuditLog
 from gemeingut.serve.gateway.content_log import keep, prompt_text
 from gemeingut.serve.gateway.identity import (
     AuthError,
@@ -42,10 +43,13 @@ from gemeingut.serve.gateway.quotas import (
     settle,
 )
 from gemeingut.serve.gateway.store import reading, writing
-from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.http_errors import APIError, database_unavailable
 
 log = logging.getLogger("gemeingut.serve")
-RETRY_DATABASE = 5  # seconds: a locked or restarting database is usually back by then
+# Refusals after admission but before any work: the request slot they took is given back.
+REFUSED_UNWORKED = frozenset({"queue_full", "database_unavailable"})
+DECISION_CHARS = CHARS["decision"]
+_FAILING: weakref.WeakSet[Engine] = weakref.WeakSet()  # databases whose last probe failed
 
 
 class Gateway:
@@ -70,7 +74,7 @@ class Gateway:
         self.audit.write(
             at=utcnow(),
             request_id=request_id,
-            user_pseudonym=self.audit.pseudonym(principal.user_id) if principal else None,
+            user_pseudonym=self.audit.pseudonym(principal.pseudonym_source) if principal else None,
             key_id=principal.key_id if principal else key_id,
             route=route,
             model=model,
@@ -148,13 +152,13 @@ class Admission:
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "duration_ms": int((time.monotonic() - self.started) * 1000),
-            **({"decision": decision} if decision else {}),
+            "decision": both(self.decision, decision) if decision else self.decision,
         }
         audit = self.gateway.audit
         # One transaction: the quota's tokens and the record that accounts for them commit
         # together (and one write lock is taken, not two).
         with writing(self.gateway.engine) as conn:
-            settle(conn, self.reservation, used, server_failed=status >= 500)
+            settle(conn, self.reservation, used, refused_unworked=decision in REFUSED_UNWORKED)
             if streamed:
                 audit.complete(conn, self.request_id, **fields)
             else:
@@ -162,11 +166,11 @@ class Admission:
                     conn,
                     at=utcnow(),
                     request_id=self.request_id,
-                    user_pseudonym=audit.pseudonym(self.principal.user_id),
+                    user_pseudonym=audit.pseudonym(self.principal.pseudonym_source),
                     key_id=self.principal.key_id,
                     route=self.route,
                     model=self.model,
-                    **({"decision": self.decision} | fields),
+                    **fields,
                 )
 
     def _keep_content(self, answers: list[str]) -> None:
@@ -177,7 +181,7 @@ class Admission:
                 self.gateway.engine,
                 utcnow(),
                 self.request_id,
-                self.gateway.audit.pseudonym(self.principal.user_id),
+                self.gateway.audit.pseudonym(self.principal.pseudonym_source),
                 self.route,
                 self.model,
                 self.prompts,
@@ -185,6 +189,14 @@ class Admission:
             )
         except SQLAlchemyError:
             log.exception("the content of request %s could not be kept", self.request_id)
+
+
+def both(first: str, then: str) -> str:
+    """A decision made after an earlier one (a redacted request that met a full queue) keeps
+    the earlier: `redacted:RULE;queue_full`, the first part cut to fit the column."""
+    if first == "allowed":
+        return then
+    return f"{first[: DECISION_CHARS - len(then) - 1]};{then}"
 
 
 def get_gateway(request: Request) -> Gateway | None:
@@ -309,24 +321,19 @@ def database_answers(engine: Engine) -> bool:
     try:
         with reading(engine) as conn:
             conn.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        log.exception("the gateway database does not answer")
+    except SQLAlchemyError as error:
+        # Load balancers probe every few seconds: one traceback when it starts failing.
+        if engine in _FAILING:
+            cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            log.error("the gateway database still does not answer: %s", cause)
+        else:
+            _FAILING.add(engine)
+            log.exception("the gateway database does not answer")
         return False
+    if engine in _FAILING:
+        _FAILING.discard(engine)
+        log.warning("the gateway database answers again")
     return True
-
-
-def database_unavailable() -> APIError:
-    """The 503 of a database that failed: the client may retry, the operator reads the log."""
-    return APIError(
-        503,
-        _(
-            "the gateway database is not available right now; retry in {seconds} s",
-            seconds=RETRY_DATABASE,
-        ),
-        code="database_unavailable",
-        type="server_error",
-        headers={"Retry-After": str(RETRY_DATABASE)},
-    )
 
 
 async def unavailable(

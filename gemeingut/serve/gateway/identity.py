@@ -24,6 +24,7 @@ from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
     api_keys,
+    audit_log,
     content_log,
     groups,
     memberships,
@@ -45,6 +46,7 @@ class Principal:
     key_id: str
     user_id: int
     user: str
+    pseudonym_source: str  # what the audit pseudonym is made from (`pseudonym_source`)
     groups: tuple[str, ...]
     models: tuple[str, ...] | None  # None: every model
 
@@ -73,7 +75,12 @@ def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> in
         _refuse_case_twin(conn, name)
         try:
             user_id = conn.execute(
-                users.insert().values(name=name, created_at=utcnow(), disabled=False)
+                users.insert().values(
+                    name=name,
+                    created_at=utcnow(),
+                    disabled=False,
+                    pseudonym_salt=secrets.token_hex(16),
+                )
             ).inserted_primary_key[0]
         except IntegrityError:
             raise InputError(
@@ -230,9 +237,25 @@ def user_id(engine: Engine, user: str) -> int:
         return _user_id(conn, user)
 
 
+def user_pseudonym_source(engine: Engine, user: str) -> str:
+    """What the audit pseudonym of `user` is made from (an error naming them if there is none)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(users.c.id, users.c.pseudonym_salt).where(users.c.id == _user_id(conn, user))
+        ).one()
+    return pseudonym_source(row.id, row.pseudonym_salt)
+
+
+def pseudonym_source(user_id: int, salt: str | None) -> str:
+    """The user's random salt; a user from before salts keeps the id their records were
+    pseudonymised with. The prefix keeps a salt from ever reading as an id."""
+    return f"salt:{salt}" if salt is not None else str(user_id)
+
+
 def list_users(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as conn:
-        rows = conn.execute(select(users).order_by(users.c.name)).mappings().all()
+        shown = [c for c in users.columns if c.name != "pseudonym_salt"]
+        rows = conn.execute(select(*shown).order_by(users.c.name)).mappings().all()
         return [{**row, "groups": list(_group_names(conn, row["id"]))} for row in rows]
 
 
@@ -308,18 +331,28 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with writing(engine) as conn:
-        old = (
-            conn.execute(
-                select(api_keys).where(api_keys.c.id == old_id, api_keys.c.revoked_at.is_(None))
-            )
-            .mappings()
-            .first()
-        )
-        if old is None:
+        now = utcnow()
+        # Revoke first: PostgreSQL reads the old key without a lock, so of two rotations at
+        # once both would go on; the row lock of this UPDATE lets only the first take it.
+        taken = conn.execute(
+            update(api_keys)
+            .where(api_keys.c.id == old_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+        if taken != 1:
             raise InputError(
                 _("no active key {id!r}", id=old_id), _("see `gemeingut admin keys list`")
             )
-        now = utcnow()
+        old = conn.execute(select(api_keys).where(api_keys.c.id == old_id)).mappings().one()
+        if old["expires_at"] is not None and old["expires_at"] <= now:  # rolls the revoke back
+            raise InputError(
+                _(
+                    "the key {id} expired on {when} UTC: its copy would never work",
+                    id=old_id,
+                    when=f"{old['expires_at']:%Y-%m-%d %H:%M}",
+                ),
+                _("make a new key with `gemeingut admin keys create --expires 90d`"),
+            )
         conn.execute(
             api_keys.insert().values(
                 id=key_id,
@@ -343,7 +376,6 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
         if limits is not None:
             conn.execute(quota_limits.insert().values(**{**limits, "subject": key_id}))
         _carry_usage(conn, old_id, key_id)
-        conn.execute(update(api_keys).where(api_keys.c.id == old_id).values(revoked_at=now))
     return key_id, f"{KEY_PREFIX}_{key_id}_{secret}"
 
 
@@ -369,6 +401,15 @@ def _carry_usage(conn: Connection, old_id: str, new_id: str) -> None:
                 used=row["used"] + row["reserved"],
                 reserved=0,
             )
+        )
+
+
+def key_known(engine: Engine, key_id: str) -> bool:
+    """Whether `key_id` is a key here or named in the audit log (a removed person's key)."""
+    with engine.connect() as conn:
+        return any(
+            conn.execute(select(column).where(column == key_id).limit(1)).first() is not None
+            for column in (api_keys.c.id, audit_log.c.key_id)
         )
 
 
@@ -408,7 +449,9 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
     with reading(engine) as conn:
         row = (
             conn.execute(
-                select(api_keys, users.c.name.label("user"), users.c.disabled)
+                select(
+                    api_keys, users.c.name.label("user"), users.c.disabled, users.c.pseudonym_salt
+                )
                 .join(users, users.c.id == api_keys.c.user_id)
                 .where(api_keys.c.id == key_id)
             )
@@ -440,6 +483,7 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
             key_id=key_id,
             user_id=row["user_id"],
             user=row["user"],
+            pseudonym_source=pseudonym_source(row["user_id"], row["pseudonym_salt"]),
             groups=_group_names(conn, row["user_id"]),
             models=tuple(models) if models is not None else None,
         )

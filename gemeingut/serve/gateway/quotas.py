@@ -240,13 +240,15 @@ def _streams_open(who: Message, streams: int) -> Message:
 
 
 def settle(
-    conn: Connection, reservation: Reservation, used_tokens: int, server_failed: bool = False
+    conn: Connection, reservation: Reservation, used_tokens: int, refused_unworked: bool = False
 ) -> None:
     """Turn the reserved tokens into the `used_tokens` really used; give back stream places,
-    and with `server_failed` the request taken from requests_per_minute. In the caller's write
-    transaction, which also completes the request's audit record."""
+    and with `refused_unworked` (the server refused before any work: a full queue) the request
+    taken from requests_per_minute. Not for every 5xx: a prompt that makes the engine fail
+    would otherwise never be rate-limited. In the caller's write transaction, which also
+    completes the request's audit record."""
     used_tokens = min(used_tokens, reservation.tokens)
-    if server_failed:
+    if refused_unworked:
         for kind, subject, window in reservation.request_windows:
             conn.execute(
                 update(usage_counters)

@@ -15,8 +15,10 @@ to the pool, whatever the code that used it left behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
@@ -163,10 +165,15 @@ def _sqlite_pragmas(engine: Engine) -> None:
         _open_cursors(conn.info).add(cursor)  # the pooled DBAPI connection's own dict
 
     @event.listens_for(engine.pool, "checkin")
-    def _close_cursors(_dbapi_connection, record) -> None:
-        cursors = _open_cursors(record.info)
+    def _close_cursors(dbapi_connection, record) -> None:
+        cursors = _open_cursors(record.info)  # an invalidated one's are cleared at next checkout
+        if dbapi_connection is None:  # invalidated: closed, with its snapshots
+            cursors.clear()
+            return
         for cursor in list(cursors):
-            cursor.close()  # resets its statement: the snapshot it held is let go
+            # A closed connection (sqlite3.Error) holds nothing any more.
+            with contextlib.suppress(sqlite3.Error):
+                cursor.close()  # resets its statement: the snapshot it held is let go
         cursors.clear()
 
     @event.listens_for(engine, "begin")

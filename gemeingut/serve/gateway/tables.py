@@ -30,6 +30,9 @@ users = Table(
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    # What the audit pseudonym is made from; ids can be reused, salts are not. NULL: a user from
+    # before revision 0004, whose pseudonym is made from the id (see `identity.pseudonym_source`).
+    Column("pseudonym_salt", String(32), nullable=True),
 )
 
 groups = Table(

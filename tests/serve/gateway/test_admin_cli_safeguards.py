@@ -19,7 +19,7 @@ from gemeingut.cli import app
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.content_log import keep, stored_requests
 from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import authenticate, utcnow
+from gemeingut.serve.gateway.identity import authenticate, user_pseudonym_source, utcnow
 from gemeingut.serve.gateway.quotas import reserve, set_limits, settle
 from gemeingut.serve.gateway.records import record_deployment
 from gemeingut.serve.gateway.store import open_store, writing
@@ -57,7 +57,7 @@ def test_erasing_content_needs_yes_and_is_recorded_without_the_person(tmp_path: 
     db = tmp_path / "gateway.db"
     admin(db, "users", "add", "anna")
     engine = open_store(str(db))
-    pseudonym = Gateway(engine).audit.pseudonym(1)
+    pseudonym = Gateway(engine).audit.pseudonym(user_pseudonym_source(engine, "anna"))
     keep(engine, utcnow(), "r1", pseudonym, "/v1/completions", "demo", ("Frage",), ["Antwort"])
     assert admin(db, "content", "delete", "--user", "anna").exit_code == 2
     assert stored_requests(engine) == 1
@@ -77,7 +77,7 @@ def test_a_removed_person_leaves_only_pseudonymised_audit_records(tmp_path: Path
     gateway = Gateway(engine)
     set_limits(engine, "key", key["id"], tokens_per_day=10)
     set_limits(engine, "user", "anna", tokens_per_day=10)
-    pseudonym = gateway.audit.pseudonym(authenticate(engine, key["key"]).user_id)
+    pseudonym = gateway.audit.pseudonym(authenticate(engine, key["key"]).pseudonym_source)
     keep(engine, utcnow(), "r1", pseudonym, "/v1/completions", "demo", ("Frage",), ["Antwort"])
     gateway.record("/v1/completions", 200, "allowed", principal=authenticate(engine, key["key"]))
     assert admin(db, "users", "remove", "anna").exit_code == 2  # no --yes

@@ -267,3 +267,20 @@ def test_a_failing_database_is_a_503_with_retry_after_not_a_traceback(
         503,
         "database_unavailable",
     )
+
+
+def test_a_database_failure_outside_admission_is_a_503_too(
+    governed: tuple[str, Gateway],
+) -> None:
+    """The record of a refused key is written before any admission: a database that fails
+    there is the same 503 with `Retry-After`, not a 500."""
+    url, gateway = governed
+    with gateway.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE audit_log")
+    response = httpx.post(
+        f"{url}/v1/chat/completions",
+        headers={"authorization": "Bearer gg_000000000000_wrong"},
+        json={"model": MODEL_NAME, "messages": [{"role": "user", "content": "Hallo"}]},
+    )
+    assert response.status_code == 503 and int(response.headers["retry-after"]) >= 1
+    assert response.json()["error"]["code"] == "database_unavailable"
