@@ -145,8 +145,15 @@ def release(
             ),
             _("pass all four, or only --finetuned for a model fine-tuned from a foreign base"),
         )
-    if sign_key is not None:
-        _sign(artifact.path, sign_key)
+    if sign_key is not None and (kept := _sign(artifact.path, sign_key)) is not None:
+        say(
+            "[yellow]![/]",
+            _(
+                "{path} is signed already and stays as it is; to replace its signature, "
+                "use `gemeingut sign --force`",
+                path=kept,
+            ),
+        )
     report("release", artifact, reused, as_json)
 
 
@@ -161,29 +168,32 @@ def sign(
 ) -> None:
     """Sign BUNDLE offline (OpenSSF model-signing): bundle.sig binds the sha256 of every file."""
     from gemeingut.errors import InputError
-    from gemeingut.release.layout import locate_bundle
-    from gemeingut.release.manifest import SIGNATURE
     from gemeingut.release.signing import load_private_key
-    from gemeingut.release.verify import verify_bundle
 
     load_private_key(key)  # a key that cannot sign is refused before the bundle is hashed
-    existing = locate_bundle(bundle) / SIGNATURE
-    if existing.is_file() and not force:  # a publisher's signature is not lost by a slip
+    kept = _sign(bundle, key, force)
+    if kept is not None:  # a publisher's signature is not lost by a slip
         raise InputError(
-            _("{path} is signed already", path=existing),
+            _("{path} is signed already", path=kept),
             _("check it with `gemeingut verify --key`; pass --force to replace it"),
         )
-    # Never sign a bundle that does not match its MANIFEST; a signature it had is replaced.
-    checked = verify_bundle(bundle, with_signature=False)
-    _sign(checked.bundle, key)
 
 
-def _sign(path: Path, key: Path) -> None:
+def _sign(path: Path, key: Path, force: bool = False) -> Path | None:
+    """Sign the bundle at `path` if it matches its MANIFEST (never sign files that changed);
+    a signature it has already is replaced only with `force`, else its path is returned."""
     from gemeingut.release.layout import locate_bundle
+    from gemeingut.release.manifest import SIGNATURE
     from gemeingut.release.signing import sign_bundle
+    from gemeingut.release.verify import verify_bundle
 
-    signature = sign_bundle(locate_bundle(path), key)
+    existing = locate_bundle(path) / SIGNATURE
+    if existing.is_file() and not force:
+        return existing
+    checked = verify_bundle(path, with_signature=False)
+    signature = sign_bundle(checked.bundle, key)
     say("[green]✓[/]", _("signed: {path}", path=signature))
+    return None
 
 
 @app.command()

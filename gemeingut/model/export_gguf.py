@@ -427,7 +427,7 @@ def _general_metadata(
     metadata.py): from the arguments, else the folder's card, else a fine-tune's record."""
     general = gguf.Keys.General
     card = _model_card(model_dir)
-    base = _json(model_dir / FINETUNE_FILE).get("base_model") or {}
+    base = _recorded_base(model_dir / FINETUNE_FILE)
     fine_tuned = f"{base['name']} (fine-tuned)" if base.get("name") else None
     named = name or card.get("model_name") or fine_tuned or model_dir.resolve().name
     meta: dict[str, tuple[Any, T]] = {general.NAME: (str(named), T.STRING)}
@@ -463,6 +463,20 @@ def _card_base_models(value: Any) -> list[dict[str, str]]:
         else:
             models.append(_hub_model(model_id))
     return models
+
+
+def _recorded_base(record: Path) -> dict[str, Any]:
+    """A fine-tune's `base_model`, checked for what the export reads: a name needs a path."""
+    base = _json(record).get("base_model") or {}
+    if not isinstance(base, dict) or (base.get("name") and not isinstance(base.get("path"), str)):
+        raise InputError(
+            _(
+                "{path}: base_model needs a name and a path (the base model's folder or Hub id)",
+                path=str(record),
+            ),
+            _("restore the file from the fine-tuning run, or remove its base_model"),
+        )
+    return base
 
 
 def _recorded_base_model(base: dict[str, Any]) -> list[dict[str, str]]:
@@ -593,7 +607,16 @@ def _bpe_vocabulary(
 
 
 def _json(file: Path) -> dict[str, Any]:
-    return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+    """A record of the model folder; every one the export reads is a JSON object."""
+    if not file.is_file():
+        return {}
+    value = json.loads(file.read_text(encoding="utf-8"))
+    if not isinstance(value, dict):
+        raise InputError(
+            _("{path} does not hold a JSON object", path=str(file)),
+            _("restore the file the model folder was written with"),
+        )
+    return value
 
 
 def _write(

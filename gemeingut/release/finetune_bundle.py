@@ -125,9 +125,7 @@ def name_base(record_file: Path, hub_id: str | None) -> dict[str, Any]:
     record = json.loads(record_file.read_text(encoding="utf-8"))
     if hub_id:
         record["base_model"]["path"] = hub_id
-        record_file.write_text(
-            json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        write_json(record_file, record)  # replaced whole: never a half-written record
     return record["base_model"]
 
 

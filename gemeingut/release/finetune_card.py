@@ -86,17 +86,24 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
 def size_phrase(size: ModelSize, language: str) -> str:
     """The card's parameter count, which `verify` looks for: the model's, and for a LoRA
     adapter how base and adapter add up to it."""
-    total = parameters_phrase(size.total or 0, language)
+    total = count_phrase(size.total, language)
     if not size.adapter:
         return total
     said = _(
-        "{total} ({base} of the base model, as counted at fine-tuning: its weights are not in "
-        "this bundle; {adapter} of the adapter)",
+        "{total} (base model: {base}, as counted at fine-tuning: its weights are not in this "
+        "bundle; adapter: {adapter})",
         total=total,
-        base=size.base,
-        adapter=size.in_bundle,
+        base=count_phrase(size.base, language),
+        adapter=count_phrase(size.in_bundle, language),
     )
     return text(said, language)
+
+
+def count_phrase(count: int | None, language: str) -> str:
+    """A parameter count, or that the records hold none (a hand-edited or older record)."""
+    if count is None:
+        return text(_("number of parameters not recorded"), language)
+    return parameters_phrase(count, language)
 
 
 def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language: str) -> str:

@@ -7,6 +7,7 @@ Files are hashed on all cores: hashlib releases the GIL, so threads are enough.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,12 @@ def hash_files(root: Path, relative: list[str]) -> dict[str, str]:
 
 def read_manifest(bundle: Path) -> dict[str, str]:
     """The MANIFEST's path → sha256, or a `VerifyError` saying why it cannot be trusted."""
+    return load_manifest(bundle)[0]
+
+
+def load_manifest(bundle: Path) -> tuple[dict[str, str], str]:
+    """`read_manifest`, and the sha256 of exactly the bytes parsed: a signature is checked
+    against the MANIFEST whose files were checked, even if the file changes after one read."""
     if not bundle.exists():
         raise VerifyError(
             _("{path} does not exist", path=bundle), _("pass the folder of a release bundle")
@@ -58,8 +65,9 @@ def read_manifest(bundle: Path) -> dict[str, str]:
             _("{bundle} has no {file}", bundle=bundle, file=MANIFEST),
             _("pass the bundle folder of a release (it holds MANIFEST, README.md and model/)"),
         )
+    raw = manifest_path.read_bytes()
     try:
-        text = manifest_path.read_bytes().decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise VerifyError(
             _("{path}: byte {offset} is not UTF-8", path=manifest_path, offset=str(exc.start)),
@@ -103,7 +111,7 @@ def read_manifest(bundle: Path) -> dict[str, str]:
             _("{path} lists no files", path=manifest_path),
             _("an empty MANIFEST proves nothing; obtain the bundle"),
         )
-    return entries
+    return entries, hashlib.sha256(raw).hexdigest()
 
 
 def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str | Message]:

@@ -10,20 +10,26 @@ from __future__ import annotations
 import json
 import struct
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import VerifyError
-from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _
-from gemeingut.release.layout import FIVE_ARTIFACTS, TRAINING_METADATA, locate_bundle
+from gemeingut.release.layout import (
+    AUDIT,
+    FIVE_ARTIFACTS,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+    locate_bundle,
+)
 from gemeingut.release.manifest import (
     MANIFEST,
     SIGNATURE,
+    load_manifest,
     manifest_problems,
-    read_manifest,
     shorten,
 )
 from gemeingut.release.openness.claims import claim_problems
+from gemeingut.release.openness.data_metadata import not_an_object
 from gemeingut.release.openness.evidence import collect
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems
 from gemeingut.release.openness.finetune_rating import (
@@ -33,6 +39,8 @@ from gemeingut.release.openness.finetune_rating import (
 )
 from gemeingut.release.openness.rating import rate
 from gemeingut.workspace import code_version
+
+_RECORD_FOLDERS = {".", TRAINING_METADATA, TRAINING_DATA, AUDIT}
 
 
 @dataclass(frozen=True)
@@ -53,11 +61,13 @@ def verify_bundle(
 
         load_public_key(public_key)
     bundle = locate_bundle(path)
-    expected = read_manifest(bundle)
+    expected, manifest_digest = load_manifest(bundle)
     problems = manifest_problems(bundle, expected)
     problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
     hint = _("the bundle was altered after release; obtain an unmodified copy")
-    if not problems:  # the claims are compared only on files known to be the released ones
+    if not problems:  # records are read only from files known to be the released ones
+        problems.extend(record_problems(bundle, expected))
+    if not problems:
         problems.extend(_claim_problems(bundle))
         hint = _other_version_hint(bundle) or hint
     if problems:
@@ -69,8 +79,9 @@ def verify_bundle(
             ),
             hint,
         )
-    # Every file is hashed once: the signature is compared with the digests checked above.
-    digests = {**expected, MANIFEST: sha256_file(bundle / MANIFEST)}
+    # Every file is hashed once: the signature is compared with the digests checked above,
+    # the MANIFEST's with that of the very bytes whose list was checked.
+    digests = {**expected, MANIFEST: manifest_digest}
     signed = (bundle / SIGNATURE).is_file()
     signed_by = None
     if public_key is not None:
@@ -93,13 +104,36 @@ def _claim_problems(bundle: Path) -> list[str | Message]:
         if is_finetune_bundle(bundle):
             return finetune_claim_problems(bundle, evidence, rate_finetune(evidence))
         return claim_problems(bundle, evidence, rate(evidence))
-    except (KeyError, TypeError, ValueError, IndexError, struct.error) as exc:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+        AttributeError,
+        SyntaxError,  # rdflib's BadSyntax
+        struct.error,
+    ) as exc:  # the last line of defence: each reader names what it expects where it can
         return [
             _(
                 "a record of the bundle cannot be read back: {error}",
                 error=f"{type(exc).__name__}: {exc}",
             )
         ]
+
+
+def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """Each JSON record (the release's, its metadata's, its data's) that is valid JSON but not
+    an object: every reader of a record asks it for keys."""
+    problems = []
+    for rel in listed:
+        if rel.endswith(".json") and str(PurePosixPath(rel).parent) in _RECORD_FOLDERS:
+            try:
+                value = json.loads((bundle / rel).read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue  # named by the reader of that record, with its error
+            if not isinstance(value, dict):
+                problems.append(not_an_object(rel))
+    return problems
 
 
 def _other_version_hint(bundle: Path) -> Message | None:

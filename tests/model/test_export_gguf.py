@@ -492,3 +492,21 @@ def test_the_cards_licence_name_link_and_base_models_are_written_as_llama_cpp_do
     reader = gguf.GGUFReader(tmp_path / "c.gguf")
     assert field(reader, "general.license") == "mit,cc-by-4.0"
     assert "general.license.name" not in reader.fields and "general.name" in reader.fields
+
+
+@pytest.mark.parametrize(
+    "record, said",
+    [
+        ({"base_model": {"name": "Basis"}}, "base_model braucht einen Namen und einen Pfad"),
+        ({"base_model": ["Basis"]}, "base_model braucht einen Namen und einen Pfad"),
+        ([], "finetune.json enthält kein JSON-Objekt"),
+    ],
+)
+def test_a_hand_edited_fine_tune_record_is_an_input_error(
+    tiny_model: Path, tmp_path: Path, record: object, said: str
+) -> None:
+    model_dir = shutil.copytree(tiny_model, tmp_path / "model")
+    (model_dir / "finetune.json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(InputError, match=said) as caught:
+        export_gguf(model_dir, tmp_path / "model.gguf")
+    assert "finetune.json" in str(caught.value) and caught.value.hint

@@ -114,8 +114,8 @@ def test_an_adapters_model_is_counted_with_its_base(tuned: dict[str, Path]) -> N
     total, of_base, of_adapter = (
         f"{n:,}".replace(",", ".") for n in (base + adapter, base, adapter)
     )
-    assert f"), {total} Parameter ({of_base} des Basismodells" in card
-    assert f"; {of_adapter} des Adapters)" in card
+    assert f"), {total} Parameter (Basismodell: {of_base} Parameter, bei der" in card
+    assert f"; Adapter: {of_adapter} Parameter)" in card
     merged = tuned["merged"]
     form = json.loads((merged / "model_documentation.json").read_text(encoding="utf-8"))
     assert form["model_properties"]["total_parameters"] == base == parameter_count(merged / "model")
@@ -217,3 +217,45 @@ def test_openness_rate_says_one_missing_component_and_several_in_german(tmp_path
     said = " ".join(rated.output.split())
     assert "für Klasse III: es fehlt Technischer Bericht" in said
     assert "für Klasse II: es fehlen " in said
+
+
+def test_counts_a_record_lacks_are_said_to_be_unrecorded_never_none(
+    tuned: dict[str, Path], tmp_path: Path
+) -> None:
+    """An adapter's total needs its base's count from finetune.json; without it the card says
+    so and the SPDX document and ML-BOM leave the count out."""
+    from gemeingut.release.finetune_card import render_finetune_card
+    from gemeingut.release.openness.cyclonedx import bom_text, cyclonedx_bom
+    from gemeingut.release.openness.evidence import collect
+    from gemeingut.release.openness.spdx import spdx_text
+
+    bundle = shutil.copytree(tuned["adapter"], tmp_path / "bundle")
+    path = bundle / "training-metadata" / "finetune.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    del record["stats"]["parameters"], record["stats"]["trainable_parameters"]
+    path.write_text(json.dumps(record), encoding="utf-8")
+    rating = json.loads((bundle / "openness.json").read_text(encoding="utf-8"))
+    evidence = collect(bundle)
+    card = " ".join(render_finetune_card(bundle, rating).split())
+    adapter = f"{parameter_count(bundle / 'model'):,}".replace(",", ".")
+    assert (
+        "), Parameterzahl nicht aufgezeichnet (Basismodell: Parameterzahl nicht aufgezeichnet, "
+        f"bei der Feinabstimmung gezählt: seine Gewichte sind nicht in diesem Paket; Adapter: "
+        f"{adapter} Parameter)" in card
+    )
+    bom = cyclonedx_bom(bundle, evidence, rating)
+    said = {p["name"] for p in bom["metadata"]["component"]["properties"]}
+    assert not said & {"gemeingut:parameters", "gemeingut:trained-parameters"}
+    spdx = spdx_text(bundle, evidence, rating)
+    assert not {"parameters", "trained_parameters"} & set(_spdx_metrics_of(spdx))
+    for document in (card, bom_text(bom), spdx):
+        assert "None" not in document
+
+
+def _spdx_metrics_of(document: str) -> dict[str, str]:
+    from spdx_python_model import v3_0_1 as spdx
+
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO(document.encode("utf-8")), objects)
+    models = [m for m in objects.foreach_type(spdx.ai_AIPackage) if m.ai_metric]
+    return {entry.key: entry.value for entry in models[0].ai_metric} if models else {}

@@ -524,3 +524,45 @@ def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
     said = " ".join(broken.stderr.split())
     assert broken.exit_code == 2, broken.output
     assert "ist kein Artefakt-Eintrag: files: kein JSON-Objekt" in said, said
+
+
+def test_release_keeps_a_signature_and_never_signs_an_altered_bundle(tmp_path: Path) -> None:
+    """`release --sign-key` on a release made before signs as `sign` does: a signature is
+    replaced only by `sign --force`, and files that no longer match the MANIFEST never."""
+    from gemeingut.release.manifest import SIGNATURE
+    from gemeingut.release.signing import create_key
+
+    tuned = fine_tune(tmp_path, base_folder(tmp_path), "--merge", "--license", "Apache-2.0")
+    first, second = (create_key(name, tmp_path / "keys") for name in ("amt", "fremd"))
+    bundle = release(tmp_path, tuned, "--sign-key", first.private)
+    again = [
+        "release", "--finetuned", tuned, "--name", "winzig-feinjustiert", "--out",
+        tmp_path / "release", "--license", "Apache-2.0", "--sign-key", second.private,
+    ]  # fmt: skip
+    kept = invoke(*again)
+    assert kept.exit_code == 0, kept.output
+    assert "bereits signiert" in kept.output and "gemeingut sign --force" in kept.output
+    assert verify_bundle(bundle, first.public).signed_by
+    (bundle / SIGNATURE).unlink()
+    with (bundle / "README.md").open("a", encoding="utf-8") as card:
+        card.write("\nNachträglich geändert.\n")
+    refused = invoke(*again)
+    assert refused.exit_code != 0 and "geändert: README.md" in refused.output
+    assert not (bundle / SIGNATURE).exists()
+
+
+def test_naming_the_base_replaces_the_record_rather_than_writing_into_it(tmp_path: Path) -> None:
+    """The record is written under a temporary name and renamed: a file linked to it (the
+    fine-tune's own record) keeps its bytes, and a reader never sees half a record."""
+    import os
+
+    from gemeingut.release.finetune_bundle import name_base
+
+    original = tmp_path / "tuned" / "finetune.json"
+    original.parent.mkdir()
+    original.write_text(json.dumps({"base_model": {"path": "/basis"}}), encoding="utf-8")
+    published = tmp_path / "finetune.json"
+    os.link(original, published)
+    assert name_base(published, HUB_ID) == {"path": HUB_ID}
+    assert json.loads(published.read_text(encoding="utf-8"))["base_model"]["path"] == HUB_ID
+    assert json.loads(original.read_text(encoding="utf-8"))["base_model"]["path"] == "/basis"

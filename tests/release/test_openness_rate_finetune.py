@@ -5,6 +5,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from gemeingut.release.openness.foreign import rate_folder
 from tests.model.tiny_models import make_model
 from tests.test_cli import invoke
@@ -99,3 +101,67 @@ def test_an_adapter_has_its_bases_architecture_and_weights_while_the_base_is_the
     for name in ("Model architecture", "Model parameters (Final)", "Datasets", "Data card"):
         assert not gone[name]["present"], name
         assert f"is not at {base}" in gone[name]["detail"]
+
+
+@pytest.mark.parametrize(
+    "record, artifact, said",
+    [
+        ({"base_model": "Qwen/Qwen2.5-3B"}, {}, "finetune.json: base_model ist kein JSON-Objekt"),
+        ({"base_model": {}}, {"params": ["x"]}, "artifact.json: params ist kein JSON-Objekt"),
+        ([], {}, "finetune.json enthält kein JSON-Objekt"),
+    ],
+)
+def test_a_hand_edited_record_of_a_fine_tune_is_named_not_a_traceback(
+    tmp_path: Path, record: object, artifact: dict, said: str
+) -> None:
+    from gemeingut.errors import InputError
+
+    folder = make_model(tmp_path / "tuned")
+    (folder / "finetune.json").write_text(json.dumps(record), encoding="utf-8")
+    (folder / "artifact.json").write_text(json.dumps(artifact), encoding="utf-8")
+    with pytest.raises(InputError, match=said) as caught:
+        rate_folder(folder)
+    assert caught.value.hint
+
+
+def test_a_base_the_record_names_no_name_of_is_said_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    """No English stand-in inside German sentences, and no origin claimed for the MOF."""
+    from gemeingut.i18n import text
+
+    folder = make_model(tmp_path / "tuned")
+    record = {"base_model": {"license": "Apache-2.0", "path": str(tmp_path / "fort")}}
+    (folder / "finetune.json").write_text(json.dumps(record), encoding="utf-8")
+    result = rate_folder(folder)
+    said = [text(_check(result, "licence.weights")["detail"])]
+    said += [text(row["detail"]) for row in _rows(result).values()]
+    assert any("des Basismodells Basismodell" in line for line in said)
+    assert not any("base model" in line for line in said)
+    assert "origin" not in result["mof_document"]["release"]
+
+
+@pytest.mark.parametrize(
+    "sentence, withheld",
+    [
+        ("Die Daten wurden intern dedupliziert und gefiltert.", None),
+        ("Die interne Prüfung las jede Quelle.", None),
+        ("Die Daten sind nur intern zugänglich.", "nur intern"),
+        ("Es wurden interne Daten der Behörde verwendet.", "interne Daten"),
+        ("Die Korpora werden intern verwendet.", "intern verwendet"),
+        ("Die Sammlung wurde intern genutzt.", "intern genutzt"),
+        ("Die Texte werden nicht veröffentlicht.", "nicht veröffentlicht"),
+    ],
+)
+def test_only_words_that_withhold_the_data_count_as_withholding(
+    sentence: str, withheld: str | None
+) -> None:
+    from gemeingut.i18n import text
+    from gemeingut.release.openness.foreign import _data_section
+
+    body = sentence + " Die Sammlung umfasst Gesetze, Verordnungen und Bescheide." * 5
+    _heading, reason = _data_section(f"# Karte\n\n## Trainingsdaten\n\n{body}\n")
+    if withheld is None:
+        assert reason is None
+    else:
+        assert f"('{withheld}')" in text(reason)

@@ -358,3 +358,66 @@ def _edit_licence(path: Path, bundle: Path) -> None:
         document["license"] = ["https://creativecommons.org/licenses/by-nc/4.0/"]
         edited = json.dumps(document)
     path.write_text(edited, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "record",
+    ["training-data/stats.json", "training-data/croissant.json", "training-metadata/finetune.json"],
+)
+def test_a_record_that_is_not_an_object_is_named_with_its_file(
+    published: Path, record: str
+) -> None:
+    (published / record).write_text("[]", encoding="utf-8")
+    write_manifest(published)
+    with pytest.raises(VerifyError, match=rf"{record} enthält kein JSON-Objekt"):
+        verify_bundle(published)
+
+
+@pytest.mark.parametrize("record", ["stats.json", "croissant.json"])
+def test_the_data_licence_check_names_a_record_that_is_not_an_object(
+    published: Path, record: str
+) -> None:
+    """Read by the data checks themselves too, which others than `verify` call."""
+    from gemeingut.release.openness.data_metadata import data_licence_problems
+    from gemeingut.release.openness.evidence import collect
+
+    (published / "training-data" / record).write_text("[1]", encoding="utf-8")
+    [problem] = data_licence_problems(published, collect(published))
+    assert text(problem) == f"training-data/{record} enthält kein JSON-Objekt"
+
+
+def test_turtle_that_does_not_parse_is_named_not_a_traceback(published: Path) -> None:
+    (published / "training-data" / "dcat.ttl").write_text("@prefix x: <y> . kein Turtle")
+    write_manifest(published)
+    with pytest.raises(VerifyError, match=r"training-data/dcat\.ttl kann nicht gelesen werden"):
+        verify_bundle(published)
+
+
+_SWAP: dict[str, object] = {}
+
+
+def _swap_manifest_when_opened_again(event: str, args: tuple) -> None:
+    """A concurrent writer: the MANIFEST's lines reordered once it has been read."""
+    path = _SWAP.get("path")
+    if event != "open" or path is None or str(args[0]) != str(path):
+        return
+    _SWAP["opened"] = int(_SWAP.get("opened", 0)) + 1
+    if _SWAP["opened"] == 2:
+        _SWAP["path"] = None  # writing opens it too
+        lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
+        Path(path).write_text("".join(reversed(lines)), encoding="utf-8")
+
+
+def test_the_signature_is_checked_against_the_manifest_bytes_whose_files_were_checked(
+    bundle: Path, keys: Path
+) -> None:
+    """Read once: a MANIFEST that changes after it was parsed (another writer, a FUSE file
+    system) cannot show one list to the file check and another to the signature."""
+    sign_bundle(bundle, keys / "publisher.key")
+    sys.addaudithook(_swap_manifest_when_opened_again)
+    _SWAP.update(path=bundle / MANIFEST, opened=0)
+    try:
+        assert verify_bundle(bundle, keys / "publisher.pub").signed_by
+    finally:
+        _SWAP["path"] = None
+    assert _SWAP["opened"] == 2  # it was changed after the one read verify makes

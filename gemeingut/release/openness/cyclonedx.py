@@ -89,10 +89,10 @@ def _parameters(bundle: Path) -> list[dict[str, str]]:
     """The model's parameters (an adapter's: with its base) and, for a fine-tune of a foreign
     base, how many the fine-tuning trained."""
     size = model_size(bundle)
-    said = [{"name": "gemeingut:parameters", "value": str(size.total)}]
+    counts = [("gemeingut:parameters", size.total)]
     if (bundle / BASE_DIR).is_dir():
-        said.append({"name": "gemeingut:trained-parameters", "value": str(size.trained)})
-    return said
+        counts.append(("gemeingut:trained-parameters", size.trained))
+    return [{"name": name, "value": str(n)} for name, n in counts if n is not None]  # else unsaid
 
 
 def _metrics(bundle: Path) -> list[dict[str, str]]:

@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from gemeingut.data.publish import CROISSANT_FILE, DATA_STATEMENT_FILE, DCAT_FILE
@@ -38,9 +39,28 @@ def data_metadata_problems(
         if path in listed:
             try:
                 problems += _compare(path, named(read(path)), shipped)
-            except (ValueError, KeyError, TypeError) as exc:
+            except NotAnObject:
+                problems.append(not_an_object(path))
+            except (ValueError, KeyError, TypeError, SyntaxError) as exc:
+                # rdflib's BadSyntax, for Turtle it cannot parse, is a SyntaxError
                 problems.append(_("{path} cannot be read: {problem}", path=path, problem=str(exc)))
     return problems
+
+
+class NotAnObject(ValueError):
+    """A record that is valid JSON but not the object a release writes (a list, a number)."""
+
+
+def not_an_object(path: str) -> Message:
+    return _("{path} does not hold a JSON object", path=path)
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A record's JSON object; `NotAnObject` where it holds anything else."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise NotAnObject(type(value).__name__)
+    return value
 
 
 def _data_files(listed: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -82,11 +102,11 @@ def _compare(source: str, named: Named, shipped: dict[str, tuple[str, str]]) -> 
 
 
 def _croissant_names(text: str) -> Named:
-    document = json.loads(text)
+    document = json_object(text)
     return {
         PurePosixPath(str(item["contentUrl"])).name: item.get("sha256")
         for item in document.get("distribution", [])
-        if item.get("@type") == "cr:FileObject"
+        if isinstance(item, dict) and item.get("@type") == "cr:FileObject"
     }
 
 
@@ -115,21 +135,33 @@ def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Messag
     """The licences the data's own documents state (`stats.json`, the data statement's header
     and licence table, Croissant's and DCAT's licences) must be those the shards' `license`
     column gives: a licence edited in any of them, with the MANIFEST re-hashed, is named."""
-    from gemeingut.data.publish.croissant import croissant_licences
-    from gemeingut.data.publish.licenses import combine_licences, licence_atoms
+    from gemeingut.data.publish.licenses import combine_licences
 
     counts: Counter[str] = Counter()
     for data in (evidence.training_data, evidence.test_data):
         for file, licences in data.per_file.items():
             if not file.startswith(_FINETUNING):
                 counts.update(licences)
-    expression = combine_licences(counts)
     root = bundle / TRAINING_DATA
+    try:
+        return _stated_licence_problems(root, counts, combine_licences(counts))
+    except NotAnObject as exc:
+        return [not_an_object(f"{TRAINING_DATA}/{exc.args[0]}")]
+    except SyntaxError as exc:  # rdflib's BadSyntax, for Turtle it cannot parse
+        return [_("{path} cannot be read: {problem}", path=DCAT, problem=str(exc))]
+
+
+def _stated_licence_problems(
+    root: Path, counts: Counter[str], expression: str
+) -> list[str | Message]:
+    from gemeingut.data.publish.croissant import croissant_licences
+    from gemeingut.data.publish.licenses import licence_atoms
+
     problems: list[str | Message] = []
     ordered = dict(counts.most_common())  # the order the statement's table lists them in
     stats_path = root / "stats.json"
     if stats_path.is_file():
-        stated = json.loads(stats_path.read_text(encoding="utf-8")).get("kept_by_license", {})
+        stated = _object_file(stats_path).get("kept_by_license", {})
         if Counter(stated) != counts:
             problems.append(_differs(f"{TRAINING_DATA}/stats.json", stated, counts))
         else:
@@ -139,7 +171,7 @@ def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Messag
         problems.append(_differs(f"{TRAINING_DATA}/{DATA_STATEMENT_FILE}", None, counts))
     croissant = root / CROISSANT_FILE
     if croissant.is_file():
-        stated = json.loads(croissant.read_text(encoding="utf-8")).get("license")
+        stated = _object_file(croissant).get("license")
         if stated != croissant_licences(expression):
             problems.append(_differs(CROISSANT, stated, counts))
     dcat = root / DCAT_FILE
@@ -149,6 +181,14 @@ def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Messag
         if expression not in labels or any(not set(licence_atoms(x)) <= held for x in labels):
             problems.append(_differs(DCAT, None, counts))
     return problems
+
+
+def _object_file(path: Path) -> dict[str, Any]:
+    """`json_object` of a file; its `NotAnObject` names the file."""
+    try:
+        return json_object(path.read_text(encoding="utf-8"))
+    except NotAnObject:
+        raise NotAnObject(path.name) from None
 
 
 def _states(statement: str, counts: dict[str, int]) -> bool:

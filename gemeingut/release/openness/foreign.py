@@ -59,7 +59,9 @@ _WITHHELD = re.compile(
     r"internal (use )?only|for internal use|"
     r"nicht (öffentlich|offengelegt|veröffentlicht|bekannt ?gegeben|zugänglich|geteilt|"
     r"verfügbar|zur Verfügung gestellt)|"
-    r"nicht offen ?gelegt|vertraulich|geheim|proprietär|intern(e|en|er|es)?\b)",
+    r"nicht offen ?gelegt|vertraulich|geheim|proprietär|nur intern|"
+    r"intern(e|en|er|em)? (Daten|Quellen|Korpora|Gebrauch|Nutzung|Zwecke)|"
+    r"intern (verwendet|genutzt|gehalten)|(bleiben|bleibt|verbleiben|verbleibt) intern)",
     re.IGNORECASE,
 )
 # Folder entries (globs) that stand for a component when present with content.
@@ -199,7 +201,7 @@ def _own_paths(
     }
     for kind, path in paths.items():
         document["license"][kind]["path"] = path
-    if lineage is not None:
+    if lineage is not None and lineage.base_name:  # an unnamed base: no origin claimed
         document["origin"] = lineage.base_name
 
 

@@ -46,8 +46,15 @@ class Lineage:
     treatment: str  # the MOF's word for the kind of fine-tuning
 
     @property
-    def base_name(self) -> str:
-        return str(self.base.get("name") or "base model")
+    def base_name(self) -> str | None:
+        """The name recorded, for records (None where the record names none)."""
+        name = self.base.get("name")
+        return str(name) if name else None
+
+    @property
+    def shown_base(self) -> Message | str:
+        """The base's name in a message, in the reader's language where none is recorded."""
+        return self.base_name or _("base model")
 
 
 def read_lineage(folder: Path) -> Lineage | None:
@@ -55,10 +62,12 @@ def read_lineage(folder: Path) -> Lineage | None:
     record = _json(folder / FINETUNE_FILE)
     if record is None:
         return None
-    params = (_json(folder / ARTIFACT_FILE) or {}).get("params") or {}
+    params = _field(_json(folder / ARTIFACT_FILE) or {}, "params", folder / ARTIFACT_FILE)
+    base = _field(record, "base_model", folder / FINETUNE_FILE)
+    _field(record, "data", folder / FINETUNE_FILE)
     treatment = mof_treatment(record)
     return Lineage(
-        base=record.get("base_model") or {},
+        base=base,
         data_licence=params.get("data_license"),
         adapter=(folder / ADAPTER_CONFIG).is_file(),
         treatment=treatment,
@@ -75,7 +84,23 @@ def _json(path: Path) -> dict[str, Any] | None:
             _("{path} is not valid JSON: {error}", path=str(path), error=str(error)),
             _("restore the file from the fine-tuning run"),
         ) from None
-    return value if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        raise InputError(
+            _("{path} does not hold a JSON object", path=str(path)),
+            _("restore the file from the fine-tuning run"),
+        )
+    return value
+
+
+def _field(record: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    """A part of a record that the rating asks for keys: an object, or absent."""
+    value = record.get(name) or {}
+    if not isinstance(value, dict):
+        raise InputError(
+            _("{path}: {field} is not a JSON object", path=str(path), field=name),
+            _("restore the file from the fine-tuning run"),
+        )
+    return value
 
 
 def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, str, Message]:
@@ -90,7 +115,7 @@ def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, 
         why = _(
             "{file} records no licence of the base model {base}",
             file=FINETUNE_FILE,
-            base=lineage.base_name,
+            base=lineage.shown_base,
         )
     else:
         why = _(
@@ -98,7 +123,7 @@ def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, 
             "derivative carries",
             file=FINETUNE_FILE,
             base_licence=base,
-            base=lineage.base_name,
+            base=lineage.shown_base,
         )
     return licence, evidence, why
 
@@ -127,7 +152,8 @@ def _carried(
     if name in BASE_ONLY:
         if base is None or not base["present"]:
             return _withheld(own, lineage, base)
-        paths = tuple(f"{lineage.base_name}: {p}" for p in base["evidence"])
+        named = lineage.base_name or "base-model"  # as a bundle names its base's folder
+        paths = tuple(f"{named}: {p}" for p in base["evidence"])
         return Found(own.component, paths, base["license"], base["license_open"], base["detail"])
     if name not in shared or not own.present:
         return own
@@ -138,7 +164,7 @@ def _carried(
         return Found(own.component, own.paths, base["license"], False, detail)
     said = _(
         "the base model {base} publishes its own: {files}",
-        base=lineage.base_name,
+        base=lineage.shown_base,
         files=", ".join(base["evidence"]),
     )
     return replace(own, detail=recorded(joined([own.detail, said])))
@@ -154,7 +180,7 @@ def adapter_architecture(
         return missing(component, None)
     said = _(
         "a LoRA adapter on {base}, whose model type {model_type} transformers implements",
-        base=lineage.base_name,
+        base=lineage.shown_base,
         model_type=model_type,
     )
     return noted(found(component, [ADAPTER_CONFIG], TRANSFORMERS_LICENCE), said)
@@ -164,9 +190,9 @@ def _withheld(part: Found, lineage: Lineage, base: dict[str, Any] | None) -> Fou
     if base is None:
         why = _(
             "the base model {base} is not at {path}: what it publishes cannot be checked",
-            base=lineage.base_name,
+            base=lineage.shown_base,
             path=str(lineage.base.get("path")),
         )
     else:
-        why = _("the base model {base} does not publish it", base=lineage.base_name)
+        why = _("the base model {base} does not publish it", base=lineage.shown_base)
     return Found(part.component, (), part.licence, False, recorded(why))

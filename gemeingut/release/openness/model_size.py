@@ -24,10 +24,7 @@ class ModelSize:
     in_bundle: int | None  # the weights in model/ (an adapter's: the adapter alone)
     base: int | None  # an adapter's base, as finetune.json records it; None for a whole model
     trained: int | None  # what the fine-tuning trained (finetune.json); None without one
-
-    @property
-    def adapter(self) -> bool:
-        return self.base is not None
+    adapter: bool = False  # model/ holds a LoRA adapter (its base's count may be unrecorded)
 
 
 def model_size(bundle: Path) -> ModelSize:
@@ -38,7 +35,7 @@ def model_size(bundle: Path) -> ModelSize:
         return ModelSize(in_bundle, in_bundle, None, trained)
     base = stats.get("parameters")  # counted before the adapter was added
     total = base + in_bundle if base is not None and in_bundle is not None else None
-    return ModelSize(total, in_bundle, base, trained)
+    return ModelSize(total, in_bundle, base, trained, adapter=True)
 
 
 def _record(path: Path) -> dict[str, Any]:

@@ -71,10 +71,12 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
         for k, v in sorted(run.hyperparameters.items())
     ]
     size = model_size(bundle)
-    trained = [("trained_parameters", str(size.trained))] if (bundle / BASE_DIR).is_dir() else []
+    counts = [("parameters", size.total)]
+    if (bundle / BASE_DIR).is_dir():
+        counts.append(("trained_parameters", size.trained))
+    recorded = [(key, str(count)) for key, count in counts if count is not None]  # else unsaid
     model.ai_metric = [
-        spdx.DictionaryEntry(key=key, value=value)
-        for key, value in [("parameters", str(size.total)), *trained, *run.metrics]
+        spdx.DictionaryEntry(key=key, value=value) for key, value in [*recorded, *run.metrics]
     ]
     model.ai_standardCompliance = [
         f"Model Openness Framework 1.0: {rating['mof']['label']}",
