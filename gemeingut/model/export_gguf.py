@@ -31,6 +31,7 @@ from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.json_records import read_object
 from gemeingut.model.gguf_spm import space_prefix, spm_tokenizer, spm_vocabulary
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.recipe import is_hub_id
@@ -608,15 +609,7 @@ def _bpe_vocabulary(
 
 def _json(file: Path) -> dict[str, Any]:
     """A record of the model folder; every one the export reads is a JSON object."""
-    if not file.is_file():
-        return {}
-    value = json.loads(file.read_text(encoding="utf-8"))
-    if not isinstance(value, dict):
-        raise InputError(
-            _("{path} does not hold a JSON object", path=str(file)),
-            _("restore the file the model folder was written with"),
-        )
-    return value
+    return read_object(file, _("restore the file the model folder was written with")) or {}
 
 
 def _write(

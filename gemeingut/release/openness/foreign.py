@@ -18,7 +18,6 @@ publisher for.
 
 from __future__ import annotations
 
-import json
 import re
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.json_records import read_object
 from gemeingut.model.card_header import CARD_FILE, Card, NamedLicence, named_licence, read_card
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
 from gemeingut.release.openness.foreign_finetune import (
@@ -206,17 +206,7 @@ def _own_paths(
 
 
 def _config(folder: Path) -> dict[str, Any]:
-    path = folder / "config.json"
-    if not path.is_file():
-        return {}
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(
-            _("{path} is not valid JSON: {error}", path=str(path), error=str(exc)),
-            _("fix or re-download config.json"),
-        ) from None
-    return value if isinstance(value, dict) else {}
+    return read_object(folder / "config.json", _("fix or re-download config.json")) or {}
 
 
 def _code_licence(

@@ -12,7 +12,6 @@ as withheld.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded
+from gemeingut.json_records import read_object
 from gemeingut.model.card_header import NamedLicence, all_apply
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import joined, missing, noted
@@ -75,21 +75,7 @@ def read_lineage(folder: Path) -> Lineage | None:
 
 
 def _json(path: Path) -> dict[str, Any] | None:
-    if not path.is_file():
-        return None
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(
-            _("{path} is not valid JSON: {error}", path=str(path), error=str(error)),
-            _("restore the file from the fine-tuning run"),
-        ) from None
-    if not isinstance(value, dict):
-        raise InputError(
-            _("{path} does not hold a JSON object", path=str(path)),
-            _("restore the file from the fine-tuning run"),
-        )
-    return value
+    return read_object(path, _("restore the file from the fine-tuning run"))
 
 
 def _field(record: dict[str, Any], name: str, path: Path) -> dict[str, Any]:

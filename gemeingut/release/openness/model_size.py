@@ -7,11 +7,12 @@ the ML-BOM all read the count here, so they cannot disagree, and `verify` checks
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gemeingut.i18n import _
+from gemeingut.json_records import read_object
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL
 from gemeingut.release.openness.evidence import parameter_count
 
@@ -39,4 +40,4 @@ def model_size(bundle: Path) -> ModelSize:
 
 
 def _record(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return read_object(path, _("obtain an unmodified copy of the bundle")) or {}
