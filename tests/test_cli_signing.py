@@ -241,3 +241,18 @@ def test_mixed_artifacts_are_named_in_german() -> None:
         _check_lineage(artifacts)
     assert "es trifft nicht zu: Evaluation des veröffentlichten Modells" in str(caught.value)
     assert "released model" not in str(caught.value)
+
+
+def test_the_digests_checked_are_what_is_signed(small_bundle: Path, foreign: Path) -> None:
+    """`sign` signs the hashes its check computed, and model-signing's own verification, which
+    hashes the files itself, accepts the result; a digest that is not the file's fails there."""
+    from gemeingut.hashing import sha256_file
+    from gemeingut.release.manifest import read_manifest
+
+    digests = {**read_manifest(small_bundle), MANIFEST: sha256_file(small_bundle / MANIFEST)}
+    sign_bundle(small_bundle, foreign / "publisher.key", digests)
+    verify_signature(small_bundle, foreign / "publisher.pub")  # hashes every file itself
+    wrong = {**digests, "README.md": "0" * 64}
+    sign_bundle(small_bundle, foreign / "publisher.key", wrong)
+    with pytest.raises(VerifyError, match=r"README\.md"):
+        verify_signature(small_bundle, foreign / "publisher.pub")

@@ -191,7 +191,7 @@ def _sign(path: Path, key: Path, force: bool = False) -> Path | None:
     if existing.is_file() and not force:
         return existing
     checked = verify_bundle(path, with_signature=False)
-    signature = sign_bundle(checked.bundle, key)
+    signature = sign_bundle(checked.bundle, key, checked.digests)  # the bytes just checked
     say("[green]✓[/]", _("signed: {path}", path=signature))
     return None
 

@@ -233,13 +233,16 @@ def _require_ec(key: object, path: Path, hint: Message) -> None:
     )
 
 
-def sign_bundle(bundle: Path, private_key: Path) -> Path:
-    """Sign every file of `bundle` (after its MANIFEST is written); returns the signature path."""
+def sign_bundle(bundle: Path, private_key: Path, digests: dict[str, str] | None = None) -> Path:
+    """Sign every file of `bundle` (after its MANIFEST is written); returns the signature path.
+    With `digests` (each file's sha256, the MANIFEST's own included, just checked against the
+    files) exactly those are signed: no file is read again between the check and the signing."""
     from model_signing import hashing, signing
 
     load_private_key(private_key)
     signature = bundle / SIGNATURE
-    config = signing.Config().set_hashing_config(_hashing(hashing, bundle))
+    hashed = _hashing(hashing, bundle) if digests is None else _known(digests)
+    config = signing.Config().set_hashing_config(hashed)
     try:
         config.use_elliptic_key_signer(private_key=private_key)
     except ValueError as exc:
@@ -356,12 +359,18 @@ def _known(digests: dict[str, str]):
             described = super().hash(model_path, files_to_hash=[])  # names the serialization
             return manifest.Manifest(described.model_name, items, described._serialization_type)
 
-    return KnownDigests().use_file_serialization(hashing_algorithm="sha256")
+    return _configured(KnownDigests())
 
 
 def _hashing(hashing, bundle: Path):
     """sha256 per file (the MANIFEST's hash), the signature itself left out."""
-    config = hashing.Config().use_file_serialization(hashing_algorithm="sha256")
+    return _configured(hashing.Config())
+
+
+def _configured(config):
+    """What every signature records: sha256 per file, `bundle.sig` itself left out (so that
+    model-signing's own `verify`, which hashes the files, checks our bundles too)."""
+    config = config.use_file_serialization(hashing_algorithm="sha256")
     return config.set_ignored_paths(paths=[SIGNATURE], ignore_git_paths=False)
 
 

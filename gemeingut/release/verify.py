@@ -49,6 +49,7 @@ class Verified:
     files: int
     signed_by: str | None  # fingerprint of the key the signature was checked against
     signature_present: bool
+    digests: dict[str, str]  # every file's sha256 as checked (the MANIFEST's own included)
 
 
 def verify_bundle(
@@ -93,7 +94,7 @@ def verify_bundle(
         from gemeingut.release.signing import check_signed_list
 
         check_signed_list(bundle, digests)
-    return Verified(bundle, len(expected), signed_by, signed)
+    return Verified(bundle, len(expected), signed_by, signed, digests)
 
 
 def _claim_problems(bundle: Path) -> list[str | Message]:
