@@ -3,6 +3,7 @@ from the fine-tune's own records, and its base's withheld parts are carried."""
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,54 @@ def test_only_words_that_withhold_the_data_count_as_withholding(
         assert reason is None
     else:
         assert f"('{withheld}')" in text(reason)
+
+
+BASE_PARTS = ("Model architecture", "Model parameters (Final)", "Datasets", "Data card")
+
+
+@pytest.mark.parametrize(
+    "swap",
+    [
+        lambda base: (base / "README.md").write_text(
+            (base / "README.md").read_text("utf-8").replace("offenen", "offnen"), "utf-8"
+        ),
+        lambda base: (base / "data" / "mehr.jsonl").write_text('{"text": "neu"}\n', "utf-8"),
+    ],
+    ids=["changed-card", "added-file"],
+)
+def test_a_base_folder_whose_files_changed_is_not_rated_as_the_base(
+    tmp_path: Path, swap: Callable[[Path], object]
+) -> None:
+    """Another model in the base's folder would rate another base: its parts count as
+    withheld, and the detail says why."""
+    from gemeingut.i18n import text
+
+    base = base_folder(tmp_path, open_data=True)
+    tuned = fine_tune(tmp_path, base)
+    assert all(_rows(rate_folder(tuned))[name]["present"] for name in BASE_PARTS)
+    swap(base)
+    swapped = _rows(rate_folder(tuned))
+    for name in BASE_PARTS:
+        assert not swapped[name]["present"], name
+        assert text(swapped[name]["detail"]) == (
+            "was das Basismodell Winzige Basis veröffentlicht, lässt sich nicht prüfen: der "
+            f"Ordner unter {base} ist nicht das Basismodell, aus dem diese Feinabstimmung "
+            "entstand (seine Dateien passen nicht zum Fingerabdruck, den finetune.json "
+            "festhält)"
+        )
+
+
+def test_a_relative_base_path_is_read_from_the_fine_tunes_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = base_folder(tmp_path, open_data=True)
+    tuned = fine_tune(tmp_path, base)
+    record = json.loads((tuned / "finetune.json").read_text("utf-8"))
+    record["base_model"]["path"] = "../base"
+    (tuned / "finetune.json").write_text(json.dumps(record), "utf-8")
+    make_model(tmp_path / "anderswo" / "base")  # another model at ../base from the run's folder
+    (tmp_path / "anderswo" / "hier").mkdir()
+    monkeypatch.chdir(tmp_path / "anderswo" / "hier")
+    rows = _rows(rate_folder(tuned))
+    assert all(rows[name]["present"] for name in BASE_PARTS)
+    assert "publishes its own: data/train.jsonl" in rows["Datasets"]["detail"]

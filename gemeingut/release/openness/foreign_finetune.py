@@ -6,8 +6,8 @@ fine-tuning data's licence. A derivative carries its base's licence; the parts i
 pretraining shares in (training data and code, metadata, intermediate weights; an adapter's
 weights and architecture too) count only where the base publishes them, and the data card,
 technical report and paper are the base's. The base is rated from the folder the record names,
-with the same rules; where that folder is gone, what it publishes cannot be checked and counts
-as withheld.
+with the same rules, where that folder still holds the files the fingerprint was made of; where
+it is gone or holds other files, what the base publishes cannot be checked and counts as withheld.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded
 from gemeingut.json_records import read_object
+from gemeingut.model.base_model import listing_fingerprint, recorded_listing
 from gemeingut.model.card_header import NamedLicence, all_apply
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import joined, missing, noted
@@ -30,7 +31,7 @@ from gemeingut.release.openness.finetune_rating import (
     mof_treatment,
 )
 from gemeingut.release.openness.mof import Component, Found, found
-from gemeingut.workspace import ARTIFACT_FILE
+from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
 TRANSFORMERS_LICENCE = "Apache-2.0"  # transformers and peft
 _MAX_DEPTH = 3  # a fine-tune of a fine-tune … is rated this many bases deep
@@ -40,6 +41,7 @@ _MAX_DEPTH = 3  # a fine-tune of a fine-tune … is rated this many bases deep
 class Lineage:
     """What gemeingut recorded about a fine-tune in its folder."""
 
+    folder: Path  # the fine-tune's
     base: dict[str, Any]  # finetune.json's `base_model`
     data_licence: str | None
     adapter: bool
@@ -56,6 +58,13 @@ class Lineage:
         """The base's name in a message, in the reader's language where none is recorded."""
         return self.base_name or _("base model")
 
+    @property
+    def base_path(self) -> Path | None:
+        """The base's folder; a relative path (only a hand-edited record holds one) is read from
+        the fine-tune's folder, not from wherever the rating runs."""
+        path = self.base.get("path")
+        return self.folder / str(path) if path else None
+
 
 def read_lineage(folder: Path) -> Lineage | None:
     """The fine-tune's records in `folder`, None where it holds none."""
@@ -67,6 +76,7 @@ def read_lineage(folder: Path) -> Lineage | None:
     _field(record, "data", folder / FINETUNE_FILE)
     treatment = mof_treatment(record)
     return Lineage(
+        folder=folder,
         base=base,
         data_licence=params.get("data_license"),
         adapter=(folder / ADAPTER_CONFIG).is_file(),
@@ -114,37 +124,78 @@ def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, 
     return licence, evidence, why
 
 
+@dataclass(frozen=True)
+class BaseRating:
+    """The base model's rating, or why it cannot be checked (then it publishes nothing)."""
+
+    rating: dict[str, Any] | None
+    unchecked: Message | None = None
+
+
 def base_rating(
     lineage: Lineage, depth: int, rate: Callable[[Path, int], dict[str, Any]]
-) -> dict[str, Any] | None:
-    """The base model's rating from the folder the record names (None: not there)."""
-    path = lineage.base.get("path")
-    if not path or not Path(path).is_dir() or depth >= _MAX_DEPTH:
-        return None
-    return rate(Path(path), depth + 1)
+) -> BaseRating:
+    """The base model's rating from the folder the record names, where that folder still holds
+    the files the fine-tune was made from: another folder there would rate another model."""
+    path = lineage.base_path
+    if path is None or not path.is_dir() or depth >= _MAX_DEPTH:
+        why = _(
+            "the base model {base} is not at {path}: what it publishes cannot be checked",
+            base=lineage.shown_base,
+            path=str(path),
+        )
+        return BaseRating(None, why)
+    if not _made_from(path, lineage.base.get("fingerprint")):
+        why = _(
+            "what the base model {base} publishes cannot be checked: the folder at {path} is not "
+            "the base this fine-tune was made from (its files differ from the fingerprint {file} "
+            "records)",
+            base=lineage.shown_base,
+            path=str(path),
+            file=FINETUNE_FILE,
+        )
+        return BaseRating(None, why)
+    return BaseRating(rate(path, depth + 1))
 
 
-def carry(parts: list[Found], lineage: Lineage, base: dict[str, Any] | None) -> list[Found]:
+def _made_from(path: Path, fingerprint: object) -> bool:
+    """`path`'s fingerprint, made as the fine-tuning made it (`base_model.inspect_base_model`),
+    is `fingerprint`: a gemeingut model's artifact id, or else the hash of its file listing."""
+    if (path / ARTIFACT_FILE).is_file():
+        return load_artifact(path).id == fingerprint
+    fingerprint = str(fingerprint) if fingerprint else None
+    return listing_fingerprint(recorded_listing(path, fingerprint)) == fingerprint
+
+
+def carry(parts: list[Found], lineage: Lineage, base: BaseRating) -> list[Found]:
     """The fine-tune's components with what its base publishes or withholds."""
-    rows = {row["name"]: row for row in base["mof"]["components"]} if base else {}
+    rating = base.rating
+    rows = {row["name"]: row for row in rating["mof"]["components"]} if rating else {}
     shared = SHARED | ADAPTER_SHARED if lineage.adapter else SHARED
-    return [_carried(part, rows.get(part.component.name), lineage, shared) for part in parts]
+    return [
+        _carried(part, rows.get(part.component.name), base.unchecked, lineage, shared)
+        for part in parts
+    ]
 
 
 def _carried(
-    own: Found, base: dict[str, Any] | None, lineage: Lineage, shared: frozenset[str]
+    own: Found,
+    base: dict[str, Any] | None,
+    unchecked: Message | None,
+    lineage: Lineage,
+    shared: frozenset[str],
 ) -> Found:
     name = own.component.name
     if name in BASE_ONLY:
         if base is None or not base["present"]:
-            return _withheld(own, lineage, base)
+            return _withheld(own, lineage, unchecked)
         named = lineage.base_name or "base-model"  # as a bundle names its base's folder
         paths = tuple(f"{named}: {p}" for p in base["evidence"])
         return Found(own.component, paths, base["license"], base["license_open"], base["detail"])
     if name not in shared or not own.present:
         return own
     if base is None or not base["present"]:
-        return _withheld(own, lineage, base)
+        return _withheld(own, lineage, unchecked)
     if not base["license_open"]:
         detail = recorded(_("base model: {detail}", detail=base["detail"]))
         return Found(own.component, own.paths, base["license"], False, detail)
@@ -172,13 +223,6 @@ def adapter_architecture(
     return noted(found(component, [ADAPTER_CONFIG], TRANSFORMERS_LICENCE), said)
 
 
-def _withheld(part: Found, lineage: Lineage, base: dict[str, Any] | None) -> Found:
-    if base is None:
-        why = _(
-            "the base model {base} is not at {path}: what it publishes cannot be checked",
-            base=lineage.shown_base,
-            path=str(lineage.base.get("path")),
-        )
-    else:
-        why = _("the base model {base} does not publish it", base=lineage.shown_base)
+def _withheld(part: Found, lineage: Lineage, unchecked: Message | None) -> Found:
+    why = unchecked or _("the base model {base} does not publish it", base=lineage.shown_base)
     return Found(part.component, (), part.licence, False, recorded(why))
