@@ -8,6 +8,12 @@ database that fails while a request is admitted or finished is a 503 with `Retry
 client may retry; the traceback goes to the server log), recorded where the database still
 takes the record. With no database configured the server runs open (a laptop on loopback) and
 all three are no-ops.
+
+Settling is retried (`SETTLE_PAUSES`), each time in a fresh transaction: a settle that never
+commits leaves the request's tokens reserved for the rest of the UTC day and its stream place
+taken until the lease ends. Reserved tokens cannot expire sooner: they are one sum per subject
+and day, so that one conditional UPDATE keeps the limit exact across processes, and a sum does
+not know which of its parts belong to a dead request.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -43,12 +49,16 @@ from gemeingut.serve.gateway.quotas import (
     settle,
 )
 from gemeingut.serve.gateway.store import reading, writing
+from gemeingut.serve.gateway.tables import audit_log
 from gemeingut.serve.http_errors import APIError, database_unavailable
 
 log = logging.getLogger("gemeingut.serve")
 # Refusals after admission but before any work: the request slot they took is given back.
 REFUSED_UNWORKED = frozenset({"queue_full", "database_unavailable"})
 DECISION_CHARS = CHARS["decision"]
+# Seconds between attempts to settle: a transient failure ("database is locked", a PostgreSQL
+# connection reset) passes in well under a second; a lasting one costs the client this long.
+SETTLE_PAUSES = (0.05, 0.2, 0.5)
 _FAILING: weakref.WeakSet[Engine] = weakref.WeakSet()  # databases whose last probe failed
 
 
@@ -125,11 +135,20 @@ class Admission:
         if self._done:
             return
         self._done = True
-        try:
-            self._settle(status, prompt_tokens, completion_tokens, streamed, decision)
-        except SQLAlchemyError:
-            log.exception("request %s could not be settled and recorded", self.request_id)
-            raise database_unavailable() from None
+        for attempt, pause in enumerate((*SETTLE_PAUSES, None)):
+            try:
+                self._settle(status, prompt_tokens, completion_tokens, streamed, decision, attempt)
+                break
+            except SQLAlchemyError:
+                if pause is None:
+                    log.exception(
+                        "request %s could not be settled and recorded (%d attempts): its "
+                        "tokens stay reserved today",
+                        self.request_id,
+                        attempt + 1,
+                    )
+                    raise database_unavailable() from None
+                time.sleep(pause)
         if self.gateway.content_days and answers is not None:
             self._keep_content(answers)
 
@@ -140,6 +159,7 @@ class Admission:
         completion_tokens: int | None,
         streamed: bool,
         decision: str | None,
+        attempt: int = 0,
     ) -> None:
         # What was generated counts, also for a client that left (499); a failure passes 0.
         # Tokens unknown (a stream cut short): the whole reservation counts as used.
@@ -158,6 +178,8 @@ class Admission:
         # One transaction: the quota's tokens and the record that accounts for them commit
         # together (and one write lock is taken, not two).
         with writing(self.gateway.engine) as conn:
+            if attempt and self._settled(conn):
+                return  # an earlier attempt committed, only its answer was lost
             settle(conn, self.reservation, used, refused_unworked=decision in REFUSED_UNWORKED)
             if streamed:
                 audit.complete(conn, self.request_id, **fields)
@@ -172,6 +194,15 @@ class Admission:
                     model=self.model,
                     **fields,
                 )
+
+    def _settled(self, conn: Connection) -> bool:
+        """Whether the record is complete: settling again would give back tokens twice."""
+        found = conn.execute(
+            select(audit_log.c.id).where(
+                audit_log.c.request_id == self.request_id, audit_log.c.duration_ms.is_not(None)
+            )
+        ).first()
+        return found is not None
 
     def _keep_content(self, answers: list[str]) -> None:
         """After the audit record: content that cannot be stored costs its copy, never the
