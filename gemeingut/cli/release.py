@@ -353,6 +353,7 @@ def openness_rate(
     from gemeingut.errors import InputError
     from gemeingut.release.openness.mof import said
     from gemeingut.release.openness.rate import rate_path
+    from gemeingut.release.openness.result import gate_said
 
     # A folder as --out is named as one by the writer.
     if out is not None and out.suffix.lower() not in RATING_FORMATS and not out.is_dir():
@@ -371,7 +372,7 @@ def openness_rate(
     verdict = _("open") if result["open"] else _("not open")
     console.print(f"{folder}: {text(verdict, lang)}")
     console.print(f"  Model Openness Framework: {said(result['mof']['label'], lang)}")
-    console.print(f"  Open Source AI Definition: {text(result['osaid']['summary'], lang)}")
+    console.print(f"  Open Source AI Definition: {gate_said(result['osaid'], lang)}")
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
     for level, label in (("3", _("Class III")), ("2", _("Class II")), ("1", _("Class I"))):

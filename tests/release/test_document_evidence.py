@@ -184,7 +184,7 @@ def test_a_fine_tunes_german_card_says_the_framework_in_german_and_what_base_mod
     assert "Class III" not in card and "conditional" not in card and "fails" not in card
     assert "zurückgehalten: Trainingsdaten, Trainingscode, Trainingsmetadaten" in card
     assert "Es veröffentlicht nicht: Datensätze, Code der Datenaufbereitung" in card
-    assert "OSI: nicht bestanden: data_information, code" in card
+    assert "OSI: nicht bestanden (Dateninformation, Code)" in card
     # the base has no licence file: the card names the copies it has, and no licence files
     assert "enthält Kopien seiner Dateien `README.md`, `config.json` und die Liste" in card
     assert "Lizenzdateien" not in card

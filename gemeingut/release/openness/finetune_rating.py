@@ -33,7 +33,7 @@ from gemeingut.release.openness.evidence import LOCKFILE, Evidence
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Found, components, found, said
 from gemeingut.release.openness.rating import code_check, code_openness
-from gemeingut.release.openness.result import assemble, check, osaid_gate
+from gemeingut.release.openness.result import assemble, check, gate_said, osaid_gate
 
 BASE_DIR = "base-model"
 BASE_FILES = "files.json"  # every file of the base model's folder with its sha256
@@ -185,7 +185,7 @@ def base_paragraph(bundle: Path, language: str) -> str:
         copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
         count=len(listing),
         mof=said(rated["mof"]["label"], language),
-        osaid=rated["osaid"]["summary"],
+        osaid=gate_said(rated["osaid"], language),
     )
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
     if not withheld:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemeingut.i18n import Message, _, recorded
+from gemeingut.i18n import Message, _, recorded, text
 from gemeingut.release.openness.mof import Found, classify, mof_document
 
 # OSAID 1.0 asks for the complete code used to process the data, train and run the model.
@@ -56,6 +56,23 @@ def osaid_gate(
         ),
         "requirements": requirements,
     }
+
+
+# The OSAID's three requirements as a person reads them (openness.json keeps the ids).
+REQUIREMENTS = {
+    "data_information": _("data information"),
+    "code": _("code"),
+    "parameters": _("parameters"),
+}
+
+
+def gate_said(osaid: dict[str, Any], language: str) -> str:
+    """The OSAID gate in `language`: passes, or fails with the requirements by their names."""
+    failed = [name for name, r in osaid["requirements"].items() if not r["passed"]]
+    if not failed:
+        return text(_("passes"), language)
+    names = ", ".join(text(REQUIREMENTS.get(name, name), language) for name in failed)
+    return text(_("fails ({reasons})", reasons=names), language)
 
 
 def assemble(

@@ -6,6 +6,7 @@ from typing import Any
 
 from gemeingut.i18n import _, text
 from gemeingut.release.openness.mof import said
+from gemeingut.release.openness.result import gate_said
 
 
 def openness_sentence(rating: dict[str, Any], language: str) -> str:
@@ -13,10 +14,7 @@ def openness_sentence(rating: dict[str, Any], language: str) -> str:
     gate. The failed checks' details are said in `language` too (`openness.json` records
     them in English)."""
     mof, osaid = said(rating["mof"]["label"], language), rating["osaid"]
-    if osaid["passed"]:
-        gate = _("passes")
-    else:
-        gate = _("fails ({reasons})", reasons=osaid["summary"].removeprefix("fails: "))
+    gate = gate_said(osaid, language)
     checks = rating["checks"]
     if rating["open"]:
         kinds = rating["licenses"]
