@@ -310,7 +310,7 @@ async def write_draft_route(
                 supported=s.verdict.supported,
                 status=s.verdict.status,
                 problems=s.verdict.problems,
-                citations=citation_checks(s.text, s.verdict.citations),
+                citations=citation_checks(s.verdict.citations),
             )
             for s in draft.sections
         ],

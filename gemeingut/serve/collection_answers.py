@@ -10,7 +10,6 @@ is not asked and the answer says there is no evidence.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import TYPE_CHECKING, Literal
 
@@ -77,54 +76,26 @@ STATUS_HELP = (
     "supported; not_checked: a citation quotes nothing that could be checked; "
     "unsupported: a citation is wrong or unreadable; no_citation: the text cites nothing"
 )
-# A source's number in a marker: after `[`, `,` or `;`, or after a dash right behind another
-# (`[1–3]`); a page (`S. 4`, `S. 7-8`) follows a word, so it is none.
-_SOURCE_NUMBER = re.compile(r"(?P<before>[\[,;]|\s*[-–—])\s*(?P<n>\d+)")
 
 
-def citation_checks(text: str, citations: list[Citation]) -> list[CitationCheck]:
-    """The checked citations with their places in `text`, so that a client makes each marker
+def citation_checks(citations: list[Citation]) -> list[CitationCheck]:
+    """The checked citations with their places in the text, so that a client makes each marker
     (or each number of a marker naming several sources) a link without reading markers again."""
-    checks, marker, written = [], None, []
-    for c in citations:  # in the text's order; the citations of one marker side by side
-        if (c.start, c.end) != marker:
-            marker, written = (c.start, c.end), _numbers_in(text, c.start, c.end)
-        number_start, number_end = _take(written, c.source)
-        checks.append(
-            CitationCheck(
-                source=c.source,
-                page=c.page,
-                last_page=c.last_page,
-                quote=c.quote,
-                problem=c.problem,
-                message=c.message,
-                start=c.start,
-                end=c.end,
-                number_start=number_start,
-                number_end=number_end,
-            )
+    return [
+        CitationCheck(
+            source=c.source,
+            page=c.page,
+            last_page=c.last_page,
+            quote=c.quote,
+            problem=c.problem,
+            message=c.message,
+            start=c.start,
+            end=c.end,
+            number_start=c.number_start,
+            number_end=c.number_end,
         )
-    return checks
-
-
-def _numbers_in(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
-    """(number, start, end) of each source number written in the marker text[start:end]."""
-    found, last = [], None
-    for match in _SOURCE_NUMBER.finditer(text, start, end):
-        if match["before"] in ("[", ",", ";") or match.start() == last:
-            found.append((int(match["n"]), match.start("n"), match.end("n")))
-            last = match.end()
-    return found
-
-
-def _take(written: list[tuple[int, int, int]], source: int) -> tuple[int | None, int | None]:
-    """The place of `source`'s number among the numbers not yet taken, taken with those before
-    it; (None, None) where the marker does not write it."""
-    for i, (number, start, end) in enumerate(written):
-        if number == source:
-            del written[: i + 1]
-            return start, end
-    return None, None
+        for c in citations
+    ]
 
 
 class CollectionAnswer(BaseModel):
@@ -198,7 +169,7 @@ async def answer_from_collection(
         supported=verdict.supported,
         status=verdict.status,
         problems=verdict.problems,
-        citations=citation_checks(text, verdict.citations),
+        citations=citation_checks(verdict.citations),
         sources=[
             AnswerSource(
                 n=i, id=s.id, document=s.document, page=s.page, section=s.section, text=s.text

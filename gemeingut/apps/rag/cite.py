@@ -109,6 +109,10 @@ class Citation:
     quote: str | None
     start: int  # the marker's place in the answer
     end: int  # the place after the marker's `]`
+    # Where the marker writes this source's number (`[1–3]` writes 1 and 3, not 2): a client
+    # links it without reading markers itself. None where it is not written.
+    number_start: int | None
+    number_end: int | None
     problem: str | None  # a key of PROBLEM_TEXT, or None when the quote is in the source
     message: str | None
 
@@ -140,6 +144,7 @@ class Cited:
     last: int
     pages: tuple[Pages, ...]  # empty: no page named
     pinpoint: str | None
+    written: tuple[tuple[int, int, int], ...]  # (number, start, end) in the marker's inside
 
 
 @dataclass
@@ -184,21 +189,35 @@ def _marker_citations(
 ) -> list[Citation]:
     """The citations of one marker: one for each source it names."""
     place = {"quote": quote.text if quote else None, "start": marker.start(), "end": marker.end()}
+    inside = marker.start("inside")
     cited = _read_marker(marker["inside"])
     if cited is None:
-        first = int(re.match(r"\d+", marker["inside"])[0])
+        first = re.match(r"\d+", marker["inside"])
         message = texts["unreadable"].format(marker=marker[0])
         unread = {"problem": "unreadable", "message": message}
-        return [Citation(source=first, page=None, last_page=None, **place, **unread)]
+        written = {"number_start": inside + first.start(), "number_end": inside + first.end()}
+        return [
+            Citation(source=int(first[0]), page=None, last_page=None, **place, **written, **unread)
+        ]
     citations = []
     for part in cited:
         first, last = (part.pages[0][0], part.pages[-1][1]) if part.pages else (None, None)
+        at = {number: (inside + begin, inside + end) for number, begin, end in part.written}
         for number in _numbers(part.first, part.last, len(evidence.sources)):
             problem, details = _problem(number, part, quote, evidence, words)
             message = texts[problem].format(n=number, **details) if problem else None
-            checked = {"problem": problem, "message": message}
+            number_start, number_end = at.get(number, (None, None))
             citations.append(
-                Citation(source=number, page=first, last_page=last, **place, **checked)
+                Citation(
+                    source=number,
+                    page=first,
+                    last_page=last,
+                    **place,
+                    number_start=number_start,
+                    number_end=number_end,
+                    problem=problem,
+                    message=message,
+                )
             )
     return citations
 
@@ -207,21 +226,34 @@ def _marker_citations(
 def _read_marker(inside: str) -> tuple[Cited, ...] | None:
     """What each part of a marker names (`1, 2, S. 4; 3`), or None where the marker cannot be
     read."""
-    cited = []
+    cited, offset = [], 0
     for part in inside.split(";"):
+        lead = offset + len(part) - len(part.lstrip())
+        offset += len(part) + 1
         found = _PART.fullmatch(part.strip())
         if found is None:
             return None
-        ids = [
-            (int(m["first"]), int(m["last"] or m["first"]))
-            for m in _ONE_RANGE.finditer(found["ids"])
-        ]
+        ranges = list(_ONE_RANGE.finditer(found["ids"]))
+        ids = [(int(m["first"]), int(m["last"] or m["first"])) for m in ranges]
         pages = tuple(_pages(m) for m in _ONE_PAGE.finditer(found["pages"] or ""))
         if any(last is not None and last < first for first, last in [*ids, *pages]):
             return None
         pinpoint = " ".join(found["pinpoint"].split()) if found["pinpoint"] else None
-        cited += [Cited(first, last, pages, pinpoint) for first, last in ids]
+        at = lead + found.start("ids")
+        cited += [
+            Cited(int(m["first"]), int(m["last"] or m["first"]), pages, pinpoint, _written(m, at))
+            for m in ranges
+        ]
     return tuple(cited)
+
+
+def _written(found: re.Match[str], at: int) -> tuple[tuple[int, int, int], ...]:
+    """The numbers a range writes (`1–3`: 1 and 3), with their places after `at`."""
+    return tuple(
+        (int(found[name]), at + found.start(name), at + found.end(name))
+        for name in ("first", "last")
+        if found[name] is not None
+    )
 
 
 def _pages(found: re.Match[str]) -> Pages:

@@ -292,3 +292,14 @@ def test_a_full_stop_inside_the_closing_mark_is_not_part_of_the_quote() -> None:
     source = Src("Die Frist beträgt vier Wochen nach Zugang des Bescheids.", page=2)
     verdict = check_citations("So heißt es: „Die Frist beträgt vier Wochen.“ [1]", [source])
     assert verdict.status == "supported", verdict.problems
+
+
+def test_each_source_number_is_placed_where_the_marker_writes_it() -> None:
+    sources = [Src(f"Quelle {n} sagt etwas ganz Bestimmtes.") for n in (1, 2, 3)]
+    answer = "„Quelle 1 sagt etwas ganz Bestimmtes“ [1, S. 3; 2] und [1–3]."
+    verdict = check_citations(answer, sources)
+    placed = [
+        (c.source, answer[c.number_start : c.number_end] if c.number_start is not None else None)
+        for c in verdict.citations
+    ]
+    assert placed == [(1, "1"), (2, "2"), (1, "1"), (2, None), (3, "3")]
