@@ -217,7 +217,7 @@ def export_stage(
 ) -> tuple[Artifact, bool]:
     """The model as one GGUF file (`model.gguf`), its name and licence in the metadata, read
     back and checked tensor by tensor."""
-    from gemeingut.model.export_gguf import GGUF_FILE, export_gguf
+    from gemeingut.model.export import GGUF_FILE, export_gguf
 
     def build(out: Path) -> dict[str, Any]:
         summary = export_gguf(model.path, out / GGUF_FILE, dtype, name, licence)

@@ -271,7 +271,7 @@ def model_export(
     as_json: JsonFlag = False,
 ) -> None:
     """Write MODEL as one GGUF file for llama.cpp and Ollama; read back and verified."""
-    from gemeingut.model.export_gguf import export_gguf
+    from gemeingut.model.export import export_gguf
 
     summary = export_gguf(model, out, dtype, name, license)
     if as_json:

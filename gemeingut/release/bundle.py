@@ -43,7 +43,7 @@ from gemeingut.evaluate.perplexity import RESULTS_FILE
 from gemeingut.i18n import text
 from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
-from gemeingut.model.export_gguf import GGUF_FILE
+from gemeingut.model.export import GGUF_FILE
 from gemeingut.model.finetune import DATA_DIR
 from gemeingut.model.finetune_state import base_reference
 from gemeingut.model.loading import FINETUNE_FILE

@@ -14,7 +14,7 @@ from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from gemeingut.errors import InputError
-from gemeingut.model.export_gguf import export_gguf
+from gemeingut.model.export import export_gguf
 from gemeingut.model.tokenizer import CHAT_TEMPLATE
 from tests.model.tiny_models import N_HEAD, N_KV, german_sentences, make_model
 

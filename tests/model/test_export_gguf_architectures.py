@@ -14,7 +14,7 @@ from tokenizers import Tokenizer
 from transformers import AutoModelForCausalLM
 
 from gemeingut.errors import InputError
-from gemeingut.model.export_gguf import export_gguf
+from gemeingut.model.export import export_gguf
 from tests.model.test_export_gguf import PROBE, assert_llama_cpp_matches, to_hf_layout
 from tests.model.tiny_models import make_model
 

@@ -17,7 +17,8 @@ from sentencepiece import SentencePieceProcessor
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from gemeingut.errors import InputError
-from gemeingut.model.export_gguf import PROBE, export_gguf, tokenizer_from_gguf
+from gemeingut.model.export import export_gguf
+from gemeingut.model.export.probe import PROBE, tokenizer_from_gguf
 from tests.model.test_export_gguf import assert_llama_cpp_matches
 from tests.model.tiny_models import german_sentences, make_model
 from tests.test_cli import invoke

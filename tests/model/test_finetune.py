@@ -539,7 +539,7 @@ def test_a_merged_fine_tunes_gguf_names_it_its_licence_and_its_base(merged, tmp_
 def test_a_base_from_the_hub_cache_is_named_in_the_gguf_by_its_hub_id(
     base_dir: Path, data_file: Path, tmp_path: Path
 ) -> None:
-    from gemeingut.model.export_gguf import export_gguf
+    from gemeingut.model.export import export_gguf
 
     snapshot = tmp_path / "hub" / "models--example--winzling-32" / "snapshots" / ("0" * 40)
     shutil.copytree(base_dir, snapshot)

@@ -1,0 +1,28 @@
+"""What every admin command shares: `--db` and the database it opens, and `--yes`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (scripts, cron).")]
+Db = Annotated[
+    str,
+    typer.Option(
+        envvar="GEMEINGUT_DB",
+        help="The server's database: a SQLite file or postgresql://user:pw@host/db.",
+    ),
+]
+
+
+def database(db: str, create: bool = False) -> Engine:
+    """The database at `db`; only commands that add users or groups may create a new one
+    (elsewhere a mistyped path would look like an empty database)."""
+    from gemeingut.serve.gateway.store import open_store
+
+    return open_store(db, create=create)

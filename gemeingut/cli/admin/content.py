@@ -1,0 +1,63 @@
+"""`gemeingut admin content`: a person's logged requests and answers (only with
+`serve --content-log-days`), exported on their request or erased."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
+from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
+from gemeingut.cli.admin.tables import plain
+from gemeingut.cli.app import admin_content_app
+from gemeingut.cli.common import user_errors
+from gemeingut.i18n import _, current_language, text
+from gemeingut.progress import console
+
+
+@admin_content_app.command("export")
+@user_errors
+def content_export(
+    user: Annotated[str, typer.Option(help="The person whose logged content to export.")],
+    db: Db,
+    out: Annotated[Path | None, typer.Option(help="JSONL file (default: stdout).")] = None,
+) -> None:
+    """A person's logged requests and answers (for their request under Art. 15 DSGVO); the
+    reading itself is written to the audit log."""
+    from gemeingut.serve.gateway.content_log import COLUMNS, of_person
+
+    engine = database(db)
+    pseudonym = person_pseudonym(engine, user)
+    rows = [plain(row) for row in of_person(engine, pseudonym)]
+    record_admin_action(engine, "admin content export", f"read:{len(rows)}", pseudonym)
+    if out is None:
+        with closed_pipe_is_quiet():
+            write_records(sys.stdout, rows, "jsonl", COLUMNS)
+    else:
+        write_private(out, lambda f: write_records(f, rows, "jsonl", COLUMNS))
+    said = _("{count} logged requests of {user} exported", count=len(rows), user=user)
+    console.print("[green]✓[/] " + text(said, current_language()))
+
+
+@admin_content_app.command("delete")
+@user_errors
+def content_delete(
+    user: Annotated[str, typer.Option(help="The person whose logged content to erase.")],
+    db: Db,
+    yes: Yes = False,
+) -> None:
+    """Erase a person's logged requests and answers (Art. 17 DSGVO); the audit log's metadata
+    stays for its own retention, and the erasure is recorded there (a count, no name)."""
+    from gemeingut.serve.gateway.content_log import erase_person
+
+    engine = database(db)
+    pseudonym = person_pseudonym(engine, user)
+    confirm(yes, _("erase every logged request of {user}?", user=user))
+    removed = erase_person(engine, pseudonym)
+    record_admin_action(engine, "admin:content-delete", f"erased:{removed}")
+    said = _("{count} logged requests of {user} erased", count=removed, user=user)
+    console.print("[green]✓[/] " + text(said, current_language()))

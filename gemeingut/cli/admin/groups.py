@@ -1,0 +1,72 @@
+"""`gemeingut admin groups`: groups of users, which quotas and collections name."""
+
+from __future__ import annotations
+
+from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.tables import print_rows
+from gemeingut.cli.app import admin_groups_app
+from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.errors import InputError
+from gemeingut.i18n import _, plural
+
+
+@admin_groups_app.command("add")
+@user_errors
+def groups_add(name: str, db: Db) -> None:
+    """Add a group."""
+    from gemeingut.serve.gateway.identity import add_group
+
+    add_group(database(db, create=True), name)
+    say("[green]✓[/]", _("group {name} added", name=name))
+
+
+@admin_groups_app.command("join")
+@user_errors
+def groups_join(group: str, user: str, db: Db) -> None:
+    """Put USER into GROUP."""
+    from gemeingut.serve.gateway.identity import add_member
+
+    add_member(database(db), user, group)
+    say("[green]✓[/]", _("{user} is in {group}", user=user, group=group))
+
+
+@admin_groups_app.command("leave")
+@user_errors
+def groups_leave(group: str, user: str, db: Db) -> None:
+    """Take USER out of GROUP."""
+    from gemeingut.serve.gateway.identity import remove_member
+
+    remove_member(database(db), user, group)
+    say("[green]✓[/]", _("{user} is no longer in {group}", user=user, group=group))
+
+
+@admin_groups_app.command("remove")
+@user_errors
+def groups_remove(
+    group: str,
+    db: Db,
+    yes: Yes = False,
+) -> None:
+    """Remove a group and its limits; its members stay, without it (a group that still has
+    members only with --yes)."""
+    from gemeingut.serve.gateway.identity import members, remove_group
+
+    engine = database(db)
+    count = members(engine, group)
+    if count and not yes:
+        people = plural(count, _("1 member"), _("{count} members", count=count))
+        raise InputError(
+            _("group {name} still has {members}", name=group, members=people),
+            _("add --yes to remove it with its memberships, or `admin groups leave` first"),
+        )
+    remove_group(engine, group)
+    say("[green]✓[/]", _("group {name} removed", name=group))
+
+
+@admin_groups_app.command("list")
+@user_errors
+def groups_list(db: Db, as_json: JsonFlag = False) -> None:
+    """List groups."""
+    from gemeingut.serve.gateway.identity import list_groups
+
+    print_rows(list_groups(database(db)), as_json, ("name", "created_at"))

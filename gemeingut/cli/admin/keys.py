@@ -1,0 +1,121 @@
+"""`gemeingut admin keys`: API keys, shown once when they are made and stored hashed."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.admin.common import Db, database
+from gemeingut.cli.admin.tables import print_rows
+from gemeingut.cli.admin.times import iso_utc, point_in_time
+from gemeingut.cli.app import admin_keys_app
+from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+
+
+@admin_keys_app.command("create")
+@user_errors
+def keys_create(
+    db: Db,
+    user: Annotated[str, typer.Option(help="Whose key it is.")],
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. laptop.")] = "",
+    model: Annotated[
+        list[str] | None, typer.Option(help="Model the key may use (repeatable; default: all).")
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            help="Expiry, in the future: 90d, 12h, or a date/time; with an offset "
+            "(2027-01-31T18:00+01:00) it is converted to UTC, without one it is this machine's "
+            "local time; default: never."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key. It is printed once and cannot be shown again."""
+    from gemeingut.serve.gateway.identity import create_key, utcnow
+
+    expires_at = point_in_time(expires, future=True, option="--expires") if expires else None
+    if expires_at is not None and expires_at <= utcnow():
+        raise InputError(
+            _(
+                "--expires {value} is in the past ({when} UTC): the key would never work",
+                value=expires,
+                when=f"{expires_at:%Y-%m-%d %H:%M}",
+            ),
+            _("give a time in the future, e.g. {example}", example="--expires 90d"),
+        )
+    key_id, key = create_key(database(db), user, name, tuple(model) if model else None, expires_at)
+    if model:
+        say(
+            "[yellow]![/]",
+            _(
+                "the database does not know which models exist: the server decides; a key "
+                "for a model it does not serve is refused there ({models})",
+                models=", ".join(model),
+            ),
+        )
+    if as_json:
+        shown = {
+            "id": key_id,
+            "key": key,
+            "expires_at": iso_utc(expires_at) if expires_at else None,
+        }
+        typer.echo(json.dumps(shown))
+        return
+    say("[green]✓[/]", _("key {id} for {user} (shown once; store it now):", id=key_id, user=user))
+    typer.echo(key)
+
+
+@admin_keys_app.command("list")
+@user_errors
+def keys_list(
+    db: Db,
+    user: Annotated[str | None, typer.Option(help="Only this user's keys.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List keys (never their secrets) with scope, expiry, revocation and last use."""
+    from gemeingut.serve.gateway.identity import list_keys, user_id
+
+    engine = database(db)
+    if user is not None:
+        user_id(engine, user)  # "no user 'ghost'" rather than an empty table
+    rows = [
+        {**r, "models": "all" if r["models"] is None else ", ".join(r["models"])}
+        for r in list_keys(engine, user)
+    ]
+    columns = ("id", "user", "name", "models", "expires_at", "revoked_at", "last_used_at")
+    print_rows(rows, as_json, columns)
+
+
+@admin_keys_app.command("revoke")
+@user_errors
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")], db: Db) -> None:
+    """Revoke a key at once (to replace it with one like it, use `keys rotate`)."""
+    from gemeingut.serve.gateway.identity import revoke_key
+
+    revoke_key(database(db), key_id)
+    say("[green]✓[/]", _("key {id} revoked", id=key_id))
+
+
+@admin_keys_app.command("rotate")
+@user_errors
+def keys_rotate(
+    key_id: Annotated[str, typer.Argument(help="The id of the key to replace.")],
+    db: Db,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replace a key: a new one with the same user, name, models, expiry and own limits; the
+    old one is revoked at once. The new key is printed once."""
+    from gemeingut.serve.gateway.identity import rotate_key
+
+    new_id, key = rotate_key(database(db), key_id)
+    if as_json:
+        typer.echo(json.dumps({"id": new_id, "key": key, "replaces": key_id}))
+        return
+    said = _("key {id} replaces {old} (shown once; store it now):", id=new_id, old=key_id)
+    say("[green]✓[/]", said)
+    typer.echo(key)

@@ -1,0 +1,111 @@
+"""`gemeingut admin quotas`: limits in requests and tokens per key, user or group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.admin.common import Db, database
+from gemeingut.cli.admin.tables import print_rows
+from gemeingut.cli.app import admin_quotas_app
+from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.errors import InputError
+from gemeingut.i18n import _, text
+
+
+@admin_quotas_app.command("set")
+@user_errors
+def quotas_set(
+    db: Db,
+    key: Annotated[str | None, typer.Option(help="A key id.")] = None,
+    user: Annotated[str | None, typer.Option(help="A user name.")] = None,
+    group: Annotated[str | None, typer.Option(help="A group name.")] = None,
+    requests_per_minute: Annotated[
+        int | None, typer.Option(min=0, help="Requests a minute (0 blocks).")
+    ] = None,
+    tokens_per_day: Annotated[
+        int | None,
+        typer.Option(min=0, help="Tokens a day, prompt and answer (UTC day; 0 blocks)."),
+    ] = None,
+    concurrent_streams: Annotated[
+        int | None, typer.Option(min=0, help="Requests running at once (0 blocks).")
+    ] = None,
+    lift: Annotated[list[str] | None, typer.Option(help="Remove this limit (repeatable).")] = None,
+) -> None:
+    """Set limits for one key, user or group; a request must stay within all that apply."""
+    from gemeingut.serve.gateway.identity import forget_empty_limits
+    from gemeingut.serve.gateway.quotas import LIMITS, set_limits
+
+    subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
+    if len(subjects) != 1:
+        raise InputError(
+            _("name exactly one of --key, --user, --group"),
+            _("e.g. {example}", example="--group schule"),
+        )
+    limits: dict[str, int | None] = {
+        name: value
+        for name, value in zip(
+            LIMITS, (requests_per_minute, tokens_per_day, concurrent_streams), strict=True
+        )
+        if value is not None
+    }
+    for name in lift or ():
+        name = name.replace("-", "_")
+        if limits.get(name) is not None:
+            raise InputError(
+                _("{limit} is both set and lifted", limit=name),
+                _(
+                    "give either --{option} or --lift {limit}",
+                    option=name.replace("_", "-"),
+                    limit=name,
+                ),
+            )
+        limits[name] = None
+    if not limits:
+        raise InputError(
+            _("no limit given"), _("e.g. {example}", example="--tokens-per-day 200000")
+        )
+    kind, subject = subjects[0]
+    engine = database(db)
+    set_limits(engine, kind, subject, **limits)
+    forget_empty_limits(engine, kind, subject)
+    who = {
+        "key": _("key {name}", name=subject),
+        "user": _("user {name}", name=subject),
+        "group": _("group {name}", name=subject),
+    }[kind]
+    shown = ", ".join(
+        text(
+            _("{limit} lifted", limit=name)
+            if value is None
+            else _("{limit} {value}", limit=name, value=value)
+        )
+        for name, value in limits.items()
+    )
+    say("[green]✓[/]", _("limits of {who} set: {limits}", who=who, limits=shown))
+
+
+@admin_quotas_app.command("list")
+@user_errors
+def quotas_list(db: Db, as_json: JsonFlag = False) -> None:
+    """List every limit, with today's use."""
+    from gemeingut.serve.gateway.identity import utcnow
+    from gemeingut.serve.gateway.quotas import list_limits, usage
+
+    engine = database(db)
+    now = utcnow()
+    rows = [
+        {**row, **usage(engine, str(row["subject_kind"]), str(row["subject"]), now)}
+        for row in list_limits(engine)
+    ]
+    columns = (
+        "subject_kind",
+        "subject",
+        "requests_per_minute",
+        "tokens_per_day",
+        "concurrent_streams",
+        "tokens_today",
+        "open_streams",
+    )
+    print_rows(rows, as_json, columns)

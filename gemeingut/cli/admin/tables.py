@@ -1,0 +1,86 @@
+"""Rows as a person reads them (a table in their language, nothing cut off) or a script does
+(`--json`: column names and values as they are)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import typer
+
+from gemeingut.cli.admin.times import iso_utc, local_time
+from gemeingut.i18n import _, text
+
+ID_COLUMNS = ("id", "subject")  # what an operator copies into the next command
+ID_CHARS = 32  # a key id column's width
+PIPE_WIDTH = 100_000  # a table's width when stdout is no terminal: no column is cut
+
+
+# A table's headings and values as a person reads them (German by default); `--json` keeps
+# the column names and values as they are, for scripts. The quota limits keep their names:
+# they are the words the options and the server's 429 messages use.
+_HEADINGS = {
+    "name": _("name"),
+    "groups": _("groups"),
+    "disabled": _("disabled"),
+    "created_at": _("created"),
+    "id": _("id"),
+    "user": _("user"),
+    "models": _("models"),
+    "expires_at": _("expires"),
+    "revoked_at": _("revoked"),
+    "last_used_at": _("last used"),
+    "subject_kind": _("kind"),
+    "subject": _("name"),
+    "tokens_today": _("tokens today"),
+    "open_streams": _("open streams"),
+}
+_VALUES = {
+    "models": {"all": _("all")},
+    "subject_kind": {"key": _("key"), "user": _("user"), "group": _("group")},
+}
+
+
+def print_rows(rows: list[dict[str, Any]], as_json: bool, columns: tuple[str, ...]) -> None:
+    if as_json:
+        shown = [plain(row) for row in rows]
+        typer.echo(json.dumps(shown, indent=2, default=str, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    cells = [[_cell(column, row.get(column)) for column in columns] for row in rows]
+    table = Table()
+    for i, column in enumerate(columns):
+        # Nothing is cut off with an ellipsis, also in an 80-column pipe or cron mail: ids keep
+        # their full width, longer values fold onto the next line.
+        widest = max((len(r[i]) for r in cells), default=0)
+        wide = min(widest, ID_CHARS) if column in ID_COLUMNS else None
+        table.add_column(text(_HEADINGS.get(column, column)), min_width=wide, overflow="fold")
+    for row in cells:
+        table.add_row(*row)
+    # On a terminal the table fits its width; into a pipe or a file (`| cat`, cron mail) no
+    # width cuts a column off: a script gets every column.
+    piped = not sys.stdout.isatty()
+    Console(file=sys.stdout, width=PIPE_WIDTH if piped else None).print(table)
+
+
+def plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for JSON/CSV: times in ISO 8601 UTC with `Z`, the rest as it is."""
+    return {
+        name: iso_utc(value) if isinstance(value, datetime) else value
+        for name, value in row.items()
+    }
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return text(_("yes") if value else _("no"))
+    if isinstance(value, datetime):
+        return local_time(value)
+    shown = _VALUES.get(column, {}).get(value)
+    return text(shown) if shown is not None else str(value)

@@ -1,0 +1,85 @@
+"""`gemeingut admin users`: the people who may use the server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
+from gemeingut.cli.admin.tables import print_rows
+from gemeingut.cli.app import admin_users_app
+from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.i18n import _
+
+
+@admin_users_app.command("add")
+@user_errors
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name, e.g. a login or e-mail.")],
+    db: Db,
+    group: Annotated[list[str] | None, typer.Option(help="Group to join (repeatable).")] = None,
+) -> None:
+    """Add a user."""
+    from gemeingut.serve.gateway.identity import add_user
+
+    add_user(database(db, create=True), name, tuple(group or ()))
+    say("[green]✓[/]", _("user {name} added", name=name))
+
+
+@admin_users_app.command("list")
+@user_errors
+def users_list(db: Db, as_json: JsonFlag = False) -> None:
+    """List users with their groups."""
+    from gemeingut.serve.gateway.identity import list_users
+
+    rows = list_users(database(db))
+    if not as_json:  # JSON keeps the groups as a list
+        rows = [{**r, "groups": ", ".join(r["groups"])} for r in rows]
+    print_rows(rows, as_json, ("name", "groups", "disabled", "created_at"))
+
+
+@admin_users_app.command("remove")
+@user_errors
+def users_remove(
+    name: Annotated[str, typer.Argument(help="The person to remove.")],
+    db: Db,
+    yes: Yes = False,
+) -> None:
+    """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO);
+    the audit log keeps its pseudonymised records for its retention."""
+    from gemeingut.serve.gateway.identity import remove_user
+
+    engine = database(db)
+    pseudonym = person_pseudonym(engine, name)
+    confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
+    removed = remove_user(engine, name, pseudonym)
+    record_admin_action(engine, "admin:users-remove", f"removed:keys={removed['keys']}")
+    said = _(
+        "user {name} removed ({keys} keys, {content} logged requests)",
+        name=name,
+        keys=removed["keys"],
+        content=removed["content"],
+    )
+    say("[green]✓[/]", said)
+
+
+@admin_users_app.command("disable")
+@user_errors
+def users_disable(name: str, db: Db) -> None:
+    """Stop every key of a user from working (until `enable`)."""
+    from gemeingut.serve.gateway.identity import set_user_disabled
+
+    set_user_disabled(database(db), name, True)
+    say("[green]✓[/]", _("user {name} disabled", name=name))
+
+
+@admin_users_app.command("enable")
+@user_errors
+def users_enable(name: str, db: Db) -> None:
+    """Let a disabled user's keys work again."""
+    from gemeingut.serve.gateway.identity import set_user_disabled
+
+    set_user_disabled(database(db), name, False)
+    say("[green]✓[/]", _("user {name} enabled", name=name))

@@ -1,0 +1,104 @@
+"""Write a Hugging Face model directory as a GGUF file that llama.cpp (and Ollama) load as it is.
+
+Llama, Mistral, Qwen2, Gemma and OLMo2 checkpoints are mapped the way llama.cpp's own
+convert_hf_to_gguf.py maps them (`architectures.py` says how each one differs).
+
+We write GGUF ourselves with the `gguf` package instead of calling llama.cpp's converter: that
+converter recognises a BPE pre-tokenizer only by hashing the ids of a probe string and refuses
+tokenizers it has not seen, which includes every tokenizer we train. Our tokenizers use GPT-2's
+ByteLevel split, which llama.cpp implements under the name "gpt-2"; Llama-3 style tokenizers
+(Split regex + ByteLevel) map to "llama-bpe". Every export is read back and checked tensor by
+tensor, key by key, and with a tokenisation probe before it is renamed into place.
+
+The parts, in the order an export runs them: `architectures` (config.json), `tensors` (names
+and values), `tokenizer`, `metadata`, `writer`, `verify` (with `probe`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import gguf
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.model.export.architectures import read_shape
+from gemeingut.model.export.metadata import DTYPES, model_metadata
+from gemeingut.model.export.tensors import plan_tensors, weight_index
+from gemeingut.model.export.tokenizer import read_tokenizer, tokenizer_metadata
+from gemeingut.model.export.verify import verify_gguf
+from gemeingut.model.export.writer import write_gguf
+
+GGUF_FILE = "model.gguf"  # in a gguf artifact and in a release bundle's model/
+
+
+def export_gguf(
+    model_dir: Path,
+    out_file: Path,
+    dtype: str = "f16",
+    name: str | None = None,
+    licence: str | None = None,
+) -> dict[str, Any]:
+    """Write `model_dir` as `out_file` (GGUF), verify the file, and return a summary. `name`
+    and `licence` go into `general.name` and `general.license` (else the folder's card's)."""
+    if dtype not in DTYPES:
+        raise InputError(
+            _("unsupported GGUF dtype {dtype!r}", dtype=dtype),
+            _("choose one of {choices}", choices=", ".join(DTYPES)),
+        )
+    if out_file.is_dir():
+        raise InputError(
+            _("{path} is a directory", path=str(out_file)), _("name the .gguf file to write")
+        )
+    shape = read_shape(model_dir)
+    weights = weight_index(model_dir)
+    # llama.cpp ties by absence: with no output.weight it reuses token_embd.
+    shape.tied = shape.tied or "lm_head.weight" not in weights
+    if shape.arch.head_always_tied and not shape.tied:
+        raise InputError(
+            _(
+                "{model}: {arch} with an untied lm_head",
+                model=str(model_dir),
+                arch=shape.arch.name,
+            ),
+            _("llama.cpp's graph for this architecture always reuses the embeddings as the head"),
+        )
+    tokenizer = read_tokenizer(model_dir)
+    plan = plan_tensors(shape, weights, dtype)
+    metadata = {
+        **model_metadata(model_dir, shape, dtype, name, licence),
+        **tokenizer_metadata(model_dir, tokenizer, shape.vocab_size),
+    }
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_file.with_name(out_file.name + ".partial")
+    try:
+        write_gguf(partial, metadata, plan, weights, shape)
+        checked = verify_gguf(partial, metadata, plan, weights, shape, tokenizer)
+        digest = _sha256(partial)
+        os.replace(partial, out_file)
+    finally:
+        partial.unlink(missing_ok=True)
+    return {
+        "path": str(out_file),
+        "dtype": dtype,
+        "tensors": len(plan),
+        "parameters": checked,
+        "bytes": out_file.stat().st_size,
+        "sha256": digest,
+        "vocab_size": shape.vocab_size,
+        "tokenizer_pre": metadata[gguf.Keys.Tokenizer.PRE][0],
+        "tied_embeddings": shape.tied,
+        "name": metadata[gguf.Keys.General.NAME][0],
+        "license": metadata.get(gguf.Keys.General.LICENSE, (None,))[0],
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

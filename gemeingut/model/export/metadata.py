@@ -1,0 +1,153 @@
+"""The GGUF keys that describe the model: its hyper-parameters, name, licence and base models.
+
+Name, licence and base models are written as llama.cpp's converter writes them (gguf-py's
+metadata.py), so that whoever runs the GGUF sees whose terms bind it: from the export's
+arguments, else the folder's model card, else a fine-tune's record of its base.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import gguf
+from gguf import GGUFValueType as T
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.json_records import read_object
+from gemeingut.model.export.architectures import Shape
+from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.recipe import is_hub_id
+
+DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}
+
+
+def model_metadata(
+    model_dir: Path, shape: Shape, dtype: str, name: str | None, licence: str | None
+) -> dict[str, tuple[Any, T]]:
+    k = gguf.Keys.LLM
+    arch = shape.arch.name
+    meta: dict[str, tuple[Any, T]] = {
+        gguf.Keys.General.ARCHITECTURE: (arch, T.STRING),
+        gguf.Keys.General.NAME: (model_dir.resolve().name, T.STRING),
+        gguf.Keys.General.FILE_TYPE: (int(DTYPES[dtype]), T.UINT32),
+        gguf.Keys.General.QUANTIZATION_VERSION: (gguf.GGML_QUANT_VERSION, T.UINT32),
+        k.VOCAB_SIZE.format(arch=arch): (shape.vocab_size, T.UINT32),
+        k.CONTEXT_LENGTH.format(arch=arch): (shape.context, T.UINT32),
+        k.EMBEDDING_LENGTH.format(arch=arch): (shape.n_embd, T.UINT32),
+        k.BLOCK_COUNT.format(arch=arch): (shape.n_layers, T.UINT32),
+        k.FEED_FORWARD_LENGTH.format(arch=arch): (shape.n_ff, T.UINT32),
+        gguf.Keys.Attention.HEAD_COUNT.format(arch=arch): (shape.n_head, T.UINT32),
+        gguf.Keys.Attention.HEAD_COUNT_KV.format(arch=arch): (shape.n_kv, T.UINT32),
+        gguf.Keys.Attention.KEY_LENGTH.format(arch=arch): (shape.head_dim, T.UINT32),
+        gguf.Keys.Attention.VALUE_LENGTH.format(arch=arch): (shape.head_dim, T.UINT32),
+        gguf.Keys.Attention.LAYERNORM_RMS_EPS.format(arch=arch): (shape.rms_eps, T.FLOAT32),
+        gguf.Keys.Rope.DIMENSION_COUNT.format(arch=arch): (shape.head_dim, T.UINT32),
+        gguf.Keys.Rope.FREQ_BASE.format(arch=arch): (float(shape.rope["rope_theta"]), T.FLOAT32),
+    }
+    if shape.rope["rope_type"] == "linear":
+        meta[gguf.Keys.Rope.SCALING_TYPE.format(arch=arch)] = ("linear", T.STRING)
+        meta[gguf.Keys.Rope.SCALING_FACTOR.format(arch=arch)] = (shape.rope["factor"], T.FLOAT32)
+    return meta | _general_metadata(model_dir, name, licence)
+
+
+def _general_metadata(
+    model_dir: Path, name: str | None, licence: str | None
+) -> dict[str, tuple[Any, T]]:
+    """Name, licence and base models as llama.cpp's converter writes them (gguf-py's
+    metadata.py): from the arguments, else the folder's card, else a fine-tune's record."""
+    general = gguf.Keys.General
+    card = _model_card(model_dir)
+    base = _recorded_base(model_dir / FINETUNE_FILE)
+    fine_tuned = f"{base['name']} (fine-tuned)" if base.get("name") else None
+    named = name or card.get("model_name") or fine_tuned or model_dir.resolve().name
+    meta: dict[str, tuple[Any, T]] = {general.NAME: (str(named), T.STRING)}
+    terms = {general.LICENSE: licence}
+    if licence is None and card.get("license"):
+        given = card["license"]
+        terms = {
+            general.LICENSE: ",".join(given) if isinstance(given, list) else given,
+            general.LICENSE_NAME: card.get("license_name"),
+            general.LICENSE_LINK: card.get("license_link"),
+        }
+    elif licence is None:  # a fine-tune is bound by its base's terms
+        terms = {general.LICENSE: base.get("license")}
+    meta |= {key: (str(value), T.STRING) for key, value in terms.items() if value}
+    models = _card_base_models(card.get("base_model")) or _recorded_base_model(base)
+    if models:
+        meta[general.BASE_MODEL_COUNT] = (len(models), T.UINT32)
+    for index, model in enumerate(models):
+        for field, value in model.items():
+            key = f"general.base_model.{index}.{field}"
+            meta[key] = (value, T.STRING)
+    return meta
+
+
+def _card_base_models(value: Any) -> list[dict[str, str]]:
+    """The card's `base_model` (a Hub id, a URL or a list of them) as llama.cpp reads it."""
+    ids = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    models = []
+    for model_id in (str(v) for v in ids):
+        if model_id.startswith(("http://", "https://", "ssh://")):
+            hub = re.fullmatch(r"https?://huggingface\.co/([^/]+/[^/]+)", model_id)
+            models.append({**(_hub_model(hub[1]) if hub else {}), "repo_url": model_id})
+        else:
+            models.append(_hub_model(model_id))
+    return models
+
+
+def _recorded_base(record: Path) -> dict[str, Any]:
+    """A fine-tune's `base_model`, checked for what the export reads: a name needs a path."""
+    base = folder_json(record).get("base_model") or {}
+    if not isinstance(base, dict) or (base.get("name") and not isinstance(base.get("path"), str)):
+        raise InputError(
+            _(
+                "{path}: base_model needs a name and a path (the base model's folder or Hub id)",
+                path=str(record),
+            ),
+            _("restore the file from the fine-tuning run, or remove its base_model"),
+        )
+    return base
+
+
+def _recorded_base_model(base: dict[str, Any]) -> list[dict[str, str]]:
+    """The base a fine-tune's `finetune.json` records: its name, and where it is a Hub id (a
+    folder of the Hub's cache, or a released record's reference) its organisation and URL."""
+    if not base.get("name"):
+        return []
+    from gemeingut.model.finetune_state import base_reference
+
+    reference = base_reference(base["path"]) if Path(base["path"]).is_absolute() else base["path"]
+    return [_hub_model(reference) if is_hub_id(reference) else {"name": base["name"]}]
+
+
+def _hub_model(model_id: str) -> dict[str, str]:
+    """name, organization and repo_url of a Hub id, spelled as llama.cpp's converter does."""
+    from gguf.metadata import Metadata
+
+    name, org, *_ = Metadata.get_model_id_components(model_id)
+    model = {"name": Metadata.id_to_title(name)} if name else {}
+    if org:
+        model["organization"] = Metadata.id_to_title(org)
+        model["repo_url"] = f"https://huggingface.co/{org}/{name}"
+    return model
+
+
+def _model_card(model_dir: Path) -> dict[str, Any]:
+    """YAML header of README.md, if there is one; the card is optional, so any failure is {}."""
+    readme = model_dir / "README.md"
+    if not readme.is_file():
+        return {}
+    from huggingface_hub import ModelCard
+
+    try:
+        return ModelCard.load(readme).data.to_dict()
+    except Exception:
+        return {}
+
+
+def folder_json(file: Path) -> dict[str, Any]:
+    """A record of the model folder; every one the export reads is a JSON object."""
+    return read_object(file, _("restore the file the model folder was written with")) or {}
