@@ -14,8 +14,8 @@ from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.model.export.spm import spm_tokenizer
 from gemeingut.model.export.tokenizer import PRE_IGNORES_MERGES, PRE_SPLIT
-from gemeingut.model.gguf_spm import spm_tokenizer
 
 PROBE = (
     "Grüße aus Köln: § 5 UrhG, 3,5 % mehr!\n\n  Straße\t42 — ok?  <|im_start|>user\nJa<|im_end|>"
@@ -60,7 +60,7 @@ def _piece(encoding: Any, index: int) -> str:
 def tokenizer_from_gguf(reader: gguf.GGUFReader) -> Tokenizer:
     """A `tokenizers` tokenizer built only from the GGUF's vocabulary and declared kind: a BPE
     with the declared pre-tokenizer and merges, or for an SPM vocabulary one that merges as
-    llama.cpp does (`gguf_spm.py`); control tokens split out first as llama.cpp does."""
+    llama.cpp does (`spm.py`); control tokens split out first as llama.cpp does."""
     keys = gguf.Keys.Tokenizer
     tokens = reader.fields[keys.LIST].contents()
     types = reader.fields[keys.TOKEN_TYPE].contents()

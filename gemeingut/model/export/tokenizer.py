@@ -3,7 +3,7 @@
 llama.cpp's own converter recognises a BPE pre-tokenizer only by hashing the ids of a probe
 string, and refuses every tokenizer it has not seen, ours included. Here the pre-tokenizer is
 named by what it does instead: its split regex and merge handling, compared with the splits
-llama.cpp implements. SentencePiece-style vocabularies are made in `gemeingut.model.gguf_spm`.
+llama.cpp implements. SentencePiece-style vocabularies are made in `gemeingut.model.export.spm`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tokenizers import Tokenizer
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.model.export.metadata import folder_json
-from gemeingut.model.gguf_spm import space_prefix, spm_vocabulary
+from gemeingut.model.export.spm import space_prefix, spm_vocabulary
 
 # tokenizers' ByteLevel(use_regex=True) hard-codes GPT-2's split,
 #     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
