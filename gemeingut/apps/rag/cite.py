@@ -11,7 +11,9 @@ marks, dashes and whitespace evened out). A citation without a quote, or with a 
 to prove anything („die“), names a source but proves nothing, so it is not counted as support:
 "cited, not quoted (not checked)"; a pinpoint is named as not checked, for chunks know pages
 but not paragraphs. A marker that looks like a citation but cannot be read (`[1, Abs. x]`) is
-named, not passed over. An answer with no citation at all has no evidence, and says so.
+named, not passed over; a year in brackets ("im Jahr [2023]") is not read as a citation where
+there are far fewer sources. An answer with no citation at all has no evidence, and says so.
+The problems are codes (`Problem`) for machines and messages in the answer's language.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from gemeingut.apps.rag.readers import join_line_end_hyphens, without_invisible
+from gemeingut.i18n import DEFAULT, LANGUAGES, Message, _, plural, text
 
 Problem = Literal[
     "unknown_source",
@@ -41,6 +44,10 @@ _NOT_CHECKED = {"not_quoted", "pinpoint_not_checked"}  # nothing wrong found, no
 # Anything in brackets that starts with a number, as a citation would: what is not a readable
 # citation among these is named as such rather than skipped.
 _MARKER = re.compile(r"\[\s*(?P<inside>\d{1,9}(?:[\s,;:–-][^\[\]\n]{0,80})?)\]")
+# A year in brackets ("im Jahr [2023]", "[2019–2021]"), which an answer with far fewer sources
+# (fewer than a tenth of the year's number) does not mean as a citation.
+_YEAR = re.compile(r"\s*(?P<year>[12]\d{3})(?:\s*[-–—]\s*[12]\d{3})?\s*")
+_YEARS_PER_SOURCE = 10
 _RANGE = r"\d{1,9}(?:\s*[-–—]\s*\d{1,9})?"
 _PAGE = r"\d{1,9}(?:\s*[-–—]\s*\d{1,9}|\s*ff?\.?)?"
 _PIN = r"(?:§§?|Abs\.?|Nr\.|Rn\.|Art\.)\s*\d{1,9}[a-z]?(?:\s*[-–—]\s*\d{1,9}[a-z]?)?"
@@ -59,6 +66,10 @@ _ONE_PAGE = re.compile(
 # a quote in any of them is checked (one missed would pass without a check). Each closing mark
 # with the opening marks that may start its quote.
 _OPENERS = {"“": "„", "”": "„“", '"': '„"', "«": "»", "»": "«", "‘": "‚", "’": "‚", "‹": "›"}
+# „ closes with “ and ‚ with ‘; ” or " for “ and ’ for ‘ are stand-ins, read only where the
+# opener's own closing mark does not stand between: there its quote ended, and the stand-in is
+# an apostrophe ("Hans’") or closes nothing.
+_OWN_CLOSER = {"„": "“", "‚": "‘"}
 # Between quote and marker: spaces, punctuation, a dash, an opening bracket, "vgl.", and
 # brackets (the markers of other sources the same quote is cited from).
 _CONNECTOR_MARKS = frozenset(",.:;(–—-")
@@ -66,34 +77,6 @@ _CONNECTOR_WORDS = ("vgl.", "siehe", "see", "cf.")
 # A quote proves something only when it is long enough not to stand anywhere („die“).
 _MIN_QUOTE_WORDS = 3
 _MIN_QUOTE_CHARS = 15
-
-PROBLEM_TEXT: dict[str, dict[str, str]] = {
-    "de": {
-        "unknown_source": "[{n}] nennt keine Quelle (es gibt {count}).",
-        "wrong_page": "[{n}] nennt {cited}, die Stelle steht auf Seite {actual}.",
-        "no_pages": "[{n}] nennt {cited}, aber die Quelle hat keine Seiten.",
-        "quote_not_in_source": "[{n}]: „{quote}“ steht nicht in dieser Quelle.",
-        "not_quoted": "[{n}] ist genannt, aber nicht wörtlich zitiert (nicht geprüft).",
-        "pinpoint_not_checked": (
-            "[{n}]: Das Zitat steht in der Quelle, die Fundstelle {pinpoint} ist nicht geprüft."
-        ),
-        "unreadable": "{marker} ist als Beleg nicht lesbar; schreiben Sie [n] oder [n, S. 4].",
-        "no_citation": "Die Antwort belegt nichts mit den Quellen.",
-    },
-    "en": {
-        "unknown_source": "[{n}] names no source (there are {count}).",
-        "wrong_page": "[{n}] names {cited}; the passage is on page {actual}.",
-        "no_pages": "[{n}] names {cited}, but the source has no pages.",
-        "quote_not_in_source": "[{n}]: “{quote}” is not in that source.",
-        "not_quoted": "[{n}] is cited, not quoted (not checked).",
-        "pinpoint_not_checked": (
-            "[{n}]: the quote is in the source; the pinpoint {pinpoint} was not checked."
-        ),
-        "unreadable": "{marker} cannot be read as a citation; write [n] or [n, p. 4].",
-        "no_citation": "The answer cites none of the sources.",
-    },
-}
-_PAGE_WORDS = {"de": ("Seite", "Seiten"), "en": ("page", "pages")}
 
 
 class Source(Protocol):
@@ -113,8 +96,8 @@ class Citation:
     # links it without reading markers itself. None where it is not written.
     number_start: int | None
     number_end: int | None
-    problem: str | None  # a key of PROBLEM_TEXT, or None when the quote is in the source
-    message: str | None
+    problem: Problem | None  # None when the quote is in the source
+    message: str | None  # the problem in the answer's language
 
 
 @dataclass(frozen=True)
@@ -166,26 +149,35 @@ class Evidence:
 
 
 def check_citations(answer: str, sources: list[Source], language: str = "de") -> Verdict:
-    texts = PROBLEM_TEXT.get(language, PROBLEM_TEXT["de"])
-    words = _PAGE_WORDS.get(language, _PAGE_WORDS["de"])
+    """The verdict on `answer`'s citations of `sources` (numbered from 1), its messages in
+    `language`; a citation's `problem` is a code that stays the same in every language."""
+    language = language if language in LANGUAGES else DEFAULT
     evidence = Evidence(sources)
     citations = [
         citation
         for marker, quote in quoted_markers(answer)
-        for citation in _marker_citations(marker, quote, evidence, texts, words)
+        if not _is_year(marker, len(sources))
+        for citation in _marker_citations(marker, quote, evidence, language)
     ]
     problems = [c.message for c in citations if c.message]
     if not citations:
-        problems = [texts["no_citation"]]
+        problems = [text(_("The answer cites none of the sources."), language)]
     return Verdict(citations, bool(citations) and not problems, problems, _status(citations))
+
+
+def _is_year(marker: re.Match[str], sources: int) -> bool:
+    """Whether the marker is a year in brackets rather than a citation: `[2023]` where there
+    are 5 sources is a year, where there are 500 a source that is missing (and `[7]` of 5
+    sources is always one)."""
+    year = _YEAR.fullmatch(marker["inside"])
+    return year is not None and int(year["year"]) > _YEARS_PER_SOURCE * sources
 
 
 def _marker_citations(
     marker: re.Match[str],
     quote: Quote | None,
     evidence: Evidence,
-    texts: dict[str, str],
-    words: tuple[str, str],
+    language: str,
 ) -> list[Citation]:
     """The citations of one marker: one for each source it names."""
     place = {"quote": quote.text if quote else None, "start": marker.start(), "end": marker.end()}
@@ -193,8 +185,10 @@ def _marker_citations(
     cited = _read_marker(marker["inside"])
     if cited is None:
         first = re.match(r"\d+", marker["inside"])
-        message = texts["unreadable"].format(marker=marker[0])
-        unread = {"problem": "unreadable", "message": message}
+        message = _(
+            "{marker} cannot be read as a citation; write [n] or [n, p. 4].", marker=marker[0]
+        )
+        unread = {"problem": "unreadable", "message": text(message, language)}
         written = {"number_start": inside + first.start(), "number_end": inside + first.end()}
         return [
             Citation(source=int(first[0]), page=None, last_page=None, **place, **written, **unread)
@@ -204,8 +198,7 @@ def _marker_citations(
         first, last = (part.pages[0][0], part.pages[-1][1]) if part.pages else (None, None)
         at = {number: (inside + begin, inside + end) for number, begin, end in part.written}
         for number in _numbers(part.first, part.last, len(evidence.sources)):
-            problem, details = _problem(number, part, quote, evidence, words)
-            message = texts[problem].format(n=number, **details) if problem else None
+            problem, message = _problem(number, part, quote, evidence)
             number_start, number_end = at.get(number, (None, None))
             citations.append(
                 Citation(
@@ -216,7 +209,7 @@ def _marker_citations(
                     number_start=number_start,
                     number_end=number_end,
                     problem=problem,
-                    message=message,
+                    message=text(message, language) if message is not None else None,
                 )
             )
     return citations
@@ -273,35 +266,64 @@ def _numbers(first: int, last: int, count: int) -> list[int]:
 
 
 def _problem(
-    number: int, cited: Cited, quote: Quote | None, evidence: Evidence, words: tuple[str, str]
-) -> tuple[str | None, dict[str, object]]:
+    number: int, cited: Cited, quote: Quote | None, evidence: Evidence
+) -> tuple[Problem | None, Message | None]:
+    """What is wrong with citing source `number` as `cited`, and its message; numbers are
+    given as written (`[2023]`, not "2.023")."""
+    n = str(number)
     if not 1 <= number <= len(evidence.sources):
-        return "unknown_source", {"count": len(evidence.sources)}
+        count = len(evidence.sources)
+        one = _("[{n}] names no source (there is only one).", n=n)
+        other = _("[{n}] names no source (there are {count}).", n=n, count=str(count))
+        return "unknown_source", plural(count, one, other)
     page = evidence.sources[number - 1].page
-    if cited.pages and page is None:
-        return "no_pages", {"cited": _cited(cited.pages, words)}
-    if cited.pages and not any(_on_pages(page, pages) for pages in cited.pages):
-        return "wrong_page", {"cited": _cited(cited.pages, words), "actual": page}
+    if cited.pages and (page is None or not any(_on_pages(page, p) for p in cited.pages)):
+        return _page_problem(n, cited.pages, page)
     if quote is None:
-        return "not_quoted", {}
+        return "not_quoted", _("[{n}] is cited, not quoted (not checked).", n=n)
     if not evidence.holds(quote, number):
         shown = quote.text if len(quote.text) <= 80 else quote.text[:77] + "…"
-        return "quote_not_in_source", {"quote": shown}
+        return "quote_not_in_source", _("[{n}]: “{quote}” is not in that source.", n=n, quote=shown)
     if cited.pinpoint:
-        return "pinpoint_not_checked", {"pinpoint": cited.pinpoint}
-    return None, {}
+        return "pinpoint_not_checked", _(
+            "[{n}]: the quote is in the source; the pinpoint {pinpoint} was not checked.",
+            n=n,
+            pinpoint=cited.pinpoint,
+        )
+    return None, None
+
+
+def _page_problem(n: str, cited: tuple[Pages, ...], page: int | None) -> tuple[Problem, Message]:
+    """A page named for a source without pages, or pages that do not hold the source's; one
+    sentence for one page, one for several (each language words them its own way)."""
+    pages = ", ".join(_span(first, last) for first, last in cited)
+    one = len(cited) == 1 and cited[0][0] == cited[0][1]
+    if page is None:
+        if one:
+            return "no_pages", _(
+                "[{n}] names page {pages}, but the source has no pages.", n=n, pages=pages
+            )
+        return "no_pages", _(
+            "[{n}] names pages {pages}, but the source has no pages.", n=n, pages=pages
+        )
+    if one:
+        return "wrong_page", _(
+            "[{n}] names page {pages}; the passage is on page {actual}.",
+            n=n,
+            pages=pages,
+            actual=str(page),
+        )
+    return "wrong_page", _(
+        "[{n}] names pages {pages}; the passage is on page {actual}.",
+        n=n,
+        pages=pages,
+        actual=str(page),
+    )
 
 
 def _on_pages(page: int, pages: Pages) -> bool:
     first, last = pages
     return first <= page and (last is None or page <= last)
-
-
-def _cited(pages: tuple[Pages, ...], words: tuple[str, str]) -> str:
-    """The pages cited, in words: "Seite 4", "Seiten 7–8", "Seiten 7 ff.", "Seiten 3, 5"."""
-    if len(pages) == 1 and pages[0][0] == pages[0][1]:
-        return f"{words[0]} {pages[0][0]}"
-    return f"{words[1]} " + ", ".join(_span(first, last) for first, last in pages)
 
 
 def _span(first: int, last: int | None) -> str:
@@ -370,9 +392,24 @@ def _quote_ending_at(answer: str, end: int, floor: int) -> Quote | None:
         opening = _single_quote_start(answer, close, floor)
     elif mark in _OPENERS:
         opening = max(answer.rfind(opener, floor, close) for opener in _OPENERS[mark])
+        if opening >= 0 and _closed_before(answer, opening, close):
+            return None
     else:
         return None
     return _long_enough(answer[opening + 1 : close]) if opening >= 0 else None
+
+
+def _closed_before(answer: str, opening: int, close: int) -> bool:
+    """Whether the quote opened at `opening` ended before the stand-in mark at `close` (an
+    apostrophe between letters, "geht‘s", ends nothing)."""
+    own = _OWN_CLOSER.get(answer[opening])
+    if own is None or answer[close] == own:
+        return False
+    at = opening
+    while (at := answer.find(own, at + 1, close)) >= 0:
+        if not (_is_word(answer, at - 1) and _is_word(answer, at + 1)):
+            return True
+    return False
 
 
 def _single_quote_start(answer: str, close: int, floor: int) -> int:

@@ -51,6 +51,9 @@ _LINE_END_HYPHEN = re.compile(
     r"|(?=[a-zäöüß]))"
 )
 _FOOTNOTE = re.compile(r"^\[\^([^\]\s]+)\]:")  # a Markdown footnote's definition
+# A Markdown code fence (CommonMark): ``` or ~~~, at most three spaces in; the block ends at a
+# fence of the same character at least as long, with nothing after it.
+_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}(?!.*`)|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -306,16 +309,19 @@ def _markdown(path: Path) -> Iterator[Passage]:
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
     notes: list[_Footnote] = []
     note: _Footnote | None = None
+    fence: str | None = None  # the fence of the code block the line is in
     for line in _text(path).splitlines():
-        heading = _MARKDOWN_HEADING.match(line)
-        definition = _FOOTNOTE.match(line)
+        fence = _fence_after(line, fence)
+        code = fence is not None or _FENCE.match(line) is not None  # fence lines too
+        heading = None if code else _MARKDOWN_HEADING.match(line)
+        definition = None if code else _FOOTNOTE.match(line)
         if heading:
             sections.append((heading.group(2), []))
             note = None
         elif definition:
             note = _Footnote(definition.group(1), [line], len(sections) - 1)
             notes.append(note)
-        elif note is not None and _continues(note, line):
+        elif note is not None and not code and _continues(note, line):
             note.lines.append(line)
         else:
             sections[-1][1].append(line)
@@ -327,6 +333,18 @@ def _markdown(path: Path) -> Iterator[Passage]:
         lines.extend(["", *footnote.lines])
     for section, lines in sections:
         yield Passage("\n".join(lines), section=section)
+
+
+def _fence_after(line: str, fence: str | None) -> str | None:
+    """The fence whose code block holds the lines after `line`: a `# comment` in it is code,
+    not a heading."""
+    found = _FENCE.match(line)
+    if fence is None:
+        return found["fence"] if found else None
+    closing = found is not None and found["fence"][0] == fence[0]
+    if closing and len(found["fence"]) >= len(fence) and not line[found.end() :].strip():
+        return None
+    return fence
 
 
 @dataclass

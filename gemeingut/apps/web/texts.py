@@ -1,6 +1,8 @@
 """The page's texts, from the message catalogue: one dict per language, handed to the script.
 
-Placeholders the script fills (`{model}`, `{reason}` …) are passed through as themselves.
+Placeholders the script fills (`{model}`, `{reason}` …) are passed through as themselves. A
+text with a count has its singular under the same key with `_one` (as `plural` chooses: for
+exactly one), which the script's `counted` picks: a count never reads "1 Dokumenten".
 """
 
 from __future__ import annotations
@@ -111,6 +113,11 @@ TEXTS: dict[str, Message] = {
         "The model learnt from {documents} documents ({tokens} tokens). Parts of your text "
         "that occur word for word in them are shown with the document and its licence.",
         documents="{documents}",
+        tokens="{tokens}",
+    ),
+    "trace_help_one": _(
+        "The model learnt from 1 document ({tokens} tokens). Parts of your text that occur "
+        "word for word in it are shown with the document and its licence.",
         tokens="{tokens}",
     ),
     "trace_label": _("Text to look for"),

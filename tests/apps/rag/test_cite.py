@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from gemeingut.apps.rag.cite import check_citations
+from gemeingut.i18n import translations
 
 
 @dataclass
@@ -303,3 +304,105 @@ def test_each_source_number_is_placed_where_the_marker_writes_it() -> None:
         for c in verdict.citations
     ]
     assert placed == [(1, "1"), (2, "2"), (1, "1"), (2, None), (3, "3")]
+
+
+def test_the_problem_texts_are_the_catalogues_in_both_languages() -> None:
+    """A problem's code stays the same for machines; its text is the catalogue's (de.po)."""
+    german = translations("de")
+    answer = "„Werke sind immer geschützt“ [2] und [9] und [1, S. 4] und [2, S. 5-6]."
+    verdict = check_citations(answer, SOURCES)
+    assert [c.problem for c in verdict.citations] == [
+        "quote_not_in_source",
+        "unknown_source",
+        "wrong_page",
+        "no_pages",
+    ]
+    assert verdict.problems == [
+        german["[{n}]: “{quote}” is not in that source."].format(
+            n=2, quote="Werke sind immer geschützt"
+        ),
+        german["[{n}] names no source (there are {count})."].format(n=9, count=2),
+        german["[{n}] names page {pages}; the passage is on page {actual}."].format(
+            n=1, pages=4, actual=3
+        ),
+        german["[{n}] names pages {pages}, but the source has no pages."].format(n=2, pages="5–6"),
+    ]
+    assert verdict.problems[3] == "[2] nennt Seiten 5–6, aber die Quelle hat keine Seiten."
+    english = check_citations(answer, SOURCES, language="en")
+    assert [c.problem for c in english.citations] == [c.problem for c in verdict.citations]
+    assert english.problems[1:] == [
+        "[9] names no source (there are 2).",
+        "[1] names page 4; the passage is on page 3.",
+        "[2] names pages 5–6, but the source has no pages.",
+    ]
+    alone = [Src("Amtliche Werke genießen keinen urheberrechtlichen Schutz.")]
+    assert check_citations("Siehe [2].", alone).problems == [
+        "[2] nennt keine Quelle (es gibt nur eine)."
+    ]
+    assert check_citations("Siehe [2].", alone, language="en").problems == [
+        "[2] names no source (there is only one)."
+    ]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Das gilt seit dem Jahr [2023]: „Amtliche Werke genießen keinen urheberrechtlichen "
+        "Schutz“ [2].",
+        "So das Gericht (Urteil vom 1. 1. [2023]): „Amtliche Werke genießen keinen "
+        "urheberrechtlichen Schutz“ [2].",
+        "Für [2019–2021] gilt: „Amtliche Werke genießen keinen urheberrechtlichen Schutz“ [2].",
+    ],
+)
+def test_a_year_in_brackets_is_not_a_citation_where_there_are_far_fewer_sources(
+    answer: str,
+) -> None:
+    verdict = check_citations(answer, SOURCES)
+    assert verdict.status == "supported", verdict.problems
+    assert [c.source for c in verdict.citations] == [2]
+    assert check_citations("Das gilt seit [2023].", SOURCES).status == "no_citation"
+
+
+def test_a_missing_source_is_still_named_however_it_looks_like_a_year() -> None:
+    five = [Src(f"Quelle {n} sagt etwas ganz Bestimmtes.") for n in range(1, 6)]
+    assert [c.problem for c in check_citations("So steht es [7].", five).citations] == [
+        "unknown_source"
+    ]
+    with_page = check_citations("So steht es [2023, S. 4].", five)
+    assert with_page.problems == ["[2023] nennt keine Quelle (es gibt 5)."]
+    many = [Src(f"Quelle {n} sagt etwas ganz Bestimmtes.") for n in range(1, 301)]
+    verdict = check_citations("So steht es [2023].", many)
+    assert verdict.problems == ["[2023] nennt keine Quelle (es gibt 300)."]
+
+
+@pytest.mark.parametrize(
+    ("answer", "quote"),
+    [
+        (
+            "Es heißt: ‚des Bürger’s Recht auf Akteneinsicht‘ [1].",
+            "des Bürger’s Recht auf Akteneinsicht",
+        ),
+        ("‚So geht’s nicht weiter mit der Frist‘ [1]", "So geht’s nicht weiter mit der Frist"),
+        ("„So geht’s nicht weiter mit der Frist“ [1]", "So geht’s nicht weiter mit der Frist"),
+        ("‚So geht‘s nicht weiter mit der Frist’ [1]", "So geht‘s nicht weiter mit der Frist"),
+    ],
+)
+def test_an_apostrophe_inside_a_german_quote_does_not_end_it(answer: str, quote: str) -> None:
+    source = [
+        Src("Das ist des Bürger’s Recht auf Akteneinsicht. So geht’s nicht weiter mit der Frist.")
+    ]
+    verdict = check_citations(answer, source)
+    assert verdict.citations[0].quote == quote and verdict.status == "supported"
+
+
+def test_an_apostrophe_after_a_closed_quote_opens_no_passage_back_to_it() -> None:
+    """‚ closes with ‘: an apostrophe right before a marker ("Hans’ [1]") does not stretch the
+    quote that ended at its ‘ up to the marker."""
+    answer = "Sie schreibt ‚Die Frist beträgt vier Wochen‘ und nennt das Hans’ [1]."
+    verdict = check_citations(answer, FRIST)
+    assert verdict.citations[0].quote is None and verdict.citations[0].problem == "not_quoted"
+    closed = "Sie schreibt ‚Die Frist beträgt vier Wochen‘ [1] und nennt das Hans’ [1]."
+    assert [c.quote for c in check_citations(closed, FRIST).citations] == [
+        "Die Frist beträgt vier Wochen",
+        None,
+    ]

@@ -252,3 +252,22 @@ def test_a_markdown_footnote_goes_with_the_section_that_cites_it(tmp_path: Path)
     assert passages["Inkrafttreten"] == (
         "Die Satzung tritt am 1. Januar in Kraft.\n\n[^los]: Eine Fußnote, die niemand zitiert."
     )
+
+
+@pytest.mark.parametrize("fence", ["```", "~~~", "````"])
+def test_a_hash_line_in_a_markdown_code_block_is_code_not_a_heading(
+    tmp_path: Path, fence: str
+) -> None:
+    path = tmp_path / "betrieb.md"
+    path.write_text(
+        "# Sicherung\n\nDie Sicherung läuft nachts:\n\n"
+        f"{fence}bash\n# comment\n~~~ und ``` schließen diesen Block nicht\n"
+        "backup --alle\n"
+        f"{fence}\n\nDanach wird geprüft.\n\n"
+        "# Wiederherstellung\n\nAuf Antrag.\n",
+        encoding="utf-8",
+    )
+    passages = [(p.section, p.text.strip()) for p in read_document(path)]
+    assert [section for section, _text in passages] == ["Sicherung", "Wiederherstellung"]
+    assert "# comment\n" in passages[0][1]
+    assert passages[0][1].endswith(f"backup --alle\n{fence}\n\nDanach wird geprüft.")

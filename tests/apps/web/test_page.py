@@ -105,6 +105,8 @@ def test_the_page_switches_to_english(page, site: dict) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in. Model: winzig").wait_for()
     assert page.get_by_role("link", name="Deutsch").is_visible()
+    page.get_by_role("button", name="Look inside").click()
+    assert "learnt from 1 document (" in page.locator("#trace-help").inner_text()
     assert axe_violations(page) == []
 
 
@@ -288,7 +290,9 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
 def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     sign_in(page, site)
     page.get_by_role("button", name="Blick ins Modell").click()
-    assert "aus 1 Dokumenten" in page.locator("#trace-help").inner_text()
+    assert "hat aus 1 Dokument (" in page.locator("#trace-help").inner_text()  # not "Dokumenten"
+    several = page.evaluate("fill(counted('trace_help', 2), {documents: 2, tokens: 9})")
+    assert several.startswith("Das Modell hat aus 2 Dokumenten (9 Token) gelernt.")
     page.get_by_label("Gesuchter Text").fill("Sie beginnt mit der Vollendung der Geburt.")
     page.get_by_role("button", name="Nachsehen").click()
     page.locator("#trace-spans li li").first.wait_for()

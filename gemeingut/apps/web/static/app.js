@@ -9,6 +9,9 @@ const decimal = (value, digits) =>
   value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+// The text `key` for `count`: its singular (`key_one`, texts.py) for exactly one, as German and
+// English choose it, so that a count never reads "1 Dokumenten".
+const counted = (key, count) => (count === 1 && `${key}_one` in T ? T[`${key}_one`] : T[key]);
 // A value the API names in English (category "bias", status "new") in the page's language; a
 // value the page has no name for (a category someone made up) as it is.
 const named = (kind, value) => T[`${kind}_${value}`] ?? value;
@@ -171,7 +174,7 @@ $("chat-form").addEventListener("submit", async (event) => {
 async function loadTrace() {
   try {
     const index = await (await api("/v1/trace")).json();
-    $("trace-help").textContent = fill(T.trace_help, {
+    $("trace-help").textContent = fill(counted("trace_help", index.documents), {
       documents: index.documents.toLocaleString(document.documentElement.lang),
       tokens: index.tokens.toLocaleString(document.documentElement.lang),
     });
