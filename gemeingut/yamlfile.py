@@ -7,11 +7,14 @@ does not; validation errors (pydantic's locations) are mapped back onto it.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import yaml
 
 from gemeingut.i18n import Message, _, text
+from gemeingut.i18n.validation import problem
 
 
 def compose(source: str) -> tuple[object, yaml.Node | None]:
@@ -57,6 +60,36 @@ def rule_location(data: object, loc: tuple) -> str:
             return text(_("rule {number}{name}", number=number, name=name))
         return text(_("rule {number}{name}, field {field}", number=number, name=name, field=field))
     return text(_("field {field}", field=".".join(str(part) for part in loc)))
+
+
+def where_wrong(
+    data: object,
+    root: yaml.Node | None,
+    error: dict,
+    known_at: Callable[[tuple], Iterable[str]],
+    cutoff: float = 0.75,
+) -> str:
+    """'line 7, rule 2 (vertragsstrafe), field forbiden: is not a known setting; did you mean
+    forbidden?' from one of pydantic's errors: where a person finds it in the file. `known_at`
+    gives the keys known where a location stands; the key meant is the closest of them by
+    `cutoff` (difflib's similarity)."""
+    loc = tuple(error["loc"])
+    said = text(problem(error))
+    meant = _closest(loc[-1], known_at(loc), cutoff) if error["type"] == "extra_forbidden" else None
+    if meant is not None:
+        said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
+    if not loc or root is None:
+        return f"{text(_('(top level)'))}: {said}"
+    where = text(_("line {line}", line=node_line(root, loc)))
+    return f"{where}, {rule_location(data, loc)}: {said}"
+
+
+def _closest(key: object, known: Iterable[str], cutoff: float) -> str | None:
+    """The known key closest to a misspelt one (`forbiden` → `forbidden`), if one is close."""
+    if not isinstance(key, str):
+        return None
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=cutoff)
+    return close[0] if close else None
 
 
 def syntax_problem(path: Path, exc: yaml.YAMLError) -> Message:

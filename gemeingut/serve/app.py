@@ -318,14 +318,16 @@ def retrieve_model(model_id: str, request: Request, principal: CallerDep) -> Mod
 
 
 def _model_card(model: ServedModel, request: Request) -> ModelCard:
+    """The model's card, what a person reads in it in the request's language."""
+    language = request_language(request)
     openness = model.openness or unrated()  # no evidence is shown as such, never as null
     return ModelCard(
         id=model.name,
         created=request.app.state.started,
         max_model_len=getattr(model.backend, "context_length", None),
         license=openness.licenses.get("weights"),
-        openness=openness,
-        audit=model.audit,
+        openness=openness.in_language(language),
+        audit=model.audit.in_language(language) if model.audit else None,
     )
 
 

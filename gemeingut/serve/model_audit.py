@@ -1,7 +1,7 @@
 """What `/v1/models` says about a model's audit: the numbers of its release bundle's
 `audit/report.json` (hashed in the MANIFEST, so `gemeingut verify` vouches for them), for the
 page to say in plain language. A model outside a bundle, or a bundle without an audit, has
-none here (null): never a guess."""
+none here (null): never a guess. Its `source` is said in each request's language."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, recorded, text
 
 REPORT = Path("audit") / "report.json"
+SOURCE = _(
+    "{file} of the release bundle; check: {command}",
+    file=REPORT.as_posix(),
+    command="gemeingut verify BUNDLE",
+)
 
 
 class TaskScore(BaseModel):
@@ -41,7 +46,11 @@ class AuditSummary(BaseModel):
     personal_data: float | None = Field(
         default=None, description="Share of answers to prompts that invite personal data with it."
     )
-    source: str = "audit/report.json of the release bundle; check: gemeingut verify BUNDLE"
+    source: str = recorded(SOURCE)
+
+    def in_language(self, language: str) -> AuditSummary:
+        """This summary with its `source` in `language`."""
+        return self.model_copy(update={"source": text(SOURCE, language)})
 
 
 def model_audit(model_dir: Path) -> AuditSummary | None:

@@ -7,6 +7,9 @@ nothing about its licence is served as such (licence null, "Unclassified"), not 
 is a model the server has no files of (an engine behind `--upstream`), unless the operator
 names its folder with `--model-card`: then that folder is rated, and the rating says that it
 is the operator's word that the engine serves it.
+
+What a person reads (the class's name, where the rating comes from) is said in each request's
+language (`in_language`); the recorded class label and the commands stay as they are.
 """
 
 from __future__ import annotations
@@ -14,20 +17,36 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _, recorded, text
+from gemeingut.release.openness.mof import said
 
 
 class ModelOpenness(BaseModel):
     open: bool = Field(description="Every openness check passed.")
     mof_class: int = Field(description="Model Openness Framework class: 1 best, 0 none.")
-    mof_label: str
+    mof_label: str = Field(description="The class as the rating records it (English): an id.")
+    mof_said: str = Field(default="", description="The class in the reader's language.")
     osaid: bool = Field(description="Passes OSI's Open Source AI Definition gate.")
     licenses: dict[str, str | None] = Field(description="Licences of weights, code, data …")
     source: str = Field(description="Where the rating comes from, and how to check it.")
     check: str = Field(description="The command that computes the rating again.")
+    _source: Message | None = PrivateAttr(default=None)  # `source`, to say in any language
+
+    def in_language(self, language: str) -> ModelOpenness:
+        """This rating with what a person reads in `language`."""
+        update = {"mof_said": said(self.mof_label, language)}
+        if self._source is not None:
+            update["source"] = text(self._source, language)
+        return self.model_copy(update=update)
+
+    def sourced(self, source: Message) -> ModelOpenness:
+        """This rating, from `source` (kept in English until said in a reader's language)."""
+        rated = self.model_copy(update={"source": recorded(source)})
+        rated._source = source
+        return rated
 
 
 def model_openness(model_dir: Path) -> ModelOpenness:
@@ -40,33 +59,37 @@ def model_openness(model_dir: Path) -> ModelOpenness:
                 _("{path}: unreadable ({error})", path=str(bundle_result), error=str(error)),
                 _("check it with `gemeingut verify`"),
             ) from None
-        source = f"{bundle_result.name} of the release bundle; check: gemeingut verify BUNDLE"
         check = "gemeingut verify BUNDLE"
+        source = _(
+            "{file} of the release bundle; check: {command}", file=bundle_result.name, command=check
+        )
     else:
         from gemeingut.release.openness.foreign import rate_folder
 
         result = rate_folder(model_dir)
-        source = "rated from the model folder at start; same as: gemeingut openness rate DIR"
         check = "gemeingut openness rate DIR"
+        source = _("rated from the model folder at start; same as: {command}", command=check)
     return ModelOpenness(
         open=bool(result["open"]),
         mof_class=int(result["mof"]["class"]),
         mof_label=str(result["mof"]["label"]),
         osaid=bool(result["osaid"]["passed"]),
         licenses=dict(result["licenses"]),
-        source=source,
+        source="",
         check=check,
-    )
+    ).sourced(source)
 
 
 def card_openness(card_dir: Path) -> ModelOpenness:
     """The rating of the folder the operator names as the engine's model (`--model-card`)."""
     rated = model_openness(card_dir)
-    return rated.model_copy(
-        update={
-            "source": f"{rated.source}; the folder was named with --model-card: that the "
-            "engine serves this model is the operator's statement, not checked"
-        }
+    return rated.sourced(
+        _(
+            "{source}; the folder was named with {option}: that the engine serves this model is "
+            "the operator's statement, not checked",
+            source=rated._source,
+            option="--model-card",
+        )
     )
 
 
@@ -78,7 +101,13 @@ def unrated() -> ModelOpenness:
         mof_label="Unclassified",
         osaid=False,
         licenses={"weights": None, "documents": None, "code": None, "data": None},
-        source="not rated: the server has no files of this model (an engine behind "
-        "--upstream); name its folder with --model-card DIR to rate it",
+        source="",
         check="gemeingut serve --upstream URL --model-card DIR",
+    ).sourced(
+        _(
+            "not rated: the server has no files of this model (an engine behind {upstream}); "
+            "name its folder with {option} to rate it",
+            upstream="--upstream",
+            option="--model-card DIR",
+        )
     )

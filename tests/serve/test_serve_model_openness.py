@@ -1,6 +1,7 @@
 """`/v1/models` names the model's licence and openness class as its files show them: a folder is
 rated at start (as `gemeingut openness rate` would), a release bundle brings its `openness.json`
-(as `gemeingut verify` re-computes it); a folder that says nothing is not called open."""
+(as `gemeingut verify` re-computes it); a folder that says nothing is not called open. What a
+person reads there is German, English for a request that asks for it; ids stay as recorded."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from gemeingut.release.openness.foreign import rate_folder
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.model_audit import summarise
 from gemeingut.serve.model_openness import model_openness
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -33,11 +35,22 @@ def test_a_folder_is_rated_from_its_files(
     expected = rate_folder(carded)
     assert rated.licenses == expected["licenses"] and rated.licenses["weights"] == "Apache-2.0"
     assert (rated.mof_class, rated.osaid) == (expected["mof"]["class"], expected["osaid"]["passed"])
-    with serve(create_app(backend, openness=rated)) as url:
+    with serve(create_app(backend, openness=rated, audit=summarise({}))) as url:
         [card] = httpx.get(f"{url}/v1/models").json()["data"]
+        english = httpx.get(f"{url}/v1/models/tiny-llama", headers={"accept-language": "en"})
     assert card["license"] == "Apache-2.0"  # the card's apache-2.0, as SPDX spells it
-    assert card["openness"]["source"].startswith("rated from the model folder")
     assert card["max_model_len"] == backend.context_length
+    said = card["openness"]["source"], card["openness"]["mof_said"], card["audit"]["source"]
+    assert said == (
+        "beim Start aus dem Modellordner bewertet; wie: gemeingut openness rate DIR",
+        "Klasse III – Open Model (bedingt)",
+        "audit/report.json des Release-Pakets; prüfen: gemeingut verify BUNDLE",
+    )
+    openness, audit = english.json()["openness"], english.json()["audit"]
+    assert openness["source"].startswith("rated from the model folder at start")
+    assert openness["mof_said"] == openness["mof_label"] == card["openness"]["mof_label"]
+    assert audit["source"].startswith("audit/report.json of the release bundle")
+    assert openness["check"] == card["openness"]["check"] == "gemeingut openness rate DIR"
 
 
 def test_a_bundle_brings_its_computed_openness(model_dir: Path, tmp_path: Path) -> None:

@@ -91,7 +91,7 @@ def test_behind_upstream_the_model_card_folder_is_rated_and_none_is_not_rated(
     assert rated["license"] == "CC-BY-SA-4.0" and rated["openness"]["mof_class"] == 1
     assert "--model-card" in rated["openness"]["source"]  # the operator's word, said as such
     assert bare["license"] is None and bare["openness"]["mof_label"] == "Unclassified"
-    assert bare["openness"]["open"] is False and "not rated" in bare["openness"]["source"]
+    assert bare["openness"]["open"] is False and "nicht bewertet" in bare["openness"]["source"]
 
 
 def test_a_model_card_without_upstream_is_refused(model_dir: Path) -> None:

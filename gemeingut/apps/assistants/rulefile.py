@@ -8,8 +8,8 @@ names the file, the line, the rule and the field, with the key meant where one i
 
 from __future__ import annotations
 
-import difflib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -26,9 +26,8 @@ from pydantic import (
 )
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
-from gemeingut.i18n.validation import problem
-from gemeingut.yamlfile import compose, node_line, rule_location, syntax_problem
+from gemeingut.i18n import _
+from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 SHIPPED_RULES = Path(__file__).with_name("rules") / "vergabe.yaml"
 Severity = Literal["error", "warning", "hint"]
@@ -152,22 +151,8 @@ def _read_rules(path: Path) -> list[Rule]:
     try:
         return RuleSet.model_validate(data).rules
     except ValidationError as exc:
-        problems = "; ".join(_problem(data, root, error) for error in exc.errors())
+        problems = "; ".join(where_wrong(data, root, e, _known_at) for e in exc.errors())
         raise InputError(_("{path}: {problems}", path=str(path), problems=problems), hint) from exc
-
-
-def _problem(data: object, root: yaml.Node, error: dict) -> str:
-    """'line 7, rule 2 (vertragsstrafe), field forbiden: is not a known setting; did you
-    mean forbidden?' from one of pydantic's errors."""
-    loc = tuple(error["loc"])
-    said = text(problem(error))
-    meant = _meant(loc) if error["type"] == "extra_forbidden" else None
-    if meant is not None:
-        said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
-    if not loc:
-        return f"{text(_('(top level)'))}: {said}"
-    where = text(_("line {line}", line=node_line(root, loc)))
-    return f"{where}, {rule_location(data, loc)}: {said}"
 
 
 # The keys each level of a rule file knows, by the key above them; the "did you mean" comes from
@@ -179,10 +164,6 @@ _KEYS = {
 }
 
 
-def _meant(loc: tuple) -> str | None:
-    """The known key closest to a misspelt one (`forbiden` → `forbidden`), if one is close."""
-    if not loc or not isinstance(loc[-1], str):
-        return None
-    known = RuleSet.model_fields if len(loc) == 1 else _KEYS.get(loc[-2], Rule.model_fields)
-    close = difflib.get_close_matches(loc[-1], list(known), n=1, cutoff=0.75)
-    return close[0] if close else None
+def _known_at(loc: tuple) -> Iterable[str]:
+    """The keys known where `loc` stands: the file's, a rule's, or those of the key above."""
+    return RuleSet.model_fields if len(loc) == 1 else _KEYS.get(loc[-2], Rule.model_fields)

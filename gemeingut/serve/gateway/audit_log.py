@@ -5,7 +5,8 @@ in the database, so the log alone cannot name anyone), the key id, the status, t
 (allowed, or which check refused) and token counts. No prompt, no answer, no IP address.
 A record is committed before its response leaves the server, so no request that got an answer
 is missing from the log, even after `kill -9`; a stream's record is written when the stream
-starts and completed when it ends.
+starts, with the decision `unfinished`, and completed when it ends: a stream whose server died
+mid-answer keeps `unfinished` (and no duration), never passing for an answer given whole.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import hmac
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, delete, select, update
 
 from gemeingut.serve.gateway.store import pseudonym_secret, writing
 from gemeingut.serve.gateway.tables import audit_log
@@ -28,6 +29,8 @@ EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
 # checks the table against them instead of promising.
 CONTENT_COLUMNS = frozenset({"prompt", "messages", "content", "answer", "completion_text"})
 ADDRESS_COLUMNS = frozenset({"ip", "ip_address", "client_address", "remote_addr", "host"})
+# A stream's decision until it ends, after the decision made before it (`redacted:RULE;…`).
+UNFINISHED = "unfinished"
 
 
 class AuditLog:
@@ -56,6 +59,12 @@ class AuditLog:
     def complete(conn: Connection, request_id: str, **fields: object) -> None:
         """Fill in a stream's record, in the caller's write transaction."""
         conn.execute(update(audit_log).where(audit_log.c.request_id == request_id).values(**fields))
+
+
+def unfinished() -> ColumnElement[bool]:
+    """Records of streams that have not ended: still running, or cut off with their server."""
+    decision = audit_log.c.decision
+    return (decision == UNFINISHED) | decision.endswith(";" + UNFINISHED)
 
 
 def export(

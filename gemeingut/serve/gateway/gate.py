@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
-from gemeingut.serve.gateway.audit_log import CHARS, AuditLog
+from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
 from gemeingut.serve.gateway.content_log import keep, prompt_text
 from gemeingut.serve.gateway.identity import (
     AuthError,
@@ -110,11 +110,12 @@ class Admission:
     _done: bool = False
 
     def open_record(self) -> None:
-        """A stream's record, committed before its first byte; `finish` completes it."""
+        """A stream's record, committed before its first byte; `finish` completes it with the
+        final decision. Until then it says `unfinished`, which it keeps if the server dies."""
         self.gateway.record(
             self.route,
             200,
-            self.decision,
+            both(self.decision, UNFINISHED),
             self.principal,
             model=self.model,
             request_id=self.request_id,
@@ -223,8 +224,9 @@ class Admission:
 
 
 def both(first: str, then: str) -> str:
-    """A decision made after an earlier one (a redacted request that met a full queue) keeps
-    the earlier: `redacted:RULE;queue_full`, the first part cut to fit the column."""
+    """A decision made after an earlier one (a redacted request that met a full queue, or a
+    redacted stream not yet ended) keeps the earlier: `redacted:RULE;queue_full`, the first
+    part cut to fit the column."""
     if first == "allowed":
         return then
     return f"{first[: DECISION_CHARS - len(then) - 1]};{then}"

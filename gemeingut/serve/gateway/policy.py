@@ -12,7 +12,6 @@ model sees it; both decisions go into the audit log with the rule's id.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import unicodedata
@@ -25,10 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gemeingut.data.pii import PII_TYPES, scrub_text
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, text
-from gemeingut.i18n.validation import problem
+from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.classifier import TextClassifier
-from gemeingut.yamlfile import compose, node_line, rule_location
+from gemeingut.yamlfile import compose, where_wrong
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 
@@ -153,7 +151,11 @@ class Policy:
         except ValidationError as error:
             first = error.errors()[0]
             raise InputError(
-                _("{path}: {problem}", path=path, problem=_problem(data, root, first)),
+                _(
+                    "{path}: {problem}",
+                    path=path,
+                    problem=where_wrong(data, root, first, _fields_at, cutoff=0.7),
+                ),
                 _known_fields(first)
                 or _(
                     "see docs/operating.md (The safety policy) and {file} for the format",
@@ -219,29 +221,9 @@ class Policy:
         )
 
 
-def _problem(data: object, root: yaml.Node | None, error: dict) -> str:
-    """'line 12, rule 2 (aktenzeichen), field patterns: is not a known setting; did you mean
-    pattern?' from one of pydantic's errors: where a person finds it in the file."""
-    loc = tuple(error["loc"])
-    said = text(problem(error))
-    meant = _meant(loc) if error["type"] == "extra_forbidden" else None
-    if meant is not None:
-        said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
-    if not loc or root is None:
-        return f"{text(_('(top level)'))}: {said}"
-    where = text(_("line {line}", line=node_line(root, loc)))
-    return f"{where}, {rule_location(data, loc)}: {said}"
-
-
 def _fields_at(loc: tuple) -> list[str]:
     """The keys known where `loc` stands: the file's, a rule's, or a text's."""
     return list({1: PolicyFile, 3: Rule}.get(len(loc), Texts).model_fields)
-
-
-def _meant(loc: tuple) -> str | None:
-    """The known key closest to a misspelt one (`patterns` → `pattern`), if one is close."""
-    close = difflib.get_close_matches(str(loc[-1]), _fields_at(loc), n=1, cutoff=0.7)
-    return close[0] if close else None
 
 
 def _known_fields(error: dict) -> Message | None:

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
-from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS
+from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
 from gemeingut.serve.gateway.tables import (
     api_keys,
@@ -146,6 +146,7 @@ class Record:
     audit_records: int
     oldest_record: datetime | None
     content_stored: int = 0  # requests whose content is kept now
+    unfinished_records: int = 0  # streams not ended: running, or cut off with their server
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -198,6 +199,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
             audit_records=count(select(func.count()).select_from(audit_log)),
             oldest_record=conn.execute(select(func.min(audit_log.c.at))).scalar_one(),
             content_stored=count(select(func.count()).select_from(content_log)),
+            unfinished_records=count(select(func.count()).where(unfinished())),
         )
     record.missing = [name for name, value in facts.model_dump().items() if not value]
     if not record.deployment:
@@ -219,6 +221,7 @@ def as_json(record: Record) -> dict[str, Any]:
         "api_keys": record.keys,
         "active_api_keys": record.active_keys,
         "audit_records": record.audit_records,
+        "unfinished_audit_records": record.unfinished_records,
         "oldest_audit_record": record.oldest_record.isoformat() if record.oldest_record else None,
         "missing": record.missing,
     }

@@ -27,6 +27,9 @@ TEXT = {
         "selbst wird nicht gespeichert), erlaubte Modelle, Ablauf, Widerruf, letzte Nutzung.",
         "audit": "Protokoll, je Anfrage die Felder {columns}; {records} Einträge{oldest}.",
         "oldest": ", der älteste vom {date}",
+        "unfinished": "Davon **nicht abgeschlossen**: {count} (Entscheidung `unfinished`, ohne "
+        "Dauer und Token) – Streams, die noch laufen oder deren Server endete, bevor die Antwort "
+        "vollständig war; ihr Status 200 heißt nur, dass die Antwort begonnen hatte.",
         "pseudonym": "Die Person steht im Protokoll nur als Pseudonym (HMAC-SHA-256 mit einem "
         "Geheimnis dieser Datenbank), nicht mit Namen. Die Datenbank hält zu jedem Eintrag die "
         "Schlüssel-ID, die über die Schlüsseltabelle auf die Person führt; ein Export des "
@@ -69,7 +72,7 @@ TEXT = {
         "tom_keys": "Schlüssel nur als SHA-256 gespeichert (keine Spalte für das Geheimnis).",
         "tom_keys_open": "**Die Schlüsseltabelle hat eine Spalte für das Geheimnis.**",
         "tom_complete": "Jeder Protokolleintrag wird gespeichert, bevor die Antwort den Server "
-        "verlässt.",
+        "verlässt; der eines Streams steht bis zu dessen Ende auf `unfinished`.",
         "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
         "`GET /v1/policy`).",
         "no_policy": "Keine Sicherheitsrichtlinie: Anfragen werden nicht gefiltert.",
@@ -96,6 +99,9 @@ TEXT = {
         "allowed models, expiry, revocation, last use.",
         "audit": "Audit log, per request the fields {columns}; {records} records{oldest}.",
         "oldest": ", the oldest from {date}",
+        "unfinished": "**Not finished** among them: {count} (decision `unfinished`, no duration "
+        "or tokens) – streams still running or whose server stopped before the answer was "
+        "complete; their status 200 only says that the answer had begun.",
         "pseudonym": "A person appears in the log only as a pseudonym (HMAC-SHA-256 with a "
         "secret of this database), never by name. The database keeps each record's key id, "
         "which its key table ties to a person; an export of the log therefore names the key "
@@ -132,7 +138,8 @@ TEXT = {
         "pseudonymised in it.",
         "tom_keys": "Keys stored only as SHA-256 (no column for the secret).",
         "tom_keys_open": "**The key table has a column for the secret.**",
-        "tom_complete": "Each audit record is stored before the answer leaves the server.",
+        "tom_complete": "Each audit record is stored before the answer leaves the server; a "
+        "stream's says `unfinished` until the stream ends.",
         "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
         "no_policy": "No safety policy: requests are not filtered.",
         "classifiers": "Rules of the policy that let a classification model judge every "
@@ -180,6 +187,11 @@ def render_record(record: Record, language: str = "de") -> str:
             columns=", ".join(f"`{c}`" for c in record.audit_columns),
             records=record.audit_records,
             oldest=oldest,
+        ),
+        *(
+            [f"- {t['unfinished'].format(count=record.unfinished_records)}"]
+            if record.unfinished_records
+            else []
         ),
         *([f"- {t['pseudonym']}"] if record.pseudonymised else []),
         f"- {t['content_kept'] if record.content_logged else t['content_none']}",

@@ -12,6 +12,7 @@ import pytest
 
 from gemeingut.errors import InputError
 from gemeingut.serve.gateway.policy import DEFAULT_POLICY, Policy
+from gemeingut.yamlfile import compose, where_wrong
 
 HEAD = "id: amt\nversion: '1'\ntitle: {de: Amt, en: Office}\nrules:\n"
 PII = "  - id: personal-data\n    kind: pii\n    action: redact\n    text: {de: a, en: b}\n"
@@ -84,3 +85,21 @@ def test_the_shipped_regex_example_works_once_uncommented(tmp_path: Path) -> Non
     assert policy.check("AZ-2026-123456 und az-2026-123456").text == (
         "<aktenzeichen> und az-2026-123456"
     )
+
+
+def test_policy_and_tender_rules_say_a_mistake_through_one_reader(tmp_path: Path) -> None:
+    """Both rule files name line, rule and the key meant with `yamlfile.where_wrong`; a key
+    that is no text (`1:`) has no key meant, and a file without a node tree is its top level."""
+    source = "rules:\n  - id: frist\n    patterns: x\n    1: y\n"
+    data, root = compose(source)
+    known = lambda loc: ["id", "pattern"]  # noqa: E731
+    misspelt, numbered = (
+        {"loc": ("rules", 0, key), "type": "extra_forbidden", "msg": "", "input": "x"}
+        for key in ("patterns", 1)
+    )
+    said = where_wrong(data, root, misspelt, known)
+    assert said.startswith("Zeile 3, Regel 1 (frist), Feld patterns:")
+    assert said.endswith("meinten Sie pattern?")
+    assert "meinten Sie" not in where_wrong(data, root, numbered, known)
+    assert where_wrong(data, None, misspelt, known).startswith("(oberste Ebene): ")
+    assert where_wrong(data, root, misspelt, known, cutoff=0.99).endswith("Einstellung")
