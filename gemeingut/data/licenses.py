@@ -19,7 +19,9 @@ from license_expression import (
     LicenseExpression,
     LicenseSymbol,
     LicenseWithExceptionSymbol,
-    get_spdx_licensing,
+    Licensing,
+    build_spdx_licensing,
+    get_license_index,
 )
 
 from gemeingut.i18n import _, recorded
@@ -73,7 +75,27 @@ _OPEN_LOWER = {key.lower(): (key, obligation) for key, obligation in _OPEN.items
 _NON_COMMERCIAL = re.compile(r"(^|-)NC(-|$)", re.IGNORECASE)
 _NO_DERIVATIVES = re.compile(r"(^|-)ND(-|$)", re.IGNORECASE)
 
-_licensing = get_spdx_licensing()
+
+def _spdx_licensing() -> Licensing:
+    """SPDX's licences with the aliases of its index, but a `LicenseRef-` id read as itself:
+    SPDX defines it as a licence the document names, and the index's aliases would read
+    `LicenseRef-Apache-2.0` (a model card's `license: other` with `license_name: apache-2.0`:
+    not the Hub's Apache-2.0) or `LicenseRef-MIT-TC` as the licence they resemble."""
+    index = [
+        {
+            **entry,
+            "other_spdx_license_keys": [
+                alias
+                for alias in entry.get("other_spdx_license_keys") or []
+                if not alias.lower().startswith("licenseref-")
+            ],
+        }
+        for entry in get_license_index()
+    ]
+    return build_spdx_licensing(index)
+
+
+_licensing = _spdx_licensing()
 
 
 def decide(expression: str | None) -> LicenseDecision:

@@ -36,6 +36,7 @@ __all__ = [
     "LICENSE_FILES",
     "BaseModelFacts",
     "bookkeeping",
+    "changed_artifact_files",
     "file_listing",
     "inspect_base_model",
     "listing_fingerprint",
@@ -109,6 +110,8 @@ def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseMod
     card = read_card(path)
     header = card.header if card is not None else {}
     own = (path / ARTIFACT_FILE).is_file()
+    if own:
+        _unchanged_artifact(path)
     license_, source = _license(named_licence(path, card), stated_license, own)
     architectures = config.get("architectures") or ["unknown"]
     base_model = header.get("base_model") or []
@@ -189,6 +192,36 @@ def _same_licence(first: str, second: str) -> bool:
     if one is None or other is None:
         return one is other
     return _licensing.is_equivalent(one, other)
+
+
+def _unchanged_artifact(path: Path) -> None:
+    """A gemeingut model's fingerprint is its artifact id, which its files do not change: a
+    fine-tune of a folder whose weights were replaced would name a model it was not made from."""
+    changed = changed_artifact_files(path)
+    if changed:
+        raise InputError(
+            _(
+                "base model {path}: its files are not the ones its {file} records (changed, "
+                "missing or added: {files})",
+                path=str(path),
+                file=ARTIFACT_FILE,
+                files=", ".join(changed),
+            ),
+            _("restore the folder as the gemeingut stage wrote it, or build the model again"),
+        )
+
+
+def changed_artifact_files(path: Path) -> list[str]:
+    """The files of the gemeingut artifact in `path` that are not the ones its artifact.json
+    records: changed, missing or added (artifact.json itself and the bookkeeping
+    `file_listing` leaves out aside). A record without a file list lists as all changed."""
+    recorded = load_artifact(path).meta.get("files")
+    recorded = recorded if isinstance(recorded, dict) else {}
+    expected = {rel: digest for rel, digest in recorded.items() if not bookkeeping([rel])}
+    present = file_listing(path)
+    present.pop(ARTIFACT_FILE, None)
+    differing = present.keys() | expected.keys()
+    return sorted(rel for rel in differing if present.get(rel) != expected.get(rel))
 
 
 def _fingerprint(path: Path, own: bool) -> str:

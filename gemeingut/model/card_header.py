@@ -145,7 +145,8 @@ def _is_id(value: Any) -> bool:
 
 def _named(value: str, header: dict[str, Any]) -> str:
     """One licence as SPDX spells it, or a LicenseRef for `other` (never read as the licence
-    its name resembles: `other` says it is none of the Hub's list)."""
+    its name resembles: `other` says it is none of the Hub's list; `parse_expression` reads a
+    LicenseRef as itself, not by the SPDX index's aliases such as `LicenseRef-Apache-2.0`)."""
     if value.strip().lower() != "other":
         return _canonical(value.strip())
     name = str(header.get("license_name") or "other")

@@ -9,6 +9,10 @@ The estimate without codecarbon: (CPU watts + GPU watts) × wall time, where CPU
 `CPU_WATTS_PER_THREAD` × busy threads (a server core's share of a 200-300 W package) and GPU
 watts = each GPU's power limit from `nvidia-smi` (its TDP), else `GPU_FALLBACK_WATTS`; CO₂ from
 `GRID_KG_PER_KWH`, the German electricity mix (Umweltbundesamt, 2023: about 380 g/kWh).
+
+Pretraining and fine-tuning measure their runs alike and record the result in their run records
+(`training.json`'s and `finetune.json`'s `energy`). This module imports neither torch nor
+codecarbon until a run is measured: release and verify read the records with it.
 """
 
 from __future__ import annotations
@@ -104,6 +108,24 @@ class EnergyMeter:
             "kwh_this_run": kwh,
             "co2_kg_this_run": kwh * GRID_KG_PER_KWH,
         }
+
+
+def extrapolated(energy: dict[str, Any], wall_total: float) -> dict[str, Any]:
+    """Energy of earlier interrupted runs is not measured; scale this run's by wall time."""
+    seconds = energy.get("seconds_this_run") or 0.0
+    if not seconds or "kwh_this_run" not in energy:
+        return {}
+    return {"kwh_total_extrapolated": energy["kwh_this_run"] * wall_total / seconds}
+
+
+def recorded_kwh(energy: Any) -> float | None:
+    """The kWh a run record's `energy` states: of all runs where a resumed run extrapolated
+    them, else of the one run measured; None where the record states none (a run made before
+    its energy was measured)."""
+    if not isinstance(energy, dict):
+        return None
+    kwh = energy.get("kwh_total_extrapolated", energy.get("kwh_this_run"))
+    return float(kwh) if isinstance(kwh, int | float) and not isinstance(kwh, bool) else None
 
 
 def _gpu_power_limits() -> list[float]:

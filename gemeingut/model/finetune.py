@@ -19,7 +19,7 @@ default is 0.05) do W processes give the very weights of one. A model too large 
 The result is a LoRA adapter (adapter_config.json + adapter_model.safetensors, loadable with
 peft on top of the base), or with `merge` / full fine-tuning a standalone model folder that
 `transformers` loads; `finetune.json` names the base model (licence, card, fingerprint) and the
-data, for the release.
+data, and records the run's energy, for the release.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from gemeingut.model.attention import use_for_training
 from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
 from gemeingut.model.data_order import DataOrder, rank_micro_batches
+from gemeingut.model.energy import EnergyMeter
 from gemeingut.model.finetune_state import (
     DATA_DIR,
     checkpoint,
@@ -147,11 +148,33 @@ def _finetune(
     world: dist.World,
     layouts: dict[str, dict[str, Any]] | None,
 ) -> dict[str, Any]:
+    """The run measured as pretraining measures its own (`energy.py`): the leader's meter
+    counts every process's threads and GPUs, from the data's packing to the last step."""
+    device = resolve_device(section.training.device, world.local_rank)
+    gpus = world.size if device.type == "cuda" else 0
+    energy = EnergyMeter(cpu_threads=section.training.threads * world.size, gpus=gpus)
+    if world.is_main:
+        energy.start()
+    try:
+        return _tune(base, data, section, out_dir, world, layouts, device, energy)
+    finally:
+        energy.close()
+
+
+def _tune(
+    base: BaseModelFacts,
+    data: Path,
+    section: FinetuneSection,
+    out_dir: Path,
+    world: dist.World,
+    layouts: dict[str, dict[str, Any]] | None,
+    device: torch.device,
+    energy: EnergyMeter,
+) -> dict[str, Any]:
     """The leader (`layouts` None) packs the data, then starts the followers, which map its
     finished token files by the `layouts` it sent (nothing is read or packed twice)."""
     started = time.perf_counter()
     leader = world.is_main
-    device = resolve_device(section.training.device, world.local_rank)
     precision = resolve_precision(section.training.precision, device)
     tokenizer = _load_tokenizer(base)
     tokens = out_dir / TOKEN_DIR
@@ -206,6 +229,7 @@ def _finetune(
                     wall = earlier + time.perf_counter() - started
                     checkpoint(tuner, folder, step + 1, position, order, cfg, wall)
             records.flush()
+        measured = energy.stop() if leader else {}
     if log is None:  # a follower: the leader saves
         return {}
     log.close()
@@ -226,6 +250,7 @@ def _finetune(
         losses=(initial_val, val_loss),
         steps=(start_step, cfg.steps),
         wall=(earlier, time.perf_counter() - started),
+        energy=measured,
     )
 
 

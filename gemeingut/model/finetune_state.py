@@ -1,5 +1,6 @@
 """The parts of a fine-tuning run that are not the loop: checkpoints in and out, the saved
-adapter or model, the copy of its data and `finetune.json` (pretraining's are in `run_state.py`).
+adapter or model, the copy of its data and `finetune.json` with the run's measured energy
+(pretraining's are in `run_state.py`).
 
 A checkpoint holds what trains (the adapters, or all weights in full fine-tuning), the optimizer
 state keyed by parameter name, the data position and every rank's RNG state. Rank 0 alone reads
@@ -23,6 +24,7 @@ from gemeingut.model import distributed as dist
 from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpoint
 from gemeingut.model.data_order import DataOrder
+from gemeingut.model.energy import extrapolated, recorded_kwh
 from gemeingut.model.finetune_windows import TrainingWindows
 from gemeingut.model.machine import hardware
 from gemeingut.model.run_state import gather_rng, load_states
@@ -182,8 +184,13 @@ def write_metadata(
     losses: tuple[float | None, float | None],
     steps: tuple[int, int],
     wall: tuple[float, float],
+    energy: dict[str, Any],
 ) -> dict[str, Any]:
-    """`finetune.json`: base model, data, method and run; returns the artifact's stats."""
+    """`finetune.json`: base model, data, method and run; returns the artifact's stats.
+    `wall`: seconds of the earlier (interrupted) runs and of this one, whose `energy` alone
+    was measured (a resumed run's total is extrapolated by wall time, as in pretraining)."""
+    if wall[0]:
+        energy = {**energy, **extrapolated(energy, sum(wall))}
     parameters = tuner.base_parameters
     trainable = sum(p.numel() for p in tuner.trainable.values())
     world_size = tuner.world.size
@@ -208,6 +215,8 @@ def write_metadata(
         "initial_val_loss": losses[0],
         "final_val_loss": losses[1],
         "wall_seconds_total": round(sum(wall), 3),
+        "energy_kwh": recorded_kwh(energy),
+        "energy_method": energy.get("method"),
     }
     metadata = {
         "base_model": base.record(),
@@ -234,6 +243,7 @@ def write_metadata(
         "precision": tuner.precision,
         "base_weights_dtype": tuner.base_dtype,
         "hardware": hardware(tuner.device, world_size),
+        "energy": energy,
         "checkpoints": {
             str(s): e["sha256"] for s, e in read_index(path.parent / CHECKPOINT_DIR).items()
         },

@@ -28,6 +28,7 @@ from gemeingut.i18n import _
 from gemeingut.model import distributed as dist
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpoint
 from gemeingut.model.data_order import ORDER_FORMAT, DataOrder, Windows
+from gemeingut.model.energy import extrapolated
 from gemeingut.model.flops import Peak, counted_flops_per_token
 from gemeingut.model.machine import hardware
 from gemeingut.model.presets import build_config as preset_config
@@ -291,7 +292,7 @@ def write_metadata(
     this_run = time_since(run)
     wall = this_run + run.earlier_seconds
     if run.earlier_seconds:
-        energy = {**energy, **_extrapolated(energy, wall)}
+        energy = {**energy, **extrapolated(energy, wall)}
     stats = {
         "parameters": parameters,
         "train_windows": len(train),
@@ -387,14 +388,6 @@ def write_metadata(
 
 def time_since(run: Progress) -> float:
     return time.perf_counter() - run.started
-
-
-def _extrapolated(energy: dict[str, Any], wall_total: float) -> dict[str, Any]:
-    """Energy of earlier interrupted runs is not measured; scale this run's by wall time."""
-    seconds = energy.get("seconds_this_run") or 0.0
-    if not seconds or "kwh_this_run" not in energy:
-        return {}
-    return {"kwh_total_extrapolated": energy["kwh_this_run"] * wall_total / seconds}
 
 
 def _median_mfu(rates: list[float], flops_per_token: int, peak: Peak, devices: int) -> float:

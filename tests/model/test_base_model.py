@@ -135,3 +135,38 @@ def test_a_bundle_listed_with_bookkeeping_files_is_still_checked_clearly(
         reproduce_finetune(bundle, {}, tmp_path / "again", fresh)
     assert ".cache/huggingface/download/model.safetensors.metadata" in str(refused.value)
     assert listing_fingerprint(file_listing(fresh)) != fingerprint
+
+
+def test_a_card_saying_other_named_apache_binds_a_derivative_to_its_own_terms(
+    model: Path, tmp_path: Path
+) -> None:
+    """`license: other` is not the Hub's apache-2.0, whatever its `license_name`: a fine-tune
+    may not be released under Apache-2.0 as if it were."""
+    card = "---\nlicense: other\nlicense_name: apache-2.0\n---\n# m\n"
+    facts = inspect_base_model(_copy(model, tmp_path / "m", card))
+    assert (facts.license, facts.license_source) == ("LicenseRef-apache-2.0", "card")
+    refusal = release_refusal(facts, "Apache-2.0")
+    assert refusal is not None and "keine uns bekannte offene Lizenz" in str(refusal[0])
+    assert release_refusal(facts, "LicenseRef-apache-2.0") is None  # its own terms
+
+
+def test_a_gemeingut_model_whose_files_changed_is_no_base_to_fine_tune(
+    model: Path, tmp_path: Path
+) -> None:
+    """Its fingerprint, the artifact id, does not hash its weights: a fine-tune of a folder
+    whose weights were swapped would record a model it was not made from."""
+    from gemeingut.workspace import materialize
+
+    def build(out: Path) -> dict:
+        shutil.copytree(model, out, dirs_exist_ok=True)
+        return {}
+
+    own = materialize(tmp_path / "own", "model", {}, {"test": "own"}, build)[0]
+    assert inspect_base_model(own.path).fingerprint == own.id
+    (own.path / "model.safetensors").write_bytes(b"{}")
+    (own.path / "notes.txt").write_text("neu", "utf-8")
+    with pytest.raises(InputError) as refused:
+        inspect_base_model(own.path)
+    said = str(refused.value)
+    assert "sind nicht die, die seine artifact.json festhält" in said
+    assert "model.safetensors, notes.txt" in said and refused.value.hint

@@ -199,6 +199,26 @@ def test_resume_after_a_crash_repeats_the_same_loss_curve(
         load_file(resumed.path / "adapter_model.safetensors").keys()
         == load_file(adapter.path / "adapter_model.safetensors").keys()
     )
+    # The interrupted run's energy was not measured: scaled by wall time, as pretraining does.
+    energy = json.loads((resumed.path / FINETUNE_FILE).read_text())["energy"]
+    assert energy["kwh_total_extrapolated"] > energy["kwh_this_run"] > 0
+    assert resumed.stats["energy_kwh"] == energy["kwh_total_extrapolated"]
+
+
+def test_the_fine_tuning_records_its_energy_as_pretraining_does(adapter) -> None:
+    """Measured by codecarbon where installed, else estimated from threads and time: either
+    way with the method that says which."""
+    record = json.loads((adapter.path / FINETUNE_FILE).read_text())
+    energy = record["energy"]
+    assert energy["kwh_this_run"] > 0 and energy["seconds_this_run"] > 0
+    assert energy["method"].startswith(("codecarbon", "estimate"))
+    if energy["method"].startswith("estimate"):
+        assert (
+            energy["assumptions"]["cpu_threads"] == 1 and energy["assumptions"]["gpu_watts"] == []
+        )
+    assert "kwh_total_extrapolated" not in energy  # one run, measured whole
+    assert adapter.stats["energy_kwh"] == record["stats"]["energy_kwh"] == energy["kwh_this_run"]
+    assert adapter.stats["energy_method"] == energy["method"]
 
 
 CHILD = """

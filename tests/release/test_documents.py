@@ -161,9 +161,37 @@ def test_the_model_documentation_form_states_what_the_files_evidence(bundle: Pat
     assert resources["training_time_seconds"] == pytest.approx(
         training["wall_seconds"]["total"] + tuning["wall_seconds_total"], abs=1e-3
     )
-    assert form["energy_consumption"]["scope"].startswith("the pretraining only")
+    energy = form["energy_consumption"]  # both runs measured: summed, each named
+    tuned = json.loads((bundle / "training-metadata" / "finetune.json").read_text())["energy"]
+    assert energy["stages"]["pretraining"]["kwh"] == training["energy"]["kwh_this_run"]
+    assert energy["stages"]["fine-tuning"]["kwh"] == tuned["kwh_this_run"] > 0
+    assert energy["stages"]["fine-tuning"]["record"] == "training-metadata/finetune.json"
+    assert energy["kwh"] == pytest.approx(
+        training["energy"]["kwh_this_run"] + tuned["kwh_this_run"]
+    )
     assert form["distribution_and_licences"]["licence"] == "Apache-2.0"
     assert form["use"]["acceptable_use_policy"].startswith("not evidenced")
+
+
+def test_a_fine_tuning_from_before_energy_was_measured_leaves_the_pretrainings_alone(
+    bundle: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from gemeingut.release.openness.ai_act import model_documentation
+    from gemeingut.release.openness.evidence import collect
+
+    copy = tmp_path / "before"
+    shutil.copytree(bundle, copy)
+    path = copy / "training-metadata" / "finetune.json"
+    record = json.loads(path.read_text())
+    del record["energy"]
+    path.write_text(json.dumps(record))
+    rating = json.loads((copy / "openness.json").read_text())
+    energy = model_documentation(copy, collect(copy), rating)["energy_consumption"]
+    training = json.loads((copy / "training-metadata" / "training.json").read_text())
+    assert energy["kwh"] == training["energy"]["kwh_this_run"] and "stages" not in energy
+    assert energy["scope"] == "the pretraining only: the fine-tuning recorded no energy"
 
 
 def test_the_osai_index_grades_all_fourteen_parameters_from_the_files(bundle: Path) -> None:

@@ -378,7 +378,10 @@ def test_the_model_documentation_form_names_the_base_and_the_run(closed: Path) -
     }
     assert form["training_process"]["steps"] == record["training"]["steps"] == 4
     assert form["model_properties"]["trained_parameters"] == record["stats"]["trainable_parameters"]
-    assert form["energy_consumption"]["kwh"].startswith("not evidenced")
+    energy = record["energy"]  # the fine-tuning's, measured; the base's, as it states it
+    assert form["energy_consumption"]["kwh"] == energy["kwh_this_run"] > 0
+    assert form["energy_consumption"]["method"] == energy["method"]
+    assert form["energy_consumption"]["base_model"] == "not stated by the base"
 
 
 def test_the_index_grades_say_what_the_base_withholds(closed: Path) -> None:
@@ -566,3 +569,95 @@ def test_naming_the_base_replaces_the_record_rather_than_writing_into_it(tmp_pat
     assert name_base(published, HUB_ID) == {"path": HUB_ID}
     assert json.loads(published.read_text(encoding="utf-8"))["base_model"]["path"] == HUB_ID
     assert json.loads(original.read_text(encoding="utf-8"))["base_model"]["path"] == "/basis"
+
+
+@pytest.mark.parametrize(
+    "dropped, said",
+    [(("name",), "Winzige Basis"), (("name", "path"), "Basismodell")],
+    ids=["by-its-reference", "unnamed"],
+)
+def test_a_base_the_record_does_not_name_is_said_in_the_readers_language(
+    closed: Path, tmp_path: Path, dropped: tuple[str, ...], said: str
+) -> None:
+    """A hand-edited record without the base's name: the bundle's reference to it stands in,
+    and without one the reader's word for a base model, never an English one."""
+    from gemeingut.i18n import text
+    from gemeingut.release.openness.evidence import collect
+    from gemeingut.release.openness.finetune_rating import rate_finetune
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(closed, bundle)
+    path = bundle / "training-metadata" / "finetune.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    for key in dropped:
+        del record["base_model"][key]
+    path.write_text(json.dumps(record), encoding="utf-8")
+    result = rate_finetune(collect(bundle))
+    rows = {row["name"]: text(row["detail"]) for row in result["mof"]["components"]}
+    assert rows["Datasets"] == f"das Basismodell {said} veröffentlicht es nicht"
+    five = next(c for c in result["checks"] if c["id"] == "artifacts.five")
+    assert f"vom Basismodell {said} zurückgehalten" in text(five["detail"])
+    assert not any("base model" in line for line in rows.values())
+
+
+def _energy_documents(bundle: Path) -> tuple[dict, dict, object]:
+    """The Model Documentation Form, the FMTI energy row and the SPDX model as the bundle's
+    files give them now (rendered, not read: a copy changed by a test is not re-released)."""
+    import io
+
+    from spdx_python_model import v3_0_1 as spdx
+
+    from gemeingut.release.openness.evidence import collect
+    from gemeingut.release.openness.finetune_claims import finetune_documents
+
+    documents = finetune_documents(bundle, collect(bundle), rating(bundle))
+    form = json.loads(documents["model_documentation.json"]())
+    fmti = json.loads(documents["fmti.json"]())
+    [row] = [r for r in fmti["indicators"] if r["indicator"] == "Energy usage"]
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO(documents["spdx.json"]().encode()), objects)
+    models = {m.name: m for m in objects.foreach() if type(m).__name__ == "ai_AIPackage"}
+    return form["energy_consumption"], row, models
+
+
+def test_the_fine_tunings_energy_is_stated_and_the_bases_as_it_states_it(
+    closed: Path, tmp_path: Path
+) -> None:
+    record = json.loads((closed / "training-metadata" / "finetune.json").read_text())
+    kwh = record["energy"]["kwh_this_run"]
+    form, row, models = _energy_documents(closed)
+    assert (form["kwh"], form["base_model"]) == (kwh, "not stated by the base")
+    assert row["met"] and row["evidence"].startswith("training-metadata/finetune.json (energy")
+    assert row["base_model"] == "not stated by the base"
+    consumption = models["winzig-feinjustiert"].ai_energyConsumption
+    assert [d.ai_energyQuantity for d in consumption.ai_finetuningEnergyConsumption] == [kwh]
+    assert not consumption.ai_trainingEnergyConsumption  # the base's: not known, not invented
+    assert models["Winzige Basis"].comment == "Energy of its training: not stated by the base"
+    # A base whose card states its emissions (the Hub's field; it has none for energy)
+    bundle = tmp_path / "bundle"
+    shutil.copytree(closed, bundle)
+    card = bundle / "base-model" / "README.md"
+    emissions = "co2_eq_emissions:\n  emissions: 1234.5\n  source: CodeCarbon\n"
+    card.write_text(card.read_text("utf-8").replace("---\n", "---\n" + emissions, 1), "utf-8")
+    form, row, models = _energy_documents(bundle)
+    assert form["base_model"]["kwh"] == "not stated by the base"
+    assert form["base_model"]["co2_eq_emissions"] == {"emissions": 1234.5, "source": "CodeCarbon"}
+    assert form["base_model"]["evidence"] == "base-model/README.md (co2_eq_emissions)"
+    assert "1234.5 g CO2" in row["base_model"] and "1234.5 g CO2" in models["Winzige Basis"].comment
+
+
+def test_a_fine_tune_bundle_from_before_energy_was_measured_says_it_is_not_recorded(
+    closed: Path, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(closed, bundle)
+    path = bundle / "training-metadata" / "finetune.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    del record["energy"]
+    for key in ("energy_kwh", "energy_method"):
+        del record["stats"][key]
+    path.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    form, row, models = _energy_documents(bundle)
+    assert form["kwh"].startswith("not recorded") and form["method"].startswith("not recorded")
+    assert not row["met"]
+    assert models["winzig-feinjustiert"].ai_energyConsumption is None

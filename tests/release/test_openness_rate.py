@@ -219,3 +219,42 @@ def test_a_hugging_face_cache_snapshot_is_rated_by_the_files_its_links_name(
     result = rate_folder(snapshot)
     weights = next(c for c in result["checks"] if c["id"] == "weights.present")
     assert weights["passed"] and weights["evidence"] == "model.safetensors", weights
+
+
+APACHE_TEXT = (
+    "                                 Apache License\n"
+    "                           Version 2.0, January 2004\n"
+    "                        http://www.apache.org/licenses/\n\n"
+    "   TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION\n"
+)
+
+
+@pytest.mark.parametrize("licence_file", [None, APACHE_TEXT], ids=["card-only", "apache-text"])
+def test_a_card_saying_other_named_apache_is_not_rated_as_apache(
+    tmp_path: Path, licence_file: str | None
+) -> None:
+    """`license: other` says the terms are none of the Hub's list, whatever `license_name`
+    resembles: SPDX's index would read its LicenseRef as Apache-2.0 by an alias. A LICENSE file
+    whose text opens as Apache-2.0's does not settle it: the card says other terms (a licence
+    built on Apache-2.0 with added restrictions opens the same), so both apply and the
+    publisher must say which."""
+    folder = _folder(tmp_path / "m", "other", "", "license_name: apache-2.0\n")
+    if licence_file is not None:
+        (folder / "LICENSE").write_text(licence_file, "utf-8")
+    shown = invoke("openness", "rate", str(folder), "--json")
+    assert shown.exit_code == 0, shown.output
+    result = json.loads(shown.output)
+    weights = next(c for c in result["checks"] if c["id"] == "licence.weights")
+    assert not weights["passed"] and not result["open"] and result["mof"]["class"] == 0
+    if licence_file is None:
+        assert result["licenses"]["weights"] == "LicenseRef-apache-2.0"
+        assert weights["detail"] == (
+            "LicenseRef-apache-2.0 is not in gemeingut's list of open licences"
+        )
+    else:
+        assert result["licenses"]["weights"] == "LicenseRef-apache-2.0 AND Apache-2.0"
+        assert weights["detail"].startswith(
+            "README.md names LicenseRef-apache-2.0, but LICENSE holds Apache-2.0: they disagree"
+        )
+    parameters = next(c for c in result["mof"]["components"] if c["name"].endswith("(Final)"))
+    assert not parameters["license_open"]

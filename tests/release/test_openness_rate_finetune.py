@@ -217,3 +217,50 @@ def test_a_relative_base_path_is_read_from_the_fine_tunes_folder(
     rows = _rows(rate_folder(tuned))
     assert all(rows[name]["present"] for name in BASE_PARTS)
     assert "publishes its own: data/train.jsonl" in rows["Datasets"]["detail"]
+
+
+def gemeingut_base(root: Path) -> Path:
+    """A model folder as a gemeingut stage leaves it: its files and the artifact.json that
+    records each one's sha256 (the fingerprint a fine-tune records is its artifact id)."""
+    from gemeingut.workspace import materialize
+
+    def build(out: Path) -> dict:
+        make_model(out)
+        (out / "README.md").write_text(
+            "---\nlicense: apache-2.0\nmodel_name: Eigene Basis\n---\n# Eigene Basis\n\n"
+            + DATA_SECTION,
+            "utf-8",
+        )
+        return {}
+
+    return materialize(root / "eigene-basis", "model", {}, {"test": "basis"}, build)[0].path
+
+
+@pytest.mark.parametrize("swap", ["changed", "missing", "added"])
+def test_a_gemeingut_base_whose_weights_changed_is_not_rated_as_the_base(
+    tmp_path: Path, swap: str
+) -> None:
+    """The artifact id hashes what a model was made from, not its weights: a folder whose
+    artifact.json stayed while its safetensors were swapped is another model."""
+    from safetensors.torch import load_file, save_file
+
+    from gemeingut.i18n import text
+
+    base = gemeingut_base(tmp_path)
+    tuned = fine_tune(tmp_path, base)
+    assert _rows(rate_folder(tuned))["Data card"]["present"]
+    weights = base / "model.safetensors"
+    if swap == "changed":
+        tensors = {name: t + 1 for name, t in load_file(weights).items()}
+        save_file(tensors, weights, metadata={"format": "pt"})
+    elif swap == "missing":
+        weights.rename(base / "model.bin")
+    else:
+        save_file(load_file(weights), base / "model-00002.safetensors")
+    rows = _rows(rate_folder(tuned))
+    assert not rows["Data card"]["present"]
+    assert text(rows["Data card"]["detail"]) == (
+        "was das Basismodell Eigene Basis veröffentlicht, lässt sich nicht prüfen: der Ordner "
+        f"unter {base} ist nicht das Basismodell, aus dem diese Feinabstimmung entstand (seine "
+        "Dateien passen nicht zum Fingerabdruck, den finetune.json festhält)"
+    )

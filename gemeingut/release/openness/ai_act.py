@@ -19,6 +19,7 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.i18n import Message, _, as_written, plural, text
+from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
@@ -178,8 +179,6 @@ def identification(release: dict[str, Any], dependencies: Line, missing: Line) -
 def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
     f = _facts(bundle, evidence)
     training, config, release = f["training"], f["config"], f["release"]
-    energy = training["energy"]
-    kwh = energy.get("kwh_total_extrapolated", energy.get("kwh_this_run"))
     return {
         "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
         "general_information": {
@@ -234,11 +233,7 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             "excluded_by_reason": f["dataset"]["stats"]["excluded_by_reason"],
         },
         "computational_resources": _compute(training, _fine_tuning(bundle)),
-        "energy_consumption": {
-            "kwh": kwh,
-            "method": energy.get("method", NOT_EVIDENCED),
-            **({"scope": _ENERGY_SCOPE} if f["tuned"] else {}),
-        },
+        "energy_consumption": _energy(training["energy"], _fine_tuning(bundle)),
     }
 
 
@@ -275,6 +270,31 @@ def _compute(training: dict[str, Any], tuning: dict[str, Any] | None) -> dict[st
         + fine_tuning["training_compute_flops"],
         "compute_method": "the sum of the pretraining's and the fine-tuning's (stages)",
         "stages": {"pretraining": pretraining, "fine-tuning": fine_tuning},
+    }
+
+
+def _energy(pretraining: dict[str, Any], tuning: dict[str, Any] | None) -> dict[str, Any]:
+    """The pretraining's energy; where the released model was fine-tuned after it, the sum of
+    both runs with each one named, as `_compute` sums them (a fine-tuning recorded before
+    gemeingut measured its energy leaves the pretraining's alone, and says so)."""
+    said = {"kwh": recorded_kwh(pretraining), "method": pretraining.get("method", NOT_EVIDENCED)}
+    if tuning is None:
+        return said
+    tuned = tuning.get("energy")
+    if recorded_kwh(tuned) is None:
+        return {**said, "scope": _ENERGY_SCOPE}
+    stages = {
+        "pretraining": {**said, "record": f"{TRAINING_METADATA}/training.json"},
+        "fine-tuning": {
+            "kwh": recorded_kwh(tuned),
+            "method": tuned.get("method", NOT_EVIDENCED),
+            "record": FINETUNE_RECORD,
+        },
+    }
+    return {
+        "kwh": said["kwh"] + stages["fine-tuning"]["kwh"],
+        "method": "the sum of the pretraining's and the fine-tuning's (stages)",
+        "stages": stages,
     }
 
 

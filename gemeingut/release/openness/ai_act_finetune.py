@@ -5,7 +5,9 @@ summary of training content in the sections of the Commission's template, and
 Whoever modifies a general-purpose model documents the modification; the base model's training
 content is its own provider's to describe, and this summary names that model and its licence
 instead of describing it. Everything else comes from the bundle's files (the fine-tuning
-record, the data and the licences read from it); what they cannot evidence says so.
+record, the data and the licences read from it); what they cannot evidence says so. The form's
+energy is the fine-tuning's, as measured, and the base's as its card states it, or not
+(`finetune_energy.py`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 from gemeingut.data.licenses import decide
 from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.release.card_phrases import report_language
-from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.layout import FINETUNE_RECORD, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line, identification
 from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.finetune_energy import base_statement, tuning_consumption
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_copies
 from gemeingut.release.openness.model_size import ModelSize, model_size
 
@@ -243,7 +246,12 @@ def finetune_documentation(
             "pretraining is documented by its own provider",
             "hardware": record.get("hardware"),
         },
-        "energy_consumption": {"kwh": NOT_EVIDENCED, "method": NOT_EVIDENCED},
+        "energy_consumption": {
+            **tuning_consumption(record),
+            "scope": f"kwh and method: the fine-tuning only ({FINETUNE_RECORD}); base_model: "
+            "the base model's own training, as its files state it",
+            "base_model": base_statement(bundle / BASE_DIR),
+        },
     }
 
 

@@ -173,14 +173,14 @@ def base_paragraph(bundle: Path, language: str) -> str:
     from gemeingut.release.openness.foreign import rate_folder
 
     record, listing = base_record(bundle), base_listing(bundle)
-    rated = rate_folder(bundle / BASE_DIR, sorted(listing), str(record.get("name") or "base"))
+    rated = rate_folder(bundle / BASE_DIR, sorted(listing), _recorded_name(record))
     paragraph = _(
         "`{base}` is not part of this bundle: `{folder}/` holds copies of its files {copies} "
         "and the list of all {count} files of its folder with their sha256 (their hash is the "
         "base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
         "openness rate` rates any model folder: Model Openness Framework {mof}; OSI's Open "
         "Source AI Definition: {osaid}.",
-        base=record.get("path"),
+        base=str(record.get("path") or "") or shown_base(record),
         folder=BASE_DIR,
         copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
         count=len(listing),
@@ -198,6 +198,19 @@ def base_paragraph(bundle: Path, language: str) -> str:
     return f"{text(paragraph, language)} {text(missing, language)}"
 
 
+def shown_base(record: dict[str, Any]) -> Message | str:
+    """The base model as a reader is told of it: its recorded name, else the reference the
+    bundle publishes (its Hub id or folder name), else "base model" in the reader's language
+    (a hand-edited record may name neither)."""
+    return _recorded_name(record) or str(record.get("path") or "") or _("base model")
+
+
+def _recorded_name(record: dict[str, Any]) -> str | None:
+    """The base's name as recorded, for the base's own rating (its folder's name stands in
+    where none is)."""
+    return str(record.get("name") or "") or None
+
+
 def _listed(artifacts: list[str]) -> Message:
     """Artifact names joined, each said in the reader's language (the record keeps English)."""
     listed = ARTIFACTS[artifacts[0]]
@@ -212,8 +225,8 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
 
     bundle = evidence.root
     record = base_record(bundle)
-    base_name = str(record.get("name") or "base model")
-    base = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), base_name)
+    base_name = shown_base(record)
+    base = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), _recorded_name(record))
     base_parts = {row["name"]: row for row in base["mof"]["components"]}
     kinds = _licences(evidence, base)
     parts = [
@@ -301,7 +314,7 @@ def _part(
     evidence: Evidence,
     kinds: dict[str, str | None],
     base_row: dict[str, Any],
-    base_name: str,
+    base_name: Message | str,
 ) -> Found:
     name = component.name
     base_found = Found(
@@ -334,7 +347,7 @@ def _part(
     return Found(component, own.paths + base_found.paths, own.licence, own.licence_open, own.detail)
 
 
-def _withheld(part: Found, base_name: str) -> Found:
+def _withheld(part: Found, base_name: Message | str) -> Found:
     return Found(
         part.component,
         (),

@@ -9,7 +9,8 @@ developer's organisation, labour, distribution or downstream use (terms of servi
 reports, redress …) cannot be shown by a release and are left out, not marked as met.
 
 A fine-tune of a foreign base has its own table: its run is recorded in `finetune.json` (the
-compute, duration and hardware of the fine-tuning: what the Model Documentation Form states),
+compute, duration, hardware and energy of the fine-tuning: what the Model Documentation Form
+states; the energy row also says what the base states of its own, `finetune_energy.py`),
 and the indicators about the training data, its processing and the capability reports are met
 only where the rating finds them for the base as well as the fine-tune (what the base
 withholds, `base-model/files.json` shows).
@@ -38,6 +39,7 @@ from gemeingut.release.openness.evidence import (
     TECHNICAL_REPORT,
     Evidence,
 )
+from gemeingut.release.openness.finetune_energy import base_said, base_statement, tuning_energy
 from gemeingut.release.openness.finetune_rating import BASE_DIR
 from gemeingut.release.openness.model_size import model_size
 from gemeingut.release.openness.osai_index import absent_evidence, bundle_paths
@@ -54,6 +56,9 @@ def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any
     facts = _Facts(evidence, rating)
     table = _finetune_rows(facts) if evidence.has(BASE_DIR) else _pretraining_rows(facts)
     rows = [facts.row(*entry) for entry in [*table, *_audit_rows(facts), _licence_row(rating)]]
+    if evidence.has(BASE_DIR):  # the fine-tuning's energy is met or not; the base's is said
+        energy = next(row for row in rows if row["indicator"] == "Energy usage")
+        energy["base_model"] = base_said(base_statement(evidence.root / BASE_DIR))
     return {
         "index": "Foundation Model Transparency Index (Bommasani et al., 2023), indicators a "
         "release can evidence",
@@ -200,8 +205,9 @@ def _finetune_rows(facts: _Facts) -> list[Row]:
          lambda: "wall_seconds_total" in stats()),
         ("upstream", "Compute hardware", f"{FINETUNE_RECORD} (hardware of the fine-tuning)",
          lambda: bool(record().get("hardware"))),
-        ("upstream", "Energy usage", f"{FINETUNE_RECORD} (stats: kwh of the fine-tuning)",
-         lambda: "kwh" in stats()),
+        ("upstream", "Energy usage",
+         f"{FINETUNE_RECORD} (energy of the fine-tuning with its method)",
+         lambda: bool((tuning_energy(record()) or {}).get("method"))),
         ("upstream", "Model stages", f"{FINETUNE_RECORD} (base_model), {_LINEAGE} (finetune)",
          lambda: bool(record().get("base_model")) and "finetune" in facts.record(_LINEAGE)),
         *_framework_rows(facts),

@@ -20,7 +20,11 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded
 from gemeingut.json_records import read_object
-from gemeingut.model.base_model import listing_fingerprint, recorded_listing
+from gemeingut.model.base_model import (
+    changed_artifact_files,
+    listing_fingerprint,
+    recorded_listing,
+)
 from gemeingut.model.card_header import NamedLicence, all_apply
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import joined, missing, noted
@@ -160,9 +164,11 @@ def base_rating(
 
 def _made_from(path: Path, fingerprint: object) -> bool:
     """`path`'s fingerprint, made as the fine-tuning made it (`base_model.inspect_base_model`),
-    is `fingerprint`: a gemeingut model's artifact id, or else the hash of its file listing."""
+    is `fingerprint`: a gemeingut model's artifact id, with the very files its artifact.json
+    records (the id hashes what the model was made from, not its weights), or else the hash of
+    its file listing."""
     if (path / ARTIFACT_FILE).is_file():
-        return load_artifact(path).id == fingerprint
+        return load_artifact(path).id == fingerprint and not changed_artifact_files(path)
     fingerprint = str(fingerprint) if fingerprint else None
     return listing_fingerprint(recorded_listing(path, fingerprint)) == fingerprint
 

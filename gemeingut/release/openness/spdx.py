@@ -3,10 +3,12 @@
 Built with `spdx-python-model`, the SPDX project's bindings generated from the official SHACL
 model, which refuse a wrong type and, on writing, a missing required property. Everything
 comes from the bundle's files: the model (`ai_AIPackage`: type, hyper-parameters, metrics,
-parameter count, training energy, the weights' hashes, the MOF class and OSAID result it
-reached), the training and test data (`dataset_DatasetPackage`, each shard a `software_File`
-with its hash), the licences (declared), and how they relate (trainedOn, testedOn, contains).
-The creation time is the model artifact's, so the same bundle always gives the same bytes.
+parameter count, the energy of training and fine-tuning as the run records measured it, the
+weights' hashes, the MOF class and OSAID result it reached; a fine-tune's base: its hashes,
+licence, and what it states of its energy), the training and test data
+(`dataset_DatasetPackage`, each shard a `software_File` with its hash), the licences
+(declared), and how they relate (trainedOn, testedOn, contains). The creation time is the
+model artifact's, so the same bundle always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.i18n import Message, _, plural, text
+from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import DataLicences, Evidence, validation_curve
+from gemeingut.release.openness.finetune_energy import base_said, base_statement
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
 from gemeingut.release.openness.model_size import model_size
@@ -82,14 +86,9 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
         f"Model Openness Framework 1.0: {rating['mof']['label']}",
         f"Open Source AI Definition 1.0: {rating['osaid']['summary']}",
     ]
-    kwh = run.kwh
-    if kwh is not None:
-        description = spdx.ai_EnergyConsumptionDescription(
-            ai_energyQuantity=float(kwh), ai_energyUnit=spdx.ai_EnergyUnitType.kilowattHour
-        )
-        model.ai_energyConsumption = spdx.ai_EnergyConsumption(
-            ai_trainingEnergyConsumption=[description]
-        )
+    consumption = _energy(spdx, run)
+    if consumption is not None:
+        model.ai_energyConsumption = consumption
     elements.append(model)
     licence = _licence(spdx, ids, info, "weights", rating["licenses"]["weights"])
     elements += [licence, _relation(spdx, ids, info, model, "hasDeclaredLicense", [licence])]
@@ -128,7 +127,8 @@ class _Run:
     about: str
     hyperparameters: dict[str, Any]
     metrics: list[tuple[str, str]]
-    kwh: float | None
+    kwh: float | None  # of the training (a fine-tune's base: its own, which we do not know)
+    finetuning_kwh: float | None = None  # of the fine-tuning, where it recorded its energy
 
 
 def _pretraining_run(bundle: Path) -> _Run:
@@ -136,7 +136,7 @@ def _pretraining_run(bundle: Path) -> _Run:
     lineage = _json(meta / "lineage.json")
     training = _json(meta / "training.json")
     evaluation = _json(meta / "evaluation.json")
-    energy = training["energy"]
+    tuned = meta / "finetune.json"  # fine-tuned after pretraining: its own energy
     return _Run(
         created=lineage["model"]["created"],
         about=f"{training['training']['steps']} steps of {training['batch']['tokens_per_step']} "
@@ -144,14 +144,14 @@ def _pretraining_run(bundle: Path) -> _Run:
         "split of the bundle's training-data/; see TECHNICAL_REPORT.md",
         hyperparameters=training["training"],
         metrics=[(key, f"{float(evaluation[key]):.6g}") for key in _METRICS],
-        kwh=energy.get("kwh_total_extrapolated", energy.get("kwh_this_run")),
+        kwh=recorded_kwh(training["energy"]),
+        finetuning_kwh=recorded_kwh(_json(tuned).get("energy")) if tuned.is_file() else None,
     )
 
 
 def _finetune_run(bundle: Path) -> _Run:
     meta = bundle / TRAINING_METADATA
     record = _json(meta / "finetune.json")
-    stats = record.get("stats") or {}
     base = record.get("base_model") or {}
     losses = [loss for _step, loss in validation_curve(meta / "finetune_log.jsonl")]
     return _Run(
@@ -161,8 +161,26 @@ def _finetune_run(bundle: Path) -> _Run:
         "data in the bundle's training-data/finetuning/; see training-metadata/finetune.json",
         hyperparameters=record["training"],
         metrics=[("validation_loss", f"{losses[-1]:.6g}")] if losses else [],
-        kwh=stats.get("kwh"),
+        kwh=None,
+        finetuning_kwh=recorded_kwh(record.get("energy")),
     )
+
+
+def _energy(spdx: Any, run: _Run) -> Any:
+    """The kWh of training and fine-tuning that the run records state (none: unsaid)."""
+    said = {
+        name: [
+            spdx.ai_EnergyConsumptionDescription(
+                ai_energyQuantity=float(kwh), ai_energyUnit=spdx.ai_EnergyUnitType.kilowattHour
+            )
+        ]
+        for name, kwh in (
+            ("ai_trainingEnergyConsumption", run.kwh),
+            ("ai_finetuningEnergyConsumption", run.finetuning_kwh),
+        )
+        if kwh is not None
+    }
+    return spdx.ai_EnergyConsumption(**said) if said else None
 
 
 def _base_model(spdx: Any, ids: _Ids, info: Any, bundle: Path, model: Any) -> list[Any]:
@@ -179,6 +197,7 @@ def _base_model(spdx: Any, ids: _Ids, info: Any, bundle: Path, model: Any) -> li
         for rel, digest in sorted(listing.items())
         if rel.endswith((".safetensors", ".gguf", ".bin"))
     ]
+    base.comment = f"Energy of its training: {base_said(base_statement(bundle / BASE_DIR))}"
     licence = _licence(spdx, ids, info, "base-model", record.get("license"))
     return [
         base,
