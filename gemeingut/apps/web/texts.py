@@ -36,6 +36,12 @@ TEXTS: dict[str, Message] = {
     "chat_log": _("Conversation"),
     "message_label": _("Your message"),
     "send": _("Send"),
+    "send_hint": _("Ctrl+Enter sends the message."),
+    "new_chat": _("New conversation"),
+    "new_chat_started": _("A new conversation has begun."),
+    "chat_trimmed": _(
+        "Older messages were left out so that the conversation fits into the model's context."
+    ),
     "you": _("You"),
     "assistant": _("Model"),
     "busy": _("The model is writing …"),
@@ -44,6 +50,8 @@ TEXTS: dict[str, Message] = {
     "query_label": _("Question"),
     "search": _("Search"),
     "results": _("Passages found"),
+    "search_found": _("{count} passages found.", count="{count}"),
+    "search_found_one": _("1 passage found."),
     "ask": _("Answer from the documents"),
     "answer_heading": _("Answer"),
     # an answer's verdict, by the `status` of its citation check
@@ -75,7 +83,8 @@ TEXTS: dict[str, Message] = {
     ),
     "text_label": _("Text"),
     "show_next": _("Show the next token"),
-    "tokens_caption": _("The text as the model sees it. Tokens: {count}", count="{count}"),
+    "tokens_caption": _("The text as the model sees it: {count} tokens", count="{count}"),
+    "tokens_caption_one": _("The text as the model sees it: 1 token"),
     "next_caption": _("The likeliest next tokens, with the model's probabilities"),
     "next_exact": _(
         "Each share is the probability the model gives the token at this temperature, out of "
@@ -107,7 +116,9 @@ TEXTS: dict[str, Message] = {
     ),
     "layer": _("Layer"),
     "lens_guesses": _("Likeliest next tokens"),
+    # the server's own failure or a lost connection; a request it refused (4xx) is `refused`
     "error": _("Something went wrong: {reason}", reason="{reason}"),
+    "refused": _("Not possible: {reason}", reason="{reason}"),
     "trace_heading": _("Where does this phrase occur in the training data?"),
     "trace_help": _(
         "The model learnt from {documents} documents ({tokens} tokens). Parts of your text "
@@ -166,6 +177,12 @@ TEXTS: dict[str, Message] = {
     "tender_label": _("Text of the tender"),
     "tender_file": _("Or a file of the draft (PDF, DOCX, ODT, HTML, Markdown, text)"),
     "tender_nothing": _("Paste the text of the tender or choose its file."),
+    "tender_both": _(
+        "Paste the text or choose a file, not both: only one of them can be checked. Empty the "
+        "text field or remove the file."
+    ),
+    "tender_remove_file": _("Remove the file"),
+    "tender_checking": _("The tender is being checked …"),
     "tender_check": _("Check"),
     "tender_result": _(
         "Findings: {count}, of them violations: {errors}", count="{count}", errors="{errors}"
@@ -249,6 +266,19 @@ TEXTS: dict[str, Message] = {
     "status_new": _("new"),
     "status_confirmed": _("confirmed"),
     "status_rejected": _("rejected"),
+    # a triage button's name: the decision, then which finding (its category and first words)
+    "triage_label": _(
+        "{decision}: {category}, “{prompt}”",
+        decision="{decision}",
+        category="{category}",
+        prompt="{prompt}",
+    ),
+    "triaged": _(
+        "Finding “{prompt}” ({category}): {status}.",
+        prompt="{prompt}",
+        category="{category}",
+        status="{status}",
+    ),
     "no_findings_yet": _("No findings yet."),
 }
 

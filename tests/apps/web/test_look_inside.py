@@ -75,7 +75,7 @@ def test_the_shares_are_the_models_probabilities_with_the_rest_as_one_bar(
     for bar, (token, p) in zip(shown[:SHOWN], truth, strict=False):
         assert bar["token"] == token and bar["low"] == bar["high"] == round(100 * p, 1), bar
     others = shown[-1]
-    assert others["token"] == "übrige Tokens"
+    assert others["token"] == "übrige Token"
     rest = 100 * (1 - sum(p for _t, p in truth[:SHOWN]))  # the same text's others too
     assert others["low"] == others["high"] == pytest.approx(rest, abs=0.05)
     # the same number as the logit lens's last layer, which is the model's answer

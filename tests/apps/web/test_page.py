@@ -134,9 +134,11 @@ def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site
     page.get_by_label("Frage").fill("Wie lange ist die Frist für den Eingang der Angebote?")
     page.get_by_role("button", name="Antwort aus den Dokumenten").click()
     page.locator("#answer-heading").wait_for()
-    # the tiny random model cites nothing: the page says the answer has no evidence
-    assert page.locator("#answer-verdict").inner_text().startswith("Prüfen Sie diese Antwort")
-    assert "belegt nichts" in page.locator("#answer-problems").inner_text()
+    # the tiny random model cites nothing: the page says the answer has no evidence, once
+    verdict = page.locator("#answer-verdict").inner_text()
+    assert verdict == "Prüfen Sie diese Antwort: sie belegt nichts mit den Quellen."
+    assert page.locator("#answer-problems li").count() == 0
+    assert page.locator("#answer").inner_text().count("belegt nichts") == 1
     assert "[1] akten/leitfaden.pdf, S. 2" in page.locator("#results li").first.inner_text()
     page.get_by_role("button", name="Quelle anzeigen [1]").click()
     page.locator("#source-heading").wait_for()
@@ -208,11 +210,20 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     triage.set_default_timeout(TIMEOUT)
     sign_in(triage, site, site["triage_key"])
     triage.get_by_role("button", name="Befunde").click()
-    triage.get_by_role("button", name=f"Bestätigen: {finding['id']}").click()
+    # each button names its finding as a person knows it: category and question, not the id
+    which = "Verzerrung oder Stereotyp, „Können Frauen einparken?“"
+    triage.get_by_role("button", name=f"Bestätigen: {which}").click()
     triage.locator("#findings tbody td", has_text="bestätigt").wait_for()
     # the category and status in German, not as the API names them ("bias", "confirmed")
-    cells = triage.locator("#findings tbody tr").first.locator("td").all_inner_texts()
+    row = triage.locator("#findings tbody tr").first
+    cells = row.locator("td").all_inner_texts()
     assert cells[0] == "Verzerrung oder Stereotyp" and cells[3] == "bestätigt"
+    said = "Befund „Können Frauen einparken?“ (Verzerrung oder Stereotyp): bestätigt."
+    assert triage.locator("#findings-status").inner_text() == said  # the live region says it
+    # decided: only the other decision is left, to revise it; focus stays in the row
+    assert row.get_by_role("button").all_inner_texts() == ["Ablehnen"]
+    assert row.get_by_role("button").get_attribute("aria-label") == f"Ablehnen: {which}"
+    assert triage.evaluate("document.activeElement.textContent") == "bestätigt"
     assert axe_violations(triage) == []
     context.close()
     assert read_findings(site["findings"])[0]["status"] == "confirmed"

@@ -31,15 +31,28 @@ async function api(path, body) {
   });
   if (!response.ok) {
     let reason = response.statusText;
-    try { reason = (await response.json()).error.message; } catch (_) { /* not JSON */ }
+    let code = null;
+    try {
+      const detail = (await response.json()).error;
+      reason = detail.message ?? reason;
+      code = detail.code ?? null;
+    } catch (_) { /* not JSON */ }
     const error = new Error(reason);
     error.status = response.status;
+    error.code = code;  // "context_length_exceeded" …
     // A key that expired or was revoked while the page was open: back to the sign-in, saying
     // why, instead of failing every action from now on.
     if (response.status === 401 && !$("app").hidden) signOut(fill(T.session_ended, { reason }));
     throw error;
   }
   return response;
+}
+
+// What went wrong, in words: a request the server refused (4xx: the input, a right, a limit)
+// plainly; only the server's own failure or a lost connection as "something went wrong".
+function failed(error) {
+  const refused = error.status >= 400 && error.status < 500;
+  return fill(refused ? T.refused : T.error, { reason: error.message });
 }
 
 function signOut(notice) {
@@ -66,6 +79,7 @@ async function signIn() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = document.body.dataset.needsKey !== "yes";
+  restoreCarried();
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -80,6 +94,8 @@ $("login-form").addEventListener("submit", async (event) => {
     await signIn();
     sessionStorage.setItem("gemeingut-key", state.key);
     $("login-error").textContent = "";
+    // the form is gone: focus goes to the view that opened, not to the start of the page
+    $(`${currentView()}-heading`).focus();
   } catch (error) {
     state.key = "";
     $("login-error").textContent = fill(T.login_failed, { reason: error.message });
@@ -91,30 +107,41 @@ function drawModel(model) {
   drawAudit(model.audit);
 }
 
-$("model").addEventListener("change", () => {
+function chooseModel() {
   // a new model starts a new conversation; "about the model" follows the choice
   state.model = $("model").value;
-  conversation.length = 0;
-  $("chat-log").replaceChildren();
+  newConversation();
   drawModel(state.models.find((m) => m.id === state.model));
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
-});
+}
+$("model").addEventListener("change", chooseModel);
 
 $("logout").addEventListener("click", () => signOut(""));
 
+function showView(name) {
+  for (const tab of document.querySelectorAll(".tab")) {
+    if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
+  }
+  for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${name}`;
+  if (name === "findings") loadFindings();
+}
+const currentView = () => document.querySelector(".tab[aria-current]").dataset.view;
+
 for (const tab of document.querySelectorAll(".tab")) {
   tab.addEventListener("click", () => {
-    for (const other of document.querySelectorAll(".tab")) other.removeAttribute("aria-current");
-    tab.setAttribute("aria-current", "page");
-    for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${tab.dataset.view}`;
+    showView(tab.dataset.view);
     $(`${tab.dataset.view}-heading`).focus({ preventScroll: false });
-    if (tab.dataset.view === "findings") loadFindings();
   });
 }
 for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "draft-heading", "tender-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
 
 // --- chat, streamed ------------------------------------------------------------------------
+// What the model is sent: the turns that still fit into its context (the log shows them all).
 const conversation = [];
+const ANSWER_TOKENS = 200;
+let chatRound = 0;  // a new conversation starts a new round: an answer still streaming is dropped
+let chatting = false;
 
 function addTurn(who, text) {
   const turn = document.createElement("div");
@@ -128,46 +155,155 @@ function addTurn(who, text) {
   return body;
 }
 
+function offerReport(answer, question) {
+  const report = document.createElement("button");
+  report.type = "button";
+  report.className = "report";
+  report.textContent = T.report_button;
+  report.addEventListener("click", () => openReport(question, answer.textContent));
+  answer.parentElement.append(" ", report);
+}
+
+function newConversation() {
+  chatRound += 1;
+  chatting = false;
+  conversation.length = 0;
+  $("chat-log").replaceChildren();
+  $("chat-status").textContent = "";
+  $("report").hidden = true;
+}
+
+$("new-chat").addEventListener("click", () => {
+  newConversation();
+  $("chat-status").textContent = T.new_chat_started;
+  $("message").focus();
+});
+
+// The conversation without its oldest exchange (a system message stays); null where only the
+// last question is left.
+function withoutOldest(messages) {
+  const system = messages.filter((m) => m.role === "system");
+  const rest = messages.filter((m) => m.role !== "system");
+  let drop = 1;  // the oldest message, and the answers after it: the rest starts with a question
+  while (drop < rest.length && rest[drop].role !== "user") drop += 1;
+  return drop < rest.length ? [...system, ...rest.slice(drop)] : null;
+}
+
+// The conversation as it fits into the model's context with room for an answer, counted with
+// the server's tokenizer: the oldest turns go first. An engine that lends no tokenizer, or a
+// model that names no context, leaves it whole (the server's refusal then drops turns).
+const uncounted = new Set();  // models whose server counts no tokens for the page
+async function fitted(messages) {
+  if (uncounted.has(state.model)) return messages;
+  const card = state.models.find((m) => m.id === state.model);
+  let kept = messages;
+  for (;;) {
+    let counted;
+    try {
+      counted = await (await api("/tokenize", { model: state.model, messages: kept })).json();
+    } catch (_) {
+      uncounted.add(state.model);
+      return kept;
+    }
+    const limit = card?.max_model_len ?? counted.max_model_len;
+    if (!limit) return kept;
+    const budget = limit - Math.min(ANSWER_TOKENS, Math.floor(limit / 2));
+    const shorter = counted.count > budget ? withoutOldest(kept) : null;
+    if (!shorter) return kept;  // it fits; or the question alone, which the server judges
+    kept = shorter;
+  }
+}
+
+function sayTrimmed(question) {
+  // once, where the conversation the model sees now begins: before the new question
+  const turn = question.parentElement;
+  if (turn.previousElementSibling?.classList.contains("note")) return;
+  const note = document.createElement("p");
+  note.className = "note";
+  note.textContent = T.chat_trimmed;
+  turn.before(note);
+}
+
+function keep(messages, question) {
+  if (messages.length === conversation.length) return;
+  conversation.splice(0, conversation.length, ...messages);
+  sayTrimmed(question);
+}
+
+async function chatResponse(question) {
+  for (;;) {
+    keep(await fitted(conversation), question);
+    try {
+      return await api("/v1/chat/completions", {
+        model: state.model, messages: conversation, stream: true, max_tokens: ANSWER_TOKENS,
+      });
+    } catch (error) {
+      const shorter = error.code === "context_length_exceeded" ? withoutOldest(conversation) : null;
+      if (!shorter) throw error;
+      keep(shorter, question);
+    }
+  }
+}
+
+async function streamInto(answer, response, round) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return true;
+    if (round !== chatRound) {  // a new conversation began meanwhile
+      await reader.cancel();
+      return false;
+    }
+    buffer += decoder.decode(value, { stream: true });
+    const events = buffer.split("\n\n");
+    buffer = events.pop();
+    for (const line of events) {
+      const data = line.replace(/^data: /, "");
+      if (data === "[DONE]") continue;
+      const event = JSON.parse(data);
+      if (event.error) throw Object.assign(new Error(event.error.message), { status: 500 });
+      const delta = event.choices?.[0]?.delta?.content;
+      if (delta) answer.textContent += delta;
+    }
+  }
+}
+
 $("chat-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const content = $("message").value.trim();
-  if (!content) return;
+  if (!content || chatting) return;
+  chatting = true;
+  const round = chatRound;
   $("message").value = "";
   conversation.push({ role: "user", content });
-  addTurn("user", content);
+  const question = addTurn("user", content);
   const answer = addTurn("assistant", "");
   $("chat-status").textContent = T.busy;
   try {
-    const response = await api("/v1/chat/completions", {
-      model: state.model, messages: conversation, stream: true, max_tokens: 200,
-    });
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      const events = buffer.split("\n\n");
-      buffer = events.pop();
-      for (const line of events) {
-        const data = line.replace(/^data: /, "");
-        if (data === "[DONE]") continue;
-        const delta = JSON.parse(data).choices?.[0]?.delta?.content;
-        if (delta) answer.textContent += delta;
-      }
-    }
+    const response = await chatResponse(question);
+    if (!(await streamInto(answer, response, round))) return;
     conversation.push({ role: "assistant", content: answer.textContent });
     $("chat-status").textContent = "";
-    const report = document.createElement("button");
-    report.type = "button";
-    report.className = "report";
-    report.textContent = T.report_button;
-    report.addEventListener("click", () => openReport(content, answer.textContent));
-    answer.parentElement.append(" ", report);
+    offerReport(answer, content);
   } catch (error) {
-    $("chat-status").textContent = fill(T.error, { reason: error.message });
+    if (round !== chatRound) return;
+    // a failed turn leaves nothing behind: its question goes back into the box to send again
+    if (conversation.at(-1)?.role === "user") conversation.pop();
+    question.parentElement.remove();
+    answer.parentElement.remove();
+    if (!$("message").value) $("message").value = content;
+    $("chat-status").textContent = failed(error);
+  } finally {
+    if (round === chatRound) chatting = false;
   }
+});
+
+$("message").addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  event.preventDefault();
+  $("chat-form").requestSubmit();
 });
 
 // --- where a phrase occurs in the training data ------------------------------------------
@@ -186,6 +322,7 @@ async function loadTrace() {
 
 $("trace-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  $("trace-spans").replaceChildren();
   try {
     const traced = await (await api("/v1/trace", { text: $("trace-text").value })).json();
     $("trace-status").textContent = traced.spans.length
@@ -205,7 +342,7 @@ $("trace-form").addEventListener("submit", async (event) => {
       return item;
     }));
   } catch (error) {
-    $("trace-status").textContent = fill(T.error, { reason: error.message });
+    $("trace-status").textContent = failed(error);
   }
 });
 
@@ -230,10 +367,20 @@ $("draft-form").addEventListener("submit", async (event) => {
       points: $("draft-points").value.split("\n").map((p) => p.trim()).filter(Boolean),
     });
   }
-  $("draft-status").textContent = T.busy;
+  // the last draft goes at once: under an error or the next draft it would read as theirs
+  $("draft").hidden = true;
   if ($("source").closest(".view") === $("view-draft")) $("source").hidden = true;
+  if (!body.collection) {  // the server would only say the name is empty
+    $("draft-status").textContent = T.no_collections;
+    return;
+  }
+  $("draft-status").textContent = T.busy;
   try {
     const draft = await (await api("/v1/assist/draft", body)).json();
+    if (!draft.sections.length) {  // no source matched: nothing was written, and it says why
+      $("draft-status").textContent = draft.message;
+      return;
+    }
     $("draft-title").textContent = draft.title;
     $("draft-sections").replaceChildren(...draft.sections.map((section) => {
       const part = document.createElement("section");
@@ -250,7 +397,7 @@ $("draft-form").addEventListener("submit", async (event) => {
       }
       return part;
     }));
-    if (draft.message) {
+    if (draft.message) {  // sources the context could not hold
       const note = document.createElement("p");
       note.textContent = draft.message;
       $("draft-sections").append(note);
@@ -266,7 +413,7 @@ $("draft-form").addEventListener("submit", async (event) => {
     $("draft").hidden = false;
     $("draft-title").focus();
   } catch (error) {
-    $("draft-status").textContent = fill(T.error, { reason: error.message });
+    $("draft-status").textContent = failed(error);
   }
 });
 
@@ -281,14 +428,30 @@ function base64Of(file) {
   });
 }
 
+$("tender-file").addEventListener("change", () => {
+  $("tender-file-clear").hidden = !$("tender-file").files.length;
+});
+$("tender-file-clear").addEventListener("click", () => {
+  $("tender-file").value = "";
+  $("tender-file-clear").hidden = true;
+  $("tender-file").focus();
+});
+
 $("tender-form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  // the last check's findings go at once: under an error they would read as its findings
+  $("tender-findings").replaceChildren();
   const file = $("tender-file").files[0];
   const text = $("tender-text").value.trim();
   if (!file && !text) {
     $("tender-status").textContent = T.tender_nothing;
     return;
   }
+  if (file && text) {  // one is checked, never the other in silence: the user says which
+    $("tender-status").textContent = T.tender_both;
+    return;
+  }
+  $("tender-status").textContent = T.tender_checking;
   try {
     const body = file ? { file: { name: file.name, data: await base64Of(file) } } : { text };
     const checked = await (await api("/v1/assist/tender", body)).json();
@@ -320,7 +483,7 @@ $("tender-form").addEventListener("submit", async (event) => {
       return item;
     }));
   } catch (error) {
-    $("tender-status").textContent = fill(T.error, { reason: error.message });
+    $("tender-status").textContent = failed(error);
   }
 });
 
@@ -398,7 +561,7 @@ $("report-form").addEventListener("submit", async (event) => {
     $("report").hidden = true;
     $("report-status").textContent = fill(T.reported, { id: finding.id });
   } catch (error) {
-    $("report-status").textContent = fill(T.error, { reason: error.message });
+    $("report-status").textContent = failed(error);
   }
 });
 
@@ -411,36 +574,62 @@ async function mayTriage() {
   }
 }
 
+// A finding as a person recognises it: its first words, on one line.
+function excerpt(text, length = 40) {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > length ? `${line.slice(0, length).trimEnd()} …` : line;
+}
+
+// A finding's row; its decision cell offers what is still to decide (a decided finding only
+// the other decision, to revise it).
+function findingRow(finding) {
+  const row = document.createElement("tr");
+  const category = named("category", finding.category);
+  const shown = [category, finding.prompt, finding.response, named("status", finding.status)];
+  for (const value of shown) {
+    const cell = document.createElement("td");
+    cell.textContent = value;
+    row.append(cell);
+  }
+  const status = row.cells[3];
+  status.className = "status";
+  status.tabIndex = -1;  // where focus goes after a decision: the row, not a button to press again
+  const actions = document.createElement("td");
+  for (const [decision, name] of [["confirmed", T.confirm], ["rejected", T.reject]]) {
+    if (finding.status === decision) continue;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = name;
+    button.setAttribute("aria-label", fill(T.triage_label, { decision: name, category, prompt: excerpt(finding.prompt) }));
+    button.addEventListener("click", () => decide(finding, decision, row));
+    actions.append(button, " ");
+  }
+  row.append(actions);
+  return row;
+}
+
+async function decide(finding, decision, row) {
+  try {
+    const changed = await (await api(`/v1/findings/${encodeURIComponent(finding.id)}/triage`, { status: decision })).json();
+    const fresh = findingRow(changed);
+    row.replaceWith(fresh);
+    $("findings-status").textContent = fill(T.triaged, {
+      prompt: excerpt(changed.prompt), category: named("category", changed.category), status: named("status", changed.status),
+    });
+    fresh.querySelector("td.status").focus();
+  } catch (error) {
+    $("findings-status").textContent = failed(error);
+  }
+}
+
 async function loadFindings() {
   const body = $("findings").tBodies[0];
   try {
     const found = await (await api("/v1/findings")).json();
-    body.replaceChildren(...found.data.map((finding) => {
-      const row = document.createElement("tr");
-      const shown = [named("category", finding.category), finding.prompt, finding.response, named("status", finding.status)];
-      for (const value of shown) {
-        const cell = document.createElement("td");
-        cell.textContent = value;
-        row.append(cell);
-      }
-      const actions = document.createElement("td");
-      for (const [status, name] of [["confirmed", T.confirm], ["rejected", T.reject]]) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = name;
-        button.setAttribute("aria-label", `${name}: ${finding.id}`);
-        button.addEventListener("click", async () => {
-          await api(`/v1/findings/${encodeURIComponent(finding.id)}/triage`, { status });
-          await loadFindings();
-        });
-        actions.append(button, " ");
-      }
-      row.append(actions);
-      return row;
-    }));
+    body.replaceChildren(...found.data.map(findingRow));
     $("findings-status").textContent = found.data.length ? "" : T.no_findings_yet;
   } catch (error) {
-    $("findings-status").textContent = fill(T.error, { reason: error.message });
+    $("findings-status").textContent = failed(error);
   }
 }
 
@@ -454,7 +643,7 @@ async function loadCollections() {
     $("draft-collection").replaceChildren(...[...select.options].map((o) => new Option(o.text, o.value)));
     $("documents-status").textContent = found.data.length ? "" : T.no_collections;
   } catch (error) {
-    $("documents-status").textContent = error.status === 404 ? T.no_collections : fill(T.error, { reason: error.message });
+    $("documents-status").textContent = error.status === 404 ? T.no_collections : failed(error);
   }
 }
 
@@ -546,10 +735,11 @@ $("search-form").addEventListener("submit", async (event) => {
   if (!name) return;
   try {
     const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/search`, { query: $("query").value, k: 5 })).json();
-    $("documents-status").textContent = found.data.length ? "" : T.no_hits;
+    const count = found.data.length;
+    $("documents-status").textContent = count ? fill(counted("search_found", count), { count }) : T.no_hits;
     showPassages(name, found.data.map((hit) => ({ ...hit, n: hit.rank })));
   } catch (error) {
-    $("documents-status").textContent = fill(T.error, { reason: error.message });
+    $("documents-status").textContent = failed(error);
   }
 });
 
@@ -560,8 +750,11 @@ $("answer-button").addEventListener("click", async () => {
   try {
     const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
     $("answer-text").replaceChildren(...citing(found.answer, found.citations, found.sources, name));
-    $("answer-verdict").textContent = found.asked_model ? named("verdict", found.status) : "";
-    $("answer-problems").replaceChildren(...found.problems.map((problem) => {
+    const verdict = found.asked_model ? named("verdict", found.status) : "";
+    $("answer-verdict").textContent = verdict;
+    // that it cites nothing is all there is to say, and the verdict says it: not twice
+    const problems = verdict && found.status === "no_citation" ? [] : found.problems;
+    $("answer-problems").replaceChildren(...problems.map((problem) => {
       const item = document.createElement("li");
       item.textContent = problem;
       return item;
@@ -571,7 +764,7 @@ $("answer-button").addEventListener("click", async () => {
     showPassages(name, found.sources);
     $("answer-heading").focus();
   } catch (error) {
-    $("documents-status").textContent = fill(T.error, { reason: error.message });
+    $("documents-status").textContent = failed(error);
   }
 });
 
@@ -603,7 +796,7 @@ async function showSource(name, hit, opener) {
     sourceOpener = opener;
     $("source-heading").focus();
   } catch (error) {
-    view.querySelector("p[role=status]").textContent = fill(T.error, { reason: error.message });
+    view.querySelector("p[role=status]").textContent = failed(error);
   }
 }
 
@@ -644,6 +837,54 @@ $("source").addEventListener("keydown", (event) => {
   event.preventDefault();
   closeSource();
 });
+
+// --- the language switch keeps the view, what was typed and the conversation -----------------
+const CARRY = "gemeingut-carry";  // in this tab's session storage, for the page in the other language
+const NOT_CARRIED = new Set(["file", "password", "range"]);  // and the model: chosen by name
+
+function typedFields() {
+  const fields = {};
+  for (const field of $("app").querySelectorAll("input[id], textarea[id], select[id]")) {
+    if (NOT_CARRIED.has(field.type) || field.id === "model") continue;
+    fields[field.id] = field.type === "radio" || field.type === "checkbox" ? field.checked : field.value;
+  }
+  return fields;
+}
+
+$("language").addEventListener("click", () => {
+  if ($("app").hidden) return;
+  const carried = { view: currentView(), model: state.model, fields: typedFields(), conversation };
+  sessionStorage.setItem(CARRY, JSON.stringify(carried));
+});
+
+function restoreCarried() {
+  let carried = null;
+  try { carried = JSON.parse(sessionStorage.getItem(CARRY)); } catch (_) { /* not ours */ }
+  sessionStorage.removeItem(CARRY);
+  if (!carried || typeof carried !== "object") return;
+  if (carried.model !== state.model && state.models.some((m) => m.id === carried.model)) {
+    $("model").value = carried.model;
+    chooseModel();
+  }
+  for (const [id, value] of Object.entries(carried.fields || {})) {
+    const field = $(id);
+    if (!field || !$("app").contains(field) || NOT_CARRIED.has(field.type)) continue;
+    if (typeof value === "boolean") field.checked = value;
+    else if (field.tagName !== "SELECT" || [...field.options].some((o) => o.value === value)) field.value = value;
+  }
+  $("speech-fields").hidden = !$("draft-rede").checked;
+  let question = "";
+  for (const message of Array.isArray(carried.conversation) ? carried.conversation : []) {
+    if (!["user", "assistant"].includes(message?.role) || typeof message.content !== "string") continue;
+    conversation.push({ role: message.role, content: message.content });
+    const turn = addTurn(message.role, message.content);
+    if (message.role === "user") question = message.content;
+    else offerReport(turn, question);
+  }
+  const tab = document.querySelector(`.tab[data-view="${carried.view}"]`);
+  if (tab && !tab.closest("[hidden]")) showView(carried.view);
+  $(`${currentView()}-heading`).focus();
+}
 
 // --- start ----------------------------------------------------------------------------------
 // Back from the identity provider: a session key (or the reason there is none) in the

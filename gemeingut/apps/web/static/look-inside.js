@@ -1,6 +1,6 @@
 // The look inside: the text as the model's tokens, the model's probabilities for the next
 // token (with temperature and top-p), and what each layer would predict. Uses app.js's helpers
-// ($, T, api, fill, decimal, state), which runs first.
+// ($, T, api, fill, failed, counted, decimal, state), which runs first.
 "use strict";
 
 // The server lists the likeliest next tokens with the model's log-probabilities (before
@@ -31,7 +31,8 @@ $("tokens-form").addEventListener("submit", async (event) => {
     ]);
     const logprobs = data.choices[0].logprobs;
     const prompt = logprobs.tokens.slice(0, -1);
-    $("tokens-caption").textContent = fill(T.tokens_caption, { count: prompt.length });
+    const count = prompt.length.toLocaleString(document.documentElement.lang);
+    $("tokens-caption").textContent = fill(counted("tokens_caption", prompt.length), { count });
     $("tokens").replaceChildren(...prompt.map((token) => {
       const item = document.createElement("li");
       item.textContent = token.replace(/ /g, "␣");
@@ -46,7 +47,9 @@ $("tokens-form").addEventListener("submit", async (event) => {
     drawNext();
     await drawLens($("tokens-text").value);
   } catch (error) {
-    $("tokens-status").textContent = fill(T.error, { reason: error.message });
+    // the last text's tokens go: under the error they would read as this text's
+    $("tokens-result").hidden = true;
+    $("tokens-status").textContent = failed(error);
   }
 });
 

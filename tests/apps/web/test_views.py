@@ -1,0 +1,159 @@
+"""What the page's views say and keep, in a real browser: focus after signing in, how many
+passages a search found, a tender check that shows only its own results and never checks text
+and file together, a memo or speech that says when there is no collection or no source, the
+language switch that keeps the view and what was typed, errors that blame nobody's input
+wrongly, and "Token" as German writes it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from gemeingut.apps.assistants.drafts import NO_EVIDENCE
+from tests.apps.web.conftest import axe_violations, sign_in
+
+
+def requests_to(page, path: str) -> list[str]:
+    """The URLs of the page's requests to `path` from now on."""
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if path in r.url else None)
+    return asked
+
+
+def test_signing_in_moves_the_focus_to_the_open_view(page, site: dict) -> None:
+    sign_in(page, site)  # the sign-in form is gone: focus must not fall back to the page
+    page.wait_for_function("document.activeElement.id === 'chat-heading'")
+
+
+def test_a_search_says_how_many_passages_it_found_and_numbers_them_once(page, site) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    page.get_by_role("button", name="Suchen").click()
+    page.locator("#results li").first.wait_for()
+    found = page.locator("#results li").count()
+    said = "1 Stelle gefunden." if found == 1 else f"{found} Stellen gefunden."
+    assert page.locator("#documents-status").inner_text() == said
+    # "[1] …" as citations name it, and no list number before it
+    assert page.locator("#results li").first.inner_text().startswith("[1] akten/leitfaden.pdf")
+    assert page.locator("#results").evaluate("l => getComputedStyle(l).listStyleType") == "none"
+
+
+def test_a_tender_check_shows_only_its_own_results(page, site: dict, tmp_path: Path) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Ausschreibung prüfen").click()
+    text = page.get_by_label("Text der Ausschreibung")
+    text.fill("Geliefert werden 200 Tablets, Hersteller: Apple. Die Angebotsfrist beträgt 20 Tage.")
+    check = page.get_by_role("button", name="Prüfen", exact=True)
+    check.click()
+    page.locator("#tender-findings li").first.wait_for()
+    # text and a file: refused, saying why, and nothing is sent or left listed
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"%PDF-1.4\nkein PDF\n")
+    page.get_by_label("Oder eine Datei des Entwurfs").set_input_files(broken)
+    sent = requests_to(page, "/v1/assist/tender")
+    check.click()
+    status = page.locator("#tender-status")
+    assert status.inner_text().startswith("Fügen Sie den Text ein oder wählen Sie eine Datei")
+    assert "nicht beides" in status.inner_text() and sent == []
+    assert page.locator("#tender-findings li").count() == 0
+    assert axe_violations(page) == []
+    text.fill("")
+    check.click()  # the broken file alone: its error, and no findings of the text before
+    page.wait_for_function("document.getElementById('tender-status').textContent.includes(':')")
+    page.wait_for_function("!document.getElementById('tender-status').textContent.endsWith('…')")
+    assert status.inner_text().startswith("Nicht möglich:")  # the file, not the server
+    assert page.locator("#tender-findings li").count() == 0
+    remove = page.get_by_role("button", name="Datei entfernen")
+    remove.click()  # the way back to a pasted text
+    assert page.get_by_label("Oder eine Datei des Entwurfs").input_value() == ""
+    assert remove.is_hidden()
+
+
+def test_the_draft_kinds_are_radios_beside_their_labels(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Vermerk oder Rede").click()
+    for choice in ("draft-vermerk", "draft-rede"):
+        radio = page.locator(f"#{choice}").bounding_box()
+        label = page.locator(f"label[for={choice}]")
+        box = label.bounding_box()
+        assert radio["x"] + radio["width"] <= box["x"]  # before its label, not above it
+        middle = radio["y"] + radio["height"] / 2
+        assert box["y"] <= middle <= box["y"] + box["height"]  # on the same line
+        assert label.evaluate("l => getComputedStyle(l).fontWeight") == "400"
+    assert axe_violations(page) == []
+
+
+def test_switching_the_language_keeps_the_view_and_what_was_typed(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_label("Ihre Nachricht").fill("Die Katze sieht den Garten.")
+    page.get_by_role("button", name="Senden").click()
+    page.get_by_role("button", name="Antwort melden").wait_for()  # the answer is complete
+    page.get_by_label("Ihre Nachricht").fill("Noch nicht gesendet")
+    page.get_by_role("button", name="Ausschreibung prüfen").click()
+    page.get_by_label("Text der Ausschreibung").fill("Hersteller: Apple.")
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**/?lang=en")
+    page.get_by_text("Signed in. Model: winzig").wait_for()
+    assert page.locator("#view-documents").is_visible() and page.locator("#view-chat").is_hidden()
+    tab = page.get_by_role("button", name="Documents", exact=True)
+    assert tab.get_attribute("aria-current") == "page"
+    page.wait_for_function("document.activeElement.id === 'documents-heading'")
+    assert page.get_by_label("Question").input_value() == "Frist Eingang Angebote"
+    assert page.locator("#tender-text").input_value() == "Hersteller: Apple."
+    assert page.locator("#message").input_value() == "Noch nicht gesendet"
+    assert page.locator(".turn.user").inner_text() == "You: Die Katze sieht den Garten."
+    assert page.locator(".turn.assistant button.report").count() == 1
+    assert page.evaluate("sessionStorage.getItem('gemeingut-carry')") is None
+    assert axe_violations(page) == []
+
+
+def test_without_a_collection_a_draft_says_so_before_it_is_sent(page, site: dict) -> None:
+    sign_in(page, site, site["triage_key"])  # tom's group owns no collection
+    page.get_by_role("button", name="Vermerk oder Rede").click()
+    page.get_by_label("Thema").fill("Fristen")
+    sent = requests_to(page, "/v1/assist/draft")
+    page.get_by_role("button", name="Entwurf schreiben").click()
+    status = page.locator("#draft-status")
+    assert status.inner_text() == "Für Sie ist keine Sammlung freigegeben."
+    assert sent == []
+
+
+def test_a_speech_without_a_matching_source_says_that_none_matched(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Vermerk oder Rede").click()
+    page.get_by_role("radio", name="Rede").check()
+    page.get_by_label("Thema").fill("Quantenchromodynamik")
+    page.get_by_role("button", name="Entwurf schreiben").click()
+    status = page.locator("#draft-status")
+    page.wait_for_function("!document.getElementById('draft-status').textContent.endsWith('…')")
+    assert status.inner_text() == NO_EVIDENCE["de"]
+    assert "0 Abschnitte" not in status.inner_text()
+    assert page.locator("#draft").is_hidden()  # no empty "Quellen" under it
+    assert axe_violations(page) == []
+
+
+def test_only_the_servers_own_failure_is_said_to_have_gone_wrong(page, site: dict) -> None:
+    sign_in(page, site)
+    said = page.evaluate(
+        "[failed({status: 400, message: 'x'}), failed({status: 503, message: 'y'}),"
+        " failed(new TypeError('Failed to fetch'))]"
+    )
+    assert said == [
+        "Nicht möglich: x",
+        "Etwas ist schiefgegangen: y",
+        "Etwas ist schiefgegangen: Failed to fetch",
+    ]
+
+
+def test_the_look_inside_writes_token_as_german_does(page, site: dict) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    page.get_by_label("Text", exact=True).fill("Die Katze")
+    page.get_by_role("button", name="Nächstes Token zeigen").click()
+    page.locator("#next li").first.wait_for()
+    caption = page.locator("#tokens-caption").inner_text()
+    assert re.fullmatch(r"Der Text, wie das Modell ihn sieht: \d+ Token", caption), caption
+    assert "Tokens" not in page.locator("#view-tokens").inner_text()
