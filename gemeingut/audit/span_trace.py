@@ -7,6 +7,10 @@ separated by a token id no text has) and indexed by a suffix array (libdivsufsor
 narrowing the suffix array's range one token at a time; maximal matches of at least
 `min_tokens` are reported with their number of occurrences and where they are. This is what
 infini-gram does, with OSI-licensed parts and our own corpus only.
+
+Byte-level tokens may split a character ("Ö" is two bytes, and a corpus's " Ö" one token where
+the query's "Ö" is two), so a span may begin or end inside one: its text is widened to whole
+characters before it is shown, never a "�ffnungszeiten".
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import numpy as np
 SEPARATOR = np.iinfo(np.uint32).max
 MIN_SPAN_TOKENS = 8
 MAX_LOCATIONS = 3
+REPLACEMENT = "\ufffd"  # what a decoder writes for the bytes of a character cut apart
+MAX_SPLIT_TOKENS = 3  # a character has at most 4 UTF-8 bytes: 3 more tokens hold the rest
 
 
 @dataclass(frozen=True)
@@ -103,9 +109,32 @@ def trace(
             {
                 "start": start,
                 "tokens": length,
-                "text": detokenize(query[start : start + length]),
+                "text": whole_characters(query, start, start + length, detokenize),
                 "occurrences": hi - lo,
                 "documents": index.locate(lo, hi),
             }
         )
     return spans
+
+
+def whole_characters(
+    query: list[int], start: int, end: int, detokenize: Callable[[list[int]], str]
+) -> str:
+    """The text of query[start:end], widened to whole characters: where the span begins or
+    ends inside a character, the neighbouring tokens that hold its other bytes are decoded
+    with it, and their other, whole characters cut off again."""
+    first, last = start, end
+    shown = detokenize(query[first:last])
+    while shown.startswith(REPLACEMENT) and first > max(0, start - MAX_SPLIT_TOKENS):
+        first -= 1
+        shown = detokenize(query[first:last])
+    while shown.endswith(REPLACEMENT) and last < min(len(query), end + MAX_SPLIT_TOKENS):
+        last += 1
+        shown = detokenize(query[first:last])
+    before = detokenize(query[first:start]).rstrip(REPLACEMENT) if first < start else ""
+    after = detokenize(query[end:last]).lstrip(REPLACEMENT) if last > end else ""
+    if before and shown.startswith(before):
+        shown = shown[len(before) :]
+    if after and shown.endswith(after):
+        shown = shown[: -len(after)]
+    return shown

@@ -288,6 +288,10 @@ async def write_draft_route(
     else:
         sections = []
         for plan in prepared.plans:
+            unsourced = prepared.unsourced(plan)  # a key point without a source: not asked
+            if unsourced is not None:
+                sections.append(unsourced)
+                continue
             messages = section_messages(wanted, plan, prepared.sources, prepared.language)
             room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
             text, _usage = await ask_served_model(request, principal, messages, room, "subject")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
@@ -27,6 +27,30 @@ from gemeingut.serve.served import served_model
 
 findings_router = APIRouter()
 DEFAULT_TRIAGE_GROUP = "triage"
+# The kinds of finding the page offers and names in every language; a made-up one would be
+# stored and shown untranslated, so the API refuses it.
+CategoryName = Literal["bias", "harmful", "wrong", "privacy", "other"]
+CATEGORIES: tuple[str, ...] = get_args(CategoryName)
+
+
+def _known_category(value: object) -> object:
+    """A category in any case and spacing ("Bias ") as the API names it, or a sentence that
+    lists the categories (pydantic's own would say what is wrong, not what to send)."""
+    if not isinstance(value, str):
+        return value  # the type's own error says what is wrong
+    name = value.strip().lower()
+    if name not in CATEGORIES:
+        raise ValueError(
+            _(
+                "{value!r} is not a category; use one of: {categories}",
+                value=value,
+                categories=", ".join(CATEGORIES),
+            )
+        )
+    return name
+
+
+Category = Annotated[CategoryName, BeforeValidator(_known_category)]
 
 
 @dataclass
@@ -41,7 +65,10 @@ class FindingsDesk:
 class Submission(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(min_length=1, max_length=64, description="e.g. bias, harmful, wrong")
+    category: Category = Field(
+        description="What went wrong: bias, harmful (content), wrong (or invented), privacy "
+        "(personal data) or other."
+    )
     prompt: str = Field(min_length=1, max_length=20_000)
     response: str = Field(min_length=1, max_length=20_000)
     note: str | None = Field(default=None, max_length=4000)

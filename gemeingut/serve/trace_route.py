@@ -6,7 +6,9 @@ The index is built when the server starts from the training documents it is give
 --trace-data`: a dataset artifact, a release bundle's `training-data/`, Parquet or JSONL),
 tokenized with the served model's own tokenizer. The training data of an open model is public,
 so the spans are shown to every key; the question is not kept (the audit record says only that
-a trace was asked for).
+a trace was asked for). Where no span is found the answer says why (`reason`, and `message` in
+words): a text shorter than the shortest span traced cannot be found at all, which is not the
+same as a text the training data does not hold.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.audit.span_trace import SpanIndex, trace
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural, text
 from gemeingut.serve.backends import Backend, Tokenizing
 from gemeingut.serve.gateway.gate import CallerDep, record_access
-from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 
 trace_router = APIRouter()
@@ -67,15 +69,31 @@ class TracedDocument(BaseModel):
 class TracedSpan(BaseModel):
     start: int = Field(description="The span's first token in the text.")
     tokens: int
-    text: str
+    text: str = Field(
+        description="The span's text, widened to whole characters where a token boundary "
+        "splits one."
+    )
     occurrences: int = Field(description="How often it occurs in the training data.")
     documents: list[TracedDocument] = Field(description="Where (the first few).")
+
+
+NoSpanReason = Literal["too_short", "not_found"]
 
 
 class TraceResult(BaseModel):
     object: Literal["trace"] = "trace"
     tokens: int = Field(description="Tokens of the text.")
+    min_tokens: int = Field(description="The shortest span looked for, in tokens.")
     spans: list[TracedSpan]
+    reason: NoSpanReason | None = Field(
+        default=None,
+        description="Why no span was found: `too_short` (the text has fewer tokens than "
+        "`min_tokens`, so no span of it can be looked for) or `not_found` (no part of it of "
+        "`min_tokens` or more occurs verbatim in the training data); null where spans were found.",
+    )
+    message: str | None = Field(
+        default=None, description="The reason in words, in the request's language."
+    )
 
 
 class TraceInfo(BaseModel):
@@ -122,4 +140,37 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
             {key: None if value is None else str(value) for key, value in doc.items()}
             for doc in span["documents"]
         ]
-    return TraceResult(tokens=count, spans=[TracedSpan.model_validate(s) for s in spans])
+    reason: NoSpanReason | None = None
+    if not spans:
+        reason = "too_short" if count < body.min_tokens else "not_found"
+    return TraceResult(
+        tokens=count,
+        min_tokens=body.min_tokens,
+        spans=[TracedSpan.model_validate(s) for s in spans],
+        reason=reason,
+        message=_no_span(reason, count, body.min_tokens, request_language(request)),
+    )
+
+
+def _no_span(reason: NoSpanReason | None, count: int, least: int, language: str) -> str | None:
+    """Why nothing was found, in words: "Die Stadt" is two tokens, too short to look for at a
+    shortest span of 4, which is not "no part of this text is in the training data"."""
+    if reason == "too_short":
+        said = plural(
+            count,
+            _("The text is too short to look for: it has 1 token and needs {least}.", least=least),
+            _(
+                "The text is too short to look for: it has {count} tokens and needs {least}.",
+                count=count,
+                least=least,
+            ),
+        )
+    elif reason == "not_found":
+        said = _(
+            "No part of this text of {least} or more tokens occurs word for word in the "
+            "training data.",
+            least=least,
+        )
+    else:
+        return None
+    return text(said, language)

@@ -1,5 +1,6 @@
 """`/v1/trace`: the served model's own training documents, indexed at start, answer where a
-phrase occurs word for word, with document id and licence."""
+phrase occurs word for word, with document id and licence; a text too short to look for says
+so, and a span is shown in whole characters where byte-level tokens split one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
+import pytest
+import torch
 from fastapi import FastAPI
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
@@ -46,7 +51,12 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
     [span] = found["spans"]
     assert "offene Daten mit allen Schulen" in span["text"] and span["occurrences"] == 1
     assert span["documents"] == [{"id": "notiz-7", "license": "CC-BY-4.0", "source": "notizen"}]
-    assert nothing["spans"] == [] and nothing["tokens"] > 0
+    assert nothing["spans"] == [] and nothing["tokens"] >= 4
+    assert (nothing["reason"], nothing["min_tokens"]) == ("not_found", 4)
+    assert nothing["message"] == (
+        "Kein Teil dieses Textes von 4 oder mehr Token steht wörtlich in den Trainingsdaten."
+    )
+    assert (found["reason"], found["message"]) == (None, None)
     [odd] = other["spans"]
     assert odd["documents"] == [
         {"id": "8", "license": None, "source": "{'url': 'https://example.org'}"}
@@ -58,3 +68,77 @@ def test_a_server_without_training_data_says_so(server_url: str) -> None:
     answer = httpx.post(f"{server_url}/v1/trace", json={"text": "Geburt"})
     assert answer.status_code == 404
     assert "durchsucht keine Trainingsdaten" in answer.json()["error"]["message"]
+
+
+def test_a_text_shorter_than_the_shortest_span_says_it_is_too_short(
+    backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "train.jsonl"
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in DOCUMENTS), encoding="utf-8")
+    with serve(create_app(backend, trace=build_trace_index((corpus,), backend))) as url:
+        short = httpx.post(f"{url}/v1/trace", json={"text": "Die Stadt"}).json()
+        english = httpx.post(
+            f"{url}/v1/trace", json={"text": "Die Stadt"}, headers={"Accept-Language": "en"}
+        ).json()
+        shorter = httpx.post(f"{url}/v1/trace", json={"text": "Die", "min_tokens": 2}).json()
+    count = short["tokens"]
+    assert count < 4 and short["spans"] == []
+    assert (short["reason"], short["min_tokens"]) == ("too_short", 4)
+    assert short["message"] == (
+        f"Der Text ist zu kurz für die Suche: er hat {count} Token und braucht 4."
+    )
+    assert english["message"] == (
+        f"The text is too short to look for: it has {count} tokens and needs 4."
+    )
+    assert shorter["message"] == "Der Text ist zu kurz für die Suche: er hat 1 Token und braucht 2."
+
+
+# Byte-level BPE whose merges make " Ö" one token, but "Ö" without a space its two bytes, the
+# second merged with the "ff" after it: a query starting with "Öffnungszeiten" matches the
+# corpus's " Öffnungszeiten" only from inside the "Ö".
+MERGES = [("Ġ", "Ã"), ("ĸ", "f"), ("ĸf", "f")]
+
+
+@pytest.fixture(scope="module")
+def splitting_backend(tmp_path_factory: pytest.TempPathFactory) -> TransformersBackend:
+    out = tmp_path_factory.mktemp("bytes")
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tokens = ["<s>", "</s>", *alphabet, *(a + b for a, b in MERGES)]
+    tokenizer = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(tokens)}, merges=MERGES))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, bos_token="<s>", eos_token="</s>",
+        clean_up_tokenization_spaces=False,
+    ).save_pretrained(str(out))  # fmt: skip
+    config = LlamaConfig(
+        vocab_size=len(tokens), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=2, bos_token_id=0, eos_token_id=1,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(out)
+    return TransformersBackend(out)
+
+
+def test_a_span_that_starts_or_ends_inside_a_character_shows_the_whole_character(
+    splitting_backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "train.jsonl"
+    opening = {"id": "bib-1", "text": "Die Öffnungszeiten der Stadtbibliothek sind lang.",
+               "license": "CC0-1.0"}  # fmt: skip
+    corpus.write_text(json.dumps(opening) + "\n", encoding="utf-8")
+    tokenize = splitting_backend.tokenize
+    assert splitting_backend.detokenize(tokenize("Öff", add_special_tokens=False)[1:]) == "\ufffdff"
+    index = build_trace_index((corpus,), splitting_backend)
+    with serve(create_app(splitting_backend, trace=index)) as url:
+        starts = httpx.post(
+            f"{url}/v1/trace", json={"text": "Öffnungszeiten der Stadtbibliothek"}
+        ).json()
+        ends = httpx.post(f"{url}/v1/trace", json={"text": "Die Ölheizung"}).json()
+    [span] = starts["spans"]
+    assert span["start"] == 1  # the match begins at the second byte of "Ö"
+    assert span["text"] == "Öffnungszeiten der Stadtbibliothek"
+    assert span["documents"] == [{"id": "bib-1", "license": "CC0-1.0", "source": None}]
+    [span] = ends["spans"]
+    assert (span["start"], span["tokens"]) == (0, 4)  # "D", "i", "e", " " with Ö's first byte
+    assert span["text"] == "Die Ö"

@@ -8,7 +8,10 @@ citations are checked on their own (`rag.cite`). One request per section, not on
 the structure then never depends on whether a small local model keeps to a format, and a
 section that cites nothing is flagged where it stands. With no matching chunk the model is not
 asked: a draft without evidence is not written. Sources that do not fit beside a section's
-task in the model's context are left out, and the draft says how many.
+task in the model's context are left out, and the draft says how many; each key point's best
+source is the last to go. A key point none of whose sources is left (none matched it, or its
+sources did not fit) is not written by the model either: its part says it has no source, so
+that no part reads as grounded when it is not.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from gemeingut.apps.rag.answer import fit_sources, source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
-from gemeingut.apps.rag.retrieve import Mode, search
+from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, plural, text
 
@@ -89,6 +92,7 @@ class SectionPlan:
     heading: dict[str, str]
     task: dict[str, str]
     max_tokens: int
+    point: int | None = None  # a speech's part: which of the request's key points it develops
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,7 @@ def plan_sections(request: DraftRequest) -> list[SectionPlan]:
                     f"develops this point: {literal} (about {body} words).",
                 },
                 body * TOKENS_PER_WORD,
+                n - 1 if request.points else None,
             )
         )
     plans.append(
@@ -234,6 +239,7 @@ class Prepared:
     sources: list[StoredChunk]
     language: str
     found: int  # sources retrieved; those beyond `sources` did not fit the model's context
+    matching: tuple[frozenset[str], ...]  # per key point: ids of the chunks that match it
 
     def draft(self, kind: Kind, sections: list[DraftSection]) -> Draft:
         """The draft written from these sources, with the note of those left out."""
@@ -263,6 +269,33 @@ class Prepared:
         )
         return text(said, self.language)
 
+    def unsourced(self, plan: SectionPlan) -> DraftSection | None:
+        """The part of a key point without a source among those given, written without the
+        model: it says so. None for every other section, which the model writes."""
+        if plan.point is None or not self.sources:
+            return None
+        own = self.matching[plan.point]
+        if own & {chunk.id for chunk in self.sources}:
+            return None
+        problem = (
+            plural(
+                len(own),
+                _("The source of this point did not fit into the model's context."),
+                _(
+                    "The {count} sources of this point did not fit into the model's context.",
+                    count=len(own),
+                ),
+            )
+            if own
+            else _("The collection holds no source on this point.")
+        )
+        said = text(problem, self.language)
+        written = text(
+            _("{problem} Without evidence this part is not written.", problem=said), self.language
+        )
+        verdict = Verdict([], False, [said], "no_citation")
+        return DraftSection(plan.id, plan.heading[self.language], written, verdict)
+
 
 def prepare(
     collection: Collection,
@@ -281,7 +314,7 @@ def prepare(
             _("the draft needs a subject"), _("say with --subject what the draft is about")
         )
     title = TITLE[request.kind][lang].format(subject=request.subject)
-    found = retrieve(collection, request, k, mode, reranker)
+    found, matching = retrieve(collection, request, k, mode, reranker)
     sources = found
     plans = plan_sections(request)
     for plan in plans if sources else []:  # each section's task and answer must fit beside them
@@ -293,7 +326,7 @@ def prepare(
             count,
             build=lambda chunks, plan=plan: section_messages(request, plan, chunks, lang),
         )
-    return Prepared(title, plans, sources, lang, len(found))
+    return Prepared(title, plans, sources, lang, len(found), matching)
 
 
 def retrieve(
@@ -302,21 +335,36 @@ def retrieve(
     k: int,
     mode: Mode = "hybrid",
     reranker: Reranker | None = None,
-) -> list[StoredChunk]:
-    """The best chunks for the subject and for each key point, taken in turns: every query's
-    best, then every query's second, …; `k` of them, or one per query where there are more.
-    One query for all would let one point's chunks crowd out another's, and the context,
-    which keeps the first sources, would drop a point's only source before a second one. A
-    point is searched alone: with the subject's words beside it, chunks on the subject that
-    never mention the point outrank the one that does."""
+) -> tuple[list[StoredChunk], tuple[frozenset[str], ...]]:
+    """The best chunks for the subject and for each key point, and for each key point the ids
+    of the chunks that match it. First every query's best match, then the rest in turns
+    (every query's second, …); `k` of them, or one per query where there are more. One query
+    for all would let one point's chunks crowd out another's, and the context, which keeps
+    the first sources, would drop a point's only source before a second one. A point is
+    searched alone: with the subject's words beside it, chunks on the subject that never
+    mention the point outrank the one that does."""
     queries = [request.subject, *request.points]
     ranked = [search(collection, query, k=k, mode=mode, reranker=reranker) for query in queries]
+    dense_only = effective_mode(collection, mode) == "dense"
+    matches = [[hit for hit in hits if dense_only or _matches(hit)] for hits in ranked]
     rows: list[int] = []
-    for turn in itertools.zip_longest(*ranked):
+    for turn in [[hits[0] for hits in matches if hits], *itertools.zip_longest(*ranked)]:
         for hit in turn:
             if hit is not None and hit.row not in rows:
                 rows.append(hit.row)
-    return [collection.chunks[row] for row in rows[: max(k, len(queries))]]
+    chunks = [collection.chunks[row] for row in rows[: max(k, len(queries))]]
+    taken = {chunk.id for chunk in chunks}
+    matching = tuple(
+        frozenset(collection.chunks[hit.row].id for hit in hits) & taken for hits in matches[1:]
+    )
+    return chunks, matching
+
+
+def _matches(hit: Hit) -> bool:
+    """Whether a hit matches its query's words. A dense search finds the nearest chunks of any
+    query, "Weltraumbahnhof" too, so beside BM25 a chunk only the vectors found is no source
+    of a key point: a part that says it has none is better than one that seems grounded."""
+    return hit.bm25_rank is not None
 
 
 def no_evidence(request: DraftRequest, prepared: Prepared) -> Draft:
@@ -350,6 +398,10 @@ def write_draft(
         return no_evidence(request, prepared)
     sections = []
     for plan in prepared.plans:
+        unsourced = prepared.unsourced(plan)
+        if unsourced is not None:
+            sections.append(unsourced)
+            continue
         messages = section_messages(request, plan, prepared.sources, prepared.language)
         answer = ask(messages, room_for(messages, plan.max_tokens, count))
         sections.append(checked_section(plan, answer, prepared))

@@ -4,7 +4,7 @@ has it (a person searches the draft for it), and under the heading it stands bel
 A sentence ends at . ! ? ; before a space, or at a blank line. One line break does not end it
 (a PDF wraps its lines), except around a heading line: "1. Gegenstand" above "Die Stadt
 beschafft …" is the section the sentence belongs to, not its first words. A full stop after an
-ordinal ("am 2. Mai", "1. Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Abs.") or
+ordinal ("am 2. Mai", "1. Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Fa.") or
 before a word in lower case ends nothing.
 
 A "sentence" of more than MAX_SENTENCE_CHARS (a table, a list without full stops, or text made
@@ -29,7 +29,8 @@ _HEADING_WORDS = 6  # an unnumbered heading ("Sonstiges", "Verfahren und Fristen
 _HEADING_CHARS = 80
 _ABBREVIATIONS = {"abs", "nr", "art", "ca", "bzw", "ggf", "gem", "vgl", "inkl", "zzgl",
                   "evtl", "max", "min", "bspw", "ziff", "glw", "str", "tel", "dr", "prof",
-                  "mio", "mrd", "anl", "lfd", "bzgl", "sog", "u.a", "z.b", "d.h"}  # fmt: skip
+                  "mio", "mrd", "anl", "lfd", "bzgl", "sog", "u.a", "z.b", "d.h",
+                  "fa"}  # fmt: skip
 _MONTHS = re.compile(
     r"\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
     r"|Dezember)\b"

@@ -165,3 +165,30 @@ def test_a_speech_from_a_short_context_says_which_share_of_sources_was_left_out(
     assert speech["message"] == said  # the field the page shows under the sections
     assert f"> {said}" in speech["markdown"]
     assert said in cli.output
+
+
+def test_a_speech_part_without_a_source_says_so_on_the_server(
+    long_model_dir: Path, office: Path
+) -> None:
+    with serving_process(str(long_model_dir), "winzig", "--collections", str(office)) as url:
+        written = httpx.post(
+            f"{url}/v1/assist/draft",
+            json={
+                "kind": "rede",
+                "collection": "amt",
+                "subject": "Mobiles Arbeiten in der Verwaltung",
+                "points": ["Pauschale", "Weltraumbahnhof"],
+                "minutes": 1,
+            },
+            timeout=300,
+        )
+    assert written.status_code == 200, written.text
+    speech = written.json()
+    space = next(s for s in speech["sections"] if s["heading"] == "Weltraumbahnhof")
+    assert space["text"] == (
+        "Die Sammlung enthält keine Quelle zu diesem Punkt. Ohne Beleg wird dieser Teil nicht "
+        "geschrieben."
+    )
+    assert (space["supported"], space["status"], space["citations"]) == (False, "no_citation", [])
+    assert space["problems"] == ["Die Sammlung enthält keine Quelle zu diesem Punkt."]
+    assert not speech["supported"]

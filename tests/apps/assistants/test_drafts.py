@@ -177,3 +177,52 @@ def test_sources_the_context_cannot_hold_are_said_to_be_left_out(crowded: Path) 
     assert render_markdown(draft).startswith(f"# Rede: Mobiles Arbeiten\n\n> {said}\n")
     english = write_draft(collection, request, ask, count, "en", k=6, mode="bm25")
     assert english.note == f"{dropped} of 6 sources did not fit into the model's context"
+
+
+def test_a_key_point_no_source_matches_is_not_written_as_if_grounded(root: Path) -> None:
+    asked, ask = quoting_writer(wrong_in="\0")  # cites [1] only
+    request = DraftRequest("rede", SUBJECT, minutes=2, points=("Fristen", "Weltraumbahnhof"))
+    draft = write_draft(open_collection(root, "vergabe"), request, ask, lambda m: None)
+    opening, deadlines, space, _closing = draft.sections
+    assert [s.heading for s in draft.sections][1:3] == ["Fristen", "Weltraumbahnhof"]
+    assert len(asked) == 3 and not any("Weltraumbahnhof" in m[1]["content"] for m in asked)
+    assert deadlines.verdict.supported and opening.verdict.supported
+    assert space.text == (
+        "Die Sammlung enthält keine Quelle zu diesem Punkt. Ohne Beleg wird dieser Teil nicht "
+        "geschrieben."
+    )
+    assert not space.verdict.supported and space.verdict.status == "no_citation"
+    assert space.verdict.problems == ["Die Sammlung enthält keine Quelle zu diesem Punkt."]
+    assert not draft.supported
+    shown = render_markdown(draft)
+    assert "## Weltraumbahnhof\n\nDie Sammlung enthält keine Quelle zu diesem Punkt." in shown
+    assert "> Ohne Beleg: Die Sammlung enthält keine Quelle zu diesem Punkt.\n" in shown
+    english = write_draft(open_collection(root, "vergabe"), request, ask, lambda m: None, "en")
+    assert english.sections[2].text == (
+        "The collection holds no source on this point. Without evidence this part is not written."
+    )
+
+
+def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_others(
+    crowded: Path,
+) -> None:
+    def count(messages: list[dict]) -> tuple[int, int]:
+        """400 tokens a source, in a context of 1,200: two sources fit beside a task."""
+        return 400 * len(re.findall(r"^\[\d+\] ", messages[1]["content"], re.M)), 1200
+
+    asked, ask = quoting_writer(wrong_in="\0")  # cites [1] only
+    points = ("Datenschutz", "Pauschale")
+    request = DraftRequest("rede", "Dienstfahrzeuge", minutes=1, points=points)
+    collection = open_collection(crowded, "amt")
+    draft = write_draft(collection, request, ask, count, k=3, mode="bm25")
+    assert (draft.sources_found, len(draft.sources)) == (3, 2)
+    assert draft.note == "1 von 3 Quellen passte nicht in den Kontext des Modells"
+    assert any("Datenschutz" in chunk.text for chunk in draft.sources)
+    assert not any("Pauschale" in chunk.text for chunk in draft.sources)
+    _opening, privacy, allowance, _closing = draft.sections
+    assert privacy.verdict.supported
+    assert allowance.text == (
+        "Die Quelle zu diesem Punkt passte nicht in den Kontext des Modells. Ohne Beleg wird "
+        "dieser Teil nicht geschrieben."
+    )
+    assert not allowance.verdict.supported and len(asked) == 3

@@ -81,6 +81,54 @@ def test_words_that_are_no_product_names_are_not_flagged(sentence: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "sentence",
+    [
+        "Es sind ausschließlich Reinigungsmittel der Marke Henkel zu verwenden.",
+        "Die Spülmittel sind vom Fabrikat Frosch.",
+        "Verwendet werden Produkte des Herstellers Müller GmbH.",
+        "Hersteller: Müller GmbH, Typ XY-200.",
+        "Marke: „Frosch“.",
+        "Geliefert wird eine Pumpe Typ XY-200 der Firma Müller GmbH.",
+        "Geliefert wird eine Pumpe Typ XY-200 der Fa. Müller GmbH.",
+        "Klebebänder der Marke 3M sind zu liefern.",
+        "Es ist Reinigungsmittel der Marke Henkel zu verwenden; gleichwertige Mittel sind nicht "
+        "zugelassen.",
+        "Reinigungsmittel der Marke Henkel, keine gleichwertigen Mittel.",
+    ],
+)
+def test_a_named_maker_brand_or_firm_is_not_neutral(sentence: str) -> None:
+    found = _found(sentence)["produktneutral"]
+    assert [f.passage for f in found] == [sentence.split("; ")[0] + ";" * (";" in sentence)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Das Markenrecht der Bieter bleibt unberührt.",
+        "Die Stellplätze sind farbig markiert.",
+        "Herstellerangaben beachten.",
+        "Die Herstellerangaben sind zu beachten.",
+        "Die Geräte sind nach den Angaben des Herstellers zu warten.",
+        "Die Garantie des Herstellers beträgt mindestens zwei Jahre.",
+        "Hersteller Angaben beachten.",
+        "Fabrikat: ………… (vom Bieter einzutragen)",
+        "Hersteller: beliebig.",
+        "Die Marke von 500 Teilnehmenden wurde überschritten.",
+        "Der Name der Firma, ihre Anschrift und ihr Sitz sind anzugeben.",
+        "Reinigungsmittel der Marke Henkel oder gleichwertige sind zu verwenden.",
+        "Verwendet werden Produkte des Herstellers Müller GmbH, gleichwertige Produkte sind "
+        "zugelassen.",
+        "Geliefert wird eine Pumpe der Firma Müller GmbH, die Gleichwertigkeit anderer "
+        "Pumpen weist der Bieter nach.",
+        "Drucker von HP, gleichwertige Geräte sind zugelassen.",
+        "Eine Pumpe von Bosch, ein gleichwertiges Produkt ist zulässig.",
+    ],
+)
+def test_words_near_makers_and_brands_that_name_none_are_not_flagged(sentence: str) -> None:
+    assert "produktneutral" not in _found(sentence)
+
+
+@pytest.mark.parametrize(
     ("sentence", "short"),
     [
         ("Angebote sind bis zum Ablauf von zehn Kalendertagen elektronisch einzureichen.", True),

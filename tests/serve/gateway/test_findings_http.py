@@ -90,3 +90,30 @@ def test_bad_reports_and_unknown_findings_are_4xx(campaign: dict) -> None:
     assert blank.status_code == 400 and "findings" not in blank.json()["error"]["message"]
     no_key = httpx.post(campaign["url"] + "/v1/findings", json=FOUND, timeout=30)
     assert no_key.status_code == 401
+
+
+def test_a_category_the_page_does_not_offer_is_refused_naming_the_allowed_ones(
+    campaign: dict,
+) -> None:
+    made_up = call(campaign, "eva", "POST", "/v1/findings", {**FOUND, "category": "xyz"})
+    assert made_up.status_code == 400
+    error = made_up.json()["error"]
+    assert error["param"] == "category"
+    assert error["message"] == (
+        "category: 'xyz' ist keine Kategorie; erlaubt sind: bias, harmful, wrong, privacy, other"
+    )
+    english = httpx.post(
+        campaign["url"] + "/v1/findings",
+        json={**FOUND, "category": "xyz"},
+        headers={"Authorization": f"Bearer {campaign['keys']['eva']}", "Accept-Language": "en"},
+        timeout=30,
+    )
+    assert english.json()["error"]["message"] == (
+        "category: 'xyz' is not a category; use one of: bias, harmful, wrong, privacy, other"
+    )
+    spelled = call(campaign, "eva", "POST", "/v1/findings", {**FOUND, "category": " Privacy "})
+    assert spelled.status_code == 200 and spelled.json()["category"] == "privacy"
+    assert [f["category"] for f in read_findings(campaign["file"])] == ["privacy"]
+    schema = httpx.get(campaign["url"] + "/openapi.json").json()["components"]["schemas"]
+    assert schema["Submission"]["properties"]["category"]["enum"] == [
+        "bias", "harmful", "wrong", "privacy", "other"]  # fmt: skip
