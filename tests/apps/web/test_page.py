@@ -310,6 +310,9 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     assert page.locator("#trace-spans li li").first.inner_text() == "bgb-1 (Lizenz: CC0-1.0)"
     assert "mit der Vollendung der Geburt" in page.locator("#trace-spans p").first.inner_text()
     assert axe_violations(page) == []
+    page.get_by_label("Gesuchter Text").fill("Sie")  # shorter than any span the trace seeks
+    page.get_by_role("button", name="Nachsehen").click()
+    page.get_by_text("Der Text ist zu kurz für die Suche").wait_for()
 
 
 def test_a_tender_file_is_checked_on_the_page(page, site: dict, tmp_path: Path) -> None:

@@ -327,7 +327,7 @@ $("trace-form").addEventListener("submit", async (event) => {
     const traced = await (await api("/v1/trace", { text: $("trace-text").value })).json();
     $("trace-status").textContent = traced.spans.length
       ? fill(T.trace_found, { count: traced.spans.length })
-      : T.trace_none;
+      : traced.message || T.trace_none;  // the server says why: too short, or not found
     $("trace-spans").replaceChildren(...traced.spans.map((span) => {
       const item = document.createElement("li");
       const what = document.createElement("p");
