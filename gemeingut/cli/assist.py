@@ -42,6 +42,11 @@ def tender_command(
         raise InputError(
             _("{path}: no such file", path=str(draft)), _("pass the tender draft's path")
         )
+    for path in rules or []:
+        if not path.is_file():
+            raise InputError(
+                _("{path}: no such file", path=str(path)), _("pass the path of a YAML rule file")
+            )
     lang = current_language()
     findings = check_tender(draft, load_rules(rules), language=lang)
     if as_json:
@@ -63,7 +68,13 @@ def tender_command(
 
 
 Subject = Annotated[str, typer.Option("--subject", help="What the draft is about.")]
-Endpoint = Annotated[str, typer.Option(help="OpenAI-compatible endpoint that writes the sections.")]
+Endpoint = Annotated[
+    str,
+    typer.Option(
+        help="OpenAI-compatible endpoint that writes the sections; its key is read from "
+        "GEMEINGUT_API_KEY."
+    ),
+]
 Sources = Annotated[
     int,
     typer.Option(
@@ -88,7 +99,8 @@ def memo_command(
     as_json: JsonFlag = False,
 ) -> None:
     """A memo (Sachverhalt, Bewertung, Vorschlag) from collection NAME, each section's
-    citations checked; exit 1 when a section lacks evidence."""
+    citations checked; exit 1 when a section lacks evidence. The endpoint's key is read from
+    GEMEINGUT_API_KEY (a server with accounts refuses a request without a valid key)."""
     from gemeingut.apps.assistants.drafts import DraftRequest
 
     _draft(DraftRequest("vermerk", subject), name, root, k, mode, endpoint, model, out, as_json)
@@ -114,7 +126,8 @@ def speech_command(
     as_json: JsonFlag = False,
 ) -> None:
     """A speech (opening, one part per key point, closing) from collection NAME, each part's
-    citations checked; exit 1 when a part lacks evidence."""
+    citations checked; exit 1 when a part lacks evidence. The endpoint's key is read from
+    GEMEINGUT_API_KEY (a server with accounts refuses a request without a valid key)."""
     from gemeingut.apps.assistants.drafts import DraftRequest
 
     request = DraftRequest("rede", subject, audience, occasion, minutes, tuple(point or ()))

@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.i18n import Message, _, current_language, text
+from gemeingut.i18n import Message, _, current_language, decimal, plural, text
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
@@ -58,8 +58,10 @@ def ingest_command(
 
     spec = EmbedderSpec(embed, embed_model, os.environ.get(KeyEnv)) if embed else None
     report = ingest(root, name, paths, group, language, spec)
+    encodings = _encodings(root, name, report.added + report.updated)
     if as_json:
-        typer.echo(json.dumps(asdict(report), indent=2, ensure_ascii=False))
+        shown = asdict(report) | {"encodings": encodings}
+        typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         summary = _(  # "chunks: 1", not "1 chunks": the catalogue has no plural forms
             "{name}: {added} added, {updated} updated, {unchanged} unchanged, {removed} "
@@ -72,11 +74,30 @@ def ingest_command(
             chunks=report.chunks,
         )
         console.print(f"[green]✓[/] {escape(text(summary))}")
+        for key, encoding in encodings.items():
+            say(
+                "[yellow]![/]",
+                _("{key}: not UTF-8, read as {encoding}", key=key, encoding=encoding),
+            )
         for path, why in sorted(report.skipped.items()):
             say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
         _warn_if_seen_by_nobody(name, report.groups)
     if report.skipped:
         raise typer.Exit(1)
+
+
+def _encodings(root: Path, name: str, keys: list[str]) -> dict[str, str]:
+    """The encoding each newly read text file was read in where it is not UTF-8: a file in
+    yet another encoding shows wrong letters, which whoever ingested it should look at."""
+    from gemeingut.apps.rag.index import open_collection
+    from gemeingut.apps.rag.readers import TEXT_SUFFIXES, text_encoding
+
+    texts = [k for k in keys if Path(k).suffix.lower() in TEXT_SUFFIXES]
+    if not texts:
+        return {}
+    collection = open_collection(root, name)
+    found = {key: text_encoding(collection.document_file(key)) for key in sorted(texts)}
+    return {key: encoding for key, encoding in found.items() if encoding}
 
 
 @rag_app.command("remove")
@@ -131,7 +152,12 @@ def groups_command(
         typer.echo(json.dumps({"name": name, "groups": groups}, ensure_ascii=False))
         return
     if groups:
-        shown = _("{name} is seen by the groups: {groups}", name=name, groups=", ".join(groups))
+        listed = ", ".join(groups)
+        shown = plural(
+            len(groups),
+            _("Collection '{name}' is visible to the group {groups}", name=name, groups=listed),
+            _("Collection '{name}' is visible to the groups {groups}", name=name, groups=listed),
+        )
         console.print(escape(text(shown)), highlight=False)
     _warn_if_seen_by_nobody(name, groups)
 
@@ -162,7 +188,10 @@ def query_command(
         bool, typer.Option("--answer", help="Ask a chat endpoint and check its citations.")
     ] = False,
     endpoint: Annotated[
-        str, typer.Option(help="OpenAI-compatible endpoint for --answer.")
+        str,
+        typer.Option(
+            help="OpenAI-compatible endpoint for --answer; its key is read from GEMEINGUT_API_KEY."
+        ),
     ] = "http://127.0.0.1:8000/v1",
     model: Annotated[str | None, typer.Option(help="Model id for --answer.")] = None,
     rerank: Rerank = None,
@@ -176,7 +205,16 @@ def query_command(
     from gemeingut.apps.rag.answer import ChatEndpoint, answer_question, source_label
     from gemeingut.apps.rag.index import open_collection
     from gemeingut.apps.rag.retrieve import search
+    from gemeingut.errors import InputError
 
+    if not question.strip():
+        raise InputError(
+            _("the question is empty"),
+            _(
+                'ask in words, e.g. gemeingut rag query {name} "Wie hoch ist die Gebühr?"',
+                name=name,
+            ),
+        )
     collection = open_collection(root, name)
     checked = checked_mode(mode)
     language = language or current_language()
@@ -195,7 +233,8 @@ def query_command(
             say("[yellow]![/]", _nothing_found(collection, question))
         for i, row in enumerate(rows, 1):
             label = source_label(collection.chunks[hits[i - 1].row], language)
-            console.print(f"[bold][{i}][/] {escape(label)}  ({row['score']:.3f})")
+            score = decimal(row["score"], 3, current_language(), grouped=False)
+            console.print(f"[bold][{i}][/] {escape(label)}  ({score})")
             console.print(escape(row["text"][:400]), highlight=False)
         return
     result = answer_question(
@@ -260,10 +299,10 @@ def eval_command(
         "p99 ms",
         title=text(_("questions: {count}", count=len(asked))),
     )
+    lang = current_language()
     for s in scores:
-        table.add_row(
-            s.mode, f"{s.recall:.3f}", f"{s.mrr:.3f}", f"{s.p50_ms:.1f}", f"{s.p99_ms:.1f}"
-        )
+        shown = [decimal(v, 3, lang) for v in (s.recall, s.mrr)]
+        table.add_row(s.mode, *shown, decimal(s.p50_ms, 1, lang), decimal(s.p99_ms, 1, lang))
     console.print(table)
 
 

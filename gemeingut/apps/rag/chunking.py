@@ -3,7 +3,10 @@
 A chunk holds at most `max_words` words of one passage, so it never crosses a page or a
 section: the page a citation names is the page of every word in it. Consecutive chunks of a
 long passage overlap by `overlap` words, so a sentence cut at a boundary is whole in one of
-them. Cuts fall on sentence ends where one is near.
+them. Cuts fall on sentence ends where one is near. A chunk keeps its passage's section, the
+heading path with the document's title ("Satzung über die Hundesteuer › § 2 Steuersatz"),
+which the index searches beside the text; the text itself stays the document's own words, what
+a citation quotes and is checked against.
 """
 
 from __future__ import annotations

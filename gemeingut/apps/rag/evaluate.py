@@ -2,7 +2,9 @@
 
 A question file is JSONL, one object per line: `question`, `document` (the key of the
 document that answers it, or the end of that key) and optionally `section` or `page`; a
-retrieved chunk answers when it belongs to that document (and section, and page).
+retrieved chunk answers when it belongs to that document (and section, and page). A section is
+named by its heading ("§ 2 Steuersatz") or by the end of its heading path ("Satzung über die
+Hundesteuer › § 2 Steuersatz"); a page by its printed number.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 import numpy as np
 
 from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.readers import PATH_SEPARATOR
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, effective_mode, search
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 
 MRR_DEPTH = 10
 
@@ -40,8 +43,15 @@ class Question:
     def answered_by(self, chunk: StoredChunk) -> bool:
         return (
             self.names(chunk.document)
-            and (self.section is None or chunk.section == self.section)
+            and (self.section is None or self.names_section(chunk.section))
             and (self.page is None or chunk.page == self.page)
+        )
+
+    def names_section(self, section: str | None) -> bool:
+        """Whether `section`, a chunk's heading path, is the section asked for: the whole path
+        or its last headings."""
+        return section is not None and (
+            section == self.section or section.endswith(PATH_SEPARATOR + str(self.section))
         )
 
 
@@ -56,13 +66,23 @@ class Scores:
 
 
 def read_questions(path: Path) -> list[Question]:
-    questions = []
+    """The questions of a JSONL file; a missing file raises `OSError` (the caller names it in
+    the reader's language), anything else wrong an `InputError` naming the line."""
+    data = path.read_bytes()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        lines = data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        line, byte = data[: exc.start].count(b"\n") + 1, f"0x{data[exc.start]:02x}"
         raise InputError(
-            _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
-        ) from exc
+            _(
+                "{path} is not UTF-8 (line {line}: byte {byte})",
+                path=str(path),
+                line=str(line),
+                byte=byte,
+            ),
+            _("save it as UTF-8"),
+        ) from None
+    questions = []
     for number, line in enumerate(lines, 1):
         if line.strip():
             questions.append(_question(_record(line, path, number), path, number))
@@ -72,21 +92,45 @@ def read_questions(path: Path) -> list[Question]:
 
 
 _EXAMPLE = '{"question": "…", "document": "…", "section": "…"}'
+# What Python's JSON reader says (in English), said in the reader's language.
+_JSON_PROBLEMS = {
+    "Expecting value": _("a value is missing (text in double quotes, a number, true or false)"),
+    "Expecting ',' delimiter": _("a comma is missing"),
+    "Expecting ':' delimiter": _("a colon is missing after a field's name"),
+    "Expecting property name enclosed in double quotes": _(
+        "a field's name in double quotes is missing (or a comma is too many)"
+    ),
+    "Unterminated string": _("a text has no closing double quote"),
+    "Invalid control character": _("a text holds a line break or control character"),
+    "Invalid \\escape": _("a backslash starts no valid escape"),
+    "Invalid \\uXXXX escape": _("a backslash starts no valid escape"),
+    "Extra data": _("more follows the object (one object per line)"),
+    "Illegal trailing comma": _("a comma is too many before a closing bracket"),
+}
+
+
+def _json_problem(error: json.JSONDecodeError) -> Message:
+    for start, problem in _JSON_PROBLEMS.items():
+        if error.msg.startswith(start):
+            return problem
+    return _("the JSON cannot be read")
 
 
 def _record(line: str, path: Path, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
+        problem = _json_problem(exc)
         raise InputError(
             _(
-                "{path}, line {number}: not a question ({problem})",
+                "{path}, line {number}, column {column}: not valid JSON: {problem}",
                 path=str(path),
                 number=str(number),
-                problem=f"{type(exc).__name__}: {exc}",
+                column=str(exc.colno),
+                problem=problem,
             ),
             _("each line: {example}", example=_EXAMPLE),
-        ) from exc
+        ) from None
     if not isinstance(record, dict):
         raise InputError(
             _("{path}, line {number}: not a JSON object", path=str(path), number=str(number)),
@@ -107,8 +151,14 @@ def _question(record: dict[str, Any], path: Path, number: int) -> Question:
                 ),
                 _("each line: {example}", example=_EXAMPLE),
             )
+    question = _typed(record, "question", str, path, number)
+    if not question.strip():
+        raise InputError(
+            _("{path}, line {number}: the question is empty", path=str(path), number=str(number)),
+            _("each line: {example}", example=_EXAMPLE),
+        )
     return Question(
-        _typed(record, "question", str, path, number),
+        question,
         _typed(record, "document", str, path, number),
         _typed(record, "section", str, path, number),
         _typed(record, "page", int, path, number),

@@ -2,6 +2,9 @@
 citation names as it is printed (tables, stamps, layout), beside the text it was read as, with
 the cited passage marked on it.
 
+A page is named as printed (`readers.printed_pages`: the sheet after two pages i and ii is
+page 1), as chunks and citations name it; it is drawn from its sheet, its place in the file.
+
 PDFium (`pypdfium2`) renders it from the collection's own copy of the document, 1000 pixels
 wide and never more than `MAX_PIXELS` in all (a page 20 points wide and 14,400 high would
 otherwise take gigabytes). PDFium is not thread-safe, not even for different documents, so one
@@ -14,6 +17,7 @@ import io
 import math
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +36,7 @@ def is_pdf(path: Path) -> bool:
 
 
 def page_png(pdf: Path, page: int, width: int = WIDTH, shown_as: str | None = None) -> bytes:
-    """Page `page` (from 1) of `pdf`, `width` pixels wide (less for a very long page), as PNG
+    """Page `page` (as printed) of `pdf`, `width` pixels wide (less for a very long page), as PNG
     bytes; an `InputError` for a document or page that cannot be drawn, naming the document
     `shown_as` (a collection's stored copy is named by its hash, which no reader knows)."""
 
@@ -46,16 +50,56 @@ def page_png(pdf: Path, page: int, width: int = WIDTH, shown_as: str | None = No
         image.save(out, format="PNG", optimize=True)
         return out.getvalue()
 
-    return on_page(pdf, page, draw, shown_as)
+    return on_page(pdf, sheet_of(pdf, page, shown_as), draw, shown_as)
 
 
-def scanned_words(pdf: Path, page: int) -> list[ocr.Word] | None:
-    """Tesseract's words on page `page` of `pdf` if it is a scan; None if it is not (it has a
-    text layer, or no image)."""
-    image = on_page(pdf, page, ocr.scan_image)
+def sheet_of(pdf: Path, page: int, shown_as: str | None = None) -> int:
+    """The sheet (from 1) that page `page`, as printed, is on; an `InputError` where no sheet
+    is. A file pypdf cannot read goes by the sheets' places (PDFium says what is wrong)."""
+    stat = pdf.stat() if pdf.is_file() else None
+    numbers = _printed(str(pdf), stat.st_mtime_ns, stat.st_size) if stat else None
+    if numbers is None:
+        return page
+    if page in numbers:
+        return numbers.index(page) + 1
+    name = shown_as or pdf.name
+    if numbers == tuple(range(1, len(numbers) + 1)):
+        raise InputError(
+            _(
+                "{path} has no page {page} (it has {count})",
+                path=name,
+                page=page,
+                count=len(numbers),
+            )
+        )
+    named = [n for n in numbers if n is not None]
+    raise InputError(
+        _(
+            "{path} has no page {page} (its pages are numbered {first} to {last})",
+            path=name,
+            page=page,
+            first=min(named),
+            last=max(named),
+        )
+    )
+
+
+@lru_cache(maxsize=64)
+def _printed(path: str, mtime_ns: int, size: int) -> tuple[int | None, ...] | None:
+    """The printed page numbers of a file as it is now (a changed file is read again)."""
+    from gemeingut.apps.rag.readers import pdf_printed_pages
+
+    numbers = pdf_printed_pages(Path(path))
+    return tuple(numbers) if numbers is not None else None
+
+
+def scanned_words(pdf: Path, sheet: int) -> list[ocr.Word] | None:
+    """Tesseract's words on sheet `sheet` (from 1) of `pdf` if it is a scan; None if it is not
+    (it has a text layer, or no image)."""
+    image = on_page(pdf, sheet, ocr.scan_image)
     if image is None:
         return None
-    return ocr.words(image, _("{path}, page {page}", path=pdf.name, page=page))
+    return ocr.words(image, _("{path}, page {page}", path=pdf.name, page=sheet))
 
 
 def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float, float, float]]:
@@ -68,7 +112,8 @@ def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float
     if not wanted:
         return []
     try:
-        scanned = scanned_words(pdf, page)
+        sheet = sheet_of(pdf, page)
+        scanned = scanned_words(pdf, sheet)
         if scanned is not None:  # a scan: where Tesseract reads the passage
             return ocr.passage_boxes(scanned, passage)
     except InputError:  # the image says why; the marks are only an aid
@@ -91,14 +136,15 @@ def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float
         return boxes
 
     try:
-        return on_page(pdf, page, find)
+        return on_page(pdf, sheet, find)
     except InputError:  # the image says why; the marks are only an aid
         return []
 
 
 def on_page(pdf: Path, page: int, use: Callable[[Any], T], shown_as: str | None = None) -> T:
-    """`use(page)` on page `page` (from 1) of `pdf`, under the one PDFium lock; an error names
-    the document `shown_as` (default: the file's name)."""
+    """`use(sheet)` on sheet `page` (from 1: its place in the file, not its printed number) of
+    `pdf`, under the one PDFium lock; an error names the document `shown_as` (default: the
+    file's name)."""
     import pypdfium2 as pdfium
 
     name = shown_as or pdf.name

@@ -3,8 +3,16 @@
 A citation can only be checked if the place it names is kept, so every reader returns
 `Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
 ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
-headings, text as one passage. A Markdown footnote's definition goes with the section that
-first cites it, not with whichever section ends the file.
+headings, text as one passage. A PDF's page is the number printed on it (its page labels: the
+sheet after two pages i and ii is page 1), as a reader cites it. A passage's section is its
+heading path, the document's title and every heading above it ("Satzung über die Hundesteuer ›
+§ 2 Steuersatz"): a question names a document by its title, which no passage under a
+subheading repeats. The title is a DOCX's or ODT's title paragraph, or an HTML page's <title>
+where the page has no <h1> (an <h1> is the title a reader sees; the <title> often adds the
+site's name). A text file that is not UTF-8 is read as UTF-16 (with a byte order mark) or as
+Windows-1252, which administrations' older files are written in; `text_encoding` says which.
+A Markdown footnote's definition goes with the section that first cites it, not with
+whichever section ends the file.
 Characters a reader never sees (soft hyphens, zero-width spaces) are taken out of every
 format: left in, "Schul\u00adgelände" is not the word "Schulgelände" a question asks for.
 Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
@@ -14,6 +22,7 @@ A file that cannot be read raises `InputError` naming the file and why.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import threading
@@ -54,13 +63,17 @@ _FOOTNOTE = re.compile(r"^\[\^([^\]\s]+)\]:")  # a Markdown footnote's definitio
 # A Markdown code fence (CommonMark): ``` or ~~~, at most three spaces in; the block ends at a
 # fence of the same character at least as long, with nothing after it.
 _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}(?!.*`)|~{3,})")
+PATH_SEPARATOR = " › "  # between the headings of a section's path
+_PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # a page label that is a page number
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # read by `_text`: UTF-8 or another encoding
+_TECHNICAL = 160  # characters of a parser's own error shown at most
 
 
 @dataclass(frozen=True)
 class Passage:
     text: str
-    page: int | None = None  # 1-based, for paged formats (PDF)
-    section: str | None = None  # the nearest heading above the text
+    page: int | None = None  # the printed page number, for paged formats (PDF)
+    section: str | None = None  # the headings above the text, joined by PATH_SEPARATOR
 
 
 def read_document(path: Path) -> list[Passage]:
@@ -75,12 +88,13 @@ def read_document(path: Path) -> list[Passage]:
             _("{path}: cannot be read: {problem}", path=str(path), problem=exc.strerror or str(exc))
         ) from exc
     except Exception as exc:  # a parser's own error for a damaged file: name the file, go on
+        problem = f"{type(exc).__name__}: {exc}"
         raise InputError(
             _(
-                "{path}: not a readable {kind} file ({problem})",
+                "{path}: the file is damaged or not a {kind} file (technical: {problem})",
                 path=str(path),
                 kind=path.suffix[1:].upper(),
-                problem=f"{type(exc).__name__}: {exc}",
+                problem=problem if len(problem) <= _TECHNICAL else problem[: _TECHNICAL - 1] + "…",
             ),
             _("open and save it again, or leave it out"),
         ) from exc
@@ -166,17 +180,46 @@ def _pdf(path: Path) -> Iterator[Passage]:
             raise InputError(
                 _("{path}: the PDF is encrypted", path=str(path)), _("save an unencrypted copy")
             )
-        for number, page in enumerate(reader.pages, start=1):
+        numbers = printed_pages(reader)
+        for sheet, (page, number) in enumerate(zip(reader.pages, numbers, strict=True), 1):
             text = page.extract_text() or ""
-            yield Passage(_tidy(text if text.strip() else _scanned(path, number)), page=number)
+            yield Passage(_tidy(text if text.strip() else _scanned(path, sheet)), page=number)
 
 
-def _scanned(path: Path, number: int) -> str:
-    """A page without text: what Tesseract reads on it if it is a scan (else nothing)."""
+def printed_pages(reader: Any) -> list[int | None]:
+    """The page number printed on each sheet of a PDF (a pypdf reader), from its page labels:
+    None for a sheet labelled otherwise ("ii", "A-1"). Labels that name no page by number, or
+    one number twice, tell no page apart: then each sheet's place in the file (from 1)."""
+    count = len(reader.pages)
+    places: list[int | None] = list(range(1, count + 1))
+    try:
+        labels = reader.page_labels
+    except Exception:  # a damaged label tree: the labels say nothing
+        return places
+    numbers = [int(x) if _PAGE_NUMBER.fullmatch(x) and int(x) > 0 else None for x in labels]
+    named = [n for n in numbers if n is not None]
+    if len(numbers) != count or not named or len(set(named)) < len(named):
+        return places
+    return numbers
+
+
+def pdf_printed_pages(path: Path) -> list[int | None] | None:
+    """`printed_pages` of the PDF at `path`, or None where pypdf cannot read it."""
+    from pypdf import PdfReader
+
+    with _PYPDF_QUIET:
+        try:
+            return printed_pages(PdfReader(path))
+        except Exception:  # a damaged file: the caller goes on by the sheets' places
+            return None
+
+
+def _scanned(path: Path, sheet: int) -> str:
+    """A sheet without text: what Tesseract reads on it if it is a scan (else nothing)."""
     from gemeingut.apps.rag.ocr import page_text
     from gemeingut.apps.rag.page_image import scanned_words
 
-    found = scanned_words(path, number)
+    found = scanned_words(path, sheet)
     return page_text(found) if found is not None else ""
 
 
@@ -184,16 +227,48 @@ def _docx(path: Path) -> Iterator[Passage]:
     import docx
     from docx.table import Table
 
-    section = None
+    outline = _Outline()
     for block in docx.Document(str(path)).iter_inner_content():  # paragraphs and tables
         if isinstance(block, Table):
-            yield Passage(_docx_table(block), section=section)
+            yield Passage(_docx_table(block), section=outline.section)
             continue
-        style = (block.style.name if block.style is not None else "") or ""
-        if style.startswith(("Heading", "Title", "Überschrift", "Titel")):
-            section = block.text.strip() or section
+        level = _docx_level((block.style.name if block.style is not None else "") or "")
+        if level is None:
+            yield Passage(block.text, section=outline.section)
         else:
-            yield Passage(block.text, section=section)
+            outline.enter(level, block.text)
+
+
+def _docx_level(style: str) -> int | None:
+    """A DOCX paragraph's heading level by its style: 0 for the title, None for no heading."""
+    if style.startswith(("Title", "Titel")):
+        return 0
+    if not style.startswith(("Heading", "Überschrift")):
+        return None
+    found = re.search(r"(\d+)$", style)
+    return int(found[1]) if found else 1
+
+
+class _Outline:
+    """The headings above the text being read: a heading closes every open heading of its
+    level or a deeper one (the title is level 0)."""
+
+    def __init__(self, title: str | None = None) -> None:
+        self.open: list[tuple[int, str]] = []
+        if title:
+            self.enter(0, title)
+
+    def enter(self, level: int, heading: str) -> None:
+        heading = " ".join(heading.split())
+        if not heading:  # an empty heading closes nothing: the text goes on under the last
+            return
+        while self.open and self.open[-1][0] >= level:
+            self.open.pop()
+        self.open.append((level, heading))
+
+    @property
+    def section(self) -> str | None:
+        return PATH_SEPARATOR.join(heading for _level, heading in self.open) or None
 
 
 def _docx_table(table: Any) -> str:
@@ -219,30 +294,48 @@ def _docx_table(table: Any) -> str:
 def _odt(path: Path) -> Iterator[Passage]:
     from odf.opendocument import load
 
-    section = None
-    for heading, content in _odt_blocks(load(str(path)).text):
-        if heading:
-            section = content.strip() or section
+    document = load(str(path))
+    outline = _Outline()
+    for level, content in _odt_blocks(document.text, _odt_title_styles(document)):
+        if level is None:
+            yield Passage(content, section=outline.section)
         else:
-            yield Passage(content, section=section)
+            outline.enter(level, content)
 
 
-def _odt_blocks(element: Any) -> Iterator[tuple[bool, str]]:
-    """(is it a heading, its text) for each heading, paragraph, list and table, in document
-    order, also inside sections (which Writer makes for columns, protected or linked text)."""
+def _odt_title_styles(document: Any) -> set[str]:
+    """The paragraph styles of the document's title: Writer's "Title", and the automatic
+    styles it makes from it for a title formatted by hand."""
+    from odf.namespaces import STYLENS
+
+    titles = {"Title"}
+    for style in document.automaticstyles.childNodes:
+        is_style = getattr(style, "qname", None) == (STYLENS, "style")
+        if is_style and style.getAttrNS(STYLENS, "parent-style-name") == "Title":
+            titles.add(style.getAttrNS(STYLENS, "name"))
+    return titles
+
+
+def _odt_blocks(element: Any, titles: set[str]) -> Iterator[tuple[int | None, str]]:
+    """(its heading level, or None for text; its text) for each heading, paragraph, list and
+    table, in document order, also inside sections (which Writer makes for columns, protected
+    or linked text). A paragraph in a title style is the heading of level 0."""
     from odf import teletype
     from odf.namespaces import TABLENS, TEXTNS
 
     for child in element.childNodes:
         qname = getattr(child, "qname", None)  # text between elements has none
         if qname == (TEXTNS, "h"):
-            yield True, teletype.extractText(child)
+            level = child.getAttrNS(TEXTNS, "outline-level")
+            yield int(level) if level and level.isdigit() else 1, teletype.extractText(child)
+        elif qname == (TEXTNS, "p") and child.getAttrNS(TEXTNS, "style-name") in titles:
+            yield 0, teletype.extractText(child)
         elif qname in ((TEXTNS, "p"), (TEXTNS, "list")):
-            yield False, teletype.extractText(child)
+            yield None, teletype.extractText(child)
         elif qname == (TEXTNS, "section"):
-            yield from _odt_blocks(child)
+            yield from _odt_blocks(child, titles)
         elif qname == (TABLENS, "table"):
-            yield False, "\n".join(_odt_rows(child))
+            yield None, "\n".join(_odt_rows(child))
 
 
 def _odt_rows(element: Any) -> Iterator[str]:
@@ -272,26 +365,36 @@ def _html(path: Path) -> Iterator[Passage]:
         root = html.fromstring(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         root = html.fromstring(data)  # the page's own <meta charset>
-    section, parts = None, []
+    outline = _Outline(None if _shows_h1(root) else root.findtext(".//title"))
+    parts: list[str] = []
     for piece in _html_flow(root):
         if isinstance(piece, _Heading):
-            yield Passage(_tidy("".join(parts)), section=section)
-            section, parts = piece.text or section, []
+            yield Passage(_tidy("".join(parts)), section=outline.section)
+            outline.enter(piece.level, piece.text)
+            parts = []
         else:
             parts.append(piece)
-    yield Passage(_tidy("".join(parts)), section=section)
+    yield Passage(_tidy("".join(parts)), section=outline.section)
+
+
+def _shows_h1(root: Any) -> bool:
+    """Whether a reader sees an <h1> on the page (not one in the navigation or the header)."""
+    return any(
+        not any(a.tag in _HTML_SKIPPED for a in h1.iterancestors()) for h1 in root.iter("h1")
+    )
 
 
 @dataclass(frozen=True)
 class _Heading:
     text: str
+    level: int
 
 
 def _html_flow(element: Any) -> Iterator[str | _Heading]:
     """The text of `element` in reading order, as a browser lays it out: a line break at the
     edges of each block, headings apart. Text straight in a <div> or <body> counts too."""
     if element.tag in _HTML_HEADINGS:
-        yield _Heading(_tidy(element.text_content()))
+        yield _Heading(_tidy(element.text_content()), int(element.tag[1]))
         return
     block = element.tag not in _HTML_INLINE
     if block:
@@ -307,6 +410,7 @@ def _html_flow(element: Any) -> Iterator[str | _Heading]:
 
 def _markdown(path: Path) -> Iterator[Passage]:
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    outline = _Outline()
     notes: list[_Footnote] = []
     note: _Footnote | None = None
     fence: str | None = None  # the fence of the code block the line is in
@@ -316,7 +420,8 @@ def _markdown(path: Path) -> Iterator[Passage]:
         heading = None if code else _MARKDOWN_HEADING.match(line)
         definition = None if code else _FOOTNOTE.match(line)
         if heading:
-            sections.append((heading.group(2), []))
+            outline.enter(len(heading.group(1)), heading.group(2))
+            sections.append((outline.section, []))
             note = None
         elif definition:
             note = _Footnote(definition.group(1), [line], len(sections) - 1)
@@ -374,12 +479,51 @@ def _plain(path: Path) -> Iterator[Passage]:
 
 
 def _text(path: Path) -> str:
-    data = path.read_bytes()
+    return _decoded(path, path.read_bytes())[0]
+
+
+def text_encoding(path: Path) -> str | None:
+    """The encoding a text or Markdown file was read in where it is not UTF-8 ("UTF-16",
+    "Windows-1252"), for the ingest to say so: a file in another encoding still read as
+    Windows-1252 would show wrong characters. None for UTF-8, other formats and unreadable
+    files."""
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        return None
     try:
-        return data.decode("utf-8-sig")
+        return _decoded(path, path.read_bytes())[1]
+    except (OSError, InputError):
+        return None
+
+
+def _decoded(path: Path, data: bytes) -> tuple[str, str | None]:
+    """The text of a text file and its encoding where it is not UTF-8: UTF-16 with a byte
+    order mark, else UTF-8, else Windows-1252 (which holds Latin-1's letters, and € „ “ –)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                _("{path}: not UTF-16 as its byte order mark says", path=str(path)),
+                _("save the file as UTF-8"),
+            ) from exc
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:  # of the encodings of text, only UTF-16 and UTF-32 write zero bytes
+        raise InputError(
+            _("{path}: not a text file (it holds zero bytes)", path=str(path)),
+            _("save the file as UTF-8 text, or leave it out"),
+        )
+    try:
+        return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError as exc:
         raise InputError(
-            _("{path}: not UTF-8 (byte {byte})", path=str(path), byte=str(exc.start)),
+            _(
+                "{path}: neither UTF-8 nor Windows-1252 (byte {byte})",
+                path=str(path),
+                byte=str(exc.start),
+            ),
             _("save the file as UTF-8"),
         ) from exc
 

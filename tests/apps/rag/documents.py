@@ -78,3 +78,62 @@ def write_scanned_pdf(path: Path, pages: list[str] = PAGES) -> Path:
     images[0].save(path, save_all=True, append_images=images[1:], resolution=300)
     text.unlink()
     return path
+
+
+LABELLED = [
+    "Vorwort der Bürgermeisterin zur neuen Satzung.",
+    "Inhaltsverzeichnis mit allen Paragraphen.",
+    "Die Hundesteuer beträgt für den ersten Hund 96 Euro im Jahr.",
+    "Für jeden weiteren Hund beträgt die Steuer 120 Euro im Jahr.",
+]
+
+
+def write_labelled_pdf(path: Path, pages: list[str] = LABELLED) -> Path:
+    """A PDF whose sheets are printed as i, ii, 1, 2 (page labels, written with pypdf): the
+    front matter in roman numerals, the text from page 1 on the third sheet."""
+    from pypdf import PdfWriter
+
+    plain = write_pdf(path.with_suffix(".plain.pdf"), pages)
+    writer = PdfWriter(clone_from=plain)
+    writer.set_page_label(0, 1, "/r")
+    writer.set_page_label(2, len(pages) - 1, "/D", start=1)
+    writer.write(path)
+    plain.unlink()
+    return path
+
+
+def write_hundesteuer_odt(path: Path) -> Path:
+    """A statute as ODT: the title as heading 1, its paragraphs as headings 2."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    document = OpenDocumentText()
+    document.text.addElement(H(outlinelevel=1, text="Satzung über die Hundesteuer"))
+    document.text.addElement(H(outlinelevel=2, text="§ 1 Steuergegenstand"))
+    document.text.addElement(P(text="Besteuert wird das Halten von Hunden im Stadtgebiet."))
+    document.text.addElement(H(outlinelevel=2, text="§ 2 Steuersatz"))
+    document.text.addElement(P(text="Die Steuer beträgt für den ersten Hund 96 Euro im Jahr."))
+    document.save(str(path))
+    return path
+
+
+def write_parken_markdown(path: Path) -> Path:
+    path.write_text(
+        "# Parkraumbewirtschaftung\n\n## Bewohnerparken\n\n"
+        "Ein Ausweis kostet 30 Euro im Jahr.\n\n### Antrag\n\n"
+        "Der Antrag wird online gestellt.\n\n## Zonen\n\n"
+        "Die Innenstadt ist in vier Zonen geteilt.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def write_buergeramt_html(path: Path) -> Path:
+    path.write_text(
+        "<html><head><title>Stadt Musterstadt</title></head><body>"
+        "<h1>Sprechzeiten des Bürgeramts</h1><h2>Montag bis Mittwoch</h2>"
+        "<p>Geöffnet von 8 bis 16 Uhr.</p><h2>Donnerstag</h2>"
+        "<p>Geöffnet von 10 bis 18 Uhr.</p></body></html>",
+        encoding="utf-8",
+    )
+    return path

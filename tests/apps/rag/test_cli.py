@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.apps.rag.documents import write_markdown, write_pdf
+from tests.apps.rag.documents import (
+    write_buergeramt_html,
+    write_hundesteuer_odt,
+    write_labelled_pdf,
+    write_markdown,
+    write_parken_markdown,
+    write_pdf,
+)
 from tests.http_server import serving_process
 from tests.test_cli import invoke
 
@@ -143,7 +150,8 @@ def test_ingest_names_a_skipped_file_once_and_counts_without_false_plurals(
     assert result.exit_code == 1
     assert "1 neu, 0 geändert, 0 unverändert, 0 entfernt; Abschnitte insgesamt: 1" in result.output
     [line] = [line for line in result.output.splitlines() if "übersprungen" in line]
-    assert line.startswith(f"übersprungen: {docs / 'kaputt.pdf'}: keine lesbare PDF-Datei")
+    damaged = "die Datei ist beschädigt oder keine PDF-Datei"
+    assert line.startswith(f"übersprungen: {docs / 'kaputt.pdf'}: {damaged}")
     assert line.count("kaputt.pdf") == 1
     questions = tmp_path / "fragen.jsonl"
     questions.write_text(json.dumps({"question": "Frist", "document": "a.txt"}) + "\n")
@@ -169,3 +177,124 @@ def test_eval_names_a_page_given_as_text_a_document_not_held_and_what_it_scored(
     scored = invoke("rag", "eval", "vergabe", questions, "--root", collection, "--json", "--mode",
                     "hybrid")  # fmt: skip
     assert asked.exit_code == 0 and json.loads(scored.stdout)[0]["mode"] == "bm25"
+
+
+def test_a_document_is_found_by_its_title_and_the_headings_above_a_passage(
+    tmp_path: Path,
+) -> None:
+    from gemeingut.apps.rag.cite import check_citations
+    from gemeingut.apps.rag.index import open_collection
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_hundesteuer_odt(docs / "hundesteuer.odt")
+    write_parken_markdown(docs / "parken.md")
+    write_buergeramt_html(docs / "sprechzeiten.html")
+    root = tmp_path / "c"
+    assert invoke("rag", "ingest", "satzungen", docs, "--root", root).exit_code == 0
+    for question, document, section in (
+        ("Hundesteuer", "docs/hundesteuer.odt", "Satzung über die Hundesteuer › § 2 Steuersatz"),
+        ("Parkraumbewirtschaftung", "docs/parken.md", "Parkraumbewirtschaftung › Zonen"),
+        ("Sprechzeiten", "docs/sprechzeiten.html", "Sprechzeiten des Bürgeramts › Donnerstag"),
+    ):
+        found = invoke("rag", "query", "satzungen", question, "--root", root, "--json")
+        rows = json.loads(found.stdout)
+        assert (document, section) in [(r["document"], r["section"]) for r in rows], question
+        assert all(question not in r["text"] for r in rows)  # the text stays the passage's
+    shown = invoke("rag", "query", "satzungen", "Hundesteuer", "--root", root)
+    said = " ".join(shown.output.split())
+    assert "Abschnitt „Satzung über die Hundesteuer › § 2 Steuersatz“" in said, said
+    collection = open_collection(root, "satzungen")
+    [chunk] = [c for c in collection.chunks if c.section and c.section.endswith("Steuersatz")]
+    quoted = check_citations("„Die Steuer beträgt für den ersten Hund“ [1]", [chunk])
+    assert quoted.supported  # citations are checked against the document's own text
+    heading = check_citations("„Satzung über die Hundesteuer“ [1]", [chunk])
+    assert [c.problem for c in heading.citations] == ["quote_not_in_source"]
+
+
+def test_a_pdf_is_cited_and_scored_by_the_page_number_printed_on_it(tmp_path: Path) -> None:
+    write_labelled_pdf(tmp_path / "satzung.pdf")  # sheets i, ii, 1, 2
+    root = tmp_path / "c"
+    assert invoke("rag", "ingest", "s", tmp_path / "satzung.pdf", "--root", root).exit_code == 0
+    shown = invoke("rag", "query", "s", "Hundesteuer ersten Hund", "--root", root)
+    assert "[1] satzung.pdf, S. 1  (" in shown.output, shown.output
+    questions = tmp_path / "fragen.jsonl"
+    asked = {"question": "Hundesteuer ersten Hund", "document": "satzung.pdf", "page": 1}
+    questions.write_text(json.dumps(asked) + "\n", encoding="utf-8")
+    scored = invoke("rag", "eval", "s", questions, "--root", root, "--json")
+    assert scored.exit_code == 0 and json.loads(scored.stdout)[0]["recall"] == 1.0
+    questions.write_text(json.dumps(asked | {"page": 3}) + "\n", encoding="utf-8")
+    sheet = invoke("rag", "eval", "s", questions, "--root", root)
+    said = " ".join(sheet.output.split())
+    assert sheet.exit_code == 2 and "(sein Text steht auf den Seiten 1 bis 2)" in said, said
+
+
+def test_a_text_file_in_windows_encoding_is_ingested_and_its_encoding_named(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "alt.txt").write_bytes("Die Straßenreinigung kostet 5 € je Meter.".encode("cp1252"))
+    (docs / "neu.txt").write_text("Die Winterdienstgebühr ist neu.", encoding="utf-8")
+    root = tmp_path / "c"
+    result = invoke("rag", "ingest", "v", docs, "--root", root)
+    assert result.exit_code == 0, result.output
+    assert "docs/alt.txt: nicht UTF-8, als Windows-1252 gelesen" in result.output
+    assert "neu.txt" not in result.output
+    found = json.loads(
+        invoke("rag", "query", "v", "Straßenreinigung", "--root", root, "--json").stdout
+    )
+    assert found[0]["text"] == "Die Straßenreinigung kostet 5 € je Meter."
+    (docs / "alt.txt").write_bytes("Die Straßenreinigung kostet 6 €.".encode("cp1252"))
+    again = invoke("rag", "ingest", "v", docs, "--root", root, "--json")
+    assert json.loads(again.stdout)["encodings"] == {"docs/alt.txt": "Windows-1252"}
+
+
+def test_an_empty_question_is_a_usage_error(collection: Path, tmp_path: Path) -> None:
+    for blank in ("", "   "):
+        result = invoke("rag", "query", "vergabe", blank, "--root", collection)
+        assert result.exit_code == 2 and "die Frage ist leer" in result.output, result.output
+    questions = tmp_path / "fragen.jsonl"
+    questions.write_text('{"question": " ", "document": "hinweise.md"}\n', encoding="utf-8")
+    scored = invoke("rag", "eval", "vergabe", questions, "--root", collection)
+    assert scored.exit_code == 2 and "Zeile 1: die Frage ist leer" in scored.output
+
+
+def test_eval_names_a_missing_or_broken_question_file_in_german(
+    collection: Path, tmp_path: Path
+) -> None:
+    missing = invoke("rag", "eval", "vergabe", tmp_path / "nichtda.jsonl", "--root", collection)
+    said = " ".join(missing.output.split())
+    assert missing.exit_code == 2 and "nichtda.jsonl existiert nicht" in said, said
+    assert "Errno" not in said and "No such file" not in said
+    questions = tmp_path / "fragen.jsonl"
+    questions.write_text(
+        '{"question": "Frist", "document": "hinweise.md"}\n'
+        '{"question": "Frist" "document": "hinweise.md"}\n',
+        encoding="utf-8",
+    )
+    broken = invoke("rag", "eval", "vergabe", questions, "--root", collection)
+    said = " ".join(broken.output.split())
+    assert broken.exit_code == 2, said
+    assert "fragen.jsonl, Zeile 2, Spalte 22: kein gültiges JSON: ein Komma fehlt" in said, said
+    assert "JSONDecodeError" not in said and "Expecting" not in said
+    questions.write_bytes('{"question": "Gebühr", "document": "hinweise.md"}'.encode("cp1252"))
+    windows = invoke("rag", "eval", "vergabe", questions, "--root", collection)
+    said = " ".join(windows.output.split())
+    assert windows.exit_code == 2 and "ist nicht UTF-8 (Zeile 1: Byte 0xfc)" in said, said
+
+
+def test_scores_are_written_as_the_language_writes_numbers(
+    collection: Path, tmp_path: Path
+) -> None:
+    import re
+
+    questions = tmp_path / "fragen.jsonl"
+    asked = {"question": "Gewichtung Zuschlagskriterien", "document": "hinweise.md"}
+    questions.write_text(json.dumps(asked) + "\n", encoding="utf-8")
+    german = invoke("rag", "eval", "vergabe", questions, "--root", collection)
+    assert german.exit_code == 0 and "1,000" in german.output and "1.000" not in german.output
+    english = invoke("--lang", "en", "rag", "eval", "vergabe", questions, "--root", collection)
+    assert "1.000" in english.output
+    shown = invoke("rag", "query", "vergabe", "Gewichtung", "--root", collection)
+    assert re.search(r"S\. 1  \(\d+,\d{3}\)", shown.output), shown.output

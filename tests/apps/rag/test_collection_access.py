@@ -53,12 +53,14 @@ def test_an_ingest_keeps_the_groups_and_refuses_other_groups_with_a_hint(
     assert ingest(root, "amtB", [docs]).groups == ["einkauf"]  # no --group: kept
     assert ingest(root, "amtB", [docs], groups=[" einkauf"]).groups == ["einkauf"]
     before = (root / "amtB" / COLLECTION_FILE).read_bytes()
-    with pytest.raises(InputError, match="sehen die Gruppen einkauf, nicht andere") as refused:
+    with pytest.raises(
+        InputError, match="die Sammlung 'amtB' ist für einkauf sichtbar, nicht für andere"
+    ) as refused:
         ingest(root, "amtB", [docs / "kantine.md"], groups=["andere"])
     assert "rag groups amtB --set" in str(refused.value.hint)
     assert (root / "amtB" / COLLECTION_FILE).read_bytes() == before  # nothing written
     result = invoke("rag", "ingest", "amtB", docs, "--root", root, "--group", "andere")
-    assert result.exit_code == 2 and "nicht andere" in result.output
+    assert result.exit_code == 2 and "nicht für andere" in result.output
     assert meta(root)["groups"] == ["einkauf"]
 
 
@@ -66,11 +68,14 @@ def test_groups_are_shown_added_removed_and_set_in_one_rename(docs: Path, tmp_pa
     root = tmp_path / "c"
     ingest(root, "amtB", [docs], groups=["einkauf"])
     shown = invoke("rag", "groups", "amtB", "--root", root)
-    assert shown.exit_code == 0 and "amtB sehen die Gruppen: einkauf" in shown.output
+    said = "Die Sammlung ‚amtB‘ ist für die Gruppe einkauf sichtbar"
+    assert shown.exit_code == 0 and said in shown.output, shown.output
     added = invoke("rag", "groups", "amtB", "--root", root, "--add", "andere", "--json")
     assert json.loads(added.stdout) == {"name": "amtB", "groups": ["andere", "einkauf"]}
+    both = invoke("rag", "groups", "amtB", "--root", root)
+    assert "Die Sammlung ‚amtB‘ ist für die Gruppen andere, einkauf sichtbar" in both.output
     removed = invoke("rag", "groups", "amtB", "--root", root, "--remove", "andere")
-    assert removed.exit_code == 0 and "die Gruppen: einkauf" in removed.output
+    assert removed.exit_code == 0 and "für die Gruppe einkauf sichtbar" in removed.output
     assert meta(root)["groups"] == ["einkauf"]
     typo = invoke("rag", "groups", "amtB", "--root", root, "--remove", "einkaf")
     assert typo.exit_code == 2 and "hat keine Gruppe 'einkaf'" in typo.output

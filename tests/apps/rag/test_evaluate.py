@@ -86,3 +86,20 @@ def test_pages_and_sections_that_exist_are_scored(tmp_path: Path, collection) ->
     )  # fmt: skip
     scores = evaluate(collection, read_questions(path), "bm25", k=3)
     assert scores.questions == 2 and scores.recall == 1.0
+
+
+def test_a_section_is_named_by_its_heading_or_the_end_of_its_heading_path() -> None:
+    from gemeingut.apps.rag.evaluate import Question
+    from gemeingut.apps.rag.index import StoredChunk
+
+    chunk = StoredChunk(
+        id="a-0",
+        document="satzung.odt",
+        page=None,
+        section="Hundesteuer › § 2 Steuersatz",
+        text="96 Euro.",
+    )
+    for named in ("§ 2 Steuersatz", "Hundesteuer › § 2 Steuersatz"):
+        assert Question("Wie hoch?", "satzung.odt", section=named).answered_by(chunk)
+    for other in ("Steuersatz", "Hundesteuer", "§ 2"):  # a heading is named whole
+        assert not Question("Wie hoch?", "satzung.odt", section=other).answered_by(chunk)

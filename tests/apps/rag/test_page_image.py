@@ -11,7 +11,13 @@ from PIL import Image
 
 from gemeingut.apps.rag.page_image import MAX_PIXELS, page_png, passage_boxes
 from gemeingut.errors import InputError
-from tests.apps.rag.documents import PAGES, write_pdf, write_scanned_pdf
+from tests.apps.rag.documents import (
+    LABELLED,
+    PAGES,
+    write_labelled_pdf,
+    write_pdf,
+    write_scanned_pdf,
+)
 
 
 def test_a_very_long_page_is_drawn_within_the_pixel_bound(tmp_path: Path) -> None:
@@ -68,3 +74,17 @@ def test_a_missing_page_names_the_document_as_the_reader_knows_it(tmp_path: Path
     with pytest.raises(InputError) as missing:
         page_png(stored, 9, shown_as="akten/leitfaden.pdf")
     assert str(missing.value) == "akten/leitfaden.pdf hat keine Seite 9 (es hat 3)"
+
+
+def test_a_page_is_named_as_printed_and_drawn_from_its_sheet(tmp_path: Path) -> None:
+    labelled = write_labelled_pdf(tmp_path / "satzung.pdf")  # sheets i, ii, 1, 2
+    plain = write_pdf(tmp_path / "ohne.pdf", LABELLED)  # the same sheets, numbered 1 to 4
+    assert page_png(labelled, 1) == page_png(plain, 3)
+    assert page_png(labelled, 2) == page_png(plain, 4)
+    assert passage_boxes(labelled, 1, "Die Hundesteuer beträgt") != []
+    assert passage_boxes(labelled, 2, "Die Hundesteuer beträgt") == []
+    with pytest.raises(InputError) as missing:
+        page_png(labelled, 3, shown_as="akten/satzung.pdf")
+    assert str(missing.value) == (
+        "akten/satzung.pdf hat keine Seite 3 (die Seiten sind von 1 bis 2 nummeriert)"
+    )

@@ -4,14 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.rag.readers import read_document
+from gemeingut.apps.rag.readers import read_document, text_encoding
 from gemeingut.errors import InputError
 from tests.apps.rag.documents import (
+    LABELLED,
     PAGES,
+    write_buergeramt_html,
     write_docx,
     write_html,
+    write_hundesteuer_odt,
+    write_labelled_pdf,
     write_markdown,
     write_odt,
+    write_parken_markdown,
     write_pdf,
     write_scanned_pdf,
 )
@@ -21,6 +26,22 @@ def test_a_pdf_keeps_its_page_numbers(tmp_path: Path) -> None:
     passages = read_document(write_pdf(tmp_path / "leitfaden.pdf"))
     assert [p.page for p in passages] == [1, 2, 3]
     assert [p.text for p in passages] == PAGES
+
+
+def test_a_pdf_with_page_labels_keeps_the_page_numbers_printed_on_it(tmp_path: Path) -> None:
+    passages = read_document(write_labelled_pdf(tmp_path / "satzung.pdf"))
+    assert [p.text for p in passages] == LABELLED
+    assert [p.page for p in passages] == [None, None, 1, 2]  # i, ii: no page number
+
+
+def test_page_labels_that_tell_no_page_apart_leave_the_sheets_places(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=write_pdf(tmp_path / "plain.pdf"))
+    writer.set_page_label(0, 2, "/D", start=1)
+    writer.set_page_label(1, 2, "/D", start=1)  # sheets 2 and 3 both printed as 1 and 2
+    writer.write(tmp_path / "twice.pdf")
+    assert [p.page for p in read_document(tmp_path / "twice.pdf")] == [1, 2, 3]
 
 
 def test_a_scanned_pdf_is_read_with_tesseract_page_by_page(tmp_path: Path) -> None:
@@ -45,18 +66,84 @@ def test_a_scan_without_tesseract_says_what_to_install(
 @pytest.mark.parametrize(
     ("writer", "name", "expected"),
     [
-        (write_docx, "a.docx", [("Zuschlag", PAGES[0]), ("Fristen", PAGES[1])]),
+        (write_docx, "a.docx", [("Zuschlag", PAGES[0]), ("Zuschlag › Fristen", PAGES[1])]),
         (write_odt, "a.odt", [("Zuschlag", PAGES[0]), ("Barrierefreiheit", PAGES[2])]),
-        (write_html, "a.html", [("Zuschlag", PAGES[0]), ("Fristen", PAGES[1])]),
-        (write_markdown, "a.md", [("Zuschlag", PAGES[0]), ("Fristen", PAGES[1])]),
+        (write_html, "a.html", [("Zuschlag", PAGES[0]), ("Zuschlag › Fristen", PAGES[1])]),
+        (
+            write_markdown,
+            "a.md",
+            [("Leitfaden › Zuschlag", PAGES[0]), ("Leitfaden › Fristen", PAGES[1])],
+        ),
     ],
 )
-def test_text_formats_keep_the_heading_above_each_passage(
+def test_text_formats_keep_the_headings_above_each_passage(
     tmp_path: Path, writer, name: str, expected: list[tuple[str, str]]
 ) -> None:
     passages = read_document(writer(tmp_path / name))
     assert [(p.section, p.text.strip()) for p in passages] == expected
     assert all(p.page is None for p in passages)
+
+
+@pytest.mark.parametrize(
+    ("writer", "name", "expected"),
+    [
+        (
+            write_hundesteuer_odt,
+            "hundesteuer.odt",
+            [
+                "Satzung über die Hundesteuer › § 1 Steuergegenstand",
+                "Satzung über die Hundesteuer › § 2 Steuersatz",
+            ],
+        ),
+        (
+            write_parken_markdown,
+            "parken.md",
+            [
+                "Parkraumbewirtschaftung › Bewohnerparken",
+                "Parkraumbewirtschaftung › Bewohnerparken › Antrag",
+                "Parkraumbewirtschaftung › Zonen",  # a heading closes the deeper ones
+            ],
+        ),
+        (
+            write_buergeramt_html,
+            "sprechzeiten.html",
+            [
+                "Sprechzeiten des Bürgeramts › Montag bis Mittwoch",  # the <h1>, not <title>
+                "Sprechzeiten des Bürgeramts › Donnerstag",
+            ],
+        ),
+    ],
+)
+def test_each_passage_keeps_the_title_and_every_heading_above_it(
+    tmp_path: Path, writer, name: str, expected: list[str]
+) -> None:
+    passages = read_document(writer(tmp_path / name))
+    assert [p.section for p in passages] == expected
+    assert not any("›" in p.text or "Satzung über" in p.text for p in passages)
+
+
+def test_a_title_paragraph_heads_the_path_in_docx_and_odt(tmp_path: Path) -> None:
+    import docx
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style
+    from odf.text import H, P
+
+    document = docx.Document()
+    document.add_heading("Friedhofssatzung", level=0)  # the Title style
+    document.add_heading("§ 3 Gebühren", level=1)
+    document.add_paragraph("Die Grabnutzung kostet 800 Euro.")
+    document.save(str(tmp_path / "friedhof.docx"))
+    [passage] = read_document(tmp_path / "friedhof.docx")
+    assert passage.section == "Friedhofssatzung › § 3 Gebühren"
+    writer = OpenDocumentText()
+    title = Style(name="Title", family="paragraph")
+    writer.styles.addElement(title)
+    writer.text.addElement(P(stylename=title, text="Friedhofssatzung"))
+    writer.text.addElement(H(outlinelevel=1, text="§ 3 Gebühren"))
+    writer.text.addElement(P(text="Die Grabnutzung kostet 800 Euro."))
+    writer.save(str(tmp_path / "friedhof.odt"))
+    [passage] = read_document(tmp_path / "friedhof.odt")
+    assert passage.section == "Friedhofssatzung › § 3 Gebühren"
 
 
 def test_html_leaves_out_scripts_and_navigation(tmp_path: Path) -> None:
@@ -67,25 +154,47 @@ def test_html_leaves_out_scripts_and_navigation(tmp_path: Path) -> None:
 def test_a_damaged_file_is_named_with_what_to_do(tmp_path: Path) -> None:
     broken = tmp_path / "kaputt.pdf"
     broken.write_bytes(b"%PDF-1.4 this is not really a pdf")
-    with pytest.raises(InputError, match=r"kaputt\.pdf: keine lesbare PDF-Datei") as failed:
+    damaged = r"kaputt\.pdf: die Datei ist beschädigt oder keine PDF-Datei \(technisch: "
+    with pytest.raises(InputError, match=damaged) as failed:
         read_document(broken)
     assert failed.value.hint
     docx = tmp_path / "kaputt.docx"
     docx.write_bytes(b"PK not a zip")
-    with pytest.raises(InputError, match=r"kaputt\.docx: keine lesbare DOCX-Datei"):
+    with pytest.raises(InputError, match=r"kaputt\.docx: die Datei ist beschädigt oder keine DOCX"):
         read_document(docx)
 
 
-def test_unknown_formats_and_other_encodings_are_refused_clearly(tmp_path: Path) -> None:
+def test_unknown_formats_and_files_that_are_no_text_are_refused_clearly(tmp_path: Path) -> None:
     sheet = tmp_path / "tabelle.xlsx"
     sheet.write_bytes(b"")
     with pytest.raises(InputError, match=r"Typ \.xlsx können nicht gelesen werden") as failed:
         read_document(sheet)
     assert ".pdf" in str(failed.value.hint)
-    latin = tmp_path / "alt.txt"
-    latin.write_bytes("Gebühren".encode("latin-1"))
-    with pytest.raises(InputError, match=r"alt\.txt: nicht UTF-8"):
-        read_document(latin)
+    binary = tmp_path / "programm.txt"
+    binary.write_bytes(b"MZ\x90\x00\x03\x00\xff\xfe")
+    with pytest.raises(InputError, match=r"programm\.txt: keine Textdatei \(sie enthält Null"):
+        read_document(binary)
+    odd = tmp_path / "steuer.txt"
+    odd.write_bytes(b"Geb\x81hr")  # 0x81: a byte Windows-1252 does not use
+    with pytest.raises(InputError, match=r"steuer\.txt: weder UTF-8 noch Windows-1252 \(Byte 3\)"):
+        read_document(odd)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_text_in_windows_encodings_is_read_and_its_encoding_named(
+    tmp_path: Path, suffix: str
+) -> None:
+    written = "# Gebühren\n\nStraßenreinigung „Innenstadt“ – 5 € je Meter."
+    windows = tmp_path / f"alt{suffix}"
+    windows.write_bytes(written.encode("cp1252"))
+    utf16 = tmp_path / f"neu{suffix}"
+    utf16.write_bytes(written.encode("utf-16"))  # with its byte order mark
+    utf8 = tmp_path / f"utf8{suffix}"
+    utf8.write_text(written, encoding="utf-8")
+    for path in (windows, utf16, utf8):
+        text = " ".join(p.text.strip() for p in read_document(path))
+        assert "Straßenreinigung „Innenstadt“ – 5 € je Meter." in text
+    assert [text_encoding(p) for p in (windows, utf16, utf8)] == ["Windows-1252", "UTF-16", None]
 
 
 def test_a_docx_table_is_read_row_by_row_in_document_order(tmp_path: Path) -> None:
@@ -146,8 +255,8 @@ def test_html_text_straight_in_a_div_is_read_in_order(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert [(p.section, p.text) for p in read_document(page)] == [
-        (None, "Die Bibliotheksgebühr beträgt zehn Euro.\nAusleihfrist"),
-        ("Mahnung", "Nach drei Wochen\nkommt eine Mahnung."),
+        ("Titel", "Die Bibliotheksgebühr beträgt zehn Euro.\nAusleihfrist"),  # no <h1>: <title>
+        ("Titel › Mahnung", "Nach drei Wochen\nkommt eine Mahnung."),
     ]
 
 
@@ -159,7 +268,7 @@ def test_a_damaged_pdf_leaves_no_english_log_lines(
     broken = tmp_path / "kaputt.pdf"
     broken.write_bytes(b"%PDF-1.4\nnonsense garbage\n")
     level = logging.getLogger("pypdf").level
-    with caplog.at_level(logging.DEBUG), pytest.raises(InputError, match="keine lesbare PDF"):
+    with caplog.at_level(logging.DEBUG), pytest.raises(InputError, match="keine PDF-Datei"):
         read_document(broken)
     assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
     assert logging.getLogger("pypdf").level == level  # quiet only while reading
