@@ -8,7 +8,8 @@ tests can hand in any object that speaks the `Backend` protocol.
 
 Requests reach the model through a bounded queue (`app.state.queue`, see `model_queue.py`);
 `RequestGuard` refuses foreign Host headers and oversized bodies before any route runs
-(`guards.py`); `MetricsMiddleware` counts every answer (`metrics.py`).
+(`guards.py`); `RequestContext` records every answer of an audited route that no check
+recorded (`request_context.py`); `MetricsMiddleware` counts every answer (`metrics.py`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_openness import ModelOpenness, unrated
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.oidc import OidcProvider, oidc_router
+from gemeingut.serve.request_context import RequestContext
 from gemeingut.serve.schemas import (
     AssistantMessage,
     ChatChoice,
@@ -210,6 +212,7 @@ def create_app(
         trace_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
+    app.add_middleware(RequestContext, gateway=gateway)  # outside the guard: records its 413s
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app
 

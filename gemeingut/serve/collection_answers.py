@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.serve.backends import Backend, SamplingParams, Tokenizing
+from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, Tokenizing
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, admit, record_access
 from gemeingut.serve.gateway.identity import Principal
@@ -146,6 +146,8 @@ async def answer_from_collection(
         sources, room = await run_in_threadpool(sources_that_fit)
     except InputError as error:
         raise APIError(400, error.message, param="question") from None
+    except RequestRejected as rejected:  # a model without a chat template
+        raise APIError(400, rejected.message, param="question", code=rejected.code) from None
     if not sources:
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
         verdict = check_citations("", [], language)

@@ -99,7 +99,7 @@ async def embeddings(
         raise APIError(400, _("this model's engine computes no embeddings"), param="model")
     request_id = f"emb-{uuid.uuid4().hex}"
     prompts, decision = await run_in_threadpool(
-        screen_prompts, request, principal, request_id, backend, body.inputs()
+        screen_prompts, request, principal, request_id, backend, body.inputs(), "input"
     )
     params = SamplingParams(max_tokens=0)
     admission = await admit(

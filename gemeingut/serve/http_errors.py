@@ -10,6 +10,8 @@ generic message, while the traceback goes to the server log, where the operator 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +21,7 @@ from starlette.exceptions import HTTPException
 
 from gemeingut.i18n import Message, _, accepted_language, plural, text
 from gemeingut.i18n.validation import problem
+from gemeingut.serve.backends.protocol import EngineUnavailable, RequestRejected
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
 log = logging.getLogger("gemeingut.serve")
@@ -68,6 +71,25 @@ def check_model(name: str | None, served: str) -> None:
             param="model",
             code="model_not_found",
         )
+
+
+@contextmanager
+def backend_errors_as_http(param: str) -> Iterator[None]:
+    """`RequestRejected` as 400 (404 for what does not exist), `EngineUnavailable` as 502:
+    wherever a route calls its backend, never a 500."""
+    try:
+        yield
+    except RequestRejected as rejected:
+        status = 404 if rejected.code == "not_found" else 400
+        raise APIError(status, rejected.message, rejected.param or param, rejected.code) from None
+    except EngineUnavailable as failed:
+        raise APIError(
+            502,
+            failed.args[0] if failed.args else str(failed),  # in the client's language
+            code="engine_unavailable",
+            type="server_error",
+            headers=RETRY_ENGINE,
+        ) from None
 
 
 def error_response(

@@ -13,8 +13,7 @@ from gemeingut.i18n import _, accepted_language
 from gemeingut.serve.backends import Backend, Prompt, Relaying, RequestRejected, Tokenizing
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.gateway.policy import Policy
-from gemeingut.serve.http_errors import APIError
-from gemeingut.serve.work import backend_errors_as_http
+from gemeingut.serve.http_errors import APIError, backend_errors_as_http
 
 
 def screen_texts(
@@ -58,9 +57,11 @@ def screen_prompts(
     request_id: str,
     backend: Backend,
     prompts: list[Prompt],
+    param: str = "prompt",
 ) -> tuple[list[Prompt], str]:
     """Text prompts are screened as they are; a token-id prompt is screened as its text and
-    stays token ids unless a rule changed that text."""
+    stays token ids unless a rule changed that text. `param`: the request's field of the
+    prompts, which a refusal names (`input` for embeddings)."""
     if request.app.state.policy is None:
         return prompts, "allowed"
     texts = []
@@ -68,17 +69,20 @@ def screen_prompts(
         if isinstance(prompt, str):
             texts.append(prompt)
         elif isinstance(backend, Tokenizing):
-            texts.append(backend.detokenize(list(prompt)))
+            try:
+                texts.append(backend.detokenize(list(prompt)))
+            except RequestRejected as rejected:  # an id outside the vocabulary
+                raise APIError(400, rejected.message, param, rejected.code) from None
         elif isinstance(backend, Relaying):
-            texts.append(_engine_text(backend, list(prompt)))
+            texts.append(_engine_text(backend, list(prompt), param))
         else:
             raise APIError(
                 400,
                 _("token-id prompts cannot be checked against this server's policy; send text"),
-                param="prompt",
+                param=param,
             )
     screened, decision = screen_texts(
-        request, principal, request_id, texts, "prompt", backend.model_name
+        request, principal, request_id, texts, param, backend.model_name
     )
     kept = [
         prompt if text == before else text
@@ -87,10 +91,10 @@ def screen_prompts(
     return kept, decision
 
 
-def _engine_text(backend: Relaying, ids: list[int]) -> str:
+def _engine_text(backend: Relaying, ids: list[int], param: str) -> str:
     """Token ids as text by the engine's own tokenizer (`/detokenize`, which vLLM and
     `gemeingut serve` have): lm-evaluation-harness sends its prompts as ids."""
-    with backend_errors_as_http("prompt"):
+    with backend_errors_as_http(param):
         try:
             answer = backend.relay("/detokenize", {"tokens": ids})
         except RequestRejected as rejected:
@@ -102,7 +106,7 @@ def _engine_text(backend: Relaying, ids: list[int]) -> str:
                     "token-id prompts cannot be checked against this server's policy: its "
                     "engine has no /detokenize; send text"
                 ),
-                param="prompt",
+                param=param,
             ) from None
     text = answer.get("prompt")
     if not isinstance(text, str):

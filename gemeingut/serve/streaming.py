@@ -155,8 +155,9 @@ async def _pieces(
     stream: TextStream, turn: Ticket, on_end: OnEnd | None
 ) -> AsyncIterator[str | None]:
     """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
-    None once if generation failed. `on_end` gets the result (None if the stream did not
-    finish) and the status however the stream ends, also when the client leaves.
+    None once if generation failed. `on_end` gets the result and the status however the stream
+    ends, also when the client leaves; the result of a stream that did not finish is what it
+    relayed until then where the stream can tell (an engine's), otherwise None.
 
     Headers are already sent when generation fails midway, so the failure can only be told in
     the stream itself (an `error` event, which OpenAI's clients raise as an exception).
@@ -184,7 +185,10 @@ async def _pieces(
         turn.release()  # also when the response ended before its turn came
         if on_end is not None:
             with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
-                await run_in_threadpool(on_end, stream.result, status)
+                result = stream.result
+                if result is None and isinstance(stream, AsyncTextStream):
+                    result = await stream.cut_short()
+                await run_in_threadpool(on_end, result, status)
 
 
 async def close_stream(stream: AnyTextStream) -> None:

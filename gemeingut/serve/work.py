@@ -1,13 +1,12 @@
 """How a request's work runs once it is accepted: a place in the queue, generation in a worker
-thread, cancellation when the client leaves, and — however it ends — the quota settled, the audit
-record written and the tokens counted."""
+thread (an upstream engine's call in the event loop), cancellation when the client leaves, and —
+however it ends — the quota settled, the audit record written and the tokens counted."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 from fastapi import Request
@@ -17,15 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.i18n import _
 from gemeingut.serve.backends import (
     Backend,
-    EngineUnavailable,
+    GeneratesAsync,
     GenerationResult,
     Prompt,
-    RequestRejected,
     SamplingParams,
     StreamsAsync,
 )
 from gemeingut.serve.gateway.gate import Admission
-from gemeingut.serve.http_errors import RETRY_ENGINE, APIError
+from gemeingut.serve.http_errors import APIError, backend_errors_as_http
 from gemeingut.serve.metrics import Metrics
 from gemeingut.serve.model_queue import ModelQueue, Ticket
 from gemeingut.serve.schemas import Usage
@@ -129,24 +127,54 @@ async def generate(
     param: str,
 ) -> list[GenerationResult]:
     """Wait for the model and generate; a client that hangs up cancels its work (the backend
-    stops its rows); a failure still settles the quota and is recorded."""
+    stops its rows; an engine's call is cancelled, which closes its connection to the engine);
+    a failure still settles the quota and is recorded."""
     cancel = threading.Event()
+    engine_call = isinstance(backend, GeneratesAsync)
     try:
         async with queue.admit():
-            work = asyncio.ensure_future(
-                rejections_as_400(backend.generate_batch, prompts, params, n, cancel, param=param)
-            )
-            while not (await asyncio.wait({work}, timeout=DISCONNECT_POLL_SECONDS))[0]:
-                if await request.is_disconnected():
-                    cancel.set()
-            results = work.result()
+            work = asyncio.ensure_future(_generation(backend, prompts, params, n, cancel, param))
+            try:
+                while not (await asyncio.wait({work}, timeout=DISCONNECT_POLL_SECONDS))[0]:
+                    if await request.is_disconnected():
+                        cancel.set()
+                        if engine_call:  # a worker thread's rows stop at `cancel` instead
+                            work.cancel()
+            finally:
+                if engine_call and not work.done():  # this request itself was cancelled
+                    work.cancel()
+            results = [] if work.cancelled() else work.result()
     except BaseException as error:
         await failed(admission, error)
         raise
     if cancel.is_set():  # recorded as nginx does: 499; what was generated still counts
-        await finish(admission, 499, usage_of(results, per_prompt=n))
+        used = usage_of(results, per_prompt=n) if results else await _unanswered(backend, prompts)
+        await finish(admission, 499, used)
         raise APIError(499, _("the client closed the request"), code="client_closed")
     return results
+
+
+async def _generation(
+    backend: Backend,
+    prompts: list[Prompt],
+    params: SamplingParams,
+    n: int,
+    cancel: threading.Event,
+    param: str,
+) -> list[GenerationResult]:
+    """An engine's call in the event loop (cancellable), the model's work in a worker thread."""
+    with backend_errors_as_http(param):
+        if isinstance(backend, GeneratesAsync):
+            return await backend.agenerate_batch(prompts, params, n)
+        return await run_in_threadpool(backend.generate_batch, prompts, params, n, cancel)
+
+
+async def _unanswered(backend: Backend, prompts: list[Prompt]) -> Usage:
+    """What an engine's call cancelled before it answered used, as far as is known: its
+    prompts (the engine read them); nothing of its answer reached the client."""
+    counted = await backend.prompt_tokens(prompts) if isinstance(backend, GeneratesAsync) else None
+    tokens = counted or 0
+    return Usage(prompt_tokens=tokens, completion_tokens=0, total_tokens=tokens)
 
 
 async def finish(
@@ -175,7 +203,8 @@ def stream_end(
     request: Request, admission: Admission | None, model: str | None = None
 ) -> Callable[[GenerationResult | None], None]:
     """What a stream calls when it ends: count its tokens, settle the quota and complete the
-    audit record with the stream's status (tokens unknown if the stream was cut short)."""
+    audit record with the stream's status (a stream cut short: the tokens it relayed, where
+    its engine's stream can tell; otherwise unknown, and the reservation counts)."""
     metrics: Metrics = request.app.state.metrics
 
     def end(result: GenerationResult | None, status: int) -> None:
@@ -202,21 +231,3 @@ async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> 
     where what was asked for does not exist), an engine that failed a 502."""
     with backend_errors_as_http(param):
         return await run_in_threadpool(fn, *args)
-
-
-@contextmanager
-def backend_errors_as_http(param: str) -> Iterator[None]:
-    """`RequestRejected` as 400 (404 for what does not exist), `EngineUnavailable` as 502."""
-    try:
-        yield
-    except RequestRejected as rejected:
-        status = 404 if rejected.code == "not_found" else 400
-        raise APIError(status, rejected.message, rejected.param or param, rejected.code) from None
-    except EngineUnavailable as failed:
-        raise APIError(
-            502,
-            failed.args[0] if failed.args else str(failed),  # in the client's language
-            code="engine_unavailable",
-            type="server_error",
-            headers=RETRY_ENGINE,
-        ) from None

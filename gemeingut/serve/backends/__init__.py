@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.serve.backends.protocol import (
+    CLIENT_LANGUAGE,
     AsyncTextStream,
     Backend,
     ChatPrompt,
     Embedding,
     EngineUnavailable,
     FinishReason,
+    GeneratesAsync,
     GenerationResult,
     Prompt,
     Relaying,
@@ -32,12 +34,14 @@ if TYPE_CHECKING:
     from gemeingut.serve.backends.upstream import UpstreamBackend
 
 __all__ = [
+    "CLIENT_LANGUAGE",
     "AsyncTextStream",
     "Backend",
     "ChatPrompt",
     "Embedding",
     "EngineUnavailable",
     "FinishReason",
+    "GeneratesAsync",
     "GenerationResult",
     "Prompt",
     "Relaying",

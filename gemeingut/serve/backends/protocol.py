@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from gemeingut.i18n import Message
 
 FinishReason = Literal["stop", "length"]
+# The `Accept-Language` of the request being served (set per request by the server): a backend
+# in front of an engine passes it on, so that the engine's own messages, which the server
+# quotes, come in the language the client reads.
+CLIENT_LANGUAGE: ContextVar[str | None] = ContextVar("client_language", default=None)
 
 
 @dataclass(frozen=True)
@@ -142,9 +147,11 @@ class AsyncTextStream:
         self,
         events: AsyncGenerator[str | GenerationResult, None],
         close: Callable[[], Awaitable[None]],
+        relayed: Callable[[], Awaitable[GenerationResult | None]] | None = None,
     ) -> None:
         self._events = events
         self._close = close  # ends the engine's answer: also before the first piece was read
+        self._relayed = relayed
         self.result: GenerationResult | None = None
 
     async def next_piece(self) -> str | None:
@@ -163,6 +170,12 @@ class AsyncTextStream:
         await self._events.aclose()
         await self._close()
 
+    async def cut_short(self) -> GenerationResult | None:
+        """For a stream that ended before its engine finished (the client left, the engine
+        broke off): what was relayed until then, which the quota is settled to; None where the
+        stream cannot tell."""
+        return await self._relayed() if self._relayed is not None else None
+
 
 @runtime_checkable
 class StreamsAsync(Protocol):
@@ -172,6 +185,23 @@ class StreamsAsync(Protocol):
     async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
         """Send the request and check the engine's answer now (raising `RequestRejected` or
         `EngineUnavailable`); the pieces arrive while iterated."""
+        ...
+
+
+@runtime_checkable
+class GeneratesAsync(Protocol):
+    """Backends whose answers are network calls (an upstream engine): the HTTP layer awaits them
+    in the event loop, so that a client that hangs up cancels the call, and the closed
+    connection tells the engine to stop."""
+
+    async def agenerate_batch(
+        self, prompts: list[Prompt], params: SamplingParams, n: int = 1
+    ) -> list[GenerationResult]:
+        """As `Backend.generate_batch`; cancelling the call ends the engine's work."""
+        ...
+
+    async def prompt_tokens(self, prompts: list[Prompt]) -> int | None:
+        """The prompts' tokens, for a call cancelled before the engine said (None: unknown)."""
         ...
 
 

@@ -5,9 +5,14 @@ The gateway keeps what engines leave out (keys, quotas, audit log, policy, metri
 the work on: chats go to the engine's `/v1/chat/completions` (it knows its model's chat
 template), text and token-id prompts to `/v1/completions`, texts to `/v1/embeddings`. One pooled
 HTTP client keeps connections open; every call has a timeout; closing a stream closes its
-connection, which makes vLLM and llama-server abort the generation. Quota reservations need the
-prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it); where
-there is none, the whole context is reserved and settled to the real usage afterwards.
+connection, which makes vLLM and llama-server abort the generation, and so does cancelling an
+answer that is not streamed (`agenerate_batch`: the client hung up). Quota reservations need
+the prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it);
+where there is none, the whole context is reserved and settled to the real usage afterwards. A
+stream cut short is settled to what was relayed: the engine's usage if it sent it, otherwise
+the prompt and the relayed text counted by `/tokenize`. The client's `Accept-Language` goes
+with every call, so that the engine's own messages, which the gateway quotes, are in the
+client's language.
 
 Log-probabilities, `echo` and the tokenizer routes (`/tokenize`, `/detokenize`,
 `/tokenizer_info`) are the engine's: its tokenizer names the tokens, so they are passed on as
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -30,6 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from gemeingut.i18n import Message, _
 from gemeingut.serve.backends.protocol import (
+    CLIENT_LANGUAGE,
     AsyncTextStream,
     ChatPrompt,
     EngineUnavailable,
@@ -42,6 +49,8 @@ from gemeingut.serve.backends.protocol import (
 DEFAULT_TIMEOUT_SECONDS = 600.0
 READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
 FALLBACK_CONTEXT = 4096  # reserved per prompt when the engine tells neither context nor count
+CONNECT_TIMEOUT_SECONDS = 10.0
+COUNT_TIMEOUT_SECONDS = 5.0  # counting what a cut request used must not hold its settling long
 
 
 class UpstreamBackend:
@@ -59,11 +68,12 @@ class UpstreamBackend:
         self._client_options: dict[str, Any] = {
             "base_url": self.base_url,
             "headers": headers,
-            "timeout": httpx2.Timeout(timeout, connect=10.0),
+            "timeout": httpx2.Timeout(timeout, connect=CONNECT_TIMEOUT_SECONDS),
             "limits": httpx2.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
         }
+        self.timeout = timeout
         self.client = httpx2.Client(**self._client_options)
         self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
             WeakKeyDictionary()
@@ -123,14 +133,39 @@ class UpstreamBackend:
             results.extend(self._results(prompt, params, data))
         return results
 
+    async def agenerate_batch(
+        self, prompts: list[Prompt], params: SamplingParams, n: int = 1
+    ) -> list[GenerationResult]:
+        """`generate_batch` in the event loop: cancelled (the client hung up), the call closes
+        its connection, and the engine stops generating."""
+        client = self._async_client()
+        results: list[GenerationResult] = []
+        for prompt in prompts:
+            body = self._body(prompt, params) | {"n": n}
+            try:
+                response = await client.post(self._route(prompt), json=body, headers=_language())
+            except httpx2.HTTPError as error:
+                raise EngineUnavailable(self._unreachable(error)) from None
+            if response.status_code >= 400:
+                self._raise_for(response)
+            results.extend(self._results(prompt, params, _json(response)))
+        return results
+
+    async def prompt_tokens(self, prompts: list[Prompt]) -> int | None:
+        """The prompts' tokens by the engine's `/tokenize`, for a request cut short."""
+        counts = [await self._acount(self._count_body(p)) for p in prompts]
+        return None if None in counts else sum(c for c in counts if c is not None)
+
     def relay(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
             if body is None:
-                response = self.client.get(path)
+                response = self.client.get(path, headers=_language())
             else:
-                response = self.client.post(path, json=body | {"model": self.upstream_model})
+                response = self.client.post(
+                    path, json=body | {"model": self.upstream_model}, headers=_language()
+                )
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(_unreachable(error)) from None
+            raise EngineUnavailable(self._unreachable(error)) from None
         if response.status_code == 404:
             raise RequestRejected(
                 _("the engine behind this gateway has no {path}", path=path), code="not_found"
@@ -145,17 +180,40 @@ class UpstreamBackend:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        request = client.build_request("POST", self._route(prompt), json=body)
+        request = client.build_request("POST", self._route(prompt), json=body, headers=_language())
         try:
             response = await client.send(request, stream=True)
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(_unreachable(error)) from None
+            raise EngineUnavailable(self._unreachable(error)) from None
         if response.status_code >= 400:
             await response.aread()
             await response.aclose()
             self._raise_for(response)
-        events = self._apieces(response, isinstance(prompt, ChatPrompt))
-        return AsyncTextStream(events, close=response.aclose)
+        reader = _EventReader(isinstance(prompt, ChatPrompt))
+        events = self._apieces(response, reader)
+        return AsyncTextStream(
+            events, close=response.aclose, relayed=lambda: self._relayed(prompt, reader)
+        )
+
+    async def _relayed(self, prompt: Prompt, reader: _EventReader) -> GenerationResult | None:
+        """What a stream cut short relayed: by the engine's usage where it came before the cut,
+        otherwise the prompt and the relayed text counted by the engine's tokenizer (at least
+        one token per piece: a piece holds one token or more)."""
+        if reader.usage:
+            return reader.result()
+        prompt_tokens = await self._acount(self._count_body(prompt))
+        if prompt_tokens is None:
+            return None  # settled to the reservation, as for any stream whose use is unknown
+        text = "".join(reader.text)
+        counted = await self._acount({"prompt": text, "add_special_tokens": False}) if text else 0
+        if counted is None:
+            return None
+        return GenerationResult(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=max(counted, len(reader.text)),
+            finish_reason=reader.finish,  # type: ignore[arg-type]
+        )
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         data = self._post("/v1/embeddings", {"model": self.upstream_model, "input": prompts})
@@ -170,7 +228,7 @@ class UpstreamBackend:
         try:
             response = await self._async_client().get("/v1/models", timeout=READY_TIMEOUT_SECONDS)
         except httpx2.HTTPError as error:
-            return _unreachable(error)
+            return self._unreachable(error, READY_TIMEOUT_SECONDS)
         if response.status_code != 200:
             return _(
                 "the upstream engine answers /v1/models with {status}",
@@ -204,13 +262,7 @@ class UpstreamBackend:
         try:
             response = self.client.get("/v1/models")
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(
-                _(
-                    "the upstream engine at {url} cannot be reached: {problem}",
-                    url=self.base_url,
-                    problem=str(error),
-                )
-            ) from None
+            raise EngineUnavailable(self._unreachable(error)) from None
         if response.status_code != 200:
             raise EngineUnavailable(
                 _(
@@ -238,15 +290,11 @@ class UpstreamBackend:
             return len(prompt)
         if not self._has_tokenize:
             return None
-        body: dict[str, Any] = {"model": self.upstream_model}
-        if isinstance(prompt, ChatPrompt):
-            body["messages"] = [{"role": r, "content": c} for r, c in prompt.messages]
-        else:
-            body["prompt"] = prompt
+        body = self._count_body(prompt) | {"model": self.upstream_model}
         try:
-            response = self.client.post("/tokenize", json=body)
+            response = self.client.post("/tokenize", json=body, headers=_language())
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(_unreachable(error)) from None
+            raise EngineUnavailable(self._unreachable(error)) from None
         if response.status_code == 404:
             self._has_tokenize = False  # llama-server's /tokenize differs, Ollama has none
             return None
@@ -261,6 +309,41 @@ class UpstreamBackend:
             raise EngineUnavailable(
                 _("the upstream engine's /tokenize answer has no token count")
             ) from None
+
+    @staticmethod
+    def _count_body(prompt: Prompt) -> dict[str, Any]:
+        """What `/tokenize` takes to count `prompt` (token ids count themselves)."""
+        if isinstance(prompt, ChatPrompt):
+            return {"messages": [{"role": r, "content": c} for r, c in prompt.messages]}
+        if isinstance(prompt, list):
+            return {"tokens": prompt}
+        return {"prompt": prompt}
+
+    async def _acount(self, body: dict[str, Any]) -> int | None:
+        """The engine's token count of a `/tokenize` body, or None where it does not tell."""
+        if "tokens" in body:
+            return len(body["tokens"])
+        if not self._has_tokenize:
+            return None
+        try:
+            response = await self._async_client().post(
+                "/tokenize",
+                json=body | {"model": self.upstream_model},
+                headers=_language(),
+                timeout=COUNT_TIMEOUT_SECONDS,
+            )
+            return int(response.json()["count"]) if response.status_code == 200 else None
+        except (httpx2.HTTPError, ValueError, KeyError, TypeError):
+            return None
+
+    def _unreachable(self, error: Exception, seconds: float | None = None) -> Message:
+        """Why the engine cannot be reached, in words of our own (the library's are English
+        and name its internals)."""
+        return _(
+            "the upstream engine at {url} cannot be reached ({reason})",
+            url=self.base_url,
+            reason=_failure(error, seconds or self.timeout),
+        )
 
     def _route(self, prompt: Prompt) -> str:
         return "/v1/chat/completions" if isinstance(prompt, ChatPrompt) else "/v1/completions"
@@ -292,9 +375,9 @@ class UpstreamBackend:
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = self.client.post(path, json=body)
+            response = self.client.post(path, json=body, headers=_language())
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(_unreachable(error)) from None
+            raise EngineUnavailable(self._unreachable(error)) from None
         if response.status_code >= 400:
             self._raise_for(response)
         return _json(response)
@@ -345,15 +428,19 @@ class UpstreamBackend:
         return results
 
     async def _apieces(
-        self, response: httpx2.Response, chat: bool
+        self, response: httpx2.Response, events: _EventReader
     ) -> AsyncGenerator[str | GenerationResult, None]:
-        events = _EventReader(chat)
         try:
             async for line in response.aiter_lines():
                 for piece in events.pieces(line):
                     yield piece
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(_broken_off(error)) from None
+            raise EngineUnavailable(
+                _(
+                    "the upstream stream broke off ({reason})",
+                    reason=_failure(error, self.timeout),
+                )
+            ) from None
         yield events.result()  # the stream closes the response (AsyncTextStream.aclose)
 
 
@@ -411,8 +498,30 @@ def _json(response: httpx2.Response) -> dict[str, Any]:
     return data
 
 
-def _unreachable(error: Exception) -> Message:
-    return _("the upstream engine cannot be reached: {problem}", problem=str(error))
+def _language() -> dict[str, str]:
+    """The client's `Accept-Language` for the engine, where the client sent one."""
+    language = CLIENT_LANGUAGE.get()
+    return {"accept-language": language} if language else {}
+
+
+def _failure(error: Exception, seconds: float) -> Message:
+    """What went wrong on the connection, said for a person; `seconds`: the call's timeout."""
+    causes = []
+    cause: BaseException | None = error
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(error, httpx2.ConnectTimeout):
+        return _("no connection within {seconds} s", seconds=f"{CONNECT_TIMEOUT_SECONDS:g}")
+    if isinstance(error, httpx2.TimeoutException):
+        return _("no answer within {seconds} s", seconds=f"{seconds:g}")
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(error):
+        return _("connection refused")
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return _("host name not found")
+    if isinstance(error, httpx2.ConnectError):
+        return _("no connection")
+    return _("the connection broke off")
 
 
 def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> BaseModel | None:
@@ -456,7 +565,3 @@ def _split_echo(prompt: Prompt, text: str, logprobs: Any, prompt_tokens: int) ->
         cut = offsets[prompt_tokens] if len(offsets) > prompt_tokens else len(text)
     cut = cut if 0 <= cut <= len(text) else 0
     return text[:cut], text[cut:]
-
-
-def _broken_off(error: Exception) -> Message:
-    return _("the upstream stream broke off: {problem}", problem=str(error))

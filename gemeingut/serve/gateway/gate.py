@@ -9,6 +9,11 @@ client may retry; the traceback goes to the server log), recorded where the data
 takes the record. With no database configured the server runs open (a laptop on loopback) and
 all three are no-ops.
 
+Each HTTP request carries a `Trail` (`TRAIL`, set by `request_context.py`): whether a record
+was written, the caller's principal, its admission. A response that would leave an audited
+route without a record (a body that is no JSON, a 413, a 500 nobody foresaw) gets one from
+`record_missing`, so that no answered request is missing from the log, and none is in it twice.
+
 Settling is retried (`SETTLE_PAUSES`), each time in a fresh transaction: a settle that never
 commits leaves the request's tokens reserved for the rest of the UTC day and its stream place
 taken until the lease ends. Reserved tokens cannot expire sooner: they are one sum per subject
@@ -22,6 +27,7 @@ import logging
 import time
 import uuid
 import weakref
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -31,7 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
-from gemeingut.serve.backends import Backend, Prompt, RequestRejected, SamplingParams
+from gemeingut.serve.backends import Backend, Prompt, SamplingParams
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
 from gemeingut.serve.gateway.content_log import keep, prompt_text
 from gemeingut.serve.gateway.identity import (
@@ -50,7 +56,7 @@ from gemeingut.serve.gateway.quotas import (
 )
 from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import audit_log
-from gemeingut.serve.http_errors import APIError, database_unavailable
+from gemeingut.serve.http_errors import APIError, backend_errors_as_http, database_unavailable
 
 log = logging.getLogger("gemeingut.serve")
 # Refusals after admission but before any work: the request slot they took is given back.
@@ -60,6 +66,20 @@ DECISION_CHARS = CHARS["decision"]
 # connection reset) passes in well under a second; a lasting one costs the client this long.
 SETTLE_PAUSES = (0.05, 0.2, 0.5)
 _FAILING: weakref.WeakSet[Engine] = weakref.WeakSet()  # databases whose last probe failed
+# Why a response that no check recorded ended as it did, by its status (`record_missing`).
+FALLBACK_DECISIONS = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    499: "client_closed",
+    500: "server_error",
+    502: "engine_unavailable",
+    503: "unavailable",
+    504: "engine_timeout",
+}
 
 
 class Gateway:
@@ -91,6 +111,7 @@ class Gateway:
             status=status,
             decision=decision,
         )
+        recorded()
         return request_id
 
 
@@ -136,6 +157,7 @@ class Admission:
         if self._done:
             return
         self._done = True
+        recorded()  # this request's record is this admission's, also if settling fails
         for attempt, pause in enumerate((*SETTLE_PAUSES, None)):
             try:
                 self._settle(status, prompt_tokens, completion_tokens, streamed, decision, attempt)
@@ -232,6 +254,47 @@ def both(first: str, then: str) -> str:
     return f"{first[: DECISION_CHARS - len(then) - 1]};{then}"
 
 
+@dataclass
+class Trail:
+    """What one HTTP request has put in the audit log so far."""
+
+    recorded: bool = False
+    principal: Principal | None = None  # the caller, once its key was found valid
+    admission: Admission | None = None
+
+
+TRAIL: ContextVar[Trail | None] = ContextVar("audit_trail", default=None)
+
+
+def recorded() -> None:
+    """Note that the request being served has its record."""
+    trail = TRAIL.get()
+    if trail is not None:
+        trail.recorded = True
+
+
+def record_missing(gateway: Gateway, trail: Trail, route: str, status: int, auth: str) -> None:
+    """The record of a response that leaves without one: metadata only, with the pseudonym
+    where the key (`auth`, the Authorization header) is valid and a decision after `status`.
+    An admission not yet finished is finished (its quota settled) with that record."""
+    if trail.recorded:
+        return
+    decision = FALLBACK_DECISIONS.get(status) or (
+        "allowed" if status < 400 else "refused" if status < 500 else "server_error"
+    )
+    if trail.admission is not None:
+        trail.admission.finish(status, 0, 0, decision=decision)
+        return
+    principal, key_id = trail.principal, None
+    if principal is None:
+        token = _bearer(auth)
+        try:
+            principal = authenticate(gateway.engine, token)
+        except AuthError:
+            key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
+    gateway.record(route, status, decision, principal, key_id)
+
+
 def get_gateway(request: Request) -> Gateway | None:
     return request.app.state.gateway
 
@@ -241,11 +304,9 @@ def caller(request: Request) -> Principal | None:
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None:
         return None
-    header = request.headers.get("authorization", "")
-    scheme, _space, token = header.partition(" ")
-    token = token.strip() if scheme.lower() == "bearer" else ""
+    token = _bearer(request.headers.get("authorization", ""))
     try:
-        return authenticate(gateway.engine, token)
+        principal = authenticate(gateway.engine, token)
     except AuthError as error:
         key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
         gateway.record(request.url.path, error.status, f"auth:{error.code}", key_id=key_id)
@@ -257,6 +318,15 @@ def caller(request: Request) -> Principal | None:
             type="authentication_error" if error.status == 401 else "permission_error",
             headers=headers,
         ) from None
+    if (trail := TRAIL.get()) is not None:
+        trail.principal = principal
+    return principal
+
+
+def _bearer(header: str) -> str:
+    """The token of an `Authorization: Bearer …` header ("" for anything else)."""
+    scheme, _space, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 CallerDep = Annotated[Principal | None, Depends(caller)]
@@ -312,10 +382,8 @@ async def admit(
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None
     if counted:
-        try:
+        with backend_errors_as_http(param):  # a prompt too long: 400; an engine gone: 502
             tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
-        except RequestRejected as rejected:
-            raise APIError(400, rejected.message, rejected.param or param, rejected.code) from None
 
     answers = params.max_tokens != 0  # embeddings and the lens generate nothing
 
@@ -346,7 +414,10 @@ async def admit(
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None
     kept = tuple(prompt_text(p) for p in prompts) if gateway.content_days else ()
-    return Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
+    admission = Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
+    if (trail := TRAIL.get()) is not None:
+        trail.admission = admission  # a failure nobody foresaw still settles and records it
+    return admission
 
 
 def database_answers(engine: Engine) -> bool:
