@@ -191,6 +191,7 @@ def finetune_stage(
     """
     from gemeingut.model.base_model import inspect_base_model, release_refusal
     from gemeingut.model.finetune import finetune
+    from gemeingut.model.release_licence import record_release_licence
 
     facts = inspect_base_model(base, section.base_license)
     refusal = release_refusal(facts, release_license)
@@ -200,12 +201,16 @@ def finetune_stage(
     if section.validation is not None:
         inputs["validation"] = _fingerprint(section.validation)
     # Paths differ between machines (their content hashes are the inputs); the intended release
-    # licence only gates the run, so changing it never retrains.
+    # licence gates the run and is recorded for the release, but changing it never retrains.
     params = section.model_dump(mode="json", exclude={"base", "data", "validation"})
     kind = "adapter" if section.method == "lora" and not section.merge else "model"
-    return place(
-        kind, inputs, params, lambda out: finetune(facts, data, section, out), resumable=True
-    )
+
+    def build(out: Path) -> dict[str, Any]:
+        stats = finetune(facts, data, section, out)
+        record_release_licence(out, release_license)
+        return stats
+
+    return place(kind, inputs, params, build, resumable=True)
 
 
 def export_stage(
@@ -439,6 +444,10 @@ def finetune_release_stage(
     if refusal:
         raise InputError(*refusal)
     base = (base_dir or Path(facts.path)).resolve()
+    if section.base_hub_id:
+        from gemeingut.release.hub_id import check_hub_id
+
+        check_hub_id(section.base_hub_id, base)
     params = {
         **section.model_dump(mode="json", exclude={"paper"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,

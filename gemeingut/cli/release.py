@@ -33,7 +33,13 @@ def release(
     tokenizer: Annotated[Path | None, typer.Option(help="Tokenizer artifact directory.")] = None,
     model: Annotated[Path | None, typer.Option(help="Model artifact directory.")] = None,
     evaluation: Annotated[Path | None, typer.Option(help="Evaluation artifact directory.")] = None,
-    license: Annotated[str, typer.Option(help="SPDX licence of the model.")] = "Apache-2.0",
+    license: Annotated[
+        str | None,
+        typer.Option(
+            help="SPDX licence of the model (default: with --finetuned the licence chosen at "
+            "fine-tuning, else the base model's; otherwise Apache-2.0)."
+        ),
+    ] = None,
     language: Annotated[
         list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
     ] = None,
@@ -88,7 +94,7 @@ def release(
     from gemeingut.errors import InputError
     from gemeingut.stages import finetune_release_stage, release_stage
 
-    if not license.strip():
+    if license is not None and not license.strip():
         raise InputError(
             _("no licence given: --license is empty"),
             _("name the model's SPDX licence, e.g. {example}", example="--license Apache-2.0"),
@@ -104,7 +110,7 @@ def release(
         )
     section = ReleaseSection(
         model_name=name,
-        license=license,
+        license=license or _fine_tune_licence(finetuned) or "Apache-2.0",
         languages=language or ["de"],
         document_language=document_language or current_language(),
         description=description,
@@ -149,12 +155,27 @@ def release(
         say(
             "[yellow]![/]",
             _(
-                "{path} is signed already and stays as it is; to replace its signature, "
-                "use `gemeingut sign --force`",
-                path=kept,
+                "the bundle {bundle} is signed already ({file}), and its signature stays as it "
+                "is; to replace it, use `gemeingut sign --force`",
+                bundle=kept.parent,
+                file=kept.name,
             ),
         )
     report("release", artifact, reused, as_json)
+
+
+def _fine_tune_licence(finetuned: Path | None) -> str | None:
+    """Without --license, a fine-tune is released under the licence chosen when it was made,
+    else its base's (`release_licence.py`); the release says which."""
+    from gemeingut.model.loading import FINETUNE_FILE
+    from gemeingut.model.release_licence import release_licence
+
+    if finetuned is None or not (finetuned / FINETUNE_FILE).is_file():
+        return None  # not a fine-tune: the stage says so
+    chosen = release_licence(finetuned)
+    if chosen.licence is not None:
+        say(" ", _("licence of the release: {why}", why=chosen.why))
+    return chosen.licence
 
 
 @app.command()
@@ -174,8 +195,8 @@ def sign(
     kept = _sign(bundle, key, force)
     if kept is not None:  # a publisher's signature is not lost by a slip
         raise InputError(
-            _("{path} is signed already", path=kept),
-            _("check it with `gemeingut verify --key`; pass --force to replace it"),
+            _("the bundle {bundle} is signed already ({file})", bundle=kept.parent, file=kept.name),
+            _("check it with `gemeingut verify --key`; pass --force to replace its signature"),
         )
 
 
@@ -217,19 +238,16 @@ def verify(
 
     checked = verify_bundle(bundle, key)
     lang = current_language()
+    if checked.signature is not None:  # first, on a line of its own however narrow the terminal
+        say("[green]✓[/]" if checked.signed_by else " ", checked.signature)
     matched = _("{bundle}: all {files} files match the MANIFEST", bundle=str(checked.bundle),
                 files=checked.files)  # fmt: skip
-    console.print("[green]✓[/] " + text(matched, lang))
-    if checked.signed_by:
-        valid = _("signature valid, key {key}", key=checked.signed_by)
-        console.print("[green]✓[/] " + text(valid, lang))
-    elif checked.signature_present:
-        unchecked = _("signed, but the signature was not checked: pass --key PUBLIC_KEY")
-        console.print("  " + text(unchecked, lang))
-    else:
-        console.print("  " + text(_("not signed"), lang))
+    say("[green]✓[/]", matched)
+    if checked.rating is not None:
+        say("[green]✓[/]", _rating_said(checked.rating, lang))
     if rerun > 0:
         from gemeingut.errors import VerifyError
+        from gemeingut.release.manifest import shorten
         from gemeingut.release.rerun import rerun_bias_sample
 
         again = rerun_bias_sample(checked.bundle, rerun)
@@ -238,7 +256,7 @@ def verify(
                 _(
                     "re-running {checked} audit items disagrees with the bundle: {problems}",
                     checked=str(again.checked),
-                    problems="; ".join(text(p, lang) for p in again.problems[:10]),
+                    problems=shorten(again.problems),
                 ),
                 _("the audit log was altered, or it is not of this model"),
             )
@@ -255,6 +273,22 @@ def verify(
                 lang,
             )
         )
+
+
+def _rating_said(rating: dict, lang: str) -> str:
+    """The rating `verify` computed again from the files, in one line."""
+    from gemeingut.release.openness.mof import said
+    from gemeingut.release.openness.result import gate_said
+
+    return text(
+        _(
+            "rating computed again from the files: Model Openness Framework {mof}, Open "
+            "Source AI Definition {osaid}",
+            mof=said(rating["mof"]["label"], lang),
+            osaid=gate_said(rating["osaid"], lang),
+        ),
+        lang,
+    )
 
 
 @keys_app.command("create")
@@ -351,7 +385,7 @@ def openness_rate(
     import json
 
     from gemeingut.errors import InputError
-    from gemeingut.release.openness.mof import said
+    from gemeingut.release.openness.mof import explained
     from gemeingut.release.openness.rate import rate_path
     from gemeingut.release.openness.result import gate_said
 
@@ -371,10 +405,18 @@ def openness_rate(
     mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
     verdict = _("open") if result["open"] else _("not open")
     console.print(f"{folder}: {text(verdict, lang)}")
-    console.print(f"  Model Openness Framework: {said(result['mof']['label'], lang)}")
+    console.print(f"  Model Openness Framework: {explained(result['mof']['label'], lang)}")
     console.print(f"  Open Source AI Definition: {gate_said(result['osaid'], lang)}")
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
+    _print_needs(result, lang)
+
+
+def _print_needs(result: dict, lang: str) -> None:
+    """Per class what is missing or not openly licensed, then each such component with the
+    reason it counts for nothing (what to ask the publisher for)."""
+    from gemeingut.release.openness.mof import said
+
     for level, label in (("3", _("Class III")), ("2", _("Class II")), ("1", _("Class I"))):
         needs = result["mof"]["levels"][level]
         parts = []
@@ -392,6 +434,18 @@ def openness_rate(
         if parts:
             needed = text(_("for {label}:", label=text(label, lang)), lang)
             console.print(f"  {needed} {'; '.join(parts)}")
+    lacking = [
+        row
+        for row in result["mof"]["components"]
+        if row["required"] and not (row["present"] and row["license_open"])
+    ]
+    reasons: dict[str, list[str]] = {}  # the same reason once, with all it applies to
+    for row in lacking:
+        reasons.setdefault(text(row["detail"], lang), []).append(said(row["name"], lang))
+    if reasons:
+        console.print("  " + text(_("why they count for nothing:"), lang))
+    for reason, names in reasons.items():
+        console.print(f"    {', '.join(names)}: {escape(reason)}")
 
 
 @app.command()
@@ -424,5 +478,8 @@ def reproduce(
             detail = _("differs: {files}", files=", ".join(r.differing[:8]))
         mark = "[green]✓[/]" if r.equal else "[red]✗[/]"
         say(mark, f"{r.role:<12} {r.recorded_id}  {text(detail)}")
+        for rel in r.differing[:8]:  # where each file differs, where both versions are at hand
+            if r.details.get(rel):
+                say("   ", f"{rel}: {'; '.join(r.details[rel])}")
     if not all(r.equal for r in results):
         raise typer.Exit(1)

@@ -28,6 +28,7 @@ from gemeingut.model.energy import extrapolated, recorded_kwh
 from gemeingut.model.finetune_windows import TrainingWindows
 from gemeingut.model.machine import hardware
 from gemeingut.model.run_state import gather_rng, load_states
+from gemeingut.model.tokenizer import save_tokenizer
 from gemeingut.model.training_log import LOG_FILE, read_records
 from gemeingut.recipe import FinetuneSection, FinetuneTraining
 from gemeingut.workspace import ARTIFACT_FILE
@@ -117,7 +118,7 @@ def save(
             model = tuner.lm
         model.save_pretrained(str(out_dir), safe_serialization=True)
         output = "merged" if section.method == "lora" else "full"
-    tokenizer.save_pretrained(str(out_dir))
+    save_tokenizer(tokenizer, out_dir)
     return output
 
 

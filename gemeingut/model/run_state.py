@@ -32,7 +32,7 @@ from gemeingut.model.energy import extrapolated
 from gemeingut.model.flops import Peak, counted_flops_per_token
 from gemeingut.model.machine import hardware
 from gemeingut.model.presets import build_config as preset_config
-from gemeingut.model.tokenizer import IM_END
+from gemeingut.model.tokenizer import IM_END, save_tokenizer
 from gemeingut.model.training_log import LOG_FILE, read_records
 from gemeingut.recipe import ModelSection, TrainingSection
 
@@ -258,7 +258,7 @@ def save_model(
         max_length=config.max_position_embeddings,
     )
     model.save_pretrained(str(out_dir), safe_serialization=True)
-    tokenizer.save_pretrained(str(out_dir))
+    save_tokenizer(tokenizer, out_dir)
     return True
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-from transformers import PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 BOS = "<s>"
 EOS = "</s>"
@@ -57,8 +57,30 @@ def train_tokenizer(
     wrapped.chat_template = CHAT_TEMPLATE
     wrapped.model_max_length = 1_000_000
     out_dir.mkdir(parents=True, exist_ok=True)
-    wrapped.save_pretrained(str(out_dir))
+    save_tokenizer(wrapped, out_dir)
     return wrapped
+
+
+# What `from_pretrained` records about how the files were read, not about the tokenizer:
+# HF_HUB_OFFLINE sets `local_files_only`, a folder `is_local`. Saved, they would give the same
+# tokenizer other bytes on another machine, under an artifact id that names both.
+LOADING_KEYS = frozenset(
+    {
+        "local_files_only", "is_local", "cache_dir", "force_download", "proxies", "token",
+        "revision", "subfolder", "trust_remote_code", "_commit_hash", "_from_auto",
+    }
+)  # fmt: skip
+
+
+def save_tokenizer(tokenizer: PreTrainedTokenizerBase, out_dir: Path) -> None:
+    """`save_pretrained` without the loading settings: the files depend on the tokenizer
+    alone, as the trained one's do."""
+    kept = tokenizer.init_kwargs
+    tokenizer.init_kwargs = {k: v for k, v in kept.items() if k not in LOADING_KEYS}
+    try:
+        tokenizer.save_pretrained(str(out_dir))
+    finally:
+        tokenizer.init_kwargs = kept
 
 
 def _non_empty(texts: Iterable[str]) -> Iterator[str]:

@@ -49,7 +49,7 @@ from gemeingut.release.finetune_card import render_finetune_card
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.notice import finetune_notice, write_notice_file
-from gemeingut.release.openness.evidence import collect
+from gemeingut.release.openness.evidence import TECHNICAL_REPORT, collect
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems, finetune_documents
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
@@ -57,6 +57,7 @@ from gemeingut.release.openness.finetune_rating import (
     rate_finetune,
 )
 from gemeingut.release.openness.write import write_json, write_rating
+from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.workspace import Artifact, write_text_atomic
 
 BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
@@ -99,11 +100,15 @@ def assemble_finetune_bundle(
     info = release_info(release, True) | {"base_model": base["path"]} | stated
     write_json(bundle / "release.json", info)
     attributions = write_notice_file(bundle, finetune_notice(bundle))
+    # The technical report is written from the records alone, before the rating that counts
+    # it as the fine-tune's own; the rating counts the card it is about to get.
+    write_text_atomic(bundle / TECHNICAL_REPORT, render_finetune_report(bundle))
     rating = rate_finetune(collect(bundle, expected=frozenset({CARD})))
     (bundle / CARD).write_text(render_finetune_card(bundle, rating), encoding="utf-8")
     write_rating(bundle, rating)
     for name, render in finetune_documents(bundle, collect(bundle), rating).items():
-        write_text_atomic(bundle / name, render())
+        if name != TECHNICAL_REPORT:  # written above
+            write_text_atomic(bundle / name, render())
     written = write_manifest(bundle)
     problems = finetune_claim_problems(bundle, collect(bundle), rating)
     if problems:

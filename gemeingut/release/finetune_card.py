@@ -75,6 +75,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
             ),
         },
         "base_paragraph": base_paragraph(bundle, language),
+        "hub_id": release.get("base_hub_id"),  # stated at release, not checked
         "finetune": finetune_context(tuned, record, language),
         "losses": _validation_sentence(record, tuned.get("stats", {}), language),
         "audited": "audit" in lineage,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
@@ -155,10 +156,13 @@ def verify_manifest(bundle: Path) -> int:
 
 
 def shorten(problems: list[str | Message]) -> str:
-    """The first problems in the reader's language, joined; how many more there are."""
+    """The first problems in the reader's language, one a line after the sentence that
+    introduces them; how many more there are."""
     more = len(problems) - _SHOWN
-    shown = "; ".join(text(problem) for problem in problems[:_SHOWN])
-    return shown + ("; " + text(_("… {count} more", count=str(more))) if more > 0 else "")
+    shown = [text(problem) for problem in problems[:_SHOWN]]
+    if more > 0:
+        shown.append(text(_("… {count} more", count=str(more))))
+    return "".join(f"\n  – {line}" for line in shown)
 
 
 def malformed_path(rel: str) -> str | Message:
@@ -185,8 +189,16 @@ def unsafe_path(bundle: Path, rel: str) -> str | Message:
     posix = PurePosixPath(rel)
     if posix.is_absolute() or rel.startswith(("/", "\\")) or ":" in posix.parts[0]:
         return _("absolute path")
-    if ".." in posix.parts or "\\" in rel:
-        return _("escapes the bundle")
+    if ".." in posix.parts:
+        normal = posixpath.normpath(rel)
+        if normal == ".." or normal.startswith("../"):
+            return _("escapes the bundle")
+        return _(
+            "not in normal form: a '..' segment (it means {normal}), refused wherever it leads",
+            normal=normal,
+        )
+    if "\\" in rel:
+        return _("contains a backslash, which Windows reads as a folder separator")
     try:
         root = bundle.resolve()
         resolved = (bundle / rel).resolve()

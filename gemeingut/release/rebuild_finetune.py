@@ -26,7 +26,10 @@ def rebuild(job: dict) -> dict:
     validation = Path(job["validation"]) if job.get("validation") else None
     section = FinetuneSection(**job["finetune"], base=base, data=data, validation=validation)
     release = ReleaseSection(**job["release"])
-    tuned, tuned_reused = finetune_stage(place, base, data, section, release.license)
+    # the licence named at fine-tuning, as its record keeps it (a job of an older gemeingut
+    # names none: the release's)
+    licence = job.get("finetune_license", release.license)
+    tuned, tuned_reused = finetune_stage(place, base, data, section, licence)
     built = {"finetune": {"id": tuned.id, "kind": tuned.kind, "reused": tuned_reused}}
     audited = None
     if job.get("audit"):

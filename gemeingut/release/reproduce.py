@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 import tomllib
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _, text
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     TEST_DATA,
@@ -74,6 +80,8 @@ OWN_AUDIT_FILES = {
     "training": "--training-data",
 }
 CHECKPOINT_DIR = "checkpoints"  # resume state: optimizer, RNG and the wall time so far
+TEXTS = (*COMPARABLE, ".txt", ".jinja", ".yaml", ".yml", ".toml", ".ttl")  # shown line by line
+HEARTBEAT_S = 60.0  # a rebuild silent this long (a training stage) says it is still running
 
 
 @dataclass
@@ -83,6 +91,9 @@ class Comparison:
     recorded_id: str
     rebuilt_id: str | None
     differing: list[str] = field(default_factory=list)  # files that differ beyond VARYING
+    # file -> where it differs (JSON keys `path recorded ≠ rebuilt`, or the first line), for the
+    # files of which both versions are at hand
+    details: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def equal(self) -> bool:
@@ -96,6 +107,7 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
     from gemeingut.release.reproduce_finetune import reproduce_finetune
     from gemeingut.release.verify import verify_bundle
 
+    _say(_("checking the bundle before rebuilding it …"))
     bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
     # The bundle's code runs in `root`, where relative paths would no longer hold.
     bundle, root = bundle.resolve(), root.resolve()
@@ -118,7 +130,10 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
         shutil.copytree(bundle / TRAINING_CODE, code)
     dataset = _dataset_artifact(bundle, lineage["dataset"], root / "workspace")
     command = ["-m", "gemeingut.cli", "build", str(recipe), "--workspace", str(root / "workspace")]
+    _say(_("rebuilding with the bundle's own code in {folder}; each stage is named as it ends:",
+           folder=str(root)))  # fmt: skip
     rebuilt = run_own_code([*command, "--dataset", str(dataset), "--json"], code, root)
+    _say(_("comparing artifact by artifact …"))
     reused = [kind for kind, entry in rebuilt.items() if entry.get("reused") and kind != "dataset"]
     if reused:  # a fresh folder holds only the dataset: anything else reused was not rebuilt
         raise InputError(
@@ -134,21 +149,84 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
     return [*results, compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR)]
 
 
-def run_own_code(arguments: list[str], code: Path, cwd: Path) -> dict[str, Any]:
+def run_own_code(
+    arguments: list[str],
+    code: Path,
+    cwd: Path,
+    on_line: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """`python ARGUMENTS` with the bundle's code snapshot first on the import path; its JSON
-    answer on stdout."""
-    env = {**os.environ, "PYTHONPATH": str(code), "PYTHONDONTWRITEBYTECODE": "1"}
-    command = [sys.executable, *arguments]
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
+    answer on stdout. What it says on stderr (a line per finished stage) is passed on to
+    `on_line` as it comes (by default shown indented), and where it is silent for a while, how
+    long it has run: a rebuild takes as long as the build did."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "COLUMNS": "400",  # its stage lines are passed on whole, not wrapped at 80 columns
+    }
+    show = on_line or (lambda line: _say(line, indent="    "))
+    tail: deque[str] = deque(maxlen=40)
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as answer:
+        child = subprocess.Popen(
+            [sys.executable, *arguments],
+            cwd=cwd,
+            env=env,
+            stdout=answer,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        for line in _lines_with_heartbeat(child, time.monotonic()):
+            if isinstance(line, str):
+                tail.append(line)
+            show(text(line))
+        returncode = child.wait()
+        answer.seek(0)
+        stdout = answer.read()
+    if returncode != 0:
         raise InputError(
             _(
                 "the rebuild with the bundle's own code failed: {output}",
-                output=done.stderr.strip()[-800:],
+                output="\n".join(tail).strip()[-800:],
             ),
             _("run the same command by hand in the workspace to see all of it"),
         )
-    return json.loads(done.stdout)
+    return json.loads(stdout)
+
+
+def _lines_with_heartbeat(child: subprocess.Popen, started: float):
+    """The child's stderr line by line as it writes them; after `HEARTBEAT_S` of silence, a
+    message saying how long the rebuild has run."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in child.stderr:  # type: ignore[union-attr]
+            lines.put(line.rstrip("\n").rsplit("\r", 1)[-1])  # a progress bar: its last state
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    while True:
+        try:
+            line = lines.get(timeout=HEARTBEAT_S)
+        except queue.Empty:
+            minutes = int((time.monotonic() - started) // 60)
+            yield _("… still rebuilding ({minutes} min so far)", minutes=str(minutes))
+            continue
+        if line is None:
+            return
+        if line.strip():
+            yield line
+
+
+def _say(message: str | Message, indent: str = "") -> None:
+    """A line of progress on stderr, as the build's own stage lines are."""
+    from rich.markup import escape
+
+    from gemeingut.progress import console
+
+    console.print(indent + escape(text(message)), highlight=False, soft_wrap=True)
 
 
 def compare_bundles(bundle: Path, again: Path) -> Comparison:
@@ -167,10 +245,39 @@ def compare_bundles(bundle: Path, again: Path) -> Comparison:
             and _records(bundle / rel, paths) == _records(again / rel, paths)
         )
     ]
+    details = {
+        rel: found
+        for rel in differing
+        if rel in recorded and rel in rebuilt
+        if (found := where_differs(rel, bundle / rel, again / rel, paths, apart=True))
+    }
     own = bundle.parent / ARTIFACT_FILE
     recorded_id = json.loads(own.read_text("utf-8"))["id"] if own.is_file() else bundle.name
     rebuilt_id = json.loads((again.parent / ARTIFACT_FILE).read_text("utf-8"))["id"]
-    return Comparison("release", "release", recorded_id, rebuilt_id, differing)
+    return Comparison("release", "release", recorded_id, rebuilt_id, differing, details)
+
+
+def where_differs(
+    rel: str, recorded: Path, rebuilt: Path, paths: list[str], apart: bool
+) -> list[str]:
+    """Where a text file's rebuilt version differs from the recorded one: JSON keys as
+    `path recorded ≠ rebuilt`, else the first line (`apart`: the VARYING keys and rows set
+    aside, as the comparison sets them aside). Nothing for other files."""
+    from gemeingut.release.differences import differences, json_differences
+
+    if not rel.endswith(TEXTS) or not recorded.is_file() or not rebuilt.is_file():
+        return []
+    try:
+        if apart and rel.endswith((".json", ".jsonl")):
+            return json_differences(_records(recorded, paths), _records(rebuilt, paths))
+        first, second = (path.read_text(encoding="utf-8") for path in (recorded, rebuilt))
+        for folder in paths:
+            first, second = (t.replace(folder, "<model folder>") for t in (first, second))
+        if apart and rel.endswith(".md"):  # the rows about VARYING quantities left out
+            first, second = ("\n".join(_kept_lines(t)) for t in (first, second))
+        return [text(found) for found in differences(rel, first, second)]
+    except (UnicodeDecodeError, ValueError):  # not text, or not the JSON its name says
+        return []
 
 
 def _stage_recipe(bundle: Path, folder: Path) -> Path:
@@ -270,7 +377,33 @@ def compare_artifact(role: str, meta: dict[str, Any], workspace: Path, rebuilt: 
         if meta["files"].get(rel) != files.get(rel)
         and not _same_apart_from_varying(rel, again, meta, files)
     ]
-    return Comparison(role, kind, recorded, recorded, differing)
+    details = {
+        rel: found
+        for rel in differing
+        if rel in meta["files"] and rel in files
+        if (found := _artifact_file_differs(rel, again, meta))
+    }
+    return Comparison(role, kind, recorded, recorded, differing, details)
+
+
+def _artifact_file_differs(rel: str, again: Path, meta: dict[str, Any]) -> list[str]:
+    """Where a rebuilt artifact's file differs from the recorded one, where the bundle holds
+    the recorded bytes: its copy of a run record, or a file of the same name and hash (the
+    released model's tokenizer files, the dataset's shards)."""
+    bundle: Path = meta["_bundle"]
+    paths = _model_paths(bundle, again)
+    copy = BUNDLE_COPIES.get((meta["_role"], rel))
+    if copy is not None and (bundle / copy).is_file():
+        return where_differs(rel, bundle / copy, again / rel, paths, apart=True)
+    digest = str(meta["files"][rel]).removeprefix("sha256:")
+    name = Path(rel).name
+    held = [
+        path for path, listed in read_manifest(bundle).items()
+        if listed == digest and Path(path).name == name
+    ]  # fmt: skip
+    if not held:
+        return []
+    return where_differs(rel, bundle / held[0], again / rel, paths, apart=False)
 
 
 def _same_apart_from_varying(rel: str, again: Path, meta: dict, files: dict) -> bool:
@@ -307,6 +440,11 @@ def _records(path: Path, paths: list[str]) -> Any:
     if path.suffix == ".jsonl":
         return [strip_varying(json.loads(line)) for line in text.splitlines() if line.strip()]
     return strip_varying(json.loads(text))
+
+
+def _kept_lines(document: str) -> list[str]:
+    """A document's lines, a VARYING row blank (so that the line numbers stay the file's)."""
+    return ["" if _varying_row(line) else line for line in document.splitlines()]
 
 
 def _varying_row(line: str) -> bool:

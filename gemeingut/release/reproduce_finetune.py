@@ -84,6 +84,7 @@ def reproduce_finetune(
         "data": str(data),
         "validation": str(validation) if validation else None,
         "finetune": tuned["params"],
+        "finetune_license": _finetune_licence(bundle),
         "release": release_settings(bundle),
         "recipe": str(recipe) if recipe.is_file() else None,
         "audit": audit,
@@ -147,6 +148,15 @@ def _audit_job(bundle: Path, audit: dict[str, Any]) -> dict[str, Any]:
         "name": (report.get("model") or {}).get("name"),  # none recorded: the folder's
         "command": report.get("command"),
     }
+
+
+def _finetune_licence(bundle: Path) -> str | None:
+    """The licence named at fine-tuning, which the fine-tune's record keeps: the rebuild names
+    it again, so that its record is the same."""
+    from gemeingut.model.release_licence import RECORD_KEY
+
+    record = json.loads((bundle / FINETUNE_RECORD).read_text(encoding="utf-8"))
+    return record.get(RECORD_KEY)
 
 
 def release_settings(bundle: Path) -> dict[str, Any]:

@@ -322,6 +322,18 @@ def signed_digests(bundle: Path) -> dict[str, str]:
         raise _damaged(bundle, exc) from None
 
 
+def key_hint(bundle: Path) -> str | None:
+    """The key `bundle.sig` says it was made with: model-signing records the sha256 of the
+    signer's PEM public key, which is the `.pub` file `keys create` writes (None where the
+    signature cannot be read or names none). Unchecked: anyone can write any hint."""
+    try:
+        document = json.loads((bundle / SIGNATURE).read_bytes())
+        hint = document["verificationMaterial"]["publicKey"]["hint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return hint if isinstance(hint, str) and re.fullmatch(r"[0-9a-f]{64}", hint) else None
+
+
 def _damaged(bundle: Path, exc: Exception) -> VerifyError:
     return VerifyError(
         _(

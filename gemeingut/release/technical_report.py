@@ -348,7 +348,10 @@ def render_finetune_report(bundle: Path) -> str:
                     f"{train['chat_examples']} / {train['instruction_examples']} / "
                     f"{train['text_examples']}",
                 ),
-                (_("trained tokens"), _whole(train["trained_tokens"], language)),
+                (
+                    _("tokens the loss counts (each training example once)"),
+                    _whole(train["trained_tokens"], language),
+                ),
                 (_("truncated examples"), str(train["truncated"])),
                 (_("validation examples"), str(validation.get("examples", 0))),
                 (_("validation from"), data.get("validation_from", "-")),

@@ -11,6 +11,7 @@ import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _
@@ -50,61 +51,99 @@ class Verified:
     signed_by: str | None  # fingerprint of the key the signature was checked against
     signature_present: bool
     digests: dict[str, str]  # every file's sha256 as checked (the MANIFEST's own included)
+    signature: str | Message | None = None  # the signature's verdict, said first
+    rating: dict[str, Any] | None = None  # the rating computed again from the files
+
+
+@dataclass(frozen=True)
+class _Signature:
+    said: str | Message | None  # the verdict; None where the signature is not looked at
+    failed: bool = False
+    hint: str | Message = ""
+    signed_by: str | None = None
 
 
 def verify_bundle(
     path: Path, public_key: Path | None = None, with_signature: bool = True
 ) -> Verified:
-    """Raise `VerifyError` naming every problem found; else say what was checked (without
-    `with_signature`, not the signature a bundle has: `sign --force` replaces it)."""
+    """Raise `VerifyError` naming every problem found, one a line, the signature's verdict
+    first (a tampered file must not hide that the signature fails too); else say what was
+    checked (without `with_signature`, not the signature a bundle has: `sign --force`
+    replaces it)."""
     if public_key is not None:  # a key that cannot check any signature, before any hashing
         from gemeingut.release.signing import load_public_key
 
         load_public_key(public_key)
     bundle = locate_bundle(path)
     expected, manifest_digest = load_manifest(bundle)
+    # Every file is hashed once: the signature is compared with the digests the MANIFEST
+    # lists, those with the files, and the MANIFEST's with the very bytes whose list was read.
+    digests = {**expected, MANIFEST: manifest_digest}
+    signed = (bundle / SIGNATURE).is_file()
+    signature = _signature(bundle, public_key, digests, signed and with_signature)
     problems = manifest_problems(bundle, expected)
     problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
     hint = _("the bundle was altered after release; obtain an unmodified copy")
+    rating = None
     if not problems:  # records are read only from files known to be the released ones
         problems.extend(record_problems(bundle, expected))
     if not problems:
-        problems.extend(_claim_problems(bundle))
+        claims, rating = _claim_problems(bundle)
+        problems.extend(claims)
         hint = _other_version_hint(bundle) or hint
-    if problems:
+    if problems or signature.failed:
+        said = [signature.said] if signature.said is not None else []
         raise VerifyError(
             _(
                 "bundle {bundle} fails verification: {problems}",
                 bundle=str(bundle),
-                problems=shorten(problems),
+                problems=shorten([*said, *problems]),
             ),
-            hint,
+            signature.hint if signature.failed else hint,
         )
-    # Every file is hashed once: the signature is compared with the digests checked above,
-    # the MANIFEST's with that of the very bytes whose list was checked.
-    digests = {**expected, MANIFEST: manifest_digest}
-    signed = (bundle / SIGNATURE).is_file()
-    signed_by = None
-    if public_key is not None:
-        from gemeingut.release.signing import fingerprint, verify_signature
-
-        verify_signature(bundle, public_key, digests)
-        signed_by = fingerprint(public_key)
-    elif signed and with_signature:
-        from gemeingut.release.signing import check_signed_list
-
-        check_signed_list(bundle, digests)
-    return Verified(bundle, len(expected), signed_by, signed, digests)
+    return Verified(
+        bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating
+    )
 
 
-def _claim_problems(bundle: Path) -> list[str | Message]:
+def _signature(
+    bundle: Path, public_key: Path | None, digests: dict[str, str], check: bool
+) -> _Signature:
+    """The signature against the MANIFEST's list: with a key, who made it and for which
+    files; without, only for which files (and which key it names, unchecked)."""
+    from gemeingut.release import signing
+
+    try:
+        if public_key is not None:
+            signing.verify_signature(bundle, public_key, digests)
+            key = signing.fingerprint(public_key)
+            return _Signature(_("signature valid, key {key}", key=key), signed_by=key)
+        if not check:
+            return _Signature(None if (bundle / SIGNATURE).is_file() else _("not signed"))
+        signing.check_signed_list(bundle, digests)
+    except VerifyError as failed:  # its message names the signature, and what is wrong
+        return _Signature(failed.message, True, failed.hint)
+    return _Signature(
+        _(
+            "signed with the key whose .pub file has the sha256 {hint} (`sha256sum KEY.pub`), "
+            "but not checked against a key you trust: pass --key PUBLIC_KEY",
+            hint=signing.key_hint(bundle) or "?",
+        )
+    )
+
+
+def _claim_problems(bundle: Path) -> tuple[list[str | Message], dict[str, Any] | None]:
     """The rating and every claim re-checked; a record that is hashed correctly but does not
     hold what a release writes (a key removed, a header cut) is a problem named, not a crash."""
     try:
         evidence = collect(bundle)
         if is_finetune_bundle(bundle):
-            return finetune_claim_problems(bundle, evidence, rate_finetune(evidence))
-        return claim_problems(bundle, evidence, rate(evidence))
+            rating = rate_finetune(evidence)
+            return finetune_claim_problems(bundle, evidence, rating), rating
+        rating = rate(evidence)
+        return claim_problems(bundle, evidence, rating), rating
+    except VerifyError as exc:  # a shard that cannot be read: said beside the signature's verdict
+        return [exc.message], None
     except (
         KeyError,
         TypeError,
@@ -119,7 +158,7 @@ def _claim_problems(bundle: Path) -> list[str | Message]:
                 "a record of the bundle cannot be read back: {error}",
                 error=f"{type(exc).__name__}: {exc}",
             )
-        ]
+        ], None
 
 
 def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:

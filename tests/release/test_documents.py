@@ -30,10 +30,14 @@ def test_the_ml_bom_names_the_manifests_hashes_and_the_weights_parameter_count(b
     bom = json.loads((bundle / "bom.cdx.json").read_text())
     manifest = _manifest(bundle)
     model = bom["metadata"]["component"]
-    assert {h["content"] for h in model["hashes"]} == {
-        manifest["model/model.safetensors"],
-        manifest["model/model.gguf"],
+    # each weights file its own component: a hash says which file it is of
+    assert "hashes" not in model
+    assert {(f["type"], f["name"], f["hashes"][0]["content"]) for f in model["components"]} == {
+        ("file", "model/model.safetensors", manifest["model/model.safetensors"]),
+        ("file", "model/model.gguf", manifest["model/model.gguf"]),
     }
+    # the released model was last trained on chats: labelled answers
+    assert model["modelCard"]["modelParameters"]["approach"] == {"type": "supervised"}
     shards = [c for c in bom["components"] if c["type"] == "data"]
     assert shards and all(c["hashes"][0]["content"] == manifest[c["name"]] for c in shards)
     properties = {p["name"]: p["value"] for p in model["properties"]}
@@ -123,6 +127,46 @@ def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(
     assert f"{stats['kept']} documents kept of {stats['documents_in']} read" in english
     assert f"{tokens:,} tokens seen" in english
     assert "Date of placement on the Union market: _not evidenced" in english
+
+
+def test_fine_tuning_examples_and_tokens_are_counted_and_named_by_what_they_are(
+    bundle: Path,
+) -> None:
+    """The chats file of the fine-tuning is 12 examples, not one more document; its token
+    counts are said by what they are, as the card says them; the quality filters are not
+    said to remove illegal content."""
+    import pyarrow.parquet as pq
+
+    shards = [
+        p for p in (bundle / "training-data").rglob("*.parquet") if p.parent.name != "excluded"
+    ]
+    documents = sum(pq.read_metadata(p).num_rows for p in shards)
+    rating = json.loads((bundle / "openness.json").read_text())
+    check = next(c for c in rating["checks"] if c["id"] == "licence.training-data")
+    assert check["detail"] == (
+        f"{documents} documents + 12 fine-tuning examples, all under open licences"
+    )
+    summary = (bundle / "AI_ACT_SUMMARY.md").read_text(encoding="utf-8")
+    lineage = json.loads((bundle / "training-metadata" / "lineage.json").read_text())
+    stats = lineage["finetune"]["stats"]
+    data = json.loads((bundle / "training-metadata" / "finetune.json").read_text())["data"]
+    train, validation = data["train"]["examples"], data["validation"]["examples"]
+    assert train + validation == 12
+    assert (
+        f"Feinabstimmungsdaten: 12 Beispiele ({train} zum Training, {validation} zur "
+        f"Validierung) unter CC-BY-4.0, veröffentlicht in `training-data/finetuning/`; "
+        f"{stats['trained_tokens']} Token der Trainingsbeispiele, die der Verlust zählt (jedes "
+        f"einmal); {stats['answer_tokens_seen']} solche Token im Training gesehen (6 Schritte)."
+    ) in summary
+    card = " ".join((bundle / "README.md").read_text(encoding="utf-8").split())
+    assert f"{stats['answer_tokens_seen']} solche Token gesehen" in card
+    illegal = summary.split("### 3.2 Entfernung rechtswidriger Inhalte")[1].split("### 3.3")[0]
+    assert "gopher" not in illegal and "language_filter" not in illegal
+    assert "- Durch Platzhalter ersetzte personenbezogene Daten:" in illegal
+    assert "- Ausgeschlossene Dokumente, weil ihre Lizenz die Nutzung nicht erlaubt:" in illegal
+    other = summary.split("### 3.3 Sonstige Informationen")[1]
+    assert "Sprach- und Qualitätsfilter (sie suchen nicht nach rechtswidrigen Inhalten)" in other
+    assert "| gopher_quality |" in other
 
 
 def _summary_in_english(bundle: Path, tmp_path: Path) -> str:

@@ -103,6 +103,27 @@ def test_a_fine_tune_is_rated_with_what_its_base_withholds(closed: Path) -> None
     assert "model.safetensors" in listed
 
 
+def test_a_fine_tunes_own_report_and_architecture_code_count_as_its_own(closed: Path) -> None:
+    """The bundle's technical report is the fine-tune's own (its base publishes none); the
+    architecture of a Llama model is transformers' code (Apache-2.0), not gemeingut's, which
+    only trained it; the card and `openness rate` say the OSAID gate by its requirements."""
+    components = {c["name"]: c for c in rating(closed)["mof"]["components"]}
+    report = components["Technical report"]
+    assert report["present"] and report["evidence"] == ["TECHNICAL_REPORT.md"]
+    assert report["license"] == "CC-BY-4.0" and report["license_open"]
+    architecture = components["Model architecture"]
+    assert architecture["evidence"] == ["model/config.json"]
+    assert architecture["license"] == "Apache-2.0" and "transformers" in architecture["detail"]
+    assert "Technical report" not in rating(closed)["mof"]["levels"]["3"]["missing"]
+    shown = invoke("openness", "rate", closed)
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "Technischer Bericht" not in said.split("für Klasse III:")[1].split("für Klasse II:")[0]
+    assert "✗ osaid.gate: nicht bestanden (Dateninformation, Code)" in said
+    card = " ".join((closed / "README.md").read_text(encoding="utf-8").split())
+    assert "`osaid.gate`: nicht bestanden (Dateninformation, Code)" in card
+
+
 def test_an_open_base_lends_the_fine_tune_its_components(tmp_path: Path) -> None:
     base = base_folder(tmp_path, open_data=True)
     bundle = release(tmp_path, fine_tune(tmp_path, base, "--merge", "--license", "Apache-2.0"))
@@ -142,7 +163,7 @@ def test_verify_names_a_changed_base_listing_or_base_card(closed: Path, tmp_path
     shutil.rmtree(bundle)
     shutil.copytree(closed, bundle)
     card = bundle / "README.md"
-    card.write_text(card.read_text().replace("Klasse III – Open Model (bedingt);", "Klasse I;"))
+    card.write_text(card.read_text().replace("Klasse III – Open Model (bedingt:", "Klasse I (:"))
     write_manifest(bundle)
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
@@ -311,9 +332,16 @@ def test_the_ml_bom_names_the_base_model_it_depends_on(closed: Path, tmp_path: P
     bom = json.loads(text)
     [base] = [c for c in bom["components"] if c["bom-ref"] == "base-model"]
     listed = json.loads((closed / "base-model" / "files.json").read_text())
-    assert base["hashes"] == [
-        {"alg": "SHA-256", "content": listed["model.safetensors"].removeprefix("sha256:")}
+    assert [(f["name"], f["hashes"]) for f in base["components"]] == [
+        (
+            "model.safetensors",
+            [{"alg": "SHA-256", "content": listed["model.safetensors"].removeprefix("sha256:")}],
+        )
     ]
+    model = bom["metadata"]["component"]
+    assert [f["name"] for f in model["components"]] == ["model/model.safetensors"]
+    # fine-tuned on prompt/completion pairs: supervised, whatever the base's pretraining was
+    assert model["modelCard"]["modelParameters"]["approach"] == {"type": "supervised"}
     assert base["licenses"] == [{"expression": "Apache-2.0"}]
     assert "base-model" in bom["dependencies"][0]["dependsOn"]
     metrics = bom["metadata"]["component"]["modelCard"]["quantitativeAnalysis"]
@@ -360,7 +388,16 @@ def test_the_ai_act_summary_covers_the_modification_and_names_the_base(closed: P
     assert "nur für die Änderung (die Feinabstimmung)" in summary
     assert "feinabgestimmt aus `Winzige Basis` (Lizenz `Apache-2.0`" in summary
     tokens = f"{train['trained_tokens']:,}".replace(",", ".")
-    assert f"{train['examples']} Beispiele, {tokens} trainierte Tokens" in summary
+    seen = f"{record['stats']['answer_tokens_seen']:,}".replace(",", ".")
+    assert (
+        f"{train['examples']} Trainingsbeispiele (0 Chats, {train['examples']} "
+        f"Eingabe/Antwort-Paare, 0 Texte); {tokens} Token der Trainingsbeispiele, die der "
+        f"Verlust zählt (jedes einmal); {seen} solche Token im Training gesehen (4 Schritte)"
+    ) in summary
+    card = " ".join((closed / "README.md").read_text(encoding="utf-8").split())
+    assert f"{seen} solche Token gesehen" in card  # the card names the same number alike
+    assert "| Lizenz | Dokumente oder Beispiele |" in summary
+    assert "| `CC0-1.0` | 20 |" in summary  # the 20 pairs of antworten.jsonl, not 1 file
     assert "| `CC0-1.0` |" in summary
     assert "nicht unter der Ausnahme für Text- und Data-Mining" in summary
 

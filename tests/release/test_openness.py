@@ -215,7 +215,7 @@ def test_an_openness_result_edited_to_pass_is_named(bundle: Path) -> None:
     ) as refused:
         verify_bundle(bundle)
     # the shipped detail, English in the file, is said in German where it is the recomputed one
-    said = next(p for p in str(refused.value).split("; ") if "'osaid.gate'" in p)
+    said = next(p for p in str(refused.value).splitlines() if "'osaid.gate'" in p)
     shipped, again = said.split(", die Dateien ergeben ")
     assert shipped.split("sagt bestanden ")[1] == again.split("nicht bestanden ", 1)[1], said
 

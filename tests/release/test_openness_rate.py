@@ -120,7 +120,10 @@ def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_pat
     written = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
     weights = next(c for c in written["checks"] if c["id"] == "licence.weights")
     assert weights["detail"] == "CC-BY-NC-4.0 forbids commercial use: not an open licence"
-    assert written["osaid"]["summary"].startswith("fails: ")
+    assert written["osaid"]["summary"] == "fails (data information, code, parameters)"
+    # the check's line says the requirements by their names, as the gate's line does
+    assert "✗ osaid.gate: nicht bestanden (Dateninformation, Code, Parameter)" in shown.output
+    assert "data_information" not in shown.output
     english = invoke("--lang", "en", "openness", "rate", str(folder))
     assert "✗ licence.weights: CC-BY-NC-4.0 forbids commercial use" in english.output
 
@@ -138,8 +141,12 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     folder = _folder(tmp_path / "m", "mit")
     result = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
     assert result.exit_code == 0, result.output
-    assert "Klasse III – Open Model (bedingt)" in result.output
     said = " ".join(result.output.split())  # rich wraps long lines
+    assert (
+        "Klasse III – Open Model (bedingt: nur die finalen Gewichte sind offen lizenziert; "
+        "andere erforderliche Bestandteile der Klasse III fehlen oder sind nicht offen "
+        "lizenziert)" in said
+    )
     assert (
         "für Klasse III: es fehlen Technischer Bericht, Evaluationsergebnisse, Datenkarte" in said
     )

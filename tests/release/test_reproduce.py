@@ -1,11 +1,21 @@
 """`gemeingut reproduce` rebuilds a release from its bundle alone and finds it equal."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from gemeingut.errors import InputError, VerifyError
-from gemeingut.release.reproduce import _stage_recipe, reproduce, strip_varying
+from gemeingut.hashing import sha256_file
+from gemeingut.release.manifest import write_manifest
+from gemeingut.release.reproduce import (
+    _stage_recipe,
+    compare_artifact,
+    compare_bundles,
+    reproduce,
+    run_own_code,
+    strip_varying,
+)
 
 
 def test_the_tiny_release_rebuilds_from_its_bundle_with_every_artifact_equal(
@@ -71,3 +81,71 @@ def test_a_recipe_whose_audit_used_the_auditors_own_suites_is_refused(tmp_path: 
     with pytest.raises(InputError) as refused:
         _stage_recipe(bundle, tmp_path / "again")
     assert "nicht enthält: bias.suite, memorisation.canaries, findings" in str(refused.value)
+
+
+def test_the_rebuild_says_each_line_of_its_progress_as_it_comes(tmp_path: Path) -> None:
+    """The child's stage lines reach the reader while it runs: it waits for the file the
+    reader writes on seeing its first line, and would fail after 30 s without it."""
+    code = tmp_path / "code"
+    code.mkdir()
+    seen = tmp_path / "seen"
+    (code / "stages.py").write_text(
+        "import json, sys, time, pathlib\n"
+        "print('✓ tokenizer  built', file=sys.stderr, flush=True)\n"
+        f"seen = pathlib.Path({str(seen)!r})\n"
+        "for _ in range(300):\n"
+        "    if seen.exists(): break\n"
+        "    time.sleep(0.1)\n"
+        "else: sys.exit('nobody read the first line')\n"
+        "print('✓ model      built', file=sys.stderr, flush=True)\n"
+        "print(json.dumps({'model': {'id': 'mdl-1'}}))\n",
+        encoding="utf-8",
+    )
+    lines: list[str] = []
+
+    def on_line(line: str) -> None:
+        lines.append(line)
+        seen.touch()
+
+    answer = run_own_code(["-m", "stages"], code, tmp_path, on_line)
+    assert answer == {"model": {"id": "mdl-1"}}
+    assert lines == ["✓ tokenizer  built", "✓ model      built"]
+
+
+def test_a_failed_rebuild_shows_the_end_of_what_it_said(tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "broken.py").write_text("import sys\nsys.exit('Stufe model: kein Speicher')\n")
+    with pytest.raises(InputError, match="Stufe model: kein Speicher"):
+        run_own_code(["-m", "broken"], code, tmp_path, lambda line: None)
+
+
+def _bundle_with(folder: Path, release_id: str, config: dict) -> Path:
+    bundle = folder / "bundle"
+    (bundle / "model").mkdir(parents=True)
+    (bundle / "model" / "tokenizer_config.json").write_text(json.dumps(config, indent=2))
+    write_manifest(bundle)
+    (folder / "artifact.json").write_text(json.dumps({"id": release_id}))
+    return bundle
+
+
+def test_a_differing_json_file_is_named_with_its_differing_keys(tmp_path: Path) -> None:
+    recorded = {"bos_token": "<s>", "local_files_only": True, "model_max_length": 1000000}
+    rebuilt = {**recorded, "local_files_only": False}
+    bundle = _bundle_with(tmp_path / "built", "rel-1", recorded)
+    again = _bundle_with(tmp_path / "again", "rel-1", rebuilt)
+    compared = compare_bundles(bundle, again)
+    assert compared.differing == ["model/tokenizer_config.json"]
+    assert compared.details == {"model/tokenizer_config.json": ["local_files_only true ≠ false"]}
+    # an artifact's file: the recorded bytes are the bundle's file of that name and hash
+    folder = tmp_path / "workspace" / "model" / "mdl-1"
+    folder.mkdir(parents=True)
+    (folder / "tokenizer_config.json").write_text(json.dumps(rebuilt, indent=2))
+    files = {"tokenizer_config.json": "sha256:" + sha256_file(folder / "tokenizer_config.json")}
+    (folder / "artifact.json").write_text(json.dumps({"id": "mdl-1", "files": files}))
+    digest = "sha256:" + sha256_file(bundle / "model" / "tokenizer_config.json")
+    meta = {"kind": "model", "id": "mdl-1", "files": {"tokenizer_config.json": digest},
+            "_role": "model", "_bundle": bundle}  # fmt: skip
+    model = compare_artifact("model", meta, tmp_path / "workspace", {})
+    assert model.differing == ["tokenizer_config.json"]
+    assert model.details == {"tokenizer_config.json": ["local_files_only true ≠ false"]}

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -316,7 +317,9 @@ def test_data_metadata_that_names_a_missing_file_or_omits_a_shard_is_named(
 def test_sign_keeps_a_signature_unless_told_to_replace_it(bundle: Path, keys: Path) -> None:
     sign_bundle(bundle, keys / "publisher.key")
     again = CliRunner().invoke(app, ["sign", str(bundle), "--key", str(keys / "stranger.key")])
-    assert again.exit_code == 2 and "ist bereits signiert" in again.output
+    assert again.exit_code == 2
+    assert f"das Paket {bundle} ist bereits signiert ({SIGNATURE})" in again.output
+    assert f"{SIGNATURE} ist bereits signiert" not in again.output  # a bundle is, not a file
     assert verify_bundle(bundle, keys / "publisher.pub").signed_by  # the first one is kept
     forced = ["sign", str(bundle), "--key", str(keys / "stranger.key"), "--force"]
     assert CliRunner().invoke(app, forced).exit_code == 0
@@ -421,3 +424,134 @@ def test_the_signature_is_checked_against_the_manifest_bytes_whose_files_were_ch
     finally:
         _SWAP["path"] = None
     assert _SWAP["opened"] == 2  # it was changed after the one read verify makes
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _rehash(bundle: Path, rel: str) -> None:
+    """The MANIFEST line of one file rewritten to its new hash, as a forger would."""
+    from gemeingut.hashing import sha256_file
+
+    lines = [line.split("  ", 1) for line in (bundle / MANIFEST).read_text().splitlines()]
+    rewritten = [f"{sha256_file(bundle / p) if p == rel else h}  {p}\n" for h, p in lines]
+    (bundle / MANIFEST).write_text("".join(rewritten), encoding="utf-8")
+
+
+def _problems(caught: pytest.ExceptionInfo[VerifyError]) -> list[str]:
+    """The problems verify lists, one a line after its first sentence."""
+    return [line.removeprefix("  – ") for line in text(caught.value.message).splitlines()[1:]]
+
+
+def test_a_failing_signature_is_said_first_though_other_checks_fail_too(
+    bundle: Path, keys: Path
+) -> None:
+    sign_bundle(bundle, keys / "publisher.key")
+    shard = sorted((bundle / "training-data").glob("train-*.parquet"))[0]
+    _flip_a_byte(shard)
+    _rehash(bundle, f"training-data/{shard.name}")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle, keys / "publisher.pub")
+    problems = _problems(caught)
+    assert "lässt sich mit publisher.pub nicht bestätigen" in problems[0]
+    assert f"geändert: training-data/{shard.name}" in problems[0]
+    assert len(problems) > 1  # the shard's own problems follow, each on its line
+    (bundle / SIGNATURE).unlink()
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle, keys / "publisher.pub")
+    assert f"nicht signiert: {SIGNATURE} fehlt" in _problems(caught)[0]
+
+
+def test_problems_are_listed_one_a_line(bundle: Path) -> None:
+    (bundle / "NOTICE").write_text("changed")
+    (bundle / "README.md").write_text("changed")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    problems = _problems(caught)
+    assert "geändert: NOTICE" in problems and "geändert: README.md" in problems
+    assert not any(";" in problem for problem in problems)
+
+
+def test_a_changed_document_is_named_with_the_field_that_differs(bundle: Path) -> None:
+    weights = bundle / "model" / "model.safetensors"
+    _flip_a_byte(weights)
+    write_manifest(bundle)
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    [bom] = [p for p in _problems(caught) if p.startswith("bom.cdx.json")]
+    assert "weicht von dem ab, das die Dateien ergeben: " in bom
+    assert ".hashes[0].content" in bom and " ≠ " in bom
+
+
+@pytest.mark.parametrize(
+    ("path", "said", "not_said"),
+    [
+        ("training-data/../NOTICE", "nicht in Normalform", "verlässt das Paket"),
+        ("../NOTICE", "verlässt das Paket", "Normalform"),
+    ],
+)
+def test_a_dotdot_path_is_refused_in_true_words(
+    bundle: Path, path: str, said: str, not_said: str
+) -> None:
+    with (bundle / MANIFEST).open("a", encoding="utf-8") as manifest:
+        manifest.write(f"{'0' * 64}  {path}\n")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    [line] = [p for p in _problems(caught) if repr(path) in p]
+    assert said in line and not_said not in line
+
+
+def test_a_verified_bundle_says_its_rating_and_the_key_its_signature_names(
+    bundle: Path, keys: Path
+) -> None:
+    from gemeingut.hashing import sha256_file
+
+    sign_bundle(bundle, keys / "publisher.key")
+    result = CliRunner().invoke(app, ["verify", str(bundle)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    named = sha256_file(keys / "publisher.pub")  # the .pub file's sha256, as sha256sum says
+    assert named in lines[0] and "nicht gegen einen Schlüssel geprüft" in lines[0]
+    assert any("Model Openness Framework" in line and "Open Source AI" in line for line in lines)
+    checked = CliRunner().invoke(app, ["verify", str(bundle), "--key", str(keys / "publisher.pub")])
+    assert checked.exit_code == 0, checked.output
+    first = checked.stderr.splitlines()[0]  # whole, however narrow the terminal
+    assert re.search(r"Signatur gültig, Schlüssel SHA256:[0-9a-f]{64}$", first), first
+
+
+def test_a_dcat_licence_changed_and_rehashed_is_named(published: Path) -> None:
+    """dcterms:license is what GovData reads and shows: the dataset's and each
+    distribution's must be the one the shards it holds give."""
+    dcat = published / "training-data" / "dcat.ttl"
+    turtle = dcat.read_text(encoding="utf-8")
+    assert "licenses/other-closed>" not in turtle
+    closed = re.sub(r"licenses/[^>]+>", "licenses/other-closed>", turtle)
+    dcat.write_text(closed, encoding="utf-8")
+    _rehash(published, "training-data/dcat.ttl")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(published)
+    found = [p for p in _problems(caught) if "dcterms:license" in p]
+    assert any("der Datensatz" in p for p in found)
+    assert any("distribution-train" in p for p in found)
+    assert all("other-closed" in p and "training-data/dcat.ttl" in p for p in found)
+
+
+def test_other_open_stays_true_of_documents_under_several_open_licences(published: Path) -> None:
+    """What gemeingut wrote before it named the governing licence is not a tampering."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCTERMS, RDF
+
+    from gemeingut.data.publish.dcat import DCAT
+    from gemeingut.data.publish.licenses import GOVDATA_OTHER_OPEN
+
+    dcat = published / "training-data" / "dcat.ttl"
+    graph = Graph().parse(dcat, format="turtle")
+    (dataset,) = graph.subjects(RDF.type, DCAT.Dataset)
+    assert graph.value(dataset, DCTERMS.license) != URIRef(GOVDATA_OTHER_OPEN)
+    graph.set((dataset, DCTERMS.license, URIRef(GOVDATA_OTHER_OPEN)))
+    dcat.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    _rehash(published, "training-data/dcat.ttl")
+    assert verify_bundle(published).files > 0

@@ -2,9 +2,12 @@
 
 One dcat:Distribution per split (Parquet). DCAT-AP allows one dcterms:license, one checksum
 and one byte size per distribution, so:
-- the licence is GovData's URI for the split's licence when all its documents share one, else
-  GovData's `other-open`; the exact SPDX expression is always in dcterms:rights, and the
-  attribution texts in dcatde:licenseAttributionByText (Konvention 35);
+- the licence is GovData's URI for the split's governing licence: the one its documents share,
+  or the only one among theirs that demands the most (CC-BY-SA-4.0 beside CC-BY-4.0 and CC0),
+  whose terms kept for every document honour all of theirs; GovData's `other-open` where two
+  demand the most or GovData's vocabulary lacks the licence. The exact SPDX expression is always
+  in dcterms:rights, and the attribution texts in dcatde:licenseAttributionByText (Konvention
+  35);
 - a split in one shard gets that file's sha256; a split in several shards lists each as a
   dcat:downloadURL and has no checksum (the per-file sha256 are in manifest.json and
   croissant.json), since a checksum over several files is something no downloader can check.

@@ -138,8 +138,24 @@ def licence_url(spdx: str) -> str | None:
 
 
 def govdata_licence(expressions: Iterable[str]) -> str:
-    """GovData licence URI for documents under `expressions`; other-open when they differ."""
+    """GovData licence URI for documents under `expressions` (DCAT-AP allows one per
+    distribution): that of their governing licence, else other-open."""
     atoms = sorted({atom for expression in expressions for atom in licence_atoms(expression)})
-    if len(atoms) != 1 or atoms[0] not in _GOVDATA:
+    governing = governing_licence(atoms)
+    if governing is None or governing not in _GOVDATA:
         return GOVDATA_OTHER_OPEN
-    return GOVDATA_LICENSES + _GOVDATA[atoms[0]]
+    return GOVDATA_LICENSES + _GOVDATA[governing]
+
+
+def governing_licence(atoms: Iterable[str]) -> str | None:
+    """The one licence whose terms, kept for every document, honour all of `atoms`: the only
+    one that demands the most (a single share-alike licence beside attribution and public
+    domain ones, a single attribution licence beside public domain ones). None where two
+    demand the most (CC-BY-4.0 and DL-DE-BY-2.0 each ask attribution in their own words):
+    no single licence then stands for them."""
+    demands = {atom: decide(atom).obligation for atom in set(atoms)}
+    if not demands:
+        return None
+    most = max(demands.values())
+    strictest = [atom for atom, obligation in demands.items() if obligation == most]
+    return strictest[0] if len(strictest) == 1 else None

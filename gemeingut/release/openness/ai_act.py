@@ -142,7 +142,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 2.6 Other sources of data"),
         "",
-        *_finetuning(tuned, language),
+        *_finetuning(tuned, _fine_tuning(bundle) or {}, language),
         "",
         _("## 3. Data processing aspects"),
         "",
@@ -152,7 +152,11 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 3.2 Removal of illegal content"),
         "",
-        *_filters(stats),
+        *_illegal_content(stats),
+        "",
+        _("### 3.3 Other information"),
+        "",
+        *_quality_filters(stats),
         "",
     ]
     return "\n".join(text(line, language) for line in lines)
@@ -367,18 +371,47 @@ def _source_rows(dataset: dict[str, Any], evidence: Evidence, language: str) -> 
     ]
 
 
-def _finetuning(tuned: dict[str, Any] | None, language: str) -> list[Line]:
+def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any], language: str) -> list[Line]:
+    """The fine-tuning data (`record`: its finetune.json, {} where the bundle has none)."""
     if tuned is None:
         return [_("None.")]
     licence = tuned["params"].get("data_license") or _("the licences of its documents")
+    data = record.get("data") or {}
+    train, validation = data.get("train") or {}, data.get("validation") or {}
+    examples = _(
+        "{examples} examples ({train} for training, {validation} for validation)",
+        examples=train.get("examples", 0) + validation.get("examples", 0),
+        train=train.get("examples", 0),
+        validation=validation.get("examples", 0),
+    )
     return [
         _(
-            "Fine-tuning data: {tokens} tokens under {licence}, published in "
-            "`training-data/finetuning/`.",
-            tokens=as_written(f"{tuned['stats'].get('trained_tokens', 0):,}", language),
+            "Fine-tuning data: {examples} under {licence}, published in "
+            "`training-data/finetuning/`; {tokens}.",
+            examples=examples,
             licence=licence,
+            tokens=tuning_tokens(tuned["stats"], language),
         )
     ]
+
+
+def tuning_tokens(stats: dict[str, Any], language: str) -> Message:
+    """The fine-tuning's two token counts, each by what it is, as the cards label them: the
+    tokens of the training examples the loss counts (once each), and how many such tokens the
+    training saw in all its steps."""
+    counted = as_written(f"{stats.get('trained_tokens', 0):,}", language)
+    said = _(
+        "{tokens} tokens of the training examples that the loss counts (each once)",
+        tokens=counted,
+    )
+    if stats.get("answer_tokens_seen") is None:  # a record from before it was kept
+        return said
+    return _(
+        "{counted}; {seen} such tokens seen in training ({steps} steps)",
+        counted=said,
+        seen=as_written(f"{stats['answer_tokens_seen']:,}", language),
+        steps=str(stats.get("steps", "?")),
+    )
 
 
 def _excluded_by_licence(stats: dict[str, Any]) -> Line:
@@ -386,19 +419,37 @@ def _excluded_by_licence(stats: dict[str, Any]) -> Line:
     return ", ".join(f"{n} × {r}" for r, n in sorted(refused.items())) or _("none")
 
 
-def _filters(stats: dict[str, Any]) -> list[Line]:
-    rows: list[Line] = [_("| filter | documents excluded |"), "|---|---|"]
+def _illegal_content(stats: dict[str, Any]) -> list[Line]:
+    """What the curation removed because it may not be used: personal data (replaced) and
+    documents whose licence does not allow it (excluded). Quality filters remove no illegal
+    content, so they are not listed here (`_quality_filters`)."""
+    pii = stats.get("blocks", {}).get("pii_scrubber", {}).get("replacements", {})
+    return [
+        _(
+            "- Personal data replaced by placeholders: {replaced}.",
+            replaced=", ".join(f"{k}: {v}" for k, v in sorted(pii.items())) or _("none found"),
+        ),
+        _(
+            "- Documents excluded because their licence does not permit the use: {excluded}.",
+            excluded=_excluded_by_licence(stats),
+        ),
+        "",
+        _("Whether other illegal content was removed is {missing}.", missing=NOT_SHOWN),
+    ]
+
+
+def _quality_filters(stats: dict[str, Any]) -> list[Line]:
+    """The language and quality filters: they shape the data, and remove no illegal content."""
+    rows: list[Line] = [
+        _("Language and quality filters (they do not look for illegal content):"),
+        "",
+        _("| filter | documents excluded |"),
+        "|---|---|",
+    ]
     for name, block in stats.get("blocks", {}).items():
         if "excluded" in block:
             rows.append(f"| {name} | {block['excluded']} |")
-    pii = stats.get("blocks", {}).get("pii_scrubber", {}).get("replacements", {})
-    note = _(
-        "Personal data replaced by placeholders: {replaced}. Whether other illegal content was "
-        "removed is {missing}.",
-        replaced=", ".join(f"{k}: {v}" for k, v in sorted(pii.items())) or _("none found"),
-        missing=NOT_SHOWN,
-    )
-    return [*rows, "", note]
+    return rows if len(rows) > 4 else [_("No language or quality filter excluded documents.")]
 
 
 def _json(path: Path) -> Any:

@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
-from gemeingut.i18n import Message, _, as_written, plural, text
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import FINETUNE_RECORD, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
-from gemeingut.release.openness.ai_act import NOT_EVIDENCED, NOT_SHOWN, Line, identification
+from gemeingut.release.openness.ai_act import (
+    NOT_EVIDENCED,
+    NOT_SHOWN,
+    Line,
+    identification,
+    tuning_tokens,
+)
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.finetune_energy import base_statement, tuning_consumption
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_copies
@@ -68,13 +74,13 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("- Modality: text"),
         _(
-            "- Training data size (text) of the modification: {examples} examples, {tokens} "
-            "trained tokens ({chats} chats, {pairs} prompt/completion pairs, {texts} texts)",
+            "- Training data size (text) of the modification: {examples} training examples "
+            "({chats} chats, {pairs} prompt/completion pairs, {texts} texts); {tokens}",
             examples=str(train["examples"]),
-            tokens=as_written(f"{train['trained_tokens']:,}", language),
             chats=str(train["chat_examples"]),
             pairs=str(train["instruction_examples"]),
             texts=str(train["text_examples"]),
+            tokens=tuning_tokens({**train, **(record.get("stats") or {})}, language),
         ),
         _("- Latest date of data acquisition: {date}", date=missing),
         _(
@@ -91,7 +97,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
             folder=TRAINING_DATA,
         ),
         "",
-        _("| licence | documents or files |"),
+        _("| licence | documents or examples |"),
         "|---|---|",
         *(f"| `{lic}` | {count} |" for lic, count in sorted(licences.items())),
         *(

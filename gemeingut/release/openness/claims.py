@@ -101,8 +101,26 @@ def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | 
             )
             continue
         if not same:
-            problems.append(_("{file} differs from the one the files give", file=name))
+            problems.append(_differs_from_render(path, name, render))
     return problems
+
+
+def _differs_from_render(path: Path, name: str, render: Render) -> Message:
+    """The document's first differing keys (JSON) or line, as shipped ≠ as the files give."""
+    from gemeingut.release.differences import differences
+
+    rendered = render()
+    expected = rendered if isinstance(rendered, str) else "".join(rendered)
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        shipped = handle.read()  # line ends as written, as `same_text` reads them
+    found = differences(name, shipped, expected)
+    if not found:
+        return _("{file} differs from the one the files give", file=name)
+    return _(
+        "{file} differs from the one the files give: {differences}",
+        file=name,
+        differences="; ".join(text(difference) for difference in found),
+    )
 
 
 def same_text(path: Path, expected: str | Iterable[str]) -> bool:

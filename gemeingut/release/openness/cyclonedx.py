@@ -1,9 +1,10 @@
 """`bom.cdx.json`: the release as a CycloneDX 1.6 ML-BOM, written from the bundle's files.
 
-The model (with a model card: architecture, task, datasets, test metrics), one `data`
-component per data shard (hash from the MANIFEST, licence from its documents), and every
-Python package of the lockfile as a library. No time stamp and a serial number derived from
-the weights' hash, so the same bundle gives the same bytes and `verify` can compare them.
+The model (with a model card: architecture, task, datasets, test metrics) with one `file`
+component per weights file, one `data` component per data shard (hash from the MANIFEST,
+licence from its documents), and every Python package of the lockfile as a library. No time
+stamp and a serial number derived from the weights' hash, so the same bundle gives the same
+bytes and `verify` can compare them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
-from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
+from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES, mof_treatment
 from gemeingut.release.openness.licences import collection_expression
 from gemeingut.release.openness.model_size import model_size
 
@@ -43,10 +44,9 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
         "bom-ref": "model",
         "name": release.get("name", "model"),
         "licenses": [{"expression": rating["licenses"]["weights"] or "NOASSERTION"}],
-        "hashes": [{"alg": "SHA-256", "content": digests[rel]} for rel in weights],
         "modelCard": {
             "modelParameters": {
-                "approach": {"type": "supervised" if base else "self-supervised"},
+                "approach": {"type": _approach(bundle)},
                 "task": "text-generation",
                 "architectureFamily": str(config.get("model_type", "unknown")),
                 "modelArchitecture": ", ".join(config.get("architectures") or ["unknown"]),
@@ -56,9 +56,10 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
             },
             "quantitativeAnalysis": {"performanceMetrics": _metrics(bundle)},
         },
+        # each weights file (safetensors, GGUF) its own component: a hash says which file
+        "components": [_file("model", rel, digests[rel]) for rel in weights],
         "properties": [
             *_parameters(bundle),
-            {"name": "gemeingut:weights-files", "value": ", ".join(weights)},
             {"name": "gemeingut:mof-class", "value": rating["mof"]["label"]},
             {"name": "gemeingut:osaid", "value": rating["osaid"]["summary"]},
             {"name": "gemeingut:open", "value": str(rating["open"]).lower()},
@@ -82,6 +83,24 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
                 "dependsOn": [*(["base-model"] if base else []), *(d["bom-ref"] for d in data)],
             },
         ],
+    }
+
+
+def _approach(bundle: Path) -> str:
+    """CycloneDX's learning type of the released model's last training: a fine-tune on chats or
+    prompt/completion pairs learnt from labelled answers (supervised); pretraining, and
+    fine-tuning on plain text, predict the text itself (self-supervised)."""
+    record = _json(bundle / TRAINING_METADATA / "finetune.json")
+    return "supervised" if record and mof_treatment(record) != "pre-trained" else "self-supervised"
+
+
+def _file(owner: str, rel: str, digest: str) -> dict[str, Any]:
+    """One file of a model, by its path (in the bundle, or in the base model's folder)."""
+    return {
+        "type": "file",
+        "bom-ref": f"{owner}:{rel}",
+        "name": rel,
+        "hashes": [{"alg": "SHA-256", "content": digest}],
     }
 
 
@@ -121,8 +140,8 @@ def _base_component(bundle: Path) -> dict[str, Any] | None:
         "bom-ref": "base-model",
         "name": str(record.get("path") or record.get("name") or "base model"),
         "licenses": [{"expression": record.get("license") or "NOASSERTION"}],
-        "hashes": [
-            {"alg": "SHA-256", "content": digest.removeprefix("sha256:")}
+        "components": [
+            _file("base-model", rel, digest.removeprefix("sha256:"))
             for rel, digest in sorted(listing.items())
             if _is_weights(rel)
         ],

@@ -138,13 +138,20 @@ def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Messag
     from gemeingut.data.publish.licenses import combine_licences
 
     counts: Counter[str] = Counter()
+    by_name: dict[str, Counter[str]] = {}  # shard file name -> its documents per licence
     for data in (evidence.training_data, evidence.test_data):
         for file, licences in data.per_file.items():
             if not file.startswith(_FINETUNING):
                 counts.update(licences)
+                by_name[PurePosixPath(file).name] = licences
     root = bundle / TRAINING_DATA
     try:
-        return _stated_licence_problems(root, counts, combine_licences(counts))
+        problems = _stated_licence_problems(root, counts, combine_licences(counts))
+        if (root / DCAT_FILE).is_file():
+            problems += _dcat_licence_problems(
+                (root / DCAT_FILE).read_text(encoding="utf-8"), counts, by_name
+            )
+        return problems
     except NotAnObject as exc:
         return [not_an_object(f"{TRAINING_DATA}/{exc.args[0]}")]
     except SyntaxError as exc:  # rdflib's BadSyntax, for Turtle it cannot parse
@@ -155,7 +162,6 @@ def _stated_licence_problems(
     root: Path, counts: Counter[str], expression: str
 ) -> list[str | Message]:
     from gemeingut.data.publish.croissant import croissant_licences
-    from gemeingut.data.publish.licenses import licence_atoms
 
     problems: list[str | Message] = []
     ordered = dict(counts.most_common())  # the order the statement's table lists them in
@@ -174,12 +180,6 @@ def _stated_licence_problems(
         stated = _object_file(croissant).get("license")
         if stated != croissant_licences(expression):
             problems.append(_differs(CROISSANT, stated, counts))
-    dcat = root / DCAT_FILE
-    if dcat.is_file():
-        labels = _dcat_licences(dcat.read_text(encoding="utf-8"))
-        held = set(licence_atoms(expression))  # a split holds some of the corpus's licences
-        if expression not in labels or any(not set(licence_atoms(x)) <= held for x in labels):
-            problems.append(_differs(DCAT, None, counts))
     return problems
 
 
@@ -203,21 +203,86 @@ def _states(statement: str, counts: dict[str, int]) -> bool:
     return any(licence_table(Words(lang), counts, total) in statement for lang in LANGUAGES)
 
 
-def _dcat_licences(text: str) -> set[str]:
-    """The SPDX expressions of the dataset's and every distribution's rights statements."""
+def _dcat_licence_problems(
+    text: str, counts: Counter[str], by_name: dict[str, Counter[str]]
+) -> list[str | Message]:
+    """The dataset's and each distribution's dcterms:license (the licence GovData reads and
+    shows) and rights statement, against the licences of the shards each of them holds."""
     from rdflib import Graph
-    from rdflib.namespace import DCTERMS, RDFS
+    from rdflib.namespace import RDF
+
+    from gemeingut.data.publish.dcat import DCAT as DCAT_NS
 
     graph = Graph().parse(data=text, format="turtle")
-    return {
+    problems: list[str | Message] = []
+    for dataset in sorted(graph.subjects(RDF.type, DCAT_NS.Dataset)):
+        problems += _stated_in_dcat(graph, dataset, _("the dataset"), counts)
+        for distribution in sorted(graph.objects(dataset, DCAT_NS.distribution)):
+            held: Counter[str] = Counter()
+            for url in graph.objects(distribution, DCAT_NS.downloadURL):
+                held.update(by_name.get(PurePosixPath(unquote(urlparse(str(url)).path)).name, {}))
+            name = str(distribution).rsplit("#", 1)[-1]
+            problems += _stated_in_dcat(graph, distribution, name, held)
+    return problems
+
+
+def _stated_in_dcat(
+    graph: Any, subject: Any, what: str | Message, held: Counter[str]
+) -> list[str | Message]:
+    from rdflib.namespace import DCTERMS, RDFS
+
+    from gemeingut.data.publish.licenses import (
+        GOVDATA_OTHER_OPEN,
+        combine_licences,
+        govdata_licence,
+        licence_atoms,
+    )
+
+    kept = [licence for licence, n in held.items() if n > 0]
+    expected = govdata_licence(kept)
+    # `other-open` is true of documents under several open licences, whichever governs them
+    # (what gemeingut wrote for them before it named the governing one)
+    allowed = [[expected]]
+    if len({atom for licence in kept for atom in licence_atoms(licence)}) > 1:
+        allowed.append([GOVDATA_OTHER_OPEN])
+    stated = sorted(str(uri) for uri in graph.objects(subject, DCTERMS.license))
+    problems: list[str | Message] = []
+    if stated not in allowed:
+        problems.append(
+            _(
+                "{path}: {what} has the dcterms:license {stated}, but the shards it holds give "
+                "{expected} ({found})",
+                path=DCAT,
+                what=what,
+                stated=", ".join(stated) or "—",
+                expected=expected,
+                found=_found(held),
+            )
+        )
+    rights = sorted(
         str(label).removeprefix("SPDX: ")
-        for rights in graph.objects(predicate=DCTERMS.rights)
-        for label in graph.objects(rights, RDFS.label)
-    }
+        for statement in graph.objects(subject, DCTERMS.rights)
+        for label in graph.objects(statement, RDFS.label)
+    )
+    if rights != [combine_licences(held)]:
+        problems.append(
+            _(
+                "{path}: {what} states the rights {stated}, but the shards it holds give {found}",
+                path=DCAT,
+                what=what,
+                stated=", ".join(rights) or "—",
+                found=_found(held),
+            )
+        )
+    return problems
+
+
+def _found(counts: Counter[str]) -> str:
+    return ", ".join(f"{licence} ({n})" for licence, n in sorted(counts.items()))
 
 
 def _differs(path: str, stated: object, counts: Counter[str]) -> Message:
-    found = ", ".join(f"{licence} ({n})" for licence, n in sorted(counts.items()))
+    found = _found(counts)
     if stated is None:
         return _(
             "{path} states other licences than the shards hold: {found}", path=path, found=found

@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
@@ -37,6 +38,8 @@ LOCKFILE = "requirements.lock"
 CHECKPOINTS = "checkpoints"
 CODE_LICENCE_FILE = f"{TRAINING_CODE}/LICENSE"
 
+# Fine-tuning files read as JSON Lines (`model/finetune_data.py`: one example a line).
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson")
 # Records beside a fine-tune's copy of a curated dataset: not fine-tuning data themselves.
 CURATED_RECORDS = frozenset({"stats.json", DATASET_RECORD})
 
@@ -49,6 +52,7 @@ class DataLicences:
     sources: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     files: list[str] = field(default_factory=list)
     per_file: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    examples: int = 0  # of `documents`: the records of fine-tuning files (not curated shards)
 
     def add(self, licence: str, source: str, count: int = 1, file: str = "") -> None:
         self.documents[licence] += count
@@ -161,9 +165,23 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
             curated = item.parent.name == CURATED_DIR and item.name in CURATED_RECORDS
             if item.is_file() and item.suffix != ".parquet" and not curated:
                 rel = item.relative_to(bundle).as_posix()
+                records = example_count(item)
                 found.files.append(rel)
-                found.add(stated, "fine-tuning data", 1, rel)
+                found.add(stated, "fine-tuning data", records, rel)
+                found.examples += records
     return found
+
+
+def example_count(path: Path) -> int:
+    """The examples a fine-tuning file holds, as `model finetune` reads it: a JSON Lines file
+    (also compressed) one per non-blank line, a text file one."""
+    if not path.name.lower().endswith(JSONL_SUFFIXES):
+        return 1
+    try:
+        with open_compressed(path) as handle:
+            return sum(1 for line in handle if line.strip())
+    except STREAM_ERRORS:
+        return 1  # a file that cannot be read as records stands for itself
 
 
 def parameter_count(model_dir: Path) -> int | None:

@@ -7,12 +7,15 @@ components count as present only when the bundle holds the fine-tune's part and 
 publishes its own; the base's part is rated from `base-model/` (its card, config, licence files
 and the list of every file of its folder, bound to the fine-tune's record by the base's
 fingerprint) with the same logic `openness rate` applies to any model folder. Components the
-fine-tune alone makes (its weights, card, evaluation, inference code) are rated from the bundle.
+fine-tune alone makes (its weights, card, evaluation, inference code, its technical report and
+paper) are rated from the bundle; its architecture is under the licence of the code that
+defines it (transformers'), which the fine-tuning did not change.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +32,10 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
-from gemeingut.release.openness.evidence import LOCKFILE, Evidence
+from gemeingut.release.openness.evidence import LOCKFILE, PAPER_DIR, TECHNICAL_REPORT, Evidence
 from gemeingut.release.openness.licences import content_licence
-from gemeingut.release.openness.mof import Found, components, found, said
-from gemeingut.release.openness.rating import code_check, code_openness
+from gemeingut.release.openness.mof import Found, components, explained, found, said
+from gemeingut.release.openness.rating import code_check, code_openness, counted
 from gemeingut.release.openness.result import assemble, check, gate_said, osaid_gate
 
 BASE_DIR = "base-model"
@@ -51,6 +54,8 @@ SHARED = frozenset(
 )
 # Components about the pretraining alone (the fine-tune's data is published whole instead).
 BASE_ONLY = frozenset({"Data card", "Technical report", "Research paper"})
+# Documents about the fine-tuned model itself, which count as its own where the bundle has them.
+OWN_DOCUMENTS = {"Technical report": TECHNICAL_REPORT, "Research paper": PAPER_DIR}
 OWN_PATHS: dict[str, tuple[str, ...]] = {
     "Datasets": (FINETUNE_DATA,),
     "Data preprocessing code": (f"{CODE}/model/finetune_data.py",),
@@ -184,7 +189,7 @@ def base_paragraph(bundle: Path, language: str) -> str:
         folder=BASE_DIR,
         copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
         count=len(listing),
-        mof=said(rated["mof"]["label"], language),
+        mof=explained(rated["mof"]["label"], language),
         osaid=gate_said(rated["osaid"], language),
     )
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
@@ -324,9 +329,13 @@ def _part(
         base_row["license_open"],
         base_row["detail"],
     )
+    adapter = evidence.has(ADAPTER_CONFIG)
+    if name in OWN_DOCUMENTS and evidence.has(OWN_DOCUMENTS[name]):
+        return _own_document(component, evidence, kinds, base_found)
     if name in BASE_ONLY:
         return _withheld(base_found, base_name) if not base_found.present else base_found
-    adapter = evidence.has(ADAPTER_CONFIG)
+    if name == "Model architecture" and not adapter:
+        return _architecture(component, evidence, kinds)
     paths = ADAPTER_PATHS.get(name, OWN_PATHS[name]) if adapter else OWN_PATHS[name]
     present = bool(paths) and all(evidence.has(p) for p in paths)
     code = code_openness(evidence) if component.content_type == "code" else None
@@ -344,7 +353,33 @@ def _part(
             False,
             recorded(_("base model: {detail}", detail=base_found.detail)),
         )
+    if name == "Model architecture":  # an adapter's: the base's, which transformers defines
+        return replace(base_found, paths=own.paths + base_found.paths)
     return Found(component, own.paths + base_found.paths, own.licence, own.licence_open, own.detail)
+
+
+def _own_document(
+    component: Any, evidence: Evidence, kinds: dict[str, str | None], base_found: Found
+) -> Found:
+    """A document the bundle holds about the fine-tuned model (its technical report, its
+    paper): the fine-tune's own, with the base's where the base publishes one too."""
+    path = OWN_DOCUMENTS[component.name]
+    own = found(component, [path], kinds["documents"])
+    if not base_found.present:
+        return own
+    return replace(own, paths=own.paths + base_found.paths)
+
+
+def _architecture(component: Any, evidence: Evidence, kinds: dict[str, str | None]) -> Found:
+    """The fine-tuned model's architecture, from its own config.json: fine-tuning changes no
+    architecture, so its licence is that of the code defining it (transformers' for a model
+    type transformers implements), not gemeingut's, whose code only trained it."""
+    from gemeingut.release.openness.foreign import folder_architecture
+
+    if not evidence.has(f"{MODEL}/config.json"):
+        return found(component, [], kinds["code"])
+    part = folder_architecture(component, evidence.root / MODEL, kinds["weights"])
+    return replace(part, paths=tuple(f"{MODEL}/{p}" for p in part.paths))
 
 
 def _withheld(part: Found, base_name: Message | str) -> Found:
@@ -396,8 +431,8 @@ def _data_check(evidence: Evidence) -> dict[str, Any]:
         FINETUNE_DATA,
         plural(
             total,
-            _("1 document or file, under an open licence"),
-            _("{count} documents or files, all under open licences", count=str(total)),
+            _("{counted}, under an open licence", counted=counted(data)),
+            _("{counted}, all under open licences", counted=counted(data)),
         ),
     )
 

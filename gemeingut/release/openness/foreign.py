@@ -8,7 +8,9 @@ LICENSE file whose text we recognise; where the two disagree, both apply and the
 fails. The header's `model-index` counts as evaluation results where a result has a metric
 value; a card section about the training data with some substance counts as the data card,
 unless it says the data is withheld; an arXiv link as a paper whose licence is unknown (so not
-open). A Hugging Face cache snapshot's links into its `blobs` are its files. A model type that
+open); datasets the header names (`datasets:`) but the folder lacks are said as named and not
+checked. A folder with no config, weights or card holds no model and is refused. A Hugging Face
+cache snapshot's links into its `blobs` are its files. A model type that
 transformers implements has its architecture in transformers (Apache-2.0); remote code
 (`auto_map`) is the folder's own `.py` files, under the card's licence. A folder gemeingut
 fine-tuned is rated with its records and its base (`foreign_finetune.py`). The result says, per
@@ -19,6 +21,7 @@ publisher for.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, recorded
 from gemeingut.json_records import read_object
 from gemeingut.model.card_header import CARD_FILE, Card, NamedLicence, named_licence, read_card
+from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
 from gemeingut.release.openness.foreign_finetune import (
     TRANSFORMERS_LICENCE,
@@ -102,6 +106,8 @@ def rate_folder(
             _("pass a model folder (config.json, weights, README.md)"),
         )
     listing = files if files is not None else _files_below(folder)
+    if files is None:
+        _require_model(folder, listing)
     card = read_card(folder)
     named = named_licence(folder, card)
     lineage = read_lineage(folder) if files is None else None
@@ -146,6 +152,29 @@ def rate_folder(
     return result
 
 
+def _require_model(folder: Path, listing: list[str]) -> None:
+    """A folder without a configuration, weights or card holds no model to rate: rating it
+    would list every component as missing, as if it were a model that withholds all."""
+    weights = _FILES["Model parameters (Final)"]
+    if {CARD, "config.json", FINETUNE_FILE, ADAPTER_CONFIG} & set(listing) or _matches(
+        listing, weights
+    ):
+        return
+    raise InputError(
+        _(
+            "{path} holds no model: no config.json, no weights ({patterns}) and no model card "
+            "({card})",
+            path=str(folder),
+            patterns=", ".join(weights),
+            card=CARD,
+        ),
+        _(
+            "pass a model folder: in the Hugging Face layout it holds config.json, the weights "
+            "(model.safetensors) and the card README.md"
+        ),
+    )
+
+
 def _weights_check(weights: Found, folder_name: str) -> dict[str, Any]:
     """Weights with content in the folder; where there are none, why (empty files, a base
     that is gone)."""
@@ -166,18 +195,19 @@ def _licence_check(
     leave it unclear which terms the publisher grants: both apply, and the check fails)."""
     verdict = content_licence(licence)
     said: list[Message | str] = [verdict.detail]
-    if named.disagreement:
-        said.insert(
-            0,
+    if named.disagreement:  # what fails is the disagreement: "both are open" would not say it
+        said = [
             _(
-                "{card_file} names {card}, but {file} holds {other}: they disagree, so both "
-                "apply here; ask the publisher which licence is meant",
+                "{card_file} names {card}, but {file} holds {other}: they disagree, so it is "
+                "unclear under which terms the publisher grants the weights; ask the publisher "
+                "which licence is meant",
                 card_file=CARD,
                 card=str(named.card),
                 file=named.file[1],
                 other=named.file[0],
             ),
-        )
+            *([] if verdict.open else [verdict.detail]),
+        ]
     if why is not None:
         said.insert(0, why)
     return check("licence.weights", verdict.open and not named.disagreement, source, joined(said))
@@ -240,10 +270,27 @@ def _component(
         return part
     if name == "Data card":
         return _data_card(component, card, licence, part, bool(paths))
+    if name == "Datasets" and not paths:
+        return _named_datasets(part, card)
     links = sorted(set(_ARXIV.findall(card.text)))
     if name == "Research paper" and links:
         return found(component, links, None)  # licence of an external paper: unknown
     return part
+
+
+def _named_datasets(part: Found, card: Card) -> Found:
+    """Datasets the card's header names (`datasets:`) that are not in the folder: named, and
+    not checked (whether they are public, complete and under the licences said needs the Hub)."""
+    named = card.header.get("datasets")
+    names = [str(n) for n in (named if isinstance(named, list) else [named]) if n]
+    if not names:
+        return part
+    said = _(
+        "not in the folder (named in {file}: {names}; not checked)",
+        file=CARD,
+        names=", ".join(names),
+    )
+    return replace(part, detail=recorded(said))
 
 
 def _evaluation(component: Component, card: Card | None, licence: str | None) -> Found:
@@ -298,6 +345,12 @@ def _data_card(
         return noted(found(component, [CARD], licence), said)
     detail = joined([files.detail, reason]) if examined else reason
     return Found(component, (), licence, False, recorded(detail))
+
+
+def folder_architecture(component: Component, folder: Path, licence: str | None) -> Found:
+    """The architecture of the model in `folder`, from its config.json: the licence of the code
+    that defines it (transformers', or the folder's own modules; `licence`: theirs)."""
+    return _architecture(component, folder, _files_below(folder), _config(folder), licence, None)
 
 
 def _architecture(

@@ -31,6 +31,7 @@ from gemeingut.release.openness.file_content import joined, missing, noted
 from gemeingut.release.openness.finetune_rating import (
     ADAPTER_SHARED,
     BASE_ONLY,
+    OWN_DOCUMENTS,
     SHARED,
     mof_treatment,
 )
@@ -193,10 +194,12 @@ def _carried(
 ) -> Found:
     name = own.component.name
     if name in BASE_ONLY:
+        named = lineage.base_name or "base-model"  # as a bundle names its base's folder
+        paths = tuple(f"{named}: {p}" for p in base["evidence"]) if base else ()
+        if name in OWN_DOCUMENTS and own.present:  # the fine-tune's own report or paper
+            return replace(own, paths=own.paths + (paths if base and base["present"] else ()))
         if base is None or not base["present"]:
             return _withheld(own, lineage, unchecked)
-        named = lineage.base_name or "base-model"  # as a bundle names its base's folder
-        paths = tuple(f"{named}: {p}" for p in base["evidence"])
         return Found(own.component, paths, base["license"], base["license_open"], base["detail"])
     if name not in shared or not own.present:
         return own

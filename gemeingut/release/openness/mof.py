@@ -63,6 +63,20 @@ def said(name: str, language: str) -> str:
     return text(_("{label} (conditional)", label=shown), language) if conditional else shown
 
 
+def explained(name: str, language: str) -> str:
+    """A class label as `said`, where a conditional class says what its condition is (the
+    Model Openness Tool's: the final weights openly licensed, the rest of Class III not)."""
+    if not name.endswith(CONDITIONAL):
+        return said(name, language)
+    shown = said(name.removesuffix(CONDITIONAL), language)
+    note = _(
+        "{label} (conditional: only the final weights are openly licensed; other required "
+        "components of Class III are missing or not openly licensed)",
+        label=shown,
+    )
+    return text(note, language)
+
+
 @dataclass(frozen=True)
 class Component:
     id: int

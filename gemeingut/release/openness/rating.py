@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.data.licenses import decide
-from gemeingut.i18n import _, plural
+from gemeingut.i18n import Message, _, plural
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -181,10 +181,27 @@ def _data_check(check_id: str, data: DataLicences, folder: str) -> dict[str, Any
     total = sum(data.documents.values())
     documents = plural(
         total,
-        _("1 document, under an open licence"),
-        _("{count} documents, all under open licences", count=str(total)),
+        _("{counted}, under an open licence", counted=counted(data)),
+        _("{counted}, all under open licences", counted=counted(data)),
     )
     return check(check_id, True, folder, documents)
+
+
+def counted(data: DataLicences) -> Message:
+    """How much data there is, each kind by its own name: documents of the shards, examples
+    of fine-tuning files (a file of 32 chats is 32 examples, not one document)."""
+    shards = sum(data.documents.values()) - data.examples
+    documents = plural(shards, _("1 document"), _("{count} documents", count=str(shards)))
+    examples = plural(
+        data.examples,
+        _("1 fine-tuning example"),
+        _("{count} fine-tuning examples", count=str(data.examples)),
+    )
+    if not data.examples:
+        return documents
+    if not shards:
+        return examples
+    return _("{documents} + {examples}", documents=documents, examples=examples)
 
 
 def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any]:

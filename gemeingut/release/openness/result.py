@@ -51,14 +51,12 @@ def osaid_gate(
     failed = [name for name, r in requirements.items() if not r["passed"]]
     return {
         "passed": not failed,
-        "summary": recorded(
-            _("passes") if not failed else _("fails: {failed}", failed=", ".join(failed))
-        ),
+        "summary": recorded(_verdict(failed)),
         "requirements": requirements,
     }
 
 
-# The OSAID's three requirements as a person reads them (openness.json keeps the ids).
+# The OSAID's three requirements as a person reads them (openness.json keeps the ids as keys).
 REQUIREMENTS = {
     "data_information": _("data information"),
     "code": _("code"),
@@ -66,13 +64,21 @@ REQUIREMENTS = {
 }
 
 
+def _verdict(failed: list[str]) -> Message:
+    """Passes, or fails with the failed requirements by their names: the `osaid.gate` check,
+    the card and `openness rate` say it with this one message, in the reader's language."""
+    if not failed:
+        return _("passes")
+    names: Message | str = REQUIREMENTS.get(failed[0], failed[0])
+    for name in failed[1:]:
+        names = _("{items}, {item}", items=names, item=REQUIREMENTS.get(name, name))
+    return _("fails ({reasons})", reasons=names)
+
+
 def gate_said(osaid: dict[str, Any], language: str) -> str:
     """The OSAID gate in `language`: passes, or fails with the requirements by their names."""
     failed = [name for name, r in osaid["requirements"].items() if not r["passed"]]
-    if not failed:
-        return text(_("passes"), language)
-    names = ", ".join(text(REQUIREMENTS.get(name, name), language) for name in failed)
-    return text(_("fails ({reasons})", reasons=names), language)
+    return text(_verdict(failed), language)
 
 
 def assemble(

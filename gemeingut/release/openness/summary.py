@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.i18n import _, text
-from gemeingut.release.openness.mof import said
+from gemeingut.release.openness.mof import explained
 from gemeingut.release.openness.result import gate_said
 
 
@@ -13,7 +13,7 @@ def openness_sentence(rating: dict[str, Any], language: str) -> str:
     """One paragraph in `language`: open or not, and why, with the MOF class and the OSAID
     gate. The failed checks' details are said in `language` too (`openness.json` records
     them in English)."""
-    mof, osaid = said(rating["mof"]["label"], language), rating["osaid"]
+    mof, osaid = explained(rating["mof"]["label"], language), rating["osaid"]
     gate = gate_said(osaid, language)
     checks = rating["checks"]
     if rating["open"]:
