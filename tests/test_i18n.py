@@ -101,14 +101,15 @@ def test_fractions_keep_their_digits_in_both_languages() -> None:
 def test_numbers_and_nested_messages_follow_the_language() -> None:
     who = _("group {name}", name="schule")
     message = _(
-        "concurrent_streams of {who}: {streams} streams are open already", who=who, streams=1500
+        "requests_per_minute of {who}: {rpm} requests per minute are used up", who=who, rpm=1500
     )
     assert (
         text(message, "de")
-        == "concurrent_streams von Gruppe schule: 1.500 Streams sind schon offen"
+        == "requests_per_minute von Gruppe schule: 1.500 Anfragen pro Minute sind aufgebraucht"
     )
     assert (
-        text(message, "en") == "concurrent_streams of group schule: 1,500 streams are open already"
+        text(message, "en")
+        == "requests_per_minute of group schule: 1,500 requests per minute are used up"
     )
 
 

@@ -178,15 +178,21 @@ def serve(
     audit_retention_days: Annotated[
         int | None,
         typer.Option(
-            min=1, help="With --db: delete audit records older than this many days (hourly)."
+            min=1,
+            max=36500,
+            help="With --db: delete audit records older than this many days (hourly). Stored "
+            "in the database for all of its servers: without the option a server uses the "
+            "stored value, with another one it is refused (`admin audit retention` changes it).",
         ),
     ] = None,
     content_log_days: Annotated[
         int | None,
         typer.Option(
             min=1,
+            max=36500,
             help="With --db: also keep what was asked and answered, pseudonymised, for this "
-            "many days (off by default; shown at /v1/policy and in the Art. 30 record).",
+            "many days (off by default; shown at /v1/policy and in the Art. 30 record). Stored "
+            "like --audit-retention-days (`admin content retention` changes it).",
         ),
     ] = None,
     upstream: Annotated[

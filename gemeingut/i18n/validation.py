@@ -8,9 +8,10 @@ reader's language too.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, plural
 
 # pydantic error type → message; {name} placeholders are filled from the error's ctx.
 PROBLEMS: dict[str, Message] = {
@@ -46,23 +47,48 @@ PROBLEMS: dict[str, Message] = {
     "date_parsing": _("must be a date (YYYY-MM-DD)"),
     "path_type": _("must be a path"),
 }
+# Kinds whose count takes the singular at 1 ("at least 1 item"): the count's ctx key, and the
+# singular message.
+SINGULARS: dict[str, tuple[str, Message]] = {
+    "string_too_short": ("min_length", _("must have at least 1 character")),
+    "string_too_long": ("max_length", _("must have at most 1 character")),
+    "too_short": ("min_length", _("must have at least 1 item")),
+    "too_long": ("max_length", _("must have at most 1 item")),
+}
+COMPARISONS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 
 
 def problem(error: dict[str, Any]) -> Message | str:
-    """One pydantic error as a message (its numbers as pydantic wrote them), or pydantic's
-    own words where the kind is not known here."""
+    """One pydantic error as a message (its numbers as the reader's language writes them, a
+    count of 1 in the singular), or pydantic's own words where the kind is not known here."""
     raised = (error.get("ctx") or {}).get("error")
     if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Message):
         return raised.args[0]  # a validator's own sentence, from the catalogue
-    template = PROBLEMS.get(str(error.get("type")))
+    kind = str(error.get("type"))
+    given = error.get("input")
+    if kind in COMPARISONS and isinstance(given, float) and math.isnan(given):
+        return _("is not a number (NaN)")  # it compares false with every bound
+    template = PROBLEMS.get(kind)
     message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     if template is None:
         return message
-    values = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+    # Numbers stay numbers, so that the reader's language writes them (2, 4.096 in German).
+    values = {
+        key: value if _is_number(value) else str(value)
+        for key, value in (error.get("ctx") or {}).items()
+    }
     if "expected" in values:  # pydantic joins the choices with an English "or"
-        values["expected"] = values["expected"].replace(" or ", ", ")
+        values["expected"] = str(values["expected"]).replace(" or ", ", ")
     try:
         template.msgid.format(**values)
     except (KeyError, IndexError, ValueError):  # a ctx without the expected value
         return message
-    return Message(template.msgid, values)
+    said = Message(template.msgid, values)
+    if kind in SINGULARS:
+        count, one = SINGULARS[kind]
+        return plural(values[count], one, said) if isinstance(values[count], int) else said
+    return said
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

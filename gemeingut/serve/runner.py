@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.recipe import Device, Precision
 from gemeingut.serve.app import create_app
@@ -181,6 +181,9 @@ def run_server(
         )
     if db is not None:
         _existing_database(db)
+        audit_retention_days, content_log_days = _shared_periods(
+            db, audit_retention_days, content_log_days
+        )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
             _(
@@ -236,7 +239,7 @@ def run_server(
     if loaded.gateway is not None:
         from gemeingut.serve.gateway.retention import keep_tidy
 
-        keep_tidy(loaded.gateway.engine, audit_retention_days, content_log_days)  # once
+        keep_tidy(loaded.gateway.engine)  # once
     # Connections are bounded, idle ones closed after 5 s, and ones whose headers take longer
     # than `header_timeout` closed too (connections.py); each worker bounds its own. No
     # access log: it would write every client's address, which the audit log leaves out.
@@ -461,6 +464,42 @@ def _existing_database(db: str) -> None:
         )
 
 
+def _shared_periods(
+    db: str, audit_days: int | None, content_days: int | None
+) -> tuple[int | None, int | None]:
+    """The audit retention and content logging stored for every server of the database (a
+    value given that differs is refused, one not stored yet is stored); the stored ones this
+    start did not name are said on stderr, so that the operator sees what applies."""
+    from gemeingut.serve.gateway.retention import (
+        AUDIT_DAYS,
+        CONTENT_DAYS,
+        agree_retention,
+        days_said,
+    )
+    from gemeingut.serve.gateway.store import open_store
+
+    engine = open_store(db)
+    try:
+        agreed = agree_retention(engine, audit_days, content_days)
+    finally:
+        engine.dispose()
+    if audit_days is None and agreed.audit_days is not None:
+        said = _(
+            "audit retention: {days}, as stored in the database for all of its servers "
+            "(`gemeingut admin audit retention` changes it)",
+            days=days_said(AUDIT_DAYS, str(agreed.audit_days)),
+        )
+        print(text(said), file=sys.stderr, flush=True)
+    if content_days is None and agreed.content_days is not None:
+        said = _(
+            "content logging: on, kept {days}, as stored in the database for all of its "
+            "servers (`gemeingut admin content retention` changes it)",
+            days=days_said(CONTENT_DAYS, str(agreed.content_days)),
+        )
+        print(text(said), file=sys.stderr, flush=True)
+    return agreed.audit_days, agreed.content_days
+
+
 def _url(host: str, sock: socket.socket) -> str:
     port = sock.getsockname()[1]
     return f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -486,13 +525,27 @@ def _served_line(backend: Backend, url: str) -> Message:
         )
     import torch
 
-    return _(
-        "model {name}: transformers on {device}, {precision}, {threads} threads, served at {url}",
-        name=backend.model_name,
-        device=str(getattr(backend, "device", "?")),
-        precision=str(getattr(backend, "precision", "?")),
-        threads=str(torch.get_num_threads()),
-        url=url,
+    threads = torch.get_num_threads()
+    device = str(getattr(backend, "device", "?"))
+    precision = str(getattr(backend, "precision", "?"))
+    return plural(
+        threads,
+        _(
+            "model {name}: transformers on {device}, {precision}, 1 thread, served at {url}",
+            name=backend.model_name,
+            device=device,
+            precision=precision,
+            url=url,
+        ),
+        _(
+            "model {name}: transformers on {device}, {precision}, {threads} threads, served "
+            "at {url}",
+            name=backend.model_name,
+            device=device,
+            precision=precision,
+            threads=threads,
+            url=url,
+        ),
     )
 
 

@@ -111,7 +111,7 @@ def test_the_start_names_each_model_its_device_precision_threads_and_url(
     log = tmp_path / "serve.log"
     with started(log, str(model_dir), "--model-name", "amt", "--threads", "1") as url:
         said = log.read_text(encoding="utf-8")
-    line = f"Modell amt: transformers auf cpu, fp32, 1 Threads, erreichbar unter {url}"
+    line = f"Modell amt: transformers auf cpu, fp32, 1 Thread, erreichbar unter {url}"
     assert line in said
     assert said.index(line) < said.index("Application startup complete")
 

@@ -13,9 +13,10 @@ import typer
 
 from gemeingut.cli.admin.common import Db, Yes, database
 from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
+from gemeingut.cli.admin.retention import change_retention
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import plain
-from gemeingut.cli.admin.times import local_time, point_in_time
+from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
 from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
@@ -99,18 +100,35 @@ def audit_purge(
     yes: Yes = False,
     force: Annotated[
         bool,
-        typer.Option(help="Also delete records younger than the server's --audit-retention-days."),
+        typer.Option(
+            help="Also delete records younger than the deployment's audit retention "
+            "(`admin audit retention`)."
+        ),
     ] = False,
 ) -> None:
     """Delete audit records older than the retention period; the purge itself is recorded."""
     from gemeingut.serve.gateway.audit_log import purge
     from gemeingut.serve.gateway.identity import utcnow
-    from gemeingut.serve.gateway.records import deployment
+    from gemeingut.serve.gateway.retention import stored_retention
 
-    engine = database(db)
     before = point_in_time(older_than, future=False, option="--older-than")
-    days = deployment(engine).get("audit_retention_days")
-    if days and before > utcnow() - timedelta(days=int(days)) and not force:
+    if before > utcnow():
+        raise InputError(
+            _(
+                "--older-than {value} is in the future ({when}): it would delete every record, "
+                "also those of earlier purges",
+                value=older_than,
+                when=local_time(before),
+            ),
+            _(
+                "give a duration or a past date, e.g. {example}; --older-than 0d deletes "
+                "every record up to now",
+                example="--older-than 90d",
+            ),
+        )
+    engine = database(db)
+    days = stored_retention(engine).audit_days
+    if days and before > utcnow() - timedelta(days=days) and not force:
         raise InputError(
             _(
                 "--older-than {value} would delete records younger than the deployment's "
@@ -124,6 +142,31 @@ def audit_purge(
     removed = purge(engine, before)
     record_admin_action(engine, "admin:audit-purge", f"purged:{removed}")
     say("[green]✓[/]", _("{count} audit records deleted", count=removed))
+
+
+@admin_audit_app.command("retention")
+@user_errors
+def audit_retention(
+    db: Db,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MOST_DAYS,
+            help="Delete audit records older than this many days, on every server of this "
+            "database (what serve --audit-retention-days sets at the first start).",
+        ),
+    ] = None,
+    off: Annotated[
+        bool,
+        typer.Option(
+            "--off", help="No time limit: records stay until `admin audit purge` deletes them."
+        ),
+    ] = False,
+) -> None:
+    """Show or change the audit retention that every server of this database applies; a
+    server started with another --audit-retention-days is refused."""
+    change_retention(db, "audit_retention_days", days, off)
 
 
 @admin_audit_app.command("records")

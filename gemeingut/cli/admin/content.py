@@ -11,8 +11,10 @@ import typer
 
 from gemeingut.cli.admin.common import Db, Yes, database
 from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
+from gemeingut.cli.admin.retention import change_retention
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import plain
+from gemeingut.cli.admin.times import MOST_DAYS
 from gemeingut.cli.app import admin_content_app
 from gemeingut.cli.common import user_errors
 from gemeingut.i18n import _, current_language, text
@@ -61,3 +63,25 @@ def content_delete(
     record_admin_action(engine, "admin:content-delete", f"erased:{removed}")
     said = _("{count} logged requests of {user} erased", count=removed, user=user)
     console.print("[green]✓[/] " + text(said, current_language()))
+
+
+@admin_content_app.command("retention")
+@user_errors
+def content_retention(
+    db: Db,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MOST_DAYS,
+            help="Log what was asked and answered and keep it this many days, on every server "
+            "of this database (what serve --content-log-days sets at the first start).",
+        ),
+    ] = None,
+    off: Annotated[
+        bool, typer.Option("--off", help="Log no content (what is kept goes at the next tidy).")
+    ] = False,
+) -> None:
+    """Show or change content logging of every server of this database; a server started
+    with another --content-log-days is refused."""
+    change_retention(db, "content_log_days", days, off)

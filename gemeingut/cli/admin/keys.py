@@ -38,6 +38,16 @@ def keys_create(
     """Create an API key. It is printed once and cannot be shown again."""
     from gemeingut.serve.gateway.identity import create_key, utcnow
 
+    blank = next((m for m in model or () if not m.strip()), None)
+    if blank is not None:
+        raise InputError(
+            _("--model {value!r} names no model: the key could never be used", value=blank),
+            _(
+                "name a model the server serves, e.g. {example}; without --model the key may "
+                "use every model",
+                example="--model gemeingut-demo-1m",
+            ),
+        )
     expires_at = point_in_time(expires, future=True, option="--expires") if expires else None
     if expires_at is not None and expires_at <= utcnow():
         raise InputError(

@@ -11,7 +11,7 @@ from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.app import admin_quotas_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, plural, text
 
 
 @admin_quotas_app.command("set")
@@ -29,13 +29,19 @@ def quotas_set(
         typer.Option(min=0, help="Tokens a day, prompt and answer (UTC day; 0 blocks)."),
     ] = None,
     concurrent_streams: Annotated[
-        int | None, typer.Option(min=0, help="Requests running at once (0 blocks).")
+        int | None,
+        typer.Option(
+            min=0,
+            help="Streams (stream: true) open at once (0 blocks streams); requests without "
+            "stream are limited by --requests-per-minute and --tokens-per-day only.",
+        ),
     ] = None,
     lift: Annotated[list[str] | None, typer.Option(help="Remove this limit (repeatable).")] = None,
 ) -> None:
-    """Set limits for one key, user or group; a request must stay within all that apply."""
+    """Set limits for one key, user or group; a request must stay within all that apply. Use
+    is counted from when a limit is set: tokens used earlier that day do not count."""
     from gemeingut.serve.gateway.identity import forget_empty_limits
-    from gemeingut.serve.gateway.quotas import LIMITS, set_limits
+    from gemeingut.serve.gateway.quotas import LIMITS, list_limits, set_limits
 
     subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
     if len(subjects) != 1:
@@ -68,6 +74,10 @@ def quotas_set(
         )
     kind, subject = subjects[0]
     engine = database(db)
+    before = next(
+        (r for r in list_limits(engine) if (r["subject_kind"], r["subject"]) == (kind, subject)),
+        {},
+    )
     set_limits(engine, kind, subject, **limits)
     forget_empty_limits(engine, kind, subject)
     who = {
@@ -84,6 +94,25 @@ def quotas_set(
         for name, value in limits.items()
     )
     say("[green]✓[/]", _("limits of {who} set: {limits}", who=who, limits=shown))
+    new = [name for name, value in limits.items() if value is not None and before.get(name) is None]
+    if new:  # counters exist only where a limit does: no tally of everyone's use
+        limited = ", ".join(new)
+        said = plural(
+            len(new),
+            _(
+                "{limits} counts from now on: what {who} used before does not count against it "
+                "(the server counts use only where a limit is set)",
+                limits=limited,
+                who=who,
+            ),
+            _(
+                "{limits} count from now on: what {who} used before does not count against "
+                "them (the server counts use only where a limit is set)",
+                limits=limited,
+                who=who,
+            ),
+        )
+        say("[yellow]![/]", said)
 
 
 @admin_quotas_app.command("list")

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from gemeingut.cli.admin.times import iso_utc, local_time
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, current_language, decimal, text
 
 ID_COLUMNS = ("id", "subject")  # what an operator copies into the next command
 ID_CHARS = 32  # a key id column's width
@@ -82,5 +82,7 @@ def _cell(column: str, value: Any) -> str:
         return text(_("yes") if value else _("no"))
     if isinstance(value, datetime):
         return local_time(value)
+    if isinstance(value, int) and column not in ID_COLUMNS:  # 100.000, as messages write it
+        return decimal(value, 0, current_language())
     shown = _VALUES.get(column, {}).get(value)
     return text(shown) if shown is not None else str(value)

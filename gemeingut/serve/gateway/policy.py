@@ -8,6 +8,13 @@ included, with the file's SHA-256 and each classifier's labels and SHA-256, so a
 which version applied.
 A rule either refuses the request (a 400 naming the rule) or redacts what it found before the
 model sees it; both decisions go into the audit log with the rule's id.
+
+Every rule also reads the text as a person sees it: compatibility forms folded (ＢＯＭＢＥ,
+anna＠example.org) and invisible characters left out (zero-width space, soft hyphen, variation
+selectors: Unicode's format and default-ignorable characters). A redaction found in that
+reading replaces the characters it came from, disguise and all. Refusing rules read common
+Cyrillic and Greek look-alikes as Latin letters too; what is not folded is published as the
+policy's known limits (`READING`).
 """
 
 from __future__ import annotations
@@ -15,20 +22,58 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gemeingut.data.pii import PII_TYPES, scrub_text
+from gemeingut.data.pii import PII_TYPES, PLACEHOLDERS, Span, find_spans
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.classifier import TextClassifier
 from gemeingut.yamlfile import compose, where_wrong
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
+# Unicode's format characters (Cf) and default-ignorable code points: nothing a reader sees.
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164"
+    "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+# Cyrillic, Greek and Armenian letters that look like Latin ones in common fonts (case does not
+# matter: rules ignore it). Not Unicode's whole confusables table, which would take a library.
+LOOKALIKES = str.maketrans(
+    "аеорсухѕіјԁһԛԝӏАВЕКМНОРСТХЅІЈҮԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧοօ",
+    "aeopcyxsijdhqwlABEKMHOPCTXSIJYQWABEZHIKMNOPTYXoo",
+)
+# A keyword phrase's space: any run of white space, hyphens, dashes or underscores.
+GAP = r"[\s_\-\u2010-\u2015\u2212]+"
+READING = {
+    "de": (
+        "Jede Regel liest den Text auch mit gefalteten Kompatibilitätsformen (Vollbreite wie "
+        "ＢＯＭＢＥ) und ohne unsichtbare Zeichen (Null-Breite-Leerzeichen, weiches "
+        "Trennzeichen, Variationsselektoren); ein Leerzeichen in einem Schlüsselwort steht auch "
+        "für Bindestrich oder Unterstrich (Bombe-bauen); ablehnende Regeln lesen häufige "
+        "kyrillische und griechische Doppelgänger lateinischer Buchstaben (kyrillisches о) als "
+        "diese. Bekannte Grenzen: andere Doppelgänger (Zeichen weiterer Schriften oder "
+        "Symbole), Buchstaben mit hinzugefügten Akzenten (Bómbe) und Umschreibungen werden nicht "
+        "erkannt."
+    ),
+    "en": (
+        "Every rule also reads the text with compatibility forms folded (full width such as "
+        "ＢＯＭＢＥ) and without invisible characters (zero-width space, soft hyphen, variation "
+        "selectors); a space in a keyword also stands for a hyphen or underscore (build-a-bomb); "
+        "refusing rules read common Cyrillic and Greek look-alikes of Latin letters (Cyrillic о) "
+        "as those. Known limits: other look-alikes (characters of further scripts, or symbols), "
+        "letters with added accents (bómb) and paraphrases are not recognised."
+    ),
+}
 
 
 class Texts(BaseModel):
@@ -172,12 +217,16 @@ class Policy:
     def check(self, text: str) -> Decision:
         """Refuse on the first refusing rule that matches; else apply every redaction."""
         redacted: list[str] = []
+        readings: dict[str, tuple] = {}  # each text's folded reading, until a rule changes it
         for rule in self.spec.rules:
             if rule.kind == "pii":
-                types = tuple(rule.types or PII_TYPES)
-                scrubbed, found = scrub_text(text, types)
-                if sum(found.values()):
-                    text = scrubbed
+                found = 0
+                for kind in PII_TYPES:
+                    if kind in (rule.types or PII_TYPES):
+                        finder = partial(find_spans, kind=kind)
+                        text, replaced = _redact(text, finder, PLACEHOLDERS[kind], readings)
+                        found += replaced
+                if found:
                     redacted.append(rule.id)
                 continue
             if rule.kind == "classifier":
@@ -190,10 +239,10 @@ class Policy:
                 if any(matcher.search(reading) for reading in _readings(text)):
                     return Decision(text, refused_by=rule)
                 continue  # a refusing rule never redacts
-            if not matcher.search(text):
-                continue
-            text = matcher.sub(f"<{rule.id}>", text)
-            redacted.append(rule.id)
+            find = partial(_spans, matcher)
+            text, replaced = _redact(text, find, f"<{rule.id}>", readings)
+            if replaced:
+                redacted.append(rule.id)
         return Decision(text, redacted_by=tuple(redacted))
 
     def published(self) -> dict[str, object]:
@@ -206,6 +255,7 @@ class Policy:
             "sha256": self.sha256,
             **self.spec.model_dump(exclude_none=True),
             **({"classifiers": classifiers} if classifiers else {}),
+            "reading": READING,
         }
 
     def refusal(self, rule: Rule, language: str) -> str:
@@ -254,21 +304,138 @@ def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:
 
 
 def _matcher(rule: Rule) -> re.Pattern[str]:
-    """A keyword's spaces match any run of white space (a doubled space or a line break
-    must not get a phrase past its rule)."""
+    """A keyword's spaces match any run of white space, hyphens or underscores (a doubled
+    space, a line break or Bombe_bauen must not get a phrase past its rule); a word's edges are
+    letters and digits, so that _Bombe bauen_ is found too."""
     if rule.kind == "regex":
         return re.compile(rule.pattern or "", 0 if rule.case_sensitive else re.IGNORECASE)
     words = sorted(rule.words or (), key=len, reverse=True)
-    phrases = [r"\s+".join(map(re.escape, word.split())) for word in words]
-    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+    folded = (unicodedata.normalize("NFKC", word) for word in words)  # as the text is read
+    phrases = [GAP.join(map(re.escape, word.split())) for word in folded]
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(phrases) + r")(?![^\W_])", re.IGNORECASE)
 
 
 def _readings(text: str) -> tuple[str, ...]:
     """`text` as a refusing rule reads it: as sent, and with compatibility forms folded
-    (ｂｏｍｂｅ → bombe) and invisible format characters (zero-width space, soft hyphen) once
-    left out (inside a word: Bom\u200bbe) and once read as a space (between words:
-    eine\u200bBombe), so that none of them hides a phrase from its rule."""
+    (ｂｏｍｂｅ → bombe) and invisible characters (zero-width space, soft hyphen, variation
+    selectors) once left out (inside a word: Bom\u200bbe) and once read as a space (between
+    words: eine\u200bBombe), and the folded text with look-alike letters read as Latin (Bоmbe
+    with a Cyrillic о), so that none of them hides a phrase from its rule."""
     folded = unicodedata.normalize("NFKC", text)
-    joined = "".join(c for c in folded if unicodedata.category(c) != "Cf")
-    spaced = "".join(" " if unicodedata.category(c) == "Cf" else c for c in folded)
-    return (text, joined, spaced)
+    joined = INVISIBLE.sub("", folded)
+    spaced = INVISIBLE.sub(" ", folded)
+    return (text, joined, spaced, joined.translate(LOOKALIKES))
+
+
+def _spans(matcher: re.Pattern[str], text: str) -> Iterable[Span]:
+    return (found.span() for found in matcher.finditer(text))
+
+
+def _redact(
+    text: str, find: Callable[[str], Iterable[Span]], placeholder: str, readings: dict
+) -> tuple[str, int]:
+    """`text` with what `find` finds in its folded reading (compatibility forms folded,
+    invisible characters left out) replaced by `placeholder`, each in place of every character
+    it came from: anna＠example.org and anna@example\u200b.org go whole. How many were.
+    `readings` keeps the reading of each text for the next rule (one check's, forgotten after)."""
+    if text not in readings:
+        readings[text] = _folded(text)
+    folded, pieces, starts = readings[text]
+    parts: list[str] = []
+    last = 0
+    for start, end in find(folded):
+        begin, stop = (start, end) if not pieces else _origin(pieces, starts, start, end)
+        if begin < last:  # within what an earlier span replaced
+            continue
+        parts += (text[last:begin], placeholder)
+        last = stop
+    if not parts:
+        return text, 0
+    return "".join(parts) + text[last:], len(parts) // 2
+
+
+# A folded reading in pieces: (where it starts in the reading, the span of the text it comes
+# from, whether each of its characters comes from one of the span: then a position maps by its
+# offset; else the whole piece maps to the whole span).
+Piece = tuple[int, int, int, bool]
+# Runs of characters that may fold: all but ASCII, Latin-1 letters and common punctuation, so
+# that a German text is looked at only where it holds something else.
+_MAY_FOLD = re.compile("[^\\x00-\\x7f\u00c0-\u00ff\u2013\u2014\u2018-\u201e\u20ac]+")
+_JAMO = re.compile("[\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")  # Hangul letters compose
+
+
+def _folded(text: str) -> tuple[str, tuple[Piece, ...], tuple[int, ...]]:
+    """`text` folded for `_redact`, in pieces (none: the text is its own reading). A run that
+    folds letter for letter (full-width text) is one piece; otherwise each letter with its
+    combining marks is folded on its own, as NFKC works on them."""
+    if text.isascii() or (unicodedata.is_normalized("NFKC", text) and not INVISIBLE.search(text)):
+        return text, (), ()
+    reading = _Reading(text)
+    for run in _MAY_FOLD.finditer(text):
+        start, end = run.span()
+        if unicodedata.combining(text[start]) and start > 0:
+            start -= 1  # a combining mark folds with its letter
+        chunk = text[start:end]
+        folded = INVISIBLE.sub("", unicodedata.normalize("NFKC", chunk))
+        if folded == chunk:
+            continue
+        one_for_one = len(folded) == len(chunk) and not _JAMO.search(chunk)
+        if one_for_one and not any(map(unicodedata.combining, chunk)):
+            reading.add(start, end, folded, by_offset=True)
+            continue
+        cluster = start
+        for i in range(start + 1, end + 1):
+            if i == end or not unicodedata.combining(text[i]):
+                letter = text[cluster:i]
+                folded = INVISIBLE.sub("", unicodedata.normalize("NFKC", letter))
+                reading.add(cluster, i, folded, by_offset=len(folded) == len(letter))
+                cluster = i
+    return reading.done()
+
+
+class _Reading:
+    """A folded reading as it is put together, with where each piece comes from."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.parts: list[str] = []
+        self.pieces: list[Piece] = []
+        self.length = self.pos = 0  # the reading's length; where the text not yet read starts
+
+    def add(self, start: int, end: int, folded: str, by_offset: bool) -> None:
+        """`text[start:end]` reads as `folded` (the text before it as itself)."""
+        if start > self.pos:
+            self._piece(self.text[self.pos : start], self.pos, start, True)
+        if folded:
+            self._piece(folded, start, end, by_offset)
+        self.pos = end
+
+    def done(self) -> tuple[str, tuple[Piece, ...], tuple[int, ...]]:
+        if self.pos < len(self.text):
+            self._piece(self.text[self.pos :], self.pos, len(self.text), True)
+        return "".join(self.parts), tuple(self.pieces), tuple(p[0] for p in self.pieces)
+
+    def _piece(self, folded: str, start: int, end: int, by_offset: bool) -> None:
+        last = self.pieces[-1] if self.pieces else None
+        if (
+            by_offset
+            and last
+            and last[3]
+            and last[2] == start
+            and start - last[1] == self.length - last[0]
+        ):
+            self.pieces[-1] = (last[0], last[1], end, True)  # the same offset: one piece
+        else:
+            self.pieces.append((self.length, start, end, by_offset))
+        self.parts.append(folded)
+        self.length += len(folded)
+
+
+def _origin(
+    pieces: tuple[Piece, ...], starts: tuple[int, ...], start: int, end: int
+) -> tuple[int, int]:
+    """The span of the text that the reading's `start`…`end` comes from."""
+    at, first, _last, same = pieces[bisect_right(starts, start) - 1]
+    begin = first + start - at if same else first
+    at, first, last, same = pieces[bisect_right(starts, end - 1) - 1]
+    return begin, (first + end - at if same else last)

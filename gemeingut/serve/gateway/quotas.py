@@ -9,6 +9,12 @@ so concurrent requests — also from several server processes on one PostgreSQL 
 than the limit. PostgreSQL re-checks the condition after waiting for a row lock; SQLite queues
 writers (`BEGIN IMMEDIATE`, see `store.py`).
 
+`concurrent_streams` counts streams (`stream: true`) only: a request without stream is held
+by `requests_per_minute` and `tokens_per_day`. A limit counts from when it is set: counters
+exist for subjects with a limit only (no per-person tally of everyone's use, which the audit
+log keeps under a pseudonym), so tokens used earlier that day do not count against a new
+`tokens_per_day`.
+
 An open stream is a row of its own (`stream:<start>:<id>`), taken while the subject's `streams`
 row is locked and deleted when the stream ends. A server process killed mid-stream cannot
 delete it, so a stream place is a lease: one older than `STREAM_LEASE` no longer counts, and the
@@ -36,6 +42,9 @@ from gemeingut.serve.gateway.tables import api_keys, groups, quota_limits, usage
 
 LIMITS = ("requests_per_minute", "tokens_per_day", "concurrent_streams")
 STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
+# Retry-After of a limit of 0 (or a request larger than a whole day's tokens): waiting does not
+# lift it, an administrator does; a short one would only make clients ask again at once.
+BLOCKED_RETRY_AFTER = 60
 STREAM = "stream:"
 STAMP = "%Y%m%dT%H%M%S"  # sorts as it runs
 SUBJECT_KINDS = ("key", "user", "group")
@@ -163,25 +172,25 @@ def reserve(
             who = _subject_named(kind, subject)
             rpm, tpd, streams = (row[name] for name in LIMITS)
             if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
-                raise QuotaExceeded(
-                    "requests_per_minute", _rpm_used_up(who, rpm), _seconds_to_next_minute(now)
-                )
+                wait = _seconds_to_next_minute(now) if rpm else BLOCKED_RETRY_AFTER
+                raise QuotaExceeded("requests_per_minute", _rpm_used_up(who, rpm), wait)
             if rpm is not None:
                 reservation.request_windows.append((kind, subject, minute))
             if tpd is not None:
                 if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
                     taken = _taken(conn, kind, subject, day)
-                    said = _tokens_used_up if answers else _input_tokens_used_up
+                    waiting_helps = 0 < tokens <= tpd  # tomorrow it fits
                     raise QuotaExceeded(
                         "tokens_per_day",
-                        said(who, taken, tpd, tokens),
-                        _seconds_to_next_day(now),
+                        _tokens_refused(who, taken, tpd, tokens, answers),
+                        _seconds_to_next_day(now) if waiting_helps else BLOCKED_RETRY_AFTER,
                     )
                 reservation.token_windows.append((kind, subject, day))
             if stream and streams is not None:
                 place = _take_stream(conn, kind, subject, streams, now)
                 if place is None:
-                    raise QuotaExceeded("concurrent_streams", _streams_open(who, streams), 1)
+                    wait = 1 if streams else BLOCKED_RETRY_AFTER
+                    raise QuotaExceeded("concurrent_streams", _streams_open(who, streams), wait)
                 reservation.stream_places.append((kind, subject, place))
     return reservation
 
@@ -204,19 +213,37 @@ def _rpm_used_up(who: Message, rpm: int) -> Message:
     )
 
 
-def _tokens_used_up(who: Message, taken: int, tpd: int, tokens: int) -> Message:
-    return _(
-        "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and this "
-        "request may use up to {tokens} (prompt and the longest answer); ask for fewer "
-        "max_tokens or wait for 00:00 UTC",
-        who=who,
-        taken=taken,
-        tpd=tpd,
-        tokens=tokens,
-    )
-
-
-def _input_tokens_used_up(who: Message, taken: int, tpd: int, tokens: int) -> Message:
+def _tokens_refused(who: Message, taken: int, tpd: int, tokens: int, answers: bool) -> Message:
+    """Why the tokens do not fit; waiting for 00:00 UTC is suggested only where it helps.
+    `answers`: the request generates (it can ask for fewer max_tokens), or counts its input."""
+    if tpd == 0:
+        return _("tokens_per_day of {who} is 0: no tokens are allowed", who=who)
+    if tokens > tpd and answers:
+        return _(
+            "tokens_per_day of {who} is {tpd}, and this request may use up to {tokens} (prompt "
+            "and the longest answer), more than a whole day allows; ask for fewer max_tokens",
+            who=who,
+            tpd=tpd,
+            tokens=tokens,
+        )
+    if tokens > tpd:
+        return _(
+            "tokens_per_day of {who} is {tpd}, and this request's input has {tokens}, more than "
+            "a whole day allows; send less text",
+            who=who,
+            tpd=tpd,
+            tokens=tokens,
+        )
+    if answers:
+        return _(
+            "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and "
+            "this request may use up to {tokens} (prompt and the longest answer); ask for fewer "
+            "max_tokens or wait for 00:00 UTC",
+            who=who,
+            taken=taken,
+            tpd=tpd,
+            tokens=tokens,
+        )
     return _(
         "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and this "
         "request's input has {tokens}; send less text or wait for 00:00 UTC",
@@ -228,12 +255,24 @@ def _input_tokens_used_up(who: Message, taken: int, tpd: int, tokens: int) -> Me
 
 
 def _streams_open(who: Message, streams: int) -> Message:
+    """Says that the limit counts streams only: a request without stream is not held by it."""
     if streams == 0:
-        return _("concurrent_streams of {who} is 0: no streams are allowed", who=who)
+        return _(
+            "concurrent_streams of {who} is 0: no streams are allowed (requests without stream "
+            "are limited by requests_per_minute and tokens_per_day only)",
+            who=who,
+        )
     if streams == 1:
-        return _("concurrent_streams of {who}: the 1 stream allowed is open already", who=who)
+        return _(
+            "concurrent_streams of {who}: the 1 stream allowed is open already (this limit "
+            "counts streams only; requests without stream are limited by requests_per_minute "
+            "and tokens_per_day)",
+            who=who,
+        )
     return _(
-        "concurrent_streams of {who}: {streams} streams are open already",
+        "concurrent_streams of {who}: {streams} streams are open already (this limit counts "
+        "streams only; requests without stream are limited by requests_per_minute and "
+        "tokens_per_day)",
         who=who,
         streams=streams,
     )

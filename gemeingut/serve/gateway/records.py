@@ -2,14 +2,15 @@
 what the deployment does, not from what someone believes it does.
 
 The server records its settings in the database each time it starts (`record_deployment`):
-model, engine (in this process, or which upstream engine receives the prompts), audit
-retention, policy (and which of its rules ask a classifier model), the identity provider people
-sign in through and the claims read from it. The record reads them back with the audit table's
-own columns (reflected from the database, so a column added later shows up), and the numbers of
-accounts, keys and audit records. What only the controller can say (who is responsible, the
-purposes and legal basis, further recipients, transfers to third countries) comes from a facts
-file; where it is missing the document says so in place, and `missing` lists it: it is never
-invented.
+model, engine (in this process, or which upstream engine receives the prompts), policy (and
+which of its rules ask a classifier model), the identity provider people sign in through and
+the claims read from it. The audit retention and content logging are not the last start's:
+every server of the database applies the ones stored for all of them (`retention.py`). The
+record reads them back with the audit table's own columns (reflected from the database, so a
+column added later shows up), and the numbers of accounts, keys and audit records. What only
+the controller can say (who is responsible, the purposes and legal basis, further recipients,
+transfers to third countries) comes from a facts file; where it is missing the document says so
+in place, and `missing` lists it: it is never invented.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy import Engine, func, inspect, select
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
+from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
 from gemeingut.serve.gateway.tables import (
     api_keys,
@@ -54,9 +56,15 @@ class ControllerFacts(BaseModel):
 
 
 def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
-    """Store what this server does under `deployment.*` (the last start's settings win)."""
+    """Store what this server does under `deployment.*` (the last start's settings win). The
+    periods every server shares (`retention.SHARED`) only go in where none is stored yet: a
+    start with another one has been refused (`agree_retention`)."""
     with writing(engine) as conn:
         for name, value in facts.items():
+            if name in SHARED:
+                if value:
+                    insert_or_ignore(conn, settings, name=SHARED_PREFIX + name, value=str(value))
+                continue
             key = PREFIX + name
             text = "" if value is None else str(value)[:200]
             conn.execute(settings.delete().where(settings.c.name == key))
@@ -93,11 +101,14 @@ def deployment_facts(
 
 
 def deployment(engine: Engine) -> dict[str, str]:
+    """The last start's settings, with the periods every server of the database applies."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(settings.c.name, settings.c.value).where(settings.c.name.like(PREFIX + "%"))
         ).all()
-    return {name.removeprefix(PREFIX): value for name, value in rows if value}
+    found = {name.removeprefix(PREFIX): value for name, value in rows if value}
+    shared = {name: value for name, value in stored_values(engine).items() if value != OFF}
+    return found | shared
 
 
 def load_facts(path: Path | None) -> ControllerFacts:

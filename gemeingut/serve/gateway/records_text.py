@@ -39,7 +39,9 @@ TEXT = {
         "content_kept": "Inhalte von Anfragen und Antworten: werden gespeichert (in dieser "
         "Installation eingeschaltet), unter demselben Pseudonym; jedes Lesen durch die "
         "Administration steht im Protokoll.",
-        "content_retention": "Gespeicherte Inhalte werden nach {days} Tagen gelöscht.",
+        "content_retention": "Gespeicherte Inhalte werden nach {days} gelöscht.",
+        "one_day": "1 Tag",
+        "days": "{days} Tagen",
         "ip_none": "IP-Adressen: werden nicht gespeichert.",
         "ip_kept": "IP-Adressen: werden im Protokoll gespeichert.",
         "counters": "Kontingentzähler: verbrauchte Token je Schlüssel, Person und Gruppe und "
@@ -56,11 +58,10 @@ TEXT = {
         "further": "Weitere Empfänger",
         "e": "e) Übermittlungen in Drittländer",
         "f": "f) Löschfristen",
-        "retention": "Protokolleinträge werden nach {days} Tagen gelöscht (der Server prüft "
-        "stündlich).",
+        "retention": "Protokolleinträge werden nach {days} gelöscht (der Server prüft stündlich).",
         "no_retention": "**Keine Löschfrist festgelegt**: Protokolleinträge bleiben, bis sie "
-        "mit `gemeingut admin audit purge` gelöscht werden; `gemeingut serve "
-        "--audit-retention-days N` legt eine fest.",
+        "mit `gemeingut admin audit purge` gelöscht werden; `gemeingut admin audit retention "
+        "--days N` legt eine für alle Server dieser Datenbank fest.",
         "counter_retention": "Kontingentzähler vergangener Zeitfenster werden stündlich gelöscht.",
         "account_retention": "Nutzerkonten und Schlüssel bleiben, bis eine Administratorin sie "
         "sperrt oder widerruft.",
@@ -110,7 +111,9 @@ TEXT = {
         "for it).",
         "content_kept": "Content of requests and answers: stored (switched on in this "
         "deployment), under the same pseudonym; every read by an administrator is in the log.",
-        "content_retention": "Stored content is deleted after {days} days.",
+        "content_retention": "Stored content is deleted after {days}.",
+        "one_day": "1 day",
+        "days": "{days} days",
         "ip_none": "IP addresses: not stored.",
         "ip_kept": "IP addresses: stored in the log.",
         "counters": "Quota counters: tokens used per key, person, group and time window.",
@@ -126,9 +129,10 @@ TEXT = {
         "further": "Further recipients",
         "e": "e) Transfers to third countries",
         "f": "f) Time limits for erasure",
-        "retention": "Audit records are deleted after {days} days (the server checks hourly).",
+        "retention": "Audit records are deleted after {days} (the server checks hourly).",
         "no_retention": "**No time limit set**: audit records stay until `gemeingut admin "
-        "audit purge` deletes them; `gemeingut serve --audit-retention-days N` sets one.",
+        "audit purge` deletes them; `gemeingut admin audit retention --days N` sets one for "
+        "every server of this database.",
         "counter_retention": "Quota counters of past windows are deleted hourly.",
         "account_retention": "User accounts and keys stay until an administrator disables or "
         "revokes them.",
@@ -211,9 +215,9 @@ def render_record(record: Record, language: str = "de") -> str:
     lines += [stated("transfers"), "", f"## {t['f']}", ""]
     days = setup.get("audit_retention_days")
     lines += [
-        f"- {t['retention'].format(days=days) if days else t['no_retention']}",
+        f"- {t['retention'].format(days=_days(days, t)) if days else t['no_retention']}",
         *(
-            [f"- {t['content_retention'].format(days=record.content_days)}"]
+            [f"- {t['content_retention'].format(days=_days(record.content_days, t))}"]
             if record.content_days
             else []
         ),
@@ -231,6 +235,11 @@ def render_record(record: Record, language: str = "de") -> str:
     if setup.get("policy_classifiers"):
         lines.append(f"- {t['classifiers'].format(rules=setup['policy_classifiers'])}")
     return "\n".join(lines) + "\n"
+
+
+def _days(days: int | str, t: dict[str, str]) -> str:
+    """A period as the sentence needs it: `1 Tag`, `90 Tagen` (after "nach")."""
+    return t["one_day"] if int(days) == 1 else t["days"].format(days=days)
 
 
 def _sign_in(setup: dict[str, str], t: dict[str, str]) -> list[str]:

@@ -1,23 +1,153 @@
 """Retention, enforced by the server itself: audit records (and, where the deployment logs it,
 content) older than the deployment's period are deleted, and quota counters of past windows are
-forgotten, once an hour."""
+forgotten, once an hour.
+
+The periods belong to the deployment, not to one server process: every server of one database
+must delete alike, and `admin audit records` and `admin audit purge` must read the period the
+servers apply. So they are stored once in the database (`shared.*` in `settings`): the first
+server started with `--audit-retention-days` (or `--content-log-days`) stores its value, a
+server started without the option uses the stored one, and one started with another value is
+refused, naming both (`agree_retention`). `admin audit retention` and `admin content retention`
+change them on purpose (`set_retention`); the hourly tidy reads them each time, so that every
+running server follows such a change.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, plural
 from gemeingut.serve.gateway.audit_log import purge
 from gemeingut.serve.gateway.content_log import purge_content
 from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import prune_counters
+from gemeingut.serve.gateway.store import insert_or_ignore, writing
+from gemeingut.serve.gateway.tables import settings
 
 TIDY_EVERY_SECONDS = 3600
+MOST_DAYS = 36500  # 100 years: the longest period (a longer one overflows a date)
+AUDIT_DAYS = "audit_retention_days"
+CONTENT_DAYS = "content_log_days"
+SHARED = (AUDIT_DAYS, CONTENT_DAYS)
+SHARED_PREFIX = "shared."
+OFF = "off"  # decided by an administrator: no period (audit) or no content logged
+# The option that sets each at start, and the admin command that changes it.
+OPTIONS = {AUDIT_DAYS: "--audit-retention-days", CONTENT_DAYS: "--content-log-days"}
+COMMANDS = {
+    AUDIT_DAYS: "gemeingut admin audit retention",
+    CONTENT_DAYS: "gemeingut admin content retention",
+}
 log = logging.getLogger("gemeingut.serve")
+
+
+@dataclass(frozen=True)
+class Retention:
+    """The deployment's periods in days; None: audit records stay, content is not logged."""
+
+    audit_days: int | None
+    content_days: int | None
+
+
+def stored_retention(engine: Engine) -> Retention:
+    with engine.connect() as conn:
+        return _as_retention(_stored(conn))
+
+
+def stored_values(engine: Engine) -> dict[str, str]:
+    """Each shared setting as stored: a number of days, or `off`; absent where none is."""
+    with engine.connect() as conn:
+        return _stored(conn)
+
+
+def agree_retention(engine: Engine, audit_days: int | None, content_days: int | None) -> Retention:
+    """The periods a starting server applies: what the database holds, where the option was
+    left out (None); the option's value where the database holds none yet (it is stored then).
+    A value that differs from the stored one is an `InputError` naming both."""
+    given = {AUDIT_DAYS: audit_days, CONTENT_DAYS: content_days}
+    with writing(engine) as conn:
+        for name, days in given.items():
+            if days is not None:  # two servers starting at once: the first insert wins
+                insert_or_ignore(conn, settings, name=SHARED_PREFIX + name, value=str(days))
+        stored = _stored(conn)
+        for name, days in given.items():
+            if days is not None and stored[name] != str(days):
+                raise _conflict(name, days, stored[name])  # rolls back what was inserted
+    return _as_retention(stored)
+
+
+def set_retention(engine: Engine, name: str, days: int | None) -> str | None:
+    """Store `days` (None: off) as the deployment's `name`; returns the value it replaces."""
+    with writing(engine) as conn:
+        before = _stored(conn).get(name)
+        key = SHARED_PREFIX + name
+        conn.execute(settings.delete().where(settings.c.name == key))
+        conn.execute(settings.insert().values(name=key, value=OFF if days is None else str(days)))
+    return before
+
+
+def days_said(name: str, value: str | None) -> Message:
+    """A stored value of `name` as a person reads it: `90 days`, or what none means."""
+    if (value is None or value == OFF) and name == AUDIT_DAYS:
+        return _("none (records stay until `gemeingut admin audit purge` deletes them)")
+    if value is None or value == OFF:
+        return _("off (no content is logged)")
+    days = int(value)
+    return plural(days, _("1 day"), _("{days} days", days=days))
+
+
+def _stored(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(
+        select(settings.c.name, settings.c.value).where(
+            settings.c.name.in_([SHARED_PREFIX + name for name in SHARED])
+        )
+    ).all()
+    return {name.removeprefix(SHARED_PREFIX): value for name, value in rows}
+
+
+def _as_retention(stored: dict[str, str]) -> Retention:
+    def days(name: str) -> int | None:
+        value = stored.get(name)
+        return int(value) if value and value != OFF else None
+
+    return Retention(days(AUDIT_DAYS), days(CONTENT_DAYS))
+
+
+def _conflict(name: str, given: int, stored: str) -> InputError:
+    option, command = OPTIONS[name], COMMANDS[name]
+    message = _(
+        "{option} {given} differs from the value stored in the database for all of its "
+        "servers: {stored}",
+        option=option,
+        given=str(given),
+        stored=days_said(name, stored),
+    )
+    if stored == OFF:
+        hint = _(
+            "every server of one database must use the same value: start this one without "
+            "{option} (it then uses the stored value); to change it for all of them: "
+            "`{command} --days {given}`, then restart the others",
+            option=option,
+            command=command,
+            given=str(given),
+        )
+    else:
+        hint = _(
+            "every server of one database must use the same value: start this one with "
+            "{option} {stored} or without {option} (it then uses the stored value); to change "
+            "it for all of them: `{command} --days {given}`, then restart the others",
+            option=option,
+            stored=stored,
+            command=command,
+            given=str(given),
+        )
+    return InputError(message, hint)
 
 
 def tidy_once(
@@ -31,16 +161,18 @@ def tidy_once(
     return purged, prune_counters(engine, now)
 
 
-def keep_tidy(
-    engine: Engine, retention_days: int | None, content_days: int | None = None
-) -> threading.Event:
-    """Tidy now and then every hour in a daemon thread; set the returned event to stop."""
+def keep_tidy(engine: Engine) -> threading.Event:
+    """Tidy now and then every hour in a daemon thread, by the periods stored at that time;
+    set the returned event to stop."""
     stop = threading.Event()
 
     def run() -> None:
         while True:
             try:
-                purged, pruned = tidy_once(engine, retention_days, utcnow(), content_days)
+                periods = stored_retention(engine)
+                purged, pruned = tidy_once(
+                    engine, periods.audit_days, utcnow(), periods.content_days
+                )
                 log.info("retention: %d audit records deleted, %d counters pruned", purged, pruned)
             except SQLAlchemyError:  # the database is away for a moment: try again later
                 log.exception("retention could not run")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from gemeingut.cli import app
+from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import authenticate
 from gemeingut.serve.gateway.store import open_store
@@ -95,10 +99,11 @@ def test_the_audit_log_exports_as_jsonl_and_csv_and_is_purged(tmp_path: Path) ->
     assert [r["status"] for r in rows] == ["200", "401", "429"]
     lines = admin(db, "audit", "export").output.strip().splitlines()
     assert len(lines) == 3 and json.loads(lines[0])["model"] == "demo"
-    assert (
-        "3 Protokolleinträge gelöscht"
-        in admin(db, "audit", "purge", "--older-than", "2999-01-01", "--yes").output
-    )
+    future = admin(db, "audit", "purge", "--older-than", "2999-01-01", "--yes", "--force")
+    assert future.exit_code == 2 and "liegt in der Zukunft" in future.output
+    assert "früherer Löschungen" in future.output and len(list(export(open_store(str(db))))) == 3
+    purged = admin(db, "audit", "purge", "--older-than", "0d", "--yes")
+    assert "3 Protokolleinträge gelöscht" in purged.output
 
 
 def test_serving_the_network_without_a_database_is_refused(tmp_path: Path) -> None:
@@ -218,3 +223,39 @@ def test_serve_refuses_an_audit_retention_without_a_database(tmp_path: Path) -> 
     result = runner.invoke(app, ["serve", str(model), "--audit-retention-days", "3"])
     assert result.exit_code == 2
     assert "--audit-retention-days" in result.output and "--db" in result.output
+
+
+def test_quotas_say_what_they_count_and_from_when(tmp_path: Path) -> None:
+    db = tmp_path / "gateway.db"
+    admin(db, "users", "add", "anna")
+    env = {**os.environ, "TERMINAL_WIDTH": "200", "GEMEINGUT_LANG": "de"}
+    command = [sys.executable, "-m", "gemeingut.cli", "admin", "quotas", "set", "--help"]
+    shown = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    help_text = " ".join(shown.stdout.split())
+    assert "Gleichzeitig offene Streams" in help_text and "Gleichzeitig laufende" not in help_text
+    assert "Anfragen ohne Stream begrenzen nur" in help_text
+    first = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "100000")
+    assert first.exit_code == 0
+    assert "tokens_per_day zählt ab jetzt" in first.output
+    assert "wird nicht angerechnet" in first.output
+    both = admin(
+        db, "quotas", "set", "--user", "anna", "--tokens-per-day", "200000",
+        "--requests-per-minute", "5", "--concurrent-streams", "2",
+    )  # fmt: skip
+    assert "requests_per_minute, concurrent_streams zählen ab jetzt" in both.output
+    again = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "300000")
+    assert "ab jetzt" not in again.output  # counted since the first limit already
+    listed = admin(db, "quotas", "list").output
+    assert "300.000" in listed and "300000" not in listed  # as the 429 messages write it
+    [row] = json.loads(admin(db, "quotas", "list", "--json").output)
+    assert row["tokens_per_day"] == 300_000
+
+
+def test_a_key_for_a_model_without_a_name_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "gateway.db"
+    admin(db, "users", "add", "anna")
+    for blank in ("", "  "):
+        result = admin(db, "keys", "create", "--user", "anna", "--model", blank)
+        assert result.exit_code == 2, result.output
+        assert "nennt kein Modell" in result.output and "Traceback" not in result.output
+    assert json.loads(admin(db, "keys", "list", "--json").output) == []

@@ -14,7 +14,14 @@ from sqlalchemy import event, literal, select
 from gemeingut.errors import InputError
 from gemeingut.i18n import text
 from gemeingut.serve.gateway.identity import add_group, add_user, authenticate, create_key
-from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, settle, usage
+from gemeingut.serve.gateway.quotas import (
+    BLOCKED_RETRY_AFTER,
+    QuotaExceeded,
+    reserve,
+    set_limits,
+    settle,
+    usage,
+)
 from gemeingut.serve.gateway.store import open_store, reading, writing
 
 NOON = datetime(2026, 12, 3, 12, 0, 30)
@@ -169,7 +176,8 @@ def test_a_refusal_names_the_key_and_counts_in_words(store_url: str) -> None:
     said = text(refused.value.message)
     assert said == (
         f"concurrent_streams von Schlüssel {principal.key_id}: der 1 erlaubte Stream ist schon "
-        "offen"
+        "offen (diese Grenze zählt nur Streams; Anfragen ohne Stream begrenzen "
+        "requests_per_minute und tokens_per_day)"
     )
     with pytest.raises(QuotaExceeded) as refused:  # an embedding: its input is all it counts
         reserve(engine, principal, 500, stream=False, now=NOON, answers=False)
@@ -224,3 +232,64 @@ def test_a_refusal_leaves_no_connection_that_fails_later_writes(store_url: str) 
             add_group(other, f"klasse-{minute:%M}-{attempt}")
     assert answers == [200, 200, 200, 429, 429] * 2
     assert usage(engine, "user", "anna", NOON)["tokens_reserved"] == 60
+
+
+def test_a_limit_of_zero_says_blocked_and_never_to_wait(store_url: str) -> None:
+    """tokens_per_day 0 said "0 of 0 tokens … or wait for 00:00 UTC" with a Retry-After of
+    hours; a blocked limit says "ist 0" as the others do, and waiting does not lift it."""
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    principal = authenticate(engine, key)
+    set_limits(engine, "user", "anna", tokens_per_day=0)
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 50, stream=False, now=NOON)
+    said = text(refused.value.message)
+    assert said == "tokens_per_day von Person anna ist 0: gesperrt, keine Tokens erlaubt"
+    assert refused.value.retry_after == BLOCKED_RETRY_AFTER
+    set_limits(engine, "user", "anna", tokens_per_day=100_000)
+    with pytest.raises(QuotaExceeded) as refused:  # more than a whole day: waiting cannot help
+        reserve(engine, principal, 250_000, stream=False, now=NOON)
+    said = text(refused.value.message)
+    assert "ist 100.000" in said and "mehr als ein ganzer Tag erlaubt" in said
+    assert "warten" not in said and refused.value.retry_after == BLOCKED_RETRY_AFTER
+    set_limits(engine, "user", "anna", tokens_per_day=None, requests_per_minute=0)
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 50, stream=False, now=NOON)
+    assert refused.value.retry_after == BLOCKED_RETRY_AFTER
+    set_limits(engine, "user", "anna", requests_per_minute=None, concurrent_streams=0)
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 50, stream=True, now=NOON)
+    said = text(refused.value.message)
+    assert "ist 0: keine Streams erlaubt" in said and "Anfragen ohne Stream" in said
+    assert refused.value.retry_after == BLOCKED_RETRY_AFTER
+
+
+def test_concurrent_streams_holds_streams_only(store_url: str) -> None:
+    """The limit's semantics are unchanged: a request without stream passes it (it is held by
+    requests_per_minute and tokens_per_day), and the refusal of a stream says so."""
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    principal = authenticate(engine, key)
+    set_limits(engine, "group", "schule", concurrent_streams=1, requests_per_minute=2)
+    reserve(engine, principal, 10, stream=True, now=NOON)
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 10, stream=True, now=NOON)
+    assert "zählt nur Streams" in text(refused.value.message)
+    reserve(engine, principal, 10, stream=False, now=NOON)  # not a stream: not counted there
+    with pytest.raises(QuotaExceeded) as refused:
+        reserve(engine, principal, 10, stream=False, now=NOON)
+    assert refused.value.limit == "requests_per_minute"  # the 2 of this minute are used
+
+
+def test_use_counts_from_when_a_limit_is_set(store_url: str) -> None:
+    """No counter exists for anyone without a limit: tokens used before a tokens_per_day is
+    set do not count against it (what `quotas set` and the docs say)."""
+    key = anna_in_schule(store_url)
+    engine = open_store(store_url)
+    principal = authenticate(engine, key)
+    before = reserve(engine, principal, 900, stream=False, now=NOON)
+    with writing(engine) as conn:
+        settle(conn, before, used_tokens=900)
+    set_limits(engine, "user", "anna", tokens_per_day=1_000)
+    assert usage(engine, "user", "anna", NOON)["tokens_today"] == 0
+    reserve(engine, principal, 1_000, stream=False, now=NOON)  # the whole day still fits

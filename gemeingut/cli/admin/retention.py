@@ -1,0 +1,60 @@
+"""`admin audit retention` and `admin content retention`: the periods every server of one
+database applies, shown, or changed on purpose (a server started with another value is
+refused); each change is itself an audit record."""
+
+from __future__ import annotations
+
+from gemeingut.cli.admin.common import database
+from gemeingut.cli.admin.safeguards import record_admin_action
+from gemeingut.cli.common import say
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+
+
+def change_retention(db: str, name: str, days: int | None, off: bool) -> None:
+    """Show the stored value of `name` (`retention.AUDIT_DAYS` or `CONTENT_DAYS`), or store
+    `days` (`off`: none) for every server of the database."""
+    from gemeingut.serve.gateway.retention import (
+        AUDIT_DAYS,
+        days_said,
+        set_retention,
+        stored_values,
+    )
+
+    if days is not None and off:
+        raise InputError(
+            _("--days and --off exclude each other"),
+            _("give one of them; without either the command shows the value"),
+        )
+    audit = name == AUDIT_DAYS
+    what = _("audit retention") if audit else _("content logging")
+    engine = database(db)
+    if days is None and not off:
+        shown = days_said(name, stored_values(engine).get(name))
+        say("•", _("{what} of every server of this database: {value}", what=what, value=shown))
+        return
+    before = set_retention(engine, name, None if off else days)
+    record_admin_action(
+        engine,
+        "admin:audit-retention" if audit else "admin:content-retention",
+        "off" if off else f"set:{days}",
+    )
+    now = days_said(name, None if off else str(days))
+    said = _(
+        "{what} of every server of this database: {now} (before: {before})",
+        what=what,
+        now=now,
+        before=days_said(name, before),
+    )
+    say("[green]✓[/]", said)
+    if audit:
+        note = _(
+            "servers running now apply it at their next hourly tidy; restart them so that "
+            "/v1/policy says it too"
+        )
+    else:
+        note = _(
+            "servers running now log as they started until they are restarted (their hourly "
+            "tidy already deletes by the new value): restart them"
+        )
+    say("[yellow]![/]", note)
