@@ -4,7 +4,8 @@ Layout of `<root>/<name>/`:
   collection.json   name, owning groups, language, embedder, documents (sha256, chunks) and
                     the current index folder
   files/            a copy of each document (by sha256), for the source viewer
-  index-<id>/       chunks.parquet, vectors.npy (with an embedder), bm25/
+  index-<id>/       chunks.parquet, vectors.npy (with an embedder), bm25/ and, in German,
+                    bm25-parts/ (`lexical.py`)
 
 `ingest` reads and embeds only new or changed files (by sha256), keeps the chunks and vectors
 of the unchanged, drops files that vanished from an ingested folder, writes a new index folder
@@ -42,8 +43,9 @@ import numpy as np
 
 from gemeingut.apps.rag.chunking import Chunk, chunk_passages
 from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
+from gemeingut.apps.rag.german_terms import WORDS
+from gemeingut.apps.rag.lexical import Lexical, write
 from gemeingut.apps.rag.readers import READERS, read_document, require_known_format
-from gemeingut.apps.rag.retrieve import tokenize
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _, text
@@ -53,7 +55,6 @@ COLLECTION_FILE = "collection.json"
 FILES_DIR = "files"
 CHUNKS = "chunks.parquet"
 VECTORS = "vectors.npy"
-BM25_DIR = "bm25"
 LANGUAGES = ("de", "en")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -98,7 +99,11 @@ class Collection:
         self.index_folder = index
         self._embedder: Embedder | None = None
         # Loaded now, not when first searched: an ingest may replace the folder meanwhile.
-        self.bm25 = _load_bm25(index / BM25_DIR) if index is not None and self.size else None
+        self.bm25 = (
+            Lexical(index, meta.get("terms", WORDS), self.language)
+            if index is not None and self.size
+            else None
+        )
 
     def embedder(self) -> Embedder:
         if self._embedder is None:
@@ -545,13 +550,8 @@ def _write_index(
         if vectors is not None:
             np.save(index / VECTORS, vectors.astype(np.float32))
             meta["embedder"]["dimensions"] = int(vectors.shape[1])
-        if chunks:
-            import bm25s
-
-            bm25 = bm25s.BM25()
-            searched = [searched_text(c) for c in chunks]
-            bm25.index(tokenize(searched, meta["language"]), show_progress=False)
-            bm25.save(str(index / BM25_DIR), show_progress=False)
+        if chunks:  # a question is split as the index records
+            meta["terms"] = write(index, [searched_text(c) for c in chunks], meta["language"])
         meta["index"] = index.name
         _write_meta(folder, meta)
     except BaseException:
@@ -632,12 +632,6 @@ def _read_chunks(path: Path) -> list[StoredChunk]:
             strict=True,
         )
     ]
-
-
-def _load_bm25(folder: Path) -> Any:
-    import bm25s
-
-    return bm25s.BM25.load(str(folder), mmap=True)
 
 
 def _folder(root: Path, name: str) -> Path:

@@ -1,7 +1,9 @@
 """Ranking chunks for a question: BM25, dense similarity, or both fused.
 
 BM25 (bm25s, Lucene's variant) on words lower-cased, stop words removed and stemmed with
-Snowball for the collection's language, so "Zuschlagskriterien" finds "Zuschlagskriterium".
+Snowball for the collection's language, so "Zuschlagskriterien" finds "Zuschlagskriterium";
+in German also on the parts of compound words, so the "Angebotsfrist" finds the "Frist für
+Angebote" and back (`lexical.py`, `german_terms.py`).
 Dense: cosine of unit vectors. Hybrid: reciprocal rank fusion (Cormack et al. 2009,
 score = sum of 1 / (60 + rank) over both lists' top `candidates`), which needs no score
 calibration between the two. Optionally a cross-encoder orders the best of them again
@@ -11,12 +13,11 @@ calibration between the two. Optionally a cross-encoder orders the best of them 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from gemeingut.apps.rag.readers import without_invisible
+from gemeingut.apps.rag.lexical import tokenize as tokenize  # the CLI's and tests' name
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -28,8 +29,6 @@ Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 RRF_K = 60
 CANDIDATES = 100
-_SPLITTER = r"(?u)\b\w+\b"  # single digits count: "§ 5" is a question about § 5
-_STEMMERS = {"de": "german", "en": "english"}
 
 
 @dataclass(frozen=True)
@@ -38,22 +37,6 @@ class Hit:
     score: float
     bm25_rank: int | None  # 1-based place in each list, None where it was not in the list
     dense_rank: int | None
-
-
-def tokenize(texts: list[str], language: str) -> list[list[str]]:
-    """Words for BM25; a soft hyphen or zero-width space inside a word does not split it,
-    wherever the text came from (a question pasted from a web page)."""
-    import bm25s
-
-    return bm25s.tokenize(
-        [without_invisible(text) for text in texts],
-        lower=True,
-        stopwords=language,  # bm25s' own lists: "de", "en"
-        stemmer=_stemmer(language),
-        token_pattern=_SPLITTER,
-        return_ids=False,
-        show_progress=False,
-    )
 
 
 def effective_mode(collection: Collection, mode: Mode) -> Mode:
@@ -113,15 +96,9 @@ def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], k: in
 
 
 def _bm25(collection: Collection, question: str, depth: int) -> list[tuple[int, float]]:
-    if collection.size == 0:
+    if collection.bm25 is None:
         return []
-    tokens = tokenize([question], collection.language)
-    if not tokens[0]:
-        return []
-    rows, scores = collection.bm25.retrieve(
-        tokens, k=min(depth, collection.size), show_progress=False, n_threads=1
-    )
-    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if s > 0]
+    return collection.bm25.search(question, depth)
 
 
 def _dense(collection: Collection, question: str, depth: int) -> list[tuple[int, float]]:
@@ -134,10 +111,3 @@ def _dense(collection: Collection, question: str, depth: int) -> list[tuple[int,
     top = np.argpartition(-scores, depth - 1)[:depth]
     top = top[np.argsort(-scores[top], kind="stable")]
     return [(int(r), float(scores[r])) for r in top]
-
-
-@cache
-def _stemmer(language: str):
-    import Stemmer
-
-    return Stemmer.Stemmer(_STEMMERS.get(language, "german"))

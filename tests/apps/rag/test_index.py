@@ -84,7 +84,7 @@ def test_links_are_not_followed_and_a_damaged_file_keeps_its_last_good_version(
     assert not any("Fremd" in c.text for c in open_collection(root, "v").chunks)
     (docs / "leitfaden.pdf").write_bytes(b"%PDF-1.4 kaputt")
     report = ingest(root, "v", [docs])
-    assert "keine lesbare PDF-Datei" in report.skipped[str(docs / "leitfaden.pdf")]
+    assert "beschädigt oder keine PDF-Datei" in report.skipped[str(docs / "leitfaden.pdf")]
     kept = open_collection(root, "v")
     assert any(c.document == "akten/leitfaden.pdf" for c in kept.chunks)
 
@@ -94,7 +94,7 @@ def test_a_failed_ingest_leaves_the_collection_as_it_was(docs: Path, tmp_path: P
     ingest(root, "v", [docs])
     before = (root / "v" / COLLECTION_FILE).read_text()
     dead = EmbedderSpec("http://127.0.0.1:9/v1", model="nichts")
-    with pytest.raises(InputError, match="nicht erreichbar"):
+    with pytest.raises(InputError, match="antwortet kein Server"):
         ingest(root, "v", [docs], embed=dead)
     assert (root / "v" / COLLECTION_FILE).read_text() == before
     assert open_collection(root, "v").size > 0
@@ -193,7 +193,7 @@ def test_a_skipped_file_is_named_once_with_its_reason(tmp_path: Path) -> None:
     broken.write_bytes(b"%PDF-1.4 kaputt")
     write_markdown(tmp_path / "hinweise.md")
     report = ingest(tmp_path / "c", "v", [broken, tmp_path / "hinweise.md"])
-    assert report.skipped[str(broken)].startswith("keine lesbare PDF-Datei")
+    assert report.skipped[str(broken)].startswith("die Datei ist beschädigt oder keine PDF-Datei")
 
 
 def test_a_heading_is_searched_but_the_chunk_text_stays_the_passage(tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_a_heading_is_searched_but_the_chunk_text_stays_the_passage(tmp_path: Pa
     collection = open_collection(tmp_path / "c", "v")
     [hit] = search(collection, "Parkausweis", k=5, mode="bm25")
     found = collection.chunks[hit.row]
-    assert found.section == "Parkausweis"
+    assert found.section == "Notiz › Parkausweis"  # the heading path
     assert found.text == "Anwohner bekommen ihn beim Straßenverkehrsamt."  # shown as it stands
     answer = "„Anwohner bekommen ihn beim Straßenverkehrsamt.“ [1]"
     assert check_citations(answer, [found]).supported

@@ -1,0 +1,146 @@
+"""German compound words as extra search terms: "Angebotsfrist" is also "Angebot" and "Frist".
+
+German writes compounds as one word, so BM25 on whole words does not find a passage on the
+"Angebotsfrist" for a question about the "Frist für Angebote", nor the "Verfahren der Vergabe"
+for "Vergabeverfahren". As Lucene's and Solr's dictionary decompounders do, a word is split
+into known words and the parts are searched beside the word itself (which keeps an exact match
+the best one). A part has at least `MIN_PART` letters; parts may be joined by a linking
+element (s, es, n, en, e), and a part before another may lack its final e or (e)n ("Schul-",
+"Wohn-"). The known words and how many laws use each come from a list shipped with the package
+(`german_words.txt.gz`, made from the federal laws by `bench/german_words.py`), so a split
+depends on the word alone: a passage and a question split alike, whatever else the collection
+holds. Of all the ways to split a word, the one whose parts are the most frequent (geometric
+mean; Koehn and Knight 2003) is taken, and only if they are more frequent than the word itself:
+"Vergabeverfahren" (27 laws) is "Vergabe" (182) and "Verfahren" (1,950), but "beinhalten"
+(93) is not "Bein" (11) and "halten" (434). A few endings that the list also holds as words
+never end a compound ("Bürger-innen"), nor does "-ende" without a linking element (a
+participle, "verlauf-ende"; but "Jahr-es-ende").
+
+A collection records the splitting its index was made with (`scheme`), and a question is
+split the same way: an index made before splitting existed is searched without it, one made
+with another word list is refused until it is ingested again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+
+WORDS = "words"  # the scheme of an index without splitting: whole words only
+MIN_PART = 4
+MAX_PARTS = 5
+_LINKS = ("", "s", "es", "n", "en", "e")  # between two parts: "Angebot-s-frist"
+_ELIDED = ("", "e", "en", "n")  # a part's lost ending: "Schul(e)-gelände", "Wohn(en)-geld"
+_LIST = "german_words.txt.gz"
+_PARTICIPLE = ("ende", "endem", "enden", "ender", "endes")  # "verlauf-ende", not "Ende"
+# Endings that the list also holds as words ("vergleich-bare", "Bürger-innen", "Prüfe-rinnen",
+# "gemein-samen"): never a part after the first.
+_SUFFIXES = frozenset({"bare", "baren", "barer", "iger", "innen", "lein", "lich", "lichen"})
+_SUFFIXES |= {"rinnen", "rung", "samen", "schaft"}
+
+
+def scheme(language: str) -> str:
+    """How a new index of `language` splits words, as the collection records it."""
+    return f"de-compounds-{_lexicon().digest}" if language == "de" else WORDS
+
+
+def splits(recorded: str) -> bool:
+    """Whether an index made with `recorded` splits compounds; refused if this gemeingut
+    cannot split as it did (another word list)."""
+    if recorded == WORDS:
+        return False
+    if recorded == scheme("de"):
+        return True
+    raise InputError(
+        _(
+            "the collection's index was made with another word list ({recorded}) than this "
+            "gemeingut's ({current})",
+            recorded=recorded,
+            current=scheme("de"),
+        ),
+        _("ingest its documents again to rebuild the index: gemeingut rag ingest NAME PATHS"),
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def parts(word: str) -> tuple[str, ...]:
+    """The known words a lower-case `word` is made of (as the list spells them), or none.
+
+    Each place in the word is tried as the start of a part, so a word of n letters costs
+    about n look-ups per part found; a place where no known word begins ends the try.
+    """
+    if len(word) < 2 * MIN_PART or not word.isalpha():
+        return ()
+    known = _lexicon()
+    best: dict[int, dict[int, tuple[float, tuple[str, ...]]]] = {}
+
+    def rest(start: int) -> dict[int, tuple[float, tuple[str, ...]]]:
+        """The best way to write word[start:] as n known words, for each n up to MAX_PARTS:
+        (sum of the log counts, the words)."""
+        if start in best:
+            return best[start]
+        ways: dict[int, tuple[float, tuple[str, ...]]] = {}
+        tail = word[start:]
+        if start > 0 and tail in known.logs and tail not in _SUFFIXES:
+            ways[1] = (known.logs[tail], (tail,))
+        for end in range(start + MIN_PART, len(word) - MIN_PART + 1):
+            piece = word[start:end]
+            if piece not in known.prefixes:
+                break  # no known word begins so: a longer piece is not one either
+            form = known.forms.get(piece)
+            if form is None or (start > 0 and piece in _SUFFIXES):
+                continue
+            for link in _LINKS if form == piece else ("",):  # "Schul(e)-" takes no link
+                after = end + len(link)
+                if not word.startswith(link, end) or len(word) - after < MIN_PART:
+                    continue
+                if not link and word[after:] in _PARTICIPLE:
+                    continue  # "verlauf-ende" is no "Ende"; "Jahr-es-ende", "Woche-n-ende" are
+                for n, (score, words) in rest(after).items():
+                    way = (score + known.logs[form], (form, *words))
+                    if n < MAX_PARTS and (n + 1 not in ways or way > ways[n + 1]):
+                        ways[n + 1] = way  # of two as good, the same one every time
+        best[start] = ways
+        return ways
+
+    ways = rest(0)
+    if not ways:
+        return ()
+    mean, _fewer, chosen = max((score / n, -n, words) for n, (score, words) in ways.items())
+    return chosen if mean > known.logs.get(word, -math.inf) else ()
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    logs: dict[str, float]  # a known word: the log of the number of laws that use it
+    forms: dict[str, str]  # the beginning of a word that may be a part: the known word it is
+    prefixes: frozenset[str]  # every beginning of a known word, at least MIN_PART letters
+    digest: str  # of the list, 12 hex
+
+
+@cache
+def _lexicon() -> _Lexicon:
+    """The word list, read once per process (about 0.3 s)."""
+    from bm25s.stopwords import STOPWORDS_GERMAN  # BM25 drops them: no "unter" in "Unterlagen"
+
+    data = resources.files("gemeingut.apps.rag").joinpath(_LIST).read_bytes()
+    logs: dict[str, float] = {}
+    for line in gzip.decompress(data).decode("utf-8").splitlines():
+        word, count = line.split("\t")
+        logs[word] = math.log(int(count))
+    stop = set(STOPWORDS_GERMAN)
+    forms: dict[str, str] = {}
+    for ending in _ELIDED:  # the word itself first, then one that lost its ending
+        for word in logs:
+            piece = word[: len(word) - len(ending)]
+            if word.endswith(ending) and len(piece) >= MIN_PART and piece not in stop:
+                forms.setdefault(piece, word)
+    prefixes = frozenset(w[:i] for w in logs for i in range(MIN_PART, len(w) + 1))
+    return _Lexicon(logs, forms, prefixes, hashlib.sha256(data).hexdigest()[:12])
