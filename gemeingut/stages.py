@@ -189,11 +189,17 @@ def finetune_stage(
     training; its fingerprint (an artifact id, or the hash of its files) and the data's are
     the inputs, so the lineage names both.
     """
-    from gemeingut.model.base_model import inspect_base_model, release_refusal
+    from gemeingut.model.base_model import (
+        inspect_base_model,
+        release_refusal,
+        unchanged_artifact,
+    )
     from gemeingut.model.finetune import finetune
     from gemeingut.model.release_licence import record_release_licence
 
-    facts = inspect_base_model(base, section.base_license)
+    # A reused fine-tune was checked when it was built: its base's files are hashed only for
+    # a new one (`build`), not on every call.
+    facts = inspect_base_model(base, section.base_license, check_files=False)
     refusal = release_refusal(facts, release_license)
     if refusal:
         raise InputError(*refusal)
@@ -206,6 +212,8 @@ def finetune_stage(
     kind = "adapter" if section.method == "lora" and not section.merge else "model"
 
     def build(out: Path) -> dict[str, Any]:
+        if (Path(facts.path) / ARTIFACT_FILE).is_file():  # a gemeingut model: its id is no hash
+            unchanged_artifact(Path(facts.path))
         stats = finetune(facts, data, section, out)
         record_release_licence(out, release_license)
         return stats

@@ -232,6 +232,13 @@ def model_finetune(
     if result is None:  # a follower rank under torchrun: rank 0 reports
         return
     artifact, reused = result
+    if reused:  # the record keeps the first run's licence, which `release --finetuned` takes
+        from gemeingut.errors import InputError
+        from gemeingut.model.release_licence import stale_licence
+
+        refusal = stale_licence(artifact.path, license)
+        if refusal:
+            raise InputError(*refusal)
     report(artifact.kind, artifact, reused, as_json)
     if not as_json:
         s = artifact.stats

@@ -277,14 +277,14 @@ def verify(
 
 def _rating_said(rating: dict, lang: str) -> str:
     """The rating `verify` computed again from the files, in one line."""
-    from gemeingut.release.openness.mof import said
+    from gemeingut.release.openness.mof import explained
     from gemeingut.release.openness.result import gate_said
 
     return text(
         _(
             "rating computed again from the files: Model Openness Framework {mof}, Open "
             "Source AI Definition {osaid}",
-            mof=said(rating["mof"]["label"], lang),
+            mof=explained(rating["mof"]["label"], lang),  # as `openness rate` and the card
             osaid=gate_said(rating["osaid"], lang),
         ),
         lang,

@@ -60,6 +60,9 @@ class _ZstdStream(io.RawIOBase):
 
 
 COMPRESSED_SUFFIXES = (".gz", ".zst")
+# Fine-tuning files read as JSON Lines, one example a line, plain or compressed: what
+# `model/finetune_data.py` reads and the release's evidence (torch-free) counts.
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson")
 # What reading a damaged or truncated (compressed) file can raise.
 STREAM_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 

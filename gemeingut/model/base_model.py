@@ -42,6 +42,7 @@ __all__ = [
     "listing_fingerprint",
     "recorded_listing",
     "release_refusal",
+    "unchanged_artifact",
 ]
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.json")
 OWN_MODEL = "gemeingut-artifact"
@@ -75,8 +76,13 @@ class BaseModelFacts:
         return asdict(self)
 
 
-def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseModelFacts:
-    """Check that `path` is a loadable model directory and read its licence and card."""
+def inspect_base_model(
+    path: Path, stated_license: str | None = None, check_files: bool = True
+) -> BaseModelFacts:
+    """Check that `path` is a loadable model directory and read its licence and card.
+
+    `check_files`: also hash a gemeingut artifact's files against its record
+    (`unchanged_artifact`); a caller that only reuses an earlier fine-tune leaves it out."""
     path = path.resolve()  # recorded for later loading (an adapter's base), from anywhere
     if not path.is_dir():
         raise InputError(
@@ -110,8 +116,8 @@ def inspect_base_model(path: Path, stated_license: str | None = None) -> BaseMod
     card = read_card(path)
     header = card.header if card is not None else {}
     own = (path / ARTIFACT_FILE).is_file()
-    if own:
-        _unchanged_artifact(path)
+    if own and check_files:
+        unchanged_artifact(path)
     license_, source = _license(named_licence(path, card), stated_license, own)
     architectures = config.get("architectures") or ["unknown"]
     base_model = header.get("base_model") or []
@@ -194,7 +200,7 @@ def _same_licence(first: str, second: str) -> bool:
     return _licensing.is_equivalent(one, other)
 
 
-def _unchanged_artifact(path: Path) -> None:
+def unchanged_artifact(path: Path) -> None:
     """A gemeingut model's fingerprint is its artifact id, which its files do not change: a
     fine-tune of a folder whose weights were replaced would name a model it was not made from."""
     changed = changed_artifact_files(path)

@@ -29,7 +29,7 @@ import torch
 from jinja2 import TemplateError
 from transformers import PreTrainedTokenizerBase
 
-from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
+from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -37,7 +37,6 @@ from gemeingut.i18n import _
 Kind = Literal["text", "instruction", "chat"]
 T = TypeVar("T")
 TEXT_SUFFIXES = (".txt", ".md")
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson")
 ROLES = {"system", "user", "assistant", "tool"}
 FORMATS_HINT = _(
     "each line needs one of: {formats}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
@@ -37,9 +38,66 @@ def record_release_licence(folder: Path, licence: str | None) -> None:
         write_json_atomic(path, {**record, RECORD_KEY: licence})
 
 
+def _record(folder: Path) -> dict[str, Any]:
+    """The fine-tune's record, or an InputError naming the file and what is wrong."""
+    path = folder / FINETUNE_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(
+            _("{file}: cannot be read as JSON ({error})", file=str(path), error=str(exc)),
+            _("restore the fine-tune's folder, or fine-tune again into a new --out folder"),
+        ) from None
+    if not isinstance(record, dict):
+        raise InputError(
+            _("{file}: holds no JSON object", file=str(path)),
+            _("restore the fine-tune's folder, or fine-tune again into a new --out folder"),
+        )
+    base = record.get("base_model")
+    if base is not None and not isinstance(base, dict):
+        raise InputError(
+            _("{file}: the field base_model is no JSON object", file=str(path)),
+            _("restore the fine-tune's folder, or fine-tune again into a new --out folder"),
+        )
+    return record
+
+
+def stale_licence(folder: Path, asked: str | None) -> tuple[Message, Message] | None:
+    """Why a reused fine-tune in `folder` cannot stand for `asked`: its record keeps the
+    licence named when it was made, which `release --finetuned` takes (None: it matches, or
+    none was asked)."""
+    if asked is None:
+        return None
+    recorded = _record(folder).get(RECORD_KEY)
+    if recorded and str(recorded).strip().casefold() == asked.strip().casefold():
+        return None
+    if recorded:
+        reason = _(
+            "{path} already holds this fine-tune, made with --license {recorded}; it is "
+            "reused as it is, and its finetune.json keeps {recorded}, not {asked}",
+            path=str(folder),
+            recorded=str(recorded),
+            asked=asked,
+        )
+    else:
+        reason = _(
+            "{path} already holds this fine-tune, made without --license; it is reused as it "
+            "is, and its finetune.json names no licence, not {asked}",
+            path=str(folder),
+            asked=asked,
+        )
+    hint = _(
+        "name the licence when releasing (`gemeingut release --finetuned {path} --license "
+        "{asked}`), or fine-tune into a new --out folder",
+        path=str(folder),
+        asked=asked,
+    )
+    return reason, hint
+
+
 def release_licence(folder: Path) -> ReleaseLicence:
     """The licence to release the fine-tune in `folder` under when none is named, and why."""
-    record = json.loads((folder / FINETUNE_FILE).read_text(encoding="utf-8"))
+    record = _record(folder)
     chosen = record.get(RECORD_KEY)
     if chosen:
         return ReleaseLicence(

@@ -48,15 +48,18 @@ def differences(name: str, first: str, second: str, limit: int = SHOWN) -> list[
     """JSON keys for a `.json` file both of whose versions parse, else the first line."""
     if name.endswith(".json"):
         try:
-            return [*json_differences(json.loads(first), json.loads(second), limit)]
+            found_keys = json_differences(json.loads(first), json.loads(second), limit)
         except ValueError:
-            pass
+            found_keys = []
+        if found_keys:
+            return [*found_keys]
+    # the same JSON in other bytes (key order, spacing): the bytes are what differs
     found = text_difference(first, second)
     return [found] if found is not None else []
 
 
 def _walk(first: Any, second: Any, path: str, found: list[str], limit: int) -> None:
-    if len(found) >= limit or first == second:
+    if len(found) >= limit or _identical(first, second):
         return
     if isinstance(first, dict) and isinstance(second, dict):
         for key in sorted(set(first) | set(second), key=str):
@@ -79,6 +82,13 @@ def _walk(first: Any, second: Any, path: str, found: list[str], limit: int) -> N
                 _walk(first[index], second[index], where, found, limit)
         return
     _add(found, limit, f"{path or '$'} {_shown(first)} ≠ {_shown(second)}")
+
+
+def _identical(first: Any, second: Any) -> bool:
+    """Equal as JSON writes them: `true` is not `1`, nor `1.0` `1` (Python's == says they are)."""
+    return json.dumps(first, sort_keys=True, default=str) == json.dumps(
+        second, sort_keys=True, default=str
+    )
 
 
 def _add(found: list[str], limit: int, difference: str) -> None:

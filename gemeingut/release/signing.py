@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import InputError, VerifyError
+from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _
 from gemeingut.release.manifest import SIGNATURE
 
@@ -332,6 +333,16 @@ def key_hint(bundle: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return hint if isinstance(hint, str) and re.fullmatch(r"[0-9a-f]{64}", hint) else None
+
+
+def hinted_key(hint: str, folder: Path | None = None) -> KeyInfo | None:
+    """The key pair among `gemeingut keys list`'s (`folder`, else the default key folder)
+    whose .pub file has the sha256 `hint`, as `bundle.sig` names its signer; None where none
+    has. Unchecked, as the hint is: a match names a key, it proves nothing."""
+    for key in list_keys(folder or default_key_dir()):
+        if key.fingerprint is not None and sha256_file(key.public) == hint:
+            return key
+    return None
 
 
 def _damaged(bundle: Path, exc: Exception) -> VerifyError:

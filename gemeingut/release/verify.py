@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, text
 from gemeingut.release.layout import (
     AUDIT,
     FIVE_ARTIFACTS,
@@ -92,15 +92,21 @@ def verify_bundle(
         problems.extend(claims)
         hint = _other_version_hint(bundle) or hint
     if problems or signature.failed:
-        said = [signature.said] if signature.said is not None else []
+        # a signature that failed is the first problem; one that did not (none, or unchecked)
+        # is said on its own line before the list, and is none of its reasons
+        failed = [signature.said] if signature.failed and signature.said is not None else []
+        listed = shorten([*failed, *problems])
+        if signature.said is not None and not signature.failed:
+            verdict = _(
+                "signature: {verdict} (this alone does not fail verification)",
+                verdict=signature.said,
+            )
+            listed = f"\n  {text(verdict)}{listed}"
         raise VerifyError(
-            _(
-                "bundle {bundle} fails verification: {problems}",
-                bundle=str(bundle),
-                problems=shorten([*said, *problems]),
-            ),
+            _("bundle {bundle} fails verification: {problems}", bundle=str(bundle),
+              problems=listed),
             signature.hint if signature.failed else hint,
-        )
+        )  # fmt: skip
     return Verified(
         bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating
     )
@@ -123,12 +129,29 @@ def _signature(
         signing.check_signed_list(bundle, digests)
     except VerifyError as failed:  # its message names the signature, and what is wrong
         return _Signature(failed.message, True, failed.hint)
-    return _Signature(
-        _(
-            "signed with the key whose .pub file has the sha256 {hint} (`sha256sum KEY.pub`), "
-            "but not checked against a key you trust: pass --key PUBLIC_KEY",
-            hint=signing.key_hint(bundle) or "?",
+    return _Signature(_unchecked_signer(signing.key_hint(bundle)))
+
+
+def _unchecked_signer(hint: str | None) -> Message:
+    """Who `bundle.sig` says signed it, in the fingerprint form `gemeingut keys list` and
+    `verify --key` show (`SHA256:` of the key), where a key of `keys list` has the .pub file
+    whose sha256 is the signature's only hint; else that hash, said as what it is."""
+    from gemeingut.release import signing
+
+    key = signing.hinted_key(hint) if hint else None
+    if key is not None:
+        return _(
+            "signed with the key {name} ({key}, as `gemeingut keys list` shows it), but not "
+            "checked: pass --key {path}",
+            name=key.name,
+            key=key.fingerprint or "?",
+            path=str(key.public),
         )
+    return _(
+        "signed with the key whose .pub file has the sha256 {hint} (`sha256sum KEY.pub`, not "
+        "the SHA256: fingerprint `gemeingut keys list` shows), but not checked against a key "
+        "you trust: pass --key PUBLIC_KEY",
+        hint=hint or "?",
     )
 
 

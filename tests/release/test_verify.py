@@ -443,7 +443,49 @@ def _rehash(bundle: Path, rel: str) -> None:
 
 def _problems(caught: pytest.ExceptionInfo[VerifyError]) -> list[str]:
     """The problems verify lists, one a line after its first sentence."""
-    return [line.removeprefix("  – ") for line in text(caught.value.message).splitlines()[1:]]
+    lines = text(caught.value.message).splitlines()[1:]
+    return [line.removeprefix("  – ") for line in lines if line.startswith("  – ")]
+
+
+def test_a_signature_that_did_not_fail_is_said_apart_from_the_problems(
+    bundle: Path, keys: Path
+) -> None:
+    """Neither "not signed" nor "signed, not checked" fails anything: said on their own line, before
+    the problems, never as one of them."""
+    notice = (bundle / "NOTICE").read_bytes()
+    (bundle / "NOTICE").write_text("changed")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    lines = text(caught.value.message).splitlines()
+    assert "Signatur: nicht signiert (das allein lässt die Prüfung nicht scheitern)" in lines[1]
+    assert not any("signiert" in problem for problem in _problems(caught))
+    (bundle / "NOTICE").write_bytes(notice)
+    sign_bundle(bundle, keys / "publisher.key")
+    (bundle / "README.md").write_text("changed")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(bundle)
+    assert "Signatur: signiert mit dem Schlüssel" in text(caught.value.message).splitlines()[1]
+    assert not any("signiert" in problem for problem in _problems(caught))
+
+
+def test_an_unchecked_signature_names_the_key_as_keys_list_does(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bundle.sig holds only the sha256 of the signer's .pub file: a key of `gemeingut keys
+    list` with that file is named by its SHA256: fingerprint; else the hash is said as what
+    it is."""
+    from gemeingut.release.signing import default_key_dir, fingerprint
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    elsewhere = tmp_path / "elsewhere"
+    create_key("fremd", elsewhere)
+    sign_bundle(bundle, elsewhere / "fremd.key")
+    said = " ".join(text(verify_bundle(bundle).signature).split())
+    assert "nicht der SHA256:-Fingerabdruck" in said
+    create_key("amt", default_key_dir())
+    sign_bundle(bundle, default_key_dir() / "amt.key")  # replaces the signature
+    said = " ".join(text(verify_bundle(bundle).signature).split())
+    assert f"Schlüssel amt ({fingerprint(default_key_dir() / 'amt.pub')}" in said
 
 
 def test_a_failing_signature_is_said_first_though_other_checks_fail_too(
@@ -555,3 +597,31 @@ def test_other_open_stays_true_of_documents_under_several_open_licences(publishe
     dcat.write_text(graph.serialize(format="turtle"), encoding="utf-8")
     _rehash(published, "training-data/dcat.ttl")
     assert verify_bundle(published).files > 0
+
+
+def test_a_dataset_retyped_to_hide_its_licence_is_named(published: Path) -> None:
+    """A dataset typed dcat:Catalog, and a distribution no dataset links, state licences
+    that are checked all the same; a DCAT file without exactly one dcat:Dataset is named."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCTERMS, RDF
+
+    from gemeingut.data.publish.dcat import DCAT
+
+    dcat = published / "training-data" / "dcat.ttl"
+    graph = Graph().parse(dcat, format="turtle")
+    (dataset,) = graph.subjects(RDF.type, DCAT.Dataset)
+    graph.remove((dataset, RDF.type, DCAT.Dataset))
+    graph.add((dataset, RDF.type, DCAT.Catalog))
+    graph.remove((dataset, DCAT.distribution, None))
+    closed = URIRef("http://dcat-ap.de/def/licenses/other-closed")
+    for subject in set(graph.subjects(DCTERMS.license, None)):
+        graph.set((subject, DCTERMS.license, closed))
+    dcat.write_text(graph.serialize(format="turtle"), encoding="utf-8")
+    _rehash(published, "training-data/dcat.ttl")
+    with pytest.raises(VerifyError) as caught:
+        verify_bundle(published)
+    problems = _problems(caught)
+    assert any("0 dcat:Dataset, nicht genau einen" in p for p in problems), problems
+    found = [p for p in problems if "dcterms:license" in p and "other-closed" in p]
+    assert any("#dataset" not in p and "dataset" in p for p in found), found
+    assert any("distribution-train" in p for p in found)

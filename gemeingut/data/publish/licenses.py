@@ -149,13 +149,20 @@ def govdata_licence(expressions: Iterable[str]) -> str:
 
 def governing_licence(atoms: Iterable[str]) -> str | None:
     """The one licence whose terms, kept for every document, honour all of `atoms`: the only
-    one that demands the most (a single share-alike licence beside attribution and public
-    domain ones, a single attribution licence beside public domain ones). None where two
-    demand the most (CC-BY-4.0 and DL-DE-BY-2.0 each ask attribution in their own words):
-    no single licence then stands for them."""
-    demands = {atom: decide(atom).obligation for atom in set(atoms)}
-    if not demands:
+    one that is not a public-domain dedication (CC0-1.0, PDDL-1.0 …, which allow anything),
+    or, where all are, CC0-1.0 (else the first). None where two others are present: CC-BY-4.0
+    and CC-BY-SA-4.0 (share-alike must not be laid on the CC-BY documents), CC-BY-4.0 and
+    DL-DE-BY-2.0 (each asks attribution in its own words): no single licence stands for them."""
+    present = set(atoms)
+    free = {atom for atom in present if _public_domain(atom)}
+    bound = present - free
+    if len(bound) == 1:
+        return bound.pop()
+    if bound or not free:
         return None
-    most = max(demands.values())
-    strictest = [atom for atom, obligation in demands.items() if obligation == most]
-    return strictest[0] if len(strictest) == 1 else None
+    return "CC0-1.0" if "CC0-1.0" in free else sorted(free)[0]
+
+
+def _public_domain(atom: str) -> bool:
+    decision = decide(atom)
+    return decision.admitted and decision.obligation == Obligation.NONE

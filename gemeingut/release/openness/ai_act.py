@@ -29,6 +29,7 @@ SUMMARY_FILE = "AI_ACT_SUMMARY.md"
 FORM_FILE = "model_documentation.json"
 NOT_EVIDENCED = "not evidenced by the release's files (the provider must state it)"
 _ENERGY_SCOPE = "the pretraining only: the fine-tuning recorded no energy"
+_PRETRAINING_UNKNOWN = "the fine-tuning only: the pretraining recorded no energy"
 # The same words in the summary, which is written in the release's language.
 NOT_SHOWN = _("not evidenced by the release's files (the provider must state it)")
 # The template's ranges for the size of text training data.
@@ -295,6 +296,13 @@ def _energy(pretraining: dict[str, Any], tuning: dict[str, Any] | None) -> dict[
             "record": FINETUNE_RECORD,
         },
     }
+    if said["kwh"] is None:  # a pretraining recorded before gemeingut measured its energy
+        return {
+            "kwh": stages["fine-tuning"]["kwh"],
+            "method": "the fine-tuning's only (stages)",
+            "scope": _PRETRAINING_UNKNOWN,
+            "stages": stages,
+        }
     return {
         "kwh": said["kwh"] + stages["fine-tuning"]["kwh"],
         "method": "the sum of the pretraining's and the fine-tuning's (stages)",

@@ -207,22 +207,40 @@ def _dcat_licence_problems(
     text: str, counts: Counter[str], by_name: dict[str, Counter[str]]
 ) -> list[str | Message]:
     """The dataset's and each distribution's dcterms:license (the licence GovData reads and
-    shows) and rights statement, against the licences of the shards each of them holds."""
+    shows) and rights statement, against the licences of the shards each of them holds. Every
+    node that states a licence is checked, whatever its type: a dataset retyped as a catalog,
+    or a distribution no dataset links, would otherwise state any licence unchecked."""
     from rdflib import Graph
-    from rdflib.namespace import RDF
+    from rdflib.namespace import DCTERMS, RDF
 
     from gemeingut.data.publish.dcat import DCAT as DCAT_NS
 
     graph = Graph().parse(data=text, format="turtle")
     problems: list[str | Message] = []
-    for dataset in sorted(graph.subjects(RDF.type, DCAT_NS.Dataset)):
-        problems += _stated_in_dcat(graph, dataset, _("the dataset"), counts)
-        for distribution in sorted(graph.objects(dataset, DCAT_NS.distribution)):
-            held: Counter[str] = Counter()
-            for url in graph.objects(distribution, DCAT_NS.downloadURL):
-                held.update(by_name.get(PurePosixPath(unquote(urlparse(str(url)).path)).name, {}))
-            name = str(distribution).rsplit("#", 1)[-1]
-            problems += _stated_in_dcat(graph, distribution, name, held)
+    datasets = sorted(graph.subjects(RDF.type, DCAT_NS.Dataset))
+    if len(datasets) != 1:
+        problems.append(
+            _(
+                "{path} describes {count} dcat:Dataset, not exactly one",
+                path=DCAT,
+                count=len(datasets),
+            )
+        )
+    distributions = set(graph.subjects(RDF.type, DCAT_NS.Distribution))
+    distributions |= set(graph.objects(None, DCAT_NS.distribution))
+    for distribution in sorted(distributions):
+        held: Counter[str] = Counter()
+        for url in graph.objects(distribution, DCAT_NS.downloadURL):
+            held.update(by_name.get(PurePosixPath(unquote(urlparse(str(url)).path)).name, {}))
+        name = str(distribution).rsplit("#", 1)[-1]
+        problems += _stated_in_dcat(graph, distribution, name, held)
+    stating = set(graph.subjects(DCTERMS.license, None)) | set(graph.subjects(DCTERMS.rights, None))
+    for subject in sorted(stating - distributions):  # the dataset, or whatever else states one
+        what = _("the dataset") if subject in datasets else str(subject).rsplit("#", 1)[-1]
+        problems += _stated_in_dcat(graph, subject, what, counts)
+    for dataset in datasets:
+        if dataset not in stating:
+            problems += _stated_in_dcat(graph, dataset, _("the dataset"), counts)
     return problems
 
 
@@ -240,10 +258,11 @@ def _stated_in_dcat(
 
     kept = [licence for licence, n in held.items() if n > 0]
     expected = govdata_licence(kept)
+    atoms = {atom for licence in kept for atom in licence_atoms(licence)}
     # `other-open` is true of documents under several open licences, whichever governs them
     # (what gemeingut wrote for them before it named the governing one)
     allowed = [[expected]]
-    if len({atom for licence in kept for atom in licence_atoms(licence)}) > 1:
+    if len(atoms) > 1:
         allowed.append([GOVDATA_OTHER_OPEN])
     stated = sorted(str(uri) for uri in graph.objects(subject, DCTERMS.license))
     problems: list[str | Message] = []

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
+from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
@@ -38,8 +38,6 @@ LOCKFILE = "requirements.lock"
 CHECKPOINTS = "checkpoints"
 CODE_LICENCE_FILE = f"{TRAINING_CODE}/LICENSE"
 
-# Fine-tuning files read as JSON Lines (`model/finetune_data.py`: one example a line).
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz", ".ndjson")
 # Records beside a fine-tune's copy of a curated dataset: not fine-tuning data themselves.
 CURATED_RECORDS = frozenset({"stats.json", DATASET_RECORD})
 

@@ -6,7 +6,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SH
 
 from gemeingut.data.publish.dcat import DCAT, DCATDE, SPDX
-from gemeingut.data.publish.licenses import GOVDATA_LICENSES
+from gemeingut.data.publish.licenses import GOVDATA_OTHER_OPEN
 from gemeingut.hashing import sha256_file
 
 MISSING_LICENCE = "DE: dcat:Distribution: MUSS eine dcterms:license haben."
@@ -67,8 +67,9 @@ def test_licences_come_from_govdatas_vocabulary_and_name_the_spdx_expression(
     graph: Graph, published
 ) -> None:
     (dataset,) = graph.subjects(RDF.type, DCAT.Dataset)
-    # CC-BY-SA-4.0 beside attribution and public domain licences governs the whole
-    assert graph.value(dataset, DCTERMS.license) == URIRef(GOVDATA_LICENSES + "cc-by-sa/4.0")
+    # CC-BY-SA-4.0 beside CC-BY-4.0 and DL-DE-BY-2.0 documents governs none of them: share-alike
+    # would be laid on documents whose own terms ask attribution only
+    assert graph.value(dataset, DCTERMS.license) == URIRef(GOVDATA_OTHER_OPEN)
     rights = graph.value(graph.value(dataset, DCTERMS.rights), RDFS.label)
     assert str(rights) == f"SPDX: {published['corpus_licence']}"
     for node in distributions(graph).values():

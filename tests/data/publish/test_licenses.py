@@ -53,27 +53,33 @@ def test_spdx_ids_map_to_open_licences_of_govdatas_vocabulary(spdx: str, concept
     ("expressions", "concept"),
     [
         (["CC0-1.0", "CC-BY-4.0"], "cc-by/4.0"),
-        (
-            ["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "DL-DE-BY-2.0", "DL-DE-ZERO-2.0"],
-            "cc-by-sa/4.0",
-        ),
+        (["CC-BY-SA-4.0", "CC0-1.0", "DL-DE-ZERO-2.0"], "cc-by-sa/4.0"),
         (["CC0-1.0 OR CC-BY-4.0", "DL-DE-ZERO-2.0", "DL-DE-BY-2.0"], "dl-by-de/2.0"),
+        (["DL-DE-ZERO-2.0", "CC0-1.0"], "cc-zero"),
     ],
 )
-def test_mixed_licences_name_the_one_that_demands_the_most(
+def test_mixed_licences_name_the_only_one_beside_public_domain_dedications(
     expressions: list[str], concept: str
 ) -> None:
-    """One licence per distribution: the only one demanding the most, whose terms honour all."""
+    """One licence per distribution: the only one that is not a public-domain dedication
+    (those allow anything, so its terms honour all)."""
     assert govdata_licence(expressions) == GOVDATA + concept
 
 
 @pytest.mark.parametrize(
     "expressions",
-    [["CC-BY-4.0", "DL-DE-BY-2.0"], ["CC-BY-SA-4.0", "ODbL-1.0", "CC0-1.0"], ["OGL-UK-3.0"]],
+    [
+        ["CC-BY-4.0", "DL-DE-BY-2.0"],
+        ["CC-BY-SA-4.0", "ODbL-1.0", "CC0-1.0"],
+        ["OGL-UK-3.0"],
+        ["CC-BY-4.0", "CC-BY-SA-4.0"],
+        ["CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "DL-DE-BY-2.0", "DL-DE-ZERO-2.0"],
+    ],
 )
 def test_mixed_licences_without_one_governing_are_other_open(expressions: list[str]) -> None:
-    """Two attribution (or share-alike) licences each in their own words, or a licence that
-    GovData's vocabulary lacks."""
+    """Two licences with terms of their own (share-alike must not be laid on CC-BY or DL-DE-BY
+    documents, which ask attribution in their own words), or a licence that GovData's
+    vocabulary lacks."""
     assert govdata_licence(expressions) == GOVDATA_OTHER_OPEN
     if LICENCE_VOCABULARY.is_file():
         assert GOVDATA_OTHER_OPEN in _open_govdata_licences()
