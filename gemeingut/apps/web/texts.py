@@ -119,6 +119,9 @@ TEXTS: dict[str, Message] = {
     # the server's own failure or a lost connection; a request it refused (4xx) is `refused`
     "error": _("Something went wrong: {reason}", reason="{reason}"),
     "refused": _("Not possible: {reason}", reason="{reason}"),
+    # what the browser names in English: a lost connection, an answer that is not JSON
+    "unreachable": _("The server could not be reached. Check the connection and try again."),
+    "unreadable": _("The server's answer could not be read. Try again."),
     "trace_heading": _("Where does this phrase occur in the training data?"),
     "trace_help": _(
         "The model learnt from {documents} documents ({tokens} tokens). Parts of your text "

@@ -5,6 +5,7 @@ leaves no empty answer behind; "Neue Unterhaltung" starts over; Ctrl+Enter sends
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,4 +114,118 @@ def test_a_new_conversation_starts_over_and_ctrl_enter_sends(page) -> None:
     assert send(page, "Der Hund liebt das Buch.", keys=True) == [
         {"role": "user", "content": "Der Hund liebt das Buch."}
     ]
+    assert axe_violations(page) == []
+
+
+def wait_until(page, done, what: str) -> None:
+    """Let the page run until `done()` (a route held, say): a few seconds at most."""
+    for _ in range(200):
+        if done():
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError(f"waited in vain for {what}")
+
+
+def test_a_new_conversation_while_the_turns_are_counted_keeps_none_of_them(page) -> None:
+    """Two long questions do not fit: the second turn counts twice (with the first exchange,
+    then without it). A new conversation begun during the second count takes none of the old
+    turns along, and the old turn is not sent."""
+    counts: list = []
+    held: list = []
+
+    def hold_the_third(route) -> None:
+        counts.append(route)
+        if len(counts) == 3:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/tokenize", hold_the_third)
+    send(page, f"{QUESTION} Frage 1.")
+    page.get_by_label("Ihre Nachricht").fill(f"{QUESTION} Frage 2.")
+    page.get_by_role("button", name="Senden").click()
+    wait_until(page, lambda: held, "the second count of the second turn")
+    asked = []
+    page.on("request", lambda r: asked.append(r) if "chat/completions" in r.url else None)
+    page.get_by_role("button", name="Neue Unterhaltung").click()
+    held[0].continue_()
+    assert send(page, "Der Hund liebt das Buch.") == [
+        {"role": "user", "content": "Der Hund liebt das Buch."}
+    ]
+    assert len(asked) == 1  # only the new question: the old turn went nowhere
+    assert page.locator(".turn.user").all_inner_texts() == ["Sie: Der Hund liebt das Buch."]
+    assert page.locator("#chat-log .note").count() == 0
+
+
+def test_a_count_refused_once_is_tried_again_on_the_next_turn(page) -> None:
+    """Only a server without the route counts never; a refusal (too many requests) is once."""
+    asked: list[str] = []
+
+    def refuse_the_first(route) -> None:
+        asked.append(route.request.url)
+        if len(asked) > 1:
+            route.continue_()
+            return
+        error = {"error": {"message": "zu viele Anfragen", "code": "rate_limit_exceeded"}}
+        route.fulfill(status=429, content_type="application/json", body=json.dumps(error))
+
+    page.route("**/tokenize", refuse_the_first)
+    send(page, "Die Katze sieht den Garten.")
+    assert page.locator("#chat-status").inner_text() == ""  # the turn went on without the count
+    send(page, "Der Hund liebt das Buch.")
+    assert len(asked) > 1  # counted again (more than once, where the answer was long)
+
+
+def test_sending_while_the_model_writes_says_again_that_it_writes(page) -> None:
+    """A second Ctrl+Enter during an answer is not silent: the status is said again (emptied,
+    then filled: the same words unchanged are no news to a screen reader)."""
+    held: list = []
+    page.route("**/v1/chat/completions", lambda route: held.append(route))
+    page.evaluate(
+        """() => {
+          const status = document.getElementById('chat-status');
+          window.said = [];
+          new MutationObserver(() => window.said.push(status.textContent))
+            .observe(status, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill("Die Katze sieht den Garten.")
+    box.press("Control+Enter")
+    wait_until(page, lambda: held, "the question to be sent")
+    box.fill("Der Hund liebt das Buch.")
+    box.press("Control+Enter")
+    page.wait_for_function("window.said.length >= 3", timeout=5_000)
+    assert page.evaluate("window.said") == [BUSY, "", BUSY]
+    assert box.input_value() == "Der Hund liebt das Buch."  # kept, to send when the answer is in
+    assert page.locator(".turn.user").count() == 1
+    held[0].continue_()
+    page.wait_for_function("document.getElementById('chat-status').textContent === ''")
+    assert axe_violations(page) == []
+
+
+def test_the_language_switch_keeps_the_whole_log_and_what_the_model_is_sent(page) -> None:
+    """The log shows the turns left out of the context, and says where: in the other language
+    too; the model is still sent only the turns that fit."""
+    send(page, f"{QUESTION} Frage 1.")
+    send(page, f"{QUESTION} Frage 2.")  # the two do not fit together: the first is left out
+    assert page.locator("#chat-log .note").count() == 1
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**/?lang=en")
+    page.get_by_text("Signed in. Model: winzig").wait_for()
+    log = page.locator("#chat-log > *")
+    kinds = log.evaluate_all("entries => entries.map(e => e.className)")
+    assert kinds == ["turn user", "turn assistant", "note", "turn user", "turn assistant"]
+    assert log.nth(0).inner_text() == f"You: {QUESTION} Frage 1."
+    assert log.nth(2).inner_text() == (
+        "Older messages were left out so that the conversation fits into the model's context."
+    )
+    assert page.locator(".turn.assistant button.report").count() == 2
+    page.get_by_label("Your message").fill("Die Katze sieht den Garten.")
+    with page.expect_request("**/tokenize") as counted:  # the conversation before it is trimmed
+        page.get_by_role("button", name="Send").click()
+    messages = counted.value.post_data_json["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert messages[0]["content"] == f"{QUESTION} Frage 2."
+    page.wait_for_function("document.getElementById('chat-status').textContent === ''")
     assert axe_violations(page) == []

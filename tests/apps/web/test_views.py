@@ -144,8 +144,56 @@ def test_only_the_servers_own_failure_is_said_to_have_gone_wrong(page, site: dic
     assert said == [
         "Nicht möglich: x",
         "Etwas ist schiefgegangen: y",
-        "Etwas ist schiefgegangen: Failed to fetch",
+        f"Etwas ist schiefgegangen: {UNREACHABLE}",
     ]
+
+
+UNREACHABLE = (
+    "Der Server war nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut."
+)
+UNREADABLE = "Die Antwort des Servers konnte nicht gelesen werden. Versuchen Sie es erneut."
+
+
+def test_a_lost_connection_and_a_broken_answer_are_said_in_german(page, site: dict) -> None:
+    """The browser names them in English ("Failed to fetch", "Unexpected token"): the page not."""
+    page.goto(site["url"] + "/")
+    page.route("**/v1/models", lambda route: route.abort())
+    page.get_by_label("API-Schlüssel").fill(site["key"])
+    page.get_by_role("button", name="Anmelden").click()
+    alert = page.get_by_role("alert")
+    alert.get_by_text(UNREACHABLE).wait_for()  # not "the key was not accepted"
+    assert alert.inner_text() == f"Etwas ist schiefgegangen: {UNREACHABLE}"
+    page.unroute("**/v1/models")
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    status = page.locator("#documents-status")
+    page.route("**/search", lambda route: route.abort())
+    page.get_by_role("button", name="Suchen").click()
+    page.get_by_text(UNREACHABLE).wait_for()
+    assert status.inner_text() == f"Etwas ist schiefgegangen: {UNREACHABLE}"
+    page.unroute("**/search")
+    proxy = "<html><body>Bad Gateway</body></html>"  # a proxy's page where JSON was due
+    page.route("**/search", lambda route: route.fulfill(status=200, body=proxy))
+    page.get_by_role("button", name="Suchen").click()
+    page.get_by_text(UNREADABLE).wait_for()
+    assert status.inner_text() == f"Etwas ist schiefgegangen: {UNREADABLE}"
+
+
+def test_every_list_without_markers_stays_a_list_for_screen_readers(page, site: dict) -> None:
+    """VoiceOver drops the list of a list styled without markers, unless it says role=list."""
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    page.get_by_role("button", name="Suchen").click()
+    page.locator("#results li").first.wait_for()
+    unmarked = page.evaluate(
+        """() => [...document.querySelectorAll('ul, ol')]
+          .filter(l => getComputedStyle(l).listStyleType === 'none')
+          .filter(l => l.getAttribute('role') !== 'list')
+          .map(l => l.id || l.parentElement.tagName)"""
+    )
+    assert unmarked == []
 
 
 def test_the_look_inside_writes_token_as_german_does(page, site: dict) -> None:

@@ -15,7 +15,13 @@ const counted = (key, count) => (count === 1 && `${key}_one` in T ? T[`${key}_on
 // A value the API names in English (category "bias", status "new") in the page's language; a
 // value the page has no name for (a category someone made up) as it is.
 const named = (kind, value) => T[`${kind}_${value}`] ?? value;
-const state = { key: sessionStorage.getItem("gemeingut-key") || "", model: "" };
+const KEY = "gemeingut-key";  // in this tab's session storage: the key, never in a cookie
+const CARRY = "gemeingut-carry";  // what the language switch hands to the page in the other language
+const NOTICE = "gemeingut-notice";  // why the tab was signed out, for the page that loads afresh
+const state = { key: sessionStorage.getItem(KEY) || "", model: "" };
+// A key's public id (gg_<id>_<secret>), which the carry is tied to instead of the key itself;
+// "" without a key (a server without a gateway).
+const keyId = (key) => (key ? /^gg_([0-9a-f]+)_/.exec(key)?.[1] ?? null : "");
 
 function headers() {
   const result = { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang };
@@ -52,17 +58,35 @@ async function api(path, body) {
 // plainly; only the server's own failure or a lost connection as "something went wrong".
 function failed(error) {
   const refused = error.status >= 400 && error.status < 500;
-  return fill(refused ? T.refused : T.error, { reason: error.message });
+  return fill(refused ? T.refused : T.error, { reason: reason(error) });
 }
 
+// The browser names a lost connection ("Failed to fetch", a stream cut off: TypeError) and an
+// answer that is not JSON (SyntaxError) in English: the page says them in its own language.
+function reason(error) {
+  if (error instanceof TypeError) return T.unreachable;
+  if (error instanceof SyntaxError) return T.unreadable;
+  return error.message;
+}
+
+// Signing out forgets everything this person typed or was shown: the page loads afresh, so
+// that no view, today's or one added later, can keep a draft, a result or the conversation for
+// whoever signs in next. Only why they were signed out is kept, to say it.
 function signOut(notice) {
-  sessionStorage.removeItem("gemeingut-key");
+  sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(CARRY);
+  sessionStorage.setItem(NOTICE, notice);
   state.key = "";
   $("app").hidden = true;
+  location.reload();
+}
+
+// The sign-in form: nothing the language switch carried is left for whoever signs in.
+function showLogin(message) {
+  sessionStorage.removeItem(CARRY);
+  $("app").hidden = true;
   $("login").hidden = false;
-  $("key").value = "";
-  $("login-error").textContent = notice;
-  $("key").focus();
+  if (message !== undefined) $("login-error").textContent = message;
 }
 
 async function signIn() {
@@ -92,13 +116,15 @@ $("login-form").addEventListener("submit", async (event) => {
   }
   try {
     await signIn();
-    sessionStorage.setItem("gemeingut-key", state.key);
+    sessionStorage.setItem(KEY, state.key);
     $("login-error").textContent = "";
     // the form is gone: focus goes to the view that opened, not to the start of the page
     $(`${currentView()}-heading`).focus();
   } catch (error) {
     state.key = "";
-    $("login-error").textContent = fill(T.login_failed, { reason: error.message });
+    // a key refused is the key's fault; a lost connection or the server's failure is not
+    const refused = error.status >= 400 && error.status < 500;
+    showLogin(refused ? fill(T.login_failed, { reason: error.message }) : failed(error));
   }
 });
 
@@ -201,8 +227,10 @@ async function fitted(messages) {
     let counted;
     try {
       counted = await (await api("/tokenize", { model: state.model, messages: kept })).json();
-    } catch (_) {
-      uncounted.add(state.model);
+    } catch (error) {
+      // only an engine without the route counts never; a refusal or a lost connection is
+      // this once (the server's refusal of a conversation too long then drops turns)
+      if (error.status === 404) uncounted.add(state.model);
       return kept;
     }
     const limit = card?.max_model_len ?? counted.max_model_len;
@@ -214,14 +242,18 @@ async function fitted(messages) {
   }
 }
 
+function trimmedNote() {
+  const note = document.createElement("p");
+  note.className = "note";
+  note.textContent = T.chat_trimmed;
+  return note;
+}
+
 function sayTrimmed(question) {
   // once, where the conversation the model sees now begins: before the new question
   const turn = question.parentElement;
   if (turn.previousElementSibling?.classList.contains("note")) return;
-  const note = document.createElement("p");
-  note.className = "note";
-  note.textContent = T.chat_trimmed;
-  turn.before(note);
+  turn.before(trimmedNote());
 }
 
 function keep(messages, question) {
@@ -230,17 +262,27 @@ function keep(messages, question) {
   sayTrimmed(question);
 }
 
-async function chatResponse(question) {
+// The model's answer to the conversation of `round`, trimmed to fit; null where a new
+// conversation began meanwhile. It works on its own copy and looks again after every wait:
+// the turns of the old conversation must never reach the new one.
+async function chatResponse(question, round) {
+  let messages = [...conversation];
   for (;;) {
-    keep(await fitted(conversation), question);
+    messages = await fitted(messages);
+    if (round !== chatRound) return null;
+    keep(messages, question);
     try {
-      return await api("/v1/chat/completions", {
-        model: state.model, messages: conversation, stream: true, max_tokens: ANSWER_TOKENS,
+      const response = await api("/v1/chat/completions", {
+        model: state.model, messages, stream: true, max_tokens: ANSWER_TOKENS,
       });
+      if (round === chatRound) return response;
+      await response.body.cancel();
+      return null;
     } catch (error) {
-      const shorter = error.code === "context_length_exceeded" ? withoutOldest(conversation) : null;
+      if (round !== chatRound) return null;
+      const shorter = error.code === "context_length_exceeded" ? withoutOldest(messages) : null;
       if (!shorter) throw error;
-      keep(shorter, question);
+      messages = shorter;
     }
   }
 }
@@ -251,11 +293,11 @@ async function streamInto(answer, response, round) {
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) return true;
     if (round !== chatRound) {  // a new conversation began meanwhile
       await reader.cancel();
       return false;
     }
+    if (done) return true;
     buffer += decoder.decode(value, { stream: true });
     const events = buffer.split("\n\n");
     buffer = events.pop();
@@ -273,7 +315,11 @@ async function streamInto(answer, response, round) {
 $("chat-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const content = $("message").value.trim();
-  if (!content || chatting) return;
+  if (!content) return;
+  if (chatting) {  // the last answer is still coming: say so again, not nothing
+    sayBusyAgain();
+    return;
+  }
   chatting = true;
   const round = chatRound;
   $("message").value = "";
@@ -282,8 +328,8 @@ $("chat-form").addEventListener("submit", async (event) => {
   const answer = addTurn("assistant", "");
   $("chat-status").textContent = T.busy;
   try {
-    const response = await chatResponse(question);
-    if (!(await streamInto(answer, response, round))) return;
+    const response = await chatResponse(question, round);
+    if (!response || !(await streamInto(answer, response, round))) return;
     conversation.push({ role: "assistant", content: answer.textContent });
     $("chat-status").textContent = "";
     offerReport(answer, content);
@@ -299,6 +345,13 @@ $("chat-form").addEventListener("submit", async (event) => {
     if (round === chatRound) chatting = false;
   }
 });
+
+// The same words again are no change a screen reader announces: they go, and come back a
+// moment later (unless the answer came meanwhile).
+function sayBusyAgain() {
+  $("chat-status").textContent = "";
+  setTimeout(() => { if (chatting && !$("chat-status").textContent) $("chat-status").textContent = T.busy; }, 150);
+}
 
 $("message").addEventListener("keydown", (event) => {
   if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
@@ -839,7 +892,6 @@ $("source").addEventListener("keydown", (event) => {
 });
 
 // --- the language switch keeps the view, what was typed and the conversation -----------------
-const CARRY = "gemeingut-carry";  // in this tab's session storage, for the page in the other language
 const NOT_CARRIED = new Set(["file", "password", "range"]);  // and the model: chosen by name
 
 function typedFields() {
@@ -851,17 +903,45 @@ function typedFields() {
   return fields;
 }
 
-$("language").addEventListener("click", () => {
-  if ($("app").hidden) return;
-  const carried = { view: currentView(), model: state.model, fields: typedFields(), conversation };
+// The log as it shows: every turn, and the notes where older turns were left out.
+function shownLog() {
+  return Array.from($("chat-log").children, (entry) => (entry.classList.contains("note")
+    ? { role: "note" }
+    : { role: entry.classList.contains("user") ? "user" : "assistant", content: entry.querySelector("span").textContent }));
+}
+
+// Carried only where this tab goes to the other language, for the same key: a link opened in
+// a new tab (Ctrl, Shift or the middle button) leaves nothing here for whoever signs in next.
+$("language").addEventListener("click", (event) => {
+  if ($("app").hidden || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  const carried = {
+    keyId: keyId(state.key), view: currentView(), model: state.model, fields: typedFields(), conversation, log: shownLog(),
+  };
   sessionStorage.setItem(CARRY, JSON.stringify(carried));
+  location.assign($("language").href);
 });
+
+function restoreLog(log) {
+  let question = "";
+  for (const entry of Array.isArray(log) ? log : []) {
+    if (entry?.role === "note") {
+      $("chat-log").append(trimmedNote());
+      continue;
+    }
+    if (!["user", "assistant"].includes(entry?.role) || typeof entry.content !== "string") continue;
+    const turn = addTurn(entry.role, entry.content);
+    if (entry.role === "user") question = entry.content;
+    else offerReport(turn, question);
+  }
+}
 
 function restoreCarried() {
   let carried = null;
   try { carried = JSON.parse(sessionStorage.getItem(CARRY)); } catch (_) { /* not ours */ }
   sessionStorage.removeItem(CARRY);
   if (!carried || typeof carried !== "object") return;
+  if (typeof carried.keyId !== "string" || carried.keyId !== keyId(state.key)) return;  // someone else's
   if (carried.model !== state.model && state.models.some((m) => m.id === carried.model)) {
     $("model").value = carried.model;
     chooseModel();
@@ -873,14 +953,12 @@ function restoreCarried() {
     else if (field.tagName !== "SELECT" || [...field.options].some((o) => o.value === value)) field.value = value;
   }
   $("speech-fields").hidden = !$("draft-rede").checked;
-  let question = "";
+  // what the model is sent (the turns that fit), and the log as it showed (all of them)
   for (const message of Array.isArray(carried.conversation) ? carried.conversation : []) {
     if (!["user", "assistant"].includes(message?.role) || typeof message.content !== "string") continue;
     conversation.push({ role: message.role, content: message.content });
-    const turn = addTurn(message.role, message.content);
-    if (message.role === "user") question = message.content;
-    else offerReport(turn, question);
   }
+  restoreLog(carried.log);
   const tab = document.querySelector(`.tab[data-view="${carried.view}"]`);
   if (tab && !tab.closest("[hidden]")) showView(carried.view);
   $(`${currentView()}-heading`).focus();
@@ -899,7 +977,7 @@ if (back.has("key") || back.has("sso-error")) {
   if (mark && back.get("tab") === mark) {
     if (back.has("key")) {
       state.key = back.get("key");
-      sessionStorage.setItem("gemeingut-key", state.key);
+      sessionStorage.setItem(KEY, state.key);
     } else {
       $("login-error").textContent = fill(T.login_failed, { reason: back.get("sso-error") });
     }
@@ -914,8 +992,17 @@ if ($("sso")) {
     location.href = `/auth/oidc/login?tab=${mark}`;
   });
 }
+const notice = sessionStorage.getItem(NOTICE);  // this tab was just signed out
+sessionStorage.removeItem(NOTICE);
+if (notice) $("login-error").textContent = notice;
 if (document.body.dataset.needsKey === "yes" && !state.key) {
-  $("login").hidden = false;
+  showLogin();
+  if (notice !== null) $("key").focus();
 } else {
-  signIn().catch(() => { $("login").hidden = false; });
+  signIn().catch(() => showLogin());
 }
+// A page the back button brings from the browser's cache still shows what it showed: where
+// this tab signed out (or in with another key) since, it loads afresh.
+addEventListener("pageshow", (event) => {
+  if (event.persisted && (sessionStorage.getItem(KEY) || "") !== state.key) location.reload();
+});
