@@ -331,7 +331,7 @@ def _part(
     )
     adapter = evidence.has(ADAPTER_CONFIG)
     if name in OWN_DOCUMENTS and evidence.has(OWN_DOCUMENTS[name]):
-        return _own_document(component, evidence, kinds, base_found)
+        return _own_document(component, evidence, kinds, base_found, base_name)
     if name in BASE_ONLY:
         return _withheld(base_found, base_name) if not base_found.present else base_found
     if name == "Model architecture" and not adapter:
@@ -359,15 +359,31 @@ def _part(
 
 
 def _own_document(
-    component: Any, evidence: Evidence, kinds: dict[str, str | None], base_found: Found
+    component: Any,
+    evidence: Evidence,
+    kinds: dict[str, str | None],
+    base_found: Found,
+    base_name: Message | str,
 ) -> Found:
     """A document the bundle holds about the fine-tuned model (its technical report, its
-    paper): the fine-tune's own, with the base's where the base publishes one too."""
+    paper): it covers the fine-tuning only, so the model has one when the base publishes its
+    own too (as every component the base shares); without it the detail says what there is."""
     path = OWN_DOCUMENTS[component.name]
     own = found(component, [path], kinds["documents"])
     if not base_found.present:
-        return own
+        return fine_tuning_only(own, path, base_name)
     return replace(own, paths=own.paths + base_found.paths)
+
+
+def fine_tuning_only(own: Found, path: str, base_name: Message | str) -> Found:
+    """The fine-tune's own report or paper, where its base publishes none of its training."""
+    why = _(
+        "{path} covers the fine-tuning only; the base model {base} publishes none of its own "
+        "training",
+        path=path,
+        base=base_name,
+    )
+    return Found(own.component, (), own.licence, False, recorded(why))
 
 
 def _architecture(component: Any, evidence: Evidence, kinds: dict[str, str | None]) -> Found:

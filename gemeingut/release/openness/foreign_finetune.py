@@ -33,6 +33,7 @@ from gemeingut.release.openness.finetune_rating import (
     BASE_ONLY,
     OWN_DOCUMENTS,
     SHARED,
+    fine_tuning_only,
     mof_treatment,
 )
 from gemeingut.release.openness.mof import Component, Found, found
@@ -197,7 +198,9 @@ def _carried(
         named = lineage.base_name or "base-model"  # as a bundle names its base's folder
         paths = tuple(f"{named}: {p}" for p in base["evidence"]) if base else ()
         if name in OWN_DOCUMENTS and own.present:  # the fine-tune's own report or paper
-            return replace(own, paths=own.paths + (paths if base and base["present"] else ()))
+            if base is None or not base["present"]:
+                return fine_tuning_only(own, OWN_DOCUMENTS[name], lineage.shown_base)
+            return replace(own, paths=own.paths + paths)
         if base is None or not base["present"]:
             return _withheld(own, lineage, unchecked)
         return Found(own.component, paths, base["license"], base["license_open"], base["detail"])
