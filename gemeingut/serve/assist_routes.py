@@ -107,8 +107,7 @@ async def check_tender_text(
     if rules is None:
         rules = await run_in_threadpool(load_rules)
     found = await run_in_threadpool(check_passages, paragraphs, rules, language)
-    await run_in_threadpool(record_access, request, principal, 200, "allowed")
-    return TenderCheck(
+    checked = TenderCheck(
         errors=sum(f.severity == "error" for f in found),
         findings=[
             TenderFinding(
@@ -124,6 +123,9 @@ async def check_tender_text(
             for f in found
         ],
     )
+    # Recorded last, once nothing can fail: a 500 after it would leave a record saying 200.
+    await run_in_threadpool(record_access, request, principal, 200, "allowed")
+    return checked
 
 
 def _read_file(draft: DraftFile) -> list[Passage]:
@@ -255,7 +257,8 @@ async def write_draft_route(
     body: DraftBody, request: Request, principal: CallerDep, collections: Collections
 ) -> DraftOut:
     """A memo or speech from a collection the caller may see: one model call per section
-    (each admitted, counted and audited like a completion), each section's citations checked."""
+    (each admitted, counted and audited like a completion: one record each), each section's
+    citations checked; a draft that asked no model has one record of its own."""
     from gemeingut.apps.assistants.drafts import (
         DraftRequest,
         checked_section,
@@ -282,8 +285,8 @@ async def write_draft_route(
         )
     except InputError as error:
         raise APIError(400, error.message, param="subject") from None
+    calls = 0  # each recorded by its admission
     if not prepared.sources:
-        await run_in_threadpool(record_access, request, principal, 200, "allowed")
         draft = no_evidence(wanted, prepared)
     else:
         sections = []
@@ -295,9 +298,10 @@ async def write_draft_route(
             messages = section_messages(wanted, plan, prepared.sources, prepared.language)
             room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
             text, _usage = await ask_served_model(request, principal, messages, room, "subject")
+            calls += 1
             sections.append(checked_section(plan, text, prepared))
         draft = prepared.draft(wanted.kind, sections)
-    return DraftOut(
+    written = DraftOut(
         kind=draft.kind,
         title=draft.title,
         asked_model=draft.asked_model,
@@ -326,3 +330,6 @@ async def write_draft_route(
         ],
         markdown=render_markdown(draft, prepared.language),
     )
+    if not calls:  # no source, or none for any part: no model call recorded the request
+        await run_in_threadpool(record_access, request, principal, 200, "allowed")
+    return written

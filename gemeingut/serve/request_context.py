@@ -6,8 +6,12 @@ gateway quotes read in the same language as the gateway's own words), and its au
 (`gate.TRAIL`). A response that is about to leave an audited route without a record (JSON that
 cannot be read, a 413 or 415 from the guard, a 500 nobody foresaw) gets one first: metadata
 only, the pseudonym where the key was valid, the key id, the route, the status and why
-(`invalid_request`, `too_large`, `server_error` …). So no request that got a response is
-missing from the log, and none is in it twice.
+(`invalid_request`, `too_large`, `server_error` …); one whose last record says another status
+(work that failed after it was recorded: a 500 after the model answered) has that record
+corrected to the status it leaves with. A request has one record per model call (a draft
+asks the model once per section, each call recorded) and one record otherwise. So no request
+that got a response is missing from the log, none is in it twice, and its last record says
+the status the client got.
 """
 
 from __future__ import annotations
@@ -84,10 +88,13 @@ class RequestContext:
     async def _record_missing(
         self, scope: Scope, headers: dict[bytes, bytes], trail: Trail, status: int
     ) -> None:
-        """Record the response before it starts, where it has no record yet; a database that
-        fails here is logged, and the response still goes out."""
-        if self.gateway is None or trail.recorded or not self._is_audited(scope):
+        """Record the response before it starts, where it has no record yet or its last
+        record says another status; a database that fails here is logged, and the response
+        still goes out."""
+        if self.gateway is None or not self._is_audited(scope):
             return
+        if trail.recorded and trail.status == status:
+            return  # the usual case: no thread for it
         path = scope.get("path", "")
         auth = headers.get(b"authorization", b"").decode("latin-1")
         try:

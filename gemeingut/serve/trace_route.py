@@ -134,7 +134,6 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
         return len(query), trace(found.index, query, found.backend.detokenize, body.min_tokens)
 
     count, spans = await run_in_threadpool(traced)
-    await run_in_threadpool(record_access, request, principal, 200, "allowed")
     for span in spans:  # a JSONL corpus may give any JSON value as id, licence or source
         span["documents"] = [
             {key: None if value is None else str(value) for key, value in doc.items()}
@@ -143,13 +142,16 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
     reason: NoSpanReason | None = None
     if not spans:
         reason = "too_short" if count < body.min_tokens else "not_found"
-    return TraceResult(
+    result = TraceResult(
         tokens=count,
         min_tokens=body.min_tokens,
         spans=[TracedSpan.model_validate(s) for s in spans],
         reason=reason,
         message=_no_span(reason, count, body.min_tokens, request_language(request)),
     )
+    # Recorded last, once nothing can fail: a 500 after it would leave a record saying 200.
+    await run_in_threadpool(record_access, request, principal, 200, "allowed")
+    return result
 
 
 def _no_span(reason: NoSpanReason | None, count: int, least: int, language: str) -> str | None:

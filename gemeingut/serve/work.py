@@ -53,9 +53,11 @@ async def answered(
     record before the answer is sent."""
     results = await generate(request, queue, admission, backend, prompts, params, n, param)
     usage = usage_of(results, per_prompt=n)
-    metrics = request.app.state.metrics
-    metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens, backend.model_name)
-    await finish(admission, 200, usage, [r.text for r in results])
+    known = all(r.usage_known for r in results)
+    if known:
+        metrics = request.app.state.metrics
+        metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens, backend.model_name)
+    await finish(admission, 200, usage, [r.text for r in results], known=known)
     return results, usage
 
 
@@ -127,13 +129,17 @@ async def generate(
     param: str,
 ) -> list[GenerationResult]:
     """Wait for the model and generate; a client that hangs up cancels its work (the backend
-    stops its rows; an engine's call is cancelled, which closes its connection to the engine);
-    a failure still settles the quota and is recorded."""
+    stops its rows; an engine's call is cancelled, which closes its connection to the engine)
+    and is charged what was generated: the prompts answered before, and the prompt the engine
+    was reading. A failure still settles the quota and is recorded."""
     cancel = threading.Event()
     engine_call = isinstance(backend, GeneratesAsync)
+    done: list[GenerationResult] = []  # an engine's answers, prompt by prompt
     try:
         async with queue.admit():
-            work = asyncio.ensure_future(_generation(backend, prompts, params, n, cancel, param))
+            work = asyncio.ensure_future(
+                _generation(backend, prompts, params, n, cancel, param, done)
+            )
             try:
                 while not (await asyncio.wait({work}, timeout=DISCONNECT_POLL_SECONDS))[0]:
                     if await request.is_disconnected():
@@ -143,13 +149,17 @@ async def generate(
             finally:
                 if engine_call and not work.done():  # this request itself was cancelled
                     work.cancel()
-            results = [] if work.cancelled() else work.result()
+            results = done if work.cancelled() else work.result()
     except BaseException as error:
         await failed(admission, error)
         raise
     if cancel.is_set():  # recorded as nginx does: 499; what was generated still counts
-        used = usage_of(results, per_prompt=n) if results else await _unanswered(backend, prompts)
-        await finish(admission, 499, used)
+        used = usage_of(results, per_prompt=n)
+        if work.cancelled():  # the engine read the prompt it was answering
+            reading = prompts[len(results) // n : len(results) // n + 1]
+            used = _plus_prompt(used, await _unanswered(backend, reading))
+        known = all(r.usage_known for r in results)
+        await finish(admission, 499, used, known=known)
         raise APIError(499, _("the client closed the request"), code="client_closed")
     return results
 
@@ -161,20 +171,34 @@ async def _generation(
     n: int,
     cancel: threading.Event,
     param: str,
+    done: list[GenerationResult],
 ) -> list[GenerationResult]:
-    """An engine's call in the event loop (cancellable), the model's work in a worker thread."""
+    """An engine's calls in the event loop (cancellable), one a prompt, each answer kept in
+    `done` as it comes, so that a cancelled request still knows them; the model's work in a
+    worker thread."""
     with backend_errors_as_http(param):
         if isinstance(backend, GeneratesAsync):
-            return await backend.agenerate_batch(prompts, params, n)
+            for prompt in prompts:
+                done.extend(await backend.agenerate_batch([prompt], params, n))
+            return done
         return await run_in_threadpool(backend.generate_batch, prompts, params, n, cancel)
 
 
-async def _unanswered(backend: Backend, prompts: list[Prompt]) -> Usage:
-    """What an engine's call cancelled before it answered used, as far as is known: its
-    prompts (the engine read them); nothing of its answer reached the client."""
-    counted = await backend.prompt_tokens(prompts) if isinstance(backend, GeneratesAsync) else None
-    tokens = counted or 0
-    return Usage(prompt_tokens=tokens, completion_tokens=0, total_tokens=tokens)
+async def _unanswered(backend: Backend, prompts: list[Prompt]) -> int:
+    """The prompt tokens of an engine's call cancelled before it answered, as far as is known
+    (the engine read them); nothing of its answer reached the client."""
+    if not prompts or not isinstance(backend, GeneratesAsync):
+        return 0
+    return await backend.prompt_tokens(prompts) or 0
+
+
+def _plus_prompt(usage: Usage, tokens: int) -> Usage:
+    prompt = usage.prompt_tokens + tokens
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=usage.completion_tokens,
+        total_tokens=prompt + usage.completion_tokens,
+    )
 
 
 async def finish(
@@ -183,12 +207,14 @@ async def finish(
     usage: Usage | None = None,
     answers: list[str] | None = None,
     decision: str | None = None,
+    known: bool = True,
 ) -> None:
+    """Settle and record; `usage` None: nothing was generated (0 tokens); `known` False: the
+    tokens are unknown, and the whole reservation counts."""
     if admission is not None:
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        await run_in_threadpool(
-            admission.finish, status, prompt, completion, False, answers, decision
-        )
+        tokens = (prompt, completion) if known else (None, None)
+        await run_in_threadpool(admission.finish, status, *tokens, False, answers, decision)
 
 
 async def failed(admission: Admission | None, error: BaseException) -> None:
@@ -204,24 +230,18 @@ def stream_end(
 ) -> Callable[[GenerationResult | None], None]:
     """What a stream calls when it ends: count its tokens, settle the quota and complete the
     audit record with the stream's status (a stream cut short: the tokens it relayed, where
-    its engine's stream can tell; otherwise unknown, and the reservation counts)."""
+    its engine's stream can tell; otherwise, or where an engine told no usage that could be
+    counted, unknown, and the reservation counts)."""
     metrics: Metrics = request.app.state.metrics
 
     def end(result: GenerationResult | None, status: int) -> None:
-        if result is not None:
+        tokens: tuple[int | None, int | None] = (None, None)  # unknown: the reservation counts
+        if result is not None and result.usage_known:
+            tokens = (result.prompt_tokens, result.completion_tokens)
             metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
-        if admission is None:
-            return
-        if result is None:
-            admission.finish(status, None, None, streamed=True)
-        else:
-            admission.finish(
-                status,
-                result.prompt_tokens,
-                result.completion_tokens,
-                streamed=True,
-                answers=[result.text],
-            )
+        if admission is not None:
+            answers = [result.text] if result is not None else None
+            admission.finish(status, *tokens, streamed=True, answers=answers)
 
     return end
 

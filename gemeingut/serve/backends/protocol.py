@@ -87,6 +87,9 @@ class GenerationResult:
     # `echo` the prompt's text as the engine echoed it; `text` is then the answer alone.
     relayed_logprobs: Any = None
     echoed: str = ""
+    # False where an engine told no usage and its tokens could not be counted either: the
+    # quota then keeps the whole reservation instead of settling to the zeros above.
+    usage_known: bool = True
 
 
 class EngineUnavailable(RuntimeError):

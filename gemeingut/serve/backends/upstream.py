@@ -10,9 +10,11 @@ answer that is not streamed (`agenerate_batch`: the client hung up). Quota reser
 the prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it);
 where there is none, the whole context is reserved and settled to the real usage afterwards. A
 stream cut short is settled to what was relayed: the engine's usage if it sent it, otherwise
-the prompt and the relayed text counted by `/tokenize`. The client's `Accept-Language` goes
-with every call, so that the engine's own messages, which the gateway quotes, are in the
-client's language.
+the prompt and the relayed text counted by `/tokenize`; so is an answer or a whole stream that
+came without usage (an engine that ignores `stream_options.include_usage`), and where nothing
+can count its tokens, the reservation counts. The client's `Accept-Language` goes with every
+call, so that the engine's own messages, which the gateway quotes, are in the client's
+language.
 
 Log-probabilities, `echo` and the tokenizer routes (`/tokenize`, `/detokenize`,
 `/tokenizer_info`) are the engine's: its tokenizer names the tokens, so they are passed on as
@@ -28,6 +30,7 @@ import json
 import socket
 import threading
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -148,7 +151,11 @@ class UpstreamBackend:
                 raise EngineUnavailable(self._unreachable(error)) from None
             if response.status_code >= 400:
                 self._raise_for(response)
-            results.extend(self._results(prompt, params, _json(response)))
+            data = _json(response)
+            answered = self._results(prompt, params, data)
+            if not _told(data.get("usage")):
+                answered = await self._counted(prompt, answered)
+            results.extend(answered)
         return results
 
     async def prompt_tokens(self, prompts: list[Prompt]) -> int | None:
@@ -190,16 +197,16 @@ class UpstreamBackend:
             await response.aclose()
             self._raise_for(response)
         reader = _EventReader(isinstance(prompt, ChatPrompt))
-        events = self._apieces(response, reader)
+        events = self._apieces(response, reader, prompt)
         return AsyncTextStream(
             events, close=response.aclose, relayed=lambda: self._relayed(prompt, reader)
         )
 
     async def _relayed(self, prompt: Prompt, reader: _EventReader) -> GenerationResult | None:
-        """What a stream cut short relayed: by the engine's usage where it came before the cut,
-        otherwise the prompt and the relayed text counted by the engine's tokenizer (at least
-        one token per piece: a piece holds one token or more)."""
-        if reader.usage:
+        """What a stream relayed (cut short, or ended without usage): by the engine's usage
+        where it came, otherwise the prompt and the relayed text counted by the engine's
+        tokenizer (at least one token per piece: a piece holds one token or more)."""
+        if _told(reader.usage):
             return reader.result()
         prompt_tokens = await self._acount(self._count_body(prompt))
         if prompt_tokens is None:
@@ -214,6 +221,23 @@ class UpstreamBackend:
             completion_tokens=max(counted, len(reader.text)),
             finish_reason=reader.finish,  # type: ignore[arg-type]
         )
+
+    async def _counted(
+        self, prompt: Prompt, results: list[GenerationResult]
+    ) -> list[GenerationResult]:
+        """An answer without usage, counted by the engine's tokenizer: the prompt once, each
+        choice's text; where it cannot count, the tokens are unknown (the reservation counts)."""
+        prompt_tokens = await self._acount(self._count_body(prompt))
+        texts = [
+            await self._acount({"prompt": r.text, "add_special_tokens": False}) if r.text else 0
+            for r in results
+        ]
+        if prompt_tokens is None or None in texts:
+            return [replace(r, usage_known=False) for r in results]
+        return [
+            replace(r, prompt_tokens=prompt_tokens, completion_tokens=count or 0)
+            for r, count in zip(results, texts, strict=True)
+        ]
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         data = self._post("/v1/embeddings", {"model": self.upstream_model, "input": prompts})
@@ -428,7 +452,7 @@ class UpstreamBackend:
         return results
 
     async def _apieces(
-        self, response: httpx2.Response, events: _EventReader
+        self, response: httpx2.Response, events: _EventReader, prompt: Prompt
     ) -> AsyncGenerator[str | GenerationResult, None]:
         try:
             async for line in response.aiter_lines():
@@ -441,7 +465,10 @@ class UpstreamBackend:
                     reason=_failure(error, self.timeout),
                 )
             ) from None
-        yield events.result()  # the stream closes the response (AsyncTextStream.aclose)
+        # The stream closes the response (AsyncTextStream.aclose). An engine that sent no
+        # usage: counted as a stream cut short is, or unknown (the reservation counts).
+        counted = await self._relayed(prompt, events)
+        yield counted or replace(events.result(), usage_known=False)
 
 
 class _EventReader:
@@ -480,6 +507,11 @@ class _EventReader:
             completion_tokens=int(self.usage.get("completion_tokens", 0)),
             finish_reason=self.finish,  # type: ignore[arg-type]
         )
+
+
+def _told(usage: object) -> bool:
+    """Whether an engine's `usage` tells both counts (an engine may leave it out)."""
+    return isinstance(usage, dict) and {"prompt_tokens", "completion_tokens"} <= usage.keys()
 
 
 def _json(response: httpx2.Response) -> dict[str, Any]:

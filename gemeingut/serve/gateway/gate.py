@@ -9,10 +9,13 @@ client may retry; the traceback goes to the server log), recorded where the data
 takes the record. With no database configured the server runs open (a laptop on loopback) and
 all three are no-ops.
 
-Each HTTP request carries a `Trail` (`TRAIL`, set by `request_context.py`): whether a record
-was written, the caller's principal, its admission. A response that would leave an audited
-route without a record (a body that is no JSON, a 413, a 500 nobody foresaw) gets one from
-`record_missing`, so that no answered request is missing from the log, and none is in it twice.
+Each HTTP request carries a `Trail` (`TRAIL`, set by `request_context.py`): its last record
+(id and status), the caller's principal, its admission. A request has one record per model
+call (a draft asks the model once per section: one record each) and one record otherwise; a
+response that would leave an audited route without a record (a body that is no JSON, a 413, a
+500 nobody foresaw) gets one from `record_missing`, and one whose status is not the one its
+last record says (a 500 after the model answered) has that record corrected to it. So no
+answered request is missing from the log, none is in it twice, and none says 200 for a 500.
 
 Settling is retried (`SETTLE_PAUSES`), each time in a fresh transaction: a settle that never
 commits leaves the request's tokens reserved for the rest of the UTC day and its stream place
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -111,7 +114,7 @@ class Gateway:
             status=status,
             decision=decision,
         )
-        recorded()
+        recorded(request_id, status)
         return request_id
 
 
@@ -157,7 +160,7 @@ class Admission:
         if self._done:
             return
         self._done = True
-        recorded()  # this request's record is this admission's, also if settling fails
+        recorded(self.request_id, status)  # also if settling fails
         for attempt, pause in enumerate((*SETTLE_PAUSES, None)):
             try:
                 self._settle(status, prompt_tokens, completion_tokens, streamed, decision, attempt)
@@ -175,6 +178,10 @@ class Admission:
         if self.gateway.content_days and answers is not None:
             self._keep_content(answers)
 
+    @property
+    def finished(self) -> bool:
+        return self._done
+
     def _settle(
         self,
         status: int,
@@ -185,7 +192,8 @@ class Admission:
         attempt: int = 0,
     ) -> None:
         # What was generated counts, also for a client that left (499); a failure passes 0.
-        # Tokens unknown (a stream cut short): the whole reservation counts as used.
+        # Tokens unknown (a stream cut short, an engine that told no usage, a 500 nobody
+        # foresaw after the work): the whole reservation counts as used.
         if prompt_tokens is not None and completion_tokens is not None:
             used = prompt_tokens + completion_tokens
         else:
@@ -261,29 +269,37 @@ class Trail:
     recorded: bool = False
     principal: Principal | None = None  # the caller, once its key was found valid
     admission: Admission | None = None
+    request_id: str | None = None  # of its last record
+    status: int | None = None  # that record's
 
 
 TRAIL: ContextVar[Trail | None] = ContextVar("audit_trail", default=None)
 
 
-def recorded() -> None:
-    """Note that the request being served has its record."""
+def recorded(request_id: str, status: int) -> None:
+    """Note that the request being served has its record, `request_id` with `status`."""
     trail = TRAIL.get()
     if trail is not None:
-        trail.recorded = True
+        trail.recorded, trail.request_id, trail.status = True, request_id, status
 
 
 def record_missing(gateway: Gateway, trail: Trail, route: str, status: int, auth: str) -> None:
     """The record of a response that leaves without one: metadata only, with the pseudonym
     where the key (`auth`, the Authorization header) is valid and a decision after `status`.
-    An admission not yet finished is finished (its quota settled) with that record."""
-    if trail.recorded:
+    An admission not yet finished is finished with that record; what it generated is not
+    known here, so its whole reservation counts. A response whose last record says another
+    status (work that failed after it was recorded) has that record's status corrected."""
+    if trail.recorded and trail.status == status:
         return
     decision = FALLBACK_DECISIONS.get(status) or (
         "allowed" if status < 400 else "refused" if status < 500 else "server_error"
     )
-    if trail.admission is not None:
-        trail.admission.finish(status, 0, 0, decision=decision)
+    admission = trail.admission
+    opened = admission is not None and admission.request_id == trail.request_id  # a stream's
+    if admission is not None and not admission.finished and not opened:
+        admission.finish(status, None, None, decision=decision)
+        return
+    if trail.recorded and _corrected(gateway, trail, status):
         return
     principal, key_id = trail.principal, None
     if principal is None:
@@ -293,6 +309,19 @@ def record_missing(gateway: Gateway, trail: Trail, route: str, status: int, auth
         except AuthError:
             key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
     gateway.record(route, status, decision, principal, key_id)
+
+
+def _corrected(gateway: Gateway, trail: Trail, status: int) -> bool:
+    """Give the request's last record the response's `status`; False where that record is
+    not in the log (its database failed: the response gets a record of its own)."""
+    with writing(gateway.engine) as conn:
+        done = conn.execute(
+            update(audit_log)
+            .where(audit_log.c.request_id == trail.request_id)
+            .values(status=status)
+        )
+    trail.status = status
+    return done.rowcount > 0
 
 
 def get_gateway(request: Request) -> Gateway | None:
