@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.i18n import Message, _, current_language, decimal, plural, text
+from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def ingest_command(
 
     spec = EmbedderSpec(embed, embed_model, os.environ.get(KeyEnv)) if embed else None
     report = ingest(root, name, paths, group, language, spec)
-    encodings = _encodings(root, name, report.added + report.updated)
+    encodings = _encodings(root, name, report.added + report.updated + report.reread)
     if as_json:
         shown = asdict(report) | {"encodings": encodings}
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
@@ -74,6 +74,8 @@ def ingest_command(
             chunks=report.chunks,
         )
         console.print(f"[green]✓[/] {escape(text(summary))}")
+        if report.reread:
+            say("[yellow]![/]", _read_again(len(report.reread)))
         for key, encoding in encodings.items():
             say(
                 "[yellow]![/]",
@@ -84,6 +86,24 @@ def ingest_command(
         _warn_if_seen_by_nobody(name, report.groups)
     if report.skipped:
         raise typer.Exit(1)
+
+
+def _read_again(count: int) -> Message:
+    """Documents an ingest read although unchanged: an older gemeingut's readers numbered
+    their pages and named their sections otherwise, as earlier answers may have cited them."""
+    return plural(
+        count,
+        _(
+            "{count} unchanged document read again: it was read by another version of "
+            "gemeingut, whose pages and sections differ from this one's",
+            count=count,
+        ),
+        _(
+            "{count} unchanged documents read again: they were read by another version of "
+            "gemeingut, whose pages and sections differ from this one's",
+            count=count,
+        ),
+    )
 
 
 def _encodings(root: Path, name: str, keys: list[str]) -> dict[str, str]:
@@ -218,6 +238,11 @@ def query_command(
     collection = open_collection(root, name)
     checked = checked_mode(mode)
     language = language or current_language()
+    if language not in LANGUAGES:  # the list's scores are written in it, too
+        raise typer.BadParameter(
+            text(_("{lang!r} is not a language of gemeingut; use de or en", lang=language)),
+            param_hint="--language",
+        )
     reranker = _reranker(rerank)
     if not answer:
         hits = search(collection, question, k=k, mode=checked, reranker=reranker)
@@ -233,7 +258,7 @@ def query_command(
             say("[yellow]![/]", _nothing_found(collection, question))
         for i, row in enumerate(rows, 1):
             label = source_label(collection.chunks[hits[i - 1].row], language)
-            score = decimal(row["score"], 3, current_language(), grouped=False)
+            score = decimal(row["score"], 3, language, grouped=False)
             console.print(f"[bold][{i}][/] {escape(label)}  ({score})")
             console.print(escape(row["text"][:400]), highlight=False)
         return

@@ -140,7 +140,11 @@ async def list_visible(
 @collections_router.post(
     "/v1/collections/{name}/search",
     response_model=SearchResponse,
-    responses={404: {"model": ErrorResponse}, 400: {"model": ErrorResponse}},
+    responses={
+        404: {"model": ErrorResponse},
+        400: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
+    },
 )
 async def search_collection(
     name: str,
@@ -191,7 +195,7 @@ class SourceText(BaseModel):
 @collections_router.get(
     "/v1/collections/{name}/source",
     response_model=SourceText,
-    responses={404: {"model": ErrorResponse}},
+    responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
 )
 async def source_text(
     name: str,
@@ -247,6 +251,7 @@ async def source_text(
     responses={
         200: {"content": {"image/png": {}}, "description": "The page as a PNG."},
         404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
     },
 )
 async def page_image(
@@ -302,12 +307,21 @@ def _no_document(request: Request, principal: Principal | None, document: str) -
 def visible_collection(
     request: Request, principal: Principal | None, collections: OpenCollections, name: str
 ):
-    """The collection, or the same 404 whether it is missing or another group's."""
+    """The collection, or the same 404 whether it is missing or another group's; a 409 for
+    one whose documents were read by another reader format, to be ingested again: its pages
+    and sections are not those the source viewer finds in its documents."""
+    from gemeingut.errors import InputError
+
     if name not in collections.names():
         _refuse(request, principal, name)
     collection = collections.get(name)
     if not _may_see(request, principal, collection):
         _refuse(request, principal, name)
+    try:
+        collection.refuse_if_outdated()
+    except InputError as error:
+        record_access(request, principal, 409, "collection_outdated")
+        raise APIError(409, error.message, param="name", code="collection_outdated") from None
     return collection
 
 

@@ -185,3 +185,44 @@ def test_a_cited_pdf_page_is_shown_as_an_image_to_its_groups_only(
             assert refused.status_code == 404 and expected in refused.json()["error"]["message"]
         readings = [r for r in export(engine) if r["route"].endswith("/page-image")]
     assert [r["status"] for r in readings] == [200, 404, 404, 404]
+
+
+def test_a_collection_of_older_readers_is_refused_until_ingested_again(
+    tmp_path: Path, backend: TransformersBackend, serve: Serve
+) -> None:
+    """Its chunks name a PDF's sheets and a section's nearest heading: a source, page image
+    or search would show another page than cited, so each is a 409 saying to ingest again,
+    and audited; after the ingest the page cited is the page printed."""
+    from tests.apps.rag.documents import LABELLED, write_hundesteuer_odt, write_labelled_pdf
+    from tests.apps.rag.older_collections import as_stored_by_older_readers
+
+    folder = tmp_path / "akten"
+    folder.mkdir()
+    write_labelled_pdf(folder / "satzung.pdf")  # sheets i, ii, 1, 2
+    write_hundesteuer_odt(folder / "hundesteuer.odt")
+    root = tmp_path / "collections"
+    ingest(root, "akten", [folder], groups=["einkauf"])
+    as_stored_by_older_readers(root / "akten", {"akten/satzung.pdf": LABELLED})
+    engine, keys = staff(tmp_path)
+    section = quote("Satzung über die Hundesteuer › § 2 Steuersatz")
+    asked = (
+        "/v1/collections/akten/source?document=akten/satzung.pdf&page=1",
+        "/v1/collections/akten/page-image?document=akten/satzung.pdf&page=1",
+        f"/v1/collections/akten/source?document=akten/hundesteuer.odt&section={section}",
+    )
+    with serve(create_app(backend, gateway=Gateway(engine), collections=root)) as url:
+        for path in asked:
+            refused = get(url, keys["eva"], path)
+            assert refused.status_code == 409, refused.text
+            error = refused.json()["error"]
+            assert error["code"] == "collection_outdated"
+            assert error["message"].startswith("die Sammlung 'akten' muss neu aufgenommen werden")
+        assert search(url, keys["eva"], "akten").status_code == 409
+        assert get(url, keys["paul"], asked[0]).status_code == 404  # another group's: unnamed
+        ingest(root, "akten", [folder])
+        for path in asked:
+            assert get(url, keys["eva"], path).status_code == 200
+        shown = get(url, keys["eva"], asked[0]).json()
+        assert shown["text"] == LABELLED[2]  # printed page 1 is the third sheet
+    decisions = [(r["status"], r["decision"]) for r in export(engine)]
+    assert decisions.count((409, "collection_outdated")) == 4

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gemeingut.apps.rag.cite import Verdict, check_citations
+from gemeingut.apps.rag.collection import Collection
 from gemeingut.apps.rag.endpoint import Endpoint
-from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
+from gemeingut.apps.rag.storage import StoredChunk
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 

@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from gemeingut.apps.rag.index import Collection, StoredChunk
+from gemeingut.apps.rag.collection import Collection
 from gemeingut.apps.rag.readers import PATH_SEPARATOR
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, effective_mode, search
+from gemeingut.apps.rag.storage import StoredChunk
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 

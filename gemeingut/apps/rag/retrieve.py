@@ -22,7 +22,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
 if TYPE_CHECKING:
-    from gemeingut.apps.rag.index import Collection
+    from gemeingut.apps.rag.collection import Collection
     from gemeingut.apps.rag.rerank import Reranker
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -61,7 +61,9 @@ def search(
     reranker: Reranker | None = None,
 ) -> list[Hit]:
     """The `k` best chunks; with a `reranker`, the first stage's best `RERANK_DEPTH` (at
-    least `k`) ordered again by the cross-encoder, whose score each hit then carries."""
+    least `k`) ordered again by the cross-encoder, whose score each hit then carries. A
+    collection read by another reader format is refused: its pages would be cited wrongly."""
+    collection.refuse_if_outdated()
     if reranker is not None:
         from gemeingut.apps.rag.rerank import RERANK_DEPTH
 

@@ -1,0 +1,296 @@
+"""What a collection holds: `ingest` adds and updates documents, `remove` takes them out.
+
+`ingest` reads and embeds only new or changed files (by sha256), keeps the chunks and vectors
+of the unchanged, drops files that vanished from an ingested folder, and writes a new index
+that the collection switches to in one rename (`storage.py`): a failed ingest leaves the old
+one as it was. A document read by another version of the readers (`storage.READER_FORMAT`)
+is read again from the collection's own copy, whether or not this ingest names its file: its
+pages and sections are not those the readers find now, and one ingest makes the whole
+collection searchable again (`collection.Collection.refuse_if_outdated`).
+
+BM25 and the vectors see a chunk's section heading before its text, so a question may name
+the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gemeingut.apps.rag.access import checked_groups, groups_after_ingest
+from gemeingut.apps.rag.chunking import Chunk, chunk_passages
+from gemeingut.apps.rag.collection import Collection, embedder_spec, open_collection
+from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
+from gemeingut.apps.rag.ingest_files import Held, found_documents, refuse_other_sources
+from gemeingut.apps.rag.readers import read_document
+from gemeingut.apps.rag.storage import (
+    COLLECTION_FILE,
+    FILES_DIR,
+    READER_FORMAT,
+    StoredChunk,
+    collection_folder,
+    drop_unused_files,
+    locked,
+    read_by_this_reader,
+    read_meta,
+    searched_text,
+    store_file,
+    write_index,
+)
+from gemeingut.errors import InputError
+from gemeingut.hashing import sha256_file
+from gemeingut.i18n import _, text
+
+LANGUAGES = ("de", "en")
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    reread: list[str] = field(default_factory=list)  # unchanged, read by another reader format
+    removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> why
+    chunks: int = 0
+    groups: list[str] = field(default_factory=list)  # who may see the collection now
+
+
+def ingest(
+    root: Path,
+    name: str,
+    paths: list[Path],
+    groups: list[str] | None = None,
+    language: str = "de",
+    embed: EmbedderSpec | None = None,
+) -> IngestReport:
+    """Add or update `paths` (files or folders) in collection `name`, creating it if new;
+    `groups` are a new collection's, and must be an existing one's if given."""
+    folder = collection_folder(root, name)
+    if language not in LANGUAGES:
+        raise InputError(
+            _("--language {language!r} is not known", language=language),
+            _("use one of {choices}", choices=", ".join(LANGUAGES)),
+        )
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InputError(_("not found: {paths}", paths=", ".join(missing)), _("check the paths"))
+    asked = checked_groups(groups or [])
+    report = IngestReport()
+    found = found_documents(paths, report.skipped)
+    folder.mkdir(parents=True, exist_ok=True)
+    with locked(folder):
+        meta = _current_meta(root, name, language)
+        meta["groups"] = groups_after_ingest(meta, asked)
+        report.groups = meta["groups"]
+        refuse_other_sources(meta.get("documents", {}), found)
+        embedder = _embedder_for(meta, embed)
+        old = Collection(folder, meta)
+        chunks, vectors = _update(folder, meta, old, paths, found, report, embedder)
+        write_index(folder, meta, chunks, vectors)
+        drop_unused_files(folder, meta)
+    return report
+
+
+def remove(root: Path, name: str, keys: list[str]) -> IngestReport:
+    """Take documents out of collection `name`: their chunks, vectors and stored copies. The
+    BM25 index is built anew from the chunks that stay and `collection.json` switches to the
+    new index in one rename, as after an ingest."""
+    folder = collection_folder(root, name)
+    read_meta(root, name)  # a clear error if there is no such collection
+    with locked(folder):
+        old = open_collection(root, name)
+        documents = old.meta["documents"]
+        _refuse_unknown_keys(name, documents, keys)
+        gone = set(keys)
+        rows = [r for r, chunk in enumerate(old.chunks) if chunk.document not in gone]
+        chunks = [old.chunks[r] for r in rows]
+        vectors = np.asarray(old.vectors[rows]) if old.vectors is not None and rows else None
+        for key in gone:
+            del documents[key]
+        write_index(folder, old.meta, chunks, vectors)
+        drop_unused_files(folder, old.meta)
+    return IngestReport(removed=sorted(gone), chunks=len(chunks), groups=old.groups)
+
+
+def _refuse_unknown_keys(name: str, documents: dict[str, Any], keys: list[str]) -> None:
+    unknown = sorted(set(keys) - set(documents))
+    if unknown:
+        held = sorted(documents)
+        shown = ", ".join(held[:10]) + (" …" if len(held) > 10 else "")
+        raise InputError(
+            _(
+                "collection {name!r} holds no document {keys}",
+                name=name,
+                keys=", ".join(repr(k) for k in unknown),
+            ),
+            _("its documents: {keys}", keys=shown or text(_("none"))),
+        )
+
+
+class _NewIndex:
+    """A collection's chunks after an ingest and their vectors in the same order: kept from
+    the old index, or new and embedded. Where the old index has no vectors (an embedder is
+    new), every chunk is embedded at the end."""
+
+    def __init__(self, old: Collection, embedder: Embedder | None) -> None:
+        self.old = old
+        self.old_rows = _rows_by_document(old.chunks)
+        self.embedder = embedder
+        self.reuse = old.vectors is not None
+        self.chunks: list[StoredChunk] = []
+        self.vectors: list[np.ndarray] = []
+
+    def keep(self, key: str) -> None:
+        rows = self.old_rows.get(key, [])
+        self.chunks.extend(self.old.chunks[r] for r in rows)
+        if self.reuse and self.embedder is not None:
+            self.vectors.append(np.asarray(self.old.vectors[rows]))
+
+    def add(self, key: str, digest: str, pieces: list[Chunk]) -> None:
+        new = [_stored(key, digest, i, piece) for i, piece in enumerate(pieces)]
+        self.chunks.extend(new)
+        if self.reuse and self.embedder is not None and new:
+            self.vectors.append(self.embedder.embed([searched_text(c) for c in new]))
+
+    def all_vectors(self) -> np.ndarray | None:
+        if self.embedder is None or not self.chunks:
+            return None
+        if not self.reuse:
+            return self.embedder.embed([searched_text(c) for c in self.chunks])
+        return np.concatenate([v for v in self.vectors if len(v)])
+
+
+def _update(
+    folder: Path,
+    meta: dict[str, Any],
+    old: Collection,
+    paths: list[Path],
+    found: dict[str, Path],
+    report: IngestReport,
+    embedder: Embedder | None,
+) -> tuple[list[StoredChunk], np.ndarray | None]:
+    """The collection's chunks after this ingest, and their vectors in the same order."""
+    documents: dict[str, dict[str, Any]] = meta.setdefault("documents", {})
+    index = _NewIndex(old, embedder)
+
+    def carry(key: str) -> None:
+        """A document this ingest does not change: its chunks as they are, or read again from
+        the collection's copy where another reader format made them."""
+        record = documents[key]
+        if not read_by_this_reader(record):
+            pieces, why = _passages(folder / FILES_DIR / record["file"])
+            if not why:
+                report.reread.append(key)
+                index.add(key, record["sha256"], pieces)
+                record.update(chunks=len(pieces), reader=READER_FORMAT)
+                return
+            report.skipped.setdefault(record["source"], why)  # old chunks stay, not searched
+        index.keep(key)
+
+    folders = [p.resolve() for p in paths if p.is_dir()]
+    for key in sorted(set(documents) - set(found)):
+        if any(Path(documents[key]["source"]).is_relative_to(f) for f in folders):
+            report.removed.append(key)
+            del documents[key]
+        else:
+            carry(key)
+    digests = {key: sha256_file(path) for key, path in found.items()}
+    held = Held(meta["name"], documents, digests)
+    for key, path in sorted(found.items()):
+        digest = digests[key]
+        if documents.get(key, {}).get("sha256") == digest:
+            if read_by_this_reader(documents[key]):
+                report.unchanged.append(key)
+            documents[key]["source"] = str(path.resolve())  # a file that moved: where it is now
+            carry(key)
+            continue
+        why = held.other_key_for(key, path, digest)
+        pieces, why = ([], why) if why else _passages(path)
+        if why:
+            report.skipped[str(path)] = why
+            if key in documents:
+                carry(key)  # the last good version stays
+            continue
+        (report.updated if key in documents else report.added).append(key)
+        documents[key] = {
+            "sha256": digest,
+            "file": store_file(folder, path, digest),
+            "source": str(path.resolve()),
+            "chunks": len(pieces),
+            "reader": READER_FORMAT,
+        }
+        index.add(key, digest, pieces)
+    report.chunks = len(index.chunks)
+    return index.chunks, index.all_vectors()
+
+
+def _passages(path: Path) -> tuple[list[Chunk], str]:
+    """The chunks of a file, or none and why it is skipped."""
+    try:
+        pieces = chunk_passages(read_document(path))
+    except InputError as exc:
+        return [], _reason(exc, path)
+    # a file with nothing to find would be stored, listed and never found
+    return pieces, "" if pieces else text(_("contains no text to search"))
+
+
+def _reason(error: InputError, path: Path) -> str:
+    """Why `path` was skipped, without the path: a reader's error names its file (it is also
+    shown alone), the report names it once, beside the reason."""
+    return text(error.message).removeprefix(f"{path}: ")
+
+
+def _embedder_for(meta: dict[str, Any], spec: EmbedderSpec | None) -> Embedder | None:
+    """The embedder of the collection's vectors; another one would make them incomparable."""
+    recorded = meta.get("embedder")
+    if spec is None:
+        return open_embedder(embedder_spec(meta)) if recorded else None
+    embedder = open_embedder(spec)
+    if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):
+        raise InputError(
+            _(
+                "collection {name!r} holds vectors of {model} ({source}), not of {other} "
+                "({other_source})",
+                name=meta["name"],
+                model=recorded["model"],
+                source=recorded["source"],
+                other=embedder.name,
+                other_source=spec.source,
+            ),
+            _("ingest with the same --embed, or make a new collection"),
+        )
+    meta["embedder"] = {"source": spec.source, "model": embedder.name}
+    return embedder
+
+
+def _current_meta(root: Path, name: str, language: str) -> dict[str, Any]:
+    """The collection's record, or a new collection's."""
+    if (collection_folder(root, name) / COLLECTION_FILE).is_file():
+        meta = read_meta(root, name)
+        if meta.get("language", "de") != language:
+            raise InputError(
+                _(
+                    "collection {name!r} is in {language!r}, not {asked!r}",
+                    name=name,
+                    language=meta.get("language"),
+                    asked=language,
+                ),
+                _("ingest with the collection's --language, or make a new collection"),
+            )
+        return meta
+    return {"name": name, "groups": [], "language": language, "documents": {}}
+
+
+def _rows_by_document(chunks: list[StoredChunk]) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        rows.setdefault(chunk.document, []).append(row)
+    return rows
+
+
+def _stored(key: str, digest: str, ordinal: int, chunk: Chunk) -> StoredChunk:
+    return StoredChunk(f"{digest[:16]}-{ordinal}", key, chunk.page, chunk.section, chunk.text)

@@ -1,0 +1,132 @@
+"""Which files an ingest takes, under which key, and which it refuses or skips.
+
+A document's key is its file name, or for a file found in a folder the folder's name and the
+path below it; two files that would share a key refuse the ingest before anything is written.
+A file the collection already holds under another key (the same file, or the same content) is
+skipped with that key named: a search would find it twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gemeingut.apps.rag.readers import READERS, require_known_format
+from gemeingut.errors import InputError
+from gemeingut.i18n import _, text
+
+_RENAME_HINT = _(
+    "rename one of them, or ingest the folder one level above: a folder's name is part of the "
+    "keys of the documents in it"
+)
+
+
+def found_documents(paths: list[Path], skipped: dict[str, str]) -> dict[str, Path]:
+    """Key → file of each document in `paths`; what is not followed goes into `skipped` (file
+    → why). Two files with one key (`a/info.txt`, `b/info.txt`) refuse the ingest before
+    anything is written: the second would replace the first unseen. Longer keys would avoid
+    the clash, but a key must not change with what else is ingested: a later ingest compares
+    keys to find what changed."""
+    found: dict[str, Path] = {}
+    for key, path in _walk(paths, skipped):
+        first = found.setdefault(key, path)
+        if first.resolve() != path.resolve():
+            raise InputError(
+                _(
+                    "{first} and {second} would both be named {key!r} in the collection",
+                    first=str(first),
+                    second=str(path),
+                    key=key,
+                ),
+                _RENAME_HINT,
+            )
+    return found
+
+
+def refuse_other_sources(documents: dict[str, dict[str, Any]], found: dict[str, Path]) -> None:
+    """A key the collection holds for another file that still exists (`a/info.txt`, ingested
+    before `b/info.txt`): the new file would replace the other without a word. A file that
+    moved (its old place is gone) updates its document."""
+    for key, path in sorted(found.items()):
+        recorded = documents.get(key, {}).get("source")
+        if recorded and Path(recorded) != path.resolve() and Path(recorded).exists():
+            raise InputError(
+                _(
+                    "{path} would replace {other}, which the collection holds as {key!r}",
+                    path=str(path),
+                    other=recorded,
+                    key=key,
+                ),
+                _RENAME_HINT,
+            )
+
+
+class Held:
+    """Which key holds a file or a content: a document under two keys is found twice by every
+    search (same text, same score) and pushes other sources out of the best k."""
+
+    def __init__(
+        self, name: str, documents: dict[str, dict[str, Any]], digests: dict[str, str]
+    ) -> None:
+        self.name = name
+        staying = {k: r for k, r in documents.items() if k not in digests}
+        unchanged = {k: r for k, r in documents.items() if r["sha256"] == digests.get(k)}
+        self.sources = {r["source"]: k for k, r in staying.items()}
+        self.contents: dict[str, str] = {}
+        for key, record in sorted((staying | unchanged).items()):
+            self.contents.setdefault(record["sha256"], key)
+
+    def other_key_for(self, key: str, path: Path, digest: str) -> str:
+        """Why `path` is not taken under `key` (empty if it is); a key taken claims its content."""
+        other = self.sources.get(str(path.resolve()))
+        if other is not None and other != key:
+            return text(
+                _(
+                    "already in the collection as {key!r}, not taken twice: to update it, "
+                    "ingest it as it was ingested; to keep it under the new name, first: "
+                    "gemeingut rag remove {name} {key}",
+                    key=other,
+                    name=self.name,
+                )
+            )
+        other = self.contents.setdefault(digest, key)
+        if other != key:
+            return text(
+                _(
+                    "the same content as {key!r} in the collection, not taken twice: to keep "
+                    "it under the new name, first: gemeingut rag remove {name} {key}",
+                    key=other,
+                    name=self.name,
+                )
+            )
+        return ""
+
+
+def _walk(paths: list[Path], skipped: dict[str, str]) -> Iterator[tuple[str, Path]]:
+    """(key, file) for every readable document; a folder's key keeps its own name and the
+    path below it. Links are not followed: a link could lead out of what was meant to be
+    ingested (another group's files)."""
+    for path in paths:
+        if path.is_symlink():
+            skipped[str(path)] = text(_("a link: not followed"))
+        elif path.is_file():
+            require_known_format(path)
+            yield path.name, path
+        else:
+            for file in sorted(_files_below(path, skipped)):
+                yield f"{path.resolve().name}/{file.relative_to(path).as_posix()}", file
+
+
+def _files_below(folder: Path, skipped: dict[str, str]) -> Iterator[Path]:
+    for directory, subfolders, files in os.walk(folder):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        for name in files:
+            path = Path(directory) / name
+            if name.startswith(".") or path.suffix.lower() not in READERS:
+                continue
+            if path.is_symlink() or not path.is_file():
+                skipped[str(path)] = text(_("a link or special file: not followed"))
+                continue
+            yield path

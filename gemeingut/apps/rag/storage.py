@@ -1,0 +1,190 @@
+"""A collection on disk: its record, its documents' copies and its index, each replaced whole.
+
+Layout of `<root>/<name>/`:
+  collection.json   name, owning groups, language, embedder, documents (sha256, chunks, the
+                    reader format they were read in) and the current index folder
+  files/            a copy of each document (by sha256), for the source viewer and for
+                    reading a document again when the readers change (`ingest.py`)
+  index-<id>/       chunks.parquet, vectors.npy (with an embedder), bm25/ and, in German,
+                    bm25-parts/ (`lexical.py`)
+
+A new index is written to a folder of its own and `collection.json` is switched to it in one
+rename: a reader sees the old index or the new, never half of one, and a failed write leaves
+the old one as it was. Writers take the collection's lock; readers need none.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gemeingut.apps.rag.lexical import write
+from gemeingut.errors import InputError
+from gemeingut.i18n import _, text
+from gemeingut.workspace import write_text_atomic
+
+COLLECTION_FILE = "collection.json"
+FILES_DIR = "files"
+CHUNKS = "chunks.parquet"
+VECTORS = "vectors.npy"
+# What a chunk's page and section mean, as `readers.py` makes them: 2 since a section is its
+# heading path and a PDF's page the number printed on it (1: the nearest heading, the sheet).
+# Raise it with every change to them: each document is then read again at the next ingest,
+# and searched or shown only after it (`collection.Collection.refuse_if_outdated`).
+READER_FORMAT = 2
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str  # sha256 of the document (16 hex) and the chunk's place in it: stable across ingests
+    document: str  # the document's key (its name in the collection)
+    page: int | None
+    section: str | None
+    text: str
+
+
+def searched_text(chunk: StoredChunk) -> str:
+    """What BM25 and the vectors see of a chunk: its section's heading, then its text. A
+    heading names what the passage under it is about ("Parkausweis") in words the passage
+    itself may never use; the chunk's `text` stays the passage, as shown and quoted."""
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+def read_by_this_reader(record: dict[str, Any]) -> bool:
+    """Whether a document's chunks were made by the readers of this gemeingut; a record
+    written before the format was recorded was read by format 1."""
+    return record.get("reader", 1) == READER_FORMAT
+
+
+def collection_folder(root: Path, name: str) -> Path:
+    if not _NAME.match(name):
+        raise InputError(
+            _("{name!r} is not a collection name", name=name),
+            _("use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit"),
+        )
+    return root / name
+
+
+def list_collections(root: Path) -> list[str]:
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / COLLECTION_FILE).is_file())
+
+
+def read_meta(root: Path, name: str) -> dict[str, Any]:
+    path = collection_folder(root, name) / COLLECTION_FILE
+    if not path.is_file():
+        known = ", ".join(list_collections(root)) or text(_("none"))
+        raise InputError(
+            _("no collection {name!r} under {root}", name=name, root=str(root)),
+            _("known: {known}; create one with gemeingut rag ingest", known=known),
+        )
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=str(path), problem=str(exc))
+        ) from exc
+    return meta
+
+
+def write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Readers see the old `collection.json` or the new, never half of one."""
+    meta["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_text_atomic(
+        folder / COLLECTION_FILE, json.dumps(meta, indent=2, ensure_ascii=False) + "\n"
+    )
+
+
+def write_index(
+    folder: Path,
+    meta: dict[str, Any],
+    chunks: list[StoredChunk],
+    vectors: np.ndarray | None,
+) -> None:
+    """A new index folder of `chunks` and their `vectors`, and `meta` switched to it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    index = folder / f"index-{uuid.uuid4().hex[:12]}"
+    try:
+        index.mkdir()
+        columns = {
+            "id": [c.id for c in chunks],
+            "document": [c.document for c in chunks],
+            "page": pa.array([c.page for c in chunks], pa.int32()),
+            "section": pa.array([c.section for c in chunks], pa.string()),
+            "text": [c.text for c in chunks],
+        }
+        pq.write_table(pa.table(columns), index / CHUNKS)
+        if vectors is not None:
+            np.save(index / VECTORS, vectors.astype(np.float32))
+            meta["embedder"]["dimensions"] = int(vectors.shape[1])
+        if chunks:  # a question is split as the index records
+            meta["terms"] = write(index, [searched_text(c) for c in chunks], meta["language"])
+        meta["index"] = index.name
+        write_meta(folder, meta)
+    except BaseException:
+        shutil.rmtree(index, ignore_errors=True)
+        raise
+
+
+def read_chunks(path: Path) -> list[StoredChunk]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path).to_pydict()
+    return [
+        StoredChunk(*row)
+        for row in zip(
+            table["id"],
+            table["document"],
+            table["page"],
+            table["section"],
+            table["text"],
+            strict=True,
+        )
+    ]
+
+
+def store_file(folder: Path, path: Path, digest: str) -> str:
+    """The name of the collection's copy of `path`, copied if it is new."""
+    name = digest + path.suffix.lower()
+    target = folder / FILES_DIR / name
+    if not target.is_file():
+        target.parent.mkdir(exist_ok=True)
+        tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return name
+
+
+def drop_unused_files(folder: Path, meta: dict[str, Any]) -> None:
+    """Copies no document names and index folders but the current one: after the switch."""
+    used = {record["file"] for record in meta["documents"].values()}
+    for path in (folder / FILES_DIR).glob("*") if (folder / FILES_DIR).is_dir() else []:
+        if path.name not in used:
+            path.unlink(missing_ok=True)
+    for stale in folder.glob("index-*"):
+        if stale.name != meta["index"]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """One writer at a time per collection; readers need no lock (see the module doc)."""
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
