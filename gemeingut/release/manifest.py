@@ -11,6 +11,7 @@ import hashlib
 import os
 import posixpath
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
@@ -40,8 +41,33 @@ def hash_files(root: Path, relative: list[str]) -> dict[str, str]:
     """sha256 of each file, in the given order, hashed in parallel."""
     workers = min(len(relative), os.cpu_count() or 1) or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        digests = list(pool.map(lambda rel: sha256_file(root / rel), relative))
+        digests = list(pool.map(lambda rel: _sha256_once(root / rel), relative))
     return dict(zip(relative, digests, strict=True))
+
+
+# A process hashes a file once: `verify`'s MANIFEST check and the documents it draws again
+# (SPDX, ML-BOM, AI Act summary) ask for the same weights, which may be many GB. A file whose
+# device, inode, size, modification or change time differs is hashed again (git's rule for its
+# index). A file changed in the last `SETTLED_NS` is never remembered: a second change within
+# one tick of the file system's clock would keep every time as it was (git's "racily clean").
+_HASHED: dict[tuple[int, ...], str] = {}
+SETTLED_NS = 2_000_000_000
+
+
+def _sha256_once(path: Path) -> str:
+    before = _identity(path)
+    known = _HASHED.get(before)
+    if known is None:
+        known = sha256_file(path)
+        settled = time.time_ns() - max(before[3], before[4]) > SETTLED_NS
+        if settled and _identity(path) == before:
+            _HASHED[before] = known
+    return known
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    info = path.stat()
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def read_manifest(bundle: Path) -> dict[str, str]:
