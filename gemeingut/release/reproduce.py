@@ -164,6 +164,10 @@ def run_own_code(
         "PYTHONPATH": str(code),
         "PYTHONDONTWRITEBYTECODE": "1",
         "COLUMNS": "400",  # its stage lines are passed on whole, not wrapped at 80 columns
+        # the evaluation's libraries draw progress bars (lm-eval, datasets): redrawn lines
+        # that, passed on one by one, would bury the stage lines
+        "TQDM_DISABLE": "1",
+        "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
     }
     show = on_line or (lambda line: _say(line, indent="    "))
     tail: deque[str] = deque(maxlen=40)

@@ -112,6 +112,23 @@ def test_the_rebuild_says_each_line_of_its_progress_as_it_comes(tmp_path: Path) 
     assert lines == ["✓ tokenizer  built", "✓ model      built"]
 
 
+def test_the_rebuilds_progress_bars_do_not_bury_its_stage_lines(tmp_path: Path) -> None:
+    """The evaluation's libraries (lm-eval, datasets) draw tqdm bars on stderr."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "stages.py").write_text(
+        "import json, sys\n"
+        "from tqdm import tqdm\n"
+        "for _ in tqdm(range(3), desc='Tokenizing inputs'): pass\n"
+        "print('✓ evaluation built', file=sys.stderr, flush=True)\n"
+        "print(json.dumps({}))\n",
+        encoding="utf-8",
+    )
+    lines: list[str] = []
+    run_own_code(["-m", "stages"], code, tmp_path, lines.append)
+    assert lines == ["✓ evaluation built"]
+
+
 def test_a_failed_rebuild_shows_the_end_of_what_it_said(tmp_path: Path) -> None:
     code = tmp_path / "code"
     code.mkdir()
