@@ -246,6 +246,16 @@ def _energy(energy: dict[str, Any], language: str) -> Line:
     )
 
 
+def _tuning_energy(record: dict[str, Any], language: str) -> Line:
+    """As the fine-tune's record measured it; a record from before that has none."""
+    from gemeingut.release.openness.finetune_energy import tuning_energy
+
+    energy = tuning_energy(record)
+    if energy is None:
+        return _("not recorded (fine-tuned before gemeingut measured a fine-tuning's energy)")
+    return _energy(energy, language)
+
+
 def _hardware(hardware: dict[str, Any]) -> Line:
     device = hardware.get("device")
     if device == "cuda":
@@ -394,6 +404,10 @@ def render_finetune_report(bundle: Path) -> str:
             steps=str(stats.get("steps")),
             tokens=_whole(stats.get("tokens_seen", 0), language),
             hardware=_hardware(record.get("hardware") or {}),
+        ),
+        "",
+        *_table(  # a table row: reproduce sets energy rows aside (it varies from run to run)
+            ("", ""), [(_("energy of the fine-tuning"), _tuning_energy(record, language))], language
         ),
         "",
         *_table(

@@ -13,7 +13,9 @@ import yaml
 
 from gemeingut.audit.bias import default_suite as default_pairs
 from gemeingut.errors import VerifyError
+from gemeingut.i18n import as_written
 from gemeingut.release.manifest import write_manifest
+from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.release.verify import verify_bundle
 from tests.model.tiny_models import make_model
 from tests.test_cli import invoke
@@ -669,6 +671,8 @@ def test_the_fine_tunings_energy_is_stated_and_the_bases_as_it_states_it(
     assert row["base_model"] == "not stated by the base"
     consumption = models["winzig-feinjustiert"].ai_energyConsumption
     assert [d.ai_energyQuantity for d in consumption.ai_finetuningEnergyConsumption] == [kwh]
+    report = (closed / "TECHNICAL_REPORT.md").read_text(encoding="utf-8")
+    assert f"| Energie der Feinabstimmung | {as_written(f'{kwh:.3g}', 'de')} kWh (" in report
     assert not consumption.ai_trainingEnergyConsumption  # the base's: not known, not invented
     assert models["Winzige Basis"].comment == "Energy of its training: not stated by the base"
     # A base whose card states its emissions (the Hub's field; it has none for energy)
@@ -699,3 +703,5 @@ def test_a_fine_tune_bundle_from_before_energy_was_measured_says_it_is_not_recor
     assert form["kwh"].startswith("not recorded") and form["method"].startswith("not recorded")
     assert not row["met"]
     assert models["winzig-feinjustiert"].ai_energyConsumption is None
+    report = render_finetune_report(bundle)
+    assert "| Energie der Feinabstimmung | nicht erfasst (feinabgestimmt, bevor" in report
