@@ -24,6 +24,7 @@ from gemeingut.serve.limits import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_WAITING,
+    MOST_DAYS,
 )
 from gemeingut.workspace import at, load_artifact
 
@@ -179,7 +180,7 @@ def serve(
         int | None,
         typer.Option(
             min=1,
-            max=36500,
+            max=MOST_DAYS,
             help="With --db: delete audit records older than this many days (hourly). Stored "
             "in the database for all of its servers: without the option a server uses the "
             "stored value, with another one it is refused (`admin audit retention` changes it).",
@@ -189,7 +190,7 @@ def serve(
         int | None,
         typer.Option(
             min=1,
-            max=36500,
+            max=MOST_DAYS,
             help="With --db: also keep what was asked and answered, pseudonymised, for this "
             "many days (off by default; shown at /v1/policy and in the Art. 30 record). Stored "
             "like --audit-retention-days (`admin content retention` changes it).",

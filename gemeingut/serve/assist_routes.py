@@ -109,19 +109,7 @@ async def check_tender_text(
     found = await run_in_threadpool(check_passages, paragraphs, rules, language)
     checked = TenderCheck(
         errors=sum(f.severity == "error" for f in found),
-        findings=[
-            TenderFinding(
-                rule=f.rule,
-                source=f.source,
-                severity=f.severity,
-                title=f.title,
-                advice=f.advice,
-                passage=f.passage,
-                page=f.page,
-                section=f.section,
-            )
-            for f in found
-        ],
+        findings=[TenderFinding.model_validate(f, from_attributes=True) for f in found],
     )
     # Recorded last, once nothing can fail: a 500 after it would leave a record saying 200.
     await run_in_threadpool(record_access, request, principal, 200, "allowed")

@@ -81,21 +81,7 @@ STATUS_HELP = (
 def citation_checks(citations: list[Citation]) -> list[CitationCheck]:
     """The checked citations with their places in the text, so that a client makes each marker
     (or each number of a marker naming several sources) a link without reading markers again."""
-    return [
-        CitationCheck(
-            source=c.source,
-            page=c.page,
-            last_page=c.last_page,
-            quote=c.quote,
-            problem=c.problem,
-            message=c.message,
-            start=c.start,
-            end=c.end,
-            number_start=c.number_start,
-            number_end=c.number_end,
-        )
-        for c in citations
-    ]
+    return [CitationCheck.model_validate(c, from_attributes=True) for c in citations]
 
 
 class CollectionAnswer(BaseModel):

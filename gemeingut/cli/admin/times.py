@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.serve.limits import MOST_DAYS
 
 DURATION = re.compile(r"^(\d+)\s*([dhm])$")
-MOST_DAYS = 36500  # the longest duration: 100 years
 
 
 def iso_utc(value: datetime) -> str:

@@ -32,7 +32,6 @@ from gemeingut.serve.gateway.store import insert_or_ignore, writing
 from gemeingut.serve.gateway.tables import settings
 
 TIDY_EVERY_SECONDS = 3600
-MOST_DAYS = 36500  # 100 years: the longest period (a longer one overflows a date)
 AUDIT_DAYS = "audit_retention_days"
 CONTENT_DAYS = "content_log_days"
 SHARED = (AUDIT_DAYS, CONTENT_DAYS)
