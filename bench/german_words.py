@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/german_words.py     # writes gemeingut/apps/rag/german_words.txt.gz
 
-Words of the 6,636 federal laws in `../shared/corpora/gesetze.parquet` (official works, free of
+Words of the federal laws in `../shared/corpora/gesetze.parquet` (official works, free of
 copyright under § 5 UrhG): lower-cased, letters only, at least 4 of them, not a stop word, not
 followed by a full stop (so "Verf." or "Aussch." are not words), in at least `--min-laws` laws.
 Each line is "word<TAB>number of laws"; the file is the same bytes for the same corpus. A new
@@ -48,7 +48,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "gemeingut" / "apps" / "rag" / "german_words.txt.gz"
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not args.corpus.is_file():  # a traceback from pyarrow would not say what to do
+        parser.error(f"{args.corpus}: no such file; pass the laws' parquet with --corpus")
+    return args
 
 
 if __name__ == "__main__":
