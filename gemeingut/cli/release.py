@@ -410,6 +410,25 @@ def openness_rate(
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
     _print_needs(result, lang)
+    _point_to_bundle(folder, lang)
+
+
+def _point_to_bundle(folder: Path, lang: str) -> None:
+    """A folder of a release bundle (its `model/`) is rated alone, without the card, licences
+    and data the bundle holds beside it: say which rating covers the model as released."""
+    from gemeingut.release.manifest import MANIFEST
+
+    bundle = folder.resolve().parent
+    if (folder / MANIFEST).is_file() or not (bundle / MANIFEST).is_file():
+        return
+    said = _(
+        "{folder} is part of the release bundle {bundle}: rated alone it lacks what the bundle "
+        "holds beside it (card, licences, data); the model as released: gemeingut openness "
+        "rate {bundle}",
+        folder=str(folder),
+        bundle=str(bundle),
+    )
+    console.print(text(said, lang), soft_wrap=True)
 
 
 def _print_needs(result: dict, lang: str) -> None:

@@ -265,3 +265,15 @@ def test_a_card_saying_other_named_apache_is_not_rated_as_apache(
         )
     parameters = next(c for c in result["mof"]["components"] if c["name"].endswith("(Final)"))
     assert not parameters["license_open"]
+
+
+def test_a_bundles_model_folder_rated_alone_points_to_the_bundle(bundle: Path) -> None:
+    """`bundle/model` has no card or licence of its own: rated alone it is not open, which is
+    true of the folder, and the output says which rating covers the model as released."""
+    shown = invoke("openness", "rate", str(bundle / "model"))
+    said = " ".join(shown.output.split())
+    assert shown.exit_code == 0, shown.output
+    assert f"gemeingut openness rate {bundle.resolve()}" in said
+    assert "ist Teil des Release-Pakets" in said
+    whole = invoke("openness", "rate", str(bundle))
+    assert "Teil des Release-Pakets" not in whole.output
