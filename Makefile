@@ -47,7 +47,7 @@ ifeq ($(SERVE),1)
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
 	@echo "  (GEMEINGUT_KEY: der oben gezeigte Schlüssel; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
 	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
-	  --collections $(WORKSPACE)/collections --findings $(WORKSPACE)/findings.jsonl \
+	  --collections $(WORKSPACE)/collections --upload-max-mb 20 --findings $(WORKSPACE)/findings.jsonl \
 	  --trace-data $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")/bundle/training-data
 endif
 

@@ -22,10 +22,14 @@ class GemeingutError(Exception):
         return (type(self), (self.message, self.hint))
 
     def __str__(self) -> str:
-        message = text(self.message)
+        return text(self.explained())
+
+    def explained(self) -> str | Message:
+        """The message with its hint, put into words only when it is said (a server says it
+        in each request's language)."""
         if not self.hint:
-            return message
-        return text(_("{message} (hint: {hint})", message=message, hint=text(self.hint)))
+            return self.message
+        return _("{message} (hint: {hint})", message=self.message, hint=self.hint)
 
 
 class RecipeError(GemeingutError):

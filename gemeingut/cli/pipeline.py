@@ -224,6 +224,15 @@ def serve(
         Path | None,
         typer.Option(help="Folder of document collections (rag ingest --root) to search."),
     ] = None,
+    upload_max_mb: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="With --collections: people of a collection's groups may add, replace and "
+            "remove its documents on the page (and POST /v1/collections/NAME/documents), files "
+            "of up to this many MiB (default: documents come only through `rag ingest`).",
+        ),
+    ] = None,
     findings: Annotated[
         Path | None,
         typer.Option(help="Findings file (JSONL) that people's reports from the page go into."),
@@ -324,6 +333,7 @@ def serve(
         audit_retention_days=audit_retention_days,
         content_log_days=content_log_days,
         collections=collections,
+        upload_max_bytes=int(upload_max_mb * 1024 * 1024) if upload_max_mb is not None else None,
         findings=findings,
         triage_group=triage_group,
         trace_data=trace_data,

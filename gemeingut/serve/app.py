@@ -38,6 +38,7 @@ from gemeingut.serve.backends import (
     Tokenizing,
 )
 from gemeingut.serve.collection_answers import answers_router
+from gemeingut.serve.collection_documents import documents_router
 from gemeingut.serve.collections import OpenCollections, collections_router
 from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.findings_routes import FindingsDesk, findings_router
@@ -123,6 +124,7 @@ def create_app(
     also: tuple[ModelEntry, ...] = (),
     oidc: OidcProvider | None = None,
     tender_rules: list[Rule] | None = None,
+    upload_max_bytes: int | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -136,13 +138,20 @@ def create_app(
     `findings`, people report what the model did wrong and a triage group decides; with a
     `trace` index, `/v1/trace` finds where a phrase occurs in the model's training data; with
     `oidc`, people sign in to the page through their organisation's identity provider;
-    `tender_rules` are what `/v1/assist/tender` checks against (default: the shipped ones)."""
+    `tender_rules` are what `/v1/assist/tender` checks against (default: the shipped ones);
+    with `upload_max_bytes`, people of a collection's groups add documents of up to that size
+    to it (None: documents come only through `gemeingut rag ingest`)."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
         lifespan=_closing_backends,
     )
-    app.add_middleware(RequestGuard, hosts=hosts, max_body_bytes=max_body_bytes)
+    app.add_middleware(
+        RequestGuard,
+        hosts=hosts,
+        max_body_bytes=max_body_bytes,
+        upload_max_bytes=upload_max_bytes if collections is not None else None,
+    )
     app.state.backend = backend  # the default model: the page's, the documents'
     app.state.models = served_models(
         [ModelEntry(backend, openness, audit), *also], max_waiting, max_running
@@ -169,6 +178,7 @@ def create_app(
     app.state.collections = (
         OpenCollections(collections, backend) if collections is not None else None
     )
+    app.state.upload_max_bytes = upload_max_bytes if collections is not None else None
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     for name, served in app.state.models.items():
@@ -180,6 +190,7 @@ def create_app(
     app.include_router(tokenizer_router)
     app.include_router(embeddings_router)
     app.include_router(collections_router)
+    app.include_router(documents_router)
     app.include_router(answers_router)
     app.include_router(lens_router)
     app.state.findings = findings
@@ -205,6 +216,7 @@ def create_app(
         tokenizer_router,
         embeddings_router,
         collections_router,
+        documents_router,
         answers_router,
         lens_router,
         findings_router,

@@ -19,7 +19,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.apps.rag.embedders import LocalEmbedder
+from gemeingut.apps.rag.collection import embedder_spec
+from gemeingut.apps.rag.embedders import LocalEmbedder, OpenedOnFirstUse
 from gemeingut.apps.rag.page_image import is_pdf, passage_boxes
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend
@@ -77,6 +78,7 @@ class OpenCollections:
         self.root = root
         self.backend = backend
         self._opened: dict[str, tuple[int, object]] = {}
+        self._embedders: dict[tuple[str, str], OpenedOnFirstUse] = {}
         self._lock = threading.Lock()
 
     def names(self) -> list[str]:
@@ -101,6 +103,12 @@ class OpenCollections:
                 self.backend, TransformersBackend
             ):  # the served model made the vectors: no second copy in memory
                 collection.use_embedder(LocalEmbedder(self.backend, recorded))
+            elif recorded is not None:  # one copy for every version of every collection
+                spec = embedder_spec(collection.meta)
+                shared = self._embedders.setdefault(
+                    (spec.source, recorded), OpenedOnFirstUse(spec, recorded)
+                )
+                collection.use_embedder(shared)
             self._opened[name] = (stamp, collection)
             return collection
 
@@ -218,7 +226,7 @@ async def source_text(
         try:
             passages = read_document(stored)
         except InputError:
-            raise _no_document(request, principal, document) from None
+            raise no_document(request, principal, document) from None
         chosen = [
             p
             for p in passages
@@ -294,10 +302,10 @@ def stored_document(
     try:
         return collection.document_file(document)
     except InputError:
-        raise _no_document(request, principal, document) from None
+        raise no_document(request, principal, document) from None
 
 
-def _no_document(request: Request, principal: Principal | None, document: str) -> APIError:
+def no_document(request: Request, principal: Principal | None, document: str) -> APIError:
     record_access(request, principal, 404, "scope:document")
     return APIError(
         404, _("no document {key!r} in this collection", key=document), param="document"

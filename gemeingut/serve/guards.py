@@ -5,10 +5,14 @@ A server on 127.0.0.1 is reachable from any web page the user opens, through DNS
 hostile name that resolves to 127.0.0.1), unless it checks the `Host` header; so the header must
 name an allowed host. A body is read up to `max_body_bytes` and no further: without a bound, a
 16 MiB prompt cost 44 s and 3.7 GiB before its 400. Both answers are OpenAI's error shape.
+A document's upload (`collection_documents.py`) is the one body that is a file: it is not
+JSON, and it is bounded by the upload limit instead (refused as too large where uploads
+are off).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +24,7 @@ from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES
 from gemeingut.serve.schemas import ErrorDetail
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+UPLOAD_PATH = re.compile(r"^/v1/collections/[^/]+/documents$")  # POST: a file, not JSON
 
 
 def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
@@ -50,10 +55,12 @@ class RequestGuard:
         app: ASGIApp,
         hosts: frozenset[str] | None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        upload_max_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts
         self.max_body_bytes = max_body_bytes
+        self.upload_max_bytes = upload_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,9 +82,11 @@ class RequestGuard:
                 "host_not_allowed",
             )
             return
+        upload = scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]) is not None
+        limit = self.upload_max_bytes if upload and self.upload_max_bytes else self.max_body_bytes
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit, upload)
             return
         body = bytearray()
         more = scope["method"] not in ("GET", "HEAD", "OPTIONS")
@@ -87,27 +96,27 @@ class RequestGuard:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body_bytes:
-                await self._too_large(scope, receive, send)
+            if len(body) > limit:
+                await self._too_large(scope, receive, send, limit, upload)
                 return
-        if body and (problem := _not_plain_json(headers)) is not None:
+        if body and not upload and (problem := _not_plain_json(headers)) is not None:
             await refuse(scope, receive, send, 415, problem, "unsupported_media_type")
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.max_body_bytes / 1024 / 1024
-        await refuse(
-            scope,
-            receive,
-            send,
-            413,
-            _(
+    async def _too_large(
+        self, scope: Scope, receive: Receive, send: Send, limit: int, upload: bool
+    ) -> None:
+        mib = f"{limit / 1024 / 1024:g}"
+        message = (
+            _("the file is larger than this server takes ({limit} MiB)", limit=mib)
+            if upload and self.upload_max_bytes
+            else _(
                 "the request body is larger than this server accepts ({limit} MiB); send less text",
-                limit=f"{limit:g}",
-            ),
-            "request_too_large",
+                limit=mib,
+            )
         )
+        await refuse(scope, receive, send, 413, message, "request_too_large")
 
 
 async def refuse(

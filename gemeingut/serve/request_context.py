@@ -42,6 +42,7 @@ AUDITED: dict[str, frozenset[str] | None] = {
     "/v1/collections/{name}/search": ANY_METHOD,
     "/v1/collections/{name}/source": ANY_METHOD,
     "/v1/collections/{name}/page-image": ANY_METHOD,
+    "/v1/collections/{name}/documents": ANY_METHOD,
     "/v1/findings": ANY_METHOD,
     "/v1/findings/{finding_id}/triage": ANY_METHOD,
     "/v1/assist/tender": ANY_METHOD,

@@ -130,6 +130,7 @@ def run_server(
     workers: int = 1,
     tender_rules: tuple[Path, ...] = (),
     model_card: Path | None = None,
+    upload_max_bytes: int | None = None,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -154,6 +155,11 @@ def run_server(
         raise InputError(
             _("--collections {folder}: no such folder", folder=collections),
             _("make collections with `gemeingut rag ingest NAME FILES --root DIR`"),
+        )
+    if upload_max_bytes is not None and collections is None:
+        raise InputError(
+            _("--upload-max-mb lets people add documents to collections: it needs --collections"),
+            _("pass --collections DIR, or leave --upload-max-mb out"),
         )
     if model_card is not None and upstream is None:
         raise InputError(
@@ -227,6 +233,7 @@ def run_server(
         also=also,
         tender_rules=tender_rules,
         card_dir=card_dir,
+        upload_max_bytes=upload_max_bytes,
     )
     loaded = plan.load()  # each a check before the model loads: provider, policy, database,
     # the tender rules
@@ -305,6 +312,7 @@ class AppPlan:
     also: tuple[Path, ...]
     tender_rules: tuple[Path, ...] = ()
     card_dir: Path | None = None  # behind --upstream: the folder named as the engine's model
+    upload_max_bytes: int | None = None  # people add documents to their collections (None: no)
 
     def load(self) -> Loaded:
         from gemeingut.apps.assistants.rulefile import load_rules
@@ -360,6 +368,7 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
         also=tuple(_entry(other, plan.placement) for other in plan.also),
         oidc=loaded.provider,
         tender_rules=loaded.tender_rules,
+        upload_max_bytes=plan.upload_max_bytes,
     )
 
 

@@ -8,6 +8,7 @@ records which embedder made its vectors; a question must be embedded by the same
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -102,3 +103,21 @@ def _unit_rows(rows: list[list[float]], expected: int) -> np.ndarray:
     matrix = np.asarray(rows, dtype=np.float32).reshape(expected, -1)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)
+
+
+class OpenedOnFirstUse:
+    """The embedder `spec` names, opened at its first text and kept: a server shares one for
+    all collections whose vectors it made, and for each new version of a collection after an
+    ingest or upload (loading a model folder again each time would cost seconds and memory)."""
+
+    def __init__(self, spec: EmbedderSpec, name: str) -> None:
+        self.spec = spec
+        self.name = name
+        self._opened: Embedder | None = None
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            if self._opened is None:
+                self._opened = open_embedder(self.spec)
+        return self._opened.embed(texts)

@@ -24,7 +24,12 @@ from gemeingut.apps.rag.access import checked_groups, groups_after_ingest
 from gemeingut.apps.rag.chunking import Chunk, chunk_passages
 from gemeingut.apps.rag.collection import Collection, embedder_spec, open_collection
 from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
-from gemeingut.apps.rag.ingest_files import Held, found_documents, refuse_other_sources
+from gemeingut.apps.rag.ingest_files import (
+    UPLOADED,
+    Held,
+    found_documents,
+    refuse_other_sources,
+)
 from gemeingut.apps.rag.readers import read_document
 from gemeingut.apps.rag.storage import (
     COLLECTION_FILE,
@@ -66,9 +71,14 @@ def ingest(
     groups: list[str] | None = None,
     language: str = "de",
     embed: EmbedderSpec | None = None,
+    embedder: Embedder | None = None,
+    uploaded: bool = False,
 ) -> IngestReport:
     """Add or update `paths` (files or folders) in collection `name`, creating it if new;
-    `groups` are a new collection's, and must be an existing one's if given."""
+    `groups` are a new collection's, and must be an existing one's if given. `embedder` is
+    the collection's recorded one already open (a server's model). `uploaded` files (the
+    page's, in a temporary folder) replace a document of their key whatever its source was:
+    the person sees only the collection's names, not the server's paths."""
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -86,10 +96,11 @@ def ingest(
         meta = _current_meta(root, name, language)
         meta["groups"] = groups_after_ingest(meta, asked)
         report.groups = meta["groups"]
-        refuse_other_sources(meta.get("documents", {}), found)
-        embedder = _embedder_for(meta, embed)
+        if not uploaded:
+            refuse_other_sources(meta.get("documents", {}), found)
+        embedder = _embedder_for(meta, embed, embedder)
         old = Collection(folder, meta)
-        chunks, vectors = _update(folder, meta, old, paths, found, report, embedder)
+        chunks, vectors = _update(folder, meta, old, paths, found, report, embedder, uploaded)
         write_index(folder, meta, chunks, vectors)
         drop_unused_files(folder, meta)
     return report
@@ -172,8 +183,14 @@ def _update(
     found: dict[str, Path],
     report: IngestReport,
     embedder: Embedder | None,
+    uploaded: bool,
 ) -> tuple[list[StoredChunk], np.ndarray | None]:
     """The collection's chunks after this ingest, and their vectors in the same order."""
+
+    def source(key: str, path: Path) -> str:
+        # an upload's temporary file is gone after the ingest: its key says where it came from
+        return f"{UPLOADED}{key}" if uploaded else str(path.resolve())
+
     documents: dict[str, dict[str, Any]] = meta.setdefault("documents", {})
     index = _NewIndex(old, embedder)
 
@@ -205,7 +222,7 @@ def _update(
         if documents.get(key, {}).get("sha256") == digest:
             if read_by_this_reader(documents[key]):
                 report.unchanged.append(key)
-            documents[key]["source"] = str(path.resolve())  # a file that moved: where it is now
+            documents[key]["source"] = source(key, path)  # a file that moved: where it is now
             carry(key)
             continue
         why = held.other_key_for(key, path, digest)
@@ -219,7 +236,7 @@ def _update(
         documents[key] = {
             "sha256": digest,
             "file": store_file(folder, path, digest),
-            "source": str(path.resolve()),
+            "source": source(key, path),
             "chunks": len(pieces),
             "reader": READER_FORMAT,
         }
@@ -244,10 +261,14 @@ def _reason(error: InputError, path: Path) -> str:
     return text(error.message).removeprefix(f"{path}: ")
 
 
-def _embedder_for(meta: dict[str, Any], spec: EmbedderSpec | None) -> Embedder | None:
+def _embedder_for(
+    meta: dict[str, Any], spec: EmbedderSpec | None, opened: Embedder | None = None
+) -> Embedder | None:
     """The embedder of the collection's vectors; another one would make them incomparable."""
     recorded = meta.get("embedder")
     if spec is None:
+        if opened is not None and recorded and recorded["model"] == opened.name:
+            return opened
         return open_embedder(embedder_spec(meta)) if recorded else None
     embedder = open_embedder(spec)
     if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):

@@ -17,6 +17,7 @@ from gemeingut.apps.rag.readers import READERS, require_known_format
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 
+UPLOADED = "upload:"  # a recorded source: the document was given through the server, by key
 _RENAME_HINT = _(
     "rename one of them, or ingest the folder one level above: a folder's name is part of the "
     "keys of the documents in it"
@@ -50,7 +51,9 @@ def refuse_other_sources(documents: dict[str, dict[str, Any]], found: dict[str, 
     before `b/info.txt`): the new file would replace the other without a word. A file that
     moved (its old place is gone) updates its document."""
     for key, path in sorted(found.items()):
-        recorded = documents.get(key, {}).get("source")
+        recorded = documents.get(key, {}).get("source", "")
+        if recorded.startswith(UPLOADED):
+            continue  # a file on this machine updates an uploaded document of its key
         if recorded and Path(recorded) != path.resolve() and Path(recorded).exists():
             raise InputError(
                 _(

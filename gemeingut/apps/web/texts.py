@@ -66,6 +66,35 @@ TEXTS: dict[str, Message] = {
     "no_collections": _("No collection is shared with you."),
     "no_hits": _("No passage matches the question."),
     "show_source": _("Show the source"),
+    "held_heading": _("Documents in this collection"),
+    "held_none": _("The collection holds no documents yet."),
+    "held_chunks": _("{document}: {count} passages", document="{document}", count="{count}"),
+    "held_chunks_one": _("{document}: 1 passage", document="{document}"),
+    "held_by_operator": _(
+        "Documents are added by the server's operator (gemeingut rag ingest)."
+    ),
+    "upload_label": _("Add documents (PDF, DOCX, ODT, HTML, Markdown, text)"),
+    "upload_help": _(
+        "Up to {size} MiB per file. Everyone in the collection's groups can find them; a file "
+        "with the name of a document replaces it.",
+        size="{size}",
+    ),
+    "upload_button": _("Upload"),
+    "upload_none": _("Choose one or more files first."),
+    "upload_busy": _("“{document}” is being read …", document="{document}"),
+    "upload_added": _("“{document}” was added.", document="{document}"),
+    "upload_updated": _("“{document}” was replaced.", document="{document}"),
+    "upload_unchanged": _("“{document}” is in the collection unchanged.", document="{document}"),
+    "upload_failed": _(
+        "“{document}” was not taken: {reason}", document="{document}", reason="{reason}"
+    ),
+    "remove_button": _("Remove"),
+    "remove_label": _("Remove “{document}”", document="{document}"),
+    "remove_confirm": _(
+        "Remove “{document}” from the collection? Nobody will find its passages any more.",
+        document="{document}",
+    ),
+    "removed": _("“{document}” was removed.", document="{document}"),
     "cite_label": _("Show source {marker}: {where}", marker="{marker}", where="{where}"),
     "source_heading": _("Source: {document}", document="{document}"),
     "sso_button": _("Sign in with your organisation's account"),

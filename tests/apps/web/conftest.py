@@ -62,6 +62,7 @@ def axe_violations(page) -> list[dict]:
 
 
 TIMEOUT = 30_000  # ms
+UPLOAD_LIMIT = 2 * 1024 * 1024  # people of the collection's groups add documents on the page
 AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
     "tasks": {"tasks": {"gg_lesen": {
         "what": {"de": "Leseverstehen", "en": "reading comprehension"},
@@ -105,6 +106,7 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             backend,
             gateway=Gateway(engine),
             collections=root / "collections",
+            upload_max_bytes=UPLOAD_LIMIT,
             findings=desk,
             openness=model_openness(long_model_dir),  # a folder that names no licence
             trace=build_trace_index((corpus,), backend),

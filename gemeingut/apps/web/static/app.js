@@ -30,11 +30,13 @@ function headers() {
 }
 
 async function api(path, body) {
-  const response = await fetch(path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: headers(),
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  return call(path, body === undefined ? {} : { method: "POST", body: JSON.stringify(body) });
+}
+
+// A request to this server with the key and language (`init` may name its own method, body and
+// headers: a file's upload sends the file as it is), and its refusal as an error in words.
+async function call(path, init) {
+  const response = await fetch(path, { ...init, headers: { ...headers(), ...init.headers } });
   if (!response.ok) {
     let reason = response.statusText;
     let code = null;
@@ -698,7 +700,88 @@ async function loadCollections() {
   } catch (error) {
     $("documents-status").textContent = error.status === 404 ? T.no_collections : failed(error);
   }
+  await loadHeld();
 }
+
+// What the chosen collection holds and, where the server takes documents, the upload form
+// and a remove button for each: people add their own files, the next search finds them.
+async function loadHeld() {
+  const name = $("collection").value;
+  $("held").hidden = !name;
+  if (!name) return;
+  try {
+    const held = await (await api(`/v1/collections/${encodeURIComponent(name)}/documents`)).json();
+    if (name !== $("collection").value) return;  // another collection was chosen meanwhile
+    $("held-list").replaceChildren(...held.data.map((entry) => heldItem(name, entry, held.uploads)));
+    if (!held.data.length) $("held-list").replaceChildren(Object.assign(document.createElement("li"), { textContent: T.held_none }));
+    $("upload-form").hidden = !held.uploads;
+    $("held-how").textContent = held.uploads ? "" : T.held_by_operator;
+    if (held.uploads) {
+      const size = decimal(held.max_upload_bytes / 1024 / 1024, held.max_upload_bytes % (1024 * 1024) ? 1 : 0);
+      $("upload-help").textContent = fill(T.upload_help, { size });
+    }
+  } catch (error) {
+    $("held-status").textContent = failed(error);
+  }
+}
+
+function heldItem(name, held, removable) {
+  const item = document.createElement("li");
+  const text = document.createElement("span");
+  text.textContent = fill(counted("held_chunks", held.chunks), { document: held.id, count: held.chunks });
+  item.append(text);
+  if (removable) {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = T.remove_button;
+    remove.setAttribute("aria-label", fill(T.remove_label, { document: held.id }));
+    remove.addEventListener("click", () => removeHeld(name, held.id));
+    item.append(remove);
+  }
+  return item;
+}
+
+async function removeHeld(name, key) {
+  if (!window.confirm(fill(T.remove_confirm, { document: key }))) return;
+  let said;
+  try {
+    await call(`/v1/collections/${encodeURIComponent(name)}/documents?${new URLSearchParams({ document: key })}`, { method: "DELETE" });
+    said = fill(T.removed, { document: key });
+  } catch (error) {
+    said = failed(error);
+  }
+  await loadHeld();  // the list as it is now, before it is said: the button pressed is gone
+  $("held-status").textContent = said;
+  $("held-heading").focus();
+}
+
+$("collection").addEventListener("change", loadHeld);
+
+$("upload-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const name = $("collection").value;
+  const files = [...$("upload-file").files];
+  if (!files.length) {
+    $("held-status").textContent = T.upload_none;
+    return;
+  }
+  const said = [];
+  for (const file of files) {  // one at a time: each is read and indexed before the next
+    $("held-status").textContent = fill(T.upload_busy, { document: file.name });
+    try {
+      const query = new URLSearchParams({ filename: file.name });
+      const done = await (await call(`/v1/collections/${encodeURIComponent(name)}/documents?${query}`, {
+        method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" },
+      })).json();
+      said.push(fill(T[`upload_${done.status}`], { document: done.document }));
+    } catch (error) {
+      said.push(fill(T.upload_failed, { document: file.name, reason: reason(error) }));
+    }
+  }
+  $("upload-file").value = "";
+  await loadHeld();
+  $("held-status").textContent = said.join(" ");
+});
 
 function label(hit) {
   return hit.page ? `${hit.document}, ${fill(T.page, { page: hit.page })}` : (hit.section ? `${hit.document}, ${hit.section}` : hit.document);

@@ -1,0 +1,50 @@
+"""People add their own documents to a collection on the page and find them at once, in a real
+browser: the collection's documents are listed, a file is uploaded and then found by a search,
+a file that cannot be read is refused with why, and a document is removed after asking; the
+view has no WCAG 2.1 AA violations with the list and the form on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.apps.web.conftest import axe_violations, sign_in
+
+NAME = "Förderrichtlinie.md"
+
+
+def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
+    page, site: dict, tmp_path: Path
+) -> None:
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    held = page.locator("#held-list li")
+    held.first.wait_for()
+    assert held.first.inner_text().startswith("akten/leitfaden.pdf: ")
+    assert page.locator("#upload-help").inner_text().startswith("Bis zu 2 MiB je Datei.")
+    note = tmp_path / NAME
+    note.write_text(
+        "# Förderung\n\nDie Förderung von Musikschulen beträgt höchstens 5000 Euro im Jahr.\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "kaputt.pdf"
+    broken.write_bytes(b"%PDF-1.4 kaputt")
+    page.get_by_label("Dokumente hinzufügen").set_input_files([str(note), str(broken)])
+    page.get_by_role("button", name="Hochladen").click()
+    status = page.locator("#held-status")
+    status.filter(has_text="wurde hinzugefügt").wait_for()
+    said = status.inner_text()
+    assert said.startswith(f"„{NAME}“ wurde hinzugefügt. „kaputt.pdf“ wurde nicht aufgenommen:")
+    page.locator("#held-list li", has_text=f"{NAME}: 1 Stelle").wait_for()
+    assert axe_violations(page) == []
+
+    page.get_by_label("Frage").fill("Musikschulen Förderung")
+    page.get_by_role("button", name="Suchen").click()
+    page.locator("#results li").first.wait_for()
+    assert page.locator("#results li").first.inner_text().startswith(f"[1] {NAME}")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=f"„{NAME}“ entfernen").click()
+    status.filter(has_text="wurde entfernt").wait_for()
+    assert status.inner_text() == f"„{NAME}“ wurde entfernt."
+    assert page.locator("#held-list li", has_text=NAME).count() == 0
+    page.wait_for_function("document.activeElement.id === 'held-heading'")
