@@ -37,6 +37,11 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         t=texts,
         texts_json=json.dumps(texts, ensure_ascii=False).replace("</", "<\\/"),
         needs_key=request.app.state.gateway is not None,
+        # what this server was started with: the page does not ask for what is not there
+        # (each such request a 404 in the browser's console, or a report that cannot be sent)
+        has_collections=request.app.state.collections is not None,
+        has_trace=request.app.state.trace is not None,
+        has_findings=request.app.state.findings is not None,
         sso=getattr(request.app.state, "oidc", None) is not None,
         # the look inside asks for as many next tokens as the server lists: the more it knows
         # exactly, the narrower the bounds it shows at a temperature other than 1

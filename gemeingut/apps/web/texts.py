@@ -64,6 +64,7 @@ TEXTS: dict[str, Message] = {
     "verdict_no_citation": _("Check this answer: it cites none of the sources."),
     "answering": _("The model reads the sources and answers …"),
     "no_collections": _("No collection is shared with you."),
+    "no_collections_here": _("This server has no document collections."),
     "no_hits": _("No passage matches the question."),
     "show_source": _("Show the source"),
     "held_heading": _("Documents in this collection"),

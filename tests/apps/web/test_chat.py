@@ -13,6 +13,7 @@ import pytest
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.findings_routes import FindingsDesk
 from tests.apps.web.conftest import TIMEOUT, axe_violations
 from tests.http_server import running_server
 
@@ -26,9 +27,10 @@ BUSY = "Das Modell schreibt …"
 
 
 @pytest.fixture(scope="module")
-def url(model_dir: Path) -> Iterator[str]:
+def url(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     backend = TransformersBackend(model_dir, model_name="winzig")  # a context of 256 tokens
-    with running_server(create_app(backend)) as served:
+    desk = FindingsDesk(tmp_path_factory.mktemp("chat") / "findings.jsonl")  # answers reported
+    with running_server(create_app(backend, findings=desk)) as served:
         yield served  # on loopback without a gateway: no key
 
 
@@ -229,3 +231,32 @@ def test_the_language_switch_keeps_the_whole_log_and_what_the_model_is_sent(page
     assert messages[0]["content"] == f"{QUESTION} Frage 2."
     page.wait_for_function("document.getElementById('chat-status').textContent === ''")
     assert axe_violations(page) == []
+
+
+def test_a_server_without_collections_trace_or_findings_is_not_asked_for_them(
+    browser, model_dir: Path
+) -> None:
+    """The page asks only for what the server was started with: no request that can only
+    fail (a 404 in the browser's console each), and no report button whose report could not
+    be sent."""
+    with running_server(create_app(TransformersBackend(model_dir, model_name="winzig"))) as url:
+        _ask_only_for_what_is_there(browser, url)
+
+
+def _ask_only_for_what_is_there(browser, url: str) -> None:
+    context = browser.new_context(locale="de-DE", bypass_csp=True)  # for wait_for_function
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT)
+    failed: list[str] = []
+    opened.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    opened.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    opened.goto(url + "/")
+    opened.get_by_text("Angemeldet. Modell: winzig").wait_for()
+    send(opened, "Die Katze sieht den Garten.")
+    opened.locator(".turn.assistant").first.wait_for()
+    assert opened.locator("button.report").count() == 0
+    opened.get_by_role("button", name="Dokumente").click()
+    said = opened.locator("#documents-status").inner_text()
+    assert said == "Dieser Server hat keine Dokumentsammlungen."
+    assert failed == []
+    context.close()

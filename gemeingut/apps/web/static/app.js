@@ -19,6 +19,8 @@ const KEY = "gemeingut-key";  // in this tab's session storage: the key, never i
 const CARRY = "gemeingut-carry";  // what the language switch hands to the page in the other language
 const NOTICE = "gemeingut-notice";  // why the tab was signed out, for the page that loads afresh
 const state = { key: sessionStorage.getItem(KEY) || "", model: "" };
+// Whether the server was started with document collections, a trace index, a findings file.
+const has = (feature) => document.body.dataset[feature] === "yes";
 // A key's public id (gg_<id>_<secret>), which the carry is tied to instead of the key itself;
 // "" without a key (a server without a gateway).
 const keyId = (key) => (key ? /^gg_([0-9a-f]+)_/.exec(key)?.[1] ?? null : "");
@@ -184,6 +186,7 @@ function addTurn(who, text) {
 }
 
 function offerReport(answer, question) {
+  if (!has("findings")) return;  // no findings file: a report could not be sent
   const report = document.createElement("button");
   report.type = "button";
   report.className = "report";
@@ -363,6 +366,8 @@ $("message").addEventListener("keydown", (event) => {
 
 // --- where a phrase occurs in the training data ------------------------------------------
 async function loadTrace() {
+  $("trace-part").hidden = true;
+  if (!has("trace")) return;  // this server was started without --trace-data
   try {
     const index = await (await api("/v1/trace")).json();
     $("trace-help").textContent = fill(counted("trace_help", index.documents), {
@@ -371,7 +376,7 @@ async function loadTrace() {
     });
     $("trace-part").hidden = false;
   } catch (_) {
-    $("trace-part").hidden = true;  // this server was started without --trace-data
+    $("trace-part").hidden = true;  // the index cannot be read now: the rest of the view works
   }
 }
 
@@ -621,6 +626,7 @@ $("report-form").addEventListener("submit", async (event) => {
 });
 
 async function mayTriage() {
+  if (!has("findings")) return false;
   try {
     await api("/v1/findings");
     return true;
@@ -692,6 +698,11 @@ async function loadFindings() {
 async function loadCollections() {
   const select = $("collection");
   select.replaceChildren();
+  if (!has("collections")) {
+    $("documents-status").textContent = T.no_collections_here;
+    $("held").hidden = true;
+    return;
+  }
   try {
     const found = await (await api("/v1/collections")).json();
     for (const collection of found.data) select.append(new Option(collection.id, collection.id));
