@@ -2,8 +2,9 @@
 
 The page is one HTML document (Jinja2) and one script that talks to the server's own API with
 the user's key (kept in the browser tab's session storage, never in a cookie, so no other site
-can send it). Its texts come from the message catalogue: German unless `?lang=en` or the
-browser prefers English. No asset comes from a CDN.
+can send it). Its texts come from the message catalogue: German unless `?lang=en` (remembered
+in a cookie that holds only the choice) or the browser prefers English. No asset comes from a
+CDN.
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ web_router = APIRouter(include_in_schema=False)
 static_files = StaticFiles(directory=HERE / "static")
 
 
+LANGUAGE_COOKIE = "gemeingut-lang"  # the language a person chose by the link at the top
+YEAR = 365 * 24 * 3600
+
+
 @web_router.get("/", response_class=HTMLResponse)
 async def index(request: Request, lang: str | None = None) -> HTMLResponse:
-    language = (
-        lang if lang in LANGUAGES else accepted_language(request.headers.get("accept-language"))
-    )
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if lang in LANGUAGES:
+        language = lang
+    elif chosen in LANGUAGES:  # a bookmark or a typed address keeps the language chosen once
+        language = chosen
+    else:
+        language = accepted_language(request.headers.get("accept-language"))
     texts = page_texts(language)
     html = _template().render(
         lang=language,
@@ -47,7 +56,10 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         # exactly, the narrower the bounds it shows at a temperature other than 1
         max_logprobs=MAX_TOP_LOGPROBS,
     )
-    return HTMLResponse(html, headers={"Content-Language": language, **SECURITY_HEADERS})
+    response = HTMLResponse(html, headers={"Content-Language": language, **SECURITY_HEADERS})
+    if lang in LANGUAGES:  # the choice only: no id, sent to this server alone
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=YEAR, samesite="strict")
+    return response
 
 
 SECURITY_HEADERS = {

@@ -115,6 +115,11 @@ TEXTS: dict[str, Message] = {
     "show_next": _("Show the next token"),
     "tokens_caption": _("The text as the model sees it: {count} tokens", count="{count}"),
     "tokens_caption_one": _("The text as the model sees it: 1 token"),
+    "tokens_space": _(
+        "␣ stands for a space: most tokens begin with the space before their word, so “ Haus” "
+        "and “Haus” are different tokens."
+    ),
+    "space_word": _("space"),
     "next_caption": _("The likeliest next tokens, with the model's probabilities"),
     "next_exact": _(
         "Each share is the probability the model gives the token at this temperature, out of "

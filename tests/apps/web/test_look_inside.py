@@ -163,3 +163,15 @@ def test_the_vocabulary_of_a_padded_model_counts_every_logit(
     with running_server(create_app(backend)) as url:
         info = httpx.get(f"{url}/tokenizer_info", timeout=30).json()
     assert info["vocab_size"] == config.vocab_size > len(tokenizer)
+
+
+def test_spaces_and_slider_values_are_said_as_they_are_shown(page, site: dict) -> None:
+    """A screen reader hears "Leerzeichen" where the page shows ␣, and the sliders' values as
+    the page writes them (0,8), not as the slider's number (0.8)."""
+    look_inside(page, site)
+    spaced = page.locator("#tokens li", has_text="␣").first
+    shown = spaced.inner_text()
+    assert spaced.get_attribute("aria-label") == shown.replace("␣", " Leerzeichen ").strip()
+    assert "␣ steht für ein Leerzeichen" in page.locator("#tokens-result").inner_text()
+    page.get_by_label("Temperatur").fill("0.8")
+    assert page.get_by_label("Temperatur").get_attribute("aria-valuetext") == "0,8"

@@ -108,6 +108,11 @@ def test_the_page_switches_to_english(page, site: dict) -> None:
     page.get_by_role("button", name="Look inside").click()
     assert "learnt from 1 document (" in page.locator("#trace-help").inner_text()
     assert axe_violations(page) == []
+    page.goto(site["url"] + "/")  # a bookmark: the language chosen stays
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("link", name="Deutsch").click()
+    page.goto(site["url"] + "/")
+    assert page.locator("html").get_attribute("lang") == "de"
 
 
 def test_the_page_runs_under_its_content_security_policy(browser, site: dict) -> None:

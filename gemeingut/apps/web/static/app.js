@@ -82,7 +82,13 @@ function signOut(notice) {
   sessionStorage.setItem(NOTICE, notice);
   state.key = "";
   $("app").hidden = true;
-  location.reload();
+  loadAfresh();
+}
+
+// The page loaded again in the language it is in: another tab (or this one, before the back
+// button) may have switched the language the server remembers meanwhile.
+function loadAfresh() {
+  location.replace(`/?lang=${document.documentElement.lang}`);
 }
 
 // The sign-in form: nothing the language switch carried is left for whoever signs in.
@@ -200,6 +206,7 @@ function newConversation() {
   chatting = false;
   conversation.length = 0;
   $("chat-log").replaceChildren();
+  $("chat-log").setAttribute("aria-busy", "false");
   $("chat-status").textContent = "";
   $("report").hidden = true;
 }
@@ -326,6 +333,8 @@ $("chat-form").addEventListener("submit", async (event) => {
     return;
   }
   chatting = true;
+  // the answer streams in token by token: a screen reader reads the log once it is whole
+  $("chat-log").setAttribute("aria-busy", "true");
   const round = chatRound;
   $("message").value = "";
   conversation.push({ role: "user", content });
@@ -348,6 +357,7 @@ $("chat-form").addEventListener("submit", async (event) => {
     $("chat-status").textContent = failed(error);
   } finally {
     if (round === chatRound) chatting = false;
+    $("chat-log").setAttribute("aria-busy", "false");
   }
 });
 
@@ -1098,5 +1108,5 @@ if (document.body.dataset.needsKey === "yes" && !state.key) {
 // A page the back button brings from the browser's cache still shows what it showed: where
 // this tab signed out (or in with another key) since, it loads afresh.
 addEventListener("pageshow", (event) => {
-  if (event.persisted && (sessionStorage.getItem(KEY) || "") !== state.key) location.reload();
+  if (event.persisted && (sessionStorage.getItem(KEY) || "") !== state.key) loadAfresh();
 });

@@ -36,6 +36,8 @@ $("tokens-form").addEventListener("submit", async (event) => {
     $("tokens").replaceChildren(...prompt.map((token) => {
       const item = document.createElement("li");
       item.textContent = token.replace(/ /g, "␣");
+      // a screen reader would name the sign (or nothing): the space is said as a word
+      if (token.includes(" ")) item.setAttribute("aria-label", token.replace(/ /g, ` ${T.space_word} `).trim());
       return item;
     }));
     const last = logprobs.top_logprobs[logprobs.top_logprobs.length - 1];
@@ -137,6 +139,9 @@ function drawNext() {
   const topP = Number($("top-p").value);
   $("temperature-value").textContent = decimal(temperature, 1);
   $("top-p-value").textContent = decimal(topP, 2);
+  // as shown (0,8), not as the slider's value reads to assistive technology (0.8)
+  $("temperature").setAttribute("aria-valuetext", decimal(temperature, 1));
+  $("top-p").setAttribute("aria-valuetext", decimal(topP, 2));
   const dist = atTemperature(temperature);
   const notes = [T.next_exact];
   if (dist.twins) notes.push(T.next_merged);
