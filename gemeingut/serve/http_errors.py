@@ -172,34 +172,50 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def describe_validation_error(exc: RequestValidationError, language: str) -> ErrorDetail:
-    """The first problem in words a client can act on, in its language, and the field it is
-    about (a validator's own sentence stays as written)."""
+    """The problems in words a client can act on, in its language, each with the field it is
+    about (a validator's own sentence stays as written): up to `SAID` of them, so that a
+    client that sent `query` where `question` belongs reads both halves of its mistake."""
     # For a union field (`stop: str | list[str]`) pydantic reports each branch; the branch whose
     # type matched says what is really wrong, so type mismatches come last.
     errors = sorted(exc.errors(), key=lambda e: str(e.get("type", "")).endswith("_type"))
     if not errors:
         return ErrorDetail(message=text(_("invalid request"), language))
-    first = errors[0]
-    loc = [str(part) for part in first.get("loc", ()) if part != "body" and not _is_tag(part)]
-    param = ".".join(loc) or None
-    if first.get("type") == "json_invalid":
+    if errors[0].get("type") == "json_invalid":
         message = text(_("the request body is not valid JSON"), language)
         return ErrorDetail(message=message, code="invalid_json")
-    message = text(problem(first), language)
-    if first.get("type") == "missing" and param is None:
-        message = text(_("the request needs a JSON body"), language)
-    elif first.get("type") == "extra_forbidden":
-        message = text(
-            _("{param}: this server does not support this field; leave it out", param=param),
-            language,
-        )
-    elif param is not None:
-        message = f"{param}: {message}"
-    more = len(errors) - 1
+    said: dict[str | None, str] = {}  # one problem per field: a union's branches are one
+    for error in errors:
+        param = _param(error)
+        if param not in said:
+            said[param] = _said(error, param, language)
+    first = next(iter(said))
+    shown = list(said.values())[:SAID]
+    message = "; ".join(shown)
+    more = len(said) - len(shown)
     if more:
         note = plural(more, _("(and one more problem)"), _("(and {more} more problems)", more=more))
         message += " " + text(note, language)
-    return ErrorDetail(message=message, param=param)
+    return ErrorDetail(message=message, param=first)
+
+
+SAID = 3
+
+
+def _param(error: dict) -> str | None:
+    loc = [str(part) for part in error.get("loc", ()) if part != "body" and not _is_tag(part)]
+    return ".".join(loc) or None
+
+
+def _said(error: dict, param: str | None, language: str) -> str:
+    if error.get("type") == "missing" and param is None:
+        return text(_("the request needs a JSON body"), language)
+    if error.get("type") == "extra_forbidden":
+        return text(
+            _("{param}: this server does not support this field; leave it out", param=param),
+            language,
+        )
+    message = text(problem(error), language)
+    return f"{param}: {message}" if param is not None else message
 
 
 def _is_tag(part: object) -> bool:

@@ -56,3 +56,14 @@ def test_a_wrong_value_is_said_in_the_readers_words(
 ) -> None:
     assert said(server_url, body) == german
     assert said(server_url, body, "en") == english
+
+
+def test_each_wrong_field_is_named_not_counted(server_url: str) -> None:
+    """A client that sends `prompt` where `messages` belongs reads both halves of its mistake;
+    beyond three problems the rest is counted."""
+    assert said(server_url, {"prompt": "Hallo"}) == (
+        "messages: ist erforderlich; prompt: dieser Server unterstützt dieses Feld nicht; "
+        "bitte weglassen"
+    )
+    many = {"a": 1, "b": 2, "c": 3, "d": 4}
+    assert said(server_url, {"messages": HELLO, **many}).endswith("(und ein weiteres Problem)")
