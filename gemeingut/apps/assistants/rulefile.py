@@ -74,10 +74,21 @@ def _compiles(pattern: str) -> str:
 Pattern = Annotated[str, AfterValidator(_compiles)]
 
 
+class Dates(BaseModel):
+    """A deadline given as two dates ("Die Bekanntmachung wird am 05.01.2027 versandt",
+    "Angebote sind bis zum 12.01.2027 einzureichen"): the days from a date in a sentence that
+    matches `start` to one in a sentence that matches `end` are the number checked."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: list[Pattern] = Field(min_length=1)
+    end: list[Pattern] = Field(min_length=1)
+
+
 class AtLeast(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pattern: Pattern
     minimum: int
+    dates: Dates | None = None
 
     @field_validator("pattern")
     @classmethod
@@ -100,6 +111,12 @@ class Rule(BaseModel):
     required: list[list[Pattern]] = []
     near: list[Pattern] = []  # required text counts only in a sentence (or section) matching one
     at_least: AtLeast | None = None
+    # Where the rule applies: only in a draft in which one of `only_if` occurs, never in one in
+    # which one of `skip_if` occurs (a procedure below the EU thresholds, price as the only
+    # criterion); what `ignore` matches is no text for the test (an address, a field label).
+    only_if: list[Pattern] = []
+    skip_if: list[Pattern] = []
+    ignore: list[Pattern] = []
 
     @field_validator("required", mode="before")
     @classmethod
@@ -161,6 +178,7 @@ _KEYS = {
     "title": Texts.model_fields,
     "advice": Texts.model_fields,
     "at_least": AtLeast.model_fields,
+    "dates": Dates.model_fields,
 }
 
 

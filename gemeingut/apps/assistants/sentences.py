@@ -138,6 +138,8 @@ def _ends_sentence(text: str, stop: int, start: int) -> bool:
     name = word.group(1)
     if (len(name) == 1 and name.isalpha()) or name.lower() in _ABBREVIATIONS:
         return False
+    if name.lower().endswith("str"):  # a street: "Siemensstr. 3", "Miele-Str. 4"
+        return False
     if not re.fullmatch(r"\d+(?:\.\d+)*", name):
         return True
     ahead = window[: word.start()]

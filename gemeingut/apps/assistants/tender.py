@@ -6,10 +6,13 @@ source, a severity and one test: text that must not occur (`forbidden`, unless a
 pattern is in the same sentence), text that must occur (`required`, one pattern of each group;
 a sentence that denies it, matching `unless`, does not count, and one that must stand `near`
 an anchor counts only there) or a number that must reach a minimum (`at_least`, in digits or
-German words, weeks counted as days). Each finding names the rule, its §, and the sentence of
-the tender as written (`sentences.py`) with its page or section, so the person who wrote the
-draft can find and fix it. The check reads the draft with the collections' readers (PDF, DOCX,
-ODT, HTML, Markdown, text) and needs no model.
+German words, weeks counted as days; or, with `dates`, the days between the notice's date and
+the deadline's, `dates.py`). A rule may apply only to some drafts (`only_if`, `skip_if`: a
+procedure below the EU thresholds has no VgV deadline) and leave text unread (`ignore`: a
+street named after a maker is no product). Each finding names the rule, its §, and the
+sentence of the tender as written (`sentences.py`) with its page or section, so the person who
+wrote the draft can find and fix it. The check reads the draft with the collections' readers
+(PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from gemeingut.apps.assistants.dates import WrittenDate, german_dates
 from gemeingut.apps.assistants.rulefile import Rule, Severity, load_rules
 from gemeingut.apps.assistants.sentences import MAX_SENTENCE_CHARS, Sentence, sentences
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, plural, text
+from gemeingut.i18n import Message, _, plural, text
 
 __all__ = ["Finding", "Rule", "check_passages", "check_tender", "load_rules"]
 # Days per unit of an at_least match's (?P<unit>…), by the unit's first letters; any other unit
@@ -63,18 +67,28 @@ def check_passages(passages: list[Passage], rules: list[Rule], language: str) ->
     cut = [sentence for passage in passages for sentence in sentences(passage)]
     findings = _too_long(cut, language)
     for rule in rules:
-        findings += _check(rule, cut, language)
+        if _applies(rule, cut):
+            findings += _check(rule, cut, language)
     order = {"error": 0, "warning": 1, "hint": 2}
     return sorted(findings, key=lambda f: order[f.severity])
 
 
+def _applies(rule: Rule, cut: list[Sentence]) -> bool:
+    """Whether the draft is one the rule is for: `only_if` said somewhere, `skip_if` nowhere."""
+
+    def said(patterns: list[str]) -> bool:
+        return any(_any(patterns, _context(sentence)) for sentence in cut)
+
+    return (not rule.only_if or said(rule.only_if)) and not (rule.skip_if and said(rule.skip_if))
+
+
 def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
-    def finding(sentence: Sentence | None = None) -> Finding:
+    def finding(sentence: Sentence | None = None, title: Message | None = None) -> Finding:
         return Finding(
             rule.id,
             rule.source,
             rule.severity,
-            getattr(rule.title, language, rule.title.de),
+            text(title, language) if title else getattr(rule.title, language, rule.title.de),
             getattr(rule.advice, language, rule.advice.de),
             sentence.quote if sentence else None,
             sentence.passage.page if sentence else None,
@@ -85,14 +99,15 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
         return [
             finding(sentence)
             for sentence in cut
-            if _any(rule.forbidden, sentence.text) and not _any(rule.unless, sentence.text)
+            if _any(rule.forbidden, _read(rule, sentence.text))
+            and not _any(rule.unless, sentence.text)
         ]
     if rule.required:
         for group in rule.required:
             mentions = [
                 sentence
                 for sentence in cut
-                if _any(group, _context(sentence))
+                if _any(group, _read(rule, _context(sentence)))
                 and (not rule.near or _any(rule.near, _context(sentence)))
             ]
             if not any(not _any(rule.unless, _context(s)) for s in mentions):
@@ -102,7 +117,7 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
     assert rule.at_least is not None
     findings = []
     for sentence in cut:
-        for match in _compiled(rule.at_least.pattern).finditer(sentence.text):
+        for match in _compiled(rule.at_least.pattern).finditer(_read(rule, sentence.text)):
             if match["n"] is None:
                 continue
             number = read_number(match["n"])
@@ -110,7 +125,76 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
                 findings.append(_unreadable(rule, match["n"], sentence, language))
             elif number * _days(match.groupdict().get("unit")) < rule.at_least.minimum:
                 findings.append(finding(sentence))
+    for start, end, sentence in _periods(rule, cut):
+        days = (end.day - start.day).days
+        if days < rule.at_least.minimum:
+            findings.append(finding(sentence, _period_title(rule, start, end, days, language)))
     return findings
+
+
+def _periods(rule: Rule, cut: list[Sentence]) -> list[tuple[WrittenDate, WrittenDate, Sentence]]:
+    """(start, end, the end's sentence) of a deadline given as dates. A date in a sentence that
+    matches `dates.start` or `dates.end` is a start or an end by the nearer of their patterns
+    before it ("Die Frist beginnt am 5. Januar und endet am 12. Januar": one of each), by the
+    sentence where none stands before it; a sentence's first end is checked against the first
+    start on or before it: the earliest is the notice, and a deadline counted from a later day
+    (the documents sent) would be found too short where it is not."""
+    assert rule.at_least is not None
+    dates = rule.at_least.dates
+    if dates is None:
+        return []
+    starts: list[WrittenDate] = []
+    ends: list[tuple[WrittenDate, Sentence]] = []
+    for sentence in cut:
+        said = _read(rule, sentence.text)
+        is_start, is_end = _any(dates.start, said), _any(dates.end, said)
+        if not (is_start or is_end):
+            continue
+        after, first_end = 0, None
+        for date in german_dates(said):
+            start = _last_match(dates.start, said[after : date.at])
+            end = _last_match(dates.end, said[after : date.at])
+            if start > end or (start == end and not is_end):
+                starts.append(date)
+            elif first_end is None:
+                first_end = date
+            after = date.at + len(date.written)
+        if first_end is not None:
+            ends.append((first_end, sentence))
+    periods = []
+    for end, sentence in ends:
+        before = [start for start in starts if start.day <= end.day]
+        if before:
+            periods.append((min(before, key=lambda d: d.day), end, sentence))
+    return periods
+
+
+def _last_match(patterns: list[str], said: str) -> int:
+    """Where the last match of one of `patterns` in `said` ends, -1 where none is."""
+    return max((m.end() for p in patterns for m in _compiled(p).finditer(said)), default=-1)
+
+
+def _period_title(
+    rule: Rule, start: WrittenDate, end: WrittenDate, days: int, language: str
+) -> Message:
+    """The rule's title with the days counted, so that the reader sees what was compared."""
+    title = getattr(rule.title, language, rule.title.de)
+    return plural(
+        days,
+        _(
+            "{title}: 1 day from {start} to {end}",
+            title=title,
+            start=start.written,
+            end=end.written,
+        ),
+        _(
+            "{title}: {days} days from {start} to {end}",
+            title=title,
+            days=days,
+            start=start.written,
+            end=end.written,
+        ),
+    )
 
 
 def _too_long(cut: list[Sentence], language: str) -> list[Finding]:
@@ -158,6 +242,13 @@ def _context(sentence: Sentence) -> str:
 
 def _any(patterns: list[str], text: str) -> bool:
     return any(_compiled(p).search(text) for p in patterns)
+
+
+def _read(rule: Rule, said: str) -> str:
+    """`said` with what the rule's `ignore` patterns match made spaces."""
+    for pattern in rule.ignore:  # as long as it was: a date's place in it stays the same
+        said = _compiled(pattern).sub(lambda match: " " * len(match.group()), said)
+    return said
 
 
 @functools.lru_cache(maxsize=1024)
