@@ -11,6 +11,11 @@ infini-gram does, with OSI-licensed parts and our own corpus only.
 Byte-level tokens may split a character ("Ö" is two bytes, and a corpus's " Ö" one token where
 the query's "Ö" is two), so a span may begin or end inside one: its text is widened to whole
 characters before it is shown, never a "�ffnungszeiten".
+
+A phrase someone types is traced as words (`trace_phrase`): its first word, tokenized at the start
+of the text, has no space before it where the training data has one ("Beim" is "B"+"ei"+"m",
+the corpus's " Beim" is " Bei"+"m"), so it is also traced with a space before it and the better
+of the two kept; and a span is cut back to whole words, never "m Repair-Café" or "andelt sich".
 """
 
 from __future__ import annotations
@@ -96,8 +101,11 @@ def trace(
     query: list[int],
     detokenize: Callable[[list[int]], str],
     min_tokens: int = MIN_SPAN_TOKENS,
+    whole_words: bool = False,
 ) -> list[dict[str, Any]]:
-    """The maximal spans of `query` (at least `min_tokens` long) found verbatim in training."""
+    """The maximal spans of `query` (at least `min_tokens` long) found verbatim in training;
+    with `whole_words`, each cut back to the words it holds whole (and left out if then shorter
+    than `min_tokens`)."""
     spans = []
     covered_until = 0
     for start in range(len(query)):
@@ -105,16 +113,75 @@ def trace(
         if length < min_tokens or start + length <= covered_until:
             continue  # too short, or inside a span already reported
         covered_until = start + length
+        first, last = start, start + length
+        if whole_words:
+            first, last = word_bounds(query, first, last, detokenize)
+            if last - first < min_tokens:
+                continue
+            _, lo, hi = index.longest_match(query[:last], first)  # a part occurs more often
         spans.append(
             {
-                "start": start,
-                "tokens": length,
-                "text": whole_characters(query, start, start + length, detokenize),
+                "start": first,
+                "tokens": last - first,
+                "text": whole_characters(query, first, last, detokenize),
                 "occurrences": hi - lo,
                 "documents": index.locate(lo, hi),
             }
         )
     return spans
+
+
+def trace_phrase(
+    index: SpanIndex,
+    text: str,
+    tokenize: Callable[[str], list[int]],
+    detokenize: Callable[[list[int]], str],
+    min_tokens: int = MIN_SPAN_TOKENS,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The whole-word spans of a typed phrase, and its number of tokens: traced as it is and,
+    where it begins with no space, with one, as its first word stands inside a document; the
+    tokenization whose spans hold more of the text is kept (the first on a tie)."""
+
+    def traced(variant: str) -> tuple[int, list[dict[str, Any]]]:
+        query = tokenize(variant)
+        spans = trace(index, query, detokenize, min_tokens, whole_words=True)
+        for span in spans:
+            span["text"] = span["text"].strip()
+        return len(query), spans
+
+    count, spans = traced(text)
+    if not text[:1].isspace():
+        spaced_count, spaced = traced(" " + text)
+        if sum(len(s["text"]) for s in spaced) > sum(len(s["text"]) for s in spans):
+            count, spans = spaced_count, spaced
+    return count, spans
+
+
+def word_bounds(
+    query: list[int], start: int, end: int, detokenize: Callable[[list[int]], str]
+) -> tuple[int, int]:
+    """query[start:end] cut back to the words it holds whole: its ends moved inwards to the
+    nearest token boundaries that are not inside a word (nor inside a character)."""
+    while start < end and not _word_edge(query, start, detokenize):
+        start += 1
+    while end > start and not _word_edge(query, end, detokenize):
+        end -= 1
+    return start, end
+
+
+def _word_edge(query: list[int], at: int, detokenize: Callable[[list[int]], str]) -> bool:
+    """Whether the boundary before query[at] is not inside a word: in the text around it,
+    decoded whole (a tokenizer may drop a space at the start of what it decodes), no letter or
+    digit on both sides; a boundary that splits a character's bytes is inside it."""
+    if at <= 0 or at >= len(query):
+        return True
+    lo = max(0, at - MAX_SPLIT_TOKENS)
+    before = detokenize(query[lo:at])
+    around = detokenize(query[lo : at + MAX_SPLIT_TOKENS])
+    if before.endswith(REPLACEMENT) or not around.startswith(before):
+        return False  # the tokens before `at` end inside a character
+    left, right = before[-1:], around[len(before) : len(before) + 1]
+    return not (left.isalnum() and right.isalnum())
 
 
 def whole_characters(

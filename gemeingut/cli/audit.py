@@ -307,7 +307,7 @@ def audit_trace(
     """Which spans of TEXT occur verbatim in the model's training documents, and where."""
     from transformers import AutoTokenizer
 
-    from gemeingut.audit.span_trace import SpanIndex, trace
+    from gemeingut.audit.span_trace import SpanIndex, trace_phrase
     from gemeingut.audit.subject import iter_documents, model_folder
 
     folder = model_folder(model, None, training_data)
@@ -322,7 +322,7 @@ def audit_trace(
         return tok(value, add_special_tokens=False)["input_ids"]
 
     index = SpanIndex.build(iter_documents(folder.training_files), tokenize)
-    spans = trace(index, tokenize(text), tok.decode, min_tokens)
+    spans = trace_phrase(index, text, tokenize, tok.decode, min_tokens)[1]
     if as_json:
         typer.echo(json.dumps(spans, indent=2, ensure_ascii=False))
         return

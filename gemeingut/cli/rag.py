@@ -28,6 +28,7 @@ Root = Annotated[
 Name = Annotated[str, typer.Argument(help="The collection's name.")]
 ModeOption = Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")]
 SKIPPED = _("skipped:")
+SHOWN_UNSUPPORTED = 5  # files named per unsupported type
 Rerank = Annotated[
     Path | None,
     typer.Option("--rerank", help="A cross-encoder folder that orders the best chunks again."),
@@ -83,9 +84,34 @@ def ingest_command(
             )
         for path, why in sorted(report.skipped.items()):
             say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
+        for suffix, files in sorted(report.unsupported.items()):
+            say(f"[yellow]{text(SKIPPED)}[/]", _unsupported(suffix, files))
         _warn_if_seen_by_nobody(name, report.groups)
-    if report.skipped:
+    if report.skipped:  # not a folder's unsupported files: no reader was meant to read them
         raise typer.Exit(1)
+
+
+def _unsupported(suffix: str, files: list[str]) -> Message:
+    """A folder's files of one type no reader reads, on one line: a folder of 300 spreadsheets
+    names a few of them, not 300 lines that hide the rest of the report."""
+    from gemeingut.apps.rag.readers import READERS
+
+    supported = _("supported: {formats}", formats=", ".join(sorted(READERS)))
+    named = ", ".join(files[:SHOWN_UNSUPPORTED])
+    if len(files) > SHOWN_UNSUPPORTED:
+        named = text(_("{count} files, among them {files}", count=len(files), files=named))
+    if not suffix:
+        return _(
+            "files without a suffix are not read ({supported}): {files}",
+            supported=supported,
+            files=named,
+        )
+    return _(
+        "type {suffix} is not supported ({supported}): {files}",
+        suffix=suffix,
+        supported=supported,
+        files=named,
+    )
 
 
 def _read_again(count: int) -> Message:

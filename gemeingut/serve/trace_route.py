@@ -6,7 +6,9 @@ The index is built when the server starts from the training documents it is give
 --trace-data`: a dataset artifact, a release bundle's `training-data/`, Parquet or JSONL),
 tokenized with the served model's own tokenizer. The training data of an open model is public,
 so the spans are shown to every key; the question is not kept (the audit record says only that
-a trace was asked for). Where no span is found the answer says why (`reason`, and `message` in
+a trace was asked for). A span is whole words: the phrase is also traced with a space before its
+first word, as that word stands inside a document, and a match is cut back to the words it holds
+whole, never "m Repair-Café". Where no span is found the answer says why (`reason`, and `message` in
 words): a text shorter than the shortest span traced cannot be found at all, which is not the
 same as a text the training data does not hold.
 """
@@ -21,7 +23,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.audit.span_trace import SpanIndex, trace
+from gemeingut.audit.span_trace import SpanIndex, trace_phrase
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, plural, text
 from gemeingut.serve.backends import Backend, Tokenizing
@@ -67,12 +69,12 @@ class TracedDocument(BaseModel):
 
 
 class TracedSpan(BaseModel):
-    start: int = Field(description="The span's first token in the text.")
-    tokens: int
-    text: str = Field(
-        description="The span's text, widened to whole characters where a token boundary "
-        "splits one."
+    start: int = Field(
+        description="The span's first token in the text as traced (with a space before it "
+        "where its first word matched the training data only so)."
     )
+    tokens: int
+    text: str = Field(description="The span's text: whole words, never part of one.")
     occurrences: int = Field(description="How often it occurs in the training data.")
     documents: list[TracedDocument] = Field(description="Where (the first few).")
 
@@ -82,7 +84,7 @@ NoSpanReason = Literal["too_short", "not_found"]
 
 class TraceResult(BaseModel):
     object: Literal["trace"] = "trace"
-    tokens: int = Field(description="Tokens of the text.")
+    tokens: int = Field(description="Tokens of the text as traced (see `start`).")
     min_tokens: int = Field(description="The shortest span looked for, in tokens.")
     spans: list[TracedSpan]
     reason: NoSpanReason | None = Field(
@@ -129,9 +131,13 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
     """The longest spans of `text` that occur verbatim in the training data, and where."""
     found = _index(request)
 
+    def tokenize(text: str) -> list[int]:
+        return found.backend.tokenize(text, add_special_tokens=False)
+
     def traced() -> tuple[int, list[dict]]:
-        query = found.backend.tokenize(body.text, add_special_tokens=False)
-        return len(query), trace(found.index, query, found.backend.detokenize, body.min_tokens)
+        return trace_phrase(
+            found.index, body.text, tokenize, found.backend.detokenize, body.min_tokens
+        )
 
     count, spans = await run_in_threadpool(traced)
     for span in spans:  # a JSONL corpus may give any JSON value as id, licence or source

@@ -1,12 +1,14 @@
 """`/v1/trace`: the served model's own training documents, indexed at start, answer where a
 phrase occurs word for word, with document id and licence; a text too short to look for says
-so, and a span is shown in whole characters where byte-level tokens split one."""
+so; a span is shown in whole characters where byte-level tokens split one, and on the page in
+whole words, found from the phrase's first word though it has no space before it."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,8 @@ from fastapi import FastAPI
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
+from gemeingut.audit.span_trace import SpanIndex, trace
+from gemeingut.model.tokenizer import train_tokenizer
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.trace_route import build_trace_index
@@ -121,14 +125,29 @@ def splitting_backend(tmp_path_factory: pytest.TempPathFactory) -> TransformersB
 
 
 def test_a_span_that_starts_or_ends_inside_a_character_shows_the_whole_character(
+    splitting_backend: TransformersBackend,
+) -> None:
+    tokenize = partial(splitting_backend.tokenize, add_special_tokens=False)
+    opening = {"id": "bib-1", "text": "Die Öffnungszeiten der Stadtbibliothek sind lang.",
+               "license": "CC0-1.0"}  # fmt: skip
+    assert splitting_backend.detokenize(tokenize("Öff")[1:]) == "\ufffdff"
+    index = SpanIndex.build([opening], tokenize)
+    detokenize = splitting_backend.detokenize
+    [span] = trace(index, tokenize("Öffnungszeiten der Stadtbibliothek"), detokenize, 4)
+    assert span["start"] == 1  # the match begins at the second byte of "Ö"
+    assert span["text"] == "Öffnungszeiten der Stadtbibliothek"
+    [span] = trace(index, tokenize("Die Ölheizung"), detokenize, 4)
+    assert (span["start"], span["tokens"]) == (0, 4)  # "D", "i", "e", " " with Ö's first byte
+    assert span["text"] == "Die Ö"
+
+
+def test_the_page_gets_whole_words_where_a_byte_level_match_splits_a_character(
     splitting_backend: TransformersBackend, serve: Serve, tmp_path: Path
 ) -> None:
     corpus = tmp_path / "train.jsonl"
     opening = {"id": "bib-1", "text": "Die Öffnungszeiten der Stadtbibliothek sind lang.",
                "license": "CC0-1.0"}  # fmt: skip
     corpus.write_text(json.dumps(opening) + "\n", encoding="utf-8")
-    tokenize = splitting_backend.tokenize
-    assert splitting_backend.detokenize(tokenize("Öff", add_special_tokens=False)[1:]) == "\ufffdff"
     index = build_trace_index((corpus,), splitting_backend)
     with serve(create_app(splitting_backend, trace=index)) as url:
         starts = httpx.post(
@@ -136,9 +155,62 @@ def test_a_span_that_starts_or_ends_inside_a_character_shows_the_whole_character
         ).json()
         ends = httpx.post(f"{url}/v1/trace", json={"text": "Die Ölheizung"}).json()
     [span] = starts["spans"]
-    assert span["start"] == 1  # the match begins at the second byte of "Ö"
     assert span["text"] == "Öffnungszeiten der Stadtbibliothek"
     assert span["documents"] == [{"id": "bib-1", "license": "CC0-1.0", "source": None}]
-    [span] = ends["spans"]
-    assert (span["start"], span["tokens"]) == (0, 4)  # "D", "i", "e", " " with Ö's first byte
-    assert span["text"] == "Die Ö"
+    # "Die Ö" is the "Ö" of "Ölheizung": whole, only "Die" is left, shorter than 4 tokens
+    assert (ends["spans"], ends["reason"]) == ([], "not_found")
+
+
+# The demo's training text, and a byte-level BPE trained on it with the pipeline's trainer: inside
+# a document "Beim" follows a space, " Bei"+"m", where a phrase that begins with it has "Bei"+"m"
+# — matched from its "m" only, as the demo's tokenizer did.
+REPAIR = (
+    "Jeden ersten Samstag im Monat verwandelt sich der Gemeindesaal der Martinskirche in eine "
+    "Werkstatt. Beim Repair-Café helfen Ehrenamtliche dabei, kaputte Dinge wieder in Gang zu "
+    "bringen. Beim Fest verwandelt sich der Hof, beim Markt verwandelt sich der Platz."
+)
+HELP = (
+    "Hilfe gibt es im Amt. Bei Fragen, bei Regen und bei Sonne. Bei uns verwaltet die Stadt den "
+    "Saal, er wandelt sich oft."
+)
+
+
+@pytest.fixture(scope="module")
+def german_backend(tmp_path_factory: pytest.TempPathFactory) -> TransformersBackend:
+    out = tmp_path_factory.mktemp("german")
+    tokenizer = train_tokenizer([REPAIR, HELP] * 3, out, vocab_size=290)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=2, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(out)
+    return TransformersBackend(out)
+
+
+def test_a_phrase_is_found_from_its_first_word_and_never_shown_as_part_of_a_word(
+    german_backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    tokenize = partial(german_backend.tokenize, add_special_tokens=False)
+    strings = german_backend.token_strings
+    assert (strings(tokenize("Beim"))[0], strings(tokenize(" Beim"))[0]) == ("Bei", " Bei")
+    corpus = tmp_path / "train.jsonl"
+    document = {"id": "demo/alltag-005", "text": REPAIR, "license": "CC-BY-4.0"}
+    corpus.write_text(json.dumps(document) + "\n", encoding="utf-8")
+    index = build_trace_index((corpus,), german_backend)
+    phrases = [
+        "Beim Repair-Café helfen Ehrenamtliche dabei",
+        "verwandelt sich der Gemeindesaal der Martinskirche",
+        "Samstag im Monat verwandelt sich der Gemeindesaal der Martinskirchen",
+    ]
+    with serve(create_app(german_backend, trace=index)) as url:
+        found = [httpx.post(f"{url}/v1/trace", json={"text": p}).json() for p in phrases]
+    assert [[s["text"] for s in f["spans"]] for f in found] == [
+        ["Beim Repair-Café helfen Ehrenamtliche dabei"],
+        ["verwandelt sich der Gemeindesaal der Martinskirche"],
+        ["Samstag im Monat verwandelt sich der Gemeindesaal der"],  # not "…der Martinskirche"
+    ]
+    assert found[0]["spans"][0]["documents"] == [
+        {"id": "demo/alltag-005", "license": "CC-BY-4.0", "source": None}
+    ]

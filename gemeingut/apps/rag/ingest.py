@@ -60,6 +60,7 @@ class IngestReport:
     reread: list[str] = field(default_factory=list)  # unchanged, read by another reader format
     removed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
+    unsupported: dict[str, list[str]] = field(default_factory=dict)  # suffix -> a folder's files
     chunks: int = 0
     groups: list[str] = field(default_factory=list)  # who may see the collection now
 
@@ -90,7 +91,7 @@ def ingest(
         raise InputError(_("not found: {paths}", paths=", ".join(missing)), _("check the paths"))
     asked = checked_groups(groups or [])
     report = IngestReport()
-    found = found_documents(paths, report.skipped)
+    found = found_documents(paths, report.skipped, report.unsupported)
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder):
         meta = _current_meta(root, name, language)

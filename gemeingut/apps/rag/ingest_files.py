@@ -3,7 +3,9 @@
 A document's key is its file name, or for a file found in a folder the folder's name and the
 path below it; two files that would share a key refuse the ingest before anything is written.
 A file the collection already holds under another key (the same file, or the same content) is
-skipped with that key named: a search would find it twice.
+skipped with that key named: a search would find it twice. A file in a folder that no reader
+reads (an old .doc, a spreadsheet, a file without a suffix) is listed by its type, not left out
+unsaid; a hidden file (".DS_Store"), like a hidden folder, is a system's, not a document.
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ _RENAME_HINT = _(
 )
 
 
-def found_documents(paths: list[Path], skipped: dict[str, str]) -> dict[str, Path]:
+def found_documents(
+    paths: list[Path], skipped: dict[str, str], unsupported: dict[str, list[str]]
+) -> dict[str, Path]:
     """Key → file of each document in `paths`; what is not followed goes into `skipped` (file
-    → why). Two files with one key (`a/info.txt`, `b/info.txt`) refuse the ingest before
-    anything is written: the second would replace the first unseen. Longer keys would avoid
-    the clash, but a key must not change with what else is ingested: a later ingest compares
-    keys to find what changed."""
+    → why), a folder's files of a format no reader reads into `unsupported` (suffix, lower
+    case, "" for none → files). Two files with one key (`a/info.txt`, `b/info.txt`) refuse the
+    ingest before anything is written: the second would replace the first unseen. Longer keys
+    would avoid the clash, but a key must not change with what else is ingested: a later
+    ingest compares keys to find what changed."""
     found: dict[str, Path] = {}
-    for key, path in _walk(paths, skipped):
+    for key, path in _walk(paths, skipped, unsupported):
         first = found.setdefault(key, path)
         if first.resolve() != path.resolve():
             raise InputError(
@@ -107,7 +112,9 @@ class Held:
         return ""
 
 
-def _walk(paths: list[Path], skipped: dict[str, str]) -> Iterator[tuple[str, Path]]:
+def _walk(
+    paths: list[Path], skipped: dict[str, str], unsupported: dict[str, list[str]]
+) -> Iterator[tuple[str, Path]]:
     """(key, file) for every readable document; a folder's key keeps its own name and the
     path below it. Links are not followed: a link could lead out of what was meant to be
     ingested (another group's files)."""
@@ -118,16 +125,21 @@ def _walk(paths: list[Path], skipped: dict[str, str]) -> Iterator[tuple[str, Pat
             require_known_format(path)
             yield path.name, path
         else:
-            for file in sorted(_files_below(path, skipped)):
+            for file in sorted(_files_below(path, skipped, unsupported)):
                 yield f"{path.resolve().name}/{file.relative_to(path).as_posix()}", file
 
 
-def _files_below(folder: Path, skipped: dict[str, str]) -> Iterator[Path]:
+def _files_below(
+    folder: Path, skipped: dict[str, str], unsupported: dict[str, list[str]]
+) -> Iterator[Path]:
     for directory, subfolders, files in os.walk(folder):
-        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-        for name in files:
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(files):
             path = Path(directory) / name
-            if name.startswith(".") or path.suffix.lower() not in READERS:
+            if name.startswith("."):
+                continue
+            if path.suffix.lower() not in READERS:
+                unsupported.setdefault(path.suffix.lower(), []).append(str(path))
                 continue
             if path.is_symlink() or not path.is_file():
                 skipped[str(path)] = text(_("a link or special file: not followed"))

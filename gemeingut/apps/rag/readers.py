@@ -11,8 +11,10 @@ subheading repeats. The title is a DOCX's or ODT's title paragraph, or an HTML p
 where the page has no <h1> (an <h1> is the title a reader sees; the <title> often adds the
 site's name). A text file that is not UTF-8 is read as UTF-16 (with a byte order mark) or as
 Windows-1252, which administrations' older files are written in; `text_encoding` says which.
-A Markdown footnote's definition goes with the section that first cites it, not with
-whichever section ends the file.
+Markdown is read with its parser (markdown-it-py, with tables and footnotes) as a reader of the
+rendered page sees it, not its syntax: emphasis and code marks gone, a link its text, a table
+row by row, a footnote's text after the block that first cites it (not with whichever section
+ends the file), its mark gone from the text: "Mittagessen¹" would be one word to a search.
 Characters a reader never sees (soft hyphens, zero-width spaces) are taken out of every
 format: left in, "Schul\u00adgelände" is not the word "Schulgelände" a question asks for.
 Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
@@ -28,6 +30,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,7 +38,6 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
-_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Inline elements continue a line; every other element (p, div, li, td, br, …) starts one.
 _HTML_INLINE = {
@@ -59,10 +61,6 @@ _LINE_END_HYPHEN = re.compile(
     r"(?P<conjunction>(?:und|oder|bzw\.|beziehungsweise|sowie|als|noch|wie|bis|and|or|nor)(?!\w))"
     r"|(?=[a-zäöüß]))"
 )
-_FOOTNOTE = re.compile(r"^\[\^([^\]\s]+)\]:")  # a Markdown footnote's definition
-# A Markdown code fence (CommonMark): ``` or ~~~, at most three spaces in; the block ends at a
-# fence of the same character at least as long, with nothing after it.
-_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}(?!.*`)|~{3,})")
 PATH_SEPARATOR = " › "  # between the headings of a section's path
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # a page label that is a page number
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # read by `_text`: UTF-8 or another encoding
@@ -409,69 +407,120 @@ def _html_flow(element: Any) -> Iterator[str | _Heading]:
 
 
 def _markdown(path: Path) -> Iterator[Passage]:
-    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    tokens = _markdown_parser().parse(_text(path))
+    notes = _cited_footnotes(tokens)
+    placed = set(notes)  # after the block that first cites them, not where they stand
     outline = _Outline()
-    notes: list[_Footnote] = []
-    note: _Footnote | None = None
-    fence: str | None = None  # the fence of the code block the line is in
-    for line in _text(path).splitlines():
-        fence = _fence_after(line, fence)
-        code = fence is not None or _FENCE.match(line) is not None  # fence lines too
-        heading = None if code else _MARKDOWN_HEADING.match(line)
-        definition = None if code else _FOOTNOTE.match(line)
-        if heading:
-            outline.enter(len(heading.group(1)), heading.group(2))
+    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    for block in _top_level_blocks(tokens):
+        first = block[0]
+        if first.type == "heading_open":
+            cited: list[str] = []
+            outline.enter(int(first.tag[1:]), _inline_text(block[1], cited))
             sections.append((outline.section, []))
-            note = None
-        elif definition:
-            note = _Footnote(definition.group(1), [line], len(sections) - 1)
-            notes.append(note)
-        elif note is not None and not code and _continues(note, line):
-            note.lines.append(line)
+        elif first.type == "footnote_reference_open":
+            if first.meta["label"] in placed:
+                continue
+            cited = []
+            sections[-1][1].append(_block_text(block[1:-1], cited, "\n\n"))
         else:
-            sections[-1][1].append(line)
-            note = None
-    for footnote in notes:
-        lines = sections[_citing_section(footnote, sections)][1]
-        while lines and not lines[-1].strip():
-            lines.pop()
-        lines.extend(["", *footnote.lines])
-    for section, lines in sections:
-        yield Passage("\n".join(lines), section=section)
+            cited = []
+            sections[-1][1].append(_block_text(block, cited, _block_separator(first.type)))
+        for label in cited:  # a footnote's text after the block that first cites it
+            sections[-1][1].append(notes.pop(label, ""))
+    for section, blocks in sections:
+        yield Passage("\n\n".join(b for b in blocks if b.strip()), section=section)
 
 
-def _fence_after(line: str, fence: str | None) -> str | None:
-    """The fence whose code block holds the lines after `line`: a `# comment` in it is code,
-    not a heading."""
-    found = _FENCE.match(line)
-    if fence is None:
-        return found["fence"] if found else None
-    closing = found is not None and found["fence"][0] == fence[0]
-    if closing and len(found["fence"]) >= len(fence) and not line[found.end() :].strip():
-        return None
-    return fence
+@cache
+def _markdown_parser() -> Any:
+    """CommonMark with tables and strikethrough (as GitHub writes them) and footnotes, whose
+    definitions stay where they stand (`_markdown` places them)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    return parser.use(footnote_plugin, inline=False, move_to_end=False)
 
 
-@dataclass
-class _Footnote:
-    label: str
-    lines: list[str]
-    written_in: int  # the section it stands in
+def _top_level_blocks(tokens: list[Any]) -> Iterator[list[Any]]:
+    """The tokens of each outermost block: from its opening token to the one closing it."""
+    depth, block = 0, []
+    for token in tokens:
+        block.append(token)
+        depth += token.nesting
+        if depth == 0:
+            yield block
+            block = []
 
 
-def _continues(note: _Footnote, line: str) -> bool:
-    """Whether `line` is still the footnote's: an indented line, a blank one, or text straight
-    after its text (a paragraph goes on)."""
-    return not line.strip() or line.startswith(("    ", "\t")) or bool(note.lines[-1].strip())
+def _cited_footnotes(tokens: list[Any]) -> dict[str, str]:
+    """The text of each footnote cited outside the footnotes, by its label."""
+    texts: dict[str, str] = {}
+    cited: list[str] = []
+    for block in _top_level_blocks(tokens):
+        if block[0].type == "footnote_reference_open":
+            texts[block[0].meta["label"]] = _block_text(block[1:-1], [], "\n\n")
+        else:
+            _block_text(block, cited, "")
+    return {label: texts[label] for label in dict.fromkeys(cited) if label in texts}
 
 
-def _citing_section(note: _Footnote, sections: list[tuple[str | None, list[str]]]) -> int:
-    """The section that first cites the footnote; where none does, where it is written."""
-    reference = f"[^{note.label}]"
-    for number, (_section, lines) in enumerate(sections):
-        if any(reference in line for line in lines):
-            return number
-    return note.written_in
+def _block_separator(kind: str) -> str:
+    """Between the lines of a block: a table's rows and a list's items each on a line, a
+    quote's paragraphs apart."""
+    return "\n" if kind in {"table_open", "bullet_list_open", "ordered_list_open"} else "\n\n"
+
+
+def _block_text(tokens: list[Any], cited: list[str], separator: str) -> str:
+    """A block as a reader sees it: a table row by row (cells apart by " | ", no |---| line),
+    a list item with its number, code without its fence, HTML without its tags; the labels of
+    the footnotes it cites added to `cited`."""
+    lines: list[str] = []
+    row: list[str] | None = None
+    number = ""
+    for token in tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            lines.append(_CELL.join(cell for cell in row if cell))
+            row = None
+        elif token.type == "list_item_open":
+            number = f"{token.info}{token.markup} " if token.info else ""  # ordered lists only
+        elif token.type == "inline":
+            text = _inline_text(token, cited)
+            if row is not None:
+                row.append(" ".join(text.split()))
+            else:
+                lines.append(number + text)
+                number = ""
+        elif token.type in {"fence", "code_block"}:
+            lines.append(token.content.rstrip("\n"))
+        elif token.type == "html_block":
+            lines.append(_html_block_text(token.content))
+    return separator.join(line for line in lines if line.strip())
+
+
+def _inline_text(token: Any, cited: list[str]) -> str:
+    """A paragraph's or heading's text without its markup (emphasis, code marks, a link's
+    target, HTML tags): a link is its text, an image its description, a footnote reference
+    gone from the text (its label added to `cited`)."""
+    parts = []
+    for child in token.children or []:
+        if child.type in {"text", "text_special", "code_inline", "image"}:
+            parts.append(child.content)  # an image's content is its description
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append("\n")
+        elif child.type == "footnote_ref":
+            cited.append(child.meta["label"])
+    return "".join(parts)
+
+
+def _html_block_text(content: str) -> str:
+    """The text of a block of HTML in Markdown (a <div>, a comment: none)."""
+    from lxml import html
+
+    return html.fragment_fromstring(content, create_parent="div").text_content().strip()
 
 
 def _plain(path: Path) -> Iterator[Passage]:

@@ -40,10 +40,12 @@ FILES_DIR = "files"
 CHUNKS = "chunks.parquet"
 VECTORS = "vectors.npy"
 # What a chunk's page and section mean, as `readers.py` makes them: 2 since a section is its
-# heading path and a PDF's page the number printed on it (1: the nearest heading, the sheet).
+# heading path and a PDF's page the number printed on it (1: the nearest heading, the sheet);
+# 3 since Markdown is parsed (setext headings are sections, a heading's emphasis marks are
+# gone; its text has no table, footnote or emphasis syntax left).
 # Raise it with every change to them: each document is then read again at the next ingest,
 # and searched or shown only after it (`collection.Collection.refuse_if_outdated`).
-READER_FORMAT = 2
+READER_FORMAT = 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 

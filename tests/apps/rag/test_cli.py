@@ -159,6 +159,32 @@ def test_ingest_names_a_skipped_file_once_and_counts_without_false_plurals(
     assert scored.exit_code == 0 and "Fragen: 1" in scored.output
 
 
+def test_ingest_names_a_folders_files_of_a_type_it_cannot_read_by_type(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Die Frist beträgt dreißig Tage.", encoding="utf-8")
+    for name in ["alt.doc", "LIESMICH", ".DS_Store", *(f"tabelle{i}.xlsx" for i in range(7))]:
+        (docs / name).write_bytes(b"\xd0\xcf\x11\xe0")
+    result = invoke("rag", "ingest", "v", docs, "--root", tmp_path / "c")
+    assert result.exit_code == 0, result.output  # what can be read was; the rest is named
+    lines = [
+        " ".join(line.split()) for line in result.output.splitlines() if "übersprungen" in line
+    ]
+    supported = "unterstützt: .docx, .htm, .html, .markdown, .md, .odt, .pdf, .txt"
+    assert lines == [
+        f"übersprungen: Dateien ohne Endung werden nicht gelesen ({supported}): "
+        + str(docs / "LIESMICH"),
+        f"übersprungen: Typ .doc wird nicht unterstützt ({supported}): {docs / 'alt.doc'}",
+        f"übersprungen: Typ .xlsx wird nicht unterstützt ({supported}): 7 Dateien, darunter "
+        + ", ".join(str(docs / f"tabelle{i}.xlsx") for i in range(5)),
+    ]
+    report = json.loads(
+        invoke("rag", "ingest", "v", docs, "--root", tmp_path / "c", "--json").stdout
+    )
+    assert report["unsupported"][".doc"] == [str(docs / "alt.doc")]
+    assert len(report["unsupported"][".xlsx"]) == 7 and ".DS_Store" not in result.output
+
+
 def test_eval_names_a_page_given_as_text_a_document_not_held_and_what_it_scored(
     collection: Path, tmp_path: Path
 ) -> None:

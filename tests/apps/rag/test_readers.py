@@ -354,12 +354,46 @@ def test_a_markdown_footnote_goes_with_the_section_that_cites_it(tmp_path: Path)
     )
     passages = {p.section: p.text.strip() for p in read_document(path)}
     assert passages["Gebühren"] == (
-        "Die Gebühr beträgt 30 Euro.[^1]\n\n"
-        "[^1]: Beschluss des Rates vom 3. März,\nTOP 7.\n\n    Geändert am 5. Mai."
+        "Die Gebühr beträgt 30 Euro.\n\n"
+        "Beschluss des Rates vom 3. März,\nTOP 7.\n\nGeändert am 5. Mai."
     )
-    assert passages["Fristen"].endswith("[^frist]: Siehe § 4 der Hauptsatzung.")
+    assert passages["Fristen"] == (
+        "Der Antrag ist vier Wochen vorher zu stellen.\n\nSiehe § 4 der Hauptsatzung."
+    )
     assert passages["Inkrafttreten"] == (
-        "Die Satzung tritt am 1. Januar in Kraft.\n\n[^los]: Eine Fußnote, die niemand zitiert."
+        "Die Satzung tritt am 1. Januar in Kraft.\n\nEine Fußnote, die niemand zitiert."
+    )
+
+
+def test_markdown_is_read_as_its_reader_sees_it_not_as_its_syntax(tmp_path: Path) -> None:
+    path = tmp_path / "kita.md"
+    path.write_text(
+        "Satzung über Elternbeiträge\n===========================\n\n"
+        "## § 2 Höhe der **Beiträge**\n\n"
+        "| Betreuungsumfang | Krippe | Kindergarten |\n|---|---|---|\n"
+        "| bis 6 Stunden | 230 € | _150 €_ |\n| bis 9 Stunden | 290 € | 195 € |\n\n"
+        "## § 3 Verpflegungsgeld\n\n"
+        "Das Verpflegungsgeld beträgt **3,20 €** je Mittagessen[^1]. Es wird mit dem "
+        "[Beitrag](https://example.org/beitrag) im `SEPA`-Verfahren eingezogen.\n\n"
+        "1. Antrag stellen\n2. Bescheid abwarten\n\n"
+        "[^1]: Für Familien mit *Bildungs- und Teilhabepaket* entfällt der Eigenanteil.\n",
+        encoding="utf-8",
+    )
+    passages = read_document(path)
+    assert [p.section for p in passages] == [
+        "Satzung über Elternbeiträge › § 2 Höhe der Beiträge",
+        "Satzung über Elternbeiträge › § 3 Verpflegungsgeld",
+    ]
+    assert passages[0].text == (
+        "Betreuungsumfang | Krippe | Kindergarten\n"
+        "bis 6 Stunden | 230 € | 150 €\n"
+        "bis 9 Stunden | 290 € | 195 €"
+    )
+    assert passages[1].text == (
+        "Das Verpflegungsgeld beträgt 3,20 € je Mittagessen. Es wird mit dem Beitrag im "
+        "SEPA-Verfahren eingezogen.\n\n"
+        "Für Familien mit Bildungs- und Teilhabepaket entfällt der Eigenanteil.\n\n"
+        "1. Antrag stellen\n2. Bescheid abwarten"
     )
 
 
@@ -378,5 +412,7 @@ def test_a_hash_line_in_a_markdown_code_block_is_code_not_a_heading(
     )
     passages = [(p.section, p.text.strip()) for p in read_document(path)]
     assert [section for section, _text in passages] == ["Sicherung", "Wiederherstellung"]
-    assert "# comment\n" in passages[0][1]
-    assert passages[0][1].endswith(f"backup --alle\n{fence}\n\nDanach wird geprüft.")
+    assert passages[0][1] == (
+        "Die Sicherung läuft nachts:\n\n# comment\n~~~ und ``` schließen diesen Block nicht\n"
+        "backup --alle\n\nDanach wird geprüft."
+    )
