@@ -1,7 +1,13 @@
 """Licences known by the words their texts open with: the licence a LICENSE file holds, for
 the code of a release (`licence.code`) and for a model folder that names its licence nowhere
 else (fine-tuning's base, `openness rate`). A text's opening words can fit several licences
-(MIT and MIT-0); the likeliest comes first."""
+(MIT and MIT-0); the likeliest comes first.
+
+Licences for weights and data (Creative Commons, the Llama and Gemma terms, OpenRAIL) are known
+by their title, which their texts open with: a title is looked for in the opening only, so an
+Apache-2.0 text that later cites a Creative Commons licence stays Apache-2.0. Those without an
+SPDX id carry the Hugging Face Hub's id (`llama3`, `gemma`, `openrail`), as a card names them.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +43,41 @@ LICENCE_TEXTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
 )
 
 
+_OPENING = 600  # characters (whitespace folded) in which a licence's title is looked for
+_CC_KINDS = (  # the more specific title first: "Attribution-NonCommercial-ShareAlike" holds more
+    ("Attribution-NonCommercial-ShareAlike", "BY-NC-SA"),
+    ("Attribution-NonCommercial-NoDerivatives", "BY-NC-ND"),
+    ("Attribution-NonCommercial-NoDerivs", "BY-NC-ND"),
+    ("Attribution-NonCommercial", "BY-NC"),
+    ("Attribution-ShareAlike", "BY-SA"),
+    ("Attribution-NoDerivatives", "BY-ND"),
+    ("Attribution-NoDerivs", "BY-ND"),
+    ("Attribution", "BY"),
+)
+_CC_VERSIONS = (("4.0 International", "4.0"), ("3.0 Unported", "3.0"), ("3.0 Germany", "3.0-DE"))
+TITLES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), tuple(ids))
+    for pattern, ids in (
+        *(
+            (rf"\b{re.escape(words)} {re.escape(version)}\b", (f"CC-{kind}-{suffix}",))
+            for words, kind in _CC_KINDS
+            for version, suffix in _CC_VERSIONS
+        ),
+        (r"\bLLAMA 2 COMMUNITY LICENSE AGREEMENT", ("llama2",)),
+        (r"\bLLAMA 3 COMMUNITY LICENSE AGREEMENT", ("llama3",)),
+        (r"\bLLAMA 3\.1 COMMUNITY LICENSE AGREEMENT", ("llama3.1",)),
+        (r"\bLLAMA 3\.2 COMMUNITY LICENSE AGREEMENT", ("llama3.2",)),
+        (r"\bLLAMA 3\.3 COMMUNITY LICENSE AGREEMENT", ("llama3.3",)),
+        (r"\bGemma Terms of Use\b", ("gemma",)),
+        (r"\bCreativeML Open ?RAIL-M\b", ("creativeml-openrail-m",)),
+        (r"\bBigScience Open ?RAIL-M\b", ("bigscience-openrail-m",)),
+        (r"\bBigCode Open ?RAIL-M\b", ("bigcode-openrail-m",)),
+        (r"\bBigScience RAIL License\b", ("bigscience-bloom-rail-1.0",)),
+        (r"\bOpen ?RAIL(-[AMSD]+)?\b|\bResponsible AI License", ("openrail",)),
+    )
+)
+
+
 def licence_of_text(licence_text: str) -> set[str]:
     """The SPDX ids a licence text can be, from its opening words; empty when none is known."""
     return set(licences_of_text(licence_text))
@@ -51,4 +92,8 @@ def likeliest_licence(licence_text: str) -> str | None:
 def licences_of_text(licence_text: str) -> list[str]:
     """The SPDX ids a licence text can be, likeliest first."""
     words = " ".join(licence_text[:20_000].split())
-    return [key for pattern, ids in LICENCE_TEXTS if pattern.search(words) for key in ids]
+    opening = words[:_OPENING]
+    titled = [key for pattern, ids in TITLES if pattern.search(opening) for key in ids]
+    return titled[:1] + [
+        key for pattern, ids in LICENCE_TEXTS if pattern.search(words) for key in ids
+    ]

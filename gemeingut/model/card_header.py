@@ -6,7 +6,9 @@ A card that is not UTF-8 or whose header does not parse is an error, never "no l
 as none, the model would be judged as if its publisher named nothing. A list of licences in
 the header means every one applies (`A AND B`): the cautious reading, since a card does not
 say whether the list offers a choice. A LICENSE file we recognise names the licence where the
-card does not; where both name one and they disagree, both apply and the caller says so.
+card does not; where both name one and they disagree, both apply and the caller says so. A
+LICENSE file whose text we do not recognise is named too: it may hold other terms than the
+card's, and only a person can tell.
 """
 
 from __future__ import annotations
@@ -50,10 +52,13 @@ class NamedLicence:
     evidence: str  # the file(s) that say it
     card: str | None  # what the card's header says
     file: tuple[str, str] | None  # (licence, file name) of a LICENSE file we recognise
+    unrecognised: str | None = None  # the name of a LICENSE file whose text we do not know
 
     @property
     def disagreement(self) -> bool:
-        return self.source == "card and LICENSE file"
+        """Two sources name licences that differ ("card and LICENSE file", "card and GGUF
+        metadata")."""
+        return self.source.startswith("card and ")
 
 
 def read_card(folder: Path) -> Card | None:
@@ -148,12 +153,17 @@ def _named(value: str, header: dict[str, Any]) -> str:
     its name resembles: `other` says it is none of the Hub's list; `parse_expression` reads a
     LicenseRef as itself, not by the SPDX index's aliases such as `LicenseRef-Apache-2.0`)."""
     if value.strip().lower() != "other":
-        return _canonical(value.strip())
+        return canonical(value.strip())
     name = str(header.get("license_name") or "other")
     return "LicenseRef-" + _REF_CHARACTERS.sub("-", name).strip("-")
 
 
-def _canonical(expression: str) -> str:
+def is_other(licence: str | None) -> bool:
+    """Whether `licence` is what a card's `license: other` reads as: terms of its own."""
+    return bool(licence) and str(licence).startswith("LicenseRef-")
+
+
+def canonical(expression: str) -> str:
     """SPDX's spelling of the ids it knows (`apache-2.0` is `Apache-2.0`), others as written."""
     try:
         parsed = parse_expression(expression)
@@ -164,31 +174,39 @@ def _canonical(expression: str) -> str:
 
 def licence_file(folder: Path) -> tuple[str, str] | None:
     """The licence of a LICENSE file in `folder` whose text we recognise, and the file's name."""
+    return _licence_files(folder)[0]
+
+
+def _licence_files(folder: Path) -> tuple[tuple[str, str] | None, str | None]:
+    """The first LICENSE file whose text we recognise (licence, name), and else the name of
+    the first one we do not."""
+    unknown = None
     for name in LICENSE_FILES:
         if (folder / name).is_file():
             text = (folder / name).read_text(encoding="utf-8", errors="replace")[:20_000]
             spdx = likeliest_licence(text)
             if spdx is not None:
-                return spdx, name
-    return None
+                return (spdx, name), None
+            unknown = unknown or name
+    return None, unknown
 
 
 def named_licence(folder: Path, card: Card | None) -> NamedLicence:
     """The licence `folder` names in its card and its LICENSE file."""
     said = card_licence(card.header, folder) if card is not None else None
-    file = licence_file(folder)
+    file, unknown = _licence_files(folder)
     if said is None and file is None:
-        return NamedLicence(None, "none", CARD_FILE, None, None)
+        return NamedLicence(None, "none", CARD_FILE, None, None, unknown)
     if said is None:
         return NamedLicence(file[0], "LICENSE file", file[1], None, file)
-    if file is None or _covers(said, file[0]):
-        return NamedLicence(said, "card", CARD_FILE, said, file)
+    if file is None or covers(said, file[0]):
+        return NamedLicence(said, "card", CARD_FILE, said, file, unknown)
     both = all_apply([said, file[0]])
     return NamedLicence(both, "card and LICENSE file", f"{CARD_FILE}, {file[1]}", said, file)
 
 
-def _covers(expression: str, licence: str) -> bool:
-    """Whether the licence of a LICENSE file is one the card's expression names."""
+def covers(expression: str, licence: str) -> bool:
+    """Whether `licence` (a LICENSE file's, a GGUF file's) is one the card's expression names."""
     try:
         parsed = parse_expression(expression)
     except ExpressionError:

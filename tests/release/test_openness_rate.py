@@ -94,6 +94,7 @@ def _fill(folder: Path) -> None:
 def test_everything_in_the_folder_under_open_licences_is_class_i(tmp_path: Path) -> None:
     folder = _folder(tmp_path / "m", "apache-2.0", DATA_SECTION, MODEL_INDEX)
     _fill(folder)
+    (folder / "LICENSE").write_text(APACHE_TEXT, "utf-8")  # Apache-2.0 is granted with its text
     result = rate_folder(folder)
     assert result["mof"]["label"] == "Class I - Open Science"
     assert result["osaid"]["passed"] and result["open"]
@@ -255,8 +256,9 @@ def test_a_card_saying_other_named_apache_is_not_rated_as_apache(
     assert not weights["passed"] and not result["open"] and result["mof"]["class"] == 0
     if licence_file is None:
         assert result["licenses"]["weights"] == "LicenseRef-apache-2.0"
-        assert weights["detail"] == (
-            "LicenseRef-apache-2.0 is not in gemeingut's list of open licences"
+        assert weights["detail"] == (  # in words, not as the LicenseRef id it is recorded as
+            "README.md names no standard licence (license: other): whether its terms are open "
+            "is not checked"
         )
     else:
         assert result["licenses"]["weights"] == "LicenseRef-apache-2.0 AND Apache-2.0"

@@ -12,8 +12,12 @@ open); datasets the header names (`datasets:`) but the folder lacks are said as 
 checked. A folder with no config, weights or card holds no model and is refused. A Hugging Face
 cache snapshot's links into its `blobs` are its files. A model type that
 transformers implements has its architecture in transformers (Apache-2.0); remote code
-(`auto_map`) is the folder's own `.py` files, under the card's licence. A folder gemeingut
-fine-tuned is rated with its records and its base (`foreign_finetune.py`). The result says, per
+(`auto_map`) is the folder's own `.py` files, under the card's licence. A GGUF file's metadata
+(`general.license`, `general.architecture`) is evidence as a LICENSE file is; a card whose
+licence asks for its text to be shipped is checked for a LICENSE file, and a LICENSE file whose
+text we do not know is said, not passed over. A folder gemeingut fine-tuned is rated with its
+records and its base (`foreign_finetune.py`), a foreign fine-tune with the base its files name
+(`foreign_base.py`). The result says, per
 class, what is missing or not openly licensed: what a procurement officer has to ask the
 publisher for.
 """
@@ -29,9 +33,19 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, recorded
 from gemeingut.json_records import read_object
-from gemeingut.model.card_header import CARD_FILE, Card, NamedLicence, named_licence, read_card
+from gemeingut.model.card_header import (
+    CARD_FILE,
+    Card,
+    NamedLicence,
+    all_apply,
+    covers,
+    is_other,
+    named_licence,
+    read_card,
+)
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
+from gemeingut.release.openness.foreign_base import foreign_lineage, given_base
 from gemeingut.release.openness.foreign_finetune import (
     TRANSFORMERS_LICENCE,
     Lineage,
@@ -41,9 +55,11 @@ from gemeingut.release.openness.foreign_finetune import (
     derived_licence,
     read_lineage,
 )
+from gemeingut.release.openness.gguf_metadata import LLAMA_CPP_LICENCE, GGUFFacts, gguf_facts
+from gemeingut.release.openness.licence_text import licence_text_check
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
-from gemeingut.release.openness.result import assemble, check, osaid_gate
+from gemeingut.release.openness.result import OSAID_CODE, assemble, check, osaid_gate
 
 CARD = CARD_FILE
 _DATA_HEADING = re.compile(
@@ -93,13 +109,18 @@ _FILES: dict[str, tuple[str, ...]] = {
 
 
 def rate_folder(
-    folder: Path, files: list[str] | None = None, name: str | None = None, depth: int = 0
+    folder: Path,
+    files: list[str] | None = None,
+    name: str | None = None,
+    depth: int = 0,
+    base: Path | None = None,
 ) -> dict[str, Any]:
     """The openness result of a foreign model folder (same shape as a bundle's). `files`: the
     relative paths the model's folder holds, where `folder` is a copy of only its card, config
     and licence files (a fine-tune's bundle describes its base so); `name`: the model's name
     where its card names none; `depth`: how many bases down from the folder first rated (a
-    fine-tune's rating rates its base)."""
+    fine-tune's rating rates its base); `base`: the folder of the base model a fine-tune names
+    (`--base`)."""
     if not folder.is_dir():
         raise InputError(
             _("{path} is not a folder", path=str(folder)),
@@ -109,20 +130,23 @@ def rate_folder(
     if files is None:
         _require_model(folder, listing)
     card = read_card(folder)
-    named = named_licence(folder, card)
-    lineage = read_lineage(folder) if files is None else None
+    gguf = gguf_facts(folder, listing) if files is None else None
+    own = named_licence(folder, card)
+    named = _with_gguf(own, gguf)
+    lineage = _lineage(folder, card, given_base(base)) if files is None else None
     licence, licence_source, why = named.licence, named.evidence, None
     if lineage is not None:
         licence, licence_source, why = derived_licence(lineage, named)
     config = _config(folder)
     header = card.header if card is not None else {}
-    data_licence = lineage.data_licence if lineage is not None else licence
+    data_licence = lineage.data_licence if lineage is not None and lineage.recorded else licence
     parts = [
-        _component(c, folder, listing, card, config, licence, data_licence, lineage)
+        _component(c, folder, listing, card, config, licence, data_licence, lineage, gguf)
         for c in components()
     ]
     if lineage is not None:
         parts = carry(parts, lineage, base_rating(lineage, depth, _rate_base))
+        parts = _unchecked_base(parts, lineage, why)
     by_name = {p.component.name: p for p in parts}
     data_card = by_name["Data card"]
     osaid = osaid_gate(
@@ -133,7 +157,8 @@ def rate_folder(
         else _("no data card"),
     )
     checks = [
-        _licence_check(licence, licence_source, named, why),
+        _licence_check(licence, licence_source, named, why, lineage),
+        *licence_text_check(own if own.licence else named),  # a GGUF's: no text to ship
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
     kinds = {
@@ -147,9 +172,72 @@ def rate_folder(
         "authors": [],
         "treatment": lineage.treatment if lineage is not None else "pre-trained",
     }
-    result = assemble(parts, kinds, checks, osaid, release)
+    result = assemble(parts, kinds, checks, osaid, release, _gate_evidence(parts, folder.name))
     _own_paths(result["mof_document"]["release"], licence_source, config, by_name, lineage)
+    if lineage is not None and not lineage.recorded:
+        result["base_model"] = _base_said(lineage)
     return result
+
+
+def _lineage(folder: Path, card: Card | None, base: Path | None) -> Lineage | None:
+    """gemeingut's record of a fine-tune (its base's folder moved where `base` is given), else
+    the base a foreign fine-tune's files name."""
+    lineage = read_lineage(folder)
+    if lineage is None:
+        return foreign_lineage(folder, card, base)
+    if base is None:
+        return lineage
+    return replace(lineage, base={**lineage.base, "path": str(base.resolve())})
+
+
+def _with_gguf(named: NamedLicence, gguf: GGUFFacts | None) -> NamedLicence:
+    """The folder's licence with what its GGUF metadata says: the GGUF's where nothing else
+    names one; both, and a disagreement, where the card names another."""
+    if gguf is None or gguf.licence is None:
+        return named
+    if named.licence is None:
+        return replace(named, licence=gguf.licence, source="GGUF metadata", evidence=gguf.file)
+    if named.disagreement or covers(named.licence, gguf.licence):
+        return named
+    return replace(
+        named,
+        licence=all_apply([named.licence, gguf.licence]),
+        source="card and GGUF metadata",
+        evidence=f"{named.evidence}, {gguf.file}",
+        file=(gguf.licence, gguf.file),
+    )
+
+
+def _unchecked_base(parts: list[Found], lineage: Lineage, why: Message | None) -> list[Found]:
+    """A foreign fine-tune whose base's licence is not here: its weights are not shown to be
+    openly licensed, whatever its own card claims."""
+    if not lineage.base_unchecked:
+        return parts
+    return [
+        replace(p, licence_open=False, detail=recorded(joined([p.detail, why])))
+        if p.component.name == "Model parameters (Final)" and p.present and why is not None
+        else p
+        for p in parts
+    ]
+
+
+def _base_said(lineage: Lineage) -> dict[str, Any]:
+    """The base a foreign fine-tune names, for the record (--json)."""
+    return {
+        "name": lineage.base_name,
+        "named_in": lineage.declared_in,
+        "path": lineage.base.get("path"),
+        "license": lineage.base.get("license"),
+        "license_checked": not lineage.base_unchecked,
+    }
+
+
+def _gate_evidence(parts: list[Found], folder_name: str) -> str:
+    """The files the OSAID gate was judged from (the folder's name where it holds none)."""
+    names = ("Data card", *OSAID_CODE, "Model parameters (Final)")
+    by_name = {p.component.name: p for p in parts}
+    paths = dict.fromkeys(path for name in names for path in by_name[name].paths)
+    return ", ".join(paths) or folder_name
 
 
 def _require_model(folder: Path, listing: list[str]) -> None:
@@ -189,12 +277,26 @@ def _rate_base(folder: Path, depth: int) -> dict[str, Any]:
 
 
 def _licence_check(
-    licence: str | None, source: str, named: NamedLicence, why: Message | None
+    licence: str | None,
+    source: str,
+    named: NamedLicence,
+    why: Message | None,
+    lineage: Lineage | None,
 ) -> dict[str, Any]:
     """The weights' licence: open, and said one way (a card and a LICENSE file that disagree
-    leave it unclear which terms the publisher grants: both apply, and the check fails)."""
+    leave it unclear which terms the publisher grants: both apply, and the check fails); a
+    foreign fine-tune's only where its base's licence was read."""
     verdict = content_licence(licence)
-    said: list[Message | str] = [verdict.detail]
+    unchecked = lineage is not None and lineage.base_unchecked
+    said: list[Message | str] = [] if unchecked and verdict.open else [verdict.detail]
+    if is_other(named.card) and licence == named.card:
+        said = [
+            _(
+                "{file} names no standard licence (license: other): whether its terms are open "
+                "is not checked",
+                file=CARD,
+            )
+        ]
     if named.disagreement:  # what fails is the disagreement: "both are open" would not say it
         said = [
             _(
@@ -210,7 +312,8 @@ def _licence_check(
         ]
     if why is not None:
         said.insert(0, why)
-    return check("licence.weights", verdict.open and not named.disagreement, source, joined(said))
+    passed = verdict.open and not named.disagreement and not unchecked
+    return check("licence.weights", passed, source, joined(said))
 
 
 def _own_paths(
@@ -256,9 +359,12 @@ def _component(
     licence: str | None,
     data_licence: str | None,
     lineage: Lineage | None,
+    gguf: GGUFFacts | None,
 ) -> Found:
     name = component.name
     if name == "Model architecture":
+        if not config and gguf is not None and gguf.architecture:
+            return _gguf_architecture(component, gguf)
         return _architecture(component, folder, listing, config, licence, lineage)
     if name == "Model card":
         return evidenced(component, folder, [CARD] if CARD in listing else [], licence)
@@ -276,6 +382,17 @@ def _component(
     if name == "Research paper" and links:
         return found(component, links, None)  # licence of an external paper: unknown
     return part
+
+
+def _gguf_architecture(component: Component, gguf: GGUFFacts) -> Found:
+    """The architecture a GGUF file names, which llama.cpp implements."""
+    said = _(
+        "{file} names the architecture {architecture} (general.architecture), which llama.cpp "
+        "implements",
+        file=gguf.file,
+        architecture=gguf.architecture,
+    )
+    return noted(found(component, [gguf.file], LLAMA_CPP_LICENCE), said)
 
 
 def _named_datasets(part: Found, card: Card) -> Found:

@@ -8,6 +8,11 @@ weights and architecture too) count only where the base publishes them, and the 
 technical report and paper are the base's. The base is rated from the folder the record names,
 with the same rules, where that folder still holds the files the fingerprint was made of; where
 it is gone or holds other files, what the base publishes cannot be checked and counts as withheld.
+
+A foreign fine-tune names its base in its own files (`foreign_base.py`); it is rated with the
+same rules, from the base's folder where one is here, and with the base's licence unchecked
+where none is: then its weights do not count as openly licensed, since nothing shows that the
+base allows the licence the fine-tune claims.
 """
 
 from __future__ import annotations
@@ -45,13 +50,25 @@ _MAX_DEPTH = 3  # a fine-tune of a fine-tune … is rated this many bases deep
 
 @dataclass(frozen=True)
 class Lineage:
-    """What gemeingut recorded about a fine-tune in its folder."""
+    """What gemeingut recorded about a fine-tune in its folder, or what a foreign fine-tune's
+    files say of its base."""
 
     folder: Path  # the fine-tune's
-    base: dict[str, Any]  # finetune.json's `base_model`
+    base: dict[str, Any]  # finetune.json's `base_model` (name, path, license, model_type)
     data_licence: str | None
     adapter: bool
     treatment: str  # the MOF's word for the kind of fine-tuning
+    declared_in: str = FINETUNE_FILE  # the file (or option) that names the base
+
+    @property
+    def recorded(self) -> bool:
+        """gemeingut's own record, which binds the base's folder by its fingerprint."""
+        return self.declared_in == FINETUNE_FILE
+
+    @property
+    def base_unchecked(self) -> bool:
+        """A foreign fine-tune whose base's licence could not be read here."""
+        return not self.recorded and not self.base.get("license")
 
     @property
     def base_name(self) -> str | None:
@@ -108,6 +125,8 @@ def _field(record: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
 def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, str, Message]:
     """The fine-tune's licence, the files that say it and why: its base's, and where the
     folder names one too, both."""
+    if not lineage.recorded:
+        return _declared_licence(lineage, named)
     base = lineage.base.get("license")
     named_by = {named.evidence: named.licence, FINETUNE_FILE: base}
     said = {where: licence for where, licence in named_by.items() if licence}
@@ -130,6 +149,41 @@ def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, 
     return licence, evidence, why
 
 
+def _declared_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, str, Message]:
+    """A foreign fine-tune's licence: its own and its base's where the base's folder names
+    one; its own alone, said to be unchecked, where not."""
+    base, path = lineage.base.get("license"), lineage.base.get("path")
+    if base:
+        where = f"{path}/{lineage.base.get('license_evidence')}"
+        said = {named.evidence: named.licence, where: base}
+        licence = all_apply([x for x in said.values() if x])
+        why = _(
+            "{file} names the base model {base}; its licence {base_licence} (from {where}) binds "
+            "a derivative",
+            file=lineage.declared_in,
+            base=lineage.shown_base,
+            base_licence=base,
+            where=where,
+        )
+        return licence, ", ".join(k for k, v in said.items() if v), why
+    if path:
+        why = _(
+            "{file} names the base model {base}, whose folder {path} names no licence: the "
+            "weights' licence is not evidenced",
+            file=lineage.declared_in,
+            base=lineage.shown_base,
+            path=str(path),
+        )
+    else:
+        why = _(
+            "{file} names the base model {base}, its licence not checked: a derivative is bound "
+            "by it (pass the base's folder with --base DIR, or keep it in the Hugging Face cache)",
+            file=lineage.declared_in,
+            base=lineage.shown_base,
+        )
+    return named.licence, ", ".join(dict.fromkeys([named.evidence, lineage.declared_in])), why
+
+
 @dataclass(frozen=True)
 class BaseRating:
     """The base model's rating, or why it cannot be checked (then it publishes nothing)."""
@@ -144,6 +198,14 @@ def base_rating(
     """The base model's rating from the folder the record names, where that folder still holds
     the files the fine-tune was made from: another folder there would rate another model."""
     path = lineage.base_path
+    if path is None and not lineage.recorded:
+        why = _(
+            "the base model {base} named in {file} is not here: what it publishes cannot be "
+            "checked",
+            base=lineage.shown_base,
+            file=lineage.declared_in,
+        )
+        return BaseRating(None, why)
     if path is None or not path.is_dir() or depth >= _MAX_DEPTH:
         why = _(
             "the base model {base} is not at {path}: what it publishes cannot be checked",
@@ -151,7 +213,7 @@ def base_rating(
             path=str(path),
         )
         return BaseRating(None, why)
-    if not _made_from(path, lineage.base.get("fingerprint")):
+    if lineage.recorded and not _made_from(path, lineage.base.get("fingerprint")):
         why = _(
             "what the base model {base} publishes cannot be checked: the folder at {path} is not "
             "the base this fine-tune was made from (its files differ from the fingerprint {file} "

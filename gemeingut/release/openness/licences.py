@@ -118,7 +118,27 @@ def content_licence(expression: str | None) -> Openness:
         )
     if code_licence(expression).open:
         return Openness(True, recorded(_("{licence} is OSI-approved", licence=expression)))
+    own = _own_terms(expression) if decision.reason == "licence-unknown" else None
+    if own is not None:  # a card's `license: other`: "not in our list" would read as a gap
+        said = _(
+            "no standard licence, but terms of their own ({name}): whether they are open is "
+            "not checked",
+            name=own.removeprefix("LicenseRef-"),
+        )
+        return Openness(False, recorded(said))
     return Openness(False, decision.detail or decision.reason)
+
+
+def _own_terms(expression: str | None) -> str | None:
+    """The first `LicenseRef-` id in `expression` that is not an open licence we know."""
+    try:
+        parsed = parse_expression(expression or "")
+    except ExpressionError:
+        return None
+    keys = [symbol.key for symbol in parsed.symbols] if parsed is not None else []
+    return next(
+        (k for k in keys if k.lower().startswith("licenseref-") and not decide(k).admitted), None
+    )
 
 
 def collection_expression(licences: list[str]) -> str:

@@ -6,13 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
 from gemeingut.release.layout import RELEASE_INFO, locate_bundle
 from gemeingut.release.manifest import MANIFEST
 
 
-def rate_path(path: Path) -> dict[str, Any]:
+def rate_path(path: Path, base: Path | None = None) -> dict[str, Any]:
+    """`base`: the folder of the base model a fine-tune names (a bundle holds its own)."""
     bundle = locate_bundle(path)
     if (bundle / MANIFEST).is_file() and (bundle / RELEASE_INFO).is_file():
+        if base is not None:
+            raise InputError(
+                _("--base is for a model folder: the bundle {path} holds its base", path=str(path)),
+                _("leave --base out"),
+            )
         from gemeingut.release.openness.evidence import collect
         from gemeingut.release.openness.finetune_rating import is_finetune_bundle, rate_finetune
         from gemeingut.release.openness.rating import rate
@@ -20,4 +28,4 @@ def rate_path(path: Path) -> dict[str, Any]:
         return (rate_finetune if is_finetune_bundle(bundle) else rate)(collect(bundle))
     from gemeingut.release.openness.foreign import rate_folder
 
-    return rate_folder(path)
+    return rate_folder(path, base=base)

@@ -87,8 +87,11 @@ def assemble(
     checks: list[dict[str, Any]],
     osaid: dict[str, Any],
     release: dict[str, Any],
+    gate_evidence: str = "openness.json",
 ) -> dict[str, Any]:
-    checks = [*checks, check("osaid.gate", osaid["passed"], "openness.json", osaid["summary"])]
+    """The result; `gate_evidence`: the file(s) the OSAID gate rests on (a bundle's
+    openness.json, a foreign folder's own files)."""
+    checks = [*checks, check("osaid.gate", osaid["passed"], gate_evidence, osaid["summary"])]
     return {
         "open": all(c["passed"] for c in checks),
         "licenses": kinds,
