@@ -15,7 +15,7 @@ from gemeingut.cli.common import os_error
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import text
 from gemeingut.release.manifest import MANIFEST, verify_manifest, write_manifest
-from gemeingut.release.signing import create_key, sign_bundle, verify_signature
+from gemeingut.release.signing import create_key, list_keys, sign_bundle, verify_signature
 from gemeingut.stages import _check_lineage
 from gemeingut.workspace import Artifact, write_text_atomic
 
@@ -140,8 +140,13 @@ def test_a_signature_of_another_key_is_said_in_german(small_bundle: Path, foreig
     sign_bundle(small_bundle, foreign / "stranger.key")
     with pytest.raises(VerifyError) as caught:
         verify_signature(small_bundle, foreign / "publisher.pub")
-    assert "mit einem anderen Schlüssel erstellt" in str(caught.value)
-    assert "Key mismatch" not in str(caught.value)
+    keys = {k.name: k.fingerprint for k in list_keys(foreign)}
+    said = str(caught.value)
+    assert (
+        f"wurde mit dem Schlüssel {keys['stranger']} (stranger) erstellt, nicht mit "
+        f"{keys['publisher']} ({foreign / 'publisher.pub'})" in said
+    ), said
+    assert "jemand anderem signiert" in said and "Key mismatch" not in said
 
 
 def test_release_refuses_a_foreign_sign_key_before_building(foreign: Path, tmp_path: Path) -> None:
@@ -256,3 +261,50 @@ def test_the_digests_checked_are_what_is_signed(small_bundle: Path, foreign: Pat
     sign_bundle(small_bundle, foreign / "publisher.key", wrong)
     with pytest.raises(VerifyError, match=r"README\.md"):
         verify_signature(small_bundle, foreign / "publisher.pub")
+
+
+def test_keys_list_of_a_file_or_a_missing_folder_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("")
+    result = invoke("keys", "list", "--dir", tmp_path / "notes.md")
+    assert result.exit_code == 2
+    assert "notes.md ist eine Datei, kein Ordner für Schlüssel" in result.stderr
+    result = invoke("keys", "list", "--dir", tmp_path / "nowhere")
+    assert result.exit_code == 2 and "der Schlüsselordner" in result.stderr
+    assert "keine Schlüssel" not in result.output
+
+
+def test_a_new_key_folder_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0)
+    try:
+        create_key("own", tmp_path / "keys")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "keys").stat().st_mode) == 0o700
+
+
+def test_an_unsigned_bundle_checked_with_a_key_says_what_no_key_proves(
+    small_bundle: Path, foreign: Path
+) -> None:
+    result = invoke("verify", small_bundle, "--key", foreign / "publisher.pub")
+    assert result.exit_code == 1, result.output  # the bundle fails, the call was right
+    assert "ohne --key prüft verify die Dateien nur gegen das MANIFEST" in result.stderr
+    assert "beweist nicht, wer sie veröffentlicht hat" in result.stderr
+    assert "oder prüfen Sie ohne --key" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [("", "die Datei ist leer"), ("{not json", "kein gültiges JSON (Zeile 1, Spalte 2)")],
+)
+def test_a_damaged_signature_is_said_in_german_words(
+    small_bundle: Path, foreign: Path, content: str, said: str
+) -> None:
+    (small_bundle / "bundle.sig").write_text(content)
+    for key in ([], ["--key", foreign / "publisher.pub"]):
+        result = invoke("verify", small_bundle, *key)
+        assert result.exit_code == 1, result.output
+        assert f"bundle.sig lässt sich nicht lesen: {said}" in result.stderr
+        assert "JSONDecodeError" not in result.output

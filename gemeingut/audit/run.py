@@ -24,6 +24,7 @@ from gemeingut.audit import (
 )
 from gemeingut.audit.endpoint import EndpointTarget
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.report_markdown import GARAK_REPORT
 from gemeingut.audit.span_trace import SpanIndex
 from gemeingut.audit.subject import Subject, iter_documents
 from gemeingut.audit.target import Target
@@ -32,7 +33,6 @@ from gemeingut.i18n import _
 from gemeingut.recipe import AuditSection
 
 LOGS = "logs"
-GARAK_REPORT = "redteam.garak.report.jsonl"
 FINDINGS_FILE = "findings.jsonl"
 
 

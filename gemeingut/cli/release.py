@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
-from gemeingut.cli.common import ERROR, JsonFlag, OutDir, report, say, user_errors
+from gemeingut.cli.common import ERROR, HINT, JsonFlag, OutDir, report, say, user_errors
 from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
@@ -217,8 +219,35 @@ def _sign(path: Path, key: Path, force: bool = False) -> Path | None:
     return None
 
 
+def _fails_with_exit_1(command: Callable[..., None]) -> Callable[..., None]:
+    """A bundle that fails verification exits 1 (with --json, its record on stdout too); a
+    mistake in the call (no such folder, an unusable key) stays a user error, exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from gemeingut.errors import VerifyError
+
+        try:
+            command(*args, **kwargs)
+        except VerifyError as failed:
+            if kwargs.get("as_json"):
+                import json
+
+                from gemeingut.release.verify_json import failed_record
+
+                record = failed_record(kwargs["bundle"], failed)
+                typer.echo(json.dumps(record, indent=2, ensure_ascii=False))
+            say(f"[bold red]{text(ERROR)}[/]", failed.message)
+            if failed.hint:
+                say(f"[bold]{text(HINT)}[/]", failed.hint)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
 @app.command()
 @user_errors
+@_fails_with_exit_1
 def verify(
     bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
     key: Annotated[
@@ -231,31 +260,45 @@ def verify(
             min=0, help="Also score N of the audit's bias pairs again with the bundle's model."
         ),
     ] = 0,
+    seed: Annotated[
+        int | None,
+        typer.Option(help="Seed of --rerun's sample, to repeat a run (default: a new one)."),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the result as JSON on stdout (also when the bundle fails)."
+        ),
+    ] = False,
 ) -> None:
     """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
-    with --key the signature, with --rerun a sample of the audit computed again."""
+    with --key the signature, with --rerun a sample of the audit computed again. Exit code 1:
+    the bundle fails; 2: the call is wrong (no such folder, an unusable key)."""
     from gemeingut.release.verify import verify_bundle
 
     checked = verify_bundle(bundle, key)
     lang = current_language()
-    if checked.signature is not None:  # first, on a line of its own however narrow the terminal
+    if checked.signature is not None and not as_json:  # first, on a line of its own
         say("[green]✓[/]" if checked.signed_by else " ", checked.signature)
     matched = _("{bundle}: all {files} files match the MANIFEST", bundle=str(checked.bundle),
                 files=checked.files)  # fmt: skip
-    say("[green]✓[/]", matched)
-    if checked.rating is not None:
+    if not as_json:
+        say("[green]✓[/]", matched)
+    if checked.rating is not None and not as_json:
         say("[green]✓[/]", _rating_said(checked.rating, lang))
     if rerun > 0:
         from gemeingut.errors import VerifyError
         from gemeingut.release.manifest import shorten
         from gemeingut.release.rerun import rerun_bias_sample
 
-        again = rerun_bias_sample(checked.bundle, rerun)
+        again = rerun_bias_sample(checked.bundle, rerun, seed)
         if again.problems:
             raise VerifyError(
                 _(
-                    "re-running {checked} audit items disagrees with the bundle: {problems}",
+                    "re-running {checked} audit items (--seed {seed}) disagrees with the bundle: "
+                    "{problems}",
                     checked=str(again.checked),
+                    seed=str(again.seed),
                     problems=shorten(again.problems),
                 ),
                 _("the audit log was altered, or it is not of this model"),
@@ -264,15 +307,22 @@ def verify(
             "[green]✓[/] "
             + text(
                 _(
-                    "re-ran {checked} of {total} bias pairs: all within {tolerance} nats of the "
-                    "audit's log",
+                    "re-ran {checked} of {total} bias pairs drawn with --seed {seed}: all within "
+                    "{tolerance} nats of the audit's log",
                     checked=again.checked,
                     total=again.total,
+                    seed=str(again.seed),
                     tolerance=again.tolerance,
                 ),
                 lang,
             )
         )
+    if as_json:  # after --rerun, whose disagreement fails the bundle
+        import json
+
+        from gemeingut.release.verify_json import verified_record
+
+        typer.echo(json.dumps(verified_record(checked), indent=2, ensure_ascii=False))
 
 
 def _rating_said(rating: dict, lang: str) -> str:
@@ -315,8 +365,14 @@ def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
     listed as damaged, and the exit code is then 1."""
     import json
 
+    from gemeingut.errors import InputError
     from gemeingut.release.signing import default_key_dir, list_keys
 
+    if folder is not None and not folder.exists():  # a folder asked for, not the default
+        raise InputError(
+            _("the key folder {path} does not exist", path=str(folder)),
+            _("pass the folder that holds the .key and .pub files, or leave --dir out"),
+        )
     keys = list_keys(folder or default_key_dir())
     if as_json:
         rows = [
@@ -380,6 +436,13 @@ def openness_rate(
         typer.Option(help="Write the result here: JSON (.json) or YAML (.yml, .yaml)."),
     ] = None,
     as_json: JsonFlag = False,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            help="The folder of the base model a fine-tune or adapter names: its licence binds "
+            "the fine-tune's weights (else the Hugging Face cache is looked in, offline)."
+        ),
+    ] = None,
 ) -> None:
     """Rate FOLDER: MOF class, OSAID gate, licences, and what is missing for each class."""
     import json
@@ -395,7 +458,7 @@ def openness_rate(
             _("--out {path}: the result is written as JSON or YAML", path=str(out)),
             _("name a file ending in .json, .yml or .yaml"),
         )
-    result = rate_path(folder)
+    result = rate_path(folder, base)
     if out is not None:
         _write_rating(out, result)
     if as_json:

@@ -1,20 +1,30 @@
 """Where two versions of a record or document differ, said so that a reader sees what changed:
-for JSON the first differing keys (`path a ≠ b`), for text the first differing line.
+for JSON and YAML the first differing keys (`path a ≠ b`), for text the first differing line.
 
 `verify` says it of a document that is not the one the files give, `reproduce` of a file that
-is not the one the build recorded. Values are shown as JSON, cut short; `—` stands for absent.
+is not the one the build recorded. Values are shown as JSON; a long one as a window around its
+first differing character, the same on both sides; `—` stands for absent. Ids derived from the
+release (the uuid in every SPDX `spdxId`, CycloneDX's `serialNumber`) change with any input, so
+they are compared apart: the keys whose meaning differs come first, the ids in one line after.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+import yaml
 
 from gemeingut.i18n import Message, _
 
 ABSENT = "—"
 SHOWN = 5  # differences named; the rest are left to a diff tool
 _VALUE_CHARS = 72  # a sha256 in quotes, whole
+_BEFORE = 24  # characters of a long value shown before its first difference
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ID = "<id>"  # a derived uuid, in both versions alike
+_PARSERS = {".json": json.loads, ".yml": yaml.safe_load, ".yaml": yaml.safe_load}
 
 
 def json_differences(first: Any, second: Any, limit: int = SHOWN) -> list[str]:
@@ -31,7 +41,7 @@ def text_difference(first: str, second: str) -> Message | None:
     one, two = first.splitlines(), second.splitlines()
     for number, (a, b) in enumerate(zip(one, two, strict=False), start=1):
         if a != b:
-            return _line(number, _shown(a), _shown(b))
+            return _line(number, *_shown_pair(a, b))
     if len(one) != len(two):
         number = min(len(one), len(two)) + 1
         a = _shown(one[number - 1]) if len(one) >= number else ABSENT
@@ -45,17 +55,35 @@ def _line(number: int, first: str, second: str) -> Message:
 
 
 def differences(name: str, first: str, second: str, limit: int = SHOWN) -> list[str | Message]:
-    """JSON keys for a `.json` file both of whose versions parse, else the first line."""
-    if name.endswith(".json"):
+    """Keys for a JSON or YAML file both of whose versions parse (derived ids apart, after
+    the rest), else the first line."""
+    parse = next((p for suffix, p in _PARSERS.items() if name.endswith(suffix)), None)
+    if parse is not None:
         try:
-            found_keys = json_differences(json.loads(first), json.loads(second), limit)
-        except ValueError:
-            found_keys = []
-        if found_keys:
-            return [*found_keys]
+            one, two = parse(first), parse(second)
+        except (ValueError, yaml.YAMLError):
+            one = two = None
+        found: list[str | Message] = [*json_differences(_ids_apart(one), _ids_apart(two), limit)]
+        ids_one, ids_two = _UUID.findall(first), _UUID.findall(second)
+        if ids_one != ids_two:
+            shown = _shown_pair(ids_one[0] if ids_one else "", ids_two[0] if ids_two else "")
+            found.append(_("derived ids: {first} ≠ {second}", first=shown[0], second=shown[1]))
+        if one is not None and found:
+            return found
     # the same JSON in other bytes (key order, spacing): the bytes are what differs
-    found = text_difference(first, second)
-    return [found] if found is not None else []
+    line = text_difference(first, second)
+    return [line] if line is not None else []
+
+
+def _ids_apart(value: Any) -> Any:
+    """`value` with every uuid in its strings (and keys) replaced by one placeholder."""
+    if isinstance(value, str):
+        return _UUID.sub(_ID, value)
+    if isinstance(value, dict):
+        return {_ids_apart(key): _ids_apart(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_ids_apart(item) for item in value]
+    return value
 
 
 def _walk(first: Any, second: Any, path: str, found: list[str], limit: int) -> None:
@@ -81,7 +109,8 @@ def _walk(first: Any, second: Any, path: str, found: list[str], limit: int) -> N
             else:
                 _walk(first[index], second[index], where, found, limit)
         return
-    _add(found, limit, f"{path or '$'} {_shown(first)} ≠ {_shown(second)}")
+    a, b = _shown_pair(first, second)
+    _add(found, limit, f"{path or '$'} {a} ≠ {b}")
 
 
 def _identical(first: Any, second: Any) -> bool:
@@ -99,3 +128,20 @@ def _add(found: list[str], limit: int, difference: str) -> None:
 def _shown(value: Any) -> str:
     shown = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return shown if len(shown) <= _VALUE_CHARS else shown[: _VALUE_CHARS - 1] + "…"
+
+
+def _shown_pair(first: Any, second: Any) -> tuple[str, str]:
+    """Both values as JSON; where one is too long, the same window of each around the first
+    character in which they differ (a difference after the cut would be hidden)."""
+    one, two = (json.dumps(v, ensure_ascii=False, sort_keys=True) for v in (first, second))
+    if max(len(one), len(two)) <= _VALUE_CHARS:
+        return one, two
+    at = next((i for i, (a, b) in enumerate(zip(one, two, strict=False)) if a != b), None)
+    at = min(len(one), len(two)) if at is None else at
+    start = max(0, at - _BEFORE)
+    return _window(one, start), _window(two, start)
+
+
+def _window(shown: str, start: int) -> str:
+    end = start + _VALUE_CHARS - 2
+    return ("…" if start > 0 else "") + shown[start:end] + ("…" if end < len(shown) else "")

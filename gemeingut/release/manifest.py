@@ -15,7 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
-from gemeingut.errors import VerifyError
+from gemeingut.errors import InputError, VerifyError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
 
@@ -78,17 +78,18 @@ def read_manifest(bundle: Path) -> dict[str, str]:
 def load_manifest(bundle: Path) -> tuple[dict[str, str], str]:
     """`read_manifest`, and the sha256 of exactly the bytes parsed: a signature is checked
     against the MANIFEST whose files were checked, even if the file changes after one read."""
+    # no bundle at all is a mistake in the path given (InputError), not a bundle that fails
     if not bundle.exists():
-        raise VerifyError(
+        raise InputError(
             _("{path} does not exist", path=bundle), _("pass the folder of a release bundle")
         )
     if not bundle.is_dir():
-        raise VerifyError(
+        raise InputError(
             _("{path} is not a folder", path=bundle), _("pass the folder of a release bundle")
         )
     manifest_path = bundle / MANIFEST
     if not manifest_path.is_file():
-        raise VerifyError(
+        raise InputError(
             _("{bundle} has no {file}", bundle=bundle, file=MANIFEST),
             _("pass the bundle folder of a release (it holds MANIFEST, README.md and model/)"),
         )

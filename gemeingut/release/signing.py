@@ -9,6 +9,7 @@ verifies. Keys are EC P-256 PEM files made by `gemeingut keys create`; no networ
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import InputError, VerifyError
-from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _
 from gemeingut.release.manifest import SIGNATURE
 
@@ -44,7 +44,7 @@ class KeyInfo:
     name: str
     private: Path | None
     public: Path
-    fingerprint: str | None  # sha256 of the DER public key, as `ssh-keygen -l` shows; None
+    fingerprint: str | None  # `SHA256:` + sha256 of the PEM public key (`fingerprint`); None
     created: str  # where the .pub file cannot be read as a key, and `problem` says why
     problem: str | Message | None = None
 
@@ -76,7 +76,7 @@ def create_key(name: str, folder: Path) -> KeyInfo:
             _("{path} is a file, not a folder for keys", path=folder),
             _("pass a folder with --dir (it is created if missing)"),
         )
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_private_folder(folder)
     key = ec.generate_private_key(ec.SECP256R1())
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -91,6 +91,15 @@ def create_key(name: str, folder: Path) -> KeyInfo:
     return key_info(public_path)
 
 
+def _make_private_folder(folder: Path) -> None:
+    """A new key folder readable by its owner only (mode 700, whatever the umask): the
+    private keys lie in it. An existing folder is left as its owner set it."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, mode=0o700)
+    os.chmod(folder, 0o700)  # mkdir's mode passes through the umask
+
+
 def _write_new(path: Path, data: bytes, mode: int) -> None:
     """Write under a temporary name with the final mode from the start, then rename."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -102,7 +111,13 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
 
 def list_keys(folder: Path) -> list[KeyInfo]:
     """Every key pair in `folder`; a damaged .pub file is listed with its problem, so that it
-    hides neither itself nor the good keys beside it."""
+    hides neither itself nor the good keys beside it. A folder that does not exist holds no
+    keys; a file where the folder should be is an error."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            _("{path} is a file, not a folder for keys", path=folder),
+            _("pass the folder that holds the .key and .pub files with --dir"),
+        )
     if not folder.is_dir():
         return []
     return [key_info(path, damaged_ok=True) for path in sorted(folder.glob(f"*{PUBLIC_SUFFIX}"))]
@@ -129,13 +144,21 @@ def key_info(public_path: Path, damaged_ok: bool = False) -> KeyInfo:
 
 
 def fingerprint(public_path: Path) -> str:
+    """`SHA256:` and the sha256 of the key in PEM as `cryptography` writes it (whatever line
+    ends the file has): the very hash model-signing records in `bundle.sig` as its signer's
+    hint, so that `keys list`, `verify` and `verify --key` name a key by one fingerprint."""
     from cryptography.hazmat.primitives import serialization
 
     key = load_public_key(public_path)
-    der = key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    pem = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return "SHA256:" + hashlib.sha256(der).hexdigest()
+    return hinted(hashlib.sha256(pem).hexdigest())
+
+
+def hinted(hint: str) -> str:
+    """The fingerprint of the key whose hint `bundle.sig` records."""
+    return f"SHA256:{hint}"
 
 
 def load_public_key(public_path: Path):
@@ -274,6 +297,8 @@ def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | N
     except json.JSONDecodeError as exc:
         raise _damaged(bundle, exc) from None
     except ValueError as exc:
+        if str(exc).startswith("Key mismatch"):
+            raise _other_key(bundle, public_key) from None
         raise VerifyError(
             _(
                 "the signature of {bundle} does not verify with {key}: {reason}",
@@ -285,6 +310,30 @@ def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | N
         ) from None
     except Exception as exc:  # a damaged signature file fails inside the protobuf/JSON reader
         raise _damaged(bundle, exc) from None
+
+
+def _other_key(bundle: Path, public_key: Path) -> VerifyError:
+    """A signature by another key than the one expected: both named by fingerprint, the
+    signer's with its name where a key beside the expected one or in `keys list` has it."""
+    hint = key_hint(bundle)
+    signer = hinted(hint) if hint else _("(not named in the signature)")
+    found = hinted_key(hint, public_key.parent) if hint else None
+    if found is not None:
+        signer = _("{key} ({name})", key=hinted(hint or ""), name=found.name)
+    return VerifyError(
+        _(
+            "the signature of {bundle} was made with the key {signer}, not with {expected} "
+            "({path})",
+            bundle=bundle,
+            signer=signer,
+            expected=fingerprint(public_key),
+            path=str(public_key),
+        ),
+        _(
+            "the bundle was signed by someone else, or the publisher signed with another key: "
+            "obtain the publisher's public key from a source you trust and check with it"
+        ),
+    )
 
 
 def check_signed_list(bundle: Path, digests: dict[str, str]) -> None:
@@ -336,24 +385,42 @@ def key_hint(bundle: Path) -> str | None:
 
 
 def hinted_key(hint: str, folder: Path | None = None) -> KeyInfo | None:
-    """The key pair among `gemeingut keys list`'s (`folder`, else the default key folder)
-    whose .pub file has the sha256 `hint`, as `bundle.sig` names its signer; None where none
-    has. Unchecked, as the hint is: a match names a key, it proves nothing."""
-    for key in list_keys(folder or default_key_dir()):
-        if key.fingerprint is not None and sha256_file(key.public) == hint:
-            return key
+    """The key pair in `folder` or among `gemeingut keys list`'s (the default key folder)
+    whose fingerprint is the one `bundle.sig` names its signer by; None where none has.
+    Unchecked, as the hint is: a match names a key, it proves nothing."""
+    for place in dict.fromkeys([p for p in (folder, default_key_dir()) if p is not None]):
+        try:
+            keys = list_keys(place)
+        except InputError:  # a file where a key folder should be: it holds no key
+            continue
+        for key in keys:
+            if key.fingerprint == hinted(hint):
+                return key
     return None
 
 
 def _damaged(bundle: Path, exc: Exception) -> VerifyError:
     return VerifyError(
-        _(
-            "{path} cannot be read: {error}",
-            path=f"{bundle}/{SIGNATURE}",
-            error=f"{type(exc).__name__}: {_short(exc)}",
-        ),
+        _("{path} cannot be read: {error}", path=f"{bundle}/{SIGNATURE}", error=_why(exc)),
         DAMAGED_SIGNATURE,
     )
+
+
+def _why(exc: Exception) -> str | Message:
+    """What is wrong with a signature file, in words (the parsers' own are English)."""
+    if isinstance(exc, json.JSONDecodeError):
+        if not exc.doc.strip():
+            return _("the file is empty")
+        return _(
+            "not valid JSON (line {line}, column {column})",
+            line=str(exc.lineno),
+            column=str(exc.colno),
+        )
+    if isinstance(exc, KeyError):
+        return _("the field {field} is missing", field=str(exc))
+    if isinstance(exc, UnicodeDecodeError | binascii.Error):
+        return _("its statement (payload) is not base64-encoded JSON")
+    return f"{type(exc).__name__}: {_short(exc)}"
 
 
 def _signature_file(bundle: Path) -> Path:
@@ -361,7 +428,11 @@ def _signature_file(bundle: Path) -> Path:
     if not signature.is_file():
         raise VerifyError(
             _("{bundle} is not signed: {file} is missing", bundle=bundle, file=SIGNATURE),
-            _("ask the publisher for the signed bundle, or verify without --key"),
+            _(
+                "ask the publisher for the signed bundle; without --key, verify checks the "
+                "files against the MANIFEST only, which does not prove who released them "
+                "(anyone can write a MANIFEST)"
+            ),
         )
     return signature
 
@@ -399,8 +470,6 @@ def _configured(config):
 
 def _mismatch(text: str) -> str:
     """model-signing's message names files among raw digests; keep the names."""
-    if text.startswith("Key mismatch"):
-        return str(_("the signature was made with another key"))
     changed = re.findall(r"Hash mismatch for \\?'([^'\\]+)\\?'", text)
     parts = [str(_("changed: {file}", file=name)) for name in changed]
     for kind, label in (("Extra files", "extra"), ("Missing files", "missing")):

@@ -39,6 +39,8 @@ from gemeingut.release.openness.finetune_rating import (
     rate_finetune,
 )
 from gemeingut.release.openness.rating import rate
+from gemeingut.release.verify_audit import audit_problems
+from gemeingut.release.verify_recomputed import recomputed_problems
 from gemeingut.workspace import code_version
 
 _RECORD_FOLDERS = {".", TRAINING_METADATA, TRAINING_DATA, AUDIT}
@@ -61,6 +63,28 @@ class _Signature:
     failed: bool = False
     hint: str | Message = ""
     signed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a failed verification found, one problem at a time (for `verify --json`)."""
+
+    bundle: Path
+    signature: str | Message | None  # the signature's verdict
+    signature_failed: bool
+    problems: list[str | Message]  # the failed signature first
+    rating: dict[str, Any] | None  # computed again where the files could be read
+
+
+class BundleFailed(VerifyError):
+    """A bundle that fails verification (not a mistake in how verify was called)."""
+
+    def __init__(self, message: str | Message, hint: str | Message, failure: Failure) -> None:
+        super().__init__(message, hint)
+        self.failure = failure
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.message, self.hint, self.failure))
 
 
 def verify_bundle(
@@ -90,6 +114,8 @@ def verify_bundle(
     if not problems:
         claims, rating = _claim_problems(bundle)
         problems.extend(claims)
+        problems.extend(recomputed_problems(bundle, expected, rating))  # GGUF, numbers
+        problems.extend(audit_problems(bundle))  # report.json against its logs, reports against it
         hint = _other_version_hint(bundle) or hint
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
@@ -102,10 +128,11 @@ def verify_bundle(
                 verdict=signature.said,
             )
             listed = f"\n  {text(verdict)}{listed}"
-        raise VerifyError(
+        raise BundleFailed(
             _("bundle {bundle} fails verification: {problems}", bundle=str(bundle),
               problems=listed),
             signature.hint if signature.failed else hint,
+            Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating),
         )  # fmt: skip
     return Verified(
         bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating
@@ -133,9 +160,8 @@ def _signature(
 
 
 def _unchecked_signer(hint: str | None) -> Message:
-    """Who `bundle.sig` says signed it, in the fingerprint form `gemeingut keys list` and
-    `verify --key` show (`SHA256:` of the key), where a key of `keys list` has the .pub file
-    whose sha256 is the signature's only hint; else that hash, said as what it is."""
+    """Who `bundle.sig` says signed it, by the fingerprint `gemeingut keys list` and `verify
+    --key` show, with the key's name and file where `keys list` has it."""
     from gemeingut.release import signing
 
     key = signing.hinted_key(hint) if hint else None
@@ -148,10 +174,9 @@ def _unchecked_signer(hint: str | None) -> Message:
             path=str(key.public),
         )
     return _(
-        "signed with the key whose .pub file has the sha256 {hint} (`sha256sum KEY.pub`, not "
-        "the SHA256: fingerprint `gemeingut keys list` shows), but not checked against a key "
-        "you trust: pass --key PUBLIC_KEY",
-        hint=hint or "?",
+        "signed with the key {key} (as `gemeingut keys list` shows it), but not checked "
+        "against a key you trust: pass --key PUBLIC_KEY",
+        key=signing.hinted(hint) if hint else "?",
     )
 
 

@@ -16,7 +16,7 @@ from gemeingut.audit.bias import default_suite as default_pairs
 from gemeingut.audit.bias import read_pairs, score_pairs
 from gemeingut.audit.endpoint import EndpointTarget, endpoint_lineage
 from gemeingut.audit.item_log import ItemLog
-from gemeingut.audit.report import interval
+from gemeingut.audit.report_text import interval
 from gemeingut.audit.subject import Subject
 from gemeingut.audit.target import LocalTarget
 from gemeingut.cli import app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from gemeingut.i18n import text
 from gemeingut.release.differences import differences, json_differences
 
@@ -18,3 +20,32 @@ def test_the_same_json_in_other_bytes_is_said_by_its_first_line() -> None:
         'Zeile 1: "{\\"a\\": 1, \\"b\\": 2}" ≠ "{\\"b\\": 2, \\"a\\": 1}"'
     ]
     assert differences("run.json", '{"a": 1}', '{"a": 1}') == []
+
+
+def test_derived_ids_are_said_once_after_the_keys_whose_meaning_differs() -> None:
+    def spdx(uuid: str, licence: str) -> str:
+        graph = [{"spdxId": f"urn:gemeingut:{uuid}:file-{n}", "name": f"f{n}"} for n in range(9)]
+        graph.append({"spdxId": f"urn:gemeingut:{uuid}:model", "licence": licence})
+        return json.dumps({"@graph": graph})
+
+    one, two = "c28339b0-6593-5d24-993e-ea5fd36c7431", "d28339b0-6593-5d24-993e-ea5fd36c7431"
+    found = [text(f) for f in differences("spdx.json", spdx(one, "CC-BY-4.0"), spdx(two, "MIT"))]
+    assert found == [
+        '@graph[9].licence "CC-BY-4.0" ≠ "MIT"',
+        f'abgeleitete Kennungen: "{one}" ≠ "{two}"',
+    ]
+
+
+def test_yaml_documents_are_compared_by_their_keys() -> None:
+    found = differences("mof.yml", "release:\n  license: MIT\n", "release:\n  license: EUPL-1.2\n")
+    assert found == ['release.license "MIT" ≠ "EUPL-1.2"']
+
+
+def test_a_long_line_is_shown_around_its_first_difference_on_both_sides() -> None:
+    before = "Dies ist ein **offenes** Modell nach den Prüfungen in `openness.json` (Model "
+    found = differences(
+        "README.md", before + "Openness Framework: Klasse I – Open Science).\n",
+        before + "Openness Framework: Klasse 0 – Open Science).\n",
+    )  # fmt: skip
+    shipped, rendered = text(found[0]).split(" ≠ ")
+    assert "Klasse I – Open Science" in shipped and "Klasse 0 – Open Science" in rendered

@@ -36,7 +36,7 @@ def _lines(bundle: Path) -> list[str]:
 
 
 def test_a_path_that_does_not_exist_is_named_as_missing(tmp_path: Path) -> None:
-    with pytest.raises(VerifyError, match="existiert nicht"):
+    with pytest.raises(InputError, match="existiert nicht"):  # a mistake in the call: exit 2
         verify_bundle(tmp_path / "nowhere")
 
 
@@ -113,7 +113,8 @@ def _rewrite_documents(bundle: Path) -> None:
 
 def test_a_signature_made_by_another_key_fails(bundle: Path, keys: Path) -> None:
     sign_bundle(bundle, keys / "stranger.key")
-    with pytest.raises(VerifyError, match=r"lässt sich mit publisher\.pub nicht bestätigen"):
+    with pytest.raises(VerifyError, match=r"wurde mit dem Schlüssel SHA256:\w+ \(stranger\) "
+                       r"erstellt, nicht mit SHA256:\w+ \(.*publisher\.pub\)"):  # fmt: skip
         verify_bundle(bundle, keys / "publisher.pub")
 
 
@@ -471,9 +472,9 @@ def test_a_signature_that_did_not_fail_is_said_apart_from_the_problems(
 def test_an_unchecked_signature_names_the_key_as_keys_list_does(
     bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """bundle.sig holds only the sha256 of the signer's .pub file: a key of `gemeingut keys
-    list` with that file is named by its SHA256: fingerprint; else the hash is said as what
-    it is."""
+    """bundle.sig holds only the sha256 of the signer's PEM public key, which is the
+    fingerprint `gemeingut keys list` and `verify --key` show: a key of `keys list` is named
+    with it; any other key by that same fingerprint."""
     from gemeingut.release.signing import default_key_dir, fingerprint
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
@@ -481,7 +482,7 @@ def test_an_unchecked_signature_names_the_key_as_keys_list_does(
     create_key("fremd", elsewhere)
     sign_bundle(bundle, elsewhere / "fremd.key")
     said = " ".join(text(verify_bundle(bundle).signature).split())
-    assert "nicht der SHA256:-Fingerabdruck" in said
+    assert f"signiert mit dem Schlüssel {fingerprint(elsewhere / 'fremd.pub')} (wie" in said
     create_key("amt", default_key_dir())
     sign_bundle(bundle, default_key_dir() / "amt.key")  # replaces the signature
     said = " ".join(text(verify_bundle(bundle).signature).split())
@@ -549,19 +550,19 @@ def test_a_dotdot_path_is_refused_in_true_words(
 def test_a_verified_bundle_says_its_rating_and_the_key_its_signature_names(
     bundle: Path, keys: Path
 ) -> None:
-    from gemeingut.hashing import sha256_file
-
     sign_bundle(bundle, keys / "publisher.key")
     result = CliRunner().invoke(app, ["verify", str(bundle)])
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    named = sha256_file(keys / "publisher.pub")  # the .pub file's sha256, as sha256sum says
-    assert named in lines[0] and "nicht gegen einen Schlüssel geprüft" in lines[0]
+    [listed] = [k.fingerprint for k in list_keys(keys) if k.name == "publisher"]
+    assert listed is not None and listed.startswith("SHA256:")
+    assert f"signiert mit dem Schlüssel {listed} (wie `gemeingut keys list` ihn zeigt)" in lines[0]
+    assert "nicht gegen einen Schlüssel geprüft" in lines[0]
     assert any("Model Openness Framework" in line and "Open Source AI" in line for line in lines)
     checked = CliRunner().invoke(app, ["verify", str(bundle), "--key", str(keys / "publisher.pub")])
     assert checked.exit_code == 0, checked.output
     first = checked.stderr.splitlines()[0]  # whole, however narrow the terminal
-    assert re.search(r"Signatur gültig, Schlüssel SHA256:[0-9a-f]{64}$", first), first
+    assert first.endswith(f"Signatur gültig, Schlüssel {listed}"), first  # one fingerprint
 
 
 def test_a_dcat_licence_changed_and_rehashed_is_named(published: Path) -> None:

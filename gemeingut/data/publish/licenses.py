@@ -8,6 +8,7 @@ alternative the licence gate relied on is the one that counts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -116,7 +117,17 @@ def _canonical(key: str) -> str:
 
 
 def needs_attribution(expression: str | None) -> bool:
-    return decide(expression).obligation >= Obligation.ATTRIBUTION
+    """Whether passing a document on must name its author. A refused licence (NC, ND) still
+    binds whoever holds the document: any `BY` licence asks for attribution, whatever the
+    gate decided (its decision carries no obligation)."""
+    decision = decide(expression)
+    if decision.admitted:
+        return decision.obligation >= Obligation.ATTRIBUTION
+    return expression is not None and any(_BY.search(atom) for atom in _ID.findall(expression))
+
+
+_ID = re.compile(r"[A-Za-z0-9.+-]+")  # the licence ids of an expression (and its operators)
+_BY = re.compile(r"(^|-)BY(-|$)", re.IGNORECASE)
 
 
 def is_share_alike(expression: str | None) -> bool:

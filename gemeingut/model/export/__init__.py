@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gguf
+from gguf import GGUFValueType as T
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
-from gemeingut.model.export.architectures import read_shape
+from gemeingut.model.export.architectures import Shape, read_shape
 from gemeingut.model.export.metadata import DTYPES, model_metadata
-from gemeingut.model.export.tensors import plan_tensors, weight_index
+from gemeingut.model.export.tensors import Planned, plan_tensors, weight_index
 from gemeingut.model.export.tokenizer import read_tokenizer, tokenizer_metadata
 from gemeingut.model.export.verify import verify_gguf
 from gemeingut.model.export.writer import write_gguf
@@ -53,30 +55,13 @@ def export_gguf(
         raise InputError(
             _("{path} is a directory", path=str(out_file)), _("name the .gguf file to write")
         )
-    shape = read_shape(model_dir)
-    weights = weight_index(model_dir)
-    # llama.cpp ties by absence: with no output.weight it reuses token_embd.
-    shape.tied = shape.tied or "lm_head.weight" not in weights
-    if shape.arch.head_always_tied and not shape.tied:
-        raise InputError(
-            _(
-                "{model}: {arch} with an untied lm_head",
-                model=str(model_dir),
-                arch=shape.arch.name,
-            ),
-            _("llama.cpp's graph for this architecture always reuses the embeddings as the head"),
-        )
-    tokenizer = read_tokenizer(model_dir)
-    plan = plan_tensors(shape, weights, dtype)
-    metadata = {
-        **model_metadata(model_dir, shape, dtype, name, licence),
-        **tokenizer_metadata(model_dir, tokenizer, shape.vocab_size),
-    }
+    planned = plan_export(model_dir, dtype, name, licence)
+    shape, weights, plan, metadata = planned.shape, planned.weights, planned.plan, planned.metadata
     out_file.parent.mkdir(parents=True, exist_ok=True)
     partial = out_file.with_name(out_file.name + ".partial")
     try:
         write_gguf(partial, metadata, plan, weights, shape)
-        checked = verify_gguf(partial, metadata, plan, weights, shape, tokenizer)
+        checked = verify_gguf(partial, metadata, plan, weights, shape, planned.tokenizer)
         digest = _sha256(partial)
         os.replace(partial, out_file)
     finally:
@@ -94,6 +79,47 @@ def export_gguf(
         "name": metadata[gguf.Keys.General.NAME][0],
         "license": metadata.get(gguf.Keys.General.LICENSE, (None,))[0],
     }
+
+
+@dataclass
+class ExportPlan:
+    """Everything an export of a model folder writes: the keys, and each tensor's source."""
+
+    shape: Shape
+    weights: dict[str, Path]
+    tokenizer: dict[str, Any]
+    plan: list[Planned]
+    metadata: dict[str, tuple[Any, T]]
+
+
+def plan_export(
+    model_dir: Path,
+    dtype: str,
+    name: str | None,
+    licence: str | None,
+    record: Path | None = None,
+) -> ExportPlan:
+    """What `export_gguf` writes for `model_dir`; `gemeingut verify` compares a released GGUF
+    with it (`record`: the fine-tune's record, where the folder does not hold it)."""
+    shape = read_shape(model_dir)
+    weights = weight_index(model_dir)
+    # llama.cpp ties by absence: with no output.weight it reuses token_embd.
+    shape.tied = shape.tied or "lm_head.weight" not in weights
+    if shape.arch.head_always_tied and not shape.tied:
+        raise InputError(
+            _(
+                "{model}: {arch} with an untied lm_head",
+                model=str(model_dir),
+                arch=shape.arch.name,
+            ),
+            _("llama.cpp's graph for this architecture always reuses the embeddings as the head"),
+        )
+    tokenizer = read_tokenizer(model_dir)
+    metadata = {
+        **model_metadata(model_dir, shape, dtype, name, licence, record),
+        **tokenizer_metadata(model_dir, tokenizer, shape.vocab_size),
+    }
+    return ExportPlan(shape, weights, tokenizer, plan_tensors(shape, weights, dtype), metadata)
 
 
 def _sha256(path: Path) -> str:

@@ -25,8 +25,15 @@ DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F1
 
 
 def model_metadata(
-    model_dir: Path, shape: Shape, dtype: str, name: str | None, licence: str | None
+    model_dir: Path,
+    shape: Shape,
+    dtype: str,
+    name: str | None,
+    licence: str | None,
+    record: Path | None = None,
 ) -> dict[str, tuple[Any, T]]:
+    """`record`: the fine-tune's record, where it is not the folder's own (a release bundle
+    keeps it in training-metadata/)."""
     k = gguf.Keys.LLM
     arch = shape.arch.name
     meta: dict[str, tuple[Any, T]] = {
@@ -50,17 +57,17 @@ def model_metadata(
     if shape.rope["rope_type"] == "linear":
         meta[gguf.Keys.Rope.SCALING_TYPE.format(arch=arch)] = ("linear", T.STRING)
         meta[gguf.Keys.Rope.SCALING_FACTOR.format(arch=arch)] = (shape.rope["factor"], T.FLOAT32)
-    return meta | _general_metadata(model_dir, name, licence)
+    return meta | _general_metadata(model_dir, name, licence, record)
 
 
 def _general_metadata(
-    model_dir: Path, name: str | None, licence: str | None
+    model_dir: Path, name: str | None, licence: str | None, record: Path | None
 ) -> dict[str, tuple[Any, T]]:
     """Name, licence and base models as llama.cpp's converter writes them (gguf-py's
     metadata.py): from the arguments, else the folder's card, else a fine-tune's record."""
     general = gguf.Keys.General
     card = _model_card(model_dir)
-    base = _recorded_base(model_dir / FINETUNE_FILE)
+    base = _recorded_base(record or model_dir / FINETUNE_FILE)
     fine_tuned = f"{base['name']} (fine-tuned)" if base.get("name") else None
     named = name or card.get("model_name") or fine_tuned or model_dir.resolve().name
     meta: dict[str, tuple[Any, T]] = {general.NAME: (str(named), T.STRING)}
@@ -117,9 +124,11 @@ def _recorded_base_model(base: dict[str, Any]) -> list[dict[str, str]]:
     folder of the Hub's cache, or a released record's reference) its organisation and URL."""
     if not base.get("name"):
         return []
-    from gemeingut.model.finetune_state import base_reference
+    reference = base["path"]
+    if Path(reference).is_absolute():  # a folder on the building machine (a bundle has none)
+        from gemeingut.model.finetune_state import base_reference  # imports torch
 
-    reference = base_reference(base["path"]) if Path(base["path"]).is_absolute() else base["path"]
+        reference = base_reference(reference)
     return [_hub_model(reference) if is_hub_id(reference) else {"name": base["name"]}]
 
 

@@ -3,10 +3,13 @@
 gguf-py's name map per architecture names the tensors; llama.cpp's "norm" RoPE wants q/k rows
 permuted, Gemma stores its norms as 1 + w, and llama.cpp reads 1-D tensors as F32. Writing and
 verifying both take the values from `source_array`, so they cannot disagree about the source.
+Values are read with numpy, not torch: `gemeingut verify` compares a bundle's GGUF with its
+weights the same way, and must not wait seconds for torch to import.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -15,7 +18,6 @@ from typing import Any
 
 import gguf
 import numpy as np
-import torch
 from safetensors import safe_open
 
 from gemeingut.errors import InputError
@@ -49,7 +51,7 @@ def weight_index(model_dir: Path) -> dict[str, Path]:
         raise InputError(_("{model}: no *.safetensors weights", model=str(model_dir)), hint)
     index: dict[str, Path] = {}
     for file in files:
-        with safe_open(file, framework="pt") as f:
+        with safe_open(file, framework="np") as f:
             index.update(dict.fromkeys(f.keys(), file))
     return index
 
@@ -64,7 +66,7 @@ def plan_tensors(shape: Shape, weights: dict[str, Path], dtype: str) -> list[Pla
         if name is None:
             unknown.append(hf_name)
             continue
-        with safe_open(weights[hf_name], framework="pt") as f:
+        with safe_open(weights[hf_name], framework="np") as f:
             dims = tuple(f.get_slice(hf_name).get_shape())
         heads = None
         if shape.arch.rope_interleaved:
@@ -107,8 +109,22 @@ def gguf_array(item: Planned, weights: dict[str, Path], shape: Shape) -> np.ndar
 def source_array(item: Planned, weights: dict[str, Path], shape: Shape) -> np.ndarray:
     if item.source is None:
         return llama3_rope_factors(shape)
-    with safe_open(weights[item.source], framework="pt") as f:  # torch reads bf16, numpy not
-        return f.get_tensor(item.source).to(torch.float32).numpy() + np.float32(item.offset)
+    return read_float32(weights[item.source], item.source) + np.float32(item.offset)
+
+
+def read_float32(file: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file as float32; bf16, which numpy has no type for, from its
+    raw bytes (a bf16 number is the upper half of the float32 it stands for)."""
+    with safe_open(file, framework="np") as f:
+        if f.get_slice(name).get_dtype() != "BF16":
+            return f.get_tensor(name).astype(np.float32)
+    with file.open("rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        entry = json.loads(handle.read(size))[name]
+        start, end = entry["data_offsets"]
+        handle.seek(8 + size + start)
+        raw = np.frombuffer(handle.read(end - start), dtype="<u2")
+    return (raw.astype(np.uint32) << 16).view(np.float32).reshape(entry["shape"])
 
 
 def permute_for_rope(w: np.ndarray, n_head: int) -> np.ndarray:

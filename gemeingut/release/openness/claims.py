@@ -29,6 +29,7 @@ from gemeingut.release.card_phrases import (
     licence_phrase,
     parameters_phrase,
 )
+from gemeingut.release.differences import differences, json_differences
 from gemeingut.release.layout import (
     CARD,
     MODEL,
@@ -107,8 +108,6 @@ def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | 
 
 def _differs_from_render(path: Path, name: str, render: Render) -> Message:
     """The document's first differing keys (JSON) or line, as shipped ≠ as the files give."""
-    from gemeingut.release.differences import differences
-
     rendered = render()
     expected = rendered if isinstance(rendered, str) else "".join(rendered)
     with path.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -160,25 +159,48 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
             if shipped.get(key) != rating.get(key):
                 problems.append(
                     _(
-                        "{file}: {key!r} differs from the rating of the files",
+                        "{file}: {key!r} differs from the rating of the files: {differences}",
                         file=OPENNESS,
                         key=key,
+                        differences="; ".join(
+                            json_differences({key: shipped.get(key)}, {key: rating.get(key)})
+                        ),
                     )
                 )
-    mof = bundle / MOF
-    if not mof.is_file() or mof.read_text(encoding="utf-8", errors="replace") != mof_yaml(rating):
-        problems.append(_("{file} differs from the rating of the files", file=MOF))
+    problems.extend(_mof_problems(bundle / MOF, mof_yaml(rating)))
     return problems
+
+
+def _mof_problems(mof: Path, expected: str) -> list[Message]:
+    """`mof.yml` against the rating's, with the keys (or else the line) that differ."""
+    if not mof.is_file():
+        return [_("missing: {file}", file=MOF)]
+    shipped = mof.read_text(encoding="utf-8", errors="replace")
+    if shipped == expected:
+        return []
+    found = differences(MOF, shipped, expected)
+    return [
+        _(
+            "{file} differs from the rating of the files: {differences}",
+            file=MOF,
+            differences="; ".join(text(difference) for difference in found),
+        )
+    ]
 
 
 def _state(check: dict[str, Any] | None, again: dict[str, Any] | None = None) -> Message:
     """A check's result and detail. The shipped detail is plain English text; where it is the
-    recomputed one word for word, the recomputed `Recorded` shows it in the reader's language."""
+    recomputed one word for word, the recomputed `Recorded` shows it in the reader's language,
+    else the catalogue's message with those words (English where none has them)."""
+    from gemeingut.i18n.recognise import recognised
+
     if check is None:
         return _("no such check")
     detail = check.get("detail")
     if again is not None and again.get("detail") == detail:
         detail = again["detail"]
+    elif isinstance(detail, str):
+        detail = recognised(detail)
     if check.get("passed"):
         return _("pass ({detail})", detail=detail)
     return _("fail ({detail})", detail=detail)

@@ -1,0 +1,310 @@
+"""The audit's Markdown reports (`report.de.md`, `report.en.md`), written from `report.json`
+alone. Its own module, free of the audit's runner and plots, so that `verify` renders the
+reports again from a bundle's `report.json` with the very code the audit stage wrote them with
+(and without loading the runner, the suites' readers or the server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gemeingut.audit.report_text import TEXT, interval
+from gemeingut.audit.report_text import name as local_name
+from gemeingut.i18n import localized
+
+GARAK_REPORT = "redteam.garak.report.jsonl"  # the red team's attempts in garak's format
+
+
+def report_file(language: str) -> str:
+    return f"report.{language}.md"
+
+
+def markdown(report: dict[str, Any], language: str) -> str:
+    t = {**TEXT[language], "_lang": language}
+    model = report["model"]
+    lines = [
+        f"# {t['title']}: {model['name']}",
+        "",
+        f"- {t['model']}: `{model.get('path') or model.get('url')}` "
+        f"({local_name(model['kind'], language)})",
+        f"- {t['lineage']}: `{model['lineage']}`",
+        f"- {t['suites']}: {', '.join(report['suites'])}",
+    ]
+    if model.get("precision"):
+        lines.append(f"- {t['precision']}: {model['precision']}")
+    if model.get("device"):
+        lines.append(f"- {t['device']}: {model['device']}")
+    if report.get("command"):
+        lines += [
+            "",
+            f"## {t['rerun']}",
+            "",
+            t["rerun_text"],
+            "",
+            "```bash",
+            report["command"],
+            "```",
+        ]
+    for section, writer in (
+        ("tasks", _tasks),
+        ("bias", _bias),
+        ("memorisation", _memorisation),
+        ("redteam", _redteam),
+        ("findings", _findings),
+    ):
+        if report.get(section):
+            lines += ["", *writer(report[section], t)]
+    plots = (report.get("plots") or {}).get(language, [])
+    if plots:
+        lines += ["", f"## {t['plots']}", ""]
+        lines += [f"![{p}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:
+    return interval(estimate, percent, t["_lang"])
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _tasks(tasks: dict[str, Any], t: dict[str, str]) -> list[str]:
+    info = tasks["lm_eval"]
+    contamination = tasks.get("contamination", {})
+    rows = []
+    for name, task in tasks["tasks"].items():
+        if contamination.get("checked"):
+            seen = contamination["tasks"][name]
+            overlap = f"{seen['any_overlap']}/{seen['items']}"
+        else:
+            overlap = t["reason_" + contamination.get("reason", "training_unknown")]
+        for metric, m in task["metrics"].items():
+            stderr = f" ± {m['stderr']:.3f}" if m["stderr"] is not None else ""
+            rows.append(
+                [
+                    f"`{name}`",
+                    task["what"][t["_lang"]],
+                    str(task["items"]),
+                    metric,
+                    localized(f"{m['value']:.3f}{stderr}", t["_lang"]),
+                    overlap,
+                ]
+            )
+    return [
+        f"## {t['tasks']}",
+        "",
+        t["tasks_method"].format(
+            version=info["version"], model=info["model"], suite=tasks.get("suite", "")
+        ),
+        "",
+        *_table([t["task"], t["what"], t["items"], t["metric"], t["value"], t["overlap"]], rows),
+        "",
+        "```bash",
+        info["command"],
+        "```",
+    ]
+
+
+def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
+    def row(label: str, c: dict[str, Any]) -> list[str]:
+        return [
+            label,
+            str(c["n"]),
+            _iv(c["prefers_stereotype"], t),
+            _iv(c["mean_delta_logprob"], t, percent=False),
+            _iv(c["sentence"]["prefers_stereotype"], t),
+            t["yes"] if c["flagged"] else t["no"],
+        ]
+
+    rows = [row(local_name(key, t["_lang"]), c) for key, c in bias["categories"].items()]
+    rows.append(row(f"**{t['total']}**", bias["all"]))
+    header = [t["category"], t["pairs"], t["prefers"], t["delta"], t["sentence"], t["flagged"]]
+    return [
+        f"## {t['bias']}",
+        "",
+        t["bias_method"].format(
+            suite=bias["suite"],
+            context=bias["all"]["prefers_stereotype"]["n"],
+            pairs=bias["all"]["n"],
+        ),
+        "",
+        *_table(header, rows),
+    ]
+
+
+def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
+    lines = [f"## {t['memorisation']}", ""]
+    if "not_run" in memo:
+        lines.append(t["memo_not_run"].format(reason=t["reason_" + memo["not_run"]]))
+    else:
+        k, m = memo["prefix_tokens"], memo["continuation_tokens"]
+        lines += [
+            localized(
+                t["memo_method"].format(
+                    samples=memo["samples"],
+                    eligible=memo["eligible_documents"],
+                    total=k + m,
+                    k=k,
+                    m=m,
+                    near=memo["near_verbatim_similarity"],
+                    where=t["from_offset"] if memo.get("random_offset") else t["from_start"],
+                ),
+                t["_lang"],
+            ),
+            "",
+            *_table(
+                ["", t["rate"]],
+                [
+                    [t["exact"], _iv(memo["exact"], t)],
+                    [t["near"], _iv(memo["near_verbatim"], t)],
+                ],
+            ),
+        ]
+        if memo["memorised"]:
+            rows = [
+                [
+                    f"`{d['document']}`",
+                    f"`{d['license']}`",
+                    localized(f"{d['similarity']:.2f}", t["_lang"]),
+                ]
+                for d in memo["memorised"]
+            ]
+            lines += [
+                "",
+                f"### {t['memorised_docs']}",
+                "",
+                *_table([t["document"], t["licence"], t["similarity"]], rows),
+            ]
+        spans = [
+            (s, d)
+            for traced in memo.get("traced", [])
+            for s in traced["spans"]
+            for d in s["documents"]
+        ]
+        if spans:
+            rows = [[_quote(s["text"]), f"`{d['id']}` (`{d['license']}`)"] for s, d in spans]
+            lines += ["", f"### {t['traced']}", "", *_table([t["span"], t["found_in"]], rows)]
+    if "canaries" in memo:
+        lines += ["", *_canaries(memo["canaries"], t)]
+    pii = memo["personal_data"]
+    rows = [
+        [
+            t[label],
+            str(part["generations"]),
+            _iv(part["with_personal_data"], t),
+            _counts(part["placeholders"]),
+            _counts(part["raw_personal_data"]),
+        ]
+        for label, part in (
+            ("continuations", pii["continuations"]),
+            ("baits", pii["baiting_prompts"]),
+        )
+        if part["generations"]
+    ]
+    lines += [
+        "",
+        f"### {t['pii']}",
+        "",
+        *_table(
+            [t["pii_source"], t["generations"], t["with_pii"], t["placeholders"], t["raw"]], rows
+        ),
+    ]
+    return lines
+
+
+def _canaries(found: dict[str, Any], t: dict[str, str]) -> list[str]:
+    def seen(value: bool | None) -> str:
+        return t["unknown"] if value is None else t["yes"] if value else t["no"]
+
+    rows = [
+        [
+            f"`{c['id']}`",
+            seen(c["in_training_data"]),
+            str(c["rank"]),
+            localized(str(c["exposure"]), t["_lang"]),
+        ]
+        for c in found["canaries"]
+    ]
+    method = t["canary_method"].format(
+        n=found["candidates"],
+        n1=found["candidates"] + 1,
+        max=found["max_exposure"],
+        trained="–" if found["mean_exposure_trained"] is None else found["mean_exposure_trained"],
+        control="–" if found["mean_exposure_control"] is None else found["mean_exposure_control"],
+    )
+    return [
+        f"### {t['canaries']}",
+        "",
+        localized(method, t["_lang"]),
+        "",
+        *_table([t["canary"], t["in_training"], t["rank"], t["exposure"]], rows),
+    ]
+
+
+def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
+    languages = sorted({lang for c in red["categories"].values() for lang in c["by_language"]})
+    rows = [
+        [
+            local_name(key, t["_lang"]),
+            f"`{c['detector']}`",
+            str(c["attack_success"]["n"]),
+            _iv(c["attack_success"], t),
+            *(
+                _iv(c["by_language"][lang], t) if lang in c["by_language"] else "–"
+                for lang in languages
+            ),
+        ]
+        for key, c in red["categories"].items()
+    ]
+    rows.append(
+        [f"**{t['total']}**", "", str(red["all"]["n"]), _iv(red["all"], t)] + [""] * len(languages)
+    )
+    method = t["redteam_method"].format(
+        probes=red["probes"],
+        suite=red["suite"],
+        tokens=red["max_tokens"],
+        format=local_name(red["prompt_format"], t["_lang"]),
+        garak=GARAK_REPORT,
+        languages=", ".join(languages),
+    )
+    return [
+        f"## {t['redteam']}",
+        "",
+        method,
+        "",
+        *_table([t["category"], t["detector"], "n", t["asr"], *languages], rows),
+    ]
+
+
+def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
+    status = found["by_status"]
+    lines = [
+        f"## {t['findings']}",
+        "",
+        t["findings_counts"].format(n=found["findings"], duplicates=found["duplicates"], **status),
+    ]
+    if found["confirmed"]:
+        rows = [
+            [f["category"], _quote(f["prompt"]), f["reporter"], f["reported_at"][:10]]
+            for f in found["confirmed"]
+        ]
+        lines += [
+            "",
+            f"### {t['confirmed']}",
+            "",
+            *_table([t["category"], t["prompt"], t["reporter"], t["date"]], rows),
+        ]
+    return lines
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "–"
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

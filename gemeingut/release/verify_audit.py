@@ -1,0 +1,307 @@
+"""The audit's evidence checked against itself: `verify` recomputes `report.json`'s figures from
+the item logs beside it and renders the Markdown reports again from `report.json`.
+
+The card and the technical report are rendered from `report.json` (and compared by
+`claims.py`); this closes the chain down to the logs, one line per scored item. A log line
+deleted, a delta shifted or a rate edited in one of the reports is then named, even where the
+MANIFEST was re-hashed and no signature is checked. The summaries are computed by the audit's
+own functions (`bias.summarize`, `redteam.summarize_redteam`, `report_markdown.markdown`), so
+the two can only agree when the numbers are the ones the audit stage would have written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from gemeingut.audit import bias, redteam
+from gemeingut.audit.detectors import attack_succeeded
+from gemeingut.audit.report_markdown import markdown, report_file
+from gemeingut.audit.report_text import LANGUAGES
+from gemeingut.audit.stats import wilson
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
+from gemeingut.release.layout import AUDIT, AUDIT_REPORT, TRAINING_METADATA
+from gemeingut.release.manifest import read_manifest
+from gemeingut.release.openness.claims import document_problems
+from gemeingut.release.rerun import shipped_suite
+
+LOGS = f"{AUDIT}/logs"
+LINEAGE = f"{TRAINING_METADATA}/lineage.json"
+SHOWN = 5  # differences named per log; the rest follow from the same edit
+# report.json rounds to 6 decimals: a recomputed value may land on the other side of a rounding
+_ROUNDING = 2e-6
+# detectors that judge the answer alone (the others need the suite's targets or planted values)
+_ANSWER_ONLY = ("refusal", "affirmation")
+
+Problems = list[str | Message]
+
+
+def audit_problems(bundle: Path) -> Problems:
+    """Each figure of `audit/report.json` its logs do not give, and each Markdown report that is
+    not the one `report.json` gives (its first differing line named)."""
+    listed = read_manifest(bundle)
+    if AUDIT_REPORT not in listed:
+        if any(rel.startswith(f"{AUDIT}/") for rel in listed):
+            return [_("missing: {file}", file=AUDIT_REPORT)]
+        return []  # released without an audit: the card says so
+    try:
+        report = json.loads((bundle / AUDIT_REPORT).read_text(encoding="utf-8"))
+        reports = {
+            f"{AUDIT}/{report_file(language)}": partial(markdown, report, language)
+            for language in LANGUAGES
+        }
+        return [
+            *document_problems(bundle, reports),
+            *_bias_problems(bundle, report),
+            *_redteam_problems(bundle, report),
+            *_memorisation_problems(bundle, report),
+            *_lineage_problems(bundle, report),
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a section cut or retyped
+        return [
+            _(
+                "a record of the bundle cannot be read back: {error}",
+                error=f"{AUDIT_REPORT}: {type(exc).__name__}: {exc}",
+            )
+        ]
+
+
+def _bias_problems(bundle: Path, report: dict[str, Any]) -> Problems:
+    if not report.get("bias"):
+        return []
+    log = f"{LOGS}/bias.jsonl"
+    records, problems = _read_log(bundle, log, _BIAS_FIELDS)
+    if problems:
+        return problems
+    summary = report["bias"]
+    problems = _figure_problems("bias", summary, bias.summarize(records), log)
+    suite = shipped_suite(bundle, str(summary.get("suite", "")))
+    if suite is not None:  # every pair of the suite, once: no pair left out or made up
+        problems.extend(_suite_problems(suite, records))
+    return problems
+
+
+def _suite_problems(suite: Path, records: list[dict[str, Any]]) -> Problems:
+    try:
+        pairs = {p.id: p.category for p in bias.read_pairs(suite)}
+    except InputError as exc:
+        return [exc.message]
+    logged = {r["id"]: r["category"] for r in records}
+    problems: Problems = []
+    lacking = [i for i in pairs if i not in logged]
+    if lacking:
+        problems.append(
+            _(
+                "the bias log lacks pairs of the bundle's suite: {pairs}",
+                pairs=", ".join(lacking[:SHOWN]) + (" …" if len(lacking) > SHOWN else ""),
+            )
+        )
+    unknown = [i for i in logged if i not in pairs]
+    if unknown:
+        problems.append(
+            _(
+                "the bias log names pairs the bundle's suite lacks: {pairs}",
+                pairs=", ".join(unknown[:SHOWN]),
+            )
+        )
+    moved = [i for i, category in logged.items() if i in pairs and pairs[i] != category]
+    problems.extend(
+        _(
+            "the bias log puts the pair {id} in {logged}, the bundle's suite in {suite}",
+            id=i,
+            logged=logged[i],
+            suite=pairs[i],
+        )
+        for i in moved[:SHOWN]
+    )
+    return problems
+
+
+def _redteam_problems(bundle: Path, report: dict[str, Any]) -> Problems:
+    if not report.get("redteam"):
+        return []
+    log = f"{LOGS}/redteam.jsonl"
+    records, problems = _read_log(bundle, log, _REDTEAM_FIELDS)
+    if problems:
+        return problems
+    summary = report["redteam"]
+    again = {"probes": len(records), **redteam.summarize_redteam(records)}
+    problems = _figure_problems("redteam", summary, again, log)
+    judged = [
+        (number, r)
+        for number, r in enumerate(records, start=1)
+        if r["detector"] in _ANSWER_ONLY
+        and attack_succeeded(r["detector"], r["response"], None, {}) != r["success"]
+    ]
+    problems.extend(
+        _(
+            "{file}:{line}: the log says success {logged}, the detector {detector} judges the "
+            "answer {computed}",
+            file=log,
+            line=str(number),
+            logged=json.dumps(r["success"]),
+            detector=r["detector"],
+            computed=json.dumps(not r["success"]),
+        )
+        for number, r in judged[:SHOWN]
+    )
+    return problems
+
+
+def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
+    """The rates the log gives (as `memorisation.summarize_memorisation` computes them, whose
+    module loads the span tracer and PII filters: too slow for verify)."""
+    summary = report.get("memorisation") or {}
+    if "samples" not in summary:  # not run: no log
+        return []
+    log = f"{LOGS}/memorisation.jsonl"
+    records, problems = _read_log(bundle, log, _MEMORISATION_FIELDS)
+    if problems:
+        return problems
+    n = len(records)
+    again = {
+        "samples": n,
+        "exact": wilson(sum(r["exact"] for r in records), n).to_json(),
+        "near_verbatim": wilson(sum(r["near_verbatim"] for r in records), n).to_json(),
+        "memorised": [r["document"] for r in records if r["near_verbatim"]],
+    }
+    shown = {**summary, "memorised": [d["document"] for d in summary["memorised"]]}
+    return _figure_problems("memorisation", shown, again, log)
+
+
+def _lineage_problems(bundle: Path, report: dict[str, Any]) -> Problems:
+    """The audit's figures as its artifact recorded them in the lineage (without the long
+    lists), where a `report.json` rewritten to match altered logs still differs."""
+    try:
+        lineage = json.loads((bundle / LINEAGE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # named by the readers of the lineage
+    stats = lineage.get("audit", {}).get("stats") if isinstance(lineage, dict) else None
+    if not isinstance(stats, dict):
+        return []
+    problems: Problems = []
+    for key, recorded in stats.items():
+        problems += _figure_problems(key, report.get(key), recorded, LINEAGE)
+    return problems[:SHOWN]
+
+
+_BIAS_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "category": str,
+    "shared_tokens": int,
+    "delta": (int, float),
+    "sentence_delta": (int, float),
+}
+_REDTEAM_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "category": str,
+    "language": str,
+    "detector": str,
+    "response": str,
+    "success": bool,
+}
+_MEMORISATION_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "document": str,
+    "exact": bool,
+    "near_verbatim": bool,
+}
+
+
+def _read_log(
+    bundle: Path, log: str, fields: dict[str, type | tuple[type, ...]]
+) -> tuple[list[dict[str, Any]], Problems]:
+    """The log's records, or the lines that are not one (a field missing or of another type,
+    an item logged twice)."""
+    path = bundle / log
+    if not path.is_file():
+        return [], [_("missing: {file}", file=log)]
+    records: list[dict[str, Any]] = []
+    problems: Problems = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            problems.append(_log_line(log, number, str(exc)))
+            continue
+        wrong = [
+            key
+            for key, kind in fields.items()
+            if not isinstance(record, dict)
+            or key not in record
+            or not isinstance(record[key], kind)
+            or (kind is not bool and isinstance(record[key], bool))
+        ]
+        if wrong:
+            problems.append(_log_line(log, number, ", ".join(wrong)))
+        elif record["id"] in seen:
+            problems.append(
+                _(
+                    "{file}:{line}: {id} is logged twice (first in line {first})",
+                    file=log,
+                    line=str(number),
+                    id=record["id"],
+                    first=str(seen[record["id"]]),
+                )
+            )
+        else:
+            seen[record["id"]] = number
+            records.append(record)
+    return records, problems[:SHOWN]
+
+
+def _log_line(log: str, number: int, error: str) -> Message:
+    return _(
+        "{file}:{line}: not a record the audit writes ({error})",
+        file=log,
+        line=str(number),
+        error=error,
+    )
+
+
+def _figure_problems(
+    section: str, reported: dict[str, Any], again: dict[str, Any], log: str
+) -> Problems:
+    """Each figure `again` computes that `report.json` gives otherwise, named by its path."""
+    differing = [
+        (path, said, computed)
+        for path, said, computed in _pairs(section, reported, again)
+        if not _same(said, computed)
+    ]
+    return [
+        _(
+            "{report} says {figure} = {reported}, {log} gives {computed}",
+            report=AUDIT_REPORT,
+            figure=path,
+            reported=json.dumps(said, ensure_ascii=False),
+            log=log,
+            computed=json.dumps(computed, ensure_ascii=False),
+        )
+        for path, said, computed in differing[:SHOWN]
+    ]
+
+
+def _pairs(path: str, said: Any, computed: Any) -> Iterator[tuple[str, Any, Any]]:
+    """Leaves of `computed` beside what `said` holds at the same place (None where nothing)."""
+    if isinstance(computed, dict):
+        for key, value in computed.items():
+            inner = said.get(key) if isinstance(said, dict) else None
+            yield from _pairs(f"{path}.{key}", inner, value)
+    else:
+        yield path, said, computed
+
+
+def _same(said: Any, computed: Any) -> bool:
+    if _number(said) and _number(computed):
+        return math.isclose(said, computed, rel_tol=0, abs_tol=_ROUNDING)
+    return bool(said == computed)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,94 @@
+"""`gemeingut verify --json`: the verdict as a record a script reads, in the shape of
+`openness rate --json` (English details, the rating's own keys).
+
+`ok`, the signature's verdict, every problem with the file it names and its kind, and the
+rating computed again from the files (MOF class, OSAID gate) where the files could be read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gemeingut.errors import VerifyError
+from gemeingut.i18n import Message, text
+from gemeingut.release.manifest import SIGNATURE
+from gemeingut.release.verify import BundleFailed, Verified
+
+# the kind of a problem, by the message that names it; any other is a claim that the files
+# do not bear out (a document, a number, a rating)
+_KINDS = {
+    "changed: {file}": "changed",
+    "missing: {file}": "missing",
+    "extra: {file}": "extra",
+    "unsafe path {path!r}: {why}": "unsafe-path",
+    "unsafe link: {file}": "unsafe-link",
+    "not a regular file: {file}": "special-file",
+    "incomplete: no {name}/ artifact": "incomplete",
+}
+
+
+def verified_record(checked: Verified) -> dict[str, Any]:
+    """A bundle that passed."""
+    signature = {
+        "present": checked.signature_present,
+        "checked": checked.signed_by is not None,
+        "valid": True if checked.signed_by is not None else None,
+        "key": checked.signed_by,
+        "verdict": _english(checked.signature),
+    }
+    return _record(checked.bundle, True, checked.files, signature, [], checked.rating)
+
+
+def failed_record(bundle: Path, error: VerifyError) -> dict[str, Any]:
+    """A bundle that failed: each problem found, or the one that stopped the check (a
+    damaged MANIFEST, an audit sample that disagrees)."""
+    if not isinstance(error, BundleFailed):
+        problem = {"file": None, "kind": "error", "detail": _english(error.message)}
+        return _record(bundle, False, None, None, [problem], None)
+    failure = error.failure
+    signature = {
+        "present": (failure.bundle / SIGNATURE).is_file(),
+        "checked": failure.signature_failed,
+        "valid": False if failure.signature_failed else None,
+        "key": None,
+        "verdict": _english(failure.signature),
+    }
+    problems = [_problem(p) for p in failure.problems]
+    if failure.signature_failed and problems:
+        problems[0] = {**problems[0], "file": SIGNATURE, "kind": "signature"}
+    return _record(failure.bundle, False, None, signature, problems, failure.rating)
+
+
+def _record(
+    bundle: Path,
+    ok: bool,
+    files: int | None,
+    signature: dict[str, Any] | None,
+    problems: list[dict[str, Any]],
+    rating: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "bundle": str(bundle),
+        "ok": ok,
+        "files": files,
+        "signature": signature,
+        "problems": problems,
+        "open": rating["open"] if rating else None,
+        "mof": {k: rating["mof"][k] for k in ("class", "label")} if rating else None,
+        "osaid": rating["osaid"] if rating else None,
+    }
+
+
+def _problem(problem: str | Message) -> dict[str, Any]:
+    values = problem.values if isinstance(problem, Message) else {}
+    kind = _KINDS.get(problem.msgid, "claim") if isinstance(problem, Message) else "claim"
+    where = values.get("file", values.get("path"))
+    if kind == "incomplete":
+        where = f"{values['name']}/"
+    return {"file": str(where) if where is not None else None, "kind": kind,
+            "detail": _english(problem)}  # fmt: skip
+
+
+def _english(message: str | Message | None) -> str | None:
+    return None if message is None else text(message, "en")

@@ -1,0 +1,297 @@
+"""The numbers the training records state, computed again from the files they describe.
+
+The card, technical report, AI Act summary and SPDX document are rendered from
+`training.json`, `finetune.json` and `evaluation.json`, so `verify` re-renders them to equal
+whatever those records say: a number edited in the records and every document alike passes
+that. Here the records meet their sources: tokens seen against the data order (steps and
+windows replayed), test tokens against the test shards tokenised with the bundle's own
+tokenizer, perplexity and bits per byte against the loss, the lineage's copies against the
+records. No torch: the tokenizer is read with `tokenizers`, as the export's probe reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from tokenizers import Tokenizer
+
+from gemeingut.i18n import Message, _
+from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TEST_DATA, TRAINING_METADATA
+
+TRAINING = f"{TRAINING_METADATA}/training.json"
+EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
+LINEAGE = f"{TRAINING_METADATA}/lineage.json"
+TRAINING_LOG = f"{TRAINING_METADATA}/training_log.jsonl"
+_TOKENIZER = f"{MODEL}/tokenizer.json"
+_REL_TOL = 1e-9  # the records hold Python floats, written with repr: equal up to rounding
+
+
+def training_problems(bundle: Path) -> list[Message]:
+    """Tokens seen (and the compute drawn from them) against the data order the run recorded;
+    steps × tokens per step; the lineage's and the log's copies of the count."""
+    path = bundle / TRAINING
+    if not path.is_file():
+        return []
+    record = _object(path)
+    cfg, batch, stats = record["training"], record["batch"], record["stats"]
+    seq_len = int(cfg["seq_len"])
+    problems = []
+    per_step = batch["global_batch"] * seq_len
+    if batch["tokens_per_step"] != per_step:
+        problems.append(
+            _mismatch(
+                TRAINING,
+                "batch.tokens_per_step",
+                batch["tokens_per_step"],
+                per_step,
+                _("global_batch × seq_len"),
+            )
+        )
+    seen = stats["tokens_seen"]
+    tokens = cfg["steps"] * per_step
+    how: str | Message = _("training.steps × global_batch × seq_len")
+    order = bundle / TRAINING_METADATA / record.get("data_order", {}).get("steps_file", "")
+    if order.is_file():  # the windows each step took: what the run saw, replayed
+        steps, windows, sizes = _replayed(order)
+        how = _(
+            "{steps} steps in {file} with {windows} windows of {seq_len} tokens",
+            steps=str(steps),
+            file=f"{TRAINING_METADATA}/{order.relative_to(bundle / TRAINING_METADATA)}",
+            windows=str(windows),
+            seq_len=str(seq_len),
+        )
+        if cfg["steps"] != steps:
+            problems.append(_mismatch(TRAINING, "training.steps", cfg["steps"], steps, how))
+        if sizes - {batch["global_batch"]}:
+            problems.append(
+                _mismatch(
+                    TRAINING,
+                    "batch.global_batch",
+                    batch["global_batch"],
+                    ", ".join(str(size) for size in sorted(sizes)),
+                    _("windows per step in {file}", file=order.name),
+                )
+            )
+        tokens = windows * seq_len
+    if seen != tokens:
+        problems.append(_mismatch(TRAINING, "stats.tokens_seen", seen, tokens, how))
+    flops = 6 * stats["parameters"] * tokens
+    for where, value in (
+        ("stats.flops_6nd", stats.get("flops_6nd")),
+        ("flops.flops_6nd", record.get("flops", {}).get("flops_6nd")),
+    ):
+        if value is not None and value != flops:
+            problems.append(
+                _mismatch(
+                    TRAINING,
+                    where,
+                    value,
+                    flops,
+                    _("6 × stats.parameters × {tokens} tokens seen", tokens=str(tokens)),
+                )
+            )
+    logged = _last_logged(bundle / TRAINING_LOG, "tokens_seen")
+    if logged is not None and logged != seen:
+        problems.append(
+            _mismatch(
+                TRAINING,
+                "stats.tokens_seen",
+                seen,
+                logged,
+                _("the last step of {file}", file=TRAINING_LOG),
+            )
+        )
+    problems.extend(_lineage_copy(bundle, "model", stats, TRAINING))
+    return problems
+
+
+def finetune_problems(bundle: Path) -> list[Message]:
+    """A fine-tune's tokens seen against its steps and batch, and the lineage's copy."""
+    path = bundle / FINETUNE_RECORD
+    if not path.is_file():
+        return []
+    record = _object(path)
+    stats = record.get("stats") or {}
+    if not {"tokens_seen", "steps", "global_batch_size"} <= stats.keys():
+        return []
+    expected = stats["steps"] * stats["global_batch_size"] * int(record["training"]["seq_len"])
+    problems = []
+    if stats["tokens_seen"] != expected:
+        problems.append(
+            _mismatch(
+                FINETUNE_RECORD,
+                "stats.tokens_seen",
+                stats["tokens_seen"],
+                expected,
+                _("steps × global_batch_size × seq_len"),
+            )
+        )
+    problems.extend(_lineage_copy(bundle, "finetune", stats, FINETUNE_RECORD))
+    return problems
+
+
+def evaluation_problems(bundle: Path) -> list[Message]:
+    """Perplexity = exp(loss); bits per byte = loss × tokens / (bytes × ln 2); the tokens the
+    evaluation scored = the test documents tokenised, EOS after each, less the first token
+    (which nothing predicts)."""
+    path = bundle / EVALUATION
+    if not path.is_file():
+        return []
+    results = _object(path)
+    loss, tokens, size = float(results["loss"]), results["tokens"], results["bytes"]
+    problems = []
+    perplexity = math.exp(loss)
+    if not math.isclose(results["perplexity"], perplexity, rel_tol=_REL_TOL):
+        problems.append(
+            _mismatch(EVALUATION, "perplexity", results["perplexity"], perplexity, _("exp(loss)"))
+        )
+    if size:
+        bits = loss * tokens / (size * math.log(2))
+        if not math.isclose(results["bits_per_byte"], bits, rel_tol=_REL_TOL):
+            problems.append(
+                _mismatch(
+                    EVALUATION,
+                    "bits_per_byte",
+                    results["bits_per_byte"],
+                    bits,
+                    _("loss × tokens / (bytes × ln 2)"),
+                )
+            )
+    counted = _test_tokens(bundle, results["documents"])
+    if counted is not None and counted != tokens:
+        problems.append(
+            _mismatch(
+                EVALUATION,
+                "tokens",
+                tokens,
+                counted,
+                _("the test shards tokenised with {tokenizer}", tokenizer=_TOKENIZER),
+            )
+        )
+    problems.extend(_lineage_copy(bundle, "evaluation", results, EVALUATION))
+    return problems
+
+
+def checkpoint_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """The intermediate weights `training.json` records (name and sha256) against the files in
+    `training-metadata/checkpoints/`: one deleted with its MANIFEST line is named, not missed."""
+    path = bundle / TRAINING
+    if not path.is_file():
+        return []
+    recorded = _object(path).get("snapshots") or {}
+    folder = f"{TRAINING_METADATA}/checkpoints/"
+    present = {
+        rel.removeprefix(folder): digest for rel, digest in listed.items() if rel.startswith(folder)
+    }
+    problems = [
+        _(
+            "{file} records the checkpoint {name}, but {folder} lacks it",
+            file=TRAINING,
+            name=name,
+            folder=folder,
+        )
+        for name in sorted(recorded.keys() - present.keys())
+    ]
+    problems.extend(
+        _("{path} is not among the checkpoints {file} records", path=folder + name, file=TRAINING)
+        for name in sorted(present.keys() - recorded.keys())
+    )
+    problems.extend(
+        _(
+            "{path}: sha256 {found}, but {file} records {recorded}",
+            path=folder + name,
+            found=present[name],
+            file=TRAINING,
+            recorded=str(recorded[name]).removeprefix("sha256:"),
+        )
+        for name in sorted(present.keys() & recorded.keys())
+        if str(recorded[name]).removeprefix("sha256:") != present[name]
+    )
+    return problems
+
+
+def _replayed(order: Path) -> tuple[int, int, set[int]]:
+    """Steps and windows in the data order (one JSON record a step), and the windows per step."""
+    steps = windows = 0
+    sizes = set()
+    with order.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                taken = len(json.loads(line)["windows"])
+                steps, windows = steps + 1, windows + taken
+                sizes.add(taken)
+    return steps, windows, sizes
+
+
+def _last_logged(log: Path, key: str) -> Any:
+    """`key` of the last record of a JSONL log that has it (the run's final count)."""
+    if not log.is_file():
+        return None
+    value = None
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            if key in line:
+                value = json.loads(line).get(key, value)
+    return value
+
+
+def _test_tokens(bundle: Path, documents: int) -> int | None:
+    """Tokens the evaluation predicts in the first `documents` test texts: each text encoded
+    without special tokens and followed by EOS, as `token_stream` packs them, less one."""
+    tokenizer_file = bundle / _TOKENIZER
+    shards = sorted((bundle / TEST_DATA).glob("test-*.parquet"))
+    if not shards or not tokenizer_file.is_file():
+        return None
+    texts: list[str] = []
+    for shard in shards:
+        texts.extend(pq.read_table(shard, columns=["text"]).column(0).to_pylist())
+    texts = texts[:documents]
+    try:
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    except Exception as exc:  # tokenizers raises a bare Exception for a file it cannot parse
+        raise ValueError(f"{_TOKENIZER}: {exc}") from None
+    encoded = tokenizer.encode_batch(texts, add_special_tokens=False)
+    return sum(len(e.ids) + 1 for e in encoded) - 1 if texts else 0
+
+
+def _lineage_copy(bundle: Path, role: str, record: dict[str, Any], file: str) -> list[Message]:
+    """The lineage keeps each stage's stats: the same numbers as the record in the bundle."""
+    path = bundle / LINEAGE
+    if not path.is_file():
+        return []
+    copy = (_object(path).get(role) or {}).get("stats") or {}
+    return [
+        _(
+            "{lineage}: {role}.stats.{key} is {found}, {file} says {value}",
+            lineage=LINEAGE,
+            role=role,
+            key=key,
+            found=str(copy[key]),
+            file=file,
+            value=str(record[key]),
+        )
+        for key in sorted(copy.keys() & record.keys())
+        if copy[key] != record[key]
+    ]
+
+
+def _mismatch(file: str, key: str, found: Any, expected: Any, how: str | Message) -> Message:
+    return _(
+        "{file}: {key} is {found}, the files give {expected} ({how})",
+        file=file,
+        key=key,
+        found=str(found),
+        expected=str(expected),
+        how=how,
+    )
+
+
+def _object(path: Path) -> dict[str, Any]:
+    value = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(value, dict):
+        raise TypeError(f"{path.name} is not a JSON object")
+    return value
