@@ -47,6 +47,7 @@ from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.gateway.records import deployment_facts, record_deployment
+from gemeingut.serve.gateway.retention import AUDIT_DAYS
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
     RETRY_ENGINE,
@@ -59,6 +60,7 @@ from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
 from gemeingut.serve.model_audit import AuditSummary
+from gemeingut.serve.model_card import ModelCardText
 from gemeingut.serve.model_openness import ModelOpenness, unrated
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.oidc import OidcProvider, oidc_router
@@ -92,6 +94,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
     404: {"model": ErrorResponse, "description": "Unknown model"},
 }
+MARKDOWN = "text/markdown; charset=utf-8"
 STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` events, then `[DONE]`"
 
 
@@ -125,6 +128,7 @@ def create_app(
     oidc: OidcProvider | None = None,
     tender_rules: list[Rule] | None = None,
     upload_max_bytes: int | None = None,
+    card: ModelCardText | None = None,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -132,7 +136,7 @@ def create_app(
     `max_running` requests reach the backend at once (default: as many as it batches).
     A `policy` screens every prompt and is published at `/v1/policy`; `openness` (licence and
     ratings, computed from the model's files) and `audit` (a bundle's audit in numbers) are
-    shown on `/v1/models`; the document
+    shown on `/v1/models`, and its `card` (README.md) at `/v1/models/{id}/card`; the document
     `collections` under that folder are searchable at `/v1/collections` by their groups; with
     `page`, `/` is the web page for people (chat, documents, a look inside the model); with
     `findings`, people report what the model did wrong and a triage group decides; with a
@@ -154,7 +158,7 @@ def create_app(
     )
     app.state.backend = backend  # the default model: the page's, the documents'
     app.state.models = served_models(
-        [ModelEntry(backend, openness, audit), *also], max_waiting, max_running
+        [ModelEntry(backend, openness, audit, card), *also], max_waiting, max_running
     )
     app.state.queue = app.state.models[backend.model_name].queue
     app.state.gateway = gateway
@@ -297,18 +301,20 @@ def published_policy(request: Request) -> dict[str, object]:
 
 def _audit_log_terms(request: Request) -> dict[str, object]:
     """What the server records about each request, and for how long, read from the audit
-    table itself (so a column added later shows here): users read it on /v1/policy."""
-    if request.app.state.gateway is None:
+    table itself (so a column added later shows here) and from the periods stored now (an
+    administrator's change shows within seconds): users read it on /v1/policy."""
+    gateway: Gateway | None = request.app.state.gateway
+    if gateway is None:
         return {"kept": False}
     columns = set(EXPORT_COLUMNS)
-    content_days = request.app.state.gateway.content_days
+    content_days = gateway.content_days
     return {
         "kept": True,
         "fields": sorted(columns),
         "content": bool(columns & CONTENT_COLUMNS) or bool(content_days),
         "content_retention_days": content_days,
         "ip_addresses": bool(columns & ADDRESS_COLUMNS),
-        "retention_days": request.app.state.audit_retention_days,
+        "retention_days": gateway.periods.days(AUDIT_DAYS, request.app.state.audit_retention_days),
     }
 
 
@@ -323,6 +329,28 @@ def list_models(request: Request, principal: CallerDep) -> ModelList:
             if principal is None or principal.may_use(name)
         ]
     )
+
+
+@router.get(
+    "/v1/models/{model_id:path}/card",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {MARKDOWN: {}}, "description": "The model card"},
+        404: ERROR_RESPONSES[404],
+    },
+)
+def model_card(model_id: str, request: Request, principal: CallerDep) -> PlainTextResponse:
+    """The model's card (its README.md, as read at start), for whoever may use the model."""
+    if principal is not None and not principal.may_use(model_id):
+        model_id = ""  # a model this key may not use is not shown to exist
+    model = served_model(request, model_id, principal)
+    if model.card is None:
+        raise APIError(
+            404,
+            _("the server has no card of the model {name!r}", name=model.name),
+            code="model_card_not_found",
+        )
+    return PlainTextResponse(model.card.markdown, media_type=MARKDOWN)
 
 
 @router.get("/v1/models/{model_id:path}", responses={404: ERROR_RESPONSES[404]})
@@ -343,6 +371,7 @@ def _model_card(model: ServedModel, request: Request) -> ModelCard:
         license=openness.licenses.get("weights"),
         openness=openness.in_language(language),
         audit=model.audit.in_language(language) if model.audit else None,
+        card=model.card.link(model.name) if model.card else None,
     )
 
 

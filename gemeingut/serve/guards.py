@@ -12,11 +12,14 @@ are off).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gemeingut.errors import InputError
 from gemeingut.i18n import Message as Text
 from gemeingut.i18n import _, accepted_language, text
 from gemeingut.serve.http_errors import error_response
@@ -24,19 +27,71 @@ from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES
 from gemeingut.serve.schemas import ErrorDetail
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+# A DNS name as a Host header carries it (labels of letters, digits, hyphens; `_` occurs).
+HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
 UPLOAD_PATH = re.compile(r"^/v1/collections/[^/]+/documents$")  # POST: a file, not JSON
 
 
 def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
     """The host names a request may address: the loopback names, the address the server is
-    bound to, and what the operator adds. None (every host) only when the operator says `*`."""
-    extra = [h.strip().lower() for h in extra if h.strip()]
+    bound to, and what the operator adds (each as `allowed_host` reads it). None (every host)
+    only when the operator says `*`."""
+    extra = [allowed_host(h) for h in extra]
     if "*" in extra:
         return None
     names = {*LOOPBACK_NAMES, *extra}
     if bind_host not in ("0.0.0.0", "::", ""):
         names.add(bind_host.strip("[]").lower())
     return frozenset(names)
+
+
+def allowed_host(value: str) -> str:
+    """What a `Host` header must name for `value` of `--allowed-host`: the host name, lower
+    case, without a URL's scheme and path or a port (`https://KI.amt.de/x` and `ki.amt.de:443`
+    are `ki.amt.de`; `[::1]:8000` is `::1`), since a header is compared by its host alone.
+    A value that can name no host (empty, spaces, other characters) is an `InputError`, said
+    at start: otherwise every request to that name would be a 400."""
+    name = value.strip()
+    if "://" in name:
+        name = urlsplit(name).netloc.rpartition("@")[2]
+    name = re.split(r"[/?#]", name, maxsplit=1)[0].lower()
+    if name == "*":
+        return name
+    port = ""
+    if name.startswith("[") and "]" in name:
+        name, _bracket, port = name[1:].partition("]")
+        port = port[1:] if port.startswith(":") else port and "?"  # `]x`: no port
+    elif name.count(":") == 1:
+        name, _colon, port = name.partition(":")
+    name = _ascii(name.rstrip("."))  # `ki.amt.de.`: the same name; `bürgeramt.de`: punycode
+    if (not port or port.isdigit()) and (_is_address(name) or HOST_NAME.fullmatch(name)):
+        return name
+    raise InputError(
+        _("--allowed-host {value!r} is not a host name", value=value),
+        _(
+            "give the name clients address, e.g. ki.amt.de, 10.0.0.5 or [2001:db8::1] (a "
+            "port or a URL is reduced to its host name), or '*' for any"
+        ),
+    )
+
+
+def _ascii(name: str) -> str:
+    """An internationalised name as a Host header carries it (`xn--…`); `name` where it
+    cannot be one (it is refused as it is)."""
+    if name.isascii():
+        return name
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return name
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def host_name(header: str) -> str:

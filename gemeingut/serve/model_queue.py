@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.limits import DEFAULT_MAX_WAITING
 
@@ -45,13 +45,19 @@ class ModelQueue:
         """A place in the queue now, or 503: called before any response is started, so that a
         stream is refused with a status code, not inside a 200."""
         if self.is_full():
-            raise APIError(
-                503,
+            seconds = self.retry_after()
+            busy = plural(
+                self.waiting,
+                _("the model is busy (1 request waiting); retry in {seconds} s", seconds=seconds),
                 _(
                     "the model is busy ({waiting} requests waiting); retry in {seconds} s",
                     waiting=self.waiting,
-                    seconds=self.retry_after(),
+                    seconds=seconds,
                 ),
+            )
+            raise APIError(
+                503,
+                busy,
                 code="queue_full",
                 type="server_error",
                 headers={"Retry-After": str(self.retry_after())},

@@ -31,8 +31,9 @@ from gemeingut.serve.http_errors import APIError
 log = logging.getLogger("gemeingut.serve")
 ANY_METHOD = None
 # The routes whose every answer is recorded (by path, with the methods that are; None: all):
-# the model calls and what people read, search or report. Not `/v1/models`, the tokenizer
-# routes, `/health` and the like: they are recorded only where a key is refused.
+# the model calls and what people read, search or report. Not `/v1/models` (nor a model's
+# card), the tokenizer routes, `/health` and the like: they are recorded only where a key is
+# refused.
 AUDITED: dict[str, frozenset[str] | None] = {
     "/v1/chat/completions": ANY_METHOD,
     "/v1/completions": ANY_METHOD,

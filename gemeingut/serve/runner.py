@@ -1,7 +1,8 @@
 """`gemeingut serve PATH`: find the model, check the database, policy and port, then serve.
 
 Everything a user can get wrong is checked before the model loads (a minute for a large one):
-the path, the database, the policy file, a network address without keys, the port.
+the path, the database, the policy file, a network address without keys, the allowed host
+names, the port.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from gemeingut.serve.limits import (
 )
 from gemeingut.serve.metrics import MULTIPROCESS_DIR
 from gemeingut.serve.model_audit import model_audit
+from gemeingut.serve.model_card import ModelCardText, model_card
 from gemeingut.serve.model_openness import ModelOpenness, card_openness, model_openness
 from gemeingut.serve.oidc import OidcProvider, OidcSettings, discover
 from gemeingut.serve.secrets import secret_from_environment
@@ -143,6 +145,15 @@ def run_server(
             _("name either a model (PATH) or an engine (--upstream URL), not both or neither"),
             _("e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`"),
         )
+    if open_access and db is not None:
+        raise InputError(
+            _("--no-auth and --db exclude each other: with --db every request needs a key"),
+            _(
+                "leave out --no-auth to serve with keys and an audit log, or --db (and "
+                "GEMEINGUT_DB) to serve without"
+            ),
+        )
+    hosts = allowed_hosts(host, extra_hosts)  # a name no request can match, said now
     if workers > 1 and (upstream is None or also):
         raise InputError(
             _("--workers {count} would load the model {count} times", count=workers),
@@ -216,7 +227,7 @@ def run_server(
         api_key=api_key,
         placement=placement,
         threads=threads,
-        hosts=allowed_hosts(host, extra_hosts),
+        hosts=hosts,
         max_body_bytes=max_body_bytes,
         max_waiting=max_waiting,
         db=db,
@@ -280,6 +291,7 @@ class Loaded:
     provider: OidcProvider | None
     openness: ModelOpenness | None  # computed from the model's files, before it loads
     tender_rules: list[Rule]  # the shipped ones and the office's own (`--tender-rules`)
+    card: ModelCardText | None = None  # the model's README.md (behind --upstream: --model-card's)
 
 
 @dataclass(frozen=True)
@@ -325,6 +337,7 @@ class AppPlan:
             provider=discover(self.oidc, self.oidc_key) if self.oidc is not None else None,
             openness=self._openness(),
             tender_rules=load_rules(list(self.tender_rules)),
+            card=model_card(folder) if (folder := self.model_dir or self.card_dir) else None,
         )
 
     def _openness(self) -> ModelOpenness | None:
@@ -364,6 +377,7 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
         findings=FindingsDesk(plan.findings, plan.triage_group) if plan.findings else None,
         trace=_trace_index(plan.trace_data, backend),
         audit=model_audit(model_dir) if model_dir is not None else None,
+        card=loaded.card,
         reranker=Reranker(plan.reranker) if plan.reranker is not None else None,
         also=tuple(_entry(other, plan.placement) for other in plan.also),
         oidc=loaded.provider,
@@ -566,7 +580,9 @@ def _entry(path: Path, placement: Placement) -> ModelEntry:
     model_dir = resolve_model_dir(path)
     options = placement.backend_options()
     backend = TransformersBackend(model_dir, model_name=path.resolve().name, **options)
-    return ModelEntry(backend, model_openness(model_dir), model_audit(model_dir))
+    return ModelEntry(
+        backend, model_openness(model_dir), model_audit(model_dir), model_card(model_dir)
+    )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pydantic import (
 
 from gemeingut.i18n import _
 from gemeingut.serve.model_audit import AuditSummary
+from gemeingut.serve.model_card import CardLink
 from gemeingut.serve.model_openness import ModelOpenness
 
 FinishReason = Literal["stop", "length"]
@@ -349,6 +350,11 @@ class ModelCard(BaseModel):
     )
     audit: AuditSummary | None = Field(
         default=None, description="The release bundle's audit in numbers; null: not audited."
+    )
+    card: CardLink | None = Field(
+        default=None,
+        description="The model card (README.md) on this server, its title and first "
+        "paragraph; null: the server has no card of this model.",
     )
 
 

@@ -1,6 +1,6 @@
 """The models one server serves, by name: each with its backend, a queue of its own (a full queue
-of one model refuses none of another's requests), and the openness and audit `/v1/models` shows
-for it. The first model is the default: the page, the document answers and drafts, and the
+of one model refuses none of another's requests), and the openness, audit and card `/v1/models`
+shows for it. The first model is the default: the page, the document answers and drafts, and the
 routes that name no model use it."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from gemeingut.serve.backends import Backend
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, check_model
 from gemeingut.serve.model_audit import AuditSummary
+from gemeingut.serve.model_card import ModelCardText
 from gemeingut.serve.model_openness import ModelOpenness
 from gemeingut.serve.model_queue import ModelQueue
 
@@ -26,6 +27,7 @@ class ModelEntry:
     backend: Backend
     openness: ModelOpenness | None = None
     audit: AuditSummary | None = None
+    card: ModelCardText | None = None  # its README.md, served at /v1/models/{id}/card
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class ServedModel:
     queue: ModelQueue
     openness: ModelOpenness | None
     audit: AuditSummary | None
+    card: ModelCardText | None = None
 
     @property
     def name(self) -> str:
@@ -54,7 +57,11 @@ def served_models(
             )
         running = max_running or getattr(entry.backend, "max_batch_rows", 1)
         models[name] = ServedModel(
-            entry.backend, ModelQueue(max_waiting, running), entry.openness, entry.audit
+            entry.backend,
+            ModelQueue(max_waiting, running),
+            entry.openness,
+            entry.audit,
+            entry.card,
         )
     return models
 

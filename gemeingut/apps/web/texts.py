@@ -71,9 +71,7 @@ TEXTS: dict[str, Message] = {
     "held_none": _("The collection holds no documents yet."),
     "held_chunks": _("{document}: {count} passages", document="{document}", count="{count}"),
     "held_chunks_one": _("{document}: 1 passage", document="{document}"),
-    "held_by_operator": _(
-        "Documents are added by the server's operator (gemeingut rag ingest)."
-    ),
+    "held_by_operator": _("Documents are added by the server's operator (gemeingut rag ingest)."),
     "upload_label": _("Add documents (PDF, DOCX, ODT, HTML, Markdown, text)"),
     "upload_help": _(
         "Up to {size} MiB per file. Everyone in the collection's groups can find them; a file "

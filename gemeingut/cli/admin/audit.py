@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.common import Db, Operator, Yes, database
 from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
 from gemeingut.cli.admin.retention import change_retention
-from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
+from gemeingut.cli.admin.safeguards import confirm, exported_person, record_admin_action
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
 from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, current_language, text
+from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ def audit_export(
     since: Annotated[
         str | None,
         typer.Option(
-            help="From: 30d (ago), or a date/time; with an offset (2026-12-04T22:00+02:00) it "
-            "is converted to UTC, without one it is this machine's local time."
+            help="From: 30d (ago), or a date/time (05.12.2026, 05.12.2026 08:00 or "
+            "2026-12-05); a date alone means its start; with an offset (2026-12-04T22:00+02:00) "
+            "it is converted to UTC, without one it is this machine's local time."
         ),
     ] = None,
     until: Annotated[
@@ -47,6 +48,7 @@ def audit_export(
     ] = None,
     key: Annotated[str | None, typer.Option(help="Only this key's records (its id).")] = None,
     format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
+    operator: Operator = None,
 ) -> None:
     """Export audit records (metadata only: no content, no IP addresses; a key is named by
     its pseudonym, `k-…`, as the person is)."""
@@ -54,38 +56,81 @@ def audit_export(
 
     if format not in ("jsonl", "csv"):
         raise InputError(_("unknown format {name!r}", name=format), _("jsonl or csv"))
-    start = point_in_time(since, future=False, option="--since") if since else None
-    end = point_in_time(until, future=False, option="--until") if until else None
+    start = point_in_time(since, future=False, option="--since") if since is not None else None
+    end = point_in_time(until, future=False, option="--until") if until is not None else None
     if start is not None and end is not None and start >= end:
         raise InputError(
             _("--since {since} is not before --until {until}", since=since, until=until),
             _("swap them, e.g. {example}", example="--since 2026-01-01 --until 2027-01-01"),
         )
     engine = database(db)
-    person = person_pseudonym(engine, user) if user else None
-    records = _exported(engine, export(engine, start, end, person, key), key)
-    if out is None:
-        with closed_pipe_is_quiet():
-            write_records(sys.stdout, records, format, EXPORT_COLUMNS)
-        return
-    write_private(out, lambda f: write_records(f, records, format, EXPORT_COLUMNS))
+    person = exported_person(engine, user) if user else None
+    key_id = _key_asked(engine, key) if key else None
+    counted = Counted(_exported(engine, export(engine, start, end, person, key_id)))
+    try:
+        if out is None:
+            with closed_pipe_is_quiet():
+                write_records(sys.stdout, counted, format, EXPORT_COLUMNS)
+            return
+        write_private(out, lambda f: write_records(f, counted, format, EXPORT_COLUMNS))
+    finally:  # the reading is on record, also when it stopped early
+        decision = f"read:{counted.count}" + (";all" if not (user or key) else "")
+        record_admin_action(engine, "admin:audit-export", decision, operator, person, key_id)
     say("[green]✓[/]", _("audit records written: {path}", path=out))
 
 
-def _exported(
-    engine: Engine, records: Iterator[dict[str, Any]], key: str | None
-) -> Iterator[dict[str, Any]]:
-    """`records` with each key id replaced by its pseudonym (`key`, the one asked for, must be
-    known). Older exports named the key id itself, which `keys list` ties to a person."""
-    from gemeingut.serve.gateway.identity import key_known, key_pseudonym
+class Counted:
+    """The records as they are written, counted: the audit record of an export says how
+    many it gave out."""
+
+    def __init__(self, records: Iterator[dict[str, Any]]) -> None:
+        self._records = records
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for record in self._records:
+            self.count += 1
+            yield record
+
+
+def _exported(engine: Engine, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """`records` with each key id replaced by its pseudonym. Older exports named the key id
+    itself, which `keys list` ties to a person."""
+    from gemeingut.serve.gateway.identity import key_pseudonym
     from gemeingut.serve.gateway.store import pseudonym_secret
 
-    if key is not None and not key_known(engine, key):
-        raise InputError(_("no key {id!r}", id=key), _("see `gemeingut admin keys list`"))
     secret = pseudonym_secret(engine)
     return (
         plain({**r, "key_id": key_pseudonym(secret, str(r["key_id"]))} if r["key_id"] else r)
         for r in records
+    )
+
+
+def _key_asked(engine: Engine, key: str) -> str:
+    """The key id `--key` names: its id, or the pseudonym an export shows (`k-…`), found
+    among the keys and the log's key ids."""
+    from sqlalchemy import select
+
+    from gemeingut.serve.gateway.identity import key_known, key_pseudonym
+    from gemeingut.serve.gateway.store import pseudonym_secret
+    from gemeingut.serve.gateway.tables import api_keys, audit_log
+
+    if key_known(engine, key):
+        return key
+    if key.startswith("k-"):
+        secret = pseudonym_secret(engine)
+        with engine.connect() as conn:
+            ids = conn.execute(
+                select(api_keys.c.id).union(
+                    select(audit_log.c.key_id).where(audit_log.c.key_id.is_not(None))
+                )
+            ).scalars()
+            found = next((i for i in ids if key_pseudonym(secret, i) == key), None)
+        if found is not None:
+            return found
+    raise InputError(
+        _("no key {id!r}", id=key),
+        _("give a key id (`gemeingut admin keys list`) or the pseudonym an export shows (k-…)"),
     )
 
 
@@ -105,6 +150,7 @@ def audit_purge(
             "(`admin audit retention`)."
         ),
     ] = False,
+    operator: Operator = None,
 ) -> None:
     """Delete audit records older than the retention period; the purge itself is recorded."""
     from gemeingut.serve.gateway.audit_log import purge
@@ -140,8 +186,11 @@ def audit_purge(
         )
     confirm(yes, _("delete every audit record before {when}?", when=local_time(before)))
     removed = purge(engine, before)
-    record_admin_action(engine, "admin:audit-purge", f"purged:{removed}")
-    say("[green]✓[/]", _("{count} audit records deleted", count=removed))
+    record_admin_action(engine, "admin:audit-purge", f"purged:{removed}", operator)
+    deleted = plural(
+        removed, _("1 audit record deleted"), _("{count} audit records deleted", count=removed)
+    )
+    say("[green]✓[/]", deleted)
 
 
 @admin_audit_app.command("retention")
@@ -163,10 +212,11 @@ def audit_retention(
             "--off", help="No time limit: records stay until `admin audit purge` deletes them."
         ),
     ] = False,
+    operator: Operator = None,
 ) -> None:
     """Show or change the audit retention that every server of this database applies; a
     server started with another --audit-retention-days is refused."""
-    change_retention(db, "audit_retention_days", days, off)
+    change_retention(db, "audit_retention_days", days, off, operator)
 
 
 @admin_audit_app.command("records")

@@ -1,4 +1,5 @@
-"""What every admin command shares: `--db` and the database it opens, and `--yes`."""
+"""What every admin command shares: `--db` and the database it opens, `--yes`, and `--operator`
+(who acts, for the audit log)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ if TYPE_CHECKING:
 
 
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (scripts, cron).")]
+Operator = Annotated[
+    str | None,
+    typer.Option(
+        envvar="GEMEINGUT_OPERATOR",
+        help="Who acts, for the audit log (kept as a pseudonym); default: the account running "
+        "the command.",
+    ),
+]
 Db = Annotated[
     str,
     typer.Option(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.common import Db, Operator, Yes, database
 from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
 from gemeingut.cli.admin.retention import change_retention
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
@@ -17,7 +17,7 @@ from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS
 from gemeingut.cli.app import admin_content_app
 from gemeingut.cli.common import user_errors
-from gemeingut.i18n import _, current_language, text
+from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 
 
@@ -27,6 +27,7 @@ def content_export(
     user: Annotated[str, typer.Option(help="The person whose logged content to export.")],
     db: Db,
     out: Annotated[Path | None, typer.Option(help="JSONL file (default: stdout).")] = None,
+    operator: Operator = None,
 ) -> None:
     """A person's logged requests and answers (for their request under Art. 15 DSGVO); the
     reading itself is written to the audit log."""
@@ -35,13 +36,17 @@ def content_export(
     engine = database(db)
     pseudonym = person_pseudonym(engine, user)
     rows = [plain(row) for row in of_person(engine, pseudonym)]
-    record_admin_action(engine, "admin content export", f"read:{len(rows)}", pseudonym)
+    record_admin_action(engine, "admin:content-export", f"read:{len(rows)}", operator, pseudonym)
     if out is None:
         with closed_pipe_is_quiet():
             write_records(sys.stdout, rows, "jsonl", COLUMNS)
     else:
         write_private(out, lambda f: write_records(f, rows, "jsonl", COLUMNS))
-    said = _("{count} logged requests of {user} exported", count=len(rows), user=user)
+    said = plural(
+        len(rows),
+        _("1 logged request of {user} exported", user=user),
+        _("{count} logged requests of {user} exported", count=len(rows), user=user),
+    )
     console.print("[green]✓[/] " + text(said, current_language()))
 
 
@@ -51,6 +56,7 @@ def content_delete(
     user: Annotated[str, typer.Option(help="The person whose logged content to erase.")],
     db: Db,
     yes: Yes = False,
+    operator: Operator = None,
 ) -> None:
     """Erase a person's logged requests and answers (Art. 17 DSGVO); the audit log's metadata
     stays for its own retention, and the erasure is recorded there (a count, no name)."""
@@ -60,8 +66,12 @@ def content_delete(
     pseudonym = person_pseudonym(engine, user)
     confirm(yes, _("erase every logged request of {user}?", user=user))
     removed = erase_person(engine, pseudonym)
-    record_admin_action(engine, "admin:content-delete", f"erased:{removed}")
-    said = _("{count} logged requests of {user} erased", count=removed, user=user)
+    record_admin_action(engine, "admin:content-delete", f"erased:{removed}", operator)
+    said = plural(
+        removed,
+        _("1 logged request of {user} erased", user=user),
+        _("{count} logged requests of {user} erased", count=removed, user=user),
+    )
     console.print("[green]✓[/] " + text(said, current_language()))
 
 
@@ -81,7 +91,8 @@ def content_retention(
     off: Annotated[
         bool, typer.Option("--off", help="Log no content (what is kept goes at the next tidy).")
     ] = False,
+    operator: Operator = None,
 ) -> None:
     """Show or change content logging of every server of this database; a server started
     with another --content-log-days is refused."""
-    change_retention(db, "content_log_days", days, off)
+    change_retention(db, "content_log_days", days, off, operator)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.common import Db, Operator, Yes, database
+from gemeingut.cli.admin.safeguards import person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.app import admin_groups_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
@@ -12,31 +13,39 @@ from gemeingut.i18n import _, plural
 
 @admin_groups_app.command("add")
 @user_errors
-def groups_add(name: str, db: Db) -> None:
+def groups_add(name: str, db: Db, operator: Operator = None) -> None:
     """Add a group."""
     from gemeingut.serve.gateway.identity import add_group
 
-    add_group(database(db, create=True), name)
+    engine = database(db, create=True)
+    add_group(engine, name)
+    record_admin_action(engine, "admin:groups-add", f"added;{name}", operator)
     say("[green]✓[/]", _("group {name} added", name=name))
 
 
 @admin_groups_app.command("join")
 @user_errors
-def groups_join(group: str, user: str, db: Db) -> None:
+def groups_join(group: str, user: str, db: Db, operator: Operator = None) -> None:
     """Put USER into GROUP."""
     from gemeingut.serve.gateway.identity import add_member
 
-    add_member(database(db), user, group)
+    engine = database(db)
+    add_member(engine, user, group)
+    pseudonym = person_pseudonym(engine, user)
+    record_admin_action(engine, "admin:groups-join", f"join;{group}", operator, pseudonym)
     say("[green]✓[/]", _("{user} is in {group}", user=user, group=group))
 
 
 @admin_groups_app.command("leave")
 @user_errors
-def groups_leave(group: str, user: str, db: Db) -> None:
+def groups_leave(group: str, user: str, db: Db, operator: Operator = None) -> None:
     """Take USER out of GROUP."""
     from gemeingut.serve.gateway.identity import remove_member
 
-    remove_member(database(db), user, group)
+    engine = database(db)
+    remove_member(engine, user, group)
+    pseudonym = person_pseudonym(engine, user)
+    record_admin_action(engine, "admin:groups-leave", f"leave;{group}", operator, pseudonym)
     say("[green]✓[/]", _("{user} is no longer in {group}", user=user, group=group))
 
 
@@ -46,6 +55,7 @@ def groups_remove(
     group: str,
     db: Db,
     yes: Yes = False,
+    operator: Operator = None,
 ) -> None:
     """Remove a group and its limits; its members stay, without it (a group that still has
     members only with --yes)."""
@@ -60,6 +70,7 @@ def groups_remove(
             _("add --yes to remove it with its memberships, or `admin groups leave` first"),
         )
     remove_group(engine, group)
+    record_admin_action(engine, "admin:groups-remove", f"removed:members={count};{group}", operator)
     say("[green]✓[/]", _("group {name} removed", name=group))
 
 

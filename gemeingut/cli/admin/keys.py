@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, database
+from gemeingut.cli.admin.common import Db, Operator, database
+from gemeingut.cli.admin.safeguards import (
+    key_owner_pseudonym,
+    person_pseudonym,
+    record_admin_action,
+)
 from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.admin.times import iso_utc, point_in_time
 from gemeingut.cli.app import admin_keys_app
@@ -28,12 +33,14 @@ def keys_create(
     expires: Annotated[
         str | None,
         typer.Option(
-            help="Expiry, in the future: 90d, 12h, or a date/time; with an offset "
-            "(2027-01-31T18:00+01:00) it is converted to UTC, without one it is this machine's "
-            "local time; default: never."
+            help="Expiry, in the future: 90d, 12h, or a date/time (31.01.2027 18:00 or "
+            "2027-01-31T18:00); with an offset (2027-01-31T18:00+01:00) it is converted to UTC, "
+            "without one it is this machine's local time; a date alone (31.01.2027) means to "
+            "the end of that day: the key still works on it; default: never."
         ),
     ] = None,
     as_json: JsonFlag = False,
+    operator: Operator = None,
 ) -> None:
     """Create an API key. It is printed once and cannot be shown again."""
     from gemeingut.serve.gateway.identity import create_key, utcnow
@@ -48,7 +55,11 @@ def keys_create(
                 example="--model gemeingut-demo-1m",
             ),
         )
-    expires_at = point_in_time(expires, future=True, option="--expires") if expires else None
+    expires_at = (
+        point_in_time(expires, future=True, option="--expires", day_end=True)
+        if expires is not None
+        else None
+    )
     if expires_at is not None and expires_at <= utcnow():
         raise InputError(
             _(
@@ -58,7 +69,13 @@ def keys_create(
             ),
             _("give a time in the future, e.g. {example}", example="--expires 90d"),
         )
-    key_id, key = create_key(database(db), user, name, tuple(model) if model else None, expires_at)
+    engine = database(db)
+    key_id, key = create_key(engine, user, name, tuple(model) if model else None, expires_at)
+    scope = f"models={len(model)}" if model else "models=all"
+    expiry = f"expires={iso_utc(expires_at)}" if expires_at else "expires=never"
+    pseudonym = person_pseudonym(engine, user)
+    decision = f"created:{scope},{expiry}"
+    record_admin_action(engine, "admin:keys-create", decision, operator, pseudonym, key_id)
     if model:
         say(
             "[yellow]![/]",
@@ -103,11 +120,18 @@ def keys_list(
 
 @admin_keys_app.command("revoke")
 @user_errors
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id.")], db: Db) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id.")],
+    db: Db,
+    operator: Operator = None,
+) -> None:
     """Revoke a key at once (to replace it with one like it, use `keys rotate`)."""
     from gemeingut.serve.gateway.identity import revoke_key
 
-    revoke_key(database(db), key_id)
+    engine = database(db)
+    revoke_key(engine, key_id)
+    owner = key_owner_pseudonym(engine, key_id)
+    record_admin_action(engine, "admin:keys-revoke", "revoked", operator, owner, key_id)
     say("[green]✓[/]", _("key {id} revoked", id=key_id))
 
 
@@ -117,12 +141,18 @@ def keys_rotate(
     key_id: Annotated[str, typer.Argument(help="The id of the key to replace.")],
     db: Db,
     as_json: JsonFlag = False,
+    operator: Operator = None,
 ) -> None:
     """Replace a key: a new one with the same user, name, models, expiry and own limits; the
     old one is revoked at once. The new key is printed once."""
     from gemeingut.serve.gateway.identity import rotate_key
 
-    new_id, key = rotate_key(database(db), key_id)
+    engine = database(db)
+    new_id, key = rotate_key(engine, key_id)
+    # Two records, one per key: an export for either key shows the rotation.
+    owner = key_owner_pseudonym(engine, new_id)
+    record_admin_action(engine, "admin:keys-rotate", "revoked:rotated", operator, owner, key_id)
+    record_admin_action(engine, "admin:keys-rotate", "created:rotation", operator, owner, new_id)
     if as_json:
         typer.echo(json.dumps({"id": new_id, "key": key, "replaces": key_id}))
         return

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, database
+from gemeingut.cli.admin.common import Db, Operator, database
+from gemeingut.cli.admin.safeguards import (
+    key_owner_pseudonym,
+    person_pseudonym,
+    record_admin_action,
+)
 from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.app import admin_quotas_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, plural, text
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @admin_quotas_app.command("set")
@@ -20,7 +28,13 @@ def quotas_set(
     db: Db,
     key: Annotated[str | None, typer.Option(help="A key id.")] = None,
     user: Annotated[str | None, typer.Option(help="A user name.")] = None,
-    group: Annotated[str | None, typer.Option(help="A group name.")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            help="A group name: its limits are one pool for all members together (3 requests "
+            "a minute: 3 for the whole group); for a limit per person, set it per --user."
+        ),
+    ] = None,
     requests_per_minute: Annotated[
         int | None, typer.Option(min=0, help="Requests a minute (0 blocks).")
     ] = None,
@@ -37,9 +51,12 @@ def quotas_set(
         ),
     ] = None,
     lift: Annotated[list[str] | None, typer.Option(help="Remove this limit (repeatable).")] = None,
+    operator: Operator = None,
 ) -> None:
-    """Set limits for one key, user or group; a request must stay within all that apply. Use
-    is counted from when a limit is set: tokens used earlier that day do not count."""
+    """Set limits for one key, user or group; a request must stay within all that apply. A
+    group's limit is the group's total, shared by all its members (one member can use it up for
+    the others); for a limit per person, set it per user. Use is counted from when a limit is
+    set: tokens used earlier that day do not count."""
     from gemeingut.serve.gateway.identity import forget_empty_limits
     from gemeingut.serve.gateway.quotas import LIMITS, list_limits, set_limits
 
@@ -78,8 +95,11 @@ def quotas_set(
         (r for r in list_limits(engine) if (r["subject_kind"], r["subject"]) == (kind, subject)),
         {},
     )
+    if kind == "key" and any(value is not None for value in limits.values()):
+        _refuse_revoked(engine, subject)
     set_limits(engine, kind, subject, **limits)
     forget_empty_limits(engine, kind, subject)
+    _record(engine, kind, subject, limits, operator)
     who = {
         "key": _("key {name}", name=subject),
         "user": _("user {name}", name=subject),
@@ -113,6 +133,43 @@ def quotas_set(
             ),
         )
         say("[yellow]![/]", said)
+
+
+def _refuse_revoked(engine: Engine, key_id: str) -> None:
+    """A limit on a revoked key would limit nothing: the key no longer works."""
+    from sqlalchemy import select
+
+    from gemeingut.serve.gateway.tables import api_keys
+
+    with engine.connect() as conn:
+        revoked = conn.execute(
+            select(api_keys.c.revoked_at).where(api_keys.c.id == key_id)
+        ).scalar_one_or_none()
+    if revoked is not None:
+        raise InputError(
+            _("the key {id} is revoked: a limit on it would limit nothing", id=key_id),
+            _("set the limit on the key that replaced it (`gemeingut admin keys list`)"),
+        )
+
+
+def _record(
+    engine: Engine, kind: str, subject: str, limits: dict[str, int | None], operator: str | None
+) -> None:
+    """The change in the audit log: which limits, to what (`-`: lifted); a person by their
+    pseudonym, a key by its id, a group by its name (a group is no person)."""
+    short = {"requests_per_minute": "rpm", "tokens_per_day": "tpd", "concurrent_streams": "streams"}
+    changed = ",".join(
+        f"{short[name]}={'-' if value is None else value}" for name, value in limits.items()
+    )
+    if kind == "user":
+        pseudonym = person_pseudonym(engine, subject)
+        record_admin_action(engine, "admin:quotas-set", f"user:{changed}", operator, pseudonym)
+    elif kind == "key":
+        owner = key_owner_pseudonym(engine, subject)
+        record_admin_action(engine, "admin:quotas-set", f"key:{changed}", operator, owner, subject)
+    else:
+        decision = f"group:{changed};{subject}"  # the name last: a long one is cut, not the limits
+        record_admin_action(engine, "admin:quotas-set", decision, operator)
 
 
 @admin_quotas_app.command("list")

@@ -1,6 +1,6 @@
 """`admin audit retention` and `admin content retention`: the periods every server of one
 database applies, shown, or changed on purpose (a server started with another value is
-refused); each change is itself an audit record."""
+refused; running servers follow within seconds); each change is itself an audit record."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
 
-def change_retention(db: str, name: str, days: int | None, off: bool) -> None:
+def change_retention(db: str, name: str, days: int | None, off: bool, operator: str | None) -> None:
     """Show the stored value of `name` (`retention.AUDIT_DAYS` or `CONTENT_DAYS`), or store
     `days` (`off`: none) for every server of the database."""
     from gemeingut.serve.gateway.retention import (
@@ -38,6 +38,7 @@ def change_retention(db: str, name: str, days: int | None, off: bool) -> None:
         engine,
         "admin:audit-retention" if audit else "admin:content-retention",
         "off" if off else f"set:{days}",
+        operator,
     )
     now = days_said(name, None if off else str(days))
     said = _(
@@ -49,12 +50,17 @@ def change_retention(db: str, name: str, days: int | None, off: bool) -> None:
     say("[green]✓[/]", said)
     if audit:
         note = _(
-            "servers running now apply it at their next hourly tidy; restart them so that "
-            "/v1/policy says it too"
+            "servers running now say it on /v1/policy within seconds and delete by it at "
+            "their next hourly tidy"
+        )
+    elif off:
+        note = _(
+            "servers running now stop logging content within seconds; what they kept is "
+            "deleted at their next hourly tidy"
         )
     else:
         note = _(
-            "servers running now log as they started until they are restarted (their hourly "
-            "tidy already deletes by the new value): restart them"
+            "servers running now log content within seconds and delete it by the new period "
+            "at their next hourly tidy"
         )
-    say("[yellow]![/]", note)
+    say("•", note)

@@ -11,6 +11,8 @@ from gemeingut.i18n import _
 from gemeingut.serve.limits import MOST_DAYS
 
 DURATION = re.compile(r"^(\d+)\s*([dhm])$")
+# 31.01.2027 or 31.01.2027 18:00, as German forms write a date; a bare date is a whole day.
+GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2}))?$")
 
 
 def iso_utc(value: datetime) -> str:
@@ -26,10 +28,12 @@ def local_time(value: datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
-def point_in_time(value: str, future: bool, option: str) -> datetime:
+def point_in_time(value: str, future: bool, option: str, day_end: bool = False) -> datetime:
     """Naive UTC, as the tables keep time, for `value` of `option`: `30d`, `12h`, `15m` from
-    now (future) or ago; or an ISO date/time, converted from its offset or, without one, from
-    this machine's local time (what a person at it means by 08:00)."""
+    now (future) or ago; or an ISO or German date/time (31.01.2027 18:00), converted from its
+    offset or, without one, from this machine's local time (what a person at it means by
+    08:00). A bare date is its start, or with `day_end` the end of that day (a key that
+    `--expires 31.01.2027` still works on the 31st)."""
     from gemeingut.serve.gateway.identity import utcnow
 
     out_of_range = InputError(
@@ -42,6 +46,11 @@ def point_in_time(value: str, future: bool, option: str) -> datetime:
         ),
         _("e.g. {example}", example=f"{option} 90d"),
     )
+    if not value.strip():
+        raise InputError(
+            _("{option} is empty", option=option),
+            _("give a duration or a date, e.g. {example}", example=f"{option} 90d"),
+        )
     found = DURATION.match(value.strip())
     if found:
         unit = {"d": "days", "h": "hours", "m": "minutes"}[found[2]]
@@ -53,14 +62,33 @@ def point_in_time(value: str, future: bool, option: str) -> datetime:
             raise out_of_range
         return utcnow() + delta if future else utcnow() - delta
     try:
-        when = datetime.fromisoformat(value.strip())
+        when = _date_time(value.strip(), day_end)
+    except OverflowError:  # the end of 31.12.9999
+        raise out_of_range from None
     except ValueError:
         raise InputError(
             _("{option}: {value!r} is neither a duration nor a date", option=option, value=value),
-            _("write e.g. 30d, 12h, 2027-01-31 or 2027-01-31T08:00+01:00"),
+            _(
+                "write e.g. 30d, 12h, 31.01.2027, 31.01.2027 18:00, 2027-01-31 or "
+                "2027-01-31T08:00+01:00"
+            ),
         ) from None
     try:
         # A naive time is local: astimezone() reads it so; then UTC, naive as the tables are.
         return when.astimezone(UTC).replace(tzinfo=None)
     except (OverflowError, ValueError, OSError):
         raise out_of_range from None
+
+
+def _date_time(value: str, day_end: bool) -> datetime:
+    """An ISO or German (TT.MM.JJJJ [HH:MM]) date/time; a bare date is midnight, or with
+    `day_end` the next midnight. ValueError where it is neither."""
+    german = GERMAN_DATE.match(value)
+    if german:
+        day, month, year, hour, minute = german.groups()
+        when = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0))
+        bare = hour is None
+    else:
+        when = datetime.fromisoformat(value)
+        bare = len(value) <= len("2027-01-31")
+    return when + timedelta(days=1) if bare and day_end else when

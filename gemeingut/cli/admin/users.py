@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from gemeingut.cli.admin.common import Db, Yes, database
+from gemeingut.cli.admin.common import Db, Operator, Yes, database
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.app import admin_users_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
 
 
 @admin_users_app.command("add")
@@ -20,11 +20,17 @@ def users_add(
     name: Annotated[str, typer.Argument(help="User name, e.g. a login or e-mail.")],
     db: Db,
     group: Annotated[list[str] | None, typer.Option(help="Group to join (repeatable).")] = None,
+    operator: Operator = None,
 ) -> None:
     """Add a user."""
     from gemeingut.serve.gateway.identity import add_user
 
-    add_user(database(db, create=True), name, tuple(group or ()))
+    engine = database(db, create=True)
+    add_user(engine, name, tuple(group or ()))
+    pseudonym = person_pseudonym(engine, name)
+    record_admin_action(
+        engine, "admin:users-add", f"added:groups={len(group or ())}", operator, pseudonym
+    )
     say("[green]✓[/]", _("user {name} added", name=name))
 
 
@@ -46,6 +52,7 @@ def users_remove(
     name: Annotated[str, typer.Argument(help="The person to remove.")],
     db: Db,
     yes: Yes = False,
+    operator: Operator = None,
 ) -> None:
     """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO);
     the audit log keeps its pseudonymised records for its retention."""
@@ -55,31 +62,41 @@ def users_remove(
     pseudonym = person_pseudonym(engine, name)
     confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
     removed = remove_user(engine, name, pseudonym)
-    record_admin_action(engine, "admin:users-remove", f"removed:keys={removed['keys']}")
-    said = _(
-        "user {name} removed ({keys} keys, {content} logged requests)",
-        name=name,
-        keys=removed["keys"],
-        content=removed["content"],
+    decision = f"removed:keys={removed['keys']},content={removed['content']}"
+    record_admin_action(engine, "admin:users-remove", decision, operator)  # a count, no name
+    keys = plural(removed["keys"], _("1 key"), _("{count} keys", count=removed["keys"]))
+    content = plural(
+        removed["content"],
+        _("1 logged request"),
+        _("{count} logged requests", count=removed["content"]),
     )
+    said = _("user {name} removed ({keys}, {content})", name=name, keys=keys, content=content)
     say("[green]✓[/]", said)
 
 
 @admin_users_app.command("disable")
 @user_errors
-def users_disable(name: str, db: Db) -> None:
+def users_disable(name: str, db: Db, operator: Operator = None) -> None:
     """Stop every key of a user from working (until `enable`)."""
     from gemeingut.serve.gateway.identity import set_user_disabled
 
-    set_user_disabled(database(db), name, True)
+    engine = database(db)
+    set_user_disabled(engine, name, True)
+    record_admin_action(
+        engine, "admin:users-disable", "disabled", operator, person_pseudonym(engine, name)
+    )
     say("[green]✓[/]", _("user {name} disabled", name=name))
 
 
 @admin_users_app.command("enable")
 @user_errors
-def users_enable(name: str, db: Db) -> None:
+def users_enable(name: str, db: Db, operator: Operator = None) -> None:
     """Let a disabled user's keys work again."""
     from gemeingut.serve.gateway.identity import set_user_disabled
 
-    set_user_disabled(database(db), name, False)
+    engine = database(db)
+    set_user_disabled(engine, name, False)
+    record_admin_action(
+        engine, "admin:users-enable", "enabled", operator, person_pseudonym(engine, name)
+    )
     say("[green]✓[/]", _("user {name} enabled", name=name))

@@ -57,6 +57,7 @@ from gemeingut.serve.gateway.quotas import (
     reserve,
     settle,
 )
+from gemeingut.serve.gateway.retention import CONTENT_DAYS, LivePeriods
 from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import audit_log
 from gemeingut.serve.http_errors import APIError, backend_errors_as_http, database_unavailable
@@ -87,10 +88,18 @@ FALLBACK_DECISIONS = {
 
 class Gateway:
     def __init__(self, engine: Engine, content_days: int | None = None) -> None:
-        """`content_days`: keep what was asked and answered that many days (opt-in)."""
+        """`content_days`: keep what was asked and answered that many days (opt-in), unless
+        the database stores another value for all of its servers (`admin content retention`:
+        followed within seconds, see `retention.LivePeriods`)."""
         self.engine = engine
         self.audit = AuditLog(engine)
-        self.content_days = content_days
+        self.periods = LivePeriods(engine)
+        self._content_days = content_days
+
+    @property
+    def content_days(self) -> int | None:
+        """Days content is kept, now; None: no content is logged."""
+        return self.periods.days(CONTENT_DAYS, self._content_days)
 
     def record(
         self,
@@ -175,8 +184,8 @@ class Admission:
                     )
                     raise database_unavailable() from None
                 time.sleep(pause)
-        if self.gateway.content_days and answers is not None:
-            self._keep_content(answers)
+        if self.prompts and answers is not None and self.gateway.content_days:
+            self._keep_content(answers)  # logged at admission and still (it may be off now)
 
     @property
     def finished(self) -> bool:
@@ -416,11 +425,12 @@ async def admit(
 
     answers = params.max_tokens != 0  # embeddings and the lens generate nothing
 
-    def take() -> Reservation:
-        return reserve(gateway.engine, principal, tokens, stream, utcnow(), answers)
+    def take() -> tuple[Reservation, bool]:
+        reservation = reserve(gateway.engine, principal, tokens, stream, utcnow(), answers)
+        return reservation, bool(gateway.content_days)  # now and then a query: not in the loop
 
     try:
-        reservation = await run_in_threadpool(take)
+        reservation, logs_content = await run_in_threadpool(take)
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
         await run_in_threadpool(
@@ -442,7 +452,7 @@ async def admit(
         ) from None
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None
-    kept = tuple(prompt_text(p) for p in prompts) if gateway.content_days else ()
+    kept = tuple(prompt_text(p) for p in prompts) if logs_content else ()
     admission = Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
     if (trail := TRAIL.get()) is not None:
         trail.admission = admission  # a failure nobody foresaw still settles and records it

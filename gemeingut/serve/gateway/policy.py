@@ -52,6 +52,8 @@ LOOKALIKES = str.maketrans(
     "аеорсухѕіјԁһԛԝӏАВЕКМНОРСТХЅІЈҮԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧοօ",
     "aeopcyxsijdhqwlABEKMHOPCTXSIJYQWABEZHIKMNOPTYXoo",
 )
+# Ordinary text: a pattern that matches zero characters in it matches (nearly) every text.
+PLAIN_TEXT = "Guten Tag, wie geht es?"
 # A keyword phrase's space: any run of white space, hyphens, dashes or underscores.
 GAP = r"[\s_\-\u2010-\u2015\u2212]+"
 READING = {
@@ -119,11 +121,20 @@ class Rule(BaseModel):
         if self.kind == "regex":
             self.case_sensitive = bool(self.case_sensitive)
             try:
-                re.compile(self.pattern or "")
+                compiled = re.compile(self.pattern or "")
             except re.error as error:
                 raise ValueError(
                     _("pattern is not a valid regular expression: {error}", error=str(error))
                 ) from None
+            if _matches_nothing(compiled):
+                raise ValueError(
+                    _(
+                        "pattern {pattern!r} matches empty text, so the rule would apply to "
+                        "every request; write it so that it needs at least one character "
+                        "(e.g. `x+`, not `x*`)",
+                        pattern=self.pattern,
+                    )
+                )
         unknown = set(self.types or ()) - set(PII_TYPES)
         if unknown:
             raise ValueError(
@@ -301,6 +312,15 @@ def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:
             _("name labels of that model under `labels`"),
         )
     return model
+
+
+def _matches_nothing(pattern: re.Pattern[str]) -> bool:
+    """Whether `pattern` matches zero characters in empty or ordinary text (`x*`, `a|`,
+    `\\b`): a refusing rule would refuse every request, a redacting one put its placeholder
+    between any two characters."""
+    if pattern.search("") is not None:
+        return True
+    return any(m.start() == m.end() for m in pattern.finditer(PLAIN_TEXT))
 
 
 def _matcher(rule: Rule) -> re.Pattern[str]:

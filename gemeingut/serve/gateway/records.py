@@ -16,16 +16,16 @@ in place, and `missing` lists it: it is never invented.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import Engine, func, inspect, select
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
@@ -37,22 +37,34 @@ from gemeingut.serve.gateway.tables import (
     settings,
     users,
 )
+from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 PREFIX = "deployment."
 IN_PROCESS = "in-process"
 
 
 class ControllerFacts(BaseModel):
-    """What only the controller can state; each is prose for the record."""
+    """What only the controller can state; each is prose for the record, purposes and
+    recipients also a list (one item each)."""
 
     model_config = ConfigDict(extra="forbid")
 
     controller: str | None = None  # name and contact of the controller
     dpo: str | None = None  # contact of the data protection officer
-    purposes: str | None = None
+    purposes: str | list[str] | None = None
     legal_basis: str | None = None
-    recipients: str | None = None  # recipients beyond the engine the server itself names
+    recipients: str | list[str] | None = None  # beyond the engine the server itself names
     transfers: str | None = None  # transfers to third countries, with safeguards
+
+    @field_validator("purposes", "recipients", mode="before")
+    @classmethod
+    def _text_or_list(cls, value: object) -> object:
+        """One message for a value that is neither (pydantic would report each of the two)."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return value
+        raise ValueError(_("must be a text or a list of texts"))
 
 
 def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
@@ -112,32 +124,35 @@ def deployment(engine: Engine) -> dict[str, str]:
 
 
 def load_facts(path: Path | None) -> ControllerFacts:
+    """The controller's facts in `path`; a mistake is said with its line and field, in the
+    reader's language (as the safety policy's are)."""
     if path is None:
         return ControllerFacts()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return ControllerFacts.model_validate(data)
+        data, root = compose(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise InputError(
             _("{path}: cannot be read ({error})", path=str(path), error=str(error)),
             _("pass a YAML file with the controller's facts"),
         ) from None
-    except yaml.YAMLError as error:
+    except UnicodeDecodeError:
         raise InputError(
-            _("{path}: not valid YAML ({error})", path=str(path), error=str(error)),
-            _("fix the YAML"),
+            _("{path}: not a UTF-8 text file", path=str(path)), _("save it as UTF-8")
         ) from None
+    except yaml.YAMLError as error:
+        raise InputError(syntax_problem(path, error), _("fix the YAML")) from None
+    try:
+        return ControllerFacts.model_validate(data or {})
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or text(_("(top level)"))
+        known = list(ControllerFacts.model_fields)
         raise InputError(
             _(
-                "{path}, field {field}: {problem}",
+                "{path}: {problem}",
                 path=str(path),
-                field=where,
-                problem=first["msg"],
+                problem=where_wrong(data, root, first, lambda _loc: known, cutoff=0.6),
             ),
-            _("allowed fields: {fields}", fields=", ".join(ControllerFacts.model_fields)),
+            _("allowed fields: {fields}", fields=", ".join(known)),
         ) from None
 
 
@@ -215,6 +230,8 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
     record.missing = [name for name, value in facts.model_dump().items() if not value]
     if not record.deployment:
         record.missing.append("deployment")
+    if not record.deployment.get("audit_retention_days"):  # item f: no time limit for erasure
+        record.missing.append("audit_retention")
     return record
 
 
@@ -233,6 +250,10 @@ def as_json(record: Record) -> dict[str, Any]:
         "active_api_keys": record.active_keys,
         "audit_records": record.audit_records,
         "unfinished_audit_records": record.unfinished_records,
-        "oldest_audit_record": record.oldest_record.isoformat() if record.oldest_record else None,
+        "oldest_audit_record": (
+            record.oldest_record.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+            if record.oldest_record
+            else None
+        ),
         "missing": record.missing,
     }

@@ -4,6 +4,7 @@ given, and what nobody stated is marked where it is missing."""
 
 from __future__ import annotations
 
+from gemeingut.i18n import plural
 from gemeingut.serve.gateway.records import IN_PROCESS, Record
 
 TEXT = {
@@ -20,8 +21,14 @@ TEXT = {
         "b": "b) Zwecke der Verarbeitung",
         "legal_basis": "Rechtsgrundlage",
         "c": "c) Betroffene Personen und Kategorien personenbezogener Daten",
-        "subjects": "Personen mit Zugang zum Server: {users} Nutzerkonten ({disabled} gesperrt) "
-        "in {groups} Gruppen, {keys} API-Schlüssel ({active} gültig).",
+        "subjects": "Personen mit Zugang zum Server: {users} ({disabled} gesperrt) in {groups}, "
+        "{keys} ({active} gültig).",
+        "users_one": "1 Nutzerkonto",
+        "users": "{count} Nutzerkonten",
+        "groups_one": "1 Gruppe",
+        "groups": "{count} Gruppen",
+        "keys_one": "1 API-Schlüssel",
+        "keys_many": "{count} API-Schlüssel",
         "accounts": "Nutzerkonten: Name, Gruppen, Sperrvermerk, Anlagedatum.",
         "keys": "API-Schlüssel: Kennung, Bezeichnung, SHA-256 des Geheimnisses (das Geheimnis "
         "selbst wird nicht gespeichert), erlaubte Modelle, Ablauf, Widerruf, letzte Nutzung.",
@@ -63,8 +70,9 @@ TEXT = {
         "mit `gemeingut admin audit purge` gelöscht werden; `gemeingut admin audit retention "
         "--days N` legt eine für alle Server dieser Datenbank fest.",
         "counter_retention": "Kontingentzähler vergangener Zeitfenster werden stündlich gelöscht.",
-        "account_retention": "Nutzerkonten und Schlüssel bleiben, bis eine Administratorin sie "
-        "sperrt oder widerruft.",
+        "account_retention": "Nutzerkonten und Schlüssel bleiben, bis eine Administratorin die "
+        "Person entfernt (`gemeingut admin users remove`, das auch ihre Schlüssel, Limits und "
+        "gespeicherten Inhalte löscht); Sperren und Widerrufen löschen nichts.",
         "g": "g) Technische und organisatorische Maßnahmen (Art. 32 DSGVO)",
         "tom_pseudonym": "Pseudonymisierung der Personen im Protokoll (keine Spalte für Namen "
         "oder Nutzerkennungen).",
@@ -93,8 +101,14 @@ TEXT = {
         "b": "b) Purposes of the processing",
         "legal_basis": "Legal basis",
         "c": "c) Data subjects and categories of personal data",
-        "subjects": "People with access to the server: {users} user accounts ({disabled} "
-        "disabled) in {groups} groups, {keys} API keys ({active} valid).",
+        "subjects": "People with access to the server: {users} ({disabled} disabled) in "
+        "{groups}, {keys} ({active} valid).",
+        "users_one": "1 user account",
+        "users": "{count} user accounts",
+        "groups_one": "1 group",
+        "groups": "{count} groups",
+        "keys_one": "1 API key",
+        "keys_many": "{count} API keys",
         "accounts": "User accounts: name, groups, disabled flag, creation date.",
         "keys": "API keys: id, name, SHA-256 of the secret (the secret itself is not stored), "
         "allowed models, expiry, revocation, last use.",
@@ -134,8 +148,9 @@ TEXT = {
         "audit purge` deletes them; `gemeingut admin audit retention --days N` sets one for "
         "every server of this database.",
         "counter_retention": "Quota counters of past windows are deleted hourly.",
-        "account_retention": "User accounts and keys stay until an administrator disables or "
-        "revokes them.",
+        "account_retention": "User accounts and keys stay until an administrator removes the "
+        "person (`gemeingut admin users remove`, which deletes their keys, limits and stored "
+        "content too); disabling and revoking delete nothing.",
         "g": "g) Technical and organisational measures (Art. 32 GDPR)",
         "tom_pseudonym": "Persons pseudonymised in the log (no column for names or user ids).",
         "tom_named": "**The log has a column for names or user ids**: persons are not only "
@@ -157,9 +172,14 @@ def render_record(record: Record, language: str = "de") -> str:
     facts = record.facts
     setup = record.deployment
 
-    def stated(name: str) -> str:
+    def stated(name: str, indent: str = "") -> str:
+        """A stated fact as given (a list as a list), or the mark that it is missing."""
         value = getattr(facts, name)
-        return value.strip() if value else t["missing"].format(field=name)
+        if not value:
+            return t["missing"].format(field=name)
+        if isinstance(value, list):
+            return "\n".join(f"{indent}- {item.strip()}" for item in value)
+        return value.strip()
 
     lines = [f"# {t['title']}", ""]
     if setup:
@@ -177,10 +197,10 @@ def render_record(record: Record, language: str = "de") -> str:
     )
     lines += [
         t["subjects"].format(
-            users=record.users,
+            users=_count(record.users, t["users_one"], t["users"]),
             disabled=record.disabled_users,
-            groups=record.groups,
-            keys=record.keys,
+            groups=_count(record.groups, t["groups_one"], t["groups"]),
+            keys=_count(record.keys, t["keys_one"], t["keys_many"]),
             active=record.active_keys,
         ),
         "",
@@ -211,7 +231,10 @@ def render_record(record: Record, language: str = "de") -> str:
         lines.append(t["upstream"].format(upstream=upstream))
     elif upstream == IN_PROCESS:
         lines.append(t["in_process"])
-    lines += ["", f"- {t['further']}: {stated('recipients')}", "", f"## {t['e']}", ""]
+    recipients = stated("recipients", indent="  ")
+    if isinstance(facts.recipients, list) and facts.recipients:
+        recipients = "\n" + recipients  # a list under its heading
+    lines += ["", f"- {t['further']}: {recipients}", "", f"## {t['e']}", ""]
     lines += [stated("transfers"), "", f"## {t['f']}", ""]
     days = setup.get("audit_retention_days")
     lines += [
@@ -235,6 +258,11 @@ def render_record(record: Record, language: str = "de") -> str:
     if setup.get("policy_classifiers"):
         lines.append(f"- {t['classifiers'].format(rules=setup['policy_classifiers'])}")
     return "\n".join(lines) + "\n"
+
+
+def _count(count: int, one: str, other: str) -> str:
+    """`1 Gruppe`, `2 Gruppen`: never "1 Gruppen"."""
+    return plural(count, one, other.format(count=count))  # type: ignore[arg-type]
 
 
 def _days(days: int | str, t: dict[str, str]) -> str:

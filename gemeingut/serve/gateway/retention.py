@@ -8,14 +8,17 @@ servers apply. So they are stored once in the database (`shared.*` in `settings`
 server started with `--audit-retention-days` (or `--content-log-days`) stores its value, a
 server started without the option uses the stored one, and one started with another value is
 refused, naming both (`agree_retention`). `admin audit retention` and `admin content retention`
-change them on purpose (`set_retention`); the hourly tidy reads them each time, so that every
-running server follows such a change.
+change them on purpose (`set_retention`); every running server follows such a change: the
+hourly tidy reads them each time, and what a request needs of them (is content logged? what
+does /v1/policy say?) is read again at most every `REREAD_SECONDS` (`LivePeriods`), so that
+content logging switched off stops within seconds, without a restart.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +35,7 @@ from gemeingut.serve.gateway.store import insert_or_ignore, writing
 from gemeingut.serve.gateway.tables import settings
 
 TIDY_EVERY_SECONDS = 3600
+REREAD_SECONDS = 3.0  # how stale a running server's periods may be (one small query)
 AUDIT_DAYS = "audit_retention_days"
 CONTENT_DAYS = "content_log_days"
 SHARED = (AUDIT_DAYS, CONTENT_DAYS)
@@ -52,6 +56,37 @@ class Retention:
 
     audit_days: int | None
     content_days: int | None
+
+
+class LivePeriods:
+    """The periods stored now, as a running server applies them: read again at most every
+    `every` seconds (a request reads them from memory in between). A period not stored is the
+    one this server was given (`started`); a database that fails keeps the last one read."""
+
+    def __init__(self, engine: Engine, every: float = REREAD_SECONDS) -> None:
+        self.engine = engine
+        self.every = every
+        self._stored: dict[str, str] = {}
+        self._read_at = -float("inf")
+        self._reading = threading.Lock()
+
+    def days(self, name: str, started: int | None) -> int | None:
+        """`name`'s period in days now (None: off), `started` where none is stored."""
+        value = self._current().get(name)
+        if value is None:
+            return started
+        return None if value == OFF else int(value)
+
+    def _current(self) -> dict[str, str]:
+        if time.monotonic() - self._read_at >= self.every and self._reading.acquire(False):
+            try:  # one thread reads; the others use the last values meanwhile
+                self._stored = stored_values(self.engine)
+            except SQLAlchemyError:
+                log.warning("the stored retention could not be read; the last one read applies")
+            finally:
+                self._read_at = time.monotonic()
+                self._reading.release()
+        return self._stored
 
 
 def stored_retention(engine: Engine) -> Retention:

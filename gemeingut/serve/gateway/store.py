@@ -78,6 +78,9 @@ def open_store(value: str, create: bool = True) -> Engine:
     try:
         _migrate(engine)
         _ensure_secret(engine)
+    except InputError:
+        engine.dispose()
+        raise
     except SQLAlchemyError as error:
         engine.dispose()
         cause = str(error.orig if hasattr(error, "orig") else error).strip().splitlines()[0]
@@ -110,8 +113,13 @@ def _engine(url: str) -> Engine:
 def _create_private(path: Path) -> None:
     """Create a new SQLite file readable by its owner only (whatever the umask): it holds the
     pseudonym secret, key hashes and logged content. SQLite gives its -wal and -shm files the
-    database file's permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    database file's permissions. Its folder must exist: a mistyped folder would otherwise
+    become a new tree holding a database nobody looks for."""
+    if not path.parent.is_dir():
+        raise InputError(
+            _("the folder {folder} of the gateway database does not exist", folder=path.parent),
+            _("check --db, or create the folder first: mkdir -p {folder}", folder=path.parent),
+        )
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         path.chmod(0o600)  # os.open's mode is narrowed by the umask, never widened; be exact
@@ -197,8 +205,31 @@ def _migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # two servers starting at once migrate in turn
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        _refuse_newer(conn, config)
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def _refuse_newer(conn: Connection, config: object) -> None:
+    """A database that a newer gemeingut has migrated names a revision this one does not
+    know: Alembic would fail with its own traceback; say which versions meet instead."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
+    known = {revision.revision for revision in script.walk_revisions()}
+    stored = MigrationContext.configure(conn).get_current_heads()
+    unknown = [revision for revision in stored if revision not in known]
+    if unknown:
+        raise InputError(
+            _(
+                "the database comes from a newer gemeingut version (revision {revision}); "
+                "this one knows revisions up to {newest}",
+                revision=", ".join(unknown),
+                newest=script.get_current_head() or "?",
+            ),
+            _("use the newer gemeingut version, or a backup made with this one"),
+        )
 
 
 def _ensure_secret(engine: Engine) -> None:

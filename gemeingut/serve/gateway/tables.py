@@ -99,6 +99,8 @@ audit_log = Table(
     Column("prompt_tokens", Integer, nullable=True),
     Column("completion_tokens", Integer, nullable=True),
     Column("duration_ms", Integer, nullable=True),
+    # Only an administrator's record (`admin:…`): who acted, as a pseudonym (revision 0006).
+    Column("operator_pseudonym", String(16), nullable=True),
 )
 
 # Only where the deployment opts in (`serve --content-log-days N`): what was asked and answered,

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from tests.apps.web.conftest import sign_in
 
-VIEWS = ("Chat", "Dokumente", "Blick ins Modell", "Vermerk oder Rede", "Ausschreibung prüfen", "Über das Modell")
+VIEWS = (
+    "Chat",
+    "Dokumente",
+    "Blick ins Modell",
+    "Vermerk oder Rede",
+    "Ausschreibung prüfen",
+    "Über das Modell",
+)
 
 
 def test_no_view_scrolls_sideways_at_320_pixels(page, site: dict) -> None:
@@ -14,7 +21,9 @@ def test_no_view_scrolls_sideways_at_320_pixels(page, site: dict) -> None:
     wide = {}
     for view in VIEWS:
         page.get_by_role("button", name=view, exact=True).click()
-        width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        width = page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
         if width[0] > width[1]:
             wide[view] = width
     assert wide == {}

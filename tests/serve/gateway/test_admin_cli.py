@@ -98,12 +98,14 @@ def test_the_audit_log_exports_as_jsonl_and_csv_and_is_purged(tmp_path: Path) ->
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["status"] for r in rows] == ["200", "401", "429"]
     lines = admin(db, "audit", "export").output.strip().splitlines()
-    assert len(lines) == 3 and json.loads(lines[0])["model"] == "demo"
+    assert len(lines) == 4 and json.loads(lines[0])["model"] == "demo"
+    reading = json.loads(lines[3])  # the first export is itself on record
+    assert (reading["route"], reading["decision"]) == ("admin:audit-export", "read:3;all")
     future = admin(db, "audit", "purge", "--older-than", "2999-01-01", "--yes", "--force")
     assert future.exit_code == 2 and "liegt in der Zukunft" in future.output
-    assert "früherer Löschungen" in future.output and len(list(export(open_store(str(db))))) == 3
+    assert "früherer Löschungen" in future.output and len(list(export(open_store(str(db))))) == 5
     purged = admin(db, "audit", "purge", "--older-than", "0d", "--yes")
-    assert "3 Protokolleinträge gelöscht" in purged.output
+    assert "5 Protokolleinträge gelöscht" in purged.output
 
 
 def test_serving_the_network_without_a_database_is_refused(tmp_path: Path) -> None:
@@ -165,7 +167,8 @@ def test_a_time_with_an_offset_is_converted_and_one_without_is_local(
     def since(value: str) -> list[str]:
         result = admin(db, "audit", "export", "--since", value)
         assert result.exit_code == 0, result.output
-        return [json.loads(line)["request_id"] for line in result.output.splitlines()]
+        found = [json.loads(line)["request_id"] for line in result.output.splitlines()]
+        return [r for r in found if not r.startswith("admin-")]  # earlier exports' records
 
     assert since("2026-12-04T22:00+02:00") == ["r20", "r21", "r22"]  # 20:00 UTC
     assert since("2026-12-04T21:00Z") == ["r21", "r22"]
@@ -186,7 +189,11 @@ def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path) -> None
         assert "die Gateway-Datenbank" in result.output and "gibt es nicht" in result.output
         assert "admin groups add" in result.output
     assert not (tmp_path / "nonexistent").exists()
-    assert admin(typo, "groups", "add", "demo").exit_code == 0  # as `make demo` starts
+    folder = admin(typo, "groups", "add", "demo")  # nor a tree of new folders
+    assert folder.exit_code == 2 and "gibt es nicht" in folder.output, folder.output
+    assert "mkdir -p" in folder.output and not (tmp_path / "nonexistent").exists()
+    typo.parent.mkdir(parents=True)  # as `make demo` does with workspace/
+    assert admin(typo, "groups", "add", "demo").exit_code == 0
     assert admin(typo, "users", "list").exit_code == 0
 
 

@@ -67,7 +67,7 @@ def test_opted_in_content_is_kept_exported_with_a_trace_and_erased(
     sent = [answer.choices[0].message.content, streamed]  # the random model may emit NUL,
     assert answers == [text.replace("\x00", "\ufffd") for text in sent]  # kept as U+FFFD
     records = list(export(engine))
-    reading = [r for r in records if r["route"] == "admin content export"]
+    reading = [r for r in records if r["route"] == "admin:content-export"]
     assert len(reading) == 1 and reading[0]["decision"] == "read:2"
     assert reading[0]["user_pseudonym"] == records[0]["user_pseudonym"]  # whose content
     assert all(QUESTION not in json.dumps(r, default=str) for r in records)  # log: metadata only

@@ -133,8 +133,19 @@ def test_every_format_character_counts_as_invisible() -> None:
         ),
         ("[unclosed", "die Richtlinie lässt sich nicht lesen"),
         ("- a list\n", r"\(oberste Ebene\): muss ein Objekt sein"),
+        (
+            "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: kw\n    kind: regex\n"
+            "    action: refuse\n    pattern: 'x*'\n    text: {de: a, en: b}\n",
+            r"Zeile 5, Regel 1 \(kw\): pattern 'x\*' passt auf leeren Text, die Regel träfe "
+            r"also jede Anfrage",
+        ),
+        (
+            "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: r\n    kind: regex\n"
+            "    action: redact\n    pattern: '\\b'\n    text: {de: a, en: b}\n",
+            r"Regel 1 \(r\): pattern '\\\\b' passt auf leeren Text",
+        ),
     ],
-    ids=["bad-regex", "no-english", "pii-refuses", "not-yaml", "a-list"],
+    ids=["bad-regex", "no-english", "pii-refuses", "not-yaml", "a-list", "empty", "zero-width"],
 )
 def test_a_broken_policy_file_is_named_with_its_field(
     tmp_path: Path, text: str, message: str

@@ -59,7 +59,7 @@ def test_the_record_is_written_from_the_servers_own_settings(
     text = unstated.output
     assert text.startswith("# Verzeichnis von Verarbeitungstätigkeiten (Art. 30 Abs. 1 DSGVO)")
     assert "Betrieb des Sprachmodells `winzig`" in text
-    assert "2 Nutzerkonten (0 gesperrt) in 1 Gruppen, 2 API-Schlüssel (1 gültig)" in text
+    assert "2 Nutzerkonten (0 gesperrt) in 1 Gruppe, 2 API-Schlüssel (1 gültig)" in text
     assert "`user_pseudonym`" in text and "`prompt_tokens`" in text  # the table's own columns
     assert "Inhalte von Anfragen und Antworten: werden nicht gespeichert" in text
     assert "IP-Adressen: werden nicht gespeichert" in text

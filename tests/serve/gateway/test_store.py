@@ -54,6 +54,10 @@ def test_a_missing_database_file_is_refused_unless_asked_to_create_it(tmp_path: 
     with pytest.raises(InputError, match=r"die Gateway-Datenbank .*gateway\.db gibt es nicht"):
         open_store(str(missing), create=False)
     assert not missing.parent.exists()  # no folder, no empty database
+    with pytest.raises(InputError, match=r"den Ordner .*tippfehler der Gateway-Datenbank"):
+        open_store(str(missing))  # nor a new folder where one was mistyped
+    assert not missing.parent.exists()
+    missing.parent.mkdir()
     open_store(str(missing))  # a server's or `admin groups add`'s first start
     assert missing.is_file()
     open_store(str(missing), create=False)
