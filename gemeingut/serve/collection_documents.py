@@ -11,27 +11,40 @@ name can say whom it is about.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.apps.rag.uploads import LONGEST_NAME, add_uploaded
+from gemeingut.apps.rag.ingest_files import UPLOADED
+from gemeingut.apps.rag.storage import CollectionBusy
+from gemeingut.apps.rag.uploads import LONGEST_NAME, NotTaken, add_uploaded, document_key
+from gemeingut.errors import InputError
 from gemeingut.i18n import _
-from gemeingut.serve.collections import Collections, no_document, visible_collection
+from gemeingut.serve.collections import (
+    Collections,
+    collection_not_found,
+    no_document,
+    visible_collection,
+)
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
 
 documents_router = APIRouter()
+log = logging.getLogger("gemeingut.serve")
 
 
 class DocumentCard(BaseModel):
     id: str = Field(description="The document's key in the collection (its file name).")
     object: Literal["document"] = "document"
     chunks: int
+    uploaded: bool = Field(
+        description="Uploaded by a person (who may replace or remove it), not by the operator."
+    )
 
 
 class DocumentList(BaseModel):
@@ -53,7 +66,14 @@ class DocumentChange(BaseModel):
 
 def _cards(collection) -> list[DocumentCard]:
     records = collection.meta.get("documents", {})
-    return [DocumentCard(id=key, chunks=records[key]["chunks"]) for key in sorted(records)]
+    return [
+        DocumentCard(
+            id=key,
+            chunks=records[key]["chunks"],
+            uploaded=records[key]["source"].startswith(UPLOADED),
+        )
+        for key in sorted(records)
+    ]
 
 
 @documents_router.get(
@@ -109,31 +129,43 @@ async def upload_document(
 ) -> DocumentChange:
     """Add a document to a collection, or replace the one of the same name; it is searchable
     as soon as the answer comes (read, chunked and embedded like `gemeingut rag ingest`)."""
-    from gemeingut.errors import InputError
-
     data = await request.body()
 
     def run() -> DocumentChange:
         collection = visible_collection(request, principal, collections, name)
         _refuse_without_uploads(request, principal)
-        if not data:
-            record_access(request, principal, 400, "invalid_request")
-            raise APIError(400, _("the file is empty"), param="body")
-        embedder = collection.embedder() if collection.vectors is not None else None
         try:
-            key, report = add_uploaded(collections.root, name, filename, data, embedder)
+            key = document_key(filename)
         except InputError as error:
             record_access(request, principal, 400, "invalid_request")
             raise APIError(400, error.explained(), param="filename") from None
-        if report.skipped:
+        if not data:
             record_access(request, principal, 400, "invalid_request")
-            why = next(iter(report.skipped.values()))
+            raise APIError(400, _("the file is empty"), param="body")
+        _refuse_the_operators(request, principal, collection, key)
+        embedder = collection.embedder() if collection.meta.get("embedder") else None
+        try:
+            report = add_uploaded(collections.root, name, key, data, embedder)
+        except CollectionBusy as error:
+            raise _busy(request, principal, error) from None
+        except NotTaken as error:
+            record_access(request, principal, 400, "invalid_request")
             raise APIError(
                 400,
-                _("{name!r} was not taken: {reason}", name=key, reason=why),
+                _("{name!r} was not taken: {reason}", name=key, reason=error.message),
                 param="body",
                 code="document_not_taken",
-            )
+            ) from None
+        except InputError:  # the collection went away meanwhile
+            raise collection_not_found(request, principal, name) from None
+        except OSError as error:  # the disk: the server's trouble, said without the path
+            log.error("an upload to %s could not be stored (errno %s)", name, error.errno)
+            record_access(request, principal, 507, "server_error")
+            raise APIError(
+                507,
+                _("the server could not store the file; tell its operator"),
+                type="server_error",
+            ) from None
         record_access(request, principal, 200, "allowed")
         status = "added" if report.added else "updated" if report.updated else "unchanged"
         return _change(collections, name, key, status)
@@ -161,11 +193,43 @@ async def remove_document(
         _refuse_without_uploads(request, principal)
         if document not in collection.meta.get("documents", {}):
             raise no_document(request, principal, document)
-        remove(collections.root, name, [document])
+        _refuse_the_operators(request, principal, collection, document)
+        try:
+            remove(collections.root, name, [document], wait=False)
+        except CollectionBusy as error:
+            raise _busy(request, principal, error) from None
+        except InputError:  # taken out (or the collection removed) meanwhile
+            raise no_document(request, principal, document) from None
         record_access(request, principal, 200, "allowed")
         return _change(collections, name, document, "removed")
 
     return await run_in_threadpool(run)
+
+
+def _refuse_the_operators(
+    request: Request, principal: Principal | None, collection, key: str
+) -> None:
+    """A document the operator ingested (`gemeingut rag ingest`) is not replaced or removed
+    through the API: a member of the group could otherwise swap a service instruction
+    everyone cites. What people uploaded, they may change."""
+    record = collection.meta.get("documents", {}).get(key)
+    if record is not None and not record["source"].startswith(UPLOADED):
+        record_access(request, principal, 403, "scope:document")
+        raise APIError(
+            403,
+            _(
+                "{key!r} was taken in by the server's operator: it is not replaced or removed "
+                "here; upload yours under another name, or ask the operator",
+                key=key,
+            ),
+            param="filename",
+            code="document_of_operator",
+        )
+
+
+def _busy(request: Request, principal: Principal | None, error: InputError) -> APIError:
+    record_access(request, principal, 409, "busy")
+    return APIError(409, error.explained(), code="collection_busy", headers={"Retry-After": "5"})
 
 
 def _refuse_without_uploads(request: Request, principal: Principal | None) -> None:

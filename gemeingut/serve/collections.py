@@ -340,8 +340,13 @@ def _may_see(request: Request, principal: Principal | None, collection) -> bool:
 
 
 def _refuse(request: Request, principal: Principal | None, name: str) -> None:
+    raise collection_not_found(request, principal, name)
+
+
+def collection_not_found(request: Request, principal: Principal | None, name: str) -> APIError:
+    """The audited 404 for a collection that is missing or another group's (the same)."""
     record_access(request, principal, 404, "scope:collection")
-    raise APIError(
+    return APIError(
         404, _("no collection {name!r}", name=name), param="name", code="collection_not_found"
     )
 

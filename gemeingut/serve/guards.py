@@ -111,11 +111,13 @@ class RequestGuard:
         hosts: frozenset[str] | None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         upload_max_bytes: int | None = None,
+        keys_required: bool = False,
     ) -> None:
         self.app = app
         self.hosts = hosts
         self.max_body_bytes = max_body_bytes
         self.upload_max_bytes = upload_max_bytes
+        self.keys_required = keys_required  # a gateway: an upload's larger limit needs a key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,10 +140,14 @@ class RequestGuard:
             )
             return
         upload = scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]) is not None
-        limit = self.upload_max_bytes if upload and self.upload_max_bytes else self.max_body_bytes
+        # the larger limit only for who may upload at all: without a key a body is held in
+        # memory only as far as any request's
+        signed = b"authorization" in headers or not self.keys_required
+        as_file = bool(upload and self.upload_max_bytes and signed)
+        limit = self.upload_max_bytes if as_file else self.max_body_bytes
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._too_large(scope, receive, send, limit, upload)
+            await self._too_large(scope, receive, send, limit, as_file)
             return
         body = bytearray()
         more = scope["method"] not in ("GET", "HEAD", "OPTIONS")
@@ -152,20 +158,21 @@ class RequestGuard:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > limit:
-                await self._too_large(scope, receive, send, limit, upload)
+                await self._too_large(scope, receive, send, limit, as_file)
                 return
-        if body and not upload and (problem := _not_plain_json(headers)) is not None:
+        checked = _not_a_file if upload else _not_plain_json
+        if body and (problem := checked(headers)) is not None:
             await refuse(scope, receive, send, 415, problem, "unsupported_media_type")
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _too_large(
-        self, scope: Scope, receive: Receive, send: Send, limit: int, upload: bool
+        self, scope: Scope, receive: Receive, send: Send, limit: int, as_file: bool
     ) -> None:
         mib = f"{limit / 1024 / 1024:g}"
         message = (
             _("the file is larger than this server takes ({limit} MiB)", limit=mib)
-            if upload and self.upload_max_bytes
+            if as_file
             else _(
                 "the request body is larger than this server accepts ({limit} MiB); send less text",
                 limit=mib,
@@ -202,6 +209,29 @@ def _not_plain_json(headers: dict[bytes, bytes]) -> Text | None:
             "'Content-Type: application/json'",
             type=declared,
         )
+    return _compressed(headers)
+
+
+# What a web page of any other site may send without the browser asking this server first
+# (CORS "simple" requests): an upload in one of these could plant a document from such a page.
+_CROSS_SITE_TYPES = ("", "text/plain", "multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _not_a_file(headers: dict[bytes, bytes]) -> Text | None:
+    """Why an upload's body is not taken as the file it claims to be: a form or a text a page
+    of another site can send unasked (and curl's `-d`/`-F` would store form syntax as the
+    document's text), or a compressed body."""
+    declared = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if declared in _CROSS_SITE_TYPES:
+        return _(
+            "a document is sent as the request body with a file type, not as {type}: e.g. "
+            "curl --data-binary @Vermerk.pdf -H 'Content-Type: application/octet-stream'",
+            type=declared or "(no Content-Type)",
+        )
+    return _compressed(headers)
+
+
+def _compressed(headers: dict[bytes, bytes]) -> Text | None:
     encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").strip().lower()
     if encoding not in ("", "identity"):
         return _(

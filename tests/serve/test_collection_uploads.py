@@ -6,7 +6,9 @@ document."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,7 +17,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from gemeingut.apps.rag.index import open_collection
+from gemeingut.apps.rag.index import ingest, open_collection
+from gemeingut.apps.rag.storage import locked
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
@@ -48,7 +51,7 @@ def upload(
         f"{url}/v1/collections/{name}/documents",
         params={"filename": filename},
         content=data,
-        headers={**signed, **headers},
+        headers={"Content-Type": "application/octet-stream", **signed, **headers},
         timeout=60,
     )
 
@@ -147,11 +150,16 @@ def test_files_that_cannot_be_documents_are_refused_with_why(uploading, collecti
     assert large.json()["error"]["message"] == (
         "Die Datei ist größer, als dieser Server annimmt (1 MiB)"
     )
-    as_pdf = upload(url, eva, "vergabe", NOTE.encode(), "typ.txt", **{"Content-Type": "text/plain"})
-    assert as_pdf.status_code == 200, as_pdf.text  # a file's own type, not JSON: no 415
+    as_pdf = upload(url, eva, "vergabe", b"%PDF", "typ.pdf", **{"Content-Type": "application/pdf"})
+    assert as_pdf.json()["error"]["code"] == "document_not_taken"  # its own type: read, no 415
+    long = upload(url, eva, "vergabe", NOTE.encode(), "ä" * 150 + ".txt")
+    assert long.status_code == 400 and "länger als" in long.json()["error"]["message"]
+    docx = upload(url, eva, "vergabe", b"kein zip", "bericht.docx")
+    said = docx.json()["error"]["message"]
+    assert docx.status_code == 400 and "bericht.docx" in said
+    assert str(collections) not in said and ".upload-" not in said  # no server path
     assert sorted(open_collection(collections, "vergabe").meta["documents"]) == [
-        "typ.txt",
-        "vergabe/notiz.txt",
+        "vergabe/notiz.txt"
     ]
 
 
@@ -200,3 +208,94 @@ def test_every_version_of_a_collection_shares_one_opened_embedder(
             assert dense.status_code == 200, dense.text
             embedders.append(app.state.collections.get("vergabe")._embedder)
         assert embedders[0] is embedders[1] and embedders[0]._opened is not None
+
+
+def test_what_a_page_of_another_site_could_send_is_refused(
+    tmp_path: Path, collections: Path, backend, serve: Serve
+) -> None:
+    """On a loopback server without keys, any web page the person opens could POST a form or
+    text/plain (no CORS preflight) and plant a document that answers then quote."""
+    app = create_app(backend, collections=collections, upload_max_bytes=MIB)
+    with serve(app) as url:
+        for declared in (
+            "text/plain",
+            "multipart/form-data; boundary=x",
+            "application/x-www-form-urlencoded",
+        ):
+            sent = upload(url, None, "vergabe", NOTE.encode(), "a.md", **{"Content-Type": declared})
+            assert sent.status_code == 415, (declared, sent.text)
+            assert "--data-binary" in sent.json()["error"]["message"]
+        bare = httpx.post(
+            f"{url}/v1/collections/vergabe/documents",
+            params={"filename": "a.md"},
+            content=NOTE.encode(),
+        )
+        assert bare.status_code == 415
+        zipped = upload(url, None, "vergabe", NOTE.encode(), "a.md", **{"Content-Encoding": "gzip"})
+        assert zipped.status_code == 415
+    assert list(open_collection(collections, "vergabe").meta["documents"]) == ["vergabe/notiz.txt"]
+
+
+def test_without_a_key_a_body_is_held_only_as_far_as_any_requests(uploading) -> None:
+    url, _, keys = uploading
+    big = b"x" * (5 * 1024 * 1024)  # above the request limit (4 MiB), below no upload limit
+    with_key = httpx.post(
+        f"{url}/v1/collections/vergabe/documents",
+        params={"filename": "gross.txt"},
+        content=big,
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Authorization": f"Bearer {keys['eva']}",
+        },
+    )
+    assert with_key.status_code == 413 and "Datei" in with_key.json()["error"]["message"]
+    without = upload(url, None, "vergabe", big, "gross.txt")
+    assert without.status_code == 413
+    assert "Anfrage" in without.json()["error"]["message"]  # the request limit, not the file's
+
+
+def test_the_operators_documents_are_not_replaced_or_removed_through_the_api(
+    uploading, collections: Path, tmp_path: Path
+) -> None:
+    url, _, keys = uploading
+    rule = tmp_path / "regel.txt"
+    rule.write_text("Dienstanweisung: Angebote werden vier Wochen aufbewahrt.", encoding="utf-8")
+    ingest(collections, "vergabe", [rule])  # the operator's own, under the key regel.txt
+    swapped = upload(url, keys["eva"], "vergabe", b"Angebote sofort vernichten.", "regel.txt")
+    assert swapped.status_code == 403 and swapped.json()["error"]["code"] == "document_of_operator"
+    for key in ("regel.txt", "vergabe/notiz.txt"):
+        gone = httpx.delete(
+            f"{url}/v1/collections/vergabe/documents",
+            params={"document": key},
+            headers={"Authorization": f"Bearer {keys['eva']}"},
+        )
+        assert gone.status_code == 403, gone.text
+    listed = documents(url, keys["eva"], "vergabe").json()["data"]
+    assert [d["uploaded"] for d in listed] == [False, False]
+    assert (
+        "vier Wochen"
+        in open_collection(collections, "vergabe").document_file("regel.txt").read_text()
+    )
+
+
+def test_a_collection_being_changed_is_said_busy_at_once(uploading, collections: Path) -> None:
+    url, _, keys = uploading
+    with locked(collections / "vergabe"):  # another ingest holds the collection
+        busy = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
+    assert busy.status_code == 409 and busy.headers["Retry-After"] == "5"
+    assert busy.json()["error"]["code"] == "collection_busy"
+    assert upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md").status_code == 200
+
+
+def test_an_uploads_copy_left_by_a_dead_server_goes_at_the_next_change(
+    uploading, collections: Path
+) -> None:
+    url, _, keys = uploading
+    folder = collections / "vergabe"
+    old, fresh = folder / ".upload-alt", folder / ".upload-jetzt"
+    for left in (old, fresh):
+        left.mkdir()
+        (left / "Personalakte.md").write_text("vertraulich", encoding="utf-8")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md").status_code == 200
+    assert not old.exists() and fresh.exists()  # one running now may own the fresh one

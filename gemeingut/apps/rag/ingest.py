@@ -74,12 +74,14 @@ def ingest(
     embed: EmbedderSpec | None = None,
     embedder: Embedder | None = None,
     uploaded: bool = False,
+    wait: bool = True,
 ) -> IngestReport:
     """Add or update `paths` (files or folders) in collection `name`, creating it if new;
     `groups` are a new collection's, and must be an existing one's if given. `embedder` is
     the collection's recorded one already open (a server's model). `uploaded` files (the
     page's, in a temporary folder) replace a document of their key whatever its source was:
-    the person sees only the collection's names, not the server's paths."""
+    the person sees only the collection's names, not the server's paths. Without `wait` a
+    collection another ingest holds is `storage.CollectionBusy`."""
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -93,7 +95,7 @@ def ingest(
     report = IngestReport()
     found = found_documents(paths, report.skipped, report.unsupported)
     folder.mkdir(parents=True, exist_ok=True)
-    with locked(folder):
+    with locked(folder, wait):
         meta = _current_meta(root, name, language)
         meta["groups"] = groups_after_ingest(meta, asked)
         report.groups = meta["groups"]
@@ -107,13 +109,13 @@ def ingest(
     return report
 
 
-def remove(root: Path, name: str, keys: list[str]) -> IngestReport:
+def remove(root: Path, name: str, keys: list[str], wait: bool = True) -> IngestReport:
     """Take documents out of collection `name`: their chunks, vectors and stored copies. The
     BM25 index is built anew from the chunks that stay and `collection.json` switches to the
     new index in one rename, as after an ingest."""
     folder = collection_folder(root, name)
     read_meta(root, name)  # a clear error if there is no such collection
-    with locked(folder):
+    with locked(folder, wait):
         old = open_collection(root, name)
         documents = old.meta["documents"]
         _refuse_unknown_keys(name, documents, keys)
@@ -217,7 +219,7 @@ def _update(
         else:
             carry(key)
     digests = {key: sha256_file(path) for key, path in found.items()}
-    held = Held(meta["name"], documents, digests)
+    held = Held(meta["name"], documents, digests, uploaded)
     for key, path in sorted(found.items()):
         digest = digests[key]
         if documents.get(key, {}).get("sha256") == digest:

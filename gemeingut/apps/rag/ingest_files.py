@@ -76,9 +76,14 @@ class Held:
     search (same text, same score) and pushes other sources out of the best k."""
 
     def __init__(
-        self, name: str, documents: dict[str, dict[str, Any]], digests: dict[str, str]
+        self,
+        name: str,
+        documents: dict[str, dict[str, Any]],
+        digests: dict[str, str],
+        uploaded: bool = False,
     ) -> None:
         self.name = name
+        self.uploaded = uploaded  # said to a person on the page: no command line to name
         staying = {k: r for k, r in documents.items() if k not in digests}
         unchanged = {k: r for k, r in documents.items() if r["sha256"] == digests.get(k)}
         self.sources = {r["source"]: k for k, r in staying.items()}
@@ -100,6 +105,14 @@ class Held:
                 )
             )
         other = self.contents.setdefault(digest, key)
+        if other != key and self.uploaded:
+            return text(
+                _(
+                    "the same content as {key!r} in the collection, not taken twice: to keep "
+                    "it under the new name, remove {key!r} first",
+                    key=other,
+                )
+            )
         if other != key:
             return text(
                 _(

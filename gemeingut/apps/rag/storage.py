@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ VECTORS = "vectors.npy"
 # Raise it with every change to them: each document is then read again at the next ingest,
 # and searched or shown only after it (`collection.Collection.refuse_if_outdated`).
 READER_FORMAT = 3
+UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
+UPLOAD_LEFT_AFTER_S = 3600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -182,11 +185,28 @@ def drop_unused_files(folder: Path, meta: dict[str, Any]) -> None:
     for stale in folder.glob("index-*"):
         if stale.name != meta["index"]:
             shutil.rmtree(stale, ignore_errors=True)
+    # an upload's temporary copy left by a server that died mid-upload (`uploads.py`): old
+    # enough that no upload running now can own it
+    for left in folder.glob(f"{UPLOAD_PREFIX}*"):
+        if time.time() - left.stat().st_mtime > UPLOAD_LEFT_AFTER_S:
+            shutil.rmtree(left, ignore_errors=True)
+
+
+class CollectionBusy(InputError):
+    """Another writer holds the collection: a server answers at once instead of holding one
+    of its threads while another upload is read and embedded."""
 
 
 @contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """One writer at a time per collection; readers need no lock (see the module doc)."""
+def locked(folder: Path, wait: bool = True) -> Iterator[None]:
+    """One writer at a time per collection; readers need no lock (see the module doc). With
+    `wait` False a held lock is `CollectionBusy` instead of a wait."""
     with open(folder / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise CollectionBusy(
+                _("another change of this collection is under way"),
+                _("try again in a few seconds"),
+            ) from None
         yield

@@ -4,7 +4,9 @@ Its key is the file name alone: a browser may send a path, and a name with a fol
 would look like a document of an ingested folder (`a/info.txt`). The bytes are written to a
 temporary folder inside the collection (same file system, removed afterwards) and ingested as
 a file would be, so an upload is read, chunked, embedded, checked for duplicates and switched
-to in one rename exactly like `gemeingut rag ingest`.
+to in one rename exactly like `gemeingut rag ingest`. A server does not wait for another
+change of the same collection (a busy collection is said at once), and nothing it answers
+names where it keeps the file.
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ from pathlib import Path
 from gemeingut.apps.rag.embedders import Embedder
 from gemeingut.apps.rag.ingest import IngestReport, ingest
 from gemeingut.apps.rag.readers import READERS
-from gemeingut.apps.rag.storage import collection_folder, read_meta
+from gemeingut.apps.rag.storage import UPLOAD_PREFIX, collection_folder, read_meta
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
-LONGEST_NAME = 200
+LONGEST_NAME = 200  # characters, as a person counts them
+LONGEST_NAME_BYTES = 240  # as the file system counts them (255 at most, a temporary suffix)
+
+
+class NotTaken(InputError):
+    """The file was read but not taken (no text, damaged, the same content under another
+    name): said with the document's key, never with where the server keeps it."""
 
 
 def document_key(filename: str) -> str:
@@ -38,7 +46,7 @@ def document_key(filename: str) -> str:
             _("{name!r} is a hidden file's name", name=name),
             _("rename the file so that it does not start with '.'"),
         )
-    if len(name) > LONGEST_NAME:
+    if len(name) > LONGEST_NAME or len(name.encode()) > LONGEST_NAME_BYTES:
         raise InputError(
             _("the file name is longer than {count} characters", count=LONGEST_NAME),
             _("rename the file with a shorter name"),
@@ -52,13 +60,14 @@ def document_key(filename: str) -> str:
 
 
 def add_uploaded(
-    root: Path, name: str, filename: str, data: bytes, embedder: Embedder | None = None
-) -> tuple[str, IngestReport]:
-    """Add (or replace) the document `filename` of collection `name` from `data`; the key it
-    has and what the ingest did. `embedder` is the collection's own, already open."""
-    key = document_key(filename)
+    root: Path, name: str, key: str, data: bytes, embedder: Embedder | None = None
+) -> IngestReport:
+    """Add (or replace) the document `key` (a `document_key`) of collection `name` from
+    `data`, or `NotTaken` with why; `storage.CollectionBusy` where another change of the
+    collection is under way. `embedder` is the collection's own, already open."""
     meta = read_meta(root, name)  # a clear error if there is no such collection
-    with tempfile.TemporaryDirectory(dir=collection_folder(root, name), prefix=".upload-") as tmp:
+    folder = collection_folder(root, name)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=UPLOAD_PREFIX) as tmp:
         path = Path(tmp) / key
         path.write_bytes(data)
         report = ingest(
@@ -68,5 +77,19 @@ def add_uploaded(
             language=meta.get("language", "de"),
             embedder=embedder,
             uploaded=True,
+            wait=False,
         )
-    return key, report
+        why = report.skipped.get(str(path))
+        if why:
+            raise NotTaken(_without_paths(why, Path(tmp), key))
+    return report
+
+
+def _without_paths(reason: str, folder: Path, key: str) -> str:
+    """A reader's reason may quote the file's temporary path (a parser's own words): the
+    person sees the document's name instead."""
+    for place in (folder / key, folder.resolve() / key):
+        reason = reason.replace(str(place), key)
+    for place in (folder, folder.resolve()):
+        reason = reason.replace(str(place), "")
+    return reason

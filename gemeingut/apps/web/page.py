@@ -26,7 +26,7 @@ web_router = APIRouter(include_in_schema=False)
 static_files = StaticFiles(directory=HERE / "static")
 
 
-LANGUAGE_COOKIE = "gemeingut-lang"  # the language a person chose by the link at the top
+LANGUAGE_COOKIE = "gemeingut-lang"  # the language last asked for (the link at the top)
 YEAR = 365 * 24 * 3600
 
 
@@ -56,9 +56,17 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         # exactly, the narrower the bounds it shows at a temperature other than 1
         max_logprobs=MAX_TOP_LOGPROBS,
     )
-    response = HTMLResponse(html, headers={"Content-Language": language, **SECURITY_HEADERS})
-    if lang in LANGUAGES:  # the choice only: no id, sent to this server alone
-        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=YEAR, samesite="strict")
+    # the same address is German or English by the cookie and the browser's languages
+    headers = {"Content-Language": language, "Vary": "Cookie, Accept-Language"}
+    response = HTMLResponse(html, headers={**headers, **SECURITY_HEADERS})
+    if lang in LANGUAGES:  # the language last asked for: no id, sent to this server alone
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            lang,
+            max_age=YEAR,
+            samesite="lax",  # also when a link in an e-mail or the intranet opens the page
+            secure=request.url.scheme == "https",
+        )
     return response
 
 

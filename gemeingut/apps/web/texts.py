@@ -75,7 +75,7 @@ TEXTS: dict[str, Message] = {
     "upload_label": _("Add documents (PDF, DOCX, ODT, HTML, Markdown, text)"),
     "upload_help": _(
         "Up to {size} MiB per file. Everyone in the collection's groups can find them; a file "
-        "with the name of a document replaces it.",
+        "with the name of a document uploaded before replaces it.",
         size="{size}",
     ),
     "upload_button": _("Upload"),
@@ -84,6 +84,11 @@ TEXTS: dict[str, Message] = {
     "upload_added": _("“{document}” was added.", document="{document}"),
     "upload_updated": _("“{document}” was replaced.", document="{document}"),
     "upload_unchanged": _("“{document}” is in the collection unchanged.", document="{document}"),
+    "upload_too_large": _(
+        "“{document}” is larger than the server takes ({size} MiB): not sent.",
+        document="{document}",
+        size="{size}",
+    ),
     "upload_failed": _(
         "“{document}” was not taken: {reason}", document="{document}", reason="{reason}"
     ),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.apps.web.conftest import axe_violations, sign_in
+from tests.apps.web.conftest import UPLOAD_LIMIT, axe_violations, sign_in
 
 NAME = "Förderrichtlinie.md"
 
@@ -28,12 +28,17 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
     )
     broken = tmp_path / "kaputt.pdf"
     broken.write_bytes(b"%PDF-1.4 kaputt")
-    page.get_by_label("Dokumente hinzufügen").set_input_files([str(note), str(broken)])
+    large = tmp_path / "gross.txt"
+    large.write_bytes(b"x" * (UPLOAD_LIMIT + 1))
+    # the operator's document is not the person's to remove
+    assert held.first.get_by_role("button").count() == 0
+    page.get_by_label("Dokumente hinzufügen").set_input_files([str(note), str(broken), str(large)])
     page.get_by_role("button", name="Hochladen").click()
     status = page.locator("#held-status")
     status.filter(has_text="wurde hinzugefügt").wait_for()
     said = status.inner_text()
     assert said.startswith(f"„{NAME}“ wurde hinzugefügt. „kaputt.pdf“ wurde nicht aufgenommen:")
+    assert said.endswith("„gross.txt“ ist größer, als der Server annimmt (2 MiB): nicht gesendet.")
     page.locator("#held-list li", has_text=f"{NAME}: 1 Stelle").wait_for()
     assert axe_violations(page) == []
 

@@ -733,7 +733,9 @@ async function loadHeld() {
   try {
     const held = await (await api(`/v1/collections/${encodeURIComponent(name)}/documents`)).json();
     if (name !== $("collection").value) return;  // another collection was chosen meanwhile
-    $("held-list").replaceChildren(...held.data.map((entry) => heldItem(name, entry, held.uploads)));
+    state.uploadLimit = held.max_upload_bytes;
+    // what people uploaded they may take out again; what the operator ingested stays
+    $("held-list").replaceChildren(...held.data.map((entry) => heldItem(name, entry, held.uploads && entry.uploaded)));
     if (!held.data.length) $("held-list").replaceChildren(Object.assign(document.createElement("li"), { textContent: T.held_none }));
     $("upload-form").hidden = !held.uploads;
     $("held-how").textContent = held.uploads ? "" : T.held_by_operator;
@@ -788,11 +790,18 @@ $("upload-form").addEventListener("submit", async (event) => {
   }
   const said = [];
   for (const file of files) {  // one at a time: each is read and indexed before the next
+    if (file.size > state.uploadLimit) {  // said here: the server would cut the upload off
+      const size = decimal(state.uploadLimit / 1024 / 1024, state.uploadLimit % (1024 * 1024) ? 1 : 0);
+      said.push(fill(T.upload_too_large, { document: file.name, size }));
+      continue;
+    }
     $("held-status").textContent = fill(T.upload_busy, { document: file.name });
     try {
       const query = new URLSearchParams({ filename: file.name });
+      // the file as it is; the server reads its type from its name (a form or text/plain
+      // would be refused: pages of other sites can send those unasked)
       const done = await (await call(`/v1/collections/${encodeURIComponent(name)}/documents?${query}`, {
-        method: "POST", body: file, headers: { "Content-Type": file.type || "application/octet-stream" },
+        method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" },
       })).json();
       said.push(fill(T[`upload_${done.status}`], { document: done.document }));
     } catch (error) {
