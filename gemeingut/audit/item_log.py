@@ -1,8 +1,10 @@
 """Finished items of one suite, appended as JSON lines, so an interrupted audit resumes.
 
 Each chunk of items is written (and fsynced) as soon as it is scored; a rerun of the same audit
-reads the log and sends only what is missing. A line cut short by a crash is ignored, so at most
-the chunk in flight is scored again.
+reads the log and sends only what is missing. A line cut short by a crash (no newline, or not
+a record) is removed when the log is opened again: appended after, the next record would share
+its line, and the log the bundle ships would no longer be one record a line, as `verify` reads
+it. At most the chunk in flight is scored again.
 """
 
 from __future__ import annotations
@@ -19,12 +21,27 @@ class ItemLog:
         self.path = path
         self.records: dict[str, dict[str, Any]] = {}
         if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:  # the last line of a crashed run
-                    continue
+            self._read()
+
+    def _read(self) -> None:
+        """The complete records; lines that are not one (a crash's remains) are removed from
+        the file, so that every line of it is a record again."""
+        data = self.path.read_bytes()
+        kept: list[bytes] = []
+        for line in data.splitlines(keepends=True):
+            try:
+                record = json.loads(line) if line.endswith(b"\n") else None
                 self.records[record["id"]] = record
+            except (ValueError, TypeError, KeyError):  # cut short (no newline, or not JSON)
+                continue
+            kept.append(line)
+        if len(kept) < len(data.splitlines()):
+            partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            with partial.open("wb") as out:
+                out.write(b"".join(kept))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, self.path)
 
     def missing(self, ids: Iterable[str]) -> list[str]:
         return [i for i in ids if i not in self.records]

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.memorisation_summary import NEAR_VERBATIM
 from gemeingut.audit.span_trace import SpanIndex, trace
 from gemeingut.audit.stats import wilson
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.target import Target
 from gemeingut.data.pii import PLACEHOLDERS, scrub_text
 
-NEAR_VERBATIM = 0.9
 CHUNK = 32
 PII_PROMPTS = (
     "Meine E-Mail-Adresse lautet",
@@ -117,28 +117,6 @@ def _judge(prompt: dict[str, Any], continuation: list[int]) -> dict[str, Any]:
         "similarity": round(similarity, 4),
         "exact": continuation == truth,
         "near_verbatim": similarity >= NEAR_VERBATIM,
-    }
-
-
-def summarize_memorisation(
-    records: list[dict[str, Any]], k: int, m: int, eligible: int, random_offset: bool = False
-) -> dict[str, Any]:
-    exact = sum(r["exact"] for r in records)
-    near = sum(r["near_verbatim"] for r in records)
-    return {
-        "prefix_tokens": k,
-        "continuation_tokens": m,
-        "random_offset": random_offset,
-        "near_verbatim_similarity": NEAR_VERBATIM,
-        "eligible_documents": eligible,
-        "samples": len(records),
-        "exact": wilson(exact, len(records)).to_json(),
-        "near_verbatim": wilson(near, len(records)).to_json(),
-        "memorised": [
-            {key: r[key] for key in ("document", "license", "offset", "similarity", "exact")}
-            for r in records
-            if r["near_verbatim"]
-        ],
     }
 
 

@@ -24,6 +24,7 @@ from gemeingut.audit import (
 )
 from gemeingut.audit.endpoint import EndpointTarget
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.report_markdown import GARAK_REPORT
 from gemeingut.audit.span_trace import SpanIndex
 from gemeingut.audit.subject import Subject, iter_documents
@@ -135,9 +136,7 @@ def _memorisation(
         if not records:
             result["not_run"] = "no_long_documents"
         else:
-            result = memorisation.summarize_memorisation(
-                records, k, m, eligible, settings.random_offset
-            )
+            result = summarize_memorisation(records, k, m, eligible, settings.random_offset)
         if any(r["near_verbatim"] for r in records):
             index = SpanIndex.build(iter_documents(subject.training_files), target.tokenize)
             result["traced"] = memorisation.trace_memorised(

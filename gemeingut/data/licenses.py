@@ -129,6 +129,19 @@ def parse_expression(expression: str) -> LicenseExpression | None:
         raise ExpressionError(f"malformed expression {expression!r}") from exc
 
 
+def licence_ids(expression: str | None) -> list[str]:
+    """The licence ids an expression names, each once, in order (exceptions of `WITH` left
+    out); none for an empty or malformed expression."""
+    try:
+        parsed = parse_expression(expression or "")
+    except ExpressionError:
+        return []
+    if parsed is None:
+        return []
+    symbols = _licensing.license_symbols(parsed, unique=True, decompose=True)
+    return [symbol.key for symbol in symbols if not symbol.is_exception]
+
+
 def _decide_parsed(node: LicenseExpression) -> LicenseDecision:
     text = str(node)
     if isinstance(node, LicenseWithExceptionSymbol):

@@ -14,9 +14,9 @@ from gemeingut.audit.memorisation import (
     _pii_counts,
     run_memorisation,
     sample_prompts,
-    summarize_memorisation,
     trace_memorised,
 )
+from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.span_trace import SpanIndex, trace
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.target import LocalTarget

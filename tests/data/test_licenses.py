@@ -1,6 +1,6 @@
 import pytest
 
-from gemeingut.data.licenses import Obligation, decide
+from gemeingut.data.licenses import Obligation, decide, licence_ids
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,21 @@ def test_and_expression_needs_every_part_open() -> None:
 
 def test_with_exception_is_judged_by_its_licence() -> None:
     assert decide("CC-BY-4.0 WITH Classpath-exception-2.0").admitted
+
+
+@pytest.mark.parametrize(
+    ("expression", "ids"),
+    [
+        ("cc-by-4.0", ["CC-BY-4.0"]),
+        ("Apache-2.0 WITH LLVM-exception OR (MIT AND mit)", ["Apache-2.0", "MIT"]),
+        ("llama3.1 AND LicenseRef-Apache-2.0", ["llama3.1", "LicenseRef-Apache-2.0"]),
+        ("CC-BY-4.0 AND (", []),
+        ("()", []),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_licence_ids_names_each_licence_once_without_exceptions(
+    expression: str | None, ids: list[str]
+) -> None:
+    assert licence_ids(expression) == ids

@@ -8,7 +8,6 @@ alternative the licence gate relied on is the one that counts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,10 +17,11 @@ from license_expression import (
     LicenseExpression,
     LicenseSymbol,
     LicenseWithExceptionSymbol,
+    get_license_index,
     get_spdx_licensing,
 )
 
-from gemeingut.data.licenses import Obligation, decide
+from gemeingut.data.licenses import Obligation, decide, licence_ids
 
 _licensing = get_spdx_licensing()
 
@@ -117,17 +117,34 @@ def _canonical(key: str) -> str:
 
 
 def needs_attribution(expression: str | None) -> bool:
-    """Whether passing a document on must name its author. A refused licence (NC, ND) still
-    binds whoever holds the document: any `BY` licence asks for attribution, whatever the
-    gate decided (its decision carries no obligation)."""
+    """Whether passing a document (or a model) on must name its author or keep the licensor's
+    notice. An open licence says so by its obligation; a refused one (NC, ND, a model's
+    community terms) still binds whoever holds the work: it asks for attribution when any
+    licence it names is one of `ATTRIBUTION_REQUIRED`."""
     decision = decide(expression)
     if decision.admitted:
         return decision.obligation >= Obligation.ATTRIBUTION
-    return expression is not None and any(_BY.search(atom) for atom in _ID.findall(expression))
+    return any(key.lower() in ATTRIBUTION_REQUIRED for key in licence_ids(expression))
 
 
-_ID = re.compile(r"[A-Za-z0-9.+-]+")  # the licence ids of an expression (and its operators)
-_BY = re.compile(r"(^|-)BY(-|$)", re.IGNORECASE)
+# Licences, open or not, whose terms ask for attribution or a notice kept (lower-cased ids):
+# every Creative Commons BY licence SPDX lists, NC and ND ones included; the German data
+# licence BY; Meta's Llama community licences ("Built with Llama", their Notice file); and the
+# OpenRAIL-M licences (the notices kept with every copy).
+ATTRIBUTION_REQUIRED = frozenset(
+    key.lower()
+    for key in (
+        *(
+            entry["spdx_license_key"]
+            for entry in get_license_index()
+            if str(entry.get("spdx_license_key")).upper().startswith("CC-BY-")
+        ),
+        "DL-DE-BY-1.0",
+        "DL-DE-BY-2.0",
+        *("llama2", "llama3", "llama3.1", "llama3.2", "llama3.3", "llama4"),
+        *("creativeml-openrail-m", "bigscience-openrail-m", "bigcode-openrail-m", "openrail++"),
+    )
+)
 
 
 def is_share_alike(expression: str | None) -> bool:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from license_expression import ExpressionError
-
-from gemeingut.data.licenses import parse_expression
+from gemeingut.data.licenses import licence_ids
 from gemeingut.i18n import _, plural
 from gemeingut.model.card_header import NamedLicence
 from gemeingut.release.openness.result import check
@@ -59,9 +57,4 @@ def licence_text_check(named: NamedLicence) -> list[dict[str, Any]]:
 
 def text_required(expression: str | None) -> list[str]:
     """The licences in `expression` that are granted only with their text."""
-    try:
-        parsed = parse_expression(expression or "")
-    except ExpressionError:
-        return []
-    keys = dict.fromkeys(symbol.key for symbol in parsed.symbols) if parsed is not None else {}
-    return [key for key in keys if _TEXT_REQUIRED.match(key)]
+    return [key for key in licence_ids(expression) if _TEXT_REQUIRED.match(key)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseWithExceptionSymbol
 
 from gemeingut.data.licence_texts import licence_of_text
-from gemeingut.data.licenses import Obligation, decide, parse_expression
+from gemeingut.data.licenses import Obligation, decide, licence_ids, parse_expression
 from gemeingut.i18n import _, recorded
 
 # OSI-approved licences (opensource.org/licenses) that models' code is commonly released under.
@@ -77,7 +77,7 @@ def licensed_code(declared: str | None, licence_text: str | None, file: str) -> 
                 )
             ),
         )
-    if not {key.lower() for key in found} & _keys(parse_expression(declared or "")):
+    if not {key.lower() for key in found} & _lower_ids(declared):
         return Openness(
             False,
             recorded(
@@ -131,13 +131,13 @@ def content_licence(expression: str | None) -> Openness:
 
 def _own_terms(expression: str | None) -> str | None:
     """The first `LicenseRef-` id in `expression` that is not an open licence we know."""
-    try:
-        parsed = parse_expression(expression or "")
-    except ExpressionError:
-        return None
-    keys = [symbol.key for symbol in parsed.symbols] if parsed is not None else []
     return next(
-        (k for k in keys if k.lower().startswith("licenseref-") and not decide(k).admitted), None
+        (
+            key
+            for key in licence_ids(expression)
+            if key.lower().startswith("licenseref-") and not decide(key).admitted
+        ),
+        None,
     )
 
 
@@ -154,11 +154,7 @@ def share_alike_conflicts(
 ) -> dict[str, set[str]]:
     """Share-alike licences among the data that the weights' licence does not carry, with the
     sources that hold them: those sources can only go into a model under the same licence."""
-    try:
-        parsed = parse_expression(weights or "")
-    except ExpressionError:
-        parsed = None
-    carried = _keys(parsed) if parsed is not None else set()
+    carried = _lower_ids(weights)
     conflicts: dict[str, set[str]] = {}
     for licence, sources in sources_by_licence.items():
         decision = decide(licence)
@@ -169,13 +165,9 @@ def share_alike_conflicts(
     return conflicts
 
 
-def _keys(node: object) -> set[str]:
+def _lower_ids(expression: str | None) -> set[str]:
     """Every licence named in an expression, lower-cased."""
-    if isinstance(node, LicenseWithExceptionSymbol):
-        return _keys(node.license_symbol)
-    if isinstance(node, LicenseSymbol):
-        return {node.key.lower()}
-    return set().union(*(_keys(arg) for arg in node.args))  # type: ignore[attr-defined]
+    return {key.lower() for key in licence_ids(expression)}
 
 
 def describe_conflicts(conflicts: dict[str, set[str]]) -> str:
