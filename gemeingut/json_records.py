@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gemeingut.errors import InputError
+from gemeingut.errors import GemeingutError, InputError
 from gemeingut.i18n import Message, _
 
 
@@ -20,8 +20,35 @@ def read_object(path: Path, hint: Message) -> dict[str, Any] | None:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError(
-            _("{path} is not valid JSON: {error}", path=str(path), error=str(error)), hint
+            _("{path} cannot be read: {error}", path=str(path), error=why_unreadable(error)), hint
         ) from None
     if not isinstance(value, dict):
         raise InputError(_("{path} does not hold a JSON object", path=str(path)), hint)
     return value
+
+
+def why_unreadable(exc: BaseException) -> str | Message:
+    """What is wrong with a record that cannot be read, in the reader's words (the parsers'
+    own are English): the line and column of broken JSON, the byte that is not UTF-8, the
+    field that is missing."""
+    if isinstance(exc, GemeingutError):
+        return exc.message
+    if isinstance(exc, json.JSONDecodeError):
+        if not exc.doc.strip():
+            return _("the file is empty")
+        return _(
+            "not valid JSON (line {line}, column {column})",
+            line=str(exc.lineno),
+            column=str(exc.colno),
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return _("not UTF-8 text (byte {position})", position=str(exc.start))
+    if isinstance(exc, KeyError):
+        return _("the field {field} is missing", field=str(exc))
+    if isinstance(exc, RecursionError):
+        return _("nested too deeply to be read")
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    said = str(exc)
+    said = said if len(said) <= 400 else said[:400] + " …"
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__

@@ -29,7 +29,9 @@ HINT = _("hint:")
 
 
 def user_errors(command: F) -> F:
-    """Turn user mistakes into one readable line and exit code 2 (1 for system errors)."""
+    """Turn user mistakes into one readable line and exit code 2 (1 for system errors, and
+    for an error whose class says so: a bundle that fails verification is no mistake in the
+    call, `exit_code = 1`)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,7 +41,7 @@ def user_errors(command: F) -> F:
             say(f"[bold red]{text(ERROR)}[/]", exc.message)
             if exc.hint:
                 say(f"[bold]{text(HINT)}[/]", exc.hint)
-            raise typer.Exit(2) from None
+            raise typer.Exit(getattr(exc, "exit_code", 2)) from None
         except ValidationError as exc:  # an option out of range
             say(
                 f"[bold red]{text(ERROR)}[/]",

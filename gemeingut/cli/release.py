@@ -11,13 +11,14 @@ import typer
 from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
-from gemeingut.cli.common import ERROR, HINT, JsonFlag, OutDir, report, say, user_errors
+from gemeingut.cli.common import ERROR, JsonFlag, OutDir, report, say, user_errors
 from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import at, load_artifact
 
 if TYPE_CHECKING:
+    from gemeingut.release.rerun import Rerun
     from gemeingut.release.signing import KeyInfo
 
 KeyDir = Annotated[
@@ -219,35 +220,31 @@ def _sign(path: Path, key: Path, force: bool = False) -> Path | None:
     return None
 
 
-def _fails_with_exit_1(command: Callable[..., None]) -> Callable[..., None]:
-    """A bundle that fails verification exits 1 (with --json, its record on stdout too); a
-    mistake in the call (no such folder, an unusable key) stays a user error, exit 2."""
+def _json_when_failed(command: Callable[..., None]) -> Callable[..., None]:
+    """With --json, a bundle that fails verification prints its record on stdout too; the
+    message and the exit code (1; 2 for a mistake in the call) are `user_errors`'."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        from gemeingut.errors import VerifyError
+        from gemeingut.release.verify import BundleFailed
 
         try:
             command(*args, **kwargs)
-        except VerifyError as failed:
+        except BundleFailed as failed:
             if kwargs.get("as_json"):
                 import json
 
                 from gemeingut.release.verify_json import failed_record
 
-                record = failed_record(kwargs["bundle"], failed)
-                typer.echo(json.dumps(record, indent=2, ensure_ascii=False))
-            say(f"[bold red]{text(ERROR)}[/]", failed.message)
-            if failed.hint:
-                say(f"[bold]{text(HINT)}[/]", failed.hint)
-            raise typer.Exit(1) from None
+                typer.echo(json.dumps(failed_record(failed), indent=2, ensure_ascii=False))
+            raise
 
     return wrapper
 
 
 @app.command()
 @user_errors
-@_fails_with_exit_1
+@_json_when_failed
 def verify(
     bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
     key: Annotated[
@@ -273,9 +270,20 @@ def verify(
 ) -> None:
     """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
     with --key the signature, with --rerun a sample of the audit computed again. Exit code 1:
-    the bundle fails; 2: the call is wrong (no such folder, an unusable key)."""
+    the bundle fails; 2: the call is wrong (no such folder, an unusable key, nothing to
+    re-run)."""
+    from gemeingut.errors import InputError
+    from gemeingut.release.layout import locate_bundle
+    from gemeingut.release.rerun import require_bias_audit
     from gemeingut.release.verify import verify_bundle
 
+    if seed is not None and rerun == 0:
+        raise InputError(
+            _("--seed chooses the sample of --rerun, which was not given"),
+            _("add --rerun N, or leave out --seed"),
+        )
+    if rerun > 0:  # before any hashing: a bundle without a bias audit has nothing to re-run
+        require_bias_audit(locate_bundle(bundle))
     checked = verify_bundle(bundle, key)
     lang = current_language()
     if checked.signature is not None and not as_json:  # first, on a line of its own
@@ -286,23 +294,8 @@ def verify(
         say("[green]✓[/]", matched)
     if checked.rating is not None and not as_json:
         say("[green]✓[/]", _rating_said(checked.rating, lang))
-    if rerun > 0:
-        from gemeingut.errors import VerifyError
-        from gemeingut.release.manifest import shorten
-        from gemeingut.release.rerun import rerun_bias_sample
-
-        again = rerun_bias_sample(checked.bundle, rerun, seed)
-        if again.problems:
-            raise VerifyError(
-                _(
-                    "re-running {checked} audit items (--seed {seed}) disagrees with the bundle: "
-                    "{problems}",
-                    checked=str(again.checked),
-                    seed=str(again.seed),
-                    problems=shorten(again.problems),
-                ),
-                _("the audit log was altered, or it is not of this model"),
-            )
+    again = _rerun(checked.bundle, rerun, seed) if rerun > 0 else None
+    if again is not None and not as_json:
         console.print(
             "[green]✓[/] "
             + text(
@@ -322,7 +315,37 @@ def verify(
 
         from gemeingut.release.verify_json import verified_record
 
-        typer.echo(json.dumps(verified_record(checked), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(verified_record(checked, again), indent=2, ensure_ascii=False))
+
+
+def _rerun(bundle: Path, n: int, seed: int | None) -> Rerun:
+    """`--rerun`: a sample of the audit scored again; a disagreement, or an audit record the
+    re-run cannot read, fails the bundle (exit 1)."""
+    from gemeingut.release.layout import AUDIT_REPORT
+    from gemeingut.release.manifest import shorten
+    from gemeingut.release.rerun import rerun_bias_sample
+    from gemeingut.release.verify import failed_alone
+    from gemeingut.release.verify_guard import READ_ERRORS, unreadable
+
+    try:
+        again = rerun_bias_sample(bundle, n, seed)
+    except READ_ERRORS as exc:
+        raise failed_alone(
+            bundle, unreadable(exc, AUDIT_REPORT), getattr(exc, "hint", "") or ""
+        ) from None
+    if again.problems:
+        raise failed_alone(
+            bundle,
+            _(
+                "re-running {checked} audit items (--seed {seed}) disagrees with the bundle: "
+                "{problems}",
+                checked=str(again.checked),
+                seed=str(again.seed),
+                problems=shorten(again.problems),
+            ),
+            _("the audit log was altered, or it is not of this model"),
+        )
+    return again
 
 
 def _rating_said(rating: dict, lang: str) -> str:

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gemeingut.errors import VerifyError
+from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
 
@@ -44,15 +44,22 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
-def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
-    """N pairs drawn with `seed` (a new one when None) scored again and compared with the log."""
-    seed = new_seed() if seed is None else seed
+def require_bias_audit(bundle: Path) -> tuple[Path, Path]:
+    """The audit's report and bias log; a bundle without them has nothing to re-run, which
+    is a mistake in the call (`--rerun` asked of it), not a bundle that fails."""
     report_path, log_path = bundle / AUDIT / "report.json", bundle / AUDIT / "logs" / "bias.jsonl"
     if not report_path.is_file() or not log_path.is_file():
-        raise VerifyError(
+        raise InputError(
             _("{bundle} holds no bias audit to re-run (audit/logs/bias.jsonl)", bundle=str(bundle)),
             _("verify without --rerun, or audit the model first"),
         )
+    return report_path, log_path
+
+
+def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
+    """N pairs drawn with `seed` (a new one when None) scored again and compared with the log."""
+    seed = new_seed() if seed is None else seed
+    report_path, log_path = require_bias_audit(bundle)
     report = json.loads(report_path.read_text(encoding="utf-8"))
     suite_name = str(report.get("bias", {}).get("suite", ""))
     if not suite_name.startswith(SHIPPED_SUITE):

@@ -9,7 +9,6 @@ verifies. Keys are EC P-256 PEM files made by `gemeingut keys create`; no networ
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
@@ -20,6 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import why_unreadable
 from gemeingut.release.manifest import SIGNATURE
 
 PRIVATE_SUFFIX = ".key"
@@ -290,6 +290,7 @@ def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | N
 
     load_public_key(public_key)  # a clear error for a missing, malformed or foreign key
     signature = _signature_file(bundle)
+    _signature_document(bundle)  # not UTF-8 or not JSON: said so, not as a failed check
     config = verifying.Config().use_elliptic_key_verifier(public_key=public_key)
     config.set_hashing_config(_hashing(hashing, bundle) if digests is None else _known(digests))
     try:
@@ -362,14 +363,33 @@ def check_signed_list(bundle: Path, digests: dict[str, str]) -> None:
 def signed_digests(bundle: Path) -> dict[str, str]:
     """path → sha256 as the signature's in-toto statement lists them (not yet trusted: only a
     check with the publisher's key says who made the list)."""
-    path = _signature_file(bundle)
+    envelope = _signature_document(bundle).get("dsseEnvelope")
     try:
-        envelope = json.loads(path.read_bytes())["dsseEnvelope"]
-        statement = json.loads(base64.b64decode(envelope["payload"], validate=True))
+        payload = envelope["payload"]  # type: ignore[index]
+    except (KeyError, TypeError) as exc:
+        raise _damaged(bundle, exc if isinstance(exc, KeyError) else KeyError("payload")) from None
+    try:
+        statement = json.loads(base64.b64decode(payload, validate=True))
+    except (ValueError, TypeError):  # base64, UTF-8 or JSON of the statement itself
+        raise _damaged(bundle, payload_error=True) from None
+    try:
         resources = statement["predicate"]["resources"]
         return {str(r["name"]): str(r["digest"]) for r in resources if r["algorithm"] == "sha256"}
-    except (ValueError, KeyError, TypeError) as exc:  # JSON, base64, UTF-8 or shape
+    except (KeyError, TypeError) as exc:  # a statement of another shape
         raise _damaged(bundle, exc) from None
+
+
+def _signature_document(bundle: Path) -> dict:
+    """`bundle.sig` as a JSON object; a file that is not (not UTF-8, not JSON, nested too
+    deeply, a list) is named as damaged, with what is wrong with it."""
+    path = _signature_file(bundle)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as exc:  # UTF-8 or JSON of the file itself
+        raise _damaged(bundle, exc) from None
+    if not isinstance(document, dict):
+        raise _damaged(bundle, TypeError(type(document).__name__))
+    return document
 
 
 def key_hint(bundle: Path) -> str | None:
@@ -399,28 +419,20 @@ def hinted_key(hint: str, folder: Path | None = None) -> KeyInfo | None:
     return None
 
 
-def _damaged(bundle: Path, exc: Exception) -> VerifyError:
+def _damaged(
+    bundle: Path, exc: BaseException | None = None, payload_error: bool = False
+) -> VerifyError:
+    """`bundle.sig` named as unreadable: the file itself (`exc` says why, as every record's
+    reader says it) or the statement inside it."""
+    why = (
+        _("its statement (payload) is not base64-encoded JSON")
+        if payload_error or exc is None
+        else why_unreadable(exc)
+    )
     return VerifyError(
-        _("{path} cannot be read: {error}", path=f"{bundle}/{SIGNATURE}", error=_why(exc)),
+        _("{path} cannot be read: {error}", path=f"{bundle}/{SIGNATURE}", error=why),
         DAMAGED_SIGNATURE,
     )
-
-
-def _why(exc: Exception) -> str | Message:
-    """What is wrong with a signature file, in words (the parsers' own are English)."""
-    if isinstance(exc, json.JSONDecodeError):
-        if not exc.doc.strip():
-            return _("the file is empty")
-        return _(
-            "not valid JSON (line {line}, column {column})",
-            line=str(exc.lineno),
-            column=str(exc.colno),
-        )
-    if isinstance(exc, KeyError):
-        return _("the field {field} is missing", field=str(exc))
-    if isinstance(exc, UnicodeDecodeError | binascii.Error):
-        return _("its statement (payload) is not base64-encoded JSON")
-    return f"{type(exc).__name__}: {_short(exc)}"
 
 
 def _signature_file(bundle: Path) -> Path:

@@ -8,16 +8,18 @@ re-run from the bundle's own files and compared with the `openness.json` it ship
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import why_unreadable
 from gemeingut.release.layout import (
     AUDIT,
+    AUDIT_REPORT,
     FIVE_ARTIFACTS,
+    MODEL,
     TRAINING_DATA,
     TRAINING_METADATA,
     locate_bundle,
@@ -34,16 +36,18 @@ from gemeingut.release.openness.data_metadata import not_an_object
 from gemeingut.release.openness.evidence import collect
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems
 from gemeingut.release.openness.finetune_rating import (
+    BASE_DIR,
     REQUIRED_FOLDERS,
     is_finetune_bundle,
     rate_finetune,
 )
 from gemeingut.release.openness.rating import rate
 from gemeingut.release.verify_audit import audit_problems
+from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
 from gemeingut.release.verify_recomputed import recomputed_problems
 from gemeingut.workspace import code_version
 
-_RECORD_FOLDERS = {".", TRAINING_METADATA, TRAINING_DATA, AUDIT}
+_RECORD_FOLDERS = {".", TRAINING_METADATA, TRAINING_DATA, AUDIT, MODEL, BASE_DIR}
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class _Signature:
     failed: bool = False
     hint: str | Message = ""
     signed_by: str | None = None
+    key: str | None = None  # the key the signature was checked against (--key)
 
 
 @dataclass(frozen=True)
@@ -74,10 +79,15 @@ class Failure:
     signature_failed: bool
     problems: list[str | Message]  # the failed signature first
     rating: dict[str, Any] | None  # computed again where the files could be read
+    signature_present: bool = False
+    key: str | None = None  # fingerprint of the key given with --key (checked, valid or not)
+    signed_by: str | None = None  # that key, where the signature is valid
 
 
 class BundleFailed(VerifyError):
-    """A bundle that fails verification (not a mistake in how verify was called)."""
+    """A bundle that fails verification (not a mistake in how verify was called): exit 1."""
+
+    exit_code = 1
 
     def __init__(self, message: str | Message, hint: str | Message, failure: Failure) -> None:
         super().__init__(message, hint)
@@ -99,7 +109,10 @@ def verify_bundle(
 
         load_public_key(public_key)
     bundle = locate_bundle(path)
-    expected, manifest_digest = load_manifest(bundle)
+    try:
+        expected, manifest_digest = load_manifest(bundle)
+    except VerifyError as damaged:  # a MANIFEST that cannot be read: the bundle fails
+        raise failed_alone(bundle, damaged.message, damaged.hint) from None
     # Every file is hashed once: the signature is compared with the digests the MANIFEST
     # lists, those with the files, and the MANIFEST's with the very bytes whose list was read.
     digests = {**expected, MANIFEST: manifest_digest}
@@ -115,7 +128,8 @@ def verify_bundle(
         claims, rating = _claim_problems(bundle)
         problems.extend(claims)
         problems.extend(recomputed_problems(bundle, expected, rating))  # GGUF, numbers
-        problems.extend(audit_problems(bundle))  # report.json against its logs, reports against it
+        # report.json against its logs, reports against it
+        problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
         hint = _other_version_hint(bundle) or hint
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
@@ -132,11 +146,19 @@ def verify_bundle(
             _("bundle {bundle} fails verification: {problems}", bundle=str(bundle),
               problems=listed),
             signature.hint if signature.failed else hint,
-            Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating),
+            Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating,
+                    signed, signature.key, signature.signed_by),
         )  # fmt: skip
     return Verified(
         bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating
     )
+
+
+def failed_alone(bundle: Path, message: str | Message, hint: str | Message) -> BundleFailed:
+    """A bundle that fails on one problem that stops the check (a damaged MANIFEST, an audit
+    sample that disagrees)."""
+    present = (bundle / SIGNATURE).is_file()
+    return BundleFailed(message, hint, Failure(bundle, None, False, [message], None, present))
 
 
 def _signature(
@@ -146,16 +168,16 @@ def _signature(
     files; without, only for which files (and which key it names, unchecked)."""
     from gemeingut.release import signing
 
+    key = signing.fingerprint(public_key) if public_key is not None else None
     try:
         if public_key is not None:
             signing.verify_signature(bundle, public_key, digests)
-            key = signing.fingerprint(public_key)
-            return _Signature(_("signature valid, key {key}", key=key), signed_by=key)
+            return _Signature(_("signature valid, key {key}", key=key), signed_by=key, key=key)
         if not check:
             return _Signature(None if (bundle / SIGNATURE).is_file() else _("not signed"))
         signing.check_signed_list(bundle, digests)
     except VerifyError as failed:  # its message names the signature, and what is wrong
-        return _Signature(failed.message, True, failed.hint)
+        return _Signature(failed.message, True, failed.hint, key=key)
     return _Signature(_unchecked_signer(signing.key_hint(bundle)))
 
 
@@ -190,35 +212,24 @@ def _claim_problems(bundle: Path) -> tuple[list[str | Message], dict[str, Any] |
             return finetune_claim_problems(bundle, evidence, rating), rating
         rating = rate(evidence)
         return claim_problems(bundle, evidence, rating), rating
-    except VerifyError as exc:  # a shard that cannot be read: said beside the signature's verdict
-        return [exc.message], None
-    except (
-        KeyError,
-        TypeError,
-        ValueError,
-        IndexError,
-        AttributeError,
-        SyntaxError,  # rdflib's BadSyntax
-        struct.error,
-    ) as exc:  # the last line of defence: each reader names what it expects where it can
-        return [
-            _(
-                "a record of the bundle cannot be read back: {error}",
-                error=f"{type(exc).__name__}: {exc}",
-            )
-        ], None
+    except READ_ERRORS as exc:  # the last line of defence: each reader names what it expects
+        return [unreadable(exc)], None  # where it can (a base's card: an InputError naming it)
 
 
 def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
-    """Each JSON record (the release's, its metadata's, its data's) that is valid JSON but not
-    an object: every reader of a record asks it for keys."""
+    """Each JSON record (the release's, its metadata's, its data's, its model's, its base's)
+    that is not UTF-8 JSON, named once with its file, line and column, or not an object (every
+    reader of a record asks it for keys); the checks that read records run only without any."""
     problems = []
     for rel in listed:
         if rel.endswith(".json") and str(PurePosixPath(rel).parent) in _RECORD_FOLDERS:
             try:
                 value = json.loads((bundle / rel).read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                continue  # named by the reader of that record, with its error
+            except (ValueError, RecursionError, OSError) as exc:  # UTF-8, JSON, depth
+                problems.append(
+                    _("{path} cannot be read: {error}", path=rel, error=why_unreadable(exc))
+                )
+                continue
             if not isinstance(value, dict):
                 problems.append(not_an_object(rel))
     return problems

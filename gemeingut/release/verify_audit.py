@@ -5,28 +5,29 @@ The card and the technical report are rendered from `report.json` (and compared 
 `claims.py`); this closes the chain down to the logs, one line per scored item. A log line
 deleted, a delta shifted or a rate edited in one of the reports is then named, even where the
 MANIFEST was re-hashed and no signature is checked. The summaries are computed by the audit's
-own functions (`bias.summarize`, `redteam.summarize_redteam`, `report_markdown.markdown`), so
-the two can only agree when the numbers are the ones the audit stage would have written.
+own functions (`bias.summarize`, `redteam.summarize_redteam`, `summarize_memorisation`,
+`report_markdown.markdown`), so the two can only agree when the numbers are the ones the audit
+stage would have written.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from gemeingut.audit import bias, redteam
 from gemeingut.audit.detectors import attack_succeeded
+from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.report_markdown import markdown, report_file
 from gemeingut.audit.report_text import LANGUAGES
-from gemeingut.audit.stats import wilson
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import why_unreadable
 from gemeingut.release.layout import AUDIT, AUDIT_REPORT, TRAINING_METADATA
-from gemeingut.release.manifest import read_manifest
 from gemeingut.release.openness.claims import document_problems
 from gemeingut.release.rerun import shipped_suite
 
@@ -41,34 +42,51 @@ _ANSWER_ONLY = ("refusal", "affirmation")
 Problems = list[str | Message]
 
 
-def audit_problems(bundle: Path) -> Problems:
+def audit_problems(bundle: Path, listed: Collection[str]) -> Problems:
     """Each figure of `audit/report.json` its logs do not give, and each Markdown report that is
-    not the one `report.json` gives (its first differing line named)."""
-    listed = read_manifest(bundle)
+    not the one `report.json` gives (its first differing line named). `listed`: the MANIFEST's
+    paths, as `verify` read them from the bytes it checked."""
     if AUDIT_REPORT not in listed:
         if any(rel.startswith(f"{AUDIT}/") for rel in listed):
             return [_("missing: {file}", file=AUDIT_REPORT)]
         return []  # released without an audit: the card says so
-    try:
-        report = json.loads((bundle / AUDIT_REPORT).read_text(encoding="utf-8"))
-        reports = {
-            f"{AUDIT}/{report_file(language)}": partial(markdown, report, language)
-            for language in LANGUAGES
-        }
-        return [
-            *document_problems(bundle, reports),
-            *_bias_problems(bundle, report),
-            *_redteam_problems(bundle, report),
-            *_memorisation_problems(bundle, report),
-            *_lineage_problems(bundle, report),
-        ]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a section cut or retyped
-        return [
-            _(
-                "a record of the bundle cannot be read back: {error}",
-                error=f"{AUDIT_REPORT}: {type(exc).__name__}: {exc}",
+    report = _read_report(bundle)
+    if not isinstance(report, dict):
+        return [report]
+    reports = {
+        f"{AUDIT}/{report_file(language)}": partial(markdown, report, language)
+        for language in LANGUAGES
+    }
+    sections: tuple[tuple[str, Callable[[Path, dict[str, Any]], Problems]], ...] = (
+        ("bias", _bias_problems),
+        ("redteam", _redteam_problems),
+        ("memorisation", _memorisation_problems),
+    )
+    problems = document_problems(bundle, reports)
+    for section, check in sections:
+        try:
+            problems += check(bundle, report)
+        except (KeyError, TypeError, ValueError, AttributeError):  # a section cut or retyped
+            problems.append(
+                _(
+                    "{file}: the section {section} is not as the audit writes it",
+                    file=AUDIT_REPORT,
+                    section=section,
+                )
             )
-        ]
+    return [*problems, *_lineage_problems(bundle, report)]
+
+
+def _read_report(bundle: Path) -> dict[str, Any] | Message:
+    """`report.json`, or what keeps it from being read."""
+    try:
+        report = json.loads((bundle / AUDIT_REPORT).read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        error = why_unreadable(exc)
+        return _("{file} cannot be read back: {error}", file=AUDIT_REPORT, error=error)
+    if not isinstance(report, dict):
+        return _("{file} is not a JSON object", file=AUDIT_REPORT)
+    return report
 
 
 def _bias_problems(bundle: Path, report: dict[str, Any]) -> Problems:
@@ -154,8 +172,7 @@ def _redteam_problems(bundle: Path, report: dict[str, Any]) -> Problems:
 
 
 def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
-    """The rates the log gives (as `memorisation.summarize_memorisation` computes them, whose
-    module loads the span tracer and PII filters: too slow for verify)."""
+    """The figures the log gives, for the sample the report says was drawn."""
     summary = report.get("memorisation") or {}
     if "samples" not in summary:  # not run: no log
         return []
@@ -163,15 +180,14 @@ def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     records, problems = _read_log(bundle, log, _MEMORISATION_FIELDS)
     if problems:
         return problems
-    n = len(records)
-    again = {
-        "samples": n,
-        "exact": wilson(sum(r["exact"] for r in records), n).to_json(),
-        "near_verbatim": wilson(sum(r["near_verbatim"] for r in records), n).to_json(),
-        "memorised": [r["document"] for r in records if r["near_verbatim"]],
-    }
-    shown = {**summary, "memorised": [d["document"] for d in summary["memorised"]]}
-    return _figure_problems("memorisation", shown, again, log)
+    again = summarize_memorisation(
+        records,
+        summary["prefix_tokens"],
+        summary["continuation_tokens"],
+        summary["eligible_documents"],
+        summary.get("random_offset", False),
+    )
+    return _figure_problems("memorisation", summary, again, log)
 
 
 def _lineage_problems(bundle: Path, report: dict[str, Any]) -> Problems:
@@ -208,6 +224,9 @@ _REDTEAM_FIELDS: dict[str, type | tuple[type, ...]] = {
 _MEMORISATION_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "document": str,
+    "license": (str, type(None)),
+    "offset": int,
+    "similarity": (int, float),
     "exact": bool,
     "near_verbatim": bool,
 }
@@ -221,14 +240,23 @@ def _read_log(
     path = bundle / log
     if not path.is_file():
         return [], [_("missing: {file}", file=log)]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [_("{file} cannot be read back: {error}", file=log, error=why_unreadable(exc))]
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        line = str(data[: exc.start].count(b"\n") + 1)
+        return [], [_("{file}:{line}: not UTF-8 text", file=log, line=line)]
     records: list[dict[str, Any]] = []
     problems: Problems = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
-        except ValueError as exc:
-            problems.append(_log_line(log, number, str(exc)))
+        except ValueError:
+            problems.append(_("{file}:{line}: not JSON", file=log, line=str(number)))
             continue
         wrong = [
             key

@@ -18,6 +18,7 @@ import gguf
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import why_unreadable
 from gemeingut.model.export import GGUF_FILE, ExportPlan, plan_export
 from gemeingut.model.export.metadata import DTYPES
 from gemeingut.model.export.probe import check_probe, tokenizer_from_gguf
@@ -40,11 +41,7 @@ def gguf_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     except (OSError, ValueError, KeyError, IndexError, struct.error) as exc:
         return [
             *problems,
-            _(
-                "{file} cannot be read as GGUF: {error}",
-                file=GGUF_PATH,
-                error=f"{type(exc).__name__}: {exc}",
-            ),
+            _("{file} cannot be read as GGUF: {error}", file=GGUF_PATH, error=why_unreadable(exc)),
         ]
     file_type = _scalar(reader, gguf.Keys.General.FILE_TYPE)
     dtype = next((name for name, kind in DTYPES.items() if int(kind) == file_type), None)
@@ -58,15 +55,17 @@ def gguf_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
                 known=", ".join(f"{int(kind)} ({name})" for name, kind in DTYPES.items()),
             ),
         ]
-    release = json.loads((bundle / RELEASE_INFO).read_text(encoding="utf-8"))
+    declared = _declared(bundle, listed)
+    if isinstance(declared, Message):
+        return [*problems, declared]
     record = bundle / FINETUNE_RECORD
     try:
         planned = plan_export(
             bundle / MODEL,
             dtype,
-            release["name"],
-            release["licenses"]["weights"],
-            record if record.is_file() else None,
+            *declared,
+            record if FINETUNE_RECORD in listed else None,
+            names_only=True,  # a base's path in the record is a name, never a folder here
         )
     except InputError as exc:  # the model folder itself is not what an export can read
         return [
@@ -77,11 +76,35 @@ def gguf_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     try:
         check_probe(tokenizer_from_gguf(reader), planned.tokenizer)
     except (InputError, ValueError, KeyError) as exc:  # a vocabulary that builds no tokenizer
-        error = exc.message if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+        error = why_unreadable(exc)
         problems.append(
             _("{file}: the tokenisation probe fails: {error}", file=GGUF_PATH, error=error)
         )
     return problems
+
+
+def _declared(bundle: Path, listed: dict[str, str]) -> tuple[str, str] | Message:
+    """The name and weights licence `release.json` declares, which the GGUF must carry; the
+    file or field that is missing named."""
+    if RELEASE_INFO not in listed:
+        return _(
+            "{file} cannot be checked: the bundle has no {release}",
+            file=GGUF_PATH,
+            release=RELEASE_INFO,
+        )
+    release = json.loads((bundle / RELEASE_INFO).read_text(encoding="utf-8"))
+    name = release.get("name") if isinstance(release, dict) else None
+    licences = release.get("licenses") if isinstance(release, dict) else None
+    weights = licences.get("weights") if isinstance(licences, dict) else None
+    for key, value in (("name", name), ("licenses.weights", weights)):
+        if not isinstance(value, str) or not value:
+            return _(
+                "{file} cannot be checked: {release} declares no {key}",
+                file=GGUF_PATH,
+                release=RELEASE_INFO,
+                key=key,
+            )
+    return str(name), str(weights)
 
 
 def _all_mismatches(reader: gguf.GGUFReader, planned: ExportPlan) -> list[Mismatch]:

@@ -8,12 +8,14 @@ rating computed again from the files (MOF class, OSAID gate) where the files cou
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, text
 from gemeingut.release.manifest import SIGNATURE
 from gemeingut.release.verify import BundleFailed, Verified
+
+if TYPE_CHECKING:
+    from gemeingut.release.rerun import Rerun
 
 # the kind of a problem, by the message that names it; any other is a claim that the files
 # do not bear out (a document, a number, a rating)
@@ -28,8 +30,9 @@ _KINDS = {
 }
 
 
-def verified_record(checked: Verified) -> dict[str, Any]:
-    """A bundle that passed."""
+def verified_record(checked: Verified, rerun: Rerun | None = None) -> dict[str, Any]:
+    """A bundle that passed; with `rerun`, the sample of the audit scored again (its seed
+    repeats it)."""
     signature = {
         "present": checked.signature_present,
         "checked": checked.signed_by is not None,
@@ -37,21 +40,28 @@ def verified_record(checked: Verified) -> dict[str, Any]:
         "key": checked.signed_by,
         "verdict": _english(checked.signature),
     }
-    return _record(checked.bundle, True, checked.files, signature, [], checked.rating)
+    record = _record(checked.bundle, True, checked.files, signature, [], checked.rating)
+    if rerun is not None:
+        record["rerun"] = {
+            "checked": rerun.checked,
+            "total": rerun.total,
+            "seed": rerun.seed,
+            "tolerance": rerun.tolerance,
+        }
+    return record
 
 
-def failed_record(bundle: Path, error: VerifyError) -> dict[str, Any]:
+def failed_record(error: BundleFailed) -> dict[str, Any]:
     """A bundle that failed: each problem found, or the one that stopped the check (a
-    damaged MANIFEST, an audit sample that disagrees)."""
-    if not isinstance(error, BundleFailed):
-        problem = {"file": None, "kind": "error", "detail": _english(error.message)}
-        return _record(bundle, False, None, None, [problem], None)
+    damaged MANIFEST, an audit sample that disagrees); the signature as far as it was
+    checked (valid with the key given, though other files fail)."""
     failure = error.failure
+    checked = failure.signature_failed or failure.signed_by is not None
     signature = {
-        "present": (failure.bundle / SIGNATURE).is_file(),
-        "checked": failure.signature_failed,
-        "valid": False if failure.signature_failed else None,
-        "key": None,
+        "present": failure.signature_present,
+        "checked": checked,
+        "valid": (not failure.signature_failed) if checked else None,
+        "key": failure.key,
         "verdict": _english(failure.signature),
     }
     problems = [_problem(p) for p in failure.problems]

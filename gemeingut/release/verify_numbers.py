@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -26,19 +28,22 @@ TRAINING = f"{TRAINING_METADATA}/training.json"
 EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 TRAINING_LOG = f"{TRAINING_METADATA}/training_log.jsonl"
+FINETUNE_LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 _TOKENIZER = f"{MODEL}/tokenizer.json"
 _REL_TOL = 1e-9  # the records hold Python floats, written with repr: equal up to rounding
 
 
-def training_problems(bundle: Path) -> list[Message]:
-    """Tokens seen (and the compute drawn from them) against the data order the run recorded;
-    steps × tokens per step; the lineage's and the log's copies of the count."""
+def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """Tokens seen (and the compute drawn from them) against the data order the run recorded
+    (a run resumed with another global batch included: the steps since its resumption took
+    the batch the record states); the lineage's and the log's copies of the count."""
     path = bundle / TRAINING
     if not path.is_file():
         return []
     record = _object(path)
     cfg, batch, stats = record["training"], record["batch"], record["stats"]
     seq_len = int(cfg["seq_len"])
+    resumed = int(stats.get("resumed_from_step") or 0)
     problems = []
     per_step = batch["global_batch"] * seq_len
     if batch["tokens_per_step"] != per_step:
@@ -52,32 +57,42 @@ def training_problems(bundle: Path) -> list[Message]:
             )
         )
     seen = stats["tokens_seen"]
-    tokens = cfg["steps"] * per_step
+    # without a data order, steps × tokens per step holds for a run never resumed only
+    tokens: int | None = None if resumed else cfg["steps"] * per_step
     how: str | Message = _("training.steps × global_batch × seq_len")
-    order = bundle / TRAINING_METADATA / record.get("data_order", {}).get("steps_file", "")
-    if order.is_file():  # the windows each step took: what the run saw, replayed
-        steps, windows, sizes = _replayed(order)
+    steps_file = (record.get("data_order") or {}).get("steps_file")
+    order = _listed(listed, TRAINING_METADATA, steps_file, TRAINING, "data_order.steps_file")
+    if isinstance(order, Message):
+        return [order]
+    if order is not None:  # the windows each step took: what the run saw, replayed
+        steps, windows, sizes = _replayed(bundle / order, resumed)
         how = _(
             "{steps} steps in {file} with {windows} windows of {seq_len} tokens",
             steps=str(steps),
-            file=f"{TRAINING_METADATA}/{order.relative_to(bundle / TRAINING_METADATA)}",
+            file=order,
             windows=str(windows),
             seq_len=str(seq_len),
         )
         if cfg["steps"] != steps:
             problems.append(_mismatch(TRAINING, "training.steps", cfg["steps"], steps, how))
-        if sizes - {batch["global_batch"]}:
+        if sizes - {batch["global_batch"]}:  # the steps this run took (since it resumed)
             problems.append(
                 _mismatch(
                     TRAINING,
                     "batch.global_batch",
                     batch["global_batch"],
                     ", ".join(str(size) for size in sorted(sizes)),
-                    _("windows per step in {file}", file=order.name),
+                    _(
+                        "windows per step after step {step} in {file}",
+                        step=str(resumed),
+                        file=order,
+                    ),
                 )
             )
         tokens = windows * seq_len
-    if seen != tokens:
+    if tokens is None:  # a resumed run without its data order: the log's count below only
+        tokens = seen
+    elif seen != tokens:
         problems.append(_mismatch(TRAINING, "stats.tokens_seen", seen, tokens, how))
     flops = 6 * stats["parameters"] * tokens
     for where, value in (
@@ -109,42 +124,60 @@ def training_problems(bundle: Path) -> list[Message]:
     return problems
 
 
-def finetune_problems(bundle: Path) -> list[Message]:
-    """A fine-tune's tokens seen against its steps and batch, and the lineage's copy."""
+def finetune_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """A fine-tune's steps against the last step of its own log, its tokens seen against the
+    steps the log records × its batch × seq_len, and the lineage's copy."""
     path = bundle / FINETUNE_RECORD
     if not path.is_file():
         return []
     record = _object(path)
     stats = record.get("stats") or {}
-    if not {"tokens_seen", "steps", "global_batch_size"} <= stats.keys():
-        return []
-    expected = stats["steps"] * stats["global_batch_size"] * int(record["training"]["seq_len"])
     problems = []
-    if stats["tokens_seen"] != expected:
-        problems.append(
-            _mismatch(
-                FINETUNE_RECORD,
-                "stats.tokens_seen",
-                stats["tokens_seen"],
-                expected,
-                _("steps × global_batch_size × seq_len"),
+    logged = _last_logged(bundle / FINETUNE_LOG, "step") if FINETUNE_LOG in listed else None
+    if logged is not None and {"steps", "tokens_seen", "global_batch_size"} <= stats.keys():
+        if stats["steps"] != logged:
+            problems.append(
+                _mismatch(
+                    FINETUNE_RECORD,
+                    "stats.steps",
+                    stats["steps"],
+                    logged,
+                    _("the last step of {file}", file=FINETUNE_LOG),
+                )
             )
-        )
+        expected = logged * stats["global_batch_size"] * int(record["training"]["seq_len"])
+        if stats["tokens_seen"] != expected:
+            problems.append(
+                _mismatch(
+                    FINETUNE_RECORD,
+                    "stats.tokens_seen",
+                    stats["tokens_seen"],
+                    expected,
+                    _(
+                        "the {steps} steps of {file} × global_batch_size × seq_len",
+                        steps=str(logged),
+                        file=FINETUNE_LOG,
+                    ),
+                )
+            )
     problems.extend(_lineage_copy(bundle, "finetune", stats, FINETUNE_RECORD))
     return problems
 
 
-def evaluation_problems(bundle: Path) -> list[Message]:
-    """Perplexity = exp(loss); bits per byte = loss × tokens / (bytes × ln 2); the tokens the
-    evaluation scored = the test documents tokenised, EOS after each, less the first token
-    (which nothing predicts)."""
+def evaluation_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """Perplexity = exp(loss); bits per byte = loss × tokens / (bytes × ln 2); the documents,
+    their bytes and the tokens the evaluation scored = the test documents tokenised, EOS after
+    each, less the first token (which nothing predicts)."""
     path = bundle / EVALUATION
     if not path.is_file():
         return []
     results = _object(path)
     loss, tokens, size = float(results["loss"]), results["tokens"], results["bytes"]
     problems = []
-    perplexity = math.exp(loss)
+    try:
+        perplexity = math.exp(loss)
+    except OverflowError:  # a loss no model has: exp() of it is no float
+        perplexity = math.inf
     if not math.isclose(results["perplexity"], perplexity, rel_tol=_REL_TOL):
         problems.append(
             _mismatch(EVALUATION, "perplexity", results["perplexity"], perplexity, _("exp(loss)"))
@@ -161,18 +194,71 @@ def evaluation_problems(bundle: Path) -> list[Message]:
                     _("loss × tokens / (bytes × ln 2)"),
                 )
             )
-    counted = _test_tokens(bundle, results["documents"])
-    if counted is not None and counted != tokens:
+    problems.extend(_test_problems(bundle, listed, results))
+    problems.extend(_lineage_copy(bundle, "evaluation", results, EVALUATION))
+    return problems
+
+
+def _test_problems(bundle: Path, listed: dict[str, str], results: dict[str, Any]) -> list[Message]:
+    """The documents, bytes and tokens `evaluation.json` states, counted in the test shards
+    the MANIFEST lists; a bundle whose tokenizer is no `tokenizer.json` is said not checked."""
+    shards = sorted(
+        rel
+        for rel in listed
+        if PurePosixPath(rel).parent == PurePosixPath(TEST_DATA)
+        and PurePosixPath(rel).match("test-*.parquet")
+    )
+    if not shards:
+        return []
+    documents = int(results["documents"])
+    texts = list(islice(_test_texts(bundle, shards), documents))
+    shards_said = f"{TEST_DATA}/test-*.parquet"
+    problems = []
+    if len(texts) != documents:
+        problems.append(
+            _mismatch(
+                EVALUATION,
+                "documents",
+                documents,
+                len(texts),
+                _("the documents in {shards}", shards=shards_said),
+            )
+        )
+    size = sum(len(t.encode("utf-8")) for t in texts)
+    if "bytes" in results and results["bytes"] != size:
+        problems.append(
+            _mismatch(
+                EVALUATION,
+                "bytes",
+                results["bytes"],
+                size,
+                _(
+                    "the first {documents} documents of {shards} in UTF-8",
+                    documents=str(len(texts)),
+                    shards=shards_said,
+                ),
+            )
+        )
+    if _TOKENIZER not in listed:
+        return [
+            *problems,
+            _(
+                "{file}: tokens not checked: the bundle has no {tokenizer} to count them with",
+                file=EVALUATION,
+                tokenizer=_TOKENIZER,
+            ),
+        ]
+    counted = _test_tokens(bundle, texts)
+    if counted != results["tokens"]:
         problems.append(
             _mismatch(
                 EVALUATION,
                 "tokens",
-                tokens,
+                results["tokens"],
                 counted,
                 _("the test shards tokenised with {tokenizer}", tokenizer=_TOKENIZER),
             )
         )
-    problems.extend(_lineage_copy(bundle, "evaluation", results, EVALUATION))
     return problems
 
 
@@ -214,8 +300,27 @@ def checkpoint_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     return problems
 
 
-def _replayed(order: Path) -> tuple[int, int, set[int]]:
-    """Steps and windows in the data order (one JSON record a step), and the windows per step."""
+def _listed(
+    listed: dict[str, str], folder: str, value: Any, record: str, key: str
+) -> str | Message | None:
+    """The bundle path a record names relative to `folder`, where the MANIFEST lists it (a
+    record never makes `verify` read outside the files checked); None where it names none."""
+    if value is None or value == "":
+        return None
+    rel = f"{folder}/{value}" if isinstance(value, str) else None
+    if rel is None or rel not in listed:
+        return _(
+            "{file}: {key} names {value!r}, which is not a file of the bundle's MANIFEST",
+            file=record,
+            key=key,
+            value=str(value)[:200],
+        )
+    return rel
+
+
+def _replayed(order: Path, resumed: int) -> tuple[int, int, set[int]]:
+    """Steps and windows in the data order (one JSON record a step), and the windows per step
+    of the steps after `resumed` (those the recorded batch took)."""
     steps = windows = 0
     sizes = set()
     with order.open(encoding="utf-8") as lines:
@@ -223,7 +328,8 @@ def _replayed(order: Path) -> tuple[int, int, set[int]]:
             if line.strip():
                 taken = len(json.loads(line)["windows"])
                 steps, windows = steps + 1, windows + taken
-                sizes.add(taken)
+                if steps > resumed:
+                    sizes.add(taken)
     return steps, windows, sizes
 
 
@@ -239,17 +345,17 @@ def _last_logged(log: Path, key: str) -> Any:
     return value
 
 
-def _test_tokens(bundle: Path, documents: int) -> int | None:
-    """Tokens the evaluation predicts in the first `documents` test texts: each text encoded
-    without special tokens and followed by EOS, as `token_stream` packs them, less one."""
-    tokenizer_file = bundle / _TOKENIZER
-    shards = sorted((bundle / TEST_DATA).glob("test-*.parquet"))
-    if not shards or not tokenizer_file.is_file():
-        return None
-    texts: list[str] = []
+def _test_texts(bundle: Path, shards: list[str]) -> Iterator[str]:
+    """The test documents in order, streamed a batch at a time (only those counted are read)."""
     for shard in shards:
-        texts.extend(pq.read_table(shard, columns=["text"]).column(0).to_pylist())
-    texts = texts[:documents]
+        for batch in pq.ParquetFile(bundle / shard).iter_batches(columns=["text"]):
+            yield from batch.column(0).to_pylist()
+
+
+def _test_tokens(bundle: Path, texts: list[str]) -> int:
+    """Tokens the evaluation predicts in the test texts: each text encoded without special
+    tokens and followed by EOS, as `token_stream` packs them, less one."""
+    tokenizer_file = bundle / _TOKENIZER
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except Exception as exc:  # tokenizers raises a bare Exception for a file it cannot parse

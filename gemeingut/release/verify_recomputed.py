@@ -9,9 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import Message, _
-from gemeingut.release.verify_gguf import gguf_problems
+from gemeingut.i18n import Message
+from gemeingut.release.layout import FINETUNE_RECORD, OPENNESS
+from gemeingut.release.verify_gguf import GGUF_PATH, gguf_problems
+from gemeingut.release.verify_guard import guarded
 from gemeingut.release.verify_numbers import (
+    EVALUATION,
+    TRAINING,
     checkpoint_problems,
     evaluation_problems,
     finetune_problems,
@@ -22,26 +26,18 @@ from gemeingut.release.verify_openness import openness_problems
 
 def recomputed_problems(
     bundle: Path, listed: dict[str, str], rating: dict[str, Any] | None
-) -> list[Message]:
+) -> list[str | Message]:
     """Every problem of the checks above; `listed`: the MANIFEST's digests, already checked."""
-    checks: list[Callable[[], list[Message]]] = [
-        lambda: gguf_problems(bundle, listed),
-        lambda: training_problems(bundle),
-        lambda: finetune_problems(bundle),
-        lambda: evaluation_problems(bundle),
-        lambda: checkpoint_problems(bundle, listed),
+    checks: list[tuple[Callable[[], list[Message]], str]] = [
+        (lambda: gguf_problems(bundle, listed), GGUF_PATH),
+        (lambda: training_problems(bundle, listed), TRAINING),
+        (lambda: finetune_problems(bundle, listed), FINETUNE_RECORD),
+        (lambda: evaluation_problems(bundle, listed), EVALUATION),
+        (lambda: checkpoint_problems(bundle, listed), TRAINING),
     ]
     if rating is not None:
-        checks.append(lambda: openness_problems(bundle, rating))
-    problems: list[Message] = []
-    for check in checks:
-        try:
-            problems.extend(check())
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OSError) as exc:
-            problems.append(
-                _(
-                    "a record of the bundle cannot be read back: {error}",
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-            )
+        checks.append((lambda: openness_problems(bundle, rating), OPENNESS))
+    problems: list[str | Message] = []
+    for check, file in checks:  # the file each check reads first names what stopped it
+        problems.extend(guarded(check, file))
     return problems

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -705,3 +707,15 @@ def test_a_fine_tune_bundle_from_before_energy_was_measured_says_it_is_not_recor
     assert models["winzig-feinjustiert"].ai_energyConsumption is None
     report = render_finetune_report(bundle)
     assert "| Energie der Feinabstimmung | nicht erfasst (feinabgestimmt, bevor" in report
+
+
+def test_verify_of_a_fine_tune_of_a_foreign_base_does_not_import_torch(closed: Path) -> None:
+    """Knowing which model types transformers implements must not import it (and torch)."""
+    code = (
+        "import sys; from gemeingut.cli import app; "
+        f"sys.argv = ['gemeingut', 'verify', {str(closed)!r}]\n"
+        "try: app()\n"
+        "except SystemExit as e: assert e.code in (0, None), e.code\n"
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

@@ -218,7 +218,10 @@ def test_a_record_cut_short_and_rehashed_is_named_not_a_traceback(bundle: Path) 
     del record["perplexity"]
     evaluation.write_text(json.dumps(record))
     write_manifest(bundle)
-    with pytest.raises(VerifyError, match="lässt sich nicht zurücklesen: KeyError"):
+    with pytest.raises(
+        VerifyError,
+        match=r"evaluation\.json lässt sich nicht zurücklesen: das Feld 'perplexity' fehlt",
+    ):
         verify_bundle(bundle)
 
 

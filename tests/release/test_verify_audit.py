@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 
 from gemeingut.audit import bias
+from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.report_markdown import markdown
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import text
-from gemeingut.release.manifest import SIGNATURE, write_manifest
+from gemeingut.release.manifest import SIGNATURE, read_manifest, write_manifest
 from gemeingut.release.rerun import rerun_bias_sample
 from gemeingut.release.verify import verify_bundle
+from gemeingut.release.verify_audit import audit_problems
 
 LOGS = Path("audit") / "logs"
 
@@ -174,3 +176,80 @@ def test_verify_rerun_names_the_seed_that_repeats_it(bundle: Path) -> None:
     result = invoke("verify", bundle, "--rerun", "3", "--seed", "12345")
     assert result.exit_code == 0, result.output
     assert "(gezogen mit --seed 12345)" in result.output
+
+
+def test_a_log_resumed_after_a_crash_cut_its_last_line_passes(bundle: Path) -> None:
+    """The audit stopped while writing the bias log's last line; the rerun scores that pair
+    again and appends it: the log shipped reads back one record a line."""
+    log = bundle / LOGS / "bias.jsonl"
+    records = _records(bundle, "bias.jsonl")
+    last = json.dumps(records[-1], ensure_ascii=False)
+    _write(bundle, "bias.jsonl", records[:-1])
+    with log.open("a", encoding="utf-8") as out:
+        out.write(last[: len(last) // 2])  # cut short by the crash
+    resumed = ItemLog(log)
+    assert resumed.missing(r["id"] for r in records) == [records[-1]["id"]]
+    resumed.add([records[-1]])
+    assert _records(bundle, "bias.jsonl") == records
+    _unsigned(bundle, lambda: None)
+    verify_bundle(bundle)
+
+
+def test_a_log_that_is_not_utf8_is_named_with_its_line(bundle: Path) -> None:
+    log = bundle / LOGS / "redteam.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2].replace(b'"id"', b'"\xff\xfeid"', 1)
+    _unsigned(bundle, lambda: log.write_bytes(b"".join(lines)))
+    said = _problems(bundle)
+    assert "audit/logs/redteam.jsonl:3: kein UTF-8-Text" in said
+    assert "audit/report.json:" not in said and "Error" not in said
+
+
+def test_a_line_that_is_not_json_is_named_in_german(bundle: Path) -> None:
+    log = bundle / LOGS / "memorisation.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1][:20] + "\n"
+    _unsigned(bundle, lambda: log.write_text("".join(lines), encoding="utf-8"))
+    said = _problems(bundle)
+    assert "audit/logs/memorisation.jsonl:2: kein JSON" in said
+    assert "Expecting" not in said and "Error" not in said
+
+
+def test_a_memorised_continuation_edited_in_the_log_is_named(bundle: Path) -> None:
+    """The memorisation figures are those `summarize_memorisation` gives, the documents named
+    as memorised included."""
+    records = _records(bundle, "memorisation.jsonl")
+    records[0]["near_verbatim"] = not records[0]["near_verbatim"]
+    _unsigned(bundle, lambda: _write(bundle, "memorisation.jsonl", records))
+    said = _problems(bundle)
+    assert "audit/report.json sagt memorisation.near_verbatim.value = " in said
+    assert "audit/report.json sagt memorisation.memorised = " in said
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b'{"bias": ', "audit/report.json lässt sich nicht zurücklesen: kein gültiges JSON"),
+        (b"\xff{}", "audit/report.json lässt sich nicht zurücklesen: kein UTF-8-Text"),
+        (b"[1, 2]", "audit/report.json ist kein JSON-Objekt"),
+    ],
+)
+def test_a_report_that_cannot_be_read_is_named(bundle: Path, content: bytes, said: str) -> None:
+    """(`verify` names it before, reading the bundle's records; the audit's check on its own
+    still says what is wrong, in German.)"""
+    (bundle / "audit" / "report.json").write_bytes(content)
+    problems = audit_problems(bundle, read_manifest(bundle))
+    assert len(problems) == 1 and text(problems[0]).startswith(said)
+
+
+def test_a_section_of_the_report_retyped_is_named_by_its_section(bundle: Path) -> None:
+    path = bundle / "audit" / "report.json"
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["memorisation"]["prefix_tokens"] = None
+    del report["memorisation"]["eligible_documents"]
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    _unsigned(bundle, lambda: path.write_text(text, encoding="utf-8"))
+    said = _problems(bundle)
+    assert (
+        "audit/report.json: der Abschnitt memorisation ist nicht so, wie ihn die Prüfung schreibt"
+    ) in said

@@ -98,9 +98,11 @@ def plan_export(
     name: str | None,
     licence: str | None,
     record: Path | None = None,
+    names_only: bool = False,
 ) -> ExportPlan:
     """What `export_gguf` writes for `model_dir`; `gemeingut verify` compares a released GGUF
-    with it (`record`: the fine-tune's record, where the folder does not hold it)."""
+    with it (`record`: the fine-tune's record, where the folder does not hold it; `names_only`:
+    a base model's path in it is a name, never a local folder read, as `verify` needs)."""
     shape = read_shape(model_dir)
     weights = weight_index(model_dir)
     # llama.cpp ties by absence: with no output.weight it reuses token_embd.
@@ -116,7 +118,7 @@ def plan_export(
         )
     tokenizer = read_tokenizer(model_dir)
     metadata = {
-        **model_metadata(model_dir, shape, dtype, name, licence, record),
+        **model_metadata(model_dir, shape, dtype, name, licence, record, names_only),
         **tokenizer_metadata(model_dir, tokenizer, shape.vocab_size),
     }
     return ExportPlan(shape, weights, tokenizer, plan_tensors(shape, weights, dtype), metadata)

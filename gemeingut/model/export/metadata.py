@@ -31,6 +31,7 @@ def model_metadata(
     name: str | None,
     licence: str | None,
     record: Path | None = None,
+    names_only: bool = False,
 ) -> dict[str, tuple[Any, T]]:
     """`record`: the fine-tune's record, where it is not the folder's own (a release bundle
     keeps it in training-metadata/)."""
@@ -57,11 +58,15 @@ def model_metadata(
     if shape.rope["rope_type"] == "linear":
         meta[gguf.Keys.Rope.SCALING_TYPE.format(arch=arch)] = ("linear", T.STRING)
         meta[gguf.Keys.Rope.SCALING_FACTOR.format(arch=arch)] = (shape.rope["factor"], T.FLOAT32)
-    return meta | _general_metadata(model_dir, name, licence, record)
+    return meta | _general_metadata(model_dir, name, licence, record, names_only)
 
 
 def _general_metadata(
-    model_dir: Path, name: str | None, licence: str | None, record: Path | None
+    model_dir: Path,
+    name: str | None,
+    licence: str | None,
+    record: Path | None,
+    names_only: bool = False,
 ) -> dict[str, tuple[Any, T]]:
     """Name, licence and base models as llama.cpp's converter writes them (gguf-py's
     metadata.py): from the arguments, else the folder's card, else a fine-tune's record."""
@@ -82,7 +87,7 @@ def _general_metadata(
     elif licence is None:  # a fine-tune is bound by its base's terms
         terms = {general.LICENSE: base.get("license")}
     meta |= {key: (str(value), T.STRING) for key, value in terms.items() if value}
-    models = _card_base_models(card.get("base_model")) or _recorded_base_model(base)
+    models = _card_base_models(card.get("base_model")) or _recorded_base_model(base, names_only)
     if models:
         meta[general.BASE_MODEL_COUNT] = (len(models), T.UINT32)
     for index, model in enumerate(models):
@@ -119,13 +124,14 @@ def _recorded_base(record: Path) -> dict[str, Any]:
     return base
 
 
-def _recorded_base_model(base: dict[str, Any]) -> list[dict[str, str]]:
+def _recorded_base_model(base: dict[str, Any], names_only: bool = False) -> list[dict[str, str]]:
     """The base a fine-tune's `finetune.json` records: its name, and where it is a Hub id (a
-    folder of the Hub's cache, or a released record's reference) its organisation and URL."""
+    folder of the Hub's cache, or a released record's reference) its organisation and URL.
+    `names_only`: the path is never read as a folder of this machine (a bundle's record)."""
     if not base.get("name"):
         return []
     reference = base["path"]
-    if Path(reference).is_absolute():  # a folder on the building machine (a bundle has none)
+    if Path(reference).is_absolute() and not names_only:  # a folder of the building machine
         from gemeingut.model.finetune_state import base_reference  # imports torch
 
         reference = base_reference(reference)

@@ -21,6 +21,7 @@ import yaml
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import why_unreadable
 from gemeingut.release.card import hub_licence
 from gemeingut.release.card_phrases import (
     bundle_language,
@@ -139,7 +140,7 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
     try:
         shipped = json.loads(shipped_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [_("{path} is not valid JSON: {error}", path=OPENNESS, error=str(exc))]
+        return [_("{path} cannot be read: {error}", path=OPENNESS, error=why_unreadable(exc))]
     problems = []
     if shipped != rating:
         recomputed = {c["id"]: c for c in rating["checks"]}

@@ -22,6 +22,7 @@ from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compre
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
+from gemeingut.json_records import why_unreadable
 from gemeingut.release.layout import (
     MODEL,
     RELEASE_INFO,
@@ -95,7 +96,7 @@ def _json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise VerifyError(
-            _("{path} is not valid JSON: {error}", path=str(path), error=str(exc)),
+            _("{path} cannot be read: {error}", path=str(path), error=why_unreadable(exc)),
             _("obtain an unmodified copy"),
         ) from None
 

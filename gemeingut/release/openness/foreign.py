@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -499,10 +500,37 @@ def _architecture(
     return Found(component, (), None, False, recorded(said))
 
 
-def _in_transformers(model_type: str) -> bool:
-    from transformers import CONFIG_MAPPING
+@cache
+def _transformers_model_types() -> frozenset[str]:
+    """The model types transformers implements, found without importing it (importing
+    transformers imports torch: seconds and hundreds of MB that `verify` and `openness rate`
+    must not need): its table of config classes where it keeps one in a module of its own
+    (plain data), and the model folders, one per type (`xlm-roberta` in `xlm_roberta/`)."""
+    from importlib.util import find_spec, module_from_spec, spec_from_file_location
 
-    return model_type in CONFIG_MAPPING
+    found = find_spec("transformers")
+    if found is None or found.origin is None:
+        return frozenset()
+    models = Path(found.origin).parent / "models"
+    types = {
+        folder.name
+        for folder in models.iterdir()
+        if folder.is_dir() and any(folder.glob("configuration_*.py"))
+    }
+    table = models / "auto" / "auto_mappings.py"
+    if table.is_file():
+        spec = spec_from_file_location("_transformers_auto_mappings", table)
+        if spec is not None and spec.loader is not None:
+            module = module_from_spec(spec)
+            spec.loader.exec_module(module)
+            types |= set(getattr(module, "CONFIG_MAPPING_NAMES", {}))
+    return frozenset(types)
+
+
+def _in_transformers(model_type: str) -> bool:
+    return model_type in _transformers_model_types() or (
+        model_type.replace("-", "_") in _transformers_model_types()
+    )
 
 
 def _files_below(folder: Path) -> list[str]:
