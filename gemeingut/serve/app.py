@@ -44,7 +44,7 @@ from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.findings_routes import FindingsDesk, findings_router
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
-from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.identity import Principal, utcnow
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.gateway.records import deployment_facts, record_deployment
 from gemeingut.serve.gateway.retention import AUDIT_DAYS
@@ -155,6 +155,7 @@ def create_app(
         hosts=hosts,
         max_body_bytes=max_body_bytes,
         upload_max_bytes=upload_max_bytes if collections is not None else None,
+        keys_required=gateway is not None,
     )
     app.state.backend = backend  # the default model: the page's, the documents'
     app.state.models = served_models(
@@ -341,9 +342,7 @@ def list_models(request: Request, principal: CallerDep) -> ModelList:
 )
 def model_card(model_id: str, request: Request, principal: CallerDep) -> PlainTextResponse:
     """The model's card (its README.md, as read at start), for whoever may use the model."""
-    if principal is not None and not principal.may_use(model_id):
-        model_id = ""  # a model this key may not use is not shown to exist
-    model = served_model(request, model_id, principal)
+    model = _visible_model(request, model_id, principal)
     if model.card is None:
         raise APIError(
             404,
@@ -355,9 +354,15 @@ def model_card(model_id: str, request: Request, principal: CallerDep) -> PlainTe
 
 @router.get("/v1/models/{model_id:path}", responses={404: ERROR_RESPONSES[404]})
 def retrieve_model(model_id: str, request: Request, principal: CallerDep) -> ModelCard:
+    return _model_card(_visible_model(request, model_id, principal), request)
+
+
+def _visible_model(request: Request, model_id: str, principal: Principal | None) -> ServedModel:
+    """The model `model_id` names, or the 404 of a model that does not exist: a model this
+    key may not use is not shown to exist."""
     if principal is not None and not principal.may_use(model_id):
-        model_id = ""  # a model this key may not use is not shown to exist
-    return _model_card(served_model(request, model_id, principal), request)
+        model_id = ""
+    return served_model(request, model_id, principal)
 
 
 def _model_card(model: ServedModel, request: Request) -> ModelCard:

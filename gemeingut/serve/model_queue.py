@@ -60,7 +60,7 @@ class ModelQueue:
                 busy,
                 code="queue_full",
                 type="server_error",
-                headers={"Retry-After": str(self.retry_after())},
+                headers={"Retry-After": str(seconds)},  # the seconds the message says
             )
         self.admitted += 1
         self.on_waiting(self.waiting)

@@ -41,7 +41,12 @@ def audit_export(
         ),
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="Until: 1d (ago), or a date/time (read as --since).")
+        str | None,
+        typer.Option(
+            help="Until: 1d (ago), or a date/time (read as --since); a date alone means its "
+            "end: --until 31.12.2026 includes 31 December, and --since and --until with the "
+            "same date export that day."
+        ),
     ] = None,
     user: Annotated[
         str | None, typer.Option(help="Only this person's records (Art. 15 DSGVO).")
@@ -57,7 +62,11 @@ def audit_export(
     if format not in ("jsonl", "csv"):
         raise InputError(_("unknown format {name!r}", name=format), _("jsonl or csv"))
     start = point_in_time(since, future=False, option="--since") if since is not None else None
-    end = point_in_time(until, future=False, option="--until") if until is not None else None
+    end = (
+        point_in_time(until, future=False, option="--until", day_end=True)
+        if until is not None
+        else None
+    )
     if start is not None and end is not None and start >= end:
         raise InputError(
             _("--since {since} is not before --until {until}", since=since, until=until),

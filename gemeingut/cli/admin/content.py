@@ -89,7 +89,7 @@ def content_retention(
         ),
     ] = None,
     off: Annotated[
-        bool, typer.Option("--off", help="Log no content (what is kept goes at the next tidy).")
+        bool, typer.Option("--off", help="Log no content; what is kept is deleted at once.")
     ] = False,
     operator: Operator = None,
 ) -> None:

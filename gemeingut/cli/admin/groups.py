@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from gemeingut.cli.admin.common import Db, Operator, Yes, database
-from gemeingut.cli.admin.safeguards import person_pseudonym, record_admin_action
+from gemeingut.cli.admin.safeguards import (
+    group_pseudonym,
+    person_pseudonym,
+    record_admin_action,
+)
 from gemeingut.cli.admin.tables import print_rows
 from gemeingut.cli.app import admin_groups_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
@@ -19,7 +23,8 @@ def groups_add(name: str, db: Db, operator: Operator = None) -> None:
 
     engine = database(db, create=True)
     add_group(engine, name)
-    record_admin_action(engine, "admin:groups-add", f"added;{name}", operator)
+    added = f"added:{group_pseudonym(engine, name)}"  # fixed words: never the name itself
+    record_admin_action(engine, "admin:groups-add", added, operator)
     say("[green]✓[/]", _("group {name} added", name=name))
 
 
@@ -32,7 +37,8 @@ def groups_join(group: str, user: str, db: Db, operator: Operator = None) -> Non
     engine = database(db)
     add_member(engine, user, group)
     pseudonym = person_pseudonym(engine, user)
-    record_admin_action(engine, "admin:groups-join", f"join;{group}", operator, pseudonym)
+    joined = f"joined:{group_pseudonym(engine, group)}"
+    record_admin_action(engine, "admin:groups-join", joined, operator, pseudonym)
     say("[green]✓[/]", _("{user} is in {group}", user=user, group=group))
 
 
@@ -45,7 +51,8 @@ def groups_leave(group: str, user: str, db: Db, operator: Operator = None) -> No
     engine = database(db)
     remove_member(engine, user, group)
     pseudonym = person_pseudonym(engine, user)
-    record_admin_action(engine, "admin:groups-leave", f"leave;{group}", operator, pseudonym)
+    left = f"left:{group_pseudonym(engine, group)}"
+    record_admin_action(engine, "admin:groups-leave", left, operator, pseudonym)
     say("[green]✓[/]", _("{user} is no longer in {group}", user=user, group=group))
 
 
@@ -70,7 +77,8 @@ def groups_remove(
             _("add --yes to remove it with its memberships, or `admin groups leave` first"),
         )
     remove_group(engine, group)
-    record_admin_action(engine, "admin:groups-remove", f"removed:members={count};{group}", operator)
+    removed = f"removed:{group_pseudonym(engine, group)},members={count}"
+    record_admin_action(engine, "admin:groups-remove", removed, operator)
     say("[green]✓[/]", _("group {name} removed", name=group))
 
 

@@ -8,6 +8,7 @@ import typer
 
 from gemeingut.cli.admin.common import Db, Operator, database
 from gemeingut.cli.admin.safeguards import (
+    group_pseudonym,
     key_owner_pseudonym,
     person_pseudonym,
     record_admin_action,
@@ -156,7 +157,7 @@ def _record(
     engine: Engine, kind: str, subject: str, limits: dict[str, int | None], operator: str | None
 ) -> None:
     """The change in the audit log: which limits, to what (`-`: lifted); a person by their
-    pseudonym, a key by its id, a group by its name (a group is no person)."""
+    pseudonym, a key by its id, a group by its pseudonym (its name may name people)."""
     short = {"requests_per_minute": "rpm", "tokens_per_day": "tpd", "concurrent_streams": "streams"}
     changed = ",".join(
         f"{short[name]}={'-' if value is None else value}" for name, value in limits.items()
@@ -168,7 +169,7 @@ def _record(
         owner = key_owner_pseudonym(engine, subject)
         record_admin_action(engine, "admin:quotas-set", f"key:{changed}", operator, owner, subject)
     else:
-        decision = f"group:{changed};{subject}"  # the name last: a long one is cut, not the limits
+        decision = f"group:{changed},{group_pseudonym(engine, subject)}"  # never the name
         record_admin_action(engine, "admin:quotas-set", decision, operator)
 
 

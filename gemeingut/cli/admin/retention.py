@@ -8,7 +8,7 @@ from gemeingut.cli.admin.common import database
 from gemeingut.cli.admin.safeguards import record_admin_action
 from gemeingut.cli.common import say
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
 
 
 def change_retention(db: str, name: str, days: int | None, off: bool, operator: str | None) -> None:
@@ -34,10 +34,17 @@ def change_retention(db: str, name: str, days: int | None, off: bool, operator: 
         say("•", _("{what} of every server of this database: {value}", what=what, value=shown))
         return
     before = set_retention(engine, name, None if off else days)
+    erased = None
+    if off and not audit:  # /v1/policy says no content at once: none may stay stored
+        from datetime import datetime
+
+        from gemeingut.serve.gateway.content_log import purge_content
+
+        erased = purge_content(engine, datetime.max)
     record_admin_action(
         engine,
         "admin:audit-retention" if audit else "admin:content-retention",
-        "off" if off else f"set:{days}",
+        f"off:erased={erased}" if erased is not None else "off" if off else f"set:{days}",
         operator,
     )
     now = days_said(name, None if off else str(days))
@@ -54,9 +61,15 @@ def change_retention(db: str, name: str, days: int | None, off: bool, operator: 
             "their next hourly tidy"
         )
     elif off:
+        gone = plural(
+            erased or 0,
+            _("1 stored request deleted now"),
+            _("{count} stored requests deleted now", count=erased or 0),
+        )
+        say("[green]✓[/]", gone)
         note = _(
-            "servers running now stop logging content within seconds; what they kept is "
-            "deleted at their next hourly tidy"
+            "servers running now stop logging content within seconds; what a request still "
+            "running stores goes at their next hourly tidy"
         )
     else:
         note = _(

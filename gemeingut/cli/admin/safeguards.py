@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # What an operator's pseudonym is made from, after this prefix: never a person's source
 # (`identity.pseudonym_source`: a salt or an id), so the two cannot meet.
 OPERATOR_SOURCE = "operator:"
+GROUP_SOURCE = "group:"  # a group's, likewise
 
 
 def confirm(yes: bool, question: Any) -> None:
@@ -44,6 +45,14 @@ def person_pseudonym(engine: Engine, user: str) -> str:
     from gemeingut.serve.gateway.identity import user_pseudonym_source
 
     return AuditLog(engine).pseudonym(user_pseudonym_source(engine, user))
+
+
+def group_pseudonym(engine: Engine, group: str) -> str:
+    """How an administrator's record names a group: `g-` and an HMAC of its name, never the
+    name, which may name people (`team-anna`) and is free text a decision must not hold."""
+    from gemeingut.serve.gateway.audit_log import AuditLog
+
+    return "g-" + AuditLog(engine).pseudonym(GROUP_SOURCE + group)
 
 
 def exported_person(engine: Engine, user: str) -> str:

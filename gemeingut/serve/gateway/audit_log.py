@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -24,6 +25,23 @@ from gemeingut.serve.gateway.tables import audit_log
 # The longest text each column holds: a record never fails (a 500 on PostgreSQL) or grows
 # (SQLite keeps any length) because of a value longer than its column.
 CHARS = {c.name: c.type.length for c in audit_log.columns if getattr(c.type, "length", None)}
+# A record as exported (one JSONL line, its newline included) stays under 0.5 KB, whatever
+# its fields hold: texts are cut to their columns in bytes as JSON writes them, and a model id
+# longer than MODEL_BYTES keeps its start and a short hash (`stored_model`), less where the
+# rest of the record leaves less room. A record of the API names no operator (left out of the
+# export), an administrator's names no model.
+RECORD_BYTES = 512
+MODEL_BYTES = 48
+# What a record may hold at its widest once exported or completed (a stream's record is
+# completed later with its tokens, duration and final decision): the room left for the model.
+_WIDEST = {
+    "at": "2000-12-31T23:59:59.999999Z",
+    "status": 999,
+    "decision": "x" * CHARS["decision"],
+    "prompt_tokens": -(2**31),
+    "completion_tokens": -(2**31),
+    "duration_ms": -(2**31),
+}
 EXPORT_COLUMNS = tuple(c.name for c in audit_log.columns if c.name != "id")
 # Column names that would hold what people wrote or where they connected from; /v1/policy
 # checks the table against them instead of promising.
@@ -45,10 +63,7 @@ class AuditLog:
 
     def write(self, conn: Connection | None = None, **record: object) -> None:
         """Commit one record; with `conn`, as part of the caller's write transaction."""
-        for name, most in CHARS.items():  # a long collection name makes a long path
-            value = record.get(name)
-            if isinstance(value, str) and len(value) > most:
-                record[name] = value[:most]
+        record = fitted(record)
         if conn is not None:
             conn.execute(audit_log.insert().values(**record))
             return
@@ -61,10 +76,70 @@ class AuditLog:
         conn.execute(update(audit_log).where(audit_log.c.request_id == request_id).values(**fields))
 
 
+def fitted(record: dict[str, object]) -> dict[str, object]:
+    """`record` as stored: each text cut to its column (a long collection name makes a long
+    path), the model id shortened to what keeps the exported record under `RECORD_BYTES`."""
+    fit = dict(record)
+    for name, most in CHARS.items():
+        value = fit.get(name)
+        if isinstance(value, str) and name != "model":
+            fit[name] = _cut(value, most)
+    model = fit.get("model")
+    if isinstance(model, str):
+        room = RECORD_BYTES - 1 - exported_bytes({**fit, **_WIDEST, "model": ""})
+        fit["model"] = stored_model(model, min(MODEL_BYTES, room))
+    return fit
+
+
+def stored_model(model: str, most: int = MODEL_BYTES) -> str:
+    """The model id as a record keeps it: whole where it fits `most` bytes, else its start,
+    `…` and 8 hex digits of its SHA-256, so that two long ids with one start stay apart and a
+    filter by model can compute what the log holds for an id."""
+    if _bytes(model) <= most:
+        return model
+    tag = "…" + hashlib.sha256(model.encode()).hexdigest()[:8]
+    return _cut(model, max(0, most - _bytes(tag))) + tag
+
+
+def exported_bytes(record: dict[str, object]) -> int:
+    """The bytes of `record`'s line in a JSONL export (`admin audit export`: a time as ISO
+    8601 UTC, a key by its pseudonym, `k-` and 16 hex digits)."""
+    shown = shown_record(record)
+    if shown.get("key_id") is not None:
+        shown["key_id"] = "k-" + "0" * 16
+    if isinstance(shown.get("at"), datetime):
+        shown["at"] = _WIDEST["at"]
+    return len((json.dumps(shown, default=str, ensure_ascii=False) + "\n").encode())
+
+
+def shown_record(record: dict[str, object]) -> dict[str, object]:
+    """A record as an export shows it: without an operator where it has none (the API's)."""
+    return {
+        name: value
+        for name, value in record.items()
+        if name != "id" and not (name == "operator_pseudonym" and value is None)
+    }
+
+
+def _bytes(value: str) -> int:
+    """Bytes of `value` inside a JSON string (UTF-8, escapes counted)."""
+    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
+
+
+def _cut(value: str, most: int) -> str:
+    """The longest start of `value` that takes at most `most` characters and JSON bytes."""
+    value = value[:most]
+    while _bytes(value) > most:
+        value = value[:-1]
+    return value
+
+
 def unfinished() -> ColumnElement[bool]:
-    """Records of streams that have not ended: still running, or cut off with their server."""
-    decision = audit_log.c.decision
-    return (decision == UNFINISHED) | decision.endswith(";" + UNFINISHED)
+    """Records of streams that have not ended: still running, or cut off with their server.
+    An administrator's record (`admin:…`, before revision 0006 `admin …`) is never one."""
+    decision, route = audit_log.c.decision, audit_log.c.route
+    admin = route.startswith("admin:") | route.startswith("admin ")
+    return ((decision == UNFINISHED) | decision.endswith(";" + UNFINISHED)) & ~admin
 
 
 def export(
@@ -90,7 +165,7 @@ def export(
         query = query.where(audit_log.c.key_id == key_id)
     with engine.connect() as conn:
         for row in conn.execution_options(stream_results=True).execute(query).mappings():
-            yield dict(row)
+            yield shown_record(dict(row))
 
 
 def purge(engine: Engine, before: datetime) -> int:

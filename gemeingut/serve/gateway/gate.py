@@ -424,13 +424,11 @@ async def admit(
             tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
 
     answers = params.max_tokens != 0  # embeddings and the lens generate nothing
-
-    def take() -> tuple[Reservation, bool]:
-        reservation = reserve(gateway.engine, principal, tokens, stream, utcnow(), answers)
-        return reservation, bool(gateway.content_days)  # now and then a query: not in the loop
-
+    logs_content = bool(gateway.content_days)  # from memory; nothing after reserve may fail
     try:
-        reservation, logs_content = await run_in_threadpool(take)
+        reservation = await run_in_threadpool(
+            reserve, gateway.engine, principal, tokens, stream, utcnow(), answers
+        )
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
         await run_in_threadpool(

@@ -126,7 +126,7 @@ class Rule(BaseModel):
                 raise ValueError(
                     _("pattern is not a valid regular expression: {error}", error=str(error))
                 ) from None
-            if _matches_nothing(compiled):
+            if _matches_empty(compiled):
                 raise ValueError(
                     _(
                         "pattern {pattern!r} matches empty text, so the rule would apply to "
@@ -314,7 +314,7 @@ def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:
     return model
 
 
-def _matches_nothing(pattern: re.Pattern[str]) -> bool:
+def _matches_empty(pattern: re.Pattern[str]) -> bool:
     """Whether `pattern` matches zero characters in empty or ordinary text (`x*`, `a|`,
     `\\b`): a refusing rule would refuse every request, a redacting one put its placeholder
     between any two characters."""

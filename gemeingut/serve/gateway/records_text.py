@@ -82,6 +82,13 @@ TEXT = {
         "tom_keys_open": "**Die Schlüsseltabelle hat eine Spalte für das Geheimnis.**",
         "tom_complete": "Jeder Protokolleintrag wird gespeichert, bevor die Antwort den Server "
         "verlässt; der eines Streams steht bis zu dessen Ende auf `unfinished`.",
+        "tom_operator": "Lesen und Ändern durch die Administration (`gemeingut admin`) steht im "
+        "Protokoll, mit einem Pseudonym der handelnden Person (`operator_pseudonym`). Das ist "
+        "Nachvollziehbarkeit nach bestem Bemühen, keine Authentifizierung: der Name, aus dem es "
+        "gebildet wird (`--operator`, `GEMEINGUT_OPERATOR`, das Betriebssystemkonto), lässt sich "
+        "beliebig setzen, und das Pseudonym ist ein HMAC dieses erratbaren Namens mit einem "
+        "Geheimnis derselben Datenbank. Wer `gemeingut admin` ausführen kann, entscheidet der "
+        "Zugriff auf die Datenbank.",
         "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
         "`GET /v1/policy`).",
         "no_policy": "Keine Sicherheitsrichtlinie: Anfragen werden nicht gefiltert.",
@@ -159,6 +166,12 @@ TEXT = {
         "tom_keys_open": "**The key table has a column for the secret.**",
         "tom_complete": "Each audit record is stored before the answer leaves the server; a "
         "stream's says `unfinished` until the stream ends.",
+        "tom_operator": "Reads and changes by administrators (`gemeingut admin`) are in the "
+        "log, with a pseudonym of the person acting (`operator_pseudonym`). This accountability "
+        "is best effort, not authentication: the name it is made from (`--operator`, "
+        "`GEMEINGUT_OPERATOR`, the OS account) can be set to anything, and the pseudonym is an "
+        "HMAC of that guessable name with a secret kept in the same database. Who can run "
+        "`gemeingut admin` is decided by access to the database.",
         "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
         "no_policy": "No safety policy: requests are not filtered.",
         "classifiers": "Rules of the policy that let a classification model judge every "
@@ -252,6 +265,7 @@ def render_record(record: Record, language: str = "de") -> str:
         f"- {t['tom_pseudonym'] if record.pseudonymised else t['tom_named']}",
         f"- {t['tom_keys'] if record.keys_hashed else t['tom_keys_open']}",
         f"- {t['tom_complete']}",
+        *([f"- {t['tom_operator']}"] if "operator_pseudonym" in record.audit_columns else []),
     ]
     policy = setup.get("policy")
     lines.append(f"- {t['policy'].format(policy=policy) if policy else t['no_policy']}")

@@ -10,20 +10,21 @@ server started without the option uses the stored one, and one started with anot
 refused, naming both (`agree_retention`). `admin audit retention` and `admin content retention`
 change them on purpose (`set_retention`); every running server follows such a change: the
 hourly tidy reads them each time, and what a request needs of them (is content logged? what
-does /v1/policy say?) is read again at most every `REREAD_SECONDS` (`LivePeriods`), so that
-content logging switched off stops within seconds, without a restart.
+does /v1/policy say?) is read again every `REREAD_SECONDS` by a thread of its own
+(`LivePeriods`), so that content logging switched off stops within seconds, without a restart.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural
@@ -59,34 +60,68 @@ class Retention:
 
 
 class LivePeriods:
-    """The periods stored now, as a running server applies them: read again at most every
-    `every` seconds (a request reads them from memory in between). A period not stored is the
-    one this server was given (`started`); a database that fails keeps the last one read."""
+    """The periods stored now, as a running server applies them: a daemon thread reads them
+    every `every` seconds, and a request only reads the values it kept, so that a database
+    that is slow, away or holds a malformed value never delays or fails a request. A period not
+    stored is the one this server was given (`started`); while the database fails (or holds
+    a value that is no number of days), the last values read apply, and the server log says
+    so once per outage."""
 
     def __init__(self, engine: Engine, every: float = REREAD_SECONDS) -> None:
         self.engine = engine
         self.every = every
-        self._stored: dict[str, str] = {}
-        self._read_at = -float("inf")
-        self._reading = threading.Lock()
+        self._days: dict[str, int | None] = {}  # None: off; absent: none stored
+        self._failing = False
+        self._refresh()  # at start, before any request (a failure: the options apply)
+        self._pid = 0
+        self._follow()
 
     def days(self, name: str, started: int | None) -> int | None:
-        """`name`'s period in days now (None: off), `started` where none is stored."""
-        value = self._current().get(name)
-        if value is None:
-            return started
-        return None if value == OFF else int(value)
+        """`name`'s period in days now (None: off), `started` where none is stored; from
+        memory, never raising."""
+        if self._pid != os.getpid():  # a worker forked after the start: no thread came along
+            self._follow()
+        return self._days.get(name, started)
 
-    def _current(self) -> dict[str, str]:
-        if time.monotonic() - self._read_at >= self.every and self._reading.acquire(False):
-            try:  # one thread reads; the others use the last values meanwhile
-                self._stored = stored_values(self.engine)
-            except SQLAlchemyError:
-                log.warning("the stored retention could not be read; the last one read applies")
-            finally:
-                self._read_at = time.monotonic()
-                self._reading.release()
-        return self._stored
+    def _follow(self) -> None:
+        """Read the periods again every `every` seconds in a daemon thread, until this object
+        is gone (it holds only a weak reference)."""
+        self._pid = os.getpid()
+        ref, every = weakref.ref(self), self.every
+
+        def run() -> None:
+            while True:
+                time.sleep(every)
+                periods = ref()
+                if periods is None or periods._pid != os.getpid():
+                    return
+                periods._refresh()
+                del periods
+
+        threading.Thread(target=run, name="gemeingut-periods", daemon=True).start()
+
+    def _refresh(self) -> None:
+        try:
+            self._days = {
+                name: _days_of(value) for name, value in stored_values(self.engine).items()
+            }
+        except Exception:  # any failure: the last values apply, and the log says it once
+            if not self._failing:
+                self._failing = True
+                log.warning(
+                    "the stored retention could not be read; the last one read applies until "
+                    "it can be read again",
+                    exc_info=True,
+                )
+            return
+        if self._failing:
+            self._failing = False
+            log.warning("the stored retention can be read again")
+
+
+def _days_of(value: str) -> int | None:
+    """A stored value in days (None: off); ValueError for one that is neither."""
+    return None if value == OFF else int(value)
 
 
 def stored_retention(engine: Engine) -> Retention:
@@ -166,7 +201,7 @@ def _conflict(name: str, given: int, stored: str) -> InputError:
         hint = _(
             "every server of one database must use the same value: start this one without "
             "{option} (it then uses the stored value); to change it for all of them: "
-            "`{command} --days {given}`, then restart the others",
+            "`{command} --days {given}` (running servers follow within seconds)",
             option=option,
             command=command,
             given=str(given),
@@ -175,7 +210,8 @@ def _conflict(name: str, given: int, stored: str) -> InputError:
         hint = _(
             "every server of one database must use the same value: start this one with "
             "{option} {stored} or without {option} (it then uses the stored value); to change "
-            "it for all of them: `{command} --days {given}`, then restart the others",
+            "it for all of them: `{command} --days {given}` (running servers follow within "
+            "seconds)",
             option=option,
             stored=stored,
             command=command,
@@ -208,8 +244,8 @@ def keep_tidy(engine: Engine) -> threading.Event:
                     engine, periods.audit_days, utcnow(), periods.content_days
                 )
                 log.info("retention: %d audit records deleted, %d counters pruned", purged, pruned)
-            except SQLAlchemyError:  # the database is away for a moment: try again later
-                log.exception("retention could not run")
+            except Exception:  # the database away for a moment, a malformed stored period:
+                log.exception("retention could not run")  # try again in an hour
             if stop.wait(TIDY_EVERY_SECONDS):
                 return
 

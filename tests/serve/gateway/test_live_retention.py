@@ -65,10 +65,11 @@ def test_a_running_server_follows_content_logging_and_retention_changed_by_the_a
         assert "aus (es werden keine Inhalte protokolliert)" in off
         assert "laufende Server protokollieren binnen Sekunden keine Inhalte mehr" in off
         assert "neu gestartet" not in off
+        assert "1 gespeicherte Anfrage jetzt gelöscht" in off and kept(engine) == 0
         terms = soon(url, lambda t: not t["content"])
         assert terms["content"] is False and terms["content_retention_days"] is None
         ask()
-        assert kept(engine) == 1  # no prompt stored once it is off
+        assert kept(engine) == 0  # no prompt stored once it is off
 
         audit = admin(db, "audit", "retention", "--days", "30")
         assert "binnen Sekunden auf /v1/policy" in audit
@@ -77,4 +78,4 @@ def test_a_running_server_follows_content_logging_and_retention_changed_by_the_a
         admin(db, "content", "retention", "--days", "3")
         assert soon(url, lambda t: t["content"])["content_retention_days"] == 3
         ask()
-        assert kept(engine) == 2
+        assert kept(engine) == 1

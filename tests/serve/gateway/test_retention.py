@@ -208,7 +208,7 @@ def test_an_operator_changes_the_retention_for_every_server(tmp_path: Path) -> N
     assert decisions == [
         ("admin:audit-retention", "set:30"),
         ("admin:content-retention", "set:7"),
-        ("admin:content-retention", "off"),
+        ("admin:content-retention", "off:erased=0"),
     ]
     guard = admin(db, "audit", "purge", "--older-than", "10d", "--yes")
     assert guard.exit_code == 2 and "Aufbewahrungsfrist von 30 Tagen" in guard.output
