@@ -47,7 +47,7 @@ def check_hub_id(hub_id: str, base_dir: Path) -> None:
             ),
             hint,
         )
-    own, cached = _config(base_dir / "config.json"), _cached_config(hub_id)
+    own, cached = json_config(base_dir / "config.json"), cached_config(hub_id)
     if own is None or cached is None:
         return  # nothing on this machine to compare: the card says it is not checked
     differing = [
@@ -68,18 +68,18 @@ def check_hub_id(hub_id: str, base_dir: Path) -> None:
         )
 
 
-def _cached_config(hub_id: str) -> tuple[Path, dict[str, Any]] | None:
+def cached_config(hub_id: str) -> tuple[Path, dict[str, Any]] | None:
     """The Hub id's config.json as the local Hugging Face cache holds it (no network)."""
     from huggingface_hub import try_to_load_from_cache
 
     found = try_to_load_from_cache(hub_id, "config.json")
     if not isinstance(found, str):
         return None
-    config = _config(Path(found))
+    config = json_config(Path(found))
     return (Path(found), config) if config is not None else None
 
 
-def _config(path: Path) -> dict[str, Any] | None:
+def json_config(path: Path) -> dict[str, Any] | None:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):

@@ -24,9 +24,11 @@ CC_BY_NC_TEXT = (
 )
 
 
-def _model(root: Path, header: str, licence_text: str | None = APACHE_TEXT) -> Path:
+def _model(
+    root: Path, header: str, licence_text: str | None = APACHE_TEXT, hidden: int = 16
+) -> Path:
     root.mkdir(parents=True)
-    sizes = {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32}
+    sizes = {"vocab_size": 64, "hidden_size": hidden, "intermediate_size": 32}
     sizes |= {"num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1}
     LlamaForCausalLM(LlamaConfig(**sizes)).save_pretrained(root)
     (root / "README.md").write_text(f"---\n{header}---\n# tiny\n", "utf-8")
@@ -212,3 +214,24 @@ def test_the_osaid_gate_of_a_foreign_folder_cites_its_own_files(tmp_path: Path) 
     result = rate_folder(_model(tmp_path / "m", "license: apache-2.0\n"))
     gate = _check(result, "osaid.gate")
     assert gate["evidence"] == "config.json, model.safetensors"
+
+
+def test_an_adapter_whose_base_is_a_folder_beside_it_is_rated_with_that_base(
+    tmp_path: Path,
+) -> None:
+    """PEFT writes a base loaded from a relative path as that path."""
+    _model(tmp_path / "basis", "license: llama3\n", LLAMA3_TEXT)
+    adapter = _adapter(tmp_path / "adapter", "basis")
+    result = rate_folder(adapter)
+    assert result["base_model"]["license_checked"], result["base_model"]
+    assert result["licenses"]["weights"] == "Apache-2.0 AND llama3"
+
+
+def test_a_base_given_that_is_another_model_is_refused(tmp_path: Path) -> None:
+    """`--base` lends its licence: a folder of another architecture must not."""
+    other = _model(tmp_path / "andere", "license: apache-2.0\n", hidden=32)
+    folder = _model(tmp_path / "ft", f"license: apache-2.0\nbase_model: {BASE}\n")
+    shown = invoke("openness", "rate", str(folder), "--base", str(other))
+    assert shown.exit_code == 2, shown.output
+    said = " ".join(shown.output.split())
+    assert f"--base {other} ist ein anderes Modell" in said and "hidden_size 32 ≠ 16" in said

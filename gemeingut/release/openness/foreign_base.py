@@ -16,6 +16,7 @@ from gemeingut.i18n import _
 from gemeingut.json_records import read_object
 from gemeingut.model.card_header import CARD_FILE, Card, named_licence, read_card
 from gemeingut.model.loading import ADAPTER_CONFIG
+from gemeingut.release.hub_id import COMPARED, cached_config, json_config
 from gemeingut.release.openness.foreign_finetune import Lineage
 
 BASE_OPTION = "--base"
@@ -29,7 +30,9 @@ def foreign_lineage(folder: Path, card: Card | None, given: Path | None) -> Line
     name, where = declared
     if name is None and given is None:
         return None
-    path = given if given is not None else _located(name)
+    path = given if given is not None else _located(name, folder)
+    if given is not None:
+        _refuse_another_model(folder, name, given)
     base: dict[str, Any] = {"name": name or (given.name if given else None), "path": None}
     if path is not None:
         base |= _facts(path)
@@ -68,13 +71,18 @@ def _card_base(card: Card | None) -> str | None:
     return ", ".join(n for n in names if n) or None
 
 
-def _located(name: str | None) -> Path | None:
-    """The base's folder here: a local path, or a Hugging Face cache snapshot (never the
+def _located(name: str | None, folder: Path) -> Path | None:
+    """The base's folder here: a local path (as written, or beside the fine-tune, as PEFT
+    writes a base loaded from a relative path), or a Hugging Face cache snapshot (never the
     network: a rating must be the same offline)."""
     if not name or "," in name:
         return None
-    if Path(name).is_absolute():
-        return Path(name) if Path(name).is_dir() else None
+    written = Path(name)
+    if written.is_absolute():
+        return written if written.is_dir() else None
+    for candidate in (folder / written, folder.parent / written):
+        if (candidate / "config.json").is_file():
+            return candidate
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
@@ -82,6 +90,47 @@ def _located(name: str | None) -> Path | None:
         return Path(snapshot_download(name, local_files_only=True))
     except (HFValidationError, LocalEntryNotFoundError, ValueError, OSError):
         return None
+
+
+def _refuse_another_model(folder: Path, name: str | None, given: Path) -> None:
+    """`--base DIR` lends DIR's licence to the rating: a DIR this machine shows to be another
+    model is refused, compared with what a fine-tune cannot change (`hub_id.COMPARED`, the
+    vocabulary aside: a fine-tune may add tokens) of the fine-tune's own config.json and of
+    the base it names, where that is here (a folder, or the Hugging Face cache)."""
+    theirs = json_config(given / "config.json")
+    if theirs is None:
+        return
+    references: list[tuple[str, dict[str, Any] | None]] = [
+        (str(folder / "config.json"), json_config(folder / "config.json"))
+    ]
+    named = _located(name, folder)
+    if named is not None:
+        references.append((str(named / "config.json"), json_config(named / "config.json")))
+    elif name and "," not in name:
+        cached = cached_config(name)
+        if cached is not None:
+            references.append((str(cached[0]), cached[1]))
+    for where, config in references:
+        differing = [
+            f"{key} {theirs[key]} ≠ {config[key]}"
+            for key in COMPARED
+            if key != "vocab_size"
+            and config
+            and key in config
+            and key in theirs
+            and theirs[key] != config[key]
+        ]
+        if differing:
+            raise InputError(
+                _(
+                    "{option} {path} is another model than {where} describes: {differing}",
+                    option=BASE_OPTION,
+                    path=str(given),
+                    where=where,
+                    differing="; ".join(differing),
+                ),
+                _("pass the folder of the model the fine-tune was made from"),
+            )
 
 
 def _facts(path: Path) -> dict[str, Any]:
