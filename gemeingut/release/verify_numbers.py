@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
+from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TEST_DATA, TRAINING_METADATA
 
@@ -358,8 +359,8 @@ def _test_tokens(bundle: Path, texts: list[str]) -> int:
     tokenizer_file = bundle / _TOKENIZER
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    except Exception as exc:  # tokenizers raises a bare Exception for a file it cannot parse
-        raise ValueError(f"{_TOKENIZER}: {exc}") from None
+    except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
+        raise InputError(_("{file} cannot be read as a tokenizer", file=_TOKENIZER)) from None
     encoded = tokenizer.encode_batch(texts, add_special_tokens=False)
     return sum(len(e.ids) + 1 for e in encoded) - 1 if texts else 0
 
@@ -399,5 +400,5 @@ def _mismatch(file: str, key: str, found: Any, expected: Any, how: str | Message
 def _object(path: Path) -> dict[str, Any]:
     value = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(value, dict):
-        raise TypeError(f"{path.name} is not a JSON object")
+        raise InputError(_("{file} is not a JSON object", file=path.name))
     return value

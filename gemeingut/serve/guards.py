@@ -222,11 +222,16 @@ def _not_a_file(headers: dict[bytes, bytes]) -> Text | None:
     of another site can send unasked (and curl's `-d`/`-F` would store form syntax as the
     document's text), or a compressed body."""
     declared = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if not declared:
+        return _(
+            "a document is sent as the request body with a file type (Content-Type): e.g. "
+            "curl --data-binary @Vermerk.pdf -H 'Content-Type: application/octet-stream'"
+        )
     if declared in _CROSS_SITE_TYPES:
         return _(
             "a document is sent as the request body with a file type, not as {type}: e.g. "
             "curl --data-binary @Vermerk.pdf -H 'Content-Type: application/octet-stream'",
-            type=declared or "(no Content-Type)",
+            type=declared,
         )
     return _compressed(headers)
 

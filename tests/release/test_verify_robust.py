@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from gemeingut.errors import VerifyError
+from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import text
 from gemeingut.release.manifest import MANIFEST, SIGNATURE, read_manifest, write_manifest
 from gemeingut.release.signing import create_key, fingerprint, sign_bundle
@@ -238,3 +238,15 @@ def test_a_key_s_fingerprint_is_the_sha256_of_its_pub_file_as_the_readme_says(
     assert fingerprint(key.public) == f"SHA256:{digest}"
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert "`sha256sum release-2026.pub`" in readme and "`SHA256:`" in readme
+
+
+def test_a_tokenizer_that_cannot_be_read_is_said_in_german(tmp_path: Path) -> None:
+    """The test tokens are recounted with the bundle's tokenizer: a broken one is named in
+    words, not as a parser's English exception."""
+    from gemeingut.release.verify_numbers import _test_tokens
+
+    broken = tmp_path / "b"
+    (broken / "model").mkdir(parents=True)
+    (broken / "model" / "tokenizer.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError, match=r"lässt sich nicht als Tokenizer lesen"):
+        _test_tokens(broken, ["Hallo"])

@@ -231,6 +231,7 @@ def test_what_a_page_of_another_site_could_send_is_refused(
             content=NOTE.encode(),
         )
         assert bare.status_code == 415
+        assert "mit einem Dateityp (Content-Type)" in bare.json()["error"]["message"]
         zipped = upload(url, None, "vergabe", NOTE.encode(), "a.md", **{"Content-Encoding": "gzip"})
         assert zipped.status_code == 415
     assert list(open_collection(collections, "vergabe").meta["documents"]) == ["vergabe/notiz.txt"]
