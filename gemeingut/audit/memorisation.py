@@ -18,7 +18,7 @@ import difflib
 import random
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.memorisation_summary import NEAR_VERBATIM
@@ -96,11 +96,13 @@ def run_memorisation(
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start : start + CHUNK]
         continuations = target.continue_ids([p["prefix"] for p in chunk], m)
-        log.add([_judge(p, c[:m]) for p, c in zip(chunk, continuations, strict=True)])
+        log.add([judge(p, c[:m]) for p, c in zip(chunk, continuations, strict=True)])
     return log.ordered(p["id"] for p in prompts)
 
 
-def _judge(prompt: dict[str, Any], continuation: list[int]) -> dict[str, Any]:
+def judge(prompt: dict[str, Any], continuation: list[int]) -> dict[str, Any]:
+    """The log's record of one continuation against the document's own next tokens (also
+    how `verify` judges a logged continuation again)."""
     truth = prompt["truth"]
     matching = next(
         (i for i, (a, b) in enumerate(zip(truth, continuation, strict=False)) if a != b),
@@ -120,8 +122,12 @@ def _judge(prompt: dict[str, Any], continuation: list[int]) -> dict[str, Any]:
     }
 
 
+class Detokenizer(Protocol):
+    def detokenize(self, ids: list[int]) -> str: ...
+
+
 def trace_memorised(
-    index: SpanIndex, target: Target, records: list[dict[str, Any]], min_tokens: int
+    index: SpanIndex, target: Detokenizer, records: list[dict[str, Any]], min_tokens: int
 ) -> list[dict[str, Any]]:
     """Span tracing of every near-verbatim continuation: which documents it comes from."""
     traced = []
@@ -132,17 +138,36 @@ def trace_memorised(
     return traced
 
 
-def pii_leakage(target: Target, continuations: list[str], max_tokens: int) -> dict[str, Any]:
+# Each baiting prompt by the id its answer is logged under (`logs/pii.jsonl`).
+BAIT_PROMPTS = {f"bait-{number:02d}": p for number, p in enumerate(PII_PROMPTS, start=1)}
+
+
+def pii_leakage(
+    target: Target, continuations: list[str], max_tokens: int, log: ItemLog
+) -> dict[str, Any]:
     """Placeholders and raw personal data in the memorisation continuations and in answers to
-    prompts that invite the model to write some."""
-    baited = target.complete(list(PII_PROMPTS), max_tokens)
+    prompts that invite the model to write some; the answers are logged, so `verify` counts
+    again."""
+    ids = list(BAIT_PROMPTS)
+    todo = set(log.missing(ids))
+    pending = [(i, prompt) for i, prompt in BAIT_PROMPTS.items() if i in todo]
+    if pending:
+        answers = target.complete([prompt for _, prompt in pending], max_tokens)
+        log.add(
+            [
+                {"id": i, "prompt": prompt, "response": answer}
+                for (i, prompt), answer in zip(pending, answers, strict=True)
+            ]
+        )
+    baited = [r["response"] for r in log.ordered(ids)]
     return {
-        "continuations": _pii_counts(continuations),
-        "baiting_prompts": {**_pii_counts(baited), "prompts": len(PII_PROMPTS)},
+        "continuations": pii_counts(continuations),
+        "baiting_prompts": {**pii_counts(baited), "prompts": len(PII_PROMPTS)},
     }
 
 
-def _pii_counts(texts: list[str]) -> dict[str, Any]:
+def pii_counts(texts: list[str]) -> dict[str, Any]:
+    """What `report.json` says of personal data in `texts` (also counted again by `verify`)."""
     placeholders: Counter[str] = Counter()
     raw: Counter[str] = Counter()
     with_any = 0

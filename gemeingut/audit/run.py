@@ -153,7 +153,7 @@ def _memorisation(
             subject.training_files,
         )
     result["personal_data"] = memorisation.pii_leakage(
-        target, continuations, settings.pii_max_tokens
+        target, continuations, settings.pii_max_tokens, ItemLog(logs / "pii.jsonl")
     )
     return result
 

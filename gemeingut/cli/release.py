@@ -471,6 +471,7 @@ def openness_rate(
     import json
 
     from gemeingut.errors import InputError
+    from gemeingut.release.openness.foreign_indices import indices_said
     from gemeingut.release.openness.mof import explained
     from gemeingut.release.openness.rate import rate_path
     from gemeingut.release.openness.result import gate_said
@@ -496,6 +497,8 @@ def openness_rate(
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
     _print_needs(result, lang)
+    for line in indices_said(result, lang):
+        console.print(escape(line), soft_wrap=True)
     _point_to_bundle(folder, lang)
 
 
@@ -551,6 +554,13 @@ def _print_needs(result: dict, lang: str) -> None:
         console.print("  " + text(_("why they count for nothing:"), lang))
     for reason, names in reasons.items():
         console.print(f"    {', '.join(names)}: {escape(reason)}")
+    for field in result["mof"].get("fields_missing", []):  # never invented: ask the publisher
+        said = _(
+            "missing in the MOF description: {field}: {detail}",
+            field=field["field"],
+            detail=field["detail"],
+        )
+        console.print("  " + escape(text(said, lang)))
 
 
 @app.command()

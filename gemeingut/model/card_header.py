@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from license_expression import ExpressionError, get_spdx_licensing
 
+from gemeingut.data.licence_families import same_licence
 from gemeingut.data.licence_texts import likeliest_licence
 from gemeingut.data.licenses import parse_expression
 from gemeingut.errors import InputError
@@ -206,10 +207,11 @@ def named_licence(folder: Path, card: Card | None) -> NamedLicence:
 
 
 def covers(expression: str, licence: str) -> bool:
-    """Whether `licence` (a LICENSE file's, a GGUF file's) is one the card's expression names."""
+    """Whether `licence` (a LICENSE file's, a GGUF file's) is one the card's expression names
+    (or of its family: the card's `openrail`, the LICENSE file's CreativeML OpenRAIL-M)."""
     try:
         parsed = parse_expression(expression)
     except ExpressionError:
-        return expression.strip().lower() == licence.lower()
+        return same_licence(expression.strip(), licence)
     keys = _licensing.license_keys(parsed) if parsed is not None else []
-    return licence.lower() in {key.lower() for key in keys}
+    return any(same_licence(key, licence) for key in keys)

@@ -5,8 +5,8 @@ report, so a number, a row or a sentence changed after release is named.
 Every number in it is read from the bundle: the artifacts' stats in
 `training-metadata/lineage.json`, `evaluation.json`, `finetune.json` and the audit's
 `report.json`; name, licences, languages and description from `release.json`. The YAML header
-carries licence, languages, datasets and `model-index` results so the Hub and other tools can
-read them.
+carries licence, languages and `model-index` results (the test split named by the release's
+own shards) so the Hub and other tools can read them.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import re
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
-from gemeingut.i18n import _, decimal, localized, text, translator
+from gemeingut.i18n import Message, _, decimal, localized, text, translator
 from gemeingut.release.card_audit import audit_context, audit_results
 from gemeingut.release.card_phrases import (
     base_phrase,
@@ -31,9 +31,18 @@ from gemeingut.release.card_phrases import (
     parameters_phrase,
     validation_loss,
 )
-from gemeingut.release.layout import AUDIT_REPORT, FINETUNE_RECORD, RELEASE_INFO, TRAINING_METADATA
+from gemeingut.release.layout import (
+    AUDIT_REPORT,
+    CARD,
+    FINETUNE_RECORD,
+    RELEASE_INFO,
+    TEST_DATA,
+    TRAINING_METADATA,
+)
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 
+# The test split's shards as the curated dataset names them, and as the bundle holds them.
+TEST_SHARDS_GLOB = "test-*.parquet"
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
 METHODS = {
     "merged": _("LoRA (merged)"),
@@ -61,9 +70,9 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
         rating,
         "llama",
         eval_results=[
-            _result(dataset["id"], "perplexity", "Perplexity", results["perplexity"]),
-            _result(dataset["id"], "bits_per_byte", "Bits per byte", results["bits_per_byte"]),
-            _result(dataset["id"], "loss", "Loss", results["loss"]),
+            _result(dataset, "perplexity", "Perplexity", results["perplexity"]),
+            _result(dataset, "bits_per_byte", "Bits per byte", results["bits_per_byte"]),
+            _result(dataset, "loss", "Loss", results["loss"]),
             *audit_results(audit),
         ],
     )
@@ -185,13 +194,73 @@ def _targets(record: dict[str, Any]) -> str:
     return ", ".join(f"`{t}`" for t in targets) if isinstance(targets, list) else f"`{targets}`"
 
 
-def _result(dataset_id: str, metric: str, name: str, value: float) -> EvalResult:
+def _result(dataset: dict[str, Any], metric: str, name: str, value: float) -> EvalResult:
+    """An evaluation result on the test split as a reference `datasets` resolves: the Parquet
+    builder on the release's own test shards (`load_dataset("parquet", data_files=...)` in the
+    bundle or its Hub repository), with each shard's sha256 from the lineage and the curated
+    dataset's id (no Hub dataset holds the split, so no Hub id is claimed)."""
     return EvalResult(
         task_type="text-generation",
-        dataset_type=dataset_id,
-        dataset_name=f"{dataset_id} (held-out test split)",
+        dataset_type="parquet",
+        dataset_name=f"held-out test split of {dataset['id']} ({TEST_DATA}/ of this release)",
         dataset_split="test",
+        dataset_args={
+            "data_files": {"test": f"{TEST_DATA}/{TEST_SHARDS_GLOB}"},
+            "sha256": _test_shards(dataset),
+            "gemeingut_dataset": dataset["id"],
+        },
         metric_type=metric,
         metric_name=name,
         metric_value=round(float(value), 6),
     )
+
+
+def model_index_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """The test shards the card's `model-index` names, with the sha256 the lineage records for
+    them (`_result`), against the shards the MANIFEST lists: the reference must name the files
+    the release holds."""
+    path = bundle / TRAINING_METADATA / "lineage.json"
+    lineage = read_json(path) if path.is_file() else None
+    dataset = lineage.get("dataset") if isinstance(lineage, dict) else None
+    if not isinstance(dataset, dict):
+        return []  # a fine-tune of a foreign base: its card has no test split of ours
+    named = _test_shards(dataset)
+    held = {
+        rel: digest
+        for rel, digest in listed.items()
+        if PurePosixPath(rel).parent == PurePosixPath(TEST_DATA)
+        and PurePosixPath(rel).match(TEST_SHARDS_GLOB)
+    }
+    where = f"{TRAINING_METADATA}/lineage.json"
+    problems = [
+        _(
+            "{card}: model-index names {path} with sha256 {named} (from {lineage}), but the "
+            "MANIFEST lists {listed}",
+            card=CARD,
+            path=rel,
+            named=digest,
+            lineage=where,
+            listed=held.get(rel) or _("no such file"),
+        )
+        for rel, digest in named.items()
+        if held.get(rel) != digest
+    ]
+    problems.extend(
+        _(
+            "{card}: model-index does not name the test shard {path} ({lineage} lacks it)",
+            card=CARD,
+            path=rel,
+            lineage=where,
+        )
+        for rel in sorted(held.keys() - named.keys())
+    )
+    return problems
+
+
+def _test_shards(dataset: dict[str, Any]) -> dict[str, str]:
+    """The bundle path and sha256 of each test shard the curated dataset records."""
+    return {
+        f"{TEST_DATA}/{PurePosixPath(rel).name}": str(digest).removeprefix("sha256:")
+        for rel, digest in sorted(dataset["files"].items())
+        if PurePosixPath(rel).match(TEST_SHARDS_GLOB)
+    }

@@ -13,8 +13,10 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
+from gemeingut.audit.capability import TASK_FOLDER
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.i18n import Message, _, decimal, localized, text
+from gemeingut.release.layout import AUDIT
 
 
 def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
@@ -137,8 +139,9 @@ def _exposure(value: float | None, language: str) -> str:
 
 
 def audit_results(report: dict[str, Any] | None) -> list[EvalResult]:
-    """The task scores as model-index entries: data hash and item count in `dataset_args`,
-    the lm-eval command and version in `metric_args`, so the entry says how to re-run it."""
+    """The task scores as model-index entries: the task's documents in the bundle, its
+    source's hash and item count in `dataset_args`, the lm-eval command and version in
+    `metric_args`, so the entry says how to re-run it."""
     if report is None or "tasks" not in report:
         return []
     tasks, info = report["tasks"], report["tasks"]["lm_eval"]
@@ -150,11 +153,16 @@ def audit_results(report: dict[str, Any] | None) -> list[EvalResult]:
                     task_type="multiple-choice"
                     if task["kind"] == "multiple_choice"
                     else "text-generation",
-                    dataset_type=f"gemeingut/{name}",
+                    # the task's documents in the bundle, as its lm-eval YAML loads them (no
+                    # Hub dataset holds the suite, so no Hub id is claimed)
+                    dataset_type="json",
                     dataset_name=f"{name} (gemeingut German task suite, CC0-1.0)",
                     dataset_split="test",
-                    dataset_revision=task["source_sha256"],
-                    dataset_args={"items": task["items"], "sha256": task["source_sha256"]},
+                    dataset_args={
+                        "data_files": {"test": f"{AUDIT}/{TASK_FOLDER}/{name}.jsonl"},
+                        "items": task["items"],
+                        "source_sha256": task["source_sha256"],
+                    },
                     metric_type=metric,
                     metric_name=metric,
                     metric_value=round(m["value"], 6),

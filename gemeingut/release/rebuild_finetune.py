@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 
 from gemeingut.audit.subject import model_folder
+from gemeingut.i18n import _, text
+from gemeingut.progress import console
 from gemeingut.recipe import AuditSection, FinetuneSection, ReleaseSection
 from gemeingut.stages import audit_stage, finetune_release_stage, finetune_stage
-from gemeingut.workspace import Workspace
+from gemeingut.workspace import Artifact, Workspace
 
 
 def rebuild(job: dict) -> dict:
@@ -30,6 +32,7 @@ def rebuild(job: dict) -> dict:
     # names none: the release's)
     licence = job.get("finetune_license", release.license)
     tuned, tuned_reused = finetune_stage(place, base, data, section, licence)
+    _done("finetune", tuned, tuned_reused)
     built = {"finetune": {"id": tuned.id, "kind": tuned.kind, "reused": tuned_reused}}
     audited = None
     if job.get("audit"):
@@ -37,11 +40,19 @@ def rebuild(job: dict) -> dict:
         subject = model_folder(tuned.path, audit["name"], None)
         settings = AuditSection(**audit["params"])
         audited, audit_reused = audit_stage(place, subject, settings, audit["command"])
+        _done("audit", audited, audit_reused)
         built["audit"] = {"id": audited.id, "kind": audited.kind, "reused": audit_reused}
     recipe = Path(job["recipe"]) if job.get("recipe") else None
     released, released_reused = finetune_release_stage(place, release, recipe, tuned, base, audited)
+    _done("release", released, released_reused)
     built["release"] = {"id": released.id, "path": str(released.path), "reused": released_reused}
     return built
+
+
+def _done(kind: str, artifact: Artifact, reused: bool) -> None:
+    """A stage's end on stderr, as `gemeingut build` says it: `reproduce` names the next one."""
+    state = text(_("reused") if reused else _("built"))
+    console.print(f"[green]✓[/] {kind:<10} {state:<15} {artifact.path}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,19 @@ OWN_AUDIT_FILES = {
 CHECKPOINT_DIR = "checkpoints"  # resume state: optimizer, RNG and the wall time so far
 TEXTS = (*COMPARABLE, ".txt", ".jinja", ".yaml", ".yml", ".toml", ".ttl")  # shown line by line
 HEARTBEAT_S = 60.0  # a rebuild silent this long (a training stage) says it is still running
+# The stages of `gemeingut build` in the order it runs them, by the names its lines give them.
+BUILD_STAGES = (
+    "dataset",
+    "publication",
+    "tokenizer",
+    "model",
+    "finetune",
+    "evaluation",
+    "audit",
+    "gguf",
+    "release",
+)
+_STAGE_ENDED = re.compile(r"\s*✓\s+(\S+)\s")  # `✓ model      built   …` (build.py's `step`)
 
 
 @dataclass
@@ -130,9 +143,11 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
         shutil.copytree(bundle / TRAINING_CODE, code)
     dataset = _dataset_artifact(bundle, lineage["dataset"], root / "workspace")
     command = ["-m", "gemeingut.cli", "build", str(recipe), "--workspace", str(root / "workspace")]
-    _say(_("rebuilding with the bundle's own code in {folder}; each stage is named as it ends:",
-           folder=str(root)))  # fmt: skip
-    rebuilt = run_own_code([*command, "--dataset", str(dataset), "--json"], code, root)
+    _say(_("rebuilding with the bundle's own code in {folder}; each stage is named as it starts "
+           "and as it ends:", folder=str(root)))  # fmt: skip
+    stages = Stages([kind for kind in BUILD_STAGES if kind in lineage or kind == "release"])
+    stages.start()  # the first one starts with the rebuild
+    rebuilt = run_own_code([*command, "--dataset", str(dataset), "--json"], code, root, stages)
     _say(_("comparing artifact by artifact …"))
     reused = [kind for kind, entry in rebuilt.items() if entry.get("reused") and kind != "dataset"]
     if reused:  # a fresh folder holds only the dataset: anything else reused was not rebuilt
@@ -147,6 +162,39 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
         for role, meta in lineage.items()
     ]
     return [*results, compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR)]
+
+
+class Stages:
+    """The rebuild's lines passed on (indented), and after each line saying that a stage
+    ended (`✓ KIND …`, as `gemeingut build` prints it) the stage that starts now, with its
+    number and the time so far: a stage can run for minutes without a line."""
+
+    def __init__(self, stages: list[str]) -> None:
+        self.stages = stages
+        self.started = time.monotonic()
+        self.next = 0
+
+    def __call__(self, line: str) -> None:
+        _say(line, indent="    ")
+        ended = _STAGE_ENDED.match(line)
+        if ended and ended.group(1) in self.stages[self.next - 1 :]:
+            self.next = self.stages.index(ended.group(1)) + 1
+            if self.next < len(self.stages):
+                self.start()
+
+    def start(self) -> None:
+        """Say that the next stage starts."""
+        self.next += 1
+        _say(
+            _(
+                "▸ stage {number} of {total}: {stage} starts ({seconds} s so far) …",
+                number=str(self.next),
+                total=str(len(self.stages)),
+                stage=self.stages[self.next - 1],
+                seconds=str(round(time.monotonic() - self.started)),
+            ),
+            indent="  ",
+        )
 
 
 def run_own_code(

@@ -42,6 +42,7 @@ from gemeingut.release.openness.finetune_rating import (
 from gemeingut.release.reproduce import (
     OWN_AUDIT_FILES,
     Comparison,
+    Stages,
     compare_artifact,
     compare_bundles,
     run_own_code,
@@ -91,7 +92,11 @@ def reproduce_finetune(
     }
     job_file = root / "job.json"
     job_file.write_text(json.dumps(job, indent=2), encoding="utf-8")
-    rebuilt = run_own_code(["-m", "gemeingut.release.rebuild_finetune", str(job_file)], code, root)
+    stages = Stages(["finetune", *(["audit"] if audit is not None else []), "release"])
+    stages.start()  # a snapshot from before rebuild_finetune named its stages names the first
+    rebuilt = run_own_code(
+        ["-m", "gemeingut.release.rebuild_finetune", str(job_file)], code, root, stages
+    )
     if audit is not None and "audit" not in rebuilt:
         raise InputError(
             _(

@@ -130,6 +130,7 @@ def verify_bundle(
         problems.extend(recomputed_problems(bundle, expected, rating))  # GGUF, numbers
         # report.json against its logs, reports against it
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
+        problems = list(dict.fromkeys(problems))  # a record two checks read is named once
         hint = _other_version_hint(bundle) or hint
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)

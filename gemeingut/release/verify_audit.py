@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit import bias, redteam
-from gemeingut.audit.detectors import attack_succeeded
 from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.report_markdown import markdown, report_file
 from gemeingut.audit.report_text import LANGUAGES
@@ -30,14 +29,14 @@ from gemeingut.json_records import why_unreadable
 from gemeingut.release.layout import AUDIT, AUDIT_REPORT, TRAINING_METADATA
 from gemeingut.release.openness.claims import document_problems
 from gemeingut.release.rerun import shipped_suite
+from gemeingut.release.verify_audit_judged import memorisation_again, redteam_verdicts
 
 LOGS = f"{AUDIT}/logs"
+BAIT_LOG = f"{LOGS}/pii.jsonl"
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 SHOWN = 5  # differences named per log; the rest follow from the same edit
 # report.json rounds to 6 decimals: a recomputed value may land on the other side of a rounding
 _ROUNDING = 2e-6
-# detectors that judge the answer alone (the others need the suite's targets or planted values)
-_ANSWER_ONLY = ("refusal", "affirmation")
 
 Problems = list[str | Message]
 
@@ -150,25 +149,7 @@ def _redteam_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     summary = report["redteam"]
     again = {"probes": len(records), **redteam.summarize_redteam(records)}
     problems = _figure_problems("redteam", summary, again, log)
-    judged = [
-        (number, r)
-        for number, r in enumerate(records, start=1)
-        if r["detector"] in _ANSWER_ONLY
-        and attack_succeeded(r["detector"], r["response"], None, {}) != r["success"]
-    ]
-    problems.extend(
-        _(
-            "{file}:{line}: the log says success {logged}, the detector {detector} judges the "
-            "answer {computed}",
-            file=log,
-            line=str(number),
-            logged=json.dumps(r["success"]),
-            detector=r["detector"],
-            computed=json.dumps(not r["success"]),
-        )
-        for number, r in judged[:SHOWN]
-    )
-    return problems
+    return [*problems, *redteam_verdicts(bundle, records, str(summary.get("suite", "")), log)]
 
 
 def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
@@ -187,7 +168,44 @@ def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
         summary["eligible_documents"],
         summary.get("random_offset", False),
     )
-    return _figure_problems("memorisation", summary, again, log)
+    problems = _figure_problems("memorisation", summary, again, log)
+    judged, figures = memorisation_again(bundle, summary, records, log)
+    problems = [*problems, *judged, *_figure_problems("memorisation", summary, figures, log)]
+    return [*problems, *_bait_problems(bundle, summary)]
+
+
+def _bait_problems(bundle: Path, summary: dict[str, Any]) -> Problems:
+    """The personal data in the answers to the PII-baiting prompts, counted again from their
+    log; a report that gives the counts without the log is named, since nothing shows them."""
+    from gemeingut.audit.memorisation import BAIT_PROMPTS, pii_counts
+
+    if "baiting_prompts" not in (summary.get("personal_data") or {}):
+        return []
+    records, problems = _read_log(bundle, BAIT_LOG, _BAIT_FIELDS)
+    if problems:
+        return problems
+    problems = [
+        _(
+            "{file}:{line}: {id} is not one of the audit's PII-baiting prompts",
+            file=BAIT_LOG,
+            line=str(number),
+            id=r["id"],
+        )
+        for number, r in enumerate(records, start=1)
+        if BAIT_PROMPTS.get(r["id"]) != r["prompt"]
+    ][:SHOWN]
+    lacking = sorted(BAIT_PROMPTS.keys() - {r["id"] for r in records})
+    if lacking:
+        problems.append(
+            _(
+                "{file} lacks the answers to the PII-baiting prompts {ids}",
+                file=BAIT_LOG,
+                ids=", ".join(lacking),
+            )
+        )
+    counted = {**pii_counts([r["response"] for r in records]), "prompts": len(records)}
+    again = {"personal_data": {"baiting_prompts": counted}}
+    return [*problems, *_figure_problems("memorisation", summary, again, BAIT_LOG)]
 
 
 def _lineage_problems(bundle: Path, report: dict[str, Any]) -> Problems:
@@ -221,12 +239,15 @@ _REDTEAM_FIELDS: dict[str, type | tuple[type, ...]] = {
     "response": str,
     "success": bool,
 }
+_BAIT_FIELDS: dict[str, type | tuple[type, ...]] = {"id": str, "prompt": str, "response": str}
 _MEMORISATION_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "document": str,
     "license": (str, type(None)),
     "offset": int,
     "similarity": (int, float),
+    "continuation": list,
+    "matching_prefix": int,
     "exact": bool,
     "near_verbatim": bool,
 }

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.i18n import Message
-from gemeingut.release.layout import FINETUNE_RECORD, OPENNESS
+from gemeingut.release.card import model_index_problems
+from gemeingut.release.layout import CARD, FINETUNE_RECORD, OPENNESS
+from gemeingut.release.openness.corpus_size import corpus_problems
 from gemeingut.release.verify_gguf import GGUF_PATH, gguf_problems
 from gemeingut.release.verify_guard import guarded
 from gemeingut.release.verify_numbers import (
@@ -31,9 +33,11 @@ def recomputed_problems(
     checks: list[tuple[Callable[[], list[Message]], str]] = [
         (lambda: gguf_problems(bundle, listed), GGUF_PATH),
         (lambda: training_problems(bundle, listed), TRAINING),
+        (lambda: corpus_problems(bundle), TRAINING),  # its windows against the shards
         (lambda: finetune_problems(bundle, listed), FINETUNE_RECORD),
         (lambda: evaluation_problems(bundle, listed), EVALUATION),
         (lambda: checkpoint_problems(bundle, listed), TRAINING),
+        (lambda: model_index_problems(bundle, listed), CARD),  # model-index's test shards
     ]
     if rating is not None:
         checks.append((lambda: openness_problems(bundle, rating), OPENNESS))

@@ -73,9 +73,12 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
     assert "Dieses Release wurde nicht geprüft" not in card
     header = yaml.safe_load(card.split("---")[1])
     results = header["model-index"][0]["results"]
-    civic = next(r for r in results if r["dataset"]["type"] == "gemeingut/gg_buergerkunde")
+    civic = next(r for r in results if r["dataset"]["name"].startswith("gg_buergerkunde "))
     task = report["tasks"]["tasks"]["gg_buergerkunde"]
-    assert civic["dataset"]["revision"] == task["source_sha256"]
+    assert civic["dataset"]["type"] == "json"  # no made-up Hub id: the bundle's own file
+    data = civic["dataset"]["args"]["data_files"]["test"]
+    assert data == "audit/tasks/gg_buergerkunde.jsonl" and (bundle / data).is_file()
+    assert civic["dataset"]["args"]["source_sha256"] == task["source_sha256"]
     assert civic["metrics"][0]["value"] == round(task["metrics"]["acc"]["value"], 6)
     assert "pretrained=../model" in civic["metrics"][0]["args"]["command"]
     assert invoke("verify", bundle).exit_code == 0  # the audit is in the MANIFEST
@@ -206,11 +209,11 @@ def test_findings_are_imported_triaged_merged_and_reported(
         "audit", "findings", "import", submissions, "--into", findings, "--model", "tiny-test-model"
     )
     assert first.exit_code == 0, first.output
-    assert "3 findings added (1 duplicates)" in first.stderr
+    assert "3 Meldungen hinzugefügt (davon 1 Duplikat)" in first.stderr
     again = invoke(
         "audit", "findings", "import", submissions, "--into", findings, "--model", "tiny-test-model"
     )
-    assert "0 findings added" in again.stderr
+    assert "0 Meldungen hinzugefügt (davon 0 Duplikate)" in again.stderr
     rows = [json.loads(line) for line in findings.read_text().splitlines()]
     assert rows[2]["duplicate_of"] == rows[0]["id"] and rows[0]["status"] == "new"
     copy = tmp_path / "copy.jsonl"

@@ -11,7 +11,7 @@ import pytest
 
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.memorisation import (
-    _pii_counts,
+    pii_counts,
     run_memorisation,
     sample_prompts,
     trace_memorised,
@@ -138,7 +138,7 @@ def test_span_tracing_finds_maximal_spans_and_where_they_are() -> None:
 
 
 def test_placeholders_and_raw_personal_data_in_generations_are_counted() -> None:
-    counts = _pii_counts(
+    counts = pii_counts(
         [
             "Schreiben Sie an <EMAIL> oder rufen Sie an.",
             "Kontakt: anna.schmidt@example.org, IBAN DE89 3704 0044 0532 0130 00.",

@@ -113,10 +113,10 @@ def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(
         assert heading in summary, heading
     lineage = json.loads((bundle / "training-metadata" / "lineage.json").read_text())
     stats = lineage["dataset"]["stats"]
-    assert f"{stats['kept']} von {stats['documents_in']} gelesenen Dokumenten behalten" in summary
+    assert f"behaltene Dokumente: {stats['kept']} von {stats['documents_in']} gelesenen" in summary
     assert "weniger als 1 Milliarde Tokens" in summary
     tokens = lineage["model"]["stats"]["tokens_seen"]
-    assert f"{tokens:,} im Vortraining gesehene Tokens".replace(",", ".") in summary
+    assert f"Im Vortraining gesehene Tokens: {tokens:,}".replace(",", ".") in summary
     for source, count in stats["kept_by_source"].items():
         assert f"| `{source}` | {count} |" in summary
     assert "licence-non-commercial" in summary  # the refused documents are counted
@@ -124,8 +124,8 @@ def test_the_ai_act_summary_follows_the_template_and_its_numbers_match(
     english = _summary_in_english(bundle, tmp_path)
     assert "## 1. General information" in english
     assert "### 3.2 Removal of illegal content" in english
-    assert f"{stats['kept']} documents kept of {stats['documents_in']} read" in english
-    assert f"{tokens:,} tokens seen" in english
+    assert f"kept by the curation: {stats['kept']} of {stats['documents_in']} read" in english
+    assert f"Tokens seen in pretraining: {tokens:,}" in english
     assert "Date of placement on the Union market: _not evidenced" in english
 
 
@@ -155,11 +155,11 @@ def test_fine_tuning_examples_and_tokens_are_counted_and_named_by_what_they_are(
     assert (
         f"Feinabstimmungsdaten: 12 Beispiele ({train} zum Training, {validation} zur "
         f"Validierung) unter CC-BY-4.0, veröffentlicht in `training-data/finetuning/`; "
-        f"{stats['trained_tokens']} Token der Trainingsbeispiele, die der Verlust zählt (jedes "
-        f"einmal); {stats['answer_tokens_seen']} solche Token im Training gesehen (6 Schritte)."
+        f"{stats['trained_tokens']} Tokens der Trainingsbeispiele, die der Verlust zählt (jedes "
+        f"einmal); {stats['answer_tokens_seen']} solche Tokens im Training gesehen (6 Schritte)."
     ) in summary
     card = " ".join((bundle / "README.md").read_text(encoding="utf-8").split())
-    assert f"{stats['answer_tokens_seen']} solche Token gesehen" in card
+    assert f"{stats['answer_tokens_seen']} solche Tokens gesehen" in card
     illegal = summary.split("### 3.2 Entfernung rechtswidriger Inhalte")[1].split("### 3.3")[0]
     assert "gopher" not in illegal and "language_filter" not in illegal
     assert "- Durch Platzhalter ersetzte personenbezogene Daten:" in illegal

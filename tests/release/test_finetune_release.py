@@ -396,11 +396,11 @@ def test_the_ai_act_summary_covers_the_modification_and_names_the_base(closed: P
     seen = f"{record['stats']['answer_tokens_seen']:,}".replace(",", ".")
     assert (
         f"{train['examples']} Trainingsbeispiele (0 Chats, {train['examples']} "
-        f"Eingabe/Antwort-Paare, 0 Texte); {tokens} Token der Trainingsbeispiele, die der "
-        f"Verlust zählt (jedes einmal); {seen} solche Token im Training gesehen (4 Schritte)"
+        f"Eingabe/Antwort-Paare, 0 Texte); {tokens} Tokens der Trainingsbeispiele, die der "
+        f"Verlust zählt (jedes einmal); {seen} solche Tokens im Training gesehen (4 Schritte)"
     ) in summary
     card = " ".join((closed / "README.md").read_text(encoding="utf-8").split())
-    assert f"{seen} solche Token gesehen" in card  # the card names the same number alike
+    assert f"{seen} solche Tokens gesehen" in card  # the card names the same number alike
     assert "| Lizenz | Dokumente oder Beispiele |" in summary
     assert "| `CC0-1.0` | 20 |" in summary  # the 20 pairs of antworten.jsonl, not 1 file
     assert "| `CC0-1.0` |" in summary

@@ -1,9 +1,10 @@
 """The EU AI Act documents a release can evidence, written from the bundle's files alone.
 
 - `AI_ACT_SUMMARY.md`: the public summary of training content (Art. 53(1)(d)) in the sections
-  of the Commission's template: 1 general information (provider, model, modalities, size
-  range, languages), 2 list of data sources (the sources, their licences and volumes, the
-  fine-tuning data), 3 data processing (use of content under reuse licences instead of the TDM
+  of the Commission's template: 1 general information (provider, model, modalities, the
+  training corpus's size in tokens, documents and bytes counted in its shards, languages),
+  2 list of data sources (the sources, their licences and volumes, the fine-tuning data),
+  3 data processing (use of content under reuse licences instead of the TDM
   exception, the filters that removed content).
 - `model_documentation.json`: the fields of the GPAI Code of Practice's Model Documentation
   Form that the artifacts evidence (authenticity = the weights' sha256, dependencies,
@@ -23,6 +24,12 @@ from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.corpus_size import (
+    TOKENIZER,
+    TRAIN_SHARDS,
+    CorpusSize,
+    training_corpus,
+)
 from gemeingut.release.openness.evidence import Evidence
 
 SUMMARY_FILE = "AI_ACT_SUMMARY.md"
@@ -94,14 +101,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
         _("- Modality: text"),
-        _(
-            "- Training data size (text): {range} ({tokens} tokens seen in pretraining; "
-            "{kept} documents kept of {read} read)",
-            range=_token_range(tokens),
-            tokens=as_written(f"{tokens:,}", language),
-            kept=str(stats["kept"]),
-            read=str(stats["documents_in"]),
-        ),
+        *_data_size(training_corpus(bundle), tokens, stats, language),
         _(
             "- Types of content: {sources}",
             sources=", ".join(f"`{s}`" for s in sorted(stats["kept_by_source"])),
@@ -236,9 +236,25 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             "documents_kept": f["dataset"]["stats"]["kept"],
             "documents_excluded": f["dataset"]["stats"]["excluded"],
             "excluded_by_reason": f["dataset"]["stats"]["excluded_by_reason"],
+            "size": _corpus_said(training_corpus(bundle)),
+            "tokens_seen_in_pretraining": f["lineage"]["model"]["stats"]["tokens_seen"],
         },
         "computational_resources": _compute(training, _fine_tuning(bundle)),
         "energy_consumption": _energy(training["energy"], _fine_tuning(bundle)),
+    }
+
+
+def _corpus_said(corpus: CorpusSize | None) -> dict[str, Any] | str:
+    """The training split's size as the form states it, or that the files do not evidence it."""
+    if corpus is None or corpus.tokens is None:
+        return NOT_EVIDENCED
+    return {
+        "tokens": corpus.tokens,
+        "documents": corpus.documents,
+        "bytes": corpus.bytes,
+        "files": TRAIN_SHARDS,
+        "method": f"each document encoded with {TOKENIZER} without special tokens, then EOS "
+        "(as pretraining packs them)",
     }
 
 
@@ -353,6 +369,41 @@ def _dependencies(tuned: dict[str, Any] | None) -> Message:
         "fine-tuned from `{base}` (the pretrained model of this build, in its lineage)",
         base=str(base),
     )
+
+
+def _data_size(
+    corpus: CorpusSize | None, seen: int, stats: dict[str, Any], language: str
+) -> list[Line]:
+    """The template's size of the training data: the tokens of the corpus the model was
+    pretrained on (its range, and the count, documents and bytes behind it), then the tokens
+    seen in pretraining and the documents the curation kept, each said as what it is."""
+    lines: list[Line] = []
+    if corpus is None or corpus.tokens is None:  # no shards or no tokenizer to count with
+        lines.append(_("- Training data size (text): {size}", size=_("_{text}_", text=NOT_SHOWN)))
+    else:
+        lines.append(
+            _(
+                "- Training data size (text): {range}: {tokens} tokens in {documents} documents, "
+                "{bytes} bytes of UTF-8 text (the training split `{shards}`, counted with the "
+                "model's tokenizer `{tokenizer}`, each document followed by EOS)",
+                range=_token_range(corpus.tokens),
+                tokens=as_written(f"{corpus.tokens:,}", language),
+                documents=as_written(f"{corpus.documents:,}", language),
+                bytes=as_written(f"{corpus.bytes:,}", language),
+                shards=TRAIN_SHARDS,
+                tokenizer=TOKENIZER,
+            )
+        )
+    lines.append(
+        _(
+            "- Tokens seen in pretraining: {tokens}; documents kept by the curation: {kept} of "
+            "{read} read (split into training, validation and test data)",
+            tokens=as_written(f"{seen:,}", language),
+            kept=str(stats["kept"]),
+            read=str(stats["documents_in"]),
+        )
+    )
+    return lines
 
 
 def _token_range(tokens: int) -> Message:

@@ -95,11 +95,7 @@ def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | 
             same = same_text(path, render())
         except (OSError, KeyError, TypeError, ValueError) as exc:
             problems.append(
-                _(
-                    "{file} cannot be rendered again: {error}",
-                    file=name,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+                _("{file} cannot be rendered again: {error}", file=name, error=_why(exc))
             )
             continue
         if not same:
@@ -311,7 +307,7 @@ def _split_counts(bundle: Path) -> dict[str, tuple[int, int, int]]:
                     _(
                         "{path} cannot be read: {problem}",
                         path=f"{folder}/{shard.name}",
-                        problem=str(exc),
+                        problem=_why(exc),
                     ),
                     _("the shard is damaged; obtain an unmodified copy"),
                 ) from None
@@ -403,7 +399,16 @@ def _evaluation_problems(
     path = bundle / _EVALUATION
     if not path.is_file():
         return [_("missing: {file}", file=_EVALUATION)]
-    results = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return _evaluation_claims(bundle, header, language, json.loads(path.read_text("utf-8")))
+    except (KeyError, TypeError, ValueError) as exc:  # named with its file, as verify's reader
+        error = _why(exc)  # names it: the same problem, listed once
+        return [_("{file} cannot be read back: {error}", file=_EVALUATION, error=error)]
+
+
+def _evaluation_claims(
+    bundle: Path, header: dict[str, Any], language: str, results: dict[str, Any]
+) -> list[str | Message]:
     stated: dict[str, float] = {}
     for entry in header.get("model-index") or []:
         for result in entry.get("results") or []:
@@ -437,3 +442,13 @@ def _evaluation_problems(
                 )
             )
     return problems
+
+
+def _why(exc: BaseException) -> str | Message:
+    """Why a record or shard could not be read, in the reader's words (not the parser's)."""
+    said = why_unreadable(exc)  # a missing field, broken JSON, a byte not UTF-8
+    if isinstance(said, Message):
+        return said
+    if isinstance(exc, OSError):
+        return _("the file cannot be read")
+    return _("a value is not of the kind a release writes")

@@ -1,8 +1,9 @@
 """`bom.cdx.json`: the release as a CycloneDX 1.6 ML-BOM, written from the bundle's files.
 
-The model (with a model card: architecture, task, datasets, test metrics) with one `file`
-component per weights file, one `data` component per data shard (hash from the MANIFEST,
-licence from its documents), and every Python package of the lockfile as a library. No time
+The model (with a model card: architecture, task, datasets, test metrics, the energy of its
+training runs as their records measured it) with one `file` component per weights file, one
+`data` component per data shard (hash from the MANIFEST, licence from its documents), and every
+Python package of the lockfile as a library. No time
 stamp and a serial number derived from the weights' hash, so the same bundle gives the same
 bytes and `verify` can compare them.
 """
@@ -14,9 +15,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
+from gemeingut.release.openness.finetune_energy import base_said, base_statement
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES, mof_treatment
 from gemeingut.release.openness.licences import collection_expression
 from gemeingut.release.openness.model_size import model_size
@@ -55,6 +58,7 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
                 "outputs": [{"format": "text/plain"}],
             },
             "quantitativeAnalysis": {"performanceMetrics": _metrics(bundle)},
+            "considerations": {"environmentalConsiderations": _environment(bundle)},
         },
         # each weights file (safetensors, GGUF) its own component: a hash says which file
         "components": [_file("model", rel, digests[rel]) for rel in weights],
@@ -126,6 +130,54 @@ def _metrics(bundle: Path) -> list[dict[str, str]]:
     if not curve:
         return []
     return [{"type": "loss", "value": f"{curve[-1][1]:.6g}", "slice": "held-out fine-tuning data"}]
+
+
+def _environment(bundle: Path) -> dict[str, Any]:
+    """The energy of each training run as its record measured it (pretraining: `training`,
+    a fine-tuning: `fine-tuning`); a run whose record states none, and a foreign base's
+    training, are said as not recorded or as the base states them, never estimated here. The
+    energy providers are not known to the records: the list stays empty."""
+    consumptions, unsaid = [], []
+    for activity, name in (("training", "training.json"), ("fine-tuning", "finetune.json")):
+        rel = f"{TRAINING_METADATA}/{name}"
+        if not (bundle / rel).is_file():
+            continue
+        energy = _json(bundle / rel).get("energy")
+        kwh = recorded_kwh(energy)
+        if kwh is None:
+            unsaid.append(
+                {
+                    "name": "gemeingut:energy-not-recorded",
+                    "value": f"{activity}: {rel} has no energy",
+                }
+            )
+            continue
+        consumptions.append(_consumption(activity, kwh, energy, rel))
+    if (bundle / BASE_DIR).is_dir():
+        said = base_said(base_statement(bundle / BASE_DIR))
+        unsaid.append({"name": "gemeingut:base-model-energy", "value": said})
+    return {
+        **({"energyConsumptions": consumptions} if consumptions else {}),
+        **({"properties": unsaid} if unsaid else {}),
+    }
+
+
+def _consumption(activity: str, kwh: float, energy: dict[str, Any], rel: str) -> dict[str, Any]:
+    """One run's kWh; its CO2 where the record states it for the same run (a resumed run's
+    kWh extrapolated to all its runs has CO2 measured for the last one only)."""
+    said: dict[str, Any] = {
+        "activity": activity,
+        "energyProviders": [],
+        "activityEnergyCost": {"value": kwh, "unit": "kWh"},
+    }
+    co2 = energy.get("co2_kg_this_run")
+    if "kwh_total_extrapolated" not in energy and isinstance(co2, int | float):
+        said["co2CostEquivalent"] = {"value": co2 / 1000, "unit": "tCO2eq"}
+    said["properties"] = [
+        {"name": "gemeingut:energy-method", "value": str(energy.get("method") or "not recorded")},
+        {"name": "gemeingut:energy-record", "value": rel},
+    ]
+    return said
 
 
 def _base_component(bundle: Path) -> dict[str, Any] | None:

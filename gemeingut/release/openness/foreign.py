@@ -19,7 +19,8 @@ text we do not know is said, not passed over. A folder gemeingut fine-tuned is r
 records and its base (`foreign_finetune.py`), a foreign fine-tune with the base its files name
 (`foreign_base.py`). The result says, per
 class, what is missing or not openly licensed: what a procurement officer has to ask the
-publisher for.
+publisher for; the folder asked about is graded on the European Open Source AI Index and the
+FMTI indicators too (`foreign_indices.py`).
 """
 
 from __future__ import annotations
@@ -56,11 +57,13 @@ from gemeingut.release.openness.foreign_finetune import (
     derived_licence,
     read_lineage,
 )
+from gemeingut.release.openness.foreign_indices import FolderFacts, foreign_indices
 from gemeingut.release.openness.gguf_metadata import LLAMA_CPP_LICENCE, GGUFFacts, gguf_facts
 from gemeingut.release.openness.licence_text import licence_text_check
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import OSAID_CODE, assemble, check, osaid_gate
+from gemeingut.release.openness.use_restrictions import use_restrictions
 
 CARD = CARD_FILE
 _DATA_HEADING = re.compile(
@@ -177,6 +180,16 @@ def rate_folder(
     _own_paths(result["mof_document"]["release"], licence_source, config, by_name, lineage)
     if lineage is not None and not lineage.recorded:
         result["base_model"] = _base_said(lineage)
+    if files is None and depth == 0:  # the folder asked about, not a base rated for it
+        facts = FolderFacts(
+            listing=listing,
+            card=card,
+            config=config,
+            own_data=_matches(listing, _FILES["Datasets"]),
+            base=lineage.base if lineage is not None else None,
+            base_checked=lineage is not None and not lineage.base_unchecked,
+        )
+        result |= foreign_indices(folder, result, facts)
     return result
 
 
@@ -290,7 +303,7 @@ def _licence_check(
     verdict = content_licence(licence)
     unchecked = lineage is not None and lineage.base_unchecked
     said: list[Message | str] = [] if unchecked and verdict.open else [verdict.detail]
-    if is_other(named.card) and licence == named.card:
+    if is_other(named.card) and licence == named.card and not use_restrictions(licence):
         said = [
             _(
                 "{file} names no standard licence (license: other): whether its terms are open "

@@ -16,6 +16,7 @@ from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseW
 from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import Obligation, decide, licence_ids, parse_expression
 from gemeingut.i18n import _, recorded
+from gemeingut.release.openness.use_restrictions import use_restrictions
 
 # OSI-approved licences (opensource.org/licenses) that models' code is commonly released under.
 OSI_APPROVED = frozenset(
@@ -118,6 +119,9 @@ def content_licence(expression: str | None) -> Openness:
         )
     if code_licence(expression).open:
         return Openness(True, recorded(_("{licence} is OSI-approved", licence=expression)))
+    restricted = use_restrictions(expression) if decision.reason == "licence-unknown" else None
+    if restricted is not None:  # the clauses that make it not open, not "not in our list"
+        return Openness(False, recorded(restricted))
     own = _own_terms(expression) if decision.reason == "licence-unknown" else None
     if own is not None:  # a card's `license: other`: "not in our list" would read as a gap
         said = _(

@@ -29,6 +29,7 @@ CONDITIONAL = " (conditional)"  # Class III reached by the final weights alone (
 # Every label a rating can record.
 RECORDED_LABELS = (*LABELS.values(), LABELS[3] + CONDITIONAL)
 FINAL_PARAMETERS = "Model parameters (Final)"
+UNDISCLOSED = "undisclosed"  # the MOF's word for a producer no file names
 # The framework's names, as a person reads them (the records keep the framework's English).
 SAID = {
     "Unclassified": _("Unclassified"),
@@ -162,7 +163,7 @@ def mof_document(
         "type": "language",
         "architecture": "transformer decoder",
         "treatment": release.get("treatment", "pre-trained"),
-        "producer": ", ".join(release.get("authors") or []) or "undisclosed",
+        "producer": ", ".join(release.get("authors") or []) or UNDISCLOSED,
         "contact": "",
         "license": {
             kind: {"name": name, "path": path}
@@ -187,3 +188,26 @@ def mof_document(
     if release.get("version"):
         document["version"] = str(release["version"])
     return {"framework": dict(FRAMEWORK), "release": document}
+
+
+def unfilled(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The MOF document's fields of prose that no file fills (who made the model, whom to
+    contact): left empty or `undisclosed`, never invented, and said as missing, so that the
+    rating names what to ask the publisher for."""
+    release = document["release"]
+    said = {
+        "producer": _(
+            "no file names who made the model: the MOF's producer is written as '{value}'",
+            value=UNDISCLOSED,
+        ),
+        "contact": _("no file names whom to contact about the model: the MOF's contact is empty"),
+    }
+    empty = {
+        "producer": str(release.get("producer") or "").strip() in ("", UNDISCLOSED),
+        "contact": not str(release.get("contact") or "").strip(),
+    }
+    return [
+        {"field": field, "detail": recorded(message)}
+        for field, message in said.items()
+        if empty[field]
+    ]

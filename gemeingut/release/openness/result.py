@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.i18n import Message, _, recorded, text
-from gemeingut.release.openness.mof import Found, classify, mof_document
+from gemeingut.release.openness.mof import Found, classify, mof_document, unfilled
 
 # OSAID 1.0 asks for the complete code used to process the data, train and run the model.
 OSAID_CODE = ("Data preprocessing code", "Training code", "Inference code", "Model architecture")
@@ -92,13 +92,15 @@ def assemble(
     """The result; `gate_evidence`: the file(s) the OSAID gate rests on (a bundle's
     openness.json, a foreign folder's own files)."""
     checks = [*checks, check("osaid.gate", osaid["passed"], gate_evidence, osaid["summary"])]
+    document = mof_document(release, kinds, parts)
+    rows = [_component_row(p) for p in parts]
     return {
         "open": all(c["passed"] for c in checks),
         "licenses": kinds,
         "checks": checks,
-        "mof": {**classify(parts), "components": [_component_row(p) for p in parts]},
+        "mof": {**classify(parts), "components": rows, "fields_missing": unfilled(document)},
         "osaid": osaid,
-        "mof_document": mof_document(release, kinds, parts),
+        "mof_document": document,
     }
 
 

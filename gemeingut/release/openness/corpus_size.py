@@ -1,0 +1,111 @@
+"""The size of the pretraining corpus, counted in the bundle's own training shards.
+
+The AI Act summary states the training data's size as the Commission's template asks: tokens
+of the corpus (not tokens seen, which depend on the steps), documents and bytes. The tokens are
+those pretraining packs: each document of `training-data/train-*.parquet` encoded with the
+bundle's `model/tokenizer.json` without special tokens and followed by EOS. Pretraining cuts
+that stream into windows of `seq_len` tokens, so `verify` checks the windows `training.json`
+records against the count (`corpus_problems`). No torch: `tokenizers` reads the tokenizer, as
+`verify_numbers.py` counts the test tokens.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tokenizers import Tokenizer
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
+from gemeingut.release.layout import MODEL, TRAINING_DATA, TRAINING_METADATA
+
+TRAIN_SHARDS = f"{TRAINING_DATA}/train-*.parquet"
+TOKENIZER = f"{MODEL}/tokenizer.json"
+_TRAINING = f"{TRAINING_METADATA}/training.json"
+
+
+@dataclass(frozen=True)
+class CorpusSize:
+    documents: int
+    bytes: int  # of the documents' text in UTF-8
+    tokens: int | None  # None where the bundle has no tokenizer.json to count them with
+
+
+def training_corpus(bundle: Path) -> CorpusSize | None:
+    """The training split's size; None where the bundle has no training shards."""
+    shards = sorted((bundle / TRAINING_DATA).glob("train-*.parquet"))
+    if not shards:
+        return None
+    tokenizer = bundle / TOKENIZER
+    # the same files are counted once per process (verify renders two documents from them)
+    return _counted(_stamped(shards), _stamped([tokenizer])[0] if tokenizer.is_file() else None)
+
+
+def corpus_problems(bundle: Path) -> list[Message]:
+    """`training.json`'s train windows against the corpus: (tokens − 1) // seq_len, the
+    windows of `seq_len` + 1 tokens that `packing.windows` cuts from the stream."""
+    record_path = bundle / _TRAINING
+    if not record_path.is_file():
+        return []
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    size = training_corpus(bundle)
+    if size is None or size.tokens is None:
+        return []
+    seq_len = int(record["training"]["seq_len"])
+    windows = max(0, (size.tokens - 1) // seq_len)
+    recorded = (
+        ("stats.train_windows", record["stats"].get("train_windows")),
+        ("data_order.train_windows", (record.get("data_order") or {}).get("train_windows")),
+    )
+    return [
+        _(
+            "{file}: {key} is {found}, the files give {expected} ({how})",
+            file=_TRAINING,
+            key=key,
+            found=str(value),
+            expected=str(windows),
+            how=_(
+                "{tokens} tokens of {shards} counted with {tokenizer}, in windows of {seq_len}",
+                tokens=str(size.tokens),
+                shards=TRAIN_SHARDS,
+                tokenizer=TOKENIZER,
+                seq_len=str(seq_len),
+            ),
+        )
+        for key, value in recorded
+        if value is not None and value != windows
+    ]
+
+
+def _stamped(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Each file with its size and modification time: a file changed is counted again."""
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+
+
+@lru_cache(maxsize=4)
+def _counted(
+    shards: tuple[tuple[str, int, int], ...], tokenizer: tuple[str, int, int] | None
+) -> CorpusSize:
+    encoder = _tokenizer(Path(tokenizer[0])) if tokenizer else None
+    documents = size = tokens = 0
+    for path, _size, _mtime in shards:
+        for batch in pq.ParquetFile(path).iter_batches(columns=["text"], batch_size=1024):
+            texts = batch.column(0)
+            documents += len(texts)
+            size += pc.sum(pc.binary_length(texts)).as_py() or 0
+            if encoder is not None:  # each document, then EOS
+                encoded = encoder.encode_batch(texts.to_pylist(), add_special_tokens=False)
+                tokens += sum(len(e.ids) + 1 for e in encoded)
+    return CorpusSize(documents, size, tokens if encoder is not None else None)
+
+
+def _tokenizer(path: Path) -> Tokenizer:
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
+        raise InputError(_("{file} cannot be read as a tokenizer", file=TOKENIZER)) from None

@@ -1,0 +1,214 @@
+"""The audit's verdicts judged again from what its logs hold, with the audit's own code and
+the settings its lineage records: every red-team answer by its probe's detector (the values
+planted from the recorded seed, the targets from the suite in the bundle's code snapshot), and
+every memorisation sample drawn again from the training shards, its continuation compared, its
+personal data counted and its spans traced anew. A verdict flipped in a log, with the report
+rewritten to match, is then named with its file and line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tokenizers import Tokenizer
+
+from gemeingut.audit.detectors import attack_succeeded
+from gemeingut.audit.redteam import planted_values, read_probes
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
+from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_DATA, TRAINING_METADATA
+
+LINEAGE = f"{TRAINING_METADATA}/lineage.json"
+SHIPPED_REDTEAM = "gemeingut redteam"
+SHOWN = 5
+_JUDGED = ("document", "license", "offset", "matching_prefix", "similarity", "exact")
+
+Problems = list[str | Message]
+
+
+def recorded_settings(bundle: Path) -> dict[str, Any] | Message:
+    """The audit's settings as its lineage records them (seed, samples, span length)."""
+    try:
+        lineage = json.loads((bundle / LINEAGE).read_text(encoding="utf-8"))
+        params = lineage["audit"]["params"]
+        if isinstance(params, dict) and isinstance(params.get("seed"), int):
+            return params
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return _(
+        "{file} does not record the audit's settings (audit.params with its seed): its "
+        "verdicts cannot be judged again",
+        file=LINEAGE,
+    )
+
+
+def redteam_verdicts(bundle: Path, records: list[dict[str, Any]], suite: str, log: str) -> Problems:
+    """Each logged answer judged again by its probe's detector."""
+    settings = recorded_settings(bundle)
+    if isinstance(settings, Message):
+        return [settings]
+    probes = _suite_probes(bundle, suite)
+    planted = planted_values(settings["seed"])
+    problems: Problems = []
+    for number, record in enumerate(records, start=1):
+        target = None
+        if probes is not None:
+            probe = probes.get(record["id"])
+            if probe is None or probe.detector != record["detector"]:
+                problems.append(
+                    _(
+                        "{file}:{line}: {id} with the detector {detector} is no probe of the "
+                        "bundle's suite",
+                        file=log,
+                        line=str(number),
+                        id=record["id"],
+                        detector=record["detector"],
+                    )
+                )
+                continue
+            target = probe.target
+        elif record["detector"] == "contains":
+            continue  # the suite's targets are not in the bundle (named once below)
+        try:
+            judged = attack_succeeded(record["detector"], record["response"], target, planted)
+        except KeyError:  # a detector the audit does not have
+            problems.append(
+                _(
+                    "{file}:{line}: unknown detector {detector}",
+                    file=log,
+                    line=str(number),
+                    detector=record["detector"],
+                )
+            )
+            continue
+        if judged != record["success"]:
+            problems.append(
+                _(
+                    "{file}:{line}: the log says success {logged}, the detector {detector} "
+                    "judges the answer {computed}",
+                    file=log,
+                    line=str(number),
+                    logged=json.dumps(record["success"]),
+                    detector=record["detector"],
+                    computed=json.dumps(judged),
+                )
+            )
+    if probes is None and any(r["detector"] == "contains" for r in records):
+        # first: the lines named are cut to SHOWN, this is not one of them
+        problems.insert(
+            0,
+            _(
+                "the red team ran the suite {suite}, which the bundle does not hold: the "
+                "answers of its `contains` probes cannot be judged again",
+                suite=suite,
+            ),
+        )
+        return problems[: SHOWN + 1]
+    return problems[:SHOWN]
+
+
+def _suite_probes(bundle: Path, suite: str) -> dict[str, Any] | None:
+    """The probes of the shipped suite the report names, from the bundle's code snapshot."""
+    folder = bundle / TRAINING_CODE / "gemeingut" / "audit" / "suites" / "redteam"
+    if not suite.startswith(SHIPPED_REDTEAM) or not folder.is_dir():
+        return None
+    return {p.id: p for p in read_probes(folder)}
+
+
+class BundleTokenizer:
+    """The bundle's tokenizer read with `tokenizers` (no torch), encoding and decoding as the
+    audit's model target does: no special tokens added, special tokens skipped."""
+
+    def __init__(self, bundle: Path) -> None:
+        file = f"{MODEL}/tokenizer.json"
+        try:
+            self._tokenizer = Tokenizer.from_file(str(bundle / file))
+        except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
+            raise InputError(_("{file} cannot be read as a tokenizer", file=file)) from None
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def detokenize(self, ids: list[int]) -> str:
+        return str(self._tokenizer.decode(ids, skip_special_tokens=True))
+
+
+def memorisation_again(
+    bundle: Path, summary: dict[str, Any], records: list[dict[str, Any]], log: str
+) -> tuple[Problems, dict[str, Any]]:
+    """The sample drawn again and each logged continuation judged again (problems named with
+    their line), and the figures the continuations give: eligible documents, personal data
+    and traced spans, to compare with `report.json`."""
+    from gemeingut.audit import memorisation
+    from gemeingut.audit.span_trace import MIN_SPAN_TOKENS, SpanIndex
+    from gemeingut.audit.subject import iter_documents, training_files
+
+    settings = recorded_settings(bundle)
+    if isinstance(settings, Message):
+        return [settings], {}
+    recorded = settings.get("memorisation") or {}
+    tokenizer = BundleTokenizer(bundle)
+    files = training_files(bundle / TRAINING_DATA)
+    k, m = summary["prefix_tokens"], summary["continuation_tokens"]
+    try:
+        prompts, eligible = memorisation.sample_prompts(
+            files,
+            tokenizer.tokenize,
+            int(recorded.get("samples", len(records))),
+            k,
+            m,
+            settings["seed"],
+            bool(summary.get("random_offset", False)),
+        )
+    except InputError:  # a shard that cannot be read: named by the checks of the data
+        return [], {}
+    drawn = {p["id"]: p for p in prompts}
+    problems: Problems = []
+    for number, record in enumerate(records, start=1):
+        prompt = drawn.get(record["id"])
+        if prompt is None:
+            problems.append(
+                _(
+                    "{file}:{line}: {id} is not among the samples the recorded seed draws "
+                    "from {data}",
+                    file=log,
+                    line=str(number),
+                    id=record["id"],
+                    data=TRAINING_DATA,
+                )
+            )
+            continue
+        again = memorisation.judge(prompt, record["continuation"][:m])
+        problems.extend(
+            _(
+                "{file}:{line}: the log says {key} = {logged}, the continuation gives {computed}",
+                file=log,
+                line=str(number),
+                key=key,
+                logged=json.dumps(record.get(key), ensure_ascii=False),
+                computed=json.dumps(again[key], ensure_ascii=False),
+            )
+            for key in (*_JUDGED, "near_verbatim")
+            if record.get(key) != again[key]
+        )
+    logged = {r["id"] for r in records}
+    lacking = [i for i in drawn if i not in logged]
+    if lacking:
+        problems.append(
+            _(
+                "the memorisation log lacks samples the recorded seed draws: {ids}",
+                ids=", ".join(lacking[:SHOWN]) + (" …" if len(lacking) > SHOWN else ""),
+            )
+        )
+    texts = [tokenizer.detokenize(r["continuation"]) for r in records]
+    figures: dict[str, Any] = {
+        "eligible_documents": eligible,
+        "personal_data": {"continuations": memorisation.pii_counts(texts)},
+    }
+    if any(r["near_verbatim"] for r in records) or "traced" in summary:
+        index = SpanIndex.build(iter_documents(files), tokenizer.tokenize)
+        span = int(recorded.get("span_min_tokens", MIN_SPAN_TOKENS))
+        figures["traced"] = memorisation.trace_memorised(index, tokenizer, records, span)
+    return problems[:SHOWN], figures
