@@ -23,6 +23,7 @@ from gemeingut.recipe import (
 from gemeingut.serve.limits import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_UPLOADS,
     DEFAULT_MAX_WAITING,
     MOST_DAYS,
 )
@@ -233,6 +234,15 @@ def serve(
             "of up to this many MiB (default: documents come only through `rag ingest`).",
         ),
     ] = None,
+    max_uploads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --upload-max-mb: documents that each server process reads, chunks and "
+            "embeds at once (each holds its file in memory and a thread); one more gets 503 "
+            "with Retry-After.",
+        ),
+    ] = DEFAULT_MAX_UPLOADS,
     findings: Annotated[
         Path | None,
         typer.Option(help="Findings file (JSONL) that people's reports from the page go into."),
@@ -334,6 +344,7 @@ def serve(
         content_log_days=content_log_days,
         collections=collections,
         upload_max_bytes=int(upload_max_mb * 1024 * 1024) if upload_max_mb is not None else None,
+        max_uploads=max_uploads,
         findings=findings,
         triage_group=triage_group,
         trace_data=trace_data,

@@ -52,11 +52,12 @@ from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
     RETRY_ENGINE,
     APIError,
+    UnexpectedErrors,
     install_error_handlers,
     request_language,
 )
 from gemeingut.serve.lens_route import lens_router
-from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_WAITING
+from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOADS, DEFAULT_MAX_WAITING
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
 from gemeingut.serve.model_audit import AuditSummary
@@ -88,6 +89,7 @@ from gemeingut.serve.streaming import (
 )
 from gemeingut.serve.tokenizer_routes import tokenizer_router
 from gemeingut.serve.trace_route import TraceIndex, trace_router
+from gemeingut.serve.upload_embedding import UploadSlots
 from gemeingut.serve.work import answered, rejections_as_400, streamed
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -129,6 +131,7 @@ def create_app(
     tender_rules: list[Rule] | None = None,
     upload_max_bytes: int | None = None,
     card: ModelCardText | None = None,
+    max_uploads: int = DEFAULT_MAX_UPLOADS,
 ) -> FastAPI:
     """An app that serves `backend` under the OpenAI routes, plus `/health` and `/ready`;
     requests must address one of `hosts` (None: any) and carry at most `max_body_bytes`.
@@ -144,7 +147,8 @@ def create_app(
     `oidc`, people sign in to the page through their organisation's identity provider;
     `tender_rules` are what `/v1/assist/tender` checks against (default: the shipped ones);
     with `upload_max_bytes`, people of a collection's groups add documents of up to that size
-    to it (None: documents come only through `gemeingut rag ingest`)."""
+    to it (None: documents come only through `gemeingut rag ingest`), `max_uploads` at once
+    in the whole server."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -184,6 +188,7 @@ def create_app(
         OpenCollections(collections, backend) if collections is not None else None
     )
     app.state.upload_max_bytes = upload_max_bytes if collections is not None else None
+    app.state.upload_slots = UploadSlots(max_uploads)
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     for name, served in app.state.models.items():
@@ -229,6 +234,7 @@ def create_app(
         trace_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
+    app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection, seen by both below
     app.add_middleware(RequestContext, gateway=gateway)  # outside the guard: records its 413s
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
     return app

@@ -25,6 +25,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.collections import (
     Collections,
+    OpenCollections,
     collection_not_found,
     no_document,
     visible_collection,
@@ -33,6 +34,7 @@ from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
+from gemeingut.serve.upload_embedding import MeteredEmbedder, UploadSlots
 
 documents_router = APIRouter()
 log = logging.getLogger("gemeingut.serve")
@@ -109,6 +111,8 @@ async def list_documents(
         404: {"model": ErrorResponse},
         409: {"model": ErrorResponse},
         413: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
     },
     openapi_extra={
         "requestBody": {
@@ -128,49 +132,73 @@ async def upload_document(
     filename: Annotated[str, Query(min_length=1, max_length=4 * LONGEST_NAME)],
 ) -> DocumentChange:
     """Add a document to a collection, or replace the one of the same name; it is searchable
-    as soon as the answer comes (read, chunked and embedded like `gemeingut rag ingest`)."""
-    data = await request.body()
+    as soon as the answer comes (read, chunked and embedded like `gemeingut rag ingest`; the
+    embedding counts against the caller's tokens_per_day and waits in the model's queue)."""
+    slots: UploadSlots = request.app.state.upload_slots
+    try:
+        slots.take()  # before its file is read, chunked and embedded
+    except APIError:
+        await run_in_threadpool(record_access, request, principal, 503, "uploads_busy")
+        raise
+    try:
+        data = await request.body()
+        return await run_in_threadpool(
+            _upload, name, request, collections, principal, filename, data
+        )
+    finally:
+        slots.give_back()
 
-    def run() -> DocumentChange:
-        collection = visible_collection(request, principal, collections, name)
-        _refuse_without_uploads(request, principal)
-        try:
-            key = document_key(filename)
-        except InputError as error:
-            record_access(request, principal, 400, "invalid_request")
-            raise APIError(400, error.explained(), param="filename") from None
-        if not data:
-            record_access(request, principal, 400, "invalid_request")
-            raise APIError(400, _("the file is empty"), param="body")
-        _refuse_the_operators(request, principal, collection, key)
-        embedder = collection.embedder() if collection.meta.get("embedder") else None
-        try:
-            report = add_uploaded(collections.root, name, key, data, embedder)
-        except CollectionBusy as error:
-            raise _busy(request, principal, error) from None
-        except NotTaken as error:
-            record_access(request, principal, 400, "invalid_request")
-            raise APIError(
-                400,
-                _("{name!r} was not taken: {reason}", name=key, reason=error.message),
-                param="body",
-                code="document_not_taken",
-            ) from None
-        except InputError:  # the collection went away meanwhile
-            raise collection_not_found(request, principal, name) from None
-        except OSError as error:  # the disk: the server's trouble, said without the path
-            log.error("an upload to %s could not be stored (errno %s)", name, error.errno)
-            record_access(request, principal, 507, "server_error")
-            raise APIError(
-                507,
-                _("the server could not store the file; tell its operator"),
-                type="server_error",
-            ) from None
-        record_access(request, principal, 200, "allowed")
-        status = "added" if report.added else "updated" if report.updated else "unchanged"
-        return _change(collections, name, key, status)
 
-    return await run_in_threadpool(run)
+def _upload(
+    name: str,
+    request: Request,
+    collections: OpenCollections,
+    principal: Principal | None,
+    filename: str,
+    data: bytes,
+) -> DocumentChange:
+    """The upload's work, in a worker thread."""
+    collection = visible_collection(request, principal, collections, name)
+    _refuse_without_uploads(request, principal)
+    try:
+        key = document_key(filename)
+    except InputError as error:
+        record_access(request, principal, 400, "invalid_request")
+        raise APIError(400, error.explained(), param="filename") from None
+    if not data:
+        record_access(request, principal, 400, "invalid_request")
+        raise APIError(400, _("the file is empty"), param="body")
+    _refuse_the_operators(request, principal, collection, key)
+    embedder = (
+        MeteredEmbedder(collection.embedder(), request, principal)
+        if collection.meta.get("embedder")
+        else None
+    )
+    try:
+        report = add_uploaded(collections.root, name, key, data, embedder)
+    except CollectionBusy as error:
+        raise _busy(request, principal, error) from None
+    except NotTaken as error:
+        record_access(request, principal, 400, "invalid_request")
+        raise APIError(
+            400,
+            _("{name!r} was not taken: {reason}", name=key, reason=error.message),
+            param="body",
+            code="document_not_taken",
+        ) from None
+    except InputError:  # the collection went away meanwhile
+        raise collection_not_found(request, principal, name) from None
+    except OSError as error:  # the disk: the server's trouble, said without the path
+        log.error("an upload to %s could not be stored (errno %s)", name, error.errno)
+        record_access(request, principal, 507, "server_error")
+        raise APIError(
+            507,
+            _("the server could not store the file; tell its operator"),
+            type="server_error",
+        ) from None
+    record_access(request, principal, 200, "allowed")
+    status = "added" if report.added else "updated" if report.updated else "unchanged"
+    return _change(collections, name, key, status)
 
 
 @documents_router.delete(

@@ -18,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as ASGIMessage
 
 from gemeingut.i18n import Message, _, accepted_language, plural, text
 from gemeingut.i18n.validation import problem
@@ -115,6 +117,10 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    from gemeingut.serve.gateway.gate import note_model  # gate imports this module
+
+    if isinstance(exc.body, dict):  # its audit record names the model asked for
+        note_model(exc.body.get("model"))
     return error_response(400, describe_validation_error(exc, request_language(request)))
 
 
@@ -166,9 +172,46 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error while serving %s %s", request.method, request.url.path)
-    message = text(_("internal server error; see the server log"), request_language(request))
-    detail = ErrorDetail(message=message, type="server_error")
-    return error_response(500, detail)
+    return _internal_error(request_language(request))
+
+
+def _internal_error(language: str) -> JSONResponse:
+    message = text(_("internal server error; see the server log"), language)
+    return error_response(500, ErrorDetail(message=message, type="server_error"))
+
+
+class UnexpectedErrors:
+    """ASGI middleware that answers what nobody foresaw with OpenAI's 500 envelope and lets the
+    connection live on. Starlette's own handler of `Exception` answers too, but raises the
+    error again afterwards, and uvicorn then closes the keep-alive connection (and logs the
+    traceback a second time); a client's next request would fail for the server's mistake.
+    Inside the audit and metrics middlewares, so that they see the 500 like any answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def noting_send(message: ASGIMessage) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting_send)
+        except Exception:
+            if started:  # a body midway: nothing can be said any more
+                raise
+            log.exception(
+                "unexpected error while serving %s %s", scope.get("method"), scope.get("path")
+            )
+            headers = dict(scope.get("headers") or [])
+            language = accepted_language(headers.get(b"accept-language", b"").decode("latin-1"))
+            await _internal_error(language)(scope, receive, send)
 
 
 def describe_validation_error(exc: RequestValidationError, language: str) -> ErrorDetail:

@@ -3,4 +3,5 @@
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024  # a request body; more is a 413
 DEFAULT_MAX_WAITING = 64  # requests waiting for the model; more get 503 + Retry-After
 DEFAULT_MAX_CONNECTIONS = 512  # open connections (slow or idle ones too); more get 503
+DEFAULT_MAX_UPLOADS = 4  # documents read, chunked and embedded at once; more get 503
 MOST_DAYS = 36500  # the longest retention or duration, 100 years (a longer one overflows a date)

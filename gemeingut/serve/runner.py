@@ -36,6 +36,7 @@ from gemeingut.serve.guards import allowed_hosts
 from gemeingut.serve.limits import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_UPLOADS,
     DEFAULT_MAX_WAITING,
 )
 from gemeingut.serve.metrics import MULTIPROCESS_DIR
@@ -133,6 +134,7 @@ def run_server(
     tender_rules: tuple[Path, ...] = (),
     model_card: Path | None = None,
     upload_max_bytes: int | None = None,
+    max_uploads: int = DEFAULT_MAX_UPLOADS,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
@@ -245,6 +247,7 @@ def run_server(
         tender_rules=tender_rules,
         card_dir=card_dir,
         upload_max_bytes=upload_max_bytes,
+        max_uploads=max_uploads,
     )
     loaded = plan.load()  # each a check before the model loads: provider, policy, database,
     # the tender rules
@@ -325,6 +328,7 @@ class AppPlan:
     tender_rules: tuple[Path, ...] = ()
     card_dir: Path | None = None  # behind --upstream: the folder named as the engine's model
     upload_max_bytes: int | None = None  # people add documents to their collections (None: no)
+    max_uploads: int = DEFAULT_MAX_UPLOADS  # uploads read and embedded at once, per process
 
     def load(self) -> Loaded:
         from gemeingut.apps.assistants.rulefile import load_rules
@@ -383,6 +387,7 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
         oidc=loaded.provider,
         tender_rules=loaded.tender_rules,
         upload_max_bytes=plan.upload_max_bytes,
+        max_uploads=plan.max_uploads,
     )
 
 

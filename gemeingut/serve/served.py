@@ -12,6 +12,7 @@ from fastapi import Request
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.gateway.gate import note_model
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, check_model
 from gemeingut.serve.model_audit import AuditSummary
@@ -73,6 +74,7 @@ def served_model(
     404 naming only the models the caller may use, as OpenAI answers it; with a `principal`
     and `scoped`, a model its key may not use is a 403 (model calls leave that check to the
     gateway's admission, which audits it)."""
+    note_model(name)  # a 404 is recorded with the id asked for
     models: dict[str, ServedModel] = request.app.state.models
     default = next(iter(models.values()))
     found = default if name is None else models.get(name)
@@ -91,6 +93,7 @@ def served_model(
                 param="model",
                 code="model_not_found",
             )
+    note_model(found.name)
     if scoped and principal is not None and not principal.may_use(found.name):
         raise APIError(
             403,

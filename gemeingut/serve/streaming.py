@@ -156,8 +156,9 @@ async def _pieces(
 ) -> AsyncIterator[str | None]:
     """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
     None once if generation failed. `on_end` gets the result and the status however the stream
-    ends, also when the client leaves; the result of a stream that did not finish is what it
-    relayed until then where the stream can tell (an engine's), otherwise None.
+    ends, also when the client leaves; the result of a stream that did not finish is what was
+    generated until it stopped (the model in this process: the tokens its row read and
+    generated; an engine's: what was relayed), None where the stream cannot tell.
 
     Headers are already sent when generation fails midway, so the failure can only be told in
     the stream itself (an `error` event, which OpenAI's clients raise as an exception).
@@ -188,6 +189,8 @@ async def _pieces(
                 result = stream.result
                 if result is None and isinstance(stream, AsyncTextStream):
                     result = await stream.cut_short()
+                elif result is None:  # the model's row stops at its next step and says so
+                    result = await run_in_threadpool(stream.cut_short)
                 await run_in_threadpool(on_end, result, status)
 
 

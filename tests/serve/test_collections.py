@@ -216,7 +216,7 @@ def test_a_collection_of_older_readers_is_refused_until_ingested_again(
             assert refused.status_code == 409, refused.text
             error = refused.json()["error"]
             assert error["code"] == "collection_outdated"
-            assert error["message"].startswith("die Sammlung 'akten' muss neu aufgenommen werden")
+            assert error["message"].startswith("die Sammlung „akten“ muss neu aufgenommen werden")
         assert search(url, keys["eva"], "akten").status_code == 409
         assert get(url, keys["paul"], asked[0]).status_code == 404  # another group's: unnamed
         ingest(root, "akten", [folder])

@@ -78,5 +78,6 @@ def test_a_stream_its_client_left_is_recorded_as_499(
                     list(itertools.islice(response.iter_lines(), lines))
         time.sleep(0.5)  # the record is completed as the stream's end is handled
     left, read = export(engine)
-    assert (left["status"], left["completion_tokens"]) == (499, None), left
+    assert left["status"] == 499 and left["prompt_tokens"] > 0, left  # what it used, not null
+    assert 2 <= left["completion_tokens"] < 1000, left
     assert (read["status"], read["completion_tokens"]) == (200, 2), read

@@ -58,7 +58,7 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
     assert nothing["spans"] == [] and nothing["tokens"] >= 4
     assert (nothing["reason"], nothing["min_tokens"]) == ("not_found", 4)
     assert nothing["message"] == (
-        "Kein Teil dieses Textes von 4 oder mehr Token steht wörtlich in den Trainingsdaten."
+        "Kein Teil dieses Textes von 4 oder mehr Tokens steht wörtlich in den Trainingsdaten."
     )
     assert (found["reason"], found["message"]) == (None, None)
     [odd] = other["spans"]
@@ -89,7 +89,7 @@ def test_a_text_shorter_than_the_shortest_span_says_it_is_too_short(
     assert count < 4 and short["spans"] == []
     assert (short["reason"], short["min_tokens"]) == ("too_short", 4)
     assert short["message"] == (
-        f"Der Text ist zu kurz für die Suche: er hat {count} Token und braucht 4."
+        f"Der Text ist zu kurz für die Suche: er hat {count} Tokens und braucht 4."
     )
     assert english["message"] == (
         f"The text is too short to look for: it has {count} tokens and needs 4."

@@ -73,10 +73,13 @@ class LocalEmbedder:
         self.name = name
         self.context = backend.context_length
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def token_rows(self, texts: list[str]) -> list[list[int]]:
+        """The token ids the model reads for each text (what a server counts against quotas)."""
         ids = [self.backend.tokenizer.encode(t, add_special_tokens=False) or [0] for t in texts]
-        if self.context is not None:
-            ids = [row[: self.context] for row in ids]
+        return [row[: self.context] for row in ids] if self.context is not None else ids
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        ids = self.token_rows(texts)
         rows = []
         for start in range(0, len(ids), BATCH):
             rows += [vector for vector, _ in self.backend.embed(ids[start : start + BATCH])]
@@ -116,8 +119,11 @@ class OpenedOnFirstUse:
         self._opened: Embedder | None = None
         self._lock = threading.Lock()
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def opened(self) -> Embedder:
         with self._lock:
             if self._opened is None:
                 self._opened = open_embedder(self.spec)
-        return self._opened.embed(texts)
+        return self._opened
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.opened().embed(texts)

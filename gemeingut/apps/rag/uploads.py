@@ -18,7 +18,14 @@ from pathlib import Path
 from gemeingut.apps.rag.embedders import Embedder
 from gemeingut.apps.rag.ingest import IngestReport, ingest
 from gemeingut.apps.rag.readers import READERS
-from gemeingut.apps.rag.storage import UPLOAD_PREFIX, collection_folder, read_meta
+from gemeingut.apps.rag.storage import (
+    UPLOAD_PREFIX,
+    CollectionBusy,
+    collection_folder,
+    drop_unused_files,
+    locked,
+    read_meta,
+)
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -70,19 +77,37 @@ def add_uploaded(
     with tempfile.TemporaryDirectory(dir=folder, prefix=UPLOAD_PREFIX) as tmp:
         path = Path(tmp) / key
         path.write_bytes(data)
-        report = ingest(
-            root,
-            name,
-            [path],
-            language=meta.get("language", "de"),
-            embedder=embedder,
-            uploaded=True,
-            wait=False,
-        )
+        try:
+            report = ingest(
+                root,
+                name,
+                [path],
+                language=meta.get("language", "de"),
+                embedder=embedder,
+                uploaded=True,
+                wait=False,
+            )
+        except CollectionBusy:
+            raise
+        except BaseException:  # refused midway (a quota, a full queue): nothing of it stays
+            _drop_stored_copy(root, name)
+            raise
         why = report.skipped.get(str(path))
         if why:
             raise NotTaken(_without_paths(why, Path(tmp), key))
     return report
+
+
+def _drop_stored_copy(root: Path, name: str) -> None:
+    """The collection's copy of a file whose ingest stopped before the switch (it is stored
+    before its chunks are embedded): no collection names it, and a document a person was
+    refused must not stay on the server. Another change under way drops it at its end."""
+    folder = collection_folder(root, name)
+    try:
+        with locked(folder, wait=False):
+            drop_unused_files(folder, read_meta(root, name))
+    except CollectionBusy:
+        pass
 
 
 def _without_paths(reason: str, folder: Path, key: str) -> str:

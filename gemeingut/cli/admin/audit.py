@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +15,12 @@ import typer
 from gemeingut.cli.admin.common import Db, Operator, Yes, database
 from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
 from gemeingut.cli.admin.retention import change_retention
-from gemeingut.cli.admin.safeguards import confirm, exported_person, record_admin_action
+from gemeingut.cli.admin.safeguards import (
+    OPERATOR_SOURCE,
+    confirm,
+    exported_person,
+    record_admin_action,
+)
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
 from gemeingut.cli.app import admin_audit_app
@@ -52,6 +58,13 @@ def audit_export(
         str | None, typer.Option(help="Only this person's records (Art. 15 DSGVO).")
     ] = None,
     key: Annotated[str | None, typer.Option(help="Only this key's records (its id).")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            help="Only the administrators' acts of this operator: the name they acted as (their "
+            "account, or --operator / GEMEINGUT_OPERATOR), or its pseudonym from an export."
+        ),
+    ] = None,
     format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
     operator: Operator = None,
 ) -> None:
@@ -75,7 +88,8 @@ def audit_export(
     engine = database(db)
     person = exported_person(engine, user) if user else None
     key_id = _key_asked(engine, key) if key else None
-    counted = Counted(_exported(engine, export(engine, start, end, person, key_id)))
+    acting = _operator_asked(engine, by) if by is not None else None
+    counted = Counted(_exported(engine, export(engine, start, end, person, key_id, acting)))
     try:
         if out is None:
             with closed_pipe_is_quiet():
@@ -83,7 +97,9 @@ def audit_export(
             return
         write_private(out, lambda f: write_records(f, counted, format, EXPORT_COLUMNS))
     finally:  # the reading is on record, also when it stopped early
-        decision = f"read:{counted.count}" + (";all" if not (user or key) else "")
+        decision = f"read:{counted.count}" + (
+            f";by:{acting}" if acting else "" if user or key else ";all"
+        )
         record_admin_action(engine, "admin:audit-export", decision, operator, person, key_id)
     say("[green]✓[/]", _("audit records written: {path}", path=out))
 
@@ -141,6 +157,37 @@ def _key_asked(engine: Engine, key: str) -> str:
         _("no key {id!r}", id=key),
         _("give a key id (`gemeingut admin keys list`) or the pseudonym an export shows (k-…)"),
     )
+
+
+def _operator_asked(engine: Engine, by: str) -> str:
+    """The pseudonym under which the log keeps the operator `by` names (as `record_admin_action`
+    makes it from the name they acted as), or that pseudonym itself; a name with no act in
+    the log is an error: a misspelt name would otherwise export nothing, silently."""
+    from sqlalchemy import select
+
+    from gemeingut.serve.gateway.audit_log import AuditLog
+    from gemeingut.serve.gateway.tables import audit_log
+
+    name = by.strip()
+    candidates = [AuditLog(engine).pseudonym(OPERATOR_SOURCE + name)] if name else []
+    if re.fullmatch("[0-9a-f]{16}", name):
+        candidates.append(name)  # as an export shows it
+    column = audit_log.c.operator_pseudonym
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(column).where(column.in_(candidates)).limit(1)
+        ).scalar_one_or_none()
+    if found is None:
+        raise InputError(
+            _("the audit log holds no administrator's act by the operator {name!r}", name=by),
+            _(
+                "give the name they acted as: their account on the machine that ran "
+                "`gemeingut admin`, or what --operator or GEMEINGUT_OPERATOR said (the log "
+                "keeps it as a pseudonym, so only the exact name finds it), or the "
+                "operator_pseudonym of an export"
+            ),
+        )
+    return found
 
 
 @admin_audit_app.command("purge")

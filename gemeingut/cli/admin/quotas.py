@@ -33,9 +33,17 @@ def quotas_set(
         str | None,
         typer.Option(
             help="A group name: its limits are one pool for all members together (3 requests "
-            "a minute: 3 for the whole group); for a limit per person, set it per --user."
+            "a minute: 3 for the whole group); with --per-member, each member's own."
         ),
     ] = None,
+    per_member: Annotated[
+        bool,
+        typer.Option(
+            "--per-member",
+            help="With --group: the limits hold for each member of the group on their own "
+            "(3 requests a minute: 3 for every member), beside the group's total if it has one.",
+        ),
+    ] = False,
     requests_per_minute: Annotated[
         int | None, typer.Option(min=0, help="Requests a minute (0 blocks).")
     ] = None,
@@ -56,7 +64,7 @@ def quotas_set(
 ) -> None:
     """Set limits for one key, user or group; a request must stay within all that apply. A
     group's limit is the group's total, shared by all its members (one member can use it up for
-    the others); for a limit per person, set it per user. Use is counted from when a limit is
+    the others); with --per-member it is each member's own. Use is counted from when a limit is
     set: tokens used earlier that day do not count."""
     from gemeingut.serve.gateway.identity import forget_empty_limits
     from gemeingut.serve.gateway.quotas import LIMITS, list_limits, set_limits
@@ -91,6 +99,12 @@ def quotas_set(
             _("no limit given"), _("e.g. {example}", example="--tokens-per-day 200000")
         )
     kind, subject = subjects[0]
+    if per_member and kind != "group":
+        raise InputError(
+            _("--per-member goes with --group only"),
+            _("e.g. {example}", example="--group schule --per-member --tokens-per-day 20000"),
+        )
+    kind = "member" if per_member else kind
     engine = database(db)
     before = next(
         (r for r in list_limits(engine) if (r["subject_kind"], r["subject"]) == (kind, subject)),
@@ -105,6 +119,7 @@ def quotas_set(
         "key": _("key {name}", name=subject),
         "user": _("user {name}", name=subject),
         "group": _("group {name}", name=subject),
+        "member": _("group {name} (per member)", name=subject),
     }[kind]
     shown = ", ".join(
         text(
@@ -168,15 +183,16 @@ def _record(
     elif kind == "key":
         owner = key_owner_pseudonym(engine, subject)
         record_admin_action(engine, "admin:quotas-set", f"key:{changed}", operator, owner, subject)
-    else:
-        decision = f"group:{changed},{group_pseudonym(engine, subject)}"  # never the name
+    else:  # a group (its total, or `member`: per member), by pseudonym: never the name
+        decision = f"{kind}:{changed},{group_pseudonym(engine, subject)}"
         record_admin_action(engine, "admin:quotas-set", decision, operator)
 
 
 @admin_quotas_app.command("list")
 @user_errors
 def quotas_list(db: Db, as_json: JsonFlag = False) -> None:
-    """List every limit, with today's use."""
+    """List every limit, with today's use; of a limit per member (kind member), the most
+    that any one member used."""
     from gemeingut.serve.gateway.identity import utcnow
     from gemeingut.serve.gateway.quotas import list_limits, usage
 

@@ -39,7 +39,12 @@ _HEADINGS = {
 }
 _VALUES = {
     "models": {"all": _("all")},
-    "subject_kind": {"key": _("key"), "user": _("user"), "group": _("group")},
+    "subject_kind": {
+        "key": _("key"),
+        "user": _("user"),
+        "group": _("group"),
+        "member": _("group, per member"),
+    },
 }
 
 

@@ -120,8 +120,13 @@ class TextStream:
     `close()` it: closing tells the engine to stop generating (the client left).
     """
 
-    def __init__(self, pieces: Generator[str, None, GenerationResult]) -> None:
+    def __init__(
+        self,
+        pieces: Generator[str, None, GenerationResult],
+        stopped: Callable[[], GenerationResult | None] | None = None,
+    ) -> None:
         self._pieces = pieces
+        self._stopped = stopped  # what the engine generated once it stopped early
         self.result: GenerationResult | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -136,6 +141,12 @@ class TextStream:
 
     def close(self) -> None:
         self._pieces.close()
+
+    def cut_short(self) -> GenerationResult | None:
+        """For a stream closed before it finished (the client left): the tokens the engine
+        read and generated until it stopped, which the quota is settled to and the audit
+        record says; None where the engine cannot tell. Blocks until the engine stopped."""
+        return self._stopped() if self._stopped is not None else None
 
 
 class AsyncTextStream:

@@ -44,6 +44,7 @@ MAX_BATCH_TOKENS = 8192
 MAX_GPU_BATCH_TOKENS = 65536
 GPU_LOGIT_FLOATS = 2**30  # 4 GiB of fp32 logits per forward pass
 DEFAULT_BATCH_ROWS = 32  # concurrent requests that generate together (`batching.py`)
+STOP_WAIT_S = 10  # how long a closed stream's row may take to stop at its next step
 
 
 class TransformersBackend:
@@ -260,7 +261,7 @@ class TransformersBackend:
         self._budgets([ids], params)  # a request that cannot run is refused now, not midway
         job = Job(ids, params, params.seed)
         self._scheduler().submit([job])
-        return TextStream(_job_pieces(job))
+        return TextStream(_job_pieces(job), partial(_stopped, job))
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         """Mean of the last layer's hidden states over the prompt's tokens, L2-normalised (what
@@ -367,6 +368,16 @@ def _job_pieces(job: Job) -> Generator[str, None, GenerationResult]:
     finally:
         if not job.finished.is_set():
             job.cancel()
+
+
+def _stopped(job: Job) -> GenerationResult | None:
+    """What a job whose stream was closed early generated: its row stops at the next step and
+    reports its tokens (a job still waiting ends with its prompt's). None where it failed, or
+    did not stop within `STOP_WAIT_S`."""
+    job.cancel()  # also where the stream was closed before its first piece was asked for
+    if not job.finished.wait(STOP_WAIT_S) or job.error is not None:
+        return None
+    return job.result
 
 
 def length_batches(rows: list[list[int]], max_tokens: int) -> list[list[int]]:

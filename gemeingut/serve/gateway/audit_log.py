@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, delete, select, update
 
-from gemeingut.serve.gateway.store import pseudonym_secret, writing
+from gemeingut.serve.gateway.store import pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import audit_log
 
 # The longest text each column holds: a record never fails (a 500 on PostgreSQL) or grows
@@ -148,9 +148,11 @@ def export(
     until: datetime | None = None,
     pseudonym: str | None = None,
     key_id: str | None = None,
+    operator: str | None = None,
 ) -> Iterator[dict[str, object]]:
     """Records in time order, for the records of processing activities (DSGVO Art. 30); of
-    one person (their `pseudonym`) or one key if asked."""
+    one person (their `pseudonym`), one key, or the acts of one operator (their pseudonym)
+    if asked."""
     query = select(*(audit_log.c[name] for name in EXPORT_COLUMNS)).order_by(
         audit_log.c.at,
         audit_log.c.id,  # ids of several processes need not follow the clock
@@ -163,7 +165,11 @@ def export(
         query = query.where(audit_log.c.user_pseudonym == pseudonym)
     if key_id is not None:
         query = query.where(audit_log.c.key_id == key_id)
-    with engine.connect() as conn:
+    if operator is not None:
+        query = query.where(audit_log.c.operator_pseudonym == operator)
+    # A reading connection: on SQLite a plain one would begin IMMEDIATE and hold the write
+    # lock for the whole export, stalling every request's record (and the export's own).
+    with reading(engine) as conn:
         for row in conn.execution_options(stream_results=True).execute(query).mappings():
             yield shown_record(dict(row))
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, func, select
 
 from gemeingut.serve.backends.protocol import ChatPrompt, Prompt
-from gemeingut.serve.gateway.store import writing
+from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import content_log
 
 COLUMNS = ("at", "request_id", "route", "model", "prompt", "answer")
@@ -69,7 +69,7 @@ def of_person(engine: Engine, pseudonym: str) -> Iterator[dict[str, object]]:
         .where(content_log.c.user_pseudonym == pseudonym)
         .order_by(content_log.c.id)
     )
-    with engine.connect() as conn:
+    with reading(engine) as conn:  # holds no write lock while the caller writes its export
         for row in conn.execute(query).mappings():
             yield dict(row)
 

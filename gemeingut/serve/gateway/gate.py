@@ -280,9 +280,20 @@ class Trail:
     admission: Admission | None = None
     request_id: str | None = None  # of its last record
     status: int | None = None  # that record's
+    model: str | None = None  # the model it asked for, once read (`note_model`)
 
 
 TRAIL: ContextVar[Trail | None] = ContextVar("audit_trail", default=None)
+
+
+def note_model(model: object) -> None:
+    """Note the model the request being served names (as asked for, then as resolved), so
+    that a record made without an admission (an unknown model, a field out of range) says
+    which model was asked for; the record cuts it to its column (`audit_log.fitted`)."""
+    trail = TRAIL.get()
+    if trail is not None and isinstance(model, str) and model:
+        # JSON may carry a lone surrogate, which neither database can store.
+        trail.model = model.encode("utf-8", "replace").decode("utf-8")
 
 
 def recorded(request_id: str, status: int) -> None:
@@ -317,7 +328,7 @@ def record_missing(gateway: Gateway, trail: Trail, route: str, status: int, auth
             principal = authenticate(gateway.engine, token)
         except AuthError:
             key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
-    gateway.record(route, status, decision, principal, key_id)
+    gateway.record(route, status, decision, principal, key_id, trail.model)
 
 
 def _corrected(gateway: Gateway, trail: Trail, status: int) -> bool:
@@ -447,6 +458,17 @@ async def admit(
             code="quota_exceeded",
             type="rate_limit_error",
             headers={"Retry-After": str(exceeded.retry_after)},
+        ) from None
+    except AuthError as error:  # revoked or rotated since `caller` found it valid
+        await run_in_threadpool(
+            gateway.record, route, 401, f"auth:{error.code}", principal, None, model, request_id
+        )
+        raise APIError(
+            401,
+            error.message,
+            code=error.code,
+            type="authentication_error",
+            headers={"WWW-Authenticate": "Bearer"},
         ) from None
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None

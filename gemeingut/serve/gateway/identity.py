@@ -12,7 +12,7 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +23,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
+    MEMBER_SEPARATOR,
     api_keys,
     audit_log,
     content_log,
@@ -151,6 +152,8 @@ def remove_group(engine: Engine, group: str) -> None:
         gid = _group_id(conn, group)
         conn.execute(memberships.delete().where(memberships.c.group_id == gid))
         _forget_quota(conn, "group", [group])
+        _forget_quota(conn, "member", [group])  # its limit per member
+        _forget_member_counters(conn, lambda g, _u: g == group)
         conn.execute(groups.delete().where(groups.c.id == gid))
 
 
@@ -165,6 +168,7 @@ def remove_user(engine: Engine, user: str, pseudonym: str) -> dict[str, int]:
         )
         _forget_quota(conn, "key", key_ids)
         _forget_quota(conn, "user", [user])
+        _forget_member_counters(conn, lambda _g, u: u == user)
         conn.execute(api_keys.delete().where(api_keys.c.user_id == uid))
         conn.execute(memberships.delete().where(memberships.c.user_id == uid))
         content = conn.execute(
@@ -180,6 +184,24 @@ def _forget_quota(conn: Connection, kind: str, subjects: list[str]) -> None:
     for table in (quota_limits, usage_counters):
         conn.execute(
             delete(table).where(table.c.subject_kind == kind, table.c.subject.in_(subjects))
+        )
+
+
+def _forget_member_counters(conn: Connection, whose: Callable[[str, str], bool]) -> None:
+    """Counters under per-member limits of the (group, user) pairs `whose` names."""
+    counters = usage_counters.c
+    gone = [
+        subject
+        for subject in conn.execute(
+            select(counters.subject).where(counters.subject_kind == "member").distinct()
+        ).scalars()
+        if whose(*subject.split(MEMBER_SEPARATOR, 1))
+    ]
+    if gone:
+        conn.execute(
+            delete(usage_counters).where(
+                counters.subject_kind == "member", counters.subject.in_(gone)
+            )
         )
 
 
@@ -383,13 +405,19 @@ def _carry_usage(conn: Connection, old_id: str, new_id: str) -> None:
     """The new key starts with what the old one used in its current windows, so that rotating
     never grants a second day of tokens or a second minute of requests. What the old key has
     reserved counts as used (its requests settle on the old key's rows): never less than the
-    truth. Open streams are not carried; they end on the old key."""
+    truth. The old key's open streams count for the new key too, under the same place names,
+    until they end (`quotas.settle` gives a place back on every key that holds it): rotating
+    does not double `concurrent_streams`."""
     counters = usage_counters.c
     rows = conn.execute(
         select(usage_counters).where(
             counters.subject_kind == "key",
             counters.subject == old_id,
-            or_(counters.window.like("minute:%"), counters.window.like("day:%")),
+            or_(
+                counters.window.like("minute:%"),
+                counters.window.like("day:%"),
+                counters.window.like("stream:%"),
+            ),
         )
     ).mappings()
     for row in rows.all():

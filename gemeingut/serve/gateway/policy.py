@@ -12,9 +12,10 @@ model sees it; both decisions go into the audit log with the rule's id.
 Every rule also reads the text as a person sees it: compatibility forms folded (ＢＯＭＢＥ,
 anna＠example.org) and invisible characters left out (zero-width space, soft hyphen, variation
 selectors: Unicode's format and default-ignorable characters). A redaction found in that
-reading replaces the characters it came from, disguise and all. Refusing rules read common
-Cyrillic and Greek look-alikes as Latin letters too; what is not folded is published as the
-policy's known limits (`READING`).
+reading replaces the characters it came from, disguise and all. Refusing rules read look-alikes
+of Latin letters as those letters too, after Unicode's own table of confusable characters
+(UTS #39 `confusables.txt`, as the `confusable_homoglyphs` package ships it); what is not
+folded is published as the policy's known limits (`READING`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Literal
 
@@ -46,12 +47,6 @@ INVISIBLE = re.compile(
     "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
-# Cyrillic, Greek and Armenian letters that look like Latin ones in common fonts (case does not
-# matter: rules ignore it). Not Unicode's whole confusables table, which would take a library.
-LOOKALIKES = str.maketrans(
-    "аеорсухѕіјԁһԛԝӏАВЕКМНОРСТХЅІЈҮԚԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧοօ",
-    "aeopcyxsijdhqwlABEKMHOPCTXSIJYQWABEZHIKMNOPTYXoo",
-)
 # Ordinary text: a pattern that matches zero characters in it matches (nearly) every text.
 PLAIN_TEXT = "Guten Tag, wie geht es?"
 # A keyword phrase's space: any run of white space, hyphens, dashes or underscores.
@@ -61,19 +56,21 @@ READING = {
         "Jede Regel liest den Text auch mit gefalteten Kompatibilitätsformen (Vollbreite wie "
         "ＢＯＭＢＥ) und ohne unsichtbare Zeichen (Null-Breite-Leerzeichen, weiches "
         "Trennzeichen, Variationsselektoren); ein Leerzeichen in einem Schlüsselwort steht auch "
-        "für Bindestrich oder Unterstrich (Bombe-bauen); ablehnende Regeln lesen häufige "
-        "kyrillische und griechische Doppelgänger lateinischer Buchstaben (kyrillisches о) als "
-        "diese. Bekannte Grenzen: andere Doppelgänger (Zeichen weiterer Schriften oder "
-        "Symbole), Buchstaben mit hinzugefügten Akzenten (Bómbe) und Umschreibungen werden nicht "
-        "erkannt."
+        "für Bindestrich oder Unterstrich (Bombe-bauen); ablehnende Regeln lesen die "
+        "Doppelgänger lateinischer Buchstaben aus Unicodes Tabelle verwechselbarer Zeichen "
+        "(UTS #39: kyrillisches о, griechisches α, Cherokee Ꮇ) als diese. Bekannte Grenzen: "
+        "Zeichen, die Unicode nicht als verwechselbar mit einem Buchstaben führt, Ziffern statt "
+        "Buchstaben (B0mbe), Buchstaben mit hinzugefügten Akzenten (Bómbe) und Umschreibungen "
+        "werden nicht erkannt."
     ),
     "en": (
         "Every rule also reads the text with compatibility forms folded (full width such as "
         "ＢＯＭＢＥ) and without invisible characters (zero-width space, soft hyphen, variation "
         "selectors); a space in a keyword also stands for a hyphen or underscore (build-a-bomb); "
-        "refusing rules read common Cyrillic and Greek look-alikes of Latin letters (Cyrillic о) "
-        "as those. Known limits: other look-alikes (characters of further scripts, or symbols), "
-        "letters with added accents (bómb) and paraphrases are not recognised."
+        "refusing rules read the look-alikes of Latin letters in Unicode's table of confusable "
+        "characters (UTS #39: Cyrillic о, Greek α, Cherokee Ꮇ) as those. Known limits: "
+        "characters that Unicode does not list as confusable with a letter, digits for letters "
+        "(b0mb), letters with added accents (bómb) and paraphrases are not recognised."
     ),
 }
 
@@ -189,6 +186,7 @@ class Policy:
         self._matchers = {
             rule.id: _matcher(rule) for rule in spec.rules if rule.kind in ("keywords", "regex")
         }
+        lookalikes()  # read Unicode's table (~0.2 s) at start, not during the first request
 
     @classmethod
     def load(cls, path: Path | str) -> Policy:
@@ -344,7 +342,28 @@ def _readings(text: str) -> tuple[str, ...]:
     folded = unicodedata.normalize("NFKC", text)
     joined = INVISIBLE.sub("", folded)
     spaced = INVISIBLE.sub(" ", folded)
-    return (text, joined, spaced, joined.translate(LOOKALIKES))
+    return (text, joined, spaced, joined.translate(lookalikes()))
+
+
+@cache
+def lookalikes() -> dict[int, str]:
+    """Every character that Unicode's confusables table reads as one Latin letter (its
+    prototype), as a `str.translate` table: Cyrillic о → o, Greek α → a, Cherokee Ꮇ → M. A
+    stroke whose prototype is `l` reads as `I` where it is a capital letter (Cyrillic І,
+    Greek Ι), as a reader takes it among capitals. Letters of the Latin alphabet stay; German
+    ä, ö, ü and ß have no Latin prototype and stay too."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    table: dict[int, str] = {}
+    for char, homoglyphs in confusables_data.items():
+        # A character that is not a prototype itself lists its prototype only.
+        if len(char) != 1 or char.isascii() or len(homoglyphs) != 1:
+            continue
+        latin = homoglyphs[0]["c"]
+        if len(latin) == 1 and latin.isascii() and latin.isalpha():
+            capital = latin == "l" and unicodedata.category(char) == "Lu"
+            table[ord(char)] = "I" if capital else latin
+    return table
 
 
 def _spans(matcher: re.Pattern[str], text: str) -> Iterable[Span]:

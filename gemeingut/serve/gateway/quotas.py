@@ -1,9 +1,10 @@
 """Quotas in tokens and requests, not money: who waits, and for how long.
 
-Every limit is a counter row per subject (key, user, group) and window (this minute, this UTC
-day, open streams). A request reserves, in one transaction and for every subject that has a
-limit, one request and the most tokens it can use (prompt + the longest answer it may get);
-after the answer, the reservation is settled to the tokens really used. Each reservation is one
+Every limit is a counter row per subject (key, user, group, or a member of a group) and
+window (this minute, this UTC day, open streams). A request reserves, in one transaction and
+for every subject that has a limit, one request and the most tokens it can use (prompt + the
+longest answer it may get); after the answer, the reservation is settled to the tokens really
+used. Each reservation is one
 conditional UPDATE (`… WHERE used + reserved + n <= limit`): the database, not Python, decides,
 so concurrent requests — also from several server processes on one PostgreSQL — never take more
 than the limit. PostgreSQL re-checks the condition after waiting for a row lock; SQLite queues
@@ -14,6 +15,11 @@ by `requests_per_minute` and `tokens_per_day`. A limit counts from when it is se
 exist for subjects with a limit only (no per-person tally of everyone's use, which the audit
 log keeps under a pseudonym), so tokens used earlier that day do not count against a new
 `tokens_per_day`.
+
+A group's limit is either one total that all its members share (kind `group`: one member can
+use it up for the others) or the same limit for each member on their own (kind `member`, named
+by the group; each member's counters are named by group and person, `tables.member_counter`).
+A request must stay within every limit that applies to it.
 
 An open stream is a row of its own (`stream:<start>:<id>`), taken while the subject's `streams`
 row is locked and deleted when the stream ends. A server process killed mid-stream cannot
@@ -36,9 +42,17 @@ from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, upda
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.serve.gateway.identity import Principal
+from gemeingut.serve.gateway.identity import AuthError, Principal
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
-from gemeingut.serve.gateway.tables import api_keys, groups, quota_limits, usage_counters, users
+from gemeingut.serve.gateway.tables import (
+    MEMBER_SEPARATOR,
+    api_keys,
+    groups,
+    member_counter,
+    quota_limits,
+    usage_counters,
+    users,
+)
 
 LIMITS = ("requests_per_minute", "tokens_per_day", "concurrent_streams")
 STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
@@ -47,7 +61,7 @@ STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
 BLOCKED_RETRY_AFTER = 60
 STREAM = "stream:"
 STAMP = "%Y%m%dT%H%M%S"  # sorts as it runs
-SUBJECT_KINDS = ("key", "user", "group")
+SUBJECT_KINDS = ("key", "user", "group", "member")  # member: a group's limit per member
 # The most each limit may be: what its column holds (PostgreSQL's integer, 2**31 - 1), and for
 # tokens a bound far below bigint's so that used + reserved + a request's tokens never overflows.
 MOST = {
@@ -131,11 +145,19 @@ def counts_tokens(engine: Engine, principal: Principal) -> bool:
 
 
 def _subjects(principal: Principal) -> list[tuple[str, str]]:
+    """The limits that may apply to `principal`, as (kind, subject) of `quota_limits`."""
     return [
         ("key", principal.key_id),
         ("user", principal.user),
         *(("group", g) for g in principal.groups),
+        *(("member", g) for g in principal.groups),
     ]
+
+
+def _counted_as(kind: str, subject: str, principal: Principal) -> str:
+    """Whose counters a limit takes from: the subject's own, or for a per-member limit the
+    member's under that group."""
+    return member_counter(subject, principal.user) if kind == "member" else subject
 
 
 def reserve(
@@ -147,7 +169,8 @@ def reserve(
     answers: bool = True,
 ) -> Reservation:
     """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
-    that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full.
+    that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full,
+    `AuthError` says that the key was revoked (or rotated) after it was authenticated.
     `answers`: whether the request generates text (embeddings and the lens count their input
     only, and have no max_tokens to lower)."""
     reservation = Reservation(tokens=tokens)
@@ -167,9 +190,12 @@ def reserve(
             .mappings()
             .all()
         )  # read to the end: a refusal below must leave no statement open
+        if any(row["subject_kind"] == "key" for row in rows):
+            _hold_key(conn, principal.key_id, still_valid=True)
         for row in rows:
-            kind, subject = row["subject_kind"], row["subject"]
-            who = _subject_named(kind, subject)
+            kind, limited_subject = row["subject_kind"], row["subject"]
+            who = _subject_named(kind, limited_subject, principal.user)
+            subject = _counted_as(kind, limited_subject, principal)
             rpm, tpd, streams = (row[name] for name in LIMITS)
             if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
                 wait = _seconds_to_next_minute(now) if rpm else BLOCKED_RETRY_AFTER
@@ -195,12 +221,19 @@ def reserve(
     return reservation
 
 
-def _subject_named(kind: str, subject: str) -> Message:
+def _subject_named(kind: str, subject: str, user: str) -> Message:
+    """Whose limit it is, for a 429; a per-member limit names the member and the group."""
     if kind == "key":
         return _("key {name}", name=subject)
     if kind == "user":
         return _("user {name}", name=subject)
-    return _("group {name}", name=subject)
+    if kind == "member":
+        return _(
+            "user {user} as a member of group {group} (a limit for each member)",
+            user=user,
+            group=subject,
+        )
+    return _("group {name} (one limit for all its members together)", name=subject)
 
 
 def _rpm_used_up(who: Message, rpm: int) -> Message:
@@ -287,6 +320,17 @@ def settle(
     would otherwise never be rate-limited. In the caller's write transaction, which also
     completes the request's audit record."""
     used_tokens = min(used_tokens, reservation.tokens)
+    key_ids = {
+        subject
+        for kind, subject, _window in (
+            *reservation.request_windows,
+            *reservation.token_windows,
+            *reservation.stream_places,
+        )
+        if kind == "key"
+    }
+    for key_id in sorted(key_ids):  # one key; a reservation has no other
+        _hold_key(conn, key_id, still_valid=False)
     if refused_unworked:
         for kind, subject, window in reservation.request_windows:
             conn.execute(
@@ -304,18 +348,59 @@ def settle(
             )
         )
     for kind, subject, place in reservation.stream_places:
-        conn.execute(delete(usage_counters).where(_is_counter(kind, subject, place)))
+        # A key's place is also held by the keys it was rotated to (`identity.rotate_key`
+        # copies it under its unique name): the stream ends for all of them.
+        held = (
+            and_(usage_counters.c.subject_kind == "key", usage_counters.c.window == place)
+            if kind == "key"
+            else _is_counter(kind, subject, place)
+        )
+        conn.execute(delete(usage_counters).where(held))
 
 
 def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, int]:
-    """Requests this minute, tokens today (used, reserved) and open streams of one subject."""
+    """Requests this minute, tokens today (used, reserved) and open streams of one subject;
+    of a per-member limit (`member`, `subject` its group), the most of any one member."""
+    if kind == "member":
+        return _members_usage(engine, subject, now)
+    return _usage_of(_counter_rows(engine, kind, subject), now)
+
+
+def member_usage(engine: Engine, group: str, user: str, now: datetime) -> dict[str, int]:
+    """`usage` of one member under the per-member limit of `group`."""
+    return _usage_of(_counter_rows(engine, "member", member_counter(group, user)), now)
+
+
+def _counter_rows(engine: Engine, kind: str, subject: str) -> dict[str, dict]:
+    """The counters of one subject, by window."""
     with engine.connect() as conn:
-        rows = {
-            row["window"]: row
+        return {
+            row["window"]: dict(row)
             for row in conn.execute(
                 select(usage_counters).where(_is_subject(usage_counters, kind, subject))
             ).mappings()
         }
+
+
+def _members_usage(engine: Engine, group: str, now: datetime) -> dict[str, int]:
+    """Each figure the highest of any member of `group` under its per-member limit: whether
+    someone is at the limit, without listing anyone's use."""
+    prefix = group + MEMBER_SEPARATOR
+    per_member: dict[str, dict[str, dict]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(
+            select(usage_counters).where(usage_counters.c.subject_kind == "member")
+        ).mappings():
+            if row["subject"].startswith(prefix):
+                per_member.setdefault(row["subject"], {})[row["window"]] = dict(row)
+    figures = [_usage_of(rows, now) for rows in per_member.values()]
+    return {
+        name: max((f[name] for f in figures), default=0)
+        for name in ("requests_this_minute", "tokens_today", "tokens_reserved", "open_streams")
+    }
+
+
+def _usage_of(rows: dict[str, dict], now: datetime) -> dict[str, int]:
     minute = rows.get(f"minute:{now:%Y-%m-%dT%H:%M}")
     day = rows.get(f"day:{now:%Y-%m-%d}")
     return {
@@ -344,6 +429,29 @@ def prune_counters(engine: Engine, now: datetime) -> int:
             )
         )
     return done.rowcount
+
+
+def _hold_key(conn: Connection, key_id: str, still_valid: bool) -> None:
+    """Lock the key's row before its counters, as `identity.rotate_key` does before it copies
+    them to the new key: a reservation or settlement on the old key then commits either
+    before the copy (which carries it) or after (and sees the key revoked, or gives back the
+    stream place on the new key too). Without it, PostgreSQL lets both go on at once: a
+    request that authenticated just before the rotation takes from counters nobody reads any
+    more, and a stream that ends during it leaves its place on the new key for the whole
+    lease. `still_valid`: a key revoked (or rotated) since the request authenticated is a 401
+    now, not a reservation on counters that no longer count."""
+    held = conn.execute(
+        update(api_keys)
+        .where(
+            api_keys.c.id == key_id,
+            *([api_keys.c.revoked_at.is_(None)] if still_valid else []),
+        )
+        .values(revoked_at=api_keys.c.revoked_at)  # changes nothing: it takes the row lock
+    ).rowcount
+    if still_valid and held != 1:
+        raise AuthError(
+            401, _("the API key {key_id} was revoked", key_id=key_id), "revoked_api_key"
+        )
 
 
 def _take_stream(
@@ -417,6 +525,7 @@ def _is_counter(kind: str, subject: str, window: str):
 
 
 def _check_subject(conn: Connection, kind: str, subject: str) -> None:
+    kind = "group" if kind == "member" else kind  # a per-member limit is named by its group
     column = {"key": api_keys.c.id, "user": users.c.name, "group": groups.c.name}[kind]
     if conn.execute(select(column).where(column == subject)).first() is None:
         missing = {

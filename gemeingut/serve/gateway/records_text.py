@@ -35,7 +35,7 @@ TEXT = {
         "audit": "Protokoll, je Anfrage die Felder {columns}; {records} Einträge{oldest}.",
         "oldest": ", der älteste vom {date}",
         "unfinished": "Davon **nicht abgeschlossen**: {count} (Entscheidung `unfinished`, ohne "
-        "Dauer und Token) – Streams, die noch laufen oder deren Server endete, bevor die Antwort "
+        "Dauer und Tokens) – Streams, die noch laufen oder deren Server endete, bevor die Antwort "
         "vollständig war; ihr Status 200 heißt nur, dass die Antwort begonnen hatte.",
         "pseudonym": "Die Person steht im Protokoll nur als Pseudonym (HMAC-SHA-256 mit einem "
         "Geheimnis dieser Datenbank), nicht mit Namen. Die Datenbank hält zu jedem Eintrag die "
@@ -51,7 +51,7 @@ TEXT = {
         "days": "{days} Tagen",
         "ip_none": "IP-Adressen: werden nicht gespeichert.",
         "ip_kept": "IP-Adressen: werden im Protokoll gespeichert.",
-        "counters": "Kontingentzähler: verbrauchte Token je Schlüssel, Person und Gruppe und "
+        "counters": "Kontingentzähler: verbrauchte Tokens je Schlüssel, Person und Gruppe und "
         "Zeitfenster.",
         "sign_in": "Anmeldung über den Identitätsanbieter `{issuer}`: aus seinem ID-Token liest "
         "der Server den Claim `{user}` (welches Nutzerkonto){groups}; die Sitzungsschlüssel der "

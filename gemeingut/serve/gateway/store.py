@@ -149,7 +149,7 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def pseudonym_secret(engine: Engine) -> bytes:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         value = conn.execute(
             select(settings.c.value).where(settings.c.name == PSEUDONYM_SECRET)
         ).scalar_one()

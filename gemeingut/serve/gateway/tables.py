@@ -67,22 +67,34 @@ api_keys = Table(
 quota_limits = Table(
     "quota_limits",
     metadata,
-    Column("subject_kind", String(8), primary_key=True),  # key, user or group
+    # key, user, group (one total for all its members) or member (the group's limit for each
+    # member on their own: revision 0007)
+    Column("subject_kind", String(8), primary_key=True),
     Column("subject", String(200), primary_key=True),  # key id, user name or group name
     Column("requests_per_minute", Integer, nullable=True),
     Column("tokens_per_day", BigInteger, nullable=True),  # 3 billion a day is plausible
     Column("concurrent_streams", Integer, nullable=True),
 )
 
+# A member's counters under a group's per-member limit are named by both (`member_counter`):
+# two names of up to 200 characters and the line break between them (no name holds one).
+MEMBER_SEPARATOR = "\n"
+
 usage_counters = Table(
     "usage_counters",
     metadata,
     Column("subject_kind", String(8), primary_key=True),
-    Column("subject", String(200), primary_key=True),
+    Column("subject", String(401), primary_key=True),  # as quota_limits, or `member_counter`
     Column("window", String(32), primary_key=True),  # minute:…, day:… or streams
     Column("used", BigInteger, nullable=False, default=0),  # tokens: up to tokens_per_day
     Column("reserved", BigInteger, nullable=False, default=0),
 )
+
+
+def member_counter(group: str, user: str) -> str:
+    """The counters' subject of `user` under the per-member limit of `group`."""
+    return f"{group}{MEMBER_SEPARATOR}{user}"
+
 
 audit_log = Table(
     "audit_log",

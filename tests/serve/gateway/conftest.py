@@ -3,7 +3,9 @@ take `store_url` run on both."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,15 @@ def postgres_url() -> Iterator[str]:
         pytest.skip("PostgreSQL is not installed (Debian: apt install postgresql)")
     with throwaway_cluster() as url:
         yield url
+
+
+@pytest.fixture
+def fresh_minute() -> None:
+    """Start a test that counts requests per minute in real time early in a minute: the limit is
+    per calendar minute, so requests that straddle its end would be counted in two windows."""
+    seconds_left = 60 - datetime.now(UTC).second
+    if seconds_left < 15:
+        time.sleep(seconds_left + 0.1)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -160,7 +160,8 @@ def german_help(*command: str) -> str:
 
 def test_a_groups_limit_is_said_to_be_the_groups_total() -> None:
     said = german_help("admin", "quotas", "set")
-    assert "die Summe der ganzen Gruppe" in said and "für alle Mitglieder zusammen" in said
+    assert "die Summe der Gruppe, die sich alle Mitglieder teilen" in said
+    assert "für alle Mitglieder zusammen" in said
     assert "bis zum Ende dieses Tages" in german_help("admin", "keys", "create")
 
 

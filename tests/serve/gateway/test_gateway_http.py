@@ -83,6 +83,7 @@ def test_only_valid_keys_for_the_model_get_answers(governed: tuple[str, Gateway]
     assert httpx.get(f"{url}/health").status_code == 200  # liveness stays open
 
 
+@pytest.mark.usefixtures("fresh_minute")
 def test_a_used_up_quota_is_a_429_naming_the_limit_with_retry_after(
     governed: tuple[str, Gateway],
 ) -> None:
@@ -187,6 +188,7 @@ def test_an_overlong_key_id_is_a_401_and_never_reaches_the_audit_log(
     assert all(len(json.dumps(r, default=str)) < 500 for r in records)
 
 
+@pytest.mark.usefixtures("fresh_minute")
 def test_a_key_quota_names_the_key_and_an_embedding_has_no_max_tokens_to_lower(
     governed: tuple[str, Gateway],
 ) -> None:
@@ -211,6 +213,7 @@ def test_a_key_quota_names_the_key_and_an_embedding_has_no_max_tokens_to_lower(
     assert "max_tokens" not in said
 
 
+@pytest.mark.usefixtures("fresh_minute")
 def test_a_full_queue_is_audited_as_such_and_costs_no_request_of_the_minute(
     store_url: str, backend: TransformersBackend, serve: Serve
 ) -> None:

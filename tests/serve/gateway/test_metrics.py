@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -29,6 +30,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
+@pytest.mark.usefixtures("fresh_minute")
 def test_metrics_count_requests_tokens_and_quota_refusals_per_model(
     backend: TransformersBackend, serve: Serve, tmp_path: Path
 ) -> None:

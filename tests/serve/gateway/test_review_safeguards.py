@@ -150,6 +150,7 @@ def admitted(store_url: str, decision: str = "allowed") -> tuple[Admission, Gate
     ), gateway
 
 
+@pytest.mark.usefixtures("fresh_minute")
 def test_a_request_that_made_the_engine_fail_keeps_its_request_slot(store_url: str) -> None:
     admission, gateway = admitted(store_url)
     admission.finish(502, 0, 0)
@@ -157,6 +158,7 @@ def test_a_request_that_made_the_engine_fail_keeps_its_request_slot(store_url: s
         reserve(gateway.engine, admission.principal, 0, False, utcnow())
 
 
+@pytest.mark.usefixtures("fresh_minute")
 def test_a_redacted_request_that_met_a_full_queue_keeps_both_decisions(store_url: str) -> None:
     admission, gateway = admitted(store_url, decision="redacted:" + "x" * 90)
     admission.finish(503, 0, 0, decision="queue_full")
