@@ -153,7 +153,7 @@ def test_the_environment_chooses_english_only_when_it_says_so(
 def test_the_cli_speaks_german_unless_told_otherwise(tmp_path: Path) -> None:
     german = invoke("rag", "query", "fehlt", "Frage", "--root", tmp_path)
     assert german.exit_code == 2
-    assert "Fehler: keine Sammlung 'fehlt'" in german.output and "Hinweis:" in german.output
+    assert "Fehler: keine Sammlung „fehlt“" in german.output and "Hinweis:" in german.output
     english = invoke("--lang", "en", "rag", "query", "fehlt", "Frage", "--root", tmp_path)
     assert "error: no collection 'fehlt'" in english.output and "hint:" in english.output
 

@@ -2,13 +2,17 @@
 status that a maintainer sets after checking it.
 
 A findings file is JSONL, one finding per line:
-`id, category, prompt, response, model, reporter, reported_at, status, duplicate_of, note,
-updated_at`. `import` reads a campaign's submissions (JSONL or CSV with at least category,
-prompt and response), gives each a stable id (a hash of what was found, so importing the same
-file twice adds nothing), marks repeats of an earlier finding as duplicates and sets them to
-`new`; `triage` sets a status; `merge` joins files from several campaigns, keeping for each id
-the most recently updated version. Files are rewritten under a temp name and renamed, so a
-crash never leaves half a file.
+`id, category, prompt, response, model, reporter, reported_at, report_note, status,
+duplicate_of, note, updated_at`. `import` reads a campaign's submissions (JSONL or CSV with at
+least category, prompt and response), gives each a stable id (a hash of what was found, so
+importing the same file twice adds nothing), marks repeats of an earlier finding as duplicates
+and sets them to `new`; `triage` sets a status and the note that goes with that decision (each
+triage replaces the note: a finding rejected "kein Befund" and confirmed later must not keep
+that reason). What the reporter wrote beside the finding (a submission's `note`) is kept apart
+as `report_note`, which no triage changes: it is the reporter's evidence, not a reason for a
+decision. `merge` joins files from several campaigns, keeping for each id the most recently
+updated version. Files are rewritten under a temp name and renamed, so a crash never leaves
+half a file.
 """
 
 from __future__ import annotations
@@ -37,11 +41,15 @@ FIELDS = (
     "model",
     "reporter",
     "reported_at",
+    "report_note",
     "status",
     "duplicate_of",
     "note",
     "updated_at",
 )
+NOTE_MAX = 4000  # characters of a note (the reporter's or a decision's): a reason, not a document
+# Fields a file written before they existed lacks: read as null, written from then on.
+ADDED_LATER = ("report_note",)
 HINT = _("a finding needs category, prompt and response; see `gemeingut audit findings --help`")
 
 
@@ -97,10 +105,22 @@ def submit_finding(
 def triage(
     path: Path, finding_id: str, status: str, duplicate_of: str | None, note: str | None
 ) -> dict[str, Any]:
+    """Set a finding's status; `note` (why) replaces the note of any earlier decision, and
+    none (or blanks) leaves the finding without one."""
     if status not in STATUSES:
         raise InputError(
             _("unknown status {status!r}", status=status),
             _("choose from {choices}", choices=", ".join(STATUSES)),
+        )
+    note = note.strip() if note is not None and note.strip() else None
+    if note is not None and len(note) > NOTE_MAX:
+        raise InputError(
+            _(
+                "the note has {length} characters; a triage note may have at most {limit}",
+                length=len(note),
+                limit=NOTE_MAX,
+            ),
+            _("shorten the note"),
         )
     if not path.is_file():
         raise InputError(_("findings file {path} does not exist", path=path), _("check the path"))
@@ -124,8 +144,7 @@ def triage(
             finding["status"] = status
             if duplicate_of is not None:
                 finding["duplicate_of"] = duplicate_of
-            if note is not None:
-                finding["note"] = note
+            finding["note"] = note
             finding["updated_at"] = _now()
             changed = finding
     write_findings(path, findings)
@@ -236,9 +255,10 @@ def _new_finding(
         "model": row.get("model") or model,
         "reporter": row.get("reporter") or reporter or "anonymous",
         "reported_at": row.get("reported_at") or now,
+        "report_note": row.get("note"),
         "status": "new",
         "duplicate_of": None,
-        "note": row.get("note"),
+        "note": None,
         "updated_at": now,
     }
     if finding["model"] is None:
@@ -251,6 +271,8 @@ def _new_finding(
 
 
 def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
+    for key in ADDED_LATER:
+        finding.setdefault(key, None)
     missing = [k for k in FIELDS if k not in finding]
     if missing:
         raise InputError(
@@ -258,7 +280,7 @@ def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
             _("pass a file written by `gemeingut audit findings import`"),
         )
     for key in FIELDS:
-        optional = key in ("duplicate_of", "note")
+        optional = key in ("duplicate_of", "note", *ADDED_LATER)
         if not isinstance(finding[key], str) and not (optional and finding[key] is None):
             kind = _("text or null") if optional else _("text")
             raise InputError(

@@ -57,8 +57,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no": "nein",
         "memorisation": "Memorisierung und Datenschutz",
         "memo_method": "{samples} Trainingsdokumente (von {eligible} mit mindestens {total} "
-        "Token): {k} Token {where} als Eingabe, {m} Token gierig fortgesetzt und mit dem "
-        "Original verglichen. Wortgleich: alle {m} Token gleich; fast wortgleich: "
+        "Tokens): {k} Tokens {where} als Eingabe, {m} Tokens gierig fortgesetzt und mit dem "
+        "Original verglichen. Wortgleich: alle {m} Tokens gleich; fast wortgleich: "
         "Ähnlichkeit ≥ {near}.",
         "from_start": "vom Dokumentanfang",
         "from_offset": "ab einer zufälligen Stelle",
@@ -91,7 +91,7 @@ TEXT: dict[str, dict[str, str]] = {
         "baits": "Köder-Prompts",
         "redteam": "Red Team",
         "redteam_method": "{probes} Proben ({languages}) aus {suite}, gierige Antworten "
-        "(höchstens {tokens} Token, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall "
+        "(höchstens {tokens} Tokens, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall "
         "(Wilson). Beim Detektor `refusal` zählt jede Antwort, die nicht ablehnt, als Erfolg, "
         "auch eine sinnlose; Schlüsselwort-Detektoren übersehen umschriebene Zustimmung. Die "
         "Raten vergleichen Modelle, sie beurteilen keine einzelne Antwort. Alle Versuche stehen "

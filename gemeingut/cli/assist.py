@@ -18,7 +18,7 @@ from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
-    from gemeingut.apps.assistants.drafts import DraftRequest
+    from gemeingut.apps.assistants.drafts import Draft, DraftRequest
 
 _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i[/]"}
 
@@ -59,7 +59,8 @@ def tender_command(
             )
             if f.passage:
                 place = f"{escape(where)}: " if where else ""
-                console.print(f"    {place}„{escape(f.passage)}“", highlight=False)
+                quoted = text(_("“{passage}”", passage=f.passage), lang)  # German: „…“
+                console.print(f"    {place}{escape(quoted)}", highlight=False)
             console.print(f"    {escape(f.advice)}", highlight=False)
         if not findings:
             console.print("[green]✓[/] " + text(_("no findings"), lang))
@@ -161,12 +162,19 @@ def _draft(
     elif out is not None:
         write_text_atomic(out, render_markdown(draft, lang))
         console.print("[green]✓[/] " + text(_("draft written: {path}", path=str(out)), lang))
-    else:
+    else:  # the Markdown says the note and each part's problems where they stand: once
         typer.echo(render_markdown(draft, lang))
+    if as_json or out is not None:
+        _say_problems(draft)
+    if not draft.supported:
+        raise typer.Exit(1)
+
+
+def _say_problems(draft: Draft) -> None:
+    """The draft's note and each part's problems, for a reader of the terminal who gets the
+    draft as a file or as JSON."""
     if draft.note:
         say("[yellow]![/]", draft.note)
     for section in draft.sections:
         for problem in section.verdict.problems:
             say("[yellow]![/]", f"{section.heading}: {problem}")
-    if not draft.supported:
-        raise typer.Exit(1)

@@ -355,11 +355,25 @@ def findings_import(
     from gemeingut.audit.findings import import_findings
 
     counts = import_findings(sources, into, model, reporter)
-    say(
-        "[green]✓[/]",
-        f"{counts['added']} findings added ({counts['duplicates']} duplicates); "
-        f"{counts['total']} in {into}",
+    added = plural(
+        counts["added"],
+        _("1 finding added"),
+        _("{count} findings added", count=counts["added"]),
     )
+    duplicates = plural(
+        counts["duplicates"],
+        _("1 duplicate"),
+        _("{count} duplicates", count=counts["duplicates"]),
+    )
+    total = plural(counts["total"], _("1 finding"), _("{count} findings", count=counts["total"]))
+    imported = _(
+        "{added} ({duplicates} among them); {path} now holds {total}",
+        added=added,
+        duplicates=duplicates,
+        path=into,
+        total=total,
+    )
+    say("[green]✓[/]", imported)
 
 
 @findings_app.command("triage")

@@ -266,7 +266,7 @@ def query_command(
     language = language or current_language()
     if language not in LANGUAGES:  # the list's scores are written in it, too
         raise typer.BadParameter(
-            text(_("{lang!r} is not a language of gemeingut; use de or en", lang=language)),
+            text(_("'{lang}' is not a language of gemeingut; use de or en", lang=language)),
             param_hint="--language",
         )
     reranker = _reranker(rerank)
@@ -407,7 +407,7 @@ def _nothing_found(collection: Collection, question: str) -> Message:
 
     if collection.size and not tokenize([question], collection.language)[0]:
         return _("nothing found: every word of the question is too common to search for")
-    return _("nothing found in {name!r}", name=collection.name)
+    return _("nothing found in '{name}'", name=collection.name)
 
 
 def _reranker(folder: Path | None):
@@ -424,7 +424,7 @@ def checked_mode(mode: str):
 
     if mode not in MODES:
         raise InputError(
-            _("--mode {mode!r} is not known", mode=mode),
+            _("--mode '{mode}' is not known", mode=mode),
             _("use one of {choices}", choices=", ".join(MODES)),
         )
     return mode

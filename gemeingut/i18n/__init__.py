@@ -113,6 +113,15 @@ def plural(count: int, one: Message, other: Message) -> Message:
     return one if count == 1 else other
 
 
+def quoted(names: list[str]) -> Message:
+    """Names (a collection's, a document's) in the quotes of the reader's language, apart by
+    commas: „a“, „b“ in German, 'a', 'b' in English; at least one name."""
+    shown = _("'{name}'", name=names[0])
+    for name in names[1:]:  # nested, each rendered in the language of the whole
+        shown = _("{names}, {name}", names=shown, name=_("'{name}'", name=name))
+    return shown
+
+
 def text(message: str | Message, language: str | None = None) -> str:
     """A message in `language` (default: the current one); plain strings stay as they are."""
     if isinstance(message, Recorded):

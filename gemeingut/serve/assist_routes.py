@@ -69,7 +69,9 @@ class TenderFinding(BaseModel):
     title: str
     advice: str
     passage: str | None = Field(description="The draft's sentence; null where something lacks.")
-    page: int | None = Field(default=None, description="The passage's page (PDF), 1-based.")
+    page: int | str | None = Field(
+        default=None, description="The passage's page (PDF) as printed: a number or a label."
+    )
     section: str | None = Field(
         default=None, description="The heading above the passage (DOCX, ODT, HTML, Markdown)."
     )

@@ -45,15 +45,15 @@ class AnswerSource(BaseModel):
     n: int = Field(description="The number the answer cites it by.")
     id: str
     document: str
-    page: int | None
+    page: int | str | None = Field(description='As printed: its number, or its label ("iv").')
     section: str | None
     text: str
 
 
 class CitationCheck(BaseModel):
     source: int
-    page: int | None
-    last_page: int | None = Field(
+    page: int | str | None = Field(description='A number, or a roman numeral ("iv").')
+    last_page: int | str | None = Field(
         default=None, description="The last page of a cited range (`page` for one page)."
     )
     quote: str | None

@@ -58,7 +58,7 @@ class SearchHit(BaseModel):
     rank: int
     id: str = Field(description="The chunk's id, stable across ingests.")
     document: str
-    page: int | None
+    page: int | str | None = Field(description='As printed: its number, or its label ("iv").')
     section: str | None
     text: str
     score: float
@@ -186,7 +186,7 @@ async def search_collection(
 
 class SourceText(BaseModel):
     document: str
-    page: int | None
+    page: int | str | None
     section: str | None
     text: str = Field(description="The whole page (or section) the passage stands on.")
     page_image: str | None = Field(
@@ -211,14 +211,17 @@ async def source_text(
     collections: Collections,
     principal: CallerDep,
     document: Annotated[str, Query(min_length=1, max_length=1000)],
-    page: Annotated[int | None, Query(ge=1)] = None,
+    page: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     section: Annotated[str | None, Query(max_length=1000)] = None,
     passage: Annotated[str | None, Query(max_length=8000)] = None,
 ) -> SourceText:
     """The page or section of a collection's document a citation points to, read again from
-    the collection's own copy of the document (the source viewer)."""
-    from gemeingut.apps.rag.readers import read_document
+    the collection's own copy of the document (the source viewer). A page as printed: its
+    number, or its label ("iv")."""
+    from gemeingut.apps.rag.readers import read_document, same_page
     from gemeingut.errors import InputError
+
+    printed = _printed_page(page)
 
     def run() -> SourceText:
         collection = visible_collection(request, principal, collections, name)
@@ -230,20 +233,21 @@ async def source_text(
         chosen = [
             p
             for p in passages
-            if (page is None or p.page == page) and (section is None or p.section == section)
+            if (printed is None or (p.page is not None and same_page(p.page, printed)))
+            and (section is None or p.section == section)
         ]
         if not chosen:
             record_access(request, principal, 404, "scope:page")
             raise APIError(404, _("the document has no such page or section"), param="page")
         record_access(request, principal, 200, "allowed")
         image, marks = None, []
-        if page is not None and is_pdf(stored):
-            query = urlencode({"document": document, "page": page})
+        if printed is not None and is_pdf(stored):
+            query = urlencode({"document": document, "page": printed})
             image = f"/v1/collections/{quote(name, safe='')}/page-image?{query}"
-            marks = passage_boxes(stored, page, passage) if passage else []
+            marks = passage_boxes(stored, printed, passage) if passage else []
         return SourceText(
             document=document,
-            page=page,
+            page=printed,
             section=section,
             text="\n\n".join(p.text for p in chosen),
             page_image=image,
@@ -268,7 +272,7 @@ async def page_image(
     collections: Collections,
     principal: CallerDep,
     document: Annotated[str, Query(min_length=1, max_length=1000)],
-    page: Annotated[int, Query(ge=1, le=100_000)],
+    page: Annotated[str, Query(min_length=1, max_length=40)],
 ) -> Response:
     """A page of a collection's PDF as an image, for the source viewer: the page a citation
     names as it is printed. Seen only by the collection's groups, and audited as a reading."""
@@ -282,7 +286,7 @@ async def page_image(
             record_access(request, principal, 404, "scope:document")
             raise APIError(404, _("only the pages of a PDF are shown as images"), param="document")
         try:
-            png = page_png(path, page, shown_as=document)
+            png = page_png(path, _printed_page(page), shown_as=document)
         except InputError as exc:
             record_access(request, principal, 404, "scope:page")
             raise APIError(404, exc.message, param="page") from None
@@ -291,6 +295,14 @@ async def page_image(
 
     png = await run_in_threadpool(run)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+def _printed_page(page: str | None) -> int | str | None:
+    """A page as asked for: a number as a number ("3"), any other label as written ("iv")."""
+    if page is None:
+        return None
+    page = " ".join(page.split())
+    return int(page) if page.isdigit() and len(page) <= 9 else page
 
 
 def stored_document(

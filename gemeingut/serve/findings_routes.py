@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.i18n import _
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
@@ -71,7 +72,11 @@ class Submission(BaseModel):
     )
     prompt: str = Field(min_length=1, max_length=20_000)
     response: str = Field(min_length=1, max_length=20_000)
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(
+        default=None,
+        max_length=NOTE_MAX,
+        description="What the reporter adds (context, why it is wrong); kept as `report_note`.",
+    )
     model: str | None = Field(
         default=None, max_length=200, description="The model that answered (default: the first)."
     )
@@ -85,6 +90,9 @@ class Finding(BaseModel):
     model: str
     reporter: str = Field(description="A pseudonym of the reporting user, or `anonymous`.")
     reported_at: str
+    report_note: str | None = Field(
+        default=None, description="What the reporter wrote beside it; no decision changes it."
+    )
     status: Literal["new", "confirmed", "rejected"]
     duplicate_of: str | None
     note: str | None
@@ -100,7 +108,11 @@ class Triage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["new", "confirmed", "rejected"]
-    note: str | None = Field(default=None, max_length=4000)
+    note: str | None = Field(
+        default=None,
+        max_length=NOTE_MAX,
+        description="Why: replaces the note of an earlier decision (none: no note).",
+    )
     duplicate_of: str | None = None
 
 

@@ -1,11 +1,17 @@
 """What `/v1/models` says about a model's audit: the numbers of its release bundle's
 `audit/report.json` (hashed in the MANIFEST, so `gemeingut verify` vouches for them), for the
 page to say in plain language. A model outside a bundle, or a bundle without an audit, has
-none here (null): never a guess. Its `source` is said in each request's language."""
+none here (null): never a guess. Its `source` is said in each request's language.
+
+A multiple-choice score means little without what guessing scores: each task's chance level is
+computed from the task's data the audit ran (`audit/tasks/<task>.jsonl`, each item's choices;
+the first `items` of them, as lm-eval's limit takes them): the mean of 1/choices. A task whose
+data is not in the bundle has none (null)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +21,9 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _, recorded, text
 
 REPORT = Path("audit") / "report.json"
+TASK_DATA = "tasks"  # beside report.json: each task's items as lm-eval read them
+TASK_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # a file name, never a path
+CHANCE_METRICS = ("acc", "acc_norm")  # scores a guess reaches by chance (not exact_match)
 SOURCE = _(
     "{file} of the release bundle; check: {command}",
     file=REPORT.as_posix(),
@@ -27,6 +36,11 @@ class TaskScore(BaseModel):
     what: dict[str, str] = Field(description="What the task asks, in German and English.")
     metric: str
     value: float
+    chance: float | None = Field(
+        default=None,
+        description="What guessing scores on the items scored: the mean of 1/choices "
+        "(multiple choice; null where the task's data is not in the bundle).",
+    )
 
 
 class AuditSummary(BaseModel):
@@ -59,7 +73,7 @@ def model_audit(model_dir: Path) -> AuditSummary | None:
         return None
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
-        return summarise(report)
+        return summarise(report, report_path.parent / TASK_DATA)
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise InputError(
             _("{path}: unreadable ({error})", path=str(report_path), error=str(error)),
@@ -67,14 +81,21 @@ def model_audit(model_dir: Path) -> AuditSummary | None:
         ) from None
 
 
-def summarise(report: dict[str, Any]) -> AuditSummary:
+def summarise(report: dict[str, Any], task_data: Path | None = None) -> AuditSummary:
+    """The numbers of `report`; chance levels from the task data in `task_data`."""
     tasks = []
     for name, task in ((report.get("tasks") or {}).get("tasks") or {}).items():
         metrics = task.get("metrics") or {}
         metric = "acc" if "acc" in metrics else next(iter(metrics), None)
         if metric is not None:
-            tasks.append(TaskScore(name=name, what=task.get("what") or {}, metric=metric,
-                                   value=float(metrics[metric]["value"])))  # fmt: skip
+            chance = (
+                _chance(task_data, name, task.get("items"))
+                if task_data is not None and metric in CHANCE_METRICS
+                else None
+            )
+            value = float(metrics[metric]["value"])
+            what = task.get("what") or {}
+            tasks.append(TaskScore(name=name, what=what, metric=metric, value=value, chance=chance))
     bias = (report.get("bias") or {}).get("categories") or {}
     redteam = report.get("redteam") or {}
     memorisation = report.get("memorisation") or {}
@@ -89,6 +110,38 @@ def summarise(report: dict[str, Any]) -> AuditSummary:
         memorised_exact=(memorisation.get("exact") or {}).get("value"),
         personal_data=(baits.get("with_personal_data") or {}).get("value"),
     )
+
+
+def _chance(folder: Path, name: str, items: object) -> float | None:
+    """The mean of 1/choices over the task's first `items` items (all where not said); None
+    without its data or for a task without choices. A line that is no item with a list of
+    choices is an `InputError` naming the file and line."""
+    data = folder / f"{name}.jsonl"
+    if not TASK_NAME.fullmatch(name) or not data.is_file():
+        return None
+    odds = []
+    for number, line in enumerate(data.read_text(encoding="utf-8").splitlines(), start=1):
+        if isinstance(items, int) and len(odds) >= items:
+            break
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        if isinstance(item, dict) and "choices" not in item:
+            return None  # answers to write, not to choose among: no chance level
+        choices = item.get("choices") if isinstance(item, dict) else None
+        if not isinstance(choices, list) or not choices:
+            raise InputError(
+                _(
+                    "{where}: not an item of the task with its list of choices",
+                    where=f"{data}:{number}",
+                ),
+                _("check the bundle with `gemeingut verify`"),
+            )
+        odds.append(1 / len(choices))
+    return sum(odds) / len(odds) if odds else None
 
 
 def _overall(categories: dict[str, Any]) -> float | None:

@@ -8,8 +8,9 @@ is a model the server has no files of (an engine behind `--upstream`), unless th
 names its folder with `--model-card`: then that folder is rated, and the rating says that it
 is the operator's word that the engine serves it.
 
-What a person reads (the class's name, where the rating comes from) is said in each request's
-language (`in_language`); the recorded class label and the commands stay as they are.
+What a person reads (the class's name, the licences' names, where the rating comes from) is
+said in each request's language (`in_language`); the recorded class label, the licences' SPDX
+expressions and the commands stay as they are.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded, text
 from gemeingut.release.openness.mof import said
+from gemeingut.serve.licence_names import said_licence
 
 
 class ModelOpenness(BaseModel):
@@ -31,13 +33,23 @@ class ModelOpenness(BaseModel):
     mof_said: str = Field(default="", description="The class in the reader's language.")
     osaid: bool = Field(description="Passes OSI's Open Source AI Definition gate.")
     licenses: dict[str, str | None] = Field(description="Licences of weights, code, data …")
+    licenses_said: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="The same licences in the reader's language: each licence's name with its "
+        "SPDX id in brackets, AND and OR as words.",
+    )
     source: str = Field(description="Where the rating comes from, and how to check it.")
     check: str = Field(description="The command that computes the rating again.")
     _source: Message | None = PrivateAttr(default=None)  # `source`, to say in any language
 
     def in_language(self, language: str) -> ModelOpenness:
         """This rating with what a person reads in `language`."""
-        update = {"mof_said": said(self.mof_label, language)}
+        update: dict[str, object] = {
+            "mof_said": said(self.mof_label, language),
+            "licenses_said": {
+                part: said_licence(licence, language) for part, licence in self.licenses.items()
+            },
+        }
         if self._source is not None:
             update["source"] = text(self._source, language)
         return self.model_copy(update=update)

@@ -10,8 +10,8 @@ section that cites nothing is flagged where it stands. With no matching chunk th
 asked: a draft without evidence is not written. Sources that do not fit beside a section's
 task in the model's context are left out, and the draft says how many; each key point's best
 source is the last to go. A key point none of whose sources is left (none matched it, or its
-sources did not fit) is not written by the model either: its part says it has no source, so
-that no part reads as grounded when it is not.
+sources did not fit) is not written by the model either: its part says it is not written and
+why (once, as its problem), so that no part reads as grounded when it is not.
 """
 
 from __future__ import annotations
@@ -289,11 +289,11 @@ class Prepared:
             if own
             else _("The collection holds no source on this point.")
         )
-        said = text(problem, self.language)
-        written = text(
-            _("{problem} Without evidence this part is not written.", problem=said), self.language
-        )
-        verdict = Verdict([], False, [said], "no_citation")
+        # The reason is the verdict's problem, which every view shows under the part (the
+        # Markdown's "Ohne Beleg: …", the page's warning): said in the part's text as well,
+        # a reader would read it twice.
+        written = text(_("This part is not written."), self.language)
+        verdict = Verdict([], False, [text(problem, self.language)], "no_citation")
         return DraftSection(plan.id, plan.heading[self.language], written, verdict)
 
 

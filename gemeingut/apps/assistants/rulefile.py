@@ -62,7 +62,7 @@ def _compiles(pattern: str) -> str:
     except re.error as exc:
         raise ValueError(
             _(
-                "pattern {pattern!r} is not a regular expression: {error}",
+                "pattern '{pattern}' is not a regular expression: {error}",
                 pattern=pattern,
                 error=str(exc),
             )
@@ -111,14 +111,17 @@ class Rule(BaseModel):
     required: list[list[Pattern]] = []
     near: list[Pattern] = []  # required text counts only in a sentence (or section) matching one
     at_least: AtLeast | None = None
-    # Where the rule applies: only in a draft in which one of `only_if` occurs, never in one in
-    # which one of `skip_if` occurs (a procedure below the EU thresholds, price as the only
-    # criterion); what `ignore` matches is no text for the test (an address, a field label).
+    # Where the rule applies: only in a draft in which one of `only_if` occurs and one of each
+    # group of `only_if_all` ([[A, B], [C]]: A or B, and C; a restricted procedure that states
+    # its urgency), never in one in which one of `skip_if` occurs (a procedure below the EU
+    # thresholds, price as the only criterion); what `ignore` matches is no text for the test
+    # (an address, a field label).
     only_if: list[Pattern] = []
+    only_if_all: list[Annotated[list[Pattern], Field(min_length=1)]] = []
     skip_if: list[Pattern] = []
     ignore: list[Pattern] = []
 
-    @field_validator("required", mode="before")
+    @field_validator("required", "only_if_all", mode="before")
     @classmethod
     def _groups(cls, value: object) -> object:
         """A flat list is ambiguous (all of them, or one of them?): say both ways to write it."""

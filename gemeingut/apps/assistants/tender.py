@@ -47,7 +47,7 @@ class Finding:
     title: str
     advice: str
     passage: str | None  # the tender's sentence, None where something is missing
-    page: int | None
+    page: int | str | None  # as printed: a number, or a label ("iv")
     section: str | None
 
 
@@ -74,12 +74,16 @@ def check_passages(passages: list[Passage], rules: list[Rule], language: str) ->
 
 
 def _applies(rule: Rule, cut: list[Sentence]) -> bool:
-    """Whether the draft is one the rule is for: `only_if` said somewhere, `skip_if` nowhere."""
+    """Whether the draft is one the rule is for: `only_if` and each group of `only_if_all`
+    said somewhere, `skip_if` nowhere."""
 
     def said(patterns: list[str]) -> bool:
         return any(_any(patterns, _context(sentence)) for sentence in cut)
 
-    return (not rule.only_if or said(rule.only_if)) and not (rule.skip_if and said(rule.skip_if))
+    wanted = [rule.only_if] if rule.only_if else []
+    return all(said(group) for group in [*wanted, *rule.only_if_all]) and not (
+        rule.skip_if and said(rule.skip_if)
+    )
 
 
 def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:

@@ -38,7 +38,7 @@ def set_groups(
         if missing:
             raise InputError(
                 _(
-                    "collection {name!r} has no group {groups}",
+                    "collection '{name}' has no group {groups}",
                     name=name,
                     groups=", ".join(repr(g) for g in missing),
                 ),
@@ -69,7 +69,7 @@ def groups_after_ingest(meta: dict[str, Any], asked: list[str]) -> list[str]:
     none = text(_("none"))
     raise InputError(
         _(
-            "collection {name!r} is seen by the groups {held}, not {asked}",
+            "collection '{name}' is seen by the groups {held}, not {asked}",
             name=meta["name"],
             held=", ".join(held) or none,
             asked=", ".join(asked),

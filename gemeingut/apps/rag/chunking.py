@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gemeingut.apps.rag.readers import Passage
+from gemeingut.apps.rag.readers import Page, Passage
 from gemeingut.i18n import _
 
 MAX_WORDS = 180
@@ -27,7 +27,7 @@ _SENTENCE_END = re.compile(r"[.!?:;]['\"“”«»)]*$")
 @dataclass(frozen=True)
 class Chunk:
     text: str
-    page: int | None
+    page: Page | None  # as printed: its number, or its label ("iii")
     section: str | None
 
 

@@ -2,7 +2,8 @@
 
 Answers cite the numbered sources they were given as `[n]`, several as `[1, 3]`, `[1–3]` or
 `[1, S. 4; 2]`, with a page as `[n, S. 4]` (also `Seite`, `p.`, `page`) or pages as
-`[n, S. 7-8]`, `[n, S. 7 f.]`, `[n, pp. 7–8]`, `[n, S. 7 ff.]`, `[n, S. 3, 4]`, and with a
+`[n, S. 7-8]`, `[n, S. 7 f.]`, `[n, pp. 7–8]`, `[n, S. 7 ff.]`, `[n, S. 3, 4]` (a page of
+front matter printed in roman numerals as `[n, S. iv]`, `[n, S. ii–iv]`), and with a
 pinpoint as `[n, § 4]`, `[n, Art. 5 Abs. 2]` (also `Nr.`, `Rn.`); a passage quoted right before
 the marker („…“, "…", “…”, '…', …), with only spaces, a dash, a colon or an opening bracket
 between them, must stand in that source. Each citation is checked: the number names a source,
@@ -49,7 +50,8 @@ _MARKER = re.compile(r"\[\s*(?P<inside>\d{1,9}(?:[\s,;:–-][^\[\]\n]{0,80})?)\]
 _YEAR = re.compile(r"\s*(?P<year>[12]\d{3})(?:\s*[-–—]\s*[12]\d{3})?\s*")
 _YEARS_PER_SOURCE = 10
 _RANGE = r"\d{1,9}(?:\s*[-–—]\s*\d{1,9})?"
-_PAGE = r"\d{1,9}(?:\s*[-–—]\s*\d{1,9}|\s*ff?\.?)?"
+_NUMERAL = r"(?:\d{1,9}|[ivxlcdm]{1,15}\b)"  # a page's number, or its roman numeral ("iv")
+_PAGE = rf"{_NUMERAL}(?:\s*[-–—]\s*{_NUMERAL}|\s*ff?\.?)?"
 _PIN = r"(?:§§?|Abs\.?|Nr\.|Rn\.|Art\.)\s*\d{1,9}[a-z]?(?:\s*[-–—]\s*\d{1,9}[a-z]?)?"
 _PART = re.compile(
     rf"(?P<ids>{_RANGE}(?:\s*,\s*{_RANGE})*)"
@@ -59,8 +61,11 @@ _PART = re.compile(
 )
 _ONE_RANGE = re.compile(r"(?P<first>\d+)(?:\s*[-–—]\s*(?P<last>\d+))?")
 _ONE_PAGE = re.compile(
-    r"(?P<first>\d+)(?:\s*[-–—]\s*(?P<last>\d+)|\s*(?P<following>ff?)\.?)?", re.IGNORECASE
+    r"(?P<first>\d+|[ivxlcdm]+)(?:\s*[-–—]\s*(?P<last>\d+|[ivxlcdm]+)|\s*(?P<following>ff?)\.?)?",
+    re.IGNORECASE,
 )
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+_ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+", re.IGNORECASE)
 # German „…“ and »…«, English “…” and "…", Swiss «…», the single ‚…‘ and ›…‹, and straight
 # single quotes where they cannot be apostrophes (none right after a letter, as in "geht's"):
 # a quote in any of them is checked (one missed would pass without a check). Each closing mark
@@ -81,14 +86,14 @@ _MIN_QUOTE_CHARS = 15
 
 class Source(Protocol):
     text: str
-    page: int | None
+    page: int | str | None  # as printed: its number, or its label ("iv")
 
 
 @dataclass(frozen=True)
 class Citation:
     source: int  # 1-based, as written
-    page: int | None  # the (first) page cited
-    last_page: int | None  # the last page cited: `page` for one page, None after "ff."
+    page: int | str | None  # the (first) page cited; a roman numeral in lower case ("iv")
+    last_page: int | str | None  # the last page cited: `page` for one page, None after "ff."
     quote: str | None
     start: int  # the marker's place in the answer
     end: int  # the place after the marker's `]`
@@ -110,7 +115,8 @@ class Verdict:
     status: Status
 
 
-Pages = tuple[int, int | None]  # first and last page cited; last None: "and following"
+# First and last page cited (last None: "and following"): numbers, or both roman numerals.
+Pages = tuple[int | str, int | str | None]
 
 
 @dataclass(frozen=True)
@@ -229,8 +235,10 @@ def _read_marker(inside: str) -> tuple[Cited, ...] | None:
         ranges = list(_ONE_RANGE.finditer(found["ids"]))
         ids = [(int(m["first"]), int(m["last"] or m["first"])) for m in ranges]
         pages = tuple(_pages(m) for m in _ONE_PAGE.finditer(found["pages"] or ""))
-        if any(last is not None and last < first for first, last in [*ids, *pages]):
-            return None
+        if not all(pages) or any(
+            last is not None and _order(last) < _order(first) for first, last in [*ids, *pages]
+        ):
+            return None  # a range from a roman numeral to a number, or backwards
         pinpoint = " ".join(found["pinpoint"].split()) if found["pinpoint"] else None
         at = lead + found.start("ids")
         cited += [
@@ -249,13 +257,39 @@ def _written(found: re.Match[str], at: int) -> tuple[tuple[int, int, int], ...]:
     )
 
 
-def _pages(found: re.Match[str]) -> Pages:
-    first = int(found["first"])
+def _pages(found: re.Match[str]) -> Pages | None:
+    """The pages one part names; None for a range from a roman numeral to a number."""
+    first = _page(found["first"])
     if found["last"] is not None:
-        return first, int(found["last"])
+        last = _page(found["last"])
+        return (first, last) if type(first) is type(last) else None
     if found["following"] is not None:
-        return (first, first + 1) if found["following"].lower() == "f" else (first, None)
+        if found["following"].lower() == "ff":
+            return first, None
+        return first, first + 1 if isinstance(first, int) else _roman(_order(first) + 1)
     return first, first
+
+
+def _page(written: str) -> int | str:
+    return int(written) if written.isdigit() else written.lower()
+
+
+def _order(page: int | str) -> int:
+    """Where a page stands among its kind: a number itself, a roman numeral its value."""
+    if isinstance(page, int):
+        return page
+    values = [_ROMAN.get(c, 0) for c in page.lower()]
+    return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
+
+
+def _roman(value: int) -> str:
+    out = ""
+    for number, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
+                            (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
+                            (4, "iv"), (1, "i")):  # fmt: skip
+        count, value = divmod(value, number)
+        out += numeral * count
+    return out
 
 
 def _numbers(first: int, last: int, count: int) -> list[int]:
@@ -293,7 +327,9 @@ def _problem(
     return None, None
 
 
-def _page_problem(n: str, cited: tuple[Pages, ...], page: int | None) -> tuple[Problem, Message]:
+def _page_problem(
+    n: str, cited: tuple[Pages, ...], page: int | str | None
+) -> tuple[Problem, Message]:
     """A page named for a source without pages, or pages that do not hold the source's; one
     sentence for one page, one for several (each language words them its own way)."""
     pages = ", ".join(_span(first, last) for first, last in cited)
@@ -321,12 +357,20 @@ def _page_problem(n: str, cited: tuple[Pages, ...], page: int | None) -> tuple[P
     )
 
 
-def _on_pages(page: int, pages: Pages) -> bool:
+def _on_pages(page: int | str, pages: Pages) -> bool:
+    """Whether the source's page is among those cited: a number among numbers, a roman
+    numeral among roman numerals ("iv" in "ii–v"); a label of another kind ("A-1") is cited
+    by no page of a marker."""
     first, last = pages
-    return first <= page and (last is None or page <= last)
+    if isinstance(page, str) and not (isinstance(first, str) and _ROMAN_NUMERAL.fullmatch(page)):
+        return False
+    if isinstance(page, int) and not isinstance(first, int):
+        return False
+    at = _order(page)
+    return _order(first) <= at and (last is None or at <= _order(last))
 
 
-def _span(first: int, last: int | None) -> str:
+def _span(first: int | str, last: int | str | None) -> str:
     if first == last:
         return str(first)
     return f"{first}–{last}" if last is not None else f"{first} ff."

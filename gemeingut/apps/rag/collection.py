@@ -30,7 +30,7 @@ from gemeingut.apps.rag.storage import (
     read_meta,
 )
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, quoted
 
 _SHOWN_OUTDATED = 3  # documents named in the refusal of an outdated collection
 
@@ -77,7 +77,7 @@ class Collection:
         record = self.meta["documents"].get(key)
         if record is None:
             raise InputError(
-                _("collection {name!r} holds no document {key!r}", name=self.name, key=key)
+                _("collection '{name}' holds no document '{key}'", name=self.name, key=key)
             )
         return self.folder / FILES_DIR / record["file"]
 
@@ -91,13 +91,15 @@ class Collection:
         no longer number them (a sheet's place, not its printed page)."""
         if not self.outdated:
             return
-        shown = ", ".join(repr(k) for k in self.outdated[:_SHOWN_OUTDATED])
+        shown = quoted(self.outdated[:_SHOWN_OUTDATED])
+        if len(self.outdated) > _SHOWN_OUTDATED:
+            shown = _("{names} …", names=shown)
         raise InputError(
             _(
-                "collection {name!r} has to be ingested again: {keys} were read by another "
+                "collection '{name}' has to be ingested again: {keys} were read by another "
                 "version of gemeingut, whose pages and sections differ from this one's",
                 name=self.name,
-                keys=shown + (" …" if len(self.outdated) > _SHOWN_OUTDATED else ""),
+                keys=shown,
             ),
             _(
                 "gemeingut rag ingest {name} PATH, with any of its files or folders, reads them "
@@ -114,6 +116,6 @@ def open_collection(root: Path, name: str) -> Collection:
 def embedder_spec(meta: dict[str, Any], api_key: str | None = None) -> EmbedderSpec:
     recorded = meta.get("embedder")
     if not recorded:
-        raise InputError(_("collection {name!r} has no dense vectors", name=meta["name"]))
+        raise InputError(_("collection '{name}' has no dense vectors", name=meta["name"]))
     key = api_key or os.environ.get("GEMEINGUT_API_KEY")
     return EmbedderSpec(recorded["source"], recorded.get("model"), key)

@@ -195,7 +195,7 @@ def _refuse_unknown_documents(collection: Collection, questions: list[Question])
     if missing:
         raise InputError(
             _(
-                "{path}, line {line}: the collection {name!r} holds no document {document!r} "
+                "{path}, line {line}: the collection '{name}' holds no document '{document}' "
                 "(questions that name a document it does not hold: {count})",
                 path=missing[0].file,
                 line=str(missing[0].line),
@@ -213,7 +213,7 @@ def _refuse_pages_not_held(collection: Collection, questions: list[Question]) ->
     pages: dict[str, set[int]] = {}
     for chunk in collection.chunks:
         held = pages.setdefault(chunk.document, set())
-        if chunk.page is not None:
+        if isinstance(chunk.page, int):  # a question names a page by number, not "iv"
             held.add(chunk.page)
     for question in questions:
         if question.page is None:

@@ -47,7 +47,7 @@ from gemeingut.apps.rag.storage import (
 )
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, quoted, text
 
 LANGUAGES = ("de", "en")
 
@@ -85,7 +85,7 @@ def ingest(
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
-            _("--language {language!r} is not known", language=language),
+            _("--language '{language}' is not known", language=language),
             _("use one of {choices}", choices=", ".join(LANGUAGES)),
         )
     missing = [str(p) for p in paths if not p.exists()]
@@ -135,11 +135,14 @@ def _refuse_unknown_keys(name: str, documents: dict[str, Any], keys: list[str]) 
     if unknown:
         held = sorted(documents)
         shown = ", ".join(held[:10]) + (" …" if len(held) > 10 else "")
+        named = quoted(unknown[:10])
+        if len(unknown) > 10:
+            named = _("{names} …", names=named)
         raise InputError(
             _(
-                "collection {name!r} holds no document {keys}",
+                "collection '{name}' holds no document {keys}",
                 name=name,
-                keys=", ".join(repr(k) for k in unknown),
+                keys=named,
             ),
             _("its documents: {keys}", keys=shown or text(_("none"))),
         )
@@ -277,7 +280,7 @@ def _embedder_for(
     if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):
         raise InputError(
             _(
-                "collection {name!r} holds vectors of {model} ({source}), not of {other} "
+                "collection '{name}' holds vectors of {model} ({source}), not of {other} "
                 "({other_source})",
                 name=meta["name"],
                 model=recorded["model"],
@@ -298,7 +301,7 @@ def _current_meta(root: Path, name: str, language: str) -> dict[str, Any]:
         if meta.get("language", "de") != language:
             raise InputError(
                 _(
-                    "collection {name!r} is in {language!r}, not {asked!r}",
+                    "collection '{name}' is in '{language}', not '{asked}'",
                     name=name,
                     language=meta.get("language"),
                     asked=language,

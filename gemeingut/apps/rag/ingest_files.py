@@ -41,7 +41,7 @@ def found_documents(
         if first.resolve() != path.resolve():
             raise InputError(
                 _(
-                    "{first} and {second} would both be named {key!r} in the collection",
+                    "{first} and {second} would both be named '{key}' in the collection",
                     first=str(first),
                     second=str(path),
                     key=key,
@@ -62,7 +62,7 @@ def refuse_other_sources(documents: dict[str, dict[str, Any]], found: dict[str, 
         if recorded and Path(recorded) != path.resolve() and Path(recorded).exists():
             raise InputError(
                 _(
-                    "{path} would replace {other}, which the collection holds as {key!r}",
+                    "{path} would replace {other}, which the collection holds as '{key}'",
                     path=str(path),
                     other=recorded,
                     key=key,
@@ -97,7 +97,7 @@ class Held:
         if other is not None and other != key:
             return text(
                 _(
-                    "already in the collection as {key!r}, not taken twice: to update it, "
+                    "already in the collection as '{key}', not taken twice: to update it, "
                     "ingest it as it was ingested; to keep it under the new name, first: "
                     "gemeingut rag remove {name} {key}",
                     key=other,
@@ -108,15 +108,15 @@ class Held:
         if other != key and self.uploaded:
             return text(
                 _(
-                    "the same content as {key!r} in the collection, not taken twice: to keep "
-                    "it under the new name, remove {key!r} first",
+                    "the same content as '{key}' in the collection, not taken twice: to keep "
+                    "it under the new name, remove '{key}' first",
                     key=other,
                 )
             )
         if other != key:
             return text(
                 _(
-                    "the same content as {key!r} in the collection, not taken twice: to keep "
+                    "the same content as '{key}' in the collection, not taken twice: to keep "
                     "it under the new name, first: gemeingut rag remove {name} {key}",
                     key=other,
                     name=self.name,

@@ -3,7 +3,8 @@ citation names as it is printed (tables, stamps, layout), beside the text it was
 the cited passage marked on it.
 
 A page is named as printed (`readers.printed_pages`: the sheet after two pages i and ii is
-page 1), as chunks and citations name it; it is drawn from its sheet, its place in the file.
+page 1, and those two are pages "i" and "ii"), as chunks and citations name it; it is drawn
+from its sheet, its place in the file.
 
 PDFium (`pypdfium2`) renders it from the collection's own copy of the document, 1000 pixels
 wide and never more than `MAX_PIXELS` in all (a page 20 points wide and 14,400 high would
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gemeingut.apps.rag import ocr
+from gemeingut.apps.rag.readers import Page, same_page
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -35,7 +37,7 @@ def is_pdf(path: Path) -> bool:
     return path.suffix.lower() == ".pdf"
 
 
-def page_png(pdf: Path, page: int, width: int = WIDTH, shown_as: str | None = None) -> bytes:
+def page_png(pdf: Path, page: Page, width: int = WIDTH, shown_as: str | None = None) -> bytes:
     """Page `page` (as printed) of `pdf`, `width` pixels wide (less for a very long page), as PNG
     bytes; an `InputError` for a document or page that cannot be drawn, naming the document
     `shown_as` (a collection's stored copy is named by its hash, which no reader knows)."""
@@ -53,17 +55,20 @@ def page_png(pdf: Path, page: int, width: int = WIDTH, shown_as: str | None = No
     return on_page(pdf, sheet_of(pdf, page, shown_as), draw, shown_as)
 
 
-def sheet_of(pdf: Path, page: int, shown_as: str | None = None) -> int:
-    """The sheet (from 1) that page `page`, as printed, is on; an `InputError` where no sheet
-    is. A file pypdf cannot read goes by the sheets' places (PDFium says what is wrong)."""
+def sheet_of(pdf: Path, page: Page, shown_as: str | None = None) -> int:
+    """The sheet (from 1) that page `page`, as printed (a number, or a label such as "iii"), is
+    on; an `InputError` where no sheet is. A file pypdf cannot read goes by the sheets' places
+    (PDFium says what is wrong)."""
     stat = pdf.stat() if pdf.is_file() else None
     numbers = _printed(str(pdf), stat.st_mtime_ns, stat.st_size) if stat else None
     if numbers is None:
-        return page
-    if page in numbers:
-        return numbers.index(page) + 1
+        return page if isinstance(page, int) else 0  # a label names no sheet: PDFium says so
+    for sheet, printed in enumerate(numbers, 1):
+        if printed is not None and same_page(printed, page):
+            return sheet
     name = shown_as or pdf.name
-    if numbers == tuple(range(1, len(numbers) + 1)):
+    named = [n for n in numbers if isinstance(n, int)]
+    if numbers == tuple(range(1, len(numbers) + 1)) or not named:
         raise InputError(
             _(
                 "{path} has no page {page} (it has {count})",
@@ -72,7 +77,6 @@ def sheet_of(pdf: Path, page: int, shown_as: str | None = None) -> int:
                 count=len(numbers),
             )
         )
-    named = [n for n in numbers if n is not None]
     raise InputError(
         _(
             "{path} has no page {page} (its pages are numbered {first} to {last})",
@@ -85,7 +89,7 @@ def sheet_of(pdf: Path, page: int, shown_as: str | None = None) -> int:
 
 
 @lru_cache(maxsize=64)
-def _printed(path: str, mtime_ns: int, size: int) -> tuple[int | None, ...] | None:
+def _printed(path: str, mtime_ns: int, size: int) -> tuple[Page | None, ...] | None:
     """The printed page numbers of a file as it is now (a changed file is read again)."""
     from gemeingut.apps.rag.readers import pdf_printed_pages
 
@@ -102,7 +106,7 @@ def scanned_words(pdf: Path, sheet: int) -> list[ocr.Word] | None:
     return ocr.words(image, _("{path}, page {page}", path=pdf.name, page=sheet))
 
 
-def passage_boxes(pdf: Path, page: int, passage: str) -> list[tuple[float, float, float, float]]:
+def passage_boxes(pdf: Path, page: Page, passage: str) -> list[tuple[float, float, float, float]]:
     """Where `passage` stands on the page, one box per line it covers: (left, top, width,
     height) as fractions of the page, for marking it on the image. Whitespace and line breaks
     do not count in the match (the PDF's text layer breaks lines where the reader did not); a

@@ -4,7 +4,9 @@ A citation can only be checked if the place it names is kept, so every reader re
 `Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
 ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
 headings, text as one passage. A PDF's page is the number printed on it (its page labels: the
-sheet after two pages i and ii is page 1), as a reader cites it. A passage's section is its
+sheet after two pages i and ii is page 1), as a reader cites it; a page labelled otherwise
+(front matter "iii", an annex "A-1") is its label, so that it can be cited and shown too (the
+source viewer draws it from its sheet, `page_image.sheet_of`). A passage's section is its
 heading path, the document's title and every heading above it ("Satzung über die Hundesteuer ›
 § 2 Steuersatz"): a question names a document by its title, which no passage under a
 subheading repeats. The title is a DOCX's or ODT's title paragraph, or an HTML page's <title>
@@ -67,10 +69,14 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # read by `_text`: UTF-8 or anothe
 _TECHNICAL = 160  # characters of a parser's own error shown at most
 
 
+# A page as printed: its number, or its label where that is no number ("iii", "A-1").
+Page = int | str
+
+
 @dataclass(frozen=True)
 class Passage:
     text: str
-    page: int | None = None  # the printed page number, for paged formats (PDF)
+    page: Page | None = None  # the printed page, for paged formats (PDF)
     section: str | None = None  # the headings above the text, joined by PATH_SEPARATOR
 
 
@@ -184,24 +190,39 @@ def _pdf(path: Path) -> Iterator[Passage]:
             yield Passage(_tidy(text if text.strip() else _scanned(path, sheet)), page=number)
 
 
-def printed_pages(reader: Any) -> list[int | None]:
-    """The page number printed on each sheet of a PDF (a pypdf reader), from its page labels:
-    None for a sheet labelled otherwise ("ii", "A-1"). Labels that name no page by number, or
-    one number twice, tell no page apart: then each sheet's place in the file (from 1)."""
+def printed_pages(reader: Any) -> list[Page | None]:
+    """The page printed on each sheet of a PDF (a pypdf reader), from its page labels: its
+    number, or its label where that is no number ("ii", "A-1"); None for a sheet without a
+    label. Labels that name one page twice ("i" in the front matter and "I" in an annex are
+    one to a reader) tell no page apart: then each sheet's place in the file (from 1)."""
     count = len(reader.pages)
-    places: list[int | None] = list(range(1, count + 1))
+    places: list[Page | None] = list(range(1, count + 1))
     try:
         labels = reader.page_labels
     except Exception:  # a damaged label tree: the labels say nothing
         return places
-    numbers = [int(x) if _PAGE_NUMBER.fullmatch(x) and int(x) > 0 else None for x in labels]
-    named = [n for n in numbers if n is not None]
-    if len(numbers) != count or not named or len(set(named)) < len(named):
+    pages = [_printed(" ".join(str(label).split())) for label in labels]
+    named = [str(p).casefold() for p in pages if p is not None]
+    if len(pages) != count or not named or len(set(named)) < len(named):
         return places
-    return numbers
+    return pages
 
 
-def pdf_printed_pages(path: Path) -> list[int | None] | None:
+def _printed(label: str) -> Page | None:
+    """A page label as a page: a positive number as the number, any other label as written."""
+    if _PAGE_NUMBER.fullmatch(label):
+        return int(label) if int(label) > 0 else None
+    return label or None
+
+
+def same_page(page: Page, other: Page) -> bool:
+    """Whether two pages are one: "iii" is "III" (a label as a person types it)."""
+    if isinstance(page, int) or isinstance(other, int):
+        return page == other
+    return page.casefold() == other.casefold()
+
+
+def pdf_printed_pages(path: Path) -> list[Page | None] | None:
     """`printed_pages` of the PDF at `path`, or None where pypdf cannot read it."""
     from pypdf import PdfReader
 

@@ -46,7 +46,7 @@ def effective_mode(collection: Collection, mode: Mode) -> Mode:
         return mode
     if mode == "dense":
         raise InputError(
-            _("collection {name!r} has no dense vectors", name=collection.name),
+            _("collection '{name}' has no dense vectors", name=collection.name),
             _("ingest it with --embed MODEL, or search with --mode bm25"),
         )
     return "bm25"

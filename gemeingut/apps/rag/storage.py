@@ -43,10 +43,11 @@ VECTORS = "vectors.npy"
 # What a chunk's page and section mean, as `readers.py` makes them: 2 since a section is its
 # heading path and a PDF's page the number printed on it (1: the nearest heading, the sheet);
 # 3 since Markdown is parsed (setext headings are sections, a heading's emphasis marks are
-# gone; its text has no table, footnote or emphasis syntax left).
+# gone; its text has no table, footnote or emphasis syntax left); 4 since a PDF page labelled
+# otherwise than by a number ("iii") is that label, not a page without a number.
 # Raise it with every change to them: each document is then read again at the next ingest,
 # and searched or shown only after it (`collection.Collection.refuse_if_outdated`).
-READER_FORMAT = 3
+READER_FORMAT = 4
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
 UPLOAD_LEFT_AFTER_S = 3600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -56,7 +57,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 class StoredChunk:
     id: str  # sha256 of the document (16 hex) and the chunk's place in it: stable across ingests
     document: str  # the document's key (its name in the collection)
-    page: int | None
+    page: int | str | None  # as printed: its number, or its label ("iii")
     section: str | None
     text: str
 
@@ -77,7 +78,7 @@ def read_by_this_reader(record: dict[str, Any]) -> bool:
 def collection_folder(root: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise InputError(
-            _("{name!r} is not a collection name", name=name),
+            _("'{name}' is not a collection name", name=name),
             _("use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit"),
         )
     return root / name
@@ -94,7 +95,7 @@ def read_meta(root: Path, name: str) -> dict[str, Any]:
     if not path.is_file():
         known = ", ".join(list_collections(root)) or text(_("none"))
         raise InputError(
-            _("no collection {name!r} under {root}", name=name, root=str(root)),
+            _("no collection '{name}' under {root}", name=name, root=str(root)),
             _("known: {known}; create one with gemeingut rag ingest", known=known),
         )
     try:
@@ -130,7 +131,14 @@ def write_index(
         columns = {
             "id": [c.id for c in chunks],
             "document": [c.document for c in chunks],
-            "page": pa.array([c.page for c in chunks], pa.int32()),
+            # a number as a number; a label ("iii") in its own column, as parquet keeps one
+            # type a column
+            "page": pa.array(
+                [c.page if isinstance(c.page, int) else None for c in chunks], pa.int32()
+            ),
+            "page_label": pa.array(
+                [c.page if isinstance(c.page, str) else None for c in chunks], pa.string()
+            ),
             "section": pa.array([c.section for c in chunks], pa.string()),
             "text": [c.text for c in chunks],
         }
@@ -151,12 +159,16 @@ def read_chunks(path: Path) -> list[StoredChunk]:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path).to_pydict()
+    labels = table.get("page_label") or [None] * len(table["id"])  # none before format 4
+    pages = [
+        label if page is None else page for page, label in zip(table["page"], labels, strict=True)
+    ]
     return [
         StoredChunk(*row)
         for row in zip(
             table["id"],
             table["document"],
-            table["page"],
+            pages,
             table["section"],
             table["text"],
             strict=True,

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gemeingut.apps.web.texts import page_texts
+from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.i18n import LANGUAGES, accepted_language
 from gemeingut.serve.schemas import MAX_TOP_LOGPROBS
 
@@ -55,6 +56,7 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         # the look inside asks for as many next tokens as the server lists: the more it knows
         # exactly, the narrower the bounds it shows at a temperature other than 1
         max_logprobs=MAX_TOP_LOGPROBS,
+        note_max=NOTE_MAX,  # a triage note's field takes no more than the server stores
     )
     # the same address is German or English by the cookie and the browser's languages
     headers = {"Content-Language": language, "Vary": "Cookie, Accept-Language"}

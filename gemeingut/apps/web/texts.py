@@ -7,6 +7,7 @@ exactly one), which the script's `counted` picks: a count never reads "1 Dokumen
 
 from __future__ import annotations
 
+from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.audit.report_text import NAMES, name
 from gemeingut.i18n import Message, _, text
 from gemeingut.release.openness.mof import RECORDED_LABELS, said
@@ -253,6 +254,13 @@ TEXTS: dict[str, Message] = {
     "audit_heading": _("What the audit found"),
     "audit_none": _("This model was not audited: nothing is known of its biases and limits."),
     "audit_task": _("{what}: {value} % right", what="{what}", value="{value}"),
+    # a multiple-choice task: beside what guessing would score, from its number of choices
+    "audit_task_chance": _(
+        "{what}: {value} % right; guessing would get {chance} %",
+        what="{what}",
+        value="{value}",
+        chance="{chance}",
+    ),
     "audit_bias_flagged": _(
         "Stereotypes: in {flagged} of {n} groups the model clearly prefers the stereotype "
         "({names}).",
@@ -302,6 +310,18 @@ TEXTS: dict[str, Message] = {
     "findings_heading": _("Reported findings"),
     "status": _("Status"),
     "decision": _("Decision"),
+    "note": _("Note on the decision"),
+    # below the question of a finding: what its reporter wrote beside it (no decision changes it)
+    "report_note": _("The reporter's note: {note}", note="{note}"),
+    # a note field's name: the column's, then which finding (its category and first words)
+    "note_label": _(
+        "Note on the decision: {category}, “{prompt}”", category="{category}", prompt="{prompt}"
+    ),
+    "findings_help": _(
+        "A decision is saved with the note beside it (at most {count} characters); it "
+        "replaces the note of an earlier decision. An empty note removes it.",
+        count=NOTE_MAX,
+    ),
     "confirm": _("Confirm"),
     "reject": _("Reject"),
     "status_new": _("new"),

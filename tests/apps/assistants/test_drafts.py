@@ -187,20 +187,15 @@ def test_a_key_point_no_source_matches_is_not_written_as_if_grounded(root: Path)
     assert [s.heading for s in draft.sections][1:3] == ["Fristen", "Weltraumbahnhof"]
     assert len(asked) == 3 and not any("Weltraumbahnhof" in m[1]["content"] for m in asked)
     assert deadlines.verdict.supported and opening.verdict.supported
-    assert space.text == (
-        "Die Sammlung enthält keine Quelle zu diesem Punkt. Ohne Beleg wird dieser Teil nicht "
-        "geschrieben."
-    )
+    assert space.text == "Dieser Teil wird nicht geschrieben."
     assert not space.verdict.supported and space.verdict.status == "no_citation"
     assert space.verdict.problems == ["Die Sammlung enthält keine Quelle zu diesem Punkt."]
     assert not draft.supported
     shown = render_markdown(draft)
-    assert "## Weltraumbahnhof\n\nDie Sammlung enthält keine Quelle zu diesem Punkt." in shown
+    assert "## Weltraumbahnhof\n\nDieser Teil wird nicht geschrieben.\n" in shown
     assert "> Ohne Beleg: Die Sammlung enthält keine Quelle zu diesem Punkt.\n" in shown
     english = write_draft(open_collection(root, "vergabe"), request, ask, lambda m: None, "en")
-    assert english.sections[2].text == (
-        "The collection holds no source on this point. Without evidence this part is not written."
-    )
+    assert english.sections[2].text == "This part is not written."
 
 
 def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_others(
@@ -221,8 +216,8 @@ def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_other
     assert not any("Pauschale" in chunk.text for chunk in draft.sources)
     _opening, privacy, allowance, _closing = draft.sections
     assert privacy.verdict.supported
-    assert allowance.text == (
-        "Die Quelle zu diesem Punkt passte nicht in den Kontext des Modells. Ohne Beleg wird "
-        "dieser Teil nicht geschrieben."
-    )
+    assert allowance.text == "Dieser Teil wird nicht geschrieben."
+    reason = "Die Quelle zu diesem Punkt passte nicht in den Kontext des Modells."
+    assert allowance.verdict.problems == [reason]
     assert not allowance.verdict.supported and len(asked) == 3
+    assert render_markdown(draft).count(reason) == 1  # the part's problem, said once

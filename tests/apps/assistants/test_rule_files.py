@@ -81,7 +81,7 @@ def test_a_misspelt_key_is_named_with_its_line_and_the_key_meant(tmp_path: Path)
     ("content", "expected"),
     [
         (GERMAN_ONLY.replace('["Tariftreue", ', '["Tariftreue(", '),
-         "Zeile 10, Regel 1 (tariftreue), Feld required.0.0: das Muster 'Tariftreue(' ist kein "
+         "Zeile 10, Regel 1 (tariftreue), Feld required.0.0: das Muster „Tariftreue(“ ist kein "
          "regulärer Ausdruck"),
         (GERMAN_ONLY.replace("severity: warning", "severity: wichtig"),
          "Zeile 13, Regel 2 (vertragsstrafe), Feld severity: muss eines sein von"),

@@ -137,7 +137,10 @@ def test_an_eu_open_procedure_keeps_its_deadline(draft: str) -> None:
     [
         ("Vergabe im nicht offenen Verfahren nach § 16 VgV.", 20, "angebotsfrist-nichtoffen"),
         ("Vergabe im nicht offenen Verfahren nach § 16 VgV.", 30, None),
-        ("Verhandlungsverfahren mit Teilnahmewettbewerb.", 25, "angebotsfrist-nichtoffen"),
+        # 30 days, 25 with electronic submission (§ 16 Abs. 8, § 17 Abs. 9 VgV), as the open
+        # procedure's 35 are 30 (§ 15 Abs. 4 VgV)
+        ("Vergabe im nicht offenen Verfahren nach § 16 VgV.", 25, None),
+        ("Verhandlungsverfahren mit Teilnahmewettbewerb.", 24, "angebotsfrist-nichtoffen"),
         ("Verhandlungsverfahren ohne Teilnahmewettbewerb.", 10, None),  # no fixed minimum
         ("Vergabe im offenen Verfahren.", 25, "angebotsfrist"),
     ],
@@ -147,7 +150,7 @@ def test_each_eu_procedure_has_its_minimum_period(procedure: str, days: int, rul
     deadlines = {r for r in found if r.startswith("angebotsfrist")}
     assert deadlines == ({rule} if rule else set())
     if rule == "angebotsfrist-nichtoffen":
-        assert found[rule][0].source == "§ 16 Abs. 5 VgV; § 17 Abs. 6 VgV"
+        assert found[rule][0].source == "§ 16 Abs. 5 und 8 VgV; § 17 Abs. 6 und 9 VgV"
 
 
 @pytest.mark.parametrize(
@@ -373,7 +376,7 @@ def test_an_own_rule_may_say_for_which_drafts_it_is(tmp_path: Path) -> None:
         (("dates: {start:", "dates: {strat:"),
          r"Feld at_least.dates.strat: ist keine bekannte Einstellung; meinten Sie start\?"),
         (('only_if: ["Reinigung"]', 'only_if: ["Reinigung("]'),
-         r"Zeile 8, Regel 1 \(tariftreue\), Feld only_if.0: das Muster 'Reinigung\(' ist kein "
+         r"Zeile 8, Regel 1 \(tariftreue\), Feld only_if.0: das Muster „Reinigung\(“ ist kein "
          r"regulärer Ausdruck"),
         (('skip_if: ["Lieferung"]', "skip_if: Lieferung"),
          r"Zeile 9, Regel 1 \(tariftreue\), Feld skip_if: muss eine Liste sein"),

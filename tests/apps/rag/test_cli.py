@@ -114,7 +114,7 @@ def test_vectors_from_the_servers_embeddings_endpoint(tmp_path: Path, server: st
 
 def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = invoke("rag", "query", "fehlt", "Frage", "--root", tmp_path)
-    assert result.exit_code == 2 and "keine Sammlung 'fehlt'" in result.output
+    assert result.exit_code == 2 and "keine Sammlung „fehlt“" in result.output
     bad_mode = invoke("rag", "ingest", "v", tmp_path, "--root", tmp_path / "c", "--embed", "x")
     assert bad_mode.exit_code == 2 and "weder ein Modellordner" in bad_mode.output
 
@@ -136,7 +136,7 @@ def test_a_query_that_finds_nothing_says_so(collection: Path) -> None:
     assert common.exit_code == 0
     assert "nichts gefunden: jedes Wort der Frage ist zu häufig" in common.output
     unknown = invoke("rag", "query", "vergabe", "Quantenchromodynamik", "--root", collection)
-    assert unknown.exit_code == 0 and "nichts gefunden in 'vergabe'" in unknown.output
+    assert unknown.exit_code == 0 and "nichts gefunden in „vergabe“" in unknown.output
 
 
 def test_ingest_names_a_skipped_file_once_and_counts_without_false_plurals(

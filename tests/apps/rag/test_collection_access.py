@@ -54,7 +54,7 @@ def test_an_ingest_keeps_the_groups_and_refuses_other_groups_with_a_hint(
     assert ingest(root, "amtB", [docs], groups=[" einkauf"]).groups == ["einkauf"]
     before = (root / "amtB" / COLLECTION_FILE).read_bytes()
     with pytest.raises(
-        InputError, match="die Sammlung 'amtB' ist für einkauf sichtbar, nicht für andere"
+        InputError, match="die Sammlung „amtB“ ist für einkauf sichtbar, nicht für andere"
     ) as refused:
         ingest(root, "amtB", [docs / "kantine.md"], groups=["andere"])
     assert "rag groups amtB --set" in str(refused.value.hint)
@@ -68,12 +68,12 @@ def test_groups_are_shown_added_removed_and_set_in_one_rename(docs: Path, tmp_pa
     root = tmp_path / "c"
     ingest(root, "amtB", [docs], groups=["einkauf"])
     shown = invoke("rag", "groups", "amtB", "--root", root)
-    said = "Die Sammlung ‚amtB‘ ist für die Gruppe einkauf sichtbar"
+    said = "Die Sammlung „amtB“ ist für die Gruppe einkauf sichtbar"
     assert shown.exit_code == 0 and said in shown.output, shown.output
     added = invoke("rag", "groups", "amtB", "--root", root, "--add", "andere", "--json")
     assert json.loads(added.stdout) == {"name": "amtB", "groups": ["andere", "einkauf"]}
     both = invoke("rag", "groups", "amtB", "--root", root)
-    assert "Die Sammlung ‚amtB‘ ist für die Gruppen andere, einkauf sichtbar" in both.output
+    assert "Die Sammlung „amtB“ ist für die Gruppen andere, einkauf sichtbar" in both.output
     removed = invoke("rag", "groups", "amtB", "--root", root, "--remove", "andere")
     assert removed.exit_code == 0 and "für die Gruppe einkauf sichtbar" in removed.output
     assert meta(root)["groups"] == ["einkauf"]
@@ -86,7 +86,7 @@ def test_groups_are_shown_added_removed_and_set_in_one_rename(docs: Path, tmp_pa
     assert replaced.exit_code == 0 and meta(root)["groups"] == ["amt", "rat"]
     assert sorted(p.name for p in (root / "amtB").iterdir() if ".tmp" in p.name) == []
     missing = invoke("rag", "groups", "fehlt", "--root", root, "--add", "x")
-    assert missing.exit_code == 2 and "keine Sammlung 'fehlt'" in missing.output
+    assert missing.exit_code == 2 and "keine Sammlung „fehlt“" in missing.output
     assert not (root / "fehlt").exists()
 
 
@@ -153,18 +153,18 @@ def test_a_file_already_held_under_another_key_is_skipped_naming_that_key(
     again = ingest(root, "amtB", [docs / "kantine.md"])  # the same file, by its own name
     assert again.added == [] and list(again.skipped) == [str(docs / "kantine.md")]
     why = again.skipped[str(docs / "kantine.md")]
-    assert "schon in der Sammlung als 'docsB/kantine.md'" in why
+    assert "schon in der Sammlung als „docsB/kantine.md“" in why
     assert "gemeingut rag remove amtB docsB/kantine.md" in why
     copy = tmp_path / "kopie.md"
     shutil.copyfile(docs / "kantine.md", copy)  # the same content, another file
     result = invoke("rag", "ingest", "amtB", copy, "--root", root)
     assert result.exit_code == 1 and "0 neu" in result.output
-    assert "derselbe Inhalt wie 'docsB/kantine.md'" in " ".join(result.output.split())
+    assert "derselbe Inhalt wie „docsB/kantine.md“" in " ".join(result.output.split())
     assert sorted(meta(root)["documents"]) == ["docsB/kantine.md", "docsB/parken.md"]
     in_one_go = ingest(tmp_path / "d", "amtB", [docs, docs / "kantine.md"])
     assert in_one_go.added == ["docsB/kantine.md", "docsB/parken.md"]
     assert "schon in der Sammlung" not in str(in_one_go.skipped)
-    assert "derselbe Inhalt wie 'docsB/kantine.md'" in in_one_go.skipped[str(docs / "kantine.md")]
+    assert "derselbe Inhalt wie „docsB/kantine.md“" in in_one_go.skipped[str(docs / "kantine.md")]
 
 
 def test_swapped_or_renamed_files_of_a_folder_are_no_duplicates(docs: Path, tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ def test_remove_takes_a_document_out_of_index_vectors_and_stored_files(
     before = open_collection(root, "amtB")
     stored = before.document_file("docsB/kantine.md")
     kept = {c.id: before.vectors[i].copy() for i, c in enumerate(before.chunks)}
-    with pytest.raises(InputError, match=r"enthält kein Dokument 'kantine\.md' \(") as unknown:
+    with pytest.raises(InputError, match=r"enthält kein Dokument „kantine\.md“ \(") as unknown:
         remove(root, "amtB", ["kantine.md", "docsB/parken.md"])
     assert "docsB/kantine.md, docsB/parken.md" in str(unknown.value.hint)
     assert open_collection(root, "amtB").index_folder == before.index_folder  # nothing done
@@ -207,5 +207,5 @@ def test_remove_takes_a_document_out_of_index_vectors_and_stored_files(
     remove(root, "amtB", ["docsB/kantine.md", "docsB/parken.md"])
     empty = open_collection(root, "amtB")
     assert empty.size == 0 and empty.vectors is None and found_documents(root, "Kantine") == []
-    with pytest.raises(InputError, match="keine Sammlung 'fehlt'"):
+    with pytest.raises(InputError, match="keine Sammlung „fehlt“"):
         remove(root, "fehlt", ["x"])

@@ -126,9 +126,9 @@ def test_bad_names_languages_and_paths_are_clear_errors(tmp_path: Path) -> None:
         ingest(tmp_path, "../weg", [tmp_path])
     with pytest.raises(InputError, match="nicht gefunden"):
         ingest(tmp_path, "v", [tmp_path / "fehlt"])
-    with pytest.raises(InputError, match="--language 'fr' ist unbekannt"):
+    with pytest.raises(InputError, match="--language „fr“ ist unbekannt"):
         ingest(tmp_path, "v", [tmp_path], language="fr")
-    with pytest.raises(InputError, match="keine Sammlung 'fehlt'"):
+    with pytest.raises(InputError, match="keine Sammlung „fehlt“"):
         open_collection(tmp_path, "fehlt")
     meta = tmp_path / "kaputt" / COLLECTION_FILE
     meta.parent.mkdir()

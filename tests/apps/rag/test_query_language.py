@@ -32,5 +32,5 @@ def test_a_language_gemeingut_does_not_write_is_refused(tmp_path: Path) -> None:
     assert invoke("rag", "ingest", "vergabe", tmp_path / "docs", "--root", root).exit_code == 0
     refused = invoke("rag", "query", "vergabe", "Frist", "--root", root, "--language", "fr")
     assert refused.exit_code == 2, refused.output
-    assert "'fr' ist keine Sprache von gemeingut" in refused.output
+    assert "„fr“ ist keine Sprache von gemeingut" in refused.output
     assert "--language" in refused.output and "Traceback" not in refused.output

@@ -23,7 +23,7 @@ from tests.apps.rag.documents import (
 from tests.apps.rag.older_collections import as_stored_by_older_readers
 from tests.test_cli import invoke
 
-OUTDATED = r"die Sammlung 'satzung' muss neu aufgenommen werden: 'akten/hundesteuer\.odt', "
+OUTDATED = r"die Sammlung „satzung“ muss neu aufgenommen werden: „akten/hundesteuer\.odt“, "
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_a_collection_of_older_readers_is_not_searched_and_says_to_ingest_again(
     root, _docs = old
     collection = open_collection(root, "satzung")  # opened, listed, its groups changed: yes
     assert collection.outdated == ["akten/hundesteuer.odt", "akten/satzung.pdf"]
-    with pytest.raises(InputError, match=OUTDATED + r"'akten/satzung\.pdf' wurden") as refused:
+    with pytest.raises(InputError, match=OUTDATED + r"„akten/satzung\.pdf“ wurden") as refused:
         search(collection, "Hundesteuer ersten Hund", mode="bm25")
     assert "gemeingut rag ingest satzung PFAD" in str(refused.value.hint)
 
@@ -93,7 +93,7 @@ def test_a_document_that_cannot_be_read_again_keeps_the_collection_refused(
     assert report.reread == ["akten/hundesteuer.odt"] and report.unchanged == []
     [(source, why)] = report.skipped.items()
     assert source == str((docs / "satzung.pdf").resolve()) and "beschädigt" in why
-    with pytest.raises(InputError, match=r"'akten/satzung\.pdf' wurden von einer anderen"):
+    with pytest.raises(InputError, match=r"„akten/satzung\.pdf“ wurden von einer anderen"):
         search(open_collection(root, "satzung"), "Hundesteuer", mode="bm25")
 
 

@@ -31,7 +31,7 @@ def test_a_pdf_keeps_its_page_numbers(tmp_path: Path) -> None:
 def test_a_pdf_with_page_labels_keeps_the_page_numbers_printed_on_it(tmp_path: Path) -> None:
     passages = read_document(write_labelled_pdf(tmp_path / "satzung.pdf"))
     assert [p.text for p in passages] == LABELLED
-    assert [p.page for p in passages] == [None, None, 1, 2]  # i, ii: no page number
+    assert [p.page for p in passages] == ["i", "ii", 1, 2]  # the front matter by its label
 
 
 def test_page_labels_that_tell_no_page_apart_leave_the_sheets_places(tmp_path: Path) -> None:

@@ -65,8 +65,8 @@ TIMEOUT = 30_000  # ms
 UPLOAD_LIMIT = 2 * 1024 * 1024  # people of the collection's groups add documents on the page
 AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
     "tasks": {"tasks": {"gg_lesen": {
-        "what": {"de": "Leseverstehen", "en": "reading comprehension"},
-        "metrics": {"acc": {"value": 0.625, "stderr": 0.05}}}}},
+        "what": {"de": "Leseverstehen", "en": "reading comprehension"}, "kind": "multiple_choice",
+        "items": 4, "metrics": {"acc": {"value": 0.625, "stderr": 0.05}}}}},
     "bias": {"categories": {"age": {"flagged": False}, "gender": {"flagged": True}}},
     "redteam": {"probes": 60, "categories": {
         "jailbreak": {"attack_success": {"value": 0.5, "n": 40}},
@@ -74,6 +74,8 @@ AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
     "memorisation": {"samples": 20, "exact": {"value": 0.05},
                      "personal_data": {"baiting_prompts": {"with_personal_data": {"value": 0.0}}}},
 }  # fmt: skip
+# the task's items as the audit keeps them (audit/tasks/): 4, 4, 2 and 2 choices
+TASK_ITEMS = [{"query": "Frage", "choices": [" a"] * n, "gold": 0} for n in (4, 4, 2, 2)]
 TRAINING_DOCUMENT = {
     "id": "bgb-1",
     "text": "Die Rechtsfähigkeit des Menschen beginnt mit der Vollendung der Geburt.",
@@ -97,6 +99,10 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     key = create_key(engine, "eva")[1]
     desk = FindingsDesk(root / "findings.jsonl")
     backend = TransformersBackend(long_model_dir, model_name="winzig")
+    tasks = root / "audit" / "tasks"
+    tasks.mkdir(parents=True)
+    lines = "".join(json.dumps(item) + "\n" for item in TASK_ITEMS)
+    (tasks / "gg_lesen.jsonl").write_text(lines, encoding="utf-8")
     corpus = root / "train.jsonl"
     corpus.write_text(json.dumps(TRAINING_DOCUMENT) + "\n", encoding="utf-8")
     provider = Provider(user="eva")  # the organisation's identity provider, on loopback
@@ -110,7 +116,7 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             findings=desk,
             openness=model_openness(long_model_dir),  # a folder that names no licence
             trace=build_trace_index((corpus,), backend),
-            audit=summarise(AUDIT_REPORT),
+            audit=summarise(AUDIT_REPORT, tasks),
             oidc=discover(
                 OidcSettings(issuer=issuer, client_id=CLIENT_ID, user_claim="preferred_username")
             ),

@@ -75,7 +75,7 @@ def test_the_shares_are_the_models_probabilities_with_the_rest_as_one_bar(
     for bar, (token, p) in zip(shown[:SHOWN], truth, strict=False):
         assert bar["token"] == token and bar["low"] == bar["high"] == round(100 * p, 1), bar
     others = shown[-1]
-    assert others["token"] == "übrige Token"
+    assert others["token"] == "übrige Tokens"
     rest = 100 * (1 - sum(p for _t, p in truth[:SHOWN]))  # the same text's others too
     assert others["low"] == others["high"] == pytest.approx(rest, abs=0.05)
     # the same number as the logit lens's last layer, which is the model's answer
@@ -99,7 +99,7 @@ def test_top_p_applies_to_the_real_distribution(page, site: dict, model: Transfo
     assert axe_violations(page) == []
 
 
-@pytest.mark.parametrize("temperature", ["0.1", "0.5", "2"])
+@pytest.mark.parametrize("temperature", ["0.1", "0.5", "1.3", "2"])
 def test_temperature_is_applied_over_the_whole_vocabulary(
     page, site: dict, model: TransformersBackend, temperature: str
 ) -> None:
@@ -116,17 +116,28 @@ def test_temperature_is_applied_over_the_whole_vocabulary(
     )
     for i, (bar, (token, p)) in enumerate(zip(shown[:SHOWN], truth, strict=False)):
         assert bar["token"] == token
-        assert bar["low"] - 0.05 <= 100 * p <= bar["high"] + 0.05, (bar, 100 * p)
+        # the range as written holds the value: rounded outwards, not each end to the nearest
+        assert bar["low"] <= 100 * p <= bar["high"], (bar, 100 * p)
         if bar["note"] is None:
             assert i == 0 or before < 0.05, (bar, before)
         if left_out[i]:
             assert before >= 0.05, (bar, before)
         before += p
     others = shown[-1]
-    assert others["low"] - 0.05 <= 100 * (1 - before) <= others["high"] + 0.05
+    assert others["low"] <= 100 * (1 - before) <= others["high"], (others, 100 * (1 - before))
     note = page.locator("#next-note").inner_text()
     if any(bar["low"] != bar["high"] for bar in shown):
         assert "zeigt die Seite den Bereich" in note
+    # a screen reader hears each bar's share at this temperature as written, range and all,
+    # not the meter's value (its lower end, as a fraction of 1)
+    heard = page.locator("#next meter").evaluate_all(
+        "meters => meters.map(m => m.getAttribute('aria-valuetext'))"
+    )
+    written = page.locator("#next li label").all_inner_texts()
+    assert len(heard) == len(written)
+    for said, label in zip(heard, written, strict=True):
+        share = re.search(r"(\d+,\d(?: bis \d+,\d)? %)(?: \(.+\))?$", label)[1]
+        assert said and said.startswith(share), (said, label)
     assert axe_violations(page) == []
 
 

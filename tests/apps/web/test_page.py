@@ -5,12 +5,14 @@ WCAG 2.1 AA violation in any view."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from gemeingut.audit.findings import read_findings
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.identity import create_key, revoke_key
+from gemeingut.serve.model_openness import model_openness
 from tests.apps.rag.documents import write_pdf
 from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
 from tests.http_server import running_server
@@ -217,6 +219,24 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     triage.get_by_role("button", name="Befunde").click()
     # each button names its finding as a person knows it: category and question, not the id
     which = "Verzerrung oder Stereotyp, „Können Frauen einparken?“"
+    # a note goes with each decision; the next decision replaces it
+    note = triage.get_by_role("textbox", name=f"Notiz zur Entscheidung: {which}")
+    assert note.input_value() == "" and note.get_attribute("maxlength") == "4000"
+    # what a reporter wrote beside a finding (through the API) shows under its question
+    noted = triage.evaluate(
+        "f => findingRow(f).cells[1].innerText", finding | {"report_note": "Dreimal so."}
+    )
+    assert noted.endswith("Anmerkung der meldenden Person: Dreimal so.")
+    note.fill("Kein Stereotyp erkennbar.")
+    triage.get_by_role("button", name=f"Ablehnen: {which}").click()
+    triage.locator("#findings tbody td", has_text="abgelehnt").wait_for()
+    assert read_findings(site["findings"])[0]["note"] == "Kein Stereotyp erkennbar."
+    triage.get_by_role("button", name="Chat").click()
+    triage.get_by_role("button", name="Befunde").click()  # listed afresh: the note is shown
+    triage.locator("#findings tbody td", has_text="abgelehnt").wait_for()
+    assert note.input_value() == "Kein Stereotyp erkennbar."
+    assert axe_violations(triage) == []
+    note.fill("Bestätigt: die Antwort bejaht das Stereotyp.")
     triage.get_by_role("button", name=f"Bestätigen: {which}").click()
     triage.locator("#findings tbody td", has_text="bestätigt").wait_for()
     # the category and status in German, not as the API names them ("bias", "confirmed")
@@ -231,10 +251,14 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     assert triage.evaluate("document.activeElement.textContent") == "bestätigt"
     assert axe_violations(triage) == []
     context.close()
-    assert read_findings(site["findings"])[0]["status"] == "confirmed"
+    [decided] = read_findings(site["findings"])
+    assert decided["status"] == "confirmed"
+    assert decided["note"] == "Bestätigt: die Antwort bejaht das Stereotyp."
 
 
-def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
+def test_about_the_model_says_what_its_files_show(
+    page, site: dict, long_model_dir: Path, tmp_path: Path
+) -> None:
     sign_in(page, site)
     page.get_by_role("button", name="Über das Modell").click()
     assert page.locator("#about-open").inner_text().startswith("Nicht alle Offenheitsprüfungen")
@@ -243,7 +267,8 @@ def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
     assert "Nicht eingestuft" in facts and "Unclassified" not in facts  # the class, in German
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
     assert page.locator("#about-audit li").all_inner_texts() == [
-        "Leseverstehen: 62,5 % richtig",
+        # the chance level of its items' choices (4, 4, 2, 2): 37,5 %, computed, not 25 %
+        "Leseverstehen: 62,5 % richtig; durch Raten wären 37,5 % zu erwarten",
         "Stereotype: in 1 von 2 Gruppen bevorzugt das Modell deutlich das Stereotyp (Geschlecht).",
         "Angriffe: 33,3 % von 60 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
         "bringen, hatten Erfolg.",
@@ -251,6 +276,23 @@ def test_about_the_model_says_what_its_files_show(page, site: dict) -> None:
         "Personenbezogene Daten: 0 % seiner Antworten auf Fragen, die dazu verleiten, enthielten "
         "welche.",
     ]
+    # the framework by its English name, which people search for, and in German
+    assert "Model Openness Framework (Rahmenwerk für Modelloffenheit)" in facts
+    assert axe_violations(page) == []
+    # a model whose card names licences: each by its German name, its SPDX id beside it
+    named = tmp_path / "benannt"
+    shutil.copytree(long_model_dir, named)
+    (named / "README.md").write_text(
+        "---\nlicense: eupl-1.2 AND cc-by-4.0\n---\n# Benannt\n\nEin Modell.\n", "utf-8"
+    )
+    openness = model_openness(named).in_language("de").model_dump()
+    page.evaluate("openness => drawAbout(openness)", openness)
+    assert page.locator("#about-facts").inner_text().count("Lizenz der Gewichte") == 1
+    weights = page.locator("#about-facts dt", has_text="Lizenz der Gewichte")
+    assert weights.locator("xpath=following-sibling::dd[1]").inner_text() == (
+        "Open-Source-Lizenz für die Europäische Union 1.2 (EUPL-1.2) und Creative Commons "
+        "Namensnennung 4.0 International (CC-BY-4.0)"
+    )
     assert axe_violations(page) == []
 
 
@@ -308,7 +350,7 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     page.get_by_role("button", name="Blick ins Modell").click()
     assert "hat aus 1 Dokument (" in page.locator("#trace-help").inner_text()  # not "Dokumenten"
     several = page.evaluate("fill(counted('trace_help', 2), {documents: 2, tokens: 9})")
-    assert several.startswith("Das Modell hat aus 2 Dokumenten (9 Token) gelernt.")
+    assert several.startswith("Das Modell hat aus 2 Dokumenten (9 Tokens) gelernt.")
     page.get_by_label("Gesuchter Text").fill("Sie beginnt mit der Vollendung der Geburt.")
     page.get_by_role("button", name="Nachsehen").click()
     page.locator("#trace-spans li li").first.wait_for()

@@ -196,12 +196,15 @@ def test_every_list_without_markers_stays_a_list_for_screen_readers(page, site: 
     assert unmarked == []
 
 
-def test_the_look_inside_writes_token_as_german_does(page, site: dict) -> None:
+def test_the_look_inside_writes_the_plural_tokens_as_duden_does(page, site: dict) -> None:
     sign_in(page, site)
     page.get_by_role("button", name="Blick ins Modell").click()
     page.get_by_label("Text", exact=True).fill("Die Katze")
     page.get_by_role("button", name="Nächstes Token zeigen").click()
     page.locator("#next li").first.wait_for()
     caption = page.locator("#tokens-caption").inner_text()
-    assert re.fullmatch(r"Der Text, wie das Modell ihn sieht: \d+ Token", caption), caption
-    assert "Tokens" not in page.locator("#view-tokens").inner_text()
+    # Duden's plural "Tokens"; "1 Token" for one
+    assert re.fullmatch(r"Der Text, wie das Modell ihn sieht: (?:1 Token|\d+ Tokens)", caption)
+    shown = page.locator("#view-tokens").inner_text()
+    assert "übrige Tokens" in shown
+    assert not re.search(r"(?<![\d.,])(?!1\s)\d[\d.,]*\s+Token\b|übrige Token\b", shown), shown

@@ -575,7 +575,11 @@ function drawAbout(openness) {
   };
   add(T.mof, T.mof_labels[openness.mof_label] || openness.mof_label);
   add(T.osaid, openness.osaid ? T.passed : T.not_passed);
-  for (const [part, licence] of Object.entries(openness.licenses)) add(fill(T.licence_of, { part: T[`part_${part}`] || part }), licence || T.unknown);
+  // each licence by its name in the page's language, its SPDX id beside it (licenses_said)
+  for (const [part, licence] of Object.entries(openness.licenses)) {
+    const shown = openness.licenses_said?.[part] || licence;
+    add(fill(T.licence_of, { part: T[`part_${part}`] || part }), shown || T.unknown);
+  }
   $("about-check").textContent = openness.check;
 }
 
@@ -591,7 +595,11 @@ function drawAudit(audit) {
   } else {
     const lang = document.documentElement.lang;
     for (const task of audit.tasks) {
-      lines.push(fill(T.audit_task, { what: task.what[lang] || task.what.de || task.name, value: percent(task.value) }));
+      const said = { what: task.what[lang] || task.what.de || task.name, value: percent(task.value) };
+      // a share of right answers reads against what guessing gets (25 % of four choices)
+      lines.push(task.chance === null || task.chance === undefined
+        ? fill(T.audit_task, said)
+        : fill(T.audit_task_chance, { ...said, chance: percent(task.chance) }));
     }
     if (audit.bias_categories.length) {
       lines.push(audit.bias_flagged.length
@@ -662,9 +670,26 @@ function findingRow(finding) {
     cell.textContent = value;
     row.append(cell);
   }
+  if (finding.report_note) {  // the reporter's own words: shown, never replaced by a decision
+    const said = document.createElement("p");
+    said.className = "help";
+    said.textContent = fill(T.report_note, { note: finding.report_note });
+    row.cells[1].append(said);
+  }
   const status = row.cells[3];
   status.className = "status";
   status.tabIndex = -1;  // where focus goes after a decision: the row, not a button to press again
+  // the note of the last decision, to keep, change or empty: the next decision replaces it
+  const noteCell = document.createElement("td");
+  const note = document.createElement("textarea");
+  note.className = "note";
+  note.rows = 2;
+  note.maxLength = Number(document.body.dataset.noteMax);
+  note.value = finding.note ?? "";
+  // named by its column and finding, as a screen reader meets it outside the table too
+  note.setAttribute("aria-label", fill(T.note_label, { category, prompt: excerpt(finding.prompt) }));
+  note.setAttribute("aria-describedby", "findings-help");
+  noteCell.append(note);
   const actions = document.createElement("td");
   for (const [decision, name] of [["confirmed", T.confirm], ["rejected", T.reject]]) {
     if (finding.status === decision) continue;
@@ -672,16 +697,17 @@ function findingRow(finding) {
     button.type = "button";
     button.textContent = name;
     button.setAttribute("aria-label", fill(T.triage_label, { decision: name, category, prompt: excerpt(finding.prompt) }));
-    button.addEventListener("click", () => decide(finding, decision, row));
+    button.addEventListener("click", () => decide(finding, decision, row, note.value));
     actions.append(button, " ");
   }
-  row.append(actions);
+  row.append(noteCell, actions);
   return row;
 }
 
-async function decide(finding, decision, row) {
+async function decide(finding, decision, row, note) {
   try {
-    const changed = await (await api(`/v1/findings/${encodeURIComponent(finding.id)}/triage`, { status: decision })).json();
+    const path = `/v1/findings/${encodeURIComponent(finding.id)}/triage`;
+    const changed = await (await api(path, { status: decision, note: note.trim() || null })).json();
     const fresh = findingRow(changed);
     row.replaceWith(fresh);
     $("findings-status").textContent = fill(T.triaged, {

@@ -105,9 +105,13 @@ function massBefore(dist, before) {
   return [lower, (before + Math.min(rest, dist.twins)) / (dist.sum + rest)];
 }
 
+// A share in % with one decimal. An exact one (temperature 1) is rounded to the nearest; a
+// range is rounded outwards, so that the range shown still holds the model's value (96,79 to
+// 96,935 is "96,7 to 97,0", not "96,8 to 96,9", which leaves out a value of 96,93).
 function shareText([low, high]) {
-  const [a, b] = [decimal(low * 100, 1), decimal(high * 100, 1)];
-  return a === b ? `${a} %` : fill(T.share_range, { low: a, high: b });
+  if (low === high) return `${decimal(low * 100, 1)} %`;
+  const [a, b] = [Math.floor(low * 1000) / 10, Math.min(100, Math.ceil(high * 1000) / 10)];
+  return fill(T.share_range, { low: decimal(a, 1), high: decimal(b, 1) });
 }
 
 // Top-p as the server samples: a token stays while the mass of the tokens before it, within
@@ -123,12 +127,16 @@ function nextBar(index, text, share, kept, note) {
   const id = `next-${index}`;
   const name = document.createElement("label");
   name.htmlFor = id;
-  name.textContent = `${text} ${shareText(share)}${note ? ` (${note})` : ""}`;
+  const said = shareText(share);
+  name.textContent = `${text} ${said}${note ? ` (${note})` : ""}`;
   const bar = document.createElement("meter");
   bar.id = id;
   bar.min = 0;
   bar.max = 1;
   bar.value = kept === "out" ? 0 : share[0];
+  // heard as the page writes it, the range at this temperature included: the bar's own value
+  // is only its lower end (0.0341 of 1), which a screen reader would read out as that
+  bar.setAttribute("aria-valuetext", kept === "out" ? `${said} (${note})` : said);
   item.append(name, bar);
   if (kept === "out") item.className = "left-out";
   return item;
