@@ -53,7 +53,7 @@ endif
 
 test: install browser ocr
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile  # one file per process: its module fixtures built once
 
 # The web page's tests need a real browser and axe-core: Debian's chromium (Playwright's own
 # browser download cannot work offline) and axe-core from npm, in .cache/axe.
