@@ -337,6 +337,11 @@ class ReleaseSection(_Section):
     )
     description: str = ""
     authors: list[str] = Field(default_factory=list)
+    contact: str = Field(
+        default="",
+        description="whom to ask about the model (an e-mail or web address): the MOF "
+        "description's contact, said as missing when empty",
+    )
     commercial_use: bool = Field(
         default=True, description="whether the model may be used commercially (use conditions)"
     )

@@ -32,6 +32,12 @@ from gemeingut.i18n import Message, _
 from gemeingut.workspace import write_text_atomic
 
 STATUSES = ("new", "confirmed", "rejected")
+# What a person reads for a status (the file and the API keep the English value).
+STATUS_NAMES: dict[str, Message] = {
+    "new": _("new"),
+    "confirmed": _("confirmed"),
+    "rejected": _("rejected"),
+}
 REQUIRED = ("category", "prompt", "response")
 FIELDS = (
     "id",

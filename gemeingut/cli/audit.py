@@ -386,10 +386,11 @@ def findings_triage(
     note: Annotated[str | None, typer.Option(help="Why (shown with the finding).")] = None,
 ) -> None:
     """Set a finding's status after checking it."""
-    from gemeingut.audit.findings import triage
+    from gemeingut.audit.findings import STATUS_NAMES, triage
 
     changed = triage(file, finding, status, duplicate_of, note)
-    say("[green]✓[/]", f"{changed['id']}: {changed['status']}")
+    status_name = STATUS_NAMES[changed["status"]]
+    say("[green]✓[/]", _("Finding {id}: {status}", id=changed["id"], status=status_name))
 
 
 @findings_app.command("merge")

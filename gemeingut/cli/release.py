@@ -87,6 +87,15 @@ def release(
         typer.Option(help="Research paper about the model (a file or folder), put in paper/."),
     ] = None,
     description: Annotated[str, typer.Option(help="What the card says the model is.")] = "",
+    author: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Who made the model (repeat for several): the card's and MOF's producer."
+        ),
+    ] = None,
+    contact: Annotated[
+        str, typer.Option(help="Whom to ask about the model (an e-mail or web address).")
+    ] = "",
     sign_key: Annotated[
         Path | None, typer.Option(help="Private key (`gemeingut keys create`) to sign with.")
     ] = None,
@@ -117,6 +126,8 @@ def release(
         languages=language or ["de"],
         document_language=document_language or current_language(),
         description=description,
+        authors=author or [],
+        contact=contact,
         paper=paper.resolve() if paper is not None else None,
         base_hub_id=base_hub_id,
     )
@@ -310,6 +321,8 @@ def verify(
                 lang,
             )
         )
+        if again.device_note is not None:
+            console.print("  " + text(again.device_note, lang), soft_wrap=True)
     if as_json:  # after --rerun, whose disagreement fails the bundle
         import json
 
@@ -334,6 +347,10 @@ def _rerun(bundle: Path, n: int, seed: int | None) -> Rerun:
             bundle, unreadable(exc, AUDIT_REPORT), getattr(exc, "hint", "") or ""
         ) from None
     if again.problems:
+        hint = _("the audit log was altered, or it is not of this model")
+        if again.device_note is not None:  # the likelier cause first
+            hint = _("{device}; or the audit log was altered, or it is not of this model",
+                     device=again.device_note)  # fmt: skip
         raise failed_alone(
             bundle,
             _(
@@ -343,7 +360,7 @@ def _rerun(bundle: Path, n: int, seed: int | None) -> Rerun:
                 seed=str(again.seed),
                 problems=shorten(again.problems),
             ),
-            _("the audit log was altered, or it is not of this model"),
+            hint,
         )
     return again
 
@@ -471,9 +488,9 @@ def openness_rate(
     import json
 
     from gemeingut.errors import InputError
-    from gemeingut.release.openness.foreign_indices import indices_said
+    from gemeingut.release.openness.indices_said import bundle_indices_said, indices_said
     from gemeingut.release.openness.mof import explained
-    from gemeingut.release.openness.rate import rate_path
+    from gemeingut.release.openness.rate import rate_path, rated_bundle
     from gemeingut.release.openness.result import gate_said
 
     # A folder as --out is named as one by the writer.
@@ -497,7 +514,9 @@ def openness_rate(
     for check in result["checks"]:
         console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
     _print_needs(result, lang)
-    for line in indices_said(result, lang):
+    bundle = rated_bundle(folder)
+    said = bundle_indices_said(bundle, lang) if bundle is not None else indices_said(result, lang)
+    for line in said:
         console.print(escape(line), soft_wrap=True)
     _point_to_bundle(folder, lang)
 

@@ -5,12 +5,18 @@ with `license_name: llama3` names the Llama 3 licence by its Hub id. Each Llama 
 family is one licence under several names; the OpenRAIL members are different licences (each
 with its own Attachment A), so only the family's own name `openrail` agrees with any of them,
 and two members agree only with themselves. Agreeing makes no licence open
-(`release/openness/use_restrictions.py` says why).
+(`release/openness/use_restrictions.py` says why). Whole expressions agree by SPDX meaning
+(`MIT AND Apache-2.0` is `apache-2.0 AND MIT`): this is the one test of "the same licence" for
+a card, a LICENSE file, a GGUF file and a licence the user states for a base model.
 """
 
 from __future__ import annotations
 
 import re
+
+from license_expression import ExpressionError, get_spdx_licensing
+
+from gemeingut.data.licenses import parse_expression
 
 # Checked in order: a more specific version first ("llama3.1" before "llama3").
 _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -30,6 +36,7 @@ _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # Families of several different licences: a member agrees with the family's name, not with
 # another member.
 _SEVERAL = frozenset({"openrail"})
+_licensing = get_spdx_licensing()
 
 
 def _normal(key: str) -> str:
@@ -44,9 +51,24 @@ def licence_family(key: str) -> str | None:
 
 
 def same_licence(first: str, second: str) -> bool:
-    """Whether two licence ids name one licence (or one names the family the other is of)."""
-    if first.lower() == second.lower():
+    """Whether two licence ids name one licence (or one names the family the other is of), or
+    two SPDX expressions the same terms."""
+    first, second = first.strip(), second.strip()
+    if first.lower() == second.lower() or _same_family(first, second):
         return True
+    try:
+        one, other = parse_expression(first), parse_expression(second)
+    except ExpressionError:
+        return False
+    if one is None or other is None:
+        return one is other
+    return _licensing.is_equivalent(one, other)
+
+
+def _same_family(first: str, second: str) -> bool:
+    """Two single ids of one family (an expression such as `llama3 AND MIT` is no member)."""
+    if any(char.isspace() or char in "()" for char in first + second):
+        return False
     family = licence_family(first)
     if family is None or family != licence_family(second):
         return False

@@ -18,6 +18,7 @@ from typing import Any
 
 from license_expression import OR, ExpressionError, get_spdx_licensing
 
+from gemeingut.data.licence_families import same_licence
 from gemeingut.data.licenses import Obligation, decide, parse_expression
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
@@ -173,7 +174,7 @@ def _license(named: NamedLicence, stated: str | None, own: bool) -> tuple[str | 
         )
     if named.licence is None:
         return (stated, "stated") if stated else (None, OWN_MODEL if own else "none")
-    if stated and not _same_licence(stated, named.licence):
+    if stated and not same_licence(stated, named.licence):
         raise InputError(
             _(
                 "--base-license {stated} contradicts the base model's own licence {named} "
@@ -188,16 +189,6 @@ def _license(named: NamedLicence, stated: str | None, own: bool) -> tuple[str | 
 
 
 _SOURCE_NAMES = {"card": _("model card"), "LICENSE file": _("LICENSE file")}
-
-
-def _same_licence(first: str, second: str) -> bool:
-    try:
-        one, other = parse_expression(first), parse_expression(second)
-    except ExpressionError:
-        return first.strip().lower() == second.strip().lower()
-    if one is None or other is None:
-        return one is other
-    return _licensing.is_equivalent(one, other)
 
 
 def unchanged_artifact(path: Path) -> None:

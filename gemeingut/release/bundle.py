@@ -179,6 +179,8 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
         # The technical report and AI Act summary follow it too (before, they were English).
         "report_language": release.document_language,
         "authors": release.authors,
+        # only when given: a bundle without it is what it was before the setting existed
+        **({"contact": release.contact.strip()} if release.contact.strip() else {}),
         "commercial_use": release.commercial_use,
         "treatment": "instruct fine-tuned" if fine_tuned else "pre-trained",
     }

@@ -178,6 +178,8 @@ def release_settings(bundle: Path) -> dict[str, Any]:
     }
     if "document_language" in info:  # written by code that has the setting
         settings["document_language"] = info["document_language"]
+    if "contact" in info:  # stated at release
+        settings["contact"] = info["contact"]
     if "base_hub_id" in info:  # stated at release
         settings["base_hub_id"] = info["base_hub_id"]
     return settings

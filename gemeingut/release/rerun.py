@@ -4,7 +4,9 @@ N of the bias pairs in `audit/logs/bias.jsonl` are scored again with the bundle'
 the precision the audit recorded, on the pairs of the suite in the bundle's own code snapshot,
 and compared with the logged values. This shows that the published numbers come from this
 model and these pairs, without re-running the whole audit. It needs torch (the rest of
-`verify` does not), so it runs only when asked for.
+`verify` does not), so it runs only when asked for. The re-run is on the CPU, where the
+tolerance was measured; an audit the report records on another device (a GPU rounds bf16
+otherwise) is said, so a difference beyond the tolerance names its likely cause.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
 # the former 0.25 let a +0.2 shift of every pair pass.
 TOLERANCE = {"fp32": 1e-3, "bf16": 0.05}
 SHIPPED_SUITE = "gemeingut bias/"
+RERUN_DEVICE = "cpu"  # every verifier has one: the same numbers everywhere
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Rerun:
     tolerance: float
     problems: list[Message]
     seed: int  # draws the sample: `--seed` repeats it
+    device_note: Message | None = None  # the audit ran elsewhere than this re-run
 
 
 def new_seed() -> int:
@@ -94,7 +98,28 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
         for key in ("delta", "sentence_delta")
         if abs(old[key] - again[old["id"]][key]) > tolerance
     ]
-    return Rerun(len(sample), len(logged), tolerance, problems, seed)
+    note = device_note(report["model"], precision)
+    return Rerun(len(sample), len(logged), tolerance, problems, seed, note)
+
+
+def device_note(model: dict, precision: str) -> Message | None:
+    """What to know when the audit's recorded device (`report.json` → model.device) is not the
+    re-run's: its numbers may differ by more than the CPU's spread, for that reason alone."""
+    recorded = str(model.get("device") or "")
+    if recorded == RERUN_DEVICE:
+        return None
+    if not recorded:
+        return _(
+            "the audit report records no device; this re-run scores on the CPU ({precision}), "
+            "so a difference may also come from the device",
+            precision=precision,
+        )
+    return _(
+        "the audit scored on {device} ({precision}), this re-run on the CPU: the tolerance was "
+        "measured CPU against CPU, so a difference may come from the device",
+        device=recorded,
+        precision=precision,
+    )
 
 
 def shipped_suite(bundle: Path, suite_name: str) -> Path | None:
@@ -129,7 +154,7 @@ def _score(
         model.get("name", "model"),
         model.get("lineage", ""),
         precision=precision,
-        device="cpu",
+        device=RERUN_DEVICE,
     )
     with tempfile.TemporaryDirectory(prefix="gemeingut-rerun-") as tmp:
         records = score_pairs(target, [pairs[i] for i in ids], ItemLog(Path(tmp) / "bias.jsonl"))

@@ -84,16 +84,31 @@ _CC_KINDS = {
 }
 _CC_VERSIONS: dict[str, Message | str] = {
     "4.0": "4.0 International",
-    "3.0": "3.0 Unported",
-    "3.0-DE": _("3.0 Germany"),
-    "3.0-AT": _("3.0 Austria"),
     "2.5": _("2.5 Generic"),
     "2.0": _("2.0 Generic"),
     "1.0": _("1.0 Generic"),
 }
+# Version 3.0 words two elements as 4.0 does not: "NoDerivs" (German "Keine Bearbeitung",
+# 4.0 "Keine Bearbeitungen") and, in German, "Nicht-kommerziell" (4.0 "Nicht kommerziell").
+_CC_3_KINDS = {
+    "BY": _("Creative Commons Attribution 3.0 {port}"),
+    "BY-SA": _("Creative Commons Attribution-ShareAlike 3.0 {port}"),
+    "BY-ND": _("Creative Commons Attribution-NoDerivs 3.0 {port}"),
+    "BY-NC": _("Creative Commons Attribution-NonCommercial 3.0 {port}"),
+    "BY-NC-SA": _("Creative Commons Attribution-NonCommercial-ShareAlike 3.0 {port}"),
+    "BY-NC-ND": _("Creative Commons Attribution-NonCommercial-NoDerivs 3.0 {port}"),
+}
+_CC_3_PORTS: dict[str, Message | str] = {
+    "3.0": "Unported",
+    "3.0-DE": _("Germany"),
+    "3.0-AT": _("Austria"),
+}
 for _kind, _message in _CC_KINDS.items():
     for _version, _said in _CC_VERSIONS.items():
         _NAMED[f"CC-{_kind}-{_version}"] = Message(_message.msgid, {"version": _said})
+for _kind, _message in _CC_3_KINDS.items():
+    for _version, _said in _CC_3_PORTS.items():
+        _NAMED[f"CC-{_kind}-{_version}"] = Message(_message.msgid, {"port": _said})
 _BY_KEY = {key.lower(): name for key, name in _NAMED.items()}
 
 

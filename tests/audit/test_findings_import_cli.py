@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gemeingut.audit.findings import read_findings
 from tests.test_cli import invoke
 
 HEADER = "category,prompt,response,reporter\n"
@@ -42,3 +43,26 @@ def test_the_import_reports_in_english_where_asked(
     submissions.write_text(HEADER + ROW, encoding="utf-8")
     said = _import(submissions, into)
     assert f"✓ 1 finding added (0 duplicates among them); {into} now holds 1 finding" in said
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", {"confirmed": "bestätigt", "rejected": "abgelehnt", "new": "neu"}),
+        ("en", {"confirmed": "confirmed", "rejected": "rejected", "new": "new"}),
+    ],
+)
+def test_the_triage_names_the_status_in_the_readers_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, said: dict[str, str]
+) -> None:
+    monkeypatch.setenv("GEMEINGUT_LANG", language)
+    into = tmp_path / "befunde.jsonl"
+    submissions = tmp_path / "kampagne.csv"
+    submissions.write_text(HEADER + ROW, encoding="utf-8")
+    _import(submissions, into)
+    [finding] = read_findings(into)
+    finding_word = {"de": "Befund", "en": "Finding"}[language]
+    for status, name in said.items():
+        result = invoke("audit", "findings", "triage", into, finding["id"], "--status", status)
+        assert result.exit_code == 0, result.output
+        assert " ".join(result.stderr.split()) == f"✓ {finding_word} {finding['id']}: {name}"

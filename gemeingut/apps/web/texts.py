@@ -162,17 +162,20 @@ TEXTS: dict[str, Message] = {
     "unreachable": _("The server could not be reached. Check the connection and try again."),
     "unreadable": _("The server's answer could not be read. Try again."),
     "trace_heading": _("Where does this phrase occur in the training data?"),
+    # `{tokens}` is `trace_tokens` (or `trace_tokens_one`), counted apart from the documents
     "trace_help": _(
-        "The model learnt from {documents} documents ({tokens} tokens). Parts of your text "
-        "that occur word for word in them are shown with the document and its licence.",
+        "The model learnt from {documents} documents ({tokens}). Parts of your text that "
+        "occur word for word in them are shown with the document and its licence.",
         documents="{documents}",
         tokens="{tokens}",
     ),
     "trace_help_one": _(
-        "The model learnt from 1 document ({tokens} tokens). Parts of your text that occur "
-        "word for word in it are shown with the document and its licence.",
+        "The model learnt from 1 document ({tokens}). Parts of your text that occur word for "
+        "word in it are shown with the document and its licence.",
         tokens="{tokens}",
     ),
+    "trace_tokens": _("{count} tokens", count="{count}"),
+    "trace_tokens_one": _("1 token"),
     "trace_label": _("Text to look for"),
     "trace_search": _("Look it up"),
     "trace_none": _("No part of this text occurs word for word in the training data."),

@@ -5,7 +5,8 @@ its rating's components and checks, its card, config and files.
 Nothing is taken on the publisher's word: a parameter whose evidence is not in the folder is
 closed and an indicator not met, with the reason; a link in the card (a code repository, a
 paper on arXiv) counts as partial at most, since what it leads to is not checked offline. Every
-note is a message: English in the JSON or YAML, the reader's language on the screen.
+note is a message: English in the JSON or YAML, the reader's language on the screen
+(`indices_said.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import reduce
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import Message, _, recorded, text
+from gemeingut.i18n import Message, _, recorded
 from gemeingut.model.card_header import CARD_FILE, Card
 from gemeingut.release.openness.evidence import parameter_count
 from gemeingut.release.openness.file_content import joined
@@ -350,77 +351,3 @@ def _parameters(folder: Path, weights: dict[str, Any]) -> int | None:
         return parameter_count(folder)
     except (OSError, struct.error, ValueError, KeyError, TypeError):
         return None
-
-
-# The index's parameters and grades, and the FMTI's indicators, as a person reads them (the
-# records keep the indices' own English keys and names).
-OSAI_PARAMETERS = {
-    "datasources_basemodel": _("Base model data"),
-    "datasources_endmodel": _("End user model data"),
-    "weights_basemodel": _("Base model weights"),
-    "weights_endmodel": _("End user model weights"),
-    "trainingcode": _("Training code"),
-    "code": _("Code documentation"),
-    "hardware_architecture": _("Hardware architecture"),
-    "preprint": _("Preprint"),
-    "paper": _("Peer-reviewed paper"),
-    "modelcard": _("Model card"),
-    "datasheet": _("Datasheet"),
-    "package": _("Package"),
-    "api": _("API and meta prompts"),
-    "licenses": _("Licences"),
-}
-GRADES = {"open": _("open"), "partial": _("partial"), "closed": _("closed"),
-          "": _("not applicable")}  # fmt: skip
-INDICATORS = {
-    "Data sources": _("Data sources"),
-    "Data license": _("Data licence"),
-    "Data curation": _("Data curation"),
-    "Compute hardware": _("Compute hardware"),
-    "Core frameworks": _("Core frameworks"),
-    "Input modality": _("Input modality"),
-    "Output modality": _("Output modality"),
-    "Model components": _("Model components"),
-    "Model size": _("Model size"),
-    "Model architecture": _("Model architecture"),
-    "Centralized model documentation": _("Centralised model documentation"),
-    "Full external model access": _("Full external model access"),
-    "Capabilities description": _("Capabilities description"),
-    "Evaluation of capabilities": _("Evaluation of capabilities"),
-    "External reproducibility of capabilities evaluation": _(
-        "External reproducibility of capabilities evaluation"
-    ),
-    "Model License": _("Model licence"),
-}
-
-
-def indices_said(result: dict[str, Any], language: str) -> list[str]:
-    """The two indices of a folder's rating as lines for a person (none for a bundle's, whose
-    indices are files of the bundle): each parameter with its grade and why, the FMTI's count
-    and each indicator not met with why."""
-    index, fmti = result.get("osai_index"), result.get("fmti")
-    if index is None or fmti is None:
-        return []
-    lines = ["  " + text(_("European Open Source AI Index (osai-index.eu):"), language)]
-    for key, label in OSAI_PARAMETERS.items():
-        grade = index[key]
-        said = _(
-            "{parameter}: {grade} ({notes})",
-            parameter=label,
-            grade=GRADES.get(grade["class"], grade["class"]),
-            notes=grade["notes"],
-        )
-        lines.append("    " + text(said, language))
-    counted = _(
-        "Foundation Model Transparency Index: {met} of {listed} indicators a folder can show "
-        "are met",
-        met=fmti["met"],
-        listed=fmti["listed"],
-    )
-    lines.append("  " + text(counted, language))
-    for row in fmti["indicators"]:
-        if not row["met"]:
-            name = INDICATORS.get(row["indicator"], row["indicator"])
-            lines.append("    " + text(_("not met: {indicator}: {detail}", indicator=name,
-                                       detail=row["detail"]), language))  # fmt: skip
-    return lines

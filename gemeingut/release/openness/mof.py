@@ -164,7 +164,7 @@ def mof_document(
         "architecture": "transformer decoder",
         "treatment": release.get("treatment", "pre-trained"),
         "producer": ", ".join(release.get("authors") or []) or UNDISCLOSED,
-        "contact": "",
+        "contact": str(release.get("contact") or ""),
         "license": {
             kind: {"name": name, "path": path}
             for kind, (name, path) in {

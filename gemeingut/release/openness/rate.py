@@ -14,8 +14,8 @@ from gemeingut.release.manifest import MANIFEST
 
 def rate_path(path: Path, base: Path | None = None) -> dict[str, Any]:
     """`base`: the folder of the base model a fine-tune names (a bundle holds its own)."""
-    bundle = locate_bundle(path)
-    if (bundle / MANIFEST).is_file() and (bundle / RELEASE_INFO).is_file():
+    bundle = rated_bundle(path)
+    if bundle is not None:
         if base is not None:
             raise InputError(
                 _("--base is for a model folder: the bundle {path} holds its base", path=str(path)),
@@ -29,3 +29,10 @@ def rate_path(path: Path, base: Path | None = None) -> dict[str, Any]:
     from gemeingut.release.openness.foreign import rate_folder
 
     return rate_folder(path, base=base)
+
+
+def rated_bundle(path: Path) -> Path | None:
+    """The gemeingut bundle `path` is (or holds, as a release artifact); None for any other
+    folder, which is rated from what it holds."""
+    bundle = locate_bundle(path)
+    return bundle if (bundle / MANIFEST).is_file() and (bundle / RELEASE_INFO).is_file() else None

@@ -349,8 +349,11 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     sign_in(page, site)
     page.get_by_role("button", name="Blick ins Modell").click()
     assert "hat aus 1 Dokument (" in page.locator("#trace-help").inner_text()  # not "Dokumenten"
-    several = page.evaluate("fill(counted('trace_help', 2), {documents: 2, tokens: 9})")
-    assert several.startswith("Das Modell hat aus 2 Dokumenten (9 Tokens) gelernt.")
+    several = page.evaluate("traceHelp(2, 1)")  # each count with its own singular
+    assert several.startswith("Das Modell hat aus 2 Dokumenten (1 Token) gelernt.")
+    assert page.evaluate("traceHelp(1, 1234)").startswith(
+        "Das Modell hat aus 1 Dokument (1.234 Tokens)"
+    )
     page.get_by_label("Gesuchter Text").fill("Sie beginnt mit der Vollendung der Geburt.")
     page.get_by_role("button", name="Nachsehen").click()
     page.locator("#trace-spans li li").first.wait_for()

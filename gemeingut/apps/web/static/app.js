@@ -375,15 +375,21 @@ $("message").addEventListener("keydown", (event) => {
 });
 
 // --- where a phrase occurs in the training data ------------------------------------------
+// What the index holds, each count with its own singular: never "1 Tokens".
+function traceHelp(documents, tokens) {
+  const lang = document.documentElement.lang;
+  return fill(counted("trace_help", documents), {
+    documents: documents.toLocaleString(lang),
+    tokens: fill(counted("trace_tokens", tokens), { count: tokens.toLocaleString(lang) }),
+  });
+}
+
 async function loadTrace() {
   $("trace-part").hidden = true;
   if (!has("trace")) return;  // this server was started without --trace-data
   try {
     const index = await (await api("/v1/trace")).json();
-    $("trace-help").textContent = fill(counted("trace_help", index.documents), {
-      documents: index.documents.toLocaleString(document.documentElement.lang),
-      tokens: index.tokens.toLocaleString(document.documentElement.lang),
-    });
+    $("trace-help").textContent = traceHelp(index.documents, index.tokens);
     $("trace-part").hidden = false;
   } catch (_) {
     $("trace-part").hidden = true;  // the index cannot be read now: the rest of the view works
