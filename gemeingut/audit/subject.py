@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gemeingut.audit.endpoint import EndpointTarget, endpoint_lineage
@@ -25,6 +24,7 @@ from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
 from gemeingut.i18n import _
+from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_batches
 from gemeingut.serve.runner import default_model_name, resolve_model_dir
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
@@ -123,30 +123,26 @@ def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
     """Documents as {id, text, license, source}, in file order."""
     for file in files:
         if file.suffix == ".parquet":
-            try:
-                parquet = pq.ParquetFile(file)
-            except (pa.ArrowException, OSError) as exc:
-                raise InputError(
-                    _(
-                        "{file} is not a readable Parquet file ({reason})",
-                        file=file,
-                        reason=str(exc),
-                    ),
-                    _("pass curated shards or JSONL"),
-                ) from None
-            names = set(parquet.schema_arrow.names)
-            columns = [c for c in ("id", "text", "license", "source") if c in names]
-            if "text" not in columns:
-                raise InputError(
-                    _("{file} has no `text` column", file=file), _("pass curated shards")
-                )
-            row = 0
-            for batch in parquet.iter_batches(columns=columns, batch_size=1024):
-                for doc in batch.to_pylist():
-                    row += 1
-                    yield _document(doc, f"{file.name}:{row}")
+            yield from _parquet_documents(file)
         else:
             yield from _jsonl_documents(file)
+
+
+def _parquet_documents(file: Path) -> Iterator[dict[str, Any]]:
+    """A damaged shard (its footer or a page) is named in words wherever reading it fails,
+    the same words `verify`'s readers of a bundle's shards use."""
+    try:
+        names = set(pq.ParquetFile(file).schema_arrow.names)
+    except PARQUET_ERRORS:
+        raise InputError(damaged_parquet(str(file)), _("pass curated shards or JSONL")) from None
+    if "text" not in names:
+        raise InputError(_("{file} has no `text` column", file=file), _("pass curated shards"))
+    columns = [c for c in ("id", "text", "license", "source") if c in names]
+    row = 0
+    for batch in parquet_batches(file, str(file), columns):
+        for doc in batch.to_pylist():
+            row += 1
+            yield _document(doc, f"{file.name}:{row}")
 
 
 def _jsonl_documents(file: Path) -> Iterator[dict[str, Any]]:

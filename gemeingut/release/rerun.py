@@ -41,6 +41,8 @@ class Rerun:
     problems: list[Message]
     seed: int  # draws the sample: `--seed` repeats it
     device_note: Message | None = None  # the audit ran elsewhere than this re-run
+    audit_device: str | None = None  # report.json → model.device; None where it records none
+    precision: str = "fp32"  # the audit's, which this re-run scores with too
 
 
 def new_seed() -> int:
@@ -99,7 +101,8 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
         if abs(old[key] - again[old["id"]][key]) > tolerance
     ]
     note = device_note(report["model"], precision)
-    return Rerun(len(sample), len(logged), tolerance, problems, seed, note)
+    recorded = str(report["model"].get("device") or "") or None
+    return Rerun(len(sample), len(logged), tolerance, problems, seed, note, recorded, precision)
 
 
 def device_note(model: dict, precision: str) -> Message | None:

@@ -2,7 +2,8 @@
 `openness rate --json` (English details, the rating's own keys).
 
 `ok`, the signature's verdict, every problem with the file it names and its kind, and the
-rating computed again from the files (MOF class, OSAID gate) where the files could be read.
+rating computed again from the files (MOF class, OSAID gate) where the files could be read;
+with `--rerun`, the sample scored again and the devices the audit and the re-run scored on.
 """
 
 from __future__ import annotations
@@ -47,8 +48,26 @@ def verified_record(checked: Verified, rerun: Rerun | None = None) -> dict[str, 
             "total": rerun.total,
             "seed": rerun.seed,
             "tolerance": rerun.tolerance,
+            "device": _devices(rerun),
         }
     return record
+
+
+def _devices(rerun: Rerun) -> dict[str, Any]:
+    """Where the audit scored and where this re-run did, as a pair a script compares, and the
+    note the text output prints where they differ (the tolerance was measured CPU against
+    CPU): in German, as a person reads it, and in English, as the details above."""
+    from gemeingut.release.rerun import RERUN_DEVICE
+
+    note = rerun.device_note
+    return {
+        "audit": rerun.audit_device,
+        "rerun": RERUN_DEVICE,
+        "precision": rerun.precision,
+        "same": rerun.audit_device == RERUN_DEVICE,
+        "note": None if note is None else text(note, "de"),
+        "note_en": _english(note),
+    }
 
 
 def failed_record(error: BundleFailed) -> dict[str, Any]:

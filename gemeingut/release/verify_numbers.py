@@ -18,11 +18,11 @@ from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TEST_DATA, TRAINING_METADATA
 
 TRAINING = f"{TRAINING_METADATA}/training.json"
@@ -349,7 +349,7 @@ def _last_logged(log: Path, key: str) -> Any:
 def _test_texts(bundle: Path, shards: list[str]) -> Iterator[str]:
     """The test documents in order, streamed a batch at a time (only those counted are read)."""
     for shard in shards:
-        for batch in pq.ParquetFile(bundle / shard).iter_batches(columns=["text"]):
+        for batch in parquet_batches(bundle / shard, shard, ["text"]):
             yield from batch.column(0).to_pylist()
 
 

@@ -13,6 +13,8 @@ from gemeingut.data.licence_texts import likeliest_licence
 from gemeingut.release.openness.foreign import rate_folder
 from tests.test_cli import invoke
 
+pytestmark = pytest.mark.usefixtures("hub_offline")
+
 BASE = "meta-llama/Meta-Llama-3-8B"
 LLAMA3_TEXT = "META LLAMA 3 COMMUNITY LICENSE AGREEMENT\nMeta Llama 3 Version Release Date\n"
 APACHE_TEXT = "                                 Apache License\n   Version 2.0, January 2004\n"
@@ -49,16 +51,6 @@ def _adapter(root: Path, base: str) -> Path:
 
 def _check(result: dict, check_id: str) -> dict:
     return next(c for c in result["checks"] if c["id"] == check_id)
-
-
-@pytest.fixture(autouse=True)
-def _offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No network, and a cache of the test's own (huggingface_hub reads its variables once)."""
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
 
 
 def test_a_fine_tune_whose_base_is_not_here_does_not_count_its_weights_as_open(

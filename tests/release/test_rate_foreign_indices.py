@@ -15,6 +15,8 @@ from gemeingut.model.card_header import named_licence, read_card
 from gemeingut.release.openness.foreign import rate_folder
 from tests.test_cli import invoke
 
+pytestmark = pytest.mark.usefixtures("hub_offline")
+
 STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "mof"
 APACHE_TEXT = "                                 Apache License\n   Version 2.0, January 2004\n"
 DATA_SECTION = """
@@ -54,15 +56,6 @@ def _indicator(result: dict, name: str) -> dict:
 
 def _check(result: dict, check_id: str) -> dict:
     return next(c for c in result["checks"] if c["id"] == check_id)
-
-
-@pytest.fixture(autouse=True)
-def _offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
 
 
 def test_an_open_folder_with_data_information_is_graded_on_all_14_parameters(

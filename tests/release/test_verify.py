@@ -208,7 +208,7 @@ def test_a_byte_changed_in_a_shard_is_named_with_and_without_a_rehashed_manifest
     with pytest.raises(VerifyError, match=rf"geändert: training-data/{shard.name}"):
         verify_bundle(bundle)
     write_manifest(bundle)  # re-hashed: the damaged shard cannot be read to re-check claims
-    with pytest.raises(VerifyError, match=rf"training-data/{shard.name} kann nicht gelesen werden"):
+    with pytest.raises(VerifyError, match=rf"training-data/{shard.name} ist keine lesbare Parquet"):
         verify_bundle(bundle)
 
 

@@ -33,14 +33,17 @@ def test_a_stream_cut_by_its_client_records_and_settles_the_tokens_generated(
     _, key = create_key(engine, "anna")
     set_limits(engine, "user", "anna", tokens_per_day=100_000)
     backend = TransformersBackend(model_dir, model_name="slow")
-    slowed(backend)
     headers = {"authorization": f"Bearer {key}"}
     with serve(create_app(backend, gateway=Gateway(engine))) as url:
         with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
-            whole = http.post(
-                "/v1/chat/completions", json={"model": "slow", "messages": HELLO, "max_tokens": 1}
-            ).json()["usage"]
-            body = {"model": "slow", "messages": HELLO, "max_tokens": MAX_TOKENS, "stream": True}
+            greedy = {"model": "slow", "messages": HELLO, "max_tokens": MAX_TOKENS}
+            greedy["temperature"] = 0
+            whole = http.post("/v1/chat/completions", json=greedy).json()["usage"]
+            # greedy, this prompt runs to max_tokens: its stream cannot end before the client
+            # leaves (a sampled one could draw the end of text first and be a 200)
+            assert whole["completion_tokens"] == MAX_TOKENS, whole
+            slowed(backend)
+            body = greedy | {"stream": True}
             with http.stream("POST", "/v1/chat/completions", json=body) as response:
                 # role chunk, blank, first piece, blank, second piece: then the client leaves
                 list(itertools.islice(response.iter_lines(), 5))

@@ -123,6 +123,7 @@ TEXTS: dict[str, Message] = {
         "␣ stands for a space: most tokens begin with the space before their word, so “ Haus” "
         "and “Haus” are different tokens."
     ),
+    "tokens_signs": _("↵ stands for a line break, ⇥ for a tab."),
     "space_word": _("space"),
     "next_caption": _("The likeliest next tokens, with the model's probabilities"),
     "next_exact": _(
@@ -179,7 +180,9 @@ TEXTS: dict[str, Message] = {
     "trace_label": _("Text to look for"),
     "trace_search": _("Look it up"),
     "trace_none": _("No part of this text occurs word for word in the training data."),
-    "trace_found": _("Parts found in the training data: {count}.", count="{count}"),
+    # a count, not "Stellen in den Trainingsdaten: 1.", which reads as a numbered point
+    "trace_found": _("{count} parts of the text occur in the training data.", count="{count}"),
+    "trace_found_one": _("One part of the text occurs in the training data."),
     "trace_span": _(
         "“{text}”, {occurrences} times, for example in:",
         text="{text}",
@@ -211,7 +214,7 @@ TEXTS: dict[str, Message] = {
     # a draft section's note, by the `status` of its citation check
     "section_not_checked": _("Not checked:"),
     "section_unsupported": _("Evidence does not hold:"),
-    "section_no_citation": _("Without evidence:"),
+    "section_no_citation": _("Without evidence: this section cites none of the sources."),
     "sources": _("Sources"),
     "tab_tender": _("Check a tender"),
     "tender_heading": _("Check a tender against procurement law"),

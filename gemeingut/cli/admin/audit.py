@@ -27,6 +27,7 @@ from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, current_language, plural, text
+from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def audit_export(
     from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
 
     if format not in ("jsonl", "csv"):
-        raise InputError(_("unknown format {name!r}", name=format), _("jsonl or csv"))
+        raise InputError(_("unknown format '{name}'", name=visible(format)), _("jsonl or csv"))
     start = point_in_time(since, future=False, option="--since") if since is not None else None
     end = (
         point_in_time(until, future=False, option="--until", day_end=True)
@@ -154,7 +155,7 @@ def _key_asked(engine: Engine, key: str) -> str:
         if found is not None:
             return found
     raise InputError(
-        _("no key {id!r}", id=key),
+        _("no key '{id}'", id=visible(key)),
         _("give a key id (`gemeingut admin keys list`) or the pseudonym an export shows (k-…)"),
     )
 
@@ -179,7 +180,10 @@ def _operator_asked(engine: Engine, by: str) -> str:
         ).scalar_one_or_none()
     if found is None:
         raise InputError(
-            _("the audit log holds no administrator's act by the operator {name!r}", name=by),
+            _(
+                "the audit log holds no administrator's act by the operator '{name}'",
+                name=visible(by),
+            ),
             _(
                 "give the name they acted as: their account on the machine that ran "
                 "`gemeingut admin`, or what --operator or GEMEINGUT_OPERATOR said (the log "

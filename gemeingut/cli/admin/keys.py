@@ -19,6 +19,7 @@ from gemeingut.cli.app import admin_keys_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.i18n.visible import visible
 
 
 @admin_keys_app.command("create")
@@ -48,7 +49,10 @@ def keys_create(
     blank = next((m for m in model or () if not m.strip()), None)
     if blank is not None:
         raise InputError(
-            _("--model {value!r} names no model: the key could never be used", value=blank),
+            _(
+                "--model '{value}' names no model: the key could never be used",
+                value=visible(blank),
+            ),
             _(
                 "name a model the server serves, e.g. {example}; without --model the key may "
                 "use every model",

@@ -15,6 +15,7 @@ import typer
 from gemeingut.cli.common import say
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
+from gemeingut.i18n.visible import visible
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -66,7 +67,7 @@ def exported_person(engine: Engine, user: str) -> str:
         known = conn.execute(select(users.c.id).where(users.c.name == user)).first()
     if known is None:
         raise InputError(
-            _("{name!r} is no user here (or no longer: a removed person)", name=user),
+            _("'{name}' is no user here (or no longer: a removed person)", name=visible(user)),
             _(
                 "after `users remove` the records of a person remain in the log under their "
                 "pseudonym until the retention deletes them, but their name no longer leads "

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.i18n.visible import visible
 from gemeingut.serve.limits import MOST_DAYS
 
 DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -67,7 +68,11 @@ def point_in_time(value: str, future: bool, option: str, day_end: bool = False) 
         raise out_of_range from None
     except ValueError:
         raise InputError(
-            _("{option}: {value!r} is neither a duration nor a date", option=option, value=value),
+            _(
+                "{option}: '{value}' is neither a duration nor a date",
+                option=option,
+                value=visible(value),
+            ),
             _(
                 "write e.g. 30d, 12h, 31.01.2027, 31.01.2027 18:00, 2027-01-31 or "
                 "2027-01-31T08:00+01:00"

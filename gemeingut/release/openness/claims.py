@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, text
 from gemeingut.json_records import why_unreadable
+from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.card import hub_licence
 from gemeingut.release.card_phrases import (
     bundle_language,
@@ -297,7 +297,7 @@ def _split_counts(bundle: Path) -> dict[str, tuple[int, int, int]]:
         docs = chars = size = 0
         for shard in sorted((bundle / folder).glob(f"{split}-*.parquet")):
             try:
-                for batch in pq.ParquetFile(shard).iter_batches(columns=["text"]):
+                for batch in parquet_batches(shard, f"{folder}/{shard.name}", ["text"]):
                     texts = batch.column(0)
                     docs += len(texts)
                     chars += pc.sum(pc.utf8_length(texts)).as_py() or 0

@@ -17,11 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.layout import MODEL, TRAINING_DATA, TRAINING_METADATA
 
 TRAIN_SHARDS = f"{TRAINING_DATA}/train-*.parquet"
@@ -94,7 +94,7 @@ def _counted(
     encoder = _tokenizer(Path(tokenizer[0])) if tokenizer else None
     documents = size = tokens = 0
     for path, _size, _mtime in shards:
-        for batch in pq.ParquetFile(path).iter_batches(columns=["text"], batch_size=1024):
+        for batch in parquet_batches(Path(path), f"{TRAINING_DATA}/{Path(path).name}", ["text"]):
             texts = batch.column(0)
             documents += len(texts)
             size += pc.sum(pc.binary_length(texts)).as_py() or 0

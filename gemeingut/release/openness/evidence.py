@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
 from gemeingut.json_records import why_unreadable
+from gemeingut.parquet_records import parquet_table
 from gemeingut.release.layout import (
     MODEL,
     RELEASE_INFO,
@@ -144,17 +143,7 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
             continue
         rel = shard.relative_to(bundle).as_posix()
         found.files.append(rel)
-        try:
-            table = pq.read_table(shard, columns=["license", "source"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise VerifyError(
-                _(
-                    "{file}: cannot read the licence of its documents ({error})",
-                    file=rel,
-                    error=str(exc),
-                ),
-                _("every shard needs `license` and `source` columns; obtain an unmodified copy"),
-            ) from None
+        table = parquet_table(shard, rel, ["license", "source"])  # damaged: named, in words
         pairs = Counter(zip(table["license"].to_pylist(), table["source"].to_pylist(), strict=True))
         for (licence, source), count in pairs.items():
             found.add(licence or "NOASSERTION", source or "unknown", count, rel)

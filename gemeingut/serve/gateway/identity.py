@@ -12,15 +12,17 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.i18n.visible import visible
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
@@ -85,7 +87,7 @@ def add_user(engine: Engine, name: str, group_names: tuple[str, ...] = ()) -> in
             ).inserted_primary_key[0]
         except IntegrityError:
             raise InputError(
-                _("user {name!r} exists already", name=name), _("pick another name")
+                _("user '{name}' exists already", name=visible(name)), _("pick another name")
             ) from None
         for group in group_names:
             _join(conn, user_id, group)
@@ -101,9 +103,9 @@ def _refuse_case_twin(conn: Connection, name: str) -> None:
     if twin is not None:
         raise InputError(
             _(
-                "user {name!r} differs from the existing {other!r} only by case",
-                name=name,
-                other=twin,
+                "user '{name}' differs from the existing '{other}' only by case",
+                name=visible(name),
+                other=visible(twin),
             ),
             _("use the existing name"),
         )
@@ -116,7 +118,7 @@ def add_group(engine: Engine, name: str) -> None:
             conn.execute(groups.insert().values(name=name, created_at=utcnow()))
         except IntegrityError:
             raise InputError(
-                _("group {name!r} exists already", name=name), _("pick another name")
+                _("group '{name}' exists already", name=visible(name)), _("pick another name")
             ) from None
 
 
@@ -344,7 +346,9 @@ def revoke_key(engine: Engine, key_id: str) -> None:
             .values(revoked_at=utcnow())
         )
     if done.rowcount != 1:
-        raise InputError(_("no active key {id!r}", id=key_id), _("see `gemeingut admin keys list`"))
+        raise InputError(
+            _("no active key '{id}'", id=visible(key_id)), _("see `gemeingut admin keys list`")
+        )
 
 
 def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
@@ -363,7 +367,7 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
         ).rowcount
         if taken != 1:
             raise InputError(
-                _("no active key {id!r}", id=old_id), _("see `gemeingut admin keys list`")
+                _("no active key '{id}'", id=visible(old_id)), _("see `gemeingut admin keys list`")
             )
         old = conn.execute(select(api_keys).where(api_keys.c.id == old_id)).mappings().one()
         if old["expires_at"] is not None and old["expires_at"] <= now:  # rolls the revoke back
@@ -488,20 +492,7 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
         )
         if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(secret)):
             raise AuthError(401, _("the API key is not valid"), "invalid_api_key")
-        if row["revoked_at"] is not None:
-            raise AuthError(
-                401, _("the API key {key_id} was revoked", key_id=key_id), "revoked_api_key"
-            )
-        if row["expires_at"] is not None and row["expires_at"] <= now:
-            raise AuthError(
-                401,
-                _(
-                    "the API key {key_id} expired on {when} UTC",
-                    key_id=key_id,
-                    when=f"{row['expires_at']:%Y-%m-%d %H:%M}",
-                ),
-                "expired_api_key",
-            )
+        refuse_unusable(key_id, row, now)
         if row["disabled"]:
             raise AuthError(
                 403, _("the user of key {key_id} is disabled", key_id=key_id), "user_disabled"
@@ -520,6 +511,28 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
         with writing(engine) as conn:
             conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
     return principal
+
+
+def refuse_unusable(key_id: str, row: Mapping[str, Any] | None, now: datetime) -> None:
+    """A 401 for a key that may not be used at `now`: gone (its person was removed), revoked
+    or expired. `row`: the key's `revoked_at` and `expires_at`. `authenticate` asks when a
+    request comes, `quotas.reserve` again when the request takes its quota."""
+    if row is None:
+        raise AuthError(401, _("the API key is not valid"), "invalid_api_key")
+    if row["revoked_at"] is not None:
+        raise AuthError(
+            401, _("the API key {key_id} was revoked", key_id=key_id), "revoked_api_key"
+        )
+    if row["expires_at"] is not None and row["expires_at"] <= now:
+        raise AuthError(
+            401,
+            _(
+                "the API key {key_id} expired on {when} UTC",
+                key_id=key_id,
+                when=f"{row['expires_at']:%Y-%m-%d %H:%M}",
+            ),
+            "expired_api_key",
+        )
 
 
 def _digest(secret: str) -> str:
@@ -545,7 +558,11 @@ def _valid_name(name: str, kind: str) -> str:
         )
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
         raise InputError(
-            _("the {what} {name!r} contains a control character", what=what, name=name),
+            _(
+                "the {what} '{name}' contains a control character",
+                what=what,
+                name=visible(name),
+            ),
             allowed,
         )
     return name
@@ -555,7 +572,8 @@ def _user_id(conn: Connection, user: str) -> int:
     found = conn.execute(select(users.c.id).where(users.c.name == user)).scalar()
     if found is None:
         raise InputError(
-            _("no user {name!r}", name=user), _("create it with `gemeingut admin users add`")
+            _("no user '{name}'", name=visible(user)),
+            _("create it with `gemeingut admin users add`"),
         )
     return int(found)
 
@@ -564,7 +582,8 @@ def _group_id(conn: Connection, group: str) -> int:
     found = conn.execute(select(groups.c.id).where(groups.c.name == group)).scalar()
     if found is None:
         raise InputError(
-            _("no group {name!r}", name=group), _("create it with `gemeingut admin groups add`")
+            _("no group '{name}'", name=visible(group)),
+            _("create it with `gemeingut admin groups add`"),
         )
     return int(found)
 

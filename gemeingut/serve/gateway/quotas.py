@@ -42,7 +42,8 @@ from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, upda
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.serve.gateway.identity import AuthError, Principal
+from gemeingut.i18n.visible import visible
+from gemeingut.serve.gateway.identity import Principal, refuse_unusable
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
@@ -95,13 +96,13 @@ def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) ->
     """Set (or with None, lift) limits of one key, user or group; other limits stay."""
     if kind not in SUBJECT_KINDS:
         raise InputError(
-            _("unknown subject kind {kind!r}", kind=kind),
+            _("unknown subject kind '{kind}'", kind=visible(kind)),
             _("one of {choices}", choices=", ".join(SUBJECT_KINDS)),
         )
     for name, value in limits.items():
         if name not in LIMITS:
             raise InputError(
-                _("unknown limit {name!r}", name=name),
+                _("unknown limit '{name}'", name=visible(name)),
                 _("one of {choices}", choices=", ".join(LIMITS)),
             )
         if value is not None and not 0 <= value <= MOST[name]:
@@ -170,7 +171,9 @@ def reserve(
 ) -> Reservation:
     """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
     that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full,
-    `AuthError` says that the key was revoked (or rotated) after it was authenticated.
+    `AuthError` says that the key was revoked (or rotated), or expired, after it was
+    authenticated: checked in the transaction that reserves, whichever limits apply (none
+    too), by one read of the key's row, which is locked only where the key has limits.
     `answers`: whether the request generates text (embeddings and the lens count their input
     only, and have no max_tokens to lower)."""
     reservation = Reservation(tokens=tokens)
@@ -179,6 +182,7 @@ def reserve(
     limited = or_(*(_is_subject(quota_limits, k, s) for k, s in subjects))
     with reading(engine) as conn:
         if conn.execute(select(quota_limits.c.subject).where(limited).limit(1)).first() is None:
+            _refuse_unusable(conn, principal.key_id, now)
             return reservation  # no limit applies: nothing to take, no write lock to wait for
     with writing(engine) as conn:
         rows = (
@@ -191,7 +195,9 @@ def reserve(
             .all()
         )  # read to the end: a refusal below must leave no statement open
         if any(row["subject_kind"] == "key" for row in rows):
-            _hold_key(conn, principal.key_id, still_valid=True)
+            _hold_key(conn, principal.key_id, valid_at=now)
+        else:  # no counter of the key's own that a rotation would copy: nothing to lock
+            _refuse_unusable(conn, principal.key_id, now)
         for row in rows:
             kind, limited_subject = row["subject_kind"], row["subject"]
             who = _subject_named(kind, limited_subject, principal.user)
@@ -330,7 +336,7 @@ def settle(
         if kind == "key"
     }
     for key_id in sorted(key_ids):  # one key; a reservation has no other
-        _hold_key(conn, key_id, still_valid=False)
+        _hold_key(conn, key_id, valid_at=None)
     if refused_unworked:
         for kind, subject, window in reservation.request_windows:
             conn.execute(
@@ -431,27 +437,43 @@ def prune_counters(engine: Engine, now: datetime) -> int:
     return done.rowcount
 
 
-def _hold_key(conn: Connection, key_id: str, still_valid: bool) -> None:
+def _hold_key(conn: Connection, key_id: str, valid_at: datetime | None) -> None:
     """Lock the key's row before its counters, as `identity.rotate_key` does before it copies
     them to the new key: a reservation or settlement on the old key then commits either
     before the copy (which carries it) or after (and sees the key revoked, or gives back the
     stream place on the new key too). Without it, PostgreSQL lets both go on at once: a
     request that authenticated just before the rotation takes from counters nobody reads any
     more, and a stream that ends during it leaves its place on the new key for the whole
-    lease. `still_valid`: a key revoked (or rotated) since the request authenticated is a 401
-    now, not a reservation on counters that no longer count."""
+    lease. `valid_at`: a key revoked (or rotated) or expired since the request authenticated
+    is a 401 now, not a reservation on counters that no longer count."""
+    usable = (
+        [
+            api_keys.c.revoked_at.is_(None),
+            or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > valid_at),
+        ]
+        if valid_at is not None
+        else []
+    )
     held = conn.execute(
         update(api_keys)
-        .where(
-            api_keys.c.id == key_id,
-            *([api_keys.c.revoked_at.is_(None)] if still_valid else []),
-        )
+        .where(api_keys.c.id == key_id, *usable)
         .values(revoked_at=api_keys.c.revoked_at)  # changes nothing: it takes the row lock
     ).rowcount
-    if still_valid and held != 1:
-        raise AuthError(
-            401, _("the API key {key_id} was revoked", key_id=key_id), "revoked_api_key"
+    if valid_at is not None and held != 1:
+        _refuse_unusable(conn, key_id, valid_at)  # says why: revoked, expired or gone
+
+
+def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
+    """A 401 where the key was revoked, expired or removed since the request authenticated:
+    one read by primary key, in the caller's transaction."""
+    row = (
+        conn.execute(
+            select(api_keys.c.revoked_at, api_keys.c.expires_at).where(api_keys.c.id == key_id)
         )
+        .mappings()
+        .first()
+    )
+    refuse_unusable(key_id, row, now)
 
 
 def _take_stream(
@@ -529,9 +551,9 @@ def _check_subject(conn: Connection, kind: str, subject: str) -> None:
     column = {"key": api_keys.c.id, "user": users.c.name, "group": groups.c.name}[kind]
     if conn.execute(select(column).where(column == subject)).first() is None:
         missing = {
-            "key": _("no key {name!r}", name=subject),
-            "user": _("no user {name!r}", name=subject),
-            "group": _("no group {name!r}", name=subject),
+            "key": _("no key '{name}'", name=visible(subject)),
+            "user": _("no user '{name}'", name=visible(subject)),
+            "group": _("no group '{name}'", name=visible(subject)),
         }[kind]
         raise InputError(missing, _("see {command}", command=f"`gemeingut admin {kind}s list`"))
 

@@ -183,6 +183,10 @@ def test_spaces_and_slider_values_are_said_as_they_are_shown(page, site: dict) -
     spaced = page.locator("#tokens li", has_text="␣").first
     shown = spaced.inner_text()
     assert spaced.get_attribute("aria-label") == shown.replace("␣", " Leerzeichen ").strip()
-    assert "␣ steht für ein Leerzeichen" in page.locator("#tokens-result").inner_text()
+    help_text = page.locator("#tokens-result").inner_text()
+    assert "␣ steht für ein Leerzeichen" in help_text
+    # a line break or a tab would show as nothing: a bar with a number and no name
+    assert "↵ steht für einen Zeilenumbruch, ⇥ für einen Tabulator." in help_text
+    assert page.evaluate("visibleToken(' Amt\\n\\t')") == "␣Amt↵⇥"
     page.get_by_label("Temperatur").fill("0.8")
     assert page.get_by_label("Temperatur").get_attribute("aria-valuetext") == "0,8"

@@ -208,7 +208,7 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     page.get_by_label("Kategorie").select_option("bias")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Meldung senden").click()
-    page.get_by_text("Danke: gemeldet als f-").wait_for()
+    page.get_by_text("Danke! Ihr Befund ist unter f-").wait_for()
     [finding] = read_findings(site["findings"])
     assert finding["category"] == "bias" and finding["status"] == "new"
 
@@ -306,6 +306,9 @@ def test_a_pasted_tender_is_checked_with_its_legal_sources(page, site: dict) -> 
     page.locator("#tender-findings li").first.wait_for()
     first = page.locator("#tender-findings li").first.inner_text()
     assert first.startswith("Verstoß:") and "§" in first
+    # only the title is bold: the advice under it is plain text to read
+    advice = page.locator("#tender-findings li").first.locator("p").last
+    assert advice.evaluate("p => getComputedStyle(p).fontWeight") == "400"
     assert "Befunde: " in page.locator("#tender-status").inner_text()
     assert axe_violations(page) == []
 
@@ -323,7 +326,9 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     first_source = page.locator("#draft-sources li").first
     assert first_source.inner_text().startswith("[1] akten/leitfaden.pdf, S. 2")
     # the random model cites nothing: every section says so
-    assert page.locator("#draft-sections .warning").count() == 3
+    # said of the section, once (not "Ohne Beleg: Die Antwort belegt nichts …": no answer here)
+    warnings = page.locator("#draft-sections .warning").all_inner_texts()
+    assert warnings == ["Ohne Beleg: Dieser Abschnitt nennt keine der Quellen."] * 3
     assert "3 Abschnitte, davon 0 mit geprüftem Beleg" in page.locator("#draft-status").inner_text()
     assert axe_violations(page) == []
     opener = first_source.get_by_role("button", name="Quelle anzeigen [1]")
@@ -359,6 +364,12 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     page.locator("#trace-spans li li").first.wait_for()
     assert page.locator("#trace-spans li li").first.inner_text() == "bgb-1 (Lizenz: CC0-1.0)"
     assert "mit der Vollendung der Geburt" in page.locator("#trace-spans p").first.inner_text()
+    # a count said as one, not "Stellen in den Trainingsdaten: 1." (a numbered point)
+    said = page.locator("#trace-status").inner_text()
+    assert said == "Ein Teil des Textes steht in den Trainingsdaten."
+    assert page.evaluate("fill(counted('trace_found', 2), {count: 2})") == (
+        "2 Teile des Textes stehen in den Trainingsdaten."
+    )
     assert axe_violations(page) == []
     page.get_by_label("Gesuchter Text").fill("Sie")  # shorter than any span the trace seeks
     page.get_by_role("button", name="Nachsehen").click()

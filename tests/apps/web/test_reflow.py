@@ -3,7 +3,7 @@ also a 1280-pixel screen at 400 % zoom."""
 
 from __future__ import annotations
 
-from tests.apps.web.conftest import sign_in
+from tests.apps.web.conftest import axe_violations, sign_in
 
 VIEWS = (
     "Chat",
@@ -27,3 +27,21 @@ def test_no_view_scrolls_sideways_at_320_pixels(page, site: dict) -> None:
         if width[0] > width[1]:
             wide[view] = width
     assert wide == {}
+
+
+def test_the_findings_table_scrolls_in_its_own_box_at_320_pixels(page, site: dict) -> None:
+    """Six columns do not fit a phone: the table scrolls in a box the keyboard can reach, and the
+    page does not; the view's heading names the table and is not repeated as a caption."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    sign_in(page, site, site["triage_key"])
+    page.get_by_role("button", name="Befunde", exact=True).click()
+    page.locator("#findings thead").wait_for()
+    width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1]
+    table = page.get_by_role("table", name="Gemeldete Befunde")
+    box = table.locator("xpath=..")
+    assert box.evaluate("box => box.scrollWidth > box.clientWidth && box.tabIndex === 0")
+    assert page.get_by_text("Gemeldete Befunde", exact=True).count() == 1
+    assert axe_violations(page) == []

@@ -68,8 +68,8 @@ def test_tables_speak_german_and_json_keeps_the_column_names(tmp_path: Path) -> 
 def test_operator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     db = tmp_path / "gateway.db"
     for args, message in (
-        (("users", "add", "bert", "--group", "nirgends"), "keine Gruppe 'nirgends'"),
-        (("keys", "create", "--user", "zoe"), "keine Person 'zoe'"),
+        (("users", "add", "bert", "--group", "nirgends"), "keine Gruppe „nirgends“"),
+        (("keys", "create", "--user", "zoe"), "keine Person „zoe“"),
         (("quotas", "set", "--tokens-per-day", "5"), "genau eines von"),
         (("keys", "create", "--user", "x", "--expires", "bald"), "weder eine Dauer noch ein Datum"),
         (("audit", "export", "--format", "xml"), "unbekanntes Format"),

@@ -222,7 +222,7 @@ def test_small_mistakes_are_said(tmp_path: Path) -> None:
     db = tmp_path / "gateway.db"
     admin(db, "users", "add", "anna@amt.de")
     for args, message in (
-        (("keys", "list", "--user", "ghost"), "keine Person 'ghost'"),
+        (("keys", "list", "--user", "ghost"), "keine Person „ghost“"),
         (("users", "add", "ANNA@amt.de"), "nur in Groß- und Kleinschreibung"),
         (
             (

@@ -88,9 +88,9 @@ def test_admin_mistakes_are_input_errors(store_url: str) -> None:
     add_user(engine, "anna")
     with pytest.raises(InputError, match="gibt es schon"):
         add_user(engine, "anna")
-    with pytest.raises(InputError, match="keine Gruppe 'nirgends'"):
+    with pytest.raises(InputError, match="keine Gruppe „nirgends“"):
         add_user(engine, "bert", ("nirgends",))
-    with pytest.raises(InputError, match="keine Person 'zoe'"):
+    with pytest.raises(InputError, match="keine Person „zoe“"):
         create_key(engine, "zoe")
     with pytest.raises(InputError, match="kein aktiver Schlüssel"):
         revoke_key(engine, "000000000000")
@@ -102,7 +102,7 @@ def test_names_say_what_is_wrong_with_them_on_either_store(store_url: str) -> No
     engine = open_store(store_url)
     with pytest.raises(InputError, match="der Gruppenname ist leer"):
         add_group(engine, "  ")
-    with pytest.raises(InputError, match=r"der Name der Person 'a\\x01b' enthält ein Steuerzeich"):
+    with pytest.raises(InputError, match=r"der Name der Person „a\\x01b“ enthält ein Steuerzeich"):
         add_user(engine, "a\x01b")
     add_user(engine, "anna")
     with pytest.raises(InputError, match=r"Schlüsselname \(--name\) hat 300 Zeichen, .* 200"):

@@ -156,7 +156,7 @@ def test_an_operator_sets_and_lists_a_limit_per_member(tmp_path: Path) -> None:
     assert wrong.exit_code == 2 and "--per-member gehört nur zu --group" in wrong.output
     assert "Traceback" not in wrong.output
     missing = admin(db, "quotas", "set", "--group", "hort", "--per-member", "--tokens-per-day", "5")
-    assert missing.exit_code == 2 and "keine Gruppe 'hort'" in missing.output
+    assert missing.exit_code == 2 and "keine Gruppe „hort“" in missing.output
 
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]

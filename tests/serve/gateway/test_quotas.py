@@ -118,7 +118,7 @@ def test_a_refused_reservation_takes_nothing_from_the_other_limits(store_url: st
 
 def test_limits_of_unknown_subjects_or_names_are_input_errors(store_url: str) -> None:
     engine = open_store(store_url)
-    with pytest.raises(InputError, match="keine Gruppe 'nirgends'"):
+    with pytest.raises(InputError, match="keine Gruppe „nirgends“"):
         set_limits(engine, "group", "nirgends", tokens_per_day=5)
     add_group(engine, "schule")
     with pytest.raises(InputError, match="unbekannte Grenze"):

@@ -402,7 +402,7 @@ $("trace-form").addEventListener("submit", async (event) => {
   try {
     const traced = await (await api("/v1/trace", { text: $("trace-text").value })).json();
     $("trace-status").textContent = traced.spans.length
-      ? fill(T.trace_found, { count: traced.spans.length })
+      ? fill(counted("trace_found", traced.spans.length), { count: traced.spans.length })
       : traced.message || T.trace_none;  // the server says why: too short, or not found
     $("trace-spans").replaceChildren(...traced.spans.map((span) => {
       const item = document.createElement("li");
@@ -468,7 +468,10 @@ $("draft-form").addEventListener("submit", async (event) => {
       if (section.status !== "supported") {
         const note = document.createElement("p");
         note.className = "warning";
-        note.textContent = `${named("section", section.status)} ${section.problems.join(" ")}`;
+        // that it cites nothing is all there is to say: the server's words for it speak of
+        // "the answer", and a section is not one
+        const problems = section.status === "no_citation" ? [] : section.problems;
+        note.textContent = [named("section", section.status), ...problems].join(" ");
         part.append(note);
       }
       return part;

@@ -9,6 +9,13 @@
 const SHOWN = 10;
 let next = null;  // {asked, vocabulary, listed: [{token, p}] likeliest first}
 
+// A token as the page shows it: a space, a line break or a tab would show as nothing (a line
+// break token left its bar with a number and no name), so each is a sign the help explains.
+const SIGNS = { " ": "␣", "\n": "↵", "\t": "⇥" };
+function visibleToken(token) {
+  return token.replace(/[ \n\t]/g, (sign) => SIGNS[sign]);
+}
+
 async function vocabularySize() {
   // for the bounds above temperature 1; an engine that does not say leaves them open
   try {
@@ -35,7 +42,7 @@ $("tokens-form").addEventListener("submit", async (event) => {
     $("tokens-caption").textContent = fill(counted("tokens_caption", prompt.length), { count });
     $("tokens").replaceChildren(...prompt.map((token) => {
       const item = document.createElement("li");
-      item.textContent = token.replace(/ /g, "␣");
+      item.textContent = visibleToken(token);
       // a screen reader would name the sign (or nothing): the space is said as a word
       if (token.includes(" ")) item.setAttribute("aria-label", token.replace(/ /g, ` ${T.space_word} `).trim());
       return item;
@@ -160,7 +167,7 @@ function drawNext() {
   const bars = dist.terms.slice(0, SHOWN).map((term, i) => {
     const kept = nucleus(massBefore(dist, before), topP, i === 0);
     before += term;
-    const text = next.listed[i].token.replace(/ /g, "␣");
+    const text = visibleToken(next.listed[i].token);
     return nextBar(i, text, shareOf(dist, term, false), kept, said[kept]);
   });
   const others = dist.terms.slice(SHOWN).reduce((x, y) => x + y, 0);
@@ -185,7 +192,7 @@ async function drawLens(text) {
     $("lens-part").hidden = true;  // an engine elsewhere shows no layers
     return;
   }
-  const shown = (t) => `${t.token.replace(/ /g, "␣")} (${decimal(t.probability * 100, 1)} %)`;
+  const shown = (t) => `${visibleToken(t.token)} (${decimal(t.probability * 100, 1)} %)`;
   $("lens").tBodies[0].replaceChildren(...lens.layers.map((layer) => {
     const row = document.createElement("tr");
     const number = document.createElement("th");
