@@ -24,6 +24,7 @@ from gemeingut.release.verify_numbers import (
     training_problems,
 )
 from gemeingut.release.verify_openness import openness_problems
+from gemeingut.release.verify_parquet import parquet_problems
 
 
 def recomputed_problems(
@@ -38,6 +39,7 @@ def recomputed_problems(
         (lambda: evaluation_problems(bundle, listed), EVALUATION),
         (lambda: checkpoint_problems(bundle, listed), TRAINING),
         (lambda: model_index_problems(bundle, listed), CARD),  # model-index's test shards
+        (lambda: parquet_problems(bundle, listed), TRAINING),  # windows table, exclusions
     ]
     if rating is not None:
         checks.append((lambda: openness_problems(bundle, rating), OPENNESS))

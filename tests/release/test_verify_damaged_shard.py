@@ -18,6 +18,8 @@ from tests.test_cli import invoke
 
 TRAIN = "training-data/train-00000.parquet"
 TEST = "test-data/test-00000.parquet"
+WINDOWS = "training-metadata/data_order/windows.parquet"
+EXCLUSIONS = "training-data/excluded/exclusions.parquet"
 PARQUET_WORDS = ("Parquet magic", "ZSTD", "thrift", "ArrowInvalid", "OSError", "corrupt")
 
 
@@ -33,7 +35,10 @@ def _damaged(bundle: Path, rel: str, how: str) -> None:
     write_manifest(bundle)  # only reading the shard can find it now
 
 
-@pytest.mark.parametrize(("rel", "how"), [(TRAIN, "cut"), (TRAIN, "pages"), (TEST, "cut")])
+@pytest.mark.parametrize(
+    ("rel", "how"),
+    [(TRAIN, "cut"), (TRAIN, "pages"), (TEST, "cut"), (WINDOWS, "cut"), (EXCLUSIONS, "cut")],
+)
 def test_a_damaged_shard_is_named_once_in_german_with_its_bundle_path(
     bundle: Path, rel: str, how: str
 ) -> None:
@@ -102,3 +107,13 @@ def test_a_shard_without_its_licence_column_names_the_column(bundle: Path) -> No
     write_manifest(bundle)
     said = " ".join(invoke("verify", bundle).output.split())
     assert f"{TRAIN}: die Spalte license fehlt; beschaffen Sie eine unveränderte Kopie" in said
+
+
+def test_a_windows_table_with_a_window_less_is_named(bundle: Path) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(bundle / WINDOWS)
+    pq.write_table(table.slice(0, table.num_rows - 1), bundle / WINDOWS)
+    write_manifest(bundle)
+    said = " ".join(invoke("verify", bundle).output.split())
+    assert f"{WINDOWS} enthält {table.num_rows - 1} Fenster" in said, said

@@ -257,6 +257,9 @@ TEXTS: dict[str, Message] = {
     "part_test_data": _("the test data"),
     "part_documents": _("the documents"),
     "about_check": _("Anyone can compute this again:"),
+    "about_check_where": _(
+        "(BUNDLE: the release's published folder, bundle/ with its MANIFEST; DIR: a model folder)"
+    ),
     "audit_heading": _("What the audit found"),
     "audit_none": _("This model was not audited: nothing is known of its biases and limits."),
     "audit_task": _("{what}: {value} % right", what="{what}", value="{value}"),

@@ -266,6 +266,8 @@ def test_about_the_model_says_what_its_files_show(
     assert "Lizenz der Gewichte" in facts and "unbekannt" in facts and "nicht bestanden" in facts
     assert "Nicht eingestuft" in facts and "Unclassified" not in facts  # the class, in German
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
+    said = page.locator("#about-check").locator("xpath=..").inner_text()
+    assert "DIR: ein Modellordner" in said  # the placeholder is explained
     assert page.locator("#about-audit li").all_inner_texts() == [
         # the chance level of its items' choices (4, 4, 2, 2): 37,5 %, computed, not 25 %
         "Leseverstehen: 62,5 % richtig; durch Raten wären 37,5 % zu erwarten",

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -47,13 +48,17 @@ def held_engine(counting: threading.Event, go_on: threading.Event) -> FastAPI:
     return engine
 
 
+@pytest.mark.parametrize("limited", ["key", "user"])
 def test_a_key_revoked_while_its_request_is_counted_is_refused(
-    serve: Serve, tmp_path: Path
+    limited: str, serve: Serve, tmp_path: Path
 ) -> None:
+    """The limit makes the gateway count the prompt (a round trip to the engine), and the key
+    is revoked while it counts: refused whether the limit is the key's own or its user's."""
     store = open_store(str(tmp_path / "gateway.db"))
     add_user(store, "anna")
     key_id, key = create_key(store, "anna")
-    set_limits(store, "key", key_id, tokens_per_day=10_000)  # counted, and on the key
+    subject = key_id if limited == "key" else "anna"
+    set_limits(store, limited, subject, tokens_per_day=10_000)
     counting, go_on = threading.Event(), threading.Event()
     answers: list[httpx.Response] = []
     with serve(held_engine(counting, go_on)) as engine_url:
@@ -85,4 +90,4 @@ def test_a_key_revoked_while_its_request_is_counted_is_refused(
     with reading(store) as conn:
         records = conn.execute(select(audit_log.c.status, audit_log.c.decision)).all()
     assert [tuple(r) for r in records] == [(401, "auth:revoked_api_key")]
-    assert usage(store, "key", key_id, utcnow())["tokens_reserved"] == 0  # nothing was reserved
+    assert usage(store, limited, subject, utcnow())["tokens_reserved"] == 0  # none reserved
