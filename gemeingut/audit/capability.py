@@ -20,14 +20,13 @@ from typing import Any
 import numpy as np
 
 from gemeingut.audit.subject import iter_documents
-from gemeingut.audit.task_suite import PreparedTask, write_task_folder
+from gemeingut.audit.task_suite import TASK_FOLDER, PreparedTask, write_task_folder
 from gemeingut.data.contamination import ContaminationCheck
 from gemeingut.data.ngrams import Words
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.model.loading import adapter_base
 
-TASK_FOLDER = "tasks"
 CONTAMINATION_NGRAM = 8  # task items are short: GPT-3's 13 words would miss most overlaps
 
 

@@ -25,7 +25,6 @@ from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
 from gemeingut.i18n import _
 from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_batches
-from gemeingut.serve.runner import default_model_name, resolve_model_dir
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
 TRAINING_SPLITS = ("train", "validation")
@@ -55,6 +54,10 @@ class Subject:
 
 
 def model_folder(path: Path, name: str | None, training_data: Path | None) -> Subject:
+    # here, not at the top: `verify` imports this module for its shard reading, and the
+    # server's runner would bring the whole web stack with it
+    from gemeingut.serve.runner import default_model_name, resolve_model_dir
+
     model_dir = resolve_model_dir(path)
     release, artifact = _artifacts_around(path.resolve())
     if artifact is not None:

@@ -23,6 +23,8 @@ from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _
 
+TASK_FOLDER = "tasks"  # beside the audit's report: each task's items as lm-eval reads them
+
 Item = dict[str, Any]
 MC_KEYS: dict[str, type | tuple[type, ...]] = {"id": str, "choices": list, "answer": int}
 

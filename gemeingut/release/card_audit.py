@@ -13,8 +13,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
-from gemeingut.audit.capability import TASK_FOLDER
 from gemeingut.audit.report_text import TEXT, interval
+from gemeingut.audit.task_suite import TASK_FOLDER  # not capability: verify imports this
 from gemeingut.i18n import Message, _, decimal, localized, text
 from gemeingut.release.layout import AUDIT
 
