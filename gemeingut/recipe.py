@@ -147,6 +147,22 @@ class ModelSection(_Section):
         "Model Openness Framework's intermediate parameters, released in the bundle); 0: none",
     )
 
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        """Checked when the recipe is read, not after data and tokenizer were built."""
+        from gemeingut.model.presets import PRESETS
+
+        if value not in PRESETS:
+            raise ValueError(
+                _(
+                    "unknown preset {preset!r}; choose one of {choices}",
+                    preset=value,
+                    choices=", ".join(PRESETS),
+                )
+            )
+        return value
+
 
 class LoraSettings(_Section):
     rank: int = Field(default=8, ge=1, description="rank r of the adapter matrices")

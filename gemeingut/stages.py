@@ -203,6 +203,11 @@ def finetune_stage(
     refusal = release_refusal(facts, release_license)
     if refusal:
         raise InputError(*refusal)
+    if facts.own and release_license is not None:  # our model: its data's licences bind it
+        pretrained_on = _own_base_data(Path(facts.path))
+        if pretrained_on is not None:
+            sources = _licence_sources(pretrained_on, section.data_license)
+            _refuse_share_alike_conflicts(release_license, sources)
     inputs = {"base": facts.fingerprint, "data": _fingerprint(data)}
     if section.validation is not None:
         inputs["validation"] = _fingerprint(section.validation)
@@ -354,20 +359,8 @@ def release_stage(
         )
     if tuned is not None:
         _check_finetune_data(tuned, terms)
-    conflicts = share_alike_conflicts(section.license, _licence_sources(dataset, tuned))
-    if conflicts:
-        raise InputError(
-            _(
-                "release.license: {licence} does not carry the share-alike licences of the data: "
-                "{conflicts}",
-                licence=section.license,
-                conflicts=describe_conflicts(conflicts),
-            ),
-            _(
-                "release the model under {licences}, or leave those sources out of the data",
-                licences=" | ".join(sorted(conflicts)),
-            ),
-        )
+    stated = tuned.meta["params"].get("data_license") if tuned is not None else None
+    _refuse_share_alike_conflicts(section.license, _licence_sources(dataset, stated))
     found = dataset.stats.get("kept_by_language") or {}
     absent = [lang for lang in section.languages if found and lang not in found]
     if absent:
@@ -472,8 +465,36 @@ def finetune_release_stage(
     return place("release", inputs, params, build)
 
 
-def _licence_sources(dataset: Artifact, tuned: Artifact | None) -> dict[str, set[str]]:
-    """Each licence of the data the release is trained on, with the sources that carry it."""
+def _refuse_share_alike_conflicts(licence: str, sources: dict[str, set[str]]) -> None:
+    """A release licence that does not carry every share-alike licence of the data it was
+    trained on is refused, at release and before fine-tuning our own model for it."""
+    conflicts = share_alike_conflicts(licence, sources)
+    if conflicts:
+        raise InputError(
+            _(
+                "release.license: {licence} does not carry the share-alike licences of the data: "
+                "{conflicts}",
+                licence=licence,
+                conflicts=describe_conflicts(conflicts),
+            ),
+            _(
+                "release the model under {licences}, or leave those sources out of the data",
+                licences=" | ".join(sorted(conflicts)),
+            ),
+        )
+
+
+def _own_base_data(base: Path) -> Artifact | None:
+    """The dataset our own model `base` was pretrained on, where it still lies in the base's
+    workspace (`<root>/dataset/<id>`; a model moved elsewhere is checked at release)."""
+    dataset_id = load_artifact(base, "model").meta["inputs"].get("dataset")
+    folder = base.parent.parent / "dataset" / str(dataset_id)
+    return load_artifact(folder, "dataset") if (folder / ARTIFACT_FILE).is_file() else None
+
+
+def _licence_sources(dataset: Artifact, stated: str | None) -> dict[str, set[str]]:
+    """Each licence of the data the release is trained on, with the sources that carry it
+    (`stated`: the fine-tuning data's licence)."""
     import pyarrow.parquet as pq
 
     found: dict[str, set[str]] = {}
@@ -483,7 +504,6 @@ def _licence_sources(dataset: Artifact, tuned: Artifact | None) -> dict[str, set
             table["license"].to_pylist(), table["source"].to_pylist(), strict=True
         ):
             found.setdefault(licence or "NOASSERTION", set()).add(source or "unknown")
-    stated = tuned.meta["params"].get("data_license") if tuned is not None else None
     if stated:
         found.setdefault(stated, set()).add("fine-tuning data")
     return found

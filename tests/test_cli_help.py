@@ -78,7 +78,7 @@ def parse_error(*arguments: str) -> tuple[int, str]:
         (["verify", ".", "--rerun", "-3"], "Ungültiger Wert für '--rerun': muss mindestens 0"),
         (["admin", "keys", "create"], "Die Option '--db' (Umgebungsvariable GEMEINGUT_DB) fehlt."),
         (["rag", "ingest"], "Das Argument 'name' fehlt."),
-        (["servee"], "Kein Befehl 'servee'. Meinten Sie 'serve'?"),
+        (["servee"], "Kein Befehl „servee“. Meinten Sie „serve“?"),
         (["serve", "a", "b"], "Unerwartete zusätzliche Argumente: b"),
     ],
 )

@@ -84,7 +84,7 @@ def test_a_count_of_one_takes_the_singular(count: int, german: str, english: str
 
 def test_messages_are_german_by_default_and_english_on_request() -> None:
     message = _("no collection {name!r}", name="akten")
-    assert text(message, "de") == "keine Sammlung 'akten'"
+    assert text(message, "de") == "keine Sammlung „akten“"
     assert text(message, "en") == "no collection 'akten'"
     with use_language("en"):
         assert str(message) == "no collection 'akten'"

@@ -26,6 +26,15 @@ def test_wrong_type_names_the_key_and_the_file(tmp_path: Path) -> None:
     assert "model.training.steps" in caught.value.message and str(path) in caught.value.message
 
 
+def test_an_unknown_preset_is_refused_when_the_recipe_is_read(tmp_path: Path) -> None:
+    """Before any stage runs: a typo must not cost the data and tokenizer stages first."""
+    path = write(tmp_path, TINY_RECIPE.replace('preset = "micro"', 'preset = "mirco"'))
+    with pytest.raises(RecipeError) as caught:
+        load_recipe(path)
+    said = str(caught.value.message)
+    assert "model.preset: unbekannte Voreinstellung „mirco“" in said and "micro, demo" in said
+
+
 def test_unknown_key_is_refused_with_a_hint(tmp_path: Path) -> None:
     path = write(tmp_path, TINY_RECIPE.replace("seq_len = 32", "seq_len = 32\nseqlen = 64"))
     with pytest.raises(RecipeError) as caught:

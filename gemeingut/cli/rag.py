@@ -14,6 +14,7 @@ from rich.markup import escape
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
+from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
@@ -266,7 +267,9 @@ def query_command(
     language = language or current_language()
     if language not in LANGUAGES:  # the list's scores are written in it, too
         raise typer.BadParameter(
-            text(_("'{lang}' is not a language of gemeingut; use de or en", lang=language)),
+            text(
+                _("'{lang}' is not a language of gemeingut; use de or en", lang=visible(language))
+            ),
             param_hint="--language",
         )
     reranker = _reranker(rerank)
@@ -424,7 +427,7 @@ def checked_mode(mode: str):
 
     if mode not in MODES:
         raise InputError(
-            _("--mode '{mode}' is not known", mode=mode),
+            _("--mode '{mode}' is not known", mode=visible(mode)),
             _("use one of {choices}", choices=", ".join(MODES)),
         )
     return mode

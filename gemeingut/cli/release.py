@@ -285,6 +285,7 @@ def verify(
     re-run)."""
     from gemeingut.errors import InputError
     from gemeingut.release.layout import locate_bundle
+    from gemeingut.release.manifest import MANIFEST
     from gemeingut.release.rerun import require_bias_audit
     from gemeingut.release.verify import verify_bundle
 
@@ -293,8 +294,11 @@ def verify(
             _("--seed chooses the sample of --rerun, which was not given"),
             _("add --rerun N, or leave out --seed"),
         )
-    if rerun > 0:  # before any hashing: a bundle without a bias audit has nothing to re-run
-        require_bias_audit(locate_bundle(bundle))
+    located = locate_bundle(bundle)
+    # before any hashing: a bundle without a bias audit has nothing to re-run (a folder that
+    # is no bundle at all is named as such by `verify_bundle`)
+    if rerun > 0 and (located / MANIFEST).is_file():
+        require_bias_audit(located)
     checked = verify_bundle(bundle, key)
     lang = current_language()
     if checked.signature is not None and not as_json:  # first, on a line of its own

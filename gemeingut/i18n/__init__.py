@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -43,10 +44,11 @@ class Message:
         language = language or current_language()
         template = translations(language).get(self.msgid) or self.msgid
         values = {name: _shown(value, language) for name, value in self.values.items()}
+        formatter = _FORMATTERS[language]
         try:
-            return template.format(**values)
+            return formatter.vformat(template, (), values)
         except (KeyError, IndexError, ValueError):  # a broken translation: say it in English
-            return self.msgid.format(**values)
+            return _FORMATTERS["en"].vformat(self.msgid, (), values)
 
     def __str__(self) -> str:
         return self.render()
@@ -61,6 +63,26 @@ class Message:
 
     def __hash__(self) -> int:
         return hash(self.msgid)
+
+
+class _Formatter(string.Formatter):
+    """`{name!r}` in a message quotes a name in its reader's language: „anna“ in German, as
+    Python writes it in English ('anna', which records keep); a German name's control
+    characters are written out as repr writes them (`visible`), never sent to a terminal."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "r" and isinstance(value, str) and self.language == "de":
+            from gemeingut.i18n.visible import visible
+
+            return f"„{visible(value)}“"
+        return super().convert_field(value, conversion)
+
+
+_FORMATTERS = {language: _Formatter(language) for language in LANGUAGES}
 
 
 class Recorded(str):
@@ -115,10 +137,13 @@ def plural(count: int, one: Message, other: Message) -> Message:
 
 def quoted(names: list[str]) -> Message:
     """Names (a collection's, a document's) in the quotes of the reader's language, apart by
-    commas: „a“, „b“ in German, 'a', 'b' in English; at least one name."""
-    shown = _("'{name}'", name=names[0])
+    commas: „a“, „b“ in German, 'a', 'b' in English; at least one name. A name's control
+    characters are written out (`visible`), as repr wrote them: never sent to a terminal."""
+    from gemeingut.i18n.visible import visible
+
+    shown = _("'{name}'", name=visible(names[0]))
     for name in names[1:]:  # nested, each rendered in the language of the whole
-        shown = _("{names}, {name}", names=shown, name=_("'{name}'", name=name))
+        shown = _("{names}, {name}", names=shown, name=_("'{name}'", name=visible(name)))
     return shown
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from transformers import LlamaConfig
+from typing import TYPE_CHECKING, Any
 
 from gemeingut.errors import RecipeError
 from gemeingut.i18n import _
+
+if TYPE_CHECKING:  # the recipe reads PRESETS without loading transformers
+    from transformers import LlamaConfig
 
 PRESETS: dict[str, dict[str, Any]] = {
     # ~60k parameters with a 300-token vocabulary: for tests, ~10 ms per step on one core.
@@ -61,6 +62,8 @@ def build_config(
     special_ids: dict[str, int],
 ) -> LlamaConfig:
     """The architecture for a preset, with recipe overrides applied last."""
+    from transformers import LlamaConfig
+
     if preset not in PRESETS:
         raise RecipeError(
             _("model.preset: unknown preset {preset!r}", preset=preset),

@@ -12,13 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tokenizers import Tokenizer
-
 from gemeingut.audit.detectors import attack_succeeded
 from gemeingut.audit.redteam import planted_values, read_probes
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.bundle_tokenizer import bundle_tokenizer
+from gemeingut.release.layout import TRAINING_CODE, TRAINING_DATA, TRAINING_METADATA
 
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 SHIPPED_REDTEAM = "gemeingut redteam"
@@ -122,11 +121,7 @@ class BundleTokenizer:
     audit's model target does: no special tokens added, special tokens skipped."""
 
     def __init__(self, bundle: Path) -> None:
-        file = f"{MODEL}/tokenizer.json"
-        try:
-            self._tokenizer = Tokenizer.from_file(str(bundle / file))
-        except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
-            raise InputError(_("{file} cannot be read as a tokenizer", file=file)) from None
+        self._tokenizer = bundle_tokenizer(bundle)
 
     def tokenize(self, text: str) -> list[int]:
         return list(self._tokenizer.encode(text, add_special_tokens=False).ids)

@@ -18,19 +18,17 @@ from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tokenizers import Tokenizer
-
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.parquet_records import parquet_batches
-from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TEST_DATA, TRAINING_METADATA
+from gemeingut.release.bundle_tokenizer import TOKENIZER, bundle_tokenizer, packed_tokens
+from gemeingut.release.layout import FINETUNE_RECORD, TEST_DATA, TRAINING_METADATA
 
 TRAINING = f"{TRAINING_METADATA}/training.json"
 EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 TRAINING_LOG = f"{TRAINING_METADATA}/training_log.jsonl"
 FINETUNE_LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
-_TOKENIZER = f"{MODEL}/tokenizer.json"
 _REL_TOL = 1e-9  # the records hold Python floats, written with repr: equal up to rounding
 
 
@@ -49,7 +47,7 @@ def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     per_step = batch["global_batch"] * seq_len
     if batch["tokens_per_step"] != per_step:
         problems.append(
-            _mismatch(
+            mismatch(
                 TRAINING,
                 "batch.tokens_per_step",
                 batch["tokens_per_step"],
@@ -75,10 +73,10 @@ def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
             seq_len=str(seq_len),
         )
         if cfg["steps"] != steps:
-            problems.append(_mismatch(TRAINING, "training.steps", cfg["steps"], steps, how))
+            problems.append(mismatch(TRAINING, "training.steps", cfg["steps"], steps, how))
         if sizes - {batch["global_batch"]}:  # the steps this run took (since it resumed)
             problems.append(
-                _mismatch(
+                mismatch(
                     TRAINING,
                     "batch.global_batch",
                     batch["global_batch"],
@@ -94,7 +92,7 @@ def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     if tokens is None:  # a resumed run without its data order: the log's count below only
         tokens = seen
     elif seen != tokens:
-        problems.append(_mismatch(TRAINING, "stats.tokens_seen", seen, tokens, how))
+        problems.append(mismatch(TRAINING, "stats.tokens_seen", seen, tokens, how))
     flops = 6 * stats["parameters"] * tokens
     for where, value in (
         ("stats.flops_6nd", stats.get("flops_6nd")),
@@ -102,7 +100,7 @@ def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     ):
         if value is not None and value != flops:
             problems.append(
-                _mismatch(
+                mismatch(
                     TRAINING,
                     where,
                     value,
@@ -113,7 +111,7 @@ def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     logged = _last_logged(bundle / TRAINING_LOG, "tokens_seen")
     if logged is not None and logged != seen:
         problems.append(
-            _mismatch(
+            mismatch(
                 TRAINING,
                 "stats.tokens_seen",
                 seen,
@@ -138,7 +136,7 @@ def finetune_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     if logged is not None and {"steps", "tokens_seen", "global_batch_size"} <= stats.keys():
         if stats["steps"] != logged:
             problems.append(
-                _mismatch(
+                mismatch(
                     FINETUNE_RECORD,
                     "stats.steps",
                     stats["steps"],
@@ -149,7 +147,7 @@ def finetune_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
         expected = logged * stats["global_batch_size"] * int(record["training"]["seq_len"])
         if stats["tokens_seen"] != expected:
             problems.append(
-                _mismatch(
+                mismatch(
                     FINETUNE_RECORD,
                     "stats.tokens_seen",
                     stats["tokens_seen"],
@@ -181,13 +179,13 @@ def evaluation_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
         perplexity = math.inf
     if not math.isclose(results["perplexity"], perplexity, rel_tol=_REL_TOL):
         problems.append(
-            _mismatch(EVALUATION, "perplexity", results["perplexity"], perplexity, _("exp(loss)"))
+            mismatch(EVALUATION, "perplexity", results["perplexity"], perplexity, _("exp(loss)"))
         )
     if size:
         bits = loss * tokens / (size * math.log(2))
         if not math.isclose(results["bits_per_byte"], bits, rel_tol=_REL_TOL):
             problems.append(
-                _mismatch(
+                mismatch(
                     EVALUATION,
                     "bits_per_byte",
                     results["bits_per_byte"],
@@ -217,7 +215,7 @@ def _test_problems(bundle: Path, listed: dict[str, str], results: dict[str, Any]
     problems = []
     if len(texts) != documents:
         problems.append(
-            _mismatch(
+            mismatch(
                 EVALUATION,
                 "documents",
                 documents,
@@ -228,7 +226,7 @@ def _test_problems(bundle: Path, listed: dict[str, str], results: dict[str, Any]
     size = sum(len(t.encode("utf-8")) for t in texts)
     if "bytes" in results and results["bytes"] != size:
         problems.append(
-            _mismatch(
+            mismatch(
                 EVALUATION,
                 "bytes",
                 results["bytes"],
@@ -240,24 +238,24 @@ def _test_problems(bundle: Path, listed: dict[str, str], results: dict[str, Any]
                 ),
             )
         )
-    if _TOKENIZER not in listed:
+    if TOKENIZER not in listed:
         return [
             *problems,
             _(
                 "{file}: tokens not checked: the bundle has no {tokenizer} to count them with",
                 file=EVALUATION,
-                tokenizer=_TOKENIZER,
+                tokenizer=TOKENIZER,
             ),
         ]
     counted = _test_tokens(bundle, texts)
     if counted != results["tokens"]:
         problems.append(
-            _mismatch(
+            mismatch(
                 EVALUATION,
                 "tokens",
                 results["tokens"],
                 counted,
-                _("the test shards tokenised with {tokenizer}", tokenizer=_TOKENIZER),
+                _("the test shards tokenised with {tokenizer}", tokenizer=TOKENIZER),
             )
         )
     return problems
@@ -354,15 +352,8 @@ def _test_texts(bundle: Path, shards: list[str]) -> Iterator[str]:
 
 
 def _test_tokens(bundle: Path, texts: list[str]) -> int:
-    """Tokens the evaluation predicts in the test texts: each text encoded without special
-    tokens and followed by EOS, as `token_stream` packs them, less one."""
-    tokenizer_file = bundle / _TOKENIZER
-    try:
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
-        raise InputError(_("{file} cannot be read as a tokenizer", file=_TOKENIZER)) from None
-    encoded = tokenizer.encode_batch(texts, add_special_tokens=False)
-    return sum(len(e.ids) + 1 for e in encoded) - 1 if texts else 0
+    """Tokens the evaluation predicts in the test texts: as pretraining packs them, less one."""
+    return packed_tokens(bundle_tokenizer(bundle), texts) - 1 if texts else 0
 
 
 def _lineage_copy(bundle: Path, role: str, record: dict[str, Any], file: str) -> list[Message]:
@@ -386,7 +377,7 @@ def _lineage_copy(bundle: Path, role: str, record: dict[str, Any], file: str) ->
     ]
 
 
-def _mismatch(file: str, key: str, found: Any, expected: Any, how: str | Message) -> Message:
+def mismatch(file: str, key: str, found: Any, expected: Any, how: str | Message) -> Message:
     return _(
         "{file}: {key} is {found}, the files give {expected} ({how})",
         file=file,

@@ -90,5 +90,5 @@ def test_a_findings_line_with_wrong_types_is_named(tmp_path: Path) -> None:
     )
     line |= {"prompt": 5, "status": "new", "duplicate_of": None, "note": None}
     (tmp_path / "f.jsonl").write_text(json.dumps(line) + "\n")
-    with pytest.raises(InputError, match=r"f\.jsonl:1: Feld 'prompt' muss Text sein"):
+    with pytest.raises(InputError, match=r"f\.jsonl:1: Feld „prompt“ muss Text sein"):
         read_findings(tmp_path / "f.jsonl")

@@ -154,7 +154,7 @@ def test_a_malformed_suite_stops_before_any_model_is_loaded(
         tmp_path / "out",
     )
     assert result.exit_code == 2
-    assert "probes.jsonl:1: das Feld 'prompt' fehlt" in result.stderr
+    assert "probes.jsonl:1: das Feld „prompt“ fehlt" in result.stderr
     assert not (tmp_path / "out").exists()
     both = invoke(
         "audit",

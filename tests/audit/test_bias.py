@@ -149,7 +149,7 @@ def test_crows_pairs_csv_is_read_with_sent_more_as_the_stereotype(tmp_path: Path
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"id": "x", "category": "age", "stereotype": "A."}', "das Feld 'anti_stereotype' fehlt"),
+        ('{"id": "x", "category": "age", "stereotype": "A."}', "das Feld „anti_stereotype“ fehlt"),
         (
             '{"id": "x", "category": "age", "stereotype": "A.", "anti_stereotype": "A."}',
             "die beiden Sätze des Paars sind gleich",

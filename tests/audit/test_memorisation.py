@@ -79,7 +79,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "overtrained": train_tiny_lm(
             texts + [secret["text"]] * 60,
             root / "overtrained",
-            steps=300,
+            steps=600,  # 300 were enough before transformers 5.25, not with it
             tokenizer_texts=everything,
             learning_rate=3e-3,
         ),

@@ -253,7 +253,7 @@ def test_git_revision_is_checked_out_and_recorded(tmp_path: Path) -> None:
         assert (record.revision, record.commit) == (revision, commit)
         text = "Erste Fassung." if commit == commits[0] else "Zweite Fassung."
         assert (dest / "gesetz.txt").read_text("utf-8") == text
-    with pytest.raises(InputError, match="Revision 'v9' nicht gefunden"):
+    with pytest.raises(InputError, match="Revision „v9“ nicht gefunden"):
         fetch(url, tmp_path / "src-v9", revision="v9")
     assert_nothing_left(tmp_path, tmp_path / "src-v9")
     with pytest.raises(InputError, match="enthält schon"):

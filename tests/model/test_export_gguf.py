@@ -362,7 +362,7 @@ def without(model_dir: Path, *names: str) -> None:
         (
             lambda d: break_config(d, rope_parameters={"rope_type": "yarn", "factor": 4.0}),
             "f16",
-            "RoPE-Typ 'yarn'",
+            "RoPE-Typ „yarn“",
         ),
         (
             lambda d: break_tokenizer(

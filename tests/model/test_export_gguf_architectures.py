@@ -115,8 +115,8 @@ def test_mistral_declares_its_sliding_window_as_the_context(tmp_path: Path) -> N
     ("model_type", "change", "message"),
     [
         ("qwen2", {"use_sliding_window": True}, "Sliding-Window-Attention"),
-        ("gemma", {"hidden_activation": "relu"}, "hidden_act 'relu'"),
-        ("olmo2", {"architectures": ["Olmo3ForCausalLM"]}, "'Olmo3ForCausalLM' lässt sich nicht"),
+        ("gemma", {"hidden_activation": "relu"}, "hidden_act „relu“"),
+        ("olmo2", {"architectures": ["Olmo3ForCausalLM"]}, "„Olmo3ForCausalLM“ lässt sich nicht"),
         ("gemma", {"tie_word_embeddings": False}, "ungebundenen lm_head"),
     ],
     ids=["qwen2-sliding", "gemma-activation", "olmo3", "gemma-untied"],

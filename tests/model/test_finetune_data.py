@@ -194,7 +194,7 @@ def test_reads_jsonl_gz_text_folders_and_datasets(tmp_path: Path, tiny_build) ->
         ('{"messages": [{"role": "user", "content": "x"}]}', "keine Nachricht von assistant"),
         ('{"messages": [{"role": "wizard", "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),
         ('{"messages": [{"role": ["user"], "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),
-        ('{"prompt": 1, "completion": "x"}', "Feld 'prompt' muss ein Text sein"),
+        ('{"prompt": 1, "completion": "x"}', "Feld „prompt“ muss ein Text sein"),
         ("[1, 2]", "ein JSON-Objekt erwartet"),
     ],
 )

@@ -45,12 +45,13 @@ def test_dataset_too_small_for_one_sequence_says_what_to_change(tiny_build, tmp_
     assert "seq_len" in str(caught.value.hint)
 
 
-def test_unknown_preset_names_the_known_ones(tiny_build, tmp_path: Path) -> None:
-    dataset = load_artifact(Path(tiny_build["dataset"]["path"]), "dataset")
-    tokenizer = load_artifact(Path(tiny_build["tokenizer"]["path"]), "tokenizer")
-    section = ModelSection(preset="huge", training=TrainingSection(seq_len=32, steps=1))
-    with pytest.raises(RecipeError, match="unbekannte Voreinstellung 'huge'") as caught:
-        pretrain_stage(at(tmp_path / "m"), dataset, tokenizer, section)
+def test_unknown_preset_names_the_known_ones() -> None:
+    """The recipe refuses it when read (tests/test_recipe.py); a caller that builds the
+    architecture itself is told the same."""
+    from gemeingut.model.presets import build_config
+
+    with pytest.raises(RecipeError, match="unbekannte Voreinstellung „huge“") as caught:
+        build_config("huge", {}, vocab_size=100, max_positions=32, special_ids={})
     assert "micro" in str(caught.value.hint)
 
 

@@ -546,7 +546,7 @@ def test_a_dotdot_path_is_refused_in_true_words(
         manifest.write(f"{'0' * 64}  {path}\n")
     with pytest.raises(VerifyError) as caught:
         verify_bundle(bundle)
-    [line] = [p for p in _problems(caught) if repr(path) in p]
+    [line] = [p for p in _problems(caught) if f"„{path}“" in p]
     assert said in line and not_said not in line
 
 

@@ -40,8 +40,8 @@ def test_a_licence_changed_inside_the_gguf_is_named_with_the_release_s(bundle: P
     (bundle / GGUF).write_bytes(data.replace(b"Apache-2.0", b"CC-BY-NC-4"))
     message = _failure(bundle)
     assert (
-        "model/model.gguf: der Schlüssel general.license ist 'CC-BY-NC-4'; die "
-        "Veröffentlichung ergibt 'Apache-2.0'" in message
+        "model/model.gguf: der Schlüssel general.license ist „CC-BY-NC-4“; die "
+        "Veröffentlichung ergibt „Apache-2.0“" in message
     )
 
 
@@ -132,7 +132,7 @@ def test_a_check_removed_from_openness_json_is_named(bundle: Path) -> None:
     removed = rating["checks"][-1]["id"]
     _edit_json(bundle / "openness.json", lambda r: r["checks"].pop())
     message = _failure(bundle)
-    assert f"openness.json: die Prüfung {removed!r} fehlt; die Dateien ergeben" in message
+    assert f"openness.json: die Prüfung „{removed}“ fehlt; die Dateien ergeben" in message
 
 
 def test_unknown_keys_added_to_openness_json_are_named(bundle: Path) -> None:
@@ -142,7 +142,7 @@ def test_unknown_keys_added_to_openness_json_are_named(bundle: Path) -> None:
 
     _edit_json(bundle / "openness.json", add)
     message = _failure(bundle)
-    assert "openness.json: den Schlüssel 'verified_by' hat die Bewertung der Dateien nicht" in (
+    assert "openness.json: den Schlüssel „verified_by“ hat die Bewertung der Dateien nicht" in (
         message
     )
-    assert "hat den Schlüssel 'note', den die Dateien nicht ergeben" in message
+    assert "hat den Schlüssel „note“, den die Dateien nicht ergeben" in message

@@ -54,7 +54,7 @@ def test_a_licence_edited_in_openness_json_and_mof_yml_is_named_with_its_values(
     _edit(bundle, "mof.yml", f"name: {weights}", "name: MIT")
     problems = _problems(bundle)
     assert (
-        "openness.json: 'licenses' weicht von der Bewertung der Dateien ab: "
+        "openness.json: „licenses“ weicht von der Bewertung der Dateien ab: "
         f'licenses.weights "MIT" ≠ "{weights}"'
     ) in problems, problems
     [mof] = [p for p in problems if p.startswith("mof.yml weicht")]
@@ -67,7 +67,7 @@ def test_a_stored_english_detail_is_quoted_in_german(bundle: Path) -> None:
     _edit(
         bundle, "openness.json", f'"detail": "{code["detail"]}"', '"detail": "MIT is OSI-approved"'
     )
-    [line] = [p for p in _problems(bundle) if "'licence.code'" in p]
+    [line] = [p for p in _problems(bundle) if "„licence.code“" in p]
     assert "sagt bestanden (MIT ist von der OSI anerkannt)" in line, line
     assert "is OSI-approved" not in line
 

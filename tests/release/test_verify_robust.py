@@ -171,7 +171,7 @@ def test_a_steps_file_outside_the_bundle_is_refused(bundle: Path) -> None:
     )
     said = _failure(bundle)
     assert (
-        "training-metadata/training.json: data_order.steps_file nennt '../../../../etc/hostname', "
+        "training-metadata/training.json: data_order.steps_file nennt „../../../../etc/hostname“, "
         "das keine Datei im MANIFEST des Pakets ist"
     ) in said, said
 

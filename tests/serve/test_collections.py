@@ -87,7 +87,7 @@ def test_a_collection_of_one_group_is_invisible_to_another(governed) -> None:
     hidden = search(url, keys["eva"], "personal")
     missing = search(url, keys["eva"], "gibt-es-nicht")
     assert hidden.status_code == missing.status_code == 404  # alike: the name stays secret
-    assert hidden.json()["error"]["message"] == "keine Sammlung 'personal'"
+    assert hidden.json()["error"]["message"] == "keine Sammlung „personal“"
     english = httpx.post(
         f"{url}/v1/collections/personal/search",
         json={"query": QUESTION},

@@ -47,3 +47,11 @@ def test_serve_takes_max_uploads_of_at_least_one() -> None:
     assert refused.exit_code == 2
     assert "--max-uploads" in refused.output and "No such option" not in refused.output
     assert "Keine solche Option" not in refused.output
+
+
+def test_the_operators_guide_states_the_default_that_serve_uses() -> None:
+    """The guide's number is the option's default, not a sentence that may drift from it."""
+    from gemeingut.serve.limits import DEFAULT_MAX_UPLOADS
+
+    guide = (Path(__file__).parents[2] / "docs" / "operating.md").read_text(encoding="utf-8")
+    assert f"`--max-uploads` ({DEFAULT_MAX_UPLOADS})" in " ".join(guide.split())

@@ -73,7 +73,7 @@ def test_models_list_each_models_card_and_serves_it(
         missing = httpx.get(f"{url}/v1/models/ohne-karte/card")
         assert missing.status_code == 404
         error = missing.json()["error"]
-        assert error["message"] == "der Server hat keine Modellkarte des Modells 'ohne-karte'"
+        assert error["message"] == "der Server hat keine Modellkarte des Modells „ohne-karte“"
         assert httpx.get(f"{url}/v1/models/unbekannt/card").status_code == 404
 
 

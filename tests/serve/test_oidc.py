@@ -187,7 +187,7 @@ def test_the_providers_groups_claim_decides_memberships_at_each_sign_in(
             add_user(engine, "otto", ("schule",))
             provider.user = "otto"
             fragment = sign_in(url)
-            assert fragment.startswith("sso-error=") and "'groups'" in fragment
+            assert fragment.startswith("sso-error=") and "„groups“" in fragment
             provider.groups = [1, 2]
             assert "keine Liste" in sign_in(url)
     [otto] = [u for u in list_users(engine) if u["name"] == "otto"]

@@ -56,7 +56,7 @@ def test_an_allowed_host_that_names_no_host_is_refused_before_the_model_loads(
 ) -> None:
     refused = runner.invoke(app, ["serve", str(unloadable), "--allowed-host", value])
     assert refused.exit_code == 2, refused.output
-    assert f"--allowed-host {value!r} ist kein Hostname" in refused.output.replace("\n", " ")
+    assert f"--allowed-host „{value}“ ist kein Hostname" in refused.output.replace("\n", " ")
     assert "z. B. ki.amt.de" in said(refused)
 
 
@@ -85,4 +85,4 @@ def test_a_policy_regex_that_matches_empty_text_is_refused_at_start(
     )
     refused = runner.invoke(app, ["serve", str(unloadable), "--policy", str(policy)])
     assert refused.exit_code == 2, refused.output
-    assert f"{policy}: Zeile 5, Regel 1 (kw): pattern 'x*' passt auf leeren Text" in said(refused)
+    assert f"{policy}: Zeile 5, Regel 1 (kw): pattern „x*“ passt auf leeren Text" in said(refused)

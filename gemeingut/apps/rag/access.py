@@ -11,7 +11,7 @@ from typing import Any
 
 from gemeingut.apps.rag.storage import collection_folder, locked, read_meta, write_meta
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, quoted, text
 
 
 def set_groups(
@@ -40,7 +40,7 @@ def set_groups(
                 _(
                     "collection '{name}' has no group {groups}",
                     name=name,
-                    groups=", ".join(repr(g) for g in missing),
+                    groups=quoted(missing),
                 ),
                 _("its groups: {groups}", groups=", ".join(held) or text(_("none"))),
             )

@@ -31,6 +31,7 @@ from gemeingut.apps.rag.storage import (
 )
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, quoted
+from gemeingut.i18n.visible import visible
 
 _SHOWN_OUTDATED = 3  # documents named in the refusal of an outdated collection
 
@@ -77,7 +78,7 @@ class Collection:
         record = self.meta["documents"].get(key)
         if record is None:
             raise InputError(
-                _("collection '{name}' holds no document '{key}'", name=self.name, key=key)
+                _("collection '{name}' holds no document '{key}'", name=self.name, key=visible(key))
             )
         return self.folder / FILES_DIR / record["file"]
 

@@ -48,6 +48,7 @@ from gemeingut.apps.rag.storage import (
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _, quoted, text
+from gemeingut.i18n.visible import visible
 
 LANGUAGES = ("de", "en")
 
@@ -85,7 +86,7 @@ def ingest(
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
-            _("--language '{language}' is not known", language=language),
+            _("--language '{language}' is not known", language=visible(language)),
             _("use one of {choices}", choices=", ".join(LANGUAGES)),
         )
     missing = [str(p) for p in paths if not p.exists()]

@@ -34,6 +34,7 @@ import numpy as np
 from gemeingut.apps.rag.lexical import write
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
+from gemeingut.i18n.visible import visible
 from gemeingut.workspace import write_text_atomic
 
 COLLECTION_FILE = "collection.json"
@@ -78,7 +79,7 @@ def read_by_this_reader(record: dict[str, Any]) -> bool:
 def collection_folder(root: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise InputError(
-            _("'{name}' is not a collection name", name=name),
+            _("'{name}' is not a collection name", name=visible(name)),
             _("use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit"),
         )
     return root / name

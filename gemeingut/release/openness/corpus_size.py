@@ -17,16 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import pyarrow.compute as pc
-from tokenizers import Tokenizer
 
-from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.parquet_records import parquet_batches
-from gemeingut.release.layout import MODEL, TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.bundle_tokenizer import TOKENIZER, bundle_tokenizer, packed_tokens
+from gemeingut.release.layout import TRAINING_DATA
+from gemeingut.release.verify_numbers import TRAINING, mismatch
 
 TRAIN_SHARDS = f"{TRAINING_DATA}/train-*.parquet"
-TOKENIZER = f"{MODEL}/tokenizer.json"
-_TRAINING = f"{TRAINING_METADATA}/training.json"
 
 
 @dataclass(frozen=True)
@@ -43,13 +41,14 @@ def training_corpus(bundle: Path) -> CorpusSize | None:
         return None
     tokenizer = bundle / TOKENIZER
     # the same files are counted once per process (verify renders two documents from them)
-    return _counted(_stamped(shards), _stamped([tokenizer])[0] if tokenizer.is_file() else None)
+    stamp = _stamped([tokenizer])[0] if tokenizer.is_file() else None
+    return _counted(str(bundle), _stamped(shards), stamp)
 
 
 def corpus_problems(bundle: Path) -> list[Message]:
     """`training.json`'s train windows against the corpus: (tokens − 1) // seq_len, the
     windows of `seq_len` + 1 tokens that `packing.windows` cuts from the stream."""
-    record_path = bundle / _TRAINING
+    record_path = bundle / TRAINING
     if not record_path.is_file():
         return []
     record = json.loads(record_path.read_text(encoding="utf-8"))
@@ -62,21 +61,15 @@ def corpus_problems(bundle: Path) -> list[Message]:
         ("stats.train_windows", record["stats"].get("train_windows")),
         ("data_order.train_windows", (record.get("data_order") or {}).get("train_windows")),
     )
+    how = _(
+        "{tokens} tokens of {shards} counted with {tokenizer}, in windows of {seq_len}",
+        tokens=str(size.tokens),
+        shards=TRAIN_SHARDS,
+        tokenizer=TOKENIZER,
+        seq_len=str(seq_len),
+    )
     return [
-        _(
-            "{file}: {key} is {found}, the files give {expected} ({how})",
-            file=_TRAINING,
-            key=key,
-            found=str(value),
-            expected=str(windows),
-            how=_(
-                "{tokens} tokens of {shards} counted with {tokenizer}, in windows of {seq_len}",
-                tokens=str(size.tokens),
-                shards=TRAIN_SHARDS,
-                tokenizer=TOKENIZER,
-                seq_len=str(seq_len),
-            ),
-        )
+        mismatch(TRAINING, key, value, windows, how)
         for key, value in recorded
         if value is not None and value != windows
     ]
@@ -89,23 +82,15 @@ def _stamped(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
 
 @lru_cache(maxsize=4)
 def _counted(
-    shards: tuple[tuple[str, int, int], ...], tokenizer: tuple[str, int, int] | None
+    bundle: str, shards: tuple[tuple[str, int, int], ...], tokenizer: tuple[str, int, int] | None
 ) -> CorpusSize:
-    encoder = _tokenizer(Path(tokenizer[0])) if tokenizer else None
+    encoder = bundle_tokenizer(Path(bundle)) if tokenizer is not None else None
     documents = size = tokens = 0
     for path, _size, _mtime in shards:
         for batch in parquet_batches(Path(path), f"{TRAINING_DATA}/{Path(path).name}", ["text"]):
             texts = batch.column(0)
             documents += len(texts)
             size += pc.sum(pc.binary_length(texts)).as_py() or 0
-            if encoder is not None:  # each document, then EOS
-                encoded = encoder.encode_batch(texts.to_pylist(), add_special_tokens=False)
-                tokens += sum(len(e.ids) + 1 for e in encoded)
+            if encoder is not None:
+                tokens += packed_tokens(encoder, texts.to_pylist())
     return CorpusSize(documents, size, tokens if encoder is not None else None)
-
-
-def _tokenizer(path: Path) -> Tokenizer:
-    try:
-        return Tokenizer.from_file(str(path))
-    except Exception:  # tokenizers raises a bare Exception for a file it cannot parse
-        raise InputError(_("{file} cannot be read as a tokenizer", file=TOKENIZER)) from None

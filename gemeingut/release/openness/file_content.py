@@ -16,11 +16,11 @@ import csv
 import json
 import struct
 from dataclasses import dataclass, replace
-from functools import reduce
 from pathlib import Path
 
 from gemeingut.i18n import Message, _, plural, recorded
 from gemeingut.release.openness.mof import Component, Found, found
+from gemeingut.release.openness.sentences import joined
 
 _TEXT_SAMPLE = 1 << 16  # bytes read to see that a text or data file holds something
 _WHOLE_LIMIT = 256 << 20  # larger JSON data is counted by its size, not parsed
@@ -54,11 +54,6 @@ def missing(component: Component, licence: str | None) -> Found:
 def noted(part: Found, said: Message) -> Found:
     """`part` with what was found said before its licence's verdict."""
     return replace(part, detail=recorded(joined([said, part.detail])))
-
-
-def joined(said: list[Message | str]) -> Message | str:
-    """Several sentences as one, in the reader's language."""
-    return reduce(lambda first, second: _("{first}; {second}", first=first, second=second), said)
 
 
 def _said(examined: list[Examined]) -> Message | str:

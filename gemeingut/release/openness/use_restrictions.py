@@ -12,11 +12,10 @@ title (`data/licence_texts.py`), by its family (`data/licence_families.py`).
 
 from __future__ import annotations
 
-from functools import reduce
-
 from gemeingut.data.licence_families import licence_family
 from gemeingut.data.licenses import licence_ids
 from gemeingut.i18n import Message, _
+from gemeingut.release.openness.sentences import joined
 
 _USERS = _(
     "licensees whose products had more than 700 million monthly active users need a separate "
@@ -66,22 +65,16 @@ _RESTRICTIONS: dict[str, tuple[Message, ...]] = {
 }
 
 
-def use_restrictions(expression: str | None) -> Message | None:
+def use_restrictions(expression: str | None) -> Message | str | None:
     """Why `expression` is not open, where a licence in it restricts use in a way we know; the
     licences each with their restrictions (None: none of them is one we know)."""
     said = [
         _(
             "{licence} restricts use, so it is not open: {restrictions}",
             licence=key.removeprefix("LicenseRef-"),
-            restrictions=_joined(_RESTRICTIONS[family]),
+            restrictions=joined(_RESTRICTIONS[family]),
         )
         for key in licence_ids(expression)
         if (family := licence_family(key)) in _RESTRICTIONS
     ]
-    return _joined(said) if said else None
-
-
-def _joined(said: tuple[Message, ...] | list[Message]) -> Message:
-    """Several sentences as one (as `file_content.joined`, which imports the MOF and so this
-    module's importer)."""
-    return reduce(lambda first, second: _("{first}; {second}", first=first, second=second), said)
+    return joined(said) if said else None

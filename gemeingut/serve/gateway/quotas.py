@@ -446,21 +446,13 @@ def _hold_key(conn: Connection, key_id: str, valid_at: datetime | None) -> None:
     more, and a stream that ends during it leaves its place on the new key for the whole
     lease. `valid_at`: a key revoked (or rotated) or expired since the request authenticated
     is a 401 now, not a reservation on counters that no longer count."""
-    usable = (
-        [
-            api_keys.c.revoked_at.is_(None),
-            or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > valid_at),
-        ]
-        if valid_at is not None
-        else []
-    )
-    held = conn.execute(
+    conn.execute(
         update(api_keys)
-        .where(api_keys.c.id == key_id, *usable)
+        .where(api_keys.c.id == key_id)
         .values(revoked_at=api_keys.c.revoked_at)  # changes nothing: it takes the row lock
-    ).rowcount
-    if valid_at is not None and held != 1:
-        _refuse_unusable(conn, key_id, valid_at)  # says why: revoked, expired or gone
+    )
+    if valid_at is not None:  # read after the lock: what a rotation just committed
+        _refuse_unusable(conn, key_id, valid_at)
 
 
 def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:

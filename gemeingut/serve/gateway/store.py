@@ -54,6 +54,15 @@ def open_store(value: str, create: bool = True) -> Engine:
     (and folders) that would make a mistyped path look like a database without users."""
     url = database_url(value)
     hint = _("check --db (a file path, or postgresql://user:password@host/dbname)")
+    scheme = url.split("://", 1)[0]
+    if scheme != "sqlite" and not scheme.startswith("postgresql"):
+        raise InputError(
+            _(
+                "the gateway database must be SQLite or PostgreSQL, not {scheme}",
+                scheme=scheme,
+            ),
+            hint,
+        )
     path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
     if not create and path is not None and not Path(path).is_file():
         raise InputError(

@@ -22,6 +22,11 @@ def relative(text: str) -> list[tuple[str, str]]:
         "Die Angebote müssen spätestens nächste Woche vorliegen: bis nächsten Freitag.",
         "Das Angebot ist bis übermorgen, 12 Uhr, abzugeben.",
         "Morgen sind die Angebote bei der Vergabestelle einzureichen.",
+        # the deadline by its name, as a tender's form states it
+        "Angebotsfrist: bis morgen, 12 Uhr.",
+        "Die Angebotsfrist läuft bis übermorgen.",
+        "Die Abgabefrist endet am nächsten Freitag.",
+        "Einreichungsfrist: kommende Woche.",
     ],
 )
 def test_a_deadline_without_a_date_is_a_warning_with_its_source(sentence: str) -> None:
@@ -34,6 +39,8 @@ def test_a_deadline_without_a_date_is_a_warning_with_its_source(sentence: str) -
         "Angebote sind bis zum 12.01.2027, 12:00 Uhr, einzureichen.",
         "Fragen zur Leistung beantwortet die Vergabestelle bis morgen.",
         "Die Angebotsfrist beträgt 35 Tage.",
+        "Angebotsfrist: bis zum 12.01.2027, 12:00 Uhr.",
+        "Fragen zur Angebotsfrist beantwortet die Vergabestelle bis morgen.",
     ],
 )
 def test_a_dated_deadline_or_another_tomorrow_is_no_finding(sentence: str) -> None:

@@ -73,7 +73,7 @@ def test_the_answer_comes_with_its_sources_and_checked_citations(server: dict) -
 def test_another_groups_collection_is_not_there_and_no_match_asks_no_model(server: dict) -> None:
     hidden = ask(server, "paul")
     assert hidden.status_code == 404
-    assert hidden.json()["error"]["message"] == "keine Sammlung 'vergabe'"
+    assert hidden.json()["error"]["message"] == "keine Sammlung „vergabe“"
     nothing = ask(server, "eva", question="Quantenchromodynamik")
     assert nothing.status_code == 200
     assert nothing.json()["asked_model"] is False and nothing.json()["status"] == "no_citation"

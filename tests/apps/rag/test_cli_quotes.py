@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import gemeingut
 from gemeingut.i18n import quoted, text, translations
 from tests.test_cli import invoke
@@ -65,3 +67,37 @@ def test_the_tender_check_quotes_the_passage_as_the_language_does(tmp_path: Path
     assert "„Zu verwenden ist Papier der Marke Tork.“" in german.output
     english = invoke("--lang", "en", "assist", "tender", draft)
     assert "“Zu verwenden ist Papier der Marke Tork.”" in english.output
+
+
+ESCAPE = "\x1b[2J"  # clears a terminal: typed by mistake, or pasted on purpose
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (("rag", "query", f"a{ESCAPE}", "Frage"), "„a\\x1b[2J“ ist kein Sammlungsname"),
+        (("rag", "query", "akten", "Frage", "--mode", f"b{ESCAPE}"), "--mode „b\\x1b[2J“"),
+        (("rag", "query", "akten", "Frage", "--language", f"d{ESCAPE}"), "„d\\x1b[2J“ ist"),
+        (("rag", "ingest", "neu", "DOCS", "--language", f"d{ESCAPE}"), "--language „d\\x1b[2J“"),
+        (("rag", "remove", "akten", f"x{ESCAPE}"), "kein Dokument „x\\x1b[2J“"),
+        (("rag", "groups", "akten", "--remove", f"g{ESCAPE}"), "keine Gruppe „g\\x1b[2J“"),
+    ],
+)
+def test_a_typed_name_is_quoted_with_its_control_characters_visible(
+    tmp_path: Path, args: tuple[str, ...], shown: str
+) -> None:
+    """Quoted in German, not by repr, a typed name still reaches the terminal only as
+    characters a reader sees: an escape sequence in it is written out, never run."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Die Hundesteuer beträgt 120 Euro.", encoding="utf-8")
+    assert invoke("rag", "ingest", "akten", docs, "--root", tmp_path / "c").exit_code == 0
+    args = tuple(str(docs) if a == "DOCS" else a for a in args)
+    result = invoke(*args, "--root", tmp_path / "c")
+    assert result.exit_code != 0
+    assert ESCAPE not in result.output
+    assert shown in " ".join(result.output.split())
+
+
+def test_names_in_a_list_are_quoted_with_their_control_characters_visible() -> None:
+    assert text(quoted(["a\x1b[2J", "b\n"]), "de") == "„a\\x1b[2J“, „b\\n“"

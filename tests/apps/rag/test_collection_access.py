@@ -78,7 +78,7 @@ def test_groups_are_shown_added_removed_and_set_in_one_rename(docs: Path, tmp_pa
     assert removed.exit_code == 0 and "für die Gruppe einkauf sichtbar" in removed.output
     assert meta(root)["groups"] == ["einkauf"]
     typo = invoke("rag", "groups", "amtB", "--root", root, "--remove", "einkaf")
-    assert typo.exit_code == 2 and "hat keine Gruppe 'einkaf'" in typo.output
+    assert typo.exit_code == 2 and "hat keine Gruppe „einkaf“" in typo.output
     assert "ihre Gruppen: einkauf" in typo.output
     both = invoke("rag", "groups", "amtB", "--root", root, "--set", "a", "--add", "b")
     assert both.exit_code == 2 and "--set nennt alle Gruppen" in both.output

@@ -82,10 +82,13 @@ def test_operator_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert bad_url.exit_code == 2 and "lässt sich nicht öffnen" in bad_url.output
     assert "secret" not in bad_url.output  # the password is not echoed
-    for url in ("mysql://u@h/db", "bogus://x", "/proc/nope/gateway.db"):  # no driver, no plugin
+    for url in ("mysql://u@h/db", "bogus://x", "/proc/nope/gateway.db"):
         result = runner.invoke(app, ["admin", "users", "list", "--db", url])
         assert result.exit_code == 2, (url, result.output)
         assert "die Gateway-Datenbank" in result.output
+        if "://" in url:  # said as what it is, not as a missing Python driver
+            said = " ".join(result.output.split())
+            assert "muss SQLite oder PostgreSQL sein, nicht" in said and "module" not in said
 
 
 def test_the_audit_log_exports_as_jsonl_and_csv_and_is_purged(tmp_path: Path) -> None:

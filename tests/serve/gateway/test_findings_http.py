@@ -85,7 +85,7 @@ def test_bad_reports_and_unknown_findings_are_4xx(campaign: dict) -> None:
         campaign, "tom", "POST", "/v1/findings/f-000000000000/triage", {"status": "confirmed"}
     )
     assert unknown.status_code == 404
-    assert unknown.json()["error"]["message"] == "es gibt keinen Befund 'f-000000000000'"
+    assert unknown.json()["error"]["message"] == "es gibt keinen Befund „f-000000000000“"
     blank = call(campaign, "eva", "POST", "/v1/findings", {**FOUND, "category": "  "})
     assert blank.status_code == 400 and "findings" not in blank.json()["error"]["message"]
     no_key = httpx.post(campaign["url"] + "/v1/findings", json=FOUND, timeout=30)
@@ -100,7 +100,7 @@ def test_a_category_the_page_does_not_offer_is_refused_naming_the_allowed_ones(
     error = made_up.json()["error"]
     assert error["param"] == "category"
     assert error["message"] == (
-        "category: 'xyz' ist keine Kategorie; erlaubt sind: bias, harmful, wrong, privacy, other"
+        "category: „xyz“ ist keine Kategorie; erlaubt sind: bias, harmful, wrong, privacy, other"
     )
     english = httpx.post(
         campaign["url"] + "/v1/findings",

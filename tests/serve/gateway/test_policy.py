@@ -136,13 +136,13 @@ def test_every_format_character_counts_as_invisible() -> None:
         (
             "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: kw\n    kind: regex\n"
             "    action: refuse\n    pattern: 'x*'\n    text: {de: a, en: b}\n",
-            r"Zeile 5, Regel 1 \(kw\): pattern 'x\*' passt auf leeren Text, die Regel träfe "
+            r"Zeile 5, Regel 1 \(kw\): pattern „x\*“ passt auf leeren Text, die Regel träfe "
             r"also jede Anfrage",
         ),
         (
             "id: x\nversion: '1'\ntitle: {de: a, en: b}\nrules:\n  - id: r\n    kind: regex\n"
             "    action: redact\n    pattern: '\\b'\n    text: {de: a, en: b}\n",
-            r"Regel 1 \(r\): pattern '\\\\b' passt auf leeren Text",
+            r"Regel 1 \(r\): pattern „\\b“ passt auf leeren Text",
         ),
     ],
     ids=["bad-regex", "no-english", "pii-refuses", "not-yaml", "a-list", "empty", "zero-width"],
