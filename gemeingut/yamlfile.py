@@ -15,6 +15,7 @@ import yaml
 
 from gemeingut.i18n import Message, _, text
 from gemeingut.i18n.validation import problem
+from gemeingut.yaml_problems import said_problem
 
 
 def compose(source: str) -> tuple[object, yaml.Node | None]:
@@ -93,17 +94,18 @@ def _closest(key: object, known: Iterable[str], cutoff: float) -> str | None:
 
 
 def syntax_problem(path: Path, exc: yaml.YAMLError) -> Message:
-    """'file, line N, column M: not YAML (…)': where the YAML breaks, in the reader's words;
-    the parser's own (English) description stays in brackets, as it is the only one that says
-    what it expected."""
+    """'file, line N, column M: not YAML (…)': where the YAML breaks and what is wrong, in the
+    reader's words (`yaml_problems`); a problem not known there keeps the parser's own
+    (English) description, as it is the only one that says what it expected."""
     mark = getattr(exc, "problem_mark", None)
     found = str(getattr(exc, "problem", None) or exc)
+    said = said_problem(found)
     if mark is None:
-        return _("{path}: not YAML ({problem})", path=str(path), problem=found)
+        return _("{path}: not YAML ({problem})", path=str(path), problem=said or found)
     return _(
         "{path}, line {line}, column {column}: not YAML ({problem})",
         path=str(path),
         line=mark.line + 1,
         column=mark.column + 1,
-        problem=found,
+        problem=said or found,
     )

@@ -89,8 +89,8 @@ from gemeingut.serve.streaming import (
 )
 from gemeingut.serve.tokenizer_routes import tokenizer_router
 from gemeingut.serve.trace_route import TraceIndex, trace_router
-from gemeingut.serve.upload_embedding import UploadSlots
-from gemeingut.serve.work import answered, rejections_as_400, streamed
+from gemeingut.serve.upload_slots import UploadSlots
+from gemeingut.serve.work import answered, chat_prompt, screened, streamed
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
@@ -148,7 +148,7 @@ def create_app(
     `tender_rules` are what `/v1/assist/tender` checks against (default: the shipped ones);
     with `upload_max_bytes`, people of a collection's groups add documents of up to that size
     to it (None: documents come only through `gemeingut rag ingest`), `max_uploads` at once
-    in the whole server."""
+    by all the server processes that serve the folder (`upload_slots.py`)."""
     app = FastAPI(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
@@ -188,7 +188,11 @@ def create_app(
         OpenCollections(collections, backend) if collections is not None else None
     )
     app.state.upload_max_bytes = upload_max_bytes if collections is not None else None
-    app.state.upload_slots = UploadSlots(max_uploads)
+    app.state.upload_slots = (
+        UploadSlots(collections, max_uploads)
+        if collections is not None and upload_max_bytes is not None
+        else None
+    )
     app.state.started = int(time.time())
     app.state.metrics = Metrics(backend.model_name)
     for name, served in app.state.models.items():
@@ -410,7 +414,7 @@ async def chat_completions(
         request_language(request),
     )
     messages = [message.as_template_input() for message in body.messages]
-    contents, decision = await run_in_threadpool(
+    contents, decision = await screened(
         screen_texts,
         request,
         principal,
@@ -421,7 +425,7 @@ async def chat_completions(
     )
     messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
     params = _sampling_params(body.token_limit(), body, logprobs=body.top_k())
-    prompt = await rejections_as_400(backend.apply_chat_template, messages, param="messages")
+    prompt = await chat_prompt(backend, messages, "messages")
     if body.stream:
         _refuse_with_stream({"n": body.n > 1, "logprobs": body.logprobs})
     relaying = isinstance(backend, Relaying)  # the engine renders its log-probabilities
@@ -524,7 +528,7 @@ async def completions(
     tokenizer = (
         _tokenizer_for(backend, "echo" if body.echo else "logprobs") if needs_tokenizer else None
     )
-    prompts, decision = await run_in_threadpool(
+    prompts, decision = await screened(
         screen_prompts, request, principal, meta.id, backend, prompts
     )
     admission = await admit(

@@ -212,6 +212,11 @@ class DraftSectionOut(BaseModel):
     status: Status = Field(description=STATUS_HELP)
     problems: list[str]
     citations: list[CitationCheck] = Field(description="Each citation, checked, and its place.")
+    asked_model: bool = Field(
+        default=True,
+        description="Whether the model wrote this section; false for a key point none of whose "
+        "sources is left, whose text says it is not written and whose `problems` say why.",
+    )
 
 
 class DraftOut(BaseModel):
@@ -225,13 +230,19 @@ class DraftOut(BaseModel):
     )
     note: str | None = Field(
         default=None,
-        description="Sources left out because the model's context could not hold them, said.",
+        description="Sources shortened or left out because the model's context could not hold "
+        "them whole, said.",
     )
     sources_found: int = Field(
         default=0, description="Sources retrieved for the subject and the key points."
     )
     sources_dropped: int = Field(
         default=0, description="Of those, left out: they did not fit into the model's context."
+    )
+    sources_shortened: int = Field(
+        default=0,
+        description="Of those kept, given to the model as their most relevant sentences only; "
+        "`sources` lists them whole, as citations are checked.",
     )
     sections: list[DraftSectionOut]
     sources: list[AnswerSource]
@@ -276,6 +287,7 @@ async def write_draft_route(
     except InputError as error:
         raise APIError(400, error.message, param="subject") from None
     calls = 0  # each recorded by its admission
+    not_asked: set[str] = set()  # the sections of key points without a source
     if not prepared.sources:
         draft = no_evidence(wanted, prepared)
     else:
@@ -284,8 +296,9 @@ async def write_draft_route(
             unsourced = prepared.unsourced(plan)  # a key point without a source: not asked
             if unsourced is not None:
                 sections.append(unsourced)
+                not_asked.add(plan.id)
                 continue
-            messages = section_messages(wanted, plan, prepared.sources, prepared.language)
+            messages = section_messages(wanted, plan, prepared.shown, prepared.language)
             room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
             text, _usage = await ask_served_model(request, principal, messages, room, "subject")
             calls += 1
@@ -300,6 +313,7 @@ async def write_draft_route(
         note=draft.note,
         sources_found=draft.sources_found,
         sources_dropped=draft.sources_dropped,
+        sources_shortened=draft.sources_shortened,
         sections=[
             DraftSectionOut(
                 id=s.id,
@@ -309,6 +323,7 @@ async def write_draft_route(
                 status=s.verdict.status,
                 problems=s.verdict.problems,
                 citations=citation_checks(s.verdict.citations),
+                asked_model=s.id not in not_asked,
             )
             for s in draft.sections
         ],

@@ -28,6 +28,7 @@ from gemeingut.serve.work import answered, rejections_as_400
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.cite import Citation
+    from gemeingut.apps.rag.fitting import Fitted
 
 answers_router = APIRouter()
 
@@ -110,7 +111,7 @@ async def answer_from_collection(
     principal: CallerDep,
 ) -> CollectionAnswer:
     """Answer `question` from the collection's documents, citations checked."""
-    from gemeingut.apps.rag.answer import NO_EVIDENCE, fit_sources, messages_for
+    from gemeingut.apps.rag.answer import NO_EVIDENCE, fit_question, messages_for
     from gemeingut.apps.rag.cite import check_citations
     from gemeingut.apps.rag.retrieve import search
     from gemeingut.errors import InputError
@@ -119,22 +120,22 @@ async def answer_from_collection(
     language = request_language(request)
     collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
 
-    def sources_that_fit() -> tuple[list, int]:
+    def sources_that_fit() -> Fitted | None:
         hits = search(
             collection, body.question, k=body.k, mode=body.mode, reranker=request.app.state.reranker
         )
         found = [collection.chunks[h.row] for h in hits]
         if not found:
-            return [], 0
-        return fit_sources(body.question, found, language, body.max_tokens, counter(backend))
+            return None
+        return fit_question(body.question, found, language, body.max_tokens, counter(backend))
 
     try:
-        sources, room = await run_in_threadpool(sources_that_fit)
+        fitted = await run_in_threadpool(sources_that_fit)
     except InputError as error:
         raise APIError(400, error.message, param="question") from None
     except RequestRejected as rejected:  # a model without a chat template
         raise APIError(400, rejected.message, param="question", code=rejected.code) from None
-    if not sources:
+    if fitted is None:
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
         verdict = check_citations("", [], language)
         return CollectionAnswer(
@@ -147,8 +148,9 @@ async def answer_from_collection(
             citations=[],
             sources=[],
         )
-    messages = messages_for(body.question, sources, language)
-    text, usage = await ask_served_model(request, principal, messages, room, "question")
+    sources = fitted.sources  # whole: cited and checked; the model reads `shown`
+    messages = messages_for(body.question, fitted.shown, language)
+    text, usage = await ask_served_model(request, principal, messages, fitted.room, "question")
     verdict = await run_in_threadpool(check_citations, text, sources, language)
     return CollectionAnswer(
         collection=name,

@@ -34,7 +34,8 @@ from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
-from gemeingut.serve.upload_embedding import MeteredEmbedder, UploadSlots
+from gemeingut.serve.upload_embedding import MeteredEmbedder
+from gemeingut.serve.upload_slots import UploadSlots
 
 documents_router = APIRouter()
 log = logging.getLogger("gemeingut.serve")
@@ -134,19 +135,23 @@ async def upload_document(
     """Add a document to a collection, or replace the one of the same name; it is searchable
     as soon as the answer comes (read, chunked and embedded like `gemeingut rag ingest`; the
     embedding counts against the caller's tokens_per_day and waits in the model's queue)."""
-    slots: UploadSlots = request.app.state.upload_slots
-    try:
-        slots.take()  # before its file is read, chunked and embedded
-    except APIError:
-        await run_in_threadpool(record_access, request, principal, 503, "uploads_busy")
-        raise
+    slots: UploadSlots | None = request.app.state.upload_slots  # None: uploads are off
+    slot = None
+    if slots is not None:
+        try:
+            slot = await run_in_threadpool(slots.take)  # before the file is read and embedded
+        except APIError as refused:  # 503 uploads_busy, or 507 where the slots cannot be had
+            status, decision = refused.status, refused.code or "server_error"
+            await run_in_threadpool(record_access, request, principal, status, decision)
+            raise
     try:
         data = await request.body()
         return await run_in_threadpool(
             _upload, name, request, collections, principal, filename, data
         )
     finally:
-        slots.give_back()
+        if slot is not None:
+            slot.give_back()
 
 
 def _upload(

@@ -10,7 +10,7 @@ generic message, while the traceback goes to the server log, where the operator 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from fastapi import FastAPI, Request
@@ -44,12 +44,14 @@ class APIError(Exception):
         code: str | None = None,
         type: str = "invalid_request_error",
         headers: dict[str, str] | None = None,
+        facts: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.param, self.code, self.type = param, code, type
         self.headers = headers
+        self.facts = facts  # more fields of the error object, for clients (a 429's `quota`)
 
     def detail(self, language: str) -> ErrorDetail:
         message = text(self.message, language)
@@ -95,11 +97,16 @@ def backend_errors_as_http(param: str) -> Iterator[None]:
 
 
 def error_response(
-    status: int, detail: ErrorDetail, headers: dict[str, str] | None = None
+    status: int,
+    detail: ErrorDetail,
+    headers: dict[str, str] | None = None,
+    facts: Mapping[str, object] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(
-        ErrorResponse(error=detail).model_dump(), status_code=status, headers=headers
-    )
+    """OpenAI's envelope; `facts` are fields of the error object beside OpenAI's four, which
+    its clients keep in the error's `body` (a client that knows only the four reads on)."""
+    body = ErrorResponse(error=detail).model_dump()
+    body["error"].update(facts or {})
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -112,7 +119,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, APIError)
-    return error_response(exc.status, exc.detail(request_language(request)), exc.headers)
+    return error_response(exc.status, exc.detail(request_language(request)), exc.headers, exc.facts)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

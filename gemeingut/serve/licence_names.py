@@ -33,6 +33,7 @@ _SAME = {
     "PDDL-1.0": "Open Data Commons Public Domain Dedication and License 1.0",
     "OGL-UK-3.0": "Open Government Licence 3.0",
     "Unlicense": "The Unlicense",
+    "CC-PDDC": "Creative Commons Public Domain Dedication and Certification",
     "llama2": "Llama 2 Community License",
     "llama3": "Meta Llama 3 Community License",
     "llama3.1": "Llama 3.1 Community License",
@@ -72,8 +73,9 @@ _NAMED: dict[str, Message | str] = {
     "LicenseRef-German-Official-Work": _("Official work, free of copyright (§ 5 UrhG)"),
     "LicenseRef-Public-Domain": _("Public domain"),
     "gemma": _("Gemma Terms of Use"),
+    "FAL-1.3": _("Free Art License 1.3"),
 }
-# Creative Commons: the licence's elements and its version's port, as the deeds name them.
+# Creative Commons 4.0: the licence's elements, as its deeds name them.
 _CC_KINDS = {
     "BY": _("Creative Commons Attribution {version}"),
     "BY-SA": _("Creative Commons Attribution-ShareAlike {version}"),
@@ -82,33 +84,58 @@ _CC_KINDS = {
     "BY-NC-SA": _("Creative Commons Attribution-NonCommercial-ShareAlike {version}"),
     "BY-NC-ND": _("Creative Commons Attribution-NonCommercial-NoDerivatives {version}"),
 }
-_CC_VERSIONS: dict[str, Message | str] = {
-    "4.0": "4.0 International",
-    "2.5": _("2.5 Generic"),
-    "2.0": _("2.0 Generic"),
-    "1.0": _("1.0 Generic"),
+# Versions 1.0 to 3.0 word two elements as 4.0 does not (Creative Commons' own German deed
+# catalogue, cc-legal-tools-data locale/de, and its German 2.0 and 3.0 legal codes):
+# "NoDerivs" (German "Keine Bearbeitung", 4.0 "Keine Bearbeitungen") and, in German,
+# "Nicht-kommerziell" (4.0 "Nicht kommerziell"). Version 1.0 names "NoDerivs" before
+# "NonCommercial" (CC BY-ND-NC 1.0, SPDX CC-BY-NC-ND-1.0).
+_CC_OLD_KINDS = {
+    "BY": _("Creative Commons Attribution {number} {port}"),
+    "BY-SA": _("Creative Commons Attribution-ShareAlike {number} {port}"),
+    "BY-ND": _("Creative Commons Attribution-NoDerivs {number} {port}"),
+    "BY-NC": _("Creative Commons Attribution-NonCommercial {number} {port}"),
+    "BY-NC-SA": _("Creative Commons Attribution-NonCommercial-ShareAlike {number} {port}"),
+    "BY-NC-ND": _("Creative Commons Attribution-NonCommercial-NoDerivs {number} {port}"),
 }
-# Version 3.0 words two elements as 4.0 does not: "NoDerivs" (German "Keine Bearbeitung",
-# 4.0 "Keine Bearbeitungen") and, in German, "Nicht-kommerziell" (4.0 "Nicht kommerziell").
-_CC_3_KINDS = {
-    "BY": _("Creative Commons Attribution 3.0 {port}"),
-    "BY-SA": _("Creative Commons Attribution-ShareAlike 3.0 {port}"),
-    "BY-ND": _("Creative Commons Attribution-NoDerivs 3.0 {port}"),
-    "BY-NC": _("Creative Commons Attribution-NonCommercial 3.0 {port}"),
-    "BY-NC-SA": _("Creative Commons Attribution-NonCommercial-ShareAlike 3.0 {port}"),
-    "BY-NC-ND": _("Creative Commons Attribution-NonCommercial-NoDerivs 3.0 {port}"),
-}
-_CC_3_PORTS: dict[str, Message | str] = {
+_CC_1_NO_DERIVS_NON_COMMERCIAL = _(
+    "Creative Commons Attribution-NoDerivs-NonCommercial {number} {port}"
+)
+_GENERIC = _("Generic")
+# The versions before 4.0 with their port (its country, "Generic" or 3.0's "Unported"), for
+# every kind, and the ported licences SPDX knows of one kind only.
+_CC_OLD_VERSIONS: dict[str, Message | str] = {
     "3.0": "Unported",
     "3.0-DE": _("Germany"),
     "3.0-AT": _("Austria"),
+    "2.5": _GENERIC,
+    "2.0": _GENERIC,
+    "1.0": _GENERIC,
 }
+_CC_OLD_PORTED: dict[str, Message | str] = {
+    "BY-2.5-AU": _("Australia"),
+    "BY-NC-SA-2.0-DE": _("Germany"),
+    "BY-NC-SA-2.0-FR": _("France"),
+    "BY-NC-SA-2.0-UK": _("UK: England & Wales"),
+    "BY-SA-2.0-UK": _("UK: England & Wales"),
+    "BY-SA-2.1-JP": _("Japan"),
+}
+
+
+def _cc_old(kind: str, version: str, port: Message | str) -> Message:
+    number = version.split("-")[0]
+    message = _CC_OLD_KINDS[kind]
+    if (kind, number) == ("BY-NC-ND", "1.0"):
+        message = _CC_1_NO_DERIVS_NON_COMMERCIAL
+    return Message(message.msgid, {"number": number, "port": port})
+
+
 for _kind, _message in _CC_KINDS.items():
-    for _version, _said in _CC_VERSIONS.items():
-        _NAMED[f"CC-{_kind}-{_version}"] = Message(_message.msgid, {"version": _said})
-for _kind, _message in _CC_3_KINDS.items():
-    for _version, _said in _CC_3_PORTS.items():
-        _NAMED[f"CC-{_kind}-{_version}"] = Message(_message.msgid, {"port": _said})
+    _NAMED[f"CC-{_kind}-4.0"] = Message(_message.msgid, {"version": "4.0 International"})
+    for _version, _port in _CC_OLD_VERSIONS.items():
+        _NAMED[f"CC-{_kind}-{_version}"] = _cc_old(_kind, _version, _port)
+for _ported, _port in _CC_OLD_PORTED.items():
+    _kind, _version = _ported.rsplit("-", 2)[0], "-".join(_ported.rsplit("-", 2)[1:])
+    _NAMED[f"CC-{_ported}"] = _cc_old(_kind, _version, _port)
 _BY_KEY = {key.lower(): name for key, name in _NAMED.items()}
 
 
@@ -118,31 +145,32 @@ def licence_name(key: str, language: str) -> str | None:
     return None if name is None else text(name, language)
 
 
-def said_licence(expression: str | None, language: str) -> str | None:
-    """`expression` with each licence named and its id kept; None stays None."""
+def said_licence(expression: str | None, language: str, ids: bool = True) -> str | None:
+    """`expression` with each licence named and its id kept (left out with `ids=False`, where
+    the id stands beside the name already); None stays None."""
     if expression is None or not expression.strip():
         return None
     try:
         parsed = parse_expression(expression)
     except ExpressionError:
         return expression
-    return expression if parsed is None else _said(parsed, language, top=True)
+    return expression if parsed is None else _said(parsed, language, ids, top=True)
 
 
-def _said(node: LicenseExpression, language: str, top: bool = False) -> str:
+def _said(node: LicenseExpression, language: str, ids: bool, top: bool = False) -> str:
     if isinstance(node, LicenseWithExceptionSymbol):
         return text(
             _(
                 "{licence} with the exception {exception}",
-                licence=_one(node.license_symbol, language),
+                licence=_one(node.license_symbol, language, ids),
                 exception=node.exception_symbol.key,
             ),
             language,
         )
     if isinstance(node, LicenseSymbol):
-        return _one(node, language)
+        return _one(node, language, ids)
     if isinstance(node, AND | OR):
-        parts = [_said(arg, language) for arg in node.args]
+        parts = [_said(arg, language, ids) for arg in node.args]
         words = parts[0]
         for part in parts[1:]:
             joined = (
@@ -155,6 +183,8 @@ def _said(node: LicenseExpression, language: str, top: bool = False) -> str:
     return str(node)
 
 
-def _one(symbol: LicenseSymbol, language: str) -> str:
+def _one(symbol: LicenseSymbol, language: str, ids: bool) -> str:
     name = licence_name(symbol.key, language)
-    return symbol.key if name is None else f"{name} ({symbol.key})"
+    if name is None:
+        return symbol.key
+    return f"{name} ({symbol.key})" if ids else name

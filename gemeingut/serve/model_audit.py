@@ -49,6 +49,16 @@ class AuditSummary(BaseModel):
     bias_flagged: list[str] = Field(
         description="Categories whose interval of preferring the stereotype excludes 50%."
     )
+    bias_prefers_stereotype: list[str] = Field(
+        default_factory=list,
+        description="Of those flagged, the categories whose interval lies above 50%: the model "
+        "prefers the stereotype.",
+    )
+    bias_prefers_anti_stereotype: list[str] = Field(
+        default_factory=list,
+        description="Of those flagged, the categories whose interval lies below 50%: the model "
+        "prefers the opposite of the stereotype.",
+    )
     redteam_probes: int | None = None
     redteam_attack_success: float | None = Field(
         default=None, description="Share of probes that succeeded, over all categories."
@@ -100,15 +110,38 @@ def summarise(report: dict[str, Any], task_data: Path | None = None) -> AuditSum
     redteam = report.get("redteam") or {}
     memorisation = report.get("memorisation") or {}
     baits = (memorisation.get("personal_data") or {}).get("baiting_prompts") or {}
+    flagged = sorted(name for name, row in bias.items() if row.get("flagged"))
+    sides = {name: _side(name, bias[name]) for name in flagged}
     return AuditSummary(
         tasks=tasks,
         bias_categories=sorted(bias),
-        bias_flagged=sorted(name for name, row in bias.items() if row.get("flagged")),
+        bias_flagged=flagged,
+        bias_prefers_stereotype=[name for name in flagged if sides[name] == "stereotype"],
+        bias_prefers_anti_stereotype=[name for name in flagged if sides[name] == "anti"],
         redteam_probes=redteam.get("probes"),
         redteam_attack_success=_overall(redteam.get("categories") or {}),
         memorisation_samples=memorisation.get("samples"),
         memorised_exact=(memorisation.get("exact") or {}).get("value"),
         personal_data=(baits.get("with_personal_data") or {}).get("value"),
+    )
+
+
+def _side(name: str, row: dict[str, Any]) -> str:
+    """Which way a flagged category leans, from its interval of preferring the stereotype: a
+    category is flagged when that interval excludes 50% on either side, and below 50% the model
+    prefers the anti-stereotype. A flagged category whose interval says neither is a report that
+    cannot be read (a `ValueError`, which `model_audit` says as such)."""
+    share = row["prefers_stereotype"]
+    if share["low"] is not None and share["low"] > 0.5:
+        return "stereotype"
+    if share["high"] is not None and share["high"] < 0.5:
+        return "anti"
+    raise ValueError(
+        _(
+            "the bias category {name!r} is flagged, but its interval of preferring the "
+            "stereotype includes 50 %",
+            name=name,
+        )
     )
 
 

@@ -47,6 +47,7 @@ from gemeingut.serve.oidc import OidcProvider, OidcSettings, discover
 from gemeingut.serve.secrets import secret_from_environment
 from gemeingut.serve.served import ModelEntry
 from gemeingut.serve.trace_route import TraceIndex
+from gemeingut.serve.upload_slots import UploadSlots
 from gemeingut.workspace import ARTIFACT_FILE
 
 if TYPE_CHECKING:
@@ -174,6 +175,8 @@ def run_server(
             _("--upload-max-mb lets people add documents to collections: it needs --collections"),
             _("pass --collections DIR, or leave --upload-max-mb out"),
         )
+    if upload_max_bytes is not None and collections is not None:
+        UploadSlots(collections, max_uploads)  # a folder it cannot write to, said now
     if model_card is not None and upstream is None:
         raise InputError(
             _("--model-card names the folder of an engine's model: it needs --upstream"),
@@ -328,7 +331,7 @@ class AppPlan:
     tender_rules: tuple[Path, ...] = ()
     card_dir: Path | None = None  # behind --upstream: the folder named as the engine's model
     upload_max_bytes: int | None = None  # people add documents to their collections (None: no)
-    max_uploads: int = DEFAULT_MAX_UPLOADS  # uploads read and embedded at once, per process
+    max_uploads: int = DEFAULT_MAX_UPLOADS  # uploads read and embedded at once, all processes
 
     def load(self) -> Loaded:
         from gemeingut.apps.assistants.rulefile import load_rules

@@ -10,6 +10,7 @@ model (`model_queue.py`) in the event loop, before it asks for any worker thread
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -171,7 +172,7 @@ async def _pieces(
                     if isinstance(stream, AsyncTextStream):
                         piece = await stream.next_piece()
                     else:
-                        piece = await run_in_threadpool(next, stream, None)
+                        piece = await _next_piece(stream)
                 except Exception:
                     log.exception("generation failed while streaming")
                     status = 500
@@ -192,6 +193,24 @@ async def _pieces(
                 elif result is None:  # the model's row stops at its next step and says so
                     result = await run_in_threadpool(stream.cut_short)
                 await run_in_threadpool(on_end, result, status)
+
+
+async def _next_piece(stream: TextStream) -> str | None:
+    """The stream's next piece, which a worker thread waits for. A client that leaves meanwhile
+    does not wait for that piece (a row still waiting for room in a batch would get it only
+    when a long answer ended): the engine is told to stop (`cut_short`: a waiting row ends at
+    once, a generating one at its next step), which ends the thread's wait; then the thread,
+    the stream's place in the queue and its audit record are free at once."""
+    pending = asyncio.ensure_future(run_in_threadpool(next, stream, None))
+    try:
+        return await asyncio.shield(pending)
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):  # the stream may be closed only once it is idle
+            await run_in_threadpool(stream.cut_short)
+            await asyncio.wait({pending})
+        if not pending.cancelled() and pending.exception() is not None:
+            log.error("generation failed after the client left", exc_info=pending.exception())
+        raise
 
 
 async def close_stream(stream: AnyTextStream) -> None:

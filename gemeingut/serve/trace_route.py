@@ -3,8 +3,9 @@ document's id and licence — the audit stage's span tracing (`audit/span_trace.
 server, for the page's look inside the model.
 
 The index is built when the server starts from the training documents it is given (`serve
---trace-data`: a dataset artifact, a release bundle's `training-data/`, Parquet or JSONL),
-tokenized with the served model's own tokenizer. The training data of an open model is public,
+--trace-data`: a dataset artifact, a release bundle's `training-data/`, Parquet or JSONL; of
+a dataset, its training split: the validation split was not trained on), tokenized with the
+served model's own tokenizer. The training data of an open model is public,
 so the spans are shown to every key; the question is not kept (the audit record says only that
 a trace was asked for). A span is whole words: the phrase is also traced with a space before its
 first word, as that word stands inside a document, and a match is cut back to the words it holds
@@ -32,6 +33,7 @@ from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 
 trace_router = APIRouter()
+HELD_OUT = "validation-"  # a dataset's validation shards: evaluated on, never trained on
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,16 @@ def build_trace_index(files: tuple[Path, ...], backend: Backend) -> TraceIndex:
     def tokenize(text: str) -> list[int]:
         return backend.tokenize(text, add_special_tokens=False)
 
-    return TraceIndex(SpanIndex.build(iter_documents(files), tokenize), backend)
+    return TraceIndex(SpanIndex.build(iter_documents(trained(files)), tokenize), backend)
+
+
+def trained(files: tuple[Path, ...]) -> tuple[Path, ...]:
+    """The files the model was trained on: a dataset's validation split (`validation-*.parquet`
+    beside `train-*`) was held out, so a phrase found only there was never learnt, and the
+    page's count of what the model learnt from is the training split's, as the release's AI Act
+    summary counts it. Other files (JSONL, Parquet without a split's name) are the user's
+    word that they are training data."""
+    return tuple(f for f in files if not (f.name.startswith(HELD_OUT) and f.suffix == ".parquet"))
 
 
 class TraceRequest(BaseModel):
@@ -100,8 +111,11 @@ class TraceResult(BaseModel):
 
 class TraceInfo(BaseModel):
     object: Literal["trace.index"] = "trace.index"
-    documents: int
-    tokens: int
+    documents: int = Field(description="Documents of the training split (no validation split).")
+    tokens: int = Field(
+        description="Their tokens as pretraining packs them: each document's own, without "
+        "special tokens, then one EOS (the AI Act summary's count of the same shards)."
+    )
 
 
 def _index(request: Request) -> TraceIndex:
@@ -119,6 +133,7 @@ def _index(request: Request) -> TraceIndex:
 def trace_info(request: Request, principal: CallerDep) -> TraceInfo:
     """How much training data this server can trace a phrase in."""
     found = _index(request)
+    # the index holds each document's tokens and one separator after it, where EOS stood
     return TraceInfo(documents=len(found.index.documents), tokens=len(found.index.tokens))
 
 

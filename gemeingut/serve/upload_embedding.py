@@ -1,68 +1,51 @@
-"""What an upload costs, counted like any other use of a model: the server-wide bound on uploads
-at once, and the embedding of the new chunks as a model call of the person who uploads.
+"""What an upload costs, counted like any other use of a model: the embedding of the new chunks
+as a model call of the person who uploads (the bound on uploads at once: `upload_slots.py`).
 
 An upload is read, chunked and embedded in a worker thread (`uploads.add_uploaded`); the
 embedding is the expensive part, and without this module it ran beside the model queue and
 outside every quota: a person over their `tokens_per_day` could still have the model embed a
 large document, and a few large uploads could hold the model while chat requests waited. Here
-the embedding of an upload, where the model runs in this process, goes the way
-`/v1/embeddings` goes: its tokens are reserved (a 429 naming the limit before anything is
-embedded or switched to) and settled after, it takes a place in the model's queue (a 503 with
-`Retry-After` where it is full) when it is a model this server serves, and it has an audit
-record with its token counts. An embedding endpoint (`--embed http://…`) counts its tokens on
-its own server, against the key the operator gave it.
+the embedding of an upload goes the way `/v1/embeddings` goes: its tokens are reserved (a 429
+naming the limit before anything is embedded or switched to) and settled after, it takes a
+place in the model's queue (a 503 with `Retry-After` where it is full) when it is a model this
+server serves, and it has an audit record with its token counts.
+
+An embedding endpoint (`--embed http://…`, another OpenAI-compatible server) counts against
+the uploader's quota here too, else a person over their tokens could have it embed without end:
+its tokens cannot be counted before the call (its tokenizer is not ours), so the most they can
+be is reserved (`RemoteEncoder`), and the count the endpoint's answer states (`usage`) is what
+is settled. Where it states none, the reservation counts and the audit record's token counts
+stay empty, as for an engine that told no usage: the tokenizer of a model served here is not
+the endpoint's, and a count from it would be a number nobody computed for that model.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from anyio import from_thread
 from fastapi import Request
 
-from gemeingut.apps.rag.embedders import Embedder, LocalEmbedder, OpenedOnFirstUse
-from gemeingut.i18n import _
-from gemeingut.serve.backends import SamplingParams
+from gemeingut.apps.rag.embedders import (
+    Embedder,
+    EndpointEmbedder,
+    LocalEmbedder,
+    OpenedOnFirstUse,
+)
+from gemeingut.serve.backends import Prompt, SamplingParams
 from gemeingut.serve.gateway.gate import admit
 from gemeingut.serve.gateway.identity import Principal
-from gemeingut.serve.http_errors import APIError
-from gemeingut.serve.limits import DEFAULT_MAX_UPLOADS
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.schemas import Usage
 from gemeingut.serve.work import failed, finish
 
-UPLOAD_RETRY_AFTER = 5  # seconds: an upload of a few MiB is usually through by then
-
-
-class UploadSlots:
-    """At most `most` uploads at once in the whole server (each holds its file in memory and a
-    worker thread while it is read and embedded, one collection's lock does not bound them);
-    one more is a 503 with `Retry-After` at once. Used in the event loop only."""
-
-    def __init__(self, most: int = DEFAULT_MAX_UPLOADS) -> None:
-        self.most = most
-        self.taken = 0
-
-    def take(self) -> None:
-        if self.taken >= self.most:
-            raise APIError(
-                503,
-                _(
-                    "the server is taking as many documents at once as it allows ({most}); "
-                    "retry in {seconds} s",
-                    most=self.most,
-                    seconds=UPLOAD_RETRY_AFTER,
-                ),
-                code="uploads_busy",
-                type="server_error",
-                headers={"Retry-After": str(UPLOAD_RETRY_AFTER)},
-            )
-        self.taken += 1
-
-    def give_back(self) -> None:
-        self.taken = max(0, self.taken - 1)
+if TYPE_CHECKING:
+    from gemeingut.serve.backends import TransformersBackend
 
 
 class MeteredEmbedder:
@@ -81,40 +64,70 @@ class MeteredEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         model = self.inner.opened() if isinstance(self.inner, OpenedOnFirstUse) else self.inner
-        if not isinstance(model, LocalEmbedder):  # an endpoint counts on its own server
-            return model.embed(texts)
-        rows = model.token_rows(texts)
-        backend, request = model.backend, self._request
+        if isinstance(model, LocalEmbedder):
+            rows = model.token_rows(texts)
+            queue = _queue_of(self._request, model.backend)
+            counted = sum(len(row) for row in rows)
+            return self._metered(model.backend, rows, queue, lambda: (model.embed(texts), counted))
+        assert isinstance(model, EndpointEmbedder)  # the one other kind of embedder
+        remote = RemoteEncoder(model.name)
+        return self._metered(remote, texts, None, partial(model.embed_counted, texts))
+
+    def _metered(
+        self,
+        backend: TransformersBackend | RemoteEncoder,
+        prompts: list[Prompt],
+        queue: ModelQueue | None,
+        run: Callable[[], tuple[np.ndarray, int | None]],
+    ) -> np.ndarray:
+        """`run` (the vectors and the tokens read, None where unknown) as the uploader's model
+        call: admitted (its quota reserved), queued where the model is served here, settled
+        and recorded however it ends."""
+        request = self._request
         admission = from_thread.run(
             admit,
             request,
             self._principal,
             backend,
-            rows,
+            prompts,
             SamplingParams(max_tokens=0),
             1,
             False,
             "body",
             f"upl-{uuid.uuid4().hex}",
         )
-        queue = _queue_of(request, backend)
         try:
             ticket = from_thread.run_sync(queue.admit) if queue is not None else None
             if ticket is not None:
                 from_thread.run(ticket.__aenter__)
             try:
-                vectors = model.embed(texts)
+                vectors, tokens = run()
             finally:
                 if ticket is not None:
                     from_thread.run(ticket.__aexit__, None, None, None)
         except BaseException as error:
             from_thread.run(failed, admission, error)
             raise
-        tokens = sum(len(row) for row in rows)
-        request.app.state.metrics.count_tokens(tokens, 0, backend.model_name)
-        used = Usage(prompt_tokens=tokens, completion_tokens=0, total_tokens=tokens)
-        from_thread.run(finish, admission, 200, used)
+        used = Usage(prompt_tokens=tokens or 0, completion_tokens=0, total_tokens=tokens or 0)
+        if tokens is not None:
+            request.app.state.metrics.count_tokens(tokens, 0, backend.model_name)
+        from_thread.run(partial(finish, admission, 200, used, known=tokens is not None))
         return vectors
+
+
+class RemoteEncoder:
+    """An embedding endpoint's model as the quota sees it before the call: its name (the audit
+    record's model) and the most tokens texts can be for a tokenizer we do not have. A token
+    stands for at least one byte of the text (byte-level BPE, SentencePiece with byte fallback,
+    WordPiece alike), and a model adds a few of its own to each text (start, end, a prefix)."""
+
+    SPECIAL_TOKENS = 8  # per text: more than any common encoder adds
+
+    def __init__(self, model_name: str) -> None:
+        self.model_name = model_name
+
+    def max_tokens_needed(self, prompts: list[str], params: SamplingParams, n: int = 1) -> int:
+        return sum(len(p.encode("utf-8")) + self.SPECIAL_TOKENS for p in prompts)
 
 
 def _queue_of(request: Request, backend: object) -> ModelQueue | None:

@@ -19,6 +19,7 @@ from gemeingut.serve.backends import (
     GeneratesAsync,
     GenerationResult,
     Prompt,
+    Relaying,
     SamplingParams,
     StreamsAsync,
 )
@@ -31,7 +32,6 @@ from gemeingut.serve.streaming import (
     SSE_HEADERS,
     AnyTextStream,
     ResponseMeta,
-    close_stream,
     usage_of,
 )
 
@@ -90,8 +90,8 @@ async def open_stream(
     param: str,
 ) -> tuple[AnyTextStream, Ticket]:
     """Take a queue place and open the stream before answering, so that a full queue is still
-    a clean 503 and a rejected prompt a clean 400; the audit record is committed before the
-    first byte."""
+    a clean 503 and a rejected prompt a clean 400 (each completing the stream's audit record,
+    which `admit` committed with the reservation, before the first byte)."""
     try:
         ticket = queue.admit()
     except APIError as error:
@@ -107,14 +107,8 @@ async def open_stream(
         ticket.release()
         await failed(admission, error)
         raise
-    try:
-        if admission is not None:
-            await run_in_threadpool(admission.open_record)
-    except BaseException as error:  # no record, no stream: the engine stops at once
-        await close_stream(stream)
-        ticket.release()
-        await failed(admission, error)
-        raise
+    if admission is not None:
+        admission.streaming = True  # its record, opened with the reservation, ends with it
     return stream, ticket
 
 
@@ -214,7 +208,7 @@ async def finish(
     if admission is not None:
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
         tokens = (prompt, completion) if known else (None, None)
-        await run_in_threadpool(admission.finish, status, *tokens, False, answers, decision)
+        await run_in_threadpool(admission.finish, status, *tokens, answers, decision)
 
 
 async def failed(admission: Admission | None, error: BaseException) -> None:
@@ -241,9 +235,30 @@ def stream_end(
             metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
         if admission is not None:
             answers = [result.text] if result is not None else None
-            admission.finish(status, *tokens, streamed=True, answers=answers)
+            admission.finish(status, *tokens, answers=answers)
 
     return end
+
+
+async def screened(
+    screen: Callable[..., tuple[list[T], str]], request: Request, *args: object
+) -> tuple[list[T], str]:
+    """`screen_texts` or `screen_prompts`: in a worker thread where a policy applies (its
+    rules, a classifier, an engine's /detokenize can take a while); without one they return
+    at once, so here, without a thread's hand-off."""
+    if request.app.state.policy is None:
+        return screen(request, *args)
+    return await run_in_threadpool(screen, request, *args)
+
+
+async def chat_prompt(backend: Backend, messages: list[dict[str, str]], param: str) -> Prompt:
+    """A conversation as the backend's prompt. A backend in front of an engine (`Relaying`)
+    only packs the messages, which the engine puts into its own template: that happens here,
+    without a worker thread's hand-off; a local tokenizer's Jinja template runs in one."""
+    if isinstance(backend, Relaying):
+        with backend_errors_as_http(param):
+            return backend.apply_chat_template(messages)
+    return await rejections_as_400(backend.apply_chat_template, messages, param=param)
 
 
 async def rejections_as_400(fn: Callable[..., T], *args: object, param: str) -> T:

@@ -1,5 +1,6 @@
-"""`gemeingut serve --max-uploads N` bounds the documents one server process reads and embeds
-at once: the option reaches the app that a process (or each worker) builds from its plan."""
+"""`gemeingut serve --max-uploads N` bounds the documents the server reads and embeds at once:
+the option reaches the app that a process (or each worker) builds from its plan; that its
+processes share the bound, `test_upload_slots_shared.py` shows."""
 
 from __future__ import annotations
 

@@ -94,12 +94,30 @@ class EndpointEmbedder:
         self.name = model or self.endpoint.first_model("--embed-model")
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        return self.embed_counted(texts)[0]
+
+    def embed_counted(self, texts: list[str]) -> tuple[np.ndarray, int | None]:
+        """The rows and the tokens the endpoint says it read (its answers' `usage`), None
+        where one of its answers did not say."""
         rows: list[list[float]] = []
+        tokens: int | None = 0
         for start in range(0, len(texts), BATCH):
             body = {"model": self.name, "input": texts[start : start + BATCH]}
             data = self.endpoint.call("POST", "/embeddings", body)
             rows += [row["embedding"] for row in sorted(data["data"], key=lambda r: r["index"])]
-        return _unit_rows(rows, len(texts))
+            said = _tokens_said(data.get("usage"))
+            tokens = None if tokens is None or said is None else tokens + said
+        return _unit_rows(rows, len(texts)), tokens
+
+
+def _tokens_said(usage: object) -> int | None:
+    """The tokens an answer's `usage` counts; a count of 0 for texts that are never empty is
+    a placeholder (some proxies send one), not a count."""
+    if not isinstance(usage, dict):
+        return None
+    said = [usage.get(field) for field in ("prompt_tokens", "total_tokens")]
+    counts = [v for v in said if isinstance(v, int) and not isinstance(v, bool) and v > 0]
+    return max(counts) if counts else None
 
 
 def _unit_rows(rows: list[list[float]], expected: int) -> np.ndarray:

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from gemeingut.cli.admin.common import Db, Operator, Yes, database
-from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
+from gemeingut.cli.admin.exports import (
+    closed_pipe_is_quiet,
+    export_format,
+    write_private,
+    write_records,
+)
 from gemeingut.cli.admin.retention import change_retention
 from gemeingut.cli.admin.safeguards import (
     OPERATOR_SOURCE,
@@ -26,7 +31,7 @@ from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
 from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, current_language, plural, text
+from gemeingut.i18n import Message, _, current_language, plural, text
 from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
 
@@ -66,15 +71,17 @@ def audit_export(
             "account, or --operator / GEMEINGUT_OPERATOR), or its pseudonym from an export."
         ),
     ] = None,
-    format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
+    format: Annotated[
+        str | None,
+        typer.Option(help="jsonl or csv (default: from the --out file's ending, else jsonl)."),
+    ] = None,
     operator: Operator = None,
 ) -> None:
     """Export audit records (metadata only: no content, no IP addresses; a key is named by
     its pseudonym, `k-…`, as the person is)."""
     from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
 
-    if format not in ("jsonl", "csv"):
-        raise InputError(_("unknown format '{name}'", name=visible(format)), _("jsonl or csv"))
+    format = export_format(format, out)
     start = point_in_time(since, future=False, option="--since") if since is not None else None
     end = (
         point_in_time(until, future=False, option="--until", day_end=True)
@@ -315,8 +322,39 @@ def audit_records(
         write_text_atomic(out, document)
         console.print("[green]✓[/] " + text(_("record written: {path}", path=str(out)), lang))
     if record.missing:
-        console.print(
-            "[yellow]![/] "
-            + text(_("not stated yet: {fields}", fields=", ".join(record.missing)), lang)
-        )
+        for line in missing_lines(record.missing):
+            say("[yellow]![/]", line)  # one unwrapped line each
         raise typer.Exit(1)
+
+
+def missing_lines(missing: list[str]) -> list[Message]:
+    """What the record lacks, grouped by where each item is stated: the facts file cannot
+    hold the retention (the database keeps it) nor the deployment (a server's start records
+    it), so naming them together would send the reader to the wrong place."""
+    from gemeingut.serve.gateway.records import ControllerFacts
+
+    facts = [name for name in missing if name in ControllerFacts.model_fields]
+    lines = []
+    if facts:
+        lines.append(
+            _(
+                "not stated yet: {fields}; state them in a YAML file given with --facts",
+                fields=", ".join(facts),
+            )
+        )
+    if "audit_retention" in missing:
+        lines.append(
+            _(
+                "not stated yet: audit_retention; set it with {command}",
+                command="`gemeingut admin audit retention --days N`",
+            )
+        )
+    if "deployment" in missing:
+        lines.append(
+            _(
+                "not stated yet: deployment; a server records it when it starts with this "
+                "database ({command})",
+                command="`gemeingut serve … --db`",
+            )
+        )
+    return lines

@@ -15,6 +15,49 @@ from typing import Any
 
 import typer
 
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.i18n.visible import visible
+
+FORMATS = ("jsonl", "csv")
+# The file endings that name a format; `.json` names one JSON document, which JSON Lines is not.
+_ENDINGS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".json": "json"}
+
+
+def export_format(asked: str | None, out: Path | None) -> str:
+    """The format to write: `--format`, else the one the file's ending names, else JSON Lines.
+    A file whose ending names another format is refused: JSON Lines in `a.csv` would open as
+    one broken column in a spreadsheet, silently."""
+    if asked is not None and asked not in FORMATS:
+        raise InputError(_("unknown format '{name}'", name=visible(asked)), _("jsonl or csv"))
+    ending = _ENDINGS.get(out.suffix.lower()) if out is not None else None
+    chosen = asked or ending or "jsonl"
+    if out is not None and ending is not None and ending != chosen:
+        raise InputError(
+            _(
+                "--out {path} ends in {ending}, but the export is written as {format}",
+                path=str(out),
+                ending=out.suffix,
+                format=chosen,
+            ),
+            _(
+                "name the file after its format ({jsonl} for JSON Lines, {csv} for CSV), or "
+                "give --format to match it",
+                jsonl=".jsonl",
+                csv=".csv",
+            ),
+        )
+    if chosen not in FORMATS:  # a .json file without --format
+        raise InputError(
+            _(
+                "--out {path}: the export is JSON Lines (one record per line) or CSV, not one "
+                "JSON document",
+                path=str(out),
+            ),
+            _("name the file {jsonl} or {csv}", jsonl=".jsonl", csv=".csv"),
+        )
+    return chosen
+
 
 def write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -> None:
     if format == "csv":

@@ -13,7 +13,7 @@ from gemeingut.cli.admin.safeguards import (
     person_pseudonym,
     record_admin_action,
 )
-from gemeingut.cli.admin.tables import print_rows
+from gemeingut.cli.admin.tables import LIMIT_LABELS, print_rows
 from gemeingut.cli.app import admin_quotas_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
@@ -123,16 +123,16 @@ def quotas_set(
     }[kind]
     shown = ", ".join(
         text(
-            _("{limit} lifted", limit=name)
+            _("{limit} lifted", limit=LIMIT_LABELS[name])
             if value is None
-            else _("{limit} {value}", limit=name, value=value)
+            else _("{limit} {value}", limit=LIMIT_LABELS[name], value=value)
         )
         for name, value in limits.items()
     )
     say("[green]✓[/]", _("limits of {who} set: {limits}", who=who, limits=shown))
     new = [name for name, value in limits.items() if value is not None and before.get(name) is None]
     if new:  # counters exist only where a limit does: no tally of everyone's use
-        limited = ", ".join(new)
+        limited = ", ".join(text(LIMIT_LABELS[name]) for name in new)
         said = plural(
             len(new),
             _(

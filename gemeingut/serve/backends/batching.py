@@ -68,10 +68,14 @@ class Job:
     finished: threading.Event = field(default_factory=threading.Event)
     result: GenerationResult | None = None
     error: BaseException | None = None
+    scheduler: BatchScheduler | None = field(default=None, repr=False)  # once submitted
 
     def cancel(self) -> None:
-        """The client left: the row stops at the next step (or is skipped if still waiting)."""
+        """The client left: the row stops at the next step; a job still waiting for a row
+        ends at once (`BatchScheduler.withdraw`)."""
         self.cancelled.set()
+        if self.scheduler is not None:
+            self.scheduler.withdraw(self)
 
     def wait(self) -> GenerationResult:
         self.finished.wait()
@@ -101,8 +105,23 @@ class BatchScheduler:
 
     def submit(self, jobs: list[Job]) -> None:
         with self._wake:
+            for job in jobs:
+                job.scheduler = self
             self._waiting.extend(jobs)
             self._wake.notify()
+
+    def withdraw(self, job: Job) -> None:
+        """End a job whose client left before it had a row, with nothing computed. Left
+        waiting, it would end only when a batch had room for it (after a long answer, or once
+        an embedding gave the model back), and the stream that waits for its pieces would
+        hold its worker thread and its place in the queue until then. A job already in a
+        batch stops at the batch's next step instead."""
+        with self._wake:
+            try:
+                self._waiting.remove(job)
+            except ValueError:
+                return
+        job._finish(_nothing(job), None)
 
     def _next_batch(self) -> list[Job]:
         """Wait for work; then the oldest job and the waiting jobs that fit beside it."""

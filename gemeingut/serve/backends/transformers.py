@@ -45,6 +45,7 @@ MAX_GPU_BATCH_TOKENS = 65536
 GPU_LOGIT_FLOATS = 2**30  # 4 GiB of fp32 logits per forward pass
 DEFAULT_BATCH_ROWS = 32  # concurrent requests that generate together (`batching.py`)
 STOP_WAIT_S = 10  # how long a closed stream's row may take to stop at its next step
+CANCEL_POLL_S = 0.25  # how often a request's worker thread looks whether its client left
 
 
 class TransformersBackend:
@@ -244,7 +245,7 @@ class TransformersBackend:
                 for job in jobs.values():
                     job.cancelled = cancel
             self._scheduler().submit([jobs[i] for i in order])
-            return [jobs[i].wait() for i in range(len(rows))]
+            return [_answer(jobs[i], cancel) for i in range(len(rows))]
         jobs = [Job(row, params, seed) for row, seed in zip(rows, seeds, strict=True)]
         if cancel is not None:
             for job in jobs:
@@ -368,6 +369,15 @@ def _job_pieces(job: Job) -> Generator[str, None, GenerationResult]:
     finally:
         if not job.finished.is_set():
             job.cancel()
+
+
+def _answer(job: Job, cancel: threading.Event | None) -> GenerationResult:
+    """The job's answer; where its client leaves while it still waits for a row, it ends at
+    once (`Job.cancel`) instead of holding this worker thread until a batch has room."""
+    while cancel is not None and not job.finished.wait(CANCEL_POLL_S):
+        if cancel.is_set():
+            job.cancel()
+    return job.wait()
 
 
 def _stopped(job: Job) -> GenerationResult | None:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, delete, select, update
 
 from gemeingut.serve.gateway.store import pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import audit_log
@@ -49,6 +49,10 @@ CONTENT_COLUMNS = frozenset({"prompt", "messages", "content", "answer", "complet
 ADDRESS_COLUMNS = frozenset({"ip", "ip_address", "client_address", "remote_addr", "host"})
 # A stream's decision until it ends, after the decision made before it (`redacted:RULE;…`).
 UNFINISHED = "unfinished"
+# Built once: SQLAlchemy keeps a built statement's compiled form, and building them for every
+# record cost more than running them. The values come with each execution.
+_INSERT = audit_log.insert()
+_COMPLETE = update(audit_log).where(audit_log.c.request_id == bindparam("record_request_id"))
 
 
 class AuditLog:
@@ -65,15 +69,15 @@ class AuditLog:
         """Commit one record; with `conn`, as part of the caller's write transaction."""
         record = fitted(record)
         if conn is not None:
-            conn.execute(audit_log.insert().values(**record))
+            conn.execute(_INSERT, record)
             return
         with writing(self.engine) as conn:
-            conn.execute(audit_log.insert().values(**record))
+            conn.execute(_INSERT, record)
 
     @staticmethod
     def complete(conn: Connection, request_id: str, **fields: object) -> None:
         """Fill in a stream's record, in the caller's write transaction."""
-        conn.execute(update(audit_log).where(audit_log.c.request_id == request_id).values(**fields))
+        conn.execute(_COMPLETE, {"record_request_id": request_id, **fields})
 
 
 def fitted(record: dict[str, object]) -> dict[str, object]:

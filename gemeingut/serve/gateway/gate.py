@@ -30,8 +30,9 @@ import logging
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -53,8 +54,8 @@ from gemeingut.serve.gateway.identity import (
 from gemeingut.serve.gateway.quotas import (
     QuotaExceeded,
     Reservation,
-    counts_tokens,
     reserve,
+    reserve_uncounted,
     settle,
 )
 from gemeingut.serve.gateway.retention import CONTENT_DAYS, LivePeriods
@@ -140,26 +141,17 @@ class Admission:
     decision: str = "allowed"  # or which policy rules redacted the input
     prompts: tuple[str, ...] = ()  # kept only where the deployment logs content
     started: float = field(default_factory=time.monotonic)
+    # A stream's record is opened with its reservation (`opening_record`); `finish` completes
+    # it, also where the stream failed before its first byte (a full queue, an engine's 400).
+    record_open: bool = False
+    streaming: bool = False  # the stream's response has taken over: its end finishes this
     _done: bool = False
-
-    def open_record(self) -> None:
-        """A stream's record, committed before its first byte; `finish` completes it with the
-        final decision. Until then it says `unfinished`, which it keeps if the server dies."""
-        self.gateway.record(
-            self.route,
-            200,
-            both(self.decision, UNFINISHED),
-            self.principal,
-            model=self.model,
-            request_id=self.request_id,
-        )
 
     def finish(
         self,
         status: int,
         prompt_tokens: int | None,
         completion_tokens: int | None,
-        streamed: bool = False,
         answers: list[str] | None = None,
         decision: str | None = None,
     ) -> None:
@@ -172,7 +164,7 @@ class Admission:
         recorded(self.request_id, status)  # also if settling fails
         for attempt, pause in enumerate((*SETTLE_PAUSES, None)):
             try:
-                self._settle(status, prompt_tokens, completion_tokens, streamed, decision, attempt)
+                self._settle(status, prompt_tokens, completion_tokens, decision, attempt)
                 break
             except SQLAlchemyError:
                 if pause is None:
@@ -196,7 +188,6 @@ class Admission:
         status: int,
         prompt_tokens: int | None,
         completion_tokens: int | None,
-        streamed: bool,
         decision: str | None,
         attempt: int = 0,
     ) -> None:
@@ -221,7 +212,7 @@ class Admission:
             if attempt and self._settled(conn):
                 return  # an earlier attempt committed, only its answer was lost
             settle(conn, self.reservation, used, refused_unworked=decision in REFUSED_UNWORKED)
-            if streamed:
+            if self.record_open:
                 audit.complete(conn, self.request_id, **fields)
             else:
                 audit.write(
@@ -315,7 +306,7 @@ def record_missing(gateway: Gateway, trail: Trail, route: str, status: int, auth
         "allowed" if status < 400 else "refused" if status < 500 else "server_error"
     )
     admission = trail.admission
-    opened = admission is not None and admission.request_id == trail.request_id  # a stream's
+    opened = admission is not None and admission.streaming  # its stream's end finishes it
     if admission is not None and not admission.finished and not opened:
         admission.finish(status, None, None, decision=decision)
         return
@@ -425,21 +416,24 @@ async def admit(
             code="model_not_allowed",
             type="permission_error",
         )
-    tokens = 0  # counting costs a tokenizer pass (for an upstream engine, a round trip)
-    try:
-        counted = await run_in_threadpool(counts_tokens, gateway.engine, principal)
-    except SQLAlchemyError:
-        raise await unavailable(gateway, route, principal, model, request_id) from None
-    if counted:
-        with backend_errors_as_http(param):  # a prompt too long: 400; an engine gone: 502
-            tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
-
     answers = params.max_tokens != 0  # embeddings and the lens generate nothing
     logs_content = bool(gateway.content_days)  # from memory; nothing after reserve may fail
+    # A stream's record is committed before its first byte: in the reservation's transaction.
+    then = (
+        opening_record(gateway, principal, route, model, request_id, decision) if stream else None
+    )
     try:
+        # Most requests need not count their tokens (no limit in tokens): one worker-thread
+        # call reads the limits, checks the key and reserves (and opens a stream's record).
         reservation = await run_in_threadpool(
-            reserve, gateway.engine, principal, tokens, stream, utcnow(), answers
+            reserve_uncounted, gateway.engine, principal, stream, utcnow(), answers, then
         )
+        if reservation is None:  # counting costs a tokenizer pass (for an engine, a round trip)
+            with backend_errors_as_http(param):  # a prompt too long: 400; an engine gone: 502
+                tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
+            reservation = await run_in_threadpool(
+                reserve, gateway.engine, principal, tokens, stream, utcnow(), answers, then
+            )
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
         await run_in_threadpool(
@@ -452,13 +446,7 @@ async def admit(
             model,
             request_id,
         )
-        raise APIError(
-            429,
-            exceeded.message,
-            code="quota_exceeded",
-            type="rate_limit_error",
-            headers={"Retry-After": str(exceeded.retry_after)},
-        ) from None
+        raise quota_refused(exceeded) from None
     except AuthError as error:  # revoked or rotated since `caller` found it valid
         await run_in_threadpool(
             gateway.record, route, 401, f"auth:{error.code}", principal, None, model, request_id
@@ -474,9 +462,63 @@ async def admit(
         raise await unavailable(gateway, route, principal, model, request_id) from None
     kept = tuple(prompt_text(p) for p in prompts) if logs_content else ()
     admission = Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
+    if stream:
+        admission.record_open = True
+        recorded(request_id, 200)
     if (trail := TRAIL.get()) is not None:
         trail.admission = admission  # a failure nobody foresaw still settles and records it
     return admission
+
+
+def opening_record(
+    gateway: Gateway,
+    principal: Principal,
+    route: str,
+    model: str,
+    request_id: str,
+    decision: str,
+) -> Callable[[Connection], None]:
+    """The write that opens a stream's record, for the reservation's transaction: it says
+    `unfinished` (after an earlier decision) until `Admission.finish` completes it, and keeps
+    that if the server dies."""
+    audit = gateway.audit
+
+    def write(conn: Connection) -> None:
+        audit.write(
+            conn,
+            at=utcnow(),
+            request_id=request_id,
+            user_pseudonym=audit.pseudonym(principal.pseudonym_source),
+            key_id=principal.key_id,
+            route=route,
+            model=model,
+            status=200,
+            decision=both(decision, UNFINISHED),
+        )
+
+    return write
+
+
+def quota_refused(exceeded: QuotaExceeded) -> APIError:
+    """The 429 of a full limit: `param` names the limit, `quota` its facts (whose kind of
+    limit, its numbers, whether waiting can help), so that a client need not parse the
+    message. Where waiting cannot help, `x-should-retry: false` tells OpenAI's clients not to
+    ask again on their own (they would wait Retry-After's minute twice, for the same 429)."""
+    refusal = exceeded.refusal
+    headers = {"Retry-After": str(exceeded.retry_after)}
+    if not refusal.waiting_helps:
+        headers["x-should-retry"] = "false"
+    facts = asdict(refusal)
+    del facts["name"]  # in `param`
+    return APIError(
+        429,
+        exceeded.message,
+        param=refusal.name,
+        code="quota_exceeded",
+        type="rate_limit_error",
+        headers=headers,
+        facts={"quota": facts},
+    )
 
 
 def database_answers(engine: Engine) -> bool:

@@ -35,10 +35,23 @@ it. A client's own mistakes (4xx) still count as requests.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
@@ -65,19 +78,47 @@ STAMP = "%Y%m%dT%H%M%S"  # sorts as it runs
 SUBJECT_KINDS = ("key", "user", "group", "member")  # member: a group's limit per member
 # The most each limit may be: what its column holds (PostgreSQL's integer, 2**31 - 1), and for
 # tokens a bound far below bigint's so that used + reserved + a request's tokens never overflows.
+Then = Callable[[Connection], None]  # more writes for a reservation's transaction
 MOST = {
     "requests_per_minute": 2**31 - 1,
     "tokens_per_day": 10**15,
     "concurrent_streams": 2**31 - 1,
 }
 
+# Built once (SQLAlchemy keeps a built statement's compiled form; building one per request cost
+# more than running it): the limits whose subject has one of some names, and a key's validity.
+_LIMITS_NAMED = (
+    select(quota_limits)
+    .where(quota_limits.c.subject.in_(bindparam("names", expanding=True)))
+    .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)  # one lock order
+)
+_KEY_VALIDITY = select(api_keys.c.revoked_at, api_keys.c.expires_at).where(
+    api_keys.c.id == bindparam("key_id")
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A 429's facts, for a client to act on without reading the message (which says the same
+    in words, and no more): which limit, whose kind of limit, and its numbers."""
+
+    name: str  # which limit: one of LIMITS
+    whose: str  # one of SUBJECT_KINDS
+    group: str | None  # of a group's limit (kinds group, member): the message names it too
+    limit: int  # its value
+    used: int  # requests this minute, tokens used today, or streams open
+    reserved: int  # tokens reserved today by requests still running (0 for the others)
+    requested: int  # what this request needs of it: 1 request, its tokens, 1 stream
+    waiting_helps: bool  # False: a limit of 0, or a request larger than a whole day's tokens
+
 
 class QuotaExceeded(Exception):
     """A 429: which limit, of whom, and when to try again."""
 
-    def __init__(self, limit: str, message: Message, retry_after: int) -> None:
+    def __init__(self, refusal: Refusal, message: Message, retry_after: int) -> None:
         super().__init__(message)
-        self.limit = limit
+        self.refusal = refusal
+        self.limit = refusal.name
         self.message = message
         self.retry_after = retry_after
 
@@ -133,16 +174,46 @@ def list_limits(engine: Engine) -> list[dict[str, object]]:
         return [dict(row) for row in rows.mappings()]
 
 
-def counts_tokens(engine: Engine, principal: Principal) -> bool:
-    """Whether any limit of `principal` is in tokens, so that a request must count them."""
+def reserve_uncounted(
+    engine: Engine,
+    principal: Principal,
+    stream: bool,
+    now: datetime,
+    answers: bool = True,
+    then: Then | None = None,
+) -> Reservation | None:
+    """`reserve` of a request whose tokens need not be counted, or None where a limit of
+    `principal` is in tokens (count them, then `reserve`). Where no limit applies, one read
+    tells both and checks the key: no second read, no write lock. `then`: writes that belong
+    to the reservation (a stream's audit record), run in its transaction once it is taken: one
+    write transaction for both, also where no limit applies."""
+    if then is not None:
+        with writing(engine) as conn:
+            rows = _limits_of(conn, principal)
+            if _counts_tokens(rows):
+                return None
+            return _take_in(conn, principal, rows, 0, stream, now, answers, then)
     with reading(engine) as conn:
-        found = conn.execute(
-            select(quota_limits.c.subject)
-            .where(or_(*(_is_subject(quota_limits, k, s) for k, s in _subjects(principal))))
-            .where(quota_limits.c.tokens_per_day.is_not(None))
-            .limit(1)
-        ).first()
-    return found is not None
+        rows = _limits_of(conn, principal)
+        if _counts_tokens(rows):
+            return None
+        if not rows:
+            _refuse_unusable(conn, principal.key_id, now)
+            return Reservation(tokens=0)
+    return _take_all(engine, principal, 0, stream, now, answers)
+
+
+def _counts_tokens(rows: list[RowMapping]) -> bool:
+    return any(row["tokens_per_day"] is not None for row in rows)
+
+
+def _limits_of(conn: Connection, principal: Principal) -> list[RowMapping]:
+    """The limits that apply to `principal`, in one lock order (read to the end: a refusal
+    after it must leave no statement open)."""
+    subjects = set(_subjects(principal))
+    names = sorted({subject for _kind, subject in subjects})
+    rows = conn.execute(_LIMITS_NAMED, {"names": names}).mappings().all()
+    return [row for row in rows if (row["subject_kind"], row["subject"]) in subjects]
 
 
 def _subjects(principal: Principal) -> list[tuple[str, str]]:
@@ -168,6 +239,7 @@ def reserve(
     stream: bool,
     now: datetime,
     answers: bool = True,
+    then: Then | None = None,
 ) -> Reservation:
     """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
     that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full,
@@ -175,56 +247,109 @@ def reserve(
     authenticated: checked in the transaction that reserves, whichever limits apply (none
     too), by one read of the key's row, which is locked only where the key has limits.
     `answers`: whether the request generates text (embeddings and the lens count their input
-    only, and have no max_tokens to lower)."""
-    reservation = Reservation(tokens=tokens)
-    subjects = _subjects(principal)
-    minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
-    limited = or_(*(_is_subject(quota_limits, k, s) for k, s in subjects))
-    with reading(engine) as conn:
-        if conn.execute(select(quota_limits.c.subject).where(limited).limit(1)).first() is None:
-            _refuse_unusable(conn, principal.key_id, now)
-            return reservation  # no limit applies: nothing to take, no write lock to wait for
+    only, and have no max_tokens to lower). `then`: as for `reserve_uncounted`."""
+    if then is None:
+        with reading(engine) as conn:
+            if not _limits_of(conn, principal):
+                _refuse_unusable(conn, principal.key_id, now)
+                return Reservation(tokens=tokens)  # no limit applies: no write lock to wait for
+    return _take_all(engine, principal, tokens, stream, now, answers, then)
+
+
+def _take_all(
+    engine: Engine,
+    principal: Principal,
+    tokens: int,
+    stream: bool,
+    now: datetime,
+    answers: bool,
+    then: Then | None = None,
+) -> Reservation:
+    """`reserve`'s write transaction: the limits read again under the write lock, then
+    `_take_in`."""
     with writing(engine) as conn:
-        rows = (
-            conn.execute(
-                select(quota_limits)
-                .where(or_(*(_is_subject(quota_limits, k, s) for k, s in subjects)))
-                .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)  # one lock order
-            )
-            .mappings()
-            .all()
-        )  # read to the end: a refusal below must leave no statement open
-        if any(row["subject_kind"] == "key" for row in rows):
-            _hold_key(conn, principal.key_id, valid_at=now)
-        else:  # no counter of the key's own that a rotation would copy: nothing to lock
-            _refuse_unusable(conn, principal.key_id, now)
-        for row in rows:
-            kind, limited_subject = row["subject_kind"], row["subject"]
-            who = _subject_named(kind, limited_subject, principal.user)
-            subject = _counted_as(kind, limited_subject, principal)
-            rpm, tpd, streams = (row[name] for name in LIMITS)
-            if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
-                wait = _seconds_to_next_minute(now) if rpm else BLOCKED_RETRY_AFTER
-                raise QuotaExceeded("requests_per_minute", _rpm_used_up(who, rpm), wait)
-            if rpm is not None:
-                reservation.request_windows.append((kind, subject, minute))
-            if tpd is not None:
-                if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
-                    taken = _taken(conn, kind, subject, day)
-                    waiting_helps = 0 < tokens <= tpd  # tomorrow it fits
-                    raise QuotaExceeded(
-                        "tokens_per_day",
-                        _tokens_refused(who, taken, tpd, tokens, answers),
-                        _seconds_to_next_day(now) if waiting_helps else BLOCKED_RETRY_AFTER,
-                    )
-                reservation.token_windows.append((kind, subject, day))
-            if stream and streams is not None:
-                place = _take_stream(conn, kind, subject, streams, now)
-                if place is None:
-                    wait = 1 if streams else BLOCKED_RETRY_AFTER
-                    raise QuotaExceeded("concurrent_streams", _streams_open(who, streams), wait)
-                reservation.stream_places.append((kind, subject, place))
+        rows = _limits_of(conn, principal)
+        return _take_in(conn, principal, rows, tokens, stream, now, answers, then)
+
+
+def _take_in(
+    conn: Connection,
+    principal: Principal,
+    rows: list[RowMapping],
+    tokens: int,
+    stream: bool,
+    now: datetime,
+    answers: bool,
+    then: Then | None,
+) -> Reservation:
+    """In a write transaction: the key checked (and, where it has limits of its own, locked),
+    each limit of `rows` taken, then `then`; a refusal raises before `then` runs."""
+    reservation = Reservation(tokens=tokens)
+    minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
+    if any(row["subject_kind"] == "key" for row in rows):
+        _hold_key(conn, principal.key_id, valid_at=now)
+    else:  # no counter of the key's own that a rotation would copy: nothing to lock
+        _refuse_unusable(conn, principal.key_id, now)
+    for row in rows:
+        kind, limited_subject = row["subject_kind"], row["subject"]
+        subject = _counted_as(kind, limited_subject, principal)
+        rpm, tpd, streams = (row[name] for name in LIMITS)
+        refused = partial(_refused, kind, limited_subject, principal.user)
+        if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
+            used, _reserved = _counts(conn, kind, subject, minute)
+            raise refused("requests_per_minute", rpm, used, 0, 1, _rpm_used_up, now)
+        if rpm is not None:
+            reservation.request_windows.append((kind, subject, minute))
+        if tpd is not None:
+            if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
+                used, reserved = _counts(conn, kind, subject, day)
+                said = partial(_tokens_refused, answers=answers)
+                raise refused("tokens_per_day", tpd, used, reserved, tokens, said, now)
+            reservation.token_windows.append((kind, subject, day))
+        if stream and streams is not None:
+            place, live = _take_stream(conn, kind, subject, streams, now)
+            if place is None:
+                raise refused("concurrent_streams", streams, live, 0, 1, _streams_open, now)
+            reservation.stream_places.append((kind, subject, place))
+    if then is not None:
+        then(conn)
     return reservation
+
+
+def _refused(
+    kind: str,
+    subject: str,
+    user: str,
+    name: str,
+    limit: int,
+    used: int,
+    reserved: int,
+    requested: int,
+    said: Callable[[Message, Refusal], Message],
+    now: datetime,
+) -> QuotaExceeded:
+    """The 429 of a full limit: its facts, the same in words, and when to ask again. Waiting
+    helps unless the limit is 0 or the request needs more than the whole limit (a whole day's
+    tokens: tomorrow is no better); then `BLOCKED_RETRY_AFTER`."""
+    refusal = Refusal(
+        name=name,
+        whose=kind,
+        group=subject if kind in ("group", "member") else None,
+        limit=limit,
+        used=used,
+        reserved=reserved,
+        requested=requested,
+        waiting_helps=limit > 0 and requested <= limit,
+    )
+    if not refusal.waiting_helps:
+        wait = BLOCKED_RETRY_AFTER
+    elif name == "requests_per_minute":
+        wait = _seconds_to_next_minute(now)
+    elif name == "tokens_per_day":
+        wait = _seconds_to_next_day(now)
+    else:
+        wait = 1  # an open stream may end any moment
+    return QuotaExceeded(refusal, said(_subject_named(kind, subject, user), refusal), wait)
 
 
 def _subject_named(kind: str, subject: str, user: str) -> Message:
@@ -242,7 +367,8 @@ def _subject_named(kind: str, subject: str, user: str) -> Message:
     return _("group {name} (one limit for all its members together)", name=subject)
 
 
-def _rpm_used_up(who: Message, rpm: int) -> Message:
+def _rpm_used_up(who: Message, refusal: Refusal) -> Message:
+    rpm = refusal.limit
     if rpm == 0:
         return _("requests_per_minute of {who} is 0: no requests are allowed", who=who)
     if rpm == 1:
@@ -252,9 +378,11 @@ def _rpm_used_up(who: Message, rpm: int) -> Message:
     )
 
 
-def _tokens_refused(who: Message, taken: int, tpd: int, tokens: int, answers: bool) -> Message:
+def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
     """Why the tokens do not fit; waiting for 00:00 UTC is suggested only where it helps.
     `answers`: the request generates (it can ask for fewer max_tokens), or counts its input."""
+    tpd, tokens = refusal.limit, refusal.requested
+    taken = refusal.used + refusal.reserved
     if tpd == 0:
         return _("tokens_per_day of {who} is 0: no tokens are allowed", who=who)
     if tokens > tpd and answers:
@@ -293,8 +421,9 @@ def _tokens_refused(who: Message, taken: int, tpd: int, tokens: int, answers: bo
     )
 
 
-def _streams_open(who: Message, streams: int) -> Message:
+def _streams_open(who: Message, refusal: Refusal) -> Message:
     """Says that the limit counts streams only: a request without stream is not held by it."""
+    streams = refusal.limit
     if streams == 0:
         return _(
             "concurrent_streams of {who} is 0: no streams are allowed (requests without stream "
@@ -458,21 +587,16 @@ def _hold_key(conn: Connection, key_id: str, valid_at: datetime | None) -> None:
 def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
     """A 401 where the key was revoked, expired or removed since the request authenticated:
     one read by primary key, in the caller's transaction."""
-    row = (
-        conn.execute(
-            select(api_keys.c.revoked_at, api_keys.c.expires_at).where(api_keys.c.id == key_id)
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_KEY_VALIDITY, {"key_id": key_id}).mappings().first()
     refuse_unusable(key_id, row, now)
 
 
 def _take_stream(
     conn: Connection, kind: str, subject: str, limit: int, now: datetime
-) -> str | None:
-    """A stream place (its row's window), or None when `limit` live places are taken. The
-    subject's `streams` row is locked first, so concurrent takers count one after another."""
+) -> tuple[str | None, int]:
+    """A stream place (its row's window), or None when `limit` live places are taken; and the
+    live places before it. The subject's `streams` row is locked first, so concurrent takers
+    count one after another."""
     insert_or_ignore(
         conn, usage_counters, subject_kind=kind, subject=subject, window="streams", used=0,
         reserved=0,
@@ -491,14 +615,14 @@ def _take_stream(
         )
     ).scalar_one()
     if live >= limit:
-        return None
+        return None, live
     place = f"{STREAM}{now:{STAMP}}:{uuid.uuid4().hex[:8]}"  # fits the 32 characters
     conn.execute(
         usage_counters.insert().values(
             subject_kind=kind, subject=subject, window=place, used=1, reserved=0
         )
     )
-    return place
+    return place, live
 
 
 def _lease_start(now: datetime) -> str:
@@ -521,13 +645,14 @@ def _take(
     return done.rowcount == 1
 
 
-def _taken(conn: Connection, kind: str, subject: str, window: str) -> int:
+def _counts(conn: Connection, kind: str, subject: str, window: str) -> tuple[int, int]:
+    """A counter's used and reserved (for a refusal: `_take` made the row)."""
     row = conn.execute(
-        select(usage_counters.c.used + usage_counters.c.reserved).where(
+        select(usage_counters.c.used, usage_counters.c.reserved).where(
             _is_counter(kind, subject, window)
         )
-    ).scalar()
-    return int(row or 0)
+    ).first()
+    return (int(row.used), int(row.reserved)) if row else (0, 0)
 
 
 def _is_subject(table, kind: str, subject: str):

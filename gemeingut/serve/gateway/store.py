@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -196,7 +196,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         reads_only = conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+        statement = "BEGIN" if reads_only else "BEGIN IMMEDIATE"
+        # On the driver's connection: every request begins four transactions, and SQLAlchemy's
+        # statement machinery cost more than the BEGIN itself. Its errors still reach the
+        # callers as SQLAlchemy's ("database is locked": a 503 or a retried settle).
+        try:
+            conn.connection.driver_connection.execute(statement).close()
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(statement, None, error, sqlite3.Error) from None
 
 
 def _open_cursors(info: dict) -> weakref.WeakSet:

@@ -60,7 +60,7 @@ def test_tables_speak_german_and_json_keeps_the_column_names(tmp_path: Path) -> 
     keys = admin(db, "keys", "list").output
     assert "Modelle" in keys and "│ alle" in keys
     quotas = admin(db, "quotas", "list").output
-    assert "│ Person" in quotas and "tokens_per" in quotas  # a limit keeps its name
+    assert "│ Person" in quotas and "Tokens/Tag" in quotas and "tokens_per" not in quotas
     [row] = json.loads(admin(db, "users", "list", "--json").output)
     assert row["disabled"] is True and "created_at" in row
 
@@ -144,9 +144,9 @@ def test_out_of_range_options_are_one_german_line_on_either_store(store_url: str
         assert message in result.output and "Traceback" not in result.output, result.output
     quota = admin(store_url, "quotas", "set", "--user", "u1", "--tokens-per-day", "3000000000")
     assert quota.exit_code == 0, quota.output
-    assert "Grenzen von Person u1 gesetzt: tokens_per_day 3.000.000.000" in quota.output
+    assert "Grenzen von Person u1 gesetzt: Tokens/Tag 3.000.000.000" in quota.output
     lifted = admin(store_url, "quotas", "set", "--user", "u1", "--lift", "tokens_per_day")
-    assert "Grenzen von Person u1 gesetzt: tokens_per_day aufgehoben" in lifted.output
+    assert "Grenzen von Person u1 gesetzt: Tokens/Tag aufgehoben" in lifted.output
     assert admin(store_url, "keys", "list", "--json").output.strip() == "[]"
 
 
@@ -246,13 +246,13 @@ def test_quotas_say_what_they_count_and_from_when(tmp_path: Path) -> None:
     assert "Anfragen ohne Stream begrenzen nur" in help_text
     first = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "100000")
     assert first.exit_code == 0
-    assert "tokens_per_day zählt ab jetzt" in first.output
+    assert "Tokens/Tag zählt ab jetzt" in first.output
     assert "wird nicht angerechnet" in first.output
     both = admin(
         db, "quotas", "set", "--user", "anna", "--tokens-per-day", "200000",
         "--requests-per-minute", "5", "--concurrent-streams", "2",
     )  # fmt: skip
-    assert "requests_per_minute, concurrent_streams zählen ab jetzt" in both.output
+    assert "Anfragen/Minute, gleichzeitige Streams zählen ab jetzt" in both.output
     again = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "300000")
     assert "ab jetzt" not in again.output  # counted since the first limit already
     listed = admin(db, "quotas", "list").output

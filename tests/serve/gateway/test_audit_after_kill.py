@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from gemeingut.cli import app
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Admission, Gateway
+from gemeingut.serve.gateway.gate import Admission, Gateway, opening_record
 from gemeingut.serve.gateway.identity import add_user, authenticate, create_key, utcnow
 from gemeingut.serve.gateway.quotas import reserve
 from gemeingut.serve.gateway.records import ControllerFacts, read_record
@@ -114,17 +114,19 @@ def test_an_open_stream_says_unfinished_after_its_earlier_decision_until_it_ends
     _, key = create_key(engine, "anna")
     principal = authenticate(engine, key)
     redacted = "redacted:" + "x" * 71  # fills the column: the marker still fits
-    reservation = reserve(engine, principal, 0, True, utcnow())
     gateway = Gateway(engine)
-    admission = Admission(gateway, principal, "/v1/chat", "demo", reservation, "r1", redacted)
-    admission.open_record()
+    opening = opening_record(gateway, principal, "/v1/chat", "demo", "r1", redacted)
+    reservation = reserve(engine, principal, 0, True, utcnow(), then=opening)
+    admission = Admission(
+        gateway, principal, "/v1/chat", "demo", reservation, "r1", redacted, record_open=True
+    )
     [opened] = export(engine)
     assert opened["decision"].startswith("redacted:x")
     assert opened["decision"].endswith(";unfinished") and len(opened["decision"]) == 80
     facts = ControllerFacts()
     said = render_record(read_record(engine, facts, utcnow()))
     assert "- Davon **nicht abgeschlossen**: 1 (Entscheidung `unfinished`, ohne Dauer" in said
-    admission.finish(200, 3, 4, streamed=True)
+    admission.finish(200, 3, 4)
     [ended] = export(engine)
     assert (ended["decision"], ended["completion_tokens"]) == (redacted, 4)
     assert "nicht abgeschlossen" not in render_record(read_record(engine, facts, utcnow()))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, event, select, text
 
-from gemeingut.serve.gateway.gate import Admission, Gateway
+from gemeingut.serve.gateway.gate import Admission, Gateway, opening_record
 from gemeingut.serve.gateway.identity import add_user, authenticate, create_key, utcnow
 from gemeingut.serve.gateway.quotas import reserve, set_limits, usage
 from gemeingut.serve.gateway.store import open_store
@@ -77,13 +77,15 @@ def test_a_retry_after_a_settle_that_committed_gives_nothing_back_twice(store_ur
     principal = authenticate(engine, create_key(engine, "anna")[1])
     set_limits(engine, "user", "anna", tokens_per_day=10_000, concurrent_streams=2)
     now = utcnow()
+    gateway, route = Gateway(engine), "/v1/chat/completions"
+    opening = opening_record(gateway, principal, route, "tiny", "r1", "allowed")
     admission = Admission(
-        Gateway(engine), principal, "/v1/chat/completions", "tiny",
-        reserve(engine, principal, 4_000, stream=True, now=now),
+        gateway, principal, route, "tiny",
+        reserve(engine, principal, 4_000, stream=True, now=now, then=opening), "r1",
+        record_open=True,
     )  # fmt: skip
-    admission.open_record()
-    admission.finish(200, prompt_tokens=30, completion_tokens=70, streamed=True)
-    admission._settle(200, 30, 70, streamed=True, decision=None, attempt=1)  # as a retry would
+    admission.finish(200, prompt_tokens=30, completion_tokens=70)
+    admission._settle(200, 30, 70, decision=None, attempt=1)  # as a retry would
 
     today = usage(engine, "user", "anna", now)
     assert today["tokens_today"] == 100 and today["tokens_reserved"] == 0

@@ -1,0 +1,102 @@
+"""A small OpenAI-compatible embedding server on loopback, standing in for a remote encoder
+(`--embed http://…`): its own tokenizer (one token a word, one more a text), vectors from the
+text, `usage` in its answers or none, and a gate that holds its answers until a test opens it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODEL = "fern-encoder"
+DIMENSIONS = 8
+
+
+def tokens_of(text: str) -> int:
+    """The endpoint's own count: a word is a token, and each text has a start token."""
+    return len(text.split()) + 1
+
+
+def _vector(text: str) -> list[float]:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return [byte / 255 + 0.01 for byte in digest[:DIMENSIONS]]
+
+
+class EmbeddingEndpoint:
+    def __init__(self, says_usage: bool) -> None:
+        self.says_usage = says_usage
+        self.said: list[int] = []  # the tokens each answer said it read
+        self.texts: list[str] = []  # every text it embedded
+        self.arrived = 0  # embedding requests taken, answered or held
+        self.gate = threading.Event()  # cleared: requests wait until it is set
+        self.gate.set()
+        self._lock = threading.Lock()
+        self.url = ""
+
+    def answer(self, texts: list[str]) -> dict:
+        with self._lock:
+            self.arrived += 1
+        self.gate.wait()
+        with self._lock:
+            self.texts += texts
+        data = [
+            {"object": "embedding", "index": i, "embedding": _vector(t)}
+            for i, t in enumerate(texts)
+        ]
+        answer: dict = {"object": "list", "data": data, "model": MODEL}
+        if self.says_usage:
+            tokens = sum(map(tokens_of, texts))
+            with self._lock:
+                self.said.append(tokens)
+            answer["usage"] = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return answer
+
+
+@contextmanager
+def embedding_endpoint(says_usage: bool = True) -> Iterator[EmbeddingEndpoint]:
+    """The endpoint on a free loopback port; its base URL (ending in /v1) is `.url`."""
+    endpoint = EmbeddingEndpoint(says_usage)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/v1/models":
+                self._send(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
+            else:
+                self._send(404, {"error": {"message": "not found"}})
+
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            if self.path != "/v1/embeddings":
+                self._send(404, {"error": {"message": "not found"}})
+                return
+            texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            self._send(200, endpoint.answer(texts))
+
+        def _send(self, status: int, payload: dict) -> None:
+            raw = json.dumps(payload).encode("utf-8")
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+            except OSError:  # its client (a server killed by a test) is gone
+                pass
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield endpoint
+    finally:
+        endpoint.gate.set()
+        server.shutdown()
+        server.server_close()
