@@ -25,6 +25,7 @@ from gemeingut.data.contamination import ContaminationCheck
 from gemeingut.data.ngrams import Words
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.library_bars import library_bars_off
 from gemeingut.model.loading import adapter_base
 
 CONTAMINATION_NGRAM = 8  # task items are short: GPT-3's 13 words would miss most overlaps
@@ -104,8 +105,9 @@ def run_tasks(
     quiet = logging.getLogger("lm_eval")
     level = quiet.level
     quiet.setLevel(logging.ERROR)
-    try:
-        results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
+    try:  # nor its progress bars, nor those of datasets and transformers beneath it
+        with library_bars_off():
+            results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
     finally:
         quiet.setLevel(level)
     # The saved task folder names its data relatively, for re-running from the audit folder.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import random
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,10 +54,13 @@ def sample_prompts(
     m: int,
     seed: int,
     random_offset: bool = False,
+    fewest_tokens: Callable[[str], int | None] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Up to `samples` (document, offset) prompts from documents of at least k + m tokens,
     drawn by seeded reservoir sampling over the documents in file order; and how many
-    documents were long enough."""
+    documents were long enough. `fewest_tokens`, a lower bound of a text's tokens where the
+    tokenizer gives one, spares tokenizing the documents surely long enough (all but the drawn
+    ones): the draw is the same."""
     rng = random.Random(seed)
     reservoir: list[dict[str, Any]] = []
     eligible = 0
@@ -64,9 +68,11 @@ def sample_prompts(
     for doc in iter_documents(files):
         if len(doc["text"]) < min_chars:
             continue
-        ids = tokenize(doc["text"])
-        if len(ids) < k + m:
-            continue
+        ids = None
+        if fewest_tokens is None or (fewest_tokens(doc["text"]) or 0) < k + m:
+            ids = tokenize(doc["text"])
+            if len(ids) < k + m:
+                continue
         eligible += 1
         if len(reservoir) < samples:
             reservoir.append({**doc, "ids": ids})
@@ -74,6 +80,8 @@ def sample_prompts(
             reservoir[j] = {**doc, "ids": ids}
     prompts = []
     for doc in reservoir:
+        if doc["ids"] is None:
+            doc["ids"] = tokenize(doc["text"])
         offset = rng.randrange(len(doc["ids"]) - (k + m) + 1) if random_offset else 0
         prompts.append(
             {

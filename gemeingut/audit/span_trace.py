@@ -88,9 +88,23 @@ class SpanIndex:
         return lo
 
     def locate(self, lo: int, hi: int) -> list[dict[str, Any]]:
-        positions = sorted(int(p) for p in self.suffixes[lo : min(hi, lo + MAX_LOCATIONS)])
+        """The first occurrences in corpus order (not the suffix array's, which for equal
+        document ends depends on the documents after them): the same over any subset of the
+        documents that holds every occurrence, as `verify`'s re-trace indexes."""
+        occurrences = self.suffixes[lo:hi]
+        if len(occurrences) > MAX_LOCATIONS:
+            occurrences = np.partition(occurrences, MAX_LOCATIONS - 1)[:MAX_LOCATIONS]
+        return self._at(occurrences)
+
+    def places(self, lo: int, hi: int) -> list[dict[str, Any]]:
+        """Every occurrence, in corpus order: what a report that names some of them (any of
+        them, where there are more than it names) is checked against."""
+        return self._at(self.suffixes[lo:hi])
+
+    def _at(self, occurrences: np.ndarray) -> list[dict[str, Any]]:
+        """The documents at these positions of the corpus, with the token offsets in them."""
         found = []
-        for position in positions:
+        for position in sorted(int(p) for p in occurrences):
             doc = int(np.searchsorted(self.starts, position, side="right")) - 1
             found.append({**self.documents[doc], "token_offset": position - int(self.starts[doc])})
         return found

@@ -96,8 +96,12 @@ class EnergyMeter:
         watts = CPU_WATTS_PER_THREAD * self.cpu_threads + sum(gpu_watts)
         kwh = watts * seconds / 3.6e6
         return {
-            "method": "estimate: (CPU_WATTS_PER_THREAD x threads + GPU power limit) x wall time "
-            "(codecarbon not installed; pip install 'gemeingut[energy]' to measure)",
+            "method": (
+                "estimate: (CPU_WATTS_PER_THREAD x threads + GPU power limit) x wall time "
+                if gpu_watts
+                else "estimate: CPU_WATTS_PER_THREAD x threads x wall time "  # the terms used
+            )
+            + "(codecarbon not installed; pip install 'gemeingut[energy]' to measure)",
             "assumptions": {
                 "cpu_watts_per_thread": CPU_WATTS_PER_THREAD,
                 "cpu_threads": self.cpu_threads,

@@ -204,7 +204,11 @@ def _tune(
             )
         evaluates = len(val) > 0
         steps = text(_("steps"))
-        bar = progress_bar("finetune", total=cfg.steps, unit=steps) if leader else nullcontext()
+        bar = (
+            progress_bar(text(_("fine-tuning")), total=cfg.steps, unit=steps)
+            if leader
+            else nullcontext()
+        )
         with bar as advance:
             clock = StepClock(device)
             rate = Rate(global_batch * cfg.seq_len, 0, None, world.size)

@@ -227,7 +227,11 @@ def _train_measured(
         peak = measured_peak(device, compute_dtype(precision)) if leader else None
         val_loss = initial_val
         steps = text(_("steps"))
-        bar = progress_bar("pretrain", total=cfg.steps, unit=steps) if leader else nullcontext()
+        bar = (
+            progress_bar(text(_("pretraining")), total=cfg.steps, unit=steps)
+            if leader
+            else nullcontext()
+        )
         with bar as advance:
             clock = StepClock(device)
             rate = Rate(order.global_batch * cfg.seq_len, flops_per_token, peak, world.size)

@@ -72,6 +72,7 @@ from gemeingut.release.openness.evidence import (
     collect,
 )
 from gemeingut.release.openness.rating import rate
+from gemeingut.release.openness.treatment import PRE_TRAINED, recorded_treatment
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
@@ -107,7 +108,8 @@ def assemble_bundle(
         for name in (DATA_STATEMENT, DCAT_FILE):
             shutil.copy2(published / name, bundle / TRAINING_DATA / name)
         write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
-    write_json(bundle / RELEASE_INFO, release_info(release, tuned is not None))
+    treatment = recorded_treatment(tuned.path / FINETUNE_FILE) if tuned else PRE_TRAINED
+    write_json(bundle / RELEASE_INFO, release_info(release, treatment))
     attributions = write_notice_file(bundle, release_notice(bundle))
     if release.paper is not None:
         _copy_paper(release.paper, bundle / PAPER_DIR)
@@ -165,11 +167,11 @@ def _self_check(bundle: Path) -> None:
         raise RuntimeError(f"the new bundle {bundle} fails its own checks: {said}")
 
 
-def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
+def release_info(release: ReleaseSection, treatment: str) -> dict[str, Any]:
     """What the publisher declares: the name, the description and the licences of weights and
     documents (the code's and the data's licences are read from the code and the shards, not
-    declared). The card is rendered from this and the other files, so `verify` renders it
-    again."""
+    declared), and the treatment computed from the fine-tune's record (`treatment.py`). The
+    card is rendered from this and the other files, so `verify` renders it again."""
     return {
         "name": release.model_name,
         "description": "\n".join(release.description.splitlines()),  # one kind of line end
@@ -182,7 +184,7 @@ def release_info(release: ReleaseSection, fine_tuned: bool) -> dict[str, Any]:
         # only when given: a bundle without it is what it was before the setting existed
         **({"contact": release.contact.strip()} if release.contact.strip() else {}),
         "commercial_use": release.commercial_use,
-        "treatment": "instruct fine-tuned" if fine_tuned else "pre-trained",
+        "treatment": treatment,
     }
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from gemeingut.data.publish.reasons import reason_said
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
 from gemeingut.i18n import Message, _, decimal, localized, text, translator
 from gemeingut.release.card_audit import audit_context, audit_results
@@ -122,9 +123,12 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
                 "kept",
                 "excluded",
                 "kept_by_license",
-                "excluded_by_reason",
                 "splits",
             )
+        },
+        "excluded_by_reason": {
+            reason_said(reason, language): count
+            for reason, count in data_stats["excluded_by_reason"].items()
         },
     }
     return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))

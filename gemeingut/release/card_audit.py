@@ -14,6 +14,7 @@ from typing import Any
 from huggingface_hub import EvalResult
 
 from gemeingut.audit.report_text import TEXT, interval
+from gemeingut.audit.report_text import name as category_name
 from gemeingut.audit.task_suite import TASK_FOLDER  # not capability: verify imports this
 from gemeingut.i18n import Message, _, decimal, localized, text
 from gemeingut.release.layout import AUDIT
@@ -53,7 +54,7 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
             "suite": bias["suite"],
             "rows": [
                 {
-                    "category": name,
+                    "category": category_said(name, language),
                     "n": c["n"],
                     "share": interval(c["prefers_stereotype"], language=language),
                     "delta": interval(c["mean_delta_logprob"], percent=False, language=language),
@@ -62,7 +63,7 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
                 }
                 for name, c in bias["categories"].items()
             ],
-            "flagged": bias["flagged"],
+            "flagged": [category_said(name, language) for name in bias["flagged"]],
         }
     if "memorisation" in report:
         context["memorisation"] = _memorisation(report["memorisation"], language)
@@ -76,7 +77,7 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
             "all": interval(red["all"], language=language),
             "rows": [
                 {
-                    "category": name,
+                    "category": category_said(name, language),
                     "detector": c["detector"],
                     "n": c["attack_success"]["n"],
                     "share": interval(c["attack_success"], language=language),
@@ -87,6 +88,14 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
     if "findings" in report:
         context["findings"] = report["findings"]
     return context
+
+
+def category_said(name: str, language: str) -> str:
+    """'Alter (`age`)': a bias or red-team category by the audit report's name for it, its
+    key beside it (what the suite's files and `audit/report.json` call it); a category of the
+    auditor's own suite, which has no name, by its key."""
+    said = category_name(name, language)
+    return f"`{name}`" if said == name else f"{said} (`{name}`)"
 
 
 def _bundle_command(report: dict[str, Any]) -> str:

@@ -136,12 +136,17 @@ def _shown_pair(first: Any, second: Any) -> tuple[str, str]:
     one, two = (json.dumps(v, ensure_ascii=False, sort_keys=True) for v in (first, second))
     if max(len(one), len(two)) <= _VALUE_CHARS:
         return one, two
+    quoted = isinstance(first, str) and isinstance(second, str)
+    if quoted:  # two lines of text: the window inside the quotes, which stay around it
+        one, two = one[1:-1], two[1:-1]
     at = next((i for i, (a, b) in enumerate(zip(one, two, strict=False)) if a != b), None)
     at = min(len(one), len(two)) if at is None else at
     start = max(0, at - _BEFORE)
-    return _window(one, start), _window(two, start)
+    width = _VALUE_CHARS - 2 * quoted
+    shown = (_window(one, start, width), _window(two, start, width))
+    return (f'"{shown[0]}"', f'"{shown[1]}"') if quoted else shown
 
 
-def _window(shown: str, start: int) -> str:
-    end = start + _VALUE_CHARS - 2
+def _window(shown: str, start: int, width: int) -> str:
+    end = start + width - 2
     return ("…" if start > 0 else "") + shown[start:end] + ("…" if end < len(shown) else "")

@@ -95,7 +95,7 @@ def _finetune_chunks(bundle: Path, language: str) -> Iterator[str]:
             _(
                 "Fine-tuning data ({folder}): {licence}",
                 folder=f"{TRAINING_DATA}/{FINETUNE_DATA}/",
-                licence=licence_name(licence),
+                licence=licence_name(licence, language),
             )
         )
         + (f" <{url}>" if url else "")

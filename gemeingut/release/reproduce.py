@@ -41,6 +41,7 @@ from gemeingut.release.layout import (
     locate_bundle,
 )
 from gemeingut.release.manifest import read_manifest
+from gemeingut.stage_names import stage_name, stage_named
 from gemeingut.workspace import ARTIFACT_FILE
 
 # Keys of JSON records that say when, how fast or on what a run happened (or where on the
@@ -94,7 +95,7 @@ BUILD_STAGES = (
     "gguf",
     "release",
 )
-_STAGE_ENDED = re.compile(r"\s*✓\s+(\S+)\s")  # `✓ model      built   …` (build.py's `step`)
+_STAGE_ENDED = re.compile(r"\s*✓\s+(\S+)\s")  # `✓ Modell     gebaut  …` (build.py's `step`)
 
 
 @dataclass
@@ -177,8 +178,9 @@ class Stages:
     def __call__(self, line: str) -> None:
         _say(line, indent="    ")
         ended = _STAGE_ENDED.match(line)
-        if ended and ended.group(1) in self.stages[self.next - 1 :]:
-            self.next = self.stages.index(ended.group(1)) + 1
+        kind = stage_named(ended.group(1)) if ended else None
+        if kind in self.stages[self.next - 1 :]:
+            self.next = self.stages.index(kind) + 1
             if self.next < len(self.stages):
                 self.start()
 
@@ -190,7 +192,7 @@ class Stages:
                 "▸ stage {number} of {total}: {stage} starts ({seconds} s so far) …",
                 number=str(self.next),
                 total=str(len(self.stages)),
-                stage=self.stages[self.next - 1],
+                stage=stage_name(self.stages[self.next - 1]),
                 seconds=str(round(time.monotonic() - self.started)),
             ),
             indent="  ",

@@ -11,8 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.publish.reasons import reason_said
 from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.release.card_phrases import report_language
+from gemeingut.release.energy_method import energy_method
 from gemeingut.release.layout import (
     AUDIT,
     MODEL,
@@ -20,6 +22,7 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.openness.evidence import validation_curve
+from gemeingut.stage_names import stage_name
 
 Line = str | Message
 _NOT_GIVEN = _("_not given in the recipe_")
@@ -81,7 +84,7 @@ def render_technical_report(bundle: Path) -> str:
                 (_("energy"), _energy(training["energy"], language)),
                 (_("hardware"), _hardware(training["hardware"])),
                 (_("languages"), ", ".join(release.get("languages") or []) or _NOT_GIVEN),
-                (_("treatment"), release.get("treatment") or _("pre-trained")),
+                (_("treatment"), _treatment(release.get("treatment") or "pre-trained")),
             ],
             language,
         ),
@@ -109,7 +112,10 @@ def render_technical_report(bundle: Path) -> str:
         "",
         *_table(
             (_("reason for exclusion"), _("documents")),
-            sorted(stats["excluded_by_reason"].items()),
+            [
+                (reason_said(reason, language), count)
+                for reason, count in sorted(stats["excluded_by_reason"].items())
+            ],
             language,
         ),
         "",
@@ -145,7 +151,7 @@ def render_technical_report(bundle: Path) -> str:
             "from `training-metadata/data_order/`.",
             name=optimizer["name"],
             betas=str(optimizer["betas"]),
-            schedule=optimizer["schedule"],
+            schedule=_schedule(optimizer["schedule"], training["training"], language),
             clip=str(optimizer["grad_clip"]),
             batch=str(batch["global_batch"]),
             tokens=_whole(batch["tokens_per_step"], language),
@@ -191,7 +197,7 @@ def render_technical_report(bundle: Path) -> str:
         "",
         *_table(
             (_("artifact"), _("id")),
-            [(role, f"`{m['id']}`") for role, m in lineage.items()],
+            _lineage_rows(lineage, language),
             language,
         ),
         "",
@@ -241,8 +247,38 @@ def _energy(energy: dict[str, Any], language: str) -> Line:
     kwh = as_written(
         f"{energy.get('kwh_total_extrapolated', energy.get('kwh_this_run')):.3g}", language
     )
+    return _("{kwh} kWh ({method})", kwh=kwh, method=energy_method(energy, language))
+
+
+def _lineage_rows(lineage: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    """Each artifact by its stage's name, its role (the key in lineage.json) beside it."""
+    return [
+        (f"{stage_name(role, language)} (`{role}`)", f"`{m['id']}`") for role, m in lineage.items()
+    ]
+
+
+def _treatment(treatment: str) -> Line:
+    """The MOF's word for what was done to the model (`release.json` keeps it as the MOF
+    schema spells it), in the report's language."""
+    return _TREATMENTS.get(treatment, treatment)
+
+
+_TREATMENTS: dict[str, Line] = {
+    "pre-trained": _("pre-trained"),
+    "instruct fine-tuned": _("instruct fine-tuned"),
+    "chat fine-tuned": _("chat fine-tuned"),
+}
+
+
+def _schedule(schedule: str, training: dict[str, Any], language: str) -> Line:
+    """The learning-rate schedule with the run's own numbers; one recorded in words the
+    report does not know stays as recorded."""
+    if schedule != "linear warm-up, cosine decay to min_lr_ratio":
+        return schedule
     return _(
-        "{kwh} kWh ({method})", kwh=kwh, method=energy.get("method") or _("method not recorded")
+        "linear warm-up over {steps} steps, then cosine decay to {ratio} × the peak learning rate",
+        steps=str(training.get("warmup_steps")),
+        ratio=as_written(str(training.get("min_lr_ratio")), language),
     )
 
 
@@ -435,7 +471,7 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         *_table(
             (_("artifact"), _("id")),
-            [(role, f"`{m['id']}`") for role, m in lineage.items()],
+            _lineage_rows(lineage, language),
             language,
         ),
         "",

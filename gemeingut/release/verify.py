@@ -82,6 +82,7 @@ class Failure:
     signature_present: bool = False
     key: str | None = None  # fingerprint of the key given with --key (checked, valid or not)
     signed_by: str | None = None  # that key, where the signature is valid
+    files: int = 0  # the files the MANIFEST lists, checked against it (none if it is unreadable)
 
 
 class BundleFailed(VerifyError):
@@ -137,7 +138,14 @@ def verify_bundle(
         # is said on its own line before the list, and is none of its reasons
         failed = [signature.said] if signature.failed and signature.said is not None else []
         listed = shorten([*failed, *problems])
-        if signature.said is not None and not signature.failed:
+        if signature.signed_by is not None and not signature.failed:  # the list is genuine
+            verdict = _(
+                "signature valid, key {key}: the MANIFEST is the one that was signed; what "
+                "differs from it:",
+                key=signature.signed_by,
+            )
+            listed = f"\n  {text(verdict)}{listed}"
+        elif signature.said is not None and not signature.failed:
             verdict = _(
                 "signature: {verdict} (this alone does not fail verification)",
                 verdict=signature.said,
@@ -148,18 +156,21 @@ def verify_bundle(
               problems=listed),
             signature.hint if signature.failed else hint,
             Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating,
-                    signed, signature.key, signature.signed_by),
+                    signed, signature.key, signature.signed_by, len(expected)),
         )  # fmt: skip
     return Verified(
         bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating
     )
 
 
-def failed_alone(bundle: Path, message: str | Message, hint: str | Message) -> BundleFailed:
-    """A bundle that fails on one problem that stops the check (a damaged MANIFEST, an audit
-    sample that disagrees)."""
+def failed_alone(
+    bundle: Path, message: str | Message, hint: str | Message, files: int = 0
+) -> BundleFailed:
+    """A bundle that fails on one problem that stops the check (a damaged MANIFEST: no file
+    checked; an audit sample that disagrees: after all `files` matched)."""
     present = (bundle / SIGNATURE).is_file()
-    return BundleFailed(message, hint, Failure(bundle, None, False, [message], None, present))
+    failure = Failure(bundle, None, False, [message], None, present, files=files)
+    return BundleFailed(message, hint, failure)
 
 
 def _signature(

@@ -2,7 +2,8 @@
 the settings its lineage records: every red-team answer by its probe's detector (the values
 planted from the recorded seed, the targets from the suite in the bundle's code snapshot), and
 every memorisation sample drawn again from the training shards, its continuation compared, its
-personal data counted and its spans traced anew. A verdict flipped in a log, with the report
+personal data counted and its spans traced anew (over the text that can hold them, the rest of
+the corpus not tokenized: `memorisation_trace.py`). A verdict flipped in a log, with the report
 rewritten to match, is then named with its file and line.
 """
 
@@ -121,7 +122,10 @@ class BundleTokenizer:
     audit's model target does: no special tokens added, special tokens skipped."""
 
     def __init__(self, bundle: Path) -> None:
+        from gemeingut.audit.memorisation_needles import byte_level_text
+
         self._tokenizer = bundle_tokenizer(bundle)
+        self.text = byte_level_text(self._tokenizer)  # what spares tokenizing every document
 
     def tokenize(self, text: str) -> list[int]:
         return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
@@ -137,12 +141,24 @@ def memorisation_again(
     their line), and the figures the continuations give: eligible documents, personal data
     and traced spans, to compare with `report.json`."""
     from gemeingut.audit import memorisation
-    from gemeingut.audit.span_trace import MIN_SPAN_TOKENS, SpanIndex
-    from gemeingut.audit.subject import iter_documents, training_files
+    from gemeingut.audit.memorisation_trace import trace_in_training
+    from gemeingut.audit.span_trace import MIN_SPAN_TOKENS
+    from gemeingut.audit.subject import training_files
 
     settings = recorded_settings(bundle)
     if isinstance(settings, Message):
         return [settings], {}
+    malformed = [n for n, r in enumerate(records, start=1) if not _token_ids(r["continuation"])]
+    if malformed:  # no tokenizer decodes them, no tracer looks them up
+        return [
+            _(
+                "{file}:{line}: not a record the audit writes ({error})",
+                file=log,
+                line=str(number),
+                error="continuation",
+            )
+            for number in malformed[:SHOWN]
+        ], {}
     recorded = settings.get("memorisation") or {}
     tokenizer = BundleTokenizer(bundle)
     files = training_files(bundle / TRAINING_DATA)
@@ -156,6 +172,7 @@ def memorisation_again(
             m,
             settings["seed"],
             bool(summary.get("random_offset", False)),
+            None if tokenizer.text is None else tokenizer.text.fewest_tokens,
         )
     except InputError:  # a shard that cannot be read: named by the checks of the data
         return [], {}
@@ -203,7 +220,58 @@ def memorisation_again(
         "personal_data": {"continuations": memorisation.pii_counts(texts)},
     }
     if any(r["near_verbatim"] for r in records) or "traced" in summary:
-        index = SpanIndex.build(iter_documents(files), tokenizer.tokenize)
         span = int(recorded.get("span_min_tokens", MIN_SPAN_TOKENS))
-        figures["traced"] = memorisation.trace_memorised(index, tokenizer, records, span)
+        again = trace_in_training(files, tokenizer, records, span, tokenizer.text, True)
+        figures["traced"] = as_reported(summary.get("traced"), again)
     return problems[:SHOWN], figures
+
+
+def as_reported(reported: Any, again: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The spans traced again (`again`, each with every place it occurs), each naming the
+    documents the report names where those are true: as many as the tracer names (the first
+    `MAX_LOCATIONS`), each a place that holds the span, with its licence and source. Which of
+    more places a report names depends on the order the tracer took them in, which has
+    changed (`SpanIndex.locate`): a report from before names others, as truly. Compared with
+    the report, the result then differs exactly where the report says something untrue."""
+    said = reported if isinstance(reported, list) else []
+    traced = []
+    for n, entry in enumerate(again):
+        spans = _listed(said[n] if n < len(said) else None, "spans")
+        checked = []
+        for k, span in enumerate(entry["spans"]):
+            places = span.pop("places")
+            told = spans[k] if k < len(spans) and isinstance(spans[k], dict) else {}
+            named = _listed(told, "documents")
+            if _same_span(told, span) and _names_true_places(named, places, len(span["documents"])):
+                span = {**span, "documents": named}
+            checked.append(span)
+        traced.append({**entry, "spans": checked})
+    return traced
+
+
+def _listed(value: Any, key: str) -> list[Any]:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, list) else []
+
+
+def _same_span(said: dict[str, Any], span: dict[str, Any]) -> bool:
+    """Everything but the documents named: where, how long, which text, how often."""
+    return {k: v for k, v in said.items() if k != "documents"} == {
+        k: v for k, v in span.items() if k != "documents"
+    }
+
+
+def _names_true_places(named: list[Any], places: list[dict[str, Any]], count: int) -> bool:
+    """`count` different places, each one where the span occurs (document, token offset,
+    licence and source as the training data has them)."""
+    different = all(a != b for i, a in enumerate(named) for b in named[i + 1 :])
+    return len(named) == count and different and all(d in places for d in named)
+
+
+def _token_ids(values: list[Any]) -> bool:
+    """Whether `values` are token ids: whole numbers from 0 below the tracer's separator."""
+    from gemeingut.audit.span_trace import SEPARATOR
+
+    return all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v < SEPARATOR for v in values
+    )

@@ -86,13 +86,13 @@ def failed_record(error: BundleFailed) -> dict[str, Any]:
     problems = [_problem(p) for p in failure.problems]
     if failure.signature_failed and problems:
         problems[0] = {**problems[0], "file": SIGNATURE, "kind": "signature"}
-    return _record(failure.bundle, False, None, signature, problems, failure.rating)
+    return _record(failure.bundle, False, failure.files, signature, problems, failure.rating)
 
 
 def _record(
     bundle: Path,
     ok: bool,
-    files: int | None,
+    files: int,
     signature: dict[str, Any] | None,
     problems: list[dict[str, Any]],
     rating: dict[str, Any] | None,

@@ -22,6 +22,7 @@ from gemeingut.audit.target import LocalTarget
 from gemeingut.cli import app
 from gemeingut.errors import InputError
 from gemeingut.recipe import AuditSection
+from gemeingut.release.card_audit import category_said
 from gemeingut.stages import audit_stage
 from gemeingut.workspace import at
 from tests.audit.conftest import SERVED_NAME
@@ -68,7 +69,7 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
     card = (bundle / "README.md").read_text()
     for category, c in report["bias"]["categories"].items():
         share = interval(c["prefers_stereotype"], language="de")
-        assert f"| {category} | {c['n']} | {share} |" in card
+        assert f"| {category_said(category, 'de')} | {c['n']} | {share} |" in card
     assert interval(report["redteam"]["all"], language="de") in card
     assert "Dieses Release wurde nicht geprüft" not in card
     header = yaml.safe_load(card.split("---")[1])

@@ -49,3 +49,13 @@ def test_a_long_line_is_shown_around_its_first_difference_on_both_sides() -> Non
     )  # fmt: skip
     shipped, rendered = text(found[0]).split(" ≠ ")
     assert "Klasse I – Open Science" in shipped and "Klasse 0 – Open Science" in rendered
+    assert shipped.count('"') == rendered.count('"') == 2  # quoted around the window
+    assert shipped.split('"')[1].startswith("…") and shipped.endswith('"')
+
+
+def test_a_window_at_the_end_of_a_line_keeps_both_quotes() -> None:
+    row = "| bias | 0,947 | 0,027 | 0 von 64 Einträgen |"
+    found = differences("README.md", "x" * 90 + row + "\n", "x" * 90 + row.replace("9", "8") + "\n")
+    shipped, rendered = text(found[0]).removeprefix("Zeile 1: ").split(" ≠ ")
+    assert shipped.startswith('"…') and shipped.endswith('Einträgen |"'), shipped
+    assert rendered.startswith('"…') and rendered.endswith('Einträgen |"'), rendered

@@ -209,10 +209,10 @@ def test_the_rebuild_names_each_stage_as_it_starts(
     run_own_code(["-m", "stages"], code, tmp_path, stages)
     said = [line.strip() for line in capsys.readouterr().err.splitlines()]
     assert [line.split(" (")[0] for line in said] == [
-        "▸ Stufe 1 von 3: dataset beginnt",
+        "▸ Stufe 1 von 3: Datensatz beginnt",
         "✓ dataset    wiederverwendet /w/dataset",
-        "▸ Stufe 2 von 3: tokenizer beginnt",
+        "▸ Stufe 2 von 3: Tokenizer beginnt",
         "✓ tokenizer  gebaut /w/tokenizer",
-        "▸ Stufe 3 von 3: model beginnt",
+        "▸ Stufe 3 von 3: Modell beginnt",
         "✓ model      gebaut /w/model",
     ]

@@ -166,7 +166,7 @@ def test_fine_tuning_examples_and_tokens_are_counted_and_named_by_what_they_are(
     assert "- Ausgeschlossene Dokumente, weil ihre Lizenz die Nutzung nicht erlaubt:" in illegal
     other = summary.split("### 3.3 Sonstige Informationen")[1]
     assert "Sprach- und Qualitätsfilter (sie suchen nicht nach rechtswidrigen Inhalten)" in other
-    assert "| gopher_quality |" in other
+    assert "| Gopher-Qualitätsfilter (`gopher_quality`) |" in other
 
 
 def _summary_in_english(bundle: Path, tmp_path: Path) -> str:

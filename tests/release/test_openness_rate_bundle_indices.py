@@ -1,6 +1,7 @@
 """`gemeingut openness rate BUNDLE` shows the bundle's own European Open Source AI Index and
-FMTI indicators, read from its `osai-index.yaml` and `fmti.json`, in German, as it does for a
-foreign folder; a damaged index file is named, not a traceback."""
+FMTI indicators, read from its `osai-index.yaml` and `fmti.json`, in German (the reasons too,
+which the files hold in German beside the English), as it does for a foreign folder; a damaged
+index file is named, not a traceback."""
 
 import json
 from pathlib import Path
@@ -24,16 +25,21 @@ def test_a_bundle_rated_shows_its_index_grades_and_fmti_indicators(tiny_build) -
     assert "European Open Source AI Index (osai-index.eu):" in said
     weights = index["weights_endmodel"]
     assert weights["class"] == "open"
-    assert f"Gewichte des Endmodells: offen (Beleg: {weights['link']})" in said
-    assert "Begutachteter Fachartikel: geschlossen (kein Beleg im Bundle)" in said
-    assert "die Begründungen, auf Englisch: osai-index.yaml" in said
+    assert f"Gewichte des Endmodells: offen ({weights['notes_de']}; Beleg: {weights['link']})" in (
+        said
+    )
+    assert (
+        "Begutachteter Fachartikel: geschlossen (eine Begutachtung (Peer Review) lässt sich durch "
+        "keine Datei belegen; nicht angegeben; kein Beleg im Bundle)"
+    ) in said
+    assert "auf Englisch" not in said  # the reasons are in the file in German too
     assert (
         f"Foundation Model Transparency Index: {fmti['met']} von {fmti['listed']} Indikatoren, "
         "die eine Veröffentlichung belegen kann, sind erfüllt (fmti.json)"
     ) in said
     for row in fmti["indicators"]:
         if not row["met"] and row.get("missing"):
-            assert f"dem Bundle fehlt {row['missing']}" in said
+            assert f"dem Bundle fehlt {row['missing_de']}" in said
     assert "Data source selection" not in said  # the indicator is named in German
 
 
@@ -50,4 +56,4 @@ def test_a_bundle_whose_fmti_lacks_its_indicators_is_named(bundle: Path) -> None
     code, said = _said(str(bundle))
     assert code == 2, said
     assert "fmti.json: der Index des Bundles lässt sich nicht lesen" in said
-    assert "'indicators' ist keine Liste von Indikatoren mit 'met'" in said
+    assert "„indicators“ ist keine Liste von Indikatoren mit „met“" in said

@@ -165,7 +165,7 @@ def test_only_words_that_withhold_the_data_count_as_withholding(
     if withheld is None:
         assert reason is None
     else:
-        assert f"('{withheld}')" in text(reason)
+        assert f"(„{withheld}“)" in text(reason)
 
 
 BASE_PARTS = ("Model architecture", "Model parameters (Final)", "Datasets", "Data card")

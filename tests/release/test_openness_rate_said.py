@@ -31,8 +31,8 @@ def test_each_missing_component_is_said_with_its_reason(tmp_path: Path) -> None:
     said = _said(str(folder))
     assert "warum sie nicht zählen:" in said
     assert (
-        "Datenkarte: Abschnitt 'Training data' von README.md sagt, dass die Daten "
-        "zurückgehalten werden ('proprietary')" in said
+        "Datenkarte: Abschnitt „Training data“ von README.md sagt, dass die Daten "
+        "zurückgehalten werden („proprietary“)" in said
     )
     # public data named by the card but not in the folder: named, not said to be lacking
     assert "Datensätze: nicht im Ordner (genannt in README.md: allenai/dolma; nicht geprüft)" in (

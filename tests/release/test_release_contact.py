@@ -20,7 +20,7 @@ STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards" 
 def test_a_stated_contact_fills_the_mof_and_is_no_longer_missing() -> None:
     stated = release_info(
         ReleaseSection(model_name="m", authors=["Schulamt"], contact=" ki@schulamt.example "),
-        fine_tuned=False,
+        treatment="pre-trained",
     )
     assert stated["contact"] == "ki@schulamt.example"
     document = mof_document(stated, {"weights": "Apache-2.0"}, [])
@@ -32,7 +32,7 @@ def test_a_stated_contact_fills_the_mof_and_is_no_longer_missing() -> None:
 
 
 def test_without_a_contact_release_json_is_as_before_and_the_mof_says_it_is_missing() -> None:
-    silent = release_info(ReleaseSection(model_name="m", authors=["Schulamt"]), fine_tuned=False)
+    silent = release_info(ReleaseSection(model_name="m", authors=["Schulamt"]), "pre-trained")
     assert "contact" not in silent  # a bundle without the setting reads as it did before
     document = mof_document(silent, {"weights": "Apache-2.0"}, [])
     assert [row["field"] for row in unfilled(document)] == ["contact"]

@@ -470,6 +470,11 @@ def test_a_signature_that_did_not_fail_is_said_apart_from_the_problems(
         verify_bundle(bundle)
     assert "Signatur: signiert mit dem Schlüssel" in text(caught.value.message).splitlines()[1]
     assert not any("signiert" in problem for problem in _problems(caught))
+    with pytest.raises(VerifyError) as caught:  # checked: the list is genuine, a file is not
+        verify_bundle(bundle, keys / "publisher.pub")
+    said = text(caught.value.message).splitlines()[1]
+    assert said.endswith(": das MANIFEST ist das signierte; davon weicht ab:"), said
+    assert "allein" not in said and _problems(caught) == ["geändert: README.md"]
 
 
 def test_an_unchecked_signature_names_the_key_as_keys_list_does(

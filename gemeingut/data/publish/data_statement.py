@@ -16,29 +16,17 @@ from typing import Any
 
 from gemeingut.data.documents import DOCUMENT_COLUMNS
 from gemeingut.data.publish.facts import DatasetFacts
-from gemeingut.data.publish.licenses import licence_atoms, licence_name, licence_url
+from gemeingut.data.publish.licenses import (
+    licence_atoms,
+    licence_links,
+    licence_name,
+    licence_url,
+)
 from gemeingut.data.publish.metadata import NOT_PROVIDED, PublicationInfo, missing_fields
+from gemeingut.data.publish.reasons import reason_meaning
 from gemeingut.i18n import Message, _, decimal, localized, text
 
 TEMPLATE_URL = "https://techpolicylab.uw.edu/data-statements/"
-
-# What the exclusion reason codes of the curate stage mean; unknown codes are shown as they are.
-REASONS = {
-    "invalid-record": _("the record could not be read as a document"),
-    "licence-missing": _("no licence given"),
-    "licence-unparseable": _("the licence is not a valid SPDX expression"),
-    "licence-unknown": _("the licence is not on gemeingut's list of open licences"),
-    "licence-proprietary": _("proprietary licence"),
-    "licence-non-commercial": _("the licence forbids commercial use"),
-    "licence-no-derivatives": _("the licence forbids derivatives"),
-    "licence-attribution-missing": _("attribution licence without attribution text or source url"),
-    "empty": _("no text"),
-    "too-short": _("shorter than the minimum length"),
-    "duplicate": _("same normalised text as an earlier document"),
-    "duplicate-id": _("an earlier document has the same id"),
-    "near-duplicate": _("near copy of an earlier document (MinHash LSH)"),
-    "test-contamination": _("test document whose n-grams occur in the training split"),
-}
 
 GLOSSARY = {
     _("SPDX expression"): _(
@@ -296,9 +284,9 @@ def licence_table(w: Words, counts: Mapping[str, int], total: int) -> str:
     """The documents per licence; `verify` renders it again from the shards' counts."""
     rows = []
     for expression, count in counts.items():
-        atoms = licence_atoms(expression)
-        links = ", ".join(f"[{a}]({licence_url(a)})" if licence_url(a) else a for a in atoms)
-        name = licence_name(expression)
+        ids = licence_links(expression)
+        links = ", ".join(f"[{a}]({licence_url(a)})" if licence_url(a) else a for a in ids)
+        name = licence_name(expression, w.language)
         rows.append((_code(expression), name, links, w.n(count), w.percent(count, total)))
     header = (_("licence"), _("name"), _("licence text"), _("documents"), _("share"))
     return _table(w, header, rows)
@@ -367,7 +355,7 @@ def _preprocessing(w: Words, facts: DatasetFacts, info: PublicationInfo) -> str:
     reason_rows = [
         (
             _code(reason),
-            say(REASONS[reason]) if reason in REASONS else "",
+            say(reason_meaning(reason) or ""),
             w.n(n),
             w.percent(n, stats["documents_in"]),
         )

@@ -51,33 +51,6 @@ _GOVDATA: dict[str, str] = {
     "MIT": "other-opensource",
 }
 
-_NAMES: dict[str, str] = {
-    "CC0-1.0": "Creative Commons Zero v1.0 Universal",
-    "PDDL-1.0": "Open Data Commons Public Domain Dedication & License 1.0",
-    "CC-PDDC": "Creative Commons Public Domain Dedication and Certification",
-    "CC-PDM-1.0": "Creative Commons Public Domain Mark 1.0 Universal",
-    "Unlicense": "The Unlicense",
-    "DL-DE-ZERO-2.0": "Data licence Germany - Zero - Version 2.0",
-    "DL-DE-BY-2.0": "Data licence Germany - attribution - version 2.0",
-    "LicenseRef-German-Official-Work": "Official work, not protected by copyright (§ 5 UrhG)",
-    "LicenseRef-Public-Domain": "Public domain",
-    "ODC-By-1.0": "Open Data Commons Attribution License v1.0",
-    "OGL-UK-3.0": "Open Government Licence v3.0",
-    "MIT": "MIT License",
-    "Apache-2.0": "Apache License 2.0",
-    "BSD-2-Clause": 'BSD 2-Clause "Simplified" License',
-    "BSD-3-Clause": 'BSD 3-Clause "New" or "Revised" License',
-    "ODbL-1.0": "Open Data Commons Open Database License v1.0",
-    "GFDL-1.3-or-later": "GNU Free Documentation License v1.3 or later",
-    "FAL-1.3": "Free Art License 1.3",
-}
-_CC_PORTS = {"1.0": "Generic", "2.0": "Generic", "2.5": "Generic", "3.0": "Unported",
-             "3.0-DE": "Germany", "3.0-AT": "Austria", "4.0": "International"}  # fmt: skip
-for _version, _port in _CC_PORTS.items():
-    _number = _version.split("-")[0]
-    _NAMES[f"CC-BY-{_version}"] = f"Creative Commons Attribution {_number} {_port}"
-    _NAMES[f"CC-BY-SA-{_version}"] = f"Creative Commons Attribution Share Alike {_number} {_port}"
-
 
 def corpus_licence(stats: Mapping[str, Any]) -> str:
     """SPDX expression for the whole corpus: AND over the distinct licences it kept."""
@@ -151,10 +124,19 @@ def is_share_alike(expression: str | None) -> bool:
     return decide(expression).obligation >= Obligation.SHARE_ALIKE
 
 
-def licence_name(spdx: str) -> str:
-    """Human name of one licence (or of each part of an expression)."""
-    atoms = licence_atoms(spdx) or [spdx]
-    return " AND ".join(_NAMES.get(atom.split(" WITH ")[0], atom) for atom in atoms)
+def licence_name(expression: str, language: str) -> str:
+    """A licence expression as a person reads it, in `language`: each licence by its name
+    (the message catalogue's, as the web page names it), AND and OR as words, so a choice
+    (`A OR B`) is named as one; a licence without a name, or an expression that does not
+    parse, by its id."""
+    from gemeingut.serve.licence_names import said_licence
+
+    return said_licence(expression, language, ids=False) or expression
+
+
+def licence_links(expression: str) -> list[str]:
+    """Each licence an expression names (both of a choice), by its id, for links to its text."""
+    return licence_ids(expression) or [expression]
 
 
 def licence_url(spdx: str) -> str | None:

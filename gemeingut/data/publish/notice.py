@@ -58,7 +58,7 @@ def notice_chunks(shards: list[Path], title: str | None, language: str) -> Itera
     say = partial(text, language=language)
     yield from _header(say, title, counts, attributed)
     for licence in attributed:
-        yield from _group(say, shards, licence, counts[licence])
+        yield from _group(say, shards, licence, counts[licence], language)
 
 
 def listed_documents(shards: list[Path]) -> int:
@@ -133,9 +133,9 @@ def _header(
     )
 
 
-def _group(say: Say, shards: list[Path], licence: str, count: int) -> Iterator[str]:
+def _group(say: Say, shards: list[Path], licence: str, count: int, language: str) -> Iterator[str]:
     url = licence_url(licence)
-    yield f"\n== {licence}: {licence_name(licence)} ({_documents(say, count)})\n"
+    yield f"\n== {licence}: {licence_name(licence, language)} ({_documents(say, count)})\n"
     if url:
         yield "   " + say(_("Licence text: {url}", url=url)) + "\n"
     for shard in shards:  # one shard at a time: memory is bounded by the shard size

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
+from gemeingut.data.publish.reasons import filter_said, reason_said
 from gemeingut.i18n import Message, _, as_written, plural, text
 from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.card_phrases import report_language
@@ -149,15 +150,15 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 3.1 Respect of reservation of rights from the text and data mining exception"),
         "",
-        _reuse_licences(evidence, stats),
+        _reuse_licences(evidence, stats, language),
         "",
         _("### 3.2 Removal of illegal content"),
         "",
-        *_illegal_content(stats),
+        *_illegal_content(stats, language),
         "",
         _("### 3.3 Other information"),
         "",
-        *_quality_filters(stats),
+        *_quality_filters(stats, language),
         "",
     ]
     return "\n".join(text(line, language) for line in lines)
@@ -344,7 +345,7 @@ def _private_data(evidence: Evidence) -> Message:
     )
 
 
-def _reuse_licences(evidence: Evidence, stats: dict[str, Any]) -> Message:
+def _reuse_licences(evidence: Evidence, stats: dict[str, Any], language: str) -> Message:
     refused = _not_open(evidence)
     if refused:
         return _(
@@ -357,7 +358,7 @@ def _reuse_licences(evidence: Evidence, stats: dict[str, Any]) -> Message:
         "a licence that permits reuse ({licences}), checked document by document by the "
         "licence gate; documents without such a licence were excluded ({excluded}).",
         licences=licences,
-        excluded=_excluded_by_licence(stats),
+        excluded=_excluded_by_licence(stats, language),
     )
 
 
@@ -473,12 +474,17 @@ def tuning_tokens(stats: dict[str, Any], language: str) -> Message:
     )
 
 
-def _excluded_by_licence(stats: dict[str, Any]) -> Line:
+def _excluded_by_licence(stats: dict[str, Any], language: str) -> Line:
+    """The documents refused for their licence, by reason: what it means, its code beside it."""
     refused = {r: n for r, n in stats["excluded_by_reason"].items() if r.startswith("licence-")}
-    return ", ".join(f"{n} × {r}" for r, n in sorted(refused.items())) or _("none")
+    said = [
+        f"{as_written(f'{n:,}', language)} × {reason_said(r, language)}"
+        for r, n in sorted(refused.items())
+    ]
+    return ", ".join(said) or _("none")
 
 
-def _illegal_content(stats: dict[str, Any]) -> list[Line]:
+def _illegal_content(stats: dict[str, Any], language: str) -> list[Line]:
     """What the curation removed because it may not be used: personal data (replaced) and
     documents whose licence does not allow it (excluded). Quality filters remove no illegal
     content, so they are not listed here (`_quality_filters`)."""
@@ -490,14 +496,14 @@ def _illegal_content(stats: dict[str, Any]) -> list[Line]:
         ),
         _(
             "- Documents excluded because their licence does not permit the use: {excluded}.",
-            excluded=_excluded_by_licence(stats),
+            excluded=_excluded_by_licence(stats, language),
         ),
         "",
         _("Whether other illegal content was removed is {missing}.", missing=NOT_SHOWN),
     ]
 
 
-def _quality_filters(stats: dict[str, Any]) -> list[Line]:
+def _quality_filters(stats: dict[str, Any], language: str) -> list[Line]:
     """The language and quality filters: they shape the data, and remove no illegal content."""
     rows: list[Line] = [
         _("Language and quality filters (they do not look for illegal content):"),
@@ -507,7 +513,7 @@ def _quality_filters(stats: dict[str, Any]) -> list[Line]:
     ]
     for name, block in stats.get("blocks", {}).items():
         if "excluded" in block:
-            rows.append(f"| {name} | {block['excluded']} |")
+            rows.append(f"| {filter_said(name, language)} | {block['excluded']} |")
     return rows if len(rows) > 4 else [_("No language or quality filter excluded documents.")]
 
 

@@ -36,6 +36,7 @@ from gemeingut.release.layout import (
     MODEL,
     MOF,
     OPENNESS,
+    RELEASE_INFO,
     TEST_DATA,
     TRAINING_DATA,
     TRAINING_METADATA,
@@ -165,7 +166,29 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
                     )
                 )
     problems.extend(_mof_problems(bundle / MOF, mof_yaml(rating)))
+    problems.extend(_treatment_problems(bundle, rating))
     return problems
+
+
+def _treatment_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
+    """`release.json`'s treatment (which the technical report shows) against the one the
+    fine-tune's record gives, as the rating computed it."""
+    path = bundle / RELEASE_INFO
+    try:
+        stated = json.loads(path.read_text(encoding="utf-8")).get("treatment")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return []  # named by the readers of the records
+    computed = rating["mof_document"]["release"]["treatment"]
+    if stated is None or stated == computed:
+        return []
+    return [
+        _(
+            "{file} says the model is {stated!r}; its training records give {computed!r}",
+            file=RELEASE_INFO,
+            stated=str(stated),
+            computed=computed,
+        )
+    ]
 
 
 def _mof_problems(mof: Path, expected: str) -> list[Message]:

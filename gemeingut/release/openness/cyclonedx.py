@@ -20,9 +20,10 @@ from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
 from gemeingut.release.openness.finetune_energy import base_said, base_statement
-from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES, mof_treatment
+from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
 from gemeingut.release.openness.licences import collection_expression
 from gemeingut.release.openness.model_size import model_size
+from gemeingut.release.openness.treatment import PRE_TRAINED, mof_treatment
 
 BOM_FILE = "bom.cdx.json"
 SPEC_VERSION = "1.6"
@@ -95,7 +96,7 @@ def _approach(bundle: Path) -> str:
     prompt/completion pairs learnt from labelled answers (supervised); pretraining, and
     fine-tuning on plain text, predict the text itself (self-supervised)."""
     record = _json(bundle / TRAINING_METADATA / "finetune.json")
-    return "supervised" if record and mof_treatment(record) != "pre-trained" else "self-supervised"
+    return "supervised" if record and mof_treatment(record) != PRE_TRAINED else "self-supervised"
 
 
 def _file(owner: str, rel: str, digest: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.release.openness.licences import Openness
 from gemeingut.release.openness.mof import Component, Found, found
 from gemeingut.release.openness.sentences import joined
 
@@ -36,13 +37,20 @@ class Examined:
     by_name_only: bool = False
 
 
-def evidenced(component: Component, folder: Path, paths: list[str], licence: str | None) -> Found:
+def evidenced(
+    component: Component,
+    folder: Path,
+    paths: list[str],
+    licence: str | None,
+    verdict: Openness | None = None,
+) -> Found:
     """The component from the files that stand for it and hold something; the detail says
-    what each file holds, or why it does not count."""
+    what each file holds, or why it does not count. `verdict`: the licence's, where the caller
+    knows more than its name (terms the folder states in two ways)."""
     if not paths:
         return missing(component, licence)
     examined = [examine(folder, p, data=component.name in DATA) for p in paths]
-    part = found(component, [e.path for e in examined if e.counts], licence)
+    part = found(component, [e.path for e in examined if e.counts], licence, verdict)
     said = _said(examined)
     return noted(part, said) if part.present else replace(part, detail=recorded(said))
 

@@ -37,6 +37,7 @@ from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Found, components, explained, found, said
 from gemeingut.release.openness.rating import code_check, code_openness, counted
 from gemeingut.release.openness.result import assemble, check, gate_said, osaid_gate
+from gemeingut.release.openness.treatment import mof_treatment
 
 BASE_DIR = "base-model"
 BASE_FILES = "files.json"  # every file of the base model's folder with its sha256
@@ -107,18 +108,6 @@ def finetune_record(bundle: Path) -> dict[str, Any]:
 def base_record(bundle: Path) -> dict[str, Any]:
     """The fine-tune's record of its base model (name, licence, fingerprint …)."""
     return finetune_record(bundle).get("base_model") or {}
-
-
-def mof_treatment(record: dict[str, Any]) -> str:
-    """The MOF schema's word for a fine-tune, from the data its record names: chat or
-    instruction examples; plain text (continued pretraining) has no other word than
-    pre-trained."""
-    train = (record.get("data") or {}).get("train") or {}
-    if train.get("chat_examples"):
-        return "chat fine-tuned"
-    if train.get("instruction_examples"):
-        return "instruct fine-tuned"
-    return "pre-trained"
 
 
 def base_listing(bundle: Path) -> dict[str, str]:
@@ -297,8 +286,7 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
             base=base_name,
         ),
     )
-    treatment = evidence.release.get("treatment") or mof_treatment(finetune_record(bundle))
-    release = {**evidence.release, "treatment": treatment}
+    release = {**evidence.release, "treatment": mof_treatment(finetune_record(bundle))}
     return assemble(parts, kinds, checks, osaid, release)
 
 

@@ -4,9 +4,11 @@ The FMTI (Bommasani et al., 2023) scores 100 indicators by hand from a developer
 statements. Here only indicators that a file of the bundle can satisfy are listed; each is
 met or not by a check of that file, with the file as evidence (never a file derived after the
 rating, so release and verify see the same). Every path named as evidence is in the bundle; an
-indicator whose evidence is absent names what is `missing` instead. Indicators about the
-developer's organisation, labour, distribution or downstream use (terms of service, usage
-reports, redress …) cannot be shown by a release and are left out, not marked as met.
+indicator whose evidence is absent names what is `missing` instead. What in a file shows an
+indicator is said in English and beside it in each other language (`evidence_de`: `notes.py`).
+Indicators about the developer's organisation, labour, distribution or downstream use (terms of
+service, usage reports, redress …) cannot be shown by a release and are left out, not marked as
+met.
 
 A fine-tune of a foreign base has its own table: its run is recorded in `finetune.json` (the
 compute, duration, hardware and energy of the fine-tuning: what the Model Documentation Form
@@ -23,6 +25,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gemeingut.i18n import Message, _, text
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -33,6 +36,7 @@ from gemeingut.release.layout import (
     TRAINING_CODE,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.causal_lm import names_causal_lm
 from gemeingut.release.openness.evidence import (
     DATA_STATEMENT,
     LOCKFILE,
@@ -42,6 +46,7 @@ from gemeingut.release.openness.evidence import (
 from gemeingut.release.openness.finetune_energy import base_said, base_statement, tuning_energy
 from gemeingut.release.openness.finetune_rating import BASE_DIR
 from gemeingut.release.openness.model_size import model_size
+from gemeingut.release.openness.notes import ENGLISH, in_languages
 from gemeingut.release.openness.osai_index import absent_evidence, bundle_paths
 
 FMTI_FILE = "fmti.json"
@@ -49,7 +54,7 @@ _META = TRAINING_METADATA
 _DATA = "training-data"
 _LINEAGE = f"{_META}/lineage.json"
 _AUDIT_REPORT = f"{AUDIT}/report.json"
-Row = tuple[str, str, str, Callable[[], bool]]  # domain, indicator, evidence, test
+Row = tuple[str, str, Message | str, Callable[[], bool]]  # domain, indicator, evidence, test
 
 
 def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +64,12 @@ def fmti_indicators(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any
     if evidence.has(BASE_DIR):  # the fine-tuning's energy is met or not; the base's is said
         energy = next(row for row in rows if row["indicator"] == "Energy usage")
         energy["base_model"] = base_said(base_statement(evidence.root / BASE_DIR))
+    title = _(
+        "Foundation Model Transparency Index (Bommasani et al., 2023), indicators a release can "
+        "evidence"
+    )
     return {
-        "index": "Foundation Model Transparency Index (Bommasani et al., 2023), indicators a "
-        "release can evidence",
+        **in_languages("index", title),
         "met": sum(r["met"] for r in rows),
         "listed": len(rows),
         "indicators": rows,
@@ -108,15 +116,17 @@ class _Facts:
         return own if self.has(own) or not self.has(BASE_DIR) else f"{BASE_DIR}/config.json"
 
     def causal_lm(self) -> bool:
-        architectures = self.record(self.config()).get("architectures") or []
-        return any(a.endswith("ForCausalLM") for a in architectures)
+        return names_causal_lm(self.record(self.config()))
 
-    def row(self, domain: str, name: str, where: str, test: Callable[[], bool]) -> dict[str, Any]:
-        met = bool(test())
-        row = {"domain": domain, "indicator": name, "met": met, "evidence": where}
-        if not all(self.has(path) for path in cited_paths(where)):
-            row |= {"evidence": "", "missing": where}
-        return row
+    def row(
+        self, domain: str, name: str, where: Message | str, test: Callable[[], bool]
+    ) -> dict[str, Any]:
+        """The indicator met or not; its evidence (paths, and what in them, in every language)
+        named as `missing` where the bundle lacks a path of it."""
+        row: dict[str, Any] = {"domain": domain, "indicator": name, "met": bool(test())}
+        if all(self.has(path) for path in cited_paths(text(where, ENGLISH))):
+            return row | in_languages("evidence", where)
+        return row | in_languages("evidence", "") | in_languages("missing", where)
 
 
 def _pretraining_rows(facts: _Facts) -> list[Row]:
@@ -131,18 +141,19 @@ def _pretraining_rows(facts: _Facts) -> list[Row]:
         return facts.record(f"{_META}/training.json")
 
     return [
-        ("upstream", "Data size", f"{_LINEAGE} (dataset splits)",
+        ("upstream", "Data size", _("{file} (dataset splits)", file=_LINEAGE),
          lambda: bool(data_stats().get("splits"))),
         ("upstream", "Data sources", f"{_DATA}/",
          lambda: bool(facts.evidence.training_data.files)),
-        ("upstream", "Data creators", f"{_DATA}/ (attribution column)", parts("Datasets")),
+        ("upstream", "Data creators", _("{file} (attribution column)", file=f"{_DATA}/"),
+         parts("Datasets")),
         ("upstream", "Data source selection", f"{_DATA}/{DATA_STATEMENT}",
          lambda: has(f"{_DATA}/{DATA_STATEMENT}")),
         ("upstream", "Data curation", f"{TRAINING_CODE}/gemeingut/data/",
          parts("Data preprocessing code")),
-        ("upstream", "Harmful data filtration", f"{_LINEAGE} (dataset blocks)",
+        ("upstream", "Harmful data filtration", _("{file} (dataset blocks)", file=_LINEAGE),
          lambda: any("excluded" in b for b in data_stats().get("blocks", {}).values())),
-        ("upstream", "Copyrighted data", f"{_DATA}/ (license column)",
+        ("upstream", "Copyrighted data", _("{file} (license column)", file=f"{_DATA}/"),
          lambda: _all_documents_licensed(facts.evidence)),
         ("upstream", "Data license", f"{OPENNESS} (licence.training-data)",
          lambda: facts.passed("licence.training-data")),
@@ -155,7 +166,8 @@ def _pretraining_rows(facts: _Facts) -> list[Row]:
         ("upstream", "Compute hardware",
          f"{_META}/training.json (hardware)" + (f", {FINETUNE_RECORD} (hardware)" if tuned else ""),
          lambda: bool(training().get("hardware"))),
-        ("upstream", "Energy usage", f"{_META}/training.json (energy with its method)",
+        ("upstream", "Energy usage",
+         _("{file} (energy with its method)", file=f"{_META}/training.json"),
          lambda: bool(training().get("energy", {}).get("method"))),
         ("upstream", "Model stages", _LINEAGE,
          lambda: {"dataset", "model"} <= set(facts.record(_LINEAGE))),
@@ -182,6 +194,7 @@ def _finetune_rows(facts: _Facts) -> list[Row]:
         return bool((record().get("data") or {}).get("train")) and parts("Datasets")()
 
     datasets = component("Datasets")
+    as_given = _("{file} (data: used as given without filters)", file=FINETUNE_RECORD)
     return [
         ("upstream", "Data size", f"{FINETUNE_RECORD} (data), {datasets}", data_given),
         ("upstream", "Data sources", datasets, parts("Datasets")),
@@ -189,24 +202,24 @@ def _finetune_rows(facts: _Facts) -> list[Row]:
         ("upstream", "Data source selection", component("Data card"), parts("Data card")),
         ("upstream", "Data curation", component("Data preprocessing code"),
          parts("Data preprocessing code")),
-        ("upstream", "Harmful data filtration",
-         f"{FINETUNE_RECORD} (data: used as given without filters)", lambda: False),
+        ("upstream", "Harmful data filtration", as_given, lambda: False),
         ("upstream", "Copyrighted data", datasets,
          lambda: parts("Datasets")() and facts.parts["Datasets"]["license_open"]),
         ("upstream", "Data license", f"{OPENNESS} (licence.training-data)",
          lambda: facts.passed("licence.training-data")),
-        ("upstream", "Personal information in data",
-         f"{FINETUNE_RECORD} (data: used as given without filters)", lambda: False),
+        ("upstream", "Personal information in data", as_given, lambda: False),
         ("upstream", "Compute usage",
-         f"{FINETUNE_RECORD} (stats: parameters and tokens_seen of the fine-tuning)",
+         _("{file} (stats: parameters and tokens_seen of the fine-tuning)",
+           file=FINETUNE_RECORD),
          lambda: bool(stats().get("parameters") and stats().get("tokens_seen"))),
         ("upstream", "Development duration",
-         f"{FINETUNE_RECORD} (stats: wall_seconds_total of the fine-tuning)",
+         _("{file} (stats: wall_seconds_total of the fine-tuning)", file=FINETUNE_RECORD),
          lambda: "wall_seconds_total" in stats()),
-        ("upstream", "Compute hardware", f"{FINETUNE_RECORD} (hardware of the fine-tuning)",
+        ("upstream", "Compute hardware",
+         _("{file} (hardware of the fine-tuning)", file=FINETUNE_RECORD),
          lambda: bool(record().get("hardware"))),
         ("upstream", "Energy usage",
-         f"{FINETUNE_RECORD} (energy of the fine-tuning with its method)",
+         _("{file} (energy of the fine-tuning with its method)", file=FINETUNE_RECORD),
          lambda: bool((tuning_energy(record()) or {}).get("method"))),
         ("upstream", "Model stages", f"{FINETUNE_RECORD} (base_model), {_LINEAGE} (finetune)",
          lambda: bool(record().get("base_model")) and "finetune" in facts.record(_LINEAGE)),
@@ -228,13 +241,13 @@ def _framework_rows(facts: _Facts) -> list[Row]:
 
 
 def _model_rows(facts: _Facts, architecture: str) -> list[Row]:
-    config = f"{facts.config()} (a causal LM: text)"
+    config = _("{file} (a causal LM: text)", file=facts.config())
     weights = facts.component("Model parameters (Final)")
     return [
         ("model", "Input modality", config, facts.causal_lm),
         ("model", "Output modality", config, facts.causal_lm),
         ("model", "Model components", weights, facts.present("Model parameters (Final)")),
-        ("model", "Model size", f"{CARD} (parameter count)",
+        ("model", "Model size", _("{file} (parameter count)", file=CARD),
          lambda: model_size(facts.evidence.root).total is not None),
         ("model", "Model architecture", architecture, facts.present("Model architecture")),
         ("model", "Centralized model documentation", CARD, facts.present("Model card")),
@@ -252,7 +265,7 @@ def _audit_rows(facts: _Facts) -> list[Row]:
 
     return [
         ("model", "External reproducibility of capabilities evaluation",
-         f"{AUDIT}/tasks/ (lm-eval command)", lambda: has(f"{AUDIT}/tasks")),
+         _("{file} (lm-eval command)", file=f"{AUDIT}/tasks/"), lambda: has(f"{AUDIT}/tasks")),
         ("model", "Limitations description", _AUDIT_REPORT, lambda: has(_AUDIT_REPORT)),
         ("model", "Risks description", _AUDIT_REPORT, lambda: has(_AUDIT_REPORT)),
         ("model", "Unintentional harm evaluation", f"{_AUDIT_REPORT} (bias)",

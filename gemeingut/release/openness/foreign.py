@@ -4,8 +4,9 @@ one, with whatever it holds (card, licence, config, weights, papers, data, code)
 Only what is in the folder counts, and only with content (`file_content.py`): an empty
 `train.py` is no training code. The card and its licence are read as `model finetune` reads
 them (`card_header.py`): its YAML header's `license` (a list: all of them apply), else a
-LICENSE file whose text we recognise; where the two disagree, both apply and the licence check
-fails. The header's `model-index` counts as evaluation results where a result has a metric
+LICENSE file whose text we recognise; where the two disagree, both apply, the licence check
+fails, and no component under them counts as openly licensed in any rating (MOF, OSAID, index,
+FMTI). The header's `model-index` counts as evaluation results where a result has a metric
 value; a card section about the training data with some substance counts as the data card,
 unless it says the data is withheld; an arXiv link as a paper whose licence is unknown (so not
 open); datasets the header names (`datasets:`) but the folder lacks are said as named and not
@@ -26,7 +27,7 @@ FMTI indicators too (`foreign_indices.py`).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
@@ -60,7 +61,7 @@ from gemeingut.release.openness.foreign_finetune import (
 from gemeingut.release.openness.foreign_indices import FolderFacts, foreign_indices
 from gemeingut.release.openness.gguf_metadata import LLAMA_CPP_LICENCE, GGUFFacts, gguf_facts
 from gemeingut.release.openness.licence_text import licence_text_check
-from gemeingut.release.openness.licences import content_licence
+from gemeingut.release.openness.licences import Openness, content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import OSAID_CODE, assemble, check, osaid_gate
 from gemeingut.release.openness.use_restrictions import use_restrictions
@@ -144,8 +145,9 @@ def rate_folder(
     config = _config(folder)
     header = card.header if card is not None else {}
     data_licence = lineage.data_licence if lineage is not None and lineage.recorded else licence
+    terms = _Terms(licence, _unclear(named) if named.disagreement else None)
     parts = [
-        _component(c, folder, listing, card, config, licence, data_licence, lineage, gguf)
+        _component(c, folder, listing, card, config, terms, data_licence, lineage, gguf)
         for c in components()
     ]
     if lineage is not None:
@@ -188,6 +190,7 @@ def rate_folder(
             own_data=_matches(listing, _FILES["Datasets"]),
             base=lineage.base if lineage is not None else None,
             base_checked=lineage is not None and not lineage.base_unchecked,
+            unclear=terms.verdict.detail if terms.verdict is not None else None,
         )
         result |= foreign_indices(folder, result, facts)
     return result
@@ -312,22 +315,36 @@ def _licence_check(
             )
         ]
     if named.disagreement:  # what fails is the disagreement: "both are open" would not say it
-        said = [
-            _(
-                "{card_file} names {card}, but {file} holds {other}: they disagree, so it is "
-                "unclear under which terms the publisher grants the weights; ask the publisher "
-                "which licence is meant",
-                card_file=CARD,
-                card=str(named.card),
-                file=named.file[1],
-                other=named.file[0],
-            ),
-            *([] if verdict.open else [verdict.detail]),
-        ]
+        said = [_unclear(named).detail, *([] if verdict.open else [verdict.detail])]
     if why is not None:
         said.insert(0, why)
     passed = verdict.open and not named.disagreement and not unchecked
     return check("licence.weights", passed, source, joined(said))
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The licence the folder states for its own files, and its verdict where the name alone
+    does not give it (None: judged by its name, for the component's kind)."""
+
+    licence: str | None
+    verdict: Openness | None
+
+
+def _unclear(named: NamedLicence) -> Openness:
+    """The folder's terms where its card and a licence file (or GGUF metadata) name different
+    licences: unclear, so nothing under them counts as openly licensed, even where each of the
+    two is open (which one the publisher grants is not known)."""
+    said = _(
+        "{card_file} names {card}, but {file} holds {other}: they disagree, so it is "
+        "unclear under which terms the publisher grants the weights; ask the publisher "
+        "which licence is meant",
+        card_file=CARD,
+        card=str(named.card),
+        file=named.file[1],
+        other=named.file[0],
+    )
+    return Openness(False, recorded(said))
 
 
 def _own_paths(
@@ -370,26 +387,29 @@ def _component(
     listing: list[str],
     card: Card | None,
     config: dict[str, Any],
-    licence: str | None,
+    terms: _Terms,
     data_licence: str | None,
     lineage: Lineage | None,
     gguf: GGUFFacts | None,
 ) -> Found:
-    name = component.name
+    name, licence, verdict = component.name, terms.licence, terms.verdict
     if name == "Model architecture":
         if not config and gguf is not None and gguf.architecture:
             return _gguf_architecture(component, gguf)
-        return _architecture(component, folder, listing, config, licence, lineage)
+        return _architecture(component, folder, listing, config, terms, lineage)
     if name == "Model card":
-        return evidenced(component, folder, [CARD] if CARD in listing else [], licence)
+        return evidenced(component, folder, [CARD] if CARD in listing else [], licence, verdict)
     if name == "Evaluation results":
-        return _evaluation(component, card, licence)
+        return _evaluation(component, card, terms)
     paths = _matches(listing, _FILES.get(name, ()))
-    part = evidenced(component, folder, paths, data_licence if name in DATA else licence)
+    own = name not in DATA or data_licence == licence  # under the folder's own terms
+    part = evidenced(
+        component, folder, paths, licence if own else data_licence, verdict if own else None
+    )
     if part.present or card is None:
         return part
     if name == "Data card":
-        return _data_card(component, card, licence, part, bool(paths))
+        return _data_card(component, card, terms, part, bool(paths))
     if name == "Datasets" and not paths:
         return _named_datasets(part, card)
     links = sorted(set(_ARXIV.findall(card.text)))
@@ -424,21 +444,21 @@ def _named_datasets(part: Found, card: Card) -> Found:
     return replace(part, detail=recorded(said))
 
 
-def _evaluation(component: Component, card: Card | None, licence: str | None) -> Found:
+def _evaluation(component: Component, card: Card | None, terms: _Terms) -> Found:
     """The card's `model-index`, where a result has a metric value."""
     index = card.header.get("model-index") if card is not None else None
     if not index:
-        return missing(component, licence)
+        return missing(component, terms.licence)
     values = _metric_values(index)
     if not values:
         said = _("{file}: its model-index holds no result with a metric value", file=CARD)
-        return Found(component, (), licence, False, recorded(said))
+        return Found(component, (), terms.licence, False, recorded(said))
     said = plural(
         values,
         _("model-index in {file}: 1 metric value", file=CARD),
         _("model-index in {file}: {count} metric values", file=CARD, count=values),
     )
-    return noted(found(component, [CARD], licence), said)
+    return noted(found(component, [CARD], terms.licence, terms.verdict), said)
 
 
 def _metric_values(index: Any) -> int:
@@ -464,7 +484,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _data_card(
-    component: Component, card: Card, licence: str | None, files: Found, examined: bool
+    component: Component, card: Card, terms: _Terms, files: Found, examined: bool
 ) -> Found:
     """A card section about the training data, unless it is too short or withholds the data;
     `files`: the data card files found (`examined`: there were some, none with content)."""
@@ -472,16 +492,17 @@ def _data_card(
     if not heading:
         return files
     if reason is None:
-        said = _("section '{heading}' of {file}", heading=heading, file=CARD)
-        return noted(found(component, [CARD], licence), said)
+        said = _("section {heading!r} of {file}", heading=heading, file=CARD)
+        return noted(found(component, [CARD], terms.licence, terms.verdict), said)
     detail = joined([files.detail, reason]) if examined else reason
-    return Found(component, (), licence, False, recorded(detail))
+    return Found(component, (), terms.licence, False, recorded(detail))
 
 
 def folder_architecture(component: Component, folder: Path, licence: str | None) -> Found:
     """The architecture of the model in `folder`, from its config.json: the licence of the code
     that defines it (transformers', or the folder's own modules; `licence`: theirs)."""
-    return _architecture(component, folder, _files_below(folder), _config(folder), licence, None)
+    listing, config = _files_below(folder), _config(folder)
+    return _architecture(component, folder, listing, config, _Terms(licence, None), None)
 
 
 def _architecture(
@@ -489,7 +510,7 @@ def _architecture(
     folder: Path,
     listing: list[str],
     config: dict[str, Any],
-    licence: str | None,
+    terms: _Terms,
     lineage: Lineage | None,
 ) -> Found:
     if not config and lineage is not None and lineage.adapter:
@@ -497,7 +518,8 @@ def _architecture(
     if not config:
         return missing(component, None)
     if config.get("auto_map"):  # remote code: the folder's own modules
-        return evidenced(component, folder, _matches(listing, ("*.py",)), licence)
+        code = _matches(listing, ("*.py",))
+        return evidenced(component, folder, code, terms.licence, terms.verdict)
     model_type = config.get("model_type")
     if model_type and _in_transformers(model_type):
         said = _(
@@ -589,14 +611,14 @@ def _data_section(card: str) -> tuple[str, Message | None]:
             return heading, None
         reason = (
             _(
-                "section '{heading}' of {file} says the data is withheld ('{words}')",
+                "section {heading!r} of {file} says the data is withheld ({words!r})",
                 heading=heading,
                 file=CARD,
                 words=withheld.group(0),
             )
             if withheld
             else _(
-                "section '{heading}' of {file} is too short to describe the data",
+                "section {heading!r} of {file} is too short to describe the data",
                 heading=heading,
                 file=CARD,
             )

@@ -39,9 +39,9 @@ from gemeingut.release.openness.finetune_rating import (
     OWN_DOCUMENTS,
     SHARED,
     fine_tuning_only,
-    mof_treatment,
 )
 from gemeingut.release.openness.mof import Component, Found, found
+from gemeingut.release.openness.treatment import mof_treatment
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
 TRANSFORMERS_LICENCE = "Apache-2.0"  # transformers and peft

@@ -20,6 +20,7 @@ from typing import Any
 
 from gemeingut.i18n import Message, _, recorded
 from gemeingut.model.card_header import CARD_FILE, Card
+from gemeingut.release.openness.causal_lm import names_causal_lm
 from gemeingut.release.openness.evidence import parameter_count
 from gemeingut.release.openness.file_content import joined
 from gemeingut.release.openness.licences import content_licence
@@ -51,6 +52,7 @@ class FolderFacts:
     own_data: list[str]  # the folder's own data files (a fine-tune's: its fine-tuning data)
     base: dict[str, Any] | None  # the base a fine-tune names (None: no fine-tune)
     base_checked: bool
+    unclear: str | None = None  # why the folder's licence is unclear (two files disagree)
 
 
 def foreign_indices(folder: Path, result: dict[str, Any], facts: FolderFacts) -> dict[str, Any]:
@@ -276,7 +278,7 @@ def _fmti(
 
     data, data_card = rows["Datasets"], rows["Data card"]
     sources = [*data["evidence"], *data_card["evidence"]]
-    text_model = _causal_lm(facts.config)
+    text_model = names_causal_lm(facts.config)
     size = _parameters(folder, rows["Model parameters (Final)"])
     weights = checks["licence.weights"]
     licence = result["licenses"]["weights"]
@@ -286,10 +288,7 @@ def _fmti(
         _row("upstream", "Data license", data["present"] and data["license_open"],
              data["evidence"], data["detail"]),
         part("upstream", "Data curation", "Data preprocessing code"),
-        _row("upstream", "Compute hardware", bool(_hardware_section(facts.card)),
-             [CARD_FILE] if _hardware_section(facts.card) else [],
-             "" if _hardware_section(facts.card)
-             else _("{file} has no section about the training hardware", file=CARD_FILE)),
+        _compute_hardware(facts.card),
         part("upstream", "Core frameworks", "Supporting libraries and tools"),
         _row("model", "Input modality", text_model, ["config.json"] if text_model else [],
              "" if text_model else _("config.json names no causal language model")),
@@ -309,10 +308,7 @@ def _fmti(
         part("model", "Evaluation of capabilities", "Evaluation results"),
         part("model", "External reproducibility of capabilities evaluation",
              "Evaluation code", "Evaluation data"),
-        _row("downstream", "Model License", bool(licence),
-             [weights["evidence"]] if licence else [],
-             _("the weights' licence: {licence}", licence=licence) if licence
-             else _("no licence named")),
+        _model_licence(licence, weights["evidence"], facts.unclear),
     ]  # fmt: skip
     return {
         "index": "Foundation Model Transparency Index (Bommasani et al., 2023), indicators a "
@@ -321,6 +317,30 @@ def _fmti(
         "listed": len(table),
         "indicators": table,
     }
+
+
+def _compute_hardware(card: Card | None) -> dict[str, Any]:
+    """Met where the card has a section about the training hardware; where there is no card,
+    that is what is said."""
+    if card is None:
+        said = _("there is no {file} in the folder: no card says what hardware trained the model",
+                 file=CARD_FILE)  # fmt: skip
+        return _row("upstream", "Compute hardware", False, [], said)
+    if _hardware_section(card) is None:
+        said = _("{file} has no section about the training hardware", file=CARD_FILE)
+        return _row("upstream", "Compute hardware", False, [], said)
+    return _row("upstream", "Compute hardware", True, [CARD_FILE], "")
+
+
+def _model_licence(licence: str | None, where: str, unclear: str | None) -> dict[str, Any]:
+    """The licence is disclosed where the folder names one, and one only: two files that name
+    different licences leave the terms unclear (`unclear`: why)."""
+    if not licence:
+        return _row("downstream", "Model License", False, [], _("no licence named"))
+    if unclear is not None:
+        return _row("downstream", "Model License", False, [where], unclear)
+    said = _("the weights' licence: {licence}", licence=licence)
+    return _row("downstream", "Model License", True, [where], said)
 
 
 def _row(
@@ -333,13 +353,6 @@ def _row(
         "evidence": ", ".join(dict.fromkeys(where)),
         "detail": recorded(detail),
     }
-
-
-def _causal_lm(config: dict[str, Any]) -> bool:
-    architectures = config.get("architectures") or []
-    return isinstance(architectures, list) and any(
-        str(a).endswith("ForCausalLM") for a in architectures
-    )
 
 
 def _parameters(folder: Path, weights: dict[str, Any]) -> int | None:

@@ -1,8 +1,10 @@
 """The European Open Source AI Index and the FMTI indicators as lines for a person, in their
 language: a model folder's from its rating (`foreign_indices.py` grades them, with a message for
 every note), a bundle's from its own `osai-index.yaml` and `fmti.json` (what `release` wrote and
-`verify` renders again). A bundle's files keep their notes in English, as records do, so the
-screen names the evidence files of each grade and where the English reasons stand.
+`verify` renders again). A bundle's files keep their notes in English and beside them in each
+other language (`notes.py`): the screen shows each grade with why, in the reader's language, and
+its evidence files (for a bundle from before, whose notes are English only: the evidence files
+and where the English reasons stand).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import yaml
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, text
 from gemeingut.release.openness.fmti import FMTI_FILE
+from gemeingut.release.openness.notes import language_key, note_in
 from gemeingut.release.openness.osai_index import OSAI_FILE
 
 # The index's parameters and grades, and the FMTI's indicators, as a person reads them (the
@@ -116,16 +119,12 @@ def bundle_indices_said(bundle: Path, language: str) -> list[str]:
     lacks (or the file that shows it is not met)."""
     index, fmti = _osai_file(bundle), _fmti_file(bundle)
     lines = ["  " + text(_INDEX_TITLE, language)]
+    noted = all(language_key("notes", language) in index[key] for key in OSAI_PARAMETERS)
     for key, label in OSAI_PARAMETERS.items():
         grade = index[key]
-        if grade.get("link"):
-            said = _("{parameter}: {grade} (evidence: {files})", parameter=label,
-                     grade=_grade(grade), files=str(grade["link"]))  # fmt: skip
-        else:
-            said = _("{parameter}: {grade} (no evidence in the bundle)", parameter=label,
-                     grade=_grade(grade))  # fmt: skip
-        lines.append("    " + text(said, language))
-    lines.append("    " + text(_("the reasons, in English: {file}", file=OSAI_FILE), language))
+        lines.append("    " + text(_bundle_grade(label, grade, language, noted), language))
+    if not noted:  # a bundle from before the notes were written in every language
+        lines.append("    " + text(_("the reasons, in English: {file}", file=OSAI_FILE), language))
     counted = _(
         "Foundation Model Transparency Index: {met} of {listed} indicators a release can show "
         "are met ({file})",
@@ -139,12 +138,28 @@ def bundle_indices_said(bundle: Path, language: str) -> list[str]:
             continue
         if row.get("missing"):
             said = _("not met: {indicator}: the bundle lacks {files}", indicator=_name(row),
-                     files=str(row["missing"]))  # fmt: skip
+                     files=str(note_in(row, "missing", language)))  # fmt: skip
         else:
             said = _("not met: {indicator}: see {files}", indicator=_name(row),
-                     files=str(row.get("evidence") or FMTI_FILE))  # fmt: skip
+                     files=str(note_in(row, "evidence", language) or FMTI_FILE))  # fmt: skip
         lines.append("    " + text(said, language))
     return lines
+
+
+def _bundle_grade(label: Message, grade: dict[str, Any], language: str, noted: bool) -> Message:
+    """A parameter's grade with why (where the file says it in `language`) and its evidence."""
+    shown = _grade(grade)
+    notes = str(note_in(grade, "notes", language) or "") if noted else ""
+    if grade.get("link") and notes:
+        return _("{parameter}: {grade} ({notes}; evidence: {files})", parameter=label,
+                 grade=shown, notes=notes, files=str(grade["link"]))  # fmt: skip
+    if grade.get("link"):
+        return _("{parameter}: {grade} (evidence: {files})", parameter=label, grade=shown,
+                 files=str(grade["link"]))  # fmt: skip
+    if notes:
+        return _("{parameter}: {grade} ({notes}; no evidence in the bundle)", parameter=label,
+                 grade=shown, notes=notes)  # fmt: skip
+    return _("{parameter}: {grade} (no evidence in the bundle)", parameter=label, grade=shown)
 
 
 def _grade(grade: dict[str, Any]) -> Message | str:

@@ -197,7 +197,7 @@ def unfilled(document: dict[str, Any]) -> list[dict[str, Any]]:
     release = document["release"]
     said = {
         "producer": _(
-            "no file names who made the model: the MOF's producer is written as '{value}'",
+            "no file names who made the model: the MOF's producer is written as {value!r}",
             value=UNDISCLOSED,
         ),
         "contact": _("no file names whom to contact about the model: the MOF's contact is empty"),

@@ -7,10 +7,12 @@ found in the bundle (`rating["mof"]["components"]`), a licence check or a file, 
 recomputed. "Paper" means peer-reviewed, which no file can show: a paper in `paper/` counts as
 a preprint, and the peer-review grade stays closed unless the recipe says otherwise.
 
-Every link is a path of the bundle. A fine-tune of a foreign base is graded with its base: the
-base's weights by the file list in `base-model/` and its licence, the training code and the
-hardware partly (the fine-tuning's are in the release, the base's pretraining's are not unless
-it publishes them), and what the base withholds is linked to that file list.
+Every link is a path of the bundle; every note is written in English (`notes`, the index's own
+field) and in each other language of the catalogue beside it (`notes_de`: `notes.py`). A
+fine-tune of a foreign base is graded with its base: the base's weights by the file list in
+`base-model/` and its licence, the training code and the hardware partly (the fine-tuning's are
+in the release, the base's pretraining's are not unless it publishes them), and what the base
+withholds is linked to that file list.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from gemeingut.i18n import Message, _
 from gemeingut.release.layout import CARD, FINETUNE_RECORD, MODEL, TRAINING_METADATA
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.finetune_rating import (
@@ -30,33 +33,38 @@ from gemeingut.release.openness.finetune_rating import (
     OWN_PATHS,
     SHARED,
 )
+from gemeingut.release.openness.mof import SAID
+from gemeingut.release.openness.notes import in_languages
 
 OSAI_FILE = "osai-index.yaml"
 CRITERIA = "https://osai-index.eu/contribute"
+Grade = tuple[str, str, Message | str]  # class, evidence paths, why
 
 
 def osai_index(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
     parts = {c["name"]: c for c in rating["mof"]["components"]}
     checks = {c["id"]: c for c in rating["checks"]}
     release = evidence.release
-    tuned = release.get("treatment", "pre-trained") != "pre-trained"
+    tuned = evidence.has(FINETUNE_RECORD)  # the fine-tune's record: also one on plain text
 
-    def component(name: str, *, own_part: bool = False) -> tuple[str, str, str]:
+    def component(name: str, *, own_part: bool = False) -> Grade:
         """`own_part`: a fine-tune's own part of a component its base withholds is partly open."""
-        part = parts[name]
+        part, shown = parts[name], SAID.get(name, name)
         if not part["present"]:
-            notes = f"{name}: {part['detail']}"
+            notes = _("{component}: {detail}", component=shown, detail=part["detail"])
             where = absent_evidence(evidence, name, own=own_part)
             own = own_part and any(evidence.has(p) for p in OWN_PATHS.get(name, ()))
             if own and evidence.has(BASE_DIR):
-                return "partial", where, f"the fine-tuning's part is in the release; {notes}"
+                return "partial", where, _("the fine-tuning's part is in the release; {notes}",
+                                           notes=notes)  # fmt: skip
             return "closed", where, notes
         where = ", ".join(bundle_paths(evidence, part["evidence"]))
         if not part["license_open"]:
-            return "partial", where, f"{name} present, but {part['detail']}"
+            return "partial", where, _("{component} present, but {detail}", component=shown,
+                                       detail=part["detail"])  # fmt: skip
         return "open", where, part["detail"]
 
-    grades: dict[str, tuple[str, str, str]] = {
+    grades: dict[str, Grade] = {
         "datasources_basemodel": component("Datasets"),
         "datasources_endmodel": _finetuning_data(evidence, tuned),
         "weights_basemodel": _base_weights(evidence, parts, checks, tuned),
@@ -65,7 +73,7 @@ def osai_index(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
         "code": _code_documentation(evidence),
         "hardware_architecture": _hardware(evidence, parts),
         "preprint": component("Research paper"),
-        "paper": ("closed", "", "peer review cannot be shown by a file; not declared"),
+        "paper": ("closed", "", _("peer review cannot be shown by a file; not declared")),
         "modelcard": component("Model card"),
         "datasheet": component("Data card"),
         "package": _package(evidence),
@@ -78,12 +86,15 @@ def osai_index(evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
             "type": "text",
             "endmodelname": release.get("name", "model"),
             "endmodellicense": rating["licenses"]["weights"],
-            "notes": f"Graded by gemeingut from the release's files; criteria: {CRITERIA}",
+            **in_languages(
+                "notes",
+                _("Graded by gemeingut from the release's files; criteria: {url}", url=CRITERIA),
+            ),
         },
         "org": {"name": ", ".join(release.get("authors") or []) or "undisclosed"},
     }
     for key, (grade, link, notes) in grades.items():
-        index[key] = {"class": grade, "link": link, "notes": notes}
+        index[key] = {"class": grade, "link": link, **in_languages("notes", notes)}
     return index
 
 
@@ -115,46 +126,51 @@ def absent_evidence(evidence: Evidence, name: str, own: bool = True) -> str:
     return ", ".join([*paths, f"{BASE_DIR}/{BASE_FILES}"])
 
 
-def _finetuning_data(evidence: Evidence, tuned: bool) -> tuple[str, str, str]:
+def _finetuning_data(evidence: Evidence, tuned: bool) -> Grade:
     if not tuned:
-        return "", "", "not applicable: no fine-tuning, the end model is the base model"
+        return "", "", _("not applicable: no fine-tuning, the end model is the base model")
     files = [f for f in evidence.training_data.files if "/finetuning/" in f]
     if not files:
-        return "closed", "", "the fine-tuning data is not in the release"
-    return "open", ", ".join(files), "fine-tuning data published with its licence"
+        return "closed", "", _("the fine-tuning data is not in the release")
+    return "open", ", ".join(files), _("fine-tuning data published with its licence")
 
 
 def _base_weights(
     evidence: Evidence, parts: dict[str, Any], checks: dict[str, Any], tuned: bool
-) -> tuple[str, str, str]:
+) -> Grade:
     final = parts["Model parameters (Final)"]
     if evidence.has(BASE_DIR):
         return _foreign_base_weights(evidence, checks)
     if not tuned:
         grade = "open" if final["present"] and final["license_open"] else "closed"
-        return grade, ", ".join(final["evidence"]), "the released model is the base model"
+        return grade, ", ".join(final["evidence"]), _("the released model is the base model")
     snapshots = parts["Model parameters (Intermediate)"]
     if snapshots["present"] and snapshots["license_open"]:
         where = ", ".join(snapshots["evidence"])
-        return "open", where, "the base model's weights along pretraining, up to its last step"
-    return "closed", "", "the base model's weights are not in the release"
+        return "open", where, _("the base model's weights along pretraining, up to its last step")
+    return "closed", "", _("the base model's weights are not in the release")
 
 
-def _foreign_base_weights(evidence: Evidence, checks: dict[str, Any]) -> tuple[str, str, str]:
+def _foreign_base_weights(evidence: Evidence, checks: dict[str, Any]) -> Grade:
     """A foreign base's weights: named with their sha256 in its file list, under the licence
     the fine-tuning recorded; published by the base's provider, not in this bundle."""
     listing = _json(evidence, f"{BASE_DIR}/{BASE_FILES}")
     weights = [rel for rel in sorted(listing) if rel.endswith((".safetensors", ".gguf", ".bin"))]
     where = f"{BASE_DIR}/{BASE_FILES}, {FINETUNE_RECORD}"
     if not weights:
-        return "closed", where, "the base model's file list names no weights"
+        return "closed", where, _("the base model's file list names no weights")
     licence = (_json(evidence, FINETUNE_RECORD).get("base_model") or {}).get("license")
-    said = f"the base model's weights ({', '.join(weights)}, listed with their sha256) under "
-    said += f"{licence or 'no named licence'}, not in this bundle: its provider publishes them"
+    said = _(
+        "the base model's weights ({files}, listed with their sha256) under {licence}, not in "
+        "this bundle: its provider publishes them",
+        files=", ".join(weights),
+        licence=licence or _("no named licence"),
+    )
     verdict = checks.get("licence.base")
     if verdict is not None and verdict["passed"]:
         return "open", where, said
-    return "partial", where, f"{said}; {verdict['detail'] if verdict else 'licence not checked'}"
+    detail = verdict["detail"] if verdict else _("licence not checked")
+    return "partial", where, _("{said}; {detail}", said=said, detail=detail)
 
 
 def _json(evidence: Evidence, rel: str) -> dict[str, Any]:
@@ -162,68 +178,75 @@ def _json(evidence: Evidence, rel: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _code_documentation(evidence: Evidence) -> tuple[str, str, str]:
+def _code_documentation(evidence: Evidence) -> Grade:
     if not evidence.has("training-code/gemeingut"):
-        return "closed", "", "no code in the release"
-    recipe = evidence.has("training-code/recipe.toml")
-    return (
-        "open" if recipe else "partial",
-        "training-code/",
-        "the source that ran" + (" and its recipe" if recipe else "; no recipe"),
-    )
+        return "closed", "", _("no code in the release")
+    if evidence.has("training-code/recipe.toml"):
+        return "open", "training-code/", _("the source that ran and its recipe")
+    return "partial", "training-code/", _("the source that ran; no recipe")
 
 
-def _hardware(evidence: Evidence, parts: dict[str, Any]) -> tuple[str, str, str]:
+def _hardware(evidence: Evidence, parts: dict[str, Any]) -> Grade:
     if evidence.has(BASE_DIR):
         return _finetune_hardware(evidence, parts)
     where, config = f"{TRAINING_METADATA}/training.json", f"{MODEL}/config.json"
     if evidence.has(where) and evidence.has(config):
-        return "open", f"{where}, {config}", "architecture and training hardware recorded"
-    return "closed", "", "no architecture or hardware record"
+        return "open", f"{where}, {config}", _("architecture and training hardware recorded")
+    return "closed", "", _("no architecture or hardware record")
 
 
-def _finetune_hardware(evidence: Evidence, parts: dict[str, Any]) -> tuple[str, str, str]:
+def _finetune_hardware(evidence: Evidence, parts: dict[str, Any]) -> Grade:
     """The architecture (an adapter's: its base's config) and the fine-tuning's hardware are
     recorded; the base's pretraining hardware only where the base publishes its metadata."""
     own = f"{MODEL}/config.json"
     config = own if evidence.has(own) else f"{BASE_DIR}/config.json"
     hardware = bool(_json(evidence, FINETUNE_RECORD).get("hardware"))
     if not (evidence.has(config) and hardware):
-        return "closed", "", "no architecture or hardware record"
+        return "closed", "", _("no architecture or hardware record")
     where = f"{FINETUNE_RECORD}, {config}"
     metadata = parts["Model metadata"]
     if metadata["present"]:
-        return "open", where, "architecture and the hardware of the fine-tuning recorded"
-    return (
-        "partial",
-        where,
+        return "open", where, _("architecture and the hardware of the fine-tuning recorded")
+    said = _(
         "architecture and the hardware of the fine-tuning recorded; not the base model's "
-        f"pretraining (Model metadata: {metadata['detail']})",
+        "pretraining ({component}: {detail})",
+        component=SAID["Model metadata"],
+        detail=metadata["detail"],
     )
+    return "partial", where, said
 
 
-def _package(evidence: Evidence) -> tuple[str, str, str]:
+def _package(evidence: Evidence) -> Grade:
     if evidence.has("training-code/pyproject.toml"):
-        return "open", "training-code/pyproject.toml", "the code installs with pip"
-    return "closed", "", "no installable package"
+        return "open", "training-code/pyproject.toml", _("the code installs with pip")
+    return "closed", "", _("no installable package")
 
 
-def _api(evidence: Evidence) -> tuple[str, str, str]:
-    template = evidence.has("model/chat_template.jinja")
+def _api(evidence: Evidence) -> Grade:
     if evidence.has("training-code/gemeingut/serve/app.py"):
-        prompt = "; chat template in model/" if template else ""
-        return "open", "training-code/gemeingut/serve/", f"OpenAI-compatible server{prompt}"
-    return "closed", "", "no API code"
+        if evidence.has("model/chat_template.jinja"):
+            said = _("OpenAI-compatible server; chat template in model/")
+        else:
+            said = _("OpenAI-compatible server")
+        return "open", "training-code/gemeingut/serve/", said
+    return "closed", "", _("no API code")
 
 
-def _licences(checks: dict[str, Any]) -> tuple[str, str, str]:
+def _licences(checks: dict[str, Any]) -> Grade:
     ids = ("licence.weights", "licence.code", "licence.documents", "licence.training-data")
     ids += ("licence.base",) if "licence.base" in checks else ()
     failed = [i for i in ids if i in checks and not checks[i]["passed"]]
     if not failed:
-        base = "; the base model's licence is open and allows this release"
-        said = "weights, code, documents and data under open licences"
-        return "open", CARD, said + (base if "licence.base" in checks else "")
+        if "licence.base" in checks:
+            return (
+                "open",
+                CARD,
+                _(
+                    "weights, code, documents and data under open licences; the base model's "
+                    "licence is open and allows this release"
+                ),
+            )
+        return "open", CARD, _("weights, code, documents and data under open licences")
     if len(failed) < len(ids):
-        return "partial", CARD, "not open: " + ", ".join(failed)
-    return "closed", CARD, "no part under an open licence"
+        return "partial", CARD, _("not open: {checks}", checks=", ".join(failed))
+    return "closed", CARD, _("no part under an open licence")

@@ -15,6 +15,7 @@ from gemeingut.i18n import Message, _, plural
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
+    FINETUNE_RECORD,
     FIVE_ARTIFACTS,
     MODEL,
     RELEASE_INFO,
@@ -43,6 +44,7 @@ from gemeingut.release.openness.licences import (
 )
 from gemeingut.release.openness.mof import Found, components, found
 from gemeingut.release.openness.result import assemble, check, osaid_gate
+from gemeingut.release.openness.treatment import recorded_treatment
 
 CODE = f"{TRAINING_CODE}/gemeingut"
 # Where each MOF component lies in a gemeingut bundle: all listed paths must exist.
@@ -152,7 +154,8 @@ def rate(evidence: Evidence) -> dict[str, Any]:
             "for every document"
         ),
     )
-    return assemble(parts, kinds, checks, osaid, evidence.release)
+    treatment = recorded_treatment(evidence.root / FINETUNE_RECORD)
+    return assemble(parts, kinds, checks, osaid, {**evidence.release, "treatment": treatment})
 
 
 def code_check(evidence: Evidence) -> dict[str, Any]:

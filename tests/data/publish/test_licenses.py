@@ -86,10 +86,25 @@ def test_mixed_licences_without_one_governing_are_other_open(expressions: list[s
 
 
 def test_licence_names_are_human_readable() -> None:
-    assert (
-        licence_name("CC-BY-SA-4.0") == "Creative Commons Attribution Share Alike 4.0 International"
+    assert licence_name("CC-BY-SA-4.0", "en") == (
+        "Creative Commons Attribution-ShareAlike 4.0 International"
     )
-    assert licence_name("DL-DE-BY-2.0") == "Data licence Germany - attribution - version 2.0"
+    assert (
+        licence_name("DL-DE-BY-2.0", "de")
+        == "Datenlizenz Deutschland – Namensnennung – Version 2.0"
+    )
+
+
+def test_a_choice_of_licences_is_named_as_a_choice_of_both() -> None:
+    """An OR expression names both licences (not only the one the gate relied on), in the
+    words of the web page's names (serve/licence_names.py), in either language."""
+    assert licence_name("CC0-1.0 OR CC-BY-4.0", "de") == (
+        "Creative Commons Zero 1.0 Universell oder Creative Commons Namensnennung 4.0 International"
+    )
+    assert licence_name("CC0-1.0 OR CC-BY-4.0", "en") == (
+        "Creative Commons Zero 1.0 Universal or Creative Commons Attribution 4.0 International"
+    )
+    assert licence_name("CC-BY-4.0 AND (", "de") == "CC-BY-4.0 AND ("  # unparseable: as written
 
 
 def _open_govdata_licences() -> set[str]:

@@ -29,8 +29,8 @@ def test_notice_groups_lines_under_licence_name_and_text(dataset: Path, publishe
     groups = [line for line in notice.splitlines() if line.startswith("== ")]
     assert groups == [
         "== CC-BY-4.0: Creative Commons Attribution 4.0 International (3 documents)",
-        "== CC-BY-SA-4.0: Creative Commons Attribution Share Alike 4.0 International (3 documents)",
-        "== DL-DE-BY-2.0: Data licence Germany - attribution - version 2.0 (3 documents)",
+        "== CC-BY-SA-4.0: Creative Commons Attribution-ShareAlike 4.0 International (3 documents)",
+        "== DL-DE-BY-2.0: Data licence Germany – attribution – version 2.0 (3 documents)",
     ]
     assert "Licence text: https://spdx.org/licenses/CC-BY-SA-4.0.html" in notice
     sa_group = notice.split("== CC-BY-SA-4.0")[1].split("\n== ")[0]
