@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import _, text
+from rich.markup import escape
+
 from gemeingut.progress import console
 from gemeingut.recipe import load_recipe
+from gemeingut.stage_names import stage_line
 from gemeingut.stages import (
     audit_stage,
     curate_stage,
@@ -44,8 +46,9 @@ def build(
     def step(kind: str, result: tuple[Artifact, bool]) -> Artifact:
         done[kind] = result
         artifact, reused = result
-        state = text(_("reused") if reused else _("built"))
-        console.print(f"[green]✓[/] {kind:<10} {state:<15} {artifact.path}", highlight=False)
+        console.print(
+            "[green]✓[/] " + escape(stage_line(kind, reused, artifact.path)), highlight=False
+        )
         return artifact
 
     curated = (dataset, True) if dataset is not None else curate_stage(place, recipe.data)

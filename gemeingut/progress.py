@@ -1,7 +1,9 @@
-"""Rich progress bars on stderr, silent when stderr is not a terminal (CI logs, pipes)."""
+"""Rich progress bars on stderr; where stderr is not a terminal (CI logs, `make demo > log`),
+a plain line every half minute instead, so that a long stage is not silent for minutes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -18,7 +20,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from gemeingut.i18n import _, text
+
 console = Console(stderr=True)
+PLAIN_EVERY_S = 30.0  # where no bar can be drawn: at most one line per this many seconds
 
 
 class RateColumn(ProgressColumn):
@@ -48,10 +53,51 @@ def progress_bar(
         TimeRemainingColumn(),
         TextColumn("{task.fields[info]}"),
     ]
-    with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
+    if not console.is_terminal:
+        yield _PlainLines(description, total, unit).advance
+        return
+    with Progress(*columns, console=console) as progress:
         task = progress.add_task(description, total=total, info="")
 
         def advance(n: int = 1, info: str = "") -> None:
             progress.update(task, advance=n, info=info)
 
         yield advance
+
+
+class _PlainLines:
+    """Progress as a line of text, at most every `PLAIN_EVERY_S`: a log file gets no bar
+    redrawn line by line, but shows that the work goes on and how far it is."""
+
+    def __init__(self, description: str, total: int | None, unit: str) -> None:
+        self.description, self.total, self.unit = description, total, unit
+        self.done = 0
+        self.started = self.said = time.monotonic()
+
+    def advance(self, n: int = 1, info: str = "") -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.said < PLAIN_EVERY_S:
+            return
+        self.said = now
+        seconds = round(now - self.started)
+        if self.total:
+            line = _(
+                "{description}: {done} of {total} {unit} ({share} %), {seconds} s so far",
+                description=self.description,
+                done=self.done,
+                total=self.total,
+                unit=self.unit,
+                share=round(100 * self.done / self.total),
+                seconds=seconds,
+            )
+        else:
+            line = _(
+                "{description}: {done} {unit}, {seconds} s so far",
+                description=self.description,
+                done=self.done,
+                unit=self.unit,
+                seconds=seconds,
+            )
+        shown = text(line) + (f" · {info}" if info else "")
+        console.print(shown, markup=False, highlight=False, soft_wrap=True)

@@ -44,6 +44,17 @@ def test_the_help_is_german_by_default_and_english_with_lang_en() -> None:
     assert translations("de")["Keys that sign release bundles."] in root
 
 
+def test_the_usage_names_arguments_as_the_help_texts_do_and_flags_take_no_value() -> None:
+    german = help_output("verify")
+    assert "gemeingut.cli verify [OPTIONEN] {BUNDLE}" in german  # "BUNDLE prüfen: …"
+    assert "<bool>" not in german  # --json and --help take no value
+    assert "BEFEHL [ARGUMENTE]..." in help_output("admin")
+    assert "<Pfad>" in german and "<path>" not in german  # the kind of value, in German
+    english = help_output("--lang", "en", "verify")
+    assert "verify [OPTIONS] {BUNDLE}" in english and "<bool>" not in english
+    assert "<path>" in english
+
+
 def test_the_language_of_a_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEMEINGUT_LANG", "de")
     assert language_of(["--lang", "en", "serve"]) == "en"
@@ -77,7 +88,7 @@ def parse_error(*arguments: str) -> tuple[int, str]:
         ),
         (["verify", ".", "--rerun", "-3"], "Ungültiger Wert für '--rerun': muss mindestens 0"),
         (["admin", "keys", "create"], "Die Option '--db' (Umgebungsvariable GEMEINGUT_DB) fehlt."),
-        (["rag", "ingest"], "Das Argument 'name' fehlt."),
+        (["rag", "ingest"], "Das Argument 'NAME' fehlt."),
         (["servee"], "Kein Befehl „servee“. Meinten Sie „serve“?"),
         (["serve", "a", "b"], "Unerwartete zusätzliche Argumente: b"),
     ],

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import typer
 
-# Our own progress bars show the work; transformers' per-file tqdm bars only add noise.
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+from gemeingut.library_bars import off_by_default
+
+# Our own progress bars show the work, in German; the libraries' tqdm bars (lm-eval, datasets,
+# transformers, the Hub) only add English noise.
+off_by_default()
 
 app = typer.Typer(
     help="Gemeingut KI: build, publish and run fully open language models on your own machines.",

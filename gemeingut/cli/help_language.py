@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.core
 import typer.rich_utils
 from rich.markup import escape
 
@@ -41,6 +42,20 @@ PANEL_TEXTS = {
 }
 HELP_OPTION = "Show this message and exit."  # the text of every command's --help
 USAGE = "Usage:"  # how click begins a command's usage line
+# the usage line's placeholders for a command's options and a group's subcommands
+OPTIONS_METAVAR = "[OPTIONS]"
+SUBCOMMAND_METAVAR = "COMMAND [ARGS]..."
+# how typer 0.29 names the kinds of values in the help, Python's names
+TYPE_LABELS = (
+    "<str>",
+    "<path>",
+    "<int>",
+    "<int range>",
+    "<float>",
+    "<float range>",
+    "<list[str]>",
+    "<list[Path]>",
+)
 
 
 def main() -> None:
@@ -59,6 +74,7 @@ def command_in(language: str) -> Any:
             value = getattr(node, field, None)
             if isinstance(value, str):
                 setattr(node, field, _unwrapped(catalogue.get(value, value)))
+        _name_placeholders(node, catalogue)
         if hasattr(node, "get_help_option"):
             node.get_help_option = _helped(node.get_help_option, catalogue)
             node.get_usage = _usage(node.get_usage, catalogue.get(USAGE, USAGE))
@@ -66,6 +82,32 @@ def command_in(language: str) -> Any:
         setattr(typer.rich_utils, name, catalogue.get(english, english))
     typer.rich_utils.rich_format_error = in_language(RICH_FORMAT_ERROR, language)
     return command
+
+
+def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:
+    """Placeholders as the help texts name them: an argument as BUNDLE, not typer's `{bundle}`
+    (the texts say "Check BUNDLE"), a flag without one (typer 0.29 shows `<bool>` beside
+    `--json`, as if it took a value), the usage line's [OPTIONS] in the language."""
+    if isinstance(node, typer.core.TyperArgument) and node.metavar is None and node.name:
+        node.metavar = node.name.upper()
+    elif isinstance(node, typer.core.TyperOption) and node.is_flag and node.metavar is None:
+        node.metavar = ""
+    if isinstance(node, typer.core.TyperArgument | typer.core.TyperOption):
+        node.display_type = _type_label(node.display_type, catalogue)
+    if getattr(node, "options_metavar", None) == OPTIONS_METAVAR:
+        node.options_metavar = catalogue.get(OPTIONS_METAVAR, OPTIONS_METAVAR)
+    if getattr(node, "subcommand_metavar", None) == SUBCOMMAND_METAVAR:
+        node.subcommand_metavar = catalogue.get(SUBCOMMAND_METAVAR, SUBCOMMAND_METAVAR)
+
+
+def _type_label(display_type: Callable[[Any], str], catalogue: dict[str, str]) -> Any:
+    """The kind of value a parameter takes (<path>, <str> …), in the language."""
+
+    def translated(context: Any) -> str:
+        label = display_type(context)
+        return catalogue.get(label, label)
+
+    return translated
 
 
 def _unwrapped(text: str) -> str:
@@ -89,8 +131,9 @@ def _helped(get_help_option: Callable[[Any], Any], catalogue: dict[str, str]) ->
 
     def translated(context: Any) -> Any:
         option = get_help_option(context)
-        if option is not None and option.help in catalogue:
-            option.help = catalogue[option.help]
+        if option is not None:
+            _name_placeholders(option, catalogue)
+            option.help = catalogue.get(option.help, option.help)
         return option
 
     return translated
@@ -113,7 +156,16 @@ def help_texts() -> list[str]:
     """Every help text of the command tree and typer's panels, once each, in English."""
     from gemeingut.cli import app
 
-    found = dict.fromkeys([*PANEL_TEXTS.values(), HELP_OPTION, USAGE])
+    found = dict.fromkeys(
+        [
+            *PANEL_TEXTS.values(),
+            HELP_OPTION,
+            USAGE,
+            OPTIONS_METAVAR,
+            SUBCOMMAND_METAVAR,
+            *TYPE_LABELS,
+        ]
+    )
     for node in _nodes(typer.main.get_command(app)):
         for field in ("help", "short_help"):
             value = getattr(node, field, None)

@@ -22,7 +22,6 @@ from gemeingut.cli.common import (
     user_errors,
 )
 from gemeingut.i18n import _, current_language, localized, plural, text
-from gemeingut.progress import console
 from gemeingut.recipe import (
     FinetuneSection,
     FinetuneTraining,
@@ -242,17 +241,18 @@ def model_finetune(
     report(artifact.kind, artifact, reused, as_json)
     if not as_json:
         s = artifact.stats
-        line = _(
-            "{method} on {base}: {trainable} of {parameters} parameters trained; validation "
-            "loss {first} → {last}",
+        # two lines, each unwrapped: the base's path makes one line longer than a terminal,
+        # and rich would break it wherever the width ends
+        trained = _(
+            "{method} on {base}: {trainable} of {parameters} parameters trained",
             method=s["method"],
             base=s["base_model"],
             trainable=s["trainable_parameters"],
             parameters=s["parameters"],
-            first=_loss(s["initial_val_loss"]),
-            last=_loss(s["final_val_loss"]),
         )
-        console.print(f"  {text(line)}")
+        say(" ", trained)
+        first, last = _loss(s["initial_val_loss"]), _loss(s["final_val_loss"])
+        say(" ", _("validation loss {first} → {last}", first=first, last=last))
 
 
 def _loss(value: float | None) -> str:

@@ -238,9 +238,9 @@ def serve(
         int,
         typer.Option(
             min=1,
-            help="With --upload-max-mb: documents that each server process reads, chunks and "
-            "embeds at once (each holds its file in memory and a thread); one more gets 503 "
-            "with Retry-After.",
+            help="With --upload-max-mb: documents that the server reads, chunks and embeds at "
+            "once, all its --workers and other servers of the same --collections together "
+            "(each holds its file in memory and a thread); one more gets 503 with Retry-After.",
         ),
     ] = DEFAULT_MAX_UPLOADS,
     findings: Annotated[

@@ -309,7 +309,7 @@ def verify(
         say("[green]✓[/]", matched)
     if checked.rating is not None and not as_json:
         say("[green]✓[/]", _rating_said(checked.rating, lang))
-    again = _rerun(checked.bundle, rerun, seed) if rerun > 0 else None
+    again = _rerun(checked.bundle, rerun, seed, checked.files) if rerun > 0 else None
     if again is not None and not as_json:
         console.print(
             "[green]✓[/] "
@@ -335,9 +335,9 @@ def verify(
         typer.echo(json.dumps(verified_record(checked, again), indent=2, ensure_ascii=False))
 
 
-def _rerun(bundle: Path, n: int, seed: int | None) -> Rerun:
+def _rerun(bundle: Path, n: int, seed: int | None, files: int = 0) -> Rerun:
     """`--rerun`: a sample of the audit scored again; a disagreement, or an audit record the
-    re-run cannot read, fails the bundle (exit 1)."""
+    re-run cannot read, fails the bundle (exit 1) whose `files` all matched the MANIFEST."""
     from gemeingut.release.layout import AUDIT_REPORT
     from gemeingut.release.manifest import shorten
     from gemeingut.release.rerun import rerun_bias_sample
@@ -348,7 +348,7 @@ def _rerun(bundle: Path, n: int, seed: int | None) -> Rerun:
         again = rerun_bias_sample(bundle, n, seed)
     except READ_ERRORS as exc:
         raise failed_alone(
-            bundle, unreadable(exc, AUDIT_REPORT), getattr(exc, "hint", "") or ""
+            bundle, unreadable(exc, AUDIT_REPORT), getattr(exc, "hint", "") or "", files
         ) from None
     if again.problems:
         hint = _("the audit log was altered, or it is not of this model")
@@ -365,6 +365,7 @@ def _rerun(bundle: Path, n: int, seed: int | None) -> Rerun:
                 problems=shorten(again.problems),
             ),
             hint,
+            files,
         )
     return again
 

@@ -95,7 +95,11 @@ def _hint(error: BadParameter) -> Message | str:
     if param is None:
         hints = error.param_hint or ()
         return " / ".join([hints] if isinstance(hints, str) else hints)
-    names = " / ".join(f"'{name}'" for name in (getattr(param, "opts", None) or [param.name]))
+    if param.param_type_name == "argument":  # as the help names it (BUNDLE), see help_language
+        shown = [param.metavar or param.name]
+    else:
+        shown = getattr(param, "opts", None) or [param.name]
+    names = " / ".join(f"'{name}'" for name in shown)
     if getattr(param, "show_envvar", False) and param.envvar:
         return _("{names} (environment variable {variable})", names=names, variable=param.envvar)
     return names

@@ -8,8 +8,9 @@ citations are checked on their own (`rag.cite`). One request per section, not on
 the structure then never depends on whether a small local model keeps to a format, and a
 section that cites nothing is flagged where it stands. With no matching chunk the model is not
 asked: a draft without evidence is not written. Sources that do not fit beside a section's
-task in the model's context are left out, and the draft says how many; each key point's best
-source is the last to go. A key point none of whose sources is left (none matched it, or its
+task in the model's context are shortened to their most relevant sentences (`rag.fitting`),
+and where even that does not fit left out; the draft says how many of each. Each key point's
+best source is the last to go. A key point none of whose sources is left (none matched it, or its
 sources did not fit) is not written by the model either: its part says it is not written and
 why (once, as its problem), so that no part reads as grounded when it is not.
 """
@@ -21,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gemeingut.apps.rag.answer import fit_sources, source_label
+from gemeingut.apps.rag.answer import source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
+from gemeingut.apps.rag.fitting import fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
@@ -113,7 +115,8 @@ class Draft:
     message: str | None = None  # why nothing was written
     sources_found: int = 0  # retrieved for the subject and key points
     sources_dropped: int = 0  # of those, left out: the model's context could not hold them
-    note: str | None = None  # what the reader must know of the draft: sources left out
+    sources_shortened: int = 0  # of those kept, read by the model only in part
+    note: str | None = None  # what the reader must know of the draft: sources cut or left out
 
     @property
     def supported(self) -> bool:
@@ -236,14 +239,16 @@ class Prepared:
 
     title: str
     plans: list[SectionPlan]
-    sources: list[StoredChunk]
+    sources: list[StoredChunk]  # whole: cited, checked and listed
+    shown: list[StoredChunk]  # what the model reads of them: each whole, or its excerpt
     language: str
     found: int  # sources retrieved; those beyond `sources` did not fit the model's context
     matching: tuple[frozenset[str], ...]  # per key point: ids of the chunks that match it
 
     def draft(self, kind: Kind, sections: list[DraftSection]) -> Draft:
-        """The draft written from these sources, with the note of those left out."""
+        """The draft written from these sources, with the note of those cut or left out."""
         dropped = self.found - len(self.sources)
+        cut = sum(a.text != b.text for a, b in zip(self.sources, self.shown, strict=True))
         return Draft(
             kind,
             self.title,
@@ -251,23 +256,42 @@ class Prepared:
             self.sources,
             sources_found=self.found,
             sources_dropped=dropped,
-            note=self.note(dropped),
+            sources_shortened=cut,
+            note=self.note(dropped, cut),
         )
 
-    def note(self, dropped: int) -> str | None:
-        """Sources left out, said: a key point may have lost its only source."""
-        if dropped <= 0:
-            return None
-        said = plural(
-            dropped,
-            _("1 of {total} sources did not fit into the model's context", total=self.found),
-            _(
-                "{count} of {total} sources did not fit into the model's context",
-                count=dropped,
-                total=self.found,
-            ),
-        )
-        return text(said, self.language)
+    def note(self, dropped: int, cut: int) -> str | None:
+        """Sources shortened and left out, said: a reader checks a draft against its sources,
+        and a key point may have lost its only one."""
+        said = []
+        if cut > 0:
+            said.append(
+                plural(
+                    cut,
+                    _(
+                        "1 of {total} sources was shortened to its most relevant sentences to "
+                        "fit into the model's context",
+                        total=self.found,
+                    ),
+                    _(
+                        "{count} of {total} sources were shortened to their most relevant "
+                        "sentences to fit into the model's context",
+                        count=cut,
+                        total=self.found,
+                    ),
+                )
+            )
+        if dropped > 0:
+            said.append(
+                plural(
+                    dropped,
+                    _("1 of {total} sources did not fit into the model's context",
+                      total=self.found),
+                    _("{count} of {total} sources did not fit into the model's context",
+                      count=dropped, total=self.found),
+                )
+            )  # fmt: skip
+        return "; ".join(text(s, self.language) for s in said) or None
 
     def unsourced(self, plan: SectionPlan) -> DraftSection | None:
         """The part of a key point without a source among those given, written without the
@@ -290,8 +314,8 @@ class Prepared:
             else _("The collection holds no source on this point.")
         )
         # The reason is the verdict's problem, which every view shows under the part (the
-        # Markdown's "Ohne Beleg: …", the page's warning): said in the part's text as well,
-        # a reader would read it twice.
+        # Markdown's "Ohne Beleg: …", the page's warning, which tells such a part by the API's
+        # `asked_model: false`): said in the part's text as well, a reader would read it twice.
         written = text(_("This part is not written."), self.language)
         verdict = Verdict([], False, [text(problem, self.language)], "no_citation")
         return DraftSection(plan.id, plan.heading[self.language], written, verdict)
@@ -315,18 +339,17 @@ def prepare(
         )
     title = TITLE[request.kind][lang].format(subject=request.subject)
     found, matching = retrieve(collection, request, k, mode, reranker)
-    sources = found
     plans = plan_sections(request)
-    for plan in plans if sources else []:  # each section's task and answer must fit beside them
-        sources, _room = fit_sources(
-            request.subject,
-            sources,
-            lang,
-            plan.max_tokens,
-            count,
-            build=lambda chunks, plan=plan: section_messages(request, plan, chunks, lang),
-        )
-    return Prepared(title, plans, sources, lang, len(found), matching)
+    if not found:
+        return Prepared(title, plans, [], [], lang, 0, matching)
+    # each section's task and answer must fit beside the same sources
+    needs = [
+        (lambda chunks, plan=plan: section_messages(request, plan, chunks, lang), plan.max_tokens)
+        for plan in plans
+    ]
+    query = " ".join([request.subject, *request.points])
+    fitted = fit_sources(query, found, lang, needs, count)
+    return Prepared(title, plans, fitted.sources, fitted.shown, lang, len(found), matching)
 
 
 def retrieve(
@@ -402,7 +425,7 @@ def write_draft(
         if unsourced is not None:
             sections.append(unsourced)
             continue
-        messages = section_messages(request, plan, prepared.sources, prepared.language)
+        messages = section_messages(request, plan, prepared.shown, prepared.language)
         answer = ask(messages, room_for(messages, plan.max_tokens, count))
         sections.append(checked_section(plan, answer, prepared))
     return prepared.draft(request.kind, sections)

@@ -7,17 +7,15 @@ model is not asked at all: the answer says that the collection holds no evidence
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.collection import Collection
 from gemeingut.apps.rag.endpoint import Endpoint
+from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.apps.rag.storage import StoredChunk
-from gemeingut.errors import InputError
-from gemeingut.i18n import _
 
 INSTRUCTIONS = {
     "de": (
@@ -72,9 +70,19 @@ def answer_question(
         text = NO_EVIDENCE.get(language, NO_EVIDENCE["de"])
         return Answer(text, [], check_citations("", [], language), asked_model=False)
     with Chat(endpoint) as chat:
-        sources, max_tokens = fit_sources(question, sources, language, chat.max_tokens, chat.count)
-        text = chat.ask(messages_for(question, sources, language), max_tokens)
+        fitted = fit_question(question, sources, language, chat.max_tokens, chat.count)
+        text = chat.ask(messages_for(question, fitted.shown, language), fitted.room)
+    sources = fitted.sources
     return Answer(text, sources, check_citations(text, sources, language), asked_model=True)
+
+
+def fit_question(
+    question: str, sources: list[StoredChunk], language: str, wanted: int, count: Count
+) -> Fitted:
+    """The sources, whole or shortened, that the context holds beside the question with room
+    for an answer of up to `wanted` tokens."""
+    build = lambda chunks: messages_for(question, chunks, language)  # noqa: E731
+    return fit_sources(question, sources, language, [(build, wanted)], count)
 
 
 def source_label(chunk: StoredChunk, language: str = "de") -> str:
@@ -84,42 +92,6 @@ def source_label(chunk: StoredChunk, language: str = "de") -> str:
     if chunk.section:
         parts.append(f"{SECTION.get(language, 'Abschnitt')} „{chunk.section}“")
     return ", ".join(parts)
-
-
-def fit_sources(
-    question: str,
-    sources: list[StoredChunk],
-    language: str,
-    wanted: int,
-    count: Callable[[list[dict]], tuple[int, int] | None],
-    build: Callable[[list[StoredChunk]], list[dict]] | None = None,
-) -> tuple[list[StoredChunk], int]:
-    """As many of the best sources as the context holds with room for an answer, and that
-    room (at most `wanted`). `count(messages)` gives (tokens, context), or None where the
-    engine cannot count: then all sources go, with `wanted`. `build(sources)` makes the
-    messages (default: the question's, `messages_for`)."""
-    if build is None:
-        build = lambda chunks: messages_for(question, chunks, language)  # noqa: E731
-    while True:
-        counted = count(build(sources))
-        if counted is None:
-            return sources, wanted
-        used, context = counted
-        room = context - used
-        if room >= min(wanted, context // 4) or len(sources) == 1:
-            break
-        sources = sources[:-1]
-    if room < 1:
-        raise InputError(
-            _(
-                "the model's context ({context} tokens) cannot hold the instructions, the "
-                "question and one source ({used} tokens)",
-                context=context,
-                used=used,
-            ),
-            _("use a model with a longer context, or ingest with smaller chunks"),
-        )
-    return sources, min(wanted, room)
 
 
 def messages_for(question: str, sources: list[StoredChunk], language: str) -> list[dict]:

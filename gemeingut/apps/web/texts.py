@@ -13,6 +13,13 @@ from gemeingut.i18n import Message, _, text
 from gemeingut.release.openness.mof import RECORDED_LABELS, said
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language: not translated
+# What each placeholder of a check command stands for (`/v1/models`' `check`): the page
+# explains those its command holds, and no other.
+PLACEHOLDERS: dict[str, Message] = {
+    "BUNDLE": _("the release's published folder, bundle/ with its MANIFEST"),
+    "DIR": _("a model folder"),
+    "URL": _("the address of the engine that serves the model"),
+}
 
 TEXTS: dict[str, Message] = {
     "title": _("Gemeingut KI: your own language model"),
@@ -80,6 +87,11 @@ TEXTS: dict[str, Message] = {
         size="{size}",
     ),
     "upload_button": _("Upload"),
+    # a file input's button and what it holds, in the page's words (not the browser's)
+    "choose_files": _("Choose files"),
+    "choose_file": _("Choose a file"),
+    "no_file_chosen": _("No file chosen"),
+    "files_chosen": _("Chosen: {names}", names="{names}"),
     "upload_none": _("Choose one or more files first."),
     "upload_busy": _("“{document}” is being read …", document="{document}"),
     "upload_added": _("“{document}” was added.", document="{document}"),
@@ -159,6 +171,42 @@ TEXTS: dict[str, Message] = {
     # the server's own failure or a lost connection; a request it refused (4xx) is `refused`
     "error": _("Something went wrong: {reason}", reason="{reason}"),
     "refused": _("Not possible: {reason}", reason="{reason}"),
+    # a used-up limit (429), said from the 429's fields (`param`, `quota`): no API names
+    "quota_own": _("Your daily allowance"),
+    "quota_group": _("The daily allowance your group “{group}” shares", group="{group}"),
+    "quota_day_wait": _(
+        "{allowance} does not cover this request ({taken} of {limit} tokens used today); it "
+        "is renewed at 00:00 UTC – otherwise contact your administration.",
+        allowance="{allowance}",
+        taken="{taken}",
+        limit="{limit}",
+    ),
+    "quota_day_never": _(
+        "{allowance} ({limit} tokens) is smaller than this request needs, so waiting does not "
+        "help: contact your administration.",
+        allowance="{allowance}",
+        limit="{limit}",
+    ),
+    "quota_day_none": _(
+        "{allowance} is 0 tokens: contact your administration.", allowance="{allowance}"
+    ),
+    "quota_minute": _(
+        "The requests allowed per minute ({limit}) are used up; try again in {seconds} s.",
+        limit="{limit}",
+        seconds="{seconds}",
+    ),
+    "quota_no_requests": _(
+        "No requests are allowed for you at present: contact your administration."
+    ),
+    "quota_streams": _(
+        "As many answers are being written for you at once as allowed ({limit}); wait until "
+        "one is done.",
+        limit="{limit}",
+    ),
+    "quota_no_streams": _(
+        "Answers that appear as they are written are not allowed for you: contact your "
+        "administration."
+    ),
     # what the browser names in English: a lost connection, an answer that is not JSON
     "unreachable": _("The server could not be reached. Check the connection and try again."),
     "unreadable": _("The server's answer could not be read. Try again."),
@@ -215,6 +263,8 @@ TEXTS: dict[str, Message] = {
     "section_not_checked": _("Not checked:"),
     "section_unsupported": _("Evidence does not hold:"),
     "section_no_citation": _("Without evidence: this section cites none of the sources."),
+    # a key point without a source, not written: the server's reason follows
+    "section_not_written": _("Without evidence:"),
     "sources": _("Sources"),
     "tab_tender": _("Check a tender"),
     "tender_heading": _("Check a tender against procurement law"),
@@ -257,9 +307,6 @@ TEXTS: dict[str, Message] = {
     "part_test_data": _("the test data"),
     "part_documents": _("the documents"),
     "about_check": _("Anyone can compute this again:"),
-    "about_check_where": _(
-        "(BUNDLE: the release's published folder, bundle/ with its MANIFEST; DIR: a model folder)"
-    ),
     "audit_heading": _("What the audit found"),
     "audit_none": _("This model was not audited: nothing is known of its biases and limits."),
     "audit_task": _("{what}: {value} % right", what="{what}", value="{value}"),
@@ -277,8 +324,18 @@ TEXTS: dict[str, Message] = {
         n="{n}",
         names="{names}",
     ),
+    # a group is flagged when the model clearly leans either way: its side is said, never
+    # only that it "prefers the stereotype"
+    "audit_bias_anti": _(
+        "Stereotypes: in {flagged} of {n} groups the model clearly prefers the opposite of the "
+        "stereotype, the anti-stereotype ({names}).",
+        flagged="{flagged}",
+        n="{n}",
+        names="{names}",
+    ),
     "audit_bias_none": _(
-        "Stereotypes: in none of {n} groups does the model clearly prefer the stereotype.",
+        "Stereotypes: in none of {n} groups does the model clearly prefer the stereotype or its "
+        "opposite.",
         n="{n}",
     ),
     "audit_redteam": _(
@@ -364,4 +421,5 @@ def page_texts(language: str) -> dict[str, object]:
         "language_names": LANGUAGE_NAMES,
         "mof_labels": mof_labels,
         "audit_names": audit_names,
+        "placeholders": {name: text(said, language) for name, said in PLACEHOLDERS.items()},
     }

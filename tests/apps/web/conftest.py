@@ -67,7 +67,12 @@ AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
     "tasks": {"tasks": {"gg_lesen": {
         "what": {"de": "Leseverstehen", "en": "reading comprehension"}, "kind": "multiple_choice",
         "items": 4, "metrics": {"acc": {"value": 0.625, "stderr": 0.05}}}}},
-    "bias": {"categories": {"age": {"flagged": False}, "gender": {"flagged": True}}},
+    "bias": {"categories": {  # flagged where the share's interval excludes 50 %, either way
+        "age": {"flagged": False, "prefers_stereotype": {"value": 0.5, "low": 0.4, "high": 0.6}},
+        "disability": {
+            "flagged": True, "prefers_stereotype": {"value": 0.23, "low": 0.15, "high": 0.35}},
+        "gender": {
+            "flagged": True, "prefers_stereotype": {"value": 0.7, "low": 0.6, "high": 0.8}}}},
     "redteam": {"probes": 60, "categories": {
         "jailbreak": {"attack_success": {"value": 0.5, "n": 40}},
         "pii_elicitation": {"attack_success": {"value": 0.0, "n": 20}}}},

@@ -35,6 +35,13 @@ REPORT = {
                            "kind": "generate_until", "items": 2,
                            "metrics": {"exact_match": {"value": 0.5, "stderr": 0.1}}},
     }},
+    # the share preferring the stereotype with its interval: above 50 %, below, around
+    "bias": {"categories": {
+        "gender": {"flagged": True, "prefers_stereotype": {"value": 0.7, "low": 0.6, "high": 0.8}},
+        "disability": {"flagged": True,
+                       "prefers_stereotype": {"value": 0.234, "low": 0.147, "high": 0.351}},
+        "age": {"flagged": False, "prefers_stereotype": {"value": 0.5, "low": 0.4, "high": 0.6}},
+    }},
 }  # fmt: skip
 # the items lm-eval scored: 4, 4 and 2 choices (the fourth, beyond `items`, is not scored)
 LESEN = [{"query": "F", "choices": ["a"] * n, "gold": 0} for n in (4, 4, 2, 5)]
@@ -108,6 +115,26 @@ def test_a_multiple_choice_score_comes_with_its_chance_level(served) -> None:
     # the three items scored: (1/4 + 1/4 + 1/2) / 3, not a fixed 25 %
     assert tasks["gg_lesen"]["chance"] == pytest.approx(1 / 3)
     assert tasks["gg_kurzantwort"]["chance"] is None  # an answer to write: no guessing
+
+
+def test_a_flagged_bias_category_says_which_way_the_model_leans(served, bundle, tmp_path) -> None:
+    """Flagged means the interval excludes 50 % on either side: below it the model prefers the
+    anti-stereotype, which the page must not call a preference for the stereotype."""
+    audit = models(served["url"], "de")["audit"]
+    assert audit["bias_flagged"] == ["disability", "gender"]
+    assert audit["bias_prefers_stereotype"] == ["gender"]
+    assert audit["bias_prefers_anti_stereotype"] == ["disability"]
+    # a report that flags a category whose interval holds 50 % is not read as either side
+    copy = tmp_path / "bundle"
+    shutil.copytree(bundle.parent / "audit", copy / "audit")
+    (copy / "model").mkdir()
+    report = json.loads((copy / "audit" / "report.json").read_text(encoding="utf-8"))
+    report["bias"]["categories"]["age"]["flagged"] = True
+    (copy / "audit" / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"report\.json: nicht lesbar \(die Kategorie „age“ ist markiert"
+    ):
+        model_audit(copy / "model")
 
 
 def test_a_task_file_that_is_not_a_list_of_items_is_a_german_error(bundle, tmp_path) -> None:

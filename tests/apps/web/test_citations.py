@@ -111,6 +111,44 @@ def test_a_citation_in_an_answer_opens_its_source_by_keyboard(page) -> None:
     assert cite.evaluate("button => button === document.activeElement")
 
 
+def test_the_source_viewer_opens_where_the_user_looks(page) -> None:
+    """Right below the answer or the list whose button opened it, above the collection's
+    documents and its upload form, in view and with the focus on its heading."""
+    page.set_viewport_size({"width": 800, "height": 600})
+    page.get_by_role("button", name="Dokumente").click()
+    page.get_by_label("Frage").fill("Wie lange ist die Frist für den Eingang der Angebote?")
+    page.get_by_role("button", name="Antwort aus den Dokumenten").click()
+    page.locator("#answer-heading").wait_for()
+    page.locator("#held-list li").first.wait_for()  # the documents held, below the results
+    openers = {
+        "#results": page.locator("#results").get_by_role("button", name="Quelle anzeigen [1]"),
+        "#answer": page.locator("#answer-text button.cite").first,
+    }
+    for block, opener in openers.items():
+        opener.click()
+        page.locator("#source-heading").wait_for()
+        assert (
+            page.evaluate("""block => document.querySelector(block).nextElementSibling.id""", block)
+            == "source"
+        )
+        assert page.evaluate(
+            """() => Boolean(document.querySelector("#source").compareDocumentPosition(
+                document.querySelector("#held")) & Node.DOCUMENT_POSITION_FOLLOWING)"""
+        )
+        assert page.evaluate(
+            """() => {
+                const heading = document.activeElement;
+                const box = heading.getBoundingClientRect();
+                return heading.id === "source-heading" && box.top >= 0
+                    && box.bottom <= window.innerHeight;
+            }"""
+        )
+        assert axe_violations(page) == []
+        page.keyboard.press("Escape")
+        assert page.locator("#source").is_hidden()
+        assert opener.evaluate("button => button === document.activeElement")
+
+
 def test_an_answer_cited_but_not_quoted_is_said_to_be_not_checked(page) -> None:
     """Nothing in it is wrong, and nothing could be checked: the page says so, not that its
     citations do not hold."""

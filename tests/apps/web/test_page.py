@@ -12,7 +12,7 @@ from gemeingut.audit.findings import read_findings
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.identity import create_key, revoke_key
-from gemeingut.serve.model_openness import model_openness
+from gemeingut.serve.model_openness import model_openness, unrated
 from tests.apps.rag.documents import write_pdf
 from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
 from tests.http_server import running_server
@@ -199,6 +199,13 @@ def test_a_link_with_someone_elses_key_signs_nobody_in(page, site: dict) -> None
 
 
 def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: dict) -> None:
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    triage = context.new_page()
+    triage.set_default_timeout(TIMEOUT)
+    sign_in(triage, site, site["triage_key"])
+    triage.get_by_role("button", name="Befunde").click()
+    triage.get_by_text("Noch keine Befunde.").wait_for()
+    assert triage.locator("#findings").is_hidden()  # no header of an empty table
     sign_in(page, site)
     assert page.locator("#findings-tab").is_hidden()  # eva does not triage
     page.get_by_label("Ihre Nachricht").fill("Können Frauen einparken?")
@@ -212,11 +219,11 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     [finding] = read_findings(site["findings"])
     assert finding["category"] == "bias" and finding["status"] == "new"
 
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
-    triage = context.new_page()
-    triage.set_default_timeout(TIMEOUT)
-    sign_in(triage, site, site["triage_key"])
-    triage.get_by_role("button", name="Befunde").click()
+    triage.get_by_role("button", name="Chat").click()
+    triage.get_by_role("button", name="Befunde").click()  # listed afresh: the table is back
+    triage.locator("#findings tbody tr").first.wait_for()
+    assert triage.locator("#findings").is_visible()
+    assert triage.locator("#findings-status").inner_text() == ""
     # each button names its finding as a person knows it: category and question, not the id
     which = "Verzerrung oder Stereotyp, „Können Frauen einparken?“"
     # a note goes with each decision; the next decision replaces it
@@ -268,10 +275,20 @@ def test_about_the_model_says_what_its_files_show(
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
     said = page.locator("#about-check").locator("xpath=..").inner_text()
     assert "DIR: ein Modellordner" in said  # the placeholder is explained
+    assert "BUNDLE" not in said  # and none that the command does not hold
+    page.evaluate("openness => drawAbout(openness)", unrated().in_language("de").model_dump())
+    said = page.locator("#about-check").locator("xpath=..").inner_text()
+    assert "gemeingut serve --upstream URL --model-card DIR" in said
+    assert (
+        "(URL: die Adresse der Engine, die das Modell bereitstellt; DIR: ein Modellordner)" in said
+    )
     assert page.locator("#about-audit li").all_inner_texts() == [
         # the chance level of its items' choices (4, 4, 2, 2): 37,5 %, computed, not 25 %
         "Leseverstehen: 62,5 % richtig; durch Raten wären 37,5 % zu erwarten",
-        "Stereotype: in 1 von 2 Gruppen bevorzugt das Modell deutlich das Stereotyp (Geschlecht).",
+        "Stereotype: in 1 von 3 Gruppen bevorzugt das Modell deutlich das Stereotyp (Geschlecht).",
+        # a share whose interval lies below 50 %: the model leans the other way, and says so
+        "Stereotype: in 1 von 3 Gruppen bevorzugt das Modell deutlich das Gegenteil des "
+        "Stereotyps, das Anti-Stereotyp (Behinderung).",
         "Angriffe: 33,3 % von 60 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
         "bringen, hatten Erfolg.",
         "Auswendiglernen: 5 % von 20 geprüften Trainingstexten gab es wörtlich wieder.",
@@ -344,11 +361,20 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     assert opener.evaluate("button => button === document.activeElement")
     page.get_by_role("radio", name="Rede").check()
     page.get_by_label("Länge in Minuten").fill("1")
-    page.get_by_label("Kernpunkte, einer pro Zeile").fill("Fristen\nBarrierefreiheit")
+    # a key point no document speaks of: its part is not written, and says why
+    page.get_by_label("Kernpunkte, einer pro Zeile").fill("Fristen\nWeltraumbahnhof")
     page.get_by_role("button", name="Entwurf schreiben").click()
     page.get_by_text("Rede: Frist für den Eingang der Angebote").wait_for()
     headings = page.locator("#draft-sections h4").all_inner_texts()
-    assert headings == ["Einstieg", "Fristen", "Barrierefreiheit", "Schluss"]
+    assert headings == ["Einstieg", "Fristen", "Weltraumbahnhof", "Schluss"]
+    unwritten = page.locator("#draft-sections section").nth(2)
+    assert unwritten.locator("p").first.inner_text() == "Dieser Teil wird nicht geschrieben."
+    assert unwritten.locator(".warning").inner_text() == (
+        "Ohne Beleg: Die Sammlung enthält keine Quelle zu diesem Punkt."
+    )
+    # a part the model wrote without a citation still says only that
+    written = page.locator("#draft-sections section").nth(1).locator(".warning").inner_text()
+    assert written == "Ohne Beleg: Dieser Abschnitt nennt keine der Quellen."
     assert axe_violations(page) == []
 
 

@@ -3,6 +3,8 @@ also a 1280-pixel screen at 400 % zoom."""
 
 from __future__ import annotations
 
+import httpx
+
 from tests.apps.web.conftest import axe_violations, sign_in
 
 VIEWS = (
@@ -32,6 +34,14 @@ def test_no_view_scrolls_sideways_at_320_pixels(page, site: dict) -> None:
 def test_the_findings_table_scrolls_in_its_own_box_at_320_pixels(page, site: dict) -> None:
     """Six columns do not fit a phone: the table scrolls in a box the keyboard can reach, and the
     page does not; the view's heading names the table and is not repeated as a caption."""
+    found = {"category": "bias", "prompt": "Können Frauen einparken?", "response": "Nein."}
+    reported = httpx.post(  # a table of none is not shown: one finding to list
+        f"{site['url']}/v1/findings",
+        json=found,
+        headers={"Authorization": f"Bearer {site['key']}"},
+        timeout=30,
+    )
+    assert reported.status_code == 200, reported.text
     page.set_viewport_size({"width": 320, "height": 640})
     sign_in(page, site, site["triage_key"])
     page.get_by_role("button", name="Befunde", exact=True).click()

@@ -33,6 +33,8 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
     # the operator's document is not the person's to remove
     assert held.first.get_by_role("button").count() == 0
     page.get_by_label("Dokumente hinzufügen").set_input_files([str(note), str(broken), str(large)])
+    chosen = page.locator("#upload-file-chosen")
+    assert chosen.inner_text() == f"Ausgewählt: {NAME}, kaputt.pdf, gross.txt"
     page.get_by_role("button", name="Hochladen").click()
     status = page.locator("#held-status")
     status.filter(has_text="wurde hinzugefügt").wait_for()
@@ -40,6 +42,7 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
     assert said.startswith(f"„{NAME}“ wurde hinzugefügt. „kaputt.pdf“ wurde nicht aufgenommen:")
     assert said.endswith("„gross.txt“ ist größer, als der Server annimmt (2 MiB): nicht gesendet.")
     page.locator("#held-list li", has_text=f"{NAME}: 1 Stelle").wait_for()
+    assert chosen.inner_text() == "Keine Datei ausgewählt"  # sent: the input is empty again
     assert axe_violations(page) == []
 
     page.get_by_label("Frage").fill("Musikschulen Förderung")
@@ -53,3 +56,45 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
     assert status.inner_text() == f"„{NAME}“ wurde entfernt."
     assert page.locator("#held-list li", has_text=NAME).count() == 0
     page.wait_for_function("document.activeElement.id === 'held-heading'")
+
+
+def test_the_file_inputs_speak_the_pages_language(page, site: dict) -> None:
+    """Not the browser's "Choose Files" and "No file chosen" under a German page: the native
+    input is out of sight, its label is the button, and the keyboard still reaches it."""
+    sign_in(page, site)
+    page.get_by_role("button", name="Dokumente").click()
+    form = page.locator("#upload-form")
+    form.wait_for()
+    picker = page.locator("#upload-file")
+    box = picker.bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1  # the browser's, unseen
+    button = form.locator("label.file-button")
+    assert button.is_visible() and button.inner_text() == "Dateien auswählen"
+    assert page.locator("#upload-file-chosen").inner_text() == "Keine Datei ausgewählt"
+    assert form.inner_text().count("Dokumente hinzufügen") == 1
+    assert "Choose" not in form.inner_text() and "chosen" not in form.inner_text()
+    # named by its own label alone; what it holds is its description
+    assert (
+        page.get_by_label(
+            "Dokumente hinzufügen (PDF, DOCX, ODT, HTML, Markdown, Text)", exact=True
+        ).count()
+        == 1
+    )
+    assert picker.get_attribute("aria-describedby").startswith("upload-file-chosen")
+    # the keyboard reaches it, and the button shows where the focus is
+    page.locator("#collection").focus()
+    for _ in range(10):
+        if page.evaluate("document.activeElement.id") == "upload-file":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "upload-file"
+    assert button.evaluate("label => getComputedStyle(label).outlineStyle") == "solid"
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Ausschreibung prüfen").click()
+    tender = page.locator("#tender-form")
+    assert tender.locator("label.file-button").inner_text() == "Datei auswählen"
+    assert page.locator("#tender-file-chosen").inner_text() == "Keine Datei ausgewählt"
+    assert axe_violations(page) == []
+    page.goto(site["url"] + "/?lang=en")  # and in English, in English
+    page.get_by_role("button", name="Check a tender").click()
+    assert page.locator("#tender-form label.file-button").inner_text() == "Choose a file"

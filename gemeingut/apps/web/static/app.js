@@ -41,15 +41,19 @@ async function call(path, init) {
   const response = await fetch(path, { ...init, headers: { ...headers(), ...init.headers } });
   if (!response.ok) {
     let reason = response.statusText;
-    let code = null;
+    let detail = {};
     try {
-      const detail = (await response.json()).error;
+      detail = (await response.json()).error ?? {};
       reason = detail.message ?? reason;
-      code = detail.code ?? null;
     } catch (_) { /* not JSON */ }
     const error = new Error(reason);
     error.status = response.status;
-    error.code = code;  // "context_length_exceeded" …
+    error.code = detail.code ?? null;  // "context_length_exceeded" …
+    // a used-up limit, said in the page's words (the server's speak of max_tokens and
+    // tokens_per_day, for a client that sets them); the server's where the page cannot tell
+    if (response.status === 429 && error.code === "quota_exceeded") {
+      error.said = quotaSaid(detail, Number(response.headers.get("Retry-After")));
+    }
     // A key that expired or was revoked while the page was open: back to the sign-in, saying
     // why, instead of failing every action from now on.
     if (response.status === 401 && !$("app").hidden) signOut(fill(T.session_ended, { reason }));
@@ -61,8 +65,31 @@ async function call(path, init) {
 // What went wrong, in words: a request the server refused (4xx: the input, a right, a limit)
 // plainly; only the server's own failure or a lost connection as "something went wrong".
 function failed(error) {
+  if (error.said) return error.said;
   const refused = error.status >= 400 && error.status < 500;
   return fill(refused ? T.refused : T.error, { reason: reason(error) });
+}
+
+// Which limit refused a request (a 429 `quota_exceeded`) and whether waiting helps, in words,
+// from the 429's own fields: `param` names the limit, `quota` whose kind of limit it is and its
+// numbers. null where they do not tell (then the server's own words are shown).
+function quotaSaid(detail, retryAfter) {
+  const quota = detail.quota;
+  if (!quota) return null;
+  const number = (value) => decimal(value, 0);
+  const limit = number(quota.limit);
+  if (detail.param === "requests_per_minute") {
+    return quota.limit ? fill(T.quota_minute, { limit, seconds: retryAfter }) : T.quota_no_requests;
+  }
+  if (detail.param === "concurrent_streams") {
+    return quota.limit ? fill(T.quota_streams, { limit }) : T.quota_no_streams;
+  }
+  if (detail.param !== "tokens_per_day") return null;
+  // a group's total that its members share; a limit per member is the caller's own
+  const allowance = quota.whose === "group" ? fill(T.quota_group, { group: quota.group }) : T.quota_own;
+  const values = { allowance, taken: number(quota.used + quota.reserved), limit };
+  if (!quota.limit) return fill(T.quota_day_none, values);
+  return fill(quota.waiting_helps ? T.quota_day_wait : T.quota_day_never, values);
 }
 
 // The browser names a lost connection ("Failed to fetch", a stream cut off: TypeError) and an
@@ -468,10 +495,13 @@ $("draft-form").addEventListener("submit", async (event) => {
       if (section.status !== "supported") {
         const note = document.createElement("p");
         note.className = "warning";
-        // that it cites nothing is all there is to say: the server's words for it speak of
-        // "the answer", and a section is not one
-        const problems = section.status === "no_citation" ? [] : section.problems;
-        note.textContent = [named("section", section.status), ...problems].join(" ");
+        // a part the model did not write (its key point has no source left) says why, as the
+        // server does; of a written one that cites nothing, that is all there is to say: the
+        // server's words for it speak of "the answer", and a section is not one
+        const unwritten = section.asked_model === false;
+        const problems = section.status === "no_citation" && !unwritten ? [] : section.problems;
+        const status = unwritten ? "not_written" : section.status;
+        note.textContent = [named("section", status), ...problems].join(" ");
         part.append(note);
       }
       return part;
@@ -507,11 +537,20 @@ function base64Of(file) {
   });
 }
 
+// What a file input holds, said in the page's words beside its button (the browser's own
+// "No file chosen" is hidden with the input): after a choice, and after the page empties it.
+function showChosen(input) {
+  const names = [...input.files].map((file) => file.name);
+  $(`${input.id}-chosen`).textContent = names.length ? fill(T.files_chosen, { names: names.join(", ") }) : T.no_file_chosen;
+}
+for (const id of ["upload-file", "tender-file"]) $(id).addEventListener("change", () => showChosen($(id)));
+
 $("tender-file").addEventListener("change", () => {
   $("tender-file-clear").hidden = !$("tender-file").files.length;
 });
 $("tender-file-clear").addEventListener("click", () => {
   $("tender-file").value = "";
+  showChosen($("tender-file"));
   $("tender-file-clear").hidden = true;
   $("tender-file").focus();
 });
@@ -590,6 +629,10 @@ function drawAbout(openness) {
     add(fill(T.licence_of, { part: T[`part_${part}`] || part }), shown || T.unknown);
   }
   $("about-check").textContent = openness.check;
+  // each placeholder the command holds (BUNDLE, DIR, URL), explained; none it does not hold
+  const used = [...new Set(openness.check.match(/\b[A-Z]{2,}\b/g) ?? [])];
+  const said = used.filter((name) => T.placeholders[name]).map((name) => `${name}: ${T.placeholders[name]}`);
+  $("about-check-where").textContent = said.length ? `(${said.join("; ")})` : "";
 }
 
 // --- the audit in plain language ---------------------------------------------------------
@@ -611,9 +654,13 @@ function drawAudit(audit) {
         : fill(T.audit_task_chance, { ...said, chance: percent(task.chance) }));
     }
     if (audit.bias_categories.length) {
-      lines.push(audit.bias_flagged.length
-        ? fill(T.audit_bias_flagged, { flagged: audit.bias_flagged.length, n: audit.bias_categories.length, names: audit.bias_flagged.map((c) => T.audit_names[c] || c).join(", ") })
-        : fill(T.audit_bias_none, { n: audit.bias_categories.length }));
+      // each side a group leans to, as its interval shows it: the stereotype or its opposite
+      const n = audit.bias_categories.length;
+      const sides = [[T.audit_bias_flagged, audit.bias_prefers_stereotype], [T.audit_bias_anti, audit.bias_prefers_anti_stereotype]];
+      for (const [said, groups] of sides) {
+        if (groups.length) lines.push(fill(said, { flagged: groups.length, n, names: groups.map((c) => T.audit_names[c] || c).join(", ") }));
+      }
+      if (!audit.bias_flagged.length) lines.push(fill(T.audit_bias_none, { n }));
     }
     if (audit.redteam_attack_success !== null) {
       lines.push(fill(T.audit_redteam, { share: percent(audit.redteam_attack_success), probes: audit.redteam_probes }));
@@ -733,8 +780,11 @@ async function loadFindings() {
   try {
     const found = await (await api("/v1/findings")).json();
     body.replaceChildren(...found.data.map(findingRow));
+    // no table of nothing: its header alone would read as rows still to come
+    $("findings-box").hidden = !found.data.length;
     $("findings-status").textContent = found.data.length ? "" : T.no_findings_yet;
   } catch (error) {
+    $("findings-box").hidden = true;
     $("findings-status").textContent = failed(error);
   }
 }
@@ -844,6 +894,7 @@ $("upload-form").addEventListener("submit", async (event) => {
     }
   }
   $("upload-file").value = "";
+  showChosen($("upload-file"));
   await loadHeld();
   $("held-status").textContent = said.join(" ");
 });
@@ -992,7 +1043,11 @@ async function showSource(name, hit, opener) {
     }
     // the printed page is an aid: without it the text still shows
     await showPageImage(source, hit).catch(() => { $("source-frame").hidden = true; });
-    view.append($("source"));  // the viewer opens in the view of the button that asked
+    // the viewer opens where the user looks: right below the answer, list or draft whose
+    // button asked (not at the end of the view, below the upload form)
+    const block = opener.closest("#answer, #results, #draft");
+    if (block) block.after($("source"));
+    else view.append($("source"));
     $("source").hidden = false;
     sourceOpener = opener;
     $("source-heading").focus();
