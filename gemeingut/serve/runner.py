@@ -38,6 +38,7 @@ from gemeingut.serve.limits import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_UPLOADS,
     DEFAULT_MAX_WAITING,
+    KEEP_ALIVE_SECONDS,
 )
 from gemeingut.serve.metrics import MULTIPROCESS_DIR
 from gemeingut.serve.model_audit import model_audit
@@ -264,13 +265,14 @@ def run_server(
         from gemeingut.serve.gateway.retention import keep_tidy
 
         keep_tidy(loaded.gateway.engine)  # once
-    # Connections are bounded, idle ones closed after 5 s, and ones whose headers take longer
-    # than `header_timeout` closed too (connections.py); each worker bounds its own. No
-    # access log: it would write every client's address, which the audit log leaves out.
+    # Connections are bounded, idle ones closed after KEEP_ALIVE_SECONDS (limits.py), and ones
+    # whose headers take longer than `header_timeout` closed too (connections.py); each worker
+    # bounds its own. No access log: it would write every client's address, which the audit
+    # log leaves out.
     options = {
         "log_level": "info",
         "access_log": False,
-        "timeout_keep_alive": 5,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "http": bounded_protocol(header_timeout, max_connections),
     }
     sock = bind_socket(host, port)

@@ -53,6 +53,9 @@ DEFAULT_TIMEOUT_SECONDS = 600.0
 READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
 FALLBACK_CONTEXT = 4096  # reserved per prompt when the engine tells neither context nor count
 CONNECT_TIMEOUT_SECONDS = 10.0
+# An idle engine connection is retired after this long, before the engine closes it (vLLM, like
+# uvicorn, after 5 s): sent on one the engine is closing, a request would fail as unreachable.
+ENGINE_KEEPALIVE_SECONDS = 2.0
 COUNT_TIMEOUT_SECONDS = 5.0  # counting what a cut request used must not hold its settling long
 
 
@@ -73,7 +76,9 @@ class UpstreamBackend:
             "headers": headers,
             "timeout": httpx2.Timeout(timeout, connect=CONNECT_TIMEOUT_SECONDS),
             "limits": httpx2.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=ENGINE_KEEPALIVE_SECONDS,
             ),
         }
         self.timeout = timeout

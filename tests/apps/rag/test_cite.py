@@ -284,9 +284,9 @@ def test_a_source_is_read_once_however_often_it_is_cited() -> None:
 )
 def test_a_long_adversarial_answer_is_checked_in_linear_time(piece: str) -> None:
     answer = (piece * (200_000 // len(piece) + 1))[:200_000]
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: other processes do not count
     check_citations(answer, FRIST)
-    assert time.perf_counter() - started < 2  # the old scan took 12 s for the first
+    assert time.process_time() - started < 2  # the old scan took 12 s for the first
 
 
 def test_a_full_stop_inside_the_closing_mark_is_not_part_of_the_quote() -> None:
