@@ -46,9 +46,8 @@ def build(
     def step(kind: str, result: tuple[Artifact, bool]) -> Artifact:
         done[kind] = result
         artifact, reused = result
-        console.print(
-            "[green]✓[/] " + escape(stage_line(kind, reused, artifact.path)), highlight=False
-        )
+        line = "[green]✓[/] " + escape(stage_line(kind, reused, artifact.path))
+        console.print(line, highlight=False, soft_wrap=True)  # a long path: one line still
         return artifact
 
     curated = (dataset, True) if dataset is not None else curate_stage(place, recipe.data)

@@ -22,6 +22,9 @@ def test_build_json_names_every_artifact_and_reuses_finished_ones(tiny_build) ->
         assert summary[kind]["path"] == tiny_build[kind]["path"]
         assert summary[kind]["reused"] is True
         assert Path(summary[kind]["path"], "artifact.json").is_file()
+    lines = [line for line in result.stderr.splitlines() if line.startswith("✓ ")]
+    workspace = str(tiny_build["workspace"])
+    assert len(lines) == len(summary) and all(workspace in line for line in lines)  # unwrapped
 
 
 def test_broken_recipe_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
