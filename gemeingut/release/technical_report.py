@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.publish.reasons import reason_said
-from gemeingut.i18n import Message, _, as_written, plural, text
+from gemeingut.i18n import Message, _, as_written, localized, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.energy_method import energy_method
 from gemeingut.release.layout import (
@@ -150,9 +150,9 @@ def render_technical_report(bundle: Path) -> str:
             "batch {batch} sequences ({tokens} tokens per step). The data order is replayable "
             "from `training-metadata/data_order/`.",
             name=optimizer["name"],
-            betas=str(optimizer["betas"]),
+            betas=" / ".join(localized(str(beta), language) for beta in optimizer["betas"]),
             schedule=_schedule(optimizer["schedule"], training["training"], language),
-            clip=str(optimizer["grad_clip"]),
+            clip=localized(str(optimizer["grad_clip"]), language),
             batch=str(batch["global_batch"]),
             tokens=_whole(batch["tokens_per_step"], language),
         ),
