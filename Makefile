@@ -41,11 +41,11 @@ ifeq ($(SERVE),1)
 	@echo "Bereit auf http://$(HOST):$(PORT) (Strg-C beendet). Öffnen Sie http://$(HOST):$(PORT)/ im Browser und"
 	@echo "melden Sie sich mit dem Schlüssel oben an; oder aus einem anderen Terminal:"
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/chat/completions -H 'Content-Type: application/json' \\"
-	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" \\"
+	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" \\"
 	@echo "    -d '{\"model\": \"gemeingut-demo-1m\", \"messages\": [{\"role\": \"user\", \"content\": \"Was sind offene Daten?\"}], \"max_tokens\": 40}'"
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/collections/demo/search -H 'Content-Type: application/json' \\"
-	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
-	@echo "  (GEMEINGUT_KEY: der oben gezeigte Schlüssel; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
+	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
+	@echo "  (GEMEINGUT_API_KEY: der oben gezeigte Schlüssel, export GEMEINGUT_API_KEY=gg_…; gemeingut rag und assist lesen ihn dort, sonst aus OPENAI_API_KEY; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
 	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
 	  --collections $(WORKSPACE)/collections --upload-max-mb 20 --findings $(WORKSPACE)/findings.jsonl \
 	  --trace-data $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")/bundle/training-data

@@ -23,8 +23,7 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from gemeingut.audit.memorisation import sample_prompts, trace_memorised
-from gemeingut.audit.memorisation_needles import byte_level_text
-from gemeingut.audit.memorisation_trace import trace_in_training
+from gemeingut.audit.memorisation_trace import PlainTokenizer, trace_in_training
 from gemeingut.audit.span_trace import SpanIndex
 from gemeingut.audit.subject import iter_documents, training_files
 from gemeingut.model.tokenizer import train_tokenizer
@@ -34,17 +33,6 @@ PHRASES = (
     "\n\nDieses Gesetz tritt am Tage nach der Verkündung in Kraft.\n\n## § 1",
     " Die Bundesregierung wird ermächtigt, durch Rechtsverordnung mit Zustimmung des Bundesrates",
 )
-
-
-class Words:
-    def __init__(self, tokenizer: Tokenizer) -> None:
-        self.tokenizer = tokenizer
-
-    def tokenize(self, text: str) -> list[int]:
-        return list(self.tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def detokenize(self, ids: list[int]) -> str:
-        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
 
 
 def main() -> None:
@@ -60,7 +48,8 @@ def main() -> None:
         texts = table.column("text").to_pylist()
         train_tokenizer((t[:20000] for t in texts[::20]), root / "tok", 4096)
         tokenizer = Tokenizer.from_file(str(root / "tok" / "tokenizer.json"))
-        words, text = Words(tokenizer), byte_level_text(tokenizer)
+        words = PlainTokenizer(tokenizer)
+        text = words.text
         assert text is not None
         files = training_files(root / "data")
         print(f"{len(texts):,} laws, {sum(map(len, texts)):,} characters")
@@ -84,7 +73,7 @@ def main() -> None:
             print("same results")
 
 
-def _records(texts: list[str], ids: list[str], words: Words) -> list[dict]:
+def _records(texts: list[str], ids: list[str], words: PlainTokenizer) -> list[dict]:
     rng = random.Random(0)
     records = []
     for n in rng.sample(range(len(texts)), 20):

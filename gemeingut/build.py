@@ -29,7 +29,7 @@ from gemeingut.workspace import Artifact, Workspace
 # the training documents in training-data/).
 RERUN = (
     "gemeingut audit run model --config training-code/recipe.toml "
-    "--training-data training-data --out audit-rerun"
+    "--training-data training-data --out ../audit-rerun"  # beside the bundle: it stays as signed
 )
 
 

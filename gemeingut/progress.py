@@ -41,7 +41,7 @@ class RateColumn(ProgressColumn):
 def progress_bar(
     description: str, total: int | None = None, unit: str = ""
 ) -> Iterator[Callable[..., None]]:
-    """Yield `advance(n, **fields)`; fields such as loss show next to the bar."""
+    """Yield `advance(n, info)`; `info` (such as the loss) shows next to the bar."""
     columns = [
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),

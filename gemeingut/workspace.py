@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from gemeingut import __version__
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
-from gemeingut.i18n import _
+from gemeingut.i18n import _, quoted
 
 ARTIFACT_FILE = "artifact.json"
 _ID_PREFIX = {
@@ -126,7 +126,7 @@ def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Arti
                 "{path} is a {kind!r} artifact, expected {expected}",
                 path=path,
                 kind=meta.get("kind"),
-                expected=" | ".join(repr(k) for k in kinds),
+                expected=quoted(list(kinds)),
             ),
             _("pass the output directory of the {stage} stage", stage=" | ".join(kinds)),
         )

@@ -64,6 +64,13 @@ _PROBLEMS = [
     ),
     (r"expected ',' or '\]', but got (.+)", _unclosed_flow("]")),
     (r"expected ',' or '\}', but got (.+)", _unclosed_flow("}")),
+    (  # before the next: a text after a quoted value reads as a value where none may stand
+        r"expected <block end>, but found '<scalar>'",
+        lambda _m: _(
+            "a value where the lines above allow none: check the indentation, or put the whole "
+            "text in quotes (a text that starts with a quote must end with it)"
+        ),
+    ),
     (
         r"expected <block end>, but found (.+)",
         lambda _m: _("the indentation does not fit the lines above: indent with spaces alike"),

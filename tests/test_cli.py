@@ -135,7 +135,7 @@ def test_wrong_artifact_kind_is_a_clear_error(tiny_build, tmp_path: Path) -> Non
         "--out",
         tmp_path / "ev",
     )
-    assert result.exit_code == 2 and "erwartet: 'model' | 'adapter'" in result.stderr
+    assert result.exit_code == 2 and "Art „dataset“, erwartet: „model“, „adapter“" in result.stderr
 
 
 def test_curate_takes_settings_from_a_config_file_and_options_win(tmp_path: Path) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
+from typing import Annotated
 
 import pytest
+import typer
 
 from gemeingut.cli.help_language import help_texts, language_of
 from gemeingut.i18n import translations
@@ -18,6 +21,20 @@ def test_every_help_text_of_the_command_tree_has_its_german() -> None:
     texts = help_texts()
     assert len(texts) > 200  # the whole tree, not just the root
     assert [text for text in texts if text not in german] == []
+
+
+def test_the_kinds_of_value_to_translate_are_read_from_the_command_tree() -> None:
+    """A parameter of a kind no command had before (a date) asks for its German, as a new help
+    text does: the labels are not a list of those typer showed once."""
+    tool = typer.Typer()
+
+    @tool.command()
+    def due(when: Annotated[datetime, typer.Option()], name: str, loud: bool = False) -> None:
+        """Say when."""
+
+    texts = help_texts(typer.main.get_command(tool))
+    assert "<datetime>" in texts and "<str>" in texts and "Say when." in texts
+    assert "<bool>" not in texts  # a flag shows no kind of value
 
 
 def help_output(*arguments: str) -> str:

@@ -81,9 +81,32 @@ def test_fixed_target_refuses_to_overwrite_a_different_artifact(tmp_path: Path) 
         at(tmp_path / "busy")("dataset", {}, {}, writer([]))
 
 
+OWN_KINDS = ("dataset", "tokenizer", "model", "evaluation")
+
+
+def test_an_adapter_for_our_own_release_says_to_merge(tmp_path: Path) -> None:
+    """`release --finetuned ADAPTER` beside our own pretraining: the fix, not the kind."""
+    from tests.test_cli import invoke
+
+    adapter, _ = at(tmp_path / "adapter")("adapter", {}, {}, writer([]))
+    own = {kind: at(tmp_path / kind)(kind, {}, {}, writer([]))[0].path for kind in OWN_KINDS}
+    said = invoke(
+        "release",
+        "--name",
+        "demo",
+        *(arg for kind, path in own.items() for arg in (f"--{kind}", path)),
+        "--finetuned",
+        adapter.path,
+        "--out",
+        tmp_path / "rel",
+    )
+    assert said.exit_code == 2, said.output
+    assert "ist ein LoRA-Adapter" in said.stderr and "--merge" in said.stderr
+
+
 def test_loading_the_wrong_kind_is_a_clear_error(tmp_path: Path) -> None:
     artifact, _ = at(tmp_path / "out")("dataset", {}, {}, writer([]))
-    with pytest.raises(InputError, match="erwartet: 'model'"):
+    with pytest.raises(InputError, match="Art „dataset“, erwartet: „model“"):
         load_artifact(artifact.path, "model")
     with pytest.raises(InputError, match="kein gemeingut-Artefakt"):
         load_artifact(tmp_path, "model")

@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,7 +109,7 @@ def run_tasks(
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:  # nor its progress bars, nor those of datasets and transformers beneath it
-        with library_bars_off():
+        with library_bars_off(), _git_asked_quietly():
             results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
     finally:
         quiet.setLevel(level)
@@ -137,6 +140,29 @@ def run_tasks(
             "command": _lm_eval_command(how, tasks, batch_size, limit),
         },
     }
+
+
+@contextmanager
+def _git_asked_quietly() -> Iterator[None]:
+    """lm-eval asks `git describe` for the commit of the folder it runs in; outside a git
+    checkout (a bundle, a workspace) git writes "fatal: not a git repository" to the user's
+    terminal, between the stage's German lines. The report does not use that hash."""
+    from lm_eval import evaluator
+
+    asked = evaluator.get_git_commit_hash
+    evaluator.get_git_commit_hash = _git_commit
+    try:
+        yield
+    finally:
+        evaluator.get_git_commit_hash = asked
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "describe", "--always"], capture_output=True, text=True)
+    except FileNotFoundError:  # no git installed
+        return None
+    return (done.stdout.strip() or None) if done.returncode == 0 else None
 
 
 def _evaluate(

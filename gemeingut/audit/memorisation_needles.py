@@ -29,7 +29,8 @@ from typing import Any
 
 from tokenizers import Tokenizer, pre_tokenizers
 
-REPLACEMENT = "\ufffd"  # what a decoder writes for the bytes of a character cut apart
+from gemeingut.audit.span_trace import REPLACEMENT
+
 _KEEPING_STEPS = frozenset({"ByteLevel", "Digits", "Split", "Punctuation"})
 
 

@@ -21,13 +21,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gemeingut.audit.memorisation import trace_memorised
-from gemeingut.audit.memorisation_needles import ByteLevelText
+from gemeingut.audit.memorisation_needles import ByteLevelText, byte_level_text
 from gemeingut.audit.memorisation_search import holding
 from gemeingut.audit.span_trace import SpanIndex
 from gemeingut.audit.subject import iter_documents
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 Part = tuple[dict[str, Any], int, int]  # a document, and where its part begins and ends
 
@@ -35,6 +38,22 @@ Part = tuple[dict[str, Any], int, int]  # a document, and where its part begins 
 class TextTokenizer(Protocol):
     def tokenize(self, text: str) -> list[int]: ...
     def detokenize(self, ids: list[int]) -> str: ...
+
+
+class PlainTokenizer:
+    """A `tokenizers` tokenizer encoding and decoding as the audit's model target does (no
+    special tokens added, special tokens skipped), with what it lets the trace spare (`text`:
+    None where that is not known for it)."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.text = byte_level_text(tokenizer)
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def detokenize(self, ids: list[int]) -> str:
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
 
 
 def trace_in_training(

@@ -23,7 +23,9 @@ TEXT: dict[str, dict[str, str]] = {
         "device": "Gerät",
         "tasks": "Fähigkeiten",
         "tasks_method": "Aufgaben aus {suite}, gemessen mit lm-evaluation-harness {version} "
-        "({model}, fp32), 0-shot. Genauigkeit ± Standardfehler.",
+        "({model}, fp32), 0-shot. Genauigkeit ± Standardfehler. Der Befehl darunter wiederholt "
+        "die Messung, in dem Ordner ausgeführt, in dem dieser Bericht liegt (dort liegt `tasks/`; "
+        "im Release-Paket: `audit/`).",
         "task": "Aufgabe",
         "what": "Inhalt",
         "items": "Einträge",
@@ -121,7 +123,9 @@ TEXT: dict[str, dict[str, str]] = {
         "device": "device",
         "tasks": "Capability",
         "tasks_method": "Tasks from {suite}, measured with lm-evaluation-harness {version} "
-        "({model}, fp32), 0-shot. Accuracy ± standard error.",
+        "({model}, fp32), 0-shot. Accuracy ± standard error. The command below repeats the "
+        "measurement, run in the folder this report lies in (where `tasks/` is; in a release "
+        "bundle: `audit/`).",
         "task": "task",
         "what": "content",
         "items": "items",

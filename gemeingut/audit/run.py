@@ -49,7 +49,7 @@ def lm_eval_model(subject: Subject, target: Target) -> capability.LmEvalModel:
         context,
         target.info is not None,
         subject.tokenizer,
-        target.api_key or None,
+        subject.api_key or None,
     )
 
 

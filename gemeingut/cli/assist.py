@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from gemeingut.apps.rag.endpoint import endpoint_key
 from gemeingut.cli.app import assist_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
-from gemeingut.cli.rag import KeyEnv, ModeOption, Name, Root, checked_mode
+from gemeingut.cli.rag import ModeOption, Name, Root, checked_mode
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
 
@@ -73,7 +73,7 @@ Endpoint = Annotated[
     str,
     typer.Option(
         help="OpenAI-compatible endpoint that writes the sections; its key is read from "
-        "GEMEINGUT_API_KEY."
+        "GEMEINGUT_API_KEY, else OPENAI_API_KEY."
     ),
 ]
 Sources = Annotated[
@@ -101,7 +101,8 @@ def memo_command(
 ) -> None:
     """A memo (Sachverhalt, Bewertung, Vorschlag) from collection NAME, each section's
     citations checked; exit 1 when a section lacks evidence. The endpoint's key is read from
-    GEMEINGUT_API_KEY (a server with accounts refuses a request without a valid key)."""
+    GEMEINGUT_API_KEY, else OPENAI_API_KEY (a server with accounts refuses a request without a
+    valid key)."""
     from gemeingut.apps.assistants.drafts import DraftRequest
 
     _draft(DraftRequest("vermerk", subject), name, root, k, mode, endpoint, model, out, as_json)
@@ -128,7 +129,8 @@ def speech_command(
 ) -> None:
     """A speech (opening, one part per key point, closing) from collection NAME, each part's
     citations checked; exit 1 when a part lacks evidence. The endpoint's key is read from
-    GEMEINGUT_API_KEY (a server with accounts refuses a request without a valid key)."""
+    GEMEINGUT_API_KEY, else OPENAI_API_KEY (a server with accounts refuses a request without a
+    valid key)."""
     from gemeingut.apps.assistants.drafts import DraftRequest
 
     request = DraftRequest("rede", subject, audience, occasion, minutes, tuple(point or ()))
@@ -153,7 +155,7 @@ def _draft(
 
     collection = open_collection(root, name)
     lang = current_language()
-    with Chat(ChatEndpoint(endpoint, model, os.environ.get(KeyEnv))) as chat:
+    with Chat(ChatEndpoint(endpoint, model, endpoint_key())) as chat:
         draft = write_draft(
             collection, request, chat.ask, chat.count, lang, k=k, mode=checked_mode(mode)
         )

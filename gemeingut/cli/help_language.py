@@ -45,17 +45,6 @@ USAGE = "Usage:"  # how click begins a command's usage line
 # the usage line's placeholders for a command's options and a group's subcommands
 OPTIONS_METAVAR = "[OPTIONS]"
 SUBCOMMAND_METAVAR = "COMMAND [ARGS]..."
-# how typer 0.29 names the kinds of values in the help, Python's names
-TYPE_LABELS = (
-    "<str>",
-    "<path>",
-    "<int>",
-    "<int range>",
-    "<float>",
-    "<float range>",
-    "<list[str]>",
-    "<list[Path]>",
-)
 
 
 def main() -> None:
@@ -152,25 +141,27 @@ def language_of(arguments: list[str]) -> str:
     return environment_language()
 
 
-def help_texts() -> list[str]:
-    """Every help text of the command tree and typer's panels, once each, in English."""
-    from gemeingut.cli import app
+def help_texts(command: Any = None) -> list[str]:
+    """Every help text of the command tree (by default gemeingut's) and typer's panels, once
+    each, in English; with the kinds of value its parameters take as typer names them (<path>,
+    <int range> …), read from the tree: a new kind needs its German as a new help text does."""
+    if command is None:
+        from gemeingut.cli import app
 
+        command = typer.main.get_command(app)
     found = dict.fromkeys(
-        [
-            *PANEL_TEXTS.values(),
-            HELP_OPTION,
-            USAGE,
-            OPTIONS_METAVAR,
-            SUBCOMMAND_METAVAR,
-            *TYPE_LABELS,
-        ]
+        [*PANEL_TEXTS.values(), HELP_OPTION, USAGE, OPTIONS_METAVAR, SUBCOMMAND_METAVAR]
     )
-    for node in _nodes(typer.main.get_command(app)):
+    context = typer.Context(command)
+    for node in _nodes(command):
         for field in ("help", "short_help"):
             value = getattr(node, field, None)
             if isinstance(value, str) and value.strip():
                 found[value] = None
+        # a flag shows no kind of value (`_name_placeholders`)
+        parameter = isinstance(node, typer.core.TyperArgument | typer.core.TyperOption)
+        if parameter and not getattr(node, "is_flag", False):
+            found[node.display_type(context)] = None
     return list(found)
 
 

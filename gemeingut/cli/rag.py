@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from gemeingut.apps.rag.endpoint import endpoint_key
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
@@ -34,7 +34,6 @@ Rerank = Annotated[
     Path | None,
     typer.Option("--rerank", help="A cross-encoder folder that orders the best chunks again."),
 ]
-KeyEnv = "GEMEINGUT_API_KEY"  # a key for --embed/--endpoint URLs, never on the command line
 
 
 @rag_app.command("ingest")
@@ -58,7 +57,7 @@ def ingest_command(
     from gemeingut.apps.rag.embedders import EmbedderSpec
     from gemeingut.apps.rag.index import ingest
 
-    spec = EmbedderSpec(embed, embed_model, os.environ.get(KeyEnv)) if embed else None
+    spec = EmbedderSpec(embed, embed_model, endpoint_key()) if embed else None
     report = ingest(root, name, paths, group, language, spec)
     encodings = _encodings(root, name, report.added + report.updated + report.reread)
     if as_json:
@@ -237,7 +236,8 @@ def query_command(
     endpoint: Annotated[
         str,
         typer.Option(
-            help="OpenAI-compatible endpoint for --answer; its key is read from GEMEINGUT_API_KEY."
+            help="OpenAI-compatible endpoint for --answer; its key is read from "
+            "GEMEINGUT_API_KEY, else OPENAI_API_KEY."
         ),
     ] = "http://127.0.0.1:8000/v1",
     model: Annotated[str | None, typer.Option(help="Model id for --answer.")] = None,
@@ -294,7 +294,7 @@ def query_command(
     result = answer_question(
         collection,
         question,
-        ChatEndpoint(endpoint, model, os.environ.get(KeyEnv)),
+        ChatEndpoint(endpoint, model, endpoint_key()),
         k=k,
         mode=checked,
         language=language,

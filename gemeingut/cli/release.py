@@ -15,7 +15,7 @@ from gemeingut.cli.common import ERROR, JsonFlag, OutDir, report, say, user_erro
 from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
-from gemeingut.workspace import at, load_artifact
+from gemeingut.workspace import Artifact, at, load_artifact
 
 if TYPE_CHECKING:
     from gemeingut.release.rerun import Rerun
@@ -149,7 +149,7 @@ def release(
             )
         artifacts = {kind: load_artifact(path, kind) for kind, path in own.items()}
         if finetuned is not None:
-            artifacts["finetune"] = load_artifact(finetuned, "model")
+            artifacts["finetune"] = _merged(load_artifact(finetuned, ("model", "adapter")))
         if audited is not None:
             artifacts["audit"] = audited
         if publication is not None:
@@ -335,7 +335,7 @@ def verify(
         typer.echo(json.dumps(verified_record(checked, again), indent=2, ensure_ascii=False))
 
 
-def _rerun(bundle: Path, n: int, seed: int | None, files: int = 0) -> Rerun:
+def _rerun(bundle: Path, n: int, seed: int | None, files: int) -> Rerun:
     """`--rerun`: a sample of the audit scored again; a disagreement, or an audit record the
     re-run cannot read, fails the bundle (exit 1) whose `files` all matched the MANIFEST."""
     from gemeingut.release.layout import AUDIT_REPORT
@@ -523,7 +523,30 @@ def openness_rate(
     said = bundle_indices_said(bundle, lang) if bundle is not None else indices_said(result, lang)
     for line in said:
         console.print(escape(line), soft_wrap=True)
+    if bundle is not None:  # rated from its files as they lie here: released ones, untouched?
+        said_verify = _(
+            "rated from the bundle's files as they are; whether they are the released ones "
+            "(hashes, signature) and every claim in them holds: gemeingut verify {bundle}",
+            bundle=str(folder),
+        )
+        console.print(escape(text(said_verify, lang)), soft_wrap=True)
     _point_to_bundle(folder, lang)
+
+
+def _merged(tuned: Artifact) -> Artifact:
+    """The fine-tune of our own model ships as whole weights beside the pretraining's."""
+    from gemeingut.errors import InputError
+
+    if tuned.kind == "adapter":
+        raise InputError(
+            _(
+                "--finetuned {path} is a LoRA adapter; a release of our own model ships the "
+                "fine-tune's whole weights",
+                path=str(tuned.path),
+            ),
+            _("fine-tune with --merge (in a recipe: [finetune] merge = true)"),
+        )
+    return tuned
 
 
 def _point_to_bundle(folder: Path, lang: str) -> None:

@@ -72,7 +72,7 @@ from gemeingut.release.openness.evidence import (
     collect,
 )
 from gemeingut.release.openness.rating import rate
-from gemeingut.release.openness.treatment import PRE_TRAINED, recorded_treatment
+from gemeingut.release.openness.treatment import PRE_TRAINED, REBUILD, recorded_treatment
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
@@ -108,7 +108,7 @@ def assemble_bundle(
         for name in (DATA_STATEMENT, DCAT_FILE):
             shutil.copy2(published / name, bundle / TRAINING_DATA / name)
         write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
-    treatment = recorded_treatment(tuned.path / FINETUNE_FILE) if tuned else PRE_TRAINED
+    treatment = recorded_treatment(tuned.path / FINETUNE_FILE, REBUILD) if tuned else PRE_TRAINED
     write_json(bundle / RELEASE_INFO, release_info(release, treatment))
     attributions = write_notice_file(bundle, release_notice(bundle))
     if release.paper is not None:

@@ -56,7 +56,7 @@ from gemeingut.release.openness.finetune_rating import (
     BASE_FILES,
     rate_finetune,
 )
-from gemeingut.release.openness.treatment import recorded_treatment
+from gemeingut.release.openness.treatment import REBUILD, recorded_treatment
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.workspace import Artifact, write_text_atomic
@@ -98,7 +98,7 @@ def assemble_finetune_bundle(
     if audit is not None:
         copy_audit(audit.path, bundle / AUDIT_DIR)
     stated = {"base_hub_id": release.base_hub_id} if release.base_hub_id else {}
-    treatment = recorded_treatment(metadata / FINETUNE_FILE)
+    treatment = recorded_treatment(metadata / FINETUNE_FILE, REBUILD)
     info = release_info(release, treatment) | {"base_model": base["path"]} | stated
     write_json(bundle / "release.json", info)
     attributions = write_notice_file(bundle, finetune_notice(bundle))

@@ -32,6 +32,7 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
+from gemeingut.library_bars import ENVIRONMENT
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     TEST_DATA,
@@ -214,10 +215,9 @@ def run_own_code(
         "PYTHONPATH": str(code),
         "PYTHONDONTWRITEBYTECODE": "1",
         "COLUMNS": "400",  # its stage lines are passed on whole, not wrapped at 80 columns
-        # the evaluation's libraries draw progress bars (lm-eval, datasets): redrawn lines
-        # that, passed on one by one, would bury the stage lines
-        "TQDM_DISABLE": "1",
-        "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+        # the libraries' progress bars (lm-eval, datasets, the Hub): redrawn lines that,
+        # passed on one by one, would bury the stage lines (the bundle's code may be older)
+        **ENVIRONMENT,
     }
     show = on_line or (lambda line: _say(line, indent="    "))
     tail: deque[str] = deque(maxlen=40)

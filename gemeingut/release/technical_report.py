@@ -22,6 +22,7 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.openness.evidence import validation_curve
+from gemeingut.release.openness.treatment import PRE_TRAINED, SAID
 from gemeingut.stage_names import stage_name
 
 Line = str | Message
@@ -84,7 +85,7 @@ def render_technical_report(bundle: Path) -> str:
                 (_("energy"), _energy(training["energy"], language)),
                 (_("hardware"), _hardware(training["hardware"])),
                 (_("languages"), ", ".join(release.get("languages") or []) or _NOT_GIVEN),
-                (_("treatment"), _treatment(release.get("treatment") or "pre-trained")),
+                (_("treatment"), _treatment(release.get("treatment") or PRE_TRAINED)),
             ],
             language,
         ),
@@ -260,14 +261,7 @@ def _lineage_rows(lineage: dict[str, Any], language: str) -> list[tuple[str, str
 def _treatment(treatment: str) -> Line:
     """The MOF's word for what was done to the model (`release.json` keeps it as the MOF
     schema spells it), in the report's language."""
-    return _TREATMENTS.get(treatment, treatment)
-
-
-_TREATMENTS: dict[str, Line] = {
-    "pre-trained": _("pre-trained"),
-    "instruct fine-tuned": _("instruct fine-tuned"),
-    "chat fine-tuned": _("chat fine-tuned"),
-}
+    return SAID.get(treatment, treatment)
 
 
 def _schedule(schedule: str, training: dict[str, Any], language: str) -> Line:

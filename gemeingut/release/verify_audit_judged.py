@@ -117,23 +117,6 @@ def _suite_probes(bundle: Path, suite: str) -> dict[str, Any] | None:
     return {p.id: p for p in read_probes(folder)}
 
 
-class BundleTokenizer:
-    """The bundle's tokenizer read with `tokenizers` (no torch), encoding and decoding as the
-    audit's model target does: no special tokens added, special tokens skipped."""
-
-    def __init__(self, bundle: Path) -> None:
-        from gemeingut.audit.memorisation_needles import byte_level_text
-
-        self._tokenizer = bundle_tokenizer(bundle)
-        self.text = byte_level_text(self._tokenizer)  # what spares tokenizing every document
-
-    def tokenize(self, text: str) -> list[int]:
-        return list(self._tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def detokenize(self, ids: list[int]) -> str:
-        return str(self._tokenizer.decode(ids, skip_special_tokens=True))
-
-
 def memorisation_again(
     bundle: Path, summary: dict[str, Any], records: list[dict[str, Any]], log: str
 ) -> tuple[Problems, dict[str, Any]]:
@@ -141,7 +124,7 @@ def memorisation_again(
     their line), and the figures the continuations give: eligible documents, personal data
     and traced spans, to compare with `report.json`."""
     from gemeingut.audit import memorisation
-    from gemeingut.audit.memorisation_trace import trace_in_training
+    from gemeingut.audit.memorisation_trace import PlainTokenizer, trace_in_training
     from gemeingut.audit.span_trace import MIN_SPAN_TOKENS
     from gemeingut.audit.subject import training_files
 
@@ -160,7 +143,7 @@ def memorisation_again(
             for number in malformed[:SHOWN]
         ], {}
     recorded = settings.get("memorisation") or {}
-    tokenizer = BundleTokenizer(bundle)
+    tokenizer = PlainTokenizer(bundle_tokenizer(bundle))
     files = training_files(bundle / TRAINING_DATA)
     k, m = summary["prefix_tokens"], summary["continuation_tokens"]
     try:

@@ -114,6 +114,7 @@ async def list_documents(
         413: {"model": ErrorResponse},
         429: {"model": ErrorResponse},
         503: {"model": ErrorResponse},
+        507: {"model": ErrorResponse},
     },
     openapi_extra={
         "requestBody": {
@@ -199,6 +200,7 @@ def _upload(
         raise APIError(
             507,
             _("the server could not store the file; tell its operator"),
+            code="server_error",
             type="server_error",
         ) from None
     record_access(request, principal, 200, "allowed")

@@ -1,7 +1,9 @@
 """Connections are bounded, and those that send their request headers too slowly are closed.
 
-Past `max_connections` open connections, a new one is answered 503 with `Retry-After`, in
-OpenAI's error shape. uvicorn's own bound (`limit_concurrency`) answers plain text instead, and
+Past `max_connections` open connections, the kept-alive connection idle longest gives its
+place (as nginx does: idle ones stay open 75 s, see limits.py, and must not lock new clients
+out); where none is idle, a new one is answered 503 with `Retry-After`, in OpenAI's error
+shape. uvicorn's own bound (`limit_concurrency`) answers plain text instead, and
 counts the connections open when a request arrives, so a burst of 60 clients against a bound of
 4 was refused all 60: here a connection's place is decided once, when it is made.
 
@@ -45,9 +47,27 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if self.max_connections is not None and len(self.connections) > self.max_connections:
+        full = self.max_connections is not None and len(self.connections) > self.max_connections
+        if full and not self._close_longest_idle():
             self.app = _busy  # its requests are answered 503; the connection then closes
         self._arm()
+
+    def _close_longest_idle(self) -> bool:
+        """Close the kept-alive connection that has waited longest for its next request, as
+        uvicorn's keep-alive timeout would; False where every connection is busy (or slow)."""
+        idle = [
+            other
+            for other in self.connections
+            if other is not self
+            and getattr(other, "timeout_keep_alive_task", None) is not None
+            and not other.transport.is_closing()
+        ]
+        if not idle:
+            return False
+        min(
+            idle, key=lambda other: other.timeout_keep_alive_task.when()
+        ).timeout_keep_alive_handler()
+        return True
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)

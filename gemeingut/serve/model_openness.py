@@ -20,10 +20,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from gemeingut.data.licence_names import said_licence
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded, text
 from gemeingut.release.openness.mof import said
-from gemeingut.serve.licence_names import said_licence
 
 
 class ModelOpenness(BaseModel):

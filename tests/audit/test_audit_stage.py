@@ -95,6 +95,10 @@ def test_the_german_report_is_the_default_and_uses_decimal_commas(tiny_build: di
     gender = report["bias"]["categories"]["gender"]["prefers_stereotype"]
     assert interval(gender, language="de") in german
     assert interval(gender, language="de").replace(",", ".") == interval(gender)
+    assert (
+        "in dem Ordner ausgeführt, in dem dieser Bericht liegt" in german
+    )  # lm_eval's --include_path tasks
+    assert "--out ../audit-rerun" in german  # the re-run writes beside the bundle, not into it
 
 
 def test_the_report_names_the_device_and_precision_the_model_ran_with(tiny_build: dict) -> None:

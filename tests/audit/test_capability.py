@@ -84,6 +84,8 @@ def test_an_engine_scores_through_the_gateway_as_it_does_directly(
     from gemeingut.audit.bias import read_pairs, score_pairs
     from gemeingut.audit.endpoint import EndpointTarget
     from gemeingut.audit.item_log import ItemLog
+    from gemeingut.audit.run import lm_eval_model
+    from gemeingut.audit.subject import Subject
     from gemeingut.serve.gateway.audit_log import export
     from gemeingut.serve.gateway.identity import add_user, create_key
     from gemeingut.serve.gateway.store import open_store
@@ -96,9 +98,10 @@ def test_an_engine_scores_through_the_gateway_as_it_does_directly(
     pairs = read_pairs(default_pairs())[:12]
     gateway = ("--upstream", german_endpoint, "--db", str(db))
     with serving_process(None, SERVED_NAME, *gateway) as url:  # type: ignore[arg-type]
-        how = endpoint_model(f"{url}/v1", SERVED_NAME, 256, True, None, api_key=key)
-        via = run_tasks(how, tasks, tmp_path / "via", 8, LIMIT)
-        target = EndpointTarget(f"{url}/v1", SERVED_NAME, api_key=key)
+        # as `gemeingut audit tasks --endpoint` reaches it: the subject's key, lm-eval's model
+        subject = Subject(SERVED_NAME, "gateway", endpoint=f"{url}/v1", api_key=key)
+        target = subject.target()
+        via = run_tasks(lm_eval_model(subject, target), tasks, tmp_path / "via", 8, LIMIT)
         via_pairs = score_pairs(target, pairs, ItemLog(tmp_path / "via.jsonl"))
     how = endpoint_model(f"{german_endpoint}/v1", SERVED_NAME, 256, True, None)
     direct = run_tasks(how, tasks, tmp_path / "direct", 8, LIMIT)

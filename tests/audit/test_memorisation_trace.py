@@ -15,7 +15,7 @@ from tokenizers import Tokenizer, normalizers
 from gemeingut.audit.memorisation import sample_prompts, trace_memorised
 from gemeingut.audit.memorisation_needles import byte_level_text
 from gemeingut.audit.memorisation_search import holding
-from gemeingut.audit.memorisation_trace import _cut, trace_in_training
+from gemeingut.audit.memorisation_trace import PlainTokenizer, _cut, trace_in_training
 from gemeingut.audit.span_trace import MAX_LOCATIONS, SpanIndex
 from gemeingut.audit.subject import iter_documents
 from gemeingut.model.tokenizer import train_tokenizer
@@ -53,19 +53,6 @@ BOILERPLATE = "Dieses Gesetz tritt am Tage nach der Verkündung in Kraft."
 TAIL = "Quintessenz jenseits aller Vorschriften"
 
 
-class Words:
-    """The model's side of the tracer: the tokenizer as the bundle's is used."""
-
-    def __init__(self, tokenizer: Tokenizer) -> None:
-        self.tokenizer = tokenizer
-
-    def tokenize(self, text: str) -> list[int]:
-        return list(self.tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def detokenize(self, ids: list[int]) -> str:
-        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
-
-
 def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words))
 
@@ -100,7 +87,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def _records(corpus: dict, rng: random.Random) -> list[dict]:
     """Continuations as a memorising model writes them: a document's own tokens, some edited,
     some across its end, one holding a special token, one made of text no document has."""
-    words = Words(corpus["tokenizer"])
+    words = PlainTokenizer(corpus["tokenizer"])
     records = []
     for n, doc in enumerate(rng.sample(corpus["docs"], 12)):
         ids = words.tokenize(doc["text"])
@@ -122,7 +109,7 @@ def _records(corpus: dict, rng: random.Random) -> list[dict]:
 def test_the_re_trace_over_the_parts_that_can_hold_a_span_is_the_whole_corpus_trace(
     corpus: dict,
 ) -> None:
-    words, files = Words(corpus["tokenizer"]), corpus["files"]
+    words, files = PlainTokenizer(corpus["tokenizer"]), corpus["files"]
     text = byte_level_text(corpus["tokenizer"])
     assert text is not None and text.cut_at_spaces  # our tokenizer takes the shortest way
     index = SpanIndex.build(iter_documents(files), words.tokenize)
@@ -140,7 +127,7 @@ def test_the_re_trace_over_the_parts_that_can_hold_a_span_is_the_whole_corpus_tr
 def test_a_span_of_whitespace_alone_is_counted_wherever_it_is(corpus: dict) -> None:
     """Whitespace leaves no text to search for: every document is tokenized whole, also one
     that holds another span's text far from its whitespace."""
-    words, files = Words(corpus["tokenizer"]), corpus["files"]
+    words, files = PlainTokenizer(corpus["tokenizer"]), corpus["files"]
     text = byte_level_text(corpus["tokenizer"])
     records = [
         {"document": "d5", "continuation": words.tokenize(f" {TAIL}"), "near_verbatim": True},
@@ -167,7 +154,7 @@ def test_a_span_names_the_documents_first_in_corpus_order() -> None:
 def test_every_piece_of_a_token_sequence_is_in_the_document_it_comes_from(corpus: dict) -> None:
     text = byte_level_text(corpus["tokenizer"])
     assert text is not None
-    words = Words(corpus["tokenizer"])
+    words = PlainTokenizer(corpus["tokenizer"])
     rng = random.Random(1)
     for doc in corpus["docs"]:
         ids = words.tokenize(doc["text"])
@@ -180,7 +167,7 @@ def test_every_piece_of_a_token_sequence_is_in_the_document_it_comes_from(corpus
 
 
 def test_a_cut_before_a_space_tokenizes_as_the_whole_document(corpus: dict) -> None:
-    words = Words(corpus["tokenizer"])
+    words = PlainTokenizer(corpus["tokenizer"])
     rng = random.Random(2)
     for doc in corpus["docs"]:
         whole = doc["text"]
@@ -215,7 +202,7 @@ def test_the_texts_holding_a_needle_are_found_as_a_text_search_finds_them() -> N
 
 
 def test_the_sample_is_drawn_alike_without_tokenizing_the_long_documents(corpus: dict) -> None:
-    words, files = Words(corpus["tokenizer"]), corpus["files"]
+    words, files = PlainTokenizer(corpus["tokenizer"]), corpus["files"]
     text = byte_level_text(corpus["tokenizer"])
     assert text is not None
     tokenized: list[str] = []

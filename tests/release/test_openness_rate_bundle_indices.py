@@ -41,14 +41,28 @@ def test_a_bundle_rated_shows_its_index_grades_and_fmti_indicators(tiny_build) -
         if not row["met"] and row.get("missing"):
             assert f"dem Bundle fehlt {row['missing_de']}" in said
     assert "Data source selection" not in said  # the indicator is named in German
+    assert (
+        f"ob es die veröffentlichten sind (Hashes, Signatur) und jede Angabe darin stimmt: "
+        f"gemeingut verify {tiny_build['release']['path']}" in said
+    )
 
 
 def test_a_bundle_whose_index_file_is_damaged_is_named(bundle: Path) -> None:
     (bundle / "osai-index.yaml").write_text("weights_endmodel: [unclosed\n", "utf-8")
     code, said = _said(str(bundle))
     assert code == 2, said
-    assert "osai-index.yaml: der Index des Bundles lässt sich nicht lesen" in said
-    assert "Traceback" not in said
+    assert "osai-index.yaml, Zeile 2, Spalte 1: kein YAML (" in said  # not the parser's English
+    assert "expected" not in said and "Traceback" not in said
+
+
+def test_a_bundle_whose_fmti_is_no_json_is_named_in_german(bundle: Path) -> None:
+    (bundle / "fmti.json").write_text('{"met": 1,\n', "utf-8")
+    code, said = _said(str(bundle))
+    assert code == 2, said
+    assert (
+        "fmti.json: der Index des Bundles lässt sich nicht lesen (kein gültiges JSON (Zeile 2, "
+        "Spalte 1))"
+    ) in said
 
 
 def test_a_bundle_whose_fmti_lacks_its_indicators_is_named(bundle: Path) -> None:

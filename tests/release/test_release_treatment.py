@@ -6,8 +6,13 @@ fine-tune by the European index, and an edited claim is named by `verify`."""
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
+from gemeingut.errors import InputError
+from gemeingut.i18n import text
+from gemeingut.release.openness.treatment import REBUILD, recorded_treatment
+from gemeingut.release.technical_report import render_technical_report
 from gemeingut.release.verify import verify_bundle
 from tests.release.test_finetune_release import base_folder, release
 from tests.release.test_verify_audit import _problems, _unsigned
@@ -40,6 +45,26 @@ def test_a_treatment_edited_in_release_json_is_named(bundle: Path) -> None:
     ) in said
 
 
+def test_a_treatment_removed_from_release_json_is_named(bundle: Path) -> None:
+    """Without one the technical report says `pre-trained`: a claim like any other, also
+    where the report is rendered again to match."""
+    path, report = bundle / "release.json", bundle / "TECHNICAL_REPORT.md"
+    info = json.loads(path.read_text("utf-8"))
+    del info["treatment"]
+
+    def edit() -> None:
+        path.write_text(json.dumps(info), encoding="utf-8")
+        report.write_text(render_technical_report(bundle), encoding="utf-8")
+
+    _unsigned(bundle, edit)
+    assert "| Behandlung | vortrainiert |" in report.read_text("utf-8")
+    said = " ".join(_problems(bundle).split())
+    assert (
+        "release.json nennt das Modell „pre-trained“; seine Trainingsaufzeichnungen ergeben "
+        "„chat fine-tuned“"
+    ) in said
+
+
 def test_a_fine_tune_on_plain_text_is_pre_trained_and_still_a_fine_tune(tmp_path: Path) -> None:
     """Continued pretraining: the schema's word is `pre-trained`, but the index grades the
     fine-tuning data (the end model is not the base model)."""
@@ -61,3 +86,12 @@ def test_a_fine_tune_on_plain_text_is_pre_trained_and_still_a_fine_tune(tmp_path
     tuning = index["datasources_endmodel"]
     assert tuning["class"] == "open" and "training-data/finetuning/" in tuning["link"], tuning
     verify_bundle(bundle, with_signature=False)
+
+
+def test_a_damaged_record_at_release_says_to_build_again(tmp_path: Path) -> None:
+    """At release the record is the workspace's, not a bundle's: no copy to obtain."""
+    record = tmp_path / "finetune.json"
+    record.write_text("{kaputt", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        recorded_treatment(record, REBUILD)
+    assert "gemeingut build" in text(caught.value.hint)

@@ -70,7 +70,8 @@ def test_a_failing_rerun_names_the_device_as_a_cause(bundle: Path) -> None:
         record["delta"] += 0.2
     log.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     with pytest.raises(BundleFailed) as failed:
-        _rerun(bundle, 2, 3)
+        _rerun(bundle, 2, 3, files=411)
+    assert failed.value.failure.files == 411  # the files checked before the re-run failed
     hint = text(failed.value.hint, "de")
     assert hint.startswith("das Audit rechnete auf cuda")
     assert hint.endswith(

@@ -7,9 +7,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
-from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.redteam import planted_values, read_probes
-from gemeingut.release.verify_audit_judged import memorisation_again
 from tests.release.test_verify_audit import _problems, _records, _unsigned, _write
 
 REDTEAM = "audit/logs/redteam.jsonl"
@@ -141,40 +139,6 @@ def test_a_bait_answer_logged_under_another_prompt_is_named(bundle: Path) -> Non
     said = _rewrite(bundle, "pii.jsonl", records)
     assert f"{BAIT}:2: {records[1]['id']} ist keiner der PII-Köder-Prompts des Audits" in said
     assert f"{BAIT} fehlen die Antworten auf die PII-Köder-Prompts {dropped['id']}" in said
-
-
-def test_spans_traced_are_traced_again(bundle: Path) -> None:
-    """One sample made memorised in the log (its continuation the document's own tokens), the
-    report's figures rewritten from the log, spans of 2 tokens traced: the spans the report
-    gives are those the training shards give, and an edited one is named."""
-    lineage_path = bundle / "training-metadata" / "lineage.json"
-    lineage = json.loads(lineage_path.read_text(encoding="utf-8"))
-    lineage["audit"]["params"]["memorisation"]["span_min_tokens"] = 2
-    report_path = bundle / "audit" / "report.json"
-    report = json.loads(report_path.read_text(encoding="utf-8"))
-    summary = report["memorisation"]
-    records = _records(bundle, "memorisation.jsonl")
-
-    def forge(traced: list) -> None:
-        lineage_path.write_text(json.dumps(lineage, ensure_ascii=False), encoding="utf-8")
-        _write(bundle, "memorisation.jsonl", records)
-        summary.update(summarize_memorisation(records, 4, 4, summary["eligible_documents"]))
-        summary["traced"] = traced
-        report_path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
-
-    truth = _truth(bundle, records[0])
-    records[0].update(
-        continuation=truth, matching_prefix=4, similarity=1.0, exact=True, near_verbatim=True
-    )
-    forge([])
-    problems, figures = memorisation_again(bundle, summary, records, MEMORISATION)
-    assert problems == [] and figures["traced"][0]["spans"]
-    traced = figures["traced"]
-    _unsigned(bundle, lambda: forge(traced))
-    assert "memorisation.traced" not in _problems(bundle)
-    traced[0]["spans"][0]["occurrences"] += 1
-    _unsigned(bundle, lambda: forge(traced))
-    assert "audit/report.json sagt memorisation.traced = " in _problems(bundle)
 
 
 def _truth(bundle: Path, record: dict) -> list[int]:

@@ -77,8 +77,17 @@ def test_the_true_spans_are_not_named(bundle: Path, forged: tuple[Forge, list]) 
         lambda traced: _located(traced).update(license="CC-BY-NC-4.0"),
         lambda traced: _located(traced).update(token_offset=_located(traced)["token_offset"] + 1),
         lambda traced: traced[0]["spans"][0]["documents"].pop(),
+        lambda traced: traced[0]["spans"][0].update(
+            occurrences=traced[0]["spans"][0]["occurrences"] + 1
+        ),
     ],
-    ids=["another document", "another licence", "another place", "a document left out"],
+    ids=[
+        "another document",
+        "another licence",
+        "another place",
+        "a document left out",
+        "another count",
+    ],
 )
 def test_a_span_said_otherwise_is_named(
     bundle: Path, forged: tuple[Forge, list], edit: Callable[[list], object]

@@ -43,6 +43,17 @@ def uploading(
         yield url, gateway, keys
 
 
+def vergabe_state(root: Path) -> tuple[list[str], list[str], list[Path]]:
+    """What a refused upload to `vergabe` must not change: its documents, their stored copies,
+    no leftovers."""
+    folder = root / "vergabe"
+    return (
+        sorted(open_collection(root, "vergabe").meta["documents"]),
+        sorted(p.name for p in (folder / "files").iterdir()),
+        list(folder.glob(".upload-*")),
+    )
+
+
 def upload(
     url: str, key: str | None, name: str, data: bytes, filename: str, **headers
 ) -> httpx.Response:

@@ -53,3 +53,20 @@ def test_the_gateway_retires_an_idle_engine_connection_before_the_engine_closes_
     with running_server(engine) as url:
         asyncio.run(twice(UpstreamBackend(url)))
     assert ports[-1] != ports[-2]  # a fresh connection, not the one the engine was about to close
+
+
+def test_a_new_client_takes_the_place_of_the_longest_idle_connection(model_dir: Path) -> None:
+    """Idle connections held 75 s must not lock new clients out: past --max-connections the one
+    idle longest is closed (as nginx does); where none is idle the newcomer still gets 503
+    (`test_slow_clients_cannot_hold_more_than_max_connections`)."""
+    with serving_process(str(model_dir), "winzig", "--max-connections", "2") as url:
+        first, second = connect(url), connect(url)
+        for idle in (first, second):
+            idle.sendall(HEALTH)
+            assert response(idle).startswith(b"HTTP/1.1 200")
+        newcomer = connect(url)
+        newcomer.sendall(HEALTH)
+        assert response(newcomer).startswith(b"HTTP/1.1 200")
+        assert closed_within(first, 5)  # idle longest: its place went to the newcomer
+        second.sendall(HEALTH)  # the other idle one was kept
+        assert response(second).startswith(b"HTTP/1.1 200")

@@ -14,30 +14,19 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
-from gemeingut.apps.rag.index import open_collection
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
-from tests.serve.test_collection_uploads import MIB, NOTE, upload
+from tests.serve.test_collection_uploads import MIB, NOTE, upload, vergabe_state
 from tests.serve.test_collections import collections as collections  # a fixture
 from tests.serve.test_collections import staff
 from tests.serve.test_serve_disconnect import HELLO, slowed
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
 ROUTE = "/v1/collections/vergabe/documents"
-
-
-def _state(collections: Path) -> tuple[list[str], list[str], list[Path]]:
-    """What a refused upload must not change: the documents, the stored copies, no leftovers."""
-    folder = collections / "vergabe"
-    return (
-        sorted(open_collection(collections, "vergabe").meta["documents"]),
-        sorted(p.name for p in (folder / "files").iterdir()),
-        list(folder.glob(".upload-*")),
-    )
 
 
 def test_an_uploads_embedding_counts_against_the_callers_tokens(
@@ -47,15 +36,15 @@ def test_an_uploads_embedding_counts_against_the_callers_tokens(
     engine, keys = staff(tmp_path)
     set_limits(engine, "user", "eva", tokens_per_day=1)
     app = create_app(served, gateway=Gateway(engine), collections=collections, upload_max_bytes=MIB)
-    before = _state(collections)
+    before = vergabe_state(collections)
     with serve(app) as url:
         refused = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
         assert refused.status_code == 429, refused.text
         assert refused.json()["error"]["message"].startswith(
-            "tokens_per_day von Person eva ist 1, und die Eingabe dieser Anfrage hat"
+            "tokens_per_day von Person eva ist 1, und die Eingabe dieser Anfrage zählt bis zu"
         ), refused.text
         assert refused.headers["retry-after"]
-        assert _state(collections) == before  # nothing of the document stays
+        assert vergabe_state(collections) == before  # nothing of the document stays
         assert usage(engine, "user", "eva", utcnow())["tokens_reserved"] == 0
 
         set_limits(engine, "user", "eva", tokens_per_day=100_000)

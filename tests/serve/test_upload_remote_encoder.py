@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gemeingut.apps.rag.embedders import EmbedderSpec
-from gemeingut.apps.rag.index import ingest, open_collection
+from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
@@ -22,7 +22,7 @@ from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
 from tests.http_server import serving_process
 from tests.serve.embedding_endpoint import MODEL, embedding_endpoint, tokens_of
-from tests.serve.test_collection_uploads import MIB, NOTE, upload
+from tests.serve.test_collection_uploads import MIB, NOTE, upload, vergabe_state
 from tests.serve.test_collections import staff
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -39,15 +39,6 @@ def encoded_collection(tmp_path: Path, url: str, model: str) -> Path:
     return root
 
 
-def _state(root: Path) -> tuple[list[str], list[str], list[Path]]:
-    folder = root / "vergabe"
-    return (
-        sorted(open_collection(root, "vergabe").meta["documents"]),
-        sorted(p.name for p in (folder / "files").iterdir()),
-        list(folder.glob(".upload-*")),
-    )
-
-
 def _upload_records(engine) -> list[dict]:
     return [r for r in export(engine) if r["route"] == ROUTE and r["model"] is not None]
 
@@ -60,13 +51,13 @@ def test_the_encoders_stated_count_is_what_the_uploader_is_charged(
         engine, keys = staff(tmp_path)
         set_limits(engine, "user", "eva", tokens_per_day=1)
         app = create_app(backend, gateway=Gateway(engine), collections=root, upload_max_bytes=MIB)
-        before, asked = _state(root), encoder.arrived
+        before, asked = vergabe_state(root), encoder.arrived
         with serve(app) as url:
             refused = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
             assert refused.status_code == 429, refused.text
             assert "tokens_per_day von Person eva ist 1" in refused.json()["error"]["message"]
             assert encoder.arrived == asked  # nothing was sent out
-            assert _state(root) == before  # nothing of the document stays
+            assert vergabe_state(root) == before  # nothing of the document stays
             assert usage(engine, "user", "eva", utcnow())["tokens_reserved"] == 0
 
             set_limits(engine, "user", "eva", tokens_per_day=100_000)
@@ -115,11 +106,11 @@ def test_a_second_gemeingut_serve_as_the_encoder(
         engine, keys = staff(tmp_path)
         set_limits(engine, "user", "eva", tokens_per_day=1)
         app = create_app(backend, gateway=Gateway(engine), collections=root, upload_max_bytes=MIB)
-        before = _state(root)
+        before = vergabe_state(root)
         with serve(app) as url:
             refused = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
             assert refused.status_code == 429, refused.text
-            assert _state(root) == before
+            assert vergabe_state(root) == before
             set_limits(engine, "user", "eva", tokens_per_day=100_000)
             added = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
             assert added.status_code == 200, added.text

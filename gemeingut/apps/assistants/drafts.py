@@ -24,7 +24,7 @@ from typing import Literal
 
 from gemeingut.apps.rag.answer import source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
-from gemeingut.apps.rag.fitting import fit_sources
+from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
@@ -33,7 +33,6 @@ from gemeingut.i18n import _, plural, text
 
 Kind = Literal["vermerk", "rede"]
 Ask = Callable[[list[dict], int], str]  # (messages, max_tokens) -> the model's text
-Count = Callable[[list[dict]], "tuple[int, int] | None"]
 WORDS_PER_MINUTE = 130  # a calm speech in German
 TOKENS_PER_WORD = 2  # German words in a BPE vocabulary, generously
 MEMO_SECTION_TOKENS = 350
@@ -239,16 +238,25 @@ class Prepared:
 
     title: str
     plans: list[SectionPlan]
-    sources: list[StoredChunk]  # whole: cited, checked and listed
-    shown: list[StoredChunk]  # what the model reads of them: each whole, or its excerpt
+    fitted: Fitted  # the sources kept, and what the model reads of each
     language: str
     found: int  # sources retrieved; those beyond `sources` did not fit the model's context
     matching: tuple[frozenset[str], ...]  # per key point: ids of the chunks that match it
 
+    @property
+    def sources(self) -> list[StoredChunk]:
+        """Whole: cited, checked and listed."""
+        return self.fitted.sources
+
+    @property
+    def shown(self) -> list[StoredChunk]:
+        """What the model reads of the sources: each whole, or its excerpt."""
+        return self.fitted.shown
+
     def draft(self, kind: Kind, sections: list[DraftSection]) -> Draft:
         """The draft written from these sources, with the note of those cut or left out."""
         dropped = self.found - len(self.sources)
-        cut = sum(a.text != b.text for a, b in zip(self.sources, self.shown, strict=True))
+        cut = self.fitted.shortened
         return Draft(
             kind,
             self.title,
@@ -341,7 +349,7 @@ def prepare(
     found, matching = retrieve(collection, request, k, mode, reranker)
     plans = plan_sections(request)
     if not found:
-        return Prepared(title, plans, [], [], lang, 0, matching)
+        return Prepared(title, plans, Fitted([], [], 0), lang, 0, matching)
     # each section's task and answer must fit beside the same sources
     needs = [
         (lambda chunks, plan=plan: section_messages(request, plan, chunks, lang), plan.max_tokens)
@@ -349,7 +357,7 @@ def prepare(
     ]
     query = " ".join([request.subject, *request.points])
     fitted = fit_sources(query, found, lang, needs, count)
-    return Prepared(title, plans, fitted.sources, fitted.shown, lang, len(found), matching)
+    return Prepared(title, plans, fitted, lang, len(found), matching)
 
 
 def retrieve(

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from gemeingut.apps.assistants.dates import WrittenDate, german_dates
 from gemeingut.apps.assistants.rulefile import Rule, Severity, load_rules
-from gemeingut.apps.assistants.sentences import MAX_SENTENCE_CHARS, Sentence, sentences
 from gemeingut.apps.rag.readers import Passage, read_document
+from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, Sentence, sentences
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 

@@ -10,13 +10,13 @@ would name a page the viewer does not show. An ingest reads such documents again
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
+from gemeingut.apps.rag.endpoint import endpoint_key
 from gemeingut.apps.rag.german_terms import WORDS
 from gemeingut.apps.rag.lexical import Lexical
 from gemeingut.apps.rag.storage import (
@@ -118,5 +118,5 @@ def embedder_spec(meta: dict[str, Any], api_key: str | None = None) -> EmbedderS
     recorded = meta.get("embedder")
     if not recorded:
         raise InputError(_("collection '{name}' has no dense vectors", name=meta["name"]))
-    key = api_key or os.environ.get("GEMEINGUT_API_KEY")
+    key = api_key or endpoint_key()
     return EmbedderSpec(recorded["source"], recorded.get("model"), key)

@@ -8,6 +8,7 @@ answer in words, not as the system's English ("[Errno 111] Connection refused").
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
@@ -15,6 +16,13 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 
 KEY_ENV = "GEMEINGUT_API_KEY"
+OPENAI_KEY_ENV = "OPENAI_API_KEY"  # the openai client's and lm-eval's: one key set for all
+
+
+def endpoint_key() -> str | None:
+    """The key for an endpoint the user names: GEMEINGUT_API_KEY, else OPENAI_API_KEY (what the
+    `openai` client, lm-eval and `gemeingut audit` read), never from the command line."""
+    return os.environ.get(KEY_ENV) or os.environ.get(OPENAI_KEY_ENV)
 
 
 class Endpoint:

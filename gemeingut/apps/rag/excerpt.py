@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gemeingut.apps.assistants.sentences import sentences
 from gemeingut.apps.rag.lexical import tokenize
 from gemeingut.apps.rag.readers import Passage
+from gemeingut.apps.rag.sentences import sentences
 
 GAP = "…"
 

@@ -231,6 +231,7 @@ TEXTS: dict[str, Message] = {
     # a count, not "Stellen in den Trainingsdaten: 1.", which reads as a numbered point
     "trace_found": _("{count} parts of the text occur in the training data.", count="{count}"),
     "trace_found_one": _("One part of the text occurs in the training data."),
+    "trace_found_whole": _("The whole text occurs word for word in the training data."),
     "trace_span": _(
         "“{text}”, {occurrences} times, for example in:",
         text="{text}",

@@ -21,6 +21,7 @@ from license_expression import (
     get_spdx_licensing,
 )
 
+from gemeingut.data.licence_names import said_licence
 from gemeingut.data.licenses import Obligation, decide, licence_ids
 
 _licensing = get_spdx_licensing()
@@ -129,8 +130,6 @@ def licence_name(expression: str, language: str) -> str:
     (the message catalogue's, as the web page names it), AND and OR as words, so a choice
     (`A OR B`) is named as one; a licence without a name, or an expression that does not
     parse, by its id."""
-    from gemeingut.serve.licence_names import said_licence
-
     return said_licence(expression, language, ids=False) or expression
 
 

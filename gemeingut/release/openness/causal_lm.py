@@ -4,7 +4,10 @@ suffix (GPT-2's class is `GPT2LMHeadModel`, BLOOM's `BloomForCausalLM`).
 
 The table is read from transformers' source without importing it: importing the module that
 holds it imports torch, seconds and hundreds of MB that `verify` and `openness rate` must not
-need. It is plain data (model type → class name) in `models/auto/modeling_auto.py`.
+need. It is plain data (model type → class name) in `models/auto/modeling_auto.py`; where a
+transformers release keeps it elsewhere, the module is imported after all (slower, the same
+table), and a transformers that cannot give it is an error naming it: without the table every
+model would be taken for no language model, and the indices would say so.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+
+from gemeingut.errors import GemeingutError
+from gemeingut.i18n import _
 
 _TABLE = "MODEL_FOR_CAUSAL_LM_MAPPING_NAMES"
 
@@ -29,20 +35,60 @@ def names_causal_lm(config: dict[str, Any]) -> bool:
 
 @cache
 def causal_lm_classes() -> frozenset[str]:
-    """The class names of transformers' causal-LM table (none where transformers is missing
-    or keeps the table elsewhere: then no config is taken for a causal language model)."""
+    """The class names of transformers' causal-LM table."""
     found = find_spec("transformers")
-    if found is None or found.origin is None:
-        return frozenset()
-    source = Path(found.origin).parent / "models" / "auto" / "modeling_auto.py"
-    if not source.is_file():
-        return frozenset()
-    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+    if found is not None and found.origin is not None:
+        table = table_in(Path(found.origin).parent / "models" / "auto" / "modeling_auto.py")
+        if table is not None:
+            return table
+    return imported_table()
+
+
+def table_in(source: Path) -> frozenset[str] | None:
+    """The table's class names as `source` assigns them; None where it does not."""
+    try:
+        module = ast.parse(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
+        return None
+    for node in module.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == _TABLE for t in node.targets
         ):
-            return frozenset(_class_names(node.value))
-    return frozenset()
+            names = _class_names(node.value)
+            return frozenset(names) if names else None
+    return None
+
+
+def imported_table() -> frozenset[str]:
+    """The table as transformers gives it when imported."""
+    try:
+        from transformers.models.auto import modeling_auto
+
+        table = getattr(modeling_auto, _TABLE)
+    except (ImportError, AttributeError):
+        raise GemeingutError(
+            _(
+                "transformers gives no table of causal language models ({table}): which models "
+                "are language models cannot be decided",
+                table=_TABLE,
+            ),
+            _(
+                "install the transformers gemeingut requires: {requirement}",
+                requirement=_required(),
+            ),
+        ) from None
+    return frozenset(name for classes in table.values() for name in _names(classes))
+
+
+def _required() -> str:
+    """gemeingut's requirement of transformers, as its package metadata states it."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        wanted = [r for r in requires("gemeingut") or [] if r.startswith("transformers")]
+    except PackageNotFoundError:
+        wanted = []
+    return wanted[0] if wanted else "transformers"
 
 
 def _class_names(value: ast.expr) -> list[str]:
@@ -55,6 +101,10 @@ def _class_names(value: ast.expr) -> list[str]:
         return []
     names: list[str] = []
     for pair in pairs if isinstance(pairs, list) else []:
-        classes = pair[1] if isinstance(pair, tuple) and len(pair) == 2 else ()
-        names += [classes] if isinstance(classes, str) else [c for c in classes if c]
+        names += _names(pair[1] if isinstance(pair, tuple) and len(pair) == 2 else ())
     return names
+
+
+def _names(classes: Any) -> list[str]:
+    """One class name, or the names of a tuple of them."""
+    return [classes] if isinstance(classes, str) else [c for c in classes if isinstance(c, str)]

@@ -49,6 +49,7 @@ from gemeingut.release.openness.data_metadata import (
 from gemeingut.release.openness.derived import Render, card_and_notice, derived_documents
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
+from gemeingut.release.openness.treatment import PRE_TRAINED
 from gemeingut.release.openness.write import mof_yaml
 
 _EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
@@ -171,15 +172,15 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
 
 
 def _treatment_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
-    """`release.json`'s treatment (which the technical report shows) against the one the
-    fine-tune's record gives, as the rating computed it."""
+    """`release.json`'s treatment (which the technical report shows, `pre-trained` where it
+    gives none) against the one the fine-tune's record gives, as the rating computed it."""
     path = bundle / RELEASE_INFO
     try:
-        stated = json.loads(path.read_text(encoding="utf-8")).get("treatment")
+        stated = json.loads(path.read_text(encoding="utf-8")).get("treatment") or PRE_TRAINED
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
         return []  # named by the readers of the records
     computed = rating["mof_document"]["release"]["treatment"]
-    if stated is None or stated == computed:
+    if stated == computed:
         return []
     return [
         _(

@@ -17,9 +17,11 @@ import yaml
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import why_unreadable
 from gemeingut.release.openness.fmti import FMTI_FILE
 from gemeingut.release.openness.notes import language_key, note_in
 from gemeingut.release.openness.osai_index import OSAI_FILE
+from gemeingut.yamlfile import syntax_problem
 
 # The index's parameters and grades, and the FMTI's indicators, as a person reads them (the
 # records keep the indices' own English keys and names).
@@ -80,6 +82,7 @@ INDICATORS = {
     "Model License": _("Model licence"),
 }
 _INDEX_TITLE = _("European Open Source AI Index (osai-index.eu):")
+_CHECK = _("check the bundle with `gemeingut verify`; a release writes this file")
 
 
 def indices_said(result: dict[str, Any], language: str) -> list[str]:
@@ -174,8 +177,10 @@ def _osai_file(bundle: Path) -> dict[str, Any]:
     path = bundle / OSAI_FILE
     try:
         index = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _unreadable(path, exc) from None
+    except yaml.YAMLError as exc:
+        raise InputError(syntax_problem(path, exc), _CHECK) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _unreadable(path, why_unreadable(exc)) from None
     missing = [key for key in OSAI_PARAMETERS if not _graded(index, key)]
     if missing:
         raise _unreadable(path, _("no grade for {keys}", keys=", ".join(missing)))
@@ -191,7 +196,7 @@ def _fmti_file(bundle: Path) -> dict[str, Any]:
     try:
         fmti = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _unreadable(path, exc) from None
+        raise _unreadable(path, why_unreadable(exc)) from None
     rows = fmti.get("indicators") if isinstance(fmti, dict) else None
     fields = ("met", "listed", "indicators")
     if not isinstance(rows, list) or not all(
@@ -201,9 +206,8 @@ def _fmti_file(bundle: Path) -> dict[str, Any]:
     return fmti
 
 
-def _unreadable(path: Path, reason: Exception | Message) -> InputError:
+def _unreadable(path: Path, reason: Message | str) -> InputError:
     return InputError(
-        _("{file}: the bundle's index cannot be read ({error})", file=str(path),
-          error=reason if isinstance(reason, Message) else str(reason)),
+        _("{file}: the bundle's index cannot be read ({error})", file=str(path), error=reason),
         _("check the bundle with `gemeingut verify`; a release writes this file"),
     )  # fmt: skip

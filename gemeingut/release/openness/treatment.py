@@ -10,10 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 from gemeingut.json_records import read_object
 
 PRE_TRAINED = "pre-trained"
+CHAT = "chat fine-tuned"
+# what to do where the fine-tune's record is damaged at release (not in a bundle)
+REBUILD = _("remove the fine-tune's folder and run `gemeingut build` again")
+INSTRUCT = "instruct fine-tuned"
+SAID: dict[str, Message] = {  # the words as a document in the reader's language has them
+    PRE_TRAINED: _("pre-trained"),
+    INSTRUCT: _("instruct fine-tuned"),
+    CHAT: _("chat fine-tuned"),
+}
 
 
 def mof_treatment(record: dict[str, Any]) -> str:
@@ -22,14 +31,15 @@ def mof_treatment(record: dict[str, Any]) -> str:
     pre-trained."""
     train = (record.get("data") or {}).get("train") or {}
     if train.get("chat_examples"):
-        return "chat fine-tuned"
+        return CHAT
     if train.get("instruction_examples"):
-        return "instruct fine-tuned"
+        return INSTRUCT
     return PRE_TRAINED
 
 
-def recorded_treatment(record: Path) -> str:
+def recorded_treatment(record: Path, hint: Message | None = None) -> str:
     """The treatment the fine-tune's record `record` (finetune.json) gives; pre-trained where
-    there is none (a model of the pretraining alone)."""
-    found = read_object(record, _("obtain an unmodified copy"))
+    there is none (a model of the pretraining alone). `hint`: what to do where it is damaged
+    (a bundle's: obtain an unmodified copy)."""
+    found = read_object(record, hint or _("obtain an unmodified copy"))
     return PRE_TRAINED if found is None else mof_treatment(found)

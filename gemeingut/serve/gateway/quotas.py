@@ -395,8 +395,8 @@ def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
         )
     if tokens > tpd:
         return _(
-            "tokens_per_day of {who} is {tpd}, and this request's input has {tokens}, more than "
-            "a whole day allows; send less text",
+            "tokens_per_day of {who} is {tpd}, and this request's input counts up to {tokens}, "
+            "more than a whole day allows; send less text",
             who=who,
             tpd=tpd,
             tokens=tokens,
@@ -413,7 +413,7 @@ def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
         )
     return _(
         "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and this "
-        "request's input has {tokens}; send less text or wait for 00:00 UTC",
+        "request's input counts up to {tokens}; send less text or wait for 00:00 UTC",
         who=who,
         taken=taken,
         tpd=tpd,

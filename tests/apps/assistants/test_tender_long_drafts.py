@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.assistants.sentences import MAX_SENTENCE_CHARS, sentences
 from gemeingut.apps.assistants.tender import check_passages, load_rules
 from gemeingut.apps.rag.readers import Passage
+from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, sentences
 
 # The deadline rule as it once shipped: its lookahead `(?=.*?…)` scanned to the sentence's end
 # from every "Angebote" (66 s for "Angebote " * 22000). An office may write one like it.

@@ -68,9 +68,16 @@ def test_a_restricted_procedure_with_a_lawful_reason_may_shorten_to_ten_days(rea
         "Es liegt keine hinreichend begründete Dringlichkeit vor, weil genug Zeit bleibt.",
         "Auf eine Vorinformation wurde verzichtet.",
         "Die Vorinformation entfällt.",
+        # urgency as a measure of the award is no urgency of the procedure
+        "Die Angebote werden nach Dringlichkeit der Lieferung gewertet: Preis 60 %, Zeit 40 %.",
+        "Angebote werden nach Dringlichkeit der Lieferung gewertet, da Schulen Vorrang haben.",
+        "Gewertet wird nach der Dringlichkeit – Lieferzeit 40 %.",
+        "Die Angebote werden nach begründeter Dringlichkeit der Lieferung gewertet.",
     ],
 )
-def test_urgency_without_a_reason_or_a_denied_notice_keeps_the_normal_minimum(said: str) -> None:
+def test_no_stated_urgency_of_the_procedure_nor_a_notice_keeps_the_normal_minimum(
+    said: str,
+) -> None:
     assert deadline_findings(OPEN, said, "Die Angebotsfrist beträgt 20 Tage.") == [
         ("angebotsfrist", "§ 15 Abs. 2 und 4 VgV", "Die Angebotsfrist beträgt 20 Tage.")
     ]
@@ -119,21 +126,6 @@ def test_a_flat_list_of_groups_is_refused_with_both_ways_to_write_it(tmp_path: P
         InputError, match=r"Zeile 7, Regel 1 \(tariftreue-eilig\), Feld only_if_all"
     ):
         load_rules([own])
-
-
-@pytest.mark.parametrize(
-    "said",
-    [
-        "Die Angebote werden nach Dringlichkeit der Lieferung gewertet: Preis 60 %, Zeit 40 %.",
-        "Angebote werden nach Dringlichkeit der Lieferung gewertet, da Schulen Vorrang haben.",
-        "Gewertet wird nach der Dringlichkeit – Lieferzeit 40 %.",
-        "Die Angebote werden nach begründeter Dringlichkeit der Lieferung gewertet.",
-    ],
-)
-def test_urgency_as_a_measure_of_the_award_is_no_urgency_of_the_procedure(said: str) -> None:
-    assert deadline_findings(OPEN, said, "Die Angebotsfrist beträgt 20 Tage.") == [
-        ("angebotsfrist", "§ 15 Abs. 2 und 4 VgV", "Die Angebotsfrist beträgt 20 Tage.")
-    ]
 
 
 def test_a_stated_urgency_may_mention_the_award() -> None:

@@ -96,7 +96,7 @@ def test_licences_are_named_in_the_readers_language_with_their_spdx_ids(served) 
 
 
 def test_a_licence_expression_keeps_its_grouping_and_unknown_ids() -> None:
-    from gemeingut.serve.licence_names import said_licence
+    from gemeingut.data.licence_names import said_licence
 
     said = said_licence("(MIT OR LicenseRef-Eigene) AND dl-de-by-2.0", "de")
     assert said == (

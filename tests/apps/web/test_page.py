@@ -43,7 +43,8 @@ def test_a_key_revoked_while_the_page_is_open_signs_out_saying_why(page, site: d
     page.get_by_role("button", name="Senden").click()
     page.get_by_role("alert").get_by_text("Sie wurden abgemeldet").wait_for()
     assert page.locator("#app").is_hidden() and page.get_by_label("API-Schlüssel").is_visible()
-    assert "widerrufen" in page.get_by_role("alert").inner_text()
+    said = page.get_by_role("alert").inner_text()
+    assert "widerrufen. Melden Sie sich" in said, said  # the reason is a sentence of its own
 
 
 def test_chat_streams_the_answer(page, site: dict) -> None:
@@ -398,6 +399,8 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     assert page.evaluate("fill(counted('trace_found', 2), {count: 2})") == (
         "2 Teile des Textes stehen in den Trainingsdaten."
     )
+    whole = page.evaluate("tracedSaid([{text: ' Die Frist\\nbeträgt'}], 'Die Frist beträgt ')")
+    assert whole == "Der ganze Text steht wortgleich in den Trainingsdaten."
     assert axe_violations(page) == []
     page.get_by_label("Gesuchter Text").fill("Sie")  # shorter than any span the trace seeks
     page.get_by_role("button", name="Nachsehen").click()

@@ -97,7 +97,7 @@ def test_licence_names_are_human_readable() -> None:
 
 def test_a_choice_of_licences_is_named_as_a_choice_of_both() -> None:
     """An OR expression names both licences (not only the one the gate relied on), in the
-    words of the web page's names (serve/licence_names.py), in either language."""
+    words of the web page's names (data/licence_names.py), in either language."""
     assert licence_name("CC0-1.0 OR CC-BY-4.0", "de") == (
         "Creative Commons Zero 1.0 Universell oder Creative Commons Namensnennung 4.0 International"
     )

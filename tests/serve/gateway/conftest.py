@@ -4,12 +4,19 @@ take `store_url` run on both."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_group, add_user
+from gemeingut.serve.gateway.store import open_store
 from tests.postgres import postgres_bin, throwaway_cluster
 
 
@@ -49,3 +56,18 @@ def fresh_database(base_url: str, name: str) -> str:
     admin.dispose()
     path, query = base_url.split("?", 1)
     return f"{path.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+@pytest.fixture
+def governed(
+    store_url: str,
+    backend: TransformersBackend,
+    serve: Callable[[FastAPI], AbstractContextManager[str]],
+) -> Iterator[tuple[str, Gateway]]:
+    """A governed server over real HTTP: the group schule, its member anna (no key yet)."""
+    engine = open_store(store_url)
+    add_group(engine, "schule")
+    add_user(engine, "anna", ("schule",))
+    gateway = Gateway(engine)
+    with serve(create_app(backend, gateway=gateway)) as url:
+        yield url, gateway

@@ -4,7 +4,7 @@ and the audit log, as a staff member and a data-protection officer would meet th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -31,18 +31,6 @@ from tests.serve.conftest import MODEL_NAME
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
 SECRET_PROMPT = "Akte 4711: Frau Müller, Diagnose vertraulich"
-
-
-@pytest.fixture
-def governed(
-    store_url: str, backend: TransformersBackend, serve: Serve
-) -> Iterator[tuple[str, Gateway]]:
-    engine = open_store(store_url)
-    add_group(engine, "schule")
-    add_user(engine, "anna", ("schule",))
-    gateway = Gateway(engine)
-    with serve(create_app(backend, gateway=gateway)) as url:
-        yield url, gateway
 
 
 def client(url: str, key: str | None) -> openai.OpenAI:

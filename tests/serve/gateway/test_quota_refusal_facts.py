@@ -5,39 +5,19 @@ not ask again on its own where waiting cannot help."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import openai
 import pytest
 
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import (
-    add_group,
-    add_user,
     authenticate,
     create_key,
     utcnow,
 )
 from gemeingut.serve.gateway.quotas import BLOCKED_RETRY_AFTER, reserve, set_limits
-from gemeingut.serve.gateway.store import open_store
 from tests.serve.conftest import MODEL_NAME
-from tests.serve.gateway.test_gateway_http import Serve
-
-
-@pytest.fixture
-def governed(
-    store_url: str, backend: TransformersBackend, serve: Serve
-) -> Iterator[tuple[str, Gateway]]:
-    engine = open_store(store_url)
-    add_group(engine, "schule")
-    add_user(engine, "anna", ("schule",))
-    gateway = Gateway(engine)
-    with serve(create_app(backend, gateway=gateway)) as url:
-        yield url, gateway
 
 
 def _ask(url: str, key: str, max_tokens: int = 4, stream: bool = False) -> httpx.Response:

@@ -184,7 +184,7 @@ def test_a_refusal_names_the_key_and_counts_in_words(store_url: str) -> None:
     with pytest.raises(QuotaExceeded) as refused:  # an embedding: its input is all it counts
         reserve(engine, principal, 500, stream=False, now=NOON, answers=False)
     said = text(refused.value.message)
-    assert "Eingabe dieser Anfrage hat 500" in said and "max_tokens" not in said
+    assert "Eingabe dieser Anfrage zählt bis zu 500" in said and "max_tokens" not in said
 
 
 def test_a_large_groups_billions_of_tokens_fit_and_beyond_the_range_is_refused(

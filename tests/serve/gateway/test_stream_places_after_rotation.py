@@ -5,9 +5,10 @@ places back as soon as they do — real streams over HTTP, on SQLite and Postgre
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,9 +22,31 @@ from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
 from gemeingut.serve.gateway.store import open_store
 from tests.serve.gateway.test_admin_cli_safeguards import admin
-from tests.serve.test_serve_disconnect import HELLO, slowed
+from tests.serve.test_serve_disconnect import HELLO
 
 STREAM = {"model": "slow", "messages": HELLO, "max_tokens": 1000, "stream": True}
+
+
+@contextmanager
+def held(backend: TransformersBackend, steps: int) -> Iterator[None]:
+    """The model's first `steps` steps run, the next waits until the block ends: an open
+    stream stays open however long the test takes (a sampled answer may end after a few
+    tokens, and a loaded machine read the first piece after the answer ended; its stream
+    place ends with it)."""
+    release, done = threading.Event(), [0]
+    forward = backend.model.forward
+
+    def held_forward(*args: object, **kwargs: object) -> object:
+        done[0] += 1
+        if done[0] > steps:
+            release.wait()
+        return forward(*args, **kwargs)
+
+    backend.model.forward = held_forward
+    try:
+        yield
+    finally:
+        release.set()
 
 
 def test_a_rotated_key_sees_the_old_keys_open_streams(
@@ -34,14 +57,17 @@ def test_a_rotated_key_sees_the_old_keys_open_streams(
     old_id, old_key = create_key(engine, "anna")
     set_limits(engine, "key", old_id, concurrent_streams=1)
     backend = TransformersBackend(model_dir, model_name="slow")
-    slowed(backend)  # an answer takes seconds: the first stream is open while we rotate
     with (
         serve(create_app(backend, gateway=Gateway(engine))) as url,
         httpx.Client(base_url=url, timeout=30) as old,
         httpx.Client(base_url=url, timeout=30) as new,
     ):
         old.headers["authorization"] = f"Bearer {old_key}"
-        with old.stream("POST", "/v1/chat/completions", json=STREAM) as first:
+        first_stream = STREAM | {"temperature": 0}  # the same first tokens every time
+        with (
+            held(backend, steps=8),  # then released, once the client has left
+            old.stream("POST", "/v1/chat/completions", json=first_stream) as first,
+        ):
             assert first.status_code == 200
             lines = first.iter_lines()  # kept: a dropped iterator closes the response
             for _ in range(3):  # the role chunk, a blank, the first piece: it generates

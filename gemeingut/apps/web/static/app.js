@@ -9,6 +9,8 @@ const decimal = (value, digits) =>
   value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+// The server's reason as a sentence before the next one: its messages end without a full stop.
+const sentence = (text) => (/[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 // The text `key` for `count`: its singular (`key_one`, texts.py) for exactly one, as German and
 // English choose it, so that a count never reads "1 Dokumenten".
 const counted = (key, count) => (count === 1 && `${key}_one` in T ? T[`${key}_one`] : T[key]);
@@ -56,7 +58,7 @@ async function call(path, init) {
     }
     // A key that expired or was revoked while the page was open: back to the sign-in, saying
     // why, instead of failing every action from now on.
-    if (response.status === 401 && !$("app").hidden) signOut(fill(T.session_ended, { reason }));
+    if (response.status === 401 && !$("app").hidden) signOut(fill(T.session_ended, { reason: sentence(reason) }));
     throw error;
   }
   return response;
@@ -423,13 +425,20 @@ async function loadTrace() {
   }
 }
 
+// How much of the text the training data holds: all of it word for word, or so many parts.
+function tracedSaid(spans, asked) {
+  const words = (text) => text.trim().split(/\s+/).join(" ");
+  if (spans.length === 1 && words(spans[0].text) === words(asked)) return T.trace_found_whole;
+  return fill(counted("trace_found", spans.length), { count: spans.length });
+}
+
 $("trace-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("trace-spans").replaceChildren();
   try {
     const traced = await (await api("/v1/trace", { text: $("trace-text").value })).json();
     $("trace-status").textContent = traced.spans.length
-      ? fill(counted("trace_found", traced.spans.length), { count: traced.spans.length })
+      ? tracedSaid(traced.spans, $("trace-text").value)
       : traced.message || T.trace_none;  // the server says why: too short, or not found
     $("trace-spans").replaceChildren(...traced.spans.map((span) => {
       const item = document.createElement("li");

@@ -1,4 +1,4 @@
-"""A tender draft cut into the sentences its findings quote: each one verbatim, as the draft
+"""A text cut into its sentences (a tender draft for its findings, a source for its excerpt):
 has it (a person searches the draft for it), and under the heading it stands below.
 
 A sentence ends at . ! ? ; before a space, or at a blank line. One line break does not end it
