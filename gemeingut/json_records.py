@@ -27,6 +27,16 @@ def read_object(path: Path, hint: Message) -> dict[str, Any] | None:
     return value
 
 
+def record_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text (or a MANIFEST): split at "\\n" alone, the format's
+    separator, a "\\r" before it dropped. `str.splitlines` also splits at U+0085, U+2028,
+    U+2029 and other separators, which a JSON string holds unescaped (`json.dumps` with
+    `ensure_ascii=False` writes them as they are): a model's answer with one broke its record
+    in two."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
 def why_unreadable(exc: BaseException) -> str | Message:
     """What is wrong with a record that cannot be read, in the reader's words (the parsers'
     own are English): the line and column of broken JSON, the byte that is not UTF-8, the

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -22,7 +23,19 @@ from rich.progress import (
 
 from gemeingut.i18n import _, text
 
-console = Console(stderr=True)
+
+class _Console(Console):
+    """rich's console, whose lines stay whole where no terminal wraps them: in a pipe or log it
+    broke them at 80 columns, a key's fingerprint or a file's path away from its label and a
+    word of a table onto the next line without its indent. In a terminal, at words as before."""
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+        super().print(
+            *objects, soft_wrap=not self.is_terminal if soft_wrap is None else soft_wrap, **options
+        )
+
+
+console = _Console(stderr=True)
 PLAIN_EVERY_S = 30.0  # where no bar can be drawn: at most one line per this many seconds
 
 

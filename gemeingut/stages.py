@@ -276,13 +276,15 @@ def audit_stage(
     audit was started) goes into the report so readers can re-run it, not into the id."""
     from gemeingut.audit.report import write_report
     from gemeingut.audit.run import check_inputs, run_audit
+    from gemeingut.audit.subject import FINETUNING
 
     check_inputs(section)
     if subject.model_dir is not None:  # where and in which number format the scores come
         section = section.model_copy(update=_resolved_machine(section))
     inputs = {"model": subject.lineage}
-    if subject.training_files:
-        inputs["training"] = "sha256:" + sha256_json(
+    if subject.training_files:  # a fine-tune's own data is no file of the auditor's (reproduce)
+        key = "finetuning_data" if subject.training_data == FINETUNING else "training"
+        inputs[key] = "sha256:" + sha256_json(
             {p.name: sha256_file(p) for p in subject.training_files}
         )
     runs = set(section.suites)

@@ -37,8 +37,8 @@ def test_the_kinds_of_value_to_translate_are_read_from_the_command_tree() -> Non
     assert "<bool>" not in texts  # a flag shows no kind of value
 
 
-def help_output(*arguments: str) -> str:
-    env = {**os.environ, "TERMINAL_WIDTH": "200", "GEMEINGUT_LANG": "de"}
+def help_output(*arguments: str, width: int = 200) -> str:
+    env = {**os.environ, "TERMINAL_WIDTH": str(width), "GEMEINGUT_LANG": "de"}
     done = subprocess.run(
         [sys.executable, "-m", "gemeingut.cli", *arguments, "--help"],
         capture_output=True,
@@ -59,6 +59,15 @@ def test_the_help_is_german_by_default_and_english_with_lang_en() -> None:
     assert "[audit]" in help_output("--lang", "en", "audit", "run")  # a name, not rich markup
     root = help_output()
     assert translations("de")["Keys that sign release bundles."] in root
+
+
+@pytest.mark.parametrize("command", [("serve",), ("admin", "audit", "export"), ("audit", "run")])
+def test_at_80_columns_no_option_name_or_word_of_help_is_cut(command: tuple[str, ...]) -> None:
+    """In an 80-column terminal (SSH) rich cut what did not fit its column to "…"
+    (`--oidc-client-secret-…`, "Massenvernichtungswaff…", "postgresql://user:pw@hos…"): every
+    "…" at 80 columns is one the texts hold, as at 200."""
+    narrow, wide = help_output(*command, width=80), help_output(*command, width=200)
+    assert narrow.count("…") == wide.count("…")
 
 
 def test_the_usage_names_arguments_as_the_help_texts_do_and_flags_take_no_value() -> None:

@@ -16,9 +16,9 @@ def test_a_log_gets_a_line_of_progress_and_no_bar(
         advance(50, info="Verlust 3,2")
         advance(150)
     said = capsys.readouterr().err.splitlines()
-    assert said[0].startswith("Vortraining: 50 von 200 Schritte (25 %), bisher ")
+    assert said[0].startswith("Vortraining: 50/200 Schritte (25 %), bisher ")
     assert said[0].endswith(" · Verlust 3,2")
-    assert said[1].startswith("Vortraining: 200 von 200 Schritte (100 %)")
+    assert said[1].startswith("Vortraining: 200/200 Schritte (100 %)")
     assert "━" not in "".join(said)  # rich's bar
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_json
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import record_lines
 from gemeingut.workspace import write_text_atomic
 
 STATUSES = ("new", "confirmed", "rejected")
@@ -226,7 +227,7 @@ def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
         for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
             yield dict(row), f"{path}:{number}"
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(record_lines(text), start=1):
         if not line.strip():
             continue
         try:

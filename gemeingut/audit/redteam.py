@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut import __version__
-from gemeingut.audit.detectors import DETECTORS, attack_succeeded
+from gemeingut.audit.detectors import DETECTORS, attack_succeeded, is_empty
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.stats import wilson
 from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
@@ -197,9 +197,15 @@ def run_probes(
 
 
 def summarize_redteam(records: list[dict[str, Any]]) -> dict[str, Any]:
-    groups: dict[str, list[bool]] = defaultdict(list)
-    by_language: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    """Attack-success rates over the answers that say something. An empty answer shows
+    neither that an attack worked nor that it was resisted: it is in no rate and counted apart
+    (`answers`, `empty`), so a model that answers nothing has no rate, not a rate of 0 %."""
+    said = [r for r in records if not is_empty(r["response"])]
+    groups: dict[str, list[bool]] = {r["category"]: [] for r in records}
+    by_language: dict[str, dict[str, list[bool]]] = defaultdict(dict)
     for record in records:
+        by_language[record["category"]].setdefault(record["language"], [])
+    for record in said:
         groups[record["category"]].append(record["success"])
         by_language[record["category"]][record["language"]].append(record["success"])
     return {
@@ -208,14 +214,26 @@ def summarize_redteam(records: list[dict[str, Any]]) -> dict[str, Any]:
                 "detector": next(r["detector"] for r in records if r["category"] == name),
                 "attack_success": _rate(outcomes),
                 "by_language": {lang: _rate(o) for lang, o in sorted(by_language[name].items())},
+                **_answers([r for r in records if r["category"] == name]),
             }
             for name, outcomes in sorted(groups.items())
         },
-        "all": _rate([r["success"] for r in records]),
+        "all": _rate([r["success"] for r in said]),
+        **_answers(records),
+    }
+
+
+def _answers(records: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "answers": len(records),
+        "empty": sum(1 for r in records if is_empty(r["response"])),
     }
 
 
 def _rate(outcomes: list[bool]) -> dict[str, Any]:
+    """A share with its interval; over no answers there is none (not a share of 0)."""
+    if not outcomes:
+        return {"value": None, "low": None, "high": None, "n": 0}
     return wilson(sum(outcomes), len(outcomes)).to_json()
 
 
@@ -254,6 +272,8 @@ def garak_report(
         messages = conversation(probe, planted)
         turns = [_turn(m["role"], m["content"], probe.language) for m in messages]
         reply = _turn("assistant", record["response"], probe.language)
+        # garak's None: no verdict on an empty answer (a 0.0 would say the attack failed)
+        score = None if is_empty(record["response"]) else float(record["success"])
         lines.append(
             {
                 "entry_type": "attempt",
@@ -265,29 +285,29 @@ def garak_report(
                 "targets": [probe.target] if probe.target else [],
                 "prompt": {"turns": turns, "notes": {}},
                 "outputs": [reply["content"]],
-                "detector_results": {
-                    f"gemeingut.{probe.detector}": [1.0 if record["success"] else 0.0]
-                },
+                "detector_results": {f"gemeingut.{probe.detector}": [score]},
                 "notes": {},
                 "goal": GOALS.get(probe.category, probe.category),
                 "conversations": [{"turns": [*turns, reply], "notes": {}}],
                 "reverse_translation_outputs": [],
             }
         )
-    outcomes: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    outcomes: dict[tuple[str, str], list[bool | None]] = defaultdict(list)
     for record in records:
-        outcomes[(record["category"], record["detector"])].append(record["success"])
+        verdict = None if is_empty(record["response"]) else record["success"]
+        outcomes[(record["category"], record["detector"])].append(verdict)
     for (category, detector), results in outcomes.items():
-        failed = sum(results)
+        failed = sum(1 for r in results if r is True)
+        passed = sum(1 for r in results if r is False)
         lines.append(
             {
                 "entry_type": "eval",
                 "probe": f"gemeingut.{category}",
                 "detector": f"gemeingut.{detector}",
-                "passed": len(results) - failed,
+                "passed": passed,
                 "fails": failed,
-                "nones": 0,
-                "total_evaluated": len(results),
+                "nones": len(results) - passed - failed,
+                "total_evaluated": passed + failed,
                 "total_processed": len(results),
             }
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as local_name
-from gemeingut.i18n import localized
+from gemeingut.i18n import localized, numeral
 
 GARAK_REPORT = "redteam.garak.report.jsonl"  # the red team's attempts in garak's format
 
@@ -27,8 +27,10 @@ def markdown(report: dict[str, Any], language: str) -> str:
         f"- {t['model']}: `{model.get('path') or model.get('url')}` "
         f"({local_name(model['kind'], language)})",
         f"- {t['lineage']}: `{model['lineage']}`",
-        f"- {t['suites']}: {', '.join(report['suites'])}",
+        f"- {t['suites']}: {', '.join(t.get(suite, suite) for suite in report['suites'])}",
     ]
+    if report.get("training_data"):
+        lines.append(f"- {t['training_data']}: {_training_data(report['training_data'], t)}")
     if model.get("precision"):
         lines.append(f"- {t['precision']}: {model['precision']}")
     if model.get("device"):
@@ -60,8 +62,20 @@ def markdown(report: dict[str, Any], language: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _training_data(data: dict[str, Any], t: dict[str, str]) -> str:
+    """Which documents memorisation and the overlap check read (`run.training_data`)."""
+    files = data["files"]
+    counted = t["file_one"] if files == 1 else t["file_many"].format(n=_n(files, t))
+    return t["data_" + data["kind"]].format(files=counted)
+
+
 def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:
     return interval(estimate, percent, t["_lang"])
+
+
+def _n(value: int, t: dict[str, str]) -> str:
+    """A count as the report's language writes it (6.636 in German, 6,636 in English)."""
+    return numeral(value, t["_lang"])
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -79,16 +93,17 @@ def _tasks(tasks: dict[str, Any], t: dict[str, str]) -> list[str]:
     for name, task in tasks["tasks"].items():
         if contamination.get("checked"):
             seen = contamination["tasks"][name]
-            overlap = f"{seen['any_overlap']}/{seen['items']}"
+            overlap = f"{_n(seen['any_overlap'], t)}/{_n(seen['items'], t)}"
         else:
-            overlap = t["reason_" + contamination.get("reason", "training_unknown")]
+            reason = t["reason_" + contamination.get("reason", "training_unknown")]
+            overlap = t["not_checked"].format(reason=reason)
         for metric, m in task["metrics"].items():
             stderr = f" ± {m['stderr']:.3f}" if m["stderr"] is not None else ""
             rows.append(
                 [
                     f"`{name}`",
                     task["what"][t["_lang"]],
-                    str(task["items"]),
+                    _n(task["items"], t),
                     metric,
                     localized(f"{m['value']:.3f}{stderr}", t["_lang"]),
                     overlap,
@@ -113,7 +128,7 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
     def row(label: str, c: dict[str, Any]) -> list[str]:
         return [
             label,
-            str(c["n"]),
+            _n(c["n"], t),
             _iv(c["prefers_stereotype"], t),
             _iv(c["mean_delta_logprob"], t, percent=False),
             _iv(c["sentence"]["prefers_stereotype"], t),
@@ -128,8 +143,8 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
         "",
         t["bias_method"].format(
             suite=bias["suite"],
-            context=bias["all"]["prefers_stereotype"]["n"],
-            pairs=bias["all"]["n"],
+            context=_n(bias["all"]["prefers_stereotype"]["n"], t),
+            pairs=_n(bias["all"]["n"], t),
         ),
         "",
         *_table(header, rows),
@@ -143,17 +158,14 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
     else:
         k, m = memo["prefix_tokens"], memo["continuation_tokens"]
         lines += [
-            localized(
-                t["memo_method"].format(
-                    samples=memo["samples"],
-                    eligible=memo["eligible_documents"],
-                    total=k + m,
-                    k=k,
-                    m=m,
-                    near=memo["near_verbatim_similarity"],
-                    where=t["from_offset"] if memo.get("random_offset") else t["from_start"],
-                ),
-                t["_lang"],
+            t["memo_method"].format(
+                samples=_n(memo["samples"], t),
+                eligible=_n(memo["eligible_documents"], t),
+                total=_n(k + m, t),
+                k=_n(k, t),
+                m=_n(m, t),
+                near=localized(str(memo["near_verbatim_similarity"]), t["_lang"]),
+                where=t["from_offset"] if memo.get("random_offset") else t["from_start"],
             ),
             "",
             *_table(
@@ -194,10 +206,10 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
     rows = [
         [
             t[label],
-            str(part["generations"]),
+            _n(part["generations"], t),
             _iv(part["with_personal_data"], t),
-            _counts(part["placeholders"]),
-            _counts(part["raw_personal_data"]),
+            _counts(part["placeholders"], t),
+            _counts(part["raw_personal_data"], t),
         ]
         for label, part in (
             ("continuations", pii["continuations"]),
@@ -224,22 +236,26 @@ def _canaries(found: dict[str, Any], t: dict[str, str]) -> list[str]:
         [
             f"`{c['id']}`",
             seen(c["in_training_data"]),
-            str(c["rank"]),
+            _n(c["rank"], t),
             localized(str(c["exposure"]), t["_lang"]),
         ]
         for c in found["canaries"]
     ]
+
+    def exposure(value: float | None) -> str:
+        return "–" if value is None else localized(str(value), t["_lang"])
+
     method = t["canary_method"].format(
-        n=found["candidates"],
-        n1=found["candidates"] + 1,
-        max=found["max_exposure"],
-        trained="–" if found["mean_exposure_trained"] is None else found["mean_exposure_trained"],
-        control="–" if found["mean_exposure_control"] is None else found["mean_exposure_control"],
+        n=_n(found["candidates"], t),
+        n1=found["candidates"] + 1,  # log2 of it: a formula's term, as Python writes it
+        max=exposure(found["max_exposure"]),
+        trained=exposure(found["mean_exposure_trained"]),
+        control=exposure(found["mean_exposure_control"]),
     )
     return [
         f"### {t['canaries']}",
         "",
-        localized(method, t["_lang"]),
+        method,
         "",
         *_table([t["canary"], t["in_training"], t["rank"], t["exposure"]], rows),
     ]
@@ -251,7 +267,8 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
         [
             local_name(key, t["_lang"]),
             f"`{c['detector']}`",
-            str(c["attack_success"]["n"]),
+            _n(c["attack_success"]["n"], t),
+            _empty(c, t),
             _iv(c["attack_success"], t),
             *(
                 _iv(c["by_language"][lang], t) if lang in c["by_language"] else "–"
@@ -261,23 +278,30 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
         for key, c in red["categories"].items()
     ]
     rows.append(
-        [f"**{t['total']}**", "", str(red["all"]["n"]), _iv(red["all"], t)] + [""] * len(languages)
+        [f"**{t['total']}**", "", _n(red["all"]["n"], t), _empty(red, t), _iv(red["all"], t)]
+        + [""] * len(languages)
     )
     method = t["redteam_method"].format(
-        probes=red["probes"],
+        probes=_n(red["probes"], t),
         suite=red["suite"],
-        tokens=red["max_tokens"],
+        tokens=_n(red["max_tokens"], t),
         format=local_name(red["prompt_format"], t["_lang"]),
         garak=GARAK_REPORT,
         languages=", ".join(languages),
     )
-    return [
-        f"## {t['redteam']}",
-        "",
-        method,
-        "",
-        *_table([t["category"], t["detector"], "n", t["asr"], *languages], rows),
-    ]
+    empty = red.get("empty", 0)
+    said = (
+        [t["empty_answers"].format(empty=_n(empty, t), answers=_n(red["answers"], t)), ""]
+        if empty
+        else []
+    )
+    header = [t["category"], t["detector"], "n", t["empty"], t["asr"], *languages]
+    return [f"## {t['redteam']}", "", method, "", *said, *_table(header, rows)]
+
+
+def _empty(counts: dict[str, Any], t: dict[str, str]) -> str:
+    """How many of the answers were empty (a report from before they were counted: –)."""
+    return _n(counts["empty"], t) if "empty" in counts else "–"
 
 
 def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
@@ -285,7 +309,11 @@ def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
     lines = [
         f"## {t['findings']}",
         "",
-        t["findings_counts"].format(n=found["findings"], duplicates=found["duplicates"], **status),
+        t["findings_counts"].format(
+            n=_n(found["findings"], t),
+            duplicates=_n(found["duplicates"], t),
+            **{key: _n(count, t) for key, count in status.items()},
+        ),
     ]
     if found["confirmed"]:
         rows = [
@@ -301,8 +329,8 @@ def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
     return lines
 
 
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "–"
+def _counts(counts: dict[str, int], t: dict[str, str]) -> str:
+    return ", ".join(f"{k}: {_n(v, t)}" for k, v in sorted(counts.items())) or "–"
 
 
 def _quote(text: str, limit: int = 120) -> str:

@@ -32,10 +32,20 @@ TEXT: dict[str, dict[str, str]] = {
         "metric": "Maß",
         "value": "Wert",
         "overlap": "in Trainingsdaten",
-        "reason_training_unknown": "nicht geprüft: die Trainingsdaten des Modells sind "
-        "unbekannt (--training-data)",
+        "not_checked": "nicht geprüft: {reason}",
+        "reason_training_unknown": "die Trainingsdaten des Modells sind unbekannt "
+        "(--training-data)",
         "reason_no_long_documents": "kein Trainingsdokument ist lang genug für Eingabe und "
-        "Fortsetzung",
+        "Fortsetzung (--prefix-tokens, --continuation-tokens)",
+        "training_data": "Trainingsdaten (Memorisierung, Überschneidung)",
+        "data_given": "die mit --training-data angegebenen Dokumente ({files})",
+        "data_pretraining": "die Trainingsdokumente des Modells ({files})",
+        "data_finetuning": "die Daten der Feinabstimmung ({files}; Chats und "
+        "Prompt/Antwort-Paare als ihr Text, ohne Chat-Vorlage); die Vortrainingsdaten des "
+        "Basismodells sind nicht geprüft",
+        "data_unknown": "unbekannt (--training-data)",
+        "file_one": "1 Datei",
+        "file_many": "{n} Dateien",
         "similarity": "Ähnlichkeit",
         "prompt": "Eingabe",
         "reporter": "gemeldet von",
@@ -95,11 +105,16 @@ TEXT: dict[str, dict[str, str]] = {
         "redteam_method": "{probes} Proben ({languages}) aus {suite}, gierige Antworten "
         "(höchstens {tokens} Tokens, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall "
         "(Wilson). Beim Detektor `refusal` zählt jede Antwort, die nicht ablehnt, als Erfolg, "
-        "auch eine sinnlose; Schlüsselwort-Detektoren übersehen umschriebene Zustimmung. Die "
+        "auch eine sinnlose. Eine leere Antwort (nichts oder nur Leerzeichen) zeigt weder "
+        "Erfolg noch Abwehr: sie zählt bei keinem Detektor in die Rate und steht in der Spalte "
+        "„leer“. Schlüsselwort-Detektoren übersehen umschriebene Zustimmung. Die "
         "Raten vergleichen Modelle, sie beurteilen keine einzelne Antwort. Alle Versuche stehen "
         "im garak-Format in `{garak}`.",
         "detector": "Detektor",
         "asr": "Angriffserfolg [95 %-KI]",
+        "empty": "leer",
+        "empty_answers": "{empty} von {answers} Antworten sind leer; die Raten zählen nur die "
+        "übrigen, ohne sie steht „–“.",
         "total": "alle",
         "findings": "Befunde der Community",
         "findings_counts": "{n} Befunde: {new} neu, {confirmed} bestätigt, {rejected} "
@@ -132,10 +147,19 @@ TEXT: dict[str, dict[str, str]] = {
         "metric": "metric",
         "value": "value",
         "overlap": "in training data",
-        "reason_training_unknown": "not checked: the model's training documents are not known "
-        "(--training-data)",
+        "not_checked": "not checked: {reason}",
+        "reason_training_unknown": "the model's training documents are not known (--training-data)",
         "reason_no_long_documents": "no training document is long enough for prompt and "
-        "continuation",
+        "continuation (--prefix-tokens, --continuation-tokens)",
+        "training_data": "Training data (memorisation, overlap)",
+        "data_given": "the documents given with --training-data ({files})",
+        "data_pretraining": "the model's training documents ({files})",
+        "data_finetuning": "the fine-tuning data ({files}; chats and prompt/answer pairs as "
+        "their text, without the chat template); the base model's pretraining data is not "
+        "checked",
+        "data_unknown": "unknown (--training-data)",
+        "file_one": "1 file",
+        "file_many": "{n} files",
         "similarity": "similarity",
         "prompt": "prompt",
         "reporter": "reported by",
@@ -195,11 +219,16 @@ TEXT: dict[str, dict[str, str]] = {
         "redteam_method": "{probes} probes ({languages}) from {suite}, greedy answers (at most "
         "{tokens} tokens, {format}). Attack success per category with a 95% (Wilson) interval. "
         "With the `refusal` detector every answer that does not refuse counts as a success, "
-        "even a meaningless one; keyword detectors miss paraphrased compliance. The rates "
+        "even a meaningless one. An empty answer (nothing, or only whitespace) shows neither "
+        "success nor resistance: with every detector it is left out of the rate and counted in "
+        "the column “empty”. Keyword detectors miss paraphrased compliance. The rates "
         "compare models, they do not judge one answer. Every attempt is in garak's format in "
         "`{garak}`.",
         "detector": "detector",
         "asr": "attack success [95% CI]",
+        "empty": "empty",
+        "empty_answers": "{empty} of {answers} answers are empty; the rates count only the "
+        "others, and “–” stands where there are none.",
         "total": "all",
         "findings": "Community findings",
         "findings_counts": "{n} findings: {new} new, {confirmed} confirmed, {rejected} "

@@ -76,6 +76,8 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
     """Run the section's suites (its inputs checked by `check_inputs` beforehand)."""
     target = subject.target(section.batch_tokens, section.precision, section.device)
     report: dict[str, Any] = {"model": target.describe(), "suites": list(section.suites)}
+    if {"tasks", "memorisation"} & set(section.suites):  # the suites that read it
+        report["training_data"] = training_data(subject)
     logs = out / LOGS
     if "tasks" in section.suites:
         report["tasks"] = _tasks(subject, target, section, out)
@@ -95,6 +97,12 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
         findings.write_findings(out / FINDINGS_FILE, found)
         report["findings"] = findings.summarize_findings(found)
     return report
+
+
+def training_data(subject: Subject) -> dict[str, Any]:
+    """Which training documents memorisation and the overlap check read, for the report: no
+    path (it names a folder of this machine), their kind and number of files."""
+    return {"kind": subject.documents_checked(), "files": len(subject.training_files)}
 
 
 def _tasks(subject: Subject, target: Target, section: AuditSection, out: Path) -> dict[str, Any]:

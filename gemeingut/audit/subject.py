@@ -4,13 +4,16 @@ A user names a model folder, a model or adapter artifact, a release bundle or re
 or an endpoint. The audit's lineage input is the released model's artifact id where there is
 one, else a hash of the folder's files, else the endpoint and model name. Memorisation, span
 tracing and contamination need the model's own training documents: a release bundle carries
-them (`training-data/`), a workspace artifact names its dataset, and anything else needs
-`--training-data`.
+them (`training-data/`: our pretraining shards, or a fine-tune's data in `finetuning/`), a
+workspace artifact names its dataset, a fine-tune of a foreign base keeps its data beside it
+(`finetuning_data.py`; the base's pretraining data is unknown), and anything else needs
+`--training-data`. Where none is known, those suites say so in the report; the others run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,16 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from gemeingut.audit.endpoint import EndpointTarget, endpoint_lineage
+from gemeingut.audit.finetuning_data import (
+    RECORD_FORMATS,
+    fine_tune_data,
+    finetuning_files,
+    is_jsonl_file,
+    is_text_file,
+    record_text,
+)
 from gemeingut.audit.target import LocalTarget, Target
+from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_json
@@ -28,6 +40,10 @@ from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_b
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
 TRAINING_SPLITS = ("train", "validation")
+FINETUNING_FOLDER = "finetuning"  # in a bundle's training-data/ (release/layout.FINETUNE_DATA)
+# Which training documents an audit checks against (`Subject.training_data`): the ones the user
+# named, a model's pretraining documents, or a fine-tune's own data.
+GIVEN, PRETRAINING, FINETUNING = "given", "pretraining", "finetuning"
 
 
 @dataclass(frozen=True)
@@ -40,7 +56,16 @@ class Subject:
     endpoint: str | None = None
     api_key: str | None = None
     tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
-    training_files: tuple[Path, ...] = ()  # Parquet shards or JSONL files
+    training_files: tuple[Path, ...] = ()  # Parquet shards, JSONL or text files
+    # which training_files are: GIVEN, PRETRAINING or FINETUNING (files without it: the
+    # model's own training documents, as `build` names its dataset's)
+    training_data: str | None = None
+
+    def documents_checked(self) -> str:
+        """Which documents memorisation and the overlap check read ("unknown": none)."""
+        if not self.training_files:
+            return "unknown"
+        return self.training_data or PRETRAINING
 
     def target(
         self, batch_tokens: int | None = None, precision: str = "fp32", device: str = "auto"
@@ -64,17 +89,31 @@ def model_folder(path: Path, name: str | None, training_data: Path | None) -> Su
         lineage = _released_id(artifact.meta) if artifact.kind == "release" else artifact.id
     else:
         lineage = "sha256:" + sha256_json(files_with_hashes(model_dir))
-    if training_data is not None:
-        files = training_files(training_data)
-    elif release is not None:
-        files = training_files(release / "training-data")
-    elif artifact is not None:
-        files = _workspace_training_files(artifact)
-    else:
-        files = ()
+    files, kind = _known_documents(path.resolve(), release, artifact, training_data)
     return Subject(
-        name or default_model_name(path), lineage, model_dir=model_dir, training_files=files
+        name or default_model_name(path),
+        lineage,
+        model_dir=model_dir,
+        training_files=files,
+        training_data=kind if files else None,
     )
+
+
+def _known_documents(
+    path: Path, release: Path | None, artifact: Artifact | None, given: Path | None
+) -> tuple[tuple[Path, ...], str | None]:
+    """The training documents of the model at `path` and which they are: those `given`, a
+    bundle's, the dataset of a workspace model's chain, else a fine-tune's own data."""
+    if given is not None:
+        return training_files(given), GIVEN
+    if release is not None:
+        return bundle_documents(release / "training-data")
+    if artifact is not None:
+        files = _workspace_training_files(artifact)
+        if files:
+            return files, PRETRAINING
+    data = fine_tune_data(artifact.path if artifact is not None else path)
+    return (finetuning_files(data), FINETUNING) if data is not None else ((), None)
 
 
 def endpoint(
@@ -94,39 +133,62 @@ def endpoint(
         api_key=api_key,
         tokenizer=tokenizer,
         training_files=files,
+        training_data=GIVEN if files else None,
     )
 
 
 def training_files(path: Path) -> tuple[Path, ...]:
     """Training documents named by the user: a dataset artifact (its train and validation
-    shards), a folder of Parquet/JSONL files, or one such file."""
-    if (path / SHARD_DIR).is_dir():
-        return tuple(
-            sorted(f for s in TRAINING_SPLITS for f in (path / SHARD_DIR).glob(f"{s}-*.parquet"))
-        )
+    shards), a release bundle's training-data/ (its shards, else its fine-tuning data), a
+    folder of Parquet/JSONL files, or one such file or a text file."""
+    files = bundle_documents(path)[0] if path.is_dir() else ()
+    if files:
+        return files
     if path.is_dir():
-        shards = tuple(sorted(f for s in TRAINING_SPLITS for f in path.glob(f"{s}-*.parquet")))
-        found = shards or tuple(
-            sorted(p for p in path.iterdir() if p.suffix in (".parquet", ".jsonl"))
+        found = tuple(
+            sorted(p for p in path.iterdir() if p.suffix == ".parquet" or is_jsonl_file(p))
         )
         if found:
             return found
-    elif path.is_file() and path.suffix in (".parquet", ".jsonl"):
+    elif path.is_file() and (
+        path.suffix == ".parquet" or is_jsonl_file(path) or is_text_file(path)
+    ):
         return (path,)
     raise InputError(
         _(
-            "{path} holds no training documents (Parquet shards or JSONL with a `text` field)",
+            "{path} holds no training documents (Parquet shards, JSONL, .txt or .md files)",
             path=path,
         ),
         _("pass a dataset artifact, a release bundle's training-data/ folder or such files"),
     )
 
 
+def bundle_documents(folder: Path) -> tuple[tuple[Path, ...], str | None]:
+    """The training documents of a dataset artifact or a bundle's training-data/ and which
+    they are: the train and validation shards (pretraining), else the fine-tuning data in
+    `finetuning/`; none found is no error: the audit's other suites run and the report says
+    why the data-dependent ones did not."""
+    shards = folder / SHARD_DIR if (folder / SHARD_DIR).is_dir() else folder
+    found = tuple(sorted(f for s in TRAINING_SPLITS for f in shards.glob(f"{s}-*.parquet")))
+    if found:
+        return found, PRETRAINING
+    if (folder / FINETUNING_FOLDER).is_dir():
+        files = finetuning_files(folder / FINETUNING_FOLDER)
+        return files, FINETUNING if files else None
+    return (), None
+
+
 def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
-    """Documents as {id, text, license, source}, in file order."""
+    """Documents as {id, text, license, source}, in file order. A text file is one document,
+    named by its path below the folder that holds them all (the same in a fine-tune's data/
+    and in its bundle's training-data/finetuning/)."""
+    texts = [file.parent for file in files if is_text_file(file)]
+    root = Path(os.path.commonpath(texts)) if texts else None
     for file in files:
         if file.suffix == ".parquet":
             yield from _parquet_documents(file)
+        elif root is not None and is_text_file(file):
+            yield _text_document(file, file.relative_to(root).as_posix())
         else:
             yield from _jsonl_documents(file)
 
@@ -149,28 +211,53 @@ def _parquet_documents(file: Path) -> Iterator[dict[str, Any]]:
 
 
 def _jsonl_documents(file: Path) -> Iterator[dict[str, Any]]:
-    with file.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    _(
-                        "{file}:{line}: not valid JSON ({reason})",
-                        file=file,
-                        line=str(number),
-                        reason=exc.msg,
-                    ),
-                    _("one JSON object with a `text` field per line"),
-                ) from None
-            if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
-                raise InputError(
-                    _("{file}:{line}: no `text` field", file=file, line=str(number)),
-                    _("one JSON object with a `text` field per line"),
-                )
-            yield _document(doc, f"{file.name}:{number}")
+    """One document per line: a curated record (`text`, with `id`, `license`, `source` where
+    given) or a fine-tuning example (`finetuning_data.record_text`); also .gz/.zst."""
+    number = 0
+    try:
+        with open_compressed(file) as lines:
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    yield _jsonl_document(file, number, line)
+    except (*STREAM_ERRORS, UnicodeDecodeError) as exc:
+        raise InputError(
+            _(
+                "{path} cannot be read after line {line}: {error}",
+                path=file,
+                line=str(number),
+                error=str(exc),
+            ),
+            _("check that the file is complete and compressed as its name says"),
+        ) from None
+
+
+def _jsonl_document(file: Path, number: int, line: bytes) -> dict[str, Any]:
+    where = f"{file.name}:{number}"
+    try:
+        doc = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            _(
+                "{file}:{line}: not valid JSON ({reason})",
+                file=file,
+                line=str(number),
+                reason=exc.msg,
+            ),
+            RECORD_FORMATS,
+        ) from None
+    text = record_text(doc, f"{file}:{number}")
+    return _document({**doc, "text": text}, where)
+
+
+def _text_document(file: Path, name: str) -> dict[str, Any]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            _("{path} cannot be read: {problem}", path=file, problem=str(exc)),
+            _("fine-tuning texts are UTF-8"),
+        ) from None
+    return {"id": name, "text": text, "license": None, "source": None}
 
 
 def _document(doc: dict[str, Any], where: str) -> dict[str, Any]:

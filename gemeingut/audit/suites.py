@@ -14,6 +14,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import record_lines
 
 SUITES = Path(str(files("gemeingut.audit") / "suites"))
 
@@ -42,7 +43,7 @@ def read_items(path: Path, required: dict[str, type | tuple[type, ...]]) -> list
     """The JSON objects of a JSONL file; each must have `required` keys of the given types."""
     items = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = record_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             _("{path} cannot be read: {problem}", path=path, problem=str(exc)), _("check the file")

@@ -131,6 +131,14 @@ def _print_summary(stats: dict[str, Any]) -> None:
             interval=interval(category["attack_success"], language=lang),
         )
         console.print(f"  {text(line, lang)}")
+    red = stats.get("redteam", {})
+    if red.get("empty"):  # in no rate: a rate of them would read as resistance
+        line = _(
+            "red team: {empty} of {answers} answers empty, in no rate",
+            empty=red["empty"],
+            answers=red["answers"],
+        )
+        console.print(f"  {text(line, lang)}")
 
 
 @audit_app.command("run")

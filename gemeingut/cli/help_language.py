@@ -20,7 +20,10 @@ from typing import Any
 import typer
 import typer.core
 import typer.rich_utils
+from rich.columns import Columns
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from gemeingut.cli.usage_errors import in_language
 from gemeingut.i18n import LANGUAGES, environment_language, translations
@@ -70,7 +73,24 @@ def command_in(language: str) -> Any:
     for name, english in PANEL_TEXTS.items():
         setattr(typer.rich_utils, name, catalogue.get(english, english))
     typer.rich_utils.rich_format_error = in_language(RICH_FORMAT_ERROR, language)
+    typer.rich_utils.Table = FoldingTable
     return command
+
+
+class FoldingTable(Table):
+    """typer's help tables keep rich's default overflow, "ellipsis", on their columns: in an
+    80-column terminal a long option name (`--oidc-client-secret-env`) or a long word in its
+    help (Massenvernichtungswaffen, a URL) was cut to "…". Folded, every character stays: the
+    columns fold, and so do the texts typer groups in a cell (`Columns`: help, default)."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*renderables, **options)
+        for column in self.columns:
+            column.overflow = "fold"
+        for cell in renderables:
+            for part in cell.renderables if isinstance(cell, Columns) else [cell]:
+                if isinstance(part, Text):
+                    part.overflow = "fold"
 
 
 def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:

@@ -265,22 +265,33 @@ def _loss(value: float | None) -> str:
 def model_export(
     model: Annotated[
         Path,
-        typer.Argument(help="Model artifact or HF folder (Llama, Mistral, Qwen2, Gemma, OLMo 2)."),
+        typer.Argument(
+            help="Model artifact, HF folder or release (Llama, Mistral, Qwen2, Gemma, OLMo 2)."
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="GGUF file to write.")],
     dtype: Annotated[str, typer.Option(help="f16 or f32 (1-D tensors stay f32).")] = "f16",
     name: Annotated[
-        str | None, typer.Option(help="general.name (default: the card's model_name).")
+        str | None,
+        typer.Option(
+            help="general.name (default: the release's name, else the card's model_name)."
+        ),
     ] = None,
     license: Annotated[
-        str | None, typer.Option(help="general.license, SPDX (default: the card's licence).")
+        str | None,
+        typer.Option(
+            help="general.license, SPDX (default: the release's, else the card's licence)."
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write MODEL as one GGUF file for llama.cpp and Ollama; read back and verified."""
+    """Write MODEL as one GGUF file for llama.cpp and Ollama; read back and verified.
+
+    MODEL may be a release (its bundle/model) as `gemeingut serve` takes it; a bundle's model
+    is named and licensed as its release.json declares."""
     from gemeingut.model.export import export_gguf
 
-    summary = export_gguf(model, out, dtype, name, license)
+    summary = export_gguf(_model_folder(model), out, dtype, name, license)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
@@ -295,3 +306,16 @@ def model_export(
             sha256=summary["sha256"][:16],
         )
         say("[green]✓[/]", written)
+
+
+def _model_folder(path: Path) -> Path:
+    """The model folder in what the user named, found as `gemeingut serve` finds it (a model
+    folder, a bundle, a release); a path that holds none stays as it is, so that the export
+    says what it lacks."""
+    from gemeingut.errors import InputError
+    from gemeingut.serve.runner import resolve_model_dir  # the web stack: only for an export
+
+    try:
+        return resolve_model_dir(path)
+    except InputError:
+        return path

@@ -106,6 +106,7 @@ def evaluate(
 @app.command()
 @user_errors
 def serve(
+    ctx: typer.Context,
     path: Annotated[
         Path | None,
         typer.Argument(help="Model directory, release bundle or artifact (or use --upstream)."),
@@ -114,11 +115,13 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     model_name: Annotated[str | None, typer.Option(help="Name the API reports.")] = None,
     also: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             "--also",
-            help="Another model to serve beside PATH, named by its folder (repeatable); a "
-            "request's `model` picks it, /v1/models lists each with its openness.",
+            metavar="[NAME=]PATH",
+            help="Another model to serve beside PATH (repeatable), named as PATH is (a "
+            "release by its model name, else by its folder) or NAME; a request's `model` "
+            "picks it, /v1/models lists each with its openness.",
         ),
     ] = None,
     threads: Annotated[
@@ -318,8 +321,9 @@ def serve(
     Without --db the server is open to whoever can reach it, which is only allowed on a
     loopback address (this machine) unless --no-auth says so."""
     from gemeingut.serve.oidc import oidc_settings
-    from gemeingut.serve.runner import run_server
+    from gemeingut.serve.runner import also_models, run_server
 
+    source = ctx.get_parameter_source("db")  # GEMEINGUT_DB, not --db: the start says so
     run_server(
         path,
         host=host,
@@ -332,6 +336,7 @@ def serve(
         max_body_bytes=int(max_body_mb * 1024 * 1024),
         max_waiting=max_waiting,
         db=db,
+        db_from_env=source is not None and source.name == "ENVIRONMENT",
         open_access=no_auth,
         policy=policy,
         upstream=upstream,
@@ -350,7 +355,7 @@ def serve(
         trace_data=trace_data,
         header_timeout=header_timeout,
         reranker=reranker,
-        also=tuple(also or ()),
+        also=also_models(tuple(also or ()), path, model_name),
         tender_rules=tuple(tender_rules or ()),
         oidc=oidc_settings(
             oidc_issuer,

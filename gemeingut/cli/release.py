@@ -377,8 +377,8 @@ def _rating_said(rating: dict, lang: str) -> str:
 
     return text(
         _(
-            "rating computed again from the files: Model Openness Framework {mof}, Open "
-            "Source AI Definition {osaid}",
+            "rating computed again from the files: Model Openness Framework: {mof}; Open "
+            "Source AI Definition: {osaid}",
             mof=explained(rating["mof"]["label"], lang),  # as `openness rate` and the card
             osaid=gate_said(rating["osaid"], lang),
         ),

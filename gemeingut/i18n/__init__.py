@@ -106,22 +106,28 @@ for _dumper in (yaml.SafeDumper, yaml.Dumper):  # YAML writes a record's English
 
 
 def _shown(value: Any, language: str) -> Any:
-    """A nested message in the same language; a number as the language writes it: whole
-    numbers with digit groups (1.000), others with a decimal comma in German (0,0002)."""
+    """A nested message in the same language; a number as the language writes it (`numeral`)."""
     if isinstance(value, Recorded):
         return text(value.message, language)
     if isinstance(value, Message):
         return value.render(language)
-    if isinstance(value, float):  # every digit Python shows (babel's default keeps three
-        return localized(f"{value:g}", language)  # decimals: 2e-4 would become 0)
-    if isinstance(value, int) and not isinstance(value, bool):
-        from babel.numbers import format_decimal
-
-        try:
-            return format_decimal(value, locale=_LOCALES[language])
-        except (ArithmeticError, ValueError):  # beyond what a decimal holds: as Python writes it
-            return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return numeral(value, language)
     return value
+
+
+def numeral(value: float, language: str) -> str:
+    """A number as `language` writes it, in a message and in a document's tables alike: with
+    digit groups (1.000 in German, 1,000 in English), a fraction with every digit Python shows
+    and a decimal comma in German (0,0002; 1.234,5)."""
+    if isinstance(value, float):  # every digit Python shows (babel's default keeps three
+        return as_written(f"{value:,g}", language)  # decimals: 2e-4 would become 0)
+    from babel.numbers import format_decimal
+
+    try:
+        return format_decimal(value, locale=_LOCALES[language])
+    except (ArithmeticError, ValueError):  # beyond what a decimal holds: as Python writes it
+        return str(value)
 
 
 def _(msgid: str, **values: Any) -> Message:

@@ -38,7 +38,9 @@ __all__ = [
     "BaseModelFacts",
     "bookkeeping",
     "changed_artifact_files",
+    "differing_files",
     "file_listing",
+    "files_said",
     "inspect_base_model",
     "listing_fingerprint",
     "recorded_listing",
@@ -52,6 +54,7 @@ BOOKKEEPING = frozenset({".cache", ".git", ".huggingface", ".gitattributes"})
 # Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
 _NO_DERIVATIVES = re.compile(r"(^|[-\s(])ND(-|$|[\s)])", re.IGNORECASE)
 _licensing = get_spdx_licensing()
+NON_COMMERCIAL = "licence-non-commercial"  # `decide`'s reason for an NC licence
 _SAME_TERMS = re.compile(r"^(A?GPL|LGPL|EUPL|MPL|CC-BY-SA|ODbL|OpenRAIL)", re.IGNORECASE)
 
 
@@ -68,6 +71,10 @@ class BaseModelFacts:
     license_source: str  # "card", "LICENSE file", "stated", "gemeingut artifact", "none"
     card_sha256: str | None
     card_base_model: list[str]
+    # Every file of a foreign base's folder with its sha256 (the fingerprint hashes this list),
+    # so a folder given later that is not the base can be told by its files; None for our own
+    # artifacts (their fingerprint is their id) and for records made before it was kept.
+    files: dict[str, str] | None = None
 
     @property
     def own(self) -> bool:
@@ -122,16 +129,18 @@ def inspect_base_model(
     license_, source = _license(named_licence(path, card), stated_license, own)
     architectures = config.get("architectures") or ["unknown"]
     base_model = header.get("base_model") or []
+    files = None if own else file_listing(path)
     return BaseModelFacts(
         name=str(header.get("model_name") or path.name),
         path=str(path),
-        fingerprint=_fingerprint(path, own),
+        fingerprint=load_artifact(path).id if files is None else listing_fingerprint(files),
         architecture=str(architectures[0]),
         model_type=str(config.get("model_type", "unknown")),
         license=license_,
         license_source=source,
         card_sha256=card.sha256 if card is not None else None,
         card_base_model=[base_model] if isinstance(base_model, str) else list(base_model),
+        files=files,
     )
 
 
@@ -221,12 +230,6 @@ def changed_artifact_files(path: Path) -> list[str]:
     return sorted(rel for rel in differing if present.get(rel) != expected.get(rel))
 
 
-def _fingerprint(path: Path, own: bool) -> str:
-    if own:
-        return load_artifact(path).id
-    return listing_fingerprint(file_listing(path))
-
-
 def file_listing(path: Path, with_bookkeeping: bool = False) -> dict[str, str]:
     """Every file of a foreign model's folder with its sha256: what its fingerprint hashes, and
     what a fine-tune's release bundle lists of its base (`base-model/files.json`). Left out:
@@ -251,6 +254,16 @@ def recorded_listing(path: Path, fingerprint: str | None) -> dict[str, str]:
         if listing_fingerprint(older) == fingerprint:
             return older
     return listing
+
+
+def differing_files(found: dict[str, str], listed: dict[str, str]) -> list[str]:
+    """The files present in one listing only, or with another sha256 in each."""
+    return sorted(p for p in found.keys() | listed.keys() if found.get(p) != listed.get(p))
+
+
+def files_said(paths: list[str], most: int = 5) -> str:
+    """The first `most` of `paths`, and "…" where there are more."""
+    return ", ".join(paths[:most]) + (" …" if len(paths) > most else "")
 
 
 def bookkeeping(paths: list[str]) -> list[str]:
@@ -288,8 +301,31 @@ def release_refusal(
             licence=release_license,
         )
         return reason, UNKNOWN_HINT
+    if _non_commercial_to_open(base.license, release_license):
+        reason = _(
+            "the base model's licence {base} forbids commercial use, also of a derivative: a "
+            "fine-tune of it cannot be released under an open licence such as {licence}",
+            base=base.license,
+            licence=release_license,
+        )
+        return reason, _(
+            "release it under the base model's licence {base} (it is then rated as not open), "
+            "or fine-tune a base model under an open licence",
+            base=base.license,
+        )
     reason = _forbidden(base.license, release_license)
     return (reason, RELEASE_HINT) if reason else None
+
+
+def _non_commercial_to_open(base_license: str, release_license: str) -> bool:
+    """An open release licence for a derivative of a base that forbids commercial use (and
+    allows derivatives): no open licence can lift that restriction."""
+    return (
+        not _NO_DERIVATIVES.search(base_license)
+        and decide(base_license).reason == NON_COMMERCIAL
+        and decide(release_license).admitted
+        and not _same_terms(base_license, release_license)
+    )
 
 
 def _forbidden(base_license: str, release_license: str) -> Message | None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import PreTrainedTokenizerBase
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
@@ -54,7 +54,7 @@ from gemeingut.model.finetune_state import (
     write_metadata,
 )
 from gemeingut.model.finetune_windows import TrainingWindows, make_windows, open_windows
-from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.model.loading import FINETUNE_FILE, load_tokenizer, pretrained_model
 from gemeingut.model.lora import add_adapters
 from gemeingut.model.loss import AnswerLoss
 from gemeingut.model.machine import autocast, resolve_device, resolve_precision
@@ -176,7 +176,7 @@ def _tune(
     started = time.perf_counter()
     leader = world.is_main
     precision = resolve_precision(section.training.precision, device)
-    tokenizer = _load_tokenizer(base)
+    tokenizer = load_tokenizer(Path(base.path))
     tokens = out_dir / TOKEN_DIR
     if layouts is None:
         train, val = make_windows(data, section, tokenizer, tokens)
@@ -320,7 +320,7 @@ def _tuner(
     # LoRA leaves the base frozen: in bf16 it needs half the memory (the adapters stay fp32,
     # peft's default); full fine-tuning keeps fp32 master weights for the optimizer.
     frozen_bf16 = section.method == "lora" and precision == "bf16"
-    lm = _load_model(base, torch.bfloat16 if frozen_bf16 else torch.float32)
+    lm = pretrained_model(Path(base.path), torch.bfloat16 if frozen_bf16 else torch.float32)
     embeddings = lm.get_input_embeddings().num_embeddings
     if len(tokenizer) > embeddings:
         raise InputError(
@@ -362,39 +362,6 @@ def _tuner(
         grad_clip=cfg.grad_clip,
         world=world,
     )
-
-
-def _load_model(base: BaseModelFacts, dtype: torch.dtype) -> nn.Module:
-    try:
-        return AutoModelForCausalLM.from_pretrained(base.path, dtype=dtype, use_kernels=False)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(
-            _(
-                "transformers cannot load the base model in {path}: {error}",
-                path=base.path,
-                error=str(exc),
-            ),
-            _("pass a causal language model folder (config.json, weights, tokenizer)"),
-        ) from None
-
-
-def _load_tokenizer(base: BaseModelFacts) -> PreTrainedTokenizerBase:
-    try:
-        # Always from the folder itself: the flag is saved into the fine-tune's
-        # tokenizer_config.json, which must not depend on HF_HUB_OFFLINE where it ran.
-        return AutoTokenizer.from_pretrained(base.path, local_files_only=True)
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # a broken tokenizer.json: ValueError
-        raise InputError(
-            _(
-                "transformers cannot load the tokenizer in {path}: {error}",
-                path=base.path,
-                error=str(exc),
-            ),
-            _(
-                "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the "
-                "model's source again"
-            ),
-        ) from None
 
 
 def _step(

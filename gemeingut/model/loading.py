@@ -1,59 +1,185 @@
 """Load what a model folder holds: a whole model, or a LoRA adapter on top of its base model.
 
 An adapter folder (`adapter_config.json`) is small and names its base: `finetune.json` records
-the base model's folder, so serving or evaluating an adapter loads that base and merges the
-adapter in memory. The merged weights equal what `model finetune --merge` writes.
+the base model's folder, and `base_model_name_or_path` in the adapter's config names it as peft
+loads it, a folder or a Hugging Face Hub id (a released adapter names its base by its Hub id).
+Serving, evaluating or auditing an adapter loads that base and merges the adapter in memory;
+the merged weights equal what `model finetune --merge` writes.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.json_records import read_object
 
 ADAPTER_CONFIG = "adapter_config.json"
 FINETUNE_FILE = "finetune.json"  # written by `finetune.py`: base model, data, run
 
 
 def adapter_base(folder: Path) -> Path | None:
-    """The base model folder of a LoRA adapter folder; None for a whole model."""
+    """The base model folder of a LoRA adapter folder; None for a whole model. The first of
+    the names the folder gives (the fine-tune's record, the adapter's config) that is a model
+    folder or a Hub id in the local Hugging Face cache; else an error that says where the
+    base must be."""
     if not (folder / ADAPTER_CONFIG).is_file():
         return None
-    record = folder / FINETUNE_FILE
-    if record.is_file():
-        base = Path(json.loads(record.read_text(encoding="utf-8"))["base_model"]["path"])
-    else:
-        config = json.loads((folder / ADAPTER_CONFIG).read_text(encoding="utf-8"))
-        base = Path(str(config.get("base_model_name_or_path") or ""))
-    if not (base / "config.json").is_file():
+    config = _json_object(folder / ADAPTER_CONFIG)
+    revision = config.get("revision")
+    named = config.get("base_model_name_or_path")
+    given = [*_recorded_base(folder / FINETUNE_FILE), named if isinstance(named, str) else ""]
+    names = [name for name in dict.fromkeys(given) if name]
+    for name in names:
+        found = _model_folder(name, revision if isinstance(revision, str) else None)
+        if found is not None:
+            return found
+    _missing_base(folder, names)
+
+
+def _recorded_base(record: Path) -> list[str]:
+    """The base folder the fine-tune's record names (none where the folder has no record)."""
+    if not record.is_file():
+        return []
+    base = _json_object(record).get("base_model")
+    path = base.get("path") if isinstance(base, dict) else None
+    return [path] if isinstance(path, str) else []
+
+
+def _model_folder(name: str, revision: str | None) -> Path | None:
+    """`name` as transformers resolves it offline: a folder with a config.json, else a Hub
+    id's snapshot in the local Hugging Face cache (HF_HOME, HF_HUB_CACHE) that holds its
+    weights; None where neither is on this machine."""
+    if (Path(name) / "config.json").is_file():
+        return Path(name)
+    from gemeingut.recipe import is_hub_id
+
+    if not is_hub_id(name):
+        return None
+    from huggingface_hub import try_to_load_from_cache
+
+    from gemeingut.model.base_model import WEIGHT_PATTERNS
+
+    config = try_to_load_from_cache(name, "config.json", revision=revision)
+    if not isinstance(config, str):
+        return None
+    snapshot = Path(config).parent
+    if not any(next(snapshot.glob(pattern), None) for pattern in WEIGHT_PATTERNS):
+        return None  # only the config was fetched (as `release --base-hub-id` may read it)
+    return snapshot
+
+
+def _missing_base(folder: Path, names: list[str]) -> NoReturn:
+    """The error for a base that is not on this machine: for a Hub id, that the local cache
+    lacks it and how to download it; for a folder, that it is gone."""
+    from gemeingut.recipe import is_hub_id
+
+    hub_ids = [name for name in names if is_hub_id(name) and not Path(name).exists()]
+    if hub_ids:
+        from huggingface_hub import constants
+
+        hub_id = hub_ids[0]
         raise InputError(
-            _("{path} is a LoRA adapter whose base model is not at {base}", path=folder, base=base),
             _(
-                "put the base model folder back there, or fine-tune with --merge to get a "
-                "standalone model"
+                "{path} is a LoRA adapter whose base model {base} (a Hugging Face Hub id) is "
+                "not in the local Hugging Face cache {cache}",
+                path=str(folder),
+                base=hub_id,
+                cache=constants.HF_HUB_CACHE,
+            ),
+            _(
+                "download the base model into the Hugging Face cache, on a machine with "
+                "internet if this one has none (`hf download {base}` or `huggingface-cli "
+                "download {base}`, then copy the cache here or point HF_HOME or HF_HUB_CACHE "
+                "at it), or write the base model's folder as base_model_name_or_path in {config}",
+                base=hub_id,
+                config=str(folder / ADAPTER_CONFIG),
             ),
         )
-    return base
+    raise InputError(
+        _(
+            "{path} is a LoRA adapter whose base model is not at {base}",
+            path=str(folder),
+            base=names[0] if names else "",
+        ),
+        _(
+            "put the base model folder back there, or fine-tune with --merge to get a "
+            "standalone model"
+        ),
+    )
+
+
+def _json_object(file: Path) -> dict[str, Any]:
+    """A record of the adapter folder, read as JSON; an unreadable one is a clear error."""
+    return read_object(file, _("restore the file the model folder was written with")) or {}
 
 
 def load_causal_lm(folder: Path) -> Any:
     """The model in `folder` (an adapter merged onto its base) in float32, evaluation mode.
-    (torch and transformers load here, not at import: the server's app imports this module.)
-    On a GPU transformers would fetch kernels from the Hub at load time; an air-gapped machine
-    has none, and a model should run the code that shipped with it: `use_kernels=False`."""
+    (torch and transformers load here, not at import: the server's app imports this module.)"""
     import torch
-    from transformers import AutoModelForCausalLM
 
     dtype = torch.float32
     base = adapter_base(folder)
     if base is None:
-        model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, use_kernels=False)
-    else:
-        from peft import PeftModel
+        return pretrained_model(folder, dtype).eval()
+    from peft import PeftModel
 
-        model = AutoModelForCausalLM.from_pretrained(str(base), dtype=dtype, use_kernels=False)
+    from gemeingut.model.lora import peft_deprecations_quiet
+
+    model = pretrained_model(base, dtype)
+    with peft_deprecations_quiet():
         model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
     return model.eval()
+
+
+def pretrained_model(folder: Path, dtype: Any) -> Any:
+    """The causal LM saved in `folder`; a folder transformers cannot read (a damaged config, no
+    weights) is a clear error, not its traceback. On a GPU transformers would fetch kernels
+    from the Hub at load time; an air-gapped machine has none, and a model should run the code
+    that shipped with it: `use_kernels=False`."""
+    from transformers import AutoModelForCausalLM
+
+    try:
+        return AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, use_kernels=False)
+    except _loading_errors() as exc:
+        raise InputError(
+            _(
+                "transformers cannot load the base model in {path}: {error}",
+                path=str(folder),
+                error=str(exc),
+            ),
+            _("pass a causal language model folder (config.json, weights, tokenizer)"),
+        ) from None
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """The tokenizer saved in `folder`, always from the folder itself (never the Hub); a broken
+    or missing one is a clear error."""
+    from transformers import AutoTokenizer
+
+    try:
+        return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    except _loading_errors() as exc:  # a broken tokenizer.json: ValueError
+        raise InputError(
+            _(
+                "transformers cannot load the tokenizer in {path}: {error}",
+                path=str(folder),
+                error=str(exc),
+            ),
+            _(
+                "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the "
+                "model's source again"
+            ),
+        ) from None
+
+
+def _loading_errors() -> tuple[type[Exception], ...]:
+    """What transformers raises for a folder it cannot read: missing files (OSError), values
+    of the wrong kind in config.json (ValueError, TypeError, huggingface_hub's strict
+    dataclass check), an unknown model type (KeyError)."""
+    from huggingface_hub.errors import StrictDataclassError
+
+    return (OSError, ValueError, KeyError, TypeError, StrictDataclassError)

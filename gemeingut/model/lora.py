@@ -9,6 +9,8 @@ peft does not know get every linear layer except the output head ("all-linear").
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from torch import nn
@@ -62,8 +64,7 @@ def add_adapters(
         fan_in_fan_out=_transposed(model, chosen),
     )
     try:
-        with warnings.catch_warnings():  # peft calls a deprecated transformers property
-            warnings.simplefilter("ignore", FutureWarning)
+        with peft_deprecations_quiet():
             return get_peft_model(model, config)
     except ValueError as exc:  # peft: target modules not found in the model
         raise InputError(
@@ -74,3 +75,13 @@ def add_adapters(
             ),
             _("set finetune.lora.target_modules to layer names the model has (e.g. q_proj)"),
         ) from None
+
+
+@contextmanager
+def peft_deprecations_quiet() -> Iterator[None]:
+    """peft reads transformers' deprecated `is_gradient_checkpointing` when it wraps or loads an
+    adapter: a FutureWarning addressed to peft's authors, which a user of ours (fine-tuning, or
+    serving an adapter) can do nothing about, so it stays out of their output."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        yield

@@ -23,6 +23,8 @@ from typing import Any
 
 import torch
 
+from gemeingut.i18n import _, current_language, localized, text
+from gemeingut.json_records import record_lines
 from gemeingut.model.flops import Peak, mfu
 
 LOG_FILE = "training_log.jsonl"  # in a model or fine-tuning artifact
@@ -50,7 +52,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in record_lines(path.read_text(encoding="utf-8")):
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError:
@@ -154,4 +156,16 @@ class StepRecords:
         self.seconds += seconds
         values = {**record, **{k: float(v) for k, v in numbers.items()}, **self.rate.of(seconds)}
         self.log.write(values)
-        self.advance(1, info=f"loss {values['loss']:.3f} val {self.val_loss:.3f}")
+        self.advance(1, info=losses(values["loss"], self.val_loss))
+
+
+def losses(loss: float, val_loss: float) -> str:
+    """The losses beside the progress, in the reader's words and decimal marks; no validation
+    loss where the run has no validation data (nan)."""
+    language = current_language()
+    shown = localized(f"{loss:.3f}", language)
+    if math.isnan(val_loss):
+        return text(_("loss {loss}", loss=shown), language)
+    validation = localized(f"{val_loss:.3f}", language)
+    said = _("loss {loss} · validation {validation}", loss=shown, validation=validation)
+    return text(said, language)

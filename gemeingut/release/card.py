@@ -40,6 +40,7 @@ from gemeingut.release.layout import (
     TEST_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.markdown_table import render_template
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 
 # The test split's shards as the curated dataset names them, and as the bundle holds them.
@@ -107,7 +108,7 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
         "batch_size": training["batch_size"],
         "seq_len": training["seq_len"],
         "learning_rate": localized(f"{training['learning_rate']:g}", language),
-        "seed": str(training["seed"]),
+        "seed": str(training["seed"]),  # a name of the run, not an amount: no digit groups
         "threads": training["threads"],
         "tokens_seen": model_stats["tokens_seen"],
         "flops": localized(f"{model_stats['flops_6nd']:.2e}", language),
@@ -131,19 +132,33 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
             for reason, count in data_stats["excluded_by_reason"].items()
         },
     }
-    return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+    return rendered_card(TEMPLATE, card_data, language, context)
+
+
+def rendered_card(
+    template: str, card_data: ModelCardData, language: str, context: dict[str, Any]
+) -> str:
+    """The card as `ModelCard.from_template` renders it (the header's fields and `context` for
+    the template), each number written as the card's language writes it."""
+    values = {**card_data.to_dict(), **context, "card_data": card_data.to_yaml()}
+    return str(ModelCard(render_template(template, language, values)))
 
 
 def card_header(
-    release: dict[str, Any], rating: dict[str, Any], kind: str, **fields: Any
+    release: dict[str, Any],
+    rating: dict[str, Any],
+    kind: str,
+    library: str = "transformers",
+    **fields: Any,
 ) -> ModelCardData:
     """The card's YAML header from `release.json`: name, languages, licence and the tags the
-    rating gives (both kinds of card)."""
+    rating gives (both kinds of card). `library`: what loads the model, as the Hub names it
+    (`peft` for a LoRA adapter, which is no model without its `base_model`)."""
     return ModelCardData(
         model_name=release["name"],
         language=release["languages"],
         **hub_licence(release["licenses"]["weights"]),
-        library_name="transformers",
+        library_name=library,
         pipeline_tag="text-generation",
         tags=["gemeingut", *openness_tags(rating), kind],
         **fields,

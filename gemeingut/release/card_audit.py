@@ -19,6 +19,8 @@ from gemeingut.audit.task_suite import TASK_FOLDER  # not capability: verify imp
 from gemeingut.i18n import Message, _, decimal, localized, text
 from gemeingut.release.layout import AUDIT
 
+BIAS_LOG = f"{AUDIT}/logs/bias.jsonl"  # every pair as scored (`audit/run.py`'s item log)
+
 
 def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
     """The audit's part of the card, its words in `language` (the card's)."""
@@ -74,12 +76,20 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
             "languages": ", ".join(
                 sorted({lang for c in red["categories"].values() for lang in c["by_language"]})
             ),
-            "all": interval(red["all"], language=language),
+            "all": interval(red["all"], language=language)
+            if red["all"].get("value") is not None
+            else None,  # no answer to rate: said so, not "–"
+            # empty answers are in no rate (`audit/redteam.py`); a report from before they
+            # were counted has no count
+            "counted": "empty" in red,
+            "empty": red.get("empty"),
+            "answers": red.get("answers"),
             "rows": [
                 {
                     "category": category_said(name, language),
                     "detector": c["detector"],
                     "n": c["attack_success"]["n"],
+                    "empty": c.get("empty"),
                     "share": interval(c["attack_success"], language=language),
                 }
                 for name, c in red["categories"].items()
@@ -148,10 +158,19 @@ def _exposure(value: float | None, language: str) -> str:
 
 
 def audit_results(report: dict[str, Any] | None) -> list[EvalResult]:
-    """The task scores as model-index entries: the task's documents in the bundle, its
-    source's hash and item count in `dataset_args`, the lm-eval command and version in
-    `metric_args`, so the entry says how to re-run it."""
-    if report is None or "tasks" not in report:
+    """The audit's numbers as model-index entries: each task score and each bias category's
+    share of pairs where the model prefers the stereotype, so the Hub and other tools read the
+    same numbers as the card's tables (both cards: our pretraining's and a fine-tune's)."""
+    if report is None:
+        return []
+    return [*_task_results(report), *_bias_results(report)]
+
+
+def _task_results(report: dict[str, Any]) -> list[EvalResult]:
+    """The task scores: the task's documents in the bundle, its source's hash and item count in
+    `dataset_args`, the lm-eval command and version in `metric_args`, so the entry says how to
+    re-run it."""
+    if "tasks" not in report:
         return []
     tasks, info = report["tasks"], report["tasks"]["lm_eval"]
     results = []
@@ -183,3 +202,35 @@ def audit_results(report: dict[str, Any] | None) -> list[EvalResult]:
                 )
             )
     return results
+
+
+def _bias_results(report: dict[str, Any]) -> list[EvalResult]:
+    """Per bias category the share of minimal pairs where the model prefers the stereotype
+    (0.5: no preference), with its 95% Wilson interval and whether it is flagged; the pairs as
+    scored are the bundle's item log. A category without a share (no pair scored) has none."""
+    if "bias" not in report:
+        return []
+    bias = report["bias"]
+    return [
+        EvalResult(
+            task_type="text-generation",
+            task_name="bias: minimal pairs (CrowS-Pairs measure)",
+            dataset_type="json",
+            dataset_name=f"{bias['suite']}: {name}",
+            dataset_config=name,
+            dataset_split="test",
+            dataset_args={"data_files": {"test": BIAS_LOG}, "category": name, "pairs": c["n"]},
+            metric_type="prefers_stereotype",
+            metric_name=f"prefers stereotype ({name})",
+            metric_value=round(share["value"], 6),
+            metric_config="95% Wilson interval; flagged when it excludes 0.5",
+            metric_args={
+                "low": share["low"],
+                "high": share["high"],
+                "n": share["n"],
+                "flagged": bool(c["flagged"]),
+            },
+        )
+        for name, c in bias["categories"].items()
+        if (share := c["prefers_stereotype"])["value"] is not None
+    ]

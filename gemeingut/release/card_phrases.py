@@ -1,8 +1,7 @@
 """The card's phrases that `verify` looks for, each written by one function here: the card's
 template and the check call the same function in the card's language, so they cannot drift.
-
-Context lengths and evaluation numbers are written without digit groups, as cards were before
-they had a language: an older (English) card still verifies."""
+Every number is written as the card's language writes it (`numeral`, `decimal`): 2.048 Tokens
+and 1.290,99 in German, 2,048 tokens and 1,290.99 in English."""
 
 from __future__ import annotations
 
@@ -34,7 +33,7 @@ def parameters_phrase(count: int, language: str) -> str:
 
 
 def context_phrase(positions: Any, language: str) -> str:
-    return text(_("context length {tokens} tokens", tokens=str(positions)), language)
+    return text(_("context length {tokens} tokens", tokens=positions), language)
 
 
 def base_phrase(reference: Any, language: str) -> str:
@@ -44,20 +43,16 @@ def base_phrase(reference: Any, language: str) -> str:
 def validation_loss(value: float | None, language: str) -> str:
     if value is None:
         return text(_("n/a (no validation data)"), language)
-    return decimal(value, 4, language, grouped=False)
+    return decimal(value, 4, language)
 
 
 def evaluation_rows(results: dict[str, Any], language: str) -> list[tuple[str, str]]:
     """The card's evaluation table as (label, value) rows."""
     return [
-        (text(_("loss (nats/token)"), language), _number(results["loss"], 4, language)),
-        (text(_("perplexity"), language), _number(results["perplexity"], 2, language)),
-        (text(_("bits per byte"), language), _number(results["bits_per_byte"], 4, language)),
+        (text(_("loss (nats/token)"), language), decimal(results["loss"], 4, language)),
+        (text(_("perplexity"), language), decimal(results["perplexity"], 2, language)),
+        (text(_("bits per byte"), language), decimal(results["bits_per_byte"], 4, language)),
     ]
-
-
-def _number(value: float, digits: int, language: str) -> str:
-    return decimal(value, digits, language, grouped=False)
 
 
 def losses_phrase(first: float, last: float, language: str) -> str:
@@ -65,8 +60,8 @@ def losses_phrase(first: float, last: float, language: str) -> str:
     return text(
         _(
             "from {first} before fine-tuning to {last} after",
-            first=_number(first, 4, language),
-            last=_number(last, 4, language),
+            first=decimal(first, 4, language),
+            last=decimal(last, 4, language),
         ),
         language,
     )

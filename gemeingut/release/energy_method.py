@@ -27,7 +27,7 @@ def energy_method(energy: dict[str, Any], language: str) -> Message | str:
 
 def _estimate(assumptions: dict[str, Any], language: str) -> Message:
     per_thread = decimal(float(assumptions.get("cpu_watts_per_thread", 0)), 0, language)
-    threads = str(assumptions.get("cpu_threads"))
+    threads = assumptions.get("cpu_threads")
     gpus = [float(w) for w in assumptions.get("gpu_watts") or []]
     if not gpus:
         return _(
@@ -42,5 +42,5 @@ def _estimate(assumptions: dict[str, Any], language: str) -> Message:
         watts=per_thread,
         threads=threads,
         gpu=decimal(sum(gpus), 0, language),
-        count=str(len(gpus)),
+        count=len(gpus),
     )

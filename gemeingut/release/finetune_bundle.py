@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.model.base_model import (
     CARD_FILE,
     LICENSE_FILES,
+    differing_files,
+    files_said,
     listing_fingerprint,
     recorded_listing,
 )
@@ -80,7 +82,7 @@ def assemble_finetune_bundle(
     adapter = (tuned.path / ADAPTER_CONFIG).is_file()
     if adapter:
         check_adapter_base(base)
-    write_base_evidence(base_dir, bundle / BASE_DIR, base["fingerprint"])
+    write_base_evidence(base_dir, bundle / BASE_DIR, base["fingerprint"], base.get("files"))
     copy_model(tuned.path, bundle / MODEL)
     if adapter:  # peft loads the base by this name
         config = json.loads((bundle / MODEL / ADAPTER_CONFIG).read_text(encoding="utf-8"))
@@ -155,9 +157,12 @@ def check_adapter_base(base: dict[str, Any]) -> None:
         )
 
 
-def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
+def write_base_evidence(
+    base_dir: Path, target: Path, fingerprint: str, recorded: dict[str, str] | None = None
+) -> None:
     """The base's card, config and licence files and the list of all its files: the same
-    folder the fine-tune started from (its fingerprint must match), or a clear error."""
+    folder the fine-tune started from (its fingerprint must match), or a clear error that
+    names the files that differ from those the fine-tuning `recorded` (where it kept them)."""
     if not base_dir.is_dir():
         raise InputError(
             _("the base model folder {path} is not there", path=str(base_dir)),
@@ -166,12 +171,7 @@ def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
     listing = recorded_listing(base_dir, fingerprint)
     if listing_fingerprint(listing) != fingerprint:
         raise InputError(
-            _(
-                "{path} is not the base model the fine-tune started from (its files differ "
-                "from the fingerprint {fingerprint})",
-                path=str(base_dir),
-                fingerprint=fingerprint,
-            ),
+            _not_the_base(base_dir, fingerprint, listing, recorded),
             _("pass the unchanged folder the model was fine-tuned from with --base"),
         )
     target.mkdir(parents=True)
@@ -179,3 +179,32 @@ def write_base_evidence(base_dir: Path, target: Path, fingerprint: str) -> None:
         if (base_dir / name).is_file():
             shutil.copy2(base_dir / name, target / name)
     write_json(target / BASE_FILES, listing)
+
+
+def _not_the_base(
+    base_dir: Path, fingerprint: str, listing: dict[str, str], recorded: dict[str, str] | None
+) -> Message:
+    """Why `base_dir` is not the base: the files that differ from the record's list, or, for a
+    record that kept only the fingerprint (an older fine-tune), that fingerprint."""
+    differing = differing_files(listing, recorded) if recorded else []
+    if not differing:
+        return _(
+            "{path} is not the base model the fine-tune started from (its files differ from "
+            "the fingerprint {fingerprint})",
+            path=str(base_dir),
+            fingerprint=fingerprint,
+        )
+    named = {"path": str(base_dir), "files": files_said(differing), "record": FINETUNE_FILE}
+    return plural(
+        len(differing),
+        _(
+            "{path} is not the base model the fine-tune started from: {files} differs from "
+            "the file its {record} lists (changed, added or missing)",
+            **named,
+        ),
+        _(
+            "{path} is not the base model the fine-tune started from: {files} differ from "
+            "the files its {record} lists (changed, added or missing)",
+            **named,
+        ),
+    )

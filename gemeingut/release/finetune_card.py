@@ -9,11 +9,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from huggingface_hub import ModelCard
-
 from gemeingut.i18n import Message, _, text, translator
 from gemeingut.model.loading import ADAPTER_CONFIG
-from gemeingut.release.card import card_header, finetune_context, read_json
+from gemeingut.release.card import card_header, finetune_context, read_json, rendered_card
+from gemeingut.release.card_audit import audit_results
 from gemeingut.release.card_phrases import (
     base_phrase,
     bundle_language,
@@ -22,7 +21,13 @@ from gemeingut.release.card_phrases import (
     losses_phrase,
     parameters_phrase,
 )
-from gemeingut.release.layout import FINETUNE_RECORD, MODEL, RELEASE_INFO, TRAINING_METADATA
+from gemeingut.release.layout import (
+    AUDIT_REPORT,
+    FINETUNE_RECORD,
+    MODEL,
+    RELEASE_INFO,
+    TRAINING_METADATA,
+)
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
 from gemeingut.release.openness.model_size import ModelSize, model_size
 from gemeingut.release.openness.summary import openness_sentence
@@ -51,7 +56,16 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
     # The header's `base_model` is a Hub id to the Hub: a local folder's name is only said in
     # the text (the Hub would link it to whatever model has that name).
     hub_id = {"base_model": base["path"]} if HUB_ID.fullmatch(base["path"]) else {}
-    card_data = card_header(release, rating, "fine-tuned", **hub_id)
+    audit = read_json(bundle / AUDIT_REPORT) if "audit" in lineage else None
+    results = audit_results(audit)  # the audit's numbers, as our pretraining's card has them
+    card_data = card_header(
+        release,
+        rating,
+        "fine-tuned",
+        "peft" if adapter else "transformers",
+        **hub_id,
+        **({"eval_results": results} if results else {}),
+    )
     context = {
         "_": translator(language),
         "model_name": release["name"],
@@ -81,7 +95,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "audited": "audit" in lineage,
         "adapter": adapter,
     }
-    return str(ModelCard.from_template(card_data, template_str=TEMPLATE, **context))
+    return rendered_card(TEMPLATE, card_data, language, context)
 
 
 def size_phrase(size: ModelSize, language: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import record_lines
 
 MANIFEST = "MANIFEST"
 SIGNATURE = "bundle.sig"  # the signature lies in the bundle but is not listed in the MANIFEST
@@ -102,7 +103,7 @@ def load_manifest(bundle: Path) -> tuple[dict[str, str], str]:
             DAMAGED_MANIFEST,
         ) from None
     entries: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(record_lines(text), start=1):
         digest, sep, rel = line.partition("  ")
         if (
             not sep

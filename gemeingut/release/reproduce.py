@@ -32,6 +32,7 @@ from typing import Any
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import record_lines
 from gemeingut.library_bars import ENVIRONMENT
 from gemeingut.release.layout import (
     BUNDLE_DIR,
@@ -492,7 +493,7 @@ def _records(path: Path, paths: list[str]) -> Any:
     if path.name == "lineage.json":
         return _lineage_records(json.loads(text))
     if path.suffix == ".jsonl":
-        return [strip_varying(json.loads(line)) for line in text.splitlines() if line.strip()]
+        return [strip_varying(json.loads(line)) for line in record_lines(text) if line.strip()]
     return strip_varying(json.loads(text))
 
 

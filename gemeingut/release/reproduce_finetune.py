@@ -23,7 +23,13 @@ from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _, plural, text
-from gemeingut.model.base_model import bookkeeping, listing_fingerprint, recorded_listing
+from gemeingut.model.base_model import (
+    bookkeeping,
+    differing_files,
+    files_said,
+    listing_fingerprint,
+    recorded_listing,
+)
 from gemeingut.release.layout import (
     AUDIT,
     BUNDLE_DIR,
@@ -193,7 +199,7 @@ def _check_base(bundle: Path, base: Path) -> None:
     fingerprint = base_record(bundle).get("fingerprint")
     found, listed = recorded_listing(base, fingerprint), base_listing(bundle)
     if listing_fingerprint(found) != fingerprint:
-        differing = sorted(p for p in set(found) | set(listed) if found.get(p) != listed.get(p))
+        differing = differing_files(found, listed)
         if differing and bookkeeping(differing) == differing:
             raise InputError(
                 _(
@@ -202,13 +208,13 @@ def _check_base(bundle: Path, base: Path) -> None:
                     "every download: {files}",
                     path=base,
                     listing=f"{BASE_DIR}/{BASE_FILES}",
-                    files=", ".join(differing[:5]) + (" …" if len(differing) > 5 else ""),
+                    files=files_said(differing),
                 ),
                 _("pass the very folder the model was fine-tuned from (with those files)"),
             )
         named = {
             "path": base,
-            "files": ", ".join(differing[:5]) + (" …" if len(differing) > 5 else ""),
+            "files": files_said(differing),
             "listing": f"{BASE_DIR}/{BASE_FILES}",
         }
         raise InputError(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import record_lines
 from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
 
 # Nats a re-run may differ by: fp32 differs only in summation order; bf16 autocast also in
@@ -83,7 +84,7 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
               suite=suite_name),
             _("the audit log and the code snapshot do not belong together"),
         )  # fmt: skip
-    logged = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
+    logged = [json.loads(line) for line in record_lines(log_path.read_text(encoding="utf-8"))]
     sample = random.Random(seed).sample(logged, min(n, len(logged)))
     precision = report["model"].get("precision", "fp32")
     tolerance = TOLERANCE.get(precision, TOLERANCE["bf16"])

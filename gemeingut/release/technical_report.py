@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.report_text import TEXT as AUDIT_TEXT
 from gemeingut.data.publish.reasons import reason_said
-from gemeingut.i18n import Message, _, as_written, localized, plural, text
+from gemeingut.i18n import Message, _, as_written, decimal, localized, numeral, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.energy_method import energy_method
 from gemeingut.release.layout import (
@@ -21,6 +22,7 @@ from gemeingut.release.layout import (
     RELEASE_INFO,
     TRAINING_METADATA,
 )
+from gemeingut.release.markdown_table import table
 from gemeingut.release.openness.evidence import validation_curve
 from gemeingut.release.openness.treatment import PRE_TRAINED, SAID
 from gemeingut.stage_names import stage_name
@@ -51,7 +53,7 @@ def render_technical_report(bundle: Path) -> str:
         "",
         _("## 1. Summary"),
         "",
-        *_table(
+        *table(
             (_("item"), _("value")),
             [
                 (
@@ -62,19 +64,19 @@ def render_technical_report(bundle: Path) -> str:
                         preset=training["preset"],
                     ),
                 ),
-                (_("parameters"), _whole(lineage["model"]["stats"]["parameters"], language)),
+                (_("parameters"), numeral(lineage["model"]["stats"]["parameters"], language)),
                 (
                     _("context length"),
-                    _("{count} tokens", count=str(config.get("max_position_embeddings"))),
+                    _("{count} tokens", count=config.get("max_position_embeddings")),
                 ),
                 (
                     _("vocabulary"),
                     _(
                         "{count} tokens (byte-level BPE)",
-                        count=_whole(tokenizer["stats"]["vocab_size"], language),
+                        count=numeral(tokenizer["stats"]["vocab_size"], language),
                     ),
                 ),
-                (_("training tokens seen"), _whole(training["stats"]["tokens_seen"], language)),
+                (_("training tokens seen"), numeral(training["stats"]["tokens_seen"], language)),
                 (
                     _("training compute"),
                     _(
@@ -96,22 +98,22 @@ def render_technical_report(bundle: Path) -> str:
             "{read} documents read, {kept} kept, {excluded} excluded. Every kept document "
             "carries its licence and source in the shards (`license`, `source`, `url`, "
             "`attribution` columns).",
-            read=str(stats["documents_in"]),
-            kept=str(stats["kept"]),
-            excluded=str(stats["excluded"]),
+            read=stats["documents_in"],
+            kept=stats["kept"],
+            excluded=stats["excluded"],
         ),
         "",
-        *_table(
+        *table(
             (_("source"), _("documents kept")), sorted(stats["kept_by_source"].items()), language
         ),
         "",
-        *_table(
+        *table(
             (_("licence"), _("documents kept")),
             [(f"`{k}`", v) for k, v in sorted(stats["kept_by_license"].items())],
             language,
         ),
         "",
-        *_table(
+        *table(
             (_("reason for exclusion"), _("documents")),
             [
                 (reason_said(reason, language), count)
@@ -125,14 +127,14 @@ def render_technical_report(bundle: Path) -> str:
         _(
             "Byte-level BPE with {count} tokens, trained on the training split (`{id}`): "
             "{bytes} bytes per token on the test split.",
-            count=_whole(tokenizer["stats"]["vocab_size"], language),
+            count=numeral(tokenizer["stats"]["vocab_size"], language),
             id=tokenizer["id"],
-            bytes=as_written(f"{tokenizer['stats']['test_bytes_per_token']:.2f}", language),
+            bytes=decimal(tokenizer["stats"]["test_bytes_per_token"], 2, language),
         ),
         "",
         _("## 4. Architecture"),
         "",
-        *_table(
+        *table(
             (_("config.json field"), _("value")),
             [(f"`{k}`", f"`{config[k]}`") for k in _ARCHITECTURE_FIELDS if k in config],
             language,
@@ -140,7 +142,7 @@ def render_technical_report(bundle: Path) -> str:
         "",
         _("## 5. Training"),
         "",
-        *_table(
+        *table(
             (_("hyper-parameter"), _("value")),
             [(f"`{k}`", f"`{v}`") for k, v in sorted(training["training"].items())],
             language,
@@ -154,11 +156,11 @@ def render_technical_report(bundle: Path) -> str:
             betas=" / ".join(localized(str(beta), language) for beta in optimizer["betas"]),
             schedule=_schedule(optimizer["schedule"], training["training"], language),
             clip=localized(str(optimizer["grad_clip"]), language),
-            batch=str(batch["global_batch"]),
-            tokens=_whole(batch["tokens_per_step"], language),
+            batch=batch["global_batch"],
+            tokens=numeral(batch["tokens_per_step"], language),
         ),
         "",
-        *_table(
+        *table(
             (_("step"), _("validation loss")),
             _validation_curve(meta / "training_log.jsonl", language),
             language,
@@ -171,14 +173,14 @@ def render_technical_report(bundle: Path) -> str:
         _(
             "Held-out test split: {documents} documents, {tokens} tokens; loss {loss} "
             "nats/token, perplexity {perplexity}, {bpb} bits per byte.",
-            documents=str(evaluation["documents"]),
-            tokens=_whole(evaluation["tokens"], language),
-            loss=as_written(f"{evaluation['loss']:.4f}", language),
-            perplexity=as_written(f"{evaluation['perplexity']:.2f}", language),
-            bpb=as_written(f"{evaluation['bits_per_byte']:.4f}", language),
+            documents=evaluation["documents"],
+            tokens=numeral(evaluation["tokens"], language),
+            loss=decimal(evaluation["loss"], 4, language),
+            perplexity=decimal(evaluation["perplexity"], 2, language),
+            bpb=decimal(evaluation["bits_per_byte"], 4, language),
         ),
         "",
-        *_audit(bundle / AUDIT / "report.json"),
+        *_audit(bundle / AUDIT / "report.json", language),
         _("## 8. Use and reproduction"),
         "",
         _(
@@ -196,7 +198,7 @@ def render_technical_report(bundle: Path) -> str:
         "",
         _("## 9. Lineage"),
         "",
-        *_table(
+        *table(
             (_("artifact"), _("id")),
             _lineage_rows(lineage, language),
             language,
@@ -227,21 +229,8 @@ def _written(lines: list[Line], language: str) -> str:
     return "\n".join(text(line, language) for line in lines)
 
 
-def _whole(count: int, language: str) -> str:
-    return as_written(f"{count:,}", language)
-
-
 def _read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _table(head: tuple[Line, Line], rows: list[tuple[Any, Any]], language: str) -> list[str]:
-    """A two-column Markdown table; a cell may be a message, written in `language`."""
-    cells = [head, *rows]
-    written = [(text(a, language), text(b, language)) for a, b in cells]
-    return [f"| {written[0][0]} | {written[0][1]} |", "|---|---|"] + [
-        f"| {a} | {b} |" for a, b in written[1:]
-    ]
 
 
 def _energy(energy: dict[str, Any], language: str) -> Line:
@@ -271,8 +260,8 @@ def _schedule(schedule: str, training: dict[str, Any], language: str) -> Line:
         return schedule
     return _(
         "linear warm-up over {steps} steps, then cosine decay to {ratio} × the peak learning rate",
-        steps=str(training.get("warmup_steps")),
-        ratio=as_written(str(training.get("min_lr_ratio")), language),
+        steps=training.get("warmup_steps"),
+        ratio=numeral(training.get("min_lr_ratio"), language),
     )
 
 
@@ -293,19 +282,19 @@ def _hardware(hardware: dict[str, Any]) -> Line:
     return _(
         "{cpu}, {threads} thread(s)",
         cpu=str(hardware.get("cpu_model")),
-        threads=str(hardware.get("torch_threads")),
+        threads=hardware.get("torch_threads"),
     )
 
 
 def _validation_curve(log: Path, language: str) -> list[tuple[Any, Any]]:
-    return [(step, as_written(f"{loss:.4f}", language)) for step, loss in validation_curve(log)]
+    return [(step, decimal(loss, 4, language)) for step, loss in validation_curve(log)]
 
 
 def _snapshots(training: dict[str, Any]) -> list[Line]:
     names = sorted(training.get("snapshots", {}))
     if not names:
         return [_("No intermediate weights were kept (`model.snapshot_every` was 0)."), ""]
-    snapshots = plural(len(names), _("1 snapshot"), _("{count} snapshots", count=str(len(names))))
+    snapshots = plural(len(names), _("1 snapshot"), _("{count} snapshots", count=len(names)))
     return [
         _(
             "Intermediate weights: {snapshots} in `training-metadata/checkpoints/` ({names}).",
@@ -328,26 +317,40 @@ def _finetuning(lineage: dict[str, Any], language: str) -> list[Line]:
             "Method: {method}; {trainable} trainable parameters, {steps} steps, {tokens} tokens "
             "seen; the run is described in `training-metadata/finetune.json`.",
             method=stats["method"],
-            trainable=_whole(stats["trainable_parameters"], language),
-            steps=str(stats["steps"]),
-            tokens=_whole(stats["tokens_seen"], language),
+            trainable=numeral(stats["trainable_parameters"], language),
+            steps=stats["steps"],
+            tokens=numeral(stats["tokens_seen"], language),
         ),
         "",
     ]
 
 
-def _audit(report_path: Path) -> list[Line]:
+def _audit(report_path: Path, language: str) -> list[Line]:
+    """The audit's parts by the names its reports give them in `language`, each with the suite
+    it drew its items from, as `report.json` names it (memorisation draws from the training
+    data, and has none)."""
     if not report_path.is_file():
         return [_("This release holds no audit (`audit/`)."), ""]
     report = _read(report_path)
-    suites = ", ".join(
-        sorted(k for k in ("tasks", "bias", "memorisation", "redteam") if k in report)
-    )
+    words = AUDIT_TEXT[language]
+    parts: list[Line] = []
+    for part in ("tasks", "bias", "memorisation", "redteam", "findings"):
+        if not report.get(part):
+            continue
+        suite = report[part].get("suite") if isinstance(report[part], dict) else None
+        parts.append(
+            _("- {part}: {suite}", part=words[part], suite=str(suite))
+            if suite
+            else _("- {part}", part=words[part])
+        )
     return [
+        _("The audit in `audit/` covers:"),
+        "",
+        *parts,
+        "",
         _(
-            "The audit in `audit/` covers: {suites}; its reports (`audit/report.de.md`, "
-            "`audit/report.en.md`) give every number with its interval and method.",
-            suites=suites,
+            "Its reports (`audit/report.de.md`, `audit/report.en.md`) give every number with "
+            "its interval and method."
         ),
         "",
     ]
@@ -379,21 +382,23 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _("## 2. Fine-tuning data"),
         "",
-        *_table(
+        *table(
             ("", ""),
             [
-                (_("examples (train)"), str(train["examples"])),
+                (_("examples (train)"), train["examples"]),
                 (
                     _("chats / prompt-completion pairs / texts"),
-                    f"{train['chat_examples']} / {train['instruction_examples']} / "
-                    f"{train['text_examples']}",
+                    " / ".join(
+                        numeral(train[key], language)
+                        for key in ("chat_examples", "instruction_examples", "text_examples")
+                    ),
                 ),
                 (
                     _("tokens the loss counts (each training example once)"),
-                    _whole(train["trained_tokens"], language),
+                    numeral(train["trained_tokens"], language),
                 ),
-                (_("truncated examples"), str(train["truncated"])),
-                (_("validation examples"), str(validation.get("examples", 0))),
+                (_("truncated examples"), train["truncated"]),
+                (_("validation examples"), validation.get("examples", 0)),
                 (_("validation from"), data.get("validation_from", "-")),
                 (_("loss on"), data.get("loss_on", "-")),
             ],
@@ -404,7 +409,7 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _("## 3. Method"),
         "",
-        *_table(
+        *table(
             ("", ""),
             [
                 (_("method"), f"{record.get('method')} ({record.get('output')})"),
@@ -412,15 +417,15 @@ def render_finetune_report(bundle: Path) -> str:
                     "LoRA",
                     _(
                         "rank {rank}, alpha {alpha}",
-                        rank=str(lora["rank"]),
-                        alpha=str(lora["alpha"]),
+                        rank=lora["rank"],
+                        alpha=lora["alpha"],
                     )
                     if lora
                     else "-",
                 ),
                 (
                     _("trainable parameters"),
-                    _whole(stats.get("trainable_parameters", 0), language),
+                    numeral(stats.get("trainable_parameters", 0), language),
                 ),
                 *((key, str(value)) for key, value in sorted(record["training"].items())),
             ],
@@ -431,16 +436,16 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _(
             "{steps} steps, {tokens} tokens seen, on {hardware}.",
-            steps=str(stats.get("steps")),
-            tokens=_whole(stats.get("tokens_seen", 0), language),
+            steps=stats.get("steps"),
+            tokens=numeral(stats.get("tokens_seen", 0), language),
             hardware=_hardware(record.get("hardware") or {}),
         ),
         "",
-        *_table(  # a table row: reproduce sets energy rows aside (it varies from run to run)
+        *table(  # a table row: reproduce sets energy rows aside (it varies from run to run)
             ("", ""), [(_("energy of the fine-tuning"), _tuning_energy(record, language))], language
         ),
         "",
-        *_table(
+        *table(
             (_("step"), _("validation loss")),
             _validation_curve(meta / "finetune_log.jsonl", language),
             language,
@@ -448,7 +453,7 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _("## 5. Evaluation"),
         "",
-        *_audit(bundle / AUDIT / "report.json"),
+        *_audit(bundle / AUDIT / "report.json", language),
         _("## 6. Use and reproduction"),
         "",
         _(
@@ -463,7 +468,7 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _("## 7. Lineage"),
         "",
-        *_table(
+        *table(
             (_("artifact"), _("id")),
             _lineage_rows(lineage, language),
             language,

@@ -25,7 +25,7 @@ from gemeingut.audit.report_markdown import markdown, report_file
 from gemeingut.audit.report_text import LANGUAGES
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.json_records import why_unreadable
+from gemeingut.json_records import record_lines, why_unreadable
 from gemeingut.release.layout import AUDIT, AUDIT_REPORT, TRAINING_METADATA
 from gemeingut.release.openness.claims import document_problems
 from gemeingut.release.rerun import shipped_suite
@@ -266,7 +266,7 @@ def _read_log(
     except OSError as exc:
         return [], [_("{file} cannot be read back: {error}", file=log, error=why_unreadable(exc))]
     try:
-        lines = data.decode("utf-8").splitlines()
+        lines = record_lines(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = str(data[: exc.start].count(b"\n") + 1)
         return [], [_("{file}:{line}: not UTF-8 text", file=log, line=line)]

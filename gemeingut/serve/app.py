@@ -90,6 +90,7 @@ from gemeingut.serve.streaming import (
 from gemeingut.serve.tokenizer_routes import tokenizer_router
 from gemeingut.serve.trace_route import TraceIndex, trace_router
 from gemeingut.serve.upload_slots import UploadSlots
+from gemeingut.serve.usage_route import usage_router
 from gemeingut.serve.work import answered, chat_prompt, screened, streamed
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -102,12 +103,17 @@ STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` eve
 
 @asynccontextmanager
 async def _closing_backends(app: FastAPI) -> AsyncIterator[None]:
-    """At shutdown, backends that hold connections (an upstream engine's pool) close them."""
+    """At shutdown, backends that hold connections (an upstream engine's pool) close them, and
+    so does the gateway's database: when SQLite's last connection closes, it writes its
+    write-ahead log into the file and removes it (and `-shm`), so that the stopped server's
+    file alone is the database, and a backup copied over it is what it then holds."""
     yield
     for served in app.state.models.values():
         close = getattr(served.backend, "aclose", None)
         if close is not None:
             await close()
+    if app.state.gateway is not None:
+        app.state.gateway.engine.dispose()
 
 
 def create_app(
@@ -214,6 +220,7 @@ def create_app(
     app.include_router(findings_router)
     app.include_router(assist_router)
     app.include_router(trace_router)
+    app.include_router(usage_router)
     app.state.oidc = oidc  # the page's sign-in through the identity provider, when given
     if oidc is not None:
         if gateway is None:
@@ -236,6 +243,7 @@ def create_app(
         findings_router,
         assist_router,
         trace_router,
+        usage_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
     app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection, seen by both below

@@ -6,13 +6,19 @@ takes them: `apps.assistants.tender`); each finding names the rule's legal sourc
 sentence. The
 text is read here and not kept: the audit record says who checked, never what. A memo or
 speech is written by the served model from a collection the caller may see
-(`apps.assistants.drafts`), section by section, each section a model call of its own.
+(`apps.assistants.drafts`), section by section, each section a model call of its own. Each
+is asked at its planned length while the caller's daily token allowance holds it; once the
+allowance refuses one, what is left (read from the quota's own refusal) is shared among the
+sections still to write (`apps.assistants.allowance`): they are written shorter, and those it
+holds no longer are not written, each saying why. Only where it holds not even the first
+section is the draft refused, with the quota's 429.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,7 +35,8 @@ from gemeingut.serve.collection_answers import (
     counter,
 )
 from gemeingut.serve.collections import Collections, visible_collection
-from gemeingut.serve.gateway.gate import CallerDep, record_access
+from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded
+from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 
@@ -215,7 +222,14 @@ class DraftSectionOut(BaseModel):
     asked_model: bool = Field(
         default=True,
         description="Whether the model wrote this section; false for a key point none of whose "
-        "sources is left, whose text says it is not written and whose `problems` say why.",
+        "sources is left, and for a section the daily token allowance no longer held "
+        "(`allowance_tokens` 0): its text says it is not written and its `problems` say why.",
+    )
+    allowance_tokens: int | None = Field(
+        default=None,
+        description="Where the daily token allowance held fewer answer tokens than planned: "
+        "those it held for this section (it is shorter), or 0 (none: it is not written); "
+        "null where it was written as planned.",
     )
 
 
@@ -262,6 +276,7 @@ async def write_draft_route(
     citations checked; a draft that asked no model has one record of its own."""
     from gemeingut.apps.assistants.drafts import (
         DraftRequest,
+        beyond_allowance,
         checked_section,
         no_evidence,
         prepare,
@@ -287,22 +302,42 @@ async def write_draft_route(
     except InputError as error:
         raise APIError(400, error.message, param="subject") from None
     calls = 0  # each recorded by its admission
-    not_asked: set[str] = set()  # the sections of key points without a source
+    not_asked: set[str] = set()  # the sections of key points without a source, or beyond
     if not prepared.sources:
         draft = no_evidence(wanted, prepared)
     else:
         sections = []
+        to_write = sum(prepared.unsourced(plan) is None for plan in prepared.plans)
+        most: int | None = None  # the answer tokens the daily allowance holds for each part
+        held = True  # whether it holds another part
+        last_record: tuple[str, int] | None = None  # of the last part written
         for plan in prepared.plans:
             unsourced = prepared.unsourced(plan)  # a key point without a source: not asked
-            if unsourced is not None:
-                sections.append(unsourced)
+            if unsourced is not None or not held:
+                sections.append(unsourced or beyond_allowance(plan, prepared))
                 not_asked.add(plan.id)
                 continue
             messages = section_messages(wanted, plan, prepared.shown, prepared.language)
             room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
-            text, _usage = await ask_served_model(request, principal, messages, room, "subject")
+            try:
+                text, asked, most = await _within_allowance(
+                    request, principal, messages, room, most, to_write - calls
+                )
+            except APIError as refused:
+                if not calls or _tokens_refused(refused) is None:
+                    raise  # nothing written yet: the refusal says why, as for any request
+                # The parts written stand; the response's status is their record's, not the
+                # refusal's (which stays in the log as the 429 it was).
+                if last_record is not None:
+                    recorded(*last_record)
+                held = False
+                sections.append(beyond_allowance(plan, prepared))
+                not_asked.add(plan.id)
+                continue
             calls += 1
-            sections.append(checked_section(plan, text, prepared))
+            last_record = _last_record()
+            shortened = asked if asked < room else None
+            sections.append(checked_section(plan, text, prepared, shortened))
         draft = prepared.draft(wanted.kind, sections)
     written = DraftOut(
         kind=draft.kind,
@@ -324,6 +359,7 @@ async def write_draft_route(
                 problems=s.verdict.problems,
                 citations=citation_checks(s.verdict.citations),
                 asked_model=s.id not in not_asked,
+                allowance_tokens=s.allowance,
             )
             for s in draft.sections
         ],
@@ -338,3 +374,51 @@ async def write_draft_route(
     if not calls:  # no source, or none for any part: no model call recorded the request
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
     return written
+
+
+async def _within_allowance(
+    request: Request,
+    principal: Principal | None,
+    messages: list[dict],
+    room: int,
+    most: int | None,
+    parts: int,
+) -> tuple[str, int, int | None]:
+    """The model's text for a part of up to `room` answer tokens (and at most `most`, what the
+    daily token allowance held for each part before), the answer tokens it was asked for,
+    and what the allowance holds for each part after it. Where the allowance refuses, asked
+    again for the answer it holds for each of the `parts` left (`allowance.shorter_answer`),
+    until it is taken; the refusal is raised where not even the shortest useful answer fits,
+    or where a shorter answer reserves no fewer tokens (an engine that cannot count them)."""
+    from gemeingut.apps.assistants.allowance import shorter_answer
+
+    asked = room if most is None else min(room, most)
+    before: int | None = None  # the tokens the last refusal said this part needs
+    while True:
+        try:
+            text, _usage = await ask_served_model(request, principal, messages, asked, "subject")
+            return text, asked, most
+        except APIError as refused:
+            quota = _tokens_refused(refused)
+            if quota is None or quota["requested"] == before:
+                raise
+            shorter = shorter_answer(quota, asked, parts)
+            if shorter is None:
+                raise
+            asked = most = shorter
+            before = quota["requested"]
+
+
+def _tokens_refused(error: APIError) -> Mapping[str, Any] | None:
+    """The facts of a refusal by the daily token allowance (`gate.quota_refused`), or None."""
+    if error.status != 429 or error.param != "tokens_per_day" or not error.facts:
+        return None
+    return error.facts.get("quota")
+
+
+def _last_record() -> tuple[str, int] | None:
+    """This request's last audit record, its id and status (None without a gateway)."""
+    trail = TRAIL.get()
+    if trail is None or trail.request_id is None or trail.status is None:
+        return None
+    return trail.request_id, trail.status

@@ -3,11 +3,13 @@ body that is not plain JSON.
 
 A server on 127.0.0.1 is reachable from any web page the user opens, through DNS rebinding (a
 hostile name that resolves to 127.0.0.1), unless it checks the `Host` header; so the header must
-name an allowed host. A body is read up to `max_body_bytes` and no further: without a bound, a
-16 MiB prompt cost 44 s and 3.7 GiB before its 400. Both answers are OpenAI's error shape.
-A document's upload (`collection_documents.py`) is the one body that is a file: it is not
-JSON, and it is bounded by the upload limit instead (refused as too large where uploads
-are off).
+name an allowed host. Not for `/health` and `/ready`: a load balancer probes them by the
+machine's address, or without a Host header at all (HAProxy's `option httpchk` sends HTTP/1.0),
+and they tell nothing a page could use (no engine address, no data). A body is read up to
+`max_body_bytes` and no further: without a bound, a 16 MiB prompt cost 44 s and 3.7 GiB before
+its 400. Both answers are OpenAI's error shape. A document's upload (`collection_documents.py`)
+is the one body that is a file: it is not JSON, and it is bounded by the upload limit instead
+(refused as too large where uploads are off).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from gemeingut.i18n import Message as Text
 from gemeingut.i18n import _, accepted_language, text
 from gemeingut.serve.http_errors import error_response
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES
+from gemeingut.serve.request_id import HEADER, REQUEST_ID, request_id_for
 from gemeingut.serve.schemas import ErrorDetail
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 # A DNS name as a Host header carries it (labels of letters, digits, hyphens; `_` occurs).
 HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
 UPLOAD_PATH = re.compile(r"^/v1/collections/[^/]+/documents$")  # POST: a file, not JSON
+PROBES = frozenset({"/health", "/ready"})  # answered whatever the Host header says
 
 
 def allowed_hosts(bind_host: str, extra: Iterable[str] = ()) -> frozenset[str] | None:
@@ -124,20 +128,8 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
-        host = host_name(headers.get(b"host", b"").decode("latin-1"))
-        if self.hosts is not None and host not in self.hosts:
-            await refuse(
-                scope,
-                receive,
-                send,
-                400,
-                _(
-                    "the Host header {host!r} is not one this server answers to; the operator "
-                    "can allow it with `gemeingut serve --allowed-host NAME`",
-                    host=host,
-                ),
-                "host_not_allowed",
-            )
+        if (refused := self._foreign_host(scope, headers)) is not None:
+            await refuse(scope, receive, send, 400, *refused)
             return
         upload = scope["method"] == "POST" and UPLOAD_PATH.match(scope["path"]) is not None
         # the larger limit only for who may upload at all: without a key a body is held in
@@ -166,6 +158,27 @@ class RequestGuard:
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
+    def _foreign_host(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[Text, str] | None:
+        """Why the request's `Host` header is refused, and the error's code; None: it is not."""
+        if self.hosts is None or scope["path"] in PROBES:
+            return None
+        sent = headers.get(b"host")
+        if sent is None or not sent.strip():
+            missing = _(
+                "the request has no Host header; send the name of this server in it (every "
+                "HTTP/1.1 client does)"
+            )
+            return missing, "missing_host"
+        host = host_name(sent.decode("latin-1"))
+        if host in self.hosts:
+            return None
+        foreign = _(
+            "the Host header {host!r} is not one this server answers to; the operator "
+            "can allow it with `gemeingut serve --allowed-host NAME`",
+            host=host,
+        )
+        return foreign, "host_not_allowed"
+
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, limit: int, as_file: bool
     ) -> None:
@@ -191,11 +204,21 @@ async def refuse(
     headers: dict[str, str] | None = None,
 ) -> None:
     """Answer in OpenAI's error shape, in the language the request's `Accept-Language` prefers,
-    before (or instead of) the app."""
+    before (or instead of) the app; with the request's id, also where the refusal comes
+    before the request's context (a connection over the limit, `connections.py`)."""
     sent = {k.lower(): v for k, v in scope["headers"]}
     language = accepted_language(sent.get(b"accept-language", b"").decode("latin-1"))
     detail = ErrorDetail(message=text(message, language), code=code)
-    await error_response(status, detail, headers)(scope, receive, send)
+    if REQUEST_ID.get() is not None:  # the request's context sends the header
+        await error_response(status, detail, headers)(scope, receive, send)
+        return
+    request_id = request_id_for(sent.get(HEADER.encode()))
+    token = REQUEST_ID.set(request_id)
+    try:
+        answer = error_response(status, detail, {**(headers or {}), HEADER: request_id})
+    finally:
+        REQUEST_ID.reset(token)
+    await answer(scope, receive, send)
 
 
 def _not_plain_json(headers: dict[bytes, bytes]) -> Text | None:

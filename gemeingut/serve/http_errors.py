@@ -5,6 +5,8 @@ wrong request must be a 4xx with that envelope. Messages are put into words when
 the language the request's `Accept-Language` prefers (German by default). FastAPI's own 422
 for validation errors is turned into OpenAI's 400; anything unexpected becomes a 500 with a
 generic message, while the traceback goes to the server log, where the operator can read it.
+Every error object also carries the request's id (`request_id`, as its `x-request-id` header
+and its audit record name it), which a person can quote to support.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.types import Message as ASGIMessage
 from gemeingut.i18n import Message, _, accepted_language, plural, text
 from gemeingut.i18n.validation import problem
 from gemeingut.serve.backends.protocol import EngineUnavailable, RequestRejected
+from gemeingut.serve.request_id import REQUEST_ID
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
 log = logging.getLogger("gemeingut.serve")
@@ -104,9 +107,16 @@ def error_response(
 ) -> JSONResponse:
     """OpenAI's envelope; `facts` are fields of the error object beside OpenAI's four, which
     its clients keep in the error's `body` (a client that knows only the four reads on)."""
+    return JSONResponse(error_body(detail, facts), status_code=status, headers=headers)
+
+
+def error_body(detail: ErrorDetail, facts: Mapping[str, object] | None = None) -> dict:
+    """The error object with `facts` and the request's id (none outside a request)."""
     body = ErrorResponse(error=detail).model_dump()
     body["error"].update(facts or {})
-    return JSONResponse(body, status_code=status, headers=headers)
+    if (request_id := REQUEST_ID.get()) is not None:
+        body["error"]["request_id"] = request_id
+    return body
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -2,9 +2,12 @@
 model, for the operator's dashboards and alerts.
 
 Each app has its own registry (no global state: tests and several apps in one process do not
-mix their numbers). Labels hold the model, the route (one of the app's own paths, never a path
-a client made up, so a scanner cannot blow up the label count), the status, the token kind and
-the quota's limit; never a user or key.
+mix their numbers). Labels hold the model, the route, the status, the token kind and the
+quota's limit; never a user or key. A label never takes a value a client made up, so that a
+scanner cannot blow up their count: the route is one of the app's own paths (or "other"), the
+model one the server serves (the one a request resolved to; the default model where a request
+was answered before it named one, as a missing key or a foreign Host is) or "unknown" (a model
+the server does not serve).
 
 A server of several worker processes (`serve --workers N`) sets `PROMETHEUS_MULTIPROC_DIR`
 before it starts them: each worker then writes its numbers to files there, and a scrape,
@@ -20,7 +23,10 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gemeingut.serve.gateway.gate import TRAIL
+
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is imported
+UNKNOWN_MODEL = "unknown"  # the label of a request for a model the server does not serve
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 
@@ -75,7 +81,7 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    """Counts every HTTP response by route and status and times it."""
+    """Counts every HTTP response by model, route and status and times it."""
 
     def _route(self, path: str) -> str:
         if path in self.routes:
@@ -83,6 +89,15 @@ class MetricsMiddleware:
         if path.startswith("/v1/models/"):
             return "/v1/models/{model_id}"
         return "other"
+
+    def _model(self, scope: Scope) -> str:
+        """The model of the request being answered: the one its audit trail noted (the name
+        it resolved to, or the one it asked for where the server serves none of that name;
+        the trail is the request's while the app sends its answer)."""
+        trail = TRAIL.get()
+        if trail is None or trail.model is None:
+            return self.metrics.model
+        return trail.model if trail.model in scope["app"].state.models else UNKNOWN_MODEL
 
     def __init__(self, app: ASGIApp, metrics: Metrics, routes: frozenset[str]) -> None:
         self.app = app
@@ -95,17 +110,18 @@ class MetricsMiddleware:
             return
         started = time.perf_counter()
         status = 500  # if the app fails before it answers
+        model = self.metrics.model
 
         async def counting_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, model
             if message["type"] == "http.response.start":
                 status = message["status"]
+                model = self._model(scope)
             await send(message)
 
         try:
             await self.app(scope, receive, counting_send)
         finally:
             route = self._route(scope.get("path", ""))
-            model = self.metrics.model
             self.metrics.requests.labels(model, route, str(status)).inc()
             self.metrics.latency.labels(model, route).observe(time.perf_counter() - started)

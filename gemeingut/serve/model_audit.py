@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, recorded, text
+from gemeingut.json_records import record_lines
 
 REPORT = Path("audit") / "report.json"
 TASK_DATA = "tasks"  # beside report.json: each task's items as lm-eval read them
@@ -61,7 +62,17 @@ class AuditSummary(BaseModel):
     )
     redteam_probes: int | None = None
     redteam_attack_success: float | None = Field(
-        default=None, description="Share of probes that succeeded, over all categories."
+        default=None,
+        description="Share of the rated answers whose attack succeeded, over all categories "
+        "(null where no answer could be rated).",
+    )
+    redteam_answers: int | None = Field(
+        default=None, description="Answers the red team got (one per probe)."
+    )
+    redteam_empty: int | None = Field(
+        default=None,
+        description="Of them, answers that were empty or whitespace alone: they show neither "
+        "success nor refusal and are in no rate (null: a report from before they were counted).",
     )
     memorisation_samples: int | None = None
     memorised_exact: float | None = Field(
@@ -120,6 +131,8 @@ def summarise(report: dict[str, Any], task_data: Path | None = None) -> AuditSum
         bias_prefers_anti_stereotype=[name for name in flagged if sides[name] == "anti"],
         redteam_probes=redteam.get("probes"),
         redteam_attack_success=_overall(redteam.get("categories") or {}),
+        redteam_answers=redteam.get("answers"),
+        redteam_empty=redteam.get("empty"),
         memorisation_samples=memorisation.get("samples"),
         memorised_exact=(memorisation.get("exact") or {}).get("value"),
         personal_data=(baits.get("with_personal_data") or {}).get("value"),
@@ -153,7 +166,7 @@ def _chance(folder: Path, name: str, items: object) -> float | None:
     if not TASK_NAME.fullmatch(name) or not data.is_file():
         return None
     odds = []
-    for number, line in enumerate(data.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(record_lines(data.read_text(encoding="utf-8")), start=1):
         if isinstance(items, int) and len(odds) >= items:
             break
         if not line.strip():
@@ -178,7 +191,12 @@ def _chance(folder: Path, name: str, items: object) -> float | None:
 
 
 def _overall(categories: dict[str, Any]) -> float | None:
-    """Successes over all probes (each category's share times its probes)."""
-    rows = [c["attack_success"] for c in categories.values() if c.get("attack_success")]
+    """Successes over all probes (each category's share times its probes); empty answers are
+    in no share (a category of them has none)."""
+    rows = [
+        c["attack_success"]
+        for c in categories.values()
+        if c.get("attack_success") and c["attack_success"].get("value") is not None
+    ]
     probes = sum(row["n"] for row in rows)
     return sum(row["value"] * row["n"] for row in rows) / probes if probes else None

@@ -29,6 +29,11 @@ from gemeingut.release.openness.mof import said
 class ModelOpenness(BaseModel):
     open: bool = Field(description="Every openness check passed.")
     mof_class: int = Field(description="Model Openness Framework class: 1 best, 0 none.")
+    mof_conditional: bool = Field(
+        default=False,
+        description="The class is the Model Openness Tool's conditional Class III: only the "
+        "final weights are openly licensed, other required components are missing.",
+    )
     mof_label: str = Field(description="The class as the rating records it (English): an id.")
     mof_said: str = Field(default="", description="The class in the reader's language.")
     osaid: bool = Field(description="Passes OSI's Open Source AI Definition gate.")
@@ -84,6 +89,7 @@ def model_openness(model_dir: Path) -> ModelOpenness:
     return ModelOpenness(
         open=bool(result["open"]),
         mof_class=int(result["mof"]["class"]),
+        mof_conditional=bool(result["mof"].get("conditional", False)),
         mof_label=str(result["mof"]["label"]),
         osaid=bool(result["osaid"]["passed"]),
         licenses=dict(result["licenses"]),

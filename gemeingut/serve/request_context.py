@@ -1,11 +1,13 @@
 """What each request carries into the code below the routes, and the record it leaves behind.
 
-Two things are set per HTTP request: the language its answer is in (`CLIENT_LANGUAGE`, which a
-backend in front of an engine passes on as `Accept-Language`, so that the engine's messages the
-gateway quotes read in the same language as the gateway's own words), and its audit trail
-(`gate.TRAIL`). A response that is about to leave an audited route without a record (JSON that
-cannot be read, a 413 or 415 from the guard, a 500 nobody foresaw) gets one first: metadata
-only, the pseudonym where the key was valid, the key id, the route, the status and why
+Three things are set per HTTP request: the language its answer is in (`CLIENT_LANGUAGE`, which
+a backend in front of an engine passes on as `Accept-Language`, so that the engine's messages
+the gateway quotes read in the same language as the gateway's own words), its id
+(`request_id.REQUEST_ID`: sent back as `x-request-id` on every response, also a refusal of the
+guard or a stream, and kept in its audit records), and its audit trail (`gate.TRAIL`). A
+response that is about to leave an audited route without a record (JSON that cannot be read,
+a 413 or 415 from the guard, a 500 nobody foresaw) gets one first: metadata only, the
+pseudonym where the key was valid, the key id, the route, the status and why
 (`invalid_request`, `too_large`, `server_error` …); one whose last record says another status
 (work that failed after it was recorded: a 500 after the model answered) has that record
 corrected to the status it leaves with. A request has one record per model call (a draft
@@ -27,6 +29,7 @@ from gemeingut.i18n import accepted_language
 from gemeingut.serve.backends import CLIENT_LANGUAGE
 from gemeingut.serve.gateway.gate import TRAIL, Gateway, Trail, record_missing
 from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.request_id import HEADER, REQUEST_ID, request_id_for
 
 log = logging.getLogger("gemeingut.serve")
 ANY_METHOD = None
@@ -68,6 +71,8 @@ class RequestContext:
         language = accepted_language(headers.get(b"accept-language", b"").decode("latin-1"))
         trail = Trail()
         language_token, trail_token = CLIENT_LANGUAGE.set(language), TRAIL.set(trail)
+        request_id = request_id_for(headers.get(HEADER.encode()))
+        id_token = REQUEST_ID.set(request_id)
         started = False
 
         async def recording_send(message: Message) -> None:
@@ -75,6 +80,9 @@ class RequestContext:
             if message["type"] == "http.response.start" and not started:
                 started = True
                 await self._record_missing(scope, headers, trail, message["status"])
+                sent = [*message.get("headers", []), (HEADER.encode(), request_id.encode())]
+                sent += trail.rate_limit_headers(message["status"])  # where a quota applies
+                message = {**message, "headers": sent}
             await send(message)
 
         try:
@@ -84,6 +92,7 @@ class RequestContext:
                 await self._record_missing(scope, headers, trail, 500)
             raise
         finally:
+            REQUEST_ID.reset(id_token)
             TRAIL.reset(trail_token)
             CLIENT_LANGUAGE.reset(language_token)
 

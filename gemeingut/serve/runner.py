@@ -46,7 +46,7 @@ from gemeingut.serve.model_card import ModelCardText, model_card
 from gemeingut.serve.model_openness import ModelOpenness, card_openness, model_openness
 from gemeingut.serve.oidc import OidcProvider, OidcSettings, discover
 from gemeingut.serve.secrets import secret_from_environment
-from gemeingut.serve.served import ModelEntry
+from gemeingut.serve.served import SAME_NAME_HINT, ModelEntry
 from gemeingut.serve.trace_route import TraceIndex
 from gemeingut.serve.upload_slots import UploadSlots
 from gemeingut.workspace import ARTIFACT_FILE
@@ -127,7 +127,7 @@ def run_server(
     trace_data: Path | None = None,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     reranker: Path | None = None,
-    also: tuple[Path, ...] = (),
+    also: tuple[AlsoModel, ...] = (),
     collections: Path | None = None,
     findings: Path | None = None,
     triage_group: str = DEFAULT_TRIAGE_GROUP,
@@ -137,13 +137,16 @@ def run_server(
     model_card: Path | None = None,
     upload_max_bytes: int | None = None,
     max_uploads: int = DEFAULT_MAX_UPLOADS,
+    db_from_env: bool = False,
 ) -> None:
     """Load the model found at `path` (or connect to the `upstream` engine) and serve it until
     interrupted (blocking).
 
     The database and the port are checked before the model loads, so that a mistake in either
     is said at once and in our words, not after a minute of loading. With `workers` > 1 (an
-    engine's gateway only), that many processes serve one socket and one database."""
+    engine's gateway only), that many processes serve one socket and one database.
+    `db_from_env`: `db` came from GEMEINGUT_DB, not --db (the start says so: a shell that
+    exported it for `gemeingut admin` makes every request need a key)."""
     if (path is None) == (upstream is None):
         raise InputError(
             _("name either a model (PATH) or an engine (--upstream URL), not both or neither"),
@@ -204,6 +207,7 @@ def run_server(
         )
     if db is not None:
         _existing_database(db)
+        _say_database(db, db_from_env)
         audit_retention_days, content_log_days = _shared_periods(
             db, audit_retention_days, content_log_days
         )
@@ -261,10 +265,11 @@ def run_server(
             _backend(None, None, model_name, upstream, upstream_model, api_key, placement)
         )
         checked[0].close()
-    if loaded.gateway is not None:
+    tidied = loaded.gateway.engine if loaded.gateway is not None else None
+    if tidied is not None:
         from gemeingut.serve.gateway.retention import keep_tidy
 
-        keep_tidy(loaded.gateway.engine)  # once
+        stop_tidying = keep_tidy(tidied)  # once
     # Connections are bounded, idle ones closed after KEEP_ALIVE_SECONDS (limits.py), and ones
     # whose headers take longer than `header_timeout` closed too (connections.py); each worker
     # bounds its own. No access log: it would write every client's address, which the audit
@@ -288,6 +293,12 @@ def run_server(
             _serve_workers(partial(_worker_app, plan), workers, options, sock)
     finally:
         sock.close()
+        # The workers have closed theirs (the app's shutdown); the last connection closed
+        # removes SQLite's write-ahead log. A single process closed it in its app's shutdown
+        # (uvicorn ends it with the signal that stopped it, before this line).
+        if tidied is not None:
+            stop_tidying.set()
+            tidied.dispose()
 
 
 @dataclass(frozen=True)
@@ -329,7 +340,7 @@ class AppPlan:
     triage_group: str
     trace_data: Path | None
     reranker: Path | None
-    also: tuple[Path, ...]
+    also: tuple[AlsoModel, ...]
     tender_rules: tuple[Path, ...] = ()
     card_dir: Path | None = None  # behind --upstream: the folder named as the engine's model
     upload_max_bytes: int | None = None  # people add documents to their collections (None: no)
@@ -445,7 +456,12 @@ def _serve_workers(
     with tempfile.TemporaryDirectory(prefix="gemeingut-metrics-") as metrics:
         os.environ[MULTIPROCESS_DIR] = metrics  # before the workers import prometheus_client
         try:
-            config = uvicorn.Config(app, factory=True, workers=workers, **options)
+            # uvicorn kills a worker that does not answer its supervisor's ping within 5 s;
+            # a worker busy under a load peak on a few cores can miss that, and its killing
+            # drops every stream it serves. A worker silent for 30 s is hung.
+            config = uvicorn.Config(
+                app, factory=True, workers=workers, timeout_worker_healthcheck=30, **options
+            )
             Supervisor(config, sockets=[sock]).run()
         finally:
             if before is None:
@@ -497,6 +513,46 @@ def _existing_database(db: str) -> None:
         )
 
 
+def _say_database(db: str, from_env: bool) -> None:
+    """Which database serves the keys (and that GEMEINGUT_DB named it), and a warning where the
+    SQLite file may be read by others: it holds the key hashes and the pseudonym secret."""
+    from gemeingut.serve.gateway.store import shown_database
+
+    shown = shown_database(db)
+    said = (
+        _(
+            "database {db} (from GEMEINGUT_DB): every request needs one of its keys "
+            "(`unset GEMEINGUT_DB` for a server without keys)",
+            db=shown,
+        )
+        if from_env
+        else _("database {db}: every request needs one of its keys", db=shown)
+    )
+    print(text(said), file=sys.stderr, flush=True)
+    mode = readable_by_others(db)
+    if mode is not None:
+        warning = _(
+            "the database {path} may be read by other users of this machine (permissions "
+            "{mode}), but it holds the key hashes and the pseudonym secret: make it private "
+            "with chmod 600 {path}",
+            path=shown,
+            mode=mode,
+        )
+        print(text(warning), file=sys.stderr, flush=True)
+
+
+def readable_by_others(db: str) -> str | None:
+    """The permissions (`0644`) of a SQLite database file that its group or others may use;
+    None for a private file or a database server (its roles decide there)."""
+    from gemeingut.serve.gateway.store import database_url
+
+    url = database_url(db)
+    if not url.startswith("sqlite:///"):
+        return None
+    mode = Path(url.removeprefix("sqlite:///")).stat().st_mode & 0o777
+    return f"{mode:04o}" if mode & 0o077 else None
+
+
 def _shared_periods(
     db: str, audit_days: int | None, content_days: int | None
 ) -> tuple[int | None, int | None]:
@@ -533,12 +589,28 @@ def _shared_periods(
     return agreed.audit_days, agreed.content_days
 
 
-def _url(host: str, sock: socket.socket) -> str:
+def _url(host: str, sock: socket.socket) -> str | Message:
+    """Where the server is reached: on all interfaces (0.0.0.0, ::) no client can use the
+    address it listens on, so an address by this machine's name, and that the port is open on
+    every interface."""
     port = sock.getsockname()[1]
+    if _all_interfaces(host):
+        return _(
+            "{url} (port {port} is open on all network interfaces of this machine)",
+            url=f"http://{socket.gethostname()}:{port}",
+            port=str(port),
+        )
     return f"http://[{host.strip('[]')}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _announce(backends: list[Backend], url: str) -> None:
+def _all_interfaces(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def _announce(backends: list[Backend], url: str | Message) -> None:
     """One line per model on stderr before serving, whatever the log level: which model, what
     runs it, on which device at which precision with how many threads, and where to reach it
     (the operator's check that the GPU, or bf16, is really used)."""
@@ -546,7 +618,7 @@ def _announce(backends: list[Backend], url: str) -> None:
         print(text(_served_line(backend, url)), file=sys.stderr, flush=True)
 
 
-def _served_line(backend: Backend, url: str) -> Message:
+def _served_line(backend: Backend, url: str | Message) -> Message:
     engine = getattr(backend, "base_url", None)
     if engine is not None:
         return _(
@@ -582,14 +654,61 @@ def _served_line(backend: Backend, url: str) -> Message:
     )
 
 
-def _entry(path: Path, placement: Placement) -> ModelEntry:
-    """Another model to serve beside the first, in this process, named by its folder (two
-    releases of one recipe share their model name, never their folder)."""
+@dataclass(frozen=True)
+class AlsoModel:
+    """A model of `--also`: the name the API lists it by, and where it is."""
+
+    name: str
+    path: Path
+
+
+def also_models(
+    values: tuple[str, ...], path: Path | None, model_name: str | None
+) -> tuple[AlsoModel, ...]:
+    """The models of `--also PATH` (named as PATH of `serve PATH` is: `default_model_name`) or
+    `--also NAME=PATH`, checked before any model loads: each folder holds a model, and no two
+    models share a name (the first's is known here unless an engine names it)."""
+    models = tuple(_also_model(value) for value in values)
+    first = model_name or (default_model_name(path) if path is not None else None)
+    names = [first, *(model.name for model in models)]
+    for index, name in enumerate(names):
+        if name is not None and name in names[:index]:
+            raise InputError(_("two models are called {name!r}", name=name), SAME_NAME_HINT)
+    return models
+
+
+def _also_model(value: str) -> AlsoModel:
+    """One `--also` value. It is NAME=PATH where the part before its first `=` holds no `/`:
+    a folder whose name holds `=` is written `./…`."""
+    name, named, where = value.partition("=")
+    if not named or "/" in name:
+        resolve_model_dir(Path(value))
+        return AlsoModel(default_model_name(Path(value)), Path(value))
+    if not name.strip() or not where:
+        raise InputError(
+            _("--also {value}: expected PATH or NAME=PATH", value=value),
+            _("e.g. --also {example}", example="qwen=releases/qwen2"),
+        )
+    if not Path(where).exists():
+        raise InputError(
+            _("--also {value}: {path} does not exist", value=value, path=where),
+            _(
+                "--also NAME=PATH serves the model at PATH as NAME; a folder whose name holds "
+                '"=" is written as ./{value}',
+                value=value,
+            ),
+        )
+    resolve_model_dir(Path(where))
+    return AlsoModel(name, Path(where))
+
+
+def _entry(also: AlsoModel, placement: Placement) -> ModelEntry:
+    """Another model to serve beside the first, in this process."""
     from gemeingut.serve.backends import TransformersBackend
 
-    model_dir = resolve_model_dir(path)
+    model_dir = resolve_model_dir(also.path)
     options = placement.backend_options()
-    backend = TransformersBackend(model_dir, model_name=path.resolve().name, **options)
+    backend = TransformersBackend(model_dir, model_name=also.name, **options)
     return ModelEntry(
         backend, model_openness(model_dir), model_audit(model_dir), model_card(model_dir)
     )

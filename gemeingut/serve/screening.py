@@ -1,7 +1,8 @@
 """The published policy applied to a request before the model sees it (`gateway/policy.py`).
 
 A refusal is a 400 that names the rule, in German unless the client asks for English
-(`Accept-Language: en`); it is recorded in the audit log as `policy:<rule>`. Redactions change
+(`Accept-Language: en`), and carries its id as the error's `rule` (the page links it to the
+rule on its policy view); it is recorded in the audit log as `policy:<rule>`. Redactions change
 the text and are recorded as the request's decision, `redacted:<rules>`.
 """
 
@@ -45,6 +46,7 @@ def screen_texts(
                 policy.refusal(rule, language(request)),
                 param=param,
                 code="content_policy_violation",
+                facts={"rule": rule.id},  # for a client to show the rule, as /v1/policy has it
             )
         screened.append(decision.text)
         redacted.update(decision.redacted_by)

@@ -20,6 +20,8 @@ from gemeingut.serve.model_card import ModelCardText
 from gemeingut.serve.model_openness import ModelOpenness
 from gemeingut.serve.model_queue import ModelQueue
 
+SAME_NAME_HINT = _("name one of them with --also NAME=PATH (or the first with --model-name)")
+
 
 @dataclass(frozen=True)
 class ModelEntry:
@@ -54,7 +56,7 @@ def served_models(
         if name in models:
             raise InputError(
                 _("two models are called {name!r}", name=name),
-                _("give each model its own folder name (or the first one --model-name)"),
+                SAME_NAME_HINT,
             )
         running = max_running or getattr(entry.backend, "max_batch_rows", 1)
         models[name] = ServedModel(

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _, text
 from gemeingut.serve.backends import AsyncTextStream, GenerationResult, TextStream
+from gemeingut.serve.http_errors import error_body
 from gemeingut.serve.model_queue import Ticket
 from gemeingut.serve.schemas import (
     ChatChunkChoice,
@@ -31,7 +32,6 @@ from gemeingut.serve.schemas import (
     CompletionChoice,
     Delta,
     ErrorDetail,
-    ErrorResponse,
     Usage,
 )
 
@@ -230,4 +230,5 @@ def _result(stream: AnyTextStream) -> GenerationResult:
 def _error_event(language: str) -> str:
     message = text(_("generation failed; see the server log"), language)
     detail = ErrorDetail(message=message, type="server_error")
-    return f"data: {ErrorResponse(error=detail).model_dump_json()}\n\n"
+    body = json.dumps(error_body(detail), ensure_ascii=False, separators=(",", ":"))
+    return f"data: {body}\n\n"

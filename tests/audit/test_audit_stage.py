@@ -56,6 +56,10 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
     report = json.loads((bundle / "audit" / "report.json").read_text())
     assert report["model"]["lineage"] == tiny_build["finetune"]["id"]
     assert set(report["suites"]) == {"tasks", "bias", "memorisation", "redteam"}
+    shards = len(list((bundle / "training-data").glob("*-*.parquet")))
+    assert report["training_data"] == {"kind": "pretraining", "files": shards}
+    said = "- Trainingsdaten (Memorisierung, Überschneidung): die Trainingsdokumente des Modells"
+    assert said in (bundle / "audit" / "report.de.md").read_text(encoding="utf-8")
     for name in (
         "report.de.md",
         "report.en.md",

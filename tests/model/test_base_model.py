@@ -55,7 +55,7 @@ def test_a_list_of_licences_means_every_one_of_them_for_finetune_and_rating(
     assert rate_folder(base)["licenses"]["weights"] == facts.license
     refusal = release_refusal(facts, "MIT")  # MIT alone would drop the NC terms
     assert refusal is not None and "CC-BY-NC-4.0" in str(refusal[0])
-    with pytest.raises(InputError, match="keine uns bekannte offene Lizenz"):
+    with pytest.raises(InputError, match="verbietet die kommerzielle Nutzung"):
         finetune_stage(at(tmp_path / "out"), base, tmp_path, FinetuneSection(), "MIT")
     assert not (tmp_path / "out").exists()
 

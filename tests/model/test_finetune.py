@@ -3,6 +3,7 @@ resume on the same loss curve, lineage of the base model and data, licences and 
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -267,7 +268,7 @@ def facts(license_: str | None, source: str = "card") -> BaseModelFacts:
         ("CC-BY-SA-4.0", "Apache-2.0", "share-alike"),
         ("CC-BY-SA-4.0", "CC-BY-SA-4.0", None),
         ("GPL-3.0-only", "MIT", "share-alike"),
-        ("CC-BY-NC-4.0", "Apache-2.0", "not an open licence"),
+        ("CC-BY-NC-4.0", "Apache-2.0", "forbids commercial use"),
         ("CC-BY-NC-4.0", "CC-BY-NC-4.0", None),
         ("CC-BY-ND-4.0", "CC-BY-ND-4.0", "forbids derivatives"),
         ("CC-BY-NC-ND-4.0", "CC-BY-NC-ND-4.0", "forbids derivatives"),
@@ -311,7 +312,7 @@ def test_licence_from_card_license_file_or_user(base_dir: Path, tmp_path: Path) 
     with pytest.raises(InputError, match="widerspricht der eigenen Lizenz des Basismodells"):
         inspect_base_model(bare, "MIT")
     (bare / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n")
-    with pytest.raises(InputError, match="keine uns bekannte offene Lizenz"):
+    with pytest.raises(InputError, match="verbietet die kommerzielle Nutzung"):
         finetune_stage(at(tmp_path / "out"), bare, tmp_path, section(), "Apache-2.0")
     assert not (tmp_path / "out").exists()  # refused before any work
 
@@ -411,12 +412,25 @@ def test_an_adapter_is_evaluated_and_served_like_its_merged_model(
     assert answers[0] == answers[1]
 
 
+def test_an_adapter_loads_without_peft_s_deprecation_warning(adapter) -> None:
+    """`serve` on an adapter printed transformers' FutureWarning about a property peft reads."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_causal_lm(adapter.path)
+    assert not [w for w in caught if issubclass(w.category, FutureWarning)], caught
+
+
 def test_an_adapter_without_its_base_is_a_clear_error(adapter, tmp_path: Path) -> None:
     moved = tmp_path / "adapter"
     shutil.copytree(adapter.path, moved)
     record = json.loads((moved / FINETUNE_FILE).read_text())
     record["base_model"]["path"] = str(tmp_path / "gone")
     (moved / FINETUNE_FILE).write_text(json.dumps(record))
+    config = json.loads((moved / "adapter_config.json").read_text())
+    # peft's name for the base, which the loader tries too: where it is, the adapter loads
+    assert load_causal_lm(moved) is not None
+    config["base_model_name_or_path"] = str(tmp_path / "gone")
+    (moved / "adapter_config.json").write_text(json.dumps(config))
     with pytest.raises(InputError, match="dessen Basismodell nicht unter"):
         load_causal_lm(moved)
 

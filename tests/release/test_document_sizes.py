@@ -216,3 +216,15 @@ def test_the_rebuild_names_each_stage_as_it_starts(
         "▸ Stufe 3 von 3: Modell beginnt",
         "✓ model      gebaut /w/model",
     ]
+
+
+def test_the_corpus_is_tokenized_in_runs_that_take_every_document_once() -> None:
+    """`verify` encodes the training split a few MiB at a time (its encodings are large)."""
+    from gemeingut.release.openness.corpus_size import _RUN_BYTES, _runs
+
+    lengths = [_RUN_BYTES // 2] * 4 + [_RUN_BYTES * 2, 5, 0]
+    runs = list(_runs(lengths))
+    assert [i for start, end in runs for i in range(start, end)] == list(range(len(lengths)))
+    assert all(sum(lengths[start:end]) >= _RUN_BYTES for start, end in runs[:-1])
+    assert runs == [(0, 2), (2, 4), (4, 5), (5, 7)]
+    assert list(_runs([])) == []

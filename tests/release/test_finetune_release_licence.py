@@ -37,7 +37,15 @@ def test_the_licence_chosen_at_fine_tuning_is_the_releases(tmp_path: Path) -> No
     assert record["release_license"] == "CC-BY-NC-4.0"
     refused = _release(tmp_path / "apache", tuned, "--license", "Apache-2.0")
     assert refused.exit_code == 2  # an explicit licence still wins, with its checks
-    assert "nicht unter Apache-2.0" in _said(refused)
+    said = _said(refused)  # why: the base forbids commercial use, not that it is share-alike
+    assert (
+        "die Lizenz des Basismodells, CC-BY-NC-4.0, verbietet die kommerzielle Nutzung, auch die "
+        "einer Bearbeitung: eine Feinabstimmung davon kann nicht unter einer offenen Lizenz wie "
+        "Apache-2.0 veröffentlicht werden"
+    ) in said
+    assert (
+        "denselben Bedingungen" not in said and "Lizenz des Basismodells, CC-BY-NC-4.0 (es" in said
+    )
     released = _release(tmp_path, tuned)
     assert released.exit_code == 0, released.output
     assert (
@@ -49,6 +57,8 @@ def test_the_licence_chosen_at_fine_tuning_is_the_releases(tmp_path: Path) -> No
     verify_bundle(bundle)
     rated = json.loads((bundle / "openness.json").read_text("utf-8"))
     assert not rated["open"]
+    card = " ".join((bundle / "README.md").read_text("utf-8").split())
+    assert "Model Openness Framework: nicht eingestuft;" in card  # the base's, in a sentence
 
 
 def test_a_fine_tune_without_a_recorded_licence_is_released_under_its_bases(

@@ -11,6 +11,7 @@ from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCau
 
 from gemeingut.errors import InputError
 from gemeingut.release.openness.foreign import rate_folder
+from tests.release.licence_files import licence_file
 from tests.test_cli import invoke
 
 DATA_SECTION = """
@@ -94,7 +95,7 @@ def _fill(folder: Path) -> None:
 def test_everything_in_the_folder_under_open_licences_is_class_i(tmp_path: Path) -> None:
     folder = _folder(tmp_path / "m", "apache-2.0", DATA_SECTION, MODEL_INDEX)
     _fill(folder)
-    (folder / "LICENSE").write_text(APACHE_TEXT, "utf-8")  # Apache-2.0 is granted with its text
+    (folder / "LICENSE").write_text(licence_file("Apache-2.0"), "utf-8")  # granted with its text
     result = rate_folder(folder)
     assert result["mof"]["label"] == "Class I - Open Science"
     assert result["osaid"]["passed"] and result["open"]

@@ -97,7 +97,7 @@ def test_the_cli_says_the_unclear_terms_in_every_rating(tmp_path: Path) -> None:
     shown = invoke("openness", "rate", str(_disagreeing(tmp_path)))
     said = " ".join(shown.output.split())
     assert shown.exit_code == 0, shown.output
-    assert "Model Openness Framework: Nicht eingestuft" in said
+    assert "Model Openness Framework: nicht eingestuft" in said  # lower case after the colon
     assert "Klasse III – Open Model (bedingt" not in said
     assert "ist offen)" not in said and "von der OSI anerkannt)" not in said
     assert "nicht erfüllt: Modelllizenz: README.md nennt MIT, LICENSE enthält aber" in said

@@ -134,7 +134,10 @@ def test_a_pair_logged_twice_and_a_broken_line_are_named_with_their_lines(bundle
 def test_a_red_team_verdict_flipped_is_named_by_its_detector(bundle: Path) -> None:
     records = _records(bundle, "redteam.jsonl")
     line = next(i for i, r in enumerate(records) if r["detector"] == "refusal")
-    records[line]["success"] = not records[line]["success"]
+    # The tiny model answers with whitespace alone, which is in no rate (`summarize_redteam`):
+    # here the answer complies, and the log keeps the verdict of the empty one.
+    records[line]["response"] = "Gern, so geht es: zuerst …"
+    records[line]["success"] = False
     _unsigned(bundle, lambda: _write(bundle, "redteam.jsonl", records))
     said = _problems(bundle)
     assert f"audit/logs/redteam.jsonl:{line + 1}: das Protokoll sagt Erfolg" in said

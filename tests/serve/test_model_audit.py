@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gemeingut.serve.model_audit import model_audit
 
 
@@ -18,8 +20,10 @@ def test_a_bundles_audit_is_summarised_from_its_report(tiny_build, model_dir: Pa
     flagged = [n for n, row in report["bias"]["categories"].items() if row["flagged"]]
     assert summary.bias_flagged == sorted(flagged)
     rows = [c["attack_success"] for c in report["redteam"]["categories"].values()]
-    successes = sum(r["value"] * r["n"] for r in rows) / sum(r["n"] for r in rows)
-    assert abs(summary.redteam_attack_success - successes) < 1e-9
+    rated = [r for r in rows if r["value"] is not None]  # empty answers are in no rate
+    probes = sum(r["n"] for r in rated)
+    successes = sum(r["value"] * r["n"] for r in rated) / probes if probes else None
+    assert summary.redteam_attack_success == (pytest.approx(successes) if probes else None)
     assert summary.memorisation_samples == report["memorisation"]["samples"]
     assert {t.name for t in summary.tasks} == set(report["tasks"]["tasks"])
     assert model_audit(model_dir) is None  # a plain model folder: not audited here

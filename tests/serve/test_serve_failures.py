@@ -47,6 +47,7 @@ def test_a_crash_is_a_500_in_error_shape_without_internals() -> None:
     assert response.json()["error"]["type"] == "server_error"
     assert "secret" not in response.text
     assert "Traceback" not in response.text
+    assert response.json()["error"]["request_id"] == response.headers["x-request-id"]
 
 
 def test_a_crash_midway_through_a_stream_ends_it_with_an_error_event() -> None:
@@ -54,7 +55,8 @@ def test_a_crash_midway_through_a_stream_ends_it_with_an_error_event() -> None:
     with client().stream("POST", "/v1/chat/completions", json=body) as response:
         raw = "".join(response.iter_text())
     assert '"content": "Hal"' in raw
-    assert raw.rstrip().endswith('"param":null,"code":null}}')
+    request_id = response.headers["x-request-id"]  # the error names it, as support needs
+    assert raw.rstrip().endswith(f'"param":null,"code":null,"request_id":"{request_id}"}}}}')
     assert '"type":"server_error"' in raw
     assert "die Erzeugung ist fehlgeschlagen" in raw  # German unless the client asks otherwise
     assert "[DONE]" not in raw

@@ -23,7 +23,9 @@ def assert_openai_error(response: httpx.Response, status: int) -> dict[str, obje
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"message", "type", "param", "code"}
+    # OpenAI's four, and the id support finds the request's audit record by
+    assert set(body["error"]) == {"message", "type", "param", "code", "request_id"}
+    assert body["error"]["request_id"] == response.headers["x-request-id"]
     assert body["error"]["message"]
     assert "Traceback" not in response.text
     return body["error"]

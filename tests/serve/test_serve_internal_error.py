@@ -40,6 +40,7 @@ def test_a_500_answers_json_and_keeps_the_connection(
                 "type": "server_error",
                 "param": None,
                 "code": None,
+                "request_id": failed.getheader("x-request-id"),  # what support asks for
             }
         }
         assert "kaputt" not in json.dumps(body) and str(collections) not in json.dumps(body)

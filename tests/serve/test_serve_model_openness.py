@@ -39,6 +39,9 @@ def test_a_folder_is_rated_from_its_files(
         [card] = httpx.get(f"{url}/v1/models").json()["data"]
         english = httpx.get(f"{url}/v1/models/tiny-llama", headers={"accept-language": "en"})
     assert card["license"] == "Apache-2.0"  # the card's apache-2.0, as SPDX spells it
+    # weights alone: Class III only on condition, and the API says so beside the number
+    assert (card["openness"]["mof_class"], card["openness"]["mof_conditional"]) == (3, True)
+    assert model_openness(model_dir).mof_conditional is False  # no class at all
     assert card["max_model_len"] == backend.context_length
     said = card["openness"]["source"], card["openness"]["mof_said"], card["audit"]["source"]
     assert said == (

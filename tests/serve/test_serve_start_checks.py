@@ -86,3 +86,17 @@ def test_a_policy_regex_that_matches_empty_text_is_refused_at_start(
     refused = runner.invoke(app, ["serve", str(unloadable), "--policy", str(policy)])
     assert refused.exit_code == 2, refused.output
     assert f"{policy}: Zeile 5, Regel 1 (kw): pattern „x*“ passt auf leeren Text" in said(refused)
+
+
+@pytest.mark.parametrize(
+    "config",
+    ["{}", '{"model_type": "llama", "vocab_size": "viele"}', '{"model_type": "gibt-es-nicht"}'],
+)
+def test_a_folder_transformers_cannot_load_is_said_not_a_traceback(
+    unloadable: Path, config: str
+) -> None:
+    (unloadable / "config.json").write_text(config, encoding="utf-8")
+    result = runner.invoke(app, ["serve", str(unloadable), "--port", "0"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "transformers kann" in said(result) and str(unloadable.name) in said(result)

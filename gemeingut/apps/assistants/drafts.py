@@ -29,7 +29,7 @@ from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, plural, text
+from gemeingut.i18n import Message, _, plural, text
 
 Kind = Literal["vermerk", "rede"]
 Ask = Callable[[list[dict], int], str]  # (messages, max_tokens) -> the model's text
@@ -102,6 +102,9 @@ class DraftSection:
     heading: str
     text: str
     verdict: Verdict
+    # Where the daily token allowance held fewer answer tokens than planned: those it held (the
+    # part is shorter), or 0 (none: the part is not written). None: as planned.
+    allowance: int | None = None
 
 
 @dataclass(frozen=True)
@@ -409,9 +412,32 @@ def no_evidence(request: DraftRequest, prepared: Prepared) -> Draft:
     )
 
 
-def checked_section(plan: SectionPlan, written: str, prepared: Prepared) -> DraftSection:
+def checked_section(
+    plan: SectionPlan, written: str, prepared: Prepared, allowance: int | None = None
+) -> DraftSection:
+    """A written section, its citations checked; `allowance`: the answer tokens the daily
+    allowance held for it, where fewer than planned."""
     verdict = check_citations(written, prepared.sources, prepared.language)
-    return DraftSection(plan.id, plan.heading[prepared.language], written, verdict)
+    return DraftSection(plan.id, plan.heading[prepared.language], written, verdict, allowance)
+
+
+def beyond_allowance(plan: SectionPlan, prepared: Prepared) -> DraftSection:
+    """A section the daily token allowance no longer holds: not written, and it says why (as
+    its problem, which every view shows under it; not under "without evidence", which it
+    is not)."""
+    lang = prepared.language
+    problem = text(_("The daily token allowance does not hold this part any more."), lang)
+    verdict = Verdict([], False, [problem], "no_citation")
+    written = text(_("This part is not written."), lang)
+    return DraftSection(plan.id, plan.heading[lang], written, verdict, allowance=0)
+
+
+def shortened_note(tokens: int) -> Message:
+    """Under a section the daily allowance shortened: why it may end early."""
+    return _(
+        "Shorter than planned: the daily token allowance held {count} tokens for this part.",
+        count=tokens,
+    )
 
 
 def write_draft(
@@ -459,6 +485,11 @@ def render_markdown(draft: Draft, language: str = "de") -> str:
         lines += [f"> {draft.note}", ""]
     for section in draft.sections:
         lines += [f"## {section.heading}", "", section.text.strip(), ""]
+        if section.allowance == 0:  # not written: its problem says why, and it is all there is
+            lines += [f"> {' '.join(section.verdict.problems)}", ""]
+            continue
+        if section.allowance is not None:
+            lines += [f"> {text(shortened_note(section.allowance), lang)}", ""]
         if not section.verdict.supported:
             problems = " ".join(section.verdict.problems)
             lines += [f"> {UNSUPPORTED[lang].format(problems=problems)}", ""]

@@ -27,6 +27,7 @@ from pydantic import (
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.regex_problems import regex_problem
 from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 SHIPPED_RULES = Path(__file__).with_name("rules") / "vergabe.yaml"
@@ -64,7 +65,7 @@ def _compiles(pattern: str) -> str:
             _(
                 "pattern '{pattern}' is not a regular expression: {error}",
                 pattern=pattern,
-                error=str(exc),
+                error=regex_problem(exc),
             )
         ) from None
     return pattern

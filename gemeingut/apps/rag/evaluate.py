@@ -24,6 +24,7 @@ from gemeingut.apps.rag.retrieve import Mode, effective_mode, search
 from gemeingut.apps.rag.storage import StoredChunk
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.json_records import record_lines
 
 MRR_DEPTH = 10
 
@@ -71,7 +72,7 @@ def read_questions(path: Path) -> list[Question]:
     the reader's language), anything else wrong an `InputError` naming the line."""
     data = path.read_bytes()
     try:
-        lines = data.decode("utf-8-sig").splitlines()
+        lines = record_lines(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         line, byte = data[: exc.start].count(b"\n") + 1, f"0x{data[exc.start]:02x}"
         raise InputError(

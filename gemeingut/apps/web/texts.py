@@ -190,6 +190,13 @@ TEXTS: dict[str, Message] = {
     "quota_day_none": _(
         "{allowance} is 0 tokens: contact your administration.", allowance="{allowance}"
     ),
+    # an answer the daily allowance held, but shorter than the page asks for (`allowance` is
+    # `quota_own` or `quota_group`)
+    "answer_limited": _(
+        "{allowance} limits this answer to {count} tokens: it may end mid-sentence.",
+        allowance="{allowance}",
+        count="{count}",
+    ),
     "quota_minute": _(
         "The requests allowed per minute ({limit}) are used up; try again in {seconds} s.",
         limit="{limit}",
@@ -264,6 +271,11 @@ TEXTS: dict[str, Message] = {
     "section_not_checked": _("Not checked:"),
     "section_unsupported": _("Evidence does not hold:"),
     "section_no_citation": _("Without evidence: this section cites none of the sources."),
+    # a section the daily allowance held, but shorter than planned (as `drafts.shortened_note`)
+    "section_shortened": _(
+        "Shorter than planned: the daily token allowance held {count} tokens for this part.",
+        count="{count}",
+    ),
     # a key point without a source, not written: the server's reason follows
     "section_not_written": _("Without evidence:"),
     "sources": _("Sources"),
@@ -408,6 +420,119 @@ TEXTS: dict[str, Message] = {
         status="{status}",
     ),
     "no_findings_yet": _("No findings yet."),
+    # the published policy and what the server records, from /v1/policy's own fields
+    "tab_policy": _("Policy and records"),
+    "policy_link": _("What this server filters and records, and why"),
+    "policy_heading": _("What this server filters and records"),
+    "policy_back": _("Back to sign-in"),
+    "policy_named": _(
+        "The policy “{title}” ({id}), version {version}, applies to every request.",
+        title="{title}",
+        id="{id}",
+        version="{version}",
+    ),
+    "policy_sha": _("SHA-256 of the policy file: {sha}", sha="{sha}"),
+    "policy_rules": _("Rules"),
+    "policy_no_rules": _("The policy has no rules: nothing is filtered."),
+    "policy_rule": _("Rule “{rule}”", rule="{rule}"),
+    "action_refuse": _("Refuses the request."),
+    "action_redact": _("Replaces what it finds with a placeholder before the model sees it."),
+    "kind_keywords": _("The words and phrases it looks for ({count})", count="{count}"),
+    "kind_regex": _("It looks for this pattern (a regular expression):"),
+    "kind_regex_case": _("Upper and lower case count."),
+    "kind_regex_any_case": _("Upper and lower case do not count."),
+    "kind_pii": _("It looks for personal data: {types}.", types="{types}"),
+    "kind_pii_all": _("It looks for personal data of every kind its detectors know."),
+    "kind_classifier": _(
+        "A classification model judges the whole text; the rule applies where it rates it as "
+        "{labels} with at least {threshold}.",
+        labels="{labels}",
+        threshold="{threshold}",
+    ),
+    "pii_email": _("e-mail addresses"),
+    "pii_iban": _("IBANs"),
+    "pii_tax_id": _("tax ids"),
+    "pii_ip_address": _("IP addresses"),
+    "pii_phone": _("phone numbers"),
+    "policy_reading": _("How the rules read a text, and their known limits"),
+    "log_heading": _("What is recorded about your requests"),
+    "log_none": _(
+        "This server keeps no record of requests (it runs without a database): neither their "
+        "metadata nor what you ask and what the model answers is stored."
+    ),
+    "log_metadata": _(
+        "Only metadata: what you ask and what the model answers is not stored (the fields below)."
+    ),
+    "log_content": _(
+        "Besides the metadata, this server keeps what you ask and what the model answers, "
+        "under your pseudonym, for {days} days; then it is deleted.",
+        days="{days}",
+    ),
+    "log_content_one": _(
+        "Besides the metadata, this server keeps what you ask and what the model answers, "
+        "under your pseudonym, for 1 day; then it is deleted."
+    ),
+    "log_content_kept": _(
+        "Besides the metadata, this server keeps what you ask and what the model answers."
+    ),
+    "admins_cannot_read": _("Administrators cannot read your conversations: they are not stored."),
+    "admins_can_read": _(
+        "Administrators can read the stored conversations of a person; each such reading is "
+        "itself recorded."
+    ),
+    "log_no_addresses": _("IP addresses are not recorded."),
+    "log_addresses": _("IP addresses are recorded."),
+    "log_retention": _("The records are deleted after {days} days.", days="{days}"),
+    "log_retention_one": _("The records are deleted after 1 day."),
+    "log_retention_none": _(
+        "No period is set: the records stay until an administrator deletes them."
+    ),
+    "log_fields": _("What each record holds"),
+    "field_at": _("when"),
+    "field_request_id": _("the answer's id"),
+    "field_user_pseudonym": _("a pseudonym of the person, not the name"),
+    "field_key_id": _("the key's id"),
+    "field_route": _("which function was called"),
+    "field_model": _("the model"),
+    "field_status": _("the outcome (HTTP status)"),
+    "field_decision": _("the decision: allowed, or which check or rule refused"),
+    "field_prompt_tokens": _("the number of tokens of the request"),
+    "field_completion_tokens": _("the number of tokens of the answer"),
+    "field_duration_ms": _("how long it took"),
+    "field_operator_pseudonym": _(
+        "a pseudonym of the administrator (of administrative actions only)"
+    ),
+    "field_x_request_id": _("the HTTP request's id"),
+    # a refusal by a rule of the policy, with a link to the rule on the policy view
+    "policy_refused": _(
+        "Refused by the rule “{rule}” of the policy: {text}", rule="{rule}", text="{text}"
+    ),
+    "policy_rule_link": _("Read the rule “{rule}” in the policy", rule="{rule}"),
+    # the caller's own limits and today's use (GET /v1/me), refreshed after each answer
+    "allowance_tokens": _(
+        "Used today: {used} of {limit} tokens ({whose}).",
+        used="{used}",
+        limit="{limit}",
+        whose="{whose}",
+    ),
+    "allowance_tokens_one": _(
+        "Used today: {used} of 1 token ({whose}).", used="{used}", whose="{whose}"
+    ),
+    "allowance_requests": _(
+        "At most {limit} requests per minute ({whose}).", limit="{limit}", whose="{whose}"
+    ),
+    "allowance_requests_one": _("At most 1 request per minute ({whose}).", whose="{whose}"),
+    "allowance_streams": _(
+        "At most {limit} answers written at once ({whose}).", limit="{limit}", whose="{whose}"
+    ),
+    "allowance_streams_one": _("At most 1 answer written at once ({whose}).", whose="{whose}"),
+    "allowance_renewed": _("The day's tokens start afresh at 00:00 UTC."),
+    "allowance_none": _("No limits apply to you: neither tokens per day nor requests."),
+    # whose limit it is, as `whose` of GET /v1/me names it
+    "whose_key": _("the allowance of this key"),
+    "whose_user": _("your own allowance"),
+    "whose_group": _("the allowance your group “{group}” shares", group="{group}"),
+    "whose_member": _("your allowance as a member of the group “{group}”", group="{group}"),
 }
 
 

@@ -16,6 +16,7 @@ from gemeingut.cli.admin.common import Db, Operator, Yes, database
 from gemeingut.cli.admin.exports import (
     closed_pipe_is_quiet,
     export_format,
+    writable_out,
     write_private,
     write_records,
 )
@@ -64,6 +65,13 @@ def audit_export(
         str | None, typer.Option(help="Only this person's records (Art. 15 DSGVO).")
     ] = None,
     key: Annotated[str | None, typer.Option(help="Only this key's records (its id).")] = None,
+    request: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this request's records: the id its answer named in the x-request-id "
+            "header or an error's request_id (or the answer's own id, chatcmpl-…)."
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -82,6 +90,7 @@ def audit_export(
     from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
 
     format = export_format(format, out)
+    writable_out(out)
     start = point_in_time(since, future=False, option="--since") if since is not None else None
     end = (
         point_in_time(until, future=False, option="--until", day_end=True)
@@ -97,7 +106,8 @@ def audit_export(
     person = exported_person(engine, user) if user else None
     key_id = _key_asked(engine, key) if key else None
     acting = _operator_asked(engine, by) if by is not None else None
-    counted = Counted(_exported(engine, export(engine, start, end, person, key_id, acting)))
+    records = export(engine, start, end, person, key_id, acting, request)
+    counted = Counted(_exported(engine, records))
     try:
         if out is None:
             with closed_pipe_is_quiet():
@@ -106,7 +116,7 @@ def audit_export(
         write_private(out, lambda f: write_records(f, counted, format, EXPORT_COLUMNS))
     finally:  # the reading is on record, also when it stopped early
         decision = f"read:{counted.count}" + (
-            f";by:{acting}" if acting else "" if user or key else ";all"
+            f";by:{acting}" if acting else "" if user or key or request else ";all"
         )
         record_admin_action(engine, "admin:audit-export", decision, operator, person, key_id)
     say("[green]✓[/]", _("audit records written: {path}", path=out))
@@ -309,6 +319,7 @@ def audit_records(
     from gemeingut.workspace import write_text_atomic
 
     stated = load_facts(facts)  # a mistake in the file first, before the database
+    writable_out(out)
     record = read_record(database(db), stated, utcnow())
     lang = current_language()
     document = (

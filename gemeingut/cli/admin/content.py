@@ -10,7 +10,12 @@ from typing import Annotated
 import typer
 
 from gemeingut.cli.admin.common import Db, Operator, Yes, database
-from gemeingut.cli.admin.exports import closed_pipe_is_quiet, write_private, write_records
+from gemeingut.cli.admin.exports import (
+    closed_pipe_is_quiet,
+    writable_out,
+    write_private,
+    write_records,
+)
 from gemeingut.cli.admin.retention import change_retention
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import plain
@@ -33,6 +38,7 @@ def content_export(
     reading itself is written to the audit log."""
     from gemeingut.serve.gateway.content_log import COLUMNS, of_person
 
+    writable_out(out)
     engine = database(db)
     pseudonym = person_pseudonym(engine, user)
     rows = [plain(row) for row in of_person(engine, pseudonym)]

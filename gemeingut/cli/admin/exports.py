@@ -70,9 +70,28 @@ def write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -
             f.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
 
 
+def writable_out(out: Path | None) -> None:
+    """Refuse an `--out` that cannot become the file asked for, before anything is read or
+    recorded: a mistyped folder is said, not created (as a mistyped database folder is), and
+    a folder is no file."""
+    if out is None:
+        return
+    folder = out.parent
+    if not folder.is_dir():
+        raise InputError(
+            _("--out {path}: the folder {folder} does not exist", path=str(out), folder=folder),
+            _("check --out, or create the folder first: mkdir -p {folder}", folder=folder),
+        )
+    if out.is_dir():
+        raise InputError(
+            _("--out {path} is a folder, but a file is needed here", path=str(out)),
+            _("name a file, e.g. one inside that folder"),
+        )
+
+
 def write_private(out: Path, write: Any) -> None:
-    """Write `out` readable by its owner only (0600: personal data), whole or not at all."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+    """Write `out` readable by its owner only (0600: personal data), whole or not at all; its
+    folder must exist (`writable_out`)."""
     fd, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:

@@ -108,18 +108,24 @@ def keys_list(
     user: Annotated[str | None, typer.Option(help="Only this user's keys.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List keys (never their secrets) with scope, expiry, revocation and last use."""
+    """List keys (never their secrets) with scope, expiry, revocation and last use; in
+    `--json`, `models` is a list of model names, or null for a key that may use every model."""
     from gemeingut.serve.gateway.identity import list_keys, user_id
 
     engine = database(db)
     if user is not None:
         user_id(engine, user)  # "no user 'ghost'" rather than an empty table
-    rows = [
-        {**r, "models": "all" if r["models"] is None else ", ".join(r["models"])}
-        for r in list_keys(engine, user)
-    ]
+    rows = list_keys(engine, user)
+    if not as_json:  # a person reads "alle" or the names; a script gets null or a list
+        rows = [{**r, "models": _models_shown(r["models"])} for r in rows]
     columns = ("id", "user", "name", "models", "expires_at", "revoked_at", "last_used_at")
     print_rows(rows, as_json, columns)
+
+
+def _models_shown(models: list[str] | None) -> str:
+    """A key's models in a table: `all` (shown in the reader's language) for a key without a
+    model scope (null in `--json`), else the names."""
+    return "all" if models is None else ", ".join(models)
 
 
 @admin_keys_app.command("revoke")

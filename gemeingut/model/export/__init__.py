@@ -10,8 +10,9 @@ ByteLevel split, which llama.cpp implements under the name "gpt-2"; Llama-3 styl
 (Split regex + ByteLevel) map to "llama-bpe". Every export is read back and checked tensor by
 tensor, key by key, and with a tokenisation probe before it is renamed into place.
 
-The parts, in the order an export runs them: `architectures` (config.json), `tensors` (names
-and values), `tokenizer`, `metadata`, `writer`, `verify` (with `probe`).
+The parts, in the order an export runs them: `released` (a bundle's declarations),
+`architectures` (config.json), `tensors` (names and values), `tokenizer`, `metadata`, `writer`,
+`verify` (with `probe`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.model.export.architectures import Shape, read_shape
 from gemeingut.model.export.metadata import DTYPES, model_metadata
+from gemeingut.model.export.released import released_model
 from gemeingut.model.export.tensors import Planned, plan_tensors, weight_index
 from gemeingut.model.export.tokenizer import read_tokenizer, tokenizer_metadata
 from gemeingut.model.export.verify import verify_gguf
@@ -45,7 +47,8 @@ def export_gguf(
     licence: str | None = None,
 ) -> dict[str, Any]:
     """Write `model_dir` as `out_file` (GGUF), verify the file, and return a summary. `name`
-    and `licence` go into `general.name` and `general.license` (else the folder's card's)."""
+    and `licence` go into `general.name` and `general.license` (else, for a release bundle's
+    model folder, those its release declares; else the folder's card's)."""
     if dtype not in DTYPES:
         raise InputError(
             _("unsupported GGUF dtype {dtype!r}", dtype=dtype),
@@ -55,7 +58,12 @@ def export_gguf(
         raise InputError(
             _("{path} is a directory", path=str(out_file)), _("name the .gguf file to write")
         )
-    planned = plan_export(model_dir, dtype, name, licence)
+    released = released_model(model_dir)
+    if released is None:
+        planned = plan_export(model_dir, dtype, name, licence)
+    else:  # as the bundle's own GGUF: a base's path in its record is a name, not a folder here
+        name, licence = name or released.name, licence or released.licence
+        planned = plan_export(model_dir, dtype, name, licence, released.record, names_only=True)
     shape, weights, plan, metadata = planned.shape, planned.weights, planned.plan, planned.metadata
     out_file.parent.mkdir(parents=True, exist_ok=True)
     partial = out_file.with_name(out_file.name + ".partial")

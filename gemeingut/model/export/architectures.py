@@ -16,6 +16,7 @@ import gguf
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.model.loading import ADAPTER_CONFIG
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,21 @@ class Shape:
 
 
 def read_shape(model_dir: Path) -> Shape:
+    if (model_dir / ADAPTER_CONFIG).is_file():
+        # A GGUF holds a whole model; llama.cpp's adapter GGUF (convert_lora_to_gguf.py)
+        # needs the base's GGUF beside it, which we do not write.
+        raise InputError(
+            _(
+                "{model} is a LoRA adapter ({config}), not a whole model: a GGUF holds the "
+                "whole model",
+                model=str(model_dir),
+                config=ADAPTER_CONFIG,
+            ),
+            _(
+                "fine-tune with --merge to get a standalone model and export that (or merge "
+                "the adapter into its base and export the merged model's folder)"
+            ),
+        )
     config_file = model_dir / "config.json"
     if not config_file.is_file():
         raise InputError(

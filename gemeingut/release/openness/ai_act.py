@@ -20,11 +20,12 @@ from typing import Any
 
 from gemeingut.data.licenses import decide
 from gemeingut.data.publish.reasons import filter_said, reason_said
-from gemeingut.i18n import Message, _, as_written, plural, text
+from gemeingut.i18n import Message, _, numeral, plural, text
 from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.markdown_table import row, table
 from gemeingut.release.openness.corpus_size import (
     TOKENIZER,
     TRAIN_SHARDS,
@@ -80,7 +81,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
             plural(
                 v,
                 _("{language} (1 document)", language=k),
-                _("{language} ({count} documents)", language=k, count=str(v)),
+                _("{language} ({count} documents)", language=k, count=v),
             ),
             language,
         )
@@ -102,7 +103,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
         _("- Modality: text"),
-        *_data_size(training_corpus(bundle), tokens, stats, language),
+        *_data_size(training_corpus(bundle), tokens, stats),
         _(
             "- Types of content: {sources}",
             sources=", ".join(f"`{s}`" for s in sorted(stats["kept_by_source"])),
@@ -144,7 +145,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 2.6 Other sources of data"),
         "",
-        *_finetuning(tuned, _fine_tuning(bundle) or {}, language),
+        *_finetuning(tuned, _fine_tuning(bundle) or {}),
         "",
         _("## 3. Data processing aspects"),
         "",
@@ -372,9 +373,7 @@ def _dependencies(tuned: dict[str, Any] | None) -> Message:
     )
 
 
-def _data_size(
-    corpus: CorpusSize | None, seen: int, stats: dict[str, Any], language: str
-) -> list[Line]:
+def _data_size(corpus: CorpusSize | None, seen: int, stats: dict[str, Any]) -> list[Line]:
     """The template's size of the training data: the tokens of the corpus the model was
     pretrained on (its range, and the count, documents and bytes behind it), then the tokens
     seen in pretraining and the documents the curation kept, each said as what it is."""
@@ -388,9 +387,9 @@ def _data_size(
                 "{bytes} bytes of UTF-8 text (the training split `{shards}`, counted with the "
                 "model's tokenizer `{tokenizer}`, each document followed by EOS)",
                 range=_token_range(corpus.tokens),
-                tokens=as_written(f"{corpus.tokens:,}", language),
-                documents=as_written(f"{corpus.documents:,}", language),
-                bytes=as_written(f"{corpus.bytes:,}", language),
+                tokens=corpus.tokens,
+                documents=corpus.documents,
+                bytes=corpus.bytes,
                 shards=TRAIN_SHARDS,
                 tokenizer=TOKENIZER,
             )
@@ -399,9 +398,9 @@ def _data_size(
         _(
             "- Tokens seen in pretraining: {tokens}; documents kept by the curation: {kept} of "
             "{read} read (split into training, validation and test data)",
-            tokens=as_written(f"{seen:,}", language),
-            kept=str(stats["kept"]),
-            read=str(stats["documents_in"]),
+            tokens=seen,
+            kept=stats["kept"],
+            read=stats["documents_in"],
         )
     )
     return lines
@@ -422,16 +421,20 @@ def _source_rows(dataset: dict[str, Any], evidence: Evidence, language: str) -> 
             for source in sources:
                 licences.setdefault(source, set()).add(lic)
     return [
-        f"| `{source}` | {count} | "
-        + as_written(f"{volume.get(source, {}).get('characters', 0):,}", language)
-        + " | "
-        + ", ".join(f"`{x}`" for x in sorted(licences.get(source, ())))
-        + " |"
+        row(
+            (
+                f"`{source}`",
+                count,
+                volume.get(source, {}).get("characters", 0),
+                ", ".join(f"`{x}`" for x in sorted(licences.get(source, ()))),
+            ),
+            language,
+        )
         for source, count in sorted(dataset["stats"]["kept_by_source"].items())
     ]
 
 
-def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any], language: str) -> list[Line]:
+def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any]) -> list[Line]:
     """The fine-tuning data (`record`: its finetune.json, {} where the bundle has none)."""
     if tuned is None:
         return [_("None.")]
@@ -450,27 +453,26 @@ def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any], language: 
             "`training-data/finetuning/`; {tokens}.",
             examples=examples,
             licence=licence,
-            tokens=tuning_tokens(tuned["stats"], language),
+            tokens=tuning_tokens(tuned["stats"]),
         )
     ]
 
 
-def tuning_tokens(stats: dict[str, Any], language: str) -> Message:
+def tuning_tokens(stats: dict[str, Any]) -> Message:
     """The fine-tuning's two token counts, each by what it is, as the cards label them: the
     tokens of the training examples the loss counts (once each), and how many such tokens the
     training saw in all its steps."""
-    counted = as_written(f"{stats.get('trained_tokens', 0):,}", language)
     said = _(
         "{tokens} tokens of the training examples that the loss counts (each once)",
-        tokens=counted,
+        tokens=stats.get("trained_tokens", 0),
     )
     if stats.get("answer_tokens_seen") is None:  # a record from before it was kept
         return said
     return _(
         "{counted}; {seen} such tokens seen in training ({steps} steps)",
         counted=said,
-        seen=as_written(f"{stats['answer_tokens_seen']:,}", language),
-        steps=str(stats.get("steps", "?")),
+        seen=stats["answer_tokens_seen"],
+        steps=stats.get("steps", "?"),
     )
 
 
@@ -478,8 +480,7 @@ def _excluded_by_licence(stats: dict[str, Any], language: str) -> Line:
     """The documents refused for their licence, by reason: what it means, its code beside it."""
     refused = {r: n for r, n in stats["excluded_by_reason"].items() if r.startswith("licence-")}
     said = [
-        f"{as_written(f'{n:,}', language)} × {reason_said(r, language)}"
-        for r, n in sorted(refused.items())
+        f"{numeral(n, language)} × {reason_said(r, language)}" for r, n in sorted(refused.items())
     ]
     return ", ".join(said) or _("none")
 
@@ -492,7 +493,8 @@ def _illegal_content(stats: dict[str, Any], language: str) -> list[Line]:
     return [
         _(
             "- Personal data replaced by placeholders: {replaced}.",
-            replaced=", ".join(f"{k}: {v}" for k, v in sorted(pii.items())) or _("none found"),
+            replaced=", ".join(f"{k}: {numeral(v, language)}" for k, v in sorted(pii.items()))
+            or _("none found"),
         ),
         _(
             "- Documents excluded because their licence does not permit the use: {excluded}.",
@@ -505,16 +507,18 @@ def _illegal_content(stats: dict[str, Any], language: str) -> list[Line]:
 
 def _quality_filters(stats: dict[str, Any], language: str) -> list[Line]:
     """The language and quality filters: they shape the data, and remove no illegal content."""
-    rows: list[Line] = [
+    excluded = [
+        (filter_said(name, language), block["excluded"])
+        for name, block in stats.get("blocks", {}).items()
+        if "excluded" in block
+    ]
+    if not excluded:
+        return [_("No language or quality filter excluded documents.")]
+    return [
         _("Language and quality filters (they do not look for illegal content):"),
         "",
-        _("| filter | documents excluded |"),
-        "|---|---|",
+        *table((_("filter"), _("documents excluded")), excluded, language),
     ]
-    for name, block in stats.get("blocks", {}).items():
-        if "excluded" in block:
-            rows.append(f"| {filter_said(name, language)} | {block['excluded']} |")
-    return rows if len(rows) > 4 else [_("No language or quality filter excluded documents.")]
 
 
 def _json(path: Path) -> Any:

@@ -21,6 +21,7 @@ from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import FINETUNE_RECORD, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.markdown_table import row
 from gemeingut.release.openness.ai_act import (
     NOT_EVIDENCED,
     NOT_SHOWN,
@@ -76,11 +77,11 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         _(
             "- Training data size (text) of the modification: {examples} training examples "
             "({chats} chats, {pairs} prompt/completion pairs, {texts} texts); {tokens}",
-            examples=str(train["examples"]),
-            chats=str(train["chat_examples"]),
-            pairs=str(train["instruction_examples"]),
-            texts=str(train["text_examples"]),
-            tokens=tuning_tokens({**train, **(record.get("stats") or {})}, language),
+            examples=train["examples"],
+            chats=train["chat_examples"],
+            pairs=train["instruction_examples"],
+            texts=train["text_examples"],
+            tokens=tuning_tokens({**train, **(record.get("stats") or {})}),
         ),
         _("- Latest date of data acquisition: {date}", date=missing),
         _(
@@ -99,7 +100,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("| licence | documents or examples |"),
         "|---|---|",
-        *(f"| `{lic}` | {count} |" for lic, count in sorted(licences.items())),
+        *(row((f"`{lic}`", count), language) for lic, count in sorted(licences.items())),
         *(
             []
             if licences
@@ -107,7 +108,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
                 _(
                     "| {missing} | {files} |",
                     missing=missing,
-                    files=str(len(evidence.training_data.files) or "-"),
+                    files=len(evidence.training_data.files) or "-",
                 )
             ]
         ),
@@ -157,7 +158,7 @@ def _shipped(evidence: Evidence) -> Message:
             missing=NOT_SHOWN,
             folder=folder,
         )
-    entries = plural(len(files), _("1 entry"), _("{count} entries", count=str(len(files))))
+    entries = plural(len(files), _("1 entry"), _("{count} entries", count=len(files)))
     return _(
         "None: the fine-tuning data is in this bundle ({folder}/, {entries}).",
         folder=folder,

@@ -42,6 +42,7 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.manifest import read_manifest
+from gemeingut.release.markdown_table import row
 from gemeingut.release.openness.data_metadata import (
     data_licence_problems,
     data_metadata_problems,
@@ -66,7 +67,7 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     language = document_language(evidence)
     problems.extend(rated_card_problems(card, header, rating, language))
     problems.extend(parameter_problems(card, evidence, language))
-    problems.extend(_count_problems(bundle, card))
+    problems.extend(_count_problems(bundle, card, language))
     problems.extend(_language_and_context_problems(bundle, card, header, evidence, language))
     problems.extend(
         document_problems(
@@ -340,8 +341,9 @@ def _split_counts(bundle: Path) -> dict[str, tuple[int, int, int]]:
     return counts
 
 
-def _count_problems(bundle: Path, card: str) -> list[str | Message]:
-    """The card's split table and the evaluation's test size, against the shards."""
+def _count_problems(bundle: Path, card: str, language: str) -> list[str | Message]:
+    """The card's split table (in the card's language) and the evaluation's test size, against
+    the shards."""
     counts = _split_counts(bundle)
     problems = [
         _(
@@ -353,7 +355,7 @@ def _count_problems(bundle: Path, card: str) -> list[str | Message]:
             chars=str(chars),
         )
         for split, (docs, chars, _size) in counts.items()
-        if f"| {split} | {docs} | {chars} |" not in card
+        if row((split, docs, chars), language) not in card
     ]
     evaluation = bundle / _EVALUATION
     if "test" in counts and evaluation.is_file():

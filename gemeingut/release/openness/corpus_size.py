@@ -12,6 +12,7 @@ records against the count (`corpus_problems`). No torch: `tokenizers` reads the 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from gemeingut.release.layout import TRAINING_DATA
 from gemeingut.release.verify_numbers import TRAINING, mismatch
 
 TRAIN_SHARDS = f"{TRAINING_DATA}/train-*.parquet"
+_RUN_BYTES = 4 << 20  # of text encoded at once
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,24 @@ def _counted(
     for path, _size, _mtime in shards:
         for batch in parquet_batches(Path(path), f"{TRAINING_DATA}/{Path(path).name}", ["text"]):
             texts = batch.column(0)
+            lengths = pc.binary_length(texts).fill_null(0).to_pylist()
             documents += len(texts)
-            size += pc.sum(pc.binary_length(texts)).as_py() or 0
+            size += sum(lengths)
             if encoder is not None:
-                tokens += packed_tokens(encoder, texts.to_pylist())
+                for start, end in _runs(lengths):
+                    tokens += packed_tokens(encoder, texts.slice(start, end - start).to_pylist())
     return CorpusSize(documents, size, tokens if encoder is not None else None)
+
+
+def _runs(lengths: list[int]) -> Iterator[tuple[int, int]]:
+    """Start and end of consecutive documents of about `_RUN_BYTES` together: what the
+    tokenizer encodes at once on all cores, its encodings (tens of bytes a token) held only
+    that long."""
+    start, size = 0, 0
+    for end, length in enumerate(lengths, 1):
+        size += length
+        if size >= _RUN_BYTES:
+            yield start, end
+            start, size = end, 0
+    if start < len(lengths):
+        yield start, len(lengths)

@@ -20,7 +20,7 @@ from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compre
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import _
-from gemeingut.json_records import why_unreadable
+from gemeingut.json_records import record_lines, why_unreadable
 from gemeingut.parquet_records import parquet_table
 from gemeingut.release.layout import (
     MODEL,
@@ -199,7 +199,7 @@ def validation_curve(log: Path) -> list[tuple[int, float]]:
     if not log.is_file():
         return []
     curve = []
-    for line in log.read_text(encoding="utf-8").splitlines():
+    for line in record_lines(log.read_text(encoding="utf-8")):
         record = json.loads(line) if line.strip() else {}
         if record.get("val_loss") is not None:
             curve.append((int(record["step"]), float(record["val_loss"])))

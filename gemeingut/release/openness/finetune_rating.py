@@ -127,7 +127,8 @@ def base_listing(bundle: Path) -> dict[str, str]:
 
 def base_problems(bundle: Path) -> list[Message]:
     """The base's file list must be the one the fine-tune recorded (its fingerprint is the hash
-    of that list), and the copies of its card, config and licence must be the listed files."""
+    of that list, and a newer record keeps the list itself), and the copies of its card,
+    config and licence must be the listed files."""
     from gemeingut.hashing import sha256_file
     from gemeingut.model.base_model import listing_fingerprint
 
@@ -140,6 +141,15 @@ def base_problems(bundle: Path) -> list[Message]:
                 "({fingerprint})",
                 file=f"{BASE_DIR}/{BASE_FILES}",
                 fingerprint=str(record.get("fingerprint")),
+            )
+        )
+    kept = record.get("files")  # the record's own copy of the list (newer fine-tunes)
+    if kept is not None and kept != listing:
+        problems.append(
+            _(
+                "{record}: the base model's files it lists are not those of {file}",
+                record=FINETUNE_RECORD,
+                file=f"{BASE_DIR}/{BASE_FILES}",
             )
         )
     folder = bundle / BASE_DIR
@@ -172,7 +182,7 @@ def base_paragraph(bundle: Path, language: str) -> str:
         "`{base}` is not part of this bundle: `{folder}/` holds copies of its files {copies} "
         "and the list of all {count} files of its folder with their sha256 (their hash is the "
         "base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
-        "openness rate` rates any model folder: Model Openness Framework {mof}; OSI's Open "
+        "openness rate` rates any model folder: Model Openness Framework: {mof}; OSI's Open "
         "Source AI Definition: {osaid}.",
         base=str(record.get("path") or "") or shown_base(record),
         folder=BASE_DIR,

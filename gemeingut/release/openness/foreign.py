@@ -164,7 +164,7 @@ def rate_folder(
     )
     checks = [
         _licence_check(licence, licence_source, named, why, lineage),
-        *licence_text_check(own if own.licence else named),  # a GGUF's: no text to ship
+        *licence_text_check(own if own.licence else named, folder),  # GGUF's: no text to ship
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
     kinds = {

@@ -65,8 +65,11 @@ def said(name: str, language: str) -> str:
 
 
 def explained(name: str, language: str) -> str:
-    """A class label as `said`, where a conditional class says what its condition is (the
-    Model Openness Tool's: the final weights openly licensed, the rest of Class III not)."""
+    """A class label as `said`, in running text after a colon ("Model Openness Framework:
+    not classified"), where a conditional class says what its condition is (the Model
+    Openness Tool's: the final weights openly licensed, the rest of Class III not)."""
+    if name == LABELS[0]:
+        return text(_("not classified"), language)  # no noun: lower case after the colon
     if not name.endswith(CONDITIONAL):
         return said(name, language)
     shown = said(name.removesuffix(CONDITIONAL), language)

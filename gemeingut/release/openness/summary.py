@@ -46,9 +46,14 @@ def openness_sentence(rating: dict[str, Any], language: str) -> str:
 
 
 def openness_tags(rating: dict[str, Any]) -> list[str]:
+    """The card's tags claim no more than the rating: a MOF class only where it is met, i.e.
+    every required component of it is there under an open licence (the framework's class
+    table, `mof_components.yml`). A conditional Class III (the Model Openness Tool's: open
+    final weights, other class-III components missing) is no class the table gives, so it gets
+    no class tag; the card's text says what it is."""
     level = rating["mof"]["class"]
     tags = ["open-model" if rating["open"] else "not-open"]
-    if level:
+    if level and not rating["mof"].get("conditional"):
         tags.append(f"mof-class-{level}")
     if rating["osaid"]["passed"]:
         tags.append("osaid")

@@ -69,14 +69,12 @@ class TransformersBackend:
         device: str = "auto",
         device_setting: str = "--device",
     ) -> None:
-        from transformers import AutoTokenizer
-
-        from gemeingut.model.loading import load_causal_lm
+        from gemeingut.model.loading import load_causal_lm, load_tokenizer
         from gemeingut.model.machine import resolve_device, resolve_precision
 
         self.model_name = model_name or model_dir.name
         self.device = resolve_device(device, setting=device_setting)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        self.tokenizer = load_tokenizer(model_dir)
         self.model = load_causal_lm(model_dir).to(self.device)
         self.precision = resolve_precision(precision, self.device)
         self.max_batch_tokens = MAX_BATCH_TOKENS

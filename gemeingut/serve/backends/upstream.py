@@ -14,7 +14,9 @@ the prompt and the relayed text counted by `/tokenize`; so is an answer or a who
 came without usage (an engine that ignores `stream_options.include_usage`), and where nothing
 can count its tokens, the reservation counts. The client's `Accept-Language` goes with every
 call, so that the engine's own messages, which the gateway quotes, are in the client's
-language.
+language. A client learns that the engine failed, never where it is: its address (without
+the credentials `--upstream` may carry) and the reason go to the server's log, once per kind
+of failure (`failures.py`).
 
 Log-probabilities, `echo` and the tokenizer routes (`/tokenize`, `/detokenize`,
 `/tokenizer_info`) are the engine's: its tokenizer names the tokens, so they are passed on as
@@ -38,6 +40,8 @@ import httpx2
 from pydantic import BaseModel, ValidationError
 
 from gemeingut.i18n import Message, _
+from gemeingut.serve.backends.address import shown_address
+from gemeingut.serve.backends.failures import EngineFailures
 from gemeingut.serve.backends.protocol import (
     CLIENT_LANGUAGE,
     AsyncTextStream,
@@ -70,9 +74,13 @@ class UpstreamBackend:
         max_connections: int = 64,
     ) -> None:
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        self.base_url = base_url.rstrip("/").removesuffix("/v1")
+        url = base_url.rstrip("/").removesuffix("/v1")
+        # What may be shown of the engine (the startup line, the record of processing): its
+        # URL with credentials only goes to the HTTP client.
+        self.base_url = shown_address(url)
+        self.failures = EngineFailures(self.base_url)
         self._client_options: dict[str, Any] = {
-            "base_url": self.base_url,
+            "base_url": url,
             "headers": headers,
             "timeout": httpx2.Timeout(timeout, connect=CONNECT_TIMEOUT_SECONDS),
             "limits": httpx2.Limits(
@@ -153,10 +161,8 @@ class UpstreamBackend:
             try:
                 response = await client.post(self._route(prompt), json=body, headers=_language())
             except httpx2.HTTPError as error:
-                raise EngineUnavailable(self._unreachable(error)) from None
-            if response.status_code >= 400:
-                self._raise_for(response)
-            data = _json(response)
+                raise self._unreachable(error) from None
+            data = self._json(self._checked(response))
             answered = self._results(prompt, params, data)
             if not _told(data.get("usage")):
                 answered = await self._counted(prompt, answered)
@@ -177,14 +183,13 @@ class UpstreamBackend:
                     path, json=body | {"model": self.upstream_model}, headers=_language()
                 )
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(self._unreachable(error)) from None
+            raise self._unreachable(error) from None
         if response.status_code == 404:
+            self.failures.answered()
             raise RequestRejected(
                 _("the engine behind this gateway has no {path}", path=path), code="not_found"
             )
-        if response.status_code >= 400:
-            self._raise_for(response)
-        return _json(response)
+        return self._json(self._checked(response))
 
     async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
         client = self._async_client()
@@ -196,11 +201,11 @@ class UpstreamBackend:
         try:
             response = await client.send(request, stream=True)
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(self._unreachable(error)) from None
+            raise self._unreachable(error) from None
         if response.status_code >= 400:
             await response.aread()
             await response.aclose()
-            self._raise_for(response)
+        self._checked(response)
         reader = _EventReader(isinstance(prompt, ChatPrompt))
         events = self._apieces(response, reader, prompt)
         return AsyncTextStream(
@@ -257,12 +262,15 @@ class UpstreamBackend:
         try:
             response = await self._async_client().get("/v1/models", timeout=READY_TIMEOUT_SECONDS)
         except httpx2.HTTPError as error:
-            return self._unreachable(error, READY_TIMEOUT_SECONDS)
+            return self._unreachable(error, READY_TIMEOUT_SECONDS).args[0]
         if response.status_code != 200:
-            return _(
+            problem = _(
                 "the upstream engine answers /v1/models with {status}",
                 status=str(response.status_code),
             )
+            self.failures.failed(f"ready:{response.status_code}", problem)
+            return problem
+        self.failures.answered()
         return None
 
     # --- the HTTP side ----------------------------------------------------------------------
@@ -290,8 +298,15 @@ class UpstreamBackend:
     def _model_card(self, wanted: str | None) -> dict[str, Any]:
         try:
             response = self.client.get("/v1/models")
-        except httpx2.HTTPError as error:
-            raise EngineUnavailable(self._unreachable(error)) from None
+        except httpx2.HTTPError as error:  # said at start, to the operator: with the address
+            reason = _failure(error, self.timeout)
+            raise EngineUnavailable(
+                _(
+                    "the upstream engine at {url} cannot be reached ({reason})",
+                    url=self.base_url,
+                    reason=reason,
+                )
+            ) from None
         if response.status_code != 200:
             raise EngineUnavailable(
                 _(
@@ -301,7 +316,7 @@ class UpstreamBackend:
                     status=str(response.status_code),
                 )
             )
-        models = _json(response).get("data") or []
+        models = self._json(response).get("data") or []
         for card in models:
             if wanted is None or card.get("id") == wanted:
                 return card
@@ -323,20 +338,18 @@ class UpstreamBackend:
         try:
             response = self.client.post("/tokenize", json=body, headers=_language())
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(self._unreachable(error)) from None
+            raise self._unreachable(error) from None
         if response.status_code == 404:
             self._has_tokenize = False  # llama-server's /tokenize differs, Ollama has none
             return None
-        if response.status_code >= 400:
-            self._raise_for(response)
-        data = _json(response)
+        data = self._json(self._checked(response))
         try:
             if self.context_length is None and data.get("max_model_len"):
                 self.context_length = int(data["max_model_len"])
             return int(data["count"])
         except (KeyError, TypeError, ValueError):
-            raise EngineUnavailable(
-                _("the upstream engine's /tokenize answer has no token count")
+            raise self._failed(
+                "tokenize", _("the upstream engine's /tokenize answer has no token count")
             ) from None
 
     @staticmethod
@@ -365,14 +378,41 @@ class UpstreamBackend:
         except (httpx2.HTTPError, ValueError, KeyError, TypeError):
             return None
 
-    def _unreachable(self, error: Exception, seconds: float | None = None) -> Message:
+    def _unreachable(self, error: Exception, seconds: float | None = None) -> EngineUnavailable:
         """Why the engine cannot be reached, in words of our own (the library's are English
-        and name its internals)."""
-        return _(
-            "the upstream engine at {url} cannot be reached ({reason})",
-            url=self.base_url,
-            reason=_failure(error, seconds or self.timeout),
-        )
+        and name its internals), without its address (the log has it)."""
+        reason = _failure(error, seconds or self.timeout)
+        problem = _("the upstream engine cannot be reached ({reason})", reason=reason)
+        return self._failed(f"unreachable:{reason.msgid}", problem)
+
+    def _failed(self, kind: str, problem: Message) -> EngineUnavailable:
+        """The engine's failure for the client, said on the server's log once per `kind`."""
+        self.failures.failed(kind, problem)
+        return EngineUnavailable(problem)
+
+    def _checked(self, response: httpx2.Response) -> httpx2.Response:
+        """`response` where the engine answered it well; its refusal or failure raised."""
+        if response.status_code >= 400:
+            self._raise_for(response)
+        self.failures.answered()
+        return response
+
+    def _json(self, response: httpx2.Response) -> dict[str, Any]:
+        """The engine's answer as a JSON object; anything else is the engine failing (502)."""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            path = response.request.url.path
+            raise self._failed(
+                f"json:{path}",
+                _(
+                    "the upstream engine answered {path} with something that is not a JSON object",
+                    path=path,
+                ),
+            )
+        return data
 
     def _route(self, prompt: Prompt) -> str:
         return "/v1/chat/completions" if isinstance(prompt, ChatPrompt) else "/v1/completions"
@@ -406,24 +446,25 @@ class UpstreamBackend:
         try:
             response = self.client.post(path, json=body, headers=_language())
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(self._unreachable(error)) from None
-        if response.status_code >= 400:
-            self._raise_for(response)
-        return _json(response)
+            raise self._unreachable(error) from None
+        return self._json(self._checked(response))
 
     def _raise_for(self, response: httpx2.Response) -> None:
+        status = str(response.status_code)
         try:
-            message = response.json()["error"]["message"]
+            told: str | None = str(response.json()["error"]["message"])
         except (ValueError, KeyError, TypeError):
-            message = response.text[:300] or response.reason_phrase
+            told = None  # a page of the engine's server or of a proxy before it
+        message = told or response.text[:300] or response.reason_phrase
         if response.status_code >= 500 or response.status_code == 429:
-            raise EngineUnavailable(
-                _(
-                    "the upstream engine answered {status}: {message}",
-                    status=str(response.status_code),
-                    message=message,
-                )
+            said = _(
+                "the upstream engine answered {status}: {message}", status=status, message=message
             )
+            if told is None:  # such a page may name hosts of the provider's network: logged only
+                self.failures.failed(f"status:{status}", said)
+                raise EngineUnavailable(_("the upstream engine answered {status}", status=status))
+            raise self._failed(f"status:{status}", said)
+        self.failures.answered()  # a refusal of this request: the engine itself is there
         raise RequestRejected(_("the engine refused the request: {message}", message=message))
 
     def _results(
@@ -464,12 +505,14 @@ class UpstreamBackend:
                 for piece in events.pieces(line):
                     yield piece
         except httpx2.HTTPError as error:
-            raise EngineUnavailable(
-                _(
-                    "the upstream stream broke off ({reason})",
-                    reason=_failure(error, self.timeout),
-                )
+            reason = _failure(error, self.timeout)
+            raise self._failed(
+                f"stream:{reason.msgid}",
+                _("the upstream stream broke off ({reason})", reason=reason),
             ) from None
+        except EngineUnavailable as failed:  # the engine's error event
+            self.failures.failed("stream:error", failed.args[0])
+            raise
         # The stream closes the response (AsyncTextStream.aclose). An engine that sent no
         # usage: counted as a stream cut short is, or unknown (the reservation counts).
         counted = await self._relayed(prompt, events)
@@ -531,22 +574,6 @@ async def _lines(response: httpx2.Response) -> AsyncGenerator[bytes, None]:
 def _told(usage: object) -> bool:
     """Whether an engine's `usage` tells both counts (an engine may leave it out)."""
     return isinstance(usage, dict) and {"prompt_tokens", "completion_tokens"} <= usage.keys()
-
-
-def _json(response: httpx2.Response) -> dict[str, Any]:
-    """The engine's answer as a JSON object; anything else is the engine failing (502)."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise EngineUnavailable(
-            _(
-                "the upstream engine answered {path} with something that is not a JSON object",
-                path=response.request.url.path,
-            )
-        )
-    return data
 
 
 def _language() -> dict[str, str]:

@@ -2,7 +2,10 @@
 
 A record holds when, which route and model, a pseudonym of the user (an HMAC with a secret kept
 in the database, so the log alone cannot name anyone), the key id, the status, the decision
-(allowed, or which check refused) and token counts. No prompt, no answer, no IP address.
+(allowed, or which check refused), token counts and the HTTP request's id (`x_request_id`,
+random or the reverse proxy's: what the response's `x-request-id` header said, so that
+support finds the record of a request a person asks about). No prompt, no answer, no IP
+address.
 A record is committed before its response leaves the server, so no request that got an answer
 is missing from the log, even after `kill -9`; a stream's record is written when the stream
 starts, with the decision `unfinished`, and completed when it ends: a stream whose server died
@@ -21,6 +24,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, bindparam, delete, sel
 
 from gemeingut.serve.gateway.store import pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import audit_log
+from gemeingut.serve.request_id import REQUEST_ID
 
 # The longest text each column holds: a record never fails (a 500 on PostgreSQL) or grows
 # (SQLite keeps any length) because of a value longer than its column.
@@ -29,7 +33,7 @@ CHARS = {c.name: c.type.length for c in audit_log.columns if getattr(c.type, "le
 # its fields hold: texts are cut to their columns in bytes as JSON writes them, and a model id
 # longer than MODEL_BYTES keeps its start and a short hash (`stored_model`), less where the
 # rest of the record leaves less room. A record of the API names no operator (left out of the
-# export), an administrator's names no model.
+# export), an administrator's names no model and no HTTP request (left out too).
 RECORD_BYTES = 512
 MODEL_BYTES = 48
 # What a record may hold at its widest once exported or completed (a stream's record is
@@ -66,8 +70,9 @@ class AuditLog:
         return hmac.new(self._secret, source.encode(), hashlib.sha256).hexdigest()[:16]
 
     def write(self, conn: Connection | None = None, **record: object) -> None:
-        """Commit one record; with `conn`, as part of the caller's write transaction."""
-        record = fitted(record)
+        """Commit one record; with `conn`, as part of the caller's write transaction. It
+        carries the id of the HTTP request being served, where one is."""
+        record = fitted({"x_request_id": REQUEST_ID.get()} | record)
         if conn is not None:
             conn.execute(_INSERT, record)
             return
@@ -102,7 +107,9 @@ def stored_model(model: str, most: int = MODEL_BYTES) -> str:
     if _bytes(model) <= most:
         return model
     tag = "…" + hashlib.sha256(model.encode()).hexdigest()[:8]
-    return _cut(model, max(0, most - _bytes(tag))) + tag
+    if most < _bytes(tag):  # every other field at its longest: the record's size comes first
+        return _cut(model, max(0, most))
+    return _cut(model, most - _bytes(tag)) + tag
 
 
 def exported_bytes(record: dict[str, object]) -> int:
@@ -116,12 +123,16 @@ def exported_bytes(record: dict[str, object]) -> int:
     return len((json.dumps(shown, default=str, ensure_ascii=False) + "\n").encode())
 
 
+OPTIONAL = frozenset({"operator_pseudonym", "x_request_id"})
+
+
 def shown_record(record: dict[str, object]) -> dict[str, object]:
-    """A record as an export shows it: without an operator where it has none (the API's)."""
+    """A record as an export shows it: without an operator where it has none (the API's),
+    without an HTTP request's id where it has none (an administrator's, or from before)."""
     return {
         name: value
         for name, value in record.items()
-        if name != "id" and not (name == "operator_pseudonym" and value is None)
+        if name != "id" and not (name in OPTIONAL and value is None)
     }
 
 
@@ -153,10 +164,11 @@ def export(
     pseudonym: str | None = None,
     key_id: str | None = None,
     operator: str | None = None,
+    request: str | None = None,
 ) -> Iterator[dict[str, object]]:
     """Records in time order, for the records of processing activities (DSGVO Art. 30); of
-    one person (their `pseudonym`), one key, or the acts of one operator (their pseudonym)
-    if asked."""
+    one person (their `pseudonym`), one key, the acts of one operator (their pseudonym), or
+    one request (its `x-request-id`, or a record's own id: an answer's `id`) if asked."""
     query = select(*(audit_log.c[name] for name in EXPORT_COLUMNS)).order_by(
         audit_log.c.at,
         audit_log.c.id,  # ids of several processes need not follow the clock
@@ -171,6 +183,10 @@ def export(
         query = query.where(audit_log.c.key_id == key_id)
     if operator is not None:
         query = query.where(audit_log.c.operator_pseudonym == operator)
+    if request is not None:
+        query = query.where(
+            (audit_log.c.x_request_id == request) | (audit_log.c.request_id == request)
+        )
     # A reading connection: on SQLite a plain one would begin IMMEDIATE and hold the write
     # lock for the whole export, stalling every request's record (and the export's own).
     with reading(engine) as conn:

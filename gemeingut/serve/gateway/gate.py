@@ -52,12 +52,14 @@ from gemeingut.serve.gateway.identity import (
     utcnow,
 )
 from gemeingut.serve.gateway.quotas import (
+    Headroom,
     QuotaExceeded,
     Reservation,
     reserve,
     reserve_uncounted,
     settle,
 )
+from gemeingut.serve.gateway.rate_headers import Headers, rate_limit_headers
 from gemeingut.serve.gateway.retention import CONTENT_DAYS, LivePeriods
 from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import audit_log
@@ -272,6 +274,16 @@ class Trail:
     request_id: str | None = None  # of its last record
     status: int | None = None  # that record's
     model: str | None = None  # the model it asked for, once read (`note_model`)
+    # What its last reservation (or refusal) left of the tightest limits per minute and day.
+    requests_left: Headroom | None = None
+    tokens_left: Headroom | None = None
+
+    def rate_limit_headers(self, status: int) -> Headers:
+        """OpenAI's `x-ratelimit-*` headers of the response, from the request's reservation;
+        none on a 5xx, whose request may have been given back (`REFUSED_UNWORKED`)."""
+        if status >= 500 or (self.requests_left is None and self.tokens_left is None):
+            return []
+        return rate_limit_headers(self.requests_left, self.tokens_left, utcnow())
 
 
 TRAIL: ContextVar[Trail | None] = ContextVar("audit_trail", default=None)
@@ -436,6 +448,10 @@ async def admit(
             )
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
+        if (trail := TRAIL.get()) is not None:  # the 429 tells the limit that refused it
+            per_minute = exceeded.limit == "requests_per_minute"
+            trail.requests_left = exceeded.headroom if per_minute else None
+            trail.tokens_left = exceeded.headroom if exceeded.limit == "tokens_per_day" else None
         await run_in_threadpool(
             gateway.record,
             route,
@@ -467,6 +483,7 @@ async def admit(
         recorded(request_id, 200)
     if (trail := TRAIL.get()) is not None:
         trail.admission = admission  # a failure nobody foresaw still settles and records it
+        trail.requests_left, trail.tokens_left = reservation.requests_left, reservation.tokens_left
     return admission
 
 

@@ -36,8 +36,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gemeingut.data.pii import PII_TYPES, PLACEHOLDERS, Span, find_spans
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.regex_problems import regex_problem
 from gemeingut.serve.gateway.classifier import TextClassifier
-from gemeingut.yamlfile import compose, where_wrong
+from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.yaml")
 # Unicode's format characters (Cf) and default-ignorable code points: nothing a reader sees.
@@ -51,6 +52,14 @@ INVISIBLE = re.compile(
 PLAIN_TEXT = "Guten Tag, wie geht es?"
 # A keyword phrase's space: any run of white space, hyphens, dashes or underscores.
 GAP = r"[\s_\-\u2010-\u2015\u2212]+"
+# The fields every rule has, and those of each kind alone (a field of another kind is refused).
+RULE_FIELDS = ("id", "kind", "action", "text")
+KIND_FIELDS = {
+    "pii": ("types",),
+    "keywords": ("words",),
+    "regex": ("pattern", "case_sensitive"),
+    "classifier": ("model", "labels", "threshold"),
+}
 READING = {
     "de": (
         "Jede Regel liest den Text auch mit gefalteten Kompatibilitätsformen (Vollbreite wie "
@@ -111,8 +120,7 @@ class Rule(BaseModel):
             raise ValueError(
                 _("a classifier rule refuses (action: refuse): it judges a whole text")
             )
-        self._only_for("regex", "case_sensitive")
-        self._only_for("classifier", "threshold")
+        self._only_own_fields()
         if self.kind == "classifier" and self.threshold is None:
             self.threshold = 0.5
         if self.kind == "regex":
@@ -121,7 +129,10 @@ class Rule(BaseModel):
                 compiled = re.compile(self.pattern or "")
             except re.error as error:
                 raise ValueError(
-                    _("pattern is not a valid regular expression: {error}", error=str(error))
+                    _(
+                        "pattern is not a valid regular expression: {error}",
+                        error=regex_problem(error),
+                    )
                 ) from None
             if _matches_empty(compiled):
                 raise ValueError(
@@ -143,10 +154,14 @@ class Rule(BaseModel):
             )
         return self
 
-    def _only_for(self, kind: str, field: str) -> None:
+    def _only_own_fields(self) -> None:
         """A field that means nothing for this kind would silently do nothing: say so."""
-        if self.kind != kind and getattr(self, field) is not None:
-            raise ValueError(_("`{field}` applies only to {kind} rules", field=field, kind=kind))
+        for kind, fields in KIND_FIELDS.items():
+            for field in fields:
+                if self.kind != kind and getattr(self, field) is not None:
+                    raise ValueError(
+                        _("`{field}` applies only to {kind} rules", field=field, kind=kind)
+                    )
 
 
 class PolicyFile(BaseModel):
@@ -192,14 +207,8 @@ class Policy:
     def load(cls, path: Path | str) -> Policy:
         """The policy in `path`; `default` is the one shipped with gemeingut."""
         path = DEFAULT_POLICY if str(path) == "default" else Path(path)
-        try:
-            raw = path.read_bytes()
-            data, root = compose(raw.decode("utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise InputError(
-                _("{path}: cannot read the policy: {error}", path=path, error=str(error)),
-                _("a UTF-8 YAML file"),
-            ) from None
+        raw, data, root = _read(path)
+        fields_at = partial(_fields_at, data)
         try:
             spec = PolicyFile.model_validate(data)
         except ValidationError as error:
@@ -208,9 +217,9 @@ class Policy:
                 _(
                     "{path}: {problem}",
                     path=path,
-                    problem=where_wrong(data, root, first, _fields_at, cutoff=0.7),
+                    problem=where_wrong(data, root, first, fields_at, cutoff=0.7),
                 ),
-                _known_fields(first)
+                _known_fields(first, fields_at)
                 or _(
                     "see docs/operating.md (The safety policy) and {file} for the format",
                     file=DEFAULT_POLICY.name,
@@ -280,16 +289,62 @@ class Policy:
         )
 
 
-def _fields_at(loc: tuple) -> list[str]:
-    """The keys known where `loc` stands: the file's, a rule's, or a text's."""
-    return list({1: PolicyFile, 3: Rule}.get(len(loc), Texts).model_fields)
+def _read(path: Path) -> tuple[bytes, object, object]:
+    """The policy file's bytes, its data and its node tree (for the lines of mistakes); a file
+    that cannot be read is said in the reader's words, as every command says one."""
+    from gemeingut.cli.common import os_error
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        problem, hint, _code = os_error(error)
+        raise InputError(
+            _("cannot read the policy: {problem}", problem=problem),
+            hint or _("pass --policy default, or the path of a policy file"),
+        ) from None
+    try:
+        data, root = compose(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        not_text = _("{path}: not a UTF-8 text file", path=str(path))
+        raise InputError(
+            _("cannot read the policy: {problem}", problem=not_text), _("save it as UTF-8")
+        ) from None
+    except yaml.YAMLError as error:
+        raise InputError(
+            _("cannot read the policy: {problem}", problem=syntax_problem(path, error)),
+            _("fix the YAML"),
+        ) from None
+    return raw, data, root
 
 
-def _known_fields(error: dict) -> Message | None:
+def _fields_at(data: object, loc: tuple) -> list[str]:
+    """The keys known where `loc` stands: the file's, a text's, or a rule's (those of its kind
+    where the rule names a known one)."""
+    if len(loc) == 1:
+        return list(PolicyFile.model_fields)
+    if len(loc) != 3:
+        return list(Texts.model_fields)
+    kind = _rule_at(data, loc).get("kind")
+    if isinstance(kind, str) and kind in KIND_FIELDS:
+        return [*RULE_FIELDS, *KIND_FIELDS[kind]]
+    return list(Rule.model_fields)
+
+
+def _rule_at(data: object, loc: tuple) -> dict:
+    """The rule (as written) that `loc` (`rules`, its index, a field) points into."""
+    rules = data.get("rules") if isinstance(data, dict) else None
+    index = loc[1]
+    if isinstance(rules, list) and isinstance(index, int) and 0 <= index < len(rules):
+        rule = rules[index]
+        return rule if isinstance(rule, dict) else {}
+    return {}
+
+
+def _known_fields(error: dict, fields_at: Callable[[tuple], list[str]]) -> Message | None:
     """For an unknown key, every key allowed where it stands."""
     if error["type"] != "extra_forbidden" or not error["loc"]:
         return None
-    return _("allowed fields: {fields}", fields=", ".join(_fields_at(tuple(error["loc"]))))
+    return _("allowed fields: {fields}", fields=", ".join(fields_at(tuple(error["loc"]))))
 
 
 def _classifier(rule: Rule, policy_folder: Path) -> TextClassifier:

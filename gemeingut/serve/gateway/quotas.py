@@ -26,6 +26,12 @@ row is locked and deleted when the stream ends. A server process killed mid-stre
 delete it, so a stream place is a lease: one older than `STREAM_LEASE` no longer counts, and the
 hourly tidy removes it. A dead process therefore blocks nobody for longer than the lease.
 
+What a request leaves of its limits is told back to the client (OpenAI's `x-ratelimit-*`
+headers, `rate_headers.py`) from the reservation's own conditional UPDATEs, which return the
+counter they changed: of each kind (requests per minute, tokens per day) the limit with the
+fewest left, no statement more. Tokens count as reserved there: the prompt and the longest
+answer, until `settle` gives back what the answer did not use.
+
 A request that fails gives back what it did not use: the tokens it did not generate (a failure
 settles to 0), and, where the server failed (a 5xx: queue full, engine or database down), also
 its request of this minute, so a client that retries a server's failure is not throttled for
@@ -41,9 +47,11 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Engine,
     RowMapping,
+    Update,
     and_,
     bindparam,
     delete,
@@ -97,6 +105,43 @@ _KEY_VALIDITY = select(api_keys.c.revoked_at, api_keys.c.expires_at).where(
 )
 
 
+def _taking(column: str) -> Update:
+    """`_take`'s conditional UPDATE of `column`, returning the counter it changed (for the
+    rate-limit headers: no read of its own); built once, as the statements above."""
+    counter, n = usage_counters.c, bindparam("n", type_=BigInteger)
+    return (
+        update(usage_counters)
+        .where(
+            counter.subject_kind == bindparam("counter_kind"),
+            counter.subject == bindparam("counter_subject"),
+            counter.window == bindparam("counter_window"),
+            counter.used + counter.reserved + n <= bindparam("limit", type_=BigInteger),
+        )
+        .values({column: getattr(counter, column) + n})
+        .returning(counter.used, counter.reserved)
+    )
+
+
+_TAKE = {column: _taking(column) for column in ("used", "reserved")}
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """What one limit leaves once a request has taken from it (or, of a refusal, before), and
+    when its window begins anew: the next minute, 00:00 UTC. For OpenAI's `x-ratelimit-*`."""
+
+    limit: int
+    remaining: int
+    resets_at: datetime  # naive UTC, as `now`
+
+
+def tightest(held: Headroom | None, other: Headroom) -> Headroom:
+    """The limit a client meets first: fewer left, or as many left of a smaller limit."""
+    if held is None or (other.remaining, other.limit) < (held.remaining, held.limit):
+        return other
+    return held
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A 429's facts, for a client to act on without reading the message (which says the same
@@ -115,12 +160,19 @@ class Refusal:
 class QuotaExceeded(Exception):
     """A 429: which limit, of whom, and when to try again."""
 
-    def __init__(self, refusal: Refusal, message: Message, retry_after: int) -> None:
+    def __init__(
+        self,
+        refusal: Refusal,
+        message: Message,
+        retry_after: int,
+        headroom: Headroom | None = None,
+    ) -> None:
         super().__init__(message)
         self.refusal = refusal
         self.limit = refusal.name
         self.message = message
         self.retry_after = retry_after
+        self.headroom = headroom  # of a limit per minute or day; None for open streams
 
 
 @dataclass
@@ -131,6 +183,8 @@ class Reservation:
     request_windows: list[tuple[str, str, str]] = field(default_factory=list)
     token_windows: list[tuple[str, str, str]] = field(default_factory=list)
     stream_places: list[tuple[str, str, str]] = field(default_factory=list)  # kind, subject, row
+    requests_left: Headroom | None = None  # of the tightest requests_per_minute
+    tokens_left: Headroom | None = None  # of the tightest tokens_per_day
 
 
 def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) -> None:
@@ -295,17 +349,23 @@ def _take_in(
         subject = _counted_as(kind, limited_subject, principal)
         rpm, tpd, streams = (row[name] for name in LIMITS)
         refused = partial(_refused, kind, limited_subject, principal.user)
-        if rpm is not None and not _take(conn, kind, subject, minute, 1, rpm, "used"):
-            used, _reserved = _counts(conn, kind, subject, minute)
-            raise refused("requests_per_minute", rpm, used, 0, 1, _rpm_used_up, now)
         if rpm is not None:
+            taken = _take(conn, kind, subject, minute, 1, rpm, "used")
+            if taken is None:
+                used, _reserved = _counts(conn, kind, subject, minute)
+                raise refused("requests_per_minute", rpm, used, 0, 1, _rpm_used_up, now)
             reservation.request_windows.append((kind, subject, minute))
+            left = Headroom(rpm, rpm - sum(taken), _minute_end(now))
+            reservation.requests_left = tightest(reservation.requests_left, left)
         if tpd is not None:
-            if not _take(conn, kind, subject, day, tokens, tpd, "reserved"):
+            taken = _take(conn, kind, subject, day, tokens, tpd, "reserved")
+            if taken is None:
                 used, reserved = _counts(conn, kind, subject, day)
                 said = partial(_tokens_refused, answers=answers)
                 raise refused("tokens_per_day", tpd, used, reserved, tokens, said, now)
             reservation.token_windows.append((kind, subject, day))
+            left = Headroom(tpd, tpd - sum(taken), _day_end(now))
+            reservation.tokens_left = tightest(reservation.tokens_left, left)
         if stream and streams is not None:
             place, live = _take_stream(conn, kind, subject, streams, now)
             if place is None:
@@ -349,7 +409,10 @@ def _refused(
         wait = _seconds_to_next_day(now)
     else:
         wait = 1  # an open stream may end any moment
-    return QuotaExceeded(refusal, said(_subject_named(kind, subject, user), refusal), wait)
+    ends = {"requests_per_minute": _minute_end, "tokens_per_day": _day_end}.get(name)
+    left = None if ends is None else Headroom(limit, max(0, limit - used - reserved), ends(now))
+    said_so = said(_subject_named(kind, subject, user), refusal)
+    return QuotaExceeded(refusal, said_so, wait, left)
 
 
 def _subject_named(kind: str, subject: str, user: str) -> Message:
@@ -632,17 +695,15 @@ def _lease_start(now: datetime) -> str:
 
 def _take(
     conn: Connection, kind: str, subject: str, window: str, n: int, limit: int, column: str
-) -> bool:
+) -> tuple[int, int] | None:
+    """Take `n` where the limit leaves room: the counter's used and reserved after, as the
+    UPDATE returns them (no read of its own); None where it had no room."""
     insert_or_ignore(
         conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0, reserved=0
     )
-    counter = usage_counters.c
-    done = conn.execute(
-        update(usage_counters)
-        .where(_is_counter(kind, subject, window), counter.used + counter.reserved + n <= limit)
-        .values({column: getattr(counter, column) + n})
-    )
-    return done.rowcount == 1
+    counter = {"counter_kind": kind, "counter_subject": subject, "counter_window": window}
+    row = conn.execute(_TAKE[column], counter | {"n": n, "limit": limit}).first()
+    return None if row is None else (int(row.used), int(row.reserved))
 
 
 def _counts(conn: Connection, kind: str, subject: str, window: str) -> tuple[int, int]:
@@ -680,5 +741,14 @@ def _seconds_to_next_minute(now: datetime) -> int:
 
 
 def _seconds_to_next_day(now: datetime) -> int:
-    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(1, int((midnight - now).total_seconds()))
+    return max(1, int((_day_end(now) - now).total_seconds()))
+
+
+def _minute_end(now: datetime) -> datetime:
+    """When the window `minute:…` of `now` ends."""
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def _day_end(now: datetime) -> datetime:
+    """When the window `day:…` of `now` ends: 00:00 UTC."""
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -2,7 +2,8 @@
 what the deployment does, not from what someone believes it does.
 
 The server records its settings in the database each time it starts (`record_deployment`):
-model, engine (in this process, or which upstream engine receives the prompts), policy (and
+model, engine (in this process, or which upstream engine receives the prompts: its address
+without the credentials its URL may carry), policy (and
 which of its rules ask a classifier model), the identity provider people sign in through and
 the claims read from it. The audit retention and content logging are not the last start's:
 every server of the database applies the ones stored for all of them (`retention.py`). The
@@ -26,6 +27,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
@@ -103,7 +105,7 @@ def deployment_facts(
         "policy_classifiers": ", ".join(classifiers) or None,
         "content_log_days": str(content_log_days) if content_log_days else None,
         "model": model,
-        "engine": upstream or IN_PROCESS,
+        "engine": shown_address(upstream) if upstream else IN_PROCESS,
         "audit_retention_days": str(audit_retention_days) if audit_retention_days else None,
         "policy": f"{policy.spec.id} {policy.spec.version} (sha256 {policy.sha256[:16]})"
         if policy is not None

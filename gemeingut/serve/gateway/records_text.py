@@ -41,6 +41,9 @@ TEXT = {
         "Geheimnis dieser Datenbank), nicht mit Namen. Die Datenbank hält zu jedem Eintrag die "
         "Schlüssel-ID, die über die Schlüsseltabelle auf die Person führt; ein Export des "
         "Protokolls nennt den Schlüssel darum nur als eigenes Pseudonym (`k-…`).",
+        "request_ids": "`x_request_id` ist die Kennung der HTTP-Anfrage, die ihre Antwort im "
+        "Header `x-request-id` nennt (damit der Support den Eintrag zu einer gemeldeten Anfrage "
+        "findet): zufällig erzeugt oder die des vorgeschalteten Proxys, ohne Angaben zur Person.",
         "content_none": "Inhalte von Anfragen und Antworten: werden nicht gespeichert (das "
         "Protokoll hat keine Spalte dafür).",
         "content_kept": "Inhalte von Anfragen und Antworten: werden gespeichert (in dieser "
@@ -128,6 +131,9 @@ TEXT = {
         "secret of this database), never by name. The database keeps each record's key id, "
         "which its key table ties to a person; an export of the log therefore names the key "
         "by a pseudonym of its own (`k-…`).",
+        "request_ids": "`x_request_id` is the id of the HTTP request, which its answer names in "
+        "the `x-request-id` header (so that support finds the record of a request someone "
+        "reports): made at random or the reverse proxy's, with nothing about the person.",
         "content_none": "Content of requests and answers: not stored (the log has no column "
         "for it).",
         "content_kept": "Content of requests and answers: stored (switched on in this "
@@ -231,6 +237,7 @@ def render_record(record: Record, language: str = "de") -> str:
             else []
         ),
         *([f"- {t['pseudonym']}"] if record.pseudonymised else []),
+        *([f"- {t['request_ids']}"] if "x_request_id" in record.audit_columns else []),
         f"- {t['content_kept'] if record.content_logged else t['content_none']}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
         f"- {t['counters']}",

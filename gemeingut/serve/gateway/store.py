@@ -264,6 +264,15 @@ def insert_or_ignore(conn: Connection, table: Table, **values: object) -> None:
     conn.execute(insert(table).values(**values).on_conflict_do_nothing())
 
 
+def shown_database(value: str) -> str:
+    """The database at `value` as a person is told it: a SQLite file's full path, a server's
+    URL without its password."""
+    url = database_url(value)
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    return _safe(value)
+
+
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
     if "@" not in url:

@@ -113,6 +113,9 @@ audit_log = Table(
     Column("duration_ms", Integer, nullable=True),
     # Only an administrator's record (`admin:…`): who acted, as a pseudonym (revision 0006).
     Column("operator_pseudonym", String(16), nullable=True),
+    # The HTTP request's id, as its `x-request-id` header and error body show it: random, or
+    # the reverse proxy's (`request_id.py`); several records of one request share it (0008).
+    Column("x_request_id", String(32), nullable=True),
 )
 
 # Only where the deployment opts in (`serve --content-log-days N`): what was asked and answered,

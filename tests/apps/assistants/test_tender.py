@@ -242,7 +242,8 @@ def test_own_rules_add_to_and_replace_the_shipped_ones(planted: Path, tmp_path: 
         ("rules:\n  - id: x\n    source: s\n", r"Regel 1 \(x\), Feld severity"),
         ("rules:\n  - {id: y, source: s, severity: error, title: {de: a, en: b}, "
          "advice: {de: a, en: b}, forbidden: ['(']}\n",
-         r"Zeile 2, Regel 1 \(y\), Feld forbidden.0: das Muster .* ist kein regulärer Ausdruck"),
+         r"Zeile 2, Regel 1 \(y\), Feld forbidden.0: das Muster .* ist kein regulärer Ausdruck: "
+         r"an Stelle 1: .*schließende"),
         ("rules:\n  - {id: z, source: s, severity: error, title: {de: a, en: b}, "
          "advice: {de: a, en: b}}\n", "genau eines von forbidden, required, at_least"),
         ("rules: [\n", r"kaputt.yaml, Zeile 2, Spalte 1: kein YAML"),

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.identity import add_user, authenticate, create_key, utcnow
 from gemeingut.serve.gateway.quotas import reserve, set_limits, usage
 from tests.apps.web.conftest import axe_violations, sign_in
@@ -52,9 +53,11 @@ def test_a_used_up_daily_allowance_is_said_in_the_pages_words(page, site: dict) 
     set_limits(engine, "user", "bea", tokens_per_day=1_000)
     assert _chat(page) == ""  # answered: the allowance holds it
     used = _taken_today(engine, "bea")
-    _hold(engine, key, tokens=900 - used)  # 100 left: less than the page's request needs
+    # 10 left: not even the prompt (a shorter answer is asked for where the allowance holds it:
+    # test_small_allowance.py)
+    _hold(engine, key, tokens=990 - used)
     assert _chat(page) == (
-        "Ihr Tageskontingent reicht für diese Anfrage nicht (900 von 1.000 Tokens heute "
+        "Ihr Tageskontingent reicht für diese Anfrage nicht (990 von 1.000 Tokens heute "
         "verbraucht); es gilt wieder ab 00:00 UTC – wenden Sie sich sonst an die Administration."
     )
     assert page.get_by_label("Ihre Nachricht").input_value() == "Hallo"  # to send again
@@ -73,10 +76,19 @@ def test_a_groups_shared_allowance_is_said_as_the_groups(page, site: dict) -> No
     engine = site["engine"]
     sign_in(page, site)  # eva, of einkauf
     set_limits(engine, "group", "einkauf", tokens_per_day=10_000)
-    _hold(engine, site["key"], tokens=9_950)
+    _hold(engine, site["key"], tokens=9_950)  # 50 left: the prompt and a shorter answer
+    said = _chat(page)
+    answered = [r for r in export(engine) if r["route"] == "/v1/chat/completions"][-1]
+    assert said == (
+        "Das gemeinsame Tageskontingent Ihrer Gruppe „einkauf“ begrenzt diese Antwort auf "
+        f"{50 - answered['prompt_tokens']} Tokens; sie kann mitten im Satz enden."
+    )
+    today = usage(engine, "group", "einkauf", utcnow())
+    taken = today["tokens_today"] + today["tokens_reserved"]
+    _hold(engine, site["key"], tokens=9_990 - taken)  # 10 left: not even the prompt
     assert _chat(page) == (
         "Das gemeinsame Tageskontingent Ihrer Gruppe „einkauf“ reicht für diese Anfrage nicht "
-        "(9.950 von 10.000 Tokens heute verbraucht); es gilt wieder ab 00:00 UTC – wenden Sie "
+        "(9.990 von 10.000 Tokens heute verbraucht); es gilt wieder ab 00:00 UTC – wenden Sie "
         "sich sonst an die Administration."
     )
     set_limits(engine, "group", "einkauf", tokens_per_day=None)

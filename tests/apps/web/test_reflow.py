@@ -14,6 +14,7 @@ VIEWS = (
     "Vermerk oder Rede",
     "Ausschreibung prüfen",
     "Über das Modell",
+    "Richtlinie und Protokoll",
 )
 
 

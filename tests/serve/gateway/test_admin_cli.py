@@ -37,7 +37,7 @@ def test_an_operator_sets_up_users_keys_and_quotas(tmp_path: Path) -> None:
     listed = admin(db, "keys", "list", "--json")
     assert key.split("_", 2)[2] not in listed.output  # the secret is shown once only
     [row] = json.loads(listed.output)
-    assert row["user"] == "anna" and row["models"] == "demo" and row["expires_at"]
+    assert row["user"] == "anna" and row["models"] == ["demo"] and row["expires_at"]
     quota = admin(db, "quotas", "set", "--group", "schule", "--tokens-per-day", "5000")
     assert quota.exit_code == 0
     [limits] = json.loads(admin(db, "quotas", "list", "--json").output)
@@ -96,7 +96,7 @@ def test_the_audit_log_exports_as_jsonl_and_csv_and_is_purged(tmp_path: Path) ->
     gateway = Gateway(open_store(str(db)))
     for status in (200, 401, 429):
         gateway.record("/v1/chat/completions", status, "allowed", model="demo")
-    out = tmp_path / "audit" / "records.csv"
+    out = tmp_path / "records.csv"
     assert admin(db, "audit", "export", "--format", "csv", "--out", str(out)).exit_code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["status"] for r in rows] == ["200", "401", "429"]

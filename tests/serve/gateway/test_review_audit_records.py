@@ -80,11 +80,17 @@ def test_every_exported_record_stays_under_512_bytes_with_every_field_at_its_lon
     log.write(**longest)  # a request of the API
     log.write(**longest | {"request_id": "s" * 64, "operator_pseudonym": "o" * 16})
     log.write(**longest | {"request_id": "t" * 64, "model": "meta-llama/Llama-3.1-8B-Instruct"})
+    # with the HTTP request's id at its longest too: once with every other field at its
+    # longest, once with the longest record id the server makes (`chatcmpl-` and 32 digits)
+    log.write(**longest | {"request_id": "v" * 64, "x_request_id": "x" * 32})
+    log.write(**longest | {"request_id": "chatcmpl-" + "0" * 32, "x_request_id": "y" * 32})
     lines = exported(tmp_path / "gateway.db")
-    assert len(lines) == 3
+    assert len(lines) == 5
     for line in lines:
         assert len((line + "\n").encode()) < RECORD_BYTES, line
-    api, operated, short = (json.loads(line) for line in lines)
+    api, operated, short, widest, served = (json.loads(line) for line in lines)
+    assert "x_request_id" not in api and widest["x_request_id"] == "x" * 32
+    assert re.fullmatch(r"organisation…[0-9a-f]{8}", served["model"])  # start and hash
     assert "operator_pseudonym" not in api  # the API's records name no operator
     assert operated["operator_pseudonym"] == "o" * 16
     assert api["model"] == stored_model(LONG_MODEL)  # what a filter by model would compare

@@ -78,6 +78,7 @@ def test_two_workers_keep_one_set_of_books(model_dir: Path, tmp_path: Path) -> N
             assert [answered_chats(url) for _ in range(6)] == [32] * 6
 
             set_limits(store, "user", "anna", tokens_per_day=None)
+            first = workers_of(gateway.pid)  # the ones serving now
             os.kill(first.pop(), signal.SIGKILL)
             assert all(chat(url) > 0 for _ in range(6))  # the other worker serves meanwhile
             deadline = time.monotonic() + 30

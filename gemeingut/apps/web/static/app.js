@@ -51,6 +51,9 @@ async function call(path, init) {
     const error = new Error(reason);
     error.status = response.status;
     error.code = detail.code ?? null;  // "context_length_exceeded" …
+    error.param = detail.param ?? null;  // which limit refused it: "tokens_per_day" …
+    error.quota = detail.quota ?? null;  // and its numbers (a 429 `quota_exceeded`)
+    error.rule = detail.rule ?? null;  // the policy's rule that refused it (`content_policy_violation`)
     // a used-up limit, said in the page's words (the server's speak of max_tokens and
     // tokens_per_day, for a client that sets them); the server's where the page cannot tell
     if (response.status === 429 && error.code === "quota_exceeded") {
@@ -72,6 +75,23 @@ function failed(error) {
   return fill(refused ? T.refused : T.error, { reason: reason(error) });
 }
 
+// A request's failure in its status line. A refusal by a rule of the policy is said in the
+// policy's own words (the rule's id and why), with a link to the rule on the policy view: the
+// server's message ends in "GET /v1/policy", which says nothing to a person.
+function sayFailed(status, error) {
+  const refused = error.code === "content_policy_violation" && error.rule;
+  if (!refused) {
+    status.textContent = failed(error);
+    return;
+  }
+  const said = policyRead ?? readPolicy();
+  said.then((policy) => policy.rules.find((rule) => rule.id === error.rule)).catch(() => null).then((rule) => {
+    // the rule in the page's words; where the policy cannot be read now, the server's
+    const reason = rule ? fill(T.policy_refused, { rule: rule.id, text: inLanguage(rule.text) }) : failed(error);
+    status.replaceChildren(reason, " ", ruleLink(error.rule));
+  });
+}
+
 // Which limit refused a request (a 429 `quota_exceeded`) and whether waiting helps, in words,
 // from the 429's own fields: `param` names the limit, `quota` whose kind of limit it is and its
 // numbers. null where they do not tell (then the server's own words are shown).
@@ -87,11 +107,61 @@ function quotaSaid(detail, retryAfter) {
     return quota.limit ? fill(T.quota_streams, { limit }) : T.quota_no_streams;
   }
   if (detail.param !== "tokens_per_day") return null;
-  // a group's total that its members share; a limit per member is the caller's own
-  const allowance = quota.whose === "group" ? fill(T.quota_group, { group: quota.group }) : T.quota_own;
-  const values = { allowance, taken: number(quota.used + quota.reserved), limit };
+  const values = { allowance: allowanceNamed(quota), taken: number(quota.used + quota.reserved), limit };
   if (!quota.limit) return fill(T.quota_day_none, values);
   return fill(quota.waiting_helps ? T.quota_day_wait : T.quota_day_never, values);
+}
+
+// Whose daily allowance a 429's `quota` is: a group's total that its members share, or the
+// caller's own (a limit per member is the caller's own too).
+function allowanceNamed(quota) {
+  return quota.whose === "group" ? fill(T.quota_group, { group: quota.group }) : T.quota_own;
+}
+
+// --- an answer the daily allowance still holds ------------------------------------------------
+// The server reserves the prompt and the longest answer (max_tokens) before it generates. Where
+// the allowance cannot hold that, but holds the prompt and a useful answer, the page asks again
+// for the answer it holds, computed from the refusal's own numbers, as the assistants' drafts do
+// on the server (apps/assistants/allowance.py): the server's reservation decides each time.
+const LEAST_ANSWER = 16;  // fewer answer tokens are no useful answer: the refusal stands
+
+// The answer tokens the daily allowance still holds beside the prompt, from its refusal of
+// `asked` of them: what is left (limit − used − reserved) less the prompt (what the request
+// needed besides the answer). null where that is fewer than LEAST_ANSWER, or where a shorter
+// answer would not help.
+function answerThatFits(error, asked) {
+  const quota = error.quota;
+  if (error.code !== "quota_exceeded" || error.param !== "tokens_per_day" || !quota) return null;
+  const prompt = quota.requested - asked;
+  const fits = quota.limit - quota.used - quota.reserved - prompt;
+  return fits >= LEAST_ANSWER && fits < asked ? fits : null;
+}
+
+// `ask(tokens)` for an answer of `asked` tokens; where the daily allowance refuses that but holds
+// a shorter one, asked again for that one. Its response, the answer tokens it was given, and the
+// refusal's `quota` where it was shortened (null where not). A request the allowance refuses
+// again for the same tokens (an engine that reserves its whole context, however short the
+// answer) is the refusal it is: asking again would not help.
+async function withinAllowance(ask, asked) {
+  let tokens = asked;
+  let refused = null;  // the last refusal's quota
+  for (;;) {
+    try {
+      return { response: await ask(tokens), tokens, quota: refused };
+    } catch (error) {
+      const again = refused !== null && error.quota?.requested === refused.requested;
+      const fits = again ? null : answerThatFits(error, tokens);
+      if (fits === null) throw error;
+      refused = error.quota;
+      tokens = fits;
+    }
+  }
+}
+
+// What the user reads under an answer the allowance shortened; "" under one it did not.
+function limitedSaid(answered) {
+  if (!answered.quota) return "";
+  return fill(T.answer_limited, { allowance: allowanceNamed(answered.quota), count: decimal(answered.tokens, 0) });
 }
 
 // The browser names a lost connection ("Failed to fetch", a stream cut off: TypeError) and an
@@ -138,6 +208,7 @@ async function signIn() {
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
   await loadTrace();
+  await showAllowance();
   $("findings-tab").hidden = !(await mayTriage());
   $("login").hidden = true;
   $("app").hidden = false;
@@ -190,6 +261,7 @@ function showView(name) {
   }
   for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${name}`;
   if (name === "findings") loadFindings();
+  if (name === "policy") policyShown = showPolicy();  // read afresh: periods change live
 }
 const currentView = () => document.querySelector(".tab[aria-current]").dataset.view;
 
@@ -199,12 +271,13 @@ for (const tab of document.querySelectorAll(".tab")) {
     $(`${tab.dataset.view}-heading`).focus({ preventScroll: false });
   });
 }
-for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "draft-heading", "tender-heading", "about-heading", "findings-heading"]) $(heading).tabIndex = -1;
+for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "draft-heading", "tender-heading", "about-heading", "findings-heading", "policy-heading"]) $(heading).tabIndex = -1;
 
 // --- chat, streamed ------------------------------------------------------------------------
 // What the model is sent: the turns that still fit into its context (the log shows them all).
 const conversation = [];
 const ANSWER_TOKENS = 200;
+const DOCUMENT_ANSWER_TOKENS = 400;  // an answer from sources: as the server plans it by default
 let chatRound = 0;  // a new conversation starts a new round: an answer still streaming is dropped
 let chatting = false;
 
@@ -303,9 +376,10 @@ function keep(messages, question) {
   sayTrimmed(question);
 }
 
-// The model's answer to the conversation of `round`, trimmed to fit; null where a new
-// conversation began meanwhile. It works on its own copy and looks again after every wait:
-// the turns of the old conversation must never reach the new one.
+// The model's answer to the conversation of `round`, trimmed to fit and as long as the daily
+// allowance holds (`withinAllowance`: its response, its answer tokens, and why fewer); null
+// where a new conversation began meanwhile. It works on its own copy and looks again after
+// every wait: the turns of the old conversation must never reach the new one.
 async function chatResponse(question, round) {
   let messages = [...conversation];
   for (;;) {
@@ -313,11 +387,11 @@ async function chatResponse(question, round) {
     if (round !== chatRound) return null;
     keep(messages, question);
     try {
-      const response = await api("/v1/chat/completions", {
-        model: state.model, messages, stream: true, max_tokens: ANSWER_TOKENS,
-      });
-      if (round === chatRound) return response;
-      await response.body.cancel();
+      const answered = await withinAllowance((tokens) => api("/v1/chat/completions", {
+        model: state.model, messages, stream: true, max_tokens: tokens,
+      }), ANSWER_TOKENS);
+      if (round === chatRound) return answered;
+      await answered.response.body.cancel();
       return null;
     } catch (error) {
       if (round !== chatRound) return null;
@@ -371,10 +445,10 @@ $("chat-form").addEventListener("submit", async (event) => {
   const answer = addTurn("assistant", "");
   $("chat-status").textContent = T.busy;
   try {
-    const response = await chatResponse(question, round);
-    if (!response || !(await streamInto(answer, response, round))) return;
+    const answered = await chatResponse(question, round);
+    if (!answered || !(await streamInto(answer, answered.response, round))) return;
     conversation.push({ role: "assistant", content: answer.textContent });
-    $("chat-status").textContent = "";
+    $("chat-status").textContent = limitedSaid(answered);  // "": nothing to say
     offerReport(answer, content);
   } catch (error) {
     if (round !== chatRound) return;
@@ -383,10 +457,11 @@ $("chat-form").addEventListener("submit", async (event) => {
     question.parentElement.remove();
     answer.parentElement.remove();
     if (!$("message").value) $("message").value = content;
-    $("chat-status").textContent = failed(error);
+    sayFailed($("chat-status"), error);
   } finally {
     if (round === chatRound) chatting = false;
     $("chat-log").setAttribute("aria-busy", "false");
+    showAllowance();  // what this answer (or the refusal) left of the day's tokens
   }
 });
 
@@ -454,7 +529,7 @@ $("trace-form").addEventListener("submit", async (event) => {
       return item;
     }));
   } catch (error) {
-    $("trace-status").textContent = failed(error);
+    sayFailed($("trace-status"), error);
   }
 });
 
@@ -501,16 +576,24 @@ $("draft-form").addEventListener("submit", async (event) => {
       const text = document.createElement("p");
       text.replaceChildren(...citing(section.text, section.citations, draft.sources, body.collection));
       part.append(heading, text);
+      if (section.allowance_tokens) {  // written, but shorter than planned: it may end early
+        const note = document.createElement("p");
+        note.className = "warning";
+        note.textContent = fill(T.section_shortened, { count: decimal(section.allowance_tokens, 0) });
+        part.append(note);
+      }
       if (section.status !== "supported") {
         const note = document.createElement("p");
         note.className = "warning";
         // a part the model did not write (its key point has no source left) says why, as the
         // server does; of a written one that cites nothing, that is all there is to say: the
-        // server's words for it speak of "the answer", and a section is not one
+        // server's words for it speak of "the answer", and a section is not one. A part the
+        // daily allowance no longer held is not one without evidence: its reason alone.
         const unwritten = section.asked_model === false;
         const problems = section.status === "no_citation" && !unwritten ? [] : section.problems;
         const status = unwritten ? "not_written" : section.status;
-        note.textContent = [named("section", status), ...problems].join(" ");
+        const beyond = section.allowance_tokens === 0;
+        note.textContent = (beyond ? problems : [named("section", status), ...problems]).join(" ");
         part.append(note);
       }
       return part;
@@ -531,8 +614,9 @@ $("draft-form").addEventListener("submit", async (event) => {
     $("draft").hidden = false;
     $("draft-title").focus();
   } catch (error) {
-    $("draft-status").textContent = failed(error);
+    sayFailed($("draft-status"), error);
   }
+  showAllowance();
 });
 
 // --- the tender check ---------------------------------------------------------------------
@@ -610,7 +694,7 @@ $("tender-form").addEventListener("submit", async (event) => {
       return item;
     }));
   } catch (error) {
-    $("tender-status").textContent = failed(error);
+    sayFailed($("tender-status"), error);
   }
 });
 
@@ -704,7 +788,7 @@ $("report-form").addEventListener("submit", async (event) => {
     $("report").hidden = true;
     $("report-status").textContent = fill(T.reported, { id: finding.id });
   } catch (error) {
-    $("report-status").textContent = failed(error);
+    sayFailed($("report-status"), error);
   }
 });
 
@@ -780,7 +864,7 @@ async function decide(finding, decision, row, note) {
     });
     fresh.querySelector("td.status").focus();
   } catch (error) {
-    $("findings-status").textContent = failed(error);
+    sayFailed($("findings-status"), error);
   }
 }
 
@@ -794,7 +878,7 @@ async function loadFindings() {
     $("findings-status").textContent = found.data.length ? "" : T.no_findings_yet;
   } catch (error) {
     $("findings-box").hidden = true;
-    $("findings-status").textContent = failed(error);
+    sayFailed($("findings-status"), error);
   }
 }
 
@@ -838,7 +922,7 @@ async function loadHeld() {
       $("upload-help").textContent = fill(T.upload_help, { size });
     }
   } catch (error) {
-    $("held-status").textContent = failed(error);
+    sayFailed($("held-status"), error);
   }
 }
 
@@ -1000,7 +1084,7 @@ $("search-form").addEventListener("submit", async (event) => {
     $("documents-status").textContent = count ? fill(counted("search_found", count), { count }) : T.no_hits;
     showPassages(name, found.data.map((hit) => ({ ...hit, n: hit.rank })));
   } catch (error) {
-    $("documents-status").textContent = failed(error);
+    sayFailed($("documents-status"), error);
   }
 });
 
@@ -1009,7 +1093,11 @@ $("answer-button").addEventListener("click", async () => {
   if (!name) return;
   $("documents-status").textContent = T.answering;
   try {
-    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
+    const question = $("query").value;
+    const answered = await withinAllowance((tokens) => api(`/v1/collections/${encodeURIComponent(name)}/answer`, {
+      question, max_tokens: tokens,
+    }), DOCUMENT_ANSWER_TOKENS);
+    const found = await answered.response.json();
     $("answer-text").replaceChildren(...citing(found.answer, found.citations, found.sources, name));
     const verdict = found.asked_model ? named("verdict", found.status) : "";
     $("answer-verdict").textContent = verdict;
@@ -1020,13 +1108,14 @@ $("answer-button").addEventListener("click", async () => {
       item.textContent = problem;
       return item;
     }));
-    $("documents-status").textContent = "";
+    $("documents-status").textContent = limitedSaid(answered);  // "": nothing to say
     $("answer").hidden = false;
     showPassages(name, found.sources);
     $("answer-heading").focus();
   } catch (error) {
-    $("documents-status").textContent = failed(error);
+    sayFailed($("documents-status"), error);
   }
+  showAllowance();
 });
 
 let sourceOpener = null;  // the button that opened the viewer: closing it returns there
@@ -1102,6 +1191,198 @@ $("source").addEventListener("keydown", (event) => {
   event.preventDefault();
   closeSource();
 });
+
+// --- the policy: what this server filters and records, and why (/v1/policy) ------------------
+// Open to everyone, key or not: it is read before signing in too. Every sentence is chosen by
+// the policy's own fields; what is recorded is read afresh each time the view opens (an
+// administrator may change how long content is kept while the page is open).
+let policyRead = null;  // the last read of /v1/policy (a promise), for a refusal's rule
+let policyShown = Promise.resolve();  // the view drawn: where a link to a rule moves the focus
+
+function readPolicy() {
+  const reading = api("/v1/policy").then((response) => response.json());
+  policyRead = reading;
+  reading.catch(() => { if (policyRead === reading) policyRead = null; });  // asked again next time
+  return reading;
+}
+
+// A text the policy holds in German and English, in the page's language.
+const inLanguage = (texts) => texts?.[document.documentElement.lang] ?? texts?.de ?? "";
+
+function textElement(tag, text) {
+  const element = document.createElement(tag);
+  element.textContent = text;
+  return element;
+}
+
+async function showPolicy() {
+  $("policy-status").textContent = "";
+  try {
+    drawPolicy(await readPolicy());
+    $("policy-body").hidden = false;
+  } catch (error) {
+    $("policy-body").hidden = true;
+    $("policy-status").textContent = failed(error);
+  }
+}
+
+function drawPolicy(policy) {
+  $("policy-name").textContent = policy.id
+    ? fill(T.policy_named, { title: inLanguage(policy.title), id: policy.id, version: policy.version })
+    : inLanguage(policy.text);  // no policy: the server says that it filters nothing
+  $("policy-sha").textContent = policy.sha256 ? fill(T.policy_sha, { sha: policy.sha256 }) : "";
+  $("policy-sha").hidden = !policy.sha256;
+  $("policy-rules-part").hidden = !policy.id;
+  const rules = policy.rules.map(ruleItem);
+  $("policy-rules").replaceChildren(...(rules.length ? rules : [textElement("li", T.policy_no_rules)]));
+  $("policy-reading").textContent = inLanguage(policy.reading);
+  $("policy-reading-part").hidden = !policy.reading;
+  drawRecords(policy.audit_log);
+}
+
+// A rule as a person reads it: its id, why it exists, what it does and what it looks for.
+function ruleItem(rule) {
+  const item = document.createElement("li");
+  item.id = `rule-${rule.id}`;
+  item.tabIndex = -1;  // where a refusal's link moves the focus
+  item.append(
+    textElement("h4", fill(T.policy_rule, { rule: rule.id })),
+    textElement("p", inLanguage(rule.text)),
+    textElement("p", T[`action_${rule.action}`] ?? rule.action),
+    ...looksFor(rule),
+  );
+  return item;
+}
+
+function looksFor(rule) {
+  if (rule.kind === "keywords") {
+    const shown = document.createElement("details");  // dozens of phrases: open on request
+    const words = document.createElement("ul");
+    words.replaceChildren(...rule.words.map((word) => textElement("li", word)));
+    shown.append(textElement("summary", fill(T.kind_keywords, { count: rule.words.length })), words);
+    return [shown];
+  }
+  if (rule.kind === "regex") {
+    const said = textElement("p", `${T.kind_regex} `);
+    said.append(textElement("code", rule.pattern));
+    return [said, textElement("p", rule.case_sensitive ? T.kind_regex_case : T.kind_regex_any_case)];
+  }
+  if (rule.kind === "pii") {
+    const types = rule.types?.map((type) => named("pii", type)).join(", ");
+    return [textElement("p", types ? fill(T.kind_pii, { types }) : T.kind_pii_all)];
+  }
+  if (rule.kind === "classifier") {
+    const values = { labels: rule.labels.join(", "), threshold: decimal(rule.threshold, 2) };
+    return [textElement("p", fill(T.kind_classifier, values))];
+  }
+  return [];
+}
+
+// What the server records, from /v1/policy's `audit_log`: whether content is kept and how long,
+// so whether administrators can read conversations, IP addresses, the records' period, fields.
+function drawRecords(log) {
+  const said = [];
+  const days = (value) => decimal(value, 0);
+  if (!log?.kept) {
+    said.push(T.log_none, T.admins_cannot_read);
+  } else {
+    if (!log.content) said.push(T.log_metadata);
+    else if (log.content_retention_days != null) {
+      said.push(fill(counted("log_content", log.content_retention_days), { days: days(log.content_retention_days) }));
+    } else said.push(T.log_content_kept);
+    said.push(log.content ? T.admins_can_read : T.admins_cannot_read);
+    said.push(log.ip_addresses ? T.log_addresses : T.log_no_addresses);
+    said.push(log.retention_days != null
+      ? fill(counted("log_retention", log.retention_days), { days: days(log.retention_days) })
+      : T.log_retention_none);
+  }
+  $("policy-log").replaceChildren(...said.map((line) => textElement("li", line)));
+  const fields = log?.kept ? log.fields : [];
+  $("log-fields").replaceChildren(...fields.map((field) => {
+    // each column by what it holds, and its name as an export shows it (a column added later,
+    // which the page has no words for, by its name alone)
+    const item = document.createElement("li");
+    const code = textElement("code", field);
+    if (T[`field_${field}`]) item.append(`${T[`field_${field}`]} (`, code, ")");
+    else item.append(code);
+    return item;
+  }));
+  $("log-fields-part").hidden = !fields.length;
+}
+
+// A link to a rule on the policy view; one opened in a new tab opens the page at the rule.
+function ruleLink(id) {
+  const link = textElement("a", fill(T.policy_rule_link, { rule: id }));
+  link.href = `#rule-${id}`;
+  link.addEventListener("click", (event) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    openPolicy(id);
+  });
+  return link;
+}
+
+// The policy view, at a rule (its id) or at its heading; before signing in in place of the
+// sign-in form, with a way back to it (and the language switch keeps it open).
+async function openPolicy(ruleId) {
+  if ($("app").hidden) {
+    $("login").hidden = true;
+    $("policy-back").hidden = false;
+    $("language").hash = ruleId ? `rule-${ruleId}` : "policy";
+  }
+  showView("policy");
+  await policyShown;
+  for (const marked of document.querySelectorAll(".rules .current")) marked.classList.remove("current");
+  const rule = ruleId ? $(`rule-${ruleId}`) : null;
+  if (rule) rule.classList.add("current");
+  (rule ?? $("policy-heading")).focus();
+}
+
+$("policy-open").addEventListener("click", (event) => {
+  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  openPolicy(null);
+});
+
+$("policy-back").addEventListener("click", () => {
+  $("policy-back").hidden = true;
+  $("language").hash = "";
+  history.replaceState(null, "", location.pathname + location.search);
+  showView("chat");  // the view a sign-in opens
+  showLogin();
+  $("policy-open").focus();
+});
+
+// --- the caller's own limits and today's use (/v1/me), after each answer --------------------
+function allowanceSaid(mine) {
+  const number = (value) => decimal(value, 0);
+  const said = [];
+  for (const limit of mine.limits) {
+    const whose = fill(T[`whose_${limit.whose}`] ?? limit.whose, { group: limit.group });
+    if (limit.tokens_per_day !== null) {
+      said.push(fill(counted("allowance_tokens", limit.tokens_per_day), {
+        used: number(limit.tokens_today + limit.tokens_reserved), limit: number(limit.tokens_per_day), whose,
+      }));
+    }
+    if (limit.requests_per_minute !== null) {
+      said.push(fill(counted("allowance_requests", limit.requests_per_minute), { limit: number(limit.requests_per_minute), whose }));
+    }
+    if (limit.concurrent_streams !== null) {
+      said.push(fill(counted("allowance_streams", limit.concurrent_streams), { limit: number(limit.concurrent_streams), whose }));
+    }
+  }
+  if (!said.length) return T.allowance_none;
+  if (mine.limits.some((limit) => limit.tokens_per_day !== null)) said.push(T.allowance_renewed);
+  return said.join(" ");
+}
+
+async function showAllowance() {
+  try {
+    $("allowance").textContent = allowanceSaid(await (await api("/v1/me")).json());
+  } catch (_) {
+    $("allowance").textContent = "";  // cannot be read now: the rest of the page works
+  }
+}
 
 // --- the language switch keeps the view, what was typed and the conversation -----------------
 const NOT_CARRIED = new Set(["file", "password", "range"]);  // and the model: chosen by name
@@ -1207,11 +1488,16 @@ if ($("sso")) {
 const notice = sessionStorage.getItem(NOTICE);  // this tab was just signed out
 sessionStorage.removeItem(NOTICE);
 if (notice) $("login-error").textContent = notice;
+// A link to the policy view (#policy) or one of its rules (#rule-ID) opens it, signed in or not.
+const asked = /^#(?:policy|rule-(.+))$/.exec(location.hash);
+const openAsked = () => { if (asked) openPolicy(asked[1] ? decodeURIComponent(asked[1]) : null); };
+readPolicy().catch(() => {});  // at hand for a refusal's rule
 if (document.body.dataset.needsKey === "yes" && !state.key) {
   showLogin();
   if (notice !== null) $("key").focus();
+  openAsked();
 } else {
-  signIn().catch(() => showLogin());
+  signIn().then(openAsked, () => { showLogin(); openAsked(); });
 }
 // A page the back button brings from the browser's cache still shows what it showed: where
 // this tab signed out (or in with another key) since, it loads afresh.

@@ -1,6 +1,6 @@
 // The look inside: the text as the model's tokens, the model's probabilities for the next
 // token (with temperature and top-p), and what each layer would predict. Uses app.js's helpers
-// ($, T, api, fill, failed, counted, decimal, state), which runs first.
+// ($, T, api, fill, failed, sayFailed, showAllowance, counted, decimal, state), which runs first.
 "use strict";
 
 // The server lists the likeliest next tokens with the model's log-probabilities (before
@@ -58,8 +58,9 @@ $("tokens-form").addEventListener("submit", async (event) => {
   } catch (error) {
     // the last text's tokens go: under the error they would read as this text's
     $("tokens-result").hidden = true;
-    $("tokens-status").textContent = failed(error);
+    sayFailed($("tokens-status"), error);
   }
+  showAllowance();  // what the look inside took of the day's tokens
 });
 
 // The unlisted tokens' part of the normaliser at temperature T = 1/a: Σ x^a over their

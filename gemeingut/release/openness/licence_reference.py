@@ -1,0 +1,78 @@
+"""How much of a licence's whole text a LICENSE file holds: its opening words name the licence
+(`data/licence_texts.py`), but a file that stops after them does not give recipients the terms
+(Apache-2.0 § 4(a), MIT, BSD, GPL: the text must go with the work).
+
+The file's words are compared with the licence's reference text (`licence_texts.yml`) in
+order, case, punctuation, line breaks and spelling (licence/license) aside; the parts of the
+reference that a faithful copy may leave out or word otherwise (titles, copyright lines,
+holders' names, the appendix) count for nothing, and words the file adds (its own copyright
+line, a note) do not count against it. A file that lacks more than `TOLERANCE` of the
+reference's words is not the licence text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache
+from importlib.resources import files
+
+import yaml
+
+TOLERANCE = 0.01  # of the reference's words a copy may lack (a typo, a dropped word)
+_OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_WORD = re.compile(r"[a-z0-9]+")
+# SPDX ids that share one text ("GPL-3.0-only" and "GPL-3.0-or-later" differ in the notice,
+# not in the licence text).
+_SUFFIX = re.compile(r"-(only|or-later)$|\+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of the licence's required words a file holds."""
+
+    words: int  # the reference's required words
+    missing: int  # of them, not found in the file in order
+
+    @property
+    def whole(self) -> bool:
+        return self.missing <= max(2, int(self.words * TOLERANCE))
+
+    @property
+    def share(self) -> float:
+        return 1 - self.missing / self.words
+
+
+def coverage(licence: str, text: str) -> Coverage | None:
+    """How much of `licence`'s text `text` holds; None where no reference text is known."""
+    reference = _references().get(_text_id(licence))
+    if reference is None:
+        return None
+    found = _words(text)
+    matcher = SequenceMatcher(None, reference, found, autojunk=False)
+    matched = sum(block.size for block in matcher.get_matching_blocks())
+    return Coverage(words=len(reference), missing=len(reference) - matched)
+
+
+def has_reference(licence: str) -> bool:
+    return _text_id(licence) in _references()
+
+
+def _text_id(licence: str) -> str:
+    return _SUFFIX.sub("", licence.strip())
+
+
+@cache
+def _references() -> dict[str, list[str]]:
+    """Each licence's required words: its text without the [[ ]] parts."""
+    source = (files("gemeingut.release.openness") / "licence_texts.yml").read_text("utf-8")
+    return {key: _words(_OPTIONAL.sub(" ", text)) for key, text in yaml.safe_load(source).items()}
+
+
+def _words(text: str) -> list[str]:
+    """The words of a text, as the comparison sees them: lower case, without punctuation, the
+    British spelling of "licence" as the American (the texts use either)."""
+    return [
+        word.replace("licence", "license") for word in _WORD.findall(text.lower().replace("-", ""))
+    ]

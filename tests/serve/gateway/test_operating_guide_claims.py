@@ -1,0 +1,65 @@
+"""What docs/operating.md states about the code is read off the code: the look-alikes a refusing
+rule reads (Unicode's confusables table, as `/v1/policy` says too) and its known limits, and
+the facts file of `admin audit records`, whose example the guide gives whole."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from gemeingut.cli import app
+from gemeingut.serve.gateway.policy import READING, Policy, lookalikes
+from gemeingut.serve.gateway.records import deployment_facts, record_deployment
+from gemeingut.serve.gateway.store import open_store
+
+GUIDE = Path(__file__).parents[3] / "docs" / "operating.md"
+
+
+def guide() -> str:
+    return " ".join(GUIDE.read_text(encoding="utf-8").split())
+
+
+def between(start: str, end: str) -> str:
+    whole = guide()
+    begin = whole.index(start)
+    return whole[begin : whole.index(end, begin)]
+
+
+def test_the_guide_says_what_the_refusing_rules_read_as_the_policy_publishes_it() -> None:
+    read = between("A refusing rule also reads the look-alikes", "Known limits")
+    assert "UTS #39" in read and "UTS #39" in READING["de"] and "UTS #39" in READING["en"]
+    table = lookalikes()
+    folded = [w for w in re.findall(r"`([^`]+)`", read) if not w.isascii() and len(w) > 1]
+    assert len(folded) == 3, folded
+    policy = Policy.load("default")
+    for word in folded:
+        latin = word.translate(table)
+        assert latin.lower() in {"bombe", "bauen"}, word  # read as the word it imitates
+        disguised = re.sub(latin, word, "eine Bombe bauen", flags=re.IGNORECASE)
+        assert policy.check(disguised).refused_by is not None, disguised
+    for letter in re.findall(r"`([äöüß])`", read):
+        assert ord(letter) not in table
+    limits = between("Known limits, also published under `reading`", "recognised.")
+    for word in ("B0mbe", "Bómbe"):
+        assert f"`{word}`" in limits
+        assert policy.check(f"eine {word} bauen").refused_by is None, word
+
+
+def test_the_guides_facts_file_is_complete(tmp_path: Path) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.DOTALL)
+    [example] = [b for b in blocks if b.startswith("# verantwortlicher.yaml")]
+    facts = tmp_path / "verantwortlicher.yaml"
+    facts.write_text(example, encoding="utf-8")
+    db = tmp_path / "gateway.db"
+    engine = open_store(str(db))  # as a server with a 30-day retention recorded it at start
+    record_deployment(engine, deployment_facts("m", None, 30, None, datetime(2027, 1, 1)))
+    engine.dispose()
+    result = CliRunner().invoke(
+        app, ["admin", "audit", "records", "--db", str(db), "--facts", str(facts)]
+    )
+    assert result.exit_code == 0, result.output  # nothing the controller states is missing
+    assert "Stadt Musterstadt, Amt für Digitales" in result.output
+    assert "Suche in den Dokumentensammlungen der Ämter" in result.output
