@@ -141,6 +141,12 @@ def _print_summary(stats: dict[str, Any]) -> None:
         console.print(f"  {text(line, lang)}")
 
 
+# the red team's probes as a plain transcript, for a model without a chat template
+PlainPrompts = Annotated[
+    bool | None, typer.Option("--plain-prompts/--chat", help="No chat template.")
+]
+
+
 @audit_app.command("run")
 @user_errors
 def audit_run(
@@ -157,11 +163,17 @@ def audit_run(
         list[str] | None, typer.Option(help="tasks, bias, memorisation, redteam; repeatable.")
     ] = None,
     findings: Annotated[Path | None, typer.Option(help="Community findings file.")] = None,
+    plain_prompts: PlainPrompts = None,
     seed: Seed = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run several suites (default: all four) into one audit artifact with a report."""
-    overrides = {"suites": suite, "findings": str(findings) if findings else None, "seed": seed}
+    overrides = {
+        "suites": suite,
+        "findings": str(findings) if findings else None,
+        "redteam.plain_prompts": plain_prompts,
+        "seed": seed,
+    }
     _run(locals(), overrides)
 
 
@@ -265,9 +277,7 @@ def audit_redteam(
         int | None, typer.Option(help="Probes per category and language (default: all).")
     ] = None,
     max_tokens: Annotated[int | None, typer.Option(help="Answer length (128).")] = None,
-    plain_prompts: Annotated[
-        bool | None, typer.Option("--plain-prompts/--chat", help="No chat template.")
-    ] = None,
+    plain_prompts: PlainPrompts = None,
     seed: Seed = None,
     config: Config = None,
     device: Device = None,

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from gemeingut.i18n import _
 from gemeingut.serve.gateway.gate import CallerDep, Gateway
 from gemeingut.serve.gateway.identity import Principal, list_keys, utcnow
-from gemeingut.serve.gateway.quotas import LIMITS, list_limits, member_usage, usage
+from gemeingut.serve.gateway.quotas import LIMITS, limits_of, member_usage, usage
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
 
@@ -81,21 +81,9 @@ def own_allowance(request: Request, principal: CallerDep) -> OwnAllowance:
         user=principal.user,
         groups=list(principal.groups),
         key=_own_key(engine, principal),
-        limits=[_in_use(engine, row, principal, now) for row in _applying(engine, principal)],
+        limits=[_in_use(engine, row, principal, now) for row in limits_of(engine, principal)],
         day_ends_at=day_ends.replace(tzinfo=UTC),
     )
-
-
-def _applying(engine: Engine, principal: Principal) -> list[dict[str, object]]:
-    """The limit rows of the key, its user and the user's groups (a group's total and its
-    limit per member), in `list_limits`' order."""
-    mine = {
-        ("key", principal.key_id),
-        ("user", principal.user),
-        *(("group", group) for group in principal.groups),
-        *(("member", group) for group in principal.groups),
-    }
-    return [row for row in list_limits(engine) if (row["subject_kind"], row["subject"]) in mine]
 
 
 def _in_use(

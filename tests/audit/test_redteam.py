@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from gemeingut.audit.detectors import attack_succeeded, is_refusal
 from gemeingut.audit.item_log import ItemLog
@@ -21,6 +22,7 @@ from gemeingut.audit.redteam import (
     summarize_redteam,
 )
 from gemeingut.audit.target import LocalTarget
+from gemeingut.cli import app
 from gemeingut.data.pii import is_valid_iban
 from gemeingut.errors import InputError
 from tests.audit.tiny_lm import chat_pair, train_tiny_lm
@@ -187,3 +189,9 @@ def test_a_model_without_chat_template_is_a_clear_error_and_plain_prompts_work(
     assert "--plain-prompts" in str(error.value.hint)
     records = run_probes(target, probes[:2], PLANTED, 8, ItemLog(tmp_path / "b.jsonl"), chat=False)
     assert len(records) == 2
+    # `audit run`, whose error pointed to --plain-prompts, takes it too
+    config = tmp_path / "audit.toml"
+    config.write_text("[audit.redteam]\nper_category = 1\nmax_tokens = 4\n", encoding="utf-8")
+    command = ["audit", "run", str(bare), "--suite", "redteam", "--config", str(config)]
+    run = CliRunner().invoke(app, [*command, "--plain-prompts", "--out", str(tmp_path / "run")])
+    assert run.exit_code == 0, run.output

@@ -228,6 +228,13 @@ def list_limits(engine: Engine) -> list[dict[str, object]]:
         return [dict(row) for row in rows.mappings()]
 
 
+def limits_of(engine: Engine, principal: Principal) -> list[dict[str, object]]:
+    """The limit rows that apply to `principal` (its key, user, groups' totals and per-member
+    limits), in `list_limits`' order: read by name, not every row of every user."""
+    with engine.connect() as conn:
+        return [dict(row) for row in _limits_of(conn, principal)]
+
+
 def reserve_uncounted(
     engine: Engine,
     principal: Principal,
