@@ -273,9 +273,11 @@ def run_server(
     # Connections are bounded, idle ones closed after KEEP_ALIVE_SECONDS (limits.py), and ones
     # whose headers take longer than `header_timeout` closed too (connections.py); each worker
     # bounds its own. No access log: it would write every client's address, which the audit
-    # log leaves out.
+    # log leaves out. uvicorn's own start lines ("INFO: Started server process …") repeat our
+    # start line in English: warnings and errors only, except where its supervisor says which
+    # worker died and was replaced (`--workers`).
     options = {
-        "log_level": "info",
+        "log_level": "warning" if workers == 1 else "info",
         "access_log": False,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "http": bounded_protocol(header_timeout, max_connections),
