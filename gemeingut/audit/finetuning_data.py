@@ -61,11 +61,11 @@ def is_jsonl_file(path: Path) -> bool:
 
 
 def record_text(record: Any, where: str) -> str:
-    """The text of one JSONL record: its `text`, a chat's turns one after another (a blank
-    line between), a prompt followed by its completion as an untemplated fine-tune reads it."""
+    """The text of one JSONL record: a chat's turns one after another (a blank line between),
+    a prompt followed by its completion as an untemplated fine-tune reads it, or its `text`;
+    in the order `model/finetune_data.parse_record` recognises them, so a record with several
+    is checked by what the fine-tune trained on."""
     if isinstance(record, dict):
-        if isinstance(record.get("text"), str):
-            return record["text"]
         messages = record.get("messages")
         if isinstance(messages, list) and messages:
             turns = [m.get("content") if isinstance(m, dict) else None for m in messages]
@@ -81,4 +81,6 @@ def record_text(record: Any, where: str) -> str:
                 f"{instruction}\n\n{extra}" if isinstance(extra, str) and extra else instruction
             )
             return prompt + output
+        if isinstance(record.get("text"), str):
+            return record["text"]
     raise InputError(_("{where}: no training text in this line", where=where), RECORD_FORMATS)

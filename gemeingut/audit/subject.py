@@ -140,14 +140,15 @@ def endpoint(
 def training_files(path: Path) -> tuple[Path, ...]:
     """Training documents named by the user: a dataset artifact (its train and validation
     shards), a release bundle's training-data/ (its shards, else its fine-tuning data), a
-    folder of Parquet/JSONL files, or one such file or a text file."""
+    folder of Parquet/JSONL files, else a folder of text files (.txt, .md, also in subfolders),
+    or one such file."""
     files = bundle_documents(path)[0] if path.is_dir() else ()
     if files:
         return files
     if path.is_dir():
         found = tuple(
             sorted(p for p in path.iterdir() if p.suffix == ".parquet" or is_jsonl_file(p))
-        )
+        ) or tuple(sorted(p for p in path.rglob("*") if is_text_file(p)))
         if found:
             return found
     elif path.is_file() and (

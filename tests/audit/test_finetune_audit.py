@@ -175,3 +175,27 @@ def test_plain_text_and_chat_fine_tuning_data_are_read_alike_in_a_folder_and_a_b
         "beispiele.jsonl.gz:3",
         "doc-1",
     ]
+
+
+def test_a_record_with_several_formats_is_checked_by_what_the_fine_tune_trained_on() -> None:
+    """`finetune` trains on a record's chat before its `text` (`parse_record`): memorisation
+    must check the same words."""
+    from gemeingut.audit.finetuning_data import record_text
+    from gemeingut.model.finetune_data import parse_record
+
+    chat = [{"role": "user", "content": "Frage?"}, {"role": "assistant", "content": "Ja."}]
+    record = {"text": "Zusammenfassung", "messages": chat}
+    assert parse_record(record, "x").kind == "chat"
+    assert record_text(record, "x") == "Frage?\n\nJa."
+    pair = {"text": "Zusammenfassung", "prompt": "Frage:", "completion": " Antwort."}
+    assert record_text(pair, "x") == "Frage: Antwort."
+
+
+def test_a_folder_of_texts_named_as_training_data_is_read(tmp_path: Path) -> None:
+    """`--training-data` on a folder of .txt/.md files (what `finetune --data` takes) reads them,
+    not the error that it holds no .txt or .md files."""
+    (tmp_path / "amt").mkdir()
+    (tmp_path / "brief.txt").write_text("Text A", encoding="utf-8")
+    (tmp_path / "amt" / "hinweis.md").write_text("Text B", encoding="utf-8")
+    documents = [(d["id"], d["text"]) for d in iter_documents(training_files(tmp_path))]
+    assert documents == [("amt/hinweis.md", "Text B"), ("brief.txt", "Text A")]

@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -36,6 +37,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 PSEUDONYM_SECRET = "pseudonym_secret"
 SQLITE_POOL = 40  # connections kept open (and as many more at a peak, closed after it)
 MIGRATION_LOCK = 0x67656D65  # any constant; the same in every gemeingut process
+SECRET_QUERY = frozenset({"password", "sslpassword"})  # libpq's parameters that hold secrets
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -74,8 +76,9 @@ def open_store(value: str, create: bool = True) -> Engine:
         )
     try:
         engine = _engine(url)
-    except (SQLAlchemyError, ImportError, OSError) as error:
-        # An unknown scheme, a database we have no driver for, a folder we cannot create.
+    except (SQLAlchemyError, ImportError, OSError, ValueError) as error:
+        # An unknown scheme, a database we have no driver for, a folder we cannot create, a
+        # port that is no number (SQLAlchemy's ValueError).
         raise InputError(
             _(
                 "cannot open the gateway database {url}: {error}",
@@ -274,9 +277,11 @@ def shown_database(value: str) -> str:
 
 
 def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    if "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    credentials, host = rest.rsplit("@", 1)
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    """The URL without its password, for messages: read as SQLAlchemy reads it, for libpq
+    takes a password in the user part and in the query (`?password=…`, `?sslpassword=…`)."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy reads: only its scheme
+        return url.split("://", 1)[0] + "://…"
+    secret = [name for name in parsed.query if name.lower() in SECRET_QUERY]
+    return parsed.difference_update_query(secret).render_as_string(hide_password=True)

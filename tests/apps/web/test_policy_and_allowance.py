@@ -251,3 +251,26 @@ def test_the_policy_reflows_to_320_pixels(tab, keeping: dict) -> None:
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert width[0] <= width[1], width
+
+
+def test_a_classifier_rule_shows_its_threshold_as_the_policy_gives_it(tab, keeping: dict) -> None:
+    """0.875 was rounded to „0,88“: a published threshold must be the one that applies."""
+
+    def with_classifier(route) -> None:
+        policy = route.fetch().json()
+        policy["rules"].append(
+            {
+                "id": "toxisch",
+                "text": {"de": "Beleidigungen", "en": "Insults"},
+                "action": "refuse",
+                "kind": "classifier",
+                "labels": ["toxic"],
+                "threshold": 0.875,
+            }
+        )
+        route.fulfill(json=policy)
+
+    tab.route("**/v1/policy", with_classifier)
+    tab.goto(keeping["url"] + "/#policy")
+    tab.locator("#rule-toxisch").wait_for()
+    assert "0,875" in tab.locator("#rule-toxisch").inner_text()

@@ -1272,7 +1272,9 @@ function looksFor(rule) {
     return [textElement("p", types ? fill(T.kind_pii, { types }) : T.kind_pii_all)];
   }
   if (rule.kind === "classifier") {
-    const values = { labels: rule.labels.join(", "), threshold: decimal(rule.threshold, 2) };
+    // the threshold as the policy file gives it (0.875, not rounded to 0,88)
+    const threshold = rule.threshold.toLocaleString(document.documentElement.lang, { maximumFractionDigits: 6 });
+    const values = { labels: rule.labels.join(", "), threshold };
     return [textElement("p", fill(T.kind_classifier, values))];
   }
   return [];
