@@ -18,7 +18,9 @@
     `gemeingut serve --upstream ENGINE --db` (key, quota and audit log on); p50/p99 latency of
     whole streams for both, and the difference (target: p50 overhead ≤ 1 ms); and the gateway
     processes' CPU time per stream, which other processes on the machine do not change. With
-    `--gateway-workers 1,4` the gateway runs once with each number of worker processes.
+    `--gateway-workers 1,4` the gateway runs once with each number of worker processes; with
+    `--stream-limits` the key's user has limits that never refuse (requests per minute,
+    concurrent streams), so that each stream also takes from and gives back to quota counters.
 
 The server runs as its own process (`--threads` torch threads); the client is asyncio + httpx
 in this process. Prints CPU model and flags, precision (fp32) and thread counts.
@@ -96,6 +98,7 @@ def throughput(model_dir: Path, name: str, args: argparse.Namespace) -> None:
 
 def gateway_overhead(name: str, args: argparse.Namespace) -> None:
     from gemeingut.serve.gateway.identity import add_user, create_key
+    from gemeingut.serve.gateway.quotas import set_limits
     from gemeingut.serve.gateway.store import open_store
 
     n, concurrency = args.stream_requests, 64
@@ -104,6 +107,10 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
         db = str(Path(tmp) / "gateway.db")
         add_user(open_store(db), "bench")
         _, key = create_key(open_store(db), "bench")
+        if args.stream_limits:  # counted, never reached
+            set_limits(
+                open_store(db), "user", "bench", requests_per_minute=10**6, concurrent_streams=10**4
+            )
         with server(args.model, name, args.threads) as (engine, _):
             asyncio.run(load(engine, None, name, 64, concurrency, args.max_tokens, stream=True))
             _, seconds, times = asyncio.run(
@@ -123,6 +130,7 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
     print(
         f"\n(b) gateway overhead, {n} streams of {args.max_tokens} tokens at concurrency "
         f"{concurrency}, engine = a second gemeingut serve process"
+        + (", the key's user with limits that never refuse" if args.stream_limits else "")
     )
     direct = runs[0][2]
     for label, seconds, times, cpu in runs:
@@ -321,6 +329,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="torch threads of the server")
     parser.add_argument("--db", help="gateway database (default: a temp SQLite file)")
     parser.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run, e.g. a")
+    parser.add_argument(
+        "--stream-limits",
+        action="store_true",
+        help="(b): give the key's user limits that never refuse, counted per stream",
+    )
     parser.add_argument(
         "--gateway-workers",
         type=lambda value: [int(v) for v in value.split(",")],

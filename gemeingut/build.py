@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from gemeingut.progress import console
 from gemeingut.recipe import load_recipe
+from gemeingut.release.openness.weights_licence_text import read_licence_file
 from gemeingut.stage_names import stage_line
 from gemeingut.stages import (
     audit_stage,
@@ -40,6 +41,9 @@ def build(
     `dataset`: a curated dataset to start from instead of curating the recipe's sources (how
     `reproduce` rebuilds a release from its bundle, which holds the shards, not the sources)."""
     recipe = load_recipe(recipe_path)
+    if recipe.release.license_file is not None:  # refused now, not after training
+        where = f"{recipe_path}: release.license_file"
+        read_licence_file(recipe.release.license_file, where)
     place = Workspace(workspace_root).produce
     done: dict[str, tuple[Artifact, bool]] = {}
 

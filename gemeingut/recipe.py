@@ -366,6 +366,12 @@ class ReleaseSection(_Section):
         description="the research paper about the model (a file or folder, e.g. paper.pdf), "
         "released under documents_license in the bundle's paper/",
     )
+    license_file: Path | None = Field(
+        default=None,
+        description="the whole text of the weights' licence (a UTF-8 file, relative to the "
+        "recipe), shipped as model/LICENSE instead of gemeingut's reference text: needed where "
+        "gemeingut has none of release.license (`licence.text` in openness.json says so)",
+    )
     base_hub_id: str | None = Field(
         default=None,
         description="a fine-tune of a foreign base: the base's Hub id (org/name), by which a "
@@ -438,9 +444,10 @@ def load_recipe(path: Path) -> Recipe:
                 setattr(recipe.finetune, key, (path.parent / value).resolve())
     if recipe.audit:
         resolve_audit_paths(recipe.audit, path.parent)
-    paper = recipe.release.paper
-    if paper is not None and not paper.is_absolute():
-        recipe.release.paper = (path.parent / paper).resolve()
+    for key in ("paper", "license_file"):
+        value = getattr(recipe.release, key)
+        if value is not None and not value.is_absolute():
+            setattr(recipe.release, key, (path.parent / value).resolve())
     return recipe
 
 

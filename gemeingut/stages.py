@@ -382,10 +382,11 @@ def release_stage(
             _("give the path of the paper (a file or folder), relative to the recipe"),
         )
     params = {
-        **section.model_dump(mode="json", exclude={"paper"}),
+        **section.model_dump(mode="json", exclude={"paper", "license_file"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
         # A path differs between machines; the paper's content identifies it.
         "paper_sha256": source_fingerprint(paper, suffixes=None) if paper else None,
+        **_licence_file_param(section.license_file),
     }
     inputs = {kind: artifact.id for kind, artifact in artifacts.items()}
 
@@ -452,7 +453,7 @@ def finetune_release_stage(
 
         check_hub_id(section.base_hub_id, base)
     params = {
-        **section.model_dump(mode="json", exclude={"paper"}),
+        **section.model_dump(mode="json", exclude={"paper", "license_file"}),
         "recipe_sha256": sha256_file(recipe_path) if recipe_path else None,
     }
     inputs = {"finetune": tuned.id, "base": facts.fingerprint}
@@ -465,6 +466,17 @@ def finetune_release_stage(
         return assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out)
 
     return place("release", inputs, params, build)
+
+
+def _licence_file_param(path: Path | None) -> dict[str, str]:
+    """The releaser's licence text by its content (only where given: the ids of releases
+    without one stay what they were)."""
+    if path is None:
+        return {}
+    from gemeingut.release.openness.weights_licence_text import read_licence_file
+
+    read_licence_file(path, "release.license_file")  # a text, or refused before the release
+    return {"license_file_sha256": sha256_file(path)}
 
 
 def _refuse_share_alike_conflicts(licence: str, sources: dict[str, set[str]]) -> None:

@@ -81,3 +81,10 @@ def test_finetune_section_resolves_paths_and_sets_method_defaults(tmp_path: Path
 def test_finetune_section_errors(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     with pytest.raises(RecipeError, match=message):
         load_recipe(write(tmp_path, TINY_RECIPE.replace(*change)))
+
+
+def test_release_licence_file_is_taken_from_the_recipes_folder(tmp_path: Path) -> None:
+    source = TINY_RECIPE.replace("[release]\n", '[release]\nlicense_file = "LICENSE.weights"\n')
+    assert source != TINY_RECIPE
+    recipe = load_recipe(write(tmp_path, source))
+    assert recipe.release.license_file == (tmp_path / "LICENSE.weights").resolve()

@@ -32,6 +32,10 @@ from gemeingut.library_bars import library_bars_off
 from gemeingut.model.loading import adapter_base
 
 CONTAMINATION_NGRAM = 8  # task items are short: GPT-3's 13 words would miss most overlaps
+# In front of the recorded command: lm-eval imports the tasks' loader from the task folder, and
+# Python would leave its bytecode there (`tasks/__pycache__/`), a file that a bundle's MANIFEST
+# does not list, so `verify` failed on a bundle whose audit was re-run as its card says.
+NO_BYTECODE = "PYTHONDONTWRITEBYTECODE=1"
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def run_tasks(
 ) -> dict[str, Any]:
     """Score `tasks` with lm-eval; metrics per task with lm-eval's standard errors."""
     include = out_dir / TASK_FOLDER
-    write_task_folder(tasks, include, data_prefix=str(include.resolve()))
+    write_task_folder(tasks, include)
     # lm-eval warns once per request it truncates to the context (hundreds for a
     # small-context model, as lm-eval always does it): only its errors are shown.
     quiet = logging.getLogger("lm_eval")
@@ -113,8 +117,6 @@ def run_tasks(
             results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
     finally:
         quiet.setLevel(level)
-    # The saved task folder names its data relatively, for re-running from the audit folder.
-    write_task_folder(tasks, include, data_prefix=TASK_FOLDER)
     per_task = {}
     for task in tasks:
         raw = results["results"][task.name]
@@ -182,7 +184,8 @@ def _evaluate(
         model=how.model,
         model_args=how.model_args(),
         tasks=[t.name for t in tasks],
-        task_manager=TaskManager(include_path=str(include)),
+        # only our tasks' folder: indexing lm-eval's thousands of built-in tasks took seconds
+        task_manager=TaskManager(include_path=str(include), include_defaults=False),
         batch_size=batch_size,
         device=how.device,
         limit=limit,
@@ -201,7 +204,8 @@ def _stderr(raw: dict[str, Any], key: str) -> float | None:
 def _lm_eval_command(
     how: LmEvalModel, tasks: list[PreparedTask], batch_size: int, limit: int | None
 ) -> str:
-    """The plain lm_eval command that repeats this run from the audit folder."""
+    """The plain lm_eval command (for a POSIX shell) that repeats this run from the audit
+    folder without writing into it."""
     words = [
         "lm_eval",
         "--model",
@@ -219,7 +223,7 @@ def _lm_eval_command(
         words += ["--device", how.device]  # as the audit ran it
     if limit is not None:
         words += ["--limit", str(limit)]
-    return shlex.join(words)
+    return f"{NO_BYTECODE} {shlex.join(words)}"
 
 
 def contamination(

@@ -29,6 +29,19 @@ RECORD_FORMATS = _(
 )
 
 
+def unreadable_jsonl(file: Path, line: int, error: Exception) -> InputError:
+    """A JSONL file that breaks off after `line` (a truncated or misnamed compressed file)."""
+    return InputError(
+        _(
+            "{path} cannot be read after line {line}: {error}",
+            path=file,
+            line=str(line),
+            error=str(error),
+        ),
+        _("check that the file is complete and compressed as its name says"),
+    )
+
+
 def fine_tune_data(folder: Path) -> Path | None:
     """The data folder of a fine-tune (`finetune.json` beside it), if `folder` is one."""
     data = folder / DATA_DIR

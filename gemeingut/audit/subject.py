@@ -29,7 +29,9 @@ from gemeingut.audit.finetuning_data import (
     is_jsonl_file,
     is_text_file,
     record_text,
+    unreadable_jsonl,
 )
+from gemeingut.audit.held_out import held_out
 from gemeingut.audit.target import LocalTarget, Target
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import SHARD_DIR
@@ -39,7 +41,11 @@ from gemeingut.i18n import _
 from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_batches
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
-TRAINING_SPLITS = ("train", "validation")
+# A dataset's splits that pretraining learns from: its validation shards only score the
+# validation loss (`model/pretrain._validation_loss`), so a document found there alone was never
+# trained on and counts for no claim about the training documents (the server's trace says
+# the same, `serve/trace_route.trained`).
+TRAINING_SPLITS = ("train",)
 FINETUNING_FOLDER = "finetuning"  # in a bundle's training-data/ (release/layout.FINETUNE_DATA)
 # Which training documents an audit checks against (`Subject.training_data`): the ones the user
 # named, a model's pretraining documents, or a fine-tune's own data.
@@ -138,10 +144,10 @@ def endpoint(
 
 
 def training_files(path: Path) -> tuple[Path, ...]:
-    """Training documents named by the user: a dataset artifact (its train and validation
-    shards), a release bundle's training-data/ (its shards, else its fine-tuning data), a
-    folder of Parquet/JSONL files, else a folder of text files (.txt, .md, also in subfolders),
-    or one such file."""
+    """Training documents named by the user: a dataset artifact (its train shards), a release
+    bundle's training-data/ (its train shards, else its fine-tuning data), a folder of
+    Parquet/JSONL files, else a folder of text files (.txt, .md, also in subfolders), or one
+    such file."""
     files = bundle_documents(path)[0] if path.is_dir() else ()
     if files:
         return files
@@ -166,9 +172,9 @@ def training_files(path: Path) -> tuple[Path, ...]:
 
 def bundle_documents(folder: Path) -> tuple[tuple[Path, ...], str | None]:
     """The training documents of a dataset artifact or a bundle's training-data/ and which
-    they are: the train and validation shards (pretraining), else the fine-tuning data in
-    `finetuning/`; none found is no error: the audit's other suites run and the report says
-    why the data-dependent ones did not."""
+    they are: the train shards (pretraining; the validation shards were never trained on),
+    else the fine-tuning data in `finetuning/`; none found is no error: the audit's other
+    suites run and the report says why the data-dependent ones did not."""
     shards = folder / SHARD_DIR if (folder / SHARD_DIR).is_dir() else folder
     found = tuple(sorted(f for s in TRAINING_SPLITS for f in shards.glob(f"{s}-*.parquet")))
     if found:
@@ -182,16 +188,20 @@ def bundle_documents(folder: Path) -> tuple[tuple[Path, ...], str | None]:
 def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
     """Documents as {id, text, license, source}, in file order. A text file is one document,
     named by its path below the folder that holds them all (the same in a fine-tune's data/
-    and in its bundle's training-data/finetuning/)."""
+    and in its bundle's training-data/finetuning/). The examples a fine-tune held out for
+    validation are left out: it never trained on them (`held_out.py`)."""
     texts = [file.parent for file in files if is_text_file(file)]
     root = Path(os.path.commonpath(texts)) if texts else None
+    held = held_out(files)
     for file in files:
+        skipped = held.get(file.resolve(), frozenset()) if held else frozenset()
         if file.suffix == ".parquet":
             yield from _parquet_documents(file)
         elif root is not None and is_text_file(file):
-            yield _text_document(file, file.relative_to(root).as_posix())
+            if not skipped:  # a text file is one example: position 0
+                yield _text_document(file, file.relative_to(root).as_posix())
         else:
-            yield from _jsonl_documents(file)
+            yield from _jsonl_documents(file, skipped)
 
 
 def _parquet_documents(file: Path) -> Iterator[dict[str, Any]]:
@@ -211,25 +221,20 @@ def _parquet_documents(file: Path) -> Iterator[dict[str, Any]]:
             yield _document(doc, f"{file.name}:{row}")
 
 
-def _jsonl_documents(file: Path) -> Iterator[dict[str, Any]]:
+def _jsonl_documents(file: Path, skipped: frozenset[int] = frozenset()) -> Iterator[dict[str, Any]]:
     """One document per line: a curated record (`text`, with `id`, `license`, `source` where
-    given) or a fine-tuning example (`finetuning_data.record_text`); also .gz/.zst."""
-    number = 0
+    given) or a fine-tuning example (`finetuning_data.record_text`); also .gz/.zst. The
+    `skipped` ones (by position among the non-blank lines) are left out unread."""
+    number = position = 0
     try:
         with open_compressed(file) as lines:
             for number, line in enumerate(lines, start=1):
                 if line.strip():
-                    yield _jsonl_document(file, number, line)
+                    if position not in skipped:
+                        yield _jsonl_document(file, number, line)
+                    position += 1
     except (*STREAM_ERRORS, UnicodeDecodeError) as exc:
-        raise InputError(
-            _(
-                "{path} cannot be read after line {line}: {error}",
-                path=file,
-                line=str(number),
-                error=str(exc),
-            ),
-            _("check that the file is complete and compressed as its name says"),
-        ) from None
+        raise unreadable_jsonl(file, number, exc) from None
 
 
 def _jsonl_document(file: Path, number: int, line: bytes) -> dict[str, Any]:

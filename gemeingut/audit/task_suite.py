@@ -3,14 +3,16 @@ them too.
 
 The items (`suites/tasks/*.jsonl`, CC0, written for gemeingut) are turned into lm-eval's shape:
 one `query` and its `choices` with the index of the `gold` one for multiple choice, or a query
-and its accepted `answers` for generation. Every task's data and YAML go into a folder; its
-YAMLs name the data relative to that folder's parent, so `cd <audit>/ && lm_eval
---include_path tasks …` re-runs exactly what the audit ran.
+and its accepted `answers` for generation. Every task's data and YAML go into a folder, with the
+loader that finds the data beside the YAMLs (`lm_eval_documents.py`), so `lm_eval
+--include_path <audit>/tasks …` re-runs exactly what the audit ran from any working directory,
+wherever the folder was moved or copied (no path of the writing machine is in it).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,10 @@ from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _
 
 TASK_FOLDER = "tasks"  # beside the audit's report: each task's items as lm-eval reads them
+LOADER = "gemeingut_documents"  # the loader's module in that folder, as the YAMLs name it
+# its source, copied there (read as a file: importing it would import `datasets`, and `verify`
+# imports this module)
+LOADER_SOURCE = Path(__file__).with_name("lm_eval_documents.py")
 
 Item = dict[str, Any]
 MC_KEYS: dict[str, type | tuple[type, ...]] = {"id": str, "choices": list, "answer": int}
@@ -185,25 +191,42 @@ def prepare(names: list[str], suite: Path) -> list[PreparedTask]:
     return prepared
 
 
-def write_task_folder(tasks: list[PreparedTask], folder: Path, data_prefix: str) -> None:
-    """Each task's documents (`<name>.jsonl`) and YAML into `folder`; the YAMLs find the data at
-    `data_prefix/<name>.jsonl` (absolute for our run, relative in the saved artifact)."""
+def write_task_folder(tasks: list[PreparedTask], folder: Path) -> None:
+    """Each task's documents (`<name>.jsonl`) and YAML into `folder`, with the loader the YAMLs
+    name, which reads the documents from its own folder."""
     folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(LOADER_SOURCE, folder / f"{LOADER}.py")
     for task in tasks:
         with (folder / f"{task.name}.jsonl").open("w", encoding="utf-8") as out:
             for item in task.items:
                 out.write(json.dumps(item, ensure_ascii=False) + "\n")
-        config = _yaml(task, f"{data_prefix}/{task.name}.jsonl")
         (folder / f"{task.name}.yaml").write_text(
-            yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            yaml.dump(_yaml(task), Dumper=_TaskDumper, allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
         )
 
 
-def _yaml(task: PreparedTask, data_file: str) -> dict[str, Any]:
+class _Function(str):
+    """A YAML value lm-eval resolves to a function, from a module beside the YAML."""
+
+
+class _TaskDumper(yaml.SafeDumper):
+    """PyYAML's safe dumper that also writes `_Function` values with their tag."""
+
+
+_TaskDumper.add_representer(
+    _Function, lambda dumper, value: dumper.represent_scalar("!function", str(value))
+)
+
+
+def _yaml(task: PreparedTask) -> dict[str, Any]:
     common = {
         "task": task.name,
         "dataset_path": "json",
-        "dataset_kwargs": {"data_files": {"test": data_file}},
+        # the documents beside the YAML, wherever lm-eval is run from (a relative `data_files`
+        # alone would be read from the working directory)
+        "custom_dataset": _Function(f"{LOADER}.load"),
+        "dataset_kwargs": {"data_files": {"test": f"{task.name}.jsonl"}},
         "test_split": "test",
         "doc_to_text": "query",
         # The documents carry the space before each choice themselves (none before a cloze

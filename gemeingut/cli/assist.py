@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from gemeingut.apps.rag.endpoint import endpoint_key
+from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import assist_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.cli.rag import ModeOption, Name, Root, checked_mode
@@ -148,26 +148,37 @@ def _draft(
     out: Path | None,
     as_json: bool,
 ) -> None:
-    from gemeingut.apps.assistants.drafts import render_markdown, write_draft
+    from gemeingut.apps.assistants.drafts import DraftCutShort, render_markdown, write_draft
     from gemeingut.apps.rag.answer import Chat, ChatEndpoint
     from gemeingut.apps.rag.index import open_collection
     from gemeingut.workspace import write_text_atomic
 
     collection = open_collection(root, name)
     lang = current_language()
-    with Chat(ChatEndpoint(endpoint, model, endpoint_key())) as chat:
-        draft = write_draft(
-            collection, request, chat.ask, chat.count, lang, k=k, mode=checked_mode(mode)
-        )
+    failed = None  # why the draft stops before its end: its parts written are still written
+    with waiting_on_limits(), Chat(ChatEndpoint(endpoint, model, endpoint_key())) as chat:
+        try:
+            draft = write_draft(
+                collection, request, chat.ask, chat.count, lang, k=k, mode=checked_mode(mode)
+            )
+        except DraftCutShort as cut:
+            draft, failed = cut.draft, cut.cause
     if as_json:
         typer.echo(json.dumps(asdict(draft), indent=2, ensure_ascii=False))
     elif out is not None:
         write_text_atomic(out, render_markdown(draft, lang))
-        console.print("[green]✓[/] " + text(_("draft written: {path}", path=str(out)), lang))
+        if failed is None:
+            console.print("[green]✓[/] " + text(_("draft written: {path}", path=str(out)), lang))
+        else:
+            say("[yellow]![/]", _("draft written as far as it got: {path}", path=str(out)))
     else:  # the Markdown says the note and each part's problems where they stand: once
         typer.echo(render_markdown(draft, lang))
     if as_json or out is not None:
         _say_problems(draft)
+    if failed is not None:  # which parts are missing, then why and when to try again; exit 2
+        missing = ", ".join(s.heading for s in draft.sections if not s.written)
+        say("[yellow]![/]", _("parts not written: {parts}", parts=missing))
+        raise failed
     if not draft.supported:
         raise typer.Exit(1)
 
@@ -178,5 +189,7 @@ def _say_problems(draft: Draft) -> None:
     if draft.note:
         say("[yellow]![/]", draft.note)
     for section in draft.sections:
+        if not section.written:
+            continue  # the endpoint failed before it: the error says why, last
         for problem in section.verdict.problems:
             say("[yellow]![/]", f"{section.heading}: {problem}")

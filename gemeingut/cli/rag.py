@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from gemeingut.apps.rag.endpoint import endpoint_key
+from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
@@ -38,6 +38,7 @@ Rerank = Annotated[
 
 @rag_app.command("ingest")
 @user_errors
+@waiting_on_limits()  # an endpoint's requests-per-minute limit is waited out
 def ingest_command(
     name: Name,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, DOCX, ODT, …).")],
@@ -224,6 +225,7 @@ def _warn_if_seen_by_nobody(name: str, groups: list[str]) -> None:
 
 @rag_app.command("query")
 @user_errors
+@waiting_on_limits()
 def query_command(
     name: Name,
     question: Annotated[str, typer.Argument(help="The question.")],

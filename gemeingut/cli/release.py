@@ -43,6 +43,14 @@ def release(
             "fine-tuning, else the base model's; otherwise Apache-2.0)."
         ),
     ] = None,
+    license_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="The whole text of the model's licence (a UTF-8 file), shipped as "
+            "model/LICENSE instead of gemeingut's reference text; needed where gemeingut has "
+            "none. A fine-tune of a foreign base ships the LICENSE of its folder."
+        ),
+    ] = None,
     language: Annotated[
         list[str] | None, typer.Option(help="Language code (default de); repeat for more.")
     ] = None,
@@ -120,6 +128,10 @@ def release(
             _("--paper {path} does not exist", path=str(paper)),
             _("pass the paper's file or folder"),
         )
+    if license_file is not None:  # a text that cannot be shipped is refused before the build
+        from gemeingut.release.openness.weights_licence_text import read_licence_file
+
+        read_licence_file(license_file, "--license-file")
     section = ReleaseSection(
         model_name=name,
         license=license or _fine_tune_licence(finetuned) or "Apache-2.0",
@@ -129,6 +141,7 @@ def release(
         authors=author or [],
         contact=contact,
         paper=paper.resolve() if paper is not None else None,
+        license_file=license_file.resolve() if license_file is not None else None,
         base_hub_id=base_hub_id,
     )
     own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
@@ -138,6 +151,15 @@ def release(
             raise InputError(
                 _("--publication publishes the dataset of our own pretraining"),
                 _("a fine-tune of a foreign base publishes its fine-tuning data itself"),
+            )
+        if license_file is not None:  # its files, as fine-tuned, are what is released
+            raise InputError(
+                _("--license-file gives the licence text of our own pretraining's release"),
+                _(
+                    "a fine-tune of a foreign base ships the LICENSE of its folder: copy the "
+                    "text to {path}",
+                    path=str(finetuned / "LICENSE"),
+                ),
             )
         tuned = load_artifact(finetuned, ("model", "adapter"))
         artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)

@@ -11,6 +11,8 @@ German.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import re
 import string
@@ -116,18 +118,32 @@ def _shown(value: Any, language: str) -> Any:
     return value
 
 
+# Floats between these magnitudes are written out digit by digit (0,000001; 1.000.000), as
+# ECMAScript's Number::toString does; beyond them, a document's reader gets the exponent.
+POSITIONAL = (1e-6, 1e21)
+
+
 def numeral(value: float, language: str) -> str:
     """A number as `language` writes it, in a message and in a document's tables alike: with
-    digit groups (1.000 in German, 1,000 in English), a fraction with every digit Python shows
-    and a decimal comma in German (0,0002; 1.234,5)."""
-    if isinstance(value, float):  # every digit Python shows (babel's default keeps three
-        return as_written(f"{value:,g}", language)  # decimals: 2e-4 would become 0)
+    digit groups (1.000 in German, 1,000 in English) and a decimal comma in German (0,0002;
+    12.345,678). A float keeps exactly the digits Python shows (its shortest round-trip form:
+    never rounded here, which is the caller's choice, as the card's perplexity to 2 places),
+    written out in full within `POSITIONAL` and with its exponent beyond (1e+300 as 1e+300,
+    2,5e-07 in German); -0.0 is 0."""
+    from decimal import Decimal
+
     from babel.numbers import format_decimal
 
-    try:
-        return format_decimal(value, locale=_LOCALES[language])
-    except (ArithmeticError, ValueError):  # beyond what a decimal holds: as Python writes it
-        return str(value)
+    if isinstance(value, numbers.Integral):
+        try:
+            return format_decimal(value, locale=_LOCALES[language])
+        except (ArithmeticError, ValueError):  # beyond what a decimal holds: as Python writes it
+            return str(value)
+    value = float(value)  # numpy's floats too, as Python writes a float
+    if not math.isfinite(value) or not (value == 0 or POSITIONAL[0] <= abs(value) < POSITIONAL[1]):
+        return localized(repr(value), language)
+    digits = Decimal(repr(value + 0.0))  # + 0.0: -0.0 becomes 0.0
+    return format_decimal(digits, locale=_LOCALES[language], decimal_quantization=False)
 
 
 def _(msgid: str, **values: Any) -> Message:

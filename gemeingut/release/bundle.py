@@ -3,7 +3,10 @@ openness rating and the MANIFEST.
 
 Layout (inside `<release artifact>/bundle/`):
   model/              Hugging Face directory (config, safetensors, tokenizer, generation
-                      config) and, when the build exports one, model.gguf
+                      config), when the build exports one, model.gguf, and LICENSE: the
+                      whole text of the weights' licence where that asks for it, the
+                      releaser's (release.license_file) or gemeingut's reference text
+                      (`openness/weights_licence_text.py`)
   training-data/      train and validation shards, data stats, excluded/exclusions.parquet,
                       with [data.publication] DATA_STATEMENT.md, croissant.json and dcat.ttl
                       (their hashes are checked against MANIFEST), and under finetuning/
@@ -73,6 +76,11 @@ from gemeingut.release.openness.evidence import (
 )
 from gemeingut.release.openness.rating import rate
 from gemeingut.release.openness.treatment import PRE_TRAINED, REBUILD, recorded_treatment
+from gemeingut.release.openness.weights_licence_text import (
+    licence_files,
+    read_licence_file,
+    write_licence_files,
+)
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
@@ -91,9 +99,12 @@ def assemble_bundle(
 ) -> dict[str, Any]:
     """`artifacts`: dataset, tokenizer, model, evaluation and, for a fine-tuned release,
     finetune (the model released instead of the pretrained one)."""
+    given = release.license_file
+    own = read_licence_file(given, "release.license_file") if given is not None else None
     bundle = out_dir / BUNDLE_DIR
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     copy_model((tuned or artifacts["model"]).path, bundle / "model")
+    write_licence_files(bundle, licence_files(release.license, release.authors, own, False))
     if "gguf" in artifacts:  # for llama.cpp and Ollama, beside the transformers weights
         shutil.copy2(artifacts["gguf"].path / GGUF_FILE, bundle / "model" / GGUF_FILE)
     _copy_data(dataset.path, bundle)
@@ -190,11 +201,15 @@ def release_info(release: ReleaseSection, treatment: str) -> dict[str, Any]:
 
 def copy_audit(audit_dir: Path, target: Path) -> None:
     """The audit's documents and item logs; its lineage is in lineage.json, and lm-eval's
-    request cache is a working file, not a result. The audited folder is named as the
-    bundle's model, seen from audit/ (where the recorded lm_eval command runs): the folder
-    on the building machine means nothing elsewhere and may tell its user name or layout."""
+    request cache and Python's bytecode of the tasks' loader (written where the audit ran
+    without PYTHONDONTWRITEBYTECODE, naming the building machine's folder) are working files,
+    not results. The audited folder is named as the bundle's model, seen from audit/ (where
+    the recorded lm_eval command runs): the folder on the building machine means nothing
+    elsewhere and may tell its user name or layout."""
     shutil.copytree(
-        audit_dir, target, ignore=shutil.ignore_patterns(ARTIFACT_FILE, ".lm_eval_cache*")
+        audit_dir,
+        target,
+        ignore=shutil.ignore_patterns(ARTIFACT_FILE, ".lm_eval_cache*", "__pycache__"),
     )
     report = json.loads((target / REPORT_JSON).read_text(encoding="utf-8"))
     local = report.get("model", {}).get("path")

@@ -2,7 +2,9 @@
 
 Our own pretraining artifacts do not exist for such a model, so its bundle holds what the
 fine-tune made and names the rest:
-  model/              the fine-tuned model (merged or fully trained), as transformers loads it
+  model/              the fine-tuned model (merged or fully trained), as transformers loads it,
+                      and LICENSE: the whole text of its licence where that asks for it, its
+                      folder's own or gemeingut's reference text
   base-model/         the base's card, config and licence files and `files.json`, every file
                       of its folder with its sha256 (the base's fingerprint is their hash)
   training-data/finetuning/  the fine-tuning data as given
@@ -59,6 +61,11 @@ from gemeingut.release.openness.finetune_rating import (
     rate_finetune,
 )
 from gemeingut.release.openness.treatment import REBUILD, recorded_treatment
+from gemeingut.release.openness.weights_licence_text import (
+    LICENCE_FILE,
+    licence_files,
+    write_licence_files,
+)
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.workspace import Artifact, write_text_atomic
@@ -83,7 +90,9 @@ def assemble_finetune_bundle(
     if adapter:
         check_adapter_base(base)
     write_base_evidence(base_dir, bundle / BASE_DIR, base["fingerprint"], base.get("files"))
-    copy_model(tuned.path, bundle / MODEL)
+    copy_model(tuned.path, bundle / MODEL)  # with its own LICENSE, where it has one
+    in_folder = (tuned.path / LICENCE_FILE).is_file()
+    write_licence_files(bundle, licence_files(release.license, release.authors, None, in_folder))
     if adapter:  # peft loads the base by this name
         config = json.loads((bundle / MODEL / ADAPTER_CONFIG).read_text(encoding="utf-8"))
         write_json(

@@ -43,6 +43,7 @@ from gemeingut.release.layout import (
     locate_bundle,
 )
 from gemeingut.release.manifest import read_manifest
+from gemeingut.release.openness.weights_licence_text import WEIGHTS_LICENCE_FILE
 from gemeingut.stage_names import stage_name, stage_named
 from gemeingut.workspace import ARTIFACT_FILE
 
@@ -336,7 +337,8 @@ def where_differs(
 
 
 def _stage_recipe(bundle: Path, folder: Path) -> Path:
-    """The bundle's recipe, with the fine-tuning data and the paper put where it names them."""
+    """The bundle's recipe, with the fine-tuning data, the paper and the licence text put where
+    it names them."""
     source = bundle / TRAINING_CODE / "recipe.toml"
     if not source.is_file():
         raise InputError(
@@ -370,6 +372,10 @@ def _stage_recipe(bundle: Path, folder: Path) -> Path:
     paper = (recipe.get("release") or {}).get("paper")
     if paper:
         _place(bundle / "paper", folder / paper)
+    licence_text = (recipe.get("release") or {}).get("license_file")
+    if licence_text:  # the releaser's text, shipped as it was given
+        (folder / licence_text).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(bundle / WEIGHTS_LICENCE_FILE, folder / licence_text)
     return target
 
 

@@ -10,15 +10,21 @@ speech is written by the served model from a collection the caller may see
 is asked at its planned length while the caller's daily token allowance holds it; once the
 allowance refuses one, what is left (read from the quota's own refusal) is shared among the
 sections still to write (`apps.assistants.allowance`): they are written shorter, and those it
-holds no longer are not written, each saying why. Only where it holds not even the first
-section is the draft refused, with the quota's 429.
+holds no longer are not written, each saying why. Any other refusal that says when to ask
+again (`KEEPS_WRITTEN`: a requests-per-minute limit's 429, a full queue's 503, a failed
+engine's 502) likewise keeps the sections written: the draft is answered with 200, the
+sections not written name the refusal, `missing` lists them and `retry_after` says when to
+ask for them. A client asks for them alone (`sections`) and hands the sections it has back
+(`given`): each section is written from the sources alone, never from another section, so a
+limit smaller than a draft's sections still completes it, a request at a time. Only where the
+first section a request asks for is refused is the draft refused, with that refusal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,23 +36,38 @@ from gemeingut.serve.collection_answers import (
     AnswerSource,
     CitationCheck,
     Status,
-    ask_served_model,
+    ask_within_allowance,
     citation_checks,
     counter,
+    tokens_refused,
 )
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded
-from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 
 if TYPE_CHECKING:
+    from gemeingut.apps.assistants.drafts import (
+        DraftRequest,
+        DraftSection,
+        Prepared,
+        SectionPlan,
+    )
+    from gemeingut.apps.rag.fitting import Count
     from gemeingut.apps.rag.readers import Passage
     from gemeingut.errors import InputError
+    from gemeingut.serve.gateway.identity import Principal
 
 assist_router = APIRouter()
 MAX_DRAFT_CHARS = 500_000  # as a pasted draft
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_POINTS = 10  # a speech's key points
+MAX_SECTIONS = MAX_POINTS + 2  # a speech's: its opening, a part per key point, its closing
+MAX_SECTION_CHARS = 50_000  # a section handed back: far more than a model's answer
+# Refusals of a section after which the sections written are kept (each with Retry-After): a
+# limit, a failed engine, a full queue or a database gone for a moment. Any other (a 400 of
+# the request itself) is the request's: it is answered as it is.
+KEEPS_WRITTEN = frozenset({429, 502, 503})
 
 
 class DraftFile(BaseModel):
@@ -191,6 +212,19 @@ def _unpacked_size(content: bytes) -> int:
         return 0  # not a zip at all: the reader says it is damaged
 
 
+class GivenSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=40, description="The section's id.")
+    text: str = Field(min_length=1, max_length=MAX_SECTION_CHARS, description="Its text.")
+    allowance_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        description="As the response that wrote it said: the daily token allowance held only "
+        "these answer tokens for it (it is shorter than planned).",
+    )
+
+
 class DraftBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -201,13 +235,30 @@ class DraftBody(BaseModel):
     occasion: str = Field(default="", max_length=200, description="Rede: the occasion.")
     minutes: int = Field(default=5, ge=1, le=60, description="Rede: its length.")
     points: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
-        default_factory=list, max_length=10, description="Rede: key points."
+        default_factory=list, max_length=MAX_POINTS, description="Rede: key points."
     )
     k: int = Field(
         default=6,
         ge=1,
         le=20,
         description="Sources to offer the model at most (a speech: at least one per key point).",
+    )
+    sections: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SECTIONS,
+        description="The sections to write, by their ids (as a response's `sections[].id` and "
+        "`missing` name them: `sachverhalt`, `bewertung`, `vorschlag`; `einstieg`, `punkt-1` …, "
+        "`schluss`); null: every section not `given`. A section neither written nor given is "
+        "left out of the response.",
+    )
+    given: list[GivenSection] = Field(
+        default_factory=list,
+        max_length=MAX_SECTIONS,
+        description="Sections written before (by an earlier response of the same request), "
+        "kept as they are: the response holds them in their place, their citations checked "
+        "again against the sources found now. The model does not read them: each section is "
+        "written from the sources alone.",
     )
 
 
@@ -221,9 +272,10 @@ class DraftSectionOut(BaseModel):
     citations: list[CitationCheck] = Field(description="Each citation, checked, and its place.")
     asked_model: bool = Field(
         default=True,
-        description="Whether the model wrote this section; false for a key point none of whose "
-        "sources is left, and for a section the daily token allowance no longer held "
-        "(`allowance_tokens` 0): its text says it is not written and its `problems` say why.",
+        description="Whether the model wrote this section (in this request, or before: "
+        "`given`); false for a key point none of whose sources is left, and for a section "
+        "refused (`missing`; the daily token allowance's: `allowance_tokens` 0): its "
+        "text says it is not written and its `problems` say why.",
     )
     allowance_tokens: int | None = Field(
         default=None,
@@ -261,37 +313,64 @@ class DraftOut(BaseModel):
     sections: list[DraftSectionOut]
     sources: list[AnswerSource]
     markdown: str
+    missing: list[str] = Field(
+        default_factory=list,
+        description="The ids of the sections a limit (429), a full queue (503) or a failed "
+        "engine (502) refused after others were written (the response is a 200 all the same, "
+        "with the sections written): each says it is not written and why. Ask for them "
+        "again after `retry_after` seconds, with the sections written handed back as `given`.",
+    )
+    retry_after: int | None = Field(
+        default=None,
+        description="Where sections are `missing`: the seconds after which what refused them "
+        "may hold them (the refusal's Retry-After); null where waiting does not help (a limit "
+        "of 0: ask the administrator) or nothing is missing.",
+    )
 
 
 @assist_router.post(
     "/v1/assist/draft",
     response_model=DraftOut,
-    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+    responses={
+        200: {
+            "description": "The draft; also where a limit, a full queue or a failed engine "
+            "refused sections after the first (`missing`, `retry_after`)."
+        },
+        400: {"model": ErrorResponse},
+        404: {"model": ErrorResponse},
+        429: {
+            "model": ErrorResponse,
+            "description": "A limit refused the first section to write: nothing was written.",
+        },
+        502: {"model": ErrorResponse, "description": "The engine failed at the first section."},
+        503: {"model": ErrorResponse, "description": "The queue was full at the first section."},
+    },
 )
 async def write_draft_route(
     body: DraftBody, request: Request, principal: CallerDep, collections: Collections
 ) -> DraftOut:
     """A memo or speech from a collection the caller may see: one model call per section
     (each admitted, counted and audited like a completion: one record each), each section's
-    citations checked; a draft that asked no model has one record of its own."""
+    citations checked; a draft that asked no model has one record of its own. A limit, a full
+    queue or a failed engine that refuses a section after one is written ends the writing, not
+    the draft: a 200 with the sections written and `missing`."""
     from gemeingut.apps.assistants.drafts import (
         DraftRequest,
-        beyond_allowance,
-        checked_section,
         no_evidence,
+        plan_sections,
         prepare,
         render_markdown,
-        room_for,
-        section_messages,
     )
     from gemeingut.errors import InputError
 
     language = request_language(request)
-    collection = await run_in_threadpool(
-        visible_collection, request, principal, collections, body.collection
-    )
     wanted = DraftRequest(
         body.kind, body.subject, body.audience, body.occasion, body.minutes, tuple(body.points)
+    )
+    given = {part.id: part for part in body.given}
+    asked = _asked_for(body, [plan.id for plan in plan_sections(wanted)], given)
+    collection = await run_in_threadpool(
+        visible_collection, request, principal, collections, body.collection
     )
     count = counter(request.app.state.backend)
     try:
@@ -301,45 +380,13 @@ async def write_draft_route(
         )
     except InputError as error:
         raise APIError(400, error.message, param="subject") from None
-    calls = 0  # each recorded by its admission
-    not_asked: set[str] = set()  # the sections of key points without a source, or beyond
+    written = _Written()
     if not prepared.sources:
         draft = no_evidence(wanted, prepared)
     else:
-        sections = []
-        to_write = sum(prepared.unsourced(plan) is None for plan in prepared.plans)
-        most: int | None = None  # the answer tokens the daily allowance holds for each part
-        held = True  # whether it holds another part
-        last_record: tuple[str, int] | None = None  # of the last part written
-        for plan in prepared.plans:
-            unsourced = prepared.unsourced(plan)  # a key point without a source: not asked
-            if unsourced is not None or not held:
-                sections.append(unsourced or beyond_allowance(plan, prepared))
-                not_asked.add(plan.id)
-                continue
-            messages = section_messages(wanted, plan, prepared.shown, prepared.language)
-            room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
-            try:
-                text, asked, most = await _within_allowance(
-                    request, principal, messages, room, most, to_write - calls
-                )
-            except APIError as refused:
-                if not calls or _tokens_refused(refused) is None:
-                    raise  # nothing written yet: the refusal says why, as for any request
-                # The parts written stand; the response's status is their record's, not the
-                # refusal's (which stays in the log as the 429 it was).
-                if last_record is not None:
-                    recorded(*last_record)
-                held = False
-                sections.append(beyond_allowance(plan, prepared))
-                not_asked.add(plan.id)
-                continue
-            calls += 1
-            last_record = _last_record()
-            shortened = asked if asked < room else None
-            sections.append(checked_section(plan, text, prepared, shortened))
-        draft = prepared.draft(wanted.kind, sections)
-    written = DraftOut(
+        await _write_sections(request, principal, wanted, prepared, asked, given, count, written)
+        draft = prepared.draft(wanted.kind, written.sections)
+    answer = DraftOut(
         kind=draft.kind,
         title=draft.title,
         asked_model=draft.asked_model,
@@ -358,7 +405,7 @@ async def write_draft_route(
                 status=s.verdict.status,
                 problems=s.verdict.problems,
                 citations=citation_checks(s.verdict.citations),
-                asked_model=s.id not in not_asked,
+                asked_model=s.id not in written.not_asked,
                 allowance_tokens=s.allowance,
             )
             for s in draft.sections
@@ -370,50 +417,137 @@ async def write_draft_route(
             for i, c in enumerate(draft.sources, 1)
         ],
         markdown=render_markdown(draft, prepared.language),
+        missing=written.missing,
+        retry_after=written.retry_after,
     )
-    if not calls:  # no source, or none for any part: no model call recorded the request
+    if not written.calls:  # no source, none for any part, or all given: no model call recorded
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
-    return written
+    return answer
 
 
-async def _within_allowance(
+def _asked_for(body: DraftBody, known: list[str], given: Mapping[str, GivenSection]) -> set[str]:
+    """The ids of the sections to write: those `sections` names, else every one not given;
+    a 400 for an id the draft has no section of, one named twice, or one both to write and
+    given."""
+    for param, ids in (("sections", body.sections or []), ("given", [g.id for g in body.given])):
+        for n, section in enumerate(ids):
+            if section not in known:
+                said = _(
+                    "{param}: this draft has no section {id!r}; its sections are {known}",
+                    param=param,
+                    id=section,
+                    known=", ".join(known),
+                )
+                raise APIError(400, said, param=param)
+            if section in ids[:n]:
+                said = _("{param}: the section {id!r} is named twice", param=param, id=section)
+                raise APIError(400, said, param=param)
+    if body.sections is None:
+        return set(known) - set(given)
+    for section in body.sections:
+        if section in given:
+            said = _("the section {id!r} is both to be written (sections) and given", id=section)
+            raise APIError(400, said, param="sections")
+    return set(body.sections)
+
+
+class _Written:
+    """What `_write_sections` wrote: the sections in the draft's order, and of them those the
+    model did not write now, those refused (a limit, a full queue, a failed engine), when to
+    ask for them, and the calls."""
+
+    def __init__(self) -> None:
+        self.sections: list[DraftSection] = []
+        self.not_asked: set[str] = set()  # key points without a source, sections refused
+        self.missing: list[str] = []  # refused after a section was written
+        self.retry_after: int | None = None
+        self.calls = 0  # model calls, each recorded by its admission
+
+    def refused(self, section: DraftSection) -> None:
+        """A section refused: not written now, and missing."""
+        self.sections.append(section)
+        self.not_asked.add(section.id)
+        self.missing.append(section.id)
+
+
+async def _write_sections(
     request: Request,
     principal: Principal | None,
-    messages: list[dict],
-    room: int,
-    most: int | None,
-    parts: int,
-) -> tuple[str, int, int | None]:
-    """The model's text for a part of up to `room` answer tokens (and at most `most`, what the
-    daily token allowance held for each part before), the answer tokens it was asked for,
-    and what the allowance holds for each part after it. Where the allowance refuses, asked
-    again for the answer it holds for each of the `parts` left (`allowance.shorter_answer`),
-    until it is taken; the refusal is raised where not even the shortest useful answer fits,
-    or where a shorter answer reserves no fewer tokens (an engine that cannot count them)."""
-    from gemeingut.apps.assistants.allowance import shorter_answer
+    wanted: DraftRequest,
+    prepared: Prepared,
+    asked: set[str],
+    given: Mapping[str, GivenSection],
+    count: Count,
+    written: _Written,
+) -> None:
+    """The sections asked for, written by the model one by one, and those given, in the
+    draft's order. Each is asked at its planned length while the daily token allowance holds
+    it (then shorter: `ask_within_allowance`); once one is refused (`KEEPS_WRITTEN`) after a
+    section was written, it and the rest are not written and say why. A refusal of the first
+    is raised."""
+    from gemeingut.apps.assistants.drafts import checked_section, room_for, section_messages
 
-    asked = room if most is None else min(room, most)
-    before: int | None = None  # the tokens the last refusal said this part needs
-    while True:
+    to_write = sum(plan.id in asked and prepared.unsourced(plan) is None for plan in prepared.plans)
+    most: int | None = None  # the answer tokens the daily allowance holds for each part
+    stopped: APIError | None = None  # what refused a section: the rest wait
+    last_record: tuple[str, int] | None = None  # of the last part written
+    for plan in prepared.plans:
+        if plan.id in given:
+            part = given[plan.id]
+            section = await run_in_threadpool(
+                checked_section, plan, part.text, prepared, part.allowance_tokens
+            )
+            written.sections.append(section)
+            continue
+        if plan.id not in asked:
+            continue
+        unsourced = prepared.unsourced(plan)  # a key point without a source: not asked
+        if unsourced is not None:
+            written.sections.append(unsourced)
+            written.not_asked.add(plan.id)
+            continue
+        if stopped is not None:  # an earlier section was refused: not asked
+            written.refused(_refused_part(plan, prepared, stopped))
+            continue
+        messages = section_messages(wanted, plan, prepared.shown, prepared.language)
+        room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
         try:
-            text, _usage = await ask_served_model(request, principal, messages, asked, "subject")
-            return text, asked, most
+            text, _usage, tokens, most = await ask_within_allowance(
+                request, principal, messages, room, most, to_write - written.calls, "subject"
+            )
         except APIError as refused:
-            quota = _tokens_refused(refused)
-            if quota is None or quota["requested"] == before:
-                raise
-            shorter = shorter_answer(quota, asked, parts)
-            if shorter is None:
-                raise
-            asked = most = shorter
-            before = quota["requested"]
+            if not written.calls or refused.status not in KEEPS_WRITTEN:
+                raise  # nothing written yet, or the request's fault: as for any request
+            # The parts written stand; the response's status is their record's, not the
+            # refusal's (which stays in the log as the 429 it was).
+            if last_record is not None:
+                recorded(*last_record)
+            stopped = refused
+            written.retry_after = _retry_after(refused)
+            written.refused(_refused_part(plan, prepared, refused))
+            continue
+        written.calls += 1
+        last_record = _last_record()
+        shortened = tokens if tokens < room else None
+        written.sections.append(checked_section(plan, text, prepared, shortened))
 
 
-def _tokens_refused(error: APIError) -> Mapping[str, Any] | None:
-    """The facts of a refusal by the daily token allowance (`gate.quota_refused`), or None."""
-    if error.status != 429 or error.param != "tokens_per_day" or not error.facts:
+def _refused_part(plan: SectionPlan, prepared: Prepared, refused: APIError) -> DraftSection:
+    """A section refused (or one after it): not written, and why. The daily token
+    allowance's in its own words (`allowance_tokens` 0); any other refusal's in its own."""
+    from gemeingut.apps.assistants.drafts import beyond_allowance, cut_short
+
+    if tokens_refused(refused) is not None:
+        return beyond_allowance(plan, prepared)
+    return cut_short(plan, prepared, refused.message)
+
+
+def _retry_after(refused: APIError) -> int | None:
+    """A refusal's Retry-After in seconds; None where it says that waiting does not help."""
+    headers = refused.headers or {}
+    if headers.get("x-should-retry") == "false" or "Retry-After" not in headers:
         return None
-    return error.facts.get("quota")
+    return int(headers["Retry-After"])
 
 
 def _last_record() -> tuple[str, int] | None:

@@ -5,21 +5,26 @@ model's context holds with room for the answer), the model is asked to cite them
 citation of its answer is checked (`apps.rag.cite`): the number names a source, the page is
 right, a quoted passage is in that source. The model call is a model call like any other:
 policy screening, key scope, quota, queue and audit record. When no chunk matches, the model
-is not asked and the answer says there is no evidence.
+is not asked and the answer says there is no evidence. Where the caller's daily token
+allowance does not hold the answer's `max_tokens`, it is asked again with the answer the
+allowance still holds (`apps.assistants.allowance`, read from the quota's own refusal, as for
+the assistants' drafts), and the response says it is shorter (`allowance_tokens`, `note`).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.i18n import Message, _, text
 from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, Tokenizing
 from gemeingut.serve.collections import Collections, visible_collection
-from gemeingut.serve.gateway.gate import CallerDep, admit, record_access
+from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse, Usage
@@ -96,6 +101,12 @@ class CollectionAnswer(BaseModel):
     citations: list[CitationCheck]
     sources: list[AnswerSource]
     usage: Usage | None = None
+    allowance_tokens: int | None = Field(
+        default=None,
+        description="Where the daily token allowance held fewer answer tokens than asked for: "
+        "those it held (the answer is shorter, and may end early); null otherwise.",
+    )
+    note: str | None = Field(default=None, description="That the answer is shorter, and why.")
 
 
 @answers_router.post(
@@ -150,11 +161,14 @@ async def answer_from_collection(
         )
     sources = fitted.sources  # whole: cited and checked; the model reads `shown`
     messages = messages_for(body.question, fitted.shown, language)
-    text, usage = await ask_served_model(request, principal, messages, fitted.room, "question")
-    verdict = await run_in_threadpool(check_citations, text, sources, language)
+    said, usage, asked, _most = await ask_within_allowance(
+        request, principal, messages, fitted.room, None, 1, "question"
+    )
+    shortened = asked if asked < fitted.room else None
+    verdict = await run_in_threadpool(check_citations, said, sources, language)
     return CollectionAnswer(
         collection=name,
-        answer=text,
+        answer=said,
         asked_model=True,
         supported=verdict.supported,
         status=verdict.status,
@@ -167,7 +181,59 @@ async def answer_from_collection(
             for i, s in enumerate(sources, 1)
         ],
         usage=usage,
+        allowance_tokens=shortened,
+        note=None if shortened is None else text(answer_shortened(shortened), language),
     )
+
+
+def answer_shortened(tokens: int) -> Message:
+    """Under an answer the daily allowance shortened: why it may end early (as a draft's
+    `drafts.shortened_note` says it under a part)."""
+    return _(
+        "Shorter than asked: the daily token allowance held {count} tokens for this answer.",
+        count=tokens,
+    )
+
+
+async def ask_within_allowance(
+    request: Request,
+    principal: Principal | None,
+    messages: list[dict],
+    room: int,
+    most: int | None,
+    parts: int,
+    param: str,
+) -> tuple[str, Usage, int, int | None]:
+    """The model's text and usage for an answer of up to `room` tokens (and at most `most`,
+    what the daily token allowance held for each part before), the answer tokens it was asked
+    for, and what the allowance holds for each part after it. Where the allowance refuses,
+    asked again for the answer it holds for each of the `parts` left (`allowance.shorter_answer`),
+    until it is taken; the refusal is raised where not even the shortest useful answer fits,
+    or where a shorter answer reserves no fewer tokens (an engine that cannot count them)."""
+    from gemeingut.apps.assistants.allowance import shorter_answer
+
+    asked = room if most is None else min(room, most)
+    before: int | None = None  # the tokens the last refusal said this part needs
+    while True:
+        try:
+            said, usage = await ask_served_model(request, principal, messages, asked, param)
+            return said, usage, asked, most
+        except APIError as refused:
+            quota = tokens_refused(refused)
+            if quota is None or quota["requested"] == before:
+                raise
+            shorter = shorter_answer(quota, asked, parts)
+            if shorter is None:
+                raise
+            asked = most = shorter
+            before = quota["requested"]
+
+
+def tokens_refused(error: APIError) -> Mapping[str, Any] | None:
+    """The facts of a refusal by the daily token allowance (`gate.quota_refused`), or None."""
+    if error.status != 429 or error.param != "tokens_per_day" or not error.facts:
+        return None
+    return error.facts.get("quota")
 
 
 async def ask_served_model(
@@ -176,6 +242,7 @@ async def ask_served_model(
     """The served model's greedy answer to `messages`, as a model call like any other: policy
     screening, key scope, quota, queue and audit record."""
     backend: Backend = request.app.state.backend
+    note_model(backend.model_name)  # its record and /metrics name the model that answered
     request_id = f"rag-{uuid.uuid4().hex}"
     contents, decision = await run_in_threadpool(
         screen_texts, request, principal, request_id, [m["content"] for m in messages], param

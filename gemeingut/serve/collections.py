@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +32,7 @@ from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
 
 collections_router = APIRouter()
+MAX_PASSAGE_CHARS = 8000  # of the passage a source's page is marked by (the page sends no more)
 
 
 class CollectionCard(BaseModel):
@@ -213,7 +215,7 @@ async def source_text(
     document: Annotated[str, Query(min_length=1, max_length=1000)],
     page: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     section: Annotated[str | None, Query(max_length=1000)] = None,
-    passage: Annotated[str | None, Query(max_length=8000)] = None,
+    passage: str | None = None,  # at most MAX_PASSAGE_CHARS: `_checked_passage`
 ) -> SourceText:
     """The page or section of a collection's document a citation points to, read again from
     the collection's own copy of the document (the source viewer). A page as printed: its
@@ -222,6 +224,7 @@ async def source_text(
     from gemeingut.errors import InputError
 
     printed = _printed_page(page)
+    _checked_passage(passage)
 
     def run() -> SourceText:
         collection = visible_collection(request, principal, collections, name)
@@ -255,6 +258,16 @@ async def source_text(
         )
 
     return await run_in_threadpool(run)
+
+
+def _checked_passage(passage: str | None) -> None:
+    """The 400 of a field too long for a passage longer than `MAX_PASSAGE_CHARS`, read at each
+    request as the page reads it where it is rendered (`apps.web.page`): a bound in the route's
+    signature is fixed at the route's first request."""
+    if passage is not None and len(passage) > MAX_PASSAGE_CHARS:
+        limit = {"max_length": MAX_PASSAGE_CHARS}
+        too_long = {"type": "string_too_long", "loc": ("query", "passage"), "ctx": limit}
+        raise RequestValidationError([too_long | {"msg": "", "input": passage}])
 
 
 @collections_router.get(

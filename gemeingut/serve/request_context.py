@@ -102,10 +102,10 @@ class RequestContext:
         """Record the response before it starts, where it has no record yet or its last
         record says another status; a database that fails here is logged, and the response
         still goes out."""
-        if self.gateway is None or not self._is_audited(scope):
+        if self.gateway is None or (trail.recorded and trail.status == status):
+            return  # the usual case (no thread for it, no route to match)
+        if not self._is_audited(scope):
             return
-        if trail.recorded and trail.status == status:
-            return  # the usual case: no thread for it
         path = scope.get("path", "")
         auth = headers.get(b"authorization", b"").decode("latin-1")
         try:

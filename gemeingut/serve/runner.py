@@ -16,6 +16,7 @@ import secrets
 import socket
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,6 +30,7 @@ from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.recipe import Device, Precision
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.backends.address import engine_address
 from gemeingut.serve.connections import DEFAULT_HEADER_TIMEOUT, bounded_protocol
 from gemeingut.serve.findings_routes import DEFAULT_TRIAGE_GROUP, FindingsDesk
 from gemeingut.serve.gateway.policy import Policy
@@ -152,6 +154,8 @@ def run_server(
             _("name either a model (PATH) or an engine (--upstream URL), not both or neither"),
             _("e.g. `gemeingut serve release/` or `gemeingut serve --upstream http://gpu:8000`"),
         )
+    if upstream is not None:
+        upstream = engine_address(upstream)  # `gpu:8000` would be an engine out of reach
     if open_access and db is not None:
         raise InputError(
             _("--no-auth and --db exclude each other: with --db every request needs a key"),
@@ -656,6 +660,13 @@ def _served_line(backend: Backend, url: str | Message) -> Message:
     )
 
 
+ALSO_EXAMPLE = _("e.g. --also {example}", example="qwen=releases/qwen2")
+# A model name's characters that no request can carry as `model`: control characters and
+# line breaks (no one types them), lone surrogates (not UTF-8: what a command line that is
+# not UTF-8 gives).
+UNSENDABLE = ("Cc", "Cs", "Zl", "Zp")
+
+
 @dataclass(frozen=True)
 class AlsoModel:
     """A model of `--also`: the name the API lists it by, and where it is."""
@@ -671,6 +682,16 @@ def also_models(
     `--also NAME=PATH`, checked before any model loads: each folder holds a model, and no two
     models share a name (the first's is known here unless an engine names it)."""
     models = tuple(_also_model(value) for value in values)
+    for model in models:
+        if any(unicodedata.category(char) in UNSENDABLE for char in model.name):
+            raise InputError(
+                _(
+                    "--also: the model name {name!r} holds a control character or one that is "
+                    "not text, which no client can send as `model`",
+                    name=model.name,
+                ),
+                _("name the model with text on one line: --also NAME=PATH"),
+            )
     first = model_name or (default_model_name(path) if path is not None else None)
     names = [first, *(model.name for model in models)]
     for index, name in enumerate(names):
@@ -681,16 +702,17 @@ def also_models(
 
 def _also_model(value: str) -> AlsoModel:
     """One `--also` value. It is NAME=PATH where the part before its first `=` holds no `/`:
-    a folder whose name holds `=` is written `./…`."""
-    name, named, where = value.partition("=")
+    a folder whose name holds `=` is written `./…`. Spaces around NAME and PATH are left out
+    (`--also " klein = ./modell"` names `klein`): a client names the model without them."""
+    whole = Path(value.strip())
+    if not value.strip():
+        raise InputError(_("--also names no model: expected PATH or NAME=PATH"), ALSO_EXAMPLE)
+    name, named, where = (part.strip() for part in value.partition("="))
     if not named or "/" in name:
-        resolve_model_dir(Path(value))
-        return AlsoModel(default_model_name(Path(value)), Path(value))
-    if not name.strip() or not where:
-        raise InputError(
-            _("--also {value}: expected PATH or NAME=PATH", value=value),
-            _("e.g. --also {example}", example="qwen=releases/qwen2"),
-        )
+        resolve_model_dir(whole)
+        return AlsoModel(default_model_name(whole), whole)
+    if not name or not where:
+        raise InputError(_("--also {value}: expected PATH or NAME=PATH", value=value), ALSO_EXAMPLE)
     if not Path(where).exists():
         raise InputError(
             _("--also {value}: {path} does not exist", value=value, path=where),

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.i18n import _, text
 from gemeingut.serve.backends import AsyncTextStream, GenerationResult, TextStream
 from gemeingut.serve.http_errors import error_body
+from gemeingut.serve.metrics import first_token
 from gemeingut.serve.model_queue import Ticket
 from gemeingut.serve.schemas import (
     ChatChunkChoice,
@@ -97,7 +98,7 @@ async def chat_events(
         usage_chunk,
         include_usage,
         on_end,
-        meta.language,
+        meta,
     ):
         yield line
 
@@ -124,7 +125,7 @@ async def completion_events(
         usage_chunk,
         include_usage,
         on_end,
-        meta.language,
+        meta,
     ):
         yield line
 
@@ -137,14 +138,19 @@ async def _body_events(
     usage_chunk: Callable[..., BaseModel],
     include_usage: bool,
     on_end: OnEnd | None,
-    language: str,
+    meta: ResponseMeta,
 ) -> AsyncIterator[str]:
-    """What chat and text completions stream alike: the pieces, the finish, usage, [DONE]."""
+    """What chat and text completions stream alike: the pieces, the finish, usage, [DONE].
+    The first piece of text, once sent, is timed (`metrics.first_token`)."""
+    timed = False
     async for piece in _pieces(stream, turn, on_end):
         if piece is None:
-            yield _error_event(language)
+            yield _error_event(meta.language)
             return
         yield event(piece_chunk(piece))
+        if piece and not timed:  # resumed: the server has sent it
+            first_token(meta.model)
+            timed = True
     result = _result(stream)
     yield event(final_chunk(result.finish_reason))
     if include_usage:

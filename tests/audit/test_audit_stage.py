@@ -56,7 +56,7 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
     report = json.loads((bundle / "audit" / "report.json").read_text())
     assert report["model"]["lineage"] == tiny_build["finetune"]["id"]
     assert set(report["suites"]) == {"tasks", "bias", "memorisation", "redteam"}
-    shards = len(list((bundle / "training-data").glob("*-*.parquet")))
+    shards = len(list((bundle / "training-data").glob("train-*.parquet")))  # trained on
     assert report["training_data"] == {"kind": "pretraining", "files": shards}
     said = "- Trainingsdaten (Memorisierung, Überschneidung): die Trainingsdokumente des Modells"
     assert said in (bundle / "audit" / "report.de.md").read_text(encoding="utf-8")

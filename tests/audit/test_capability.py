@@ -29,7 +29,9 @@ def test_lm_eval_scores_our_endpoint_exactly_as_the_model_folder(
         assert values == {metric: m["value"] for metric, m in theirs["metrics"].items()}
     accuracies = {local["tasks"][t.name]["metrics"]["acc"]["value"] for t in tasks[:2]}
     assert accuracies - {0.0, 1.0}, "a tiny model should get some, not all or none, right"
-    assert remote["lm_eval"]["command"].startswith("lm_eval --model local-completions")
+    assert remote["lm_eval"]["command"].startswith(
+        "PYTHONDONTWRITEBYTECODE=1 lm_eval --model local-completions"
+    )
     assert "--include_path tasks" in local["lm_eval"]["command"]
 
 

@@ -37,7 +37,8 @@ def test_also_names_each_release_as_it_declared_or_as_told(model_dir: Path, tmp_
     gemma = release(tmp_path / "gemma-merged", model_dir, "uni-gemma-merged")
     olmo = release(tmp_path / "olmo2-merged", model_dir, None)
     mistral = release(tmp_path / "mistral-merged", model_dir, "uni-mistral-merged").parent
-    named = f"amtsmodell={release(tmp_path / 'zweite', model_dir, 'uni-gemma-merged')}"
+    # Spaces around NAME and PATH (a quoted value) are not part of them.
+    named = f" amtsmodell = {release(tmp_path / 'zweite', model_dir, 'uni-gemma-merged')} "
     also = ["--also", str(gemma), "--also", str(olmo), "--also", str(mistral), "--also", named]
     with serving_process(str(model_dir), MODEL_NAME, *also) as url:
         listed = [m["id"] for m in httpx.get(f"{url}/v1/models").json()["data"]]
@@ -84,6 +85,10 @@ def test_two_models_of_one_name_are_refused_before_any_loads(
         ("=rel", "--also =rel: erwartet wird PATH oder NAME=PATH"),
         ("name=", "--also name=: erwartet wird PATH oder NAME=PATH"),
         ("modell=v2", "--also modell=v2: v2 existiert nicht"),
+        (" = rel", "--also = rel: erwartet wird PATH oder NAME=PATH"),
+        ("name = ", "--also name = : erwartet wird PATH oder NAME=PATH"),
+        ("", "--also nennt kein Modell: erwartet wird PATH oder NAME=PATH"),
+        ("  ", "--also nennt kein Modell: erwartet wird PATH oder NAME=PATH"),
     ],
 )
 def test_a_bad_also_value_is_refused_before_any_model_loads(
@@ -105,3 +110,26 @@ def test_a_folder_whose_name_holds_an_equals_sign_is_written_with_its_path(
         app, ["serve", str(unloadable), "--also", str(folder), "--also", str(folder)]
     )
     assert "zwei Modelle heißen „modell=v2“" in said(taken)
+
+
+def test_spaces_around_a_name_make_no_other_name(unloadable: Path, tmp_path: Path) -> None:
+    """`--also " kaputt = PATH"` names the model `kaputt`: the first one's name already."""
+    other = release(tmp_path / "rel-a", unloadable, None)
+    first = runner.invoke(app, ["serve", str(unloadable), "--also", f" kaputt = {other}"])
+    assert first.exit_code == 2 and "zwei Modelle heißen „kaputt“" in said(first), first.output
+    both = ["--also", f"klein={other}", "--also", f"  klein ={other}"]
+    twice = runner.invoke(app, ["serve", str(unloadable), *both])
+    assert twice.exit_code == 2 and "zwei Modelle heißen „klein“" in said(twice), twice.output
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("a\tb", "„a\\tb“"), ("amt\x1b[31m", "„amt\\x1b[31m“"), ("\udcff", "„\\udcff“")],
+)
+def test_a_name_no_client_can_send_is_refused(unloadable: Path, name: str, shown: str) -> None:
+    """A control character, or a lone surrogate (a command line that is not UTF-8), is no
+    `model` a client can send: the model could never be asked."""
+    refused = runner.invoke(app, ["serve", str(unloadable), "--also", f"{name}={unloadable}"])
+    assert refused.exit_code == 2, refused.output
+    assert f"--also: der Modellname {shown} enthält ein Steuerzeichen" in said(refused)
+    assert "Traceback" not in refused.output

@@ -12,7 +12,10 @@ task in the model's context are shortened to their most relevant sentences (`rag
 and where even that does not fit left out; the draft says how many of each. Each key point's
 best source is the last to go. A key point none of whose sources is left (none matched it, or its
 sources did not fit) is not written by the model either: its part says it is not written and
-why (once, as its problem), so that no part reads as grounded when it is not.
+why (once, as its problem), so that no part reads as grounded when it is not. Where the
+endpoint refuses or fails after a part is written (a limit, a server gone), the parts written
+are kept and the rest say they are not written and why (`DraftCutShort`): an hour's draft is
+not lost to a 429 in its last part.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
-from gemeingut.errors import InputError
+from gemeingut.errors import GemeingutError, InputError
 from gemeingut.i18n import Message, _, plural, text
 
 Kind = Literal["vermerk", "rede"]
@@ -105,6 +108,7 @@ class DraftSection:
     # Where the daily token allowance held fewer answer tokens than planned: those it held (the
     # part is shorter), or 0 (none: the part is not written). None: as planned.
     allowance: int | None = None
+    written: bool = True  # False: not written (allowance, endpoint failed); its problem says why
 
 
 @dataclass(frozen=True)
@@ -422,14 +426,37 @@ def checked_section(
 
 
 def beyond_allowance(plan: SectionPlan, prepared: Prepared) -> DraftSection:
-    """A section the daily token allowance no longer holds: not written, and it says why (as
-    its problem, which every view shows under it; not under "without evidence", which it
-    is not)."""
+    """A section the daily token allowance no longer holds: not written, and it says why."""
+    problem = _("The daily token allowance does not hold this part any more.")
+    return not_written(plan, prepared, problem, allowance=0)
+
+
+def not_written(
+    plan: SectionPlan, prepared: Prepared, problem: Message, allowance: int | None = None
+) -> DraftSection:
+    """A section not written: it says so, and why (as its problem, which every view shows
+    under it; not under "without evidence", which it is not)."""
     lang = prepared.language
-    problem = text(_("The daily token allowance does not hold this part any more."), lang)
-    verdict = Verdict([], False, [problem], "no_citation")
-    written = text(_("This part is not written."), lang)
-    return DraftSection(plan.id, plan.heading[lang], written, verdict, allowance=0)
+    verdict = Verdict([], False, [text(problem, lang)], "no_citation")
+    said = text(_("This part is not written."), lang)
+    return DraftSection(plan.id, plan.heading[lang], said, verdict, allowance, written=False)
+
+
+def cut_short(plan: SectionPlan, prepared: Prepared, reason: Message | str) -> DraftSection:
+    """A section not written because the endpoint refused or failed before it (a limit, a
+    server gone): its reason, the refusal's own message."""
+    return not_written(plan, prepared, _("Not written: {reason}", reason=reason))
+
+
+class DraftCutShort(GemeingutError):
+    """The endpoint refused or failed after the first part was written: `draft` holds the
+    parts written and says of the rest that they are not; `cause` is why (with its hint:
+    when to try again)."""
+
+    def __init__(self, draft: Draft, cause: GemeingutError) -> None:
+        super().__init__(cause.message, cause.hint)
+        self.draft = draft
+        self.cause = cause
 
 
 def shortened_note(tokens: int) -> Message:
@@ -449,20 +476,36 @@ def write_draft(
     k: int = 6,
     mode: Mode = "hybrid",
 ) -> Draft:
-    """Retrieve, then let the model write each section from the same sources."""
+    """Retrieve, then let the model write each section from the same sources. Where `ask`
+    fails after a section is written, `DraftCutShort` carries the draft written so far."""
     prepared = prepare(collection, request, count, language, k, mode)
     if not prepared.sources:
         return no_evidence(request, prepared)
     sections = []
+    asked = 0  # parts the model wrote
+    failed: GemeingutError | None = None  # why the parts after it are not written
     for plan in prepared.plans:
         unsourced = prepared.unsourced(plan)
         if unsourced is not None:
             sections.append(unsourced)
             continue
-        messages = section_messages(request, plan, prepared.shown, prepared.language)
-        answer = ask(messages, room_for(messages, plan.max_tokens, count))
-        sections.append(checked_section(plan, answer, prepared))
-    return prepared.draft(request.kind, sections)
+        if failed is None:
+            messages = section_messages(request, plan, prepared.shown, prepared.language)
+            try:
+                answer = ask(messages, room_for(messages, plan.max_tokens, count))
+            except GemeingutError as error:
+                if not asked:
+                    raise  # nothing written to keep: the error says why, as for any request
+                failed = error
+            else:
+                asked += 1
+                sections.append(checked_section(plan, answer, prepared))
+                continue
+        sections.append(cut_short(plan, prepared, failed.message))
+    draft = prepared.draft(request.kind, sections)
+    if failed is not None:
+        raise DraftCutShort(draft, failed)
+    return draft
 
 
 def room_for(messages: list[dict], wanted: int, count: Count) -> int:
@@ -485,7 +528,7 @@ def render_markdown(draft: Draft, language: str = "de") -> str:
         lines += [f"> {draft.note}", ""]
     for section in draft.sections:
         lines += [f"## {section.heading}", "", section.text.strip(), ""]
-        if section.allowance == 0:  # not written: its problem says why, and it is all there is
+        if not section.written:  # its problem says why, and it is all there is
             lines += [f"> {' '.join(section.verdict.problems)}", ""]
             continue
         if section.allowance is not None:

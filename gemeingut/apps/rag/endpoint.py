@@ -3,20 +3,49 @@
 Both the embedder (`/v1/embeddings`) and answering (`/v1/chat/completions`, `/tokenize`) talk
 to such an endpoint; a failure is an `InputError` saying which endpoint and what to check: the
 server's own message (not its JSON), a refused key as a key to set, a server that does not
-answer in words, not as the system's English ("[Errno 111] Connection refused").
+answer in words, not as the system's English ("[Errno 111] Connection refused"); a limit
+(429) or a busy server (503) with when to try again (its `Retry-After`). Within
+`waiting_on_limits` (a command a person runs) such an answer with a short `Retry-After` is
+waited out and the request asked again, a few times, each wait said on stderr; elsewhere (a
+server embedding through another) it is refused at once: a server never holds a worker for a
+minute. The server is asked in the language of the messages, so that it says why in it.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, current_language, text
+from gemeingut.i18n.visible import visible
 
 KEY_ENV = "GEMEINGUT_API_KEY"
 OPENAI_KEY_ENV = "OPENAI_API_KEY"  # the openai client's and lm-eval's: one key set for all
+WAITS = 3  # how often a command asks again after a short Retry-After
+LONGEST_WAIT = 60  # seconds: a requests-per-minute limit's longest; a day's tokens is not waited
+EXAMPLE_URL = "http://127.0.0.1:8000/v1"
+BUSY = (429, 503)  # a limit reached, a server busy: Retry-After says when to ask again
+_waits: ContextVar[int] = ContextVar("endpoint_waits", default=0)
+
+
+@contextmanager
+def waiting_on_limits(times: int = WAITS) -> Iterator[None]:
+    """Within it, a request refused with a short Retry-After (a requests-per-minute limit, a
+    full queue) is asked again after waiting, at most `times` times: a person's command
+    waits out a minute's limit instead of failing halfway through a draft."""
+    token = _waits.set(times)
+    try:
+        yield
+    finally:
+        _waits.reset(token)
 
 
 def endpoint_key() -> str | None:
@@ -29,19 +58,33 @@ class Endpoint:
     def __init__(self, base_url: str, api_key: str | None, role: str) -> None:
         import httpx
 
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.base_url = base_url.rstrip("/")
+        headers = {"Accept-Language": current_language()}  # its messages in the user's language
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.base_url = _checked_url(base_url)
         self.role = role  # "embedding" or "chat": named in errors
         self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=300)
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-        """The JSON answer of a 200, else an `InputError`."""
+        """The JSON answer of a 200, else an `InputError`; a short Retry-After waited out
+        within `waiting_on_limits`."""
         import httpx
 
-        try:
-            response = self.client.request(method, path, json=body)
-        except httpx.HTTPError as exc:
-            raise self.unreachable(exc) from exc
+        waited = 0
+        while True:
+            try:
+                response = self.client.request(method, path, json=body)
+            except httpx.HTTPError as exc:
+                raise self.unreachable(exc) from exc
+            wait = _short_wait(response)
+            if wait is None or waited >= _waits.get():
+                break
+            waited += 1
+            self._say_waiting(path, response, wait, waited)
+            time.sleep(wait)
+        refused = self.refused(path, response, waited)
+        if refused is not None:
+            raise refused
         if response.status_code != 200:
             raise InputError(
                 _(
@@ -50,7 +93,7 @@ class Endpoint:
                     status=str(response.status_code),
                     body=_said(response),
                 ),
-                _refused_hint(response.status_code),
+                _refused_hint(response.status_code, self.base_url),
             )
         try:
             return response.json()
@@ -59,6 +102,47 @@ class Endpoint:
                 _("{url} answered with something that is not JSON", url=self.base_url + path),
                 _("check that the URL is an OpenAI-compatible endpoint ending in /v1"),
             ) from None
+
+    def refused(self, path: str, response: Any, waited: int) -> InputError | None:
+        """A 429 or 503 that says when to try again, in words: the server's message (which
+        names the limit) and the time; None for any other answer."""
+        seconds = _retry_after(response)
+        hopeless = response.headers.get("x-should-retry", "").lower() == "false"
+        if response.status_code not in BUSY or (seconds is None and not hopeless):
+            return None
+        message = _(
+            "{url} answered {status}: {body}",
+            url=self.base_url + path,
+            status=str(response.status_code),
+            body=_said(response),
+        )
+        if hopeless or seconds is None:
+            hint = _("waiting does not help (the server says so): ask its administrator")
+            return InputError(message, hint)
+        at = (datetime.now() + timedelta(seconds=seconds + 59)).strftime("%H:%M")  # rounded up
+        hint = _("try again at {time} (the server's Retry-After: {seconds} s)", time=at,
+                 seconds=seconds)  # fmt: skip
+        if waited:
+            hint = _("asked again {count} times after waiting; {then}", count=waited, then=hint)
+        return InputError(message, hint)
+
+    def _say_waiting(self, path: str, response: Any, seconds: int, attempt: int) -> None:
+        """That the command waits, and why: a silent minute looks like a hang."""
+        from rich.markup import escape
+
+        from gemeingut.progress import console
+
+        said = _(
+            "{url} answered {status}: {body}; waiting {seconds} s (Retry-After), then asking "
+            "again ({attempt} of {most})",
+            url=self.base_url + path,
+            status=str(response.status_code),
+            body=_said(response),
+            seconds=seconds,
+            attempt=attempt,
+            most=_waits.get(),
+        )
+        console.print(f"[yellow]![/] {escape(text(said))}", highlight=False, soft_wrap=True)
 
     def first_model(self, option: str) -> str:
         models = self.call("GET", "/models").get("data") or []
@@ -102,6 +186,49 @@ def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
     return False
 
 
+def _checked_url(base_url: str) -> str:
+    """`base_url` (without spaces around it and a last `/`) where it can be asked: http or
+    https, a host. Checked before the first request: httpx takes `127.0.0.1:8000/v1` for a
+    path and fails with its own English (UnsupportedProtocol); `http://[::1` was a traceback."""
+    import httpx
+
+    url = base_url.strip().rstrip("/")
+    try:
+        parsed: httpx.URL | None = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InputError(
+            _(
+                "'{url}' is no endpoint address: it starts with http:// or https:// and names "
+                "a host",
+                url=visible(base_url.strip()),
+            ),
+            _("e.g. {example} (gemeingut serve on this machine)", example=EXAMPLE_URL),
+        )
+    return url
+
+
+def _retry_after(response: Any) -> int | None:
+    """Retry-After in seconds (an HTTP date is not sent by our server: None, as none)."""
+    try:
+        seconds = int(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _short_wait(response: Any) -> int | None:
+    """The seconds to wait before asking again, where a 429 or 503 says a short time and does
+    not say that waiting cannot help; else None."""
+    if response.status_code not in BUSY:
+        return None
+    if response.headers.get("x-should-retry", "").lower() == "false":
+        return None
+    seconds = _retry_after(response)
+    return seconds if seconds is not None and seconds <= LONGEST_WAIT else None
+
+
 def _said(response: Any) -> str:
     """What the server says went wrong: the message of an OpenAI-style `{"error": {"message":
     …}}` (or FastAPI's `detail`), else the start of its text."""
@@ -119,7 +246,13 @@ def _said(response: Any) -> str:
     return shown if len(shown) <= 300 else shown[:299] + "…"
 
 
-def _refused_hint(status: int) -> Message:
+def _refused_hint(status: int, base_url: str) -> Message:
+    if status == 404 and not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
+        # `gemeingut serve`, vLLM, llama-server and Ollama all answer below /v1.
+        return _(
+            "the endpoint is the API's base address, which usually ends in /v1 (e.g. {url}/v1)",
+            url=base_url.rstrip("/"),
+        )
     if status == 401:
         return _(
             "set {env} to a valid key of this server (its administrator makes one with "

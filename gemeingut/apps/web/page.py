@@ -16,10 +16,14 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
+from gemeingut.apps.assistants import allowance
+from gemeingut.apps.rag.readers import READERS
 from gemeingut.apps.web.texts import page_texts
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.i18n import LANGUAGES, accepted_language
+from gemeingut.serve import assist_routes, collections
 from gemeingut.serve.schemas import MAX_TOP_LOGPROBS
 
 HERE = Path(__file__).parent
@@ -57,6 +61,7 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         # exactly, the narrower the bounds it shows at a temperature other than 1
         max_logprobs=MAX_TOP_LOGPROBS,
         note_max=NOTE_MAX,  # a triage note's field takes no more than the server stores
+        **_server_limits(),
     )
     # the same address is German or English by the cookie and the browser's languages
     headers = {"Content-Language": language, "Vary": "Cookie, Accept-Language"}
@@ -80,6 +85,25 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def _server_limits() -> dict[str, object]:
+    """What the page must do as the server does, read from the server's own constants and
+    request models each time the page is rendered: a copy in the script would drift."""
+    return {
+        # the chat's answer is asked again shorter only where the daily allowance holds as
+        # many answer tokens as the server's least (as the server does for its own answers)
+        "least_answer": allowance.LEAST_ANSWER_TOKENS,
+        "passage_max": collections.MAX_PASSAGE_CHARS,  # a source's passage, sent to mark it
+        # a speech's length: its default, least and most minutes
+        "minutes": _field(assist_routes.DraftBody, "minutes"),
+        "formats": ",".join(READERS),  # the files a reader exists for: uploads, a tender
+    }
+
+
+def _field(model: type[BaseModel], name: str) -> dict[str, object]:
+    """A field of a request as the server validates it (`default`, `minimum`, `maximum` …)."""
+    return model.model_json_schema()["properties"][name]
 
 
 @cache

@@ -267,6 +267,23 @@ TEXTS: dict[str, Message] = {
         sections="{sections}",
         supported="{supported}",
     ),
+    # parts a limit refused after others were written (the server's `missing`): `{time}` is
+    # when its Retry-After ends, as the browser writes a time of day
+    "draft_missing_at": _(
+        "{count} parts are not written yet; you can write them from {time}.",
+        count="{count}",
+        time="{time}",
+    ),
+    "draft_missing_at_one": _(
+        "1 part is not written yet; you can write it from {time}.", time="{time}"
+    ),
+    "draft_missing_now": _(
+        "{count} parts are not written yet; you can write them now.", count="{count}"
+    ),
+    "draft_missing_now_one": _("1 part is not written yet; you can write it now."),
+    "draft_complete": _("Write the missing parts"),
+    "draft_wait_seconds": _("Available in {seconds} s.", seconds="{seconds}"),
+    "draft_wait_minutes": _("Available in {minutes} min.", minutes="{minutes}"),
     # a draft section's note, by the `status` of its citation check
     "section_not_checked": _("Not checked:"),
     "section_unsupported": _("Evidence does not hold:"),

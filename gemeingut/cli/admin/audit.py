@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -86,7 +87,8 @@ def audit_export(
     operator: Operator = None,
 ) -> None:
     """Export audit records (metadata only: no content, no IP addresses; a key is named by
-    its pseudonym, `k-…`, as the person is)."""
+    its pseudonym, `k-…`, as the person is). An export that matches nothing is written empty
+    and said on stderr; a --request that no record has exits with 1 and writes nothing."""
     from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS, export
 
     format = export_format(format, out)
@@ -109,17 +111,37 @@ def audit_export(
     records = export(engine, start, end, person, key_id, acting, request)
     counted = Counted(_exported(engine, records))
     try:
+        if request is not None and counted.empty():
+            raise NoSuchRequest(
+                _("no audit record of the request '{id}' matches", id=visible(request)),
+                _(
+                    "give the id the answer's x-request-id header or an error's request_id "
+                    "named, or the answer's own id (chatcmpl-…); records past the audit "
+                    "retention are deleted; --since, --until, --user, --key and --by narrow "
+                    "the search too"
+                ),
+            )
         if out is None:
             with closed_pipe_is_quiet():
                 write_records(sys.stdout, counted, format, EXPORT_COLUMNS)
-            return
-        write_private(out, lambda f: write_records(f, counted, format, EXPORT_COLUMNS))
-    finally:  # the reading is on record, also when it stopped early
+        else:
+            write_private(out, lambda f: write_records(f, counted, format, EXPORT_COLUMNS))
+    finally:  # the reading is on record, also when it stopped early or found nothing
         decision = f"read:{counted.count}" + (
             f";by:{acting}" if acting else "" if user or key or request else ";all"
         )
         record_admin_action(engine, "admin:audit-export", decision, operator, person, key_id)
-    say("[green]✓[/]", _("audit records written: {path}", path=out))
+    if out is not None:
+        say("[green]✓[/]", _("audit records written: {path}", path=out))
+    if counted.count == 0:  # a period or a person without records: an answer, said so
+        say("[yellow]![/]", _("no audit record matches: the export is empty"))
+
+
+class NoSuchRequest(InputError):
+    """`--request` found nothing: as grep, exit 1 (the call was right, the record is not
+    there), and nothing written."""
+
+    exit_code = 1
 
 
 class Counted:
@@ -128,10 +150,18 @@ class Counted:
 
     def __init__(self, records: Iterator[dict[str, Any]]) -> None:
         self._records = records
+        self._ahead: list[dict[str, Any]] = []  # read by `empty`, written first
         self.count = 0
 
+    def empty(self) -> bool:
+        """Whether no record matches, known before anything is written: a lookup that finds
+        nothing leaves no file and no output."""
+        if not self._ahead:
+            self._ahead = list(itertools.islice(self._records, 1))
+        return not self._ahead
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for record in self._records:
+        for record in itertools.chain(self._ahead, self._records):
             self.count += 1
             yield record
 

@@ -67,7 +67,8 @@ def write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -
             writer.writerow(record)
     else:
         for record in records:
-            f.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+            f.write(json.dumps(record, default=str, ensure_ascii=False, separators=(",", ":")))
+            f.write("\n")
 
 
 def writable_out(out: Path | None) -> None:

@@ -38,6 +38,10 @@ from gemeingut.release.openness.mof import Found, components, explained, found, 
 from gemeingut.release.openness.rating import code_check, code_openness, counted
 from gemeingut.release.openness.result import assemble, check, gate_said, osaid_gate
 from gemeingut.release.openness.treatment import mof_treatment
+from gemeingut.release.openness.weights_licence_text import (
+    FINE_TUNE_REMEDY,
+    weights_licence_text,
+)
 
 BASE_DIR = "base-model"
 BASE_FILES = "files.json"  # every file of the base model's folder with its sha256
@@ -277,6 +281,7 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
             ),
         ),
         _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
+        *weights_licence_text(evidence, kinds["weights"], FINE_TUNE_REMEDY),
         code_check(evidence),
         _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
         _data_check(evidence),

@@ -25,6 +25,8 @@ import yaml
 TOLERANCE = 0.01  # of the reference's words a copy may lack (a typo, a dropped word)
 IN_ORDER_UP_TO = 20  # times the reference's words: a longer file is compared by word counts
 _OPTIONAL = re.compile(r"\[\[.*?\]\]", re.DOTALL)
+_OPENING = re.compile(r"\s*\[\[(.*?)\]\]", re.DOTALL)  # a text's optional first part: its title
+_PLACEHOLDER_LINE = re.compile(r"^.*<year>.*$\n?", re.IGNORECASE | re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9]+")
 # SPDX ids that share one text ("GPL-3.0-only" and "GPL-3.0-or-later" differ in the notice,
 # not in the licence text).
@@ -49,7 +51,7 @@ class Coverage:
 
 def coverage(licence: str, text: str) -> Coverage | None:
     """How much of `licence`'s text `text` holds; None where no reference text is known."""
-    reference = _references().get(_text_id(licence))
+    reference = _references().get(text_id(licence))
     if reference is None:
         return None
     found = _words(text)
@@ -65,15 +67,52 @@ def coverage(licence: str, text: str) -> Coverage | None:
     return Coverage(words=len(reference), missing=len(reference) - matched)
 
 
-def _text_id(licence: str) -> str:
+def text_id(licence: str) -> str:
+    """The key of `licence`'s text: "GPL-3.0-only" and "GPL-3.0-or-later" share one."""
     return _SUFFIX.sub("", licence.strip())
+
+
+def reference_text(licence: str, holders: str = "") -> str | None:
+    """`licence`'s whole text as a LICENSE file gives it, verbatim (None where gemeingut has
+    none): the parts a copy may leave out are kept, but for a copyright line with placeholders
+    in the opening (MIT's `Copyright (c) <year> <copyright holders>`), a form to fill in, not
+    a notice: it names `holders` where they are given (without a year: see
+    `weights_licence_text.py`), else it is left out."""
+    source = _sources().get(text_id(licence))
+    if source is None:
+        return None
+    opening = _OPENING.match(source)
+    if opening is not None:
+        notice = f"Copyright (c) {holders}\n" if holders else ""
+        title = _PLACEHOLDER_LINE.sub(notice, opening.group(1)).strip("\n").rstrip()
+        rest = source[opening.end() :].lstrip("\n")
+        source = f"{title}\n\n{rest}" if title else rest
+    return source.replace("[[", "").replace("]]", "").strip("\n").rstrip() + "\n"
+
+
+def has_copyright_form(licence: str) -> bool:
+    """Whether `licence`'s text opens with a copyright line to fill in (MIT, BSD, ISC)."""
+    opening = _OPENING.match(_sources().get(text_id(licence), ""))
+    return opening is not None and _PLACEHOLDER_LINE.search(opening.group(1)) is not None
+
+
+def known_texts() -> list[str]:
+    """The licences gemeingut has the whole text of."""
+    return list(_sources())
+
+
+@cache
+def _sources() -> dict[str, str]:
+    """Each licence's text as `licence_texts.yml` holds it, [[ ]] marks and all."""
+    source = (files("gemeingut.release.openness") / "licence_texts.yml").read_text("utf-8")
+    # libyaml reads the 300 kB in milliseconds; the pure-Python loader takes a tenth of a second
+    return dict(yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 @cache
 def _references() -> dict[str, list[str]]:
     """Each licence's required words: its text without the [[ ]] parts."""
-    source = (files("gemeingut.release.openness") / "licence_texts.yml").read_text("utf-8")
-    return {key: _words(_OPTIONAL.sub(" ", text)) for key, text in yaml.safe_load(source).items()}
+    return {key: _words(_OPTIONAL.sub(" ", text)) for key, text in _sources().items()}
 
 
 def _words(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Whether a model folder gives the text of the licence it names (`licence.text`): most
 licences on code and weights are granted on condition that recipients get their text (Apache-2.0
-§ 4(a), MIT, BSD, GPL, MPL, EUPL, the Llama and Gemma terms, OpenRAIL-M); Creative Commons and
+§ 4(a), MIT, BSD, GPL, MPL, EPL-2.0, EUPL, GFDL, Artistic-2.0, MulanPSL-2.0, the Llama and Gemma
+terms, OpenRAIL-M); Creative Commons and
 the German data licences are satisfied by a link. A LICENSE file counts as the text only where
 it holds the whole of it (`licence_reference.py`): one that stops after the opening names the
 licence but does not give its terms. A LICENSE file whose text we do not recognise, or cannot
@@ -21,8 +22,9 @@ from gemeingut.release.openness.licence_reference import coverage
 from gemeingut.release.openness.result import check
 
 _TEXT_REQUIRED = re.compile(
-    r"^(apache-2\.0|mit|bsd-[23]-clause|isc|bsl-1\.0|mpl-2\.0|eupl-1\.[12]|"
-    r"(a|l)?gpl-[23]\.[01](-only|-or-later)?|llama[23](\.\d)?|gemma|.*openrail.*|"
+    r"^(apache-2\.0|mit|bsd-[23]-clause|isc|bsl-1\.0|mpl-(1\.1|2\.0)|eupl-1\.[12]|"
+    r"(a|l)?gpl-[123]\.[01](-only|-or-later|\+)?|gfdl-1\.[23](-only|-or-later)?|epl-2\.0|"
+    r"artistic-2\.0|mulanpsl-2\.0|llama[23](\.\d)?|gemma|.*openrail.*|"
     r"bigscience-bloom-rail-1\.0)$",
     re.IGNORECASE,
 )

@@ -45,6 +45,10 @@ from gemeingut.release.openness.licences import (
 from gemeingut.release.openness.mof import Found, components, found
 from gemeingut.release.openness.result import assemble, check, osaid_gate
 from gemeingut.release.openness.treatment import recorded_treatment
+from gemeingut.release.openness.weights_licence_text import (
+    PRETRAINING_REMEDY,
+    weights_licence_text,
+)
 
 CODE = f"{TRAINING_CODE}/gemeingut"
 # Where each MOF component lies in a gemeingut bundle: all listed paths must exist.
@@ -131,6 +135,7 @@ def rate(evidence: Evidence) -> dict[str, Any]:
             else _("training code, training data, test data, training metadata and model"),
         ),
         _licence_check("licence.weights", kinds["weights"], RELEASE_INFO, content_licence),
+        *weights_licence_text(evidence, kinds["weights"], PRETRAINING_REMEDY),
         code_check(evidence),
         _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
         _data_check("licence.training-data", evidence.training_data, TRAINING_DATA),

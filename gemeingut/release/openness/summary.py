@@ -12,7 +12,8 @@ from gemeingut.release.openness.result import gate_said
 def openness_sentence(rating: dict[str, Any], language: str) -> str:
     """One paragraph in `language`: open or not, and why, with the MOF class and the OSAID
     gate. The failed checks' details are said in `language` too (`openness.json` records
-    them in English)."""
+    them in English), and how far the weights' licence text was checked where it passed
+    (`weights_licence_text.py`: compared with a reference text, or given and not compared)."""
     mof, osaid = explained(rating["mof"]["label"], language), rating["osaid"]
     gate = gate_said(osaid, language)
     checks = rating["checks"]
@@ -42,7 +43,15 @@ def openness_sentence(rating: dict[str, Any], language: str) -> str:
             mof=mof,
             gate=gate,
         )
-    return text(sentence, language)
+    said = text(sentence, language)
+    licence_text = next((c for c in checks if c["id"] == "licence.text" and c["passed"]), None)
+    if licence_text is not None:  # compared with a reference, or given and not compared
+        state = _(
+            "Licence text of the weights: {detail}.",
+            detail=text(licence_text["detail"], language),
+        )
+        said = f"{said} {text(state, language)}"
+    return said
 
 
 def openness_tags(rating: dict[str, Any]) -> list[str]:

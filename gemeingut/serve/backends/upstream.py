@@ -450,22 +450,57 @@ class UpstreamBackend:
         return self._json(self._checked(response))
 
     def _raise_for(self, response: httpx2.Response) -> None:
+        """The engine's refusal (a 4xx: `RequestRejected`) or failure (a 5xx, a 429:
+        `EngineUnavailable`). Its message is passed on where it is OpenAI's JSON error; a page
+        of its server or of a proxy before it (HTML, plain text) may name hosts of the
+        provider's network: the client hears the status in our words, the log has the page."""
         status = str(response.status_code)
-        try:
-            told: str | None = str(response.json()["error"]["message"])
-        except (ValueError, KeyError, TypeError):
-            told = None  # a page of the engine's server or of a proxy before it
-        message = told or response.text[:300] or response.reason_phrase
-        if response.status_code >= 500 or response.status_code == 429:
-            said = _(
-                "the upstream engine answered {status}: {message}", status=status, message=message
+        if response.status_code in (401, 403):
+            # The client showed its key to us, not to the engine: a refusal of the server's
+            # own credentials is the operator's to fix, never the client's mistake.
+            raise self._failed(
+                f"status:{status}",
+                _(
+                    "the upstream engine refused this server's access ({status}): the "
+                    "server's operator must check its key for the engine (--upstream-key-env)",
+                    status=status,
+                ),
             )
-            if told is None:  # such a page may name hosts of the provider's network: logged only
-                self.failures.failed(f"status:{status}", said)
-                raise EngineUnavailable(_("the upstream engine answered {status}", status=status))
-            raise self._failed(f"status:{status}", said)
+        failing = response.status_code >= 500 or response.status_code == 429
+        try:
+            data = response.json()
+        except ValueError:
+            page = _(
+                "the upstream engine answered {status}: {message}",
+                status=status,
+                message=response.text[:300] or response.reason_phrase,
+            )
+            self.failures.failed(f"status:{status}", page)
+            if failing:
+                raise EngineUnavailable(
+                    _("the upstream engine answered {status}", status=status)
+                ) from None
+            raise RequestRejected(
+                _(
+                    "the upstream engine answered {status}, and not with JSON (perhaps a proxy "
+                    "before it answered); the server's log shows the answer",
+                    status=status,
+                )
+            ) from None
+        told = _error_message(data)
+        if told is None:
+            said = _("the upstream engine answered {status} without saying why", status=status)
+            if failing:
+                raise self._failed(f"status:{status}", said)
+            self.failures.answered()
+            raise RequestRejected(said)
+        if failing:
+            raise self._failed(
+                f"status:{status}",
+                _("the upstream engine answered {status}: {message}", status=status, message=told),
+            )
         self.failures.answered()  # a refusal of this request: the engine itself is there
-        raise RequestRejected(_("the engine refused the request: {message}", message=message))
+        raise RequestRejected(_("the engine refused the request: {message}", message=told))
 
     def _results(
         self, prompt: Prompt, params: SamplingParams, data: dict[str, Any]
@@ -569,6 +604,20 @@ async def _lines(response: httpx2.Response) -> AsyncGenerator[bytes, None]:
             yield line.rstrip(b"\r\n")
     if rest:
         yield rest
+
+
+def _error_message(data: object) -> str | None:
+    """The message of an engine's JSON error: OpenAI's `error.message` (vLLM, llama-server,
+    Ollama, gemeingut), an `error` that is text, an older vLLM's `message`, or FastAPI's
+    `detail` (a route the engine does not have); None where it holds none."""
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    nested = error.get("message") if isinstance(error, dict) else error
+    for said in (nested, data.get("message"), data.get("detail")):
+        if isinstance(said, str) and said.strip():
+            return said
+    return None
 
 
 def _told(usage: object) -> bool:

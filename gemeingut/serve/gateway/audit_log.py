@@ -29,17 +29,23 @@ from gemeingut.serve.request_id import REQUEST_ID
 # The longest text each column holds: a record never fails (a 500 on PostgreSQL) or grows
 # (SQLite keeps any length) because of a value longer than its column.
 CHARS = {c.name: c.type.length for c in audit_log.columns if getattr(c.type, "length", None)}
-# A record as exported (one JSONL line, its newline included) stays under 0.5 KB, whatever
-# its fields hold: texts are cut to their columns in bytes as JSON writes them, and a model id
-# longer than MODEL_BYTES keeps its start and a short hash (`stored_model`), less where the
-# rest of the record leaves less room. A record of the API names no operator (left out of the
-# export), an administrator's names no model and no HTTP request (left out too).
+# A record as exported (one compact JSONL line, its newline included) stays under 0.5 KB,
+# whatever its fields hold: texts are cut to their columns in bytes as JSON writes them, and a
+# model id longer than MODEL_BYTES keeps its start and a short hash (`stored_model`), less
+# where the rest of the record leaves less room. A record of the API names no operator (left
+# out of the export), an administrator's names no model and no HTTP request (left out too).
+# With the longest values the server writes (a 40-character route, its longest response id,
+# a reverse proxy's 32-character request id, an 80-character decision), a model id of
+# MODEL_BYTES stays whole (`test_audit_record_size`).
 RECORD_BYTES = 512
-MODEL_BYTES = 48
-# What a record may hold at its widest once exported or completed (a stream's record is
-# completed later with its tokens, duration and final decision): the room left for the model.
-_WIDEST = {
-    "at": "2000-12-31T23:59:59.999999Z",
+MODEL_BYTES = 64
+# JSON as an export writes it (`admin audit export`): no blank after `,` and `:`.
+SEPARATORS = (",", ":")
+# The widest time an export writes (the stored time can only be this long or shorter).
+_WIDEST_AT = {"at": "2000-12-31T23:59:59.999999Z"}
+# What a stream's record may hold at its widest once completed (its tokens, duration, status
+# and final decision come when it ends); any other record is written whole.
+_WIDEST_COMPLETED = {
     "status": 999,
     "decision": "x" * CHARS["decision"],
     "prompt_tokens": -(2**31),
@@ -95,9 +101,15 @@ def fitted(record: dict[str, object]) -> dict[str, object]:
             fit[name] = _cut(value, most)
     model = fit.get("model")
     if isinstance(model, str):
-        room = RECORD_BYTES - 1 - exported_bytes({**fit, **_WIDEST, "model": ""})
+        completed = _WIDEST_COMPLETED if _still_open(fit) else {}
+        room = RECORD_BYTES - 1 - exported_bytes({**fit, **completed, "model": ""})
         fit["model"] = stored_model(model, min(MODEL_BYTES, room))
     return fit
+
+
+def _still_open(record: dict[str, object]) -> bool:
+    """Whether `record` is a stream's, to be completed when the stream ends (`complete`)."""
+    return str(record.get("decision") or "").endswith(UNFINISHED)
 
 
 def stored_model(model: str, most: int = MODEL_BYTES) -> str:
@@ -119,8 +131,9 @@ def exported_bytes(record: dict[str, object]) -> int:
     if shown.get("key_id") is not None:
         shown["key_id"] = "k-" + "0" * 16
     if isinstance(shown.get("at"), datetime):
-        shown["at"] = _WIDEST["at"]
-    return len((json.dumps(shown, default=str, ensure_ascii=False) + "\n").encode())
+        shown["at"] = _WIDEST_AT["at"]
+    line = json.dumps(shown, default=str, ensure_ascii=False, separators=SEPARATORS)
+    return len((line + "\n").encode())
 
 
 OPTIONAL = frozenset({"operator_pseudonym", "x_request_id"})

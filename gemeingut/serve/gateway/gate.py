@@ -448,10 +448,8 @@ async def admit(
             )
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
-        if (trail := TRAIL.get()) is not None:  # the 429 tells the limit that refused it
-            per_minute = exceeded.limit == "requests_per_minute"
-            trail.requests_left = exceeded.headroom if per_minute else None
-            trail.tokens_left = exceeded.headroom if exceeded.limit == "tokens_per_day" else None
+        if (trail := TRAIL.get()) is not None:  # the 429 tells every limit, as a 200 does
+            trail.requests_left, trail.tokens_left = exceeded.requests_left, exceeded.tokens_left
         await run_in_threadpool(
             gateway.record,
             route,

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gemeingut.data.pii import PII_TYPES, PLACEHOLDERS, Span, find_spans
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import LANGUAGES, Message, _
 from gemeingut.regex_problems import regex_problem
 from gemeingut.serve.gateway.classifier import TextClassifier
 from gemeingut.yamlfile import compose, syntax_problem, where_wrong
@@ -60,28 +60,15 @@ KIND_FIELDS = {
     "regex": ("pattern", "case_sensitive"),
     "classifier": ("model", "labels", "threshold"),
 }
-READING = {
-    "de": (
-        "Jede Regel liest den Text auch mit gefalteten Kompatibilitätsformen (Vollbreite wie "
-        "ＢＯＭＢＥ) und ohne unsichtbare Zeichen (Null-Breite-Leerzeichen, weiches "
-        "Trennzeichen, Variationsselektoren); ein Leerzeichen in einem Schlüsselwort steht auch "
-        "für Bindestrich oder Unterstrich (Bombe-bauen); ablehnende Regeln lesen die "
-        "Doppelgänger lateinischer Buchstaben aus Unicodes Tabelle verwechselbarer Zeichen "
-        "(UTS #39: kyrillisches о, griechisches α, Cherokee Ꮇ) als diese. Bekannte Grenzen: "
-        "Zeichen, die Unicode nicht als verwechselbar mit einem Buchstaben führt, Ziffern statt "
-        "Buchstaben (B0mbe), Buchstaben mit hinzugefügten Akzenten (Bómbe) und Umschreibungen "
-        "werden nicht erkannt."
-    ),
-    "en": (
-        "Every rule also reads the text with compatibility forms folded (full width such as "
-        "ＢＯＭＢＥ) and without invisible characters (zero-width space, soft hyphen, variation "
-        "selectors); a space in a keyword also stands for a hyphen or underscore (build-a-bomb); "
-        "refusing rules read the look-alikes of Latin letters in Unicode's table of confusable "
-        "characters (UTS #39: Cyrillic о, Greek α, Cherokee Ꮇ) as those. Known limits: "
-        "characters that Unicode does not list as confusable with a letter, digits for letters "
-        "(b0mb), letters with added accents (bómb) and paraphrases are not recognised."
-    ),
-}
+READING = _(
+    "Every rule also reads the text with compatibility forms folded (full width such as "
+    "ＢＯＭＢＥ) and without invisible characters (zero-width space, soft hyphen, variation "
+    "selectors); a space in a keyword also stands for a hyphen or underscore (build-a-bomb); "
+    "refusing rules read the look-alikes of Latin letters in Unicode's table of confusable "
+    "characters (UTS #39: Cyrillic о, Greek α, Cherokee Ꮇ) as those. Known limits: "
+    "characters that Unicode does not list as confusable with a letter, digits for letters "
+    "(b0mb), letters with added accents (bómb) and paraphrases are not recognised."
+)
 
 
 class Texts(BaseModel):
@@ -273,19 +260,19 @@ class Policy:
             "sha256": self.sha256,
             **self.spec.model_dump(exclude_none=True),
             **({"classifiers": classifiers} if classifiers else {}),
-            "reading": READING,
+            "reading": {language: READING.render(language) for language in LANGUAGES},
         }
 
-    def refusal(self, rule: Rule, language: str) -> str:
-        text = rule.text.en if language == "en" else rule.text.de
-        if language == "en":
-            return (
-                f"refused by rule {rule.id} of the policy {self.spec.id} "
-                f"(version {self.spec.version}): {text} The whole policy: GET /v1/policy"
-            )
-        return (
-            f"abgelehnt nach Regel {rule.id} der Richtlinie {self.spec.id} "
-            f"(Version {self.spec.version}): {text} Die ganze Richtlinie: GET /v1/policy"
+    def refusal(self, rule: Rule, language: str) -> Message:
+        """The refusal by `rule`, with its text in `language` (the policy file's own): its
+        id, so that a person can find it on the policy view, and where the rules are."""
+        return _(
+            "refused by rule {rule} of the policy {policy} (version {version}): {text} The "
+            "rules are at /v1/policy.",
+            rule=rule.id,
+            policy=self.spec.id,
+            version=self.spec.version,
+            text=rule.text.en if language == "en" else rule.text.de,
         )
 
 

@@ -14,7 +14,11 @@ writers (`BEGIN IMMEDIATE`, see `store.py`).
 by `requests_per_minute` and `tokens_per_day`. A limit counts from when it is set: counters
 exist for subjects with a limit only (no per-person tally of everyone's use, which the audit
 log keeps under a pseudonym), so tokens used earlier that day do not count against a new
-`tokens_per_day`.
+`tokens_per_day`. A counter left from before (a limit lifted the same day and set again, or a
+subject's counter that another of its limits kept) starts afresh when its limit is newly set
+(`set_limits`), a per-member limit's for every member: its use drops to 0, and its open
+stream places no longer count. What requests still running hold stays reserved, so that they
+settle as before and the new limit is never overshot; what they use counts once they settle.
 
 A group's limit is either one total that all its members share (kind `group`: one member can
 use it up for the others) or the same limit for each member on their own (kind `member`, named
@@ -30,7 +34,8 @@ What a request leaves of its limits is told back to the client (OpenAI's `x-rate
 headers, `rate_headers.py`) from the reservation's own conditional UPDATEs, which return the
 counter they changed: of each kind (requests per minute, tokens per day) the limit with the
 fewest left, no statement more. Tokens count as reserved there: the prompt and the longest
-answer, until `settle` gives back what the answer did not use.
+answer, until `settle` gives back what the answer did not use. A 429 tells the same of every
+limit, read once its refused reservation is undone (a read that only a refusal pays for).
 
 A request that fails gives back what it did not use: the tokens it did not generate (a failure
 settles to 0), and, where the server failed (a 5xx: queue full, engine or database down), also
@@ -41,21 +46,27 @@ it. A client's own mistakes (4xx) still count as requests.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Engine,
+    Integer,
     RowMapping,
+    String,
     Update,
     and_,
     bindparam,
     delete,
     func,
+    insert,
+    literal_column,
     or_,
     select,
     update,
@@ -125,6 +136,76 @@ def _taking(column: str) -> Update:
 _TAKE = {column: _taking(column) for column in ("used", "reserved")}
 
 
+_COUNTER = usage_counters.c
+
+
+def _counter_named(window: str | None = None) -> ColumnElement[bool]:
+    """The WHERE of one counter, by the bind parameters `counter_kind`, `counter_subject` and
+    (unless `window` names it) `counter_window`, as `_TAKE`'s."""
+    return and_(
+        _COUNTER.subject_kind == bindparam("counter_kind"),
+        _COUNTER.subject == bindparam("counter_subject"),
+        _COUNTER.window == (bindparam("counter_window") if window is None else window),
+    )
+
+
+# The statements of stream places and of `settle`, built once as the ones above.
+_COUNTS = select(_COUNTER.used, _COUNTER.reserved).where(_counter_named())
+# A write to the subject's `streams` row that changes nothing: it takes the row lock.
+_LOCK_STREAMS = update(usage_counters).where(_counter_named("streams")).values(used=_COUNTER.used)
+# A stream place, inserted only where fewer than `limit` live places are taken (after
+# `_LOCK_STREAMS`, so that takers count one after another).
+_LIVE_PLACES = (
+    select(func.count())
+    .where(
+        _COUNTER.subject_kind == bindparam("counter_kind"),
+        _COUNTER.subject == bindparam("counter_subject"),
+        _COUNTER.window >= bindparam("lease_start"),
+        _COUNTER.window.like(f"{STREAM}%"),
+    )
+    .scalar_subquery()
+)
+_TAKE_PLACE = (
+    insert(usage_counters)
+    .from_select(
+        ["subject_kind", "subject", "window", "used", "reserved"],
+        select(
+            bindparam("counter_kind", type_=String),
+            bindparam("counter_subject", type_=String),
+            bindparam("counter_window", type_=String),
+            literal_column("1"),
+            literal_column("0"),
+        ).where(bindparam("limit", type_=Integer) > _LIVE_PLACES),
+    )
+    .returning(_COUNTER.window)  # a row where it was taken (an INSERT's rowcount is no sure sign)
+)
+_COUNT_PLACES = select(_LIVE_PLACES)
+# `identity.rotate_key` copies a key's place to the key it rotates to (under the same window):
+# a stream of a key ends for all of them.
+_END_KEY_PLACE = delete(usage_counters).where(
+    _COUNTER.subject_kind == "key", _COUNTER.window == bindparam("counter_window")
+)
+_END_PLACE = delete(usage_counters).where(_counter_named())
+_SETTLE_TOKENS = (
+    update(usage_counters)
+    .where(_counter_named())
+    .values(
+        reserved=_COUNTER.reserved - bindparam("reserved_tokens", type_=BigInteger),
+        used=_COUNTER.used + bindparam("used_tokens", type_=BigInteger),
+    )
+)
+_GIVE_BACK_REQUEST = (
+    update(usage_counters).where(_counter_named(), _COUNTER.used > 0).values(used=_COUNTER.used - 1)
+)
+# The key's row lock (a write that changes nothing), returning its validity as the lock found it.
+_HOLD_KEY = (
+    update(api_keys)
+    .where(api_keys.c.id == bindparam("key_id"))
+    .values(revoked_at=api_keys.c.revoked_at)
+    .returning(api_keys.c.revoked_at, api_keys.c.expires_at)
+)
+
+
 @dataclass(frozen=True)
 class Headroom:
     """What one limit leaves once a request has taken from it (or, of a refusal, before), and
@@ -173,6 +254,10 @@ class QuotaExceeded(Exception):
         self.message = message
         self.retry_after = retry_after
         self.headroom = headroom  # of a limit per minute or day; None for open streams
+        # What every limit per minute and day of the caller leaves, as a 200 tells it (the
+        # tightest of each kind): filled in once the refused reservation is undone.
+        self.requests_left: Headroom | None = None
+        self.tokens_left: Headroom | None = None
 
 
 @dataclass
@@ -210,14 +295,41 @@ def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) ->
                 ),
                 _("0 blocks; --lift {name} removes the limit", name=name),
             )
+    named = and_(quota_limits.c.subject_kind == kind, quota_limits.c.subject == subject)
     with writing(engine) as conn:
         _check_subject(conn, kind, subject)
         insert_or_ignore(conn, quota_limits, subject_kind=kind, subject=subject)
-        conn.execute(
-            update(quota_limits)
-            .where(quota_limits.c.subject_kind == kind, quota_limits.c.subject == subject)
-            .values(**limits)
-        )
+        before = conn.execute(select(quota_limits).where(named).with_for_update()).mappings().one()
+        conn.execute(update(quota_limits).where(named).values(**limits))
+        new = [name for name, value in limits.items() if value is not None and before[name] is None]
+        _start_afresh(conn, kind, subject, new)
+
+
+# The counter windows of each limit (LIKE patterns; `prune_counters` reads them alike).
+_WINDOWS = {
+    "requests_per_minute": "minute:%",
+    "tokens_per_day": "day:%",
+    "concurrent_streams": f"{STREAM}%",
+}
+
+
+def _start_afresh(conn: Connection, kind: str, subject: str, names: list[str]) -> None:
+    """Counters of limits that are newly set (`names`) count from now, as `quotas set` says:
+    use left from before (a limit lifted and set again the same day, or kept by another limit
+    of the subject) drops to 0, open stream places are forgotten; of a per-member limit, every
+    member's. Reserved tokens stay: requests still running settle them, and without them the
+    new limit could be overshot."""
+    counter = usage_counters.c
+    if kind == "member":
+        whose = counter.subject.startswith(member_counter(subject, ""), autoescape=True)
+    else:
+        whose = counter.subject == subject
+    for name in names:
+        held = and_(counter.subject_kind == kind, whose, counter.window.like(_WINDOWS[name]))
+        if name == "concurrent_streams":
+            conn.execute(delete(usage_counters).where(held))
+        else:
+            conn.execute(update(usage_counters).where(held).values(used=0))
 
 
 def list_limits(engine: Engine) -> list[dict[str, object]]:
@@ -244,24 +356,25 @@ def reserve_uncounted(
     then: Then | None = None,
 ) -> Reservation | None:
     """`reserve` of a request whose tokens need not be counted, or None where a limit of
-    `principal` is in tokens (count them, then `reserve`). Where no limit applies, one read
-    tells both and checks the key: no second read, no write lock. `then`: writes that belong
-    to the reservation (a stream's audit record), run in its transaction once it is taken: one
-    write transaction for both, also where no limit applies."""
-    if then is not None:
-        with writing(engine) as conn:
+    `principal` is in tokens (count them, then `reserve`). One transaction reads the limits,
+    checks the key and takes; `then`: writes that belong to the reservation (a stream's audit
+    record), run in it once it is taken, also where no limit applies. On SQLite a write
+    transaction locks the whole database (`store.writing`), so there a request with nothing
+    to write reads first, and only one that meets a limit queues for the lock (and reads the
+    limits again under it); PostgreSQL's locks only the rows written."""
+    if then is None and engine.dialect.name == "sqlite":
+        with reading(engine) as conn:
             rows = _limits_of(conn, principal)
             if _counts_tokens(rows):
                 return None
-            return _take_in(conn, principal, rows, 0, stream, now, answers, then)
-    with reading(engine) as conn:
+            if not rows:
+                _refuse_unusable(conn, principal.key_id, now)
+                return Reservation(tokens=0)
+    with _reserving(engine, principal, now) as conn:
         rows = _limits_of(conn, principal)
         if _counts_tokens(rows):
             return None
-        if not rows:
-            _refuse_unusable(conn, principal.key_id, now)
-            return Reservation(tokens=0)
-    return _take_all(engine, principal, 0, stream, now, answers)
+        return _take_in(conn, principal, rows, 0, stream, now, answers, then)
 
 
 def _counts_tokens(rows: list[RowMapping]) -> bool:
@@ -308,29 +421,59 @@ def reserve(
     authenticated: checked in the transaction that reserves, whichever limits apply (none
     too), by one read of the key's row, which is locked only where the key has limits.
     `answers`: whether the request generates text (embeddings and the lens count their input
-    only, and have no max_tokens to lower). `then`: as for `reserve_uncounted`."""
-    if then is None:
-        with reading(engine) as conn:
-            if not _limits_of(conn, principal):
-                _refuse_unusable(conn, principal.key_id, now)
-                return Reservation(tokens=tokens)  # no limit applies: no write lock to wait for
-    return _take_all(engine, principal, tokens, stream, now, answers, then)
-
-
-def _take_all(
-    engine: Engine,
-    principal: Principal,
-    tokens: int,
-    stream: bool,
-    now: datetime,
-    answers: bool,
-    then: Then | None = None,
-) -> Reservation:
-    """`reserve`'s write transaction: the limits read again under the write lock, then
-    `_take_in`."""
-    with writing(engine) as conn:
+    only, and have no max_tokens to lower). `then`: as for `reserve_uncounted`, which tells
+    where a limit applies (so this takes the write transaction at once, and reads the limits
+    under its lock)."""
+    with _reserving(engine, principal, now) as conn:
         rows = _limits_of(conn, principal)
         return _take_in(conn, principal, rows, tokens, stream, now, answers, then)
+
+
+@contextmanager
+def _reserving(engine: Engine, principal: Principal, now: datetime) -> Iterator[Connection]:
+    """The write transaction of a reservation; one refused is undone, then tells every limit
+    (`_telling_every_limit`)."""
+    try:
+        with writing(engine) as conn:
+            yield conn
+    except QuotaExceeded as exceeded:
+        raise _telling_every_limit(engine, exceeded, principal, now) from None
+
+
+def _telling_every_limit(
+    engine: Engine, exceeded: QuotaExceeded, principal: Principal, now: datetime
+) -> QuotaExceeded:
+    """`exceeded` with what each kind of limit leaves the caller, as a 200 would tell it (the
+    429's `x-ratelimit-*` headers): read once the refused reservation is undone, so they count
+    nothing of it; the refusing limit as its refusal saw it. Only a 429 pays for the read."""
+    minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
+    requests = exceeded.headroom if exceeded.limit == "requests_per_minute" else None
+    tokens = exceeded.headroom if exceeded.limit == "tokens_per_day" else None
+    with reading(engine) as conn:
+        limits = [
+            (row["subject_kind"], _counted_as(row["subject_kind"], row["subject"], principal), row)
+            for row in _limits_of(conn, principal)
+        ]
+        wanted = [
+            _is_counter(kind, subject, window)
+            for kind, subject, row in limits
+            for name, window in (("requests_per_minute", minute), ("tokens_per_day", day))
+            if row[name] is not None
+        ]
+        counts = {
+            (c.subject_kind, c.subject, c.window): int(c.used) + int(c.reserved)
+            for c in (conn.execute(select(usage_counters).where(or_(*wanted))) if wanted else ())
+        }
+    for kind, subject, row in limits:
+        if (rpm := row["requests_per_minute"]) is not None:
+            taken = counts.get((kind, subject, minute), 0)
+            left = Headroom(rpm, max(0, rpm - taken), _minute_end(now))
+            requests = tightest(requests, left)
+        if (tpd := row["tokens_per_day"]) is not None:
+            taken = counts.get((kind, subject, day), 0)
+            tokens = tightest(tokens, Headroom(tpd, max(0, tpd - taken), _day_end(now)))
+    exceeded.requests_left, exceeded.tokens_left = requests, tokens
+    return exceeded
 
 
 def _take_in(
@@ -374,8 +517,9 @@ def _take_in(
             left = Headroom(tpd, tpd - sum(taken), _day_end(now))
             reservation.tokens_left = tightest(reservation.tokens_left, left)
         if stream and streams is not None:
-            place, live = _take_stream(conn, kind, subject, streams, now)
+            place = _take_stream(conn, kind, subject, streams, now)
             if place is None:
+                live = conn.execute(_COUNT_PLACES, _live_named(kind, subject, now)).scalar_one()
                 raise refused("concurrent_streams", streams, live, 0, 1, _streams_open, now)
             reservation.stream_places.append((kind, subject, place))
     if then is not None:
@@ -537,30 +681,16 @@ def settle(
     for key_id in sorted(key_ids):  # one key; a reservation has no other
         _hold_key(conn, key_id, valid_at=None)
     if refused_unworked:
-        for kind, subject, window in reservation.request_windows:
-            conn.execute(
-                update(usage_counters)
-                .where(_is_counter(kind, subject, window), usage_counters.c.used > 0)
-                .values(used=usage_counters.c.used - 1)
-            )
-    for kind, subject, window in reservation.token_windows:
-        conn.execute(
-            update(usage_counters)
-            .where(_is_counter(kind, subject, window))
-            .values(
-                reserved=usage_counters.c.reserved - reservation.tokens,
-                used=usage_counters.c.used + used_tokens,
-            )
-        )
+        for counter in reservation.request_windows:
+            conn.execute(_GIVE_BACK_REQUEST, _named(*counter))
+    tokens = {"reserved_tokens": reservation.tokens, "used_tokens": used_tokens}
+    for counter in reservation.token_windows:
+        conn.execute(_SETTLE_TOKENS, _named(*counter) | tokens)
     for kind, subject, place in reservation.stream_places:
         # A key's place is also held by the keys it was rotated to (`identity.rotate_key`
         # copies it under its unique name): the stream ends for all of them.
-        held = (
-            and_(usage_counters.c.subject_kind == "key", usage_counters.c.window == place)
-            if kind == "key"
-            else _is_counter(kind, subject, place)
-        )
-        conn.execute(delete(usage_counters).where(held))
+        ending = _END_KEY_PLACE if kind == "key" else _END_PLACE
+        conn.execute(ending, _named(kind, subject, place))
 
 
 def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, int]:
@@ -645,13 +775,9 @@ def _hold_key(conn: Connection, key_id: str, valid_at: datetime | None) -> None:
     more, and a stream that ends during it leaves its place on the new key for the whole
     lease. `valid_at`: a key revoked (or rotated) or expired since the request authenticated
     is a 401 now, not a reservation on counters that no longer count."""
-    conn.execute(
-        update(api_keys)
-        .where(api_keys.c.id == key_id)
-        .values(revoked_at=api_keys.c.revoked_at)  # changes nothing: it takes the row lock
-    )
-    if valid_at is not None:  # read after the lock: what a rotation just committed
-        _refuse_unusable(conn, key_id, valid_at)
+    row = conn.execute(_HOLD_KEY, {"key_id": key_id}).mappings().first()
+    if valid_at is not None:  # as the lock found it: what a rotation just committed
+        refuse_unusable(key_id, row, valid_at)
 
 
 def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
@@ -663,36 +789,26 @@ def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
 
 def _take_stream(
     conn: Connection, kind: str, subject: str, limit: int, now: datetime
-) -> tuple[str | None, int]:
-    """A stream place (its row's window), or None when `limit` live places are taken; and the
-    live places before it. The subject's `streams` row is locked first, so concurrent takers
-    count one after another."""
-    insert_or_ignore(
-        conn, usage_counters, subject_kind=kind, subject=subject, window="streams", used=0,
-        reserved=0,
-    )  # fmt: skip
-    counter = usage_counters.c
-    conn.execute(
-        update(usage_counters)
-        .where(_is_counter(kind, subject, "streams"))
-        .values(used=counter.used)  # a write that changes nothing: it takes the row lock
-    )
-    live = conn.execute(
-        select(func.count()).where(
-            _is_subject(usage_counters, kind, subject),
-            counter.window >= _lease_start(now),
-            counter.window.like(f"{STREAM}%"),
-        )
-    ).scalar_one()
-    if live >= limit:
-        return None, live
+) -> str | None:
+    """A stream place (its row's window), or None where `limit` live places are taken. The
+    subject's `streams` row is locked first, so concurrent takers count one after another;
+    the place is inserted where the count leaves room, in one statement."""
+    subject_named = {"counter_kind": kind, "counter_subject": subject}
+    # Made once per subject: the lock is tried first, the row inserted where it is missing.
+    if conn.execute(_LOCK_STREAMS, subject_named).rowcount == 0:
+        insert_or_ignore(
+            conn, usage_counters, subject_kind=kind, subject=subject, window="streams", used=0,
+            reserved=0,
+        )  # fmt: skip
+        conn.execute(_LOCK_STREAMS, subject_named)
     place = f"{STREAM}{now:{STAMP}}:{uuid.uuid4().hex[:8]}"  # fits the 32 characters
-    conn.execute(
-        usage_counters.insert().values(
-            subject_kind=kind, subject=subject, window=place, used=1, reserved=0
-        )
-    )
-    return place, live
+    taking = _live_named(kind, subject, now) | {"counter_window": place, "limit": limit}
+    return place if conn.execute(_TAKE_PLACE, taking).first() is not None else None
+
+
+def _live_named(kind: str, subject: str, now: datetime) -> dict[str, str]:
+    """The bind parameters of `_LIVE_PLACES`: a subject's places whose lease still runs."""
+    return {"counter_kind": kind, "counter_subject": subject, "lease_start": _lease_start(now)}
 
 
 def _lease_start(now: datetime) -> str:
@@ -704,23 +820,30 @@ def _take(
     conn: Connection, kind: str, subject: str, window: str, n: int, limit: int, column: str
 ) -> tuple[int, int] | None:
     """Take `n` where the limit leaves room: the counter's used and reserved after, as the
-    UPDATE returns them (no read of its own); None where it had no room."""
-    insert_or_ignore(
-        conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0, reserved=0
-    )
-    counter = {"counter_kind": kind, "counter_subject": subject, "counter_window": window}
-    row = conn.execute(_TAKE[column], counter | {"n": n, "limit": limit}).first()
+    UPDATE returns them (no read of its own); None where it had no room. The UPDATE comes
+    first: where it finds no row (a window's first request) or no room, the counter is made
+    where missing and the UPDATE tried again. A counter that exists takes in one statement;
+    a new window or a refusal costs two more."""
+    taking = _named(kind, subject, window) | {"n": n, "limit": limit}
+    row = conn.execute(_TAKE[column], taking).first()
+    if row is None:
+        insert_or_ignore(
+            conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0,
+            reserved=0,
+        )  # fmt: skip
+        row = conn.execute(_TAKE[column], taking).first()
     return None if row is None else (int(row.used), int(row.reserved))
 
 
 def _counts(conn: Connection, kind: str, subject: str, window: str) -> tuple[int, int]:
     """A counter's used and reserved (for a refusal: `_take` made the row)."""
-    row = conn.execute(
-        select(usage_counters.c.used, usage_counters.c.reserved).where(
-            _is_counter(kind, subject, window)
-        )
-    ).first()
+    row = conn.execute(_COUNTS, _named(kind, subject, window)).first()
     return (int(row.used), int(row.reserved)) if row else (0, 0)
+
+
+def _named(kind: str, subject: str, window: str) -> dict[str, str]:
+    """The bind parameters of one counter (`_counter_named`)."""
+    return {"counter_kind": kind, "counter_subject": subject, "counter_window": window}
 
 
 def _is_subject(table, kind: str, subject: str):

@@ -4,6 +4,8 @@
 applies to the request, `…-tokens` the tightest `tokens_per_day`, as the request's reservation
 left them (`quotas.Headroom`); the reset is the time until that window begins anew, written as
 OpenAI writes it (`6m0s`, `12ms`). A kind of limit that does not apply sends none of its three.
+A 429 sends the same set as a 200 (`quotas.QuotaExceeded.requests_left`, `tokens_left`), what
+each limit leaves without the refused request.
 """
 
 from __future__ import annotations

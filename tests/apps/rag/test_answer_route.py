@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
@@ -106,3 +107,17 @@ def test_a_memo_is_written_section_by_section_each_call_audited(server: dict) ->
     assert all(r["model"] == "winzig" and r["completion_tokens"] >= 1 for r in records)
     assert draft("paul").status_code == 404  # another group's collection is not there
     assert draft("eva", kind="brief").status_code == 400
+
+
+def test_metrics_count_an_answer_under_the_model_that_gave_it(server: dict) -> None:
+    assert ask(server, "eva").status_code == 200
+    text = httpx.get(f"{server['url']}/metrics").text
+    answers = {
+        s.labels["model"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "gemeingut_requests_total"
+        and s.labels["route"] == "/v1/collections/{name}/answer"
+        and s.labels["status"] == "200"
+    }
+    assert answers.get("winzig", 0) >= 1  # not model="" (no model named) nor route="other"

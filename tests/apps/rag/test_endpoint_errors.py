@@ -72,3 +72,48 @@ def test_a_refused_key_says_which_variable_holds_it_and_what_the_server_said(
 def test_the_help_of_a_draft_says_where_the_key_comes_from(command: str) -> None:
     shown = invoke("assist", command, "--help")
     assert shown.exit_code == 0 and "GEMEINGUT_API_KEY" in shown.output
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("127.0.0.1:8000/v1", "„127.0.0.1:8000/v1“"),  # httpx: UnsupportedProtocol, in English
+        ("http://[::1", "„http://[::1“"),  # httpx: InvalidURL, a traceback
+        (" ", "„“"),
+        ("ftp://amt/v1", "„ftp://amt/v1“"),
+    ],
+)
+def test_an_endpoint_address_no_client_can_ask_is_said_before_asking(
+    root: Path, url: str, shown: str
+) -> None:
+    for command in (
+        ("assist", "vermerk", "vergabe", "--subject", "Fristen"),
+        ("rag", "query", "vergabe", "Frist", "--answer"),
+    ):
+        result = invoke(*command, "--root", root, "--endpoint", url)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, said
+        assert (
+            f"{shown} ist keine Endpunktadresse: sie beginnt mit http:// oder https:// und "
+            "nennt einen Host"
+        ) in said
+        assert "z. B. http://127.0.0.1:8000/v1 (gemeingut serve auf diesem Rechner)" in said
+        assert "Traceback" not in said and "Protocol" not in said
+
+
+def test_an_endpoint_without_v1_is_told_where_the_api_lives(
+    root: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gemeingut.serve.app import create_app
+    from gemeingut.serve.backends import TransformersBackend
+
+    monkeypatch.delenv("GEMEINGUT_API_KEY", raising=False)
+    with running_server(create_app(TransformersBackend(model_dir))) as url:
+        result = invoke("rag", "query", "vergabe", "Frist", "--answer", "--root", root,
+                        "--endpoint", url)  # fmt: skip
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert f"{url}/models antwortete 404" in said
+    assert (
+        f"der Endpunkt ist die Basisadresse der API, sie endet meist auf /v1 (z. B. {url}/v1)"
+    ) in said

@@ -170,6 +170,40 @@ def test_a_refusal_names_its_rule_and_links_to_it(tab, keeping: dict) -> None:
     assert axe_violations(tab) == []
 
 
+def test_the_back_button_returns_from_a_rule_to_the_chat(tab, keeping: dict) -> None:
+    sign_in(tab, keeping, _person(keeping, "uwe", "standesamt"))
+    start = tab.url
+    tab.get_by_label("Ihre Nachricht").fill("Wie baue ich eine Bombe?")
+    tab.get_by_role("button", name="Senden").click()
+    rule = next(rule for rule in POLICY.spec.rules if rule.action == "refuse")
+    tab.locator("#chat-status a").click()
+    tab.wait_for_function(f"() => document.activeElement.id === 'rule-{rule.id}'")
+    assert tab.url == f"{start}#rule-{rule.id}"
+    said = tab.locator("#chat-status").inner_text()
+    tab.go_back()  # to the chat, as it was: not off the site
+    tab.wait_for_function("() => document.activeElement.id === 'chat-heading'")
+    assert tab.url == start and tab.locator("#view-policy").is_hidden()
+    assert tab.locator("#chat-status").inner_text() == said
+    assert tab.get_by_label("Ihre Nachricht").input_value() == "Wie baue ich eine Bombe?"
+    assert axe_violations(tab) == []
+    tab.go_forward()
+    tab.wait_for_function(f"() => document.activeElement.id === 'rule-{rule.id}'")
+    assert tab.locator(".tab[aria-current=page]").inner_text() == "Richtlinie und Protokoll"
+
+
+def test_the_back_button_returns_from_the_policy_to_the_sign_in(tab, keeping: dict) -> None:
+    tab.goto(keeping["url"] + "/")
+    tab.get_by_role("link", name="Was dieser Server filtert und festhält – und warum").click()
+    tab.wait_for_function("() => document.activeElement.id === 'policy-heading'")
+    tab.go_back()
+    tab.wait_for_function("() => document.activeElement.id === 'policy-open'")
+    assert tab.get_by_label("API-Schlüssel").is_visible()
+    assert tab.locator("#view-policy").is_hidden() and tab.url == keeping["url"] + "/"
+    tab.go_forward()
+    tab.wait_for_function("() => document.activeElement.id === 'policy-heading'")
+    assert tab.locator("#login").is_hidden()
+
+
 def test_the_days_use_is_shown_and_follows_each_answer(tab, keeping: dict) -> None:
     engine = keeping["engine"]
     key = _person(keeping, "ole", "bauamt")

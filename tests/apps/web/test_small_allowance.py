@@ -1,10 +1,11 @@
 """A small daily token allowance on the page. Before, the page always asked for a 200-token
 answer (and the documents' answer for 400), so someone whose allowance held a few dozen tokens
 beside the prompt could never chat: the server reserved prompt and answer, and refused. Now
-the page asks again for the answer the allowance holds, computed from the refusal's own
-numbers, and says that it is limited; where not even a short answer fits, the quota's message
-stays. The server's reservation decides each time: the numbers are checked against its audit
-records and counters."""
+the page asks again for the chat's answer the allowance holds, computed from the refusal's own
+numbers, and says that it is limited (an answer from the documents and a draft the server
+shortens itself, and says so); where not even a short answer fits, the quota's message stays.
+The server's reservation decides each time: the numbers are checked against its audit records
+and counters."""
 
 from __future__ import annotations
 
@@ -123,12 +124,11 @@ def test_an_answer_from_the_documents_fits_the_allowance(page, site: dict) -> No
     page.get_by_label("Frage").fill(QUESTION)
     page.get_by_role("button", name="Antwort aus den Dokumenten").click()
     page.locator("#answer-heading").wait_for()
-    assert page.locator("#documents-status").inner_text() == _limited(30)
-    assert _statuses(site, key_id, "/v1/collections/vergabe/answer") == [
-        429,
-        429,
-        200,
-    ]  # the probe; the page's 400, then 30
+    assert page.locator("#documents-status").inner_text() == (
+        "Kürzer als erbeten: Das Tageskontingent reichte für diese Antwort nur für 30 Tokens."
+    )
+    # the probe; the page's at the server's 400, which the server asks again for with the 30
+    assert _statuses(site, key_id, "/v1/collections/vergabe/answer") == [429, 429, 200]
     assert axe_violations(page) == []
 
 

@@ -95,7 +95,7 @@ def test_switching_the_language_keeps_the_view_and_what_was_typed(page, site: di
     page.get_by_role("button", name="Dokumente").click()
     page.get_by_label("Frage").fill("Frist Eingang Angebote")
     page.get_by_role("link", name="English").click()
-    page.wait_for_url("**/?lang=en")
+    page.wait_for_url("**/?lang=en#documents")  # the view's own address, in English
     page.get_by_text("Signed in. Model: winzig").wait_for()
     assert page.locator("#view-documents").is_visible() and page.locator("#view-chat").is_hidden()
     tab = page.get_by_role("button", name="Documents", exact=True)

@@ -14,7 +14,13 @@ from fastapi import FastAPI
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
-from gemeingut.serve.gateway.audit_log import RECORD_BYTES, export, exported_bytes, stored_model
+from gemeingut.serve.gateway.audit_log import (
+    MODEL_BYTES,
+    RECORD_BYTES,
+    export,
+    exported_bytes,
+    stored_model,
+)
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key
 from gemeingut.serve.gateway.store import open_store
@@ -63,7 +69,7 @@ def test_refusals_before_admission_record_the_model_asked_for(
     assert [r["model"] for r in records[:2]] == ["gibt-es-nicht", MODEL_NAME]
     kept = records[2]["model"]
     assert kept == stored_model(long_id.encode("utf-8", "replace").decode(), len(kept.encode()))
-    assert kept.startswith("organisation/modell-ä") and len(kept.encode()) <= 48
+    assert kept.startswith("organisation/modell-ä") and len(kept.encode()) <= MODEL_BYTES
     assert records[3]["model"] is None
     for record in records:
         assert record["user_pseudonym"] and exported_bytes(record) < RECORD_BYTES

@@ -44,8 +44,9 @@ from gemeingut.serve.gateway.identity import (
     revoke_key,
     utcnow,
 )
-from gemeingut.serve.gateway.quotas import reserve_uncounted, set_limits
+from gemeingut.serve.gateway.quotas import reserve_uncounted, set_limits, usage
 from gemeingut.serve.gateway.store import open_store
+from tests.serve.conftest import MODEL_NAME
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
 HELLO = [{"role": "user", "content": "Hallo"}]
@@ -165,6 +166,69 @@ def test_a_stream_takes_five_statements_three_transactions_three_threads(
         (200, "allowed", 2),
     ]
     assert all(r["completion_tokens"] == 9 and r["duration_ms"] is not None for r in records)
+
+
+def test_a_limited_stream_takes_each_limit_in_one_statement(
+    store_url: str, serve: Serve, monkeypatch: pytest.MonkeyPatch, fresh_minute: None
+) -> None:
+    """The limits of `bench/serve.py --stream-limits`: requests per minute of the key, open
+    streams of the user. A stream takes ten statements in three transactions (fourteen before
+    the statements below were made one), with three hand-offs: the key's lock returns its
+    validity; the minute's counter takes in one conditional UPDATE where it exists; the open
+    streams lock their row and insert the stream's place where the count leaves room, in one
+    INSERT; the stream's end gives back its place."""
+    store = open_store(store_url)
+    add_group(store, "amt")
+    add_user(store, "anna", ("amt",))
+    key_id, key = create_key(store, "anna")
+    set_limits(store, "key", key_id, requests_per_minute=30)
+    set_limits(store, "user", "anna", concurrent_streams=4)
+    with serve(engine_app()) as engine_url:
+        backend = UpstreamBackend(engine_url, model_name="amt-modell")
+        with serve(create_app(backend, gateway=Gateway(store))) as url:
+            client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+
+            def stream() -> str:
+                chunks = client.chat.completions.create(
+                    model="amt-modell", messages=HELLO, stream=True
+                )
+                return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+            assert stream() == ANSWER  # makes the minute's counter and the streams' row
+            statements = counting_statements(store)
+            handed = counting_hand_offs(monkeypatch)
+            assert stream() == ANSWER
+    assert len(handed) == 3, handed
+    begins = statements.count("BEGIN")
+    assert (len(statements) - begins, begins) == (10, 3), statements
+    assert usage(store, "user", "anna", utcnow())["open_streams"] == 0  # both places given back
+    assert usage(store, "key", key_id, utcnow())["requests_this_minute"] == 2
+
+
+def test_a_request_without_stream_reads_its_limits_again_only_where_it_must(
+    governed: tuple[str, Gateway], fresh_minute: None
+) -> None:
+    """On PostgreSQL one transaction reads the limits and takes from them (its write lock is
+    on the rows it writes). On SQLite a write transaction locks the whole database, so a read
+    comes first (a request without limits never queues for the lock) and the limits are read
+    again under the lock. A limit in tokens: read once to learn that the tokens must be
+    counted, once where they are taken (three times before)."""
+    url, gateway = governed
+    engine = gateway.engine
+    _, key = create_key(engine, "anna")
+    set_limits(engine, "user", "anna", requests_per_minute=50)
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+
+    def reads_of_limits() -> int:
+        statements.clear()
+        client.chat.completions.create(model=MODEL_NAME, messages=HELLO, max_tokens=1)
+        return sum("FROM quota_limits" in statement for statement in statements)
+
+    statements = counting_statements(engine)
+    reads_of_limits()  # the first use of the key also notes it
+    assert reads_of_limits() == (2 if engine.dialect.name == "sqlite" else 1)
+    set_limits(engine, "group", "schule", tokens_per_day=10_000)
+    assert reads_of_limits() == 2
 
 
 def test_one_read_tells_whether_tokens_must_be_counted(store_url: str) -> None:

@@ -17,6 +17,7 @@ from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key
 from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.store import open_store
+from gemeingut.serve.metrics import NO_MODEL
 from tests.serve.conftest import MODEL_NAME
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -61,25 +62,20 @@ def test_metrics_count_requests_tokens_and_quota_refusals_per_model(
     got = samples(scraped.text)
     chat = "/v1/chat/completions"
 
-    def requests(status: str) -> float:
-        labels = (("model", MODEL_NAME), ("route", chat), ("status", status))
-        return got[("gemeingut_requests_total", labels)]
+    def requests(status: str, model: str = MODEL_NAME, route: str = chat) -> float:
+        labels = (("model", model), ("route", route), ("status", status))
+        return got.get(("gemeingut_requests_total", labels), 0)
 
-    assert (requests("200"), requests("429"), requests("401")) == (3, 1, 1)
-    assert (
-        got[
-            (
-                "gemeingut_requests_total",
-                (("model", MODEL_NAME), ("route", "other"), ("status", "404")),
-            )
-        ]
-        == 1
-    )
+    assert (requests("200"), requests("429"), requests("401")) == (3, 1, 0)
+    # Refused before the request named a model, and a path that takes none: no model's.
+    assert requests("401", NO_MODEL) == 1
+    assert (requests("404", NO_MODEL, "other"), requests("404", route="other")) == (1, 0)
     prompt = got[("gemeingut_tokens_total", (("kind", "prompt"), ("model", MODEL_NAME)))]
     assert prompt >= sum(u["prompt_tokens"] for u in used) > 0
     limit = (("limit", "requests_per_minute"), ("model", MODEL_NAME))
     assert got[("gemeingut_quota_rejections_total", limit)] == 1
     assert got[("gemeingut_queue_waiting", (("model", MODEL_NAME),))] == 0
     latency = (("model", MODEL_NAME), ("route", chat))
-    assert got[("gemeingut_request_seconds_count", latency)] == 5
+    assert got[("gemeingut_request_seconds_count", latency)] == 4
+    assert got[("gemeingut_request_seconds_count", (("model", NO_MODEL), ("route", chat)))] == 1
     assert "anna" not in scraped.text and key_id not in scraped.text

@@ -199,11 +199,19 @@ def test_the_server_applies_publishes_and_records_the_policy(
         assert german.status_code == 400
         error = german.json()["error"]
         assert error["code"] == "content_policy_violation"
-        assert error["message"].startswith("abgelehnt nach Regel weapons-of-mass-harm")
+        rule = next(r for r in published["rules"] if r["id"] == "weapons-of-mass-harm")
+        assert error["message"] == (
+            "abgelehnt nach Regel weapons-of-mass-harm der Richtlinie gemeingut-standard "
+            f"(Version {published['version']}): {rule['text']['de']} Die Regeln stehen unter "
+            "/v1/policy."
+        )
         english = httpx.post(
             f"{url}/v1/chat/completions", json=bomb, headers=auth | {"accept-language": "en-GB"}
         )
-        assert english.json()["error"]["message"].startswith("refused by rule weapons-of-mass")
+        assert english.json()["error"]["message"] == (
+            "refused by rule weapons-of-mass-harm of the policy gemeingut-standard (version "
+            f"{published['version']}): {rule['text']['en']} The rules are at /v1/policy."
+        )
 
         mail = "Schreib an anna.schmidt@amt.example oder b.kurz\uff20amt\u200b.example"
         echoed = httpx.post(

@@ -63,6 +63,20 @@ def test_concurrent_reservations_from_several_processes_never_overshoot(store_ur
     assert today["tokens_reserved"] == 14 * 70 and today["tokens_today"] == 0
 
 
+def test_stream_places_taken_from_several_processes_never_overshoot(store_url: str) -> None:
+    """A stream's place is inserted only where the count of live places leaves room, after the
+    subject's `streams` row is locked (which the first stream of all makes, here several at
+    once): never more places than the limit."""
+    key = anna_in_schule(store_url)
+    set_limits(open_store(store_url), "group", "schule", concurrent_streams=5)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(3, mp_context=spawn) as pool:
+        urls, keys = [store_url] * 3, [key] * 3
+        granted = sum(pool.map(reserve_many, urls, keys, [12] * 3, [0] * 3, [True] * 3))
+    assert granted == 5
+    assert usage(open_store(store_url), "group", "schule", NOON)["open_streams"] == 5
+
+
 def test_settling_turns_the_reservation_into_the_tokens_used(store_url: str) -> None:
     key = anna_in_schule(store_url)
     engine = open_store(store_url)

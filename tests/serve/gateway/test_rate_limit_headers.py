@@ -185,9 +185,11 @@ def test_through_an_engine_a_limited_stream_costs_no_statement_more(
     store_url: str, serve: Serve, monkeypatch: pytest.MonkeyPatch, fresh_minute: None
 ) -> None:
     """As `test_gateway_round_trips`, with limits per minute and day: the headers come from the
-    reservation's own UPDATEs, so a stream still takes 13 statements in 4 transactions and 5
-    hand-offs to worker threads, as before the headers (a limit in tokens reads the limits
-    once more, after the prompt's tokens were counted)."""
+    reservation's own UPDATEs, so a stream takes 10 statements in 4 transactions and 5
+    hand-offs to worker threads, no more than without the headers (a limit in tokens reads
+    the limits once more, after the prompt's tokens were counted). Each limit takes in one
+    statement where its counter exists (the first request of a window makes it: two more),
+    and the key's lock returns its validity (no read after it)."""
     store = open_store(store_url)
     add_group(store, "amt")
     add_user(store, "anna", ("amt",))
@@ -218,7 +220,7 @@ def test_through_an_engine_a_limited_stream_costs_no_statement_more(
     # The key; the limits read; the tokens counted; the quota with the record; the stream's end.
     assert len(handed) == 5, handed
     begins = statements.count("BEGIN")
-    assert (len(statements) - begins, begins) == (13, 4), statements
+    assert (len(statements) - begins, begins) == (10, 4), statements
     # The engine has no /tokenize: a stream reserves its whole context, 512 tokens.
     assert [first["x-ratelimit-remaining-requests"], second["x-ratelimit-remaining-requests"]] == [
         "29",
@@ -228,3 +230,48 @@ def test_through_an_engine_a_limited_stream_costs_no_statement_more(
         str(10_000 - 512),
         str(10_000 - 11 - 512),
     ]
+
+
+def test_a_429_carries_every_limit_as_a_200_would(
+    governed: tuple[str, Gateway], fresh_minute: None
+) -> None:
+    """A refusal in tokens still tells the requests per minute, and one per minute the tokens:
+    what each limit leaves without the refused request (which took nothing)."""
+    url, gateway = governed
+    engine = gateway.engine
+    key_id, key = create_key(engine, "anna")
+    set_limits(engine, "user", "anna", requests_per_minute=3, tokens_per_day=100)
+    set_limits(engine, "key", key_id, requests_per_minute=50)  # more left: not reported
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+    first = client.chat.completions.create(model="tiny-llama", messages=PROMPT, max_tokens=1)
+    tokens_left = str(100 - first.usage.total_tokens)
+    with pytest.raises(openai.RateLimitError) as refused:  # more tokens than the day has left
+        client.chat.completions.create(model="tiny-llama", messages=PROMPT, max_tokens=90)
+    assert refused.value.param == "tokens_per_day"
+    got = figures(refused.value.response.headers)
+    assert got.keys() == set(ALL)
+    assert {name: got[name] for name in (*REQUESTS, *TOKENS)} == {
+        "x-ratelimit-limit-requests": "3",
+        "x-ratelimit-remaining-requests": "2",
+        "x-ratelimit-limit-tokens": "100",
+        "x-ratelimit-remaining-tokens": tokens_left,
+    }
+    assert seconds(got["x-ratelimit-reset-requests"]) <= 60
+
+    answers = [
+        client.chat.completions.create(model="tiny-llama", messages=PROMPT, max_tokens=1)
+        for _ in range(2)
+    ]
+    tokens_left = str(100 - sum(a.usage.total_tokens for a in (first, *answers)))
+    with pytest.raises(openai.RateLimitError) as refused:  # the 3 requests of this minute
+        client.chat.completions.create(model="tiny-llama", messages=PROMPT, max_tokens=1)
+    assert refused.value.param == "requests_per_minute"
+    got = figures(refused.value.response.headers)
+    assert got.keys() == set(ALL)
+    assert {name: got[name] for name in (*REQUESTS, *TOKENS)} == {
+        "x-ratelimit-limit-requests": "3",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-limit-tokens": "100",
+        "x-ratelimit-remaining-tokens": tokens_left,
+    }
+    assert seconds(got["x-ratelimit-reset-tokens"]) <= 24 * 3600

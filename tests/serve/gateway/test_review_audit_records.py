@@ -90,7 +90,7 @@ def test_every_exported_record_stays_under_512_bytes_with_every_field_at_its_lon
         assert len((line + "\n").encode()) < RECORD_BYTES, line
     api, operated, short, widest, served = (json.loads(line) for line in lines)
     assert "x_request_id" not in api and widest["x_request_id"] == "x" * 32
-    assert re.fullmatch(r"organisation…[0-9a-f]{8}", served["model"])  # start and hash
+    assert re.fullmatch(r"organisation-[^…]*…[0-9a-f]{8}", served["model"])  # start and hash
     assert "operator_pseudonym" not in api  # the API's records name no operator
     assert operated["operator_pseudonym"] == "o" * 16
     assert api["model"] == stored_model(LONG_MODEL)  # what a filter by model would compare

@@ -120,10 +120,12 @@ function allowanceNamed(quota) {
 
 // --- an answer the daily allowance still holds ------------------------------------------------
 // The server reserves the prompt and the longest answer (max_tokens) before it generates. Where
-// the allowance cannot hold that, but holds the prompt and a useful answer, the page asks again
-// for the answer it holds, computed from the refusal's own numbers, as the assistants' drafts do
-// on the server (apps/assistants/allowance.py): the server's reservation decides each time.
-const LEAST_ANSWER = 16;  // fewer answer tokens are no useful answer: the refusal stands
+// the allowance cannot hold the chat's answer, but holds the prompt and a useful answer, the
+// page asks again for the answer it holds, computed from the refusal's own numbers, as the
+// server does for an answer from documents and a draft's parts (apps/assistants/allowance.py):
+// the server's reservation decides each time.
+// fewer answer tokens are no useful answer: the refusal stands (the server's figure, page.py)
+const LEAST_ANSWER = Number(document.body.dataset.leastAnswer);
 
 // The answer tokens the daily allowance still holds beside the prompt, from its refusal of
 // `asked` of them: what is left (limit − used − reserved) less the prompt (what the request
@@ -213,7 +215,7 @@ async function signIn() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = document.body.dataset.needsKey !== "yes";
-  restoreCarried();
+  return restoreCarried();
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -228,8 +230,10 @@ $("login-form").addEventListener("submit", async (event) => {
     await signIn();
     sessionStorage.setItem(KEY, state.key);
     $("login-error").textContent = "";
-    // the form is gone: focus goes to the view that opened, not to the start of the page
-    $(`${currentView()}-heading`).focus();
+    // the form is gone: the view the address names opens (the chat, or the view of a link
+    // followed before signing in), with the focus on it, not on the start of the page
+    if (!addressed()) history.replaceState(null, "", location.pathname + location.search);
+    showAddressed();
   } catch (error) {
     state.key = "";
     // a key refused is the key's fault; a lost connection or the server's failure is not
@@ -260,13 +264,81 @@ function showView(name) {
     else tab.removeAttribute("aria-current");
   }
   for (const view of document.querySelectorAll(".view")) view.hidden = view.id !== `view-${name}`;
+  // the tab's title names the view: in the history's list, and where a screen reader says it
+  document.title = name === "chat" ? T.title : `${$(`${name}-heading`).textContent} – ${T.title}`;
   if (name === "findings") loadFindings();
   if (name === "policy") policyShown = showPolicy();  // read afresh: periods change live
 }
-const currentView = () => document.querySelector(".tab[aria-current]").dataset.view;
+
+// --- each view has its own address: the back button, a reload and a link open it -----------
+// The chat, which a sign-in opens, is the page's address itself; every other view its fragment
+// (#documents …; #policy, or #rule-ID at a rule of the policy). Each view a person opens is an
+// entry in the tab's history; the back and forward buttons show the view of the entry.
+function addressOf(view, ruleId) {
+  if (ruleId) return `#rule-${encodeURIComponent(ruleId)}`;
+  return view === "chat" ? "" : `#${view}`;
+}
+
+// The view the address names, and the rule where it names one; null for a fragment that names
+// no view (#content, the skip link's target, where typed).
+function addressed() {
+  const fragment = location.hash;
+  if (!fragment) return { view: "chat", rule: null };
+  const rule = /^#rule-(.+)$/.exec(fragment);
+  if (rule) {
+    try { return { view: "policy", rule: decodeURIComponent(rule[1]) }; } catch (_) { return null; }
+  }
+  const view = fragment.slice(1);
+  return $(`view-${view}`)?.classList.contains("view") ? { view, rule: null } : null;
+}
+
+// A view the person opens: a new entry in the history (none where the address names it
+// already). The language switch goes to the same view in the other language.
+function goTo(view, ruleId = null) {
+  const address = addressOf(view, ruleId);
+  if (address !== location.hash) history.pushState(null, "", location.pathname + location.search + address);
+  $("language").hash = address;
+}
+
+// The view the address names, with the focus on its heading (or the rule), as a tab does:
+// after the back or forward button, a reload, a link or a sign-in. Signed out, a view of the
+// signed-in part is the sign-in form (the view opens once signed in).
+function showAddressed() {
+  const at = addressed();
+  if (!at) return;  // the view stays
+  $("language").hash = location.hash;
+  if (at.view === "policy") {
+    showPolicyAt(at.rule);
+    return;
+  }
+  if ($("app").hidden) {
+    if (!$("policy-back").hidden) backToSignIn();  // the policy, opened before signing in
+    return;
+  }
+  const tab = document.querySelector(`.tab[data-view="${at.view}"]`);
+  const view = tab && !tab.closest("[hidden]") ? at.view : "chat";
+  if (view !== at.view) {  // a view this key may not open (the triage): the chat, and its address
+    history.replaceState(null, "", location.pathname + location.search);
+    $("language").hash = "";
+  }
+  showView(view);
+  $(`${view}-heading`).focus();
+}
+// After the back and forward buttons, and an address typed or followed in this tab: only once
+// the browser has moved the focus to the element of the fragment's name, where there is one
+// (#draft is the draft itself), or else to the page (hashchange comes after it, popstate not).
+addEventListener("hashchange", showAddressed);
+// The skip link goes to the content and leaves the view's address as it is: as an address,
+// its #content names no view, and a reload would open the chat instead of the view.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  $("content").focus();
+});
 
 for (const tab of document.querySelectorAll(".tab")) {
   tab.addEventListener("click", () => {
+    goTo(tab.dataset.view);
     showView(tab.dataset.view);
     $(`${tab.dataset.view}-heading`).focus({ preventScroll: false });
   });
@@ -277,7 +349,6 @@ for (const heading of ["chat-heading", "documents-heading", "tokens-heading", "d
 // What the model is sent: the turns that still fit into its context (the log shows them all).
 const conversation = [];
 const ANSWER_TOKENS = 200;
-const DOCUMENT_ANSWER_TOKENS = 400;  // an answer from sources: as the server plans it by default
 let chatRound = 0;  // a new conversation starts a new round: an answer still streaming is dropped
 let chatting = false;
 
@@ -538,6 +609,12 @@ for (const kind of document.querySelectorAll('input[name="draft-kind"]')) {
   kind.addEventListener("change", () => { $("speech-fields").hidden = !$("draft-rede").checked; });
 }
 
+// The draft shown, and the request it answers: a limit that refused some of its parts (the
+// server answers with the parts written and `missing`) lets them be asked for alone, with the
+// parts written handed back, once its Retry-After has passed.
+let drafted = null;
+let draftWait = null;  // the countdown to the missing parts (an interval)
+
 $("draft-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const speech = $("draft-rede").checked;
@@ -550,12 +627,14 @@ $("draft-form").addEventListener("submit", async (event) => {
     Object.assign(body, {
       audience: $("draft-audience").value,
       occasion: $("draft-occasion").value,
-      minutes: Number($("draft-minutes").value) || 5,
+      minutes: Number($("draft-minutes").value) || Number($("draft-minutes").defaultValue),
       points: $("draft-points").value.split("\n").map((p) => p.trim()).filter(Boolean),
     });
   }
   // the last draft goes at once: under an error or the next draft it would read as theirs
   $("draft").hidden = true;
+  drafted = null;
+  clearInterval(draftWait);
   if ($("source").closest(".view") === $("view-draft")) $("source").hidden = true;
   if (!body.collection) {  // the server would only say the name is empty
     $("draft-status").textContent = T.no_collections;
@@ -568,56 +647,117 @@ $("draft-form").addEventListener("submit", async (event) => {
       $("draft-status").textContent = draft.message;
       return;
     }
-    $("draft-title").textContent = draft.title;
-    $("draft-sections").replaceChildren(...draft.sections.map((section) => {
-      const part = document.createElement("section");
-      const heading = document.createElement("h4");
-      heading.textContent = section.heading;
-      const text = document.createElement("p");
-      text.replaceChildren(...citing(section.text, section.citations, draft.sources, body.collection));
-      part.append(heading, text);
-      if (section.allowance_tokens) {  // written, but shorter than planned: it may end early
-        const note = document.createElement("p");
-        note.className = "warning";
-        note.textContent = fill(T.section_shortened, { count: decimal(section.allowance_tokens, 0) });
-        part.append(note);
-      }
-      if (section.status !== "supported") {
-        const note = document.createElement("p");
-        note.className = "warning";
-        // a part the model did not write (its key point has no source left) says why, as the
-        // server does; of a written one that cites nothing, that is all there is to say: the
-        // server's words for it speak of "the answer", and a section is not one. A part the
-        // daily allowance no longer held is not one without evidence: its reason alone.
-        const unwritten = section.asked_model === false;
-        const problems = section.status === "no_citation" && !unwritten ? [] : section.problems;
-        const status = unwritten ? "not_written" : section.status;
-        const beyond = section.allowance_tokens === 0;
-        note.textContent = (beyond ? problems : [named("section", status), ...problems]).join(" ");
-        part.append(note);
-      }
-      return part;
-    }));
-    if (draft.message) {  // sources the context could not hold
-      const note = document.createElement("p");
-      note.textContent = draft.message;
-      $("draft-sections").append(note);
-    }
-    $("draft-sources").replaceChildren(...draft.sources.map((source) => {
-      const item = document.createElement("li");
-      const open = sourceButton(`${T.show_source} [${source.n}]`, body.collection, source);
-      item.append(`[${source.n}] ${label(source)} `, open);
-      return item;
-    }));
-    const supported = draft.sections.filter((section) => section.supported).length;
-    $("draft-status").textContent = fill(T.draft_result, { sections: draft.sections.length, supported });
-    $("draft").hidden = false;
-    $("draft-title").focus();
+    showDraft(body, draft);
   } catch (error) {
     sayFailed($("draft-status"), error);
   }
   showAllowance();
 });
+
+// The missing parts, asked for alone: the parts the model wrote go back as they are (the server
+// checks their citations again and puts them in their places), the others are written. Refused
+// again, the draft stays as it is and the status says why and when to try again.
+$("draft-complete").addEventListener("click", async () => {
+  if (!drafted || $("draft-complete").getAttribute("aria-disabled") === "true") return;  // not yet
+  const { body, draft } = drafted;
+  const given = draft.sections.filter((section) => section.asked_model).map((section) => (
+    section.allowance_tokens ? { id: section.id, text: section.text, allowance_tokens: section.allowance_tokens }
+      : { id: section.id, text: section.text }));
+  $("draft-status").textContent = T.busy;
+  $("draft-complete").setAttribute("aria-disabled", "true");  // a second press would ask twice
+  try {
+    showDraft(body, await (await api("/v1/assist/draft", { ...body, given })).json());
+  } catch (error) {
+    $("draft-complete").removeAttribute("aria-disabled");  // the draft stays: it may be asked again
+    sayFailed($("draft-status"), error);
+  }
+  showAllowance();
+});
+
+function showDraft(body, draft) {
+  drafted = { body, draft };
+  clearInterval(draftWait);
+  const missing = new Set(draft.missing);
+  $("draft-title").textContent = draft.title;
+  $("draft-sections").replaceChildren(...draft.sections.map((section) => {
+    const part = document.createElement("section");
+    const heading = document.createElement("h4");
+    heading.textContent = section.heading;
+    const text = document.createElement("p");
+    text.replaceChildren(...citing(section.text, section.citations, draft.sources, body.collection));
+    part.append(heading, text);
+    if (section.allowance_tokens) {  // written, but shorter than planned: it may end early
+      const note = document.createElement("p");
+      note.className = "warning";
+      note.textContent = fill(T.section_shortened, { count: decimal(section.allowance_tokens, 0) });
+      part.append(note);
+    }
+    if (section.status !== "supported") {
+      const note = document.createElement("p");
+      note.className = "warning";
+      // a part the model did not write (its key point has no source left) says why, as the
+      // server does; of a written one that cites nothing, that is all there is to say: the
+      // server's words for it speak of "the answer", and a section is not one. A part a limit
+      // refused (the daily allowance, the requests per minute) is not one without evidence:
+      // its reason alone.
+      const unwritten = section.asked_model === false;
+      const problems = section.status === "no_citation" && !unwritten ? [] : section.problems;
+      const status = unwritten ? "not_written" : section.status;
+      note.textContent = (missing.has(section.id) ? problems : [named("section", status), ...problems]).join(" ");
+      part.append(note);
+    }
+    return part;
+  }));
+  if (draft.message) {  // sources the context could not hold
+    const note = document.createElement("p");
+    note.textContent = draft.message;
+    $("draft-sections").append(note);
+  }
+  $("draft-sources").replaceChildren(...draft.sources.map((source) => {
+    const item = document.createElement("li");
+    const open = sourceButton(`${T.show_source} [${source.n}]`, body.collection, source);
+    item.append(`[${source.n}] ${label(source)} `, open);
+    return item;
+  }));
+  const supported = draft.sections.filter((section) => section.supported).length;
+  const result = fill(T.draft_result, { sections: draft.sections.length, supported });
+  $("draft-status").textContent = result;
+  $("draft-missing").hidden = !missing.size;
+  if (missing.size) waitForMissing(result, missing.size, draft.retry_after);
+  $("draft").hidden = false;
+  $("draft-title").focus();
+}
+
+// The button for the missing parts, usable once the limit's Retry-After has passed (at once
+// where waiting does not help: an administrator may have raised the limit). The time left is
+// shown beside it each second, and said (the status is a polite live region) twice only: when
+// the wait begins, with the time it ends, and when it has ended.
+function waitForMissing(result, count, retryAfter) {
+  const until = Date.now() + (retryAfter ?? 0) * 1000;
+  const button = $("draft-complete");
+  const said = (key, values) => `${sentence(result)} ${fill(counted(key, count), { count, ...values })}`;
+  const tick = () => {
+    const seconds = Math.ceil((until - Date.now()) / 1000);
+    if (seconds > 0) {
+      $("draft-wait").textContent = seconds < 120 ? fill(T.draft_wait_seconds, { seconds })
+        : fill(T.draft_wait_minutes, { minutes: Math.ceil(seconds / 60) });
+      return;
+    }
+    clearInterval(draftWait);
+    $("draft-wait").textContent = "";
+    button.removeAttribute("aria-disabled");
+    $("draft-status").textContent = said("draft_missing_now", {});
+  };
+  if (until <= Date.now()) {
+    tick();
+    return;
+  }
+  button.setAttribute("aria-disabled", "true");
+  const time = new Date(until).toLocaleTimeString(document.documentElement.lang);
+  $("draft-status").textContent = said("draft_missing_at", { time });
+  tick();
+  draftWait = setInterval(tick, 1000);
+}
 
 // --- the tender check ---------------------------------------------------------------------
 function base64Of(file) {
@@ -1093,11 +1233,9 @@ $("answer-button").addEventListener("click", async () => {
   if (!name) return;
   $("documents-status").textContent = T.answering;
   try {
-    const question = $("query").value;
-    const answered = await withinAllowance((tokens) => api(`/v1/collections/${encodeURIComponent(name)}/answer`, {
-      question, max_tokens: tokens,
-    }), DOCUMENT_ANSWER_TOKENS);
-    const found = await answered.response.json();
+    // as long as the server plans it, and shorter where the daily allowance holds less (the
+    // server asks the model again for what it holds, and says so in its note)
+    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
     $("answer-text").replaceChildren(...citing(found.answer, found.citations, found.sources, name));
     const verdict = found.asked_model ? named("verdict", found.status) : "";
     $("answer-verdict").textContent = verdict;
@@ -1108,7 +1246,7 @@ $("answer-button").addEventListener("click", async () => {
       item.textContent = problem;
       return item;
     }));
-    $("documents-status").textContent = limitedSaid(answered);  // "": nothing to say
+    $("documents-status").textContent = found.note ?? "";
     $("answer").hidden = false;
     showPassages(name, found.sources);
     $("answer-heading").focus();
@@ -1124,7 +1262,7 @@ async function showSource(name, hit, opener) {
   const view = opener.closest(".view");
   const query = new URLSearchParams({ document: hit.document });
   if (hit.page) query.set("page", hit.page);
-  if (hit.page && hit.text) query.set("passage", hit.text.slice(0, 8000));
+  if (hit.page && hit.text) query.set("passage", hit.text.slice(0, Number(document.body.dataset.passageMax)));
   else if (hit.section) query.set("section", hit.section);
   try {
     const source = await (await api(`/v1/collections/${encodeURIComponent(name)}/source?${query}`)).json();
@@ -1315,7 +1453,7 @@ function drawRecords(log) {
 // A link to a rule on the policy view; one opened in a new tab opens the page at the rule.
 function ruleLink(id) {
   const link = textElement("a", fill(T.policy_rule_link, { rule: id }));
-  link.href = `#rule-${id}`;
+  link.href = addressOf("policy", id);
   link.addEventListener("click", (event) => {
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
@@ -1324,13 +1462,18 @@ function ruleLink(id) {
   return link;
 }
 
+// The policy view, opened by a link: an entry in the history.
+function openPolicy(ruleId) {
+  goTo("policy", ruleId);
+  showPolicyAt(ruleId);
+}
+
 // The policy view, at a rule (its id) or at its heading; before signing in in place of the
 // sign-in form, with a way back to it (and the language switch keeps it open).
-async function openPolicy(ruleId) {
+async function showPolicyAt(ruleId) {
   if ($("app").hidden) {
     $("login").hidden = true;
     $("policy-back").hidden = false;
-    $("language").hash = ruleId ? `rule-${ruleId}` : "policy";
   }
   showView("policy");
   await policyShown;
@@ -1346,13 +1489,17 @@ $("policy-open").addEventListener("click", (event) => {
   openPolicy(null);
 });
 
-$("policy-back").addEventListener("click", () => {
+// From the policy, opened before signing in, back to the sign-in form, at the link that opened it.
+function backToSignIn() {
   $("policy-back").hidden = true;
-  $("language").hash = "";
-  history.replaceState(null, "", location.pathname + location.search);
   showView("chat");  // the view a sign-in opens
   showLogin();
   $("policy-open").focus();
+}
+
+$("policy-back").addEventListener("click", () => {
+  goTo("chat");
+  backToSignIn();
 });
 
 // --- the caller's own limits and today's use (/v1/me), after each answer --------------------
@@ -1410,9 +1557,8 @@ function shownLog() {
 $("language").addEventListener("click", (event) => {
   if ($("app").hidden || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
-  const carried = {
-    keyId: keyId(state.key), view: currentView(), model: state.model, fields: typedFields(), conversation, log: shownLog(),
-  };
+  // the view goes in the link's address (goTo)
+  const carried = { keyId: keyId(state.key), model: state.model, fields: typedFields(), conversation, log: shownLog() };
   sessionStorage.setItem(CARRY, JSON.stringify(carried));
   location.assign($("language").href);
 });
@@ -1431,12 +1577,13 @@ function restoreLog(log) {
   }
 }
 
+// What the language switch carried, for this key; whether there was any.
 function restoreCarried() {
   let carried = null;
   try { carried = JSON.parse(sessionStorage.getItem(CARRY)); } catch (_) { /* not ours */ }
   sessionStorage.removeItem(CARRY);
-  if (!carried || typeof carried !== "object") return;
-  if (typeof carried.keyId !== "string" || carried.keyId !== keyId(state.key)) return;  // someone else's
+  if (!carried || typeof carried !== "object") return false;
+  if (typeof carried.keyId !== "string" || carried.keyId !== keyId(state.key)) return false;  // someone else's
   if (carried.model !== state.model && state.models.some((m) => m.id === carried.model)) {
     $("model").value = carried.model;
     chooseModel();
@@ -1454,9 +1601,7 @@ function restoreCarried() {
     conversation.push({ role: message.role, content: message.content });
   }
   restoreLog(carried.log);
-  const tab = document.querySelector(`.tab[data-view="${carried.view}"]`);
-  if (tab && !tab.closest("[hidden]")) showView(carried.view);
-  $(`${currentView()}-heading`).focus();
+  return true;
 }
 
 // --- start ----------------------------------------------------------------------------------
@@ -1490,16 +1635,18 @@ if ($("sso")) {
 const notice = sessionStorage.getItem(NOTICE);  // this tab was just signed out
 sessionStorage.removeItem(NOTICE);
 if (notice) $("login-error").textContent = notice;
-// A link to the policy view (#policy) or one of its rules (#rule-ID) opens it, signed in or not.
-const asked = /^#(?:policy|rule-(.+))$/.exec(location.hash);
-const openAsked = () => { if (asked) openPolicy(asked[1] ? decodeURIComponent(asked[1]) : null); };
+// The view the address names opens (a reload, a link, the language switch): the policy view
+// (#policy, #rule-ID) signed in or not, the others once signed in; focus on it where an
+// address or the language switch named it.
 readPolicy().catch(() => {});  // at hand for a refusal's rule
 if (document.body.dataset.needsKey === "yes" && !state.key) {
   showLogin();
   if (notice !== null) $("key").focus();
-  openAsked();
+  showAddressed();
 } else {
-  signIn().then(openAsked, () => { showLogin(); openAsked(); });
+  signIn().then((carried) => {
+    if (carried || location.hash) showAddressed();
+  }, () => { showLogin(); showAddressed(); });
 }
 // A page the back button brings from the browser's cache still shows what it showed: where
 // this tab signed out (or in with another key) since, it loads afresh.

@@ -1,0 +1,244 @@
+"""The text of the weights' licence beside the weights in every bundle (`model/LICENSE`):
+Apache-2.0, MIT, BSD, GPL, MPL, EUPL … are granted on condition that recipients get their text.
+The release writes it, and the rating checks it (`licence.text`), in a pretraining bundle and a
+fine-tune's alike.
+
+Where the text comes from: the releaser's own file where there is one (a pretraining's
+`release.license_file` or `--license-file`, a fine-tune's LICENSE in its folder), else
+gemeingut's reference text (`licence_texts.yml`). A release without any text is still built:
+`licence.text` fails and says how to give the text, so the rating and the card say what is
+missing. An LGPL-3.0 release also ships the GPL-3.0 text it incorporates (LGPL-3.0 § 0) as
+`model/LICENSE.GPL-3.0`, checked the same way.
+
+The copyright line a text's form asks for (MIT, BSD, ISC: `Copyright (c) <year> <holders>`)
+names `release.authors` where the release names any, else it is left out; the check says which.
+It has no year: a release records no date of its own, and a year from the clock would make a
+rebuild of the same release differ from it.
+
+States of `licence.text`, each computed again by `verify` from the shipped files:
+- the text compared with gemeingut's reference: passes when whole, fails when part is missing;
+- the text given by the releaser for a licence gemeingut has no reference text of: it is not
+  compared (the MANIFEST binds the file by its sha256, a signature binds the MANIFEST), and
+  says so; it fails only where its opening shows it to be another licence's text;
+- no text: fails, with what to do.
+
+How a given text counts for the ratings: the MOF asks that a component's licence be included
+with it, and a given text is included; the Model Openness Tool's class, like ours, is computed
+from the licence each component is under, so neither the MOF class nor the OSAID gate (its
+parameters under OSD-conformant terms, judged by the declared SPDX id) changes with the text's
+state. A given text passes `licence.text`, so a correctly licensed release under an open licence
+without our reference text (MulanPSL-2.0, say) is rated open: failing it for lack of our
+reference would be a wrong claim. Its words in `openness.json` and the card say that it was not
+compared.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from gemeingut.data.licence_texts import licence_of_text
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _
+from gemeingut.release.layout import MODEL
+from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.licence_reference import (
+    coverage,
+    has_copyright_form,
+    reference_text,
+    text_id,
+)
+from gemeingut.release.openness.licence_text import text_required
+from gemeingut.release.openness.result import check
+from gemeingut.release.openness.sentences import joined
+
+WEIGHTS_LICENCE_FILE = f"{MODEL}/LICENSE"
+LICENCE_FILE = "LICENSE"  # a fine-tuned folder's own licence text, copied with the model
+# Licences whose terms are another's plus permissions: that other text goes with them.
+INCORPORATED = {"LGPL-3.0": "GPL-3.0"}
+# How to give the text, said where it is missing: per kind of release.
+PRETRAINING_REMEDY = _(
+    "give its whole text as a file: release.license_file in the recipe, or `gemeingut "
+    "release --license-file`"
+)
+FINE_TUNE_REMEDY = _(
+    "put its whole text as LICENSE into the fine-tuned model's folder and release it again"
+)
+# A copyright notice's line: "Copyright (c) 2024 …", "Copyright 2024 …", "© …" (not a line of
+# the terms that starts with the word, as Apache-2.0's "copyright notice that is included").
+_COPYRIGHT = re.compile(
+    r"^[ \t]*(?:copyright[ \t]+(?:\(c\)|©|\d)|©).*$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def read_licence_file(path: Path, where: str) -> str:
+    """The releaser's licence text at `path`, named in messages by `where` (the recipe's file
+    and key, or the option): a readable, non-empty UTF-8 file, or a clear refusal."""
+    hint = _(
+        "give the file with the whole text of the weights' licence (plain UTF-8 text; in a "
+        "recipe, its path relative to the recipe)"
+    )
+    if not path.is_file():
+        said = _("{where}: {path} is not a file", where=where, path=str(path))
+        if not path.exists():
+            said = _("{where}: {path} does not exist", where=where, path=str(path))
+        raise InputError(said, hint)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            _("{where}: {path} is not UTF-8 text", where=where, path=str(path)), hint
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            _("{where}: {path} cannot be read: {error}", where=where, path=str(path), error=exc),
+            hint,
+        ) from None
+    if not content.strip():
+        raise InputError(_("{where}: {path} is empty", where=where, path=str(path)), hint)
+    return content
+
+
+def licence_files(
+    licence: str, authors: list[str], given: str | None, in_folder: bool
+) -> dict[str, str]:
+    """The licence files to write into the bundle (path → text): `given`, the releaser's own
+    text, else gemeingut's reference texts of the licences that ask for theirs (nothing where
+    the released folder brings its LICENSE, `in_folder`), and the texts they incorporate."""
+    needing = text_required(licence)
+    files: dict[str, str] = {}
+    if given is not None:
+        files[WEIGHTS_LICENCE_FILE] = given
+    elif not in_folder:
+        holders = ", ".join(authors)
+        texts = [text for key in needing if (text := reference_text(key, holders)) is not None]
+        if texts:
+            files[WEIGHTS_LICENCE_FILE] = "\n\n".join(texts)
+    for key in needing:
+        incorporated = INCORPORATED.get(text_id(key))
+        if incorporated is not None:
+            files[_incorporated_file(incorporated)] = reference_text(incorporated) or ""
+    return files
+
+
+def write_licence_files(bundle: Path, files: dict[str, str]) -> None:
+    for name, content in files.items():
+        (bundle / name).write_text(content, encoding="utf-8")
+
+
+def weights_licence_text(
+    evidence: Evidence, expression: str | None, remedy: Message
+) -> list[dict[str, Any]]:
+    """One `licence.text` check (none where no declared licence asks for its text): every
+    failure said, or every text's state; `remedy`: how this kind of release gives a text."""
+    needing = text_required(expression)
+    if not needing:
+        return []
+    authors = [str(a) for a in evidence.release.get("authors") or []]
+    checks = [_text_check(evidence.root, key, authors, remedy) for key in needing]
+    for key in needing:
+        incorporated = INCORPORATED.get(text_id(key))
+        if incorporated is not None:
+            checks.append(_incorporated_check(evidence.root, key, incorporated))
+    failed = [c for c in checks if not c["passed"]]
+    shown = failed or checks
+    detail = joined([c["detail"] for c in shown])
+    return [check("licence.text", not failed, shown[0]["evidence"], detail)]
+
+
+def _text_check(bundle: Path, licence: str, authors: list[str], remedy: Message) -> dict:
+    file = WEIGHTS_LICENCE_FILE
+    if not (bundle / file).is_file():
+        said = _(
+            "no {file}: {licence} is granted only with its whole text beside the weights; {remedy}",
+            file=file,
+            licence=licence,
+            remedy=remedy,
+        )
+        return check("licence.text", False, file, said)
+    content = (bundle / file).read_text(encoding="utf-8", errors="replace")
+    found = coverage(licence, content)
+    if found is None:
+        return _given_check(content, licence, remedy)
+    if not found.whole:
+        said = _(
+            "{file} holds only part of the text of {licence}: {missing} of its {words} words "
+            "are missing ({percent} % present); {remedy}",
+            file=file,
+            licence=licence,
+            missing=found.missing,
+            words=found.words,
+            percent=int(found.share * 100),  # rounded down: never "100 %" of a partial text
+            remedy=remedy,
+        )
+        return check("licence.text", False, file, said)
+    said = _("{file} holds the text of {licence}", file=file, licence=licence)
+    if has_copyright_form(licence):
+        said = joined([said, _copyright_said(content, authors)])
+    return check("licence.text", True, file, said)
+
+
+def _given_check(content: str, licence: str, remedy: Message) -> dict:
+    """A text gemeingut has no reference of: the releaser's, not compared, unless its opening
+    shows it to be another licence's."""
+    file = WEIGHTS_LICENCE_FILE
+    other = sorted(licence_of_text(content))
+    if other and text_id(licence).lower() not in {text_id(o).lower() for o in other}:
+        said = _(
+            "{file} is the text of {found}, not of {licence}; {remedy}",
+            file=file,
+            found=" / ".join(other),
+            licence=licence,
+            remedy=remedy,
+        )
+        return check("licence.text", False, file, said)
+    said = _(
+        "{file} holds the text of {licence} as the releaser gave it, not compared: gemeingut "
+        "has no reference text of {licence} (the MANIFEST binds the file by its sha256)",
+        file=file,
+        licence=licence,
+    )
+    return check("licence.text", True, file, said)
+
+
+def _copyright_said(content: str, authors: list[str]) -> Message:
+    """The copyright line the text's form asks for: which it is, or why there is none."""
+    line = _COPYRIGHT.search(content)
+    if line is not None:
+        return _("its copyright line: {line!r}", line=line.group(0).strip())
+    if authors:
+        return _("without a copyright line")
+    return _(
+        "without a copyright line: release.json names no authors (release.authors in the "
+        "recipe, --author for `gemeingut release`)"
+    )
+
+
+def _incorporated_file(licence: str) -> str:
+    return f"{WEIGHTS_LICENCE_FILE}.{licence}"
+
+
+def _incorporated_check(bundle: Path, licence: str, incorporated: str) -> dict:
+    file = _incorporated_file(incorporated)
+    if not (bundle / file).is_file():
+        said = _(
+            "no {file}: {licence} incorporates the terms of {incorporated}, whose whole text "
+            "goes with it as {file}",
+            file=file,
+            licence=licence,
+            incorporated=incorporated,
+        )
+        return check("licence.text", False, file, said)
+    content = (bundle / file).read_text(encoding="utf-8", errors="replace")
+    found = coverage(incorporated, content)
+    if found is not None and found.whole:
+        said = _("{file} holds the text of {licence}", file=file, licence=incorporated)
+        return check("licence.text", True, file, said)
+    said = _(
+        "{file} is not the whole text of {incorporated}, which {licence} incorporates",
+        file=file,
+        incorporated=incorporated,
+        licence=licence,
+    )
+    return check("licence.text", False, file, said)

@@ -1,0 +1,98 @@
+"""A memo whose engine fails after its first section is written. Before, the draft route kept
+the sections written only where a limit refused the next one (a 429): an engine that failed
+(our 502, with Retry-After) or a full queue (503) mid-draft answered the whole draft with that
+error, and the section written was lost. Now the draft is a 200 with the section written, the
+rest say they are not written and why, `missing` names them and `retry_after` says when; asked
+for again (`sections`, `given`), they complete it. Real HTTP on loopback: an engine of its own
+(an OpenAI-compatible server that answers its first chat and fails the next ones while told to)
+behind the real gateway route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from gemeingut.apps.rag.index import ingest
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import UpstreamBackend
+from tests.http_server import running_server
+
+MEMO = "# Pauschale\n\nFür mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich.\n"
+DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobiles Arbeiten"}
+WRITTEN = "Die Stadt zahlt eine Pauschale von 25 Euro monatlich [1]."
+FAILED = "Nicht geschrieben: die vorgelagerte Engine antwortete 500: CUDA out of memory"
+
+
+class Engine:
+    """Answers chats with `WRITTEN` until `failing` is set, then fails them with a 500."""
+
+    def __init__(self) -> None:
+        self.chats = 0
+        self.failing = False
+        self.app = FastAPI()
+
+        @self.app.get("/v1/models")
+        def models() -> dict:
+            return {"data": [{"id": "engine", "max_model_len": 4096}]}
+
+        @self.app.post("/v1/chat/completions")
+        def chat() -> JSONResponse:
+            self.chats += 1
+            if self.failing:
+                return JSONResponse({"error": {"message": "CUDA out of memory"}}, 500)
+            self.failing = self.chats == 1  # the first section written, the next ones fail
+            choice = {"index": 0, "message": {"role": "assistant", "content": WRITTEN}}
+            usage = {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62}
+            body = {"choices": [choice | {"finish_reason": "stop"}], "usage": usage}
+            return JSONResponse(body | {"id": "c", "object": "chat.completion", "model": "engine"})
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
+    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"])
+    engine = Engine()
+    with running_server(engine.app) as engine_url:
+        app = create_app(UpstreamBackend(engine_url), collections=tmp_path / "collections")
+        with running_server(app) as url:
+            yield url, engine
+
+
+def test_an_engine_that_fails_mid_draft_keeps_the_section_written(
+    served: tuple[str, Engine],
+) -> None:
+    url, engine = served
+    cut = httpx.post(f"{url}/v1/assist/draft", json=DRAFT, timeout=60)
+    assert cut.status_code == 200, cut.text  # before: the 502, and the section written lost
+    draft = cut.json()
+    assert [s["id"] for s in draft["sections"]] == ["sachverhalt", "bewertung", "vorschlag"]
+    first, *rest = draft["sections"]
+    assert first["asked_model"] and first["text"] == WRITTEN
+    assert draft["missing"] == ["bewertung", "vorschlag"]
+    assert draft["retry_after"] == 5  # the 502's Retry-After: an engine is soon back, or not
+    for section in rest:
+        assert not section["asked_model"] and section["problems"] == [FAILED]
+    assert engine.chats == 2  # the failure ends the writing: the last section is not asked
+
+    engine.failing = False  # the engine is back
+    given = [{"id": first["id"], "text": first["text"]}]
+    whole = httpx.post(f"{url}/v1/assist/draft", json=DRAFT | {"given": given}, timeout=60).json()
+    assert whole["missing"] == [] and whole["retry_after"] is None
+    assert [s["text"] for s in whole["sections"]] == [WRITTEN] * 3
+
+
+def test_an_engine_that_fails_at_the_first_section_stays_the_502(
+    served: tuple[str, Engine],
+) -> None:
+    url, engine = served
+    engine.failing = True
+    refused = httpx.post(f"{url}/v1/assist/draft", json=DRAFT, timeout=60)
+    assert refused.status_code == 502, refused.text  # nothing written: nothing to keep
+    assert refused.headers["retry-after"] == "5"
