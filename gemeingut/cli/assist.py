@@ -186,10 +186,14 @@ def _draft(
 def _say_problems(draft: Draft) -> None:
     """The draft's note and each part's problems, for a reader of the terminal who gets the
     draft as a file or as JSON."""
+    from gemeingut.apps.assistants.drafts import shortened_note
+
     if draft.note:
         say("[yellow]![/]", draft.note)
     for section in draft.sections:
         if not section.written:
             continue  # the endpoint failed before it: the error says why, last
+        if section.allowance is not None:
+            say("[yellow]![/]", f"{section.heading}: {text(shortened_note(section.allowance))}")
         for problem in section.verdict.problems:
             say("[yellow]![/]", f"{section.heading}: {problem}")

@@ -308,6 +308,8 @@ def query_command(
         console.print(escape(result.text), highlight=False)
         for i, chunk in enumerate(result.sources, 1):
             console.print(f"[bold][{i}][/] {escape(source_label(chunk, language))}")
+        if result.note is not None:
+            say("[yellow]![/]", result.note)
         for problem in result.verdict.problems:
             say("[yellow]![/]", problem)
     if not result.verdict.supported:

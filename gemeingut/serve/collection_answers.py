@@ -21,7 +21,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.i18n import Message, _, text
+from gemeingut.apps.rag.answer import answer_shortened
+from gemeingut.i18n import text
 from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, Tokenizing
 from gemeingut.serve.collections import Collections, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
@@ -183,15 +184,6 @@ async def answer_from_collection(
         usage=usage,
         allowance_tokens=shortened,
         note=None if shortened is None else text(answer_shortened(shortened), language),
-    )
-
-
-def answer_shortened(tokens: int) -> Message:
-    """Under an answer the daily allowance shortened: why it may end early (as a draft's
-    `drafts.shortened_note` says it under a part)."""
-    return _(
-        "Shorter than asked: the daily token allowance held {count} tokens for this answer.",
-        count=tokens,
     )
 
 

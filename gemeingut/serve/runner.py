@@ -712,7 +712,9 @@ def _also_model(value: str) -> AlsoModel:
         resolve_model_dir(whole)
         return AlsoModel(default_model_name(whole), whole)
     if not name or not where:
-        raise InputError(_("--also {value}: expected PATH or NAME=PATH", value=value), ALSO_EXAMPLE)
+        raise InputError(
+            _("--also '{value}': expected PATH or NAME=PATH", value=value), ALSO_EXAMPLE
+        )
     if not Path(where).exists():
         raise InputError(
             _("--also {value}: {path} does not exist", value=value, path=where),

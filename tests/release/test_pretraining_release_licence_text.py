@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gemeingut.errors import VerifyError
 from gemeingut.release.manifest import write_manifest
@@ -36,6 +37,11 @@ def _checks(bundle: Path) -> dict[str, dict]:
     return {c["id"]: c for c in rated["checks"]}
 
 
+def _mof_licence_path(bundle: Path) -> str:
+    mof = yaml.safe_load((bundle / "mof.yml").read_text(encoding="utf-8"))
+    return mof["release"]["license"]["distribution"]["path"]
+
+
 def _release(tiny_build, out: Path, licence: str, *options):
     """The tiny build's own artifacts released again, under `licence`."""
     kinds = ("dataset", "tokenizer", "model", "evaluation", "finetune")
@@ -53,7 +59,8 @@ def test_the_built_release_ships_its_weights_licence_text(bundle: Path) -> None:
     assert said["passed"] and said["evidence"] == "model/LICENSE", said
     card = (bundle / "README.md").read_text(encoding="utf-8")
     assert "Lizenztext der Gewichte: model/LICENSE enthält den Text von Apache-2.0." in card
-    verify_bundle(bundle)
+    assert _mof_licence_path(bundle) == "model/LICENSE"  # the file with the text, not release.json
+    verify_bundle(bundle)  # which renders mof.yml again and compares it
 
 
 def test_verify_names_the_weights_licence_text_cut_short_or_removed(bundle: Path) -> None:
@@ -112,6 +119,7 @@ def test_an_lgpl_3_release_ships_the_gpl_3_it_incorporates(tiny_build, tmp_path:
     assert coverage("GPL-3.0", (model / "LICENSE.GPL-3.0").read_text(encoding="utf-8")).whole
     said = _checks(bundle)["licence.text"]
     assert said["passed"] and "model/LICENSE.GPL-3.0" in said["detail"], said
+    assert _mof_licence_path(bundle) == "model/LICENSE, model/LICENSE.GPL-3.0"
     verify_bundle(bundle)
     (model / "LICENSE.GPL-3.0").unlink()
     write_manifest(bundle)

@@ -4,6 +4,7 @@ again: an edit of either, with the MANIFEST re-hashed and the signature removed,
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,7 +158,8 @@ def test_a_memorisation_sample_removed_is_named(bundle: Path) -> None:
 def test_rerun_draws_a_new_sample_unless_a_seed_repeats_one(bundle: Path) -> None:
     """Every pair but the five a fixed seed draws is shifted by 0.2 nats, beyond the bf16
     tolerance the tiny model's audit ran at: that seed misses it, a drawn one does not (a sample
-    of 5 among the suite's pairs hits the same five with odds ~1e-11)."""
+    of 5 among the suite's pairs hits only those five with odds ~1e-11; it may hit one of them,
+    which then is no problem)."""
     records = _records(bundle, "bias.jsonl")
     kept = {r["id"] for r in random.Random(0).sample(records, 5)}
     for record in records:
@@ -167,7 +169,9 @@ def test_rerun_draws_a_new_sample_unless_a_seed_repeats_one(bundle: Path) -> Non
     _write(bundle, "bias.jsonl", records)
     assert rerun_bias_sample(bundle, 5, seed=0).problems == []
     drawn = rerun_bias_sample(bundle, 5)
-    assert drawn.tolerance < 0.2 and len(drawn.problems) == 10  # delta and sentence_delta
+    assert drawn.tolerance < 0.2 and drawn.problems
+    named = Counter(p.values["id"] for p in drawn.problems)
+    assert set(named).isdisjoint(kept) and set(named.values()) == {2}  # delta, sentence_delta
     assert drawn.seed != rerun_bias_sample(bundle, 1).seed
     again = rerun_bias_sample(bundle, 5, seed=drawn.seed)  # the printed seed repeats the run
     assert [text(p) for p in again.problems] == [text(p) for p in drawn.problems]

@@ -82,11 +82,11 @@ def test_two_models_of_one_name_are_refused_before_any_loads(
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=rel", "--also =rel: erwartet wird PATH oder NAME=PATH"),
-        ("name=", "--also name=: erwartet wird PATH oder NAME=PATH"),
+        ("=rel", "--also „=rel“: erwartet wird PATH oder NAME=PATH"),
+        ("name=", "--also „name=“: erwartet wird PATH oder NAME=PATH"),
         ("modell=v2", "--also modell=v2: v2 existiert nicht"),
-        (" = rel", "--also = rel: erwartet wird PATH oder NAME=PATH"),
-        ("name = ", "--also name = : erwartet wird PATH oder NAME=PATH"),
+        (" = rel", "--also „ = rel“: erwartet wird PATH oder NAME=PATH"),
+        ("name = ", "--also „name = “: erwartet wird PATH oder NAME=PATH"),
         ("", "--also nennt kein Modell: erwartet wird PATH oder NAME=PATH"),
         ("  ", "--also nennt kein Modell: erwartet wird PATH oder NAME=PATH"),
     ],

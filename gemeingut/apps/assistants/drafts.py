@@ -15,7 +15,9 @@ sources did not fit) is not written by the model either: its part says it is not
 why (once, as its problem), so that no part reads as grounded when it is not. Where the
 endpoint refuses or fails after a part is written (a limit, a server gone), the parts written
 are kept and the rest say they are not written and why (`DraftCutShort`): an hour's draft is
-not lost to a 429 in its last part.
+not lost to a 429 in its last part. `ask` is told how many parts are still to write, so that an
+endpoint whose daily token allowance no longer holds a part at its planned length shares what
+is left among them (`rag.answer.Chat.ask`); a part written shorter says so.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from gemeingut.apps.rag.answer import source_label
+from gemeingut.apps.rag.answer import Said, source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
@@ -35,7 +37,7 @@ from gemeingut.errors import GemeingutError, InputError
 from gemeingut.i18n import Message, _, plural, text
 
 Kind = Literal["vermerk", "rede"]
-Ask = Callable[[list[dict], int], str]  # (messages, max_tokens) -> the model's text
+Ask = Callable[[list[dict], int, int], Said]  # (messages, max_tokens, parts left) -> its text
 WORDS_PER_MINUTE = 130  # a calm speech in German
 TOKENS_PER_WORD = 2  # German words in a BPE vocabulary, generously
 MEMO_SECTION_TOKENS = 350
@@ -331,7 +333,7 @@ class Prepared:
         # The reason is the verdict's problem, which every view shows under the part (the
         # Markdown's "Ohne Beleg: …", the page's warning, which tells such a part by the API's
         # `asked_model: false`): said in the part's text as well, a reader would read it twice.
-        written = text(_("This part is not written."), self.language)
+        written = text(_("This part was not written."), self.language)
         verdict = Verdict([], False, [text(problem, self.language)], "no_citation")
         return DraftSection(plan.id, plan.heading[self.language], written, verdict)
 
@@ -438,7 +440,7 @@ def not_written(
     under it; not under "without evidence", which it is not)."""
     lang = prepared.language
     verdict = Verdict([], False, [text(problem, lang)], "no_citation")
-    said = text(_("This part is not written."), lang)
+    said = text(_("This part was not written."), lang)
     return DraftSection(plan.id, plan.heading[lang], said, verdict, allowance, written=False)
 
 
@@ -483,6 +485,7 @@ def write_draft(
         return no_evidence(request, prepared)
     sections = []
     asked = 0  # parts the model wrote
+    to_write = sum(prepared.unsourced(plan) is None for plan in prepared.plans)
     failed: GemeingutError | None = None  # why the parts after it are not written
     for plan in prepared.plans:
         unsourced = prepared.unsourced(plan)
@@ -491,15 +494,16 @@ def write_draft(
             continue
         if failed is None:
             messages = section_messages(request, plan, prepared.shown, prepared.language)
+            room = room_for(messages, plan.max_tokens, count)
             try:
-                answer = ask(messages, room_for(messages, plan.max_tokens, count))
+                said = ask(messages, room, to_write - asked)
             except GemeingutError as error:
                 if not asked:
                     raise  # nothing written to keep: the error says why, as for any request
                 failed = error
             else:
                 asked += 1
-                sections.append(checked_section(plan, answer, prepared))
+                sections.append(checked_section(plan, said.text, prepared, said.allowance))
                 continue
         sections.append(cut_short(plan, prepared, failed.message))
     draft = prepared.draft(request.kind, sections)

@@ -8,7 +8,9 @@ answer in words, not as the system's English ("[Errno 111] Connection refused");
 `waiting_on_limits` (a command a person runs) such an answer with a short `Retry-After` is
 waited out and the request asked again, a few times, each wait said on stderr; elsewhere (a
 server embedding through another) it is refused at once: a server never holds a worker for a
-minute. The server is asked in the language of the messages, so that it says why in it.
+minute. Such a refusal (`Refused`) keeps the limit it names and its facts (a governed server's
+`error.param` and `error.quota`), so that a caller can ask for less where that helps. The
+server is asked in the language of the messages, so that it says why in it.
 """
 
 from __future__ import annotations
@@ -52,6 +54,21 @@ def endpoint_key() -> str | None:
     """The key for an endpoint the user names: GEMEINGUT_API_KEY, else OPENAI_API_KEY (what the
     `openai` client, lm-eval and `gemeingut audit` read), never from the command line."""
     return os.environ.get(KEY_ENV) or os.environ.get(OPENAI_KEY_ENV)
+
+
+class Refused(InputError):
+    """A 429 or 503 that says when to try again: `limit`, the limit it names (`error.param`,
+    e.g. `tokens_per_day`), and `quota`, that limit's facts (`error.quota`), where it says them."""
+
+    def __init__(
+        self, message: Message, hint: Message, limit: str | None, quota: dict[str, Any] | None
+    ) -> None:
+        super().__init__(message, hint)
+        self.limit = limit
+        self.quota = quota
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.message, self.hint, self.limit, self.quota))
 
 
 class Endpoint:
@@ -103,7 +120,7 @@ class Endpoint:
                 _("check that the URL is an OpenAI-compatible endpoint ending in /v1"),
             ) from None
 
-    def refused(self, path: str, response: Any, waited: int) -> InputError | None:
+    def refused(self, path: str, response: Any, waited: int) -> Refused | None:
         """A 429 or 503 that says when to try again, in words: the server's message (which
         names the limit) and the time; None for any other answer."""
         seconds = _retry_after(response)
@@ -116,15 +133,16 @@ class Endpoint:
             status=str(response.status_code),
             body=_said(response),
         )
+        limit, quota = _limit(response)
         if hopeless or seconds is None:
             hint = _("waiting does not help (the server says so): ask its administrator")
-            return InputError(message, hint)
+            return Refused(message, hint, limit, quota)
         at = (datetime.now() + timedelta(seconds=seconds + 59)).strftime("%H:%M")  # rounded up
         hint = _("try again at {time} (the server's Retry-After: {seconds} s)", time=at,
                  seconds=seconds)  # fmt: skip
         if waited:
             hint = _("asked again {count} times after waiting; {then}", count=waited, then=hint)
-        return InputError(message, hint)
+        return Refused(message, hint, limit, quota)
 
     def _say_waiting(self, path: str, response: Any, seconds: int, attempt: int) -> None:
         """That the command waits, and why: a silent minute looks like a hang."""
@@ -246,12 +264,31 @@ def _said(response: Any) -> str:
     return shown if len(shown) <= 300 else shown[:299] + "…"
 
 
+def _limit(response: Any) -> tuple[str | None, dict[str, Any] | None]:
+    """The limit a refusal names (`error.param`) and its facts (`error.quota`), where its JSON
+    says them (`gemeingut serve`'s gateway does); (None, None) otherwise."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None, None
+    if not isinstance(error, dict):
+        return None, None
+    limit, quota = error.get("param"), error.get("quota")
+    return (
+        limit if isinstance(limit, str) else None,
+        quota if isinstance(quota, dict) else None,
+    )
+
+
 def _refused_hint(status: int, base_url: str) -> Message:
     if status == 404 and not urlsplit(base_url).path.rstrip("/").endswith("/v1"):
-        # `gemeingut serve`, vLLM, llama-server and Ollama all answer below /v1.
+        # `gemeingut serve`, vLLM, llama-server and Ollama all answer below /v1; an address
+        # of one of its routes (…/v1/chat/completions) is cut back to it.
+        base = base_url.rstrip("/")
+        cut = base.find("/v1/", len(urlsplit(base).scheme) + 3)
         return _(
-            "the endpoint is the API's base address, which usually ends in /v1 (e.g. {url}/v1)",
-            url=base_url.rstrip("/"),
+            "the endpoint is the API's base address, which usually ends in /v1 (e.g. {url})",
+            url=base[: cut + 3] if cut >= 0 else f"{base}/v1",
         )
     if status == 401:
         return _(

@@ -40,6 +40,7 @@ from gemeingut.release.openness.result import assemble, check, gate_said, osaid_
 from gemeingut.release.openness.treatment import mof_treatment
 from gemeingut.release.openness.weights_licence_text import (
     FINE_TUNE_REMEDY,
+    licence_path,
     weights_licence_text,
 )
 
@@ -302,7 +303,9 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
         ),
     )
     release = {**evidence.release, "treatment": mof_treatment(finetune_record(bundle))}
-    return assemble(parts, kinds, checks, osaid, release)
+    return assemble(
+        parts, kinds, checks, osaid, release, weights_licence_path=licence_path(evidence.root)
+    )
 
 
 def _licences(evidence: Evidence, base: dict[str, Any]) -> dict[str, str | None]:

@@ -4,9 +4,14 @@ licences on code and weights are granted on condition that recipients get their 
 terms, OpenRAIL-M); Creative Commons and
 the German data licences are satisfied by a link. A LICENSE file counts as the text only where
 it holds the whole of it (`licence_reference.py`): one that stops after the opening names the
-licence but does not give its terms. A LICENSE file whose text we do not recognise, or cannot
-compare, may hold other terms than the card's: a person has to read it, so it is said, never
-passed.
+licence but does not give its terms.
+
+A model folder's LICENSE is checked as a release bundle's `model/LICENSE` is
+(`file_text_check`, the same states): a text of terms gemeingut has no reference text of (the
+Llama, Gemma, OpenRAIL terms, MulanPSL-2.0) is the publisher's, "given, not compared", and
+passes; it fails where its opening shows another licence's text, or is missing. A LICENSE
+whose text we do not recognise while the card names a licence we could compare (or none) may
+hold other terms than the card's: a person has to read it, so it is said, never passed.
 """
 
 from __future__ import annotations
@@ -15,11 +20,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import licence_ids
-from gemeingut.i18n import _, plural
+from gemeingut.i18n import Message, _, plural
 from gemeingut.model.card_header import NamedLicence
-from gemeingut.release.openness.licence_reference import coverage
+from gemeingut.release.openness.licence_reference import coverage, reference_text, text_id
 from gemeingut.release.openness.result import check
+from gemeingut.release.openness.sentences import joined
 
 _TEXT_REQUIRED = re.compile(
     r"^(apache-2\.0|mit|bsd-[23]-clause|isc|bsl-1\.0|mpl-(1\.1|2\.0)|eupl-1\.[12]|"
@@ -30,12 +37,33 @@ _TEXT_REQUIRED = re.compile(
 )
 
 
+FOREIGN_REMEDY = _("ask the publisher for the whole text")
+
+
 def licence_text_check(named: NamedLicence, folder: Path) -> list[dict[str, Any]]:
     """The `licence.text` check, where there is something to check: a LICENSE file (in
     `folder`), or a licence that asks for its text to be shipped."""
     if named.file is not None:
-        return [_file_check(*named.file, folder)]
+        licence, name = named.file
+        # a card that names another licence than the file's: its text is not the file's
+        others = [
+            key
+            for key in (text_required(named.card) if named.disagreement else [])
+            if text_id(key).lower() != text_id(licence).lower()  # GPL-3.0-only, -or-later
+        ]
+        return [
+            _combined(
+                [file_text_check(folder, name, k, FOREIGN_REMEDY) for k in [licence, *others]]
+            )
+        ]
     if named.unrecognised is not None:
+        needing = text_required(named.licence)
+        if needing and all(reference_text(key) is None for key in needing):
+            # terms gemeingut has no reference text of (MulanPSL-2.0, say): given, not compared
+            checks = [
+                file_text_check(folder, named.unrecognised, k, FOREIGN_REMEDY) for k in needing
+            ]
+            return [_combined(checks)]
         said = _(
             "{file} not recognised: check yourself whether it matches the card ({licence})",
             file=named.unrecognised,
@@ -61,39 +89,63 @@ def licence_text_check(named: NamedLicence, folder: Path) -> list[dict[str, Any]
     return [check("licence.text", False, named.evidence, said)]
 
 
-def _file_check(licence: str, name: str, folder: Path) -> dict[str, Any]:
-    """A LICENSE file whose opening names `licence`: its whole text is there, or how much of
-    it is missing (a text that stops after the title does not grant what it names)."""
-    content = (folder / name).read_text(encoding="utf-8", errors="replace")
+def file_text_check(root: Path, file: str, licence: str, remedy: Message) -> dict[str, Any]:
+    """Whether `file` (below `root`) gives the text of `licence`, in one of its states: the
+    whole text compared with gemeingut's reference (or how much is missing), a licence that
+    asks for no copy of its text, or the text as given for a licence gemeingut has no
+    reference of: not compared, failed only where its opening shows another licence's text.
+    `remedy` says how this kind of folder gets the text. The one check for a release bundle's
+    `model/LICENSE` and any model folder's LICENSE."""
+    content = (root / file).read_text(encoding="utf-8", errors="replace")
     found = coverage(licence, content)
     if found is not None and found.whole:
-        said = _("{file} holds the text of {licence}", file=name, licence=licence)
-        return check("licence.text", True, name, said)
+        said = _("{file} holds the text of {licence}", file=file, licence=licence)
+        return check("licence.text", True, file, said)
     if found is not None:
         said = _(
             "{file} holds only part of the text of {licence}: {missing} of its {words} words "
-            "are missing ({percent} % present); ask the publisher for the whole text",
-            file=name,
+            "are missing ({percent} % present); {remedy}",
+            file=file,
             licence=licence,
             missing=found.missing,
             words=found.words,
             percent=int(found.share * 100),  # rounded down: never "100 %" of a partial text
+            remedy=remedy,
         )
-        return check("licence.text", False, name, said)
+        return check("licence.text", False, file, said)
+    other = sorted(licence_of_text(content))
+    if other and text_id(licence).lower() not in {text_id(o).lower() for o in other}:
+        said = _(
+            "{file} is the text of {found}, not of {licence}; {remedy}",
+            file=file,
+            found=" / ".join(other),
+            licence=licence,
+            remedy=remedy,
+        )
+        return check("licence.text", False, file, said)
     if not text_required(licence):
         said = _(
             "{file} names {licence}, which asks for no copy of its text (a reference suffices)",
-            file=name,
+            file=file,
             licence=licence,
         )
-        return check("licence.text", True, name, said)
+        return check("licence.text", True, file, said)
     said = _(
-        "{file} opens as the text of {licence}, but gemeingut has no reference text of "
-        "{licence} to compare it with: read it yourself",
-        file=name,
+        "{file} holds the text of {licence} as the releaser gave it, not compared: gemeingut "
+        "has no reference text of {licence}",
+        file=file,
         licence=licence,
     )
-    return check("licence.text", False, name, said)
+    return check("licence.text", True, file, said)
+
+
+def _combined(checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several texts' checks as one: every failure said, else every state."""
+    failed = [c for c in checks if not c["passed"]]
+    shown = failed or checks
+    return check(
+        "licence.text", not failed, shown[0]["evidence"], joined([c["detail"] for c in shown])
+    )
 
 
 def text_required(expression: str | None) -> list[str]:

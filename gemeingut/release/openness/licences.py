@@ -1,5 +1,10 @@
-"""Is a licence open for what it covers? Code needs an OSI-approved licence; data, weights and
-documents an Open-Definition-conformant one (the corpus gate's list, `data/licenses.py`).
+"""Is a licence open for what it covers? Code needs an OSI-approved licence; weights and
+documents an Open-Definition-conformant one (the corpus gate's list, `data/licenses.py`) or an
+OSI-approved one: OSI's Open Source AI Definition asks for the parameters under OSI-approved
+terms, and the MOF accepts open-source or open-data licences for them (EUPL-1.2, MPL-2.0,
+MulanPSL-2.0 … are open, NC, ND and the use-restricting Llama, Gemma and RAIL terms are not).
+Each part of an `A AND B` expression may be open either way. Training data stays with the
+Open Definition (`decide`).
 
 Differences to the Model Openness Tool, on purpose: its list of open data licences lacks the
 German government licences DL-DE-BY-2.0 and DL-DE-ZERO-2.0, which GovData marks as open and the
@@ -108,8 +113,8 @@ def _not_osi(node: object) -> str:
 
 
 def content_licence(expression: str | None) -> Openness:
-    """Data, weights and documents: Open Definition conformant (no NC, no ND), or OSI-approved
-    (Apache-2.0 or MIT on weights is common and open)."""
+    """Weights and documents: Open Definition conformant (no NC, no ND) or OSI-approved, each
+    part of an AND either way (EUPL-1.2 weights with CC-BY-4.0 documentation, say)."""
     decision = decide(expression)
     if decision.admitted:
         return Openness(
@@ -119,6 +124,19 @@ def content_licence(expression: str | None) -> Openness:
         )
     if code_licence(expression).open:
         return Openness(True, recorded(_("{licence} is OSI-approved", licence=expression)))
+    parsed = _parsed(expression)
+    if isinstance(parsed, AND):
+        refused = _not_open(parsed)
+        if not refused:
+            said = _(
+                "{licence} is open: each part is Open-Definition-conformant or OSI-approved",
+                licence=str(parsed),
+            )
+            share_alike = any(
+                decide(key).obligation == Obligation.SHARE_ALIKE for key in licence_ids(expression)
+            )
+            return Openness(True, recorded(said), share_alike=share_alike)
+        expression, decision = refused, decide(refused)  # the part that is not open, named
     restricted = use_restrictions(expression) if decision.reason == "licence-unknown" else None
     if restricted is not None:  # the clauses that make it not open, not "not in our list"
         return Openness(False, recorded(restricted))
@@ -131,6 +149,22 @@ def content_licence(expression: str | None) -> Openness:
         )
         return Openness(False, recorded(said))
     return Openness(False, decision.detail or decision.reason)
+
+
+def _parsed(expression: str | None) -> object:
+    """The parsed expression, or None where it is empty or malformed."""
+    try:
+        return parse_expression(expression or "")
+    except ExpressionError:
+        return None
+
+
+def _not_open(node: object) -> str:
+    """The first part that is neither Open-Definition-conformant nor OSI-approved, or ''."""
+    if isinstance(node, AND):
+        return next((p for arg in node.args if (p := _not_open(arg))), "")
+    text = str(node)
+    return "" if decide(text).admitted or not _not_osi(node) else text
 
 
 def _own_terms(expression: str | None) -> str | None:

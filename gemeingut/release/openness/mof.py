@@ -158,9 +158,13 @@ def classify(parts: list[Found]) -> dict[str, Any]:
 
 
 def mof_document(
-    release: dict[str, Any], licences: dict[str, str | None], parts: list[Found]
+    release: dict[str, Any],
+    licences: dict[str, str | None],
+    parts: list[Found],
+    weights_licence_path: str = "release.json",
 ) -> dict[str, Any]:
-    """The release described in the MOF schema (`mof_schema.json`), present components only."""
+    """The release described in the MOF schema (`mof_schema.json`), present components only;
+    `weights_licence_path`: the file(s) that hold the weights' licence text, where shipped."""
     document: dict[str, Any] = {
         "name": release.get("name") or "unnamed",
         "type": "language",
@@ -171,7 +175,7 @@ def mof_document(
         "license": {
             kind: {"name": name, "path": path}
             for kind, (name, path) in {
-                "distribution": (licences.get("weights"), "release.json"),
+                "distribution": (licences.get("weights"), weights_licence_path),
                 "code": (licences.get("code"), "training-code/pyproject.toml"),
                 "data": (licences.get("data"), "training-data"),
                 "document": (licences.get("documents"), "release.json"),

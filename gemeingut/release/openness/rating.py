@@ -47,6 +47,7 @@ from gemeingut.release.openness.result import assemble, check, osaid_gate
 from gemeingut.release.openness.treatment import recorded_treatment
 from gemeingut.release.openness.weights_licence_text import (
     PRETRAINING_REMEDY,
+    licence_path,
     weights_licence_text,
 )
 
@@ -160,7 +161,10 @@ def rate(evidence: Evidence) -> dict[str, Any]:
         ),
     )
     treatment = recorded_treatment(evidence.root / FINETUNE_RECORD)
-    return assemble(parts, kinds, checks, osaid, {**evidence.release, "treatment": treatment})
+    release = {**evidence.release, "treatment": treatment}
+    return assemble(
+        parts, kinds, checks, osaid, release, weights_licence_path=licence_path(evidence.root)
+    )
 
 
 def code_check(evidence: Evidence) -> dict[str, Any]:

@@ -88,11 +88,12 @@ def assemble(
     osaid: dict[str, Any],
     release: dict[str, Any],
     gate_evidence: str = "openness.json",
+    weights_licence_path: str = "release.json",
 ) -> dict[str, Any]:
     """The result; `gate_evidence`: the file(s) the OSAID gate rests on (a bundle's
     openness.json, a foreign folder's own files)."""
     checks = [*checks, check("osaid.gate", osaid["passed"], gate_evidence, osaid["summary"])]
-    document = mof_document(release, kinds, parts)
+    document = mof_document(release, kinds, parts, weights_licence_path)
     rows = [_component_row(p) for p in parts]
     return {
         "open": all(c["passed"] for c in checks),

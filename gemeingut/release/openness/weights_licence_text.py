@@ -10,6 +10,11 @@ gemeingut's reference text (`licence_texts.yml`). A release without any text is 
 missing. An LGPL-3.0 release also ships the GPL-3.0 text it incorporates (LGPL-3.0 § 0) as
 `model/LICENSE.GPL-3.0`, checked the same way.
 
+Creative Commons licences ask for "the text of, or the URI or hyperlink to" themselves (CC BY
+4.0 § 3(a)(1)(C)): for them the release writes `model/LICENSE` with the SPDX id and the URI of
+the legal code, computed from the id (`legal_code_uri`), and `licence.text` says that the URI
+is given, as the licence allows. CC0-1.0 asks for nothing.
+
 The copyright line a text's form asks for (MIT, BSD, ISC: `Copyright (c) <year> <holders>`)
 names `release.authors` where the release names any, else it is left out; the check says which.
 It has no year: a release records no date of its own, and a year from the clock would make a
@@ -39,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licence_texts import licence_of_text
+from gemeingut.data.licenses import licence_ids
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import MODEL
@@ -49,7 +55,7 @@ from gemeingut.release.openness.licence_reference import (
     reference_text,
     text_id,
 )
-from gemeingut.release.openness.licence_text import text_required
+from gemeingut.release.openness.licence_text import file_text_check, text_required
 from gemeingut.release.openness.result import check
 from gemeingut.release.openness.sentences import joined
 
@@ -64,6 +70,10 @@ PRETRAINING_REMEDY = _(
 )
 FINE_TUNE_REMEDY = _(
     "put its whole text as LICENSE into the fine-tuned model's folder and release it again"
+)
+# A Creative Commons licence by its SPDX id: its elements, version and port ("CC-BY-3.0-DE").
+_CREATIVE_COMMONS = re.compile(
+    r"^CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)(?:-([A-Z]{2}))?$", re.IGNORECASE
 )
 # A copyright notice's line: "Copyright (c) 2024 …", "Copyright 2024 …", "© …" (not a line of
 # the terms that starts with the word, as Apache-2.0's "copyright notice that is included").
@@ -115,11 +125,42 @@ def licence_files(
         texts = [text for key in needing if (text := reference_text(key, holders)) is not None]
         if texts:
             files[WEIGHTS_LICENCE_FILE] = "\n\n".join(texts)
+    linked = _linked(licence, needing)
+    if linked and given is None and not in_folder:  # after any texts: their URIs
+        uris = "".join(f"SPDX-License-Identifier: {k}\n{legal_code_uri(k)}\n" for k in linked)
+        texts = files.get(WEIGHTS_LICENCE_FILE)
+        files[WEIGHTS_LICENCE_FILE] = f"{texts}\n\n{uris}" if texts else uris
     for key in needing:
         incorporated = INCORPORATED.get(text_id(key))
         if incorporated is not None:
             files[_incorporated_file(incorporated)] = reference_text(incorporated) or ""
     return files
+
+
+def legal_code_uri(licence: str) -> str | None:
+    """The URI of a Creative Commons licence's legal code, from its SPDX id (None for others):
+    CC-BY-SA-4.0 → https://creativecommons.org/licenses/by-sa/4.0/legalcode."""
+    match = _CREATIVE_COMMONS.match(licence.strip())
+    if match is None:
+        return None
+    elements, version, port = match.groups()
+    path = "/".join(part.lower() for part in (elements, version, port) if part)
+    return f"https://creativecommons.org/licenses/{path}/legalcode"
+
+
+def _linked(expression: str | None, needing: list[str]) -> list[str]:
+    """The licences in `expression` satisfied by the URI of their legal code."""
+    return [k for k in licence_ids(expression) if k not in needing and legal_code_uri(k)]
+
+
+def licence_path(bundle: Path) -> str:
+    """Where the bundle holds its weights' licence: the text files it ships (`model/LICENSE`
+    and any incorporated text beside it), else `release.json`, which declares the licence."""
+    model = bundle / MODEL
+    shipped = (
+        sorted(p.name for p in model.glob("LICENSE*") if p.is_file()) if model.is_dir() else []
+    )
+    return ", ".join(f"{MODEL}/{name}" for name in shipped) or "release.json"
 
 
 def write_licence_files(bundle: Path, files: dict[str, str]) -> None:
@@ -133,10 +174,12 @@ def weights_licence_text(
     """One `licence.text` check (none where no declared licence asks for its text): every
     failure said, or every text's state; `remedy`: how this kind of release gives a text."""
     needing = text_required(expression)
-    if not needing:
+    linked = _linked(expression, needing)
+    if not needing and not linked:
         return []
     authors = [str(a) for a in evidence.release.get("authors") or []]
     checks = [_text_check(evidence.root, key, authors, remedy) for key in needing]
+    checks += [_uri_check(evidence.root, key, remedy) for key in linked]
     for key in needing:
         incorporated = INCORPORATED.get(text_id(key))
         if incorporated is not None:
@@ -157,49 +200,46 @@ def _text_check(bundle: Path, licence: str, authors: list[str], remedy: Message)
             remedy=remedy,
         )
         return check("licence.text", False, file, said)
+    said = file_text_check(bundle, file, licence, remedy)
+    if said["passed"] and has_copyright_form(licence):  # a form only a compared text has
+        content = (bundle / file).read_text(encoding="utf-8", errors="replace")
+        detail = joined([said["detail"], _copyright_said(content, authors)])
+        return check("licence.text", True, file, detail)
+    return said
+
+
+def _uri_check(bundle: Path, licence: str, remedy: Message) -> dict:
+    """`model/LICENSE` gives the URI of `licence`'s legal code (or its text, as given)."""
+    file, uri = WEIGHTS_LICENCE_FILE, legal_code_uri(licence)
+    if not (bundle / file).is_file():
+        said = _(
+            "no {file}: {licence} asks that its text or the URI of its legal code ({uri}) go "
+            "with the weights; release it again",
+            file=file,
+            licence=licence,
+            uri=uri,
+        )
+        return check("licence.text", False, file, said)
     content = (bundle / file).read_text(encoding="utf-8", errors="replace")
-    found = coverage(licence, content)
-    if found is None:
-        return _given_check(content, licence, remedy)
-    if not found.whole:
+    if uri and uri in content:
         said = _(
-            "{file} holds only part of the text of {licence}: {missing} of its {words} words "
-            "are missing ({percent} % present); {remedy}",
+            "{file} gives the URI of the legal code of {licence} ({uri}), as the licence allows",
             file=file,
             licence=licence,
-            missing=found.missing,
-            words=found.words,
-            percent=int(found.share * 100),  # rounded down: never "100 %" of a partial text
-            remedy=remedy,
+            uri=uri,
         )
-        return check("licence.text", False, file, said)
-    said = _("{file} holds the text of {licence}", file=file, licence=licence)
-    if has_copyright_form(licence):
-        said = joined([said, _copyright_said(content, authors)])
-    return check("licence.text", True, file, said)
-
-
-def _given_check(content: str, licence: str, remedy: Message) -> dict:
-    """A text gemeingut has no reference of: the releaser's, not compared, unless its opening
-    shows it to be another licence's."""
-    file = WEIGHTS_LICENCE_FILE
-    other = sorted(licence_of_text(content))
-    if other and text_id(licence).lower() not in {text_id(o).lower() for o in other}:
-        said = _(
-            "{file} is the text of {found}, not of {licence}; {remedy}",
-            file=file,
-            found=" / ".join(other),
-            licence=licence,
-            remedy=remedy,
-        )
-        return check("licence.text", False, file, said)
+        return check("licence.text", True, file, said)
+    if text_id(licence).lower() in {text_id(key).lower() for key in licence_of_text(content)}:
+        return file_text_check(bundle, file, licence, remedy)  # its text, as the releaser gave it
     said = _(
-        "{file} holds the text of {licence} as the releaser gave it, not compared: gemeingut "
-        "has no reference text of {licence} (the MANIFEST binds the file by its sha256)",
+        "{file} gives neither the text of {licence} nor the URI of its legal code ({uri}); "
+        "{remedy}",
         file=file,
         licence=licence,
+        uri=uri,
+        remedy=remedy,
     )
-    return check("licence.text", True, file, said)
+    return check("licence.text", False, file, said)
 
 
 def _copyright_said(content: str, authors: list[str]) -> Message:

@@ -185,7 +185,7 @@ def test_a_speech_part_without_a_source_says_so_on_the_server(
     assert written.status_code == 200, written.text
     speech = written.json()
     space = next(s for s in speech["sections"] if s["heading"] == "Weltraumbahnhof")
-    assert space["text"] == "Dieser Teil wird nicht geschrieben."  # why: its problem, once
+    assert space["text"] == "Dieser Teil wurde nicht geschrieben."  # why: its problem, once
     assert (space["supported"], space["status"], space["citations"]) == (False, "no_citation", [])
     assert space["problems"] == ["Die Sammlung enthält keine Quelle zu diesem Punkt."]
     assert not speech["supported"]

@@ -28,7 +28,7 @@ def test_a_memo_cut_short_names_the_parts_not_written(office: Office, tmp_path: 
     shown = said(result)
     assert result.exit_code == 2, shown
     headings = re.findall(
-        r"^## (.+)\n\nDieser Teil wird nicht geschrieben\.", out.read_text(encoding="utf-8"), re.M
+        r"^## (.+)\n\nDieser Teil wurde nicht geschrieben\.", out.read_text(encoding="utf-8"), re.M
     )
     assert headings and headings[-1] == "Vorschlag"
     assert f"! Nicht geschriebene Teile: {', '.join(headings)} " in shown

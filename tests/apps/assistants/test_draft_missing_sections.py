@@ -39,7 +39,7 @@ Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei V
 """
 DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobiles Arbeiten"}
 MEMO_SECTIONS = ["sachverhalt", "bewertung", "vorschlag"]
-NOT_WRITTEN = "Dieser Teil wird nicht geschrieben."
+NOT_WRITTEN = "Dieser Teil wurde nicht geschrieben."
 PER_MINUTE = "requests_per_minute von Person {user}: die 1 Anfrage pro Minute ist aufgebraucht"
 
 
@@ -125,7 +125,7 @@ def test_the_sections_not_written_say_why_in_english(office: Office) -> None:
     refused = [s for s in draft["sections"] if s["id"] in draft["missing"]]
     assert refused and refused[-1]["id"] == "vorschlag"
     for section in refused:
-        assert section["text"] == "This part is not written."
+        assert section["text"] == "This part was not written."
         assert section["problems"] == [
             "Not written: requests_per_minute of user ben: the 1 request per minute is used up"
         ]

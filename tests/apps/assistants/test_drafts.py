@@ -18,6 +18,7 @@ from gemeingut.apps.assistants.drafts import (
     section_messages,
     write_draft,
 )
+from gemeingut.apps.rag.answer import Said
 from gemeingut.apps.rag.index import ingest, open_collection
 from tests.apps.rag.documents import write_markdown, write_pdf
 from tests.http_server import serving_process
@@ -42,12 +43,12 @@ def quoting_writer(wrong_in: str) -> tuple[list[list[dict]], object]:
     `wrong_in` it cites a source that was not given. Records what it was asked."""
     asked: list[list[dict]] = []
 
-    def ask(messages: list[dict], max_tokens: int) -> str:
+    def ask(messages: list[dict], max_tokens: int, parts: int) -> Said:
         asked.append(messages)
         first = re.search(r"^\[1\] .*\n(.+)$", messages[1]["content"], re.MULTILINE)
         words = " ".join(first.group(1).split()[:6])
         marker = "[9]" if wrong_in in messages[1]["content"] else "[1]"
-        return f"Laut Leitfaden gilt: „{words}“ {marker}."
+        return Said(f"Laut Leitfaden gilt: „{words}“ {marker}.")
 
     return asked, ask
 
@@ -91,7 +92,7 @@ def test_a_speech_has_a_part_per_key_point_sized_by_its_minutes() -> None:
 
 
 def test_without_a_matching_source_no_model_is_asked(root: Path) -> None:
-    def ask(messages: list[dict], max_tokens: int) -> str:
+    def ask(messages: list[dict], max_tokens: int, parts: int) -> Said:
         raise AssertionError("the model must not be asked")
 
     collection = open_collection(root, "vergabe")
@@ -187,15 +188,15 @@ def test_a_key_point_no_source_matches_is_not_written_as_if_grounded(root: Path)
     assert [s.heading for s in draft.sections][1:3] == ["Fristen", "Weltraumbahnhof"]
     assert len(asked) == 3 and not any("Weltraumbahnhof" in m[1]["content"] for m in asked)
     assert deadlines.verdict.supported and opening.verdict.supported
-    assert space.text == "Dieser Teil wird nicht geschrieben."
+    assert space.text == "Dieser Teil wurde nicht geschrieben."
     assert not space.verdict.supported and space.verdict.status == "no_citation"
     assert space.verdict.problems == ["Die Sammlung enthält keine Quelle zu diesem Punkt."]
     assert not draft.supported
     shown = render_markdown(draft)
-    assert "## Weltraumbahnhof\n\nDieser Teil wird nicht geschrieben.\n" in shown
+    assert "## Weltraumbahnhof\n\nDieser Teil wurde nicht geschrieben.\n" in shown
     assert "> Ohne Beleg: Die Sammlung enthält keine Quelle zu diesem Punkt.\n" in shown
     english = write_draft(open_collection(root, "vergabe"), request, ask, lambda m: None, "en")
-    assert english.sections[2].text == "This part is not written."
+    assert english.sections[2].text == "This part was not written."
 
 
 def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_others(
@@ -216,7 +217,7 @@ def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_other
     assert not any("Pauschale" in chunk.text for chunk in draft.sources)
     _opening, privacy, allowance, _closing = draft.sections
     assert privacy.verdict.supported
-    assert allowance.text == "Dieser Teil wird nicht geschrieben."
+    assert allowance.text == "Dieser Teil wurde nicht geschrieben."
     reason = "Die Quelle zu diesem Punkt passte nicht in den Kontext des Modells."
     assert allowance.verdict.problems == [reason]
     assert not allowance.verdict.supported and len(asked) == 3

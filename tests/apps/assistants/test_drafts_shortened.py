@@ -17,7 +17,7 @@ from gemeingut.apps.assistants.drafts import (
     section_messages,
     write_draft,
 )
-from gemeingut.apps.rag.answer import fit_question
+from gemeingut.apps.rag.answer import Said, fit_question
 from gemeingut.apps.rag.excerpt import ranked, shortened
 from gemeingut.apps.rag.index import ingest, open_collection
 
@@ -57,12 +57,12 @@ def counting(context: int):
 def test_a_small_context_reads_every_source_shortened(office: Path) -> None:
     asked: list[list[dict]] = []
 
-    def ask(messages: list[dict], max_tokens: int) -> str:
+    def ask(messages: list[dict], max_tokens: int, parts: int) -> Said:
         """Quotes the subject's sentence of source [1], as the model read it."""
         asked.append(messages)
         first = messages[1]["content"].split("\n\n[2]")[0]
         quote = re.search(r"Die Pauschale [^.]+", first).group()
-        return f"„{quote}“ [1]."
+        return Said(f"„{quote}“ [1].")
 
     collection = open_collection(office, "amt")
     request = DraftRequest("vermerk", SUBJECT)
@@ -89,7 +89,7 @@ def test_a_source_is_left_out_only_where_even_the_shortest_excerpts_do_not_fit(
 ) -> None:
     collection = open_collection(office, "amt")
     draft = write_draft(
-        collection, DraftRequest("vermerk", SUBJECT), lambda m, t: "", counting(330), k=4
+        collection, DraftRequest("vermerk", SUBJECT), lambda m, t, p: Said(""), counting(330), k=4
     )
     assert 1 <= len(draft.sources) < 4 and draft.sources_dropped == 4 - len(draft.sources)
     assert draft.note is not None and "passte" in draft.note

@@ -109,11 +109,13 @@ def test_an_endpoint_without_v1_is_told_where_the_api_lives(
 
     monkeypatch.delenv("GEMEINGUT_API_KEY", raising=False)
     with running_server(create_app(TransformersBackend(model_dir))) as url:
-        result = invoke("rag", "query", "vergabe", "Frist", "--answer", "--root", root,
-                        "--endpoint", url)  # fmt: skip
-    said = " ".join(result.output.split())
-    assert result.exit_code == 2, said
-    assert f"{url}/models antwortete 404" in said
-    assert (
-        f"der Endpunkt ist die Basisadresse der API, sie endet meist auf /v1 (z. B. {url}/v1)"
-    ) in said
+        for given in (url, f"{url}/", f"{url}/v1/chat/completions"):
+            result = invoke("rag", "query", "vergabe", "Frist", "--answer", "--root", root,
+                            "--endpoint", given)  # fmt: skip
+            said = " ".join(result.output.split())
+            assert result.exit_code == 2, said
+            assert "antwortete 404" in said
+            assert (
+                "der Endpunkt ist die Basisadresse der API, sie endet meist auf /v1 "
+                f"(z. B. {url}/v1)"
+            ) in said

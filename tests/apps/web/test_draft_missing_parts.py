@@ -35,7 +35,7 @@ MEMO = """# Richtlinie mobiles Arbeiten
 
 Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei Vollzeit.
 """
-NOT_WRITTEN = "Dieser Teil wird nicht geschrieben."
+NOT_WRITTEN = "Dieser Teil wurde nicht geschrieben."
 REFUSED = (
     "Nicht geschrieben: requests_per_minute von Person lina: die 1 Anfrage pro Minute ist "
     "aufgebraucht"

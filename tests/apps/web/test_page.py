@@ -369,7 +369,7 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     headings = page.locator("#draft-sections h4").all_inner_texts()
     assert headings == ["Einstieg", "Fristen", "Weltraumbahnhof", "Schluss"]
     unwritten = page.locator("#draft-sections section").nth(2)
-    assert unwritten.locator("p").first.inner_text() == "Dieser Teil wird nicht geschrieben."
+    assert unwritten.locator("p").first.inner_text() == "Dieser Teil wurde nicht geschrieben."
     assert unwritten.locator(".warning").inner_text() == (
         "Ohne Beleg: Die Sammlung enthält keine Quelle zu diesem Punkt."
     )

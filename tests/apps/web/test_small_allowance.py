@@ -152,7 +152,7 @@ def test_a_memo_is_written_as_far_as_the_allowance_holds_it(page, site: dict) ->
         "Kürzer als geplant: Das Tageskontingent reichte für diesen Teil nur für 40 Tokens."
     )
     for part in (second, third):
-        assert part.locator("p").first.inner_text() == "Dieser Teil wird nicht geschrieben."
+        assert part.locator("p").first.inner_text() == "Dieser Teil wurde nicht geschrieben."
         # why, once, and not as a part "without evidence"
         assert part.locator(".warning").inner_text() == (
             "Das Tageskontingent an Tokens reicht für diesen Teil nicht mehr."

@@ -246,13 +246,13 @@ def test_quotas_say_what_they_count_and_from_when(tmp_path: Path) -> None:
     assert "Anfragen ohne Stream begrenzen nur" in help_text
     first = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "100000")
     assert first.exit_code == 0
-    assert "Tokens/Tag zählt ab jetzt" in first.output
+    assert "die Grenze für Tokens/Tag gilt ab jetzt" in first.output
     assert "wird nicht angerechnet" in first.output
     both = admin(
         db, "quotas", "set", "--user", "anna", "--tokens-per-day", "200000",
         "--requests-per-minute", "5", "--concurrent-streams", "2",
     )  # fmt: skip
-    assert "Anfragen/Minute, gleichzeitige Streams zählen ab jetzt" in both.output
+    assert "die Grenzen für Anfragen/Minute, gleichzeitige Streams gelten ab jetzt" in both.output
     again = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "300000")
     assert "ab jetzt" not in again.output  # counted since the first limit already
     listed = admin(db, "quotas", "list").output

@@ -101,6 +101,6 @@ def test_what_quotas_set_says_after_a_lift_is_what_the_counter_does(store_url: s
     again = admin(store_url, *set_by_cli, "--tokens-per-day", "1000")
     assert again.exit_code == 0, again.output
     said = " ".join(again.output.split())
-    assert "Tokens/Tag zählt ab jetzt" in said and "nicht angerechnet" in said, said
+    assert "die Grenze für Tokens/Tag gilt ab jetzt" in said and "nicht angerechnet" in said, said
     [limits] = json.loads(admin(store_url, "quotas", "list", "--json").output)
     assert limits["tokens_per_day"] == 1000 and limits["tokens_today"] == 0

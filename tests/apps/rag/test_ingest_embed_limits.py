@@ -1,0 +1,106 @@
+"""`gemeingut rag ingest --embed URL` against a server whose requests-per-minute limit refuses
+it. The shared endpoint client waits out a short Retry-After (saying so) and asks again, a
+bounded number of times; here that is checked for ingest, which had no test of it. Real HTTP
+on loopback, a real SQLite gateway, the tiny model; `ShortWaits` (tests.apps.short_waits)
+stands in for the end of the minute. The refusals are the server's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.gateway.audit_log import export
+from gemeingut.serve.gateway.gate import Gateway
+from gemeingut.serve.gateway.identity import add_group, add_user, create_key
+from gemeingut.serve.gateway.quotas import set_limits
+from gemeingut.serve.gateway.store import open_store
+from tests.apps.rag.documents import write_markdown
+from tests.apps.short_waits import ShortWaits
+from tests.http_server import running_server
+from tests.test_cli import invoke
+
+
+@dataclass
+class Embedding:
+    url: str
+    store: object
+    waits: ShortWaits
+    docs: Path
+    root: Path
+
+    def ingest(self):
+        return invoke(
+            "rag", "ingest", "v", self.docs, "--root", self.root, "--group", "amt",
+            "--embed", f"{self.url}/v1",
+        )  # fmt: skip
+
+    def use_up_the_minute(self) -> None:
+        """A limit of one request a minute, and that request made."""
+        import os
+
+        import httpx
+
+        set_limits(self.store, "user", "anna", requests_per_minute=1)
+        key = os.environ["GEMEINGUT_API_KEY"]
+        body = {"model": "winzig", "input": "Frist"}
+        headers = {"authorization": f"Bearer {key}"}
+        made = httpx.post(f"{self.url}/v1/embeddings", json=body, headers=headers, timeout=60)
+        assert made.status_code == 200, made.text
+
+    def statuses(self) -> list[int]:
+        return [r["status"] for r in export(self.store) if r["route"] == "/v1/embeddings"]
+
+
+@pytest.fixture
+def embedding(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Embedding]:
+    store = open_store(str(tmp_path / "gateway.db"))
+    add_group(store, "amt")
+    add_user(store, "anna", ("amt",))
+    _, key = create_key(store, "anna")
+    monkeypatch.setenv("GEMEINGUT_API_KEY", key)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_markdown(docs / "hinweise.md")
+    backend = TransformersBackend(model_dir, model_name="winzig")
+    waits = ShortWaits(create_app(backend, gateway=Gateway(store)), store)
+    with running_server(waits) as url:  # type: ignore[arg-type]
+        yield Embedding(url, store, waits, docs, tmp_path / "collections")
+
+
+def said(result) -> str:
+    return " ".join(result.output.split())
+
+
+def test_an_ingest_waits_out_a_minutes_limit_and_says_so(embedding: Embedding) -> None:
+    embedding.use_up_the_minute()
+    embedding.waits.shorten = embedding.waits.lift = True  # the minute ends while it waits
+    result = embedding.ingest()
+    shown = said(result)
+    assert result.exit_code == 0, shown
+    assert embedding.statuses() == [200, 429, 200]  # the minute's request, refused, asked again
+    assert "/v1/embeddings antwortete 429: requests_per_minute von Person anna" in shown
+    assert "warte 0 s (Retry-After), dann erneute Anfrage (1 von 3)" in shown
+    listed = json.loads(invoke("rag", "list", "--root", embedding.root, "--json").stdout)
+    assert listed[0]["embedder"] == "winzig" and listed[0]["chunks"] == 2
+
+
+def test_an_ingest_whose_limit_stays_stops_after_three_waits(embedding: Embedding) -> None:
+    embedding.use_up_the_minute()
+    embedding.waits.shorten = True
+    result = embedding.ingest()
+    shown = said(result)
+    assert result.exit_code == 2, shown
+    assert embedding.statuses() == [200, 429, 429, 429, 429]  # three waits, then no more
+    assert [f"({n} von 3)" in shown for n in (1, 2, 3)] == [True] * 3
+    assert "nach Warten 3-mal erneut gefragt; versuchen Sie es um" in shown
+    assert "Traceback" not in shown
+    listed = json.loads(invoke("rag", "list", "--root", embedding.root, "--json").stdout)
+    assert listed == []  # no collection without its vectors
