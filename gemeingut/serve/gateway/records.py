@@ -230,7 +230,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
             unfinished_records=count(select(func.count()).where(unfinished())),
         )
     record.missing = [name for name, value in facts.model_dump().items() if not value]
-    if not record.deployment:
+    if "started" not in record.deployment:  # a retention set by hand is no server's start
         record.missing.append("deployment")
     if not record.deployment.get("audit_retention_days"):  # item f: no time limit for erasure
         record.missing.append("audit_retention")

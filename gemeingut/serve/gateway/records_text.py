@@ -13,7 +13,7 @@ TEXT = {
         "activity": "Verarbeitung: Betrieb des Sprachmodells `{model}` mit `gemeingut serve` "
         "(Schlüssel, Kontingente, Protokoll). Stand der Einstellungen: letzter Start am {started}.",
         "no_deployment": "Der Server hat mit dieser Datenbank noch nie gestartet: Modell, "
-        "Maschine, Löschfrist und Richtlinie sind unbekannt.",
+        "Maschine und Richtlinie sind unbekannt (die Löschfrist steht unter f).",
         "missing": "**Fehlt – vom Verantwortlichen zu ergänzen** (`{field}` in der Faktendatei).",
         "a": "a) Verantwortlicher und Datenschutzbeauftragte(r)",
         "controller": "Verantwortlicher",
@@ -103,7 +103,7 @@ TEXT = {
         "activity": "Processing: running the language model `{model}` with `gemeingut serve` "
         "(keys, quotas, audit log). Settings as of the last start on {started}.",
         "no_deployment": "The server has never started with this database: model, engine, "
-        "retention and policy are unknown.",
+        "and policy are unknown (the retention is under f).",
         "missing": "**Missing – to be completed by the controller** (`{field}` in the facts file).",
         "a": "a) Controller and data protection officer",
         "controller": "Controller",
@@ -201,9 +201,9 @@ def render_record(record: Record, language: str = "de") -> str:
         return value.strip()
 
     lines = [f"# {t['title']}", ""]
-    if setup:
-        started = setup.get("started", "?")
-        lines += [t["activity"].format(model=setup.get("model", "?"), started=started), ""]
+    if "started" in setup:  # a retention set by hand (`admin audit retention`) is no start
+        model = setup.get("model", "?")
+        lines += [t["activity"].format(model=model, started=setup["started"]), ""]
     else:
         lines += [t["no_deployment"], ""]
     lines += [f"## {t['a']}", "", f"- {t['controller']}: {stated('controller')}"]

@@ -157,3 +157,23 @@ def test_the_sign_in_provider_and_classifier_rules_are_in_the_record(tmp_path: P
     assert "reads the claim `preferred_username` (which user account) and the claim" in english
     record_deployment(engine, deployment_facts("m", None, 30, None, now))  # a later start
     assert "Identitätsanbieter" not in render_record(read_record(engine, ControllerFacts(), now))
+
+
+def test_a_retention_set_before_any_server_started_is_no_start(tmp_path: Path) -> None:
+    """The operating guide sets the retention before the first start: the record then says
+    that no server has started, not that the model `?` last started on ?."""
+    db = tmp_path / "gateway.db"
+    open_store(str(db))
+    set_retention = runner.invoke(
+        app, ["admin", "audit", "retention", "--db", str(db), "--days", "180"]
+    )
+    assert set_retention.exit_code == 0, set_retention.output
+    shown = records(str(db))
+    said = " ".join(shown.output.split())
+    assert shown.exit_code == 1, said  # facts and the deployment are missing
+    assert (
+        "Der Server hat mit dieser Datenbank noch nie gestartet: Modell, Maschine und Richtlinie "
+        "sind unbekannt (die Löschfrist steht unter f)."
+    ) in said
+    assert "letzter Start am" not in said and "`?`" not in said
+    assert "noch nicht angegeben: deployment; ein Server verzeichnet es" in said
