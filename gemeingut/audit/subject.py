@@ -194,7 +194,7 @@ def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
     root = Path(os.path.commonpath(texts)) if texts else None
     held = held_out(files)
     for file in files:
-        skipped = held.get(file.resolve(), frozenset()) if held else frozenset()
+        skipped = held.get(file.resolve(), frozenset())
         if file.suffix == ".parquet":
             yield from _parquet_documents(file)
         elif root is not None and is_text_file(file):

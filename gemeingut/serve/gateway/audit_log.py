@@ -42,7 +42,7 @@ MODEL_BYTES = 64
 # JSON as an export writes it (`admin audit export`): no blank after `,` and `:`.
 SEPARATORS = (",", ":")
 # The widest time an export writes (the stored time can only be this long or shorter).
-_WIDEST_AT = {"at": "2000-12-31T23:59:59.999999Z"}
+_WIDEST_AT = "2000-12-31T23:59:59.999999Z"
 # What a stream's record may hold at its widest once completed (its tokens, duration, status
 # and final decision come when it ends); any other record is written whole.
 _WIDEST_COMPLETED = {
@@ -131,7 +131,7 @@ def exported_bytes(record: dict[str, object]) -> int:
     if shown.get("key_id") is not None:
         shown["key_id"] = "k-" + "0" * 16
     if isinstance(shown.get("at"), datetime):
-        shown["at"] = _WIDEST_AT["at"]
+        shown["at"] = _WIDEST_AT
     line = json.dumps(shown, default=str, ensure_ascii=False, separators=SEPARATORS)
     return len((line + "\n").encode())
 
