@@ -81,13 +81,13 @@ def build(
     if publication is not None:  # its data statement is the bundle's data card
         artifacts["publication"] = publication
     if recipe.audit is not None:
-        from gemeingut.audit.subject import Subject, training_files
+        from gemeingut.audit.subject import Subject, artifact_documents
 
-        subject = Subject(
+        subject = Subject(  # its dataset's train shards, and a fine-tune's own data
             recipe.release.model_name,
             released.id,
             model_dir=released.path,
-            training_files=training_files(dataset.path),
+            documents=artifact_documents(released),
         )
         audit = recipe.audit
         own_files = [

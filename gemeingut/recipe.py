@@ -268,7 +268,11 @@ class AuditBias(_Section):
 
 
 class AuditMemorisation(_Section):
-    samples: int = Field(default=200, ge=1, description="training documents sampled")
+    samples: int = Field(
+        default=200,
+        ge=1,
+        description="training documents sampled from each source (pretraining, fine-tuning data)",
+    )
     prefix_tokens: int = Field(default=50, ge=1, description="k: tokens given as the prompt")
     continuation_tokens: int = Field(default=50, ge=1, description="m: tokens compared")
     random_offset: bool = Field(

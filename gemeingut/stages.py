@@ -34,6 +34,7 @@ from gemeingut.recipe import (
     TokenizerSection,
 )
 from gemeingut.release.openness.licences import describe_conflicts, share_alike_conflicts
+from gemeingut.release.openness.sentences import joined
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
 
 if TYPE_CHECKING:
@@ -272,8 +273,9 @@ def audit_stage(
     """Tasks, bias, memorisation and red team of one model (folder or endpoint), resumable.
 
     The inputs name the model (its artifact id, folder hash or endpoint), its training
-    documents and any suite or findings file the user gave, by content; `command` (how the
-    audit was started) goes into the report so readers can re-run it, not into the id."""
+    documents (the pretraining's or those given, and a fine-tune's own data, each apart) and
+    any suite or findings file the user gave, by content; `command` (how the audit was
+    started) goes into the report so readers can re-run it, not into the id."""
     from gemeingut.audit.report import write_report
     from gemeingut.audit.run import check_inputs, run_audit
     from gemeingut.audit.subject import FINETUNING
@@ -282,10 +284,10 @@ def audit_stage(
     if subject.model_dir is not None:  # where and in which number format the scores come
         section = section.model_copy(update=_resolved_machine(section))
     inputs = {"model": subject.lineage}
-    if subject.training_files:  # a fine-tune's own data is no file of the auditor's (reproduce)
-        key = "finetuning_data" if subject.training_data == FINETUNING else "training"
-        inputs[key] = "sha256:" + sha256_json(
-            {p.name: sha256_file(p) for p in subject.training_files}
+    for source in subject.documents:  # each source of training documents by its files' hashes
+        # (a fine-tune's own data is no file of the auditor's: `reproduce` tells them apart)
+        inputs["finetuning_data" if source.kind == FINETUNING else "training"] = (
+            source.fingerprint()
         )
     runs = set(section.suites)
     for name, path, suite in (
@@ -325,8 +327,13 @@ def _resolved_machine(section: AuditSection) -> dict[str, str]:
 
 
 def audit_stats(report: dict[str, Any]) -> dict[str, Any]:
-    """The report without its long lists (those stay in report.json)."""
+    """The report without its long lists (those stay in report.json): no memorised samples,
+    traced spans or confirmed findings, and each source of training documents in brief."""
+    from gemeingut.audit.subject import sources_in_brief
+
     stats = {k: v for k, v in report.items() if k not in ("memorisation", "findings")}
+    if "training_data" in report:
+        stats["training_data"] = sources_in_brief(report["training_data"])
     if "memorisation" in report:
         stats["memorisation"] = {
             k: v for k, v in report["memorisation"].items() if k not in ("memorised", "traced")
@@ -346,13 +353,16 @@ def release_stage(
     the build's own model) that model is released, and its fine-tuning data with it."""
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     _check_lineage(artifacts)
+    if "audit" in artifacts:
+        released = tuned or artifacts["model"]
+        _check_audited_data(artifacts["audit"], released.path, dataset.path)
     terms = ReleaseTerms(section.license, section.commercial_use)
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
         raise InputError(
             _(
                 "the release would break the data's use conditions: {broken}",
-                broken="; ".join(broken),
+                broken=joined(broken),
             ),
             _(
                 "set release.commercial_use = false or an open release.license, or leave that "
@@ -433,6 +443,8 @@ def finetune_release_stage(
                 path=str(tuned.path),
             ),
         )
+    if audit is not None:
+        _check_audited_data(audit, tuned.path)
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
     if facts.license_source == OWN_MODEL:
@@ -466,6 +478,56 @@ def finetune_release_stage(
         return assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out)
 
     return place("release", inputs, params, build)
+
+
+def _check_audited_data(audit: Artifact, released: Path, dataset: Path | None = None) -> None:
+    """An audit is released only where it read the training documents the bundle will publish
+    (the dataset's train shards, a fine-tune's own data): one of documents given with
+    --training-data, or one that did not find the base's pretraining shards, would be refused
+    by `verify`, or its memorisation drawn again from other documents. Compared as `verify`
+    compares (`read_problems`), before anything is written."""
+    from gemeingut.audit.report import REPORT_JSON
+    from gemeingut.audit.subject import published_documents
+    from gemeingut.json_records import read_object
+    from gemeingut.release.verify_training_data import (
+        held_in_words,
+        read_in_words,
+        read_problems,
+        to_publish,
+    )
+
+    file = audit.path / REPORT_JSON
+    report = read_object(file, _("run the audit again")) or {}
+    said = report.get("training_data")
+    published = published_documents(dataset, released)
+    try:
+        problems = read_problems(said, published, to_publish)
+        read = read_in_words(said)
+    except (KeyError, TypeError, AttributeError):  # a report.json edited by hand
+        raise InputError(
+            _(
+                "{file}: the section {section} is not as the audit writes it",
+                file=str(file),
+                section="training_data",
+            ),
+            _("run the audit again"),
+        ) from None
+    if problems:
+        raise InputError(
+            _(
+                "the audit {audit} read other training documents than the bundle will "
+                "publish: it read {read}, the bundle publishes {published} ({problems})",
+                audit=str(audit.path),
+                read=read,
+                published=held_in_words(published),
+                problems=joined(problems),
+            ),
+            _(
+                "audit the released model on its own training data (without --training-data): "
+                "gemeingut audit run {path} --out AUDIT, then release with --audit AUDIT",
+                path=str(released),
+            ),
+        )
 
 
 def _licence_file_param(path: Path | None) -> dict[str, str]:
@@ -559,7 +621,7 @@ def _check_lineage(artifacts: dict[str, Artifact]) -> None:
         raise InputError(
             _(
                 "these artifacts do not belong together; not so: {broken}",
-                broken="; ".join(broken),
+                broken=joined(broken),
             ),
             _("pass the dataset, tokenizer, model, evaluation and audit of one build"),
         )
@@ -579,7 +641,7 @@ def _check_finetune_data(tuned: Artifact, terms: ReleaseTerms) -> None:
             raise InputError(
                 _(
                     "the release would break the fine-tuning data's use conditions: {broken}",
-                    broken="; ".join(broken),
+                    broken=joined(broken),
                 ),
                 _(
                     "set release.commercial_use = false or an open release.license, or "

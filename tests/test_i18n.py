@@ -101,15 +101,17 @@ def test_fractions_keep_their_digits_in_both_languages() -> None:
 def test_numbers_and_nested_messages_follow_the_language() -> None:
     who = _("group {name}", name="schule")
     message = _(
-        "requests_per_minute of {who}: {rpm} requests per minute are used up", who=who, rpm=1500
+        "the limit '{limit}' of {who}: {rpm} requests per minute are used up (requests the "
+        "engine failed to answer count too)",
+        limit=_("requests per minute"),
+        who=who,
+        rpm=1500,
     )
-    assert (
-        text(message, "de")
-        == "requests_per_minute von Gruppe schule: 1.500 Anfragen pro Minute sind aufgebraucht"
+    assert text(message, "de").startswith(
+        "die Grenze „Anfragen pro Minute“ von Gruppe schule: 1.500 Anfragen pro Minute sind "
     )
-    assert (
-        text(message, "en")
-        == "requests_per_minute of group schule: 1,500 requests per minute are used up"
+    assert text(message, "en").startswith(
+        "the limit 'requests per minute' of group schule: 1,500 requests per minute are used up"
     )
 
 
@@ -180,5 +182,5 @@ def test_command_output_follows_the_language(tmp_path: Path) -> None:
     invoke("rag", "ingest", "v", docs, "--root", tmp_path / "c")
     german = invoke("rag", "list", "--root", tmp_path / "c").output
     english = invoke("--lang", "en", "rag", "list", "--root", tmp_path / "c").output
-    assert "v: Dokumente 1, Abschnitte 1, Gruppen keine, Vektoren keine" in german
+    assert "v: Dokumente 1, Textabschnitte 1, Gruppen keine, Vektoren keine" in german
     assert "v: documents 1, chunks 1, groups none, vectors none" in english

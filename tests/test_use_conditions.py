@@ -18,7 +18,7 @@ def with_conditions(root: Path, conditions: str, release_extra: str = "") -> Pat
 
 def test_release_that_breaks_a_use_condition_is_refused(tmp_path: Path) -> None:
     recipe = with_conditions(tmp_path / "p", '["non-commercial"]')
-    with pytest.raises(InputError, match="allows non-commercial use only") as caught:
+    with pytest.raises(InputError, match="erlaubt nur nicht-kommerzielle Nutzung") as caught:
         build(recipe, tmp_path / "ws")
     assert "commercial_use = false" in str(caught.value.hint)
     assert not (tmp_path / "ws" / "release").exists() or not any(
@@ -42,5 +42,5 @@ def test_open_model_only_refuses_a_closed_model_licence(tmp_path: Path) -> None:
     recipe.write_text(
         recipe.read_text().replace('license = "Apache-2.0"', 'license = "LicenseRef-Proprietary"')
     )
-    with pytest.raises(InputError, match="requires an open model licence"):
+    with pytest.raises(InputError, match="verlangt eine offene Lizenz des Modells"):
         build(recipe, tmp_path / "ws")

@@ -14,7 +14,7 @@ import logging
 import os
 import shlex
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +103,10 @@ def run_tasks(
     out_dir: Path,
     batch_size: int,
     limit: int | None,
+    advance: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Score `tasks` with lm-eval; metrics per task with lm-eval's standard errors."""
+    """Score `tasks` with lm-eval; metrics per task with lm-eval's standard errors. Each
+    request lm-eval answers is told to `advance` (of `request_count` in all)."""
     include = out_dir / TASK_FOLDER
     write_task_folder(tasks, include)
     # lm-eval warns once per request it truncates to the context (hundreds for a
@@ -113,10 +115,13 @@ def run_tasks(
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:  # nor its progress bars, nor those of datasets and transformers beneath it
-        with library_bars_off(), _git_asked_quietly():
+        with library_bars_off(), _git_asked_quietly(), _answers_counted(advance) as answered:
             results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
     finally:
         quiet.setLevel(level)
+    # the requests its cache answered (an interrupted run's) were not counted
+    if advance is not None and (uncounted := request_count(tasks, limit) - answered[0]) > 0:
+        advance(uncounted)
     per_task = {}
     for task in tasks:
         raw = results["results"][task.name]
@@ -142,6 +147,41 @@ def run_tasks(
             "command": _lm_eval_command(how, tasks, batch_size, limit),
         },
     }
+
+
+def request_count(tasks: list[PreparedTask], limit: int | None) -> int:
+    """The requests lm-eval sends for `tasks`: one per choice of a multiple-choice item (its
+    log-likelihood), one per item to answer."""
+    return sum(
+        len(item["choices"]) if task.kind == "multiple_choice" else 1
+        for task in tasks
+        for item in task.items[:limit]
+    )
+
+
+@contextmanager
+def _answers_counted(advance: Callable[[int], None] | None) -> Iterator[list[int]]:
+    """lm-eval's own bars are off (`library_bars_off`); the audit's moves instead, counted
+    where lm-eval's models hand each answer to their cache (`CacheHook.add_partial`, once per
+    request, on a folder's model and an endpoint alike). Yields the number counted so far."""
+    from lm_eval.api.model import CacheHook
+
+    answered = [0]
+    if advance is None:
+        yield answered
+        return
+    hand_over = CacheHook.add_partial
+
+    def counted(self: CacheHook, attr: str, req: Any, res: Any) -> None:
+        hand_over(self, attr, req, res)
+        answered[0] += 1
+        advance(1)
+
+    CacheHook.add_partial = counted  # type: ignore[method-assign]
+    try:
+        yield answered
+    finally:
+        CacheHook.add_partial = hand_over  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 status that a maintainer sets after checking it.
 
 A findings file is JSONL, one finding per line:
-`id, category, prompt, response, model, reporter, reported_at, report_note, status,
+`id, category, prompt, response, model, reporter, reported_at, report_note, redacted, status,
 duplicate_of, note, updated_at`. `import` reads a campaign's submissions (JSONL or CSV with at
 least category, prompt and response), gives each a stable id (a hash of what was found, so
 importing the same file twice adds nothing), marks repeats of an earlier finding as duplicates
@@ -12,20 +12,32 @@ that reason). What the reporter wrote beside the finding (a submission's `note`)
 as `report_note`, which no triage changes: it is the reporter's evidence, not a reason for a
 decision. `merge` joins files from several campaigns, keeping for each id the most recently
 updated version. Files are rewritten under a temp name and renamed, so a crash never leaves
-half a file.
+half a file, and every change of a file holds its lock (`.NAME.lock` beside it), so that a
+server storing a report and `gemeingut admin users remove` erasing one never undo each other.
+
+A findings file is published with the audit, so no personal data that the safety policy's
+detectors find is kept in it: e-mail addresses, phone numbers, IBANs … in what was asked and
+answered and in either note are replaced by placeholders (<EMAIL> …) before a finding is
+stored, as a `pii` rule of the policy replaces them before the model sees them, and `redacted`
+lists the kinds replaced (the evidence of a `privacy` finding: which kind the model gave away).
+A line written before findings were redacted (no `redacted`) is redacted as it is read, so
+it leaves no copy, triage or merge as it was.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.pii import PII_TYPES
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_json
 from gemeingut.i18n import Message, _
@@ -49,6 +61,7 @@ FIELDS = (
     "reporter",
     "reported_at",
     "report_note",
+    "redacted",
     "status",
     "duplicate_of",
     "note",
@@ -56,21 +69,47 @@ FIELDS = (
 )
 NOTE_MAX = 4000  # characters of a note (the reporter's or a decision's): a reason, not a document
 # Fields a file written before they existed lacks: read as null, written from then on.
-ADDED_LATER = ("report_note",)
+ADDED_LATER = ("report_note", "redacted")
+# What people wrote, which may hold personal data: redacted before it is stored.
+WRITTEN = ("prompt", "response", "report_note", "note")
+# The reporter of a finding whose person was erased (`forget_reporter`), and of any without one.
+ANONYMOUS = "anonymous"
 HINT = _("a finding needs category, prompt and response; see `gemeingut audit findings --help`")
 
 
 def read_findings(path: Path) -> list[dict[str, Any]]:
-    """A findings file; a missing file is an empty list (the first import creates it)."""
+    """A findings file; a missing file is an empty list (the first import creates it). A
+    finding from before redaction comes redacted (`_redact`)."""
     if not path.exists():
         return []
-    return [_checked(f, where) for f, where in _rows(path)]
+    findings = [_checked(f, where) for f, where in _rows(path)]
+    for finding in findings:
+        if finding["redacted"] is None:
+            _redact(finding)
+    return findings
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the findings file `path` for one read, change and write: across processes (a
+    server and the CLI) and threads, each with its own open lock file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(f".{path.name}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def import_findings(
     sources: list[Path], into: Path, model: str | None, reporter: str | None
 ) -> dict[str, int]:
     """Add the submissions in `sources` to the findings file `into`."""
+    with locked(into):
+        return _import(sources, into, model, reporter)
+
+
+def _import(
+    sources: list[Path], into: Path, model: str | None, reporter: str | None
+) -> dict[str, int]:
     findings = read_findings(into)
     known = {f["id"] for f in findings}
     before = sum(f["duplicate_of"] is not None for f in findings)
@@ -96,17 +135,52 @@ def import_findings(
 def submit_finding(
     into: Path, submission: dict[str, Any], model: str, reporter: str | None
 ) -> dict[str, Any]:
-    """One finding sent from the server's page, stored as `import` stores one (the same id,
-    repeats of an earlier finding marked); the same finding sent twice is stored once."""
-    findings = read_findings(into)
+    """One finding sent from the server's page, stored as `import` stores one (redacted, the
+    same id, repeats of an earlier finding marked); the same finding sent twice is stored once."""
     finding = _new_finding(submission, _("the submission"), model, reporter, _now())
-    stored = next((f for f in findings if f["id"] == finding["id"]), None)
-    if stored is not None:
-        return stored
-    findings.append(finding)
-    _mark_duplicates(findings)
-    write_findings(into, findings)
+    with locked(into):
+        findings = read_findings(into)
+        stored = next((f for f in findings if f["id"] == finding["id"]), None)
+        if stored is not None:
+            return stored
+        findings.append(finding)
+        _mark_duplicates(findings)
+        write_findings(into, findings)
     return finding
+
+
+def forget_reporter(path: Path, reporter: str) -> dict[str, int]:
+    """Erase a person's reports (Art. 17 DSGVO) from the findings file `path`: those not
+    confirmed (new or rejected) go, and a confirmed one keeps what was found but no longer
+    names the reporter (`anonymous`). How many of each.
+
+    A report not yet confirmed is the person's alone: no audit has published it and nothing
+    outweighs their right to erasure, so it goes whole. A confirmed one is a checked fact about
+    the model that an audit report and a release bundle may already cite by its id; that fact
+    is not personal data (its text was redacted before it was stored), only the pseudonym is,
+    which links the report to the audit log's records of the person. It is erased and the
+    id kept (the id is no pseudonym: it comes from the content, and the pseudonym can no
+    longer be made from the name once the person is removed); `updated_at` moves on, so that
+    a `merge` with an older copy keeps the version without the pseudonym. A finding marked
+    as a repeat of an erased one is marked anew."""
+    if not path.is_file():
+        return {"removed": 0, "anonymised": 0}
+    with locked(path):
+        findings = read_findings(path)
+        theirs = [f for f in findings if f["reporter"] == reporter]
+        gone = {f["id"] for f in theirs if f["status"] != "confirmed"}
+        kept = [f for f in findings if f["id"] not in gone]
+        now = _now()
+        for finding in kept:
+            if finding["reporter"] == reporter:
+                finding["reporter"] = ANONYMOUS
+                finding["updated_at"] = now
+            if finding["duplicate_of"] in gone:
+                finding["duplicate_of"] = None
+        if theirs:
+            _mark_duplicates(kept)
+            write_findings(path, kept)
+    return {"removed": len(gone), "anonymised": len(theirs) - len(gone)}
 
 
 def triage(
@@ -131,6 +205,13 @@ def triage(
         )
     if not path.is_file():
         raise InputError(_("findings file {path} does not exist", path=path), _("check the path"))
+    with locked(path):
+        return _triage(path, finding_id, status, duplicate_of, note)
+
+
+def _triage(
+    path: Path, finding_id: str, status: str, duplicate_of: str | None, note: str | None
+) -> dict[str, Any]:
     findings = read_findings(path)
     ids = {f["id"] for f in findings}
     if finding_id not in ids:
@@ -153,13 +234,20 @@ def triage(
                 finding["duplicate_of"] = duplicate_of
             finding["note"] = note
             finding["updated_at"] = _now()
+            _redact(finding)  # the note
             changed = finding
     write_findings(path, findings)
     return changed
 
 
 def merge(sources: list[Path], out: Path) -> dict[str, int]:
-    """All findings of `sources`; for an id in several, the most recently updated wins."""
+    """All findings of `sources`; for an id in several, the most recently updated wins. `out`
+    held locked throughout: it may be the server's file, and one of the sources."""
+    with locked(out):
+        return _merge(sources, out)
+
+
+def _merge(sources: list[Path], out: Path) -> dict[str, int]:
     merged: dict[str, dict[str, Any]] = {}
     for source in sources:
         if not source.is_file():
@@ -188,6 +276,14 @@ def _mark_duplicates(findings: list[dict[str, Any]]) -> None:
         original = first_of.setdefault(_key(finding), finding["id"])
         if original != finding["id"]:
             finding["duplicate_of"] = original
+
+
+def published(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings an audit publishes (its `findings.jsonl`): the confirmed ones. One not yet
+    checked or rejected stays where it was reported: nobody has read it for what no detector
+    finds (a name), and the page tells reporters that a report is published once confirmed.
+    The audit report counts them all."""
+    return [f for f in findings if f["status"] == "confirmed"]
 
 
 def summarize_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -260,9 +356,10 @@ def _new_finding(
         "prompt": row["prompt"],
         "response": row["response"],
         "model": row.get("model") or model,
-        "reporter": row.get("reporter") or reporter or "anonymous",
+        "reporter": row.get("reporter") or reporter or ANONYMOUS,
         "reported_at": row.get("reported_at") or now,
         "report_note": row.get("note"),
+        "redacted": [],
         "status": "new",
         "duplicate_of": None,
         "note": None,
@@ -272,9 +369,24 @@ def _new_finding(
         raise InputError(
             _("{where}: no model named", where=where), _("add a `model` field or pass --model")
         )
+    _redact(finding)  # before the id, which must not be a hash of personal data
     content = {k: finding[k] for k in ("category", "prompt", "response", "model", "reporter")}
     finding["id"] = "f-" + sha256_json(content)[:12]
     return finding
+
+
+def _redact(finding: dict[str, Any]) -> None:
+    """Replace the personal data in what `finding`'s people wrote, as the safety policy's
+    `pii` rule does (every kind it knows, whatever a deployment's policy asks for: the file is
+    published), and add the kinds replaced to `redacted` (in the detectors' order)."""
+    from gemeingut.serve.gateway.policy import redact_personal_data
+
+    found = set(finding["redacted"] or ())
+    for field in WRITTEN:
+        if finding[field] is not None:
+            finding[field], kinds = redact_personal_data(finding[field])
+            found.update(kinds)
+    finding["redacted"] = [kind for kind in PII_TYPES if kind in found]
 
 
 def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
@@ -286,7 +398,22 @@ def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
             _("{where}: not a findings file line, {fields} missing", where=where, fields=missing),
             _("pass a file written by `gemeingut audit findings import`"),
         )
+    redacted = finding["redacted"]
+    if redacted is not None and (
+        not isinstance(redacted, list) or not all(kind in PII_TYPES for kind in redacted)
+    ):
+        raise InputError(
+            _(
+                "{where}: field {field!r} must list kinds of personal data ({kinds}) or be null",
+                where=where,
+                field="redacted",
+                kinds=", ".join(PII_TYPES),
+            ),
+            _("fix that line, or import the submission again"),
+        )
     for key in FIELDS:
+        if key == "redacted":
+            continue
         optional = key in ("duplicate_of", "note", *ADDED_LATER)
         if not isinstance(finding[key], str) and not (optional and finding[key] is None):
             kind = _("text or null") if optional else _("text")

@@ -9,7 +9,7 @@ from typing import Any
 
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as local_name
-from gemeingut.i18n import localized, numeral
+from gemeingut.i18n import localized, numeral, plural
 
 GARAK_REPORT = "redteam.garak.report.jsonl"  # the red team's attempts in garak's format
 
@@ -63,10 +63,50 @@ def markdown(report: dict[str, Any], language: str) -> str:
 
 
 def _training_data(data: dict[str, Any], t: dict[str, str]) -> str:
-    """Which documents memorisation and the overlap check read (`run.training_data`)."""
-    files = data["files"]
-    counted = t["file_one"] if files == 1 else t["file_many"].format(n=_n(files, t))
-    return t["data_" + data["kind"]].format(files=counted)
+    """Which documents memorisation and the overlap check read (`run.training_data`), per
+    source with its files and documents; a report from before names one kind and its files."""
+    if "sources" not in data:
+        files = _counted(data["files"], "file", t)
+        said = t["data_" + data["kind"]].format(files=files)
+        return said + (t["data_base_unchecked"] if data["kind"] == "finetuning" else "")
+    sources = data["sources"]
+    if not sources:
+        return t["data_unknown"]
+    kinds = [source["kind"] for source in sources]
+    parts = []
+    for source in sources:
+        kind = source["kind"]
+        tuned = kind == "finetuning"
+        key = "pretraining_base" if kind == "pretraining" and "finetuning" in kinds else kind
+        counts = (
+            f"{_counted(len(source['files']), 'file', t)}, "
+            f"{_counted(source['documents'], 'example' if tuned else 'document', t)}"
+        )
+        parts.append(t["data_" + key].format(files=counts))
+    unchecked = "finetuning" in kinds and "pretraining" not in kinds
+    return t["data_and"].join(parts) + (t["data_base_unchecked"] if unchecked else "")
+
+
+def _counted(n: int, what: str, t: dict[str, str]) -> str:
+    """`n` and its noun ("1 Befund", "3 Befunde"): the words from `TEXT`, the rule `plural`'s."""
+    return plural(n, t[f"{what}_one"], t[f"{what}_many"].format(n=_n(n, t)))  # type: ignore[arg-type]
+
+
+def _memorisation_by_source(parts: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """A sample drawn from several sources: each source's figures (`memorisation_sources`)."""
+    if not parts:
+        return []
+    rows = [
+        [
+            t["source_" + kind],  # pretraining, finetuning: given data is one source
+            f"{_n(part['samples'], t)} / {_n(part['eligible_documents'], t)}",
+            _iv(part["exact"], t),
+            _iv(part["near_verbatim"], t),
+        ]
+        for kind, part in parts.items()
+    ]
+    header = [t["source"], t["samples_of"], t["exact"], t["near"]]
+    return ["", t["memo_by_source"], "", *_table(header, rows)]
 
 
 def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:
@@ -144,7 +184,7 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
         t["bias_method"].format(
             suite=bias["suite"],
             context=_n(bias["all"]["prefers_stereotype"]["n"], t),
-            pairs=_n(bias["all"]["n"], t),
+            pairs=_counted(bias["all"]["n"], "pair", t),
         ),
         "",
         *_table(header, rows),
@@ -159,11 +199,11 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
         k, m = memo["prefix_tokens"], memo["continuation_tokens"]
         lines += [
             t["memo_method"].format(
-                samples=_n(memo["samples"], t),
+                samples=_counted(memo["samples"], "training_document", t),
                 eligible=_n(memo["eligible_documents"], t),
-                total=_n(k + m, t),
-                k=_n(k, t),
-                m=_n(m, t),
+                total=_counted(k + m, "token", t),
+                k=_counted(k, "token", t),
+                m=_counted(m, "token", t),
                 near=localized(str(memo["near_verbatim_similarity"]), t["_lang"]),
                 where=t["from_offset"] if memo.get("random_offset") else t["from_start"],
             ),
@@ -175,6 +215,7 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
                     [t["near"], _iv(memo["near_verbatim"], t)],
                 ],
             ),
+            *_memorisation_by_source(memo.get("sources") or {}, t),
         ]
         if memo["memorised"]:
             rows = [
@@ -282,16 +323,21 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
         + [""] * len(languages)
     )
     method = t["redteam_method"].format(
-        probes=_n(red["probes"], t),
+        probes=_counted(red["probes"], "probe", t),
         suite=red["suite"],
-        tokens=_n(red["max_tokens"], t),
+        tokens=_counted(red["max_tokens"], "token", t),
         format=local_name(red["prompt_format"], t["_lang"]),
         garak=GARAK_REPORT,
         languages=", ".join(languages),
     )
     empty = red.get("empty", 0)
     said = (
-        [t["empty_answers"].format(empty=_n(empty, t), answers=_n(red["answers"], t)), ""]
+        [
+            plural(empty, t["empty_answer_one"], t["empty_answers"]).format(  # type: ignore[arg-type]
+                empty=_n(empty, t), answers=_counted(red["answers"], "answer", t)
+            ),
+            "",
+        ]
         if empty
         else []
     )
@@ -310,8 +356,8 @@ def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
         f"## {t['findings']}",
         "",
         t["findings_counts"].format(
-            n=_n(found["findings"], t),
-            duplicates=_n(found["duplicates"], t),
+            findings=_counted(found["findings"], "finding", t),
+            duplicates=_counted(found["duplicates"], "duplicate", t),
             **{key: _n(count, t) for key, count in status.items()},
         ),
     ]

@@ -22,8 +22,10 @@ from gemeingut.audit import (
     redteam,
     task_suite,
 )
+from gemeingut.audit.console_lines import suite_bar, suite_done, suite_log
 from gemeingut.audit.endpoint import EndpointTarget
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.memorisation_sources import by_source, draw_by_source, eligible_documents
 from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.report_markdown import GARAK_REPORT
 from gemeingut.audit.span_trace import SpanIndex
@@ -81,36 +83,43 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
     logs = out / LOGS
     if "tasks" in section.suites:
         report["tasks"] = _tasks(subject, target, section, out)
+        suite_done("tasks", report["tasks"])
     if "bias" in section.suites:
         pairs = bias.read_pairs(section.bias.suite or bias.default_suite())
-        records = bias.score_pairs(target, pairs, ItemLog(logs / "bias.jsonl"))
+        with suite_log("bias", logs / "bias.jsonl", (p.id for p in pairs)) as log:
+            records = bias.score_pairs(target, pairs, log)
         report["bias"] = {
             "suite": _suite_name(section.bias.suite, "bias/de"),
             **bias.summarize(records),
         }
+        suite_done("bias", report["bias"])
     if "memorisation" in section.suites:
         report["memorisation"] = _memorisation(subject, target, section, logs)
+        suite_done("memorisation", report["memorisation"])
     if "redteam" in section.suites:
         report["redteam"] = _redteam(target, section, out)
+        suite_done("redteam", report["redteam"])
     if section.findings is not None:
         found = findings.read_findings(section.findings)
-        findings.write_findings(out / FINDINGS_FILE, found)
+        findings.write_findings(out / FINDINGS_FILE, findings.published(found))
         report["findings"] = findings.summarize_findings(found)
     return report
 
 
 def training_data(subject: Subject) -> dict[str, Any]:
-    """Which training documents memorisation and the overlap check read, for the report: no
-    path (it names a folder of this machine), their kind and number of files."""
-    return {"kind": subject.documents_checked(), "files": len(subject.training_files)}
+    """Which training documents memorisation and the overlap check read, for the report, per
+    source: its kind, its files (by their path below their folder, not this machine's) with
+    their sha256, and its number of documents."""
+    return {"sources": subject.documents_checked()}
 
 
 def _tasks(subject: Subject, target: Target, section: AuditSection, out: Path) -> dict[str, Any]:
     settings = section.tasks
     tasks = task_suite.prepare(task_suite.task_names(settings.names), _tasks_suite(section))
-    scored = capability.run_tasks(
-        lm_eval_model(subject, target), tasks, out, settings.batch_size, settings.limit
-    )
+    with suite_bar("tasks", capability.request_count(tasks, settings.limit)) as advance:
+        scored = capability.run_tasks(
+            lm_eval_model(subject, target), tasks, out, settings.batch_size, settings.limit, advance
+        )
     scored_items = [replace(t, items=t.items[: settings.limit]) for t in tasks]
     scored["contamination"] = capability.contamination(scored_items, subject.training_files)
     scored["suite"] = _suite_name(settings.suite, "tasks")
@@ -129,8 +138,8 @@ def _memorisation(
     continuations: list[str] = []
     if subject.training_files:
         k, m = settings.prefix_tokens, settings.continuation_tokens
-        prompts, eligible = memorisation.sample_prompts(
-            subject.training_files,
+        prompts, drawn = draw_by_source(  # `samples` from each source
+            subject.documents,
             target.tokenize,
             settings.samples,
             k,
@@ -138,13 +147,17 @@ def _memorisation(
             section.seed,
             settings.random_offset,
         )
-        records = memorisation.run_memorisation(
-            target, prompts, m, ItemLog(logs / "memorisation.jsonl")
-        )
+        with suite_log(
+            "memorisation", logs / "memorisation.jsonl", (p["id"] for p in prompts)
+        ) as log:
+            records = memorisation.run_memorisation(target, prompts, m, log)
         if not records:
             result["not_run"] = "no_long_documents"
         else:
+            eligible = eligible_documents(drawn)
             result = summarize_memorisation(records, k, m, eligible, settings.random_offset)
+            if parts := by_source(records, drawn):
+                result["sources"] = parts
         if any(r["near_verbatim"] for r in records):
             index = SpanIndex.build(iter_documents(subject.training_files), target.tokenize)
             result["traced"] = memorisation.trace_memorised(
@@ -172,14 +185,10 @@ def _redteam(target: Target, section: AuditSection, out: Path) -> dict[str, Any]
         redteam.read_probes(settings.suite or redteam.default_suite()), settings.per_category
     )
     planted = redteam.planted_values(section.seed)
-    records = redteam.run_probes(
-        target,
-        probes,
-        planted,
-        settings.max_tokens,
-        ItemLog(out / LOGS / "redteam.jsonl"),
-        chat=not settings.plain_prompts,
-    )
+    with suite_log("redteam", out / LOGS / "redteam.jsonl", (p.id for p in probes)) as log:
+        records = redteam.run_probes(
+            target, probes, planted, settings.max_tokens, log, chat=not settings.plain_prompts
+        )
     lines = redteam.garak_report(records, probes, planted, target.name, section.seed)
     with (out / GARAK_REPORT).open("w", encoding="utf-8") as report:
         for line in lines:

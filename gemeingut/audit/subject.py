@@ -3,11 +3,13 @@
 A user names a model folder, a model or adapter artifact, a release bundle or release artifact,
 or an endpoint. The audit's lineage input is the released model's artifact id where there is
 one, else a hash of the folder's files, else the endpoint and model name. Memorisation, span
-tracing and contamination need the model's own training documents: a release bundle carries
-them (`training-data/`: our pretraining shards, or a fine-tune's data in `finetuning/`), a
-workspace artifact names its dataset, a fine-tune of a foreign base keeps its data beside it
-(`finetuning_data.py`; the base's pretraining data is unknown), and anything else needs
-`--training-data`. Where none is known, those suites say so in the report; the others run.
+tracing and contamination need the model's own training documents, each source apart
+(`Documents`): a release bundle carries them (`training-data/`: our pretraining shards and a
+fine-tune's data in `finetuning/`, each where present), a workspace artifact names its dataset
+(a fine-tune of our model: its base's, found in the workspace or by the folder the fine-tune's
+record names), every fine-tune keeps its own data beside it (`finetuning_data.py`; a foreign
+base's pretraining data is unknown), and anything else needs `--training-data`. Where none is
+known, those suites say so in the report; the others run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +39,9 @@ from gemeingut.audit.target import LocalTarget, Target
 from gemeingut.data.compressed import STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
-from gemeingut.hashing import files_with_hashes, sha256_json
+from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.i18n import _
+from gemeingut.model.loading import FINETUNE_FILE, recorded_base
 from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_batches
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
@@ -47,9 +51,60 @@ from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 # the same, `serve/trace_route.trained`).
 TRAINING_SPLITS = ("train",)
 FINETUNING_FOLDER = "finetuning"  # in a bundle's training-data/ (release/layout.FINETUNE_DATA)
-# Which training documents an audit checks against (`Subject.training_data`): the ones the user
-# named, a model's pretraining documents, or a fine-tune's own data.
+# Which training documents an audit checks against (`Documents.kind`): the ones the user named,
+# a model's pretraining documents, or a fine-tune's own data.
 GIVEN, PRETRAINING, FINETUNING = "given", "pretraining", "finetuning"
+
+
+@dataclass(frozen=True)
+class Documents:
+    """One source of training documents, in the order they are read: which they are (GIVEN,
+    PRETRAINING or FINETUNING) and their files. The memorisation sample is drawn from each
+    source apart (`memorisation_sources.py`)."""
+
+    kind: str
+    files: tuple[Path, ...]
+
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """Each file's sha256 by its path below the folder that holds them all: the same for a
+        fine-tune's `data/` and its bundle's `training-data/finetuning/` (hashed once, for the
+        lineage and the report)."""
+        return {name: sha256_file(file) for name, file in self.named().items()}
+
+    def named(self) -> dict[str, Path]:
+        """The files by their path below the folder that holds them all."""
+        root = os.path.commonpath([os.path.abspath(file.parent) for file in self.files])
+        return {Path(os.path.relpath(file, root)).as_posix(): file for file in self.files}
+
+    def fingerprint(self) -> str:
+        return "sha256:" + sha256_json(self.digests)
+
+    def checked(self) -> dict[str, Any]:
+        """What the report says of this source: its kind, each file's sha256, its documents."""
+        return {"kind": self.kind, "files": self.digests, "documents": count_documents(self.files)}
+
+
+def sources_in_brief(training_data: Any) -> Any:
+    """`report.json`'s training data as the audit artifact's stats (and a bundle's lineage)
+    keep it: per source its kind, number of files and documents, and one digest over its files
+    (`Documents.fingerprint`), not each file's sha256 (hundreds of shards for a real dataset:
+    those stay in report.json). Anything else (a report from before names no sources, or one
+    cut) is kept as it is, for `verify` to compare."""
+    if not isinstance(training_data, dict) or not isinstance(training_data.get("sources"), list):
+        return training_data
+    return {"sources": [_source_in_brief(source) for source in training_data["sources"]]}
+
+
+def _source_in_brief(source: Any) -> Any:
+    if not isinstance(source, dict) or not isinstance(source.get("files"), dict):
+        return source
+    return {
+        "kind": source.get("kind"),
+        "files": len(source["files"]),
+        "documents": source.get("documents"),
+        "sha256": "sha256:" + sha256_json(source["files"]),
+    }
 
 
 @dataclass(frozen=True)
@@ -62,16 +117,16 @@ class Subject:
     endpoint: str | None = None
     api_key: str | None = None
     tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
-    training_files: tuple[Path, ...] = ()  # Parquet shards, JSONL or text files
-    # which training_files are: GIVEN, PRETRAINING or FINETUNING (files without it: the
-    # model's own training documents, as `build` names its dataset's)
-    training_data: str | None = None
+    documents: tuple[Documents, ...] = ()  # each source (Parquet shards, JSONL or text files)
 
-    def documents_checked(self) -> str:
-        """Which documents memorisation and the overlap check read ("unknown": none)."""
-        if not self.training_files:
-            return "unknown"
-        return self.training_data or PRETRAINING
+    @property
+    def training_files(self) -> tuple[Path, ...]:
+        """Every source's files, one after another (span tracing, overlap, canaries)."""
+        return tuple(file for source in self.documents for file in source.files)
+
+    def documents_checked(self) -> list[dict[str, Any]]:
+        """Per source, which documents memorisation and the overlap check read (none: unknown)."""
+        return [source.checked() for source in self.documents]
 
     def target(
         self, batch_tokens: int | None = None, precision: str = "fp32", device: str = "auto"
@@ -95,31 +150,50 @@ def model_folder(path: Path, name: str | None, training_data: Path | None) -> Su
         lineage = _released_id(artifact.meta) if artifact.kind == "release" else artifact.id
     else:
         lineage = "sha256:" + sha256_json(files_with_hashes(model_dir))
-    files, kind = _known_documents(path.resolve(), release, artifact, training_data)
+    documents = _known_documents(path.resolve(), release, artifact, training_data)
     return Subject(
-        name or default_model_name(path),
-        lineage,
-        model_dir=model_dir,
-        training_files=files,
-        training_data=kind if files else None,
+        name or default_model_name(path), lineage, model_dir=model_dir, documents=documents
     )
 
 
 def _known_documents(
     path: Path, release: Path | None, artifact: Artifact | None, given: Path | None
-) -> tuple[tuple[Path, ...], str | None]:
-    """The training documents of the model at `path` and which they are: those `given`, a
-    bundle's, the dataset of a workspace model's chain, else a fine-tune's own data."""
+) -> tuple[Documents, ...]:
+    """The training documents of the model at `path`: those `given`, a bundle's, else the
+    dataset of a model of ours (of its base, for a fine-tune) and a fine-tune's own data."""
     if given is not None:
-        return training_files(given), GIVEN
+        return given_documents(given)
     if release is not None:
-        return bundle_documents(release / "training-data")
+        return bundle_sources(release / "training-data")
     if artifact is not None:
-        files = _workspace_training_files(artifact)
-        if files:
-            return files, PRETRAINING
-    data = fine_tune_data(artifact.path if artifact is not None else path)
-    return (finetuning_files(data), FINETUNING) if data is not None else ((), None)
+        return artifact_documents(artifact)
+    data = fine_tune_data(path)
+    return _sources(FINETUNING, finetuning_files(data) if data is not None else ())
+
+
+def artifact_documents(artifact: Artifact) -> tuple[Documents, ...]:
+    """What a model artifact of ours trained on: its pretraining dataset's train shards (for a
+    fine-tune, its base's, where they still lie) and a fine-tune's own data."""
+    data = fine_tune_data(artifact.path)
+    return (
+        *_sources(PRETRAINING, _pretraining_files(artifact)),
+        *_sources(FINETUNING, finetuning_files(data) if data is not None else ()),
+    )
+
+
+def published_documents(dataset: Path | None, tuned: Path | None) -> tuple[Documents, ...]:
+    """The training documents a release bundle will publish, as `bundle_sources` finds them in
+    it once built: the dataset's train shards (our own pretraining) and the fine-tune's data
+    (`release/bundle.py` copies both)."""
+    data = fine_tune_data(tuned) if tuned is not None else None
+    return (
+        *(bundle_sources(dataset) if dataset is not None else ()),
+        *_sources(FINETUNING, finetuning_files(data) if data is not None else ()),
+    )
+
+
+def _sources(kind: str, files: tuple[Path, ...]) -> tuple[Documents, ...]:
+    return (Documents(kind, files),) if files else ()
 
 
 def endpoint(
@@ -131,24 +205,30 @@ def endpoint(
 ) -> Subject:
     if not name:
         raise InputError(_("--endpoint needs --model-name"), _("the id `GET /v1/models` lists"))
-    files = training_files(training_data) if training_data is not None else ()
     return Subject(
         name,
         endpoint_lineage(url, name),
         endpoint=url,
         api_key=api_key,
         tokenizer=tokenizer,
-        training_files=files,
-        training_data=GIVEN if files else None,
+        documents=given_documents(training_data) if training_data is not None else (),
     )
+
+
+def given_documents(path: Path) -> tuple[Documents, ...]:
+    """The training documents the user named (`--training-data`): a dataset artifact or a
+    bundle's training-data/ by its sources, so that the audit a bundle's report shows runs
+    again alike from the bundle (`build.RERUN`); anything else as one source."""
+    sources = bundle_sources(path) if path.is_dir() else ()
+    return sources or (Documents(GIVEN, training_files(path)),)
 
 
 def training_files(path: Path) -> tuple[Path, ...]:
     """Training documents named by the user: a dataset artifact (its train shards), a release
-    bundle's training-data/ (its train shards, else its fine-tuning data), a folder of
+    bundle's training-data/ (its train shards and its fine-tuning data), a folder of
     Parquet/JSONL files, else a folder of text files (.txt, .md, also in subfolders), or one
     such file."""
-    files = bundle_documents(path)[0] if path.is_dir() else ()
+    files = tuple(f for s in bundle_sources(path) for f in s.files) if path.is_dir() else ()
     if files:
         return files
     if path.is_dir():
@@ -170,19 +250,34 @@ def training_files(path: Path) -> tuple[Path, ...]:
     )
 
 
-def bundle_documents(folder: Path) -> tuple[tuple[Path, ...], str | None]:
-    """The training documents of a dataset artifact or a bundle's training-data/ and which
-    they are: the train shards (pretraining; the validation shards were never trained on),
-    else the fine-tuning data in `finetuning/`; none found is no error: the audit's other
-    suites run and the report says why the data-dependent ones did not."""
+def bundle_sources(folder: Path) -> tuple[Documents, ...]:
+    """The training documents of a dataset artifact or a bundle's training-data/, each source
+    where present: the train shards (pretraining; the validation shards were never trained on)
+    and the fine-tuning data in `finetuning/` (a fine-tune of our own model has both). None
+    found is no error: the audit's other suites run and the report says why the
+    data-dependent ones did not."""
     shards = folder / SHARD_DIR if (folder / SHARD_DIR).is_dir() else folder
-    found = tuple(sorted(f for s in TRAINING_SPLITS for f in shards.glob(f"{s}-*.parquet")))
-    if found:
-        return found, PRETRAINING
-    if (folder / FINETUNING_FOLDER).is_dir():
-        files = finetuning_files(folder / FINETUNING_FOLDER)
-        return files, FINETUNING if files else None
-    return (), None
+    pretrained = tuple(sorted(f for s in TRAINING_SPLITS for f in shards.glob(f"{s}-*.parquet")))
+    tuned = folder / FINETUNING_FOLDER
+    return (
+        *_sources(PRETRAINING, pretrained),
+        *_sources(FINETUNING, finetuning_files(tuned) if tuned.is_dir() else ()),
+    )
+
+
+def count_documents(files: tuple[Path, ...]) -> int:
+    """How many documents `iter_documents` reads from `files` (a shard's rows from its footer)."""
+    count = 0
+    for file in files:
+        if file.suffix == ".parquet":
+            try:
+                count += pq.ParquetFile(file).metadata.num_rows
+            except PARQUET_ERRORS:
+                raise InputError(
+                    damaged_parquet(str(file)), _("pass curated shards or JSONL")
+                ) from None
+    others = tuple(file for file in files if file.suffix != ".parquet")
+    return count + sum(1 for _doc in iter_documents(others))
 
 
 def iter_documents(files: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
@@ -297,16 +392,35 @@ def _released_id(release: dict[str, Any]) -> str:
     return str(inputs.get("finetune") or inputs.get("model"))
 
 
-def _workspace_training_files(artifact: Artifact) -> tuple[Path, ...]:
-    """A workspace model's dataset (for a fine-tune, its base model's) at `<root>/dataset/<id>`."""
-    root = artifact.path.parent.parent
-    for _step in range(4):  # a fine-tune of a fine-tune …, at most four deep
-        inputs = artifact.meta.get("inputs", {})
-        if "dataset" in inputs:
-            dataset = root / "dataset" / str(inputs["dataset"])
-            return training_files(dataset) if (dataset / SHARD_DIR).is_dir() else ()
-        base = root / "model" / str(inputs.get("base", ""))
-        if not (base / ARTIFACT_FILE).is_file():
+def _pretraining_files(artifact: Artifact) -> tuple[Path, ...]:
+    """The train shards a model of ours was pretrained on (a fine-tune's: its base's, of a
+    fine-tune of a fine-tune …, at most four deep), from its dataset at `<root>/dataset/<id>`."""
+    for _step in range(4):
+        dataset = artifact.meta.get("inputs", {}).get("dataset")
+        if dataset is not None:
+            folder = artifact.path.parent.parent / "dataset" / str(dataset)
+            found = bundle_sources(folder) if (folder / SHARD_DIR).is_dir() else ()
+            return next((s.files for s in found if s.kind == PRETRAINING), ())
+        base = _base_artifact(artifact)
+        if base is None:
             return ()
-        artifact = load_artifact(base)
+        artifact = base
     return ()
+
+
+def _base_artifact(tuned: Artifact) -> Artifact | None:
+    """The model of ours a fine-tune was made from: in the fine-tune's workspace
+    (`<root>/model/<id>`), else the folder the fine-tune's record names (a fine-tune made with
+    `--out` elsewhere), where that still holds the very artifact. None for a foreign base."""
+    base_id = tuned.meta.get("inputs", {}).get("base")
+    if not isinstance(base_id, str) or not base_id:
+        return None
+    folders = [tuned.path.parent.parent / "model" / base_id]
+    if recorded := recorded_base(tuned.path / FINETUNE_FILE).get("path"):
+        folders.append(Path(recorded))
+    for folder in folders:
+        if (folder / ARTIFACT_FILE).is_file():
+            base = load_artifact(folder)
+            if base.id == base_id:
+                return base
+    return None

@@ -4,7 +4,7 @@ them too.
 The items (`suites/tasks/*.jsonl`, CC0, written for gemeingut) are turned into lm-eval's shape:
 one `query` and its `choices` with the index of the `gold` one for multiple choice, or a query
 and its accepted `answers` for generation. Every task's data and YAML go into a folder, with the
-loader that finds the data beside the YAMLs (`lm_eval_documents.py`), so `lm_eval
+task class that reads the data beside the YAMLs (`lm_eval_documents.py`), so `lm_eval
 --include_path <audit>/tasks …` re-runs exactly what the audit ran from any working directory,
 wherever the folder was moved or copied (no path of the writing machine is in it).
 """
@@ -26,7 +26,7 @@ from gemeingut.hashing import sha256_file
 from gemeingut.i18n import _
 
 TASK_FOLDER = "tasks"  # beside the audit's report: each task's items as lm-eval reads them
-LOADER = "gemeingut_documents"  # the loader's module in that folder, as the YAMLs name it
+LOADER = "gemeingut_documents"  # the task class's module in that folder, as the YAMLs name it
 # its source, copied there (read as a file: importing it would import `datasets`, and `verify`
 # imports this module)
 LOADER_SOURCE = Path(__file__).with_name("lm_eval_documents.py")
@@ -192,7 +192,7 @@ def prepare(names: list[str], suite: Path) -> list[PreparedTask]:
 
 
 def write_task_folder(tasks: list[PreparedTask], folder: Path) -> None:
-    """Each task's documents (`<name>.jsonl`) and YAML into `folder`, with the loader the YAMLs
+    """Each task's documents (`<name>.jsonl`) and YAML into `folder`, with the task class the YAMLs
     name, which reads the documents from its own folder."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(LOADER_SOURCE, folder / f"{LOADER}.py")
@@ -222,10 +222,10 @@ _TaskDumper.add_representer(
 def _yaml(task: PreparedTask) -> dict[str, Any]:
     common = {
         "task": task.name,
+        # reads the documents beside the YAML, wherever lm-eval is run from (a relative
+        # `data_files` alone would be read from the working directory)
+        "class": _Function(f"{LOADER}.Documents"),
         "dataset_path": "json",
-        # the documents beside the YAML, wherever lm-eval is run from (a relative `data_files`
-        # alone would be read from the working directory)
-        "custom_dataset": _Function(f"{LOADER}.load"),
         "dataset_kwargs": {"data_files": {"test": f"{task.name}.jsonl"}},
         "test_split": "test",
         "doc_to_text": "query",

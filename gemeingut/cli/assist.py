@@ -177,7 +177,8 @@ def _draft(
         _say_problems(draft)
     if failed is not None:  # which parts are missing, then why and when to try again; exit 2
         missing = ", ".join(s.heading for s in draft.sections if not s.written)
-        say("[yellow]![/]", _("parts not written: {parts}", parts=missing))
+        # a sentence, as the parts' problems above it (the error's line below is the CLI's)
+        say("[yellow]![/]", _("Parts not written: {parts}.", parts=missing))
         raise failed
     if not draft.supported:
         raise typer.Exit(1)

@@ -19,8 +19,7 @@ import typer
 from gemeingut.cli.app import audit_app, findings_app
 from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, current_language, localized, plural, text
-from gemeingut.progress import console
+from gemeingut.i18n import _, plural
 from gemeingut.workspace import at
 
 ModelArg = Annotated[
@@ -71,7 +70,10 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
     artifact, reused = audit_stage(at(options["out"]), subject, section, command)
     report("audit", artifact, reused, options["as_json"])
     if not options["as_json"]:
-        _print_summary(artifact.stats)
+        if reused:  # an audit that ran said each suite's results as it finished
+            from gemeingut.audit.console_lines import summary
+
+            summary(artifact.stats)
         say(" ", _("report: {path} (English: report.en.md)", path=artifact.path / "report.de.md"))
 
 
@@ -100,50 +102,14 @@ def _subject(
     return subject.model_folder(model, name, training_data)
 
 
-def _print_summary(stats: dict[str, Any]) -> None:
-    from gemeingut.audit.report_text import interval
-
-    lang = current_language()
-    for name, task in stats.get("tasks", {}).get("tasks", {}).items():
-        metric = "acc" if "acc" in task["metrics"] else "exact_match"
-        value = localized(f"{task['metrics'][metric]['value']:.3f}", lang)
-        console.print(f"  {name}: {metric} {value}")
-    for name, category in stats.get("bias", {}).get("categories", {}).items():
-        flag = f"  [bold red]{text(_('flagged'), lang)}[/]" if category["flagged"] else ""
-        line = _(
-            "bias {name}: prefers stereotype {interval}",
-            name=name,
-            interval=interval(category["prefers_stereotype"], language=lang),
-        )
-        console.print(f"  {text(line, lang)}{flag}")
-    memo = stats.get("memorisation", {})
-    if "exact" in memo:
-        line = _(
-            "memorisation: exact {exact}, near-verbatim {near}",
-            exact=interval(memo["exact"], language=lang),
-            near=interval(memo["near_verbatim"], language=lang),
-        )
-        console.print(f"  {text(line, lang)}")
-    for name, category in stats.get("redteam", {}).get("categories", {}).items():
-        line = _(
-            "red team {name}: attack success {interval}",
-            name=name,
-            interval=interval(category["attack_success"], language=lang),
-        )
-        console.print(f"  {text(line, lang)}")
-    red = stats.get("redteam", {})
-    if red.get("empty"):  # in no rate: a rate of them would read as resistance
-        line = _(
-            "red team: {empty} of {answers} answers empty, in no rate",
-            empty=red["empty"],
-            answers=red["answers"],
-        )
-        console.print(f"  {text(line, lang)}")
-
-
 # the red team's probes as a plain transcript, for a model without a chat template
 PlainPrompts = Annotated[
-    bool | None, typer.Option("--plain-prompts/--chat", help="No chat template.")
+    bool | None,
+    typer.Option(
+        "--plain-prompts/--chat",
+        help="How the red team's probes reach the model: --plain-prompts as a plain transcript "
+        "(for a model without a chat template), --chat through its chat template (default).",
+    ),
 ]
 
 
@@ -235,7 +201,9 @@ def audit_memorisation(
     model_name: ModelName = None,
     api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     training_data: TrainingData = None,
-    samples: Annotated[int | None, typer.Option(help="Documents sampled (200).")] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="Training documents sampled from each source (200).")
+    ] = None,
     prefix_tokens: Annotated[int | None, typer.Option(help="k (50).")] = None,
     continuation_tokens: Annotated[int | None, typer.Option(help="m (50).")] = None,
     random_offset: Annotated[bool | None, typer.Option("--random-offset/--document-start")] = None,

@@ -19,6 +19,7 @@ from gemeingut.progress import console
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.index import Collection
+    from gemeingut.apps.rag.retrieve import Hit
 
 Root = Annotated[
     Path,
@@ -278,8 +279,8 @@ def query_command(
     if not answer:
         hits = search(collection, question, k=k, mode=checked, reranker=reranker)
         rows = [
-            {**asdict(collection.chunks[h.row]), "score": h.score, "bm25_rank": h.bm25_rank,
-             "dense_rank": h.dense_rank}
+            {**asdict(collection.chunks[h.row]), "score": h.score, "scored_by": h.scored_by,
+             "bm25_rank": h.bm25_rank, "dense_rank": h.dense_rank}
             for h in hits
         ]  # fmt: skip
         if as_json:
@@ -289,8 +290,8 @@ def query_command(
             say("[yellow]![/]", _nothing_found(collection, question))
         for i, row in enumerate(rows, 1):
             label = source_label(collection.chunks[hits[i - 1].row], language)
-            score = decimal(row["score"], 3, language, grouped=False)
-            console.print(f"[bold][{i}][/] {escape(label)}  ({score})")
+            score = text(score_said(hits[i - 1], language), language)
+            console.print(f"[bold][{i}][/] {escape(label)}  ({escape(score)})")
             console.print(escape(row["text"][:400]), highlight=False)
         return
     result = answer_question(
@@ -406,6 +407,20 @@ def list_command(
         _warn_if_seen_by_nobody(row["name"], row["groups"])
         for key in row.get("keys", []):
             console.print(f"  {escape(key)}", highlight=False)
+
+
+def score_said(hit: Hit, language: str) -> Message:
+    """A hit's score with what it is: scores of BM25 (any size), cosine (-1 to 1), fused
+    reciprocal ranks (about 0.03) and a cross-encoder do not compare, and a bare number does
+    not say which one a person reads."""
+    score = decimal(hit.score, 3, language, grouped=False)
+    said = {
+        "bm25": _("BM25 score {score}", score=score),
+        "dense": _("cosine similarity {score}", score=score),
+        "rrf": _("fused rank score (RRF) {score}", score=score),
+        "reranker": _("reranker score {score}", score=score),
+    }
+    return said[hit.scored_by]
 
 
 def _nothing_found(collection: Collection, question: str) -> Message:

@@ -515,6 +515,7 @@ def openness_rate(
     import json
 
     from gemeingut.errors import InputError
+    from gemeingut.release.openness.check_names import check_said
     from gemeingut.release.openness.indices_said import bundle_indices_said, indices_said
     from gemeingut.release.openness.mof import explained
     from gemeingut.release.openness.rate import rate_path, rated_bundle
@@ -538,8 +539,9 @@ def openness_rate(
     console.print(f"{folder}: {text(verdict, lang)}")
     console.print(f"  Model Openness Framework: {explained(result['mof']['label'], lang)}")
     console.print(f"  Open Source AI Definition: {gate_said(result['osaid'], lang)}")
-    for check in result["checks"]:
-        console.print(f"  {mark[check['passed']]} {check['id']}: {text(check['detail'], lang)}")
+    for check in result["checks"]:  # by its name, the id beside it as openness.json has it
+        said = f"{text(check_said(check['id']), lang)}: {text(check['detail'], lang)}"
+        console.print(f"  {mark[check['passed']]} {escape(said)}")
     _print_needs(result, lang)
     bundle = rated_bundle(folder)
     said = bundle_indices_said(bundle, lang) if bundle is not None else indices_said(result, lang)

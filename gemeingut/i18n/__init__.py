@@ -108,12 +108,14 @@ for _dumper in (yaml.SafeDumper, yaml.Dumper):  # YAML writes a record's English
 
 
 def _shown(value: Any, language: str) -> Any:
-    """A nested message in the same language; a number as the language writes it (`numeral`)."""
+    """A nested message in the same language; a number as the language writes it (`numeral`):
+    any real number, numpy's too (a float32 score, an int64 count are no Python int or float),
+    but not a truth value."""
     if isinstance(value, Recorded):
         return text(value.message, language)
     if isinstance(value, Message):
         return value.render(language)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return numeral(value, language)
     return value
 
@@ -126,10 +128,10 @@ POSITIONAL = (1e-6, 1e21)
 def numeral(value: float, language: str) -> str:
     """A number as `language` writes it, in a message and in a document's tables alike: with
     digit groups (1.000 in German, 1,000 in English) and a decimal comma in German (0,0002;
-    12.345,678). A float keeps exactly the digits Python shows (its shortest round-trip form:
-    never rounded here, which is the caller's choice, as the card's perplexity to 2 places),
-    written out in full within `POSITIONAL` and with its exponent beyond (1e+300 as 1e+300,
-    2,5e-07 in German); -0.0 is 0."""
+    12.345,678). A float keeps exactly the digits Python shows (its shortest round-trip form,
+    a numpy float32's in its own precision: never rounded here, which is the caller's choice,
+    as the card's perplexity to 2 places), written out in full within `POSITIONAL` and with its
+    exponent beyond (1e+300 as 1e+300, 2,5e-07 in German); -0.0 is 0."""
     from decimal import Decimal
 
     from babel.numbers import format_decimal
@@ -139,7 +141,11 @@ def numeral(value: float, language: str) -> str:
             return format_decimal(value, locale=_LOCALES[language])
         except (ArithmeticError, ValueError):  # beyond what a decimal holds: as Python writes it
             return str(value)
-    value = float(value)  # numpy's floats too, as Python writes a float
+    if isinstance(value, numbers.Real) and not isinstance(value, float) and hasattr(value, "dtype"):
+        # a numpy float32 (a weight, a score) by the shortest digits that read back as it: as
+        # a float64 it shows digits (0.1 → 0.10000000149011612) that its precision never held
+        value = float(str(value))
+    value = float(value)  # numpy's float64 too, as Python writes a float
     if not math.isfinite(value) or not (value == 0 or POSITIONAL[0] <= abs(value) < POSITIONAL[1]):
         return localized(repr(value), language)
     digits = Decimal(repr(value + 0.0))  # + 0.0: -0.0 becomes 0.0
@@ -151,9 +157,12 @@ def _(msgid: str, **values: Any) -> Message:
     return Message(msgid, values)
 
 
-def plural(count: int, one: Message, other: Message) -> Message:
+def plural(count: int, one: Message, other: Message, none: Message | None = None) -> Message:
     """`one` for exactly one, `other` for every other count: German and English choose the
-    singular by this one rule (CLDR's `one`), so a count never reads "1 Dokumente"."""
+    singular by this one rule (CLDR's `one`), so a count never reads "1 Dokumente"; `none`,
+    where given, for zero, which a sentence says in words ("kein Schlüssel", not "0 Schlüssel")."""
+    if count == 0 and none is not None:
+        return none
     return one if count == 1 else other
 
 

@@ -18,7 +18,8 @@ _FIELD = re.compile(r"\{(\w+)(![rsa])?(:[^}]*)?\}")
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+|\d+")  # a whole number as English writes it
 _DECIMAL = re.compile(r"\d+\.\d+")
 _COUNTS = {"count", "number", "total", "checked"}  # placeholders that only numbers fill
-_PROSE = re.compile(r"(?<![\w-])[a-z]{3,}(?![\w-])")  # a word of a sentence, not of a name
+_WORD = re.compile(r"[a-z]{3,}")  # a word of a sentence, standing on its own
+_AROUND = "()[]{},;:.!?'\"„“‚‘"  # what stands around a word in a sentence, not inside a name
 _DEPTH = 3  # messages inside messages, as the rating nests them
 
 
@@ -31,7 +32,7 @@ def recognised(english: str, depth: int = _DEPTH) -> Message | str:
         if found is None:
             continue
         values = {name: _value(v, depth - 1) for name, v in found.groupdict().items()}
-        if not any(isinstance(v, str) and _PROSE.search(v) for v in values.values()):
+        if not any(isinstance(v, str) and _prose(v) for v in values.values()):
             return Message(msgid, values)
     return english
 
@@ -43,9 +44,16 @@ def _value(written: str, depth: int) -> Message | str | int | float:
         return int(written.replace(",", ""))
     if _DECIMAL.fullmatch(written):
         return float(written)
-    if depth > 0 and _PROSE.search(written):
+    if depth > 0 and _prose(written):
         return recognised(written, depth)
     return written
+
+
+def _prose(written: str) -> bool:
+    """Whether `written` holds a word of a sentence (English left untranslated if it stood in
+    a placeholder), not only names: a path (`model/LICENSE`), a URI, an id (`training-data`)
+    is one token whose lowercase letters are no word of their own."""
+    return any(_WORD.fullmatch(token.strip(_AROUND)) for token in written.split())
 
 
 @cache

@@ -19,7 +19,7 @@ from typing import Any
 from license_expression import OR, ExpressionError, get_spdx_licensing
 
 from gemeingut.data.licence_families import same_licence
-from gemeingut.data.licenses import Obligation, decide, parse_expression
+from gemeingut.data.licenses import Obligation, decide, licence_ids, parse_expression
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file, sha256_json
 from gemeingut.i18n import Message, _
@@ -30,6 +30,7 @@ from gemeingut.model.card_header import (
     named_licence,
     read_card,
 )
+from gemeingut.release.openness.licences import content_licence
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
 __all__ = [
@@ -51,11 +52,13 @@ WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "*.safetensors.index.j
 OWN_MODEL = "gemeingut-artifact"
 # Top-level entries of a model folder that are no part of the model (see `file_listing`).
 BOOKKEEPING = frozenset({".cache", ".git", ".huggingface", ".gitattributes"})
-# Licences that bind derivatives to the same terms (copyleft); not in the data policy's list.
 _NO_DERIVATIVES = re.compile(r"(^|[-\s(])ND(-|$|[\s)])", re.IGNORECASE)
 _licensing = get_spdx_licensing()
 NON_COMMERCIAL = "licence-non-commercial"  # `decide`'s reason for an NC licence
-_SAME_TERMS = re.compile(r"^(A?GPL|LGPL|EUPL|MPL|CC-BY-SA|ODbL|OpenRAIL)", re.IGNORECASE)
+# Licences that bind derivatives to the same terms (copyleft), by their SPDX ids' beginnings.
+_SAME_TERMS = re.compile(
+    r"^(A?GPL|LGPL|EUPL|MPL|EPL|CDDL|OSL|CC-BY-SA|ODbL|OpenRAIL)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -319,11 +322,12 @@ def release_refusal(
 
 def _non_commercial_to_open(base_license: str, release_license: str) -> bool:
     """An open release licence for a derivative of a base that forbids commercial use (and
-    allows derivatives): no open licence can lift that restriction."""
+    allows derivatives): no open licence can lift that restriction. The release licence is
+    judged as weights are (`content_licence`: EUPL-1.2 and MPL-2.0 are open, too)."""
     return (
         not _NO_DERIVATIVES.search(base_license)
         and decide(base_license).reason == NON_COMMERCIAL
-        and decide(release_license).admitted
+        and content_licence(release_license).open
         and not _same_terms(base_license, release_license)
     )
 
@@ -335,9 +339,9 @@ def _forbidden(base_license: str, release_license: str) -> Message | None:
         return _("the base model's licence {base} forbids derivatives", base=base_license)
     if decision.admitted and decision.obligation < Obligation.SHARE_ALIKE:
         return None
-    if same:
+    if same or _permissive_weights(base_license):
         return None
-    if decision.admitted or _SAME_TERMS.match(base_license):
+    if decision.admitted or _copyleft(base_license):
         return _(
             "the base model's licence {base} is share-alike: a derivative must be released "
             "under {base}, not {licence}",
@@ -351,6 +355,18 @@ def _forbidden(base_license: str, release_license: str) -> Message | None:
         detail=decision.detail,
         licence=release_license,
     )
+
+
+def _permissive_weights(licence: str) -> bool:
+    """Open as weights are (`content_licence`: ISC, Zlib, MulanPSL-2.0 … beside the data
+    policy's list) and binding no derivative to its own terms (no copyleft part)."""
+    verdict = content_licence(licence)
+    return verdict.open and not verdict.share_alike and not _copyleft(licence)
+
+
+def _copyleft(licence: str) -> bool:
+    """Whether any part of `licence` binds derivatives to its own terms."""
+    return any(_SAME_TERMS.match(key) for key in licence_ids(licence))
 
 
 def _same_terms(base_license: str, release_license: str) -> bool:

@@ -30,7 +30,8 @@ def adapter_base(folder: Path) -> Path | None:
     config = _json_object(folder / ADAPTER_CONFIG)
     revision = config.get("revision")
     named = config.get("base_model_name_or_path")
-    given = [*_recorded_base(folder / FINETUNE_FILE), named if isinstance(named, str) else ""]
+    recorded = recorded_base(folder / FINETUNE_FILE).get("path")
+    given = [recorded or "", named if isinstance(named, str) else ""]
     names = [name for name in dict.fromkeys(given) if name]
     for name in names:
         found = _model_folder(name, revision if isinstance(revision, str) else None)
@@ -39,13 +40,21 @@ def adapter_base(folder: Path) -> Path | None:
     _missing_base(folder, names)
 
 
-def _recorded_base(record: Path) -> list[str]:
-    """The base folder the fine-tune's record names (none where the folder has no record)."""
-    if not record.is_file():
-        return []
-    base = _json_object(record).get("base_model")
-    path = base.get("path") if isinstance(base, dict) else None
-    return [path] if isinstance(path, str) else []
+def recorded_base(record: Path) -> dict[str, Any]:
+    """The base model a fine-tune's record (`finetune.json`, in its folder or a bundle) names:
+    its name, licence and `path` (its folder or Hub id), which every reader follows and so is a
+    string wherever a base is named; {} where there is no record or it names no base. The one
+    reader of the record's base for loading, the audit and the GGUF export (without torch)."""
+    base = _json_object(record).get("base_model") or {}
+    if not isinstance(base, dict) or (base and not isinstance(base.get("path"), str)):
+        raise InputError(
+            _(
+                "{path}: base_model needs a name and a path (the base model's folder or Hub id)",
+                path=str(record),
+            ),
+            _("restore the file from the fine-tuning run, or remove its base_model"),
+        )
+    return base
 
 
 def _model_folder(name: str, revision: str | None) -> Path | None:

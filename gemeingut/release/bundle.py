@@ -9,9 +9,11 @@ Layout (inside `<release artifact>/bundle/`):
                       (`openness/weights_licence_text.py`)
   training-data/      train and validation shards, data stats, excluded/exclusions.parquet,
                       with [data.publication] DATA_STATEMENT.md, croissant.json and dcat.ttl
-                      (their hashes are checked against MANIFEST), and under finetuning/
-                      the fine-tuning data when the released model was fine-tuned
-  test-data/          test shards
+                      (their hashes are checked against MANIFEST), under finetuning/
+                      the fine-tuning data when the released model was fine-tuned, and in
+                      LICENSES/ the text of each licence of its documents that asks for it
+                      (MIT, Apache-2.0, BSD: `openness/data_licence_text.py`)
+  test-data/          test shards, and LICENSES/ as in training-data/
   training-code/      the gemeingut source that ran, requirements.lock, the recipe
   training-metadata/  hyper-parameters, training log, data order, weight snapshots
                       (checkpoints/), evaluation results, lineage of every id
@@ -65,6 +67,7 @@ from gemeingut.release.layout import (
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.notice import release_notice, write_notice_file
 from gemeingut.release.openness.claims import claim_problems
+from gemeingut.release.openness.data_licence_text import data_licence_files
 from gemeingut.release.openness.derived import write_derived
 from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
@@ -78,6 +81,7 @@ from gemeingut.release.openness.rating import rate
 from gemeingut.release.openness.treatment import PRE_TRAINED, REBUILD, recorded_treatment
 from gemeingut.release.openness.weights_licence_text import (
     licence_files,
+    publication_year,
     read_licence_file,
     write_licence_files,
 )
@@ -104,7 +108,9 @@ def assemble_bundle(
     bundle = out_dir / BUNDLE_DIR
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     copy_model((tuned or artifacts["model"]).path, bundle / "model")
-    write_licence_files(bundle, licence_files(release.license, release.authors, own, False))
+    published = artifacts.get("publication")
+    year = publication_year(published.meta.get("params") if published else None)
+    write_licence_files(bundle, licence_files(release.license, release.authors, own, False, year))
     if "gguf" in artifacts:  # for llama.cpp and Ollama, beside the transformers weights
         shutil.copy2(artifacts["gguf"].path / GGUF_FILE, bundle / "model" / GGUF_FILE)
     _copy_data(dataset.path, bundle)
@@ -112,6 +118,8 @@ def assemble_bundle(
         shutil.copytree(tuned.path / DATA_DIR, bundle / "training-data" / FINETUNE_DATA)
     copy_code(recipe_path, bundle / "training-code")
     _copy_metadata(artifacts, bundle / "training-metadata")
+    # the licences the shards and the fine-tuning data carry (its licence: in the lineage)
+    write_licence_files(bundle, data_licence_files(collect(bundle)))
     if "audit" in artifacts:
         copy_audit(artifacts["audit"].path, bundle / AUDIT_DIR)
     if "publication" in artifacts:  # the data card, and the data's metadata for portals

@@ -53,6 +53,7 @@ from gemeingut.release.finetune_card import render_finetune_card
 from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.notice import finetune_notice, write_notice_file
+from gemeingut.release.openness.data_licence_text import data_licence_files
 from gemeingut.release.openness.evidence import TECHNICAL_REPORT, collect
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems, finetune_documents
 from gemeingut.release.openness.finetune_rating import (
@@ -106,6 +107,7 @@ def assemble_finetune_bundle(
         stats = published_audit_report(audit.meta.get("stats", {}))
         lineage["audit"] = {**audit.meta, "stats": stats}
     write_json(metadata / "lineage.json", lineage)
+    write_licence_files(bundle, data_licence_files(collect(bundle)))  # its licence: in the lineage
     if audit is not None:
         copy_audit(audit.path, bundle / AUDIT_DIR)
     stated = {"base_hub_id": release.base_hub_id} if release.base_hub_id else {}

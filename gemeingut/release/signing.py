@@ -21,6 +21,7 @@ from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
 from gemeingut.json_records import why_unreadable
 from gemeingut.release.manifest import SIGNATURE
+from gemeingut.release.openness.sentences import joined
 
 PRIVATE_SUFFIX = ".key"
 PUBLIC_SUFFIX = ".pub"
@@ -354,7 +355,7 @@ def check_signed_list(bundle: Path, digests: dict[str, str]) -> None:
             _(
                 "the signature of {bundle} was made for other files: {problems}",
                 bundle=bundle,
-                problems="; ".join(str(p) for p in problems[:10]),
+                problems=joined(problems[:10]),  # in the language it is shown in
             ),
             _("the bundle was changed after signing; obtain an unmodified copy"),
         )
@@ -480,16 +481,17 @@ def _configured(config):
     return config.set_ignored_paths(paths=[SIGNATURE], ignore_git_paths=False)
 
 
-def _mismatch(text: str) -> str:
-    """model-signing's message names files among raw digests; keep the names."""
+def _mismatch(text: str) -> Message | str:
+    """model-signing's message names files among raw digests; keep the names, each said in
+    the language the whole message is shown in (`verify --json` English, the console's)."""
     changed = re.findall(r"Hash mismatch for \\?'([^'\\]+)\\?'", text)
-    parts = [str(_("changed: {file}", file=name)) for name in changed]
+    parts: list[Message] = [_("changed: {file}", file=name) for name in changed]
     for kind, label in (("Extra files", "extra"), ("Missing files", "missing")):
         found = re.search(kind + r" found in model '[^']*': ([^\]'\"]+)", text)
         found = found or re.search(kind + r" in model '[^']*': ([^\]'\"]+)", text)
         if found:
-            parts.extend(str(_LISTED[label](name)) for name in found.group(1).split(", "))
-    return "; ".join(parts) if parts else _short(ValueError(text))
+            parts.extend(_LISTED[label](name) for name in found.group(1).split(", "))
+    return joined(parts) if parts else _short(ValueError(text))
 
 
 _LISTED = {

@@ -43,6 +43,7 @@ from gemeingut.release.openness.finetune_rating import (
 )
 from gemeingut.release.openness.rating import rate
 from gemeingut.release.verify_audit import audit_problems
+from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
 from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
 from gemeingut.release.verify_recomputed import recomputed_problems
 from gemeingut.workspace import code_version
@@ -123,6 +124,7 @@ def verify_bundle(
     problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
     hint = _("the bundle was altered after release; obtain an unmodified copy")
     rating = None
+    older = None  # a format this gemeingut does not write: what differs may stem from it
     if not problems:  # records are read only from files known to be the released ones
         problems.extend(record_problems(bundle, expected))
     if not problems:
@@ -132,11 +134,17 @@ def verify_bundle(
         # report.json against its logs, reports against it
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
         problems = list(dict.fromkeys(problems))  # a record two checks read is named once
-        hint = _other_version_hint(bundle) or hint
+        ours = code_version()  # a bundle another version wrote: what differs may stem from it
+        hint = other_version_hint(bundle, ours) or hint
+        older = other_format(bundle, expected, rating, problems, ours) if problems else None
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
         # is said on its own line before the list, and is none of its reasons
         failed = [signature.said] if signature.failed and signature.said is not None else []
+        older = None if signature.failed else older  # a failed signature comes before all
+        if older is not None:  # said first, in place of the problems that are its signs
+            problems = [older.said, *(p for p in problems if p not in older.format_problems)]
+            hint = rebuild_hint()
         listed = shorten([*failed, *problems])
         if signature.signed_by is not None and not signature.failed:  # the list is genuine
             verdict = _(
@@ -148,12 +156,23 @@ def verify_bundle(
         elif signature.said is not None and not signature.failed:
             verdict = _(
                 "signature: {verdict} (this alone does not fail verification)",
-                verdict=signature.said,
+                # beside problems, not what a signature would add to checks that all passed
+                verdict=signature.said if signed else _("not signed"),
             )
             listed = f"\n  {text(verdict)}{listed}"
+        # the sentence ends where the lines of the list begin: no colon left hanging
+        headline = _("bundle {bundle} fails verification{problems}", bundle=str(bundle),
+                     problems=listed)  # fmt: skip
+        if older is not None:
+            headline = _(
+                "bundle {bundle} cannot be checked by this gemeingut: its files match their "
+                "MANIFEST, but what this version finds may stem from the bundle's format, not "
+                "from a change{problems}",
+                bundle=str(bundle),
+                problems=listed,
+            )
         raise BundleFailed(
-            _("bundle {bundle} fails verification: {problems}", bundle=str(bundle),
-              problems=listed),
+            headline,
             signature.hint if signature.failed else hint,
             Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating,
                     signed, signature.key, signature.signed_by, len(expected)),
@@ -186,11 +205,24 @@ def _signature(
             signing.verify_signature(bundle, public_key, digests)
             return _Signature(_("signature valid, key {key}", key=key), signed_by=key, key=key)
         if not check:
-            return _Signature(None if (bundle / SIGNATURE).is_file() else _("not signed"))
+            return _Signature(None if (bundle / SIGNATURE).is_file() else _unsigned(bundle))
         signing.check_signed_list(bundle, digests)
     except VerifyError as failed:  # its message names the signature, and what is wrong
         return _Signature(failed.message, True, failed.hint, key=key)
     return _Signature(_unchecked_signer(signing.key_hint(bundle)))
+
+
+def _unsigned(bundle: Path) -> Message:
+    """What a bundle without `bundle.sig` lacks, and how its publisher adds it: the checks
+    show that its files agree with each other, not whose they are."""
+    return _(
+        "not signed: the hashes and every openness check are computed again, but nobody vouches "
+        "for the bundle (whoever changes a file can rewrite the MANIFEST too); its publisher "
+        "signs it with `gemeingut sign {bundle} --key KEY` (or when releasing, with --sign-key "
+        "KEY; keys come from `gemeingut keys create`), and `gemeingut verify --key PUBLIC_KEY` "
+        "then checks whose it is",
+        bundle=str(bundle),
+    )
 
 
 def _unchecked_signer(hint: str | None) -> Message:
@@ -245,27 +277,6 @@ def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
             if not isinstance(value, dict):
                 problems.append(not_an_object(rel))
     return problems
-
-
-def _other_version_hint(bundle: Path) -> Message | None:
-    """Documents are rendered again by this gemeingut: one that a bundle's own version wrote
-    otherwise differs without anyone having touched it. Said where the bundle's lineage names
-    no artifact made by this very code."""
-    try:
-        lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
-        theirs = sorted({str(meta["code"]) for meta in lineage.values()})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    ours = code_version()
-    if not theirs or ours in theirs:
-        return None
-    return _(
-        "the bundle was made by {theirs}, this is {ours}: a document that version wrote "
-        "differently is named too; check with that version (its code is in training-code/), "
-        "or rebuild and compare with `gemeingut reproduce`",
-        theirs=theirs[-1],
-        ours=ours,
-    )
 
 
 def missing_artifacts(listed: dict[str, str], finetune: bool = False) -> list[Message]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from gemeingut.release.layout import AUDIT, AUDIT_REPORT, TRAINING_METADATA
 from gemeingut.release.openness.claims import document_problems
 from gemeingut.release.rerun import shipped_suite
 from gemeingut.release.verify_audit_judged import memorisation_again, redteam_verdicts
+from gemeingut.release.verify_training_data import audited_sources, training_data_problems
 
 LOGS = f"{AUDIT}/logs"
 BAIT_LOG = f"{LOGS}/pii.jsonl"
@@ -41,10 +42,11 @@ _ROUNDING = 2e-6
 Problems = list[str | Message]
 
 
-def audit_problems(bundle: Path, listed: Collection[str]) -> Problems:
-    """Each figure of `audit/report.json` its logs do not give, and each Markdown report that is
-    not the one `report.json` gives (its first differing line named). `listed`: the MANIFEST's
-    paths, as `verify` read them from the bytes it checked."""
+def audit_problems(bundle: Path, listed: Mapping[str, str]) -> Problems:
+    """Each figure of `audit/report.json` its logs do not give, each training document it says
+    the audit read that the bundle does not hold, and each Markdown report that is not the one
+    `report.json` gives (its first differing line named). `listed`: the MANIFEST's sha256 by
+    path, as `verify` read them from the bytes it checked."""
     if AUDIT_REPORT not in listed:
         if any(rel.startswith(f"{AUDIT}/") for rel in listed):
             return [_("missing: {file}", file=AUDIT_REPORT)]
@@ -57,6 +59,7 @@ def audit_problems(bundle: Path, listed: Collection[str]) -> Problems:
         for language in LANGUAGES
     }
     sections: tuple[tuple[str, Callable[[Path, dict[str, Any]], Problems]], ...] = (
+        ("training_data", partial(training_data_problems, listed=listed)),
         ("bias", _bias_problems),
         ("redteam", _redteam_problems),
         ("memorisation", _memorisation_problems),
@@ -169,7 +172,8 @@ def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
         summary.get("random_offset", False),
     )
     problems = _figure_problems("memorisation", summary, again, log)
-    judged, figures = memorisation_again(bundle, summary, records, log)
+    sources = audited_sources(bundle, report.get("training_data"))
+    judged, figures = memorisation_again(bundle, summary, records, log, sources)
     problems = [*problems, *judged, *_figure_problems("memorisation", summary, figures, log)]
     return [*problems, *_bait_problems(bundle, summary)]
 
@@ -218,6 +222,10 @@ def _lineage_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     stats = lineage.get("audit", {}).get("stats") if isinstance(lineage, dict) else None
     if not isinstance(stats, dict):
         return []
+    if "training_data" in report:  # the stats keep each source in brief (`audit_stats`)
+        from gemeingut.audit.subject import sources_in_brief
+
+        report = {**report, "training_data": sources_in_brief(report["training_data"])}
     problems: Problems = []
     for key, recorded in stats.items():
         problems += _figure_problems(key, report.get(key), recorded, LINEAGE)

@@ -1,17 +1,18 @@
 """The audit's verdicts judged again from what its logs hold, with the audit's own code and
 the settings its lineage records: every red-team answer by its probe's detector (the values
 planted from the recorded seed, the targets from the suite in the bundle's code snapshot), and
-every memorisation sample drawn again from the training shards, its continuation compared, its
-personal data counted and its spans traced anew (over the text that can hold them, the rest of
-the corpus not tokenized: `memorisation_trace.py`). A verdict flipped in a log, with the report
-rewritten to match, is then named with its file and line.
+every memorisation sample drawn again from the training documents the audit read (each source
+apart: `memorisation_sources.py`), its continuation compared, its personal data counted and
+its spans traced anew (over the text that can hold them, the rest of the corpus not tokenized:
+`memorisation_trace.py`). A verdict flipped in a log, with the report rewritten to match, is
+then named with its file and line.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemeingut.audit.detectors import attack_succeeded
 from gemeingut.audit.redteam import planted_values, read_probes
@@ -19,6 +20,9 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.release.bundle_tokenizer import bundle_tokenizer
 from gemeingut.release.layout import TRAINING_CODE, TRAINING_DATA, TRAINING_METADATA
+
+if TYPE_CHECKING:
+    from gemeingut.audit.subject import Documents
 
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 SHIPPED_REDTEAM = "gemeingut redteam"
@@ -118,15 +122,25 @@ def _suite_probes(bundle: Path, suite: str) -> dict[str, Any] | None:
 
 
 def memorisation_again(
-    bundle: Path, summary: dict[str, Any], records: list[dict[str, Any]], log: str
+    bundle: Path,
+    summary: dict[str, Any],
+    records: list[dict[str, Any]],
+    log: str,
+    sources: tuple[Documents, ...],
 ) -> tuple[Problems, dict[str, Any]]:
-    """The sample drawn again and each logged continuation judged again (problems named with
-    their line), and the figures the continuations give: eligible documents, personal data
-    and traced spans, to compare with `report.json`."""
+    """The sample drawn again from each source the audit read (`sources`:
+    `verify_training_data.audited_sources`) and each logged continuation judged again (problems
+    named with their line), and the figures the continuations give: eligible documents (per
+    source, where there are several), personal data and traced spans, to compare with
+    `report.json`."""
     from gemeingut.audit import memorisation
+    from gemeingut.audit.memorisation_sources import (
+        by_source,
+        draw_by_source,
+        eligible_documents,
+    )
     from gemeingut.audit.memorisation_trace import PlainTokenizer, trace_in_training
     from gemeingut.audit.span_trace import MIN_SPAN_TOKENS
-    from gemeingut.audit.subject import training_files
 
     settings = recorded_settings(bundle)
     if isinstance(settings, Message):
@@ -144,11 +158,11 @@ def memorisation_again(
         ], {}
     recorded = settings.get("memorisation") or {}
     tokenizer = PlainTokenizer(bundle_tokenizer(bundle))
-    files = training_files(bundle / TRAINING_DATA)
+    files = tuple(file for source in sources for file in source.files)
     k, m = summary["prefix_tokens"], summary["continuation_tokens"]
     try:
-        prompts, eligible = memorisation.sample_prompts(
-            files,
+        prompts, by_kind = draw_by_source(
+            sources,
             tokenizer.tokenize,
             int(recorded.get("samples", len(records))),
             k,
@@ -199,13 +213,17 @@ def memorisation_again(
         )
     texts = [tokenizer.detokenize(r["continuation"]) for r in records]
     figures: dict[str, Any] = {
-        "eligible_documents": eligible,
+        "eligible_documents": eligible_documents(by_kind),
         "personal_data": {"continuations": memorisation.pii_counts(texts)},
     }
     if any(r["near_verbatim"] for r in records) or "traced" in summary:
         span = int(recorded.get("span_min_tokens", MIN_SPAN_TOKENS))
         again = trace_in_training(files, tokenizer, records, span, tokenizer.text, True)
         figures["traced"] = as_reported(summary.get("traced"), again)
+    # last: its rates follow from the records as the sample's do (which are compared first),
+    # so an edited record does not crowd the traced spans out of the differences named
+    if parts := by_source(records, by_kind):
+        figures["sources"] = parts
     return problems[:SHOWN], figures
 
 

@@ -57,7 +57,7 @@ def openness_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
     )
     for check in rating["checks"]:
         if check["id"] not in listed:
-            detail = str(check.get("detail"))
+            detail = check.get("detail")  # a `Recorded`: shown in the reader's language
             state = _("pass ({detail})", detail=detail) if check.get("passed") else None
             state = state or _("fail ({detail})", detail=detail)
             problems.append(

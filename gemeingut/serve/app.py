@@ -42,11 +42,12 @@ from gemeingut.serve.collection_documents import documents_router
 from gemeingut.serve.collections import OpenCollections, collections_router
 from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.findings_routes import FindingsDesk, findings_router
+from gemeingut.serve.findings_terms import findings_terms
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.identity import Principal, utcnow
 from gemeingut.serve.gateway.policy import Policy
-from gemeingut.serve.gateway.records import deployment_facts, record_deployment
+from gemeingut.serve.gateway.records import Stored, deployment_facts, record_deployment
 from gemeingut.serve.gateway.retention import AUDIT_DAYS
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
@@ -184,6 +185,12 @@ def create_app(
                 utcnow(),
                 gateway.content_days,
                 oidc.settings if oidc is not None else None,
+                Stored(
+                    collections,
+                    upload_max_bytes,
+                    findings.path if findings is not None else None,
+                    findings.triage_group if findings is not None else None,
+                ),
             ),
         )
     app.state.policy = policy
@@ -301,7 +308,8 @@ def metrics(request: Request) -> PlainTextResponse:
 @router.get("/v1/policy")
 def published_policy(request: Request) -> dict[str, object]:
     """What this server filters and why: every rule with its id, German and English text and
-    pattern, and the policy file's SHA-256. Open to everyone, key or not."""
+    pattern, and the policy file's SHA-256; what the server records of each request and what
+    it does with a reported answer. Open to everyone, key or not."""
     policy: Policy | None = request.app.state.policy
     published = (
         policy.published()
@@ -315,7 +323,8 @@ def published_policy(request: Request) -> dict[str, object]:
             },
         }
     )
-    return published | {"audit_log": _audit_log_terms(request)}
+    findings = findings_terms(request.app.state)  # what a reported answer becomes
+    return published | {"audit_log": _audit_log_terms(request), "findings": findings}
 
 
 def _audit_log_terms(request: Request) -> dict[str, object]:

@@ -10,11 +10,13 @@ speech is written by the served model from a collection the caller may see
 is asked at its planned length while the caller's daily token allowance holds it; once the
 allowance refuses one, what is left (read from the quota's own refusal) is shared among the
 sections still to write (`apps.assistants.allowance`): they are written shorter, and those it
-holds no longer are not written, each saying why. Any other refusal that says when to ask
-again (`KEEPS_WRITTEN`: a requests-per-minute limit's 429, a full queue's 503, a failed
-engine's 502) likewise keeps the sections written: the draft is answered with 200, the
-sections not written name the refusal, `missing` lists them and `retry_after` says when to
-ask for them. A client asks for them alone (`sections`) and hands the sections it has back
+holds no longer are not written, each saying why. Any other refusal of a section
+(`KEEPS_WRITTEN`: a requests-per-minute limit's 429, a full queue's 503, a failed engine's
+502, and a 400 of that section's own model call: its prompt longer than the model's context,
+refused by the policy or by the engine) likewise keeps the sections written, as `assist
+vermerk` keeps them: the draft is answered with 200, the sections not written name the
+refusal, `missing` lists them and `retry_after` says when to ask for them (null where waiting
+does not help). A client asks for them alone (`sections`) and hands the sections it has back
 (`given`): each section is written from the sources alone, never from another section, so a
 limit smaller than a draft's sections still completes it, a request at a time. Only where the
 first section a request asks for is refused is the draft refused, with that refusal.
@@ -36,12 +38,13 @@ from gemeingut.serve.collection_answers import (
     AnswerSource,
     CitationCheck,
     Status,
+    answer_sources,
     ask_within_allowance,
     citation_checks,
     counter,
     tokens_refused,
 )
-from gemeingut.serve.collections import Collections, visible_collection
+from gemeingut.serve.collections import Collections, searched, visible_collection
 from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     )
     from gemeingut.apps.rag.fitting import Count
     from gemeingut.apps.rag.readers import Passage
+    from gemeingut.apps.rag.retrieve import Hit
     from gemeingut.errors import InputError
     from gemeingut.serve.gateway.identity import Principal
 
@@ -64,10 +68,12 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_POINTS = 10  # a speech's key points
 MAX_SECTIONS = MAX_POINTS + 2  # a speech's: its opening, a part per key point, its closing
 MAX_SECTION_CHARS = 50_000  # a section handed back: far more than a model's answer
-# Refusals of a section after which the sections written are kept (each with Retry-After): a
-# limit, a failed engine, a full queue or a database gone for a moment. Any other (a 400 of
-# the request itself) is the request's: it is answered as it is.
-KEEPS_WRITTEN = frozenset({429, 502, 503})
+# Refusals of a section after which the sections written are kept: a limit, a failed engine,
+# a full queue or a database gone for a moment (each with Retry-After), and a 400 of the
+# section's own model call (its prompt longer than the model's context, refused by the policy
+# or the engine: the request's fields are checked before the first section is written, and
+# the sections before it are no less written). Any other (a client gone) is answered as it is.
+KEEPS_WRITTEN = frozenset({400, 429, 502, 503})
 
 
 class DraftFile(BaseModel):
@@ -315,16 +321,18 @@ class DraftOut(BaseModel):
     markdown: str
     missing: list[str] = Field(
         default_factory=list,
-        description="The ids of the sections a limit (429), a full queue (503) or a failed "
-        "engine (502) refused after others were written (the response is a 200 all the same, "
-        "with the sections written): each says it is not written and why. Ask for them "
-        "again after `retry_after` seconds, with the sections written handed back as `given`.",
+        description="The ids of the sections a limit (429), a full queue (503), a failed "
+        "engine (502) or a refusal of the section's own model call (400: its prompt too long "
+        "for the model's context, refused by the policy or the engine) refused after others "
+        "were written (the response is a 200 all the same, with the sections written): each "
+        "says it is not written and why. Ask for them again after `retry_after` seconds, with "
+        "the sections written handed back as `given`.",
     )
     retry_after: int | None = Field(
         default=None,
         description="Where sections are `missing`: the seconds after which what refused them "
         "may hold them (the refusal's Retry-After); null where waiting does not help (a limit "
-        "of 0: ask the administrator) or nothing is missing.",
+        "of 0: ask the administrator; a 400) or nothing is missing.",
     )
 
 
@@ -333,17 +341,30 @@ class DraftOut(BaseModel):
     response_model=DraftOut,
     responses={
         200: {
-            "description": "The draft; also where a limit, a full queue or a failed engine "
-            "refused sections after the first (`missing`, `retry_after`)."
+            "description": "The draft; also where a limit, a full queue, a failed engine or a "
+            "refusal of a section's model call refused sections after the first (`missing`, "
+            "`retry_after`)."
         },
-        400: {"model": ErrorResponse},
+        400: {
+            "model": ErrorResponse,
+            "description": "The request is wrong, or the first section's model call was refused "
+            "(its prompt too long, the policy): nothing was written.",
+        },
         404: {"model": ErrorResponse},
         429: {
             "model": ErrorResponse,
             "description": "A limit refused the first section to write: nothing was written.",
         },
-        502: {"model": ErrorResponse, "description": "The engine failed at the first section."},
-        503: {"model": ErrorResponse, "description": "The queue was full at the first section."},
+        502: {
+            "model": ErrorResponse,
+            "description": "The engine failed at the first section, or the collection's "
+            "embedding model at the search: nothing was written.",
+        },
+        503: {
+            "model": ErrorResponse,
+            "description": "The queue was full at the first section, or the collection's "
+            "embedding model busy or at a limit: nothing was written.",
+        },
     },
 )
 async def write_draft_route(
@@ -352,8 +373,8 @@ async def write_draft_route(
     """A memo or speech from a collection the caller may see: one model call per section
     (each admitted, counted and audited like a completion: one record each), each section's
     citations checked; a draft that asked no model has one record of its own. A limit, a full
-    queue or a failed engine that refuses a section after one is written ends the writing, not
-    the draft: a 200 with the sections written and `missing`."""
+    queue, a failed engine or a 400 of its model call that refuses a section after one is
+    written ends the writing, not the draft: a 200 with the sections written and `missing`."""
     from gemeingut.apps.assistants.drafts import (
         DraftRequest,
         no_evidence,
@@ -373,12 +394,15 @@ async def write_draft_route(
         visible_collection, request, principal, collections, body.collection
     )
     count = counter(request.app.state.backend)
+
+    def find(query: str, k: int) -> list[Hit]:  # as /search: its encoder's failure a 502 or 503
+        return searched(request, principal, collection, query, k, "hybrid")
+
     try:
-        reranker = request.app.state.reranker
         prepared = await run_in_threadpool(
-            prepare, collection, wanted, count, language, body.k, "hybrid", reranker
+            prepare, collection, wanted, count, language, body.k, "hybrid", find
         )
-    except InputError as error:
+    except InputError as error:  # no subject, or not even one source fits the context
         raise APIError(400, error.message, param="subject") from None
     written = _Written()
     if not prepared.sources:
@@ -410,12 +434,7 @@ async def write_draft_route(
             )
             for s in draft.sections
         ],
-        sources=[
-            AnswerSource(
-                n=i, id=c.id, document=c.document, page=c.page, section=c.section, text=c.text
-            )
-            for i, c in enumerate(draft.sources, 1)
-        ],
+        sources=answer_sources(draft.sources),
         markdown=render_markdown(draft, prepared.language),
         missing=written.missing,
         retry_after=written.retry_after,
@@ -517,9 +536,9 @@ async def _write_sections(
             )
         except APIError as refused:
             if not written.calls or refused.status not in KEEPS_WRITTEN:
-                raise  # nothing written yet, or the request's fault: as for any request
+                raise  # nothing written yet, or a client gone: as for any request
             # The parts written stand; the response's status is their record's, not the
-            # refusal's (which stays in the log as the 429 it was).
+            # refusal's (which stays in the log as the 429 or 400 it was).
             if last_record is not None:
                 recorded(*last_record)
             stopped = refused

@@ -9,6 +9,8 @@ is not asked and the answer says there is no evidence. Where the caller's daily 
 allowance does not hold the answer's `max_tokens`, it is asked again with the answer the
 allowance still holds (`apps.assistants.allowance`, read from the quota's own refusal, as for
 the assistants' drafts), and the response says it is shorter (`allowance_tokens`, `note`).
+The sources are searched as `/search` searches (`collections.searched`): an embedding model
+that fails is the server's 502 or 503, not a 400 of the question.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.apps.rag.answer import answer_shortened
 from gemeingut.i18n import text
 from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, Tokenizing
-from gemeingut.serve.collections import Collections, visible_collection
+from gemeingut.serve.collections import ChunkSource, Collections, searched, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
@@ -35,6 +37,7 @@ from gemeingut.serve.work import answered, rejections_as_400
 if TYPE_CHECKING:
     from gemeingut.apps.rag.cite import Citation
     from gemeingut.apps.rag.fitting import Fitted
+    from gemeingut.apps.rag.storage import StoredChunk
 
 answers_router = APIRouter()
 
@@ -48,13 +51,13 @@ class AnswerRequest(BaseModel):
     max_tokens: int = Field(default=400, ge=1, le=4096)
 
 
-class AnswerSource(BaseModel):
+class AnswerSource(ChunkSource):
     n: int = Field(description="The number the answer cites it by.")
-    id: str
-    document: str
-    page: int | str | None = Field(description='As printed: its number, or its label ("iv").')
-    section: str | None
-    text: str
+
+
+def answer_sources(chunks: list[StoredChunk]) -> list[AnswerSource]:
+    """The sources an answer or a draft cites, numbered [1]…[k] as the model read them."""
+    return [AnswerSource.of(chunk, n=n) for n, chunk in enumerate(chunks, 1)]
 
 
 class CitationCheck(BaseModel):
@@ -113,7 +116,11 @@ class CollectionAnswer(BaseModel):
 @answers_router.post(
     "/v1/collections/{name}/answer",
     response_model=CollectionAnswer,
-    responses={400: {"model": ErrorResponse}, 404: {"model": ErrorResponse}},
+    responses={
+        400: {"model": ErrorResponse},
+        404: {"model": ErrorResponse},
+        502: {"model": ErrorResponse, "description": "The collection's embedding model failed."},
+    },
 )
 async def answer_from_collection(
     name: str,
@@ -125,7 +132,6 @@ async def answer_from_collection(
     """Answer `question` from the collection's documents, citations checked."""
     from gemeingut.apps.rag.answer import NO_EVIDENCE, fit_question, messages_for
     from gemeingut.apps.rag.cite import check_citations
-    from gemeingut.apps.rag.retrieve import search
     from gemeingut.errors import InputError
 
     backend: Backend = request.app.state.backend
@@ -133,9 +139,7 @@ async def answer_from_collection(
     collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
 
     def sources_that_fit() -> Fitted | None:
-        hits = search(
-            collection, body.question, k=body.k, mode=body.mode, reranker=request.app.state.reranker
-        )
+        hits = searched(request, principal, collection, body.question, body.k, body.mode)
         found = [collection.chunks[h.row] for h in hits]
         if not found:
             return None
@@ -175,12 +179,7 @@ async def answer_from_collection(
         status=verdict.status,
         problems=verdict.problems,
         citations=citation_checks(verdict.citations),
-        sources=[
-            AnswerSource(
-                n=i, id=s.id, document=s.document, page=s.page, section=s.section, text=s.text
-            )
-            for i, s in enumerate(sources, 1)
-        ],
+        sources=answer_sources(sources),
         usage=usage,
         allowance_tokens=shortened,
         note=None if shortened is None else text(answer_shortened(shortened), language),

@@ -7,6 +7,12 @@ staff council), not for each person. The file comes as the request's body, its n
 `filename` parameter (as `curl --data-binary @Vermerk.pdf` sends it); the document's key is
 that name. The audit record names the route and the collection, never the document: a file's
 name can say whom it is about.
+
+What went wrong is said by whose it is: a file that is no document is the sender's (400), a
+collection that is missing or another group's is none (404), and an embedding model that fails
+(the collection's endpoint refuses, fails or is not there) is the server's engine: 502 with its
+reason, 503 where it said it is busy or at a limit (`endpoint.Refused`): asking again later may
+help, sending another file does not.
 """
 
 from __future__ import annotations
@@ -14,15 +20,17 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Literal
 
+import numpy as np
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.apps.rag.embedders import Embedder
 from gemeingut.apps.rag.ingest_files import UPLOADED
 from gemeingut.apps.rag.storage import CollectionBusy
 from gemeingut.apps.rag.uploads import LONGEST_NAME, NotTaken, add_uploaded, document_key
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.serve.collections import (
     Collections,
     OpenCollections,
@@ -30,6 +38,7 @@ from gemeingut.serve.collections import (
     no_document,
     visible_collection,
 )
+from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
@@ -113,6 +122,7 @@ async def list_documents(
         409: {"model": ErrorResponse},
         413: {"model": ErrorResponse},
         429: {"model": ErrorResponse},
+        502: {"model": ErrorResponse, "description": "The collection's embedding model failed."},
         503: {"model": ErrorResponse},
         507: {"model": ErrorResponse},
     },
@@ -176,7 +186,7 @@ def _upload(
         raise APIError(400, _("the file is empty"), param="body")
     _refuse_the_operators(request, principal, collection, key)
     embedder = (
-        MeteredEmbedder(collection.embedder(), request, principal)
+        _Embedding(MeteredEmbedder(collection.embedder(), request, principal))
         if collection.meta.get("embedder")
         else None
     )
@@ -184,6 +194,8 @@ def _upload(
         report = add_uploaded(collections.root, name, key, data, embedder)
     except CollectionBusy as error:
         raise _busy(request, principal, error) from None
+    except EmbeddingFailed as failed:
+        raise _engine_failed(request, principal, name, failed.error) from None
     except NotTaken as error:
         record_access(request, principal, 400, "invalid_request")
         raise APIError(
@@ -192,10 +204,18 @@ def _upload(
             param="body",
             code="document_not_taken",
         ) from None
-    except InputError:  # the collection went away meanwhile
-        raise collection_not_found(request, principal, name) from None
+    except InputError as error:
+        if name not in collections.names():  # the collection went away meanwhile
+            raise collection_not_found(request, principal, name) from None
+        # its embedder, recorded anew by an ingest meanwhile, could not be opened
+        raise _engine_failed(request, principal, name, error) from None
     except OSError as error:  # the disk: the server's trouble, said without the path
-        log.error("an upload to %s could not be stored (errno %s)", name, error.errno)
+        said = _(
+            "an upload to {name} could not be stored (errno {errno})",
+            name=name,
+            errno=str(error.errno),
+        )
+        log.error("%s", text(said))
         record_access(request, principal, 507, "server_error")
         raise APIError(
             507,
@@ -260,6 +280,52 @@ def _refuse_the_operators(
             param="filename",
             code="document_of_operator",
         )
+
+
+class EmbeddingFailed(Exception):
+    """The collection's embedding model failed on an upload's chunks: `error`, its reason."""
+
+    def __init__(self, error: InputError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class _Embedding:
+    """The collection's embedder as an upload uses it, its failures told apart from the
+    collection's own (`add_uploaded` says a missing collection with an `InputError` too)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        try:
+            return self.inner.embed(texts)
+        except InputError as error:
+            raise EmbeddingFailed(error) from error
+
+
+def _engine_failed(
+    request: Request, principal: Principal | None, name: str, error: InputError
+) -> APIError:
+    """The 502 or 503 of the collection's embedding model that failed on an upload
+    (`embedding_failure`)."""
+    logged = _(
+        "an upload to {name} failed: the collection's embedding model: {reason}",
+        name=name,
+        reason=error.explained(),
+    )
+    return embedding_failed(
+        request,
+        principal,
+        error,
+        logged,
+        lambda reason: _(
+            "the document was not taken: the collection's embedding model failed ({reason}); "
+            "the server's operator can see to it",
+            reason=reason,
+        ),
+    )
 
 
 def _busy(request: Request, principal: Principal | None, error: InputError) -> APIError:

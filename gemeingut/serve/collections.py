@@ -10,9 +10,10 @@ are from it, else the embedder the collection recorded.
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -23,16 +24,26 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.apps.rag.collection import embedder_spec
 from gemeingut.apps.rag.embedders import LocalEmbedder, OpenedOnFirstUse
 from gemeingut.apps.rag.page_image import is_pdf, passage_boxes
+from gemeingut.apps.rag.readers import Passage
 from gemeingut.i18n import _
+from gemeingut.i18n.visible import visible
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.backends.transformers import TransformersBackend
+from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
 
+if TYPE_CHECKING:
+    from typing import Self
+
+    from gemeingut.apps.rag.retrieve import Hit, Mode
+    from gemeingut.apps.rag.storage import StoredChunk
+
 collections_router = APIRouter()
 MAX_PASSAGE_CHARS = 8000  # of the passage a source's page is marked by (the page sends no more)
+_LINES = re.compile(r"(?P<first>[1-9]\d{0,8})(?:\s*[-–]\s*(?P<last>[1-9]\d{0,8}))?")
 
 
 class CollectionCard(BaseModel):
@@ -56,14 +67,35 @@ class SearchRequest(BaseModel):
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
 
 
-class SearchHit(BaseModel):
-    rank: int
+class ChunkSource(BaseModel):
+    """A chunk as a client shows it and opens its source (`/source` with its page, section or
+    lines): the fields of a search hit and of an answer's or a draft's source, made by `of`
+    in one place, so that a field the chunk gains reaches every route."""
+
     id: str = Field(description="The chunk's id, stable across ingests.")
     document: str
     page: int | str | None = Field(description='As printed: its number, or its label ("iv").')
     section: str | None
+    lines: tuple[int, int] | None = Field(
+        default=None, description="A text file's first and last line the chunk spans."
+    )
     text: str
+
+    @classmethod
+    def of(cls, chunk: StoredChunk, **fields: Any) -> Self:
+        """The chunk's fields, with those of the route's own (a hit's rank, a source's n)."""
+        where = {"id": chunk.id, "document": chunk.document, "page": chunk.page}
+        where |= {"section": chunk.section, "lines": chunk.lines, "text": chunk.text}
+        return cls(**where, **fields)
+
+
+class SearchHit(ChunkSource):
+    rank: int
     score: float
+    scored_by: Literal["bm25", "dense", "rrf", "reranker"] = Field(
+        description="What the score is: BM25's, the cosine of the vectors, the fused reciprocal "
+        "ranks, or the reranker's. Scores of different kinds do not compare."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -152,8 +184,10 @@ async def list_visible(
     response_model=SearchResponse,
     responses={
         404: {"model": ErrorResponse},
-        400: {"model": ErrorResponse},
+        400: {"model": ErrorResponse, "description": "A mode the collection cannot search in."},
         409: {"model": ErrorResponse},
+        502: {"model": ErrorResponse, "description": "The collection's embedding model failed."},
+        503: {"model": ErrorResponse, "description": "Its embedding model is busy or at a limit."},
     },
 )
 async def search_collection(
@@ -164,21 +198,15 @@ async def search_collection(
     principal: CallerDep,
 ) -> SearchResponse:
     """The chunks that best answer `query`, best first, with document, page and section."""
-    from gemeingut.apps.rag.retrieve import search
-    from gemeingut.errors import InputError
 
     def run() -> SearchResponse:
         collection = visible_collection(request, principal, collections, name)
-        try:
-            reranker = request.app.state.reranker
-            hits = search(collection, body.query, k=body.k, mode=body.mode, reranker=reranker)
-        except InputError as error:
-            raise APIError(400, error.message, param="mode") from None
+        hits = searched(request, principal, collection, body.query, body.k, body.mode)
         record_access(request, principal, 200, "allowed")
         return SearchResponse(
             collection=name,
             data=[
-                SearchHit(rank=i, score=h.score, **_chunk(collection.chunks[h.row]))
+                SearchHit.of(collection.chunks[h.row], rank=i, score=h.score, scored_by=h.scored_by)
                 for i, h in enumerate(hits, 1)
             ],
         )
@@ -186,11 +214,51 @@ async def search_collection(
     return await run_in_threadpool(run)
 
 
+def searched(
+    request: Request, principal: Principal | None, collection, query: str, k: int, mode: Mode
+) -> list[Hit]:
+    """The `k` best chunks for `query` (with the server's reranker, if any); a 400 on `mode`
+    where the collection cannot be searched so (dense without vectors), the 502 or 503 of
+    its embedding model where that fails (`embedding_failure`): the caller's request is
+    right, the server's engine is not."""
+    from gemeingut.apps.rag.retrieve import effective_mode, search
+    from gemeingut.errors import InputError
+
+    try:
+        effective_mode(collection, mode)
+    except InputError as error:
+        raise APIError(400, error.message, param="mode") from None
+    try:
+        return search(collection, query, k=k, mode=mode, reranker=request.app.state.reranker)
+    except InputError as error:
+        logged = _(
+            "a search in {name} failed: the collection's embedding model: {reason}",
+            name=collection.name,
+            reason=error.explained(),
+        )
+        raise embedding_failed(
+            request,
+            principal,
+            error,
+            logged,
+            lambda reason: _(
+                "the collection could not be searched: its embedding model failed ({reason}); "
+                "the server's operator can see to it",
+                reason=reason,
+            ),
+        ) from None
+
+
 class SourceText(BaseModel):
     document: str
     page: int | str | None
     section: str | None
-    text: str = Field(description="The whole page (or section) the passage stands on.")
+    lines: tuple[int, int] | None = Field(
+        default=None, description="The lines of a text file asked for, first and last."
+    )
+    text: str = Field(
+        description="The whole page (or section, or the lines asked for) the passage stands on."
+    )
     page_image: str | None = Field(
         default=None,
         description="Where the page is as a PNG (a PDF's pages): GET it with the same key.",
@@ -215,15 +283,17 @@ async def source_text(
     document: Annotated[str, Query(min_length=1, max_length=1000)],
     page: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     section: Annotated[str | None, Query(max_length=1000)] = None,
+    lines: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     passage: str | None = None,  # at most MAX_PASSAGE_CHARS: `_checked_passage`
 ) -> SourceText:
-    """The page or section of a collection's document a citation points to, read again from
-    the collection's own copy of the document (the source viewer). A page as printed: its
-    number, or its label ("iv")."""
+    """The page or section of a collection's document a citation points to, or a text file's
+    lines ("120-164", a chunk's `lines`), read again from the collection's own copy of the
+    document (the source viewer). A page as printed: its number, or its label ("iv")."""
     from gemeingut.apps.rag.readers import read_document, same_page
     from gemeingut.errors import InputError
 
     printed = _printed_page(page)
+    span = _line_range(lines)
     _checked_passage(passage)
 
     def run() -> SourceText:
@@ -242,6 +312,10 @@ async def source_text(
         if not chosen:
             record_access(request, principal, 404, "scope:page")
             raise APIError(404, _("the document has no such page or section"), param="page")
+        shown = "\n\n".join(p.text for p in chosen) if span is None else _lines_of(chosen, *span)
+        if not shown:  # lines asked for of no text file, or beyond its end
+            record_access(request, principal, 404, "scope:page")
+            raise APIError(404, _("the document has no text in these lines"), param="lines")
         record_access(request, principal, 200, "allowed")
         image, marks = None, []
         if printed is not None and is_pdf(stored):
@@ -252,12 +326,42 @@ async def source_text(
             document=document,
             page=printed,
             section=section,
-            text="\n\n".join(p.text for p in chosen),
+            lines=span,
+            text=shown,
             page_image=image,
             page_marks=marks,
         )
 
     return await run_in_threadpool(run)
+
+
+def _line_range(lines: str | None) -> tuple[int, int] | None:
+    """The first and last line asked for ("120-164", "120–164" or one line, "12"), or the 400
+    that says how to write them."""
+    if lines is None:
+        return None
+    found = _LINES.fullmatch(lines.strip())
+    if found is None or int(found["first"]) > int(found["last"] or found["first"]):
+        raise APIError(
+            400,
+            _("{lines!r} are no lines of a text: write the first and the last, e.g. 120-164",
+              lines=visible(lines)),
+            param="lines",
+        )  # fmt: skip
+    return int(found["first"]), int(found["last"] or found["first"])
+
+
+def _lines_of(passages: list[Passage], first: int, last: int) -> str:
+    """The lines `first` to `last` of a text file's passages, as the readers read them (a
+    heading's line is its section, not text); "" where none of them is there."""
+    kept = [
+        line
+        for passage in passages
+        if passage.line is not None
+        for number, line in enumerate(passage.text.split("\n"), passage.line)
+        if first <= number <= last
+    ]
+    return "\n".join(kept).strip("\n")
 
 
 def _checked_passage(passage: str | None) -> None:
@@ -374,13 +478,3 @@ def collection_not_found(request: Request, principal: Principal | None, name: st
     return APIError(
         404, _("no collection {name!r}", name=name), param="name", code="collection_not_found"
     )
-
-
-def _chunk(chunk) -> dict:
-    return {
-        "id": chunk.id,
-        "document": chunk.document,
-        "page": chunk.page,
-        "section": chunk.section,
-        "text": chunk.text,
-    }

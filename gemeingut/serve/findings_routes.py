@@ -2,9 +2,12 @@
 
 Anyone with a key reports what the model did wrong (category, prompt, response); the finding
 goes into the audit's findings file (`--findings FILE`, the file `gemeingut audit findings`
-and the audit report read), named by the reporter's pseudonym, never their name. Members of
+and the audit report read), named by the reporter's pseudonym, never their name, with the
+personal data the safety policy's detectors find replaced before it is stored. Members of
 the triage group (`--triage-group`, default `triage`) list the findings and confirm or reject
-them; confirmed findings appear in the next audit report. Every call is audited.
+them; confirmed findings appear in the next audit report. Every call is audited. The server
+remembers its findings file in the database, where `admin users remove` finds a removed
+person's reports (`findings_files`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.i18n import _
+from gemeingut.serve.findings_files import remember_findings_file
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
@@ -61,6 +65,7 @@ class FindingsDesk:
     path: Path
     triage_group: str = DEFAULT_TRIAGE_GROUP
     lock: threading.Lock = field(default_factory=threading.Lock)
+    remembered: bool = False  # the database knows `path` (`remember_findings_file`)
 
 
 class Submission(BaseModel):
@@ -92,6 +97,11 @@ class Finding(BaseModel):
     reported_at: str
     report_note: str | None = Field(
         default=None, description="What the reporter wrote beside it; no decision changes it."
+    )
+    redacted: list[str] | None = Field(
+        default=None,
+        description="The kinds of personal data (email, iban, tax_id, ip_address, phone) "
+        "replaced by placeholders before the finding was stored.",
     )
     status: Literal["new", "confirmed", "rejected"]
     duplicate_of: str | None
@@ -140,6 +150,9 @@ async def report_finding(body: Submission, request: Request, principal: CallerDe
 
     def store() -> Finding:
         with desk.lock:
+            if reporter is not None and not desk.remembered:  # before a report names anyone
+                remember_findings_file(gateway.engine, desk.path)
+                desk.remembered = True
             stored = submit_finding(desk.path, body.model_dump(exclude={"model"}), model, reporter)
         record_access(request, principal, 200, "allowed")
         return Finding(**stored)
@@ -200,10 +213,20 @@ async def triage_finding(
     return await run_in_threadpool(decide)
 
 
-def _check_triage(request: Request, principal: Principal | None, desk: FindingsDesk) -> None:
+def may_triage(request: Request, principal: Principal | None) -> bool:
+    """Whether the caller may list and triage the findings: the server collects them, and the
+    caller is in the triage group (anyone, on a server without identities: one person's on
+    loopback). `GET /v1/me` says it, so that the page asks only where it may."""
+    desk: FindingsDesk | None = request.app.state.findings
+    if desk is None:
+        return False
     if request.app.state.gateway is None:
-        return  # no identities: one person's server on loopback
-    if principal is None or desk.triage_group not in principal.groups:
+        return True
+    return principal is not None and desk.triage_group in principal.groups
+
+
+def _check_triage(request: Request, principal: Principal | None, desk: FindingsDesk) -> None:
+    if not may_triage(request, principal):
         record_access(request, principal, 403, "scope:triage")
         raise APIError(
             403,

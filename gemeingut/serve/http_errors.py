@@ -177,19 +177,24 @@ def database_unavailable() -> APIError:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A database failure wherever it happens (a key's last use, an audit record): a 503 the
     client may retry, the traceback once in the server log."""
-    log.error(
-        "the gateway database failed while serving %s %s",
-        request.method,
-        request.url.path,
-        exc_info=exc,
+    said = _(
+        "the gateway database failed while serving {method} {path}",
+        method=request.method,
+        path=request.url.path,
     )
+    log.error("%s", text(said), exc_info=exc)
     error = database_unavailable()
     return error_response(error.status, error.detail(request_language(request)), error.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error while serving %s %s", request.method, request.url.path)
+    log.exception("%s", text(_unexpected(request.method, request.url.path)))
     return _internal_error(request_language(request))
+
+
+def _unexpected(method: object, path: object) -> Message:
+    """The server log's line of a failure nobody foresaw (its traceback follows)."""
+    return _("unexpected error while serving {method} {path}", method=method, path=path)
 
 
 def _internal_error(language: str) -> JSONResponse:
@@ -223,9 +228,7 @@ class UnexpectedErrors:
         except Exception:
             if started:  # a body midway: nothing can be said any more
                 raise
-            log.exception(
-                "unexpected error while serving %s %s", scope.get("method"), scope.get("path")
-            )
+            log.exception("%s", text(_unexpected(scope.get("method"), scope.get("path"))))
             headers = dict(scope.get("headers") or [])
             language = accepted_language(headers.get(b"accept-language", b"").decode("latin-1"))
             await _internal_error(language)(scope, receive, send)

@@ -53,14 +53,14 @@ def chat_logprobs(tokenizer: Tokenizing, result: GenerationResult, top_k: int) -
     entries = list(result.logprobs or ())
     if result.stop_token:
         entries = entries[:-1]
-    ids = [e.token_id for e in entries]
-    names = dict(
-        zip(_all_ids(ids, entries), tokenizer.token_strings(_all_ids(ids, entries)), strict=True)
-    )
+    everyone = _all_ids([e.token_id for e in entries], entries)
+    names = dict(zip(everyone, tokenizer.token_strings(everyone), strict=True))
+    # A token's own bytes, not its text's: a part of a character reads as U+FFFD, and a client
+    # joins the bytes of consecutive tokens to get the character (as OpenAI's `bytes` are for).
+    raw = dict(zip(everyone, tokenizer.token_bytes(everyone), strict=True))
 
     def top(token: int, value: float) -> TopLogprob:
-        text = names[token]
-        return TopLogprob(token=text, logprob=value, bytes=list(text.encode("utf-8")))
+        return TopLogprob(token=names[token], logprob=value, bytes=list(raw[token]))
 
     content = [
         ChatTokenLogprob(

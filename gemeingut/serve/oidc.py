@@ -345,7 +345,12 @@ def _session_key(gateway, settings: OidcSettings, person: SignedIn) -> str:
     if person.groups is not None:
         unknown = set_memberships(gateway.engine, user, person.groups)
         if unknown:
-            log.info("sign-in of %s: %s are no groups here", user, ", ".join(unknown))
+            said = _(
+                "sign-in of {user}: {groups} are no groups here",
+                user=user,
+                groups=", ".join(unknown),
+            )
+            log.info("%s", text(said))
     until = utcnow() + timedelta(hours=settings.session_hours)
     return create_key(gateway.engine, user, name="page sign-in (OIDC)", expires_at=until)[1]
 

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gemeingut.i18n import accepted_language
+from gemeingut.i18n import _, accepted_language, text
 from gemeingut.serve.backends import CLIENT_LANGUAGE
 from gemeingut.serve.gateway.gate import TRAIL, Gateway, Trail, record_missing
 from gemeingut.serve.http_errors import APIError
@@ -111,7 +111,10 @@ class RequestContext:
         try:
             await run_in_threadpool(record_missing, self.gateway, trail, path, status, auth)
         except (SQLAlchemyError, APIError):
-            log.exception("the %s answer to %s could not be recorded", status, path)
+            said = _(
+                "the {status} answer to {path} could not be recorded", status=status, path=path
+            )
+            log.exception("%s", text(said))
 
     def _is_audited(self, scope: Scope) -> bool:
         path, method = scope.get("path", ""), scope.get("method", "")

@@ -826,5 +826,5 @@ def _trace_index(trace_data: Path | None, backend: Backend) -> TraceIndex | None
     from gemeingut.audit.subject import training_files
     from gemeingut.serve.trace_route import build_trace_index
 
-    log.info("indexing the training data in %s for /v1/trace", trace_data)
+    log.info("%s", text(_("indexing the training data in {path} for /v1/trace", path=trace_data)))
     return build_trace_index(training_files(trace_data), backend)

@@ -251,7 +251,10 @@ class AssistantMessage(BaseModel):
 class TopLogprob(BaseModel):
     token: str
     logprob: float
-    bytes: list[int] | None = Field(description="UTF-8 bytes of the token's text.")
+    bytes: list[int] | None = Field(
+        description="The token's bytes (UTF-8): where it holds part of a character, that part's "
+        "bytes, which joined with the next tokens' give the character."
+    )
 
 
 class TokenLogprob(TopLogprob):

@@ -2,7 +2,10 @@
 
 A refusal is a 400 that names the rule, in German unless the client asks for English
 (`Accept-Language: en`), and carries its id as the error's `rule` (the page links it to the
-rule on its policy view); it is recorded in the audit log as `policy:<rule>`. Redactions change
+rule on its policy view); it is recorded in the audit log as `policy:<rule>`, under the id the
+answer would have had (`chatcmpl-…`), which the error names as its `id`, as the gate's
+refusals do (`gate.admit`): whichever of it and `request_id` a person quotes, `admin audit
+export --request` finds the record. Redactions change
 the text and are recorded as the request's decision, `redacted:<rules>`.
 """
 
@@ -35,18 +38,21 @@ def screen_texts(
         decision = policy.check(text)
         if decision.refused_by is not None:
             rule = decision.refused_by
+            # `rule`: for a client to show the rule, as /v1/policy has it
+            facts = {"rule": rule.id}
             gateway = request.app.state.gateway
             if gateway is not None:
                 model = model or request.app.state.backend.model_name
                 gateway.record(
                     request.url.path, 400, f"policy:{rule.id}", principal, None, model, request_id
                 )
+                facts["id"] = request_id  # what the record is kept under
             raise APIError(
                 400,
                 policy.refusal(rule, language(request)),
                 param=param,
                 code="content_policy_violation",
-                facts={"rule": rule.id},  # for a client to show the rule, as /v1/policy has it
+                facts=facts,
             )
         screened.append(decision.text)
         redacted.update(decision.redacted_by)

@@ -22,7 +22,12 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _, text
-from gemeingut.serve.backends import AsyncTextStream, GenerationResult, TextStream
+from gemeingut.serve.backends import (
+    AsyncTextStream,
+    EngineUnavailable,
+    GenerationResult,
+    TextStream,
+)
 from gemeingut.serve.http_errors import error_body
 from gemeingut.serve.metrics import first_token
 from gemeingut.serve.model_queue import Ticket
@@ -37,12 +42,15 @@ from gemeingut.serve.schemas import (
 )
 
 # A stream's end: its result (None where it did not finish) and the status its record gets:
-# 200, 499 where the client left first (as nginx records it), 500 where generation failed.
+# 200, 499 where the client left first (as nginx records it), 502 where its engine failed (as
+# the same failure without a stream is answered), 500 where generation here failed.
 OnEnd = Callable[[GenerationResult | None, int], None]
 AnyTextStream = TextStream | AsyncTextStream
 log = logging.getLogger("gemeingut.serve")
 
 DONE = "data: [DONE]\n\n"
+# What a stream that failed before sending any text is charged: nothing.
+NOTHING = GenerationResult(text="", prompt_tokens=0, completion_tokens=0, finish_reason="length")
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -144,8 +152,8 @@ async def _body_events(
     The first piece of text, once sent, is timed (`metrics.first_token`)."""
     timed = False
     async for piece in _pieces(stream, turn, on_end):
-        if piece is None:
-            yield _error_event(meta.language)
+        if isinstance(piece, Exception):
+            yield _error_event(piece, meta.language)
             return
         yield event(piece_chunk(piece))
         if piece and not timed:  # resumed: the server has sent it
@@ -160,17 +168,24 @@ async def _body_events(
 
 async def _pieces(
     stream: TextStream, turn: Ticket, on_end: OnEnd | None
-) -> AsyncIterator[str | None]:
+) -> AsyncIterator[str | Exception]:
     """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
-    None once if generation failed. `on_end` gets the result and the status however the stream
+    the error last if generation failed (an engine's `EngineUnavailable`: 502, as without a
+    stream; anything else: 500). `on_end` gets the result and the status however the stream
     ends, also when the client leaves; the result of a stream that did not finish is what was
     generated until it stopped (the model in this process: the tokens its row read and
-    generated; an engine's: what was relayed), None where the stream cannot tell.
+    generated; an engine's: what was relayed), None where the stream cannot tell. A stream
+    that failed before any text was sent got no answer: its result is nothing (0 tokens, so
+    that a client that asks again is not charged twice), as an engine's 502 before the stream
+    is (`work.failed`). A failure is settled before its error event is sent, so the client
+    that reads the event finds the request's record complete.
 
     Headers are already sent when generation fails midway, so the failure can only be told in
     the stream itself (an `error` event, which OpenAI's clients raise as an exception).
     """
     status = 499  # unless the stream finishes or fails, its client left
+    relayed = False  # whether any text was sent
+    failure: Exception | None = None
     try:
         async with turn:
             while True:
@@ -179,26 +194,40 @@ async def _pieces(
                         piece = await stream.next_piece()
                     else:
                         piece = await _next_piece(stream)
-                except Exception:
-                    log.exception("generation failed while streaming")
-                    status = 500
-                    yield None
-                    return
+                except EngineUnavailable as failed:  # its engine's log has said it
+                    status, failure = 502, failed
+                    break
+                except Exception as failed:
+                    log.exception("%s", text(_("generation failed while streaming")))
+                    status, failure = 500, failed
+                    break
                 if piece is None:
                     status = 200
-                    return
+                    break
+                relayed = relayed or bool(piece)
                 yield piece
     finally:
         await close_stream(stream)
         turn.release()  # also when the response ended before its turn came
         if on_end is not None:
             with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
-                result = stream.result
-                if result is None and isinstance(stream, AsyncTextStream):
-                    result = await stream.cut_short()
-                elif result is None:  # the model's row stops at its next step and says so
-                    result = await run_in_threadpool(stream.cut_short)
-                await run_in_threadpool(on_end, result, status)
+                unanswered = failure is not None and not relayed
+                await _end(stream, status, NOTHING if unanswered else None, on_end)
+    if failure is not None:
+        yield failure
+
+
+async def _end(
+    stream: AnyTextStream, status: int, result: GenerationResult | None, on_end: OnEnd
+) -> None:
+    """Call `on_end` with `result`, or where none is given, what the stream generated."""
+    if result is None:
+        result = stream.result
+    if result is None and isinstance(stream, AsyncTextStream):
+        result = await stream.cut_short()
+    elif result is None:  # the model's row stops at its next step and says so
+        result = await run_in_threadpool(stream.cut_short)
+    await run_in_threadpool(on_end, result, status)
 
 
 async def _next_piece(stream: TextStream) -> str | None:
@@ -215,7 +244,8 @@ async def _next_piece(stream: TextStream) -> str | None:
             await run_in_threadpool(stream.cut_short)
             await asyncio.wait({pending})
         if not pending.cancelled() and pending.exception() is not None:
-            log.error("generation failed after the client left", exc_info=pending.exception())
+            said = text(_("generation failed after the client left"))
+            log.error("%s", said, exc_info=pending.exception())
         raise
 
 
@@ -233,8 +263,14 @@ def _result(stream: AnyTextStream) -> GenerationResult:
     return stream.result
 
 
-def _error_event(language: str) -> str:
-    message = text(_("generation failed; see the server log"), language)
-    detail = ErrorDetail(message=message, type="server_error")
+def _error_event(failure: Exception, language: str) -> str:
+    """The stream's last event: an engine's failure with its reason, as its 502 says it
+    without a stream; any other without its internals."""
+    if isinstance(failure, EngineUnavailable):
+        reason = failure.args[0] if failure.args else str(failure)
+        message, code = text(reason, language), "engine_unavailable"
+    else:
+        message, code = text(_("generation failed; see the server log"), language), None
+    detail = ErrorDetail(message=message, type="server_error", code=code)
     body = json.dumps(error_body(detail), ensure_ascii=False, separators=(",", ":"))
     return f"data: {body}\n\n"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.limits import DEFAULT_MAX_UPLOADS
 
@@ -67,9 +67,12 @@ class UploadSlots:
             try:
                 handle = open(self.folder / f"{slot}.lock", "ab")  # noqa: SIM115 (kept open)
             except OSError as error:  # the folder went away: the server's trouble
-                log.error(
-                    "the upload slots in %s cannot be opened (errno %s)", self.folder, error.errno
+                said = _(
+                    "the upload slots in {folder} cannot be opened (errno {errno})",
+                    folder=self.folder,
+                    errno=str(error.errno),
                 )
+                log.error("%s", text(said))
                 raise APIError(
                     507,
                     _("the server could not store the file; tell its operator"),

@@ -7,7 +7,8 @@ module's own `usage` and `member_usage` (the counters the reservations take from
 tally). Nothing about anyone else: a group's shared total is what its members draw from, and
 of a per-member limit only the caller's own use is read. Not audited, as `/v1/models` is not:
 it reads the caller's own figures. Without a gateway (no `--db`) nothing is counted, and the
-answer says that no limit applies.
+answer says that no limit applies. It also says whether the caller may triage the community
+findings: the page asks for them only then (asked by anyone else, each a 403 and a record).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from gemeingut.i18n import _
+from gemeingut.serve.findings_routes import may_triage
 from gemeingut.serve.gateway.gate import CallerDep, Gateway
 from gemeingut.serve.gateway.identity import Principal, list_keys, utcnow
 from gemeingut.serve.gateway.quotas import LIMITS, limits_of, member_usage, usage
@@ -58,6 +60,10 @@ class OwnAllowance(BaseModel):
     key: OwnKey | None
     limits: list[LimitInUse] = Field(description="Every limit that applies; empty: none.")
     day_ends_at: datetime = Field(description="When the UTC day of `tokens_today` ends.")
+    may_triage: bool = Field(
+        description="Whether the caller may list and triage the community findings "
+        "(`GET /v1/findings`): the server collects them and the caller is in its triage group."
+    )
 
 
 @usage_router.get("/v1/me", responses={401: {"model": ErrorResponse}})
@@ -74,6 +80,7 @@ def own_allowance(request: Request, principal: CallerDep) -> OwnAllowance:
             key=None,
             limits=[],
             day_ends_at=day_ends.replace(tzinfo=UTC),
+            may_triage=may_triage(request, principal),
         )
     engine = gateway.engine
     return OwnAllowance(
@@ -83,6 +90,7 @@ def own_allowance(request: Request, principal: CallerDep) -> OwnAllowance:
         key=_own_key(engine, principal),
         limits=[_in_use(engine, row, principal, now) for row in limits_of(engine, principal)],
         day_ends_at=day_ends.replace(tzinfo=UTC),
+        may_triage=may_triage(request, principal),
     )
 
 

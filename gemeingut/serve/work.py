@@ -23,7 +23,7 @@ from gemeingut.serve.backends import (
     SamplingParams,
     StreamsAsync,
 )
-from gemeingut.serve.gateway.gate import Admission
+from gemeingut.serve.gateway.gate import Admission, refused_as
 from gemeingut.serve.http_errors import APIError, backend_errors_as_http
 from gemeingut.serve.metrics import Metrics
 from gemeingut.serve.model_queue import ModelQueue, Ticket
@@ -213,10 +213,12 @@ async def finish(
 
 async def failed(admission: Admission | None, error: BaseException) -> None:
     """Record a request that failed before it was answered, with its status (500 for what was
-    not foreseen) and, for a full queue, that decision rather than `allowed`."""
-    code = getattr(error, "code", None)
-    decision = "queue_full" if code == "queue_full" else None
-    await finish(admission, getattr(error, "status", 500), decision=decision)
+    not foreseen) and, where a check refused it (a full queue, a prompt longer than the
+    model's context, any 4xx of the backend), that check rather than `allowed`: the gate had
+    let the request through, the model did not take it."""
+    status = getattr(error, "status", 500)
+    refused = isinstance(error, APIError) and (error.code == "queue_full" or status < 500)
+    await finish(admission, status, decision=refused_as(error) if refused else None)
 
 
 def stream_end(

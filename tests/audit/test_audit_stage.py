@@ -57,8 +57,15 @@ def test_the_release_bundle_carries_the_audit_and_the_card_quotes_its_numbers(
     assert report["model"]["lineage"] == tiny_build["finetune"]["id"]
     assert set(report["suites"]) == {"tasks", "bias", "memorisation", "redteam"}
     shards = len(list((bundle / "training-data").glob("train-*.parquet")))  # trained on
-    assert report["training_data"] == {"kind": "pretraining", "files": shards}
-    said = "- Trainingsdaten (Memorisierung, Überschneidung): die Trainingsdokumente des Modells"
+    sources = report["training_data"]["sources"]  # a fine-tune of our model: and its own data
+    assert [(s["kind"], len(s["files"])) for s in sources] == [
+        ("pretraining", shards),
+        ("finetuning", 1),
+    ]
+    said = (
+        "- Trainingsdaten (Memorisierung, Überschneidung): die Vortrainingsdokumente des "
+        "Basismodells"
+    )
     assert said in (bundle / "audit" / "report.de.md").read_text(encoding="utf-8")
     for name in (
         "report.de.md",

@@ -56,6 +56,12 @@ def _report(audit: Path) -> dict:
     return json.loads((audit / "report.json").read_text(encoding="utf-8"))
 
 
+def _sources(report: dict) -> list[tuple[str, list[str], int]]:
+    """Which training documents the report says the audit read: kind, files, documents."""
+    said = report["training_data"]["sources"]
+    return [(s["kind"], sorted(s["files"]), s["documents"]) for s in said]
+
+
 def test_a_fine_tune_is_audited_against_its_own_data_and_verified_in_its_bundle(
     tuned: Path, tmp_path: Path
 ) -> None:
@@ -63,7 +69,7 @@ def test_a_fine_tune_is_audited_against_its_own_data_and_verified_in_its_bundle(
     result = invoke("audit", "memorisation", tuned, "--out", audit, *SMALL_MEMORISATION)
     assert result.exit_code == 0, result.output
     report = _report(audit)
-    assert report["training_data"] == {"kind": "finetuning", "files": 1}
+    assert _sources(report) == [("finetuning", ["chats.jsonl"], 18)]  # 2 of 20 held out
     assert report["memorisation"]["samples"] == 4
     log = (audit / "logs" / "memorisation.jsonl").read_text(encoding="utf-8").splitlines()
     assert {json.loads(line)["document"].split(":")[0] for line in log} == {"chats.jsonl"}
@@ -73,7 +79,7 @@ def test_a_fine_tune_is_audited_against_its_own_data_and_verified_in_its_bundle(
     )
     assert "die Vortrainingsdaten des Basismodells sind nicht geprüft" in german
     english = (audit / "report.en.md").read_text(encoding="utf-8")
-    assert "the fine-tuning data (1 file; chats and prompt/answer pairs" in english
+    assert "the fine-tuning data (1 file, 18 examples; chats and prompt/answer pairs" in english
 
     bundle = release(tmp_path, tuned, "--audit", audit)
     verify_bundle(bundle)  # the sample drawn again from training-data/finetuning/
@@ -102,7 +108,7 @@ def test_every_suite_runs_on_a_fine_tune_release_and_without_data_says_why(
     assert result.exit_code == 0, result.output
     report = _report(audit)
     assert report["bias"]["all"]["n"] == 2
-    assert report["training_data"] == {"kind": "finetuning", "files": 1}
+    assert _sources(report) == [("finetuning", ["chats.jsonl"], 18)]
     assert report["memorisation"]["samples"] == 2
 
     bare = tmp_path / "bare"  # a bundle that holds no training documents at all

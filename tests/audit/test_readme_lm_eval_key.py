@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gemeingut.audit.task_suite import default_suite, prepare, write_task_folder
+from tests.audit.shell_command import run_command
 from tests.http_server import serving_process
 from tests.model.tiny_models import make_model
 
@@ -69,16 +68,8 @@ def test_the_documented_lm_eval_command_keeps_the_key_out_of_its_results(
         .replace("--tasks …", f"--tasks gg_buergerkunde --include_path {tasks} --limit 3 "
                  f"--output_path {out}")
     )  # fmt: skip
-    environment = os.environ | {
-        "OPENAI_API_KEY": key,  # "with the key in OPENAI_API_KEY", where the block sets none
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-    }
-    done = subprocess.run(
-        ["bash", "-euc", script], env=environment, capture_output=True, text=True, cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    # "with the key in OPENAI_API_KEY", where the block sets none
+    done = run_command(script, tmp_path, os.environ | {"OPENAI_API_KEY": key})
     written = sorted(out.rglob("results_*.json"))
     assert written and '"gg_buergerkunde"' in written[0].read_text(encoding="utf-8")
     assert key not in done.stdout + done.stderr

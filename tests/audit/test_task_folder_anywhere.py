@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 from gemeingut.audit.capability import folder_model, run_tasks
 from gemeingut.audit.task_suite import TASK_FOLDER, default_suite, prepare
 from gemeingut.release.bundle import copy_audit
+from tests.audit.shell_command import run_command
 from tests.model.tiny_models import make_model
 
 NAMES = ["gg_buergerkunde", "gg_kurzantwort"]
@@ -59,14 +59,6 @@ def test_the_recorded_command_runs_from_the_bundle_root_and_any_other_folder(
         f"--include_path {TASK_FOLDER}", f"--include_path {places[elsewhere]}"
     )
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    environment |= {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-    }
-    done = subprocess.run(
-        ["bash", "-euc", command], cwd=elsewhere, env=environment, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = run_command(command, elsewhere, environment)
     assert all(f"|{name}" in done.stdout.replace(" ", "") for name in NAMES), done.stdout
     assert sorted((bundle / "audit").rglob("*")) == published  # nothing written into it

@@ -39,7 +39,10 @@ def test_a_stub_that_opens_like_apache_is_not_its_text(model: Path) -> None:
     assert words > 1000 and words - 30 < missing < words  # a few words of § 1 are there
     shown = invoke("openness", "rate", model)
     german = " ".join(shown.output.split())
-    assert "✗ licence.text: LICENSE enthält nur einen Teil des Textes von Apache-2.0" in german
+    assert (
+        "✗ Lizenztext der Gewichte (licence.text): LICENSE enthält nur einen Teil des Textes "
+        "von Apache-2.0"
+    ) in german
     assert f"{missing:,} seiner {words:,} Wörter fehlen".replace(",", ".") in german
     assert "% vorhanden); fragen Sie den Herausgeber nach dem vollständigen Text" in german
 

@@ -115,7 +115,9 @@ def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_pat
     folder = _folder(tmp_path / "m", "cc-by-nc-4.0")
     shown = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
     assert shown.exit_code == 0, shown.output
-    assert "✗ licence.weights: CC-BY-NC-4.0 verbietet die kommerzielle Nutzung" in shown.output
+    assert (
+        "✗ Lizenz der Gewichte (licence.weights): CC-BY-NC-4.0 verbietet die kommerzielle Nutzung"
+    ) in shown.output
     gate = "Open Source AI Definition: nicht bestanden (Dateninformation, Code, Parameter)"
     assert gate in shown.output
     assert "commercial" not in shown.output and "fails" not in shown.output
@@ -124,10 +126,15 @@ def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_pat
     assert weights["detail"] == "CC-BY-NC-4.0 forbids commercial use: not an open licence"
     assert written["osaid"]["summary"] == "fails (data information, code, parameters)"
     # the check's line says the requirements by their names, as the gate's line does
-    assert "✗ osaid.gate: nicht bestanden (Dateninformation, Code, Parameter)" in shown.output
+    assert (
+        "✗ Open Source AI Definition (osaid.gate): nicht bestanden (Dateninformation, Code, "
+        "Parameter)"
+    ) in shown.output
     assert "data_information" not in shown.output
     english = invoke("--lang", "en", "openness", "rate", str(folder))
-    assert "✗ licence.weights: CC-BY-NC-4.0 forbids commercial use" in english.output
+    assert (
+        "✗ licence of the weights (licence.weights): CC-BY-NC-4.0 forbids commercial use"
+    ) in english.output
 
 
 def test_a_custom_licence_and_an_arxiv_paper_are_not_taken_as_open(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_a_fine_tune_whose_base_is_not_here_does_not_count_its_weights_as_open(
     assert f"README.md nennt das Basismodell {BASE}, seine Lizenz nicht geprüft" in " ".join(
         shown.output.split()
     )
-    assert "✓ licence.weights" not in shown.output
+    assert "✓ Lizenz der Gewichte (licence.weights)" not in shown.output
     result = rate_folder(folder)
     assert not _check(result, "licence.weights")["passed"] and result["mof"]["class"] == 0
     assert result["base_model"] == {
@@ -150,7 +150,9 @@ def test_an_apache_text_that_cites_a_creative_commons_licence_later_stays_apache
 def test_a_licence_file_that_is_not_recognised_is_said(tmp_path: Path) -> None:
     folder = _model(tmp_path / "m", "license: apache-2.0\n", "Our own terms. Use it kindly.\n")
     shown = invoke("openness", "rate", str(folder))
-    assert "✗ licence.text: LICENSE nicht erkannt: prüfen Sie selbst" in shown.output
+    assert (
+        "✗ Lizenztext der Gewichte (licence.text): LICENSE nicht erkannt: prüfen Sie selbst"
+    ) in shown.output
     result = rate_folder(folder)
     assert not _check(result, "licence.text")["passed"] and not result["open"]
 

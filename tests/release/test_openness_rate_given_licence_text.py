@@ -50,7 +50,10 @@ def test_another_licences_text_for_terms_without_reference_fails(tmp_path: Path)
     assert not said["passed"]
     assert said["detail"].startswith("LICENSE is the text of Apache-2.0, not of llama3")
     shown = invoke("openness", "rate", str(folder))
-    assert "✗ licence.text: LICENSE ist der Text von Apache-2.0, nicht von llama3" in shown.output
+    assert (
+        "✗ Lizenztext der Gewichte (licence.text): LICENSE ist der Text von Apache-2.0, nicht "
+        "von llama3"
+    ) in shown.output
 
 
 def test_terms_without_reference_and_without_a_licence_file_fail(tmp_path: Path) -> None:

@@ -55,7 +55,8 @@ def test_a_conditional_class_says_its_condition_and_the_gate_its_requirements(
         "sind offen lizenziert; andere erforderliche Bestandteile der Klasse III fehlen oder "
         "sind nicht offen lizenziert)" in said
     )
-    assert "✗ osaid.gate: nicht bestanden (Dateninformation, Code)" in said
+    gate = "✗ Open Source AI Definition (osaid.gate): nicht bestanden (Dateninformation, Code)"
+    assert gate in said
     assert "data_information" not in said and "(conditional" not in said
 
 
@@ -70,8 +71,9 @@ def test_a_card_and_licence_file_that_disagree_fail_without_saying_open(tmp_path
         "is meant"
     )
     said = _said(str(folder))
-    assert "✗ licence.weights: README.md nennt MIT, LICENSE enthält aber Apache-2.0" in said
-    assert "ist offen" not in said.split("✗ licence.weights:")[1].split("✓")[0]
+    weights = "✗ Lizenz der Gewichte (licence.weights):"
+    assert f"{weights} README.md nennt MIT, LICENSE enthält aber Apache-2.0" in said
+    assert "ist offen" not in said.split(weights)[1].split("✓")[0]
 
 
 def test_a_folder_without_a_model_is_refused(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from tokenizers import Tokenizer
 from gemeingut.audit.memorisation_needles import byte_level_text
 from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.release.verify_audit_judged import memorisation_again
+from gemeingut.release.verify_training_data import audited_sources
 from tests.release.test_verify_audit import _problems, _records, _unsigned, _write
 from tests.release.test_verify_audit_rejudge import MEMORISATION, _truth
 
@@ -49,7 +50,8 @@ def forged(bundle: Path) -> tuple[Forge, list]:
         _unsigned(bundle, edit)
 
     forge([])
-    problems, figures = memorisation_again(bundle, summary, records, MEMORISATION)
+    sources = audited_sources(bundle, report["training_data"])
+    problems, figures = memorisation_again(bundle, summary, records, MEMORISATION, sources)
     assert problems == [] and figures["traced"][0]["spans"][0]["documents"]
     return forge, figures["traced"]
 

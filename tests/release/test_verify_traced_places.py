@@ -15,6 +15,7 @@ from gemeingut.audit.memorisation_summary import summarize_memorisation
 from gemeingut.audit.span_trace import MAX_LOCATIONS
 from gemeingut.audit.subject import iter_documents, training_files
 from gemeingut.release.verify_audit_judged import memorisation_again
+from gemeingut.release.verify_training_data import audited_sources
 from tests.release.test_verify_audit import _problems, _records, _unsigned, _write
 from tests.release.test_verify_audit_rejudge import MEMORISATION
 
@@ -65,7 +66,8 @@ def traced(bundle: Path):
         _unsigned(bundle, edit)
 
     forge([])
-    _, figures = memorisation_again(bundle, summary, records, MEMORISATION)
+    sources = audited_sources(bundle, report["training_data"])
+    _, figures = memorisation_again(bundle, summary, records, MEMORISATION, sources)
     found = figures["traced"]
     span = found[0]["spans"][0]
     assert span["occurrences"] == len(places)  # the tracer counts every one

@@ -143,7 +143,8 @@ def test_chat_logprobs_through_the_openai_client(client: OpenAI) -> None:
     for token in content:
         assert len(token.top_logprobs) == 2
         assert token.logprob == token.top_logprobs[0].logprob
-        assert bytes(token.bytes) == token.token.encode()
+        if "\ufffd" not in token.token:  # else part of a character: its own bytes, as OpenAI's
+            assert bytes(token.bytes) == token.token.encode()
 
 
 def test_a_model_is_retrieved_by_its_id(client: OpenAI) -> None:

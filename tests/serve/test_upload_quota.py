@@ -41,7 +41,7 @@ def test_an_uploads_embedding_counts_against_the_callers_tokens(
         refused = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
         assert refused.status_code == 429, refused.text
         assert refused.json()["error"]["message"].startswith(
-            "tokens_per_day von Person eva ist 1, und die Eingabe dieser Anfrage zählt bis zu"
+            "die Grenze „Tokens pro Tag“ von Person eva ist 1, und die Eingabe dieser Anfrage zählt"
         ), refused.text
         assert refused.headers["retry-after"]
         assert vergabe_state(collections) == before  # nothing of the document stays

@@ -55,7 +55,7 @@ def test_the_encoders_stated_count_is_what_the_uploader_is_charged(
         with serve(app) as url:
             refused = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
             assert refused.status_code == 429, refused.text
-            assert "tokens_per_day von Person eva ist 1" in refused.json()["error"]["message"]
+            assert "„Tokens pro Tag“ von Person eva ist 1" in refused.json()["error"]["message"]
             assert encoder.arrived == asked  # nothing was sent out
             assert vergabe_state(root) == before  # nothing of the document stays
             assert usage(engine, "user", "eva", utcnow())["tokens_reserved"] == 0

@@ -25,19 +25,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 from gemeingut.apps.rag.answer import Said, source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
-from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
 from gemeingut.errors import GemeingutError, InputError
 from gemeingut.i18n import Message, _, plural, text
 
 Kind = Literal["vermerk", "rede"]
 Ask = Callable[[list[dict], int, int], Said]  # (messages, max_tokens, parts left) -> its text
+# (query, k) -> its k best hits: `search` in a collection, or a server's own (which says an
+# embedding model's failure as its engine's, not as the request's)
+Find = Callable[[str, int], list[Hit]]
 WORDS_PER_MINUTE = 130  # a calm speech in German
 TOKENS_PER_WORD = 2  # German words in a BPE vocabulary, generously
 MEMO_SECTION_TOKENS = 350
@@ -308,7 +311,8 @@ class Prepared:
                       count=dropped, total=self.found),
                 )
             )  # fmt: skip
-        return "; ".join(text(s, self.language) for s in said) or None
+        joined = "; ".join(text(s, self.language) for s in said)
+        return f"{joined}." if joined else None  # a sentence, as it is shown beside others
 
     def unsourced(self, plan: SectionPlan) -> DraftSection | None:
         """The part of a key point without a source among those given, written without the
@@ -345,17 +349,20 @@ def prepare(
     language: str = "de",
     k: int = 6,
     mode: Mode = "hybrid",
-    reranker: Reranker | None = None,
+    find: Find | None = None,
 ) -> Prepared:
-    """Retrieve for the subject and each key point, as many sources as the context holds
-    beside every section's task and answer (none: no draft will be written)."""
+    """Retrieve for the subject and each key point (with `find`; without it, `search` in
+    `mode`), as many sources as the context holds beside every section's task and answer
+    (none: no draft will be written)."""
     lang = language if language in CITE else "de"
     if not request.subject.strip():
         raise InputError(
             _("the draft needs a subject"), _("say with --subject what the draft is about")
         )
     title = TITLE[request.kind][lang].format(subject=request.subject)
-    found, matching = retrieve(collection, request, k, mode, reranker)
+    if find is None:
+        find = partial(search, collection, mode=mode)
+    found, matching = retrieve(collection, request, k, mode, find)
     plans = plan_sections(request)
     if not found:
         return Prepared(title, plans, Fitted([], [], 0), lang, 0, matching)
@@ -373,8 +380,8 @@ def retrieve(
     collection: Collection,
     request: DraftRequest,
     k: int,
-    mode: Mode = "hybrid",
-    reranker: Reranker | None = None,
+    mode: Mode,
+    find: Find,
 ) -> tuple[list[StoredChunk], tuple[frozenset[str], ...]]:
     """The best chunks for the subject and for each key point, and for each key point the ids
     of the chunks that match it. First every query's best match, then the rest in turns
@@ -384,7 +391,7 @@ def retrieve(
     searched alone: with the subject's words beside it, chunks on the subject that never
     mention the point outrank the one that does."""
     queries = [request.subject, *request.points]
-    ranked = [search(collection, query, k=k, mode=mode, reranker=reranker) for query in queries]
+    ranked = [find(query, k) for query in queries]
     dense_only = effective_mode(collection, mode) == "dense"
     matches = [[hit for hit in hits if dense_only or _matches(hit)] for hits in ranked]
     rows: list[int] = []

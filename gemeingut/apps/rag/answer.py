@@ -3,20 +3,25 @@
 The model sees the top chunks numbered [1]…[k] with document, page and section, and is told to
 cite them; its answer is checked by `cite.check_citations`. When retrieval finds nothing the
 model is not asked at all: the answer says that the collection holds no evidence. Where the
-user's daily token allowance does not hold the answer's `max_tokens`, it is asked once more
-for the shorter answer the allowance holds (`assistants.allowance.shorter_answer`, read from
-the server's own refusal, as the server's answer route does), and the answer says so.
+user's daily token allowance does not hold the answer's `max_tokens`, it is asked again for
+the shorter answer the allowance holds (`assistants.allowance.shorter_answer`, read from the
+server's own refusal, as the server's answer route does), and again after each refusal that
+leaves a shorter one (another limit, a group's, refuses the first shorter answer), until it is
+taken or not even `LEAST_ANSWER_TOKENS` are left; the answer says that it is shorter, the
+last refusal what is left of the allowance and when it renews.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from gemeingut.apps.assistants.allowance import shorter_answer
+from gemeingut.apps.assistants.allowance import LEAST_ANSWER_TOKENS, shorter_answer
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.collection import Collection
-from gemeingut.apps.rag.endpoint import Endpoint, Refused
+from gemeingut.apps.rag.endpoint import Endpoint, Refused, clock_in
 from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
+from gemeingut.apps.rag.readers import PATH_SEPARATOR
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.apps.rag.storage import StoredChunk
@@ -42,6 +47,14 @@ NO_EVIDENCE = {
 }
 PAGE = {"de": "S.", "en": "p."}
 SECTION = {"de": "Abschnitt", "en": "section"}
+LINE = {"de": ("Zeile", "Zeilen"), "en": ("line", "lines")}  # one, several
+# A heading that says what kind of part it is: "§ 7 Antrag", "Art. 3", "Abschnitt 2 Verfahren",
+# "Zweiter Teil", "Anlage" (a word of its own: not "Teilhabe", "Artikelverzeichnis").
+_NAMES_ITS_KIND = re.compile(
+    r"§|Art\.|Art\s*\d|(?:[A-ZÄÖÜ]\w*te[rs]?\s+)?"
+    r"(?:Artikel|Buch|Teil|Kapitel|Abschnitt|Unterabschnitt|Titel|Untertitel|Anlage|Anhang)"
+    r"(?![\w-])"
+)
 
 
 @dataclass(frozen=True)
@@ -114,12 +127,28 @@ def fit_question(
 
 
 def source_label(chunk: StoredChunk, language: str = "de") -> str:
+    """Where a chunk stands: its document, page and section, and a text file's lines, which
+    tell apart the chunks of one section (or of a file without headings)."""
     parts = [chunk.document]
     if chunk.page is not None:
         parts.append(f"{PAGE.get(language, 'S.')} {chunk.page}")
     if chunk.section:
-        parts.append(f"{SECTION.get(language, 'Abschnitt')} „{chunk.section}“")
+        parts.append(_section_named(chunk.section, language))
+    if chunk.lines is not None:
+        one, several = LINE.get(language, LINE["de"])
+        first, last = chunk.lines
+        parts.append(f"{one} {first}" if first == last else f"{several} {first}–{last}")
     return ", ".join(parts)
+
+
+def _section_named(section: str, language: str) -> str:
+    """„§ 7 Antrag“ where a heading of the section's path says what kind of part it is (a
+    law's §, Abschnitt, Teil…): "Abschnitt „Abschnitt 2 Verfahren“" says it twice, and
+    "Abschnitt „§ 7 …“" calls a § what a law calls a larger part; else "Abschnitt „…“"."""
+    headings = section.split(PATH_SEPARATOR)
+    if any(_NAMES_ITS_KIND.match(heading.strip()) for heading in headings):
+        return f"„{section}“"
+    return f"{SECTION.get(language, SECTION['de'])} „{section}“"
 
 
 def messages_for(question: str, sources: list[StoredChunk], language: str) -> list[dict]:
@@ -151,19 +180,26 @@ class Chat:
     def ask(self, messages: list[dict], max_tokens: int, parts: int = 1) -> Said:
         """The model's answer of up to `max_tokens` tokens, one of `parts` still to ask for.
         Where the daily token allowance refuses it (`tokens_per_day`, its facts in the
-        refusal), asked once more for what it holds for each of the `parts`; the refusal
-        stands where that is not even `LEAST_ANSWER_TOKENS`, or where the server names no
-        facts. Later answers are asked no longer than that (`most`)."""
+        refusal), asked again for what it holds for each of the `parts`, as often as a
+        refusal leaves a shorter answer: each is shorter than the last (`shorter_answer`)
+        and reserves fewer tokens, so the asking ends. The refusal stands, saying what is
+        left and when it renews, where not even `LEAST_ANSWER_TOKENS` are left, where a
+        shorter answer reserves no fewer tokens (an engine that cannot count them), or where
+        the server names no facts. Later answers are asked no longer than the last (`most`)."""
         asked = max_tokens if self.most is None else min(max_tokens, self.most)
-        try:
-            said = self.completion(messages, asked)
-        except Refused as refused:
-            shorter = _shorter(refused, asked, parts)
-            if shorter is None:
-                raise
-            asked = self.most = shorter
-            said = self.completion(messages, asked)
-        return Said(said, asked if asked < max_tokens else None)
+        needed: int | None = None  # the tokens the last refusal said the request needs
+        while True:
+            try:
+                said = self.completion(messages, asked)
+            except Refused as refused:
+                shorter = _shorter(refused, asked, parts)
+                requested = (refused.quota or {}).get("requested")
+                if shorter is None or requested == needed:
+                    raise _allowance_said(refused, asked) from None
+                asked = self.most = shorter
+                needed = requested
+                continue
+            return Said(said, asked if asked < max_tokens else None)
 
     def completion(self, messages: list[dict], max_tokens: int) -> str:
         body = {"model": self.model, "messages": messages, "temperature": 0}
@@ -197,3 +233,51 @@ def _shorter(refused: Refused, asked: int, parts: int) -> int | None:
         return shorter_answer(refused.quota, asked, parts)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def _allowance_said(refused: Refused, asked: int) -> Refused:
+    """A refusal by the daily token allowance that no shorter answer escapes, its hint saying
+    what is left of the allowance and when it renews, so that a person knows whether to wait
+    or to ask for more; any other refusal as it is. When it renews is the server's word: its
+    Retry-After where waiting helps; where the server says it does not (no day's allowance
+    holds the answer asked for) but one holds the prompt and a shorter answer, the renewal of
+    its `x-ratelimit-reset-tokens`."""
+    quota = refused.quota
+    if refused.limit != "tokens_per_day" or quota is None:
+        return refused
+    try:
+        limit, requested = int(quota["limit"]), int(quota["requested"])
+        left = max(0, limit - int(quota["used"]) - int(quota["reserved"]))
+    except (KeyError, TypeError, ValueError):
+        return refused
+    prompt = max(0, requested - asked)
+    if prompt + LEAST_ANSWER_TOKENS > limit:
+        hint: Message = _(
+            "the daily allowance of {limit} tokens is too small for this request's prompt "
+            "({prompt} tokens) and an answer of at least {least} tokens, on any day: ask the "
+            "server's administrator for a larger allowance",
+            limit=limit,
+            prompt=prompt,
+            least=LEAST_ANSWER_TOKENS,
+        )
+        return Refused(refused.message, hint, refused.limit, quota)
+    then: Message | str = refused.hint
+    renew = refused.tokens_renew_in
+    if quota.get("waiting_helps") is False:
+        if renew is None:  # a server that does not say when: its own words
+            return refused
+        then = _(
+            "try again at {time} (the server's x-ratelimit-reset-tokens: {seconds} s)",
+            time=clock_in(renew),
+            seconds=renew,
+        )
+    hint = _(
+        "{left} tokens of the daily allowance are left, too few for this request's prompt "
+        "({prompt} tokens) and an answer of at least {least} tokens; it renews when the "
+        "server's day ends: {then}",
+        left=left,
+        prompt=prompt,
+        least=LEAST_ANSWER_TOKENS,
+        then=then,
+    )
+    return Refused(refused.message, hint, refused.limit, quota, renew)

@@ -6,12 +6,15 @@ long passage overlap by `overlap` words, so a sentence cut at a boundary is whol
 them. Cuts fall on sentence ends where one is near. A chunk keeps its passage's section, the
 heading path with the document's title ("Satzung über die Hundesteuer › § 2 Steuersatz"),
 which the index searches beside the text; the text itself stays the document's own words, what
-a citation quotes and is checked against.
+a citation quotes and is checked against. A chunk of a text file knows the file's lines it
+spans, counted from where its passage starts: it names the place where no heading does, and
+tells two chunks of one long section apart.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +32,7 @@ class Chunk:
     text: str
     page: Page | None  # as printed: its number, or its label ("iii")
     section: str | None
+    lines: tuple[int, int] | None = None  # a text file's first and last line it spans
 
 
 def chunk_passages(
@@ -45,11 +49,16 @@ def chunk_passages(
     chunks = []
     for passage in passages:
         spans = [m.span() for m in _WORD.finditer(passage.text)]
+        breaks = [m.start() for m in re.finditer("\n", passage.text)]
         start = 0
         while start < len(spans):
             end = _cut(passage.text, spans, start, max_words)
             text = passage.text[spans[start][0] : spans[end - 1][1]]
-            chunks.append(Chunk(text, passage.page, passage.section))
+            lines = None
+            if passage.line is not None:  # the breaks before the chunk's first and last word
+                first = passage.line + bisect_right(breaks, spans[start][0])
+                lines = (first, passage.line + bisect_right(breaks, spans[end - 1][1] - 1))
+            chunks.append(Chunk(text, passage.page, passage.section, lines))
             if end == len(spans):
                 break
             start = max(end - overlap, start + 1)

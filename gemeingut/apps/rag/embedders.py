@@ -11,13 +11,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from gemeingut.apps.rag.endpoint import Endpoint
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
 
 if TYPE_CHECKING:
     from gemeingut.serve.backends.transformers import TransformersBackend
@@ -99,15 +99,51 @@ class EndpointEmbedder:
     def embed_counted(self, texts: list[str]) -> tuple[np.ndarray, int | None]:
         """The rows and the tokens the endpoint says it read (its answers' `usage`), None
         where one of its answers did not say."""
-        rows: list[list[float]] = []
+        rows: list[np.ndarray] = []
         tokens: int | None = 0
+        url = self.endpoint.base_url + "/embeddings"
         for start in range(0, len(texts), BATCH):
-            body = {"model": self.name, "input": texts[start : start + BATCH]}
-            data = self.endpoint.call("POST", "/embeddings", body)
-            rows += [row["embedding"] for row in sorted(data["data"], key=lambda r: r["index"])]
+            batch = texts[start : start + BATCH]
+            data = self.endpoint.call("POST", "/embeddings", {"model": self.name, "input": batch})
+            rows.append(_embeddings(data, len(batch), url))
+            if rows[-1].shape[1] != rows[0].shape[1]:
+                raise _unexpected(url, _("embeddings of different lengths"))
             said = _tokens_said(data.get("usage"))
             tokens = None if tokens is None or said is None else tokens + said
-        return _unit_rows(rows, len(texts)), tokens
+        matrix = np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)
+        return _unit_rows(matrix, len(texts)), tokens
+
+
+def _embeddings(data: Any, asked: int, url: str) -> np.ndarray:
+    """The vectors of one answer of `/embeddings`, in the order of the `asked` texts; an
+    `InputError` naming the endpoint where the answer is not in OpenAI's shape (another API,
+    a proxy's error as JSON, a vector missing or not numbers): the engine failed, and says
+    where, not a traceback."""
+    entries = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise _unexpected(url, _("no list of embeddings (`data`)"))
+    if len(entries) != asked:
+        raise _unexpected(
+            url, _("{got} embeddings for {asked} texts", got=len(entries), asked=asked)
+        )
+    try:
+        ordered = sorted(entries, key=lambda entry: entry["index"])
+        if [entry["index"] for entry in ordered] != list(range(asked)):
+            raise ValueError("indices")
+        matrix = np.asarray([entry["embedding"] for entry in ordered], dtype=np.float32)
+    except (KeyError, TypeError, ValueError):
+        matrix = None
+    if matrix is None or matrix.ndim != 2 or matrix.shape[1] == 0 or not np.isfinite(matrix).all():
+        raise _unexpected(url, _("not each text's `index` with its `embedding`, a list of numbers"))
+    return matrix
+
+
+def _unexpected(url: str, problem: Message) -> InputError:
+    return InputError(
+        _("{url} answered, but not with embeddings as OpenAI's API gives them: {problem}",
+          url=url, problem=problem),
+        _("check that the URL is an OpenAI-compatible endpoint ending in /v1"),
+    )  # fmt: skip
 
 
 def _tokens_said(usage: object) -> int | None:
@@ -120,7 +156,7 @@ def _tokens_said(usage: object) -> int | None:
     return max(counts) if counts else None
 
 
-def _unit_rows(rows: list[list[float]], expected: int) -> np.ndarray:
+def _unit_rows(rows: list[list[float]] | np.ndarray, expected: int) -> np.ndarray:
     matrix = np.asarray(rows, dtype=np.float32).reshape(expected, -1)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)

@@ -15,7 +15,9 @@ server is asked in the language of the messages, so that it says why in it.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -58,17 +60,27 @@ def endpoint_key() -> str | None:
 
 class Refused(InputError):
     """A 429 or 503 that says when to try again: `limit`, the limit it names (`error.param`,
-    e.g. `tokens_per_day`), and `quota`, that limit's facts (`error.quota`), where it says them."""
+    e.g. `tokens_per_day`), `quota`, that limit's facts (`error.quota`), where it says them, and
+    `tokens_renew_in`, the seconds until the daily token allowance renews, where the response
+    says it (`x-ratelimit-reset-tokens`): a Retry-After of a request no day's allowance holds
+    says that waiting does not help, not when the allowance renews."""
 
     def __init__(
-        self, message: Message, hint: Message, limit: str | None, quota: dict[str, Any] | None
+        self,
+        message: Message,
+        hint: Message | str,
+        limit: str | None,
+        quota: dict[str, Any] | None,
+        tokens_renew_in: int | None = None,
     ) -> None:
         super().__init__(message, hint)
         self.limit = limit
         self.quota = quota
+        self.tokens_renew_in = tokens_renew_in
 
     def __reduce__(self) -> tuple:
-        return (type(self), (self.message, self.hint, self.limit, self.quota))
+        facts = (self.message, self.hint, self.limit, self.quota, self.tokens_renew_in)
+        return (type(self), facts)
 
 
 class Endpoint:
@@ -134,15 +146,15 @@ class Endpoint:
             body=_said(response),
         )
         limit, quota = _limit(response)
+        renew = _duration_seconds(response.headers.get("x-ratelimit-reset-tokens", ""))
         if hopeless or seconds is None:
             hint = _("waiting does not help (the server says so): ask its administrator")
-            return Refused(message, hint, limit, quota)
-        at = (datetime.now() + timedelta(seconds=seconds + 59)).strftime("%H:%M")  # rounded up
-        hint = _("try again at {time} (the server's Retry-After: {seconds} s)", time=at,
-                 seconds=seconds)  # fmt: skip
+            return Refused(message, hint, limit, quota, renew)
+        hint = _("try again at {time} (the server's Retry-After: {seconds} s)",
+                 time=clock_in(seconds), seconds=seconds)  # fmt: skip
         if waited:
             hint = _("asked again {count} times after waiting; {then}", count=waited, then=hint)
-        return Refused(message, hint, limit, quota)
+        return Refused(message, hint, limit, quota, renew)
 
     def _say_waiting(self, path: str, response: Any, seconds: int, attempt: int) -> None:
         """That the command waits, and why: a silent minute looks like a hang."""
@@ -225,6 +237,27 @@ def _checked_url(base_url: str) -> str:
             _("e.g. {example} (gemeingut serve on this machine)", example=EXAMPLE_URL),
         )
     return url
+
+
+def clock_in(seconds: int) -> str:
+    """The local time (HH:MM) `seconds` from now, rounded up to the minute: not too early."""
+    return (datetime.now() + timedelta(seconds=seconds + 59)).strftime("%H:%M")
+
+
+_GO_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
+
+
+def _duration_seconds(value: str) -> int | None:
+    """A rate-limit header's duration as OpenAI writes it (`12ms`, `6m0s`, `13h42m7.5s`) in
+    whole seconds, rounded up; None where it is none."""
+    value = value.strip()
+    if value.endswith("ms") and value[:-2].isdigit():
+        return math.ceil(int(value[:-2]) / 1000)
+    found = _GO_DURATION.fullmatch(value)
+    if not value or found is None:
+        return None
+    hours, minutes, seconds = found.groups()
+    return math.ceil(int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0))
 
 
 def _retry_after(response: Any) -> int | None:

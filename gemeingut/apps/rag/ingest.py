@@ -2,11 +2,15 @@
 
 `ingest` reads and embeds only new or changed files (by sha256), keeps the chunks and vectors
 of the unchanged, drops files that vanished from an ingested folder, and writes a new index
-that the collection switches to in one rename (`storage.py`): a failed ingest leaves the old
-one as it was. A document read by another version of the readers (`storage.READER_FORMAT`)
-is read again from the collection's own copy, whether or not this ingest names its file: its
-pages and sections are not those the readers find now, and one ingest makes the whole
-collection searchable again (`collection.Collection.refuse_if_outdated`).
+that the collection switches to in one rename (`storage.py`). A file that cannot be read is
+skipped and named in the report, the others are taken; an ingest that fails (an embedding
+endpoint's refusal, a full disk, an interrupt) changes nothing: the old index stays, and the
+copies it stored in `files/` are removed again (`storage.NewCopies`). An upload whose file is
+skipped is refused whole (`Skipped`), the collection as it was. A document read by another
+version of the readers (`storage.READER_FORMAT`) is read again from the collection's own copy,
+whether or not this ingest names its file: its pages and sections are not those the readers
+find now, and one ingest makes the whole collection searchable again
+(`collection.Collection.refuse_if_outdated`).
 
 BM25 and the vectors see a chunk's section heading before its text, so a question may name
 the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
@@ -33,8 +37,8 @@ from gemeingut.apps.rag.ingest_files import (
 from gemeingut.apps.rag.readers import read_document
 from gemeingut.apps.rag.storage import (
     COLLECTION_FILE,
-    FILES_DIR,
     READER_FORMAT,
+    NewCopies,
     StoredChunk,
     collection_folder,
     drop_unused_files,
@@ -42,7 +46,6 @@ from gemeingut.apps.rag.storage import (
     read_by_this_reader,
     read_meta,
     searched_text,
-    store_file,
     write_index,
 )
 from gemeingut.errors import InputError
@@ -66,6 +69,15 @@ class IngestReport:
     groups: list[str] = field(default_factory=list)  # who may see the collection now
 
 
+class Skipped(InputError):
+    """An uploaded file that was read but not taken (no text, damaged, the same content under
+    another key): `why`, in the reader's words. The ingest switched to nothing."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
 def ingest(
     root: Path,
     name: str,
@@ -81,8 +93,10 @@ def ingest(
     `groups` are a new collection's, and must be an existing one's if given. `embedder` is
     the collection's recorded one already open (a server's model). `uploaded` files (the
     page's, in a temporary folder) replace a document of their key whatever its source was:
-    the person sees only the collection's names, not the server's paths. Without `wait` a
-    collection another ingest holds is `storage.CollectionBusy`."""
+    the person sees only the collection's names, not the server's paths, and one that is
+    skipped refuses the ingest (`Skipped`). Without `wait` a collection another ingest holds
+    is `storage.CollectionBusy`. Whatever fails or is refused leaves the collection as it
+    was: its index, its record and `files/`."""
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -104,10 +118,25 @@ def ingest(
             refuse_other_sources(meta.get("documents", {}), found)
         embedder = _embedder_for(meta, embed, embedder)
         old = Collection(folder, meta)
-        chunks, vectors = _update(folder, meta, old, paths, found, report, embedder, uploaded)
-        write_index(folder, meta, chunks, vectors)
+        copies = NewCopies(folder)
+        try:
+            chunks, vectors = _update(meta, old, paths, found, report, embedder, copies, uploaded)
+            if uploaded:
+                _refuse_skipped(found, report)
+            write_index(folder, meta, chunks, vectors)
+        except BaseException:
+            copies.drop()
+            raise
         drop_unused_files(folder, meta)
     return report
+
+
+def _refuse_skipped(found: dict[str, Path], report: IngestReport) -> None:
+    """`Skipped` for the first of `found` (an upload: one file) that the ingest skipped."""
+    for path in found.values():
+        why = report.skipped.get(str(path))
+        if why:
+            raise Skipped(why)
 
 
 def remove(root: Path, name: str, keys: list[str], wait: bool = True) -> IngestReport:
@@ -183,16 +212,17 @@ class _NewIndex:
 
 
 def _update(
-    folder: Path,
     meta: dict[str, Any],
     old: Collection,
     paths: list[Path],
     found: dict[str, Path],
     report: IngestReport,
     embedder: Embedder | None,
+    copies: NewCopies,
     uploaded: bool,
 ) -> tuple[list[StoredChunk], np.ndarray | None]:
-    """The collection's chunks after this ingest, and their vectors in the same order."""
+    """The collection's chunks after this ingest, and their vectors in the same order; the
+    copies of new documents stored through `copies`."""
 
     def source(key: str, path: Path) -> str:
         # an upload's temporary file is gone after the ingest: its key says where it came from
@@ -206,7 +236,7 @@ def _update(
         the collection's copy where another reader format made them."""
         record = documents[key]
         if not read_by_this_reader(record):
-            pieces, why = _passages(folder / FILES_DIR / record["file"])
+            pieces, why = _passages(copies.files / record["file"])
             if not why:
                 report.reread.append(key)
                 index.add(key, record["sha256"], pieces)
@@ -242,7 +272,7 @@ def _update(
         (report.updated if key in documents else report.added).append(key)
         documents[key] = {
             "sha256": digest,
-            "file": store_file(folder, path, digest),
+            "file": copies.store(path, digest),
             "source": source(key, path),
             "chunks": len(pieces),
             "reader": READER_FORMAT,
@@ -321,4 +351,5 @@ def _rows_by_document(chunks: list[StoredChunk]) -> dict[str, list[int]]:
 
 
 def _stored(key: str, digest: str, ordinal: int, chunk: Chunk) -> StoredChunk:
-    return StoredChunk(f"{digest[:16]}-{ordinal}", key, chunk.page, chunk.section, chunk.text)
+    place = f"{digest[:16]}-{ordinal}"
+    return StoredChunk(place, key, chunk.page, chunk.section, chunk.text, chunk.lines)

@@ -130,16 +130,21 @@ def _walk(
 ) -> Iterator[tuple[str, Path]]:
     """(key, file) for every readable document; a folder's key keeps its own name and the
     path below it. Links are not followed: a link could lead out of what was meant to be
-    ingested (another group's files)."""
+    ingested (another group's files). A special file (a named pipe, a device) is skipped
+    unopened: reading a pipe waits for a writer that may never come, a device has no end."""
     for path in paths:
         if path.is_symlink():
             skipped[str(path)] = text(_("a link: not followed"))
         elif path.is_file():
             require_known_format(path)
             yield path.name, path
-        else:
+        elif path.is_dir():
             for file in sorted(_files_below(path, skipped, unsupported)):
                 yield f"{path.resolve().name}/{file.relative_to(path).as_posix()}", file
+        else:
+            skipped[str(path)] = text(
+                _("a special file (a named pipe, a device or a socket), not a document: not read")
+            )
 
 
 def _files_below(

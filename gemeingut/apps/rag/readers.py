@@ -3,8 +3,10 @@
 A citation can only be checked if the place it names is kept, so every reader returns
 `Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
 ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
-headings, text as one passage. A PDF's page is the number printed on it (its page labels: the
-sheet after two pages i and ii is page 1), as a reader cites it; a page labelled otherwise
+headings, text under the headings its lines show (`text_headings.py`), each passage of a text
+file with the line it starts on (`line`): a chunk is named by its lines where no heading names
+it. A PDF's page is the number printed on it (its page labels: the sheet after two pages i and
+ii is page 1), as a reader cites it; a page labelled otherwise
 (front matter "iii", an annex "A-1") is its label, so that it can be cited and shown too (the
 source viewer draws it from its sheet, `page_image.sheet_of`). A passage's section is its
 heading path, the document's title and every heading above it ("Satzung über die Hundesteuer ›
@@ -37,6 +39,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from gemeingut.apps.rag.text_headings import text_heading
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -56,6 +59,7 @@ _CELL = " | "  # between the cells of a table row
 # invisible operators, direction isolates, byte order mark.
 _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")  # a word hyphenated softly at a line end
+_SOFT_BREAK_KEPT = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*(\S*)[ \t]*")  # and the rest of the word
 # A line that ends in a hyphen before one of these words is a suspended compound
 # ("Straßen-/und Wegebau"), not a word hyphenated at the line end ("Verwal-/tung").
 _LINE_END_HYPHEN = re.compile(
@@ -78,6 +82,9 @@ class Passage:
     text: str
     page: Page | None = None  # the printed page, for paged formats (PDF)
     section: str | None = None  # the headings above the text, joined by PATH_SEPARATOR
+    # the file's line (from 1) the text starts on, for text files: each "\n" in `text` is the
+    # end of one of the file's lines
+    line: int | None = None
 
 
 def read_document(path: Path) -> list[Passage]:
@@ -106,9 +113,12 @@ def read_document(path: Path) -> list[Passage]:
     return [p for p in visible if p.text.strip()]
 
 
-def without_invisible(text: str) -> str:
+def without_invisible(text: str, keep_lines: bool = False) -> str:
     """`text` without the characters no reader sees, a soft hyphen at a line end joining its
-    word."""
+    word; with `keep_lines` the line end follows the joined word ("Verwal-/tung ist" becomes
+    "Verwaltung/ist"), so that every line of the text is still the file's line it was."""
+    if keep_lines:
+        return _INVISIBLE.sub("", _SOFT_BREAK_KEPT.sub(r"\1\n", text))
     return _INVISIBLE.sub("", _SOFT_BREAK.sub("", text))
 
 
@@ -123,7 +133,8 @@ def join_line_end_hyphens(text: str) -> str:
 
 def _visible(passage: Passage) -> Passage:
     section = without_invisible(passage.section) if passage.section else passage.section
-    return Passage(without_invisible(passage.text), passage.page, section)
+    text = without_invisible(passage.text, keep_lines=passage.line is not None)
+    return Passage(text, passage.page, section, passage.line)
 
 
 def require_known_format(path: Path) -> Callable[[Path], Iterator[Passage]]:
@@ -545,7 +556,26 @@ def _html_block_text(content: str) -> str:
 
 
 def _plain(path: Path) -> Iterator[Passage]:
-    yield Passage(_text(path))
+    """A text file's lines under the headings they show (`text_headings`), each passage with
+    the line it starts on; the heading lines are its sections, as in Markdown."""
+    outline = _Outline()
+    lines = _text(path).split("\n")  # a line as an editor numbers it: up to its "\n"
+    start, previous = 0, ""
+    for number, line in enumerate(lines):
+        heading = text_heading(line.rstrip("\r"), previous)
+        if heading is not None:
+            yield _lines_passage(lines[start:number], outline.section, start + 1)
+            outline.enter(*heading)
+            start = number + 1
+        previous = "" if heading is not None else line  # a heading starts a new block
+    yield _lines_passage(lines[start:], outline.section, start + 1)
+
+
+def _lines_passage(lines: list[str], section: str | None, first: int) -> Passage:
+    """`lines` from the file's line `first` on, without the empty lines around them."""
+    kept = [line.rstrip("\r") for line in lines]
+    empty = next((i for i, line in enumerate(kept) if line.strip()), len(kept))
+    return Passage("\n".join(kept[empty:]).rstrip(), section=section, line=first + empty)
 
 
 def _text(path: Path) -> str:

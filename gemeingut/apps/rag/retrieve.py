@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+# What a hit's score is, by what made it: BM25's sum, the cosine of the vectors, the fused
+# reciprocal ranks, the cross-encoder's logit. Scores of different kinds do not compare.
+ScoredBy = Literal["bm25", "dense", "rrf", "reranker"]
 RRF_K = 60
 CANDIDATES = 100
 
@@ -37,6 +40,7 @@ class Hit:
     score: float
     bm25_rank: int | None  # 1-based place in each list, None where it was not in the list
     dense_rank: int | None
+    scored_by: ScoredBy  # what `score` is
 
 
 def effective_mode(collection: Collection, mode: Mode) -> Mode:
@@ -69,7 +73,10 @@ def search(
 
         first = search(collection, question, max(k, RERANK_DEPTH), mode, candidates)
         scores = reranker.scores(question, [collection.chunks[h.row].text for h in first])
-        again = [replace(hit, score=score) for hit, score in zip(first, scores, strict=True)]
+        again = [
+            replace(hit, score=score, scored_by="reranker")
+            for hit, score in zip(first, scores, strict=True)
+        ]
         again.sort(key=lambda h: (-h.score, h.row))
         return again[:k]
     mode = effective_mode(collection, mode)
@@ -77,9 +84,9 @@ def search(
     lexical = _bm25(collection, question, depth) if mode != "dense" else []
     dense = _dense(collection, question, depth) if mode != "bm25" else []
     if mode == "bm25":
-        return [Hit(row, score, rank, None) for rank, (row, score) in enumerate(lexical, 1)]
+        return [Hit(row, s, rank, None, "bm25") for rank, (row, s) in enumerate(lexical, 1)]
     if mode == "dense":
-        return [Hit(row, score, None, rank) for rank, (row, score) in enumerate(dense, 1)]
+        return [Hit(row, s, None, rank, "dense") for rank, (row, s) in enumerate(dense, 1)]
     return fuse(lexical, dense, k)
 
 
@@ -90,7 +97,7 @@ def fuse(lexical: list[tuple[int, float]], dense: list[tuple[int, float]], k: in
         for rank, (row, _score) in enumerate(ranked, 1):
             places.setdefault(row, [None, None])[which] = rank
     fused = [
-        Hit(row, sum(1 / (RRF_K + r) for r in ranks if r is not None), ranks[0], ranks[1])
+        Hit(row, sum(1 / (RRF_K + r) for r in ranks if r is not None), ranks[0], ranks[1], "rrf")
         for row, ranks in places.items()
     ]
     fused.sort(key=lambda h: (-h.score, h.row))
@@ -107,7 +114,16 @@ def _dense(collection: Collection, question: str, depth: int) -> list[tuple[int,
     vectors = collection.vectors
     if vectors is None or collection.size == 0:
         return []
-    query = collection.embedder().embed([question])[0]
+    embedder = collection.embedder()
+    query = embedder.embed([question])[0]
+    if query.shape != vectors.shape[1:]:  # another model answers where the vectors' was
+        raise InputError(
+            _("the embedding model {name} gives vectors of {got} numbers, the collection "
+              "{collection} holds vectors of {want}", name=embedder.name, got=query.size,
+              collection=collection.name, want=vectors.shape[1]),
+            _("serve the model the collection's vectors came from at its address, or ingest "
+              "the collection again"),
+        )  # fmt: skip
     scores = vectors @ query
     depth = min(depth, len(scores))
     top = np.argpartition(-scores, depth - 1)[:depth]

@@ -45,10 +45,14 @@ VECTORS = "vectors.npy"
 # heading path and a PDF's page the number printed on it (1: the nearest heading, the sheet);
 # 3 since Markdown is parsed (setext headings are sections, a heading's emphasis marks are
 # gone; its text has no table, footnote or emphasis syntax left); 4 since a PDF page labelled
-# otherwise than by a number ("iii") is that label, not a page without a number.
-# Raise it with every change to them: each document is then read again at the next ingest,
-# and searched or shown only after it (`collection.Collection.refuse_if_outdated`).
-READER_FORMAT = 4
+# otherwise than by a number ("iii") is that label, not a page without a number; 5 since a
+# text file's lines that show headings are sections, and its chunks know their lines.
+# Raise it with every change to them, and name the formats it changes in `CHANGED_IN`: each
+# such document is then read again at the next ingest, and searched or shown only after it
+# (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
+READER_FORMAT = 5
+CHANGED_IN = {".txt": 5}  # by suffix, the last format that read it otherwise than the one before
+_UNTOLD_BEFORE = 4  # any other suffix: formats up to 4 did not say which kinds they changed
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
 UPLOAD_LEFT_AFTER_S = 3600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -61,6 +65,7 @@ class StoredChunk:
     page: int | str | None  # as printed: its number, or its label ("iii")
     section: str | None
     text: str
+    lines: tuple[int, int] | None = None  # a text file's first and last line the chunk spans
 
 
 def searched_text(chunk: StoredChunk) -> str:
@@ -71,9 +76,12 @@ def searched_text(chunk: StoredChunk) -> str:
 
 
 def read_by_this_reader(record: dict[str, Any]) -> bool:
-    """Whether a document's chunks were made by the readers of this gemeingut; a record
-    written before the format was recorded was read by format 1."""
-    return record.get("reader", 1) == READER_FORMAT
+    """Whether a document's chunks are what the readers of this gemeingut make of it: read in
+    a format since the last that changed its kind of file (`CHANGED_IN`), and not in a later
+    one; a record written before the format was recorded was read by format 1."""
+    suffix = Path(record.get("file", "")).suffix.lower()
+    since = CHANGED_IN.get(suffix, _UNTOLD_BEFORE)
+    return since <= record.get("reader", 1) <= READER_FORMAT
 
 
 def collection_folder(root: Path, name: str) -> Path:
@@ -142,6 +150,8 @@ def write_index(
             ),
             "section": pa.array([c.section for c in chunks], pa.string()),
             "text": [c.text for c in chunks],
+            "first_line": pa.array([c.lines[0] if c.lines else None for c in chunks], pa.int32()),
+            "last_line": pa.array([c.lines[1] if c.lines else None for c in chunks], pa.int32()),
         }
         pq.write_table(pa.table(columns), index / CHUNKS)
         if vectors is not None:
@@ -160,9 +170,14 @@ def read_chunks(path: Path) -> list[StoredChunk]:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path).to_pydict()
-    labels = table.get("page_label") or [None] * len(table["id"])  # none before format 4
+    none = [None] * len(table["id"])
+    labels = table.get("page_label") or none  # none before format 4
     pages = [
         label if page is None else page for page, label in zip(table["page"], labels, strict=True)
+    ]
+    firsts, lasts = table.get("first_line") or none, table.get("last_line") or none  # format 5
+    lines = [
+        None if first is None else (first, last) for first, last in zip(firsts, lasts, strict=True)
     ]
     return [
         StoredChunk(*row)
@@ -172,21 +187,44 @@ def read_chunks(path: Path) -> list[StoredChunk]:
             pages,
             table["section"],
             table["text"],
+            lines,
             strict=True,
         )
     ]
 
 
-def store_file(folder: Path, path: Path, digest: str) -> str:
-    """The name of the collection's copy of `path`, copied if it is new."""
-    name = digest + path.suffix.lower()
-    target = folder / FILES_DIR / name
-    if not target.is_file():
-        target.parent.mkdir(exist_ok=True)
-        tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
-    return name
+class NewCopies:
+    """The copies of documents one ingest adds to `files/`, stored before the switch (a copy
+    is taken before its chunks are embedded) and removed again where the ingest fails or is
+    refused before it: `files/` is then as the ingest found it. A copy no record names would
+    stay on the server unseen, and an upload a person was refused must not stay at all."""
+
+    def __init__(self, folder: Path) -> None:
+        self.files = folder / FILES_DIR
+        self.made_folder = not self.files.is_dir()
+        self.added: list[Path] = []
+
+    def store(self, path: Path, digest: str) -> str:
+        """The name of the collection's copy of `path`, copied if it is new."""
+        name = digest + path.suffix.lower()
+        target = self.files / name
+        if not target.is_file():
+            self.files.mkdir(exist_ok=True)
+            tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
+            try:
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+            self.added.append(target)
+        return name
+
+    def drop(self) -> None:
+        """Remove the copies this ingest added, and `files/` where it made the folder."""
+        for path in self.added:
+            path.unlink(missing_ok=True)
+        if self.made_folder:
+            shutil.rmtree(self.files, ignore_errors=True)
 
 
 def drop_unused_files(folder: Path, meta: dict[str, Any]) -> None:

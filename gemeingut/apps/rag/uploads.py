@@ -4,9 +4,10 @@ Its key is the file name alone: a browser may send a path, and a name with a fol
 would look like a document of an ingested folder (`a/info.txt`). The bytes are written to a
 temporary folder inside the collection (same file system, removed afterwards) and ingested as
 a file would be, so an upload is read, chunked, embedded, checked for duplicates and switched
-to in one rename exactly like `gemeingut rag ingest`. A server does not wait for another
-change of the same collection (a busy collection is said at once), and nothing it answers
-names where it keeps the file.
+to in one rename exactly like `gemeingut rag ingest`; one that is refused (not taken, a quota,
+a full queue) or fails leaves the collection as it was (`ingest.ingest`). A server does not
+wait for another change of the same collection (a busy collection is said at once), and
+nothing it answers names where it keeps the file.
 """
 
 from __future__ import annotations
@@ -16,16 +17,9 @@ import unicodedata
 from pathlib import Path
 
 from gemeingut.apps.rag.embedders import Embedder
-from gemeingut.apps.rag.ingest import IngestReport, ingest
+from gemeingut.apps.rag.ingest import IngestReport, Skipped, ingest
 from gemeingut.apps.rag.readers import READERS
-from gemeingut.apps.rag.storage import (
-    UPLOAD_PREFIX,
-    CollectionBusy,
-    collection_folder,
-    drop_unused_files,
-    locked,
-    read_meta,
-)
+from gemeingut.apps.rag.storage import UPLOAD_PREFIX, collection_folder, read_meta
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -71,14 +65,15 @@ def add_uploaded(
 ) -> IngestReport:
     """Add (or replace) the document `key` (a `document_key`) of collection `name` from
     `data`, or `NotTaken` with why; `storage.CollectionBusy` where another change of the
-    collection is under way. `embedder` is the collection's own, already open."""
+    collection is under way. `embedder` is the collection's own, already open. Refused or
+    failed, nothing of it stays."""
     meta = read_meta(root, name)  # a clear error if there is no such collection
     folder = collection_folder(root, name)
     with tempfile.TemporaryDirectory(dir=folder, prefix=UPLOAD_PREFIX) as tmp:
         path = Path(tmp) / key
         path.write_bytes(data)
         try:
-            report = ingest(
+            return ingest(
                 root,
                 name,
                 [path],
@@ -87,27 +82,8 @@ def add_uploaded(
                 uploaded=True,
                 wait=False,
             )
-        except CollectionBusy:
-            raise
-        except BaseException:  # refused midway (a quota, a full queue): nothing of it stays
-            _drop_stored_copy(root, name)
-            raise
-        why = report.skipped.get(str(path))
-        if why:
-            raise NotTaken(_without_paths(why, Path(tmp), key))
-    return report
-
-
-def _drop_stored_copy(root: Path, name: str) -> None:
-    """The collection's copy of a file whose ingest stopped before the switch (it is stored
-    before its chunks are embedded): no collection names it, and a document a person was
-    refused must not stay on the server. Another change under way drops it at its end."""
-    folder = collection_folder(root, name)
-    try:
-        with locked(folder, wait=False):
-            drop_unused_files(folder, read_meta(root, name))
-    except CollectionBusy:
-        pass
+        except Skipped as skipped:
+            raise NotTaken(_without_paths(skipped.why, Path(tmp), key)) from None
 
 
 def _without_paths(reason: str, folder: Path, key: str) -> str:

@@ -22,8 +22,9 @@ from gemeingut.apps.assistants import allowance
 from gemeingut.apps.rag.readers import READERS
 from gemeingut.apps.web.texts import page_texts
 from gemeingut.audit.findings import NOTE_MAX
-from gemeingut.i18n import LANGUAGES, accepted_language
+from gemeingut.i18n import LANGUAGES, accepted_language, text
 from gemeingut.serve import assist_routes, collections
+from gemeingut.serve.findings_terms import findings_notice
 from gemeingut.serve.schemas import MAX_TOP_LOGPROBS
 
 HERE = Path(__file__).parent
@@ -56,6 +57,8 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         has_collections=request.app.state.collections is not None,
         has_trace=request.app.state.trace is not None,
         has_findings=request.app.state.findings is not None,
+        # what a report becomes on this server (stored redacted, under whose name, published)
+        findings_notice=_findings_notice(request, language),
         sso=getattr(request.app.state, "oidc", None) is not None,
         # the look inside asks for as many next tokens as the server lists: the more it knows
         # exactly, the narrower the bounds it shows at a temperature other than 1
@@ -85,6 +88,11 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def _findings_notice(request: Request, language: str) -> str | None:
+    notice = findings_notice(request.app.state)
+    return text(notice, language) if notice is not None else None
 
 
 def _server_limits() -> dict[str, object]:

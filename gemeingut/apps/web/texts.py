@@ -3,6 +3,10 @@
 Placeholders the script fills (`{model}`, `{reason}` …) are passed through as themselves. A
 text with a count has its singular under the same key with `_one` (as `plural` chooses: for
 exactly one), which the script's `counted` picks: a count never reads "1 Dokumenten".
+
+A line of the page's status (`role="status"`, the sign-in's alert) is a sentence with its full
+stop, as the rest of the page: a `{reason}` is the server's message, which ends without one,
+and the script ends it (`sentence`) before it fills it in.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ TEXTS: dict[str, Message] = {
     "key_help": _("Your administrator gives you a key (gg_…). It stays in this browser tab."),
     "login_button": _("Sign in"),
     "logout_button": _("Sign out"),
-    "signed_in": _("Signed in. Model: {model}", model="{model}"),
+    "signed_in": _("Signed in. Model: {model}.", model="{model}"),
     "login_failed": _("The key was not accepted: {reason}", reason="{reason}"),
     "key_missing": _("Enter your key (gg_…) first."),
     "session_ended": _(
@@ -121,6 +125,8 @@ TEXTS: dict[str, Message] = {
         document="{document}",
     ),
     "page": _("page {page}", page="{page}"),
+    "line": _("line {line}", line="{line}"),  # of a text file, as a source's lines
+    "lines": _("lines {first}–{last}", first="{first}", last="{last}"),
     "close": _("Close"),
     "tokens_heading": _("How the model chooses the next word"),
     "tokens_intro": _(
@@ -263,7 +269,7 @@ TEXTS: dict[str, Message] = {
     "draft_points": _("Key points, one per line"),
     "draft_write": _("Write the draft"),
     "draft_result": _(
-        "{sections} sections, {supported} of them with checked evidence",
+        "{sections} sections, {supported} of them with checked evidence.",
         sections="{sections}",
         supported="{supported}",
     ),
@@ -313,7 +319,7 @@ TEXTS: dict[str, Message] = {
     "tender_checking": _("The tender is being checked …"),
     "tender_check": _("Check"),
     "tender_result": _(
-        "Findings: {count}, of them violations: {errors}", count="{count}", errors="{errors}"
+        "Findings: {count}, of them violations: {errors}.", count="{count}", errors="{errors}"
     ),
     "severity_error": _("Violation"),
     "severity_warning": _("Warning"),
@@ -388,10 +394,6 @@ TEXTS: dict[str, Message] = {
     ),
     "report_button": _("Report this answer"),
     "report_heading": _("Report an answer"),
-    "report_help": _(
-        "Found a bias, harm or error? Your report goes to the people who audit the model; "
-        "your name is not stored."
-    ),
     "category": _("Category"),
     "category_bias": _("Bias or stereotype"),
     "category_harmful": _("Harmful content"),

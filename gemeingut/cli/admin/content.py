@@ -52,6 +52,7 @@ def content_export(
         len(rows),
         _("1 logged request of {user} exported", user=user),
         _("{count} logged requests of {user} exported", count=len(rows), user=user),
+        none=_("no request of {user} is logged: nothing exported", user=user),
     )
     console.print("[green]✓[/] " + text(said, current_language()))
 
@@ -77,6 +78,7 @@ def content_delete(
         removed,
         _("1 logged request of {user} erased", user=user),
         _("{count} logged requests of {user} erased", count=removed, user=user),
+        none=_("no request of {user} is logged: nothing erased", user=user),
     )
     console.print("[green]✓[/] " + text(said, current_language()))
 

@@ -67,7 +67,7 @@ def quotas_set(
     the others); with --per-member it is each member's own. Use is counted from when a limit is
     set: tokens used earlier that day do not count."""
     from gemeingut.serve.gateway.identity import forget_empty_limits
-    from gemeingut.serve.gateway.quotas import LIMITS, list_limits, set_limits
+    from gemeingut.serve.gateway.quotas import LIMIT_NAMES, LIMITS, list_limits, set_limits
 
     subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
     if len(subjects) != 1:
@@ -86,7 +86,7 @@ def quotas_set(
         name = name.replace("-", "_")
         if limits.get(name) is not None:
             raise InputError(
-                _("{limit} is both set and lifted", limit=name),
+                _("'{limit}' is both set and lifted", limit=LIMIT_NAMES[name]),
                 _(
                     "give either --{option} or --lift {limit}",
                     option=name.replace("_", "-"),

@@ -19,8 +19,8 @@ PIPE_WIDTH = 100_000  # a table's width when stdout is no terminal: no column is
 
 
 # A table's headings and values as a person reads them (German by default); `--json` keeps
-# the column names and values as they are, for scripts (and the server's 429 names a limit
-# as its JSON field does, tokens_per_day, for the client that reads it).
+# the column names and values as they are, for scripts (as the server's 429 keeps a limit's
+# identifier, tokens_per_day, in its JSON `param`, and names it in words in its message).
 LIMIT_LABELS = {  # a quota's limits as a person reads them (set with --tokens-per-day …)
     "requests_per_minute": _("requests/minute"),
     "tokens_per_day": _("tokens/day"),

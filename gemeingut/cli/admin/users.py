@@ -54,24 +54,43 @@ def users_remove(
     yes: Yes = False,
     operator: Operator = None,
 ) -> None:
-    """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO);
-    the audit log keeps its pseudonymised records for its retention."""
+    """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO),
+    and their reports of answers (confirmed ones stay, without their pseudonym); the audit log
+    keeps its pseudonymised records for its retention."""
+    from gemeingut.serve.findings_files import forget_reports
     from gemeingut.serve.gateway.identity import remove_user
 
     engine = database(db)
     pseudonym = person_pseudonym(engine, name)
     confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
+    erased = forget_reports(engine, pseudonym)  # first: without the person, no pseudonym
     removed = remove_user(engine, name, pseudonym)
     decision = f"removed:keys={removed['keys']},content={removed['content']}"
+    decision += f",reports={erased.removed},anonymised={erased.anonymised}"
     record_admin_action(engine, "admin:users-remove", decision, operator)  # a count, no name
-    keys = plural(removed["keys"], _("1 key"), _("{count} keys", count=removed["keys"]))
-    content = plural(
-        removed["content"],
-        _("1 logged request"),
-        _("{count} logged requests", count=removed["content"]),
+    keys = plural(
+        removed["keys"], _("1 key"), _("{count} keys", count=removed["keys"]), _("no keys")
     )
-    said = _("user {name} removed ({keys}, {content})", name=name, keys=keys, content=content)
+    content = plural(  # what content logging stored of their requests; the audit log stays
+        removed["content"],
+        _("the stored content of 1 request"),
+        _("the stored content of {count} requests", count=removed["content"]),
+        _("no stored content of requests"),
+    )
+    said = _(
+        "user {name} removed, with {keys} and {content}; the audit log keeps its "
+        "pseudonymised records until its deletion period",
+        name=name,
+        keys=keys,
+        content=content,
+    )
     say("[green]✓[/]", said)
+    say("[green]✓[/]", erased.said())
+    for path in erased.missing:
+        say(
+            "[yellow]![/]",
+            _("findings file {path} no longer exists: nothing erased there", path=path),
+        )
 
 
 @admin_users_app.command("disable")

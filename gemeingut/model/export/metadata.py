@@ -14,11 +14,10 @@ from typing import Any
 import gguf
 from gguf import GGUFValueType as T
 
-from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.json_records import read_object
 from gemeingut.model.export.architectures import Shape
-from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.model.loading import FINETUNE_FILE, recorded_base
 from gemeingut.recipe import is_hub_id
 
 DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}
@@ -72,7 +71,7 @@ def _general_metadata(
     metadata.py): from the arguments, else the folder's card, else a fine-tune's record."""
     general = gguf.Keys.General
     card = _model_card(model_dir)
-    base = _recorded_base(record or model_dir / FINETUNE_FILE)
+    base = recorded_base(record or model_dir / FINETUNE_FILE)
     fine_tuned = f"{base['name']} (fine-tuned)" if base.get("name") else None
     named = name or card.get("model_name") or fine_tuned or model_dir.resolve().name
     meta: dict[str, tuple[Any, T]] = {general.NAME: (str(named), T.STRING)}
@@ -108,20 +107,6 @@ def _card_base_models(value: Any) -> list[dict[str, str]]:
         else:
             models.append(_hub_model(model_id))
     return models
-
-
-def _recorded_base(record: Path) -> dict[str, Any]:
-    """A fine-tune's `base_model`, checked for what the export reads: a name needs a path."""
-    base = folder_json(record).get("base_model") or {}
-    if not isinstance(base, dict) or (base.get("name") and not isinstance(base.get("path"), str)):
-        raise InputError(
-            _(
-                "{path}: base_model needs a name and a path (the base model's folder or Hub id)",
-                path=str(record),
-            ),
-            _("restore the file from the fine-tuning run, or remove its base_model"),
-        )
-    return base
 
 
 def _recorded_base_model(base: dict[str, Any], names_only: bool = False) -> list[dict[str, str]]:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import yaml
 
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import Message, _
 from gemeingut.json_records import why_unreadable
 from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.card import hub_licence
@@ -30,7 +30,7 @@ from gemeingut.release.card_phrases import (
     licence_phrase,
     parameters_phrase,
 )
-from gemeingut.release.differences import differences, json_differences
+from gemeingut.release.differences import differences
 from gemeingut.release.layout import (
     CARD,
     MODEL,
@@ -49,6 +49,8 @@ from gemeingut.release.openness.data_metadata import (
 )
 from gemeingut.release.openness.derived import Render, card_and_notice, derived_documents
 from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.fields import field_problems
+from gemeingut.release.openness.sentences import joined
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.release.openness.treatment import PRE_TRAINED
 from gemeingut.release.openness.write import mof_yaml
@@ -61,7 +63,7 @@ def claim_problems(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> 
     """Every place where a document of the bundle says something its files do not show."""
     problems = rating_problems(bundle, rating)
     read = read_card(bundle)
-    if isinstance(read, str):
+    if isinstance(read, Message):
         return [*problems, read]
     card, header = read
     language = document_language(evidence)
@@ -118,7 +120,7 @@ def _differs_from_render(path: Path, name: str, render: Render) -> Message:
     return _(
         "{file} differs from the one the files give: {differences}",
         file=name,
-        differences="; ".join(text(difference) for difference in found),
+        differences=joined(found),  # in the language the problem is shown in
     )
 
 
@@ -157,15 +159,8 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
                 )
         for key in ("open", "licenses", "mof", "osaid", "mof_document"):
             if shipped.get(key) != rating.get(key):
-                problems.append(
-                    _(
-                        "{file}: {key!r} differs from the rating of the files: {differences}",
-                        file=OPENNESS,
-                        key=key,
-                        differences="; ".join(
-                            json_differences({key: shipped.get(key)}, {key: rating.get(key)})
-                        ),
-                    )
+                problems.extend(
+                    field_problems(OPENNESS, {key: shipped.get(key)}, {key: rating.get(key)})
                 )
     problems.extend(_mof_problems(bundle / MOF, mof_yaml(rating)))
     problems.extend(_treatment_problems(bundle, rating))
@@ -194,18 +189,24 @@ def _treatment_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
 
 
 def _mof_problems(mof: Path, expected: str) -> list[Message]:
-    """`mof.yml` against the rating's, with the keys (or else the line) that differ."""
+    """`mof.yml` against the rating's: each field that differs by its name, or else (a file
+    that is no YAML, the same values in other bytes) the line."""
     if not mof.is_file():
         return [_("missing: {file}", file=MOF)]
     shipped = mof.read_text(encoding="utf-8", errors="replace")
     if shipped == expected:
         return []
-    found = differences(MOF, shipped, expected)
+    try:
+        fields = field_problems(MOF, yaml.safe_load(shipped), yaml.safe_load(expected))
+    except yaml.YAMLError:
+        fields = []
+    if fields:
+        return fields
     return [
         _(
             "{file} differs from the rating of the files: {differences}",
             file=MOF,
-            differences="; ".join(text(difference) for difference in found),
+            differences=joined(differences(MOF, shipped, expected)),
         )
     ]
 
@@ -228,15 +229,16 @@ def _state(check: dict[str, Any] | None, again: dict[str, Any] | None = None) ->
     return _("fail ({detail})", detail=detail)
 
 
-def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | str:
-    """The card's text and YAML header, or what keeps them from being read."""
+def read_card(bundle: Path) -> tuple[str, dict[str, Any]] | Message:
+    """The card's text and YAML header, or what keeps them from being read (a message, said
+    in the language of whoever reads the problem: `verify --json` English)."""
     card_path = bundle / CARD
     if not card_path.is_file():
-        return text(_("missing: {file} (the model card)", file=CARD))
+        return _("missing: {file} (the model card)", file=CARD)
     card = card_path.read_text(encoding="utf-8", errors="replace")
     header = card_header(card)
     if header is None:
-        return text(_("{file}: no YAML header between '---' lines", file=CARD))
+        return _("{file}: no YAML header between '---' lines", file=CARD)
     return card, header
 
 

@@ -47,7 +47,7 @@ def finetune_claim_problems(
 ) -> list[str | Message]:
     problems = [*rating_problems(bundle, rating), *base_problems(bundle)]
     read = read_card(bundle)
-    if isinstance(read, str):
+    if isinstance(read, Message):
         return [*problems, read]
     card, header = read
     language = document_language(evidence)

@@ -32,6 +32,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.data_licence_text import data_licence_text
 from gemeingut.release.openness.evidence import LOCKFILE, PAPER_DIR, TECHNICAL_REPORT, Evidence
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import Found, components, explained, found, said
@@ -286,6 +287,7 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
         code_check(evidence),
         _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
         _data_check(evidence),
+        *data_licence_text(evidence),
         _base_check(record, kinds["weights"]),
     ]
     data_card = by_name["Data card"]

@@ -72,18 +72,20 @@ def text_id(licence: str) -> str:
     return _SUFFIX.sub("", licence.strip())
 
 
-def reference_text(licence: str, holders: str = "") -> str | None:
+def reference_text(licence: str, holders: str = "", year: int | None = None) -> str | None:
     """`licence`'s whole text as a LICENSE file gives it, verbatim (None where gemeingut has
     none): the parts a copy may leave out are kept, but for a copyright line with placeholders
     in the opening (MIT's `Copyright (c) <year> <copyright holders>`), a form to fill in, not
-    a notice: it names `holders` where they are given (without a year: see
-    `weights_licence_text.py`), else it is left out."""
+    a notice: it names `holders` where they are given, with `year` where one is known (see
+    `weights_licence_text.py` for where it comes from), else it is left out."""
     source = _sources().get(text_id(licence))
     if source is None:
         return None
     opening = _OPENING.match(source)
     if opening is not None:
-        notice = f"Copyright (c) {holders}\n" if holders else ""
+        notice = ""
+        if holders:
+            notice = f"Copyright (c) {year} {holders}\n" if year else f"Copyright (c) {holders}\n"
         title = _PLACEHOLDER_LINE.sub(notice, opening.group(1)).strip("\n").rstrip()
         rest = source[opening.end() :].lstrip("\n")
         source = f"{title}\n\n{rest}" if title else rest

@@ -4,7 +4,9 @@ OSI-approved one: OSI's Open Source AI Definition asks for the parameters under 
 terms, and the MOF accepts open-source or open-data licences for them (EUPL-1.2, MPL-2.0,
 MulanPSL-2.0 … are open, NC, ND and the use-restricting Llama, Gemma and RAIL terms are not).
 Each part of an `A AND B` expression may be open either way. Training data stays with the
-Open Definition (`decide`).
+Open Definition (`decide`). `content_licence` is the one judgement of a weights' licence: the
+rating's, a source's `open-model-only` condition's (`data/use_conditions.py`) and the base
+model's for a fine-tune (`model/base_model.py`), so none of them reads the data's list instead.
 
 Differences to the Model Openness Tool, on purpose: its list of open data licences lacks the
 German government licences DL-DE-BY-2.0 and DL-DE-ZERO-2.0, which GovData marks as open and the

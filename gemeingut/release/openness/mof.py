@@ -5,6 +5,12 @@ Class III (Open Model) needs every required class-III component present under an
 of its kind; Class II (Open Tooling) adds the class-II ones; Class I (Open Science) all. Like the
 tool, an openly licensed final model gives a *conditional* Class III when other class-III
 components are missing.
+
+The kinds: code under an OSI-approved licence; the datasets (training and evaluation data) under
+an open data licence, as the corpus gate admits data (`decide`: Open-Definition-conformant), so
+that a software licence such as MPL-2.0, EUPL-1.2 or GPL-3.0 does not make data open (the tool
+counts one only with a note that the component "should have a type-appropriate open license");
+the weights and documents under either (`content_licence`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from gemeingut.data.licenses import decide
 from gemeingut.i18n import _, recorded, text
 from gemeingut.release.openness.licences import Openness, code_licence, content_licence
 
@@ -29,6 +36,7 @@ CONDITIONAL = " (conditional)"  # Class III reached by the final weights alone (
 # Every label a rating can record.
 RECORDED_LABELS = (*LABELS.values(), LABELS[3] + CONDITIONAL)
 FINAL_PARAMETERS = "Model parameters (Final)"
+DATASETS = frozenset({"Datasets", "Evaluation data"})  # judged as data (`dataset_licence`)
 UNDISCLOSED = "undisclosed"  # the MOF's word for a producer no file names
 # The framework's names, as a person reads them (the records keep the framework's English).
 SAID = {
@@ -119,14 +127,35 @@ def components() -> list[Component]:
 def found(
     component: Component, paths: list[str], licence: str | None, verdict: Openness | None = None
 ) -> Found:
-    """The component with its licence judged for its kind (code: OSI; data, documents: open),
-    or by `verdict` where the caller knows more (code whose licence text contradicts it)."""
+    """The component with its licence judged for its kind (code: OSI; datasets: open data;
+    weights, documents: either), or by `verdict` where the caller knows more (code whose
+    licence text contradicts it)."""
     if not paths:
         return Found(component, (), licence, False, recorded(_("not in the release")))
     if verdict is None:
-        judge = code_licence if component.content_type == "code" else content_licence
-        verdict = judge(licence)
+        if component.content_type == "code":
+            verdict = code_licence(licence)
+        elif component.name in DATASETS:
+            verdict = dataset_licence(licence)
+        else:
+            verdict = content_licence(licence)
     return Found(component, tuple(paths), licence, verdict.open, verdict.detail)
+
+
+def dataset_licence(expression: str | None) -> Openness:
+    """Open where the corpus gate would admit data under it; an OSI-approved licence that is
+    not also an open data licence is named as the software licence it is."""
+    decision = decide(expression)
+    if decision.admitted:
+        return Openness(True, recorded(_("{licence} is open", licence=str(decision.expression))))
+    if decision.reason == "licence-unknown" and code_licence(expression).open:
+        said = _(
+            "{licence} is a licence for software (OSI-approved), not an open data licence; "
+            "the MOF asks for an open data licence for datasets",
+            licence=str(expression),
+        )
+        return Openness(False, recorded(said))
+    return Openness(False, decision.detail or decision.reason)
 
 
 def classify(parts: list[Found]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.data_licence_text import data_licence_text
 from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
     CODE_LICENCE_FILE,
@@ -141,6 +142,7 @@ def rate(evidence: Evidence) -> dict[str, Any]:
         _licence_check("licence.documents", kinds["documents"], RELEASE_INFO, content_licence),
         _data_check("licence.training-data", evidence.training_data, TRAINING_DATA),
         _data_check("licence.test-data", evidence.test_data, TEST_DATA),
+        *data_licence_text(evidence),
         _share_alike_check(evidence, kinds["weights"]),
     ]
     data = evidence.training_data

@@ -17,8 +17,11 @@ is given, as the licence allows. CC0-1.0 asks for nothing.
 
 The copyright line a text's form asks for (MIT, BSD, ISC: `Copyright (c) <year> <holders>`)
 names `release.authors` where the release names any, else it is left out; the check says which.
-It has no year: a release records no date of its own, and a year from the clock would make a
-rebuild of the same release differ from it.
+Its year is the year of the publication date the recipe gives (`[data.publication] issued`,
+the training data's `datePublished` in Croissant and `dct:issued` in DCAT, `publication_year`):
+a date of the recipe, so a rebuild writes the same line and the release id does not depend on
+the clock. A release without one (no publication, or one without `issued`; a fine-tune of a
+foreign base) names its holders without a year, as the clock would make a rebuild differ.
 
 States of `licence.text`, each computed again by `verify` from the shipped files:
 - the text compared with gemeingut's reference: passes when whole, fails when part is missing;
@@ -39,7 +42,9 @@ compared.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -111,18 +116,25 @@ def read_licence_file(path: Path, where: str) -> str:
 
 
 def licence_files(
-    licence: str, authors: list[str], given: str | None, in_folder: bool
+    licence: str,
+    authors: list[str],
+    given: str | None,
+    in_folder: bool,
+    year: int | None = None,
 ) -> dict[str, str]:
     """The licence files to write into the bundle (path → text): `given`, the releaser's own
     text, else gemeingut's reference texts of the licences that ask for theirs (nothing where
-    the released folder brings its LICENSE, `in_folder`), and the texts they incorporate."""
+    the released folder brings its LICENSE, `in_folder`), and the texts they incorporate;
+    `year`: of the copyright line that names the authors (`publication_year`)."""
     needing = text_required(licence)
     files: dict[str, str] = {}
     if given is not None:
         files[WEIGHTS_LICENCE_FILE] = given
     elif not in_folder:
         holders = ", ".join(authors)
-        texts = [text for key in needing if (text := reference_text(key, holders)) is not None]
+        texts = [
+            text for key in needing if (text := reference_text(key, holders, year)) is not None
+        ]
         if texts:
             files[WEIGHTS_LICENCE_FILE] = "\n\n".join(texts)
     linked = _linked(licence, needing)
@@ -135,6 +147,13 @@ def licence_files(
         if incorporated is not None:
             files[_incorporated_file(incorporated)] = reference_text(incorporated) or ""
     return files
+
+
+def publication_year(params: dict[str, Any] | None) -> int | None:
+    """The year of a publication artifact's `issued` date (its params, as the recipe's
+    `[data.publication]` gives them), or None where there is no publication or no date."""
+    issued = (params or {}).get("issued")
+    return dt.date.fromisoformat(issued).year if isinstance(issued, str) else None
 
 
 def legal_code_uri(licence: str) -> str | None:
@@ -164,7 +183,9 @@ def licence_path(bundle: Path) -> str:
 
 
 def write_licence_files(bundle: Path, files: dict[str, str]) -> None:
+    """Licence texts by their paths in the bundle (the weights' and the data's)."""
     for name, content in files.items():
+        (bundle / name).parent.mkdir(parents=True, exist_ok=True)
         (bundle / name).write_text(content, encoding="utf-8")
 
 
@@ -190,56 +211,70 @@ def weights_licence_text(
     return [check("licence.text", not failed, shown[0]["evidence"], detail)]
 
 
+def _shipped_check(
+    bundle: Path, file: str, missing: Message, judge: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    """`judge` of the text of `file` in the bundle; failed, saying `missing`, where the
+    bundle holds no such file."""
+    if not (bundle / file).is_file():
+        return check("licence.text", False, file, missing)
+    return judge((bundle / file).read_text(encoding="utf-8", errors="replace"))
+
+
 def _text_check(bundle: Path, licence: str, authors: list[str], remedy: Message) -> dict:
     file = WEIGHTS_LICENCE_FILE
-    if not (bundle / file).is_file():
-        said = _(
-            "no {file}: {licence} is granted only with its whole text beside the weights; {remedy}",
-            file=file,
-            licence=licence,
-            remedy=remedy,
-        )
-        return check("licence.text", False, file, said)
-    said = file_text_check(bundle, file, licence, remedy)
-    if said["passed"] and has_copyright_form(licence):  # a form only a compared text has
-        content = (bundle / file).read_text(encoding="utf-8", errors="replace")
-        detail = joined([said["detail"], _copyright_said(content, authors)])
-        return check("licence.text", True, file, detail)
-    return said
+    missing = _(
+        "no {file}: {licence} is granted only with its whole text beside the weights; {remedy}",
+        file=file,
+        licence=licence,
+        remedy=remedy,
+    )
+
+    def judged(content: str) -> dict[str, Any]:
+        said = file_text_check(bundle, file, licence, remedy)
+        if said["passed"] and has_copyright_form(licence):  # a form only a compared text has
+            detail = joined([said["detail"], _copyright_said(content, authors)])
+            return check("licence.text", True, file, detail)
+        return said
+
+    return _shipped_check(bundle, file, missing, judged)
 
 
 def _uri_check(bundle: Path, licence: str, remedy: Message) -> dict:
     """`model/LICENSE` gives the URI of `licence`'s legal code (or its text, as given)."""
     file, uri = WEIGHTS_LICENCE_FILE, legal_code_uri(licence)
-    if not (bundle / file).is_file():
-        said = _(
-            "no {file}: {licence} asks that its text or the URI of its legal code ({uri}) go "
-            "with the weights; release it again",
-            file=file,
-            licence=licence,
-            uri=uri,
-        )
-        return check("licence.text", False, file, said)
-    content = (bundle / file).read_text(encoding="utf-8", errors="replace")
-    if uri and uri in content:
-        said = _(
-            "{file} gives the URI of the legal code of {licence} ({uri}), as the licence allows",
-            file=file,
-            licence=licence,
-            uri=uri,
-        )
-        return check("licence.text", True, file, said)
-    if text_id(licence).lower() in {text_id(key).lower() for key in licence_of_text(content)}:
-        return file_text_check(bundle, file, licence, remedy)  # its text, as the releaser gave it
-    said = _(
-        "{file} gives neither the text of {licence} nor the URI of its legal code ({uri}); "
-        "{remedy}",
+    missing = _(
+        "no {file}: {licence} asks that its text or the URI of its legal code ({uri}) go "
+        "with the weights; release it again",
         file=file,
         licence=licence,
         uri=uri,
-        remedy=remedy,
     )
-    return check("licence.text", False, file, said)
+
+    def judged(content: str) -> dict[str, Any]:
+        if uri and uri in content:
+            said = _(
+                "{file} gives the URI of the legal code of {licence} ({uri}), as the licence "
+                "allows",
+                file=file,
+                licence=licence,
+                uri=uri,
+            )
+            return check("licence.text", True, file, said)
+        given = {text_id(key).lower() for key in licence_of_text(content)}
+        if text_id(licence).lower() in given:  # its text, as the releaser gave it
+            return file_text_check(bundle, file, licence, remedy)
+        said = _(
+            "{file} gives neither the text of {licence} nor the URI of its legal code ({uri}); "
+            "{remedy}",
+            file=file,
+            licence=licence,
+            uri=uri,
+            remedy=remedy,
+        )
+        return check("licence.text", False, file, said)
+
+    return _shipped_check(bundle, file, missing, judged)
 
 
 def _copyright_said(content: str, authors: list[str]) -> Message:
@@ -261,24 +296,25 @@ def _incorporated_file(licence: str) -> str:
 
 def _incorporated_check(bundle: Path, licence: str, incorporated: str) -> dict:
     file = _incorporated_file(incorporated)
-    if not (bundle / file).is_file():
+    missing = _(
+        "no {file}: {licence} incorporates the terms of {incorporated}, whose whole text "
+        "goes with it as {file}",
+        file=file,
+        licence=licence,
+        incorporated=incorporated,
+    )
+
+    def judged(content: str) -> dict[str, Any]:
+        found = coverage(incorporated, content)
+        if found is not None and found.whole:
+            said = _("{file} holds the text of {licence}", file=file, licence=incorporated)
+            return check("licence.text", True, file, said)
         said = _(
-            "no {file}: {licence} incorporates the terms of {incorporated}, whose whole text "
-            "goes with it as {file}",
+            "{file} is not the whole text of {incorporated}, which {licence} incorporates",
             file=file,
-            licence=licence,
             incorporated=incorporated,
+            licence=licence,
         )
         return check("licence.text", False, file, said)
-    content = (bundle / file).read_text(encoding="utf-8", errors="replace")
-    found = coverage(incorporated, content)
-    if found is not None and found.whole:
-        said = _("{file} holds the text of {licence}", file=file, licence=incorporated)
-        return check("licence.text", True, file, said)
-    said = _(
-        "{file} is not the whole text of {incorporated}, which {licence} incorporates",
-        file=file,
-        incorporated=incorporated,
-        licence=licence,
-    )
-    return check("licence.text", False, file, said)
+
+    return _shipped_check(bundle, file, missing, judged)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gemeingut.serve.backends.batching import Job
 from gemeingut.serve.backends.protocol import GenerationResult
 from gemeingut.serve.backends.sampling import (
+    GREEDY_BELOW,
     Row,
     chosen_logprobs,
     pick_token,
@@ -178,7 +179,10 @@ def _pick(backend: TransformersBackend, batch: _Batch) -> tuple[list[int], Step]
             # Grad mode is thread-local and a stream may resume on another worker thread, so
             # inference mode is entered per step rather than around the loop.
             with torch.inference_mode():
-                tokens[i] = pick_token(batch.logits[i], params, entry.generator)
+                logits = batch.logits[i]
+                if params.temperature >= GREEDY_BELOW:  # drawn: only tokens that keep the
+                    logits = backend.utf8.masked(logits, row.utf8)  # text UTF-8 (`utf8.py`)
+                tokens[i] = pick_token(logits, params, entry.generator)
                 chosen = token_logprob(batch.logits[i], tokens[i], params.logprobs)
             step.pieces[entry.job] = row.add(tokens[i], chosen, backend, params.stop)
         if row.done:

@@ -274,6 +274,10 @@ class Tokenizing(Protocol):
 
     def token_strings(self, ids: list[int]) -> list[str]: ...
 
+    def token_bytes(self, ids: list[int]) -> list[bytes]:
+        """Each token's bytes, also where it holds part of a character."""
+        ...
+
     def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
         """Where each token starts in the text of all of them."""
         ...

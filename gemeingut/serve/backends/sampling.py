@@ -19,6 +19,7 @@ from gemeingut.serve.backends.protocol import (
     first_stop,
     stable_length,
 )
+from gemeingut.serve.backends.utf8 import BOUNDARY
 
 if TYPE_CHECKING:
     import torch
@@ -46,6 +47,7 @@ class Row:
     finish: FinishReason = "length"
     done: bool = False
     stopped_by_token: bool = False
+    utf8: int = BOUNDARY  # what the answer's next byte must be (`utf8.py`)
 
     def __post_init__(self) -> None:
         self.done = self.budget == 0
@@ -61,6 +63,7 @@ class Row:
         arrive, holding back only text that may still change: an unfinished UTF-8 character,
         or the start of what may become a stop string."""
         self.generated.append(token)
+        self.utf8 = backend.utf8.step(self.utf8, token)
         if chosen is not None:
             self.logprobs.append(chosen)
         if token in backend.stop_token_ids:

@@ -31,6 +31,8 @@ from gemeingut.serve.backends.protocol import (
     SamplingParams,
     TextStream,
 )
+from gemeingut.serve.backends.token_bytes import vocabulary_bytes
+from gemeingut.serve.backends.utf8 import Utf8Guard
 
 if TYPE_CHECKING:
     import torch
@@ -90,6 +92,8 @@ class TransformersBackend:
         # cannot fit and is refused before the tokenizer spends time on it.
         vocabulary = self.tokenizer.convert_ids_to_tokens(range(len(self.tokenizer)))
         self.longest_token_chars = max((len(t or "") for t in vocabulary), default=1)
+        self._vocabulary_bytes = vocabulary_bytes(self.tokenizer)
+        self.utf8 = Utf8Guard(self._vocabulary_bytes, self.logits_size())  # `utf8.py`
         pad = self.tokenizer.pad_token_id
         self.pad_id: int = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
         self._keeps_last_logits = (
@@ -120,6 +124,16 @@ class TransformersBackend:
     def token_strings(self, ids: list[int]) -> list[str]:
         """Each token's own text (a token holding part of a character shows U+FFFD)."""
         return self.tokenizer.batch_decode([[i] for i in ids], skip_special_tokens=False)
+
+    def token_bytes(self, ids: list[int]) -> list[bytes]:
+        """Each token's bytes: those of part of a character where it holds one (which its
+        text, U+FFFD, does not say), else its text's in UTF-8."""
+        known = self._vocabulary_bytes
+        texts = self.token_strings(ids)
+        return [
+            known[i] if i < len(known) and known[i] is not None else text.encode("utf-8")
+            for i, text in zip(ids, texts, strict=True)
+        ]
 
     def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
         """Summed lengths of the tokens' own texts, where they add up to the whole text;

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 from collections.abc import AsyncGenerator
@@ -61,6 +62,9 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # uvicorn, after 5 s): sent on one the engine is closing, a request would fail as unreachable.
 ENGINE_KEEPALIVE_SECONDS = 2.0
 COUNT_TIMEOUT_SECONDS = 5.0  # counting what a cut request used must not hold its settling long
+# An engine's error code that the gateway passes on: an identifier short enough to be recorded
+# as a decision (`gate.both` adds it to a redaction within the column).
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class UpstreamBackend:
@@ -500,7 +504,8 @@ class UpstreamBackend:
                 _("the upstream engine answered {status}: {message}", status=status, message=told),
             )
         self.failures.answered()  # a refusal of this request: the engine itself is there
-        raise RequestRejected(_("the engine refused the request: {message}", message=told))
+        said = _("the engine refused the request: {message}", message=told)
+        raise RequestRejected(said, code=_error_code(data))
 
     def _results(
         self, prompt: Prompt, params: SamplingParams, data: dict[str, Any]
@@ -618,6 +623,16 @@ def _error_message(data: object) -> str | None:
         if isinstance(said, str) and said.strip():
             return said
     return None
+
+
+def _error_code(data: dict[str, Any]) -> str | None:
+    """The code of an engine's JSON error (`error.code`, an older vLLM's `code`) where it is a
+    short identifier, as OpenAI's and gemeingut's are (`context_length_exceeded`): the client
+    and the audit record's decision keep it. vLLM's and llama-server's codes are the status
+    as a number, which says no more than the status; anything else is no decision to record."""
+    error = data.get("error")
+    code = error.get("code") if isinstance(error, dict) else data.get("code")
+    return code if isinstance(code, str) and _CODE.fullmatch(code) else None
 
 
 def _told(usage: object) -> bool:

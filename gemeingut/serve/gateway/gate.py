@@ -36,11 +36,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 from gemeingut.serve.backends import Backend, Prompt, SamplingParams
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
 from gemeingut.serve.gateway.content_log import keep, prompt_text
@@ -87,6 +88,13 @@ FALLBACK_DECISIONS = {
     503: "unavailable",
     504: "engine_timeout",
 }
+
+
+def refused_as(error: APIError) -> str:
+    """The decision of a request that `error` ended after the gate admitted it: the code the
+    check that refused it names (`context_length_exceeded`, `queue_full`), else what its
+    status says (`invalid_request`)."""
+    return error.code or FALLBACK_DECISIONS.get(error.status) or "refused"
 
 
 class Gateway:
@@ -170,12 +178,13 @@ class Admission:
                 break
             except SQLAlchemyError:
                 if pause is None:
-                    log.exception(
-                        "request %s could not be settled and recorded (%d attempts): its "
-                        "tokens stay reserved today",
-                        self.request_id,
-                        attempt + 1,
+                    said = _(
+                        "request {id} could not be settled and recorded ({attempts} "
+                        "attempts): its tokens stay reserved today",
+                        id=self.request_id,
+                        attempts=attempt + 1,
                     )
+                    log.exception("%s", text(said))
                     raise database_unavailable() from None
                 time.sleep(pause)
         if self.prompts and answers is not None and self.gateway.content_days:
@@ -252,7 +261,8 @@ class Admission:
                 answers,
             )
         except SQLAlchemyError:
-            log.exception("the content of request %s could not be kept", self.request_id)
+            said = _("the content of request {id} could not be kept", id=self.request_id)
+            log.exception("%s", text(said))
 
 
 def both(first: str, then: str) -> str:
@@ -408,7 +418,10 @@ async def admit(
 ) -> Admission | None:
     """Check the model scope and reserve the quota; None when the server runs open. The audit
     record carries `request_id`, the response's own id, so a user's question about one answer
-    can be found in the log."""
+    can be found in the log. A refusal here is recorded under that id too, and its error
+    object names it (`id`, beside the HTTP request's `request_id`, which OpenAI's clients show
+    as the error's request id): whichever of the two a person quotes, `admin audit export
+    --request` finds the record."""
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None or principal is None:
         return None
@@ -427,6 +440,7 @@ async def admit(
             param="model",
             code="model_not_allowed",
             type="permission_error",
+            facts={"id": request_id},
         )
     answers = params.max_tokens != 0  # embeddings and the lens generate nothing
     logs_content = bool(gateway.content_days)  # from memory; nothing after reserve may fail
@@ -441,8 +455,23 @@ async def admit(
             reserve_uncounted, gateway.engine, principal, stream, utcnow(), answers, then
         )
         if reservation is None:  # counting costs a tokenizer pass (for an engine, a round trip)
-            with backend_errors_as_http(param):  # a prompt too long: 400; an engine gone: 502
-                tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
+            try:
+                with backend_errors_as_http(param):  # a prompt too long: 400; an engine: 502
+                    tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
+            except APIError as refused:
+                outcome = both(decision, refused_as(refused))
+                await run_in_threadpool(
+                    gateway.record,
+                    route,
+                    refused.status,
+                    outcome,
+                    principal,
+                    None,
+                    model,
+                    request_id,
+                )
+                refused.facts = {**(refused.facts or {}), "id": request_id}
+                raise
             reservation = await run_in_threadpool(
                 reserve, gateway.engine, principal, tokens, stream, utcnow(), answers, then
             )
@@ -460,7 +489,7 @@ async def admit(
             model,
             request_id,
         )
-        raise quota_refused(exceeded) from None
+        raise quota_refused(exceeded, request_id) from None
     except AuthError as error:  # revoked or rotated since `caller` found it valid
         await run_in_threadpool(
             gateway.record, route, 401, f"auth:{error.code}", principal, None, model, request_id
@@ -471,6 +500,7 @@ async def admit(
             code=error.code,
             type="authentication_error",
             headers={"WWW-Authenticate": "Bearer"},
+            facts={"id": request_id},
         ) from None
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None
@@ -514,11 +544,12 @@ def opening_record(
     return write
 
 
-def quota_refused(exceeded: QuotaExceeded) -> APIError:
+def quota_refused(exceeded: QuotaExceeded, request_id: str) -> APIError:
     """The 429 of a full limit: `param` names the limit, `quota` its facts (whose kind of
     limit, its numbers, whether waiting can help), so that a client need not parse the
-    message. Where waiting cannot help, `x-should-retry: false` tells OpenAI's clients not to
-    ask again on their own (they would wait Retry-After's minute twice, for the same 429)."""
+    message; `id` the id its audit record is kept under (`admit`). Where waiting cannot help,
+    `x-should-retry: false` tells OpenAI's clients not to ask again on their own (they would
+    wait Retry-After's minute twice, for the same 429)."""
     refusal = exceeded.refusal
     headers = {"Retry-After": str(exceeded.retry_after)}
     if not refusal.waiting_helps:
@@ -532,7 +563,7 @@ def quota_refused(exceeded: QuotaExceeded) -> APIError:
         code="quota_exceeded",
         type="rate_limit_error",
         headers=headers,
-        facts={"quota": facts},
+        facts={"quota": facts, "id": request_id},
     )
 
 
@@ -540,19 +571,20 @@ def database_answers(engine: Engine) -> bool:
     """Whether the gateway's database can be read now (for `/ready`)."""
     try:
         with reading(engine) as conn:
-            conn.execute(text("SELECT 1"))
+            conn.execute(sql_text("SELECT 1"))
     except SQLAlchemyError as error:
         # Load balancers probe every few seconds: one traceback when it starts failing.
         if engine in _FAILING:
             cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-            log.error("the gateway database still does not answer: %s", cause)
+            said = _("the gateway database still does not answer: {cause}", cause=cause)
+            log.error("%s", text(said))
         else:
             _FAILING.add(engine)
-            log.exception("the gateway database does not answer")
+            log.exception("%s", text(_("the gateway database does not answer")))
         return False
     if engine in _FAILING:
         _FAILING.discard(engine)
-        log.warning("the gateway database answers again")
+        log.warning("%s", text(_("the gateway database answers again")))
     return True
 
 
@@ -560,11 +592,15 @@ async def unavailable(
     gateway: Gateway, route: str, principal: Principal, model: str, request_id: str
 ) -> APIError:
     """Log the database's failure, record the 503 where the database still takes it."""
-    log.exception("the quota of request %s could not be reserved", request_id)
+    said = _("the quota of request {id} could not be reserved", id=request_id)
+    log.exception("%s", text(said))
     try:
         await run_in_threadpool(
             gateway.record, route, 503, "database_unavailable", principal, None, model, request_id
         )
     except SQLAlchemyError:
-        log.exception("request %s could not be recorded either", request_id)
-    return database_unavailable()
+        said = _("request {id} could not be recorded either", id=request_id)
+        log.exception("%s", text(said))
+    error = database_unavailable()
+    error.facts = {"id": request_id}
+    return error

@@ -225,13 +225,8 @@ class Policy:
         readings: dict[str, tuple] = {}  # each text's folded reading, until a rule changes it
         for rule in self.spec.rules:
             if rule.kind == "pii":
-                found = 0
-                for kind in PII_TYPES:
-                    if kind in (rule.types or PII_TYPES):
-                        finder = partial(find_spans, kind=kind)
-                        text, replaced = _redact(text, finder, PLACEHOLDERS[kind], readings)
-                        found += replaced
-                if found:
+                text, kinds = redact_personal_data(text, rule.types or PII_TYPES, readings)
+                if kinds:
                     redacted.append(rule.id)
                 continue
             if rule.kind == "classifier":
@@ -406,6 +401,24 @@ def lookalikes() -> dict[int, str]:
             capital = latin == "l" and unicodedata.category(char) == "Lu"
             table[ord(char)] = "I" if capital else latin
     return table
+
+
+def redact_personal_data(
+    text: str, types: Iterable[str] = PII_TYPES, readings: dict | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """`text` with the personal data of `types` that the curate stage's detectors find replaced
+    by their placeholders (<EMAIL> …), read as a `pii` rule reads it (disguises folded), and
+    which kinds were found: what a pii rule does, for anything else that keeps text people
+    wrote (community findings)."""
+    readings = {} if readings is None else readings
+    found: list[str] = []
+    for kind in PII_TYPES:
+        if kind in types:
+            finder = partial(find_spans, kind=kind)
+            text, replaced = _redact(text, finder, PLACEHOLDERS[kind], readings)
+            if replaced:
+                found.append(kind)
+    return text, tuple(found)
 
 
 def _spans(matcher: re.Pattern[str], text: str) -> Iterable[Span]:

@@ -4,11 +4,11 @@ Every limit is a counter row per subject (key, user, group, or a member of a gro
 window (this minute, this UTC day, open streams). A request reserves, in one transaction and
 for every subject that has a limit, one request and the most tokens it can use (prompt + the
 longest answer it may get); after the answer, the reservation is settled to the tokens really
-used. Each reservation is one
-conditional UPDATE (`… WHERE used + reserved + n <= limit`): the database, not Python, decides,
-so concurrent requests — also from several server processes on one PostgreSQL — never take more
-than the limit. PostgreSQL re-checks the condition after waiting for a row lock; SQLite queues
-writers (`BEGIN IMMEDIATE`, see `store.py`).
+used. Each reservation is one conditional UPDATE (`… WHERE used + reserved + n <= limit`, the
+limit read from its row by that statement): the database, not Python, decides, so concurrent
+requests — also from several server processes on one PostgreSQL — never take more than the
+limit. PostgreSQL re-checks the condition after waiting for a row lock; SQLite queues writers
+(`BEGIN IMMEDIATE`, see `store.py`).
 
 `concurrent_streams` counts streams (`stream: true`) only: a request without stream is held
 by `requests_per_minute` and `tokens_per_day`. A limit counts from when it is set: counters
@@ -37,10 +37,18 @@ fewest left, no statement more. Tokens count as reserved there: the prompt and t
 answer, until `settle` gives back what the answer did not use. A 429 tells the same of every
 limit, read once its refused reservation is undone (a read that only a refusal pays for).
 
-A request that fails gives back what it did not use: the tokens it did not generate (a failure
-settles to 0), and, where the server failed (a 5xx: queue full, engine or database down), also
-its request of this minute, so a client that retries a server's failure is not throttled for
-it. A client's own mistakes (4xx) still count as requests.
+A request that got no answer is charged no tokens: its failure settles to 0 (an engine's 502
+or a timeout before the answer, a stream that failed before it sent any text), so a client
+that asks again is not charged twice. A stream that failed midway is charged the text it sent,
+as one whose client left. Its request of this minute still counts (`settle`), and the 429 of
+`requests_per_minute` says so: a request the engine failed took the engine's time as any
+other, and a prompt that makes the engine fail must stay rate-limited, as must a client that
+retries a failing engine at once. Only a request the server refused before any work (a full
+queue, the database down: `gate.REFUSED_UNWORKED`) is given back. A client's own mistakes (4xx)
+count as requests too.
+
+A 429's message names each limit in words of the reader's language (`LIMIT_NAMES`); its JSON
+`param` keeps the limit's identifier, for programs.
 """
 
 from __future__ import annotations
@@ -57,8 +65,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Integer,
     RowMapping,
+    ScalarSelect,
     String,
     Update,
     and_,
@@ -88,6 +96,12 @@ from gemeingut.serve.gateway.tables import (
 )
 
 LIMITS = ("requests_per_minute", "tokens_per_day", "concurrent_streams")
+# Each limit as a sentence names it (its identifier is for programs: `param`, `--lift`).
+LIMIT_NAMES = {
+    "requests_per_minute": _("requests per minute"),
+    "tokens_per_day": _("tokens per day"),
+    "concurrent_streams": _("concurrent streams"),
+}
 STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
 # Retry-After of a limit of 0 (or a request larger than a whole day's tokens): waiting does not
 # lift it, an administrator does; a short one would only make clients ask again at once.
@@ -116,24 +130,43 @@ _KEY_VALIDITY = select(api_keys.c.revoked_at, api_keys.c.expires_at).where(
 )
 
 
-def _taking(column: str) -> Update:
-    """`_take`'s conditional UPDATE of `column`, returning the counter it changed (for the
-    rate-limit headers: no read of its own); built once, as the statements above."""
-    counter, n = usage_counters.c, bindparam("n", type_=BigInteger)
+def _limit_of(name: str) -> ScalarSelect:
+    """The limit `name` of the limit row named by the bind parameters `limit_kind` and
+    `limit_subject`, as the database holds it when the statement that asks runs: a statement
+    that takes from a counter reads its limit itself, under the lock it takes, so the limits
+    read before (which tell only which counters to take from) need not be read again."""
+    return (
+        select(quota_limits.c[name])
+        .where(
+            quota_limits.c.subject_kind == bindparam("limit_kind"),
+            quota_limits.c.subject == bindparam("limit_subject"),
+        )
+        .scalar_subquery()
+    )
+
+
+def _taking(column: str, name: str) -> Update:
+    """`_take`'s conditional UPDATE of `column` under the limit `name`, returning the counter
+    it changed and the limit (for the rate-limit headers: no read of its own); built once, as
+    the statements above. A limit lifted since it was read no longer holds the request back."""
+    counter, n, limit = usage_counters.c, bindparam("n", type_=BigInteger), _limit_of(name)
     return (
         update(usage_counters)
         .where(
             counter.subject_kind == bindparam("counter_kind"),
             counter.subject == bindparam("counter_subject"),
             counter.window == bindparam("counter_window"),
-            counter.used + counter.reserved + n <= bindparam("limit", type_=BigInteger),
+            or_(limit.is_(None), counter.used + counter.reserved + n <= limit),
         )
         .values({column: getattr(counter, column) + n})
-        .returning(counter.used, counter.reserved)
+        .returning(counter.used, counter.reserved, limit.label("limit"))
     )
 
 
-_TAKE = {column: _taking(column) for column in ("used", "reserved")}
+_TAKE = {
+    "requests_per_minute": _taking("used", "requests_per_minute"),
+    "tokens_per_day": _taking("reserved", "tokens_per_day"),
+}
 
 
 _COUNTER = usage_counters.c
@@ -149,11 +182,18 @@ def _counter_named(window: str | None = None) -> ColumnElement[bool]:
     )
 
 
-# The statements of stream places and of `settle`, built once as the ones above.
-_COUNTS = select(_COUNTER.used, _COUNTER.reserved).where(_counter_named())
+# The statements of stream places and of `settle`, built once as the ones above. A refusal
+# reads its counter with the limit that refused it.
+_COUNTS = {
+    name: select(_COUNTER.used, _COUNTER.reserved, _limit_of(name).label("limit")).where(
+        _counter_named()
+    )
+    for name in ("requests_per_minute", "tokens_per_day")
+}
+_STREAM_LIMIT = _limit_of("concurrent_streams")
 # A write to the subject's `streams` row that changes nothing: it takes the row lock.
 _LOCK_STREAMS = update(usage_counters).where(_counter_named("streams")).values(used=_COUNTER.used)
-# A stream place, inserted only where fewer than `limit` live places are taken (after
+# A stream place, inserted only where fewer live places are taken than the limit allows (after
 # `_LOCK_STREAMS`, so that takers count one after another).
 _LIVE_PLACES = (
     select(func.count())
@@ -175,11 +215,11 @@ _TAKE_PLACE = (
             bindparam("counter_window", type_=String),
             literal_column("1"),
             literal_column("0"),
-        ).where(bindparam("limit", type_=Integer) > _LIVE_PLACES),
+        ).where(or_(_STREAM_LIMIT.is_(None), _STREAM_LIMIT > _LIVE_PLACES)),
     )
     .returning(_COUNTER.window)  # a row where it was taken (an INSERT's rowcount is no sure sign)
 )
-_COUNT_PLACES = select(_LIVE_PLACES)
+_COUNT_PLACES = select(_LIVE_PLACES, _STREAM_LIMIT)
 # `identity.rotate_key` copies a key's place to the key it rotates to (under the same window):
 # a stream of a key ends for all of them.
 _END_KEY_PLACE = delete(usage_counters).where(
@@ -216,8 +256,20 @@ class Headroom:
     resets_at: datetime  # naive UTC, as `now`
 
 
-def tightest(held: Headroom | None, other: Headroom) -> Headroom:
+@dataclass(frozen=True)
+class Counted:
+    """A counter as a refusal found it, with the limit that refused: requests this minute,
+    tokens used and reserved today, or live stream places (in `used`)."""
+
+    used: int
+    reserved: int
+    limit: int
+
+
+def tightest(held: Headroom | None, other: Headroom | None) -> Headroom | None:
     """The limit a client meets first: fewer left, or as many left of a smaller limit."""
+    if other is None:
+        return held
     if held is None or (other.remaining, other.limit) < (held.remaining, held.limit):
         return other
     return held
@@ -360,18 +412,21 @@ def reserve_uncounted(
     checks the key and takes; `then`: writes that belong to the reservation (a stream's audit
     record), run in it once it is taken, also where no limit applies. On SQLite a write
     transaction locks the whole database (`store.writing`), so there a request with nothing
-    to write reads first, and only one that meets a limit queues for the lock (and reads the
-    limits again under it); PostgreSQL's locks only the rows written."""
+    to write reads first, and only one that meets a limit queues for the lock; PostgreSQL's
+    locks only the rows written. Limits not in tokens are read once either way: what was
+    read says which counters to take from, and each take reads its limit's value itself,
+    under the lock (`_limit_of`), so a limit changed meanwhile holds as it is then."""
+    read: list[RowMapping] | None = None
     if then is None and engine.dialect.name == "sqlite":
         with reading(engine) as conn:
-            rows = _limits_of(conn, principal)
-            if _counts_tokens(rows):
+            read = _limits_of(conn, principal)
+            if _counts_tokens(read):
                 return None
-            if not rows:
+            if not read:
                 _refuse_unusable(conn, principal.key_id, now)
                 return Reservation(tokens=0)
     with _reserving(engine, principal, now) as conn:
-        rows = _limits_of(conn, principal)
+        rows = _limits_of(conn, principal) if read is None else read
         if _counts_tokens(rows):
             return None
         return _take_in(conn, principal, rows, 0, stream, now, answers, then)
@@ -496,32 +551,28 @@ def _take_in(
         _refuse_unusable(conn, principal.key_id, now)
     for row in rows:
         kind, limited_subject = row["subject_kind"], row["subject"]
-        subject = _counted_as(kind, limited_subject, principal)
-        rpm, tpd, streams = (row[name] for name in LIMITS)
-        refused = partial(_refused, kind, limited_subject, principal.user)
-        if rpm is not None:
-            taken = _take(conn, kind, subject, minute, 1, rpm, "used")
-            if taken is None:
-                used, _reserved = _counts(conn, kind, subject, minute)
-                raise refused("requests_per_minute", rpm, used, 0, 1, _rpm_used_up, now)
-            reservation.request_windows.append((kind, subject, minute))
-            left = Headroom(rpm, rpm - sum(taken), _minute_end(now))
-            reservation.requests_left = tightest(reservation.requests_left, left)
-        if tpd is not None:
-            taken = _take(conn, kind, subject, day, tokens, tpd, "reserved")
-            if taken is None:
-                used, reserved = _counts(conn, kind, subject, day)
+        counter = (kind, _counted_as(kind, limited_subject, principal))
+        refused = partial(_refused, kind, limited_subject, principal.user, now=now)
+        if row["requests_per_minute"] is not None:
+            name = "requests_per_minute"
+            taken = _take(conn, counter, minute, 1, row, name, now)
+            if isinstance(taken, Counted):
+                raise refused(name, taken.limit, taken.used, 0, 1, _rpm_used_up)
+            reservation.request_windows.append((*counter, minute))
+            reservation.requests_left = tightest(reservation.requests_left, taken)
+        if row["tokens_per_day"] is not None:
+            name = "tokens_per_day"
+            taken = _take(conn, counter, day, tokens, row, name, now)
+            if isinstance(taken, Counted):
                 said = partial(_tokens_refused, answers=answers)
-                raise refused("tokens_per_day", tpd, used, reserved, tokens, said, now)
-            reservation.token_windows.append((kind, subject, day))
-            left = Headroom(tpd, tpd - sum(taken), _day_end(now))
-            reservation.tokens_left = tightest(reservation.tokens_left, left)
-        if stream and streams is not None:
-            place = _take_stream(conn, kind, subject, streams, now)
-            if place is None:
-                live = conn.execute(_COUNT_PLACES, _live_named(kind, subject, now)).scalar_one()
-                raise refused("concurrent_streams", streams, live, 0, 1, _streams_open, now)
-            reservation.stream_places.append((kind, subject, place))
+                raise refused(name, taken.limit, taken.used, taken.reserved, tokens, said)
+            reservation.token_windows.append((*counter, day))
+            reservation.tokens_left = tightest(reservation.tokens_left, taken)
+        if stream and row["concurrent_streams"] is not None:
+            place = _take_stream(conn, counter, row, now)
+            if isinstance(place, Counted):
+                raise refused("concurrent_streams", place.limit, place.used, 0, 1, _streams_open)
+            reservation.stream_places.append((*counter, place))
     if then is not None:
         then(conn)
     return reservation
@@ -582,52 +633,67 @@ def _subject_named(kind: str, subject: str, user: str) -> Message:
 
 
 def _rpm_used_up(who: Message, refusal: Refusal) -> Message:
-    rpm = refusal.limit
+    """Says that every request counts, also one the engine failed to answer (`settle`)."""
+    rpm, limit = refusal.limit, LIMIT_NAMES["requests_per_minute"]
     if rpm == 0:
-        return _("requests_per_minute of {who} is 0: no requests are allowed", who=who)
+        return _("the limit '{limit}' of {who} is 0: no requests are allowed", limit=limit, who=who)
     if rpm == 1:
-        return _("requests_per_minute of {who}: the 1 request per minute is used up", who=who)
+        return _(
+            "the limit '{limit}' of {who}: the 1 request per minute is used up (requests the "
+            "engine failed to answer count too)",
+            limit=limit,
+            who=who,
+        )
     return _(
-        "requests_per_minute of {who}: {rpm} requests per minute are used up", who=who, rpm=rpm
+        "the limit '{limit}' of {who}: {rpm} requests per minute are used up (requests the "
+        "engine failed to answer count too)",
+        limit=limit,
+        who=who,
+        rpm=rpm,
     )
 
 
 def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
     """Why the tokens do not fit; waiting for 00:00 UTC is suggested only where it helps.
     `answers`: the request generates (it can ask for fewer max_tokens), or counts its input."""
-    tpd, tokens = refusal.limit, refusal.requested
+    tpd, tokens, limit = refusal.limit, refusal.requested, LIMIT_NAMES["tokens_per_day"]
     taken = refusal.used + refusal.reserved
     if tpd == 0:
-        return _("tokens_per_day of {who} is 0: no tokens are allowed", who=who)
+        return _("the limit '{limit}' of {who} is 0: no tokens are allowed", limit=limit, who=who)
     if tokens > tpd and answers:
         return _(
-            "tokens_per_day of {who} is {tpd}, and this request may use up to {tokens} (prompt "
-            "and the longest answer), more than a whole day allows; ask for fewer max_tokens",
+            "the limit '{limit}' of {who} is {tpd}, and this request may use up to {tokens} "
+            "(prompt and the longest answer), more than a whole day allows; ask for fewer "
+            "max_tokens",
+            limit=limit,
             who=who,
             tpd=tpd,
             tokens=tokens,
         )
     if tokens > tpd:
         return _(
-            "tokens_per_day of {who} is {tpd}, and this request's input counts up to {tokens}, "
-            "more than a whole day allows; send less text",
+            "the limit '{limit}' of {who} is {tpd}, and this request's input counts up to "
+            "{tokens}, more than a whole day allows; send less text",
+            limit=limit,
             who=who,
             tpd=tpd,
             tokens=tokens,
         )
     if answers:
         return _(
-            "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and "
-            "this request may use up to {tokens} (prompt and the longest answer); ask for fewer "
-            "max_tokens or wait for 00:00 UTC",
+            "the limit '{limit}' of {who}: {taken} of {tpd} tokens are used or reserved today, "
+            "and this request may use up to {tokens} (prompt and the longest answer); ask for "
+            "fewer max_tokens or wait for 00:00 UTC",
+            limit=limit,
             who=who,
             taken=taken,
             tpd=tpd,
             tokens=tokens,
         )
     return _(
-        "tokens_per_day of {who}: {taken} of {tpd} tokens are used or reserved today, and this "
-        "request's input counts up to {tokens}; send less text or wait for 00:00 UTC",
+        "the limit '{limit}' of {who}: {taken} of {tpd} tokens are used or reserved today, and "
+        "this request's input counts up to {tokens}; send less text or wait for 00:00 UTC",
+        limit=limit,
         who=who,
         taken=taken,
         tpd=tpd,
@@ -638,25 +704,31 @@ def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
 def _streams_open(who: Message, refusal: Refusal) -> Message:
     """Says that the limit counts streams only: a request without stream is not held by it."""
     streams = refusal.limit
+    names = {
+        "limit": LIMIT_NAMES["concurrent_streams"],
+        "rpm": LIMIT_NAMES["requests_per_minute"],
+        "tpd": LIMIT_NAMES["tokens_per_day"],
+    }
     if streams == 0:
         return _(
-            "concurrent_streams of {who} is 0: no streams are allowed (requests without stream "
-            "are limited by requests_per_minute and tokens_per_day only)",
+            "the limit '{limit}' of {who} is 0: no streams are allowed (requests without stream "
+            "are limited by '{rpm}' and '{tpd}' only)",
             who=who,
+            **names,
         )
     if streams == 1:
         return _(
-            "concurrent_streams of {who}: the 1 stream allowed is open already (this limit "
-            "counts streams only; requests without stream are limited by requests_per_minute "
-            "and tokens_per_day)",
+            "the limit '{limit}' of {who}: the 1 stream allowed is open already (this limit "
+            "counts streams only; requests without stream are limited by '{rpm}' and '{tpd}')",
             who=who,
+            **names,
         )
     return _(
-        "concurrent_streams of {who}: {streams} streams are open already (this limit counts "
-        "streams only; requests without stream are limited by requests_per_minute and "
-        "tokens_per_day)",
+        "the limit '{limit}' of {who}: {streams} streams are open already (this limit counts "
+        "streams only; requests without stream are limited by '{rpm}' and '{tpd}')",
         who=who,
         streams=streams,
+        **names,
     )
 
 
@@ -664,10 +736,12 @@ def settle(
     conn: Connection, reservation: Reservation, used_tokens: int, refused_unworked: bool = False
 ) -> None:
     """Turn the reserved tokens into the `used_tokens` really used; give back stream places,
-    and with `refused_unworked` (the server refused before any work: a full queue) the request
-    taken from requests_per_minute. Not for every 5xx: a prompt that makes the engine fail
-    would otherwise never be rate-limited. In the caller's write transaction, which also
-    completes the request's audit record."""
+    and with `refused_unworked` (the server refused before any work: a full queue, the
+    database down) the request taken from requests_per_minute. Not for a request the engine
+    failed to answer (settled to 0 tokens by its caller): it took the engine's time, and a
+    prompt that makes the engine fail would otherwise never be rate-limited; the 429 of
+    requests_per_minute says that such requests count. In the caller's write transaction,
+    which also completes the request's audit record."""
     used_tokens = min(used_tokens, reservation.tokens)
     key_ids = {
         subject
@@ -788,11 +862,13 @@ def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
 
 
 def _take_stream(
-    conn: Connection, kind: str, subject: str, limit: int, now: datetime
-) -> str | None:
-    """A stream place (its row's window), or None where `limit` live places are taken. The
-    subject's `streams` row is locked first, so concurrent takers count one after another;
-    the place is inserted where the count leaves room, in one statement."""
+    conn: Connection, counter: tuple[str, str], row: RowMapping, now: datetime
+) -> str | Counted:
+    """A stream place on the counter (kind, subject) under the limit `row` (its row's window),
+    or where the limit has no room, the live places and the limit (`Counted`). The subject's
+    `streams` row is locked first, so concurrent takers count one after another; the place is
+    inserted where the count leaves room, in one statement."""
+    kind, subject = counter
     subject_named = {"counter_kind": kind, "counter_subject": subject}
     # Made once per subject: the lock is tried first, the row inserted where it is missing.
     if conn.execute(_LOCK_STREAMS, subject_named).rowcount == 0:
@@ -802,8 +878,11 @@ def _take_stream(
         )  # fmt: skip
         conn.execute(_LOCK_STREAMS, subject_named)
     place = f"{STREAM}{now:{STAMP}}:{uuid.uuid4().hex[:8]}"  # fits the 32 characters
-    taking = _live_named(kind, subject, now) | {"counter_window": place, "limit": limit}
-    return place if conn.execute(_TAKE_PLACE, taking).first() is not None else None
+    live = _live_named(kind, subject, now) | _limit_named(row)
+    if conn.execute(_TAKE_PLACE, live | {"counter_window": place}).first() is not None:
+        return place
+    places, limit = conn.execute(_COUNT_PLACES, live).one()
+    return Counted(int(places), 0, _as_refused(limit, row, "concurrent_streams"))
 
 
 def _live_named(kind: str, subject: str, now: datetime) -> dict[str, str]:
@@ -817,28 +896,50 @@ def _lease_start(now: datetime) -> str:
 
 
 def _take(
-    conn: Connection, kind: str, subject: str, window: str, n: int, limit: int, column: str
-) -> tuple[int, int] | None:
-    """Take `n` where the limit leaves room: the counter's used and reserved after, as the
-    UPDATE returns them (no read of its own); None where it had no room. The UPDATE comes
-    first: where it finds no row (a window's first request) or no room, the counter is made
-    where missing and the UPDATE tried again. A counter that exists takes in one statement;
-    a new window or a refusal costs two more."""
-    taking = _named(kind, subject, window) | {"n": n, "limit": limit}
-    row = conn.execute(_TAKE[column], taking).first()
-    if row is None:
+    conn: Connection,
+    counter: tuple[str, str],
+    window: str,
+    n: int,
+    row: RowMapping,
+    name: str,
+    now: datetime,
+) -> Headroom | Counted | None:
+    """Take `n` from the counter (kind, subject) where the limit `name` of the limit `row`
+    leaves room: what the limit leaves after, from what the UPDATE returns (no read of its own; None
+    where the limit was lifted since it was read); where it had no room, the counter and the
+    limit that refused (`Counted`). The UPDATE comes first: where it finds no row (a window's
+    first request) or no room, the counter is made where missing and the UPDATE tried again.
+    A counter that exists takes in one statement; a new window costs two more, a refusal
+    three."""
+    kind, subject = counter
+    named = _named(kind, subject, window) | _limit_named(row)
+    taking = named | {"n": n}
+    taken = conn.execute(_TAKE[name], taking).first()
+    if taken is None:
         insert_or_ignore(
             conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0,
             reserved=0,
         )  # fmt: skip
-        row = conn.execute(_TAKE[column], taking).first()
-    return None if row is None else (int(row.used), int(row.reserved))
+        taken = conn.execute(_TAKE[name], taking).first()
+    if taken is None:
+        found = conn.execute(_COUNTS[name], named).one()  # the row exists: made above
+        return Counted(int(found.used), int(found.reserved), _as_refused(found.limit, row, name))
+    if taken.limit is None:
+        return None
+    limit = int(taken.limit)
+    ends = _minute_end(now) if name == "requests_per_minute" else _day_end(now)
+    return Headroom(limit, limit - int(taken.used) - int(taken.reserved), ends)
 
 
-def _counts(conn: Connection, kind: str, subject: str, window: str) -> tuple[int, int]:
-    """A counter's used and reserved (for a refusal: `_take` made the row)."""
-    row = conn.execute(_COUNTS, _named(kind, subject, window)).first()
-    return (int(row.used), int(row.reserved)) if row else (0, 0)
+def _limit_named(row: RowMapping) -> dict[str, str]:
+    """The bind parameters of the limit `row` (`_limit_of`)."""
+    return {"limit_kind": row["subject_kind"], "limit_subject": row["subject"]}
+
+
+def _as_refused(found: int | None, row: RowMapping, name: str) -> int:
+    """The limit that refused, as the refusal's read found it; as it was read before where it
+    has been lifted since (PostgreSQL: between the refusing UPDATE and that read)."""
+    return int(row[name] if found is None else found)
 
 
 def _named(kind: str, subject: str, window: str) -> dict[str, str]:

@@ -5,10 +5,14 @@ The server records its settings in the database each time it starts (`record_dep
 model, engine (in this process, or which upstream engine receives the prompts: its address
 without the credentials its URL may carry), policy (and
 which of its rules ask a classifier model), the identity provider people sign in through and
-the claims read from it. The audit retention and content logging are not the last start's:
+the claims read from it, and the stores of personal data besides the database: the document
+collections (and whether people upload to them) and the findings file. The audit retention
+and content logging are not the last start's:
 every server of the database applies the ones stored for all of them (`retention.py`). The
 record reads them back with the audit table's own columns (reflected from the database, so a
-column added later shows up), and the numbers of accounts, keys and audit records. What only
+column added later shows up), the numbers of accounts, keys and audit records, and what the
+stores hold now (`records_stores.py`: also findings files an earlier start stored reports
+in, which the database remembers). What only
 the controller can say (who is responsible, the purposes and legal basis, further recipients,
 transfers to third countries) comes from a facts file; where it is missing the document says so
 in place, and `missing` lists it: it is never invented.
@@ -29,6 +33,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
+from gemeingut.serve.gateway.records_stores import Stores, read_stores
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
 from gemeingut.serve.gateway.tables import (
@@ -43,6 +48,28 @@ from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 PREFIX = "deployment."
 IN_PROCESS = "in-process"
+PIECE = 200  # characters of `settings.value`
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Where a starting server keeps personal data besides its database: the collections'
+    folder (`--collections`) with the largest upload people may add (`--upload-max-mb`; None:
+    no uploads), the findings file (`--findings`) and its triage group."""
+
+    collections: Path | None = None
+    upload_max_bytes: int | None = None
+    findings: Path | None = None
+    triage_group: str | None = None
+
+    def facts(self) -> dict[str, str | None]:
+        uploads = self.collections is not None and self.upload_max_bytes is not None
+        return {
+            "collections": str(self.collections.resolve()) if self.collections else None,
+            "upload_max_mb": f"{self.upload_max_bytes / 2**20:g}" if uploads else None,
+            "findings": str(self.findings.resolve()) if self.findings else None,
+            "findings_triage_group": self.triage_group if self.findings else None,
+        }
 
 
 class ControllerFacts(BaseModel):
@@ -70,9 +97,11 @@ class ControllerFacts(BaseModel):
 
 
 def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
-    """Store what this server does under `deployment.*` (the last start's settings win). The
-    periods every server shares (`retention.SHARED`) only go in where none is stored yet: a
-    start with another one has been refused (`agree_retention`)."""
+    """Store what this server does under `deployment.*` (the last start's settings win); a
+    value longer than the column (a folder's path) in pieces, `NAME`, `NAME.1` …, so that
+    the record names it whole. The periods every server shares (`retention.SHARED`) only go
+    in where none is stored yet: a start with another one has been refused
+    (`agree_retention`)."""
     with writing(engine) as conn:
         for name, value in facts.items():
             if name in SHARED:
@@ -80,9 +109,16 @@ def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
                     insert_or_ignore(conn, settings, name=SHARED_PREFIX + name, value=str(value))
                 continue
             key = PREFIX + name
-            text = "" if value is None else str(value)[:200]
-            conn.execute(settings.delete().where(settings.c.name == key))
-            insert_or_ignore(conn, settings, name=key, value=text)
+            text = "" if value is None else str(value)
+            conn.execute(
+                settings.delete().where(
+                    (settings.c.name == key)
+                    | settings.c.name.startswith(key + ".", autoescape=True)
+                )
+            )
+            for number, start in enumerate(range(0, max(len(text), 1), PIECE)):
+                piece = key if number == 0 else f"{key}.{number}"
+                insert_or_ignore(conn, settings, name=piece, value=text[start : start + PIECE])
 
 
 def deployment_facts(
@@ -93,11 +129,13 @@ def deployment_facts(
     now: datetime,
     content_log_days: int | None = None,
     sign_in: Any = None,
+    stores: Stored | None = None,
 ) -> dict[str, str | None]:
     """What a starting server records: `policy` is the loaded `Policy`, or None; `sign_in`
-    the identity provider's `OidcSettings`, or None."""
+    the identity provider's `OidcSettings`, or None; `stores` where it keeps documents and
+    findings."""
     classifiers = [r.id for r in policy.spec.rules if r.kind == "classifier"] if policy else []
-    return {
+    return (stores or Stored()).facts() | {
         "sign_in_issuer": sign_in.issuer if sign_in else None,
         "sign_in_user_claim": sign_in.user_claim if sign_in else None,
         "sign_in_groups_claim": sign_in.groups_claim if sign_in else None,
@@ -120,7 +158,12 @@ def deployment(engine: Engine) -> dict[str, str]:
         rows = conn.execute(
             select(settings.c.name, settings.c.value).where(settings.c.name.like(PREFIX + "%"))
         ).all()
-    found = {name.removeprefix(PREFIX): value for name, value in rows if value}
+    pieces: dict[str, list[tuple[int, str]]] = {}
+    for name, value in rows:
+        fact, _dot, number = name.removeprefix(PREFIX).partition(".")
+        pieces.setdefault(fact, []).append((int(number or 0), value))
+    joined = {fact: "".join(value for _n, value in sorted(parts)) for fact, parts in pieces.items()}
+    found = {fact: value for fact, value in joined.items() if value}
     shared = {name: value for name, value in stored_values(engine).items() if value != OFF}
     return found | shared
 
@@ -175,6 +218,7 @@ class Record:
     oldest_record: datetime | None
     content_stored: int = 0  # requests whose content is kept now
     unfinished_records: int = 0  # streams not ended: running, or cut off with their server
+    stores: Stores = field(default_factory=Stores)  # documents and findings, as they are now
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -229,6 +273,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
             content_stored=count(select(func.count()).select_from(content_log)),
             unfinished_records=count(select(func.count()).where(unfinished())),
         )
+    record.stores = read_stores(engine, record.deployment)
     record.missing = [name for name, value in facts.model_dump().items() if not value]
     if "started" not in record.deployment:  # a retention set by hand is no server's start
         record.missing.append("deployment")
@@ -252,6 +297,7 @@ def as_json(record: Record) -> dict[str, Any]:
         "active_api_keys": record.active_keys,
         "audit_records": record.audit_records,
         "unfinished_audit_records": record.unfinished_records,
+        "stores": record.stores.as_json(),
         "oldest_audit_record": (
             record.oldest_record.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
             if record.oldest_record

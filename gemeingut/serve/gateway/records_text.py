@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from gemeingut.i18n import plural
 from gemeingut.serve.gateway.records import IN_PROCESS, Record
+from gemeingut.serve.gateway.records_stores_text import (
+    held_lines,
+    reader_lines,
+    reported_content,
+    retention_lines,
+)
 
 TEXT = {
     "de": {
@@ -95,6 +101,8 @@ TEXT = {
         "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
         "`GET /v1/policy`).",
         "no_policy": "Keine Sicherheitsrichtlinie: Anfragen werden nicht gefiltert.",
+        "policy_unknown": "Sicherheitsrichtlinie: noch unbekannt, weil noch kein Server mit "
+        "dieser Datenbank gestartet ist; der erste Start verzeichnet sie.",
         "classifiers": "Regeln der Richtlinie, die ein Klassifikationsmodell über jede Anfrage "
         "urteilen lassen: {rules}.",
     },
@@ -180,6 +188,8 @@ TEXT = {
         "`gemeingut admin` is decided by access to the database.",
         "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
         "no_policy": "No safety policy: requests are not filtered.",
+        "policy_unknown": "Safety policy: not known yet, as no server has started with this "
+        "database; the first start records it.",
         "classifiers": "Rules of the policy that let a classification model judge every "
         "request: {rules}.",
     },
@@ -238,10 +248,11 @@ def render_record(record: Record, language: str = "de") -> str:
         ),
         *([f"- {t['pseudonym']}"] if record.pseudonymised else []),
         *([f"- {t['request_ids']}"] if "x_request_id" in record.audit_columns else []),
-        f"- {t['content_kept'] if record.content_logged else t['content_none']}",
+        f"- {_content(record, t, language)}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
         f"- {t['counters']}",
         *_sign_in(setup, t),
+        *held_lines(record.stores, language),
         "",
         f"## {t['d']}",
         "",
@@ -251,6 +262,8 @@ def render_record(record: Record, language: str = "de") -> str:
         lines.append(t["upstream"].format(upstream=upstream))
     elif upstream == IN_PROCESS:
         lines.append(t["in_process"])
+    if readers := reader_lines(record.stores, language):
+        lines += ["", *readers]
     recipients = stated("recipients", indent="  ")
     if isinstance(facts.recipients, list) and facts.recipients:
         recipients = "\n" + recipients  # a list under its heading
@@ -266,6 +279,7 @@ def render_record(record: Record, language: str = "de") -> str:
         ),
         f"- {t['counter_retention']}",
         f"- {t['account_retention']}",
+        *retention_lines(record.stores, language),
         "",
         f"## {t['g']}",
         "",
@@ -274,11 +288,26 @@ def render_record(record: Record, language: str = "de") -> str:
         f"- {t['tom_complete']}",
         *([f"- {t['tom_operator']}"] if "operator_pseudonym" in record.audit_columns else []),
     ]
-    policy = setup.get("policy")
-    lines.append(f"- {t['policy'].format(policy=policy) if policy else t['no_policy']}")
+    lines.append(f"- {_policy(setup, t)}")
     if setup.get("policy_classifiers"):
         lines.append(f"- {t['classifiers'].format(rules=setup['policy_classifiers'])}")
     return "\n".join(lines) + "\n"
+
+
+def _content(record: Record, t: dict[str, str], language: str) -> str:
+    """Whether requests and answers are stored: a report stores the one it is about."""
+    if record.content_logged:
+        return t["content_kept"]
+    reported = reported_content(record.stores, language)
+    return t["content_none"].removesuffix(".") + reported if reported else t["content_none"]
+
+
+def _policy(setup: dict[str, str], t: dict[str, str]) -> str:
+    """The policy the last start served; none only where a server started without one (a
+    retention set by hand before any start is no start: nothing is known of a policy yet)."""
+    if setup.get("policy"):
+        return t["policy"].format(policy=setup["policy"])
+    return t["no_policy"] if "started" in setup else t["policy_unknown"]
 
 
 def _count(count: int, one: str, other: str) -> str:

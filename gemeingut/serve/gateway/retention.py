@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, select
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, plural
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.serve.gateway.audit_log import purge
 from gemeingut.serve.gateway.content_log import purge_content
 from gemeingut.serve.gateway.identity import utcnow
@@ -108,15 +108,15 @@ class LivePeriods:
         except Exception:  # any failure: the last values apply, and the log says it once
             if not self._failing:
                 self._failing = True
-                log.warning(
+                said = _(
                     "the stored retention could not be read; the last one read applies until "
-                    "it can be read again",
-                    exc_info=True,
+                    "it can be read again"
                 )
+                log.warning("%s", text(said), exc_info=True)
             return
         if self._failing:
             self._failing = False
-            log.warning("the stored retention can be read again")
+            log.warning("%s", text(_("the stored retention can be read again")))
 
 
 def _days_of(value: str) -> int | None:
@@ -243,9 +243,14 @@ def keep_tidy(engine: Engine) -> threading.Event:
                 purged, pruned = tidy_once(
                     engine, periods.audit_days, utcnow(), periods.content_days
                 )
-                log.info("retention: %d audit records deleted, %d counters pruned", purged, pruned)
+                said = _(
+                    "retention: {records} audit records deleted, {counters} counters pruned",
+                    records=purged,
+                    counters=pruned,
+                )
+                log.info("%s", text(said))
             except Exception:  # the database away for a moment, a malformed stored period:
-                log.exception("retention could not run")  # try again in an hour
+                log.exception("%s", text(_("retention could not run")))  # again in an hour
             if stop.wait(TIDY_EVERY_SECONDS):
                 return
 

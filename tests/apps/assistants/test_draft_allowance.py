@@ -8,7 +8,6 @@ section does not fit even shortened is refused. Real HTTP, a real SQLite gateway
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,35 +15,18 @@ import pytest
 
 from gemeingut.apps.assistants.allowance import LEAST_ANSWER_TOKENS, shorter_answer
 from gemeingut.apps.assistants.drafts import MEMO_SECTION_TOKENS
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
+from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
-from gemeingut.serve.gateway.store import open_store
-from tests.http_server import running_server
+from tests.apps.office_server import OfficeServer, office_server
 
-MEMO = """# Richtlinie mobiles Arbeiten
-
-## Pauschale
-
-Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei Vollzeit.
-"""
 DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobiles Arbeiten"}
 BEYOND = "Das Tageskontingent an Tokens reicht für diesen Teil nicht mehr."
 
 
-@dataclass
-class Office:
-    url: str
-    store: object
-    key: str
-
+class Office(OfficeServer):
     def draft(self) -> httpx.Response:
-        headers = {"authorization": f"Bearer {self.key}"}
-        return httpx.post(f"{self.url}/v1/assist/draft", json=DRAFT, headers=headers, timeout=300)
+        return self.post("/v1/assist/draft", DRAFT)
 
     def records(self) -> list[dict]:
         return list(export(self.store))
@@ -52,17 +34,8 @@ class Office:
 
 @pytest.fixture
 def office(long_model_dir: Path, tmp_path: Path) -> Iterator[Office]:
-    store = open_store(str(tmp_path / "gateway.db"))
-    add_group(store, "amt")
-    add_user(store, "anna", ("amt",))
-    _, key = create_key(store, "anna")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"], groups=["amt"])
-    backend = TransformersBackend(long_model_dir, model_name="winzig")
-    app = create_app(backend, gateway=Gateway(store), collections=tmp_path / "collections")
-    with running_server(app) as url:
-        yield Office(url, store, key)
+    with office_server(long_model_dir, tmp_path, Office) as served:
+        yield served
 
 
 def test_a_draft_is_written_as_far_as_the_daily_allowance_holds_it(office: Office) -> None:

@@ -14,43 +14,33 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
+from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
-from gemeingut.serve.gateway.store import open_store
-from tests.apps.short_waits import ShortWaits
-from tests.http_server import running_server
+from tests.apps.office_server import OfficeServer, office_server
 from tests.test_cli import invoke
 
-MEMO = """# Richtlinie mobiles Arbeiten
 
-## Pauschale
-
-Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei Vollzeit.
-"""
-
-
-@dataclass
-class Office:
-    url: str
-    store: object
-    root: Path
-    waits: ShortWaits
-
+class Office(OfficeServer):
     def memo(self, out: Path, *lang: str):
         return invoke(
             *lang, "assist", "vermerk", "amt", "--subject", "Pauschale", "--root", self.root,
             "--endpoint", f"{self.url}/v1", "--out", out,
         )  # fmt: skip
+
+    def memo_cut_short(self, out: Path, per_minute: int) -> str:
+        """What the memo command said, written to `out` under a limit of `per_minute`
+        requests a minute that each 0 s wait leaves in place; it exits 2."""
+        set_limits(self.store, "user", "anna", requests_per_minute=per_minute)
+        self.waits.shorten = True
+        result = self.memo(out)
+        shown = said(result)
+        assert result.exit_code == 2, shown
+        return shown
 
     def statuses(self) -> list[int]:
         return [r["status"] for r in export(self.store) if r["route"] == "/v1/chat/completions"]
@@ -60,18 +50,9 @@ class Office:
 def office(
     long_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Office]:
-    store = open_store(str(tmp_path / "gateway.db"))
-    add_group(store, "amt")
-    add_user(store, "anna", ("amt",))
-    _, key = create_key(store, "anna")
-    monkeypatch.setenv("GEMEINGUT_API_KEY", key)
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"], groups=["amt"])
-    backend = TransformersBackend(long_model_dir, model_name="winzig")
-    waits = ShortWaits(create_app(backend, gateway=Gateway(store)), store)
-    with running_server(waits) as url:  # type: ignore[arg-type]
-        yield Office(url, store, tmp_path / "collections", waits)
+    with office_server(long_model_dir, tmp_path, Office, short_waits=True) as served:
+        monkeypatch.setenv("GEMEINGUT_API_KEY", served.keys["anna"][1])
+        yield served
 
 
 def said(result) -> str:
@@ -90,7 +71,9 @@ def test_a_memo_refused_by_the_daily_allowance_keeps_the_part_written(
     assert result.exit_code == 2, shown
     assert office.statuses() == [200, 429]  # the third part was not asked
     assert "Traceback" not in shown
-    assert "/v1/chat/completions antwortete 429: tokens_per_day von Person anna" in shown
+    assert (
+        "/v1/chat/completions antwortete 429: die Grenze „Tokens pro Tag“ von Person anna" in shown
+    )
     assert re.search(r"versuchen Sie es um \d\d:\d\d Uhr erneut \(Retry-After des Servers", shown)
     assert f"Entwurf geschrieben, so weit er kam: {out}" in shown
     assert "dann erneute Anfrage" not in shown  # a day's allowance is not waited for
@@ -98,13 +81,13 @@ def test_a_memo_refused_by_the_daily_allowance_keeps_the_part_written(
     first, rest = written.split("## Bewertung")
     assert "## Sachverhalt" in first and "nicht geschrieben" not in first
     assert rest.count("Dieser Teil wurde nicht geschrieben.") == 2  # Bewertung, Vorschlag
-    assert rest.count("> Nicht geschrieben: ") == 2 and "tokens_per_day" in rest
+    assert rest.count("> Nicht geschrieben: ") == 2 and "„Tokens pro Tag“" in rest
     assert "## Quellen" in rest and "[1] docs/mobil.md" in rest
     assert [p.name for p in out.parent.iterdir()] == ["vermerk.md"]  # no temporary file left
 
     english = office.memo(out, "--lang", "en")  # the server says it in English, too
     assert english.exit_code == 2
-    assert "answered 429: tokens_per_day of user anna" in said(english)
+    assert "answered 429: the limit 'tokens per day' of user anna" in said(english)
     assert "the server's Retry-After" in said(english)
 
 
@@ -118,7 +101,7 @@ def test_a_minutes_limit_is_waited_out_and_said(office: Office, tmp_path: Path) 
     assert result.exit_code == 1, shown  # written whole; the random model cites nothing
     statuses = office.statuses()
     assert sorted(statuses) == [200, 200, 200, 429] and statuses[0] == statuses[-1] == 200
-    assert "antwortete 429: requests_per_minute von Person anna" in shown
+    assert "antwortete 429: die Grenze „Anfragen pro Minute“ von Person anna" in shown
     assert "warte 0 s (Retry-After), dann erneute Anfrage (1 von 3)" in shown
     assert "nicht geschrieben" not in out.read_text(encoding="utf-8")
 
@@ -126,12 +109,8 @@ def test_a_minutes_limit_is_waited_out_and_said(office: Office, tmp_path: Path) 
 def test_a_limit_that_stays_is_asked_again_three_times_then_said(
     office: Office, tmp_path: Path
 ) -> None:
-    set_limits(office.store, "user", "anna", requests_per_minute=2)
-    office.waits.shorten = True
     out = tmp_path / "vermerk.md"
-    result = office.memo(out)
-    shown = said(result)
-    assert result.exit_code == 2, shown
+    shown = office.memo_cut_short(out, per_minute=2)
     assert office.statuses() == [200, 200, 429, 429, 429, 429]  # three waits, then no more
     assert [f"({n} von 3)" in shown for n in (1, 2, 3)] == [True] * 3
     assert "nach Warten 3-mal erneut gefragt; versuchen Sie es um" in shown
@@ -148,7 +127,7 @@ def test_a_query_that_waiting_cannot_help_says_so_at_once(office: Office) -> Non
     shown = said(result)
     assert result.exit_code == 2, shown
     assert office.statuses() == [429]  # not asked again: the server says waiting cannot help
-    assert "answered 429: requests_per_minute of user anna is 0" in shown
+    assert "answered 429: the limit 'requests per minute' of user anna is 0" in shown
     assert "waiting does not help (the server says so): ask its administrator" in shown
 
 
@@ -179,7 +158,10 @@ def test_a_query_answer_is_shortened_to_what_the_daily_allowance_holds(office: O
     set_limits(office.store, "user", "anna", tokens_per_day=_taken(office) + prompt + 15)
     refused = query()
     assert refused.exit_code == 2, said(refused)
-    assert "/v1/chat/completions antwortete 429: tokens_per_day von Person anna" in said(refused)
+    assert (
+        "/v1/chat/completions antwortete 429: die Grenze „Tokens pro Tag“ von Person anna"
+        in said(refused)
+    )
     assert office.statuses() == [200, 429]
 
     set_limits(office.store, "user", "anna", tokens_per_day=_taken(office) + prompt + 40)
@@ -225,7 +207,7 @@ def test_a_memos_later_part_is_shortened_to_what_the_daily_allowance_holds(
     assert 1 <= _answers(office)[-2]["completion_tokens"] <= 40
     note = "Kürzer als geplant: Das Tageskontingent reichte für diesen Teil nur für 40 Tokens."
     assert f"Bewertung: {note}" in shown and "Nicht geschriebene Teile: Vorschlag" in shown
-    assert "tokens_per_day von Person anna" in shown
+    assert "„Tokens pro Tag“ von Person anna" in shown
     written = out.read_text(encoding="utf-8")
     bewertung, vorschlag = written.split("## Bewertung")[1].split("## Vorschlag")
     assert f"> {note}" in bewertung and "nicht geschrieben" not in bewertung

@@ -15,45 +15,27 @@ minute end after the first, the third in the next one: a section is refused eith
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.quotas import set_limits
-from gemeingut.serve.gateway.store import open_store
-from tests.http_server import running_server
+from tests.apps.office_server import OfficeServer, office_server
 
-MEMO = """# Richtlinie mobiles Arbeiten
-
-## Pauschale
-
-Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei Vollzeit.
-"""
 DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobiles Arbeiten"}
 MEMO_SECTIONS = ["sachverhalt", "bewertung", "vorschlag"]
 NOT_WRITTEN = "Dieser Teil wurde nicht geschrieben."
-PER_MINUTE = "requests_per_minute von Person {user}: die 1 Anfrage pro Minute ist aufgebraucht"
+PER_MINUTE = (
+    "die Grenze „Anfragen pro Minute“ von Person {user}: die 1 Anfrage pro Minute ist "
+    "aufgebraucht (auch Anfragen, die die Engine nicht beantworten konnte, zählen)"
+)
 
 
-@dataclass
-class Office:
-    url: str
-    store: object
-    keys: dict[str, tuple[str, str]]  # each user's key id and key
-
+class Office(OfficeServer):
     def draft(self, user: str = "anna", language: str = "de", **more) -> httpx.Response:
-        headers = {"authorization": f"Bearer {self.keys[user][1]}", "accept-language": language}
-        return httpx.post(
-            f"{self.url}/v1/assist/draft", json=DRAFT | more, headers=headers, timeout=300
-        )
+        return self.post("/v1/assist/draft", DRAFT | more, user, language)
 
     def statuses(self, user: str = "anna") -> list[int]:
         """The statuses of the user's audit records: one for each section the model was asked."""
@@ -62,19 +44,8 @@ class Office:
 
 @pytest.fixture
 def office(long_model_dir: Path, tmp_path: Path) -> Iterator[Office]:
-    store = open_store(str(tmp_path / "gateway.db"))
-    add_group(store, "amt")
-    keys = {}
-    for user in ("anna", "ben"):
-        add_user(store, user, ("amt",))
-        keys[user] = create_key(store, user)
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"], groups=["amt"])
-    backend = TransformersBackend(long_model_dir, model_name="winzig")
-    app = create_app(backend, gateway=Gateway(store), collections=tmp_path / "collections")
-    with running_server(app) as url:
-        yield Office(url, store, keys)
+    with office_server(long_model_dir, tmp_path, Office, users=("anna", "ben")) as served:
+        yield served
 
 
 def test_a_minutes_limit_keeps_the_sections_written_and_they_complete_the_draft(
@@ -127,7 +98,8 @@ def test_the_sections_not_written_say_why_in_english(office: Office) -> None:
     for section in refused:
         assert section["text"] == "This part was not written."
         assert section["problems"] == [
-            "Not written: requests_per_minute of user ben: the 1 request per minute is used up"
+            "Not written: the limit 'requests per minute' of user ben: the 1 request per minute "
+            "is used up (requests the engine failed to answer count too)"
         ]
 
 

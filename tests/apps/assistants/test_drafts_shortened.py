@@ -78,7 +78,7 @@ def test_a_small_context_reads_every_source_shortened(office: Path) -> None:
     assert all(section.verdict.supported for section in draft.sections)
     said = (
         "4 von 4 Quellen wurden auf ihre wichtigsten Sätze gekürzt, damit sie in den Kontext "
-        "des Modells passen"
+        "des Modells passen."
     )
     assert draft.note == said
     assert render_markdown(draft).startswith(f"# Vermerk: {SUBJECT}\n\n> {said}\n")

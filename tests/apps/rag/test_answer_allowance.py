@@ -8,44 +8,25 @@ short answer is refused. Real HTTP, a real SQLite gateway, the tiny model."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from gemeingut.apps.assistants.allowance import LEAST_ANSWER_TOKENS
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
+from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
-from gemeingut.serve.gateway.store import open_store
-from tests.http_server import running_server
+from tests.apps.office_server import OfficeServer, office_server
 
-MEMO = """# Richtlinie mobiles Arbeiten
-
-## Pauschale
-
-Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei Vollzeit.
-"""
 QUESTION = "Wie hoch ist die Pauschale für mobiles Arbeiten?"
 ASKED = 100  # the answer's max_tokens
 
 
-@dataclass
-class Office:
-    url: str
-    store: object
-    key: str
-
+class Office(OfficeServer):
     def ask(self, language: str = "de") -> httpx.Response:
-        headers = {"authorization": f"Bearer {self.key}", "accept-language": language}
         body = {"question": QUESTION, "max_tokens": ASKED}
-        url = f"{self.url}/v1/collections/amt/answer"
-        return httpx.post(url, json=body, headers=headers, timeout=300)
+        return self.post("/v1/collections/amt/answer", body, language=language)
 
     def statuses(self) -> list[int]:
         return [r["status"] for r in export(self.store) if r["route"].endswith("/answer")]
@@ -53,17 +34,8 @@ class Office:
 
 @pytest.fixture
 def office(long_model_dir: Path, tmp_path: Path) -> Iterator[Office]:
-    store = open_store(str(tmp_path / "gateway.db"))
-    add_group(store, "amt")
-    add_user(store, "anna", ("amt",))
-    _, key = create_key(store, "anna")
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"], groups=["amt"])
-    backend = TransformersBackend(long_model_dir, model_name="winzig")
-    app = create_app(backend, gateway=Gateway(store), collections=tmp_path / "collections")
-    with running_server(app) as url:
-        yield Office(url, store, key)
+    with office_server(long_model_dir, tmp_path, Office) as served:
+        yield served
 
 
 def test_an_answer_is_shortened_to_what_the_daily_allowance_holds(office: Office) -> None:

@@ -140,7 +140,7 @@ def test_a_running_server_follows_changed_groups_and_removed_documents(
         assert seen.status_code == 200 and seen.json()["data"][0]["document"] == "docsB/kantine.md"
         taken = invoke("rag", "remove", "amtB", "docsB/kantine.md", "--root", root)
         assert taken.exit_code == 0, taken.output
-        assert "amtB: entfernt docsB/kantine.md; Abschnitte insgesamt: 1" in taken.output
+        assert "amtB: entfernt docsB/kantine.md; Textabschnitte insgesamt: 1" in taken.output
         left = searched(url, "paul", "Kantine Parkausweis").json()["data"]
         assert [hit["document"] for hit in left] == ["docsB/parken.md"]
 

@@ -29,8 +29,9 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_server_that_is_not_there_is_named_in_words(root: Path) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+def _refused(root: Path, url: str) -> list[str]:
+    """What a draft and an answer asked of the endpoint `url` said; each exits 2."""
+    shown = []
     for command in (
         ("assist", "vermerk", "vergabe", "--subject", "Fristen"),
         ("rag", "query", "vergabe", "Frist", "--answer"),
@@ -38,6 +39,13 @@ def test_a_server_that_is_not_there_is_named_in_words(root: Path) -> None:
         result = invoke(*command, "--root", root, "--endpoint", url)
         said = " ".join(result.output.split())
         assert result.exit_code == 2, said
+        shown.append(said)
+    return shown
+
+
+def test_a_server_that_is_not_there_is_named_in_words(root: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    for said in _refused(root, url):
         assert f"unter {url} antwortet kein Server (die Verbindung wurde abgelehnt)" in said
         assert "Errno" not in said and "refused" not in said
 
@@ -86,13 +94,7 @@ def test_the_help_of_a_draft_says_where_the_key_comes_from(command: str) -> None
 def test_an_endpoint_address_no_client_can_ask_is_said_before_asking(
     root: Path, url: str, shown: str
 ) -> None:
-    for command in (
-        ("assist", "vermerk", "vergabe", "--subject", "Fristen"),
-        ("rag", "query", "vergabe", "Frist", "--answer"),
-    ):
-        result = invoke(*command, "--root", root, "--endpoint", url)
-        said = " ".join(result.output.split())
-        assert result.exit_code == 2, said
+    for said in _refused(root, url):
         assert (
             f"{shown} ist keine Endpunktadresse: sie beginnt mit http:// oder https:// und "
             "nennt einen Host"

@@ -8,49 +8,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.quotas import set_limits
-from gemeingut.serve.gateway.store import open_store
+from tests.apps.office_server import OfficeServer, office_server
 from tests.apps.rag.documents import write_markdown
-from tests.apps.short_waits import ShortWaits
-from tests.http_server import running_server
 from tests.test_cli import invoke
 
 
-@dataclass
-class Embedding:
-    url: str
-    store: object
-    waits: ShortWaits
-    docs: Path
-    root: Path
-
+class Embedding(OfficeServer):
     def ingest(self):
+        docs = self.root.parent / "docs"
         return invoke(
-            "rag", "ingest", "v", self.docs, "--root", self.root, "--group", "amt",
+            "rag", "ingest", "v", docs, "--root", self.root, "--group", "amt",
             "--embed", f"{self.url}/v1",
         )  # fmt: skip
 
     def use_up_the_minute(self) -> None:
         """A limit of one request a minute, and that request made."""
-        import os
-
-        import httpx
-
         set_limits(self.store, "user", "anna", requests_per_minute=1)
-        key = os.environ["GEMEINGUT_API_KEY"]
-        body = {"model": "winzig", "input": "Frist"}
-        headers = {"authorization": f"Bearer {key}"}
-        made = httpx.post(f"{self.url}/v1/embeddings", json=body, headers=headers, timeout=60)
+        made = self.post("/v1/embeddings", {"model": "winzig", "input": "Frist"})
         assert made.status_code == 200, made.text
 
     def statuses(self) -> list[int]:
@@ -61,18 +41,12 @@ class Embedding:
 def embedding(
     model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Embedding]:
-    store = open_store(str(tmp_path / "gateway.db"))
-    add_group(store, "amt")
-    add_user(store, "anna", ("amt",))
-    _, key = create_key(store, "anna")
-    monkeypatch.setenv("GEMEINGUT_API_KEY", key)
     docs = tmp_path / "docs"
     docs.mkdir()
     write_markdown(docs / "hinweise.md")
-    backend = TransformersBackend(model_dir, model_name="winzig")
-    waits = ShortWaits(create_app(backend, gateway=Gateway(store)), store)
-    with running_server(waits) as url:  # type: ignore[arg-type]
-        yield Embedding(url, store, waits, docs, tmp_path / "collections")
+    with office_server(model_dir, tmp_path, Embedding, memo=None, short_waits=True) as served:
+        monkeypatch.setenv("GEMEINGUT_API_KEY", served.keys["anna"][1])
+        yield served
 
 
 def said(result) -> str:
@@ -86,7 +60,9 @@ def test_an_ingest_waits_out_a_minutes_limit_and_says_so(embedding: Embedding) -
     shown = said(result)
     assert result.exit_code == 0, shown
     assert embedding.statuses() == [200, 429, 200]  # the minute's request, refused, asked again
-    assert "/v1/embeddings antwortete 429: requests_per_minute von Person anna" in shown
+    assert (
+        "/v1/embeddings antwortete 429: die Grenze „Anfragen pro Minute“ von Person anna" in shown
+    )
     assert "warte 0 s (Retry-After), dann erneute Anfrage (1 von 3)" in shown
     listed = json.loads(invoke("rag", "list", "--root", embedding.root, "--json").stdout)
     assert listed[0]["embedder"] == "winzig" and listed[0]["chunks"] == 2

@@ -19,9 +19,9 @@ def test_the_scores_are_written_in_the_language_asked_for(tmp_path: Path) -> Non
     english = invoke(*ask, "--language", "en")
     german = invoke(*ask)
     assert english.exit_code == 0 and german.exit_code == 0, english.output + german.output
-    assert re.search(r"\(\d\.\d{3}\)", english.output), english.output
-    assert not re.search(r"\(\d,\d{3}\)", english.output), english.output
-    assert re.search(r"\(\d,\d{3}\)", german.output), german.output
+    assert re.search(r"\(BM25 score \d\.\d{3}\)", english.output), english.output
+    assert not re.search(r"\d,\d{3}\)", english.output), english.output
+    assert re.search(r"\(BM25-Wert \d,\d{3}\)", german.output), german.output
 
 
 def test_a_language_gemeingut_does_not_write_is_refused(tmp_path: Path) -> None:

@@ -18,27 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.quotas import set_limits
-from gemeingut.serve.gateway.store import open_store
+from tests.apps.office_server import office_server
 from tests.apps.web.conftest import axe_violations, sign_in
-from tests.http_server import running_server
 
-MEMO = """# Richtlinie mobiles Arbeiten
-
-## Pauschale
-
-Für mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich bei Vollzeit.
-"""
 NOT_WRITTEN = "Dieser Teil wurde nicht geschrieben."
 REFUSED = (
-    "Nicht geschrieben: requests_per_minute von Person lina: die 1 Anfrage pro Minute ist "
-    "aufgebraucht"
+    "Nicht geschrieben: die Grenze „Anfragen pro Minute“ von Person lina: die 1 Anfrage pro "
+    "Minute ist aufgebraucht (auch Anfragen, die die Engine nicht beantworten konnte, zählen)"
 )
 
 
@@ -46,18 +34,10 @@ REFUSED = (
 def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """An office whose one person may ask the model once a minute (the `page` fixture's site)."""
     root = tmp_path_factory.mktemp("limits")
-    engine = open_store(str(root / "gateway.db"))
-    add_group(engine, "amt")
-    add_user(engine, "lina", ("amt",))
-    key_id, key = create_key(engine, "lina")
-    set_limits(engine, "user", "lina", requests_per_minute=1)
-    (root / "docs").mkdir()
-    (root / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(root / "collections", "amt", [root / "docs"], groups=["amt"])
-    backend = TransformersBackend(long_model_dir, model_name="winzig")
-    app = create_app(backend, gateway=Gateway(engine), collections=root / "collections")
-    with running_server(app) as url:
-        yield {"url": url, "key": key, "key_id": key_id, "engine": engine}
+    with office_server(long_model_dir, root, users=("lina",)) as served:
+        set_limits(served.store, "user", "lina", requests_per_minute=1)
+        key_id, key = served.keys["lina"]
+        yield {"url": served.url, "key": key, "key_id": key_id, "engine": served.store}
 
 
 def _statuses(site: dict) -> list[int]:

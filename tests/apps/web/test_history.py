@@ -6,8 +6,7 @@ it. After signing out, the back button brings none of the signed-in views back."
 
 from __future__ import annotations
 
-import shutil
-
+from tests.apps.web.back_forward_cache import cached_page
 from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
 
 
@@ -72,15 +71,7 @@ def test_a_reload_or_a_link_opens_the_view_it_names(browser, page, site: dict) -
 
 
 def test_the_back_button_after_signing_out_brings_no_view_back(browser, site: dict) -> None:
-    # Playwright turns the back-forward cache off; a person's browser has it on
-    cached = browser.browser_type.launch(
-        executable_path=shutil.which("chromium"),
-        args=["--no-sandbox"],
-        ignore_default_args=["--disable-back-forward-cache"],
-    )
-    page = cached.new_context(locale="de-DE").new_page()
-    page.set_default_timeout(TIMEOUT)
-    try:
+    with cached_page(browser) as page:  # the back-forward cache on, as in a person's browser
         sign_in(page, site)
         page.get_by_role("button", name="Dokumente").click()
         page.get_by_label("Frage").fill("Geheimnis von Eva")
@@ -95,8 +86,6 @@ def test_the_back_button_after_signing_out_brings_no_view_back(browser, site: di
                 "[...document.querySelectorAll('#app input')].map(f => f.value).join(' ')"
             )
             assert "Geheimnis" not in typed + page.locator("#app").inner_text()
-    finally:
-        cached.close()
 
 
 def test_the_skip_link_leaves_the_address_of_the_view(page, site: dict) -> None:

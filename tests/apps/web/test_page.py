@@ -418,7 +418,7 @@ def test_a_tender_file_is_checked_on_the_page(page, site: dict, tmp_path: Path) 
     page.get_by_label("Oder eine Datei des Entwurfs").set_input_files(draft)
     page.get_by_role("button", name="Prüfen", exact=True).click()
     page.locator("#tender-findings li").first.wait_for()
-    assert page.locator("#tender-status").inner_text() == "Befunde: 4, davon Verstöße: 3"
+    assert page.locator("#tender-status").inner_text() == "Befunde: 4, davon Verstöße: 3."
     places = page.locator("#tender-findings .finding-place").all_inner_texts()
     assert places == ["S. 1:", "S. 2:"]  # the brand on page 1, the short deadline on page 2
     assert axe_violations(page) == []

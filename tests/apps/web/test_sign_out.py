@@ -6,9 +6,9 @@ key's id, and left for nobody else; the back button brings no signed-out page ba
 from __future__ import annotations
 
 import json
-import shutil
 
-from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
+from tests.apps.web.back_forward_cache import cached_page
+from tests.apps.web.conftest import axe_violations, sign_in
 
 CARRY = "sessionStorage.getItem('gemeingut-carry')"
 
@@ -127,15 +127,7 @@ def test_the_sign_in_form_leaves_no_carry_behind(page, site: dict) -> None:
 
 
 def test_the_back_button_brings_no_signed_out_page_back(browser, site: dict) -> None:
-    # Playwright turns the back-forward cache off; a person's browser has it on
-    cached = browser.browser_type.launch(
-        executable_path=shutil.which("chromium"),
-        args=["--no-sandbox"],
-        ignore_default_args=["--disable-back-forward-cache"],
-    )
-    page = cached.new_context(locale="de-DE").new_page()
-    page.set_default_timeout(TIMEOUT)
-    try:
+    with cached_page(browser) as page:  # the back-forward cache on, as in a person's browser
         sign_in(page, site)
         page.get_by_label("Ihre Nachricht").fill("Geheimnis von Eva")
         page.get_by_role("link", name="English").click()
@@ -149,5 +141,3 @@ def test_the_back_button_brings_no_signed_out_page_back(browser, site: dict) -> 
         page.get_by_label("API-Schlüssel").wait_for(timeout=5_000)  # loaded afresh
         assert page.locator("#app").is_hidden()
         assert "Geheimnis" not in what_was_typed_or_shown(page)
-    finally:
-        cached.close()

@@ -142,8 +142,8 @@ def test_only_the_servers_own_failure_is_said_to_have_gone_wrong(page, site: dic
         " failed(new TypeError('Failed to fetch'))]"
     )
     assert said == [
-        "Nicht möglich: x",
-        "Etwas ist schiefgegangen: y",
+        "Nicht möglich: x.",  # the server's reason, as a sentence
+        "Etwas ist schiefgegangen: y.",
         f"Etwas ist schiefgegangen: {UNREACHABLE}",
     ]
 

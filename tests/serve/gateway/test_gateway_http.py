@@ -90,7 +90,7 @@ def test_a_used_up_quota_is_a_429_naming_the_limit_with_retry_after(
     error = response.json()["error"]
     assert (
         error["code"] == "quota_exceeded"
-        and "requests_per_minute von Gruppe schule" in error["message"]
+        and "„Anfragen pro Minute“ von Gruppe schule" in error["message"]
     )
     with pytest.raises(openai.RateLimitError):
         chat(url, key)
@@ -187,7 +187,7 @@ def test_a_key_quota_names_the_key_and_an_embedding_has_no_max_tokens_to_lower(
     with pytest.raises(openai.RateLimitError) as refused:
         chat(url, key)
     said = refused.value.body["message"]
-    assert f"requests_per_minute von Schlüssel {key_id}: die 1 Anfrage pro Minute" in said
+    assert f"„Anfragen pro Minute“ von Schlüssel {key_id}: die 1 Anfrage pro Minute" in said
     assert "Gruppe" not in said
     set_limits(gateway.engine, "key", key_id, requests_per_minute=None, tokens_per_day=1)
     response = httpx.post(
@@ -197,7 +197,7 @@ def test_a_key_quota_names_the_key_and_an_embedding_has_no_max_tokens_to_lower(
     )
     assert response.status_code == 429, response.text
     said = response.json()["error"]["message"]
-    assert f"tokens_per_day von Schlüssel {key_id}" in said and "weniger Text" in said
+    assert f"„Tokens pro Tag“ von Schlüssel {key_id}" in said and "weniger Text" in said
     assert "max_tokens" not in said
 
 

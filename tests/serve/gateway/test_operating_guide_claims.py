@@ -63,3 +63,23 @@ def test_the_guides_facts_file_is_complete(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output  # nothing the controller states is missing
     assert "Stadt Musterstadt, Amt für Digitales" in result.output
     assert "Suche in den Dokumentensammlungen der Ämter" in result.output
+
+
+def test_the_guides_decisions_stores_and_own_allowance_are_the_codes() -> None:
+    """The decisions the guide names for refusals before any check are the ones the gate
+    records; the stores the record of processing activities lists are the options a starting
+    server records; `/v1/me`'s `may_triage` is a field of its answer."""
+    from gemeingut.serve.gateway.gate import FALLBACK_DECISIONS
+    from gemeingut.serve.gateway.records import Stored
+    from gemeingut.serve.usage_route import OwnAllowance
+
+    refused = between("A request refused before any check of its own", "A prompt longer")
+    named = re.findall(r"`([a-z_]+)`", refused)
+    assert named and set(named) <= set(FALLBACK_DECISIONS.values()), named
+    stores = between("It also lists the stores of personal data", "What only the controller")
+    options = {o.removeprefix("--").replace("-", "_") for o in re.findall(r"`(--[a-z-]+)`", stores)}
+    recorded = set(Stored(Path("c"), 1, Path("f"), "t").facts())
+    assert options == {"collections", "upload_max_mb", "findings"} <= recorded, options
+    me = between("**What a person sees of their own limits**", "The page shows it")
+    fields = set(re.findall(r"`([a-z_]+)`", me))
+    assert fields and fields <= set(OwnAllowance.model_fields), fields

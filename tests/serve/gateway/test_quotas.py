@@ -191,9 +191,9 @@ def test_a_refusal_names_the_key_and_counts_in_words(store_url: str) -> None:
         reserve(engine, principal, 10, stream=True, now=NOON)
     said = text(refused.value.message)
     assert said == (
-        f"concurrent_streams von Schlüssel {principal.key_id}: der 1 erlaubte Stream ist schon "
-        "offen (diese Grenze zählt nur Streams; Anfragen ohne Stream begrenzen "
-        "requests_per_minute und tokens_per_day)"
+        f"die Grenze „gleichzeitige Streams“ von Schlüssel {principal.key_id}: der 1 erlaubte "
+        "Stream ist schon offen (diese Grenze zählt nur Streams; Anfragen ohne Stream begrenzen "
+        "„Anfragen pro Minute“ und „Tokens pro Tag“)"
     )
     with pytest.raises(QuotaExceeded) as refused:  # an embedding: its input is all it counts
         reserve(engine, principal, 500, stream=False, now=NOON, answers=False)
@@ -260,7 +260,9 @@ def test_a_limit_of_zero_says_blocked_and_never_to_wait(store_url: str) -> None:
     with pytest.raises(QuotaExceeded) as refused:
         reserve(engine, principal, 50, stream=False, now=NOON)
     said = text(refused.value.message)
-    assert said == "tokens_per_day von Person anna ist 0: gesperrt, keine Tokens erlaubt"
+    assert (
+        said == "die Grenze „Tokens pro Tag“ von Person anna ist 0: gesperrt, keine Tokens erlaubt"
+    )
     assert refused.value.retry_after == BLOCKED_RETRY_AFTER
     set_limits(engine, "user", "anna", tokens_per_day=100_000)
     with pytest.raises(QuotaExceeded) as refused:  # more than a whole day: waiting cannot help

@@ -19,19 +19,16 @@ import openai
 import pytest
 from fastapi import FastAPI
 
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import UpstreamBackend
 from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
+from gemeingut.serve.gateway.identity import create_key, utcnow
 from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.rate_headers import duration
-from gemeingut.serve.gateway.store import open_store
 from tests.serve.gateway.test_gateway_round_trips import (
     ANSWER,
     HELLO,
     counting_hand_offs,
     counting_statements,
-    engine_app,
+    limited_through_an_engine,
 )
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -190,33 +187,25 @@ def test_through_an_engine_a_limited_stream_costs_no_statement_more(
     the limits once more, after the prompt's tokens were counted). Each limit takes in one
     statement where its counter exists (the first request of a window makes it: two more),
     and the key's lock returns its validity (no read after it)."""
-    store = open_store(store_url)
-    add_group(store, "amt")
-    add_user(store, "anna", ("amt",))
-    key_id, key = create_key(store, "anna")
-    set_limits(store, "key", key_id, requests_per_minute=30)
-    set_limits(store, "group", "amt", tokens_per_day=10_000)
-    with serve(engine_app()) as engine_url:
-        backend = UpstreamBackend(engine_url, model_name="amt-modell")
-        with serve(create_app(backend, gateway=Gateway(store))) as url:
-            client = openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
+    limited = limited_through_an_engine(store_url, serve, "group", "amt", tokens_per_day=10_000)
+    with limited as (store, _, client):
 
-            def stream() -> dict[str, str]:
-                raw = client.chat.completions.with_raw_response.create(
-                    model="amt-modell",
-                    messages=HELLO,
-                    stream=True,
-                    stream_options={"include_usage": True},
-                )
-                chunks = list(raw.parse())
-                text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-                assert (text, chunks[-1].usage.total_tokens) == (ANSWER, 11)
-                return figures(raw.headers)
+        def stream() -> dict[str, str]:
+            raw = client.chat.completions.with_raw_response.create(
+                model="amt-modell",
+                messages=HELLO,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            chunks = list(raw.parse())
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            assert (text, chunks[-1].usage.total_tokens) == (ANSWER, 11)
+            return figures(raw.headers)
 
-            first = stream()  # the first use of the key also notes it
-            statements = counting_statements(store)
-            handed = counting_hand_offs(monkeypatch)
-            second = stream()
+        first = stream()  # the first use of the key also notes it
+        statements = counting_statements(store)
+        handed = counting_hand_offs(monkeypatch)
+        second = stream()
     # The key; the limits read; the tokens counted; the quota with the record; the stream's end.
     assert len(handed) == 5, handed
     begins = statements.count("BEGIN")

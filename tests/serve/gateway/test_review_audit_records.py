@@ -184,7 +184,7 @@ def test_a_request_reads_the_periods_from_memory_and_a_failing_database_is_logge
         conn.execute(text("DROP TABLE settings"))
     time.sleep(0.5)  # several reads fail
     assert periods.days(CONTENT_DAYS, None) == 7
-    warned = [r for r in caplog.records if "could not be read" in r.getMessage()]
+    warned = [r for r in caplog.records if "ließ sich nicht lesen" in r.getMessage()]
     assert len(warned) == 1, [r.getMessage() for r in caplog.records]
 
 

@@ -79,7 +79,7 @@ def test_a_rotated_key_sees_the_old_keys_open_streams(
             refused = new.post("/v1/chat/completions", json=STREAM)
             assert refused.status_code == 429, refused.text
             assert refused.json()["error"]["message"].startswith(
-                f"concurrent_streams von Schlüssel {new_id}: der 1 erlaubte Stream ist schon offen"
+                f"die Grenze „gleichzeitige Streams“ von Schlüssel {new_id}: der 1 erlaubte Stream"
             ), refused.text
             assert usage(engine, "key", new_id, utcnow())["open_streams"] == 1
         _wait_until_recorded(engine)

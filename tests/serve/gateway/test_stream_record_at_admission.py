@@ -53,7 +53,7 @@ def test_a_stream_that_fails_before_its_first_byte_completes_its_one_record(
     assert records == [
         (503, "queue_full", False),
         (503, "queue_full", False),
-        (400, "allowed", False),
+        (400, "context_length_exceeded", False),  # the model could not take it
         (200, "allowed", False),
     ]
     today = usage(engine, "user", "anna", utcnow())

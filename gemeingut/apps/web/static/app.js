@@ -9,8 +9,9 @@ const decimal = (value, digits) =>
   value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
-// The server's reason as a sentence before the next one: its messages end without a full stop.
-const sentence = (text) => (/[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
+// The server's reason as a sentence (in a status line, or before the next one): its messages
+// end without a full stop. No reason at all stays none.
+const sentence = (text) => (!text.trim() || /[.!?…]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 // The text `key` for `count`: its singular (`key_one`, texts.py) for exactly one, as German and
 // English choose it, so that a count never reads "1 Dokumenten".
 const counted = (key, count) => (count === 1 && `${key}_one` in T ? T[`${key}_one`] : T[key]);
@@ -20,6 +21,9 @@ const named = (kind, value) => T[`${kind}_${value}`] ?? value;
 const KEY = "gemeingut-key";  // in this tab's session storage: the key, never in a cookie
 const CARRY = "gemeingut-carry";  // what the language switch hands to the page in the other language
 const NOTICE = "gemeingut-notice";  // why the tab was signed out, for the page that loads afresh
+// The last draft shown, for a reload of this tab: in its session storage, never in the local
+// storage (a draft may be confidential: it goes when the tab is closed, and on signing out).
+const DRAFT = "gemeingut-draft";
 const state = { key: sessionStorage.getItem(KEY) || "", model: "" };
 // Whether the server was started with document collections, a trace index, a findings file.
 const has = (feature) => document.body.dataset[feature] === "yes";
@@ -72,7 +76,7 @@ async function call(path, init) {
 function failed(error) {
   if (error.said) return error.said;
   const refused = error.status >= 400 && error.status < 500;
-  return fill(refused ? T.refused : T.error, { reason: reason(error) });
+  return fill(refused ? T.refused : T.error, { reason: sentence(reason(error)) });
 }
 
 // A request's failure in its status line. A refusal by a rule of the policy is said in the
@@ -87,7 +91,7 @@ function sayFailed(status, error) {
   const said = policyRead ?? readPolicy();
   said.then((policy) => policy.rules.find((rule) => rule.id === error.rule)).catch(() => null).then((rule) => {
     // the rule in the page's words; where the policy cannot be read now, the server's
-    const reason = rule ? fill(T.policy_refused, { rule: rule.id, text: inLanguage(rule.text) }) : failed(error);
+    const reason = rule ? fill(T.policy_refused, { rule: rule.id, text: sentence(inLanguage(rule.text)) }) : failed(error);
     status.replaceChildren(reason, " ", ruleLink(error.rule));
   });
 }
@@ -180,6 +184,7 @@ function reason(error) {
 function signOut(notice) {
   sessionStorage.removeItem(KEY);
   sessionStorage.removeItem(CARRY);
+  sessionStorage.removeItem(DRAFT);
   sessionStorage.setItem(NOTICE, notice);
   state.key = "";
   $("app").hidden = true;
@@ -192,9 +197,11 @@ function loadAfresh() {
   location.replace(`/?lang=${document.documentElement.lang}`);
 }
 
-// The sign-in form: nothing the language switch carried is left for whoever signs in.
+// The sign-in form: nothing the language switch carried, and no draft, is left for whoever
+// signs in.
 function showLogin(message) {
   sessionStorage.removeItem(CARRY);
+  sessionStorage.removeItem(DRAFT);
   $("app").hidden = true;
   $("login").hidden = false;
   if (message !== undefined) $("login-error").textContent = message;
@@ -210,11 +217,13 @@ async function signIn() {
   $("signed-in").textContent = fill(T.signed_in, { model: state.model });
   await loadCollections();
   await loadTrace();
-  await showAllowance();
-  $("findings-tab").hidden = !(await mayTriage());
+  // the findings are asked for only where the server says this key may triage them: asked by
+  // anyone else, each would be a 403 (and a record in the audit log)
+  $("findings-tab").hidden = !(await showAllowance())?.may_triage;
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = document.body.dataset.needsKey !== "yes";
+  restoreDraft();
   return restoreCarried();
 }
 
@@ -238,7 +247,7 @@ $("login-form").addEventListener("submit", async (event) => {
     state.key = "";
     // a key refused is the key's fault; a lost connection or the server's failure is not
     const refused = error.status >= 400 && error.status < 500;
-    showLogin(refused ? fill(T.login_failed, { reason: error.message }) : failed(error));
+    showLogin(refused ? fill(T.login_failed, { reason: sentence(error.message) }) : failed(error));
   }
 });
 
@@ -611,7 +620,8 @@ for (const kind of document.querySelectorAll('input[name="draft-kind"]')) {
 
 // The draft shown, and the request it answers: a limit that refused some of its parts (the
 // server answers with the parts written and `missing`) lets them be asked for alone, with the
-// parts written handed back, once its Retry-After has passed.
+// parts written handed back, once its Retry-After has passed. Kept in the tab's session storage
+// (DRAFT), so that a reload shows it again, the missing parts and their wait with it.
 let drafted = null;
 let draftWait = null;  // the countdown to the missing parts (an interval)
 
@@ -634,6 +644,7 @@ $("draft-form").addEventListener("submit", async (event) => {
   // the last draft goes at once: under an error or the next draft it would read as theirs
   $("draft").hidden = true;
   drafted = null;
+  sessionStorage.removeItem(DRAFT);
   clearInterval(draftWait);
   if ($("source").closest(".view") === $("view-draft")) $("source").hidden = true;
   if (!body.collection) {  // the server would only say the name is empty
@@ -674,8 +685,11 @@ $("draft-complete").addEventListener("click", async () => {
   showAllowance();
 });
 
-function showDraft(body, draft) {
+// `until`: when the wait for the missing parts ends (the Retry-After, from when it was said);
+// `focus`: whether the focus goes to the draft (not where a reload shows it again).
+function showDraft(body, draft, until = Date.now() + (draft.retry_after ?? 0) * 1000, focus = true) {
   drafted = { body, draft };
+  keepDraft(body, draft, until);
   clearInterval(draftWait);
   const missing = new Set(draft.missing);
   $("draft-title").textContent = draft.title;
@@ -723,17 +737,52 @@ function showDraft(body, draft) {
   const result = fill(T.draft_result, { sections: draft.sections.length, supported });
   $("draft-status").textContent = result;
   $("draft-missing").hidden = !missing.size;
-  if (missing.size) waitForMissing(result, missing.size, draft.retry_after);
+  if (missing.size) waitForMissing(result, missing.size, until);
   $("draft").hidden = false;
-  $("draft-title").focus();
+  if (focus) $("draft-title").focus();
 }
 
-// The button for the missing parts, usable once the limit's Retry-After has passed (at once
-// where waiting does not help: an administrator may have raised the limit). The time left is
-// shown beside it each second, and said (the status is a polite live region) twice only: when
-// the wait begins, with the time it ends, and when it has ended.
-function waitForMissing(result, count, retryAfter) {
-  const until = Date.now() + (retryAfter ?? 0) * 1000;
+// The draft, its request and when the wait for its missing parts ends, for this key (its public
+// id, as the language switch's carry): a reload of this tab shows it again. A draft too large
+// for the session storage is not kept; the page shows it all the same.
+function keepDraft(body, draft, until) {
+  try {
+    sessionStorage.setItem(DRAFT, JSON.stringify({ keyId: keyId(state.key), body, draft, until }));
+  } catch (_) {
+    sessionStorage.removeItem(DRAFT);
+  }
+}
+
+// The draft this tab showed last, with its request in the form, once signed in with the same
+// key; anything else in its place (another key's, or not a draft) is dropped.
+function restoreDraft() {
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(DRAFT)); } catch (_) { /* not ours */ }
+  const body = kept?.body;
+  const ours = typeof kept?.keyId === "string" && kept.keyId === keyId(state.key);
+  if (!ours || typeof body?.subject !== "string" || !Array.isArray(kept.draft?.sections)) {
+    sessionStorage.removeItem(DRAFT);
+    return;
+  }
+  $("draft-rede").checked = body.kind === "rede";
+  $("draft-vermerk").checked = body.kind !== "rede";
+  $("speech-fields").hidden = body.kind !== "rede";
+  if ([...$("draft-collection").options].some((o) => o.value === body.collection)) $("draft-collection").value = body.collection;
+  $("draft-subject").value = body.subject;
+  if (body.kind === "rede") {
+    $("draft-audience").value = body.audience ?? "";
+    $("draft-occasion").value = body.occasion ?? "";
+    $("draft-minutes").value = body.minutes ?? $("draft-minutes").defaultValue;
+    $("draft-points").value = Array.isArray(body.points) ? body.points.join("\n") : "";
+  }
+  showDraft(body, kept.draft, Number(kept.until) || 0, false);
+}
+
+// The button for the missing parts, usable once the limit's Retry-After has passed (`until`;
+// at once where waiting does not help: an administrator may have raised the limit). The time
+// left is shown beside it each second, and said (the status is a polite live region) twice
+// only: when the wait begins, with the time it ends, and when it has ended.
+function waitForMissing(result, count, until) {
   const button = $("draft-complete");
   const said = (key, values) => `${sentence(result)} ${fill(counted(key, count), { count, ...values })}`;
   const tick = () => {
@@ -932,16 +981,6 @@ $("report-form").addEventListener("submit", async (event) => {
   }
 });
 
-async function mayTriage() {
-  if (!has("findings")) return false;
-  try {
-    await api("/v1/findings");
-    return true;
-  } catch (error) {
-    return false;
-  }
-}
-
 // A finding as a person recognises it: its first words, on one line.
 function excerpt(text, length = 40) {
   const line = text.replace(/\s+/g, " ").trim();
@@ -1123,7 +1162,7 @@ $("upload-form").addEventListener("submit", async (event) => {
       })).json();
       said.push(fill(T[`upload_${done.status}`], { document: done.document }));
     } catch (error) {
-      said.push(fill(T.upload_failed, { document: file.name, reason: reason(error) }));
+      said.push(fill(T.upload_failed, { document: file.name, reason: sentence(reason(error)) }));
     }
   }
   $("upload-file").value = "";
@@ -1132,8 +1171,13 @@ $("upload-form").addEventListener("submit", async (event) => {
   $("held-status").textContent = said.join(" ");
 });
 
+// Where a hit stands: its document, page (else section) and a text file's lines, which tell
+// apart the hits of one long section or of a file without headings.
 function label(hit) {
-  return hit.page ? `${hit.document}, ${fill(T.page, { page: hit.page })}` : (hit.section ? `${hit.document}, ${hit.section}` : hit.document);
+  const where = hit.page ? fill(T.page, { page: hit.page }) : hit.section;
+  const [first, last] = hit.lines || [];
+  const lines = !hit.lines ? null : first === last ? fill(T.line, { line: first }) : fill(T.lines, { first, last });
+  return [hit.document, where, lines].filter(Boolean).join(", ");
 }
 
 // A button that opens `hit`'s source (in collection `name`) in the viewer, in its own view.
@@ -1263,6 +1307,9 @@ async function showSource(name, hit, opener) {
   const query = new URLSearchParams({ document: hit.document });
   if (hit.page) query.set("page", hit.page);
   if (hit.page && hit.text) query.set("passage", hit.text.slice(0, Number(document.body.dataset.passageMax)));
+  // a text file's lines: the passage cited, not the whole file (one without headings has no
+  // section that would narrow it)
+  else if (hit.lines) query.set("lines", `${hit.lines[0]}-${hit.lines[1]}`);
   else if (hit.section) query.set("section", hit.section);
   try {
     const source = await (await api(`/v1/collections/${encodeURIComponent(name)}/source?${query}`)).json();
@@ -1525,11 +1572,15 @@ function allowanceSaid(mine) {
   return said.join(" ");
 }
 
+// What /v1/me says (null where it cannot be read now: the rest of the page works).
 async function showAllowance() {
   try {
-    $("allowance").textContent = allowanceSaid(await (await api("/v1/me")).json());
+    const mine = await (await api("/v1/me")).json();
+    $("allowance").textContent = allowanceSaid(mine);
+    return mine;
   } catch (_) {
-    $("allowance").textContent = "";  // cannot be read now: the rest of the page works
+    $("allowance").textContent = "";
+    return null;
   }
 }
 
@@ -1619,7 +1670,7 @@ if (back.has("key") || back.has("sso-error")) {
       state.key = back.get("key");
       sessionStorage.setItem(KEY, state.key);
     } else {
-      $("login-error").textContent = fill(T.login_failed, { reason: back.get("sso-error") });
+      $("login-error").textContent = fill(T.login_failed, { reason: sentence(back.get("sso-error")) });
     }
   }
 }

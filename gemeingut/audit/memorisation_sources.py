@@ -1,0 +1,75 @@
+"""The memorisation sample drawn from each source of training documents apart.
+
+A fine-tune of our own model learnt from its base's pretraining documents and from its own data;
+the second is what it memorises most, and a sliver beside the first: one draw over both would
+hardly ever take a fine-tuning example. So each source (`subject.Documents`) gets its own
+seeded draw of up to `samples` documents and, where there are several, its own figures; `verify`
+draws again the same way. A single source is drawn exactly as one draw over its files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gemeingut.audit.memorisation import sample_prompts
+from gemeingut.audit.stats import wilson
+from gemeingut.audit.subject import Documents
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One source's part of the sample: how many of its documents were long enough, and the
+    ids of the prompts drawn from it."""
+
+    eligible: int
+    ids: tuple[str, ...]
+
+
+def draw_by_source(
+    sources: Sequence[Documents],
+    tokenize: Any,
+    samples: int,
+    k: int,
+    m: int,
+    seed: int,
+    random_offset: bool = False,
+    fewest_tokens: Callable[[str], int | None] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Drawn]]:
+    """The prompts of every source, one source after another, and each source's part. A
+    document drawn from an earlier source already (the same id: a fine-tune on documents it
+    was pretrained on) is checked once, under that source."""
+    prompts: list[dict[str, Any]] = []
+    drawn: dict[str, Drawn] = {}
+    for source in sources:
+        mine, eligible = sample_prompts(
+            source.files, tokenize, samples, k, m, seed, random_offset, fewest_tokens
+        )
+        taken = {p["id"] for p in prompts}
+        mine = [p for p in mine if p["id"] not in taken]
+        drawn[source.kind] = Drawn(eligible, tuple(p["id"] for p in mine))
+        prompts += mine
+    return prompts, drawn
+
+
+def eligible_documents(drawn: dict[str, Drawn]) -> int:
+    return sum(part.eligible for part in drawn.values())
+
+
+def by_source(records: list[dict[str, Any]], drawn: dict[str, Drawn]) -> dict[str, Any]:
+    """Per source of a sample drawn from several: its eligible documents, samples and rates
+    (empty for one source, whose figures are the sample's)."""
+    if len(drawn) < 2:
+        return {}
+    logged = {r["id"]: r for r in records}
+    figures = {}
+    for kind, part in drawn.items():
+        mine = [logged[i] for i in part.ids if i in logged]
+        figures[kind] = {
+            "eligible_documents": part.eligible,
+            "samples": len(mine),
+            "exact": wilson(sum(r["exact"] for r in mine), len(mine)).to_json(),
+            "near_verbatim": wilson(sum(r["near_verbatim"] for r in mine), len(mine)).to_json(),
+        }
+    return figures
