@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from gemeingut.i18n import _, text
+from gemeingut.i18n import _, current_language, numeral, text
 
 
 class _Console(Console):
@@ -47,7 +47,12 @@ class RateColumn(ProgressColumn):
         self.unit = unit
 
     def render(self, task: Task) -> str:
-        return f"{task.speed:,.1f} {self.unit}/s" if task.speed else ""
+        """The rate to one decimal, written as the user's language writes numbers (79,7 in
+        German): rich's own speed columns know only the English point."""
+        if not task.speed:
+            return ""
+        language = current_language()
+        return f"{numeral(round(task.speed, 1), language)} {self.unit}/s"
 
 
 @contextmanager

@@ -23,20 +23,30 @@ from gemeingut.i18n import Message, _, current_language, localized, plural, text
 from gemeingut.progress import console, progress_bar
 from gemeingut.serve.model_audit import summarise
 
-# what a suite's bar counts
+# what a suite's bar counts, where the report has no word for it
 UNITS: dict[str, Message] = {
     "tasks": _("requests"),  # lm-eval's: one per choice of a multiple-choice item
-    "bias": _("pairs"),
     "memorisation": _("samples"),
-    "redteam": _("probes"),
 }
+
+
+def unit(suite: str, language: str) -> str:
+    """What a suite's bar counts in `language`: the report's word where it counts the same
+    things (its pairs; its probes, as its count "{n} probes" names them), so the terminal
+    does not call them otherwise."""
+    words = TEXT[language]
+    if suite == "bias":
+        return words["pairs"]
+    if suite == "redteam":
+        return words["probe_many"].replace("{n}", "").strip()
+    return text(UNITS[suite], language)
 
 
 @contextmanager
 def suite_bar(suite: str, total: int) -> Iterator[Callable[[int], None]]:
     """The bar of one suite, titled as its part of the report; yields `advance(n)`."""
     language = current_language()
-    with progress_bar(TEXT[language][suite], total, text(UNITS[suite], language)) as advance:
+    with progress_bar(TEXT[language][suite], total, unit(suite, language)) as advance:
         yield advance
 
 
@@ -126,9 +136,11 @@ def _memorisation(memo: dict[str, Any], language: str) -> list[Message | str]:
 
 
 def _redteam(red: dict[str, Any], language: str) -> list[Message | str]:
+    suite = TEXT[language]["redteam"]  # the report section's title
     lines: list[Message | str] = [
         _(
-            "red team {name}: attack success {interval}",
+            "{suite} {name}: attack success {interval}",
+            suite=suite,
             name=name(key, language),
             interval=interval(category["attack_success"], language=language),
         )
@@ -139,9 +151,10 @@ def _redteam(red: dict[str, Any], language: str) -> list[Message | str]:
         lines.append(
             plural(
                 answers,
-                _("red team: {empty} of 1 answer empty, in no rate", empty=empty),
+                _("{suite}: {empty} of 1 answer empty, in no rate", suite=suite, empty=empty),
                 _(
-                    "red team: {empty} of {answers} answers empty, in no rate",
+                    "{suite}: {empty} of {answers} answers empty, in no rate",
+                    suite=suite,
                     empty=empty,
                     answers=answers,
                 ),

@@ -55,15 +55,21 @@ _OPEN: dict[str, Obligation] = {
     "DL-DE-ZERO-2.0": Obligation.NONE,
     "LicenseRef-German-Official-Work": Obligation.NONE,  # § 5 UrhG amtliche Werke
     "LicenseRef-Public-Domain": Obligation.NONE,
+    "ODC-PDDL-1.0": Obligation.NONE,  # the Open Data Commons' name of PDDL-1.0
     "DL-DE-BY-2.0": Obligation.ATTRIBUTION,
     "ODC-By-1.0": Obligation.ATTRIBUTION,
     "OGL-UK-3.0": Obligation.ATTRIBUTION,
+    "OGL-Canada-2.0": Obligation.ATTRIBUTION,
+    # the MOF's preferred data licences; Permissive asks only that its text go with the data
+    "CDLA-Permissive-2.0": Obligation.ATTRIBUTION,
+    "CDLA-Sharing-1.0": Obligation.SHARE_ALIKE,  # § 3.1(a): published data stays under it
     "MIT": Obligation.ATTRIBUTION,
     "Apache-2.0": Obligation.ATTRIBUTION,
     "BSD-2-Clause": Obligation.ATTRIBUTION,
     "BSD-3-Clause": Obligation.ATTRIBUTION,
     "ODbL-1.0": Obligation.SHARE_ALIKE,
     "GFDL-1.3-or-later": Obligation.SHARE_ALIKE,
+    "GFDL-1.3-only": Obligation.SHARE_ALIKE,  # also SPDX's deprecated "GFDL-1.3"
     "FAL-1.3": Obligation.SHARE_ALIKE,
 }
 for _version in ("1.0", "2.0", "2.5", "3.0", "3.0-DE", "3.0-AT", "4.0"):

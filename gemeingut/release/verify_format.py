@@ -21,9 +21,9 @@ from typing import Any
 
 from gemeingut.i18n import Message, _, plural, quoted
 from gemeingut.release.layout import OPENNESS, TRAINING_METADATA
-from gemeingut.release.openness.check_names import CHECK_NAMES
+from gemeingut.release.openness.check_names import CHECK_NAMES, check_said
 
-MISSING_CHECK = "{file}: the check {id!r} is missing; the files give {state}"  # verify_openness
+MISSING_CHECK = "{file}: the check {check} is missing; the files give {state}"  # verify_openness
 MISSING_FILE = "missing: {file}"  # a document rendered again (openness/claims.py)
 
 
@@ -71,10 +71,11 @@ def other_format(
         for p in problems
         if isinstance(p, Message) and p.msgid == MISSING_FILE and p.values["file"] not in listed
     ]
+    lacking = [check_said(id_) for id_ in lacks]
     restated = [
         p
         for p in problems
-        if isinstance(p, Message) and p.msgid == MISSING_CHECK and p.values.get("id") in lacks
+        if isinstance(p, Message) and p.msgid == MISSING_CHECK and p.values["check"] in lacking
     ]
     if lacks or unlisted:
         files = [str(p.values["file"]) for p in unlisted]
@@ -87,13 +88,19 @@ def other_format(
         )
         return OtherFormat(said, [*restated, *unlisted])
     if unknown:
-        said = _(
-            "built by {theirs} in a newer bundle format: its {file} lists the checks {checks}, "
-            "which this version ({ours}) does not know",
-            theirs=theirs[-1],
-            file=OPENNESS,
-            checks=quoted(unknown),
-            ours=ours,
+        values = {"theirs": theirs[-1], "file": OPENNESS, "checks": quoted(unknown), "ours": ours}
+        said = plural(
+            len(unknown),
+            _(
+                "built by {theirs} in a newer bundle format: its {file} lists the check "
+                "{checks}, which this version ({ours}) does not know",
+                **values,
+            ),
+            _(
+                "built by {theirs} in a newer bundle format: its {file} lists the checks "
+                "{checks}, which this version ({ours}) does not know",
+                **values,
+            ),
         )
         return OtherFormat(said, [])
     return None

@@ -30,6 +30,8 @@ _KINDS = {
     "incomplete: no {name}/ artifact": "incomplete",
     "built by {theirs} in an older bundle format, without {what}, which this version "
     "({ours}) writes and checks": "older-format",
+    "built by {theirs} in a newer bundle format: its {file} lists the check {checks}, "
+    "which this version ({ours}) does not know": "newer-format",
     "built by {theirs} in a newer bundle format: its {file} lists the checks {checks}, "
     "which this version ({ours}) does not know": "newer-format",
 }

@@ -14,6 +14,7 @@ from typing import Any
 
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import OPENNESS
+from gemeingut.release.openness.check_names import check_said
 
 _SHOWN = 80  # characters of a value said in a message
 
@@ -46,9 +47,9 @@ def openness_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
     again = {c["id"]: c for c in rating["checks"]}
     problems.extend(
         _(
-            "{file}: the check {id!r} has the key {key!r}, which the files do not give",
+            "{file}: the check {check} has the key {key!r}, which the files do not give",
             file=OPENNESS,
-            id=check["id"],
+            check=check_said(check["id"]),
             key=key,
         )
         for check in checks
@@ -62,17 +63,17 @@ def openness_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
             state = state or _("fail ({detail})", detail=detail)
             problems.append(
                 _(
-                    "{file}: the check {id!r} is missing; the files give {state}",
+                    "{file}: the check {check} is missing; the files give {state}",
                     file=OPENNESS,
-                    id=check["id"],
+                    check=check_said(check["id"]),
                     state=state,
                 )
             )
     problems.extend(
         _(
-            "{file}: the check {id!r} is listed {count} times",
+            "{file}: the check {check} is listed {count} times",
             file=OPENNESS,
-            id=str(id_),
+            check=check_said(str(id_)),
             count=str(count),
         )
         for id_, count in listed.items()

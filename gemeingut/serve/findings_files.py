@@ -4,7 +4,7 @@ A report names its reporter by their pseudonym, and only the database can make t
 name; `gemeingut admin users remove` must then find the person's reports without being told
 where they are (an operator who forgets the file would leave them). So a server that stores
 a report remembers its findings file in the database (`settings`, under `findings_file.`),
-the absolute path in pieces of the column's 200 characters, once per file; `forget_reports`
+the absolute path in pieces (`gateway.long_settings`), once per file; `forget_reports`
 erases a person's reports in every file remembered (`audit.findings.forget_reporter`).
 """
 
@@ -12,46 +12,30 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from gemeingut.audit.findings import forget_reporter
 from gemeingut.i18n import Message, _, plural
-from gemeingut.serve.gateway.store import insert_or_ignore, writing
-from gemeingut.serve.gateway.tables import settings
+from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
+from gemeingut.serve.gateway.store import writing
 
 PREFIX = "findings_file."
-PIECE = 200  # characters of `settings.value`
 
 
 def remember_findings_file(engine: Engine, path: Path) -> None:
     """Record `path` as a file that holds reports of this database's people."""
     where = str(path.resolve())
-    name = PREFIX + hashlib.sha256(where.encode()).hexdigest()[:32]
     with writing(engine) as conn:
-        for number, start in enumerate(range(0, len(where), PIECE)):
-            insert_or_ignore(
-                conn, settings, name=f"{name}.{number}", value=where[start : start + PIECE]
-            )
+        write_long_setting(conn, PREFIX, hashlib.sha256(where.encode()).hexdigest()[:32], where)
 
 
 def findings_files(engine: Engine) -> list[Path]:
     """Every findings file a server of this database stored a report in."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(settings.c.name, settings.c.value).where(
-                settings.c.name.startswith(PREFIX, autoescape=True)
-            )
-        ).all()
-    pieces = sorted(
-        (name.rsplit(".", 1)[0], int(name.rsplit(".", 1)[1]), value) for name, value in rows
-    )
-    return [
-        Path("".join(value for _name, _number, value in parts))
-        for _file, parts in groupby(pieces, key=lambda piece: piece[0])
-    ]
+        stored = read_long_settings(conn, PREFIX)
+    return [Path(stored[name]) for name in sorted(stored)]
 
 
 @dataclass
@@ -79,6 +63,11 @@ class Erased:
         if self.removed or self.anonymised:
             return _("the person's reports: {done}", done=removed if self.removed else kept)
         return _("no reports of the person in the findings files")
+
+    def plus(self, later: Erased) -> Erased:
+        """This erasure and a `later` one of the same person, each file missing once."""
+        missing = self.missing + [path for path in later.missing if path not in self.missing]
+        return Erased(self.removed + later.removed, self.anonymised + later.anonymised, missing)
 
 
 def forget_reports(engine: Engine, pseudonym: str) -> Erased:

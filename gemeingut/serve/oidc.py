@@ -48,6 +48,7 @@ from gemeingut.serve.gateway.identity import (
     create_key,
     set_memberships,
     user_may_sign_in,
+    user_pseudonym_source,
     utcnow,
 )
 from gemeingut.serve.http_errors import request_language
@@ -345,14 +346,27 @@ def _session_key(gateway, settings: OidcSettings, person: SignedIn) -> str:
     if person.groups is not None:
         unknown = set_memberships(gateway.engine, user, person.groups)
         if unknown:
-            said = _(
-                "sign-in of {user}: {groups} are no groups here",
-                user=user,
-                groups=", ".join(unknown),
-            )
-            log.info("%s", text(said))
+            _log_unknown_groups(gateway, user, len(unknown))
     until = utcnow() + timedelta(hours=settings.session_hours)
     return create_key(gateway.engine, user, name="page sign-in (OIDC)", expires_at=until)[1]
+
+
+def _log_unknown_groups(gateway, user: str, count: int) -> None:
+    """Say in the server log that the provider named groups that do not exist here, so that
+    an operator can create missing ones. The server log is kept as long as the operator likes
+    and is not covered by the audit log's retention, so it names the person only by their
+    audit pseudonym (`admin audit` finds their records by it) and gives the count of unknown
+    groups, not their names: group names are organisational, but the set of groups a
+    pseudonym belongs to can single out a person (a team of one, the staff council), and the
+    operator reads which groups the provider sends at the provider itself."""
+    pseudonym = gateway.audit.pseudonym(user_pseudonym_source(gateway.engine, user))
+    said = _(
+        "sign-in of user {pseudonym}: {count} of the groups the identity provider names are "
+        "no groups here",
+        pseudonym=pseudonym,
+        count=count,
+    )
+    log.info("%s", text(said))
 
 
 def _to_page(

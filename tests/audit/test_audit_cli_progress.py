@@ -86,7 +86,7 @@ def test_each_suite_shows_its_items_done_and_its_results_as_it_finishes(
         "tasks": "Anfragen",
         "bias": "Paare",
         "memorisation": "Stichproben",
-        "redteam": "Angriffe",
+        "redteam": "Proben",
     }
     finished = {
         suite: where(rf"{title}: {totals[suite]}/{totals[suite]} {units[suite]} \(100 %\), bisher ")
@@ -100,7 +100,7 @@ def test_each_suite_shows_its_items_done_and_its_results_as_it_finishes(
         "tasks": where(r"  Fähigkeit gg_lesen: acc \d,\d{3}$"),
         "bias": where(r"  Verzerrung Alter: Stereotyp bevorzugt "),
         "memorisation": where(r"  Memorisierung: exakt "),
-        "redteam": where(r"  Red-Teaming Jailbreak: Angriffserfolg "),
+        "redteam": where(r"  Red Team Jailbreak: Angriffserfolg "),
     }
     order = ["tasks", "bias", "memorisation", "redteam"]
     assert all(results.values()), result.stderr

@@ -71,8 +71,8 @@ def test_categories_are_named_as_the_report_names_them(audited: dict, run: str) 
     said = audited[run]
     assert "Verzerrung Alter: Stereotyp bevorzugt " in said
     assert "Verzerrung Geschlecht: Stereotyp bevorzugt " in said
-    assert "Red-Teaming falsche Bürgerinformationen: Angriffserfolg " in said
-    assert "Red-Teaming Auslesen des Systemprompts: Angriffserfolg " in said
+    assert "Red Team falsche Bürgerinformationen: Angriffserfolg " in said
+    assert "Red Team Auslesen des Systemprompts: Angriffserfolg " in said
     for english in ("Verzerrung age", "Verzerrung gender", "false_civic_claims", "system_prompt"):
         assert english not in said
     german = (audited["out"] / "report.de.md").read_text(encoding="utf-8")

@@ -148,7 +148,7 @@ def test_share_alike_data_under_a_permissive_model_licence_is_named(tiny_build, 
     with pytest.raises(VerifyError) as caught:
         verify_bundle(bundle)
     message = str(caught.value)
-    assert "„licence.share-alike“ sagt bestanden" in message
+    assert "(licence.share-alike) sagt bestanden" in message
     assert "übernimmt die Share-alike-Daten nicht: CC-BY-SA-4.0 (" in message
 
 
@@ -166,7 +166,9 @@ def _relicense_one_document(bundle: Path, licence: str) -> None:
 def test_a_licence_changed_in_a_source_is_named_by_verify(bundle: Path) -> None:
     _relicense_one_document(bundle, "CC-BY-NC-4.0")
     with pytest.raises(
-        VerifyError, match=r"Prüfung „licence.training-data“ sagt bestanden.*CC-BY-NC"
+        VerifyError,
+        match=r"Prüfung Lizenzen der Trainingsdaten \(licence.training-data\) sagt bestanden"
+        r".*CC-BY-NC",
     ):
         verify_bundle(bundle)
 
@@ -211,11 +213,12 @@ def test_an_openness_result_edited_to_pass_is_named(bundle: Path) -> None:
     write_manifest(bundle)
     with pytest.raises(
         VerifyError,
-        match=r"Prüfung „osaid.gate“ sagt bestanden .* die Dateien ergeben nicht bestanden",
+        match=r"Prüfung Open Source AI Definition \(osaid.gate\) sagt bestanden .* die Dateien "
+        r"ergeben nicht bestanden",
     ) as refused:
         verify_bundle(bundle)
     # the shipped detail, English in the file, is said in German where it is the recomputed one
-    said = next(p for p in str(refused.value).splitlines() if "„osaid.gate“" in p)
+    said = next(p for p in str(refused.value).splitlines() if "(osaid.gate)" in p)
     shipped, again = said.split(", die Dateien ergeben ")
     assert shipped.split("sagt bestanden ")[1] == again.split("nicht bestanden ", 1)[1], said
 
@@ -364,7 +367,7 @@ def test_a_training_code_licence_that_is_not_the_declared_one_fails_licence_code
     write_manifest(bundle)
     _verify_names(
         bundle,
-        "Prüfung „licence.code“ sagt bestanden",
+        "Prüfung Lizenz des Codes (licence.code) sagt bestanden",
         "training-code/LICENSE ist nicht der Text einer von der OSI anerkannten Lizenz "
         "(pyproject.toml erklärt EUPL-1.2)",
     )

@@ -11,6 +11,7 @@ import pytest
 
 from gemeingut.errors import VerifyError
 from gemeingut.release.manifest import MANIFEST, write_manifest
+from gemeingut.release.openness.check_names import check_said
 from gemeingut.release.verify import verify_bundle
 
 GGUF = "model/model.gguf"
@@ -132,7 +133,7 @@ def test_a_check_removed_from_openness_json_is_named(bundle: Path) -> None:
     removed = rating["checks"][-1]["id"]
     _edit_json(bundle / "openness.json", lambda r: r["checks"].pop())
     message = _failure(bundle)
-    assert f"openness.json: die Prüfung „{removed}“ fehlt; die Dateien ergeben" in message
+    assert f"openness.json: die Prüfung {check_said(removed)} fehlt; die Dateien ergeben" in message
 
 
 def test_unknown_keys_added_to_openness_json_are_named(bundle: Path) -> None:

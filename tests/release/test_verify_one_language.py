@@ -61,8 +61,8 @@ def test_the_console_says_it_in_german_throughout(bundle: Path, tmp_path: Path) 
     ) in said, said
     # the shipped English detail, quoted in German: the check said it passed
     assert (
-        "die Prüfung „licence.text“ sagt bestanden (model/LICENSE enthält den Text von "
-        "Apache-2.0), die Dateien ergeben nicht bestanden (keine Datei model/LICENSE: "
+        "die Prüfung Lizenztext der Gewichte (licence.text) sagt bestanden (model/LICENSE enthält "
+        "den Text von Apache-2.0), die Dateien ergeben nicht bestanden (keine Datei model/LICENSE: "
     ) in said, said
     for english in ("changed:", "missing:", " holds the text of ", "the files give"):
         assert english not in said, english

@@ -68,7 +68,7 @@ def test_a_stored_english_detail_is_quoted_in_german(bundle: Path) -> None:
     _edit(
         bundle, "openness.json", f'"detail": "{code["detail"]}"', '"detail": "MIT is OSI-approved"'
     )
-    [line] = [p for p in _problems(bundle) if "„licence.code“" in p]
+    [line] = [p for p in _problems(bundle) if "(licence.code)" in p]
     assert "sagt bestanden (MIT ist von der OSI anerkannt)" in line, line
     assert "is OSI-approved" not in line
 

@@ -49,11 +49,13 @@ PAGE = {"de": "S.", "en": "p."}
 SECTION = {"de": "Abschnitt", "en": "section"}
 LINE = {"de": ("Zeile", "Zeilen"), "en": ("line", "lines")}  # one, several
 # A heading that says what kind of part it is: "§ 7 Antrag", "Art. 3", "Abschnitt 2 Verfahren",
-# "Zweiter Teil", "Anlage" (a word of its own: not "Teilhabe", "Artikelverzeichnis").
+# "Anhang II", "Anlage A", "Zweiter Teil", "3. Kapitel": the kind's word with its number or
+# ordinal, so not "Titel der Arbeit", "Anhang zur Satzung" (words of a title), nor "Teilhabe".
+_KINDS = r"(?:Artikel|Buch|Teil|Kapitel|Abschnitt|Unterabschnitt|Titel|Untertitel|Anlage|Anhang)"
 _NAMES_ITS_KIND = re.compile(
-    r"§|Art\.|Art\s*\d|(?:[A-ZÄÖÜ]\w*te[rs]?\s+)?"
-    r"(?:Artikel|Buch|Teil|Kapitel|Abschnitt|Unterabschnitt|Titel|Untertitel|Anlage|Anhang)"
-    r"(?![\w-])"
+    r"§|Art\.|Art\s*\d"
+    rf"|(?:[A-ZÄÖÜ]\w*te[rs]?|\d+\.)\s+{_KINDS}(?![\w-])"  # Zweiter Teil, 3. Kapitel
+    rf"|{_KINDS}\s+(?:\d+[a-z]?(?!\w)|[IVXLCDM]+(?![\w-])|[A-Z](?![\w-]))"  # 3, 12a, II, A
 )
 
 

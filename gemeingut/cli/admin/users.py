@@ -63,8 +63,12 @@ def users_remove(
     engine = database(db)
     pseudonym = person_pseudonym(engine, name)
     confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
-    erased = forget_reports(engine, pseudonym)  # first: without the person, no pseudonym
+    # The pseudonym is computed before the person goes (it cannot be made afterwards); their
+    # reports are erased before and again after the row goes, so that one the server stored
+    # in between (the person still had their keys) does not survive with the pseudonym.
+    erased = forget_reports(engine, pseudonym)
     removed = remove_user(engine, name, pseudonym)
+    erased = erased.plus(forget_reports(engine, pseudonym))
     decision = f"removed:keys={removed['keys']},content={removed['content']}"
     decision += f",reports={erased.removed},anonymised={erased.anonymised}"
     record_admin_action(engine, "admin:users-remove", decision, operator)  # a count, no name

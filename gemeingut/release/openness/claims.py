@@ -43,6 +43,7 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.manifest import read_manifest
 from gemeingut.release.markdown_table import row
+from gemeingut.release.openness.check_names import check_said
 from gemeingut.release.openness.data_metadata import (
     data_licence_problems,
     data_metadata_problems,
@@ -150,9 +151,9 @@ def rating_problems(bundle: Path, rating: dict[str, Any]) -> list[str | Message]
             if again != check:
                 problems.append(
                     _(
-                        "{file}: check {id!r} says {shipped}, the files give {again}",
+                        "{file}: the check {check} says {shipped}, the files give {again}",
                         file=OPENNESS,
-                        id=check.get("id"),
+                        check=check_said(str(check.get("id"))),
                         shipped=_state(check, again),
                         again=_state(again),
                     )

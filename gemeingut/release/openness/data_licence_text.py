@@ -1,9 +1,10 @@
 """The texts of the data's licences beside the data (`training-data/LICENSES/<SPDX-ID>.txt`,
-and the same in `test-data/`): MIT, Apache-2.0 (§ 4(a)), the BSD licences and the GFDL let a
-work be passed on only with their text, so a bundle whose documents are under one of them
+and the same in `test-data/`): MIT, Apache-2.0 (§ 4(a)), the BSD licences, the GFDL and the
+data licences CDLA-Permissive-2.0 (§ 2.1) and CDLA-Sharing-1.0 (§ 3.3) let a work be passed on
+only with their text, so a bundle whose documents are under one of them
 ships it with the documents, as it ships the weights' with the weights (`model/LICENSE`,
 `weights_licence_text.py`). Licences that a link satisfies (Creative Commons, the German data
-licences, ODbL) need no file: the card and NOTICE name them.
+licences, ODbL, OGL-Canada-2.0) need no file: the card and NOTICE name them.
 
 The release writes gemeingut's reference text of each such licence the folder's documents
 carry (`data_licence_files`: one text per licence, whatever the number of sources; who holds
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.licenses import licence_ids
 from gemeingut.i18n import _
 from gemeingut.release.layout import TEST_DATA, TRAINING_DATA
 from gemeingut.release.openness.evidence import DataLicences, Evidence
@@ -29,6 +31,9 @@ from gemeingut.release.openness.sentences import joined
 
 CHECK = "licence.data-text"
 LICENCES_DIR = "LICENSES"
+# licences for data only, granted on condition that their text goes with the data; those of
+# code, weights and documents are `text_required`'s
+_DATA_TEXT_REQUIRED = frozenset({"cdla-permissive-2.0", "cdla-sharing-1.0"})
 REMEDY = _("build the release again: it writes the text of each licence the data is under")
 
 
@@ -91,9 +96,15 @@ def _needing(data: DataLicences) -> dict[str, set[str]]:
     """Each licence among the documents that asks for its text, with the sources holding it."""
     needed: dict[str, set[str]] = {}
     for expression, sources in data.sources.items():
-        for licence in text_required(expression):
+        for licence in _text_asked(expression):
             needed.setdefault(licence, set()).update(sources)
     return needed
+
+
+def _text_asked(expression: str) -> list[str]:
+    """The licences in `expression` that are granted only with their text, data licences too."""
+    data = [k for k in licence_ids(expression) if k.lower() in _DATA_TEXT_REQUIRED]
+    return [*text_required(expression), *data]
 
 
 def _said(sources: set[str]) -> str:

@@ -65,6 +65,14 @@ COUNT_TIMEOUT_SECONDS = 5.0  # counting what a cut request used must not hold it
 # An engine's error code that the gateway passes on: an identifier short enough to be recorded
 # as a decision (`gate.both` adds it to a redaction within the column).
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# The gateway's own decisions, which an engine's code must not pass for: a refusal of the
+# gateway's queue or database (`gate.REFUSED_UNWORKED`) gives the request's per-minute slot
+# back, `allowed` and `unfinished` are no refusals, and `quota_exceeded` says that this
+# server's quotas refused. (The backends know nothing of the gateway, so the names are here;
+# `test_upstream_code_not_ours` checks that they cover `REFUSED_UNWORKED`.)
+GATEWAY_DECISIONS = frozenset(
+    {"queue_full", "database_unavailable", "allowed", "unfinished", "quota_exceeded"}
+)
 
 
 class UpstreamBackend:
@@ -629,10 +637,14 @@ def _error_code(data: dict[str, Any]) -> str | None:
     """The code of an engine's JSON error (`error.code`, an older vLLM's `code`) where it is a
     short identifier, as OpenAI's and gemeingut's are (`context_length_exceeded`): the client
     and the audit record's decision keep it. vLLM's and llama-server's codes are the status
-    as a number, which says no more than the status; anything else is no decision to record."""
+    as a number, which says no more than the status; anything else is no decision to record,
+    nor is one of the gateway's own (`GATEWAY_DECISIONS`): an engine's `queue_full` would
+    give the request's per-minute slot back."""
     error = data.get("error")
     code = error.get("code") if isinstance(error, dict) else data.get("code")
-    return code if isinstance(code, str) and _CODE.fullmatch(code) else None
+    if not isinstance(code, str) or not _CODE.fullmatch(code) or code in GATEWAY_DECISIONS:
+        return None
+    return code
 
 
 def _told(usage: object) -> bool:

@@ -33,6 +33,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
+from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
 from gemeingut.serve.gateway.records_stores import Stores, read_stores
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, writing
@@ -48,7 +49,6 @@ from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 PREFIX = "deployment."
 IN_PROCESS = "in-process"
-PIECE = 200  # characters of `settings.value`
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,8 @@ class ControllerFacts(BaseModel):
 
 def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
     """Store what this server does under `deployment.*` (the last start's settings win); a
-    value longer than the column (a folder's path) in pieces, `NAME`, `NAME.1` …, so that
-    the record names it whole. The periods every server shares (`retention.SHARED`) only go
+    value longer than the column (a folder's path) in pieces (`long_settings`), so that the
+    record names it whole. The periods every server shares (`retention.SHARED`) only go
     in where none is stored yet: a start with another one has been refused
     (`agree_retention`)."""
     with writing(engine) as conn:
@@ -108,17 +108,7 @@ def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
                 if value:
                     insert_or_ignore(conn, settings, name=SHARED_PREFIX + name, value=str(value))
                 continue
-            key = PREFIX + name
-            text = "" if value is None else str(value)
-            conn.execute(
-                settings.delete().where(
-                    (settings.c.name == key)
-                    | settings.c.name.startswith(key + ".", autoescape=True)
-                )
-            )
-            for number, start in enumerate(range(0, max(len(text), 1), PIECE)):
-                piece = key if number == 0 else f"{key}.{number}"
-                insert_or_ignore(conn, settings, name=piece, value=text[start : start + PIECE])
+            write_long_setting(conn, PREFIX, name, "" if value is None else str(value))
 
 
 def deployment_facts(
@@ -155,15 +145,7 @@ def deployment_facts(
 def deployment(engine: Engine) -> dict[str, str]:
     """The last start's settings, with the periods every server of the database applies."""
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(settings.c.name, settings.c.value).where(settings.c.name.like(PREFIX + "%"))
-        ).all()
-    pieces: dict[str, list[tuple[int, str]]] = {}
-    for name, value in rows:
-        fact, _dot, number = name.removeprefix(PREFIX).partition(".")
-        pieces.setdefault(fact, []).append((int(number or 0), value))
-    joined = {fact: "".join(value for _n, value in sorted(parts)) for fact, parts in pieces.items()}
-    found = {fact: value for fact, value in joined.items() if value}
+        found = {fact: value for fact, value in read_long_settings(conn, PREFIX).items() if value}
     shared = {name: value for name, value in stored_values(engine).items() if value != OFF}
     return found | shared
 

@@ -109,6 +109,9 @@ def open_store(value: str, create: bool = True) -> Engine:
 
 
 def _engine(url: str) -> Engine:
+    """`hide_parameters`: a failed statement's values never reach an error message or the
+    server log, which keeps no retention; they are logged prompts and answers, user names,
+    key hashes."""
     if url.startswith("sqlite:///"):
         _create_private(Path(url.removeprefix("sqlite:///")))
         # As many pooled connections as the server has worker threads (anyio's 40): with
@@ -119,11 +122,14 @@ def _engine(url: str) -> Engine:
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=SQLITE_POOL,
             max_overflow=SQLITE_POOL,
+            hide_parameters=True,
         )
         _sqlite_pragmas(engine)
         _WRITE_LOCKS[engine] = threading.Lock()
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def _create_private(path: Path) -> None:
