@@ -221,8 +221,3 @@ def _decide_symbol(key: str, text: str) -> LicenseDecision:
 
 def _refused_like(part: LicenseDecision, text: str, detail: str) -> LicenseDecision:
     return LicenseDecision(False, part.reason, text, detail=detail)
-
-
-def open_licence_keys() -> list[str]:
-    """The licences we admit, for documentation and data statements."""
-    return sorted(_OPEN)

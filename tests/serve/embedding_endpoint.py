@@ -1,6 +1,7 @@
 """A small OpenAI-compatible embedding server on loopback, standing in for a remote encoder
 (`--embed http://…`): its own tokenizer (one token a word, one more a text), vectors from the
-text, `usage` in its answers or none, and a gate that holds its answers until a test opens it."""
+text, `usage` in its answers or none, a gate that holds its answers until a test opens it, and an
+`answers` a test can switch to make it fail."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODEL = "fern-encoder"
 DIMENSIONS = 8
+TROUBLE = "Grafikspeicher erschöpft"  # what it says when told to fail
 
 
 def tokens_of(text: str) -> int:
@@ -20,9 +22,9 @@ def tokens_of(text: str) -> int:
     return len(text.split()) + 1
 
 
-def _vector(text: str) -> list[float]:
+def _vector(text: str, size: int = DIMENSIONS) -> list[float]:
     digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return [byte / 255 + 0.01 for byte in digest[:DIMENSIONS]]
+    return [byte / 255 + 0.01 for byte in digest[:size]]
 
 
 class EmbeddingEndpoint:
@@ -35,6 +37,9 @@ class EmbeddingEndpoint:
         self.gate.set()
         self._lock = threading.Lock()
         self.url = ""
+        # "vectors"; "fails" (500); "busy" (503 with Retry-After); "shapeless" (200 without the
+        # embeddings); "shorter" (vectors of 4 numbers where it made the collection's with 8)
+        self.answers = "vectors"
 
     def answer(self, texts: list[str]) -> dict:
         with self._lock:
@@ -73,13 +78,25 @@ def embedding_endpoint(says_usage: bool = True) -> Iterator[EmbeddingEndpoint]:
                 self._send(404, {"error": {"message": "not found"}})
                 return
             texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
-            self._send(200, endpoint.answer(texts))
+            if endpoint.answers == "fails":
+                self._send(500, {"error": {"message": TROUBLE}})
+            elif endpoint.answers == "busy":
+                self._send(503, {"error": {"message": "queue full"}}, {"Retry-After": "30"})
+            elif endpoint.answers == "shapeless":
+                rows = [{"index": i, "object": "embedding"} for i in range(len(texts))]
+                self._send(200, {"object": "list", "data": rows, "model": MODEL})
+            elif endpoint.answers == "shorter":
+                rows = [{"index": i, "embedding": _vector(t, 4)} for i, t in enumerate(texts)]
+                self._send(200, {"object": "list", "data": rows, "model": MODEL})
+            else:
+                self._send(200, endpoint.answer(texts))
 
-        def _send(self, status: int, payload: dict) -> None:
+        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
             raw = json.dumps(payload).encode("utf-8")
             try:
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                for name, value in {"content-type": "application/json", **(headers or {})}.items():
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(raw)))
                 self.end_headers()
                 self.wfile.write(raw)

@@ -18,8 +18,9 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
+from tests.serve.embedding_endpoint import MODEL, TROUBLE, embedding_endpoint
 from tests.serve.test_collections import staff
-from tests.serve.test_search_engine_failure_status import MODEL, QUESTION, TROUBLE, encoder
+from tests.serve.test_search_engine_failure_status import QUESTION
 from tests.serve.test_upload_remote_encoder import encoded_collection
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
@@ -39,12 +40,12 @@ def test_an_encoder_that_fails_a_draft_is_a_502_or_503_never_a_400_on_subject(
     tmp_path: Path, backend: TransformersBackend, serve: Serve
 ) -> None:
     engine, keys = staff(tmp_path)
-    with encoder() as told:
+    with embedding_endpoint() as told:
         root = encoded_collection(tmp_path, told.url, MODEL)
         app = create_app(backend, gateway=Gateway(engine), collections=root)
         with serve(app) as url:
             eva = keys["eva"]
-            told.answer = "fails"
+            told.answers = "fails"
             failed = draft(url, eva)
             assert failed.status_code == 502, failed.text
             error = failed.json()["error"]
@@ -52,7 +53,7 @@ def test_an_encoder_that_fails_a_draft_is_a_502_or_503_never_a_400_on_subject(
             assert f"antwortete 500: {TROUBLE}" in error["message"], error
             assert failed.headers["retry-after"] == "5"
 
-            told.answer = "busy"
+            told.answers = "busy"
             busy = draft(url, eva)
             assert busy.status_code == 503, busy.text
             assert "(Retry-After des Servers: 30 s)" in busy.json()["error"]["message"]

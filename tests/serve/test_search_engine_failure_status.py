@@ -10,13 +10,8 @@ server."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -27,69 +22,12 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
+from tests.serve.embedding_endpoint import MODEL, TROUBLE, embedding_endpoint
 from tests.serve.test_collections import staff
 from tests.serve.test_upload_remote_encoder import encoded_collection
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
-MODEL = "fern-encoder"
-TROUBLE = "Grafikspeicher erschöpft"
 QUESTION = "Wie lange ist die Frist für Angebote?"
-
-
-@dataclass
-class Encoder:
-    url: str = ""
-    # "vectors"; "fails" (500); "busy" (503 with Retry-After); "shapeless" (200 without the
-    # embeddings); "shorter" (vectors of 4 numbers, the collection's have 8)
-    answer: str = "vectors"
-
-
-def _vector(text: str, size: int = 8) -> list[int]:
-    return list(hashlib.sha256(text.encode()).digest()[:size])
-
-
-@contextmanager
-def encoder() -> Iterator[Encoder]:
-    """An OpenAI-compatible `/v1/embeddings` on a free loopback port that answers as told."""
-    told = Encoder()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            texts = json.loads(self.rfile.read(int(self.headers["content-length"])))["input"]
-            if told.answer == "fails":
-                self._send(500, {"error": {"message": TROUBLE}})
-            elif told.answer == "busy":
-                self._send(503, {"error": {"message": "queue full"}}, {"Retry-After": "30"})
-            elif told.answer == "shapeless":
-                rows = [{"index": i, "object": "embedding"} for i in range(len(texts))]
-                self._send(200, {"object": "list", "data": rows, "model": MODEL})
-            else:
-                size = 4 if told.answer == "shorter" else 8
-                rows = [{"index": i, "embedding": _vector(t, size)} for i, t in enumerate(texts)]
-                self._send(200, {"object": "list", "data": rows, "model": MODEL})
-
-        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-            raw = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            for name, value in {"content-type": "application/json", **(headers or {})}.items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    told.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield told
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def ask(url: str, key: str, route: str, name: str = "vergabe", **body) -> httpx.Response:
@@ -110,7 +48,7 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
     tmp_path: Path, backend: TransformersBackend, serve: Serve
 ) -> None:
     engine, keys = staff(tmp_path)
-    with encoder() as told:
+    with embedding_endpoint() as told:
         root = encoded_collection(tmp_path, told.url, MODEL)
         words = tmp_path / "akten"  # a collection without vectors: dense is the caller's error
         words.mkdir()
@@ -123,7 +61,7 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
             assert found.status_code == 200, found.text
             assert found.json()["data"][0]["document"] == "vergabe/notiz.txt"
 
-            told.answer = "fails"
+            told.answers = "fails"
             for route in ("search", "answer"):
                 failed = ask(url, eva, route)
                 assert failed.status_code == 502, failed.text
@@ -135,20 +73,20 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
                 assert failed.headers["retry-after"] == "5"
             assert ask(url, eva, "search", mode="bm25").status_code == 200  # asks no encoder
 
-            told.answer = "busy"
+            told.answers = "busy"
             busy = ask(url, eva, "search")
             assert busy.status_code == 503, busy.text
             assert error_of(busy)["code"] == "engine_unavailable"
             assert "(Retry-After des Servers: 30 s)" in error_of(busy)["message"], busy.text
 
-            told.answer = "shapeless"
+            told.answers = "shapeless"
             shapeless = ask(url, eva, "search", mode="dense")
             assert shapeless.status_code == 502, shapeless.text  # was a 500
             said = error_of(shapeless)["message"]
             assert f"{told.url}/embeddings hat geantwortet, aber nicht mit Einbettungen" in said
             assert "`index` mit seinem `embedding`" in said, said
 
-            told.answer = "shorter"
+            told.answers = "shorter"
             shorter = ask(url, eva, "search")
             assert shorter.status_code == 502, shorter.text  # was a 500
             said = error_of(shorter)["message"]

@@ -8,13 +8,8 @@ encoder on loopback that can be made to fail, and the server."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -23,62 +18,12 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
+from tests.serve.embedding_endpoint import MODEL, TROUBLE, embedding_endpoint
 from tests.serve.test_collection_uploads import MIB, NOTE, upload, vergabe_state
 from tests.serve.test_collections import staff
 from tests.serve.test_upload_remote_encoder import encoded_collection
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
-MODEL = "fern-encoder"
-TROUBLE = "Grafikspeicher erschöpft"
-
-
-@dataclass
-class Encoder:
-    url: str = ""
-    answer: str = "vectors"  # or "fails" (500), "busy" (503 with Retry-After)
-
-
-@contextmanager
-def encoder() -> Iterator[Encoder]:
-    """An OpenAI-compatible `/v1/embeddings` on a free loopback port that answers as told."""
-    told = Encoder()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-            if told.answer == "fails":
-                self._send(500, {"error": {"message": TROUBLE}})
-            elif told.answer == "busy":
-                self._send(503, {"error": {"message": "queue full"}}, {"Retry-After": "30"})
-            else:
-                rows = [
-                    {"index": i, "embedding": list(hashlib.sha256(t.encode()).digest()[:8])}
-                    for i, t in enumerate(body["input"])
-                ]
-                self._send(200, {"object": "list", "data": rows, "model": MODEL})
-
-        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-            raw = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            for name, value in {"content-type": "application/json", **(headers or {})}.items():
-                self.send_header(name, value)
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    told.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield told
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def error_of(response) -> dict:
@@ -89,21 +34,21 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
     tmp_path: Path, backend: TransformersBackend, serve: Serve
 ) -> None:
     engine, keys = staff(tmp_path)
-    with encoder() as told:
+    with embedding_endpoint() as told:
         root = encoded_collection(tmp_path, told.url, MODEL)
         app = create_app(backend, gateway=Gateway(engine), collections=root, upload_max_bytes=MIB)
         before = vergabe_state(root)
         with serve(app) as url:
             send = lambda filename: upload(url, keys["eva"], "vergabe", NOTE.encode(), filename)  # noqa: E731
 
-            told.answer = "fails"
+            told.answers = "fails"
             failed = send("Förderantrag.md")
             assert failed.status_code == 502, failed.text
             assert error_of(failed)["code"] == "engine_unavailable"
             assert f"antwortete 500: {TROUBLE}" in error_of(failed)["message"], failed.text
             assert vergabe_state(root) == before
 
-            told.answer = "busy"
+            told.answers = "busy"
             busy = send("Förderantrag.md")
             assert busy.status_code == 503, busy.text
             assert error_of(busy)["code"] == "engine_unavailable"
@@ -115,7 +60,7 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
             missing = upload(url, keys["eva"], "gibt-es-nicht", NOTE.encode(), "Antrag.md")
             assert missing.status_code == 404, missing.text
 
-            told.answer = "vectors"
+            told.answers = "vectors"
             taken = send("Förderantrag.md")
             assert taken.status_code == 200, taken.text
     with serve(app) as url:  # the encoder is gone: nothing answers at its address

@@ -18,61 +18,39 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import UpstreamBackend
+from tests.apps.assistants import draft_engine
+from tests.apps.assistants.draft_engine import DRAFT, WRITTEN, drafting
 from tests.apps.web.conftest import TIMEOUT, axe_violations, browser
-from tests.http_server import running_server
 
 __all__ = ["browser"]  # the fixture, used by name
 
-MEMO = "# Pauschale\n\nFür mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich.\n"
-DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobiles Arbeiten"}
 SECTIONS = ["sachverhalt", "bewertung", "vorschlag"]
-WRITTEN = "Die Stadt zahlt eine Pauschale von 25 Euro monatlich [1]."
 TOO_LONG = "This model's maximum context length is 4096 tokens; the prompt has 5120"
 REFUSED = f"Nicht geschrieben: die Engine hat die Anfrage abgelehnt: {TOO_LONG}"
 NOT_WRITTEN = "Dieser Teil wurde nicht geschrieben."
 
 
-class Engine:
+class Engine(draft_engine.Engine):
     """Answers `answers` chats with `WRITTEN`, then refuses each with a 400 (too long)."""
 
     def __init__(self) -> None:
-        self.chats = 0
+        super().__init__()
         self.answers = 1
-        self.app = FastAPI()
 
-        @self.app.get("/v1/models")
-        def models() -> dict:
-            return {"data": [{"id": "engine", "max_model_len": 4096}]}
-
-        @self.app.post("/v1/chat/completions")
-        def chat() -> JSONResponse:
-            self.chats += 1
-            if self.answers <= 0:
-                error = {"message": TOO_LONG, "type": "invalid_request_error"}
-                return JSONResponse({"error": error}, 400)
-            self.answers -= 1
-            choice = {"index": 0, "message": {"role": "assistant", "content": WRITTEN}}
-            usage = {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62}
-            body = {"choices": [choice | {"finish_reason": "stop"}], "usage": usage}
-            return JSONResponse(body | {"id": "c", "object": "chat.completion", "model": "engine"})
+    def refusal(self) -> JSONResponse | None:
+        if self.answers <= 0:
+            error = {"message": TOO_LONG, "type": "invalid_request_error"}
+            return JSONResponse({"error": error}, 400)
+        self.answers -= 1
+        return None
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"])
-    engine = Engine()
-    with running_server(engine.app) as engine_url:
-        app = create_app(UpstreamBackend(engine_url), collections=tmp_path / "collections")
-        with running_server(app) as url:
-            yield url, engine
+    with drafting(tmp_path, Engine()) as served:
+        yield served
 
 
 def _draft(url: str, **more) -> httpx.Response:

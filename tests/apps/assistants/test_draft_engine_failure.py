@@ -15,54 +15,32 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from gemeingut.apps.rag.index import ingest
-from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import UpstreamBackend
-from tests.http_server import running_server
+from tests.apps.assistants import draft_engine
+from tests.apps.assistants.draft_engine import DRAFT, WRITTEN, drafting
 
-MEMO = "# Pauschale\n\nFür mobiles Arbeiten zahlt die Stadt eine Pauschale von 25 Euro monatlich.\n"
-DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobiles Arbeiten"}
-WRITTEN = "Die Stadt zahlt eine Pauschale von 25 Euro monatlich [1]."
 FAILED = "Nicht geschrieben: die vorgelagerte Engine antwortete 500: CUDA out of memory"
 
 
-class Engine:
+class Engine(draft_engine.Engine):
     """Answers chats with `WRITTEN` until `failing` is set, then fails them with a 500."""
 
     def __init__(self) -> None:
-        self.chats = 0
+        super().__init__()
         self.failing = False
-        self.app = FastAPI()
 
-        @self.app.get("/v1/models")
-        def models() -> dict:
-            return {"data": [{"id": "engine", "max_model_len": 4096}]}
-
-        @self.app.post("/v1/chat/completions")
-        def chat() -> JSONResponse:
-            self.chats += 1
-            if self.failing:
-                return JSONResponse({"error": {"message": "CUDA out of memory"}}, 500)
-            self.failing = self.chats == 1  # the first section written, the next ones fail
-            choice = {"index": 0, "message": {"role": "assistant", "content": WRITTEN}}
-            usage = {"prompt_tokens": 50, "completion_tokens": 12, "total_tokens": 62}
-            body = {"choices": [choice | {"finish_reason": "stop"}], "usage": usage}
-            return JSONResponse(body | {"id": "c", "object": "chat.completion", "model": "engine"})
+    def refusal(self) -> JSONResponse | None:
+        if self.failing:
+            return JSONResponse({"error": {"message": "CUDA out of memory"}}, 500)
+        self.failing = self.chats == 1  # the first section written, the next ones fail
+        return None
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "mobil.md").write_text(MEMO, encoding="utf-8")
-    ingest(tmp_path / "collections", "amt", [tmp_path / "docs"])
-    engine = Engine()
-    with running_server(engine.app) as engine_url:
-        app = create_app(UpstreamBackend(engine_url), collections=tmp_path / "collections")
-        with running_server(app) as url:
-            yield url, engine
+    with drafting(tmp_path, Engine()) as served:
+        yield served
 
 
 def test_an_engine_that_fails_mid_draft_keeps_the_section_written(

@@ -6,7 +6,6 @@ identifier (vLLM, llama-server: the status as a number) is no decision: the stat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,27 +14,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from typer.testing import CliRunner
 
-from gemeingut.cli import app
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend, UpstreamBackend
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key
 from gemeingut.serve.gateway.store import open_store
 from tests.serve.conftest import MODEL_NAME
+from tests.serve.gateway.test_context_length_recorded import LONG, exported
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
-LONG = "Die Katze sieht den Garten. " * 60  # some 400 tokens: past the tiny model's 256
-
-
-def exported(store_url: str, request_id: str) -> dict:
-    result = CliRunner().invoke(
-        app, ["admin", "audit", "export", "--db", store_url, "--request", request_id]
-    )
-    assert result.exit_code == 0, result.output
-    [record] = [json.loads(line) for line in result.stdout.splitlines()]
-    return record
 
 
 def refusing(code: object) -> FastAPI:
