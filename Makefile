@@ -8,6 +8,12 @@ STAMP     := $(VENV)/.installed
 RECIPE    ?= examples/demo/recipe.toml
 WORKSPACE ?= workspace
 SERVE     ?= 1
+# The demo's server, as `make demo` starts it (and prints it with SERVE=0); the release folder
+# is read from build.json when the recipe runs.
+DEMO_RELEASE = $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")
+SERVE_ARGS = serve $(DEMO_RELEASE) --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
+  --collections $(WORKSPACE)/collections --upload-max-mb 20 --findings $(WORKSPACE)/findings.jsonl \
+  --trace-data $(DEMO_RELEASE)/bundle/training-data
 HOST      ?= 127.0.0.1
 PORT      ?= 8000
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -46,9 +52,11 @@ ifeq ($(SERVE),1)
 	@echo "  curl -s http://$(HOST):$(PORT)/v1/collections/demo/search -H 'Content-Type: application/json' \\"
 	@echo "    -H \"Authorization: Bearer \$$GEMEINGUT_API_KEY\" -d '{\"query\": \"Wie lang ist die Angebotsfrist?\"}'"
 	@echo "  (GEMEINGUT_API_KEY: der oben gezeigte Schlüssel, export GEMEINGUT_API_KEY=gg_…; gemeingut rag und assist lesen ihn dort, sonst aus OPENAI_API_KEY; weitere: $(BIN)/gemeingut admin keys create --user admin --db $(WORKSPACE)/gateway.db)"
-	$(BIN)/gemeingut serve $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])") --host $(HOST) --port $(PORT) --db $(WORKSPACE)/gateway.db --policy default \
-	  --collections $(WORKSPACE)/collections --upload-max-mb 20 --findings $(WORKSPACE)/findings.jsonl \
-	  --trace-data $$($(BIN)/python -c "import json; print(json.load(open('$(WORKSPACE)/build.json'))['release']['path'])")/bundle/training-data
+	$(BIN)/gemeingut $(SERVE_ARGS)
+else
+	@echo ""
+	@echo "Server starten (Strg-C beendet):"
+	@echo "  $(BIN)/gemeingut $(SERVE_ARGS)"
 endif
 
 test: install browser ocr

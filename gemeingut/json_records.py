@@ -37,10 +37,12 @@ def record_lines(text: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def why_unreadable(exc: BaseException) -> str | Message:
+def why_unreadable(exc: BaseException, released: bool = False) -> str | Message:
     """What is wrong with a record that cannot be read, in the reader's words (the parsers'
     own are English): the line and column of broken JSON, the byte that is not UTF-8, the
-    field that is missing."""
+    field that is missing, a value of another kind (`verify_shapes` names its field first):
+    `released` where the record is one a release wrote (a bundle's), else by its format alone
+    (a foreign folder's file was written by no release)."""
     if isinstance(exc, GemeingutError):
         return exc.message
     if isinstance(exc, json.JSONDecodeError):
@@ -59,6 +61,10 @@ def why_unreadable(exc: BaseException) -> str | Message:
         return _("nested too deeply to be read")
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
+    if isinstance(exc, TypeError | AttributeError):  # a value of another kind: Python's words
+        if released:  # are English and name no field
+            return _("a value is not of the kind a release writes")
+        return _("a value is not of the kind the file's format has")
     said = str(exc)
     said = said if len(said) <= 400 else said[:400] + " …"
     return f"{type(exc).__name__}: {said}" if said else type(exc).__name__

@@ -278,7 +278,7 @@ def audit_stage(
     started) goes into the report so readers can re-run it, not into the id."""
     from gemeingut.audit.report import write_report
     from gemeingut.audit.run import check_inputs, run_audit
-    from gemeingut.audit.subject import FINETUNING
+    from gemeingut.audit.subject import FINETUNING, source_key
 
     check_inputs(section)
     if subject.model_dir is not None:  # where and in which number format the scores come
@@ -286,9 +286,8 @@ def audit_stage(
     inputs = {"model": subject.lineage}
     for source in subject.documents:  # each source of training documents by its files' hashes
         # (a fine-tune's own data is no file of the auditor's: `reproduce` tells them apart)
-        inputs["finetuning_data" if source.kind == FINETUNING else "training"] = (
-            source.fingerprint()
-        )
+        name = "finetuning_data" if source.kind == FINETUNING else "training"
+        inputs[source_key(name, source.model)] = source.fingerprint()  # an ancestor's: its id
     runs = set(section.suites)
     for name, path, suite in (
         ("tasks_suite", section.tasks.suite, "tasks"),
@@ -350,12 +349,14 @@ def release_stage(
     artifacts: dict[str, Artifact],
 ) -> tuple[Artifact, bool]:
     """The release bundle of a build; with a "finetune" artifact (a whole model fine-tuned from
-    the build's own model) that model is released, and its fine-tuning data with it."""
+    the build's own model, or from a fine-tune of it) that model is released, and the data of
+    every fine-tune of its chain with it."""
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
-    _check_lineage(artifacts)
+    earlier = _earlier_finetunes(tuned, artifacts["model"].id) if tuned is not None else []
+    _check_lineage(artifacts, earlier)
     if "audit" in artifacts:
         released = tuned or artifacts["model"]
-        _check_audited_data(artifacts["audit"], released.path, dataset.path)
+        _check_audited_data(artifacts["audit"], released, dataset, earlier)
     terms = ReleaseTerms(section.license, section.commercial_use)
     broken = violations(dataset.stats.get("use_conditions", {}), terms)
     if broken:
@@ -369,10 +370,19 @@ def release_stage(
                 "source out of the data"
             ),
         )
+    for before in earlier:  # named: the released fine-tune's own data is not the one refused
+        try:
+            _check_finetune_data(before, terms)
+        except InputError as exc:
+            said = _(
+                "the earlier fine-tune {model}: {problem}", model=before.id, problem=exc.message
+            )
+            raise InputError(said, exc.hint) from None
     if tuned is not None:
         _check_finetune_data(tuned, terms)
     stated = tuned.meta["params"].get("data_license") if tuned is not None else None
-    _refuse_share_alike_conflicts(section.license, _licence_sources(dataset, stated))
+    sources = _licence_sources(dataset, stated, earlier)
+    _refuse_share_alike_conflicts(section.license, sources)
     found = dataset.stats.get("kept_by_language") or {}
     absent = [lang for lang in section.languages if found and lang not in found]
     if absent:
@@ -399,13 +409,18 @@ def release_stage(
         **_licence_file_param(section.license_file),
     }
     inputs = {kind: artifact.id for kind, artifact in artifacts.items()}
+    if earlier:  # only for a chain: the ids of other releases stay what they were
+        inputs["earlier_finetunes"] = ",".join(before.id for before in earlier)
 
     def build(out: Path) -> dict[str, Any]:
         from gemeingut.release.bundle import assemble_bundle
 
-        return assemble_bundle(section, recipe_path, artifacts, out)
+        built = assemble_bundle(section, recipe_path, artifacts, out, earlier)
+        if "audit" in artifacts:
+            _check_audited_copies(artifacts["audit"], out)
+        return built
 
-    return place("release", inputs, params, build)
+    return place("release", inputs, params, build, hashed=_published_digests)
 
 
 def finetune_release_stage(
@@ -444,7 +459,7 @@ def finetune_release_stage(
             ),
         )
     if audit is not None:
-        _check_audited_data(audit, tuned.path)
+        _check_audited_data(audit, tuned)
     record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
     if facts.license_source == OWN_MODEL:
@@ -475,17 +490,55 @@ def finetune_release_stage(
     def build(out: Path) -> dict[str, Any]:
         from gemeingut.release.finetune_bundle import assemble_finetune_bundle
 
-        return assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out)
+        built = assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out)
+        _refuse_changed_finetuning_data(tuned, out)
+        if audit is not None:
+            _check_audited_copies(audit, out)
+        return built
 
-    return place("release", inputs, params, build)
+    return place("release", inputs, params, build, hashed=_published_digests)
 
 
-def _check_audited_data(audit: Artifact, released: Path, dataset: Path | None = None) -> None:
+def _refuse_changed_finetuning_data(tuned: Artifact, out: Path) -> None:
+    """The fine-tuning data the bundle publishes against what the fine-tune recorded, by the
+    MANIFEST's digests: data changed after fine-tuning is not what the model learnt from."""
+    from gemeingut.model.finetune import DATA_DIR
+    from gemeingut.release.bundle import copied_from, refuse_changed_copies
+    from gemeingut.release.layout import BUNDLE_DIR, FINETUNE_DATA, TRAINING_DATA
+    from gemeingut.release.manifest import read_manifest
+
+    bundle = out / BUNDLE_DIR
+    copied = bundle / TRAINING_DATA / FINETUNE_DATA
+    if copied.is_dir():
+        copies = copied_from(tuned, tuned.path / DATA_DIR, copied, bundle)
+        hint = _(
+            "restore the data (its sha256 is in the artifact.json of {model}), or fine-tune "
+            "again on the changed data (gemeingut model finetune) and release that model",
+            model=str(tuned.path),
+        )
+        refuse_changed_copies(copies, read_manifest(bundle), hint)
+
+
+def _published_digests(out: Path) -> dict[str, str]:
+    """The MANIFEST's digests of the new bundle, so that its files are hashed once."""
+    from gemeingut.release.bundle import published_digests
+
+    return published_digests(out)
+
+
+def _check_audited_data(
+    audit: Artifact,
+    released: Artifact,
+    dataset: Artifact | None = None,
+    earlier: list[Artifact] | None = None,
+) -> None:
     """An audit is released only where it read the training documents the bundle will publish
     (the dataset's train shards, a fine-tune's own data): one of documents given with
     --training-data, or one that did not find the base's pretraining shards, would be refused
     by `verify`, or its memorisation drawn again from other documents. Compared as `verify`
-    compares (`read_problems`), before anything is written."""
+    compares (`read_problems`), before anything is written: with the digests the dataset and
+    the fine-tune recorded, not each shard read again (`_check_audited_copies` compares the
+    copies' MANIFEST lines once the bundle is written)."""
     from gemeingut.audit.report import REPORT_JSON
     from gemeingut.audit.subject import published_documents
     from gemeingut.json_records import read_object
@@ -499,7 +552,7 @@ def _check_audited_data(audit: Artifact, released: Path, dataset: Path | None = 
     file = audit.path / REPORT_JSON
     report = read_object(file, _("run the audit again")) or {}
     said = report.get("training_data")
-    published = published_documents(dataset, released)
+    published = published_documents(dataset, released, earlier or ())
     try:
         problems = read_problems(said, published, to_publish)
         read = read_in_words(said)
@@ -525,8 +578,26 @@ def _check_audited_data(audit: Artifact, released: Path, dataset: Path | None = 
             _(
                 "audit the released model on its own training data (without --training-data): "
                 "gemeingut audit run {path} --out AUDIT, then release with --audit AUDIT",
-                path=str(released),
+                path=str(released.path),
             ),
+        )
+
+
+def _check_audited_copies(audit: Artifact, out: Path) -> None:
+    """The bundle's training data, as its MANIFEST hashed the copies, against what the audit
+    read: a shard changed after its artifact recorded it is refused here (`verify` would)."""
+    from gemeingut.release.layout import BUNDLE_DIR
+    from gemeingut.release.verify_training_data import copied_problems
+
+    problems = copied_problems(out / BUNDLE_DIR)
+    if problems:
+        raise InputError(
+            _(
+                "the training data of the bundle is not what the audit {audit} read: {problems}",
+                audit=str(audit.path),
+                problems=joined(problems),
+            ),
+            _("the data changed after it was curated or fine-tuned on: audit the model again"),
         )
 
 
@@ -568,9 +639,12 @@ def _own_base_data(base: Path) -> Artifact | None:
     return load_artifact(folder, "dataset") if (folder / ARTIFACT_FILE).is_file() else None
 
 
-def _licence_sources(dataset: Artifact, stated: str | None) -> dict[str, set[str]]:
+def _licence_sources(
+    dataset: Artifact, stated: str | None, earlier: list[Artifact] | None = None
+) -> dict[str, set[str]]:
     """Each licence of the data the release is trained on, with the sources that carry it
-    (`stated`: the fine-tuning data's licence)."""
+    (`stated`: the fine-tuning data's licence; `earlier`: the fine-tunes before it, whose data
+    licences bind it too)."""
     import pyarrow.parquet as pq
 
     found: dict[str, set[str]] = {}
@@ -582,11 +656,83 @@ def _licence_sources(dataset: Artifact, stated: str | None) -> dict[str, set[str
             found.setdefault(licence or "NOASSERTION", set()).add(source or "unknown")
     if stated:
         found.setdefault(stated, set()).add("fine-tuning data")
+    for before in earlier or []:
+        if licence := before.meta["params"].get("data_license"):
+            found.setdefault(licence, set()).add(f"fine-tuning data of {before.id}")
     return found
 
 
-def _check_lineage(artifacts: dict[str, Artifact]) -> None:
-    """A bundle must not mix artifacts of different builds: its documents would then lie."""
+def _earlier_finetunes(tuned: Artifact, model_id: str) -> list[Artifact]:
+    """The fine-tunes between the build's model and `tuned`, oldest first, found as the audit
+    finds them (`subject.base_artifact`): each link must be a whole model fine-tuned from a
+    model of ours, and one not found is refused by its id. A chain that ends elsewhere (a
+    foreign base, another build's model) is left to `_check_lineage` to refuse."""
+    from gemeingut.audit.subject import LINEAGE_DEPTH, base_artifact
+
+    chain: list[Artifact] = []
+    current = tuned
+    for _step in range(LINEAGE_DEPTH):
+        base_id = current.meta["inputs"].get("base")
+        if base_id == model_id or not isinstance(base_id, str) or base_id.startswith("sha256:"):
+            return chain[::-1]
+        base = base_artifact(current)
+        if base is None:
+            raise InputError(
+                _(
+                    "{model} was fine-tuned from {base}, which is found neither in its "
+                    "workspace nor where its {record} says",
+                    model=current.id,
+                    base=base_id,
+                    record="finetune.json",
+                ),
+                _(
+                    "release from the workspace that holds every fine-tune between the build's "
+                    "model and the released one"
+                ),
+            )
+        if "dataset" in base.meta["inputs"]:  # a pretrained model: another build's
+            return chain[::-1]
+        if not _own_finetune(base):
+            raise InputError(
+                _(
+                    "{base}, from which {model} was fine-tuned, is not a whole model fine-tuned "
+                    "from a gemeingut model",
+                    base=base.id,
+                    model=current.id,
+                ),
+                _(
+                    "release only fine-tunes whose every earlier fine-tune is a whole (merged "
+                    "or fully trained) model of this build's lineage"
+                ),
+            )
+        chain.append(base)
+        current = base
+    raise InputError(
+        _(
+            "{model} has more than {depth} fine-tunes before it",
+            model=tuned.id,
+            depth=str(LINEAGE_DEPTH),
+        ),
+        _("release a fine-tune with a shorter lineage"),
+    )
+
+
+def _own_finetune(artifact: Artifact) -> bool:
+    """A whole model fine-tuned from a gemeingut model (not an adapter, not pretrained)."""
+    from gemeingut.model.base_model import OWN_MODEL
+    from gemeingut.model.loading import FINETUNE_FILE, recorded_base
+
+    record = artifact.path / FINETUNE_FILE
+    return (
+        artifact.kind == "model"
+        and record.is_file()
+        and recorded_base(record).get("license_source") == OWN_MODEL
+    )
+
+
+def _check_lineage(artifacts: dict[str, Artifact], earlier: list[Artifact]) -> None:
+    """A bundle must not mix artifacts of different builds: its documents would then lie. A
+    fine-tune of a fine-tune: the oldest of its chain (`earlier`) fine-tuned from the model."""
     dataset, tokenizer = artifacts["dataset"], artifacts["tokenizer"]
     model, evaluation = artifacts["model"], artifacts["evaluation"]
     tuned = artifacts.get("finetune")
@@ -605,7 +751,10 @@ def _check_lineage(artifacts: dict[str, Artifact]) -> None:
     ]
     if tuned is not None:
         expected.append(
-            (_("fine-tuned from the model"), tuned.meta["inputs"].get("base") == model.id)
+            (
+                _("fine-tuned from the model"),
+                (earlier or [tuned])[0].meta["inputs"].get("base") == model.id,
+            )
         )
         expected.append((_("a whole fine-tuned model"), tuned.kind == "model"))
     optional = {  # role: (what it must be, its input, that input's id)

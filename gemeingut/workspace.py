@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from gemeingut import __version__
 from gemeingut.errors import InputError
-from gemeingut.hashing import files_with_hashes, sha256_json
+from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.i18n import _, quoted
 
 ARTIFACT_FILE = "artifact.json"
@@ -62,13 +62,19 @@ class Artifact:
 
 def code_version() -> str:
     """gemeingut's version plus a hash of its own source, so any code change yields new ids."""
-    package = Path(__file__).resolve().parent
-    sources = {
-        rel: digest
-        for rel, digest in files_with_hashes(package).items()
-        if "__pycache__" not in rel and not rel.endswith(".pyc")
-    }
-    return f"gemeingut {__version__}+src.{sha256_json(sources)[:10]}"
+    return source_version(Path(__file__).resolve().parent, __version__)
+
+
+def source_version(package: Path, version: str) -> str:
+    """`code_version` of a copy of gemeingut's source (a bundle's training-code/ holds one).
+    Python's bytecode beside it is left out unread (a third of the bytes of an installed
+    package): it is not source, and each interpreter writes its own."""
+    sources = {}
+    for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package).as_posix()
+        if "__pycache__" not in rel and not rel.endswith(".pyc") and path.is_file():
+            sources[rel] = "sha256:" + sha256_file(path)
+    return f"gemeingut {version}+src.{sha256_json(sources)[:10]}"
 
 
 def environment() -> dict[str, Any]:
@@ -138,6 +144,10 @@ _DAMAGED = _("the artifact is damaged: build it again, or remove the stray artif
 Builder = Callable[[Path], dict[str, Any]]
 """Writes an artifact's files into the given (temporary) directory and returns its stats."""
 
+Hashed = Callable[[Path], dict[str, str]]
+"""Given the directory a `Builder` has just filled, the `sha256:<hex>` digests the build took
+of files it wrote there, by their path relative to it, each taken after its last write."""
+
 
 def materialize(
     target: Path,
@@ -146,12 +156,20 @@ def materialize(
     params: dict[str, Any],
     build: Builder,
     resumable: bool = False,
+    hashed: Hashed | None = None,
 ) -> tuple[Artifact, bool]:
     """Build into `.<name>.<id>.partial` beside `target`, then rename; reuse a finished one.
 
     A resumable stage finds what an interrupted run of the *same id* left there (same inputs,
     parameters and code); partial work of any other id is discarded. Non-resumable stages start
     afresh. Returns the artifact and whether it was reused.
+
+    `hashed`: digests the build took already (a release's MANIFEST), listed as they are instead
+    of reading each file once more (a release holds the weights and every shard). Safe because
+    they are digests of the files in this `.partial` directory, not of the sources they were
+    copied from (those may have changed since their artifact recorded them): the build writes
+    here and nothing else does, it hashed each file after its last write, and the directory is
+    renamed as it is once the build returns. Files it did not hash are hashed here.
     """
     code = code_version()
     art_id = artifact_id(kind, inputs, params, code)
@@ -190,7 +208,7 @@ def materialize(
             "code": code,
             "created": started.isoformat(timespec="seconds"),
             "environment": environment(),
-            "files": files_with_hashes(tmp),
+            "files": _digests(tmp, hashed(tmp) if hashed else {}),
             "stats": stats,
         }
         write_json_atomic(tmp / ARTIFACT_FILE, meta)
@@ -202,6 +220,16 @@ def materialize(
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Artifact(path=target, meta=meta), False
+
+
+def _digests(root: Path, known: dict[str, str]) -> dict[str, str]:
+    """Every file under `root` with its digest, `known` ones as given, in `files_with_hashes`'s
+    order (so an artifact.json is written as before)."""
+    absent = sorted(rel for rel in known if not (root / rel).is_file())
+    if absent:  # a build that lists files it did not write is a bug here
+        raise RuntimeError(f"digests given for files that {root} lacks: {absent[:5]}")
+    found = files_with_hashes(root, exclude=frozenset(known)) | known
+    return dict(sorted(found.items(), key=lambda item: item[0].split("/")))
 
 
 def partial_dir(target: Path, art_id: str) -> Path:
@@ -241,9 +269,11 @@ class Workspace:
         params: dict[str, Any],
         build: Builder,
         resumable: bool = False,
+        hashed: Hashed | None = None,
     ) -> tuple[Artifact, bool]:
         art_id = artifact_id(kind, inputs, params, code_version())
-        return materialize(self.root / kind / art_id, kind, inputs, params, build, resumable)
+        target = self.root / kind / art_id
+        return materialize(target, kind, inputs, params, build, resumable, hashed)
 
 
 class Place(Protocol):
@@ -256,6 +286,7 @@ class Place(Protocol):
         params: dict[str, Any],
         build: Builder,
         resumable: bool = False,
+        hashed: Hashed | None = None,
     ) -> tuple[Artifact, bool]: ...
 
 

@@ -243,7 +243,7 @@ def test_mixed_artifacts_are_named_in_german() -> None:
         "evaluation": artifact("evaluation", "ev-1", model="mdl-pretrained", dataset="ds-1"),
     }
     with pytest.raises(InputError) as caught:
-        _check_lineage(artifacts)
+        _check_lineage(artifacts, [])
     assert "es trifft nicht zu: Evaluation des veröffentlichten Modells" in str(caught.value)
     assert "released model" not in str(caught.value)
 

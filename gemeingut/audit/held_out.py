@@ -30,7 +30,13 @@ from gemeingut.data.shards import CURATED_DIR
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.model.loading import FINETUNE_FILE
-from gemeingut.release.layout import FINETUNE_DATA, FINETUNE_RECORD, TRAINING_DATA
+from gemeingut.release.layout import (
+    FINETUNE_DATA,
+    FINETUNE_EARLIER,
+    FINETUNE_RECORD,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
 
 _MT_SIZE = 624  # MT19937's state, in 32-bit words
 
@@ -64,7 +70,9 @@ def randperm(count: int, seed: int) -> list[int]:
 
 def _data_root(folder: Path) -> tuple[Path, Path] | None:
     """The fine-tune data folder that `folder` is or lies in, and the record beside it: a
-    fine-tune's `data/` (`finetune.json` next to it) or a bundle's `training-data/finetuning/`.
+    fine-tune's `data/` (`finetune.json` next to it), a bundle's `training-data/finetuning/` or
+    an earlier fine-tune's `training-data/finetuning-earlier/<id>/` (its record in
+    `training-metadata/finetuning-earlier/<id>/`).
     A dataset's shards are not asked about: its validation split is its own."""
     for inside in (folder, *folder.parents):
         if inside.name == DATA_DIR and (inside.parent / FINETUNE_FILE).is_file():
@@ -75,6 +83,10 @@ def _data_root(folder: Path) -> tuple[Path, Path] | None:
             and (bundle / FINETUNE_RECORD).is_file()
         ):
             return inside, bundle / FINETUNE_RECORD
+        if inside.parent.name == FINETUNE_EARLIER and inside.parent.parent.name == TRAINING_DATA:
+            records = inside.parent.parent.parent / TRAINING_METADATA / FINETUNE_EARLIER
+            if (records / inside.name / FINETUNE_FILE).is_file():  # an earlier fine-tune's
+                return inside, records / inside.name / FINETUNE_FILE
     return None
 
 

@@ -3,17 +3,19 @@
 A fine-tune of our own model learnt from its base's pretraining documents and from its own data;
 the second is what it memorises most, and a sliver beside the first: one draw over both would
 hardly ever take a fine-tuning example. So each source (`subject.Documents`) gets its own
-seeded draw of up to `samples` documents and, where there are several, its own figures; `verify`
-draws again the same way. A single source is drawn exactly as one draw over its files.
+seeded draw (`memorisation.sample_prompts` with the audit's settings, the same for every
+source) and, where there are several, its own figures, keyed by `Documents.key` (a fine-tune of
+a fine-tune has the data of each fine-tune before it as a source of its own); `verify` draws
+again the same way. A single source is drawn exactly as one draw over its files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from gemeingut.audit.memorisation import sample_prompts
 from gemeingut.audit.stats import wilson
 from gemeingut.audit.subject import Documents
 
@@ -27,15 +29,13 @@ class Drawn:
     ids: tuple[str, ...]
 
 
+# One source's draw: its prompts and how many of its documents were long enough, given its
+# files (`functools.partial(memorisation.sample_prompts, …)` with everything but the files).
+Sample = Callable[[tuple[Path, ...]], tuple[list[dict[str, Any]], int]]
+
+
 def draw_by_source(
-    sources: Sequence[Documents],
-    tokenize: Any,
-    samples: int,
-    k: int,
-    m: int,
-    seed: int,
-    random_offset: bool = False,
-    fewest_tokens: Callable[[str], int | None] | None = None,
+    sources: Sequence[Documents], sample: Sample
 ) -> tuple[list[dict[str, Any]], dict[str, Drawn]]:
     """The prompts of every source, one source after another, and each source's part. A
     document drawn from an earlier source already (the same id: a fine-tune on documents it
@@ -43,12 +43,10 @@ def draw_by_source(
     prompts: list[dict[str, Any]] = []
     drawn: dict[str, Drawn] = {}
     for source in sources:
-        mine, eligible = sample_prompts(
-            source.files, tokenize, samples, k, m, seed, random_offset, fewest_tokens
-        )
+        mine, eligible = sample(source.files)
         taken = {p["id"] for p in prompts}
         mine = [p for p in mine if p["id"] not in taken]
-        drawn[source.kind] = Drawn(eligible, tuple(p["id"] for p in mine))
+        drawn[source.key] = Drawn(eligible, tuple(p["id"] for p in mine))
         prompts += mine
     return prompts, drawn
 

@@ -78,13 +78,32 @@ def _training_data(data: dict[str, Any], t: dict[str, str]) -> str:
         kind = source["kind"]
         tuned = kind == "finetuning"
         key = "pretraining_base" if kind == "pretraining" and "finetuning" in kinds else kind
+        if tuned and "model" in source:  # an earlier fine-tune's of the lineage
+            key = "finetuning_earlier"
         counts = (
             f"{_counted(len(source['files']), 'file', t)}, "
             f"{_counted(source['documents'], 'example' if tuned else 'document', t)}"
         )
-        parts.append(t["data_" + key].format(files=counts))
-    unchecked = "finetuning" in kinds and "pretraining" not in kinds
-    return t["data_and"].join(parts) + (t["data_base_unchecked"] if unchecked else "")
+        parts.append(t["data_" + key].format(files=counts, model=source.get("model")))
+    return t["data_and"].join(parts) + _unchecked(data, kinds, t)
+
+
+def _unchecked(data: dict[str, Any], kinds: list[str], t: dict[str, str]) -> str:
+    """What of the lineage's training data the audit could not read (`subject.Unavailable`):
+    a foreign base's pretraining data as ever, the rest each by its model and why; a report
+    from before lists none and names only the base's pretraining data."""
+    if "unavailable" not in data:
+        unchecked = "finetuning" in kinds and "pretraining" not in kinds
+        return t["data_base_unchecked"] if unchecked else ""
+    missing = data["unavailable"]
+    foreign = any(m["reason"] == "foreign_base" for m in missing)
+    named = [
+        t.get(f"missing_{m['kind']}_{m['reason']}", t["missing_other"]).format(**m)
+        for m in missing
+        if m["reason"] != "foreign_base"
+    ]
+    said = t["data_base_unchecked"] if foreign else ""
+    return said + (t["data_unchecked"].format(missing=t["data_and"].join(named)) if named else "")
 
 
 def _counted(n: int, what: str, t: dict[str, str]) -> str:
@@ -98,15 +117,22 @@ def _memorisation_by_source(parts: dict[str, Any], t: dict[str, str]) -> list[st
         return []
     rows = [
         [
-            t["source_" + kind],  # pretraining, finetuning: given data is one source
+            _source_name(key, t),
             f"{_n(part['samples'], t)} / {_n(part['eligible_documents'], t)}",
             _iv(part["exact"], t),
             _iv(part["near_verbatim"], t),
         ]
-        for kind, part in parts.items()
+        for key, part in parts.items()
     ]
     header = [t["source"], t["samples_of"], t["exact"], t["near"]]
     return ["", t["memo_by_source"], "", *_table(header, rows)]
+
+
+def _source_name(key: str, t: dict[str, str]) -> str:
+    """A source by its key (`subject.source_key`): pretraining, fine-tuning (given data is one
+    source), an earlier fine-tune's data with its id."""
+    kind, _sep, model = key.partition(":")
+    return t["source_finetuning_earlier"].format(model=model) if model else t["source_" + kind]
 
 
 def _iv(estimate: dict[str, Any], t: dict[str, str], percent: bool = True) -> str:

@@ -43,7 +43,16 @@ TEXT: dict[str, dict[str, str]] = {
         "data_pretraining_base": "die Vortrainingsdokumente des Basismodells ({files})",
         "data_finetuning": "die Daten der Feinabstimmung ({files}; Chats und "
         "Prompt/Antwort-Paare als ihr Text, ohne Chat-Vorlage)",
+        "data_finetuning_earlier": "die Daten der früheren Feinabstimmung {model} ({files})",
         "data_base_unchecked": "; die Vortrainingsdaten des Basismodells sind nicht geprüft",
+        "data_unchecked": "; nicht geprüft: {missing}",
+        "missing_pretraining_not_found": "die Vortrainingsdokumente von {model} (sein Datensatz "
+        "ist nicht zu finden)",
+        "missing_ancestry_not_found": "die Trainingsdaten von {model} und seinen Basismodellen "
+        "(sein Ordner ist nicht zu finden)",
+        "missing_finetuning_no_data": "die Daten der Feinabstimmung {model} (ihr Ordner hält "
+        "keine)",
+        "missing_other": "die Daten von {model} ({reason})",
         "data_and": " und ",
         "data_unknown": "unbekannt (--training-data)",
         "file_one": "1 Datei",
@@ -72,6 +81,7 @@ TEXT: dict[str, dict[str, str]] = {
         "samples_of": "Stichproben / lange Dokumente",
         "source_pretraining": "Vortraining",
         "source_finetuning": "Feinabstimmung",
+        "source_finetuning_earlier": "frühere Feinabstimmung {model}",
         "similarity": "Ähnlichkeit",
         "prompt": "Eingabe",
         "reporter": "gemeldet von",
@@ -184,7 +194,15 @@ TEXT: dict[str, dict[str, str]] = {
         "data_pretraining_base": "the base model's pretraining documents ({files})",
         "data_finetuning": "the fine-tuning data ({files}; chats and prompt/answer pairs as "
         "their text, without the chat template)",
+        "data_finetuning_earlier": "the data of the earlier fine-tune {model} ({files})",
         "data_base_unchecked": "; the base model's pretraining data is not checked",
+        "data_unchecked": "; not checked: {missing}",
+        "missing_pretraining_not_found": "the pretraining documents of {model} (its dataset is "
+        "not found)",
+        "missing_ancestry_not_found": "the training data of {model} and its base models (its "
+        "folder is not found)",
+        "missing_finetuning_no_data": "the fine-tuning data of {model} (its folder keeps none)",
+        "missing_other": "the data of {model} ({reason})",
         "data_and": " and ",
         "data_unknown": "unknown (--training-data)",
         "file_one": "1 file",
@@ -212,6 +230,7 @@ TEXT: dict[str, dict[str, str]] = {
         "samples_of": "samples / long documents",
         "source_pretraining": "pretraining",
         "source_finetuning": "fine-tuning",
+        "source_finetuning_earlier": "earlier fine-tune {model}",
         "similarity": "similarity",
         "prompt": "prompt",
         "reporter": "reported by",

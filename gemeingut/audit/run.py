@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,8 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
 def training_data(subject: Subject) -> dict[str, Any]:
     """Which training documents memorisation and the overlap check read, for the report, per
     source: its kind, its files (by their path below their folder, not this machine's) with
-    their sha256, and its number of documents."""
-    return {"sources": subject.documents_checked()}
+    their sha256, and its number of documents; and those of the lineage it could not read."""
+    return subject.documents_checked()
 
 
 def _tasks(subject: Subject, target: Target, section: AuditSection, out: Path) -> dict[str, Any]:
@@ -138,15 +139,16 @@ def _memorisation(
     continuations: list[str] = []
     if subject.training_files:
         k, m = settings.prefix_tokens, settings.continuation_tokens
-        prompts, drawn = draw_by_source(  # `samples` from each source
-            subject.documents,
-            target.tokenize,
-            settings.samples,
-            k,
-            m,
-            section.seed,
-            settings.random_offset,
+        sample = partial(
+            memorisation.sample_prompts,
+            tokenize=target.tokenize,
+            samples=settings.samples,  # from each source
+            k=k,
+            m=m,
+            seed=section.seed,
+            random_offset=settings.random_offset,
         )
+        prompts, drawn = draw_by_source(subject.documents, sample)
         with suite_log(
             "memorisation", logs / "memorisation.jsonl", (p["id"] for p in prompts)
         ) as log:

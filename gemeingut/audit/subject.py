@@ -7,17 +7,19 @@ tracing and contamination need the model's own training documents, each source a
 (`Documents`): a release bundle carries them (`training-data/`: our pretraining shards and a
 fine-tune's data in `finetuning/`, each where present), a workspace artifact names its dataset
 (a fine-tune of our model: its base's, found in the workspace or by the folder the fine-tune's
-record names), every fine-tune keeps its own data beside it (`finetuning_data.py`; a foreign
-base's pretraining data is unknown), and anything else needs `--training-data`. Where none is
-known, those suites say so in the report; the others run.
+record names), every fine-tune keeps its own data beside it (`finetuning_data.py`), and anything
+else needs `--training-data`. A fine-tune of a fine-tune learnt from every fine-tune before it
+too: the lineage is walked to its root, and each ancestor whose data cannot be read (a foreign
+base's pretraining, a folder no longer there) is named in the report (`Unavailable`). Where none
+is known, those suites say so in the report; the others run.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.i18n import _
 from gemeingut.model.loading import FINETUNE_FILE, recorded_base
 from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_batches
+from gemeingut.release.layout import FINETUNE_EARLIER
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, load_artifact
 
 # A dataset's splits that pretraining learns from: its validation shards only score the
@@ -54,23 +57,46 @@ FINETUNING_FOLDER = "finetuning"  # in a bundle's training-data/ (release/layout
 # Which training documents an audit checks against (`Documents.kind`): the ones the user named,
 # a model's pretraining documents, or a fine-tune's own data.
 GIVEN, PRETRAINING, FINETUNING = "given", "pretraining", "finetuning"
+# Why an ancestor's training documents were not read (`Unavailable.reason`): a foreign base
+# publishes no pretraining data here, an artifact of ours is no longer where it was, or it
+# kept no data.
+FOREIGN, NOT_FOUND, NO_DATA = "foreign_base", "not_found", "no_data"
+ANCESTRY = "ancestry"  # the kind of an ancestor not found: everything it and its bases learnt
+LINEAGE_DEPTH = 16  # fine-tunes of fine-tunes followed at most (a cycle cannot loop forever)
+
+
+def source_key(kind: str, model: str | None) -> str:
+    """A source's name among the audit's figures: its kind, an earlier fine-tune's data with
+    that fine-tune's id (a lineage may hold several)."""
+    return kind if model is None else f"{kind}:{model}"
 
 
 @dataclass(frozen=True)
 class Documents:
     """One source of training documents, in the order they are read: which they are (GIVEN,
-    PRETRAINING or FINETUNING) and their files. The memorisation sample is drawn from each
-    source apart (`memorisation_sources.py`)."""
+    PRETRAINING or FINETUNING), their files and, for an earlier fine-tune's data (the base of
+    a fine-tune of a fine-tune), that fine-tune's id. The memorisation sample is drawn from
+    each source apart (`memorisation_sources.py`). `recorded`: each file's sha256 as the
+    artifact that holds it recorded it, used instead of reading the file again."""
 
     kind: str
     files: tuple[Path, ...]
+    model: str | None = None
+    recorded: Mapping[Path, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        return source_key(self.kind, self.model)
 
     @cached_property
     def digests(self) -> dict[str, str]:
         """Each file's sha256 by its path below the folder that holds them all: the same for a
         fine-tune's `data/` and its bundle's `training-data/finetuning/` (hashed once, for the
         lineage and the report)."""
-        return {name: sha256_file(file) for name, file in self.named().items()}
+        return {
+            name: self.recorded.get(file) or sha256_file(file)
+            for name, file in self.named().items()
+        }
 
     def named(self) -> dict[str, Path]:
         """The files by their path below the folder that holds them all."""
@@ -81,8 +107,29 @@ class Documents:
         return "sha256:" + sha256_json(self.digests)
 
     def checked(self) -> dict[str, Any]:
-        """What the report says of this source: its kind, each file's sha256, its documents."""
-        return {"kind": self.kind, "files": self.digests, "documents": count_documents(self.files)}
+        """What the report says of this source: its kind (and whose data, for an earlier
+        fine-tune's), each file's sha256, its documents."""
+        whose = {"model": self.model} if self.model is not None else {}
+        return {
+            "kind": self.kind,
+            **whose,
+            "files": self.digests,
+            "documents": count_documents(self.files),
+        }
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Training documents of the lineage that the audit could not read: which kind (ANCESTRY: a
+    base of ours not found, and all its own bases learnt), whose (`model`, an artifact id or a
+    foreign base's name), and why (FOREIGN, NOT_FOUND, NO_DATA)."""
+
+    kind: str
+    model: str
+    reason: str
+
+    def said(self) -> dict[str, str]:
+        return {"kind": self.kind, "model": self.model, "reason": self.reason}
 
 
 def sources_in_brief(training_data: Any) -> Any:
@@ -93,7 +140,10 @@ def sources_in_brief(training_data: Any) -> Any:
     cut) is kept as it is, for `verify` to compare."""
     if not isinstance(training_data, dict) or not isinstance(training_data.get("sources"), list):
         return training_data
-    return {"sources": [_source_in_brief(source) for source in training_data["sources"]]}
+    return {
+        **training_data,
+        "sources": [_source_in_brief(source) for source in training_data["sources"]],
+    }
 
 
 def _source_in_brief(source: Any) -> Any:
@@ -101,6 +151,7 @@ def _source_in_brief(source: Any) -> Any:
         return source
     return {
         "kind": source.get("kind"),
+        **({"model": source["model"]} if "model" in source else {}),
         "files": len(source["files"]),
         "documents": source.get("documents"),
         "sha256": "sha256:" + sha256_json(source["files"]),
@@ -118,15 +169,20 @@ class Subject:
     api_key: str | None = None
     tokenizer: Path | None = None  # an endpoint's tokenizer, where it lends none itself
     documents: tuple[Documents, ...] = ()  # each source (Parquet shards, JSONL or text files)
+    unavailable: tuple[Unavailable, ...] = ()  # the lineage's documents that could not be read
 
     @property
     def training_files(self) -> tuple[Path, ...]:
         """Every source's files, one after another (span tracing, overlap, canaries)."""
         return tuple(file for source in self.documents for file in source.files)
 
-    def documents_checked(self) -> list[dict[str, Any]]:
-        """Per source, which documents memorisation and the overlap check read (none: unknown)."""
-        return [source.checked() for source in self.documents]
+    def documents_checked(self) -> dict[str, Any]:
+        """Per source, which documents memorisation and the overlap check read (none: unknown),
+        and the lineage's documents it could not read, where there are any."""
+        checked: dict[str, Any] = {"sources": [source.checked() for source in self.documents]}
+        if self.unavailable:
+            checked["unavailable"] = [missing.said() for missing in self.unavailable]
+        return checked
 
     def target(
         self, batch_tokens: int | None = None, precision: str = "fp32", device: str = "auto"
@@ -150,46 +206,111 @@ def model_folder(path: Path, name: str | None, training_data: Path | None) -> Su
         lineage = _released_id(artifact.meta) if artifact.kind == "release" else artifact.id
     else:
         lineage = "sha256:" + sha256_json(files_with_hashes(model_dir))
-    documents = _known_documents(path.resolve(), release, artifact, training_data)
+    documents, unavailable = _known_documents(path.resolve(), release, artifact, training_data)
     return Subject(
-        name or default_model_name(path), lineage, model_dir=model_dir, documents=documents
+        name or default_model_name(path),
+        lineage,
+        model_dir=model_dir,
+        documents=documents,
+        unavailable=unavailable,
     )
 
 
 def _known_documents(
     path: Path, release: Path | None, artifact: Artifact | None, given: Path | None
-) -> tuple[Documents, ...]:
-    """The training documents of the model at `path`: those `given`, a bundle's, else the
-    dataset of a model of ours (of its base, for a fine-tune) and a fine-tune's own data."""
+) -> tuple[tuple[Documents, ...], tuple[Unavailable, ...]]:
+    """The training documents of the model at `path`: those `given`, a bundle's, else those
+    of a model of ours and its lineage (`lineage_documents`)."""
     if given is not None:
-        return given_documents(given)
+        return given_documents(given), ()
     if release is not None:
-        return bundle_sources(release / "training-data")
+        return bundle_sources(release / "training-data"), ()
     if artifact is not None:
-        return artifact_documents(artifact)
+        return lineage_documents(artifact)
     data = fine_tune_data(path)
-    return _sources(FINETUNING, finetuning_files(data) if data is not None else ())
+    return _sources(FINETUNING, finetuning_files(data) if data is not None else ()), ()
 
 
 def artifact_documents(artifact: Artifact) -> tuple[Documents, ...]:
-    """What a model artifact of ours trained on: its pretraining dataset's train shards (for a
-    fine-tune, its base's, where they still lie) and a fine-tune's own data."""
-    data = fine_tune_data(artifact.path)
-    return (
-        *_sources(PRETRAINING, _pretraining_files(artifact)),
-        *_sources(FINETUNING, finetuning_files(data) if data is not None else ()),
-    )
+    """What a model artifact of ours and its lineage learnt from (`lineage_documents`)."""
+    return lineage_documents(artifact)[0]
 
 
-def published_documents(dataset: Path | None, tuned: Path | None) -> tuple[Documents, ...]:
+def lineage_documents(artifact: Artifact) -> tuple[tuple[Documents, ...], tuple[Unavailable, ...]]:
+    """What a model artifact of ours learnt from, oldest first: the pretraining dataset's train
+    shards at the lineage's root, each earlier fine-tune's data (named by its id), and a
+    fine-tune's own data; and what of the lineage could not be read, with why."""
+    found: list[Documents] = []
+    missing: list[Unavailable] = []
+    current, whose = artifact, None  # the audited model's own data carries no id
+    for _step in range(LINEAGE_DEPTH):
+        if current.meta.get("inputs", {}).get("dataset") is not None:  # pretrained by us
+            files = _dataset_train_files(current)
+            found += _sources(PRETRAINING, files)
+            if not files:
+                missing.append(Unavailable(PRETRAINING, current.id, NOT_FOUND))
+            break
+        data = fine_tune_data(current.path)
+        files = finetuning_files(data) if data is not None else ()
+        if files:
+            found.append(Documents(FINETUNING, files, whose))
+        elif (current.path / FINETUNE_FILE).is_file():
+            missing.append(Unavailable(FINETUNING, current.id, NO_DATA))
+        base = base_artifact(current)
+        if base is None:
+            missing += _unknown_base(current)
+            break
+        current, whose = base, base.id
+    return tuple(reversed(found)), tuple(missing)
+
+
+def _unknown_base(tuned: Artifact) -> list[Unavailable]:
+    """The base of `tuned` that was not found: a foreign model's pretraining data (it
+    publishes none here), or a model of ours no longer where the record says."""
+    base_id = tuned.meta.get("inputs", {}).get("base")
+    if not isinstance(base_id, str) or not base_id:
+        return []
+    if base_id.startswith("sha256:"):  # a foreign folder's fingerprint (`listing_fingerprint`)
+        named = recorded_base(tuned.path / FINETUNE_FILE)
+        return [Unavailable(PRETRAINING, str(named.get("name") or base_id), FOREIGN)]
+    return [Unavailable(ANCESTRY, base_id, NOT_FOUND)]
+
+
+def _recorded(artifact: Artifact) -> dict[Path, str]:
+    """Each file's sha256 as `artifact` recorded it when it was made (`workspace.materialize`):
+    the release's check of the audited documents compares them without reading each shard
+    again; the bundle's MANIFEST, hashed from the copies, is compared after the build."""
+    files = artifact.meta.get("files")
+    if not isinstance(files, dict):
+        return {}
+    return {
+        artifact.path / rel: digest.removeprefix("sha256:")
+        for rel, digest in files.items()
+        if isinstance(digest, str)
+    }
+
+
+def published_documents(
+    dataset: Artifact | None, tuned: Artifact | None, earlier: Sequence[Artifact] = ()
+) -> tuple[Documents, ...]:
     """The training documents a release bundle will publish, as `bundle_sources` finds them in
-    it once built: the dataset's train shards (our own pretraining) and the fine-tune's data
-    (`release/bundle.py` copies both)."""
-    data = fine_tune_data(tuned) if tuned is not None else None
-    return (
-        *(bundle_sources(dataset) if dataset is not None else ()),
-        *_sources(FINETUNING, finetuning_files(data) if data is not None else ()),
-    )
+    it once built: the dataset's train shards (our own pretraining), each `earlier` fine-tune's
+    data (by its id) and the fine-tune's data (`release/bundle.py` copies them all), with the
+    digests their artifacts recorded."""
+    published: list[Documents] = []
+    if dataset is not None:
+        recorded = _recorded(dataset)
+        published += [
+            Documents(s.kind, s.files, recorded=recorded) for s in bundle_sources(dataset.path)
+        ]
+    for before in earlier:
+        data = fine_tune_data(before.path)
+        if data is not None and (files := finetuning_files(data)):
+            published.append(Documents(FINETUNING, files, before.id, _recorded(before)))
+    data = fine_tune_data(tuned.path) if tuned is not None else None
+    if tuned is not None and data is not None and (files := finetuning_files(data)):
+        published.append(Documents(FINETUNING, files, recorded=_recorded(tuned)))
+    return tuple(published)
 
 
 def _sources(kind: str, files: tuple[Path, ...]) -> tuple[Documents, ...]:
@@ -253,14 +374,18 @@ def training_files(path: Path) -> tuple[Path, ...]:
 def bundle_sources(folder: Path) -> tuple[Documents, ...]:
     """The training documents of a dataset artifact or a bundle's training-data/, each source
     where present: the train shards (pretraining; the validation shards were never trained on)
-    and the fine-tuning data in `finetuning/` (a fine-tune of our own model has both). None
-    found is no error: the audit's other suites run and the report says why the
+    and the fine-tuning data in `finetuning/` (a fine-tune of our own model has both), each
+    earlier fine-tune's in `finetuning-earlier/<id>/` (a fine-tune of a fine-tune) by that id.
+    None found is no error: the audit's other suites run and the report says why the
     data-dependent ones did not."""
     shards = folder / SHARD_DIR if (folder / SHARD_DIR).is_dir() else folder
     pretrained = tuple(sorted(f for s in TRAINING_SPLITS for f in shards.glob(f"{s}-*.parquet")))
     tuned = folder / FINETUNING_FOLDER
+    earlier = folder / FINETUNE_EARLIER  # one folder per earlier fine-tune, by its id
+    folders = sorted(p for p in earlier.iterdir() if p.is_dir()) if earlier.is_dir() else []
     return (
         *_sources(PRETRAINING, pretrained),
+        *(Documents(FINETUNING, files, d.name) for d in folders if (files := finetuning_files(d))),
         *_sources(FINETUNING, finetuning_files(tuned) if tuned.is_dir() else ()),
     )
 
@@ -392,23 +517,15 @@ def _released_id(release: dict[str, Any]) -> str:
     return str(inputs.get("finetune") or inputs.get("model"))
 
 
-def _pretraining_files(artifact: Artifact) -> tuple[Path, ...]:
-    """The train shards a model of ours was pretrained on (a fine-tune's: its base's, of a
-    fine-tune of a fine-tune …, at most four deep), from its dataset at `<root>/dataset/<id>`."""
-    for _step in range(4):
-        dataset = artifact.meta.get("inputs", {}).get("dataset")
-        if dataset is not None:
-            folder = artifact.path.parent.parent / "dataset" / str(dataset)
-            found = bundle_sources(folder) if (folder / SHARD_DIR).is_dir() else ()
-            return next((s.files for s in found if s.kind == PRETRAINING), ())
-        base = _base_artifact(artifact)
-        if base is None:
-            return ()
-        artifact = base
-    return ()
+def _dataset_train_files(model: Artifact) -> tuple[Path, ...]:
+    """The train shards a model of ours was pretrained on, from its dataset at
+    `<root>/dataset/<id>`."""
+    folder = model.path.parent.parent / "dataset" / str(model.meta["inputs"]["dataset"])
+    found = bundle_sources(folder) if (folder / SHARD_DIR).is_dir() else ()
+    return next((s.files for s in found if s.kind == PRETRAINING), ())
 
 
-def _base_artifact(tuned: Artifact) -> Artifact | None:
+def base_artifact(tuned: Artifact) -> Artifact | None:
     """The model of ours a fine-tune was made from: in the fine-tune's workspace
     (`<root>/model/<id>`), else the folder the fine-tune's record names (a fine-tune made with
     `--out` elsewhere), where that still holds the very artifact. None for a foreign base."""

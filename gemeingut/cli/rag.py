@@ -55,15 +55,19 @@ def ingest_command(
     embed_model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add or update documents; only new or changed files are read and embedded."""
+    """Add or update documents; only new or changed files are read and embedded.
+
+    Exit code 1 when a file was skipped (empty, damaged, unreadable); the others are ingested.
+    """
     from gemeingut.apps.rag.embedders import EmbedderSpec
     from gemeingut.apps.rag.index import ingest
 
     spec = EmbedderSpec(embed, embed_model, endpoint_key()) if embed else None
     report = ingest(root, name, paths, group, language, spec)
-    encodings = _encodings(root, name, report.added + report.updated + report.reread)
+    read = report.added + report.updated + report.reread
+    encodings, controls = _encodings(root, name, read), _controls(root, name, read)
     if as_json:
-        shown = asdict(report) | {"encodings": encodings}
+        shown = asdict(report) | {"encodings": encodings, "control_characters": controls}
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         summary = _(  # "chunks: 1", not "1 chunks": the catalogue has no plural forms
@@ -83,6 +87,15 @@ def ingest_command(
             say(
                 "[yellow]![/]",
                 _("{key}: not UTF-8, read as {encoding}", key=key, encoding=encoding),
+            )
+        for key, count in controls.items():
+            say(
+                "[yellow]![/]",
+                _(
+                    "{key}: control characters (such as zero bytes) read as spaces: {count}",
+                    key=key,
+                    count=count,
+                ),
             )
         for path, why in sorted(report.skipped.items()):
             say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
@@ -146,6 +159,20 @@ def _encodings(root: Path, name: str, keys: list[str]) -> dict[str, str]:
     collection = open_collection(root, name)
     found = {key: text_encoding(collection.document_file(key)) for key in sorted(texts)}
     return {key: encoding for key, encoding in found.items() if encoding}
+
+
+def _controls(root: Path, name: str, keys: list[str]) -> dict[str, int]:
+    """How many control characters each newly read text file held (read as spaces): a zero
+    byte in a text file may mean it is no text, which whoever ingested it should look at."""
+    from gemeingut.apps.rag.index import open_collection
+    from gemeingut.apps.rag.readers import TEXT_SUFFIXES, control_characters
+
+    texts = [k for k in keys if Path(k).suffix.lower() in TEXT_SUFFIXES]
+    if not texts:
+        return {}
+    collection = open_collection(root, name)
+    found = {key: control_characters(collection.document_file(key)) for key in sorted(texts)}
+    return {key: count for key, count in found.items() if count}
 
 
 @rag_app.command("remove")

@@ -248,6 +248,8 @@ def _sign(path: Path, key: Path, force: bool = False) -> Path | None:
     if existing.is_file() and not force:
         return existing
     checked = verify_bundle(path, with_signature=False)
+    for note in checked.notes:  # an older version's words, which the signature vouches for
+        say(" ", note)
     signature = sign_bundle(checked.bundle, key, checked.digests)  # the bytes just checked
     say("[green]✓[/]", _("signed: {path}", path=signature))
     return None
@@ -331,6 +333,8 @@ def verify(
         say("[green]✓[/]", matched)
     if checked.rating is not None and not as_json:
         say("[green]✓[/]", _rating_said(checked.rating, lang))
+    for note in [] if as_json else checked.notes:  # how a document was compared
+        say(" ", note)
     again = _rerun(checked.bundle, rerun, seed, checked.files) if rerun > 0 else None
     if again is not None and not as_json:
         console.print(

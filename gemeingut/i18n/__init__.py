@@ -265,13 +265,50 @@ def accepted_language(header: str | None) -> str:
     return min(ranked)[2] if ranked else DEFAULT
 
 
-@cache
 def translations(language: str) -> dict[str, str]:
-    """msgid → text for `language`; English is the msgid itself."""
+    """msgid → text for `language`; English is the msgid itself. German from `de.po`, or
+    from the catalogue `other_catalogue` puts in its place."""
     if language != "de":
         return {}
-    from babel.messages.pofile import read_po
+    other = _other.get()
+    return _own_translations() if other is None else other
 
+
+@cache
+def _own_translations() -> dict[str, str]:
     with CATALOGUE.open("rb") as handle:
-        catalogue = read_po(handle)
-    return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
+        return read_catalogue(handle.read())
+
+
+def read_catalogue(po: bytes) -> dict[str, str]:
+    """msgid → German text of a PO catalogue (read as data: another gemeingut's too, so a
+    malformed one is a ValueError, never babel's warnings printed to stdout, and a plural
+    entry, which no message of ours is, is left out)."""
+    from io import BytesIO
+
+    from babel.messages.pofile import PoFileError, read_po
+
+    try:
+        catalogue = read_po(BytesIO(po), abort_invalid=True)
+    except (PoFileError, LookupError) as exc:  # LookupError: a charset Python does not know
+        raise ValueError(f"not a PO catalogue: {exc}") from exc
+    return {
+        m.id: m.string
+        for m in catalogue
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+        if not m.fuzzy
+    }
+
+
+_other: ContextVar[dict[str, str] | None] = ContextVar("gemeingut_catalogue", default=None)
+
+
+@contextmanager
+def other_catalogue(german: dict[str, str]):
+    """German said with `german` (another version's catalogue, `read_catalogue`) within the
+    block: `verify` renders a document again with the words of the version that wrote it."""
+    token = _other.set(german)
+    try:
+        yield
+    finally:
+        _other.reset(token)

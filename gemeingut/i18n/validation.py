@@ -27,10 +27,12 @@ PROBLEMS: dict[str, Message] = {
     "int_type": _("must be a whole number"),
     "int_parsing": _("must be a whole number"),
     "int_from_float": _("must be a whole number"),
+    "int_parsing_size": _("must be a whole number"),  # 1e308: no int reads it
     "float_type": _("must be a number"),
     "float_parsing": _("must be a number"),
     "finite_number": _("must be a finite number"),
     "string_type": _("must be a text"),
+    "string_unicode": _("must be Unicode text"),
     "bool_type": _("must be true or false"),
     "bool_parsing": _("must be true or false"),
     "list_type": _("must be a list"),
@@ -88,6 +90,12 @@ def problem(error: dict[str, Any]) -> Message | str:
         count, one = SINGULARS[kind]
         return plural(values[count], one, said) if isinstance(values[count], int) else said
     return said
+
+
+def is_mismatch(kind: str) -> bool:
+    """Whether a pydantic error kind says the value is of another kind (a list for a text),
+    rather than that a value of the right kind is wrong (too long, not Unicode)."""
+    return kind.endswith("_type")
 
 
 def _is_number(value: object) -> bool:

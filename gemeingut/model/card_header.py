@@ -27,6 +27,7 @@ from gemeingut.data.licence_texts import likeliest_licence
 from gemeingut.data.licenses import parse_expression
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.model.hub_licences import spdx_of_hub
 
 CARD_FILE = "README.md"
 LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.md", "LICENCE", "license.txt")
@@ -150,9 +151,10 @@ def _is_id(value: Any) -> bool:
 
 
 def _named(value: str, header: dict[str, Any]) -> str:
-    """One licence as SPDX spells it, or a LicenseRef for `other` (never read as the licence
-    its name resembles: `other` says it is none of the Hub's list; `parse_expression` reads a
-    LicenseRef as itself, not by the SPDX index's aliases such as `LicenseRef-Apache-2.0`)."""
+    """One licence as SPDX spells it (the Hub's ids mapped: `hub_licences.py`), or a LicenseRef
+    for `other` (never read as the licence its name resembles: `other` says it is none of the
+    Hub's list; `parse_expression` reads a LicenseRef as itself, not by the SPDX index's
+    aliases such as `LicenseRef-Apache-2.0`)."""
     if value.strip().lower() != "other":
         return canonical(value.strip())
     name = str(header.get("license_name") or "other")
@@ -165,7 +167,9 @@ def is_other(licence: str | None) -> bool:
 
 
 def canonical(expression: str) -> str:
-    """SPDX's spelling of the ids it knows (`apache-2.0` is `Apache-2.0`), others as written."""
+    """SPDX's spelling of the ids it knows (`apache-2.0` is `Apache-2.0`; the Hub's `odbl`,
+    ODbL-1.0: `hub_licences.py`), others as written."""
+    expression = spdx_of_hub(expression)
     try:
         parsed = parse_expression(expression)
     except ExpressionError:

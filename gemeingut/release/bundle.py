@@ -10,13 +10,16 @@ Layout (inside `<release artifact>/bundle/`):
   training-data/      train and validation shards, data stats, excluded/exclusions.parquet,
                       with [data.publication] DATA_STATEMENT.md, croissant.json and dcat.ttl
                       (their hashes are checked against MANIFEST), under finetuning/
-                      the fine-tuning data when the released model was fine-tuned, and in
+                      the fine-tuning data when the released model was fine-tuned (under
+                      finetuning-earlier/<id>/ each earlier fine-tune's, for a fine-tune of a
+                      fine-tune), and in
                       LICENSES/ the text of each licence of its documents that asks for it
                       (MIT, Apache-2.0, BSD: `openness/data_licence_text.py`)
   test-data/          test shards, and LICENSES/ as in training-data/
   training-code/      the gemeingut source that ran, requirements.lock, the recipe
   training-metadata/  hyper-parameters, training log, data order, weight snapshots
-                      (checkpoints/), evaluation results, lineage of every id
+                      (checkpoints/), evaluation results, lineage of every id, and each
+                      earlier fine-tune's record and log in finetuning-earlier/<id>/
   audit/              the audit of the released model (when the build ran one): reports in
                       German and English, report.json, plots, per-item logs, the lm-eval task
                       folder and garak-format red-team report
@@ -33,6 +36,8 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -44,8 +49,9 @@ from gemeingut.data.publish.croissant import relocated
 from gemeingut.data.publish.facts import EXCLUSIONS_FILE
 from gemeingut.data.shards import SHARD_DIR
 from gemeingut.data.splits import SPLITS
+from gemeingut.errors import InputError
 from gemeingut.evaluate.perplexity import RESULTS_FILE
-from gemeingut.i18n import text
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.export import GGUF_FILE
@@ -59,12 +65,14 @@ from gemeingut.release.card import render_card
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     CARD,
+    EARLIER_ROLE,
     FINETUNE_DATA,
+    FINETUNE_EARLIER,
     RELEASE_INFO,
     TEST_DATA,
     TRAINING_DATA,
 )
-from gemeingut.release.manifest import write_manifest
+from gemeingut.release.manifest import read_manifest, write_manifest
 from gemeingut.release.notice import release_notice, write_notice_file
 from gemeingut.release.openness.claims import claim_problems
 from gemeingut.release.openness.data_licence_text import data_licence_files
@@ -92,6 +100,7 @@ from gemeingut.workspace import ARTIFACT_FILE, Artifact
 AUDIT_DIR = "audit"
 BUNDLE_MODEL_FROM_AUDIT = "../model"
 EXCLUDED_DIR = "excluded"
+_SHOWN_CHANGED = 5
 _NOT_MODEL_FILES = {ARTIFACT_FILE, LOG_FILE, METADATA_FILE, FINETUNE_FILE, CHECKPOINT_DIR}
 
 
@@ -100,24 +109,42 @@ def assemble_bundle(
     recipe_path: Path | None,
     artifacts: dict[str, Artifact],
     out_dir: Path,
+    earlier: Sequence[Artifact] = (),
 ) -> dict[str, Any]:
     """`artifacts`: dataset, tokenizer, model, evaluation and, for a fine-tuned release,
-    finetune (the model released instead of the pretrained one)."""
+    finetune (the model released instead of the pretrained one); `earlier`: the fine-tunes
+    between the model and it, oldest first (a fine-tune of a fine-tune)."""
     given = release.license_file
     own = read_licence_file(given, "release.license_file") if given is not None else None
     bundle = out_dir / BUNDLE_DIR
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
-    copy_model((tuned or artifacts["model"]).path, bundle / "model")
+    released = tuned or artifacts["model"]
+    copy_model(released.path, bundle / "model")
     published = artifacts.get("publication")
     year = publication_year(published.meta.get("params") if published else None)
-    write_licence_files(bundle, licence_files(release.license, release.authors, own, False, year))
+    licences = licence_files(release.license, release.authors, own, False, year)
+    copies = [  # a LICENSE of the model's folder is replaced by the release's
+        copy
+        for copy in copied_from(released, released.path, bundle / "model", bundle)
+        if copy.bundle_path not in licences
+    ]
+    write_licence_files(bundle, licences)
     if "gguf" in artifacts:  # for llama.cpp and Ollama, beside the transformers weights
-        shutil.copy2(artifacts["gguf"].path / GGUF_FILE, bundle / "model" / GGUF_FILE)
-    _copy_data(dataset.path, bundle)
+        gguf = artifacts["gguf"].path / GGUF_FILE
+        shutil.copy2(gguf, bundle / "model" / GGUF_FILE)
+        copies += copied_from(artifacts["gguf"], gguf, bundle / "model" / GGUF_FILE, bundle)
+    copies += _copy_data(dataset, bundle)
     if tuned is not None and (tuned.path / DATA_DIR).is_dir():
-        shutil.copytree(tuned.path / DATA_DIR, bundle / "training-data" / FINETUNE_DATA)
+        copied = bundle / TRAINING_DATA / FINETUNE_DATA
+        shutil.copytree(tuned.path / DATA_DIR, copied)
+        copies += copied_from(tuned, tuned.path / DATA_DIR, copied, bundle)
+    for before in earlier:  # each its own source, not part of finetuning/
+        if (before.path / DATA_DIR).is_dir():
+            copied = bundle / TRAINING_DATA / FINETUNE_EARLIER / before.id
+            shutil.copytree(before.path / DATA_DIR, copied)
+            copies += copied_from(before, before.path / DATA_DIR, copied, bundle)
     copy_code(recipe_path, bundle / "training-code")
-    _copy_metadata(artifacts, bundle / "training-metadata")
+    copies += _copy_metadata(artifacts, bundle / "training-metadata", earlier)
     # the licences the shards and the fine-tuning data carry (its licence: in the lineage)
     write_licence_files(bundle, data_licence_files(collect(bundle)))
     if "audit" in artifacts:
@@ -126,6 +153,9 @@ def assemble_bundle(
         published = artifacts["publication"].path
         for name in (DATA_STATEMENT, DCAT_FILE):
             shutil.copy2(published / name, bundle / TRAINING_DATA / name)
+            copies += copied_from(
+                artifacts["publication"], published / name, bundle / TRAINING_DATA / name, bundle
+            )
         write_bundle_croissant(published / CROISSANT_FILE, bundle / TRAINING_DATA)
     treatment = recorded_treatment(tuned.path / FINETUNE_FILE, REBUILD) if tuned else PRE_TRAINED
     write_json(bundle / RELEASE_INFO, release_info(release, treatment))
@@ -139,6 +169,8 @@ def assemble_bundle(
     write_rating(bundle, rating)
     write_derived(bundle, collect(bundle), rating)
     files = write_manifest(bundle)
+    # before the checks of the documents: a changed shard would fail them as a bug of ours
+    refuse_changed_copies(copies, read_manifest(bundle))
     _self_check(bundle)
     return {
         "files": files,
@@ -148,6 +180,15 @@ def assemble_bundle(
         "mof_class": rating["mof"]["label"],
         "osaid": rating["osaid"]["passed"],
     }
+
+
+def published_digests(out_dir: Path) -> dict[str, str]:
+    """The digests the bundle's MANIFEST took of its files, named as the release's artifact.json
+    lists them: `materialize` takes them instead of reading each file (the weights, every
+    shard) a second time. Taken of the copies in the release's own folder once the bundle was
+    written, not of their sources: what was checked is what is listed."""
+    manifest = read_manifest(out_dir / BUNDLE_DIR)
+    return {f"{BUNDLE_DIR}/{rel}": f"sha256:{digest}" for rel, digest in manifest.items()}
 
 
 def write_bundle_croissant(source: Path, training_data: Path) -> None:
@@ -256,20 +297,91 @@ def copy_model(model_dir: Path, target: Path) -> None:
             shutil.copy2(item, target / item.name)
 
 
-def _copy_data(dataset_dir: Path, bundle: Path) -> None:
+@dataclass(frozen=True)
+class Copy:
+    """A file of the bundle copied from an artifact, which recorded the source's sha256."""
+
+    bundle_path: str
+    artifact: Artifact
+    source: str  # relative to the artifact's folder, as its artifact.json names it
+
+
+def copied_from(artifact: Artifact, source: Path, copy: Path, bundle: Path) -> list[Copy]:
+    """Each file of `copy`, just copied from `source` (a file or folder) in `artifact`."""
+    files = [copy] if copy.is_file() else sorted(p for p in copy.rglob("*") if p.is_file())
+    return [
+        Copy(
+            file.relative_to(bundle).as_posix(),
+            artifact,
+            (source / file.relative_to(copy)).relative_to(artifact.path).as_posix(),
+        )
+        for file in files
+    ]
+
+
+def refuse_changed_copies(
+    copies: list[Copy], manifest: dict[str, str], hint: Message | None = None
+) -> None:
+    """Each copy by its MANIFEST digest against the digest its artifact recorded: a file
+    changed since (a shard edited after curation, weights after training) would be published
+    as if the model had been made from it. No file is read again. `hint`: what to do, where
+    the copies are of one kind."""
+    changed = [
+        copy.artifact.path / copy.source
+        for copy in copies
+        if (recorded := copy.artifact.meta.get("files", {}).get(copy.source)) is not None
+        and recorded != "sha256:" + manifest[copy.bundle_path]
+    ]
+    if not changed:
+        return
+    files: str | Message = ", ".join(str(path) for path in changed[:_SHOWN_CHANGED])
+    if len(changed) > _SHOWN_CHANGED:
+        more = str(len(changed) - _SHOWN_CHANGED)
+        files = _("{files} and {count} more", files=files, count=more)
+    raise InputError(
+        plural(
+            len(changed),
+            _(
+                "a file changed after its artifact recorded it, and the release would publish "
+                "it under that artifact's id: {files}",
+                files=files,
+            ),
+            _(
+                "{count} files changed after their artifacts recorded them, and the release "
+                "would publish them under those artifacts' ids: {files}",
+                count=str(len(changed)),
+                files=files,
+            ),
+        ),
+        hint
+        or _(
+            "restore each file (its sha256 is in the artifact.json of its artifact), or make "
+            "its artifact and those after it anew (changed training data: gemeingut build, "
+            "which curates, trains and evaluates again)"
+        ),
+    )
+
+
+def _copy_data(dataset: Artifact, bundle: Path) -> list[Copy]:
+    """Copies the dataset's shards and records; returns what was copied from where."""
+    pairs = []
     for split in SPLITS:
         folder = bundle / ("test-data" if split == "test" else "training-data")
         folder.mkdir(parents=True, exist_ok=True)
-        for shard in sorted((dataset_dir / SHARD_DIR).glob(f"{split}-*.parquet")):
-            shutil.copy2(shard, folder / shard.name)
+        for shard in sorted((dataset.path / SHARD_DIR).glob(f"{split}-*.parquet")):
+            pairs.append((shard, folder / shard.name))
     for name in ("stats.json", "manifest.json"):  # with the shards: the dataset artifact again
-        shutil.copy2(dataset_dir / name, bundle / TRAINING_DATA / name)
+        pairs.append((dataset.path / name, bundle / TRAINING_DATA / name))
     # Beside the shards, `load_dataset("parquet", data_files="training-data/*.parquet")` would
     # read the exclusion records as documents.
     (bundle / TRAINING_DATA / EXCLUDED_DIR).mkdir()
-    shutil.copy2(
-        dataset_dir / EXCLUSIONS_FILE, bundle / TRAINING_DATA / EXCLUDED_DIR / EXCLUSIONS_FILE
-    )
+    excluded = bundle / TRAINING_DATA / EXCLUDED_DIR / EXCLUSIONS_FILE
+    pairs.append((dataset.path / EXCLUSIONS_FILE, excluded))
+    copies = []
+    for source, copy in pairs:
+        shutil.copy2(source, copy)
+        copies += copied_from(dataset, source, copy, bundle)
+    return copies
 
 
 def copy_code(recipe_path: Path | None, target: Path) -> None:
@@ -300,26 +412,47 @@ def lockfile() -> str:
     )
 
 
-def _copy_metadata(artifacts: dict[str, Artifact], target: Path) -> None:
+def _copy_metadata(
+    artifacts: dict[str, Artifact], target: Path, earlier: Sequence[Artifact]
+) -> list[Copy]:
+    """Copies the training's records and snapshots; returns what was copied from where (the
+    fine-tunes' records are rewritten, the lineage written here)."""
     target.mkdir(parents=True)
     model, tuned = artifacts["model"], artifacts.get("finetune")
-    for name in (METADATA_FILE, LOG_FILE):
-        shutil.copy2(model.path / name, target / name)
+    pairs = [(model, model.path / name, target / name) for name in (METADATA_FILE, LOG_FILE)]
+    for before in earlier:
+        folder = target / FINETUNE_EARLIER / before.id
+        folder.mkdir(parents=True)
+        copy_finetune_record(before.path / FINETUNE_FILE, folder / FINETUNE_FILE)
+        pairs.append((before, before.path / LOG_FILE, folder / "finetune_log.jsonl"))
     if tuned is not None:
         copy_finetune_record(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
-        shutil.copy2(tuned.path / LOG_FILE, target / "finetune_log.jsonl")
-    shutil.copy2(artifacts["evaluation"].path / RESULTS_FILE, target / "evaluation.json")
+        pairs.append((tuned, tuned.path / LOG_FILE, target / "finetune_log.jsonl"))
+    evaluation = artifacts["evaluation"]
+    pairs.append((evaluation, evaluation.path / RESULTS_FILE, target / "evaluation.json"))
+    for _artifact, source, copy in pairs:
+        shutil.copy2(source, copy)
     if (model.path / ORDER_DIR).is_dir():  # which windows each step saw: the replayable order
         shutil.copytree(model.path / ORDER_DIR, target / ORDER_DIR)
+        pairs.append((model, model.path / ORDER_DIR, target / ORDER_DIR))
     if (model.path / SNAPSHOT_DIR).is_dir():  # the pretraining's weights along the way
         shutil.copytree(
             model.path / SNAPSHOT_DIR, target / CHECKPOINTS, ignore=shutil.ignore_patterns(".*")
         )
-    lineage = {role: a.meta for role, a in artifacts.items()}
+        pairs.append((model, model.path / SNAPSHOT_DIR, target / CHECKPOINTS))
+    bundle = target.parent
+    copies = [copy for a, source, to in pairs for copy in copied_from(a, source, to, bundle)]
+    lineage: dict[str, Any] = {}
+    for role, artifact in artifacts.items():
+        if role == "finetune":  # the chain in its order, the released fine-tune last
+            for number, before in enumerate(earlier, 1):
+                lineage[f"{EARLIER_ROLE}_{number}"] = before.meta
+        lineage[role] = artifact.meta
     if "audit" in lineage:
         audit = lineage["audit"]
         lineage["audit"] = {**audit, "stats": published_audit_report(audit.get("stats", {}))}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
+    return copies
 
 
 def copy_finetune_record(source: Path, target: Path) -> None:

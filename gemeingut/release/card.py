@@ -35,10 +35,14 @@ from gemeingut.release.card_phrases import (
 from gemeingut.release.layout import (
     AUDIT_REPORT,
     CARD,
+    FINETUNE_DATA,
+    FINETUNE_EARLIER,
     FINETUNE_RECORD,
     RELEASE_INFO,
     TEST_DATA,
+    TRAINING_DATA,
     TRAINING_METADATA,
+    earlier_finetunes,
 )
 from gemeingut.release.markdown_table import render_template
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
@@ -91,6 +95,7 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
         "finetune": finetune_context(tuned, read_json(bundle / FINETUNE_RECORD), language)
         if tuned is not None
         else None,
+        "chain": chain_phrase(lineage, language),
         "audit": audit_context(audit, language),
         "dataset_id": dataset["id"],
         "tokenizer_id": tokenizer["id"],
@@ -202,6 +207,29 @@ def finetune_context(meta: dict[str, Any], record: dict[str, Any], language: str
         "initial_val_loss": validation_loss(stats["initial_val_loss"], language),
         "final_val_loss": validation_loss(stats["final_val_loss"], language),
     }
+
+
+def chain_phrase(lineage: dict[str, Any], language: str) -> str | None:
+    """A fine-tune of a fine-tune's chain, from the pretrained model to the released one, each
+    fine-tune with its steps, its data's folder and licence (None for any other release)."""
+    earlier, tuned = earlier_finetunes(lineage), lineage.get("finetune")
+    if not earlier or tuned is None:
+        return None
+    links = [(meta, f"{TRAINING_DATA}/{FINETUNE_EARLIER}/{meta['id']}/") for meta in earlier]
+    links.append((tuned, f"{TRAINING_DATA}/{FINETUNE_DATA}/"))
+    return " → ".join([f"`{lineage['model']['id']}`", *(_link(*link, language) for link in links)])
+
+
+def _link(meta: dict[str, Any], folder: str, language: str) -> str:
+    licence = (meta.get("params") or {}).get("data_license")
+    said = _(
+        "`{model}` ({steps} steps on `{folder}` under {licence})",
+        model=meta["id"],
+        steps=str((meta.get("stats") or {}).get("steps")),
+        folder=folder,
+        licence=f"`{licence}`" if licence else _("the licences of its documents (see NOTICE)"),
+    )
+    return text(said, language)
 
 
 def read_json(path: Path) -> Any:

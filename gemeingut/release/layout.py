@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gemeingut.release.manifest import MANIFEST
 
@@ -14,6 +15,10 @@ TEST_DATA = "test-data"
 TRAINING_CODE = "training-code"
 TRAINING_METADATA = "training-metadata"
 FINETUNE_DATA = "finetuning"  # in training-data/: the fine-tuning data, when there is one
+# in training-data/ and training-metadata/: each earlier fine-tune's data and records, by its id
+FINETUNE_EARLIER = "finetuning-earlier"
+# lineage.json's role of the n-th earlier fine-tune (1: the oldest), `earlier_finetunes` reads
+EARLIER_ROLE = "finetune_earlier"
 FIVE_ARTIFACTS = (MODEL, TRAINING_DATA, TEST_DATA, TRAINING_CODE, TRAINING_METADATA)
 FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"  # the fine-tune's record of its base
 AUDIT = "audit"
@@ -30,3 +35,14 @@ def locate_bundle(path: Path) -> Path:
     if not (path / MANIFEST).exists() and (path / BUNDLE_DIR / MANIFEST).exists():
         return path / BUNDLE_DIR
     return path
+
+
+def earlier_finetunes(lineage: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records (artifact.json) of the fine-tunes before the released one, oldest first,
+    from a bundle's lineage.json (none but for a fine-tune of a fine-tune)."""
+    found = {
+        int(number): meta
+        for role, meta in lineage.items()
+        if (number := role.removeprefix(f"{EARLIER_ROLE}_")) != role and number.isdigit()
+    }
+    return [found[number] for number in sorted(found)]

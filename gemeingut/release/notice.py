@@ -18,12 +18,14 @@ from gemeingut.i18n import _, text
 from gemeingut.release.card_phrases import bundle_language
 from gemeingut.release.layout import (
     FINETUNE_DATA,
+    FINETUNE_EARLIER,
     FINETUNE_RECORD,
     NOTICE,
     RELEASE_INFO,
     TEST_DATA,
     TRAINING_DATA,
     TRAINING_METADATA,
+    earlier_finetunes,
 )
 
 
@@ -63,46 +65,46 @@ def attributions(bundle: Path) -> int:
     """The documents NOTICE lists: every one whose licence asks for attribution, and the
     fine-tuning data's attribution when it is one file under one licence."""
     listed = listed_documents(_bundle_shards(bundle))
-    listed += sum(listed_documents(_curated_shards(copy)) for copy in _curated_copies(bundle))
-    params = _finetune_params(bundle)
-    licence = params.get("data_license")
-    return listed + (1 if licence is not None and needs_attribution(licence) else 0)
+    for folder, params in _finetune_folders(bundle):
+        copies = _curated_copies(bundle / TRAINING_DATA / folder)
+        listed += sum(listed_documents(_curated_shards(copy)) for copy in copies)
+        licence = params.get("data_license")
+        listed += 1 if licence is not None and needs_attribution(licence) else 0
+    return listed
 
 
 def _finetune_chunks(bundle: Path, language: str) -> Iterator[str]:
-    """The fine-tuning data's attributions: a curated dataset's per document (as for the
-    training data), a file's or folder's from the licence stated for it."""
+    """The attributions of each fine-tune's data (the earlier ones' first, for a fine-tune of
+    a fine-tune): a curated dataset's per document (as for the training data), a file's or
+    folder's from the licence stated for it."""
     say = partial(text, language=language)
-    data = bundle / TRAINING_DATA / FINETUNE_DATA
-    for copy in _curated_copies(bundle):
-        where = copy.relative_to(data).as_posix()
-        title = say(
-            _(
-                "the fine-tuning data ({folder})",
-                folder=f"{TRAINING_DATA}/{FINETUNE_DATA}/{where}/",
+    for folder, params in _finetune_folders(bundle):
+        data = bundle / TRAINING_DATA / folder
+        for copy in _curated_copies(data):
+            where = copy.relative_to(data).as_posix()
+            title = say(
+                _("the fine-tuning data ({folder})", folder=f"{TRAINING_DATA}/{folder}/{where}/")
             )
-        )
-        yield "\n"
-        yield from notice_chunks(_curated_shards(copy), title, language)
-    params = _finetune_params(bundle)
-    licence = params.get("data_license")
-    if licence is None:
-        return
-    url = licence_url(licence)
-    yield (
-        "\n"
-        + say(
-            _(
-                "Fine-tuning data ({folder}): {licence}",
-                folder=f"{TRAINING_DATA}/{FINETUNE_DATA}/",
-                licence=licence_name(licence, language),
+            yield "\n"
+            yield from notice_chunks(_curated_shards(copy), title, language)
+        licence = params.get("data_license")
+        if licence is None:
+            continue
+        url = licence_url(licence)
+        yield (
+            "\n"
+            + say(
+                _(
+                    "Fine-tuning data ({folder}): {licence}",
+                    folder=f"{TRAINING_DATA}/{folder}/",
+                    licence=licence_name(licence, language),
+                )
             )
+            + (f" <{url}>" if url else "")
+            + "\n"
         )
-        + (f" <{url}>" if url else "")
-        + "\n"
-    )
-    if needs_attribution(licence):
-        yield f"  {params['data_attribution']} | {params['data_url']}\n"
+        if needs_attribution(licence):
+            yield f"  {params['data_attribution']} | {params['data_url']}\n"
 
 
 def _bundle_shards(bundle: Path) -> list[Path]:
@@ -110,9 +112,8 @@ def _bundle_shards(bundle: Path) -> list[Path]:
     return split_shards(lambda split: bundle / (TEST_DATA if split == "test" else TRAINING_DATA))
 
 
-def _curated_copies(bundle: Path) -> list[Path]:
-    """The copies of curated datasets among the fine-tuning data (train, validation)."""
-    data = bundle / TRAINING_DATA / FINETUNE_DATA
+def _curated_copies(data: Path) -> list[Path]:
+    """The copies of curated datasets among a fine-tune's data (train, validation)."""
     return [d for d in (data / CURATED_DIR, data / "validation" / CURATED_DIR) if d.is_dir()]
 
 
@@ -120,11 +121,16 @@ def _curated_shards(copy: Path) -> list[Path]:
     return split_shards(lambda split: copy / SHARD_DIR)
 
 
-def _finetune_params(bundle: Path) -> dict[str, Any]:
+def _finetune_folders(bundle: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Each fine-tune's data folder in training-data/ with its parameters, oldest first: each
+    earlier fine-tune's (`finetuning-earlier/<id>`), then the released one's (`finetuning`)."""
     lineage = bundle / TRAINING_METADATA / "lineage.json"
-    if not lineage.is_file():
-        return {}
-    return (_json(lineage).get("finetune") or {}).get("params") or {}
+    read = _json(lineage) if lineage.is_file() else {}
+    folders = [
+        (f"{FINETUNE_EARLIER}/{meta['id']}", meta.get("params") or {})
+        for meta in earlier_finetunes(read)
+    ]
+    return [*folders, (FINETUNE_DATA, (read.get("finetune") or {}).get("params") or {})]
 
 
 def _json(path: Path) -> Any:

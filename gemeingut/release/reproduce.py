@@ -36,10 +36,12 @@ from gemeingut.json_records import record_lines
 from gemeingut.library_bars import ENVIRONMENT
 from gemeingut.release.layout import (
     BUNDLE_DIR,
+    FINETUNE_EARLIER,
     TEST_DATA,
     TRAINING_CODE,
     TRAINING_DATA,
     TRAINING_METADATA,
+    earlier_finetunes,
     locate_bundle,
 )
 from gemeingut.release.manifest import read_manifest
@@ -139,6 +141,22 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
             _("reproduce into a new folder: artifacts already there would be reused, not rebuilt"),
         )
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+    if earlier := earlier_finetunes(lineage):  # the build's recipe makes one fine-tune
+        raise InputError(
+            _(
+                "{bundle} releases a fine-tune of a fine-tune ({count} before it): `reproduce` "
+                "rebuilds the build and its one fine-tune, not a chain of them",
+                bundle=str(bundle),
+                count=str(len(earlier)),
+            ),
+            _(
+                "rebuild each fine-tune in turn with `gemeingut model finetune`, from the data "
+                "in {data}/<id>/ and the parameters in {records}/<id>/finetune.json, and compare "
+                "its id with the bundle's lineage.json",
+                data=f"{TRAINING_DATA}/{FINETUNE_EARLIER}",
+                records=f"{TRAINING_METADATA}/{FINETUNE_EARLIER}",
+            ),
+        )
     if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:
         return reproduce_finetune(bundle, lineage, root, base)
     recipe = _stage_recipe(bundle, root / "recipe")

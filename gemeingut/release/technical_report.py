@@ -14,6 +14,7 @@ from typing import Any
 from gemeingut.audit.report_text import TEXT as AUDIT_TEXT
 from gemeingut.data.publish.reasons import reason_said
 from gemeingut.i18n import Message, _, as_written, decimal, localized, numeral, plural, text
+from gemeingut.release.card import chain_phrase
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.energy_method import energy_method
 from gemeingut.release.layout import (
@@ -320,6 +321,23 @@ def _finetuning(lineage: dict[str, Any], language: str) -> list[Line]:
             trainable=numeral(stats["trainable_parameters"], language),
             steps=stats["steps"],
             tokens=numeral(stats["tokens_seen"], language),
+        ),
+        "",
+        *_chain(lineage, language),
+    ]
+
+
+def _chain(lineage: dict[str, Any], language: str) -> list[Line]:
+    """A fine-tune of a fine-tune's chain, from the pretrained model on (as the card says it)."""
+    chain = chain_phrase(lineage, language)
+    if chain is None:
+        return []
+    return [
+        _(
+            "The model is fine-tuned from an earlier fine-tune; the chain, from the pretrained "
+            "model on: {chain}. Each earlier fine-tune's record and log are in "
+            "`training-metadata/finetuning-earlier/<id>/`.",
+            chain=chain,
         ),
         "",
     ]

@@ -46,6 +46,8 @@ from gemeingut.release.verify_audit import audit_problems
 from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
 from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
 from gemeingut.release.verify_recomputed import recomputed_problems
+from gemeingut.release.verify_shapes import shape_problems
+from gemeingut.release.verify_wording import OlderWording
 from gemeingut.workspace import code_version
 
 _RECORD_FOLDERS = {".", TRAINING_METADATA, TRAINING_DATA, AUDIT, MODEL, BASE_DIR}
@@ -60,6 +62,7 @@ class Verified:
     digests: dict[str, str]  # every file's sha256 as checked (the MANIFEST's own included)
     signature: str | Message | None = None  # the signature's verdict, said first
     rating: dict[str, Any] | None = None  # the rating computed again from the files
+    notes: tuple[Message, ...] = ()  # what was checked otherwise (a writer's words, vouched)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,9 @@ def verify_bundle(
     """Raise `VerifyError` naming every problem found, one a line, the signature's verdict
     first (a tampered file must not hide that the signature fails too); else say what was
     checked (without `with_signature`, not the signature a bundle has: `sign --force`
-    replaces it)."""
+    replaces it). A document in the words of the older gemeingut that wrote the bundle
+    (`verify_wording`) passes only where a signer vouches for those words: a signature valid
+    for `public_key`, or the caller's own, about to be made (without `with_signature`)."""
     if public_key is not None:  # a key that cannot check any signature, before any hashing
         from gemeingut.release.signing import load_public_key
 
@@ -125,6 +130,7 @@ def verify_bundle(
     hint = _("the bundle was altered after release; obtain an unmodified copy")
     rating = None
     older = None  # a format this gemeingut does not write: what differs may stem from it
+    notes: list[Message] = []
     if not problems:  # records are read only from files known to be the released ones
         problems.extend(record_problems(bundle, expected))
     if not problems:
@@ -134,9 +140,16 @@ def verify_bundle(
         # report.json against its logs, reports against it
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
         problems = list(dict.fromkeys(problems))  # a record two checks read is named once
+        # an older version's words pass where a signer vouches for them (`verify_wording`)
+        if signature.signed_by is not None or not with_signature:
+            notes = [p.vouched() for p in problems if isinstance(p, OlderWording)]
+            problems = [p for p in problems if not isinstance(p, OlderWording)]
         ours = code_version()  # a bundle another version wrote: what differs may stem from it
-        hint = other_version_hint(bundle, ours) or hint
         older = other_format(bundle, expected, rating, problems, ours) if problems else None
+        if older is not None and older.altered:  # it contradicts the version it names
+            problems, older = [older.said, *problems], None
+        else:
+            hint = other_version_hint(bundle, ours) or hint
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
         # is said on its own line before the list, and is none of its reasons
@@ -146,6 +159,7 @@ def verify_bundle(
             problems = [older.said, *(p for p in problems if p not in older.format_problems)]
             hint = rebuild_hint()
         listed = shorten([*failed, *problems])
+        listed += "".join(f"\n  {text(note)}" for note in notes)  # no problems: how it checked
         if signature.signed_by is not None and not signature.failed:  # the list is genuine
             verdict = _(
                 "signature valid, key {key}: the MANIFEST is the one that was signed; what "
@@ -178,8 +192,9 @@ def verify_bundle(
                     signed, signature.key, signature.signed_by, len(expected)),
         )  # fmt: skip
     return Verified(
-        bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating
-    )
+        bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating,
+        tuple(notes),
+    )  # fmt: skip
 
 
 def failed_alone(
@@ -262,8 +277,9 @@ def _claim_problems(bundle: Path) -> tuple[list[str | Message], dict[str, Any] |
 
 def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     """Each JSON record (the release's, its metadata's, its data's, its model's, its base's)
-    that is not UTF-8 JSON, named once with its file, line and column, or not an object (every
-    reader of a record asks it for keys); the checks that read records run only without any."""
+    that is not UTF-8 JSON, named once with its file, line and column, not an object (every
+    reader of a record asks it for keys), or with a field of another kind than its readers
+    expect (`verify_shapes`); the checks that read records run only without any."""
     problems = []
     for rel in listed:
         if rel.endswith(".json") and str(PurePosixPath(rel).parent) in _RECORD_FOLDERS:
@@ -276,6 +292,8 @@ def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
                 continue
             if not isinstance(value, dict):
                 problems.append(not_an_object(rel))
+            else:  # a field of another kind than its readers expect
+                problems.extend(shape_problems(rel, value))
     return problems
 
 

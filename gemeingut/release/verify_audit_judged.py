@@ -11,6 +11,7 @@ then named with its file and line.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -161,16 +162,17 @@ def memorisation_again(
     files = tuple(file for source in sources for file in source.files)
     k, m = summary["prefix_tokens"], summary["continuation_tokens"]
     try:
-        prompts, by_kind = draw_by_source(
-            sources,
-            tokenizer.tokenize,
-            int(recorded.get("samples", len(records))),
-            k,
-            m,
-            settings["seed"],
-            bool(summary.get("random_offset", False)),
-            None if tokenizer.text is None else tokenizer.text.fewest_tokens,
+        sample = partial(
+            memorisation.sample_prompts,
+            tokenize=tokenizer.tokenize,
+            samples=int(recorded.get("samples", len(records))),
+            k=k,
+            m=m,
+            seed=settings["seed"],
+            random_offset=bool(summary.get("random_offset", False)),
+            fewest_tokens=None if tokenizer.text is None else tokenizer.text.fewest_tokens,
         )
+        prompts, by_kind = draw_by_source(sources, sample)
     except InputError:  # a shard that cannot be read: named by the checks of the data
         return [], {}
     drawn = {p["id"]: p for p in prompts}

@@ -10,6 +10,14 @@ this gemeingut does not know (`CHECK_NAMES`), by a newer one. A check left out w
 bundle holds, or one this version knows but does not make for these files, was changed after
 the release, whoever built it. Only where the lineage names other code: a bundle of this very
 version that lacks one was altered.
+
+Nothing of this rests on the lineage's `code` alone, which a tamperer rewrites in a line where
+nothing is signed: the writer is the gemeingut source the bundle carries (training-code/, its
+version computed from its bytes, `verify_snapshot`), which must be one the lineage names; a
+newer writer's source must itself make the checks this version does not know. (That an older
+source names a check the bundle lacks proves nothing: c20cb0b made `licence.text` for foreign
+folders, not yet for bundles.) Where they disagree, the bundle is named as altered, with the
+disagreement, not as old.
 """
 
 from __future__ import annotations
@@ -21,10 +29,11 @@ from typing import Any
 
 from gemeingut.i18n import Message, _, plural, quoted
 from gemeingut.release.layout import OPENNESS, TRAINING_METADATA
-from gemeingut.release.openness.check_names import CHECK_NAMES, check_said
+from gemeingut.release.openness.absent import Absent
+from gemeingut.release.openness.check_names import CHECK_NAMES
+from gemeingut.release.verify_snapshot import PACKAGE, knows_check, snapshot_code
 
-MISSING_CHECK = "{file}: the check {check} is missing; the files give {state}"  # verify_openness
-MISSING_FILE = "missing: {file}"  # a document rendered again (openness/claims.py)
+LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 
 
 @dataclass(frozen=True)
@@ -34,13 +43,14 @@ class OtherFormat:
 
     said: Message
     format_problems: list[Message]
+    altered: bool = False  # the bundle contradicts the other version it names: `said` says how
 
 
 def writers(bundle: Path) -> list[str]:
     """The gemeingut versions its lineage says made the bundle's artifacts (none where it
     cannot be read: its own check names that)."""
     try:
-        lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+        lineage = json.loads((bundle / LINEAGE).read_text("utf-8"))
         return sorted({str(meta["code"]) for meta in lineage.values()})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
@@ -66,44 +76,82 @@ def other_format(
         if c["id"] not in shipped and c["evidence"] not in listed
     ]
     unknown = [id_ for id_ in shipped or [] if id_ not in CHECK_NAMES]
+    absent = [p for p in problems if isinstance(p, Absent)]  # by their fields, not words
     unlisted = [  # a document this version renders that the writer's MANIFEST never listed
-        p
-        for p in problems
-        if isinstance(p, Message) and p.msgid == MISSING_FILE and p.values["file"] not in listed
+        p for p in absent if p.check is None and p.file not in listed
     ]
-    lacking = [check_said(id_) for id_ in lacks]
-    restated = [
-        p
-        for p in problems
-        if isinstance(p, Message) and p.msgid == MISSING_CHECK and p.values["check"] in lacking
-    ]
+    restated = [p for p in absent if p.check is not None and p.check in lacks]
+    if not (lacks or unlisted or unknown):
+        return None
+    writer = snapshot_code(bundle)
+    if writer is None:
+        return OtherFormat(_no_snapshot(theirs[-1]), [], altered=True)
+    contradiction = _contradiction(bundle, theirs, writer, unknown)
+    if contradiction is not None:
+        return OtherFormat(contradiction, [], altered=True)
     if lacks or unlisted:
-        files = [str(p.values["file"]) for p in unlisted]
+        files = [p.file for p in unlisted]
         said = _(
             "built by {theirs} in an older bundle format, without {what}, which this version "
             "({ours}) writes and checks",
-            theirs=theirs[-1],
+            theirs=writer,
             what=_what(lacks, files),
             ours=ours,
         )
         return OtherFormat(said, [*restated, *unlisted])
-    if unknown:
-        values = {"theirs": theirs[-1], "file": OPENNESS, "checks": quoted(unknown), "ours": ours}
-        said = plural(
-            len(unknown),
-            _(
-                "built by {theirs} in a newer bundle format: its {file} lists the check "
-                "{checks}, which this version ({ours}) does not know",
-                **values,
-            ),
-            _(
-                "built by {theirs} in a newer bundle format: its {file} lists the checks "
-                "{checks}, which this version ({ours}) does not know",
-                **values,
-            ),
+    values = {"theirs": writer, "file": OPENNESS, "checks": quoted(unknown), "ours": ours}
+    said = plural(
+        len(unknown),
+        _(
+            "built by {theirs} in a newer bundle format: its {file} lists the check "
+            "{checks}, which this version ({ours}) does not know",
+            **values,
+        ),
+        _(
+            "built by {theirs} in a newer bundle format: its {file} lists the checks "
+            "{checks}, which this version ({ours}) does not know",
+            **values,
+        ),
+    )
+    return OtherFormat(said, [])
+
+
+def _contradiction(
+    bundle: Path, theirs: list[str], writer: str, unknown: list[str]
+) -> Message | None:
+    """How the bundle contradicts being written by the version its lineage names: its own
+    source is another code, or does not make a check it lists that this version does not
+    know."""
+    if writer not in theirs:
+        return _(
+            "{lineage} names the code {theirs}, but the gemeingut source the bundle carries "
+            "({folder}) is {writer}: the bundle is not as either version writes one",
+            lineage=LINEAGE,
+            theirs=", ".join(theirs),
+            folder=f"{PACKAGE}/",
+            writer=writer,
         )
-        return OtherFormat(said, [])
+    strange = [id_ for id_ in unknown if not knows_check(bundle, id_)]
+    if strange:
+        return _(
+            "{file} lists the check {checks}, which the bundle's own code ({folder}, {writer}) "
+            "does not make either: it was added after the release",
+            file=OPENNESS,
+            checks=quoted(strange),
+            folder=f"{PACKAGE}/",
+            writer=writer,
+        )
     return None
+
+
+def _no_snapshot(theirs: str) -> Message:
+    return _(
+        "{lineage} names the code {theirs}, but the bundle carries no gemeingut source "
+        "({folder}) whose version can be computed: nothing confirms that version wrote it",
+        lineage=LINEAGE,
+        theirs=theirs,
+        folder=f"{PACKAGE}/",
+    )
 
 
 def _shipped_checks(bundle: Path) -> list[str] | None:
@@ -141,11 +189,14 @@ def other_version_hint(bundle: Path, ours: str) -> Message | None:
     theirs = writers(bundle)
     if not theirs or ours in theirs:
         return None
+    writer = snapshot_code(bundle)  # the lineage's word alone is no evidence
+    if writer is None or writer not in theirs:
+        return None
     return _(
         "the bundle was made by {theirs}, this is {ours}: a document that version wrote "
         "differently is named too; check with that version (its code is in training-code/), "
         "or rebuild and compare with `gemeingut reproduce`",
-        theirs=theirs[-1],
+        theirs=writer,
         ours=ours,
     )
 

@@ -36,9 +36,10 @@ def unreadable(exc: BaseException, file: str | None = None) -> str | Message:
     """A record that could not be read back, named by its file where the check knows it."""
     if isinstance(exc, GemeingutError):
         return exc.message
+    said = why_unreadable(exc, released=True)  # the bundle's records: a release wrote them
     if file is not None:
-        return _("{file} cannot be read back: {error}", file=file, error=why_unreadable(exc))
-    return _("a record of the bundle cannot be read back: {error}", error=why_unreadable(exc))
+        return _("{file} cannot be read back: {error}", file=file, error=said)
+    return _("a record of the bundle cannot be read back: {error}", error=said)
 
 
 def guarded(check: Callable[[], list[T]], file: str | None = None) -> list[T | str | Message]:

@@ -48,6 +48,7 @@ def verified_record(checked: Verified, rerun: Rerun | None = None) -> dict[str, 
         "verdict": _english(checked.signature),
     }
     record = _record(checked.bundle, True, checked.files, signature, [], checked.rating)
+    record["notes"] = [_english(note) for note in checked.notes]
     if rerun is not None:
         record["rerun"] = {
             "checked": rerun.checked,

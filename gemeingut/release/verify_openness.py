@@ -14,6 +14,7 @@ from typing import Any
 
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import OPENNESS
+from gemeingut.release.openness.absent import Absent
 from gemeingut.release.openness.check_names import check_said
 
 _SHOWN = 80  # characters of a value said in a message
@@ -61,14 +62,13 @@ def openness_problems(bundle: Path, rating: dict[str, Any]) -> list[Message]:
             detail = check.get("detail")  # a `Recorded`: shown in the reader's language
             state = _("pass ({detail})", detail=detail) if check.get("passed") else None
             state = state or _("fail ({detail})", detail=detail)
-            problems.append(
-                _(
-                    "{file}: the check {check} is missing; the files give {state}",
-                    file=OPENNESS,
-                    check=check_said(check["id"]),
-                    state=state,
-                )
+            said = _(
+                "{file}: the check {check} is missing; the files give {state}",
+                file=OPENNESS,
+                check=check_said(check["id"]),
+                state=state,
             )
+            problems.append(Absent(said, file=OPENNESS, check=check["id"]))
     problems.extend(
         _(
             "{file}: the check {check} is listed {count} times",

@@ -1,17 +1,20 @@
 """Which training documents the audit read, checked against the bundle's.
 
 `report.json` names each source the audit read (a fine-tune of our own model: the pretraining's
-train shards and the fine-tune's own data) with each file's sha256 and the number of its
-documents; `verify` hashes and counts the bundle's again. A file changed after the audit (its
-MANIFEST line rewritten to match), one added or left out, a source in the bundle that the audit
-did not read, or documents given with --training-data are named; the memorisation sample is
-then drawn again from the sources the report names (`audited_sources`). `release` compares the
-same way (`read_problems`) with what the bundle will publish, and refuses such an audit before
-it builds. Light: the audit's readers are imported only when a report names training documents.
+train shards and the fine-tune's own data; a fine-tune of a fine-tune: each earlier fine-tune's
+data too, by that fine-tune's id) with each file's sha256 and the number of its documents;
+`verify` hashes and counts the bundle's again. A file changed after the audit (its MANIFEST
+line rewritten to match), one added or left out, a source in the bundle that the audit did not
+read, or documents given with --training-data are named; the memorisation sample is then drawn
+again from the sources the report names (`audited_sources`). `release` compares the same way
+(`read_problems`) with what the bundle will publish, and refuses such an audit before it
+builds, and once more by the copies' MANIFEST lines after (`copied_problems`). Light: the
+audit's readers are imported only when a report names training documents.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, plural
-from gemeingut.release.layout import AUDIT_REPORT, FINETUNE_DATA, TRAINING_DATA
+from gemeingut.release.layout import AUDIT_REPORT, FINETUNE_DATA, FINETUNE_EARLIER, TRAINING_DATA
 
 if TYPE_CHECKING:
     from gemeingut.audit.subject import Documents
@@ -43,20 +46,28 @@ def audited_sources(bundle: Path, said: Any) -> tuple[Documents, ...]:
     all of them, as one source); a report from before names one kind."""
     from gemeingut.audit.subject import GIVEN, Documents, bundle_sources
 
-    kinds = _kinds(said)
+    keys = _keys(said)
     held = bundle_sources(bundle / TRAINING_DATA)
-    if GIVEN in kinds:
+    if GIVEN in keys:
         files = tuple(file for source in held for file in source.files)
         return (Documents(GIVEN, files),) if files else ()
-    return tuple(source for source in held if source.kind in kinds)
+    return tuple(source for source in held if source.key in keys)
 
 
-def _kinds(said: Any) -> list[str]:
+def _keys(said: Any) -> list[str]:
+    """The sources the report names, by `Documents.key`: an earlier fine-tune's data apart."""
     if not isinstance(said, dict):
         return []
     if isinstance(said.get("sources"), list):
-        return [str(s.get("kind")) for s in said["sources"] if isinstance(s, dict)]
+        return [_key(s) for s in said["sources"] if isinstance(s, dict)]
     return [str(said.get("kind"))]
+
+
+def _key(source: dict[str, Any]) -> str:
+    from gemeingut.audit.subject import source_key
+
+    model = source.get("model")
+    return source_key(str(source.get("kind")), None if model is None else str(model))
 
 
 def training_data_problems(
@@ -75,6 +86,17 @@ def training_data_problems(
     return read_problems(said, held, partial(_in_bundle, bundle, listed=listed))[:SHOWN]
 
 
+def copied_problems(bundle: Path) -> Problems:
+    """The release's second look, once the bundle is written: its audit report's training data
+    against the copies by the digests its MANIFEST has just computed. The look before the build
+    took the digests the artifacts recorded (`subject.published_documents`): a file changed
+    since is named here, and no file is read again."""
+    from gemeingut.release.manifest import read_manifest
+
+    report = json.loads((bundle / AUDIT_REPORT).read_text(encoding="utf-8"))
+    return training_data_problems(bundle, report, read_manifest(bundle))
+
+
 def read_problems(said: Any, held: Sequence[Documents], located: Located) -> Problems:
     """What the audit read (`said`: report.json's training data) against the training
     documents of a bundle (`held`: those it holds, or at release those it will publish), by
@@ -87,17 +109,17 @@ def read_problems(said: Any, held: Sequence[Documents], located: Located) -> Pro
         return []
     from gemeingut.audit.subject import GIVEN
 
-    kinds = _kinds(said)
-    found = {source.kind: source for source in held}
+    keys = _keys(said)
+    found = {source.key: source for source in held}
     problems: Problems = [
         _(
             "the audit did not read {folder}, which the bundle holds ({report} names no such "
             "source)",
-            folder=_FOLDERS.get(kind, kind),
+            folder=_folder(source),
             report=AUDIT_REPORT,
         )
-        for kind in found
-        if kind not in kinds
+        for kind, source in found.items()
+        if kind not in keys
     ]
     for source in said["sources"]:
         if source["kind"] == GIVEN:
@@ -110,8 +132,19 @@ def read_problems(said: Any, held: Sequence[Documents], located: Located) -> Pro
                 )
             )
             continue
-        folder = _FOLDERS.get(source["kind"], str(source["kind"]))
-        documents = found.get(source["kind"])
+        documents = found.get(_key(source))
+        kind = str(source["kind"])
+        folder = _folder(documents) if documents is not None else _FOLDERS.get(kind, kind)
+        if documents is None and source.get("model") is not None:
+            problems.append(
+                _(
+                    "{report} says the audit read the fine-tuning data of {model}, an earlier "
+                    "fine-tune of the model's lineage, which the bundle does not hold",
+                    report=AUDIT_REPORT,
+                    model=str(source["model"]),
+                )
+            )
+            continue
         if documents is None:
             problems.append(
                 _(
@@ -129,32 +162,35 @@ def read_problems(said: Any, held: Sequence[Documents], located: Located) -> Pro
 def read_in_words(said: Any) -> Message | str:
     """The training documents the report says the audit read, source by source."""
     sources = said["sources"] if _names_sources(said) else []
-    return _in_words([(str(s["kind"]), len(s["files"])) for s in sources])
+    return _in_words([(str(s["kind"]), s.get("model"), len(s["files"])) for s in sources])
 
 
 def held_in_words(held: Sequence[Documents]) -> Message | str:
     """A bundle's training documents (held, or to be published), source by source."""
-    return _in_words([(source.kind, len(source.files)) for source in held])
+    return _in_words([(source.kind, source.model, len(source.files)) for source in held])
 
 
-def _in_words(sources: list[tuple[str, int]]) -> Message | str:
-    from gemeingut.audit.subject import GIVEN
+def _in_words(sources: list[tuple[str, Any, int]]) -> Message | str:
     from gemeingut.release.openness.sentences import joined
 
     if not sources:
         return _("no training documents")
     return joined(
         [
-            _(
-                "{folder} ({files})",
-                folder=_("files given with --training-data")
-                if kind == GIVEN
-                else _FOLDERS.get(kind, kind),
-                files=_files(count),
-            )
-            for kind, count in sources
+            _("{folder} ({files})", folder=_source_words(kind, model), files=_files(count))
+            for kind, model, count in sources
         ]
     )
+
+
+def _source_words(kind: str, model: Any) -> Message | str:
+    from gemeingut.audit.subject import GIVEN
+
+    if kind == GIVEN:
+        return _("files given with --training-data")
+    if model is not None:
+        return _("the fine-tuning data of {model}", model=str(model))
+    return _FOLDERS.get(kind, kind)
 
 
 def _files(count: int) -> Message:
@@ -166,7 +202,16 @@ def to_publish(documents: Documents) -> dict[str, tuple[str, str]]:
     gets in the bundle (`release/bundle.py` copies the dataset's train shards and the
     fine-tune's data/ there) and its sha256."""
     place = _PLACES[documents.kind]
+    if documents.model is not None:  # an earlier fine-tune's data, in its own folder
+        place = f"{TRAINING_DATA}/{FINETUNE_EARLIER}/{documents.model}"
     return {name: (f"{place}/{name}", digest) for name, digest in documents.digests.items()}
+
+
+def _folder(documents: Documents) -> str:
+    """Where a held source lies in the bundle, as the problems name it."""
+    if documents.model is not None:
+        return f"{TRAINING_DATA}/{FINETUNE_EARLIER}/{documents.model}"
+    return _FOLDERS.get(documents.kind, documents.kind)
 
 
 def _names_sources(said: Any) -> bool:

@@ -47,7 +47,7 @@ from gemeingut.serve.collection_answers import (
 from gemeingut.serve.collections import Collections, searched, visible_collection
 from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded
 from gemeingut.serve.http_errors import APIError, request_language
-from gemeingut.serve.schemas import ErrorResponse
+from gemeingut.serve.schemas import Count, ErrorResponse
 
 if TYPE_CHECKING:
     from gemeingut.apps.assistants.drafts import (
@@ -223,7 +223,7 @@ class GivenSection(BaseModel):
 
     id: str = Field(min_length=1, max_length=40, description="The section's id.")
     text: str = Field(min_length=1, max_length=MAX_SECTION_CHARS, description="Its text.")
-    allowance_tokens: int | None = Field(
+    allowance_tokens: Count | None = Field(
         default=None,
         ge=1,
         description="As the response that wrote it said: the daily token allowance held only "
@@ -239,11 +239,11 @@ class DraftBody(BaseModel):
     subject: str = Field(min_length=1, max_length=500)
     audience: str = Field(default="", max_length=200, description="Rede: who listens.")
     occasion: str = Field(default="", max_length=200, description="Rede: the occasion.")
-    minutes: int = Field(default=5, ge=1, le=60, description="Rede: its length.")
+    minutes: Count = Field(default=5, ge=1, le=60, description="Rede: its length.")
     points: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         default_factory=list, max_length=MAX_POINTS, description="Rede: key points."
     )
-    k: int = Field(
+    k: Count = Field(
         default=6,
         ge=1,
         le=20,
@@ -264,7 +264,8 @@ class DraftBody(BaseModel):
         description="Sections written before (by an earlier response of the same request), "
         "kept as they are: the response holds them in their place, their citations checked "
         "again against the sources found now. The model does not read them: each section is "
-        "written from the sources alone.",
+        "written from the sources alone. One whose text says it was not written (as a "
+        "`missing` section's does) is not kept: it is written like a section not given.",
     )
 
 
@@ -351,6 +352,7 @@ class DraftOut(BaseModel):
             "(its prompt too long, the policy): nothing was written.",
         },
         404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse, "description": "The collection cannot be searched now."},
         429: {
             "model": ErrorResponse,
             "description": "A limit refused the first section to write: nothing was written.",
@@ -381,6 +383,7 @@ async def write_draft_route(
         plan_sections,
         prepare,
         render_markdown,
+        says_not_written,
     )
     from gemeingut.errors import InputError
 
@@ -388,7 +391,8 @@ async def write_draft_route(
     wanted = DraftRequest(
         body.kind, body.subject, body.audience, body.occasion, body.minutes, tuple(body.points)
     )
-    given = {part.id: part for part in body.given}
+    # A section handed back that says it is not written is none written: it is written again.
+    given = {part.id: part for part in body.given if not says_not_written(part.text)}
     asked = _asked_for(body, [plan.id for plan in plan_sections(wanted)], given)
     collection = await run_in_threadpool(
         visible_collection, request, principal, collections, body.collection

@@ -30,7 +30,7 @@ from gemeingut.serve.collections import ChunkSource, Collections, searched, visi
 from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
-from gemeingut.serve.schemas import ErrorResponse, Usage
+from gemeingut.serve.schemas import Count, ErrorResponse, Usage
 from gemeingut.serve.screening import screen_texts
 from gemeingut.serve.work import answered, rejections_as_400
 
@@ -46,9 +46,9 @@ class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=4000)
-    k: int = Field(default=5, ge=1, le=20, description="Sources to offer the model at most.")
+    k: Count = Field(default=5, ge=1, le=20, description="Sources to offer the model at most.")
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
-    max_tokens: int = Field(default=400, ge=1, le=4096)
+    max_tokens: Count = Field(default=400, ge=1, le=4096)
 
 
 class AnswerSource(ChunkSource):
@@ -119,7 +119,9 @@ class CollectionAnswer(BaseModel):
     responses={
         400: {"model": ErrorResponse},
         404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse, "description": "The collection cannot be searched now."},
         502: {"model": ErrorResponse, "description": "The collection's embedding model failed."},
+        503: {"model": ErrorResponse, "description": "Its embedding model is busy or at a limit."},
     },
 )
 async def answer_from_collection(

@@ -10,22 +10,24 @@ name can say whom it is about.
 
 What went wrong is said by whose it is: a file that is no document is the sender's (400), a
 collection that is missing or another group's is none (404), and an embedding model that fails
-(the collection's endpoint refuses, fails or is not there) is the server's engine: 502 with its
-reason, 503 where it said it is busy or at a limit (`endpoint.Refused`): asking again later may
-help, sending another file does not.
+(the collection's endpoint refuses, fails or is not there: `embedders.EmbedderFailed`) is the
+server's engine: 502 with its reason, 503 where it said it is busy or at a limit
+(`endpoint.Refused`): asking again later may help, sending another file does not. Any other
+refusal of the ingest is the collection's as it is now (`collection_unusable`, 409), said in
+its own words, never as the engine's.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated, Literal
+from urllib.parse import unquote_to_bytes
 
-import numpy as np
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.apps.rag.embedders import Embedder
+from gemeingut.apps.rag.embedders import EmbedderFailed
 from gemeingut.apps.rag.ingest_files import UPLOADED
 from gemeingut.apps.rag.storage import CollectionBusy
 from gemeingut.apps.rag.uploads import LONGEST_NAME, NotTaken, add_uploaded, document_key
@@ -35,6 +37,7 @@ from gemeingut.serve.collections import (
     Collections,
     OpenCollections,
     collection_not_found,
+    collection_unusable,
     no_document,
     visible_collection,
 )
@@ -177,6 +180,7 @@ def _upload(
     collection = visible_collection(request, principal, collections, name)
     _refuse_without_uploads(request, principal)
     try:
+        _refuse_a_name_not_utf8(request)
         key = document_key(filename)
     except InputError as error:
         record_access(request, principal, 400, "invalid_request")
@@ -186,7 +190,7 @@ def _upload(
         raise APIError(400, _("the file is empty"), param="body")
     _refuse_the_operators(request, principal, collection, key)
     embedder = (
-        _Embedding(MeteredEmbedder(collection.embedder(), request, principal))
+        MeteredEmbedder(collection.embedder(), request, principal)
         if collection.meta.get("embedder")
         else None
     )
@@ -194,7 +198,7 @@ def _upload(
         report = add_uploaded(collections.root, name, key, data, embedder)
     except CollectionBusy as error:
         raise _busy(request, principal, error) from None
-    except EmbeddingFailed as failed:
+    except EmbedderFailed as failed:
         raise _engine_failed(request, principal, name, failed.error) from None
     except NotTaken as error:
         record_access(request, principal, 400, "invalid_request")
@@ -207,8 +211,7 @@ def _upload(
     except InputError as error:
         if name not in collections.names():  # the collection went away meanwhile
             raise collection_not_found(request, principal, name) from None
-        # its embedder, recorded anew by an ingest meanwhile, could not be opened
-        raise _engine_failed(request, principal, name, error) from None
+        raise collection_unusable(request, principal, error) from None
     except OSError as error:  # the disk: the server's trouble, said without the path
         said = _(
             "an upload to {name} could not be stored (errno {errno})",
@@ -261,6 +264,23 @@ async def remove_document(
     return await run_in_threadpool(run)
 
 
+def _refuse_a_name_not_utf8(request: Request) -> None:
+    """An `InputError` where the `filename` parameter's percent-escaped bytes are not UTF-8
+    (`M%FCll.txt`, Latin-1): the parsed parameter has each such byte replaced by U+FFFD, and
+    a document would be stored under a name that is not the file's. Read from the raw query."""
+    for field in request.scope.get("query_string", b"").split(b"&"):
+        key, _sep, value = field.partition(b"=")
+        if unquote_to_bytes(key.replace(b"+", b" ")) != b"filename":
+            continue
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                _("the file name is not UTF-8 text"),
+                _("send the file's name encoded as UTF-8, e.g. M%C3%BCll.txt for Müll.txt"),
+            ) from None
+
+
 def _refuse_the_operators(
     request: Request, principal: Principal | None, collection, key: str
 ) -> None:
@@ -280,29 +300,6 @@ def _refuse_the_operators(
             param="filename",
             code="document_of_operator",
         )
-
-
-class EmbeddingFailed(Exception):
-    """The collection's embedding model failed on an upload's chunks: `error`, its reason."""
-
-    def __init__(self, error: InputError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-class _Embedding:
-    """The collection's embedder as an upload uses it, its failures told apart from the
-    collection's own (`add_uploaded` says a missing collection with an `InputError` too)."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.name = inner.name
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        try:
-            return self.inner.embed(texts)
-        except InputError as error:
-            raise EmbeddingFailed(error) from error
 
 
 def _engine_failed(

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.rag.collection import embedder_spec
-from gemeingut.apps.rag.embedders import LocalEmbedder, OpenedOnFirstUse
+from gemeingut.apps.rag.embedders import EmbedderFailed, LocalEmbedder, OpenedOnFirstUse
 from gemeingut.apps.rag.page_image import is_pdf, passage_boxes
 from gemeingut.apps.rag.readers import Passage
 from gemeingut.i18n import _
@@ -33,7 +33,7 @@ from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
-from gemeingut.serve.schemas import ErrorResponse
+from gemeingut.serve.schemas import Count, ErrorResponse
 
 if TYPE_CHECKING:
     from typing import Self
@@ -63,7 +63,7 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=4000)
-    k: int = Field(default=5, ge=1, le=50)
+    k: Count = Field(default=5, ge=1, le=50)
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
 
 
@@ -220,7 +220,8 @@ def searched(
     """The `k` best chunks for `query` (with the server's reranker, if any); a 400 on `mode`
     where the collection cannot be searched so (dense without vectors), the 502 or 503 of
     its embedding model where that fails (`embedding_failure`): the caller's request is
-    right, the server's engine is not."""
+    right, the server's engine is not. Any other refusal is the collection's as it is now
+    (`collection_unusable`), never said as the engine's."""
     from gemeingut.apps.rag.retrieve import effective_mode, search
     from gemeingut.errors import InputError
 
@@ -230,16 +231,16 @@ def searched(
         raise APIError(400, error.message, param="mode") from None
     try:
         return search(collection, query, k=k, mode=mode, reranker=request.app.state.reranker)
-    except InputError as error:
+    except EmbedderFailed as failed:
         logged = _(
             "a search in {name} failed: the collection's embedding model: {reason}",
             name=collection.name,
-            reason=error.explained(),
+            reason=failed.error.explained(),
         )
         raise embedding_failed(
             request,
             principal,
-            error,
+            failed.error,
             logged,
             lambda reason: _(
                 "the collection could not be searched: its embedding model failed ({reason}); "
@@ -247,6 +248,8 @@ def searched(
                 reason=reason,
             ),
         ) from None
+    except InputError as error:
+        raise collection_unusable(request, principal, error) from None
 
 
 class SourceText(BaseModel):
@@ -470,6 +473,14 @@ def _may_see(request: Request, principal: Principal | None, collection) -> bool:
 
 def _refuse(request: Request, principal: Principal | None, name: str) -> None:
     raise collection_not_found(request, principal, name)
+
+
+def collection_unusable(request: Request, principal: Principal | None, error) -> APIError:
+    """The audited 409 of a collection that cannot be searched or changed as it is now (its
+    index made with another word list, its record in a language this gemeingut does not
+    ingest): in its own words, which say what its operator can do."""
+    record_access(request, principal, 409, "collection_unusable")
+    return APIError(409, error.explained(), param="name", code="collection_unusable")
 
 
 def collection_not_found(request: Request, principal: Principal | None, name: str) -> APIError:

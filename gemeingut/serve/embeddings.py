@@ -21,7 +21,7 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends import Embedding, SamplingParams
 from gemeingut.serve.gateway.gate import CallerDep, admit
 from gemeingut.serve.http_errors import APIError
-from gemeingut.serve.schemas import ErrorResponse, Text, TokenIds, Usage
+from gemeingut.serve.schemas import Count, ErrorResponse, Prompts, Text, Usage
 from gemeingut.serve.screening import screen_prompts
 from gemeingut.serve.served import served_model
 from gemeingut.serve.work import failed, finish, rejections_as_400
@@ -33,13 +33,13 @@ class EmbeddingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: Text = Field(description="Model id, as listed by `GET /v1/models`.")
-    input: Text | list[Text] | TokenIds | list[TokenIds] = Field(
+    input: Prompts = Field(
         description="A text, a list of texts, a list of token ids, or a list of such lists."
     )
     encoding_format: Literal["float", "base64"] = Field(
         default="float", description="`base64`: little-endian float32, as OpenAI sends it."
     )
-    dimensions: int | None = Field(
+    dimensions: Count | None = Field(
         default=None, ge=1, description="Only the model's own size is supported."
     )
     user: Text | None = None

@@ -6,6 +6,14 @@ where they are (an operator who forgets the file would leave them). So a server 
 a report remembers its findings file in the database (`settings`, under `findings_file.`),
 the absolute path in pieces (`gateway.long_settings`), once per file; `forget_reports`
 erases a person's reports in every file remembered (`audit.findings.forget_reporter`).
+
+Every file is read and checked before any is changed (`check_findings_files`): a file that
+cannot be read stops the removal before anything is erased, naming the file and its line. The
+other choice, erasing wherever possible and naming the file left, would lose the rest for good:
+the pseudonym is made from the person's row, which the removal deletes, so a later run could
+no longer find their reports in the file once it is repaired, and the person's reports would
+stay there under the pseudonym that links them to the audit log. A data-protection officer
+gets the erasure whole, a little later, rather than in part and never finished.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from gemeingut.audit.findings import forget_reporter
+from gemeingut.audit.findings import forget_reporter, read_findings
+from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural
 from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
 from gemeingut.serve.gateway.store import writing
@@ -70,8 +79,33 @@ class Erased:
         return Erased(self.removed + later.removed, self.anonymised + later.anonymised, missing)
 
 
+def check_findings_files(engine: Engine) -> None:
+    """Read every remembered findings file that exists, as `forget_reporter` will: an
+    `InputError` naming the file (and its line and field) where one cannot be read, before
+    anything is changed."""
+    for path in findings_files(engine):
+        if not path.is_file():
+            continue
+        try:
+            read_findings(path)
+        except InputError as problem:
+            raise InputError(
+                _(
+                    "findings file {path} cannot be read, so nothing was erased or removed: "
+                    "{problem}",
+                    path=path,
+                    problem=problem.message,
+                ),
+                _(
+                    "repair that line (or restore the file from a backup) and run the command "
+                    "again; the person's reports must be erased in every file"
+                ),
+            ) from None
+
+
 def forget_reports(engine: Engine, pseudonym: str) -> Erased:
-    """Erase the reports of the person with `pseudonym` in every findings file remembered."""
+    """Erase the reports of the person with `pseudonym` in every findings file remembered;
+    `check_findings_files` first, before anything else is changed."""
     erased = Erased()
     for path in findings_files(engine):
         if not path.is_file():

@@ -12,8 +12,9 @@ and its audit record name it), which a person can quote to support.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as ASGIMessage
 
 from gemeingut.i18n import Message, _, accepted_language, plural, text
-from gemeingut.i18n.validation import problem
+from gemeingut.i18n.validation import is_mismatch, problem
 from gemeingut.serve.backends.protocol import EngineUnavailable, RequestRejected
 from gemeingut.serve.request_id import REQUEST_ID
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
@@ -34,6 +35,7 @@ log = logging.getLogger("gemeingut.serve")
 UNPARSABLE_BODY = "There was an error parsing the body"
 RETRY_ENGINE = {"Retry-After": "5"}  # an engine that failed: ask again in a few seconds
 RETRY_DATABASE = 5  # seconds: a locked or restarting database is usually back by then
+DOCS = "/docs"  # where the server describes every field (FastAPI's page of its OpenAPI)
 
 
 class APIError(Exception):
@@ -240,7 +242,7 @@ def describe_validation_error(exc: RequestValidationError, language: str) -> Err
     client that sent `query` where `question` belongs reads both halves of its mistake."""
     # For a union field (`stop: str | list[str]`) pydantic reports each branch; the branch whose
     # type matched says what is really wrong, so type mismatches come last.
-    errors = sorted(exc.errors(), key=lambda e: str(e.get("type", "")).endswith("_type"))
+    errors = sorted(_matched_branches(exc.errors()), key=lambda e: is_mismatch(str(e.get("type"))))
     if not errors:
         return ErrorDetail(message=text(_("invalid request"), language))
     if errors[0].get("type") == "json_invalid":
@@ -269,16 +271,65 @@ def _param(error: dict) -> str | None:
     return ".".join(loc) or None
 
 
+# pydantic's kinds for a value that is no object where one belongs
+NOT_AN_OBJECT = frozenset({"model_type", "model_attributes_type", "dict_type"})
+# What a JSON value that is no object is, by the type `json.loads` gives it.
+JSON_KINDS: dict[type, Message] = {
+    list: _("an array"),
+    str: _("a string"),
+    bool: _("true or false"),
+    int: _("a number"),
+    float: _("a number"),
+    type(None): _("null"),
+}
+
+
 def _said(error: dict, param: str | None, language: str) -> str:
-    if error.get("type") == "missing" and param is None:
+    kind = error.get("type")
+    if kind == "missing" and param is None:
         return text(_("the request needs a JSON body"), language)
-    if error.get("type") == "extra_forbidden":
+    if kind in NOT_AN_OBJECT and param is None:
+        sent = JSON_KINDS.get(type(error.get("input")), _("no object"))
+        said = _(
+            "the request body must be a JSON object, {example}; this one is {kind}",
+            example='{"model": "…", …}',
+            kind=sent,
+        )
+        return text(said, language)
+    if kind == "extra_forbidden":
         return text(
             _("{param}: this server does not support this field; leave it out", param=param),
             language,
         )
-    message = text(problem(error), language)
+    found = problem(error)
+    if not isinstance(found, Message) and language != "en":
+        # a kind the catalogue does not know yet: pydantic's English stays out of German
+        found = _("is not a value this field takes; see its description at {docs}", docs=DOCS)
+    message = text(found, language)
     return f"{param}: {message}" if param is not None else message
+
+
+def _matched_branches(errors: Sequence[Any]) -> list[dict]:
+    """The errors without those of a union's branches whose kind the value does not have,
+    where another branch's kind it has: a list of texts with one text not Unicode is told
+    that, not also that it is no text (`one_of` says it in one sentence where no kind fits)."""
+
+    def branch(error: dict) -> tuple[tuple, object] | None:
+        loc = tuple(error.get("loc", ()))
+        at = next((i for i, part in enumerate(loc) if _is_tag(part)), None)
+        return None if at is None else (loc[:at], loc[at])
+
+    matched: dict[tuple, set[object]] = {}  # the union's place → its branches of the right kind
+    for error in errors:
+        if (found := branch(error)) and not is_mismatch(str(error.get("type"))):
+            matched.setdefault(found[0], set()).add(found[1])
+    return [
+        error
+        for error in errors
+        if (found := branch(error)) is None
+        or found[0] not in matched
+        or found[1] in matched[found[0]]
+    ]
 
 
 def _is_tag(part: object) -> bool:

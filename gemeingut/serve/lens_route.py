@@ -2,6 +2,7 @@
 
 The prompt is screened, admitted (key scope and quota: its prompt tokens), queued and audited
 like a completion; the answer is each layer's likeliest next tokens with their probabilities.
+Tokens are named as `/v1/completions` names them (part of a character as `bytes:\\xe2\\x80`).
 Only a model in this process has layers to show: behind `--upstream` this is a 404.
 """
 
@@ -18,7 +19,8 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends import SamplingParams
 from gemeingut.serve.gateway.gate import CallerDep, admit
 from gemeingut.serve.http_errors import APIError
-from gemeingut.serve.schemas import ErrorResponse, Text, Usage
+from gemeingut.serve.logprobs import token_names
+from gemeingut.serve.schemas import Count, ErrorResponse, Text, Usage
 from gemeingut.serve.screening import screen_texts
 from gemeingut.serve.served import served_model
 from gemeingut.serve.work import failed, finish, rejections_as_400
@@ -31,11 +33,11 @@ class LensRequest(BaseModel):
 
     model: Text | None = None
     prompt: Text = Field(min_length=1, max_length=4000)
-    top: int = Field(default=3, ge=1, le=10, description="Tokens to show per layer.")
+    top: Count = Field(default=3, ge=1, le=10, description="Tokens to show per layer.")
 
 
 class TokenShare(BaseModel):
-    token: str
+    token: str = Field(description="Its text, or `bytes:\\xe2\\x80` for part of a character.")
     id: int
     probability: float
 
@@ -83,11 +85,11 @@ async def logit_lens(body: LensRequest, request: Request, principal: CallerDep) 
         raise
     usage = Usage(prompt_tokens=len(ids), completion_tokens=0, total_tokens=len(ids))
     await finish(admission, 200, usage)
-    names = backend.token_strings([i for layer in guesses for i, _p in layer])
+    names = token_names(backend, [i for layer in guesses for i, _p in layer])
     shares = iter(names)
     return LensResponse(
         model=backend.model_name,
-        tokens=backend.token_strings(ids),
+        tokens=token_names(backend, ids),
         layers=[
             LayerReading(
                 layer=number,

@@ -4,11 +4,17 @@ Backends hand over token ids and floats (`TokenLogprob`); the texts of tokens an
 start in the answer come from the backend's tokenizer. The legacy shape is what
 lm-evaluation-harness's `local-completions` reads: it sums `token_logprobs[ctxlen:-1]` of an
 echoed prompt and checks greediness against `top_logprobs`, so the two must be exact.
+
+A token that holds only part of a character has no text of its own (it decodes to U+FFFD, as
+every such token would): it is named by its bytes as OpenAI names it (`token_bytes.token_name`),
+the same in `tokens` and as a key of `top_logprobs`, and starts where its character starts
+(`backends/offsets.py`).
 """
 
 from __future__ import annotations
 
 from gemeingut.serve.backends import GenerationResult, Tokenizing, TokenLogprob
+from gemeingut.serve.backends.token_bytes import token_name
 from gemeingut.serve.schemas import ChatLogprobs, CompletionLogprobs, TopLogprob
 from gemeingut.serve.schemas import TokenLogprob as ChatTokenLogprob
 
@@ -38,7 +44,7 @@ def completion_logprobs(
     entries += list(result.logprobs or [None] * len(generated))
     offsets += [base + n for n in tokenizer.text_offsets(generated, skip_special_tokens=True)]
     everyone = _all_ids(ids, entries)
-    texts = [f"token_id:{i}" for i in everyone] if token_ids else tokenizer.token_strings(everyone)
+    texts = [f"token_id:{i}" for i in everyone] if token_ids else token_names(tokenizer, everyone)
     names = dict(zip(everyone, texts, strict=True))
     return CompletionLogprobs(
         tokens=[names[i] for i in ids],
@@ -54,10 +60,13 @@ def chat_logprobs(tokenizer: Tokenizing, result: GenerationResult, top_k: int) -
     if result.stop_token:
         entries = entries[:-1]
     everyone = _all_ids([e.token_id for e in entries], entries)
-    names = dict(zip(everyone, tokenizer.token_strings(everyone), strict=True))
     # A token's own bytes, not its text's: a part of a character reads as U+FFFD, and a client
     # joins the bytes of consecutive tokens to get the character (as OpenAI's `bytes` are for).
     raw = dict(zip(everyone, tokenizer.token_bytes(everyone), strict=True))
+    texts = tokenizer.token_strings(everyone)
+    names = {
+        i: token_name(text, raw[i], prefix="") for i, text in zip(everyone, texts, strict=True)
+    }
 
     def top(token: int, value: float) -> TopLogprob:
         return TopLogprob(token=names[token], logprob=value, bytes=list(raw[token]))
@@ -70,6 +79,17 @@ def chat_logprobs(tokenizer: Tokenizing, result: GenerationResult, top_k: int) -
         for e in entries
     ]
     return ChatLogprobs(content=content)
+
+
+def token_names(tokenizer: Tokenizing, ids: list[int]) -> list[str]:
+    """Each token as the legacy shape (and the look inside) names it: its text, or its bytes
+    where it holds part of a character (only those tokens' bytes are looked up)."""
+    texts = tokenizer.token_strings(ids)
+    partial = [i for i, text in zip(ids, texts, strict=True) if "\ufffd" in text]
+    raw = dict(zip(partial, tokenizer.token_bytes(partial), strict=True))
+    return [
+        token_name(text, raw[i]) if i in raw else text for i, text in zip(ids, texts, strict=True)
+    ]
 
 
 def _all_ids(ids: list[int], entries: list[TokenLogprob | None]) -> list[int]:

@@ -279,7 +279,8 @@ def run_server(
     # bounds its own. No access log: it would write every client's address, which the audit
     # log leaves out. uvicorn's own start lines ("INFO: Started server process …") repeat our
     # start line in English: warnings and errors only, except where its supervisor says which
-    # worker died and was replaced (`--workers`).
+    # worker died and was replaced (`--workers`). HTTP is parsed by httptools (connections.py);
+    # the loop is uvloop, which uvicorn's `loop="auto"` takes where it is installed.
     options = {
         "log_level": "warning" if workers == 1 else "info",
         "access_log": False,

@@ -17,11 +17,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_serializer,
 )
 
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _
+from gemeingut.i18n.validation import is_mismatch
 from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_card import CardLink
 from gemeingut.serve.model_openness import ModelOpenness
@@ -49,10 +54,47 @@ def encodable(text: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(encodable)]
+# JSON's true and false are no numbers: pydantic's lax mode would take `"max_tokens": true` as
+# 1 and `"temperature": true` as 1.0 (and "2" as 2). A count takes whole numbers only, a
+# number also whole ones.
+Count = Annotated[int, Strict()]
+Number = Annotated[float, Strict()]
+# Nor are 1, 0 or "yes" a truth value: `"stream": 1` is a client's mistake, not a stream.
+Flag = Annotated[bool, Strict()]
+
+
+def one_of(accepts: Message) -> WrapValidator:
+    """A union field whose value fits none of its kinds says what it accepts, in one sentence:
+    pydantic would report each branch's mismatch (`prompt: must be a text; prompt.0: …`). A value
+    of the right kind that is wrong inside (a list of texts, one of them not Unicode) keeps its
+    own errors."""
+
+    def validate(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if all(is_mismatch(str(e["type"])) for e in error.errors()):
+                raise ValueError(accepts) from None
+            raise
+
+    return WrapValidator(validate)
+
+
+TokenIds = list[Count]
+Texts = Annotated[Text | list[Text], one_of(_("must be a text or a list of texts"))]
+Prompts = Annotated[
+    Text | list[Text] | TokenIds | list[TokenIds],
+    one_of(
+        _(
+            "must be a text, a list of texts, a list of token ids (whole numbers) or a list of "
+            "lists of token ids"
+        )
+    ),
+]
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool = Field(
+    include_usage: Flag = Field(
         default=False, description="Send a last chunk with `usage` and no choices."
     )
 
@@ -63,20 +105,20 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: Text = Field(description="Model id, as listed by `GET /v1/models`.")
-    max_tokens: int | None = Field(
+    max_tokens: Count | None = Field(
         default=None, ge=1, description="Upper bound on generated tokens (clamped to the context)."
     )
-    temperature: float = Field(default=1.0, ge=0.0, le=2.0, description="0 means greedy.")
-    top_p: float = Field(default=1.0, ge=0.0, le=1.0, description="Nucleus sampling mass.")
-    stream: bool = False
+    temperature: Number = Field(default=1.0, ge=0.0, le=2.0, description="0 means greedy.")
+    top_p: Number = Field(default=1.0, ge=0.0, le=1.0, description="Nucleus sampling mass.")
+    stream: Flag = False
     stream_options: StreamOptions | None = None
-    stop: Text | list[Text] | None = Field(
+    stop: Texts | None = Field(
         default=None, description="Text is cut before the first of these strings."
     )
-    n: int = Field(
+    n: Count = Field(
         default=1, ge=1, le=MAX_CHOICES, description="Number of choices (without streaming)."
     )
-    seed: int | None = Field(
+    seed: Count | None = Field(
         default=None,
         ge=-(2**63),
         le=2**63 - 1 - MAX_CHOICES,
@@ -84,9 +126,9 @@ class _Request(BaseModel):
     )
     user: Text | None = None
     # Accepted at their neutral value only (see the module docstring).
-    frequency_penalty: float | None = Field(default=None, description="Only 0 is supported.")
-    presence_penalty: float | None = Field(default=None, description="Only 0 is supported.")
-    logit_bias: dict[str, float] | None = Field(default=None, description="Only {} is supported.")
+    frequency_penalty: Number | None = Field(default=None, description="Only 0 is supported.")
+    presence_penalty: Number | None = Field(default=None, description="Only 0 is supported.")
+    logit_bias: dict[str, Number] | None = Field(default=None, description="Only {} is supported.")
 
     @field_validator("frequency_penalty", "presence_penalty")
     @classmethod
@@ -123,7 +165,10 @@ class TextPart(BaseModel):
 class ChatMessage(BaseModel):
     # "developer" is what newer OpenAI clients send instead of "system".
     role: Literal["system", "developer", "user", "assistant"]
-    content: Text | list[TextPart]
+    content: Annotated[
+        Text | list[TextPart],
+        one_of(_("must be a text or a list of parts {part}", part='{"type": "text", "text": "…"}')),
+    ]
 
     def as_template_input(self) -> dict[str, str]:
         """The `{"role", "content"}` dict a chat template expects."""
@@ -136,11 +181,11 @@ class ChatMessage(BaseModel):
 
 class ChatCompletionRequest(_Request):
     messages: list[ChatMessage] = Field(min_length=1)
-    max_completion_tokens: int | None = Field(
+    max_completion_tokens: Count | None = Field(
         default=None, ge=1, description="Newer name for `max_tokens`; wins if both are given."
     )
-    logprobs: bool = Field(default=False, description="Log-probability of every answer token.")
-    top_logprobs: int | None = Field(
+    logprobs: Flag = Field(default=False, description="Log-probability of every answer token.")
+    top_logprobs: Count | None = Field(
         default=None,
         ge=0,
         le=MAX_TOP_LOGPROBS,
@@ -152,7 +197,7 @@ class ChatCompletionRequest(_Request):
     response_format: dict[str, Any] | None = Field(
         default=None, description='Only {"type": "text"} is supported.'
     )
-    parallel_tool_calls: bool | None = None
+    parallel_tool_calls: Flag | None = None
 
     @field_validator("tools")
     @classmethod
@@ -183,28 +228,25 @@ class ChatCompletionRequest(_Request):
         return (self.top_logprobs or 0) if self.logprobs else None
 
 
-TokenIds = list[int]
-
-
 class CompletionRequest(_Request):
-    prompt: Text | list[Text] | TokenIds | list[TokenIds] = Field(
+    prompt: Prompts = Field(
         description="A text, a list of texts, a list of token ids, or a list of such lists; "
         "every prompt gets `n` choices."
     )
     # OpenAI's legacy completions endpoint generates 16 tokens unless told otherwise; 0 with
     # `echo` only scores the prompt.
-    max_tokens: int | None = Field(default=16, ge=0)
-    echo: bool = Field(default=False, description="Return the prompt before the continuation.")
-    logprobs: int | None = Field(
+    max_tokens: Count | None = Field(default=16, ge=0)
+    echo: Flag = Field(default=False, description="Return the prompt before the continuation.")
+    logprobs: Count | None = Field(
         default=None,
         ge=0,
         le=MAX_TOP_LOGPROBS,
         description="Log-probability of every token (of the prompt too, with `echo`) and this "
         "many likeliest alternatives at each position.",
     )
-    best_of: int | None = Field(default=None, description="Only equal to `n` is supported.")
+    best_of: Count | None = Field(default=None, description="Only equal to `n` is supported.")
     suffix: str | None = Field(default=None, description="Not supported (insertion).")
-    return_tokens_as_token_ids: bool = Field(
+    return_tokens_as_token_ids: Flag = Field(
         default=False,
         description="With `logprobs`: tokens as `token_id:N` (as vLLM names it), for clients "
         "that need the exact ids of the answer.",
@@ -249,7 +291,10 @@ class AssistantMessage(BaseModel):
 
 
 class TopLogprob(BaseModel):
-    token: str
+    token: str = Field(
+        description="The token's text; where it holds only part of a character, its bytes "
+        "escaped as OpenAI's chat writes them (`\\xe2\\x80`)."
+    )
     logprob: float
     bytes: list[int] | None = Field(
         description="The token's bytes (UTF-8): where it holds part of a character, that part's "
@@ -313,10 +358,17 @@ class CompletionLogprobs(BaseModel):
     log-probability (None for the first prompt token), the likeliest alternatives, and where it
     starts in the choice's text."""
 
-    tokens: list[str]
+    tokens: list[str] = Field(
+        description="Each token's text; where it holds only part of a character, its bytes as "
+        "OpenAI's legacy completions write them (`bytes:\\xe2\\x80`), also as a key of "
+        "`top_logprobs`."
+    )
     token_logprobs: list[float | None]
     top_logprobs: list[dict[str, float] | None]
-    text_offset: list[int]
+    text_offset: list[int] = Field(
+        description="Where each token starts in `text`; part of a character: where the "
+        "character starts."
+    )
 
 
 class CompletionChoice(BaseModel):

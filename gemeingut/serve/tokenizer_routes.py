@@ -19,7 +19,7 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend, Relaying, RequestRejected, Tokenizing
 from gemeingut.serve.gateway.gate import CallerDep, caller
 from gemeingut.serve.http_errors import APIError
-from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Text
+from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Flag, Text, TokenIds
 from gemeingut.serve.served import served_model
 from gemeingut.serve.work import rejections_as_400
 
@@ -41,12 +41,12 @@ class TokenizeRequest(BaseModel):
         min_length=1,
         description="A conversation, tokenized through the chat template.",
     )
-    add_special_tokens: bool | None = Field(
+    add_special_tokens: Flag | None = Field(
         default=None,
         description="Let the tokenizer add its special tokens (BOS ...); default: yes for a "
         "prompt, no for messages, whose chat template writes its own (as vLLM does).",
     )
-    add_generation_prompt: bool = Field(
+    add_generation_prompt: Flag = Field(
         default=True, description="With messages: end with the assistant's turn opening."
     )
 
@@ -61,7 +61,7 @@ class DetokenizeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str | None = None
-    tokens: list[int]
+    tokens: TokenIds
 
 
 class DetokenizeResponse(BaseModel):

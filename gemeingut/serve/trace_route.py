@@ -30,7 +30,7 @@ from gemeingut.i18n import _, plural, text
 from gemeingut.serve.backends import Backend, Tokenizing
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.http_errors import APIError, request_language
-from gemeingut.serve.schemas import ErrorResponse
+from gemeingut.serve.schemas import Count, ErrorResponse
 
 trace_router = APIRouter()
 HELD_OUT = "validation-"  # a dataset's validation shards: evaluated on, never trained on
@@ -70,7 +70,7 @@ class TraceRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000, description="The phrase to look for.")
-    min_tokens: int = Field(default=4, ge=1, le=64, description="Shortest span reported.")
+    min_tokens: Count = Field(default=4, ge=1, le=64, description="Shortest span reported.")
 
 
 class TracedDocument(BaseModel):

@@ -13,7 +13,7 @@ findings: the page asks for them only then (asked by anyone else, each a 403 and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -24,7 +24,7 @@ from gemeingut.i18n import _
 from gemeingut.serve.findings_routes import may_triage
 from gemeingut.serve.gateway.gate import CallerDep, Gateway
 from gemeingut.serve.gateway.identity import Principal, list_keys, utcnow
-from gemeingut.serve.gateway.quotas import LIMITS, limits_of, member_usage, usage
+from gemeingut.serve.gateway.quotas import LIMITS, day_end, limits_of, member_usage, usage
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ErrorResponse
 
@@ -70,7 +70,7 @@ class OwnAllowance(BaseModel):
 def own_allowance(request: Request, principal: CallerDep) -> OwnAllowance:
     """The caller's key, the limits that apply to it and what is used of each today."""
     now = utcnow()
-    day_ends = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_ends = day_end(now)
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None or principal is None:  # a server without --db counts nothing
         return OwnAllowance(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -197,6 +198,7 @@ def test_a_document_in_both_sources_is_checked_once(tmp_path: Path) -> None:
     source only, so the log holds each sample once (`verify` names an item logged twice)."""
     import pyarrow as pa
 
+    from gemeingut.audit.memorisation import sample_prompts
     from gemeingut.audit.memorisation_sources import by_source, draw_by_source
     from gemeingut.audit.subject import Documents
 
@@ -207,7 +209,8 @@ def test_a_document_in_both_sources_is_checked_once(tmp_path: Path) -> None:
     copy.parent.mkdir()
     shutil.copy(shard, copy)
     sources = (Documents(PRETRAINING, (shard,)), Documents(FINETUNING, (copy,)))
-    prompts, drawn = draw_by_source(sources, str.split, 5, 2, 2, seed=0)
+    sample = partial(sample_prompts, tokenize=str.split, samples=5, k=2, m=2, seed=0)
+    prompts, drawn = draw_by_source(sources, sample)
     assert sorted(p["id"] for p in prompts) == ["d0@0", "d1@0", "d2@0"]
     assert drawn[PRETRAINING].eligible == drawn[FINETUNING].eligible == 3
     assert drawn[FINETUNING].ids == ()

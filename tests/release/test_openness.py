@@ -304,7 +304,8 @@ def test_fine_tuning_files_count_under_their_stated_licence_whatever_their_name(
     for name in ("stats.json", "dataset.json"):
         (finetuning / name).write_text("{}", encoding="utf-8")
         (finetuning / "curated-dataset" / name).write_text("{}", encoding="utf-8")
-    found = _data_licences(tmp_path, "training-data", "CC0-1.0")
+    stated = {"finetuning": ("CC0-1.0", "fine-tuning data")}
+    found = _data_licences(tmp_path, "training-data", stated)
     assert sorted(found.files) == [
         "training-data/finetuning/dataset.json",
         "training-data/finetuning/stats.json",

@@ -12,16 +12,21 @@ import pytest
 from gemeingut.i18n import text
 from gemeingut.release.verify_format import other_format
 from gemeingut.release.verify_json import _problem
+from gemeingut.release.verify_snapshot import snapshot_code
 
 OURS = "gemeingut 1.0.0"
-THEIRS = "gemeingut 9.0.0"
 
 
 def _bundle(root: Path, unknown: list[str]) -> Path:
-    """A folder as a newer gemeingut wrote it: its lineage names that code, its openness.json
-    lists a check this version knows and the `unknown` ones."""
+    """A folder as a newer gemeingut wrote it: its own source (training-code/) makes the
+    `unknown` checks, its lineage names that code, its openness.json lists a check this
+    version knows and the `unknown` ones."""
+    source = root / "training-code" / "gemeingut"
+    source.mkdir(parents=True)
+    (source / "__init__.py").write_text('__version__ = "9.0.0"\n', "utf-8")
+    (source / "checks.py").write_text("".join(f'check("{id_}")\n' for id_ in unknown), "utf-8")
     (root / "training-metadata").mkdir(parents=True)
-    lineage = {"model": {"code": THEIRS}}
+    lineage = {"model": {"code": snapshot_code(root)}}
     (root / "training-metadata" / "lineage.json").write_text(json.dumps(lineage), "utf-8")
     checks = [{"id": id_} for id_ in ["licence.weights", *unknown]]
     (root / "openness.json").write_text(json.dumps({"checks": checks}), "utf-8")

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 MODEL = "fern-encoder"
 DIMENSIONS = 8
 TROUBLE = "Grafikspeicher erschöpft"  # what it says when told to fail
+BUSY_FOR = "30"  # seconds: the Retry-After it gives when told to be busy
+SPENT_FOR = "3600"  # seconds: the Retry-After of its day's allowance spent (waiting won't help)
 
 
 def tokens_of(text: str) -> int:
@@ -37,7 +39,9 @@ class EmbeddingEndpoint:
         self.gate.set()
         self._lock = threading.Lock()
         self.url = ""
-        # "vectors"; "fails" (500); "busy" (503 with Retry-After); "shapeless" (200 without the
+        # "vectors"; "fails" (500); "busy" (503 with Retry-After); "hopeless" (503 saying that
+        # waiting does not help, without Retry-After); "spent" (429 saying it, with
+        # Retry-After, as a gemeingut gateway's daily allowance); "shapeless" (200 without the
         # embeddings); "shorter" (vectors of 4 numbers where it made the collection's with 8)
         self.answers = "vectors"
 
@@ -81,7 +85,12 @@ def embedding_endpoint(says_usage: bool = True) -> Iterator[EmbeddingEndpoint]:
             if endpoint.answers == "fails":
                 self._send(500, {"error": {"message": TROUBLE}})
             elif endpoint.answers == "busy":
-                self._send(503, {"error": {"message": "queue full"}}, {"Retry-After": "30"})
+                self._send(503, {"error": {"message": "queue full"}}, {"Retry-After": BUSY_FOR})
+            elif endpoint.answers == "hopeless":
+                self._send(503, {"error": {"message": "closed"}}, {"x-should-retry": "false"})
+            elif endpoint.answers == "spent":
+                spent = {"Retry-After": SPENT_FOR, "x-should-retry": "false"}
+                self._send(429, {"error": {"message": "tokens_per_day"}}, spent)
             elif endpoint.answers == "shapeless":
                 rows = [{"index": i, "object": "embedding"} for i in range(len(texts))]
                 self._send(200, {"object": "list", "data": rows, "model": MODEL})

@@ -7,23 +7,18 @@ answering as told, and the server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import json
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
-from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
-from tests.serve.embedding_endpoint import MODEL, TROUBLE, embedding_endpoint
-from tests.serve.test_collections import staff
+from tests.serve.embedding_endpoint import BUSY_FOR, TROUBLE
+from tests.serve.engine_failures import Serve, decisions, encoded_site, error_of
 from tests.serve.test_search_engine_failure_status import QUESTION
-from tests.serve.test_upload_remote_encoder import encoded_collection
 
-Serve = Callable[[FastAPI], AbstractContextManager[str]]
 ROUTE = "/v1/assist/draft"
 
 
@@ -39,16 +34,15 @@ def draft(url: str, key: str, subject: str = QUESTION) -> httpx.Response:
 def test_an_encoder_that_fails_a_draft_is_a_502_or_503_never_a_400_on_subject(
     tmp_path: Path, backend: TransformersBackend, serve: Serve
 ) -> None:
-    engine, keys = staff(tmp_path)
-    with embedding_endpoint() as told:
-        root = encoded_collection(tmp_path, told.url, MODEL)
-        app = create_app(backend, gateway=Gateway(engine), collections=root)
+    with encoded_site(tmp_path) as site:
+        told = site.told
+        app = create_app(backend, gateway=Gateway(site.engine), collections=site.root)
         with serve(app) as url:
-            eva = keys["eva"]
+            eva = site.keys["eva"]
             told.answers = "fails"
             failed = draft(url, eva)
             assert failed.status_code == 502, failed.text
-            error = failed.json()["error"]
+            error = error_of(failed)
             assert error["code"] == "engine_unavailable" and error["param"] != "subject"
             assert f"antwortete 500: {TROUBLE}" in error["message"], error
             assert failed.headers["retry-after"] == "5"
@@ -56,11 +50,23 @@ def test_an_encoder_that_fails_a_draft_is_a_502_or_503_never_a_400_on_subject(
             told.answers = "busy"
             busy = draft(url, eva)
             assert busy.status_code == 503, busy.text
-            assert "(Retry-After des Servers: 30 s)" in busy.json()["error"]["message"]
+            assert "(Retry-After des Servers: 30 s)" in error_of(busy)["message"]
+            assert busy.headers["retry-after"] == BUSY_FOR  # the encoder's, passed on
 
             blank = draft(url, eva, subject="   ")  # the caller's own mistake: still a 400
             assert blank.status_code == 400, blank.text
-            assert blank.json()["error"]["param"] == "subject"
-            assert "braucht ein Thema" in blank.json()["error"]["message"], blank.text
-    said = [(r["status"], r["decision"]) for r in export(engine) if r["route"] == ROUTE]
+            assert error_of(blank)["param"] == "subject"
+            assert "braucht ein Thema" in error_of(blank)["message"], blank.text
+
+            record = site.root / "vergabe" / "collection.json"  # an index of another word list
+            meta = json.loads(record.read_text(encoding="utf-8"))
+            record.write_text(json.dumps(meta | {"terms": "de-compounds-0"}), encoding="utf-8")
+            told.answers = "vectors"
+            other = draft(url, eva)  # the collection's state, not the encoder's failure
+            assert other.status_code == 409, other.text
+            assert error_of(other)["code"] == "collection_unusable"
+            assert "mit einer anderen Wortliste" in error_of(other)["message"], other.text
+            documented = httpx.get(url + "/openapi.json").json()["paths"][ROUTE]["post"]
+            assert "409" in documented["responses"]  # as the search's and the answer's
+    said = decisions(site.engine, ROUTE)
     assert (502, "engine_unavailable") in said and (503, "engine_unavailable") in said

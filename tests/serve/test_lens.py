@@ -8,6 +8,7 @@ import math
 import httpx
 
 from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.logprobs import token_names
 from tests.serve.conftest import MODEL_NAME
 
 PROMPT = "Die Katze sieht"
@@ -21,7 +22,7 @@ def test_each_layer_reads_out_and_the_last_is_the_models_answer(
     body = lens.json()
     assert len(body["layers"]) == backend.model.config.num_hidden_layers
     assert [layer["layer"] for layer in body["layers"]] == [1, 2]
-    assert body["tokens"] == backend.token_strings(backend.tokenize(PROMPT))
+    assert body["tokens"] == token_names(backend, backend.tokenize(PROMPT))
     for layer in body["layers"]:
         shares = [t["probability"] for t in layer["top"]]
         assert shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 1 + 1e-6

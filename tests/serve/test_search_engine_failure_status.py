@@ -10,23 +10,18 @@ server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import json
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
 
 from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
-from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
-from tests.serve.embedding_endpoint import MODEL, TROUBLE, embedding_endpoint
-from tests.serve.test_collections import staff
-from tests.serve.test_upload_remote_encoder import encoded_collection
+from tests.serve.embedding_endpoint import BUSY_FOR, MODEL, SPENT_FOR, TROUBLE
+from tests.serve.engine_failures import Serve, decisions, encoded_site, error_of
 
-Serve = Callable[[FastAPI], AbstractContextManager[str]]
 QUESTION = "Wie lange ist die Frist für Angebote?"
 
 
@@ -40,21 +35,16 @@ def ask(url: str, key: str, route: str, name: str = "vergabe", **body) -> httpx.
     )
 
 
-def error_of(response: httpx.Response) -> dict:
-    return response.json()["error"]
-
-
 def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
     tmp_path: Path, backend: TransformersBackend, serve: Serve
 ) -> None:
-    engine, keys = staff(tmp_path)
-    with embedding_endpoint() as told:
-        root = encoded_collection(tmp_path, told.url, MODEL)
+    with encoded_site(tmp_path) as site:
+        told, root, keys = site.told, site.root, site.keys
         words = tmp_path / "akten"  # a collection without vectors: dense is the caller's error
         words.mkdir()
         (words / "frist.txt").write_text("Angebote binnen 30 Tagen.", encoding="utf-8")
         ingest(root, "akten", [words], groups=["einkauf"])
-        app = create_app(backend, gateway=Gateway(engine), collections=root)
+        app = create_app(backend, gateway=Gateway(site.engine), collections=root)
         with serve(app) as url:
             eva = keys["eva"]
             found = ask(url, eva, "search")
@@ -73,10 +63,21 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
                 assert failed.headers["retry-after"] == "5"
             assert ask(url, eva, "search", mode="bm25").status_code == 200  # asks no encoder
 
+            failing = (("busy", BUSY_FOR), ("hopeless", "5"), ("spent", SPENT_FOR))
+            for told.answers, retry_after in failing:
+                for route in ("search", "answer"):
+                    busy = ask(url, eva, route)
+                    assert busy.status_code == 503, busy.text
+                    assert error_of(busy)["code"] == "engine_unavailable"
+                    # the encoder's Retry-After passed on, else the server's usual
+                    assert busy.headers["retry-after"] == retry_after, (told.answers, route)
+                    # waiting does not help where the encoder says so: OpenAI's clients told
+                    hopeless = None if told.answers == "busy" else "false"
+                    assert busy.headers.get("x-should-retry") == hopeless, busy.headers
+            said = error_of(ask(url, eva, "search", mode="dense"))["message"]
+            assert "Warten hilft nicht" in said, said
             told.answers = "busy"
             busy = ask(url, eva, "search")
-            assert busy.status_code == 503, busy.text
-            assert error_of(busy)["code"] == "engine_unavailable"
             assert "(Retry-After des Servers: 30 s)" in error_of(busy)["message"], busy.text
 
             told.answers = "shapeless"
@@ -93,6 +94,18 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
             assert f"das Einbettungsmodell {MODEL} liefert Vektoren mit 4 Zahlen" in said, said
             assert "die Sammlung vergabe enthält Vektoren mit 8" in said, said
 
+            record = root / "vergabe" / "collection.json"  # an index of another word list
+            meta = json.loads(record.read_text(encoding="utf-8"))
+            record.write_text(json.dumps(meta | {"terms": "de-compounds-0"}), encoding="utf-8")
+            told.answers = "vectors"
+            for route in ("search", "answer"):
+                other = ask(url, eva, route, mode="bm25")  # the encoder is not its cause
+                assert other.status_code == 409, other.text  # was a 502 blaming the encoder
+                assert error_of(other)["code"] == "collection_unusable"
+                said = error_of(other)["message"]
+                assert "mit einer anderen Wortliste" in said and "Einbettungsmodell" not in said
+            record.write_text(json.dumps(meta), encoding="utf-8")
+
             no_vectors = ask(url, eva, "search", name="akten", mode="dense")
             assert no_vectors.status_code == 400, no_vectors.text
             assert error_of(no_vectors)["param"] == "mode"
@@ -101,6 +114,7 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
         gone = ask(url, keys["eva"], "search")
         assert gone.status_code == 502, gone.text
         assert "die Verbindung wurde abgelehnt" in error_of(gone)["message"], gone.text
-    said = [(r["status"], r["decision"]) for r in export(engine) if r["route"].endswith("/search")]
+    said = decisions(site.engine, "/search")
     assert (502, "engine_unavailable") in said and (503, "engine_unavailable") in said
     assert (400, "engine_unavailable") not in said
+    assert (409, "collection_unusable") in said

@@ -1,6 +1,6 @@
 """`/v1/models` names the model's licence and openness class as its files show them: a folder is
-rated at start (as `gemeingut openness rate` would), a release bundle brings its `openness.json`
-(as `gemeingut verify` re-computes it); a folder that says nothing is not called open. What a
+rated at start (as `gemeingut openness rate` would), a release bundle too, its `openness.json`
+only compared with that rating; a folder that says nothing is not called open. What a
 person reads there is German, English for a request that asks for it; ids stay as recorded."""
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def test_a_folder_is_rated_from_its_files(
     assert openness["check"] == card["openness"]["check"] == "gemeingut openness rate DIR"
 
 
-def test_a_bundle_brings_its_computed_openness(model_dir: Path, tmp_path: Path) -> None:
+def test_a_declared_openness_is_not_shown_for_the_files(model_dir: Path, tmp_path: Path) -> None:
+    """A folder beside an openness.json that claims Class I is rated from its files (here: no
+    licence named, so not open); the claim is said not to hold."""
     bundle = tmp_path / "bundle"
     shutil.copytree(model_dir, bundle / "model")
     result = {
@@ -67,6 +69,6 @@ def test_a_bundle_brings_its_computed_openness(model_dir: Path, tmp_path: Path) 
     }
     (bundle / "openness.json").write_text(json.dumps(result))
     openness = model_openness(bundle / "model")
-    assert (openness.mof_class, openness.osaid, openness.open) == (1, True, True)
-    assert openness.licenses["weights"] == "CC-BY-SA-4.0"
-    assert "gemeingut verify" in openness.source
+    assert (openness.mof_class, openness.osaid, openness.open) == (0, False, False)
+    assert openness.licenses["weights"] is None and openness.declared_held is False
+    assert "gemeingut openness rate DIR" in openness.source

@@ -88,7 +88,8 @@ def test_behind_upstream_the_model_card_folder_is_rated_and_none_is_not_rated(
             [bare] = httpx.get(f"{url}/v1/models").json()["data"]
     said = (tmp_path / "a.log").read_text(encoding="utf-8")
     assert f"Modell tiny-llama: Engine {engine} (--upstream;" in said
-    assert rated["license"] == "CC-BY-SA-4.0" and rated["openness"]["mof_class"] == 1
+    # the folder's files name no licence: its openness.json's Class I does not hold
+    assert rated["license"] is None and rated["openness"]["declared_held"] is False
     assert "--model-card" in rated["openness"]["source"]  # the operator's word, said as such
     assert bare["license"] is None and bare["openness"]["mof_label"] == "Unclassified"
     assert bare["openness"]["open"] is False and "nicht bewertet" in bare["openness"]["source"]

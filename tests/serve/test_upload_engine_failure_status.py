@@ -8,35 +8,30 @@ encoder on loopback that can be made to fail, and the server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import json
 from pathlib import Path
 
-from fastapi import FastAPI
+import pytest
 
+from gemeingut.apps.rag.storage import CollectionBusy
+from gemeingut.apps.rag.uploads import add_uploaded
+from gemeingut.i18n import text
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
-from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
-from tests.serve.embedding_endpoint import MODEL, TROUBLE, embedding_endpoint
+from tests.serve.embedding_endpoint import BUSY_FOR, MODEL, TROUBLE
+from tests.serve.engine_failures import Serve, decisions, encoded_site, error_of
 from tests.serve.test_collection_uploads import MIB, NOTE, upload, vergabe_state
-from tests.serve.test_collections import staff
-from tests.serve.test_upload_remote_encoder import encoded_collection
-
-Serve = Callable[[FastAPI], AbstractContextManager[str]]
-
-
-def error_of(response) -> dict:
-    return response.json()["error"]
 
 
 def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
     tmp_path: Path, backend: TransformersBackend, serve: Serve
 ) -> None:
-    engine, keys = staff(tmp_path)
-    with embedding_endpoint() as told:
-        root = encoded_collection(tmp_path, told.url, MODEL)
-        app = create_app(backend, gateway=Gateway(engine), collections=root, upload_max_bytes=MIB)
+    with encoded_site(tmp_path) as site:
+        told, root, keys = site.told, site.root, site.keys
+        app = create_app(
+            backend, gateway=Gateway(site.engine), collections=root, upload_max_bytes=MIB
+        )
         before = vergabe_state(root)
         with serve(app) as url:
             send = lambda filename: upload(url, keys["eva"], "vergabe", NOTE.encode(), filename)  # noqa: E731
@@ -46,6 +41,7 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
             assert failed.status_code == 502, failed.text
             assert error_of(failed)["code"] == "engine_unavailable"
             assert f"antwortete 500: {TROUBLE}" in error_of(failed)["message"], failed.text
+            assert failed.headers["retry-after"] == "5"
             assert vergabe_state(root) == before
 
             told.answers = "busy"
@@ -53,6 +49,21 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
             assert busy.status_code == 503, busy.text
             assert error_of(busy)["code"] == "engine_unavailable"
             assert "(Retry-After des Servers: 30 s)" in error_of(busy)["message"], busy.text
+            assert busy.headers["retry-after"] == BUSY_FOR  # the encoder's, passed on
+            assert "x-should-retry" not in busy.headers
+            assert vergabe_state(root) == before
+
+            told.answers = "hopeless"  # a 503 without Retry-After: the server's usual
+            hopeless = send("Förderantrag.md")
+            assert hopeless.status_code == 503, hopeless.text
+            assert hopeless.headers["retry-after"] == "5"
+            assert hopeless.headers["x-should-retry"] == "false"  # as the encoder said
+
+            told.answers = "shorter"  # another model's vectors: its failure too, not a 500
+            shorter = send("Förderantrag.md")
+            assert shorter.status_code == 502, shorter.text
+            said = error_of(shorter)["message"]
+            assert f"das Einbettungsmodell {MODEL} liefert Vektoren mit 4 Zahlen" in said, said
             assert vergabe_state(root) == before
 
             damaged = upload(url, keys["eva"], "vergabe", b"%PDF-1.7 kaputt", "Antrag.pdf")
@@ -67,7 +78,49 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
         gone = upload(url, keys["eva"], "vergabe", b"Neue Frist: 40 Tage.", "Nachtrag.md")
         assert gone.status_code == 502, gone.text
         assert "die Verbindung wurde abgelehnt" in error_of(gone)["message"], gone.text
-    route = "/v1/collections/vergabe/documents"
-    said = [(r["status"], r["decision"]) for r in export(engine) if r["route"] == route]
+    said = decisions(site.engine, "/v1/collections/vergabe/documents")
     assert (502, "engine_unavailable") in said and (503, "engine_unavailable") in said
     assert not any(status == 404 for status, _decision in said)
+
+
+def test_a_refusal_of_the_ingest_that_is_not_the_encoders_is_said_as_it_is(
+    tmp_path: Path, backend: TransformersBackend, serve: Serve
+) -> None:
+    """The ingest of an upload refuses more than the encoder does: here a collection whose
+    record names a language this gemeingut does not ingest (written by another version, or by
+    hand). That is the collection's state, said in the ingest's own words as a 409, with the
+    encoder never asked. Before, every such `InputError` was a 502 blaming the embedding model."""
+    with encoded_site(tmp_path) as site:
+        told, root = site.told, site.root
+        record = root / "vergabe" / "collection.json"
+        meta = json.loads(record.read_text(encoding="utf-8"))
+        record.write_text(json.dumps(meta | {"language": "fr"}), encoding="utf-8")
+        app = create_app(
+            backend, gateway=Gateway(site.engine), collections=root, upload_max_bytes=MIB
+        )
+        asked, before = told.arrived, vergabe_state(root)
+        with serve(app) as url:
+            refused = upload(url, site.keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")
+        assert refused.status_code == 409, refused.text
+        assert error_of(refused)["code"] == "collection_unusable"
+        assert "„fr“ ist unbekannt" in error_of(refused)["message"], refused.text
+        assert "Einbettungsmodell" not in error_of(refused)["message"]
+        assert told.arrived == asked and vergabe_state(root) == before
+    assert decisions(site.engine, "/documents") == [(409, "collection_unusable")]
+
+
+def test_an_upload_never_opens_an_embedder_of_its_own(tmp_path: Path) -> None:
+    """An upload's ingest embeds only with the embedder its server passed (metered for the
+    person uploading, queued). A server that saw `vergabe` without vectors passes none; where an
+    operator's `rag ingest --embed` finished before the upload's ingest took the collection,
+    its record names an encoder: the upload is told to send again (the server's 409), the
+    encoder never asked from here and the collection unchanged. Before, the ingest opened that
+    encoder itself and embedded the upload's chunks outside the quota and the queue."""
+    with encoded_site(tmp_path) as site:
+        asked, before = site.told.arrived, vergabe_state(site.root)
+        with pytest.raises(CollectionBusy) as refused:
+            add_uploaded(site.root, "vergabe", "Förderantrag.md", NOTE.encode(), embedder=None)
+        said = text(refused.value.explained())
+        assert "Einbettungsmodell der Sammlung hat sich geändert" in said, said
+        assert "senden Sie die Datei erneut" in said, said
+        assert site.told.arrived == asked and vergabe_state(site.root) == before

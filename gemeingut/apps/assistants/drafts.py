@@ -34,7 +34,7 @@ from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
 from gemeingut.errors import GemeingutError, InputError
-from gemeingut.i18n import Message, _, plural, text
+from gemeingut.i18n import LANGUAGES, Message, _, plural, text
 
 Kind = Literal["vermerk", "rede"]
 Ask = Callable[[list[dict], int, int], Said]  # (messages, max_tokens, parts left) -> its text
@@ -44,6 +44,7 @@ Find = Callable[[str, int], list[Hit]]
 WORDS_PER_MINUTE = 130  # a calm speech in German
 TOKENS_PER_WORD = 2  # German words in a BPE vocabulary, generously
 MEMO_SECTION_TOKENS = 350
+NOT_WRITTEN = _("This part was not written.")  # a section's text where it is not written
 
 CITE = {
     "de": (
@@ -337,7 +338,7 @@ class Prepared:
         # The reason is the verdict's problem, which every view shows under the part (the
         # Markdown's "Ohne Beleg: …", the page's warning, which tells such a part by the API's
         # `asked_model: false`): said in the part's text as well, a reader would read it twice.
-        written = text(_("This part was not written."), self.language)
+        written = text(NOT_WRITTEN, self.language)
         verdict = Verdict([], False, [text(problem, self.language)], "no_citation")
         return DraftSection(plan.id, plan.heading[self.language], written, verdict)
 
@@ -447,8 +448,14 @@ def not_written(
     under it; not under "without evidence", which it is not)."""
     lang = prepared.language
     verdict = Verdict([], False, [text(problem, lang)], "no_citation")
-    said = text(_("This part was not written."), lang)
+    said = text(NOT_WRITTEN, lang)
     return DraftSection(plan.id, plan.heading[lang], said, verdict, allowance, written=False)
+
+
+def says_not_written(written: str) -> bool:
+    """Whether `written` is what a section not written says, in any language: handed back
+    as a section written (`given`), it is none, and its reason would be lost."""
+    return written.strip() in {text(NOT_WRITTEN, language) for language in LANGUAGES}
 
 
 def cut_short(plan: SectionPlan, prepared: Prepared, reason: Message | str) -> DraftSection:

@@ -9,6 +9,8 @@ records which embedder made its vectors; a question must be embedded by the same
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -160,6 +162,46 @@ def _unit_rows(rows: list[list[float]] | np.ndarray, expected: int) -> np.ndarra
     matrix = np.asarray(rows, dtype=np.float32).reshape(expected, -1)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)
+
+
+class EmbedderFailed(InputError):
+    """The embedding model failed where it was opened or asked (refused, answered in another
+    shape or width, was not there): `error` is what it said, an `endpoint.Refused` where it was
+    busy or at a limit. Its own type, so that a server tells it apart from the collection's
+    and the request's errors: its engine's failure (502, 503), not the caller's."""
+
+    def __init__(self, error: InputError) -> None:
+        super().__init__(error.message, error.hint)
+        self.error = error
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.error,))
+
+
+@contextmanager
+def embedder_failures() -> Iterator[None]:
+    """Within it, an `InputError` (of an embedding model opened or asked) is an
+    `EmbedderFailed`."""
+    try:
+        yield
+    except EmbedderFailed:
+        raise
+    except InputError as error:
+        raise EmbedderFailed(error) from error
+
+
+def other_width(name: str, got: int, collection: str, want: int) -> EmbedderFailed:
+    """Vectors of another length than the collection's: another model answers where the
+    vectors' was."""
+    return EmbedderFailed(
+        InputError(
+            _("the embedding model {name} gives vectors of {got} numbers, the collection "
+              "{collection} holds vectors of {want}", name=name, got=got,
+              collection=collection, want=want),
+            _("serve the model the collection's vectors came from at its address, or ingest "
+              "the collection again"),
+        )
+    )  # fmt: skip
 
 
 class OpenedOnFirstUse:

@@ -63,7 +63,10 @@ class Refused(InputError):
     e.g. `tokens_per_day`), `quota`, that limit's facts (`error.quota`), where it says them, and
     `tokens_renew_in`, the seconds until the daily token allowance renews, where the response
     says it (`x-ratelimit-reset-tokens`): a Retry-After of a request no day's allowance holds
-    says that waiting does not help, not when the allowance renews."""
+    says that waiting does not help, not when the allowance renews. `retry_after` is the
+    response's Retry-After in seconds (None where it gave none) and `waiting_helps` False where
+    it said that waiting does not help (`x-should-retry: false`), for a server that passes the
+    refusal on: its own 503 says the same."""
 
     def __init__(
         self,
@@ -72,15 +75,19 @@ class Refused(InputError):
         limit: str | None,
         quota: dict[str, Any] | None,
         tokens_renew_in: int | None = None,
+        retry_after: int | None = None,
+        waiting_helps: bool = True,
     ) -> None:
         super().__init__(message, hint)
         self.limit = limit
         self.quota = quota
         self.tokens_renew_in = tokens_renew_in
+        self.retry_after = retry_after
+        self.waiting_helps = waiting_helps
 
     def __reduce__(self) -> tuple:
         facts = (self.message, self.hint, self.limit, self.quota, self.tokens_renew_in)
-        return (type(self), facts)
+        return (type(self), (*facts, self.retry_after, self.waiting_helps))
 
 
 class Endpoint:
@@ -149,12 +156,12 @@ class Endpoint:
         renew = _duration_seconds(response.headers.get("x-ratelimit-reset-tokens", ""))
         if hopeless or seconds is None:
             hint = _("waiting does not help (the server says so): ask its administrator")
-            return Refused(message, hint, limit, quota, renew)
+            return Refused(message, hint, limit, quota, renew, seconds, waiting_helps=False)
         hint = _("try again at {time} (the server's Retry-After: {seconds} s)",
                  time=clock_in(seconds), seconds=seconds)  # fmt: skip
         if waited:
             hint = _("asked again {count} times after waiting; {then}", count=waited, then=hint)
-        return Refused(message, hint, limit, quota, renew)
+        return Refused(message, hint, limit, quota, renew, seconds)
 
     def _say_waiting(self, path: str, response: Any, seconds: int, attempt: int) -> None:
         """That the command waits, and why: a silent minute looks like a hang."""

@@ -27,7 +27,13 @@ import numpy as np
 from gemeingut.apps.rag.access import checked_groups, groups_after_ingest
 from gemeingut.apps.rag.chunking import Chunk, chunk_passages
 from gemeingut.apps.rag.collection import Collection, embedder_spec, open_collection
-from gemeingut.apps.rag.embedders import Embedder, EmbedderSpec, open_embedder
+from gemeingut.apps.rag.embedders import (
+    Embedder,
+    EmbedderSpec,
+    embedder_failures,
+    open_embedder,
+    other_width,
+)
 from gemeingut.apps.rag.ingest_files import (
     UPLOADED,
     Held,
@@ -38,6 +44,7 @@ from gemeingut.apps.rag.readers import read_document
 from gemeingut.apps.rag.storage import (
     COLLECTION_FILE,
     READER_FORMAT,
+    CollectionBusy,
     NewCopies,
     StoredChunk,
     collection_folder,
@@ -116,7 +123,7 @@ def ingest(
         report.groups = meta["groups"]
         if not uploaded:
             refuse_other_sources(meta.get("documents", {}), found)
-        embedder = _embedder_for(meta, embed, embedder)
+        embedder = _embedder_for(meta, embed, embedder, uploaded)
         old = Collection(folder, meta)
         copies = NewCopies(folder)
         try:
@@ -201,13 +208,19 @@ class _NewIndex:
         new = [_stored(key, digest, i, piece) for i, piece in enumerate(pieces)]
         self.chunks.extend(new)
         if self.reuse and self.embedder is not None and new:
-            self.vectors.append(self.embedder.embed([searched_text(c) for c in new]))
+            with embedder_failures():
+                vectors = self.embedder.embed([searched_text(c) for c in new])
+            want = self.old.vectors.shape[1]
+            if vectors.shape[1] != want:  # another model answers where the old vectors' was
+                raise other_width(self.embedder.name, vectors.shape[1], self.old.name, want)
+            self.vectors.append(vectors)
 
     def all_vectors(self) -> np.ndarray | None:
         if self.embedder is None or not self.chunks:
             return None
         if not self.reuse:
-            return self.embedder.embed([searched_text(c) for c in self.chunks])
+            with embedder_failures():
+                return self.embedder.embed([searched_text(c) for c in self.chunks])
         return np.concatenate([v for v in self.vectors if len(v)])
 
 
@@ -299,15 +312,31 @@ def _reason(error: InputError, path: Path) -> str:
 
 
 def _embedder_for(
-    meta: dict[str, Any], spec: EmbedderSpec | None, opened: Embedder | None = None
+    meta: dict[str, Any],
+    spec: EmbedderSpec | None,
+    opened: Embedder | None = None,
+    uploaded: bool = False,
 ) -> Embedder | None:
-    """The embedder of the collection's vectors; another one would make them incomparable."""
+    """The embedder of the collection's vectors; another one would make them incomparable.
+    One that cannot be opened is an `EmbedderFailed`. An upload's is the one its server
+    passed (`opened`, metered for the person uploading): where the collection records another
+    (an operator's `rag ingest --embed` finished meanwhile), it is `CollectionBusy`, never an
+    embedder opened here outside the uploader's quota and the model's queue."""
     recorded = meta.get("embedder")
     if spec is None:
         if opened is not None and recorded and recorded["model"] == opened.name:
             return opened
-        return open_embedder(embedder_spec(meta)) if recorded else None
-    embedder = open_embedder(spec)
+        if not recorded:
+            return None
+        if uploaded:
+            raise CollectionBusy(
+                _("the collection's embedding model changed while the file was sent"),
+                _("send the file again"),
+            )
+        with embedder_failures():
+            return open_embedder(embedder_spec(meta))
+    with embedder_failures():
+        embedder = open_embedder(spec)
     if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):
         raise InputError(
             _(

@@ -21,6 +21,9 @@ row by row, a footnote's text after the block that first cites it (not with whic
 ends the file), its mark gone from the text: "Mittagessen¹" would be one word to a search.
 Characters a reader never sees (soft hyphens, zero-width spaces) are taken out of every
 format: left in, "Schul\u00adgelände" is not the word "Schulgelände" a question asks for.
+Control characters other than tab and line ends (a zero byte, a vertical tab) become a space:
+left in, a chunk carries them into answers, `rag query` and the page; `control_characters`
+counts them in a text file for the ingest to say so.
 Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
 or an HTML <div> as well as in paragraphs: what a reader sees on the page is what is searched.
 A file that cannot be read raises `InputError` naming the file and why.
@@ -58,6 +61,8 @@ _CELL = " | "  # between the cells of a table row
 # vowel separator, zero-width space/joiners, direction marks and embeddings, word joiner and
 # invisible operators, direction isolates, byte order mark.
 _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Control characters (C0 and C1) but tab, line feed and carriage return (line ends).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")  # a word hyphenated softly at a line end
 _SOFT_BREAK_KEPT = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*(\S*)[ \t]*")  # and the rest of the word
 # A line that ends in a hyphen before one of these words is a suspended compound
@@ -132,8 +137,8 @@ def join_line_end_hyphens(text: str) -> str:
 
 
 def _visible(passage: Passage) -> Passage:
-    section = without_invisible(passage.section) if passage.section else passage.section
-    text = without_invisible(passage.text, keep_lines=passage.line is not None)
+    section = passage.section and without_invisible(_CONTROL.sub(" ", passage.section))
+    text = without_invisible(_CONTROL.sub(" ", passage.text), keep_lines=passage.line is not None)
     return Passage(text, passage.page, section, passage.line)
 
 
@@ -579,7 +584,9 @@ def _lines_passage(lines: list[str], section: str | None, first: int) -> Passage
 
 
 def _text(path: Path) -> str:
-    return _decoded(path, path.read_bytes())[0]
+    """A text or Markdown file's text, its control characters spaces before it is parsed (the
+    Markdown parser would make a zero byte U+FFFD)."""
+    return _CONTROL.sub(" ", _decoded(path, path.read_bytes())[0])
 
 
 def text_encoding(path: Path) -> str | None:
@@ -593,6 +600,18 @@ def text_encoding(path: Path) -> str | None:
         return _decoded(path, path.read_bytes())[1]
     except (OSError, InputError):
         return None
+
+
+def control_characters(path: Path) -> int:
+    """How many control characters (a zero byte, a vertical tab; not tab or line ends) a text
+    or Markdown file holds, each read as a space: for the ingest to say so, as a file with
+    them may not be text at all. 0 for other formats and unreadable files."""
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        return 0
+    try:
+        return len(_CONTROL.findall(_decoded(path, path.read_bytes())[0]))
+    except (OSError, InputError):
+        return 0
 
 
 def _decoded(path: Path, data: bytes) -> tuple[str, str | None]:

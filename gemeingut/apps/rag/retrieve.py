@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from gemeingut.apps.rag.embedders import embedder_failures, other_width
 from gemeingut.apps.rag.lexical import tokenize as tokenize  # the CLI's and tests' name
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -114,16 +115,11 @@ def _dense(collection: Collection, question: str, depth: int) -> list[tuple[int,
     vectors = collection.vectors
     if vectors is None or collection.size == 0:
         return []
-    embedder = collection.embedder()
-    query = embedder.embed([question])[0]
+    with embedder_failures():
+        embedder = collection.embedder()
+        query = embedder.embed([question])[0]
     if query.shape != vectors.shape[1:]:  # another model answers where the vectors' was
-        raise InputError(
-            _("the embedding model {name} gives vectors of {got} numbers, the collection "
-              "{collection} holds vectors of {want}", name=embedder.name, got=query.size,
-              collection=collection.name, want=vectors.shape[1]),
-            _("serve the model the collection's vectors came from at its address, or ingest "
-              "the collection again"),
-        )  # fmt: skip
+        raise other_width(embedder.name, query.size, collection.name, vectors.shape[1])
     scores = vectors @ query
     depth = min(depth, len(scores))
     top = np.argpartition(-scores, depth - 1)[:depth]

@@ -7,6 +7,10 @@ exactly one), which the script's `counted` picks: a count never reads "1 Dokumen
 A line of the page's status (`role="status"`, the sign-in's alert) is a sentence with its full
 stop, as the rest of the page: a `{reason}` is the server's message, which ends without one,
 and the script ends it (`sentence`) before it fills it in.
+
+When the day's tokens start afresh (`{reset}`) is filled in here, each time the page is
+rendered: the allowance resets by the server's clock, so the page says the server's local time
+with its zone (`local_clock`), whatever zone the reader's browser is in.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.audit.report_text import NAMES, name
 from gemeingut.i18n import Message, _, text
 from gemeingut.release.openness.mof import RECORDED_LABELS, said
+from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.local_clock import local_clock
+from gemeingut.serve.gateway.quotas import day_end
 
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}  # each in its own language: not translated
 # What each placeholder of a check command stands for (`/v1/models`' `check`): the page
@@ -142,7 +149,13 @@ TEXTS: dict[str, Message] = {
         "and “Haus” are different tokens."
     ),
     "tokens_signs": _("↵ stands for a line break, ⇥ for a tab."),
+    "tokens_bytes": _(
+        "⟨E2 80⟩ is a token that holds only part of a character: its bytes, in hexadecimal. A "
+        "character such as „ or € can be split over several tokens; their bytes together make it."
+    ),
     "space_word": _("space"),
+    # a screen reader's words for ⟨E2 80⟩
+    "token_part": _("part of a character, bytes {bytes}", bytes="{bytes}"),
     "next_caption": _("The likeliest next tokens, with the model's probabilities"),
     "next_exact": _(
         "Each share is the probability the model gives the token at this temperature, out of "
@@ -156,8 +169,8 @@ TEXTS: dict[str, Message] = {
         count="{count}",
     ),
     "next_merged": _(
-        "Tokens with the same text (� stands for part of a character) are listed once, the "
-        "likeliest of them; the others count among the other tokens."
+        "Tokens with the same text are listed once, the likeliest of them; the others count "
+        "among the other tokens."
     ),
     "other_tokens": _("other tokens"),
     "share_range": _("{low} to {high} %", low="{low}", high="{high}"),
@@ -182,10 +195,11 @@ TEXTS: dict[str, Message] = {
     "quota_group": _("The daily allowance your group “{group}” shares", group="{group}"),
     "quota_day_wait": _(
         "{allowance} does not cover this request ({taken} of {limit} tokens used today); it "
-        "is renewed at 00:00 UTC – otherwise contact your administration.",
+        "is renewed at {reset} – otherwise contact your administration.",
         allowance="{allowance}",
         taken="{taken}",
         limit="{limit}",
+        reset="{reset}",
     ),
     "quota_day_never": _(
         "{allowance} ({limit} tokens) is smaller than this request needs, so waiting does not "
@@ -545,7 +559,7 @@ TEXTS: dict[str, Message] = {
         "At most {limit} answers written at once ({whose}).", limit="{limit}", whose="{whose}"
     ),
     "allowance_streams_one": _("At most 1 answer written at once ({whose}).", whose="{whose}"),
-    "allowance_renewed": _("The day's tokens start afresh at 00:00 UTC."),
+    "allowance_renewed": _("The day's tokens start afresh at {reset}.", reset="{reset}"),
     "allowance_none": _("No limits apply to you: neither tokens per day nor requests."),
     # whose limit it is, as `whose` of GET /v1/me names it
     "whose_key": _("the allowance of this key"),
@@ -556,7 +570,8 @@ TEXTS: dict[str, Message] = {
 
 
 def page_texts(language: str) -> dict[str, object]:
-    texts = {key: text(message, language) for key, message in TEXTS.items()}
+    reset = local_clock(day_end(utcnow()))  # when the day window of the quotas ends
+    texts = {key: text(_at_reset(message, reset), language) for key, message in TEXTS.items()}
     # the framework's class labels as `/v1/models` records them, in the page's language
     mof_labels = {label: said(label, language) for label in RECORDED_LABELS}
     # the audit's categories (age, gender …) as its report names them in this language
@@ -568,3 +583,10 @@ def page_texts(language: str) -> dict[str, object]:
         "audit_names": audit_names,
         "placeholders": {name: text(said, language) for name, said in PLACEHOLDERS.items()},
     }
+
+
+def _at_reset(message: Message, reset: Message) -> Message:
+    """`message` with the day's reset in the server's local time where it says it."""
+    if "reset" not in message.values:
+        return message
+    return Message(message.msgid, {**message.values, "reset": reset})

@@ -20,6 +20,7 @@ from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.i18n.visible import visible
+from gemeingut.serve.gateway.local_clock import local_date_time
 
 
 @admin_keys_app.command("create")
@@ -67,9 +68,9 @@ def keys_create(
     if expires_at is not None and expires_at <= utcnow():
         raise InputError(
             _(
-                "--expires {value} is in the past ({when} UTC): the key would never work",
+                "--expires {value} is in the past ({when}): the key would never work",
                 value=expires,
-                when=f"{expires_at:%Y-%m-%d %H:%M}",
+                when=local_date_time(expires_at),
             ),
             _("give a time in the future, e.g. {example}", example="--expires 90d"),
         )

@@ -57,11 +57,14 @@ def users_remove(
     """Remove a person with their keys, memberships, limits and logged content (Art. 17 DSGVO),
     and their reports of answers (confirmed ones stay, without their pseudonym); the audit log
     keeps its pseudonymised records for its retention."""
-    from gemeingut.serve.findings_files import forget_reports
+    from gemeingut.serve.findings_files import check_findings_files, forget_reports
     from gemeingut.serve.gateway.identity import remove_user
 
     engine = database(db)
     pseudonym = person_pseudonym(engine, name)
+    # A findings file that cannot be read stops the removal before anything changes, and
+    # before the question (`findings_files`: the erasure whole, or not yet).
+    check_findings_files(engine)
     confirm(yes, _("remove {name} with all their keys and logged content?", name=name))
     # The pseudonym is computed before the person goes (it cannot be made afterwards); their
     # reports are erased before and again after the row goes, so that one the server stored

@@ -23,7 +23,13 @@ from gemeingut.data.publish.reasons import filter_said, reason_said
 from gemeingut.i18n import Message, _, numeral, plural, text
 from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.card_phrases import report_language
-from gemeingut.release.layout import FINETUNE_RECORD, MODEL, TRAINING_METADATA
+from gemeingut.release.layout import (
+    FINETUNE_EARLIER,
+    FINETUNE_RECORD,
+    MODEL,
+    TRAINING_METADATA,
+    earlier_finetunes,
+)
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.markdown_table import row, table
 from gemeingut.release.openness.corpus_size import (
@@ -98,7 +104,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
             missing=NOT_SHOWN,
         ),
         "",
-        *identification(release, _dependencies(tuned), missing),
+        *identification(release, _dependencies(f["lineage"]), missing),
         "",
         _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
@@ -145,6 +151,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 2.6 Other sources of data"),
         "",
+        *_earlier_finetuning(bundle, f["lineage"]),
         *_finetuning(tuned, _fine_tuning(bundle) or {}),
         "",
         _("## 3. Data processing aspects"),
@@ -197,7 +204,7 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             },
             "release_date": NOT_EVIDENCED,
             "union_market_release_date": NOT_EVIDENCED,
-            "model_dependencies": text(_dependencies(f["tuned"]), "en"),
+            "model_dependencies": text(_dependencies(f["lineage"]), "en"),
         },
         "model_properties": {
             "architecture": ", ".join(config.get("architectures") or []),
@@ -363,10 +370,19 @@ def _reuse_licences(evidence: Evidence, stats: dict[str, Any], language: str) ->
     )
 
 
-def _dependencies(tuned: dict[str, Any] | None) -> Message:
+def _dependencies(lineage: dict[str, Any]) -> Message:
+    tuned = lineage.get("finetune")
     if tuned is None:
         return _("none: trained from scratch by this build")
     base = tuned["stats"].get("base_model") or tuned["inputs"].get("base")
+    if earlier := earlier_finetunes(lineage):  # a fine-tune of a fine-tune
+        return _(
+            "fine-tuned from `{base}`, the last of the fine-tunes {chain} of the pretrained "
+            "model `{model}` of this build (all in its lineage)",
+            base=str(base),
+            chain=", ".join(f"`{meta['id']}`" for meta in earlier),
+            model=str(lineage["model"]["id"]),
+        )
     return _(
         "fine-tuned from `{base}` (the pretrained model of this build, in its lineage)",
         base=str(base),
@@ -439,23 +455,50 @@ def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any]) -> list[Li
     if tuned is None:
         return [_("None.")]
     licence = tuned["params"].get("data_license") or _("the licences of its documents")
+    return [
+        _(
+            "Fine-tuning data: {examples} under {licence}, published in "
+            "`training-data/finetuning/`; {tokens}.",
+            examples=_examples(record),
+            licence=licence,
+            tokens=tuning_tokens(tuned["stats"]),
+        )
+    ]
+
+
+def _earlier_finetuning(bundle: Path, lineage: dict[str, Any]) -> list[Line]:
+    """The data of each fine-tune before the released one (a fine-tune of a fine-tune), oldest
+    first, from its record in `training-metadata/finetuning-earlier/<id>/`."""
+    lines: list[Line] = []
+    for meta in earlier_finetunes(lineage):
+        folder = bundle / TRAINING_METADATA / FINETUNE_EARLIER / meta["id"]
+        record = folder / Path(FINETUNE_RECORD).name
+        licence = meta["params"].get("data_license") or _("the licences of its documents")
+        lines += [
+            _(
+                "Data of the earlier fine-tune {model}: {examples} under {licence}, published in "
+                "`{folder}`; {tokens}.",
+                model=meta["id"],
+                examples=_examples(_json(record) if record.is_file() else {}),
+                licence=licence,
+                folder=f"training-data/{FINETUNE_EARLIER}/{meta['id']}/",
+                tokens=tuning_tokens(meta["stats"]),
+            ),
+            "",
+        ]
+    return lines
+
+
+def _examples(record: dict[str, Any]) -> Message:
+    """The examples of a fine-tune's data as its finetune.json counts them."""
     data = record.get("data") or {}
     train, validation = data.get("train") or {}, data.get("validation") or {}
-    examples = _(
+    return _(
         "{examples} examples ({train} for training, {validation} for validation)",
         examples=train.get("examples", 0) + validation.get("examples", 0),
         train=train.get("examples", 0),
         validation=validation.get("examples", 0),
     )
-    return [
-        _(
-            "Fine-tuning data: {examples} under {licence}, published in "
-            "`training-data/finetuning/`; {tokens}.",
-            examples=examples,
-            licence=licence,
-            tokens=tuning_tokens(tuned["stats"]),
-        )
-    ]
 
 
 def tuning_tokens(stats: dict[str, Any]) -> Message:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import yaml
 
 from gemeingut.errors import VerifyError
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, other_catalogue
 from gemeingut.json_records import why_unreadable
 from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.card import hub_licence
@@ -43,6 +43,7 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.manifest import read_manifest
 from gemeingut.release.markdown_table import row
+from gemeingut.release.openness.absent import Absent
 from gemeingut.release.openness.check_names import check_said
 from gemeingut.release.openness.data_metadata import (
     data_licence_problems,
@@ -55,6 +56,7 @@ from gemeingut.release.openness.sentences import joined
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 from gemeingut.release.openness.treatment import PRE_TRAINED
 from gemeingut.release.openness.write import mof_yaml
+from gemeingut.release.verify_wording import OlderWording, Wording, writer_wording
 
 _EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
 _METRICS = ("perplexity", "bits_per_byte", "loss")
@@ -91,11 +93,12 @@ def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | 
     """Documents that name hashes, numbers and the rating (the card, NOTICE, the technical
     report, ML-BOM, SPDX document, AI Act documents, index grades): each must be the one the
     files give."""
-    problems = []
+    problems: list[str | Message] = []
+    wording: list[Wording | None] = []  # the writer's words, looked up at the first difference
     for name, render in documents.items():
         path = bundle / name
         if not path.is_file():
-            problems.append(_("missing: {file}", file=name))
+            problems.append(Absent(_("missing: {file}", file=name), file=name))
             continue
         try:
             same = same_text(path, render())
@@ -105,8 +108,25 @@ def document_problems(bundle: Path, documents: dict[str, Render]) -> list[str | 
             )
             continue
         if not same:
-            problems.append(_differs_from_render(path, name, render))
+            wording = wording or [writer_wording(bundle)]
+            problems.append(_in_writers_words(path, name, render, wording[0]))
     return problems
+
+
+def _in_writers_words(path: Path, name: str, render: Render, wording: Wording | None) -> Message:
+    """A document that differs from this version's rendering: where the bundle's writer is
+    another version and the document is the same in that version's words, it says so
+    (`OlderWording`: still a problem, unless a signer vouches for those words)."""
+    differs = _differs_from_render(path, name, render)
+    if wording is not None:
+        try:
+            with other_catalogue(wording.german):
+                same = same_text(path, render())
+        except (OSError, KeyError, TypeError, ValueError):
+            same = False
+        if same:
+            return OlderWording(name, wording.writer, differs)
+    return differs
 
 
 def _differs_from_render(path: Path, name: str, render: Render) -> Message:
@@ -475,7 +495,7 @@ def _evaluation_claims(
 
 def _why(exc: BaseException) -> str | Message:
     """Why a record or shard could not be read, in the reader's words (not the parser's)."""
-    said = why_unreadable(exc)  # a missing field, broken JSON, a byte not UTF-8
+    said = why_unreadable(exc, released=True)  # a missing field, broken JSON, a byte not UTF-8
     if isinstance(said, Message):
         return said
     if isinstance(exc, OSError):

@@ -18,12 +18,13 @@ from urllib.parse import unquote, urlparse
 
 from gemeingut.data.publish import CROISSANT_FILE, DATA_STATEMENT_FILE, DCAT_FILE
 from gemeingut.i18n import LANGUAGES, Message, _
-from gemeingut.release.layout import TEST_DATA, TRAINING_DATA
+from gemeingut.release.layout import FINETUNE_DATA, FINETUNE_EARLIER, TEST_DATA, TRAINING_DATA
 from gemeingut.release.openness.evidence import Evidence
 
 CROISSANT = f"{TRAINING_DATA}/{CROISSANT_FILE}"
 DCAT = f"{TRAINING_DATA}/{DCAT_FILE}"
-_FINETUNING = f"{TRAINING_DATA}/finetuning/"
+# the fine-tuning data of the released fine-tune and of each earlier one (a chain's)
+_FINETUNING = (f"{TRAINING_DATA}/{FINETUNE_DATA}/", f"{TRAINING_DATA}/{FINETUNE_EARLIER}/")
 _EXCLUDED = f"{TRAINING_DATA}/excluded/"  # described by Croissant, not a split of DCAT's
 
 Named = dict[str, str | None]  # file name -> the sha256 the metadata gives (None: none given)

@@ -23,12 +23,15 @@ from gemeingut.i18n import _
 from gemeingut.json_records import record_lines, why_unreadable
 from gemeingut.parquet_records import parquet_table
 from gemeingut.release.layout import (
+    FINETUNE_DATA,
+    FINETUNE_EARLIER,
     MODEL,
     RELEASE_INFO,
     TEST_DATA,
     TRAINING_CODE,
     TRAINING_DATA,
     TRAINING_METADATA,
+    earlier_finetunes,
 )
 
 DATA_STATEMENT = "DATA_STATEMENT.md"
@@ -82,8 +85,8 @@ def collect(bundle: Path, expected: frozenset[str] = frozenset()) -> Evidence:
         root=bundle,
         release=_json(bundle / RELEASE_INFO) if (bundle / RELEASE_INFO).is_file() else {},
         code_licence=_project_licence(bundle / TRAINING_CODE / "pyproject.toml"),
-        training_data=_data_licences(bundle, TRAINING_DATA, _finetune_licence(bundle)),
-        test_data=_data_licences(bundle, TEST_DATA, None),
+        training_data=_data_licences(bundle, TRAINING_DATA, _stated_licences(bundle)),
+        test_data=_data_licences(bundle, TEST_DATA, {}),
         parameters=parameter_count(bundle / MODEL),
         present=present,
         code_licence_text=_licence_text(bundle / CODE_LICENCE_FILE),
@@ -122,18 +125,28 @@ def _licence_text(path: Path) -> str | None:
         return handle.read(20_000)
 
 
-def _finetune_licence(bundle: Path) -> str | None:
-    """The licence stated for fine-tuning data given as a file (not curated shards)."""
+def _stated_licences(bundle: Path) -> dict[str, tuple[str, str]]:
+    """The licence stated for fine-tuning data given as a file (not curated shards), by its
+    folder in training-data/ with the source it is counted as: the released fine-tune's in
+    `finetuning/`, each earlier fine-tune's in `finetuning-earlier/<id>/`."""
     lineage = bundle / TRAINING_METADATA / "lineage.json"
     if not lineage.is_file():
-        return None
-    params = (_json(lineage).get("finetune") or {}).get("params") or {}
-    return params.get("data_license")
+        return {}
+    read = _json(lineage)
+    stated: dict[str, tuple[str, str]] = {}
+    for meta in earlier_finetunes(read):
+        if licence := (meta.get("params") or {}).get("data_license"):
+            folder = f"{FINETUNE_EARLIER}/{meta['id']}"
+            stated[folder] = (licence, f"fine-tuning data of {meta['id']}")
+    licence = ((read.get("finetune") or {}).get("params") or {}).get("data_license")
+    if licence:
+        stated[FINETUNE_DATA] = (licence, "fine-tuning data")
+    return stated
 
 
-def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicences:
+def _data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]]) -> DataLicences:
     """Licences of every document in the folder's Parquet shards (exclusion records aside);
-    fine-tuning files without shards count under the licence stated for them."""
+    fine-tuning files without shards count under the licence stated for their folder."""
     found = DataLicences()
     root = bundle / folder
     if not root.is_dir():
@@ -147,15 +160,15 @@ def _data_licences(bundle: Path, folder: str, stated: str | None) -> DataLicence
         pairs = Counter(zip(table["license"].to_pylist(), table["source"].to_pylist(), strict=True))
         for (licence, source), count in pairs.items():
             found.add(licence or "NOASSERTION", source or "unknown", count, rel)
-    finetuning = root / "finetuning"
-    if stated and finetuning.is_dir():
-        for item in sorted(finetuning.rglob("*")):
+    for where, (licence, source) in stated.items():
+        finetuning = root / where
+        for item in sorted(finetuning.rglob("*")) if finetuning.is_dir() else []:
             curated = item.parent.name == CURATED_DIR and item.name in CURATED_RECORDS
             if item.is_file() and item.suffix != ".parquet" and not curated:
                 rel = item.relative_to(bundle).as_posix()
                 records = example_count(item)
                 found.files.append(rel)
-                found.add(stated, "fine-tuning data", records, rel)
+                found.add(licence, source, records, rel)
                 found.examples += records
     return found
 

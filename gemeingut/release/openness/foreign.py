@@ -6,8 +6,10 @@ Only what is in the folder counts, and only with content (`file_content.py`): an
 them (`card_header.py`): its YAML header's `license` (a list: all of them apply), else a
 LICENSE file whose text we recognise; where the two disagree, both apply, the licence check
 fails, and no component under them counts as openly licensed in any rating (MOF, OSAID, index,
-FMTI). The header's `model-index` counts as evaluation results where a result has a metric
-value; a card section about the training data with some substance counts as the data card,
+FMTI); so too where the LICENSE file adds terms to the licence's whole text (a rider such as the
+"Commons Clause": `licence_additions.py`), which makes it another licence than the one named.
+The header's `model-index` counts as evaluation results where a result has a metric value; a
+card section about the training data with some substance counts as the data card,
 unless it says the data is withheld; an arXiv link as a paper whose licence is unknown (so not
 open); datasets the header names (`datasets:`) but the folder lacks are said as named and not
 checked. A folder with no config, weights or card holds no model and is refused. A Hugging Face
@@ -60,7 +62,7 @@ from gemeingut.release.openness.foreign_finetune import (
 )
 from gemeingut.release.openness.foreign_indices import FolderFacts, foreign_indices
 from gemeingut.release.openness.gguf_metadata import LLAMA_CPP_LICENCE, GGUFFacts, gguf_facts
-from gemeingut.release.openness.licence_text import licence_text_check
+from gemeingut.release.openness.licence_text import folder_added_terms, licence_text_check
 from gemeingut.release.openness.licences import Openness, content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import OSAID_CODE, assemble, check, osaid_gate
@@ -145,7 +147,8 @@ def rate_folder(
     config = _config(folder)
     header = card.header if card is not None else {}
     data_licence = lineage.data_licence if lineage is not None and lineage.recorded else licence
-    terms = _Terms(licence, _unclear(named) if named.disagreement else None)
+    added = folder_added_terms(own, folder)  # a rider on the licence's text: other terms
+    terms = _Terms(licence, _unclear(named) if named.disagreement else _added(added))
     parts = [
         _component(c, folder, listing, card, config, terms, data_licence, lineage, gguf)
         for c in components()
@@ -163,7 +166,7 @@ def rate_folder(
         else _("no data card"),
     )
     checks = [
-        _licence_check(licence, licence_source, named, why, lineage),
+        _licence_check(licence, licence_source, named, why, lineage, added, _says_other(card)),
         *licence_text_check(own if own.licence else named, folder),  # GGUF's: no text to ship
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
@@ -299,26 +302,26 @@ def _licence_check(
     named: NamedLicence,
     why: Message | None,
     lineage: Lineage | None,
+    added: Message | None = None,
+    other: bool = True,
 ) -> dict[str, Any]:
     """The weights' licence: open, and said one way (a card and a LICENSE file that disagree
-    leave it unclear which terms the publisher grants: both apply, and the check fails); a
-    foreign fine-tune's only where its base's licence was read."""
+    leave it unclear which terms the publisher grants: both apply, and the check fails; a
+    LICENSE file that adds terms to the licence's text grants another licence); a foreign
+    fine-tune's only where its base's licence was read. `other`: whether the card says
+    `license: other` (else it names a LicenseRef itself)."""
     verdict = content_licence(licence)
     unchecked = lineage is not None and lineage.base_unchecked
     said: list[Message | str] = [] if unchecked and verdict.open else [verdict.detail]
     if is_other(named.card) and licence == named.card and not use_restrictions(licence):
-        said = [
-            _(
-                "{file} names no standard licence (license: other): whether its terms are open "
-                "is not checked",
-                file=CARD,
-            )
-        ]
+        said = [_own_terms(licence, other)]
     if named.disagreement:  # what fails is the disagreement: "both are open" would not say it
         said = [_unclear(named).detail, *([] if verdict.open else [verdict.detail])]
+    if added is not None:
+        said = [added]
     if why is not None:
         said.insert(0, why)
-    passed = verdict.open and not named.disagreement and not unchecked
+    passed = verdict.open and not named.disagreement and not unchecked and added is None
     return check("licence.weights", passed, source, joined(said))
 
 
@@ -345,6 +348,37 @@ def _unclear(named: NamedLicence) -> Openness:
         other=named.file[0],
     )
     return Openness(False, recorded(said))
+
+
+def _own_terms(licence: str, other: bool) -> Message:
+    """The card's licence is a LicenseRef: `license: other`, or a licence it names that is not
+    on the SPDX list. Either way its text decides, and a person has to judge it."""
+    if other:
+        return _(
+            "{file} names no standard licence (license: other): whether its terms are open "
+            "is not checked",
+            file=CARD,
+        )
+    return _(
+        "{file} names {licence}, a licence that is not on the SPDX list: whether its terms are "
+        "open is for a person to judge from its text; not open unless that is shown",
+        file=CARD,
+        licence=licence,
+    )
+
+
+def _says_other(card: Card | None) -> bool:
+    """Whether the card's `license` is (or lists) `other`."""
+    value = card.header.get("license") if card is not None else None
+    return any(
+        str(v).strip().lower() == "other" for v in (value if isinstance(value, list) else [value])
+    )
+
+
+def _added(added: Message | None) -> Openness | None:
+    """The folder's terms where its LICENSE file adds to the licence's text: not the open
+    licence named, so nothing under them counts as openly licensed."""
+    return Openness(False, recorded(added)) if added is not None else None
 
 
 def _own_paths(

@@ -52,7 +52,8 @@ class FolderFacts:
     own_data: list[str]  # the folder's own data files (a fine-tune's: its fine-tuning data)
     base: dict[str, Any] | None  # the base a fine-tune names (None: no fine-tune)
     base_checked: bool
-    unclear: str | None = None  # why the folder's licence is unclear (two files disagree)
+    unclear: str | None = None  # why the folder's terms are unclear (two files disagree, or
+    # its LICENSE adds terms to the licence's text)
 
 
 def foreign_indices(folder: Path, result: dict[str, Any], facts: FolderFacts) -> dict[str, Any]:
@@ -286,7 +287,8 @@ def _fmti(
         _row("upstream", "Data sources", bool(sources), sources,
              "" if sources else _("neither the data nor a description of it is in the folder")),
         _row("upstream", "Data license", data["present"] and data["license_open"],
-             data["evidence"], data["detail"]),
+             data["evidence"], data["detail"] if data["present"]
+             else _("not in the folder: {parts}", parts=_listed(["Datasets"]))),
         part("upstream", "Data curation", "Data preprocessing code"),
         _compute_hardware(facts.card),
         part("upstream", "Core frameworks", "Supporting libraries and tools"),
@@ -301,9 +303,7 @@ def _fmti(
              if size is not None else _("no safetensors weights to count the parameters of")),
         part("model", "Model architecture", "Model architecture"),
         part("model", "Centralized model documentation", "Model card"),
-        _row("model", "Full external model access",
-             rows["Model parameters (Final)"]["present"] and weights["passed"],
-             list(rows["Model parameters (Final)"]["evidence"]), weights["detail"]),
+        _access(rows["Model parameters (Final)"], weights),
         part("model", "Capabilities description", "Technical report"),
         part("model", "Evaluation of capabilities", "Evaluation results"),
         part("model", "External reproducibility of capabilities evaluation",
@@ -317,6 +317,22 @@ def _fmti(
         "listed": len(table),
         "indicators": table,
     }
+
+
+def _access(weights: dict[str, Any], licence: dict[str, Any]) -> dict[str, Any]:
+    """Met where the weights are in the folder under an open licence; where not, why: the
+    weights missing, the licence failing, or both (never the licence's verdict alone for
+    weights that are not there)."""
+    met = weights["present"] and licence["passed"]
+    reasons = (
+        []
+        if weights["present"]
+        else [_("not in the folder: {parts}", parts=_listed(["Model parameters (Final)"]))]
+    )
+    if not licence["passed"] or met:
+        reasons.append(licence["detail"])
+    return _row("model", "Full external model access", met, list(weights["evidence"]),
+                joined(reasons))  # fmt: skip
 
 
 def _compute_hardware(card: Card | None) -> dict[str, Any]:

@@ -6,8 +6,9 @@ The file's words are compared with the licence's reference text (`licence_texts.
 order, case, punctuation, line breaks and spelling (licence/license) aside; the parts of the
 reference that a faithful copy may leave out or word otherwise (titles, copyright lines,
 holders' names, the appendix) count for nothing, and words the file adds (its own copyright
-line, a note) do not count against it. A file that lacks more than `TOLERANCE` of the
-reference's words is not the licence text. A file over `IN_ORDER_UP_TO` times the reference's
+line, a note) do not count against it here: whether they add terms is asked apart
+(`licence_additions.py`). A file that lacks more than `TOLERANCE` of the reference's words is
+not the licence text. A file over `IN_ORDER_UP_TO` times the reference's
 length is compared by word counts alone (in-order matching of it could take minutes).
 """
 
@@ -96,6 +97,12 @@ def has_copyright_form(licence: str) -> bool:
     """Whether `licence`'s text opens with a copyright line to fill in (MIT, BSD, ISC)."""
     opening = _OPENING.match(_sources().get(text_id(licence), ""))
     return opening is not None and _PLACEHOLDER_LINE.search(opening.group(1)) is not None
+
+
+def marked_text(licence: str) -> str | None:
+    """`licence`'s text as `licence_texts.yml` holds it, its [[ ]] marks kept (None where
+    gemeingut has none): what a copy may leave out or word otherwise is marked."""
+    return _sources().get(text_id(licence))
 
 
 def known_texts() -> list[str]:

@@ -4,7 +4,9 @@ licences on code and weights are granted on condition that recipients get their 
 terms, OpenRAIL-M); Creative Commons and
 the German data licences are satisfied by a link. A LICENSE file counts as the text only where
 it holds the whole of it (`licence_reference.py`): one that stops after the opening names the
-licence but does not give its terms.
+licence but does not give its terms. It counts only where it holds nothing more
+(`licence_additions.py`): a rider appended to the text ("Commons Clause") makes it another
+licence, not the open one it names, and the check fails with the words added.
 
 A model folder's LICENSE is checked as a release bundle's `model/LICENSE` is
 (`file_text_check`, the same states): a text of terms gemeingut has no reference text of (the
@@ -24,6 +26,7 @@ from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import licence_ids
 from gemeingut.i18n import Message, _, plural
 from gemeingut.model.card_header import NamedLicence
+from gemeingut.release.openness.licence_additions import added_text
 from gemeingut.release.openness.licence_reference import coverage, reference_text, text_id
 from gemeingut.release.openness.result import check
 from gemeingut.release.openness.sentences import joined
@@ -99,6 +102,9 @@ def file_text_check(root: Path, file: str, licence: str, remedy: Message) -> dic
     content = (root / file).read_text(encoding="utf-8", errors="replace")
     found = coverage(licence, content)
     if found is not None and found.whole:
+        added = added_terms(file, licence, content)
+        if added is not None:
+            return check("licence.text", False, file, added)
         said = _("{file} holds the text of {licence}", file=file, licence=licence)
         return check("licence.text", True, file, said)
     if found is not None:
@@ -137,6 +143,44 @@ def file_text_check(root: Path, file: str, licence: str, remedy: Message) -> dic
         licence=licence,
     )
     return check("licence.text", True, file, said)
+
+
+def added_terms(file: str, licence: str, content: str) -> Message | None:
+    """What `file` (`content`) holds beyond the whole text of `licence`, said (None: nothing
+    beyond it, or no reference text of `licence`): added terms make the file another licence
+    than the open one it names."""
+    added = added_text(licence, content)
+    if added is None:
+        return None
+    if added.start is None:
+        return _(
+            "{file} holds {count} words more than the text of {licence}: terms added to a "
+            "licence make it another licence, not {licence}; a person has to read them, or ask "
+            "the publisher for the licence's text alone",
+            file=file,
+            count=added.words,
+            licence=licence,
+        )
+    return _(
+        "{file} holds the text of {licence} and {count} words more, beginning {start!r}: terms "
+        "added to a licence make it another licence, not {licence}; a person has to read them, "
+        "or ask the publisher for the licence's text alone",
+        file=file,
+        count=added.words,
+        start=added.start,
+        licence=licence,
+    )
+
+
+def folder_added_terms(named: NamedLicence, folder: Path) -> Message | None:
+    """What the folder's LICENSE file adds to the whole text of the licence it holds (None:
+    nothing, or no file whose licence gemeingut knows the text of)."""
+    if named.file is None:
+        return None
+    licence, name = named.file
+    content = (folder / name).read_text(encoding="utf-8", errors="replace")
+    found = coverage(licence, content)
+    return added_terms(name, licence, content) if found is not None and found.whole else None
 
 
 def _combined(checks: list[dict[str, Any]]) -> dict[str, Any]:

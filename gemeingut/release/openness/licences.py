@@ -23,6 +23,8 @@ from license_expression import AND, OR, ExpressionError, LicenseSymbol, LicenseW
 from gemeingut.data.licence_texts import licence_of_text
 from gemeingut.data.licenses import Obligation, decide, licence_ids, parse_expression
 from gemeingut.i18n import _, recorded
+from gemeingut.model.hub_licences import meant_licence
+from gemeingut.release.openness.licence_syntax import expression_problem
 from gemeingut.release.openness.use_restrictions import use_restrictions
 
 # OSI-approved licences (opensource.org/licenses) that models' code is commonly released under.
@@ -53,7 +55,7 @@ def code_licence(expression: str | None) -> Openness:
     try:
         parsed = parse_expression(expression)
     except ExpressionError as exc:
-        return Openness(False, recorded(_("not an SPDX expression: {error}", error=str(exc))))
+        return _unparsed(expression, exc)
     if parsed is None:
         return Openness(False, recorded(_("no licence given")))
     refused = _not_osi(parsed)
@@ -116,7 +118,12 @@ def _not_osi(node: object) -> str:
 
 def content_licence(expression: str | None) -> Openness:
     """Weights and documents: Open Definition conformant (no NC, no ND) or OSI-approved, each
-    part of an AND either way (EUPL-1.2 weights with CC-BY-4.0 documentation, say)."""
+    part of an AND either way (EUPL-1.2 weights with CC-BY-4.0 documentation, say). An id
+    not known as open is said with the id it resembles (`Apache 2.0`: Apache-2.0?)."""
+    try:
+        parse_expression(expression or "")
+    except ExpressionError as exc:
+        return _unparsed(str(expression), exc)
     decision = decide(expression)
     if decision.admitted:
         return Openness(
@@ -150,7 +157,17 @@ def content_licence(expression: str | None) -> Openness:
             name=own.removeprefix("LicenseRef-"),
         )
         return Openness(False, recorded(said))
+    meant = meant_licence(expression or "") if decision.reason == "licence-unknown" else None
+    if meant is not None and meant.lower() != str(expression).strip().lower():
+        said = _("{problem}; did you mean {key}?", problem=decision.detail, key=meant)
+        return Openness(False, recorded(said))
     return Openness(False, decision.detail or decision.reason)
+
+
+def _unparsed(expression: str, error: ExpressionError) -> Openness:
+    """Not open: `expression` does not parse, and what is wrong with it."""
+    said = _("not an SPDX expression: {error}", error=expression_problem(expression, error))
+    return Openness(False, recorded(said))
 
 
 def _parsed(expression: str | None) -> object:

@@ -279,7 +279,9 @@ class Tokenizing(Protocol):
         ...
 
     def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
-        """Where each token starts in the text of all of them."""
+        """Where each token starts in the text of all of them; a token that continues a
+        character split over tokens gets that character's offset (lm-eval maps offsets back to
+        its strings)."""
         ...
 
     def tokenizer_info(self) -> dict[str, Any]: ...

@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+from gemeingut.serve.backends.utf8 import whole_text
+
 _BYTE_FALLBACK = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 
 
@@ -37,6 +39,12 @@ def vocabulary_bytes(tokenizer: Any) -> list[bytes | None]:
     return found
 
 
+def byte_fallback(name: str | None) -> bool:
+    """Whether a token's name is that of a byte-fallback token (`<0xC3>`): a decoder decodes
+    a run of them together, so their text depends on their neighbours'."""
+    return name is not None and _BYTE_FALLBACK.fullmatch(name) is not None
+
+
 def _decoder_kinds(tokenizer: Any) -> set[str]:
     """The types of the fast tokenizer's decoder and of the decoders in its sequence."""
     decoder = getattr(getattr(tokenizer, "backend_tokenizer", None), "decoder", None)
@@ -52,3 +60,13 @@ def _byte_level_alphabet() -> dict[str, int]:
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
     return {char: byte for byte, char in bytes_to_unicode().items()}
+
+
+def token_name(text: str, data: bytes, prefix: str = "bytes:") -> str:
+    """A token as a client reads it: its own text, or where that is only part of a character
+    (U+FFFD, which every such token would read as) its bytes escaped after `prefix`, as
+    OpenAI writes them (`bytes:\\xe2\\x80` in legacy completions, `\\xe2\\x80` in chat). So two
+    different tokens never read the same, and a client can take the bytes back."""
+    if "\ufffd" not in text or whole_text(data):
+        return text
+    return prefix + "".join(f"\\x{byte:02x}" for byte in data)

@@ -14,7 +14,6 @@ and `resolve_model_dir` then load in a blink, and a wrong path is reported at on
 from __future__ import annotations
 
 import inspect
-import itertools
 import threading
 from collections.abc import Generator
 from functools import partial
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gemeingut.i18n import _
 from gemeingut.serve.backends.batching import DONE, BatchScheduler, Job, ModelLock
 from gemeingut.serve.backends.decoding import decode
+from gemeingut.serve.backends.offsets import text_offsets
 from gemeingut.serve.backends.protocol import (
     GenerationResult,
     Prompt,
@@ -31,7 +31,7 @@ from gemeingut.serve.backends.protocol import (
     SamplingParams,
     TextStream,
 )
-from gemeingut.serve.backends.token_bytes import vocabulary_bytes
+from gemeingut.serve.backends.token_bytes import byte_fallback, vocabulary_bytes
 from gemeingut.serve.backends.utf8 import Utf8Guard
 
 if TYPE_CHECKING:
@@ -136,21 +136,20 @@ class TransformersBackend:
         ]
 
     def text_offsets(self, ids: list[int], skip_special_tokens: bool) -> list[int]:
-        """Summed lengths of the tokens' own texts, where they add up to the whole text;
-        otherwise (a character whose bytes are split across tokens, a tokenizer that drops a
-        leading space) from decoded prefixes, which costs time quadratic in the length."""
-        if not ids:
-            return []
-        pieces = self.tokenizer.batch_decode(
-            [[i] for i in ids], skip_special_tokens=skip_special_tokens
-        )
-        whole = self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
-        if "\ufffd" not in "".join(pieces) and "".join(pieces) == whole:
-            return list(itertools.accumulate((len(p) for p in pieces[:-1]), initial=0))
-        prefixes = self.tokenizer.batch_decode(
-            [ids[:i] for i in range(len(ids))], skip_special_tokens=skip_special_tokens
-        )
-        return [len(text) for text in prefixes]
+        """Where each token starts in the text that `decode` gives of all of them; a token
+        that goes on with a character starts where the character does (`offsets.py`)."""
+        special = set(self.tokenizer.all_special_ids)
+        names = self.tokenizer.convert_ids_to_tokens(ids)
+        plain = [
+            i not in special and not byte_fallback(name) for i, name in zip(ids, names, strict=True)
+        ]
+
+        def texts(spans: list[tuple[int, int]]) -> list[str]:
+            return self.tokenizer.batch_decode(
+                [ids[start:end] for start, end in spans], skip_special_tokens=skip_special_tokens
+            )
+
+        return text_offsets(texts, self.token_bytes(ids), plain)
 
     def tokenizer_info(self) -> dict[str, Any]:
         tok = self.tokenizer

@@ -3,8 +3,9 @@ another `gemeingut serve`.
 
 The gateway keeps what engines leave out (keys, quotas, audit log, policy, metrics) and passes
 the work on: chats go to the engine's `/v1/chat/completions` (it knows its model's chat
-template), text and token-id prompts to `/v1/completions`, texts to `/v1/embeddings`. One pooled
-HTTP client keeps connections open; every call has a timeout; closing a stream closes its
+template), text and token-id prompts to `/v1/completions`, texts to `/v1/embeddings`. Pooled
+HTTP clients keep connections open (aiohttp for streams, `engine_streams.py`; httpx2 for the
+other calls); every call has a timeout; closing a stream closes its
 connection, which makes vLLM and llama-server abort the generation, and so does cancelling an
 answer that is not streamed (`agenerate_batch`: the client hung up). Quota reservations need
 the prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it);
@@ -32,16 +33,20 @@ import json
 import re
 import socket
 import threading
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import aiohttp
 import httpx2
+from aiohttp import ClientResponse
 from pydantic import BaseModel, ValidationError
 
 from gemeingut.i18n import Message, _
 from gemeingut.serve.backends.address import shown_address
+from gemeingut.serve.backends.engine_streams import EngineStreams, buffered, closed
 from gemeingut.serve.backends.failures import EngineFailures
 from gemeingut.serve.backends.protocol import (
     CLIENT_LANGUAGE,
@@ -61,6 +66,9 @@ CONNECT_TIMEOUT_SECONDS = 10.0
 # An idle engine connection is retired after this long, before the engine closes it (vLLM, like
 # uvicorn, after 5 s): sent on one the engine is closing, a request would fail as unreachable.
 ENGINE_KEEPALIVE_SECONDS = 2.0
+# What a stream's connection can fail with: httpx2's (a refused stream's body is judged as
+# httpx2's answers are) and aiohttp's, whose timeouts are also TimeoutError.
+STREAM_ERRORS = (httpx2.HTTPError, aiohttp.ClientError, TimeoutError)
 COUNT_TIMEOUT_SECONDS = 5.0  # counting what a cut request used must not hold its settling long
 # An engine's error code that the gateway passes on: an identifier short enough to be recorded
 # as a decision (`gate.both` adds it to a redaction within the column).
@@ -103,6 +111,14 @@ class UpstreamBackend:
         }
         self.timeout = timeout
         self.client = httpx2.Client(**self._client_options)
+        self.streams = EngineStreams(
+            url,
+            headers,
+            timeout,
+            connect=CONNECT_TIMEOUT_SECONDS,
+            max_connections=max_connections,
+            keepalive=ENGINE_KEEPALIVE_SECONDS,
+        )
         self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
             WeakKeyDictionary()
         )
@@ -204,24 +220,22 @@ class UpstreamBackend:
         return self._json(self._checked(response))
 
     async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
-        client = self._async_client()
         body = self._body(prompt, params) | {
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        request = client.build_request("POST", self._route(prompt), json=body, headers=_language())
+        path = self._route(prompt)
         try:
-            response = await client.send(request, stream=True)
-        except httpx2.HTTPError as error:
+            response = await self.streams.post(path, body, _language())
+            if response.status >= 400:
+                self._raise_for(await buffered(response, self.streams.base + path))
+        except STREAM_ERRORS as error:
             raise self._unreachable(error) from None
-        if response.status_code >= 400:
-            await response.aread()
-            await response.aclose()
-        self._checked(response)
+        self.failures.answered()
         reader = _EventReader(isinstance(prompt, ChatPrompt))
         events = self._apieces(response, reader, prompt)
         return AsyncTextStream(
-            events, close=response.aclose, relayed=lambda: self._relayed(prompt, reader)
+            events, close=partial(closed, response), relayed=lambda: self._relayed(prompt, reader)
         )
 
     async def _relayed(self, prompt: Prompt, reader: _EventReader) -> GenerationResult | None:
@@ -293,6 +307,7 @@ class UpstreamBackend:
         client = self._async_clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.aclose()
+        await self.streams.aclose()
         self.close()
 
     def close(self) -> None:
@@ -546,13 +561,13 @@ class UpstreamBackend:
         return results
 
     async def _apieces(
-        self, response: httpx2.Response, events: _EventReader, prompt: Prompt
+        self, response: ClientResponse, events: _EventReader, prompt: Prompt
     ) -> AsyncGenerator[str | GenerationResult, None]:
         try:
-            async for line in _lines(response):
+            async for line in _lines(response.content.iter_any()):
                 for piece in events.pieces(line):
                     yield piece
-        except httpx2.HTTPError as error:
+        except STREAM_ERRORS as error:
             reason = _failure(error, self.timeout)
             raise self._failed(
                 f"stream:{reason.msgid}",
@@ -605,12 +620,12 @@ class _EventReader:
         )
 
 
-async def _lines(response: httpx2.Response) -> AsyncGenerator[bytes, None]:
+async def _lines(body: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
     """The lines of an engine's event stream (UTF-8, as server-sent events are), without their
-    line ends: httpx's text and line decoders cost more than splitting them here, for every
-    chunk of every stream."""
+    line ends, split here: a line of many log-probabilities may be longer than a reader's
+    line buffer."""
     rest = b""
-    async for chunk in response.aiter_bytes():
+    async for chunk in body:
         lines = (rest + chunk).splitlines(keepends=True)
         rest = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
         for line in lines:
@@ -665,15 +680,17 @@ def _failure(error: Exception, seconds: float) -> Message:
     while cause is not None and len(causes) < 10:
         causes.append(cause)
         cause = cause.__cause__ or cause.__context__
-    if isinstance(error, httpx2.ConnectTimeout):
+    if isinstance(error, aiohttp.ClientConnectorError):
+        causes.append(error.os_error)  # aiohttp keeps the socket's error there
+    if isinstance(error, httpx2.ConnectTimeout | aiohttp.ConnectionTimeoutError):
         return _("no connection within {seconds} s", seconds=f"{CONNECT_TIMEOUT_SECONDS:g}")
-    if isinstance(error, httpx2.TimeoutException):
+    if isinstance(error, httpx2.TimeoutException | TimeoutError):
         return _("no answer within {seconds} s", seconds=f"{seconds:g}")
     if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(error):
         return _("connection refused")
     if any(isinstance(c, socket.gaierror) for c in causes):
         return _("host name not found")
-    if isinstance(error, httpx2.ConnectError):
+    if isinstance(error, httpx2.ConnectError | aiohttp.ClientConnectorError):
         return _("no connection")
     return _("the connection broke off")
 

@@ -65,6 +65,20 @@ def after(state: int, data: bytes | None) -> int | None:
     return state
 
 
+def inside_character(pieces: list[bytes]) -> list[bool]:
+    """Per token of a text, whether it goes on with a character that the tokens before it
+    began (then it starts where that character does, not after it)."""
+    inside = []
+    state = BOUNDARY
+    for data in pieces:
+        inside.append(state != BOUNDARY and after(state, data[:1]) is not None)
+        reached = after(state, data)
+        if reached is None:  # the started character is broken: the token begins afresh
+            reached = after(BOUNDARY, data)
+        state = BOUNDARY if reached is None else reached
+    return inside
+
+
 class Utf8Guard:
     """Per state, which tokens may come next (a mask over the logits) and where each leads."""
 
@@ -75,7 +89,7 @@ class Utf8Guard:
 
         tokens = vocabulary + [None] * (width - len(vocabulary))
         # Most tokens are whole characters: they fit between characters only and end there.
-        whole = [data is None or _whole_text(data) for data in tokens]
+        whole = [data is None or whole_text(data) for data in tokens]
         self._next = [
             [BOUNDARY if w and state == BOUNDARY else -1 for w in whole]
             for state in range(len(_STATES))
@@ -104,7 +118,7 @@ class Utf8Guard:
         return BOUNDARY if following < 0 else following
 
 
-def _whole_text(data: bytes) -> bool:
+def whole_text(data: bytes) -> bool:
     """Whole characters: valid UTF-8 on its own (then it cannot go on a started one)."""
     try:
         data.decode("utf-8")

@@ -10,6 +10,13 @@ A record is committed before its response leaves the server, so no request that 
 is missing from the log, even after `kill -9`; a stream's record is written when the stream
 starts, with the decision `unfinished`, and completed when it ends: a stream whose server died
 mid-answer keeps `unfinished` (and no duration), never passing for an answer given whole.
+
+A record is written (or completed) under the person's pseudonym only while the person
+exists: a request that passed the key check before `admin users remove` took its person away
+finishes under `ERASED`, the mark the removal leaves in the findings files, checked by the
+statement that writes (`identity.person_still_there`), so that the log gains nothing under
+the pseudonym of a person already erased. What it held of them before the removal stays for
+its retention, as `users remove` says.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, bindparam, case, delete, select, update
 
+from gemeingut.audit.findings import ANONYMOUS
+from gemeingut.serve.gateway.identity import Principal, person_named, person_still_there
 from gemeingut.serve.gateway.store import pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import audit_log
 from gemeingut.serve.request_id import REQUEST_ID
@@ -59,10 +68,19 @@ CONTENT_COLUMNS = frozenset({"prompt", "messages", "content", "answer", "complet
 ADDRESS_COLUMNS = frozenset({"ip", "ip_address", "client_address", "remote_addr", "host"})
 # A stream's decision until it ends, after the decision made before it (`redacted:RULE;…`).
 UNFINISHED = "unfinished"
+# A person removed while their request ran (`users remove`): the mark their findings get.
+ERASED = ANONYMOUS
 # Built once: SQLAlchemy keeps a built statement's compiled form, and building them for every
 # record cost more than running them. The values come with each execution.
 _INSERT = audit_log.insert()
-_COMPLETE = update(audit_log).where(audit_log.c.request_id == bindparam("record_request_id"))
+_INSERT_OF_PERSON = audit_log.insert().values(
+    user_pseudonym=case((person_still_there(), bindparam("person_pseudonym")), else_=ERASED)
+)
+_COMPLETE = (
+    update(audit_log)
+    .where(audit_log.c.request_id == bindparam("record_request_id"))
+    .values(user_pseudonym=case((person_still_there(), audit_log.c.user_pseudonym), else_=ERASED))
+)
 
 
 class AuditLog:
@@ -75,20 +93,32 @@ class AuditLog:
         `source`: `identity.pseudonym_source` of the user (never their reusable id alone)."""
         return hmac.new(self._secret, source.encode(), hashlib.sha256).hexdigest()[:16]
 
-    def write(self, conn: Connection | None = None, **record: object) -> None:
+    def write(
+        self, conn: Connection | None = None, principal: Principal | None = None, **record: object
+    ) -> None:
         """Commit one record; with `conn`, as part of the caller's write transaction. It
-        carries the id of the HTTP request being served, where one is."""
-        record = fitted({"x_request_id": REQUEST_ID.get()} | record)
+        carries the id of the HTTP request being served, where one is. With `principal`, the
+        pseudonym of its person, or `ERASED` where the person was removed meanwhile."""
+        record = {"x_request_id": REQUEST_ID.get()} | record
+        if principal is None:
+            statement, values = _INSERT, fitted(record)
+        else:  # fitted with the pseudonym, which the statement puts in where the person is
+            pseudonym = self.pseudonym(principal.pseudonym_source)
+            values = fitted(record | {"user_pseudonym": pseudonym})
+            values["person_pseudonym"] = values.pop("user_pseudonym")
+            statement, values = _INSERT_OF_PERSON, values | person_named(principal)
         if conn is not None:
-            conn.execute(_INSERT, record)
+            conn.execute(statement, values)
             return
         with writing(self.engine) as conn:
-            conn.execute(_INSERT, record)
+            conn.execute(statement, values)
 
     @staticmethod
-    def complete(conn: Connection, request_id: str, **fields: object) -> None:
-        """Fill in a stream's record, in the caller's write transaction."""
-        conn.execute(_COMPLETE, {"record_request_id": request_id, **fields})
+    def complete(conn: Connection, request_id: str, principal: Principal, **fields: object) -> None:
+        """Fill in a stream's record, in the caller's write transaction; `ERASED` in place of
+        the pseudonym where `principal`'s person was removed while it ran."""
+        named = {"record_request_id": request_id} | person_named(principal)
+        conn.execute(_COMPLETE, named | fields)
 
 
 def fitted(record: dict[str, object]) -> dict[str, object]:

@@ -13,14 +13,23 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, bindparam, delete, func, select
 
 from gemeingut.serve.backends.protocol import ChatPrompt, Prompt
+from gemeingut.serve.gateway.identity import Principal, person_named, person_still_there
 from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import content_log
 
 COLUMNS = ("at", "request_id", "route", "model", "prompt", "answer")
 ROUTE_CHARS = 40  # the column's width (a collection's name can make a path longer)
+_KEPT = ("at", "request_id", "user_pseudonym", "route", "model", "prompt", "answer")
+# Built once (as `audit_log`'s): a row of content, inserted only where its person still exists.
+_KEEP = content_log.insert().from_select(
+    _KEPT,
+    select(*(bindparam(f"kept_{name}", type_=content_log.c[name].type) for name in _KEPT)).where(
+        person_still_there(locked=True)
+    ),
+)
 
 
 def prompt_text(prompt: Prompt) -> str:
@@ -37,24 +46,29 @@ def keep(
     at: datetime,
     request_id: str,
     pseudonym: str,
+    principal: Principal,
     route: str,
     model: str,
     prompts: tuple[str, ...],
     answers: list[str],
 ) -> None:
+    """Keep one request's content under `pseudonym`, the person of `principal`'s, unless
+    that person was removed while the request ran: `users remove` erased what was kept of
+    them, and nothing may come after it. Checked by the INSERT itself, which on PostgreSQL
+    waits for a removal under way (its row lock) and then finds the person gone."""
+    row = {
+        "at": at,
+        "request_id": request_id,
+        "user_pseudonym": pseudonym,
+        "route": route[:ROUTE_CHARS],
+        "model": model,
+        # PostgreSQL's text cannot hold NUL; a prompt may (JSON allows \u0000)
+        "prompt": "\n\n".join(prompts).replace("\x00", "\ufffd"),
+        "answer": "\n\n".join(answers).replace("\x00", "\ufffd"),
+    }
+    kept = {f"kept_{name}": value for name, value in row.items()}
     with writing(engine) as conn:
-        conn.execute(
-            content_log.insert().values(
-                at=at,
-                request_id=request_id,
-                user_pseudonym=pseudonym,
-                route=route[:ROUTE_CHARS],
-                model=model,
-                # PostgreSQL's text cannot hold NUL; a prompt may (JSON allows \u0000)
-                prompt="\n\n".join(prompts).replace("\x00", "\ufffd"),
-                answer="\n\n".join(answers).replace("\x00", "\ufffd"),
-            )
-        )
+        conn.execute(_KEEP, kept | person_named(principal))
 
 
 def stored_requests(engine: Engine) -> int:

@@ -125,9 +125,9 @@ class Gateway:
         """Commit one audit record now; returns its request id."""
         request_id = request_id or uuid.uuid4().hex
         self.audit.write(
+            principal=principal,
             at=utcnow(),
             request_id=request_id,
-            user_pseudonym=self.audit.pseudonym(principal.pseudonym_source) if principal else None,
             key_id=principal.key_id if principal else key_id,
             route=route,
             model=model,
@@ -224,13 +224,13 @@ class Admission:
                 return  # an earlier attempt committed, only its answer was lost
             settle(conn, self.reservation, used, refused_unworked=decision in REFUSED_UNWORKED)
             if self.record_open:
-                audit.complete(conn, self.request_id, **fields)
+                audit.complete(conn, self.request_id, self.principal, **fields)
             else:
                 audit.write(
                     conn,
+                    self.principal,
                     at=utcnow(),
                     request_id=self.request_id,
-                    user_pseudonym=audit.pseudonym(self.principal.pseudonym_source),
                     key_id=self.principal.key_id,
                     route=self.route,
                     model=self.model,
@@ -255,6 +255,7 @@ class Admission:
                 utcnow(),
                 self.request_id,
                 self.gateway.audit.pseudonym(self.principal.pseudonym_source),
+                self.principal,
                 self.route,
                 self.model,
                 self.prompts,
@@ -531,9 +532,9 @@ def opening_record(
     def write(conn: Connection) -> None:
         audit.write(
             conn,
+            principal,
             at=utcnow(),
             request_id=request_id,
-            user_pseudonym=audit.pseudonym(principal.pseudonym_source),
             key_id=principal.key_id,
             route=route,
             model=model,

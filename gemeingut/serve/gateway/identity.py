@@ -17,12 +17,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Exists,
+    String,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.i18n.visible import visible
+from gemeingut.serve.gateway.local_clock import local_date_time
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
@@ -181,10 +195,14 @@ def remove_user(engine: Engine, user: str, pseudonym: str) -> dict[str, int]:
     `pseudonym` is theirs); the audit log keeps its pseudonymised records for its retention.
     Returns how many keys and content rows went."""
     with writing(engine) as conn:
-        uid = _user_id(conn, user)
-        key_ids = list(
-            conn.execute(select(api_keys.c.id).where(api_keys.c.user_id == uid)).scalars()
-        )
+        # The person's row locked first: a request's content being kept (`content_log.keep`
+        # share-locks it) commits before the content below is deleted, and one after finds
+        # the person gone. Locked last, content committed in between would stay behind.
+        uid = _user_id(conn, user, locked=True)
+        # Their keys locked next, before their counters go: the order of a reservation
+        # (`quotas._hold_key`, then its takes), which the other order deadlocked with.
+        keys = select(api_keys.c.id).where(api_keys.c.user_id == uid).with_for_update()
+        key_ids = list(conn.execute(keys).scalars())
         _forget_quota(conn, "key", key_ids)
         _forget_quota(conn, "user", [user])
         _forget_member_counters(conn, lambda _g, u: u == user)
@@ -293,6 +311,24 @@ def pseudonym_source(user_id: int, salt: str | None) -> str:
     return f"salt:{salt}" if salt is not None else str(user_id)
 
 
+def person_still_there(locked: bool = False) -> Exists:
+    """Whether the person of the bind parameters `person_id` and `person_source` (a
+    principal's `user_id` and `pseudonym_source`: `person_named`) still exists, inside the
+    statement that writes under their pseudonym: `users remove` deletes the row, and a later
+    person given the same id has another salt. `locked`: on PostgreSQL the row is share-locked,
+    so that a removal under way is waited for (and then the person is gone)."""
+    source = func.coalesce(literal("salt:") + users.c.pseudonym_salt, cast(users.c.id, String))
+    query = select(users.c.id).where(
+        users.c.id == bindparam("person_id"), source == bindparam("person_source")
+    )
+    return (query.with_for_update(read=True) if locked else query).exists()
+
+
+def person_named(principal: Principal) -> dict[str, object]:
+    """The bind parameters of `person_still_there` for `principal`'s person."""
+    return {"person_id": principal.user_id, "person_source": principal.pseudonym_source}
+
+
 def list_users(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as conn:
         shown = [c for c in users.columns if c.name != "pseudonym_salt"]
@@ -390,9 +426,9 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
         if old["expires_at"] is not None and old["expires_at"] <= now:  # rolls the revoke back
             raise InputError(
                 _(
-                    "the key {id} expired on {when} UTC: its copy would never work",
+                    "the key {id} expired on {when}: its copy would never work",
                     id=old_id,
-                    when=f"{old['expires_at']:%Y-%m-%d %H:%M}",
+                    when=local_date_time(old["expires_at"]),
                 ),
                 _("make a new key with `gemeingut admin keys create --expires 90d`"),
             )
@@ -535,9 +571,9 @@ def refuse_unusable(key_id: str, row: Mapping[str, Any] | None, now: datetime) -
         raise AuthError(
             401,
             _(
-                "the API key {key_id} expired on {when} UTC",
+                "the API key {key_id} expired on {when}",
                 key_id=key_id,
-                when=f"{row['expires_at']:%Y-%m-%d %H:%M}",
+                when=local_date_time(row["expires_at"]),  # the server's clock, zone named
             ),
             "expired_api_key",
         )
@@ -576,8 +612,10 @@ def _valid_name(name: str, kind: str) -> str:
     return name
 
 
-def _user_id(conn: Connection, user: str) -> int:
-    found = conn.execute(select(users.c.id).where(users.c.name == user)).scalar()
+def _user_id(conn: Connection, user: str, locked: bool = False) -> int:
+    """`locked`: the row locked for the transaction (PostgreSQL; SQLite writes one at a time)."""
+    query = select(users.c.id).where(users.c.name == user)
+    found = conn.execute(query.with_for_update() if locked else query).scalar()
     if found is None:
         raise InputError(
             _("no user '{name}'", name=visible(user)),

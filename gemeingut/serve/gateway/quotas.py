@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
+from functools import partial, reduce
 
 from sqlalchemy import (
     BigInteger,
@@ -71,9 +71,11 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     select,
@@ -84,6 +86,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.i18n.visible import visible
 from gemeingut.serve.gateway.identity import Principal, refuse_unusable
+from gemeingut.serve.gateway.local_clock import local_clock
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
@@ -244,6 +247,57 @@ _HOLD_KEY = (
     .values(revoked_at=api_keys.c.revoked_at)
     .returning(api_keys.c.revoked_at, api_keys.c.expires_at)
 )
+# Which limits of a principal are set, as one text (`_limits_set`): each row's kind, subject
+# and the letters of its limits that are not NULL, rows apart by RS, fields by US. SQLite only
+# (`group_concat`): there the limits are read before the write lock, and the statement that
+# checks the key under the lock also returns this, so that a limit set in between is seen
+# without a statement more (`_checking_key`).
+_RS, _US = "\x1e", "\x1f"
+_LIMIT_LETTERS = {"requests_per_minute": "r", "tokens_per_day": "t", "concurrent_streams": "s"}
+_LIMITS_SET = (
+    select(
+        func.group_concat(
+            reduce(
+                lambda text, more: text.op("||")(more),
+                (
+                    quota_limits.c.subject_kind,
+                    literal(_US),
+                    quota_limits.c.subject,
+                    literal(_US),
+                    *(
+                        case((quota_limits.c[name].is_not(None), letter), else_="")
+                        for name, letter in _LIMIT_LETTERS.items()
+                    ),
+                ),
+            ),
+            _RS,
+        )
+    )
+    .where(
+        or_(
+            and_(
+                quota_limits.c.subject_kind == "key",
+                quota_limits.c.subject == bindparam("key_id"),
+            ),
+            and_(
+                quota_limits.c.subject_kind == "user",
+                quota_limits.c.subject == bindparam("user_name"),
+            ),
+            and_(
+                quota_limits.c.subject_kind.in_(("group", "member")),
+                quota_limits.c.subject.in_(bindparam("group_names", expanding=True)),
+            ),
+        )
+    )
+    .scalar_subquery()
+    .label("limits_set")
+)
+_CHECKING_KEY = {
+    False: select(api_keys.c.revoked_at, api_keys.c.expires_at, _LIMITS_SET).where(
+        api_keys.c.id == bindparam("key_id")
+    ),
+    True: _HOLD_KEY.returning(_LIMITS_SET),
+}
 
 
 @dataclass(frozen=True)
@@ -415,7 +469,11 @@ def reserve_uncounted(
     to write reads first, and only one that meets a limit queues for the lock; PostgreSQL's
     locks only the rows written. Limits not in tokens are read once either way: what was
     read says which counters to take from, and each take reads its limit's value itself,
-    under the lock (`_limit_of`), so a limit changed meanwhile holds as it is then."""
+    under the lock (`_limit_of`), so a limit changed meanwhile holds as it is then. A limit
+    set meanwhile where none was (a new row, or a NULL limit given a value) is seen under
+    the lock by the statement that checks the key (`_checking_key`), and read then: the
+    request meets it (or, in tokens, is counted). A request that found no limit at all takes
+    no lock and writes nothing: it was admitted before the limit, as one a moment earlier."""
     read: list[RowMapping] | None = None
     if then is None and engine.dialect.name == "sqlite":
         with reading(engine) as conn:
@@ -426,9 +484,15 @@ def reserve_uncounted(
                 _refuse_unusable(conn, principal.key_id, now)
                 return Reservation(tokens=0)
     with _reserving(engine, principal, now) as conn:
-        rows = _limits_of(conn, principal) if read is None else read
-        if _counts_tokens(rows):
-            return None
+        if read is None:
+            rows = _limits_of(conn, principal)
+            if _counts_tokens(rows):
+                return None
+            _check_key(conn, principal, rows, now)
+        else:  # under the lock now: a limit set since the read counts (`_checking_key`)
+            rows = _checking_key(conn, principal, read, now)
+            if _counts_tokens(rows):
+                return None
         return _take_in(conn, principal, rows, 0, stream, now, answers, then)
 
 
@@ -481,7 +545,57 @@ def reserve(
     under its lock)."""
     with _reserving(engine, principal, now) as conn:
         rows = _limits_of(conn, principal)
+        _check_key(conn, principal, rows, now)
         return _take_in(conn, principal, rows, tokens, stream, now, answers, then)
+
+
+def _check_key(
+    conn: Connection, principal: Principal, rows: list[RowMapping], now: datetime
+) -> None:
+    """In a write transaction, before the takes: the key checked and, where it has limits of
+    its own (`rows`), locked (`_hold_key`); no counter of the key's own that a rotation would
+    copy: nothing to lock."""
+    if any(row["subject_kind"] == "key" for row in rows):
+        _hold_key(conn, principal.key_id, valid_at=now)
+    else:
+        _refuse_unusable(conn, principal.key_id, now)
+
+
+def _checking_key(
+    conn: Connection, principal: Principal, read: list[RowMapping], now: datetime
+) -> list[RowMapping]:
+    """`_check_key` of limits `read` before the write lock (SQLite), under it now: the same
+    statement also returns which limits are set (`_LIMITS_SET`). Where a limit was set since
+    the read (a new row, a limit that was NULL), the limits are read again, under the lock,
+    and those are the ones to take from; else `read`. A limit lifted or changed meanwhile
+    needs no read: each take reads its limit's value itself (`_limit_of`)."""
+    holds = any(row["subject_kind"] == "key" for row in read)
+    named = {
+        "key_id": principal.key_id,
+        "user_name": principal.user,
+        "group_names": list(principal.groups),
+    }
+    found = conn.execute(_CHECKING_KEY[holds], named).mappings().first()
+    refuse_unusable(principal.key_id, found, now)  # a key not found is refused here
+    said = found["limits_set"] if found is not None else None
+    if set(said.split(_RS) if said else ()) <= _limits_set(read):
+        return read
+    rows = _limits_of(conn, principal)
+    if not holds and any(row["subject_kind"] == "key" for row in rows):
+        _hold_key(conn, principal.key_id, valid_at=now)  # a limit of the key's own, new
+    return rows
+
+
+def _limits_set(rows: list[RowMapping]) -> set[str]:
+    """`_LIMITS_SET` of limit rows read, as its parts."""
+    return {
+        row["subject_kind"]
+        + _US
+        + row["subject"]
+        + _US
+        + "".join(letter for name, letter in _LIMIT_LETTERS.items() if row[name] is not None)
+        for row in rows
+    }
 
 
 @contextmanager
@@ -526,7 +640,7 @@ def _telling_every_limit(
             requests = tightest(requests, left)
         if (tpd := row["tokens_per_day"]) is not None:
             taken = counts.get((kind, subject, day), 0)
-            tokens = tightest(tokens, Headroom(tpd, max(0, tpd - taken), _day_end(now)))
+            tokens = tightest(tokens, Headroom(tpd, max(0, tpd - taken), day_end(now)))
     exceeded.requests_left, exceeded.tokens_left = requests, tokens
     return exceeded
 
@@ -541,14 +655,10 @@ def _take_in(
     answers: bool,
     then: Then | None,
 ) -> Reservation:
-    """In a write transaction: the key checked (and, where it has limits of its own, locked),
-    each limit of `rows` taken, then `then`; a refusal raises before `then` runs."""
+    """In a write transaction, after the key's check (`_check_key`): each limit of `rows`
+    taken, then `then`; a refusal raises before `then` runs."""
     reservation = Reservation(tokens=tokens)
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
-    if any(row["subject_kind"] == "key" for row in rows):
-        _hold_key(conn, principal.key_id, valid_at=now)
-    else:  # no counter of the key's own that a rotation would copy: nothing to lock
-        _refuse_unusable(conn, principal.key_id, now)
     for row in rows:
         kind, limited_subject = row["subject_kind"], row["subject"]
         counter = (kind, _counted_as(kind, limited_subject, principal))
@@ -564,7 +674,7 @@ def _take_in(
             name = "tokens_per_day"
             taken = _take(conn, counter, day, tokens, row, name, now)
             if isinstance(taken, Counted):
-                said = partial(_tokens_refused, answers=answers)
+                said = partial(_tokens_refused, answers=answers, resets_at=day_end(now))
                 raise refused(name, taken.limit, taken.used, taken.reserved, tokens, said)
             reservation.token_windows.append((*counter, day))
             reservation.tokens_left = tightest(reservation.tokens_left, taken)
@@ -611,7 +721,7 @@ def _refused(
         wait = _seconds_to_next_day(now)
     else:
         wait = 1  # an open stream may end any moment
-    ends = {"requests_per_minute": _minute_end, "tokens_per_day": _day_end}.get(name)
+    ends = {"requests_per_minute": _minute_end, "tokens_per_day": day_end}.get(name)
     left = None if ends is None else Headroom(limit, max(0, limit - used - reserved), ends(now))
     said_so = said(_subject_named(kind, subject, user), refusal)
     return QuotaExceeded(refusal, said_so, wait, left)
@@ -653,9 +763,10 @@ def _rpm_used_up(who: Message, refusal: Refusal) -> Message:
     )
 
 
-def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
-    """Why the tokens do not fit; waiting for 00:00 UTC is suggested only where it helps.
-    `answers`: the request generates (it can ask for fewer max_tokens), or counts its input."""
+def _tokens_refused(who: Message, refusal: Refusal, answers: bool, resets_at: datetime) -> Message:
+    """Why the tokens do not fit; waiting for the day's end (`resets_at`, 00:00 UTC, said in
+    the server's local time: `local_clock`) is suggested only where it helps. `answers`: the
+    request generates (it can ask for fewer max_tokens), or counts its input."""
     tpd, tokens, limit = refusal.limit, refusal.requested, LIMIT_NAMES["tokens_per_day"]
     taken = refusal.used + refusal.reserved
     if tpd == 0:
@@ -683,21 +794,23 @@ def _tokens_refused(who: Message, refusal: Refusal, answers: bool) -> Message:
         return _(
             "the limit '{limit}' of {who}: {taken} of {tpd} tokens are used or reserved today, "
             "and this request may use up to {tokens} (prompt and the longest answer); ask for "
-            "fewer max_tokens or wait for 00:00 UTC",
+            "fewer max_tokens or wait until {reset}",
             limit=limit,
             who=who,
             taken=taken,
             tpd=tpd,
             tokens=tokens,
+            reset=local_clock(resets_at),
         )
     return _(
         "the limit '{limit}' of {who}: {taken} of {tpd} tokens are used or reserved today, and "
-        "this request's input counts up to {tokens}; send less text or wait for 00:00 UTC",
+        "this request's input counts up to {tokens}; send less text or wait until {reset}",
         limit=limit,
         who=who,
         taken=taken,
         tpd=tpd,
         tokens=tokens,
+        reset=local_clock(resets_at),
     )
 
 
@@ -927,7 +1040,7 @@ def _take(
     if taken.limit is None:
         return None
     limit = int(taken.limit)
-    ends = _minute_end(now) if name == "requests_per_minute" else _day_end(now)
+    ends = _minute_end(now) if name == "requests_per_minute" else day_end(now)
     return Headroom(limit, limit - int(taken.used) - int(taken.reserved), ends)
 
 
@@ -972,7 +1085,7 @@ def _seconds_to_next_minute(now: datetime) -> int:
 
 
 def _seconds_to_next_day(now: datetime) -> int:
-    return max(1, int((_day_end(now) - now).total_seconds()))
+    return max(1, int((day_end(now) - now).total_seconds()))
 
 
 def _minute_end(now: datetime) -> datetime:
@@ -980,6 +1093,6 @@ def _minute_end(now: datetime) -> datetime:
     return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
-def _day_end(now: datetime) -> datetime:
+def day_end(now: datetime) -> datetime:
     """When the window `day:…` of `now` ends: 00:00 UTC."""
     return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -49,6 +49,21 @@ class Engine:
         return None
 
 
+class FailingAfterFirst(Engine):
+    """Writes the first section of a draft; once `failing` is set (after that first chat),
+    fails every chat with a 500, as an engine out of memory does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failing = False
+
+    def refusal(self) -> JSONResponse | None:
+        if self.failing:
+            return JSONResponse({"error": {"message": "CUDA out of memory"}}, 500)
+        self.failing = self.chats == 1  # the first section written, the next ones fail
+        return None
+
+
 E = TypeVar("E", bound=Engine)
 
 

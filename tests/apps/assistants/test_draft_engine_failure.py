@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.responses import JSONResponse
 
 from tests.apps.assistants import draft_engine
 from tests.apps.assistants.draft_engine import DRAFT, WRITTEN, drafting
@@ -23,18 +22,7 @@ from tests.apps.assistants.draft_engine import DRAFT, WRITTEN, drafting
 FAILED = "Nicht geschrieben: die vorgelagerte Engine antwortete 500: CUDA out of memory"
 
 
-class Engine(draft_engine.Engine):
-    """Answers chats with `WRITTEN` until `failing` is set, then fails them with a 500."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.failing = False
-
-    def refusal(self) -> JSONResponse | None:
-        if self.failing:
-            return JSONResponse({"error": {"message": "CUDA out of memory"}}, 500)
-        self.failing = self.chats == 1  # the first section written, the next ones fail
-        return None
+Engine = draft_engine.FailingAfterFirst
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.findings_routes import FindingsDesk
+from tests.apps.web.citing import signed_in_page
 from tests.apps.web.conftest import TIMEOUT, axe_violations
 from tests.http_server import running_server
 
@@ -36,13 +37,7 @@ def url(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 
 @pytest.fixture
 def page(browser, url: str):
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT)
-    opened.goto(url + "/")
-    opened.get_by_text("Angemeldet. Modell: winzig").wait_for()
-    yield opened
-    context.close()
+    yield from signed_in_page(browser, url)
 
 
 def send(page, text: str, *, keys: bool = False) -> list[dict]:

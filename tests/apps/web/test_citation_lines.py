@@ -6,7 +6,6 @@ whole file. A model that always cites [1] (the tiny one, its writing replaced) a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import pytest
 
 from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import GenerationResult, Prompt, SamplingParams, TransformersBackend
-from tests.apps.web.conftest import TIMEOUT, axe_violations
+from tests.apps.web.citing import CitingBackend, signed_in_page
+from tests.apps.web.conftest import axe_violations
 from tests.http_server import running_server
 
 QUESTION = "Wie hoch ist die Hundesteuer für den ersten Hund?"
@@ -40,24 +39,6 @@ def _flat(*texts: str) -> str:
     return " ".join(" ".join(texts).split())
 
 
-class CitingBackend(TransformersBackend):
-    """The tiny model, except that every answer it writes is ANSWER."""
-
-    def generate_batch(
-        self,
-        prompts: list[Prompt],
-        params: SamplingParams,
-        n: int = 1,
-        cancel: threading.Event | None = None,
-    ) -> list[GenerationResult]:
-        said = len(self.tokenize(ANSWER, add_special_tokens=False))
-        return [
-            GenerationResult(ANSWER, len(self.tokenize(str(p))), said, "stop")
-            for p in prompts
-            for _ in range(n)
-        ]
-
-
 @pytest.fixture(scope="module")
 def url(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("lines")
@@ -65,7 +46,7 @@ def url(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     docs.mkdir()
     (docs / "vermerk.txt").write_text("\n".join(_lines()) + "\n", encoding="utf-8")
     ingest(root / "collections", "akten", [docs])
-    backend = CitingBackend(long_model_dir, model_name="winzig")
+    backend = CitingBackend(long_model_dir, lambda prompt: ANSWER)
     with running_server(create_app(backend, collections=root / "collections")) as served:
         yield served  # on loopback without a gateway: no key
 
@@ -96,13 +77,7 @@ def test_the_sources_of_answers_drafts_and_searches_carry_their_lines(url: str) 
 
 @pytest.fixture
 def page(browser, url: str):
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT)
-    opened.goto(url + "/")
-    opened.get_by_text("Angemeldet. Modell: winzig").wait_for()
-    yield opened
-    context.close()
+    yield from signed_in_page(browser, url)
 
 
 def test_a_citation_of_a_text_file_opens_the_lines_it_cites(page, url: str) -> None:

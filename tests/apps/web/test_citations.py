@@ -5,7 +5,6 @@ cites (the real one, with its writing replaced) answers."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,9 @@ import pytest
 
 from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
-from gemeingut.serve.backends import GenerationResult, Prompt, SamplingParams, TransformersBackend
 from tests.apps.rag.documents import write_pdf
-from tests.apps.web.conftest import TIMEOUT, axe_violations
+from tests.apps.web.citing import CitingBackend, signed_in_page
+from tests.apps.web.conftest import axe_violations
 from tests.http_server import running_server
 
 CITED = "Angebote müssen binnen der Frist eingehen [1, S. 2]."
@@ -28,28 +27,9 @@ ANSWER = (
 ONLY_CITED = "Nur mit Quelle eins."  # a question that asks for this gets CITED alone
 
 
-class CitingBackend(TransformersBackend):
-    """The tiny model, except that every answer it writes is ANSWER (CITED, where the question
-    says ONLY_CITED)."""
-
-    def generate_batch(
-        self,
-        prompts: list[Prompt],
-        params: SamplingParams,
-        n: int = 1,
-        cancel: threading.Event | None = None,
-    ) -> list[GenerationResult]:
-        answers = [CITED if ONLY_CITED in str(p) else ANSWER for p in prompts]
-        return [
-            GenerationResult(
-                answer,
-                len(self.tokenize(str(p))),
-                len(self.tokenize(answer, add_special_tokens=False)),
-                "stop",
-            )
-            for p, answer in zip(prompts, answers, strict=True)
-            for _ in range(n)
-        ]
+def _answer(prompt: str) -> str:
+    """ANSWER, or CITED where the question says ONLY_CITED."""
+    return CITED if ONLY_CITED in prompt else ANSWER
 
 
 @pytest.fixture(scope="module")
@@ -59,20 +39,14 @@ def url(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     docs.mkdir()
     write_pdf(docs / "leitfaden.pdf")
     ingest(root / "collections", "vergabe", [docs])
-    backend = CitingBackend(long_model_dir, model_name="winzig")
+    backend = CitingBackend(long_model_dir, _answer)
     with running_server(create_app(backend, collections=root / "collections")) as served:
         yield served  # on loopback without a gateway: no key
 
 
 @pytest.fixture
 def page(browser, url: str):
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT)
-    opened.goto(url + "/")
-    opened.get_by_text("Angemeldet. Modell: winzig").wait_for()
-    yield opened
-    context.close()
+    yield from signed_in_page(browser, url)
 
 
 def test_a_citation_in_an_answer_opens_its_source_by_keyboard(page) -> None:

@@ -33,6 +33,20 @@ def _shown(page) -> dict:
     )
 
 
+def _drafted_with_a_new_key(page, site: dict) -> tuple[str, str, str]:
+    """Eva signed in with a key of her own (the test may revoke it), a memo drafted on the
+    page: the key's id, the key, and the draft as the tab keeps it."""
+    key_id, key = create_key(site["engine"], "eva")
+    sign_in(page, site, key)
+    page.get_by_role("button", name="Vermerk oder Rede").click()
+    page.get_by_label("Thema").fill(SUBJECT)
+    page.get_by_role("button", name="Entwurf schreiben").click()
+    page.locator("#draft-title").wait_for()
+    kept = page.evaluate(KEPT)
+    assert kept is not None
+    return key_id, key, kept
+
+
 def test_a_draft_is_shown_again_after_a_reload_and_forgotten_on_signing_out(
     page, site: dict
 ) -> None:
@@ -69,14 +83,7 @@ def test_a_draft_is_shown_again_after_a_reload_and_forgotten_on_signing_out(
 def test_a_kept_draft_is_its_keys_alone_and_gone_with_a_revoked_key(page, site: dict) -> None:
     """Another key signed in in the same tab (without signing out) is not shown the draft the
     tab kept, and drops it; a key revoked while the draft is shown signs out and takes it."""
-    key_id, key = create_key(site["engine"], "eva")
-    sign_in(page, site, key)
-    page.get_by_role("button", name="Vermerk oder Rede").click()
-    page.get_by_label("Thema").fill(SUBJECT)
-    page.get_by_role("button", name="Entwurf schreiben").click()
-    page.locator("#draft-title").wait_for()
-    kept = page.evaluate(KEPT)
-    assert kept is not None
+    key_id, key, kept = _drafted_with_a_new_key(page, site)
 
     page.evaluate("(key) => sessionStorage.setItem('gemeingut-key', key)", site["triage_key"])
     page.reload()  # Tom, in Eva's tab
@@ -99,4 +106,32 @@ def test_a_kept_draft_is_its_keys_alone_and_gone_with_a_revoked_key(page, site: 
     page.get_by_label("Frage").fill("Frist")
     page.get_by_role("button", name="Suchen").click()  # a 401
     page.get_by_role("alert").get_by_text("Sie wurden abgemeldet").wait_for()
+    assert page.evaluate(KEPT) is None
+
+
+def test_a_kept_draft_outlives_a_sign_in_that_did_not_reach_the_server(page, site: dict) -> None:
+    """The server out of reach for the sign-in after a reload (the request for the models
+    fails in the network) is no refusal of the key: the page says so in German, keeps the draft
+    and the key in the form, and a second sign-in shows the draft again. Before, any failed
+    sign-in dropped it. A key the server refuses (401, revoked meanwhile) still takes it."""
+    key_id, key, kept = _drafted_with_a_new_key(page, site)
+
+    page.route("**/v1/models", lambda route: route.abort("internetdisconnected"), times=1)
+    page.reload()
+    alert = page.get_by_role("alert").get_by_text("Der Server war nicht erreichbar")
+    alert.wait_for()
+    assert page.get_by_label("API-Schlüssel").is_visible()
+    assert page.evaluate(KEPT) == kept
+    assert page.get_by_label("API-Schlüssel").input_value() == key  # to try again as it is
+
+    page.get_by_role("button", name="Anmelden").click()  # the server answers again
+    page.get_by_text("Angemeldet. Modell: winzig").wait_for()
+    page.locator("#draft-title").wait_for()
+    assert page.url.endswith("#draft")
+    assert page.get_by_label("Thema").input_value() == SUBJECT
+    assert page.evaluate(KEPT) is not None
+
+    revoke_key(site["engine"], key_id)
+    page.reload()  # the server refuses the kept key: the draft goes with it
+    page.get_by_label("API-Schlüssel").wait_for()
     assert page.evaluate(KEPT) is None

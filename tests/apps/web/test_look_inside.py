@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.logprobs import token_names
 from tests.apps.web.conftest import axe_violations, sign_in
 
 PROMPT = "Die Katze sieht"
@@ -26,10 +27,19 @@ def model(long_model_dir: Path) -> TransformersBackend:
     return TransformersBackend(long_model_dir, model_name="winzig")
 
 
+def visible(name: str) -> str:
+    """A token as the page shows it: signs for spaces, line breaks and tabs; part of a character
+    (`bytes:\\xe2\\x80` from the server) as ⟨E2 80⟩."""
+    if name.startswith("bytes:\\x"):
+        data = bytes.fromhex(name[6:].replace("\\x", ""))
+        return "⟨" + data.hex(" ").upper() + "⟩"
+    return name.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
+
+
 def exact(model: TransformersBackend, temperature: float) -> list[tuple[str, float]]:
     """The model's next-token distribution at `temperature` over its whole vocabulary, from its
-    weights: (token text, probability), likeliest first; of tokens with the same text (� for
-    part of a character) only the likeliest, as the page lists them."""
+    weights: (token as the page shows it, probability), likeliest first; of tokens with the
+    same text only the likeliest, as the page lists them."""
     import torch
 
     ids = model.tokenize(PROMPT)
@@ -37,10 +47,10 @@ def exact(model: TransformersBackend, temperature: float) -> list[tuple[str, flo
         logits = model.model(torch.tensor([ids], device=model.device)).logits[0, -1].float()
     probabilities = torch.softmax(logits / temperature, dim=-1).cpu()
     values, order = probabilities.sort(descending=True)
-    texts = model.token_strings(order.tolist())
+    texts = [visible(name) for name in token_names(model, order.tolist())]
     listed: dict[str, float] = {}
     for text, value in zip(texts, values.tolist(), strict=True):
-        listed.setdefault(text.replace(" ", "␣"), value)
+        listed.setdefault(text, value)
     return list(listed.items())
 
 
@@ -190,3 +200,24 @@ def test_spaces_and_slider_values_are_said_as_they_are_shown(page, site: dict) -
     assert page.evaluate("visibleToken(' Amt\\n\\t')") == "␣Amt↵⇥"
     page.get_by_label("Temperatur").fill("0.8")
     assert page.get_by_label("Temperatur").get_attribute("aria-valuetext") == "0,8"
+
+
+def test_a_token_that_is_part_of_a_character_shows_its_bytes(page, site: dict) -> None:
+    """中 is not in the tiny tokenizer's merges: its three bytes come as tokens that decode to
+    U+FFFD alone. The page shows each as its bytes (⟨E4 B8⟩), says them in words to a screen
+    reader and explains them; joined, the bytes are the character."""
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    page.get_by_label("Text", exact=True).fill("Amt 中")
+    page.get_by_role("button", name="Nächstes Token zeigen").click()
+    page.locator("#next li").first.wait_for()
+    shown = page.locator("#tokens li").all_inner_texts()
+    assert "\ufffd" not in "".join(shown)
+    parts = [text for text in shown if text.startswith("⟨")]
+    assert b"".join(bytes.fromhex(text[1:-1]) for text in parts) == "中".encode()
+    said = page.locator("#tokens li", has_text=parts[0]).first.get_attribute("aria-label")
+    assert said == f"Teil eines Zeichens, Bytes {parts[0][1:-1]}"
+    help_text = page.locator("#tokens-result").inner_text()
+    assert "⟨E2 80⟩ ist ein Token, das nur einen Teil eines Zeichens enthält" in help_text
+    assert page.evaluate("visibleToken('bytes:\\\\xe2\\\\x80')") == "⟨E2 80⟩"
+    assert axe_violations(page) == []

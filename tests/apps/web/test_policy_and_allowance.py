@@ -22,6 +22,7 @@ from gemeingut.serve.gateway.quotas import set_limits, usage
 from gemeingut.serve.gateway.store import open_store
 from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
 from tests.http_server import running_server
+from tests.server_zone import berlin, reset_said  # noqa: F401 (a fixture)
 
 POLICY = Policy.load("default")
 ADMINS_CANNOT = (
@@ -204,13 +205,14 @@ def test_the_back_button_returns_from_the_policy_to_the_sign_in(tab, keeping: di
     assert tab.locator("#login").is_hidden()
 
 
+@pytest.mark.usefixtures("berlin")  # the reset in the server's local time
 def test_the_days_use_is_shown_and_follows_each_answer(tab, keeping: dict) -> None:
     engine = keeping["engine"]
     key = _person(keeping, "ole", "bauamt")
     set_limits(engine, "group", "bauamt", tokens_per_day=10_000)
     sign_in(tab, keeping, key)
     allowance = tab.locator("#allowance")
-    renewed = "Die Tokens des Tages beginnen um 00:00 UTC neu."
+    renewed = f"Die Tokens des Tages beginnen um {reset_said('de')} neu."
     shared = "gemeinsames Kontingent Ihrer Gruppe „bauamt“"
     allowance.get_by_text("Heute verbraucht").wait_for()
     assert allowance.inner_text() == f"Heute verbraucht: 0 von 10.000 Tokens ({shared}). {renewed}"
@@ -229,7 +231,7 @@ def test_the_days_use_is_shown_and_follows_each_answer(tab, keeping: dict) -> No
     allowance.get_by_text("Used today").wait_for()
     assert allowance.inner_text() == (
         f"Used today: {used['tokens_today']} of 10,000 tokens (the allowance your group "
-        "“bauamt” shares). The day's tokens start afresh at 00:00 UTC."
+        f"“bauamt” shares). The day's tokens start afresh at {reset_said('en')}."
     )
 
 

@@ -14,6 +14,7 @@ from gemeingut.serve.gateway.identity import add_user, authenticate, create_key,
 from gemeingut.serve.gateway.quotas import reserve, set_limits, usage
 from tests.apps.web.conftest import axe_violations, sign_in
 from tests.serve.gateway.conftest import fresh_minute  # noqa: F401 (a fixture)
+from tests.server_zone import berlin, reset_said  # noqa: F401 (a fixture)
 
 BUSY = "Das Modell schreibt …"
 ASK = "wenden Sie sich an die Administration."
@@ -47,6 +48,7 @@ def _signed_in(page, site: dict, user: str) -> str:
     return key
 
 
+@pytest.mark.usefixtures("berlin")  # the reset in the server's local time
 def test_a_used_up_daily_allowance_is_said_in_the_pages_words(page, site: dict) -> None:
     engine = site["engine"]
     key = _signed_in(page, site, "bea")
@@ -58,7 +60,8 @@ def test_a_used_up_daily_allowance_is_said_in_the_pages_words(page, site: dict) 
     _hold(engine, key, tokens=990 - used)
     assert _chat(page) == (
         "Ihr Tageskontingent reicht für diese Anfrage nicht (990 von 1.000 Tokens heute "
-        "verbraucht); es gilt wieder ab 00:00 UTC – wenden Sie sich sonst an die Administration."
+        f"verbraucht); es gilt wieder ab {reset_said('de')} – wenden Sie sich sonst an die "
+        "Administration."
     )
     assert page.get_by_label("Ihre Nachricht").input_value() == "Hallo"  # to send again
     assert axe_violations(page) == []
@@ -72,6 +75,7 @@ def test_a_used_up_daily_allowance_is_said_in_the_pages_words(page, site: dict) 
     assert _chat(page) == f"Ihr Tageskontingent beträgt 0 Tokens – {ASK}"
 
 
+@pytest.mark.usefixtures("berlin")
 def test_a_groups_shared_allowance_is_said_as_the_groups(page, site: dict) -> None:
     engine = site["engine"]
     sign_in(page, site)  # eva, of einkauf
@@ -88,8 +92,8 @@ def test_a_groups_shared_allowance_is_said_as_the_groups(page, site: dict) -> No
     _hold(engine, site["key"], tokens=9_990 - taken)  # 10 left: not even the prompt
     assert _chat(page) == (
         "Das gemeinsame Tageskontingent Ihrer Gruppe „einkauf“ reicht für diese Anfrage nicht "
-        "(9.990 von 10.000 Tokens heute verbraucht); es gilt wieder ab 00:00 UTC – wenden Sie "
-        "sich sonst an die Administration."
+        f"(9.990 von 10.000 Tokens heute verbraucht); es gilt wieder ab {reset_said('de')} – "
+        "wenden Sie sich sonst an die Administration."
     )
     set_limits(engine, "group", "einkauf", tokens_per_day=None)
     set_limits(engine, "member", "einkauf", tokens_per_day=0)  # the same for each member

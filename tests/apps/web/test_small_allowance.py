@@ -10,6 +10,7 @@ and counters."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from gemeingut.apps.assistants.allowance import LEAST_ANSWER_TOKENS
 from gemeingut.apps.assistants.drafts import MEMO_SECTION_TOKENS
@@ -17,6 +18,7 @@ from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.identity import add_user, authenticate, create_key, utcnow
 from gemeingut.serve.gateway.quotas import reserve, set_limits, usage
 from tests.apps.web.conftest import axe_violations, sign_in
+from tests.server_zone import berlin, reset_said  # noqa: F401 (a fixture)
 
 BUSY = "Das Modell schreibt …"
 CHAT = "/v1/chat/completions"
@@ -80,6 +82,7 @@ def test_a_small_allowance_chats_with_a_shorter_answer_and_says_so(page, site: d
     )
 
 
+@pytest.mark.usefixtures("berlin")  # the reset in the server's local time
 def test_too_small_an_allowance_keeps_the_quota_message(page, site: dict) -> None:
     key_id, key = _person(page, site, "max", tokens_per_day=1_000)
     assert _chat(page) == ""  # the allowance holds the whole answer: nothing to say
@@ -96,8 +99,8 @@ def test_too_small_an_allowance_keeps_the_quota_message(page, site: dict) -> Non
     german = {name: f"{n:,}".replace(",", ".") for name, n in (("taken", taken), ("limit", limit))}
     assert _chat(page) == (
         f"Ihr Tageskontingent reicht für diese Anfrage nicht ({german['taken']} von "
-        f"{german['limit']} Tokens heute verbraucht); es gilt wieder ab 00:00 UTC – wenden Sie "
-        "sich sonst an die Administration."
+        f"{german['limit']} Tokens heute verbraucht); es gilt wieder ab {reset_said('de')} – "
+        "wenden Sie sich sonst an die Administration."
     )
     # refused once: no shorter answer was asked
     assert _statuses(site, key_id, CHAT) == [200, 429, 200, 429]

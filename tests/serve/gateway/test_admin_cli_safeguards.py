@@ -23,6 +23,7 @@ from gemeingut.serve.gateway.identity import authenticate, user_pseudonym_source
 from gemeingut.serve.gateway.quotas import reserve, set_limits, settle
 from gemeingut.serve.gateway.records import record_deployment
 from gemeingut.serve.gateway.store import open_store, writing
+from tests.serve.gateway.people import person
 
 runner = CliRunner()
 
@@ -63,7 +64,10 @@ def test_erasing_content_needs_yes_and_is_recorded_without_the_person(tmp_path: 
     admin(db, "users", "add", "anna")
     engine = open_store(str(db))
     pseudonym = Gateway(engine).audit.pseudonym(user_pseudonym_source(engine, "anna"))
-    keep(engine, utcnow(), "r1", pseudonym, "/v1/completions", "demo", ("Frage",), ["Antwort"])
+    anna = person(engine, "anna")
+    keep(
+        engine, utcnow(), "r1", pseudonym, anna, "/v1/completions", "demo", ("Frage",), ["Antwort"]
+    )
     assert admin(db, "content", "delete", "--user", "anna").exit_code == 2
     assert stored_requests(engine) == 1
     assert admin(db, "content", "delete", "--user", "anna", "--yes").exit_code == 0
@@ -83,8 +87,11 @@ def test_a_removed_person_leaves_only_pseudonymised_audit_records(tmp_path: Path
     gateway = Gateway(engine)
     set_limits(engine, "key", key["id"], tokens_per_day=10)
     set_limits(engine, "user", "anna", tokens_per_day=10)
-    pseudonym = gateway.audit.pseudonym(authenticate(engine, key["key"]).pseudonym_source)
-    keep(engine, utcnow(), "r1", pseudonym, "/v1/completions", "demo", ("Frage",), ["Antwort"])
+    anna = authenticate(engine, key["key"])
+    pseudonym = gateway.audit.pseudonym(anna.pseudonym_source)
+    keep(
+        engine, utcnow(), "r1", pseudonym, anna, "/v1/completions", "demo", ("Frage",), ["Antwort"]
+    )
     gateway.record("/v1/completions", 200, "allowed", principal=authenticate(engine, key["key"]))
     assert admin(db, "users", "remove", "anna").exit_code == 2  # no --yes
     removed = admin(db, "users", "remove", "anna", "--yes")

@@ -15,6 +15,7 @@ from gemeingut.cli.admin.safeguards import person_pseudonym
 from gemeingut.serve.gateway.content_log import keep
 from gemeingut.serve.gateway.identity import add_user, create_key
 from gemeingut.serve.gateway.store import open_store
+from tests.serve.gateway.people import person
 
 runner = CliRunner()
 
@@ -34,7 +35,18 @@ def _people(db: Path, keys: dict[str, int], stored: dict[str, int]) -> None:
         pseudonym = person_pseudonym(engine, name)
         for n in range(stored.get(name, 0)):  # as a server with content logging stores it
             at = datetime.now(UTC)
-            keep(engine, at, f"{name}-{n}", pseudonym, "/v1/chat/completions", "m", ("q",), ["a"])
+            whose = person(engine, name)
+            keep(
+                engine,
+                at,
+                f"{name}-{n}",
+                pseudonym,
+                whose,
+                "/v1/chat/completions",
+                "m",
+                ("q",),
+                ["a"],
+            )
     engine.dispose()
 
 

@@ -21,7 +21,7 @@ from gemeingut.serve.gateway.audit_log import (
     AuditLog,
     exported_bytes,
 )
-from gemeingut.serve.gateway.identity import add_user, create_key
+from gemeingut.serve.gateway.identity import add_user, authenticate, create_key
 from gemeingut.serve.gateway.store import open_store, writing
 
 runner = CliRunner()
@@ -35,7 +35,8 @@ def test_a_64_byte_model_id_stays_whole_with_every_field_at_its_longest(store_ur
     assert len(LONGEST.encode()) == 64
     engine = open_store(store_url)
     add_user(engine, "anna")
-    key_id, _key = create_key(engine, "anna")
+    key_id, key = create_key(engine, "anna")
+    anna = authenticate(engine, key)  # the stream's person, who still exists when it ends
     log = AuditLog(engine)
     common = {
         "at": datetime(2026, 12, 31, 23, 59, 59, 999999),
@@ -70,6 +71,7 @@ def test_a_64_byte_model_id_stays_whole_with_every_field_at_its_longest(store_ur
             AuditLog.complete(
                 conn,
                 stream_id,
+                anna,
                 status=499,
                 prompt_tokens=MOST,
                 completion_tokens=MOST,

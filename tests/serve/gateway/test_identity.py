@@ -77,7 +77,9 @@ def test_an_expired_key_is_refused_with_its_expiry(store_url: str) -> None:
     engine = open_store(store_url)
     add_user(engine, "anna")
     _, key = create_key(engine, "anna", expires_at=utcnow() - timedelta(minutes=1))
-    with pytest.raises(AuthError, match=r"ist am .* UTC abgelaufen"):
+    with pytest.raises(
+        AuthError, match=r"ist am \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr \(.+\) abgelaufen"
+    ):
         authenticate(engine, key)
     _, later = create_key(engine, "anna", expires_at=utcnow() + timedelta(days=1))
     assert authenticate(engine, later).user == "anna"

@@ -28,13 +28,14 @@ HELLO = [{"role": "user", "content": "Hallo"}]
 
 
 def reads_of_limits(store: Engine) -> list[str]:
-    """Every statement from now on that reads the limits table on its own (a SELECT; the
-    takes' UPDATE and INSERT read a limit inside themselves)."""
+    """Every statement from now on that reads limit rows (a SELECT of them; the takes' UPDATE
+    and INSERT read a limit inside themselves, and on SQLite the key's check under the lock
+    which limits are set, `test_limit_set_while_queued`: no statement of their own)."""
     reads: list[str] = []
 
     @event.listens_for(store, "before_cursor_execute")
     def _count(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM quota_limits" in statement:
+        if statement.lstrip().startswith("SELECT quota_limits."):
             reads.append(statement)
 
     return reads

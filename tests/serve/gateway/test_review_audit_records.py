@@ -22,6 +22,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import text as said
 from gemeingut.serve.gateway.audit_log import RECORD_BYTES, AuditLog, stored_model
 from gemeingut.serve.gateway.content_log import keep
+from gemeingut.serve.gateway.identity import add_user
 from gemeingut.serve.gateway.records import ControllerFacts, read_record
 from gemeingut.serve.gateway.records_text import render_record
 from gemeingut.serve.gateway.retention import CONTENT_DAYS, LivePeriods, agree_retention
@@ -29,6 +30,7 @@ from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.gateway.tables import content_log, settings
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.model_queue import ModelQueue
+from tests.serve.gateway.people import person
 
 runner = CliRunner()
 LONG_MODEL = "organisation-mit-langem-namen/" + "modell-ä" * 30  # 200+ chars, not all ASCII
@@ -146,8 +148,11 @@ def test_content_logging_switched_off_deletes_the_stored_content_at_once(tmp_pat
     db = tmp_path / "gateway.db"
     engine = open_store(str(db))
     agree_retention(engine, None, 30)
+    add_user(engine, "anna")
+    anna = person(engine, "anna")
     for n in range(2):
-        keep(engine, datetime(2026, 5, 1), f"r{n}", "p" * 16, "/v1/completions", "m", ("a",), ["b"])
+        at = datetime(2026, 5, 1)
+        keep(engine, at, f"r{n}", "p" * 16, anna, "/v1/completions", "m", ("a",), ["b"])
     done = admin_said(db, "content", "retention", "--off")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(content_log)).scalar_one() == 0

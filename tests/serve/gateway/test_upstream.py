@@ -365,8 +365,9 @@ def test_the_engines_connections_close_when_the_server_stops(engine_url: str) ->
             json={"model": MODEL_NAME, "messages": HELLO, "max_tokens": 2, "stream": True},
         )
         assert streamed.status_code == 200 and "[DONE]" in streamed.text
-        assert len(backend._async_clients) == 1  # the stream went through the loop's pool
-    assert len(backend._async_clients) == 0 and backend.client.is_closed
+        (session,) = backend.streams._sessions.values()  # the stream went through the loop's pool
+        assert not session.closed
+    assert session.closed and len(backend.streams._sessions) == 0 and backend.client.is_closed
 
 
 def test_token_id_prompts_are_screened_as_the_engine_reads_them(

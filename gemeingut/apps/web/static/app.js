@@ -18,6 +18,21 @@ const counted = (key, count) => (count === 1 && `${key}_one` in T ? T[`${key}_on
 // A value the API names in English (category "bias", status "new") in the page's language; a
 // value the page has no name for (a category someone made up) as it is.
 const named = (kind, value) => T[`${kind}_${value}`] ?? value;
+// Bidirectional controls in text of other people or documents: an override (U+202E) shows
+// "evil" as "live", and one never closed reorders the page's own words after it. Embeddings,
+// overrides and isolates are shown as ⟨U+202E⟩ wherever such text is shown (left in, a stray
+// closing one could end the isolation around it); the marks (U+200E, U+200F, U+061C) only
+// where someone decides on the text (`all`: the triage), being harmless inside an isolate.
+const BIDI_EMBEDDING = /[\u202A-\u202E\u2066-\u2069]/g;
+const BIDI_ALL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const bidiShown = (text, all = false) => String(text).replace(all ? BIDI_ALL : BIDI_EMBEDDING,
+  (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+// Such text in an element of its own (<bdi>), so that its direction never reorders the page's
+// words around it; `fillIsolated` fills a template with each value so (as nodes).
+const isolated = (text, all = false) =>
+  Object.assign(document.createElement("bdi"), { textContent: bidiShown(text, all) });
+const fillIsolated = (template, values, all = false) => template.split(/(\{\w+\})/)
+  .map((part) => (/^\{\w+\}$/.test(part) && part.slice(1, -1) in values ? isolated(values[part.slice(1, -1)], all) : part));
 const KEY = "gemeingut-key";  // in this tab's session storage: the key, never in a cookie
 const CARRY = "gemeingut-carry";  // what the language switch hands to the page in the other language
 const NOTICE = "gemeingut-notice";  // why the tab was signed out, for the page that loads afresh
@@ -197,11 +212,13 @@ function loadAfresh() {
   location.replace(`/?lang=${document.documentElement.lang}`);
 }
 
-// The sign-in form: nothing the language switch carried, and no draft, is left for whoever
-// signs in.
-function showLogin(message) {
+// The sign-in form: nothing the language switch carried is left for whoever signs in, nor a
+// draft, unless `keep`: a sign-in that failed on the way (the server out of reach, or
+// failing) keeps it for the retry, and it shows again only for the key it was written with
+// (`restoreDraft`). A key the server refused (401) takes it.
+function showLogin(message, keep = false) {
   sessionStorage.removeItem(CARRY);
-  sessionStorage.removeItem(DRAFT);
+  if (!keep) sessionStorage.removeItem(DRAFT);
   $("app").hidden = true;
   $("login").hidden = false;
   if (message !== undefined) $("login-error").textContent = message;
@@ -247,7 +264,7 @@ $("login-form").addEventListener("submit", async (event) => {
     state.key = "";
     // a key refused is the key's fault; a lost connection or the server's failure is not
     const refused = error.status >= 400 && error.status < 500;
-    showLogin(refused ? fill(T.login_failed, { reason: sentence(error.message) }) : failed(error));
+    showLogin(refused ? fill(T.login_failed, { reason: sentence(error.message) }) : failed(error), error.status !== 401);
   }
 });
 
@@ -367,6 +384,7 @@ function addTurn(who, text) {
   const name = document.createElement("strong");
   name.textContent = `${who === "user" ? T.you : T.assistant}: `;
   const body = document.createElement("span");
+  body.dir = "auto";  // isolated (as <bdi>): an answer's direction never reorders the page
   body.textContent = text;
   turn.append(name, body);
   $("chat-log").append(turn);
@@ -598,11 +616,11 @@ $("trace-form").addEventListener("submit", async (event) => {
     $("trace-spans").replaceChildren(...traced.spans.map((span) => {
       const item = document.createElement("li");
       const what = document.createElement("p");
-      what.textContent = fill(T.trace_span, { text: span.text, occurrences: span.occurrences });
+      what.append(...fillIsolated(T.trace_span, { text: span.text, occurrences: span.occurrences }));
       const where = document.createElement("ul");
       where.replaceChildren(...span.documents.map((doc) => {
         const entry = document.createElement("li");
-        entry.textContent = `${doc.id} (${T.licence}: ${doc.license ?? T.unknown})`;
+        entry.append(isolated(doc.id), ` (${T.licence}: `, isolated(doc.license ?? T.unknown), ")");
         return entry;
       }));
       item.append(what, where);
@@ -730,7 +748,7 @@ function showDraft(body, draft, until = Date.now() + (draft.retry_after ?? 0) * 
   $("draft-sources").replaceChildren(...draft.sources.map((source) => {
     const item = document.createElement("li");
     const open = sourceButton(`${T.show_source} [${source.n}]`, body.collection, source);
-    item.append(`[${source.n}] ${label(source)} `, open);
+    item.append(`[${source.n}] `, isolated(label(source)), " ", open);
     return item;
   }));
   const supported = draft.sections.filter((section) => section.supported).length;
@@ -891,6 +909,9 @@ $("tender-form").addEventListener("submit", async (event) => {
 function drawAbout(openness) {
   const facts = $("about-facts");
   facts.replaceChildren();
+  // a rating the model's files declare (a bundle's openness.json) that they do not give
+  $("about-declared").textContent = openness?.declared ?? "";
+  $("about-declared").hidden = !openness?.declared;
   if (!openness) {
     $("about-open").textContent = T.about_unrated;
     return;
@@ -993,15 +1014,15 @@ function findingRow(finding) {
   const row = document.createElement("tr");
   const category = named("category", finding.category);
   const shown = [category, finding.prompt, finding.response, named("status", finding.status)];
-  for (const value of shown) {
+  for (const value of shown) {  // a reporter's words, each control shown: read as stored
     const cell = document.createElement("td");
-    cell.textContent = value;
+    cell.append(isolated(value, true));
     row.append(cell);
   }
   if (finding.report_note) {  // the reporter's own words: shown, never replaced by a decision
     const said = document.createElement("p");
     said.className = "help";
-    said.textContent = fill(T.report_note, { note: finding.report_note });
+    said.append(...fillIsolated(T.report_note, { note: finding.report_note }, true));
     row.cells[1].append(said);
   }
   const status = row.cells[3];
@@ -1015,7 +1036,7 @@ function findingRow(finding) {
   note.maxLength = Number(document.body.dataset.noteMax);
   note.value = finding.note ?? "";
   // named by its column and finding, as a screen reader meets it outside the table too
-  note.setAttribute("aria-label", fill(T.note_label, { category, prompt: excerpt(finding.prompt) }));
+  note.setAttribute("aria-label", fill(T.note_label, { category: bidiShown(category, true), prompt: excerpt(bidiShown(finding.prompt, true)) }));
   note.setAttribute("aria-describedby", "findings-help");
   noteCell.append(note);
   const actions = document.createElement("td");
@@ -1024,7 +1045,7 @@ function findingRow(finding) {
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = name;
-    button.setAttribute("aria-label", fill(T.triage_label, { decision: name, category, prompt: excerpt(finding.prompt) }));
+    button.setAttribute("aria-label", fill(T.triage_label, { decision: name, category: bidiShown(category, true), prompt: excerpt(bidiShown(finding.prompt, true)) }));
     button.addEventListener("click", () => decide(finding, decision, row, note.value));
     actions.append(button, " ");
   }
@@ -1038,9 +1059,9 @@ async function decide(finding, decision, row, note) {
     const changed = await (await api(path, { status: decision, note: note.trim() || null })).json();
     const fresh = findingRow(changed);
     row.replaceWith(fresh);
-    $("findings-status").textContent = fill(T.triaged, {
+    $("findings-status").replaceChildren(...fillIsolated(T.triaged, {
       prompt: excerpt(changed.prompt), category: named("category", changed.category), status: named("status", changed.status),
-    });
+    }, true));
     fresh.querySelector("td.status").focus();
   } catch (error) {
     sayFailed($("findings-status"), error);
@@ -1108,7 +1129,7 @@ async function loadHeld() {
 function heldItem(name, held, removable) {
   const item = document.createElement("li");
   const text = document.createElement("span");
-  text.textContent = fill(counted("held_chunks", held.chunks), { document: held.id, count: held.chunks });
+  text.append(...fillIsolated(counted("held_chunks", held.chunks), { document: held.id, count: held.chunks }));
   item.append(text);
   if (removable) {
     const remove = document.createElement("button");
@@ -1152,7 +1173,7 @@ $("upload-form").addEventListener("submit", async (event) => {
       said.push(fill(T.upload_too_large, { document: file.name, size }));
       continue;
     }
-    $("held-status").textContent = fill(T.upload_busy, { document: file.name });
+    $("held-status").textContent = fill(T.upload_busy, { document: bidiShown(file.name) });
     try {
       const query = new URLSearchParams({ filename: file.name });
       // the file as it is; the server reads its type from its name (a form or text/plain
@@ -1160,9 +1181,9 @@ $("upload-form").addEventListener("submit", async (event) => {
       const done = await (await call(`/v1/collections/${encodeURIComponent(name)}/documents?${query}`, {
         method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" },
       })).json();
-      said.push(fill(T[`upload_${done.status}`], { document: done.document }));
+      said.push(fill(T[`upload_${done.status}`], { document: bidiShown(done.document) }));
     } catch (error) {
-      said.push(fill(T.upload_failed, { document: file.name, reason: sentence(reason(error)) }));
+      said.push(fill(T.upload_failed, { document: bidiShown(file.name), reason: sentence(reason(error)) }));
     }
   }
   $("upload-file").value = "";
@@ -1239,7 +1260,7 @@ function showPassages(name, passages) {
   for (const hit of passages) {
     const item = document.createElement("li");
     const where = document.createElement("p");
-    where.textContent = `[${hit.n}] ${label(hit)}`;
+    where.append(`[${hit.n}] `, isolated(label(hit)));
     const passage = document.createElement("p");
     passage.textContent = hit.text;
     item.append(where, passage, sourceButton(`${T.show_source} [${hit.n}]`, name, hit));
@@ -1313,7 +1334,7 @@ async function showSource(name, hit, opener) {
   else if (hit.section) query.set("section", hit.section);
   try {
     const source = await (await api(`/v1/collections/${encodeURIComponent(name)}/source?${query}`)).json();
-    $("source-heading").textContent = fill(T.source_heading, { document: label(hit) });
+    $("source-heading").replaceChildren(...fillIsolated(T.source_heading, { document: label(hit) }));
     const box = $("source-text");
     box.replaceChildren();
     const at = source.text.indexOf(hit.text);
@@ -1697,7 +1718,14 @@ if (document.body.dataset.needsKey === "yes" && !state.key) {
 } else {
   signIn().then((carried) => {
     if (carried || location.hash) showAddressed();
-  }, () => { showLogin(); showAddressed(); });
+  }, (error) => {
+    // the kept key refused (401): signed out, its draft with it; anything else (the server out
+    // of reach or failing) is said, and the key stays in the form for the retry, as the draft
+    const refused = error.status === 401;
+    showLogin(refused ? undefined : failed(error), !refused);
+    if (!refused) $("key").value = state.key;
+    showAddressed();
+  });
 }
 // A page the back button brings from the browser's cache still shows what it showed: where
 // this tab signed out (or in with another key) since, it loads afresh.

@@ -12,7 +12,12 @@ let next = null;  // {asked, vocabulary, listed: [{token, p}] likeliest first}
 // A token as the page shows it: a space, a line break or a tab would show as nothing (a line
 // break token left its bar with a number and no name), so each is a sign the help explains.
 const SIGNS = { " ": "␣", "\n": "↵", "\t": "⇥" };
+// A token that is only part of a character comes named by its bytes ("bytes:\xe2\x80", as
+// OpenAI names it; it has no text of its own): shown as ⟨E2 80⟩, which the help explains.
+const PART = /^bytes:((?:\\x[0-9a-f]{2})+)$/;
 function visibleToken(token) {
+  const part = PART.exec(token);
+  if (part) return `⟨${part[1].slice(2).split("\\x").join(" ").toUpperCase()}⟩`;
   return token.replace(/[ \n\t]/g, (sign) => SIGNS[sign]);
 }
 
@@ -45,6 +50,8 @@ $("tokens-form").addEventListener("submit", async (event) => {
       item.textContent = visibleToken(token);
       // a screen reader would name the sign (or nothing): the space is said as a word
       if (token.includes(" ")) item.setAttribute("aria-label", token.replace(/ /g, ` ${T.space_word} `).trim());
+      // ⟨E2 80⟩ said in words
+      if (PART.test(token)) item.setAttribute("aria-label", fill(T.token_part, { bytes: item.textContent.slice(1, -1) }));
       return item;
     }));
     const last = logprobs.top_logprobs[logprobs.top_logprobs.length - 1];
