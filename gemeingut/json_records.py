@@ -68,3 +68,28 @@ def why_unreadable(exc: BaseException, released: bool = False) -> str | Message:
     said = str(exc)
     said = said if len(said) <= 400 else said[:400] + " …"
     return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+# What Python's JSON reader says (in English), said in the reader's language.
+_JSON_PROBLEMS = {
+    "Expecting value": _("a value is missing (text in double quotes, a number, true or false)"),
+    "Expecting ',' delimiter": _("a comma is missing"),
+    "Expecting ':' delimiter": _("a colon is missing after a field's name"),
+    "Expecting property name enclosed in double quotes": _(
+        "a field's name in double quotes is missing (or a comma is too many)"
+    ),
+    "Unterminated string": _("a text has no closing double quote"),
+    "Invalid control character": _("a text holds a line break or control character"),
+    "Invalid \\escape": _("a backslash starts no valid escape"),
+    "Invalid \\uXXXX escape": _("a backslash starts no valid escape"),
+    "Extra data": _("more follows the object (one object per line)"),
+    "Illegal trailing comma": _("a comma is too many before a closing bracket"),
+}
+
+
+def json_problem(error: json.JSONDecodeError) -> Message:
+    """What is wrong with a line of JSON, in the reader's words: the parser's own are English."""
+    for start, problem in _JSON_PROBLEMS.items():
+        if error.msg.startswith(start):
+            return problem
+    return _("the JSON cannot be read")

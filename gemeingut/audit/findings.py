@@ -41,7 +41,7 @@ from gemeingut.data.pii import PII_TYPES
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_json
 from gemeingut.i18n import Message, _
-from gemeingut.json_records import record_lines
+from gemeingut.json_records import json_problem, record_lines, why_unreadable
 from gemeingut.workspace import write_text_atomic
 
 STATUSES = ("new", "confirmed", "rejected")
@@ -315,9 +315,16 @@ def write_findings(path: Path, findings: Iterable[dict[str, Any]]) -> None:
 def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # the line to mend, in the reader's words
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise InputError(
-            _("{path} cannot be read: {error}", path=path, error=exc), _("check the file")
+            _("{path} cannot be read: {error}", path=f"{path}:{line}", error=why_unreadable(exc)),
+            _("save it as UTF-8"),
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            _("{path} cannot be read: {error}", path=path, error=why_unreadable(exc)),
+            _("check the file"),
         ) from None
     if path.suffix == ".csv":
         for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
@@ -330,7 +337,11 @@ def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(
-                _("{where}: not valid JSON ({error})", where=f"{path}:{number}", error=exc.msg),
+                _(
+                    "{where}: not valid JSON ({error})",
+                    where=f"{path}:{number}",
+                    error=json_problem(exc),
+                ),
                 HINT,
             ) from None
         if not isinstance(row, dict):

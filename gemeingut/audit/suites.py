@@ -14,7 +14,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.json_records import record_lines
+from gemeingut.json_records import json_problem, record_lines
 
 SUITES = Path(str(files("gemeingut.audit") / "suites"))
 
@@ -56,7 +56,8 @@ def read_items(path: Path, required: dict[str, type | tuple[type, ...]]) -> list
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(
-                _("{where}: not valid JSON ({error})", where=where, error=exc.msg), _FORMAT_HINT
+                _("{where}: not valid JSON ({error})", where=where, error=json_problem(exc)),
+                _FORMAT_HINT,
             ) from None
         if not isinstance(item, dict):
             raise InputError(_("{where}: expected a JSON object", where=where), _FORMAT_HINT)

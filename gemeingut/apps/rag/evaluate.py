@@ -23,8 +23,8 @@ from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, effective_mode, search
 from gemeingut.apps.rag.storage import StoredChunk
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _
-from gemeingut.json_records import record_lines
+from gemeingut.i18n import _
+from gemeingut.json_records import json_problem, record_lines
 
 MRR_DEPTH = 10
 
@@ -94,35 +94,13 @@ def read_questions(path: Path) -> list[Question]:
 
 
 _EXAMPLE = '{"question": "…", "document": "…", "section": "…"}'
-# What Python's JSON reader says (in English), said in the reader's language.
-_JSON_PROBLEMS = {
-    "Expecting value": _("a value is missing (text in double quotes, a number, true or false)"),
-    "Expecting ',' delimiter": _("a comma is missing"),
-    "Expecting ':' delimiter": _("a colon is missing after a field's name"),
-    "Expecting property name enclosed in double quotes": _(
-        "a field's name in double quotes is missing (or a comma is too many)"
-    ),
-    "Unterminated string": _("a text has no closing double quote"),
-    "Invalid control character": _("a text holds a line break or control character"),
-    "Invalid \\escape": _("a backslash starts no valid escape"),
-    "Invalid \\uXXXX escape": _("a backslash starts no valid escape"),
-    "Extra data": _("more follows the object (one object per line)"),
-    "Illegal trailing comma": _("a comma is too many before a closing bracket"),
-}
-
-
-def _json_problem(error: json.JSONDecodeError) -> Message:
-    for start, problem in _JSON_PROBLEMS.items():
-        if error.msg.startswith(start):
-            return problem
-    return _("the JSON cannot be read")
 
 
 def _record(line: str, path: Path, number: int) -> dict[str, Any]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        problem = _json_problem(exc)
+        problem = json_problem(exc)
         raise InputError(
             _(
                 "{path}, line {number}, column {column}: not valid JSON: {problem}",
