@@ -406,7 +406,11 @@ def _checked(finding: dict[str, Any], where: str) -> dict[str, Any]:
     missing = [k for k in FIELDS if k not in finding]
     if missing:
         raise InputError(
-            _("{where}: not a findings file line, {fields} missing", where=where, fields=missing),
+            _(
+                "{where}: not a findings file line, {fields} missing",
+                where=where,
+                fields=", ".join(missing),  # field names, not a Python list
+            ),
             _("pass a file written by `gemeingut audit findings import`"),
         )
     redacted = finding["redacted"]

@@ -40,3 +40,10 @@ def test_broken_json_is_said_in_german_with_its_line(tmp_path: Path) -> None:
     said = _refusal(path)
     assert said.startswith(f"{path}:1: kein gültiges JSON (ein Komma fehlt)"), said
     assert "Expecting" not in said
+
+
+def test_missing_fields_are_named_as_words_not_as_a_python_list(tmp_path: Path) -> None:
+    path = tmp_path / "befunde.jsonl"
+    path.write_text(json.dumps(ROW) + "\n", encoding="utf-8")  # a submission, not a finding
+    said = _refusal(path)
+    assert "['" not in said and "reporter, reported_at, status" in said, said
