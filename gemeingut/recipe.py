@@ -24,6 +24,7 @@ from gemeingut.data.publish.metadata import PublicationInfo
 from gemeingut.errors import RecipeError
 from gemeingut.i18n import DocumentLanguage, Message, _, text
 from gemeingut.i18n.validation import problem
+from gemeingut.toml_problems import toml_problem
 
 Device = Literal["auto", "cpu", "cuda"]  # where a model runs; auto: a GPU where torch sees one
 Precision = Literal["auto", "fp32", "bf16"]  # the forward's number format; auto: bf16 where native
@@ -538,10 +539,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
             _("recipe {path} cannot be read: {error}", path=path, error=exc), _("check the file")
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise RecipeError(
-            _("{path}: not valid TOML: {error}", path=path, error=exc),
-            _("fix the TOML syntax there"),
-        ) from None
+        raise RecipeError(toml_problem(path, exc), _("fix the TOML syntax there")) from None
 
 
 def _validated(model: type[M], raw: dict[str, Any], origin: Path) -> M:

@@ -38,6 +38,8 @@ from gemeingut.release.openness.sentences import joined
 from gemeingut.workspace import ARTIFACT_FILE, Artifact, Place, load_artifact
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from gemeingut.audit.subject import Subject
 
 
@@ -347,10 +349,13 @@ def release_stage(
     section: ReleaseSection,
     recipe_path: Path | None,
     artifacts: dict[str, Artifact],
+    named: Mapping[str, str] | None = None,
 ) -> tuple[Artifact, bool]:
     """The release bundle of a build; with a "finetune" artifact (a whole model fine-tuned from
     the build's own model, or from a fine-tune of it) that model is released, and the data of
-    every fine-tune of its chain with it."""
+    every fine-tune of its chain with it. `named`: how the user gave a release field where not
+    as the recipe's key (`gemeingut release`'s options: "release.license" → "--license")."""
+    named = named or {}
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     earlier = _earlier_finetunes(tuned, artifacts["model"].id) if tuned is not None else []
     _check_lineage(artifacts, earlier)
@@ -382,14 +387,16 @@ def release_stage(
         _check_finetune_data(tuned, terms)
     stated = tuned.meta["params"].get("data_license") if tuned is not None else None
     sources = _licence_sources(dataset, stated, earlier)
-    _refuse_share_alike_conflicts(section.license, sources)
+    _refuse_share_alike_conflicts(
+        section.license, sources, named.get("release.license", "release.license")
+    )
     found = dataset.stats.get("kept_by_language") or {}
     absent = [lang for lang in section.languages if found and lang not in found]
     if absent:
         raise InputError(
             _(
-                "release.languages: {absent} but no kept document is in them (the data holds "
-                "{found})",
+                "{field}: {absent} but no kept document is in them (the data holds {found})",
+                field=named.get("release.languages", "release.languages"),
                 absent=absent,
                 found=sorted(found),
             ),
@@ -612,15 +619,19 @@ def _licence_file_param(path: Path | None) -> dict[str, str]:
     return {"license_file_sha256": sha256_file(path)}
 
 
-def _refuse_share_alike_conflicts(licence: str, sources: dict[str, set[str]]) -> None:
+def _refuse_share_alike_conflicts(
+    licence: str, sources: dict[str, set[str]], field: str = "release.license"
+) -> None:
     """A release licence that does not carry every share-alike licence of the data it was
-    trained on is refused, at release and before fine-tuning our own model for it."""
+    trained on is refused, at release and before fine-tuning our own model for it; `field`
+    names where the licence was given."""
     conflicts = share_alike_conflicts(licence, sources)
     if conflicts:
         raise InputError(
             _(
-                "release.license: {licence} does not carry the share-alike licences of the data: "
+                "{field}: {licence} does not carry the share-alike licences of the data: "
                 "{conflicts}",
+                field=field,
                 licence=licence,
                 conflicts=describe_conflicts(conflicts),
             ),

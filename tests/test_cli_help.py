@@ -72,7 +72,8 @@ def test_at_80_columns_no_option_name_or_word_of_help_is_cut(command: tuple[str,
 
 def test_the_usage_names_arguments_as_the_help_texts_do_and_flags_take_no_value() -> None:
     german = help_output("verify")
-    assert "gemeingut.cli verify [OPTIONEN] {BUNDLE}" in german  # "BUNDLE prüfen: …"
+    assert "gemeingut.cli verify [OPTIONEN] {PAKET}" in german  # "PAKET prüfen: …"
+    assert "PAKET prüfen" in german and "BUNDLE" not in german
     assert "<bool>" not in german  # --json and --help take no value
     assert "BEFEHL [ARGUMENTE]..." in help_output("admin")
     assert "<Pfad>" in german and "<path>" not in german  # the kind of value, in German

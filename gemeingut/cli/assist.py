@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import assist_app
-from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
 from gemeingut.cli.rag import ModeOption, Name, Root, checked_mode
 from gemeingut.i18n import _, current_language, text
 from gemeingut.progress import console
@@ -26,10 +26,17 @@ _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i
 @assist_app.command("tender")
 @user_errors
 def tender_command(
-    draft: Annotated[Path, typer.Argument(help="The tender draft (PDF, DOCX, ODT, HTML, …).")],
+    draft: Annotated[
+        Path,
+        typer.Argument(help="The tender draft (PDF, DOCX, ODT, HTML, …).", parser=given_path),
+    ],
     rules: Annotated[
         list[Path] | None,
-        typer.Option("--rules", help="A YAML file of own rules (same id replaces a shipped one)."),
+        typer.Option(
+            "--rules",
+            help="A YAML file of own rules (same id replaces a shipped one).",
+            parser=given_path,
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -113,8 +120,8 @@ def memo_command(
 def speech_command(
     name: Name,
     subject: Subject,
-    audience: Annotated[str, typer.Option(help="Who listens.")] = "",
-    occasion: Annotated[str, typer.Option(help="The occasion.")] = "",
+    audience: Annotated[str | None, typer.Option(help="Who listens.")] = None,
+    occasion: Annotated[str | None, typer.Option(help="The occasion.")] = None,
     minutes: Annotated[int, typer.Option(min=1, max=60, help="Length in minutes.")] = 5,
     point: Annotated[
         list[str] | None, typer.Option("--point", help="A key point; repeat for more.")
@@ -131,9 +138,14 @@ def speech_command(
     citations checked; exit 1 when a part lacks evidence. The endpoint's key is read from
     GEMEINGUT_API_KEY, else OPENAI_API_KEY (a server with accounts refuses a request without a
     valid key)."""
+    from gemeingut.apps.assistants.blank_fields import BlankField, blank
     from gemeingut.apps.assistants.drafts import DraftRequest
 
-    request = DraftRequest("rede", subject, audience, occasion, minutes, tuple(point or ()))
+    for field, value in (("audience", audience), ("occasion", occasion)):
+        if blank(value):  # given as "": not the same as left out
+            raise BlankField(field)
+    points = tuple(point or ())
+    request = DraftRequest("rede", subject, audience or "", occasion or "", minutes, points)
     _draft(request, name, root, k, mode, endpoint, model, out, as_json)
 
 
@@ -148,11 +160,13 @@ def _draft(
     out: Path | None,
     as_json: bool,
 ) -> None:
+    from gemeingut.apps.assistants.blank_fields import check_request
     from gemeingut.apps.assistants.drafts import DraftCutShort, render_markdown, write_draft
     from gemeingut.apps.rag.answer import Chat, ChatEndpoint
     from gemeingut.apps.rag.index import open_collection
     from gemeingut.workspace import write_text_atomic
 
+    check_request(request)  # a blank subject or key point: before a collection or model
     collection = open_collection(root, name)
     lang = current_language()
     failed = None  # why the draft stops before its end: its parts written are still written

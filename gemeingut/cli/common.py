@@ -49,6 +49,8 @@ def user_errors(command: F) -> F:
             )
             say(f"[bold]{text(HINT)}[/]", _("see `--help` for the allowed values"))
             raise typer.Exit(2) from None
+        except BrokenPipeError:  # the reader of the output is gone: no error of the call
+            raise
         except OSError as exc:  # a path the user gave that cannot be used, or a full disk
             message, hint, code = os_error(exc)
             say(f"[bold red]{text(ERROR)}[/]", message)
@@ -116,6 +118,17 @@ def os_error(exc: OSError) -> tuple[Message | str, Message | str, int]:
             1,
         )
     return _("{path}: {reason}", path=shown, reason=exc.strerror or str(exc)), "", 1
+
+
+def given_path(value: str) -> Path:
+    """A path as the command line gave it (`parser=` of a path argument or option): typer
+    would make an empty one ("" from a script's unset variable) the current folder, `.`, and
+    `rag ingest NAME ""` would ingest whatever lies there. Refused in words instead."""
+    if value == "":
+        raise typer.BadParameter(
+            text(_('the path is empty; name a file or folder ("." for the current folder)'))
+        )
+    return Path(value)
 
 
 def say(label: str, message: str | Message) -> None:

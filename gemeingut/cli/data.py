@@ -12,6 +12,7 @@ from gemeingut.cli.app import data_app
 from gemeingut.cli.common import (
     JsonFlag,
     OutDir,
+    given_path,
     report,
     say,
     user_errors,
@@ -31,7 +32,9 @@ from gemeingut.workspace import at, load_artifact
 def data_curate(
     inputs: Annotated[
         list[Path],
-        typer.Argument(help="JSONL(.gz/.zst)/Parquet files, saved HF datasets or folders."),
+        typer.Argument(
+            help="JSONL(.gz/.zst)/Parquet files, saved HF datasets or folders.", parser=given_path
+        ),
     ],
     out: OutDir,
     license: Annotated[

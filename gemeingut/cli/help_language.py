@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gemeingut.cli.usage_errors import in_language
-from gemeingut.i18n import LANGUAGES, environment_language, translations
+from gemeingut.i18n import LANGUAGES, environment_language, localized, translations
 
 RICH_FORMAT_ERROR = typer.rich_utils.rich_format_error  # typer's, before `command_in` wraps it
 
@@ -52,7 +52,9 @@ SUBCOMMAND_METAVAR = "COMMAND [ARGS]..."
 
 def main() -> None:
     """The `gemeingut` command, its help in the language of `--lang` or the environment."""
-    command_in(language_of(sys.argv[1:]))()
+    from gemeingut.cli.closed_pipe import quiet_on_closed_pipe
+
+    quiet_on_closed_pipe(command_in(language_of(sys.argv[1:])))()
 
 
 def command_in(language: str) -> Any:
@@ -67,9 +69,12 @@ def command_in(language: str) -> Any:
             if isinstance(value, str):
                 setattr(node, field, _unwrapped(catalogue.get(value, value)))
         _name_placeholders(node, catalogue)
+        _numbers_in(node, language)
         if hasattr(node, "get_help_option"):
             node.get_help_option = _helped(node.get_help_option, catalogue)
             node.get_usage = _usage(node.get_usage, catalogue.get(USAGE, USAGE))
+    for node in _nodes(command):  # once every placeholder and text is in the language
+        _arguments_named(node)
     for name, english in PANEL_TEXTS.items():
         setattr(typer.rich_utils, name, catalogue.get(english, english))
     typer.rich_utils.rich_format_error = in_language(RICH_FORMAT_ERROR, language)
@@ -98,7 +103,7 @@ def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:
     (the texts say "Check BUNDLE"), a flag without one (typer 0.29 shows `<bool>` beside
     `--json`, as if it took a value), the usage line's [OPTIONS] in the language."""
     if isinstance(node, typer.core.TyperArgument) and node.metavar is None and node.name:
-        node.metavar = node.name.upper()
+        node.metavar = catalogue.get(node.name.upper(), node.name.upper())
     elif isinstance(node, typer.core.TyperOption) and node.is_flag and node.metavar is None:
         node.metavar = ""
     if isinstance(node, typer.core.TyperArgument | typer.core.TyperOption):
@@ -107,6 +112,50 @@ def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:
         node.options_metavar = catalogue.get(OPTIONS_METAVAR, OPTIONS_METAVAR)
     if getattr(node, "subcommand_metavar", None) == SUBCOMMAND_METAVAR:
         node.subcommand_metavar = catalogue.get(SUBCOMMAND_METAVAR, SUBCOMMAND_METAVAR)
+
+
+def _arguments_named(command: Any) -> None:
+    """A command's help, and its options', naming its arguments as the usage line does in the
+    language (FOLDER is ORDNER in German): the texts are translated with the English name."""
+    named = {
+        param.name.upper(): param.metavar
+        for param in getattr(command, "params", [])
+        if isinstance(param, typer.core.TyperArgument) and param.name and param.metavar
+        if param.metavar != param.name.upper()
+    }
+    if not named:
+        return
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, named)) + r")\b")
+    for node in [command, *command.params]:
+        for field in ("help", "short_help"):
+            value = getattr(node, field, None)
+            if isinstance(value, str):
+                setattr(node, field, pattern.sub(lambda m: named[m[1]], value))
+
+
+def _numbers_in(node: Any, language: str) -> None:
+    """A parameter's default and range with the language's decimal mark ([Standard: 16,0],
+    [x>=0,001] in German): typer writes them as Python does."""
+    if language == "en" or not isinstance(node, typer.core.TyperArgument | typer.core.TyperOption):
+        return
+    default_string = node._get_default_string
+
+    def default(**kwargs: Any) -> str:
+        said = default_string(**kwargs)
+        value = kwargs.get("default_value")
+        if isinstance(value, float) and said == str(value):
+            return localized(said, language)
+        return said
+
+    node._get_default_string = default
+    if hasattr(node, "_get_number_range_help_str"):
+        range_string = node._get_number_range_help_str
+
+        def ranged() -> str | None:
+            said = range_string()
+            return localized(said, language) if said else said
+
+        node._get_number_range_help_str = ranged
 
 
 def _type_label(display_type: Callable[[Any], str], catalogue: dict[str, str]) -> Any:
@@ -182,6 +231,8 @@ def help_texts(command: Any = None) -> list[str]:
         parameter = isinstance(node, typer.core.TyperArgument | typer.core.TyperOption)
         if parameter and not getattr(node, "is_flag", False):
             found[node.display_type(context)] = None
+        if isinstance(node, typer.core.TyperArgument) and node.metavar is None and node.name:
+            found[node.name.upper()] = None  # its placeholder (FOLDER) in the language
     return list(found)
 
 

@@ -21,7 +21,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
-from gemeingut.i18n import _, current_language, localized, plural, text
+from gemeingut.i18n import Message, _, current_language, localized, plural, text
 from gemeingut.recipe import (
     FinetuneSection,
     FinetuneTraining,
@@ -251,8 +251,27 @@ def model_finetune(
             parameters=s["parameters"],
         )
         say(" ", trained)
+        if s["final_val_loss"] is None:
+            say(" ", _unvalidated(data))
+            return
         first, last = _loss(s["initial_val_loss"]), _loss(s["final_val_loss"])
         say(" ", _("validation loss {first} → {last}", first=first, last=last))
+
+
+def _unvalidated(data: Path) -> Message:
+    """Why a fine-tune has no validation loss, and how to get one."""
+    from gemeingut.data.shards import SHARD_DIR
+
+    if (data / SHARD_DIR).is_dir():
+        return _(
+            "no validation loss: the dataset's validation split is too small for one window, so "
+            "nothing was held out for validation; pass held-out examples with --validation FILE"
+        )
+    return _(
+        "no validation loss: nothing was held out for validation (a tenth of the examples is, "
+        "at least one, once there are two or more); give more examples, or pass held-out "
+        "examples with --validation FILE"
+    )
 
 
 def _loss(value: float | None) -> str:

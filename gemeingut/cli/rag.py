@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import rag_app
-from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
 from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
 from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 Root = Annotated[
     Path,
     typer.Option(
-        "--root", envvar="GEMEINGUT_COLLECTIONS", help="Folder that holds the collections."
+        "--root",
+        envvar="GEMEINGUT_COLLECTIONS",
+        help="Folder that holds the collections.",
+        parser=given_path,
     ),
 ]
 Name = Annotated[str, typer.Argument(help="The collection's name.")]
@@ -33,7 +36,11 @@ SKIPPED = _("skipped:")
 SHOWN_UNSUPPORTED = 5  # files named per unsupported type
 Rerank = Annotated[
     Path | None,
-    typer.Option("--rerank", help="A cross-encoder folder that orders the best chunks again."),
+    typer.Option(
+        "--rerank",
+        help="A cross-encoder folder that orders the best chunks again.",
+        parser=given_path,
+    ),
 ]
 
 
@@ -42,7 +49,10 @@ Rerank = Annotated[
 @waiting_on_limits()  # an endpoint's requests-per-minute limit is waited out
 def ingest_command(
     name: Name,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, DOCX, ODT, …).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files or folders (PDF, DOCX, ODT, …).", parser=given_path),
+    ],
     root: Root = Path("collections"),
     group: Annotated[
         list[str] | None, typer.Option("--group", help="A group that may see the collection.")
@@ -65,9 +75,9 @@ def ingest_command(
     spec = EmbedderSpec(embed, embed_model, endpoint_key()) if embed else None
     report = ingest(root, name, paths, group, language, spec)
     read = report.added + report.updated + report.reread
-    encodings, controls = _encodings(root, name, read), _controls(root, name, read)
+    encodings, controls = _encodings(root, name, read), report.control_characters
     if as_json:
-        shown = asdict(report) | {"encodings": encodings, "control_characters": controls}
+        shown = asdict(report) | {"encodings": encodings}
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         summary = _(  # "chunks: 1", not "1 chunks": the catalogue has no plural forms
@@ -83,12 +93,14 @@ def ingest_command(
         console.print(f"[green]✓[/] {escape(text(summary))}")
         if report.reread:
             say("[yellow]![/]", _read_again(len(report.reread)))
+        if report.embedded_again:
+            say("[yellow]![/]", _embedded_again(report.embedded_again))
         for key, encoding in encodings.items():
             say(
                 "[yellow]![/]",
                 _("{key}: not UTF-8, read as {encoding}", key=key, encoding=encoding),
             )
-        for key, count in controls.items():
+        for key, count in sorted(controls.items()):
             say(
                 "[yellow]![/]",
                 _(
@@ -135,15 +147,24 @@ def _read_again(count: int) -> Message:
     return plural(
         count,
         _(
-            "{count} unchanged document read again: it was read by another version of "
-            "gemeingut, whose pages and sections differ from this one's",
+            "{count} unchanged document read again: it had been read by another version of "
+            "gemeingut, which reads pages, sections or text differently",
             count=count,
         ),
         _(
-            "{count} unchanged documents read again: they were read by another version of "
-            "gemeingut, whose pages and sections differ from this one's",
+            "{count} unchanged documents read again: they had been read by another version "
+            "of gemeingut, which reads pages, sections or text differently",
             count=count,
         ),
+    )
+
+
+def _embedded_again(count: int) -> Message:
+    """Chunks embedded again although unchanged: the time (or an endpoint's tokens) it took
+    is this ingest's, and answers may rank the collection's passages otherwise from now on."""
+    return _(
+        "all {count} chunks embedded again: the model now embeds otherwise (pooling/prompts)",
+        count=count,
     )
 
 
@@ -159,20 +180,6 @@ def _encodings(root: Path, name: str, keys: list[str]) -> dict[str, str]:
     collection = open_collection(root, name)
     found = {key: text_encoding(collection.document_file(key)) for key in sorted(texts)}
     return {key: encoding for key, encoding in found.items() if encoding}
-
-
-def _controls(root: Path, name: str, keys: list[str]) -> dict[str, int]:
-    """How many control characters each newly read text file held (read as spaces): a zero
-    byte in a text file may mean it is no text, which whoever ingested it should look at."""
-    from gemeingut.apps.rag.index import open_collection
-    from gemeingut.apps.rag.readers import TEXT_SUFFIXES, control_characters
-
-    texts = [k for k in keys if Path(k).suffix.lower() in TEXT_SUFFIXES]
-    if not texts:
-        return {}
-    collection = open_collection(root, name)
-    found = {key: control_characters(collection.document_file(key)) for key in sorted(texts)}
-    return {key: count for key, count in found.items() if count}
 
 
 @rag_app.command("remove")
@@ -348,7 +355,10 @@ def query_command(
 @user_errors
 def eval_command(
     name: Name,
-    questions: Annotated[Path, typer.Argument(help="JSONL: question, document, section/page.")],
+    questions: Annotated[
+        Path,
+        typer.Argument(help="JSONL: question, document, section/page.", parser=given_path),
+    ],
     root: Root = Path("collections"),
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="Recall at this depth.")] = 5,
     mode: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +19,8 @@ from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import Artifact, at, load_artifact
 
 if TYPE_CHECKING:
-    from gemeingut.release.rerun import Rerun
+    from gemeingut.release.rerun import Reran, Rerun
+    from gemeingut.release.rerun_evaluation import EvaluationRerun
     from gemeingut.release.signing import KeyInfo
 
 KeyDir = Annotated[
@@ -176,7 +178,8 @@ def release(
             artifacts["audit"] = audited
         if publication is not None:
             artifacts["publication"] = load_artifact(publication, "publication")
-        artifact, reused = release_stage(at(out), section, recipe, artifacts)
+        named = {"release.license": "--license", "release.languages": "--language"}
+        artifact, reused = release_stage(at(out), section, recipe, artifacts, named)
     else:
         missing = [f"--{kind}" for kind, path in own.items() if path is None]
         raise InputError(
@@ -289,7 +292,9 @@ def verify(
     rerun: Annotated[
         int,
         typer.Option(
-            min=0, help="Also score N of the audit's bias pairs again with the bundle's model."
+            min=0,
+            help="Also score N of the audit's bias pairs, and all of the evaluation's test "
+            "data, again with the bundle's model.",
         ),
     ] = 0,
     seed: Annotated[
@@ -304,13 +309,14 @@ def verify(
     ] = False,
 ) -> None:
     """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
-    with --key the signature, with --rerun a sample of the audit computed again. Exit code 1:
+    with --key the signature, with --rerun the audit's and evaluation's numbers computed
+    again (a sample of the bias pairs, all of the test data). Exit code 1:
     the bundle fails; 2: the call is wrong (no such folder, an unusable key, nothing to
     re-run)."""
     from gemeingut.errors import InputError
     from gemeingut.release.layout import locate_bundle
     from gemeingut.release.manifest import MANIFEST
-    from gemeingut.release.rerun import require_bias_audit
+    from gemeingut.release.rerun import require_rerunnable
     from gemeingut.release.verify import verify_bundle
 
     if seed is not None and rerun == 0:
@@ -319,10 +325,10 @@ def verify(
             _("add --rerun N, or leave out --seed"),
         )
     located = locate_bundle(bundle)
-    # before any hashing: a bundle without a bias audit has nothing to re-run (a folder that
-    # is no bundle at all is named as such by `verify_bundle`)
+    # before any hashing: a bundle with neither a bias audit nor evaluation results has
+    # nothing to re-run (a folder that is no bundle at all is named as such by `verify_bundle`)
     if rerun > 0 and (located / MANIFEST).is_file():
-        require_bias_audit(located)
+        require_rerunnable(located)
     checked = verify_bundle(bundle, key)
     lang = current_language()
     if checked.signature is not None and not as_json:  # first, on a line of its own
@@ -337,22 +343,7 @@ def verify(
         say(" ", note)
     again = _rerun(checked.bundle, rerun, seed, checked.files) if rerun > 0 else None
     if again is not None and not as_json:
-        console.print(
-            "[green]✓[/] "
-            + text(
-                _(
-                    "re-ran {checked} of {total} bias pairs drawn with --seed {seed}: all within "
-                    "{tolerance} nats of the audit's log",
-                    checked=again.checked,
-                    total=again.total,
-                    seed=str(again.seed),
-                    tolerance=again.tolerance,
-                ),
-                lang,
-            )
-        )
-        if again.device_note is not None:
-            console.print("  " + text(again.device_note, lang), soft_wrap=True)
+        _say_reran(again, lang)
     if as_json:  # after --rerun, whose disagreement fails the bundle
         import json
 
@@ -361,9 +352,60 @@ def verify(
         typer.echo(json.dumps(verified_record(checked, again), indent=2, ensure_ascii=False))
 
 
-def _rerun(bundle: Path, n: int, seed: int | None, files: int) -> Rerun:
-    """`--rerun`: a sample of the audit scored again; a disagreement, or an audit record the
-    re-run cannot read, fails the bundle (exit 1) whose `files` all matched the MANIFEST."""
+def _say_reran(again: Reran, lang: str) -> None:
+    """What `--rerun` computed again, a line each, and what the bundle held none of."""
+    from gemeingut.release.rerun_evaluation import EVALUATION
+
+    bias = again.bias
+    if bias is None:
+        say(" ", _("no bias audit in the bundle: no bias pairs re-run"))
+    else:
+        console.print(
+            "[green]✓[/] "
+            + text(
+                _(
+                    "re-ran {checked} of {total} bias pairs drawn with --seed {seed}: all within "
+                    "{tolerance} nats of the audit's log",
+                    checked=bias.checked,
+                    total=bias.total,
+                    seed=str(bias.seed),
+                    tolerance=bias.tolerance,
+                ),
+                lang,
+            )
+        )
+        if bias.device_note is not None:
+            console.print("  " + text(bias.device_note, lang), soft_wrap=True)
+    evaluation = again.evaluation
+    if evaluation is None:
+        say(" ", _("no evaluation results in the bundle: no test data re-scored"))
+        return
+    documents = plural(
+        evaluation.documents,
+        _("re-scored the one test document ({tokens} tokens): loss, perplexity and bits per "
+          "byte within {tolerance} nats of {file}", tokens=evaluation.tokens,
+          tolerance=evaluation.tolerance, file=EVALUATION),
+        _("re-scored all {documents} test documents ({tokens} tokens): loss, perplexity and "
+          "bits per byte within {tolerance} nats of {file}", documents=evaluation.documents,
+          tokens=evaluation.tokens, tolerance=evaluation.tolerance, file=EVALUATION),
+    )  # fmt: skip
+    console.print("[green]✓[/] " + text(documents, lang), soft_wrap=True)
+
+
+def _rerun(bundle: Path, n: int, seed: int | None, files: int) -> Reran:
+    """`--rerun`: a sample of the audit's bias pairs scored again and all of the evaluation's
+    test data, each where the bundle holds it; a disagreement, or a record the re-run cannot
+    read, fails the bundle (exit 1) whose `files` all matched the MANIFEST."""
+    from gemeingut.release.rerun import Reran, has_bias_audit, new_seed
+    from gemeingut.release.rerun_evaluation import has_evaluation
+
+    seed = new_seed() if seed is None else seed
+    bias = _rerun_bias(bundle, n, seed, files) if has_bias_audit(bundle) else None
+    evaluation = _rerun_evaluation(bundle, files) if has_evaluation(bundle) else None
+    return Reran(seed, bias, evaluation)
+
+
+def _rerun_bias(bundle: Path, n: int, seed: int, files: int) -> Rerun:
     from gemeingut.release.layout import AUDIT_REPORT
     from gemeingut.release.manifest import shorten
     from gemeingut.release.rerun import rerun_bias_sample
@@ -391,6 +433,31 @@ def _rerun(bundle: Path, n: int, seed: int | None, files: int) -> Rerun:
                 problems=shorten(again.problems),
             ),
             hint,
+            files,
+        )
+    return again
+
+
+def _rerun_evaluation(bundle: Path, files: int) -> EvaluationRerun:
+    from gemeingut.release.manifest import shorten
+    from gemeingut.release.rerun_evaluation import EVALUATION, rerun_evaluation
+    from gemeingut.release.verify import failed_alone
+    from gemeingut.release.verify_guard import READ_ERRORS, unreadable
+
+    try:
+        again = rerun_evaluation(bundle)
+    except READ_ERRORS as exc:
+        raise failed_alone(
+            bundle, unreadable(exc, EVALUATION), getattr(exc, "hint", "") or "", files
+        ) from None
+    if again.problems:
+        raise failed_alone(
+            bundle,
+            _(
+                "re-scoring the test data disagrees with the bundle: {problems}",
+                problems=shorten(again.problems),
+            ),
+            _("the evaluation results were altered, or they are not of this model"),
             files,
         )
     return again
@@ -555,7 +622,7 @@ def openness_rate(
         said_verify = _(
             "rated from the bundle's files as they are; whether they are the released ones "
             "(hashes, signature) and every claim in them holds: gemeingut verify {bundle}",
-            bundle=str(folder),
+            bundle=shlex.quote(str(folder)),  # a command to paste: 'Modell 2' as one argument
         )
         console.print(escape(text(said_verify, lang)), soft_wrap=True)
     _point_to_bundle(folder, lang)
@@ -590,7 +657,7 @@ def _point_to_bundle(folder: Path, lang: str) -> None:
         "holds beside it (card, licences, data); the model as released: gemeingut openness "
         "rate {bundle}",
         folder=str(folder),
-        bundle=str(bundle),
+        bundle=shlex.quote(str(bundle)),  # a command to paste, as the folder it names
     )
     console.print(text(said, lang), soft_wrap=True)
 

@@ -37,12 +37,21 @@ def evaluate_perplexity(
             _("the test split of {dataset} is empty", dataset=str(dataset_dir)),
             _("raise data.test_fraction or add documents"),
         )
+    results = score_texts(model, tokenizer, texts, batch_size)
+    (out_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+@torch.no_grad()
+def score_texts(model: Any, tokenizer: Any, texts: list[str], batch_size: int) -> dict[str, Any]:
+    """The results of `texts` as the evaluation records them; `verify --rerun` calls this too,
+    so the numbers it compares come from the same windows and batches."""
     stream = token_stream(tokenizer, texts)
     context = model.config.max_position_embeddings
     nll, predicted = _summed_nll(model, stream, context, batch_size)
     n_bytes = sum(len(t.encode("utf-8")) for t in texts)
     loss = nll / predicted
-    results = {
+    return {
         "split": "test",
         "documents": len(texts),
         "tokens": predicted,
@@ -52,8 +61,6 @@ def evaluate_perplexity(
         "bits_per_byte": nll / (math.log(2) * n_bytes),
         "context_length": context,
     }
-    (out_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2) + "\n")
-    return results
 
 
 def _summed_nll(

@@ -44,6 +44,7 @@ from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
 from gemeingut.model.data_order import DataOrder, rank_micro_batches
 from gemeingut.model.energy import EnergyMeter
+from gemeingut.model.finetune_base_licence import with_lineage_licence
 from gemeingut.model.finetune_state import (
     DATA_DIR,
     checkpoint,
@@ -109,8 +110,9 @@ def finetune(
     """Train and save the fine-tuned model (or adapter) into `out_dir`; returns its stats.
 
     Under torchrun this runs on rank 0 (inside `materialize`), which tells the other ranks to
-    join once the data is ready.
+    join once the data is ready. Our own base's licence is recorded from its lineage.
     """
+    base = with_lineage_licence(base)
     world = dist.current_world()
     if world.size > 1 and section.training.strategy != "ddp":
         raise InputError(

@@ -32,7 +32,7 @@ from transformers import PreTrainedTokenizerBase
 from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compressed
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import Message, _, quoted
 
 Kind = Literal["text", "instruction", "chat"]
 T = TypeVar("T")
@@ -205,9 +205,36 @@ def parse_record(record: Any, where: str) -> Example:
     if "text" in record:
         (text,) = _strings(record, ("text",), where)
         return Example("text", where, text=text)
-    raise InputError(
-        _("{where}: unknown record with keys {keys}", where=where, keys=str(sorted(record))),
-        FORMATS_HINT,
+    raise InputError(_unknown_record(record, where), FORMATS_HINT)
+
+
+# The record shapes of two fields each, by their fields: one without the other is half a record.
+PAIRS = (
+    ("prompt", "completion", '{"prompt": ..., "completion": ...}'),
+    ("instruction", "output", '{"instruction": ..., "input": ..., "output": ...}'),
+)
+
+
+def _unknown_record(record: dict[str, Any], where: str) -> Message:
+    """What a record of no known shape lacks: the other half of a pair it begins, else which
+    fields it has (in words: the hint lists every shape)."""
+    for first, second, shape in PAIRS:
+        if (first in record) != (second in record):
+            present, absent = (first, second) if first in record else (second, first)
+            return _(
+                "{where}: the field {missing!r} is missing beside {present!r}: a record of the "
+                "shape {shape} needs both",
+                where=where,
+                missing=absent,
+                present=present,
+                shape=shape,
+            )
+    if not record:
+        return _("{where}: an empty JSON object, no example", where=where)
+    return _(
+        "{where}: a record of no known shape, with the fields {fields}",
+        where=where,
+        fields=quoted(sorted(record)),
     )
 
 

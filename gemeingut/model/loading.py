@@ -9,6 +9,7 @@ the merged weights equal what `model finetune --merge` writes.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -162,6 +163,62 @@ def pretrained_model(folder: Path, dtype: Any) -> Any:
             ),
             _("pass a causal language model folder (config.json, weights, tokenizer)"),
         ) from None
+
+
+def pretrained_encoder(folder: Path) -> Any:
+    """The transformer of an embedding model (BERT, XLM-R …, no head) in `folder`, float32, in
+    evaluation mode; a folder transformers cannot read is a clear error, not its traceback."""
+    import torch
+    from transformers import AutoModel
+
+    held = _HeldReports()
+    reporter = logging.getLogger("transformers.modeling_utils")
+    reporter.addFilter(held)
+    try:
+        model, found = AutoModel.from_pretrained(
+            str(folder), dtype=torch.float32, use_kernels=False, output_loading_info=True
+        )
+    except _loading_errors() as exc:
+        raise InputError(
+            _("transformers cannot load the encoder in {path}: {error}", path=str(folder),
+              error=str(exc)),
+            _("pass an embedding model folder (config.json, weights, tokenizer)"),
+        ) from None  # fmt: skip
+    finally:
+        reporter.removeFilter(held)
+    if not _only_a_head_left_out(model, found):
+        for record in held.records:
+            reporter.handle(record)
+    return model.eval()
+
+
+class _HeldReports(logging.Filter):
+    """Holds transformers' load reports back while an encoder loads; every other record of its
+    logger passes as it comes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "LOAD REPORT" in record.getMessage():
+            self.records.append(record)
+            return False
+        return True
+
+
+def _only_a_head_left_out(model: Any, found: dict[str, Any]) -> bool:
+    """Whether the load report says only what is expected of an encoder read from a folder
+    with a head (a causal LM's `lm_head`, a masked LM's `cls`): weights of modules the
+    transformer has no place for at all, nothing missing or of another shape. A left-out
+    weight inside the transformer's own modules is reported as it is."""
+    own = {name for name, _module in model.named_children()}
+    unexpected = found.get("unexpected_keys") or []
+    return (
+        not found.get("missing_keys")
+        and not found.get("mismatched_keys")
+        and all(key.split(".", 1)[0] not in own for key in unexpected)
+    )
 
 
 def load_tokenizer(folder: Path) -> Any:

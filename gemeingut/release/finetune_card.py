@@ -9,7 +9,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import Message, _, text, translator
+from gemeingut.i18n import Message, _, plural, text, translator
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.release.card import card_header, finetune_context, read_json, rendered_card
 from gemeingut.release.card_audit import audit_results
@@ -28,6 +28,7 @@ from gemeingut.release.layout import (
     RELEASE_INFO,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.ai_act_finetune import example_kinds
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
 from gemeingut.release.openness.model_size import ModelSize, model_size
 from gemeingut.release.openness.summary import openness_sentence
@@ -91,6 +92,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "base_paragraph": base_paragraph(bundle, language),
         "hub_id": release.get("base_hub_id"),  # stated at release, not checked
         "finetune": finetune_context(tuned, record, language),
+        "trained_on": trained_on(record["data"]["train"], tuned.get("stats", {})),
         "losses": _validation_sentence(record, tuned.get("stats", {}), language),
         "audited": "audit" in lineage,
         "adapter": adapter,
@@ -126,9 +128,15 @@ def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language
     first, last = stats.get("initial_val_loss"), stats.get("final_val_loss")
     if not validation or first is None or last is None:
         return text(_("No validation data: the fine-tuning has no validation loss."), language)
+    held = int(validation["examples"])
+    examples = plural(
+        held,
+        _("on {count} held-out example", count=held),
+        _("on {count} held-out examples", count=held),
+    )
     sentence = _(
-        "Validation loss on {examples} held-out examples ({source}): {losses}.",
-        examples=validation["examples"],
+        "Validation loss {examples} ({source}): {losses}.",
+        examples=examples,
         source=_validation_source(record["data"].get("validation_from", "")),
         losses=losses_phrase(first, last, language),
     )
@@ -143,3 +151,20 @@ def _validation_source(recorded: str) -> Message | str:
     if share:
         return _("{percent} % of the examples, seed {seed}", percent=share[1], seed=share[2])
     return recorded  # a file name
+
+
+def trained_on(train: dict[str, Any], stats: dict[str, Any]) -> dict[str, Message]:
+    """The card's counts of steps and examples, each noun in its number ("1 chat", not
+    "1 chats")."""
+    steps, examples = int(stats.get("steps") or 0), int(train.get("examples") or 0)
+    return {
+        "steps": plural(
+            steps, _("for {count} step", count=steps), _("for {count} steps", count=steps)
+        ),
+        "examples": plural(
+            examples,
+            _("on {count} example", count=examples),
+            _("on {count} examples", count=examples),
+        ),
+        "kinds": example_kinds(train),
+    }

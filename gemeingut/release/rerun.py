@@ -7,6 +7,10 @@ model and these pairs, without re-running the whole audit. It needs torch (the r
 `verify` does not), so it runs only when asked for. The re-run is on the CPU, where the
 tolerance was measured; an audit the report records on another device (a GPU rounds bf16
 otherwise) is said, so a difference beyond the tolerance names its likely cause.
+
+The evaluation's numbers on the test split are computed again as well (`rerun_evaluation.py`),
+so a bundle without an audit still has its card's numbers re-run; only a bundle with neither
+has nothing for `--rerun`, which is a mistake in the call.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
 from gemeingut.json_records import record_lines
 from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
+from gemeingut.release.rerun_evaluation import EVALUATION, EvaluationRerun, has_evaluation
 
 # Nats a re-run may differ by: fp32 differs only in summation order; bf16 autocast also in
 # rounding, which depends on the batch a pair lands in. Measured on the demo bundle (bf16 on the
@@ -32,6 +37,7 @@ from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
 TOLERANCE = {"fp32": 1e-3, "bf16": 0.05}
 SHIPPED_SUITE = "gemeingut bias/"
 RERUN_DEVICE = "cpu"  # every verifier has one: the same numbers everywhere
+BIAS_LOG = f"{AUDIT}/logs/bias.jsonl"
 
 
 @dataclass(frozen=True)
@@ -46,9 +52,39 @@ class Rerun:
     precision: str = "fp32"  # the audit's, which this re-run scores with too
 
 
+@dataclass(frozen=True)
+class Reran:
+    """All that `--rerun` computed again: the bias sample and the evaluation, each None where
+    the bundle holds none."""
+
+    seed: int
+    bias: Rerun | None
+    evaluation: EvaluationRerun | None
+
+
 def new_seed() -> int:
     """A fresh sample each run: a fixed one would tell a forger which pairs to leave alone."""
     return secrets.randbelow(2**31)
+
+
+def has_bias_audit(bundle: Path) -> bool:
+    return (bundle / AUDIT / "report.json").is_file() and (bundle / BIAS_LOG).is_file()
+
+
+def require_rerunnable(bundle: Path) -> None:
+    """A bundle with neither a bias audit nor evaluation results has nothing `--rerun` can
+    compute again: a mistake in the call, said before any hashing."""
+    if not has_bias_audit(bundle) and not has_evaluation(bundle):
+        raise InputError(
+            _(
+                "{bundle} holds nothing to re-run: neither a bias audit ({log}) nor evaluation "
+                "results ({evaluation})",
+                bundle=str(bundle),
+                log=BIAS_LOG,
+                evaluation=EVALUATION,
+            ),
+            _("verify without --rerun"),
+        )
 
 
 def require_bias_audit(bundle: Path) -> tuple[Path, Path]:

@@ -24,6 +24,13 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.markdown_table import table
+from gemeingut.release.openness.chain_runs import (
+    Run,
+    chain_compute,
+    chain_energy,
+    chain_runs,
+    earlier_runs,
+)
 from gemeingut.release.openness.evidence import validation_curve
 from gemeingut.release.openness.treatment import PRE_TRAINED, SAID
 from gemeingut.stage_names import stage_name
@@ -168,7 +175,7 @@ def render_technical_report(bundle: Path) -> str:
         ),
         "",
         *_snapshots(training),
-        *_finetuning(lineage, language),
+        *_finetuning(bundle, lineage, language),
         _("## 7. Evaluation"),
         "",
         _(
@@ -306,7 +313,7 @@ def _snapshots(training: dict[str, Any]) -> list[Line]:
     ]
 
 
-def _finetuning(lineage: dict[str, Any], language: str) -> list[Line]:
+def _finetuning(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
     tuned = lineage.get("finetune")
     if tuned is None:
         return []
@@ -323,15 +330,18 @@ def _finetuning(lineage: dict[str, Any], language: str) -> list[Line]:
             tokens=numeral(stats["tokens_seen"], language),
         ),
         "",
-        *_chain(lineage, language),
+        *_chain(bundle, lineage, language),
     ]
 
 
-def _chain(lineage: dict[str, Any], language: str) -> list[Line]:
-    """A fine-tune of a fine-tune's chain, from the pretrained model on (as the card says it)."""
+def _chain(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
+    """A fine-tune of a fine-tune's chain, from the pretrained model on (as the card says it),
+    and the compute and energy of all its runs, as the Model Documentation Form sums them
+    (`chain_runs.py`): the summary's figures are the pretraining's alone."""
     chain = chain_phrase(lineage, language)
     if chain is None:
         return []
+    runs = chain_runs(bundle, earlier_runs(bundle))
     return [
         _(
             "The model is fine-tuned from an earlier fine-tune; the chain, from the pretrained "
@@ -340,7 +350,49 @@ def _chain(lineage: dict[str, Any], language: str) -> list[Line]:
             chain=chain,
         ),
         "",
+        *table(  # a table row: reproduce sets energy rows aside (it varies from run to run)
+            ("", ""),
+            [
+                (
+                    _("training compute of the chain's {count} runs", count=len(runs)),
+                    _chain_sum(
+                        _(
+                            "{flops} FLOPs (6·N·D)",
+                            flops=as_written(
+                                f"{chain_compute(runs)['training_compute_flops']:.3e}", language
+                            ),
+                        ),
+                        [run.record for run in runs if run.flops is None],
+                    ),
+                ),
+                (
+                    _("energy of the chain's {count} runs", count=len(runs)),
+                    _chain_energy(runs, language),
+                ),
+            ],
+            language,
+        ),
+        "",
     ]
+
+
+def _chain_energy(runs: list[Run], language: str) -> Line:
+    kwh = chain_energy(runs)["kwh"]
+    if not isinstance(kwh, float):  # no run recorded its energy
+        return _("not recorded")
+    said = _("{kwh} kWh", kwh=as_written(f"{kwh:.3g}", language))
+    return _chain_sum(said, [run.record for run in runs if run.kwh is None])
+
+
+def _chain_sum(total: Message, unrecorded: list[str]) -> Message:
+    """A chain's total, summed from its runs' records; those that do not record it named."""
+    if not unrecorded:
+        return _("{total}, the sum of its runs' records", total=total)
+    return _(
+        "{total}, the sum of its runs' records; not recorded in {records}",
+        total=total,
+        records=", ".join(f"`{record}`" for record in unrecorded),
+    )
 
 
 def _audit(report_path: Path, language: str) -> list[Line]:

@@ -3,7 +3,8 @@
 
 `ok`, the signature's verdict, every problem with the file it names and its kind, and the
 rating computed again from the files (MOF class, OSAID gate) where the files could be read;
-with `--rerun`, the sample scored again and the devices the audit and the re-run scored on.
+with `--rerun`, the sample scored again and the devices the audit and the re-run scored on,
+and the evaluation's test data scored again (each null where the bundle holds none).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 from gemeingut.i18n import Message, text
 from gemeingut.release.manifest import SIGNATURE
 from gemeingut.release.verify import BundleFailed, Verified
+from gemeingut.release.verify_wording import OlderWording
 
 if TYPE_CHECKING:
-    from gemeingut.release.rerun import Rerun
+    from gemeingut.release.rerun import Reran, Rerun
+    from gemeingut.release.rerun_evaluation import EvaluationRerun
 
 # the kind of a problem, by the message that names it; any other is a claim that the files
 # do not bear out (a document, a number, a rating)
@@ -37,9 +40,9 @@ _KINDS = {
 }
 
 
-def verified_record(checked: Verified, rerun: Rerun | None = None) -> dict[str, Any]:
+def verified_record(checked: Verified, rerun: Reran | None = None) -> dict[str, Any]:
     """A bundle that passed; with `rerun`, the sample of the audit scored again (its seed
-    repeats it)."""
+    repeats it) and the evaluation's test data scored again."""
     signature = {
         "present": checked.signature_present,
         "checked": checked.signed_by is not None,
@@ -50,14 +53,33 @@ def verified_record(checked: Verified, rerun: Rerun | None = None) -> dict[str, 
     record = _record(checked.bundle, True, checked.files, signature, [], checked.rating)
     record["notes"] = [_english(note) for note in checked.notes]
     if rerun is not None:
+        bias = rerun.bias
         record["rerun"] = {
-            "checked": rerun.checked,
-            "total": rerun.total,
             "seed": rerun.seed,
-            "tolerance": rerun.tolerance,
-            "device": _devices(rerun),
+            "checked": None if bias is None else bias.checked,
+            "total": None if bias is None else bias.total,
+            "tolerance": None if bias is None else bias.tolerance,
+            "device": None if bias is None else _devices(bias),
+            "evaluation": _evaluation(rerun.evaluation),
         }
     return record
+
+
+def _evaluation(again: EvaluationRerun | None) -> dict[str, Any] | None:
+    """The evaluation scored again: all its test documents, on the CPU in fp32 as it was."""
+    from gemeingut.release.rerun_evaluation import DEVICE, EVALUATION, PRECISION
+
+    if again is None:
+        return None
+    return {
+        "file": EVALUATION,
+        "documents": again.documents,
+        "tokens": again.tokens,
+        "batch_size": again.batch_size,
+        "tolerance": again.tolerance,
+        "device": DEVICE,
+        "precision": PRECISION,
+    }
 
 
 def _devices(rerun: Rerun) -> dict[str, Any]:
@@ -119,6 +141,8 @@ def _record(
 def _problem(problem: str | Message) -> dict[str, Any]:
     values = problem.values if isinstance(problem, Message) else {}
     kind = _KINDS.get(problem.msgid, "claim") if isinstance(problem, Message) else "claim"
+    if isinstance(problem, OlderWording):  # may be only reworded: the fix is a key, not a file
+        kind = "older-wording"
     where = values.get("file", values.get("path"))
     if kind == "incomplete":
         where = f"{values['name']}/"

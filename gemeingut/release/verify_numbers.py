@@ -14,15 +14,25 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.model.energy import recorded_kwh
 from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.bundle_tokenizer import TOKENIZER, bundle_tokenizer, packed_tokens
-from gemeingut.release.layout import FINETUNE_RECORD, TEST_DATA, TRAINING_METADATA
+from gemeingut.release.layout import (
+    EARLIER_ROLE,
+    FINETUNE_EARLIER,
+    FINETUNE_RECORD,
+    TEST_DATA,
+    TRAINING_METADATA,
+    earlier_finetunes,
+)
+from gemeingut.release.verify_guard import guarded
 
 TRAINING = f"{TRAINING_METADATA}/training.json"
 EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
@@ -30,6 +40,8 @@ LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 TRAINING_LOG = f"{TRAINING_METADATA}/training_log.jsonl"
 FINETUNE_LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 _REL_TOL = 1e-9  # the records hold Python floats, written with repr: equal up to rounding
+_JOULES_PER_KWH = 3.6e6
+_ROUNDED_SECONDS = 0.0005  # an energy record's seconds_this_run is rounded to the millisecond
 
 
 def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
@@ -119,48 +131,122 @@ def training_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
                 _("the last step of {file}", file=TRAINING_LOG),
             )
         )
+    problems.extend(energy_problems(TRAINING, record))
     problems.extend(_lineage_copy(bundle, "model", stats, TRAINING))
     return problems
 
 
-def finetune_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+def finetune_problems(bundle: Path, listed: dict[str, str]) -> list[str | Message]:
+    """The released fine-tune's record against its log and the lineage, then each earlier
+    fine-tune's of a chain against its own (the Model Documentation Form sums their compute
+    and energy: a number edited in one of them is named here, not summed)."""
+    problems: list[str | Message] = [
+        *_tuning_problems(bundle, listed, FINETUNE_RECORD, FINETUNE_LOG, "finetune")
+    ]
+    lineage = _object(bundle / LINEAGE) if (bundle / LINEAGE).is_file() else {}
+    for number, meta in enumerate(earlier_finetunes(lineage), start=1):
+        folder = f"{TRAINING_METADATA}/{FINETUNE_EARLIER}/{meta['id']}"
+        record, log = f"{folder}/finetune.json", f"{folder}/finetune_log.jsonl"
+        if record not in listed:  # its compute and energy would be missing from the sums
+            problems.append(
+                _(
+                    "{lineage} names the earlier fine-tune {model}, but the bundle lacks its "
+                    "record {file}",
+                    lineage=LINEAGE,
+                    model=str(meta["id"]),
+                    file=record,
+                )
+            )
+            continue
+        role = f"{EARLIER_ROLE}_{number}"
+        # a record that stops the check is named itself, not the released fine-tune's
+        problems += guarded(partial(_tuning_problems, bundle, listed, record, log, role), record)
+    return problems
+
+
+def _tuning_problems(
+    bundle: Path, listed: dict[str, str], file: str, log: str, role: str
+) -> list[Message]:
     """A fine-tune's steps against the last step of its own log, its tokens seen against the
-    steps the log records × its batch × seq_len, and the lineage's copy."""
-    path = bundle / FINETUNE_RECORD
+    steps the log records × its batch × seq_len, its energy against its stats, and the
+    lineage's copy (under `role`)."""
+    path = bundle / file
     if not path.is_file():
         return []
     record = _object(path)
     stats = record.get("stats") or {}
     problems = []
-    logged = _last_logged(bundle / FINETUNE_LOG, "step") if FINETUNE_LOG in listed else None
+    logged = _last_logged(bundle / log, "step") if log in listed else None
     if logged is not None and {"steps", "tokens_seen", "global_batch_size"} <= stats.keys():
         if stats["steps"] != logged:
             problems.append(
                 mismatch(
-                    FINETUNE_RECORD,
+                    file,
                     "stats.steps",
                     stats["steps"],
                     logged,
-                    _("the last step of {file}", file=FINETUNE_LOG),
+                    _("the last step of {file}", file=log),
                 )
             )
         expected = logged * stats["global_batch_size"] * int(record["training"]["seq_len"])
         if stats["tokens_seen"] != expected:
             problems.append(
                 mismatch(
-                    FINETUNE_RECORD,
+                    file,
                     "stats.tokens_seen",
                     stats["tokens_seen"],
                     expected,
                     _(
                         "the {steps} steps of {file} × global_batch_size × seq_len",
                         steps=str(logged),
-                        file=FINETUNE_LOG,
+                        file=log,
                     ),
                 )
             )
-    problems.extend(_lineage_copy(bundle, "finetune", stats, FINETUNE_RECORD))
+    problems.extend(energy_problems(file, record))
+    problems.extend(_lineage_copy(bundle, role, stats, file))
     return problems
+
+
+def energy_problems(file: str, record: dict[str, Any]) -> list[Message]:
+    """A run record states its kWh twice: as found (`energy`) and in its stats (which the
+    lineage copies); the documents sum the first, so both must agree. An estimate's kWh is
+    its own formula again: (watts per CPU thread × threads + GPU watts) × its seconds."""
+    stats, energy = record.get("stats") or {}, record.get("energy")
+    problems = _estimate_problems(file, energy) if isinstance(energy, dict) else []
+    if "energy_kwh" not in stats:
+        return problems
+    measured, stated = recorded_kwh(energy), stats["energy_kwh"]
+    if stated is None and measured is None:  # a run from before its energy was measured
+        return problems
+    number = isinstance(stated, int | float) and not isinstance(stated, bool)
+    if number and measured is not None and math.isclose(stated, measured, rel_tol=_REL_TOL):
+        return problems
+    how = _("the kWh its energy records as measured")
+    return [*problems, mismatch(file, "stats.energy_kwh", stated, measured, how)]
+
+
+def _estimate_problems(file: str, energy: dict[str, Any]) -> list[Message]:
+    """`energy.kwh_this_run` of an estimate (`model/energy.py`) against its assumptions and
+    `seconds_this_run`, which the record rounds to the millisecond: equal up to that."""
+    assumptions, kwh = energy.get("assumptions"), energy.get("kwh_this_run")
+    estimate = str(energy.get("method", "")).startswith("estimate")
+    if not estimate or not isinstance(assumptions, dict):
+        return []
+    gpus = sum(float(watts) for watts in assumptions.get("gpu_watts") or [])
+    watts = float(assumptions["cpu_watts_per_thread"]) * int(assumptions["cpu_threads"]) + gpus
+    seconds = float(energy["seconds_this_run"])
+    expected = watts * seconds / _JOULES_PER_KWH
+    slack = watts * _ROUNDED_SECONDS / _JOULES_PER_KWH * (1 + _REL_TOL)
+    number = isinstance(kwh, int | float) and not isinstance(kwh, bool)
+    if number and abs(kwh - expected) <= slack:
+        return []
+    how = _(
+        "{watts} W × energy.seconds_this_run {seconds} s (its assumptions)",
+        watts=f"{watts:g}",
+        seconds=f"{seconds:g}",
+    )
+    return [mismatch(file, "energy.kwh_this_run", kwh, expected, how)]
 
 
 def evaluation_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:

@@ -1,7 +1,7 @@
 """What `verify` computes again beyond the claims check: the GGUF against the weights and the
-release, the records' numbers against their sources, the checkpoints against their list, and
-`openness.json` as a whole. Each check that meets a record it cannot read names it and lets
-the others run."""
+release, the records' numbers against their sources, the checkpoints against their list, the
+curation's count tables against the shards, and `openness.json` as a whole. Each check that
+meets a record it cannot read names it and lets the others run."""
 
 from __future__ import annotations
 
@@ -25,13 +25,14 @@ from gemeingut.release.verify_numbers import (
 )
 from gemeingut.release.verify_openness import openness_problems
 from gemeingut.release.verify_parquet import parquet_problems
+from gemeingut.release.verify_stats_counts import STATS, stats_count_problems
 
 
 def recomputed_problems(
     bundle: Path, listed: dict[str, str], rating: dict[str, Any] | None
 ) -> list[str | Message]:
     """Every problem of the checks above; `listed`: the MANIFEST's digests, already checked."""
-    checks: list[tuple[Callable[[], list[Message]], str]] = [
+    checks: list[tuple[Callable[[], list[Message] | list[str | Message]], str]] = [
         (lambda: gguf_problems(bundle, listed), GGUF_PATH),
         (lambda: training_problems(bundle, listed), TRAINING),
         (lambda: corpus_problems(bundle), TRAINING),  # its windows against the shards
@@ -40,6 +41,7 @@ def recomputed_problems(
         (lambda: checkpoint_problems(bundle, listed), TRAINING),
         (lambda: model_index_problems(bundle, listed), CARD),  # model-index's test shards
         (lambda: parquet_problems(bundle, listed), TRAINING),  # windows table, exclusions
+        (lambda: stats_count_problems(bundle, listed), STATS),  # its tables against the shards
     ]
     if rating is not None:
         checks.append((lambda: openness_problems(bundle, rating), OPENNESS))

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -33,10 +33,12 @@ from gemeingut.i18n import _
 from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
     Backend,
+    Embedding,
     Relaying,
     SamplingParams,
     Tokenizing,
 )
+from gemeingut.serve.backends.encoder import EncoderBackend
 from gemeingut.serve.collection_answers import answers_router
 from gemeingut.serve.collection_documents import documents_router
 from gemeingut.serve.collections import OpenCollections, collections_router
@@ -401,10 +403,22 @@ def _model_card(model: ServedModel, request: Request) -> ModelCard:
         created=request.app.state.started,
         max_model_len=getattr(model.backend, "context_length", None),
         license=openness.licenses.get("weights"),
+        capabilities=capabilities(model.backend),
         openness=openness.in_language(language),
         audit=model.audit.in_language(language) if model.audit else None,
         card=model.card.link(model.name) if model.card else None,
     )
+
+
+def capabilities(backend: Backend) -> list[Literal["completion", "embedding"]]:
+    """What a model can be asked, from its backend: chats and completions unless it only makes
+    embeddings (an encoder in this process refuses them); embeddings where it makes vectors."""
+    said: list[Literal["completion", "embedding"]] = []
+    if not isinstance(backend, EncoderBackend):
+        said.append("completion")
+    if isinstance(backend, Embedding):
+        said.append("embedding")
+    return said
 
 
 @router.post(

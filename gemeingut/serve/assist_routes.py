@@ -377,6 +377,7 @@ async def write_draft_route(
     citations checked; a draft that asked no model has one record of its own. A limit, a full
     queue, a failed engine or a 400 of its model call that refuses a section after one is
     written ends the writing, not the draft: a 200 with the sections written and `missing`."""
+    from gemeingut.apps.assistants.blank_fields import BlankField, check_request
     from gemeingut.apps.assistants.drafts import (
         DraftRequest,
         no_evidence,
@@ -391,6 +392,10 @@ async def write_draft_route(
     wanted = DraftRequest(
         body.kind, body.subject, body.audience, body.occasion, body.minutes, tuple(body.points)
     )
+    try:  # a blank subject, audience, occasion or key point: before a collection is opened
+        check_request(wanted)
+    except BlankField as blank:
+        raise APIError(400, blank.message, param=blank.field) from None
     # A section handed back that says it is not written is none written: it is written again.
     given = {part.id: part for part in body.given if not says_not_written(part.text)}
     asked = _asked_for(body, [plan.id for plan in plan_sections(wanted)], given)

@@ -44,7 +44,7 @@ from gemeingut.serve.collections import (
 from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
-from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import ErrorResponse
 from gemeingut.serve.upload_embedding import MeteredEmbedder
 from gemeingut.serve.upload_slots import UploadSlots
@@ -77,6 +77,15 @@ class DocumentChange(BaseModel):
     status: Literal["added", "updated", "unchanged", "removed"]
     chunks: int = Field(description="The document's chunks (0 once removed).")
     documents: int = Field(description="The collection's documents after the change.")
+    control_characters: int = Field(
+        default=0,
+        description="Control characters in the file (a zero byte, an escape) read as spaces.",
+    )
+    note: str | None = Field(
+        default=None,
+        description="What the sender should know of the upload: the file as it was read, the "
+        "collection embedded again.",
+    )
 
 
 def _cards(collection) -> list[DocumentCard]:
@@ -102,7 +111,7 @@ async def list_documents(
     """The documents of a collection the caller's groups own."""
 
     def run() -> DocumentList:
-        collection = visible_collection(request, principal, collections, name)
+        collection = visible_collection(request, principal, collections, name, outdated_too=True)
         record_access(request, principal, 200, "allowed")
         limit = request.app.state.upload_max_bytes
         return DocumentList(
@@ -177,7 +186,7 @@ def _upload(
     data: bytes,
 ) -> DocumentChange:
     """The upload's work, in a worker thread."""
-    collection = visible_collection(request, principal, collections, name)
+    collection = visible_collection(request, principal, collections, name, outdated_too=True)
     _refuse_without_uploads(request, principal)
     try:
         _refuse_a_name_not_utf8(request)
@@ -228,7 +237,29 @@ def _upload(
         ) from None
     record_access(request, principal, 200, "allowed")
     status = "added" if report.added else "updated" if report.updated else "unchanged"
-    return _change(collections, name, key, status)
+    change = _change(collections, name, key, status)
+    notes = []
+    controls = report.control_characters.get(key, 0)
+    if controls:  # taken, but perhaps not the file that was meant: the sender is told
+        change.control_characters = controls
+        notes.append(
+            _(
+                "{key}: control characters (such as zero bytes) read as spaces: {count}",
+                key=key,
+                count=controls,
+            )
+        )
+    if report.embedded_again:  # why the upload took as long as embedding the collection
+        notes.append(
+            _(
+                "all {count} chunks embedded again: the model now embeds otherwise "
+                "(pooling/prompts)",
+                count=report.embedded_again,
+            )
+        )
+    if notes:
+        change.note = "; ".join(text(note, request_language(request)) for note in notes)
+    return change
 
 
 @documents_router.delete(
@@ -247,7 +278,7 @@ async def remove_document(
     from gemeingut.apps.rag.ingest import remove
 
     def run() -> DocumentChange:
-        collection = visible_collection(request, principal, collections, name)
+        collection = visible_collection(request, principal, collections, name, outdated_too=True)
         _refuse_without_uploads(request, principal)
         if document not in collection.meta.get("documents", {}):
             raise no_document(request, principal, document)

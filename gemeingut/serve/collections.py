@@ -28,6 +28,7 @@ from gemeingut.apps.rag.readers import Passage
 from gemeingut.i18n import _
 from gemeingut.i18n.visible import visible
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.backends.encoder import EncoderBackend
 from gemeingut.serve.backends.transformers import TransformersBackend
 from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
@@ -134,7 +135,7 @@ class OpenCollections:
             collection = open_collection(self.root, name)
             recorded = (collection.meta.get("embedder") or {}).get("model")
             if recorded == self.backend.model_name and isinstance(
-                self.backend, TransformersBackend
+                self.backend, TransformersBackend | EncoderBackend
             ):  # the served model made the vectors: no second copy in memory
                 collection.use_embedder(LocalEmbedder(self.backend, recorded))
             elif recorded is not None:  # one copy for every version of every collection
@@ -445,11 +446,17 @@ def no_document(request: Request, principal: Principal | None, document: str) ->
 
 
 def visible_collection(
-    request: Request, principal: Principal | None, collections: OpenCollections, name: str
+    request: Request,
+    principal: Principal | None,
+    collections: OpenCollections,
+    name: str,
+    outdated_too: bool = False,
 ):
     """The collection, or the same 404 whether it is missing or another group's; a 409 for
     one whose documents were read by another reader format, to be ingested again: its pages
-    and sections are not those the source viewer finds in its documents."""
+    and sections are not those the source viewer finds in its documents, its text may hold
+    what the readers now leave out. `outdated_too` for the routes of its documents: their
+    list shows none of that, and an upload reads them again (`rag.ingest`)."""
     from gemeingut.errors import InputError
 
     if name not in collections.names():
@@ -457,6 +464,8 @@ def visible_collection(
     collection = collections.get(name)
     if not _may_see(request, principal, collection):
         _refuse(request, principal, name)
+    if outdated_too:
+        return collection
     try:
         collection.refuse_if_outdated()
     except InputError as error:

@@ -8,13 +8,15 @@ echoed prompt and checks greediness against `top_logprobs`, so the two must be e
 A token that holds only part of a character has no text of its own (it decodes to U+FFFD, as
 every such token would): it is named by its bytes as OpenAI names it (`token_bytes.token_name`),
 the same in `tokens` and as a key of `top_logprobs`, and starts where its character starts
-(`backends/offsets.py`).
+(`backends/offsets.py`). An upstream engine's chat log-probabilities get the same names where
+their `bytes` say a token's bytes (`named_by_bytes`).
 """
 
 from __future__ import annotations
 
 from gemeingut.serve.backends import GenerationResult, Tokenizing, TokenLogprob
 from gemeingut.serve.backends.token_bytes import token_name
+from gemeingut.serve.backends.utf8 import whole_text
 from gemeingut.serve.schemas import ChatLogprobs, CompletionLogprobs, TopLogprob
 from gemeingut.serve.schemas import TokenLogprob as ChatTokenLogprob
 
@@ -79,6 +81,34 @@ def chat_logprobs(tokenizer: Tokenizing, result: GenerationResult, top_k: int) -
         for e in entries
     ]
     return ChatLogprobs(content=content)
+
+
+def named_by_bytes(logprobs: ChatLogprobs) -> ChatLogprobs:
+    """An engine's chat log-probabilities, each token that holds part of a character named by
+    its bytes as `chat_logprobs` names ours (`\\xe2\\x80`). Engines name such a token as its
+    text decodes (U+FFFD), as their text up to the broken character (llama-server: often "")
+    or as OpenAI's legacy shape does (`bytes:\\xe2\\x80`); where their `bytes` are a part of
+    a character, they say which. Bytes that are whole characters are the name's own (vLLM sends
+    U+FFFD's three bytes for a part): the engine's name stays, as do names without bytes."""
+
+    def named(entry: TopLogprob) -> str:
+        data = entry.bytes
+        if data is None or not all(0 <= b < 256 for b in data) or whole_text(bytes(data)):
+            return entry.token
+        return token_name("\ufffd", bytes(data), prefix="")  # what ours read as, named
+
+    content = [
+        token.model_copy(
+            update={
+                "token": named(token),
+                "top_logprobs": [
+                    t.model_copy(update={"token": named(t)}) for t in token.top_logprobs
+                ],
+            }
+        )
+        for token in logprobs.content or ()
+    ]
+    return logprobs if logprobs.content is None else ChatLogprobs(content=content)
 
 
 def token_names(tokenizer: Tokenizing, ids: list[int]) -> list[str]:

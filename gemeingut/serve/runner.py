@@ -496,11 +496,11 @@ def _backend(
                 failed.args[0] if failed.args else str(failed),
                 _("check --upstream and that the engine runs"),
             ) from None
-    from gemeingut.serve.backends import TransformersBackend
+    from gemeingut.serve.backends.encoder import local_backend
 
     assert model_dir is not None and path is not None
     name = model_name or default_model_name(path)
-    return TransformersBackend(model_dir, model_name=name, **placement.backend_options())
+    return local_backend(model_dir, name, **placement.backend_options())
 
 
 def _existing_database(db: str) -> None:
@@ -731,11 +731,10 @@ def _also_model(value: str) -> AlsoModel:
 
 def _entry(also: AlsoModel, placement: Placement) -> ModelEntry:
     """Another model to serve beside the first, in this process."""
-    from gemeingut.serve.backends import TransformersBackend
+    from gemeingut.serve.backends.encoder import local_backend
 
     model_dir = resolve_model_dir(also.path)
-    options = placement.backend_options()
-    backend = TransformersBackend(model_dir, model_name=also.name, **options)
+    backend = local_backend(model_dir, also.name, **placement.backend_options())
     return ModelEntry(
         backend, model_openness(model_dir), model_audit(model_dir), model_card(model_dir)
     )

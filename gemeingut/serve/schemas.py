@@ -398,6 +398,13 @@ class ModelCard(BaseModel):
         default=None, description="Context length in tokens (vLLM's field)."
     )
     license: str | None = Field(default=None, description="The weights' licence (SPDX).")
+    capabilities: list[Literal["completion", "embedding"]] = Field(
+        default_factory=list,
+        description="What the model can be asked, from the engine that runs it (Ollama's "
+        "words): `completion` for chats and completions, `embedding` for /v1/embeddings. An "
+        "embedding model (an encoder) has no `completion`; behind --upstream, both are relayed "
+        "and the engine may still refuse one.",
+    )
     openness: ModelOpenness | None = Field(
         default=None,
         description="Computed from the model's files (behind --upstream: from --model-card's "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -44,7 +44,7 @@ from gemeingut.serve.schemas import (
 # A stream's end: its result (None where it did not finish) and the status its record gets:
 # 200, 499 where the client left first (as nginx records it), 502 where its engine failed (as
 # the same failure without a stream is answered), 500 where generation here failed.
-OnEnd = Callable[[GenerationResult | None, int], None]
+OnEnd = Callable[[GenerationResult | None, int], Awaitable[None]]
 AnyTextStream = TextStream | AsyncTextStream
 log = logging.getLogger("gemeingut.serve")
 
@@ -227,7 +227,7 @@ async def _end(
         result = await stream.cut_short()
     elif result is None:  # the model's row stops at its next step and says so
         result = await run_in_threadpool(stream.cut_short)
-    await run_in_threadpool(on_end, result, status)
+    await on_end(result, status)
 
 
 async def _next_piece(stream: TextStream) -> str | None:

@@ -9,14 +9,14 @@ the request passes on with the engine's model name, and its answer is checked ag
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _
-from gemeingut.serve.backends import Backend, Relaying, RequestRejected, Tokenizing
+from gemeingut.serve.backends import Backend, Relaying, RequestRejected
 from gemeingut.serve.gateway.gate import CallerDep, caller
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.schemas import ChatMessage, ErrorResponse, Flag, Text, TokenIds
@@ -68,8 +68,20 @@ class DetokenizeResponse(BaseModel):
     prompt: str
 
 
-def tokenizer_of(backend: Backend) -> Tokenizing:
-    if not isinstance(backend, Tokenizing):
+@runtime_checkable
+class LendsTokenizer(Protocol):
+    """What these routes ask of a backend in this process: a language model's (`Tokenizing`)
+    and an embedding model's (`EncoderBackend`, which names no tokens in log-probabilities)."""
+
+    def tokenize(self, text: str, add_special_tokens: bool = True) -> list[int]: ...
+
+    def detokenize(self, ids: list[int], skip_special_tokens: bool = False) -> str: ...
+
+    def tokenizer_info(self) -> dict[str, Any]: ...
+
+
+def tokenizer_of(backend: Backend) -> LendsTokenizer:
+    if not isinstance(backend, LendsTokenizer):
         raise APIError(404, _("this server's model engine lends no tokenizer"), code="not_found")
     return backend
 
@@ -106,7 +118,7 @@ async def tokenize(
                 backend.apply_chat_template, messages, body.add_generation_prompt
             )
         except RequestRejected as rejected:
-            raise APIError(400, rejected.message, param="messages") from None
+            raise APIError(400, rejected.message, param="messages", code=rejected.code) from None
     assert text is not None
     special = body.add_special_tokens
     if special is None:

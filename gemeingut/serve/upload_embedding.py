@@ -46,6 +46,7 @@ from gemeingut.serve.work import failed, finish
 
 if TYPE_CHECKING:
     from gemeingut.serve.backends import TransformersBackend
+    from gemeingut.serve.backends.encoder import EncoderBackend
 
 
 class MeteredEmbedder:
@@ -65,17 +66,16 @@ class MeteredEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         model = self.inner.opened() if isinstance(self.inner, OpenedOnFirstUse) else self.inner
         if isinstance(model, LocalEmbedder):
-            rows = model.token_rows(texts)
             queue = _queue_of(self._request, model.backend)
-            counted = sum(len(row) for row in rows)
-            return self._metered(model.backend, rows, queue, lambda: (model.embed(texts), counted))
+            rows = model.token_rows(texts)
+            return self._metered(model.backend, rows, queue, partial(model.embed_counted, texts))
         assert isinstance(model, EndpointEmbedder)  # the one other kind of embedder
         remote = RemoteEncoder(model.name)
         return self._metered(remote, texts, None, partial(model.embed_counted, texts))
 
     def _metered(
         self,
-        backend: TransformersBackend | RemoteEncoder,
+        backend: TransformersBackend | EncoderBackend | RemoteEncoder,
         prompts: list[Prompt],
         queue: ModelQueue | None,
         run: Callable[[], tuple[np.ndarray, int | None]],

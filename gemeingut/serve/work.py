@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from fastapi import Request
@@ -208,7 +208,7 @@ async def finish(
     if admission is not None:
         prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
         tokens = (prompt, completion) if known else (None, None)
-        await run_in_threadpool(admission.finish, status, *tokens, answers, decision)
+        await admission.settle(status, *tokens, answers, decision)
 
 
 async def failed(admission: Admission | None, error: BaseException) -> None:
@@ -223,21 +223,21 @@ async def failed(admission: Admission | None, error: BaseException) -> None:
 
 def stream_end(
     request: Request, admission: Admission | None, model: str | None = None
-) -> Callable[[GenerationResult | None], None]:
+) -> Callable[[GenerationResult | None, int], Awaitable[None]]:
     """What a stream calls when it ends: count its tokens, settle the quota and complete the
     audit record with the stream's status (a stream cut short: the tokens it relayed, where
     its engine's stream can tell; otherwise, or where an engine told no usage that could be
     counted, unknown, and the reservation counts)."""
     metrics: Metrics = request.app.state.metrics
 
-    def end(result: GenerationResult | None, status: int) -> None:
+    async def end(result: GenerationResult | None, status: int) -> None:
         tokens: tuple[int | None, int | None] = (None, None)  # unknown: the reservation counts
         if result is not None and result.usage_known:
             tokens = (result.prompt_tokens, result.completion_tokens)
             metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
         if admission is not None:
             answers = [result.text] if result is not None else None
-            admission.finish(status, *tokens, answers=answers)
+            await admission.settle(status, *tokens, answers=answers)
 
     return end
 

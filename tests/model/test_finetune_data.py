@@ -190,7 +190,7 @@ def test_reads_jsonl_gz_text_folders_and_datasets(tmp_path: Path, tiny_build) ->
     ("line", "message"),
     [
         ("{not json", "data.jsonl:2: kein JSON-Objekt"),
-        ('{"question": "x"}', "data.jsonl:2: unbekannter Eintrag"),
+        ('{"question": "x"}', "data.jsonl:2: ein Eintrag in keiner bekannten Form"),
         ('{"messages": [{"role": "user", "content": "x"}]}', "keine Nachricht von assistant"),
         ('{"messages": [{"role": "wizard", "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),
         ('{"messages": [{"role": ["user"], "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),

@@ -163,7 +163,7 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     assert written["mof"]["class"] == 3
     assert written["mof"]["label"] == "Class III - Open Model (conditional)"  # records: English
     missing = invoke("openness", "rate", str(tmp_path / "nowhere"))
-    assert missing.exit_code == 2 and "ist kein Ordner" in missing.output
+    assert missing.exit_code == 2 and "existiert nicht" in missing.output
 
 
 def test_the_cli_rates_a_bundle_from_its_evidence(tiny_build) -> None:

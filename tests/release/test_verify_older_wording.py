@@ -114,6 +114,7 @@ def test_the_older_versions_words_fail_where_no_key_checks_them(bundle: Path, ke
     record = json.loads(invoke("verify", bundle, "--json").stdout)
     assert record["ok"] is False and "notes" not in record, record
     assert [p["file"] for p in record["problems"]] == ["README.md"], record["problems"]
+    assert record["problems"][0]["kind"] == "older-wording", record["problems"]
     assert "only a signature vouches for those words" in record["problems"][0]["detail"]
 
 

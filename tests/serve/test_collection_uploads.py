@@ -93,6 +93,8 @@ def test_a_member_adds_replaces_and_removes_a_document_that_search_then_finds(
         "status": "added",
         "chunks": 1,
         "documents": 2,
+        "control_characters": 0,
+        "note": None,
     }
     assert found(url, keys["eva"], "Förderung Kulturamt")[0] == "Förderantrag.md"
     again = upload(url, keys["eva"], "vergabe", NOTE.encode(), "Förderantrag.md")

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
@@ -32,7 +33,7 @@ def draft(url: str, key: str, subject: str = QUESTION) -> httpx.Response:
 
 
 def test_an_encoder_that_fails_a_draft_is_a_502_or_503_never_a_400_on_subject(
-    tmp_path: Path, backend: TransformersBackend, serve: Serve
+    tmp_path: Path, backend: TransformersBackend, serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     with encoded_site(tmp_path) as site:
         told = site.told
@@ -44,7 +45,9 @@ def test_an_encoder_that_fails_a_draft_is_a_502_or_503_never_a_400_on_subject(
             assert failed.status_code == 502, failed.text
             error = error_of(failed)
             assert error["code"] == "engine_unavailable" and error["param"] != "subject"
-            assert f"antwortete 500: {TROUBLE}" in error["message"], error
+            # to a member: no address and no answer of the encoder (the operator's log has them)
+            assert "nicht erreichbar" in error["message"] and told.url not in error["message"]
+            assert f"antwortete 500: {TROUBLE}" in caplog.text
             assert failed.headers["retry-after"] == "5"
 
             told.answers = "busy"

@@ -6,7 +6,8 @@ than the collection's) a 502 that names the encoder's address; an answer from th
 searches alike. Only a mode the collection cannot search in (dense without vectors) stays a
 400 on `mode`. Before, every one of these was a 400 on `mode`, and a reply without its
 embeddings a 500. Real HTTP both ways: an encoder on loopback answering as told, and the
-server."""
+server. The encoder's address and words are the operator's (its log); a member is told that
+it cannot be reached, whom to ask and the request's id."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
@@ -36,7 +38,7 @@ def ask(url: str, key: str, route: str, name: str = "vergabe", **body) -> httpx.
 
 
 def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
-    tmp_path: Path, backend: TransformersBackend, serve: Serve
+    tmp_path: Path, backend: TransformersBackend, serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     with encoded_site(tmp_path) as site:
         told, root, keys = site.told, site.root, site.keys
@@ -59,7 +61,11 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
                 assert error_of(failed)["param"] != "mode"
                 said = error_of(failed)["message"]
                 assert said.startswith("die Sammlung konnte nicht durchsucht werden"), said
-                assert f"antwortete 500: {TROUBLE}" in said, said
+                # to a member: no address and no answer of the encoder, whom to ask
+                assert "nicht erreichbar oder hat nicht wie erwartet geantwortet" in said, said
+                assert told.url not in said and TROUBLE not in said, said
+                assert f"Anfrage {error_of(failed)['request_id']}" in said, said
+                assert f"antwortete 500: {TROUBLE}" in caplog.text  # the operator's log
                 assert failed.headers["retry-after"] == "5"
             assert ask(url, eva, "search", mode="bm25").status_code == 200  # asks no encoder
 
@@ -84,15 +90,16 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
             shapeless = ask(url, eva, "search", mode="dense")
             assert shapeless.status_code == 502, shapeless.text  # was a 500
             said = error_of(shapeless)["message"]
-            assert f"{told.url}/embeddings hat geantwortet, aber nicht mit Einbettungen" in said
-            assert "`index` mit seinem `embedding`" in said, said
+            assert told.url not in said, said
+            logged = f"{told.url}/embeddings hat geantwortet, aber nicht mit Einbettungen"
+            assert logged in caplog.text and "`index` mit seinem `embedding`" in caplog.text
 
             told.answers = "shorter"
             shorter = ask(url, eva, "search")
             assert shorter.status_code == 502, shorter.text  # was a 500
-            said = error_of(shorter)["message"]
-            assert f"das Einbettungsmodell {MODEL} liefert Vektoren mit 4 Zahlen" in said, said
-            assert "die Sammlung vergabe enthält Vektoren mit 8" in said, said
+            logged = f"das Einbettungsmodell {MODEL} liefert Vektoren mit 4 Zahlen"
+            assert logged in caplog.text
+            assert "die Sammlung vergabe enthält Vektoren mit 8" in caplog.text
 
             record = root / "vergabe" / "collection.json"  # an index of another word list
             meta = json.loads(record.read_text(encoding="utf-8"))
@@ -113,7 +120,8 @@ def test_an_encoder_that_fails_a_search_is_a_502_or_503_never_a_400_on_mode(
     with serve(app) as url:  # the encoder is gone: nothing answers at its address
         gone = ask(url, keys["eva"], "search")
         assert gone.status_code == 502, gone.text
-        assert "die Verbindung wurde abgelehnt" in error_of(gone)["message"], gone.text
+        assert "nicht erreichbar" in error_of(gone)["message"], gone.text
+        assert "die Verbindung wurde abgelehnt" in caplog.text
     said = decisions(site.engine, "/search")
     assert (502, "engine_unavailable") in said and (503, "engine_unavailable") in said
     assert (400, "engine_unavailable") not in said

@@ -4,7 +4,9 @@ with its reason, one that says it is busy (503 with Retry-After) a 503 with when
 the collection stays as it was. A file that is no document stays a 400, a collection that is
 not there a 404. Before, every one of these engine failures was a 404 "no collection", and
 the page told a member that their own collection did not exist. Real HTTP both ways: an
-encoder on loopback that can be made to fail, and the server."""
+encoder on loopback that can be made to fail, and the server. The encoder's address and words
+are the operator's (its log); a member is told that it cannot be reached, whom to ask and the
+request's id."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from tests.serve.test_collection_uploads import MIB, NOTE, upload, vergabe_state
 
 
 def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
-    tmp_path: Path, backend: TransformersBackend, serve: Serve
+    tmp_path: Path, backend: TransformersBackend, serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
     with encoded_site(tmp_path) as site:
         told, root, keys = site.told, site.root, site.keys
@@ -40,7 +42,12 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
             failed = send("Förderantrag.md")
             assert failed.status_code == 502, failed.text
             assert error_of(failed)["code"] == "engine_unavailable"
-            assert f"antwortete 500: {TROUBLE}" in error_of(failed)["message"], failed.text
+            said = error_of(failed)["message"]  # to a member: no address, whom to ask
+            assert "nicht erreichbar oder hat nicht wie erwartet geantwortet" in said, said
+            assert site.told.url not in said and TROUBLE not in said, said
+            assert f"Anfrage {error_of(failed)['request_id']}" in said, said
+            assert f"antwortete 500: {TROUBLE}" in caplog.text  # the operator's log says it
+            assert error_of(failed)["request_id"] in caplog.text
             assert failed.headers["retry-after"] == "5"
             assert vergabe_state(root) == before
 
@@ -62,8 +69,7 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
             told.answers = "shorter"  # another model's vectors: its failure too, not a 500
             shorter = send("Förderantrag.md")
             assert shorter.status_code == 502, shorter.text
-            said = error_of(shorter)["message"]
-            assert f"das Einbettungsmodell {MODEL} liefert Vektoren mit 4 Zahlen" in said, said
+            assert f"das Einbettungsmodell {MODEL} liefert Vektoren mit 4 Zahlen" in caplog.text
             assert vergabe_state(root) == before
 
             damaged = upload(url, keys["eva"], "vergabe", b"%PDF-1.7 kaputt", "Antrag.pdf")
@@ -77,7 +83,8 @@ def test_an_encoder_that_fails_is_a_502_or_503_with_its_reason_never_a_404(
     with serve(app) as url:  # the encoder is gone: nothing answers at its address
         gone = upload(url, keys["eva"], "vergabe", b"Neue Frist: 40 Tage.", "Nachtrag.md")
         assert gone.status_code == 502, gone.text
-        assert "die Verbindung wurde abgelehnt" in error_of(gone)["message"], gone.text
+        assert "nicht erreichbar" in error_of(gone)["message"], gone.text
+        assert "die Verbindung wurde abgelehnt" in caplog.text
     said = decisions(site.engine, "/v1/collections/vergabe/documents")
     assert (502, "engine_unavailable") in said and (503, "engine_unavailable") in said
     assert not any(status == 404 for status, _decision in said)

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal
 
+from gemeingut.apps.assistants.blank_fields import check_request
 from gemeingut.apps.rag.answer import Said, source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
 from gemeingut.apps.rag.index import Collection, StoredChunk
 from gemeingut.apps.rag.retrieve import Hit, Mode, effective_mode, search
-from gemeingut.errors import GemeingutError, InputError
+from gemeingut.errors import GemeingutError
 from gemeingut.i18n import LANGUAGES, Message, _, plural, text
 
 Kind = Literal["vermerk", "rede"]
@@ -356,10 +357,7 @@ def prepare(
     `mode`), as many sources as the context holds beside every section's task and answer
     (none: no draft will be written)."""
     lang = language if language in CITE else "de"
-    if not request.subject.strip():
-        raise InputError(
-            _("the draft needs a subject"), _("say with --subject what the draft is about")
-        )
+    check_request(request)
     title = TITLE[request.kind][lang].format(subject=request.subject)
     if find is None:
         find = partial(search, collection, mode=mode)

@@ -5,7 +5,8 @@ disk as `storage.py` describes. It is opened as it was when opened: open it agai
 ingest. One whose documents were read by another version of the readers than this
 gemeingut's is opened, listed and changed as any other, but neither searched nor shown:
 its pages and sections are not those the readers find in its documents now, so a citation
-would name a page the viewer does not show. An ingest reads such documents again.
+would name a page the viewer does not show, and its text may hold what the readers now leave
+out (control characters: format 6). An ingest, or an upload to it, reads such documents again.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Collection:
         raise InputError(
             _(
                 "collection '{name}' has to be ingested again: {keys} were read by another "
-                "version of gemeingut, whose pages and sections differ from this one's",
+                "version of gemeingut, which reads pages, sections or text differently",
                 name=self.name,
                 keys=shown,
             ),

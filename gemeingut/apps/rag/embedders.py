@@ -1,9 +1,11 @@
 """Dense vectors for chunks and questions: from a local model folder or an endpoint.
 
-`--embed DIR` loads a causal LM or encoder folder in-process (the serve backend's mean pooling,
-what `/v1/embeddings` returns for it); `--embed http://host/v1` asks any OpenAI-compatible
-`/v1/embeddings`, e.g. `gemeingut serve` in the building's network, with a key. The collection
-records which embedder made its vectors; a question must be embedded by the same one.
+`--embed DIR` loads a model folder in-process and embeds as `gemeingut serve DIR` answers
+`/v1/embeddings`: an encoder (sentence-transformers, plain BERT/XLM-R, model2vec) by its
+pooling, a causal LM by the mean of its last hidden states; `--embed http://host/v1` asks any
+OpenAI-compatible `/v1/embeddings`, e.g. `gemeingut serve` in the building's network, with a
+key. The collection records which embedder made its vectors, and its prompts
+(`prompted.py`); a question must be embedded by the same one.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 
 if TYPE_CHECKING:
+    from gemeingut.serve.backends.encoder import EncoderBackend
     from gemeingut.serve.backends.transformers import TransformersBackend
 
 BATCH = 64
@@ -60,9 +63,10 @@ def open_embedder(spec: EmbedderSpec) -> Embedder:
             ),
             _("name a local model folder or an endpoint such as http://localhost:8000/v1"),
         )
-    from gemeingut.serve.backends.transformers import TransformersBackend
+    from gemeingut.serve.backends.encoder import local_backend
 
-    return LocalEmbedder(TransformersBackend(folder), folder.resolve().name)
+    name = folder.resolve().name
+    return LocalEmbedder(local_backend(folder, name), name)
 
 
 class LocalEmbedder:
@@ -70,22 +74,31 @@ class LocalEmbedder:
     than its context are cut to it (the start of a chunk carries its topic, and neither a
     chunk nor a question may be refused)."""
 
-    def __init__(self, backend: TransformersBackend, name: str) -> None:
+    def __init__(self, backend: TransformersBackend | EncoderBackend, name: str) -> None:
         self.backend = backend
         self.name = name
         self.context = backend.context_length
 
     def token_rows(self, texts: list[str]) -> list[list[int]]:
-        """The token ids the model reads for each text (what a server counts against quotas)."""
+        """The token ids of each text, without the model's own (what a server reserves of a
+        quota: the backend adds those it frames a text with)."""
         ids = [self.backend.tokenizer.encode(t, add_special_tokens=False) or [0] for t in texts]
         return [row[: self.context] for row in ids] if self.context is not None else ids
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        return self.embed_counted(texts)[0]
+
+    def embed_counted(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        """The rows and the tokens the model read, as it counts them for `/v1/embeddings`
+        (an encoder's CLS and SEP included): what an upload spends of a quota."""
         ids = self.token_rows(texts)
         rows = []
+        tokens = 0
         for start in range(0, len(ids), BATCH):
-            rows += [vector for vector, _ in self.backend.embed(ids[start : start + BATCH])]
-        return _unit_rows(rows, len(texts))
+            for vector, count in self.backend.embed(ids[start : start + BATCH]):
+                rows.append(vector)
+                tokens += count
+        return _unit_rows(rows, len(texts)), tokens
 
 
 class EndpointEmbedder:

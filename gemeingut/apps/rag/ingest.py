@@ -8,9 +8,13 @@ endpoint's refusal, a full disk, an interrupt) changes nothing: the old index st
 copies it stored in `files/` are removed again (`storage.NewCopies`). An upload whose file is
 skipped is refused whole (`Skipped`), the collection as it was. A document read by another
 version of the readers (`storage.READER_FORMAT`) is read again from the collection's own copy,
-whether or not this ingest names its file: its pages and sections are not those the readers
-find now, and one ingest makes the whole collection searchable again
-(`collection.Collection.refuse_if_outdated`).
+whether or not this ingest names its file: its pages, sections or text are not those the
+readers find now, and one ingest makes the whole collection searchable again
+(`collection.Collection.refuse_if_outdated`); where the readers make the same chunks of it
+again (a change of the readers concerns few documents), its vectors are kept, not embedded
+again. How many control characters each document read held (read as spaces) is in the report,
+and how many chunks it embedded again because the model now makes other vectors than the
+collection's (`prompted.vectors_made_otherwise`): that ingest took as long as a new one.
 
 BM25 and the vectors see a chunk's section heading before its text, so a question may name
 the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
@@ -40,7 +44,8 @@ from gemeingut.apps.rag.ingest_files import (
     found_documents,
     refuse_other_sources,
 )
-from gemeingut.apps.rag.readers import read_document
+from gemeingut.apps.rag.prompted import document_side, vectors_made_otherwise
+from gemeingut.apps.rag.readers import read_counted
 from gemeingut.apps.rag.storage import (
     COLLECTION_FILE,
     READER_FORMAT,
@@ -69,7 +74,13 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     reread: list[str] = field(default_factory=list)  # unchanged, read by another reader format
+    # each document read by this ingest (added, updated, read again) that held control
+    # characters: how many were read as spaces
+    control_characters: dict[str, int] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    # chunks embedded again although unchanged: the model makes other vectors than the kept
+    # ones (its pooling or prompts, `prompted.vectors_made_otherwise`); 0 where none were
+    embedded_again: int = 0
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
     unsupported: dict[str, list[str]] = field(default_factory=dict)  # suffix -> a folder's files
     chunks: int = 0
@@ -123,13 +134,19 @@ def ingest(
         report.groups = meta["groups"]
         if not uploaded:
             refuse_other_sources(meta.get("documents", {}), found)
+        before = dict(meta.get("embedder") or {})
         embedder = _embedder_for(meta, embed, embedder, uploaded)
+        remade = embedder is not None and vectors_made_otherwise(before, meta)
+        embedder = document_side(embedder, meta)
         old = Collection(folder, meta)
         copies = NewCopies(folder)
         try:
-            chunks, vectors = _update(meta, old, paths, found, report, embedder, copies, uploaded)
+            index = _NewIndex(old, embedder, keep_vectors=not remade)
+            chunks, vectors = _update(meta, index, paths, found, report, copies, uploaded)
             if uploaded:
                 _refuse_skipped(found, report)
+            if remade and old.vectors is not None:  # not a collection's first vectors
+                report.embedded_again = len(chunks)
             write_index(folder, meta, chunks, vectors)
         except BaseException:
             copies.drop()
@@ -188,13 +205,14 @@ def _refuse_unknown_keys(name: str, documents: dict[str, Any], keys: list[str]) 
 class _NewIndex:
     """A collection's chunks after an ingest and their vectors in the same order: kept from
     the old index, or new and embedded. Where the old index has no vectors (an embedder is
-    new), every chunk is embedded at the end."""
+    new, or its model makes other vectors now: not `keep_vectors`), every chunk is embedded
+    at the end."""
 
-    def __init__(self, old: Collection, embedder: Embedder | None) -> None:
+    def __init__(self, old: Collection, embedder: Embedder | None, keep_vectors: bool) -> None:
         self.old = old
         self.old_rows = _rows_by_document(old.chunks)
         self.embedder = embedder
-        self.reuse = old.vectors is not None
+        self.reuse = keep_vectors and old.vectors is not None
         self.chunks: list[StoredChunk] = []
         self.vectors: list[np.ndarray] = []
 
@@ -203,6 +221,17 @@ class _NewIndex:
         self.chunks.extend(self.old.chunks[r] for r in rows)
         if self.reuse and self.embedder is not None:
             self.vectors.append(np.asarray(self.old.vectors[rows]))
+
+    def add_or_keep(self, key: str, digest: str, pieces: list[Chunk]) -> None:
+        """A document read again: its old chunks and vectors where the readers made the same
+        chunks of it again (most documents, after a change of the readers that concerns few:
+        nothing embedded again), else its new chunks, embedded."""
+        rows = self.old_rows.get(key, [])
+        new = [_stored(key, digest, i, piece) for i, piece in enumerate(pieces)]
+        if new == [self.old.chunks[r] for r in rows]:
+            self.keep(key)
+        else:
+            self.add(key, digest, pieces)
 
     def add(self, key: str, digest: str, pieces: list[Chunk]) -> None:
         new = [_stored(key, digest, i, piece) for i, piece in enumerate(pieces)]
@@ -226,33 +255,31 @@ class _NewIndex:
 
 def _update(
     meta: dict[str, Any],
-    old: Collection,
+    index: _NewIndex,
     paths: list[Path],
     found: dict[str, Path],
     report: IngestReport,
-    embedder: Embedder | None,
     copies: NewCopies,
     uploaded: bool,
 ) -> tuple[list[StoredChunk], np.ndarray | None]:
-    """The collection's chunks after this ingest, and their vectors in the same order; the
-    copies of new documents stored through `copies`."""
+    """The collection's chunks after this ingest (made in `index`), and their vectors in the
+    same order; the copies of new documents stored through `copies`."""
 
     def source(key: str, path: Path) -> str:
         # an upload's temporary file is gone after the ingest: its key says where it came from
         return f"{UPLOADED}{key}" if uploaded else str(path.resolve())
 
     documents: dict[str, dict[str, Any]] = meta.setdefault("documents", {})
-    index = _NewIndex(old, embedder)
 
     def carry(key: str) -> None:
         """A document this ingest does not change: its chunks as they are, or read again from
         the collection's copy where another reader format made them."""
         record = documents[key]
         if not read_by_this_reader(record):
-            pieces, why = _passages(copies.files / record["file"])
+            pieces, why = _passages(copies.files / record["file"], report, key)
             if not why:
                 report.reread.append(key)
-                index.add(key, record["sha256"], pieces)
+                index.add_or_keep(key, record["sha256"], pieces)
                 record.update(chunks=len(pieces), reader=READER_FORMAT)
                 return
             report.skipped.setdefault(record["source"], why)  # old chunks stay, not searched
@@ -276,7 +303,7 @@ def _update(
             carry(key)
             continue
         why = held.other_key_for(key, path, digest)
-        pieces, why = ([], why) if why else _passages(path)
+        pieces, why = ([], why) if why else _passages(path, report, key)
         if why:
             report.skipped[str(path)] = why
             if key in documents:
@@ -295,12 +322,16 @@ def _update(
     return index.chunks, index.all_vectors()
 
 
-def _passages(path: Path) -> tuple[list[Chunk], str]:
-    """The chunks of a file, or none and why it is skipped."""
+def _passages(path: Path, report: IngestReport, key: str) -> tuple[list[Chunk], str]:
+    """The chunks of a file, or none and why it is skipped; the control characters read as
+    spaces counted in `report` under the document's `key`."""
     try:
-        pieces = chunk_passages(read_document(path))
+        passages, controls = read_counted(path)
+        pieces = chunk_passages(passages)
     except InputError as exc:
         return [], _reason(exc, path)
+    if controls:
+        report.control_characters[key] = controls
     # a file with nothing to find would be stored, listed and never found
     return pieces, "" if pieces else text(_("contains no text to search"))
 

@@ -11,6 +11,8 @@ unsaid; a hidden file (".DS_Store"), like a hidden folder, is a system's, not a 
 from __future__ import annotations
 
 import os
+import shlex
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from gemeingut.apps.rag.readers import READERS, require_known_format
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
+from gemeingut.i18n.visible import visible
 
 UPLOADED = "upload:"  # a recorded source: the document was given through the server, by key
 _RENAME_HINT = _(
@@ -37,6 +40,12 @@ def found_documents(
     ingest compares keys to find what changed."""
     found: dict[str, Path] = {}
     for key, path in _walk(paths, skipped, unsupported):
+        # a key is printed by `rag list` and cited by answers: a line break or an escape
+        # sequence in it would break a line in two, or change a terminal's colours
+        if any(unicodedata.category(c) == "Cc" for c in key):
+            said = _("its name holds control characters (a line break, a tab): rename it")
+            skipped[visible(str(path))] = text(said)
+            continue
         first = found.setdefault(key, path)
         if first.resolve() != path.resolve():
             raise InputError(
@@ -99,9 +108,9 @@ class Held:
                 _(
                     "already in the collection as '{key}', not taken twice: to update it, "
                     "ingest it as it was ingested; to keep it under the new name, first: "
-                    "gemeingut rag remove {name} {key}",
+                    "{command}",
                     key=other,
-                    name=self.name,
+                    command=self.remove_command(other),
                 )
             )
         other = self.contents.setdefault(digest, key)
@@ -117,12 +126,16 @@ class Held:
             return text(
                 _(
                     "the same content as '{key}' in the collection, not taken twice: to keep "
-                    "it under the new name, first: gemeingut rag remove {name} {key}",
+                    "it under the new name, first: {command}",
                     key=other,
-                    name=self.name,
+                    command=self.remove_command(other),
                 )
             )
         return ""
+
+    def remove_command(self, key: str) -> str:
+        """The command that removes `key`, as a shell reads it (`'a b.txt'`, not `a b.txt`)."""
+        return shlex.join(["gemeingut", "rag", "remove", self.name, key])
 
 
 def _walk(

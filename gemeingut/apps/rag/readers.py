@@ -22,8 +22,8 @@ ends the file), its mark gone from the text: "Mittagessen¹" would be one word t
 Characters a reader never sees (soft hyphens, zero-width spaces) are taken out of every
 format: left in, "Schul\u00adgelände" is not the word "Schulgelände" a question asks for.
 Control characters other than tab and line ends (a zero byte, a vertical tab) become a space:
-left in, a chunk carries them into answers, `rag query` and the page; `control_characters`
-counts them in a text file for the ingest to say so.
+left in, a chunk carries them into answers, `rag query` and the page; `read_counted` says how
+many, for the ingest and the upload to tell whoever gave the file.
 Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
 or an HTML <div> as well as in paragraphs: what a reader sees on the page is what is searched.
 A file that cannot be read raises `InputError` naming the file and why.
@@ -94,6 +94,13 @@ class Passage:
 
 def read_document(path: Path) -> list[Passage]:
     """The passages of one file, in reading order; empty ones are dropped."""
+    return read_counted(path)[0]
+
+
+def read_counted(path: Path) -> tuple[list[Passage], int]:
+    """The passages of one file (`read_document`) and how many control characters in it were
+    read as spaces, for whoever gave the file to be told: a file with them may not be what it
+    was meant to be. A heading is counted once, not once for every passage under it."""
     reader = require_known_format(path)
     try:
         passages = list(reader(path))
@@ -115,7 +122,18 @@ def read_document(path: Path) -> list[Passage]:
             _("open and save it again, or leave it out"),
         ) from exc
     visible = (_visible(p) for p in passages)
-    return [p for p in visible if p.text.strip()]
+    return [p for p in visible if p.text.strip()], _controls_in(path, passages)
+
+
+def _controls_in(path: Path, passages: list[Passage]) -> int:
+    """The control characters of a file as read: a text file's before it was parsed (`_text`
+    made them spaces already), another's in its passages' text and headings."""
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return control_characters(path)
+    headings = {h for p in passages if p.section for h in p.section.split(PATH_SEPARATOR)}
+    return sum(len(_CONTROL.findall(p.text)) for p in passages) + sum(
+        len(_CONTROL.findall(h)) for h in headings
+    )
 
 
 def without_invisible(text: str, keep_lines: bool = False) -> str:

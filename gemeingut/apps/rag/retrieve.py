@@ -19,6 +19,7 @@ import numpy as np
 
 from gemeingut.apps.rag.embedders import embedder_failures, other_width
 from gemeingut.apps.rag.lexical import tokenize as tokenize  # the CLI's and tests' name
+from gemeingut.apps.rag.prompted import question_text
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -117,7 +118,7 @@ def _dense(collection: Collection, question: str, depth: int) -> list[tuple[int,
         return []
     with embedder_failures():
         embedder = collection.embedder()
-        query = embedder.embed([question])[0]
+        query = embedder.embed([question_text(collection.meta, question)])[0]
     if query.shape != vectors.shape[1:]:  # another model answers where the vectors' was
         raise other_width(embedder.name, query.size, collection.name, vectors.shape[1])
     scores = vectors @ query

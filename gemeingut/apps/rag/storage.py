@@ -46,13 +46,16 @@ VECTORS = "vectors.npy"
 # 3 since Markdown is parsed (setext headings are sections, a heading's emphasis marks are
 # gone; its text has no table, footnote or emphasis syntax left); 4 since a PDF page labelled
 # otherwise than by a number ("iii") is that label, not a page without a number; 5 since a
-# text file's lines that show headings are sections, and its chunks know their lines.
-# Raise it with every change to them, and name the formats it changes in `CHANGED_IN`: each
-# such document is then read again at the next ingest, and searched or shown only after it
+# text file's lines that show headings are sections, and its chunks know their lines; 6 since
+# control characters (a zero byte, an escape) are spaces in every format: format 5 kept them
+# in the chunks, and answers, `rag query` and the page showed them.
+# Raise it with every change to them, and name the formats it changes in `CHANGED_IN` (or in
+# `_EVERY_KIND_CHANGED_IN`, a change of every format): each such document is then read again
+# at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
-READER_FORMAT = 5
+READER_FORMAT = 6
 CHANGED_IN = {".txt": 5}  # by suffix, the last format that read it otherwise than the one before
-_UNTOLD_BEFORE = 4  # any other suffix: formats up to 4 did not say which kinds they changed
+_EVERY_KIND_CHANGED_IN = 6  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
 UPLOAD_LEFT_AFTER_S = 3600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -80,7 +83,7 @@ def read_by_this_reader(record: dict[str, Any]) -> bool:
     a format since the last that changed its kind of file (`CHANGED_IN`), and not in a later
     one; a record written before the format was recorded was read by format 1."""
     suffix = Path(record.get("file", "")).suffix.lower()
-    since = CHANGED_IN.get(suffix, _UNTOLD_BEFORE)
+    since = max(CHANGED_IN.get(suffix, 0), _EVERY_KIND_CHANGED_IN)
     return since <= record.get("reader", 1) <= READER_FORMAT
 
 
@@ -88,7 +91,10 @@ def collection_folder(root: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise InputError(
             _("'{name}' is not a collection name", name=visible(name)),
-            _("use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit"),
+            _(
+                "use ASCII letters (a–z, A–Z, no umlauts), digits, '.', '_' and '-' (up to 64), "
+                "starting with a letter or digit: the name is a folder's"
+            ),
         )
     return root / name
 

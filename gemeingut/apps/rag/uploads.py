@@ -7,7 +7,9 @@ a file would be, so an upload is read, chunked, embedded, checked for duplicates
 to in one rename exactly like `gemeingut rag ingest`; one that is refused (not taken, a quota,
 a full queue) or fails leaves the collection as it was (`ingest.ingest`). A server does not
 wait for another change of the same collection (a busy collection is said at once), and
-nothing it answers names where it keeps the file.
+nothing it answers names where it keeps the file. An upload to a collection whose documents an
+older gemeingut read reads them again too, as any ingest does; its report counts the control
+characters of the file read as spaces (`IngestReport.control_characters`), for the sender.
 """
 
 from __future__ import annotations
@@ -34,12 +36,22 @@ class NotTaken(InputError):
 
 def document_key(filename: str) -> str:
     """The key an uploaded file takes, or an `InputError` saying why its name cannot be one."""
+    # checked before the name is trimmed: a line break at its end is no space to drop, and
+    # a key with one is what `rag ingest` skips (`ingest_files.found_documents`)
+    if any(unicodedata.category(c) == "Cc" for c in filename):
+        raise InputError(
+            _(
+                "{name!r} is not a file name: it holds control characters (a line break, a tab)",
+                name=filename,
+            ),
+            _("rename the file without them and send it again"),
+        )
     name = unicodedata.normalize("NFC", filename.strip())
     if not name or name in (".", ".."):
         raise InputError(_("the file has no name"), _("name the file, e.g. Vermerk.pdf"))
-    if any(c in name for c in "/\\") or any(unicodedata.category(c) == "Cc" for c in name):
+    if any(c in name for c in "/\\"):
         raise InputError(
-            _("{name!r} is not a file name: it contains a path or control character", name=name),
+            _("{name!r} is not a file name: it contains a path", name=name),
             _("send the file's name alone, e.g. Vermerk.pdf"),
         )
     if name.startswith("."):

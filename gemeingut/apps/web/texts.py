@@ -52,6 +52,17 @@ TEXTS: dict[str, Message] = {
     "tab_tokens": _("Look inside"),
     "chat_heading": _("Chat with the model"),
     "chat_note": _("Answers are drafts: check them before you use them."),
+    "no_writer": _(
+        "None of the models you may use writes text: they only make embeddings (vectors for "
+        "searching documents). Chats, the look inside and drafts need a language model; "
+        "searching your documents works."
+    ),
+    "default_no_writer": _(
+        "Drafts and answers from the documents are written by this server's first model, "
+        "{model}, which only makes embeddings. Ask your administrator to serve a language "
+        "model first; searching your documents works.",
+        model="{model}",
+    ),
     "chat_log": _("Conversation"),
     "message_label": _("Your message"),
     "send": _("Send"),

@@ -346,7 +346,6 @@ def audit_records(
     from gemeingut.serve.gateway.records import as_json as record_json
     from gemeingut.serve.gateway.records import load_facts, read_record
     from gemeingut.serve.gateway.records_text import render_record
-    from gemeingut.workspace import write_text_atomic
 
     stated = load_facts(facts)  # a mistake in the file first, before the database
     writable_out(out)
@@ -360,7 +359,7 @@ def audit_records(
     if out is None:
         typer.echo(document, nl=False)
     else:
-        write_text_atomic(out, document)
+        write_private(out, lambda f: f.write(document))  # 0600, as every export
         console.print("[green]✓[/] " + text(_("record written: {path}", path=str(out)), lang))
     if record.missing:
         for line in missing_lines(record.missing):
@@ -386,16 +385,17 @@ def missing_lines(missing: list[str]) -> list[Message]:
     if "audit_retention" in missing:
         lines.append(
             _(
-                "not stated yet: audit_retention; set it with {command}",
-                command="`gemeingut admin audit retention --days N`",
+                "not set yet: how long the audit log is kept (the deletion period); set it "
+                "with {command}",
+                command="`gemeingut admin audit retention --db … --days N`",
             )
         )
     if "deployment" in missing:
         lines.append(
             _(
-                "not stated yet: deployment; a server records it when it starts with this "
-                "database ({command})",
-                command="`gemeingut serve … --db`",
+                "not known yet: the served model, its machine and its security policy; a "
+                "server records them each time it starts with this database: "
+                "`gemeingut serve MODEL --db …`"
             )
         )
     return lines

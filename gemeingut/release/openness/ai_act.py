@@ -32,6 +32,12 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.markdown_table import row, table
+from gemeingut.release.openness.chain_runs import (
+    chain_compute,
+    chain_energy,
+    chain_runs,
+    earlier_runs,
+)
 from gemeingut.release.openness.corpus_size import (
     TOKENIZER,
     TRAIN_SHARDS,
@@ -248,6 +254,20 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             "size": _corpus_said(training_corpus(bundle)),
             "tokens_seen_in_pretraining": f["lineage"]["model"]["stats"]["tokens_seen"],
         },
+        **_resources(bundle, training),
+    }
+
+
+def _resources(bundle: Path, training: dict[str, Any]) -> dict[str, Any]:
+    """The form's compute and energy: of every run of a chain of fine-tunes (`chain_runs.py`),
+    else of the pretraining and the fine-tuning after it, where there is one."""
+    if earlier := earlier_runs(bundle):
+        runs = chain_runs(bundle, earlier)
+        return {
+            "computational_resources": chain_compute(runs),
+            "energy_consumption": chain_energy(runs),
+        }
+    return {
         "computational_resources": _compute(training, _fine_tuning(bundle)),
         "energy_consumption": _energy(training["energy"], _fine_tuning(bundle)),
     }

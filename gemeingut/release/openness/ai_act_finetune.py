@@ -75,12 +75,9 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("- Modality: text"),
         _(
-            "- Training data size (text) of the modification: {examples} training examples "
-            "({chats} chats, {pairs} prompt/completion pairs, {texts} texts); {tokens}",
-            examples=train["examples"],
-            chats=train["chat_examples"],
-            pairs=train["instruction_examples"],
-            texts=train["text_examples"],
+            "- Training data size (text) of the modification: {examples} ({kinds}); {tokens}",
+            examples=training_examples(int(train["examples"])),
+            kinds=example_kinds(train),
             tokens=tuning_tokens({**train, **(record.get("stats") or {})}),
         ),
         _("- Latest date of data acquisition: {date}", date=missing),
@@ -274,3 +271,26 @@ def _counted(size: ModelSize) -> str:
         "total: the safetensors headers in model/; trained: the parameters the fine-tuning "
         "trained (training-metadata/finetune.json)"
     )
+
+
+def example_kinds(train: dict[str, Any]) -> Message:
+    """How many chats, prompt/completion pairs and texts the fine-tuning data holds, each
+    with its noun in its number: "1 chat, 7 prompt/completion pairs, 2 texts"."""
+    chats, pairs, texts = (
+        int(train.get(key) or 0)
+        for key in ("chat_examples", "instruction_examples", "text_examples")
+    )
+    chats_said = plural(chats, _("{count} chat", count=chats), _("{count} chats", count=chats))
+    pairs_said = plural(
+        pairs,
+        _("{count} prompt/completion pair", count=pairs),
+        _("{count} prompt/completion pairs", count=pairs),
+    )
+    texts_said = plural(texts, _("{count} text", count=texts), _("{count} texts", count=texts))
+    return _("{chats}, {pairs}, {texts}", chats=chats_said, pairs=pairs_said, texts=texts_said)
+
+
+def training_examples(count: int) -> Message:
+    """ "1 training example", "7 training examples"."""
+    one = _("{count} training example", count=count)
+    return plural(count, one, _("{count} training examples", count=count))

@@ -18,6 +18,7 @@ from typing import Any
 from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.chain_runs import earlier_runs
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
 from gemeingut.release.openness.finetune_energy import base_said, base_statement
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
@@ -135,12 +136,16 @@ def _metrics(bundle: Path) -> list[dict[str, str]]:
 
 def _environment(bundle: Path) -> dict[str, Any]:
     """The energy of each training run as its record measured it (pretraining: `training`,
-    a fine-tuning: `fine-tuning`); a run whose record states none, and a foreign base's
-    training, are said as not recorded or as the base states them, never estimated here. The
-    energy providers are not known to the records: the list stays empty."""
+    a fine-tuning: `fine-tuning`, a chain's earlier ones first, each named by its record); a
+    run whose record states none, and a foreign base's training, are said as not recorded or
+    as the base states them, never estimated here. The energy providers are not known to the
+    records: the list stays empty."""
     consumptions, unsaid = [], []
-    for activity, name in (("training", "training.json"), ("fine-tuning", "finetune.json")):
-        rel = f"{TRAINING_METADATA}/{name}"
+    for activity, rel in (
+        ("training", f"{TRAINING_METADATA}/training.json"),
+        *(("fine-tuning", run.record) for run in earlier_runs(bundle)),
+        ("fine-tuning", f"{TRAINING_METADATA}/finetune.json"),
+    ):
         if not (bundle / rel).is_file():
             continue
         energy = _json(bundle / rel).get("energy")

@@ -35,8 +35,10 @@ from gemeingut.release.layout import (
     RELEASE_INFO,
     TRAINING_CODE,
     TRAINING_METADATA,
+    earlier_finetunes,
 )
 from gemeingut.release.openness.causal_lm import names_causal_lm
+from gemeingut.release.openness.chain_runs import earlier_record
 from gemeingut.release.openness.evidence import (
     DATA_STATEMENT,
     LOCKFILE,
@@ -132,7 +134,9 @@ class _Facts:
 def _pretraining_rows(facts: _Facts) -> list[Row]:
     has, parts = facts.has, facts.present
     tuned = has(FINETUNE_RECORD)  # fine-tuned after pretraining: its run counts too
-    run = f", {FINETUNE_RECORD} (stats)" if tuned else ""
+    # and in a chain, each earlier fine-tune's run (`chain_runs.py`), oldest first
+    earlier = [earlier_record(m["id"]) for m in earlier_finetunes(facts.record(_LINEAGE))]
+    run = "".join(f", {rel} (stats)" for rel in (*earlier, FINETUNE_RECORD)) if tuned else ""
 
     def data_stats() -> dict[str, Any]:
         return (facts.record(_LINEAGE).get("dataset") or {}).get("stats") or {}

@@ -58,7 +58,10 @@ from gemeingut.release.openness.foreign_finetune import (
     base_rating,
     carry,
     derived_licence,
+    lineage_named,
+    lineage_said,
     read_lineage,
+    with_base_licence,
 )
 from gemeingut.release.openness.foreign_indices import FolderFacts, foreign_indices
 from gemeingut.release.openness.gguf_metadata import LLAMA_CPP_LICENCE, GGUFFacts, gguf_facts
@@ -139,9 +142,10 @@ def rate_folder(
     card = read_card(folder)
     gguf = gguf_facts(folder, listing) if files is None else None
     own = named_licence(folder, card)
-    named = _with_gguf(own, gguf)
+    stated = _with_gguf(own, gguf)  # what the folder's own files say: its licence text's check
+    named = lineage_named(folder, stated) if files is None else stated
     lineage = _lineage(folder, card, given_base(base)) if files is None else None
-    licence, licence_source, why = named.licence, named.evidence, None
+    licence, licence_source, why = named.licence, named.evidence, lineage_said(named)
     if lineage is not None:
         licence, licence_source, why = derived_licence(lineage, named)
     config = _config(folder)
@@ -167,7 +171,7 @@ def rate_folder(
     )
     checks = [
         _licence_check(licence, licence_source, named, why, lineage, added, _says_other(card)),
-        *licence_text_check(own if own.licence else named, folder),  # GGUF's: no text to ship
+        *licence_text_check(own if own.licence else stated, folder),  # GGUF's: no text to ship
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
     kinds = {
@@ -205,9 +209,9 @@ def _lineage(folder: Path, card: Card | None, base: Path | None) -> Lineage | No
     lineage = read_lineage(folder)
     if lineage is None:
         return foreign_lineage(folder, card, base)
-    if base is None:
-        return lineage
-    return replace(lineage, base={**lineage.base, "path": str(base.resolve())})
+    if base is not None:
+        lineage = replace(lineage, base={**lineage.base, "path": str(base.resolve())})
+    return with_base_licence(lineage)
 
 
 def _with_gguf(named: NamedLicence, gguf: GGUFFacts | None) -> NamedLicence:

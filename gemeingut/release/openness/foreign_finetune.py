@@ -26,11 +26,13 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, recorded
 from gemeingut.json_records import read_object
 from gemeingut.model.base_model import (
+    OWN_MODEL,
     changed_artifact_files,
     listing_fingerprint,
     recorded_listing,
 )
 from gemeingut.model.card_header import NamedLicence, all_apply
+from gemeingut.model.finetune_base_licence import RELEASE_LICENCE_KEY, own_model_licence
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.file_content import joined, missing, noted
 from gemeingut.release.openness.finetune_rating import (
@@ -45,6 +47,7 @@ from gemeingut.release.openness.treatment import mof_treatment
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
 TRANSFORMERS_LICENCE = "Apache-2.0"  # transformers and peft
+LINEAGE_SOURCE = "gemeingut lineage"  # a licence read from the data a model was trained on
 _MAX_DEPTH = 3  # a fine-tune of a fine-tune … is rated this many bases deep
 
 
@@ -59,6 +62,7 @@ class Lineage:
     adapter: bool
     treatment: str  # the MOF's word for the kind of fine-tuning
     declared_in: str = FINETUNE_FILE  # the file (or option) that names the base
+    chosen: str | None = None  # the licence chosen at fine-tuning (--license), checked there
 
     @property
     def recorded(self) -> bool:
@@ -104,6 +108,48 @@ def read_lineage(folder: Path) -> Lineage | None:
         data_licence=params.get("data_license"),
         adapter=(folder / ADAPTER_CONFIG).is_file(),
         treatment=treatment,
+        chosen=str(record.get(RELEASE_LICENCE_KEY) or "") or None,
+    )
+
+
+def with_base_licence(lineage: Lineage) -> Lineage:
+    """An older record of our own base names no licence: its folder's lineage gives it, where
+    that folder is the base the fine-tune was made from (`--base`, or the path recorded)."""
+    base, path = lineage.base, lineage.base_path
+    if (
+        not lineage.recorded
+        or base.get("license")
+        or base.get("license_source") != OWN_MODEL
+        or path is None
+        or not path.is_dir()
+        or not _made_from(path, base.get("fingerprint"))
+    ):
+        return lineage
+    licence = own_model_licence(path)
+    return replace(lineage, base={**base, "license": licence}) if licence else lineage
+
+
+def lineage_named(folder: Path, named: NamedLicence) -> NamedLicence:
+    """A model gemeingut pretrained: the licence its data gives it (`finetune_base_licence.py`),
+    where its folder names none (a fine-tune's comes from its record: `derived_licence`)."""
+    if named.licence is not None or (folder / FINETUNE_FILE).is_file():
+        return named
+    licence = own_model_licence(folder)
+    if licence is None:
+        return named
+    return replace(named, licence=licence, source=LINEAGE_SOURCE, evidence=ARTIFACT_FILE)
+
+
+def lineage_said(named: NamedLicence) -> Message | None:
+    """Where a licence `lineage_named` gave comes from (None for one the folder names)."""
+    if named.source != LINEAGE_SOURCE:
+        return None
+    return _(
+        "this model was built by gemeingut and names no licence of its own; the data it was "
+        "trained on (named in its {file}) binds it to {licence}: that data's share-alike "
+        "licences, else all of its licences",
+        file=ARTIFACT_FILE,
+        licence=str(named.licence),
     )
 
 
@@ -128,11 +174,28 @@ def derived_licence(lineage: Lineage, named: NamedLicence) -> tuple[str | None, 
     if not lineage.recorded:
         return _declared_licence(lineage, named)
     base = lineage.base.get("license")
-    named_by = {named.evidence: named.licence, FINETUNE_FILE: base}
+    named_by = {named.evidence: named.licence, FINETUNE_FILE: lineage.chosen or base}
     said = {where: licence for where, licence in named_by.items() if licence}
     licence = all_apply(list(said.values())) if said else None
     evidence = ", ".join(said) or FINETUNE_FILE
-    if base is None:
+    if lineage.chosen and base:
+        why = _(
+            "{file} records the licence {licence} chosen at fine-tuning (--license), checked "
+            "there against the licence {base_licence} of the base model {base}",
+            file=FINETUNE_FILE,
+            licence=lineage.chosen,
+            base_licence=base,
+            base=lineage.shown_base,
+        )
+    elif lineage.chosen:
+        why = _(
+            "{file} records the licence {licence} chosen at fine-tuning (--license), but no "
+            "licence of the base model {base}",
+            file=FINETUNE_FILE,
+            licence=lineage.chosen,
+            base=lineage.shown_base,
+        )
+    elif base is None:
         why = _(
             "{file} records no licence of the base model {base}",
             file=FINETUNE_FILE,

@@ -156,13 +156,21 @@ def _base_weights(facts: FolderFacts, weights: Grade) -> Grade:
         return weights
     name = str(facts.base.get("name") or "-")
     licence = facts.base.get("license")
+    where = str(facts.base.get("path") or "")
+    if facts.base_checked and not licence and where and Path(where).is_dir():
+        said = _(
+            "the base model {base} is at {path}, but neither it nor the fine-tune's record "
+            "names its licence: its weights' licence is not checked",
+            base=name,
+            path=where,
+        )
+        return "closed", where, said
     if not facts.base_checked or not licence:
         said = _(
             "the base model {base} is not here: its weights and licence are not checked",
             base=name,
         )
         return "closed", "", said
-    where = str(facts.base.get("path") or "")
     verdict = content_licence(licence)
     said = _("the base model {base} under {licence}: {verdict}", base=name, licence=licence,
              verdict=verdict.detail)  # fmt: skip

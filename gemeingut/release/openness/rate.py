@@ -13,7 +13,18 @@ from gemeingut.release.manifest import MANIFEST
 
 
 def rate_path(path: Path, base: Path | None = None) -> dict[str, Any]:
-    """`base`: the folder of the base model a fine-tune names (a bundle holds its own)."""
+    """`base`: the folder of the base model a fine-tune names (a bundle holds its own). A path
+    that does not exist is said so, as `verify` says it, not as one that is no folder."""
+    if not path.exists():
+        raise InputError(
+            _("{path} does not exist", path=str(path)),
+            _("pass a release bundle or a model folder (config.json, weights, README.md)"),
+        )
+    if base is not None and not base.exists():
+        raise InputError(
+            _("--base {path} does not exist", path=str(base)),
+            _("pass the base model's folder (config.json, weights, README.md)"),
+        )
     bundle = rated_bundle(path)
     if bundle is not None:
         if base is not None:

@@ -3,12 +3,12 @@
 Built with `spdx-python-model`, the SPDX project's bindings generated from the official SHACL
 model, which refuse a wrong type and, on writing, a missing required property. Everything
 comes from the bundle's files: the model (`ai_AIPackage`: type, hyper-parameters, metrics,
-parameter count, the energy of training and fine-tuning as the run records measured it, the
-weights' hashes, the MOF class and OSAID result it reached; a fine-tune's base: its hashes,
-licence, and what it states of its energy), the training and test data
-(`dataset_DatasetPackage`, each shard a `software_File` with its hash), the licences
-(declared), and how they relate (trainedOn, testedOn, contains). The creation time is the
-model artifact's, so the same bundle always gives the same bytes.
+parameter count, the energy of training and of each fine-tuning (a chain's earlier ones too)
+as the run records measured it, the weights' hashes, the MOF class and OSAID result it
+reached; a fine-tune's base: its hashes, licence, and what it states of its energy), the
+training and test data (`dataset_DatasetPackage`, each shard a `software_File` with its
+hash), the licences (declared), and how they relate (trainedOn, testedOn, contains). The
+creation time is the model artifact's, so the same bundle always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from gemeingut.i18n import Message, _, plural, text
 from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.chain_runs import earlier_runs
 from gemeingut.release.openness.evidence import DataLicences, Evidence, validation_curve
 from gemeingut.release.openness.finetune_energy import base_said, base_statement
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
@@ -128,7 +129,8 @@ class _Run:
     hyperparameters: dict[str, Any]
     metrics: list[tuple[str, str]]
     kwh: float | None  # of the training (a fine-tune's base: its own, which we do not know)
-    finetuning_kwh: float | None = None  # of the fine-tuning, where it recorded its energy
+    # of each fine-tuning that recorded its energy, oldest first (a chain's earlier ones too)
+    finetuning_kwh: tuple[float, ...] = ()
 
 
 def _pretraining_run(bundle: Path) -> _Run:
@@ -145,7 +147,10 @@ def _pretraining_run(bundle: Path) -> _Run:
         hyperparameters=training["training"],
         metrics=[(key, f"{float(evaluation[key]):.6g}") for key in _METRICS],
         kwh=recorded_kwh(training["energy"]),
-        finetuning_kwh=recorded_kwh(_json(tuned).get("energy")) if tuned.is_file() else None,
+        finetuning_kwh=_recorded(
+            [run.kwh for run in earlier_runs(bundle)]
+            + [recorded_kwh(_json(tuned).get("energy")) if tuned.is_file() else None]
+        ),
     )
 
 
@@ -162,23 +167,28 @@ def _finetune_run(bundle: Path) -> _Run:
         hyperparameters=record["training"],
         metrics=[("validation_loss", f"{losses[-1]:.6g}")] if losses else [],
         kwh=None,
-        finetuning_kwh=recorded_kwh(record.get("energy")),
+        finetuning_kwh=_recorded([recorded_kwh(record.get("energy"))]),
     )
 
 
+def _recorded(kwh: list[float | None]) -> tuple[float, ...]:
+    return tuple(value for value in kwh if value is not None)
+
+
 def _energy(spdx: Any, run: _Run) -> Any:
-    """The kWh of training and fine-tuning that the run records state (none: unsaid)."""
+    """The kWh of training and of each fine-tuning that the run records state (none: unsaid)."""
     said = {
         name: [
             spdx.ai_EnergyConsumptionDescription(
                 ai_energyQuantity=float(kwh), ai_energyUnit=spdx.ai_EnergyUnitType.kilowattHour
             )
+            for kwh in values
         ]
-        for name, kwh in (
-            ("ai_trainingEnergyConsumption", run.kwh),
+        for name, values in (
+            ("ai_trainingEnergyConsumption", () if run.kwh is None else (run.kwh,)),
             ("ai_finetuningEnergyConsumption", run.finetuning_kwh),
         )
-        if kwh is not None
+        if values
     }
     return spdx.ai_EnergyConsumption(**said) if said else None
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from base64 import b64encode
+from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 from weakref import WeakKeyDictionary
@@ -24,9 +25,12 @@ import httpx2
 from aiohttp.helpers import get_env_proxy_for_url
 from yarl import URL
 
+from gemeingut.serve.backends.loop_end import closed_with_loop
+
 
 class EngineStreams:
-    """aiohttp sessions to one engine, one per event loop (its connections belong to it)."""
+    """aiohttp sessions to one engine, one per event loop (its connections belong to it), each
+    closed when its loop ends if nothing closed it before (`loop_end.py`)."""
 
     def __init__(
         self,
@@ -58,12 +62,17 @@ class EngineStreams:
         self._sessions: WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
             WeakKeyDictionary()
         )
+        # Per loop, what closes its session when the loop ends (`loop_end.py`).
+        self._closing: WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
+            WeakKeyDictionary()
+        )
 
     async def post(
         self, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> aiohttp.ClientResponse:
         """The engine's answer to `body`, its headers read, its body still to come."""
-        return await self._session().post(
+        session = await self._session()
+        return await session.post(
             self.base + path,
             json=body,
             headers=headers,
@@ -74,11 +83,11 @@ class EngineStreams:
 
     async def aclose(self) -> None:
         """Close the running loop's connections (the server's shutdown)."""
-        session = self._sessions.pop(asyncio.get_running_loop(), None)
-        if session is not None:
-            await session.close()
+        loop = asyncio.get_running_loop()
+        if self._sessions.pop(loop, None) is not None:
+            await self._closing.pop(loop).aclose()  # closes the session
 
-    def _session(self) -> aiohttp.ClientSession:
+    async def _session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         session = self._sessions.get(loop)
         if session is None or session.closed:
@@ -91,6 +100,9 @@ class EngineStreams:
                 connector=connector, headers=self.headers, timeout=self.timeout
             )
             self._sessions[loop] = session
+            if loop in self._closing:  # a closed session's: nothing left for it to close
+                await self._closing[loop].aclose()
+            self._closing[loop] = await closed_with_loop(session.close)
         return session
 
 

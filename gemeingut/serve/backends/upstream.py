@@ -21,9 +21,11 @@ of failure (`failures.py`).
 
 Log-probabilities, `echo` and the tokenizer routes (`/tokenize`, `/detokenize`,
 `/tokenizer_info`) are the engine's: its tokenizer names the tokens, so they are passed on as
-the engine renders them (`Relaying`), checked against OpenAI's shapes. lm-evaluation-harness
-(`local-completions`, `tokenizer_backend=remote`) and the audit's endpoint target therefore
-score an engine through the gateway, with a key, a quota and an audit record.
+the engine renders them (`Relaying`), checked against OpenAI's shapes; only a chat token that
+holds part of a character is named as the in-process backend names it, where the engine's
+`bytes` say which part (`logprobs.named_by_bytes`). lm-evaluation-harness (`local-completions`,
+`tokenizer_backend=remote`) and the audit's endpoint target therefore score an engine through
+the gateway, with a key, a quota and an audit record.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import json
 import re
 import socket
 import threading
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import replace
 from functools import partial
@@ -48,6 +51,7 @@ from gemeingut.i18n import Message, _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.backends.engine_streams import EngineStreams, buffered, closed
 from gemeingut.serve.backends.failures import EngineFailures
+from gemeingut.serve.backends.loop_end import closed_with_loop
 from gemeingut.serve.backends.protocol import (
     CLIENT_LANGUAGE,
     AsyncTextStream,
@@ -111,6 +115,9 @@ class UpstreamBackend:
         }
         self.timeout = timeout
         self.client = httpx2.Client(**self._client_options)
+        # The worker threads' pool outlives any one server (a backend may serve several in
+        # turn); a backend dropped without `close` closes it as it goes.
+        weakref.finalize(self, self.client.close)
         self.streams = EngineStreams(
             url,
             headers,
@@ -120,6 +127,10 @@ class UpstreamBackend:
             keepalive=ENGINE_KEEPALIVE_SECONDS,
         )
         self._async_clients: WeakKeyDictionary[asyncio.AbstractEventLoop, httpx2.AsyncClient] = (
+            WeakKeyDictionary()
+        )
+        # Per loop, what closes its client when the loop ends (`loop_end.py`).
+        self._closing: WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
             WeakKeyDictionary()
         )
         self.max_batch_rows = max_connections  # the engine batches; the gateway lets this many in
@@ -182,7 +193,7 @@ class UpstreamBackend:
     ) -> list[GenerationResult]:
         """`generate_batch` in the event loop: cancelled (the client hung up), the call closes
         its connection, and the engine stops generating."""
-        client = self._async_client()
+        client = await self._async_client()
         results: list[GenerationResult] = []
         for prompt in prompts:
             body = self._body(prompt, params) | {"n": n}
@@ -286,7 +297,8 @@ class UpstreamBackend:
         """Why the engine would not answer now, or None: what `/ready` asks, so that a load
         balancer stops sending requests to a gateway whose engine is gone."""
         try:
-            response = await self._async_client().get("/v1/models", timeout=READY_TIMEOUT_SECONDS)
+            client = await self._async_client()
+            response = await client.get("/v1/models", timeout=READY_TIMEOUT_SECONDS)
         except httpx2.HTTPError as error:
             return self._unreachable(error, READY_TIMEOUT_SECONDS).args[0]
         if response.status_code != 200:
@@ -302,11 +314,12 @@ class UpstreamBackend:
     # --- the HTTP side ----------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        """Close the connections to the engine, at the server's shutdown: this loop's pool and
-        the one of the worker threads."""
-        client = self._async_clients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+        """Close the connections to the engine, at the server's shutdown: this loop's pools and
+        the one of the worker threads. (A loop that ends without it closes its pools itself,
+        `loop_end.py`.)"""
+        loop = asyncio.get_running_loop()
+        if self._async_clients.pop(loop, None) is not None:
+            await self._closing.pop(loop).aclose()  # closes the client
         await self.streams.aclose()
         self.close()
 
@@ -314,12 +327,13 @@ class UpstreamBackend:
         """Close the worker threads' pool (all a backend made only to check the engine has)."""
         self.client.close()
 
-    def _async_client(self) -> httpx2.AsyncClient:
+    async def _async_client(self) -> httpx2.AsyncClient:
         """The pooled client of the running event loop (its connections belong to that loop;
-        a server has one loop, a test may start several)."""
+        a server has one loop, a test may start several), closed when that loop ends."""
         loop = asyncio.get_running_loop()
         if loop not in self._async_clients:
             self._async_clients[loop] = httpx2.AsyncClient(**self._client_options)
+            self._closing[loop] = await closed_with_loop(self._async_clients[loop].aclose)
         return self._async_clients[loop]
 
     def _model_card(self, wanted: str | None) -> dict[str, Any]:
@@ -395,7 +409,8 @@ class UpstreamBackend:
         if not self._has_tokenize:
             return None
         try:
-            response = await self._async_client().post(
+            client = await self._async_client()
+            response = await client.post(
                 "/tokenize",
                 json=body | {"model": self.upstream_model},
                 headers=_language(),
@@ -700,6 +715,7 @@ def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> Bas
     the client asked for them, an engine that ignored the request (Ollama: a 400) or answers in
     another shape (a 502) is said, not passed on; where only `echo` did, they are a help that
     may be missing."""
+    from gemeingut.serve.logprobs import named_by_bytes
     from gemeingut.serve.schemas import ChatLogprobs, CompletionLogprobs
 
     shape: type[BaseModel] = ChatLogprobs if chat else CompletionLogprobs
@@ -711,7 +727,7 @@ def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> Bas
             param="logprobs",
         )
     try:
-        return shape.model_validate(choice["logprobs"])
+        relayed = shape.model_validate(choice["logprobs"])
     except ValidationError as error:
         if not required:
             return None
@@ -721,6 +737,8 @@ def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> Bas
                 problem=str(error.errors()[0]["msg"]),
             )
         ) from None
+    # A part of a character is named by its bytes where the engine sent them, as ours are.
+    return named_by_bytes(relayed) if isinstance(relayed, ChatLogprobs) else relayed
 
 
 def _split_echo(prompt: Prompt, text: str, logprobs: Any, prompt_tokens: int) -> tuple[str, str]:

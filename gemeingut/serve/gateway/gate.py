@@ -26,6 +26,8 @@ not know which of its parts belong to a dead request.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -33,7 +35,7 @@ import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, select, update
@@ -45,11 +47,14 @@ from gemeingut.i18n import _, text
 from gemeingut.serve.backends import Backend, Prompt, SamplingParams
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
 from gemeingut.serve.gateway.content_log import keep, prompt_text
+from gemeingut.serve.gateway.database_thread import DatabaseThreads, to_the_end
 from gemeingut.serve.gateway.identity import (
     AuthError,
     Principal,
     authenticate,
+    identify,
     key_id_of,
+    note_use,
     utcnow,
 )
 from gemeingut.serve.gateway.quotas import (
@@ -67,6 +72,13 @@ from gemeingut.serve.gateway.tables import audit_log
 from gemeingut.serve.http_errors import APIError, backend_errors_as_http, database_unavailable
 
 log = logging.getLogger("gemeingut.serve")
+T = TypeVar("T")
+# PostgreSQL's statements wait on the network, and writes of different rows go on at once:
+# several threads (the engine's pool holds 10 connections, and 20 more at a peak).
+POSTGRESQL_THREADS = 8
+# Threads for the key checks, beside the writes' (SQLite: one, its reads wait for no lock in
+# WAL mode).
+POSTGRESQL_READ_THREADS = 4
 # Refusals after admission but before any work: the request slot they took is given back.
 REFUSED_UNWORKED = frozenset({"queue_full", "database_unavailable"})
 DECISION_CHARS = CHARS["decision"]
@@ -106,6 +118,25 @@ class Gateway:
         self.audit = AuditLog(engine)
         self.periods = LivePeriods(engine)
         self._content_days = content_days
+        # A request's calls to the database, from the event loop (`database_thread.py`): its
+        # key is read in threads of their own, so that it never waits behind a write (one
+        # that waits for another process's lock, on SQLite for up to its busy timeout).
+        sqlite = engine.dialect.name == "sqlite"
+        self.database = DatabaseThreads(1 if sqlite else POSTGRESQL_THREADS)
+        reads = 1 if sqlite else POSTGRESQL_READ_THREADS
+        self.reads = DatabaseThreads(reads, "gemeingut-database-reads")
+
+    async def call(self, func: Callable[..., T], *args: object) -> T:
+        """`func(*args)` (database work) in the gateway's own threads."""
+        return await self.database.call(func, *args)
+
+    async def identify(self, token: str) -> Principal:
+        """The principal behind `token` (`identity.authenticate`), read in the reading
+        threads; its key's last use is noted by the writing ones, not waited for."""
+        principal, used_at = await self.reads.call(identify, self.engine, token)
+        if used_at is not None:
+            self.database.submit(note_use, self.engine, principal.key_id, used_at)
+        return principal
 
     @property
     def content_days(self) -> int | None:
@@ -156,6 +187,7 @@ class Admission:
     record_open: bool = False
     streaming: bool = False  # the stream's response has taken over: its end finishes this
     _done: bool = False
+    _retry_due: bool = False  # the last attempt to settle failed, and another is due
 
     def finish(
         self,
@@ -167,28 +199,84 @@ class Admission:
     ) -> None:
         """Settle the quota to the tokens used and commit the record (and, where the deployment
         logs content, what was asked and answered); runs once. `decision`: why the server
-        refused after admitting (e.g. `queue_full`). A database that fails here is a 503."""
-        if self._done:
+        refused after admitting (e.g. `queue_full`). A database that fails here is a 503.
+        For a worker thread; the event loop's is `settle`."""
+        if self._begin(status):
+            tried = (status, prompt_tokens, completion_tokens, answers, decision)
+            for attempt, pause in enumerate(SETTLE_PAUSES):
+                if self._attempt(attempt, *tried):
+                    return
+                time.sleep(pause)
+            self._attempt(len(SETTLE_PAUSES), *tried)
+
+    async def settle(
+        self,
+        status: int,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        answers: list[str] | None = None,
+        decision: str | None = None,
+    ) -> None:
+        """`finish` from the event loop: each attempt in the gateway's database thread, the
+        pauses between them in the loop (a pause in the thread would hold up every other
+        request's calls); a caller cancelled meanwhile is so once the last attempt ended."""
+        if not self._begin(status):
             return
+        tried = (status, prompt_tokens, completion_tokens, answers, decision)
+        try:
+            await self.gateway.call(self._attempt, 0, *tried)
+        except asyncio.CancelledError:
+            if self._retry_due:  # the retries go on; their failure is logged
+                with contextlib.suppress(Exception):
+                    await to_the_end(self._retries(tried))
+            raise
+        if self._retry_due:  # most settle at once, without a task for the retries
+            await to_the_end(self._retries(tried))
+
+    async def _retries(self, tried: tuple) -> None:
+        for attempt, pause in enumerate(SETTLE_PAUSES, start=1):
+            await asyncio.sleep(pause)
+            if await self.gateway.call(self._attempt, attempt, *tried):
+                return
+
+    def _begin(self, status: int) -> bool:
+        """Whether this is the first `finish` or `settle`: it alone settles."""
+        if self._done:
+            return False
         self._done = True
         recorded(self.request_id, status)  # also if settling fails
-        for attempt, pause in enumerate((*SETTLE_PAUSES, None)):
-            try:
-                self._settle(status, prompt_tokens, completion_tokens, decision, attempt)
-                break
-            except SQLAlchemyError:
-                if pause is None:
-                    said = _(
-                        "request {id} could not be settled and recorded ({attempts} "
-                        "attempts): its tokens stay reserved today",
-                        id=self.request_id,
-                        attempts=attempt + 1,
-                    )
-                    log.exception("%s", text(said))
-                    raise database_unavailable() from None
-                time.sleep(pause)
+        return True
+
+    def _attempt(
+        self,
+        attempt: int,
+        status: int,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        answers: list[str] | None,
+        decision: str | None,
+    ) -> bool:
+        """One attempt to settle, in a fresh transaction, and the content kept once it has
+        committed: True when done, False when another attempt is due (`SETTLE_PAUSES`); the
+        last that fails is a 503."""
+        try:
+            self._settle(status, prompt_tokens, completion_tokens, decision, attempt)
+        except SQLAlchemyError:
+            if attempt < len(SETTLE_PAUSES):
+                self._retry_due = True
+                return False
+            said = _(
+                "request {id} could not be settled and recorded ({attempts} "
+                "attempts): its tokens stay reserved today",
+                id=self.request_id,
+                attempts=attempt + 1,
+            )
+            log.exception("%s", text(said))
+            raise database_unavailable() from None
+        self._retry_due = False
         if self.prompts and answers is not None and self.gateway.content_days:
             self._keep_content(answers)  # logged at admission and still (it may be off now)
+        return True
 
     @property
     def finished(self) -> bool:
@@ -362,17 +450,18 @@ def get_gateway(request: Request) -> Gateway | None:
     return request.app.state.gateway
 
 
-def caller(request: Request) -> Principal | None:
+async def caller(request: Request) -> Principal | None:
     """The principal behind the request's bearer key (None when the server runs open)."""
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None:
         return None
     token = _bearer(request.headers.get("authorization", ""))
     try:
-        principal = authenticate(gateway.engine, token)
+        principal = await gateway.identify(token)
     except AuthError as error:
         key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
-        gateway.record(request.url.path, error.status, f"auth:{error.code}", key_id=key_id)
+        decision = f"auth:{error.code}"
+        await gateway.call(gateway.record, request.url.path, error.status, decision, None, key_id)
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         raise APIError(
             error.status,
@@ -428,7 +517,7 @@ async def admit(
         return None
     route, model = request.url.path, backend.model_name
     if not principal.may_use(model):
-        await run_in_threadpool(
+        await gateway.call(
             gateway.record, route, 403, "scope:model", principal, None, model, request_id
         )
         raise APIError(
@@ -452,7 +541,7 @@ async def admit(
     try:
         # Most requests need not count their tokens (no limit in tokens): one worker-thread
         # call reads the limits, checks the key and reserves (and opens a stream's record).
-        reservation = await run_in_threadpool(
+        reservation = await gateway.call(
             reserve_uncounted, gateway.engine, principal, stream, utcnow(), answers, then
         )
         if reservation is None:  # counting costs a tokenizer pass (for an engine, a round trip)
@@ -461,7 +550,7 @@ async def admit(
                     tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
             except APIError as refused:
                 outcome = both(decision, refused_as(refused))
-                await run_in_threadpool(
+                await gateway.call(
                     gateway.record,
                     route,
                     refused.status,
@@ -473,14 +562,14 @@ async def admit(
                 )
                 refused.facts = {**(refused.facts or {}), "id": request_id}
                 raise
-            reservation = await run_in_threadpool(
+            reservation = await gateway.call(
                 reserve, gateway.engine, principal, tokens, stream, utcnow(), answers, then
             )
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
         if (trail := TRAIL.get()) is not None:  # the 429 tells every limit, as a 200 does
             trail.requests_left, trail.tokens_left = exceeded.requests_left, exceeded.tokens_left
-        await run_in_threadpool(
+        await gateway.call(
             gateway.record,
             route,
             429,
@@ -492,7 +581,7 @@ async def admit(
         )
         raise quota_refused(exceeded, request_id) from None
     except AuthError as error:  # revoked or rotated since `caller` found it valid
-        await run_in_threadpool(
+        await gateway.call(
             gateway.record, route, 401, f"auth:{error.code}", principal, None, model, request_id
         )
         raise APIError(
@@ -596,7 +685,7 @@ async def unavailable(
     said = _("the quota of request {id} could not be reserved", id=request_id)
     log.exception("%s", text(said))
     try:
-        await run_in_threadpool(
+        await gateway.call(
             gateway.record, route, 503, "database_unavailable", principal, None, model, request_id
         )
     except SQLAlchemyError:

@@ -405,8 +405,9 @@ def revoke_key(engine: Engine, key_id: str) -> None:
 
 
 def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
-    """A new key with the old one's user, name, model scope, expiry and own limits; the old key
-    is revoked in the same transaction. Returns (new key id, the full key, shown once)."""
+    """A new key with the old one's user, name, model scope, expiry and own limits (moved to
+    it); the old key is revoked in the same transaction. Returns (new key id, the full key,
+    shown once)."""
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     with writing(engine) as conn:
@@ -452,8 +453,14 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
             .mappings()
             .first()
         )
-        if limits is not None:
+        if limits is not None:  # moved, not copied: on the revoked key they limit nothing,
+            # yet `quotas list` listed them beside the new key's as if they did
             conn.execute(quota_limits.insert().values(**{**limits, "subject": key_id}))
+            conn.execute(
+                delete(quota_limits).where(
+                    quota_limits.c.subject_kind == "key", quota_limits.c.subject == old_id
+                )
+            )
         _carry_usage(conn, old_id, key_id)
     return key_id, f"{KEY_PREFIX}_{key_id}_{secret}"
 
@@ -516,7 +523,18 @@ def key_id_of(token: str) -> str | None:
 
 
 def authenticate(engine: Engine, token: str | None) -> Principal:
-    """The principal behind a bearer token, or an `AuthError` that says what is wrong."""
+    """The principal behind a bearer token, or an `AuthError` that says what is wrong; its
+    key's last use noted."""
+    principal, used_at = identify(engine, token)
+    if used_at is not None:
+        note_use(engine, principal.key_id, used_at)
+    return principal
+
+
+def identify(engine: Engine, token: str | None) -> tuple[Principal, datetime | None]:
+    """`authenticate` in reads only (the gateway's key check, which must not wait behind
+    writes): the principal, and the time to note as its key's last use (None where it was
+    noted within `LAST_USED_PRECISION`)."""
     if not token:
         raise AuthError(
             401,
@@ -551,10 +569,13 @@ def authenticate(engine: Engine, token: str | None) -> Principal:
         models=tuple(models) if models is not None else None,
     )
     last = row["last_used_at"]
-    if last is None or now - last >= LAST_USED_PRECISION:
-        with writing(engine) as conn:
-            conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=now))
-    return principal
+    return principal, now if last is None or now - last >= LAST_USED_PRECISION else None
+
+
+def note_use(engine: Engine, key_id: str, at: datetime) -> None:
+    """Note `at` as the last use of the key `key_id`."""
+    with writing(engine) as conn:
+        conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(last_used_at=at))
 
 
 def refuse_unusable(key_id: str, row: Mapping[str, Any] | None, now: datetime) -> None:

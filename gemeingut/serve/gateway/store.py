@@ -221,8 +221,11 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
 def _open_cursors(info: dict) -> weakref.WeakSet:
     """The cursors run on one pooled connection since it was checked out (weakly: a cursor
-    that is gone has let go of its statement)."""
-    return info.setdefault("cursors", weakref.WeakSet())
+    that is gone has let go of its statement). Made once per connection, not per statement."""
+    cursors = info.get("cursors")
+    if cursors is None:
+        cursors = info["cursors"] = weakref.WeakSet()
+    return cursors
 
 
 def _migrate(engine: Engine) -> None:

@@ -5,8 +5,8 @@ saved as .txt, with Markdown headings (`## § 1 …`) or plain lines (`§ 1 Anwe
 any heading. The source viewer (`/source`) shows that section, or those lines, not the whole
 law. Before, a Vermerk listed `[1] gesetze/IFG.txt` and `[2] gesetze/IFG.txt` with nothing
 else, and `/source` returned the whole file. A collection ingested before (reader format 4)
-still opens; only its text files are read again, at the next ingest. Real files, the CLI, a
-real server on loopback."""
+still opens; its documents are read again at the next ingest (since format 6 every kind of
+file, not only its text files). Real files, the CLI, a real server on loopback."""
 
 from __future__ import annotations
 
@@ -239,7 +239,7 @@ def as_read_by_format_4(folder: Path) -> None:
     pq.write_table(pa.table(table), chunks)
 
 
-def test_a_collection_of_reader_format_4_loads_and_reads_only_its_text_files_again(
+def test_a_collection_of_reader_format_4_loads_and_is_read_again(
     texts: Path,
 ) -> None:
     root = texts / "c"
@@ -248,15 +248,16 @@ def test_a_collection_of_reader_format_4_loads_and_reads_only_its_text_files_aga
     as_read_by_format_4(root / "recht")
     old = open_collection(root, "recht")  # it loads: its chunks, without lines
     assert {c.lines for c in old.chunks} == {None}
-    assert old.outdated == ["gesetze/IFG.txt", "gesetze/UIG.txt"]  # the Markdown is current
+    # every kind of file since format 6 (control characters), text files since format 5
+    assert old.outdated == ["gesetze/IFG.txt", "gesetze/UIG.txt", "leitfaden.md"]
     with pytest.raises(InputError, match="muss neu aufgenommen werden"):
         search(old, "Frist Informationszugang", mode="bm25")
     listed = invoke("rag", "list", "--root", root)
     assert listed.exit_code == 0 and "recht: Dokumente 3" in listed.output, listed.output
 
     report = ingest(root, "recht", [texts / "leitfaden.md"])
-    assert report.reread == ["gesetze/IFG.txt", "gesetze/UIG.txt"]
-    assert report.unchanged == ["leitfaden.md"]
+    assert report.reread == ["gesetze/IFG.txt", "gesetze/UIG.txt", "leitfaden.md"]
+    assert report.unchanged == []
     again = open_collection(root, "recht")
     assert again.outdated == []
     ifg = [c for c in again.chunks if c.document == "gesetze/IFG.txt"]

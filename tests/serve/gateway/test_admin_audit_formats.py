@@ -62,9 +62,9 @@ def test_missing_record_items_name_where_each_is_stated(tmp_path: Path) -> None:
     assert said.exit_code == 1
     warnings = [line for line in said.stderr.splitlines() if line.startswith("!")]
     facts = next(line for line in warnings if "controller" in line)
-    assert "audit_retention" not in facts and "--facts" in facts
-    retention = next(line for line in warnings if "audit_retention" in line)
-    assert "gemeingut admin audit retention --days N" in retention
+    assert "Löschfrist" not in facts and "--facts" in facts
+    retention = next(line for line in warnings if "Löschfrist" in line)
+    assert "`gemeingut admin audit retention --db … --days N`" in retention
 
 
 def test_a_broken_facts_file_is_said_in_german_with_its_place(tmp_path: Path) -> None:

@@ -7,10 +7,10 @@ in the gateway's one process, bounded how many streams it could pass on (docs/be
 (b)). Now: the key with its groups in one statement, the limits and the key's validity, the
 record opened and completed — five, on SQLite and PostgreSQL alike, in three transactions (a
 stream's record is opened in the transaction that reserves its quota, not in one of its own
-after a read), with three hand-offs to worker threads (the key, the quota with the record,
-the stream's end; a conversation packed for the engine and a request no policy screens need
-none) — and the behaviour stays (the record complete, a key revoked before the quota is taken
-a 401).
+after a read), with three calls to the gateway's database thread (the key, the quota with
+the record, the stream's end) and none to anyio's worker threads (a conversation packed for
+the engine and a request no policy screens need none) — and the behaviour stays (the record
+complete, a key revoked before the quota is taken a 401).
 
 The engine's server-sent events are split into lines here, not by httpx's decoders: a line
 cut between two network reads, inside a UTF-8 character or between CR and LF, still arrives
@@ -34,6 +34,7 @@ from sqlalchemy import Engine, event
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import UpstreamBackend
 from gemeingut.serve.gateway.audit_log import export
+from gemeingut.serve.gateway.database_thread import DatabaseThreads
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import (
     AuthError,
@@ -116,8 +117,8 @@ def counting_statements(store: Engine) -> list[str]:
 
 
 def counting_hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every call the server hands to a worker thread from now on (what `run_in_threadpool`
-    and FastAPI's sync dependencies go through), still run as it was."""
+    """Every call the server hands to anyio's worker threads from now on (what
+    `run_in_threadpool` and FastAPI's sync dependencies go through), still run as it was."""
     handed: list[object] = []
     run_sync = anyio.to_thread.run_sync
 
@@ -127,6 +128,20 @@ def counting_hand_offs(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
     return handed
+
+
+def counting_database_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every call the gateway hands to its database threads from now on, still
+    run as it was (`database_thread.py`)."""
+    called: list[str] = []
+    call = DatabaseThreads.call
+
+    async def counted(self, func, *args):
+        called.append(getattr(func, "__qualname__", repr(func)))
+        return await call(self, func, *args)
+
+    monkeypatch.setattr(DatabaseThreads, "call", counted)
+    return called
 
 
 @contextmanager
@@ -147,7 +162,7 @@ def limited_through_an_engine(
             yield store, key_id, openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
 
 
-def test_a_stream_takes_five_statements_three_transactions_three_threads(
+def test_a_stream_takes_five_statements_three_transactions_three_database_calls(
     store_url: str, serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = open_store(store_url)
@@ -174,8 +189,11 @@ def test_a_stream_takes_five_statements_three_transactions_three_threads(
             assert stream() == (ANSWER, 11)  # the first use of the key also notes it
             statements = counting_statements(store)
             handed = counting_hand_offs(monkeypatch)
+            called = counting_database_calls(monkeypatch)
             assert stream() == (ANSWER, 11)
-    assert len(handed) == 3, handed  # the key; the quota with the record; the stream's end
+    assert handed == []  # none to anyio's worker threads: the gateway's database thread
+    # The key; the quota with the record; the stream's end.
+    assert called == ["identify", "reserve_uncounted", "Admission._attempt"], called
     begins = statements.count("BEGIN")
     assert (len(statements) - begins, begins) == (5, 3), statements
     records = list(export(store))
@@ -205,8 +223,10 @@ def test_a_limited_stream_takes_each_limit_in_one_statement(
         assert stream() == ANSWER  # makes the minute's counter and the streams' row
         statements = counting_statements(store)
         handed = counting_hand_offs(monkeypatch)
+        called = counting_database_calls(monkeypatch)
         assert stream() == ANSWER
-    assert len(handed) == 3, handed
+    assert handed == []
+    assert called == ["identify", "reserve_uncounted", "Admission._attempt"], called
     begins = statements.count("BEGIN")
     assert (len(statements) - begins, begins) == (10, 3), statements
     assert usage(store, "user", "anna", utcnow())["open_streams"] == 0  # both places given back

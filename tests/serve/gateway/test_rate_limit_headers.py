@@ -26,6 +26,7 @@ from gemeingut.serve.gateway.rate_headers import duration
 from tests.serve.gateway.test_gateway_round_trips import (
     ANSWER,
     HELLO,
+    counting_database_calls,
     counting_hand_offs,
     counting_statements,
     limited_through_an_engine,
@@ -183,7 +184,8 @@ def test_through_an_engine_a_limited_stream_costs_no_statement_more(
 ) -> None:
     """As `test_gateway_round_trips`, with limits per minute and day: the headers come from the
     reservation's own UPDATEs, so a stream takes 10 statements in 4 transactions and 5
-    hand-offs to worker threads, no more than without the headers (a limit in tokens reads
+    hand-offs (4 to the gateway's database threads, 1 to a worker thread), no more than without
+    the headers (a limit in tokens reads
     the limits once more, after the prompt's tokens were counted). Each limit takes in one
     statement where its counter exists (the first request of a window makes it: two more),
     and the key's lock returns its validity (no read after it)."""
@@ -205,9 +207,12 @@ def test_through_an_engine_a_limited_stream_costs_no_statement_more(
         first = stream()  # the first use of the key also notes it
         statements = counting_statements(store)
         handed = counting_hand_offs(monkeypatch)
+        called = counting_database_calls(monkeypatch)
         second = stream()
-    # The key; the limits read; the tokens counted; the quota with the record; the stream's end.
-    assert len(handed) == 5, handed
+    # The key (its reading thread); the limits read; the quota with the record; the stream's
+    # end (its writing thread). The tokens counted: a worker thread.
+    assert called == ["identify", "reserve_uncounted", "reserve", "Admission._attempt"], called
+    assert len(handed) == 1, handed
     begins = statements.count("BEGIN")
     assert (len(statements) - begins, begins) == (10, 4), statements
     # The engine has no /tokenize: a stream reserves its whole context, 512 tokens.

@@ -176,4 +176,5 @@ def test_a_retention_set_before_any_server_started_is_no_start(tmp_path: Path) -
         "sind unbekannt (die Löschfrist steht unter f)."
     ) in said
     assert "letzter Start am" not in said and "`?`" not in said
-    assert "noch nicht angegeben: deployment; ein Server verzeichnet es" in said
+    assert "noch nicht bekannt: das bereitgestellte Modell, seine Maschine und seine " in said
+    assert "`gemeingut serve MODELL --db …`" in said and "deployment" not in said

@@ -224,14 +224,19 @@ function showLogin(message, keep = false) {
   if (message !== undefined) $("login-error").textContent = message;
 }
 
+// Whether a model writes text, as the server says from the engine that runs it: an embedding
+// model (an encoder) only makes vectors, for searching documents.
+const writes = (model) => model.capabilities.includes("completion");
+
 async function signIn() {
   const models = await (await api("/v1/models")).json();
-  state.models = models.data;
-  state.model = models.data[0].id;
-  $("model").replaceChildren(...models.data.map((m) => new Option(m.id, m.id)));
-  $("model-choice").hidden = models.data.length < 2;  // one model: nothing to choose
-  drawModel(models.data[0]);
-  $("signed-in").textContent = fill(T.signed_in, { model: state.model });
+  state.models = models.data.filter(writes);  // chats and the look inside: those that write
+  state.model = state.models[0]?.id ?? "";
+  $("model").replaceChildren(...state.models.map((m) => new Option(m.id, m.id)));
+  $("model-choice").hidden = state.models.length < 2;  // one model: nothing to choose
+  offerWriting(models.data);
+  drawModel(state.models[0] ?? models.data[0]);
+  $("signed-in").textContent = fill(T.signed_in, { model: state.model || models.data[0].id });
   await loadCollections();
   await loadTrace();
   // the findings are asked for only where the server says this key may triage them: asked by
@@ -267,6 +272,25 @@ $("login-form").addEventListener("submit", async (event) => {
     showLogin(refused ? fill(T.login_failed, { reason: sentence(error.message) }) : failed(error), error.status !== 401);
   }
 });
+
+// What needs a model that writes is offered only where there is one: the chat and the look
+// inside (the model chosen), a draft and an answer from the documents (the server's first
+// model, the one they are written by: listed first). In their place, why not.
+function offerWriting(listed) {
+  const none = !state.models.length;
+  $("chat-form").hidden = none;
+  $("chat-no-writer").hidden = !none;
+  $("tokens-form").hidden = none;
+  $("tokens-no-writer").hidden = !none;
+  const first = listed[0];
+  const drafts = writes(first);
+  $("draft-form").hidden = !drafts;
+  $("answer-button").hidden = !drafts;
+  for (const id of ["draft-no-writer", "documents-no-writer"]) {
+    $(id).hidden = drafts;
+    $(id).textContent = drafts ? "" : fill(none ? T.no_writer : T.default_no_writer, { model: first.id });
+  }
+}
 
 function drawModel(model) {
   drawAbout(model.openness);
@@ -385,10 +409,20 @@ function addTurn(who, text) {
   name.textContent = `${who === "user" ? T.you : T.assistant}: `;
   const body = document.createElement("span");
   body.dir = "auto";  // isolated (as <bdi>): an answer's direction never reorders the page
-  body.textContent = text;
+  written(body, text);
   turn.append(name, body);
   $("chat-log").append(turn);
   return body;
+}
+
+// A turn's text as written (what the model is sent again, and a report quotes) is kept apart
+// from the text shown, whose bidirectional controls are shown as ⟨U+2069⟩: a model may write
+// them, and a stray closing isolate (U+2069) would end the turn's isolation early, an override
+// after it reorder the page's words. `more` is appended; the text as written is returned.
+function written(turn, more = "") {
+  turn.dataset.written = (turn.dataset.written || "") + more;
+  turn.textContent += bidiShown(more);  // each control is one UTF-16 unit: a piece at a time
+  return turn.dataset.written;
 }
 
 function offerReport(answer, question) {
@@ -397,7 +431,7 @@ function offerReport(answer, question) {
   report.type = "button";
   report.className = "report";
   report.textContent = T.report_button;
-  report.addEventListener("click", () => openReport(question, answer.textContent));
+  report.addEventListener("click", () => openReport(question, written(answer)));
   answer.parentElement.append(" ", report);
 }
 
@@ -520,7 +554,7 @@ async function streamInto(answer, response, round) {
       const event = JSON.parse(data);
       if (event.error) throw Object.assign(new Error(event.error.message), { status: 500 });
       const delta = event.choices?.[0]?.delta?.content;
-      if (delta) answer.textContent += delta;
+      if (delta) written(answer, delta);
     }
   }
 }
@@ -545,7 +579,7 @@ $("chat-form").addEventListener("submit", async (event) => {
   try {
     const answered = await chatResponse(question, round);
     if (!answered || !(await streamInto(answer, answered.response, round))) return;
-    conversation.push({ role: "assistant", content: answer.textContent });
+    conversation.push({ role: "assistant", content: written(answer) });
     $("chat-status").textContent = limitedSaid(answered);  // "": nothing to say
     offerReport(answer, content);
   } catch (error) {
@@ -1182,6 +1216,7 @@ $("upload-form").addEventListener("submit", async (event) => {
         method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" },
       })).json();
       said.push(fill(T[`upload_${done.status}`], { document: bidiShown(done.document) }));
+      if (done.note) said.push(sentence(bidiShown(done.note)));  // control characters read as spaces
     } catch (error) {
       said.push(fill(T.upload_failed, { document: bidiShown(file.name), reason: sentence(reason(error)) }));
     }
@@ -1223,7 +1258,8 @@ function citeButton(shown, marker, name, source) {
 
 function citing(text, citations, sources, name) {
   const characters = Array.from(text);  // the server counts characters, not UTF-16 units
-  const slice = (start, end) => characters.slice(start, end).join("");
+  // its bidirectional controls shown, as in a chat's answer (`written`)
+  const slice = (start, end) => bidiShown(characters.slice(start, end).join(""));
   const numbered = new Map(sources.map((source) => [source.n, source]));
   const markers = new Map();  // start: the citations of the marker there, in the text's order
   for (const cited of citations) {
@@ -1621,7 +1657,7 @@ function typedFields() {
 function shownLog() {
   return Array.from($("chat-log").children, (entry) => (entry.classList.contains("note")
     ? { role: "note" }
-    : { role: entry.classList.contains("user") ? "user" : "assistant", content: entry.querySelector("span").textContent }));
+    : { role: entry.classList.contains("user") ? "user" : "assistant", content: written(entry.querySelector("span")) }));
 }
 
 // Carried only where this tab goes to the other language, for the same key: a link opened in

@@ -1,0 +1,89 @@
+"""The embedding model's prompts as a collection records them, so that a question is embedded
+the way its chunks were: E5 reads "query: …" against "passage: …", and a question embedded
+without its prompt (or a chunk with the question's) lands elsewhere in the model's space.
+
+A collection made with an encoder folder records the prompts sentence-transformers would use
+(`encoder_layout.Prompts`: `encode_query`'s and `encode_document`'s); every later embedding of
+it, by the folder, by the server's own copy of the model or by an endpoint that serves it,
+puts the recorded prompt before the text. A collection without prompts (a causal LM's, an
+endpoint's) embeds texts as they are.
+
+With the prompts the record says how the encoder pools (`encoder`, `pooling`), read from its
+folder at every ingest: a collection whose record says otherwise (made before gemeingut read
+encoder folders as sentence-transformers does, when it mean-pooled them as a causal LM, or
+with the folder's pooling or prompts since changed) has vectors the model no longer makes,
+and its ingest embeds every chunk again (`vectors_made_otherwise`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gemeingut.apps.rag.embedders import Embedder
+from gemeingut.model.encoder_layout import encoder_layout
+
+MADE_BY = ("encoder", "pooling", "prompts")  # the record's keys of how its vectors are made
+
+
+def vectors_made_otherwise(before: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Record in `meta`'s embedder how its model makes vectors now (`made_by`); True where
+    the record `before` this ingest said otherwise: the collection's vectors are not those
+    its model makes, and every chunk is embedded again."""
+    recorded = meta["embedder"]
+    now = made_by(recorded["source"])
+    if now is None:  # a server's own model, its folder elsewhere: the record stays
+        return False
+    meta["embedder"] = {k: v for k, v in recorded.items() if k not in MADE_BY} | now
+    return {k: before[k] for k in MADE_BY if k in before} != now
+
+
+def made_by(source: str) -> dict[str, Any] | None:
+    """How the encoder folder `source` makes vectors, as its files say: its kind, a
+    transformer's pooling, its prompts; {} for a causal LM's folder and an endpoint; None
+    where no folder is there to say (a server that embeds with the model it serves, started
+    where the recorded path names nothing)."""
+    if source.startswith(("http://", "https://")):
+        return {}
+    folder = Path(source)
+    if not (folder / "config.json").is_file():
+        return None
+    layout = encoder_layout(folder)
+    if layout is None:
+        return {}
+    made: dict[str, Any] = {"encoder": layout.kind}
+    if layout.kind == "transformer":
+        made["pooling"] = list(layout.pooling)
+    prompts = layout.prompts.recorded()
+    return made | ({"prompts": prompts} if prompts else {})
+
+
+def question_text(meta: dict[str, Any], question: str) -> str:
+    """A question as the collection's embedder reads it: after the recorded query prompt."""
+    return _prompt(meta, "query") + question
+
+
+def document_side(embedder: Embedder | None, meta: dict[str, Any]) -> Embedder | None:
+    """The embedder as chunks of the collection are embedded: after the document prompt."""
+    prompt = _prompt(meta, "document")
+    return DocumentSide(embedder, prompt) if embedder is not None and prompt else embedder
+
+
+class DocumentSide:
+    """An embedder whose texts are chunks: each after the model's document prompt."""
+
+    def __init__(self, inner: Embedder, prompt: str) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.prompt = prompt
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed([self.prompt + text for text in texts])
+
+
+def _prompt(meta: dict[str, Any], side: str) -> str:
+    prompts = (meta.get("embedder") or {}).get("prompts") or {}
+    found = prompts.get(side, "") if isinstance(prompts, dict) else ""
+    return found if isinstance(found, str) else ""
