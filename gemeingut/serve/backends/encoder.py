@@ -116,16 +116,7 @@ class EncoderBackend:
         if isinstance(prompt, str):
             ids: list[int] = self.tokenizer.encode(prompt, add_special_tokens=False)
         elif isinstance(prompt, list):
-            ids = list(prompt)
-            bad = [i for i in ids if not 0 <= i < self.vocab_limit]
-            if bad:
-                raise RequestRejected(
-                    _(
-                        "token id {token} is outside this model's vocabulary (0 to {last})",
-                        token=str(bad[0]),
-                        last=str(self.vocab_limit - 1),
-                    )
-                )
+            ids = self._known(list(prompt), None)
         else:
             _refuse(self.model_name)
         if self.context_length is not None and len(ids) > self.context_length:
@@ -191,6 +182,11 @@ class EncoderBackend:
         return self._frame[0] + ids + self._frame[1] if add_special_tokens else ids
 
     def detokenize(self, ids: list[int], skip_special_tokens: bool = False) -> str:
+        known = self._known(ids, "tokens")
+        return self.tokenizer.decode(known, skip_special_tokens=skip_special_tokens)
+
+    def _known(self, ids: list[int], param: str | None) -> list[int]:
+        """`ids`, where each is in the model's vocabulary; else the first that is not, a 400."""
         bad = [i for i in ids if not 0 <= i < self.vocab_limit]
         if bad:
             raise RequestRejected(
@@ -199,9 +195,9 @@ class EncoderBackend:
                     token=str(bad[0]),
                     last=str(self.vocab_limit - 1),
                 ),
-                param="tokens",
+                param=param,
             )
-        return self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
+        return ids
 
     def tokenizer_info(self) -> dict[str, Any]:
         """As a language model's (`TransformersBackend`), without a chat template; the context
