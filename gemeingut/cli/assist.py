@@ -90,7 +90,7 @@ Sources = Annotated[
     ),
 ]
 ModelId = Annotated[str | None, typer.Option(help="The endpoint's model id.")]
-OutFile = Annotated[Path | None, typer.Option(help="Markdown file to write.")]
+OutFile = Annotated[Path | None, typer.Option(help="Markdown file to write.", parser=given_path)]
 
 
 @assist_app.command("vermerk")

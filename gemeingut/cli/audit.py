@@ -17,14 +17,17 @@ from typing import Annotated, Any
 import typer
 
 from gemeingut.cli.app import audit_app, findings_app
-from gemeingut.cli.common import JsonFlag, OutDir, report, say, user_errors
+from gemeingut.cli.common import JsonFlag, OutDir, given_path, report, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, plural
 from gemeingut.workspace import at
 
 ModelArg = Annotated[
     Path | None,
-    typer.Argument(help="Model folder, model artifact or release bundle (or use --endpoint)."),
+    typer.Argument(
+        help="Model folder, model artifact or release bundle (or use --endpoint).",
+        parser=given_path,
+    ),
 ]
 Endpoint = Annotated[
     str | None,
@@ -37,13 +40,19 @@ ApiKeyEnv = Annotated[
     str, typer.Option(help="Environment variable that holds the endpoint's API key, if any.")
 ]
 Tokenizer = Annotated[
-    Path | None, typer.Option(help="Tokenizer folder for an endpoint that lends none.")
+    Path | None,
+    typer.Option(help="Tokenizer folder for an endpoint that lends none.", parser=given_path),
 ]
 TrainingData = Annotated[
     Path | None,
-    typer.Option(help="The model's training documents (dataset artifact, Parquet or JSONL)."),
+    typer.Option(
+        help="The model's training documents (dataset artifact, Parquet or JSONL).",
+        parser=given_path,
+    ),
 ]
-Config = Annotated[Path | None, typer.Option(help="TOML with the keys of a recipe's [audit].")]
+Config = Annotated[
+    Path | None, typer.Option(help="TOML with the keys of a recipe's [audit].", parser=given_path)
+]
 Seed = Annotated[int | None, typer.Option(help="Seed for sampling and planted values.")]
 Device = Annotated[
     str | None,
@@ -128,7 +137,9 @@ def audit_run(
     suite: Annotated[
         list[str] | None, typer.Option(help="tasks, bias, memorisation, redteam; repeatable.")
     ] = None,
-    findings: Annotated[Path | None, typer.Option(help="Community findings file.")] = None,
+    findings: Annotated[
+        Path | None, typer.Option(help="Community findings file.", parser=given_path)
+    ] = None,
     plain_prompts: PlainPrompts = None,
     seed: Seed = None,
     as_json: JsonFlag = False,
@@ -156,7 +167,9 @@ def audit_tasks(
     task: Annotated[list[str] | None, typer.Option(help="Task name; repeatable.")] = None,
     limit: Annotated[int | None, typer.Option(help="Items per task.")] = None,
     batch_size: Annotated[int | None, typer.Option(help="Requests per batch.")] = None,
-    data: Annotated[Path | None, typer.Option(help="Folder of task data (default: ours).")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Folder of task data (default: ours).", parser=given_path)
+    ] = None,
     config: Config = None,
     device: Device = None,
     as_json: JsonFlag = False,
@@ -181,7 +194,10 @@ def audit_bias(
     model_name: ModelName = None,
     api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     pairs: Annotated[
-        Path | None, typer.Option(help="JSONL suite(s) or a CrowS-Pairs CSV (default: ours).")
+        Path | None,
+        typer.Option(
+            help="JSONL suite(s) or a CrowS-Pairs CSV (default: ours).", parser=given_path
+        ),
     ] = None,
     config: Config = None,
     device: Device = None,
@@ -208,7 +224,10 @@ def audit_memorisation(
     continuation_tokens: Annotated[int | None, typer.Option(help="m (50).")] = None,
     random_offset: Annotated[bool | None, typer.Option("--random-offset/--document-start")] = None,
     canaries: Annotated[
-        Path | None, typer.Option(help="canaries.secret.json from `gemeingut audit canaries`.")
+        Path | None,
+        typer.Option(
+            help="canaries.secret.json from `gemeingut audit canaries`.", parser=given_path
+        ),
     ] = None,
     candidates: Annotated[
         int | None, typer.Option(help="Secrets a canary is ranked among.")
@@ -240,7 +259,9 @@ def audit_redteam(
     endpoint: Endpoint = None,
     model_name: ModelName = None,
     api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
-    probes: Annotated[Path | None, typer.Option(help="Probe JSONL file or folder.")] = None,
+    probes: Annotated[
+        Path | None, typer.Option(help="Probe JSONL file or folder.", parser=given_path)
+    ] = None,
     per_category: Annotated[
         int | None, typer.Option(help="Probes per category and language (default: all).")
     ] = None,
@@ -266,7 +287,10 @@ def audit_redteam(
 @audit_app.command("canaries")
 @user_errors
 def audit_canaries(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the documents and the record.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the documents and the record.", parser=given_path),
+    ],
     count: Annotated[int, typer.Option(help="Canaries to plant.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the made-up secrets.")] = 0,
 ) -> None:
@@ -284,7 +308,9 @@ def audit_canaries(
 @audit_app.command("trace")
 @user_errors
 def audit_trace(
-    model: Annotated[Path, typer.Argument(help="Model folder, artifact or release bundle.")],
+    model: Annotated[
+        Path, typer.Argument(help="Model folder, artifact or release bundle.", parser=given_path)
+    ],
     text: Annotated[str, typer.Option(help="Generated text to trace.")],
     training_data: TrainingData = None,
     min_tokens: Annotated[int, typer.Option(help="Shortest span reported.")] = 8,
@@ -332,8 +358,12 @@ def audit_trace(
 @findings_app.command("import")
 @user_errors
 def findings_import(
-    sources: Annotated[list[Path], typer.Argument(help="Submissions: JSONL or CSV files.")],
-    into: Annotated[Path, typer.Option(help="Findings file to add to (created if missing).")],
+    sources: Annotated[
+        list[Path], typer.Argument(help="Submissions: JSONL or CSV files.", parser=given_path)
+    ],
+    into: Annotated[
+        Path, typer.Option(help="Findings file to add to (created if missing).", parser=given_path)
+    ],
     model: Annotated[str | None, typer.Option(help="Model id for rows that name none.")] = None,
     reporter: Annotated[str | None, typer.Option(help="Reporter for rows that name none.")] = None,
 ) -> None:
@@ -365,7 +395,7 @@ def findings_import(
 @findings_app.command("triage")
 @user_errors
 def findings_triage(
-    file: Annotated[Path, typer.Argument(help="Findings file.")],
+    file: Annotated[Path, typer.Argument(help="Findings file.", parser=given_path)],
     finding: Annotated[str, typer.Argument(help="Finding id.")],
     status: Annotated[str, typer.Option(help="new, confirmed or rejected.")],
     duplicate_of: Annotated[str | None, typer.Option(help="Id of the finding it repeats.")] = None,
@@ -382,8 +412,8 @@ def findings_triage(
 @findings_app.command("merge")
 @user_errors
 def findings_merge(
-    sources: Annotated[list[Path], typer.Argument(help="Findings files.")],
-    out: Annotated[Path, typer.Option("--out", help="Merged findings file.")],
+    sources: Annotated[list[Path], typer.Argument(help="Findings files.", parser=given_path)],
+    out: Annotated[Path, typer.Option("--out", help="Merged findings file.", parser=given_path)],
 ) -> None:
     """Join findings files; for a finding in several, its latest update wins."""
     from gemeingut.audit.findings import merge

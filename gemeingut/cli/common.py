@@ -149,7 +149,9 @@ def report(kind: str, artifact: Any, reused: bool, as_json: bool) -> None:
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON summary on stdout.")]
-OutDir = Annotated[Path, typer.Option("--out", help="Directory for the new artifact.")]
+OutDir = Annotated[
+    Path, typer.Option("--out", help="Directory for the new artifact.", parser=given_path)
+]
 # Training options that pretraining and fine-tuning share (their defaults differ).
 BatchSize = Annotated[int, typer.Option(help="Sequences per micro-batch and device.")]
 GradAccumulation = Annotated[

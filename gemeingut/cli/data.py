@@ -43,7 +43,8 @@ def data_curate(
     url: Annotated[str | None, typer.Option(help="Source url for documents without one.")] = None,
     attribution: Annotated[str | None, typer.Option(help="Attribution text.")] = None,
     config: Annotated[
-        Path | None, typer.Option(help="TOML with the keys of a recipe's [data] section.")
+        Path | None,
+        typer.Option(help="TOML with the keys of a recipe's [data] section.", parser=given_path),
     ] = None,
     validation_fraction: Annotated[float | None, typer.Option(help="Default 0.1.")] = None,
     test_fraction: Annotated[float | None, typer.Option(help="Default 0.1.")] = None,
@@ -96,7 +97,12 @@ def data_fetch(
         str, typer.Argument(help="https URL of an archive or file, a git repository, a path.")
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder to fetch into: new, empty, or an earlier fetch.")
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder to fetch into: new, empty, or an earlier fetch.",
+            parser=given_path,
+        ),
     ],
     revision: Annotated[
         str | None, typer.Option(help="Git branch, tag or commit (git sources only).")
@@ -122,9 +128,12 @@ def data_fetch(
 @data_app.command("publish")
 @user_errors
 def data_publish(
-    dataset: Annotated[Path, typer.Argument(help="Dataset artifact directory.")],
+    dataset: Annotated[Path, typer.Argument(help="Dataset artifact directory.", parser=given_path)],
     info: Annotated[
-        Path, typer.Option(help="TOML with the [data.publication] keys (or a whole recipe).")
+        Path,
+        typer.Option(
+            help="TOML with the [data.publication] keys (or a whole recipe).", parser=given_path
+        ),
     ],
     out: OutDir,
     as_json: JsonFlag = False,

@@ -17,6 +17,7 @@ from gemeingut.cli.common import (
     OutDir,
     Precision,
     Threads,
+    given_path,
     report,
     say,
     user_errors,
@@ -36,7 +37,7 @@ from gemeingut.workspace import at, load_artifact
 @tokenizer_app.command("train")
 @user_errors
 def tokenizer_train(
-    dataset: Annotated[Path, typer.Argument(help="Dataset artifact directory.")],
+    dataset: Annotated[Path, typer.Argument(help="Dataset artifact directory.", parser=given_path)],
     out: OutDir,
     vocab_size: int = 4096,
     min_frequency: int = 2,
@@ -53,8 +54,10 @@ def tokenizer_train(
 @model_app.command("pretrain")
 @user_errors
 def model_pretrain(
-    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.")],
-    tokenizer: Annotated[Path, typer.Option(help="Tokenizer artifact directory.")],
+    dataset: Annotated[Path, typer.Option(help="Dataset artifact directory.", parser=given_path)],
+    tokenizer: Annotated[
+        Path, typer.Option(help="Tokenizer artifact directory.", parser=given_path)
+    ],
     out: OutDir,
     preset: Annotated[str, typer.Option(help="micro, demo, small, 125m or 1b.")] = "demo",
     steps: int = 300,
@@ -127,10 +130,16 @@ def model_pretrain(
 @model_app.command("finetune")
 @user_errors
 def model_finetune(
-    base: Annotated[Path, typer.Argument(help="Base model: any local Hugging Face causal LM.")],
+    base: Annotated[
+        Path,
+        typer.Argument(help="Base model: any local Hugging Face causal LM.", parser=given_path),
+    ],
     data: Annotated[
         Path,
-        typer.Option(help="Dataset artifact, JSONL (text, prompt/completion, messages) or text."),
+        typer.Option(
+            help="Dataset artifact, JSONL (text, prompt/completion, messages) or text.",
+            parser=given_path,
+        ),
     ],
     out: OutDir,
     method: Annotated[str, typer.Option(help="lora (adapters) or full (all weights).")] = "lora",
@@ -152,7 +161,8 @@ def model_finetune(
     ] = None,
     data_url: Annotated[str | None, typer.Option(help="Where DATA comes from.")] = None,
     validation: Annotated[
-        Path | None, typer.Option(help="Validation data; default: 10% of DATA held out.")
+        Path | None,
+        typer.Option(help="Validation data; default: 10% of DATA held out.", parser=given_path),
     ] = None,
     steps: int = 100,
     epochs: Annotated[
@@ -285,10 +295,11 @@ def model_export(
     model: Annotated[
         Path,
         typer.Argument(
-            help="Model artifact, HF folder or release (Llama, Mistral, Qwen2, Gemma, OLMo 2)."
+            help="Model artifact, HF folder or release (Llama, Mistral, Qwen2, Gemma, OLMo 2).",
+            parser=given_path,
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="GGUF file to write.")],
+    out: Annotated[Path, typer.Option("--out", help="GGUF file to write.", parser=given_path)],
     dtype: Annotated[str, typer.Option(help="f16 or f32 (1-D tensors stay f32).")] = "f16",
     name: Annotated[
         str | None,

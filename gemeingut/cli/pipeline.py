@@ -12,6 +12,7 @@ from gemeingut.cli.app import app
 from gemeingut.cli.common import (
     JsonFlag,
     OutDir,
+    given_path,
     report,
     say,
     user_errors,
@@ -33,15 +34,25 @@ from gemeingut.workspace import at, load_artifact
 @app.command()
 @user_errors
 def build(
-    recipe: Annotated[Path, typer.Argument(help="Recipe TOML describing the whole build.")],
-    workspace: Annotated[Path, typer.Option(help="Workspace directory.")] = Path("workspace"),
+    recipe: Annotated[
+        Path, typer.Argument(help="Recipe TOML describing the whole build.", parser=given_path)
+    ],
+    workspace: Annotated[Path, typer.Option(help="Workspace directory.", parser=given_path)] = Path(
+        "workspace"
+    ),
     sign_key: Annotated[
         Path | None,
-        typer.Option(help="Private key (`gemeingut keys create`) that signs the release bundle."),
+        typer.Option(
+            help="Private key (`gemeingut keys create`) that signs the release bundle.",
+            parser=given_path,
+        ),
     ] = None,
     dataset: Annotated[
         Path | None,
-        typer.Option(help="A curated dataset artifact to start from instead of the sources."),
+        typer.Option(
+            help="A curated dataset artifact to start from instead of the sources.",
+            parser=given_path,
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -76,8 +87,12 @@ def build(
 @app.command()
 @user_errors
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="Model or adapter artifact directory.")],
-    dataset: Annotated[Path, typer.Option(help="Dataset artifact with the test split.")],
+    model: Annotated[
+        Path, typer.Argument(help="Model or adapter artifact directory.", parser=given_path)
+    ],
+    dataset: Annotated[
+        Path, typer.Option(help="Dataset artifact with the test split.", parser=given_path)
+    ],
     out: OutDir,
     batch_size: int = 8,
     as_json: JsonFlag = False,
@@ -109,7 +124,10 @@ def serve(
     ctx: typer.Context,
     path: Annotated[
         Path | None,
-        typer.Argument(help="Model directory, release bundle or artifact (or use --upstream)."),
+        typer.Argument(
+            help="Model directory, release bundle or artifact (or use --upstream).",
+            parser=given_path,
+        ),
     ] = None,
     host: str = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
@@ -217,7 +235,8 @@ def serve(
         Path | None,
         typer.Option(
             help="With --upstream: the folder (or release bundle) of the engine's model, rated "
-            "at start as `openness rate` does, so that /v1/models shows its licence and class."
+            "at start as `openness rate` does, so that /v1/models shows its licence and class.",
+            parser=given_path,
         ),
     ] = None,
     no_auth: Annotated[
@@ -226,7 +245,9 @@ def serve(
     ] = False,
     collections: Annotated[
         Path | None,
-        typer.Option(help="Folder of document collections (rag ingest --root) to search."),
+        typer.Option(
+            help="Folder of document collections (rag ingest --root) to search.", parser=given_path
+        ),
     ] = None,
     upload_max_mb: Annotated[
         float | None,
@@ -248,7 +269,10 @@ def serve(
     ] = DEFAULT_MAX_UPLOADS,
     findings: Annotated[
         Path | None,
-        typer.Option(help="Findings file (JSONL) that people's reports from the page go into."),
+        typer.Option(
+            help="Findings file (JSONL) that people's reports from the page go into.",
+            parser=given_path,
+        ),
     ] = None,
     triage_group: Annotated[
         str, typer.Option(help="The group whose members confirm or reject findings.")
@@ -259,7 +283,10 @@ def serve(
     ] = 10.0,
     reranker: Annotated[
         Path | None,
-        typer.Option(help="A cross-encoder folder that orders the collections' best chunks again."),
+        typer.Option(
+            help="A cross-encoder folder that orders the collections' best chunks again.",
+            parser=given_path,
+        ),
     ] = None,
     tender_rules: Annotated[
         list[Path] | None,
@@ -268,6 +295,7 @@ def serve(
             help="A YAML file of the office's own tender rules, as `assist tender --rules` takes "
             "them (repeatable; same id replaces a shipped one): the page's and "
             "/v1/assist/tender's check uses them.",
+            parser=given_path,
         ),
     ] = None,
     trace_data: Annotated[
@@ -275,7 +303,8 @@ def serve(
         typer.Option(
             help="The model's training documents (a dataset artifact, a release bundle's "
             "training-data/, Parquet or JSONL): /v1/trace and the page show where a phrase "
-            "occurs in them."
+            "occurs in them.",
+            parser=given_path,
         ),
     ] = None,
     oidc_issuer: Annotated[

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
-from gemeingut.cli.common import ERROR, JsonFlag, OutDir, report, say, user_errors
+from gemeingut.cli.common import ERROR, JsonFlag, OutDir, given_path, report, say, user_errors
 from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 KeyDir = Annotated[
     Path | None,
-    typer.Option("--dir", help="Key folder (default: ~/.config/gemeingut/keys)."),
+    typer.Option(
+        "--dir", help="Key folder (default: ~/.config/gemeingut/keys).", parser=given_path
+    ),
 ]
 
 
@@ -34,10 +36,18 @@ KeyDir = Annotated[
 def release(
     name: Annotated[str, typer.Option(help="Name of the released model.")],
     out: OutDir,
-    dataset: Annotated[Path | None, typer.Option(help="Dataset artifact directory.")] = None,
-    tokenizer: Annotated[Path | None, typer.Option(help="Tokenizer artifact directory.")] = None,
-    model: Annotated[Path | None, typer.Option(help="Model artifact directory.")] = None,
-    evaluation: Annotated[Path | None, typer.Option(help="Evaluation artifact directory.")] = None,
+    dataset: Annotated[
+        Path | None, typer.Option(help="Dataset artifact directory.", parser=given_path)
+    ] = None,
+    tokenizer: Annotated[
+        Path | None, typer.Option(help="Tokenizer artifact directory.", parser=given_path)
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Model artifact directory.", parser=given_path)
+    ] = None,
+    evaluation: Annotated[
+        Path | None, typer.Option(help="Evaluation artifact directory.", parser=given_path)
+    ] = None,
     license: Annotated[
         str | None,
         typer.Option(
@@ -50,7 +60,8 @@ def release(
         typer.Option(
             help="The whole text of the model's licence (a UTF-8 file), shipped as "
             "model/LICENSE instead of gemeingut's reference text; needed where gemeingut has "
-            "none. A fine-tune of a foreign base ships the LICENSE of its folder."
+            "none. A fine-tune of a foreign base ships the LICENSE of its folder.",
+            parser=given_path,
         ),
     ] = None,
     language: Annotated[
@@ -63,17 +74,23 @@ def release(
             "messages, --lang); recorded in release.json."
         ),
     ] = None,
-    recipe: Annotated[Path | None, typer.Option(help="Recipe to include as code.")] = None,
+    recipe: Annotated[
+        Path | None, typer.Option(help="Recipe to include as code.", parser=given_path)
+    ] = None,
     finetuned: Annotated[
         Path | None,
         typer.Option(
             help="A model fine-tuned from MODEL (merged or full): released instead; alone, "
-            "a model fine-tuned from a foreign base."
+            "a model fine-tuned from a foreign base.",
+            parser=given_path,
         ),
     ] = None,
     base: Annotated[
         Path | None,
-        typer.Option(help="The foreign base folder (default: the one the fine-tune names)."),
+        typer.Option(
+            help="The foreign base folder (default: the one the fine-tune names).",
+            parser=given_path,
+        ),
     ] = None,
     base_hub_id: Annotated[
         str | None,
@@ -83,18 +100,25 @@ def release(
         ),
     ] = None,
     audit: Annotated[
-        Path | None, typer.Option(help="Audit artifact of the released model (`gemeingut audit`).")
+        Path | None,
+        typer.Option(
+            help="Audit artifact of the released model (`gemeingut audit`).", parser=given_path
+        ),
     ] = None,
     publication: Annotated[
         Path | None,
         typer.Option(
             help="Publication of the dataset (`gemeingut data publish`): its data statement, "
-            "Croissant and DCAT go into the bundle (the data card an open release needs)."
+            "Croissant and DCAT go into the bundle (the data card an open release needs).",
+            parser=given_path,
         ),
     ] = None,
     paper: Annotated[
         Path | None,
-        typer.Option(help="Research paper about the model (a file or folder), put in paper/."),
+        typer.Option(
+            help="Research paper about the model (a file or folder), put in paper/.",
+            parser=given_path,
+        ),
     ] = None,
     description: Annotated[str, typer.Option(help="What the card says the model is.")] = "",
     author: Annotated[
@@ -107,7 +131,8 @@ def release(
         str, typer.Option(help="Whom to ask about the model (an e-mail or web address).")
     ] = "",
     sign_key: Annotated[
-        Path | None, typer.Option(help="Private key (`gemeingut keys create`) to sign with.")
+        Path | None,
+        typer.Option(help="Private key (`gemeingut keys create`) to sign with.", parser=given_path),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -220,8 +245,12 @@ def _fine_tune_licence(finetuned: Path | None) -> str | None:
 @app.command()
 @user_errors
 def sign(
-    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
-    key: Annotated[Path, typer.Option(help="Private key file (`gemeingut keys create`).")],
+    bundle: Annotated[
+        Path, typer.Argument(help="Release bundle (or release artifact) folder.", parser=given_path)
+    ],
+    key: Annotated[
+        Path, typer.Option(help="Private key file (`gemeingut keys create`).", parser=given_path)
+    ],
     force: Annotated[
         bool, typer.Option("--force", help="Replace a signature the bundle has already.")
     ] = False,
@@ -284,10 +313,15 @@ def _json_when_failed(command: Callable[..., None]) -> Callable[..., None]:
 @user_errors
 @_json_when_failed
 def verify(
-    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
+    bundle: Annotated[
+        Path, typer.Argument(help="Release bundle (or release artifact) folder.", parser=given_path)
+    ],
     key: Annotated[
         Path | None,
-        typer.Option(help="Public key (.pub) of the publisher: the signature must match it."),
+        typer.Option(
+            help="Public key (.pub) of the publisher: the signature must match it.",
+            parser=given_path,
+        ),
     ] = None,
     rerun: Annotated[
         int,
@@ -567,18 +601,24 @@ def _write_rating(path: Path, result: dict) -> None:
 @user_errors
 def openness_rate(
     folder: Annotated[
-        Path, typer.Argument(help="A release bundle, or any model folder (Hugging Face layout).")
+        Path,
+        typer.Argument(
+            help="A release bundle, or any model folder (Hugging Face layout).", parser=given_path
+        ),
     ],
     out: Annotated[
         Path | None,
-        typer.Option(help="Write the result here: JSON (.json) or YAML (.yml, .yaml)."),
+        typer.Option(
+            help="Write the result here: JSON (.json) or YAML (.yml, .yaml).", parser=given_path
+        ),
     ] = None,
     as_json: JsonFlag = False,
     base: Annotated[
         Path | None,
         typer.Option(
             help="The folder of the base model a fine-tune or adapter names: its licence binds "
-            "the fine-tune's weights (else the Hugging Face cache is looked in, offline)."
+            "the fine-tune's weights (else the Hugging Face cache is looked in, offline).",
+            parser=given_path,
         ),
     ] = None,
 ) -> None:
@@ -708,11 +748,18 @@ def _print_needs(result: dict, lang: str) -> None:
 @app.command()
 @user_errors
 def reproduce(
-    bundle: Annotated[Path, typer.Argument(help="Release bundle (or release artifact) folder.")],
-    workspace: Annotated[Path, typer.Option(help="Empty folder for the rebuild.")],
+    bundle: Annotated[
+        Path, typer.Argument(help="Release bundle (or release artifact) folder.", parser=given_path)
+    ],
+    workspace: Annotated[
+        Path, typer.Option(help="Empty folder for the rebuild.", parser=given_path)
+    ],
     base: Annotated[
         Path | None,
-        typer.Option(help="A fine-tune's base model folder (its weights are not in the bundle)."),
+        typer.Option(
+            help="A fine-tune's base model folder (its weights are not in the bundle).",
+            parser=given_path,
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

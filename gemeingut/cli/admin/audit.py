@@ -31,7 +31,7 @@ from gemeingut.cli.admin.safeguards import (
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
 from gemeingut.cli.app import admin_audit_app
-from gemeingut.cli.common import JsonFlag, say, user_errors
+from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, current_language, plural, text
 from gemeingut.i18n.visible import visible
@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 @user_errors
 def audit_export(
     db: Db,
-    out: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (default: stdout).", parser=given_path)
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option(
@@ -334,10 +336,13 @@ def audit_records(
         Path | None,
         typer.Option(
             help="YAML with what only the controller can state: controller, dpo, purposes, "
-            "legal_basis, recipients, transfers."
+            "legal_basis, recipients, transfers.",
+            parser=given_path,
         ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Markdown file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Markdown file (default: stdout).", parser=given_path)
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The record of processing activities (Art. 30 GDPR) of this deployment, from its settings

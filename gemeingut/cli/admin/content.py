@@ -21,7 +21,7 @@ from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_adm
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS
 from gemeingut.cli.app import admin_content_app
-from gemeingut.cli.common import user_errors
+from gemeingut.cli.common import given_path, user_errors
 from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 
@@ -31,7 +31,9 @@ from gemeingut.progress import console
 def content_export(
     user: Annotated[str, typer.Option(help="The person whose logged content to export.")],
     db: Db,
-    out: Annotated[Path | None, typer.Option(help="JSONL file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="JSONL file (default: stdout).", parser=given_path)
+    ] = None,
     operator: Operator = None,
 ) -> None:
     """A person's logged requests and answers (for their request under Art. 15 DSGVO); the

@@ -32,6 +32,12 @@ def a_folder_with_a_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("assist", "tender", ""),
         ("assist", "tender", "vermerk.txt", "--rules", ""),
         ("data", "curate", "", "--out", "kuratiert"),
+        ("verify", ""),
+        ("openness", "rate", ""),
+        ("reproduce", "", "--workspace", "neu"),
+        ("audit", "findings", "merge", "", "--out", "alle.jsonl"),
+        ("model", "finetune", "", "--data", "vermerk.txt", "--out", "feinjustiert"),
+        ("build", "", "--workspace", "arbeit"),
     ],
 )
 def test_an_empty_path_is_refused_and_nothing_is_done(
