@@ -61,13 +61,22 @@ def why_unreadable(exc: BaseException, released: bool = False) -> str | Message:
         return _("nested too deeply to be read")
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
-    if isinstance(exc, TypeError | AttributeError):  # a value of another kind: Python's words
-        if released:  # are English and name no field
+    # a value of another kind: Python's words are English and name no field
+    if isinstance(exc, TypeError | AttributeError) or _not_a_number(exc):
+        if released:
             return _("a value is not of the kind a release writes")
         return _("a value is not of the kind the file's format has")
     said = str(exc)
     said = said if len(said) <= 400 else said[:400] + " …"
     return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+
+
+def _not_a_number(exc: BaseException) -> bool:
+    """`int()` or `float()` of a text that is no number (a count written as a word)."""
+    said = str(exc)
+    return isinstance(exc, ValueError) and said.startswith(
+        ("could not convert string to float", "invalid literal for int()")
+    )
 
 
 # What Python's JSON reader says (in English), said in the reader's language.

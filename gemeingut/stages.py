@@ -664,12 +664,13 @@ def _licence_sources(
         for licence, source in zip(
             table["license"].to_pylist(), table["source"].to_pylist(), strict=True
         ):
-            found.setdefault(licence or "NOASSERTION", set()).add(source or "unknown")
-    if stated:
-        found.setdefault(stated, set()).add("fine-tuning data")
+            found.setdefault(licence or "NOASSERTION", set()).add(source or text(_("unknown")))
+    if stated:  # said in a refusal: in the person's language
+        found.setdefault(stated, set()).add(text(_("fine-tuning data")))
     for before in earlier or []:
         if licence := before.meta["params"].get("data_license"):
-            found.setdefault(licence, set()).add(f"fine-tuning data of {before.id}")
+            said = text(_("fine-tuning data of {id}", id=before.id))
+            found.setdefault(licence, set()).add(said)
     return found
 
 

@@ -31,44 +31,35 @@ def _key(said: str) -> str:
     return ".".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
-_Say = Callable[[re.Match[str]], Message]
-_PROBLEMS: list[tuple[str, _Say]] = [
-    (
-        r"Expected '\]' at the end of a table declaration",
-        lambda _m: _("a table's name lacks its closing ']'"),
+# The parser's fixed problems, each said as it is: a Message is put into words when shown.
+_FIXED: dict[str, Message] = {
+    "Expected ']' at the end of a table declaration": _("a table's name lacks its closing ']'"),
+    "Expected ']]' at the end of an array declaration": _(
+        "an array of tables' name lacks its closing ']]'"
     ),
-    (
-        r"Expected '\]\]' at the end of an array declaration",
-        lambda _m: _("an array of tables' name lacks its closing ']]'"),
+    "Expected '=' after a key in a key/value pair": _(
+        "a key lacks its '=' and value (key = value)"
     ),
-    (
-        r"Expected '=' after a key in a key/value pair",
-        lambda _m: _("a key lacks its '=' and value (key = value)"),
+    "Expected newline or end of document after a statement": _(
+        "more follows a value on its line: one key = value per line"
     ),
-    (
-        r"Expected newline or end of document after a statement",
-        lambda _m: _("more follows a value on its line: one key = value per line"),
+    "Invalid value": _("the value is none TOML knows: put a text in double quotes"),
+    "Invalid statement": _("the line is neither a table nor key = value"),
+    "Invalid initial character for a key part": _(
+        "a key starts with a character a key may not start with"
     ),
-    (r"Invalid value", lambda _m: _("the value is none TOML knows: put a text in double quotes")),
-    (r"Invalid statement", lambda _m: _("the line is neither a table nor key = value")),
-    (
-        r"Invalid initial character for a key part",
-        lambda _m: _("a key starts with a character a key may not start with"),
-    ),
-    (r"Unterminated string", lambda _m: _("a text has no closing quote")),
-    (r"Unclosed array", lambda _m: _("a list lacks its closing ']' or a comma between items")),
-    (
-        r"Unclosed inline table",
-        lambda _m: _("an inline table lacks its closing '}' or a comma between items"),
-    ),
-    (r"Unescaped '\\' in a string", lambda _m: _("a backslash in a text starts no escape")),
-    (r"Invalid hex value", lambda _m: _("a \\u or \\U escape holds no valid hex number")),
-    (
-        r"Escaped character is not a Unicode scalar value",
-        lambda _m: _("a \\u or \\U escape names no character"),
-    ),
-    (r"Invalid date or datetime", lambda _m: _("a date or time is not a valid one")),
-    (r"Cannot overwrite a value", lambda _m: _("a key is given twice")),
+    "Unterminated string": _("a text has no closing quote"),
+    "Unclosed array": _("a list lacks its closing ']' or a comma between items"),
+    "Unclosed inline table": _("an inline table lacks its closing '}' or a comma between items"),
+    "Unescaped '\\' in a string": _("a backslash in a text starts no escape"),
+    "Invalid hex value": _("a \\u or \\U escape holds no valid hex number"),
+    "Escaped character is not a Unicode scalar value": _("a \\u or \\U escape names no character"),
+    "Invalid date or datetime": _("a date or time is not a valid one"),
+    "Cannot overwrite a value": _("a key is given twice"),
+}
+
+# The problems that name a key or a character, said with it.
+_NAMED: list[tuple[str, Callable[[re.Match[str]], Message]]] = [
     (r"Cannot declare (.+) twice", lambda m: _("{key!r} is declared twice", key=_key(m[1]))),
     (
         r"Duplicate inline table key (.+)",
@@ -78,9 +69,8 @@ _PROBLEMS: list[tuple[str, _Say]] = [
         r"Cannot (?:mutate immutable namespace|redefine namespace) (.+)",
         lambda m: _("{key!r} is defined once already and cannot be added to", key=_key(m[1])),
     ),
-    (r"Illegal character (.+)", lambda m: _("the character {char} may not stand here", char=m[1])),
     (
-        r"Found invalid character (.+)",
+        r"(?:Illegal|Found invalid) character (.+)",
         lambda m: _("the character {char} may not stand here", char=m[1]),
     ),
 ]
@@ -107,7 +97,9 @@ def toml_problem(path: Path, exc: tomllib.TOMLDecodeError) -> Message:
 
 
 def _said(problem: str) -> Message | None:
-    for pattern, say in _PROBLEMS:
+    if problem in _FIXED:
+        return _FIXED[problem]
+    for pattern, say in _NAMED:
         match = re.fullmatch(pattern, problem, re.S)
         if match:
             return say(match)

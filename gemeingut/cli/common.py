@@ -131,6 +131,15 @@ def given_path(value: str) -> Path:
     return Path(value)
 
 
+def given_source(value: str) -> str:
+    """A folder or URL as the command line gave it (`parser=` of `rag ingest --embed`, `data
+    fetch`): an empty one was taken as no embedder at all, or as the current folder; refused
+    as `given_path` refuses an empty path."""
+    if value == "":
+        raise typer.BadParameter(text(_("the value is empty; name a folder or a URL")))
+    return value
+
+
 def say(label: str, message: str | Message) -> None:
     """One unwrapped line on stderr; the text is escaped so `[...]` in it is not markup."""
     console.print(f"{label} {escape(text(message))}", highlight=False, soft_wrap=True)

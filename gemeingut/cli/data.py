@@ -13,6 +13,7 @@ from gemeingut.cli.common import (
     JsonFlag,
     OutDir,
     given_path,
+    given_source,
     report,
     say,
     user_errors,
@@ -94,7 +95,11 @@ def data_curate(
 @user_errors
 def data_fetch(
     url: Annotated[
-        str, typer.Argument(help="https URL of an archive or file, a git repository, a path.")
+        str,
+        typer.Argument(
+            help="https URL of an archive or file, a git repository, a path.",
+            parser=given_source,
+        ),
     ],
     out: Annotated[
         Path,

@@ -12,7 +12,7 @@ from rich.markup import escape
 
 from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import rag_app
-from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
+from gemeingut.cli.common import JsonFlag, given_path, given_source, say, user_errors
 from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
 from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
@@ -60,7 +60,10 @@ def ingest_command(
     language: Annotated[str, typer.Option(help="de or en: stop words and stemming.")] = "de",
     embed: Annotated[
         str | None,
-        typer.Option(help="Dense vectors from a model folder or an endpoint URL (…/v1)."),
+        typer.Option(
+            help="Dense vectors from a model folder or an endpoint URL (…/v1).",
+            parser=given_source,
+        ),
     ] = None,
     embed_model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
     as_json: JsonFlag = False,
@@ -162,9 +165,13 @@ def _read_again(count: int) -> Message:
 def _embedded_again(count: int) -> Message:
     """Chunks embedded again although unchanged: the time (or an endpoint's tokens) it took
     is this ingest's, and answers may rank the collection's passages otherwise from now on."""
-    return _(
-        "all {count} chunks embedded again: the model now embeds otherwise (pooling/prompts)",
-        count=count,
+    return plural(
+        count,
+        _("the one chunk embedded again: the model now embeds otherwise (pooling/prompts)"),
+        _(
+            "all {count} chunks embedded again: the model now embeds otherwise (pooling/prompts)",
+            count=count,
+        ),
     )
 
 

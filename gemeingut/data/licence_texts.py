@@ -91,9 +91,29 @@ def likeliest_licence(licence_text: str) -> str | None:
 
 def licences_of_text(licence_text: str) -> list[str]:
     """The SPDX ids a licence text can be, likeliest first."""
+    named = identified_licences(licence_text)
+    if named:
+        return named
     words = " ".join(licence_text[:20_000].split())
     opening = words[:_OPENING]
     titled = [key for pattern, ids in TITLES if pattern.search(opening) for key in ids]
     return titled[:1] + [
         key for pattern, ids in LICENCE_TEXTS if pattern.search(words) for key in ids
     ]
+
+
+_IDENTIFIER = re.compile(r"^SPDX-License-Identifier:\s*([A-Za-z0-9.+-]+)$")
+_LINK = re.compile(r"^<?https?://\S+>?$")
+
+
+def identified_licences(licence_text: str) -> list[str]:
+    """The ids of a LICENSE that is nothing but SPDX's short identifiers
+    (`SPDX-License-Identifier: CC-BY-SA-4.0`), each with a link to its legal code or not:
+    the form a release writes for a licence whose legal code a link satisfies (Creative
+    Commons, the German data licences). Empty where the file holds anything else (a text is
+    known by its words, above)."""
+    lines = [line.strip() for line in licence_text[:20_000].splitlines() if line.strip()]
+    named = [m.group(1) for line in lines if (m := _IDENTIFIER.match(line))]
+    if not named or any(not _IDENTIFIER.match(line) and not _LINK.match(line) for line in lines):
+        return []
+    return list(dict.fromkeys(named))

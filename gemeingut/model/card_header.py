@@ -23,7 +23,7 @@ import yaml
 from license_expression import ExpressionError, get_spdx_licensing
 
 from gemeingut.data.licence_families import same_licence
-from gemeingut.data.licence_texts import likeliest_licence
+from gemeingut.data.licence_texts import identified_licences, likeliest_licence
 from gemeingut.data.licenses import parse_expression
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -189,7 +189,8 @@ def _licence_files(folder: Path) -> tuple[tuple[str, str] | None, str | None]:
     for name in LICENSE_FILES:
         if (folder / name).is_file():
             text = (folder / name).read_text(encoding="utf-8", errors="replace")[:20_000]
-            spdx = likeliest_licence(text)
+            named = identified_licences(text)  # `SPDX-License-Identifier: …` lines only
+            spdx = " AND ".join(named) if named else likeliest_licence(text)
             if spdx is not None:
                 return (spdx, name), None
             unknown = unknown or name

@@ -30,6 +30,7 @@ CPU_WATTS_PER_THREAD = 10.0
 GPU_FALLBACK_WATTS = 400.0
 GRID_KG_PER_KWH = 0.380
 COUNTRY = "DEU"
+JOULES_PER_KWH = 3.6e6
 
 
 @dataclass
@@ -93,8 +94,13 @@ class EnergyMeter:
     def _estimate(self, seconds: float) -> dict[str, Any]:
         gpu_watts = _gpu_power_limits()[: self.gpus] if self.gpus else []
         gpu_watts += [GPU_FALLBACK_WATTS] * (self.gpus - len(gpu_watts))
-        watts = CPU_WATTS_PER_THREAD * self.cpu_threads + sum(gpu_watts)
-        kwh = watts * seconds / 3.6e6
+        assumptions = {
+            "cpu_watts_per_thread": CPU_WATTS_PER_THREAD,
+            "cpu_threads": self.cpu_threads,
+            "gpu_watts": gpu_watts,
+            "grid_kg_co2_per_kwh": GRID_KG_PER_KWH,
+        }
+        kwh = estimated_watts(assumptions) * seconds / JOULES_PER_KWH
         return {
             "method": (
                 "estimate: (CPU_WATTS_PER_THREAD x threads + GPU power limit) x wall time "
@@ -102,16 +108,18 @@ class EnergyMeter:
                 else "estimate: CPU_WATTS_PER_THREAD x threads x wall time "  # the terms used
             )
             + "(codecarbon not installed; pip install 'gemeingut[energy]' to measure)",
-            "assumptions": {
-                "cpu_watts_per_thread": CPU_WATTS_PER_THREAD,
-                "cpu_threads": self.cpu_threads,
-                "gpu_watts": gpu_watts,
-                "grid_kg_co2_per_kwh": GRID_KG_PER_KWH,
-            },
+            "assumptions": assumptions,
             "seconds_this_run": round(seconds, 3),
             "kwh_this_run": kwh,
             "co2_kg_this_run": kwh * GRID_KG_PER_KWH,
         }
+
+
+def estimated_watts(assumptions: dict[str, Any]) -> float:
+    """The power an estimate assumes, from its record's `assumptions`: watts per CPU thread ×
+    threads + each GPU's watts (the meter writes its kWh with it, `verify` computes it again)."""
+    gpus = sum(float(watts) for watts in assumptions.get("gpu_watts") or [])
+    return float(assumptions["cpu_watts_per_thread"]) * int(assumptions["cpu_threads"]) + gpus
 
 
 def extrapolated(energy: dict[str, Any], wall_total: float) -> dict[str, Any]:

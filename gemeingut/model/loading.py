@@ -165,17 +165,26 @@ def pretrained_model(folder: Path, dtype: Any) -> Any:
         ) from None
 
 
+# Model types whose `AutoModel` is an encoder-decoder: their embedding models (sentence-T5,
+# GTR) run the encoder alone, as sentence-transformers loads them.
+ENCODER_HALVES = {"t5": "T5EncoderModel", "mt5": "MT5EncoderModel", "umt5": "UMT5EncoderModel"}
+
+
 def pretrained_encoder(folder: Path) -> Any:
-    """The transformer of an embedding model (BERT, XLM-R …, no head) in `folder`, float32, in
-    evaluation mode; a folder transformers cannot read is a clear error, not its traceback."""
+    """The transformer of an embedding model (BERT, XLM-R …, no head; a T5's encoder) in
+    `folder`, float32, in evaluation mode; a folder transformers cannot read is a clear error,
+    not its traceback."""
     import torch
-    from transformers import AutoModel
+    import transformers
 
     held = _HeldReports()
     reporter = logging.getLogger("transformers.modeling_utils")
     reporter.addFilter(held)
     try:
-        model, found = AutoModel.from_pretrained(
+        config = transformers.AutoConfig.from_pretrained(str(folder))
+        half = ENCODER_HALVES.get(config.model_type)
+        loader = getattr(transformers, half) if half else transformers.AutoModel
+        model, found = loader.from_pretrained(
             str(folder), dtype=torch.float32, use_kernels=False, output_loading_info=True
         )
     except _loading_errors() as exc:

@@ -40,15 +40,15 @@ from gemeingut.release.layout import (
     FINETUNE_RECORD,
     RELEASE_INFO,
     TEST_DATA,
+    TEST_SHARDS,
     TRAINING_DATA,
     TRAINING_METADATA,
     earlier_finetunes,
+    listed_shards,
 )
 from gemeingut.release.markdown_table import render_template
 from gemeingut.release.openness.summary import openness_sentence, openness_tags
 
-# The test split's shards as the curated dataset names them, and as the bundle holds them.
-TEST_SHARDS_GLOB = "test-*.parquet"
 TEMPLATE = (files("gemeingut.release") / "model_card.md.j2").read_text(encoding="utf-8")
 METHODS = {
     "merged": _("LoRA (merged)"),
@@ -252,7 +252,7 @@ def _result(dataset: dict[str, Any], metric: str, name: str, value: float) -> Ev
         dataset_name=f"held-out test split of {dataset['id']} ({TEST_DATA}/ of this release)",
         dataset_split="test",
         dataset_args={
-            "data_files": {"test": f"{TEST_DATA}/{TEST_SHARDS_GLOB}"},
+            "data_files": {"test": f"{TEST_DATA}/{TEST_SHARDS}"},
             "sha256": _test_shards(dataset),
             "gemeingut_dataset": dataset["id"],
         },
@@ -272,12 +272,7 @@ def model_index_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     if not isinstance(dataset, dict):
         return []  # a fine-tune of a foreign base: its card has no test split of ours
     named = _test_shards(dataset)
-    held = {
-        rel: digest
-        for rel, digest in listed.items()
-        if PurePosixPath(rel).parent == PurePosixPath(TEST_DATA)
-        and PurePosixPath(rel).match(TEST_SHARDS_GLOB)
-    }
+    held = {rel: listed[rel] for rel in listed_shards(listed, TEST_DATA, TEST_SHARDS)}
     where = f"{TRAINING_METADATA}/lineage.json"
     problems = [
         _(
@@ -309,5 +304,5 @@ def _test_shards(dataset: dict[str, Any]) -> dict[str, str]:
     return {
         f"{TEST_DATA}/{PurePosixPath(rel).name}": str(digest).removeprefix("sha256:")
         for rel, digest in sorted(dataset["files"].items())
-        if PurePosixPath(rel).match(TEST_SHARDS_GLOB)
+        if PurePosixPath(rel).match(TEST_SHARDS)
     }

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gemeingut.release.manifest import MANIFEST
@@ -27,6 +27,8 @@ CARD = "README.md"
 NOTICE = "NOTICE"
 OPENNESS = "openness.json"
 MOF = "mof.yml"
+# the test split's shards, as the curated dataset names them and as test-data/ holds them
+TEST_SHARDS = "test-*.parquet"
 RELEASE_INFO = "release.json"  # what the publisher declared: name, licences per component
 
 
@@ -46,3 +48,13 @@ def earlier_finetunes(lineage: dict[str, Any]) -> list[dict[str, Any]]:
         if (number := role.removeprefix(f"{EARLIER_ROLE}_")) != role and number.isdigit()
     }
     return [found[number] for number in sorted(found)]
+
+
+def listed_shards(listed: dict[str, str], folder: str, pattern: str) -> list[str]:
+    """The files directly in `folder` whose names match `pattern` (`test-*.parquet`), among
+    those the MANIFEST lists (a check reads no file that was not hashed), in order."""
+    return sorted(
+        rel
+        for rel in listed
+        if PurePosixPath(rel).parent == PurePosixPath(folder) and PurePosixPath(rel).match(pattern)
+    )

@@ -16,15 +16,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from gemeingut.i18n import Message, _
-from gemeingut.parquet_records import parquet_batches
-from gemeingut.release.layout import MODEL, TEST_DATA, TRAINING_METADATA
+from gemeingut.release.layout import MODEL, TEST_DATA, TEST_SHARDS
+from gemeingut.release.verify_numbers import EVALUATION, LINEAGE, evaluated_texts
 
-EVALUATION = f"{TRAINING_METADATA}/evaluation.json"
-LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 # Nats the re-scored loss may differ by. Measured on the demo bundle, CPU against CPU in fp32:
 # with the recorded batch size the loss came out equal to the last bit, with 1 or 2 threads;
 # with batches of 1 instead of 8, by 2.4e-7. 1e-5 leaves forty times that for other CPUs'
@@ -98,14 +97,10 @@ def _said(value: Any) -> str:
 def _test_texts(bundle: Path, documents: int) -> list[str]:
     """The first `documents` test documents in the order the evaluation read them (its
     shards, as the bundle publishes them)."""
-    texts: list[str] = []
-    for shard in sorted((bundle / TEST_DATA).glob("test-*.parquet")):
-        name = f"{TEST_DATA}/{shard.name}"
-        for batch in parquet_batches(shard, name, ["text"]):
-            texts.extend(batch.column(0).to_pylist())
-            if len(texts) >= documents:
-                return texts[:documents]
-    return texts
+    shards = [
+        f"{TEST_DATA}/{shard.name}" for shard in sorted((bundle / TEST_DATA).glob(TEST_SHARDS))
+    ]
+    return list(islice(evaluated_texts(bundle, shards), documents))
 
 
 def _batch_size(bundle: Path) -> int:

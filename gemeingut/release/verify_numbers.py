@@ -16,12 +16,12 @@ import math
 from collections.abc import Iterator
 from functools import partial
 from itertools import islice
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.model.energy import recorded_kwh
+from gemeingut.model.energy import JOULES_PER_KWH, estimated_watts, recorded_kwh
 from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.bundle_tokenizer import TOKENIZER, bundle_tokenizer, packed_tokens
 from gemeingut.release.layout import (
@@ -29,8 +29,10 @@ from gemeingut.release.layout import (
     FINETUNE_EARLIER,
     FINETUNE_RECORD,
     TEST_DATA,
+    TEST_SHARDS,
     TRAINING_METADATA,
     earlier_finetunes,
+    listed_shards,
 )
 from gemeingut.release.verify_guard import guarded
 
@@ -40,7 +42,6 @@ LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 TRAINING_LOG = f"{TRAINING_METADATA}/training_log.jsonl"
 FINETUNE_LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 _REL_TOL = 1e-9  # the records hold Python floats, written with repr: equal up to rounding
-_JOULES_PER_KWH = 3.6e6
 _ROUNDED_SECONDS = 0.0005  # an energy record's seconds_this_run is rounded to the millisecond
 
 
@@ -233,11 +234,10 @@ def _estimate_problems(file: str, energy: dict[str, Any]) -> list[Message]:
     estimate = str(energy.get("method", "")).startswith("estimate")
     if not estimate or not isinstance(assumptions, dict):
         return []
-    gpus = sum(float(watts) for watts in assumptions.get("gpu_watts") or [])
-    watts = float(assumptions["cpu_watts_per_thread"]) * int(assumptions["cpu_threads"]) + gpus
+    watts = estimated_watts(assumptions)
     seconds = float(energy["seconds_this_run"])
-    expected = watts * seconds / _JOULES_PER_KWH
-    slack = watts * _ROUNDED_SECONDS / _JOULES_PER_KWH * (1 + _REL_TOL)
+    expected = watts * seconds / JOULES_PER_KWH
+    slack = watts * _ROUNDED_SECONDS / JOULES_PER_KWH * (1 + _REL_TOL)
     number = isinstance(kwh, int | float) and not isinstance(kwh, bool)
     if number and abs(kwh - expected) <= slack:
         return []
@@ -287,17 +287,12 @@ def evaluation_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
 def _test_problems(bundle: Path, listed: dict[str, str], results: dict[str, Any]) -> list[Message]:
     """The documents, bytes and tokens `evaluation.json` states, counted in the test shards
     the MANIFEST lists; a bundle whose tokenizer is no `tokenizer.json` is said not checked."""
-    shards = sorted(
-        rel
-        for rel in listed
-        if PurePosixPath(rel).parent == PurePosixPath(TEST_DATA)
-        and PurePosixPath(rel).match("test-*.parquet")
-    )
+    shards = listed_shards(listed, TEST_DATA, TEST_SHARDS)
     if not shards:
         return []
     documents = int(results["documents"])
-    texts = list(islice(_test_texts(bundle, shards), documents))
-    shards_said = f"{TEST_DATA}/test-*.parquet"
+    texts = list(islice(evaluated_texts(bundle, shards), documents))
+    shards_said = f"{TEST_DATA}/{TEST_SHARDS}"
     problems = []
     if len(texts) != documents:
         problems.append(
@@ -430,8 +425,9 @@ def _last_logged(log: Path, key: str) -> Any:
     return value
 
 
-def _test_texts(bundle: Path, shards: list[str]) -> Iterator[str]:
-    """The test documents in order, streamed a batch at a time (only those counted are read)."""
+def evaluated_texts(bundle: Path, shards: list[str]) -> Iterator[str]:
+    """The test documents in the order the evaluation read them (`shards`: bundle paths, in
+    order), streamed a batch at a time: only those taken are read."""
     for shard in shards:
         for batch in parquet_batches(bundle / shard, shard, ["text"]):
             yield from batch.column(0).to_pylist()

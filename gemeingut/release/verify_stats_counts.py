@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -26,7 +26,13 @@ from gemeingut.data.accounting import BYTES_PER_TOKEN_ESTIMATE, MISSING
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.parquet_records import parquet_batches
-from gemeingut.release.layout import TEST_DATA, TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.layout import (
+    TEST_DATA,
+    TEST_SHARDS,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+    listed_shards,
+)
 
 STATS = f"{TRAINING_DATA}/stats.json"
 EXCLUSIONS = f"{TRAINING_DATA}/excluded/exclusions.parquet"
@@ -34,7 +40,7 @@ _LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 _SHARDS = {  # split -> (folder, file name pattern)
     "train": (TRAINING_DATA, "train-*.parquet"),
     "validation": (TRAINING_DATA, "validation-*.parquet"),
-    "test": (TEST_DATA, "test-*.parquet"),
+    "test": (TEST_DATA, TEST_SHARDS),
 }
 _VOLUME = ("documents", "characters", "bytes", "estimated_tokens")
 _KEPT_COLUMNS = ["text", "license", "source"]
@@ -57,7 +63,7 @@ class Counted:
 def stats_count_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
     """Every count of `stats.json` and of the lineage's dataset stats that the shards do not
     give; nothing where the bundle has no training shards (nothing to count them from)."""
-    shards = {split: _shards(listed, *where) for split, where in _SHARDS.items()}
+    shards = {split: listed_shards(listed, *where) for split, where in _SHARDS.items()}
     if not shards["train"]:
         return []
     counted = _count(bundle, shards, EXCLUSIONS in listed)
@@ -77,14 +83,6 @@ def stats_count_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
             file = f"{_LINEAGE} (dataset.stats)"
             problems += _table_problems(file, stats, counted, sources)
     return problems
-
-
-def _shards(listed: dict[str, str], folder: str, pattern: str) -> list[str]:
-    return sorted(
-        rel
-        for rel in listed
-        if PurePosixPath(rel).parent == PurePosixPath(folder) and PurePosixPath(rel).match(pattern)
-    )
 
 
 def _count(bundle: Path, shards: dict[str, list[str]], exclusions: bool) -> Counted:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,13 +102,13 @@ class RequestContext:
         record says another status; a database that fails here is logged, and the response
         still goes out."""
         if self.gateway is None or (trail.recorded and trail.status == status):
-            return  # the usual case (no thread for it, no route to match)
+            return  # the usual case (no database call, no route to match)
         if not self._is_audited(scope):
             return
         path = scope.get("path", "")
         auth = headers.get(b"authorization", b"").decode("latin-1")
         try:
-            await run_in_threadpool(record_missing, self.gateway, trail, path, status, auth)
+            await record_missing(self.gateway, trail, path, status, auth)
         except (SQLAlchemyError, APIError):
             said = _(
                 "the {status} answer to {path} could not be recorded", status=status, path=path

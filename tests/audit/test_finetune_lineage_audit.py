@@ -25,29 +25,16 @@ from gemeingut.audit.subject import (
 from gemeingut.release.manifest import read_manifest
 from gemeingut.release.verify_training_data import training_data_problems
 from gemeingut.workspace import load_artifact
+from tests.finetune_chain import fine_tune_chain, finetune
 from tests.test_cli import invoke
 
-SECOND = "Die zweite Feinabstimmung lernt den Satz über die Stadtbibliothek am Markt."
 SMALL_MEMORISATION = ("--samples", "3", "--prefix-tokens", "4", "--continuation-tokens", "4")
-
-
-def _finetune(base: Path, data: Path, out: Path) -> Path:
-    result = invoke(
-        "model", "finetune", base, "--data", data, "--out", out,
-        "--method", "full", "--steps", "1", "--eval-every", "1",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return out
 
 
 @pytest.fixture(scope="module")
 def chain(tiny_build: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """base → ft1 (the build's fine-tune, on chat.jsonl) → ft2 (on second.jsonl)."""
-    root = tmp_path_factory.mktemp("lineage")
-    data = root / "second.jsonl"
-    data.write_text((json.dumps({"text": SECOND}, ensure_ascii=False) + "\n") * 8, "utf-8")
-    ft1 = Path(tiny_build["finetune"]["path"])
-    return {"root": root, "data": data, "ft1": ft1, "ft2": _finetune(ft1, data, root / "ft2")}
+    return fine_tune_chain(tiny_build, tmp_path_factory.mktemp("lineage"))
 
 
 def test_the_audit_of_a_fine_tune_of_a_fine_tune_reads_every_source(
@@ -95,13 +82,12 @@ def test_the_audit_of_a_fine_tune_of_a_fine_tune_reads_every_source(
     assert f"die Feinabstimmungsdaten von {ft1.id} gelesen, einer früheren Feinabstimmung" in words
 
 
-def test_an_ancestor_whose_data_is_gone_is_named_in_the_report(chain: dict) -> None:
+def test_an_ancestor_whose_data_is_gone_is_named_in_the_report(chain: dict, tmp_path: Path) -> None:
     """ft1 copied elsewhere, ft2 made from the copy: without the copy's data/ the walk goes on
     to the base's pretraining shards; without the copy, nothing above it can be known."""
-    root = chain["root"]
-    copy = root / "ft1-copy"
+    copy = tmp_path / "ft1-copy"
     shutil.copytree(chain["ft1"], copy)
-    tuned = _finetune(copy, chain["data"], root / "ft2-of-copy")
+    tuned = finetune(copy, chain["data"], tmp_path / "ft2-of-copy")
     ft1 = load_artifact(copy).id
 
     shutil.rmtree(copy / "data")

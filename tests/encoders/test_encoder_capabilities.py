@@ -75,6 +75,8 @@ def test_a_static_table_counts_no_special_tokens(url: str, encoders: dict[str, P
     counted = httpx.post(f"{url}/tokenize", json={"model": "potion", "prompt": TEXT}, timeout=30)
     assert counted.status_code == 200, counted.text
     assert counted.json()["tokens"] == own
+    info = httpx.get(f"{url}/tokenizer_info", params={"model": "potion"}, timeout=30).json()
+    assert info["unk_token"] == "[UNK]"  # the token model2vec leaves out of a text's mean
 
 
 def test_an_encoders_tokenizer_refuses_what_it_cannot_do(url: str) -> None:

@@ -26,22 +26,23 @@ from tests.serve.test_collections import staff
 ROUTE = "/v1/collections/amt/documents"
 
 
-def test_an_upload_is_embedded_with_the_passage_prompt(tmp_path: Path) -> None:
+def ingested(tmp_path: Path, groups: list[str] | None = None) -> tuple[Path, Path]:
+    """The tiny sentence-transformers BERT and a collection `amt` of one document embedded
+    by it (`rag ingest --embed`): the model's folder and the collections' root."""
     model = make_sentence_bert(tmp_path / "bert")
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "antrag.txt").write_text("Der Bürger stellt den Antrag heute.", encoding="utf-8")
     root = tmp_path / "c"
-    ingest(root, "amt", [docs], embed=EmbedderSpec(str(model)))
+    ingest(root, "amt", [docs], groups=groups, embed=EmbedderSpec(str(model)))
+    return model, root
+
+
+def test_an_upload_is_embedded_with_the_passage_prompt(tmp_path: Path) -> None:
+    model, root = ingested(tmp_path)
     backend = EncoderBackend(encoder_layout(model), "bert")
     with running_server(create_app(backend, collections=root, upload_max_bytes=2**20)) as url:
-        answer = httpx.post(
-            f"{url}/v1/collections/amt/documents",
-            params={"filename": "frist.txt"},
-            content="Das Amt prüft die Frist.".encode(),
-            headers={"Content-Type": "application/octet-stream"},
-            timeout=60,
-        )
+        answer = upload(url, None, "amt", "Das Amt prüft die Frist.".encode(), "frist.txt")
     assert answer.status_code == 200, answer.text
     collection = open_collection(root, "amt")
     texts = [chunk.text for chunk in collection.chunks]
@@ -53,12 +54,7 @@ def test_an_upload_is_embedded_with_the_passage_prompt(tmp_path: Path) -> None:
 def test_an_upload_counts_the_tokens_embeddings_counts_for_the_same_texts(tmp_path: Path) -> None:
     """The tokens an upload spends of the uploader's quota are those `/v1/embeddings` counts
     for its chunks (the model's CLS and SEP included), not fewer."""
-    model = make_sentence_bert(tmp_path / "bert")
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "antrag.txt").write_text("Der Bürger stellt den Antrag heute.", encoding="utf-8")
-    root = tmp_path / "c"
-    ingest(root, "amt", [docs], groups=["einkauf"], embed=EmbedderSpec(str(model)))
+    model, root = ingested(tmp_path, groups=["einkauf"])
     engine, keys = staff(tmp_path)
     backend = EncoderBackend(encoder_layout(model), "bert")
     app = create_app(backend, gateway=Gateway(engine), collections=root, upload_max_bytes=2**20)
@@ -84,12 +80,7 @@ def test_a_server_whose_model_folder_is_elsewhere_keeps_the_record_and_vectors(
     """The record's path names no folder where the server runs (it was ingested elsewhere):
     the served model embeds the upload after the recorded prompt, and the record's prompts and
     the other vectors stay as they are, not taken for vectors made otherwise."""
-    model = make_sentence_bert(tmp_path / "bert")
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "antrag.txt").write_text("Der Bürger stellt den Antrag heute.", encoding="utf-8")
-    root = tmp_path / "c"
-    ingest(root, "amt", [docs], embed=EmbedderSpec(str(model)))
+    model, root = ingested(tmp_path)
     record = root / "amt" / COLLECTION_FILE
     meta = json.loads(record.read_text(encoding="utf-8"))
     meta["embedder"]["source"] = str(tmp_path / "anderswo" / "bert")

@@ -20,7 +20,7 @@ from gemeingut.stages import (
     _refuse_share_alike_conflicts,
     finetune_stage,
 )
-from gemeingut.workspace import at
+from gemeingut.workspace import at, load_artifact
 
 
 def _own_model_on_share_alike_data(tiny_build: dict, root: Path) -> Path:
@@ -55,3 +55,13 @@ def test_a_licence_that_drops_the_share_alike_is_refused_before_training(
     pretrained_on = _own_base_data(base)
     assert pretrained_on is not None
     _refuse_share_alike_conflicts("CC-BY-SA-4.0", _licence_sources(pretrained_on, None))
+
+
+def test_a_refusals_sources_are_named_in_the_persons_language(
+    tiny_build: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They stood in English inside the German refusal („… (fine-tuning data)“)."""
+    dataset = load_artifact(Path(tiny_build["dataset"]["path"]), "dataset")
+    assert "Feinabstimmungsdaten" in _licence_sources(dataset, "CC-BY-SA-4.0")["CC-BY-SA-4.0"]
+    monkeypatch.setenv("GEMEINGUT_LANG", "en")
+    assert "fine-tuning data" in _licence_sources(dataset, "CC-BY-SA-4.0")["CC-BY-SA-4.0"]

@@ -19,23 +19,16 @@ from gemeingut.release.openness.ai_act import model_documentation
 from gemeingut.release.openness.evidence import collect
 from gemeingut.release.technical_report import render_technical_report
 from gemeingut.workspace import load_artifact
-from tests.release.test_release_finetune_chain import SECOND, _evaluate, _finetune, _release
 from tests.test_cli import invoke
 
 META = "training-metadata"
 
 
-@pytest.fixture(scope="module")
-def chain(tiny_build: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+@pytest.fixture
+def chain(released_chain: dict) -> dict:
     """base → ft1 (the build's fine-tune) → ft2, released."""
-    root = tmp_path_factory.mktemp("chain-compute")
-    data = root / "second.jsonl"
-    data.write_text((json.dumps({"text": SECOND}, ensure_ascii=False) + "\n") * 8, "utf-8")
-    ft1 = load_artifact(Path(tiny_build["finetune"]["path"]))
-    ft2 = _finetune(ft1.path, data, root / "ft2", "CC0-1.0")
-    result = _release(tiny_build, ft2, _evaluate(tiny_build, ft2, root / "eval"), root / "rel")
-    assert result.exit_code == 0, result.output
-    return {"bundle": root / "rel" / "bundle", "earlier": ft1.id}
+    earlier = load_artifact(released_chain["ft1"]).id
+    return {"bundle": released_chain["bundle"], "earlier": earlier}
 
 
 def _json(path: Path) -> Any:
@@ -63,6 +56,33 @@ def _copy(chain: dict, tmp_path: Path) -> Path:
     copy = tmp_path / "bundle"
     shutil.copytree(chain["bundle"], copy)
     return copy
+
+
+def _thousandfold(bundle: Path, earlier: str, *copies: str) -> float:
+    """The earlier fine-tune's recorded kWh a thousandfold, in its `energy` and in the
+    `copies` named ("stats": its stats, "lineage": the lineage's), the MANIFEST written
+    again; the kWh it now states."""
+    path = bundle / META / "finetuning-earlier" / earlier / "finetune.json"
+    record = _json(path)
+    assert record["energy"]["method"].startswith("estimate")
+    kwh = record["energy"]["kwh_this_run"] = record["energy"]["kwh_this_run"] * 1000
+    if "stats" in copies:
+        record["stats"]["energy_kwh"] = kwh
+    path.write_text(json.dumps(record), "utf-8")
+    if "lineage" in copies:
+        lineage = _json(bundle / META / "lineage.json")
+        lineage["finetune_earlier_1"]["stats"]["energy_kwh"] = kwh
+        (bundle / META / "lineage.json").write_text(json.dumps(lineage), "utf-8")
+    write_manifest(bundle)
+    return kwh
+
+
+def _refused(bundle: Path) -> str:
+    """What `verify` says of a bundle it refuses (exit 1), on one line."""
+    result = invoke("verify", bundle)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, said
+    return said
 
 
 def test_the_form_counts_every_run_of_the_chain(chain: dict) -> None:
@@ -117,14 +137,8 @@ def test_an_earlier_fine_tuning_s_changed_energy_is_named_by_verify(
     chain: dict, tmp_path: Path
 ) -> None:
     bundle, earlier = _copy(chain, tmp_path), chain["earlier"]
-    path = bundle / META / "finetuning-earlier" / earlier / "finetune.json"
-    record = _json(path)
-    record["energy"]["kwh_this_run"] *= 1000  # the form would sum it: a thousandfold run
-    path.write_text(json.dumps(record), "utf-8")
-    write_manifest(bundle)
-    result = invoke("verify", bundle)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 1, said
+    _thousandfold(bundle, earlier)  # the form would sum it: a thousandfold run
+    said = _refused(bundle)
     assert f"{META}/finetuning-earlier/{earlier}/finetune.json: stats.energy_kwh ist" in said
 
 
@@ -132,15 +146,8 @@ def test_an_earlier_fine_tuning_s_changed_stats_are_named_by_the_lineage(
     chain: dict, tmp_path: Path
 ) -> None:
     bundle, earlier = _copy(chain, tmp_path), chain["earlier"]
-    path = bundle / META / "finetuning-earlier" / earlier / "finetune.json"
-    record = _json(path)
-    record["energy"]["kwh_this_run"] *= 1000
-    record["stats"]["energy_kwh"] = record["energy"]["kwh_this_run"]  # both changed alike
-    path.write_text(json.dumps(record), "utf-8")
-    write_manifest(bundle)
-    result = invoke("verify", bundle)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 1, said
+    _thousandfold(bundle, earlier, "stats")  # both changed alike
+    said = _refused(bundle)
     assert "finetune_earlier_1.stats.energy_kwh ist" in said
     assert f"finetuning-earlier/{earlier}/finetune.json sagt" in said
 
@@ -151,19 +158,8 @@ def test_an_earlier_estimate_changed_in_every_copy_is_computed_again(
     """The record's energy, its stats and the lineage's copy changed alike: the estimate's own
     formula (watts × seconds, from the record) still names it."""
     bundle, earlier = _copy(chain, tmp_path), chain["earlier"]
-    path = bundle / META / "finetuning-earlier" / earlier / "finetune.json"
-    record = _json(path)
-    assert record["energy"]["method"].startswith("estimate")
-    kwh = record["energy"]["kwh_this_run"] * 1000
-    record["energy"]["kwh_this_run"] = record["stats"]["energy_kwh"] = kwh
-    path.write_text(json.dumps(record), "utf-8")
-    lineage = _json(bundle / META / "lineage.json")
-    lineage["finetune_earlier_1"]["stats"]["energy_kwh"] = kwh
-    (bundle / META / "lineage.json").write_text(json.dumps(lineage), "utf-8")
-    write_manifest(bundle)
-    result = invoke("verify", bundle)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 1, said
+    kwh = _thousandfold(bundle, earlier, "stats", "lineage")
+    said = _refused(bundle)
     assert f"{earlier}/finetune.json: energy.kwh_this_run ist {kwh}, die Dateien ergeben" in said
     assert "× energy.seconds_this_run" in said
 
@@ -177,9 +173,7 @@ def test_a_total_without_the_earlier_run_is_named_by_verify(chain: dict, tmp_pat
     form["energy_consumption"]["kwh"] = stages["pretraining"]["kwh"] + stages["fine-tuning"]["kwh"]
     path.write_text(json.dumps(form, indent=2, ensure_ascii=False) + "\n", "utf-8")
     write_manifest(bundle)
-    result = invoke("verify", bundle)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 1, said
+    said = _refused(bundle)
     assert "model_documentation.json" in said and "energy_consumption.kwh" in said
 
 
@@ -224,9 +218,7 @@ def test_an_earlier_fine_tuning_s_missing_record_is_named_by_verify(
     bundle, earlier = _copy(chain, tmp_path), chain["earlier"]
     (bundle / META / "finetuning-earlier" / earlier / "finetune.json").unlink()
     write_manifest(bundle)
-    result = invoke("verify", bundle)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 1, said
+    said = _refused(bundle)
     assert (
         f"{META}/lineage.json nennt die frühere Feinabstimmung {earlier}, aber dem Paket fehlt "
         f"ihre Aufzeichnung {META}/finetuning-earlier/{earlier}/finetune.json"
@@ -257,8 +249,6 @@ def test_an_earlier_record_that_cannot_be_read_back_is_named_itself(
     del record["energy"]["assumptions"]["cpu_threads"]
     (bundle / rel).write_text(json.dumps(record), "utf-8")
     write_manifest(bundle)
-    result = invoke("verify", bundle)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 1, said
+    said = _refused(bundle)
     assert f"{rel} lässt sich nicht zurücklesen: das Feld 'cpu_threads' fehlt" in said
     assert f"{META}/finetune.json lässt sich nicht zurücklesen" not in said

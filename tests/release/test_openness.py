@@ -287,7 +287,7 @@ def test_share_alike_conflicts_name_the_licence_and_its_sources() -> None:
 def test_a_release_that_would_not_carry_share_alike_data_is_refused(tiny_build, tmp_path):
     artifacts = {k: load_artifact(Path(tiny_build[k]["path"])) for k in ROLES}
     artifacts["finetune"].meta["params"]["data_license"] = "CC-BY-SA-4.0"
-    with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 \(fine-tuning data\)") as caught:
+    with pytest.raises(InputError, match=r"CC-BY-SA-4\.0 \(Feinabstimmungsdaten\)") as caught:
         release_stage(at(tmp_path / "r"), ReleaseSection(model_name="x"), None, artifacts)
     assert "CC-BY-SA-4.0" in str(caught.value.hint)
 

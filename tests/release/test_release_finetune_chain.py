@@ -15,56 +15,13 @@ from gemeingut.release.layout import earlier_finetunes
 from gemeingut.release.manifest import write_manifest
 from gemeingut.release.openness.evidence import collect
 from gemeingut.workspace import load_artifact
+from tests.finetune_chain import SECOND, evaluate, finetune, release
 from tests.test_cli import invoke
 
-SECOND = "Die zweite Feinabstimmung lernt den Satz über die Stadtbibliothek am Markt."
 
-
-def _finetune(base: Path, data: Path, out: Path, licence: str, *extra: str) -> Path:
-    result = invoke(
-        "model", "finetune", base, "--data", data, "--out", out, "--method", "full",
-        "--steps", "1", "--eval-every", "1", "--data-license", licence, *extra,
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return out
-
-
-def _release(build: dict, tuned: Path, evaluation: Path, out: Path, *extra: object):
-    return invoke(
-        "release", "--dataset", build["dataset"]["path"], "--tokenizer",
-        build["tokenizer"]["path"], "--model", build["model"]["path"], "--evaluation",
-        evaluation, "--finetuned", tuned, "--name", "winzig-kette", "--out", out,
-        "--license", "Apache-2.0", *extra,
-    )  # fmt: skip
-
-
-def _evaluate(build: dict, model: Path, out: Path) -> Path:
-    result = invoke(
-        "evaluate", model, "--dataset", build["dataset"]["path"], "--out", out,
-        "--batch-size", "4",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture(scope="module")
-def chain(tiny_build: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """base → ft1 (the build's fine-tune, on chat.jsonl, CC-BY-4.0) → ft2 (CC0-1.0)."""
-    root = tmp_path_factory.mktemp("chain")
-    data = root / "second.jsonl"
-    data.write_text((json.dumps({"text": SECOND}, ensure_ascii=False) + "\n") * 8, "utf-8")
-    ft1 = Path(tiny_build["finetune"]["path"])
-    ft2 = _finetune(ft1, data, root / "ft2", "CC0-1.0")
-    evaluation = _evaluate(tiny_build, ft2, root / "eval2")
-    result = _release(tiny_build, ft2, evaluation, root / "release")
-    assert result.exit_code == 0, result.output
-    return {
-        "root": root,
-        "data": data,
-        "ft1": ft1,
-        "ft2": ft2,
-        "bundle": root / "release" / "bundle",
-    }
+@pytest.fixture
+def chain(released_chain: dict) -> dict:
+    return released_chain
 
 
 def test_the_bundle_holds_every_fine_tune_with_its_licence(chain: dict) -> None:
@@ -78,8 +35,8 @@ def test_the_bundle_holds_every_fine_tune_with_its_licence(chain: dict) -> None:
     assert (records / "finetune.json").is_file() and (records / "finetune_log.jsonl").is_file()
     lineage = json.loads((bundle / "training-metadata" / "lineage.json").read_text("utf-8"))
     assert [meta["id"] for meta in earlier_finetunes(lineage)] == [ft1.id]
-    release = json.loads((bundle.parent / "artifact.json").read_text("utf-8"))
-    assert release["inputs"]["earlier_finetunes"] == ft1.id
+    made = json.loads((bundle.parent / "artifact.json").read_text("utf-8"))
+    assert made["inputs"]["earlier_finetunes"] == ft1.id
     sources = collect(bundle).training_data.sources
     assert f"fine-tuning data of {ft1.id}" in sources["CC-BY-4.0"]
     assert "fine-tuning data" in sources["CC0-1.0"]
@@ -127,8 +84,8 @@ def test_a_link_that_is_not_our_fine_tune_is_refused_by_name(
     record = json.loads((gone / "finetune.json").read_text("utf-8"))
     record["base_model"]["path"] = str(tmp_path / "nowhere")
     (gone / "finetune.json").write_text(json.dumps(record), "utf-8")
-    evaluation = _evaluate(tiny_build, gone, tmp_path / "eval")
-    result = _release(tiny_build, gone, evaluation, tmp_path / "release")
+    evaluation = evaluate(tiny_build, gone, tmp_path / "eval")
+    result = release(tiny_build, gone, evaluation, tmp_path / "release")
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
     assert ft1.id in said and "Traceback" not in result.output
@@ -138,10 +95,10 @@ def test_a_link_that_is_not_our_fine_tune_is_refused_by_name(
 def test_an_earlier_fine_tune_on_nc_data_is_refused(
     chain: dict, tiny_build: dict, tmp_path: Path
 ) -> None:
-    nc = _finetune(chain["ft1"], chain["data"], tmp_path / "nc", "CC-BY-NC-4.0")
-    ft3 = _finetune(nc, chain["data"], tmp_path / "ft3", "CC0-1.0")
-    evaluation = _evaluate(tiny_build, ft3, tmp_path / "eval3")
-    result = _release(tiny_build, ft3, evaluation, tmp_path / "release")
+    nc = finetune(chain["ft1"], chain["data"], tmp_path / "nc", "--data-license", "CC-BY-NC-4.0")
+    ft3 = finetune(nc, chain["data"], tmp_path / "ft3", "--data-license", "CC0-1.0")
+    evaluation = evaluate(tiny_build, ft3, tmp_path / "eval3")
+    result = release(tiny_build, ft3, evaluation, tmp_path / "release")
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
     assert "CC-BY-NC-4.0" in said and "Traceback" not in result.output
@@ -158,8 +115,8 @@ def test_an_audit_of_the_chain_is_released_and_verified(
         "--prefix-tokens", "4", "--continuation-tokens", "4",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    evaluation = _evaluate(tiny_build, chain["ft2"], tmp_path / "eval")
-    result = _release(tiny_build, chain["ft2"], evaluation, tmp_path / "release", "--audit", audit)
+    evaluation = evaluate(tiny_build, chain["ft2"], tmp_path / "eval")
+    result = release(tiny_build, chain["ft2"], evaluation, tmp_path / "release", "--audit", audit)
     assert result.exit_code == 0, result.output
     bundle = tmp_path / "release" / "bundle"
     result = invoke("verify", bundle)
@@ -177,13 +134,13 @@ def test_reproduce_refuses_a_chain_in_words(chain: dict, tmp_path: Path) -> None
 def test_an_earlier_fine_tune_whose_licence_asks_for_its_text_ships_it(
     chain: dict, tiny_build: dict, tmp_path: Path
 ) -> None:
-    mit = _finetune(
-        chain["ft1"], chain["data"], tmp_path / "mit", "MIT",
+    mit = finetune(
+        chain["ft1"], chain["data"], tmp_path / "mit", "--data-license", "MIT",
         "--data-attribution", "Bibliothek am Markt", "--data-url", "https://example.org/markt",
     )  # fmt: skip
-    top = _finetune(mit, chain["data"], tmp_path / "top", "CC0-1.0")
-    evaluation = _evaluate(tiny_build, top, tmp_path / "eval")
-    result = _release(tiny_build, top, evaluation, tmp_path / "release")
+    top = finetune(mit, chain["data"], tmp_path / "top", "--data-license", "CC0-1.0")
+    evaluation = evaluate(tiny_build, top, tmp_path / "eval")
+    result = release(tiny_build, top, evaluation, tmp_path / "release")
     assert result.exit_code == 0, result.output
     bundle = tmp_path / "release" / "bundle"
     assert "MIT License" in (bundle / "training-data" / "LICENSES" / "MIT.txt").read_text("utf-8")

@@ -23,14 +23,6 @@ from gemeingut.release.signing import create_key, list_keys, sign_bundle
 from gemeingut.release.verify import verify_bundle
 
 
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("keys")
-    create_key("publisher", folder)
-    create_key("stranger", folder)
-    return folder
-
-
 def _lines(bundle: Path) -> list[str]:
     return (bundle / MANIFEST).read_text(encoding="utf-8").splitlines(keepends=True)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gemeingut.release.manifest import write_manifest
-from gemeingut.release.signing import create_key, sign_bundle
+from gemeingut.release.signing import sign_bundle
 from gemeingut.release.verify_snapshot import snapshot_code
 from tests.test_cli import invoke
 
@@ -61,14 +61,6 @@ def _verify(bundle: Path, *args: str):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     return result, " ".join(result.output.split())
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("keys")
-    create_key("publisher", folder)
-    create_key("stranger", folder)
-    return folder
 
 
 def _worded_as(code: str) -> str:

@@ -172,6 +172,10 @@ def test_tokenizer_routes_round_trip_like_vllms(http: httpx.Client, tokenizer) -
     assert templated == tokenizer(rendered)["input_ids"]
     bad = http.post("/detokenize", json={"tokens": [10**6]})
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "tokens"
+    asked = {"model": "tiny-llama", "prompt": [5, -1], "max_tokens": 1}
+    outside = http.post("/v1/completions", json=asked).json()["error"]
+    assert outside["param"] == "prompt"
+    assert "-1 liegt außerhalb des Vokabulars" in outside["message"]
 
 
 def test_generation_raises_no_deprecation_warnings(backend: TransformersBackend) -> None:

@@ -129,7 +129,7 @@ def _controls_in(path: Path, passages: list[Passage]) -> int:
     """The control characters of a file as read: a text file's before it was parsed (`_text`
     made them spaces already), another's in its passages' text and headings."""
     if path.suffix.lower() in TEXT_SUFFIXES:
-        return control_characters(path)
+        return len(_CONTROL.findall(_decoded(path, path.read_bytes())[0]))
     headings = {h for p in passages if p.section for h in p.section.split(PATH_SEPARATOR)}
     return sum(len(_CONTROL.findall(p.text)) for p in passages) + sum(
         len(_CONTROL.findall(h)) for h in headings
@@ -618,18 +618,6 @@ def text_encoding(path: Path) -> str | None:
         return _decoded(path, path.read_bytes())[1]
     except (OSError, InputError):
         return None
-
-
-def control_characters(path: Path) -> int:
-    """How many control characters (a zero byte, a vertical tab; not tab or line ends) a text
-    or Markdown file holds, each read as a space: for the ingest to say so, as a file with
-    them may not be text at all. 0 for other formats and unreadable files."""
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        return 0
-    try:
-        return len(_CONTROL.findall(_decoded(path, path.read_bytes())[0]))
-    except (OSError, InputError):
-        return 0
 
 
 def _decoded(path: Path, data: bytes) -> tuple[str, str | None]:

@@ -54,7 +54,9 @@ VECTORS = "vectors.npy"
 # at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
 READER_FORMAT = 6
-CHANGED_IN = {".txt": 5}  # by suffix, the last format that read it otherwise than the one before
+# by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
+# before (none yet: .txt changed in 5, before 6 changed every kind)
+CHANGED_IN: dict[str, int] = {}
 _EVERY_KIND_CHANGED_IN = 6  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
 UPLOAD_LEFT_AFTER_S = 3600

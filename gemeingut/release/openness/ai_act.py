@@ -21,7 +21,6 @@ from typing import Any
 from gemeingut.data.licenses import decide
 from gemeingut.data.publish.reasons import filter_said, reason_said
 from gemeingut.i18n import Message, _, numeral, plural, text
-from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import (
     FINETUNE_EARLIER,
@@ -33,10 +32,14 @@ from gemeingut.release.layout import (
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.markdown_table import row, table
 from gemeingut.release.openness.chain_runs import (
+    Run,
     chain_compute,
     chain_energy,
     chain_runs,
     earlier_runs,
+    pretraining_run,
+    released_run,
+    stage_compute,
 )
 from gemeingut.release.openness.corpus_size import (
     TOKENIZER,
@@ -254,11 +257,11 @@ def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]
             "size": _corpus_said(training_corpus(bundle)),
             "tokens_seen_in_pretraining": f["lineage"]["model"]["stats"]["tokens_seen"],
         },
-        **_resources(bundle, training),
+        **_resources(bundle),
     }
 
 
-def _resources(bundle: Path, training: dict[str, Any]) -> dict[str, Any]:
+def _resources(bundle: Path) -> dict[str, Any]:
     """The form's compute and energy: of every run of a chain of fine-tunes (`chain_runs.py`),
     else of the pretraining and the fine-tuning after it, where there is one."""
     if earlier := earlier_runs(bundle):
@@ -267,9 +270,11 @@ def _resources(bundle: Path, training: dict[str, Any]) -> dict[str, Any]:
             "computational_resources": chain_compute(runs),
             "energy_consumption": chain_energy(runs),
         }
+    pretraining = pretraining_run(bundle)
+    tuned = released_run(bundle) if (bundle / FINETUNE_RECORD).is_file() else None
     return {
-        "computational_resources": _compute(training, _fine_tuning(bundle)),
-        "energy_consumption": _energy(training["energy"], _fine_tuning(bundle)),
+        "computational_resources": _compute(pretraining, tuned),
+        "energy_consumption": _energy(pretraining, tuned),
     }
 
 
@@ -292,64 +297,55 @@ def _fine_tuning(bundle: Path) -> dict[str, Any] | None:
     return _json(path) if path.is_file() else None
 
 
-def _compute(training: dict[str, Any], tuning: dict[str, Any] | None) -> dict[str, Any]:
+def _compute(pretraining: Run, tuned: Run | None) -> dict[str, Any]:
     """Time and compute of the whole making of the model: the pretraining, and where the
     released model was fine-tuned after it, the sum of both runs with each one named."""
-    pretraining = {
-        "training_time_seconds": training["wall_seconds"]["total"],
-        "training_compute_flops": training["flops"]["flops_6nd"],
+    said = {
+        "training_time_seconds": pretraining.seconds,
+        "training_compute_flops": pretraining.flops,
         "compute_method": "6·N·D",
-        "hardware": training["hardware"],
+        "hardware": pretraining.hardware,
     }
-    if tuning is None:
-        return pretraining
-    pretraining["record"] = f"{TRAINING_METADATA}/training.json"
-    stats = tuning["stats"]
-    fine_tuning = {
-        "training_time_seconds": stats["wall_seconds_total"],
-        "training_compute_flops": 6 * stats["parameters"] * stats["tokens_seen"],
-        "compute_method": "6·N·D (N all parameters: for LoRA an upper bound)",
-        "record": FINETUNE_RECORD,
-        "hardware": tuning["hardware"],
-    }
+    if tuned is None:
+        return said
+    summed = chain_compute([pretraining, tuned])
     return {
-        "training_time_seconds": round(
-            pretraining["training_time_seconds"] + fine_tuning["training_time_seconds"], 3
-        ),
-        "training_compute_flops": pretraining["training_compute_flops"]
-        + fine_tuning["training_compute_flops"],
+        "training_time_seconds": summed["training_time_seconds"],
+        "training_compute_flops": summed["training_compute_flops"],
         "compute_method": "the sum of the pretraining's and the fine-tuning's (stages)",
-        "stages": {"pretraining": pretraining, "fine-tuning": fine_tuning},
+        "stages": {
+            "pretraining": {**said, "record": pretraining.record},
+            "fine-tuning": stage_compute(tuned),
+        },
     }
 
 
-def _energy(pretraining: dict[str, Any], tuning: dict[str, Any] | None) -> dict[str, Any]:
+def _energy(pretraining: Run, tuned: Run | None) -> dict[str, Any]:
     """The pretraining's energy; where the released model was fine-tuned after it, the sum of
     both runs with each one named, as `_compute` sums them (a fine-tuning recorded before
     gemeingut measured its energy leaves the pretraining's alone, and says so)."""
-    said = {"kwh": recorded_kwh(pretraining), "method": pretraining.get("method", NOT_EVIDENCED)}
-    if tuning is None:
+    said = {"kwh": pretraining.kwh, "method": pretraining.method or NOT_EVIDENCED}
+    if tuned is None:
         return said
-    tuned = tuning.get("energy")
-    if recorded_kwh(tuned) is None:
+    if tuned.kwh is None:
         return {**said, "scope": _ENERGY_SCOPE}
     stages = {
-        "pretraining": {**said, "record": f"{TRAINING_METADATA}/training.json"},
+        "pretraining": {**said, "record": pretraining.record},
         "fine-tuning": {
-            "kwh": recorded_kwh(tuned),
-            "method": tuned.get("method", NOT_EVIDENCED),
-            "record": FINETUNE_RECORD,
+            "kwh": tuned.kwh,
+            "method": tuned.method or NOT_EVIDENCED,
+            "record": tuned.record,
         },
     }
-    if said["kwh"] is None:  # a pretraining recorded before gemeingut measured its energy
+    if pretraining.kwh is None:  # a pretraining recorded before gemeingut measured its energy
         return {
-            "kwh": stages["fine-tuning"]["kwh"],
+            "kwh": tuned.kwh,
             "method": "the fine-tuning's only (stages)",
             "scope": _PRETRAINING_UNKNOWN,
             "stages": stages,
         }
     return {
-        "kwh": said["kwh"] + stages["fine-tuning"]["kwh"],
+        "kwh": pretraining.kwh + tuned.kwh,
         "method": "the sum of the pretraining's and the fine-tuning's (stages)",
         "stages": stages,
     }

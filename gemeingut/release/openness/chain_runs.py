@@ -62,9 +62,14 @@ def earlier_runs(bundle: Path) -> list[Run]:
 
 def chain_runs(bundle: Path, earlier: list[Run]) -> list[Run]:
     """Every run of the chain, oldest first: the pretraining, `earlier`, the released one."""
+    return [pretraining_run(bundle), *earlier, released_run(bundle)]
+
+
+def pretraining_run(bundle: Path) -> Run:
+    """The pretraining as `training.json` states it."""
     training = _json(bundle / _PRETRAINING)
     energy = training.get("energy")
-    pretraining = Run(
+    return Run(
         stage="pretraining",
         record=_PRETRAINING,
         seconds=(training.get("wall_seconds") or {}).get("total"),
@@ -73,22 +78,27 @@ def chain_runs(bundle: Path, earlier: list[Run]) -> list[Run]:
         method=energy.get("method") if isinstance(energy, dict) else None,
         hardware=training.get("hardware"),
     )
-    released = _tuning_run("fine-tuning", FINETUNE_RECORD, _json(bundle / FINETUNE_RECORD))
-    return [pretraining, *earlier, released]
+
+
+def released_run(bundle: Path) -> Run:
+    """The fine-tuning of the released model as its `finetune.json` states it."""
+    return _tuning_run("fine-tuning", FINETUNE_RECORD, _json(bundle / FINETUNE_RECORD))
+
+
+def stage_compute(run: Run) -> dict[str, Any]:
+    """One run's time and compute as the form states each stage."""
+    return {
+        "training_time_seconds": _or_not_recorded(run.seconds),
+        "training_compute_flops": _or_not_recorded(run.flops),
+        "compute_method": "6·N·D" if run.stage == "pretraining" else _TUNING_METHOD,
+        "record": run.record,
+        "hardware": run.hardware,
+    }
 
 
 def chain_compute(runs: list[Run]) -> dict[str, Any]:
     """The form's `computational_resources`: the totals of the runs and each run's own."""
-    stages = {
-        run.stage: {
-            "training_time_seconds": _or_not_recorded(run.seconds),
-            "training_compute_flops": _or_not_recorded(run.flops),
-            "compute_method": "6·N·D" if run.stage == "pretraining" else _TUNING_METHOD,
-            "record": run.record,
-            "hardware": run.hardware,
-        }
-        for run in runs
-    }
+    stages = {run.stage: stage_compute(run) for run in runs}
     seconds = [run.seconds for run in runs if run.seconds is not None]
     return {
         "training_time_seconds": round(sum(seconds), 3),

@@ -36,6 +36,7 @@ from gemeingut.serve.backends.protocol import (
     SamplingParams,
     TextStream,
 )
+from gemeingut.serve.backends.vocabulary import check_ids
 
 if TYPE_CHECKING:
     from gemeingut.serve.backends.protocol import Backend
@@ -85,7 +86,8 @@ class EncoderBackend:
             self._frame = _special_frame(self.tokenizer)
             self.vocab_limit = self.model.get_input_embeddings().num_embeddings
             limit = layout.max_length or _model_limit(self.model.config, self.tokenizer)
-            self.context_length = limit - len(self._frame[0]) - len(self._frame[1])
+            framed = len(self._frame[0]) + len(self._frame[1])
+            self.context_length = None if limit is None else limit - framed
         self._prompt_ids = [
             ids
             for prompt in (layout.prompts.query, layout.prompts.document)
@@ -116,7 +118,8 @@ class EncoderBackend:
         if isinstance(prompt, str):
             ids: list[int] = self.tokenizer.encode(prompt, add_special_tokens=False)
         elif isinstance(prompt, list):
-            ids = self._known(list(prompt), None)
+            ids = list(prompt)
+            check_ids(ids, self.vocab_limit, param=None)
         else:
             _refuse(self.model_name)
         if self.context_length is not None and len(ids) > self.context_length:
@@ -182,22 +185,8 @@ class EncoderBackend:
         return self._frame[0] + ids + self._frame[1] if add_special_tokens else ids
 
     def detokenize(self, ids: list[int], skip_special_tokens: bool = False) -> str:
-        known = self._known(ids, "tokens")
-        return self.tokenizer.decode(known, skip_special_tokens=skip_special_tokens)
-
-    def _known(self, ids: list[int], param: str | None) -> list[int]:
-        """`ids`, where each is in the model's vocabulary; else the first that is not, a 400."""
-        bad = [i for i in ids if not 0 <= i < self.vocab_limit]
-        if bad:
-            raise RequestRejected(
-                _(
-                    "token id {token} is outside this model's vocabulary (0 to {last})",
-                    token=str(bad[0]),
-                    last=str(self.vocab_limit - 1),
-                ),
-                param=param,
-            )
-        return ids
+        check_ids(ids, self.vocab_limit, param="tokens")
+        return self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
 
     def tokenizer_info(self) -> dict[str, Any]:
         """As a language model's (`TransformersBackend`), without a chat template; the context
@@ -326,8 +315,10 @@ def _static_model(folder: Path) -> tuple[Any, StaticTable]:
             _("{path} cannot be read: {error}", path=str(folder), error=str(error)),
             _("copy the model folder again from its source; it must be whole"),
         ) from None
-    return PreTrainedTokenizerFast(tokenizer_object=raw), StaticTable(
-        table, weights, mapping, _unknown_id(raw)
+    unknown = _unknown_id(raw)
+    named = raw.id_to_token(unknown) if unknown is not None else None  # for /tokenizer_info
+    return PreTrainedTokenizerFast(tokenizer_object=raw, unk_token=named), StaticTable(
+        table, weights, mapping, unknown
     )
 
 
@@ -352,11 +343,12 @@ def _special_frame(tokenizer: Any) -> tuple[list[int], list[int]]:
     return [], []
 
 
-def _model_limit(config: Any, tokenizer: Any) -> int:
+def _model_limit(config: Any, tokenizer: Any) -> int | None:
     """As sentence-transformers without `max_seq_length`: the smaller of the model's positions
-    and the tokenizer's `model_max_length`."""
+    and the tokenizer's `model_max_length`; None (no limit) where neither names one (relative
+    positions, as XLNet's)."""
     limits = [getattr(config, "max_position_embeddings", None), tokenizer.model_max_length]
-    return min(x for x in limits if isinstance(x, int) and 0 < x < 10**8)
+    return min((x for x in limits if isinstance(x, int) and 0 < x < 10**8), default=None)
 
 
 def _refuse(name: str) -> NoReturn:

@@ -33,6 +33,7 @@ from gemeingut.serve.backends.protocol import (
 )
 from gemeingut.serve.backends.token_bytes import byte_fallback, vocabulary_bytes
 from gemeingut.serve.backends.utf8 import Utf8Guard
+from gemeingut.serve.backends.vocabulary import check_ids
 
 if TYPE_CHECKING:
     import torch
@@ -118,7 +119,7 @@ class TransformersBackend:
         return list(self.tokenizer(text, add_special_tokens=add_special_tokens)["input_ids"])
 
     def detokenize(self, ids: list[int], skip_special_tokens: bool = False) -> str:
-        self._check_ids(ids, param="tokens")
+        check_ids(ids, self.vocab_limit, param="tokens")
         return self.tokenizer.decode(ids, skip_special_tokens=skip_special_tokens)
 
     def token_strings(self, ids: list[int]) -> list[str]:
@@ -209,7 +210,7 @@ class TransformersBackend:
                 ids = ids[1:]
         else:
             ids = list(prompt)
-            self._check_ids(ids, param="prompt")
+            check_ids(ids, self.vocab_limit, param="prompt")
         if not ids:
             raise RequestRejected(_("the prompt is empty"))
         return ids
@@ -357,18 +358,6 @@ class TransformersBackend:
                 code="context_length_exceeded",
             )
         return room if max_tokens is None else min(max_tokens, room)
-
-    def _check_ids(self, ids: list[int], param: str) -> None:
-        bad = [i for i in ids if not 0 <= i < self.vocab_limit]
-        if bad:
-            raise RequestRejected(
-                _(
-                    "token id {token} is outside this model's vocabulary (0 to {last})",
-                    token=str(bad[0]),  # an id, not an amount: no thousands separator
-                    last=str(self.vocab_limit - 1),
-                ),
-                param=param,
-            )
 
 
 def _job_pieces(job: Job) -> Generator[str, None, GenerationResult]:

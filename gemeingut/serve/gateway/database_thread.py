@@ -148,11 +148,12 @@ class DatabaseThreads:
         self._start()
 
     def _start(self) -> None:
-        """A thread for the call just queued, unless one waits for calls. Looked at under the
-        lock: a thread that ends looks at the queue under it (`_wait`), so one of the two sees
-        the call."""
+        """A thread for the call just queued, unless a waiting thread is left for it (calls
+        queued in one turn of the loop each need one: an idle thread wakes only after them).
+        Looked at under the lock: a thread that ends looks at the queue under it (`_wait`), so
+        one of the two sees the call."""
         with self._lock:
-            if self._idle or self._running >= self.most:
+            if self._idle >= self._calls.qsize() or self._running >= self.most:
                 return
             self._running += 1
         threading.Thread(target=self._work, name=self.name, daemon=True).start()

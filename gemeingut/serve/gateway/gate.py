@@ -2,7 +2,7 @@
 
 Routes use it in three steps: `caller` (a dependency: the key's principal, or a 401/403),
 `admit` (scope check and quota reservation, after the request is known and before generation),
-and `Admission.finish` (settle the quota and commit the audit record, before the response is
+and `Admission.settle` (settle the quota and commit the audit record, before the response is
 sent). Every refusal is recorded too, with the check that refused it as its decision. A
 database that fails while a request is admitted or finished is a 503 with `Retry-After` (the
 client may retry; the traceback goes to the server log), recorded where the database still
@@ -51,7 +51,6 @@ from gemeingut.serve.gateway.database_thread import DatabaseThreads, to_the_end
 from gemeingut.serve.gateway.identity import (
     AuthError,
     Principal,
-    authenticate,
     identify,
     key_id_of,
     note_use,
@@ -171,7 +170,7 @@ class Gateway:
 
 @dataclass
 class Admission:
-    """One admitted request: its quota reservation and its audit record, until `finish`."""
+    """One admitted request: its quota reservation and its audit record, until `settle`."""
 
     gateway: Gateway
     principal: Principal
@@ -182,14 +181,14 @@ class Admission:
     decision: str = "allowed"  # or which policy rules redacted the input
     prompts: tuple[str, ...] = ()  # kept only where the deployment logs content
     started: float = field(default_factory=time.monotonic)
-    # A stream's record is opened with its reservation (`opening_record`); `finish` completes
+    # A stream's record is opened with its reservation (`opening_record`); `settle` completes
     # it, also where the stream failed before its first byte (a full queue, an engine's 400).
     record_open: bool = False
     streaming: bool = False  # the stream's response has taken over: its end finishes this
     _done: bool = False
     _retry_due: bool = False  # the last attempt to settle failed, and another is due
 
-    def finish(
+    async def settle(
         self,
         status: int,
         prompt_tokens: int | None,
@@ -200,26 +199,9 @@ class Admission:
         """Settle the quota to the tokens used and commit the record (and, where the deployment
         logs content, what was asked and answered); runs once. `decision`: why the server
         refused after admitting (e.g. `queue_full`). A database that fails here is a 503.
-        For a worker thread; the event loop's is `settle`."""
-        if self._begin(status):
-            tried = (status, prompt_tokens, completion_tokens, answers, decision)
-            for attempt, pause in enumerate(SETTLE_PAUSES):
-                if self._attempt(attempt, *tried):
-                    return
-                time.sleep(pause)
-            self._attempt(len(SETTLE_PAUSES), *tried)
-
-    async def settle(
-        self,
-        status: int,
-        prompt_tokens: int | None,
-        completion_tokens: int | None,
-        answers: list[str] | None = None,
-        decision: str | None = None,
-    ) -> None:
-        """`finish` from the event loop: each attempt in the gateway's database thread, the
-        pauses between them in the loop (a pause in the thread would hold up every other
-        request's calls); a caller cancelled meanwhile is so once the last attempt ended."""
+        Each attempt runs in the gateway's database thread, the pauses between them in the
+        loop (a pause in the thread would hold up every other request's calls); a caller
+        cancelled meanwhile is so once the last attempt ended."""
         if not self._begin(status):
             return
         tried = (status, prompt_tokens, completion_tokens, answers, decision)
@@ -240,7 +222,7 @@ class Admission:
                 return
 
     def _begin(self, status: int) -> bool:
-        """Whether this is the first `finish` or `settle`: it alone settles."""
+        """Whether this is the first `settle`: it alone settles."""
         if self._done:
             return False
         self._done = True
@@ -405,32 +387,35 @@ def recorded(request_id: str, status: int) -> None:
         trail.recorded, trail.request_id, trail.status = True, request_id, status
 
 
-def record_missing(gateway: Gateway, trail: Trail, route: str, status: int, auth: str) -> None:
+async def record_missing(
+    gateway: Gateway, trail: Trail, route: str, status: int, auth: str
+) -> None:
     """The record of a response that leaves without one: metadata only, with the pseudonym
     where the key (`auth`, the Authorization header) is valid and a decision after `status`.
-    An admission not yet finished is finished with that record; what it generated is not
+    An admission not yet settled is settled with that record; what it generated is not
     known here, so its whole reservation counts. A response whose last record says another
-    status (work that failed after it was recorded) has that record's status corrected."""
+    status (work that failed after it was recorded) has that record's status corrected.
+    Each database call runs in the gateway's threads, as the routes' own."""
     if trail.recorded and trail.status == status:
         return
     decision = FALLBACK_DECISIONS.get(status) or (
         "allowed" if status < 400 else "refused" if status < 500 else "server_error"
     )
     admission = trail.admission
-    opened = admission is not None and admission.streaming  # its stream's end finishes it
+    opened = admission is not None and admission.streaming  # its stream's end settles it
     if admission is not None and not admission.finished and not opened:
-        admission.finish(status, None, None, decision=decision)
+        await admission.settle(status, None, None, decision=decision)
         return
-    if trail.recorded and _corrected(gateway, trail, status):
+    if trail.recorded and await gateway.call(_corrected, gateway, trail, status):
         return
     principal, key_id = trail.principal, None
     if principal is None:
         token = _bearer(auth)
         try:
-            principal = authenticate(gateway.engine, token)
+            principal = await gateway.identify(token)
         except AuthError:
             key_id = key_id_of(token)  # only what could be a key id: never the caller's junk
-    gateway.record(route, status, decision, principal, key_id, trail.model)
+    await gateway.call(gateway.record, route, status, decision, principal, key_id, trail.model)
 
 
 def _corrected(gateway: Gateway, trail: Trail, status: int) -> bool:
@@ -614,7 +599,7 @@ def opening_record(
     decision: str,
 ) -> Callable[[Connection], None]:
     """The write that opens a stream's record, for the reservation's transaction: it says
-    `unfinished` (after an earlier decision) until `Admission.finish` completes it, and keeps
+    `unfinished` (after an earlier decision) until `Admission.settle` completes it, and keeps
     that if the server dies."""
     audit = gateway.audit
 

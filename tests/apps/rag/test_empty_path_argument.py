@@ -56,3 +56,22 @@ def test_the_refusal_is_in_english_with_lang_en(a_folder_with_a_document: Path) 
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.replace("│", " ").split())
     assert "the path is empty; name a file or folder" in said, said
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("rag", "ingest", "amt", "vermerk.txt", "--embed", ""),
+        ("data", "fetch", "", "--out", "geholt"),
+    ],
+)
+def test_an_empty_folder_or_url_is_refused_and_nothing_is_done(
+    a_folder_with_a_document: Path, arguments: tuple[str, ...]
+) -> None:
+    """`--embed ""` made a collection without vectors, as if no embedder were asked for, and
+    `data fetch ""` fetched the current folder as a git repository."""
+    result = invoke(*arguments)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "der Wert ist leer; nennen Sie einen Ordner oder eine URL" in said, said
+    assert sorted(p.name for p in a_folder_with_a_document.iterdir()) == ["vermerk.txt"]

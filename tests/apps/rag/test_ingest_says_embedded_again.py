@@ -39,3 +39,15 @@ def test_an_ingest_says_it_embedded_every_chunk_again_and_why(tmp_path: Path) ->
     report = json.loads(_again(tmp_path, root, "--json").stdout)
     assert report["embedded_again"] == chunks == report["chunks"], report
     assert json.loads(_again(tmp_path, root, "--json").stdout)["embedded_again"] == 0
+
+
+def test_a_collection_of_one_chunk_is_said_in_the_singular(tmp_path: Path) -> None:
+    """Before: "alle 1 Textabschnitte neu eingebettet"."""
+    model = make_sentence_bert(tmp_path / "e5-winzig", pooling="cls_token")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "frist.txt").write_text(DOCUMENTS["frist.txt"], encoding="utf-8")
+    root = tmp_path / "c"
+    _again(tmp_path, root, "--embed", str(model))
+    as_an_older_gemeingut_left_it(root, model)
+    said = " ".join(_again(tmp_path, root).output.split())
+    assert "der eine Textabschnitt neu eingebettet: Das Modell bettet" in said, said

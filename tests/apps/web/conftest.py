@@ -89,13 +89,20 @@ TRAINING_DOCUMENT = {
 }
 
 
-@pytest.fixture(scope="module")
-def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    root = tmp_path_factory.mktemp("web")
+def guide_collection(root: Path, groups: list[str] | None = None) -> Path:
+    """The collections folder under `root`, holding `vergabe`: the two-page guide PDF
+    (`akten/leitfaden.pdf`) that the page's answers and citations are tested on."""
     docs = root / "akten"
     docs.mkdir()
     write_pdf(docs / "leitfaden.pdf")
-    ingest(root / "collections", "vergabe", [docs], groups=["einkauf"])
+    ingest(root / "collections", "vergabe", [docs], groups=groups)
+    return root / "collections"
+
+
+@pytest.fixture(scope="module")
+def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    root = tmp_path_factory.mktemp("web")
+    guide_collection(root, groups=["einkauf"])
     engine = open_store(str(root / "gateway.db"))
     add_group(engine, "einkauf")
     add_group(engine, "triage")
@@ -152,3 +159,12 @@ def sign_in(page, site: dict, key: str | None = None) -> None:
     page.get_by_label("API-Schlüssel").fill(key or site["key"])
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_text("Angemeldet. Modell: winzig").wait_for()
+
+
+def look_inside(page, site: dict, text: str) -> None:
+    """Signed in, the look inside's next tokens shown for `text`."""
+    sign_in(page, site)
+    page.get_by_role("button", name="Blick ins Modell").click()
+    page.get_by_label("Text", exact=True).fill(text)
+    page.get_by_role("button", name="Nächstes Token zeigen").click()
+    page.locator("#next li").first.wait_for()

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import GenerationResult, SamplingParams, TextStream
 from gemeingut.serve.findings_routes import FindingsDesk
-from tests.apps.rag.documents import write_pdf
 from tests.apps.web.citing import CitingBackend, signed_in_page
+from tests.apps.web.conftest import guide_collection
 from tests.apps.web.test_bidi_controls import PLACES
 from tests.http_server import running_server
 
@@ -43,13 +42,10 @@ class StreamingBackend(CitingBackend):
 @pytest.fixture(scope="module")
 def url(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("bidi-answer")
-    docs = root / "akten"
-    docs.mkdir()
-    write_pdf(docs / "leitfaden.pdf")
-    ingest(root / "collections", "vergabe", [docs])
+    collections = guide_collection(root)
     backend = StreamingBackend(long_model_dir, lambda prompt: WRITTEN)
     desk = FindingsDesk(root / "findings.jsonl")  # an answer can be reported: its button
-    app = create_app(backend, collections=root / "collections", findings=desk)
+    app = create_app(backend, collections=collections, findings=desk)
     with running_server(app) as served:
         yield served  # on loopback without a gateway: no key
 

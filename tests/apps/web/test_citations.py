@@ -11,11 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
-from tests.apps.rag.documents import write_pdf
 from tests.apps.web.citing import CitingBackend, signed_in_page
-from tests.apps.web.conftest import axe_violations
+from tests.apps.web.conftest import axe_violations, guide_collection
 from tests.http_server import running_server
 
 CITED = "Angebote müssen binnen der Frist eingehen [1, S. 2]."
@@ -35,12 +33,9 @@ def _answer(prompt: str) -> str:
 @pytest.fixture(scope="module")
 def url(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("citing")
-    docs = root / "akten"
-    docs.mkdir()
-    write_pdf(docs / "leitfaden.pdf")
-    ingest(root / "collections", "vergabe", [docs])
+    collections = guide_collection(root)
     backend = CitingBackend(long_model_dir, _answer)
-    with running_server(create_app(backend, collections=root / "collections")) as served:
+    with running_server(create_app(backend, collections=collections)) as served:
         yield served  # on loopback without a gateway: no key
 
 

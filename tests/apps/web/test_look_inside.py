@@ -13,7 +13,7 @@ import pytest
 
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.logprobs import token_names
-from tests.apps.web.conftest import axe_violations, sign_in
+from tests.apps.web.conftest import axe_violations, look_inside
 
 PROMPT = "Die Katze sieht"
 SHOWN = 10
@@ -66,18 +66,10 @@ def bars(page) -> list[dict]:
     return read
 
 
-def look_inside(page, site: dict) -> None:
-    sign_in(page, site)
-    page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text", exact=True).fill(PROMPT)
-    page.get_by_role("button", name="Nächstes Token zeigen").click()
-    page.locator("#next li").first.wait_for()
-
-
 def test_the_shares_are_the_models_probabilities_with_the_rest_as_one_bar(
     page, site: dict, model: TransformersBackend
 ) -> None:
-    look_inside(page, site)
+    look_inside(page, site, PROMPT)
     assert page.locator("#tokens li").count() > 1
     shown = bars(page)
     truth = exact(model, 1.0)
@@ -100,7 +92,7 @@ def test_the_shares_are_the_models_probabilities_with_the_rest_as_one_bar(
 def test_top_p_applies_to_the_real_distribution(page, site: dict, model: TransformersBackend):
     """The tiny random model spreads its probability thinly: the ten likeliest tokens hold
     far less than half of it, so top-p 0.5 keeps all of them and reaches beyond."""
-    look_inside(page, site)
+    look_inside(page, site, PROMPT)
     page.get_by_label("Top-p").fill("0.5")
     truth = exact(model, 1.0)
     assert sum(p for _t, p in truth[:SHOWN]) < 0.5
@@ -115,7 +107,7 @@ def test_temperature_is_applied_over_the_whole_vocabulary(
 ) -> None:
     """Each share is a range that holds the model's probability at that temperature (computed
     here from its weights); top-p leaves out exactly the tokens the sampler would."""
-    look_inside(page, site)
+    look_inside(page, site, PROMPT)
     page.get_by_label("Temperatur").fill(temperature)
     page.get_by_label("Top-p").fill("0.05")
     truth = exact(model, float(temperature))
@@ -152,7 +144,7 @@ def test_temperature_is_applied_over_the_whole_vocabulary(
 
 
 def test_a_low_temperature_sharpens_the_distribution(page, site: dict) -> None:
-    look_inside(page, site)
+    look_inside(page, site, PROMPT)
     even = bars(page)[0]["low"]
     page.get_by_label("Temperatur").fill("0.1")
     assert bars(page)[0]["low"] > even
@@ -189,7 +181,7 @@ def test_the_vocabulary_of_a_padded_model_counts_every_logit(
 def test_spaces_and_slider_values_are_said_as_they_are_shown(page, site: dict) -> None:
     """A screen reader hears "Leerzeichen" where the page shows ␣, and the sliders' values as
     the page writes them (0,8), not as the slider's number (0.8)."""
-    look_inside(page, site)
+    look_inside(page, site, PROMPT)
     spaced = page.locator("#tokens li", has_text="␣").first
     shown = spaced.inner_text()
     assert spaced.get_attribute("aria-label") == shown.replace("␣", " Leerzeichen ").strip()
@@ -206,11 +198,7 @@ def test_a_token_that_is_part_of_a_character_shows_its_bytes(page, site: dict) -
     """中 is not in the tiny tokenizer's merges: its three bytes come as tokens that decode to
     U+FFFD alone. The page shows each as its bytes (⟨E4 B8⟩), says them in words to a screen
     reader and explains them; joined, the bytes are the character."""
-    sign_in(page, site)
-    page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text", exact=True).fill("Amt 中")
-    page.get_by_role("button", name="Nächstes Token zeigen").click()
-    page.locator("#next li").first.wait_for()
+    look_inside(page, site, "Amt 中")
     shown = page.locator("#tokens li").all_inner_texts()
     assert "\ufffd" not in "".join(shown)
     parts = [text for text in shown if text.startswith("⟨")]

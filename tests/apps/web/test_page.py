@@ -14,7 +14,7 @@ from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.identity import create_key, revoke_key
 from gemeingut.serve.model_openness import model_openness, unrated
 from tests.apps.rag.documents import write_pdf
-from tests.apps.web.conftest import TIMEOUT, axe_violations, sign_in
+from tests.apps.web.conftest import TIMEOUT, axe_violations, look_inside, sign_in
 from tests.http_server import running_server
 
 
@@ -127,11 +127,7 @@ def test_the_page_runs_under_its_content_security_policy(browser, site: dict) ->
     page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
     response = page.goto(site["url"] + "/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    sign_in(page, site)
-    page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text", exact=True).fill("Die Katze")
-    page.get_by_role("button", name="Nächstes Token zeigen").click()
-    page.locator("#next li").first.wait_for()
+    look_inside(page, site, "Die Katze")
     context.close()
     assert blocked == []
 

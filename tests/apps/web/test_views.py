@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from gemeingut.apps.assistants.drafts import NO_EVIDENCE
-from tests.apps.web.conftest import axe_violations, sign_in
+from tests.apps.web.conftest import axe_violations, look_inside, sign_in
 
 
 def requests_to(page, path: str) -> list[str]:
@@ -197,11 +197,7 @@ def test_every_list_without_markers_stays_a_list_for_screen_readers(page, site: 
 
 
 def test_the_look_inside_writes_the_plural_tokens_as_duden_does(page, site: dict) -> None:
-    sign_in(page, site)
-    page.get_by_role("button", name="Blick ins Modell").click()
-    page.get_by_label("Text", exact=True).fill("Die Katze")
-    page.get_by_role("button", name="Nächstes Token zeigen").click()
-    page.locator("#next li").first.wait_for()
+    look_inside(page, site, "Die Katze")
     caption = page.locator("#tokens-caption").inner_text()
     # Duden's plural "Tokens"; "1 Token" for one
     assert re.fullmatch(r"Der Text, wie das Modell ihn sieht: (?:1 Token|\d+ Tokens)", caption)

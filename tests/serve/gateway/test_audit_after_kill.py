@@ -4,6 +4,7 @@ stream cut off that way is recorded as unfinished, never as an answer given whol
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -126,7 +127,7 @@ def test_an_open_stream_says_unfinished_after_its_earlier_decision_until_it_ends
     facts = ControllerFacts()
     said = render_record(read_record(engine, facts, utcnow()))
     assert "- Davon **nicht abgeschlossen**: 1 (Entscheidung `unfinished`, ohne Dauer" in said
-    admission.finish(200, 3, 4)
+    asyncio.run(admission.settle(200, 3, 4))
     [ended] = export(engine)
     assert (ended["decision"], ended["completion_tokens"]) == (redacted, 4)
     assert "nicht abgeschlossen" not in render_record(read_record(engine, facts, utcnow()))

@@ -13,6 +13,7 @@ import asyncio
 import gc
 import threading
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -60,16 +61,26 @@ def test_a_sqlite_gateway_has_one_thread(tmp_path) -> None:
     assert gateway.database.most == 1
 
 
-def test_a_cancelled_caller_waits_for_its_call_to_end() -> None:
-    threads = DatabaseThreads(1)
+def held_until_released(
+    what: str,
+) -> tuple[threading.Event, threading.Event, list[str], Callable[[], str]]:
+    """A call that runs until released (a write that waits for a lock): the events it sets
+    when it starts and waits for, what has ended so far, and the call."""
     started, release = threading.Event(), threading.Event()
     ended: list[str] = []
 
-    def reserve() -> str:
+    def call() -> str:
         started.set()
         release.wait(timeout=30)
-        ended.append("reserved")
-        return "reserved"
+        ended.append(what)
+        return what
+
+    return started, release, ended, call
+
+
+def test_a_cancelled_caller_waits_for_its_call_to_end() -> None:
+    threads = DatabaseThreads(1)
+    started, release, ended, reserve = held_until_released("reserved")
 
     async def main() -> None:
         task = asyncio.create_task(threads.call(reserve))
@@ -110,13 +121,7 @@ def test_a_caller_in_a_cancelled_anyio_scope_waits_for_its_call_to_end() -> None
     """anyio's cancel scopes (Starlette's, the server's) cancel a task again at every turn of
     the loop: the caller still ends only once its call has."""
     threads = DatabaseThreads(1)
-    started, release = threading.Event(), threading.Event()
-    ended: list[str] = []
-
-    def settle() -> None:
-        started.set()
-        release.wait(timeout=30)
-        ended.append("settled")
+    started, release, ended, settle = held_until_released("settled")
 
     async def main() -> None:
         async def cancelled_caller() -> None:
@@ -319,3 +324,21 @@ def test_a_settle_cancelled_before_its_retry_still_settles(tmp_path: Path) -> No
     asyncio.run(main())
     today = usage(gateway.engine, "user", "anna", utcnow())
     assert today["tokens_today"] == 100 and today["tokens_reserved"] == 0
+
+
+def test_calls_queued_at_once_behind_an_idle_thread_get_threads_of_their_own() -> None:
+    """Two calls queued in one turn of the loop while one thread waits idle: the second does
+    not wait behind the first (a write that waits for a lock), where more threads may run."""
+    threads = DatabaseThreads(2)
+    quick_ran = threading.Event()
+
+    def held() -> bool:
+        return quick_ran.wait(timeout=30)  # True: the quick call ran beside it
+
+    async def main() -> bool:
+        await threads.call(str, "the first thread, idle after it")
+        both = asyncio.gather(threads.call(held), threads.call(quick_ran.set))
+        ran_beside, _ = await both
+        return ran_beside
+
+    assert asyncio.run(main())

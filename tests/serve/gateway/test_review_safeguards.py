@@ -4,6 +4,7 @@ both decisions of a redacted request that met a full queue, and a quiet readines
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -153,7 +154,7 @@ def admitted(store_url: str, decision: str = "allowed") -> tuple[Admission, Gate
 @pytest.mark.usefixtures("fresh_minute")
 def test_a_request_that_made_the_engine_fail_keeps_its_request_slot(store_url: str) -> None:
     admission, gateway = admitted(store_url)
-    admission.finish(502, 0, 0)
+    asyncio.run(admission.settle(502, 0, 0))
     with pytest.raises(QuotaExceeded):
         reserve(gateway.engine, admission.principal, 0, False, utcnow())
 
@@ -161,7 +162,7 @@ def test_a_request_that_made_the_engine_fail_keeps_its_request_slot(store_url: s
 @pytest.mark.usefixtures("fresh_minute")
 def test_a_redacted_request_that_met_a_full_queue_keeps_both_decisions(store_url: str) -> None:
     admission, gateway = admitted(store_url, decision="redacted:" + "x" * 90)
-    admission.finish(503, 0, 0, decision="queue_full")
+    asyncio.run(admission.settle(503, 0, 0, decision="queue_full"))
     [record] = export(gateway.engine)
     assert record["decision"].startswith("redacted:x") and record["decision"].endswith(
         ";queue_full"

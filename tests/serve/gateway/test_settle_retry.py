@@ -3,6 +3,7 @@ rest of the day, and its audit record is written — on SQLite and on PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,7 +58,7 @@ def test_settle_that_fails_once_is_retried_and_frees_the_reservation(store_url: 
     assert usage(engine, "user", "anna", now)["tokens_reserved"] == 4_000
 
     with counters_gone_until_first_failure(store_url, engine) as failed:
-        admission.finish(200, prompt_tokens=30, completion_tokens=70)
+        asyncio.run(admission.settle(200, prompt_tokens=30, completion_tokens=70))
         assert failed.is_set()  # the first attempt did fail
 
     today = usage(engine, "user", "anna", now)
@@ -84,7 +85,7 @@ def test_a_retry_after_a_settle_that_committed_gives_nothing_back_twice(store_ur
         reserve(engine, principal, 4_000, stream=True, now=now, then=opening), "r1",
         record_open=True,
     )  # fmt: skip
-    admission.finish(200, prompt_tokens=30, completion_tokens=70)
+    asyncio.run(admission.settle(200, prompt_tokens=30, completion_tokens=70))
     admission._settle(200, 30, 70, decision=None, attempt=1)  # as a retry would
 
     today = usage(engine, "user", "anna", now)
