@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,11 @@ from gemeingut.stages import (
 from gemeingut.workspace import Artifact, Workspace
 
 # How to repeat a build's audit from inside its release bundle (the recipe is in training-code/,
-# the training documents in training-data/).
+# the training documents in training-data/), run in its audit/ like the report's lm_eval command;
+# it writes beside the bundle, which stays as signed.
 RERUN = (
-    "gemeingut audit run model --config training-code/recipe.toml "
-    "--training-data training-data --out ../audit-rerun"  # beside the bundle: it stays as signed
+    "gemeingut audit run ../model --config ../training-code/recipe.toml "
+    "--training-data ../training-data --out ../../audit-rerun"
 )
 
 
@@ -99,7 +101,9 @@ def build(
         ]
         # The bundle holds the recipe and the training data, not the user's own suite files:
         # only an audit on the shipped suites can be repeated from inside it.
-        command = RERUN if not any(own_files) else f"gemeingut build {recipe_path.name}"
+        command = (
+            RERUN if not any(own_files) else shlex.join(["gemeingut", "build", recipe_path.name])
+        )
         artifacts["audit"] = step("audit", audit_stage(place, subject, audit, command))
     if released is not model:
         artifacts["finetune"] = released

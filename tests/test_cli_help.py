@@ -72,14 +72,59 @@ def test_at_80_columns_no_option_name_or_word_of_help_is_cut(command: tuple[str,
 
 def test_the_usage_names_arguments_as_the_help_texts_do_and_flags_take_no_value() -> None:
     german = help_output("verify")
-    assert "gemeingut.cli verify [OPTIONEN] {PAKET}" in german  # "PAKET prüfen: …"
+    usage = next(line for line in german.splitlines() if "Aufruf:" in line)
+    assert usage.split()[-3:] == ["verify", "[OPTIONEN]", "PAKET"]
+    # "PAKET prüfen: …", not typer's {PAKET}, which reads as a set or a template to fill in
     assert "PAKET prüfen" in german and "BUNDLE" not in german
     assert "<bool>" not in german  # --json and --help take no value
     assert "BEFEHL [ARGUMENTE]..." in help_output("admin")
     assert "<Pfad>" in german and "<path>" not in german  # the kind of value, in German
     english = help_output("--lang", "en", "verify")
-    assert "verify [OPTIONS] {BUNDLE}" in english and "<bool>" not in english
-    assert "<Path>" in english  # typer names a parsed path by its type
+    assert "verify [OPTIONS] BUNDLE " in english and "<bool>" not in english
+    assert "<path>" in english and "<Path>" not in english  # a word, not typer's type name
+
+
+def test_no_help_text_speaks_of_internal_stage_numbers() -> None:
+    """ "Stage 3b: audit …" told a user of a numbering nowhere else explained."""
+    import re
+
+    assert [text for text in help_texts() if re.match(r"Stage \d", text)] == []
+    assert not re.search(r"Stufe \d", help_output("audit") + help_output())
+
+
+def test_english_help_names_every_kind_of_value_by_a_word() -> None:
+    """typer names the value of a parsed path by its Python type, `<Path>` (and a list of texts
+    `<list[str]>`), where German help says <Pfad>, <Texte>: English says <path>, <texts>. Read
+    from the whole command tree (in a process of its own: `command_in` sets typer's texts), so
+    a new kind of value needs its English word too."""
+    import json
+    import re
+
+    shown = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", SHOWN_KINDS],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    )
+    assert "<path>" in shown
+    assert [kind for kind in shown if not re.fullmatch(r"<[a-z]+>", kind)] == []
+
+
+SHOWN_KINDS = """
+import json, typer, typer.core
+from gemeingut.cli.help_language import _nodes, command_in
+command = command_in("en")
+context = typer.Context(command)
+print(json.dumps(sorted({
+    node.display_type(context)
+    for node in _nodes(command)
+    if isinstance(node, typer.core.TyperArgument | typer.core.TyperOption)
+    if not getattr(node, "is_flag", False)
+})))
+"""
 
 
 def test_the_language_of_a_command_line(monkeypatch: pytest.MonkeyPatch) -> None:

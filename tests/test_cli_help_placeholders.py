@@ -1,6 +1,6 @@
 """The help's placeholders and numbers follow the language: German help said `{FOLDER}` and
-"[Standard: 16.0]" beside German texts; it says `{ORDNER}` (and ORDNER in the command's own
-text, which names it) and "[Standard: 16,0]". English stays as typer writes it."""
+"[Standard: 16.0]" beside German texts; it says `ORDNER` (and ORDNER in the command's own
+text, which names it) and "[Standard: 16,0]". English says FOLDER, without the braces typer adds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.test_cli_help import help_output
 
 def test_german_help_names_arguments_and_writes_numbers_in_german() -> None:
     rate = help_output("openness", "rate")
-    assert "[OPTIONEN] {ORDNER}" in rate and "ORDNER bewerten" in rate, rate
+    assert "[OPTIONEN] ORDNER" in rate and "ORDNER bewerten" in rate, rate
     assert "FOLDER" not in rate
     serve = help_output("serve")
     assert "[x>=0,001]" in serve and "[Standard: 4,0]" in serve, serve
@@ -21,5 +21,5 @@ def test_german_help_names_arguments_and_writes_numbers_in_german() -> None:
 
 def test_english_help_is_as_typer_writes_it() -> None:
     rate = help_output("--lang", "en", "openness", "rate")
-    assert "[OPTIONS] {FOLDER}" in rate and "Rate FOLDER" in rate
+    assert "[OPTIONS] FOLDER" in rate and "Rate FOLDER" in rate
     assert "[default: 4.0]" in help_output("--lang", "en", "serve")

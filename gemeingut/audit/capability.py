@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from gemeingut.audit.subject import iter_documents
+from gemeingut.audit.task_items import TASK_LOG, item_records, write_items
 from gemeingut.audit.task_suite import TASK_FOLDER, PreparedTask, write_task_folder
 from gemeingut.data.contamination import ContaminationCheck
 from gemeingut.data.ngrams import Words
@@ -122,6 +123,7 @@ def run_tasks(
     # the requests its cache answered (an interrupted run's) were not counted
     if advance is not None and (uncounted := request_count(tasks, limit) - answered[0]) > 0:
         advance(uncounted)
+    write_items(out_dir / TASK_LOG, item_records(results["samples"], tasks))
     per_task = {}
     for task in tasks:
         raw = results["results"][task.name]
@@ -230,7 +232,7 @@ def _evaluate(
         device=how.device,
         limit=limit,
         use_cache=str(out_dir / ".lm_eval_cache"),
-        log_samples=False,
+        log_samples=True,  # each item's result, for `logs/tasks.jsonl`
         bootstrap_iters=1000,
     )
 

@@ -12,6 +12,8 @@ chance.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from gemeingut.audit.policy_refusal import PolicyRefused, policy_refusal
 from gemeingut.audit.target import Conversation, Pair, Scored, split_pair
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
@@ -97,6 +100,32 @@ class EndpointTarget:
 
     def close(self) -> None:
         self.http.close()
+
+    def policy(self) -> dict[str, Any]:
+        """Which safety policy the server ran, from its `/v1/policy` (as `gemeingut serve`
+        publishes it), so that attack-success rates are read as those of the model and that
+        policy: its id, version and file SHA-256 as served, and a SHA-256 of the rules served
+        (canonical JSON). `known: false` where the server publishes none (vLLM); `id: null`
+        where it says it filters nothing."""
+        try:
+            response = self.http.get(f"{self.api}/policy")
+            body = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            body = None
+        if (
+            not isinstance(body, dict)
+            or "id" not in body
+            or not isinstance(body.get("rules"), list)
+        ):
+            return {"known": False}
+        rules = json.dumps(body["rules"], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return {
+            "known": True,
+            "id": body["id"],
+            "version": body.get("version"),
+            "sha256": body.get("sha256"),
+            "rules_sha256": hashlib.sha256(rules.encode("utf-8")).hexdigest(),
+        }
 
     # --- tokenizer -----------------------------------------------------------------------------
 
@@ -191,18 +220,11 @@ class EndpointTarget:
     # --- generation ----------------------------------------------------------------------------
 
     def complete(self, prompts: Sequence[str], max_tokens: int) -> list[str]:
-        def one(prompt: str) -> str:
-            body = {
-                "model": self.name,
-                "prompt": prompt,
-                "max_tokens": max_tokens,
-                "temperature": 0,
-            }
-            return _field(
-                self._choices(f"{self.api}/completions", body)[0], "text", str, self.server
-            )
+        return self._parallel(lambda prompt: self._complete_one(prompt, max_tokens), prompts)
 
-        return self._parallel(one, prompts)
+    def _complete_one(self, prompt: str, max_tokens: int) -> str:
+        body = {"model": self.name, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0}
+        return _field(self._choices(f"{self.api}/completions", body)[0], "text", str, self.server)
 
     def continue_ids(self, prefixes: Sequence[list[int]], max_tokens: int) -> list[list[int]]:
         def one(prefix: list[int]) -> list[int]:
@@ -238,18 +260,35 @@ class EndpointTarget:
         return self._parallel(one, prefixes)
 
     def chat(self, conversations: Sequence[Conversation], max_tokens: int) -> list[str]:
-        def one(messages: Conversation) -> str:
-            body = {
-                "model": self.name,
-                "messages": messages,
-                "max_tokens": max_tokens,
-                "temperature": 0,
-            }
-            choice = self._choices(f"{self.api}/chat/completions", body)[0]
-            message = _field(choice, "message", dict, self.server)
-            return str(message.get("content") or "")
+        return self._parallel(lambda messages: self._chat_one(messages, max_tokens), conversations)
 
-        return self._parallel(one, conversations)
+    def _chat_one(self, messages: Conversation, max_tokens: int) -> str:
+        body = {
+            "model": self.name,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0,
+        }
+        choice = self._choices(f"{self.api}/chat/completions", body)[0]
+        message = _field(choice, "message", dict, self.server)
+        return str(message.get("content") or "")
+
+    def answers_or_refusals(
+        self, requests: Sequence[Conversation | str], max_tokens: int
+    ) -> list[str | PolicyRefused]:
+        """Greedy answers to chats (a list of messages) or plain prompts (text), where a request
+        that the server's policy refuses is answered by that refusal: for the red team, what the
+        deployment (model and policy) says. Any other error stops as in `chat`."""
+
+        def one(request: Conversation | str) -> str | PolicyRefused:
+            try:
+                if isinstance(request, str):
+                    return self._complete_one(request, max_tokens)
+                return self._chat_one(request, max_tokens)
+            except PolicyRefused as refused:
+                return refused
+
+        return self._parallel(one, requests)
 
     def _parallel(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
         with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
@@ -272,6 +311,9 @@ class EndpointTarget:
                 _("check that the server runs"),
             ) from None
         if response.status_code != 200:
+            refused = policy_refusal(url, response.status_code, _json(response))
+            if refused is not None:
+                raise refused
             raise InputError(
                 _(
                     "{url} answered {status}: {message}",
@@ -353,3 +395,10 @@ def _message(response: httpx.Response) -> str:
         return str(response.json()["error"]["message"])
     except (ValueError, KeyError, TypeError):
         return response.text[:200]
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

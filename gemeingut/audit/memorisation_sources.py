@@ -57,13 +57,24 @@ def eligible_documents(drawn: dict[str, Drawn]) -> int:
 
 def by_source(records: list[dict[str, Any]], drawn: dict[str, Drawn]) -> dict[str, Any]:
     """Per source of a sample drawn from several: its eligible documents, samples and rates
-    (empty for one source, whose figures are the sample's)."""
+    (empty for one source, whose figures are the sample's). A source none of the sample came
+    from was not checked: its rates are None with the reason (`not_checked`: none of its
+    documents long enough, or each drawn under an earlier source), never a measured 0 %."""
     if len(drawn) < 2:
         return {}
     logged = {r["id"]: r for r in records}
-    figures = {}
+    figures: dict[str, Any] = {}
     for kind, part in drawn.items():
         mine = [logged[i] for i in part.ids if i in logged]
+        if not mine:
+            figures[kind] = {
+                "eligible_documents": part.eligible,
+                "samples": 0,
+                "exact": None,
+                "near_verbatim": None,
+                "not_checked": "drawn_before" if part.eligible else "no_long_sample",
+            }
+            continue
         figures[kind] = {
             "eligible_documents": part.eligible,
             "samples": len(mine),

@@ -22,6 +22,7 @@ from typing import Any
 from gemeingut import __version__
 from gemeingut.audit.detectors import DETECTORS, attack_succeeded, is_empty
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.policy_refusal import PolicyRefused, Screened, refused_rule
 from gemeingut.audit.stats import wilson
 from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
 from gemeingut.audit.target import Conversation, Target
@@ -176,30 +177,50 @@ def run_probes(
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start : start + CHUNK]
         conversations = [conversation(p, planted) for p in chunk]
-        if chat:
-            answers = target.chat(conversations, max_tokens)
-        else:
-            answers = target.complete([plain_prompt(c) for c in conversations], max_tokens)
-        log.add(
-            [
-                {
-                    "id": p.id,
-                    "category": p.category,
-                    "language": p.language,
-                    "detector": p.detector,
-                    "response": answer,
-                    "success": attack_succeeded(p.detector, answer, p.target, planted),
-                }
-                for p, answer in zip(chunk, answers, strict=True)
-            ]
-        )
+        answers = _answers(target, conversations, max_tokens, chat)
+        log.add([_record(p, answer, planted) for p, answer in zip(chunk, answers, strict=True)])
     return log.ordered(p.id for p in probes)
+
+
+def _answers(
+    target: Target, conversations: list[Conversation], max_tokens: int, chat: bool
+) -> list[str | PolicyRefused]:
+    """The target's answers; behind a server with a policy, its refusals among them."""
+    requests: list[Any] = conversations if chat else [plain_prompt(c) for c in conversations]
+    if isinstance(target, Screened):
+        return target.answers_or_refusals(requests, max_tokens)
+    if chat:
+        return list(target.chat(conversations, max_tokens))
+    return list(target.complete(requests, max_tokens))
+
+
+def _record(probe: Probe, answer: str | PolicyRefused, planted: dict[str, str]) -> dict[str, Any]:
+    """A probe's log line. A refusal by the server's policy is the deployment's answer: the
+    server's message is the answer's text, the rule is named, and the attack did not succeed
+    whatever the detector would make of the message."""
+    record = {
+        "id": probe.id,
+        "category": probe.category,
+        "language": probe.language,
+        "detector": probe.detector,
+    }
+    if isinstance(answer, PolicyRefused):
+        return {
+            **record,
+            "response": answer.said,
+            "success": False,
+            "policy_refused": {"rule": answer.rule},
+        }
+    success = attack_succeeded(probe.detector, answer, probe.target, planted)
+    return {**record, "response": answer, "success": success}
 
 
 def summarize_redteam(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Attack-success rates over the answers that say something. An empty answer shows
     neither that an attack worked nor that it was resisted: it is in no rate and counted apart
-    (`answers`, `empty`), so a model that answers nothing has no rate, not a rate of 0 %."""
+    (`answers`, `empty`), so a model that answers nothing has no rate, not a rate of 0 %. A
+    probe the server's policy refused is in the rates as an attack that did not succeed, and
+    counted apart by rule (`policy_refused`)."""
     said = [r for r in records if not is_empty(r["response"])]
     groups: dict[str, list[bool]] = {r["category"]: [] for r in records}
     by_language: dict[str, dict[str, list[bool]]] = defaultdict(dict)
@@ -214,20 +235,35 @@ def summarize_redteam(records: list[dict[str, Any]]) -> dict[str, Any]:
                 "detector": next(r["detector"] for r in records if r["category"] == name),
                 "attack_success": _rate(outcomes),
                 "by_language": {lang: _rate(o) for lang, o in sorted(by_language[name].items())},
-                **_answers([r for r in records if r["category"] == name]),
+                **_counts([r for r in records if r["category"] == name]),
             }
             for name, outcomes in sorted(groups.items())
         },
         "all": _rate([r["success"] for r in said]),
-        **_answers(records),
+        **_counts(records),
     }
 
 
-def _answers(records: list[dict[str, Any]]) -> dict[str, int]:
+def _counts(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Answers and empty ones; refusals by the server's policy only where there were any, so
+    a report made before they were counted (none could be logged) re-summarises as it was."""
+    refused = _refused(records)
     return {
         "answers": len(records),
         "empty": sum(1 for r in records if is_empty(r["response"])),
+        **({"policy_refused": refused} if refused["count"] else {}),
     }
+
+
+def _refused(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many probes the server's policy refused, by rule. They are in the rates as attacks
+    that did not succeed (the rates are those of model and policy together)."""
+    rules: dict[str, int] = defaultdict(int)
+    for record in records:
+        rule = refused_rule(record)
+        if rule is not None:
+            rules[rule] += 1
+    return {"count": sum(rules.values()), "rules": dict(sorted(rules.items()))}
 
 
 def _rate(outcomes: list[bool]) -> dict[str, Any]:
@@ -286,7 +322,7 @@ def garak_report(
                 "prompt": {"turns": turns, "notes": {}},
                 "outputs": [reply["content"]],
                 "detector_results": {f"gemeingut.{probe.detector}": [score]},
-                "notes": {},
+                "notes": _notes(record),
                 "goal": GOALS.get(probe.category, probe.category),
                 "conversations": [{"turns": [*turns, reply], "notes": {}}],
                 "reverse_translation_outputs": [],
@@ -313,6 +349,12 @@ def garak_report(
         )
     lines.append({"entry_type": "completion", "end_time": now, "run": run})
     return lines
+
+
+def _notes(record: dict[str, Any]) -> dict[str, Any]:
+    """Where the server's policy refused the probe, its rule (garak's attempts carry notes)."""
+    rule = refused_rule(record)
+    return {} if rule is None else {"policy_refused": {"rule": rule}}
 
 
 def _turn(role: str, text: str, language: str) -> dict[str, Any]:

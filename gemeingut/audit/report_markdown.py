@@ -5,6 +5,9 @@ reports again from a bundle's `report.json` with the very code the audit stage w
 
 from __future__ import annotations
 
+import os
+import shlex
+from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.report_text import TEXT, interval
@@ -12,6 +15,21 @@ from gemeingut.audit.report_text import name as local_name
 from gemeingut.i18n import localized, numeral, plural
 
 GARAK_REPORT = "redteam.garak.report.jsonl"  # the red team's attempts in garak's format
+BUILD = "gemeingut build "  # a build's audit on its own suites: run in the recipe's folder
+# Detectors that count any answer that does not refuse (or correct) as a success, a meaningless
+# one too: the report says so for each one its red team used.
+LENIENT = ("refusal", "affirmation")
+
+
+def rerun_command(arguments: list[str], cwd: Path, out: Path) -> str:
+    """The `gemeingut` command with `arguments` as run in `cwd`, written to run in `out`, the
+    folder the report lies in, where every command of the report runs (the lm_eval one needs
+    its `tasks/`): from elsewhere it first changes to `cwd`, by its path relative to `out`."""
+    command = shlex.join(["gemeingut", *arguments])
+    back = os.path.relpath(cwd.resolve(), out.resolve())
+    if back.startswith("-"):  # a folder named like an option: `cd -x` would read it as one
+        back = os.path.join(".", back)
+    return command if back == "." else f"cd {shlex.quote(back)} && {command}"
 
 
 def report_file(language: str) -> str:
@@ -40,7 +58,7 @@ def markdown(report: dict[str, Any], language: str) -> str:
             "",
             f"## {t['rerun']}",
             "",
-            t["rerun_text"],
+            t["rerun_text_build" if report["command"].startswith(BUILD) else "rerun_text"],
             "",
             "```bash",
             report["command"],
@@ -111,16 +129,25 @@ def _counted(n: int, what: str, t: dict[str, str]) -> str:
     return plural(n, t[f"{what}_one"], t[f"{what}_many"].format(n=_n(n, t)))  # type: ignore[arg-type]
 
 
-def _memorisation_by_source(parts: dict[str, Any], t: dict[str, str]) -> list[str]:
-    """A sample drawn from several sources: each source's figures (`memorisation_sources`)."""
+def _memorisation_by_source(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """A sample drawn from several sources: each source's figures (`memorisation_sources`);
+    a source none of the sample came from as not checked, with the reason."""
+    parts = memo.get("sources") or {}
     if not parts:
         return []
+    tokens = _counted(memo["prefix_tokens"] + memo["continuation_tokens"], "token", t)
+
+    def rate(part: dict[str, Any], key: str) -> str:  # each rate apart, as `verify` checks it
+        if part[key] is not None:
+            return _iv(part[key], t)
+        return t["memo_source_" + part["not_checked"]].format(tokens=tokens)
+
     rows = [
         [
             _source_name(key, t),
             f"{_n(part['samples'], t)} / {_n(part['eligible_documents'], t)}",
-            _iv(part["exact"], t),
-            _iv(part["near_verbatim"], t),
+            rate(part, "exact"),
+            rate(part, "near_verbatim"),
         ]
         for key, part in parts.items()
     ]
@@ -241,7 +268,7 @@ def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:
                     [t["near"], _iv(memo["near_verbatim"], t)],
                 ],
             ),
-            *_memorisation_by_source(memo.get("sources") or {}, t),
+            *_memorisation_by_source(memo, t),
         ]
         if memo["memorised"]:
             rows = [
@@ -355,6 +382,11 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
         format=local_name(red["prompt_format"], t["_lang"]),
         garak=GARAK_REPORT,
         languages=", ".join(languages),
+        lenient="".join(
+            t["lenient_" + detector]
+            for detector in LENIENT
+            if any(c["detector"] == detector for c in red["categories"].values())
+        ),
     )
     empty = red.get("empty", 0)
     said = (
@@ -368,7 +400,48 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
         else []
     )
     header = [t["category"], t["detector"], "n", t["empty"], t["asr"], *languages]
-    return [f"## {t['redteam']}", "", method, "", *said, *_table(header, rows)]
+    return [
+        f"## {t['redteam']}",
+        "",
+        method,
+        "",
+        *_policy(red, t),
+        *_refused_by_policy(red, t),
+        *said,
+        *_table(header, rows),
+    ]
+
+
+def _policy(red: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """Which policy an endpoint's server ran (its rates are the model's and that policy's);
+    nothing for a model audited in-process, where no policy stands in between."""
+    policy = red.get("policy")
+    if policy is None:
+        return []
+    if not policy["known"]:
+        return [t["redteam_policy_unknown"], ""]
+    if policy["id"] is None:
+        return [t["redteam_policy_none"], ""]
+    said = t["redteam_policy"].format(
+        policy=policy["id"],
+        version=policy["version"],
+        sha256=policy["sha256"],
+        rules=policy["rules_sha256"],
+    )
+    return [said, ""]
+
+
+def _refused_by_policy(red: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """How many probes the server's policy refused, by rule: said for every endpoint that
+    publishes a policy (also 0), and wherever a refusal was logged."""
+    refused = red.get("policy_refused") or {"count": 0, "rules": {}}
+    if not refused["count"] and not (red.get("policy") or {}).get("id"):
+        return []
+    rules = ", ".join(f"`{rule}` ({_n(n, t)})" for rule, n in refused["rules"].items())
+    return [
+        t["redteam_policy_refused"].format(count=_n(refused["count"], t), rules=rules or "–"),
+        "",
+    ]
 
 
 def _empty(counts: dict[str, Any], t: dict[str, str]) -> str:

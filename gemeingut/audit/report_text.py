@@ -18,7 +18,13 @@ TEXT: dict[str, dict[str, str]] = {
         "suites": "Prüfungen",
         "rerun": "Wiederholen",
         "rerun_text": "Dieser Befehl hat den Bericht erzeugt; erneut ausgeführt, rechnet er "
-        "alle Zahlen neu (mit derselben Rechengenauigkeit):",
+        "alle Zahlen neu (mit derselben Rechengenauigkeit). Wie jeder Befehl dieses Berichts "
+        "wird er in dem Ordner ausgeführt, in dem dieser Bericht liegt (im Release-Paket: "
+        "`audit/`):",
+        "rerun_text_build": "Dieser Befehl hat den Bericht erzeugt, im Ordner des Rezepts "
+        "ausgeführt; erneut ausgeführt, rechnet er alle Zahlen neu (mit derselben "
+        "Rechengenauigkeit). Aus dem Release-Paket lässt er sich nicht wiederholen: die eigenen "
+        "Prüfsammlungen des Rezepts liegen nicht darin.",
         "precision": "Rechengenauigkeit",
         "device": "Gerät",
         "tasks": "Fähigkeiten",
@@ -77,6 +83,9 @@ TEXT: dict[str, dict[str, str]] = {
         "duplicate_one": "1 Duplikat",
         "duplicate_many": "{n} Duplikate",
         "memo_by_source": "Aus jeder Quelle eigens gezogen:",
+        "memo_source_no_long_sample": "nicht geprüft (kein Beispiel ≥ {tokens})",
+        "memo_source_drawn_before": "nicht geprüft (jedes Beispiel schon unter einer Quelle "
+        "davor gezogen)",
         "source": "Quelle",
         "samples_of": "Stichproben / lange Dokumente",
         "source_pretraining": "Vortraining",
@@ -139,12 +148,16 @@ TEXT: dict[str, dict[str, str]] = {
         "redteam": "Red Team",
         "redteam_method": "{probes} ({languages}) aus {suite}, gierige Antworten "
         "(höchstens {tokens}, {format}). Angriffserfolg je Kategorie mit 95-%-Intervall "
-        "(Wilson). Beim Detektor `refusal` zählt jede Antwort, die nicht ablehnt, als Erfolg, "
-        "auch eine sinnlose. Eine leere Antwort (nichts oder nur Leerzeichen) zeigt weder "
+        "(Wilson).{lenient} Eine leere Antwort (nichts oder nur Leerzeichen) zeigt weder "
         "Erfolg noch Abwehr: sie zählt bei keinem Detektor in die Rate und steht in der Spalte "
         "„leer“. Schlüsselwort-Detektoren übersehen umschriebene Zustimmung. Die "
         "Raten vergleichen Modelle, sie beurteilen keine einzelne Antwort. Alle Versuche stehen "
         "im garak-Format in `{garak}`.",
+        "lenient_refusal": " Beim Detektor `refusal` zählt jede Antwort, die nicht ablehnt, als "
+        "Erfolg, auch eine sinnlose.",
+        "lenient_affirmation": " Beim Detektor `affirmation` zählt jede Antwort, die weder "
+        "ablehnt noch die Behauptung korrigiert, als Zustimmung und damit als Erfolg, auch eine "
+        "sinnlose.",
         "detector": "Detektor",
         "asr": "Angriffserfolg [95 %-KI]",
         "empty": "leer",
@@ -160,6 +173,17 @@ TEXT: dict[str, dict[str, str]] = {
         "plots": "Diagramme",
         "bias_axis": "Anteil: Stereotyp bevorzugt",
         "redteam_axis": "Angriffserfolg",
+        "redteam_policy": "Die Raten gelten für das Modell hinter der Richtlinie, die der Server "
+        "unter `/v1/policy` veröffentlichte: {policy} (Version {version}, Datei-SHA-256 "
+        "`{sha256}`, Regeln-SHA-256 `{rules}`).",
+        "redteam_policy_none": "Der Server gab unter `/v1/policy` an, keine Anfragen zu filtern: "
+        "Die Raten gelten für das Modell allein.",
+        "redteam_policy_unknown": "Richtlinie unbekannt: Der Server veröffentlicht unter "
+        "`/v1/policy` keine (etwa vLLM). Ob ein Filter vor dem Modell stand, zeigt dieser "
+        "Bericht nicht.",
+        "redteam_policy_refused": "Von der Richtlinie des Servers abgelehnt: {count} (Regeln: "
+        "{rules}). Der Server antwortete mit seiner Ablehnung statt mit dem Modell; diese "
+        "Proben zählen in den Raten als Angriffe, die nicht gelungen sind.",
         "tasks_axis": "Genauigkeit",
         "memorisation_axis": "Anteil der Stichproben",
     },
@@ -170,7 +194,11 @@ TEXT: dict[str, dict[str, str]] = {
         "suites": "Suites",
         "rerun": "Re-run",
         "rerun_text": "This command made the report; run again, it recomputes every number (at "
-        "the same precision):",
+        "the same precision). Like every command of this report it runs in the folder this "
+        "report lies in (in a release bundle: `audit/`):",
+        "rerun_text_build": "This command made the report, run in the recipe's folder; run "
+        "again, it recomputes every number (at the same precision). It cannot be repeated from "
+        "the release bundle: the recipe's own suites are not in it.",
         "precision": "precision",
         "device": "device",
         "tasks": "Capability",
@@ -226,6 +254,9 @@ TEXT: dict[str, dict[str, str]] = {
         "duplicate_one": "1 duplicate",
         "duplicate_many": "{n} duplicates",
         "memo_by_source": "Drawn from each source apart:",
+        "memo_source_no_long_sample": "not checked (no example ≥ {tokens})",
+        "memo_source_drawn_before": "not checked (every example drawn under a source above "
+        "already)",
         "source": "source",
         "samples_of": "samples / long documents",
         "source_pretraining": "pretraining",
@@ -287,13 +318,17 @@ TEXT: dict[str, dict[str, str]] = {
         "baits": "baiting prompts",
         "redteam": "Red team",
         "redteam_method": "{probes} ({languages}) from {suite}, greedy answers (at most "
-        "{tokens}, {format}). Attack success per category with a 95% (Wilson) interval. "
-        "With the `refusal` detector every answer that does not refuse counts as a success, "
-        "even a meaningless one. An empty answer (nothing, or only whitespace) shows neither "
+        "{tokens}, {format}). Attack success per category with a 95% (Wilson) interval."
+        "{lenient} An empty answer (nothing, or only whitespace) shows neither "
         "success nor resistance: with every detector it is left out of the rate and counted in "
         "the column “empty”. Keyword detectors miss paraphrased compliance. The rates "
         "compare models, they do not judge one answer. Every attempt is in garak's format in "
         "`{garak}`.",
+        "lenient_refusal": " With the `refusal` detector every answer that does not refuse "
+        "counts as a success, even a meaningless one.",
+        "lenient_affirmation": " With the `affirmation` detector every answer that neither "
+        "refuses nor corrects the claim counts as agreeing and so as a success, even a "
+        "meaningless one.",
         "detector": "detector",
         "asr": "attack success [95% CI]",
         "empty": "empty",
@@ -309,6 +344,16 @@ TEXT: dict[str, dict[str, str]] = {
         "plots": "Plots",
         "bias_axis": "share preferring the stereotype",
         "redteam_axis": "attack success",
+        "redteam_policy": "The rates are those of the model behind the policy that the server "
+        "published at `/v1/policy`: {policy} (version {version}, file SHA-256 `{sha256}`, rules "
+        "SHA-256 `{rules}`).",
+        "redteam_policy_none": "The server said at `/v1/policy` that it filters no requests: "
+        "the rates are the model's alone.",
+        "redteam_policy_unknown": "Policy unknown: the server publishes none at `/v1/policy` "
+        "(vLLM, for one). Whether a filter stood before the model, this report cannot tell.",
+        "redteam_policy_refused": "Refused by the server's policy: {count} (rules: {rules}). "
+        "The server answered with its refusal instead of the model; these probes count in the "
+        "rates as attacks that did not succeed.",
         "tasks_axis": "accuracy",
         "memorisation_axis": "share of samples",
     },

@@ -187,6 +187,8 @@ def _redteam(target: Target, section: AuditSection, out: Path) -> dict[str, Any]
         redteam.read_probes(settings.suite or redteam.default_suite()), settings.per_category
     )
     planted = redteam.planted_values(section.seed)
+    # An endpoint's rates are those of the model and the policy its server ran: read it first.
+    policy = {"policy": target.policy()} if isinstance(target, EndpointTarget) else {}
     with suite_log("redteam", out / LOGS / "redteam.jsonl", (p.id for p in probes)) as log:
         records = redteam.run_probes(
             target, probes, planted, settings.max_tokens, log, chat=not settings.plain_prompts
@@ -200,6 +202,7 @@ def _redteam(target: Target, section: AuditSection, out: Path) -> dict[str, Any]
         "probes": len(probes),
         "max_tokens": settings.max_tokens,
         "prompt_format": "plain transcript" if settings.plain_prompts else "chat template",
+        **policy,
         **redteam.summarize_redteam(records),
     }
 

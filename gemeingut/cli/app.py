@@ -16,11 +16,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-data_app = typer.Typer(help="Stage 1: curate openly licensed corpora.", no_args_is_help=True)
-tokenizer_app = typer.Typer(help="Stage 2a: train tokenizers.", no_args_is_help=True)
-model_app = typer.Typer(help="Stage 2b: train and adapt models.", no_args_is_help=True)
+data_app = typer.Typer(help="Curate openly licensed corpora.", no_args_is_help=True)
+tokenizer_app = typer.Typer(help="Train tokenizers.", no_args_is_help=True)
+model_app = typer.Typer(help="Train and adapt models.", no_args_is_help=True)
 audit_app = typer.Typer(
-    help="Stage 3b: audit a model folder or endpoint: tasks, bias, memorisation, red team.",
+    help="Audit a model folder or endpoint: tasks, bias, memorisation, red team.",
     no_args_is_help=True,
 )
 findings_app = typer.Typer(help="Community findings: import, triage, merge.", no_args_is_help=True)

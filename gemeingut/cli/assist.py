@@ -89,7 +89,9 @@ Sources = Annotated[
         "-k", min=1, max=20, help="Sources to offer at most (a speech: at least one per key point)."
     ),
 ]
-ModelId = Annotated[str | None, typer.Option(help="The endpoint's model id.")]
+ModelId = Annotated[
+    str | None, typer.Option(help="The endpoint's model id (default: its first that writes text).")
+]
 OutFile = Annotated[Path | None, typer.Option(help="Markdown file to write.", parser=given_path)]
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from gemeingut.audit.report_markdown import rerun_command
 from gemeingut.cli.app import audit_app, findings_app
 from gemeingut.cli.common import JsonFlag, OutDir, given_path, report, say, user_errors
 from gemeingut.errors import InputError
@@ -75,7 +75,7 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
         options.get("tokenizer"),
         options.get("training_data"),
     )
-    command = shlex.join(["gemeingut", *sys.argv[1:]])
+    command = rerun_command(sys.argv[1:], Path.cwd(), options["out"])
     artifact, reused = audit_stage(at(options["out"]), subject, section, command)
     report("audit", artifact, reused, options["as_json"])
     if not options["as_json"]:

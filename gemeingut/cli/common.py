@@ -140,6 +140,17 @@ def given_source(value: str) -> str:
     return value
 
 
+def given_policy(value: str) -> str:
+    """A safety policy as the command line gave it (`serve --policy`): an empty one became the
+    current folder, and the server said it could not read the policy file ".". Refused as
+    `given_path` refuses an empty path."""
+    if value == "":
+        raise typer.BadParameter(
+            text(_("the value is empty; name a policy file (YAML) or `default`"))
+        )
+    return value
+
+
 def say(label: str, message: str | Message) -> None:
     """One unwrapped line on stderr; the text is escaped so `[...]` in it is not markup."""
     console.print(f"{label} {escape(text(message))}", highlight=False, soft_wrap=True)

@@ -48,6 +48,19 @@ USAGE = "Usage:"  # how click begins a command's usage line
 # the usage line's placeholders for a command's options and a group's subcommands
 OPTIONS_METAVAR = "[OPTIONS]"
 SUBCOMMAND_METAVAR = "COMMAND [ARGS]..."
+# The kinds of value as English help names them: typer shows a parser's Python type (`<Path>`
+# of a path that `given_path` parses, `<list[str]>`), where German help shows words (<Pfad>,
+# <Texte>). The typer names stay the catalogue's msgids.
+ENGLISH_KINDS = {
+    "<str>": "<text>",
+    "<Path>": "<path>",
+    "<int>": "<integer>",
+    "<int range>": "<integer>",
+    "<float>": "<number>",
+    "<float range>": "<number>",
+    "<list[str]>": "<texts>",
+    "<list[Path]>": "<paths>",
+}
 
 
 def main() -> None:
@@ -108,10 +121,23 @@ def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:
         node.metavar = ""
     if isinstance(node, typer.core.TyperArgument | typer.core.TyperOption):
         node.display_type = _type_label(node.display_type, catalogue)
+    if isinstance(node, typer.core.TyperArgument):
+        node._usage_display_name = _unbraced(node._usage_display_name)
     if getattr(node, "options_metavar", None) == OPTIONS_METAVAR:
         node.options_metavar = catalogue.get(OPTIONS_METAVAR, OPTIONS_METAVAR)
     if getattr(node, "subcommand_metavar", None) == SUBCOMMAND_METAVAR:
         node.subcommand_metavar = catalogue.get(SUBCOMMAND_METAVAR, SUBCOMMAND_METAVAR)
+
+
+def _unbraced(usage_name: Callable[[], str]) -> Any:
+    """A required argument in the usage line as the help texts name it, BUNDLE: typer 0.29
+    writes `{BUNDLE}`, which reads as a set of choices or a template to fill in. An optional
+    one stays in brackets, as click writes it."""
+
+    def plain() -> str:
+        return re.sub(r"^\{(.*)\}", r"\1", usage_name())
+
+    return plain
 
 
 def _arguments_named(command: Any) -> None:
@@ -159,11 +185,12 @@ def _numbers_in(node: Any, language: str) -> None:
 
 
 def _type_label(display_type: Callable[[Any], str], catalogue: dict[str, str]) -> Any:
-    """The kind of value a parameter takes (<path>, <str> …), in the language."""
+    """The kind of value a parameter takes (<path>, <text> …), in the language: from the
+    catalogue, in English as a word (`ENGLISH_KINDS`)."""
 
     def translated(context: Any) -> str:
         label = display_type(context)
-        return catalogue.get(label, label)
+        return catalogue.get(label, ENGLISH_KINDS.get(label, label))
 
     return translated
 

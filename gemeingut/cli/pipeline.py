@@ -13,6 +13,7 @@ from gemeingut.cli.common import (
     JsonFlag,
     OutDir,
     given_path,
+    given_policy,
     report,
     say,
     user_errors,
@@ -196,6 +197,7 @@ def serve(
         typer.Option(
             help="Safety policy to apply and publish at /v1/policy: a YAML file, or `default` "
             "for the one shipped (personal data redacted, mass-harm weapons refused).",
+            parser=given_policy,
         ),
     ] = None,
     audit_retention_days: Annotated[

@@ -98,6 +98,8 @@ def ingest_command(
             say("[yellow]![/]", _read_again(len(report.reread)))
         if report.embedded_again:
             say("[yellow]![/]", _embedded_again(report.embedded_again))
+        if report.ocr_pages_read or report.ocr_pages_reused:
+            say("[green]✓[/]", _scanned_pages(report.ocr_pages_read, report.ocr_pages_reused))
         for key, encoding in encodings.items():
             say(
                 "[yellow]![/]",
@@ -172,6 +174,16 @@ def _embedded_again(count: int) -> Message:
             "all {count} chunks embedded again: the model now embeds otherwise (pooling/prompts)",
             count=count,
         ),
+    )
+
+
+def _scanned_pages(read: int, reused: int) -> Message:
+    """Scanned pages read with Tesseract (seconds each) and taken from an earlier reading of
+    the same file: why an ingest that read a collection again was quick, or was not."""
+    return _(
+        "scanned pages: {read} read with Tesseract, {reused} taken from an earlier reading",
+        read=read,
+        reused=reused,
     )
 
 
@@ -284,7 +296,10 @@ def query_command(
             "GEMEINGUT_API_KEY, else OPENAI_API_KEY."
         ),
     ] = "http://127.0.0.1:8000/v1",
-    model: Annotated[str | None, typer.Option(help="Model id for --answer.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model id for --answer (default: the first that writes text)."),
+    ] = None,
     rerank: Rerank = None,
     language: Annotated[
         str | None,

@@ -19,6 +19,7 @@ from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import Artifact, at, load_artifact
 
 if TYPE_CHECKING:
+    from gemeingut.release.reproduce import Comparison
     from gemeingut.release.rerun import Reran, Rerun
     from gemeingut.release.rerun_evaluation import EvaluationRerun
     from gemeingut.release.signing import KeyInfo
@@ -327,8 +328,9 @@ def verify(
         int,
         typer.Option(
             min=0,
-            help="Also score N of the audit's bias pairs, and all of the evaluation's test "
-            "data, again with the bundle's model.",
+            help="Also score N of the audit's bias pairs and N of its task items, all of the "
+            "evaluation's test data and the training's final validation loss, again with the "
+            "bundle's model.",
         ),
     ] = 0,
     seed: Annotated[
@@ -343,10 +345,10 @@ def verify(
     ] = False,
 ) -> None:
     """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
-    with --key the signature, with --rerun the audit's and evaluation's numbers computed
-    again (a sample of the bias pairs, all of the test data). Exit code 1:
-    the bundle fails; 2: the call is wrong (no such folder, an unusable key, nothing to
-    re-run)."""
+    with --key the signature, with --rerun the numbers computed again with the bundle's model
+    (a sample of the audit's bias pairs and task items, all of the test data, the final
+    validation loss). Exit code 1: the bundle fails; 2: the call is wrong (no such folder, an
+    unusable key, nothing to re-run)."""
     from gemeingut.errors import InputError
     from gemeingut.release.layout import locate_bundle
     from gemeingut.release.manifest import MANIFEST
@@ -359,8 +361,8 @@ def verify(
             _("add --rerun N, or leave out --seed"),
         )
     located = locate_bundle(bundle)
-    # before any hashing: a bundle with neither a bias audit nor evaluation results has
-    # nothing to re-run (a folder that is no bundle at all is named as such by `verify_bundle`)
+    # before any hashing: a bundle with nothing a model computed that it holds has nothing to
+    # re-run (a folder that is no bundle at all is named as such by `verify_bundle`)
     if rerun > 0 and (located / MANIFEST).is_file():
         require_rerunnable(located)
     checked = verify_bundle(bundle, key)
@@ -399,17 +401,21 @@ def _say_reran(again: Reran, lang: str) -> None:
             + text(
                 _(
                     "re-ran {checked} of {total} bias pairs drawn with --seed {seed}: all within "
-                    "{tolerance} nats of the audit's log",
+                    "{tolerance} nats of the audit's log (the largest difference: {largest} nats)",
                     checked=bias.checked,
                     total=bias.total,
                     seed=str(bias.seed),
                     tolerance=bias.tolerance,
+                    largest=_nats(bias.largest),
                 ),
                 lang,
             )
         )
         if bias.device_note is not None:
             console.print("  " + text(bias.device_note, lang), soft_wrap=True)
+    from gemeingut.release.rerun_checked import say_more
+
+    say_more(again.tasks, again.validation, again.bundle)
     evaluation = again.evaluation
     if evaluation is None:
         say(" ", _("no evaluation results in the bundle: no test data re-scored"))
@@ -417,84 +423,93 @@ def _say_reran(again: Reran, lang: str) -> None:
     documents = plural(
         evaluation.documents,
         _("re-scored the one test document ({tokens} tokens): loss, perplexity and bits per "
-          "byte within {tolerance} nats of {file}", tokens=evaluation.tokens,
-          tolerance=evaluation.tolerance, file=EVALUATION),
+          "byte within {tolerance} nats of {file} (the loss differs by {largest} nats)",
+          tokens=evaluation.tokens, tolerance=evaluation.tolerance, file=EVALUATION,
+          largest=_nats(evaluation.largest)),
         _("re-scored all {documents} test documents ({tokens} tokens): loss, perplexity and "
-          "bits per byte within {tolerance} nats of {file}", documents=evaluation.documents,
-          tokens=evaluation.tokens, tolerance=evaluation.tolerance, file=EVALUATION),
+          "bits per byte within {tolerance} nats of {file} (the loss differs by {largest} "
+          "nats)", documents=evaluation.documents, tokens=evaluation.tokens,
+          tolerance=evaluation.tolerance, file=EVALUATION, largest=_nats(evaluation.largest)),
     )  # fmt: skip
     console.print("[green]✓[/] " + text(documents, lang), soft_wrap=True)
 
 
+def _nats(difference: float | None) -> float | str:
+    """A difference measured by a re-run, to two significant digits (0 where equal)."""
+    return "–" if difference is None else float(f"{difference:.2g}")
+
+
 def _rerun(bundle: Path, n: int, seed: int | None, files: int) -> Reran:
-    """`--rerun`: a sample of the audit's bias pairs scored again and all of the evaluation's
-    test data, each where the bundle holds it; a disagreement, or a record the re-run cannot
-    read, fails the bundle (exit 1) whose `files` all matched the MANIFEST."""
+    """`--rerun`: a sample of the audit's bias pairs and task items scored again, all of the
+    evaluation's test data and the final validation loss, each where the bundle holds it; a
+    disagreement, or a record the re-run cannot read, fails the bundle (exit 1) whose `files`
+    all matched the MANIFEST."""
     from gemeingut.release.rerun import Reran, has_bias_audit, new_seed
+    from gemeingut.release.rerun_checked import rerun_tasks_checked, rerun_validation_checked
     from gemeingut.release.rerun_evaluation import has_evaluation
+    from gemeingut.release.rerun_tasks import has_task_log
+    from gemeingut.release.rerun_validation import has_final_validation
 
     seed = new_seed() if seed is None else seed
     bias = _rerun_bias(bundle, n, seed, files) if has_bias_audit(bundle) else None
     evaluation = _rerun_evaluation(bundle, files) if has_evaluation(bundle) else None
-    return Reran(seed, bias, evaluation)
+    tasks = rerun_tasks_checked(bundle, n, seed, files) if has_task_log(bundle) else None
+    final = has_final_validation(bundle)
+    validation = rerun_validation_checked(bundle, files) if final else None
+    return Reran(seed, bias, evaluation, tasks, validation, bundle)
 
 
 def _rerun_bias(bundle: Path, n: int, seed: int, files: int) -> Rerun:
     from gemeingut.release.layout import AUDIT_REPORT
     from gemeingut.release.manifest import shorten
     from gemeingut.release.rerun import rerun_bias_sample
-    from gemeingut.release.verify import failed_alone
-    from gemeingut.release.verify_guard import READ_ERRORS, unreadable
+    from gemeingut.release.rerun_checked import checked
 
-    try:
-        again = rerun_bias_sample(bundle, n, seed)
-    except READ_ERRORS as exc:
-        raise failed_alone(
-            bundle, unreadable(exc, AUDIT_REPORT), getattr(exc, "hint", "") or "", files
-        ) from None
-    if again.problems:
-        hint = _("the audit log was altered, or it is not of this model")
-        if again.device_note is not None:  # the likelier cause first
-            hint = _("{device}; or the audit log was altered, or it is not of this model",
-                     device=again.device_note)  # fmt: skip
-        raise failed_alone(
-            bundle,
-            _(
-                "re-running {checked} audit items (--seed {seed}) disagrees with the bundle: "
-                "{problems}",
-                checked=str(again.checked),
-                seed=str(again.seed),
-                problems=shorten(again.problems),
-            ),
-            hint,
-            files,
-        )
-    return again
+    return checked(
+        bundle, files, AUDIT_REPORT, lambda: rerun_bias_sample(bundle, n, seed),
+        lambda again: _("re-running {checked} audit items (--seed {seed}) disagrees with the "
+                        "bundle: {problems}", checked=str(again.checked), seed=str(again.seed),
+                        problems=shorten(again.problems)),
+        _("the audit log was altered, or it is not of this model"),
+    )  # fmt: skip
 
 
 def _rerun_evaluation(bundle: Path, files: int) -> EvaluationRerun:
     from gemeingut.release.manifest import shorten
+    from gemeingut.release.rerun_checked import checked
     from gemeingut.release.rerun_evaluation import EVALUATION, rerun_evaluation
-    from gemeingut.release.verify import failed_alone
-    from gemeingut.release.verify_guard import READ_ERRORS, unreadable
 
-    try:
-        again = rerun_evaluation(bundle)
-    except READ_ERRORS as exc:
-        raise failed_alone(
-            bundle, unreadable(exc, EVALUATION), getattr(exc, "hint", "") or "", files
-        ) from None
-    if again.problems:
-        raise failed_alone(
-            bundle,
-            _(
-                "re-scoring the test data disagrees with the bundle: {problems}",
-                problems=shorten(again.problems),
-            ),
-            _("the evaluation results were altered, or they are not of this model"),
-            files,
-        )
-    return again
+    return checked(
+        bundle, files, EVALUATION, lambda: rerun_evaluation(bundle),
+        lambda again: _("re-scoring the test data disagrees with the bundle: {problems}",
+                        problems=shorten(again.problems)),
+        _("the evaluation results were altered, or they are not of this model"),
+    )  # fmt: skip
+
+
+def compared_lines(results: list[Comparison]) -> list[tuple[str, str]]:
+    """`reproduce`'s lines (mark, text): each artifact, the role column as wide as the longest
+    role (a chain's are longer), then where each of its files differs; which side of ≠ is the
+    bundle's is said first, where a line shows one."""
+    width = max((len(r.role) for r in results), default=0)
+    lines = []
+    if any(r.details for r in results):
+        lines.append(("", text(_("where a file differs: the bundle's value ≠ the rebuilt one"))))
+    for r in results:
+        if r.equal:
+            detail = _("equal")
+        elif r.rebuilt_id is None:
+            detail = _("not rebuilt")
+        elif r.rebuilt_id != r.recorded_id:
+            detail = _("rebuilt as {id}", id=r.rebuilt_id)
+        else:
+            detail = _("differs: {files}", files=", ".join(r.differing[:8]))
+        mark = "[green]✓[/]" if r.equal else "[red]✗[/]"
+        lines.append((mark, f"{r.role:<{width}} {r.recorded_id}  {text(detail)}"))
+        # where each file differs, where both versions are at hand
+        lines += [("   ", f"{rel}: {'; '.join(r.details[rel])}") for rel in r.differing[:8]
+                  if r.details.get(rel)]  # fmt: skip
+    return lines
 
 
 def _rating_said(rating: dict, lang: str) -> str:
@@ -761,6 +776,14 @@ def reproduce(
             parser=given_path,
         ),
     ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            help="Public key (.pub) of the publisher: the signature must match it before "
+            "anything is rebuilt.",
+            parser=given_path,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Rebuild BUNDLE from its own code, recipe and data, and compare artifact by artifact; a
@@ -769,21 +792,11 @@ def reproduce(
 
     from gemeingut.release.reproduce import reproduce as run
 
-    results = run(bundle, workspace, base)
+    results = run(bundle, workspace, base, key)
     if as_json:
         rows = [{**vars(r), "equal": r.equal} for r in results]
         typer.echo(json.dumps(rows, indent=2))
-    for r in results if not as_json else []:
-        if r.equal:
-            detail = _("equal")
-        elif r.rebuilt_id != r.recorded_id:
-            detail = _("rebuilt as {id}", id=r.rebuilt_id)
-        else:
-            detail = _("differs: {files}", files=", ".join(r.differing[:8]))
-        mark = "[green]✓[/]" if r.equal else "[red]✗[/]"
-        say(mark, f"{r.role:<12} {r.recorded_id}  {text(detail)}")
-        for rel in r.differing[:8]:  # where each file differs, where both versions are at hand
-            if r.details.get(rel):
-                say("   ", f"{rel}: {'; '.join(r.details[rel])}")
+    for mark, line in [] if as_json else compared_lines(results):
+        say(mark, line)
     if not all(r.equal for r in results):
         raise typer.Exit(1)

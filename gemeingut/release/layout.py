@@ -42,12 +42,26 @@ def locate_bundle(path: Path) -> Path:
 def earlier_finetunes(lineage: dict[str, Any]) -> list[dict[str, Any]]:
     """The records (artifact.json) of the fine-tunes before the released one, oldest first,
     from a bundle's lineage.json (none but for a fine-tune of a fine-tune)."""
+    return [lineage[role] for role in earlier_roles(lineage)]
+
+
+def earlier_roles(lineage: dict[str, Any]) -> list[str]:
+    """The lineage roles of the fine-tunes before the released one, oldest first."""
     found = {
-        int(number): meta
-        for role, meta in lineage.items()
+        int(number): role
+        for role in lineage
         if (number := role.removeprefix(f"{EARLIER_ROLE}_")) != role and number.isdigit()
     }
     return [found[number] for number in sorted(found)]
+
+
+def finetune_data_folder(role: str, meta: dict[str, Any]) -> str:
+    """Where a bundle holds the data of the fine-tune of lineage role `role` (the files of its
+    `data/`): the released one's in training-data/finetuning/, an earlier one's in its own
+    folder by its id."""
+    if role.startswith(f"{EARLIER_ROLE}_"):
+        return f"{TRAINING_DATA}/{FINETUNE_EARLIER}/{meta['id']}"
+    return f"{TRAINING_DATA}/{FINETUNE_DATA}"
 
 
 def listed_shards(listed: dict[str, str], folder: str, pattern: str) -> list[str]:

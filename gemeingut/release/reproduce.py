@@ -36,6 +36,7 @@ from gemeingut.json_records import record_lines
 from gemeingut.library_bars import ENVIRONMENT
 from gemeingut.release.layout import (
     BUNDLE_DIR,
+    EARLIER_ROLE,
     FINETUNE_EARLIER,
     TEST_DATA,
     TRAINING_CODE,
@@ -119,15 +120,19 @@ class Comparison:
         return self.rebuilt_id == self.recorded_id and not self.differing
 
 
-def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[Comparison]:
+def reproduce(
+    bundle_path: Path, root: Path, base: Path | None = None, public_key: Path | None = None
+) -> list[Comparison]:
     """Rebuild and compare; a fine-tune of a foreign base needs `base`, the folder with its
-    weights (`reproduce_finetune.py`)."""
+    weights (`reproduce_finetune.py`); a fine-tune of a fine-tune is rebuilt link by link
+    (`reproduce_chain.py`). With `public_key`, the signature is checked against it first."""
     from gemeingut.release.openness.finetune_rating import BASE_DIR
+    from gemeingut.release.reproduce_chain import reproduce_chain
     from gemeingut.release.reproduce_finetune import reproduce_finetune
     from gemeingut.release.verify import verify_bundle
 
     _say(_("checking the bundle before rebuilding it …"))
-    bundle = verify_bundle(locate_bundle(bundle_path)).bundle  # never rebuild a tampered bundle
+    bundle = verify_bundle(locate_bundle(bundle_path), public_key).bundle  # never a tampered one
     # The bundle's code runs in `root`, where relative paths would no longer hold.
     bundle, root = bundle.resolve(), root.resolve()
     if root.is_relative_to(bundle):
@@ -141,29 +146,15 @@ def reproduce(bundle_path: Path, root: Path, base: Path | None = None) -> list[C
             _("reproduce into a new folder: artifacts already there would be reused, not rebuilt"),
         )
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
-    if earlier := earlier_finetunes(lineage):  # the build's recipe makes one fine-tune
-        raise InputError(
-            _(
-                "{bundle} releases a fine-tune of a fine-tune ({count} before it): `reproduce` "
-                "rebuilds the build and its one fine-tune, not a chain of them",
-                bundle=str(bundle),
-                count=str(len(earlier)),
-            ),
-            _(
-                "rebuild each fine-tune in turn with `gemeingut model finetune`, from the data "
-                "in {data}/<id>/ and the parameters in {records}/<id>/finetune.json, and compare "
-                "its id with the bundle's lineage.json",
-                data=f"{TRAINING_DATA}/{FINETUNE_EARLIER}",
-                records=f"{TRAINING_METADATA}/{FINETUNE_EARLIER}",
-            ),
-        )
+    if earlier_finetunes(lineage):  # released by `release --finetuned`, not by the recipe
+        return reproduce_chain(bundle, lineage, root)
     if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:
         return reproduce_finetune(bundle, lineage, root, base)
     recipe = _stage_recipe(bundle, root / "recipe")
     code = root / "code"
     if not code.exists():
         shutil.copytree(bundle / TRAINING_CODE, code)
-    dataset = _dataset_artifact(bundle, lineage["dataset"], root / "workspace")
+    dataset = dataset_artifact(bundle, lineage["dataset"], root / "workspace")
     command = ["-m", "gemeingut.cli", "build", str(recipe), "--workspace", str(root / "workspace")]
     _say(_("rebuilding with the bundle's own code in {folder}; each stage is named as it starts "
            "and as it ends:", folder=str(root)))  # fmt: skip
@@ -191,8 +182,9 @@ class Stages:
     ended (`✓ KIND …`, as `gemeingut build` prints it) the stage that starts now, with its
     number and the time so far: a stage can run for minutes without a line."""
 
-    def __init__(self, stages: list[str]) -> None:
+    def __init__(self, stages: list[str], labels: dict[int, str] | None = None) -> None:
         self.stages = stages
+        self.labels = labels or {}  # by position, where a stage's name is not enough
         self.started = time.monotonic()
         self.next = 0
 
@@ -200,8 +192,8 @@ class Stages:
         _say(line, indent="    ")
         ended = _STAGE_ENDED.match(line)
         kind = stage_named(ended.group(1)) if ended else None
-        if kind in self.stages[self.next - 1 :]:
-            self.next = self.stages.index(kind) + 1
+        if kind in self.stages[self.next - 1 :]:  # a kind may recur (a chain's fine-tunes)
+            self.next = self.stages.index(kind, max(self.next - 1, 0)) + 1
             if self.next < len(self.stages):
                 self.start()
 
@@ -213,7 +205,7 @@ class Stages:
                 "▸ stage {number} of {total}: {stage} starts ({seconds} s so far) …",
                 number=str(self.next),
                 total=str(len(self.stages)),
-                stage=stage_name(self.stages[self.next - 1]),
+                stage=self.labels.get(self.next - 1) or stage_name(self.stages[self.next - 1]),
                 seconds=str(round(time.monotonic() - self.started)),
             ),
             indent="  ",
@@ -415,7 +407,7 @@ def _place(copied: Path, wanted: Path) -> None:
         shutil.copytree(copied, wanted)
 
 
-def _dataset_artifact(bundle: Path, meta: dict[str, Any], workspace: Path) -> Path:
+def dataset_artifact(bundle: Path, meta: dict[str, Any], workspace: Path) -> Path:
     """The curated dataset again, from the bundle's shards, each file checked against the
     hash the lineage records for it."""
     folder = workspace / "dataset" / meta["id"]
@@ -444,11 +436,15 @@ def _dataset_artifact(bundle: Path, meta: dict[str, Any], workspace: Path) -> Pa
 
 
 def compare_artifact(role: str, meta: dict[str, Any], workspace: Path, rebuilt: dict) -> Comparison:
+    """An artifact of the lineage against its rebuild; one rebuilt under another id is still
+    compared file by file, to name what changed (a fine-tune's data: its `data/` files)."""
     kind, recorded = meta["kind"], meta["id"]
-    again = workspace / kind / recorded
+    again, rebuilt_id = workspace / kind / recorded, recorded
     if not (again / ARTIFACT_FILE).is_file():
-        other = (rebuilt.get(role) or rebuilt.get(kind) or {}).get("id")
-        return Comparison(role, kind, recorded, other)
+        rebuilt_id = (rebuilt.get(role) or rebuilt.get(kind) or {}).get("id")
+        again = workspace / kind / str(rebuilt_id)
+        if rebuilt_id is None or not (again / ARTIFACT_FILE).is_file():
+            return Comparison(role, kind, recorded, rebuilt_id)
     files = json.loads((again / ARTIFACT_FILE).read_text("utf-8")).get("files", {})
     differing = [
         rel
@@ -460,9 +456,19 @@ def compare_artifact(role: str, meta: dict[str, Any], workspace: Path, rebuilt: 
         rel: found
         for rel in differing
         if rel in meta["files"] and rel in files
-        if (found := _artifact_file_differs(rel, again, meta))
+        # where the recorded bytes are not at hand (a changed data file): the two hashes
+        if (
+            found := _artifact_file_differs(rel, again, meta)
+            or _hashes(meta["files"][rel], files[rel])
+        )
     }
-    return Comparison(role, kind, recorded, recorded, differing, details)
+    return Comparison(role, kind, recorded, rebuilt_id, differing, details)
+
+
+def _hashes(recorded: str, rebuilt: str) -> list[str]:
+    """A file's recorded and rebuilt sha256, shortened as a person compares them."""
+    short = [str(digest).removeprefix("sha256:")[:12] for digest in (recorded, rebuilt)]
+    return [f"sha256 {short[0]} ≠ {short[1]}"]
 
 
 def _artifact_file_differs(rel: str, again: Path, meta: dict[str, Any]) -> list[str]:
@@ -471,7 +477,7 @@ def _artifact_file_differs(rel: str, again: Path, meta: dict[str, Any]) -> list[
     released model's tokenizer files, the dataset's shards)."""
     bundle: Path = meta["_bundle"]
     paths = _model_paths(bundle, again)
-    copy = BUNDLE_COPIES.get((meta["_role"], rel))
+    copy = bundle_copy(meta["_role"], rel, meta["id"])
     if copy is not None and (bundle / copy).is_file():
         return where_differs(rel, bundle / copy, again / rel, paths, apart=True)
     digest = str(meta["files"][rel]).removeprefix("sha256:")
@@ -485,12 +491,23 @@ def _artifact_file_differs(rel: str, again: Path, meta: dict[str, Any]) -> list[
     return where_differs(rel, bundle / held[0], again / rel, paths, apart=False)
 
 
+def bundle_copy(role: str, rel: str, artifact_id: str) -> str | None:
+    """The bundle path of its copy of an artifact's run record `rel` (None: it holds none);
+    an earlier fine-tune's records lie in its own folder, named as the released one's."""
+    if not role.startswith(f"{EARLIER_ROLE}_"):
+        return BUNDLE_COPIES.get((role, rel))
+    copy = BUNDLE_COPIES.get(("finetune", rel))
+    if copy is None or not copy.startswith(f"{TRAINING_METADATA}/"):
+        return None
+    return f"{TRAINING_METADATA}/{FINETUNE_EARLIER}/{artifact_id}/" + copy.split("/", 1)[1]
+
+
 def _same_apart_from_varying(rel: str, again: Path, meta: dict, files: dict) -> bool:
     """Resume state holds wall time (declared: it may differ); a run record differs only in
     the VARYING keys from the copy the bundle carries of it."""
     if rel.startswith(f"{CHECKPOINT_DIR}/") and rel in files:
         return True
-    copy = BUNDLE_COPIES.get((meta["_role"], rel))
+    copy = bundle_copy(meta["_role"], rel, meta["id"])
     if copy is None or rel not in files or not (meta["_bundle"] / copy).is_file():
         return False
     paths = _model_paths(meta["_bundle"], again)
@@ -540,7 +557,8 @@ def _lineage_records(lineage: dict[str, Any]) -> Any:
         files = {
             rel: digest
             for rel, digest in (meta.get("files") or {}).items()
-            if not rel.startswith(f"{CHECKPOINT_DIR}/") and (role, rel) not in BUNDLE_COPIES
+            if not rel.startswith(f"{CHECKPOINT_DIR}/")
+            and bundle_copy(role, rel, meta["id"]) is None
         }
         kept[role] = strip_varying({**meta, "files": files})
     return kept

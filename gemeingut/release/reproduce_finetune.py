@@ -73,10 +73,10 @@ def reproduce_finetune(
                 listing=f"{BASE_DIR}/{BASE_FILES}",
             ),
         )
-    audit = _audit_job(bundle, lineage["audit"]) if "audit" in lineage else None
+    audit = audit_job(bundle, lineage["audit"]) if "audit" in lineage else None
     _check_base(bundle, base)
     tuned = lineage["finetune"]
-    data, validation = _stage_data(bundle, tuned, root / "data", root / "workspace")
+    data, validation = stage_data(bundle, tuned, root / "data", root / "workspace")
     if not (bundle / TRAINING_CODE / "gemeingut" / "release" / "rebuild_finetune.py").is_file():
         raise InputError(
             _("{bundle} was made by a gemeingut too old to rebuild a fine-tune", bundle=bundle),
@@ -91,7 +91,7 @@ def reproduce_finetune(
         "data": str(data),
         "validation": str(validation) if validation else None,
         "finetune": tuned["params"],
-        "finetune_license": _finetune_licence(bundle),
+        "finetune_license": finetune_licence(bundle),
         "release": release_settings(bundle),
         "recipe": str(recipe) if recipe.is_file() else None,
         "audit": audit,
@@ -135,11 +135,14 @@ def reproduce_finetune(
     ]
 
 
-def _audit_job(bundle: Path, audit: dict[str, Any]) -> dict[str, Any]:
+def audit_job(
+    bundle: Path, audit: dict[str, Any], held: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """How the audit of the fine-tune runs again: its recorded settings, the model's name and
     the command its report shows. Suites or findings of the auditor's own are not in the
-    bundle, so such an audit cannot run again from it."""
-    own = sorted(set(audit.get("inputs", {})) & set(OWN_AUDIT_FILES))
+    bundle, so such an audit cannot run again from it; `held`: the inputs of those names are
+    documents the bundle holds all the same."""
+    own = sorted(set(audit.get("inputs", {})) & set(OWN_AUDIT_FILES) - held)
     if own:
         raise InputError(
             _(
@@ -161,13 +164,12 @@ def _audit_job(bundle: Path, audit: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finetune_licence(bundle: Path) -> str | None:
-    """The licence named at fine-tuning, which the fine-tune's record keeps: the rebuild names
-    it again, so that its record is the same."""
+def finetune_licence(bundle: Path, record: str = FINETUNE_RECORD) -> str | None:
+    """The licence named at fine-tuning, which the fine-tune's record (`record`, in the
+    bundle) keeps: the rebuild names it again, so that its record is the same."""
     from gemeingut.model.release_licence import RECORD_KEY
 
-    record = json.loads((bundle / FINETUNE_RECORD).read_text(encoding="utf-8"))
-    return record.get(RECORD_KEY)
+    return _json_object(bundle, bundle / record).get(RECORD_KEY)
 
 
 def release_settings(bundle: Path) -> dict[str, Any]:
@@ -176,6 +178,7 @@ def release_settings(bundle: Path) -> dict[str, Any]:
     info = json.loads((bundle / RELEASE_INFO).read_text(encoding="utf-8"))
     settings = {
         "model_name": info["name"],
+        "description": info.get("description", ""),  # absent: written before the field
         "license": info["licenses"]["weights"],
         "documents_license": info["licenses"]["documents"],
         "languages": info["languages"],
@@ -238,13 +241,19 @@ def _check_base(bundle: Path, base: Path) -> None:
         )
 
 
-def _stage_data(
-    bundle: Path, tuned: dict[str, Any], target: Path, workspace: Path
+def stage_data(
+    bundle: Path,
+    tuned: dict[str, Any],
+    target: Path,
+    workspace: Path,
+    copy: str = FINETUNING,
+    record_path: str = FINETUNE_RECORD,
 ) -> tuple[Path, Path | None]:
-    """The fine-tuning data (and validation data) from the bundle, as the fine-tuning got them:
-    a file or folder under its own name, a curated dataset as the artifact it was."""
-    record = json.loads((bundle / FINETUNE_RECORD).read_text(encoding="utf-8"))
-    folder = bundle / FINETUNING
+    """The fine-tuning data (and validation data) from the bundle's `copy` of them, as the
+    fine-tuning got them: a file or folder under its own name (its record, `record_path`,
+    names it), a curated dataset as the artifact it was."""
+    record = _json_object(bundle, bundle / record_path)
+    folder = bundle / copy
     if (folder / CURATED_DIR).is_dir():
         data = _curated_dataset(bundle, folder / CURATED_DIR, workspace)
     else:
@@ -257,7 +266,7 @@ def _stage_data(
         raise InputError(
             _(
                 "the bundle's validation data is not one file or folder in {folder}",
-                folder=f"{FINETUNING}/validation",
+                folder=f"{copy}/validation",
             ),
             _("obtain an unmodified copy of the bundle"),
         )

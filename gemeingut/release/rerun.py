@@ -9,8 +9,10 @@ tolerance was measured; an audit the report records on another device (a GPU rou
 otherwise) is said, so a difference beyond the tolerance names its likely cause.
 
 The evaluation's numbers on the test split are computed again as well (`rerun_evaluation.py`),
-so a bundle without an audit still has its card's numbers re-run; only a bundle with neither
-has nothing for `--rerun`, which is a mistake in the call.
+so a bundle without an audit still has its card's numbers re-run; so are a sample of the
+audit's task items, which lm-eval scored (`rerun_tasks.py`), and, where the bundle publishes
+the weights it was measured on, the training's final validation loss (`rerun_validation.py`).
+Only a bundle with none of these has nothing for `--rerun`, which is a mistake in the call.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from gemeingut.i18n import Message, _
 from gemeingut.json_records import record_lines
 from gemeingut.release.layout import AUDIT, MODEL, TRAINING_CODE
 from gemeingut.release.rerun_evaluation import EVALUATION, EvaluationRerun, has_evaluation
+from gemeingut.release.rerun_tasks import TASK_LOG, TaskRerun, has_task_log
+from gemeingut.release.rerun_validation import TRAINING, ValidationRerun, has_final_validation
 
 # Nats a re-run may differ by: fp32 differs only in summation order; bf16 autocast also in
 # rounding, which depends on the batch a pair lands in. Measured on the demo bundle (bf16 on the
@@ -50,16 +54,20 @@ class Rerun:
     device_note: Message | None = None  # the audit ran elsewhere than this re-run
     audit_device: str | None = None  # report.json → model.device; None where it records none
     precision: str = "fp32"  # the audit's, which this re-run scores with too
+    largest: float = 0.0  # the largest difference seen, in nats, of any pair's two deltas
 
 
 @dataclass(frozen=True)
 class Reran:
-    """All that `--rerun` computed again: the bias sample and the evaluation, each None where
-    the bundle holds none."""
+    """All that `--rerun` computed again: the bias sample, the evaluation, the task sample and
+    the final validation loss, each None where the bundle holds none."""
 
     seed: int
     bias: Rerun | None
     evaluation: EvaluationRerun | None
+    tasks: TaskRerun | None
+    validation: ValidationRerun | None
+    bundle: Path  # whose records were re-run (to say why one was not)
 
 
 def new_seed() -> int:
@@ -72,16 +80,25 @@ def has_bias_audit(bundle: Path) -> bool:
 
 
 def require_rerunnable(bundle: Path) -> None:
-    """A bundle with neither a bias audit nor evaluation results has nothing `--rerun` can
-    compute again: a mistake in the call, said before any hashing."""
-    if not has_bias_audit(bundle) and not has_evaluation(bundle):
+    """A bundle with neither a bias audit, nor evaluation results, nor the audit's task items,
+    nor a validation loss of the weights it publishes has nothing `--rerun` can compute again:
+    a mistake in the call, said before any hashing."""
+    if not (
+        has_bias_audit(bundle)
+        or has_evaluation(bundle)
+        or has_task_log(bundle)
+        or has_final_validation(bundle)
+    ):
         raise InputError(
             _(
                 "{bundle} holds nothing to re-run: neither a bias audit ({log}) nor evaluation "
-                "results ({evaluation})",
+                "results ({evaluation}) nor task items ({tasks}) nor a validation loss of the "
+                "weights it publishes ({training})",
                 bundle=str(bundle),
                 log=BIAS_LOG,
                 evaluation=EVALUATION,
+                tasks=TASK_LOG,
+                training=TRAINING,
             ),
             _("verify without --rerun"),
         )
@@ -125,6 +142,11 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
     precision = report["model"].get("precision", "fp32")
     tolerance = TOLERANCE.get(precision, TOLERANCE["bf16"])
     again = _score(bundle, suite, [r["id"] for r in sample], report["model"], precision)
+    differences = {
+        (old["id"], key): abs(old[key] - again[old["id"]][key])
+        for old in sample
+        for key in ("delta", "sentence_delta")
+    }
     problems = [
         _(
             "bias pair {id}: the log says {key} {logged}, the model gives {computed}",
@@ -135,11 +157,14 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
         )
         for old in sample
         for key in ("delta", "sentence_delta")
-        if abs(old[key] - again[old["id"]][key]) > tolerance
+        if differences[old["id"], key] > tolerance
     ]
     note = device_note(report["model"], precision)
     recorded = str(report["model"].get("device") or "") or None
-    return Rerun(len(sample), len(logged), tolerance, problems, seed, note, recorded, precision)
+    largest = max(differences.values(), default=0.0)
+    return Rerun(
+        len(sample), len(logged), tolerance, problems, seed, note, recorded, precision, largest
+    )
 
 
 def device_note(model: dict, precision: str) -> Message | None:

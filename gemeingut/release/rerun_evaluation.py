@@ -40,6 +40,7 @@ class EvaluationRerun:
     batch_size: int
     tolerance: float  # nats of loss; perplexity and bits per byte by the same margin
     problems: list[Message]
+    largest: float | None = None  # nats the loss differs by; None where none is recorded
 
 
 def has_evaluation(bundle: Path) -> bool:
@@ -70,7 +71,9 @@ def rerun_evaluation(bundle: Path) -> EvaluationRerun:
         for key, margin in _margins(again).items()
         if not _within(recorded.get(key), again[key], margin)
     ]
-    return EvaluationRerun(len(texts), again["tokens"], batch_size, TOLERANCE, problems)
+    loss = recorded.get("loss")
+    largest = abs(loss - again["loss"]) if _number(loss) else None
+    return EvaluationRerun(len(texts), again["tokens"], batch_size, TOLERANCE, problems, largest)
 
 
 def _margins(again: dict[str, Any]) -> dict[str, float]:
@@ -86,8 +89,11 @@ def _margins(again: dict[str, Any]) -> dict[str, float]:
 
 
 def _within(recorded: Any, computed: float, margin: float) -> bool:
-    number = isinstance(recorded, int | float) and not isinstance(recorded, bool)
-    return number and abs(recorded - computed) <= margin * (1 + 1e-9)
+    return _number(recorded) and abs(recorded - computed) <= margin * (1 + 1e-9)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _said(value: Any) -> str:

@@ -2,15 +2,19 @@
 
 The signature (`bundle.sig`, a Sigstore bundle around an in-toto statement) lists the sha256 of
 every file in the bundle: the weights, the card, the data manifest, the evaluation results and
-the openness report are all bound by it, so a MANIFEST rewritten after a change no longer
-verifies. Keys are EC P-256 PEM files made by `gemeingut keys create`; no network is used.
+the openness report are all bound by it, so a MANIFEST rewritten after a change is named as
+differing from what the key signed (the signature itself stays valid for that key: who signed
+and what changed since are said apart). Keys are EC P-256 PEM files made by
+`gemeingut keys create`; no network is used.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import re
@@ -281,37 +285,97 @@ def sign_bundle(bundle: Path, private_key: Path, digests: dict[str, str] | None 
     return signature
 
 
+class SignedOtherFiles(VerifyError):
+    """A signature valid for the key given, made for other files than the bundle holds: the
+    key is the right one, the files were changed after signing (`differences` names them)."""
+
+    def __init__(self, message: Message, hint: Message, differences: list[Message]) -> None:
+        super().__init__(message, hint)
+        self.differences = differences
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.message, self.hint, self.differences))
+
+
 def verify_signature(bundle: Path, public_key: Path, digests: dict[str, str] | None = None) -> None:
     """Raise `VerifyError` unless `bundle.sig` was made by the key and every file matches it.
 
-    With `digests` (each file's sha256, the MANIFEST's own included, already checked against
-    the files) the files are not read a second time: model-signing checks the signature and
-    compares the list it signed with these digests instead of hashing the bundle again."""
+    Two questions, answered apart: is the signature valid for this key (model-signing checks
+    it and the list of digests it signed, compared with that very list), and do the files
+    match that list (`digests`: each file's sha256, the MANIFEST's own included, already
+    checked against the files; without it, the files are hashed here). A valid signature
+    over other files is a `SignedOtherFiles`, never "another key"."""
+    from cryptography.exceptions import InvalidSignature
     from model_signing import hashing, verifying
 
     load_public_key(public_key)  # a clear error for a missing, malformed or foreign key
     signature = _signature_file(bundle)
     _signature_document(bundle)  # not UTF-8 or not JSON: said so, not as a failed check
+    signed = signed_digests(bundle)
     config = verifying.Config().use_elliptic_key_verifier(public_key=public_key)
-    config.set_hashing_config(_hashing(hashing, bundle) if digests is None else _known(digests))
-    try:
-        config.verify(bundle, signature)
-    except json.JSONDecodeError as exc:
-        raise _damaged(bundle, exc) from None
-    except ValueError as exc:
-        if str(exc).startswith("Key mismatch"):
+    config.set_hashing_config(_known(signed))  # the signed list against itself: key only
+    try:  # model-signing prints a warning of its own on stdout, where `--json` writes
+        with contextlib.redirect_stdout(io.StringIO()):  # (a signature without key hint)
+            config.verify(bundle, signature)
+    except InvalidSignature:  # the statement was altered, or a hint names the key falsely
+        reason = _("the signed statement does not match its signature")
+        raise _not_verified(bundle, public_key, reason) from None
+    except Exception as exc:  # model-signing's ValueError, or its reader's (JSON, pydantic)
+        if isinstance(exc, ValueError) and str(exc).startswith("Key mismatch"):
             raise _other_key(bundle, public_key) from None
-        raise VerifyError(
+        # a file the reader does not take (a field it does not know), or a signed list of
+        # another form than ours: the files themselves are compared below, never in here
+        raise _damaged(bundle, exc) from None
+    actual = _hashed(hashing, bundle) if digests is None else digests
+    differences = _differences(signed, actual)
+    if differences:
+        raise SignedOtherFiles(
             _(
-                "the signature of {bundle} does not verify with {key}: {reason}",
+                "the signature of {bundle} is valid for {key} ({fingerprint}), but files differ "
+                "from what was signed: {problems}",
                 bundle=bundle,
                 key=public_key.name,
-                reason=_mismatch(str(exc)),
+                fingerprint=fingerprint(public_key),
+                problems=joined(differences[:10]),
             ),
-            _("the bundle was changed after signing, or it was signed with another key"),
-        ) from None
-    except Exception as exc:  # a damaged signature file fails inside the protobuf/JSON reader
-        raise _damaged(bundle, exc) from None
+            _(
+                "the signature was made with this key; the files named were changed after "
+                "signing: obtain an unmodified copy"
+            ),
+            differences,
+        )
+
+
+def _not_verified(bundle: Path, public_key: Path, reason: str | Message) -> VerifyError:
+    """A signature that is not valid for the key: altered, or made with another key that
+    its hint does not name."""
+    return VerifyError(
+        _(
+            "the signature of {bundle} does not verify with {key}: {reason}",
+            bundle=bundle,
+            key=public_key.name,
+            reason=reason,
+        ),
+        _("the bundle was changed after signing, or it was signed with another key"),
+    )
+
+
+def _hashed(hashing, bundle: Path) -> dict[str, str]:
+    """path → sha256 of every file as model-signing lists a bundle (the signature left out)."""
+    listed = _hashing(hashing, bundle).hash(bundle)
+    return {str(item.identifier): item.digest.digest_hex for item in listed.resource_descriptors()}
+
+
+def _differences(signed: dict[str, str], digests: dict[str, str]) -> list[Message]:
+    """Each file whose digest is not the signed one, extra or missing, in path order."""
+    problems = [
+        _("changed: {file}", file=rel)
+        for rel in sorted(digests)
+        if rel in signed and signed[rel] != digests[rel]
+    ]
+    problems += [_("extra: {file}", file=rel) for rel in sorted(set(digests) - set(signed))]
+    problems += [_("missing: {file}", file=rel) for rel in sorted(set(signed) - set(digests))]
+    return problems
 
 
 def _other_key(bundle: Path, public_key: Path) -> VerifyError:
@@ -342,14 +406,7 @@ def check_signed_list(bundle: Path, digests: dict[str, str]) -> None:
     """Without a key: `bundle.sig` must be readable and list exactly these files and digests.
     Who signed it stays unchecked, but a damaged signature, or one made for other bytes (a
     MANIFEST rewritten after signing), is named instead of passing as "signed"."""
-    signed = signed_digests(bundle)
-    problems = [
-        _("changed: {file}", file=rel)
-        for rel in sorted(digests)
-        if rel in signed and signed[rel] != digests[rel]
-    ]
-    problems += [_("extra: {file}", file=rel) for rel in sorted(set(digests) - set(signed))]
-    problems += [_("missing: {file}", file=rel) for rel in sorted(set(signed) - set(digests))]
+    problems = _differences(signed_digests(bundle), digests)
     if problems:
         raise VerifyError(
             _(
@@ -428,12 +485,25 @@ def _damaged(
     why = (
         _("its statement (payload) is not base64-encoded JSON")
         if payload_error or exc is None
-        else why_unreadable(exc)
+        else _why(exc)
     )
     return VerifyError(
         _("{path} cannot be read: {error}", path=f"{bundle}/{SIGNATURE}", error=why),
         DAMAGED_SIGNATURE,
     )
+
+
+def _why(exc: BaseException) -> str | Message:
+    """`why_unreadable`, but a field model-signing's reader (pydantic) refuses is named in the
+    reader's words, not in pydantic's English dump of the whole file."""
+    from pydantic import ValidationError
+
+    from gemeingut.i18n.validation import problem
+
+    if isinstance(exc, ValidationError) and (errors := exc.errors()):
+        field = ".".join(str(part) for part in errors[0]["loc"])
+        return _("the field {field} {problem}", field=field, problem=problem(errors[0]))
+    return why_unreadable(exc)
 
 
 def _signature_file(bundle: Path) -> Path:
@@ -479,27 +549,3 @@ def _configured(config):
     model-signing's own `verify`, which hashes the files, checks our bundles too)."""
     config = config.use_file_serialization(hashing_algorithm="sha256")
     return config.set_ignored_paths(paths=[SIGNATURE], ignore_git_paths=False)
-
-
-def _mismatch(text: str) -> Message | str:
-    """model-signing's message names files among raw digests; keep the names, each said in
-    the language the whole message is shown in (`verify --json` English, the console's)."""
-    changed = re.findall(r"Hash mismatch for \\?'([^'\\]+)\\?'", text)
-    parts: list[Message] = [_("changed: {file}", file=name) for name in changed]
-    for kind, label in (("Extra files", "extra"), ("Missing files", "missing")):
-        found = re.search(kind + r" found in model '[^']*': ([^\]'\"]+)", text)
-        found = found or re.search(kind + r" in model '[^']*': ([^\]'\"]+)", text)
-        if found:
-            parts.extend(_LISTED[label](name) for name in found.group(1).split(", "))
-    return joined(parts) if parts else _short(ValueError(text))
-
-
-_LISTED = {
-    "extra": lambda name: _("extra: {file}", file=name),
-    "missing": lambda name: _("missing: {file}", file=name),
-}
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) <= 400 else text[:400] + " …"

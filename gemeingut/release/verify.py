@@ -18,6 +18,7 @@ from gemeingut.json_records import why_unreadable
 from gemeingut.release.layout import (
     AUDIT,
     AUDIT_REPORT,
+    CARD,
     FIVE_ARTIFACTS,
     MODEL,
     TRAINING_DATA,
@@ -42,7 +43,7 @@ from gemeingut.release.openness.finetune_rating import (
     rate_finetune,
 )
 from gemeingut.release.openness.rating import rate
-from gemeingut.release.verify_audit import audit_problems
+from gemeingut.release.verify_audit import audit_notes, audit_problems
 from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
 from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
 from gemeingut.release.verify_recomputed import recomputed_problems
@@ -72,6 +73,7 @@ class _Signature:
     hint: str | Message = ""
     signed_by: str | None = None
     key: str | None = None  # the key the signature was checked against (--key)
+    other_files: bool = False  # valid for the key, but made for other files than these
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Failure:
     key: str | None = None  # fingerprint of the key given with --key (checked, valid or not)
     signed_by: str | None = None  # that key, where the signature is valid
     files: int = 0  # the files the MANIFEST lists, checked against it (none if it is unreadable)
+    other_files: bool = False  # the signature is valid for the key, the files differ from it
 
 
 class BundleFailed(VerifyError):
@@ -131,6 +134,9 @@ def verify_bundle(
     rating = None
     older = None  # a format this gemeingut does not write: what differs may stem from it
     notes: list[Message] = []
+    # the card alone changed, every other file the released one: its claims are still checked
+    # against those files, so that the claim the edit changed is named, not only its hash
+    card_changed, problems = _card_alone(problems)
     if not problems:  # records are read only from files known to be the released ones
         problems.extend(record_problems(bundle, expected))
     if not problems:
@@ -141,15 +147,21 @@ def verify_bundle(
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
         problems = list(dict.fromkeys(problems))  # a record two checks read is named once
         # an older version's words pass where a signer vouches for them (`verify_wording`)
-        if signature.signed_by is not None or not with_signature:
+        if (signature.signed_by is not None or not with_signature) and not card_changed:
             notes = [p.vouched() for p in problems if isinstance(p, OlderWording)]
             problems = [p for p in problems if not isinstance(p, OlderWording)]
+        notes += audit_notes(bundle, expected)  # figures an older audit kept no log of
         ours = code_version()  # a bundle another version wrote: what differs may stem from it
-        older = other_format(bundle, expected, rating, problems, ours) if problems else None
+        older = (  # not where the card is known altered: no older format explains that
+            other_format(bundle, expected, rating, problems, ours)
+            if problems and not card_changed
+            else None
+        )
         if older is not None and older.altered:  # it contradicts the version it names
             problems, older = [older.said, *problems], None
-        else:
+        elif not card_changed:
             hint = other_version_hint(bundle, ours) or hint
+    problems = [*card_changed, *problems]
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
         # is said on its own line before the list, and is none of its reasons
@@ -189,12 +201,20 @@ def verify_bundle(
             headline,
             signature.hint if signature.failed else hint,
             Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating,
-                    signed, signature.key, signature.signed_by, len(expected)),
+                    signed, signature.key, signature.signed_by, len(expected),
+                    signature.other_files),
         )  # fmt: skip
     return Verified(
         bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating,
         tuple(notes),
     )  # fmt: skip
+
+
+def _card_alone(problems: list[Message]) -> tuple[list[Message], list[Message]]:
+    """(the card's hash problem, []) where it is the only one; else ([], `problems`)."""
+    if problems == [_("changed: {file}", file=CARD)]:
+        return problems, []
+    return [], problems
 
 
 def failed_alone(
@@ -222,6 +242,8 @@ def _signature(
         if not check:
             return _Signature(None if (bundle / SIGNATURE).is_file() else _unsigned(bundle))
         signing.check_signed_list(bundle, digests)
+    except signing.SignedOtherFiles as valid:  # the right key, but files changed since
+        return _Signature(valid.message, True, valid.hint, key=key, other_files=True)
     except VerifyError as failed:  # its message names the signature, and what is wrong
         return _Signature(failed.message, True, failed.hint, key=key)
     return _Signature(_unchecked_signer(signing.key_hint(bundle)))

@@ -7,13 +7,16 @@ deleted, a delta shifted or a rate edited in one of the reports is then named, e
 MANIFEST was re-hashed and no signature is checked. The summaries are computed by the audit's
 own functions (`bias.summarize`, `redteam.summarize_redteam`, `summarize_memorisation`,
 `report_markdown.markdown`), so the two can only agree when the numbers are the ones the audit
-stage would have written.
+stage would have written. The task accuracies the card prints are the means of the items
+lm-eval scored (`logs/tasks.jsonl`, `audit/task_items.py`); an audit older than that log has
+them recorded only, which `verify` says (`audit_notes`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
@@ -29,6 +32,7 @@ from gemeingut.json_records import record_lines, why_unreadable
 from gemeingut.release.layout import AUDIT, AUDIT_REPORT, TRAINING_METADATA
 from gemeingut.release.openness.claims import document_problems
 from gemeingut.release.rerun import shipped_suite
+from gemeingut.release.rerun_tasks import TASK_LOG
 from gemeingut.release.verify_audit_judged import memorisation_again, redteam_verdicts
 from gemeingut.release.verify_training_data import audited_sources, training_data_problems
 
@@ -63,6 +67,7 @@ def audit_problems(bundle: Path, listed: Mapping[str, str]) -> Problems:
         ("bias", _bias_problems),
         ("redteam", _redteam_problems),
         ("memorisation", _memorisation_problems),
+        ("tasks", _task_problems),
     )
     problems = document_problems(bundle, reports)
     for section, check in sections:
@@ -77,6 +82,24 @@ def audit_problems(bundle: Path, listed: Mapping[str, str]) -> Problems:
                 )
             )
     return [*problems, *_lineage_problems(bundle, report)]
+
+
+def audit_notes(bundle: Path, listed: Mapping[str, str]) -> list[Message]:
+    """What `verify` says of task accuracies it cannot recompute: an audit of an older
+    gemeingut, which kept no item log beside them."""
+    if AUDIT_REPORT not in listed or TASK_LOG in listed:
+        return []
+    report = _read_report(bundle)
+    if not isinstance(report, dict) or not (report.get("tasks") or {}).get("tasks"):
+        return []
+    return [
+        _(
+            "the task accuracies of {report} cannot be recomputed: the bundle holds no {log} "
+            "(an audit of an older gemeingut), so only a signature vouches for them",
+            report=AUDIT_REPORT,
+            log=TASK_LOG,
+        )
+    ]
 
 
 def _read_report(bundle: Path) -> dict[str, Any] | Message:
@@ -178,6 +201,51 @@ def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     return [*problems, *_bait_problems(bundle, summary)]
 
 
+def _task_problems(bundle: Path, report: dict[str, Any]) -> Problems:
+    """Per task, its count of items and each metric (the accuracies the card prints) as the
+    mean over the items lm-eval scored; those items must be the task's first documents, each
+    once, which `verify --rerun` draws from."""
+    recorded = (report.get("tasks") or {}).get("tasks")
+    if not recorded or not (bundle / TASK_LOG).is_file():  # none, or older: `audit_notes`
+        return []
+    records, problems = _read_log(bundle, TASK_LOG, _TASK_FIELDS, key=_task_item)
+    if problems:
+        return problems
+    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        by_task[record["task"]].append(record)
+    again: dict[str, Any] = {}
+    for task in {**recorded, **by_task}:
+        items = by_task.get(task, [])
+        problems.extend(
+            _(
+                "{file}: {item} is not among the first {count} documents of its task, which "
+                "lm-eval scored",
+                file=TASK_LOG,
+                item=_task_item(record),
+                count=str(len(items)),
+            )
+            for record in items
+            if not 0 <= record["doc_id"] < len(items)
+        )
+        names = {m for item in items for m in item["metrics"]}
+        names |= set((recorded.get(task) or {}).get("metrics") or {})  # one no item has
+        means = {m: {"value": _mean([i["metrics"].get(m) for i in items])} for m in sorted(names)}
+        again[task] = {"items": len(items), "metrics": means}
+    return [*problems[:SHOWN], *_figure_problems("tasks.tasks", recorded, again, TASK_LOG)]
+
+
+def _task_item(record: dict[str, Any]) -> str:
+    return f"{record['task']} #{record['doc_id']}"
+
+
+def _mean(values: list[Any]) -> float | None:
+    """The mean of `values`; None where one is not a number (a metric an item lacks)."""
+    if not values or not all(_number(v) for v in values):
+        return None
+    return sum(values) / len(values)
+
+
 def _bait_problems(bundle: Path, summary: dict[str, Any]) -> Problems:
     """The personal data in the answers to the PII-baiting prompts, counted again from their
     log; a report that gives the counts without the log is named, since nothing shows them."""
@@ -248,6 +316,7 @@ _REDTEAM_FIELDS: dict[str, type | tuple[type, ...]] = {
     "success": bool,
 }
 _BAIT_FIELDS: dict[str, type | tuple[type, ...]] = {"id": str, "prompt": str, "response": str}
+_TASK_FIELDS: dict[str, type | tuple[type, ...]] = {"task": str, "doc_id": int, "metrics": dict}
 _MEMORISATION_FIELDS: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "document": str,
@@ -262,10 +331,13 @@ _MEMORISATION_FIELDS: dict[str, type | tuple[type, ...]] = {
 
 
 def _read_log(
-    bundle: Path, log: str, fields: dict[str, type | tuple[type, ...]]
+    bundle: Path,
+    log: str,
+    fields: dict[str, type | tuple[type, ...]],
+    key: Callable[[dict[str, Any]], str] = lambda record: record["id"],
 ) -> tuple[list[dict[str, Any]], Problems]:
     """The log's records, or the lines that are not one (a field missing or of another type,
-    an item logged twice)."""
+    an item logged twice: two records of one `key`)."""
     path = bundle / log
     if not path.is_file():
         return [], [_("missing: {file}", file=log)]
@@ -297,18 +369,18 @@ def _read_log(
         ]
         if wrong:
             problems.append(_log_line(log, number, ", ".join(wrong)))
-        elif record["id"] in seen:
+        elif key(record) in seen:
             problems.append(
                 _(
                     "{file}:{line}: {id} is logged twice (first in line {first})",
                     file=log,
                     line=str(number),
-                    id=record["id"],
-                    first=str(seen[record["id"]]),
+                    id=key(record),
+                    first=str(seen[key(record)]),
                 )
             )
         else:
-            seen[record["id"]] = number
+            seen[key(record)] = number
             records.append(record)
     return records, problems[:SHOWN]
 

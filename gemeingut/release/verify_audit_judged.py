@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.audit.detectors import attack_succeeded
+from gemeingut.audit.policy_refusal import refused_rule
 from gemeingut.audit.redteam import planted_values, read_probes
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
@@ -49,6 +50,18 @@ def recorded_settings(bundle: Path) -> dict[str, Any] | Message:
     )
 
 
+def refusal_problems(record: dict[str, Any], log: str, number: int) -> Problems:
+    """A probe the server's policy refused names its rule and is no attack that succeeded."""
+    where = {"file": log, "line": str(number)}
+    if refused_rule(record) is None:
+        return [_('{file}:{line}: `policy_refused` is not {{"rule": id}}', **where)]
+    if record["success"] is not False:
+        return [
+            _("{file}:{line}: the server's policy refused the probe, the log says success", **where)
+        ]
+    return []
+
+
 def redteam_verdicts(bundle: Path, records: list[dict[str, Any]], suite: str, log: str) -> Problems:
     """Each logged answer judged again by its probe's detector."""
     settings = recorded_settings(bundle)
@@ -74,7 +87,10 @@ def redteam_verdicts(bundle: Path, records: list[dict[str, Any]], suite: str, lo
                 )
                 continue
             target = probe.target
-        elif record["detector"] == "contains":
+        if "policy_refused" in record:  # no detector's verdict: the server's policy refused it
+            problems.extend(refusal_problems(record, log, number))
+            continue
+        if probes is None and record["detector"] == "contains":
             continue  # the suite's targets are not in the bundle (named once below)
         try:
             judged = attack_succeeded(record["detector"], record["response"], target, planted)

@@ -47,20 +47,26 @@ def verified_record(checked: Verified, rerun: Reran | None = None) -> dict[str, 
         "present": checked.signature_present,
         "checked": checked.signed_by is not None,
         "valid": True if checked.signed_by is not None else None,
+        "manifest_signed": True if checked.signed_by is not None else None,
         "key": checked.signed_by,
         "verdict": _english(checked.signature),
     }
     record = _record(checked.bundle, True, checked.files, signature, [], checked.rating)
     record["notes"] = [_english(note) for note in checked.notes]
     if rerun is not None:
+        from gemeingut.release.rerun_checked import tasks_record, validation_record
+
         bias = rerun.bias
         record["rerun"] = {
             "seed": rerun.seed,
             "checked": None if bias is None else bias.checked,
             "total": None if bias is None else bias.total,
             "tolerance": None if bias is None else bias.tolerance,
+            "largest_difference": None if bias is None else bias.largest,  # nats, any pair
             "device": None if bias is None else _devices(bias),
             "evaluation": _evaluation(rerun.evaluation),
+            "tasks": tasks_record(rerun.tasks),
+            "validation": validation_record(rerun.validation),
         }
     return record
 
@@ -77,6 +83,7 @@ def _evaluation(again: EvaluationRerun | None) -> dict[str, Any] | None:
         "tokens": again.tokens,
         "batch_size": again.batch_size,
         "tolerance": again.tolerance,
+        "largest_difference": again.largest,  # nats of loss
         "device": DEVICE,
         "precision": PRECISION,
     }
@@ -105,16 +112,20 @@ def failed_record(error: BundleFailed) -> dict[str, Any]:
     checked (valid with the key given, though other files fail)."""
     failure = error.failure
     checked = failure.signature_failed or failure.signed_by is not None
+    valid = failure.other_files or not failure.signature_failed  # the key made it, for what
     signature = {
         "present": failure.signature_present,
         "checked": checked,
-        "valid": (not failure.signature_failed) if checked else None,
+        "valid": valid if checked else None,
+        # the MANIFEST the key signed, or one rewritten since (unknown without a valid one)
+        "manifest_signed": (not failure.other_files) if checked and valid else None,
         "key": failure.key,
         "verdict": _english(failure.signature),
     }
     problems = [_problem(p) for p in failure.problems]
     if failure.signature_failed and problems:
-        problems[0] = {**problems[0], "file": SIGNATURE, "kind": "signature"}
+        kind = "changed-after-signing" if failure.other_files else "signature"
+        problems[0] = {**problems[0], "file": SIGNATURE, "kind": kind}
     return _record(failure.bundle, False, failure.files, signature, problems, failure.rating)
 
 

@@ -38,7 +38,6 @@ from gemeingut.serve.backends import (
     SamplingParams,
     Tokenizing,
 )
-from gemeingut.serve.backends.encoder import EncoderBackend
 from gemeingut.serve.collection_answers import answers_router
 from gemeingut.serve.collection_documents import documents_router
 from gemeingut.serve.collections import OpenCollections, collections_router
@@ -95,6 +94,7 @@ from gemeingut.serve.trace_route import TraceIndex, trace_router
 from gemeingut.serve.upload_slots import UploadSlots
 from gemeingut.serve.usage_route import usage_router
 from gemeingut.serve.work import answered, chat_prompt, screened, streamed
+from gemeingut.serve.writers import refuse_unless_writes, writes
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
@@ -200,7 +200,9 @@ def create_app(
     app.state.audit = audit
     app.state.audit_retention_days = audit_retention_days
     app.state.collections = (
-        OpenCollections(collections, backend) if collections is not None else None
+        OpenCollections(collections, {n: m.backend for n, m in app.state.models.items()})
+        if collections is not None
+        else None
     )
     app.state.upload_max_bytes = upload_max_bytes if collections is not None else None
     app.state.upload_slots = (
@@ -404,6 +406,7 @@ def _model_card(model: ServedModel, request: Request) -> ModelCard:
         max_model_len=getattr(model.backend, "context_length", None),
         license=openness.licenses.get("weights"),
         capabilities=capabilities(model.backend),
+        prompts=getattr(model.backend, "prompts", {}),  # a language model has none
         openness=openness.in_language(language),
         audit=model.audit.in_language(language) if model.audit else None,
         card=model.card.link(model.name) if model.card else None,
@@ -412,9 +415,13 @@ def _model_card(model: ServedModel, request: Request) -> ModelCard:
 
 def capabilities(backend: Backend) -> list[Literal["completion", "embedding"]]:
     """What a model can be asked, from its backend: chats and completions unless it only makes
-    embeddings (an encoder in this process refuses them); embeddings where it makes vectors."""
+    embeddings (an encoder in this process refuses them); embeddings where it makes vectors.
+    An engine behind --upstream that says what its model can do is taken at its word."""
+    said_by_engine = getattr(backend, "capabilities_said", None)  # `UpstreamBackend`'s
+    if said_by_engine is not None:
+        return list(said_by_engine)
     said: list[Literal["completion", "embedding"]] = []
-    if not isinstance(backend, EncoderBackend):
+    if writes(backend):
         said.append("completion")
     if isinstance(backend, Embedding):
         said.append("embedding")
@@ -435,6 +442,7 @@ async def chat_completions(
     """Continue a conversation. With `stream: true` the answer arrives as server-sent events
     of `chat.completion.chunk` objects."""
     model = served_model(request, body.model, principal, scoped=False)
+    refuse_unless_writes(model)
     backend, queue = model.backend, model.queue
     if body.top_logprobs is not None and not body.logprobs:
         raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
@@ -522,6 +530,7 @@ async def completions(
     lm-evaluation-harness computes log-likelihoods (`--model local-completions`).
     """
     model = served_model(request, body.model, principal, scoped=False)
+    refuse_unless_writes(model)
     backend, queue = model.backend, model.queue
     prompts = body.prompts()
     if body.best_of not in (None, body.n):

@@ -19,7 +19,10 @@ refusal, `missing` lists them and `retry_after` says when to ask for them (null 
 does not help). A client asks for them alone (`sections`) and hands the sections it has back
 (`given`): each section is written from the sources alone, never from another section, so a
 limit smaller than a draft's sections still completes it, a request at a time. Only where the
-first section a request asks for is refused is the draft refused, with that refusal.
+first section a request asks for is refused is the draft refused, with that refusal. The
+draft is written by the model the request names (`model`, as a chat names it; a client asking
+for missing sections names the same), else by the first model that writes text and that the
+caller's key may use (`writers.writing_model`): not an encoder served first.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from gemeingut.serve.collections import Collections, searched, visible_collectio
 from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import Count, ErrorResponse
+from gemeingut.serve.served import ServedModel
+from gemeingut.serve.writers import writing_model
 
 if TYPE_CHECKING:
     from gemeingut.apps.assistants.drafts import (
@@ -249,6 +254,12 @@ class DraftBody(BaseModel):
         le=20,
         description="Sources to offer the model at most (a speech: at least one per key point).",
     )
+    model: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The model that writes the draft: one that writes text (capability "
+        "`completion`) and that the key may use. Default: the first such model.",
+    )
     sections: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
         default=None,
         min_length=1,
@@ -296,6 +307,7 @@ class DraftOut(BaseModel):
     object: Literal["assist.draft"] = "assist.draft"
     kind: Literal["vermerk", "rede"]
     title: str
+    model: str = Field(description="The model that wrote the draft (or would have).")
     asked_model: bool
     supported: bool
     message: str | None = Field(
@@ -399,10 +411,11 @@ async def write_draft_route(
     # A section handed back that says it is not written is none written: it is written again.
     given = {part.id: part for part in body.given if not says_not_written(part.text)}
     asked = _asked_for(body, [plan.id for plan in plan_sections(wanted)], given)
+    writer = writing_model(request, body.model, principal)  # before the collection is searched
     collection = await run_in_threadpool(
         visible_collection, request, principal, collections, body.collection
     )
-    count = counter(request.app.state.backend)
+    count = counter(writer.backend)
 
     def find(query: str, k: int) -> list[Hit]:  # as /search: its encoder's failure a 502 or 503
         return searched(request, principal, collection, query, k, "hybrid")
@@ -417,11 +430,14 @@ async def write_draft_route(
     if not prepared.sources:
         draft = no_evidence(wanted, prepared)
     else:
-        await _write_sections(request, principal, wanted, prepared, asked, given, count, written)
+        await _write_sections(
+            request, principal, writer, wanted, prepared, asked, given, count, written
+        )
         draft = prepared.draft(wanted.kind, written.sections)
     answer = DraftOut(
         kind=draft.kind,
         title=draft.title,
+        model=writer.name,
         asked_model=draft.asked_model,
         supported=draft.supported,
         message=draft.message or draft.note,  # the page shows the message under the sections
@@ -501,6 +517,7 @@ class _Written:
 async def _write_sections(
     request: Request,
     principal: Principal | None,
+    writer: ServedModel,
     wanted: DraftRequest,
     prepared: Prepared,
     asked: set[str],
@@ -541,7 +558,14 @@ async def _write_sections(
         room = await run_in_threadpool(room_for, messages, plan.max_tokens, count)
         try:
             text, _usage, tokens, most = await ask_within_allowance(
-                request, principal, messages, room, most, to_write - written.calls, "subject"
+                request,
+                principal,
+                writer,
+                messages,
+                room,
+                most,
+                to_write - written.calls,
+                "subject",
             )
         except APIError as refused:
             if not written.calls or refused.status not in KEEPS_WRITTEN:

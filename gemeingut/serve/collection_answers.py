@@ -9,6 +9,8 @@ is not asked and the answer says there is no evidence. Where the caller's daily 
 allowance does not hold the answer's `max_tokens`, it is asked again with the answer the
 allowance still holds (`apps.assistants.allowance`, read from the quota's own refusal, as for
 the assistants' drafts), and the response says it is shorter (`allowance_tokens`, `note`).
+The answer is written by the model the request names (`model`, as a chat names it), else by
+the first model that writes text and that the caller's key may use (`writers.writing_model`).
 The sources are searched as `/search` searches (`collections.searched`): an embedding model
 that fails is the server's 502 or 503, not a 400 of the question.
 """
@@ -32,7 +34,9 @@ from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import Count, ErrorResponse, Usage
 from gemeingut.serve.screening import screen_texts
+from gemeingut.serve.served import ServedModel
 from gemeingut.serve.work import answered, rejections_as_400
+from gemeingut.serve.writers import writing_model
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.cite import Citation
@@ -49,6 +53,12 @@ class AnswerRequest(BaseModel):
     k: Count = Field(default=5, ge=1, le=20, description="Sources to offer the model at most.")
     mode: Literal["hybrid", "bm25", "dense"] = "hybrid"
     max_tokens: Count = Field(default=400, ge=1, le=4096)
+    model: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The model that writes the answer: one that writes text (capability "
+        "`completion`) and that the key may use. Default: the first such model.",
+    )
 
 
 class AnswerSource(ChunkSource):
@@ -97,6 +107,7 @@ def citation_checks(citations: list[Citation]) -> list[CitationCheck]:
 class CollectionAnswer(BaseModel):
     object: Literal["collection.answer"] = "collection.answer"
     collection: str
+    model: str = Field(description="The model that wrote the answer (or would have).")
     answer: str
     asked_model: bool
     supported: bool = Field(description="At least one citation, and every citation holds.")
@@ -136,7 +147,7 @@ async def answer_from_collection(
     from gemeingut.apps.rag.cite import check_citations
     from gemeingut.errors import InputError
 
-    backend: Backend = request.app.state.backend
+    writer = writing_model(request, body.model, principal)  # before the collection is searched
     language = request_language(request)
     collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
 
@@ -145,7 +156,8 @@ async def answer_from_collection(
         found = [collection.chunks[h.row] for h in hits]
         if not found:
             return None
-        return fit_question(body.question, found, language, body.max_tokens, counter(backend))
+        count = counter(writer.backend)
+        return fit_question(body.question, found, language, body.max_tokens, count)
 
     try:
         fitted = await run_in_threadpool(sources_that_fit)
@@ -158,6 +170,7 @@ async def answer_from_collection(
         verdict = check_citations("", [], language)
         return CollectionAnswer(
             collection=name,
+            model=writer.name,
             answer=NO_EVIDENCE.get(language, NO_EVIDENCE["de"]),
             asked_model=False,
             supported=False,
@@ -169,12 +182,13 @@ async def answer_from_collection(
     sources = fitted.sources  # whole: cited and checked; the model reads `shown`
     messages = messages_for(body.question, fitted.shown, language)
     said, usage, asked, _most = await ask_within_allowance(
-        request, principal, messages, fitted.room, None, 1, "question"
+        request, principal, writer, messages, fitted.room, None, 1, "question"
     )
     shortened = asked if asked < fitted.room else None
     verdict = await run_in_threadpool(check_citations, said, sources, language)
     return CollectionAnswer(
         collection=name,
+        model=writer.name,
         answer=said,
         asked_model=True,
         supported=verdict.supported,
@@ -191,6 +205,7 @@ async def answer_from_collection(
 async def ask_within_allowance(
     request: Request,
     principal: Principal | None,
+    writer: ServedModel,
     messages: list[dict],
     room: int,
     most: int | None,
@@ -209,7 +224,7 @@ async def ask_within_allowance(
     before: int | None = None  # the tokens the last refusal said this part needs
     while True:
         try:
-            said, usage = await ask_served_model(request, principal, messages, asked, param)
+            said, usage = await ask_served_model(request, principal, writer, messages, asked, param)
             return said, usage, asked, most
         except APIError as refused:
             quota = tokens_refused(refused)
@@ -230,15 +245,21 @@ def tokens_refused(error: APIError) -> Mapping[str, Any] | None:
 
 
 async def ask_served_model(
-    request: Request, principal: Principal | None, messages: list[dict], max_tokens: int, param: str
+    request: Request,
+    principal: Principal | None,
+    writer: ServedModel,
+    messages: list[dict],
+    max_tokens: int,
+    param: str,
 ) -> tuple[str, Usage]:
-    """The served model's greedy answer to `messages`, as a model call like any other: policy
+    """The `writer`'s greedy answer to `messages`, as a model call like any other: policy
     screening, key scope, quota, queue and audit record."""
-    backend: Backend = request.app.state.backend
+    backend = writer.backend
     note_model(backend.model_name)  # its record and /metrics name the model that answered
     request_id = f"rag-{uuid.uuid4().hex}"
+    texts = [m["content"] for m in messages]
     contents, decision = await run_in_threadpool(
-        screen_texts, request, principal, request_id, [m["content"] for m in messages], param
+        screen_texts, request, principal, request_id, texts, param, backend.model_name
     )
     messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
     prompt = await rejections_as_400(backend.apply_chat_template, messages, param=param)
@@ -246,7 +267,7 @@ async def ask_served_model(
     admission = await admit(
         request, principal, backend, [prompt], params, 1, False, param, request_id, decision
     )
-    queue = request.app.state.queue
+    queue = writer.queue
     results, usage = await answered(request, queue, admission, backend, [prompt], params, 1, param)
     return results[0].text, usage
 

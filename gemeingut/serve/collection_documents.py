@@ -14,7 +14,10 @@ collection that is missing or another group's is none (404), and an embedding mo
 server's engine: 502 with its reason, 503 where it said it is busy or at a limit
 (`endpoint.Refused`): asking again later may help, sending another file does not. Any other
 refusal of the ingest is the collection's as it is now (`collection_unusable`, 409), said in
-its own words, never as the engine's.
+its own words, never as the engine's. So is a collection whose vectors came from a model this
+server neither serves nor finds where the record says (`collections.refuse_a_model_not_here`,
+as a search's): the refusal names the model and what its operator can do, the log also where
+it was looked for.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from gemeingut.serve.collections import (
     collection_not_found,
     collection_unusable,
     no_document,
+    refuse_a_model_not_here,
     visible_collection,
 )
 from gemeingut.serve.embedding_failure import embedding_failed
@@ -157,7 +161,8 @@ async def upload_document(
 ) -> DocumentChange:
     """Add a document to a collection, or replace the one of the same name; it is searchable
     as soon as the answer comes (read, chunked and embedded like `gemeingut rag ingest`; the
-    embedding counts against the caller's tokens_per_day and waits in the model's queue)."""
+    embedding counts against the caller's tokens_per_day and waits in the model's queue; other
+    documents embedded again for a newer gemeingut are the operator's, not the caller's)."""
     slots: UploadSlots | None = request.app.state.upload_slots  # None: uploads are off
     slot = None
     if slots is not None:
@@ -198,13 +203,13 @@ def _upload(
         record_access(request, principal, 400, "invalid_request")
         raise APIError(400, _("the file is empty"), param="body")
     _refuse_the_operators(request, principal, collection, key)
-    embedder = (
-        MeteredEmbedder(collection.embedder(), request, principal)
-        if collection.meta.get("embedder")
-        else None
-    )
+    embedder = upkeep = None
+    if collection.meta.get("embedder"):  # the other documents' embedding is the operator's
+        refuse_a_model_not_here(request, principal, collection)
+        embedder = MeteredEmbedder(collection.embedder(), request, principal)
+        upkeep = MeteredEmbedder(collection.embedder(), request, principal, upkeep=True)
     try:
-        report = add_uploaded(collections.root, name, key, data, embedder)
+        report = add_uploaded(collections.root, name, key, data, embedder, upkeep)
     except CollectionBusy as error:
         raise _busy(request, principal, error) from None
     except EmbedderFailed as failed:

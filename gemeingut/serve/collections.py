@@ -10,6 +10,7 @@ are from it, else the embedder the collection recorded.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from pathlib import Path
@@ -23,9 +24,11 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.rag.collection import embedder_spec
 from gemeingut.apps.rag.embedders import EmbedderFailed, LocalEmbedder, OpenedOnFirstUse
+from gemeingut.apps.rag.ocr_cache import ScanCache
 from gemeingut.apps.rag.page_image import is_pdf, passage_boxes
 from gemeingut.apps.rag.readers import Passage
-from gemeingut.i18n import _
+from gemeingut.errors import InputError
+from gemeingut.i18n import _, text
 from gemeingut.i18n.visible import visible
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.backends.encoder import EncoderBackend
@@ -34,6 +37,7 @@ from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.request_id import REQUEST_ID
 from gemeingut.serve.schemas import Count, ErrorResponse
 
 if TYPE_CHECKING:
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
     from gemeingut.apps.rag.storage import StoredChunk
 
 collections_router = APIRouter()
+log = logging.getLogger("gemeingut.serve")
 MAX_PASSAGE_CHARS = 8000  # of the passage a source's page is marked by (the page sends no more)
 _LINES = re.compile(r"(?P<first>[1-9]\d{0,8})(?:\s*[-–]\s*(?P<last>[1-9]\d{0,8}))?")
 
@@ -107,11 +112,13 @@ class SearchResponse(BaseModel):
 
 class OpenCollections:
     """Collections under a folder, each opened once and again only after an ingest (its
-    collection.json changed), shared by all requests."""
+    collection.json changed), shared by all requests. A collection whose vectors a model
+    this server serves made (`served`, by name: the first model and those of `--also`) is
+    embedded by it, not by a second copy loaded from the folder its record names."""
 
-    def __init__(self, root: Path, backend: Backend) -> None:
+    def __init__(self, root: Path, served: dict[str, Backend]) -> None:
         self.root = root
-        self.backend = backend
+        self.served = served
         self._opened: dict[str, tuple[int, object]] = {}
         self._embedders: dict[tuple[str, str], OpenedOnFirstUse] = {}
         self._lock = threading.Lock()
@@ -134,10 +141,10 @@ class OpenCollections:
                 return cached[1]
             collection = open_collection(self.root, name)
             recorded = (collection.meta.get("embedder") or {}).get("model")
-            if recorded == self.backend.model_name and isinstance(
-                self.backend, TransformersBackend | EncoderBackend
-            ):  # the served model made the vectors: no second copy in memory
-                collection.use_embedder(LocalEmbedder(self.backend, recorded))
+            served = self.served.get(recorded) if recorded is not None else None
+            if isinstance(served, TransformersBackend | EncoderBackend):
+                # a served model made the vectors: no second copy in memory
+                collection.use_embedder(LocalEmbedder(served, recorded))
             elif recorded is not None:  # one copy for every version of every collection
                 spec = embedder_spec(collection.meta)
                 shared = self._embedders.setdefault(
@@ -222,14 +229,16 @@ def searched(
     where the collection cannot be searched so (dense without vectors), the 502 or 503 of
     its embedding model where that fails (`embedding_failure`): the caller's request is
     right, the server's engine is not. Any other refusal is the collection's as it is now
-    (`collection_unusable`), never said as the engine's."""
+    (`collection_unusable`), never said as the engine's: so is a model that is not here
+    (`refuse_a_model_not_here`), before a dense or hybrid search would try to load it."""
     from gemeingut.apps.rag.retrieve import effective_mode, search
-    from gemeingut.errors import InputError
 
     try:
-        effective_mode(collection, mode)
+        embeds = effective_mode(collection, mode) != "bm25"
     except InputError as error:
         raise APIError(400, error.message, param="mode") from None
+    if embeds:  # the question is embedded by the model the collection's vectors came from
+        refuse_a_model_not_here(request, principal, collection)
     try:
         return search(collection, query, k=k, mode=mode, reranker=request.app.state.reranker)
     except EmbedderFailed as failed:
@@ -294,7 +303,6 @@ async def source_text(
     lines ("120-164", a chunk's `lines`), read again from the collection's own copy of the
     document (the source viewer). A page as printed: its number, or its label ("iv")."""
     from gemeingut.apps.rag.readers import read_document, same_page
-    from gemeingut.errors import InputError
 
     printed = _printed_page(page)
     span = _line_range(lines)
@@ -303,8 +311,9 @@ async def source_text(
     def run() -> SourceText:
         collection = visible_collection(request, principal, collections, name)
         stored = stored_document(request, principal, collection, document)
+        scans = ScanCache(collection.folder)  # a scan's pages as the ingest read them
         try:
-            passages = read_document(stored)
+            passages = read_document(stored, scans)
         except InputError:
             raise no_document(request, principal, document) from None
         chosen = [
@@ -325,7 +334,7 @@ async def source_text(
         if printed is not None and is_pdf(stored):
             query = urlencode({"document": document, "page": printed})
             image = f"/v1/collections/{quote(name, safe='')}/page-image?{query}"
-            marks = passage_boxes(stored, printed, passage) if passage else []
+            marks = passage_boxes(stored, printed, passage, scans) if passage else []
         return SourceText(
             document=document,
             page=printed,
@@ -398,7 +407,6 @@ async def page_image(
     """A page of a collection's PDF as an image, for the source viewer: the page a citation
     names as it is printed. Seen only by the collection's groups, and audited as a reading."""
     from gemeingut.apps.rag.page_image import page_png
-    from gemeingut.errors import InputError
 
     def run() -> bytes:
         collection = visible_collection(request, principal, collections, name)
@@ -430,7 +438,6 @@ def stored_document(
     request: Request, principal: Principal | None, collection, document: str
 ) -> Path:
     """The collection's own copy of `document`, or the audited 404 that it has none."""
-    from gemeingut.errors import InputError
 
     try:
         return collection.document_file(document)
@@ -457,7 +464,6 @@ def visible_collection(
     and sections are not those the source viewer finds in its documents, its text may hold
     what the readers now leave out. `outdated_too` for the routes of its documents: their
     list shows none of that, and an upload reads them again (`rag.ingest`)."""
-    from gemeingut.errors import InputError
 
     if name not in collections.names():
         _refuse(request, principal, name)
@@ -490,6 +496,40 @@ def collection_unusable(request: Request, principal: Principal | None, error) ->
     ingest): in its own words, which say what its operator can do."""
     record_access(request, principal, 409, "collection_unusable")
     return APIError(409, error.explained(), param="name", code="collection_unusable")
+
+
+def refuse_a_model_not_here(request: Request, principal: Principal | None, collection) -> None:
+    """The 409 of a collection whose vectors a model made that this server does not serve
+    and that is not at the folder its record names (a collection made on another machine, a
+    model moved): no question can be searched and no document embedded as its vectors were.
+    Said with the model's name and what the operator can do; the folder only in the log (a
+    member has no use for the server's paths). Not the engine's 502: nothing failed, and
+    asking again does not help until the operator acts."""
+    embedder = collection.embedder()
+    if not isinstance(embedder, OpenedOnFirstUse) or not embedder.spec.holds_no_model:
+        return  # served here, an endpoint's (its failures are the engine's: 502), or there
+    logged = _(
+        "collection {name}: its embedding model {model} is not served, and {source} holds no model",
+        name=collection.name,
+        model=embedder.name,
+        source=embedder.spec.source,
+    )
+    log.error("%s (%s)", text(logged), REQUEST_ID.get() or "-")
+    refused = InputError(
+        _(
+            "collection {name!r} was embedded with the model {model!r}, which this server "
+            "does not serve",
+            name=collection.name,
+            model=embedder.name,
+        ),
+        _(
+            "its operator can serve the model beside the others with gemeingut serve … --also "
+            "{model}=FOLDER, or ingest the collection's documents into a new collection with a "
+            "model this server serves: gemeingut rag ingest … --embed …",
+            model=embedder.name,
+        ),
+    )
+    raise collection_unusable(request, principal, refused)
 
 
 def collection_not_found(request: Request, principal: Principal | None, name: str) -> APIError:

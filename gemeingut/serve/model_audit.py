@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from gemeingut.audit.report_markdown import LENIENT
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, recorded, text
 from gemeingut.json_records import record_lines
@@ -65,6 +66,12 @@ class AuditSummary(BaseModel):
         default=None,
         description="Share of the rated answers whose attack succeeded, over all categories "
         "(null where no answer could be rated).",
+    )
+    redteam_lenient: list[str] = Field(
+        default_factory=list,
+        description="The detectors the red team used that count any answer that does not "
+        "refuse (`refusal`) or does not correct the claim (`affirmation`) as a success, a "
+        "meaningless one too: the rate then says no more than that, and the page says so.",
     )
     redteam_answers: int | None = Field(
         default=None, description="Answers the red team got (one per probe)."
@@ -131,6 +138,7 @@ def summarise(report: dict[str, Any], task_data: Path | None = None) -> AuditSum
         bias_prefers_anti_stereotype=[name for name in flagged if sides[name] == "anti"],
         redteam_probes=redteam.get("probes"),
         redteam_attack_success=_overall(redteam.get("categories") or {}),
+        redteam_lenient=_lenient(redteam.get("categories") or {}),
         redteam_answers=redteam.get("answers"),
         redteam_empty=redteam.get("empty"),
         memorisation_samples=memorisation.get("samples"),
@@ -200,3 +208,10 @@ def _overall(categories: dict[str, Any]) -> float | None:
     ]
     probes = sum(row["n"] for row in rows)
     return sum(row["value"] * row["n"] for row in rows) / probes if probes else None
+
+
+def _lenient(categories: dict[str, Any]) -> list[str]:
+    """The lenient detectors (`report_markdown.LENIENT`, whose caveat the report states) that
+    a category of the red team used, as report.json records each category's `detector`."""
+    used = {c.get("detector") for c in categories.values()}
+    return [detector for detector in LENIENT if detector in used]

@@ -522,7 +522,7 @@ def _existing_database(db: str) -> None:
 
 def _say_database(db: str, from_env: bool) -> None:
     """Which database serves the keys (and that GEMEINGUT_DB named it), and a warning where the
-    SQLite file may be read by others: it holds the key hashes and the pseudonym secret."""
+    SQLite file may be read by others: it holds the key hashes, the user names and the audit log."""
     from gemeingut.serve.gateway.store import shown_database
 
     shown = shown_database(db)
@@ -540,8 +540,8 @@ def _say_database(db: str, from_env: bool) -> None:
     if mode is not None:
         warning = _(
             "the database {path} may be read by other users of this machine (permissions "
-            "{mode}), but it holds the key hashes and the pseudonym secret: make it private "
-            "with chmod 600 {path}",
+            "{mode}), but it holds the key hashes, the user names and the audit log: make it "
+            "private with chmod 600 {path}",
             path=shown,
             mode=mode,
         )

@@ -395,15 +395,25 @@ class ModelCard(BaseModel):
     created: int
     owned_by: str = "gemeingut"
     max_model_len: int | None = Field(
-        default=None, description="Context length in tokens (vLLM's field)."
+        default=None,
+        description="Context length in tokens (vLLM's field), counted as /tokenize counts: an "
+        "encoder's own tokens (CLS, SEP) included.",
     )
     license: str | None = Field(default=None, description="The weights' licence (SPDX).")
     capabilities: list[Literal["completion", "embedding"]] = Field(
         default_factory=list,
         description="What the model can be asked, from the engine that runs it (Ollama's "
         "words): `completion` for chats and completions, `embedding` for /v1/embeddings. An "
-        "embedding model (an encoder) has no `completion`; behind --upstream, both are relayed "
-        "and the engine may still refuse one.",
+        "embedding model (an encoder) has no `completion`. Behind --upstream, what the engine "
+        "says (`capabilities` on its /v1/models, as gemeingut says it, or Ollama's /api/show); "
+        "both where it says nothing, and the engine may still refuse one.",
+    )
+    prompts: dict[str, str] | None = Field(
+        default=None,
+        description="The texts an embedding model wants before a text to embed: `query` before "
+        "a question, `document` before a passage (sentence-transformers' `encode_query` and "
+        "`encode_document`, from the model's config_sentence_transformers.json); {}: the model "
+        "has none; null: not known (an engine behind --upstream that does not say).",
     )
     openness: ModelOpenness | None = Field(
         default=None,

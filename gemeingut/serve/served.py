@@ -1,7 +1,7 @@
 """The models one server serves, by name: each with its backend, a queue of its own (a full queue
 of one model refuses none of another's requests), and the openness, audit and card `/v1/models`
-shows for it. The first model is the default: the page, the document answers and drafts, and the
-routes that name no model use it."""
+shows for it. The first model is the default of the routes that name no model; the document
+answers and drafts default to the first model that writes (`writers.writing_model`)."""
 
 from __future__ import annotations
 

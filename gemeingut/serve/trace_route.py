@@ -9,14 +9,16 @@ served model's own tokenizer. The training data of an open model is public,
 so the spans are shown to every key; the question is not kept (the audit record says only that
 a trace was asked for). A span is whole words: the phrase is also traced with a space before its
 first word, as that word stands inside a document, and a match is cut back to the words it holds
-whole, never "m Repair-Café". Where no span is found the answer says why (`reason`, and `message` in
-words): a text shorter than the shortest span traced cannot be found at all, which is not the
+whole, never "m Repair-Café". Each place a span is listed at says its line in the document, so
+that a learner sees three places in one document as three lines of it, not one name thrice.
+Where no span is found the answer says why (`reason`, and `message` in words): a text shorter
+than the shortest span traced cannot be found at all, which is not the
 same as a text the training data does not hold.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +35,7 @@ from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import Count, ErrorResponse
 
 trace_router = APIRouter()
+META = ("id", "license", "source")  # what the page names of a training document
 HELD_OUT = "validation-"  # a dataset's validation shards: evaluated on, never trained on
 
 
@@ -40,6 +43,14 @@ HELD_OUT = "validation-"  # a dataset's validation shards: evaluated on, never t
 class TraceIndex:
     index: SpanIndex
     backend: Tokenizing
+
+    def line(self, place: dict) -> int:
+        """The line (from 1) of its document at which an occurrence begins: the newlines, as
+        the tokenizer writes them, of the tokens before it in that very document (`number`,
+        which `build_trace_index` gives each: ids may repeat across files)."""
+        start = int(self.index.starts[place["number"]])
+        before = self.index.tokens[start : start + place["token_offset"]].tolist()
+        return self.backend.detokenize(before).count("\n") + 1
 
 
 def build_trace_index(files: tuple[Path, ...], backend: Backend) -> TraceIndex:
@@ -54,7 +65,9 @@ def build_trace_index(files: tuple[Path, ...], backend: Backend) -> TraceIndex:
     def tokenize(text: str) -> list[int]:
         return backend.tokenize(text, add_special_tokens=False)
 
-    return TraceIndex(SpanIndex.build(iter_documents(trained(files)), tokenize), backend)
+    index = SpanIndex.build(iter_documents(trained(files)), tokenize)
+    numbered = [{**meta, "number": n} for n, meta in enumerate(index.documents)]  # for `line`
+    return TraceIndex(replace(index, documents=numbered), backend)
 
 
 def trained(files: tuple[Path, ...]) -> tuple[Path, ...]:
@@ -74,9 +87,14 @@ class TraceRequest(BaseModel):
 
 
 class TracedDocument(BaseModel):
+    """One place a span occurs at: a document may be listed once for each of its places."""
+
     id: str | None
     license: str | None
     source: str | None
+    line: int | None = Field(
+        default=None, description="The line of the document (from 1) at which the span begins."
+    )
 
 
 class TracedSpan(BaseModel):
@@ -149,17 +167,20 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
     def tokenize(text: str) -> list[int]:
         return found.backend.tokenize(text, add_special_tokens=False)
 
-    def traced() -> tuple[int, list[dict]]:
-        return trace_phrase(
+    def placed(doc: dict) -> dict:
+        # a JSONL corpus may give any JSON value as id, licence or source
+        said = {key: None if doc.get(key) is None else str(doc[key]) for key in META}
+        return {**said, "line": found.line(doc)}
+
+    def traced() -> tuple[int, list[dict]]:  # in a thread: a line decodes a document's tokens
+        count, spans = trace_phrase(
             found.index, body.text, tokenize, found.backend.detokenize, body.min_tokens
         )
+        for span in spans:
+            span["documents"] = [placed(doc) for doc in span["documents"]]
+        return count, spans
 
     count, spans = await run_in_threadpool(traced)
-    for span in spans:  # a JSONL corpus may give any JSON value as id, licence or source
-        span["documents"] = [
-            {key: None if value is None else str(value) for key, value in doc.items()}
-            for doc in span["documents"]
-        ]
     reason: NoSpanReason | None = None
     if not spans:
         reason = "too_short" if count < body.min_tokens else "not_found"

@@ -17,11 +17,20 @@ be is reserved (`RemoteEncoder`), and the count the endpoint's answer states (`u
 is settled. Where it states none, the reservation counts and the audit record's token counts
 stay empty, as for an engine that told no usage: the tokenizer of a model served here is not
 the endpoint's, and a count from it would be a number nobody computed for that model.
+
+The uploader pays for their own document only. An upload is an ingest, and an ingest embeds
+again the chunks of other documents that a newer gemeingut reads otherwise (`READER_FORMAT`)
+or that a model now embeds otherwise: that is the operator's upkeep of the collection, not the
+uploader's use. It takes its place in the model's queue like any embedding, is counted against
+nobody's quota, and has an audit record of its own under no person and no key, its decision
+`MAINTENANCE` and its token counts, so that each person's totals stay theirs and the model's
+whole use is still in the log (`x_request_id` ties it to the upload that caused it).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import Callable
 from functools import partial
@@ -39,7 +48,7 @@ from gemeingut.apps.rag.embedders import (
 )
 from gemeingut.serve.backends import Prompt, SamplingParams
 from gemeingut.serve.gateway.gate import admit
-from gemeingut.serve.gateway.identity import Principal
+from gemeingut.serve.gateway.identity import Principal, utcnow
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.schemas import Usage
 from gemeingut.serve.work import failed, finish
@@ -48,15 +57,26 @@ if TYPE_CHECKING:
     from gemeingut.serve.backends import TransformersBackend
     from gemeingut.serve.backends.encoder import EncoderBackend
 
+MAINTENANCE = "maintenance"  # the audit decision of an upload's upkeep embedding
+
 
 class MeteredEmbedder:
     """The collection's embedder as one upload uses it (in the upload's worker thread): each
-    `embed` is a model call of the person uploading, admitted, queued, settled and recorded."""
+    `embed` is a model call of the person uploading, admitted, queued, settled and recorded;
+    with `upkeep`, the operator's (the other documents embedded again): queued and recorded as
+    `MAINTENANCE`, nobody's quota reserved or charged."""
 
-    def __init__(self, inner: Embedder, request: Request, principal: Principal | None) -> None:
+    def __init__(
+        self,
+        inner: Embedder,
+        request: Request,
+        principal: Principal | None,
+        upkeep: bool = False,
+    ) -> None:
         self.inner = inner
         self.name = inner.name
         self._request = request
+        self._upkeep = upkeep
         # The collection's embedder is not a model the key chooses: it is the collection's,
         # and its groups decide who adds documents. The key's scope must not refuse it.
         self._principal = (
@@ -82,7 +102,9 @@ class MeteredEmbedder:
     ) -> np.ndarray:
         """`run` (the vectors and the tokens read, None where unknown) as the uploader's model
         call: admitted (its quota reserved), queued where the model is served here, settled
-        and recorded however it ends."""
+        and recorded however it ends; the operator's upkeep where this is one."""
+        if self._upkeep:
+            return self._maintained(backend.model_name, queue, run)
         request = self._request
         admission = from_thread.run(
             admit,
@@ -97,14 +119,7 @@ class MeteredEmbedder:
             f"upl-{uuid.uuid4().hex}",
         )
         try:
-            ticket = from_thread.run_sync(queue.admit) if queue is not None else None
-            if ticket is not None:
-                from_thread.run(ticket.__aenter__)
-            try:
-                vectors, tokens = run()
-            finally:
-                if ticket is not None:
-                    from_thread.run(ticket.__aexit__, None, None, None)
+            vectors, tokens = _queued(queue, run)
         except BaseException as error:
             from_thread.run(failed, admission, error)
             raise
@@ -113,6 +128,53 @@ class MeteredEmbedder:
             request.app.state.metrics.count_tokens(tokens, 0, backend.model_name)
         from_thread.run(partial(finish, admission, 200, used, known=tokens is not None))
         return vectors
+
+    def _maintained(
+        self,
+        model: str,
+        queue: ModelQueue | None,
+        run: Callable[[], tuple[np.ndarray, int | None]],
+    ) -> np.ndarray:
+        """`run` as the operator's upkeep: queued, counted in the model's metrics, recorded
+        under no person (`MAINTENANCE`); a failure is the upload's (its 502 is recorded)."""
+        request = self._request
+        started = time.monotonic()
+        vectors, tokens = _queued(queue, run)
+        if tokens is not None:
+            request.app.state.metrics.count_tokens(tokens, 0, model)
+        gateway = request.app.state.gateway
+        if gateway is not None:
+            record = partial(
+                gateway.audit.write,
+                None,
+                None,
+                at=utcnow(),
+                request_id=f"upk-{uuid.uuid4().hex}",
+                key_id=None,
+                route=request.url.path,
+                model=model,
+                status=200,
+                decision=MAINTENANCE,
+                prompt_tokens=tokens,
+                completion_tokens=0 if tokens is not None else None,
+                duration_ms=int((time.monotonic() - started) * 1000),
+            )
+            from_thread.run(gateway.call, record)
+        return vectors
+
+
+def _queued(
+    queue: ModelQueue | None, run: Callable[[], tuple[np.ndarray, int | None]]
+) -> tuple[np.ndarray, int | None]:
+    """`run` in its turn in `queue` (the served model's; None: no queue to wait in)."""
+    ticket = from_thread.run_sync(queue.admit) if queue is not None else None
+    if ticket is not None:
+        from_thread.run(ticket.__aenter__)
+    try:
+        return run()
+    finally:
+        if ticket is not None:
+            from_thread.run(ticket.__aexit__, None, None, None)
 
 
 class RemoteEncoder:

@@ -109,7 +109,7 @@ def test_the_german_report_is_the_default_and_uses_decimal_commas(tiny_build: di
     assert (
         "in dem Ordner ausgeführt, in dem dieser Bericht liegt" in german
     )  # lm_eval's --include_path tasks
-    assert "--out ../audit-rerun" in german  # the re-run writes beside the bundle, not into it
+    assert "--out ../../audit-rerun" in german  # from audit/: beside the bundle, not into it
 
 
 def test_the_report_names_the_device_and_precision_the_model_ran_with(tiny_build: dict) -> None:

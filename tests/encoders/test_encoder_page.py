@@ -2,7 +2,7 @@
 with models that write text, as `/v1/models` says per model. An encoder alone: in place of the
 chat form the page says (in German) that no model writes text, the search stays. An encoder
 first and a language model beside it: the page chats with the language model, never offers
-the encoder, and says that drafts (written by the server's first model) cannot be written.
+the encoder, and offers drafts, which the language model writes (the first model that writes).
 A real browser, the server on loopback."""
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ def test_beside_a_language_model_the_page_chats_with_it(browser, beside: str) ->
     assert status == "", status  # no refusal: the language model answered
     assert page.locator(".turn.assistant").count() == 1
     page.get_by_role("button", name="Vermerk oder Rede").click()
-    said = page.locator("#draft-no-writer").inner_text()
-    assert "winzig" in said and "nur Embeddings" in said, said
+    assert page.locator("#draft-form").is_visible()  # the first model that writes writes it
+    assert not page.locator("#draft-no-writer").is_visible()
+    assert not page.locator("#draft-model-choice").is_visible()  # one writer: nothing to choose
     context.close()

@@ -565,15 +565,31 @@ def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
     assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
     meta = json.loads(record.read_text())
     record.write_text(json.dumps(meta | {"id": "ds-0000000000000000"}), encoding="utf-8")
-    write_manifest(bundle)
+    write_manifest(bundle)  # `verify` names the record against the lineage's hash of it
+    checked = " ".join(invoke("verify", bundle).output.split())
+    assert "finetuning/curated-dataset/dataset.json: sha256" in checked, checked
+    _forged(bundle, record, json.dumps(meta | {"id": "ds-0000000000000000"}))
     refused = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "b", "--base", base)
     assert refused.exit_code == 2 and "ihre Herkunft ergibt aber" in refused.stderr, refused.output
-    record.write_text(json.dumps(meta | {"files": []}), encoding="utf-8")  # not a file list
-    write_manifest(bundle)
+    _forged(bundle, record, json.dumps(meta | {"files": []}))  # not a file list
     broken = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "c", "--base", base)
     said = " ".join(broken.stderr.split())
     assert broken.exit_code == 2, broken.output
     assert "ist kein Artefakt-Eintrag: files: kein JSON-Objekt" in said, said
+
+
+def _forged(bundle: Path, record: Path, text: str) -> None:
+    """The curated dataset's record rewritten as `text`, and the lineage's hash of it with it,
+    as a forger would: `verify` then finds the bundle consistent."""
+    from gemeingut.hashing import sha256_file
+
+    lineage = bundle / "training-metadata" / "lineage.json"
+    files = json.loads(lineage.read_text("utf-8"))["finetune"]["files"]
+    [before] = [digest for rel, digest in files.items() if rel.endswith("/dataset.json")]
+    record.write_text(text, encoding="utf-8")
+    after = "sha256:" + sha256_file(record)
+    lineage.write_text(lineage.read_text("utf-8").replace(before, after), "utf-8")
+    write_manifest(bundle)
 
 
 def test_release_keeps_a_signature_and_never_signs_an_altered_bundle(tmp_path: Path) -> None:

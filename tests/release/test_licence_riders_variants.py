@@ -246,3 +246,53 @@ def test_a_request_to_be_cited_adds_no_term(request_: str, where: str) -> None:
 def test_a_request_to_be_cited_that_also_states_a_condition_is_quoted() -> None:
     rider = "If you use this software, please cite it; research use only"
     assert _quoted("MIT", f"{MIT}\n\n{rider}.\n") == "research use only"
+
+
+HARMLESS = [
+    "Changes: updated the copyright year.",
+    "This licence is valid for all files in this repository.",
+    "The intended use of this model is described in the model card.",
+    "A German translation follows for convenience (not legally binding).",
+]
+
+
+@pytest.mark.parametrize("sentence", HARMLESS)
+@pytest.mark.parametrize("where", ["title", "end"])
+def test_a_sentence_that_states_no_condition_adds_no_term(sentence: str, where: str) -> None:
+    """A record of what changed in the file, a scope that covers every file, the use a model
+    is meant for, a sentence that says it is not binding: none is a condition on the
+    recipient, though each holds a word a condition may hold ("change", "valid", "use of",
+    "not")."""
+    _standard("MIT", f"{sentence}\n\n{MIT}" if where == "title" else f"{MIT}\n{sentence}\n")
+
+
+@pytest.mark.parametrize(
+    ("rider", "quoted"),
+    [
+        ("This licence is valid in the European Union.", None),
+        ("This licence is valid for one year.", None),
+        ("Example Corp may change these terms.", None),
+        ("The terms change every year.", None),
+        ("The intended use of this model is academic research.", None),
+        ("Intended use: research only.", None),
+        ("Commercial use is prohibited (not legally binding).", None),
+        ("This summary is not binding; commercial use requires a licence.", "commercial use"),
+    ],
+)
+def test_a_condition_beside_the_same_words_is_still_found(rider: str, quoted: str | None) -> None:
+    """The rules that let the sentences above pass are narrow: a place or a time after
+    "valid", a change that is the licensor's power or befalls the terms, a field of use in
+    the intended use, a condition beside "not binding" are conditions all the same."""
+    for ridden in (f"{rider}\n\n{MIT}", f"{MIT}\n{rider}\n"):
+        assert _quoted("MIT", ridden) in rider, ridden
+        if quoted is not None:
+            assert _quoted("MIT", ridden).startswith(quoted), ridden
+
+
+def test_openness_rate_passes_a_licence_with_the_harmless_sentences(tmp_path: Path) -> None:
+    folder = _folder(tmp_path / "m", "mit")
+    (folder / "LICENSE").write_text(
+        HARMLESS[0] + "\n\n" + MIT + "\n" + "\n".join(HARMLESS[1:]) + "\n", "utf-8"
+    )
+    shown = " ".join(invoke("openness", "rate", folder).output.split())
+    assert "✓ Lizenztext der Gewichte (licence.text): LICENSE enthält den Text von MIT" in shown

@@ -123,14 +123,6 @@ def test_an_audit_of_the_chain_is_released_and_verified(
     assert result.exit_code == 0, result.output
 
 
-def test_reproduce_refuses_a_chain_in_words(chain: dict, tmp_path: Path) -> None:
-    result = invoke("reproduce", chain["bundle"], "--workspace", tmp_path / "again")
-    assert result.exit_code == 2, result.output
-    said = " ".join(result.output.split())
-    assert "Feinabstimmung einer Feinabstimmung" in said and "finetuning-earlier" in said
-    assert "Traceback" not in result.output and not (tmp_path / "again").exists()
-
-
 def test_an_earlier_fine_tune_whose_licence_asks_for_its_text_ships_it(
     chain: dict, tiny_build: dict, tmp_path: Path
 ) -> None:

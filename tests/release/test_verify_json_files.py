@@ -19,7 +19,9 @@ def _record(bundle: Path) -> dict:
 def test_a_tampered_bundle_counts_the_files_it_checked(bundle: Path) -> None:
     listed = len(read_manifest(bundle))
     assert _record(bundle)["files"] == listed  # passing: every file the MANIFEST lists
-    (bundle / "README.md").write_text("geändert\n", encoding="utf-8")
+    (bundle / "NOTICE").write_text(
+        "geändert\n", encoding="utf-8"
+    )  # not the card: its claims follow
     record = _record(bundle)
     assert record["ok"] is False
     assert record["files"] == listed

@@ -82,7 +82,13 @@ def test_verify_json_and_its_exit_codes(bundle: Path, tmp_path: Path) -> None:
     assert record["mof"]["class"] in (1, 2, 3) and isinstance(record["osaid"]["passed"], bool)
     verdict = record["signature"].pop("verdict")
     assert verdict.startswith("not signed: ") and "gemeingut sign" in verdict, verdict
-    assert record["signature"] == {"present": False, "checked": False, "valid": None, "key": None}
+    assert record["signature"] == {
+        "present": False,
+        "checked": False,
+        "valid": None,
+        "manifest_signed": None,
+        "key": None,
+    }
     (bundle / "NOTICE").write_text("changed\n", encoding="utf-8")
     failed = runner.invoke(app, ["verify", str(bundle), "--json"])
     assert failed.exit_code == 1, failed.output  # the bundle fails verification

@@ -13,14 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.release.card import render_card
-from gemeingut.release.layout import CARD
-from gemeingut.release.manifest import SIGNATURE, write_manifest
-from gemeingut.release.openness.derived import write_derived
-from gemeingut.release.openness.evidence import TECHNICAL_REPORT, collect
-from gemeingut.release.openness.rating import rate
-from gemeingut.release.openness.write import write_rating
-from gemeingut.release.technical_report import render_technical_report
+from tests.release.documents_again import documents_rendered_again
 from tests.test_cli import invoke
 
 EVALUATION = "training-metadata/evaluation.json"
@@ -79,6 +72,7 @@ def test_the_json_record_names_the_evaluation_re_run(unaudited: Path) -> None:
         "tokens": recorded["tokens"],
         "batch_size": 4,  # the tiny recipe's [evaluate] batch_size, from the lineage
         "tolerance": 1e-5,
+        "largest_difference": rerun["evaluation"]["largest_difference"],  # a measurement
         "device": "cpu",
         "precision": "fp32",
     }
@@ -107,13 +101,7 @@ def _forged(bundle: Path, keys: Path, shift: float) -> None:
     lineage = json.loads((bundle / LINEAGE).read_text(encoding="utf-8"))
     lineage["evaluation"]["stats"].update(forged)
     (bundle / LINEAGE).write_text(json.dumps(lineage, indent=2) + "\n", "utf-8")
-    (bundle / TECHNICAL_REPORT).write_text(render_technical_report(bundle), encoding="utf-8")
-    rating = rate(collect(bundle, expected=frozenset({CARD})))
-    (bundle / CARD).write_text(render_card(bundle, rating), encoding="utf-8")
-    write_rating(bundle, rating)
-    write_derived(bundle, collect(bundle), rating)
-    (bundle / SIGNATURE).unlink(missing_ok=True)
-    write_manifest(bundle)
+    documents_rendered_again(bundle)
     assert invoke("keys", "create", "amt", "--dir", keys).exit_code == 0
     signed = invoke("sign", bundle, "--key", keys / "amt.key")
     assert signed.exit_code == 0, signed.output
@@ -140,6 +128,19 @@ def test_a_forged_evaluation_number_is_named_only_by_the_re_run(
     )  # the failure as a script reads it
     assert record["ok"] is False
     assert record["problems"][0]["detail"].startswith("re-scoring the test data disagrees")
+
+
+def test_the_re_run_says_the_difference_it_measured(unaudited: Path, tmp_path: Path) -> None:
+    """Not only "within the tolerance": the loss moved by 4e-6 nats (inside 1e-5) is said as
+    the difference the re-run found, in the text and in --json."""
+    _forged(unaudited, tmp_path / "keys", 4e-6)
+    result = invoke("verify", unaudited, "--rerun", "1")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    measured = "(der Verlust weicht um 0,000004 Nats ab)"  # the forged 4e-6, found again
+    assert f"innerhalb von 0,00001 Nats von {EVALUATION} {measured}" in said
+    record = json.loads(invoke("verify", unaudited, "--rerun", "1", "--json").stdout)
+    assert record["rerun"]["evaluation"]["largest_difference"] == pytest.approx(4e-6, abs=1e-8)
 
 
 def test_a_bundle_with_neither_audit_nor_evaluation_says_so(unaudited: Path) -> None:

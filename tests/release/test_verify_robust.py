@@ -147,6 +147,7 @@ def test_a_damaged_manifest_fails_with_exit_1_and_names_the_located_bundle(bundl
 def test_rerun_on_a_bundle_without_a_bias_audit_is_a_wrong_call(bundle: Path) -> None:
     (bundle / "audit" / "logs" / "bias.jsonl").unlink()
     (bundle / "training-metadata" / "evaluation.json").unlink()  # else --rerun re-scores it
+    (bundle / "audit" / "logs" / "tasks.jsonl").unlink()  # and re-runs the task items
     result = invoke("verify", bundle, "--rerun", "2")
     assert result.exit_code == 2, result.output
     assert "keinen Bias-Audit" in result.stderr or "bias.jsonl" in result.stderr

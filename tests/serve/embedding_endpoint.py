@@ -1,7 +1,8 @@
 """A small OpenAI-compatible embedding server on loopback, standing in for a remote encoder
 (`--embed http://…`): its own tokenizer (one token a word, one more a text), vectors from the
-text, `usage` in its answers or none, a gate that holds its answers until a test opens it, and an
-`answers` a test can switch to make it fail."""
+text, `usage` in its answers or none, what its `/v1/models` says, Ollama's `/api/show` and
+`/api/version` where a test sets what they say, a gate that holds its answers until a test
+opens it, and an `answers` a test can switch to make it fail."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ class EmbeddingEndpoint:
         # Retry-After, as a gemeingut gateway's daily allowance); "shapeless" (200 without the
         # embeddings); "shorter" (vectors of 4 numbers where it made the collection's with 8)
         self.answers = "vectors"
+        # What it answers on `POST /api/show` (status, body): Ollama's says what its model can
+        # do (`capabilities`), llama-server's says `completion` whatever it serves; None: no
+        # such route (as vLLM). `ollama`: it answers `GET /api/version` as Ollama does.
+        self.show: tuple[int, object] | None = None
+        self.ollama = False
+        # What it answers on `GET /v1/models` (OpenAI's list of its one model unless a test
+        # sets another answer).
+        self.models: object = {"object": "list", "data": [{"id": MODEL, "object": "model"}]}
 
     def answer(self, texts: list[str]) -> dict:
         with self._lock:
@@ -72,12 +81,17 @@ def embedding_endpoint(says_usage: bool = True) -> Iterator[EmbeddingEndpoint]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/v1/models":
-                self._send(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
+                self._send(200, endpoint.models)
+            elif self.path == "/api/version" and endpoint.ollama:
+                self._send(200, {"version": "0.12.3"})
             else:
                 self._send(404, {"error": {"message": "not found"}})
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+            if self.path == "/api/show" and endpoint.show is not None:
+                self._send(*endpoint.show)
+                return
             if self.path != "/v1/embeddings":
                 self._send(404, {"error": {"message": "not found"}})
                 return
@@ -100,7 +114,9 @@ def embedding_endpoint(says_usage: bool = True) -> Iterator[EmbeddingEndpoint]:
             else:
                 self._send(200, endpoint.answer(texts))
 
-        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, payload: object, headers: dict[str, str] | None = None
+        ) -> None:
             raw = json.dumps(payload).encode("utf-8")
             try:
                 self.send_response(status)

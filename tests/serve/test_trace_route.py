@@ -54,7 +54,9 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
     assert info["documents"] == 3 and info["tokens"] > 20
     [span] = found["spans"]
     assert "offene Daten mit allen Schulen" in span["text"] and span["occurrences"] == 1
-    assert span["documents"] == [{"id": "notiz-7", "license": "CC-BY-4.0", "source": "notizen"}]
+    assert span["documents"] == [
+        {"id": "notiz-7", "license": "CC-BY-4.0", "source": "notizen", "line": 1}
+    ]
     assert nothing["spans"] == [] and nothing["tokens"] >= 4
     assert (nothing["reason"], nothing["min_tokens"]) == ("not_found", 4)
     assert nothing["message"] == (
@@ -63,9 +65,47 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
     assert (found["reason"], found["message"]) == (None, None)
     [odd] = other["spans"]
     assert odd["documents"] == [
-        {"id": "8", "license": None, "source": "{'url': 'https://example.org'}"}
+        {"id": "8", "license": None, "source": "{'url': 'https://example.org'}", "line": 1}
     ]
     assert too_long.status_code == 400
+
+
+def test_each_place_of_a_span_says_its_line_in_the_document(
+    backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    """A phrase three times in one handbook: three places of one document, each with its
+    line, which tell them apart (before, the same name three times and nothing else)."""
+    said = "Offene Daten mit allen Schulen der Stadt"
+    handbook = f"# Handbuch\n{said}.\nZwischenzeile\n\nWieder: {said}.\nUnd {said}."
+    corpus = tmp_path / "train.jsonl"
+    rows = [DOCUMENTS[0], {"id": "handbuch/02.md", "text": handbook, "license": "CC0-1.0"}]
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in rows), encoding="utf-8")
+    with serve(create_app(backend, trace=build_trace_index((corpus,), backend))) as url:
+        found = httpx.post(f"{url}/v1/trace", json={"text": said}).json()
+    [span] = found["spans"]
+    assert span["occurrences"] == 3
+    assert [(d["id"], d["line"]) for d in span["documents"]] == [
+        ("handbuch/02.md", 2),
+        ("handbuch/02.md", 5),
+        ("handbuch/02.md", 6),
+    ]
+
+
+def test_a_place_s_line_is_that_of_its_own_document_where_ids_repeat(
+    backend: TransformersBackend, serve: Serve, tmp_path: Path
+) -> None:
+    """Two sources may both have a document "a": a place's line is counted in the document the
+    span was found in, not in the first one of that id (which here has more lines before)."""
+    said = "Offene Daten mit allen Schulen der Stadt"
+    first, second = tmp_path / "eins.jsonl", tmp_path / "zwei.jsonl"
+    other = "\n".join(f"Zeile {n} eines anderen Dokuments mit vielen Wörtern" for n in range(9))
+    first.write_text(json.dumps({"id": "a", "text": other}) + "\n", encoding="utf-8")
+    mine = {"id": "a", "text": f"Titel\nEinleitung\n{said}."}
+    second.write_text(json.dumps(mine) + "\n", encoding="utf-8")
+    with serve(create_app(backend, trace=build_trace_index((first, second), backend))) as url:
+        found = httpx.post(f"{url}/v1/trace", json={"text": said}).json()
+    [span] = found["spans"]
+    assert [(d["id"], d["line"]) for d in span["documents"]] == [("a", 3)]
 
 
 def test_a_server_without_training_data_says_so(server_url: str) -> None:
@@ -156,7 +196,7 @@ def test_the_page_gets_whole_words_where_a_byte_level_match_splits_a_character(
         ends = httpx.post(f"{url}/v1/trace", json={"text": "Die Ölheizung"}).json()
     [span] = starts["spans"]
     assert span["text"] == "Öffnungszeiten der Stadtbibliothek"
-    assert span["documents"] == [{"id": "bib-1", "license": "CC0-1.0", "source": None}]
+    assert span["documents"] == [{"id": "bib-1", "license": "CC0-1.0", "source": None, "line": 1}]
     # "Die Ö" is the "Ö" of "Ölheizung": whole, only "Die" is left, shorter than 4 tokens
     assert (ends["spans"], ends["reason"]) == ([], "not_found")
 
@@ -212,5 +252,5 @@ def test_a_phrase_is_found_from_its_first_word_and_never_shown_as_part_of_a_word
         ["Samstag im Monat verwandelt sich der Gemeindesaal der"],  # not "…der Martinskirche"
     ]
     assert found[0]["spans"][0]["documents"] == [
-        {"id": "demo/alltag-005", "license": "CC-BY-4.0", "source": None}
+        {"id": "demo/alltag-005", "license": "CC-BY-4.0", "source": None, "line": 1}
     ]

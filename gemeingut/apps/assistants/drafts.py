@@ -254,8 +254,9 @@ class Prepared:
     plans: list[SectionPlan]
     fitted: Fitted  # the sources kept, and what the model reads of each
     language: str
-    found: int  # sources retrieved; those beyond `sources` did not fit the model's context
+    found: int  # sources retrieved: `sources` and those `left_out`
     matching: tuple[frozenset[str], ...]  # per key point: ids of the chunks that match it
+    left_out: tuple[StoredChunk, ...]  # not held by the context: named in the note, in order
 
     @property
     def sources(self) -> list[StoredChunk]:
@@ -269,7 +270,7 @@ class Prepared:
 
     def draft(self, kind: Kind, sections: list[DraftSection]) -> Draft:
         """The draft written from these sources, with the note of those cut or left out."""
-        dropped = self.found - len(self.sources)
+        dropped = len(self.left_out)
         cut = self.fitted.shortened
         return Draft(
             kind,
@@ -303,14 +304,15 @@ class Prepared:
                     ),
                 )
             )
-        if dropped > 0:
+        if dropped > 0:  # which, too: the reader may look them up
+            named = "; ".join(source_label(chunk, self.language) for chunk in self.left_out)
             said.append(
                 plural(
                     dropped,
-                    _("1 of {total} sources did not fit into the model's context",
-                      total=self.found),
-                    _("{count} of {total} sources did not fit into the model's context",
-                      count=dropped, total=self.found),
+                    _("1 of {total} sources did not fit into the model's context ({sources})",
+                      total=self.found, sources=named),
+                    _("{count} of {total} sources did not fit into the model's context "
+                      "({sources})", count=dropped, total=self.found, sources=named),
                 )
             )  # fmt: skip
         joined = "; ".join(text(s, self.language) for s in said)
@@ -364,7 +366,7 @@ def prepare(
     found, matching = retrieve(collection, request, k, mode, find)
     plans = plan_sections(request)
     if not found:
-        return Prepared(title, plans, Fitted([], [], 0), lang, 0, matching)
+        return Prepared(title, plans, Fitted([], [], 0), lang, 0, matching, ())
     # each section's task and answer must fit beside the same sources
     needs = [
         (lambda chunks, plan=plan: section_messages(request, plan, chunks, lang), plan.max_tokens)
@@ -372,7 +374,9 @@ def prepare(
     ]
     query = " ".join([request.subject, *request.points])
     fitted = fit_sources(query, found, lang, needs, count)
-    return Prepared(title, plans, fitted, lang, len(found), matching)
+    kept = {chunk.id for chunk in fitted.sources}
+    left_out = tuple(chunk for chunk in found if chunk.id not in kept)
+    return Prepared(title, plans, fitted, lang, len(found), matching, left_out)
 
 
 def retrieve(

@@ -170,7 +170,7 @@ class Chat:
     def __init__(self, endpoint: ChatEndpoint) -> None:
         self.endpoint = Endpoint(endpoint.base_url, endpoint.api_key, "chat")
         self.max_tokens = endpoint.max_tokens
-        self.model = endpoint.model or self.endpoint.first_model("--model")
+        self.model = endpoint.model or self.endpoint.first_model("--model", "completion")
         self.most: int | None = None  # answer tokens the allowance held for each part left
 
     def __enter__(self) -> Chat:

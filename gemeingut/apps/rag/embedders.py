@@ -50,12 +50,16 @@ class EmbedderSpec:
     def is_endpoint(self) -> bool:
         return self.source.startswith(("http://", "https://"))
 
+    @property
+    def holds_no_model(self) -> bool:
+        """A folder that holds no model (no config.json): moved, deleted, another machine's."""
+        return not self.is_endpoint and not (Path(self.source) / "config.json").is_file()
+
 
 def open_embedder(spec: EmbedderSpec) -> Embedder:
     if spec.is_endpoint:
         return EndpointEmbedder(spec.source.rstrip("/"), spec.model, spec.api_key)
-    folder = Path(spec.source)
-    if not (folder / "config.json").is_file():
+    if spec.holds_no_model:
         raise InputError(
             _(
                 "--embed {source}: neither a model folder (no config.json) nor an http(s) URL",
@@ -65,6 +69,7 @@ def open_embedder(spec: EmbedderSpec) -> Embedder:
         )
     from gemeingut.serve.backends.encoder import local_backend
 
+    folder = Path(spec.source)
     name = folder.resolve().name
     return LocalEmbedder(local_backend(folder, name), name)
 
@@ -77,7 +82,9 @@ class LocalEmbedder:
     def __init__(self, backend: TransformersBackend | EncoderBackend, name: str) -> None:
         self.backend = backend
         self.name = name
-        self.context = backend.context_length
+        # A text's own tokens: an encoder's context also counts the tokens it frames a text
+        # with (CLS, SEP), a causal LM's is the text's.
+        self.context = getattr(backend, "text_limit", backend.context_length)
 
     def token_rows(self, texts: list[str]) -> list[list[int]]:
         """The token ids of each text, without the model's own (what a server reserves of a
@@ -102,11 +109,15 @@ class LocalEmbedder:
 
 
 class EndpointEmbedder:
-    """`POST {base}/embeddings` in OpenAI's shape, in batches."""
+    """`POST {base}/embeddings` in OpenAI's shape, in batches. `prompts` are those the
+    endpoint's `/models` names for the model (gemeingut's `prompts`: "query: " for E5); None
+    where it names none (vLLM, Ollama, TEI do not say): the texts go as they are. `listed`:
+    whether `/models` could be read at all (if not, nobody here knows what it would say)."""
 
     def __init__(self, base_url: str, model: str | None, api_key: str | None) -> None:
         self.endpoint = Endpoint(base_url, api_key, "embedding")
-        self.name = model or self.endpoint.first_model("--embed-model")
+        self.name = model or self.endpoint.first_model("--embed-model", "embedding")
+        self.listed, self.prompts = _prompts_said(self.endpoint, self.name)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embed_counted(texts)[0]
@@ -127,6 +138,27 @@ class EndpointEmbedder:
             tokens = None if tokens is None or said is None else tokens + said
         matrix = np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)
         return _unit_rows(matrix, len(texts)), tokens
+
+
+def _prompts_said(endpoint: Endpoint, model: str) -> tuple[bool, dict[str, str] | None]:
+    """Whether the endpoint's `/models` could be read, and the `query` and `document` prompts
+    it lists for `model`; None where it lists none (or no such card: an endpoint that serves
+    models it does not list)."""
+    try:
+        answer = endpoint.call("GET", "/models")
+    except InputError:  # not read now: the embeddings themselves will say what is wrong
+        return False, None
+    if not isinstance(answer, dict):  # not OpenAI's list: nothing it says can be read
+        return False, None
+    cards = answer.get("data")
+    listed = cards if isinstance(cards, list) else []
+    card = next((c for c in listed if isinstance(c, dict) and c.get("id") == model), {})
+    said = card.get("prompts")
+    if not isinstance(said, dict):
+        return True, None
+    return True, {
+        side: said[side] for side in ("query", "document") if isinstance(said.get(side), str)
+    }
 
 
 def _embeddings(data: Any, asked: int, url: str) -> np.ndarray:

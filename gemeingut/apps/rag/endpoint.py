@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from gemeingut.errors import InputError
@@ -38,6 +38,8 @@ LONGEST_WAIT = 60  # seconds: a requests-per-minute limit's longest; a day's tok
 EXAMPLE_URL = "http://127.0.0.1:8000/v1"
 BUSY = (429, 503)  # a limit reached, a server busy: Retry-After says when to ask again
 _waits: ContextVar[int] = ContextVar("endpoint_waits", default=0)
+
+Capability = Literal["completion", "embedding"]  # as `/v1/models` of gemeingut serve says
 
 
 @contextmanager
@@ -181,13 +183,28 @@ class Endpoint:
         )
         console.print(f"[yellow]![/] {escape(text(said))}", highlight=False, soft_wrap=True)
 
-    def first_model(self, option: str) -> str:
-        models = self.call("GET", "/models").get("data") or []
+    def first_model(self, option: str, capability: Capability | None = None) -> str:
+        """The first model `/models` lists; with `capability`, the first that can do it: a
+        server that says what each model can (`capabilities`, as `gemeingut serve` does) may
+        list an embedding model first, which cannot write an answer, or a language model
+        first, which is no retrieval encoder; one that says nothing is taken to do both."""
+        answer = self.call("GET", "/models")
+        cards = answer.get("data") if isinstance(answer, dict) else None
+        models = [
+            card
+            for card in (cards if isinstance(cards, list) else [])
+            if isinstance(card, dict) and isinstance(card.get("id"), str)
+        ]
+        if capability is not None:
+            models = [m for m in models if _can(m, capability)]
         if not models:
-            raise InputError(
-                _("{url}/models lists no model", url=self.base_url),
-                _("pass {option}", option=option),
-            )
+            url = self.base_url
+            listed = {
+                None: _("{url}/models lists no model", url=url),
+                "completion": _("{url}/models lists no model that writes text", url=url),
+                "embedding": _("{url}/models lists no model that makes embeddings", url=url),
+            }[capability]
+            raise InputError(listed, _("pass {option}", option=option))
         return str(models[0]["id"])
 
     def unreachable(self, exc: Exception) -> InputError:
@@ -211,6 +228,13 @@ class Endpoint:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _can(model: dict[str, Any], capability: Capability) -> bool:
+    """Whether a model `/models` lists can do `capability`: where it says its `capabilities`,
+    among them; where it says none (vLLM, llama-server), it is taken to."""
+    said = model.get("capabilities")
+    return not isinstance(said, list) or capability in said
 
 
 def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:

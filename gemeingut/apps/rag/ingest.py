@@ -15,6 +15,10 @@ again (a change of the readers concerns few documents), its vectors are kept, no
 again. How many control characters each document read held (read as spaces) is in the report,
 and how many chunks it embedded again because the model now makes other vectors than the
 collection's (`prompted.vectors_made_otherwise`): that ingest took as long as a new one.
+A scanned page read before is not OCR'd again (`ocr_cache.py`); the report counts the scanned
+pages read and those taken from earlier readings. The chunks of documents this ingest was not
+given but embeds again (read again, or a model that embeds otherwise) are embedded by `upkeep`
+where one is passed: a server's upload charges them to its operator, not to the uploader.
 
 BM25 and the vectors see a chunk's section heading before its text, so a question may name
 the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
@@ -44,6 +48,7 @@ from gemeingut.apps.rag.ingest_files import (
     found_documents,
     refuse_other_sources,
 )
+from gemeingut.apps.rag.ocr_cache import ScanCache
 from gemeingut.apps.rag.prompted import document_side, vectors_made_otherwise
 from gemeingut.apps.rag.readers import read_counted
 from gemeingut.apps.rag.storage import (
@@ -81,6 +86,10 @@ class IngestReport:
     # chunks embedded again although unchanged: the model makes other vectors than the kept
     # ones (its pooling or prompts, `prompted.vectors_made_otherwise`); 0 where none were
     embedded_again: int = 0
+    # scanned PDF pages read with Tesseract, and those taken from an earlier reading of the
+    # same file by the same engine (`ocr_cache.py`)
+    ocr_pages_read: int = 0
+    ocr_pages_reused: int = 0
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
     unsupported: dict[str, list[str]] = field(default_factory=dict)  # suffix -> a folder's files
     chunks: int = 0
@@ -106,6 +115,7 @@ def ingest(
     embedder: Embedder | None = None,
     uploaded: bool = False,
     wait: bool = True,
+    upkeep: Embedder | None = None,
 ) -> IngestReport:
     """Add or update `paths` (files or folders) in collection `name`, creating it if new;
     `groups` are a new collection's, and must be an existing one's if given. `embedder` is
@@ -113,8 +123,9 @@ def ingest(
     page's, in a temporary folder) replace a document of their key whatever its source was:
     the person sees only the collection's names, not the server's paths, and one that is
     skipped refuses the ingest (`Skipped`). Without `wait` a collection another ingest holds
-    is `storage.CollectionBusy`. Whatever fails or is refused leaves the collection as it
-    was: its index, its record and `files/`."""
+    is `storage.CollectionBusy`. `upkeep` (default: `embedder`) embeds the chunks of documents
+    not in `paths` that the ingest embeds again. Whatever fails or is refused leaves the
+    collection as it was: its index, its record, `files/` and its kept scans."""
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -136,13 +147,16 @@ def ingest(
             refuse_other_sources(meta.get("documents", {}), found)
         before = dict(meta.get("embedder") or {})
         embedder = _embedder_for(meta, embed, embedder, uploaded)
-        remade = embedder is not None and vectors_made_otherwise(before, meta)
+        remade = embedder is not None and vectors_made_otherwise(before, meta, embedder)
+        upkeep = document_side(upkeep, meta) if upkeep is not None else None
         embedder = document_side(embedder, meta)
         old = Collection(folder, meta)
         copies = NewCopies(folder)
+        scans = ScanCache(folder)
         try:
-            index = _NewIndex(old, embedder, keep_vectors=not remade)
-            chunks, vectors = _update(meta, index, paths, found, report, copies, uploaded)
+            index = _NewIndex(old, embedder, upkeep or embedder, keep_vectors=not remade)
+            chunks, vectors = _update(meta, index, paths, found, report, copies, scans, uploaded)
+            report.ocr_pages_read, report.ocr_pages_reused = scans.read, scans.reused
             if uploaded:
                 _refuse_skipped(found, report)
             if remade and old.vectors is not None:  # not a collection's first vectors
@@ -150,6 +164,7 @@ def ingest(
             write_index(folder, meta, chunks, vectors)
         except BaseException:
             copies.drop()
+            scans.drop_added()
             raise
         drop_unused_files(folder, meta)
     return report
@@ -206,15 +221,24 @@ class _NewIndex:
     """A collection's chunks after an ingest and their vectors in the same order: kept from
     the old index, or new and embedded. Where the old index has no vectors (an embedder is
     new, or its model makes other vectors now: not `keep_vectors`), every chunk is embedded
-    at the end."""
+    at the end. The chunks of the documents the ingest was given are embedded by `embedder`,
+    the others' by `upkeep` (the same model, another account)."""
 
-    def __init__(self, old: Collection, embedder: Embedder | None, keep_vectors: bool) -> None:
+    def __init__(
+        self,
+        old: Collection,
+        embedder: Embedder | None,
+        upkeep: Embedder | None,
+        keep_vectors: bool,
+    ) -> None:
         self.old = old
         self.old_rows = _rows_by_document(old.chunks)
         self.embedder = embedder
+        self.upkeep = upkeep
         self.reuse = keep_vectors and old.vectors is not None
         self.chunks: list[StoredChunk] = []
         self.vectors: list[np.ndarray] = []
+        self.given: set[str] = set()  # the keys of the documents given to the ingest
 
     def keep(self, key: str) -> None:
         rows = self.old_rows.get(key, [])
@@ -222,7 +246,7 @@ class _NewIndex:
         if self.reuse and self.embedder is not None:
             self.vectors.append(np.asarray(self.old.vectors[rows]))
 
-    def add_or_keep(self, key: str, digest: str, pieces: list[Chunk]) -> None:
+    def add_or_keep(self, key: str, digest: str, pieces: list[Chunk], given: bool) -> None:
         """A document read again: its old chunks and vectors where the readers made the same
         chunks of it again (most documents, after a change of the readers that concerns few:
         nothing embedded again), else its new chunks, embedded."""
@@ -231,26 +255,47 @@ class _NewIndex:
         if new == [self.old.chunks[r] for r in rows]:
             self.keep(key)
         else:
-            self.add(key, digest, pieces)
+            self.add(key, digest, pieces, given)
 
-    def add(self, key: str, digest: str, pieces: list[Chunk]) -> None:
+    def add(self, key: str, digest: str, pieces: list[Chunk], given: bool = True) -> None:
         new = [_stored(key, digest, i, piece) for i, piece in enumerate(pieces)]
         self.chunks.extend(new)
-        if self.reuse and self.embedder is not None and new:
+        if given:
+            self.given.add(key)
+        model = self.embedder if given else self.upkeep
+        if self.reuse and model is not None and new:
             with embedder_failures():
-                vectors = self.embedder.embed([searched_text(c) for c in new])
+                vectors = model.embed([searched_text(c) for c in new])
             want = self.old.vectors.shape[1]
             if vectors.shape[1] != want:  # another model answers where the old vectors' was
-                raise other_width(self.embedder.name, vectors.shape[1], self.old.name, want)
+                raise other_width(model.name, vectors.shape[1], self.old.name, want)
             self.vectors.append(vectors)
 
     def all_vectors(self) -> np.ndarray | None:
         if self.embedder is None or not self.chunks:
             return None
         if not self.reuse:
-            with embedder_failures():
-                return self.embedder.embed([searched_text(c) for c in self.chunks])
+            return self._all_embedded()
         return np.concatenate([v for v in self.vectors if len(v)])
+
+    def _all_embedded(self) -> np.ndarray:
+        """Every chunk embedded, in order: the given documents' by `embedder`, the others' by
+        `upkeep`."""
+        rows: dict[bool, list[int]] = {True: [], False: []}
+        for row, chunk in enumerate(self.chunks):
+            rows[chunk.document in self.given].append(row)
+        vectors: np.ndarray | None = None
+        for given, taken in rows.items():
+            model = self.embedder if given else self.upkeep
+            if not taken or model is None:
+                continue
+            with embedder_failures():
+                made = model.embed([searched_text(self.chunks[r]) for r in taken])
+            if vectors is None:
+                vectors = np.empty((len(self.chunks), made.shape[1]), np.float32)
+            vectors[taken] = made
+        assert vectors is not None  # chunks there are, and both embedders or neither
+        return vectors
 
 
 def _update(
@@ -260,10 +305,12 @@ def _update(
     found: dict[str, Path],
     report: IngestReport,
     copies: NewCopies,
+    scans: ScanCache,
     uploaded: bool,
 ) -> tuple[list[StoredChunk], np.ndarray | None]:
     """The collection's chunks after this ingest (made in `index`), and their vectors in the
-    same order; the copies of new documents stored through `copies`."""
+    same order; the copies of new documents stored through `copies`, the readings of scanned
+    pages kept and reused through `scans`."""
 
     def source(key: str, path: Path) -> str:
         # an upload's temporary file is gone after the ingest: its key says where it came from
@@ -276,10 +323,10 @@ def _update(
         the collection's copy where another reader format made them."""
         record = documents[key]
         if not read_by_this_reader(record):
-            pieces, why = _passages(copies.files / record["file"], report, key)
+            pieces, why = _passages(copies.files / record["file"], report, key, scans)
             if not why:
                 report.reread.append(key)
-                index.add_or_keep(key, record["sha256"], pieces)
+                index.add_or_keep(key, record["sha256"], pieces, given=key in found)
                 record.update(chunks=len(pieces), reader=READER_FORMAT)
                 return
             report.skipped.setdefault(record["source"], why)  # old chunks stay, not searched
@@ -303,7 +350,7 @@ def _update(
             carry(key)
             continue
         why = held.other_key_for(key, path, digest)
-        pieces, why = ([], why) if why else _passages(path, report, key)
+        pieces, why = ([], why) if why else _passages(path, report, key, scans)
         if why:
             report.skipped[str(path)] = why
             if key in documents:
@@ -322,11 +369,13 @@ def _update(
     return index.chunks, index.all_vectors()
 
 
-def _passages(path: Path, report: IngestReport, key: str) -> tuple[list[Chunk], str]:
+def _passages(
+    path: Path, report: IngestReport, key: str, scans: ScanCache
+) -> tuple[list[Chunk], str]:
     """The chunks of a file, or none and why it is skipped; the control characters read as
     spaces counted in `report` under the document's `key`."""
     try:
-        passages, controls = read_counted(path)
+        passages, controls = read_counted(path, scans)
         pieces = chunk_passages(passages)
     except InputError as exc:
         return [], _reason(exc, path)
@@ -364,8 +413,10 @@ def _embedder_for(
                 _("the collection's embedding model changed while the file was sent"),
                 _("send the file again"),
             )
+        recorded_spec = embedder_spec(meta)
+        _refuse_a_folder_without_its_model(meta["name"], recorded_spec, recorded["model"])
         with embedder_failures():
-            return open_embedder(embedder_spec(meta))
+            return open_embedder(recorded_spec)
     with embedder_failures():
         embedder = open_embedder(spec)
     if recorded and (recorded["source"], recorded["model"]) != (spec.source, embedder.name):
@@ -383,6 +434,28 @@ def _embedder_for(
         )
     meta["embedder"] = {"source": spec.source, "model": embedder.name}
     return embedder
+
+
+def _refuse_a_folder_without_its_model(name: str, spec: EmbedderSpec, model: str) -> None:
+    """An `InputError` where the model folder the collection's vectors came from holds no
+    model now (moved, deleted, a collection copied from another machine): said as the
+    collection's, not as an `--embed` nobody gave."""
+    if not spec.holds_no_model:
+        return
+    raise InputError(
+        _(
+            "collection {name} was embedded with the model {model} from {source}, which "
+            "holds no model now",
+            name=quoted([name]),
+            model=quoted([model]),
+            source=spec.source,
+        ),
+        _(
+            "put the model back at {source}, or ingest the documents into a new collection "
+            "with another --embed",
+            source=spec.source,
+        ),
+    )
 
 
 def _current_meta(root: Path, name: str, language: str) -> dict[str, Any]:

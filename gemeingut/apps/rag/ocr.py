@@ -10,7 +10,13 @@ says what to install, never a page silently left empty.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import subprocess
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.errors import InputError
@@ -22,6 +28,10 @@ if TYPE_CHECKING:
 DPI = 300  # what Tesseract reads print best at
 LANGUAGES = "deu+eng"
 IMAGE_OBJECT = 3  # PDFium's FPDF_PAGEOBJ_IMAGE
+# How `words` makes words of Tesseract's answer: raise it with every change to it (or to
+# `scan_image`'s drawing), and every kept reading (`ocr_cache.py`) is read anew.
+WORDS_FORMAT = 1
+_TESSDATA = re.compile(r'"([^"]+)"')  # the folder `tesseract --list-langs` names
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,56 @@ def scan_image(sheet: Any) -> Image | None:
     if not any(item.type == IMAGE_OBJECT for item in sheet.get_objects()):
         return None
     return sheet.render(scale=DPI / 72).to_pil()
+
+
+@cache
+def engine_key() -> str | None:
+    """A digest of what makes Tesseract's words on a drawn page besides the page (`engine`),
+    once a process; None without Tesseract."""
+    found = engine()
+    if found is None:
+        return None
+    named = json.dumps(found, sort_keys=True).encode()
+    return hashlib.sha256(named).hexdigest()[:16]
+
+
+def engine() -> dict[str, Any] | None:
+    """Tesseract's version, its languages with a digest of each one's trained data (a newer
+    `tesseract-ocr-deu` reads otherwise), the drawing's resolution and PDFium's build, and
+    `WORDS_FORMAT`; None where Tesseract cannot be run."""
+    import pypdfium2.version
+    import pytesseract
+
+    command = pytesseract.pytesseract.tesseract_cmd
+    try:
+        version = subprocess.run(
+            [command, "--version"], capture_output=True, text=True, check=True
+        ).stdout.split("\n", 1)[0]
+        listed = subprocess.run(
+            [command, "--list-langs"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    where = _TESSDATA.search(listed)
+    folder = Path(where[1]) if where else None
+    data = {
+        lang: _digest(folder / f"{lang}.traineddata") if folder else None
+        for lang in LANGUAGES.split("+")
+    }
+    return {
+        "tesseract": version.strip(),
+        "languages": data,
+        "dpi": DPI,
+        "pdfium": str(pypdfium2.version.PDFIUM_INFO),
+        "words": WORDS_FORMAT,
+    }
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def words(image: Image, where: Message) -> list[Word]:

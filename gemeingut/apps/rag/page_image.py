@@ -20,12 +20,15 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gemeingut.apps.rag import ocr
 from gemeingut.apps.rag.readers import Page, same_page
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.ocr_cache import ScanCache
 
 WIDTH = 1000  # pixels: sharp on a laptop, small enough to send at once
 MAX_PIXELS = 4_000_000  # an A4 page at WIDTH is 1.4 million
@@ -97,27 +100,34 @@ def _printed(path: str, mtime_ns: int, size: int) -> tuple[Page | None, ...] | N
     return tuple(numbers) if numbers is not None else None
 
 
-def scanned_words(pdf: Path, sheet: int) -> list[ocr.Word] | None:
+def scanned_words(pdf: Path, sheet: int, scans: ScanCache | None = None) -> list[ocr.Word] | None:
     """Tesseract's words on sheet `sheet` (from 1) of `pdf` if it is a scan; None if it is not
-    (it has a text layer, or no image)."""
-    image = on_page(pdf, sheet, ocr.scan_image)
-    if image is None:
-        return None
-    return ocr.words(image, _("{path}, page {page}", path=pdf.name, page=sheet))
+    (it has a text layer, or no image). With `scans` (the collection's), a page read before by
+    the same engine is not read again."""
+
+    def read() -> list[ocr.Word] | None:
+        image = on_page(pdf, sheet, ocr.scan_image)
+        if image is None:
+            return None
+        return ocr.words(image, _("{path}, page {page}", path=pdf.name, page=sheet))
+
+    return scans.words(pdf, sheet, read) if scans is not None else read()
 
 
-def passage_boxes(pdf: Path, page: Page, passage: str) -> list[tuple[float, float, float, float]]:
+def passage_boxes(
+    pdf: Path, page: Page, passage: str, scans: ScanCache | None = None
+) -> list[tuple[float, float, float, float]]:
     """Where `passage` stands on the page, one box per line it covers: (left, top, width,
     height) as fractions of the page, for marking it on the image. Whitespace and line breaks
     do not count in the match (the PDF's text layer breaks lines where the reader did not); a
     scanned page is read with Tesseract (`ocr.py`); no boxes when the page has no such text
-    (text the reader saw differently)."""
+    (text the reader saw differently); `scans`: the collection's readings of its scans."""
     wanted = " ".join(passage.split())
     if not wanted:
         return []
     try:
         sheet = sheet_of(pdf, page)
-        scanned = scanned_words(pdf, sheet)
+        scanned = scanned_words(pdf, sheet, scans)
         if scanned is not None:  # a scan: where Tesseract reads the passage
             return ocr.passage_boxes(scanned, passage)
     except InputError:  # the image says why; the marks are only an aid

@@ -40,11 +40,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemeingut.apps.rag.text_headings import text_heading
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.ocr_cache import ScanCache
 
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Inline elements continue a line; every other element (p, div, li, td, br, …) starts one.
@@ -92,18 +95,20 @@ class Passage:
     line: int | None = None
 
 
-def read_document(path: Path) -> list[Passage]:
-    """The passages of one file, in reading order; empty ones are dropped."""
-    return read_counted(path)[0]
+def read_document(path: Path, scans: ScanCache | None = None) -> list[Passage]:
+    """The passages of one file, in reading order; empty ones are dropped. `scans`: the
+    collection's readings of its scanned pages (`ocr_cache.py`)."""
+    return read_counted(path, scans)[0]
 
 
-def read_counted(path: Path) -> tuple[list[Passage], int]:
+def read_counted(path: Path, scans: ScanCache | None = None) -> tuple[list[Passage], int]:
     """The passages of one file (`read_document`) and how many control characters in it were
     read as spaces, for whoever gave the file to be told: a file with them may not be what it
-    was meant to be. A heading is counted once, not once for every passage under it."""
+    was meant to be. A heading is counted once, not once for every passage under it. `scans`
+    keeps what Tesseract read on a PDF's scanned pages (`ocr_cache.py`)."""
     reader = require_known_format(path)
     try:
-        passages = list(reader(path))
+        passages = list(_pdf(path, scans) if reader is _pdf else reader(path))
     except InputError:
         raise
     except OSError as exc:
@@ -209,7 +214,7 @@ class _Silenced:
 _PYPDF_QUIET = _Silenced("pypdf")
 
 
-def _pdf(path: Path) -> Iterator[Passage]:
+def _pdf(path: Path, scans: ScanCache | None = None) -> Iterator[Passage]:
     from pypdf import PdfReader
 
     with _PYPDF_QUIET:
@@ -221,7 +226,8 @@ def _pdf(path: Path) -> Iterator[Passage]:
         numbers = printed_pages(reader)
         for sheet, (page, number) in enumerate(zip(reader.pages, numbers, strict=True), 1):
             text = page.extract_text() or ""
-            yield Passage(_tidy(text if text.strip() else _scanned(path, sheet)), page=number)
+            scanned = "" if text.strip() else _scanned(path, sheet, scans)
+            yield Passage(_tidy(scanned or text), page=number)
 
 
 def printed_pages(reader: Any) -> list[Page | None]:
@@ -267,12 +273,12 @@ def pdf_printed_pages(path: Path) -> list[Page | None] | None:
             return None
 
 
-def _scanned(path: Path, sheet: int) -> str:
+def _scanned(path: Path, sheet: int, scans: ScanCache | None) -> str:
     """A sheet without text: what Tesseract reads on it if it is a scan (else nothing)."""
     from gemeingut.apps.rag.ocr import page_text
     from gemeingut.apps.rag.page_image import scanned_words
 
-    found = scanned_words(path, sheet)
+    found = scanned_words(path, sheet, scans)
     return page_text(found) if found is not None else ""
 
 

@@ -5,6 +5,8 @@ Layout of `<root>/<name>/`:
                     reader format they were read in) and the current index folder
   files/            a copy of each document (by sha256), for the source viewer and for
                     reading a document again when the readers change (`ingest.py`)
+  ocr/              what Tesseract read on the scanned pages of each PDF, by the file's sha256
+                    and the engine (`ocr_cache.py`): not read again when only the readers change
   index-<id>/       chunks.parquet, vectors.npy (with an embedder), bm25/ and, in German,
                     bm25-parts/ (`lexical.py`)
 
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from gemeingut.apps.rag.lexical import write
+from gemeingut.apps.rag.ocr_cache import drop_unused_scans
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.i18n.visible import visible
@@ -236,11 +239,13 @@ class NewCopies:
 
 
 def drop_unused_files(folder: Path, meta: dict[str, Any]) -> None:
-    """Copies no document names and index folders but the current one: after the switch."""
+    """Copies no document names, their scans' readings and index folders but the current
+    one: after the switch."""
     used = {record["file"] for record in meta["documents"].values()}
     for path in (folder / FILES_DIR).glob("*") if (folder / FILES_DIR).is_dir() else []:
         if path.name not in used:
             path.unlink(missing_ok=True)
+    drop_unused_scans(folder, {record["sha256"] for record in meta["documents"].values()})
     for stale in folder.glob("index-*"):
         if stale.name != meta["index"]:
             shutil.rmtree(stale, ignore_errors=True)

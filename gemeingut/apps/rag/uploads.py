@@ -8,7 +8,8 @@ to in one rename exactly like `gemeingut rag ingest`; one that is refused (not t
 a full queue) or fails leaves the collection as it was (`ingest.ingest`). A server does not
 wait for another change of the same collection (a busy collection is said at once), and
 nothing it answers names where it keeps the file. An upload to a collection whose documents an
-older gemeingut read reads them again too, as any ingest does; its report counts the control
+older gemeingut read reads them again too, as any ingest does (their embedding is the
+operator's upkeep, not the uploader's: `upkeep`); its report counts the control
 characters of the file read as spaces (`IngestReport.control_characters`), for the sender.
 """
 
@@ -73,12 +74,18 @@ def document_key(filename: str) -> str:
 
 
 def add_uploaded(
-    root: Path, name: str, key: str, data: bytes, embedder: Embedder | None = None
+    root: Path,
+    name: str,
+    key: str,
+    data: bytes,
+    embedder: Embedder | None = None,
+    upkeep: Embedder | None = None,
 ) -> IngestReport:
     """Add (or replace) the document `key` (a `document_key`) of collection `name` from
     `data`, or `NotTaken` with why; `storage.CollectionBusy` where another change of the
-    collection is under way. `embedder` is the collection's own, already open. Refused or
-    failed, nothing of it stays."""
+    collection is under way. `embedder` is the collection's own, already open, for the
+    uploaded document; `upkeep` the same model for the other documents the ingest embeds
+    again (`ingest.ingest`). Refused or failed, nothing of it stays."""
     meta = read_meta(root, name)  # a clear error if there is no such collection
     folder = collection_folder(root, name)
     with tempfile.TemporaryDirectory(dir=folder, prefix=UPLOAD_PREFIX) as tmp:
@@ -93,6 +100,7 @@ def add_uploaded(
                 embedder=embedder,
                 uploaded=True,
                 wait=False,
+                upkeep=upkeep,
             )
         except Skipped as skipped:
             raise NotTaken(_without_paths(skipped.why, Path(tmp), key)) from None

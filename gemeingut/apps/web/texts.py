@@ -57,12 +57,6 @@ TEXTS: dict[str, Message] = {
         "searching documents). Chats, the look inside and drafts need a language model; "
         "searching your documents works."
     ),
-    "default_no_writer": _(
-        "Drafts and answers from the documents are written by this server's first model, "
-        "{model}, which only makes embeddings. Ask your administrator to serve a language "
-        "model first; searching your documents works.",
-        model="{model}",
-    ),
     "chat_log": _("Conversation"),
     "message_label": _("Your message"),
     "send": _("Send"),
@@ -84,6 +78,8 @@ TEXTS: dict[str, Message] = {
     "search_found_one": _("1 passage found."),
     "ask": _("Answer from the documents"),
     "answer_heading": _("Answer"),
+    # an answer or a draft's section of nothing but blanks: not an empty heading
+    "answer_empty": _("The model wrote no answer."),
     # an answer's verdict, by the `status` of its citation check
     "verdict_supported": _("Every citation was checked against its source."),
     "verdict_not_checked": _(
@@ -276,7 +272,28 @@ TEXTS: dict[str, Message] = {
         occurrences="{occurrences}",
     ),
     "licence": _("licence"),
+    # one training document of a span: how often the span stands in it (of those listed) and
+    # where, by line, so that the same document is named once
+    "trace_document_lines": _("{count} times, lines {lines}", count="{count}", lines="{lines}"),
+    "trace_document_line": _("line {line}", line="{line}"),
+    # the span occurs more often than the documents listed show
+    "trace_more": _(
+        "The first {listed} of {occurrences} places are listed.",
+        listed="{listed}",
+        occurrences="{occurrences}",
+    ),
+    # a finished draft taken out of the page
+    "draft_copy": _("Copy"),
+    "draft_copy_label": _("Copy the draft as Markdown"),
+    "draft_download": _("Download (.md)"),
+    "draft_download_label": _("Download (.md): the draft with its sources as a Markdown file"),
+    "draft_copied": _("The draft was copied as Markdown."),
+    "draft_copy_failed": _("The browser did not allow copying: download the draft instead."),
     "model_label": _("Model"),
+    "answer_model_label": _("Model that writes the answer"),
+    "draft_model_label": _("Model that writes the draft"),
+    # under an answer or a draft: which model wrote it (the server's `model`)
+    "written_by": _("Written by the model {model}.", model="{model}"),
     "tab_draft": _("Memo or speech"),
     "draft_heading": _("Draft a memo or a speech from your documents"),
     "draft_help": _(
@@ -405,8 +422,17 @@ TEXTS: dict[str, Message] = {
         share="{share}",
         probes="{probes}",
     ),
+    # beside the rate where a lenient detector counted it: a meaningless answer is a success too
+    "audit_lenient_refusal": _(
+        "Every answer that does not refuse counts as a success, a meaningless one too."
+    ),
+    "audit_lenient_affirmation": _(
+        "Every answer that neither refuses nor corrects a false claim counts as a success, a "
+        "meaningless one too."
+    ),
     "audit_memorised": _(
-        "Memorisation: it repeated {share} % of {samples} tested training texts word for word.",
+        "Memorisation: of {samples} tested training texts, the model repeated {share} % word "
+        "for word.",
         share="{share}",
         samples="{samples}",
     ),

@@ -177,7 +177,7 @@ def rate_folder(
     kinds = {
         "weights": licence,
         "documents": licence,
-        "code": _code_licence(config, licence, lineage),
+        "code": _code_licence(by_name["Model architecture"]),
         "data": by_name["Datasets"].licence if by_name["Datasets"].present else None,
     }
     release = {
@@ -411,12 +411,11 @@ def _config(folder: Path) -> dict[str, Any]:
     return read_object(folder / "config.json", _("fix or re-download config.json")) or {}
 
 
-def _code_licence(
-    config: dict[str, Any], licence: str | None, lineage: Lineage | None
-) -> str | None:
-    if config.get("auto_map"):
-        return licence
-    return TRANSFORMERS_LICENCE if config or lineage is not None else None
+def _code_licence(architecture: Found) -> str | None:
+    """The licence of the code the folder's model runs on, as its architecture was found:
+    transformers' for a model type it implements, the folder's own modules' for remote code;
+    none where no code for it is evidenced (a model type transformers does not implement)."""
+    return architecture.licence if architecture.present else None
 
 
 def _component(

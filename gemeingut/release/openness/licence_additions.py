@@ -85,13 +85,29 @@ _CONDITIONS = re.compile(
     r"report\w* to|sen[dt] to|display\w*|indemnif\w*|"
     r"belongs? to|owned by|property of|retains?|"
     r"govern\w* by|laws? of|jurisdiction\w*|courts?|"
-    # a time limit
-    r"until|expir\w*|valid|temporar\w*|trial|deadline|lapse\w*|ends? on|ending on|"
-    r"\d+ (?:days?|weeks?|months?|years?)|"
+    # a time limit, or a place ("valid in the EU"); a scope of all restricts nothing
+    r"until|expir\w*|valid(?! (?:for|in|to|on) (?:all|every|each|any)\b)|temporar\w*|trial|"
+    r"deadline|lapse\w*|ends? on|ending on|\d+ (?:days?|weeks?|months?|years?)|"
     # a revocation
     r"revo\w*|terminat\w*|withdraw\w*|cancel\w*|suspen\w*|rescind\w*|amend\w*|any time|"
-    r"void|null|invalid|change\w*|alter|alters|altered|altering|alteration\w*"
+    r"void|null|invalid"
     r")\b",
+    re.IGNORECASE,
+)
+# A change is a revocation where it is the licensor's power or befalls the licence ("Example
+# Corp may change this licence", "the terms change yearly"); a record of what was changed in
+# the file ("Changes: updated the copyright year") is none.
+_CHANGE = re.compile(r"\b(?:chang\w*|alter|alters|altered|altering|alteration\w*)\b", re.IGNORECASE)
+_CHANGED = re.compile(
+    r"\b(?:licen[cs]e\w*|terms|grant\w*|conditions?|permissions?|rights?|agreement|may|can|"
+    r"could|might|whenever|at (?:its|their) (?:discretion|will))\b",
+    re.IGNORECASE,
+)
+# A sentence that says it is not binding ("A summary follows (not legally binding)") declares
+# itself no term: those words are none; a condition beside them is one all the same.
+_NOT_BINDING = re.compile(
+    r"\b(?:not|no longer) (?:legally |contractually )?binding\b|\bnon-?binding\b|"
+    r"\bno legal (?:force|effect)\b",
     re.IGNORECASE,
 )
 # A field of use; capitalised inside a sentence it is a name ("Shaw Research", "Tennessee
@@ -108,7 +124,9 @@ _COMPANY = re.compile(r"\b[A-Z][\w&.-]*,? (?:LIMITED|Limited)\b")  # "FUJITSU LI
 # above ("Example Corp may alter this licence whenever it likes").
 _ACTS = re.compile(
     r"\b(?:you|your|users?|licensees?|recipients?|anyone|whoever|customers?|third parties|"
-    r"use of|usage|redistributions?|resale|sale of|selling|"
+    # the use a work is meant for ("the intended use of this model is described in its card")
+    # describes it; a field of use or a restriction in it is found by the words above
+    r"(?<!intended )(?:use of|usage)|redistributions?|resale|sale of|selling|"
     r"grant\w*|terms|rights?|laws?)\b",
     re.IGNORECASE,
 )
@@ -289,8 +307,8 @@ def _condition(sentence: str, excused: frozenset[str] = frozenset()) -> bool:
 
 def _states(plain: str) -> bool:
     """Whether `plain` (notices and addresses left out) states a condition (`_condition`)."""
-    stated = _STATEMENT.sub(" ", _COMPANY.sub(" ", plain))
-    if _CONDITIONS.search(stated):
+    stated = _STATEMENT.sub(" ", _COMPANY.sub(" ", _NOT_BINDING.sub(" ", plain)))
+    if _CONDITIONS.search(stated) or (_CHANGE.search(stated) and _CHANGED.search(stated)):
         return True
     if _REQUEST.search(plain):  # where the credit is asked ("in your research"), no field
         return False

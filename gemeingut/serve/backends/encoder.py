@@ -9,16 +9,21 @@ nothing: a chat or completion asked of it is refused with a 400 that says so (`/
 lists it without `completion`). Its tokenizer is lent as a language model's is (`/tokenize`,
 `/detokenize`, `/tokenizer_info`), counting the model's own tokens as its embeddings do.
 
+Its context (`/v1/models`' `max_model_len`) counts the model's own tokens, as `/tokenize` and
+the usage of `/v1/embeddings` do: a text whose `/tokenize` count is at most that fits.
+
 Prompts ("query: ", "passage: ") are text: whoever embeds puts the model's prompt before the
-text (`Prompts`; rag does, as a collection records). A model whose pooling leaves the prompt
-out (`include_prompt: false`) leaves out the tokens of a prompt a text begins with.
+text (`Prompts`; rag does, as a collection records). `/v1/models` names them (`prompts`), so
+that a client embedding through the server (rag's `--embed http://…`) can. A model whose
+pooling leaves the prompt out (`include_prompt: false`) leaves out the tokens of a prompt a
+text begins with.
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +40,7 @@ from gemeingut.serve.backends.protocol import (
     RequestRejected,
     SamplingParams,
     TextStream,
+    only_embeds,
 )
 from gemeingut.serve.backends.vocabulary import check_ids
 
@@ -77,7 +83,7 @@ class EncoderBackend:
             self.tokenizer, self._static = _static_model(layout.folder)
             self._frame: tuple[list[int], list[int]] = ([], [])
             self.vocab_limit = self._static.vocabulary
-            self.context_length = layout.max_length
+            self.context_length: int | None = layout.max_length
         else:
             from gemeingut.model.loading import load_tokenizer, pretrained_encoder
 
@@ -85,9 +91,17 @@ class EncoderBackend:
             self.model = pretrained_encoder(layout.folder).to(self.device)
             self._frame = _special_frame(self.tokenizer)
             self.vocab_limit = self.model.get_input_embeddings().num_embeddings
-            limit = layout.max_length or _model_limit(self.model.config, self.tokenizer)
-            framed = len(self._frame[0]) + len(self._frame[1])
-            self.context_length = None if limit is None else limit - framed
+            self.context_length = layout.max_length or _model_limit(
+                self.model.config, self.tokenizer
+            )
+        # What a caller may send counts as `/tokenize` counts (the model's own tokens
+        # included: `context_length`, `/v1/models`' `max_model_len`); a text's own tokens
+        # may be this many (`text_limit`, what retrieval cuts a text to).
+        self._framed = len(self._frame[0]) + len(self._frame[1])
+        self.text_limit = (
+            None if self.context_length is None else self.context_length - self._framed
+        )
+        self.prompts = layout.prompts.recorded()  # for `/v1/models`: a client puts them first
         self._prompt_ids = [
             ids
             for prompt in (layout.prompts.query, layout.prompts.document)
@@ -110,9 +124,8 @@ class EncoderBackend:
     def max_tokens_needed(self, prompts: list[Prompt], params: SamplingParams, n: int = 1) -> int:
         """The tokens embedding `prompts` reads (what a quota reserves); generation refused."""
         if params.max_tokens != 0:
-            _refuse(self.model_name)
-        extra = len(self._frame[0]) + len(self._frame[1])
-        return sum(len(self._row(p)) + extra for p in prompts)
+            only_embeds(self.model_name)
+        return sum(len(self._row(p)) + self._framed for p in prompts)
 
     def _row(self, prompt: Prompt) -> list[int]:
         if isinstance(prompt, str):
@@ -121,14 +134,14 @@ class EncoderBackend:
             ids = list(prompt)
             check_ids(ids, self.vocab_limit, param=None)
         else:
-            _refuse(self.model_name)
-        if self.context_length is not None and len(ids) > self.context_length:
+            only_embeds(self.model_name)
+        if self.text_limit is not None and len(ids) > self.text_limit:
             raise RequestRejected(
                 _(
                     "this model's maximum context length is {context} tokens, but the prompt "
                     "has {count}; shorten it",
                     context=self.context_length,
-                    count=len(ids),
+                    count=len(ids) + self._framed,  # as `/tokenize` counts it
                 ),
                 code="context_length_exceeded",
             )
@@ -192,8 +205,6 @@ class EncoderBackend:
         """As a language model's (`TransformersBackend`), without a chat template; the context
         counts the model's own tokens, as `/tokenize` does."""
         tok = self.tokenizer
-        framed = len(self._frame[0]) + len(self._frame[1])
-        context = self.context_length
         return {
             "tokenizer_class": type(tok).__name__,
             "bos_token": tok.bos_token,
@@ -201,14 +212,14 @@ class EncoderBackend:
             "pad_token": tok.pad_token,
             "unk_token": tok.unk_token,
             "chat_template": None,
-            "model_max_length": None if context is None else context + framed,
+            "model_max_length": self.context_length,
             "vocab_size": self.vocab_limit,
         }
 
     # --- what it does not do ------------------------------------------------------------------
 
     def generate(self, prompt: Prompt, params: SamplingParams) -> GenerationResult:
-        _refuse(self.model_name)
+        only_embeds(self.model_name)
 
     def generate_batch(
         self,
@@ -217,15 +228,15 @@ class EncoderBackend:
         n: int = 1,
         cancel: threading.Event | None = None,
     ) -> list[GenerationResult]:
-        _refuse(self.model_name)
+        only_embeds(self.model_name)
 
     def stream(self, prompt: Prompt, params: SamplingParams) -> TextStream:
-        _refuse(self.model_name)
+        only_embeds(self.model_name)
 
     def apply_chat_template(
         self, messages: list[dict[str, str]], add_generation_prompt: bool = True
     ) -> str:
-        _refuse(self.model_name)
+        only_embeds(self.model_name)
 
 
 def pool(hidden: Any, mask: Any, modes: tuple[str, ...], skipped: list[int]) -> Any:
@@ -349,15 +360,3 @@ def _model_limit(config: Any, tokenizer: Any) -> int | None:
     positions, as XLNet's)."""
     limits = [getattr(config, "max_position_embeddings", None), tokenizer.model_max_length]
     return min((x for x in limits if isinstance(x, int) and 0 < x < 10**8), default=None)
-
-
-def _refuse(name: str) -> NoReturn:
-    raise RequestRejected(
-        _(
-            "the model {name!r} only makes embeddings (an encoder): use /v1/embeddings, or "
-            "name a language model for chats and completions",
-            name=name,
-        ),
-        param="model",
-        code="model_only_embeds",
-    )

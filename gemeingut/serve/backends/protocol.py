@@ -14,9 +14,9 @@ import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, NoReturn, Protocol, runtime_checkable
 
-from gemeingut.i18n import Message
+from gemeingut.i18n import Message, _
 
 FinishReason = Literal["stop", "length"]
 # The `Accept-Language` of the request being served (set per request by the server): a backend
@@ -111,6 +111,20 @@ class RequestRejected(ValueError):
         self.message = message
         self.param = param
         self.code = code
+
+
+def only_embeds(name: str) -> NoReturn:
+    """Refuse a chat or completion of a model that only makes embeddings: an encoder in this
+    process, or an engine's model whose engine says it only embeds."""
+    raise RequestRejected(
+        _(
+            "the model {name!r} only makes embeddings (an encoder): use /v1/embeddings, or "
+            "name a language model for chats and completions",
+            name=name,
+        ),
+        param="model",
+        code="model_only_embeds",
+    )
 
 
 class TextStream:

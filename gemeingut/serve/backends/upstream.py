@@ -19,6 +19,12 @@ language. A client learns that the engine failed, never where it is: its address
 the credentials `--upstream` may carry) and the reason go to the server's log, once per kind
 of failure (`failures.py`).
 
+What the model can be asked (`/v1/models`' `capabilities`) is what the engine says: its card's
+`capabilities` (another gemeingut), Ollama's `/api/show`; where it says nothing (vLLM), both.
+llama-server answers `/api/show` as well, but says `completion` whatever it serves (an
+embedding model too): Ollama's answer is taken where `/api/version` says Ollama, llama-server
+is listed with both. An encoder's prompts on its card (`prompts`, gemeingut's) are relayed.
+
 Log-probabilities, `echo` and the tokenizer routes (`/tokenize`, `/detokenize`,
 `/tokenizer_info`) are the engine's: its tokenizer names the tokens, so they are passed on as
 the engine renders them (`Relaying`), checked against OpenAI's shapes; only a chat token that
@@ -39,7 +45,7 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 from weakref import WeakKeyDictionary
 
 import aiohttp
@@ -61,6 +67,7 @@ from gemeingut.serve.backends.protocol import (
     Prompt,
     RequestRejected,
     SamplingParams,
+    only_embeds,
 )
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
@@ -82,6 +89,10 @@ _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # back, `allowed` and `unfinished` are no refusals, and `quota_exceeded` says that this
 # server's quotas refused. (The backends know nothing of the gateway, so the names are here;
 # `test_upstream_code_not_ours` checks that they cover `REFUSED_UNWORKED`.)
+# What `/v1/models`' `capabilities` names (Ollama's words); an engine's other words ("tools",
+# "vision") are no route of this server's.
+Capability = Literal["completion", "embedding"]
+CAPABILITIES: tuple[Capability, ...] = ("completion", "embedding")
 GATEWAY_DECISIONS = frozenset(
     {"queue_full", "database_unavailable", "allowed", "unfinished", "quota_exceeded"}
 )
@@ -139,6 +150,8 @@ class UpstreamBackend:
         self.model_name = model_name or self.upstream_model
         self.context_length: int | None = card.get("max_model_len")
         self._has_tokenize = True
+        self.capabilities_said = self._capabilities(card)
+        self.prompts = _prompts_said(card)
 
     # --- what the routes call --------------------------------------------------------------
 
@@ -148,6 +161,9 @@ class UpstreamBackend:
         return ChatPrompt(tuple((m["role"], m["content"]) for m in messages))
 
     def max_tokens_needed(self, prompts: list[Prompt], params: SamplingParams, n: int = 1) -> int:
+        said = self.capabilities_said
+        if params.max_tokens != 0 and said is not None and "completion" not in said:
+            only_embeds(self.model_name)  # the engine said so: refused here, not relayed
         total = 0
         for prompt in prompts:
             count = self._count(prompt)
@@ -369,6 +385,34 @@ class UpstreamBackend:
                 names=names,
             )
         )
+
+    def _capabilities(self, card: dict[str, Any]) -> list[Capability] | None:
+        """What the engine says its model can be asked, in `/v1/models`' words: its card's
+        `capabilities` (gemeingut's), else Ollama's `/api/show`; None where it says nothing
+        we can take (vLLM; llama-server: the server then lists both)."""
+        said = card.get("capabilities")
+        if not isinstance(said, list):
+            said = self._ollama_capabilities()
+        if not isinstance(said, list):
+            return None
+        return [word for word in CAPABILITIES if word in said]
+
+    def _ollama_capabilities(self) -> object:
+        """Ollama's `capabilities` of the model (`POST /api/show`); None from another engine
+        or where it cannot be read (the model is listed with both). Taken only where
+        `/api/version` says Ollama: llama-server answers `/api/show` too, always with
+        `completion`, also where it serves an embedding model."""
+        try:
+            version = self.client.get("/api/version", timeout=CONNECT_TIMEOUT_SECONDS)
+            if not _ollama_version(version):
+                return None
+            response = self.client.post(
+                "/api/show", json={"model": self.upstream_model}, timeout=CONNECT_TIMEOUT_SECONDS
+            )
+            data = response.json() if response.status_code == 200 else None
+        except (httpx2.HTTPError, ValueError):
+            return None
+        return data.get("capabilities") if isinstance(data, dict) else None
 
     def _count(self, prompt: Prompt) -> int | None:
         if isinstance(prompt, list):
@@ -754,3 +798,18 @@ def _split_echo(prompt: Prompt, text: str, logprobs: Any, prompt_tokens: int) ->
         cut = offsets[prompt_tokens] if len(offsets) > prompt_tokens else len(text)
     cut = cut if 0 <= cut <= len(text) else 0
     return text[:cut], text[cut:]
+
+
+def _prompts_said(card: dict[str, Any]) -> dict[str, str] | None:
+    """The embedding prompts the engine's card names (gemeingut's `prompts`: `query`,
+    `document`), relayed to clients; None where it names none (vLLM, Ollama: not known)."""
+    said = card.get("prompts")
+    if not isinstance(said, dict) or not all(isinstance(v, str) for v in said.values()):
+        return None
+    return {side: said[side] for side in ("query", "document") if side in said}
+
+
+def _ollama_version(response: httpx2.Response) -> bool:
+    """Whether an answer of `GET /api/version` is Ollama's (`{"version": "0.12.3"}`)."""
+    data = response.json() if response.status_code == 200 else None
+    return isinstance(data, dict) and isinstance(data.get("version"), str)

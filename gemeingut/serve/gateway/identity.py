@@ -392,12 +392,22 @@ def list_keys(engine: Engine, user: str | None = None) -> list[dict[str, object]
 
 
 def revoke_key(engine: Engine, key_id: str) -> None:
+    """Revoke the key and remove its own limits in the same transaction: on a key that can
+    never be used again they limit nothing, yet `quotas list` listed them as if they did
+    (`rotate_key` moves them to the new key). Its counters stay: requests it has under way
+    settle on them, and retention deletes them with their windows."""
     with writing(engine) as conn:
         done = conn.execute(
             update(api_keys)
             .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        if done.rowcount == 1:
+            conn.execute(
+                delete(quota_limits).where(
+                    quota_limits.c.subject_kind == "key", quota_limits.c.subject == key_id
+                )
+            )
     if done.rowcount != 1:
         raise InputError(
             _("no active key '{id}'", id=visible(key_id)), _("see `gemeingut admin keys list`")

@@ -36,7 +36,7 @@ from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, 
 from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
 from gemeingut.serve.gateway.records_stores import Stores, read_stores
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
-from gemeingut.serve.gateway.store import insert_or_ignore, writing
+from gemeingut.serve.gateway.store import insert_or_ignore, pseudonym_key_file, writing
 from gemeingut.serve.gateway.tables import (
     api_keys,
     audit_log,
@@ -201,6 +201,8 @@ class Record:
     content_stored: int = 0  # requests whose content is kept now
     unfinished_records: int = 0  # streams not ended: running, or cut off with their server
     stores: Stores = field(default_factory=Stores)  # documents and findings, as they are now
+    pseudonym_key_apart: bool = False  # the pseudonym key in a file, not in the database
+    pseudonym_key_private: bool = False  # that file readable by its owner only, read off it
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -256,6 +258,9 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
             unfinished_records=count(select(func.count()).where(unfinished())),
         )
     record.stores = read_stores(engine, record.deployment)
+    key_file = pseudonym_key_file(engine)
+    record.pseudonym_key_apart = key_file is not None
+    record.pseudonym_key_private = key_file is not None and _only_its_owner_reads(key_file)
     record.missing = [name for name, value in facts.model_dump().items() if not value]
     if "started" not in record.deployment:  # a retention set by hand is no server's start
         record.missing.append("deployment")
@@ -264,11 +269,22 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
     return record
 
 
+def _only_its_owner_reads(path: Path) -> bool:
+    """Whether the key file is private now (an operator may have widened it since it was
+    made 0600): the record says so only where it is."""
+    try:
+        return path.stat().st_mode & 0o077 == 0
+    except OSError:  # gone since the start: nothing to say it is private
+        return False
+
+
 def as_json(record: Record) -> dict[str, Any]:
     return {
         "deployment": record.deployment,
         "controller_facts": record.facts.model_dump(),
         "audit_columns": record.audit_columns,
+        "pseudonym_key_apart": record.pseudonym_key_apart,
+        "pseudonym_key_private": record.pseudonym_key_private,
         "content_logged": record.content_logged,
         "ip_addresses_logged": record.addresses_logged,
         "content_stored_requests": record.content_stored,

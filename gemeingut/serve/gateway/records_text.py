@@ -43,10 +43,10 @@ TEXT = {
         "unfinished": "Davon **nicht abgeschlossen**: {count} (Entscheidung `unfinished`, ohne "
         "Dauer und Tokens) – Streams, die noch laufen oder deren Server endete, bevor die Antwort "
         "vollständig war; ihr Status 200 heißt nur, dass die Antwort begonnen hatte.",
-        "pseudonym": "Die Person steht im Protokoll nur als Pseudonym (HMAC-SHA-256 mit einem "
-        "Geheimnis dieser Datenbank), nicht mit Namen. Die Datenbank hält zu jedem Eintrag die "
-        "Schlüssel-ID, die über die Schlüsseltabelle auf die Person führt; ein Export des "
-        "Protokolls nennt den Schlüssel darum nur als eigenes Pseudonym (`k-…`).",
+        "pseudonym": "Die Person steht im Protokoll nur als Pseudonym (HMAC-SHA-256 mit dem "
+        "Pseudonymschlüssel der Installation), nicht mit Namen. Die Datenbank hält zu jedem "
+        "Eintrag die Schlüssel-ID, die über die Schlüsseltabelle auf die Person führt; ein "
+        "Export des Protokolls nennt den Schlüssel darum nur als eigenes Pseudonym (`k-…`).",
         "request_ids": "`x_request_id` ist die Kennung der HTTP-Anfrage, die ihre Antwort im "
         "Header `x-request-id` nennt (damit der Support den Eintrag zu einer gemeldeten Anfrage "
         "findet): zufällig erzeugt oder die des vorgeschalteten Proxys, ohne Angaben zur Person.",
@@ -89,14 +89,24 @@ TEXT = {
         "sind darin nicht nur pseudonym.",
         "tom_keys": "Schlüssel nur als SHA-256 gespeichert (keine Spalte für das Geheimnis).",
         "tom_keys_open": "**Die Schlüsseltabelle hat eine Spalte für das Geheimnis.**",
+        "tom_key_apart": "Der Pseudonymschlüssel liegt getrennt von der Datenbank in einer "
+        "Datei, die nur ihr Eigentümer lesen kann: wer eine Kopie der Datenbank hat (eine "
+        "Sicherung, einen Export), kann die Pseudonyme keiner Person zuordnen.",
+        "tom_key_readable": "**Der Pseudonymschlüssel liegt getrennt von der Datenbank, aber in "
+        "einer Datei, die auch andere als ihr Eigentümer lesen dürfen** (`chmod 600` macht sie "
+        "privat): wer sie lesen kann und eine Kopie der Datenbank hat, kann die Pseudonyme den "
+        "Namen der Nutzertabelle zuordnen.",
+        "tom_key_open": "**Der Pseudonymschlüssel liegt in der Datenbank**: wer eine Kopie der "
+        "Datenbank hat, kann die Pseudonyme den Namen der Nutzertabelle zuordnen "
+        "(`GEMEINGUT_PSEUDONYM_KEY` legt ihn in eine eigene Datei).",
         "tom_complete": "Jeder Protokolleintrag wird gespeichert, bevor die Antwort den Server "
         "verlässt; der eines Streams steht bis zu dessen Ende auf `unfinished`.",
         "tom_operator": "Lesen und Ändern durch die Administration (`gemeingut admin`) steht im "
         "Protokoll, mit einem Pseudonym der handelnden Person (`operator_pseudonym`). Das ist "
         "Nachvollziehbarkeit nach bestem Bemühen, keine Authentifizierung: der Name, aus dem es "
         "gebildet wird (`--operator`, `GEMEINGUT_OPERATOR`, das Betriebssystemkonto), lässt sich "
-        "beliebig setzen, und das Pseudonym ist ein HMAC dieses erratbaren Namens mit einem "
-        "Geheimnis derselben Datenbank. Wer `gemeingut admin` ausführen kann, entscheidet der "
+        "beliebig setzen, und das Pseudonym ist ein HMAC dieses erratbaren Namens mit dem "
+        "Pseudonymschlüssel. Wer `gemeingut admin` ausführen kann, entscheidet der "
         "Zugriff auf die Datenbank.",
         "policy": "Veröffentlichte Sicherheitsrichtlinie `{policy}` (alle Regeln unter "
         "`GET /v1/policy`).",
@@ -135,8 +145,8 @@ TEXT = {
         "unfinished": "**Not finished** among them: {count} (decision `unfinished`, no duration "
         "or tokens) – streams still running or whose server stopped before the answer was "
         "complete; their status 200 only says that the answer had begun.",
-        "pseudonym": "A person appears in the log only as a pseudonym (HMAC-SHA-256 with a "
-        "secret of this database), never by name. The database keeps each record's key id, "
+        "pseudonym": "A person appears in the log only as a pseudonym (HMAC-SHA-256 with the "
+        "deployment's pseudonym key), never by name. The database keeps each record's key id, "
         "which its key table ties to a person; an export of the log therefore names the key "
         "by a pseudonym of its own (`k-…`).",
         "request_ids": "`x_request_id` is the id of the HTTP request, which its answer names in "
@@ -178,13 +188,22 @@ TEXT = {
         "pseudonymised in it.",
         "tom_keys": "Keys stored only as SHA-256 (no column for the secret).",
         "tom_keys_open": "**The key table has a column for the secret.**",
+        "tom_key_apart": "The pseudonym key is kept apart from the database, in a file readable "
+        "by its owner only: whoever has a copy of the database (a backup, an export) cannot tie "
+        "the pseudonyms to anyone.",
+        "tom_key_readable": "**The pseudonym key is kept apart from the database, but in a file "
+        "that others than its owner may read** (`chmod 600` makes it private): whoever can read "
+        "it and has a copy of the database can tie the pseudonyms to the names of the user table.",
+        "tom_key_open": "**The pseudonym key is kept in the database**: whoever has a copy of "
+        "the database can tie the pseudonyms to the names of the user table "
+        "(`GEMEINGUT_PSEUDONYM_KEY` puts it in a file of its own).",
         "tom_complete": "Each audit record is stored before the answer leaves the server; a "
         "stream's says `unfinished` until the stream ends.",
         "tom_operator": "Reads and changes by administrators (`gemeingut admin`) are in the "
         "log, with a pseudonym of the person acting (`operator_pseudonym`). This accountability "
         "is best effort, not authentication: the name it is made from (`--operator`, "
         "`GEMEINGUT_OPERATOR`, the OS account) can be set to anything, and the pseudonym is an "
-        "HMAC of that guessable name with a secret kept in the same database. Who can run "
+        "HMAC of that guessable name with the pseudonym key. Who can run "
         "`gemeingut admin` is decided by access to the database.",
         "policy": "Published safety policy `{policy}` (every rule at `GET /v1/policy`).",
         "no_policy": "No safety policy: requests are not filtered.",
@@ -285,6 +304,7 @@ def render_record(record: Record, language: str = "de") -> str:
         "",
         f"- {t['tom_pseudonym'] if record.pseudonymised else t['tom_named']}",
         f"- {t['tom_keys'] if record.keys_hashed else t['tom_keys_open']}",
+        f"- {t[_where_the_key_is(record)]}",
         f"- {t['tom_complete']}",
         *([f"- {t['tom_operator']}"] if "operator_pseudonym" in record.audit_columns else []),
     ]
@@ -333,3 +353,11 @@ def _sign_in(setup: dict[str, str], t: dict[str, str]) -> list[str]:
         hours=setup.get("sign_in_hours", "?"),
     )
     return [f"- {line}"]
+
+
+def _where_the_key_is(record: Record) -> str:
+    """The text on the pseudonym key: apart and private, apart but readable by others, or in
+    the database."""
+    if not record.pseudonym_key_apart:
+        return "tom_key_open"
+    return "tom_key_apart" if record.pseudonym_key_private else "tom_key_readable"

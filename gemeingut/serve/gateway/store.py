@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import sqlite3
 import threading
 import weakref
@@ -25,21 +24,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, select
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.compiler import Compiled
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
-from gemeingut.serve.gateway.tables import settings
+from gemeingut.serve.gateway.pseudonym_key import key_file, pseudonym_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-PSEUDONYM_SECRET = "pseudonym_secret"
 SQLITE_POOL = 40  # connections kept open (and as many more at a peak, closed after it)
 MIGRATION_LOCK = 0x67656D65  # any constant; the same in every gemeingut process
 SECRET_QUERY = frozenset({"password", "sslpassword"})  # libpq's parameters that hold secrets
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+# Each engine's pseudonym key and the file it came from (None: kept in the database)
+_KEYS: weakref.WeakKeyDictionary[Engine, tuple[bytes, Path | None]] = weakref.WeakKeyDictionary()
 _IGNORING_INSERTS: weakref.WeakKeyDictionary[
     Engine, dict[tuple[Table, tuple[str, ...]], Compiled]
 ] = weakref.WeakKeyDictionary()
@@ -93,7 +93,7 @@ def open_store(value: str, create: bool = True) -> Engine:
         ) from None
     try:
         _migrate(engine)
-        _ensure_secret(engine)
+        _hold_key(engine, key_file(path))
     except InputError:
         engine.dispose()
         raise
@@ -133,8 +133,8 @@ def _engine(url: str) -> Engine:
 
 
 def _create_private(path: Path) -> None:
-    """Create a new SQLite file readable by its owner only (whatever the umask): it holds the
-    pseudonym secret, key hashes and logged content. SQLite gives its -wal and -shm files the
+    """Create a new SQLite file readable by its owner only (whatever the umask): it holds key
+    hashes and logged content. SQLite gives its -wal and -shm files the
     database file's permissions. Its folder must exist: a mistyped folder would otherwise
     become a new tree holding a database nobody looks for."""
     if not path.parent.is_dir():
@@ -171,11 +171,13 @@ def reading(engine: Engine) -> Iterator[Connection]:
 
 
 def pseudonym_secret(engine: Engine) -> bytes:
-    with reading(engine) as conn:
-        value = conn.execute(
-            select(settings.c.value).where(settings.c.name == PSEUDONYM_SECRET)
-        ).scalar_one()
-    return bytes.fromhex(value)
+    """The key of the audit log's pseudonyms, which `open_store` read (`pseudonym_key`)."""
+    return _KEYS[engine][0]
+
+
+def pseudonym_key_file(engine: Engine) -> Path | None:
+    """The file the pseudonym key was read from; None where it is kept in the database."""
+    return _KEYS[engine][1]
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -264,11 +266,14 @@ def _refuse_newer(conn: Connection, config: object) -> None:
         )
 
 
-def _ensure_secret(engine: Engine) -> None:
-    """A random per-deployment key for pseudonyms: without it the audit log's user pseudonyms
-    cannot be tied back to names, not even by whoever reads the log."""
+def _hold_key(engine: Engine, path: Path | None) -> None:
+    """Read (or move out of the database, or make) the per-deployment key for pseudonyms,
+    one process at a time: without it the audit log's pseudonyms cannot be tied back to
+    names, not even by whoever reads the log or holds a copy of the database."""
     with writing(engine) as conn:
-        insert_or_ignore(conn, settings, name=PSEUDONYM_SECRET, value=secrets.token_hex(32))
+        if conn.dialect.name == "postgresql":  # servers starting at once, in turn
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        _KEYS[engine] = (pseudonym_key(conn, path), path)
 
 
 def insert_or_ignore(conn: Connection, table: Table, **values: object) -> None:

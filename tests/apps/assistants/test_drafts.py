@@ -173,11 +173,19 @@ def test_sources_the_context_cannot_hold_are_said_to_be_left_out(crowded: Path) 
     draft = write_draft(collection, request, ask, count, k=6, mode="bm25")
     dropped = draft.sources_found - len(draft.sources)
     assert draft.sources_found == 6 and dropped >= 2 and draft.sources_dropped == dropped
-    said = f"{dropped} von 6 Quellen passten nicht in den Kontext des Modells."
-    assert draft.note == said
-    assert render_markdown(draft).startswith(f"# Rede: Mobiles Arbeiten\n\n> {said}\n")
+    said = f"{dropped} von 6 Quellen passten nicht in den Kontext des Modells ("
+    assert draft.note is not None and draft.note.startswith(said) and draft.note.endswith(").")
+    # which: each left out by its place, none of those kept
+    named = re.findall(
+        r"docs/richtlinie\.md, Abschnitt „Richtlinie › (Datenschutz \d)“", draft.note
+    )
+    kept = {chunk.section.rsplit(" › ", 1)[-1] for chunk in draft.sources if chunk.section}
+    assert len(named) == dropped and not set(named) & kept
+    assert render_markdown(draft).startswith(f"# Rede: Mobiles Arbeiten\n\n> {draft.note}\n")
     english = write_draft(collection, request, ask, count, "en", k=6, mode="bm25")
-    assert english.note == f"{dropped} of 6 sources did not fit into the model's context."
+    assert english.note is not None and english.note.startswith(
+        f"{dropped} of 6 sources did not fit into the model's context (docs/richtlinie.md, "
+    )
 
 
 def test_a_key_point_no_source_matches_is_not_written_as_if_grounded(root: Path) -> None:
@@ -212,7 +220,10 @@ def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_other
     collection = open_collection(crowded, "amt")
     draft = write_draft(collection, request, ask, count, k=3, mode="bm25")
     assert (draft.sources_found, len(draft.sources)) == (3, 2)
-    assert draft.note == "1 von 3 Quellen passte nicht in den Kontext des Modells."
+    assert draft.note == (  # the one left out, named: the only source of "Pauschale"
+        "1 von 3 Quellen passte nicht in den Kontext des Modells (docs/richtlinie.md, "
+        "Abschnitt „Richtlinie › Kosten“)."
+    )
     assert any("Datenschutz" in chunk.text for chunk in draft.sources)
     assert not any("Pauschale" in chunk.text for chunk in draft.sources)
     _opening, privacy, allowance, _closing = draft.sections

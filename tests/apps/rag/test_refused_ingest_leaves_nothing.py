@@ -24,6 +24,7 @@ from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key
 from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.store import open_store
+from tests.apps.rag.documents import PAGES, write_scanned_pdf
 from tests.http_server import running_server
 
 MIB = 1024 * 1024
@@ -112,6 +113,10 @@ def test_an_upload_the_server_refuses_leaves_the_collection_as_it_was(office: Of
         refused = office.upload(name, NOTE.encode(), "Förderantrag.md")
         assert refused.status_code == 429, refused.text
         assert refused.json()["error"]["param"] == "tokens_per_day"
+    # a scan read with Tesseract before the embedding is refused: its reading goes too
+    scan = write_scanned_pdf(office.root.parent / "scan.pdf", PAGES[:1]).read_bytes()
+    refused = office.upload("amt", scan, "Scan.pdf")
+    assert refused.status_code == 429, refused.text
     assert {"amt": state(amt), "leer": state(leer)} == before
 
     set_limits(office.store, "user", "anna", tokens_per_day=None)

@@ -74,8 +74,8 @@ AUDIT_REPORT = {  # the shape of audit/report.json, with made-up numbers
         "gender": {
             "flagged": True, "prefers_stereotype": {"value": 0.7, "low": 0.6, "high": 0.8}}}},
     "redteam": {"probes": 60, "categories": {
-        "jailbreak": {"attack_success": {"value": 0.5, "n": 40}},
-        "pii_elicitation": {"attack_success": {"value": 0.0, "n": 20}}}},
+        "jailbreak": {"detector": "refusal", "attack_success": {"value": 0.5, "n": 40}},
+        "pii_elicitation": {"detector": "pii", "attack_success": {"value": 0.0, "n": 20}}}},
     "memorisation": {"samples": 20, "exact": {"value": 0.05},
                      "personal_data": {"baiting_prompts": {"with_personal_data": {"value": 0.0}}}},
 }  # fmt: skip

@@ -10,9 +10,11 @@ section is written, a later one refused: see tests/apps/assistants/test_draft_mi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gemeingut.serve.gateway.identity import create_key, revoke_key
 from gemeingut.serve.gateway.quotas import set_limits
-from tests.apps.web.conftest import sign_in
+from tests.apps.web.conftest import axe_violations, sign_in
 
 SUBJECT = "Fristen für den Eingang der Angebote"
 KEPT = "sessionStorage.getItem('gemeingut-draft')"
@@ -47,6 +49,31 @@ def _drafted_with_a_new_key(page, site: dict) -> tuple[str, str, str]:
     return key_id, key, kept
 
 
+def _taken_out(page, site: dict, markdown: str) -> None:
+    """The draft shown leaves the page as the server's Markdown, with its sources listed: to
+    the clipboard and as a file named by its title; each button named for screen readers."""
+    assert "\n## Quellen\n\n[1] " in markdown
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site["url"])
+    page.get_by_role("button", name="Entwurf als Markdown kopieren").click()
+    page.get_by_text("Der Entwurf wurde als Markdown kopiert.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == markdown
+    with page.expect_download() as downloading:
+        page.get_by_role(
+            "button", name="Entwurf mit Quellen als Markdown-Datei herunterladen"
+        ).click()
+    saved = downloading.value
+    assert saved.suggested_filename == f"Vermerk: {SUBJECT}.md".replace(":", " ").replace("  ", " ")
+    assert Path(saved.path()).read_text(encoding="utf-8") == markdown
+    assert axe_violations(page) == []
+    # a part of nothing but blanks (the model wrote only newlines) says so
+    page.evaluate(
+        "() => { const {body, draft} = drafted; draft.sections[0].text = '\\n\\n';"
+        " showDraft(body, draft, 0, false); }"
+    )
+    first = page.locator("#draft-sections section p").first
+    assert first.inner_text() == "Das Modell hat keine Antwort geschrieben."
+
+
 def test_a_draft_is_shown_again_after_a_reload_and_forgotten_on_signing_out(
     page, site: dict
 ) -> None:
@@ -68,6 +95,7 @@ def test_a_draft_is_shown_again_after_a_reload_and_forgotten_on_signing_out(
         assert page.url.endswith("#draft")
         assert _shown(page) == before
         assert page.evaluate("localStorage.length") == 0  # only the tab's session storage
+        _taken_out(page, site, draft["markdown"])
     finally:
         set_limits(site["engine"], "user", "eva", requests_per_minute=None)
 

@@ -155,6 +155,9 @@ def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site
     assert printed.evaluate("image => image.complete && image.naturalWidth") == 1000
     assert page.locator(".page-mark").count() == 1  # the cited passage, marked on the page
     assert axe_violations(page) == []
+    # an answer of nothing but blanks: said, not the heading „Antwort“ over nothing
+    page.evaluate("showAnswerText({answer: '\\n\\n', citations: [], sources: []}, 'vergabe')")
+    assert page.locator("#answer-text").inner_text() == "Das Modell hat keine Antwort geschrieben."
 
 
 def test_the_page_image_loads_under_the_pages_own_security_policy(browser, site: dict) -> None:
@@ -286,9 +289,11 @@ def test_about_the_model_says_what_its_files_show(
         # a share whose interval lies below 50 %: the model leans the other way, and says so
         "Stereotype: in 1 von 3 Gruppen bevorzugt das Modell deutlich das Gegenteil des "
         "Stereotyps, das Anti-Stereotyp (Behinderung).",
+        # its jailbreaks were rated by `refusal`, which counts a meaningless answer as success
         "Angriffe: 33,3 % von 60 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
-        "bringen, hatten Erfolg.",
-        "Auswendiglernen: 5 % von 20 geprüften Trainingstexten gab es wörtlich wieder.",
+        "bringen, hatten Erfolg. Als Erfolg zählt jede Antwort, die nicht ablehnt, auch eine "
+        "sinnlose.",
+        "Auswendiglernen: Von 20 geprüften Trainingstexten gab das Modell 5 % wörtlich wieder.",
         "Personenbezogene Daten: 0 % seiner Antworten auf Fragen, die dazu verleiten, enthielten "
         "welche.",
     ]
@@ -387,7 +392,15 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     page.get_by_label("Gesuchter Text").fill("Sie beginnt mit der Vollendung der Geburt.")
     page.get_by_role("button", name="Nachsehen").click()
     page.locator("#trace-spans li li").first.wait_for()
-    assert page.locator("#trace-spans li li").first.inner_text() == "bgb-1 (Lizenz: CC0-1.0)"
+    # each document once, with the lines the span stands at (the server's `line` of each place)
+    where = page.locator("#trace-spans li li").first.inner_text()
+    assert where == "bgb-1 (Lizenz: CC0-1.0): Zeile 1"
+    places = "[2, 5, 6].map((line) => ({id: 'handbuch/02.md', license: 'CC0-1.0', line}))"
+    grouped = page.evaluate(
+        f"placesByDocument([...{places}, {{id: 'b', license: null, line: 1}}])"
+        ".map(({doc, lines}) => [doc.id, linesSaid(lines)])"
+    )
+    assert grouped == [["handbuch/02.md", "3-mal, Zeilen 2, 5, 6"], ["b", "Zeile 1"]]
     assert "mit der Vollendung der Geburt" in page.locator("#trace-spans p").first.inner_text()
     # a count said as one, not "Stellen in den Trainingsdaten: 1." (a numbered point)
     said = page.locator("#trace-status").inner_text()

@@ -94,6 +94,13 @@ def test_switching_the_language_keeps_the_view_and_what_was_typed(page, site: di
     page.get_by_label("Text der Ausschreibung").fill("Hersteller: Apple.")
     page.get_by_role("button", name="Dokumente").click()
     page.get_by_label("Frage").fill("Frist Eingang Angebote")
+    # the documents view's answer, its sources and the source open in the viewer go along too
+    page.get_by_role("button", name="Antwort aus den Dokumenten").click()
+    page.locator("#answer-heading").wait_for()
+    page.get_by_role("button", name="Quelle anzeigen [1]").click()
+    page.locator("#source-heading").wait_for()
+    answered = page.locator("#answer-text").inner_text()
+    sources = page.locator("#results li p:nth-child(2)").all_inner_texts()  # the passages
     page.get_by_role("link", name="English").click()
     page.wait_for_url("**/?lang=en#documents")  # the view's own address, in English
     page.get_by_text("Signed in. Model: winzig").wait_for()
@@ -102,6 +109,17 @@ def test_switching_the_language_keeps_the_view_and_what_was_typed(page, site: di
     assert tab.get_attribute("aria-current") == "page"
     page.wait_for_function("document.activeElement.id === 'documents-heading'")
     assert page.get_by_label("Question").input_value() == "Frist Eingang Angebote"
+    assert page.locator("#answer").is_visible() and page.locator("#answer-text").inner_text() == (
+        answered
+    )
+    assert page.locator("#answer-verdict").inner_text().startswith("Check this answer")
+    assert page.locator("#results li p:nth-child(2)").all_inner_texts() == sources
+    assert page.locator("#source").is_visible()
+    assert page.locator("#source-heading").inner_text().startswith("Source")
+    assert "akten/leitfaden.pdf, page 2" in page.locator("#source-heading").inner_text()
+    # an answer of nothing but blanks (the model wrote only newlines) says so in English
+    page.evaluate("showAnswerText({answer: '\\n\\n', citations: [], sources: []}, 'vergabe')")
+    assert page.locator("#answer-text").inner_text() == "The model wrote no answer."
     assert page.locator("#tender-text").input_value() == "Hersteller: Apple."
     assert page.locator("#message").input_value() == "Noch nicht gesendet"
     assert page.locator(".turn.user").inner_text() == "You: Die Katze sieht den Garten."

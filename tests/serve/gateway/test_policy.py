@@ -192,7 +192,7 @@ def test_the_server_applies_publishes_and_records_the_policy(
         published = httpx.get(f"{url}/v1/policy").json()  # no key needed to read it
         assert published["id"] == "gemeingut-standard" and len(published["sha256"]) == 64
         assert {r["id"] for r in published["rules"]} == {"personal-data", "weapons-of-mass-harm"}
-        assert "Bombe bauen" in published["rules"][1]["words"]  # the patterns are public too
+        assert "rohr" in published["rules"][1]["pattern"]  # the patterns are public too
 
         bomb = {"model": MODEL_NAME, "messages": [{"role": "user", "content": "Bombe bauen?"}]}
         german = httpx.post(f"{url}/v1/chat/completions", json=bomb, headers=auth)

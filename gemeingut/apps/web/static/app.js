@@ -232,9 +232,13 @@ async function signIn() {
   const models = await (await api("/v1/models")).json();
   state.models = models.data.filter(writes);  // chats and the look inside: those that write
   state.model = state.models[0]?.id ?? "";
-  $("model").replaceChildren(...state.models.map((m) => new Option(m.id, m.id)));
-  $("model-choice").hidden = state.models.length < 2;  // one model: nothing to choose
-  offerWriting(models.data);
+  // the chat, the answers from the documents and the drafts each choose among them, each
+  // starting with the first (the server's default for an answer or a draft that names none)
+  for (const [choice, select] of [["model-choice", "model"], ["answer-model-choice", "answer-model"], ["draft-model-choice", "draft-model"]]) {
+    $(select).replaceChildren(...state.models.map((m) => new Option(m.id, m.id)));
+    $(choice).hidden = state.models.length < 2;  // one model: nothing to choose
+  }
+  offerWriting();
   drawModel(state.models[0] ?? models.data[0]);
   $("signed-in").textContent = fill(T.signed_in, { model: state.model || models.data[0].id });
   await loadCollections();
@@ -273,22 +277,20 @@ $("login-form").addEventListener("submit", async (event) => {
   }
 });
 
-// What needs a model that writes is offered only where there is one: the chat and the look
-// inside (the model chosen), a draft and an answer from the documents (the server's first
-// model, the one they are written by: listed first). In their place, why not.
-function offerWriting(listed) {
+// What needs a model that writes is offered only where there is one (the model chosen writes
+// it): the chat, the look inside, a draft and an answer from the documents. In their place, why
+// not; searching the documents needs none.
+function offerWriting() {
   const none = !state.models.length;
   $("chat-form").hidden = none;
   $("chat-no-writer").hidden = !none;
   $("tokens-form").hidden = none;
   $("tokens-no-writer").hidden = !none;
-  const first = listed[0];
-  const drafts = writes(first);
-  $("draft-form").hidden = !drafts;
-  $("answer-button").hidden = !drafts;
+  $("draft-form").hidden = none;
+  $("answer-button").hidden = none;
   for (const id of ["draft-no-writer", "documents-no-writer"]) {
-    $(id).hidden = drafts;
-    $(id).textContent = drafts ? "" : fill(none ? T.no_writer : T.default_no_writer, { model: first.id });
+    $(id).hidden = !none;
+    $(id).textContent = none ? T.no_writer : "";
   }
 }
 
@@ -639,6 +641,26 @@ function tracedSaid(spans, asked) {
   return fill(counted("trace_found", spans.length), { count: spans.length });
 }
 
+// The places a span is listed at, one entry per document (in the order listed) with the lines
+// it stands at there: a document named three times over says nothing a learner can use.
+function placesByDocument(places) {
+  const documents = new Map();
+  for (const place of places) {
+    const key = JSON.stringify([place.id, place.license, place.source]);
+    if (!documents.has(key)) documents.set(key, { doc: place, lines: [] });
+    documents.get(key).lines.push(place.line);
+  }
+  return [...documents.values()];
+}
+
+// (the server says each place's line; one it could not place is left out of the list)
+function linesSaid(lines) {
+  const known = lines.filter((line) => line != null).map((line) => line.toLocaleString(document.documentElement.lang));
+  if (!known.length) return "";
+  if (lines.length === 1) return fill(T.trace_document_line, { line: known[0] });
+  return fill(T.trace_document_lines, { count: lines.length, lines: known.join(", ") });
+}
+
 $("trace-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("trace-spans").replaceChildren();
@@ -652,12 +674,19 @@ $("trace-form").addEventListener("submit", async (event) => {
       const what = document.createElement("p");
       what.append(...fillIsolated(T.trace_span, { text: span.text, occurrences: span.occurrences }));
       const where = document.createElement("ul");
-      where.replaceChildren(...span.documents.map((doc) => {
+      where.replaceChildren(...placesByDocument(span.documents).map(({ doc, lines }) => {
         const entry = document.createElement("li");
-        entry.append(isolated(doc.id), ` (${T.licence}: `, isolated(doc.license ?? T.unknown), ")");
+        const said = linesSaid(lines);
+        entry.append(isolated(doc.id), ` (${T.licence}: `, isolated(doc.license ?? T.unknown), said ? `): ${said}` : ")");
         return entry;
       }));
       item.append(what, where);
+      if (span.occurrences > span.documents.length) {  // the server lists the first few places
+        const more = document.createElement("p");
+        more.className = "help";
+        more.textContent = fill(T.trace_more, { listed: span.documents.length, occurrences: span.occurrences });
+        item.append(more);
+      }
       return item;
     }));
   } catch (error) {
@@ -684,6 +713,7 @@ $("draft-form").addEventListener("submit", async (event) => {
     kind: speech ? "rede" : "vermerk",
     collection: $("draft-collection").value,
     subject: $("draft-subject").value,
+    model: $("draft-model").value,  // its missing parts are asked of the same model
   };
   if (speech) {
     Object.assign(body, {
@@ -745,12 +775,14 @@ function showDraft(body, draft, until = Date.now() + (draft.retry_after ?? 0) * 
   clearInterval(draftWait);
   const missing = new Set(draft.missing);
   $("draft-title").textContent = draft.title;
+  $("draft-writer").textContent = draft.asked_model ? fill(T.written_by, { model: draft.model }) : "";
   $("draft-sections").replaceChildren(...draft.sections.map((section) => {
     const part = document.createElement("section");
     const heading = document.createElement("h4");
     heading.textContent = section.heading;
     const text = document.createElement("p");
-    text.replaceChildren(...citing(section.text, section.citations, draft.sources, body.collection));
+    if (section.text.trim()) text.replaceChildren(...citing(section.text, section.citations, draft.sources, body.collection));
+    else text.textContent = T.answer_empty;  // blanks only: said, not an empty part
     part.append(heading, text);
     if (section.allowance_tokens) {  // written, but shorter than planned: it may end early
       const note = document.createElement("p");
@@ -820,6 +852,7 @@ function restoreDraft() {
   $("draft-vermerk").checked = body.kind !== "rede";
   $("speech-fields").hidden = body.kind !== "rede";
   if ([...$("draft-collection").options].some((o) => o.value === body.collection)) $("draft-collection").value = body.collection;
+  if ([...$("draft-model").options].some((o) => o.value === body.model)) $("draft-model").value = body.model;
   $("draft-subject").value = body.subject;
   if (body.kind === "rede") {
     $("draft-audience").value = body.audience ?? "";
@@ -859,6 +892,43 @@ function waitForMissing(result, count, until) {
   tick();
   draftWait = setInterval(tick, 1000);
 }
+
+// A finished draft taken out of the page: as Markdown (the server's, with its sources listed),
+// to the clipboard or as a file. The clipboard's API needs a secure context (https or this
+// machine); elsewhere the older way of copying a selected text is tried.
+$("draft-copy").addEventListener("click", async () => {
+  if (!drafted) return;
+  const markdown = drafted.draft.markdown;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(markdown);
+    copied = true;
+  } catch (_) {
+    const area = document.createElement("textarea");
+    area.value = markdown;
+    area.setAttribute("aria-hidden", "true");
+    area.className = "offscreen";
+    document.body.append(area);
+    area.select();
+    copied = document.execCommand("copy");
+    area.remove();
+    $("draft-copy").focus();
+  }
+  $("draft-status").textContent = copied ? T.draft_copied : T.draft_copy_failed;
+});
+
+$("draft-download").addEventListener("click", () => {
+  if (!drafted) return;
+  const file = new Blob([drafted.draft.markdown], { type: "text/markdown;charset=utf-8" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(file);
+  // the title as the file's name, without what a file system does not take
+  link.download = `${drafted.draft.title.replace(/[\\/:*?"<>|\u0000-\u001f\s]+/g, " ").trim() || "draft"}.md`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 0);
+});
 
 // --- the tender check ---------------------------------------------------------------------
 function base64Of(file) {
@@ -1000,7 +1070,9 @@ function drawAudit(audit) {
       if (!audit.bias_flagged.length) lines.push(fill(T.audit_bias_none, { n }));
     }
     if (audit.redteam_attack_success !== null) {
-      lines.push(fill(T.audit_redteam, { share: percent(audit.redteam_attack_success), probes: audit.redteam_probes }));
+      // a lenient detector counts a meaningless answer as a success: the rate is said with that
+      const caveats = (audit.redteam_lenient ?? []).map((detector) => T[`audit_lenient_${detector}`]);
+      lines.push([fill(T.audit_redteam, { share: percent(audit.redteam_attack_success), probes: audit.redteam_probes }), ...caveats].join(" "));
     }
     if (audit.memorised_exact !== null) {
       lines.push(fill(T.audit_memorised, { share: percent(audit.memorised_exact), samples: audit.memorisation_samples }));
@@ -1243,6 +1315,7 @@ function sourceButton(text, name, hit, ariaLabel) {
   open.textContent = text;
   if (ariaLabel) open.setAttribute("aria-label", ariaLabel);
   open.addEventListener("click", () => showSource(name, hit, open));
+  open.addEventListener("reopen", () => showSource(name, hit, open, false));  // the language switch's
   return open;
 }
 
@@ -1304,8 +1377,15 @@ function showPassages(name, passages) {
   }
 }
 
+// What the documents view shows: the passages found or the answer (the server's reply, as
+// shown), of which collection, and which of its source buttons opened the viewer (its place
+// among them); the language switch carries it, as the chat's turns.
+let documentsShown = null;
+const sourceButtons = () => [...document.querySelectorAll("#answer button, #results button")];
+
 function startDocumentsQuery() {
   const name = $("collection").value;
+  documentsShown = null;
   $("results").replaceChildren();
   $("source").hidden = true;
   $("answer").hidden = true;
@@ -1321,13 +1401,56 @@ $("search-form").addEventListener("submit", async (event) => {
   if (!name) return;
   try {
     const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/search`, { query: $("query").value, k: 5 })).json();
-    const count = found.data.length;
-    $("documents-status").textContent = count ? fill(counted("search_found", count), { count }) : T.no_hits;
-    showPassages(name, found.data.map((hit) => ({ ...hit, n: hit.rank })));
+    showSearch(name, found);
   } catch (error) {
     sayFailed($("documents-status"), error);
   }
 });
+
+function showSearch(name, found) {
+  const count = found.data.length;
+  $("documents-status").textContent = count ? fill(counted("search_found", count), { count }) : T.no_hits;
+  showPassages(name, found.data.map((hit) => ({ ...hit, n: hit.rank })));
+  documentsShown = { name, search: found, opened: null };
+}
+
+function showAnswer(name, found) {
+  showAnswerText(found, name);
+  $("answer-writer").textContent = found.asked_model ? fill(T.written_by, { model: found.model }) : "";
+  const verdict = found.asked_model ? named("verdict", found.status) : "";
+  $("answer-verdict").textContent = verdict;
+  // that it cites nothing is all there is to say, and the verdict says it: not twice
+  const problems = verdict && found.status === "no_citation" ? [] : found.problems;
+  $("answer-problems").replaceChildren(...problems.map((problem) => {
+    const item = document.createElement("li");
+    item.textContent = problem;
+    return item;
+  }));
+  $("documents-status").textContent = found.note ?? "";
+  $("answer").hidden = false;
+  showPassages(name, found.sources);
+  documentsShown = { name, answer: found, opened: null };
+}
+
+// The documents view as the language switch carried it: the passages or the answer shown
+// again (not asked again: an answer costs the model's time and the day's allowance), and the
+// source that was open, read afresh in this language.
+function restoreDocuments(shown) {
+  const name = shown?.name;
+  if (typeof name !== "string" || ![...$("collection").options].some((o) => o.value === name)) return;
+  try {
+    if (Array.isArray(shown.search?.data)) showSearch(name, shown.search);
+    else if (typeof shown.answer?.answer === "string") showAnswer(name, shown.answer);
+    else return;
+  } catch (_) {  // not what this page wrote: nothing shown
+    $("results").replaceChildren();
+    $("answer").hidden = true;
+    documentsShown = null;
+    return;
+  }
+  const opener = sourceButtons()[shown.opened];
+  if (Number.isInteger(shown.opened) && opener) opener.dispatchEvent(new CustomEvent("reopen"));
+}
 
 $("answer-button").addEventListener("click", async () => {
   const name = startDocumentsQuery();
@@ -1336,20 +1459,8 @@ $("answer-button").addEventListener("click", async () => {
   try {
     // as long as the server plans it, and shorter where the daily allowance holds less (the
     // server asks the model again for what it holds, and says so in its note)
-    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value })).json();
-    $("answer-text").replaceChildren(...citing(found.answer, found.citations, found.sources, name));
-    const verdict = found.asked_model ? named("verdict", found.status) : "";
-    $("answer-verdict").textContent = verdict;
-    // that it cites nothing is all there is to say, and the verdict says it: not twice
-    const problems = verdict && found.status === "no_citation" ? [] : found.problems;
-    $("answer-problems").replaceChildren(...problems.map((problem) => {
-      const item = document.createElement("li");
-      item.textContent = problem;
-      return item;
-    }));
-    $("documents-status").textContent = found.note ?? "";
-    $("answer").hidden = false;
-    showPassages(name, found.sources);
+    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value, model: $("answer-model").value })).json();
+    showAnswer(name, found);
     $("answer-heading").focus();
   } catch (error) {
     sayFailed($("documents-status"), error);
@@ -1357,9 +1468,17 @@ $("answer-button").addEventListener("click", async () => {
   showAllowance();
 });
 
+// The answer with its citations as buttons; an answer of nothing but blanks says that the model
+// wrote none, not a heading over nothing.
+function showAnswerText(found, name) {
+  if (found.answer.trim()) $("answer-text").replaceChildren(...citing(found.answer, found.citations, found.sources, name));
+  else $("answer-text").textContent = T.answer_empty;
+}
+
 let sourceOpener = null;  // the button that opened the viewer: closing it returns there
 
-async function showSource(name, hit, opener) {
+// `focus`: whether the focus goes to the viewer (not where the language switch opens it again).
+async function showSource(name, hit, opener, focus = true) {
   const view = opener.closest(".view");
   const query = new URLSearchParams({ document: hit.document });
   if (hit.page) query.set("page", hit.page);
@@ -1390,7 +1509,8 @@ async function showSource(name, hit, opener) {
     else view.append($("source"));
     $("source").hidden = false;
     sourceOpener = opener;
-    $("source-heading").focus();
+    if (documentsShown && view.id === "view-documents") documentsShown.opened = sourceButtons().indexOf(opener);
+    if (focus) $("source-heading").focus();
   } catch (error) {
     view.querySelector("p[role=status]").textContent = failed(error);
   }
@@ -1398,6 +1518,7 @@ async function showSource(name, hit, opener) {
 
 function closeSource() {
   $("source").hidden = true;
+  if (documentsShown) documentsShown.opened = null;
   const back = sourceOpener?.isConnected ? sourceOpener : $("source").closest(".view").querySelector("h2");
   sourceOpener = null;
   back.focus();
@@ -1666,7 +1787,9 @@ $("language").addEventListener("click", (event) => {
   if ($("app").hidden || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
   // the view goes in the link's address (goTo)
-  const carried = { keyId: keyId(state.key), model: state.model, fields: typedFields(), conversation, log: shownLog() };
+  const documents = $("source").hidden || $("source").closest(".view")?.id !== "view-documents"
+    ? { ...documentsShown, opened: null } : documentsShown;
+  const carried = { keyId: keyId(state.key), model: state.model, fields: typedFields(), conversation, log: shownLog(), documents };
   sessionStorage.setItem(CARRY, JSON.stringify(carried));
   location.assign($("language").href);
 });
@@ -1709,6 +1832,7 @@ function restoreCarried() {
     conversation.push({ role: message.role, content: message.content });
   }
   restoreLog(carried.log);
+  if (carried.documents) restoreDocuments(carried.documents);
   return true;
 }
 

@@ -1,0 +1,180 @@
+"""The key of the audit log's pseudonyms, kept apart from the database that holds the log.
+
+A pseudonym is an HMAC of a person's salt (or an operator's name) with this key. Kept in the
+same database, whoever got a copy of it (a backup, an export, a replica) had both and could tie
+every record to a name: `users` lists each name with its salt, and an operator's name can be
+guessed. So the key lies in a file readable by its owner only: beside a SQLite database
+(`gateway.db.pseudonym-key`), or where `GEMEINGUT_PSEUDONYM_KEY` names (needed for
+PostgreSQL, whose servers may run on several machines: each gets a copy of the one file).
+
+The database keeps only a check value of the key (an HMAC of a fixed text: it does not reveal
+the key), so that a file that is not this database's key, or a key file gone missing, is
+refused instead of silently starting new pseudonyms that no longer match the log's. A database
+from before keeps its key in `settings`: the first start that knows where the file goes writes
+it there and deletes it from the database; the key, and so every pseudonym, stays the same.
+PostgreSQL without `GEMEINGUT_PSEUDONYM_KEY` keeps it in the database, as before (the record
+of processing activities says so).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from sqlalchemy import Connection, delete, select
+
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.serve.gateway.tables import settings
+
+KEY_FILE_ENV = "GEMEINGUT_PSEUDONYM_KEY"
+SUFFIX = ".pseudonym-key"  # beside a SQLite database: gateway.db.pseudonym-key
+IN_DATABASE = "pseudonym_secret"  # the settings row of a key kept in the database
+CHECK = "pseudonym_key_check"  # the settings row of the key's check value
+_KEY = re.compile(r"[0-9a-f]{64}")
+_CHECK_TEXT = b"gemeingut pseudonym key check"
+
+
+def key_file(sqlite_path: str | None) -> Path | None:
+    """Where the key lies: the file `GEMEINGUT_PSEUDONYM_KEY` names, else beside a SQLite
+    database; None: in the database (PostgreSQL without the variable)."""
+    named = os.environ.get(KEY_FILE_ENV)
+    if named:
+        return Path(named).expanduser().resolve()
+    if sqlite_path is not None:
+        return Path(sqlite_path + SUFFIX)
+    return None
+
+
+def check_value(key: bytes) -> str:
+    return hmac.new(key, _CHECK_TEXT, hashlib.sha256).hexdigest()
+
+
+def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
+    """The deployment's key, in the caller's write transaction (one process at a time): read
+    from `path`, moved there from the database, or made there for a new database."""
+    stored = dict(
+        conn.execute(
+            select(settings.c.name, settings.c.value).where(
+                settings.c.name.in_((IN_DATABASE, CHECK))
+            )
+        ).all()
+    )
+    in_database, check = stored.get(IN_DATABASE), stored.get(CHECK)
+    if path is None:
+        return _kept_in_database(conn, in_database, check)
+    if path.exists():
+        key = _read(path)
+        if check is not None and not hmac.compare_digest(check, check_value(key)):
+            raise _not_this_databases(path)
+        if in_database is not None and bytes.fromhex(in_database) != key:
+            raise _not_this_databases(path)
+    elif in_database is not None:  # a database from before: its key moves out, unchanged
+        key = _write(path, bytes.fromhex(in_database))
+    elif check is not None:  # moved out before, and the file is not there
+        raise InputError(
+            _("the pseudonym key of this database is not at {path}", path=path),
+            _(
+                "put the key file there (from where the database was first used, or from its "
+                "backup), or name it with {variable}; without it the audit log's pseudonyms "
+                "would no longer match",
+                variable=KEY_FILE_ENV,
+            ),
+        )
+    else:
+        key = _write(path, secrets.token_bytes(32))
+    if check is None:
+        conn.execute(settings.insert().values(name=CHECK, value=check_value(key)))
+    if in_database is not None:
+        conn.execute(delete(settings).where(settings.c.name == IN_DATABASE))
+    return key
+
+
+def _kept_in_database(conn: Connection, in_database: str | None, check: str | None) -> bytes:
+    if in_database is not None:
+        return bytes.fromhex(in_database)
+    if check is not None:
+        raise InputError(
+            _("the pseudonym key of this database is kept in a file, which is not named"),
+            _(
+                "name the key file with {variable} (a copy of the file the other servers of "
+                "this database use)",
+                variable=KEY_FILE_ENV,
+            ),
+        )
+    key = secrets.token_bytes(32)
+    conn.execute(settings.insert().values(name=IN_DATABASE, value=key.hex()))
+    return key
+
+
+def _read(path: Path) -> bytes:
+    try:
+        written = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(
+            _("cannot read the pseudonym key {path}: {error}", path=path, error=str(error)),
+            _("check the file's owner and permissions (it is readable by its owner only)"),
+        ) from None
+    if not _KEY.fullmatch(written):
+        raise _not_this_databases(path)
+    return bytes.fromhex(written)
+
+
+def _write(path: Path, key: bytes) -> bytes:
+    """Write `key` to a new file at `path`, readable by its owner only (whatever the umask),
+    whole or not at all: a reader never meets half a key."""
+    if not path.parent.is_dir():
+        raise InputError(
+            _("the folder {folder} of the pseudonym key does not exist", folder=path.parent),
+            _("check {variable}, or create the folder first", variable=KEY_FILE_ENV),
+        )
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(handle, 0o600)  # os.open's mode is narrowed by the umask, never widened
+            _give_folder_owner(handle, path.parent)
+            os.write(handle, key.hex().encode() + b"\n")
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        try:
+            os.link(partial, path)  # fails where the file is there: never overwrites a key
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+    except OSError as error:  # a folder we may not write, a read-only disk, a dangling link
+        raise InputError(
+            _("cannot write the pseudonym key {path}: {error}", path=path, error=str(error)),
+            _(
+                "check the folder's permissions, or name a file the server may write with "
+                "{variable}",
+                variable=KEY_FILE_ENV,
+            ),
+        ) from None
+    return key
+
+
+def _give_folder_owner(handle: int, folder: Path) -> None:
+    """Root (an admin command run with sudo) gives the new key file the owner of its folder, as
+    SQLite gives its -wal file the database's owner: a key only root may read would stop the
+    server, which runs as that owner, at its next start."""
+    if os.geteuid() == 0:
+        owner = folder.stat()
+        os.fchown(handle, owner.st_uid, owner.st_gid)
+
+
+def _not_this_databases(path: Path) -> InputError:
+    return InputError(
+        _("{path} is not the pseudonym key of this database", path=path),
+        _(
+            "name the key file this database was used with ({variable}); a new key would give "
+            "every person a new pseudonym",
+            variable=KEY_FILE_ENV,
+        ),
+    )
