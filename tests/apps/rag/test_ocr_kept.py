@@ -140,14 +140,7 @@ def test_the_source_viewer_shows_a_scanned_page_as_the_ingest_read_it(
     last = kept["words"][-1]
     kept["words"].append(["GEMERKT", last[1], last[2]])  # a word only the kept reading has
     entry.write_text(json.dumps(kept), encoding="utf-8")
-    backend = TransformersBackend(model_dir, model_name="winzig")
-    with running_server(create_app(backend, collections=root)) as url:
-        shown = httpx.get(
-            f"{url}/v1/collections/akten/source",
-            params={"document": KEY, "page": "2", "passage": "Eingang der Angebote"},
-            timeout=60,
-        )
-    assert shown.status_code == 200, shown.text
+    shown = _page_two_shown(root, model_dir)
     assert shown.json()["text"].endswith("GEMERKT")  # not read with Tesseract again
     assert len(shown.json()["page_marks"]) == 1
 
@@ -160,6 +153,13 @@ def test_a_kept_reading_whose_places_are_not_numbers_is_read_anew(
     kept = json.loads(entry.read_text(encoding="utf-8"))
     kept["words"] = [[text, line, ["?"] * 4] for text, line, _box in kept["words"]]
     entry.write_text(json.dumps(kept), encoding="utf-8")
+    shown = _page_two_shown(root, model_dir)
+    assert len(shown.json()["page_marks"]) == 1  # marked from Tesseract's reading, again
+    assert "?" not in entry.read_text(encoding="utf-8")  # and kept in its place
+
+
+def _page_two_shown(root: Path, model_dir: Path) -> httpx.Response:
+    """The source viewer's answer for the scan's second page, a passage of it marked."""
     backend = TransformersBackend(model_dir, model_name="winzig")
     with running_server(create_app(backend, collections=root)) as url:
         shown = httpx.get(
@@ -168,5 +168,4 @@ def test_a_kept_reading_whose_places_are_not_numbers_is_read_anew(
             timeout=60,
         )
     assert shown.status_code == 200, shown.text
-    assert len(shown.json()["page_marks"]) == 1  # marked from Tesseract's reading, again
-    assert "?" not in entry.read_text(encoding="utf-8")  # and kept in its place
+    return shown
