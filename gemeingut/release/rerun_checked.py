@@ -11,7 +11,13 @@ from typing import Any, Protocol, TypeVar
 from gemeingut.i18n import Message, _, text
 from gemeingut.release.layout import FINETUNE_RECORD
 from gemeingut.release.manifest import shorten
-from gemeingut.release.rerun_tasks import DEVICE, TASK_LOG, TaskRerun, rerun_task_sample
+from gemeingut.release.rerun_tasks import (
+    DEVICE,
+    PRECISION,
+    TASK_LOG,
+    TaskRerun,
+    rerun_task_sample,
+)
 from gemeingut.release.rerun_validation import TRAINING, ValidationRerun, rerun_validation
 
 
@@ -119,7 +125,7 @@ def tasks_record(again: TaskRerun | None) -> dict[str, Any] | None:
         "total": again.total,
         "tolerance": again.tolerance,
         "device": DEVICE,
-        "precision": "fp32",
+        "precision": PRECISION,
         **_notes(again.device_note),
     }
 

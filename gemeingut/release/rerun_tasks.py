@@ -38,6 +38,7 @@ TASK_FOLDER = f"{AUDIT}/tasks"
 # leaves room for other CPUs' kernels and still names a change in the third decimal.
 TOLERANCE = 1e-3
 DEVICE = "cpu"
+PRECISION = "fp32"  # as `folder_model` loads the model for lm-eval
 
 
 @dataclass(frozen=True)
