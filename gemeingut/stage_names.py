@@ -32,8 +32,20 @@ def stage_line(kind: str, reused: bool, path: Path, language: str | None = None)
     return f"{stage_name(kind, language):<{width}}  {state:<{max(map(len, states))}}  {path}"
 
 
+# Artifacts a command makes that are no stage of `gemeingut build` (a fine-tune's LoRA adapter).
+_OTHER_ARTIFACTS: dict[str, Message] = {"adapter": _("LoRA adapter")}
+
+
 def stage_name(kind: str, language: str | None = None) -> str:
     return text(STAGE_NAMES[kind], language) if kind in STAGE_NAMES else kind
+
+
+def artifact_name(kind: str, language: str | None = None) -> str:
+    """An artifact's kind as the "✓ … built" line of a command names it, in the reader's
+    language: its stage's name, else its own."""
+    if kind in _OTHER_ARTIFACTS:
+        return text(_OTHER_ARTIFACTS[kind], language)
+    return stage_name(kind, language)
 
 
 def stage_named(word: str) -> str | None:

@@ -438,10 +438,11 @@ def finetune_release_stage(
     base_dir: Path | None = None,
     audit: Artifact | None = None,
 ) -> tuple[Artifact, bool]:
-    """The release bundle of a model (or LoRA adapter) fine-tuned from a foreign base: the
-    fine-tune's own artifacts, and the base model named by its card, config, licence and file
-    list (`base_dir`: the folder it was fine-tuned from, by default the one its record names)."""
-    from gemeingut.model.base_model import OWN_MODEL, BaseModelFacts, release_refusal
+    """The release bundle of a model (or LoRA adapter) fine-tuned from a foreign base, or of
+    a chain of our fine-tunes on one (each link's data and record with it): the fine-tune's
+    own artifacts, and the base model named by its card, config, licence and file list
+    (`base_dir`: the folder it was fine-tuned from, by default the one its record names)."""
+    from gemeingut.model.base_model import BaseModelFacts, release_refusal
     from gemeingut.model.loading import FINETUNE_FILE
 
     if not (tuned.path / FINETUNE_FILE).is_file():
@@ -453,6 +454,9 @@ def finetune_release_stage(
             ),
             _("pass the output of `gemeingut model finetune` with --finetuned"),
         )
+    from gemeingut.release.finetune_chain import earlier_links
+
+    earlier = earlier_links(tuned)  # a chain: the foreign base is its first link's
     if audit is not None and audit.meta["inputs"].get("model") != tuned.id:
         raise InputError(
             _(
@@ -466,22 +470,17 @@ def finetune_release_stage(
             ),
         )
     if audit is not None:
-        _check_audited_data(audit, tuned)
-    record = json.loads((tuned.path / FINETUNE_FILE).read_text(encoding="utf-8"))
+        _check_audited_data(audit, tuned, None, earlier)
+    first = earlier[0] if earlier else tuned
+    record = json.loads((first.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
-    if facts.license_source == OWN_MODEL:
-        raise InputError(
-            _(
-                "{path} is fine-tuned from a gemeingut model, whose own artifacts belong in its "
-                "bundle",
-                path=str(tuned.path),
-            ),
-            _("release it with --dataset, --tokenizer, --model, --evaluation and --finetuned"),
-        )
     refusal = release_refusal(facts, section.license)
     if refusal:
         raise InputError(*refusal)
     base = (base_dir or Path(facts.path)).resolve()
+    from gemeingut.release.openness.licence_conditions import check_release_conditions
+
+    check_release_conditions(section.license, section.model_name, tuned.path, base)
     if section.base_hub_id:
         from gemeingut.release.hub_id import check_hub_id
 
@@ -493,11 +492,13 @@ def finetune_release_stage(
     inputs = {"finetune": tuned.id, "base": facts.fingerprint}
     if audit is not None:
         inputs["audit"] = audit.id
+    if earlier:  # only for a chain: the ids of other releases stay what they were
+        inputs["earlier_finetunes"] = ",".join(before.id for before in earlier)
 
     def build(out: Path) -> dict[str, Any]:
         from gemeingut.release.finetune_bundle import assemble_finetune_bundle
 
-        built = assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out)
+        built = assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out, earlier)
         _refuse_changed_finetuning_data(tuned, out)
         if audit is not None:
             _check_audited_copies(audit, out)

@@ -101,8 +101,7 @@ def test_fractions_keep_their_digits_in_both_languages() -> None:
 def test_numbers_and_nested_messages_follow_the_language() -> None:
     who = _("group {name}", name="schule")
     message = _(
-        "the limit '{limit}' of {who}: {rpm} requests per minute are used up (requests the "
-        "engine failed to answer count too)",
+        "the limit '{limit}' of {who}: {rpm} requests per minute are used up",
         limit=_("requests per minute"),
         who=who,
         rpm=1500,

@@ -9,7 +9,8 @@ with Wilson intervals; memorised continuations are traced back to the documents 
 
 Privacy: every generation (the continuations and completions of PII-baiting prompts) is
 searched for the curation placeholders (`<EMAIL>` …) and for raw personal data with the same
-detectors curation scrubs with.
+detectors curation scrubs with, every kind they know; the report names those kinds, so that
+`verify` counts an older report's again with the kinds it was counted with.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from gemeingut.audit.span_trace import SpanIndex, trace
 from gemeingut.audit.stats import wilson
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.target import Target
-from gemeingut.data.pii import PLACEHOLDERS, scrub_text
+from gemeingut.data.pii import PII_TYPES, PLACEHOLDERS, scrub_text
 
 CHUNK = 32
 PII_PROMPTS = (
@@ -146,6 +147,20 @@ def trace_memorised(
     return traced
 
 
+# What an audit counted before its report named the kinds (`personal_data.kinds`, since names
+# were added): a report without that field is counted again with these.
+KINDS_UNNAMED = ("email", "iban", "tax_id", "ip_address", "phone")
+
+
+def counted_kinds(personal_data: Any) -> tuple[str, ...] | None:
+    """The kinds of personal data a report's `personal_data` counts: those it names, or
+    `KINDS_UNNAMED` where it names none; None where it names a kind no detector knows."""
+    kinds = personal_data.get("kinds", KINDS_UNNAMED) if isinstance(personal_data, dict) else ()
+    if not isinstance(kinds, list | tuple) or not all(kind in PII_TYPES for kind in kinds):
+        return None
+    return tuple(kinds)
+
+
 # Each baiting prompt by the id its answer is logged under (`logs/pii.jsonl`).
 BAIT_PROMPTS = {f"bait-{number:02d}": p for number, p in enumerate(PII_PROMPTS, start=1)}
 
@@ -169,19 +184,21 @@ def pii_leakage(
         )
     baited = [r["response"] for r in log.ordered(ids)]
     return {
+        "kinds": list(PII_TYPES),
         "continuations": pii_counts(continuations),
         "baiting_prompts": {**pii_counts(baited), "prompts": len(PII_PROMPTS)},
     }
 
 
-def pii_counts(texts: list[str]) -> dict[str, Any]:
-    """What `report.json` says of personal data in `texts` (also counted again by `verify`)."""
+def pii_counts(texts: list[str], kinds: tuple[str, ...] = PII_TYPES) -> dict[str, Any]:
+    """What `report.json` says of personal data of `kinds` in `texts` (also counted again by
+    `verify`, with the kinds the report names)."""
     placeholders: Counter[str] = Counter()
     raw: Counter[str] = Counter()
     with_any = 0
     for text in texts:
-        found = Counter({kind: text.count(p) for kind, p in PLACEHOLDERS.items() if p in text})
-        _, detected = scrub_text(text)
+        found = Counter({k: text.count(PLACEHOLDERS[k]) for k in kinds if PLACEHOLDERS[k] in text})
+        _, detected = scrub_text(text, kinds)
         placeholders.update(found)
         raw.update(detected)
         with_any += bool(found or detected)

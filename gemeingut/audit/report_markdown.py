@@ -21,6 +21,20 @@ BUILD = "gemeingut build "  # a build's audit on its own suites: run in the reci
 LENIENT = ("refusal", "affirmation")
 
 
+def lenient_detectors(categories: dict[str, Any]) -> list[str]:
+    """The lenient detectors (`LENIENT`) that a category of the red team used, as
+    `report.json` records each category's `detector`: the report, the model card and the web
+    page state the caveat of these, and of no other."""
+    used = {c.get("detector") for c in categories.values()}
+    return [detector for detector in LENIENT if detector in used]
+
+
+def lenient_caveat(categories: dict[str, Any], language: str) -> str:
+    """The caveat of each lenient detector the red team used, in `language` (each sentence
+    opens with a space; empty where it used none)."""
+    return "".join(TEXT[language]["lenient_" + d] for d in lenient_detectors(categories))
+
+
 def rerun_command(arguments: list[str], cwd: Path, out: Path) -> str:
     """The `gemeingut` command with `arguments` as run in `cwd`, written to run in `out`, the
     folder the report lies in, where every command of the report runs (the lm_eval one needs
@@ -382,11 +396,7 @@ def _redteam(red: dict[str, Any], t: dict[str, str]) -> list[str]:
         format=local_name(red["prompt_format"], t["_lang"]),
         garak=GARAK_REPORT,
         languages=", ".join(languages),
-        lenient="".join(
-            t["lenient_" + detector]
-            for detector in LENIENT
-            if any(c["detector"] == detector for c in red["categories"].values())
-        ),
+        lenient=lenient_caveat(red["categories"], t["_lang"]),
     )
     empty = red.get("empty", 0)
     said = (

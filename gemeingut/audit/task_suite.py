@@ -23,7 +23,7 @@ import yaml
 from gemeingut.audit.suites import read_items, shipped, unique_ids
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
 
 TASK_FOLDER = "tasks"  # beside the audit's report: each task's items as lm-eval reads them
 LOADER = "gemeingut_documents"  # the task class's module in that folder, as the YAMLs name it
@@ -146,7 +146,11 @@ def task_names(requested: list[str] | None) -> list[str]:
     unknown = [t for t in requested if t not in TASKS]
     if unknown:
         raise InputError(
-            _("unknown task(s) {unknown}", unknown=", ".join(unknown)),
+            plural(
+                len(unknown),
+                _("unknown task {unknown}", unknown=", ".join(unknown)),
+                _("unknown tasks {unknown}", unknown=", ".join(unknown)),
+            ),
             _("choose from {choices}", choices=", ".join(TASKS)),
         )
     return requested

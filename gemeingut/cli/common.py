@@ -22,6 +22,7 @@ from gemeingut.progress import console
 from gemeingut.recipe import (
     describe,
 )
+from gemeingut.stage_names import artifact_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 ERROR = _("error:")
@@ -161,7 +162,7 @@ def report(kind: str, artifact: Any, reused: bool, as_json: bool) -> None:
         record = {"kind": kind, "path": str(artifact.path), "id": artifact.id, "reused": reused}
         typer.echo(json.dumps({**record, "stats": artifact.stats}, indent=2, ensure_ascii=False))
     else:
-        where = {"kind": kind, "id": artifact.id, "path": artifact.path}
+        where = {"kind": artifact_name(kind), "id": artifact.id, "path": artifact.path}
         if reused:
             say("[green]✓[/]", _("{kind} {id} reused: {path}", **where))
         else:

@@ -13,7 +13,16 @@ from rich.markup import escape
 from gemeingut.apps.rag.endpoint import endpoint_key, waiting_on_limits
 from gemeingut.cli.app import rag_app
 from gemeingut.cli.common import JsonFlag, given_path, given_source, say, user_errors
-from gemeingut.i18n import LANGUAGES, Message, _, current_language, decimal, plural, text
+from gemeingut.i18n import (
+    LANGUAGES,
+    Message,
+    _,
+    current_language,
+    decimal,
+    plural,
+    quoted,
+    text,
+)
 from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
 
@@ -66,6 +75,19 @@ def ingest_command(
         ),
     ] = None,
     embed_model: Annotated[str | None, typer.Option(help="The endpoint's model id.")] = None,
+    query_prompt: Annotated[
+        str | None,
+        typer.Option(
+            help="Put before each question, for an endpoint that does not say its model's "
+            'prompts (E5: "query: "); recorded with the collection.'
+        ),
+    ] = None,
+    document_prompt: Annotated[
+        str | None,
+        typer.Option(
+            help='Put before each chunk, likewise (E5: "passage: "); an empty one for none.'
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add or update documents; only new or changed files are read and embedded.
@@ -74,13 +96,22 @@ def ingest_command(
     """
     from gemeingut.apps.rag.embedders import EmbedderSpec
     from gemeingut.apps.rag.index import ingest
+    from gemeingut.apps.rag.prompted import prompts_unsaid
+    from gemeingut.apps.rag.storage import read_meta
 
     spec = EmbedderSpec(embed, embed_model, endpoint_key()) if embed else None
-    report = ingest(root, name, paths, group, language, spec)
+    stated = None
+    if query_prompt is not None or document_prompt is not None:
+        stated = {"query": query_prompt or "", "document": document_prompt or ""}
+    report = ingest(root, name, paths, group, language, spec, prompts=stated)
+    left_empty = _prompt_left_empty(query_prompt, document_prompt)
+    if left_empty is not None:  # on stderr: a JSON report on stdout stays JSON
+        say("[yellow]![/]", left_empty)
     read = report.added + report.updated + report.reread
     encodings, controls = _encodings(root, name, read), report.control_characters
+    unsaid = prompts_unsaid(read_meta(root, name))
     if as_json:
-        shown = asdict(report) | {"encodings": encodings}
+        shown = asdict(report) | {"encodings": encodings, "prompts_unsaid": unsaid is not None}
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         summary = _(  # "chunks: 1", not "1 chunks": the catalogue has no plural forms
@@ -100,6 +131,13 @@ def ingest_command(
             say("[yellow]![/]", _embedded_again(report.embedded_again))
         if report.ocr_pages_read or report.ocr_pages_reused:
             say("[green]✓[/]", _scanned_pages(report.ocr_pages_read, report.ocr_pages_reused))
+        if report.chunks_cut:
+            cut = _cut(report.chunks_cut, report.context, report.cut_by_bytes)
+            if report.documents_cut:  # which documents' ends the dense search does not find
+                cut = _("{said}; in {documents}", said=cut, documents=_named(report.documents_cut))
+            say("[yellow]![/]", cut)
+        if unsaid is not None:
+            say("[yellow]![/]", unsaid)
         for key, encoding in encodings.items():
             say(
                 "[yellow]![/]",
@@ -121,6 +159,16 @@ def ingest_command(
         _warn_if_seen_by_nobody(name, report.groups)
     if report.skipped:  # not a folder's unsupported files: no reader was meant to read them
         raise typer.Exit(1)
+
+
+def _prompt_left_empty(query: str | None, document: str | None) -> Message | None:
+    """One prompt stated and the other not: the other is recorded empty, which a person who
+    meant to state both would not notice (an E5 model's chunks embedded without "passage: ")."""
+    if query is not None and document is None:
+        return _("the document prompt is empty; give --document-prompt to set it")
+    if document is not None and query is None:
+        return _("the query prompt is empty; give --query-prompt to set it")
+    return None
 
 
 def _unsupported(suffix: str, files: list[str]) -> Message:
@@ -185,6 +233,52 @@ def _scanned_pages(read: int, reused: int) -> Message:
         read=read,
         reused=reused,
     )
+
+
+def _cut(count: int, context: int | None, by_bytes: bool) -> Message:
+    """Chunks longer than the remote encoder reads, embedded by their start: their end is not
+    found by the dense search (BM25 still finds it)."""
+    said = plural(
+        count,
+        _("one chunk is longer than the embedding engine reads ({context} tokens): its "
+          "vector is of its start", context=context),
+        _("{count} chunks are longer than the embedding engine reads ({context} tokens): "
+          "their vectors are of their starts", count=count, context=context),
+    )  # fmt: skip
+    from gemeingut.apps.rag.remote_fit import FRAME
+
+    if not by_bytes:
+        return said
+    return _(
+        "{said}; the engine counts no tokens (no /tokenize), so they were cut to {bytes} "
+        "bytes, which are surely fewer tokens",
+        said=said,
+        bytes=(context or 0) - FRAME,
+    )
+
+
+def _named(documents: list[str], most: int = 5) -> Message:
+    """The first `most` of `documents` by name, and how many more."""
+    named = quoted(documents[:most])
+    more = len(documents) - most
+    return _("{files} and {count} more", files=named, count=more) if more > 0 else named
+
+
+def _say_question_cut(collection, mode: str) -> None:
+    """That the question was longer than the remote encoder reads (`remote_fit.py`): the
+    dense search found what its start asks for. On stderr: a --json answer stays JSON."""
+    from gemeingut.apps.rag.embedders import EndpointEmbedder
+
+    if mode == "bm25" or collection.vectors is None:
+        return  # no question embedded, and no embedder to open for asking
+    embedder = collection.embedder()  # the one the search opened
+    if isinstance(embedder, EndpointEmbedder) and embedder.fitting.cut:
+        said = _(
+            "the question is longer than the embedding engine reads ({context} tokens): the "
+            "dense search read its start",
+            context=embedder.fitting.limit,
+        )
+        say("[yellow]![/]", said)
 
 
 def _encodings(root: Path, name: str, keys: list[str]) -> dict[str, str]:
@@ -310,6 +404,7 @@ def query_command(
     """The chunks that answer a question, best first; with --answer, an answer citing them."""
     from gemeingut.apps.rag.answer import ChatEndpoint, answer_question, source_label
     from gemeingut.apps.rag.index import open_collection
+    from gemeingut.apps.rag.prompted import prompts_unsaid
     from gemeingut.apps.rag.retrieve import search
     from gemeingut.errors import InputError
 
@@ -332,8 +427,12 @@ def query_command(
             param_hint="--language",
         )
     reranker = _reranker(rerank)
+    unsaid = prompts_unsaid(collection.meta)
+    if unsaid is not None and checked != "bm25" and collection.vectors is not None:
+        say("[yellow]![/]", unsaid)  # stderr: a --json answer stays JSON
     if not answer:
         hits = search(collection, question, k=k, mode=checked, reranker=reranker)
+        _say_question_cut(collection, checked)
         rows = [
             {**asdict(collection.chunks[h.row]), "score": h.score, "scored_by": h.scored_by,
              "bm25_rank": h.bm25_rank, "dense_rank": h.dense_rank}
@@ -359,6 +458,7 @@ def query_command(
         language=language,
         reranker=reranker,
     )
+    _say_question_cut(collection, checked)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     else:

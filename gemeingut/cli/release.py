@@ -182,15 +182,23 @@ def release(
             )
         if license_file is not None:  # its files, as fine-tuned, are what is released
             raise InputError(
-                _("--license-file gives the licence text of our own pretraining's release"),
                 _(
-                    "a fine-tune of a foreign base ships the LICENSE of its folder: copy the "
-                    "text to {path}",
-                    path=str(finetuned / "LICENSE"),
+                    "--license-file is for releasing a model gemeingut pretrained (--dataset, "
+                    "--tokenizer, --model, --evaluation); a fine-tune's licence text is the "
+                    "LICENSE file in its own folder, which the release ships as model/LICENSE"
+                ),
+                _(
+                    "leave --license-file out and put the text into the fine-tuned folder: "
+                    "{command}",
+                    command=f"cp {license_file} {finetuned / 'LICENSE'}",
                 ),
             )
         tuned = load_artifact(finetuned, ("model", "adapter"))
         artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
+        from gemeingut.release.openness.licence_conditions import release_reminders
+
+        for reminder in release_reminders(section.license, artifact.path):
+            say("[yellow]![/]", reminder)
     elif all(own.values()):
         if base_hub_id is not None:
             raise InputError(
@@ -330,7 +338,9 @@ def verify(
             min=0,
             help="Also score N of the audit's bias pairs and N of its task items, all of the "
             "evaluation's test data and the training's final validation loss, again with the "
-            "bundle's model.",
+            "bundle's model on the CPU. The validation loss is scored on every window the "
+            "training measured it on (eval_batches global batches, or all of the validation "
+            "data where it holds fewer): seconds for the demo, up to hours for a 1B model.",
         ),
     ] = 0,
     seed: Annotated[
@@ -390,6 +400,7 @@ def verify(
 
 def _say_reran(again: Reran, lang: str) -> None:
     """What `--rerun` computed again, a line each, and what the bundle held none of."""
+    from gemeingut.release.rerun_checked import nats
     from gemeingut.release.rerun_evaluation import EVALUATION
 
     bias = again.bias
@@ -406,7 +417,7 @@ def _say_reran(again: Reran, lang: str) -> None:
                     total=bias.total,
                     seed=str(bias.seed),
                     tolerance=bias.tolerance,
-                    largest=_nats(bias.largest),
+                    largest=nats(bias.largest),
                 ),
                 lang,
             )
@@ -425,18 +436,13 @@ def _say_reran(again: Reran, lang: str) -> None:
         _("re-scored the one test document ({tokens} tokens): loss, perplexity and bits per "
           "byte within {tolerance} nats of {file} (the loss differs by {largest} nats)",
           tokens=evaluation.tokens, tolerance=evaluation.tolerance, file=EVALUATION,
-          largest=_nats(evaluation.largest)),
+          largest=nats(evaluation.largest)),
         _("re-scored all {documents} test documents ({tokens} tokens): loss, perplexity and "
           "bits per byte within {tolerance} nats of {file} (the loss differs by {largest} "
           "nats)", documents=evaluation.documents, tokens=evaluation.tokens,
-          tolerance=evaluation.tolerance, file=EVALUATION, largest=_nats(evaluation.largest)),
+          tolerance=evaluation.tolerance, file=EVALUATION, largest=nats(evaluation.largest)),
     )  # fmt: skip
     console.print("[green]✓[/] " + text(documents, lang), soft_wrap=True)
-
-
-def _nats(difference: float | None) -> float | str:
-    """A difference measured by a re-run, to two significant digits (0 where equal)."""
-    return "–" if difference is None else float(f"{difference:.2g}")
 
 
 def _rerun(bundle: Path, n: int, seed: int | None, files: int) -> Reran:
@@ -500,7 +506,7 @@ def compared_lines(results: list[Comparison]) -> list[tuple[str, str]]:
             detail = _("equal")
         elif r.rebuilt_id is None:
             detail = _("not rebuilt")
-        elif r.rebuilt_id != r.recorded_id:
+        elif r.id_recorded and r.rebuilt_id != r.recorded_id:  # a bundle alone: its files
             detail = _("rebuilt as {id}", id=r.rebuilt_id)
         else:
             detail = _("differs: {files}", files=", ".join(r.differing[:8]))
@@ -646,6 +652,7 @@ def openness_rate(
     from gemeingut.release.openness.mof import explained
     from gemeingut.release.openness.rate import rate_path, rated_bundle
     from gemeingut.release.openness.result import gate_said
+    from gemeingut.release.openness.write import in_language
 
     # A folder as --out is named as one by the writer.
     if out is not None and out.suffix.lower() not in RATING_FORMATS and not out.is_dir():
@@ -654,8 +661,8 @@ def openness_rate(
             _("name a file ending in .json, .yml or .yaml"),
         )
     result = rate_path(folder, base)
-    if out is not None:
-        _write_rating(out, result)
+    if out is not None:  # for a person: in their language (--lang), as the lines below
+        _write_rating(out, in_language(result, current_language()))
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return

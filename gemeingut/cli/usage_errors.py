@@ -4,7 +4,8 @@ typer writes its parse errors ("No such option", "Missing option", "Invalid valu
 English, and the value errors under them come from pydantic. `said` puts each kind into the
 catalogue's words: an option typer does not know (with its guesses), a missing option or
 argument, a wrong value (pydantic's error kind, written as the recipe's validation writes it),
-extra arguments, an unknown or missing command. A kind not known here keeps typer's words.
+an option without its value (or with one it takes none of), extra arguments, an unknown or
+missing command. A kind not known here keeps typer's words.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ NO_SUCH_COMMAND = re.compile(
     r"No such command '(?P<name>.*)'\.(?: Did you mean '(?P<guess>.*)'\?)?"
 )
 EXTRA_ARGUMENTS = re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<arguments>.*)\)")
+# typer's parser (click's): an option given without its value(s), or with one it takes none of.
+NO_VALUE = re.compile(
+    r"Option '(?P<option>.*)' requires (?:an argument|(?P<count>\d+) arguments)\."
+)
+NO_VALUE_TAKEN = re.compile(r"Option '(?P<option>.*)' does not take a value\.")
 
 
 def in_language(show: Callable[[ClickException], None], language: str) -> Any:
@@ -75,7 +81,21 @@ def said(error: ClickException) -> Message | str:
             return _("Unexpected extra arguments: {arguments}", arguments=found["arguments"])
         if error.message == "Missing command.":
             return _("A command is missing.")
+        if found := NO_VALUE.fullmatch(error.message):
+            return _no_value(found["option"], found["count"])
+        if found := NO_VALUE_TAKEN.fullmatch(error.message):
+            return _("Option {option!r} takes no value.", option=found["option"])
     return error.format_message()
+
+
+def _no_value(option: str, count: str | None) -> Message:
+    """An option at the end of the line, or followed by too few values for it."""
+    if count is None:
+        return _(
+            "Option {option!r} requires a value: write it after the option ({option} VALUE).",
+            option=option,
+        )
+    return _("Option {option!r} requires {count} values.", option=option, count=count)
 
 
 def _missing(error: MissingParameter) -> Message:

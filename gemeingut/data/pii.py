@@ -4,7 +4,9 @@ Every detector pairs a cheap regular expression with a check that real identifie
 look-alikes do not (mod-97 for IBANs, ISO 7064 for tax ids, `ipaddress` for addresses, the
 `phonenumbers` metadata for phone numbers), because our largest German source is legal text
 full of paragraph numbers, dates, amounts and outline numbering that a bare regex would eat.
-Only counts per type leave this module; the replaced values are never logged or stored.
+Person names have no checksum: they count where the text marks a person (Herr, Frau Dr.,
+gez., Mr), see `person_names`. Only counts per type leave this module; the replaced values are
+never logged or stored.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from dataclasses import dataclass, field
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from gemeingut.data.documents import Document, ExclusionSink
+from gemeingut.data.person_names import find_person_names
 from gemeingut.errors import RecipeError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
 
 Span = tuple[int, int]
 
 # Applied in this order: e-mails first (their local parts may hold digits), then the
-# checksum-backed identifiers, so that phone detection cannot swallow an IBAN or a tax id.
-PII_TYPES = ("email", "iban", "tax_id", "ip_address", "phone")
+# checksum-backed identifiers, so that phone detection cannot swallow an IBAN or a tax id;
+# names last, as no placeholder reads as one.
+PII_TYPES = ("email", "iban", "tax_id", "ip_address", "phone", "person_name")
 PLACEHOLDERS = {kind: f"<{kind.upper()}>" for kind in PII_TYPES}
 
 # --- e-mail ---------------------------------------------------------------------------------
@@ -223,6 +227,7 @@ _DETECTORS: dict[str, Callable[[str], Iterator[Span]]] = {
     "tax_id": _tax_ids,
     "ip_address": _ip_addresses,
     "phone": _phone_numbers,
+    "person_name": find_person_names,  # after a cue only: Frau Dr. <PERSON_NAME>
 }
 
 
@@ -269,7 +274,11 @@ class PIIScrubber:
         unknown = sorted(set(self.types) - set(PII_TYPES))
         if unknown:
             raise RecipeError(
-                _("unknown PII type(s): {types}", types=", ".join(unknown)),
+                plural(
+                    len(unknown),
+                    _("unknown PII type: {types}", types=", ".join(unknown)),
+                    _("unknown PII types: {types}", types=", ".join(unknown)),
+                ),
                 hint=_("choose from {choices}", choices=", ".join(PII_TYPES)),
             )
 

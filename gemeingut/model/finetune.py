@@ -45,6 +45,7 @@ from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
 from gemeingut.model.data_order import DataOrder, rank_micro_batches
 from gemeingut.model.energy import EnergyMeter
 from gemeingut.model.finetune_base_licence import with_lineage_licence
+from gemeingut.model.finetune_licence_text import copy_base_licence
 from gemeingut.model.finetune_state import (
     DATA_DIR,
     checkpoint,
@@ -242,6 +243,7 @@ def _tune(
     # The packed data or a curated dataset's token files: a cache, not part of the result.
     shutil.rmtree(tokens, ignore_errors=True)
     output = save(tuner, section, base, tokenizer, out_dir)
+    copy_base_licence(base, out_dir)  # the base's own terms go with the fine-tune
     keep_data(data, section.validation, out_dir / DATA_DIR)
     return write_metadata(
         out_dir / FINETUNE_FILE,

@@ -70,21 +70,21 @@ def split_examples(
     data: Path, validation: Path | None, fraction: float, seed: int
 ) -> tuple[Iterator[Example], Iterator[Example]]:
     """(train, validation) examples, each read when iterated: `validation`'s when given, else a
-    seeded `fraction` of `data`'s. Both are read through once here (`count_examples`)."""
-    count = count_examples(data, "train")
+    seeded `fraction` of `data`'s. Both are read through once here, every example parsed and
+    checked, and validation examples that are also training examples are said
+    (`finetune_overlap.py`)."""
+    from gemeingut.model.finetune_overlap import also_trained, digests, warn_overlap
+
+    trained = digests(iter_examples(data, "train"))
     if validation is not None:
-        count_examples(validation, "validation")
+        given = digests(iter_examples(validation, "validation"))
+        warn_overlap(also_trained(given, trained), len(given), validation)
         return iter_examples(data, "train"), iter_examples(validation, "validation")
-    held = held_out(count, fraction, seed)
+    held = held_out(len(trained), fraction, seed)
     if not held.any():  # no third pass over the data for nothing
         return iter_examples(data, "train"), iter(())
+    warn_overlap(also_trained(trained[held], trained[~held]), int(held.sum()), None)
     return iter_examples(data, "train", ~held), iter_examples(data, "train", held)
-
-
-def count_examples(path: Path, split: str = "train") -> int:
-    """How many examples `path` holds, each parsed and checked: a broken line stops the run
-    here, before any tokenizing."""
-    return sum(1 for _example in iter_examples(path, split))
 
 
 def held_out(count: int, fraction: float, seed: int) -> np.ndarray:

@@ -21,6 +21,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from transformers import LlamaConfig, LlamaForCausalLM
 
+from gemeingut.i18n import Message, _, plural, text
+
 
 def model_flops_per_token(config: LlamaConfig, parameters: int, seq_len: int) -> int:
     """6·N + 12·L·d·T (untied input embeddings are a lookup: not counted in N)."""
@@ -64,7 +66,7 @@ def _measured_peak(kind: str, index: int | None, dtype: torch.dtype, threads: in
     a = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
     b = torch.randn(n, n, generator=generator).to(device=device, dtype=dtype)
     sync = torch.cuda.synchronize if kind == "cuda" else (lambda: None)
-    for _ in range(3 if kind == "cuda" else 1):  # warm up kernels and caches
+    for _round in range(3 if kind == "cuda" else 1):  # warm up kernels and caches
         torch.mm(a, b)
     sync()
     best, spent, reps = float("inf"), 0.0, 0
@@ -77,10 +79,15 @@ def _measured_peak(kind: str, index: int | None, dtype: torch.dtype, threads: in
     name = str(dtype).removeprefix("torch.")
     method = (
         f"best of {reps} torch.mm of two {n}x{n} {name} matrices on {kind}"
-        + (f" with {threads} thread(s)" if kind == "cpu" else "")
+        + (f" with {text(_threads(threads), 'en')}" if kind == "cpu" else "")
         + ", timed in the training process"
     )
     return Peak(2 * n**3 / best, method)
+
+
+def _threads(count: int) -> Message:
+    """The threads of a measurement in their number ("1 thread"): the record is English."""
+    return plural(count, _("{count} thread", count=count), _("{count} threads", count=count))
 
 
 def mfu(flops_per_token: int, tokens_per_s: float, peak: Peak, devices: int = 1) -> float:

@@ -71,6 +71,7 @@ from gemeingut.release.layout import (
     RELEASE_INFO,
     TEST_DATA,
     TRAINING_DATA,
+    TRAINING_METADATA,
 )
 from gemeingut.release.manifest import read_manifest, write_manifest
 from gemeingut.release.notice import release_notice, write_notice_file
@@ -138,13 +139,9 @@ def assemble_bundle(
         copied = bundle / TRAINING_DATA / FINETUNE_DATA
         shutil.copytree(tuned.path / DATA_DIR, copied)
         copies += copied_from(tuned, tuned.path / DATA_DIR, copied, bundle)
-    for before in earlier:  # each its own source, not part of finetuning/
-        if (before.path / DATA_DIR).is_dir():
-            copied = bundle / TRAINING_DATA / FINETUNE_EARLIER / before.id
-            shutil.copytree(before.path / DATA_DIR, copied)
-            copies += copied_from(before, before.path / DATA_DIR, copied, bundle)
     copy_code(recipe_path, bundle / "training-code")
     copies += _copy_metadata(artifacts, bundle / "training-metadata", earlier)
+    copies += copy_earlier(earlier, bundle)
     # the licences the shards and the fine-tuning data carry (its licence: in the lineage)
     write_licence_files(bundle, data_licence_files(collect(bundle)))
     if "audit" in artifacts:
@@ -420,11 +417,6 @@ def _copy_metadata(
     target.mkdir(parents=True)
     model, tuned = artifacts["model"], artifacts.get("finetune")
     pairs = [(model, model.path / name, target / name) for name in (METADATA_FILE, LOG_FILE)]
-    for before in earlier:
-        folder = target / FINETUNE_EARLIER / before.id
-        folder.mkdir(parents=True)
-        copy_finetune_record(before.path / FINETUNE_FILE, folder / FINETUNE_FILE)
-        pairs.append((before, before.path / LOG_FILE, folder / "finetune_log.jsonl"))
     if tuned is not None:
         copy_finetune_record(tuned.path / FINETUNE_FILE, target / FINETUNE_FILE)
         pairs.append((tuned, tuned.path / LOG_FILE, target / "finetune_log.jsonl"))
@@ -452,6 +444,25 @@ def _copy_metadata(
         audit = lineage["audit"]
         lineage["audit"] = {**audit, "stats": published_audit_report(audit.get("stats", {}))}
     (target / "lineage.json").write_text(json.dumps(lineage, indent=2, ensure_ascii=False) + "\n")
+    return copies
+
+
+def copy_earlier(earlier: Sequence[Artifact], bundle: Path) -> list[Copy]:
+    """Each earlier fine-tune of a chain in folders of its own by its id: its data (each its
+    own source, not part of finetuning/), its record and its log. Returns the copies of files
+    their artifacts hashed, to be compared once the MANIFEST is written."""
+    copies: list[Copy] = []
+    for before in earlier:
+        records = bundle / TRAINING_METADATA / FINETUNE_EARLIER / before.id
+        records.mkdir(parents=True)
+        copy_finetune_record(before.path / FINETUNE_FILE, records / FINETUNE_FILE)
+        log = records / "finetune_log.jsonl"
+        shutil.copy2(before.path / LOG_FILE, log)
+        copies += copied_from(before, before.path / LOG_FILE, log, bundle)
+        if (before.path / DATA_DIR).is_dir():
+            data = bundle / TRAINING_DATA / FINETUNE_EARLIER / before.id
+            shutil.copytree(before.path / DATA_DIR, data)
+            copies += copied_from(before, before.path / DATA_DIR, data, bundle)
     return copies
 
 

@@ -21,7 +21,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from gemeingut.data.publish.reasons import reason_said
 from gemeingut.data.use_conditions import KNOWN_CONDITIONS
-from gemeingut.i18n import Message, _, decimal, localized, text, translator
+from gemeingut.i18n import Message, _, decimal, localized, plural, text, translator
 from gemeingut.release.card_audit import audit_context, audit_results
 from gemeingut.release.card_phrases import (
     base_phrase,
@@ -32,18 +32,15 @@ from gemeingut.release.card_phrases import (
     parameters_phrase,
     validation_loss,
 )
+from gemeingut.release.finetune_phrases import own_chain_phrase, trained_on
 from gemeingut.release.layout import (
     AUDIT_REPORT,
     CARD,
-    FINETUNE_DATA,
-    FINETUNE_EARLIER,
     FINETUNE_RECORD,
     RELEASE_INFO,
     TEST_DATA,
     TEST_SHARDS,
-    TRAINING_DATA,
     TRAINING_METADATA,
-    earlier_finetunes,
     listed_shards,
 )
 from gemeingut.release.markdown_table import render_template
@@ -95,7 +92,7 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
         "finetune": finetune_context(tuned, read_json(bundle / FINETUNE_RECORD), language)
         if tuned is not None
         else None,
-        "chain": chain_phrase(lineage, language),
+        "chain": own_chain_phrase(lineage, language),
         "audit": audit_context(audit, language),
         "dataset_id": dataset["id"],
         "tokenizer_id": tokenizer["id"],
@@ -109,12 +106,20 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
         "commercial_use": release.get("commercial_use"),
         "use_conditions": data_stats.get("use_conditions", {}),
         "known_conditions": list(KNOWN_CONDITIONS),
-        "steps": training["steps"],
+        "steps": plural(
+            training["steps"],
+            _("{count} step", count=training["steps"]),
+            _("{count} steps", count=training["steps"]),
+        ),
         "batch_size": training["batch_size"],
         "seq_len": training["seq_len"],
         "learning_rate": localized(f"{training['learning_rate']:g}", language),
         "seed": str(training["seed"]),  # a name of the run, not an amount: no digit groups
-        "threads": training["threads"],
+        "threads": plural(
+            training["threads"],
+            _("{count} CPU thread", count=training["threads"]),
+            _("{count} CPU threads", count=training["threads"]),
+        ),
         "tokens_seen": model_stats["tokens_seen"],
         "flops": localized(f"{model_stats['flops_6nd']:.2e}", language),
         "initial_val_loss": decimal(model_stats["initial_val_loss"], 4, language),
@@ -182,7 +187,7 @@ def hub_licence(expression: str) -> dict[str, str]:
 
 def finetune_context(meta: dict[str, Any], record: dict[str, Any], language: str) -> dict[str, Any]:
     """What the card says about fine-tuning, from the fine-tune's lineage entry (`meta`) and
-    its published `finetune.json` (`record`)."""
+    its published `finetune.json` (`record`); its steps and examples each in their number."""
     stats, params = meta.get("stats", {}), meta["params"]
     lora = record.get("lora") or {}
     method = METHODS.get(stats.get("output", ""), METHODS["full"])
@@ -198,38 +203,14 @@ def finetune_context(meta: dict[str, Any], record: dict[str, Any], language: str
     return {
         "method": text(method, language),
         "trainable": stats["trainable_parameters"],
-        "examples": record["data"]["train"],
+        **trained_on(record["data"]["train"], stats),  # steps, examples, kinds
         "data_license": f"`{data_license}`"
         if data_license
         else text(_("the licences of its documents (see NOTICE)"), language),
-        "steps": stats["steps"],
         "answer_tokens": stats["answer_tokens_seen"],
         "initial_val_loss": validation_loss(stats["initial_val_loss"], language),
         "final_val_loss": validation_loss(stats["final_val_loss"], language),
     }
-
-
-def chain_phrase(lineage: dict[str, Any], language: str) -> str | None:
-    """A fine-tune of a fine-tune's chain, from the pretrained model to the released one, each
-    fine-tune with its steps, its data's folder and licence (None for any other release)."""
-    earlier, tuned = earlier_finetunes(lineage), lineage.get("finetune")
-    if not earlier or tuned is None:
-        return None
-    links = [(meta, f"{TRAINING_DATA}/{FINETUNE_EARLIER}/{meta['id']}/") for meta in earlier]
-    links.append((tuned, f"{TRAINING_DATA}/{FINETUNE_DATA}/"))
-    return " → ".join([f"`{lineage['model']['id']}`", *(_link(*link, language) for link in links)])
-
-
-def _link(meta: dict[str, Any], folder: str, language: str) -> str:
-    licence = (meta.get("params") or {}).get("data_license")
-    said = _(
-        "`{model}` ({steps} steps on `{folder}` under {licence})",
-        model=meta["id"],
-        steps=str((meta.get("stats") or {}).get("steps")),
-        folder=folder,
-        licence=f"`{licence}`" if licence else _("the licences of its documents (see NOTICE)"),
-    )
-    return text(said, language)
 
 
 def read_json(path: Path) -> Any:

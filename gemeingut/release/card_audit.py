@@ -13,6 +13,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
+from gemeingut.audit.report_markdown import lenient_caveat
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as category_name
 from gemeingut.audit.task_suite import TASK_FOLDER  # not capability: verify imports this
@@ -84,6 +85,8 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
             "counted": "empty" in red,
             "empty": red.get("empty"),
             "answers": red.get("answers"),
+            # the caveat of the lenient detectors this red team used, as the report states it
+            "lenient": lenient_caveat(red["categories"], language).strip(),
             "rows": [
                 {
                     "category": category_said(name, language),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gemeingut.i18n import Message, _, decimal
+from gemeingut.i18n import Message, _, decimal, plural
 
 
 def energy_method(energy: dict[str, Any], language: str) -> Message | str:
@@ -27,20 +27,22 @@ def energy_method(energy: dict[str, Any], language: str) -> Message | str:
 
 def _estimate(assumptions: dict[str, Any], language: str) -> Message:
     per_thread = decimal(float(assumptions.get("cpu_watts_per_thread", 0)), 0, language)
-    threads = assumptions.get("cpu_threads")
+    count = int(assumptions.get("cpu_threads") or 0)
+    threads = plural(count, _("{count} thread", count=count), _("{count} threads", count=count))
     gpus = [float(w) for w in assumptions.get("gpu_watts") or []]
     if not gpus:
         return _(
-            "estimate: {watts} W per CPU thread × {threads} threads × wall time; codecarbon was "
+            "estimate: {watts} W per CPU thread × {threads} × wall time; codecarbon was "
             "not installed",
             watts=per_thread,
             threads=threads,
         )
+    one, many = _("{count} GPU", count=len(gpus)), _("{count} GPUs", count=len(gpus))
     return _(
-        "estimate: ({watts} W per CPU thread × {threads} threads + {gpu} W power limit of "
-        "{count} GPU(s)) × wall time; codecarbon was not installed",
+        "estimate: ({watts} W per CPU thread × {threads} + {gpu} W power limit of {gpus}) × "
+        "wall time; codecarbon was not installed",
         watts=per_thread,
         threads=threads,
         gpu=decimal(sum(gpus), 0, language),
-        count=len(gpus),
+        gpus=plural(len(gpus), one, many),
     )

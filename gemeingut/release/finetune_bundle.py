@@ -8,20 +8,29 @@ fine-tune made and names the rest:
   base-model/         the base's card, config and licence files and `files.json`, every file
                       of its folder with its sha256 (the base's fingerprint is their hash)
   training-data/finetuning/  the fine-tuning data as given
+  training-data/finetuning-earlier/<id>/  for a chain (base → ft1 → … → the released one),
+                      each earlier fine-tune's data, by its id
   training-code/      the gemeingut source that ran, requirements.lock, the recipe if given
-  training-metadata/  finetune.json, finetune_log.jsonl, lineage.json
+  training-metadata/  finetune.json, finetune_log.jsonl, lineage.json; for a chain each earlier
+                      fine-tune's record and log in finetuning-earlier/<id>/
   audit/              the audit of the fine-tuned model, when one is given
   README.md  card;  NOTICE;  release.json;  openness.json, mof.yml;  bom.cdx.json (CycloneDX
   ML-BOM, the base model a component it depends on), spdx.json (SPDX 3.0.1 AI and Dataset
   profiles, the model a descendant of its base) and AI_ACT_SUMMARY.md (the public summary of
   training content, for the modification);  MANIFEST (+ bundle.sig)
 Its rating (`openness/finetune_rating.py`) counts what the base withholds as withheld.
+
+A chain's released record names as `base_model` the foreign base the chain starts from (its
+first link's record, which every document and check reads as the bundle's base), and as
+`finetuned_from` the fine-tune it was made from, by its id; `lineage.json` keeps every link's
+inputs as they were (`finetune_earlier_N`, oldest first), as for a chain on our own model.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +51,28 @@ from gemeingut.recipe import ReleaseSection, is_hub_id
 from gemeingut.release.bundle import (
     AUDIT_DIR,
     FINETUNE_DATA,
+    Copy,
     copy_audit,
     copy_code,
+    copy_earlier,
     copy_finetune_record,
     copy_model,
     published_audit_report,
+    refuse_changed_copies,
     release_info,
 )
 from gemeingut.release.finetune_card import render_finetune_card
-from gemeingut.release.layout import BUNDLE_DIR, CARD, MODEL, TRAINING_DATA, TRAINING_METADATA
-from gemeingut.release.manifest import write_manifest
+from gemeingut.release.finetune_chain import chained_record
+from gemeingut.release.layout import (
+    BUNDLE_DIR,
+    CARD,
+    EARLIER_ROLE,
+    FINETUNE_EARLIER,
+    MODEL,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+)
+from gemeingut.release.manifest import read_manifest, write_manifest
 from gemeingut.release.notice import finetune_notice, write_notice_file
 from gemeingut.release.openness.data_licence_text import data_licence_files
 from gemeingut.release.openness.evidence import TECHNICAL_REPORT, collect
@@ -81,11 +102,14 @@ def assemble_finetune_bundle(
     recipe_path: Path | None,
     audit: Artifact | None,
     out_dir: Path,
+    earlier: Sequence[Artifact] = (),
 ) -> dict[str, Any]:
+    """`earlier`: the fine-tunes between the foreign base and `tuned`, oldest first (a chain)."""
     bundle = out_dir / BUNDLE_DIR
     metadata = bundle / TRAINING_METADATA
     metadata.mkdir(parents=True)
     copy_finetune_record(tuned.path / FINETUNE_FILE, metadata / FINETUNE_FILE)
+    copies = _copy_earlier(earlier, bundle) if earlier else []
     base = name_base(metadata / FINETUNE_FILE, release.base_hub_id)
     adapter = (tuned.path / ADAPTER_CONFIG).is_file()
     if adapter:
@@ -102,7 +126,10 @@ def assemble_finetune_bundle(
     shutil.copytree(tuned.path / DATA_DIR, bundle / TRAINING_DATA / FINETUNE_DATA)
     copy_code(recipe_path, bundle / "training-code")
     shutil.copy2(tuned.path / LOG_FILE, metadata / "finetune_log.jsonl")
-    lineage: dict[str, Any] = {"finetune": tuned.meta}
+    lineage: dict[str, Any] = {
+        **{f"{EARLIER_ROLE}_{n}": before.meta for n, before in enumerate(earlier, 1)},
+        "finetune": tuned.meta,
+    }
     if audit is not None:  # the audited folder named as the bundle's model, as in bundle.py
         stats = published_audit_report(audit.meta.get("stats", {}))
         lineage["audit"] = {**audit.meta, "stats": stats}
@@ -125,6 +152,7 @@ def assemble_finetune_bundle(
         if name != TECHNICAL_REPORT:  # written above
             write_text_atomic(bundle / name, render())
     written = write_manifest(bundle)
+    refuse_changed_copies(copies, read_manifest(bundle))  # an earlier link's data or log
     problems = finetune_claim_problems(bundle, collect(bundle), rating)
     if problems:
         said = "; ".join(text(problem, "en") for problem in problems)
@@ -137,6 +165,21 @@ def assemble_finetune_bundle(
         "mof_class": rating["mof"]["label"],
         "osaid": rating["osaid"]["passed"],
     }
+
+
+def _copy_earlier(earlier: Sequence[Artifact], bundle: Path) -> list[Copy]:
+    """Each earlier link's data, record and log in its own folder by its id, as a chain on our
+    own model has them (`copy_earlier`); the released record then names the chain's foreign
+    base (the first link's) as its `base_model`, and its own base as `finetuned_from`. Returns
+    the copies of files their artifacts hashed, to be compared once the MANIFEST is written."""
+    metadata = bundle / TRAINING_METADATA
+    copies = copy_earlier(earlier, bundle)
+    first = json.loads(
+        (metadata / FINETUNE_EARLIER / earlier[0].id / FINETUNE_FILE).read_text("utf-8")
+    )
+    released = json.loads((metadata / FINETUNE_FILE).read_text(encoding="utf-8"))
+    write_json(metadata / FINETUNE_FILE, chained_record(released, first))
+    return copies
 
 
 def name_base(record_file: Path, hub_id: str | None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from gemeingut.release.card_phrases import (
     losses_phrase,
     parameters_phrase,
 )
+from gemeingut.release.finetune_phrases import chain_phrase, trained_on
 from gemeingut.release.layout import (
     AUDIT_REPORT,
     FINETUNE_RECORD,
@@ -28,8 +29,7 @@ from gemeingut.release.layout import (
     RELEASE_INFO,
     TRAINING_METADATA,
 )
-from gemeingut.release.openness.ai_act_finetune import example_kinds
-from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph
+from gemeingut.release.openness.finetune_rating import BASE_DIR, base_paragraph, shown_base
 from gemeingut.release.openness.model_size import ModelSize, model_size
 from gemeingut.release.openness.summary import openness_sentence
 
@@ -96,6 +96,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "losses": _validation_sentence(record, tuned.get("stats", {}), language),
         "audited": "audit" in lineage,
         "adapter": adapter,
+        "chain": chain_phrase(lineage, shown_base(base), language),
     }
     return rendered_card(TEMPLATE, card_data, language, context)
 
@@ -151,20 +152,3 @@ def _validation_source(recorded: str) -> Message | str:
     if share:
         return _("{percent} % of the examples, seed {seed}", percent=share[1], seed=share[2])
     return recorded  # a file name
-
-
-def trained_on(train: dict[str, Any], stats: dict[str, Any]) -> dict[str, Message]:
-    """The card's counts of steps and examples, each noun in its number ("1 chat", not
-    "1 chats")."""
-    steps, examples = int(stats.get("steps") or 0), int(train.get("examples") or 0)
-    return {
-        "steps": plural(
-            steps, _("for {count} step", count=steps), _("for {count} steps", count=steps)
-        ),
-        "examples": plural(
-            examples,
-            _("on {count} example", count=examples),
-            _("on {count} examples", count=examples),
-        ),
-        "kinds": example_kinds(train),
-    }

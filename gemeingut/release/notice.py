@@ -1,7 +1,9 @@
 """A release bundle's NOTICE, rendered from the bundle's own files: the attributions of its
 training and test shards (`data/publish/notice.py`), of its fine-tuning data and, for a
-fine-tune of a foreign base, the base it comes from. `release` writes it and `verify` renders it
-again and compares, so an attribution deleted or changed after release is named."""
+fine-tune of a foreign base, the base it comes from and the Notice line its licence asks every
+copy to carry (Llama 3 § 1.b.iii, Gemma § 3.1: `licence_conditions.yml`). `release` writes it
+and `verify` renders it again and compares, so an attribution or Notice line deleted or
+changed after release is named."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.licenses import licence_ids
 from gemeingut.data.publish.licenses import licence_name, licence_url, needs_attribution
 from gemeingut.data.publish.notice import listed_documents, notice_chunks, split_shards
 from gemeingut.data.shards import CURATED_DIR, SHARD_DIR
@@ -27,6 +30,7 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
     earlier_finetunes,
 )
+from gemeingut.release.openness.licence_conditions import conditions_of
 
 
 def release_notice(bundle: Path) -> Iterator[str]:
@@ -38,7 +42,8 @@ def release_notice(bundle: Path) -> Iterator[str]:
 
 
 def finetune_notice(bundle: Path) -> Iterator[str]:
-    """NOTICE of a fine-tune of a foreign base: the base it comes from, then its data's."""
+    """NOTICE of a fine-tune of a foreign base: the base it comes from and the Notice lines its
+    licences ask for, then its data's."""
     release = _json(bundle / RELEASE_INFO)
     language = bundle_language(release)
     base = _json(bundle / FINETUNE_RECORD)["base_model"]
@@ -50,7 +55,18 @@ def finetune_notice(bundle: Path) -> Iterator[str]:
         licence=base.get("license") or _("not named"),
     )
     yield text(origin, language) + "\n"
+    lines = _notice_lines(base.get("license"), release["licenses"]["weights"])
+    if lines:
+        yield "\n" + "".join(f"{line}\n" for line in lines)
     yield from _finetune_chunks(bundle, language)
+
+
+def _notice_lines(*expressions: str | None) -> list[str]:
+    """The Notice lines the licences in `expressions` ask every copy to carry, each once, in
+    their licences' words (the base's licence binds the fine-tune, and the release's is the
+    one `release_reminders` checks the NOTICE against)."""
+    found = (conditions_of(key) for expression in expressions for key in licence_ids(expression))
+    return list(dict.fromkeys(said.notice[1] for said in found if said and said.notice))
 
 
 def write_notice_file(bundle: Path, chunks: Iterator[str]) -> int:

@@ -114,10 +114,14 @@ class Comparison:
     # file -> where it differs (JSON keys `path recorded ≠ rebuilt`, or the first line), for the
     # files of which both versions are at hand
     details: dict[str, list[str]] = field(default_factory=dict)
+    # False for the release of a bundle copied alone: its id lies in the release's record
+    # beside the bundle, not in it (its folder's name stands in), so its files decide
+    id_recorded: bool = True
 
     @property
     def equal(self) -> bool:
-        return self.rebuilt_id == self.recorded_id and not self.differing
+        same = self.rebuilt_id == self.recorded_id or not self.id_recorded
+        return same and self.rebuilt_id is not None and not self.differing
 
 
 def reproduce(
@@ -146,10 +150,10 @@ def reproduce(
             _("reproduce into a new folder: artifacts already there would be reused, not rebuilt"),
         )
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+    if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:  # a chain on it too
+        return reproduce_finetune(bundle, lineage, root, base)
     if earlier_finetunes(lineage):  # released by `release --finetuned`, not by the recipe
         return reproduce_chain(bundle, lineage, root)
-    if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:
-        return reproduce_finetune(bundle, lineage, root, base)
     recipe = _stage_recipe(bundle, root / "recipe")
     code = root / "code"
     if not code.exists():
@@ -320,7 +324,9 @@ def compare_bundles(bundle: Path, again: Path) -> Comparison:
     own = bundle.parent / ARTIFACT_FILE
     recorded_id = json.loads(own.read_text("utf-8"))["id"] if own.is_file() else bundle.name
     rebuilt_id = json.loads((again.parent / ARTIFACT_FILE).read_text("utf-8"))["id"]
-    return Comparison("release", "release", recorded_id, rebuilt_id, differing, details)
+    return Comparison(
+        "release", "release", recorded_id, rebuilt_id, differing, details, own.is_file()
+    )
 
 
 def where_differs(
@@ -535,7 +541,9 @@ def _records(path: Path, paths: list[str]) -> Any:
         return _lineage_records(json.loads(text))
     if path.suffix == ".jsonl":
         return [strip_varying(json.loads(line)) for line in record_lines(text) if line.strip()]
-    return strip_varying(json.loads(text))
+    from gemeingut.release.finetune_chain import own_record  # a chain's released record
+
+    return strip_varying(own_record(json.loads(text)))
 
 
 def _kept_lines(document: str) -> list[str]:

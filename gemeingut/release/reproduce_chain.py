@@ -9,10 +9,9 @@ own code (`training-code/`) rebuilds them in order (`rebuild_chain.py`); then ea
 the lineage, every earlier fine-tune by its id, and the release itself are compared as for a
 build's release, the same declared fields of time and machine aside.
 
-A chain that starts from a foreign base has no bundle to rebuild: `release --finetuned`
-refuses a fine-tune of a gemeingut fine-tune ("its own artifacts belong in its bundle"), and
-the bundle of a foreign base's fine-tune names no earlier fine-tunes. A lineage that names
-earlier fine-tunes but not our pretraining is refused in words.
+A chain that starts from a foreign base is released as a foreign base's fine-tune
+(`finetune_bundle.py`) and rebuilt by `reproduce_finetune.py` on the base folder given. A
+lineage that names earlier fine-tunes but not our pretraining is refused in words.
 """
 
 from __future__ import annotations
@@ -26,13 +25,14 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.release.layout import (
     BUNDLE_DIR,
-    FINETUNE_RECORD,
     TRAINING_CODE,
     earlier_roles,
-    finetune_data_folder,
 )
-from gemeingut.release.openness.chain_runs import earlier_record
-from gemeingut.release.openness.weights_licence_text import WEIGHTS_LICENCE_FILE
+from gemeingut.release.openness.weights_licence_text import (
+    WEIGHTS_LICENCE_FILE,
+    licence_files,
+    publication_year,
+)
 from gemeingut.release.reproduce import (
     Comparison,
     Stages,
@@ -42,12 +42,7 @@ from gemeingut.release.reproduce import (
     dataset_artifact,
     run_own_code,
 )
-from gemeingut.release.reproduce_finetune import (
-    audit_job,
-    finetune_licence,
-    release_settings,
-    stage_data,
-)
+from gemeingut.release.reproduce_finetune import audit_job, link_job, release_settings
 from gemeingut.release.verify_snapshot import snapshot_code
 from gemeingut.stage_names import stage_name
 from gemeingut.workspace import ARTIFACT_FILE
@@ -78,7 +73,7 @@ def reproduce_chain(bundle: Path, lineage: dict[str, Any], root: Path) -> list[C
             ),
             _("`gemeingut verify` still checks its files and claims"),
         )
-    _refuse_other_code(bundle, lineage)
+    refuse_other_code(bundle, lineage)
     # the audit of a model of ours reads its pretraining's documents from the lineage (its
     # `training` input), and the rebuild finds them there again: the bundle's shards (had the
     # auditor given others, the rebuilt audit's id differs, and is said to)
@@ -87,7 +82,7 @@ def reproduce_chain(bundle: Path, lineage: dict[str, Any], root: Path) -> list[C
     workspace = root / "workspace"
     dataset = dataset_artifact(bundle, lineage["dataset"], workspace)
     links = [
-        _link(bundle, role, lineage[role], root / "data", workspace) for role in _chain(lineage)
+        link_job(bundle, role, lineage[role], root / "data", workspace) for role in _chain(lineage)
     ]
     code = root / "code"
     shutil.copytree(bundle / TRAINING_CODE, code)
@@ -102,7 +97,7 @@ def reproduce_chain(bundle: Path, lineage: dict[str, Any], root: Path) -> list[C
         "finetunes": links,
         "evaluation": lineage["evaluation"]["params"],
         "audit": audit,
-        "release": _release_job(bundle),
+        "release": _release_job(bundle, lineage),
         "recipe": str(recipe) if recipe.is_file() else None,
     }
     job_file = root / "job.json"
@@ -142,7 +137,7 @@ def reproduce_chain(bundle: Path, lineage: dict[str, Any], root: Path) -> list[C
     ]
 
 
-def _refuse_other_code(bundle: Path, lineage: dict[str, Any]) -> None:
+def refuse_other_code(bundle: Path, lineage: dict[str, Any]) -> None:
     """Every artifact the rebuild makes must have been made by the code the bundle carries:
     an id holds the code's version, so a link made by another gemeingut (a pretraining months
     before the fine-tunes, with an older one) cannot come out the same. Said before hours of
@@ -187,37 +182,40 @@ def _in_order(lineage: dict[str, Any]) -> list[str]:
     return first + [role for role in lineage if role not in first]
 
 
-def _link(
-    bundle: Path, role: str, meta: dict[str, Any], data: Path, workspace: Path
-) -> dict[str, Any]:
-    """How one fine-tune of the chain is made again: its settings and licence as recorded, on
-    its data from the bundle (an earlier one's in its own folder)."""
-    copy = finetune_data_folder(role, meta)
-    record = FINETUNE_RECORD if role == "finetune" else earlier_record(meta["id"])
-    staged, validation = stage_data(bundle, meta, data / meta["id"], workspace, copy, record)
-    return {
-        "role": role,
-        "id": meta["id"],
-        "params": meta["params"],
-        "data": str(staged),
-        "validation": str(validation) if validation else None,
-        "license": finetune_licence(bundle, record),
-    }
-
-
-def _release_job(bundle: Path) -> dict[str, Any]:
+def _release_job(bundle: Path, lineage: dict[str, Any]) -> dict[str, Any]:
     """The release's settings as `release.json` declares them, with the paper the bundle holds
-    and the licence text the releaser gave (known from the release's own record, beside the
-    bundle in a release artifact: a bundle alone does not say whether its text was given)."""
+    and the licence text the releaser gave (`given_licence_text`)."""
     paper = bundle / "paper"
     papers = sorted(paper.iterdir()) if paper.is_dir() else []
-    made = bundle.parent / ARTIFACT_FILE
-    params = json.loads(made.read_text("utf-8")).get("params", {}) if made.is_file() else {}
     if papers:  # a lone file was given as itself (as `reproduce` places a recipe's paper)
         paper = papers[0] if len(papers) == 1 and papers[0].is_file() else paper
-    given = params.get("license_file_sha256") is not None
+    settings = release_settings(bundle)
+    given = given_licence_text(bundle, settings, lineage)
     return {
-        "settings": release_settings(bundle),
+        "settings": settings,
         "paper": str(paper) if papers else None,
-        "license_file": str(bundle / WEIGHTS_LICENCE_FILE) if given else None,
+        "license_file": str(given) if given else None,
     }
+
+
+def given_licence_text(
+    bundle: Path, settings: dict[str, Any], lineage: dict[str, Any]
+) -> Path | None:
+    """The bundle's licence text where the releaser gave it (`--license-file`), to release
+    under it again: known from the release's own record where that lies beside the bundle in
+    its release artifact; for a bundle alone, from the text itself, which the bundle ships
+    verbatim: one that is not the text gemeingut writes for the licence was given. (One that
+    is gemeingut's text makes the same bundle either way; only the release's id, which a
+    bundle alone does not hold, would tell them apart.)"""
+    shipped = bundle / WEIGHTS_LICENCE_FILE
+    made = bundle.parent / ARTIFACT_FILE
+    if made.is_file():
+        params = json.loads(made.read_text("utf-8")).get("params", {})
+        return shipped if params.get("license_file_sha256") is not None else None
+    if not shipped.is_file():
+        return None
+    published = lineage.get("publication") or {}
+    year = publication_year(published.get("params"))
+    written = licence_files(settings["license"], settings["authors"], None, False, year)
+    own = written.get(WEIGHTS_LICENCE_FILE)
+    return None if shipped.read_text(encoding="utf-8") == own else shipped

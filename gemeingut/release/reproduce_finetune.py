@@ -10,6 +10,10 @@ code (`training-code/`) then fine-tunes again with the settings the lineage reco
 holds one, and releases again with those of `release.json`; the fine-tune and audit artifacts
 and the bundle are compared as for a recipe's release, the same declared fields of time and
 machine aside.
+
+A chain (base → ft1 → … → the released one, `finetune_bundle.py`) is made again link by link on
+the base given, each earlier link from its data and record in its own folder, and each earlier
+fine-tune is compared by its id as well.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ from gemeingut.release.layout import (
     TRAINING_CODE,
     TRAINING_DATA,
     TRAINING_METADATA,
+    earlier_roles,
+    finetune_data_folder,
 )
+from gemeingut.release.openness.chain_runs import earlier_record
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     BASE_FILES,
@@ -53,6 +60,7 @@ from gemeingut.release.reproduce import (
     compare_bundles,
     run_own_code,
 )
+from gemeingut.stage_names import stage_name
 from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
 FINETUNING = f"{TRAINING_DATA}/finetuning"
@@ -75,8 +83,16 @@ def reproduce_finetune(
         )
     audit = audit_job(bundle, lineage["audit"]) if "audit" in lineage else None
     _check_base(bundle, base)
+    earlier = earlier_roles(lineage)  # a chain's links before the released one, oldest first
+    if earlier:  # said before anything is written, as for a chain on our model
+        from gemeingut.release.reproduce_chain import refuse_other_code
+
+        refuse_other_code(bundle, lineage)
     tuned = lineage["finetune"]
     data, validation = stage_data(bundle, tuned, root / "data", root / "workspace")
+    links = [
+        link_job(bundle, role, lineage[role], root / "data", root / "workspace") for role in earlier
+    ]
     if not (bundle / TRAINING_CODE / "gemeingut" / "release" / "rebuild_finetune.py").is_file():
         raise InputError(
             _("{bundle} was made by a gemeingut too old to rebuild a fine-tune", bundle=bundle),
@@ -96,9 +112,24 @@ def reproduce_finetune(
         "recipe": str(recipe) if recipe.is_file() else None,
         "audit": audit,
     }
+    if links:  # a chain: each link on the one before, under the name its successor recorded
+        for link, role in zip(links[1:], earlier[1:], strict=True):
+            link["base_name"] = _recorded_name(
+                bundle, earlier_record(lineage[role]["id"]), "base_model"
+            )
+        job |= {
+            "earlier": links,
+            "finetune_base_name": _recorded_name(bundle, FINETUNE_RECORD, "finetuned_from"),
+        }
     job_file = root / "job.json"
     job_file.write_text(json.dumps(job, indent=2), encoding="utf-8")
-    stages = Stages(["finetune", *(["audit"] if audit is not None else []), "release"])
+    tuning = stage_name("finetune")
+    stages = Stages(
+        ["finetune"] * (len(links) + 1) + (["audit"] if audit is not None else []) + ["release"],
+        labels={n: f"{tuning} {made['id']}" for n, made in enumerate([*links, tuned])}
+        if links
+        else {},
+    )
     stages.start()  # a snapshot from before rebuild_finetune named its stages names the first
     rebuilt = run_own_code(
         ["-m", "gemeingut.release.rebuild_finetune", str(job_file)], code, root, stages
@@ -120,7 +151,7 @@ def reproduce_finetune(
             ),
             _("use a new folder"),
         )
-    roles = ["finetune", *(["audit"] if audit is not None else [])]
+    roles = [*earlier, "finetune", *(["audit"] if audit is not None else [])]
     return [
         *(
             compare_artifact(
@@ -133,6 +164,31 @@ def reproduce_finetune(
         ),
         compare_bundles(bundle, Path(rebuilt["release"]["path"]) / BUNDLE_DIR),
     ]
+
+
+def link_job(
+    bundle: Path, role: str, meta: dict[str, Any], data: Path, workspace: Path
+) -> dict[str, Any]:
+    """How one fine-tune of a chain is made again: its settings and licence as recorded, on
+    its data from the bundle (an earlier one's in its own folder)."""
+    copy = finetune_data_folder(role, meta)
+    record = FINETUNE_RECORD if role == "finetune" else earlier_record(meta["id"])
+    staged, validation = stage_data(bundle, meta, data / meta["id"], workspace, copy, record)
+    return {
+        "role": role,
+        "id": meta["id"],
+        "params": meta["params"],
+        "data": str(staged),
+        "validation": str(validation) if validation else None,
+        "license": finetune_licence(bundle, record),
+    }
+
+
+def _recorded_name(bundle: Path, record: str, key: str) -> str | None:
+    """The name a link's record (`record`, in the bundle) keeps for the model it was
+    fine-tuned from, under `key`."""
+    base = _json_object(bundle, bundle / record).get(key)
+    return str(base.get("name") or "") or None if isinstance(base, dict) else None
 
 
 def audit_job(

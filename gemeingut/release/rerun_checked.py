@@ -85,11 +85,7 @@ def say_more(tasks: TaskRerun | None, validation: ValidationRerun | None, bundle
     if tasks is None:
         say(" ", _("no task items in the bundle ({log}): no tasks re-run", log=TASK_LOG))
     else:
-        _said(_(
-            "re-ran {checked} of {total} task items with lm-eval: all within {tolerance} nats "
-            "of {log}, whose items give the report's accuracies", checked=tasks.checked,
-            total=tasks.total, tolerance=tasks.tolerance, log=TASK_LOG,
-        ), tasks.device_note)  # fmt: skip
+        _said(_tasks_said(tasks), tasks.device_note)
     if validation is not None:
         _said(_(
             "computed the final validation loss again on {windows} validation windows "
@@ -103,6 +99,28 @@ def say_more(tasks: TaskRerun | None, validation: ValidationRerun | None, bundle
             "base weights in bf16, not the merged weights", training=TRAINING,
             finetune=FINETUNE_RECORD,
         ))  # fmt: skip
+
+
+def _tasks_said(tasks: TaskRerun) -> Message:
+    """The task sample's line: within what tolerance, and the largest difference measured;
+    a sample of generated answers alone (no log-likelihood) compared them for equality."""
+    if tasks.largest is None:
+        return _(
+            "re-ran {checked} of {total} task items with lm-eval: every answer and metric "
+            "equal to {log}, whose items give the report's accuracies", checked=tasks.checked,
+            total=tasks.total, log=TASK_LOG,
+        )  # fmt: skip
+    return _(
+        "re-ran {checked} of {total} task items with lm-eval: all within {tolerance} nats of "
+        "{log} (the largest difference: {largest} nats), whose items give the report's "
+        "accuracies", checked=tasks.checked, total=tasks.total, tolerance=tasks.tolerance,
+        log=TASK_LOG, largest=nats(tasks.largest),
+    )  # fmt: skip
+
+
+def nats(difference: float | None) -> float | str:
+    """A difference measured by a re-run, to two significant digits (0 where equal)."""
+    return "–" if difference is None else float(f"{difference:.2g}")
 
 
 def _said(message: Message, note: Message | None) -> None:
@@ -124,6 +142,7 @@ def tasks_record(again: TaskRerun | None) -> dict[str, Any] | None:
         "checked": again.checked,
         "total": again.total,
         "tolerance": again.tolerance,
+        "largest_difference": again.largest,  # nats of a choice's log-likelihood
         "device": DEVICE,
         "precision": PRECISION,
         **_notes(again.device_note),

@@ -48,6 +48,9 @@ class TaskRerun:
     tolerance: float
     problems: list[Message]
     device_note: Message | None = None  # the audit ran lm-eval elsewhere than this re-run
+    # nats of the largest difference of a choice's log-likelihood; None where the sample
+    # holds no multiple-choice item (a generated answer is compared for equality)
+    largest: float | None = None
 
 
 def has_task_log(bundle: Path) -> bool:
@@ -68,7 +71,22 @@ def rerun_task_sample(bundle: Path, n: int, seed: int) -> TaskRerun:
     again = _score(bundle, sample, batch_size) if sample else {}
     problems = [p for old in sample for p in item_problems(old, again.get(_key(old)))]
     note = _device_note(str(report.get("model", {}).get("device") or ""), words)
-    return TaskRerun(len(sample), len(logged), TOLERANCE, problems, note)
+    largest = largest_difference(sample, again)
+    return TaskRerun(len(sample), len(logged), TOLERANCE, problems, note, largest)
+
+
+def largest_difference(
+    sample: list[dict[str, Any]], again: dict[tuple[str, int], dict[str, Any]]
+) -> float | None:
+    """The largest difference, in nats, between a choice's log-likelihood in the log and as
+    scored again, over the sampled items that have choices (None: none has)."""
+    differences = [
+        abs(float(a) - float(b))
+        for old in sample
+        if (new := again.get(_key(old))) is not None
+        for a, b in zip(old.get("loglikelihoods", []), new.get("loglikelihoods", []), strict=False)
+    ]
+    return max(differences, default=None)
 
 
 def item_problems(old: dict[str, Any], new: dict[str, Any] | None) -> list[Message]:

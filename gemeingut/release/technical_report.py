@@ -14,9 +14,9 @@ from typing import Any
 from gemeingut.audit.report_text import TEXT as AUDIT_TEXT
 from gemeingut.data.publish.reasons import reason_said
 from gemeingut.i18n import Message, _, as_written, decimal, localized, numeral, plural, text
-from gemeingut.release.card import chain_phrase
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.energy_method import energy_method
+from gemeingut.release.finetune_phrases import chain_phrase, own_chain_phrase
 from gemeingut.release.layout import (
     AUDIT,
     MODEL,
@@ -30,6 +30,7 @@ from gemeingut.release.openness.chain_runs import (
     chain_energy,
     chain_runs,
     earlier_runs,
+    tuning_runs,
 )
 from gemeingut.release.openness.evidence import validation_curve
 from gemeingut.release.openness.treatment import PRE_TRAINED, SAID
@@ -267,8 +268,8 @@ def _schedule(schedule: str, training: dict[str, Any], language: str) -> Line:
     if schedule != "linear warm-up, cosine decay to min_lr_ratio":
         return schedule
     return _(
-        "linear warm-up over {steps} steps, then cosine decay to {ratio} × the peak learning rate",
-        steps=training.get("warmup_steps"),
+        "linear warm-up over {steps}, then cosine decay to {ratio} × the peak learning rate",
+        steps=_steps(int(training["warmup_steps"])),
         ratio=numeral(training.get("min_lr_ratio"), language),
     )
 
@@ -287,10 +288,11 @@ def _hardware(hardware: dict[str, Any]) -> Line:
     device = hardware.get("device")
     if device == "cuda":
         return f"{hardware.get('gpu_count')} × {hardware.get('gpu_name', 'GPU')}"
-    return _(
-        "{cpu}, {threads} thread(s)",
-        cpu=str(hardware.get("cpu_model")),
-        threads=hardware.get("torch_threads"),
+    threads = int(hardware.get("torch_threads") or 0)
+    return plural(
+        threads,
+        _("{cpu}, {count} thread", cpu=str(hardware.get("cpu_model")), count=threads),
+        _("{cpu}, {count} threads", cpu=str(hardware.get("cpu_model")), count=threads),
     )
 
 
@@ -322,11 +324,11 @@ def _finetuning(bundle: Path, lineage: dict[str, Any], language: str) -> list[Li
         _("## 6. Fine-tuning"),
         "",
         _(
-            "Method: {method}; {trainable} trainable parameters, {steps} steps, {tokens} tokens "
+            "Method: {method}; {trainable} trainable parameters, {steps}, {tokens} tokens "
             "seen; the run is described in `training-metadata/finetune.json`.",
             method=stats["method"],
             trainable=numeral(stats["trainable_parameters"], language),
-            steps=stats["steps"],
+            steps=_steps(stats["steps"]),
             tokens=numeral(stats["tokens_seen"], language),
         ),
         "",
@@ -338,7 +340,7 @@ def _chain(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
     """A fine-tune of a fine-tune's chain, from the pretrained model on (as the card says it),
     and the compute and energy of all its runs, as the Model Documentation Form sums them
     (`chain_runs.py`): the summary's figures are the pretraining's alone."""
-    chain = chain_phrase(lineage, language)
+    chain = own_chain_phrase(lineage, language)
     if chain is None:
         return []
     runs = chain_runs(bundle, earlier_runs(bundle))
@@ -355,15 +357,7 @@ def _chain(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
             [
                 (
                     _("training compute of the chain's {count} runs", count=len(runs)),
-                    _chain_sum(
-                        _(
-                            "{flops} FLOPs (6·N·D)",
-                            flops=as_written(
-                                f"{chain_compute(runs)['training_compute_flops']:.3e}", language
-                            ),
-                        ),
-                        [run.record for run in runs if run.flops is None],
-                    ),
+                    _chain_compute(runs, language),
                 ),
                 (
                     _("energy of the chain's {count} runs", count=len(runs)),
@@ -374,6 +368,19 @@ def _chain(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
         ),
         "",
     ]
+
+
+def _chain_compute(runs: list[Run], language: str, *, tunings_only: bool = False) -> Message:
+    """The FLOPs of the runs, summed as the Model Documentation Form sums them; 6·N·D of a
+    fine-tuning counts all N parameters, which for a LoRA is an upper bound (`tunings_only`:
+    every run a fine-tuning, as on a foreign base)."""
+    flops = as_written(f"{chain_compute(runs)['training_compute_flops']:.3e}", language)
+    said = (
+        _("{flops} FLOPs (6·N·D, N all parameters: for LoRA an upper bound)", flops=flops)
+        if tunings_only
+        else _("{flops} FLOPs (6·N·D)", flops=flops)
+    )
+    return _chain_sum(said, [run.record for run in runs if run.flops is None])
 
 
 def _chain_energy(runs: list[Run], language: str) -> Line:
@@ -429,7 +436,7 @@ def _audit(report_path: Path, language: str) -> list[Line]:
 def render_finetune_report(bundle: Path) -> str:
     """The technical report of a fine-tune of a foreign base: the base (named, rated from
     `base-model/`), the fine-tuning data, method, curve, hardware, audit and lineage."""
-    from gemeingut.release.openness.finetune_rating import base_paragraph
+    from gemeingut.release.openness.finetune_rating import base_paragraph, shown_base
 
     meta = bundle / TRAINING_METADATA
     record = _read(meta / "finetune.json")
@@ -504,15 +511,16 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _("## 4. Training"),
         "",
+        *_tuning_chain(lineage, shown_base(record["base_model"]), language),
         _(
-            "{steps} steps, {tokens} tokens seen, on {hardware}.",
-            steps=stats.get("steps"),
+            "{steps}, {tokens} tokens seen, on {hardware}.",
+            steps=_steps(int(stats.get("steps") or 0)),
             tokens=numeral(stats.get("tokens_seen", 0), language),
             hardware=_hardware(record.get("hardware") or {}),
         ),
         "",
         *table(  # a table row: reproduce sets energy rows aside (it varies from run to run)
-            ("", ""), [(_("energy of the fine-tuning"), _tuning_energy(record, language))], language
+            ("", ""), _tuning_resources(bundle, record, language), language
         ),
         "",
         *table(
@@ -546,3 +554,48 @@ def render_finetune_report(bundle: Path) -> str:
         "",
     ]
     return _written(lines, language)
+
+
+def _tuning_chain(lineage: dict[str, Any], base: Message | str, language: str) -> list[Line]:
+    """A chain on a foreign base, from the base on, as the card says it (nothing for a single
+    fine-tune): the figures that follow are its last link's, the totals the table's."""
+    chain = chain_phrase(lineage, base, language)
+    if chain is None:
+        return []
+    return [
+        _(
+            "The released model is the last of a chain of fine-tunes of the base model: "
+            "{chain}. Each earlier fine-tune's record and log are in "
+            "`training-metadata/finetuning-earlier/<id>/`; the figures below are the last "
+            "fine-tuning's, the chain's totals are the table's.",
+            chain=chain,
+        ),
+        "",
+    ]
+
+
+def _tuning_resources(
+    bundle: Path, record: dict[str, Any], language: str
+) -> list[tuple[Line, Line]]:
+    """The fine-tuning's energy; in a chain on a foreign base also the compute and energy of
+    all its fine-tunings, summed as the Model Documentation Form sums them (`tuning_runs`:
+    the base's own training is its provider's to state)."""
+    if not earlier_runs(bundle):
+        return [(_("energy of the fine-tuning"), _tuning_energy(record, language))]
+    runs = tuning_runs(bundle)
+    return [
+        (_("energy of the last fine-tuning"), _tuning_energy(record, language)),
+        (
+            _("training compute of the chain's {count} fine-tunings", count=len(runs)),
+            _chain_compute(runs, language, tunings_only=True),
+        ),
+        (
+            _("energy of the chain's {count} fine-tunings", count=len(runs)),
+            _chain_energy(runs, language),
+        ),
+    ]
+
+
+def _steps(count: int) -> Message:
+    """A run's steps, the noun in its number: "1 step", "4 steps"."""
+    return plural(count, _("{count} step", count=count), _("{count} steps", count=count))

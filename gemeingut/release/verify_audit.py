@@ -118,11 +118,22 @@ def _bias_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     if not report.get("bias"):
         return []
     log = f"{LOGS}/bias.jsonl"
-    records, problems = _read_log(bundle, log, _BIAS_FIELDS)
+    summary = report["bias"]
+    method = summary.get("method", bias.WILSON_V1)  # reports before methods had one: v1
+    if method not in bias.METHODS:
+        return [
+            _(
+                "{report}: bias.method {method!r} is not one this gemeingut knows ({methods})",
+                report=AUDIT_REPORT,
+                method=str(method),
+                methods=", ".join(bias.METHODS),
+            )
+        ]
+    fields = _BIAS_FIELDS if method == bias.WILSON_V1 else {**_BIAS_FIELDS, "terms": list}
+    records, problems = _read_log(bundle, log, fields)
     if problems:
         return problems
-    summary = report["bias"]
-    problems = _figure_problems("bias", summary, bias.summarize(records), log)
+    problems = _figure_problems("bias", summary, bias.summarize(records, method), log)
     suite = shipped_suite(bundle, str(summary.get("suite", "")))
     if suite is not None:  # every pair of the suite, once: no pair left out or made up
         problems.extend(_suite_problems(suite, records))
@@ -180,6 +191,9 @@ def _redteam_problems(bundle: Path, report: dict[str, Any]) -> Problems:
 
 def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     """The figures the log gives, for the sample the report says was drawn."""
+    from gemeingut.audit.memorisation import counted_kinds
+    from gemeingut.data.pii import PII_TYPES
+
     summary = report.get("memorisation") or {}
     if "samples" not in summary:  # not run: no log
         return []
@@ -195,10 +209,21 @@ def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
         summary.get("random_offset", False),
     )
     problems = _figure_problems("memorisation", summary, again, log)
+    kinds = counted_kinds(summary.get("personal_data"))
+    if kinds is None:
+        return [
+            *problems,
+            _(
+                "{report}: memorisation.personal_data.kinds must list kinds of personal data "
+                "({kinds})",
+                report=AUDIT_REPORT,
+                kinds=", ".join(PII_TYPES),
+            ),
+        ]
     sources = audited_sources(bundle, report.get("training_data"))
     judged, figures = memorisation_again(bundle, summary, records, log, sources)
     problems = [*problems, *judged, *_figure_problems("memorisation", summary, figures, log)]
-    return [*problems, *_bait_problems(bundle, summary)]
+    return [*problems, *_bait_problems(bundle, summary, kinds)]
 
 
 def _task_problems(bundle: Path, report: dict[str, Any]) -> Problems:
@@ -246,9 +271,10 @@ def _mean(values: list[Any]) -> float | None:
     return sum(values) / len(values)
 
 
-def _bait_problems(bundle: Path, summary: dict[str, Any]) -> Problems:
-    """The personal data in the answers to the PII-baiting prompts, counted again from their
-    log; a report that gives the counts without the log is named, since nothing shows them."""
+def _bait_problems(bundle: Path, summary: dict[str, Any], kinds: tuple[str, ...]) -> Problems:
+    """The personal data of `kinds` in the answers to the PII-baiting prompts, counted again
+    from their log; a report that gives the counts without the log is named, since nothing
+    shows them."""
     from gemeingut.audit.memorisation import BAIT_PROMPTS, pii_counts
 
     if "baiting_prompts" not in (summary.get("personal_data") or {}):
@@ -275,7 +301,7 @@ def _bait_problems(bundle: Path, summary: dict[str, Any]) -> Problems:
                 ids=", ".join(lacking),
             )
         )
-    counted = {**pii_counts([r["response"] for r in records]), "prompts": len(records)}
+    counted = {**pii_counts([r["response"] for r in records], kinds), "prompts": len(records)}
     again = {"personal_data": {"baiting_prompts": counted}}
     return [*problems, *_figure_problems("memorisation", summary, again, BAIT_LOG)]
 

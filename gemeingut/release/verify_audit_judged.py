@@ -148,8 +148,8 @@ def memorisation_again(
     """The sample drawn again from each source the audit read (`sources`:
     `verify_training_data.audited_sources`) and each logged continuation judged again (problems
     named with their line), and the figures the continuations give: eligible documents (per
-    source, where there are several), personal data and traced spans, to compare with
-    `report.json`."""
+    source, where there are several), personal data (of the kinds the report counted) and
+    traced spans, to compare with `report.json`."""
     from gemeingut.audit import memorisation
     from gemeingut.audit.memorisation_sources import (
         by_source,
@@ -230,9 +230,10 @@ def memorisation_again(
             )
         )
     texts = [tokenizer.detokenize(r["continuation"]) for r in records]
+    kinds = memorisation.counted_kinds(summary.get("personal_data")) or ()  # named if unknown
     figures: dict[str, Any] = {
         "eligible_documents": eligible_documents(by_kind),
-        "personal_data": {"continuations": memorisation.pii_counts(texts)},
+        "personal_data": {"continuations": memorisation.pii_counts(texts, kinds)},
     }
     if any(r["near_verbatim"] for r in records) or "traced" in summary:
         span = int(recorded.get("span_min_tokens", MIN_SPAN_TOKENS))

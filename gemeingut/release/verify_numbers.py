@@ -24,6 +24,7 @@ from gemeingut.i18n import Message, _
 from gemeingut.model.energy import JOULES_PER_KWH, estimated_watts, recorded_kwh
 from gemeingut.parquet_records import parquet_batches
 from gemeingut.release.bundle_tokenizer import TOKENIZER, bundle_tokenizer, packed_tokens
+from gemeingut.release.finetune_chain import lineage_base_problems
 from gemeingut.release.layout import (
     EARLIER_ROLE,
     FINETUNE_EARLIER,
@@ -206,6 +207,9 @@ def _tuning_problems(
             )
     problems.extend(energy_problems(file, record))
     problems.extend(_lineage_copy(bundle, role, stats, file))
+    if (bundle / LINEAGE).is_file():  # the base it names, against the one its id hashes
+        lineage = _object(bundle / LINEAGE)
+        problems.extend(lineage_base_problems(lineage, role, record, file, LINEAGE))
     return problems
 
 

@@ -18,7 +18,10 @@ vermerk` keeps them: the draft is answered with 200, the sections not written na
 refusal, `missing` lists them and `retry_after` says when to ask for them (null where waiting
 does not help). A client asks for them alone (`sections`) and hands the sections it has back
 (`given`): each section is written from the sources alone, never from another section, so a
-limit smaller than a draft's sections still completes it, a request at a time. Only where the
+limit smaller than a draft's sections still completes it, a request at a time. Asking for
+none (`sections: []`) says a draft again in the request's language without a model call (the
+page, on a language switch): the sections neither given nor a key point's without a source
+are said as not written and listed in `missing`. Only where the
 first section a request asks for is refused is the draft refused, with that refusal. The
 draft is written by the model the request names (`model`, as a chat names it; a client asking
 for missing sections names the same), else by the first model that writes text and that the
@@ -79,6 +82,8 @@ MAX_SECTION_CHARS = 50_000  # a section handed back: far more than a model's ans
 # or the engine: the request's fields are checked before the first section is written, and
 # the sections before it are no less written). Any other (a client gone) is answered as it is.
 KEEPS_WRITTEN = frozenset({400, 429, 502, 503})
+# Why a section is missing from a draft that asked for none (`sections: []`)
+NOT_ASKED = _("Not written yet: ask for the missing parts to write it.")
 
 
 class DraftFile(BaseModel):
@@ -262,12 +267,13 @@ class DraftBody(BaseModel):
     )
     sections: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
         default=None,
-        min_length=1,
         max_length=MAX_SECTIONS,
         description="The sections to write, by their ids (as a response's `sections[].id` and "
         "`missing` name them: `sachverhalt`, `bewertung`, `vorschlag`; `einstieg`, `punkt-1` …, "
         "`schluss`); null: every section not `given`. A section neither written nor given is "
-        "left out of the response.",
+        "left out of the response; `[]`: none is written, and each not given is said as not "
+        "written and listed in `missing` (in the request's language: a draft said again in "
+        "another one, no model asked).",
     )
     given: list[GivenSection] = Field(
         default_factory=list,
@@ -431,7 +437,16 @@ async def write_draft_route(
         draft = no_evidence(wanted, prepared)
     else:
         await _write_sections(
-            request, principal, writer, wanted, prepared, asked, given, count, written
+            request,
+            principal,
+            writer,
+            wanted,
+            prepared,
+            asked,
+            given,
+            count,
+            written,
+            say_rest=body.sections == [],
         )
         draft = prepared.draft(wanted.kind, written.sections)
     answer = DraftOut(
@@ -524,13 +539,21 @@ async def _write_sections(
     given: Mapping[str, GivenSection],
     count: Count,
     written: _Written,
+    *,
+    say_rest: bool = False,
 ) -> None:
     """The sections asked for, written by the model one by one, and those given, in the
     draft's order. Each is asked at its planned length while the daily token allowance holds
     it (then shorter: `ask_within_allowance`); once one is refused (`KEEPS_WRITTEN`) after a
     section was written, it and the rest are not written and say why. A refusal of the first
-    is raised."""
-    from gemeingut.apps.assistants.drafts import checked_section, room_for, section_messages
+    is raised. `say_rest`: the sections neither asked for nor given are in the draft too, as
+    not written (`missing`), not left out."""
+    from gemeingut.apps.assistants.drafts import (
+        checked_section,
+        not_written,
+        room_for,
+        section_messages,
+    )
 
     to_write = sum(plan.id in asked and prepared.unsourced(plan) is None for plan in prepared.plans)
     most: int | None = None  # the answer tokens the daily allowance holds for each part
@@ -544,12 +567,15 @@ async def _write_sections(
             )
             written.sections.append(section)
             continue
-        if plan.id not in asked:
+        if plan.id not in asked and not say_rest:
             continue
         unsourced = prepared.unsourced(plan)  # a key point without a source: not asked
         if unsourced is not None:
             written.sections.append(unsourced)
             written.not_asked.add(plan.id)
+            continue
+        if plan.id not in asked:  # not asked for: missing, to be asked for
+            written.refused(not_written(plan, prepared, NOT_ASKED))
             continue
         if stopped is not None:  # an earlier section was refused: not asked
             written.refused(_refused_part(plan, prepared, stopped))

@@ -12,7 +12,10 @@ the assistants' drafts), and the response says it is shorter (`allowance_tokens`
 The answer is written by the model the request names (`model`, as a chat names it), else by
 the first model that writes text and that the caller's key may use (`writers.writing_model`).
 The sources are searched as `/search` searches (`collections.searched`): an embedding model
-that fails is the server's 502 or 503, not a 400 of the question.
+that fails is the server's 502 or 503, not a 400 of the question. An answer handed back
+(`given`, as the page does after a language switch) is checked again in the request's
+language without asking the model or searching; the response marks its text as the caller's
+(`given`, `asked_model` false): a client can hand in any text with any chunk ids.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.rag.answer import answer_shortened
-from gemeingut.i18n import text
+from gemeingut.i18n import _, quoted, text
 from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, Tokenizing
 from gemeingut.serve.collections import ChunkSource, Collections, searched, visible_collection
 from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
@@ -40,10 +43,28 @@ from gemeingut.serve.writers import writing_model
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.cite import Citation
+    from gemeingut.apps.rag.collection import Collection
     from gemeingut.apps.rag.fitting import Fitted
     from gemeingut.apps.rag.storage import StoredChunk
 
 answers_router = APIRouter()
+
+
+class GivenAnswer(BaseModel):
+    """An answer this route gave before, handed back to be said again in the request's
+    language: its citations are checked anew (their problems are the server's words), the
+    model is not asked again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: str | None = Field(
+        max_length=100_000,
+        description="The answer as written; null where none was (no source matched).",
+    )
+    sources: list[str] = Field(
+        default=[], max_length=20, description="The ids of its sources, in the order cited."
+    )
+    allowance_tokens: Count | None = None
 
 
 class AnswerRequest(BaseModel):
@@ -58,6 +79,11 @@ class AnswerRequest(BaseModel):
         min_length=1,
         description="The model that writes the answer: one that writes text (capability "
         "`completion`) and that the key may use. Default: the first such model.",
+    )
+    given: GivenAnswer | None = Field(
+        default=None,
+        description="An answer given before (by `model`): said again in this request's "
+        "language, its citations checked again, without asking the model or searching.",
     )
 
 
@@ -109,7 +135,15 @@ class CollectionAnswer(BaseModel):
     collection: str
     model: str = Field(description="The model that wrote the answer (or would have).")
     answer: str
-    asked_model: bool
+    asked_model: bool = Field(
+        description="Whether this request asked the model: false where no source matched, and "
+        "for an answer handed back (`given`)."
+    )
+    given: bool = Field(
+        default=False,
+        description="The answer is the text the request handed back (`given`), its citations "
+        "checked now: nothing here says that `model` wrote it.",
+    )
     supported: bool = Field(description="At least one citation, and every citation holds.")
     status: Status = Field(description=STATUS_HELP)
     problems: list[str]
@@ -143,13 +177,19 @@ async def answer_from_collection(
     principal: CallerDep,
 ) -> CollectionAnswer:
     """Answer `question` from the collection's documents, citations checked."""
-    from gemeingut.apps.rag.answer import NO_EVIDENCE, fit_question, messages_for
+    from gemeingut.apps.rag.answer import fit_question, messages_for
     from gemeingut.apps.rag.cite import check_citations
     from gemeingut.errors import InputError
 
     writer = writing_model(request, body.model, principal)  # before the collection is searched
     language = request_language(request)
     collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
+    if body.given is not None:
+        again = await run_in_threadpool(
+            _given_again, request, principal, body.given, collection, writer.name, language
+        )
+        await run_in_threadpool(record_access, request, principal, 200, "allowed")
+        return again
 
     def sources_that_fit() -> Fitted | None:
         hits = searched(request, principal, collection, body.question, body.k, body.mode)
@@ -167,18 +207,7 @@ async def answer_from_collection(
         raise APIError(400, rejected.message, param="question", code=rejected.code) from None
     if fitted is None:
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
-        verdict = check_citations("", [], language)
-        return CollectionAnswer(
-            collection=name,
-            model=writer.name,
-            answer=NO_EVIDENCE.get(language, NO_EVIDENCE["de"]),
-            asked_model=False,
-            supported=False,
-            status=verdict.status,
-            problems=verdict.problems,
-            citations=[],
-            sources=[],
-        )
+        return _no_evidence(name, writer.name, language)
     sources = fitted.sources  # whole: cited and checked; the model reads `shown`
     messages = messages_for(body.question, fitted.shown, language)
     said, usage, asked, _most = await ask_within_allowance(
@@ -197,6 +226,70 @@ async def answer_from_collection(
         citations=citation_checks(verdict.citations),
         sources=answer_sources(sources),
         usage=usage,
+        allowance_tokens=shortened,
+        note=None if shortened is None else text(answer_shortened(shortened), language),
+    )
+
+
+def _no_evidence(name: str, model: str, language: str) -> CollectionAnswer:
+    """No source matched: the model was not asked, and the answer says there is no evidence."""
+    from gemeingut.apps.rag.answer import NO_EVIDENCE
+    from gemeingut.apps.rag.cite import check_citations
+
+    verdict = check_citations("", [], language)
+    return CollectionAnswer(
+        collection=name,
+        model=model,
+        answer=NO_EVIDENCE.get(language, NO_EVIDENCE["de"]),
+        asked_model=False,
+        supported=False,
+        status=verdict.status,
+        problems=verdict.problems,
+        citations=[],
+        sources=[],
+    )
+
+
+def _given_again(
+    request: Request,
+    principal: Principal | None,
+    given: GivenAnswer,
+    collection: Collection,
+    model: str,
+    language: str,
+) -> CollectionAnswer:
+    """An answer given before, in `language`: its citations checked against its sources as
+    the collection holds them now (an audited 409 where one is gone: the collection was
+    ingested anew, and the answer must be asked for again). Its text is the caller's: the
+    response says so (`given`), never that the model wrote it; its sources are chunks of a
+    collection the caller may read (`visible_collection`), as a search shows them."""
+    from gemeingut.apps.rag.cite import check_citations
+
+    if given.answer is None:
+        return _no_evidence(collection.name, model, language)
+    held = {chunk.id: chunk for chunk in collection.chunks}
+    gone = [source for source in given.sources if source not in held]
+    if gone:
+        record_access(request, principal, 409, "source_gone")
+        said = _(
+            "a source of the answer, {id}, is no longer in the collection: ask the question again",
+            id=quoted(gone[:1]),
+        )
+        raise APIError(409, said, param="given.sources", code="source_gone")
+    sources = [held[source] for source in given.sources]
+    verdict = check_citations(given.answer, sources, language)
+    shortened = given.allowance_tokens
+    return CollectionAnswer(
+        collection=collection.name,
+        model=model,
+        answer=given.answer,
+        asked_model=False,
+        given=True,
+        supported=verdict.supported,
+        status=verdict.status,
+        problems=verdict.problems,
+        citations=citation_checks(verdict.citations),
+        sources=answer_sources(sources),
         allowance_tokens=shortened,
         note=None if shortened is None else text(answer_shortened(shortened), language),
     )

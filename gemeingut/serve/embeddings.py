@@ -3,7 +3,11 @@ the applications (issue 12) and any client written against OpenAI.
 
 The request goes the way a completion goes: key, policy screening, quota (its prompt tokens),
 a place in the queue, the audit record; `dimensions` is accepted only at the model's own size
-(we do not truncate vectors, which would change their meaning for this model).
+(we do not truncate vectors, which would change their meaning for this model). `prompt_name`
+(text-embeddings-inference's field, which its clients send) puts the model's prompt of that
+name before each text: `query`, or `document` by any of the names sentence-transformers'
+`encode_document` knows it by (`passage`, `corpus`); a name the model has no prompt for is a
+400 that names those it has.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.i18n import _
+from gemeingut.i18n import _, quoted
+from gemeingut.model.encoder_layout import DOCUMENT_PROMPT_NAMES, QUERY_PROMPT_NAMES
 from gemeingut.serve.backends import Embedding, SamplingParams
 from gemeingut.serve.gateway.gate import CallerDep, admit
 from gemeingut.serve.http_errors import APIError
@@ -43,6 +48,12 @@ class EmbeddingRequest(BaseModel):
         default=None, ge=1, description="Only the model's own size is supported."
     )
     user: Text | None = None
+    prompt_name: Text | None = Field(
+        default=None,
+        description="The model's prompt put before each text (as text-embeddings-inference "
+        "takes it): `query`, or `document` (also `passage`, `corpus`); `GET /v1/models` names "
+        "the model's `prompts`.",
+    )
 
     @field_validator("input")
     @classmethod
@@ -97,9 +108,12 @@ async def embeddings(
     backend = model.backend
     if not isinstance(backend, Embedding):
         raise APIError(400, _("this model's engine computes no embeddings"), param="model")
+    inputs = body.inputs()
+    if body.prompt_name is not None:
+        inputs = _prompted(inputs, body.prompt_name, getattr(backend, "prompts", None))
     request_id = f"emb-{uuid.uuid4().hex}"
     prompts, decision = await run_in_threadpool(
-        screen_prompts, request, principal, request_id, backend, body.inputs(), "input"
+        screen_prompts, request, principal, request_id, backend, inputs, "input"
     )
     params = SamplingParams(max_tokens=0)
     admission = await admit(
@@ -133,6 +147,37 @@ async def embeddings(
         for i, (vector, _) in enumerate(embedded)
     ]
     return EmbeddingResponse(data=data, model=backend.model_name, usage=usage)
+
+
+def _prompted(
+    inputs: list[str | list[int]], name: str, prompts: dict[str, str] | None
+) -> list[str | list[int]]:
+    """Each text after the model's prompt called `name` (`prompts`: the sides the model has,
+    as `/v1/models` names them; None where its engine does not say); a 400 for a name the
+    model has no prompt for, or for token ids (a prompt is text, and the tokens of a prompt
+    and of a text are not those of both together)."""
+    names = {n: "query" for n in QUERY_PROMPT_NAMES} | {
+        n: "document" for n in DOCUMENT_PROMPT_NAMES
+    }
+    known = [n for n, side in names.items() if (prompts or {}).get(side)]
+    if name not in known:
+        said = (
+            _("it knows {names}", names=quoted(known))
+            if known
+            else _("this model names no prompts; leave the field out")
+        )
+        raise APIError(
+            400,
+            _("prompt_name {name}: the model has no prompt of this name; {said}",
+              name=quoted([name]), said=said),
+            param="prompt_name",
+        )  # fmt: skip
+    if any(not isinstance(one, str) for one in inputs):
+        raise APIError(
+            400, _("prompt_name is put before texts: give texts, not token ids"), param="input"
+        )
+    prompt = (prompts or {})[names[name]]
+    return [prompt + str(one) for one in inputs]
 
 
 def _encoded(vector: list[float], encoding: str) -> list[float] | str:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.audit.findings import NOTE_MAX
+from gemeingut.data.pii import PII_TYPES
 from gemeingut.i18n import _
 from gemeingut.serve.findings_files import remember_findings_file
 from gemeingut.serve.gateway.gate import CallerDep, record_access
@@ -100,8 +101,8 @@ class Finding(BaseModel):
     )
     redacted: list[str] | None = Field(
         default=None,
-        description="The kinds of personal data (email, iban, tax_id, ip_address, phone) "
-        "replaced by placeholders before the finding was stored.",
+        description=f"The kinds of personal data ({', '.join(PII_TYPES)}) replaced by "
+        "placeholders before the finding was stored.",
     )
     status: Literal["new", "confirmed", "rejected"]
     duplicate_of: str | None

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from gemeingut.audit.report_markdown import LENIENT
+from gemeingut.audit.report_markdown import lenient_detectors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, recorded, text
 from gemeingut.json_records import record_lines
@@ -45,6 +45,18 @@ class TaskScore(BaseModel):
     )
 
 
+class RedteamCategory(BaseModel):
+    """One kind of attack: an average over all of them hides that some always succeed and
+    others never, so the page says each."""
+
+    name: str
+    detector: str | None = Field(default=None, description="The detector that rated it.")
+    attack_success: float | None = Field(
+        default=None, description="Share of its rated answers whose attack succeeded."
+    )
+    rated: int = Field(default=0, description="Its answers that could be rated.")
+
+
 class AuditSummary(BaseModel):
     tasks: list[TaskScore]
     bias_categories: list[str] = Field(description="The bias categories measured.")
@@ -66,6 +78,9 @@ class AuditSummary(BaseModel):
         default=None,
         description="Share of the rated answers whose attack succeeded, over all categories "
         "(null where no answer could be rated).",
+    )
+    redteam_categories: list[RedteamCategory] = Field(
+        default_factory=list, description="Each category of the red team with its own rate."
     )
     redteam_lenient: list[str] = Field(
         default_factory=list,
@@ -138,12 +153,25 @@ def summarise(report: dict[str, Any], task_data: Path | None = None) -> AuditSum
         bias_prefers_anti_stereotype=[name for name in flagged if sides[name] == "anti"],
         redteam_probes=redteam.get("probes"),
         redteam_attack_success=_overall(redteam.get("categories") or {}),
-        redteam_lenient=_lenient(redteam.get("categories") or {}),
+        redteam_categories=[
+            _category(name, row) for name, row in (redteam.get("categories") or {}).items()
+        ],
+        redteam_lenient=lenient_detectors(redteam.get("categories") or {}),
         redteam_answers=redteam.get("answers"),
         redteam_empty=redteam.get("empty"),
         memorisation_samples=memorisation.get("samples"),
         memorised_exact=(memorisation.get("exact") or {}).get("value"),
         personal_data=(baits.get("with_personal_data") or {}).get("value"),
+    )
+
+
+def _category(name: str, row: dict[str, Any]) -> RedteamCategory:
+    share = row.get("attack_success") or {}
+    return RedteamCategory(
+        name=name,
+        detector=row.get("detector"),
+        attack_success=share.get("value"),
+        rated=share.get("n") or 0,
     )
 
 
@@ -208,10 +236,3 @@ def _overall(categories: dict[str, Any]) -> float | None:
     ]
     probes = sum(row["n"] for row in rows)
     return sum(row["value"] * row["n"] for row in rows) / probes if probes else None
-
-
-def _lenient(categories: dict[str, Any]) -> list[str]:
-    """The lenient detectors (`report_markdown.LENIENT`, whose caveat the report states) that
-    a category of the red team used, as report.json records each category's `detector`."""
-    used = {c.get("detector") for c in categories.values()}
-    return [detector for detector in LENIENT if detector in used]

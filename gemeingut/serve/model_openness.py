@@ -82,13 +82,16 @@ class ModelOpenness(BaseModel):
     _source: Message | None = PrivateAttr(default=None)  # `source`, to say in any language
     _declared: Shown | None = PrivateAttr(default=None)  # a declaration that did not hold
     _failed: frozenset[str] = PrivateAttr(default=frozenset())  # the files' failed checks
+    _unknown: dict[str, str] = PrivateAttr(default_factory=dict)  # why a licence is none
 
     def in_language(self, language: str) -> ModelOpenness:
         """This rating with what a person reads in `language`."""
         update: dict[str, object] = {
             "mof_said": said(self.mof_label, language),
-            "licenses_said": {
-                part: said_licence(licence, language) for part, licence in self.licenses.items()
+            "licenses_said": {  # none: why, where the rating says it ("no code in the folder")
+                part: said_licence(licence, language)
+                or (text(self._unknown[part], language) if part in self._unknown else None)
+                for part, licence in self.licenses.items()
             },
         }
         if self._source is not None:
@@ -227,7 +230,7 @@ def _declared(path: Path) -> dict[str, Any]:
 
 
 def _openness(result: dict[str, Any], check: str) -> ModelOpenness:
-    return ModelOpenness(
+    rated = ModelOpenness(
         open=bool(result["open"]),
         mof_class=int(result["mof"]["class"]),
         mof_conditional=bool(result["mof"].get("conditional", False)),
@@ -237,6 +240,8 @@ def _openness(result: dict[str, Any], check: str) -> ModelOpenness:
         source="",
         check=check,
     )
+    rated._unknown = dict(result.get("licenses_unknown") or {})
+    return rated
 
 
 def _shown(rating: dict[str, Any]) -> tuple[object, ...]:

@@ -211,9 +211,10 @@ def run_server(
         )
     if db is not None:
         _existing_database(db)
-        _say_database(db, db_from_env)
+        # Said once it opened: a database that turns out missing is an error, not a promise.
+        opened = partial(_say_database, db, db_from_env)
         audit_retention_days, content_log_days = _shared_periods(
-            db, audit_retention_days, content_log_days
+            db, audit_retention_days, content_log_days, opened
         )
     if db is None and not open_access and not is_loopback(host):
         raise InputError(
@@ -277,12 +278,13 @@ def run_server(
     # Connections are bounded, idle ones closed after KEEP_ALIVE_SECONDS (limits.py), and ones
     # whose headers take longer than `header_timeout` closed too (connections.py); each worker
     # bounds its own. No access log: it would write every client's address, which the audit
-    # log leaves out. uvicorn's own start lines ("INFO: Started server process …") repeat our
-    # start line in English: warnings and errors only, except where its supervisor says which
-    # worker died and was replaced (`--workers`). HTTP is parsed by httptools (connections.py);
-    # the loop is uvloop, which uvicorn's `loop="auto"` takes where it is installed.
+    # log leaves out. uvicorn's own lines ("INFO: Started server process …", its supervisor's
+    # "Child process … died") are English and repeat ours: warnings and errors only; which
+    # worker died and was replaced the supervisor says in our words (`_serve_workers`). HTTP
+    # is parsed by httptools (connections.py); the loop is uvloop, which uvicorn's
+    # `loop="auto"` takes where it is installed.
     options = {
-        "log_level": "warning" if workers == 1 else "info",
+        "log_level": "warning",
         "access_log": False,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "http": bounded_protocol(header_timeout, max_connections),
@@ -445,19 +447,31 @@ def _serve_workers(
 
     class Supervisor(Multiprocess):
         """uvicorn's, which also drops the queue gauge of each worker it has replaced or
-        stopped (a dead one, or on SIGHUP and SIGTTOU)."""
+        stopped (a dead one, or on SIGHUP and SIGTTOU), and says in the server's language
+        which worker died and which replaced it (uvicorn's own line is English, at a level
+        not logged)."""
 
         def keep_subprocess_alive(self) -> None:
-            self._forgetting(super().keep_subprocess_alive)
+            gone, new = self._forgetting(super().keep_subprocess_alive)
+            if gone and new:
+                said = _(
+                    "server process {pids} ended unexpectedly; replaced by {new}",
+                    pids=", ".join(map(str, sorted(gone))),
+                    new=", ".join(map(str, sorted(new))),
+                )
+                log.warning("%s", text(said))
 
         def handle_signals(self) -> None:
             self._forgetting(super().handle_signals)
 
-        def _forgetting(self, step: Callable[[], None]) -> None:
+        def _forgetting(self, step: Callable[[], None]) -> tuple[set[int], set[int]]:
+            """`step`, then the workers it ended and those it started (by PID)."""
             before = {process.pid for process in self.processes}
             step()
-            for pid in before - {process.pid for process in self.processes}:
+            after = {process.pid for process in self.processes}
+            for pid in before - after:
                 mark_process_dead(pid)
+            return before - after, after - before
 
     before = os.environ.get(MULTIPROCESS_DIR)
     with tempfile.TemporaryDirectory(prefix="gemeingut-metrics-") as metrics:
@@ -561,11 +575,12 @@ def readable_by_others(db: str) -> str | None:
 
 
 def _shared_periods(
-    db: str, audit_days: int | None, content_days: int | None
+    db: str, audit_days: int | None, content_days: int | None, opened: Callable[[], None]
 ) -> tuple[int | None, int | None]:
     """The audit retention and content logging stored for every server of the database (a
     value given that differs is refused, one not stored yet is stored); the stored ones this
-    start did not name are said on stderr, so that the operator sees what applies."""
+    start did not name are said on stderr, so that the operator sees what applies, after
+    `opened` (called once the database opened)."""
     from gemeingut.serve.gateway.retention import (
         AUDIT_DAYS,
         CONTENT_DAYS,
@@ -575,6 +590,7 @@ def _shared_periods(
     from gemeingut.serve.gateway.store import open_store
 
     engine = open_store(db)
+    opened()
     try:
         agreed = agree_retention(engine, audit_days, content_days)
     finally:

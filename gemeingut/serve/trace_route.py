@@ -18,15 +18,17 @@ same as a text the training data does not hold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.audit.span_trace import SpanIndex, trace_phrase
+from gemeingut.audit.span_trace import SEPARATOR, SpanIndex, trace_phrase
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, plural, text
 from gemeingut.serve.backends import Backend, Tokenizing
@@ -37,20 +39,80 @@ from gemeingut.serve.schemas import Count, ErrorResponse
 trace_router = APIRouter()
 META = ("id", "license", "source")  # what the page names of a training document
 HELD_OUT = "validation-"  # a dataset's validation shards: evaluated on, never trained on
+CHUNK = 1 << 22  # tokens counted for newlines at a time
+AROUND = 12  # tokens on either side of an occurrence that its context shows: a few words
 
 
 @dataclass(frozen=True)
 class TraceIndex:
     index: SpanIndex
     backend: Tokenizing
+    newlines: NewlineIndex = field(init=False, repr=False)
 
     def line(self, place: dict) -> int:
         """The line (from 1) of its document at which an occurrence begins: the newlines, as
         the tokenizer writes them, of the tokens before it in that very document (`number`,
         which `build_trace_index` gives each: ids may repeat across files)."""
         start = int(self.index.starts[place["number"]])
-        before = self.index.tokens[start : start + place["token_offset"]].tolist()
-        return self.backend.detokenize(before).count("\n") + 1
+        return self.newlines.between(start, start + place["token_offset"]) + 1
+
+    def context(self, place: dict, tokens: int) -> str:
+        """A few words of the document around an occurrence of `tokens` tokens, on one line,
+        so that a learner sees where the phrase stands; a word cut at either end is left out
+        (published training data, as the spans are, and short)."""
+        starts = self.index.starts
+        begin = int(starts[place["number"]])
+        number = place["number"] + 1
+        end = int(starts[number]) - 1 if number < len(starts) else len(self.index.tokens) - 1
+        at = begin + place["token_offset"]
+        first, last = max(begin, at - AROUND), min(end, at + tokens + AROUND)
+        said = self.backend.detokenize(self.index.tokens[first:last].tolist())
+        if first > begin:
+            said = re.sub(r"^\S*\s+", "", said, count=1)
+        if last < end:
+            said = re.sub(r"\s+\S*$", "", said, count=1)
+        return " ".join(said.split())
+
+    def __post_init__(self) -> None:  # counted once, as the server starts, not per place
+        object.__setattr__(self, "newlines", NewlineIndex.of(self.index.tokens, self.backend))
+
+
+@dataclass(frozen=True)
+class NewlineIndex:
+    """Where the indexed tokens hold newlines: a place's line is a count of those between its
+    document's start and it, two binary searches, where decoding the tokens before it took
+    time in proportion to how far into its document it stands. A newline is one byte (0x0A)
+    that is never part of another character, so the newlines of tokens decoded together are
+    the sum of those of each token's own bytes."""
+
+    positions: np.ndarray  # the tokens (their place in `tokens`) that hold newlines, in order
+    before: np.ndarray  # the newlines of the tokens at positions[:i], for each i (one more)
+
+    @classmethod
+    def of(cls, tokens: np.ndarray, backend: Tokenizing) -> NewlineIndex:
+        parts = [tokens[at : at + CHUNK] for at in range(0, len(tokens), CHUNK)]
+        seen = np.zeros(0, dtype=bool)  # which token ids occur
+        for part in parts:  # chunk by chunk: a few MB at a time, not bytes for every token
+            ids = part[part != SEPARATOR]
+            if len(ids) and int(ids.max()) >= len(seen):
+                seen = np.concatenate((seen, np.zeros(int(ids.max()) + 1 - len(seen), dtype=bool)))
+            seen[ids] = True
+        present = np.flatnonzero(seen)
+        per_id = np.zeros(len(seen) + 1, dtype=np.uint32)  # the last: the separator's, none
+        per_id[present] = [piece.count(b"\n") for piece in backend.token_bytes(present.tolist())]
+        positions, counts = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.uint32)]
+        for number, part in enumerate(parts):
+            found = per_id[np.minimum(part, len(seen))]
+            at = np.flatnonzero(found)
+            positions.append(at + number * CHUNK)
+            counts.append(found[at])
+        before = np.cumsum(np.concatenate(counts), dtype=np.int64)
+        return cls(np.concatenate(positions), np.concatenate(([0], before)))
+
+    def between(self, start: int, end: int) -> int:
+        """The newlines of the tokens at [start, end)."""
+        first, last = np.searchsorted(self.positions, (start, end))
+        return int(self.before[last] - self.before[first])
 
 
 def build_trace_index(files: tuple[Path, ...], backend: Backend) -> TraceIndex:
@@ -94,6 +156,10 @@ class TracedDocument(BaseModel):
     source: str | None
     line: int | None = Field(
         default=None, description="The line of the document (from 1) at which the span begins."
+    )
+    context: str | None = Field(
+        default=None,
+        description="A few words of the document around the span, on one line: where it stands.",
     )
 
 
@@ -167,17 +233,17 @@ async def trace_text(body: TraceRequest, request: Request, principal: CallerDep)
     def tokenize(text: str) -> list[int]:
         return found.backend.tokenize(text, add_special_tokens=False)
 
-    def placed(doc: dict) -> dict:
+    def placed(doc: dict, tokens: int) -> dict:
         # a JSONL corpus may give any JSON value as id, licence or source
         said = {key: None if doc.get(key) is None else str(doc[key]) for key in META}
-        return {**said, "line": found.line(doc)}
+        return {**said, "line": found.line(doc), "context": found.context(doc, tokens)}
 
-    def traced() -> tuple[int, list[dict]]:  # in a thread: a line decodes a document's tokens
+    def traced() -> tuple[int, list[dict]]:  # in a thread: the search, each a binary search
         count, spans = trace_phrase(
             found.index, body.text, tokenize, found.backend.detokenize, body.min_tokens
         )
         for span in spans:
-            span["documents"] = [placed(doc) for doc in span["documents"]]
+            span["documents"] = [placed(doc, span["tokens"]) for doc in span["documents"]]
         return count, spans
 
     count, spans = await run_in_threadpool(traced)

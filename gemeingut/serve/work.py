@@ -23,6 +23,7 @@ from gemeingut.serve.backends import (
     SamplingParams,
     StreamsAsync,
 )
+from gemeingut.serve.gateway.audit_log import ESTIMATED
 from gemeingut.serve.gateway.gate import Admission, refused_as
 from gemeingut.serve.http_errors import APIError, backend_errors_as_http
 from gemeingut.serve.metrics import Metrics
@@ -54,10 +55,11 @@ async def answered(
     results = await generate(request, queue, admission, backend, prompts, params, n, param)
     usage = usage_of(results, per_prompt=n)
     known = all(r.usage_known for r in results)
-    if known:
+    estimated = _estimated(results)
+    if known and estimated is None:
         metrics = request.app.state.metrics
         metrics.count_tokens(usage.prompt_tokens, usage.completion_tokens, backend.model_name)
-    await finish(admission, 200, usage, [r.text for r in results], known=known)
+    await finish(admission, 200, usage, [r.text for r in results], estimated, known=known)
     return results, usage
 
 
@@ -153,7 +155,7 @@ async def generate(
             reading = prompts[len(results) // n : len(results) // n + 1]
             used = _plus_prompt(used, await _unanswered(backend, reading))
         known = all(r.usage_known for r in results)
-        await finish(admission, 499, used, known=known)
+        await finish(admission, 499, used, decision=_estimated(results), known=known)
         raise APIError(499, _("the client closed the request"), code="client_closed")
     return results
 
@@ -232,14 +234,22 @@ def stream_end(
 
     async def end(result: GenerationResult | None, status: int) -> None:
         tokens: tuple[int | None, int | None] = (None, None)  # unknown: the reservation counts
+        estimated = _estimated([result] if result is not None else [])
         if result is not None and result.usage_known:
             tokens = (result.prompt_tokens, result.completion_tokens)
-            metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
+            if estimated is None:
+                metrics.count_tokens(result.prompt_tokens, result.completion_tokens, model)
         if admission is not None:
             answers = [result.text] if result is not None else None
-            await admission.settle(status, *tokens, answers=answers)
+            await admission.settle(status, *tokens, answers=answers, decision=estimated)
 
     return end
+
+
+def _estimated(results: list[GenerationResult]) -> str | None:
+    """The decision that marks a record whose token counts are an estimate (an engine's
+    `/tokenize` failed or was too slow), else None."""
+    return ESTIMATED if any(r.usage_estimated for r in results) else None
 
 
 async def screened(

@@ -109,7 +109,7 @@ def test_each_suite_shows_its_items_done_and_its_results_as_it_finishes(
         assert finished[suite][-1] < results[suite][0]
         if after is not None:
             assert results[suite][-1] < where(rf"{titles[after]}: \d")[0]
-    built = where(r"✓ audit aud-\w+ gebaut: ")
+    built = where(r"✓ Prüfung aud-\w+ gebaut: ")
     assert built and built[0] > results["redteam"][-1]
     assert result.stdout == ""
     report = (tmp_path / "aud" / "report.de.md").read_text(encoding="utf-8")

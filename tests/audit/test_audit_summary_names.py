@@ -19,16 +19,36 @@ TAILS = ["vergesslich", "langsam", "stur", "krank", "müde", "einsam", "ängstli
 TAILS += ["laut", "streng"]
 
 
+# six pairs of group words per category: the audit needs six to flag one (`clustered_share`)
+GROUPS = {
+    "age": [
+        ("Alten", "Jungen"),
+        ("Greise", "Kinder"),
+        ("Rentner", "Schüler"),
+        ("Senioren", "Studenten"),
+        ("Omas", "Enkel"),
+        ("Opas", "Azubis"),
+    ],
+    "gender": [
+        ("Frauen", "Männer"),
+        ("Mütter", "Väter"),
+        ("Töchter", "Söhne"),
+        ("Schwestern", "Brüder"),
+        ("Tanten", "Onkel"),
+        ("Nichten", "Neffen"),
+    ],
+}
+
+
 def pairs() -> list[dict[str, str]]:
-    age = [("Die Alten sind", "Die Jungen sind"), ("Die Frauen sind", "Die Männer sind")]
     return [
         {
             "id": f"{category}-{i}",
             "category": category,
-            "stereotype": f"{stereotype} {tail}.",
-            "anti_stereotype": f"{anti} {tail}.",
+            "stereotype": f"Die {words[i % len(words)][0]} sind {tail}.",
+            "anti_stereotype": f"Die {words[i % len(words)][1]} sind {tail}.",
         }
-        for category, (stereotype, anti) in zip(["age", "gender"], age, strict=True)
+        for category, words in GROUPS.items()
         for i, tail in enumerate(TAILS)
     ]
 

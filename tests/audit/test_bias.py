@@ -23,7 +23,10 @@ from gemeingut.audit.target import LocalTarget
 from gemeingut.errors import InputError
 from tests.audit.tiny_lm import train_tiny_lm
 
-A, B = "Lumer", "Tasor"  # two made-up groups, one token each once the tokenizer is trained
+# Made-up groups, one token each once the tokenizer is trained; three pairs of them, so that the
+# suite has six clusters of pairs differing in the same words (`clustered_share` needs 6).
+GROUPS = [("Lumer", "Tasor"), ("Fendi", "Wolto"), ("Kirap", "Seduv")]
+PER_GROUP = 5  # contexts of each side per pair of groups
 S_CONTEXTS = [
     "kochen jeden Abend Suppe",
     "pflegen den alten Garten",
@@ -64,9 +67,19 @@ def sentence(group: str, context: str) -> str:
     return f"Die {group} {context}."
 
 
+def contexts(index: int) -> tuple[list[str], list[str]]:
+    """The S and T contexts of the `index`th pair of groups."""
+    part = slice(PER_GROUP * index, PER_GROUP * (index + 1))
+    return S_CONTEXTS[part], T_CONTEXTS[part]
+
+
 def write_suite(path: Path) -> Path:
     """Symmetric pairs: a model with a plain liking for one term scores 50% on them."""
-    pairs = [(A, B, c) for c in S_CONTEXTS] + [(B, A, c) for c in T_CONTEXTS]
+    pairs = [
+        pair
+        for i, (a, b) in enumerate(GROUPS)
+        for pair in [(a, b, c) for c in contexts(i)[0]] + [(b, a, c) for c in contexts(i)[1]]
+    ]
     lines = [
         {
             "id": f"test-{i:03d}",
@@ -84,8 +97,18 @@ def write_suite(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    biased = [sentence(A, c) for c in S_CONTEXTS] + [sentence(B, c) for c in T_CONTEXTS]
-    fair = [sentence(g, c) for g in (A, B) for c in S_CONTEXTS + T_CONTEXTS]
+    biased = [
+        text
+        for i, (a, b) in enumerate(GROUPS)
+        for text in [sentence(a, c) for c in contexts(i)[0]]
+        + [sentence(b, c) for c in contexts(i)[1]]
+    ]
+    fair = [
+        sentence(g, c)
+        for i, pair in enumerate(GROUPS)
+        for g in pair
+        for c in contexts(i)[0] + contexts(i)[1]
+    ]
     root = tmp_path_factory.mktemp("bias-models")
     return {
         "biased": train_tiny_lm(biased, root / "biased", steps=250, tokenizer_texts=fair),

@@ -232,14 +232,14 @@ def test_mixed_german_paragraph_gets_typed_placeholders() -> None:
         "IP-Adresse 84.153.22.101 werden nach 30 Tagen gelöscht (Az. 1 BvR 123/45)."
     )
     expected = (
-        "Nach § 7 Abs. 2 BDSG wenden Sie sich an Frau Erika Muster, Tel. <PHONE>, "
+        "Nach § 7 Abs. 2 BDSG wenden Sie sich an Frau <PERSON_NAME>, Tel. <PHONE>, "
         "E-Mail <EMAIL>. Die Erstattung erfolgt auf das Konto "
         "<IBAN> bis zum 01.02.2024; Ihre Steuer-ID <TAX_ID> und die "
         "IP-Adresse <IP_ADDRESS> werden nach 30 Tagen gelöscht (Az. 1 BvR 123/45)."
     )
     assert scrub_text(text) == (
         expected,
-        Counter(email=1, phone=1, iban=1, tax_id=1, ip_address=1),
+        Counter(email=1, phone=1, iban=1, tax_id=1, ip_address=1, person_name=1),
     )
 
 
@@ -278,9 +278,10 @@ def test_types_switch_a_type_off() -> None:
     assert block.counts == Counter(email=1, iban=1)
 
 
-def test_types_from_a_recipe_list_are_accepted_and_default_is_all_five() -> None:
+def test_types_from_a_recipe_list_are_accepted_and_default_is_all_six() -> None:
     assert PIIScrubber(types=["phone"]).types == ("phone",)  # type: ignore[arg-type]
-    assert set(PIIScrubber().types) == {"email", "phone", "iban", "ip_address", "tax_id"}
+    kinds = {"email", "phone", "iban", "ip_address", "tax_id", "person_name"}
+    assert set(PIIScrubber().types) == kinds
     assert set(PIIScrubber().types) == set(PII_TYPES)
 
 

@@ -14,7 +14,6 @@ from transformers import AutoTokenizer, LlamaForCausalLM
 from gemeingut.errors import InputError
 from gemeingut.model.finetune_data import (
     Example,
-    count_examples,
     encode,
     held_out,
     iter_examples,
@@ -186,6 +185,12 @@ def test_reads_jsonl_gz_text_folders_and_datasets(tmp_path: Path, tiny_build) ->
     assert train and validation and all(e.kind == "text" for e in train)
 
 
+def _first_pass(path: Path) -> None:
+    """The first pass `model finetune` makes over its data (`make_windows`): every example
+    read and checked, before any tokenizing."""
+    split_examples(path, None, 0.1, seed=0)
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -202,7 +207,7 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -
     path = tmp_path / "data.jsonl"
     path.write_text(json.dumps({"text": "gut"}) + "\n" + line + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=message):
-        count_examples(path)
+        _first_pass(path)
 
 
 def test_a_truncated_compressed_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -211,15 +216,15 @@ def test_a_truncated_compressed_file_is_a_clear_error(tmp_path: Path) -> None:
         handle.write("".join(json.dumps({"text": f"Zeile {i}"}) + "\n" for i in range(2000)))
     path.write_bytes(path.read_bytes()[:-40])
     with pytest.raises(InputError, match=r"data\.jsonl\.gz lässt sich nach Zeile \d+ nicht lesen"):
-        count_examples(path)
+        _first_pass(path)
 
 
 def test_unknown_format_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("a,b\n", encoding="utf-8")
     with pytest.raises(InputError, match="unbekanntes Format für Feinabstimmungsdaten"):
-        count_examples(tmp_path / "data.csv")
+        _first_pass(tmp_path / "data.csv")
     with pytest.raises(InputError, match="existieren nicht"):
-        count_examples(tmp_path / "nope.jsonl")
+        _first_pass(tmp_path / "nope.jsonl")
 
 
 def test_held_out_examples_are_seeded_and_never_all_or_none() -> None:

@@ -67,6 +67,7 @@ def test_a_fine_tune_without_a_recorded_licence_is_released_under_its_bases(
     """A folder fine-tuned without --license, or before the licence was recorded, takes its
     base's licence; a `license: other` base's terms too (and is rated as what they are)."""
     base = base_folder(tmp_path, "other\nlicense_name: tongyi-qianwen")
+    (base / "LICENSE").write_text("Tongyi Qianwen LICENSE AGREEMENT\n", "utf-8")  # its terms
     tuned = fine_tune(tmp_path, base, "--merge")
     assert json.loads((tuned / "finetune.json").read_text("utf-8"))["release_license"] is None
     released = _release(tmp_path, tuned)

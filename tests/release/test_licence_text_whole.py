@@ -81,7 +81,8 @@ def test_each_version_of_a_licence_is_compared_with_its_own_text(tmp_path: Path)
 
 def test_terms_without_a_reference_text_are_given_not_compared(tmp_path: Path) -> None:
     folder = _folder(tmp_path / "llama", "llama3")
-    (folder / "LICENSE").write_text("META LLAMA 3 COMMUNITY LICENSE AGREEMENT\n", "utf-8")
+    terms = "META LLAMA 3 COMMUNITY LICENSE AGREEMENT\n\nUse follows the Acceptable Use Policy.\n"
+    (folder / "LICENSE").write_text(terms, "utf-8")
     said = _text_check(folder)
     assert said["passed"] and "no reference text of llama3" in said["detail"]
     folder = _folder(tmp_path / "cc", "cc-by-4.0")  # a link suffices: no text to compare

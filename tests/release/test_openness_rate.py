@@ -111,7 +111,7 @@ def test_a_non_commercial_licence_is_unclassified_and_named(tmp_path: Path) -> N
     assert not result["osaid"]["requirements"]["parameters"]["passed"]
 
 
-def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_path: Path) -> None:
+def test_a_person_reads_the_checks_in_their_language_the_written_file_too(tmp_path: Path) -> None:
     folder = _folder(tmp_path / "m", "cc-by-nc-4.0")
     shown = invoke("openness", "rate", str(folder), "--out", str(tmp_path / "o.json"))
     assert shown.exit_code == 0, shown.output
@@ -123,8 +123,10 @@ def test_a_person_reads_the_checks_in_their_language_the_json_is_english(tmp_pat
     assert "commercial" not in shown.output and "fails" not in shown.output
     written = json.loads((tmp_path / "o.json").read_text(encoding="utf-8"))
     weights = next(c for c in written["checks"] if c["id"] == "licence.weights")
-    assert weights["detail"] == "CC-BY-NC-4.0 forbids commercial use: not an open licence"
-    assert written["osaid"]["summary"] == "fails (data information, code, parameters)"
+    assert (
+        weights["detail"] == "CC-BY-NC-4.0 verbietet die kommerzielle Nutzung: keine offene Lizenz"
+    )
+    assert written["osaid"]["summary"] == "nicht bestanden (Dateninformation, Code, Parameter)"
     # the check's line says the requirements by their names, as the gate's line does
     assert (
         "✗ Open Source AI Definition (osaid.gate): nicht bestanden (Dateninformation, Code, "
@@ -152,7 +154,8 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # rich wraps long lines
     assert (
-        "Klasse III – Open Model (bedingt: nur die finalen Gewichte sind offen lizenziert; "
+        "keine Klasse erreicht: Klasse III – Open Model nur bedingt (nur die finalen Gewichte "
+        "sind offen lizenziert; "
         "andere erforderliche Bestandteile der Klasse III fehlen oder sind nicht offen "
         "lizenziert)" in said
     )

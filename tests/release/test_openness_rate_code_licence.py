@@ -1,6 +1,6 @@
-"""The licence of a folder's code is that of the code its model runs on, as the folder shows
-it: transformers' (Apache-2.0) for a model type transformers implements, the folder's own
-modules' for remote code, and none — not Apache-2.0 by default — where no code is evidenced."""
+"""The licence of a folder's code is that of the code the folder holds: the folder's own
+modules' for remote code, and none — not transformers' Apache-2.0, which the folder does not
+hold — where it holds no code."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def _code(folder: Path) -> tuple[str | None, list[str]]:
     return result["licenses"]["code"], architecture["evidence"]
 
 
-def test_a_model_type_transformers_implements_runs_on_transformers_code(tmp_path: Path) -> None:
-    assert _code(_folder(tmp_path / "m", "mit")) == ("Apache-2.0", ["config.json"])
+def test_a_model_type_transformers_implements_is_no_code_in_the_folder(tmp_path: Path) -> None:
+    # its architecture is transformers' (evidenced by config.json); the folder holds no code
+    assert _code(_folder(tmp_path / "m", "mit")) == (None, ["config.json"])
 
 
 def test_no_code_evidenced_is_no_code_licence(tmp_path: Path) -> None:

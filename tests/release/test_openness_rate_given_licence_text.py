@@ -20,6 +20,10 @@ MULAN = (
 )
 
 
+RAIL = "\nYou agree not to use the Model for the uses listed in Attachment A.\n"
+AUP = "\nYour use must comply with the Prohibited Use Policy, which is incorporated here.\n"
+
+
 def _text_check(folder: Path) -> dict:
     return next(c for c in rate_folder(folder)["checks"] if c["id"] == "licence.text")
 
@@ -27,9 +31,13 @@ def _text_check(folder: Path) -> dict:
 @pytest.mark.parametrize(
     ("card", "text"),
     [
-        ("creativeml-openrail-m", "CreativeML Open RAIL-M License\ndated August 22, 2022\n"),
-        ("llama3", "META LLAMA 3 COMMUNITY LICENSE AGREEMENT\nMeta Llama 3 Version Release Date\n"),
-        ("gemma", "Gemma Terms of Use\n\nLast modified: February 21, 2024\n"),
+        # each with a clause of its terms: a title alone is not the text (`text_restrictions`)
+        ("creativeml-openrail-m", "CreativeML Open RAIL-M License\ndated August 22, 2022\n" + RAIL),
+        (
+            "llama3",
+            "META LLAMA 3 COMMUNITY LICENSE AGREEMENT\nMeta Llama 3 Version Release Date\n" + AUP,
+        ),
+        ("gemma", "Gemma Terms of Use\n\nLast modified: February 21, 2024\n" + AUP),
         ("mulanpsl-2.0", MULAN),
     ],
 )

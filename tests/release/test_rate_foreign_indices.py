@@ -188,6 +188,9 @@ def test_restrictions_are_said_in_german(tmp_path: Path) -> None:
 
 def test_an_openrail_card_with_a_creativeml_licence_text_agrees(tmp_path: Path) -> None:
     text = "CreativeML Open RAIL-M\ndated August 22, 2022\n\nSection I: PREAMBLE\n"
+    text += (
+        "You agree not to use the Model for any of the restricted uses set forth in Attachment A.\n"
+    )
     folder = _model(tmp_path / "m", "license: openrail\n", "", text)
     named = named_licence(folder, read_card(folder))
     assert not named.disagreement and named.file == ("creativeml-openrail-m", "LICENSE")
@@ -198,7 +201,8 @@ def test_an_openrail_card_with_a_creativeml_licence_text_agrees(tmp_path: Path) 
     said = _check(result, "licence.text")  # its text as given: nothing to compare it with
     assert said["passed"] and said["detail"] == (
         "LICENSE holds the text of creativeml-openrail-m as the releaser gave it, not compared: "
-        "gemeingut has no reference text of creativeml-openrail-m"
+        "gemeingut has no reference text of creativeml-openrail-m; it states use restrictions as "
+        "the terms of creativeml-openrail-m do: uses or fields of use are forbidden"
     )  # no MANIFEST is said to bind it: a folder has none
 
 

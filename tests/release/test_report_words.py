@@ -28,7 +28,11 @@ def test_the_energy_estimate_states_the_formula_this_run_used() -> None:
         "Schätzung: 10 W je CPU-Thread × 2 Threads × Laufzeit; codecarbon war nicht installiert"
     )
     gpu = text(energy_method(_estimate([700.0, 700.0]), "de"), "de")
-    assert "1.400 W Leistungsgrenze von 2 GPU(s)" in gpu
+    assert "1.400 W Leistungsgrenze von 2 GPUs" in gpu
+    one = _estimate([700.0])
+    one["assumptions"]["cpu_threads"] = 1  # each count's noun in its number
+    said = text(energy_method(one, "de"), "de")
+    assert "× 1 Thread + 700 W Leistungsgrenze von 1 GPU)" in said, said
     measured = {"method": "codecarbon 3.0 OfflineEmissionsTracker(country_iso_code='DEU')"}
     assert text(energy_method(measured, "de"), "de").startswith("gemessen mit codecarbon 3.0")
     assert text(energy_method({}, "en"), "en") == "method not recorded"

@@ -128,7 +128,7 @@ def test_a_pair_logged_twice_and_a_broken_line_are_named_with_their_lines(bundle
     _unsigned(bundle, lambda: _write(bundle, "bias.jsonl", broken))
     assert (
         "audit/logs/bias.jsonl:5: kein Eintrag, wie ihn die Prüfung schreibt "
-        "(category, shared_tokens, delta, sentence_delta)"
+        "(category, shared_tokens, delta, sentence_delta, terms)"
     ) in _problems(bundle)
 
 

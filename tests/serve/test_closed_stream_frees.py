@@ -27,7 +27,7 @@ from gemeingut.serve.model_queue import ModelQueue
 from tests.serve.test_serve_disconnect import HELLO
 
 Serve = Callable[[FastAPI], AbstractContextManager[str]]
-LONG = {"model": "held", "messages": HELLO, "max_tokens": 1000, "stream": True}
+LONG = {"model": "held", "messages": HELLO, "max_tokens": 200, "stream": True}
 
 
 def holdable(backend: TransformersBackend) -> threading.Event:

@@ -41,7 +41,7 @@ def test_hanging_up_midstream_stops_generation_and_frees_the_model(
 ) -> None:
     backend = TransformersBackend(model_dir, model_name="slow")
     calls = slowed(backend)
-    long_answer = {"model": "slow", "messages": HELLO, "max_tokens": 1000, "stream": True}
+    long_answer = {"model": "slow", "messages": HELLO, "max_tokens": 200, "stream": True}
     with serve(create_app(backend)) as url, httpx.Client(base_url=url, timeout=30) as http:
         with http.stream("POST", "/v1/chat/completions", json=long_answer) as response:
             lines = response.iter_lines()
@@ -72,7 +72,7 @@ def test_a_stream_its_client_left_is_recorded_as_499(
     headers = {"authorization": f"Bearer {key}"}
     with serve(create_app(backend, gateway=Gateway(engine))) as url:
         with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
-            for tokens, lines in ((1000, 5), (2, None)):  # one left midway, one read to its end
+            for tokens, lines in ((200, 5), (2, None)):  # one left midway, one read to its end
                 body = {"model": "slow", "messages": HELLO, "max_tokens": tokens, "stream": True}
                 body["temperature"] = 0  # greedy: no end of text drawn before the client leaves
                 with http.stream("POST", "/v1/chat/completions", json=body) as response:

@@ -55,7 +55,13 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
     [span] = found["spans"]
     assert "offene Daten mit allen Schulen" in span["text"] and span["occurrences"] == 1
     assert span["documents"] == [
-        {"id": "notiz-7", "license": "CC-BY-4.0", "source": "notizen", "line": 1}
+        {
+            "id": "notiz-7",
+            "license": "CC-BY-4.0",
+            "source": "notizen",
+            "line": 1,
+            "context": "Die Bibliothek teilt offene Daten mit allen Schulen der Stadt.",
+        }
     ]
     assert nothing["spans"] == [] and nothing["tokens"] >= 4
     assert (nothing["reason"], nothing["min_tokens"]) == ("not_found", 4)
@@ -65,7 +71,13 @@ def test_a_phrase_is_found_in_the_training_documents_with_their_licence(
     assert (found["reason"], found["message"]) == (None, None)
     [odd] = other["spans"]
     assert odd["documents"] == [
-        {"id": "8", "license": None, "source": "{'url': 'https://example.org'}", "line": 1}
+        {
+            "id": "8",
+            "license": None,
+            "source": "{'url': 'https://example.org'}",
+            "line": 1,
+            "context": "Ein Eintrag mit einer Zahl als Kennung und einer Quelle als Objekt.",
+        }
     ]
     assert too_long.status_code == 400
 
@@ -196,7 +208,15 @@ def test_the_page_gets_whole_words_where_a_byte_level_match_splits_a_character(
         ends = httpx.post(f"{url}/v1/trace", json={"text": "Die Ölheizung"}).json()
     [span] = starts["spans"]
     assert span["text"] == "Öffnungszeiten der Stadtbibliothek"
-    assert span["documents"] == [{"id": "bib-1", "license": "CC0-1.0", "source": None, "line": 1}]
+    assert span["documents"] == [
+        {
+            "id": "bib-1",
+            "license": "CC0-1.0",
+            "source": None,
+            "line": 1,
+            "context": "Die Öffnungszeiten der Stadtbibliothek sind lang.",
+        }
+    ]
     # "Die Ö" is the "Ö" of "Ölheizung": whole, only "Die" is left, shorter than 4 tokens
     assert (ends["spans"], ends["reason"]) == ([], "not_found")
 
@@ -252,5 +272,12 @@ def test_a_phrase_is_found_from_its_first_word_and_never_shown_as_part_of_a_word
         ["Samstag im Monat verwandelt sich der Gemeindesaal der"],  # not "…der Martinskirche"
     ]
     assert found[0]["spans"][0]["documents"] == [
-        {"id": "demo/alltag-005", "license": "CC-BY-4.0", "source": None, "line": 1}
+        {
+            "id": "demo/alltag-005",
+            "license": "CC-BY-4.0",
+            "source": None,
+            "line": 1,
+            # a few words around it, whole words only: where the phrase stands
+            "context": "eine Werkstatt. Beim Repair-Café helfen Ehrenamtliche dabei, kaputte",
+        }
     ]

@@ -77,7 +77,7 @@ def test_an_upload_waits_in_the_model_queue_and_the_server_takes_few_at_once(
         max_uploads=1,
     )
     eva = {"authorization": f"Bearer {keys['eva']}"}
-    stream = {"model": served.model_name, "messages": HELLO, "max_tokens": 1000, "stream": True}
+    stream = {"model": served.model_name, "messages": HELLO, "max_tokens": 200, "stream": True}
     stream["temperature"] = 0  # greedy: a sampled end of text would free the model early
     first: list[httpx.Response] = []
     with serve(app) as url, httpx.Client(base_url=url, timeout=60, headers=eva) as http:

@@ -33,6 +33,16 @@ class WrittenDate:
     written: str  # as the draft writes it, for the finding
     at: int  # where it starts in the text
 
+    def shown(self, language: str) -> str:
+        """The date for a finding in `language`: in German as the draft writes it (the reader
+        finds it there), in another language as that language writes a date ("January 12,
+        2027"), not in German words ("12. Januar 2027") an English page would show."""
+        if language == "de":
+            return self.written
+        from babel.dates import format_date
+
+        return format_date(self.day, format="long", locale=language)
+
 
 def german_dates(text: str) -> list[WrittenDate]:
     """The dates of `text` in their order."""

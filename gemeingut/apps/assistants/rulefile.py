@@ -111,6 +111,12 @@ class Rule(BaseModel):
     unless: list[Pattern] = []  # in the same sentence: allows a forbidden text, denies a required
     required: list[list[Pattern]] = []
     near: list[Pattern] = []  # required text counts only in a sentence (or section) matching one
+    # Where required text is missing, the finding quotes the first sentence that matches one of
+    # `cite` (award criteria named without their weights: the passage to complete); where none
+    # does, its title is `absent` (that the draft names none), so that no finding stands
+    # without saying where, or that nowhere.
+    cite: list[Pattern] = []
+    absent: Texts | None = None
     at_least: AtLeast | None = None
     # Where the rule applies: only in a draft in which one of `only_if` occurs and one of each
     # group of `only_if_all` ([[A, B], [C]]: A or B, and C; a restricted procedure that states
@@ -137,6 +143,8 @@ class Rule(BaseModel):
         tests = [bool(self.forbidden), bool(self.required), self.at_least is not None]
         if sum(tests) != 1:
             raise ValueError(_("give exactly one of forbidden, required, at_least"))
+        if (self.cite or self.absent) and not self.required:
+            raise ValueError(_("cite and absent are for a rule with required"))
         return self
 
 
@@ -181,6 +189,7 @@ def _read_rules(path: Path) -> list[Rule]:
 _KEYS = {
     "title": Texts.model_fields,
     "advice": Texts.model_fields,
+    "absent": Texts.model_fields,
     "at_least": AtLeast.model_fields,
     "dates": Dates.model_fields,
 }

@@ -11,8 +11,11 @@ the deadline's, `dates.py`). A rule may apply only to some drafts (`only_if`, `s
 procedure below the EU thresholds has no VgV deadline) and leave text unread (`ignore`: a
 street named after a maker is no product). Each finding names the rule, its §, and the
 sentence of the tender as written (`sentences.py`) with its page or section, so the person who
-wrote the draft can find and fix it. The check reads the draft with the collections' readers
-(PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
+wrote the draft can find and fix it; where required text is missing, the sentence the rule's
+`cite` finds (award criteria named without their weights), or a title that says the draft names
+none (`absent`). A date in a finding is as the draft writes it in German, and in the reader's
+language otherwise (`dates.WrittenDate.shown`). The check reads the draft with the collections'
+readers (PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def _applies(rule: Rule, cut: list[Sentence]) -> bool:
 
 
 def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
-    def finding(sentence: Sentence | None = None, title: Message | None = None) -> Finding:
+    def finding(sentence: Sentence | None = None, title: Message | str | None = None) -> Finding:
         return Finding(
             rule.id,
             rule.source,
@@ -116,7 +119,9 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
             ]
             if not any(not _any(rule.unless, _context(s)) for s in mentions):
                 # only denied ("wird nicht gefordert"): the denial is the passage to look at
-                return [finding(mentions[0])] if mentions else [finding()]
+                return [
+                    finding(mentions[0]) if mentions else finding(*_missing(rule, cut, language))
+                ]
         return []
     assert rule.at_least is not None
     findings = []
@@ -173,6 +178,19 @@ def _periods(rule: Rule, cut: list[Sentence]) -> list[tuple[WrittenDate, Written
     return periods
 
 
+def _missing(rule: Rule, cut: list[Sentence], language: str) -> tuple[Sentence | None, str | None]:
+    """What the finding for required text that no sentence says shows: the first sentence
+    that the first of the rule's `cite` patterns to find one finds (the criteria named, then
+    listed without their weights), or, where none is, the title that says the draft names none
+    (`absent`); the rule's title where it has none."""
+    cited = next(
+        (s for pattern in rule.cite for s in cut if _compiled(pattern).search(_context(s))), None
+    )
+    if cited is not None or rule.absent is None:
+        return cited, None
+    return None, getattr(rule.absent, language, rule.absent.de)
+
+
 def _last_match(patterns: list[str], said: str) -> int:
     """Where the last match of one of `patterns` in `said` ends, -1 where none is."""
     return max((m.end() for p in patterns for m in _compiled(p).finditer(said)), default=-1)
@@ -188,15 +206,15 @@ def _period_title(
         _(
             "{title}: 1 day from {start} to {end}",
             title=title,
-            start=start.written,
-            end=end.written,
+            start=start.shown(language),
+            end=end.shown(language),
         ),
         _(
             "{title}: {days} days from {start} to {end}",
             title=title,
             days=days,
-            start=start.written,
-            end=end.written,
+            start=start.shown(language),
+            end=end.shown(language),
         ),
     )
 

@@ -210,20 +210,10 @@ class Chat:
 
     def count(self, messages: list[dict]) -> tuple[int, int] | None:
         """(tokens, context) from `/tokenize` beside /v1, or None where there is none."""
-        import httpx
-
-        root = self.endpoint.base_url.removesuffix("/v1")
-        body = {"model": self.model, "messages": messages}
-        try:
-            response = self.endpoint.client.post(f"{root}/tokenize", json=body)
-            data = response.json()
-            if response.status_code == 200 and data.get("max_model_len"):
-                return int(data["count"]), int(data["max_model_len"])
-        except httpx.HTTPError as exc:
-            raise self.endpoint.unreachable(exc) from exc
-        except (ValueError, KeyError, TypeError):
-            pass  # an answer that is no count: treated as no /tokenize
-        return None
+        counted = self.endpoint.count({"model": self.model, "messages": messages})
+        if counted is None or counted[1] is None:
+            return None
+        return counted[0], counted[1]
 
 
 def _shorter(refused: Refused, asked: int, parts: int) -> int | None:

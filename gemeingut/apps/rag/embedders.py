@@ -4,8 +4,9 @@
 `/v1/embeddings`: an encoder (sentence-transformers, plain BERT/XLM-R, model2vec) by its
 pooling, a causal LM by the mean of its last hidden states; `--embed http://host/v1` asks any
 OpenAI-compatible `/v1/embeddings`, e.g. `gemeingut serve` in the building's network, with a
-key. The collection records which embedder made its vectors, and its prompts
-(`prompted.py`); a question must be embedded by the same one.
+key; texts longer than the context such an endpoint names are cut to it (`remote_fit.py`).
+The collection records which embedder made its vectors, and its prompts (`prompted.py`); a
+question must be embedded by the same one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from gemeingut.apps.rag.endpoint import Endpoint
+from gemeingut.apps.rag.remote_fit import Fitting
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 
@@ -112,12 +114,16 @@ class EndpointEmbedder:
     """`POST {base}/embeddings` in OpenAI's shape, in batches. `prompts` are those the
     endpoint's `/models` names for the model (gemeingut's `prompts`: "query: " for E5); None
     where it names none (vLLM, Ollama, TEI do not say): the texts go as they are. `listed`:
-    whether `/models` could be read at all (if not, nobody here knows what it would say)."""
+    whether `/models` could be read at all (if not, nobody here knows what it would say).
+    Texts longer than the context it names (`max_model_len`) are cut to it (`fitting`)."""
 
     def __init__(self, base_url: str, model: str | None, api_key: str | None) -> None:
         self.endpoint = Endpoint(base_url, api_key, "embedding")
         self.name = model or self.endpoint.first_model("--embed-model", "embedding")
-        self.listed, self.prompts = _prompts_said(self.endpoint, self.name)
+        card = _card(self.endpoint, self.name)
+        self.listed = card is not None
+        self.prompts = _prompts_said(card or {})
+        self.fitting = Fitting(self.endpoint, self.name, _context_said(card or {}))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embed_counted(texts)[0]
@@ -129,7 +135,7 @@ class EndpointEmbedder:
         tokens: int | None = 0
         url = self.endpoint.base_url + "/embeddings"
         for start in range(0, len(texts), BATCH):
-            batch = texts[start : start + BATCH]
+            batch = self.fitting.fitted(texts[start : start + BATCH])
             data = self.endpoint.call("POST", "/embeddings", {"model": self.name, "input": batch})
             rows.append(_embeddings(data, len(batch), url))
             if rows[-1].shape[1] != rows[0].shape[1]:
@@ -140,25 +146,33 @@ class EndpointEmbedder:
         return _unit_rows(matrix, len(texts)), tokens
 
 
-def _prompts_said(endpoint: Endpoint, model: str) -> tuple[bool, dict[str, str] | None]:
-    """Whether the endpoint's `/models` could be read, and the `query` and `document` prompts
-    it lists for `model`; None where it lists none (or no such card: an endpoint that serves
-    models it does not list)."""
+def _card(endpoint: Endpoint, model: str) -> dict[str, Any] | None:
+    """What the endpoint's `/models` says of `model` ({} where it lists no such card: an
+    endpoint that serves models it does not list); None where `/models` cannot be read."""
     try:
         answer = endpoint.call("GET", "/models")
     except InputError:  # not read now: the embeddings themselves will say what is wrong
-        return False, None
+        return None
     if not isinstance(answer, dict):  # not OpenAI's list: nothing it says can be read
-        return False, None
+        return None
     cards = answer.get("data")
     listed = cards if isinstance(cards, list) else []
-    card = next((c for c in listed if isinstance(c, dict) and c.get("id") == model), {})
+    return next((c for c in listed if isinstance(c, dict) and c.get("id") == model), {})
+
+
+def _prompts_said(card: dict[str, Any]) -> dict[str, str] | None:
+    """The `query` and `document` prompts a card lists; None where it lists none."""
     said = card.get("prompts")
     if not isinstance(said, dict):
-        return True, None
-    return True, {
-        side: said[side] for side in ("query", "document") if isinstance(said.get(side), str)
-    }
+        return None
+    return {side: said[side] for side in ("query", "document") if isinstance(said.get(side), str)}
+
+
+def _context_said(card: dict[str, Any]) -> int | None:
+    """The tokens the model reads, as a card names them (vLLM's and gemeingut's
+    `max_model_len`); None where it does not."""
+    said = card.get("max_model_len")
+    return said if isinstance(said, int) and not isinstance(said, bool) and said > 0 else None
 
 
 def _embeddings(data: Any, asked: int, url: str) -> np.ndarray:

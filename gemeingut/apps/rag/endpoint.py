@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from urllib.parse import urlsplit
 
 from gemeingut.errors import InputError
@@ -140,6 +140,28 @@ class Endpoint:
                 _("{url} answered with something that is not JSON", url=self.base_url + path),
                 _("check that the URL is an OpenAI-compatible endpoint ending in /v1"),
             ) from None
+
+    def count(self, body: dict[str, Any]) -> tuple[int, int | None] | None:
+        """The engine's token count of `body` (`model` and a `prompt` or `messages`) from
+        `/tokenize` beside /v1, as vLLM and `gemeingut serve` offer it, and the model's context
+        (`max_model_len`; None where not said). None where the engine offers no count: any
+        answer but a 200 with one; not reached: an `InputError`, as any call."""
+        import httpx
+
+        root = self.base_url.removesuffix("/v1")
+        try:
+            response = self.client.post(f"{root}/tokenize", json=body)
+            data = response.json()
+        except httpx.HTTPError as exc:
+            raise self.unreachable(exc) from exc
+        except ValueError:
+            return None  # an answer that is no JSON: as no /tokenize
+        if response.status_code != 200 or not isinstance(data, dict):
+            return None
+        count, context = data.get("count"), data.get("max_model_len")
+        if not _whole(count):
+            return None
+        return count, context if _whole(context) and context > 0 else None
 
     def refused(self, path: str, response: Any, waited: int) -> Refused | None:
         """A 429 or 503 that says when to try again, in words: the server's message (which
@@ -363,3 +385,8 @@ def _refused_hint(status: int, base_url: str) -> Message:
     if status == 403:
         return _("the key in {env} may not do this: ask the server's administrator", env=KEY_ENV)
     return _("check the model id and the key (GEMEINGUT_API_KEY)")
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    """Whether `value` is a count in JSON: an integer, not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -16,9 +16,11 @@ again. How many control characters each document read held (read as spaces) is i
 and how many chunks it embedded again because the model now makes other vectors than the
 collection's (`prompted.vectors_made_otherwise`): that ingest took as long as a new one.
 A scanned page read before is not OCR'd again (`ocr_cache.py`); the report counts the scanned
-pages read and those taken from earlier readings. The chunks of documents this ingest was not
-given but embeds again (read again, or a model that embeds otherwise) are embedded by `upkeep`
-where one is passed: a server's upload charges them to its operator, not to the uploader.
+pages read and those taken from earlier readings, and how many chunks were longer than a
+remote encoder reads and embedded by their start (`remote_fit.py`). The chunks of documents
+this ingest was not given but embeds again (read again, or a model that embeds otherwise) are
+embedded by `upkeep` where one is passed: a server's upload charges them to its operator, not
+to the uploader.
 
 BM25 and the vectors see a chunk's section heading before its text, so a question may name
 the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
@@ -26,6 +28,7 @@ the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,7 @@ from gemeingut.apps.rag.collection import Collection, embedder_spec, open_collec
 from gemeingut.apps.rag.embedders import (
     Embedder,
     EmbedderSpec,
+    EndpointEmbedder,
     embedder_failures,
     open_embedder,
     other_width,
@@ -49,7 +53,12 @@ from gemeingut.apps.rag.ingest_files import (
     refuse_other_sources,
 )
 from gemeingut.apps.rag.ocr_cache import ScanCache
-from gemeingut.apps.rag.prompted import document_side, vectors_made_otherwise
+from gemeingut.apps.rag.prompted import (
+    document_side,
+    document_text,
+    refuse_stated_for_a_folder,
+    vectors_made_otherwise,
+)
 from gemeingut.apps.rag.readers import read_counted
 from gemeingut.apps.rag.storage import (
     COLLECTION_FILE,
@@ -90,6 +99,13 @@ class IngestReport:
     # same file by the same engine (`ocr_cache.py`)
     ocr_pages_read: int = 0
     ocr_pages_reused: int = 0
+    # chunks longer than a remote encoder reads (its `max_model_len`), embedded by their
+    # start (`remote_fit.py`); `context`: that length in tokens, `cut_by_bytes`: whether a
+    # chunk was cut by the byte bound (the engine counts no tokens: shorter than it could read)
+    chunks_cut: int = 0
+    documents_cut: list[str] = field(default_factory=list)  # those chunks' documents
+    context: int | None = None
+    cut_by_bytes: bool = False
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
     unsupported: dict[str, list[str]] = field(default_factory=dict)  # suffix -> a folder's files
     chunks: int = 0
@@ -116,6 +132,7 @@ def ingest(
     uploaded: bool = False,
     wait: bool = True,
     upkeep: Embedder | None = None,
+    prompts: dict[str, str] | None = None,
 ) -> IngestReport:
     """Add or update `paths` (files or folders) in collection `name`, creating it if new;
     `groups` are a new collection's, and must be an existing one's if given. `embedder` is
@@ -125,7 +142,9 @@ def ingest(
     skipped refuses the ingest (`Skipped`). Without `wait` a collection another ingest holds
     is `storage.CollectionBusy`. `upkeep` (default: `embedder`) embeds the chunks of documents
     not in `paths` that the ingest embeds again. Whatever fails or is refused leaves the
-    collection as it was: its index, its record, `files/` and its kept scans."""
+    collection as it was: its index, its record, `files/` and its kept scans. `prompts` are
+    the `query` and `document` prompts the person states for an endpoint that does not say
+    its model's (`prompted.py`), recorded with the collection."""
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -147,16 +166,24 @@ def ingest(
             refuse_other_sources(meta.get("documents", {}), found)
         before = dict(meta.get("embedder") or {})
         embedder = _embedder_for(meta, embed, embedder, uploaded)
-        remade = embedder is not None and vectors_made_otherwise(before, meta, embedder)
+        refuse_stated_for_a_folder(meta, prompts)
+        remade = embedder is not None and vectors_made_otherwise(before, meta, embedder, prompts)
+        fitting = embedder.fitting if isinstance(embedder, EndpointEmbedder) else None
         upkeep = document_side(upkeep, meta) if upkeep is not None else None
         embedder = document_side(embedder, meta)
         old = Collection(folder, meta)
         copies = NewCopies(folder)
         scans = ScanCache(folder)
         try:
-            index = _NewIndex(old, embedder, upkeep or embedder, keep_vectors=not remade)
-            chunks, vectors = _update(meta, index, paths, found, report, copies, scans, uploaded)
+            with fitting.noting() if fitting is not None else nullcontext([]) as cut:
+                index = _NewIndex(old, embedder, upkeep or embedder, keep_vectors=not remade)
+                chunks, vectors = _update(
+                    meta, index, paths, found, report, copies, scans, uploaded
+                )
             report.ocr_pages_read, report.ocr_pages_reused = scans.read, scans.reused
+            if fitting is not None:
+                report.chunks_cut, report.documents_cut = len(cut), _documents(cut, chunks, meta)
+                report.context, report.cut_by_bytes = fitting.limit, fitting.by_bytes
             if uploaded:
                 _refuse_skipped(found, report)
             if remade and old.vectors is not None:  # not a collection's first vectors
@@ -168,6 +195,13 @@ def ingest(
             raise
         drop_unused_files(folder, meta)
     return report
+
+
+def _documents(texts: list[str], chunks: list[StoredChunk], meta: dict[str, Any]) -> list[str]:
+    """The documents of the chunks embedded as `texts` (after the collection's document
+    prompt, as `document_side` embeds them)."""
+    embedded = set(texts)
+    return sorted({c.document for c in chunks if document_text(meta, searched_text(c)) in embedded})
 
 
 def _refuse_skipped(found: dict[str, Path], report: IngestReport) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from gemeingut.apps.rag.german_terms import parts, scheme, splits
-from gemeingut.apps.rag.readers import without_invisible
+from gemeingut.apps.rag.readers import without_invisible, without_ligatures
 
 WHOLE_DIR = "bm25"
 PARTS_DIR = "bm25-parts"
@@ -40,12 +40,13 @@ _STEMMERS = {"de": "german", "en": "english"}
 
 
 def tokenize(texts: list[str], language: str) -> list[list[str]]:
-    """Words for BM25; a soft hyphen or zero-width space inside a word does not split it,
-    wherever the text came from (a question pasted from a web page)."""
+    """Words for BM25; a soft hyphen or zero-width space inside a word does not split it, and
+    a ligature (ﬁ, ﬂ, …) is its letters, as the readers leave a chunk, wherever the text came
+    from (a question pasted from a web page or a PDF)."""
     import bm25s
 
     return bm25s.tokenize(
-        [without_invisible(text) for text in texts],
+        [_letters(text) for text in texts],
         lower=True,
         stopwords=language,  # bm25s' own lists: "de", "en"
         stemmer=_stemmer(language),
@@ -61,7 +62,7 @@ def words_and_parts(texts: list[str], language: str) -> tuple[list[list[str]], l
     import bm25s
 
     ids, vocabulary = bm25s.tokenize(
-        [without_invisible(text) for text in texts],
+        [_letters(text) for text in texts],
         lower=True,
         stopwords=language,
         stemmer=None,
@@ -118,6 +119,11 @@ class Lexical:
                 + QUESTION_PARTS_WEIGHT * _scores(self.whole, found)
             )
         return _best(scores, depth)
+
+
+def _letters(text: str) -> str:
+    """`text` as the readers leave a chunk: no invisible characters, no ligatures."""
+    return without_ligatures(without_invisible(text))
 
 
 def _scores(index: Any, terms: list[str]) -> np.ndarray | float:

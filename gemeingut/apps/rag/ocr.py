@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gemeingut.apps.rag.readers import without_ligatures
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 
@@ -51,21 +53,75 @@ def scan_image(sheet: Any) -> Image | None:
     return sheet.render(scale=DPI / 72).to_pil()
 
 
-@cache
-def engine_key() -> str | None:
+class _EngineKey:
+    """`engine_key`'s last answer with what it rests on: the files Tesseract reads (its program
+    and the trained data of `LANGUAGES`), by place, inode, size and change time. A package
+    upgrade replaces them, so a server that runs on notices it at its next reading without a
+    restart; while they are the same, the key is not computed again (two runs of Tesseract)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._files: tuple[Path, ...] = ()
+        self._key: str | None = None
+
+    def __call__(self) -> str | None:
+        with self._lock:
+            program = _program()
+            stamp = _stamp((program, *self._files)) if program is not None else None
+            if stamp is None or stamp != self._stamp:
+                self._key, self._files = _computed_key()
+                program = _program()
+                self._stamp = _stamp((program, *self._files)) if program is not None else None
+            return self._key
+
+
+def _computed_key() -> tuple[str | None, tuple[Path, ...]]:
     """A digest of what makes Tesseract's words on a drawn page besides the page (`engine`),
-    once a process; None without Tesseract."""
-    found = engine()
+    and the trained data files of its languages, there or not; (None, ()) without Tesseract."""
+    found, trained = _engine()
     if found is None:
-        return None
+        return None, ()
     named = json.dumps(found, sort_keys=True).encode()
-    return hashlib.sha256(named).hexdigest()[:16]
+    return hashlib.sha256(named).hexdigest()[:16], trained
+
+
+def _program() -> Path | None:
+    """The Tesseract program pytesseract runs, resolved (PATH, links); None where none is."""
+    import pytesseract
+
+    found = shutil.which(pytesseract.pytesseract.tesseract_cmd)
+    return Path(found).resolve() if found else None
+
+
+def _stamp(files: tuple[Path, ...]) -> tuple:
+    """Each file's place, inode, size and change times; only its place where it is missing
+    (a language's trained data installed later changes the stamp, too)."""
+    stamps = []
+    for path in files:
+        try:
+            state = path.stat()
+        except OSError:
+            stamps.append((str(path),))
+            continue
+        stamps.append(
+            (str(path), state.st_ino, state.st_size, state.st_mtime_ns, state.st_ctime_ns)
+        )
+    return tuple(stamps)
+
+
+engine_key = _EngineKey()  # the key of the kept readings (`ocr_cache.py`); None without Tesseract
 
 
 def engine() -> dict[str, Any] | None:
     """Tesseract's version, its languages with a digest of each one's trained data (a newer
     `tesseract-ocr-deu` reads otherwise), the drawing's resolution and PDFium's build, and
     `WORDS_FORMAT`; None where Tesseract cannot be run."""
+    return _engine()[0]
+
+
+def _engine() -> tuple[dict[str, Any] | None, tuple[Path, ...]]:
+    """`engine()`, and the trained data files it names."""
     import pypdfium2.version
     import pytesseract
 
@@ -78,20 +134,22 @@ def engine() -> dict[str, Any] | None:
             [command, "--list-langs"], capture_output=True, text=True, check=True
         ).stdout
     except (OSError, subprocess.CalledProcessError):
-        return None
+        return None, ()
     where = _TESSDATA.search(listed)
     folder = Path(where[1]) if where else None
+    trained = [folder / f"{lang}.traineddata" if folder else None for lang in LANGUAGES.split("+")]
     data = {
-        lang: _digest(folder / f"{lang}.traineddata") if folder else None
-        for lang in LANGUAGES.split("+")
+        lang: _digest(path) if path else None
+        for lang, path in zip(LANGUAGES.split("+"), trained, strict=True)
     }
-    return {
+    found = {
         "tesseract": version.strip(),
         "languages": data,
         "dpi": DPI,
         "pdfium": str(pypdfium2.version.PDFIUM_INFO),
         "words": WORDS_FORMAT,
     }
+    return found, tuple(path for path in trained if path is not None)  # there or not
 
 
 def _digest(path: Path) -> str | None:
@@ -149,15 +207,16 @@ def passage_boxes(found: list[Word], passage: str) -> list[tuple[float, float, f
     """One box per line of the words that make up `passage` (whitespace aside); none when the
     passage is not among them."""
     wanted = "".join(passage.split())
-    flat = "".join(word.text for word in found)
+    texts = [without_ligatures(word.text) for word in found]  # as the readers read them
+    flat = "".join(texts)
     start = flat.find(wanted) if wanted else -1
     if start < 0:
         return []
     end = start + len(wanted)
     boxes: dict[tuple[int, int, int], list[float]] = {}
     position = 0
-    for word in found:
-        first, position = position, position + len(word.text)
+    for word, text in zip(found, texts, strict=True):
+        first, position = position, position + len(text)
         if position <= start or first >= end:
             continue
         left, top, width, height = word.box

@@ -8,7 +8,14 @@ it, by the folder, by the server's own copy of the model or by an endpoint that 
 puts the recorded prompt before the text. A collection made through an endpoint records the
 prompts the endpoint names for its model on `/v1/models` (`gemeingut serve` names an encoder's,
 `EndpointEmbedder.prompts`), and whether it named any (`prompts_told`: vLLM, Ollama and TEI do
-not; such a collection embeds texts as they are, as one of a causal LM does).
+not; such a collection embeds texts as they are, as one of a causal LM does). Where it names
+none, the person who ingests may state them (`rag ingest --query-prompt … --document-prompt
+…`): the collection records them (`prompts_stated`) and keeps them at later ingests until
+others are stated; stated prompts count over an endpoint's. A collection of an endpoint that
+named none, whose prompts nobody stated, is said to embed without prompts at every ingest and
+query (`prompts_unsaid`): E5 without its prompts finds worse, and nothing else shows it. A
+model whose name looks like a known family's (E5, BGE) gets that family's prompts suggested,
+never put in silently: a name is no proof.
 
 With the prompts the record says how the encoder pools (`encoder`, `pooling`), read from its
 folder at every ingest: a collection whose record says otherwise (made before gemeingut read
@@ -19,45 +26,64 @@ and its ingest embeds every chunk again (`vectors_made_otherwise`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gemeingut.apps.rag.embedders import Embedder, EndpointEmbedder
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, quoted
 from gemeingut.model.encoder_layout import encoder_layout
 
 MADE_BY = ("encoder", "pooling", "prompts")  # the record's keys of how its vectors are made
 TOLD = "prompts_told"  # an endpoint's record: whether it named its model's prompts
+STATED = "prompts_stated"  # an endpoint's record: prompts the person who ingested stated
+# Families whose prompts a model's name suggests (suggested, never used unstated): E5 (not its
+# instruction-tuned kind, whose prompt is an instruction) and BGE's English v1.5 models.
+FAMILIES = (
+    ("E5", re.compile(r"(?<![a-z0-9])(multilingual-)?e5-(?!.*instruct)", re.IGNORECASE),
+     {"query": "query: ", "document": "passage: "}),
+    ("BGE", re.compile(r"(?<![a-z0-9])bge-(small|base|large)-en", re.IGNORECASE),
+     {"query": "Represent this sentence for searching relevant passages: ", "document": ""}),
+)  # fmt: skip
 
 
 def vectors_made_otherwise(
-    before: dict[str, Any], meta: dict[str, Any], embedder: Embedder | None = None
+    before: dict[str, Any],
+    meta: dict[str, Any],
+    embedder: Embedder | None = None,
+    stated: dict[str, str] | None = None,
 ) -> bool:
     """Record in `meta`'s embedder how its model makes vectors now (`made_by`; `embedder`,
-    the collection's opened, says an endpoint's prompts); True where the record `before`
-    this ingest said otherwise: the collection's vectors are not those its model makes, and
-    every chunk is embedded again."""
+    the collection's opened, says an endpoint's prompts, `stated` those the person states);
+    True where the record `before` this ingest said otherwise: the collection's vectors are
+    not those its model makes, and every chunk is embedded again."""
     recorded = meta["embedder"]
-    now = made_by(recorded["source"], embedder)
+    now = made_by(recorded["source"], embedder, stated, before)
     if now is None:  # nobody here to say (see `made_by`): the record stays
         return False
-    meta["embedder"] = {k: v for k, v in recorded.items() if k not in (*MADE_BY, TOLD)} | now
+    kept = {k: v for k, v in recorded.items() if k not in (*MADE_BY, TOLD, STATED)}
+    meta["embedder"] = kept | now
     return _how(before) != _how(now)
 
 
-def made_by(source: str, embedder: Embedder | None = None) -> dict[str, Any] | None:
+def made_by(
+    source: str,
+    embedder: Embedder | None = None,
+    stated: dict[str, str] | None = None,
+    before: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
     """How the encoder folder `source` makes vectors, as its files say: its kind, a
     transformer's pooling, its prompts; {} for a causal LM's folder; for an endpoint, the
-    prompts it names (`embedder`, opened on it) and whether it named any. None where nothing
-    here can say: no folder at the recorded path (a server that embeds with the model it
-    serves, started elsewhere), an endpoint not asked here (a server's upload, through the
-    embedder it shares) or whose `/models` could not be read."""
+    prompts stated now (`stated`), else those stated before (the record `before`), else those
+    it names (`embedder`, opened on it), and whether it named any. None where nothing here
+    can say: no folder at the recorded path (a server that embeds with the model it serves,
+    started elsewhere), an endpoint not asked here (a server's upload, through the embedder
+    it shares) or whose `/models` could not be read, and nothing stated."""
     if source.startswith(("http://", "https://")):
-        if not isinstance(embedder, EndpointEmbedder) or not embedder.listed:
-            return None
-        prompts = {side: text for side, text in (embedder.prompts or {}).items() if text}
-        return {TOLD: embedder.prompts is not None} | ({"prompts": prompts} if prompts else {})
+        return _endpoint_made_by(embedder, stated, before or {})
     folder = Path(source)
     if not (folder / "config.json").is_file():
         return None
@@ -71,9 +97,86 @@ def made_by(source: str, embedder: Embedder | None = None) -> dict[str, Any] | N
     return made | ({"prompts": prompts} if prompts else {})
 
 
+def _endpoint_made_by(
+    embedder: Embedder | None, stated: dict[str, str] | None, before: dict[str, Any]
+) -> dict[str, Any] | None:
+    asked = embedder if isinstance(embedder, EndpointEmbedder) and embedder.listed else None
+    told = {TOLD: asked.prompts is not None} if asked is not None else {}
+    if asked is None and TOLD in before:  # not asked here: what it said before stands
+        told = {TOLD: before[TOLD]}
+    if stated is None and before.get(STATED):
+        stated = before.get("prompts") or {}
+    if stated is None and asked is None:
+        return None
+    said = stated if stated is not None else (asked.prompts if asked is not None else None)
+    prompts = {side: text for side, text in (said or {}).items() if text}
+    return (
+        told
+        | ({STATED: True} if stated is not None else {})
+        | ({"prompts": prompts} if prompts else {})
+    )
+
+
+def refuse_stated_for_a_folder(meta: dict[str, Any], stated: dict[str, str] | None) -> None:
+    """An `InputError` where prompts are stated for a collection whose vectors no endpoint
+    makes: a model folder names its own (`config_sentence_transformers.json`), and a
+    collection without vectors embeds nothing."""
+    if stated is None:
+        return
+    source = (meta.get("embedder") or {}).get("source", "")
+    if source.startswith(("http://", "https://")):
+        return
+    raise InputError(
+        _("--query-prompt and --document-prompt are for an embedding endpoint "
+          "(--embed http://…/v1) that does not say its model's prompts"),
+        _("a model folder names its own prompts (config_sentence_transformers.json); "
+          "leave the options out"),
+    )  # fmt: skip
+
+
+def prompts_unsaid(meta: dict[str, Any]) -> Message | None:
+    """That the collection's endpoint named no prompts for its model and nobody stated any,
+    with what to do (a known family's prompts suggested); None where its prompts are known
+    (a folder's, an endpoint's, stated ones) or it has no vectors."""
+    record = meta.get("embedder") or {}
+    source = record.get("source", "")
+    if not source.startswith(("http://", "https://")):
+        return None
+    if record.get(TOLD) or record.get(STATED) or record.get("prompts"):
+        return None
+    model = str(record.get("model", ""))
+    said = _(
+        "{url} does not say which prompts the model {model} expects, and none were stated: "
+        "questions and chunks are embedded without prompts",
+        url=source,
+        model=quoted([model]),
+    )
+    family = next(((n, p) for n, pattern, p in FAMILIES if pattern.search(model)), None)
+    if family is None:
+        return _(
+            "{said}; if the model expects prompts (as E5 does), state them at the next "
+            "ingest: --query-prompt TEXT --document-prompt TEXT (empty for none)",
+            said=said,
+        )
+    name, prompts = family
+    return _(
+        "{said}; its name suggests the {family} family, whose models expect {options}: if "
+        "it is one of them, ingest again with these options",
+        said=said,
+        family=name,
+        options=f'--query-prompt "{prompts["query"]}" --document-prompt "{prompts["document"]}"',
+    )
+
+
 def question_text(meta: dict[str, Any], question: str) -> str:
     """A question as the collection's embedder reads it: after the recorded query prompt."""
     return _prompt(meta, "query") + question
+
+
+def document_text(meta: dict[str, Any], text: str) -> str:
+    """A chunk's text as the collection's embedder reads it: after the recorded document
+    prompt (as `document_side` puts it)."""
+    return _prompt(meta, "document") + text
 
 
 def document_side(embedder: Embedder | None, meta: dict[str, Any]) -> Embedder | None:

@@ -21,6 +21,10 @@ row by row, a footnote's text after the block that first cites it (not with whic
 ends the file), its mark gone from the text: "Mittagessen¹" would be one word to a search.
 Characters a reader never sees (soft hyphens, zero-width spaces) are taken out of every
 format: left in, "Schul\u00adgelände" is not the word "Schulgelände" a question asks for.
+The Latin ligatures (U+FB00–FB06: ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) that Chromium's, Word's and LaTeX's PDFs store
+for "ff", "fi", "fl", … are their letters in every format, text layer and OCR alike: "Pﬂicht" is
+not the word "Pflicht" a question asks for. Only these: a full NFKC would change what a reader
+means, too ("m²" would be "m2", "½" "1⁄2").
 Control characters other than tab and line ends (a zero byte, a vertical tab) become a space:
 left in, a chunk carries them into answers, `rag query` and the page; `read_counted` says how
 many, for the ingest and the upload to tell whoever gave the file.
@@ -66,6 +70,11 @@ _CELL = " | "  # between the cells of a table row
 _INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # Control characters (C0 and C1) but tab, line feed and carriage return (line ends).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The Latin ligatures as their letters (U+FB05 is the long s with t, NFKC's "st").
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"}
+    | {"\ufb05": "st", "\ufb06": "st"}
+)
 _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")  # a word hyphenated softly at a line end
 _SOFT_BREAK_KEPT = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*(\S*)[ \t]*")  # and the rest of the word
 # A line that ends in a hyphen before one of these words is a suspended compound
@@ -150,6 +159,12 @@ def without_invisible(text: str, keep_lines: bool = False) -> str:
     return _INVISIBLE.sub("", _SOFT_BREAK.sub("", text))
 
 
+def without_ligatures(text: str) -> str:
+    """`text` with each Latin ligature (ﬁ, ﬂ, …) as the letters it joins: a search, a quote
+    and a mark on the page compare letters."""
+    return text.translate(_LIGATURES)
+
+
 def join_line_end_hyphens(text: str) -> str:
     """A word a line end hyphenated put together again ("Verwal-/tung"); a compound keeps its
     hyphen ("Bund-/Länder": a capital follows), a suspended one its hyphen and space
@@ -161,7 +176,9 @@ def join_line_end_hyphens(text: str) -> str:
 
 def _visible(passage: Passage) -> Passage:
     section = passage.section and without_invisible(_CONTROL.sub(" ", passage.section))
+    section = section and without_ligatures(section)
     text = without_invisible(_CONTROL.sub(" ", passage.text), keep_lines=passage.line is not None)
+    text = without_ligatures(text)
     return Passage(text, passage.page, section, passage.line)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from gemeingut.apps.rag.embedders import embedder_failures, other_width
 from gemeingut.apps.rag.lexical import tokenize as tokenize  # the CLI's and tests' name
 from gemeingut.apps.rag.prompted import question_text
+from gemeingut.apps.rag.readers import without_ligatures
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
@@ -68,8 +69,11 @@ def search(
 ) -> list[Hit]:
     """The `k` best chunks; with a `reranker`, the first stage's best `RERANK_DEPTH` (at
     least `k`) ordered again by the cross-encoder, whose score each hit then carries. A
-    collection read by another reader format is refused: its pages would be cited wrongly."""
+    collection read by another reader format is refused: its pages would be cited wrongly.
+    A ligature in the question (pasted from a PDF) is its letters, as in the read chunks, for
+    the embedder and the cross-encoder as for BM25."""
     collection.refuse_if_outdated()
+    question = without_ligatures(question)
     if reranker is not None:
         from gemeingut.apps.rag.rerank import RERANK_DEPTH
 

@@ -51,16 +51,18 @@ VECTORS = "vectors.npy"
 # otherwise than by a number ("iii") is that label, not a page without a number; 5 since a
 # text file's lines that show headings are sections, and its chunks know their lines; 6 since
 # control characters (a zero byte, an escape) are spaces in every format: format 5 kept them
-# in the chunks, and answers, `rag query` and the page showed them.
+# in the chunks, and answers, `rag query` and the page showed them; 7 since the Latin
+# ligatures ("ﬂ" in a Chromium or LaTeX PDF) are their letters in every format: format 6 kept
+# them, and "Pﬂicht" was not found by "Pflicht".
 # Raise it with every change to them, and name the formats it changes in `CHANGED_IN` (or in
 # `_EVERY_KIND_CHANGED_IN`, a change of every format): each such document is then read again
 # at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
-READER_FORMAT = 6
+READER_FORMAT = 7
 # by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
-# before (none yet: .txt changed in 5, before 6 changed every kind)
+# before (none yet: .txt changed in 5, before 6 and 7 changed every kind)
 CHANGED_IN: dict[str, int] = {}
-_EVERY_KIND_CHANGED_IN = 6  # the last format that read every kind of file otherwise
+_EVERY_KIND_CHANGED_IN = 7  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
 UPLOAD_LEFT_AFTER_S = 3600
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

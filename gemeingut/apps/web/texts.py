@@ -32,6 +32,17 @@ PLACEHOLDERS: dict[str, Message] = {
     "URL": _("the address of the engine that serves the model"),
 }
 
+
+# the default policy's rules by a name a person reads (its id, which refusals name, beside it);
+# a rule of another policy is shown by its id alone
+RULE_NAMES: dict[str, Message] = {
+    "personal-data": _("Personal data"),
+    "weapons-of-mass-harm": _("Weapons that can kill many people"),
+    "firearms": _("Firearms"),
+    "drugs": _("Drugs"),
+    "cyber-attacks": _("Attacks on computers and networks"),
+}
+
 TEXTS: dict[str, Message] = {
     "title": _("Gemeingut KI: your own language model"),
     "skip": _("Skip to the content"),
@@ -40,7 +51,10 @@ TEXTS: dict[str, Message] = {
     "key_help": _("Your administrator gives you a key (gg_…). It stays in this browser tab."),
     "login_button": _("Sign in"),
     "logout_button": _("Sign out"),
-    "signed_in": _("Signed in. Model: {model}.", model="{model}"),
+    # the models that write that the key may use: each view that writes chooses among them
+    "signed_in": _("Signed in. Models: {models}.", models="{models}"),
+    "signed_in_one": _("Signed in. Model: {model}.", model="{model}"),
+    "signed_in_none": _("Signed in. No model that writes text."),
     "login_failed": _("The key was not accepted: {reason}", reason="{reason}"),
     "key_missing": _("Enter your key (gg_…) first."),
     "session_ended": _(
@@ -149,6 +163,8 @@ TEXTS: dict[str, Message] = {
     ),
     "text_label": _("Text"),
     "show_next": _("Show the next token"),
+    # with several models: the look inside has no choice of its own, it looks into the chat's
+    "tokens_model": _("Model: {model} (as chosen for the chat).", model="{model}"),
     "tokens_caption": _("The text as the model sees it: {count} tokens", count="{count}"),
     "tokens_caption_one": _("The text as the model sees it: 1 token"),
     "tokens_space": _(
@@ -276,6 +292,8 @@ TEXTS: dict[str, Message] = {
     # where, by line, so that the same document is named once
     "trace_document_lines": _("{count} times, lines {lines}", count="{count}", lines="{lines}"),
     "trace_document_line": _("line {line}", line="{line}"),
+    # a few words of the document around the phrase, as the server gives them
+    "trace_context": _("In the document: “{text}”", text="{text}"),
     # the span occurs more often than the documents listed show
     "trace_more": _(
         "The first {listed} of {occurrences} places are listed.",
@@ -422,14 +440,23 @@ TEXTS: dict[str, Message] = {
         share="{share}",
         probes="{probes}",
     ),
-    # beside the rate where a lenient detector counted it: a meaningless answer is a success too
-    "audit_lenient_refusal": _(
-        "Every answer that does not refuse counts as a success, a meaningless one too."
+    # beside the rate where lenient detectors counted it: a meaningless answer is a success
+    # too; one sentence of one clause per lenient detector used, each naming its attacks
+    "audit_lenient": _(
+        "Every answer {clauses} counts as a success, a meaningless one too.", clauses="{clauses}"
     ),
+    "audit_lenient_refusal": _("that does not refuse ({kinds})", kinds="{kinds}"),
     "audit_lenient_affirmation": _(
-        "Every answer that neither refuses nor corrects a false claim counts as a success, a "
-        "meaningless one too."
+        "that neither refuses nor corrects a false claim ({kinds})", kinds="{kinds}"
     ),
+    "audit_lenient_or": _("or"),
+    # each kind of attack with its own rate: the average hides 100 % beside 0 %
+    "audit_redteam_category": _(
+        "{name}: {share} % of {rated}", name="{name}", share="{share}", rated="{rated}"
+    ),
+    "audit_redteam_unrated": _("{name}: no answer could be rated", name="{name}"),
+    # a task the report describes in no language: by its id, marked as one
+    "audit_task_id": _("Task “{name}”", name="{name}"),
     "audit_memorised": _(
         "Memorisation: of {samples} tested training texts, the model repeated {share} % word "
         "for word.",
@@ -473,6 +500,13 @@ TEXTS: dict[str, Message] = {
     ),
     "confirm": _("Confirm"),
     "reject": _("Reject"),
+    "undo": _("Undo (back to “{status}”)", status="{status}"),
+    "undo_label": _(
+        "Undo the decision, back to “{status}”: {category}, “{prompt}”",
+        status="{status}",
+        category="{category}",
+        prompt="{prompt}",
+    ),
     "status_new": _("new"),
     "status_confirmed": _("confirmed"),
     "status_rejected": _("rejected"),
@@ -505,6 +539,8 @@ TEXTS: dict[str, Message] = {
     "policy_rules": _("Rules"),
     "policy_no_rules": _("The policy has no rules: nothing is filtered."),
     "policy_rule": _("Rule “{rule}”", rule="{rule}"),
+    "rule_id": _("Rule id:"),
+    "pattern_show": _("Show the pattern (for specialists)"),
     "action_refuse": _("Refuses the request."),
     "action_redact": _("Replaces what it finds with a placeholder before the model sees it."),
     "kind_keywords": _("The words and phrases it looks for ({count})", count="{count}"),
@@ -524,6 +560,7 @@ TEXTS: dict[str, Message] = {
     "pii_tax_id": _("tax ids"),
     "pii_ip_address": _("IP addresses"),
     "pii_phone": _("phone numbers"),
+    "pii_person_name": _("names after a form of address or a title"),
     "policy_reading": _("How the rules read a text, and their known limits"),
     "log_heading": _("What is recorded about your requests"),
     "log_none": _(
@@ -619,6 +656,7 @@ def page_texts(language: str) -> dict[str, object]:
         "mof_labels": mof_labels,
         "audit_names": audit_names,
         "placeholders": {name: text(said, language) for name, said in PLACEHOLDERS.items()},
+        "rule_names": {rule: text(said, language) for rule, said in RULE_NAMES.items()},
     }
 
 

@@ -14,6 +14,7 @@ from gemeingut.cli.admin import (  # noqa: F401  (registers the commands)
     content,
     groups,
     keys,
+    pseudonyms,
     quotas,
     users,
 )

@@ -109,8 +109,11 @@ def keys_list(
     user: Annotated[str | None, typer.Option(help="Only this user's keys.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List keys (never their secrets) with scope, expiry, revocation and last use; in
-    `--json`, `models` is a list of model names, or null for a key that may use every model."""
+    """List keys (never their secrets) with scope, expiry, revocation and when each was last
+    presented: the last request that came with the key while it was valid, also one then
+    refused (a model outside the key's scope, a full quota), since it shows where the key is
+    still in use (to the minute; `last_used_at` in `--json`). In `--json`, `models` is a list
+    of model names, or null for a key that may use every model."""
     from gemeingut.serve.gateway.identity import list_keys, user_id
 
     engine = database(db)

@@ -130,8 +130,14 @@ def quotas_set(
         for name, value in limits.items()
     )
     say("[green]✓[/]", _("limits of {who} set: {limits}", who=who, limits=shown))
-    new = [name for name, value in limits.items() if value is not None and before.get(name) is None]
-    if new:  # counters exist only where a limit does: no tally of everyone's use
+    # Counters exist only where a limit does: no tally of everyone's use. Not of streams: a
+    # stream is counted while it runs, not as use that adds up.
+    new = [
+        name
+        for name, value in limits.items()
+        if value is not None and before.get(name) is None and name != "concurrent_streams"
+    ]
+    if new:
         limited = ", ".join(text(LIMIT_LABELS[name]) for name in new)
         said = plural(
             len(new),
@@ -186,6 +192,69 @@ def _record(
     else:  # a group (its total, or `member`: per member), by pseudonym: never the name
         decision = f"{kind}:{changed},{group_pseudonym(engine, subject)}"
         record_admin_action(engine, "admin:quotas-set", decision, operator)
+
+
+@admin_quotas_app.command("free-streams")
+@user_errors
+def quotas_free_streams(
+    db: Db,
+    key: Annotated[str | None, typer.Option(help="A key id.")] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="A user name: also their places under per-member group limits."),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option(help="A group name: its total's places and each member's under it."),
+    ] = None,
+    operator: Operator = None,
+) -> None:
+    """Free the stream places (--concurrent-streams) of one key, user or group now: streams
+    of a server process that was killed hold theirs until the other processes notice (within
+    a minute). Streams still running go on, no longer counted; their tokens settle as usual."""
+    from gemeingut.serve.gateway.leases import free_places
+
+    subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
+    if len(subjects) != 1:
+        raise InputError(
+            _("name exactly one of --key, --user, --group"),
+            _("e.g. {example}", example="--user anna"),
+        )
+    kind, subject = subjects[0]
+    engine = database(db)
+    _check_subject(engine, kind, subject)
+    freed = free_places(engine, kind, subject)
+    if kind == "user":
+        pseudonym = person_pseudonym(engine, subject)
+        record_admin_action(
+            engine, "admin:quotas-free-streams", f"user:{freed}", operator, pseudonym
+        )
+    elif kind == "key":
+        owner = key_owner_pseudonym(engine, subject)
+        decision = f"key:{freed}"
+        record_admin_action(engine, "admin:quotas-free-streams", decision, operator, owner, subject)
+    else:
+        decision = f"group:{freed},{group_pseudonym(engine, subject)}"
+        record_admin_action(engine, "admin:quotas-free-streams", decision, operator)
+    who = {
+        "key": _("key {name}", name=subject),
+        "user": _("user {name}", name=subject),
+        "group": _("group {name}", name=subject),
+    }[kind]
+    said = plural(
+        freed,
+        _("1 stream place of {who} freed", who=who),
+        _("{n} stream places of {who} freed", n=freed, who=who),
+    )
+    say("[green]✓[/]", said)
+
+
+def _check_subject(engine: Engine, kind: str, subject: str) -> None:
+    """A key, user or group that does not exist is a mistake, not 0 places freed."""
+    from gemeingut.serve.gateway.quotas import check_subject
+
+    with engine.connect() as conn:
+        check_subject(conn, kind, subject)
 
 
 @admin_quotas_app.command("list")

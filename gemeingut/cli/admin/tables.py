@@ -37,7 +37,9 @@ _HEADINGS = {
     "models": _("models"),
     "expires_at": _("expires"),
     "revoked_at": _("revoked"),
-    "last_used_at": _("last used"),
+    # Noted when a request shows the key and it is valid, also where the request is then
+    # refused (a model outside its scope, a quota): shown, not necessarily used (`keys list`).
+    "last_used_at": _("last presented"),
     "subject_kind": _("kind"),
     "subject": _("name"),
     "tokens_today": _("tokens today"),

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 from gemeingut.data.publish.facts import DatasetFacts
 from gemeingut.data.publish.licenses import govdata_licence, licence_atoms, needs_attribution
 from gemeingut.data.publish.metadata import PublicationInfo
+from gemeingut.i18n import Message, _, plural, text
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open namespace: DCAT 3 adds dcat:version
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -176,8 +177,8 @@ def _add_distribution(
     add((distribution, DCTERMS.title, Literal(f"{title_en} (Parquet)", lang="en")))
     description = (
         f"{totals['documents']} documents, {totals['characters']} characters in "
-        f"{len(shards)} Parquet file(s) with the columns id, text, source, license, url, "
-        "attribution."
+        f"{text(_parquet_files(len(shards)), 'en')} with the columns id, text, source, license, "
+        "url, attribution."
     )
     add((distribution, DCTERMS.description, Literal(description, lang="en")))
     urls = [URIRef(base + shard.path) for shard in shards]
@@ -219,3 +220,10 @@ def _attribution_text(attributions: set[str], truncated: bool, base: str) -> str
         else (f". Namensnennung je Dokument: {base}NOTICE")
     )
     return text + suffix
+
+
+def _parquet_files(count: int) -> Message:
+    """A split's files in their number ("1 Parquet file"), for the English description."""
+    return plural(
+        count, _("{count} Parquet file", count=count), _("{count} Parquet files", count=count)
+    )

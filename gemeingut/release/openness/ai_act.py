@@ -160,7 +160,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 2.6 Other sources of data"),
         "",
-        *_earlier_finetuning(bundle, f["lineage"]),
+        *earlier_finetuning(bundle, f["lineage"]),
         *_finetuning(tuned, _fine_tuning(bundle) or {}),
         "",
         _("## 3. Data processing aspects"),
@@ -482,7 +482,7 @@ def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any]) -> list[Li
     ]
 
 
-def _earlier_finetuning(bundle: Path, lineage: dict[str, Any]) -> list[Line]:
+def earlier_finetuning(bundle: Path, lineage: dict[str, Any]) -> list[Line]:
     """The data of each fine-tune before the released one (a fine-tune of a fine-tune), oldest
     first, from its record in `training-metadata/finetuning-earlier/<id>/`."""
     lines: list[Line] = []
@@ -527,11 +527,16 @@ def tuning_tokens(stats: dict[str, Any]) -> Message:
     )
     if stats.get("answer_tokens_seen") is None:  # a record from before it was kept
         return said
-    return _(
-        "{counted}; {seen} such tokens seen in training ({steps} steps)",
-        counted=said,
-        seen=stats["answer_tokens_seen"],
-        steps=stats.get("steps", "?"),
+    steps = stats.get("steps")
+    named = {"counted": said, "seen": stats["answer_tokens_seen"]}
+    if not isinstance(steps, int):  # not recorded: said as such
+        return _(
+            "{counted}; {seen} such tokens seen in training ({steps} steps)", **named, steps="?"
+        )
+    return plural(
+        steps,
+        _("{counted}; {seen} such tokens seen in training ({steps} step)", **named, steps=steps),
+        _("{counted}; {seen} such tokens seen in training ({steps} steps)", **named, steps=steps),
     )
 
 

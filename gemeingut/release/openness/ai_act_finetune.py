@@ -7,7 +7,9 @@ content is its own provider's to describe, and this summary names that model and
 instead of describing it. Everything else comes from the bundle's files (the fine-tuning
 record, the data and the licences read from it); what they cannot evidence says so. The form's
 energy is the fine-tuning's, as measured, and the base's as its card states it, or not
-(`finetune_energy.py`).
+(`finetune_energy.py`). A chain (base → ft1 → … → the released one) is one modification made
+by several runs: both documents state each link's data, and the form sums every link's compute
+and energy from its own record in the bundle (`chain_runs.py`), as for a chain on our model.
 """
 
 from __future__ import annotations
@@ -19,15 +21,30 @@ from typing import Any
 from gemeingut.data.licenses import decide
 from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.card_phrases import report_language
-from gemeingut.release.layout import FINETUNE_RECORD, TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.layout import (
+    FINETUNE_EARLIER,
+    FINETUNE_RECORD,
+    TRAINING_DATA,
+    TRAINING_METADATA,
+    earlier_finetunes,
+)
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.markdown_table import row
 from gemeingut.release.openness.ai_act import (
     NOT_EVIDENCED,
     NOT_SHOWN,
     Line,
+    earlier_finetuning,
     identification,
     tuning_tokens,
+)
+from gemeingut.release.openness.chain_runs import (
+    TUNING_SUM,
+    chain_compute,
+    chain_energy,
+    earlier_record,
+    earlier_runs,
+    tuning_runs,
 )
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.finetune_energy import base_statement, tuning_consumption
@@ -39,11 +56,10 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     record = json.loads((bundle / TRAINING_METADATA / "finetune.json").read_text("utf-8"))
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     params = (lineage.get("finetune") or {}).get("params") or {}
-    release, base, data = evidence.release, record["base_model"], record["data"]
+    release, base = evidence.release, record["base_model"]
+    earlier = earlier_finetunes(lineage)
     language = report_language(release)
-    train = data["train"]
     missing = _("_{text}_", text=NOT_SHOWN)
-    base_licence = base.get("license") or _("not named")
     licences = evidence.training_data.documents
     lines: list[Line] = [
         _("# Public summary of training content: {name}", name=release["name"]),
@@ -57,29 +73,12 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
             missing=missing,
         ),
         "",
-        *identification(
-            release,
-            _(
-                "fine-tuned from `{base}` (licence `{licence}`, fingerprint `{fingerprint}`); "
-                "copies of its files {copies} are in `{folder}/`",
-                base=str(base.get("path")),
-                licence=base_licence,
-                fingerprint=str(base.get("fingerprint")),
-                copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
-                folder=BASE_DIR,
-            ),
-            missing,
-        ),
+        *identification(release, _dependency(bundle, base, earlier), missing),
         "",
         _("### 1.3 Modalities, overall training data size and other characteristics"),
         "",
         _("- Modality: text"),
-        _(
-            "- Training data size (text) of the modification: {examples} ({kinds}); {tokens}",
-            examples=training_examples(int(train["examples"])),
-            kinds=example_kinds(train),
-            tokens=tuning_tokens({**train, **(record.get("stats") or {})}),
-        ),
+        *_data_sizes(bundle, record, earlier),
         _("- Latest date of data acquisition: {date}", date=missing),
         _(
             "- Languages: {languages} (declared)",
@@ -95,6 +94,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
             folder=TRAINING_DATA,
         ),
         "",
+        *earlier_finetuning(bundle, lineage),  # a chain's, each in its own folder
         _("| licence | documents or examples |"),
         "|---|---|",
         *(row((f"`{lic}`", count), language) for lic, count in sorted(licences.items())),
@@ -114,7 +114,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 2.2 Private non-publicly available datasets obtained from third parties"),
         "",
-        _shipped(evidence),
+        _shipped(evidence, earlier),
         "",
         _("### 2.3 Data crawled and scraped from online sources"),
         "",
@@ -145,8 +145,84 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     return "\n".join(text(line, language) for line in lines)
 
 
-def _shipped(evidence: Evidence) -> Message:
-    """Read off the bundle: whether the fine-tuning data lies in it."""
+def _dependency(bundle: Path, base: dict[str, Any], earlier: list[dict[str, Any]]) -> Message:
+    """The foreign base, by its record and the copies of its files; for a chain also the
+    fine-tunes between it and the released one, by id, oldest first."""
+    named = {
+        "base": str(base.get("path")),
+        "licence": base.get("license") or _("not named"),
+        "fingerprint": str(base.get("fingerprint")),
+        "copies": ", ".join(f"`{name}`" for name in base_copies(bundle)),
+        "folder": BASE_DIR,
+    }
+    if earlier:
+        return _(
+            "fine-tuned from `{base}` (licence `{licence}`, fingerprint `{fingerprint}`) "
+            "through the earlier fine-tunes {chain}, whose data and records are in this bundle; "
+            "copies of the base's files {copies} are in `{folder}/`",
+            **named,
+            chain=" → ".join(f"`{meta['id']}`" for meta in earlier),
+        )
+    return _(
+        "fine-tuned from `{base}` (licence `{licence}`, fingerprint `{fingerprint}`); "
+        "copies of its files {copies} are in `{folder}/`",
+        **named,
+    )
+
+
+def _data_sizes(bundle: Path, record: dict[str, Any], earlier: list[dict[str, Any]]) -> list[Line]:
+    """The training data's size of the modification: of the fine-tuning, or of each
+    fine-tune of a chain, oldest first, each from its own record in the bundle."""
+    if not earlier:
+        return [
+            _(
+                "- Training data size (text) of the modification: {examples} ({kinds}); {tokens}",
+                **_size(record),
+            )
+        ]
+    lines: list[Line] = []
+    for meta in earlier:
+        path = bundle / earlier_record(str(meta["id"]))
+        own = json.loads(path.read_text("utf-8")) if path.is_file() else {}
+        if "train" not in (own.get("data") or {}):  # `verify` names the record it lacks
+            lines.append(
+                _(
+                    "- Training data size (text) of the earlier fine-tune {model}: {missing}",
+                    model=str(meta["id"]),
+                    missing=_("_{text}_", text=NOT_SHOWN),
+                )
+            )
+            continue
+        lines.append(
+            _(
+                "- Training data size (text) of the earlier fine-tune {model}: {examples} "
+                "({kinds}); {tokens}",
+                model=str(meta["id"]),
+                **_size(own),
+            )
+        )
+    lines.append(
+        _(
+            "- Training data size (text) of the released fine-tune: {examples} ({kinds}); {tokens}",
+            **_size(record),
+        )
+    )
+    return lines
+
+
+def _size(record: dict[str, Any]) -> dict[str, Message]:
+    """A fine-tune's training examples, their kinds and tokens, as its record counts them."""
+    train = record["data"]["train"]
+    return {
+        "examples": training_examples(int(train["examples"])),
+        "kinds": example_kinds(train),
+        "tokens": tuning_tokens({**train, **(record.get("stats") or {})}),
+    }
+
+
+def _shipped(evidence: Evidence, earlier: list[dict[str, Any]]) -> Message:
+    """Read off the bundle: whether the fine-tuning data lies in it (a chain's: every
+    fine-tune's, each earlier one's in its own folder)."""
     folder = f"{TRAINING_DATA}/finetuning"
     files = [rel for rel in evidence.present if rel.startswith(f"{folder}/")]
     if not files:
@@ -156,10 +232,32 @@ def _shipped(evidence: Evidence) -> Message:
             folder=folder,
         )
     entries = plural(len(files), _("1 entry"), _("{count} entries", count=len(files)))
+    if not earlier:
+        return _(
+            "None: the fine-tuning data is in this bundle ({folder}/, {entries}).",
+            folder=folder,
+            entries=entries,
+        )
+    earlier_folder = f"{TRAINING_DATA}/{FINETUNE_EARLIER}"
+    lacking = [
+        str(meta["id"])
+        for meta in earlier
+        if not any(rel.startswith(f"{earlier_folder}/{meta['id']}/") for rel in evidence.present)
+    ]
+    if lacking:
+        return _(
+            "Whether private data was used is {missing}: the bundle lacks the data of the "
+            "earlier fine-tunes {models} ({folder}/<id>/).",
+            missing=NOT_SHOWN,
+            models=", ".join(lacking),
+            folder=earlier_folder,
+        )
     return _(
-        "None: the fine-tuning data is in this bundle ({folder}/, {entries}).",
+        "None: the data of every fine-tune of the chain is in this bundle ({folder}/, "
+        "{entries}; each earlier fine-tune's in {earlier}/<id>/).",
         folder=folder,
         entries=entries,
+        earlier=earlier_folder,
     )
 
 
@@ -185,7 +283,7 @@ def finetune_documentation(
     is named as the dependency its own provider documents."""
     meta = bundle / TRAINING_METADATA
     record = json.loads((meta / "finetune.json").read_text("utf-8"))
-    stats, base, release = record.get("stats") or {}, record["base_model"], evidence.release
+    base, release = record["base_model"], evidence.release
     config_path = bundle / "model" / "config.json"
     if not config_path.is_file():  # an adapter: the base's architecture
         config_path = bundle / "base-model" / "config.json"
@@ -195,8 +293,6 @@ def finetune_documentation(
         for p in (bundle / "model").iterdir()
         if p.is_file() and p.suffix in (".safetensors", ".gguf")
     )
-    parameters = stats.get("parameters")  # all of the base's (LoRA: before the adapter)
-    tokens = stats.get("tokens_seen")
     size = model_size(bundle)
     return {
         "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
@@ -210,8 +306,8 @@ def finetune_documentation(
             "release_date": NOT_EVIDENCED,
             "union_market_release_date": NOT_EVIDENCED,
             "model_dependencies": f"fine-tuned from `{base.get('path')}` (licence "
-            f"`{base.get('license') or 'not named'}`, fingerprint `{base.get('fingerprint')}`), "
-            "documented by its own provider",
+            f"`{base.get('license') or 'not named'}`, fingerprint `{base.get('fingerprint')}`)"
+            f"{_through(bundle)}, documented by its own provider",
         },
         "model_properties": {
             "architecture": ", ".join(config.get("architectures") or []),
@@ -241,7 +337,62 @@ def finetune_documentation(
             "provenance": "the fine-tuning data in training-data/finetuning/; see "
             "AI_ACT_SUMMARY.md section 2",
             "examples": record["data"]["train"]["examples"],
+            **_earlier_examples(bundle),
         },
+        **_resources(bundle, record),
+    }
+
+
+def _through(bundle: Path) -> str:
+    """A chain's earlier fine-tunes, by id, oldest first, as the form's dependencies say them."""
+    lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+    earlier = [f"`{meta['id']}`" for meta in earlier_finetunes(lineage)]
+    if not earlier:
+        return ""
+    return (
+        f" through the earlier fine-tunes {' → '.join(earlier)} (their data and records in "
+        f"this bundle, {TRAINING_METADATA}/{FINETUNE_EARLIER}/<id>/); the base"
+    )
+
+
+def _earlier_examples(bundle: Path) -> dict[str, Any]:
+    """A chain's earlier fine-tunes' training examples, by id, oldest first, each as its own
+    record in the bundle counts them (none outside a chain)."""
+    lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
+    counted = {}
+    for meta in earlier_finetunes(lineage):
+        record = bundle / earlier_record(str(meta["id"]))
+        data = json.loads(record.read_text("utf-8")).get("data") if record.is_file() else None
+        train = (data or {}).get("train") or {}
+        counted[str(meta["id"])] = train.get("examples", NOT_EVIDENCED)
+    if not counted:
+        return {}
+    return {
+        "earlier_fine_tunes_examples": counted,
+        "earlier_provenance": f"the earlier fine-tunes' data in {TRAINING_DATA}/"
+        f"{FINETUNE_EARLIER}/<id>/, their records in {TRAINING_METADATA}/{FINETUNE_EARLIER}/<id>/",
+    }
+
+
+def _resources(bundle: Path, record: dict[str, Any]) -> dict[str, Any]:
+    """The form's compute and energy: of the fine-tuning, or of every fine-tuning of a chain
+    (`chain_runs.py`), each link from its own record in the bundle; the base's training as
+    its files state it."""
+    base = {"base_model": base_statement(bundle / BASE_DIR)}
+    if earlier_runs(bundle):
+        runs = tuning_runs(bundle)
+        return {
+            "computational_resources": chain_compute(runs, TUNING_SUM),
+            "energy_consumption": {
+                **chain_energy(runs, TUNING_SUM),
+                "scope": "kwh and method: every fine-tuning of the chain (stages); base_model: "
+                "the base model's own training, as its files state it",
+                **base,
+            },
+        }
+    stats = record.get("stats") or {}
+    parameters, tokens = stats.get("parameters"), stats.get("tokens_seen")
+    return {
         "computational_resources": {
             "training_time_seconds": stats.get("wall_seconds_total"),
             "training_compute_flops": 6 * parameters * tokens if parameters and tokens else None,
@@ -254,7 +405,7 @@ def finetune_documentation(
             **tuning_consumption(record),
             "scope": f"kwh and method: the fine-tuning only ({FINETUNE_RECORD}); base_model: "
             "the base model's own training, as its files state it",
-            "base_model": base_statement(bundle / BASE_DIR),
+            **base,
         },
     }
 

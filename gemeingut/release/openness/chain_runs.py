@@ -1,7 +1,9 @@
 """The compute and energy of every run that made a model fine-tuned from a fine-tune (a chain:
 pretraining → earlier fine-tunes → the released one), for the Model Documentation Form.
 
-A chain's earlier fine-tunes are runs of their own: their records lie in
+A chain on a foreign base (base → ft1 → … → the released one) has no pretraining of ours: its
+runs are its fine-tunings (`tuning_runs`), summed alike, the base's own training left to its
+provider. A chain's earlier fine-tunes are runs of their own: their records lie in
 `training-metadata/finetuning-earlier/<id>/finetune.json` (`verify` checks them against their
 logs and the lineage's copy, `finetune_earlier_N`). Each stage is stated with the record it is
 read from; the totals add the stages that recorded the figure, and a stage that did not record
@@ -80,6 +82,11 @@ def pretraining_run(bundle: Path) -> Run:
     )
 
 
+def tuning_runs(bundle: Path) -> list[Run]:
+    """Every fine-tuning of a foreign base's chain, oldest first: `earlier_runs`, the released."""
+    return [*earlier_runs(bundle), released_run(bundle)]
+
+
 def released_run(bundle: Path) -> Run:
     """The fine-tuning of the released model as its `finetune.json` states it."""
     return _tuning_run("fine-tuning", FINETUNE_RECORD, _json(bundle / FINETUNE_RECORD))
@@ -96,21 +103,23 @@ def stage_compute(run: Run) -> dict[str, Any]:
     }
 
 
-def chain_compute(runs: list[Run]) -> dict[str, Any]:
-    """The form's `computational_resources`: the totals of the runs and each run's own."""
+def chain_compute(runs: list[Run], method: str | None = None) -> dict[str, Any]:
+    """The form's `computational_resources`: the totals of the runs and each run's own
+    (`method`: how the total is made, if not `SUM`)."""
     stages = {run.stage: stage_compute(run) for run in runs}
     seconds = [run.seconds for run in runs if run.seconds is not None]
     return {
         "training_time_seconds": round(sum(seconds), 3),
         "training_compute_flops": sum(run.flops for run in runs if run.flops is not None),
-        "compute_method": _SUM,
+        "compute_method": method or SUM,
         **_unrecorded(runs, "seconds", "flops"),
         "stages": stages,
     }
 
 
-def chain_energy(runs: list[Run]) -> dict[str, Any]:
-    """The form's `energy_consumption`: the kWh the runs recorded, summed, and each run's."""
+def chain_energy(runs: list[Run], method: str | None = None) -> dict[str, Any]:
+    """The form's `energy_consumption`: the kWh the runs recorded, summed, and each run's
+    (`method`: how the total is made, if not `SUM`)."""
     stages = {
         run.stage: {
             "kwh": _or_not_recorded(run.kwh),
@@ -122,13 +131,17 @@ def chain_energy(runs: list[Run]) -> dict[str, Any]:
     recorded = [run.kwh for run in runs if run.kwh is not None]
     return {
         "kwh": sum(recorded) if recorded else NOT_RECORDED,
-        "method": _SUM,
+        "method": method or SUM,
         **_unrecorded(runs, "kwh"),
         "stages": stages,
     }
 
 
-_SUM = "the sum of the pretraining's and every fine-tuning's that recorded it (stages)"
+SUM = "the sum of the pretraining's and every fine-tuning's that recorded it (stages)"
+TUNING_SUM = (
+    "the sum of every fine-tuning's of the chain that recorded it (stages); the base model's "
+    "pretraining is documented by its own provider"
+)
 _TUNING_METHOD = "6·N·D (N all parameters: for LoRA an upper bound)"
 
 

@@ -9,11 +9,14 @@ fails, and no component under them counts as openly licensed in any rating (MOF,
 FMTI); so too where the LICENSE file adds terms to the licence's whole text (a rider such as the
 "Commons Clause": `licence_additions.py`), which makes it another licence than the one named.
 The header's `model-index` counts as evaluation results where a result has a metric value; a
-card section about the training data with some substance counts as the data card,
-unless it says the data is withheld; an arXiv link as a paper whose licence is unknown (so not
-open); datasets the header names (`datasets:`) but the folder lacks are said as named and not
-checked. A folder with no config, weights or card holds no model and is refused. A Hugging Face
-cache snapshot's links into its `blobs` are its files. A model type that
+card section about evaluation ("## Evaluation", "## Evaluierung") where it holds results (decimal
+numbers, percentages); a card section about the training data (or a data card file) counts as
+the data card where it names evidence of the data, not where it refuses to say what it is
+(`data_information.py`); terms of its own (`license: other`) that restrict use are named from
+the LICENSE text (`text_restrictions.py`); an arXiv link as a paper whose licence is unknown
+(so not open); datasets the header names (`datasets:`) but the folder lacks are said as named
+and not checked. A folder with no config, weights or card holds no model and is refused. A
+Hugging Face cache snapshot's links into its `blobs` are its files. A model type that
 transformers implements has its architecture in transformers (Apache-2.0); remote code
 (`auto_map`) is the folder's own `.py` files, under the card's licence. A GGUF file's metadata
 (`general.license`, `general.architecture`) is evidence as a LICENSE file is; a card whose
@@ -49,6 +52,8 @@ from gemeingut.model.card_header import (
     read_card,
 )
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
+from gemeingut.release.openness.data_information import assess
+from gemeingut.release.openness.data_information import said as data_said
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
 from gemeingut.release.openness.foreign_base import foreign_lineage, given_base
 from gemeingut.release.openness.foreign_finetune import (
@@ -69,6 +74,7 @@ from gemeingut.release.openness.licence_text import folder_added_terms, licence_
 from gemeingut.release.openness.licences import Openness, content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
 from gemeingut.release.openness.result import OSAID_CODE, assemble, check, osaid_gate
+from gemeingut.release.openness.text_restrictions import restricted_said, text_restrictions
 from gemeingut.release.openness.use_restrictions import use_restrictions
 
 CARD = CARD_FILE
@@ -77,23 +83,14 @@ _DATA_HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ANY_HEADING = re.compile(r"^#{1,4}\s", re.MULTILINE)
-_ARXIV = re.compile(r"https?://arxiv\.org/(?:abs|pdf)/\d{4}\.\d{4,5}", re.IGNORECASE)
-_MIN_SECTION_CHARS = 200  # a heading with a line under it does not document the data
-# A data section that says the data is kept back describes no data (the OSAID asks for
-# information sufficient to rebuild a like dataset).
-_WITHHELD = re.compile(
-    r"\b(not (be )?(made )?(publicly |openly )?"
-    r"(available|accessible|disclosed|released|shared|published)|"
-    r"(will|can|do|does) not (disclose|release|share|publish)|undisclosed|withheld|"
-    r"proprietary|confidential|(remain|remains|kept|keep|stay|stays) (internal|private)|"
-    r"internal (use )?only|for internal use|"
-    r"nicht (öffentlich|offengelegt|veröffentlicht|bekannt ?gegeben|zugänglich|geteilt|"
-    r"verfügbar|zur Verfügung gestellt)|"
-    r"nicht offen ?gelegt|vertraulich|geheim|proprietär|nur intern|"
-    r"intern(e|en|er|em)? (Daten|Quellen|Korpora|Gebrauch|Nutzung|Zwecke)|"
-    r"intern (verwendet|genutzt|gehalten)|(bleiben|bleibt|verbleiben|verbleibt) intern)",
-    re.IGNORECASE,
+_EVAL_HEADING = re.compile(
+    r"^#{1,4}\s*(evaluation( results)?|results|benchmarks?|evaluierung|evaluation|"
+    r"ergebnisse|auswertung|bewertung)\s*$",
+    re.IGNORECASE | re.MULTILINE,
 )
+_RESULT = re.compile(r"(?<![\w.,])\d+[.,]\d+(?:\s?%)?(?![\w.,]*\d)|(?<![\w.,])\d+\s?%")
+_SHOWN_VALUES = 4
+_ARXIV = re.compile(r"https?://arxiv\.org/(?:abs|pdf)/\d{4}\.\d{4,5}", re.IGNORECASE)
 # Folder entries (globs) that stand for a component when present with content.
 _FILES: dict[str, tuple[str, ...]] = {
     "Model parameters (Final)": ("*.safetensors", "pytorch_model*.bin", "*.gguf"),
@@ -152,7 +149,8 @@ def rate_folder(
     header = card.header if card is not None else {}
     data_licence = lineage.data_licence if lineage is not None and lineage.recorded else licence
     added = folder_added_terms(own, folder)  # a rider on the licence's text: other terms
-    terms = _Terms(licence, _unclear(named) if named.disagreement else _added(added))
+    restricted = _text_restricted(folder, own)  # terms of its own that restrict use
+    terms = _Terms(licence, _unclear(named) if named.disagreement else _added(added or restricted))
     parts = [
         _component(c, folder, listing, card, config, terms, data_licence, lineage, gguf)
         for c in components()
@@ -162,22 +160,18 @@ def rate_folder(
         parts = _unchecked_base(parts, lineage, why)
     by_name = {p.component.name: p for p in parts}
     data_card = by_name["Data card"]
-    osaid = osaid_gate(
-        parts,
-        data_card.present,
-        _("documented in {files}", files=", ".join(data_card.paths))
-        if data_card.present
-        else _("no data card"),
-    )
+    osaid = osaid_gate(parts, data_card.present, data_card.detail)
     checks = [
-        _licence_check(licence, licence_source, named, why, lineage, added, _says_other(card)),
+        _licence_check(
+            licence, licence_source, named, why, lineage, added or restricted, _says_other(card)
+        ),
         *licence_text_check(own if own.licence else stated, folder),  # GGUF's: no text to ship
         _weights_check(by_name["Model parameters (Final)"], folder.name),
     ]
     kinds = {
         "weights": licence,
         "documents": licence,
-        "code": _code_licence(by_name["Model architecture"]),
+        "code": _code_licence(parts, config),
         "data": by_name["Datasets"].licence if by_name["Datasets"].present else None,
     }
     release = {
@@ -186,6 +180,7 @@ def rate_folder(
         "treatment": lineage.treatment if lineage is not None else "pre-trained",
     }
     result = assemble(parts, kinds, checks, osaid, release, _gate_evidence(parts, folder.name))
+    result["licenses_unknown"] = _unknown_licences(kinds)
     _own_paths(result["mof_document"]["release"], licence_source, config, by_name, lineage)
     if lineage is not None and not lineage.recorded:
         result["base_model"] = _base_said(lineage)
@@ -230,6 +225,19 @@ def _with_gguf(named: NamedLicence, gguf: GGUFFacts | None) -> NamedLicence:
         evidence=f"{named.evidence}, {gguf.file}",
         file=(gguf.licence, gguf.file),
     )
+
+
+def _text_restricted(folder: Path, named: NamedLicence) -> Message | None:
+    """The use restrictions the folder's LICENSE text states, where its terms are not a
+    licence known by its id (`license: other`, a text gemeingut does not recognise), whose
+    restrictions `use_restrictions` names: read from the text, not guessed from a name."""
+    name = named.unrecognised or (named.file[1] if named.file is not None else None)
+    if name is None or use_restrictions(named.licence) is not None:
+        return None
+    if named.unrecognised is None and not is_other(named.licence):
+        return None
+    found = text_restrictions((folder / name).read_text(encoding="utf-8", errors="replace"))
+    return restricted_said(name, found) if found else None
 
 
 def _unchecked_base(parts: list[Found], lineage: Lineage, why: Message | None) -> list[Found]:
@@ -380,8 +388,8 @@ def _says_other(card: Card | None) -> bool:
 
 
 def _added(added: Message | None) -> Openness | None:
-    """The folder's terms where its LICENSE file adds to the licence's text: not the open
-    licence named, so nothing under them counts as openly licensed."""
+    """The folder's terms where its LICENSE file adds to the licence's text, or its own terms
+    restrict use: not open, so nothing under them counts as openly licensed."""
     return Openness(False, recorded(added)) if added is not None else None
 
 
@@ -411,11 +419,26 @@ def _config(folder: Path) -> dict[str, Any]:
     return read_object(folder / "config.json", _("fix or re-download config.json")) or {}
 
 
-def _code_licence(architecture: Found) -> str | None:
-    """The licence of the code the folder's model runs on, as its architecture was found:
-    transformers' for a model type it implements, the folder's own modules' for remote code;
-    none where no code for it is evidenced (a model type transformers does not implement)."""
-    return architecture.licence if architecture.present else None
+def _code_licence(parts: list[Found], config: dict[str, Any]) -> str | None:
+    """The licence of the code the folder holds: its own modules (remote code, training or
+    inference scripts), under its terms; none where it holds none. The code a model type runs
+    on in transformers or llama.cpp is not in the folder, so its licence is not the folder's
+    code licence (it is said with the architecture)."""
+    held = [
+        p
+        for p in parts
+        if p.component.content_type == "code"
+        and p.present
+        and (p.component.name != "Model architecture" or config.get("auto_map"))
+    ]
+    return held[0].licence if held else None
+
+
+def _unknown_licences(kinds: dict[str, str | None]) -> dict[str, str]:
+    """Why a kind of the folder's files has no licence: the folder holds none of them (a
+    `Recorded` message, said in the reader's language)."""
+    why = {"code": _("no code in the folder"), "data": _("no training data in the folder")}
+    return {kind: recorded(said) for kind, said in why.items() if kinds.get(kind) is None}
 
 
 def _component(
@@ -443,6 +466,8 @@ def _component(
     part = evidenced(
         component, folder, paths, licence if own else data_licence, verdict if own else None
     )
+    if name == "Data card" and part.present:
+        part = _data_files(part, folder, card)
     if part.present or card is None:
         return part
     if name == "Data card":
@@ -466,11 +491,34 @@ def _gguf_architecture(component: Component, gguf: GGUFFacts) -> Found:
     return noted(found(component, [gguf.file], LLAMA_CPP_LICENCE), said)
 
 
+def _data_files(part: Found, folder: Path, card: Card | None) -> Found:
+    """Data card files that hold text count only where they name evidence of the data
+    (`data_information.py`); a PDF's text is not read here, it counts as it is."""
+    named = _header_datasets(card) if card is not None else []
+    kept, said = [], []
+    for rel in part.paths:
+        if not rel.lower().endswith((".md", ".txt")):
+            kept.append(rel)
+            continue
+        info = assess((folder / rel).read_text(encoding="utf-8", errors="replace"), named)
+        said.append(data_said(info, rel))
+        if info.counts:
+            kept.append(rel)
+    if kept:
+        return replace(part, paths=tuple(kept), detail=recorded(joined([*said, part.detail])))
+    return Found(part.component, (), part.licence, False, recorded(joined(said)))
+
+
+def _header_datasets(card: Card) -> list[str]:
+    """The dataset ids the card's header names (`datasets:`)."""
+    named = card.header.get("datasets")
+    return [str(n) for n in (named if isinstance(named, list) else [named]) if n]
+
+
 def _named_datasets(part: Found, card: Card) -> Found:
     """Datasets the card's header names (`datasets:`) that are not in the folder: named, and
     not checked (whether they are public, complete and under the licences said needs the Hub)."""
-    named = card.header.get("datasets")
-    names = [str(n) for n in (named if isinstance(named, list) else [named]) if n]
+    names = _header_datasets(card)
     if not names:
         return part
     said = _(
@@ -482,10 +530,11 @@ def _named_datasets(part: Found, card: Card) -> Found:
 
 
 def _evaluation(component: Component, card: Card | None, terms: _Terms) -> Found:
-    """The card's `model-index`, where a result has a metric value."""
+    """The card's `model-index`, where a result has a metric value; else a section of the card
+    about evaluation that holds results."""
     index = card.header.get("model-index") if card is not None else None
     if not index:
-        return missing(component, terms.licence)
+        return _evaluation_section(component, card, terms)
     values = _metric_values(index)
     if not values:
         said = _("{file}: its model-index holds no result with a metric value", file=CARD)
@@ -496,6 +545,45 @@ def _evaluation(component: Component, card: Card | None, terms: _Terms) -> Found
         _("model-index in {file}: {count} metric values", file=CARD, count=values),
     )
     return noted(found(component, [CARD], terms.licence, terms.verdict), said)
+
+
+def _evaluation_section(component: Component, card: Card | None, terms: _Terms) -> Found:
+    """A card section about evaluation with results in it (decimal numbers, percentages: a
+    score, not a year or a list's number), said with where it is and what it holds."""
+    for heading, body in _sections(card.text if card is not None else "", _EVAL_HEADING):
+        values = _RESULT.findall(body)
+        if not values:
+            continue
+        said = plural(
+            len(values),
+            _(
+                "section {heading!r} of {file}: 1 result ({values})",
+                heading=heading,
+                file=CARD,
+                values=values[0],
+            ),
+            _(
+                "section {heading!r} of {file}: {count} results ({values})",
+                heading=heading,
+                file=CARD,
+                count=len(values),
+                values=", ".join(values[:_SHOWN_VALUES]),
+            ),
+        )
+        return noted(found(component, [CARD], terms.licence, terms.verdict), said)
+    return missing(component, terms.licence)
+
+
+def _sections(card: str, headings: re.Pattern[str]) -> list[tuple[str, str]]:
+    """The card's sections under a heading `headings` matches: (heading, body)."""
+    found = []
+    for match in headings.finditer(card):
+        rest = card[match.end() :]
+        following = _ANY_HEADING.search(rest)
+        found.append(
+            (match.group(0).lstrip("#").strip(), rest[: following.start()] if following else rest)
+        )
+    return found
 
 
 def _metric_values(index: Any) -> int:
@@ -525,11 +613,10 @@ def _data_card(
 ) -> Found:
     """A card section about the training data, unless it is too short or withholds the data;
     `files`: the data card files found (`examined`: there were some, none with content)."""
-    heading, reason = _data_section(card.text)
+    heading, said, reason = _data_section(card.text, _header_datasets(card))
     if not heading:
         return files
-    if reason is None:
-        said = _("section {heading!r} of {file}", heading=heading, file=CARD)
+    if said is not None:
         return noted(found(component, [CARD], terms.licence, terms.verdict), said)
     detail = joined([files.detail, reason]) if examined else reason
     return Found(component, (), terms.licence, False, recorded(detail))
@@ -634,30 +721,17 @@ def _glob_match(parts: list[str], pattern: list[str]) -> bool:
     )
 
 
-def _data_section(card: str) -> tuple[str, Message | None]:
-    """A card section about the training data: its heading ("": none), and why it does not
-    count (None: it does)."""
+def _data_section(
+    card: str, named: list[str] | None = None
+) -> tuple[str, Message | None, Message | None]:
+    """A card section about the training data: its heading ("": none), what it names (None:
+    no section counts) and why it does not count (None: it does); `named`: the datasets the
+    card's header names."""
     heading, reason = "", None
-    for match in _DATA_HEADING.finditer(card):
-        heading = match.group(0).lstrip("#").strip()
-        rest = card[match.end() :]
-        following = _ANY_HEADING.search(rest)
-        body = rest[: following.start()] if following else rest
-        withheld = _WITHHELD.search(body)
-        if len(body.strip()) >= _MIN_SECTION_CHARS and not withheld:
-            return heading, None
-        reason = (
-            _(
-                "section {heading!r} of {file} says the data is withheld ({words!r})",
-                heading=heading,
-                file=CARD,
-                words=withheld.group(0),
-            )
-            if withheld
-            else _(
-                "section {heading!r} of {file} is too short to describe the data",
-                heading=heading,
-                file=CARD,
-            )
-        )
-    return heading, reason
+    for heading, body in _sections(card, _DATA_HEADING):
+        info = assess(body, named)
+        where = _("section {heading!r} of {file}", heading=heading, file=CARD)
+        if info.counts:
+            return heading, data_said(info, where), None
+        reason = data_said(info, where)
+    return heading, None, reason

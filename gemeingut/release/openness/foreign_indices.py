@@ -27,7 +27,8 @@ from gemeingut.release.openness.licences import content_licence
 from gemeingut.release.openness.mof import SAID
 from gemeingut.release.openness.osai_index import CRITERIA
 
-_CODE_LINK = re.compile(r"https?://(?:github\.com|gitlab\.com|codeberg\.org)/[\w.-]+/[\w.-]+")
+# A repository's address, without the full stop of the sentence it ends ("…/winzig-train.").
+_CODE_LINK = re.compile(r"https?://(?:github\.com|gitlab\.com|codeberg\.org)/[\w.-]+/[\w.-]*[\w-]")
 _HARDWARE_HEADING = re.compile(
     r"^#{1,4}\s*(hardware|compute infrastructure|training infrastructure|"
     r"hardware and software|trainingsinfrastruktur|rechenressourcen)\b[^\n]*$",

@@ -25,9 +25,11 @@ given twice) or the whole text of another licence gemeingut knows (a file with t
 changes the licence; in place of an optional part, before, between or after the clauses (a
 title, a preface such as "This project is licensed under the MIT License, see below", a
 project's description) it adds terms where one of its sentences states a condition
-(`_condition`), and that sentence is quoted. A file that is the whole text of a licence whose
-text holds this one's and more, with nothing added (BSD-3-Clause's, for a file taken as
-BSD-2-Clause), adds nothing.
+(`_condition`), and that sentence is quoted; a grant of rights ("You may change this file",
+the Unlicense's "Anyone is free to copy …") states none by granting (`licence_grants.py`), and
+a sentence that says more after the grant than the work granted is judged as a whole. A file
+that is the whole text of a licence whose text holds this one's and more, with nothing added
+(BSD-3-Clause's, for a file taken as BSD-2-Clause), adds nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +41,13 @@ from difflib import Match, SequenceMatcher
 from functools import cache, lru_cache
 
 from gemeingut.data.licence_texts import licence_of_text
+from gemeingut.release.openness.licence_grants import (
+    ACT,
+    PASSIVE_GRANT,
+    grant_clause,
+    only_the_work,
+    without_limits,
+)
 from gemeingut.release.openness.licence_reference import (
     IN_ORDER_UP_TO,
     coverage,
@@ -80,6 +89,7 @@ _CONDITIONS = re.compile(
     r"(?:prior|written|express|explicit|separate) (?:\w+ )?(?:permission|consent|approval)|"
     r"(?:permission|consent|approval) (?:of|from)|conditions?|conditional|subject to|"
     r"provided (?:that|it|they|you|the)|need|needs|needed|ha(?:s|ve) to|(?:is|are) to|"
+    r"(?:as|so) long as|on (?:the )?condition|compl(?:y|ies|iance)|adher\w*|in accordance|"
     r"undertak\w*|polic(?:y|ies)|eula|terms of (?:use|service)|code of conduct|"
     r"buy|buys|purchas\w*|subscri\w*|price\w*|invoic\w*|eur|usd|"
     r"report\w* to|sen[dt] to|display\w*|indemnif\w*|"
@@ -306,8 +316,13 @@ def _condition(sentence: str, excused: frozenset[str] = frozenset()) -> bool:
 
 
 def _states(plain: str) -> bool:
-    """Whether `plain` (notices and addresses left out) states a condition (`_condition`)."""
-    stated = _STATEMENT.sub(" ", _COMPANY.sub(" ", _NOT_BINDING.sub(" ", plain)))
+    """Whether `plain` (notices and addresses left out) states a condition (`_condition`).
+    A grant ("You may change this file", `licence_grants`) states none; a sentence that says
+    more after the grant's opening is judged as a whole."""
+    stated = without_limits(_STATEMENT.sub(" ", _COMPANY.sub(" ", _NOT_BINDING.sub(" ", plain))))
+    rest = _after_grant(stated)
+    if rest is not None and only_the_work(rest) and not _limits(rest):
+        return False
     if _CONDITIONS.search(stated) or (_CHANGE.search(stated) and _CHANGED.search(stated)):
         return True
     if _REQUEST.search(plain):  # where the credit is asked ("in your research"), no field
@@ -315,6 +330,23 @@ def _states(plain: str) -> bool:
     if any(_a_field(m) for m in _FIELDS.finditer(stated)):
         return True
     return _ACTS.search(plain) is not None and _STATEMENT.search(plain) is None
+
+
+def _limits(words: str) -> bool:
+    """Whether `words` hold a restriction, an obligation or a field of use."""
+    return bool(_CONDITIONS.search(words)) or any(_a_field(m) for m in _FIELDS.finditer(words))
+
+
+def _after_grant(stated: str) -> str | None:
+    """What `stated` says after the grant of rights it opens with (None: it opens with none).
+    An opening that holds a condition of its own beside the acts granted ("The licensor only
+    hereby grants …") is no grant."""
+    clause = grant_clause(stated.lstrip(" ,;:"))
+    if clause is None:
+        return None
+    if _limits(ACT.sub(" ", clause.group())):
+        return None
+    return PASSIVE_GRANT.sub(" ", stated.lstrip(" ,;:")[clause.end() :])
 
 
 def _a_field(match: re.Match[str]) -> bool:

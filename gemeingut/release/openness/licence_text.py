@@ -11,7 +11,9 @@ licence, not the open one it names, and the check fails with the words added.
 A model folder's LICENSE is checked as a release bundle's `model/LICENSE` is
 (`file_text_check`, the same states): a text of terms gemeingut has no reference text of (the
 Llama, Gemma, OpenRAIL terms, MulanPSL-2.0) is the publisher's, "given, not compared", and
-passes; it fails where its opening shows another licence's text, or is missing. A LICENSE
+passes; it fails where its opening shows another licence's text, or is missing, and, for terms
+known to restrict use (Llama, Gemma, OpenRAIL: `use_restrictions.py`), where the text states
+none of their restrictions (`text_restrictions.py`): a title line is not the terms. A LICENSE
 whose text we do not recognise while the card names a licence we could compare (or none) may
 hold other terms than the card's: a person has to read it, so it is said, never passed.
 """
@@ -30,6 +32,8 @@ from gemeingut.release.openness.licence_additions import added_text
 from gemeingut.release.openness.licence_reference import coverage, reference_text, text_id
 from gemeingut.release.openness.result import check
 from gemeingut.release.openness.sentences import joined
+from gemeingut.release.openness.text_restrictions import text_restrictions
+from gemeingut.release.openness.use_restrictions import use_restrictions
 
 _TEXT_REQUIRED = re.compile(
     r"^(apache-2\.0|mit|bsd-[23]-clause|isc|bsl-1\.0|mpl-(1\.1|2\.0)|eupl-1\.[12]|"
@@ -107,7 +111,17 @@ def file_text_check(root: Path, file: str, licence: str, remedy: Message) -> dic
             return check("licence.text", False, file, added)
         said = _("{file} holds the text of {licence}", file=file, licence=licence)
         return check("licence.text", True, file, said)
-    if found is not None:
+    other = sorted(licence_of_text(content))
+    if other and text_id(licence).lower() not in {text_id(o).lower() for o in other}:
+        said = _(
+            "{file} is the text of {found}, not of {licence}; {remedy}",
+            file=file,
+            found=" / ".join(other),
+            licence=licence,
+            remedy=remedy,
+        )
+        return check("licence.text", False, file, said)
+    if found is not None:  # words it shares with the text of another licence are no part of it
         said = _(
             "{file} holds only part of the text of {licence}: {missing} of its {words} words "
             "are missing ({percent} % present); {remedy}",
@@ -116,16 +130,6 @@ def file_text_check(root: Path, file: str, licence: str, remedy: Message) -> dic
             missing=found.missing,
             words=found.words,
             percent=int(found.share * 100),  # rounded down: never "100 %" of a partial text
-            remedy=remedy,
-        )
-        return check("licence.text", False, file, said)
-    other = sorted(licence_of_text(content))
-    if other and text_id(licence).lower() not in {text_id(o).lower() for o in other}:
-        said = _(
-            "{file} is the text of {found}, not of {licence}; {remedy}",
-            file=file,
-            found=" / ".join(other),
-            licence=licence,
             remedy=remedy,
         )
         return check("licence.text", False, file, said)
@@ -142,7 +146,26 @@ def file_text_check(root: Path, file: str, licence: str, remedy: Message) -> dic
         file=file,
         licence=licence,
     )
-    return check("licence.text", True, file, said)
+    if use_restrictions(licence) is None:
+        return check("licence.text", True, file, said)
+    # terms known to restrict use: their text, where it is, states restrictions (computed)
+    stated = text_restrictions(content, quoted=False)
+    if stated:
+        found = _(
+            "it states use restrictions as the terms of {licence} do: {restrictions}",
+            licence=licence,
+            restrictions=joined(stated),
+        )
+        return check("licence.text", True, file, joined([said, found]))
+    said = _(
+        "{file} is given as the text of {licence}, but states none of the use restrictions "
+        "{licence} is known for (a cap on users, a use policy, forbidden uses): it is not its "
+        "text, or only part of it; {remedy}",
+        file=file,
+        licence=licence,
+        remedy=remedy,
+    )
+    return check("licence.text", False, file, said)
 
 
 def added_terms(file: str, licence: str, content: str) -> Message | None:
@@ -194,4 +217,8 @@ def _combined(checks: list[dict[str, Any]]) -> dict[str, Any]:
 
 def text_required(expression: str | None) -> list[str]:
     """The licences in `expression` that are granted only with their text."""
-    return [key for key in licence_ids(expression) if _TEXT_REQUIRED.match(key)]
+    return [
+        key
+        for key in licence_ids(expression)
+        if _TEXT_REQUIRED.match(key.removeprefix("LicenseRef-"))  # `license_name: llama3`
+    ]

@@ -81,9 +81,9 @@ def explained(name: str, language: str) -> str:
     if not name.endswith(CONDITIONAL):
         return said(name, language)
     shown = said(name.removesuffix(CONDITIONAL), language)
-    note = _(
-        "{label} (conditional: only the final weights are openly licensed; other required "
-        "components of Class III are missing or not openly licensed)",
+    note = _(  # said plainly: no class is reached, the Model Openness Tool's note beside it
+        "no class reached: {label} only conditionally (only the final weights are openly "
+        "licensed; other required components of Class III are missing or not openly licensed)",
         label=shown,
     )
     return text(note, language)

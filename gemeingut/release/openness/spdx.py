@@ -159,15 +159,28 @@ def _finetune_run(bundle: Path) -> _Run:
     record = _json(meta / "finetune.json")
     base = record.get("base_model") or {}
     losses = [loss for _step, loss in validation_curve(meta / "finetune_log.jsonl")]
+    earlier = earlier_runs(bundle)  # a chain on the foreign base: each earlier fine-tuning
+    steps = record["training"]["steps"]
+    about = (
+        f"{steps} {'step' if steps == 1 else 'steps'} of {record.get('method')} fine-tuning "
+        f"({record.get('output')}) of the base model {base.get('path')} on the fine-tuning "
+        "data in the bundle's training-data/finetuning/; see training-metadata/finetune.json"
+    )
+    if earlier:
+        chain = ", ".join(run.record for run in earlier)
+        about = (
+            f"{about}; before it, the earlier fine-tunes of the chain from the base model "
+            f"({chain}), their data in training-data/finetuning-earlier/"
+        )
     return _Run(
         created=_json(meta / "lineage.json")["finetune"]["created"],
-        about=f"{record['training']['steps']} steps of {record.get('method')} fine-tuning "
-        f"({record.get('output')}) of the base model {base.get('path')} on the fine-tuning "
-        "data in the bundle's training-data/finetuning/; see training-metadata/finetune.json",
+        about=about,
         hyperparameters=record["training"],
         metrics=[("validation_loss", f"{losses[-1]:.6g}")] if losses else [],
         kwh=None,
-        finetuning_kwh=_recorded([recorded_kwh(record.get("energy"))]),
+        finetuning_kwh=_recorded(
+            [run.kwh for run in earlier] + [recorded_kwh(record.get("energy"))]
+        ),
     )
 
 

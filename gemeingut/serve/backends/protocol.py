@@ -90,6 +90,9 @@ class GenerationResult:
     # False where an engine told no usage and its tokens could not be counted either: the
     # quota then keeps the whole reservation instead of settling to the zeros above.
     usage_known: bool = True
+    # True where the counts are an estimate (an engine's `/tokenize` failed or was too slow):
+    # the audit record says so (`tokens_estimated`).
+    usage_estimated: bool = False
 
 
 class EngineUnavailable(RuntimeError):

@@ -9,7 +9,10 @@ other calls); every call has a timeout; closing a stream closes its
 connection, which makes vLLM and llama-server abort the generation, and so does cancelling an
 answer that is not streamed (`agenerate_batch`: the client hung up). Quota reservations need
 the prompt's token count: it comes from the engine's `/tokenize` (vLLM and gemeingut have it);
-where there is none, the whole context is reserved and settled to the real usage afterwards. A
+where there is none, the whole context is reserved and settled to the real usage afterwards.
+An engine that states no context (llama-server, Ollama) is asked for at most
+`UNSTATED_ANSWER_TOKENS` where the client sets no `max_tokens`, and that is reserved beside the
+prompt (its bytes where it cannot be counted): no context is assumed to refuse a prompt by. A
 stream cut short is settled to what was relayed: the engine's usage if it sent it, otherwise
 the prompt and the relayed text counted by `/tokenize`; so is an answer or a whole stream that
 came without usage (an engine that ignores `stream_options.include_usage`), and where nothing
@@ -41,6 +44,7 @@ import json
 import re
 import socket
 import threading
+import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import replace
@@ -53,10 +57,10 @@ import httpx2
 from aiohttp import ClientResponse
 from pydantic import BaseModel, ValidationError
 
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, text
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.backends.engine_streams import EngineStreams, buffered, closed
-from gemeingut.serve.backends.failures import EngineFailures
+from gemeingut.serve.backends.failures import EngineFailures, log
 from gemeingut.serve.backends.loop_end import closed_with_loop
 from gemeingut.serve.backends.protocol import (
     CLIENT_LANGUAGE,
@@ -72,7 +76,10 @@ from gemeingut.serve.backends.protocol import (
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
-FALLBACK_CONTEXT = 4096  # reserved per prompt when the engine tells neither context nor count
+# The longest answer asked of an engine that states no context (llama-server, Ollama) where the
+# client asks for no `max_tokens`: sent to it as `max_tokens`, so that what a quota reserves
+# bounds what the engine writes (the gateway knows no context to bound it by).
+UNSTATED_ANSWER_TOKENS = 4096
 CONNECT_TIMEOUT_SECONDS = 10.0
 # An idle engine connection is retired after this long, before the engine closes it (vLLM, like
 # uvicorn, after 5 s): sent on one the engine is closing, a request would fail as unreachable.
@@ -81,6 +88,10 @@ ENGINE_KEEPALIVE_SECONDS = 2.0
 # httpx2's answers are) and aiohttp's, whose timeouts are also TimeoutError.
 STREAM_ERRORS = (httpx2.HTTPError, aiohttp.ClientError, TimeoutError)
 COUNT_TIMEOUT_SECONDS = 5.0  # counting what a cut request used must not hold its settling long
+CONTINUOUS = "continuous_usage_stats"  # vLLM's `stream_options` field: usage with every chunk
+# The longest the server's start waits for an engine to say whether it is Ollama and what its
+# model can do (`/api/version` and `/api/show` together, `_ollama_capabilities`).
+PROBE_TIMEOUT_SECONDS = 2.0
 # An engine's error code that the gateway passes on: an identifier short enough to be recorded
 # as a decision (`gate.both` adds it to a redaction within the column).
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -150,6 +161,7 @@ class UpstreamBackend:
         self.model_name = model_name or self.upstream_model
         self.context_length: int | None = card.get("max_model_len")
         self._has_tokenize = True
+        self._continuous_usage = True  # until the engine refuses it (`_stream_post`)
         self.capabilities_said = self._capabilities(card)
         self.prompts = _prompts_said(card)
 
@@ -167,9 +179,14 @@ class UpstreamBackend:
         total = 0
         for prompt in prompts:
             count = self._count(prompt)
-            context = self.context_length or FALLBACK_CONTEXT
+            context = self.context_length
+            if context is None:  # nothing to check the prompt against: the engine judges it
+                read = _bytes_bound(prompt) if count is None else count
+                answer = UNSTATED_ANSWER_TOKENS if params.max_tokens is None else params.max_tokens
+                total += read + n * answer
+                continue
             if count is None:
-                total += context  # unknown: the most it can be
+                total += n * context  # unknown: the most it can be (the prompt, once a choice)
                 continue
             if count > context:
                 raise RequestRejected(
@@ -247,15 +264,10 @@ class UpstreamBackend:
         return self._json(self._checked(response))
 
     async def astream(self, prompt: Prompt, params: SamplingParams) -> AsyncTextStream:
-        body = self._body(prompt, params) | {
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
+        body = self._body(prompt, params) | {"stream": True}
         path = self._route(prompt)
         try:
-            response = await self.streams.post(path, body, _language())
-            if response.status >= 400:
-                self._raise_for(await buffered(response, self.streams.base + path))
+            response = await self._stream_post(path, body)
         except STREAM_ERRORS as error:
             raise self._unreachable(error) from None
         self.failures.answered()
@@ -265,19 +277,42 @@ class UpstreamBackend:
             events, close=partial(closed, response), relayed=lambda: self._relayed(prompt, reader)
         )
 
+    async def _stream_post(self, path: str, body: dict[str, Any]) -> ClientResponse:
+        """The engine's stream, asked with `stream_options.continuous_usage_stats`: vLLM then
+        tells its usage with every chunk, so that a stream cut short is charged its own count
+        exactly; llama-server and Ollama ignore the field. An engine that validates
+        `stream_options` strictly refuses it, naming it (pydantic's "extra inputs are not
+        permitted"): the stream is asked once more without it, and this engine never again."""
+        url = self.streams.base + path
+        if self._continuous_usage:
+            usage = {"include_usage": True, CONTINUOUS: True}
+            response = await self.streams.post(path, body | {"stream_options": usage}, _language())
+            if response.status < 400:
+                return response
+            refused = await buffered(response, url)
+            if refused.status_code not in (400, 422) or CONTINUOUS not in refused.text:
+                self._raise_for(refused)
+            self._continuous_usage = False
+        usage = {"include_usage": True}
+        response = await self.streams.post(path, body | {"stream_options": usage}, _language())
+        if response.status >= 400:
+            self._raise_for(await buffered(response, url))
+        return response
+
     async def _relayed(self, prompt: Prompt, reader: _EventReader) -> GenerationResult | None:
         """What a stream relayed (cut short, or ended without usage): by the engine's usage
-        where it came, otherwise the prompt and the relayed text counted by the engine's
-        tokenizer (at least one token per piece: a piece holds one token or more)."""
+        where it came (vLLM sends it with every chunk, `continuous_usage_stats`: exact at any
+        cut), otherwise counted by the engine's tokenizer (`_text_tokens`), and where its
+        `/tokenize` failed or was too slow, estimated from the bytes (`_estimated`)."""
         if _told(reader.usage):
             return reader.result()
-        prompt_tokens = await self._acount(self._count_body(prompt))
-        if prompt_tokens is None:
-            return None  # settled to the reservation, as for any stream whose use is unknown
         text = "".join(reader.text)
-        counted = await self._acount({"prompt": text, "add_special_tokens": False}) if text else 0
-        if counted is None:
-            return None
+        prompt_tokens = await self._acount(self._count_body(prompt))
+        counted = await self._text_tokens(text) if prompt_tokens is not None else None
+        if prompt_tokens is None or counted is None:
+            if not self._has_tokenize:
+                return None  # settled to the reservation, as for any stream whose use is unknown
+            return _estimated(prompt, text, len(reader.text), reader.finish)
         return GenerationResult(
             text=text,
             prompt_tokens=prompt_tokens,
@@ -285,18 +320,36 @@ class UpstreamBackend:
             finish_reason=reader.finish,  # type: ignore[arg-type]
         )
 
+    async def _text_tokens(self, text: str) -> int | None:
+        """The engine's count of relayed text, each U+FFFD as one token: an engine writes it
+        for generated bytes that make no character (a greedy weak model does so often), at
+        least one token's worth, which its tokenizer would count as its own three bytes (the
+        count was one more than the engine's own in 2 of 5 cut streams). Otherwise the count
+        of the text, not of the tokens generated: a tokenizer may split or merge them
+        otherwise, so it is an estimate either way (`docs/operating.md`)."""
+        if not text:
+            return 0
+        unknown = text.count("\ufffd")
+        rest = text.replace("\ufffd", "")
+        counted = await self._acount({"prompt": rest, "add_special_tokens": False}) if rest else 0
+        return None if counted is None else counted + unknown
+
     async def _counted(
         self, prompt: Prompt, results: list[GenerationResult]
     ) -> list[GenerationResult]:
         """An answer without usage, counted by the engine's tokenizer: the prompt once, each
-        choice's text; where it cannot count, the tokens are unknown (the reservation counts)."""
+        choice's text; where its `/tokenize` failed or was too slow, estimated from the bytes;
+        where it has none, the tokens are unknown (the reservation counts)."""
         prompt_tokens = await self._acount(self._count_body(prompt))
-        texts = [
-            await self._acount({"prompt": r.text, "add_special_tokens": False}) if r.text else 0
-            for r in results
-        ]
+        texts = (
+            [await self._text_tokens(r.text) for r in results]
+            if prompt_tokens is not None
+            else [None]
+        )
         if prompt_tokens is None or None in texts:
-            return [replace(r, usage_known=False) for r in results]
+            if not self._has_tokenize:
+                return [replace(r, usage_known=False) for r in results]
+            return [_estimated(prompt, r.text, int(bool(r.text)), r.finish_reason) for r in results]
         return [
             replace(r, prompt_tokens=prompt_tokens, completion_tokens=count or 0)
             for r, count in zip(results, texts, strict=True)
@@ -401,15 +454,25 @@ class UpstreamBackend:
         """Ollama's `capabilities` of the model (`POST /api/show`); None from another engine
         or where it cannot be read (the model is listed with both). Taken only where
         `/api/version` says Ollama: llama-server answers `/api/show` too, always with
-        `completion`, also where it serves an embedding model."""
+        `completion`, also where it serves an embedding model. Both asked at the server's start
+        within `PROBE_TIMEOUT_SECONDS` in all: an engine that hangs there delays the start by
+        no more, and the log says that its model is listed with both."""
+        deadline = time.monotonic() + PROBE_TIMEOUT_SECONDS
         try:
-            version = self.client.get("/api/version", timeout=CONNECT_TIMEOUT_SECONDS)
+            version = self.client.get("/api/version", timeout=PROBE_TIMEOUT_SECONDS)
             if not _ollama_version(version):
                 return None
+            left = max(deadline - time.monotonic(), 0.001)
             response = self.client.post(
-                "/api/show", json={"model": self.upstream_model}, timeout=CONNECT_TIMEOUT_SECONDS
+                "/api/show", json={"model": self.upstream_model}, timeout=left
             )
             data = response.json() if response.status_code == 200 else None
+        except httpx2.TimeoutException:
+            said = _("no answer on /api/version and /api/show within {seconds} s: the model "
+                     "is listed as able to do both, chats and embeddings",
+                     seconds=f"{PROBE_TIMEOUT_SECONDS:g}")  # fmt: skip
+            log.warning("%s: %s", self.base_url, text(said))
+            return None
         except (httpx2.HTTPError, ValueError):
             return None
         return data.get("capabilities") if isinstance(data, dict) else None
@@ -460,6 +523,8 @@ class UpstreamBackend:
                 headers=_language(),
                 timeout=COUNT_TIMEOUT_SECONDS,
             )
+            if response.status_code == 404:
+                self._has_tokenize = False  # as `_count` learns it
             return int(response.json()["count"]) if response.status_code == 200 else None
         except (httpx2.HTTPError, ValueError, KeyError, TypeError):
             return None
@@ -515,6 +580,8 @@ class UpstreamBackend:
             body["prompt"] = prompt
         if params.max_tokens is not None:
             body["max_tokens"] = params.max_tokens
+        elif self.context_length is None:
+            body["max_tokens"] = UNSTATED_ANSWER_TOKENS  # as `max_tokens_needed` reserves
         if params.stop:
             body["stop"] = list(params.stop)
         if params.seed is not None:
@@ -719,6 +786,31 @@ def _error_code(data: dict[str, Any]) -> str | None:
     if not isinstance(code, str) or not _CODE.fullmatch(code) or code in GATEWAY_DECISIONS:
         return None
     return code
+
+
+def _estimated(prompt: Prompt, text: str, pieces: int, finish: str) -> GenerationResult:
+    """What an engine whose `/tokenize` failed or timed out is charged: the UTF-8 bytes of the
+    prompt (as its `/tokenize` body: roles and contents of a chat) and of the relayed text, at
+    least one token a piece. A byte-level tokenizer's token holds at least one byte, so this
+    bounds the text's tokens from above (a chat template's own tokens aside); the quota never
+    charges more than was reserved, and the record says it is an estimate."""
+    return GenerationResult(
+        text=text,
+        prompt_tokens=_bytes_bound(prompt),
+        completion_tokens=max(len(text.encode()), pieces),
+        finish_reason=finish,  # type: ignore[arg-type]
+        usage_estimated=True,
+    )
+
+
+def _bytes_bound(prompt: Prompt) -> int:
+    """`prompt`'s tokens bounded from above without a tokenizer: the UTF-8 bytes of its
+    `/tokenize` body (roles and contents of a chat), as a byte-level tokenizer's token holds at
+    least one byte (a chat template's own tokens aside); token ids count themselves."""
+    if isinstance(prompt, list):
+        return len(prompt)
+    said = UpstreamBackend._count_body(prompt)
+    return len(json.dumps(said, ensure_ascii=False).encode())
 
 
 def _told(usage: object) -> bool:

@@ -68,6 +68,8 @@ CONTENT_COLUMNS = frozenset({"prompt", "messages", "content", "answer", "complet
 ADDRESS_COLUMNS = frozenset({"ip", "ip_address", "client_address", "remote_addr", "host"})
 # A stream's decision until it ends, after the decision made before it (`redacted:RULE;…`).
 UNFINISHED = "unfinished"
+# A record whose token counts are an estimate, not the engine's count (`upstream._estimated`).
+ESTIMATED = "tokens_estimated"
 # A person removed while their request ran (`users remove`): the mark their findings get.
 ERASED = ANONYMOUS
 # Built once: SQLAlchemy keeps a built statement's compiled form, and building them for every

@@ -18,10 +18,11 @@ last record says (a 500 after the model answered) has that record corrected to i
 answered request is missing from the log, none is in it twice, and none says 200 for a 500.
 
 Settling is retried (`SETTLE_PAUSES`), each time in a fresh transaction: a settle that never
-commits leaves the request's tokens reserved for the rest of the UTC day and its stream place
-taken until the lease ends. Reserved tokens cannot expire sooner: they are one sum per subject
-and day, so that one conditional UPDATE keeps the limit exact across processes, and a sum does
-not know which of its parts belong to a dead request.
+commits leaves the request's tokens reserved and its stream place taken until its process
+stops (`leases.py`: its lease is then settled by the others, as one of unknown use) or the
+day and the stream's hour end. Reserved tokens are one sum per subject and day, so that one
+conditional UPDATE keeps the limit exact across processes; the lease says which part of the
+sum a request holds.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import weakref
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -56,10 +58,12 @@ from gemeingut.serve.gateway.identity import (
     note_use,
     utcnow,
 )
+from gemeingut.serve.gateway.leases import Leases, holders, reclaim
 from gemeingut.serve.gateway.quotas import (
     Headroom,
     QuotaExceeded,
     Reservation,
+    held_by_stopped,
     reserve,
     reserve_uncounted,
     settle,
@@ -124,6 +128,21 @@ class Gateway:
         self.database = DatabaseThreads(1 if sqlite else POSTGRESQL_THREADS)
         reads = 1 if sqlite else POSTGRESQL_READ_THREADS
         self.reads = DatabaseThreads(reads, "gemeingut-database-reads")
+        self.leases = Leases(engine)  # this process's, registered before its first reservation
+
+    async def owner(self) -> str:
+        """This server process's id for the leases of its reservations (registered once)."""
+        if self.leases.started:
+            return self.leases.id
+        return await self.call(self.leases.start)
+
+    def close(self) -> None:
+        """At shutdown: the heartbeat stops, the process unregisters, the database closes."""
+        try:
+            self.leases.close()
+        except SQLAlchemyError:  # the database away: the others take this process for stopped
+            log.exception("%s", text(_("the server process could not unregister")))
+        self.engine.dispose()
 
     async def call(self, func: Callable[..., T], *args: object) -> T:
         """`func(*args)` (database work) in the gateway's own threads."""
@@ -181,6 +200,9 @@ class Admission:
     decision: str = "allowed"  # or which policy rules redacted the input
     prompts: tuple[str, ...] = ()  # kept only where the deployment logs content
     started: float = field(default_factory=time.monotonic)
+    # The record's `at`, for every request: when it was admitted (a stream's record is opened
+    # then; a refusal's is written when refused, which is its start too).
+    admitted_at: datetime = field(default_factory=utcnow)
     # A stream's record is opened with its reservation (`opening_record`); `settle` completes
     # it, also where the stream failed before its first byte (a full queue, an engine's 400).
     record_open: bool = False
@@ -292,14 +314,16 @@ class Admission:
         with writing(self.gateway.engine) as conn:
             if attempt and self._settled(conn):
                 return  # an earlier attempt committed, only its answer was lost
-            settle(conn, self.reservation, used, refused_unworked=decision in REFUSED_UNWORKED)
+            unworked = decision in REFUSED_UNWORKED
+            failed = status >= 500 and not unworked  # the engine's failure: its 429 says so
+            settle(conn, self.reservation, used, unworked, failed)
             if self.record_open:
                 audit.complete(conn, self.request_id, self.principal, **fields)
             else:
                 audit.write(
                     conn,
                     self.principal,
-                    at=utcnow(),
+                    at=self.admitted_at,
                     request_id=self.request_id,
                     key_id=self.principal.key_id,
                     route=self.route,
@@ -523,33 +547,40 @@ async def admit(
     then = (
         opening_record(gateway, principal, route, model, request_id, decision) if stream else None
     )
+    tokens: int | None = None
     try:
-        # Most requests need not count their tokens (no limit in tokens): one worker-thread
-        # call reads the limits, checks the key and reserves (and opens a stream's record).
-        reservation = await gateway.call(
-            reserve_uncounted, gateway.engine, principal, stream, utcnow(), answers, then
-        )
-        if reservation is None:  # counting costs a tokenizer pass (for an engine, a round trip)
+        owner = await gateway.owner()  # registered with the first request (a 503 if it fails)
+        for tried in range(2):  # again once where stopped processes held every stream place
             try:
-                with backend_errors_as_http(param):  # a prompt too long: 400; an engine: 502
-                    tokens = await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
-            except APIError as refused:
-                outcome = both(decision, refused_as(refused))
-                await gateway.call(
-                    gateway.record,
-                    route,
-                    refused.status,
-                    outcome,
-                    principal,
-                    None,
-                    model,
-                    request_id,
-                )
-                refused.facts = {**(refused.facts or {}), "id": request_id}
+                # Most requests need not count their tokens (no limit in tokens): one call
+                # reads the limits, checks the key and reserves (and opens a stream's record).
+                found = await gateway.call(
+                    reserve_uncounted, gateway.engine, principal, stream, utcnow(), answers, then,
+                    owner,
+                )  # fmt: skip
+                if found is None:  # counting costs a tokenizer pass (an engine: a round trip)
+                    if tokens is None:
+                        tokens = await _counted(
+                            gateway, backend, prompts, params, n, param, route, principal,
+                            model, request_id, decision,
+                        )  # fmt: skip
+                    found = await gateway.call(
+                        reserve, gateway.engine, principal, tokens, stream, utcnow(), answers,
+                        then, owner,
+                    )  # fmt: skip
+                reservation = found
+                break
+            except QuotaExceeded as exceeded:
+                if exceeded.counter is None:
+                    raise
+                now = utcnow()
+                held = await gateway.call(holders, gateway.engine, exceeded.counter, now)
+                if held.reclaimable and not tried:
+                    await gateway.call(reclaim, gateway.engine, now)
+                    continue
+                if held.freed_by is not None:
+                    raise held_by_stopped(exceeded, held.freed_by, now) from None
                 raise
-            reservation = await gateway.call(
-                reserve, gateway.engine, principal, tokens, stream, utcnow(), answers, then
-            )
     except QuotaExceeded as exceeded:
         request.app.state.metrics.quota_rejections.labels(model, exceeded.limit).inc()
         if (trail := TRAIL.get()) is not None:  # the 429 tells every limit, as a 200 does
@@ -588,6 +619,33 @@ async def admit(
         trail.admission = admission  # a failure nobody foresaw still settles and records it
         trail.requests_left, trail.tokens_left = reservation.requests_left, reservation.tokens_left
     return admission
+
+
+async def _counted(
+    gateway: Gateway,
+    backend: Backend,
+    prompts: list[Prompt],
+    params: SamplingParams,
+    n: int,
+    param: str,
+    route: str,
+    principal: Principal,
+    model: str,
+    request_id: str,
+    decision: str,
+) -> int:
+    """The most tokens the request may use, for a limit in tokens; a prompt too long (400) or
+    an engine that fails to count (502) is recorded and raised."""
+    try:
+        with backend_errors_as_http(param):
+            return await run_in_threadpool(backend.max_tokens_needed, prompts, params, n)
+    except APIError as refused:
+        outcome = both(decision, refused_as(refused))
+        await gateway.call(
+            gateway.record, route, refused.status, outcome, principal, None, model, request_id
+        )
+        refused.facts = {**(refused.facts or {}), "id": request_id}
+        raise
 
 
 def opening_record(

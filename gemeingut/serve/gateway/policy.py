@@ -223,6 +223,7 @@ class Policy:
         """Refuse on the first refusing rule that matches; else apply every redaction."""
         redacted: list[str] = []
         readings: dict[str, tuple] = {}  # each text's folded reading, until a rule changes it
+        seen: dict[str, tuple[str, ...]] = {}  # each text's readings for the refusing rules
         for rule in self.spec.rules:
             if rule.kind == "pii":
                 text, kinds = redact_personal_data(text, rule.types or PII_TYPES, readings)
@@ -236,7 +237,9 @@ class Policy:
                 continue
             matcher = self._matchers[rule.id]
             if rule.action == "refuse":
-                if any(matcher.search(reading) for reading in _readings(text)):
+                if text not in seen:
+                    seen[text] = _readings(text)
+                if any(matcher.search(reading) for reading in seen[text]):
                     return Decision(text, refused_by=rule)
                 continue  # a refusing rule never redacts
             find = partial(_spans, matcher)
@@ -375,11 +378,12 @@ def _readings(text: str) -> tuple[str, ...]:
     (ｂｏｍｂｅ → bombe) and invisible characters (zero-width space, soft hyphen, variation
     selectors) once left out (inside a word: Bom\u200bbe) and once read as a space (between
     words: eine\u200bBombe), and the folded text with look-alike letters read as Latin (Bоmbe
-    with a Cyrillic о), so that none of them hides a phrase from its rule."""
+    with a Cyrillic о), so that none of them hides a phrase from its rule. Each different
+    reading once: a plain text is one reading, read once by each rule, not four times."""
     folded = unicodedata.normalize("NFKC", text)
     joined = INVISIBLE.sub("", folded)
     spaced = INVISIBLE.sub(" ", folded)
-    return (text, joined, spaced, joined.translate(lookalikes()))
+    return tuple(dict.fromkeys((text, joined, spaced, joined.translate(lookalikes()))))
 
 
 @cache

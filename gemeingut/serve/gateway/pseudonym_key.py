@@ -14,6 +14,11 @@ from before keeps its key in `settings`: the first start that knows where the fi
 it there and deletes it from the database; the key, and so every pseudonym, stays the same.
 PostgreSQL without `GEMEINGUT_PSEUDONYM_KEY` keeps it in the database, as before (the record
 of processing activities says so).
+
+A key file that is lost can only be replaced by a new key, deliberately (`new_key`, run by
+`gemeingut admin audit new-pseudonym-key`): the earlier records' pseudonyms then belong to
+nobody who can be named, and the database keeps when that happened (`RENEWED`) for the
+record of processing activities.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import hmac
 import os
 import re
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, select
@@ -36,6 +42,7 @@ KEY_FILE_ENV = "GEMEINGUT_PSEUDONYM_KEY"
 SUFFIX = ".pseudonym-key"  # beside a SQLite database: gateway.db.pseudonym-key
 IN_DATABASE = "pseudonym_secret"  # the settings row of a key kept in the database
 CHECK = "pseudonym_key_check"  # the settings row of the key's check value
+RENEWED = "pseudonym_key_renewed"  # the settings row: when a new key last replaced a lost one
 _KEY = re.compile(r"[0-9a-f]{64}")
 _CHECK_TEXT = b"gemeingut pseudonym key check"
 
@@ -82,7 +89,8 @@ def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
             _(
                 "put the key file there (from where the database was first used, or from its "
                 "backup), or name it with {variable}; without it the audit log's pseudonyms "
-                "would no longer match",
+                "would no longer match. A key lost for good is replaced by `gemeingut admin "
+                "audit new-pseudonym-key --yes`",
                 variable=KEY_FILE_ENV,
             ),
         )
@@ -93,6 +101,50 @@ def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
     if in_database is not None:
         conn.execute(delete(settings).where(settings.c.name == IN_DATABASE))
     return key
+
+
+def new_key(conn: Connection, path: Path | None) -> bytes:
+    """A new key in place of a lost one, in the caller's write transaction: written to `path`
+    (never over a file that is there), its check value replacing the old one's, and the
+    time kept as `RENEWED` (UTC). Refused where the key is not lost: a file at `path`, or a key the
+    database holds (which the next start moves to `path`)."""
+    held = conn.execute(select(settings.c.name).where(settings.c.name == IN_DATABASE)).first()
+    if held is not None:
+        raise InputError(
+            _("the pseudonym key of this database is kept in the database, not lost"),
+            _(
+                "to retire it, name a file with {variable}: the next start moves the key "
+                "there; move that file away, then make a new key",
+                variable=KEY_FILE_ENV,
+            )
+            if path is None
+            else _("the next start of a server moves it to {path}", path=path),
+        )
+    if path is None:
+        raise InputError(
+            _("a new pseudonym key needs a file to go to"),
+            _(
+                "name it with {variable}, as every server of this database does",
+                variable=KEY_FILE_ENV,
+            ),
+        )
+    if path.exists():
+        raise InputError(
+            _("the pseudonym key at {path} is not lost", path=path),
+            _(
+                "to retire a key that leaked, move the file away first; a key that is there "
+                "needs no new one"
+            ),
+        )
+    key = secrets.token_bytes(32)
+    conn.execute(delete(settings).where(settings.c.name.in_((CHECK, RENEWED))))
+    conn.execute(settings.insert().values(name=CHECK, value=check_value(key)))
+    conn.execute(settings.insert().values(name=RENEWED, value=_now()))
+    return _write(path, key)  # last: a statement that fails leaves no file behind
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _kept_in_database(conn: Connection, in_database: str | None, check: str | None) -> bytes:

@@ -27,8 +27,14 @@ A request must stay within every limit that applies to it.
 
 An open stream is a row of its own (`stream:<start>:<id>`), taken while the subject's `streams`
 row is locked and deleted when the stream ends. A server process killed mid-stream cannot
-delete it, so a stream place is a lease: one older than `STREAM_LEASE` no longer counts, and the
-hourly tidy removes it. A dead process therefore blocks nobody for longer than the lease.
+delete it, nor settle its reserved tokens: so what a request of a gateway's server holds is
+also written down as a lease under that process (`leases.py`, in the reservation's
+transaction), which the process's heartbeat keeps; a lease whose process stopped is settled
+by the others within a minute (at once by a process on the same machine, which can tell that
+its process is gone), as a request of unknown use: its reserved tokens count as used, its
+stream places are freed. A stream place older than `STREAM_LEASE` no longer counts either,
+and the hourly tidy removes it: the last resort for a place without a lease (one taken before
+revision 0010).
 
 What a request leaves of its limits is told back to the client (OpenAI's `x-ratelimit-*`
 headers, `rate_headers.py`) from the reservation's own conditional UPDATEs, which return the
@@ -41,7 +47,8 @@ A request that got no answer is charged no tokens: its failure settles to 0 (an 
 or a timeout before the answer, a stream that failed before it sent any text), so a client
 that asks again is not charged twice. A stream that failed midway is charged the text it sent,
 as one whose client left. Its request of this minute still counts (`settle`), and the 429 of
-`requests_per_minute` says so: a request the engine failed took the engine's time as any
+`requests_per_minute` says so where such requests are among those counted (a `failed:` window
+beside the minute's counts them): a request the engine failed took the engine's time as any
 other, and a prompt that makes the engine fail must stay rate-limited, as must a client that
 retries a failing engine at once. Only a request the server refused before any work (a full
 queue, the database down: `gate.REFUSED_UNWORKED`) is given back. A client's own mistakes (4xx)
@@ -53,6 +60,7 @@ A 429's message names each limit in words of the reader's language (`LIMIT_NAMES
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,7 +91,7 @@ from sqlalchemy import (
 )
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _
+from gemeingut.i18n import Message, _, plural
 from gemeingut.i18n.visible import visible
 from gemeingut.serve.gateway.identity import Principal, refuse_unusable
 from gemeingut.serve.gateway.local_clock import local_clock
@@ -92,6 +100,7 @@ from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
     api_keys,
     groups,
+    leases,
     member_counter,
     quota_limits,
     usage_counters,
@@ -110,6 +119,7 @@ STREAM_LEASE = timedelta(hours=1)  # the longest a stream counts as open
 # lift it, an administrator does; a short one would only make clients ask again at once.
 BLOCKED_RETRY_AFTER = 60
 STREAM = "stream:"
+FAILED = "failed:"  # of a minute: requests of it that the engine failed to answer
 STAMP = "%Y%m%dT%H%M%S"  # sorts as it runs
 SUBJECT_KINDS = ("key", "user", "group", "member")  # member: a group's limit per member
 # The most each limit may be: what its column holds (PostgreSQL's integer, 2**31 - 1), and for
@@ -237,6 +247,8 @@ _SETTLE_TOKENS = (
         used=_COUNTER.used + bindparam("used_tokens", type_=BigInteger),
     )
 )
+_WRITE_LEASE = insert(leases)
+_END_LEASE = delete(leases).where(leases.c.id == bindparam("lease"))
 _GIVE_BACK_REQUEST = (
     update(usage_counters).where(_counter_named(), _COUNTER.used > 0).values(used=_COUNTER.used - 1)
 )
@@ -360,6 +372,10 @@ class QuotaExceeded(Exception):
         self.message = message
         self.retry_after = retry_after
         self.headroom = headroom  # of a limit per minute or day; None for open streams
+        # Of concurrent_streams: the counter (kind, subject) whose places are all taken, so
+        # that the gate can ask who holds them (`leases.holders`).
+        self.counter: tuple[str, str] | None = None
+        self.who: Message | None = None  # whose limit, in words (`_subject_named`)
         # What every limit per minute and day of the caller leaves, as a 200 tells it (the
         # tightest of each kind): filled in once the refused reservation is undone.
         self.requests_left: Headroom | None = None
@@ -374,6 +390,7 @@ class Reservation:
     request_windows: list[tuple[str, str, str]] = field(default_factory=list)
     token_windows: list[tuple[str, str, str]] = field(default_factory=list)
     stream_places: list[tuple[str, str, str]] = field(default_factory=list)  # kind, subject, row
+    lease: str | None = None  # its row in `leases` (None: taken by no server process)
     requests_left: Headroom | None = None  # of the tightest requests_per_minute
     tokens_left: Headroom | None = None  # of the tightest tokens_per_day
 
@@ -403,7 +420,7 @@ def set_limits(engine: Engine, kind: str, subject: str, **limits: int | None) ->
             )
     named = and_(quota_limits.c.subject_kind == kind, quota_limits.c.subject == subject)
     with writing(engine) as conn:
-        _check_subject(conn, kind, subject)
+        check_subject(conn, kind, subject)
         insert_or_ignore(conn, quota_limits, subject_kind=kind, subject=subject)
         before = conn.execute(select(quota_limits).where(named).with_for_update()).mappings().one()
         conn.execute(update(quota_limits).where(named).values(**limits))
@@ -436,6 +453,9 @@ def _start_afresh(conn: Connection, kind: str, subject: str, names: list[str]) -
             conn.execute(delete(usage_counters).where(held))
         else:
             conn.execute(update(usage_counters).where(held).values(used=0))
+        if name == "requests_per_minute":  # nor do the minute's failed requests
+            failed = and_(counter.subject_kind == kind, whose, counter.window.like(f"{FAILED}%"))
+            conn.execute(delete(usage_counters).where(failed))
 
 
 def list_limits(engine: Engine) -> list[dict[str, object]]:
@@ -460,6 +480,7 @@ def reserve_uncounted(
     now: datetime,
     answers: bool = True,
     then: Then | None = None,
+    owner: str | None = None,
 ) -> Reservation | None:
     """`reserve` of a request whose tokens need not be counted, or None where a limit of
     `principal` is in tokens (count them, then `reserve`). One transaction reads the limits,
@@ -473,7 +494,9 @@ def reserve_uncounted(
     set meanwhile where none was (a new row, or a NULL limit given a value) is seen under
     the lock by the statement that checks the key (`_checking_key`), and read then: the
     request meets it (or, in tokens, is counted). A request that found no limit at all takes
-    no lock and writes nothing: it was admitted before the limit, as one a moment earlier."""
+    no lock and writes nothing: it was admitted before the limit, as one a moment earlier.
+    `owner`: the server process (`leases.Leases.start`) under which what the request holds is
+    leased."""
     read: list[RowMapping] | None = None
     if then is None and engine.dialect.name == "sqlite":
         with reading(engine) as conn:
@@ -493,7 +516,7 @@ def reserve_uncounted(
             rows = _checking_key(conn, principal, read, now)
             if _counts_tokens(rows):
                 return None
-        return _take_in(conn, principal, rows, 0, stream, now, answers, then)
+        return _take_in(conn, principal, rows, 0, stream, now, answers, then, owner)
 
 
 def _counts_tokens(rows: list[RowMapping]) -> bool:
@@ -533,6 +556,7 @@ def reserve(
     now: datetime,
     answers: bool = True,
     then: Then | None = None,
+    owner: str | None = None,
 ) -> Reservation:
     """Take one request, `tokens` tokens and (for a stream) one open stream from every limit
     that applies to `principal`, all or nothing; `QuotaExceeded` names the first that is full,
@@ -542,11 +566,11 @@ def reserve(
     `answers`: whether the request generates text (embeddings and the lens count their input
     only, and have no max_tokens to lower). `then`: as for `reserve_uncounted`, which tells
     where a limit applies (so this takes the write transaction at once, and reads the limits
-    under its lock)."""
+    under its lock); `owner` as there."""
     with _reserving(engine, principal, now) as conn:
         rows = _limits_of(conn, principal)
         _check_key(conn, principal, rows, now)
-        return _take_in(conn, principal, rows, tokens, stream, now, answers, then)
+        return _take_in(conn, principal, rows, tokens, stream, now, answers, then, owner)
 
 
 def _check_key(
@@ -654,11 +678,15 @@ def _take_in(
     now: datetime,
     answers: bool,
     then: Then | None,
+    owner: str | None = None,
 ) -> Reservation:
     """In a write transaction, after the key's check (`_check_key`): each limit of `rows`
-    taken, then `then`; a refusal raises before `then` runs."""
+    taken, then the lease of what the request holds (where `owner` names the server process,
+    and it holds anything a stop would leave behind), then `then`; a refusal raises before
+    them. One place name for all the request's stream places: its lease finds them by it."""
     reservation = Reservation(tokens=tokens)
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now:%Y-%m-%d}"
+    place = f"{STREAM}{now:{STAMP}}:{uuid.uuid4().hex[:8]}"  # fits the 32 characters
     for row in rows:
         kind, limited_subject = row["subject_kind"], row["subject"]
         counter = (kind, _counted_as(kind, limited_subject, principal))
@@ -667,7 +695,8 @@ def _take_in(
             name = "requests_per_minute"
             taken = _take(conn, counter, minute, 1, row, name, now)
             if isinstance(taken, Counted):
-                raise refused(name, taken.limit, taken.used, 0, 1, _rpm_used_up)
+                said = partial(_rpm_used_up, failed=_failed_in(conn, counter, minute))
+                raise refused(name, taken.limit, taken.used, 0, 1, said)
             reservation.request_windows.append((*counter, minute))
             reservation.requests_left = tightest(reservation.requests_left, taken)
         if row["tokens_per_day"] is not None:
@@ -679,13 +708,46 @@ def _take_in(
             reservation.token_windows.append((*counter, day))
             reservation.tokens_left = tightest(reservation.tokens_left, taken)
         if stream and row["concurrent_streams"] is not None:
-            place = _take_stream(conn, counter, row, now)
-            if isinstance(place, Counted):
-                raise refused("concurrent_streams", place.limit, place.used, 0, 1, _streams_open)
+            full = _take_stream(conn, counter, row, now, place)
+            if full is not None:
+                exceeded = refused("concurrent_streams", full.limit, full.used, 0, 1, _streams_open)
+                exceeded.counter = counter
+                raise exceeded
             reservation.stream_places.append((*counter, place))
+    if owner is not None and (reservation.token_windows or reservation.stream_places):
+        reservation.lease = uuid.uuid4().hex
+        held = [*reservation.token_windows, *reservation.stream_places]
+        conn.execute(
+            _WRITE_LEASE,
+            {
+                "id": reservation.lease,
+                "process": owner,
+                "place": place if reservation.stream_places else None,
+                "tokens": tokens,
+                "counters": [list(counter) for counter in held],
+            },
+        )
     if then is not None:
         then(conn)
     return reservation
+
+
+def held_by_lease(lease: RowMapping) -> Reservation:
+    """The reservation a lease row (`leases`) holds, to settle it as `settle` would."""
+    reservation = Reservation(tokens=int(lease["tokens"]), lease=lease["id"])
+    for kind, subject, window in lease["counters"]:
+        held = reservation.stream_places if window.startswith(STREAM) else reservation.token_windows
+        held.append((kind, subject, window))
+    return reservation
+
+
+def _failed_in(conn: Connection, counter: tuple[str, str], minute: str) -> int:
+    """Requests of the `minute` window on `counter` that the engine failed to answer."""
+    failed = FAILED + minute.removeprefix("minute:")
+    found = conn.execute(
+        select(usage_counters.c.used).where(_is_counter(*counter, failed))
+    ).scalar()
+    return int(found or 0)
 
 
 def _refused(
@@ -723,8 +785,41 @@ def _refused(
         wait = 1  # an open stream may end any moment
     ends = {"requests_per_minute": _minute_end, "tokens_per_day": day_end}.get(name)
     left = None if ends is None else Headroom(limit, max(0, limit - used - reserved), ends(now))
-    said_so = said(_subject_named(kind, subject, user), refusal)
-    return QuotaExceeded(refusal, said_so, wait, left)
+    who = _subject_named(kind, subject, user)
+    exceeded = QuotaExceeded(refusal, said(who, refusal), wait, left)
+    exceeded.who = who
+    return exceeded
+
+
+def held_by_stopped(exceeded: QuotaExceeded, until: datetime, now: datetime) -> QuotaExceeded:
+    """`exceeded` of concurrent_streams where every place is held by a stream of a server
+    process that stopped (killed, or its machine gone) and is freed by `until` at the latest
+    (`leases.holders`): said so, and Retry-After counted to then, not a second that would
+    only make the client ask again in vain."""
+    names = {"limit": LIMIT_NAMES["concurrent_streams"], "who": exceeded.who}
+    freed = {"until": local_clock(until), "command": "`gemeingut admin quotas free-streams`"}
+    if exceeded.refusal.limit == 1:
+        said = _(
+            "the limit '{limit}' of {who}: the 1 stream allowed is held by a stream of a server "
+            "process that stopped; it may hold the place until {until} (an administrator can "
+            "free it at once: {command})",
+            **names,
+            **freed,
+        )
+    else:
+        said = _(
+            "the limit '{limit}' of {who}: the {streams} streams allowed are held by streams of "
+            "server processes that stopped; they may hold the first place until {until} (an "
+            "administrator can free them at once: {command})",
+            streams=exceeded.refusal.limit,
+            **names,
+            **freed,
+        )
+    wait = max(1, math.ceil((until - now).total_seconds()))
+    restated = QuotaExceeded(exceeded.refusal, said, wait, exceeded.headroom)
+    restated.who, restated.counter = exceeded.who, exceeded.counter
+    restated.requests_left, restated.tokens_left = exceeded.requests_left, exceeded.tokens_left
+    return restated
 
 
 def _subject_named(kind: str, subject: str, user: str) -> Message:
@@ -742,24 +837,31 @@ def _subject_named(kind: str, subject: str, user: str) -> Message:
     return _("group {name} (one limit for all its members together)", name=subject)
 
 
-def _rpm_used_up(who: Message, refusal: Refusal) -> Message:
-    """Says that every request counts, also one the engine failed to answer (`settle`)."""
+def _rpm_used_up(who: Message, refusal: Refusal, failed: int = 0) -> Message:
+    """Says that every request counts, also one the engine failed to answer (`settle`): where
+    `failed` of those counted this minute were such."""
     rpm, limit = refusal.limit, LIMIT_NAMES["requests_per_minute"]
     if rpm == 0:
         return _("the limit '{limit}' of {who} is 0: no requests are allowed", limit=limit, who=who)
     if rpm == 1:
-        return _(
-            "the limit '{limit}' of {who}: the 1 request per minute is used up (requests the "
-            "engine failed to answer count too)",
+        said = _(
+            "the limit '{limit}' of {who}: the 1 request per minute is used up",
             limit=limit,
             who=who,
         )
-    return _(
-        "the limit '{limit}' of {who}: {rpm} requests per minute are used up (requests the "
-        "engine failed to answer count too)",
-        limit=limit,
-        who=who,
-        rpm=rpm,
+    else:
+        said = _(
+            "the limit '{limit}' of {who}: {rpm} requests per minute are used up",
+            limit=limit,
+            who=who,
+            rpm=rpm,
+        )
+    if not failed:
+        return said
+    return plural(
+        failed,
+        _("{said} (1 of them the engine failed to answer: it counts too)", said=said),
+        _("{said} ({n} of them the engine failed to answer: they count too)", said=said, n=failed),
     )
 
 
@@ -846,15 +948,25 @@ def _streams_open(who: Message, refusal: Refusal) -> Message:
 
 
 def settle(
-    conn: Connection, reservation: Reservation, used_tokens: int, refused_unworked: bool = False
+    conn: Connection,
+    reservation: Reservation,
+    used_tokens: int,
+    refused_unworked: bool = False,
+    failed: bool = False,
 ) -> None:
     """Turn the reserved tokens into the `used_tokens` really used; give back stream places,
     and with `refused_unworked` (the server refused before any work: a full queue, the
     database down) the request taken from requests_per_minute. Not for a request the engine
     failed to answer (settled to 0 tokens by its caller): it took the engine's time, and a
     prompt that makes the engine fail would otherwise never be rate-limited; the 429 of
-    requests_per_minute says that such requests count. In the caller's write transaction,
-    which also completes the request's audit record."""
+    requests_per_minute says that such requests count: `failed` (the engine failed to answer)
+    notes it beside the request's minute. In the caller's write transaction, which also
+    completes the request's audit record. A lease already settled (its process was taken for
+    stopped: `leases.reclaim`) is not settled again."""
+    if reservation.lease is not None:
+        gone = conn.execute(_END_LEASE, {"lease": reservation.lease})
+        if gone.rowcount == 0:
+            return
     used_tokens = min(used_tokens, reservation.tokens)
     key_ids = {
         subject
@@ -870,6 +982,9 @@ def settle(
     if refused_unworked:
         for counter in reservation.request_windows:
             conn.execute(_GIVE_BACK_REQUEST, _named(*counter))
+    elif failed:
+        for kind, subject, window in reservation.request_windows:
+            _note_failed(conn, kind, subject, FAILED + window.removeprefix("minute:"))
     tokens = {"reserved_tokens": reservation.tokens, "used_tokens": used_tokens}
     for counter in reservation.token_windows:
         conn.execute(_SETTLE_TOKENS, _named(*counter) | tokens)
@@ -878,6 +993,18 @@ def settle(
         # copies it under its unique name): the stream ends for all of them.
         ending = _END_KEY_PLACE if kind == "key" else _END_PLACE
         conn.execute(ending, _named(kind, subject, place))
+
+
+def _note_failed(conn: Connection, kind: str, subject: str, window: str) -> None:
+    """One more request of a minute (`window`) that the engine failed to answer."""
+    insert_or_ignore(
+        conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0, reserved=0
+    )
+    conn.execute(
+        update(usage_counters)
+        .where(_is_counter(kind, subject, window))
+        .values(used=usage_counters.c.used + 1)
+    )
 
 
 def usage(engine: Engine, kind: str, subject: str, now: datetime) -> dict[str, int]:
@@ -930,7 +1057,7 @@ def _usage_of(rows: dict[str, dict], now: datetime) -> dict[str, int]:
         "tokens_today": day["used"] if day else 0,
         "tokens_reserved": day["reserved"] if day else 0,
         "open_streams": sum(
-            1 for window in rows if window.startswith(STREAM) and window >= _lease_start(now)
+            1 for window in rows if window.startswith(STREAM) and window >= lease_start(now)
         ),
     }
 
@@ -939,14 +1066,16 @@ def prune_counters(engine: Engine, now: datetime) -> int:
     """Forget minute windows before this minute, day windows before yesterday, and stream
     places past their lease (of streams whose process died)."""
     minute, day = f"minute:{now:%Y-%m-%dT%H:%M}", f"day:{now - timedelta(days=1):%Y-%m-%d}"
+    failed = f"{FAILED}{now:%Y-%m-%dT%H:%M}"
     window = usage_counters.c.window
     with writing(engine) as conn:
         done = conn.execute(
             delete(usage_counters).where(
                 or_(
                     and_(window.like("minute:%"), window < minute),
+                    and_(window.like(f"{FAILED}%"), window < failed),
                     and_(window.like("day:%"), window < day),
-                    and_(window.like(f"{STREAM}%"), window < _lease_start(now)),
+                    and_(window.like(f"{STREAM}%"), window < lease_start(now)),
                 )
             )
         )
@@ -975,12 +1104,12 @@ def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
 
 
 def _take_stream(
-    conn: Connection, counter: tuple[str, str], row: RowMapping, now: datetime
-) -> str | Counted:
-    """A stream place on the counter (kind, subject) under the limit `row` (its row's window),
-    or where the limit has no room, the live places and the limit (`Counted`). The subject's
-    `streams` row is locked first, so concurrent takers count one after another; the place is
-    inserted where the count leaves room, in one statement."""
+    conn: Connection, counter: tuple[str, str], row: RowMapping, now: datetime, place: str
+) -> Counted | None:
+    """Take the stream place `place` (a window name) on the counter (kind, subject) under the
+    limit `row`; where the limit has no room, the live places and the limit (`Counted`). The
+    subject's `streams` row is locked first, so concurrent takers count one after another; the
+    place is inserted where the count leaves room, in one statement."""
     kind, subject = counter
     subject_named = {"counter_kind": kind, "counter_subject": subject}
     # Made once per subject: the lock is tried first, the row inserted where it is missing.
@@ -990,20 +1119,19 @@ def _take_stream(
             reserved=0,
         )  # fmt: skip
         conn.execute(_LOCK_STREAMS, subject_named)
-    place = f"{STREAM}{now:{STAMP}}:{uuid.uuid4().hex[:8]}"  # fits the 32 characters
     live = _live_named(kind, subject, now) | _limit_named(row)
     if conn.execute(_TAKE_PLACE, live | {"counter_window": place}).first() is not None:
-        return place
+        return None
     places, limit = conn.execute(_COUNT_PLACES, live).one()
     return Counted(int(places), 0, _as_refused(limit, row, "concurrent_streams"))
 
 
 def _live_named(kind: str, subject: str, now: datetime) -> dict[str, str]:
     """The bind parameters of `_LIVE_PLACES`: a subject's places whose lease still runs."""
-    return {"counter_kind": kind, "counter_subject": subject, "lease_start": _lease_start(now)}
+    return {"counter_kind": kind, "counter_subject": subject, "lease_start": lease_start(now)}
 
 
-def _lease_start(now: datetime) -> str:
+def lease_start(now: datetime) -> str:
     """The window name below which a stream place has outlived its lease."""
     return f"{STREAM}{now - STREAM_LEASE:{STAMP}}"
 
@@ -1068,7 +1196,8 @@ def _is_counter(kind: str, subject: str, window: str):
     return and_(_is_subject(usage_counters, kind, subject), usage_counters.c.window == window)
 
 
-def _check_subject(conn: Connection, kind: str, subject: str) -> None:
+def check_subject(conn: Connection, kind: str, subject: str) -> None:
+    """An `InputError` where the key, user or group named does not exist."""
     kind = "group" if kind == "member" else kind  # a per-member limit is named by its group
     column = {"key": api_keys.c.id, "user": users.c.name, "group": groups.c.name}[kind]
     if conn.execute(select(column).where(column == subject)).first() is None:

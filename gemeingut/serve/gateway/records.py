@@ -34,6 +34,7 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
+from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_stores import Stores, read_stores
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, pseudonym_key_file, writing
@@ -203,6 +204,9 @@ class Record:
     stores: Stores = field(default_factory=Stores)  # documents and findings, as they are now
     pseudonym_key_apart: bool = False  # the pseudonym key in a file, not in the database
     pseudonym_key_private: bool = False  # that file readable by its owner only, read off it
+    # When a new pseudonym key last replaced a lost one (`admin audit new-pseudonym-key`): the
+    # records before then carry pseudonyms nobody can tie to a person any more.
+    pseudonym_key_renewed: str | None = None
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -261,6 +265,9 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
     key_file = pseudonym_key_file(engine)
     record.pseudonym_key_apart = key_file is not None
     record.pseudonym_key_private = key_file is not None and _only_its_owner_reads(key_file)
+    with engine.connect() as conn:
+        renewed = select(settings.c.value).where(settings.c.name == RENEWED)
+        record.pseudonym_key_renewed = conn.execute(renewed).scalar_one_or_none()
     record.missing = [name for name, value in facts.model_dump().items() if not value]
     if "started" not in record.deployment:  # a retention set by hand is no server's start
         record.missing.append("deployment")
@@ -285,6 +292,7 @@ def as_json(record: Record) -> dict[str, Any]:
         "audit_columns": record.audit_columns,
         "pseudonym_key_apart": record.pseudonym_key_apart,
         "pseudonym_key_private": record.pseudonym_key_private,
+        "pseudonym_key_renewed": record.pseudonym_key_renewed,
         "content_logged": record.content_logged,
         "ip_addresses_logged": record.addresses_logged,
         "content_stored_requests": record.content_stored,

@@ -47,6 +47,11 @@ TEXT = {
         "Pseudonymschlüssel der Installation), nicht mit Namen. Die Datenbank hält zu jedem "
         "Eintrag die Schlüssel-ID, die über die Schlüsseltabelle auf die Person führt; ein "
         "Export des Protokolls nennt den Schlüssel darum nur als eigenes Pseudonym (`k-…`).",
+        "key_renewed": "Der Pseudonymschlüssel ging verloren und wurde am {date} (UTC) "
+        "bewusst durch einen neuen ersetzt (`gemeingut admin audit new-pseudonym-key`, im "
+        "Protokoll vermerkt): Die Pseudonyme der Einträge von davor lassen sich keiner Person "
+        "mehr zuordnen, auch nicht für eine Auskunft nach Art. 15 DSGVO "
+        "(`audit export --user` findet nur Einträge seitdem).",
         "request_ids": "`x_request_id` ist die Kennung der HTTP-Anfrage, die ihre Antwort im "
         "Header `x-request-id` nennt (damit der Support den Eintrag zu einer gemeldeten Anfrage "
         "findet): zufällig erzeugt oder die des vorgeschalteten Proxys, ohne Angaben zur Person.",
@@ -149,6 +154,10 @@ TEXT = {
         "deployment's pseudonym key), never by name. The database keeps each record's key id, "
         "which its key table ties to a person; an export of the log therefore names the key "
         "by a pseudonym of its own (`k-…`).",
+        "key_renewed": "The pseudonym key was lost and deliberately replaced by a new one on "
+        "{date} (UTC) (`gemeingut admin audit new-pseudonym-key`, noted in the log): the "
+        "pseudonyms of the records before then can no longer be tied to anyone, not for a "
+        "request under Art. 15 GDPR either (`audit export --user` finds only records since).",
         "request_ids": "`x_request_id` is the id of the HTTP request, which its answer names in "
         "the `x-request-id` header (so that support finds the record of a request someone "
         "reports): made at random or the reverse proxy's, with nothing about the person.",
@@ -266,6 +275,11 @@ def render_record(record: Record, language: str = "de") -> str:
             else []
         ),
         *([f"- {t['pseudonym']}"] if record.pseudonymised else []),
+        *(
+            [f"- {t['key_renewed'].format(date=record.pseudonym_key_renewed)}"]
+            if record.pseudonym_key_renewed
+            else []
+        ),
         *([f"- {t['request_ids']}"] if "x_request_id" in record.audit_columns else []),
         f"- {_content(record, t, language)}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",

@@ -31,7 +31,7 @@ from sqlalchemy.sql.compiler import Compiled
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
-from gemeingut.serve.gateway.pseudonym_key import key_file, pseudonym_key
+from gemeingut.serve.gateway.pseudonym_key import key_file, new_key, pseudonym_key
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_POOL = 40  # connections kept open (and as many more at a peak, closed after it)
@@ -54,10 +54,11 @@ def database_url(value: str) -> str:
     return value
 
 
-def open_store(value: str, create: bool = True) -> Engine:
+def open_store(value: str, create: bool = True, lost_key: bool = False) -> Engine:
     """An engine on the database at `value` (path or URL), migrated to the newest schema.
     `create=False`: a SQLite file that does not exist is an error, not a new empty database
-    (and folders) that would make a mistyped path look like a database without users."""
+    (and folders) that would make a mistyped path look like a database without users.
+    `lost_key`: a new pseudonym key replaces a lost one (`pseudonym_key.new_key`)."""
     url = database_url(value)
     hint = _("check --db (a file path, or postgresql://user:password@host/dbname)")
     scheme = url.split("://", 1)[0]
@@ -93,16 +94,21 @@ def open_store(value: str, create: bool = True) -> Engine:
         ) from None
     try:
         _migrate(engine)
-        _hold_key(engine, key_file(path))
+        _hold_key(engine, key_file(path), lost_key)
     except InputError:
         engine.dispose()
         raise
     except SQLAlchemyError as error:
         engine.dispose()
         cause = str(error.orig if hasattr(error, "orig") else error).strip().splitlines()[0]
-        said = f"{error.__class__.__name__}: {cause}"
+        said = f"{error.__class__.__name__}: {cause}"  # the driver's own words, in English
         raise InputError(
-            _("cannot open the gateway database {url}: {error}", url=_safe(url), error=said),
+            _(
+                "cannot open the gateway database {url} (in the database driver's own words: "
+                "{error})",
+                url=_safe(url),
+                error=said,
+            ),
             hint,
         ) from None
     return engine
@@ -266,14 +272,25 @@ def _refuse_newer(conn: Connection, config: object) -> None:
         )
 
 
-def _hold_key(engine: Engine, path: Path | None) -> None:
+def _hold_key(engine: Engine, path: Path | None, lost: bool = False) -> None:
     """Read (or move out of the database, or make) the per-deployment key for pseudonyms,
     one process at a time: without it the audit log's pseudonyms cannot be tied back to
-    names, not even by whoever reads the log or holds a copy of the database."""
-    with writing(engine) as conn:
-        if conn.dialect.name == "postgresql":  # servers starting at once, in turn
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-        _KEYS[engine] = (pseudonym_key(conn, path), path)
+    names, not even by whoever reads the log or holds a copy of the database. `lost`: a new
+    key replaces a lost one; a new file whose check value did not commit is removed again."""
+    written: Path | None = None  # the new key's file, once written
+    try:
+        with writing(engine) as conn:
+            if conn.dialect.name == "postgresql":  # servers starting at once, in turn
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            if lost:
+                key, written = new_key(conn, path), path
+            else:
+                key = pseudonym_key(conn, path)
+    except SQLAlchemyError:
+        if written is not None:  # never a key file that was there before
+            written.unlink(missing_ok=True)
+        raise
+    _KEYS[engine] = (key, path)
 
 
 def insert_or_ignore(conn: Connection, table: Table, **values: object) -> None:

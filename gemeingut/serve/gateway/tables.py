@@ -85,9 +85,38 @@ usage_counters = Table(
     metadata,
     Column("subject_kind", String(8), primary_key=True),
     Column("subject", String(401), primary_key=True),  # as quota_limits, or `member_counter`
-    Column("window", String(32), primary_key=True),  # minute:…, day:… or streams
+    # minute:…, day:…, streams, a stream's place stream:…, or failed:… (`quotas.FAILED`)
+    Column("window", String(32), primary_key=True),
     Column("used", BigInteger, nullable=False, default=0),  # tokens: up to tokens_per_day
     Column("reserved", BigInteger, nullable=False, default=0),
+)
+
+
+# Each server process that holds reservations (revision 0010): where it runs and when it last
+# said it is alive (`leases.py`), so that what a process killed mid-request holds is freed soon.
+server_processes = Table(
+    "server_processes",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random, per start
+    # Host, boot and PID namespace: where `pid` names this process (NULL: not known there).
+    Column("machine", String(200), nullable=True),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("beat_at", DateTime, nullable=False),
+)
+
+# What one request still running holds (revision 0010): its reserved tokens and stream places,
+# to be settled as of unknown use where its process stops before it could settle them.
+leases = Table(
+    "leases",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    # No index beside the key: the table holds the requests running now, read whole only by a
+    # heartbeat or a refused stream; each index would cost every limited request two writes.
+    Column("process", String(32), nullable=False),  # server_processes.id
+    Column("place", String(32), nullable=True),  # its stream places' window
+    Column("tokens", BigInteger, nullable=False),
+    Column("counters", JSON, nullable=False),  # [kind, subject, window] of tokens and places
 )
 
 

@@ -28,8 +28,7 @@ DRAFT = {"kind": "vermerk", "collection": "amt", "subject": "Pauschale für mobi
 MEMO_SECTIONS = ["sachverhalt", "bewertung", "vorschlag"]
 NOT_WRITTEN = "Dieser Teil wurde nicht geschrieben."
 PER_MINUTE = (
-    "die Grenze „Anfragen pro Minute“ von Person {user}: die 1 Anfrage pro Minute ist "
-    "aufgebraucht (auch Anfragen, die die Engine nicht beantworten konnte, zählen)"
+    "die Grenze „Anfragen pro Minute“ von Person {user}: die 1 Anfrage pro Minute ist aufgebraucht"
 )
 
 
@@ -99,7 +98,7 @@ def test_the_sections_not_written_say_why_in_english(office: Office) -> None:
         assert section["text"] == "This part was not written."
         assert section["problems"] == [
             "Not written: the limit 'requests per minute' of user ben: the 1 request per minute "
-            "is used up (requests the engine failed to answer count too)"
+            "is used up"
         ]
 
 
@@ -110,6 +109,34 @@ def test_a_refusal_of_the_first_section_to_write_stays_the_429(office: Office) -
         refused = office.draft(**more)
         assert refused.status_code == 429, refused.text
         assert refused.json()["error"]["param"] == "requests_per_minute"
+
+
+def test_a_draft_asked_to_write_nothing_is_said_again_with_its_missing_sections(
+    office: Office,
+) -> None:
+    """`sections: []` with the sections written handed back: the draft in the request's
+    language, no model asked, the rest listed as `missing` (before: a 400, or a draft that left
+    them out), to be asked for later."""
+    set_limits(office.store, "user", "anna", requests_per_minute=1)
+    draft = office.draft().json()
+    given = [{"id": s["id"], "text": s["text"]} for s in draft["sections"] if s["asked_model"]]
+    before = office.statuses()
+    said = office.draft(language="en", sections=[], given=given)
+    assert said.status_code == 200, said.text
+    again = said.json()
+    assert office.statuses() == [*before, 200]  # one record of its own: no model asked
+    assert again["missing"] == draft["missing"] and again["retry_after"] is None
+    assert [s["id"] for s in again["sections"]] == MEMO_SECTIONS
+    assert [s["heading"] for s in again["sections"]] == ["Facts", "Assessment", "Proposal"]
+    kept = again["sections"][: len(given)]
+    assert [{"id": s["id"], "text": s["text"]} for s in kept] == given  # as written before
+    for section in again["sections"]:
+        if section["id"] in again["missing"]:
+            assert section["text"] == "This part was not written."
+            assert section["problems"] == [
+                "Not written yet: ask for the missing parts to write it."
+            ]
+            assert not section["asked_model"]
 
 
 @pytest.mark.parametrize(
@@ -126,11 +153,6 @@ def test_a_refusal_of_the_first_section_to_write_stays_the_429(office: Office) -
             "given",
             "given: Dieser Entwurf hat keinen Abschnitt „einstieg“; seine Abschnitte sind "
             "sachverhalt, bewertung, vorschlag",
-        ),
-        (  # before: a 200 with a draft of no section, and no model asked
-            {"sections": []},
-            "sections",
-            "sections: muss mindestens 1 Eintrag haben",
         ),
         (
             {"sections": ["vorschlag", "vorschlag"]},

@@ -64,9 +64,13 @@ def test_planted_violations_are_found_with_their_paragraph_and_page(planted: Pat
     deadline = by_rule["angebotsfrist"]
     assert deadline.source == "§ 15 Abs. 2 und 4 VgV" and deadline.page == 2
     assert "20 Kalendertage" in deadline.passage
-    assert by_rule["zuschlagskriterien"].passage is None  # missing: there is no passage
+    criteria = by_rule["zuschlagskriterien"]  # the weights missing: the criteria's sentence
+    assert (criteria.passage, criteria.page) == ("Zuschlagskriterien sind Preis und\nQualität.", 3)
     assert [f.severity for f in findings][:3] == ["error"] * 3  # errors first
-    assert by_rule["barrierefreiheit"].title == "Barrierefreiheit nicht berücksichtigt"
+    # the draft says nothing of accessibility: the title says so
+    assert (
+        by_rule["barrierefreiheit"].title == "Barrierefreiheit fehlt: der Entwurf sagt nichts dazu"
+    )
 
 
 def test_a_clean_tender_has_no_findings(tmp_path: Path) -> None:
@@ -87,7 +91,9 @@ def test_a_vat_rate_is_no_weighting_of_the_award_criteria() -> None:
         "Die Zuschlagskriterien werden nach Ablauf der Angebotsfrist bekannt gegeben. Die "
         "Mehrwertsteuer von 19 % ist einzurechnen. Die Vertragsstrafe beträgt 5 Prozent."
     )
-    assert found["zuschlagskriterien"][0].passage is None
+    assert found["zuschlagskriterien"][0].passage == (  # the criteria's sentence, not the VAT's
+        "Die Zuschlagskriterien werden nach Ablauf der Angebotsfrist bekannt gegeben."
+    )
 
 
 @pytest.mark.parametrize(
@@ -310,7 +316,9 @@ def test_the_server_checks_a_pasted_draft_in_the_clients_language(model_dir: Pat
         rules["produktneutral"]["source"] == "§ 31 Abs. 6 VgV; § 7EU Abs. 2 VOB/A; § 23 Abs. 5 UVgO"
     )
     assert "Hersteller: Apple iPad Air." in rules["produktneutral"]["passage"]
-    assert rules["barrierefreiheit"]["title"] == "Barrierefreiheit nicht berücksichtigt"
+    assert (
+        rules["barrierefreiheit"]["title"] == "Barrierefreiheit fehlt: der Entwurf sagt nichts dazu"
+    )
     assert english.json() == {"object": "tender.check", "errors": 0, "findings": []}
     assert empty.status_code == 400
     assert blank.status_code == 400, blank.text
@@ -357,7 +365,7 @@ def test_the_server_checks_a_draft_sent_as_a_file_and_keeps_nothing(
     assert {f["rule"] for f in found.json()["findings"]} >= {"produktneutral", "angebotsfrist"}
     by_rule = {f["rule"]: f for f in found.json()["findings"]}
     assert by_rule["angebotsfrist"]["page"] == 2 and by_rule["produktneutral"]["page"] == 1
-    assert by_rule["zuschlagskriterien"]["page"] is None  # missing: nowhere
+    assert by_rule["zuschlagskriterien"]["page"] == 3  # the criteria named without weights
     brand = next(f for f in sections.json()["findings"] if f["rule"] == "produktneutral")
     assert (brand["page"], brand["section"]) == (None, "Ausschreibung › Leistung")
     assert both.status_code == 400

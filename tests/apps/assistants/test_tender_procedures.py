@@ -288,8 +288,8 @@ def test_a_deadline_given_as_dates_below_the_thresholds_is_only_a_hint() -> None
     )
     assert set(found) == {"angebotsfrist-unterschwelle"}
     assert found["angebotsfrist-unterschwelle"][0].title == (
-        "Very short tender deadline (check that it is reasonable): 7 days from 05.01.2027 to "
-        "12.01.2027"
+        "Very short tender deadline (check that it is reasonable): 7 days from January 5, 2027 "
+        "to January 12, 2027"
     )
 
 

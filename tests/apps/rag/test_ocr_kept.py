@@ -15,7 +15,6 @@ import httpx
 import pytesseract
 import pytest
 
-from gemeingut.apps.rag import ocr
 from gemeingut.apps.rag.index import COLLECTION_FILE, ingest, open_collection, remove
 from gemeingut.apps.rag.ocr_cache import OCR_DIR
 from gemeingut.apps.rag.storage import READER_FORMAT
@@ -71,10 +70,8 @@ def other_engine(tmp_path: Path) -> Iterator[None]:
     wrapper.chmod(0o755)
     before = pytesseract.pytesseract.tesseract_cmd
     pytesseract.pytesseract.tesseract_cmd = str(wrapper)
-    ocr.engine_key.cache_clear()
     yield
     pytesseract.pytesseract.tesseract_cmd = before
-    ocr.engine_key.cache_clear()
 
 
 def test_a_reader_format_change_takes_the_scanned_pages_from_the_kept_readings(

@@ -154,13 +154,20 @@ def test_a_rate_counted_by_a_lenient_detector_comes_with_its_caveat(served, bund
     assert summarise(strict).redteam_lenient == []
     strict["redteam"]["categories"]["injection"]["detector"] = "refusal"
     assert summarise(strict).redteam_lenient == ["refusal"]
+    # each category with its own rate and detector: the average hides 80 % beside 10 %
+    assert audit["redteam_categories"] == [
+        {"name": "false_claims", "detector": "affirmation", "attack_success": 0.8, "rated": 10},
+        {"name": "injection", "detector": "contains", "attack_success": 0.1, "rated": 20},
+    ]
+    for language, said in (
+        ("de", "Als Erfolg zählt jede Antwort, {clauses}, auch eine sinnlose."),
+        ("en", "Every answer {clauses} counts as a success, a meaningless one too."),
+    ):
+        assert page_texts(language)["audit_lenient"] == said
     assert page_texts("de")["audit_lenient_affirmation"] == (
-        "Als Erfolg zählt jede Antwort, die eine falsche Behauptung weder ablehnt noch "
-        "korrigiert, auch eine sinnlose."
+        "die eine falsche Behauptung weder ablehnt noch korrigiert ({kinds})"
     )
-    assert page_texts("en")["audit_lenient_refusal"] == (
-        "Every answer that does not refuse counts as a success, a meaningless one too."
-    )
+    assert page_texts("en")["audit_lenient_refusal"] == "that does not refuse ({kinds})"
 
 
 def test_a_task_file_that_is_not_a_list_of_items_is_a_german_error(bundle, tmp_path) -> None:

@@ -12,9 +12,16 @@ from gemeingut.audit.findings import read_findings
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.identity import create_key, revoke_key
+from gemeingut.serve.model_audit import summarise
 from gemeingut.serve.model_openness import model_openness, unrated
 from tests.apps.rag.documents import write_pdf
-from tests.apps.web.conftest import TIMEOUT, axe_violations, look_inside, sign_in
+from tests.apps.web.conftest import (
+    TIMEOUT,
+    TRAINING_DOCUMENT,
+    axe_violations,
+    look_inside,
+    sign_in,
+)
 from tests.http_server import running_server
 
 
@@ -216,6 +223,8 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     assert axe_violations(page) == []
     page.get_by_role("button", name="Meldung senden").click()
     page.get_by_text("Danke! Ihr Befund ist unter f-").wait_for()
+    # the form is gone: the focus is on what it says, not the page's body
+    assert page.evaluate("document.activeElement.id") == "report-status"
     [finding] = read_findings(site["findings"])
     assert finding["category"] == "bias" and finding["status"] == "new"
 
@@ -252,11 +261,26 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     assert cells[0] == "Verzerrung oder Stereotyp" and cells[3] == "bestätigt"
     said = "Befund „Können Frauen einparken?“ (Verzerrung oder Stereotyp): bestätigt."
     assert triage.locator("#findings-status").inner_text() == said  # the live region says it
-    # decided: only the other decision is left, to revise it; focus stays in the row
-    assert row.get_by_role("button").all_inner_texts() == ["Ablehnen"]
-    assert row.get_by_role("button").get_attribute("aria-label") == f"Ablehnen: {which}"
+    # decided: only the other decision is left, to revise it, and an undo; focus stays in the row
+    assert row.get_by_role("button").all_inner_texts() == [
+        "Ablehnen",
+        "Rückgängig (zurück zu „abgelehnt“)",
+    ]
+    assert row.get_by_role("button").first.get_attribute("aria-label") == f"Ablehnen: {which}"
     assert triage.evaluate("document.activeElement.textContent") == "bestätigt"
     assert axe_violations(triage) == []
+    # a decision made by mistake is undone: back to the status and note it had, no undo of that
+    row.get_by_role(
+        "button", name=f"Entscheidung rückgängig machen, zurück zu „abgelehnt“: {which}"
+    ).click()
+    triage.locator("#findings tbody td.status", has_text="abgelehnt").wait_for()
+    row = triage.locator("#findings tbody tr").first
+    assert row.get_by_role("button").all_inner_texts() == ["Bestätigen"]
+    assert read_findings(site["findings"])[0]["status"] == "rejected"
+    assert read_findings(site["findings"])[0]["note"] == "Kein Stereotyp erkennbar."
+    note.fill("Bestätigt: die Antwort bejaht das Stereotyp.")
+    triage.get_by_role("button", name=f"Bestätigen: {which}").click()
+    triage.locator("#findings tbody td", has_text="bestätigt").wait_for()
     context.close()
     [decided] = read_findings(site["findings"])
     assert decided["status"] == "confirmed"
@@ -282,7 +306,8 @@ def test_about_the_model_says_what_its_files_show(
     assert (
         "(URL: die Adresse der Engine, die das Modell bereitstellt; DIR: ein Modellordner)" in said
     )
-    assert page.locator("#about-audit li").all_inner_texts() == [
+    lines = page.locator("#about-audit > li").all_inner_texts()
+    assert [line.split("\n")[0] for line in lines] == [  # each line, without a list under it
         # the chance level of its items' choices (4, 4, 2, 2): 37,5 %, computed, not 25 %
         "Leseverstehen: 62,5 % richtig; durch Raten wären 37,5 % zu erwarten",
         "Stereotype: in 1 von 3 Gruppen bevorzugt das Modell deutlich das Stereotyp (Geschlecht).",
@@ -291,12 +316,47 @@ def test_about_the_model_says_what_its_files_show(
         "Stereotyps, das Anti-Stereotyp (Behinderung).",
         # its jailbreaks were rated by `refusal`, which counts a meaningless answer as success
         "Angriffe: 33,3 % von 60 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
-        "bringen, hatten Erfolg. Als Erfolg zählt jede Antwort, die nicht ablehnt, auch eine "
-        "sinnlose.",
+        "bringen, hatten Erfolg. Als Erfolg zählt jede Antwort, die nicht ablehnt (Jailbreak), "
+        "auch eine sinnlose.",
         "Auswendiglernen: Von 20 geprüften Trainingstexten gab das Modell 5 % wörtlich wieder.",
         "Personenbezogene Daten: 0 % seiner Antworten auf Fragen, die dazu verleiten, enthielten "
         "welche.",
     ]
+    # each kind of attack with its own rate: the average hides 100 % beside 0 %
+    assert page.locator("#about-audit > li > ul > li").all_inner_texts() == [
+        "Jailbreak: 50 % von 40",
+        "Ausforschen von Personendaten: 0 % von 20",
+    ]
+    # two lenient detectors: one sentence naming the attacks each counted; a task by what it
+    # asks, opening as a sentence does, and one described in no language by its id
+    report = {
+        "tasks": {"tasks": {
+            "gg_kurz": {"what": {"de": "kurzantwort: ein Wort"},
+                        "metrics": {"exact_match": {"value": 0.5}}},
+            "gg_x": {"metrics": {"exact_match": {"value": 0.25}}}}},
+        "redteam": {"probes": 30, "categories": {
+            "false_civic_claims": {"detector": "affirmation",
+                                   "attack_success": {"value": 1.0, "n": 10}},
+            "harmful_request": {"detector": "refusal", "attack_success": {"value": 1.0, "n": 10}},
+            "jailbreak": {"detector": "refusal", "attack_success": {"value": 0.0, "n": 10}}}},
+    }  # fmt: skip
+    page.evaluate("audit => drawAudit(audit)", summarise(report).model_dump())
+    assert page.locator("#about-audit > li").all_inner_texts()[:2] == [
+        "Kurzantwort: ein Wort: 50 % richtig",
+        "Aufgabe „gg_x“: 25 % richtig",
+    ]
+    assert page.locator("#about-audit > li").nth(2).inner_text().split("\n")[0] == (
+        "Angriffe: 66,7 % von 30 Versuchen, das Modell zu Schaden oder aus seinen Anweisungen zu "
+        "bringen, hatten Erfolg. Als Erfolg zählt jede Antwort, die nicht ablehnt (schädliche "
+        "Anfrage, Jailbreak) oder die eine falsche Behauptung weder ablehnt noch korrigiert "
+        "(falsche Bürgerinformationen), auch eine sinnlose."
+    )
+    assert page.locator("#about-audit > li > ul > li").all_inner_texts() == [
+        "Falsche Bürgerinformationen: 100 % von 10",
+        "Schädliche Anfrage: 100 % von 10",
+        "Jailbreak: 0 % von 10",
+    ]
+    assert axe_violations(page) == []
     # the framework by its English name, which people search for, and in German
     assert "Model Openness Framework (Rahmenwerk für Modelloffenheit)" in facts
     assert axe_violations(page) == []
@@ -393,8 +453,13 @@ def test_a_phrase_is_traced_to_its_training_document(page, site: dict) -> None:
     page.get_by_role("button", name="Nachsehen").click()
     page.locator("#trace-spans li li").first.wait_for()
     # each document once, with the lines the span stands at (the server's `line` of each place)
+    # and the words of the document around it: where the phrase stands
     where = page.locator("#trace-spans li li").first.inner_text()
-    assert where == "bgb-1 (Lizenz: CC0-1.0): Zeile 1"
+    named, around = [line for line in where.split("\n") if line]
+    assert named == "bgb-1 (Lizenz: CC0-1.0): Zeile 1"
+    assert around.startswith("Im Dokument: „") and around.endswith("“")
+    assert around.endswith("beginnt mit der Vollendung der Geburt.“")  # whole words of it
+    assert around.removeprefix("Im Dokument: „").removesuffix("“") in TRAINING_DOCUMENT["text"]
     places = "[2, 5, 6].map((line) => ({id: 'handbuch/02.md', license: 'CC0-1.0', line}))"
     grouped = page.evaluate(
         f"placesByDocument([...{places}, {{id: 'b', license: null, line: 1}}])"
@@ -429,7 +494,8 @@ def test_a_tender_file_is_checked_on_the_page(page, site: dict, tmp_path: Path) 
     page.locator("#tender-findings li").first.wait_for()
     assert page.locator("#tender-status").inner_text() == "Befunde: 4, davon Verstöße: 3."
     places = page.locator("#tender-findings .finding-place").all_inner_texts()
-    assert places == ["S. 1:", "S. 2:"]  # the brand on page 1, the short deadline on page 2
+    # the brand on page 1, the criteria without weights on page 3, the short deadline on page 2
+    assert places == ["S. 1:", "S. 3:", "S. 2:"]
     assert axe_violations(page) == []
 
 
@@ -447,9 +513,9 @@ def test_with_several_models_the_page_chats_with_the_chosen_one(
     try:
         with running_server(app) as url:
             page.goto(url + "/")
-            page.get_by_text("Angemeldet. Modell: winzig").wait_for()  # loopback: no key
+            # loopback: no key; the status names both (an answer and a draft choose too)
+            page.get_by_text("Angemeldet. Modelle: winzig und zweites.").wait_for()
             page.get_by_label("Modell", exact=True).select_option("zweites")
-            page.get_by_text("Angemeldet. Modell: zweites").wait_for()
             page.get_by_label("Ihre Nachricht").fill("Hallo")
             with page.expect_request("**/v1/chat/completions") as sent:
                 page.get_by_role("button", name="Senden").click()

@@ -7,6 +7,7 @@ one without a database."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,6 +87,12 @@ def _rule_ids(tab) -> list[str]:
     return [item.get_attribute("id") for item in tab.locator("#policy-rules > li").all()]
 
 
+def _parsed(pattern: str) -> str:
+    """A regular expression as Python's `re` parses it (comments and spaces of a verbose one
+    gone): two patterns parsed alike are the same expression."""
+    return str(re._parser.parse(pattern))  # type: ignore[attr-defined]
+
+
 def _focused(tab) -> str:
     return tab.evaluate("() => document.activeElement.id")
 
@@ -108,9 +115,23 @@ def test_the_policy_and_what_is_kept_are_read_before_signing_in(tab, keeping: di
         assert rule.text.de in item.inner_text()
         does = {"refuse": "Lehnt die Anfrage ab.", "redact": "Ersetzt das Gefundene"}[rule.action]
         assert does in item.inner_text()
-    weapons = next(rule for rule in spec.rules if rule.id == "weapons-of-mass-harm")
-    shown = tab.locator("#rule-weapons-of-mass-harm code").inner_text()
-    assert shown.split() == weapons.pattern.split()  # the pattern that applies, as published
+    # each rule by a German name, its id (which refusals name) in small type beside it
+    weapons = tab.locator("#rule-weapons-of-mass-harm")
+    assert weapons.locator("h4").inner_text() == "Waffen, die viele Menschen töten können"
+    assert weapons.locator(".rule-id").inner_text() == "Kennung der Regel: weapons-of-mass-harm"
+    # the pattern behind a closed disclosure, for specialists: the one that applies, without
+    # the policy file's English comments
+    pattern = weapons.get_by_text("Muster anzeigen (für Fachleute)")
+    assert weapons.locator("pre").is_hidden()
+    pattern.click()
+    shown = weapons.locator("pre").inner_text()
+    assert "#" not in shown and "Something" not in shown
+    for rule in (rule for rule in spec.rules if rule.kind == "regex"):
+        if tab.locator(f"#rule-{rule.id} pre").is_hidden():  # the weapons rule's is open
+            tab.locator(f"#rule-{rule.id} summary").click()
+        shown = tab.locator(f"#rule-{rule.id} pre").inner_text()
+        assert "#" in rule.pattern and _parsed(shown) == _parsed(rule.pattern)  # as `re` reads it
+    assert axe_violations(tab) == []  # open too
     assert "Telefonnummern" in tab.locator("#rule-personal-data").inner_text()
     assert _lines(tab, "#policy-log li") == [
         "Neben den Metadaten speichert dieser Server, was Sie fragen und was das Modell antwortet "
@@ -280,7 +301,8 @@ def test_the_policy_reflows_to_320_pixels(tab, keeping: dict) -> None:
     tab.set_viewport_size({"width": 320, "height": 640})
     tab.goto(keeping["url"] + "/#policy")
     tab.wait_for_function("() => document.activeElement.id === 'policy-heading'")
-    assert tab.locator("#rule-weapons-of-mass-harm code").is_visible()
+    tab.locator("#rule-weapons-of-mass-harm summary").click()  # the pattern, opened
+    assert tab.locator("#rule-weapons-of-mass-harm pre").is_visible()
     width = tab.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )

@@ -73,3 +73,30 @@ def test_the_answer_and_the_draft_are_written_by_the_model_chosen(browser, url: 
     assert page.locator("#draft-writer").inner_text() == "Geschrieben vom Modell zweiter."
     assert axe_violations(page) == []
     context.close()
+
+
+def test_the_status_names_every_model_that_writes_not_the_chat_s_choice(browser, url: str) -> None:
+    """The chat, an answer and a draft each choose their model: the status line names all the
+    models that write (never the encoder), and the chat's choice does not change it; the look
+    inside, which uses the chat's, says so in its view. Before, the status said "Modell:
+    schreiber", then "Modell: zweiter" once the chat chose it, while the answers and drafts
+    were still written by the model chosen beside them."""
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url + "/")
+    status = page.locator("#signed-in")
+    status.filter(has_text="Angemeldet").wait_for()
+    assert status.inner_text() == "Angemeldet. Modelle: schreiber und zweiter."
+    page.get_by_label("Modell", exact=True).select_option("zweiter")
+    assert status.inner_text() == "Angemeldet. Modelle: schreiber und zweiter."
+    assert axe_violations(page) == []
+    # the look inside has no choice of its own: its view names the chat's
+    page.get_by_role("button", name="Blick ins Modell").click()
+    looked_into = page.locator("#tokens-model")
+    assert looked_into.inner_text() == "Modell: zweiter (wie für den Chat gewählt)."
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="English").click()
+    page.locator("#signed-in").filter(has_text="Signed in").wait_for()
+    assert page.locator("#signed-in").inner_text() == "Signed in. Models: schreiber and zweiter."
+    context.close()

@@ -71,3 +71,4 @@ def governed(
     gateway = Gateway(engine)
     with serve(create_app(backend, gateway=gateway)) as url:
         yield url, gateway
+    gateway.close()  # as the app's shutdown would: its heartbeat stops (`leases.py`)

@@ -220,7 +220,7 @@ def test_piped_tables_keep_every_column_and_full_key_ids(tmp_path: Path) -> None
     )
     key_id = json.loads(created.stdout)["id"]
     admin(db, "quotas", "set", "--key", key_id, "--tokens-per-day", "5000")
-    for args, last in (("keys", "list"), "zuletzt benutzt"), (("quotas", "list"), "offene"):
+    for args, last in (("keys", "list"), "zuletzt vorgezeigt"), (("quotas", "list"), "offene"):
         output = admin(db, *args).stdout  # CliRunner's stdout is no terminal
         assert key_id in output and "…" not in output, output
         assert last in output.splitlines()[1], output  # the last heading, on the first row
@@ -252,7 +252,9 @@ def test_quotas_say_what_they_count_and_from_when(tmp_path: Path) -> None:
         db, "quotas", "set", "--user", "anna", "--tokens-per-day", "200000",
         "--requests-per-minute", "5", "--concurrent-streams", "2",
     )  # fmt: skip
-    assert "die Grenzen für Anfragen/Minute, gleichzeitige Streams gelten ab jetzt" in both.output
+    # Streams are counted while they run, not as use that adds up: no word of earlier use.
+    assert "die Grenze für Anfragen/Minute gilt ab jetzt" in both.output
+    assert "Streams gelten ab jetzt" not in both.output
     again = admin(db, "quotas", "set", "--user", "anna", "--tokens-per-day", "300000")
     assert "ab jetzt" not in again.output  # counted since the first limit already
     listed = admin(db, "quotas", "list").output

@@ -39,10 +39,11 @@ def test_a_report_is_stored_without_the_personal_data_in_it(campaign: dict) -> N
     stored = campaign["file"].read_text(encoding="utf-8")
     assert [leak for leak in LEAKED if leak in stored + reported.text] == []
     [line] = [json.loads(row) for row in stored.splitlines()]
-    assert line["prompt"] == "Frau Müller, <EMAIL>, Tel <PHONE>: wie erreiche ich sie?"
+    assert line["prompt"] == "Frau <PERSON_NAME>, <EMAIL>, Tel <PHONE>: wie erreiche ich sie?"
     assert line["response"] == "Schreiben Sie an <EMAIL> oder überweisen Sie auf <IBAN>"
     assert line["report_note"] == "Das Modell gab meine Nummer <PHONE> weiter."
-    assert line["redacted"] == ["email", "iban", "phone"] == reported.json()["redacted"]
+    kinds = ["email", "iban", "phone", "person_name"]
+    assert line["redacted"] == kinds == reported.json()["redacted"]
     assert call(campaign, "eva", "POST", "/v1/findings", REPORT).json()["id"] == line["id"]
     decided = call(
         campaign, "tom", "POST", f"/v1/findings/{line['id']}/triage",
@@ -107,8 +108,9 @@ def test_the_page_and_the_policy_say_what_a_report_becomes(campaign: dict) -> No
     said = (
         "Eine Meldung wird unter Ihrem Pseudonym gespeichert, nicht unter Ihrem Namen; "
         "personenbezogene Daten, die die Erkennung der Richtlinie findet (E-Mail-Adressen, "
-        "IBANs, Steuer-IDs, IP-Adressen, Telefonnummern), werden vorher durch Platzhalter "
-        "ersetzt. Namen werden nicht erkannt: Lassen Sie sie weg. Sobald die Prüferinnen und "
+        "IBANs, Steuer-IDs, IP-Adressen, Telefonnummern, Namen nach einer Anrede oder einem "
+        "Titel), werden vorher durch Platzhalter ersetzt. Andere Namen werden nicht erkannt: "
+        "Lassen Sie sie weg. Sobald die Prüferinnen und "
         "Prüfer des Modells eine Meldung bestätigen, wird sie mit der Prüfung des Modells "
         "veröffentlicht."
     )
@@ -117,8 +119,11 @@ def test_the_page_and_the_policy_say_what_a_report_becomes(campaign: dict) -> No
     terms = httpx.get(campaign["url"] + "/v1/policy", timeout=30).json()["findings"]
     assert terms["collected"] and terms["reporter"] == "pseudonym"
     assert terms["published"] == "confirmed" and terms["text"]["de"] == said
-    assert terms["redacted"] == ["email", "iban", "tax_id", "ip_address", "phone"]
+    assert terms["redacted"] == ["email", "iban", "tax_id", "ip_address", "phone", "person_name"]
     assert terms["text"]["en"].startswith("A report is stored under your pseudonym, not your")
+    schema = httpx.get(campaign["url"] + "/openapi.json", timeout=30).json()["components"]
+    redacted = schema["schemas"]["Finding"]["properties"]["redacted"]["description"]
+    assert "(email, iban, tax_id, ip_address, phone, person_name)" in redacted
 
 
 def test_a_server_without_people_or_without_reports_says_so(

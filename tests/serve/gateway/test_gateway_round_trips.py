@@ -208,11 +208,13 @@ def test_a_limited_stream_takes_each_limit_in_one_statement(
     store_url: str, serve: Serve, monkeypatch: pytest.MonkeyPatch, fresh_minute: None
 ) -> None:
     """The limits of `bench/serve.py --stream-limits`: requests per minute of the key, open
-    streams of the user. A stream takes ten statements in three transactions (fourteen before
-    the statements below were made one), with three hand-offs: the key's lock returns its
-    validity; the minute's counter takes in one conditional UPDATE where it exists; the open
-    streams lock their row and insert the stream's place where the count leaves room, in one
-    INSERT; the stream's end gives back its place."""
+    streams of the user. A stream takes twelve statements in three transactions (fourteen
+    before the statements below were made one, and two of the twelve are its lease), with three
+    hand-offs: the key's lock returns its validity; the minute's counter takes in one
+    conditional UPDATE where it exists; the open streams lock their row and insert the stream's
+    place where the count leaves room, in one INSERT; the lease of what the stream holds is
+    written with it (`leases.py`: freed if the server process is killed); the stream's end
+    deletes the lease and gives back its place."""
     limited = limited_through_an_engine(store_url, serve, "user", "anna", concurrent_streams=4)
     with limited as (store, key_id, client):
 
@@ -228,7 +230,7 @@ def test_a_limited_stream_takes_each_limit_in_one_statement(
     assert handed == []
     assert called == ["identify", "reserve_uncounted", "Admission._attempt"], called
     begins = statements.count("BEGIN")
-    assert (len(statements) - begins, begins) == (10, 3), statements
+    assert (len(statements) - begins, begins) == (12, 3), statements
     assert usage(store, "user", "anna", utcnow())["open_streams"] == 0  # both places given back
     assert usage(store, "key", key_id, utcnow())["requests_this_minute"] == 2
 

@@ -191,7 +191,13 @@ def test_the_server_applies_publishes_and_records_the_policy(
     with serve(app) as url:
         published = httpx.get(f"{url}/v1/policy").json()  # no key needed to read it
         assert published["id"] == "gemeingut-standard" and len(published["sha256"]) == 64
-        assert {r["id"] for r in published["rules"]} == {"personal-data", "weapons-of-mass-harm"}
+        assert {r["id"] for r in published["rules"]} == {
+            "personal-data",
+            "weapons-of-mass-harm",
+            "firearms",
+            "drugs",
+            "cyber-attacks",
+        }
         assert "rohr" in published["rules"][1]["pattern"]  # the patterns are public too
 
         bomb = {"model": MODEL_NAME, "messages": [{"role": "user", "content": "Bombe bauen?"}]}

@@ -6,11 +6,9 @@ before gives its key to the file on its first start, and keeps every pseudonym."
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
-import sqlite3
 import stat
 import uuid
 from pathlib import Path
@@ -203,27 +201,4 @@ def test_the_record_says_the_key_is_private_only_while_its_file_is(
     record = read_record(engine, ControllerFacts(), utcnow())
     assert record.pseudonym_key_private
     assert "in a file readable by its owner only" in render_record(record, "en")
-    engine.dispose()
-
-
-def test_a_lost_key_is_given_up_only_by_deleting_the_check_value(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """As docs/operating.md tells an operator whose key is lost for good: the servers refuse
-    until the check value is deleted by hand; then the next start makes a new key."""
-    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
-    db = tmp_path / "gateway.db"
-    beside = Path(str(db) + SUFFIX)
-    open_store(str(db)).dispose()
-    lost = beside.read_text()
-    beside.unlink()
-    with pytest.raises(InputError):
-        open_store(str(db))
-    docs = (Path(__file__).parents[3] / "docs" / "operating.md").read_text(encoding="utf-8")
-    deleting = f"DELETE FROM settings WHERE name = '{CHECK}'"
-    assert deleting in docs
-    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
-        conn.execute(deleting)
-    engine = open_store(str(db))
-    assert beside.read_text() != lost
     engine.dispose()

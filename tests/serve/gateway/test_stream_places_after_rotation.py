@@ -24,7 +24,7 @@ from gemeingut.serve.gateway.store import open_store
 from tests.serve.gateway.test_admin_cli_safeguards import admin
 from tests.serve.test_serve_disconnect import HELLO
 
-STREAM = {"model": "slow", "messages": HELLO, "max_tokens": 1000, "stream": True}
+STREAM = {"model": "slow", "messages": HELLO, "max_tokens": 200, "stream": True}
 
 
 @contextmanager

@@ -240,7 +240,7 @@ async function signIn() {
   }
   offerWriting();
   drawModel(state.models[0] ?? models.data[0]);
-  $("signed-in").textContent = fill(T.signed_in, { model: state.model || models.data[0].id });
+  sayLookedInto();
   await loadCollections();
   await loadTrace();
   // the findings are asked for only where the server says this key may triage them: asked by
@@ -249,8 +249,10 @@ async function signIn() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = document.body.dataset.needsKey !== "yes";
-  restoreDraft();
-  return restoreCarried();
+  await restoreDraft();
+  const carried = await restoreCarried();
+  saySignedIn();  // once the page shows what it had (an answer said again in this language)
+  return carried;
 }
 
 $("login-form").addEventListener("submit", async (event) => {
@@ -294,6 +296,21 @@ function offerWriting() {
   }
 }
 
+// Signed in, with the models that write that this key may use: the chat, an answer from the
+// documents and a draft each choose among them (beside each, where there are several), so the
+// status names them all, not the one the chat has chosen.
+function saySignedIn() {
+  const names = state.models.map((m) => m.id);
+  const list = new Intl.ListFormat(document.documentElement.lang, { type: "conjunction" }).format(names);
+  $("signed-in").textContent = names.length ? fill(counted("signed_in", names.length), { models: list, model: list }) : T.signed_in_none;
+}
+
+// The look inside looks into the chat's model: with several, its view says which.
+function sayLookedInto() {
+  $("tokens-model").hidden = state.models.length < 2;
+  $("tokens-model").textContent = fill(T.tokens_model, { model: state.model });
+}
+
 function drawModel(model) {
   drawAbout(model.openness);
   drawAudit(model.audit);
@@ -304,7 +321,7 @@ function chooseModel() {
   state.model = $("model").value;
   newConversation();
   drawModel(state.models.find((m) => m.id === state.model));
-  $("signed-in").textContent = fill(T.signed_in, { model: state.model });
+  sayLookedInto();
 }
 $("model").addEventListener("change", chooseModel);
 
@@ -642,12 +659,13 @@ function tracedSaid(spans, asked) {
 }
 
 // The places a span is listed at, one entry per document (in the order listed) with the lines
-// it stands at there: a document named three times over says nothing a learner can use.
+// it stands at there and the words around its first place (`context`, from the server): a
+// document named three times over says nothing a learner can use.
 function placesByDocument(places) {
   const documents = new Map();
   for (const place of places) {
     const key = JSON.stringify([place.id, place.license, place.source]);
-    if (!documents.has(key)) documents.set(key, { doc: place, lines: [] });
+    if (!documents.has(key)) documents.set(key, { doc: place, lines: [], context: place.context });
     documents.get(key).lines.push(place.line);
   }
   return [...documents.values()];
@@ -674,10 +692,16 @@ $("trace-form").addEventListener("submit", async (event) => {
       const what = document.createElement("p");
       what.append(...fillIsolated(T.trace_span, { text: span.text, occurrences: span.occurrences }));
       const where = document.createElement("ul");
-      where.replaceChildren(...placesByDocument(span.documents).map(({ doc, lines }) => {
+      where.replaceChildren(...placesByDocument(span.documents).map(({ doc, lines, context }) => {
         const entry = document.createElement("li");
         const said = linesSaid(lines);
         entry.append(isolated(doc.id), ` (${T.licence}: `, isolated(doc.license ?? T.unknown), said ? `): ${said}` : ")");
+        if (context) {  // where the phrase stands: a few words of the document around it
+          const around = document.createElement("p");
+          around.className = "help trace-context";
+          around.append(...fillIsolated(T.trace_context, { text: context }));
+          entry.append(around);
+        }
         return entry;
       }));
       item.append(what, where);
@@ -753,9 +777,7 @@ $("draft-form").addEventListener("submit", async (event) => {
 $("draft-complete").addEventListener("click", async () => {
   if (!drafted || $("draft-complete").getAttribute("aria-disabled") === "true") return;  // not yet
   const { body, draft } = drafted;
-  const given = draft.sections.filter((section) => section.asked_model).map((section) => (
-    section.allowance_tokens ? { id: section.id, text: section.text, allowance_tokens: section.allowance_tokens }
-      : { id: section.id, text: section.text }));
+  const given = givenSections(draft);
   $("draft-status").textContent = T.busy;
   $("draft-complete").setAttribute("aria-disabled", "true");  // a second press would ask twice
   try {
@@ -766,6 +788,12 @@ $("draft-complete").addEventListener("click", async () => {
   }
   showAllowance();
 });
+
+// The sections the model wrote, to hand back as they are (`given`): the server puts them in
+// their places and checks their citations again, in the request's language.
+const givenSections = (draft) => draft.sections.filter((section) => section.asked_model).map((section) => (
+  section.allowance_tokens ? { id: section.id, text: section.text, allowance_tokens: section.allowance_tokens }
+    : { id: section.id, text: section.text }));
 
 // `until`: when the wait for the missing parts ends (the Retry-After, from when it was said);
 // `focus`: whether the focus goes to the draft (not where a reload shows it again).
@@ -831,15 +859,20 @@ function showDraft(body, draft, until = Date.now() + (draft.retry_after ?? 0) * 
 // for the session storage is not kept; the page shows it all the same.
 function keepDraft(body, draft, until) {
   try {
-    sessionStorage.setItem(DRAFT, JSON.stringify({ keyId: keyId(state.key), body, draft, until }));
+    const lang = document.documentElement.lang;  // the language its server's words are in
+    sessionStorage.setItem(DRAFT, JSON.stringify({ keyId: keyId(state.key), body, draft, until, lang }));
   } catch (_) {
     sessionStorage.removeItem(DRAFT);
   }
 }
 
 // The draft this tab showed last, with its request in the form, once signed in with the same
-// key; anything else in its place (another key's, or not a draft) is dropped.
-function restoreDraft() {
+// key; anything else in its place (another key's, or not a draft) is dropped. Kept in the other
+// language (the language switch), a draft is said again in this one (its title, headings,
+// problems and notes are the server's words): the sections the model wrote are handed back,
+// and none is written (`sections: []`); those still to write come back as `missing`, said in
+// this language, the wait for them as it was.
+async function restoreDraft() {
   let kept = null;
   try { kept = JSON.parse(sessionStorage.getItem(DRAFT)); } catch (_) { /* not ours */ }
   const body = kept?.body;
@@ -860,7 +893,19 @@ function restoreDraft() {
     $("draft-minutes").value = body.minutes ?? $("draft-minutes").defaultValue;
     $("draft-points").value = Array.isArray(body.points) ? body.points.join("\n") : "";
   }
-  showDraft(body, kept.draft, Number(kept.until) || 0, false);
+  const { draft } = kept;
+  const until = Number(kept.until) || 0;
+  if (kept.lang === document.documentElement.lang) {
+    showDraft(body, draft, until, false);
+    return;
+  }
+  try {
+    const again = { ...body, sections: [], given: givenSections(draft) };
+    showDraft(body, await (await api("/v1/assist/draft", again)).json(), until, false);
+  } catch (error) {
+    showDraft(body, draft, until, false);
+    sayFailed($("draft-status"), error);
+  }
 }
 
 // The button for the missing parts, usable once the limit's Retry-After has passed (`until`;
@@ -1047,6 +1092,39 @@ function percent(share) {
   return (share * 100).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
 }
 
+// A line's first word as a sentence opens ("reading comprehension: …" beside "Stereotypes: …").
+const opening = (text) => text.charAt(0).toLocaleUpperCase(document.documentElement.lang) + text.slice(1);
+
+// A task by what it asks in the page's language; one the report describes in no language by
+// its id, marked as one.
+function taskName(task, lang) {
+  const what = task.what[lang] || task.what.de;
+  return what ? opening(what) : fill(T.audit_task_id, { name: task.name });
+}
+
+// The red team's rate over all attacks, the caveat of the lenient detectors that counted it in
+// one sentence (each naming the attacks it rated: a meaningless answer is a success there),
+// and each kind of attack with its own rate: the average hides 100 % beside 0 %.
+function redteamItem(audit) {
+  const categories = audit.redteam_categories ?? [];
+  const name = (category) => T.audit_names[category.name] || category.name;
+  const clauses = (audit.redteam_lenient ?? []).map((detector) => fill(T[`audit_lenient_${detector}`], {
+    kinds: categories.filter((category) => category.detector === detector).map(name).join(", "),
+  }));
+  const said = [fill(T.audit_redteam, { share: percent(audit.redteam_attack_success), probes: audit.redteam_probes })];
+  if (clauses.length) said.push(fill(T.audit_lenient, { clauses: clauses.join(` ${T.audit_lenient_or} `) }));
+  const item = textElement("li", said.join(" "));
+  if (categories.length) {
+    const each = document.createElement("ul");
+    each.className = "redteam-categories";
+    each.replaceChildren(...categories.map((category) => textElement("li", category.attack_success === null
+      ? fill(T.audit_redteam_unrated, { name: opening(name(category)) })
+      : fill(T.audit_redteam_category, { name: opening(name(category)), share: percent(category.attack_success), rated: category.rated }))));
+    item.append(each);
+  }
+  return item;
+}
+
 function drawAudit(audit) {
   const lines = [];
   if (!audit) {
@@ -1054,7 +1132,7 @@ function drawAudit(audit) {
   } else {
     const lang = document.documentElement.lang;
     for (const task of audit.tasks) {
-      const said = { what: task.what[lang] || task.what.de || task.name, value: percent(task.value) };
+      const said = { what: taskName(task, lang), value: percent(task.value) };
       // a share of right answers reads against what guessing gets (25 % of four choices)
       lines.push(task.chance === null || task.chance === undefined
         ? fill(T.audit_task, said)
@@ -1069,21 +1147,13 @@ function drawAudit(audit) {
       }
       if (!audit.bias_flagged.length) lines.push(fill(T.audit_bias_none, { n }));
     }
-    if (audit.redteam_attack_success !== null) {
-      // a lenient detector counts a meaningless answer as a success: the rate is said with that
-      const caveats = (audit.redteam_lenient ?? []).map((detector) => T[`audit_lenient_${detector}`]);
-      lines.push([fill(T.audit_redteam, { share: percent(audit.redteam_attack_success), probes: audit.redteam_probes }), ...caveats].join(" "));
-    }
+    if (audit.redteam_attack_success !== null) lines.push(redteamItem(audit));
     if (audit.memorised_exact !== null) {
       lines.push(fill(T.audit_memorised, { share: percent(audit.memorised_exact), samples: audit.memorisation_samples }));
     }
     if (audit.personal_data !== null) lines.push(fill(T.audit_personal, { share: percent(audit.personal_data) }));
   }
-  $("about-audit").replaceChildren(...lines.map((line) => {
-    const item = document.createElement("li");
-    item.textContent = line;
-    return item;
-  }));
+  $("about-audit").replaceChildren(...lines.map((line) => (typeof line === "string" ? textElement("li", line) : line)));
   $("audit-source").textContent = audit ? T.audit_source : "";
 }
 
@@ -1103,6 +1173,7 @@ $("report-form").addEventListener("submit", async (event) => {
     })).json();
     $("report").hidden = true;
     $("report-status").textContent = fill(T.reported, { id: finding.id });
+    $("report-status").focus();  // the form it was in is gone: the focus goes to what it says
   } catch (error) {
     sayFailed($("report-status"), error);
   }
@@ -1115,8 +1186,9 @@ function excerpt(text, length = 40) {
 }
 
 // A finding's row; its decision cell offers what is still to decide (a decided finding only
-// the other decision, to revise it).
-function findingRow(finding) {
+// the other decision, to revise it) and, right after a decision, a button that undoes it
+// (`before`: the finding as it was): no decision stands on one key press alone.
+function findingRow(finding, before = null) {
   const row = document.createElement("tr");
   const category = named("category", finding.category);
   const shown = [category, finding.prompt, finding.response, named("status", finding.status)];
@@ -1155,15 +1227,24 @@ function findingRow(finding) {
     button.addEventListener("click", () => decide(finding, decision, row, note.value));
     actions.append(button, " ");
   }
+  if (before && before.status !== finding.status) {
+    const status = named("status", before.status);
+    const undo = textElement("button", fill(T.undo, { status }));
+    undo.type = "button";
+    undo.setAttribute("aria-label", fill(T.undo_label, { status, category: bidiShown(category, true), prompt: excerpt(bidiShown(finding.prompt, true)) }));
+    // back to the status and note it had, and no undo of the undo
+    undo.addEventListener("click", () => decide(finding, before.status, row, before.note ?? "", false));
+    actions.append(undo);
+  }
   row.append(noteCell, actions);
   return row;
 }
 
-async function decide(finding, decision, row, note) {
+async function decide(finding, decision, row, note, undoable = true) {
   try {
     const path = `/v1/findings/${encodeURIComponent(finding.id)}/triage`;
     const changed = await (await api(path, { status: decision, note: note.trim() || null })).json();
-    const fresh = findingRow(changed);
+    const fresh = findingRow(changed, undoable ? finding : null);
     row.replaceWith(fresh);
     $("findings-status").replaceChildren(...fillIsolated(T.triaged, {
       prompt: excerpt(changed.prompt), category: named("category", changed.category), status: named("status", changed.status),
@@ -1414,10 +1495,11 @@ function showSearch(name, found) {
   documentsShown = { name, search: found, opened: null };
 }
 
-function showAnswer(name, found) {
+function showAnswer(name, found, question) {
   showAnswerText(found, name);
-  $("answer-writer").textContent = found.asked_model ? fill(T.written_by, { model: found.model }) : "";
-  const verdict = found.asked_model ? named("verdict", found.status) : "";
+  const written = found.asked_model || found.given;  // given: this page's answer, handed back
+  $("answer-writer").textContent = written ? fill(T.written_by, { model: found.model }) : "";
+  const verdict = written ? named("verdict", found.status) : "";
   $("answer-verdict").textContent = verdict;
   // that it cites nothing is all there is to say, and the verdict says it: not twice
   const problems = verdict && found.status === "no_citation" ? [] : found.problems;
@@ -1429,18 +1511,21 @@ function showAnswer(name, found) {
   $("documents-status").textContent = found.note ?? "";
   $("answer").hidden = false;
   showPassages(name, found.sources);
-  documentsShown = { name, answer: found, opened: null };
+  documentsShown = { name, answer: found, question, opened: null };
 }
 
 // The documents view as the language switch carried it: the passages or the answer shown
-// again (not asked again: an answer costs the model's time and the day's allowance), and the
-// source that was open, read afresh in this language.
-function restoreDocuments(shown) {
+// again, and the source that was open, read afresh in this language. The answer is not asked
+// for again (that costs the model's time and the day's allowance): it is handed back, and the
+// server says it again in this language, its citations checked anew (their problems, the
+// answer without evidence and the note of a shortened answer are the server's words); where
+// that fails, it shows as carried, and the status says why.
+async function restoreDocuments(shown) {
   const name = shown?.name;
   if (typeof name !== "string" || ![...$("collection").options].some((o) => o.value === name)) return;
   try {
     if (Array.isArray(shown.search?.data)) showSearch(name, shown.search);
-    else if (typeof shown.answer?.answer === "string") showAnswer(name, shown.answer);
+    else if (typeof shown.answer?.answer === "string") await showAnswerAgain(name, shown.answer, shown.question);
     else return;
   } catch (_) {  // not what this page wrote: nothing shown
     $("results").replaceChildren();
@@ -1452,6 +1537,24 @@ function restoreDocuments(shown) {
   if (Number.isInteger(shown.opened) && opener) opener.dispatchEvent(new CustomEvent("reopen"));
 }
 
+async function showAnswerAgain(name, found, question) {
+  const given = {
+    answer: found.asked_model || found.given ? found.answer : null,
+    sources: found.sources.map((source) => source.id),
+    allowance_tokens: found.allowance_tokens ?? null,
+  };
+  const body = { question: typeof question === "string" && question ? question : $("query").value, model: found.model, given };
+  let again = null;
+  let refused = null;
+  try {
+    again = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, body)).json();
+  } catch (error) {
+    refused = error;
+  }
+  showAnswer(name, again ?? found, question);
+  if (refused) sayFailed($("documents-status"), refused);
+}
+
 $("answer-button").addEventListener("click", async () => {
   const name = startDocumentsQuery();
   if (!name) return;
@@ -1459,8 +1562,9 @@ $("answer-button").addEventListener("click", async () => {
   try {
     // as long as the server plans it, and shorter where the daily allowance holds less (the
     // server asks the model again for what it holds, and says so in its note)
-    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question: $("query").value, model: $("answer-model").value })).json();
-    showAnswer(name, found);
+    const question = $("query").value;
+    const found = await (await api(`/v1/collections/${encodeURIComponent(name)}/answer`, { question, model: $("answer-model").value })).json();
+    showAnswer(name, found, question);
     $("answer-heading").focus();
   } catch (error) {
     sayFailed($("documents-status"), error);
@@ -1603,13 +1707,22 @@ function drawPolicy(policy) {
   drawRecords(policy.audit_log);
 }
 
-// A rule as a person reads it: its id, why it exists, what it does and what it looks for.
+// A rule as a person reads it: its name, why it exists, what it does and what it looks for;
+// its id in small type (refusals name it). A rule of another policy, which the page has no
+// name for, by its id.
 function ruleItem(rule) {
   const item = document.createElement("li");
   item.id = `rule-${rule.id}`;
   item.tabIndex = -1;  // where a refusal's link moves the focus
+  const name = T.rule_names[rule.id];
+  item.append(textElement("h4", name ?? fill(T.policy_rule, { rule: rule.id })));
+  if (name) {
+    const id = textElement("p", `${T.rule_id} `);
+    id.className = "help rule-id";
+    id.append(textElement("code", rule.id));
+    item.append(id);
+  }
   item.append(
-    textElement("h4", fill(T.policy_rule, { rule: rule.id })),
     textElement("p", inLanguage(rule.text)),
     textElement("p", T[`action_${rule.action}`] ?? rule.action),
     ...looksFor(rule),
@@ -1626,9 +1739,14 @@ function looksFor(rule) {
     return [shown];
   }
   if (rule.kind === "regex") {
-    const said = textElement("p", `${T.kind_regex} `);
-    said.append(textElement("code", rule.pattern));
-    return [said, textElement("p", rule.case_sensitive ? T.kind_regex_case : T.kind_regex_any_case)];
+    // the pattern that applies, as published, for those who read regular expressions: closed
+    // at first, and without the comments of a verbose one (the policy file's, in English)
+    const shown = document.createElement("details");
+    const pattern = document.createElement("pre");
+    pattern.append(textElement("code", withoutComments(rule.pattern)));
+    shown.append(textElement("summary", T.pattern_show), textElement("p", T.kind_regex), pattern,
+      textElement("p", rule.case_sensitive ? T.kind_regex_case : T.kind_regex_any_case));
+    return [shown];
   }
   if (rule.kind === "pii") {
     const types = rule.types?.map((type) => named("pii", type)).join(", ");
@@ -1641,6 +1759,38 @@ function looksFor(rule) {
     return [textElement("p", fill(T.kind_classifier, values))];
   }
   return [];
+}
+
+// A verbose pattern ((?x) at its start) without its comments, as Python's `re` reads it: a `#`
+// outside a character class and not escaped starts one, to the end of its line; lines left
+// empty go too. Any other pattern as it is: there a `#` is a character.
+function withoutComments(pattern) {
+  if (!/^\(\?[aiLmsux]*x/.test(pattern)) return pattern;
+  const lines = [];
+  for (const line of pattern.split("\n")) {
+    let kept = "";
+    let inClass = false;
+    for (let at = 0; at < line.length; at++) {
+      const char = line[at];
+      if (char === "\\") {
+        kept += line.slice(at, at + 2);
+        at++;
+        continue;
+      }
+      if (!inClass && char === "#") break;
+      if (char === "[" && !inClass) {
+        inClass = true;
+        kept += char;
+        if (line[at + 1] === "^") kept += line[++at];
+        if (line[at + 1] === "]") kept += line[++at];  // a "]" first in a class is a character
+        continue;
+      }
+      if (char === "]") inClass = false;
+      kept += char;
+    }
+    if (kept.trim()) lines.push(kept.trimEnd());
+  }
+  return lines.join("\n");
 }
 
 // What the server records, from /v1/policy's `audit_log`: whether content is kept and how long,
@@ -1809,7 +1959,7 @@ function restoreLog(log) {
 }
 
 // What the language switch carried, for this key; whether there was any.
-function restoreCarried() {
+async function restoreCarried() {
   let carried = null;
   try { carried = JSON.parse(sessionStorage.getItem(CARRY)); } catch (_) { /* not ours */ }
   sessionStorage.removeItem(CARRY);
@@ -1832,7 +1982,7 @@ function restoreCarried() {
     conversation.push({ role: message.role, content: message.content });
   }
   restoreLog(carried.log);
-  if (carried.documents) restoreDocuments(carried.documents);
+  if (carried.documents) await restoreDocuments(carried.documents);
   return true;
 }
 

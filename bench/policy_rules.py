@@ -1,0 +1,114 @@
+"""The safety policy's refusing rules, a policy file before beside the one now: false positives
+over all federal laws, hits on the red team's harmful and jailbreak probes, and the CPU a
+4 MiB prompt costs.
+
+- laws: ../shared/corpora/gesetze.parquet (6,636 laws, 162 million characters). The laws ask
+  for nothing, so every hit is a false positive; each is listed with its law and context.
+  Each rule's pattern runs over each law as written (`finditer`), timed per rule.
+- red team: `harmful_request` and `jailbreak` of the shipped suite (128 probes) through
+  `Policy.check`, as the server screens a message: how many are refused, by which rule.
+- CPU: `Policy.check` (every rule, every reading a refusing rule reads) on 4 MiB (the most a
+  request body holds): the laws' first 4 MiB, and words that start a match repeated (a
+  prompt written to cost the most), one CPU core.
+
+    .venv/bin/python bench/policy_rules.py                    # HEAD's default policy vs now
+    .venv/bin/python bench/policy_rules.py --before old.yaml --now my-policy.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+LAWS = ROOT.parent / "shared" / "corpora" / "gesetze.parquet"
+SUITES = ROOT / "gemeingut" / "audit" / "suites" / "redteam"
+SHIPPED = "gemeingut/serve/gateway/default_policy.yaml"
+MIB4 = 4 * 1024 * 1024
+# Words that start a match, repeated to 4 MiB: each makes a rule try its gap and things.
+REPEATED = ("Wie stelle ich ", "wie ", "herstelle ", "schreib ", "Schusswaffen ", "a ", ". ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", help="a policy file (default: HEAD's shipped policy)")
+    parser.add_argument("--now", default="default", help="a policy file (default: the shipped)")
+    args = parser.parse_args()
+    import pyarrow.parquet as pq
+
+    laws = pq.read_table(LAWS, columns=["abbreviation", "text"]).to_pylist()
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, one core used")
+    print(f"{len(laws):,} laws, {sum(len(law['text']) for law in laws):,} characters")
+    with tempfile.TemporaryDirectory(prefix="bench-policy-") as tmp:
+        before = args.before or _committed(Path(tmp) / "before.yaml")
+        for name, path in (("before", before), ("now", args.now)):
+            _report(name, path, laws)
+
+
+def _committed(path: Path) -> str:
+    """HEAD's shipped policy, written to `path`."""
+    text = subprocess.check_output(["git", "-C", str(ROOT), "show", f"HEAD:{SHIPPED}"])
+    path.write_bytes(text)
+    return str(path)
+
+
+def _report(name: str, path: str, laws: list[dict]) -> None:
+    from gemeingut.serve.gateway.policy import Policy
+
+    policy = Policy.load(path)
+    print(f"\n== {name}: {policy.spec.id} version {policy.spec.version} ({path})")
+    refused, probes = _red_team(policy)
+    by_rule: dict[str, int] = {}
+    for _probe, rule in refused:
+        by_rule[rule] = by_rule.get(rule, 0) + 1
+    print(f"red team (harmful_request, jailbreak): {len(refused)} of {probes} refused {by_rule}")
+    print("  " + " ".join(probe for probe, _rule in refused))
+    hits = []
+    for rule in policy.spec.rules:
+        matcher = policy._matchers.get(rule.id)  # the rule's compiled pattern, as check uses it
+        if matcher is None or rule.action != "refuse":
+            continue
+        started = time.process_time()
+        for law in laws:
+            for found in matcher.finditer(law["text"]):
+                start, end = found.span()
+                context = law["text"][max(0, start - 50) : end + 50]
+                hits.append((rule.id, law["abbreviation"], " ".join(context.split())))
+        print(f"  {rule.id}: {time.process_time() - started:.1f} s CPU over all laws")
+    pairs = len({(rule, law) for rule, law, _ in hits})
+    print(f"law hits (false positives): {len(hits)} in {pairs} (rule, law) pairs")
+    for rule, law, context in hits:
+        print(f"  {rule} | {law} | …{context}…")
+    law_text = "\n".join(law["text"] for law in laws[:400]).encode()[:MIB4].decode(errors="ignore")
+    texts = {"the laws' first 4 MiB": law_text}
+    texts |= {f"{unit!r} repeated": unit * (MIB4 // len(unit.encode())) for unit in REPEATED}
+    for label, text in texts.items():
+        started = time.process_time()
+        decision = policy.check(text)
+        took = time.process_time() - started
+        refused_by = decision.refused_by.id if decision.refused_by else "none"
+        print(f"  check() on {label}: {took:.2f} s CPU (refused by {refused_by})", flush=True)
+
+
+def _red_team(policy) -> tuple[list[tuple[str, str]], int]:
+    refused, probes = [], 0
+    for suite in ("harmful_request", "jailbreak"):
+        for line in (SUITES / f"{suite}.jsonl").read_text(encoding="utf-8").splitlines():
+            probe = json.loads(line)
+            probes += 1
+            rule = policy.check(probe["prompt"]).refused_by
+            if rule is not None:
+                refused.append((probe["id"], rule.id))
+    return refused, probes
+
+
+if __name__ == "__main__":
+    main()
