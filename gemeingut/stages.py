@@ -681,6 +681,7 @@ def _earlier_finetunes(tuned: Artifact, model_id: str) -> list[Artifact]:
     model of ours, and one not found is refused by its id. A chain that ends elsewhere (a
     foreign base, another build's model) is left to `_check_lineage` to refuse."""
     from gemeingut.audit.subject import LINEAGE_DEPTH, base_artifact
+    from gemeingut.release.finetune_chain import base_not_found
 
     chain: list[Artifact] = []
     current = tuned
@@ -690,14 +691,9 @@ def _earlier_finetunes(tuned: Artifact, model_id: str) -> list[Artifact]:
             return chain[::-1]
         base = base_artifact(current)
         if base is None:
-            raise InputError(
-                _(
-                    "{model} was fine-tuned from {base}, which is found neither in its "
-                    "workspace nor where its {record} says",
-                    model=current.id,
-                    base=base_id,
-                    record="finetune.json",
-                ),
+            raise base_not_found(
+                current,
+                base_id,
                 _(
                     "release from the workspace that holds every fine-tune between the build's "
                     "model and the released one"

@@ -42,14 +42,9 @@ def earlier_links(tuned: Artifact) -> list[Artifact]:
             return chain[::-1]
         base = base_artifact(current)
         if base is None:
-            raise InputError(
-                _(
-                    "{model} was fine-tuned from {base}, which is found neither in its "
-                    "workspace nor where its {record} says",
-                    model=current.id,
-                    base=base_id,
-                    record=FINETUNE_FILE,
-                ),
+            raise base_not_found(
+                current,
+                base_id,
                 _(
                     "release from the workspace that holds every fine-tune between the foreign "
                     "base and the released one"
@@ -152,3 +147,18 @@ def lineage_base_problems(
 def _field(value: Any, key: str) -> Any:
     """`value[key]` where `value` is an object (a record edited by hand may hold anything)."""
     return value.get(key) if isinstance(value, dict) else None
+
+
+def base_not_found(current: Artifact, base_id: str, hint: Message) -> InputError:
+    """The refusal of a chain whose link `current` names a base that cannot be found: the same
+    for chains on a foreign base and on our own model, with the hint of each."""
+    return InputError(
+        _(
+            "{model} was fine-tuned from {base}, which is found neither in its workspace nor "
+            "where its {record} says",
+            model=current.id,
+            base=base_id,
+            record=FINETUNE_FILE,
+        ),
+        hint,
+    )
