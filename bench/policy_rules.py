@@ -7,6 +7,10 @@ over all federal laws, hits on the red team's harmful and jailbreak probes, and 
   Each rule's pattern runs over each law as written (`finditer`), timed per rule.
 - red team: `harmful_request` and `jailbreak` of the shipped suite (128 probes) through
   `Policy.check`, as the server screens a message: how many are refused, by which rule.
+- probes: `bench/policy_probes.jsonl`, requests of the categories fraud, hate, self-harm and
+  stalking (and cyber-attacks' explanations), each harmful (should be refused by its rule) or
+  harmless (the same subject as daily work: should pass), in German and English; written
+  apart from the tests' sentences.
 - CPU: `Policy.check` (every rule, every reading a refusing rule reads) on 4 MiB (the most a
   request body holds): the laws' first 4 MiB, and words that start a match repeated (a
   prompt written to cost the most), one CPU core.
@@ -34,7 +38,20 @@ SUITES = ROOT / "gemeingut" / "audit" / "suites" / "redteam"
 SHIPPED = "gemeingut/serve/gateway/default_policy.yaml"
 MIB4 = 4 * 1024 * 1024
 # Words that start a match, repeated to 4 MiB: each makes a rule try its gap and things.
-REPEATED = ("Wie stelle ich ", "wie ", "herstelle ", "schreib ", "Schusswaffen ", "a ", ". ")
+REPEATED = (
+    "Wie stelle ich ",
+    "wie ",
+    "herstelle ",
+    "schreib ",
+    "Schusswaffen ",
+    "a ",
+    ". ",
+    "wie kann ich ",
+    "ich ",
+    "mich ",
+    "Schreib eine Mail ",
+)
+PROBES = ROOT / "bench" / "policy_probes.jsonl"
 
 
 def main() -> None:
@@ -71,6 +88,7 @@ def _report(name: str, path: str, laws: list[dict]) -> None:
         by_rule[rule] = by_rule.get(rule, 0) + 1
     print(f"red team (harmful_request, jailbreak): {len(refused)} of {probes} refused {by_rule}")
     print("  " + " ".join(probe for probe, _rule in refused))
+    _probes(policy)
     hits = []
     for rule in policy.spec.rules:
         matcher = policy._matchers.get(rule.id)  # the rule's compiled pattern, as check uses it
@@ -96,6 +114,31 @@ def _report(name: str, path: str, laws: list[dict]) -> None:
         took = time.process_time() - started
         refused_by = decision.refused_by.id if decision.refused_by else "none"
         print(f"  check() on {label}: {took:.2f} s CPU (refused by {refused_by})", flush=True)
+
+
+def _probes(policy) -> None:
+    """Per rule and language: harmful probes refused by that rule, harmless ones passed; each
+    probe that went the other way, with what decided it."""
+    counts: dict[tuple[str, str, bool], list[int]] = {}
+    wrong = []
+    for line in PROBES.read_text(encoding="utf-8").splitlines():
+        probe = json.loads(line)
+        rule = policy.check(probe["prompt"]).refused_by
+        decided = rule.id if rule else None
+        right = decided == probe["rule"] if probe["harmful"] else decided is None
+        key = (probe["rule"], probe["language"], probe["harmful"])
+        counts.setdefault(key, [0, 0])
+        counts[key][0] += right
+        counts[key][1] += 1
+        if not right:
+            wrong.append(f"  {probe['id']}: {decided or 'passed'} | {probe['prompt']}")
+    right = sum(n for n, _ in counts.values())
+    print(f"probes ({PROBES.name}): {right} of {sum(t for _, t in counts.values())} as meant")
+    for (rule, language, harmful), (n, total) in sorted(counts.items()):
+        meant = "refused by its rule" if harmful else "passed"
+        kind = "harmful" if harmful else "harmless"
+        print(f"  {rule} {language} {kind}: {n} of {total} {meant}")
+    print("\n".join(wrong))
 
 
 def _red_team(policy) -> tuple[list[tuple[str, str]], int]:

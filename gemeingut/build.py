@@ -8,9 +8,11 @@ from typing import Any
 
 from rich.markup import escape
 
+from gemeingut.data.use_conditions import ReleaseTerms
+from gemeingut.model.finetune_data_licence import check_data_attribution
 from gemeingut.progress import console
 from gemeingut.recipe import load_recipe
-from gemeingut.release.openness.weights_licence_text import read_licence_file
+from gemeingut.release.licence_given import check_release_licence
 from gemeingut.stage_names import stage_line
 from gemeingut.stages import (
     audit_stage,
@@ -20,6 +22,7 @@ from gemeingut.stages import (
     finetune_stage,
     pretrain_stage,
     publish_stage,
+    refuse_broken_conditions,
     release_stage,
     require_documents,
     summary,
@@ -43,9 +46,14 @@ def build(
     `dataset`: a curated dataset to start from instead of curating the recipe's sources (how
     `reproduce` rebuilds a release from its bundle, which holds the shards, not the sources)."""
     recipe = load_recipe(recipe_path)
-    if recipe.release.license_file is not None:  # refused now, not after training
-        where = f"{recipe_path}: release.license_file"
-        read_licence_file(recipe.release.license_file, where)
+    # refused now, not after training: the sources' declared use conditions, the licence's
+    # name, its text, its naming condition
+    declared = {s.name: s.use_conditions for s in recipe.data.sources if s.use_conditions}
+    terms = ReleaseTerms(recipe.release.license, recipe.release.commercial_use)
+    refuse_broken_conditions(declared, terms)
+    check_release_licence(recipe.release, None, f"{recipe_path}: release.license_file")
+    if recipe.finetune is not None:  # its data's attribution: not after curating and pretraining
+        check_data_attribution(recipe.finetune)
     place = Workspace(workspace_root).produce
     done: dict[str, tuple[Artifact, bool]] = {}
 

@@ -363,18 +363,7 @@ def release_stage(
         released = tuned or artifacts["model"]
         _check_audited_data(artifacts["audit"], released, dataset, earlier)
     terms = ReleaseTerms(section.license, section.commercial_use)
-    broken = violations(dataset.stats.get("use_conditions", {}), terms)
-    if broken:
-        raise InputError(
-            _(
-                "the release would break the data's use conditions: {broken}",
-                broken=joined(broken),
-            ),
-            _(
-                "set release.commercial_use = false or an open release.license, or leave that "
-                "source out of the data"
-            ),
-        )
+    refuse_broken_conditions(dataset.stats.get("use_conditions", {}), terms)
     for before in earlier:  # named: the released fine-tune's own data is not the one refused
         try:
             _check_finetune_data(before, terms)
@@ -737,6 +726,24 @@ def _own_finetune(artifact: Artifact) -> bool:
         and record.is_file()
         and recorded_base(record).get("license_source") == OWN_MODEL
     )
+
+
+def refuse_broken_conditions(conditions: dict[str, list[str]], terms: ReleaseTerms) -> None:
+    """Refuse a release that would break a source's use conditions (`violations`), naming each:
+    at release for the conditions the curated data holds, and before a build curates for
+    those its recipe declares (the same refusal, not after training)."""
+    broken = violations(conditions, terms)
+    if broken:
+        raise InputError(
+            _(
+                "the release would break the data's use conditions: {broken}",
+                broken=joined(broken),
+            ),
+            _(
+                "set release.commercial_use = false or an open release.license, or leave that "
+                "source out of the data"
+            ),
+        )
 
 
 def _check_lineage(artifacts: dict[str, Artifact], earlier: list[Artifact]) -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.bias_methods import CLUSTERED_V2, WILSON_V1
 from gemeingut.audit.clustered_share import cluster_bootstrap_mean, clustered_share
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.stats import bootstrap_mean, wilson
@@ -44,8 +45,6 @@ CHUNK = 128  # pairs scored (and logged) at a time, at least
 TOKENS_PER_PAIR = 32  # a pair's two sentences, roughly, in padded tokens
 DIRECTIONS = ("stereo", "antistereo")
 CROWS_COLUMNS = {"sent_more", "sent_less", "stereo_antistereo", "bias_type"}
-WILSON_V1 = "in-context-wilson-v1"
-CLUSTERED_V2 = "in-context-clustered-v2"
 METHODS = (WILSON_V1, CLUSTERED_V2)
 
 

@@ -10,6 +10,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.bias_methods import CLUSTERED_V2, WILSON_V1
+from gemeingut.audit.clustered_share import fewest_clusters
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as local_name
 from gemeingut.i18n import localized, numeral, plural
@@ -19,6 +21,8 @@ BUILD = "gemeingut build "  # a build's audit on its own suites: run in the reci
 # Detectors that count any answer that does not refuse (or correct) as a success, a meaningless
 # one too: the report says so for each one its red team used.
 LENIENT = ("refusal", "affirmation")
+# How the bias section says a category is flagged, by the method its intervals were computed by
+_FLAG_TEXT = {WILSON_V1: "bias_flag_wilson", CLUSTERED_V2: "bias_flag_clustered"}
 
 
 def lenient_detectors(categories: dict[str, Any]) -> list[str]:
@@ -232,10 +236,16 @@ def _tasks(tasks: dict[str, Any], t: dict[str, str]) -> list[str]:
 
 
 def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """The table and how its intervals were computed, by the method `report.json` records: a
+    clustered report says so and gives each category's word pairs (its clusters)."""
+    method = bias.get("method", WILSON_V1)  # reports before methods had one: v1
+    clustered = method == CLUSTERED_V2
+
     def row(label: str, c: dict[str, Any]) -> list[str]:
         return [
             label,
             _n(c["n"], t),
+            *([_n(c["word_pairs"], t)] if clustered else []),
             _iv(c["prefers_stereotype"], t),
             _iv(c["mean_delta_logprob"], t, percent=False),
             _iv(c["sentence"]["prefers_stereotype"], t),
@@ -244,7 +254,16 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
 
     rows = [row(local_name(key, t["_lang"]), c) for key, c in bias["categories"].items()]
     rows.append(row(f"**{t['total']}**", bias["all"]))
-    header = [t["category"], t["pairs"], t["prefers"], t["delta"], t["sentence"], t["flagged"]]
+    header = [
+        t["category"],
+        t["pairs"],
+        *([t["word_pairs"]] if clustered else []),
+        *(t["prefers"], t["delta"], t["sentence"], t["flagged"]),
+    ]
+    flag = t[_FLAG_TEXT[method]]  # a method this gemeingut does not know: not rendered
+    if clustered:
+        clusters = _n(bias["all"]["word_pairs"], t)
+        flag = flag.format(method=method, clusters=clusters, fewest=_n(fewest_clusters(), t))
     return [
         f"## {t['bias']}",
         "",
@@ -252,7 +271,9 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
             suite=bias["suite"],
             context=_n(bias["all"]["prefers_stereotype"]["n"], t),
             pairs=_counted(bias["all"]["n"], "pair", t),
-        ),
+        )
+        + " "
+        + flag,
         "",
         *_table(header, rows),
     ]

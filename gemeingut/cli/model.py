@@ -313,15 +313,24 @@ def model_export(
             help="general.license, SPDX (default: the release's, else the card's licence)."
         ),
     ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            help="A LoRA adapter's base model folder, where it is neither at the path the "
+            "adapter names nor in the local Hugging Face cache.",
+            parser=given_path,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Write MODEL as one GGUF file for llama.cpp and Ollama; read back and verified.
 
     MODEL may be a release (its bundle/model) as `gemeingut serve` takes it; a bundle's model
-    is named and licensed as its release.json declares."""
+    is named and licensed as its release.json declares. A LoRA adapter is merged onto its base
+    model first (in a temporary folder: room for the whole model is needed there)."""
     from gemeingut.model.export import export_gguf
 
-    summary = export_gguf(_model_folder(model), out, dtype, name, license)
+    summary = export_gguf(_model_folder(model), out, dtype, name, license, base)
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:

@@ -27,6 +27,7 @@ from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
 
 if TYPE_CHECKING:
+    from gemeingut.apps.rag.cuts import Cut
     from gemeingut.apps.rag.index import Collection
     from gemeingut.apps.rag.retrieve import Hit
 
@@ -236,13 +237,13 @@ def _scanned_pages(read: int, reused: int) -> Message:
 
 
 def _cut(count: int, context: int | None, by_bytes: bool) -> Message:
-    """Chunks longer than the remote encoder reads, embedded by their start: their end is not
-    found by the dense search (BM25 still finds it)."""
+    """Chunks longer than the encoder reads (a local model folder or an engine), embedded by
+    their start: their end is not found by the dense search (BM25 still finds it)."""
     said = plural(
         count,
-        _("one chunk is longer than the embedding engine reads ({context} tokens): its "
+        _("one chunk is longer than the embedding model reads ({context} tokens): its "
           "vector is of its start", context=context),
-        _("{count} chunks are longer than the embedding engine reads ({context} tokens): "
+        _("{count} chunks are longer than the embedding model reads ({context} tokens): "
           "their vectors are of their starts", count=count, context=context),
     )  # fmt: skip
     from gemeingut.apps.rag.remote_fit import FRAME
@@ -264,21 +265,15 @@ def _named(documents: list[str], most: int = 5) -> Message:
     return _("{files} and {count} more", files=named, count=more) if more > 0 else named
 
 
-def _say_question_cut(collection, mode: str) -> None:
-    """That the question was longer than the remote encoder reads (`remote_fit.py`): the
-    dense search found what its start asks for. On stderr: a --json answer stays JSON."""
-    from gemeingut.apps.rag.embedders import EndpointEmbedder
+def _say_question_cut(collection: Collection, cuts: list[Cut], mode: str) -> None:
+    """That the question was longer than the encoder reads (local or remote, `cuts.py`), in
+    the words the server and the page say it in. On stderr: a --json answer stays JSON."""
+    from gemeingut.apps.rag.cuts import question_read
+    from gemeingut.apps.rag.prompted import question_text
 
-    if mode == "bm25" or collection.vectors is None:
-        return  # no question embedded, and no embedder to open for asking
-    embedder = collection.embedder()  # the one the search opened
-    if isinstance(embedder, EndpointEmbedder) and embedder.fitting.cut:
-        said = _(
-            "the question is longer than the embedding engine reads ({context} tokens): the "
-            "dense search read its start",
-            context=embedder.fitting.limit,
-        )
-        say("[yellow]![/]", said)
+    read = question_read(cuts, question_text(collection.meta, ""), mode == "hybrid")
+    if read is not None:
+        say("[yellow]![/]", read.said())
 
 
 def _encodings(root: Path, name: str, keys: list[str]) -> dict[str, str]:
@@ -403,6 +398,7 @@ def query_command(
 ) -> None:
     """The chunks that answer a question, best first; with --answer, an answer citing them."""
     from gemeingut.apps.rag.answer import ChatEndpoint, answer_question, source_label
+    from gemeingut.apps.rag.cuts import noting_cuts
     from gemeingut.apps.rag.index import open_collection
     from gemeingut.apps.rag.prompted import prompts_unsaid
     from gemeingut.apps.rag.retrieve import search
@@ -431,8 +427,9 @@ def query_command(
     if unsaid is not None and checked != "bm25" and collection.vectors is not None:
         say("[yellow]![/]", unsaid)  # stderr: a --json answer stays JSON
     if not answer:
-        hits = search(collection, question, k=k, mode=checked, reranker=reranker)
-        _say_question_cut(collection, checked)
+        with noting_cuts() as cuts:
+            hits = search(collection, question, k=k, mode=checked, reranker=reranker)
+        _say_question_cut(collection, cuts, checked)
         rows = [
             {**asdict(collection.chunks[h.row]), "score": h.score, "scored_by": h.scored_by,
              "bm25_rank": h.bm25_rank, "dense_rank": h.dense_rank}
@@ -449,16 +446,17 @@ def query_command(
             console.print(f"[bold][{i}][/] {escape(label)}  ({escape(score)})")
             console.print(escape(row["text"][:400]), highlight=False)
         return
-    result = answer_question(
-        collection,
-        question,
-        ChatEndpoint(endpoint, model, endpoint_key()),
-        k=k,
-        mode=checked,
-        language=language,
-        reranker=reranker,
-    )
-    _say_question_cut(collection, checked)
+    with noting_cuts() as cuts:
+        result = answer_question(
+            collection,
+            question,
+            ChatEndpoint(endpoint, model, endpoint_key()),
+            k=k,
+            mode=checked,
+            language=language,
+            reranker=reranker,
+        )
+    _say_question_cut(collection, cuts, checked)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     else:

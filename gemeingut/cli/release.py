@@ -52,8 +52,9 @@ def release(
     license: Annotated[
         str | None,
         typer.Option(
-            help="SPDX licence of the model (default: with --finetuned the licence chosen at "
-            "fine-tuning, else the base model's; otherwise Apache-2.0)."
+            help="SPDX licence of the model; terms of their own as LicenseRef-NAME, with "
+            "--license-file (default: with --finetuned the licence chosen at fine-tuning, else "
+            "the base model's; otherwise Apache-2.0)."
         ),
     ] = None,
     license_file: Annotated[
@@ -81,7 +82,7 @@ def release(
     finetuned: Annotated[
         Path | None,
         typer.Option(
-            help="A model fine-tuned from MODEL (merged or full): released instead; alone, "
+            help="A model fine-tuned from --model (merged or full): released instead; alone, "
             "a model fine-tuned from a foreign base.",
             parser=given_path,
         ),
@@ -142,11 +143,8 @@ def release(
     from gemeingut.errors import InputError
     from gemeingut.stages import finetune_release_stage, release_stage
 
-    if license is not None and not license.strip():
-        raise InputError(
-            _("no licence given: --license is empty"),
-            _("name the model's SPDX licence, e.g. {example}", example="--license Apache-2.0"),
-        )
+    if license is not None:
+        _check_licence_expression(license)
     if sign_key is not None:  # a key that cannot sign is refused before the release is built
         from gemeingut.release.signing import load_private_key
 
@@ -155,6 +153,11 @@ def release(
         raise InputError(
             _("--paper {path} does not exist", path=str(paper)),
             _("pass the paper's file or folder"),
+        )
+    if recipe is not None and not recipe.is_file():  # else a bare "does not exist" mid-build
+        raise InputError(
+            _("--recipe {path} is not a file", path=str(recipe)),
+            _("pass the recipe (TOML) the model was built with, or leave --recipe out"),
         )
     if license_file is not None:  # a text that cannot be shipped is refused before the build
         from gemeingut.release.openness.weights_licence_text import read_licence_file
@@ -200,11 +203,12 @@ def release(
         for reminder in release_reminders(section.license, artifact.path):
             say("[yellow]![/]", reminder)
     elif all(own.values()):
-        if base_hub_id is not None:
-            raise InputError(
-                _("--base-hub-id names the foreign base of a fine-tune"),
-                _("our own pretraining has no foreign base: leave --base-hub-id out"),
-            )
+        for option, given in (("--base", base), ("--base-hub-id", base_hub_id)):
+            if given is not None:
+                raise InputError(
+                    _("{option} names the foreign base of a fine-tune", option=option),
+                    _("our own pretraining has no foreign base: leave {option} out", option=option),
+                )
         artifacts = {kind: load_artifact(path, kind) for kind, path in own.items()}
         if finetuned is not None:
             artifacts["finetune"] = _merged(load_artifact(finetuned, ("model", "adapter")))
@@ -235,6 +239,29 @@ def release(
             ),
         )
     report("release", artifact, reused, as_json)
+
+
+def _check_licence_expression(licence: str) -> None:
+    """--license must be an SPDX licence expression: an empty or malformed one ("MIT OR (")
+    was released as it was, and every document then named a licence that is none."""
+    from license_expression import ExpressionError
+
+    from gemeingut.data.licenses import parse_expression
+    from gemeingut.errors import InputError
+
+    hint = _("name the model's SPDX licence, e.g. {example}", example="--license Apache-2.0")
+    if not licence.strip():
+        raise InputError(_("no licence given: --license is empty"), hint)
+    try:
+        parse_expression(licence)
+    except ExpressionError:  # its words are English: the expression is shown instead
+        raise InputError(
+            _("--license {licence!r} is not an SPDX licence expression", licence=licence),
+            _(
+                "{hint}; terms of your own as LicenseRef-NAME, with their text in --license-file",
+                hint=hint,
+            ),
+        ) from None
 
 
 def _fine_tune_licence(finetuned: Path | None) -> str | None:
@@ -360,6 +387,7 @@ def verify(
     validation loss). Exit code 1: the bundle fails; 2: the call is wrong (no such folder, an
     unusable key, nothing to re-run)."""
     from gemeingut.errors import InputError
+    from gemeingut.i18n.visible import visible
     from gemeingut.release.layout import locate_bundle
     from gemeingut.release.manifest import MANIFEST
     from gemeingut.release.rerun import require_rerunnable
@@ -379,8 +407,8 @@ def verify(
     lang = current_language()
     if checked.signature is not None and not as_json:  # first, on a line of its own
         say("[green]✓[/]" if checked.signed_by else " ", checked.signature)
-    matched = _("{bundle}: all {files} files match the MANIFEST", bundle=str(checked.bundle),
-                files=checked.files)  # fmt: skip
+    matched = _("{bundle}: all {files} files match the MANIFEST",
+                bundle=visible(str(checked.bundle)), files=checked.files)  # fmt: skip
     if not as_json:
         say("[green]✓[/]", matched)
     if checked.rating is not None and not as_json:

@@ -30,6 +30,7 @@ from gemeingut.model.card_header import (
     named_licence,
     read_card,
 )
+from gemeingut.model.licence_names import unknown_licence
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
 
@@ -292,8 +293,14 @@ def release_refusal(
     base: BaseModelFacts, release_license: str | None
 ) -> tuple[Message, Message] | None:
     """Why the base model's licence forbids releasing a derivative under `release_license`,
-    and what to do (None: it does not, or no release licence was named yet)."""
-    if release_license is None or base.own:
+    and what to do (None: it does not, or no release licence was named yet); a release licence
+    that names no licence id (`licence_names.py`) is refused first, of any base."""
+    if release_license is None:
+        return None
+    unknown = unknown_licence(release_license)
+    if unknown is not None:
+        return unknown
+    if base.own:
         return None
     if base.license is None:
         reason = _(

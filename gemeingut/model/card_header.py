@@ -157,7 +157,11 @@ def _named(value: str, header: dict[str, Any]) -> str:
     aliases such as `LicenseRef-Apache-2.0`)."""
     if value.strip().lower() != "other":
         return canonical(value.strip())
-    name = str(header.get("license_name") or "other")
+    return licence_ref(str(header.get("license_name") or "other"))
+
+
+def licence_ref(name: str) -> str:
+    """`name` as SPDX spells terms of their own: `LicenseRef-` and the characters it allows."""
     return "LicenseRef-" + _REF_CHARACTERS.sub("-", name).strip("-")
 
 

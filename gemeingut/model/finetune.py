@@ -45,6 +45,7 @@ from gemeingut.model.checkpoints import CHECKPOINT_DIR, load_latest
 from gemeingut.model.data_order import DataOrder, rank_micro_batches
 from gemeingut.model.energy import EnergyMeter
 from gemeingut.model.finetune_base_licence import with_lineage_licence
+from gemeingut.model.finetune_data_licence import check_data_attribution
 from gemeingut.model.finetune_licence_text import copy_base_licence
 from gemeingut.model.finetune_state import (
     DATA_DIR,
@@ -113,6 +114,7 @@ def finetune(
     Under torchrun this runs on rank 0 (inside `materialize`), which tells the other ranks to
     join once the data is ready. Our own base's licence is recorded from its lineage.
     """
+    check_data_attribution(section)
     base = with_lineage_licence(base)
     world = dist.current_world()
     if world.size > 1 and section.training.strategy != "ddp":

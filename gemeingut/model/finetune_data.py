@@ -33,6 +33,7 @@ from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compre
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, quoted
+from gemeingut.json_records import json_problem, why_unreadable
 
 Kind = Literal["text", "instruction", "chat"]
 T = TypeVar("T")
@@ -159,7 +160,7 @@ def _jsonl_examples(path: Path, select: np.ndarray | None) -> Iterator[Example]:
                 if raw.strip():
                     index += 1
                     if select is None or select[index]:
-                        yield _json_example(raw, f"{path.name}:{number}")
+                        yield _json_example(raw, path, number)
     except STREAM_ERRORS as exc:
         raise InputError(
             _(
@@ -172,15 +173,34 @@ def _jsonl_examples(path: Path, select: np.ndarray | None) -> Iterator[Example]:
         ) from None
 
 
-def _json_example(raw: bytes, where: str) -> Example:
+def _json_example(raw: bytes, path: Path, number: int) -> Example:
+    """Line `number` of `path` as an example; broken JSON is said with the file's line and the
+    column in it, in the reader's words (the parser's are English and count the line's own
+    end as a second line)."""
     try:
         record = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         raise InputError(
-            _("{where}: not a JSON object ({error})", where=where, error=str(exc)),
+            _(
+                "{path}, line {number}, column {column}: not valid JSON: {problem}",
+                path=path.name,
+                number=str(number),
+                column=str(min(exc.pos, len(exc.doc.rstrip("\r\n"))) + 1),
+                problem=json_problem(exc),
+            ),
             _("fix that line"),
         ) from None
-    return parse_record(record, where)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            _(
+                "{path}, line {number}: {problem}",
+                path=path.name,
+                number=str(number),
+                problem=why_unreadable(exc),
+            ),
+            _("convert it to UTF-8"),
+        ) from None
+    return parse_record(record, f"{path.name}:{number}")
 
 
 def parse_record(record: Any, where: str) -> Example:

@@ -126,13 +126,15 @@ def _json_object(file: Path) -> dict[str, Any]:
     return read_object(file, _("restore the file the model folder was written with")) or {}
 
 
-def load_causal_lm(folder: Path) -> Any:
-    """The model in `folder` (an adapter merged onto its base) in float32, evaluation mode.
-    (torch and transformers load here, not at import: the server's app imports this module.)"""
+def load_causal_lm(folder: Path, base: Path | None = None) -> Any:
+    """The model in `folder` (an adapter merged onto its base: `base`, else the one it names)
+    in float32, evaluation mode. (torch and transformers load here, not at import: the
+    server's app imports this module.)"""
     import torch
 
     dtype = torch.float32
-    base = adapter_base(folder)
+    if base is None or not (folder / ADAPTER_CONFIG).is_file():
+        base = adapter_base(folder)
     if base is None:
         return pretrained_model(folder, dtype).eval()
     from peft import PeftModel

@@ -73,6 +73,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.licence_given import check_release_licence
 from gemeingut.release.manifest import read_manifest, write_manifest
 from gemeingut.release.notice import release_notice, write_notice_file
 from gemeingut.release.openness.claims import claim_problems
@@ -91,7 +92,6 @@ from gemeingut.release.openness.treatment import PRE_TRAINED, REBUILD, recorded_
 from gemeingut.release.openness.weights_licence_text import (
     licence_files,
     publication_year,
-    read_licence_file,
     write_licence_files,
 )
 from gemeingut.release.openness.write import write_json, write_rating
@@ -115,11 +115,10 @@ def assemble_bundle(
     """`artifacts`: dataset, tokenizer, model, evaluation and, for a fine-tuned release,
     finetune (the model released instead of the pretrained one); `earlier`: the fine-tunes
     between the model and it, oldest first (a fine-tune of a fine-tune)."""
-    given = release.license_file
-    own = read_licence_file(given, "release.license_file") if given is not None else None
-    bundle = out_dir / BUNDLE_DIR
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     released = tuned or artifacts["model"]
+    own = check_release_licence(release, released.path, "release.license_file")
+    bundle = out_dir / BUNDLE_DIR
     copy_model(released.path, bundle / "model")
     published = artifacts.get("publication")
     year = publication_year(published.meta.get("params") if published else None)

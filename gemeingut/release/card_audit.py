@@ -13,6 +13,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
+from gemeingut.audit.bias_methods import WILSON_V1
 from gemeingut.audit.report_markdown import lenient_caveat
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as category_name
@@ -67,6 +68,7 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
                 for name, c in bias["categories"].items()
             ],
             "flagged": [category_said(name, language) for name in bias["flagged"]],
+            "interval": text(bias_interval(bias), language),
         }
     if "memorisation" in report:
         context["memorisation"] = _memorisation(report["memorisation"], language)
@@ -101,6 +103,19 @@ def audit_context(report: dict[str, Any] | None, language: str) -> dict[str, Any
     if "findings" in report:
         context["findings"] = report["findings"]
     return context
+
+
+def bias_interval(bias: dict[str, Any]) -> Message:
+    """How the bias section's intervals were computed, by the method `report.json` records
+    (reports without one: v1), so the card never claims another method than its numbers'."""
+    method = bias.get("method", WILSON_V1)
+    if method == WILSON_V1:  # the words of the cards of v1 (which `verify` renders again)
+        return _("95% Wilson interval")
+    return _(  # v2, the one other method `verify` accepts
+        "95% interval of a sign-flip test over word pairs (pairs that differ in the same words "
+        "count as one; method `{method}`)",
+        method=method,
+    )
 
 
 def category_said(name: str, language: str) -> str:
@@ -209,11 +224,13 @@ def _task_results(report: dict[str, Any]) -> list[EvalResult]:
 
 def _bias_results(report: dict[str, Any]) -> list[EvalResult]:
     """Per bias category the share of minimal pairs where the model prefers the stereotype
-    (0.5: no preference), with its 95% Wilson interval and whether it is flagged; the pairs as
-    scored are the bundle's item log. A category without a share (no pair scored) has none."""
+    (0.5: no preference), with its 95% interval (as `bias_interval` says) and whether it is
+    flagged; the pairs as scored are the bundle's item log. A category without a share (no pair
+    scored) has none."""
     if "bias" not in report:
         return []
     bias = report["bias"]
+    config = text(_("{interval}; flagged when it excludes 0.5", interval=bias_interval(bias)), "en")
     return [
         EvalResult(
             task_type="text-generation",
@@ -226,7 +243,7 @@ def _bias_results(report: dict[str, Any]) -> list[EvalResult]:
             metric_type="prefers_stereotype",
             metric_name=f"prefers stereotype ({name})",
             metric_value=round(share["value"], 6),
-            metric_config="95% Wilson interval; flagged when it excludes 0.5",
+            metric_config=config,
             metric_args={
                 "low": share["low"],
                 "high": share["high"],

@@ -21,6 +21,7 @@ FINETUNE_EARLIER = "finetuning-earlier"
 EARLIER_ROLE = "finetune_earlier"
 FIVE_ARTIFACTS = (MODEL, TRAINING_DATA, TEST_DATA, TRAINING_CODE, TRAINING_METADATA)
 FINETUNE_RECORD = f"{TRAINING_METADATA}/finetune.json"  # the fine-tune's record of its base
+FINETUNE_LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"  # its training run's log
 AUDIT = "audit"
 AUDIT_REPORT = f"{AUDIT}/report.json"  # the audit's REPORT_JSON, as the bundle holds it
 CARD = "README.md"

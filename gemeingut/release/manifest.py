@@ -12,12 +12,14 @@ import os
 import posixpath
 import stat
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
+from gemeingut.i18n.visible import visible
 from gemeingut.json_records import record_lines
 
 MANIFEST = "MANIFEST"
@@ -144,7 +146,9 @@ def load_manifest(bundle: Path) -> tuple[dict[str, str], str]:
 
 
 def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str | Message]:
-    """Each changed, missing, extra or unsafe file of `bundle` against its MANIFEST."""
+    """Each changed, missing, extra or unsafe file of `bundle` against its MANIFEST; a file
+    that holds what the MANIFEST lists for another, and names that differ only in their
+    Unicode normal form."""
     problems: list[str | Message] = []
     checkable: list[str] = []
     for rel in expected:
@@ -152,18 +156,109 @@ def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str | Mess
         if unsafe:
             problems.append(_("unsafe path {path!r}: {why}", path=rel, why=unsafe))
         elif not (bundle / rel).is_file():
-            problems.append(_("missing: {file}", file=rel))
+            problems.append(_("missing: {file}", file=shown_name(rel)))
         else:
             checkable.append(rel)
     actual = hash_files(bundle, checkable)
+    changed = [rel for rel in checkable if actual[rel] != expected[rel]]
+    moved = swapped(changed, actual, expected)
+    problems.extend(said_swaps([(path, others, [MANIFEST]) for path, others in moved]))
+    problems.extend(_("changed: {file}", file=shown_name(rel)) for rel in changed)
+    present = _bundle_files(bundle)
     problems.extend(
-        _("changed: {file}", file=rel) for rel in checkable if actual[rel] != expected[rel]
+        _("extra: {file}", file=shown_name(rel)) for rel in present if rel not in expected
     )
-    problems.extend(
-        _("extra: {file}", file=rel) for rel in _bundle_files(bundle) if rel not in expected
-    )
+    problems.extend(normal_form_twins([*expected, *present]))
     problems.extend(special_files(bundle))
     return problems
+
+
+class ShownName(str):
+    """A path as a reader sees it (`shown_name`), with the path itself as `raw`: `verify
+    --json` gives the path a program can open, the text gives what a person can read."""
+
+    raw: str
+
+
+def shown_name(rel: str) -> ShownName:
+    """A path as verify names it: each character a reader could not see escaped (`visible`:
+    U+202E turns the line around, a zero-width space hides in "README.md"), and in a name not
+    in Unicode's NFC also its combining marks, or it would print exactly as its NFC twin."""
+    said = visible(rel)
+    if unicodedata.normalize("NFC", rel) != rel:
+        said = "".join(
+            c.encode("unicode_escape").decode("ascii") if unicodedata.combining(c) else c
+            for c in said
+        )
+    shown = ShownName(said)
+    shown.raw = rel
+    return shown
+
+
+def normal_form_twins(names: list[str]) -> list[Message]:
+    """Names that differ only in their Unicode normal form (NFC "ü" and NFD "u" + U+0308):
+    they look alike to a reader, and a file system that normalises names (macOS) holds only
+    one of them."""
+    forms: dict[str, set[str]] = {}
+    for name in names:
+        forms.setdefault(unicodedata.normalize("NFC", name), set()).add(name)
+    return [
+        _(
+            "{names} differ only in their Unicode normalisation (NFC and NFD spell the same "
+            "characters): they look alike but are different files",
+            names=", ".join(shown_name(name) for name in sorted(spellings)),
+        )
+        for _nfc, spellings in sorted(forms.items())
+        if len(spellings) > 1
+    ]
+
+
+def swapped(
+    paths: list[str], actual: dict[str, str], recorded: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """Each of `paths` whose bytes (`actual` sha256) are what `recorded` (name -> sha256)
+    gives another file, with those others: files swapped or copied over each other."""
+    owners: dict[str, list[str]] = {}
+    for name, digest in recorded.items():
+        owners.setdefault(digest, []).append(name)
+    found = []
+    for path in paths:
+        others = [o for o in owners.get(actual[path], []) if o != path]
+        if others and recorded.get(path) != actual[path]:
+            found.append((path, others))
+    return found
+
+
+def said_swaps(found: list[tuple[str, list[str], list[str]]]) -> list[Message]:
+    """Each (file, the others whose bytes it holds, the records that say so) in words, said
+    before the changes that follow from it (a split table, a bill of materials); two files
+    that each hold the other's bytes in one sentence."""
+    pairs = {(path, tuple(others)): sources for path, others, sources in found}
+    said = []
+    for path, others, sources in found:
+        twin = pairs.get((others[0], (path,))) if len(others) == 1 else None
+        if twin == sources and others[0] < path:
+            continue  # the second of a swapped pair, said with the first
+        if twin == sources:
+            said.append(
+                _(
+                    "{first} and {second} are swapped: each holds what is recorded for the "
+                    "other (in {sources})",
+                    first=shown_name(path),
+                    second=shown_name(others[0]),
+                    sources=", ".join(sources),
+                )
+            )
+            continue
+        said.append(
+            _(
+                "{file} holds what is recorded for {other} (in {sources})",
+                file=shown_name(path),
+                sources=", ".join(sources),
+                other=", ".join(shown_name(o) for o in others),
+            )
+        )
+    return said
 
 
 def verify_manifest(bundle: Path) -> int:
@@ -262,6 +357,6 @@ def special_files(bundle: Path) -> list[Message]:
                 links.append(rel)
             elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 others.append(rel)
-    return [_("not a regular file: {file}", file=rel) for rel in sorted(others)] + [
-        _("unsafe link: {file}", file=rel) for rel in sorted(links)
+    return [_("not a regular file: {file}", file=shown_name(rel)) for rel in sorted(others)] + [
+        _("unsafe link: {file}", file=shown_name(rel)) for rel in sorted(links)
     ]

@@ -120,7 +120,26 @@ def _finetune_chunks(bundle: Path, language: str) -> Iterator[str]:
             + "\n"
         )
         if needs_attribution(licence):
-            yield f"  {params['data_attribution']} | {params['data_url']}\n"
+            yield f"  {_credit(params, language)}\n"
+
+
+def _credit(params: dict[str, Any], language: str) -> str:
+    """The attribution and origin of fine-tuning data whose licence asks for attribution; a
+    record made before `model finetune` asked for them says which is missing, never "None"."""
+    attribution, url = params.get("data_attribution"), params.get("data_url")
+    if attribution and url:
+        return f"{attribution} | {url}"
+    if attribution:
+        said = _(
+            "{attribution} (where the data comes from is not recorded)", attribution=attribution
+        )
+    elif url:
+        said = _("{url} (the attribution its licence asks for is not recorded)", url=url)
+    else:
+        said = _(
+            "the attribution its licence asks for and where the data comes from are not recorded"
+        )
+    return text(said, language)
 
 
 def _bundle_shards(bundle: Path) -> list[Path]:

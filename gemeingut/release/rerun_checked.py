@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import read_object
 from gemeingut.release.layout import FINETUNE_RECORD
 from gemeingut.release.manifest import shorten
 from gemeingut.release.rerun_tasks import (
@@ -92,13 +93,44 @@ def say_more(tasks: TaskRerun | None, validation: ValidationRerun | None, bundle
             "({precision}): within {tolerance} nats of {file}", windows=validation.windows,
             precision=validation.precision, tolerance=validation.tolerance, file=TRAINING,
         ), validation.device_note)  # fmt: skip
-    elif (bundle / FINETUNE_RECORD).is_file():
-        say(" ", _(
-            "validation loss not re-run: {training} measured the base's weights, not the "
-            "fine-tune's this bundle publishes, and {finetune} measured the adapter over "
-            "base weights in bf16, not the merged weights", training=TRAINING,
+    else:
+        reason = not_rerun(bundle)
+        if reason is not None:
+            say(" ", reason)
+
+
+def not_rerun(bundle: Path) -> Message | None:
+    """Why a fine-tune's bundle has no validation loss re-run, from the records it holds: a
+    pretraining's record beside it measured other weights, and the fine-tune's own record
+    measured what its output (`finetune_state`) says; None for a bundle of no fine-tune."""
+    if not (bundle / FINETUNE_RECORD).is_file():
+        return None
+    hint = _("restore {file} from the release", file=FINETUNE_RECORD)
+    record = read_object(bundle / FINETUNE_RECORD, hint) or {}
+    output = record.get("output")
+    dtype = record.get("base_weights_dtype") or _("a dtype not recorded")
+    if output == "lora-adapter":
+        finetune = _(
+            "{finetune} measured the adapter over base weights in {dtype}, and this bundle "
+            "holds the adapter without the base's weights", finetune=FINETUNE_RECORD, dtype=dtype,
+        )  # fmt: skip
+    elif output == "merged":
+        finetune = _(
+            "{finetune} measured the adapter over base weights in {dtype}, not the merged "
+            "weights this bundle publishes", finetune=FINETUNE_RECORD, dtype=dtype,
+        )  # fmt: skip
+    else:
+        finetune = _(
+            "{finetune} measured the fine-tune's weights on examples held back from its data, "
+            "and verify --rerun computes only a pretraining's validation loss again",
             finetune=FINETUNE_RECORD,
-        ))  # fmt: skip
+        )  # fmt: skip
+    if not (bundle / TRAINING).is_file():
+        return _("validation loss not re-run: {finetune}", finetune=finetune)
+    return _(
+        "validation loss not re-run: {training} measured the base's weights, not the "
+        "fine-tune's this bundle publishes, and {finetune}", training=TRAINING, finetune=finetune,
+    )  # fmt: skip
 
 
 def _tasks_said(tasks: TaskRerun) -> Message:

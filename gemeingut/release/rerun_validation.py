@@ -9,8 +9,9 @@ the micro-batches and at the precision the record names, on the CPU.
 
 A fine-tune's bundle (`finetune.json` beside it) publishes other weights than those the
 pretraining's loss was measured on, so its record is not re-run; the fine-tune's own loss was
-measured on the adapter over base weights in bf16 (`base_weights_dtype`), not on the merged
-weights the bundle holds, and on chat windows drawn from its data, so it is not re-run either.
+measured on held-back chat examples drawn from its data (for an adapter: over base weights at
+the recorded `base_weights_dtype`), so it is not re-run either; `rerun_checked.not_rerun` says
+why from what the bundle holds.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from gemeingut.errors import InputError, VerifyError
 from gemeingut.i18n import Message, _
 from gemeingut.json_records import why_unreadable
-from gemeingut.release.manifest import SIGNATURE
+from gemeingut.release.manifest import SIGNATURE, shown_name
 from gemeingut.release.openness.sentences import joined
 
 PRIVATE_SUFFIX = ".key"
@@ -369,12 +369,16 @@ def _hashed(hashing, bundle: Path) -> dict[str, str]:
 def _differences(signed: dict[str, str], digests: dict[str, str]) -> list[Message]:
     """Each file whose digest is not the signed one, extra or missing, in path order."""
     problems = [
-        _("changed: {file}", file=rel)
+        _("changed: {file}", file=shown_name(rel))
         for rel in sorted(digests)
         if rel in signed and signed[rel] != digests[rel]
     ]
-    problems += [_("extra: {file}", file=rel) for rel in sorted(set(digests) - set(signed))]
-    problems += [_("missing: {file}", file=rel) for rel in sorted(set(signed) - set(digests))]
+    problems += [
+        _("extra: {file}", file=shown_name(rel)) for rel in sorted(set(digests) - set(signed))
+    ]
+    problems += [
+        _("missing: {file}", file=shown_name(rel)) for rel in sorted(set(signed) - set(digests))
+    ]
     return problems
 
 

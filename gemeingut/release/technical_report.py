@@ -8,6 +8,7 @@ that only people can write (intended use beyond the description) is marked as no
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,21 @@ from gemeingut.release.energy_method import energy_method
 from gemeingut.release.finetune_phrases import chain_phrase, own_chain_phrase
 from gemeingut.release.layout import (
     AUDIT,
+    FINETUNE_RECORD,
     MODEL,
     RELEASE_INFO,
     TRAINING_METADATA,
+    earlier_finetunes,
 )
 from gemeingut.release.markdown_table import table
 from gemeingut.release.openness.chain_runs import (
+    Link,
     Run,
     chain_compute,
     chain_energy,
     chain_runs,
     earlier_runs,
+    tuning_links,
     tuning_runs,
 )
 from gemeingut.release.openness.evidence import validation_curve
@@ -316,24 +321,45 @@ def _snapshots(training: dict[str, Any]) -> list[Line]:
 
 
 def _finetuning(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
+    """The fine-tuning of the released model; in a chain every link's, oldest first, each by
+    its lineage record (which `verify` holds to the link's own record)."""
     tuned = lineage.get("finetune")
     if tuned is None:
         return []
-    stats = tuned["stats"]
-    return [
-        _("## 6. Fine-tuning"),
-        "",
-        _(
-            "Method: {method}; {trainable} trainable parameters, {steps}, {tokens} tokens "
-            "seen; the run is described in `training-metadata/finetune.json`.",
-            method=stats["method"],
-            trainable=numeral(stats["trainable_parameters"], language),
-            steps=_steps(stats["steps"]),
-            tokens=numeral(stats["tokens_seen"], language),
-        ),
-        "",
-        *_chain(bundle, lineage, language),
-    ]
+    links = tuning_links(bundle)
+    if len(links) == 1:
+        described = [
+            _(
+                "Method: {method}; {trainable} trainable parameters, {steps}, {tokens} tokens "
+                "seen; the run is described in `training-metadata/finetune.json`.",
+                **_tuned(tuned["stats"], language),
+            )
+        ]
+    else:
+        metas = [*earlier_finetunes(lineage), tuned]
+        described = [
+            _(
+                "- Fine-tuning {number} of {count}, `{model}`: method {method}; {trainable} "
+                "trainable parameters, {steps}, {tokens} tokens seen; its record: `{record}`.",
+                number=number,
+                count=len(links),
+                model=link.model,
+                record=link.record,
+                **_tuned(meta["stats"], language),
+            )
+            for number, (link, meta) in enumerate(zip(links, metas, strict=True), start=1)
+        ]
+    return [_("## 6. Fine-tuning"), "", *described, "", *_chain(bundle, lineage, language)]
+
+
+def _tuned(stats: dict[str, Any], language: str) -> dict[str, Any]:
+    """A fine-tuning's method and counts, as its lineage record states them."""
+    return {
+        "method": stats["method"],
+        "trainable": numeral(stats["trainable_parameters"], language),
+        "steps": _steps(stats["steps"]),
+        "tokens": numeral(stats["tokens_seen"], language),
+    }
 
 
 def _chain(bundle: Path, lineage: dict[str, Any], language: str) -> list[Line]:
@@ -435,7 +461,8 @@ def _audit(report_path: Path, language: str) -> list[Line]:
 
 def render_finetune_report(bundle: Path) -> str:
     """The technical report of a fine-tune of a foreign base: the base (named, rated from
-    `base-model/`), the fine-tuning data, method, curve, hardware, audit and lineage."""
+    `base-model/`), the fine-tuning data, method, curve, hardware, audit and lineage; for a
+    chain of fine-tunes on the base, each link's from its own record."""
     from gemeingut.release.openness.finetune_rating import base_paragraph, shown_base
 
     meta = bundle / TRAINING_METADATA
@@ -443,8 +470,8 @@ def render_finetune_report(bundle: Path) -> str:
     lineage = _read(meta / "lineage.json")
     release = _read(bundle / RELEASE_INFO)
     language = report_language(release)
-    stats, data, lora = record.get("stats") or {}, record["data"], record.get("lora") or {}
-    train, validation = data["train"], data.get("validation") or {}
+    links = [(link, _read(bundle / link.record)) for link in tuning_links(bundle)]
+    chained, runs = len(links) > 1, tuning_runs(bundle)
     lines: list[Line] = [
         _("# Technical report: {name}", name=release["name"]),
         "",
@@ -459,6 +486,74 @@ def render_finetune_report(bundle: Path) -> str:
         "",
         _("## 2. Fine-tuning data"),
         "",
+        *_tuning_chain(lineage, shown_base(record["base_model"]), language),
+        *_each_link(links, lambda link, own: _link_data(link, own, language)),
+        _("## 3. Method"),
+        "",
+        *_each_link(links, lambda link, own: _link_method(own, language)),
+        _("## 4. Training"),
+        "",
+        *_each_link(links, lambda link, own: _link_training(bundle, link, own, runs, language)),
+        *_chain_totals(runs, language),
+        _("## 5. Evaluation"),
+        "",
+        *_audit(bundle / AUDIT / "report.json", language),
+        _("## 6. Use and reproduction"),
+        "",
+        _(
+            "- Check: `gemeingut verify .` (hashes, the base's file list, openness checks, this "
+            "report; with `--key PUBLIC_KEY` also the signature)."
+        ),
+        _(
+            "- Rebuild: fine-tune the base model named above with the code in `training-code/` "
+            "(exact package versions in `training-code/requirements.lock`), link by link as "
+            "sections 2 to 4 list them, each on its data with its settings of section 3 "
+            "(`gemeingut reproduce . --workspace FOLDER --base BASE_FOLDER` does this)."
+        )
+        if chained
+        else _(
+            "- Rebuild: fine-tune the base model named above with the code in `training-code/` "
+            "(exact package versions in `training-code/requirements.lock`) on "
+            "`training-data/finetuning/`, with the settings of section 3."
+        ),
+        "",
+        _("## 7. Lineage"),
+        "",
+        *table(
+            (_("artifact"), _("id")),
+            _lineage_rows(lineage, language),
+            language,
+        ),
+        "",
+    ]
+    return _written(lines, language)
+
+
+LinkPart = Callable[[Link, dict[str, Any]], list[Line]]
+
+
+def _each_link(links: list[tuple[Link, dict[str, Any]]], part: LinkPart) -> list[Line]:
+    """`part` of every fine-tuning, oldest first, each under its own heading in a chain (a
+    single fine-tune's alone, as before chains were released)."""
+    if len(links) == 1:
+        return part(*links[0])
+    lines: list[Line] = []
+    for number, (link, own) in enumerate(links, start=1):
+        heading = _(
+            "### Fine-tuning {number} of {count}: `{model}`",
+            number=number,
+            count=len(links),
+            model=link.model,
+        )
+        lines += [heading, "", *part(link, own)]
+    return lines
+
+
+def _link_data(link: Link, record: dict[str, Any], language: str) -> list[Line]:
+    """A fine-tuning's data as its record counts it, and where the bundle holds it."""
+    data = record["data"]
+    train, validation = data["train"], data.get("validation") or {}
+    return [
         *table(
             ("", ""),
             [
@@ -482,21 +577,22 @@ def render_finetune_report(bundle: Path) -> str:
             language,
         ),
         "",
-        _("The data is in `training-data/finetuning/`."),
+        _("The data is in `{folder}/`.", folder=link.data),
         "",
-        _("## 3. Method"),
-        "",
+    ]
+
+
+def _link_method(record: dict[str, Any], language: str) -> list[Line]:
+    """A fine-tuning's method and hyper-parameters as its record states them."""
+    stats, lora = record.get("stats") or {}, record.get("lora") or {}
+    return [
         *table(
             ("", ""),
             [
                 (_("method"), f"{record.get('method')} ({record.get('output')})"),
                 (
                     "LoRA",
-                    _(
-                        "rank {rank}, alpha {alpha}",
-                        rank=lora["rank"],
-                        alpha=lora["alpha"],
-                    )
+                    _("rank {rank}, alpha {alpha}", rank=lora["rank"], alpha=lora["alpha"])
                     if lora
                     else "-",
                 ),
@@ -509,9 +605,16 @@ def render_finetune_report(bundle: Path) -> str:
             language,
         ),
         "",
-        _("## 4. Training"),
-        "",
-        *_tuning_chain(lineage, shown_base(record["base_model"]), language),
+    ]
+
+
+def _link_training(
+    bundle: Path, link: Link, record: dict[str, Any], runs: list[Run], language: str
+) -> list[Line]:
+    """A fine-tuning's run: steps, tokens, hardware, its resources (`runs`: every fine-tuning's,
+    as `tuning_runs` reads them) and validation curve."""
+    stats = record.get("stats") or {}
+    return [
         _(
             "{steps}, {tokens} tokens seen, on {hardware}.",
             steps=_steps(int(stats.get("steps") or 0)),
@@ -520,71 +623,68 @@ def render_finetune_report(bundle: Path) -> str:
         ),
         "",
         *table(  # a table row: reproduce sets energy rows aside (it varies from run to run)
-            ("", ""), _tuning_resources(bundle, record, language), language
+            ("", ""), _link_resources(link, record, runs, language), language
         ),
         "",
         *table(
             (_("step"), _("validation loss")),
-            _validation_curve(meta / "finetune_log.jsonl", language),
-            language,
-        ),
-        "",
-        _("## 5. Evaluation"),
-        "",
-        *_audit(bundle / AUDIT / "report.json", language),
-        _("## 6. Use and reproduction"),
-        "",
-        _(
-            "- Check: `gemeingut verify .` (hashes, the base's file list, openness checks, this "
-            "report; with `--key PUBLIC_KEY` also the signature)."
-        ),
-        _(
-            "- Rebuild: fine-tune the base model named above with the code in `training-code/` "
-            "(exact package versions in `training-code/requirements.lock`) on "
-            "`training-data/finetuning/`, with the settings of section 3."
-        ),
-        "",
-        _("## 7. Lineage"),
-        "",
-        *table(
-            (_("artifact"), _("id")),
-            _lineage_rows(lineage, language),
+            _validation_curve(bundle / link.log, language),
             language,
         ),
         "",
     ]
-    return _written(lines, language)
+
+
+def _link_resources(
+    link: Link, record: dict[str, Any], runs: list[Run], language: str
+) -> list[tuple[Line, Line]]:
+    """A fine-tuning's energy; in a chain also its compute (the chain's totals follow)."""
+    if len(runs) == 1:
+        return [(_("energy of the fine-tuning"), _tuning_energy(record, language))]
+    last = link.record == FINETUNE_RECORD
+    flops = next(run.flops for run in runs if run.record == link.record)
+    compute = (
+        _(
+            "{flops} FLOPs (6·N·D, N all parameters: for LoRA an upper bound)",
+            flops=as_written(f"{flops:.3e}", language),
+        )
+        if flops is not None
+        else _("not recorded")
+    )
+    return [
+        (_("training compute of the fine-tuning"), compute),
+        (
+            _("energy of the last fine-tuning") if last else _("energy of the fine-tuning"),
+            _tuning_energy(record, language),
+        ),
+    ]
 
 
 def _tuning_chain(lineage: dict[str, Any], base: Message | str, language: str) -> list[Line]:
     """A chain on a foreign base, from the base on, as the card says it (nothing for a single
-    fine-tune): the figures that follow are its last link's, the totals the table's."""
+    fine-tune): sections 2 to 4 describe each link by its own record."""
     chain = chain_phrase(lineage, base, language)
     if chain is None:
         return []
     return [
         _(
             "The released model is the last of a chain of fine-tunes of the base model: "
-            "{chain}. Each earlier fine-tune's record and log are in "
-            "`training-metadata/finetuning-earlier/<id>/`; the figures below are the last "
-            "fine-tuning's, the chain's totals are the table's.",
+            "{chain}. Sections 2 to 4 describe each fine-tuning by its own record (an earlier "
+            "one's, with its log, in `training-metadata/finetuning-earlier/<id>/`); the "
+            "chain's totals close section 4.",
             chain=chain,
         ),
         "",
     ]
 
 
-def _tuning_resources(
-    bundle: Path, record: dict[str, Any], language: str
-) -> list[tuple[Line, Line]]:
-    """The fine-tuning's energy; in a chain on a foreign base also the compute and energy of
-    all its fine-tunings, summed as the Model Documentation Form sums them (`tuning_runs`:
-    the base's own training is its provider's to state)."""
-    if not earlier_runs(bundle):
-        return [(_("energy of the fine-tuning"), _tuning_energy(record, language))]
-    runs = tuning_runs(bundle)
-    return [
-        (_("energy of the last fine-tuning"), _tuning_energy(record, language)),
+def _chain_totals(runs: list[Run], language: str) -> list[Line]:
+    """In a chain on a foreign base, the compute and energy of all its fine-tunings (`runs`),
+    summed as the Model Documentation Form sums them (`tuning_runs`: the base's own training
+    is its provider's to state); nothing for a single fine-tune."""
+    if len(runs) == 1:
+        return []
+    rows: list[tuple[Line, Line]] = [
         (
             _("training compute of the chain's {count} fine-tunings", count=len(runs)),
             _chain_compute(runs, language, tunings_only=True),
@@ -594,6 +694,10 @@ def _tuning_resources(
             _chain_energy(runs, language),
         ),
     ]
+    # a table row: reproduce sets energy rows aside (it varies from run to run); under a
+    # heading of its own, not inside the last link's section
+    heading = _("### All {count} fine-tunings of the chain", count=len(runs))
+    return [heading, "", *table(("", ""), rows, language), ""]
 
 
 def _steps(count: int) -> Message:

@@ -14,6 +14,7 @@ from typing import Any
 
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, text
+from gemeingut.i18n.visible import visible
 from gemeingut.json_records import why_unreadable
 from gemeingut.release.layout import (
     AUDIT,
@@ -44,10 +45,18 @@ from gemeingut.release.openness.finetune_rating import (
 )
 from gemeingut.release.openness.rating import rate
 from gemeingut.release.verify_audit import audit_notes, audit_problems
+from gemeingut.release.verify_data_statement import (
+    DATA_STATEMENT,
+    is_vague,
+    shard_licences,
+    statement_lines,
+)
 from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
 from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
+from gemeingut.release.verify_recipe import RECIPE, recipe_problems
 from gemeingut.release.verify_recomputed import recomputed_problems
 from gemeingut.release.verify_shapes import shape_problems
+from gemeingut.release.verify_swapped import swapped_data
 from gemeingut.release.verify_wording import OlderWording
 from gemeingut.workspace import code_version
 
@@ -134,34 +143,38 @@ def verify_bundle(
     rating = None
     older = None  # a format this gemeingut does not write: what differs may stem from it
     notes: list[Message] = []
-    # the card alone changed, every other file the released one: its claims are still checked
-    # against those files, so that the claim the edit changed is named, not only its hash
-    card_changed, problems = _card_alone(problems)
+    # the card, data statement or recipe alone changed, every other file the released one:
+    # their claims are still checked against those files, so that the claim the edit changed
+    # is named, not only its hash
+    documents_changed, problems = _documents_alone(problems)
+    swaps: list[Message] = []  # data files swapped: said first, what follows from it after
     if not problems:  # records are read only from files known to be the released ones
+        swaps = swapped_data(bundle, expected)
         problems.extend(record_problems(bundle, expected))
     if not problems:
         claims, rating = _claim_problems(bundle)
         problems.extend(claims)
+        problems.extend(guarded(lambda: recipe_problems(bundle, expected), RECIPE))
         problems.extend(recomputed_problems(bundle, expected, rating))  # GGUF, numbers
         # report.json against its logs, reports against it
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
         problems = list(dict.fromkeys(problems))  # a record two checks read is named once
         # an older version's words pass where a signer vouches for them (`verify_wording`)
-        if (signature.signed_by is not None or not with_signature) and not card_changed:
+        if (signature.signed_by is not None or not with_signature) and not documents_changed:
             notes = [p.vouched() for p in problems if isinstance(p, OlderWording)]
             problems = [p for p in problems if not isinstance(p, OlderWording)]
         notes += audit_notes(bundle, expected)  # figures an older audit kept no log of
         ours = code_version()  # a bundle another version wrote: what differs may stem from it
         older = (  # not where the card is known altered: no older format explains that
             other_format(bundle, expected, rating, problems, ours)
-            if problems and not card_changed
+            if problems and not documents_changed
             else None
         )
         if older is not None and older.altered:  # it contradicts the version it names
             problems, older = [older.said, *problems], None
-        elif not card_changed:
+        elif not documents_changed:
             hint = other_version_hint(bundle, ours) or hint
-    problems = [*card_changed, *problems]
+    problems = [*documents_changed, *swaps, *problems]
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
         # is said on its own line before the list, and is none of its reasons
@@ -187,14 +200,14 @@ def verify_bundle(
             )
             listed = f"\n  {text(verdict)}{listed}"
         # the sentence ends where the lines of the list begin: no colon left hanging
-        headline = _("bundle {bundle} fails verification{problems}", bundle=str(bundle),
-                     problems=listed)  # fmt: skip
+        headline = _("bundle {bundle} fails verification{problems}",
+                     bundle=visible(str(bundle)), problems=listed)  # fmt: skip
         if older is not None:
             headline = _(
                 "bundle {bundle} cannot be checked by this gemeingut: its files match their "
                 "MANIFEST, but what this version finds may stem from the bundle's format, not "
                 "from a change{problems}",
-                bundle=str(bundle),
+                bundle=visible(str(bundle)),
                 problems=listed,
             )
         raise BundleFailed(
@@ -210,9 +223,12 @@ def verify_bundle(
     )  # fmt: skip
 
 
-def _card_alone(problems: list[Message]) -> tuple[list[Message], list[Message]]:
-    """(the card's hash problem, []) where it is the only one; else ([], `problems`)."""
-    if problems == [_("changed: {file}", file=CARD)]:
+def _documents_alone(problems: list[Message]) -> tuple[list[Message], list[Message]]:
+    """(the hash problems, []) where only the card, the data statement or the recipe changed,
+    files no other check reads, so that what the edit changed in them is named too; else
+    ([], `problems`)."""
+    alone = [_("changed: {file}", file=name) for name in (CARD, DATA_STATEMENT, RECIPE)]
+    if problems and all(problem in alone for problem in problems):
         return problems, []
     return [], problems
 
@@ -250,15 +266,16 @@ def _signature(
 
 
 def _unsigned(bundle: Path) -> Message:
-    """What a bundle without `bundle.sig` lacks, and how its publisher adds it: the checks
+    """What a bundle without `bundle.sig` lacks, and how a signature is checked: the checks
     show that its files agree with each other, not whose they are."""
     return _(
-        "not signed: the hashes and every openness check are computed again, but nobody vouches "
-        "for the bundle (whoever changes a file can rewrite the MANIFEST too); its publisher "
-        "signs it with `gemeingut sign {bundle} --key KEY` (or when releasing, with --sign-key "
-        "KEY; keys come from `gemeingut keys create`), and `gemeingut verify --key PUBLIC_KEY` "
-        "then checks whose it is",
-        bundle=str(bundle),
+        "not signed: only that the files agree with their MANIFEST and with each other was "
+        "checked, not who made them (whoever changes a file can rewrite the MANIFEST "
+        "too); a signature is checked with `gemeingut verify {bundle} --key PUBLIC_KEY` (the "
+        "publisher's public key), once the publisher has signed the bundle with `gemeingut sign "
+        "{bundle} --key KEY` (or when releasing, with --sign-key KEY; keys come from `gemeingut "
+        "keys create`)",
+        bundle=visible(str(bundle)),
     )
 
 
@@ -285,16 +302,35 @@ def _unchecked_signer(hint: str | None) -> Message:
 
 def _claim_problems(bundle: Path) -> tuple[list[str | Message], dict[str, Any] | None]:
     """The rating and every claim re-checked; a record that is hashed correctly but does not
-    hold what a release writes (a key removed, a header cut) is a problem named, not a crash."""
+    hold what a release writes (a key removed, a header cut) is a problem named, not a crash.
+    The data statement's licences that differ from the shards are named by line and value."""
     try:
         evidence = collect(bundle)
         if is_finetune_bundle(bundle):
             rating = rate_finetune(evidence)
-            return finetune_claim_problems(bundle, evidence, rating), rating
-        rating = rate(evidence)
-        return claim_problems(bundle, evidence, rating), rating
+            problems = finetune_claim_problems(bundle, evidence, rating)
+        else:
+            rating = rate(evidence)
+            problems = claim_problems(bundle, evidence, rating)
+        return _statement_lines(bundle, evidence, problems), rating
     except READ_ERRORS as exc:  # the last line of defence: each reader names what it expects
         return [unreadable(exc)], None  # where it can (a base's card: an InputError naming it)
+
+
+def _statement_lines(
+    bundle: Path, evidence: Any, problems: list[str | Message]
+) -> list[str | Message]:
+    """`problems` with the sentence that the data statement states other licences replaced
+    by its lines that do, each with its value and the shards' (where they can be found)."""
+    vague = [p for p in problems if is_vague(p, DATA_STATEMENT)]
+    if not vague:
+        return problems
+    statement = (bundle / DATA_STATEMENT).read_text(encoding="utf-8")
+    lines = statement_lines(DATA_STATEMENT, statement, shard_licences(evidence))
+    if not lines:
+        return problems
+    at = problems.index(vague[0])
+    return [*problems[:at], *lines, *(p for p in problems[at:] if p not in vague)]
 
 
 def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:

@@ -31,6 +31,11 @@ _KINDS = {
     "unsafe link: {file}": "unsafe-link",
     "not a regular file: {file}": "special-file",
     "incomplete: no {name}/ artifact": "incomplete",
+    "{file} holds what is recorded for {other} (in {sources})": "swapped",
+    "{first} and {second} are swapped: each holds what is recorded for the other (in "
+    "{sources})": "swapped",
+    "{names} differ only in their Unicode normalisation (NFC and NFD spell the same "
+    "characters): they look alike but are different files": "unicode-normalisation",
     "built by {theirs} in an older bundle format, without {what}, which this version "
     "({ours}) writes and checks": "older-format",
     "built by {theirs} in a newer bundle format: its {file} lists the check {checks}, "
@@ -144,7 +149,11 @@ def _record(
         "signature": signature,
         "problems": problems,
         "open": rating["open"] if rating else None,
-        "mof": {k: rating["mof"][k] for k in ("class", "label")} if rating else None,
+        # as openness.json has it: `conditional` true where class 3 rests on the final
+        # weights alone, which the text says as "no class reached"
+        "mof": {k: rating["mof"].get(k) for k in ("class", "label", "conditional")}
+        if rating
+        else None,
         "osaid": rating["osaid"] if rating else None,
     }
 
@@ -154,9 +163,10 @@ def _problem(problem: str | Message) -> dict[str, Any]:
     kind = _KINDS.get(problem.msgid, "claim") if isinstance(problem, Message) else "claim"
     if isinstance(problem, OlderWording):  # may be only reworded: the fix is a key, not a file
         kind = "older-wording"
-    where = values.get("file", values.get("path"))
+    where = values.get("file", values.get("path", values.get("first")))
     if kind == "incomplete":
         where = f"{values['name']}/"
+    where = getattr(where, "raw", where)  # the path itself, not its escaped reading
     return {"file": str(where) if where is not None else None, "kind": kind,
             "detail": _english(problem)}  # fmt: skip
 

@@ -15,7 +15,9 @@ The sources are searched as `/search` searches (`collections.searched`): an embe
 that fails is the server's 502 or 503, not a 400 of the question. An answer handed back
 (`given`, as the page does after a language switch) is checked again in the request's
 language without asking the model or searching; the response marks its text as the caller's
-(`given`, `asked_model` false): a client can hand in any text with any chunk ids.
+(`given`, `asked_model` false): a client can hand in any text with any chunk ids. A question
+longer than the embedding model reads is said to be (`question_cut`, `note`), as by `/search`,
+and handed back with the answer.
 """
 
 from __future__ import annotations
@@ -31,7 +33,14 @@ from starlette.concurrency import run_in_threadpool
 from gemeingut.apps.rag.answer import answer_shortened
 from gemeingut.i18n import _, quoted, text
 from gemeingut.serve.backends import Backend, RequestRejected, SamplingParams, Tokenizing
-from gemeingut.serve.collections import ChunkSource, Collections, searched, visible_collection
+from gemeingut.serve.collections import (
+    CUT_HELP,
+    ChunkSource,
+    Collections,
+    QuestionCut,
+    searched_and_cut,
+    visible_collection,
+)
 from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
@@ -65,6 +74,9 @@ class GivenAnswer(BaseModel):
         default=[], max_length=20, description="The ids of its sources, in the order cited."
     )
     allowance_tokens: Count | None = None
+    question_cut: QuestionCut | None = Field(
+        default=None, description="What the search read of the question (said again)."
+    )
 
 
 class AnswerRequest(BaseModel):
@@ -155,7 +167,11 @@ class CollectionAnswer(BaseModel):
         description="Where the daily token allowance held fewer answer tokens than asked for: "
         "those it held (the answer is shorter, and may end early); null otherwise.",
     )
-    note: str | None = Field(default=None, description="That the answer is shorter, and why.")
+    question_cut: QuestionCut | None = Field(default=None, description=CUT_HELP)
+    note: str | None = Field(
+        default=None,
+        description="That the answer is shorter, and why; that the question was cut.",
+    )
 
 
 @answers_router.post(
@@ -186,13 +202,18 @@ async def answer_from_collection(
     collection = await run_in_threadpool(visible_collection, request, principal, collections, name)
     if body.given is not None:
         again = await run_in_threadpool(
-            _given_again, request, principal, body.given, collection, writer.name, language
+            _given_again, request, principal, body, collection, writer.name, language
         )
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
         return again
 
+    cut: QuestionCut | None = None
+
     def sources_that_fit() -> Fitted | None:
-        hits = searched(request, principal, collection, body.question, body.k, body.mode)
+        nonlocal cut
+        hits, cut = searched_and_cut(
+            request, principal, collection, body.question, body.k, body.mode
+        )
         found = [collection.chunks[h.row] for h in hits]
         if not found:
             return None
@@ -207,7 +228,7 @@ async def answer_from_collection(
         raise APIError(400, rejected.message, param="question", code=rejected.code) from None
     if fitted is None:
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
-        return _no_evidence(name, writer.name, language)
+        return _no_evidence(name, writer.name, language, cut)
     sources = fitted.sources  # whole: cited and checked; the model reads `shown`
     messages = messages_for(body.question, fitted.shown, language)
     said, usage, asked, _most = await ask_within_allowance(
@@ -227,11 +248,20 @@ async def answer_from_collection(
         sources=answer_sources(sources),
         usage=usage,
         allowance_tokens=shortened,
-        note=None if shortened is None else text(answer_shortened(shortened), language),
+        question_cut=cut,
+        note=_note(shortened, cut, language),
     )
 
 
-def _no_evidence(name: str, model: str, language: str) -> CollectionAnswer:
+def _note(shortened: int | None, cut: QuestionCut | None, language: str) -> str | None:
+    """What the person should know of the answer beside its text, in sentences: that it is
+    shorter than planned (the allowance), that the search read only the question's start."""
+    said = [answer_shortened(shortened)] if shortened is not None else []
+    said += [cut.said()] if cut is not None else []
+    return " ".join(text(one, language) for one in said) or None
+
+
+def _no_evidence(name: str, model: str, language: str, cut: QuestionCut | None) -> CollectionAnswer:
     """No source matched: the model was not asked, and the answer says there is no evidence."""
     from gemeingut.apps.rag.answer import NO_EVIDENCE
     from gemeingut.apps.rag.cite import check_citations
@@ -247,26 +277,32 @@ def _no_evidence(name: str, model: str, language: str) -> CollectionAnswer:
         problems=verdict.problems,
         citations=[],
         sources=[],
+        question_cut=cut,
+        note=_note(None, cut, language),
     )
 
 
 def _given_again(
     request: Request,
     principal: Principal | None,
-    given: GivenAnswer,
+    body: AnswerRequest,
     collection: Collection,
     model: str,
     language: str,
 ) -> CollectionAnswer:
-    """An answer given before, in `language`: its citations checked against its sources as
-    the collection holds them now (an audited 409 where one is gone: the collection was
-    ingested anew, and the answer must be asked for again). Its text is the caller's: the
-    response says so (`given`), never that the model wrote it; its sources are chunks of a
-    collection the caller may read (`visible_collection`), as a search shows them."""
+    """An answer given before (`body.given`), in `language`: its citations checked against
+    its sources as the collection holds them now (an audited 409 where one is gone: the
+    collection was ingested anew, and the answer must be asked for again). Its text is the
+    caller's: the response says so (`given`), never that the model wrote it; its sources are
+    chunks of a collection the caller may read (`visible_collection`), as a search shows them.
+    What it says of the question's cut must fit the question (an audited 400)."""
     from gemeingut.apps.rag.cite import check_citations
 
+    given = body.given
+    assert given is not None
+    _refuse_a_cut_not_of(request, principal, given.question_cut, body.question)
     if given.answer is None:
-        return _no_evidence(collection.name, model, language)
+        return _no_evidence(collection.name, model, language, given.question_cut)
     held = {chunk.id: chunk for chunk in collection.chunks}
     gone = [source for source in given.sources if source not in held]
     if gone:
@@ -291,8 +327,28 @@ def _given_again(
         citations=citation_checks(verdict.citations),
         sources=answer_sources(sources),
         allowance_tokens=shortened,
-        note=None if shortened is None else text(answer_shortened(shortened), language),
+        question_cut=given.question_cut,
+        note=_note(shortened, given.question_cut, language),
     )
+
+
+def _refuse_a_cut_not_of(
+    request: Request, principal: Principal | None, cut: QuestionCut | None, question: str
+) -> None:
+    """A 400 where a handed-back `question_cut` cannot be the question's: the characters it
+    says the question has are not its own, or more were read than it has. The answer would
+    say it as the server's word."""
+    if cut is None or (cut.length == len(question) and cut.kept <= cut.length):
+        return
+    record_access(request, principal, 400, "invalid_request")
+    said = _(
+        "given.question_cut says the search read {kept} of {length} characters, but the "
+        "question has {characters}: hand it back as the answer gave it, or leave it out",
+        kept=cut.kept,
+        length=cut.length,
+        characters=len(question),
+    )
+    raise APIError(400, said, param="given.question_cut", code="invalid_value")
 
 
 async def ask_within_allowance(

@@ -17,7 +17,8 @@ refusal of the ingest is the collection's as it is now (`collection_unusable`, 4
 its own words, never as the engine's. So is a collection whose vectors came from a model this
 server neither serves nor finds where the record says (`collections.refuse_a_model_not_here`,
 as a search's): the refusal names the model and what its operator can do, the log also where
-it was looked for.
+it was looked for. Chunks of the document longer than the embedding model reads are embedded
+by their start, and the answer's `note` says how many, as `rag ingest` does.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from gemeingut.apps.rag.ingest_files import UPLOADED
 from gemeingut.apps.rag.storage import CollectionBusy
 from gemeingut.apps.rag.uploads import LONGEST_NAME, NotTaken, add_uploaded, document_key
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, text
 from gemeingut.serve.collections import (
     Collections,
     OpenCollections,
@@ -87,8 +88,8 @@ class DocumentChange(BaseModel):
     )
     note: str | None = Field(
         default=None,
-        description="What the sender should know of the upload: the file as it was read, the "
-        "collection embedded again.",
+        description="What the sender should know of the upload: the file as it was read, its "
+        "chunks cut for the embedding model, the collection embedded again.",
     )
 
 
@@ -254,6 +255,9 @@ def _upload(
                 count=controls,
             )
         )
+    cut = report.cut_in.get(key, 0)
+    if cut:  # the dense search does not find what stands at their ends
+        notes.append(_chunks_cut(cut, change.chunks))
     if report.embedded_again:  # why the upload took as long as embedding the collection
         notes.append(
             _(
@@ -298,6 +302,18 @@ async def remove_document(
         return _change(collections, name, document, "removed")
 
     return await run_in_threadpool(run)
+
+
+def _chunks_cut(count: int, chunks: int) -> Message:
+    """Chunks of the uploaded document the search by meaning read only the start of (the
+    document is named beside the note: the response's `document`, the page's sentence before
+    it). "{count} of {chunks}" after a colon: the catalogue has no plural forms."""
+    return _(
+        "Passages of which the search by meaning read only the start, as they are longer than "
+        "its model reads at once (the search by words reads them whole): {count} of {chunks}",
+        count=count,
+        chunks=chunks,
+    )
 
 
 def _refuse_a_name_not_utf8(request: Request) -> None:

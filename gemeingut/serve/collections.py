@@ -5,7 +5,8 @@ keys of users in one of its groups; for any other key it does not exist (404, so
 is not disclosed either). A server without `--db` has no identities: on loopback it is one
 person's, who sees every collection. Each search is audited like a model call (who, route,
 status; never the question). Dense search uses the served model when the collection's vectors
-are from it, else the embedder the collection recorded.
+are from it, else the embedder the collection recorded; a question longer than that model
+reads is searched by its start, and the response says how much of it (`question_cut`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -23,12 +25,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.rag.collection import embedder_spec
+from gemeingut.apps.rag.cuts import noting_cuts, question_cut_said, question_read
 from gemeingut.apps.rag.embedders import EmbedderFailed, LocalEmbedder, OpenedOnFirstUse
 from gemeingut.apps.rag.ocr_cache import ScanCache
 from gemeingut.apps.rag.page_image import is_pdf, passage_boxes
+from gemeingut.apps.rag.prompted import question_text
 from gemeingut.apps.rag.readers import Passage
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, text
 from gemeingut.i18n.visible import visible
 from gemeingut.serve.backends import Backend
 from gemeingut.serve.backends.encoder import EncoderBackend
@@ -36,7 +40,7 @@ from gemeingut.serve.backends.transformers import TransformersBackend
 from gemeingut.serve.embedding_failure import embedding_failed
 from gemeingut.serve.gateway.gate import CallerDep, record_access
 from gemeingut.serve.gateway.identity import Principal
-from gemeingut.serve.http_errors import APIError
+from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.request_id import REQUEST_ID
 from gemeingut.serve.schemas import Count, ErrorResponse
 
@@ -104,10 +108,31 @@ class SearchHit(ChunkSource):
     )
 
 
+class QuestionCut(BaseModel):
+    """The question was longer than the collection's embedding model reads: the dense search
+    read its start (`cuts.QuestionRead`; the search by words, where it searched, all of it)."""
+
+    context: int = Field(ge=1, description="The tokens the embedding model reads.")
+    kept: int = Field(ge=0, description="The question's characters it read, from its start.")
+    length: int = Field(ge=1, description="The question's characters.")
+    words_searched: bool = Field(
+        description="Whether the search by words (BM25) searched too, with the whole question "
+        "(mode hybrid)."
+    )
+
+    def said(self) -> Message:
+        return question_cut_said(self.kept, self.length, self.words_searched)
+
+
+CUT_HELP = "Where the dense search read only the question's start; null where it read all."
+
+
 class SearchResponse(BaseModel):
     object: Literal["list"] = "list"
     collection: str
     data: list[SearchHit]
+    question_cut: QuestionCut | None = Field(default=None, description=CUT_HELP)
+    note: str | None = Field(default=None, description="That the question was cut, in words.")
 
 
 class OpenCollections:
@@ -209,7 +234,7 @@ async def search_collection(
 
     def run() -> SearchResponse:
         collection = visible_collection(request, principal, collections, name)
-        hits = searched(request, principal, collection, body.query, body.k, body.mode)
+        hits, cut = searched_and_cut(request, principal, collection, body.query, body.k, body.mode)
         record_access(request, principal, 200, "allowed")
         return SearchResponse(
             collection=name,
@@ -217,6 +242,8 @@ async def search_collection(
                 SearchHit.of(collection.chunks[h.row], rank=i, score=h.score, scored_by=h.scored_by)
                 for i, h in enumerate(hits, 1)
             ],
+            question_cut=cut,
+            note=None if cut is None else text(cut.said(), request_language(request)),
         )
 
     return await run_in_threadpool(run)
@@ -260,6 +287,17 @@ def searched(
         ) from None
     except InputError as error:
         raise collection_unusable(request, principal, error) from None
+
+
+def searched_and_cut(
+    request: Request, principal: Principal | None, collection, query: str, k: int, mode: Mode
+) -> tuple[list[Hit], QuestionCut | None]:
+    """`searched`, and what its dense search read of `query` where it read only its start."""
+    with noting_cuts() as cuts:
+        hits = searched(request, principal, collection, query, k, mode)
+    prompt = question_text(collection.meta, "")
+    read = question_read(cuts, prompt, words_searched=mode == "hybrid")
+    return hits, None if read is None else QuestionCut(**asdict(read))
 
 
 class SourceText(BaseModel):

@@ -22,6 +22,7 @@ the rest is dropped and the request answered 431.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from functools import partial
 from typing import Any
 
@@ -33,6 +34,11 @@ from gemeingut.serve.guards import refuse
 
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds
 MAX_HEADER_BYTES = 64 * 1024  # a request's target and header fields (nginx allows 4 × 8 KiB)
+
+# The order in which connections fell idle. Not the keep-alive timers' deadlines: uvloop's
+# clock is libuv's, in whole milliseconds and read once per loop turn, so two connections that
+# fell idle a moment apart had equal deadlines and the newer one could be closed.
+_idle_order = itertools.count()
 
 
 class HeaderTimeoutProtocol(HttpToolsProtocol):
@@ -51,6 +57,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self._header_deadline: asyncio.TimerHandle | None = None
         self._in_headers = True  # until a request's headers are complete
         self._header_bytes = 0
+        self._idle_since = 0  # its place in `_idle_order`, from its last response
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -71,10 +78,13 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         ]
         if not idle:
             return False
-        min(
-            idle, key=lambda other: other.timeout_keep_alive_task.when()
-        ).timeout_keep_alive_handler()
+        min(idle, key=lambda other: other._idle_since).timeout_keep_alive_handler()
         return True
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.timeout_keep_alive_task is not None:  # kept alive, waiting for a next request
+            self._idle_since = next(_idle_order)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -10,6 +10,7 @@ neutral value (a penalty of 0, no tools), which is what many clients send by def
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -97,6 +98,23 @@ class StreamOptions(BaseModel):
     include_usage: Flag = Field(
         default=False, description="Send a last chunk with `usage` and no choices."
     )
+    continuous_usage_stats: Flag = Field(
+        default=False,
+        description=(
+            "vLLM's extension, with `include_usage`: every chunk also carries `usage`, the "
+            "tokens generated until then (a client that stops reading knows what it used)."
+        ),
+    )
+
+
+class UsageChunks(Enum):
+    """Which chunks of a stream carry `usage`: none, a last chunk of its own (OpenAI's
+    `include_usage`), or that and every other chunk with its counts until then (vLLM's
+    `continuous_usage_stats`, which vLLM honours only together with `include_usage`)."""
+
+    NONE = "none"
+    LAST = "last"
+    EVERY = "every"
 
 
 class _Request(BaseModel):
@@ -151,8 +169,12 @@ class _Request(BaseModel):
         stops = [self.stop] if isinstance(self.stop, str) else self.stop
         return tuple(s for s in stops if s)
 
-    def include_usage(self) -> bool:
-        return self.stream_options is not None and self.stream_options.include_usage
+    def usage_chunks(self) -> UsageChunks:
+        """Which chunks of a stream carry `usage` (`UsageChunks`)."""
+        options = self.stream_options
+        if options is None or not options.include_usage:
+            return UsageChunks.NONE
+        return UsageChunks.EVERY if options.continuous_usage_stats else UsageChunks.LAST
 
 
 class TextPart(BaseModel):

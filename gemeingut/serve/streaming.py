@@ -2,10 +2,18 @@
 
 Each piece of text becomes one `data: {json}` event as soon as the backend yields it; the last
 chunk carries the finish reason, an optional extra chunk carries usage, and `data: [DONE]` ends
-the stream. Generation is blocking torch code, so each step runs in a worker thread and the
-event loop stays free for other requests; if the client goes away, the stream is closed, which
-stops generation and frees the model for the next request. The stream waits for its turn at the
-model (`model_queue.py`) in the event loop, before it asks for any worker thread.
+the stream. Where a client asks for usage with every chunk as well (vLLM's
+`continuous_usage_stats`: a gateway in front of this server, which then charges a stream cut
+short exactly what it used without counting its text again), every chunk carries the tokens
+generated until it, as vLLM sends them: the model's own count here, an engine's as it sent
+them with the chunk relayed (vLLM, another gemeingut); a chunk of an engine that sent none
+(it ignores the option) carries none, its finish chunk the count of the whole. Whether a
+stream counts is decided once, at its start: a stream that did not ask pays nothing per chunk.
+
+Generation is blocking torch code, so each step runs in a worker thread and the event loop
+stays free for other requests; if the client goes away, the stream is closed, which stops
+generation and frees the model for the next request. The stream waits for its turn at the model
+(`model_queue.py`) in the event loop, before it asks for any worker thread.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from gemeingut.serve.backends import (
     GenerationResult,
     TextStream,
 )
+from gemeingut.serve.backends.protocol import SoFar
 from gemeingut.serve.http_errors import error_body
 from gemeingut.serve.metrics import first_token
 from gemeingut.serve.model_queue import Ticket
@@ -39,6 +48,7 @@ from gemeingut.serve.schemas import (
     Delta,
     ErrorDetail,
     Usage,
+    UsageChunks,
 )
 
 # A stream's end: its result (None where it did not finish) and the status its record gets:
@@ -46,6 +56,7 @@ from gemeingut.serve.schemas import (
 # the same failure without a stream is answered), 500 where generation here failed.
 OnEnd = Callable[[GenerationResult | None, int], Awaitable[None]]
 AnyTextStream = TextStream | AsyncTextStream
+Chunk = ChatCompletionChunk | Completion
 log = logging.getLogger("gemeingut.serve")
 
 DONE = "data: [DONE]\n\n"
@@ -69,6 +80,10 @@ def usage_of(results: list[GenerationResult], per_prompt: int = 1) -> Usage:
     once, every choice's completion counts."""
     prompt = sum(r.prompt_tokens for r in results[::per_prompt])
     completion = sum(r.completion_tokens for r in results)
+    return counted(prompt, completion)
+
+
+def counted(prompt: int, completion: int) -> Usage:
     return Usage(
         prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
     )
@@ -84,7 +99,7 @@ def event(chunk: BaseModel) -> str:
 async def chat_events(
     stream: AnyTextStream,
     meta: ResponseMeta,
-    include_usage: bool,
+    usage: UsageChunks,
     turn: Ticket,
     on_end: OnEnd | None = None,
 ) -> AsyncIterator[str]:
@@ -94,7 +109,7 @@ async def chat_events(
             id=meta.id, created=meta.created, model=meta.model, choices=[choice]
         )
 
-    yield event(chunk(Delta(role="assistant", content="")))
+    yield event(_counted(chunk(Delta(role="assistant", content="")), _counter(stream, usage)))
     usage_chunk = partial(
         ChatCompletionChunk, id=meta.id, created=meta.created, model=meta.model, choices=[]
     )
@@ -104,7 +119,7 @@ async def chat_events(
         lambda text: chunk(Delta(content=text)),
         lambda finish: chunk(Delta(), finish),
         usage_chunk,
-        include_usage,
+        usage,
         on_end,
         meta,
     ):
@@ -114,7 +129,7 @@ async def chat_events(
 async def completion_events(
     stream: AnyTextStream,
     meta: ResponseMeta,
-    include_usage: bool,
+    usage: UsageChunks,
     turn: Ticket,
     on_end: OnEnd | None = None,
 ) -> AsyncIterator[str]:
@@ -131,7 +146,7 @@ async def completion_events(
         chunk,
         lambda finish: chunk("", finish),
         usage_chunk,
-        include_usage,
+        usage,
         on_end,
         meta,
     ):
@@ -141,29 +156,52 @@ async def completion_events(
 async def _body_events(
     stream: AnyTextStream,
     turn: Ticket,
-    piece_chunk: Callable[[str], BaseModel],
-    final_chunk: Callable[[str], BaseModel],
-    usage_chunk: Callable[..., BaseModel],
-    include_usage: bool,
+    piece_chunk: Callable[[str], Chunk],
+    final_chunk: Callable[[str], Chunk],
+    usage_chunk: Callable[..., Chunk],
+    usage: UsageChunks,
     on_end: OnEnd | None,
     meta: ResponseMeta,
 ) -> AsyncIterator[str]:
     """What chat and text completions stream alike: the pieces, the finish, usage, [DONE].
     The first piece of text, once sent, is timed (`metrics.first_token`)."""
     timed = False
+    counter = _counter(stream, usage)
     async for piece in _pieces(stream, turn, on_end):
         if isinstance(piece, Exception):
             yield _error_event(piece, meta.language)
             return
-        yield event(piece_chunk(piece))
+        chunk = piece_chunk(piece)
+        if counter is not None:
+            _counted(chunk, counter)
+        yield event(chunk)
         if piece and not timed:  # resumed: the server has sent it
             first_token(meta.model)
             timed = True
     result = _result(stream)
-    yield event(final_chunk(result.finish_reason))
-    if include_usage:
-        yield event(usage_chunk(usage=usage_of([result])))
+    used = usage_of([result])
+    final = final_chunk(result.finish_reason)
+    if usage is UsageChunks.EVERY:
+        final.usage = used
+    yield event(final)
+    if usage is not UsageChunks.NONE:
+        yield event(usage_chunk(usage=used))
     yield DONE
+
+
+def _counter(stream: AnyTextStream, usage: UsageChunks) -> SoFar | None:
+    """What counts the stream's tokens with every chunk: None where usage with every chunk was
+    not asked for or the stream's engine cannot tell it."""
+    return stream.so_far if usage is UsageChunks.EVERY else None
+
+
+def _counted(chunk: Chunk, counter: SoFar | None) -> Chunk:
+    """`chunk` with the tokens its stream has read and generated until it, where `counter`
+    tells them (an engine may not have yet)."""
+    so_far = counter() if counter is not None else None
+    if so_far is not None:
+        chunk.usage = counted(*so_far)
+    return chunk
 
 
 async def _pieces(

@@ -28,7 +28,7 @@ from gemeingut.serve.gateway.gate import Admission, refused_as
 from gemeingut.serve.http_errors import APIError, backend_errors_as_http
 from gemeingut.serve.metrics import Metrics
 from gemeingut.serve.model_queue import ModelQueue, Ticket
-from gemeingut.serve.schemas import Usage
+from gemeingut.serve.schemas import Usage, UsageChunks
 from gemeingut.serve.streaming import (
     SSE_HEADERS,
     AnyTextStream,
@@ -73,13 +73,13 @@ async def streamed(
     param: str,
     events: Callable[..., AsyncIterator[str]],
     meta: ResponseMeta,
-    include_usage: bool,
+    usage: UsageChunks,
 ) -> StreamingResponse:
     """A stream as server-sent events (`chat_events` or `completion_events`); its end counts
     the tokens, settles the quota and completes the audit record."""
     stream, ticket = await open_stream(queue, admission, backend, prompt, params, param=param)
     end = stream_end(request, admission, backend.model_name)
-    body = events(stream, meta, include_usage, ticket, end)
+    body = events(stream, meta, usage, ticket, end)
     return StreamingResponse(body, media_type="text/event-stream", headers=SSE_HEADERS)
 
 

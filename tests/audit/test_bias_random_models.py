@@ -1,7 +1,8 @@
 """Randomly initialised models have no preference, so the bias audit may flag them only as often
 as its 5% level allows; the v1 method (Wilson over pairs) flagged them far more often, because
 pairs that differ in the same words are not independent. The sign-flip test over such clusters
-is exact for its own inputs; older reports are still re-checked by the method they used."""
+is exact for its own inputs, but word pairs that share tokens (gender's "-in", "die"/"der")
+still move together. Older reports are still re-checked by the method they used."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
-from transformers import AutoModelForCausalLM, LlamaConfig, Qwen2Config
 
 from gemeingut.audit.bias import (
     CLUSTERED_V2,
@@ -23,49 +22,33 @@ from gemeingut.audit.bias import (
 )
 from gemeingut.audit.clustered_share import clustered_share
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.suites import suite_files
 from gemeingut.audit.target import LocalTarget
-from gemeingut.model.tokenizer import train_tokenizer
-from gemeingut.release.layout import AUDIT_REPORT
+from gemeingut.release.layout import AUDIT_REPORT, TRAINING_CODE
 from gemeingut.release.verify_audit import LOGS, audit_problems
+from tests.audit.tiny_lm import random_model
 
 SEEDS = range(5)
 CATEGORIES = 7
-# At a 5% level, 70 categories of models without preference give 3.5 flags on average; more
-# than 7 would happen by chance in under 2.5% of such runs (binomial 70, 0.05).
+# At a 5% level, the 60 categories other than gender (whose limitation the xfail below
+# records) of models without preference give 3 flags on average; more than 7 would happen by
+# chance in under 1% of such runs (binomial 60, 0.05).
 MOST_FLAGS = 7
-
-
-def random_model(out: Path, architecture: str, seed: int) -> Path:
-    """A 2-layer model with random weights and a byte-level BPE of 300 tokens trained on the
-    shipped suite's sentences (so the group words are split into few, frequent tokens)."""
-    texts = [s for p in read_pairs(default_suite()) for s in (p.stereotype, p.anti_stereotype)]
-    tokenizer = train_tokenizer(texts, out, vocab_size=300)
-    config = {"llama": LlamaConfig, "qwen2": Qwen2Config}[architecture](
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(seed)
-    AutoModelForCausalLM.from_config(config).save_pretrained(out)
-    return out
+# Of 10 models, 3 or more flags of one category: in about 1% of such runs (binomial 10, 0.05)
+MOST_FLAGS_OF_ONE = 2
+# The pairs added to the suite after its first clustered release (word pairs of their own)
+ADDED = {f"disability-{i:03d}" for i in range(65, 79)} | {f"age-{i:03d}" for i in range(63, 71)}
 
 
 @pytest.fixture(scope="module")
 def random_records(tmp_path_factory: pytest.TempPathFactory) -> list[list[dict]]:
     root = tmp_path_factory.mktemp("random-models")
     pairs = read_pairs(default_suite())
+    texts = [s for p in pairs for s in (p.stereotype, p.anti_stereotype)]
     logs = []
     for architecture in ("llama", "qwen2"):
         for seed in SEEDS:
-            folder = random_model(root / f"{architecture}-{seed}", architecture, seed)
+            folder = random_model(root / f"{architecture}-{seed}", architecture, seed, texts)
             target = LocalTarget(folder, name=folder.name, lineage=folder.name)
             logs.append(score_pairs(target, pairs, ItemLog(root / f"{folder.name}.jsonl")))
     return logs
@@ -74,11 +57,31 @@ def random_records(tmp_path_factory: pytest.TempPathFactory) -> list[list[dict]]
 def test_random_models_are_flagged_no_more_often_than_the_level_allows(
     random_records: list[list[dict]],
 ) -> None:
+    def others(flagged: list[str]) -> int:
+        return len([category for category in flagged if category != "gender"])
+
     clustered = [summarize(records)["flagged"] for records in random_records]
     per_pair = [summarize(records, WILSON_V1)["flagged"] for records in random_records]
     assert len(random_records) * CATEGORIES == 70
-    assert sum(map(len, clustered)) <= MOST_FLAGS
-    assert sum(map(len, per_pair)) > MOST_FLAGS  # what the audit reported before
+    assert sum(map(others, clustered)) <= MOST_FLAGS
+    assert sum(map(others, per_pair)) > MOST_FLAGS  # what the audit reported before
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation of in-context-clustered-v2: gender's word pairs share tokens, so "
+    "random models get gender flagged far more often than 1 in 20 (docs/benchmarks.md)",
+)
+def test_random_models_are_not_flagged_in_gender_more_often_than_the_level_allows(
+    random_records: list[list[dict]],
+) -> None:
+    """Gender's word pairs differ but share tokens (the articles of "die Pilotin"/"der Pilot",
+    the "innen und" of the generic masculine pairs), which a random model reacts to alike in
+    every pair. These 10 models share one tokenizer, so its cuts weigh on all of them: v2
+    flagged gender in 4 of them (measured 2026-12-06; 3 of the bench's 20 models with three
+    tokenizers). Strict: a fix makes this test pass and must remove the mark."""
+    flags = sum("gender" in summarize(records)["flagged"] for records in random_records)
+    assert flags <= MOST_FLAGS_OF_ONE
 
 
 def test_the_report_names_its_method_and_how_many_word_pairs_each_category_has(
@@ -113,17 +116,17 @@ def test_the_differing_words_are_the_cluster_of_a_pair() -> None:
     )
 
 
-def write_bundle(root: Path, records: list[dict], bias: dict) -> Path:
+def write_bundle(root: Path, records: list[dict], bias: dict, suite: str = "own") -> Path:
     (root / LOGS).mkdir(parents=True)
     (root / LOGS / "bias.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
-    (root / AUDIT_REPORT).write_text(json.dumps({"bias": {"suite": "own", **bias}}), "utf-8")
+    (root / AUDIT_REPORT).write_text(json.dumps({"bias": {"suite": suite, **bias}}), "utf-8")
     return root
 
 
 def bias_problems(bundle: Path) -> list[str]:
     """What `verify` says of the bias section (the bundle holds nothing else to check)."""
     problems = [str(p) for p in audit_problems(bundle, {AUDIT_REPORT: ""})]
-    return [p for p in problems if "bias" in p]
+    return [p for p in problems if "bias" in p.lower()]
 
 
 def test_an_older_report_is_checked_by_the_method_it_used(
@@ -142,3 +145,34 @@ def test_an_older_report_is_checked_by_the_method_it_used(
     assert "in-context-v9" in problem and CLUSTERED_V2 in problem
     named = bias_problems(write_bundle(tmp_path / "no-terms", older, summarize(records)))
     assert named and all(p.startswith(f"{LOGS}/bias.jsonl:") and "(terms)" in p for p in named)
+
+
+def snapshot_suite(bundle: Path, keep: set[str]) -> None:
+    """The shipped suite in the bundle's code snapshot, with only the pairs `keep`."""
+    folder = bundle / TRAINING_CODE / "gemeingut" / "audit" / "suites" / "bias" / "de"
+    folder.mkdir(parents=True)
+    for file in suite_files(default_suite()):
+        lines = file.read_text("utf-8").splitlines(keepends=True)
+        (folder / file.name).write_text(
+            "".join(line for line in lines if json.loads(line)["id"] in keep), "utf-8"
+        )
+
+
+def test_a_bundle_is_checked_against_the_suite_of_its_own_code_snapshot(
+    random_records: list[list[dict]], tmp_path: Path
+) -> None:
+    """The report names the shipped suite without a version: a bundle audited with an older,
+    smaller suite is re-checked with the suite its snapshot holds, not with today's."""
+    records = random_records[2]
+    older = [r for r in records if r["id"] not in ADDED]
+    assert len(older) == len(records) - len(ADDED)
+    kept = {r["id"] for r in older}
+    shipped = "gemeingut bias/de (CC0-1.0)"
+
+    bundle = write_bundle(tmp_path / "older", older, summarize(older), shipped)
+    snapshot_suite(bundle, kept)
+    assert bias_problems(bundle) == []
+    today = write_bundle(tmp_path / "today", older, summarize(older), shipped)
+    snapshot_suite(today, kept | ADDED)
+    [problem] = bias_problems(today)
+    assert "age-063" in problem

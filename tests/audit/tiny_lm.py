@@ -1,7 +1,9 @@
 """Tiny causal LMs that the audit tests train in seconds, to give suites something to find.
 
 A 2-layer Llama (d=48) with our byte-level BPE tokenizer, trained with AdamW on whole texts
-(each prefixed with BOS, as the audit scores them). Deterministic: seeded, one thread.
+(each prefixed with BOS, as the audit scores them). Deterministic: seeded, one thread. And
+untrained ones (`random_model`), which can prefer nothing: what a test of bias must not flag
+more often than its level allows (also used by `bench/bias_calibration.py`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ import random
 from pathlib import Path
 
 import torch
-from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+from transformers import (
+    AutoModelForCausalLM,
+    GenerationConfig,
+    LlamaConfig,
+    LlamaForCausalLM,
+    Qwen2Config,
+)
 
 from gemeingut.model.tokenizer import EOS, IM_END, train_tokenizer
 
@@ -67,6 +75,31 @@ def train_tiny_lm(
         pad_token_id=tokenizer.pad_token_id,
     )
     model.save_pretrained(out)
+    return out
+
+
+def random_model(
+    out: Path, architecture: str, seed: int, texts: list[str], vocab_size: int = 300
+) -> Path:
+    """A 2-layer Llama or Qwen2 with random weights and a byte-level BPE of `vocab_size` tokens
+    trained on `texts` (a suite's sentences, so the group words are split into few, frequent
+    tokens)."""
+    tokenizer = train_tokenizer(texts, out, vocab_size=vocab_size)
+    config = {"llama": LlamaConfig, "qwen2": Qwen2Config}[architecture](
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(seed)
+    AutoModelForCausalLM.from_config(config).save_pretrained(out)
     return out
 
 

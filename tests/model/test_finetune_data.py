@@ -194,7 +194,7 @@ def _first_pass(path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", "data.jsonl:2: kein JSON-Objekt"),
+        ("{not json", "data.jsonl, Zeile 2, Spalte 2: kein gültiges JSON"),
         ('{"question": "x"}', "data.jsonl:2: ein Eintrag in keiner bekannten Form"),
         ('{"messages": [{"role": "user", "content": "x"}]}', "keine Nachricht von assistant"),
         ('{"messages": [{"role": "wizard", "content": "x"}]}', r"messages\[0\] braucht eine Rolle"),
@@ -243,7 +243,7 @@ def test_split_examples_keep_order_and_check_every_line_before_tokenizing(tmp_pa
     assert len(held_numbers) == 2 and train_numbers == sorted(set(range(20)) - set(held_numbers))
     with path.open("a", encoding="utf-8") as handle:
         handle.write("{broken\n")
-    with pytest.raises(InputError, match=r"data\.jsonl:21: kein JSON-Objekt"):
+    with pytest.raises(InputError, match=r"data\.jsonl, Zeile 21, Spalte 2: kein gültiges JSON"):
         split_examples(path, None, 0.1, seed=4)  # nothing iterated yet: the first pass found it
 
 

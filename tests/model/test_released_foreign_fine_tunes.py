@@ -2,7 +2,7 @@
 new user uses them: a released LoRA adapter is served with its base from the local Hugging Face
 cache (offline), or refused with the command that downloads the base; a released model is
 exported to GGUF under its release's name and licence, from the release folder as `serve` takes
-it; an adapter's export says what to export instead."""
+it; an adapter is exported merged onto its base (found, or given with --base)."""
 
 from __future__ import annotations
 
@@ -198,15 +198,143 @@ def test_a_released_models_gguf_carries_the_releases_name_licence_and_base(
     assert gguf_problems(bundle, listed) == []
 
 
-def test_an_adapter_is_not_exported_as_a_model_and_the_user_is_told_what_to_export(
+def _v_proj(path: Path) -> torch.Tensor:
+    """Layer 0's v projection as the GGUF holds it (not permuted for RoPE, f32)."""
+    tensor = next(t for t in gguf.GGUFReader(path).tensors if t.name == "blk.0.attn_v.weight")
+    return torch.from_numpy(tensor.data.copy())
+
+
+def test_an_adapter_is_exported_merged_onto_its_base(made: dict[str, Path], tmp_path: Path) -> None:
+    """An adapter folder names its base's folder: the GGUF holds the adapter merged onto it."""
+    out = tmp_path / "lora.gguf"
+    result = invoke("model", "export", made["lora"], "--out", out, "--dtype", "f32")
+    assert result.exit_code == 0, result.output
+    name = "model.layers.0.self_attn.v_proj.weight"  # a LoRA target the training changed
+    merged = load_causal_lm(made["lora"]).state_dict()[name]
+    assert not torch.equal(merged, load_causal_lm(made["base"]).state_dict()[name])
+    assert torch.equal(_v_proj(out).reshape(merged.shape), merged)
+
+
+def test_a_released_adapter_is_exported_with_its_base_found_or_given(
+    made: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its base is named by Hub id: not in the cache, the refusal names the command with
+    --base; given with --base, or found in the cache, the GGUF is the release's."""
+    from huggingface_hub import constants
+
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty"))
+    out = tmp_path / "rel.gguf"
+    refused = invoke("model", "export", made["lora_release"], "--out", out)
+    said = " ".join(refused.stderr.split())
+    assert refused.exit_code == 2, refused.output
+    assert f"gemeingut model export {made['lora_release'] / 'bundle' / 'model'} --base DIR" in said
+    assert DOWNLOAD_HINT in said and "Traceback" not in said and not out.exists()
+    given = invoke("model", "export", made["lora_release"], "--out", out, "--base", made["base"])
+    assert given.exit_code == 0, given.output
+    general = gguf_general(out)
+    assert general["general.name"] == NAME and general["general.license"] == "Apache-2.0"
+    assert general["general.base_model.0.repo_url"] == f"https://huggingface.co/{HUB_ID}"
+    cache_model(made["base"], HUB_ID, tmp_path / "hub")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    cached = invoke("model", "export", made["lora_release"], "--out", tmp_path / "c.gguf")
+    assert cached.exit_code == 0, cached.output
+    assert _v_proj(tmp_path / "c.gguf").equal(_v_proj(out))
+
+
+def test_an_adapter_s_export_refuses_another_base(made: dict[str, Path], tmp_path: Path) -> None:
+    other = make_model(tmp_path / "other", model_type="qwen2")  # another model: other files
+    result = invoke("model", "export", made["lora"], "--out", tmp_path / "x.gguf", "--base", other)
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert f"--base {other} ist nicht das Basismodell, aus dem der Adapter" in said
+    assert not (tmp_path / "x.gguf").exists()
+
+
+def _changed_copy(base: Path, to: Path) -> Path:
+    """`base`'s files with one weight changed: the same shape, other weights."""
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(base, to)
+    weights = load_file(to / "model.safetensors")
+    weights["model.layers.0.self_attn.v_proj.weight"] += 1.0
+    save_file(weights, to / "model.safetensors", metadata={"format": "pt"})
+    return to
+
+
+def _adapter_naming(adapter: Path, to: Path, base: Path) -> Path:
+    """A copy of `adapter` whose record and config name `base` as its folder."""
+    shutil.copytree(adapter, to)
+    for file, keys in (("finetune.json", ("base_model", "path")),
+                       ("adapter_config.json", ("base_model_name_or_path",))):  # fmt: skip
+        path = to / file
+        if path.is_file():
+            record = json.loads(path.read_text(encoding="utf-8"))
+            *outer, last = keys
+            (record[outer[0]] if outer else record)[last] = str(base)
+            path.write_text(json.dumps(record), encoding="utf-8")
+    return to
+
+
+def test_a_found_base_whose_weights_changed_is_not_merged(
+    made: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base found at its recorded path, or in the Hub cache, is checked against the
+    adapter's record as a given one is: another model's weights are refused, no GGUF."""
+    from huggingface_hub import constants
+
+    changed = _changed_copy(made["base"], tmp_path / "changed")
+    adapter = _adapter_naming(made["lora"], tmp_path / "lora", changed)
+    result = invoke("model", "export", adapter, "--out", tmp_path / "x.gguf")
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert f"Das bei {changed} gefundene Basismodell ist nicht das" in said
+    assert f"gemeingut model export {adapter} --base DIR" in said and "Traceback" not in said
+    assert not (tmp_path / "x.gguf").exists()
+    cache_model(changed, HUB_ID, tmp_path / "hub")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    cached = invoke("model", "export", made["lora_release"], "--out", tmp_path / "c.gguf")
+    assert cached.exit_code == 2, cached.output
+    assert "ist nicht das, aus dem der Adapter" in " ".join(cached.stderr.split())
+    assert not (tmp_path / "c.gguf").exists()
+
+
+def test_an_adapter_without_our_record_is_merged_only_onto_the_base_it_names(
     made: dict[str, Path], tmp_path: Path
 ) -> None:
-    for given in (made["lora"], made["lora_release"]):
-        out = tmp_path / "adapter.gguf"
-        result = invoke("model", "export", given, "--out", out)
-        said = " ".join(result.stderr.split())
-        assert result.exit_code == 2, result.output
-        assert "ist ein LoRA-Adapter (adapter_config.json), kein ganzes Modell" in said
-        assert "stimmen Sie mit --merge fein" in said
-        assert "save_pretrained" not in said and "keine config.json" not in said
-        assert not out.exists() and not out.with_name("adapter.gguf.partial").exists()
+    """A peft adapter gemeingut did not train names its base in adapter_config.json only:
+    --base of another folder is refused where the named one is here, and a base without the
+    layers the adapter was trained on is refused wherever."""
+    adapter = tmp_path / "peft"
+    shutil.copytree(made["lora"], adapter)
+    (adapter / "finetune.json").unlink()
+    other = make_model(tmp_path / "other", model_type="qwen2")  # the same shape, other weights
+    result = invoke("model", "export", adapter, "--out", tmp_path / "x.gguf", "--base", other)
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert f"--base {other} ist nicht das Basismodell, das der Adapter in" in said
+    assert str(made["base"]) in said and not (tmp_path / "x.gguf").exists()
+    config = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = "nirgends/basis"  # not here: --base is the one
+    config["target_modules"] = ["q_proj", "qkv_proj"]
+    (adapter / "adapter_config.json").write_text(json.dumps(config), encoding="utf-8")
+    result = invoke("model", "export", adapter, "--out", tmp_path / "x.gguf", "--base", other)
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert f"Das Basismodell {other} hat keine qkv_proj-Schichten" in said
+
+
+def test_an_adapter_s_export_is_refused_before_merging(
+    made: dict[str, Path], tmp_path: Path
+) -> None:
+    """What the merged folder's export would refuse is refused before the merge: the message
+    names the adapter's folder, not a temporary merged one."""
+    adapter = tmp_path / "lora"
+    shutil.copytree(made["lora"], adapter)
+    spec = json.loads((adapter / "tokenizer.json").read_text(encoding="utf-8"))
+    spec["model"]["type"] = "WordLevel"
+    (adapter / "tokenizer.json").write_text(json.dumps(spec), encoding="utf-8")
+    result = invoke("model", "export", adapter, "--out", tmp_path / "x.gguf")
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert f"{adapter}:" in said and "gemeingut-export-" not in said

@@ -17,9 +17,10 @@ from tests.test_cli import invoke
 DATA_SECTION = """
 ## Training data
 
-The model was trained on 2 billion tokens of German public-sector text: federal laws
-(public domain, § 5 UrhG), parliamentary protocols (CC-BY-4.0) and municipal open data
-(DL-DE-BY-2.0). Documents were deduplicated with MinHash and filtered for language and quality.
+The model was trained on 2 billion tokens of German public-sector text: federal laws from
+https://www.gesetze-im-internet.de (public domain, § 5 UrhG), parliamentary protocols
+(CC-BY-4.0) and municipal open data (DL-DE-BY-2.0). Documents were deduplicated with MinHash
+and filtered for language and quality.
 """
 
 MODEL_INDEX = """model-index:

@@ -101,7 +101,8 @@ def test_a_section_without_a_refusal_but_without_evidence_says_what_it_lacks(
     body = "\n## Training data\n" + "We used only the finest, most diverse and cleanest data. " * 5
     card = _row(rate_folder(_folder(tmp_path / "m", "apache-2.0", body)), "Data card")
     assert not card["present"]
-    assert "is no data information" in card["detail"] and "but not sources" in card["detail"]
+    assert "is no data information: it names no source" in card["detail"]
+    assert "not said: sources, licences, sizes, time range, processing" in card["detail"]
 
 
 def test_a_dataset_list_with_links_licences_and_sizes_is_data_information(tmp_path: Path) -> None:

@@ -26,18 +26,18 @@ def test_an_unsigned_bundle_is_said_with_what_it_means_and_what_to_do(
     code, said = _verify(str(bundle))
     assert code == 0, said
     assert said.startswith(
-        "nicht signiert: die Hashes und jede Offenheitsprüfung werden neu berechnet, doch niemand "
-        "bürgt für das Paket (wer eine Datei ändert, kann auch das MANIFEST neu schreiben); sein "
-        f"Herausgeber signiert es mit `gemeingut sign {bundle} --key SCHLÜSSEL` (oder schon beim "
-        "Veröffentlichen mit --sign-key SCHLÜSSEL; Schlüssel erzeugt `gemeingut keys create`), "
-        "und `gemeingut verify --key ÖFFENTLICHER_SCHLÜSSEL` prüft dann, von wem es stammt ✓"
+        "nicht signiert: geprüft ist nur, dass die Dateien zu ihrem MANIFEST und "
+        "zueinander passen, nicht, von wem sie stammen (wer eine Datei ändert, kann auch das "
+        f"MANIFEST neu schreiben); eine Signatur prüft `gemeingut verify {bundle} --key "
+        "ÖFFENTLICHER_SCHLÜSSEL` (mit dem öffentlichen Schlüssel der Herausgebenden), sobald "
+        f"diese das Paket mit `gemeingut sign {bundle} --key SCHLÜSSEL` signiert haben (oder "
+        "schon beim Veröffentlichen mit --sign-key SCHLÜSSEL; Schlüssel erzeugt `gemeingut keys "
+        "create`) ✓"
     ), said
     code, english = _verify(str(bundle), lang="en")
-    assert "not signed: the hashes and every openness check are computed again, but nobody " in (
-        english
-    )
+    assert "not signed: only that the files agree with their MANIFEST" in english
     verdict = json.loads(runner.invoke(app, ["verify", str(bundle), "--json"]).stdout)
-    assert verdict["signature"]["verdict"].startswith("not signed: the hashes")
+    assert verdict["signature"]["verdict"].startswith("not signed: only")
 
     keys = tmp_path / "keys"  # as it says: a key, the bundle signed, the signature checked
     assert runner.invoke(app, ["keys", "create", "amt", "--dir", str(keys)]).exit_code == 0

@@ -46,6 +46,9 @@ WORDS_PER_MINUTE = 130  # a calm speech in German
 TOKENS_PER_WORD = 2  # German words in a BPE vocabulary, generously
 MEMO_SECTION_TOKENS = 350
 NOT_WRITTEN = _("This part was not written.")  # a section's text where it is not written
+# why sources are shortened or left out, in the words of a reader who does not know the term
+# "context" (the tokens a model reads at once: the task, the sources and room for its answer)
+TOO_MUCH_TEXT = _("The model can read only a limited amount of text at once.")
 
 CITE = {
     "de": (
@@ -292,13 +295,12 @@ class Prepared:
                 plural(
                     cut,
                     _(
-                        "1 of {total} sources was shortened to its most relevant sentences to "
-                        "fit into the model's context",
+                        "1 of {total} sources was shortened to its most relevant sentences",
                         total=self.found,
                     ),
                     _(
                         "{count} of {total} sources were shortened to their most relevant "
-                        "sentences to fit into the model's context",
+                        "sentences",
                         count=cut,
                         total=self.found,
                     ),
@@ -309,14 +311,17 @@ class Prepared:
             said.append(
                 plural(
                     dropped,
-                    _("1 of {total} sources did not fit into the model's context ({sources})",
+                    _("1 of {total} sources was left out ({sources})",
                       total=self.found, sources=named),
-                    _("{count} of {total} sources did not fit into the model's context "
-                      "({sources})", count=dropped, total=self.found, sources=named),
+                    _("{count} of {total} sources were left out ({sources})",
+                      count=dropped, total=self.found, sources=named),
                 )
             )  # fmt: skip
+        if not said:
+            return None
         joined = "; ".join(text(s, self.language) for s in said)
-        return f"{joined}." if joined else None  # a sentence, as it is shown beside others
+        # sentences, as they are shown beside others: what happened, then why
+        return f"{joined}. {text(TOO_MUCH_TEXT, self.language)}"
 
     def unsourced(self, plan: SectionPlan) -> DraftSection | None:
         """The part of a key point without a source among those given, written without the
@@ -329,20 +334,20 @@ class Prepared:
         problem = (
             plural(
                 len(own),
-                _("The source of this point did not fit into the model's context."),
-                _(
-                    "The {count} sources of this point did not fit into the model's context.",
-                    count=len(own),
-                ),
+                _("The source of this point was left out."),
+                _("The {count} sources of this point were left out.", count=len(own)),
             )
             if own
             else _("The collection holds no source on this point.")
         )
+        said = text(problem, self.language)
+        if own:
+            said = f"{said} {text(TOO_MUCH_TEXT, self.language)}"
         # The reason is the verdict's problem, which every view shows under the part (the
         # Markdown's "Ohne Beleg: …", the page's warning, which tells such a part by the API's
         # `asked_model: false`): said in the part's text as well, a reader would read it twice.
         written = text(NOT_WRITTEN, self.language)
-        verdict = Verdict([], False, [text(problem, self.language)], "no_citation")
+        verdict = Verdict([], False, [said], "no_citation")
         return DraftSection(plan.id, plan.heading[self.language], written, verdict)
 
 

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from gemeingut.apps.rag.cuts import Cut, note_cut
 from gemeingut.apps.rag.endpoint import Endpoint
-from gemeingut.apps.rag.remote_fit import Fitting
+from gemeingut.apps.rag.remote_fit import Fitting, longest_start
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 
@@ -91,16 +92,46 @@ class LocalEmbedder:
     def token_rows(self, texts: list[str]) -> list[list[int]]:
         """The token ids of each text, without the model's own (what a server reserves of a
         quota: the backend adds those it frames a text with)."""
-        ids = [self.backend.tokenizer.encode(t, add_special_tokens=False) or [0] for t in texts]
-        return [row[: self.context] for row in ids] if self.context is not None else ids
+        return self._within_context([self._ids(t) for t in texts])
+
+    def _ids(self, text: str) -> list[int]:
+        return self.backend.tokenizer.encode(text, add_special_tokens=False) or [0]
+
+    def _read(self, text: str) -> tuple[list[int], list[int] | None]:
+        """`text`'s token ids (as `_ids`), and where in it each token ends, in characters; None
+        for a tokenizer that does not say (a slow one: Python's, not Rust's)."""
+        tokenizer = self.backend.tokenizer
+        if not getattr(tokenizer, "is_fast", False):
+            return self._ids(text), None
+        read = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return read["input_ids"] or [0], [end for _start, end in read["offset_mapping"]]
+
+    def _kept(self, text: str, ends: list[int] | None, limit: int) -> int:
+        """The characters of `text` the model reads in `limit` tokens: where its last token
+        read ends; for a tokenizer without offsets, the longest start of whole words it reads
+        (shorter by at most a word)."""
+        if ends is not None:
+            return ends[limit - 1]
+        return len(longest_start(text, limit, lambda part: len(self._ids(part))) or "")
+
+    def _within_context(self, rows: list[list[int]]) -> list[list[int]]:
+        return [row[: self.context] for row in rows] if self.context is not None else rows
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.embed_counted(texts)[0]
 
     def embed_counted(self, texts: list[str]) -> tuple[np.ndarray, int]:
         """The rows and the tokens the model read, as it counts them for `/v1/embeddings`
-        (an encoder's CLS and SEP included): what an upload spends of a quota."""
-        ids = self.token_rows(texts)
+        (an encoder's CLS and SEP included): what an upload spends of a quota. A text cut to
+        the context is noted (`cuts.py`) with the characters the model read: up to where its
+        last token read ends (the tokenizer's offsets)."""
+        whole = [self._read(t) for t in texts]
+        for text, (row, ends) in zip(texts, whole, strict=True):
+            if self.context is not None and len(row) > self.context:
+                # said as the model's context, as `/v1/models` names it (CLS, SEP included)
+                context = self.backend.context_length or self.context
+                note_cut(Cut(text, self._kept(text, ends, self.context), context))
+        ids = self._within_context([row for row, _ends in whole])
         rows = []
         tokens = 0
         for start in range(0, len(ids), BATCH):

@@ -16,8 +16,8 @@ again. How many control characters each document read held (read as spaces) is i
 and how many chunks it embedded again because the model now makes other vectors than the
 collection's (`prompted.vectors_made_otherwise`): that ingest took as long as a new one.
 A scanned page read before is not OCR'd again (`ocr_cache.py`); the report counts the scanned
-pages read and those taken from earlier readings, and how many chunks were longer than a
-remote encoder reads and embedded by their start (`remote_fit.py`). The chunks of documents
+pages read and those taken from earlier readings, and how many chunks of which documents were
+longer than the encoder reads and embedded by their start (`cuts.py`). The chunks of documents
 this ingest was not given but embeds again (read again, or a model that embeds otherwise) are
 embedded by `upkeep` where one is passed: a server's upload charges them to its operator, not
 to the uploader.
@@ -28,7 +28,7 @@ the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,10 +38,10 @@ import numpy as np
 from gemeingut.apps.rag.access import checked_groups, groups_after_ingest
 from gemeingut.apps.rag.chunking import Chunk, chunk_passages
 from gemeingut.apps.rag.collection import Collection, embedder_spec, open_collection
+from gemeingut.apps.rag.cuts import Cut, noting_cuts
 from gemeingut.apps.rag.embedders import (
     Embedder,
     EmbedderSpec,
-    EndpointEmbedder,
     embedder_failures,
     open_embedder,
     other_width,
@@ -99,11 +99,13 @@ class IngestReport:
     # same file by the same engine (`ocr_cache.py`)
     ocr_pages_read: int = 0
     ocr_pages_reused: int = 0
-    # chunks longer than a remote encoder reads (its `max_model_len`), embedded by their
-    # start (`remote_fit.py`); `context`: that length in tokens, `cut_by_bytes`: whether a
-    # chunk was cut by the byte bound (the engine counts no tokens: shorter than it could read)
+    # chunks longer than the encoder reads (a local one's context, a remote one's
+    # `max_model_len`), embedded by their start (`cuts.py`); `context`: that length in tokens,
+    # `cut_by_bytes`: whether a chunk was cut by the byte bound (the engine counts no tokens:
+    # shorter than it could read)
     chunks_cut: int = 0
     documents_cut: list[str] = field(default_factory=list)  # those chunks' documents
+    cut_in: dict[str, int] = field(default_factory=dict)  # document -> its chunks cut
     context: int | None = None
     cut_by_bytes: bool = False
     skipped: dict[str, str] = field(default_factory=dict)  # file -> why
@@ -168,22 +170,19 @@ def ingest(
         embedder = _embedder_for(meta, embed, embedder, uploaded)
         refuse_stated_for_a_folder(meta, prompts)
         remade = embedder is not None and vectors_made_otherwise(before, meta, embedder, prompts)
-        fitting = embedder.fitting if isinstance(embedder, EndpointEmbedder) else None
         upkeep = document_side(upkeep, meta) if upkeep is not None else None
         embedder = document_side(embedder, meta)
         old = Collection(folder, meta)
         copies = NewCopies(folder)
         scans = ScanCache(folder)
         try:
-            with fitting.noting() if fitting is not None else nullcontext([]) as cut:
+            with noting_cuts() as cuts:
                 index = _NewIndex(old, embedder, upkeep or embedder, keep_vectors=not remade)
                 chunks, vectors = _update(
                     meta, index, paths, found, report, copies, scans, uploaded
                 )
             report.ocr_pages_read, report.ocr_pages_reused = scans.read, scans.reused
-            if fitting is not None:
-                report.chunks_cut, report.documents_cut = len(cut), _documents(cut, chunks, meta)
-                report.context, report.cut_by_bytes = fitting.limit, fitting.by_bytes
+            _say_cuts(report, cuts, chunks, meta)
             if uploaded:
                 _refuse_skipped(found, report)
             if remade and old.vectors is not None:  # not a collection's first vectors
@@ -197,11 +196,21 @@ def ingest(
     return report
 
 
-def _documents(texts: list[str], chunks: list[StoredChunk], meta: dict[str, Any]) -> list[str]:
-    """The documents of the chunks embedded as `texts` (after the collection's document
-    prompt, as `document_side` embeds them)."""
-    embedded = set(texts)
-    return sorted({c.document for c in chunks if document_text(meta, searched_text(c)) in embedded})
+def _say_cuts(
+    report: IngestReport, cuts: list[Cut], chunks: list[StoredChunk], meta: dict[str, Any]
+) -> None:
+    """The chunks the encoder read only the start of, and their documents (found by the text
+    embedded, after the collection's document prompt, as `document_side` embeds them)."""
+    if not cuts:
+        return
+    embedded = {cut.text for cut in cuts}
+    cut_in = Counter(
+        c.document for c in chunks if document_text(meta, searched_text(c)) in embedded
+    )
+    report.chunks_cut, report.cut_in = len(cuts), dict(sorted(cut_in.items()))
+    report.documents_cut = sorted(cut_in)
+    report.context = max(cut.context for cut in cuts)
+    report.cut_by_bytes = any(cut.by_bytes for cut in cuts)
 
 
 def _refuse_skipped(found: dict[str, Path], report: IngestReport) -> None:

@@ -12,20 +12,19 @@ BPE, SentencePiece's byte fallback) or of a character (WordPiece, SentencePiece)
 as its normalizer leaves it, and a normalizer may make several characters of one (NFKC, as
 XLM-R's: "½" is "1⁄2", "ﷺ" eighteen); a character weighs the most UTF-8 bytes of it as
 written, decomposed or decomposed for compatibility (NFD, NFKD), so that start fits; it is
-shorter than the model could read, and said so (`Fitting.by_bytes`). A text light enough by
-that bound is sent without a count. `Fitting.cut` counts the texts cut, and `noting` keeps
-those cut meanwhile, for the ingest's report to name their documents.
+shorter than the model could read, and said so (`Cut.by_bytes`). A text light enough by
+that bound is sent without a count. Each text cut is noted (`cuts.note_cut`) for whoever had
+it embedded: an ingest's report, a server's search, answer or upload.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-import threading
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
+from gemeingut.apps.rag.cuts import Cut, note_cut
 from gemeingut.apps.rag.endpoint import Endpoint
 
 FRAME = 16  # tokens left for the model's own (2 for BERT, XLM-R, E5) where nothing counts them
@@ -41,11 +40,7 @@ class Fitting:
         self.endpoint = endpoint
         self.model = model
         self.limit = limit
-        self.cut = 0  # texts cut so far
-        self._noted: list[str] | None = None  # those cut while `noting`, as they were given
-        self.by_bytes = False  # whether one was cut by the byte bound (no `/tokenize`)
         self._tokenize: bool | None = None  # whether the engine counts; None: not asked yet
-        self._lock = threading.Lock()
 
     def fitted(self, texts: list[str]) -> list[str]:
         return texts if self.limit is None else [self._fitted(t, self.limit) for t in texts]
@@ -57,25 +52,11 @@ class Fitting:
         count = self._count(text)
         if count is not None and count <= limit:
             return text
-        start = _longest_start(text, limit, self._count) if count is not None else None
+        start = longest_start(text, limit, self._count) if count is not None else None
         if start is None:  # nothing counts it, or not even its first word fits
             start = _bytes_start(text, bound)
-            self.by_bytes = self.by_bytes or count is None
-        with self._lock:
-            self.cut += 1
-            if self._noted is not None:
-                self._noted.append(text)
+        note_cut(Cut(text, len(start), limit, by_bytes=count is None))
         return start
-
-    @contextmanager
-    def noting(self) -> Iterator[list[str]]:
-        """The texts cut while it lasts (an ingest's), whole as they were given."""
-        noted: list[str] = []
-        self._noted = noted
-        try:
-            yield noted
-        finally:
-            self._noted = None
 
     def _count(self, text: str) -> int | None:
         """The engine's token count of `text` as it embeds it; None where it offers none (then
@@ -87,7 +68,7 @@ class Fitting:
         return None if counted is None else counted[0]
 
 
-def _longest_start(text: str, limit: int, count: Callable[[str], int | None]) -> str | None:
+def longest_start(text: str, limit: int, count: Callable[[str], int | None]) -> str | None:
     """The longest start of `text` that ends with a whole word and counts at most `limit`
     tokens (a binary search over its word ends); None where not even the first word does."""
     ends = [m.end() for m in _WORD_END.finditer(text)]

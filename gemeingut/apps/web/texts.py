@@ -15,6 +15,7 @@ with its zone (`local_clock`), whatever zone the reader's browser is in.
 
 from __future__ import annotations
 
+from gemeingut.apps.rag.cuts import question_cut_said
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.audit.report_text import NAMES, name
 from gemeingut.i18n import Message, _, text
@@ -32,16 +33,15 @@ PLACEHOLDERS: dict[str, Message] = {
     "URL": _("the address of the engine that serves the model"),
 }
 
+# The look inside explains a token that holds part of a character by this one: a character
+# of German texts whose bytes are more than one, and which no quotation mark around it hides.
+EXAMPLE = "€"
 
-# the default policy's rules by a name a person reads (its id, which refusals name, beside it);
-# a rule of another policy is shown by its id alone
-RULE_NAMES: dict[str, Message] = {
-    "personal-data": _("Personal data"),
-    "weapons-of-mass-harm": _("Weapons that can kill many people"),
-    "firearms": _("Firearms"),
-    "drugs": _("Drugs"),
-    "cyber-attacks": _("Attacks on computers and networks"),
-}
+
+def _hexadecimal(data: bytes) -> str:
+    """Bytes as the look inside shows them (look-inside.js's `visibleToken`): E2 80 9E."""
+    return data.hex(" ").upper()
+
 
 TEXTS: dict[str, Message] = {
     "title": _("Gemeingut KI: your own language model"),
@@ -78,7 +78,7 @@ TEXTS: dict[str, Message] = {
     "new_chat": _("New conversation"),
     "new_chat_started": _("A new conversation has begun."),
     "chat_trimmed": _(
-        "Older messages were left out so that the conversation fits into the model's context."
+        "Older messages were left out: the model can read only so much text at once."
     ),
     "you": _("You"),
     "assistant": _("Model"),
@@ -106,6 +106,9 @@ TEXTS: dict[str, Message] = {
     "no_collections": _("No collection is shared with you."),
     "no_collections_here": _("This server has no document collections."),
     "no_hits": _("No passage matches the question."),
+    # filled in by the page from a search's `question_cut`, as the CLI and the server say it
+    "question_cut": question_cut_said("{kept}", "{length}", words_searched=True),
+    "question_cut_dense": question_cut_said("{kept}", "{length}", words_searched=False),
     "show_source": _("Show the source"),
     "held_heading": _("Documents in this collection"),
     "held_none": _("The collection holds no documents yet."),
@@ -157,9 +160,15 @@ TEXTS: dict[str, Message] = {
     "lines": _("lines {first}–{last}", first="{first}", last="{last}"),
     "close": _("Close"),
     "tokens_heading": _("How the model chooses the next word"),
+    # The look inside teaches pupils and clerks: each term is explained in plain words where
+    # it first appears (tests/apps/web/test_look_inside_plain.py checks it, and the length of
+    # the sentences).
     "tokens_intro": _(
-        "The model splits a text into tokens and gives each possible next token a "
-        "probability. Temperature and top-p change how it picks among the likeliest ones."
+        "A language model writes a text piece by piece. These pieces are called tokens. A "
+        "token is mostly a short word, part of a word or a single character. For each possible "
+        "next token the model computes a number between 0 and 100 %. This number is called a "
+        "probability. Drawn by these numbers alone, a token at 30 % comes about 30 times in 100 "
+        "tries. Two settings further down change that."
     ),
     "text_label": _("Text"),
     "show_next": _("Show the next token"),
@@ -168,45 +177,66 @@ TEXTS: dict[str, Message] = {
     "tokens_caption": _("The text as the model sees it: {count} tokens", count="{count}"),
     "tokens_caption_one": _("The text as the model sees it: 1 token"),
     "tokens_space": _(
-        "␣ stands for a space: most tokens begin with the space before their word, so “ Haus” "
-        "and “Haus” are different tokens."
+        "␣ stands for a space. Most tokens begin with the space before their word. So “ Haus” "
+        "and “Haus” are two different tokens."
     ),
     "tokens_signs": _("↵ stands for a line break, ⇥ for a tab."),
     "tokens_bytes": _(
-        "⟨E2 80⟩ is a token that holds only part of a character: its bytes, in hexadecimal. A "
-        "character such as „ or € can be split over several tokens; their bytes together make it."
+        "{part} is a token that holds only part of a character. A computer stores each "
+        "character as one to four numbers from 0 to 255. These numbers are called bytes. Here "
+        "they are written in hexadecimal, that is with the digits 0 to 9 and the letters A to "
+        "F. The character {character}, for example, has the bytes {bytes}. A token may hold "
+        "only some of them, such as {part}.",
+        part="⟨" + _hexadecimal(EXAMPLE.encode()[:2]) + "⟩",
+        character=EXAMPLE,
+        bytes=_hexadecimal(EXAMPLE.encode()),
     ),
     "space_word": _("space"),
     # a screen reader's words for ⟨E2 80⟩
     "token_part": _("part of a character, bytes {bytes}", bytes="{bytes}"),
     "next_caption": _("The likeliest next tokens, with the model's probabilities"),
     "next_exact": _(
-        "Each share is the probability the model gives the token at this temperature, out of "
-        "all its tokens. Top-p keeps the likeliest tokens until their shares add up to p; the "
-        "model draws among those in proportion to their shares."
+        "Each bar shows the probability the model gives this token at this temperature. It is "
+        "counted among all the tokens the model knows, not only among those shown."
     ),
     "next_bounds": _(
-        "At this temperature a share also depends on how the rest is spread over the tokens "
-        "the server does not list (it lists the {count} likeliest). Where that leaves room, "
-        "the page shows the range that holds the model's value, and the bar its lower end.",
+        "At this temperature the page does not know some values exactly. The server lists "
+        "only the {count} likeliest tokens. How the rest is spread over the other tokens is "
+        "not known. So the page shows the range that surely holds the model's value. The bar "
+        "shows its lower end.",
         count="{count}",
     ),
     "next_merged": _(
-        "Tokens with the same text are listed once, the likeliest of them; the others count "
-        "among the other tokens."
+        "Some tokens have the same text. The list shows only the likeliest of them. The "
+        "others count among the other tokens."
     ),
     "other_tokens": _("other tokens"),
     "share_range": _("{low} to {high} %", low="{low}", high="{high}"),
     "temperature": _("Temperature"),
+    "temperature_help": _(
+        "The temperature sets how much chance plays a part. At 1 the model's probabilities "
+        "count as they are. Below 1 the likeliest token gets even more and the rare ones get "
+        "less: the text becomes more predictable. Above 1 the rare tokens get more: the text "
+        "becomes more surprising."
+    ),
     "top_p": _("Top-p"),
+    "top_p_help": _(
+        "Top-p decides which tokens stay in play: only the likeliest. The model takes them in "
+        "order, the likeliest first, until their probabilities add up to at least p. The p "
+        "stands for probability. At 0.5, until they have at least 50 % together. The model "
+        "draws only among them, the likelier ones more often. At 1 every token stays in play."
+    ),
     "left_out": _("left out by top-p"),
     "left_out_perhaps": _("perhaps left out by top-p"),
     "nucleus_beyond": _("top-p keeps some of them"),
     "nucleus_perhaps_beyond": _("top-p perhaps keeps some of them"),
-    "lens_caption": _("What each layer would predict"),
+    "lens_caption": _("A look into the layers: what each layer would predict"),
     "lens_help": _(
-        "The logit lens: each layer's state read as if the model ended there. The last layer "
-        "gives the model's answer; the earlier ones show how it forms."
+        "The model computes in several steps, one after the other. These steps are called "
+        "layers. Only after the last layer is the model's answer settled. The table shows what "
+        "the model would say if it stopped after an earlier layer. So you see how the answer "
+        "forms, layer by layer. Specialists call this view the “logit lens”. Logits are the "
+        "raw numbers from which the model computes its probabilities."
     ),
     "layer": _("Layer"),
     "lens_guesses": _("Likeliest next tokens"),
@@ -263,14 +293,17 @@ TEXTS: dict[str, Message] = {
     "trace_heading": _("Where does this phrase occur in the training data?"),
     # `{tokens}` is `trace_tokens` (or `trace_tokens_one`), counted apart from the documents
     "trace_help": _(
-        "The model learnt from {documents} documents ({tokens}). Parts of your text that "
-        "occur word for word in them are shown with the document and its licence.",
+        "The model learnt from {documents} documents ({tokens}). These texts are called its "
+        "training data. Here you see which parts of your text occur in them word for word. "
+        "For each part the page names the document and its licence. A licence sets who may use "
+        "a text and how.",
         documents="{documents}",
         tokens="{tokens}",
     ),
     "trace_help_one": _(
-        "The model learnt from 1 document ({tokens}). Parts of your text that occur word for "
-        "word in it are shown with the document and its licence.",
+        "The model learnt from 1 document ({tokens}). This text is called its training data. "
+        "Here you see which parts of your text occur in it word for word. For each part the "
+        "page names the document and its licence. A licence sets who may use a text and how.",
         tokens="{tokens}",
     ),
     "trace_tokens": _("{count} tokens", count="{count}"),
@@ -377,6 +410,12 @@ TEXTS: dict[str, Message] = {
     ),
     "tender_remove_file": _("Remove the file"),
     "tender_checking": _("The tender is being checked …"),
+    # after the language switch, which empties the file field: the file checked again
+    "tender_file_checked": _("Checked file: “{name}”.", name="{name}"),
+    "tender_not_carried": _(
+        "The tender check could not be carried over to this language: the file is too large "
+        "for this browser tab's storage. Choose the file again and check it."
+    ),
     "tender_check": _("Check"),
     "tender_result": _(
         "Findings: {count}, of them violations: {errors}.", count="{count}", errors="{errors}"
@@ -656,7 +695,6 @@ def page_texts(language: str) -> dict[str, object]:
         "mof_labels": mof_labels,
         "audit_names": audit_names,
         "placeholders": {name: text(said, language) for name, said in PLACEHOLDERS.items()},
-        "rule_names": {rule: text(said, language) for rule, said in RULE_NAMES.items()},
     }
 
 

@@ -34,8 +34,9 @@ def new_pseudonym_key(
 ) -> None:
     """Start a new pseudonym key in place of a lost key file. The audit log's earlier records
     stay, but their pseudonyms can no longer be tied to anyone: `audit export --user` and
-    `--by` find only records from now on. Stop every server of the database first; the event
-    is recorded in the audit log and in the record of processing activities."""
+    `--by` find only records from now on. Stop every server of the database first (it is
+    refused while one runs); the event is recorded in the audit log and in the record of
+    processing activities."""
     from gemeingut.serve.gateway.store import open_store, pseudonym_key_file
 
     if not yes:

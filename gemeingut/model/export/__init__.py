@@ -28,9 +28,10 @@ from gguf import GGUFValueType as T
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.model.export.adapter import checked_base, is_adapter, merged_adapter
 from gemeingut.model.export.architectures import Shape, read_shape
 from gemeingut.model.export.metadata import DTYPES, model_metadata
-from gemeingut.model.export.released import released_model
+from gemeingut.model.export.released import Released, released_model
 from gemeingut.model.export.tensors import Planned, plan_tensors, weight_index
 from gemeingut.model.export.tokenizer import read_tokenizer, tokenizer_metadata
 from gemeingut.model.export.verify import verify_gguf
@@ -45,10 +46,12 @@ def export_gguf(
     dtype: str = "f16",
     name: str | None = None,
     licence: str | None = None,
+    base: Path | None = None,
 ) -> dict[str, Any]:
     """Write `model_dir` as `out_file` (GGUF), verify the file, and return a summary. `name`
     and `licence` go into `general.name` and `general.license` (else, for a release bundle's
-    model folder, those its release declares; else the folder's card's)."""
+    model folder, those its release declares; else the folder's card's). A LoRA adapter is
+    merged onto its base first (`adapter.py`; `base`: its folder, where not found otherwise)."""
     if dtype not in DTYPES:
         raise InputError(
             _("unsupported GGUF dtype {dtype!r}", dtype=dtype),
@@ -59,6 +62,50 @@ def export_gguf(
             _("{path} is a directory", path=str(out_file)), _("name the .gguf file to write")
         )
     released = released_model(model_dir)
+    if is_adapter(model_dir):
+        command = f"gemeingut model export {model_dir} --base DIR --out {out_file}"
+        record = released.record if released is not None else None
+        base = checked_base(model_dir, base, record, command)
+        _check_before_merging(model_dir, base, dtype, name, licence, released)
+        with merged_adapter(model_dir, base) as merged:
+            return _export(merged, out_file, dtype, name, licence, released)
+    if base is not None:
+        raise InputError(
+            _("--base is for a LoRA adapter, and {model} is a whole model", model=str(model_dir)),
+            _("leave --base out"),
+        )
+    return _export(model_dir, out_file, dtype, name, licence, released)
+
+
+def _check_before_merging(
+    adapter_dir: Path,
+    base: Path,
+    dtype: str,
+    name: str | None,
+    licence: str | None,
+    released: Released | None,
+) -> None:
+    """What the merged folder's export would refuse, refused before merging (minutes for a large
+    base): its shape is the base's, its card, licence and tokenizer are the adapter folder's."""
+    shape = read_shape(base)
+    if released is None:
+        model_metadata(adapter_dir, shape, dtype, name, licence)
+    else:
+        name, licence = name or released.name, licence or released.licence
+        model_metadata(adapter_dir, shape, dtype, name, licence, released.record, names_only=True)
+    tokenizer_metadata(adapter_dir, read_tokenizer(adapter_dir), shape.vocab_size)
+
+
+def _export(
+    model_dir: Path,
+    out_file: Path,
+    dtype: str,
+    name: str | None,
+    licence: str | None,
+    released: Released | None,
+) -> dict[str, Any]:
+    """`export_gguf` of a whole model's folder; `released`: the bundle's declarations, where
+    the model is a release's."""
     if released is None:
         planned = plan_export(model_dir, dtype, name, licence)
     else:  # as the bundle's own GGUF: a base's path in its record is a name, not a folder here

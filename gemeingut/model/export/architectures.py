@@ -73,19 +73,16 @@ class Shape:
 
 
 def read_shape(model_dir: Path) -> Shape:
-    if (model_dir / ADAPTER_CONFIG).is_file():
-        # A GGUF holds a whole model; llama.cpp's adapter GGUF (convert_lora_to_gguf.py)
-        # needs the base's GGUF beside it, which we do not write.
+    if (model_dir / ADAPTER_CONFIG).is_file():  # `export_gguf` merges it onto its base first
         raise InputError(
             _(
-                "{model} is a LoRA adapter ({config}), not a whole model: a GGUF holds the "
-                "whole model",
+                "{model} is a LoRA adapter ({config}), and a GGUF holds a whole model",
                 model=str(model_dir),
                 config=ADAPTER_CONFIG,
             ),
             _(
-                "fine-tune with --merge to get a standalone model and export that (or merge "
-                "the adapter into its base and export the merged model's folder)"
+                "export it with {command}: it is merged onto its base model first",
+                command=f"gemeingut model export {model_dir} --out FILE.gguf",
             ),
         )
     config_file = model_dir / "config.json"

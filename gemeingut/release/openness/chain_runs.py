@@ -8,7 +8,8 @@ provider. A chain's earlier fine-tunes are runs of their own: their records lie 
 logs and the lineage's copy, `finetune_earlier_N`). Each stage is stated with the record it is
 read from; the totals add the stages that recorded the figure, and a stage that did not record
 it is named as not recorded (never estimated). A bundle without earlier fine-tunes keeps the
-form's two-stage shape (`ai_act.py`).
+form's two-stage shape (`ai_act.py`). `tuning_links` says where the bundle holds each
+fine-tuning's record, log and data, which the technical report describes link by link.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from typing import Any
 from gemeingut.model.energy import recorded_kwh
 from gemeingut.release.layout import (
     FINETUNE_EARLIER,
+    FINETUNE_LOG,
     FINETUNE_RECORD,
     TRAINING_METADATA,
     earlier_finetunes,
+    earlier_roles,
+    finetune_data_folder,
 )
 
 NOT_RECORDED = "not recorded by its run"
@@ -47,6 +51,36 @@ class Run:
 def earlier_record(fine_tune_id: str) -> str:
     """The bundle path of an earlier fine-tune's own record."""
     return f"{TRAINING_METADATA}/{FINETUNE_EARLIER}/{fine_tune_id}/{Path(FINETUNE_RECORD).name}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """One fine-tuning of a chain as the bundle holds it: the bundle paths of its record, its
+    log and the folder of its data."""
+
+    model: str  # its artifact id
+    record: str
+    log: str
+    data: str
+
+
+def tuning_links(bundle: Path) -> list[Link]:
+    """Every fine-tuning in the bundle's lineage, oldest first: the earlier ones of a chain,
+    then the released one (alone outside a chain)."""
+    lineage = _json(bundle / _LINEAGE)
+    links = []
+    for role in [*earlier_roles(lineage), "finetune"]:
+        meta = lineage[role]
+        record = earlier_record(str(meta["id"])) if role != "finetune" else FINETUNE_RECORD
+        links.append(
+            Link(
+                model=str(meta["id"]),
+                record=record,
+                log=f"{Path(record).parent.as_posix()}/{Path(FINETUNE_LOG).name}",
+                data=finetune_data_folder(role, meta),
+            )
+        )
+    return links
 
 
 def earlier_runs(bundle: Path) -> list[Run]:

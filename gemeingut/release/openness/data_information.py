@@ -2,16 +2,18 @@
 data information in the OSAID's sense: enough to know what the data was. Its length says
 nothing: sixty words of praise for "carefully curated, high-quality data" name no data. It
 counts where it names evidence, the sources (links, Hub ids, DOIs, corpora by name) and at least
-one more of their licences, sizes, time range and processing (or three of these where the sources
-are described without a name), and does not refuse to say what
-the data is ("we do not name the sources", "proprietary", "keine Angaben"). What was found and
-what is missing is said, so that a reader knows what to ask the publisher for. German and
-English texts alike."""
+one more of their licences, sizes, time range and processing, and does not refuse to say what
+the data is ("we do not name the sources", "proprietary", "keine Angaben"). Without a named
+source it never counts, however much else it says: "federal laws (public domain), 2 billion
+tokens, deduplicated" does not let anyone find the data again, which is what the OSAID asks
+for. A source named twice (a card header's `datasets:` id and its Hub link in the section) is
+one source. What was found and what is missing is said, so that a reader knows what to ask the
+publisher for. German and English texts alike."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 
@@ -40,15 +42,42 @@ REFUSAL = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'„“]+[^\s<>()\[\]\"'„“.,;:!?]")
-_HUB_ID = re.compile(r"(?<![\w/.@-])[A-Za-z0-9][\w.-]{1,40}/[A-Za-z0-9][\w.-]{1,80}(?![\w/])")
+# A Hub id in running text ("allenai/c4", "HuggingFaceFW/fineweb-2", `wikimedia/wikipedia`):
+# an owner without dots (a dot makes it a domain) and a name, both with letters, and a mark a
+# pair of words joined by a slash lacks ("and/or", "2020/2021", "Gesetze/Verordnungen"): code
+# quotes, or a digit, hyphen, underscore, dot or inner capital (EleutherAI) in one of them.
+_HUB_ID = re.compile(
+    r"`([A-Za-z0-9][\w-]{1,40}/[A-Za-z0-9][\w.-]{1,80})`|"
+    r"(?<![\w/.@-])((?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{1,40}/(?=[\w.-]*[A-Za-z])"
+    r"[A-Za-z0-9][\w.-]{1,80})(?![\w/])"
+)
+_HUB_MARK = re.compile(r"[\d_.-]|[a-z][A-Z]")
+_NO_OWNER = frozenset({"and", "or", "und", "oder", "either", "he", "she", "his", "er", "yes", "ja"})
+# A domain written without its scheme ("from www.example.org", "govdata.de/dl-de"), no e-mail.
+_DOMAIN = re.compile(
+    r"(?<![\w@./-])(?:www\.[\w-]+(?:\.[\w-]+)+|(?:[\w-]+\.)+(?:org|com|net|de|eu|at|ch|"
+    r"io|ai|gov|edu|int|info|uk|fr|nl|dev))(?:/[^\s<>()\[\]\"'„“]*[^\s<>()\[\]\"'„“.,;:!?])?"
+    r"(?![\w@-])",
+    re.IGNORECASE,
+)
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"'<>]+[^\s\"'<>.,;:)]")
+# A Hub dataset's page, or a DOI's resolver, names the same source as its id or DOI does.
+_SAME_SOURCE = re.compile(
+    r"^https?://(?:www\.)?(?:(?:huggingface\.co|hf\.co)/datasets/([^/?#]+/[^/?#]+)|"
+    r"(?:dx\.)?doi\.org/(10\..+?))/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+# Corpora by name, in any case ("common crawl", "wikipedia"); those whose name is also a word
+# ("the Pile", "the Stack", OSCAR, C4) only as they spell it.
 _CORPUS = re.compile(
-    r"\b(Wikipedia|Wikimedia|Wikisource|Wikibooks|Common ?Crawl|C4|mC4|OSCAR|The Pile|"
-    r"RedPajama\S*|Dolma|FineWeb\S*|RefinedWeb|SlimPajama|The Stack\S*|StarCoderData|"
+    r"\b(Wikipedia|Wikimedia|Wikisource|Wikibooks|Common ?Crawl|(?-i:C4|mC4|OSCAR)|"
+    r"the (?-i:Pile)|the (?-i:Stack)\S*|"
+    r"RedPajama\S*|Dolma|FineWeb\S*|RefinedWeb|SlimPajama|StarCoderData|"
     r"Project Gutenberg|Gutenberg|OpenWebText\S*|BookCorpus|CulturaX|HPLT|MADLAD\S*|"
     r"OpenSubtitles|Europarl|EUR-Lex|ParaCrawl|arXiv|PubMed\S*|GitHub|Stack Exchange|"
     r"StackExchange|Reddit|Bundestag\S*|Bundesanzeiger|DeutscheWebText|GovData|"
-    r"Deutsche Nationalbibliothek|Open Legal Data|OpenLegalData)\b"
+    r"Deutsche Nationalbibliothek|Open Legal Data|OpenLegalData)\b",
+    re.IGNORECASE,
 )
 _LICENCE = re.compile(
     r"\b(CC[- ]?BY(?:[- ](?:SA|NC|ND))*(?:[- ]\d\.\d)?|CC0(?:[- ]1\.0)?|ODC[- ]?By(?:[- ]1\.0)?|"
@@ -112,11 +141,9 @@ class DataInformation:
 
     @property
     def counts(self) -> bool:
-        """No refusal, and named sources with at least one more kind of evidence, or three
-        kinds without names ("federal laws (public domain), 2 billion tokens, deduplicated")."""
+        """No refusal, and named sources with at least one more kind of evidence."""
         kinds = [k for k, v in self.found.items() if v]
-        enough = len(kinds) >= 3 or (bool(self.found[SOURCES]) and len(kinds) >= 2)
-        return self.refusal is None and enough
+        return self.refusal is None and bool(self.found[SOURCES]) and len(kinds) >= 2
 
 
 def assess(text: str, named: list[str] | None = None) -> DataInformation:
@@ -127,11 +154,10 @@ def assess(text: str, named: list[str] | None = None) -> DataInformation:
         *(named or []),
         *_URL.findall(text),
         *_DOI.findall(text),
-        *(m for m in _HUB_ID.findall(text) if not _URL.search(m)),
-        *(m.group(0) for m in _CORPUS.finditer(text)),
+        *_named_sources(_URL.sub(" ", text)),
     ]
     found = {
-        SOURCES: _unique(sources),
+        SOURCES: _unique(sources, _source_key),
         LICENCES: _unique(m.group(0).strip() for m in _LICENCE.finditer(text)),
         SIZES: _unique(" ".join(m.group(0).split()) for m in _SIZE.finditer(text)),
         TIME: _unique(" ".join(m.group(0).split()) for m in _TIME.finditer(text)),
@@ -165,6 +191,15 @@ def said(info: DataInformation, where: Message | str) -> Message:
             words=info.refusal,
             found=names,
         )
+    if not info.found[SOURCES]:
+        return _(
+            "{where} is no data information: it names no source (no dataset id, link, DOI or "
+            "corpus by name), and without one the data cannot be found again; found: {found}; "
+            "not said: {missing}",
+            where=where,
+            found=names,
+            missing=missed or "-",
+        )
     return _(
         "{where} is no data information: it names {found}, but not {missing} (data information "
         "names the sources and their licences, sizes, time range or processing)",
@@ -174,12 +209,33 @@ def said(info: DataInformation, where: Message | str) -> Message:
     )
 
 
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    """The values in order, each once (case aside)."""
+def _unique(values: Iterable[str], key: Callable[[str], str] = str.lower) -> tuple[str, ...]:
+    """The values in order, each once: the first of those with the same `key` (case aside)."""
     seen: dict[str, str] = {}
     for value in values:
-        seen.setdefault(value.lower(), value)
+        seen.setdefault(key(value), value)
     return tuple(seen.values())
+
+
+def _named_sources(text: str) -> list[str]:
+    """The Hub ids (`_HUB_ID`), domains and corpora `text` (its links left out) names; a
+    corpus only where it is no part of an id or a domain ("wikimedia/wikipedia" is one)."""
+    found = []
+    for quoted, bare in _HUB_ID.findall(text):
+        owner = (quoted or bare).split("/")[0]
+        if quoted or (_HUB_MARK.search(bare) and owner.lower() not in _NO_OWNER):
+            found.append(quoted or bare)
+    rest = _HUB_ID.sub(" ", text)
+    found += _DOMAIN.findall(rest)
+    return [*found, *(m.group(0) for m in _CORPUS.finditer(_DOMAIN.sub(" ", rest)))]
+
+
+def _source_key(source: str) -> str:
+    """What a source is, however it is written: a Hub dataset by its id (its page's link, the
+    header's id), a DOI by itself (its resolver's link), case and a closing slash aside."""
+    same = _SAME_SOURCE.match(source)
+    named = next((g for g in same.groups() if g), source) if same else source
+    return named.rstrip("/").lower()
 
 
 def _listed(items: list[Message | str]) -> Message | str:

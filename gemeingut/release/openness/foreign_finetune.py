@@ -122,7 +122,7 @@ def with_base_licence(lineage: Lineage) -> Lineage:
         or base.get("license_source") != OWN_MODEL
         or path is None
         or not path.is_dir()
-        or not _made_from(path, base.get("fingerprint"))
+        or not made_from(path, base.get("fingerprint"))
     ):
         return lineage
     licence = own_model_licence(path)
@@ -276,7 +276,7 @@ def base_rating(
             path=str(path),
         )
         return BaseRating(None, why)
-    if lineage.recorded and not _made_from(path, lineage.base.get("fingerprint")):
+    if lineage.recorded and not made_from(path, lineage.base.get("fingerprint")):
         why = _(
             "what the base model {base} publishes cannot be checked: the folder at {path} is not "
             "the base this fine-tune was made from (its files differ from the fingerprint {file} "
@@ -289,7 +289,7 @@ def base_rating(
     return BaseRating(rate(path, depth + 1))
 
 
-def _made_from(path: Path, fingerprint: object) -> bool:
+def made_from(path: Path, fingerprint: object) -> bool:
     """`path`'s fingerprint, made as the fine-tuning made it (`base_model.inspect_base_model`),
     is `fingerprint`: a gemeingut model's artifact id, with the very files its artifact.json
     records (the id hashes what the model was made from, not its weights), or else the hash of

@@ -55,6 +55,7 @@ from gemeingut.release.openness.licence_reference import (
     marked_text,
     text_id,
 )
+from gemeingut.release.openness.text_restrictions import ATTRIBUTION_DUTY, TERMS_CHANGE
 
 MIN_WORDS = 3  # a stretch of added words this long is a term, shorter ones are edits
 FILL = 15  # words a copy may write in place of an optional or variable part
@@ -165,9 +166,17 @@ _SLOT_WORDING = {
     ),
 }
 # A request for credit, no condition of the grant ("If you use it in your research, please
-# cite our paper"); a sentence that also states a condition ("only", "must") is one all the same.
-_REQUEST = re.compile(r"\bplease (?:cite|credit|acknowledge|reference|star)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n[ \t]*\n\s*|\n(?=[ \t]*(?:\d+[.)]|[a-z][.)]|•) )")
+# cite our paper", "We kindly ask you to acknowledge …"); a sentence that also states a
+# condition ("only", "must") is one all the same.
+_REQUEST = re.compile(
+    r"\b(?:please|kindly)\s+(?:\w+\s+){0,3}?(?:cite|credit|acknowledge|reference|star)\b",
+    re.IGNORECASE,
+)
+# a full stop ends a sentence, not a company's legal form ("Meta Platforms, Inc. may amend")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])(?<!\bInc\.)(?<!\bLtd\.)(?<!\bCorp\.)(?<!\bCo\.)\s+|\n[ \t]*\n\s*|"
+    r"\n(?=[ \t]*(?:\d+[.)]|[a-z][.)]|•) )"
+)
 
 
 @dataclass(frozen=True)
@@ -318,7 +327,10 @@ def _condition(sentence: str, excused: frozenset[str] = frozenset()) -> bool:
 def _states(plain: str) -> bool:
     """Whether `plain` (notices and addresses left out) states a condition (`_condition`).
     A grant ("You may change this file", `licence_grants`) states none; a sentence that says
-    more after the grant's opening is judged as a whole."""
+    more after the grant's opening is judged as a whole. A duty to credit the licensor where
+    the model is shown, or the licensor's right to change the terms, is one however worded
+    ("with attribution … on every page" reads as a statement of use "with" a licence); a
+    request to credit ("Please credit the authors in any publications") stays a request."""
     stated = without_limits(_STATEMENT.sub(" ", _COMPANY.sub(" ", _NOT_BINDING.sub(" ", plain))))
     rest = _after_grant(stated)
     if rest is not None and only_the_work(rest) and not _limits(rest):
@@ -327,6 +339,8 @@ def _states(plain: str) -> bool:
         return True
     if _REQUEST.search(plain):  # where the credit is asked ("in your research"), no field
         return False
+    if ATTRIBUTION_DUTY.search(plain) or TERMS_CHANGE.search(plain):  # English and German
+        return True
     if any(_a_field(m) for m in _FIELDS.finditer(stated)):
         return True
     return _ACTS.search(plain) is not None and _STATEMENT.search(plain) is None

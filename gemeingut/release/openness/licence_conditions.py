@@ -30,6 +30,7 @@ from gemeingut.data.licenses import licence_ids
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.model.hub_licences import HUB_OWN
+from gemeingut.model.licence_names import unknown_licence
 from gemeingut.release.layout import BUNDLE_DIR, NOTICE
 from gemeingut.release.openness.licence_reference import reference_text
 from gemeingut.release.openness.weights_licence_text import LICENCE_FILE
@@ -72,10 +73,14 @@ def check_release_conditions(
 ) -> None:
     """Refuse to release the model in `folder` as `name` under `licence` where the licence's
     text is missing or its naming condition is not met; `base`: the base model's folder, where
-    the text may be found."""
+    the text may be found. A licence that names no licence id is refused first
+    (`licence_names.py`)."""
+    unknown = unknown_licence(licence)
+    if unknown is not None:
+        raise InputError(*unknown)
     for key in custom_licences(licence):
         if not (folder / LICENCE_FILE).is_file():
-            raise InputError(_missing_text(key, folder), _text_hint(folder, base))
+            raise InputError(missing_text(key), _text_hint(folder, base))
     for key in licence_ids(licence):
         found = conditions_of(key)
         if found is None or found.name_prefix is None:
@@ -136,13 +141,13 @@ def release_reminders(licence: str | None, release: Path) -> list[Message]:
     return said
 
 
-def _missing_text(key: str, folder: Path) -> Message:
+def missing_text(key: str) -> Message:
+    """Said alike for a fine-tune (whose folder lacks the file) and for a release of our own
+    pretraining (given no --license-file): the hint says where the text goes."""
     return _(
         "{licence} is no standard licence but terms of their own, whose text gemeingut does not "
-        "have: a model released under them must carry their text, and {folder} holds no {file}",
+        "have: a model released under them must carry their whole text, and none was given",
         licence=_shown(key),
-        folder=str(folder),
-        file=LICENCE_FILE,
     )
 
 

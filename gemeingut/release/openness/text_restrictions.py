@@ -2,9 +2,11 @@
 (`license: other`, a LICENSE file it does not recognise): a cap on users ("more than 700
 million monthly active users … must request a license"), a use policy every use is bound to
 (an "Acceptable Use Policy"), a ban on using the model or its outputs to improve other models,
-a list of forbidden uses or fields of use, a name every derivative must carry. Each denies some
-users or uses the grant (Open Source Definition § 5, § 6; Open Definition 2.1.8, 2.1.9), so
-terms that hold one are not open, whatever they are called; `use_restrictions.py` names them for
+a list of forbidden uses or fields of use, a name every derivative must carry, a credit to the
+licensor wherever the model is used or shown ("on every page"), the licensor's right to change
+the terms later ("Licensor may update this Agreement"). Each denies some users or uses the
+grant (Open Source Definition § 5, § 6; Open Definition 2.1.1, 2.1.8, 2.1.9), so terms that hold
+one are not open, whatever they are called; `use_restrictions.py` names them for
 the licences known by their id. Each clause found is quoted from the text, so that a reader
 sees the words, not a guess."""
 
@@ -17,7 +19,98 @@ from gemeingut.release.openness.sentences import joined
 
 _QUOTED = 18  # words of a clause quoted
 _BEFORE = 4  # words quoted before the words that state it
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:\d+\.|[a-z]{1,4}[.)]|[-*•])\s)")
+# a full stop ends a sentence, not a company's legal form ("Meta Platforms, Inc. may amend")
+_SENTENCE = re.compile(
+    r"(?<=[.!?])(?<!\bInc\.)(?<!\bLtd\.)(?<!\bCorp\.)(?<!\bCo\.)\s+|\n\s*\n|"
+    r"\n(?=\s*(?:\d+\.|[a-z]{1,4}[.)]|[-*•])\s)"
+)
+
+# Words that deny what follows them: "shall not be used in any advertising" (a ban on
+# endorsement), „kann nicht geändert werden“ state neither a duty nor a right to change.
+_UNDENIED = r"(?:(?!\b(?:not|never|nicht|nie|niemals|kein\w*)\b)[^.;])"
+_CHANGE_EN = r"(?:update|change|modify|amend|revise|replace|alter|supplement)"
+_CHANGE_DE = r"(?:ändern|abändern|anpassen|aktualisieren|ergänzen|ersetzen)"
+_TERMS = (
+    r"(?:licen[cs]e|agreement|terms|conditions|polic(?:y|ies)|Bedingungen|Lizenz\w*|"
+    r"Vereinbarung|Richtlinie\w*|Nutzungsbedingungen)"
+)
+# Who may change the terms: the licensor by its role ("Licensor", „der Lizenzgeber“, "we"), a
+# company by its legal form ("Example Corp", „die Example GmbH“), or a name without an article
+# opening the clause ("Google may update Gemma", "Meta may update the Acceptable Use Policy").
+# A role given to anyone ("Each Contributor", "Any Person", „Jede Person“, „Dritte“) or a
+# licence's steward ("The OpenLDAP Foundation") is no licensor.
+_COMPANY = (
+    r"(?-i:[A-Z][\w&-]*)(?:\s+(?-i:[A-Z][\w&-]*)){0,3},?\s+(?:LLC|Inc\.?|Ltd\.?|Limited|"
+    r"Corp\.?|Corporation|GmbH|gGmbH|AG|SE|e\.\s?V\.|S\.A\.|B\.V\.)"
+)
+_ROLE_EN = r"(?:(?:the\s+)?(?:licensors?|company|provider)|we|(?:the\s+)?" + _COMPANY + ")"
+_ROLE_DE = (
+    r"(?:(?:der|die|das)\s+)?(?:Lizenzgeber\w*|Rechteinhaber\w*|Anbieter\w*|Herausgeber\w*|"
+    r"Unternehmen|wir|" + _COMPANY + ")"
+)
+_CLAUSE_START = r"(?:^(?:\(?[\da-z]{1,4}[.)]\s+)?|(?<=, )|(?<=: )|(?<=\band )|(?<=\bbut ))"
+_NAME = (
+    r"(?!(?i:you|they|it|this|that|these|those|he|she|who|which|each|any|every|all|no|"
+    r"software|models?|works?|materials?|programs?|code|data|users?|licensees?|recipients?|"
+    r"contributors?|persons?|parties|distributors?|stewards?)\b)(?-i:[A-Z][\w&-]*)"
+)
+# Later versions of a licence ("may publish revised versions of the License", EUPL-1.2's
+# "update this Appendix to later versions of the above licences") or of later releases ("PSF may
+# update the license in future releases") change no terms granted for this one.
+_VERSIONS = (
+    r"(?![^.;]{0,80}\b(?:(?:later|new|newer|revised)\s+versions?\s+of\s+(?:the\s+|this\s+|"
+    r"these\s+)?(?:above\s+)?licen[cs]es?\b|(?:future|later|new)\s+(?:releases?|versions?)\b))"
+)
+# The licensor keeps the right to change the terms (or the model they bind) later: Gemma's
+# "Google may update Gemma from time to time", "Licensor may update this Agreement", „Der
+# Lizenzgeber kann diese Bedingungen jederzeit ändern“. A grant that can change is no grant
+# of fixed terms (a licence is irrevocable: Open Definition 2.1.1).
+TERMS_CHANGE = re.compile(
+    rf"(?:\b{_ROLE_EN}|{_CLAUSE_START}{_NAME})\s+(?:may|can|will|shall)\s+"
+    rf"(?:(?:at\s+any\s+time|from\s+time\s+to\s+time|also|unilaterally)\s+)?"
+    rf"{_CHANGE_EN}\b(?!\s*[.;:,]|$){_VERSIONS}|"
+    rf"\breserves?\s+the\s+right\s+to\s+(?:\w+\s+){{0,2}}?{_CHANGE_EN}\b{_VERSIONS}|"
+    rf"\b{_TERMS}\s+(?:may|can|will|are|is)\s+(?:be\s+)?(?:subject\s+to\s+change|"
+    rf"(?:{_CHANGE_EN}d|amended|modified|altered|supplemented)\b)|"
+    # German: the licensor, or the terms as the object, and a verb of change, not denied
+    rf"\b{_ROLE_DE}\s+(?:kann|können|darf|dürfen|wird|werden|behält|behalten)\b"
+    rf"{_UNDENIED}{{0,80}}?\b(?:{_TERMS}|jederzeit|einseitig|von\s+Zeit\s+zu\s+Zeit)\b"
+    rf"{_UNDENIED}{{0,80}}?\b(?:zu\s+)?{_CHANGE_DE}\b|"
+    rf"\b{_TERMS}\s+(?:kann|können|darf|dürfen|werden|wird)\s+{_UNDENIED}{{0,60}}?"
+    r"\b(?:geändert|angepasst|aktualisiert|ergänzt|ersetzt)\b|\bÄnderungen\s+vorbehalten\b",
+    re.IGNORECASE,
+)
+# Credit the licensor where the model is used or shown, beyond the notice every copy carries
+# (MIT's "included in all copies", Apache-2.0's NOTICE, CC BY's "appropriate credit", AFL's
+# "Attribution Notice" in the source): a duty ("must", "shall", „muss“, „ist … zu nennen“, a
+# grant "with attribution"), a credit and a place where the model is used or shown, in one
+# clause and not denied: "must display the Licensor logo on all pages", „Namensnennung auf
+# jeder Seite“. A request ("Please credit the authors in any publications") is no duty.
+_DUTY = (
+    r"(?:must|shall|(?:is|are)\s+required\s+to|muss|müssen|verpflichtet|zu(?=\s+nennen\b)|"
+    r"with(?=\s+(?:an?\s+|the\s+|full\s+|proper\s+)?(?:attribut|credit|acknowledg)))"
+)
+_CREDIT = (
+    r"(?:attribut\w*|credit\w*|acknowledg\w*|logo|the\s+name\s+of|Namensnennung|Nennung|"
+    r"nennen|Quellenangabe|Urheberangabe|Urhebervermerk)"
+)
+_PLACE = (
+    r"(?:(?:(?:on|in|at|within|under)\s+(?:every|each|all|any)|(?:auf|in|bei|unter)\s+"
+    r"(?:jede[mnrs]?|alle[mn]?|sämtliche[mn]?))\s+(?:[\w-]+\s+){0,2}?(?:pages?|web\s*pages?|"
+    r"websites?|sites?|screens?|(?:user\s+)?interfaces?|UIs?|outputs?|responses?|answers?|"
+    r"images?|videos?|publications?|advertis\w*|marketing\w*|promotion\w*|posts?|articles?|"
+    r"Seite\w*|Webseite\w*|Internetseite\w*|Website\w*|Bildschirm\w*|Oberfläche\w*|"
+    r"Benutzeroberfläche\w*|Ausgabe\w*|Antwort\w*|Bild\w*|Veröffentlichung\w*|Werbe\w*|"
+    r"Publikation\w*|Beitr(?:ag|äge)\w*|Artikel\w*)|(?:prominently|conspicuously)\s+"
+    r"(?:display|show)|(?:deutlich|gut)\s+sichtbar)\b"
+)
+_GAP = rf"{_UNDENIED}{{0,120}}?"
+ATTRIBUTION_DUTY = re.compile(
+    rf"\b{_DUTY}\b{_GAP}\b{_CREDIT}\b{_GAP}\b{_PLACE}|\b{_DUTY}\b{_GAP}\b{_PLACE}{_GAP}\b"
+    rf"{_CREDIT}\b|\b{_CREDIT}\b{_GAP}\b{_DUTY}\b{_GAP}\b{_PLACE}|\b{_PLACE}{_GAP}\b{_DUTY}\b"
+    rf"{_GAP}\b{_CREDIT}\b",
+    re.IGNORECASE,
+)
 
 _CLAUSES: tuple[tuple[re.Pattern[str], Message], ...] = (
     (
@@ -66,6 +159,14 @@ _CLAUSES: tuple[tuple[re.Pattern[str], Message], ...] = (
         ),
         _("derivatives must carry the licensor's name"),
     ),
+    (
+        ATTRIBUTION_DUTY,
+        _(
+            "the licensor must be credited where the model is used or shown, beyond the notice "
+            "in copies"
+        ),
+    ),
+    (TERMS_CHANGE, _("the licensor may change the terms or the model later")),
 )
 
 

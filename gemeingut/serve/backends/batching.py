@@ -58,7 +58,9 @@ class ModelLock:
 
 @dataclass(eq=False)  # a job is itself, also as a key of what a step made
 class Job:
-    """One row of some future batch: its pieces arrive in `pieces`, then `DONE`."""
+    """One row of some future batch: its pieces arrive in `pieces`, each with the tokens the
+    row had generated when it was made, then `DONE`; `sent` is that count of the last piece
+    taken out (`_job_pieces`), what a stream's usage says with it."""
 
     ids: list[int]
     params: SamplingParams
@@ -68,6 +70,7 @@ class Job:
     finished: threading.Event = field(default_factory=threading.Event)
     result: GenerationResult | None = None
     error: BaseException | None = None
+    sent: int = 0
     scheduler: BatchScheduler | None = field(default=None, repr=False)  # once submitted
 
     def cancel(self) -> None:
@@ -183,9 +186,8 @@ class BatchScheduler:
         try:
             step = next(steps)
             while True:
-                for job, piece in step.pieces.items():
-                    if piece:
-                        job.pieces.put(piece)
+                for job, made in step.pieces.items():
+                    job.pieces.put(made)
                 for job, result in step.finished.items():
                     running.discard(job)
                     job._finish(result, None)

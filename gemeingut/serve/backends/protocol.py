@@ -130,6 +130,12 @@ def only_embeds(name: str) -> NoReturn:
     )
 
 
+# The prompt's tokens and the tokens generated up to a stream's last piece (also those whose
+# text is still held back): what a cut after it used, which usage with every chunk (vLLM's
+# `continuous_usage_stats`) says. None where the engine has not told them (yet).
+SoFar = Callable[[], tuple[int, int] | None]
+
+
 class TextStream:
     """Text pieces as they are generated; `result` holds usage and finish reason at the end.
 
@@ -141,9 +147,11 @@ class TextStream:
         self,
         pieces: Generator[str, None, GenerationResult],
         stopped: Callable[[], GenerationResult | None] | None = None,
+        so_far: SoFar | None = None,
     ) -> None:
         self._pieces = pieces
         self._stopped = stopped  # what the engine generated once it stopped early
+        self.so_far = so_far  # None: the engine cannot tell (`SoFar`)
         self.result: GenerationResult | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -179,10 +187,12 @@ class AsyncTextStream:
         events: AsyncGenerator[str | GenerationResult, None],
         close: Callable[[], Awaitable[None]],
         relayed: Callable[[], Awaitable[GenerationResult | None]] | None = None,
+        so_far: SoFar | None = None,
     ) -> None:
         self._events = events
         self._close = close  # ends the engine's answer: also before the first piece was read
         self._relayed = relayed
+        self.so_far = so_far  # None: the engine cannot tell (`SoFar`)
         self.result: GenerationResult | None = None
 
     async def next_piece(self) -> str | None:

@@ -274,7 +274,7 @@ class TransformersBackend:
         self._budgets([ids], params)  # a request that cannot run is refused now, not midway
         job = Job(ids, params, params.seed)
         self._scheduler().submit([job])
-        return TextStream(_job_pieces(job), partial(_stopped, job))
+        return TextStream(_job_pieces(job), partial(_stopped, job), partial(_so_far, job))
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
         """Mean of the last layer's hidden states over the prompt's tokens, L2-normalised (what
@@ -363,7 +363,8 @@ class TransformersBackend:
 def _job_pieces(job: Job) -> Generator[str, None, GenerationResult]:
     """A job's text pieces as they are generated; closing early cancels the job's row."""
     try:
-        while (piece := job.pieces.get()) is not DONE:
+        while (made := job.pieces.get()) is not DONE:
+            piece, job.sent = made
             yield piece
         return job.wait()
     finally:
@@ -378,6 +379,11 @@ def _answer(job: Job, cancel: threading.Event | None) -> GenerationResult:
         if cancel.is_set():
             job.cancel()
     return job.wait()
+
+
+def _so_far(job: Job) -> tuple[int, int]:
+    """The prompt's tokens and those generated up to the last piece taken out."""
+    return len(job.ids), job.sent
 
 
 def _stopped(job: Job) -> GenerationResult | None:

@@ -274,13 +274,17 @@ class UpstreamBackend:
         reader = _EventReader(isinstance(prompt, ChatPrompt))
         events = self._apieces(response, reader, prompt)
         return AsyncTextStream(
-            events, close=partial(closed, response), relayed=lambda: self._relayed(prompt, reader)
+            events,
+            close=partial(closed, response),
+            relayed=lambda: self._relayed(prompt, reader),
+            so_far=reader.so_far,
         )
 
     async def _stream_post(self, path: str, body: dict[str, Any]) -> ClientResponse:
         """The engine's stream, asked with `stream_options.continuous_usage_stats`: vLLM then
         tells its usage with every chunk, so that a stream cut short is charged its own count
-        exactly; llama-server and Ollama ignore the field. An engine that validates
+        exactly (and a client that asks for usage with every chunk gets it passed on,
+        `_EventReader.so_far`); llama-server and Ollama ignore the field. An engine that validates
         `stream_options` strictly refuses it, naming it (pydantic's "extra inputs are not
         permitted"): the stream is asked once more without it, and this engine never again."""
         url = self.streams.base + path
@@ -736,6 +740,15 @@ class _EventReader:
             if choice.get("finish_reason"):
                 self.finish = "stop" if choice["finish_reason"] == "stop" else "length"
         return found
+
+    def so_far(self) -> tuple[int, int] | None:
+        """The engine's counts with the last event read (`continuous_usage_stats`: up to the
+        piece it carried), which the gateway passes on to a client that asks for usage with
+        every chunk; None until the engine told both."""
+        usage = self.usage
+        if not _told(usage):
+            return None
+        return int(usage["prompt_tokens"]), int(usage["completion_tokens"])
 
     def result(self) -> GenerationResult:
         return GenerationResult(

@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, plural, text
 from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.pseudonym_key import refuse_if_replaced
 from gemeingut.serve.gateway.quotas import (
     STAMP,
     STREAM,
@@ -47,7 +48,7 @@ from gemeingut.serve.gateway.quotas import (
     lease_start,
     settle,
 )
-from gemeingut.serve.gateway.store import reading, writing
+from gemeingut.serve.gateway.store import MIGRATION_LOCK, pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
     leases,
@@ -118,10 +119,17 @@ class Leases:
 
     def start(self) -> str:
         """Register this process (once), free what stopped ones hold, start the heartbeat;
-        the process's id, which its leases name. Before its first reservation."""
+        the process's id, which its leases name. Before its first reservation, best at the
+        start (`runner.build_app`, before the model loads). Refused (`InputError`) where the
+        database's pseudonym key is no longer the one this process read at its start: a new
+        key made meanwhile (`pseudonym_key.refuse_if_replaced`), in turn with it (SQLite's
+        write lock, PostgreSQL's advisory lock that the new key takes too)."""
         with self._lock:
             if not self._started:
                 with writing(self.engine) as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                    refuse_if_replaced(conn, pseudonym_secret(self.engine))
                     self._register(conn, utcnow())
                     _reclaim(conn, utcnow(), self.machine)
                 self._thread = threading.Thread(
@@ -176,15 +184,50 @@ def _keep_beating(leases: weakref.ref[Leases], stop: threading.Event) -> None:
             live.beat()
         except SQLAlchemyError as error:  # the next beat tries again
             if not failing:
-                cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
                 said = _(
-                    "the server process's heartbeat could not be written: {cause}", cause=cause
+                    "the server process's heartbeat could not be written: {cause}",
+                    cause=driver_reason(error),
                 )
                 log.error("%s", text(said))
             failing = True
         else:
             failing = False
         del live
+
+
+def register_now(leases: Leases) -> None:
+    """Register a server process at its start (`Leases.start`), so that a new pseudonym key
+    is refused from then on; where the database fails now, the log says why, in the driver's
+    words, and the first request tries again (a 503 where it fails again)."""
+    try:
+        leases.start()
+    except SQLAlchemyError as error:
+        said = _(
+            "the server process could not register in the database (its first request tries "
+            "again): {cause}",
+            cause=driver_reason(error),
+        )
+        log.warning("%s", text(said))
+
+
+def driver_reason(error: SQLAlchemyError) -> str:
+    """The first line of the database driver's own words for `error`."""
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+
+
+def live_processes(conn: Connection, now: datetime) -> list[RowMapping]:
+    """The registered server processes that have not clearly stopped (`stopped`, seen from
+    this machine): what must end before a change that each server takes up only at its start
+    (a new pseudonym key) may be made."""
+    machine = this_machine()
+    registered = conn.execute(select(server_processes).order_by(server_processes.c.started_at))
+    return [process for process in registered.mappings() if not stopped(process, now, machine)]
+
+
+def host_of(process: RowMapping) -> str | None:
+    """The host name a registered process ran on (None where its system did not tell)."""
+    machine = process["machine"]
+    return machine.split("|", 1)[0] if machine else None
 
 
 def reclaim(engine: Engine, now: datetime) -> int:

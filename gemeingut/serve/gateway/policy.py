@@ -53,7 +53,7 @@ PLAIN_TEXT = "Guten Tag, wie geht es?"
 # A keyword phrase's space: any run of white space, hyphens, dashes or underscores.
 GAP = r"[\s_\-\u2010-\u2015\u2212]+"
 # The fields every rule has, and those of each kind alone (a field of another kind is refused).
-RULE_FIELDS = ("id", "kind", "action", "text")
+RULE_FIELDS = ("id", "kind", "action", "title", "text")
 KIND_FIELDS = {
     "pii": ("types",),
     "keywords": ("words",),
@@ -84,6 +84,9 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,60}$")
     kind: Literal["keywords", "regex", "pii", "classifier"]
     action: Literal["refuse", "redact"]
+    # the rule's name as a person reads it (the page's heading for it); a file without one
+    # still loads, and the page names the rule by its id
+    title: Texts | None = None
     text: Texts
     words: list[str] | None = None  # keywords: matched case-insensitively as whole words
     pattern: str | None = None  # regex (Python syntax)

@@ -35,7 +35,9 @@ from pathlib import Path
 from sqlalchemy import Connection, delete, select
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, plural
+from gemeingut.release.openness.sentences import joined
+from gemeingut.serve.gateway.local_clock import local_date_time
 from gemeingut.serve.gateway.tables import settings
 
 KEY_FILE_ENV = "GEMEINGUT_PSEUDONYM_KEY"
@@ -65,13 +67,7 @@ def check_value(key: bytes) -> str:
 def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
     """The deployment's key, in the caller's write transaction (one process at a time): read
     from `path`, moved there from the database, or made there for a new database."""
-    stored = dict(
-        conn.execute(
-            select(settings.c.name, settings.c.value).where(
-                settings.c.name.in_((IN_DATABASE, CHECK))
-            )
-        ).all()
-    )
+    stored = _stored(conn)
     in_database, check = stored.get(IN_DATABASE), stored.get(CHECK)
     if path is None:
         return _kept_in_database(conn, in_database, check)
@@ -101,6 +97,12 @@ def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
     if in_database is not None:
         conn.execute(delete(settings).where(settings.c.name == IN_DATABASE))
     return key
+
+
+def _stored(conn: Connection) -> dict[str, str]:
+    """What the database keeps of its key: the key itself (`IN_DATABASE`) or its `CHECK`."""
+    chosen = settings.c.name.in_((IN_DATABASE, CHECK))
+    return dict(conn.execute(select(settings.c.name, settings.c.value).where(chosen)).all())
 
 
 def new_key(conn: Connection, path: Path | None) -> bytes:
@@ -136,11 +138,83 @@ def new_key(conn: Connection, path: Path | None) -> bytes:
                 "needs no new one"
             ),
         )
+    _refuse_while_served(conn)
     key = secrets.token_bytes(32)
     conn.execute(delete(settings).where(settings.c.name.in_((CHECK, RENEWED))))
     conn.execute(settings.insert().values(name=CHECK, value=check_value(key)))
     conn.execute(settings.insert().values(name=RENEWED, value=_now()))
     return _write(path, key)  # last: a statement that fails leaves no file behind
+
+
+def _refuse_while_served(conn: Connection) -> None:
+    """Refuse a new key while a server process of the database runs: it holds the old key
+    from its start and would go on writing pseudonyms of it. Its registration says so
+    (`leases.py`), unless it clearly stopped: its PID gone on this machine, or its heartbeat
+    older than `STOPPED_AFTER`. Read in the new key's transaction: a server that registers
+    meanwhile waits for it, then finds the key replaced and refuses to start
+    (`refuse_if_replaced`)."""
+    from gemeingut.serve.gateway.identity import utcnow  # both need the store, which needs us
+    from gemeingut.serve.gateway.leases import STOPPED_AFTER, host_of, live_processes
+
+    now = utcnow()
+    serving = live_processes(conn, now)
+    if not serving:
+        return
+    named = [
+        _(
+            "PID {pid} on {host}, last heartbeat at {when}, {seconds} s ago",
+            pid=str(process["pid"]),
+            host=host_of(process) or _("an unknown host"),
+            when=local_date_time(process["beat_at"]),
+            seconds=max(0, int((now - process["beat_at"]).total_seconds())),
+        )
+        for process in serving
+    ]
+    listed = joined(named)
+    raise InputError(
+        plural(
+            len(serving),
+            _(
+                "a server process of this database is running and holds the old pseudonym "
+                "key: {processes}",
+                processes=listed,
+            ),
+            _(
+                "{n} server processes of this database are running and hold the old pseudonym "
+                "key: {processes}",
+                n=len(serving),
+                processes=listed,
+            ),
+        ),
+        _(
+            "stop every server of this database first (`gemeingut serve --db …`), then run "
+            "the command again; a server that ended without signing off (killed, or its "
+            "machine gone) counts as stopped once its process is gone on this machine, or "
+            "{seconds} s after its last heartbeat",
+            seconds=int(STOPPED_AFTER.total_seconds()),
+        ),
+    )
+
+
+def refuse_if_replaced(conn: Connection, key: bytes) -> None:
+    """Refuse to serve with `key` where the database's key is another one by now: a new key
+    was made (`new_key`) after this process read its own at its start and before it
+    registered. Read in the registration's transaction (`leases.py`), which the new key's waits
+    for, or which waits for it: one of the two refuses, never neither."""
+    stored = _stored(conn)
+    in_database = stored.get(IN_DATABASE)
+    check = stored.get(CHECK) or (check_value(bytes.fromhex(in_database)) if in_database else "")
+    if not hmac.compare_digest(check, check_value(key)):
+        raise InputError(
+            _(
+                "the pseudonym key of this database was replaced after this server read it at "
+                "its start (`gemeingut admin audit new-pseudonym-key`)"
+            ),
+            _(
+                "start the server again: it then reads the new key file (where several servers "
+                "share the database, give each a copy of it first)"
+            ),
+        )
 
 
 def _now() -> str:

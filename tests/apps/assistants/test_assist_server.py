@@ -158,9 +158,9 @@ def test_a_speech_from_a_short_context_says_which_share_of_sources_was_left_out(
     kept, found = len(speech["sources"]), speech["sources_found"]
     assert found >= 3 and 1 <= kept < found  # 700 tokens of context hold some, not all
     assert speech["sources_dropped"] == found - kept
-    said = f"{found - kept} von {found} Quellen passten nicht in den Kontext des Modells ("
+    said = f"{found - kept} von {found} Quellen wurden weggelassen ("
     if found - kept == 1:
-        said = f"1 von {found} Quellen passte nicht in den Kontext des Modells ("
+        said = f"1 von {found} Quellen wurde weggelassen ("
     assert speech["note"].startswith(said)  # and which: each by its place
     assert speech["note"].count("docs/homeoffice.md") == found - kept
     said = speech["note"]

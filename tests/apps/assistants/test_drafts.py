@@ -173,8 +173,9 @@ def test_sources_the_context_cannot_hold_are_said_to_be_left_out(crowded: Path) 
     draft = write_draft(collection, request, ask, count, k=6, mode="bm25")
     dropped = draft.sources_found - len(draft.sources)
     assert draft.sources_found == 6 and dropped >= 2 and draft.sources_dropped == dropped
-    said = f"{dropped} von 6 Quellen passten nicht in den Kontext des Modells ("
-    assert draft.note is not None and draft.note.startswith(said) and draft.note.endswith(").")
+    said = f"{dropped} von 6 Quellen wurden weggelassen ("
+    why = "). Das Modell kann nur eine begrenzte Menge Text auf einmal lesen."
+    assert draft.note is not None and draft.note.startswith(said) and draft.note.endswith(why)
     # which: each left out by its place, none of those kept
     named = re.findall(
         r"docs/richtlinie\.md, Abschnitt „Richtlinie › (Datenschutz \d)“", draft.note
@@ -183,8 +184,10 @@ def test_sources_the_context_cannot_hold_are_said_to_be_left_out(crowded: Path) 
     assert len(named) == dropped and not set(named) & kept
     assert render_markdown(draft).startswith(f"# Rede: Mobiles Arbeiten\n\n> {draft.note}\n")
     english = write_draft(collection, request, ask, count, "en", k=6, mode="bm25")
-    assert english.note is not None and english.note.startswith(
-        f"{dropped} of 6 sources did not fit into the model's context (docs/richtlinie.md, "
+    assert (
+        english.note is not None
+        and english.note.startswith(f"{dropped} of 6 sources were left out (docs/richtlinie.md, ")
+        and english.note.endswith("). The model can read only a limited amount of text at once.")
     )
 
 
@@ -221,15 +224,18 @@ def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_other
     draft = write_draft(collection, request, ask, count, k=3, mode="bm25")
     assert (draft.sources_found, len(draft.sources)) == (3, 2)
     assert draft.note == (  # the one left out, named: the only source of "Pauschale"
-        "1 von 3 Quellen passte nicht in den Kontext des Modells (docs/richtlinie.md, "
-        "Abschnitt „Richtlinie › Kosten“)."
+        "1 von 3 Quellen wurde weggelassen (docs/richtlinie.md, Abschnitt „Richtlinie › "
+        "Kosten“). Das Modell kann nur eine begrenzte Menge Text auf einmal lesen."
     )
     assert any("Datenschutz" in chunk.text for chunk in draft.sources)
     assert not any("Pauschale" in chunk.text for chunk in draft.sources)
     _opening, privacy, allowance, _closing = draft.sections
     assert privacy.verdict.supported
     assert allowance.text == "Dieser Teil wurde nicht geschrieben."
-    reason = "Die Quelle zu diesem Punkt passte nicht in den Kontext des Modells."
+    reason = (
+        "Die Quelle zu diesem Punkt wurde weggelassen. Das Modell kann nur eine begrenzte Menge "
+        "Text auf einmal lesen."
+    )
     assert allowance.verdict.problems == [reason]
     assert not allowance.verdict.supported and len(asked) == 3
     assert render_markdown(draft).count(reason) == 1  # the part's problem, said once

@@ -77,8 +77,8 @@ def test_a_small_context_reads_every_source_shortened(office: Path) -> None:
         assert FILLER not in read and MORE not in read and "…" in read
     assert all(section.verdict.supported for section in draft.sections)
     said = (
-        "4 von 4 Quellen wurden auf ihre wichtigsten Sätze gekürzt, damit sie in den Kontext "
-        "des Modells passen."
+        "4 von 4 Quellen wurden auf ihre wichtigsten Sätze gekürzt. Das Modell kann nur eine "
+        "begrenzte Menge Text auf einmal lesen."
     )
     assert draft.note == said
     assert render_markdown(draft).startswith(f"# Vermerk: {SUBJECT}\n\n> {said}\n")
@@ -92,7 +92,7 @@ def test_a_source_is_left_out_only_where_even_the_shortest_excerpts_do_not_fit(
         collection, DraftRequest("vermerk", SUBJECT), lambda m, t, p: Said(""), counting(330), k=4
     )
     assert 1 <= len(draft.sources) < 4 and draft.sources_dropped == 4 - len(draft.sources)
-    assert draft.note is not None and "passte" in draft.note
+    assert draft.note is not None and "weggelassen" in draft.note
 
 
 def test_an_answer_reads_the_question_s_sentences_of_each_source(office: Path) -> None:

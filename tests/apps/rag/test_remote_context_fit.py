@@ -83,7 +83,7 @@ def test_chunks_longer_than_the_engine_reads_are_cut_by_its_count(
     ingested = invoke("rag", "ingest", "amt", docs, "--root", root, "--embed", f"{url}/v1")
     assert ingested.exit_code == 0, ingested.output
     said = " ".join(ingested.stderr.split())
-    assert "ein Textabschnitt ist länger, als der Einbettungsdienst liest (24 Tokens)" in said
+    assert "ein Textabschnitt ist länger, als das Einbettungsmodell liest (24 Tokens)" in said
     assert "Anfangs; in „docs/lang.txt“ !" in said  # the document whose end dense search misses
     assert "/tokenize" not in said
 
@@ -104,12 +104,15 @@ def test_chunks_longer_than_the_engine_reads_are_cut_by_its_count(
 
     asked = invoke("rag", "query", "amt", QUESTION, "--root", root, "--mode", "dense", "--json")
     assert asked.exit_code == 0, asked.output  # a long question is cut, too, and said to be
-    cut = "die Frage ist länger, als der Einbettungsdienst liest (24 Tokens)"
-    assert cut in " ".join(asked.stderr.split())
     short = invoke("rag", "query", "amt", SHORT, "--root", root, "--mode", "dense", "--json")
     assert short.exit_code == 0 and "Frage" not in short.stderr, short.output
     question = longest_start(tokenizer, "query: " + QUESTION, limit)
     assert question != "query: " + QUESTION
+    cut = (
+        f"Die Frage ist lang: Die Suche nach Bedeutung las nur ihre ersten "
+        f"{len(question) - len('query: ')} von {len(QUESTION)} Zeichen."
+    )
+    assert cut in " ".join(asked.stderr.split())
     hits = search(collection, QUESTION, k=2, mode="dense")
     scores = expected @ sentence_bert_vectors(e5, [question])[0]
     np.testing.assert_allclose([h.score for h in hits], sorted(scores, reverse=True), atol=1e-5)
@@ -137,7 +140,7 @@ def test_an_engine_without_tokenize_gets_starts_within_the_byte_bound(tmp_path: 
     cut = [t for t in engine.texts if t != SHORT]
     assert all(LONG.startswith(t) and LONG[len(t)] == " " for t in cut)  # whole words
     said = " ".join(english.stderr.split())
-    assert f"one chunk is longer than the embedding engine reads ({CONTEXT} tokens)" in said
+    assert f"one chunk is longer than the embedding model reads ({CONTEXT} tokens)" in said
     assert f"cut to {CONTEXT - FRAME} bytes" in said
 
 

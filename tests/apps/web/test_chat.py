@@ -23,7 +23,10 @@ QUESTION = (
     "Die Katze sieht den Garten. Der Hund liebt das Buch. Das Kind findet die Brücke. "
     "Die Lehrerin sucht den Fluss. Der Bäcker malt das Brot am Morgen. Die Stadt sieht das Buch."
 )
-TRIMMED = "Ältere Nachrichten wurden weggelassen, damit die Unterhaltung in den Kontext passt."
+TRIMMED = (
+    "Ältere Nachrichten wurden weggelassen: Das Modell kann nur eine begrenzte Menge Text auf "
+    "einmal lesen."
+)
 BUSY = "Das Modell schreibt …"
 
 
@@ -215,7 +218,7 @@ def test_the_language_switch_keeps_the_whole_log_and_what_the_model_is_sent(page
     assert kinds == ["turn user", "turn assistant", "note", "turn user", "turn assistant"]
     assert log.nth(0).inner_text() == f"You: {QUESTION} Frage 1."
     assert log.nth(2).inner_text() == (
-        "Older messages were left out so that the conversation fits into the model's context."
+        "Older messages were left out: the model can read only so much text at once."
     )
     assert page.locator(".turn.assistant button.report").count() == 2
     page.get_by_label("Your message").fill("Die Katze sieht den Garten.")

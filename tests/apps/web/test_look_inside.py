@@ -206,6 +206,7 @@ def test_a_token_that_is_part_of_a_character_shows_its_bytes(page, site: dict) -
     said = page.locator("#tokens li", has_text=parts[0]).first.get_attribute("aria-label")
     assert said == f"Teil eines Zeichens, Bytes {parts[0][1:-1]}"
     help_text = page.locator("#tokens-result").inner_text()
-    assert "⟨E2 80⟩ ist ein Token, das nur einen Teil eines Zeichens enthält" in help_text
+    assert "⟨E2 82⟩ ist ein Token, das nur einen Teil eines Zeichens enthält" in help_text
+    assert "Das Zeichen € zum Beispiel hat die Bytes E2 82 AC." in help_text  # no bare „
     assert page.evaluate("visibleToken('bytes:\\\\xe2\\\\x80')") == "⟨E2 80⟩"
     assert axe_violations(page) == []

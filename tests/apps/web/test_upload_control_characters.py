@@ -8,21 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.apps.web.conftest import sign_in
+from tests.apps.web.uploading import uploaded
 
 
 def test_the_page_says_how_many_control_characters_an_upload_held(
     page, site: dict, tmp_path: Path
 ) -> None:
     sign_in(page, site)
-    page.get_by_role("button", name="Dokumente").click()
-    page.locator("#held-list li").first.wait_for()
     raw = tmp_path / "Rohdaten.txt"
     raw.write_bytes("Die Sperrmüllabholung\x00ist\x1b monatlich.\n".encode())
-    page.get_by_label("Dokumente hinzufügen").set_input_files([str(raw)])
-    page.get_by_role("button", name="Hochladen").click()
-    status = page.locator("#held-status")
-    status.filter(has_text="wurde hinzugefügt").wait_for()
-    assert status.inner_text() == (
+    assert uploaded(page, raw) == (
         "„Rohdaten.txt“ wurde hinzugefügt. "
         "Rohdaten.txt: Steuerzeichen (etwa Null-Bytes) als Leerzeichen gelesen: 2."
     )

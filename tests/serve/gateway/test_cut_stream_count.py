@@ -8,7 +8,11 @@ The engine is a second `gemeingut serve` whose bigram model (`test_no_replacemen
 says, greedily, a lone continuation byte (U+FFFD) and "a" by turns, one token each; it is
 slowed so that the client leaves midway. The engine sends a byte once the next one shows
 whether it makes a character: two tokens a piece. The gateway keeps content, so the test
-reads the text it relayed, and each of its characters is one token.
+reads the text it relayed, and each of its characters is one token. The engine ignores
+`stream_options.continuous_usage_stats` (as llama-server and Ollama do): it tells its usage at
+the end only, which a cut stream never reaches, so the gateway counts the relayed text with
+the engine's `/tokenize` (our engine tells it with every chunk where asked:
+`test_cut_stream_usage_every_chunk`).
 
 An engine that tells its usage with every chunk where asked (vLLM's
 `stream_options.continuous_usage_stats`) is charged its own count, at any cut.
@@ -26,6 +30,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gemeingut.model.tokenizer import train_tokenizer
 from gemeingut.serve.app import create_app
@@ -56,11 +61,62 @@ def by_turns(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return bigram_model(tokenizer_dir, tmp_path_factory.mktemp("by-turns"), follows)
 
 
-def test_a_cut_stream_with_replacement_characters_is_charged_the_tokens_generated(
-    by_turns: Path, serve: Serve, tmp_path: Path
-) -> None:
+class PathsAsked:
+    """An ASGI middleware that notes the path of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, asked: list[str]) -> None:
+        self.app, self.asked = app, asked
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.asked.append(scope["path"])
+        await self.app(scope, receive, send)
+
+
+class IgnoringContinuousUsage:
+    """An ASGI middleware that makes its engine ignore `continuous_usage_stats`: the field is
+    taken out of a request's `stream_options` before the engine reads it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        data = json.loads(body)
+        data.get("stream_options", {}).pop("continuous_usage_stats", None)
+        body = json.dumps(data).encode()
+        headers = [(k, v) for k, v in scope["headers"] if k != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        read = False
+
+        async def replayed() -> Message:
+            nonlocal read
+            if read:
+                return await receive()  # the client's disconnect
+            read = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope | {"headers": headers}, replayed, send)
+
+
+def cut_stream(
+    by_turns: Path, serve: Serve, tmp_path: Path, *layers: type
+) -> tuple[list[str], dict, str, list[str], object]:
+    """A stream of the by-turns engine (with `layers` around its app) behind the gateway, which
+    its client leaves after three pieces: the pieces, the audit record, the answer the content
+    log holds, the paths asked of the engine, and the gateway's store."""
     engine_backend = TransformersBackend(by_turns, model_name="turns")
     slowed(engine_backend)
+    engine, asked = create_app(engine_backend), []
+    engine.add_middleware(PathsAsked, asked=asked)
+    for layer in layers:
+        engine.add_middleware(layer)
     store = open_store(str(tmp_path / "gateway.db"))
     add_user(store, "anna")
     _, key = create_key(store, "anna")
@@ -69,7 +125,7 @@ def test_a_cut_stream_with_replacement_characters_is_charged_the_tokens_generate
     body = {"model": "turns", "prompt": prompt, "max_tokens": LONG, "temperature": 0}
     pieces = []
     with ExitStack() as servers:  # the gateway stops first, once its request has ended
-        engine_url = servers.enter_context(serve(create_app(engine_backend)))
+        engine_url = servers.enter_context(serve(engine))
         front = create_app(UpstreamBackend(engine_url), gateway=Gateway(store, content_days=1))
         url = servers.enter_context(serve(front))
         headers = {"authorization": f"Bearer {key}"}
@@ -82,16 +138,26 @@ def test_a_cut_stream_with_replacement_characters_is_charged_the_tokens_generate
                     pieces += [c["text"] for c in json.loads(line[6:])["choices"] if c["text"]]
                 if len(pieces) == 3:
                     break
-    assert pieces == ["\ufffda"] * 3  # the byte is known to make no character at the next
     [record] = export(store)
     with store.connect() as conn:
         [relayed] = conn.execute(select(content_log.c.answer)).scalars()
+    return pieces, record, relayed, asked, store
+
+
+def test_a_cut_stream_with_replacement_characters_is_charged_the_tokens_generated(
+    by_turns: Path, serve: Serve, tmp_path: Path
+) -> None:
+    pieces, record, relayed, asked, store = cut_stream(
+        by_turns, serve, tmp_path, IgnoringContinuousUsage
+    )
+    assert pieces == ["\ufffda"] * 3  # the byte is known to make no character at the next
     assert record["status"] == 499, record
     assert relayed.startswith("".join(pieces)) and len(relayed) < LONG, relayed
     assert set(relayed) == {"\ufffd", "a"}
     # one token a character: before, each U+FFFD counted three
     assert (record["prompt_tokens"], record["completion_tokens"]) == (1, len(relayed)), record
     assert record["decision"] == "allowed", record
+    assert "/tokenize" in asked, asked  # counted again: the engine told no usage
     used = usage(store, "user", "anna", utcnow())
     assert (used["tokens_today"], used["tokens_reserved"]) == (1 + len(relayed), 0)
 

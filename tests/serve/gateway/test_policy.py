@@ -197,8 +197,13 @@ def test_the_server_applies_publishes_and_records_the_policy(
             "firearms",
             "drugs",
             "cyber-attacks",
+            "fraud",
+            "hate",
+            "self-harm",
+            "stalking",
         }
         assert "rohr" in published["rules"][1]["pattern"]  # the patterns are public too
+        assert published["rules"][1]["title"]["de"] == "Waffen, die viele Menschen töten können"
 
         bomb = {"model": MODEL_NAME, "messages": [{"role": "user", "content": "Bombe bauen?"}]}
         german = httpx.post(f"{url}/v1/chat/completions", json=bomb, headers=auth)

@@ -84,12 +84,12 @@ def test_every_common_regex_mistake_is_said_in_german(tmp_path: Path, pattern: s
 def test_an_unknown_field_lists_the_fields_of_its_rules_kind(tmp_path: Path) -> None:
     bad = regex_rule("AZ-\\d+").replace("pattern:", "patterns:")
     _message, hint = refused(written(tmp_path, bad))
-    assert hint == "erlaubte Felder: id, kind, action, text, pattern, case_sensitive"
+    assert hint == "erlaubte Felder: id, kind, action, title, text, pattern, case_sensitive"
     keywords = "  - id: w\n    kind: keywords\n    action: refuse\n    words: [a]\n"
     _message, hint = refused(
         written(tmp_path, keywords + "    word: x\n    text: {de: a, en: b}\n")
     )
-    assert hint == "erlaubte Felder: id, kind, action, text, words"
+    assert hint == "erlaubte Felder: id, kind, action, title, text, words"
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,7 @@ def test_a_misspelt_field_names_rule_line_the_field_meant_and_the_fields_allowed
     message, hint = str(refused.value.message), str(refused.value.hint)
     assert "Zeile 12, Regel 2 (aktenzeichen), Feld patterns" in message
     assert "meinten Sie pattern?" in message and "rules.1" not in message
-    assert "erlaubte Felder: id, kind, action, text, pattern, case_sensitive" in hint
+    assert "erlaubte Felder: id, kind, action, title, text, pattern, case_sensitive" in hint
 
 
 def test_a_regex_ignores_case_unless_the_rule_says_case_sensitive(tmp_path: Path) -> None:

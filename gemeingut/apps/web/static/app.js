@@ -1004,10 +1004,16 @@ $("tender-file-clear").addEventListener("click", () => {
   $("tender-file").focus();
 });
 
+// The draft last checked, as it was sent (its text, or its file), for the language switch: the
+// check is rule-based, so the other language's page runs it again and says its findings in
+// that language (no model is asked, nothing counts against the allowance).
+let tenderChecked = null;
+
 $("tender-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   // the last check's findings go at once: under an error they would read as its findings
   $("tender-findings").replaceChildren();
+  tenderChecked = null;
   const file = $("tender-file").files[0];
   const text = $("tender-text").value.trim();
   if (!file && !text) {
@@ -1020,39 +1026,73 @@ $("tender-form").addEventListener("submit", async (event) => {
   }
   $("tender-status").textContent = T.tender_checking;
   try {
-    const body = file ? { file: { name: file.name, data: await base64Of(file) } } : { text };
-    const checked = await (await api("/v1/assist/tender", body)).json();
-    $("tender-status").textContent = fill(T.tender_result, { count: checked.findings.length, errors: checked.errors });
-    $("tender-findings").replaceChildren(...checked.findings.map((finding) => {
-      const item = document.createElement("li");
-      item.className = `finding ${finding.severity}`;
-      const title = document.createElement("p");
-      const strong = document.createElement("strong");
-      strong.textContent = `${named("severity", finding.severity)}: ${finding.title}`;
-      title.append(strong, ` (${finding.source})`);
-      item.append(title);
-      if (finding.passage) {
-        // where the sentence stands, as sources are named elsewhere: "S. 2" or the section
-        const where = finding.page ? fill(T.page, { page: finding.page }) : finding.section;
-        if (where) {
-          const place = document.createElement("p");
-          place.className = "finding-place";
-          place.textContent = `${where}:`;
-          item.append(place);
-        }
-        const quote = document.createElement("blockquote");
-        quote.textContent = finding.passage;
-        item.append(quote);
-      }
-      const advice = document.createElement("p");
-      advice.textContent = finding.advice;
-      item.append(advice);
-      return item;
-    }));
+    await checkTender(file ? { file: { name: file.name, data: await base64Of(file) } } : { text });
   } catch (error) {
     sayFailed($("tender-status"), error);
   }
 });
+
+// `carried`: the check the language switch carried, whose file is no longer chosen: the status
+// names it.
+async function checkTender(body, carried = false) {
+  const checked = await (await api("/v1/assist/tender", body)).json();
+  tenderChecked = body;
+  const result = fill(T.tender_result, { count: checked.findings.length, errors: checked.errors });
+  $("tender-status").textContent = carried && body.file
+    ? `${fill(T.tender_file_checked, { name: bidiShown(body.file.name) })} ${result}` : result;
+  $("tender-findings").replaceChildren(...checked.findings.map((finding) => {
+    const item = document.createElement("li");
+    item.className = `finding ${finding.severity}`;
+    const title = document.createElement("p");
+    const strong = document.createElement("strong");
+    strong.textContent = `${named("severity", finding.severity)}: ${finding.title}`;
+    title.append(strong, ` (${finding.source})`);
+    item.append(title);
+    if (finding.passage) {
+      // where the sentence stands, as sources are named elsewhere: "S. 2" or the section
+      const where = finding.page ? fill(T.page, { page: finding.page }) : finding.section;
+      if (where) {
+        const place = document.createElement("p");
+        place.className = "finding-place";
+        place.textContent = `${where}:`;
+        item.append(place);
+      }
+      const quote = document.createElement("blockquote");
+      quote.textContent = finding.passage;
+      item.append(quote);
+    }
+    const advice = document.createElement("p");
+    advice.textContent = finding.advice;
+    item.append(advice);
+    return item;
+  }));
+}
+
+// The check the language switch carried (`tenderCarried`), run again in this language; where
+// that fails, or the check could not be carried, the status says why.
+async function restoreTender(carried) {
+  if (carried?.lost === true) {
+    $("tender-status").textContent = T.tender_not_carried;
+    return;
+  }
+  // pasted: the text the field holds again (carried with the typed fields)
+  const text = carried?.pasted === true ? $("tender-text").value.trim() : carried?.text;
+  const file = typeof carried?.file?.name === "string" && typeof carried.file.data === "string" ? carried.file : null;
+  if (!(typeof text === "string" && text) && !file) return;  // not what this page sent
+  $("tender-status").textContent = T.tender_checking;
+  try {
+    await checkTender(file ? { file: { name: file.name, data: file.data } } : { text }, true);
+  } catch (error) {
+    sayFailed($("tender-status"), error);
+  }
+}
+
+// The check to carry across the language switch: a pasted text the field still holds is
+// carried with the typed fields, not twice.
+function tenderCarried(fields) {
+  const pasted = typeof tenderChecked?.text === "string" && tenderChecked.text === fields["tender-text"]?.trim();
+  return pasted ? { pasted: true } : tenderChecked;
+}
 
 // --- about the model: licence and openness, as the server computed them ------------------
 function drawAbout(openness) {
@@ -1369,7 +1409,8 @@ $("upload-form").addEventListener("submit", async (event) => {
         method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" },
       })).json();
       said.push(fill(T[`upload_${done.status}`], { document: bidiShown(done.document) }));
-      if (done.note) said.push(sentence(bidiShown(done.note)));  // control characters read as spaces
+      // control characters read as spaces, chunks cut for the embedding model
+      if (done.note) said.push(sentence(bidiShown(done.note)));
     } catch (error) {
       said.push(fill(T.upload_failed, { document: bidiShown(file.name), reason: sentence(reason(error)) }));
     }
@@ -1488,11 +1529,21 @@ $("search-form").addEventListener("submit", async (event) => {
   }
 });
 
+// The passages found, and, where the search by meaning read only the question's start, how
+// much of it: said in the page's words from the server's numbers (`question_cut`), so that the
+// language switch says it again without searching again.
 function showSearch(name, found) {
   const count = found.data.length;
-  $("documents-status").textContent = count ? fill(counted("search_found", count), { count }) : T.no_hits;
+  const said = count ? fill(counted("search_found", count), { count }) : T.no_hits;
+  $("documents-status").textContent = found.question_cut ? `${said} ${questionCutSaid(found.question_cut)}` : said;
   showPassages(name, found.data.map((hit) => ({ ...hit, n: hit.rank })));
   documentsShown = { name, search: found, opened: null };
+}
+
+function questionCutSaid(cut) {
+  if (![cut.kept, cut.length].every(Number.isInteger)) throw new TypeError("question_cut");  // not the server's
+  const said = cut.words_searched ? T.question_cut : T.question_cut_dense;
+  return fill(said, { kept: decimal(cut.kept, 0), length: decimal(cut.length, 0) });
 }
 
 function showAnswer(name, found, question) {
@@ -1542,6 +1593,7 @@ async function showAnswerAgain(name, found, question) {
     answer: found.asked_model || found.given ? found.answer : null,
     sources: found.sources.map((source) => source.id),
     allowance_tokens: found.allowance_tokens ?? null,
+    question_cut: found.question_cut ?? null,
   };
   const body = { question: typeof question === "string" && question ? question : $("query").value, model: found.model, given };
   let again = null;
@@ -1707,14 +1759,14 @@ function drawPolicy(policy) {
   drawRecords(policy.audit_log);
 }
 
-// A rule as a person reads it: its name, why it exists, what it does and what it looks for;
-// its id in small type (refusals name it). A rule of another policy, which the page has no
-// name for, by its id.
+// A rule as a person reads it: its name (the policy file's `title`), why it exists, what it
+// does and what it looks for; its id in small type (refusals name it). A rule without a title
+// (an older policy file) by its id.
 function ruleItem(rule) {
   const item = document.createElement("li");
   item.id = `rule-${rule.id}`;
   item.tabIndex = -1;  // where a refusal's link moves the focus
-  const name = T.rule_names[rule.id];
+  const name = rule.title ? inLanguage(rule.title) : null;
   item.append(textElement("h4", name ?? fill(T.policy_rule, { rule: rule.id })));
   if (name) {
     const id = textElement("p", `${T.rule_id} `);
@@ -1940,7 +1992,13 @@ $("language").addEventListener("click", (event) => {
   const documents = $("source").hidden || $("source").closest(".view")?.id !== "view-documents"
     ? { ...documentsShown, opened: null } : documentsShown;
   const carried = { keyId: keyId(state.key), model: state.model, fields: typedFields(), conversation, log: shownLog(), documents };
-  sessionStorage.setItem(CARRY, JSON.stringify(carried));
+  try {
+    sessionStorage.setItem(CARRY, JSON.stringify({ ...carried, tender: tenderCarried(carried.fields) }));
+  } catch (_) {  // a tender file too large for the tab's storage: the rest goes, and says so
+    try {
+      sessionStorage.setItem(CARRY, JSON.stringify({ ...carried, tender: tenderChecked && { lost: true } }));
+    } catch (_again) { /* the tab stores nothing: the language switches all the same */ }
+  }
   location.assign($("language").href);
 });
 
@@ -1983,6 +2041,7 @@ async function restoreCarried() {
   }
   restoreLog(carried.log);
   if (carried.documents) await restoreDocuments(carried.documents);
+  if (carried.tender) await restoreTender(carried.tender);
   return true;
 }
 

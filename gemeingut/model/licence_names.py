@@ -1,0 +1,77 @@
+"""A licence named for a release is an SPDX id, the Hugging Face Hub's id of community terms
+(`llama3`, `gemma` …) or terms of one's own, which SPDX spells `LicenseRef-NAME`. A bare name
+that is none of these ("Amtslizenz", "Foo Bar") would go into the card, SPDX and every other
+document as if it were a licence id, and nothing could check it: refused, with the id meant
+where one is close (`Apache 2.0`), else the `LicenseRef-` spelling, whose text the release
+then asks for. An expression that parses to no licence at all ("MIT OR", "foo/bar") or names
+terms of its own that SPDX cannot spell (`LicenseRef-` alone, `LicenseRef-Foo Bar`) is refused
+too: it would name nothing anyone could look up."""
+
+from __future__ import annotations
+
+import re
+
+from gemeingut.data.licenses import ExpressionError, licence_ids, parse_expression
+from gemeingut.i18n import Message, _
+from gemeingut.model.card_header import licence_ref
+from gemeingut.model.hub_licences import meant_licence
+
+# SPDX's idstring: what follows `LicenseRef-` in terms of one's own.
+_LICENCE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
+
+
+def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:
+    """Why `expression` names a licence that is no id, and what to name instead (None: every
+    licence in it is an SPDX id, a Hub id or a `LicenseRef-`; or no licence is named)."""
+    if expression is None or not expression.strip():
+        return None
+    malformed = _malformed(expression)
+    if malformed is not None:
+        return malformed
+    for key in licence_ids(expression):
+        if key.lower().startswith("licenseref-"):
+            if _LICENCE_REF.fullmatch(key):
+                continue
+            return (
+                _("{licence!r} is no SPDX name for terms of one's own: after LicenseRef- only "
+                  "letters, digits, dots and hyphens", licence=key),
+                _("name your own terms as {ref}", ref=_own_terms(key)),
+            )  # fmt: skip
+        meant = meant_licence(key)
+        if meant == key:
+            continue
+        if meant is not None:
+            return (
+                _("{licence!r} is not an SPDX licence id; did you mean {meant}?", licence=key,
+                  meant=meant),
+                _("name the licence as SPDX spells it: {meant}", meant=meant),
+            )  # fmt: skip
+        return (
+            _("{licence!r} is neither an SPDX licence id nor terms gemeingut knows: terms of "
+              "your own are named {ref}, and a model is released under them with their whole "
+              "text", licence=key, ref=licence_ref(key)),
+            _("name a standard licence by its SPDX id (https://spdx.org/licenses/), your own "
+              "terms as {ref}", ref=licence_ref(key)),
+        )  # fmt: skip
+    return None
+
+
+def _own_terms(key: str) -> str:
+    """`LicenseRef-NAME` spelled as SPDX allows, a placeholder where no name is left."""
+    ref = licence_ref(key[len("LicenseRef-") :])
+    return ref if ref != "LicenseRef-" else "LicenseRef-NAME"
+
+
+def _malformed(expression: str) -> tuple[Message, Message] | None:
+    """Why `expression` is no licence expression at all (None where it names licences)."""
+    try:
+        named = parse_expression(expression) is not None and bool(licence_ids(expression))
+    except ExpressionError:
+        named = False
+    if named:
+        return None
+    return (
+        _("{licence!r} is no licence expression", licence=expression),
+        _("name the licence by its SPDX id (https://spdx.org/licenses/), several joined with "
+          "AND or OR, e.g. Apache-2.0 or MIT OR Apache-2.0"),
+    )  # fmt: skip

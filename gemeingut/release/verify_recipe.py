@@ -1,0 +1,91 @@
+"""The code snapshot's recipe against the settings the run recorded.
+
+`gemeingut build RECIPE` copies its recipe into training-code/, and each stage records the
+settings it ran with in training-metadata/. A recipe edited afterwards (steps 160 → 1600), with
+the MANIFEST re-hashed, would make `reproduce` rebuild another model than the one released;
+every setting that both name is compared, so the edit is named with both values.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from gemeingut.i18n import Message, _
+from gemeingut.release.layout import (
+    FINETUNE_EARLIER,
+    FINETUNE_RECORD,
+    TRAINING_CODE,
+    TRAINING_METADATA,
+)
+
+RECIPE = f"{TRAINING_CODE}/recipe.toml"
+TRAINING = f"{TRAINING_METADATA}/training.json"
+# a table of the recipe -> the record and the key in it that holds the settings it ran with
+_RECORDED = {
+    ("model",): (TRAINING, ()),
+    ("model", "training"): (TRAINING, ("training",)),
+    ("finetune",): (FINETUNE_RECORD, ()),
+    ("finetune", "training"): (FINETUNE_RECORD, ("training",)),
+    ("finetune", "lora"): (FINETUNE_RECORD, ("lora",)),
+}
+
+
+# A fine-tune given `epochs` computes its steps itself (that many passes over its data),
+# whatever the recipe's table says: the record holds the computed number.
+_DERIVED_FROM_EPOCHS = ("steps",)
+
+
+def recipe_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """Each setting of the bundle's recipe that a record of the run gives another value."""
+    if RECIPE not in listed:  # a release made from artifacts, not by `build`: no recipe
+        return []
+    recipe = tomllib.loads((bundle / RECIPE).read_text(encoding="utf-8"))
+    # a chain's recipe may describe any of its fine-tunes; finetune.json records the last
+    chain = any(rel.startswith(f"{TRAINING_METADATA}/{FINETUNE_EARLIER}/") for rel in listed)
+    problems = []
+    for table, (record_path, keys) in _RECORDED.items():
+        settings = _at(recipe, table)
+        if settings is None or record_path not in listed or (chain and table[0] == "finetune"):
+            continue
+        recorded = _at(json.loads((bundle / record_path).read_text(encoding="utf-8")), keys)
+        if recorded is None:
+            continue
+        derived = _DERIVED_FROM_EPOCHS if "epochs" in (_at(recipe, table[:1]) or {}) else ()
+        for key, value in settings.items():
+            if key in derived:
+                continue  # the run counted its steps from the epochs: the record has those
+            if _scalar(value) and _scalar(recorded.get(key)) and not _same(value, recorded[key]):
+                problems.append(
+                    _(
+                        "{recipe} sets {key} = {value}, but {record} records that the run used "
+                        "{recorded}: the recipe is not the one the model was trained with",
+                        recipe=RECIPE,
+                        key=".".join((*table, key)),
+                        value=json.dumps(value, ensure_ascii=False, default=str),
+                        record=record_path,
+                        recorded=json.dumps(recorded[key], ensure_ascii=False),
+                    )
+                )
+    return problems
+
+
+def _at(value: Any, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _same(stated: Any, recorded: Any) -> bool:
+    """Equal as settings: 16 and 16.0 are one learning rate, `true` is not 1."""
+    if isinstance(stated, bool) or isinstance(recorded, bool):
+        return stated is recorded
+    if isinstance(stated, int | float) and isinstance(recorded, int | float):
+        return float(stated) == float(recorded)
+    return stated == recorded

@@ -1,0 +1,169 @@
+"""`gemeingut admin audit new-pseudonym-key --yes` refuses while a server of the database runs:
+the server read the old key at its start and would go on writing pseudonyms of it, which the
+new key can no longer tie to anyone. Before, the command made the new key anyway.
+
+A server process registers at its start (`leases.py`), not only with its first request; the
+refusal names its PID, host and last heartbeat and says to stop it first. A server that
+clearly stopped does not hold the command up: killed with SIGKILL on this machine (its PID
+gone, its registration left behind), or on another machine whose heartbeat is older than
+`STOPPED_AFTER`. The servers are real `gemeingut serve --db` processes, on SQLite and on a
+throwaway PostgreSQL cluster (whose key file `GEMEINGUT_PSEUDONYM_KEY` names).
+
+A server reads its key when it opens the database and registers only after that (`serve`:
+before its model loads); a new key made in between would leave it writing pseudonyms of the
+old one. Its registration checks the key in the same transaction and refuses: the server
+does not start. A registration that fails in the database is said in the log, with the
+driver's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, select
+from typer.testing import CliRunner
+
+from gemeingut.cli import app
+from gemeingut.errors import InputError
+from gemeingut.i18n import text, use_language
+from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.leases import STOPPED_AFTER, Leases, register_now
+from gemeingut.serve.gateway.pseudonym_key import CHECK, KEY_FILE_ENV, SUFFIX
+from gemeingut.serve.gateway.store import database_url, open_store
+from gemeingut.serve.gateway.tables import server_processes, settings
+from tests.http_server import start_serving
+from tests.serve.conftest import MODEL_NAME
+
+runner = CliRunner()
+
+
+def new_key(db: str, language: str = "en"):  # type: ignore[no-untyped-def]
+    command = ["admin", "audit", "new-pseudonym-key", "--db", db, "--yes"]
+    return runner.invoke(app, command, env={"GEMEINGUT_LANG": language})
+
+
+@contextmanager
+def database(db: str) -> Iterator[Engine]:
+    """The database as it is, without its key (which may be lost), as a tool reads it."""
+    engine = create_engine(database_url(db))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def check_value(db: str) -> str:
+    """The database's check value of its key."""
+    with database(db) as engine, engine.connect() as conn:
+        return str(conn.execute(select(settings.c.value).where(settings.c.name == CHECK)).scalar())
+
+
+@pytest.fixture
+def key_of(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """The database and where its key file lies (PostgreSQL's named for every process)."""
+    if "://" in store_url:
+        key = tmp_path / "pseudonym-key"
+        monkeypatch.setenv(KEY_FILE_ENV, str(key))
+    else:
+        monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+        key = Path(store_url + SUFFIX)
+    open_store(store_url).dispose()
+    return store_url, key
+
+
+def test_the_command_is_refused_while_a_server_runs_and_not_once_it_was_killed(
+    key_of: tuple[str, Path], model_dir: Path
+) -> None:
+    db, key = key_of
+    server, _url = start_serving(str(model_dir), MODEL_NAME, "--db", db)
+    try:
+        key.unlink()  # lost while the server runs, with the key in its memory
+        before = check_value(db)
+        refused = new_key(db)
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, refused.output
+        assert f"PID {server.pid} on {socket.gethostname()}" in said, said
+        assert "last heartbeat" in said and "stop every server of this database first" in said
+        assert "Traceback" not in refused.output
+        assert not key.exists() and check_value(db) == before  # nothing changed
+        german = " ".join(new_key(db, "de").output.split())
+        assert f"PID {server.pid}" in german and "zuerst" in german, german
+    finally:
+        os.kill(server.pid, signal.SIGKILL)  # no unregistering: its registration stays
+        server.wait(timeout=20)
+    made = new_key(db)
+    assert made.exit_code == 0, made.output
+    assert key.exists() and check_value(db) != before
+
+
+def test_a_process_on_another_machine_counts_until_its_heartbeat_is_old(
+    key_of: tuple[str, Path],
+) -> None:
+    db, key = key_of
+    key.unlink()
+    now = utcnow()
+    elsewhere = {"machine": "rechner-2|boot|pid:[1]", "pid": 4242, "started_at": now}
+    with database(db) as engine, engine.begin() as conn:
+        conn.execute(server_processes.insert().values(id="a", beat_at=now, **elsewhere))
+    refused = new_key(db)
+    assert refused.exit_code == 2, refused.output
+    assert "PID 4242 on rechner-2" in " ".join(refused.output.split()), refused.output
+    assert not key.exists()
+    old = now - STOPPED_AFTER - timedelta(seconds=1)
+    with database(db) as engine, engine.begin() as conn:
+        conn.execute(server_processes.update().values(beat_at=old))
+    made = new_key(db)
+    assert made.exit_code == 0, made.output
+    assert key.exists()
+
+
+def test_a_server_that_read_the_old_key_before_the_new_one_refuses_to_register(
+    key_of: tuple[str, Path],
+) -> None:
+    db, key = key_of
+    server = open_store(db)  # a server's start: it reads the key, then loads its model
+    try:
+        key.unlink()
+        made = new_key(db)  # meanwhile, with no server registered
+        assert made.exit_code == 0, made.output
+        with pytest.raises(InputError) as refused:
+            Leases(server).start()
+        said = text(refused.value.message, "en")
+        assert "replaced after this server read it" in said, said
+        assert "start the server again" in text(refused.value.hint, "en")
+        with database(db) as engine, engine.connect() as conn:
+            assert conn.execute(select(server_processes)).all() == []  # never registered
+        assert "ersetzt" in text(refused.value.message, "de")
+    finally:
+        server.dispose()
+    again = open_store(db)  # started again: it reads the new key and registers
+    try:
+        leases = Leases(again)
+        leases.start()
+        leases.close()
+    finally:
+        again.dispose()
+
+
+def test_a_registration_the_database_refuses_is_logged_with_its_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_store(str(tmp_path / "gateway.db"))
+    try:
+        with store.begin() as conn:
+            conn.execute(server_processes.delete())
+            conn.exec_driver_sql("DROP TABLE server_processes")
+        with use_language("en"), caplog.at_level(logging.WARNING, logger="gemeingut.serve"):
+            register_now(Leases(store))
+    finally:
+        store.dispose()
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "could not register" in warning and "no such table: server_processes" in warning
