@@ -16,8 +16,9 @@ from gemeingut.i18n import Message, _
 from gemeingut.model.card_header import licence_ref
 from gemeingut.model.hub_licences import meant_licence
 
-# SPDX's idstring: what follows `LicenseRef-` in terms of one's own.
-_LICENCE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
+# SPDX's idstring: what follows `LicenseRef-` in terms of one's own (ids match in any case,
+# SPDX Annex D).
+_LICENCE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+", re.IGNORECASE)
 
 
 def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:

@@ -33,7 +33,6 @@ from gemeingut.serve.backends import Backend
 from gemeingut.serve.backends.address import engine_address
 from gemeingut.serve.connections import DEFAULT_HEADER_TIMEOUT, bounded_protocol
 from gemeingut.serve.findings_routes import DEFAULT_TRIAGE_GROUP, FindingsDesk
-from gemeingut.serve.gateway.leases import register_now
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.guards import allowed_hosts
 from gemeingut.serve.limits import (
@@ -380,8 +379,6 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
     """The app: the backend (the model loads here) and all that serves around it. A worker
     loads the policy, database and provider again, which its parent has checked."""
     loaded = loaded or plan.load()
-    if loaded.gateway is not None:  # before the model loads (minutes): a new pseudonym key
-        register_now(loaded.gateway.leases)  # is refused from now on, or refuses this start
     if plan.threads is not None:
         import torch
 

@@ -280,7 +280,7 @@ def facts(license_: str | None, source: str = "card") -> BaseModelFacts:
         ("MPL-2.0 OR GPL-2.0-only", "MPL-2.0", None),
         ("MPL-2.0 OR GPL-2.0-only", "MIT", "share-alike"),
         ("CC-BY-SA-4.0 OR MIT", "Apache-2.0", None),
-        ("()", "()", None),
+        ("()", "()", "no licence expression"),
         ("()", "MIT", "same terms"),
         (None, "Apache-2.0", "names no licence"),
     ],

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, select
 from typer.testing import CliRunner
@@ -34,9 +35,10 @@ from typer.testing import CliRunner
 from gemeingut.cli import app
 from gemeingut.errors import InputError
 from gemeingut.i18n import text, use_language
-from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
 from gemeingut.serve.gateway.leases import STOPPED_AFTER, Leases, register_now
 from gemeingut.serve.gateway.pseudonym_key import CHECK, KEY_FILE_ENV, SUFFIX
+from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.store import database_url, open_store
 from gemeingut.serve.gateway.tables import server_processes, settings
 from tests.http_server import start_serving
@@ -83,8 +85,16 @@ def test_the_command_is_refused_while_a_server_runs_and_not_once_it_was_killed(
     key_of: tuple[str, Path], model_dir: Path
 ) -> None:
     db, key = key_of
-    server, _url = start_serving(str(model_dir), MODEL_NAME, "--db", db)
+    with database(db) as engine:  # a limited stream registers the process (its lease)
+        add_user(engine, "anna")
+        _, api_key = create_key(engine, "anna")
+        set_limits(engine, "user", "anna", concurrent_streams=1)
+    server, url = start_serving(str(model_dir), MODEL_NAME, "--db", db)
     try:
+        body = {"model": MODEL_NAME, "prompt": "Die Katze", "max_tokens": 2, "stream": True}
+        streamed = httpx.post(f"{url}/v1/completions", json=body, timeout=60,
+                              headers={"authorization": f"Bearer {api_key}"})  # fmt: skip
+        assert streamed.status_code == 200, streamed.text
         key.unlink()  # lost while the server runs, with the key in its memory
         before = check_value(db)
         refused = new_key(db)
