@@ -45,6 +45,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.serve.backends import Backend, Prompt, SamplingParams
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
@@ -610,6 +611,11 @@ async def admit(
         ) from None
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None
+    except InputError as stale:  # the pseudonym key was replaced after this process read it
+        raise APIError(  # not audited: its record would carry the old key's pseudonym
+            503, stale.message, code="pseudonym_key_replaced", type="server_error",
+            facts={"id": request_id},
+        ) from None  # fmt: skip
     kept = tuple(prompt_text(p) for p in prompts) if logs_content else ()
     admission = Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
     if stream:

@@ -163,6 +163,32 @@ def test_a_server_that_read_the_old_key_before_the_new_one_refuses_to_register(
         again.dispose()
 
 
+def test_a_server_that_served_nothing_before_the_new_key_refuses_its_next_request(
+    key_of: tuple[str, Path], model_dir: Path
+) -> None:
+    """A server not yet registered (it registers with its first request) is not seen by the
+    command; its first request after the new key is a 503 that says so, not a record under
+    the old key's pseudonym."""
+    db, key = key_of
+    with database(db) as engine:
+        add_user(engine, "anna")
+        _, api_key = create_key(engine, "anna")
+    server, url = start_serving(str(model_dir), MODEL_NAME, "--db", db)
+    try:
+        key.unlink()
+        assert new_key(db).exit_code == 0
+        body = {"model": MODEL_NAME, "prompt": "Die Katze", "max_tokens": 2}
+        refused = httpx.post(f"{url}/v1/completions", json=body, timeout=60,
+                             headers={"authorization": f"Bearer {api_key}"})  # fmt: skip
+    finally:
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(timeout=20)
+    assert refused.status_code == 503, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "pseudonym_key_replaced", error
+    assert "ersetzt" in error["message"], error
+
+
 def test_a_registration_the_database_refuses_is_logged_with_its_reason(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
