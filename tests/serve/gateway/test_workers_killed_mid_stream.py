@@ -77,7 +77,10 @@ def test_killed_workers_are_said_in_our_words_and_free_their_places(
                 httpx.Client(base_url=url, headers=headers, timeout=60) as http,
                 http.stream("POST", "/v1/chat/completions", json=body) as response,
             ):
-                read = list(itertools.islice(response.iter_lines(), 5))
+                # the lines' iterator held until the workers are killed: dropped, it would
+                # close the stream, and its worker would end it (499) before being killed
+                lines = response.iter_lines()
+                read = list(itertools.islice(lines, 5))
                 assert "data: [DONE]" not in read
                 killed = _workers(server.pid)
                 for pid in killed:
