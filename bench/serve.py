@@ -15,9 +15,12 @@
     the sum of `usage.total_tokens` of the answers (target: equal, and ≤ the limit).
 (b) Gateway overhead: `--stream-requests` streamed chats at concurrency 64 straight to an
     engine (a second `gemeingut serve` process standing in for vLLM), then the same through
+    `gemeingut serve --upstream ENGINE` without a database (the proxy alone), then through
     `gemeingut serve --upstream ENGINE --db` (key, quota and audit log on); p50/p99 latency of
-    whole streams for both, and the difference (target: p50 overhead ≤ 1 ms); and the gateway
-    processes' CPU time per stream, which other processes on the machine do not change. With
+    whole streams for each, and the difference (target: p50 overhead ≤ 1 ms); and the gateway
+    processes' CPU time per stream, which other processes on the machine do not change, with
+    what `--db` adds to the proxy's (the gateway's own work: `bench/gateway_overhead.py`
+    measures that part alone, without HTTP). With
     `--gateway-workers 1,4` the gateway runs once with each number of worker processes; with
     `--stream-limits` the key's user has limits that never refuse (requests per minute,
     concurrent streams), so that each stream also takes from and gives back to quota counters.
@@ -118,32 +121,41 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
             )
             runs.append(("engine directly", seconds, times, None))
             for workers in args.gateway_workers:
-                extra = ("--upstream", engine, "--db", db, "--workers", str(workers))
-                with server(None, name, 1, *extra) as (url, process):
-                    asyncio.run(load(url, key, name, 64, concurrency, args.max_tokens, stream=True))
-                    before = _cpu_seconds(process.pid)
-                    _, seconds, times = asyncio.run(
-                        load(url, key, name, n, concurrency, args.max_tokens, stream=True)
-                    )
-                    cpu = _cpu_seconds(process.pid) - before
-                runs.append((f"gateway, {workers} worker(s)", seconds, times, cpu))
+                for governed in (False, True):  # the same process without and with --db
+                    extra = ("--upstream", engine, "--workers", str(workers))
+                    extra += ("--db", db) if governed else ()
+                    with server(None, name, 1, *extra) as (url, process):
+                        asyncio.run(
+                            load(url, key, name, 64, concurrency, args.max_tokens, stream=True)
+                        )
+                        before = _cpu_seconds(process.pid)
+                        _, seconds, times = asyncio.run(
+                            load(url, key, name, n, concurrency, args.max_tokens, stream=True)
+                        )
+                        cpu = _cpu_seconds(process.pid) - before
+                    label = "gateway" if governed else "proxy only (no --db)"
+                    runs.append((f"{label}, {workers} worker(s)", seconds, times, cpu))
     print(
         f"\n(b) gateway overhead, {n} streams of {args.max_tokens} tokens at concurrency "
         f"{concurrency}, engine = a second gemeingut serve process"
         + (", the key's user with limits that never refuse" if args.stream_limits else "")
     )
-    direct = runs[0][2]
+    direct, proxy_cpu = runs[0][2], None
     for label, seconds, times, cpu in runs:
         line = (
-            f"    {label:22s} p50 {_ms(times, 50):7.1f} ms  p99 {_ms(times, 99):7.1f} ms  "
+            f"    {label:34s} p50 {_ms(times, 50):7.1f} ms  p99 {_ms(times, 99):7.1f} ms  "
             f"{len(times) / seconds:6.1f} streams/s"
         )
         if cpu is not None:
             line += (
                 f"  overhead p50 {_ms(times, 50) - _ms(direct, 50):+.1f} ms, "
                 f"p99 {_ms(times, 99) - _ms(direct, 99):+.1f} ms; "
-                f"gateway CPU {1000 * cpu / n:.1f} ms/stream"
+                f"CPU {1000 * cpu / n:.2f} ms/stream"
             )
+            if label.startswith("proxy only"):
+                proxy_cpu = cpu
+            elif proxy_cpu is not None:  # what --db adds: key, quota, leases, audit record
+                line += f" (--db: {1000 * (cpu - proxy_cpu) / n:+.2f} ms)"
         print(line)
 
 

@@ -27,6 +27,25 @@ def read_object(path: Path, hint: Message) -> dict[str, Any] | None:
     return value
 
 
+def read_utf8(path: Path) -> str:
+    """The text of a file a user writes (a suite, community findings, a fine-tuning text); one
+    that is not UTF-8 is said with the line to mend and the byte, in the reader's words
+    (Python's are English and count the bytes of the whole file)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InputError(
+            _("{path} cannot be read: {error}", path=f"{path}:{line}", error=why_unreadable(exc)),
+            _("save it as UTF-8"),
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            _("{path} cannot be read: {error}", path=path, error=why_unreadable(exc)),
+            _("check the file"),
+        ) from None
+
+
 def record_lines(text: str) -> list[str]:
     """The lines of a JSON Lines text (or a MANIFEST): split at "\\n" alone, the format's
     separator, a "\\r" before it dropped. `str.splitlines` also splits at U+0085, U+2028,

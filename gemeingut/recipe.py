@@ -6,9 +6,10 @@ artifact id, so changing a parameter rebuilds exactly the stages downstream of i
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -53,6 +54,18 @@ class SourceSpec(_Section):
         description="terms beyond the licence: 'non-commercial', 'open-model-only' (checked at "
         "release) or free text (recorded and published)",
     )
+
+    @field_validator("license")
+    @classmethod
+    def _names_a_licence(cls, value: str | None) -> str | None:
+        """A misspelt licence (`CC0`) would exclude the source's documents as of unknown
+        licence after the whole curation, without a word where other sources fill the data."""
+        from gemeingut.data.source_licence import source_licence_problem
+
+        problem = source_licence_problem(value)
+        if problem is not None:
+            raise ValueError(problem[0])
+        return value
 
 
 class DataSection(_Section):
@@ -546,16 +559,48 @@ def _validated(model: type[M], raw: dict[str, Any], origin: Path) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise RecipeError(f"{origin}: {describe(exc)}", _hint(exc)) from None
+        raise RecipeError(f"{origin}: {describe(exc, model)}", _hint(exc)) from None
 
 
-def describe(exc: ValidationError) -> str:
-    """`key.path: message` for every error, joined: short enough for one line."""
+def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """`key.path: message` for every error, joined: short enough for one line; an unknown key
+    of `model` with the known one it most likely misspells (`lerning_rate`)."""
     parts = []
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"]) or text(_("(top level)"))
-        parts.append(f"{key}: {text(problem(error))}")
+        said = text(problem(error))
+        meant = _meant_key(model, error) if model is not None else None
+        if meant is not None:
+            said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
+        parts.append(f"{key}: {said}")
     return "; ".join(parts)
+
+
+def _meant_key(model: type[BaseModel], error: Any) -> str | None:
+    """The key of the section an unknown key stands in that is closest to it in spelling."""
+    *path, given = error["loc"] or ("",)
+    if error["type"] != "extra_forbidden" or not isinstance(given, str):
+        return None
+    section: type[BaseModel] | None = model
+    for part in path:
+        if isinstance(part, int):  # an item of a list of sections (data.sources)
+            continue
+        field = section.model_fields.get(part) if section is not None else None
+        section = _section_of(field.annotation) if field is not None else None
+    known = list(section.model_fields) if section is not None else []
+    close = difflib.get_close_matches(given, known, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _section_of(annotation: Any) -> type[BaseModel] | None:
+    """The section a field holds: itself, or inside `list[…]` or `… | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in get_args(annotation):
+        found = _section_of(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def _hint(exc: ValidationError) -> Message:

@@ -185,12 +185,14 @@ def finetune_stage(
     data: Path,
     section: FinetuneSection,
     release_license: str | None = None,
+    licence_field: str = "release.license",
 ) -> tuple[Artifact, bool]:
     """A LoRA adapter (kind "adapter") or a whole model (merged, or full fine-tuning).
 
     The base model's licence is checked against the intended release licence before any
-    training; its fingerprint (an artifact id, or the hash of its files) and the data's are
-    the inputs, so the lineage names both.
+    training (`licence_field`: the option or recipe key that gave it, named in a refusal);
+    its fingerprint (an artifact id, or the hash of its files) and the data's are the inputs,
+    so the lineage names both.
     """
     from gemeingut.model.base_model import (
         inspect_base_model,
@@ -210,7 +212,7 @@ def finetune_stage(
         pretrained_on = _own_base_data(Path(facts.path))
         if pretrained_on is not None:
             sources = _licence_sources(pretrained_on, section.data_license)
-            _refuse_share_alike_conflicts(release_license, sources)
+            _refuse_share_alike_conflicts(release_license, sources, licence_field)
     inputs = {"base": facts.fingerprint, "data": _fingerprint(data)}
     if section.validation is not None:
         inputs["validation"] = _fingerprint(section.validation)
@@ -666,37 +668,28 @@ def _licence_sources(
 
 def _earlier_finetunes(tuned: Artifact, model_id: str) -> list[Artifact]:
     """The fine-tunes between the build's model and `tuned`, oldest first, found as the audit
-    finds them (`subject.base_artifact`): each link must be a whole model fine-tuned from a
+    finds them (`finetune_chain.links_back`): each link must be a whole model fine-tuned from a
     model of ours, and one not found is refused by its id. A chain that ends elsewhere (a
     foreign base, another build's model) is left to `_check_lineage` to refuse."""
-    from gemeingut.audit.subject import LINEAGE_DEPTH, base_artifact
-    from gemeingut.release.finetune_chain import base_not_found
+    from gemeingut.release.finetune_chain import foreign_base, links_back
 
     chain: list[Artifact] = []
-    current = tuned
-    for _step in range(LINEAGE_DEPTH):
-        base_id = current.meta["inputs"].get("base")
-        if base_id == model_id or not isinstance(base_id, str) or base_id.startswith("sha256:"):
-            return chain[::-1]
-        base = base_artifact(current)
-        if base is None:
-            raise base_not_found(
-                current,
-                base_id,
-                _(
-                    "release from the workspace that holds every fine-tune between the build's "
-                    "model and the released one"
-                ),
-            )
+    hint = _(
+        "release from the workspace that holds every fine-tune between the build's model and "
+        "the released one"
+    )
+    for base in links_back(
+        tuned, lambda base_id: base_id == model_id or foreign_base(base_id), hint
+    ):
         if "dataset" in base.meta["inputs"]:  # a pretrained model: another build's
-            return chain[::-1]
+            break
         if not _own_finetune(base):
             raise InputError(
                 _(
                     "{base}, from which {model} was fine-tuned, is not a whole model fine-tuned "
                     "from a gemeingut model",
                     base=base.id,
-                    model=current.id,
+                    model=(chain[-1] if chain else tuned).id,
                 ),
                 _(
                     "release only fine-tunes whose every earlier fine-tune is a whole (merged "
@@ -704,15 +697,7 @@ def _earlier_finetunes(tuned: Artifact, model_id: str) -> list[Artifact]:
                 ),
             )
         chain.append(base)
-        current = base
-    raise InputError(
-        _(
-            "{model} has more than {depth} fine-tunes before it",
-            model=tuned.id,
-            depth=str(LINEAGE_DEPTH),
-        ),
-        _("release a fine-tune with a shorter lineage"),
-    )
+    return chain[::-1]
 
 
 def _own_finetune(artifact: Artifact) -> bool:

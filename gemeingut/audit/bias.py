@@ -40,6 +40,7 @@ from gemeingut.audit.suites import read_items, shipped, suite_files, unique_ids
 from gemeingut.audit.target import Scored, Target
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.json_records import read_utf8
 
 CHUNK = 128  # pairs scored (and logged) at a time, at least
 TOKENS_PER_PAIR = 32  # a pair's two sentences, roughly, in padded tokens
@@ -111,12 +112,7 @@ def _read_jsonl(file: Path) -> list[MinimalPair]:
 def _read_crows_pairs(file: Path) -> list[MinimalPair]:
     """CrowS-Pairs' CSV (and its multilingual versions, comma- or tab-separated):
     `sent_more` is the more stereotyping sentence, `sent_less` the other."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            _("{file} cannot be read: {reason}", file=file, reason=str(exc)), _("check the file")
-        ) from None
+    text = read_utf8(file).removeprefix("\ufeff")  # as Excel saves UTF-8 CSV
     header = text.split("\n", 1)[0]
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
     rows = list(csv.DictReader(text.splitlines(), delimiter=delimiter))

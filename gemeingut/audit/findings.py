@@ -41,7 +41,7 @@ from gemeingut.data.pii import PII_TYPES
 from gemeingut.errors import InputError
 from gemeingut.hashing import sha256_json
 from gemeingut.i18n import Message, _
-from gemeingut.json_records import json_problem, record_lines, why_unreadable
+from gemeingut.json_records import json_problem, read_utf8, record_lines
 from gemeingut.workspace import write_text_atomic
 
 STATUSES = ("new", "confirmed", "rejected")
@@ -313,19 +313,7 @@ def write_findings(path: Path, findings: Iterable[dict[str, Any]]) -> None:
 
 
 def _rows(path: Path) -> Iterable[tuple[dict[str, Any], str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:  # the line to mend, in the reader's words
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise InputError(
-            _("{path} cannot be read: {error}", path=f"{path}:{line}", error=why_unreadable(exc)),
-            _("save it as UTF-8"),
-        ) from None
-    except OSError as exc:
-        raise InputError(
-            _("{path} cannot be read: {error}", path=path, error=why_unreadable(exc)),
-            _("check the file"),
-        ) from None
+    text = read_utf8(path)
     if path.suffix == ".csv":
         for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
             yield dict(row), f"{path}:{number}"

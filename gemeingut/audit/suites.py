@@ -14,7 +14,7 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.json_records import json_problem, record_lines
+from gemeingut.json_records import json_problem, read_utf8, record_lines
 
 SUITES = Path(str(files("gemeingut.audit") / "suites"))
 
@@ -42,12 +42,7 @@ def suite_files(path: Path, suffixes: tuple[str, ...] = (".jsonl",)) -> list[Pat
 def read_items(path: Path, required: dict[str, type | tuple[type, ...]]) -> list[dict[str, Any]]:
     """The JSON objects of a JSONL file; each must have `required` keys of the given types."""
     items = []
-    try:
-        lines = record_lines(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            _("{path} cannot be read: {problem}", path=path, problem=str(exc)), _("check the file")
-        ) from None
+    lines = record_lines(read_utf8(path))
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue

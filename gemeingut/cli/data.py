@@ -57,8 +57,10 @@ def data_curate(
     as_json: JsonFlag = False,
 ) -> None:
     """Licence-check, clean, de-duplicate and split INPUTS into a dataset artifact."""
+    from gemeingut.data.source_licence import refuse_source_licence
     from gemeingut.stages import curate_stage, require_documents
 
+    refuse_source_licence(license, "--license")  # before anything is read or written
     sources = [
         SourceSpec(
             name=_source_name(path, i),

@@ -237,7 +237,9 @@ def model_finetune(
             activation_checkpointing=activation_checkpointing,
         ),
     )
-    result = lead_or_follow(lambda: finetune_stage(at(out), base, data, section, license))
+    result = lead_or_follow(
+        lambda: finetune_stage(at(out), base, data, section, license, "--license")
+    )
     if result is None:  # a follower rank under torchrun: rank 0 reports
         return
     artifact, reused = result

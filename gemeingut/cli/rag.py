@@ -265,13 +265,13 @@ def _named(documents: list[str], most: int = 5) -> Message:
     return _("{files} and {count} more", files=named, count=more) if more > 0 else named
 
 
-def _say_question_cut(collection: Collection, cuts: list[Cut], mode: str) -> None:
+def _say_question_cut(collection: Collection, question: str, cuts: list[Cut], mode: str) -> None:
     """That the question was longer than the encoder reads (local or remote, `cuts.py`), in
     the words the server and the page say it in. On stderr: a --json answer stays JSON."""
     from gemeingut.apps.rag.cuts import question_read
     from gemeingut.apps.rag.prompted import question_text
 
-    read = question_read(cuts, question_text(collection.meta, ""), mode == "hybrid")
+    read = question_read(cuts, question_text(collection.meta, ""), question, mode == "hybrid")
     if read is not None:
         say("[yellow]![/]", read.said())
 
@@ -429,7 +429,7 @@ def query_command(
     if not answer:
         with noting_cuts() as cuts:
             hits = search(collection, question, k=k, mode=checked, reranker=reranker)
-        _say_question_cut(collection, cuts, checked)
+        _say_question_cut(collection, question, cuts, checked)
         rows = [
             {**asdict(collection.chunks[h.row]), "score": h.score, "scored_by": h.scored_by,
              "bm25_rank": h.bm25_rank, "dense_rank": h.dense_rank}
@@ -456,7 +456,7 @@ def query_command(
             language=language,
             reranker=reranker,
         )
-    _say_question_cut(collection, cuts, checked)
+    _say_question_cut(collection, question, cuts, checked)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     else:

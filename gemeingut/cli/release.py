@@ -212,6 +212,11 @@ def release(
         artifacts = {kind: load_artifact(path, kind) for kind, path in own.items()}
         if finetuned is not None:
             artifacts["finetune"] = _merged(load_artifact(finetuned, ("model", "adapter")))
+        from gemeingut.release.licence_given import check_release_licence
+
+        # here, not only in the bundle: its refusals name this command's options
+        released = artifacts.get("finetune", artifacts["model"]).path
+        check_release_licence(section, released, "--license-file", "--license")
         if audited is not None:
             artifacts["audit"] = audited
         if publication is not None:
@@ -248,6 +253,7 @@ def _check_licence_expression(licence: str) -> None:
 
     from gemeingut.data.licenses import parse_expression
     from gemeingut.errors import InputError
+    from gemeingut.release.licence_given import refuse_unknown_licence
 
     hint = _("name the model's SPDX licence, e.g. {example}", example="--license Apache-2.0")
     if not licence.strip():
@@ -262,6 +268,7 @@ def _check_licence_expression(licence: str) -> None:
                 hint=hint,
             ),
         ) from None
+    refuse_unknown_licence(licence, "--license")
 
 
 def _fine_tune_licence(finetuned: Path | None) -> str | None:

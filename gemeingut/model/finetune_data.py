@@ -33,7 +33,7 @@ from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compre
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, quoted
-from gemeingut.json_records import json_problem, why_unreadable
+from gemeingut.json_records import json_problem, read_utf8, why_unreadable
 
 Kind = Literal["text", "instruction", "chat"]
 T = TypeVar("T")
@@ -142,13 +142,7 @@ def _selected(items: Iterable[T], select: np.ndarray | None) -> Iterator[tuple[i
 
 
 def _text_file(path: Path, where: str) -> Example:
-    try:
-        return Example("text", where, text=path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            _("{path}: not UTF-8 text ({reason})", path=path, reason=exc.reason),
-            _("convert it to UTF-8"),
-        ) from None
+    return Example("text", where, text=read_utf8(path))
 
 
 def _jsonl_examples(path: Path, select: np.ndarray | None) -> Iterator[Example]:

@@ -3,13 +3,17 @@
 that is none of these ("Amtslizenz", "Foo Bar") would go into the card, SPDX and every other
 document as if it were a licence id, and nothing could check it: refused, with the id meant
 where one is close (`Apache 2.0`), else the `LicenseRef-` spelling, whose text the release
-then asks for. An expression that parses to no licence at all ("MIT OR", "foo/bar") or names
-terms of its own that SPDX cannot spell (`LicenseRef-` alone, `LicenseRef-Foo Bar`) is refused
-too: it would name nothing anyone could look up."""
+then asks for; a name without its version means the licence SPDX knows in one version only
+(`CC0` → CC0-1.0; `CC-BY` has five). An expression that parses to no licence at all ("MIT OR",
+"foo/bar") or names terms of its own that SPDX cannot spell (`LicenseRef-` alone,
+`LicenseRef-Foo Bar`) is refused too: it would name nothing anyone could look up."""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from license_expression import get_license_index
 
 from gemeingut.data.licenses import ExpressionError, licence_ids, parse_expression
 from gemeingut.i18n import Message, _
@@ -19,6 +23,8 @@ from gemeingut.model.hub_licences import meant_licence
 # SPDX's idstring: what follows `LicenseRef-` in terms of one's own (ids match in any case,
 # SPDX Annex D).
 _LICENCE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+", re.IGNORECASE)
+# An SPDX id that ends in a version (`CC0-1.0`, `DL-DE-BY-2.0`), the name before it.
+_VERSIONED = re.compile(r"(?P<name>.+)-\d+\.\d+")
 
 
 def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:
@@ -38,7 +44,7 @@ def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:
                   "letters, digits, dots and hyphens", licence=key),
                 _("name your own terms as {ref}", ref=_own_terms(key)),
             )  # fmt: skip
-        meant = meant_licence(key)
+        meant = meant_licence(key) or _sole_version(key)
         if meant == key:
             continue
         if meant is not None:
@@ -55,6 +61,24 @@ def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:
               "terms as {ref}", ref=licence_ref(key)),
         )  # fmt: skip
     return None
+
+
+def _sole_version(key: str) -> str | None:
+    """The SPDX id of `key` with its version, where SPDX has it in one version only: a name
+    too short for `meant_licence`'s likeness (`CC0` is not close to `CC0-1.0` by spelling)."""
+    ids = _versions().get(key.strip().lower(), [])
+    return ids[0] if len(ids) == 1 else None
+
+
+@cache
+def _versions() -> dict[str, list[str]]:
+    """SPDX's versioned ids by their name without the version, in lower case."""
+    found: dict[str, list[str]] = {}
+    for entry in get_license_index():
+        match = _VERSIONED.fullmatch(str(entry.get("spdx_license_key") or ""))
+        if match and not entry.get("is_exception"):
+            found.setdefault(match["name"].lower(), []).append(match[0])
+    return found
 
 
 def _own_terms(key: str) -> str:

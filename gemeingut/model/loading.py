@@ -142,8 +142,15 @@ def load_causal_lm(folder: Path, base: Path | None = None) -> Any:
     from gemeingut.model.lora import peft_deprecations_quiet
 
     model = pretrained_model(base, dtype)
-    with peft_deprecations_quiet():
-        model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
+    try:
+        with peft_deprecations_quiet():
+            model = PeftModel.from_pretrained(model, str(folder)).merge_and_unload()
+    except _loading_errors() as exc:  # a config without peft_type, no adapter weights …
+        raise InputError(
+            _("peft cannot load the LoRA adapter in {path}: {error}", path=str(folder),
+              error=str(exc)),
+            _("restore the adapter's files from its training"),
+        ) from None  # fmt: skip
     return model.eval()
 
 

@@ -9,6 +9,7 @@ chain that reaches our own pretraining belongs in that pretraining's bundle, and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from gemeingut.errors import InputError
@@ -22,34 +23,12 @@ def earlier_links(tuned: Artifact) -> list[Artifact]:
     """The fine-tunes between the foreign base and `tuned`, oldest first: none where `tuned`
     was fine-tuned from the foreign base itself. A foreign base's fingerprint is the sha256 of
     its files, ours an artifact id: the walk ends at the first link made from a sha256."""
-    from gemeingut.audit.subject import LINEAGE_DEPTH, base_artifact
-
     chain: list[Artifact] = []
-    current = tuned
-    for _step in range(LINEAGE_DEPTH):
-        base_id = current.meta["inputs"].get("base")
-        if not isinstance(base_id, str) or base_id.startswith("sha256:"):
-            if chain and (tuned.path / ADAPTER_CONFIG).is_file():
-                raise InputError(
-                    _(
-                        "{path} is a LoRA adapter of the fine-tune {base}, whose weights the "
-                        "bundle does not hold",
-                        path=str(tuned.path),
-                        base=chain[0].id,
-                    ),
-                    _("fine-tune with --merge to release a standalone model"),
-                )
-            return chain[::-1]
-        base = base_artifact(current)
-        if base is None:
-            raise base_not_found(
-                current,
-                base_id,
-                _(
-                    "release from the workspace that holds every fine-tune between the foreign "
-                    "base and the released one"
-                ),
-            )
+    hint = _(
+        "release from the workspace that holds every fine-tune between the foreign base and "
+        "the released one"
+    )
+    for base in links_back(tuned, foreign_base, hint):
         if "dataset" in base.meta["inputs"]:  # our own pretraining: the old refusal
             raise InputError(
                 _(
@@ -57,18 +36,63 @@ def earlier_links(tuned: Artifact) -> list[Artifact]:
                     "its bundle",
                     path=str(tuned.path),
                 ),
-                _("release it with --dataset, --tokenizer, --model, --evaluation and --finetuned"),
+                _(
+                    "fine-tune it again with --merge (in a recipe: [finetune] merge = true), "
+                    "then release it with --dataset, --tokenizer, --model, --evaluation and "
+                    "--finetuned"
+                )
+                if tuned.kind == "adapter"  # refused there too (`cli.release._merged`): say both
+                else _(
+                    "release it with --dataset, --tokenizer, --model, --evaluation and --finetuned"
+                ),
             )
         if base.kind != "model" or not (base.path / FINETUNE_FILE).is_file():
             raise InputError(
                 _(
                     "{base}, from which {model} was fine-tuned, is not a whole fine-tuned model",
                     base=base.id,
-                    model=current.id,
+                    model=(chain[-1] if chain else tuned).id,
                 ),
                 _("release only chains whose every earlier fine-tune is merged or fully trained"),
             )
         chain.append(base)
+    if chain and (tuned.path / ADAPTER_CONFIG).is_file():
+        raise InputError(
+            _(
+                "{path} is a LoRA adapter of the fine-tune {base}, whose weights the bundle "
+                "does not hold",
+                path=str(tuned.path),
+                base=chain[0].id,
+            ),
+            _("fine-tune with --merge to release a standalone model"),
+        )
+    return chain[::-1]
+
+
+def foreign_base(base_id: object) -> bool:
+    """Whether a link's `base` input names a foreign base (the sha256 of its files) or none,
+    rather than an artifact of ours."""
+    return not isinstance(base_id, str) or base_id.startswith("sha256:")
+
+
+def links_back(
+    tuned: Artifact, stop: Callable[[object], bool], hint: Message
+) -> Iterator[Artifact]:
+    """Each model that `tuned` was fine-tuned from, newest first, found as the audit finds
+    them (`subject.base_artifact`), until a link's `base` input meets `stop`; the caller
+    checks each and may end the walk. A base not found is refused with `hint`, a lineage
+    longer than the audit follows (`LINEAGE_DEPTH`) by its length."""
+    from gemeingut.audit.subject import LINEAGE_DEPTH, base_artifact
+
+    current = tuned
+    for _step in range(LINEAGE_DEPTH):
+        base_id = current.meta["inputs"].get("base")
+        if stop(base_id):
+            return
+        base = base_artifact(current)
+        if base is None:
+            raise base_not_found(current, base_id, hint)
+        yield base
         current = base
     raise InputError(
         _(

@@ -32,7 +32,10 @@ DAMAGED_MANIFEST = _("the MANIFEST is damaged; obtain an unmodified copy")
 
 
 def write_manifest(bundle: Path) -> int:
-    """Hash every regular file except MANIFEST and the signature; returns the number of files."""
+    """Hash every regular file except MANIFEST and the signature; returns the number of files.
+    Empty folders (a paper's empty subfolder, copied with it) are removed first: a MANIFEST
+    lists files, and `verify` names every folder it cannot list."""
+    _remove_empty_folders(bundle)
     digests = hash_files(bundle, _bundle_files(bundle))
     tmp = bundle / f".{MANIFEST}.tmp"
     tmp.write_text("".join(f"{digests[rel]}  {rel}\n" for rel in digests), encoding="utf-8")
@@ -167,6 +170,13 @@ def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str | Mess
     present = _bundle_files(bundle)
     problems.extend(
         _("extra: {file}", file=shown_name(rel)) for rel in present if rel not in expected
+    )
+    problems.extend(
+        _(
+            "extra: {file}/ is an empty folder, which no line of the MANIFEST lists",
+            file=shown_name(rel),
+        )
+        for rel in empty_folders(bundle, expected)
     )
     problems.extend(normal_form_twins([*expected, *present]))
     problems.extend(special_files(bundle))
@@ -344,9 +354,37 @@ def _bundle_files(bundle: Path) -> list[str]:
     return sorted(found)
 
 
+def empty_folders(bundle: Path, listed: dict[str, str]) -> list[str]:
+    """Folders that hold no file at any depth, the outermost of each such tree: a name a
+    reader sees ("model/nur-zur-forschung/") that no MANIFEST line, and so no signature,
+    covers, as OpenSSF model-signing's and in-toto's lists of files cannot either. Not the
+    folder of a `listed` file (its files are named missing), nor one that cannot be read."""
+    holding = {str(part) for rel in listed for part in PurePosixPath(rel).parents}
+    folders = []
+    for folder, dirs, files in os.walk(bundle):
+        rel = PurePosixPath(Path(folder).relative_to(bundle).as_posix())
+        folders.append(rel)
+        if files or any(os.path.islink(os.path.join(folder, name)) for name in dirs):
+            holding.update(str(part) for part in (rel, *rel.parents))
+    empty = {str(rel) for rel in folders} - holding
+    return sorted(str(rel) for rel in folders if str(rel) in empty and str(rel.parent) not in empty)
+
+
+def _remove_empty_folders(bundle: Path) -> None:
+    for folder, _dirs, _files in os.walk(bundle, topdown=False):  # the deepest first
+        if Path(folder) != bundle and not os.listdir(folder):
+            os.rmdir(folder)
+
+
 def special_files(bundle: Path) -> list[Message]:
     """Links (which may point anywhere) and FIFOs, sockets or devices (which hang or leak a
-    reader): a bundle holds regular files and folders only."""
+    reader): a bundle holds regular files and folders only.
+
+    A hard link is none of these: each of its names is a regular file whose bytes are hashed
+    against its own MANIFEST line, as model-signing hashes each name, so bytes changed through
+    another name (inside the bundle or out) are named as changed like any file's. What `verify`
+    vouches for is the bytes it read, which a hard link does not change; an archive or a copy
+    unpacks it as two plain files."""
     links, others = [], []
     for folder, dirs, files in os.walk(bundle):
         for name in dirs + files:

@@ -34,7 +34,7 @@ from gemeingut.release.manifest import (
     shorten,
 )
 from gemeingut.release.openness.claims import claim_problems
-from gemeingut.release.openness.data_metadata import not_an_object
+from gemeingut.release.openness.data_metadata import not_an_object, shard_licences
 from gemeingut.release.openness.evidence import collect
 from gemeingut.release.openness.finetune_claims import finetune_claim_problems
 from gemeingut.release.openness.finetune_rating import (
@@ -48,7 +48,6 @@ from gemeingut.release.verify_audit import audit_notes, audit_problems
 from gemeingut.release.verify_data_statement import (
     DATA_STATEMENT,
     is_vague,
-    shard_licences,
     statement_lines,
 )
 from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
@@ -326,7 +325,7 @@ def _statement_lines(
     if not vague:
         return problems
     statement = (bundle / DATA_STATEMENT).read_text(encoding="utf-8")
-    lines = statement_lines(DATA_STATEMENT, statement, shard_licences(evidence))
+    lines = statement_lines(DATA_STATEMENT, statement, shard_licences(evidence)[0])
     if not lines:
         return problems
     at = problems.index(vague[0])

@@ -15,24 +15,11 @@ from collections import Counter
 
 from gemeingut.data.publish import DATA_STATEMENT_FILE
 from gemeingut.i18n import LANGUAGES, Message, _
-from gemeingut.release.layout import FINETUNE_DATA, FINETUNE_EARLIER, TRAINING_DATA
-from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.layout import TRAINING_DATA
 
 _CELLS = re.compile(r"(?<!\\)\|")  # a cell's own `|` is written `\|`
-_FINETUNING = (f"{TRAINING_DATA}/{FINETUNE_DATA}/", f"{TRAINING_DATA}/{FINETUNE_EARLIER}/")
 DATA_STATEMENT = f"{TRAINING_DATA}/{DATA_STATEMENT_FILE}"
 VAGUE = "{path} states other licences than the shards hold: {found}"
-
-
-def shard_licences(evidence: Evidence) -> Counter[str]:
-    """The documents per licence of the dataset's shards (training and test data, not the
-    fine-tuning data, which its own record describes)."""
-    counts: Counter[str] = Counter()
-    for data in (evidence.training_data, evidence.test_data):
-        for file, licences in data.per_file.items():
-            if not file.startswith(_FINETUNING):
-                counts.update(licences)
-    return counts
 
 
 def statement_lines(path: str, statement: str, counts: Counter[str]) -> list[Message]:

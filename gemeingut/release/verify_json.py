@@ -27,6 +27,7 @@ _KINDS = {
     "changed: {file}": "changed",
     "missing: {file}": "missing",
     "extra: {file}": "extra",
+    "extra: {file}/ is an empty folder, which no line of the MANIFEST lists": "extra",
     "unsafe path {path!r}: {why}": "unsafe-path",
     "unsafe link: {file}": "unsafe-link",
     "not a regular file: {file}": "special-file",

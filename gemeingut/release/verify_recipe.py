@@ -83,9 +83,12 @@ def _scalar(value: Any) -> bool:
 
 
 def _same(stated: Any, recorded: Any) -> bool:
-    """Equal as settings: 16 and 16.0 are one learning rate, `true` is not 1."""
-    if isinstance(stated, bool) or isinstance(recorded, bool):
-        return stated is recorded
-    if isinstance(stated, int | float) and isinstance(recorded, int | float):
-        return float(stated) == float(recorded)
-    return stated == recorded
+    """Equal as settings, as the recipe's loader (pydantic) reads the recipe's value into the
+    type the run recorded: 16 and 16.0 are one learning rate, and so are "3e-3" and 0.003 (a
+    recipe that trained as written is no tampering); 2 is not 2.5."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(type(recorded)).validate_python(stated) == recorded
+    except ValidationError:
+        return False

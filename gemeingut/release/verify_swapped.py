@@ -1,24 +1,25 @@
 """Data files swapped behind a re-hashed MANIFEST, said plainly before what follows from it.
 
 The MANIFEST is rewritten in a line, but the records that name each data file with its sha256
-(Croissant, the data manifest, the training's data order) would have to be rewritten too. A
-shard whose bytes are what those records give another shard (train and validation swapped)
-is named as such first; the split table and the bills of materials that then disagree are
-its consequences, listed after it.
+(Croissant, DCAT-AP.de, the data manifest, the training's data order) would have to be
+rewritten too. A shard whose bytes are what those records give another shard (train and
+validation swapped) is named as such first; the split table and the bills of materials that
+then disagree are its consequences, listed after it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gemeingut.i18n import Message
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.manifest import said_swaps, swapped
+from gemeingut.release.openness.data_metadata import CROISSANT, DCAT, dcat_names
 from gemeingut.release.verify_guard import READ_ERRORS
 
-CROISSANT = f"{TRAINING_DATA}/croissant.json"
 DATA_MANIFEST = f"{TRAINING_DATA}/manifest.json"
 TRAINING = f"{TRAINING_METADATA}/training.json"
 
@@ -47,13 +48,15 @@ def swapped_data(bundle: Path, listed: dict[str, str]) -> list[Message]:
 def _records(bundle: Path, listed: dict[str, str]) -> dict[str, dict[str, str]]:
     """Each record's data files by name -> sha256 (a record that cannot be read gives none:
     its own check names it)."""
-    readers = {CROISSANT: _croissant, DATA_MANIFEST: _data_manifest, TRAINING: _data_order}
+    readers: dict[str, Callable[[str], dict[str, Any]]] = {
+        CROISSANT: _croissant, DCAT: _dcat, DATA_MANIFEST: _data_manifest, TRAINING: _data_order,
+    }  # fmt: skip
     records = {}
     for source, read in readers.items():
         if source not in listed:
             continue
         try:
-            named = read(json.loads((bundle / source).read_text(encoding="utf-8")))
+            named = read((bundle / source).read_text(encoding="utf-8"))
         except READ_ERRORS:
             continue
         records[source] = {
@@ -63,7 +66,8 @@ def _records(bundle: Path, listed: dict[str, str]) -> dict[str, dict[str, str]]:
     return records
 
 
-def _croissant(record: dict[str, Any]) -> dict[str, Any]:
+def _croissant(text: str) -> dict[str, Any]:
+    record = json.loads(text)
     return {
         item["contentUrl"]: item["sha256"]
         for item in record.get("distribution", [])
@@ -71,9 +75,14 @@ def _croissant(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _data_manifest(record: dict[str, Any]) -> dict[str, Any]:
-    return dict(record.get("files", {}))
+def _dcat(text: str) -> dict[str, Any]:
+    """Each single-file distribution's checksum, which is its file's."""
+    return {name: digest for name, (digest, _part) in dcat_names(text).items() if digest}
 
 
-def _data_order(record: dict[str, Any]) -> dict[str, Any]:
-    return dict(record.get("data_order", {}).get("shards", {}))
+def _data_manifest(text: str) -> dict[str, Any]:
+    return dict(json.loads(text).get("files", {}))
+
+
+def _data_order(text: str) -> dict[str, Any]:
+    return dict(json.loads(text).get("data_order", {}).get("shards", {}))

@@ -16,19 +16,21 @@ from gemeingut.serve.backends import Backend
 from gemeingut.serve.http_errors import APIError
 
 
-def refuse_beyond_context(backend: Backend, max_tokens: int | None) -> None:
-    """400 (`param: max_tokens`) where `max_tokens` exceeds the context `backend` says."""
+def refuse_beyond_context(backend: Backend, max_tokens: int | None, field: str) -> None:
+    """400 where `max_tokens` (sent as `field`: `max_tokens` or `max_completion_tokens`)
+    exceeds the context `backend` says."""
     context = getattr(backend, "context_length", None)
     if max_tokens is None or context is None or max_tokens <= context:
         return
     raise APIError(
         400,
         _(
-            "this model's maximum context length is {context} tokens, but max_tokens asks "
-            "for {asked}; ask for at most {context} minus the prompt's tokens",
+            "this model's maximum context length is {context} tokens, but {field} asks for "
+            "{asked}; ask for at most {context} minus the prompt's tokens",
             context=context,
+            field=field,
             asked=max_tokens,
         ),
-        param="max_tokens",
+        param=field,
         code="context_length_exceeded",
     )

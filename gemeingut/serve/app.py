@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.apps.assistants.rulefile import Rule
 from gemeingut.apps.rag.rerank import Reranker
-from gemeingut.i18n import _
+from gemeingut.i18n import LANGUAGES, _, text
 from gemeingut.serve.answer_room import refuse_beyond_context
 from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
@@ -323,8 +323,8 @@ def published_policy(request: Request) -> dict[str, object]:
             "id": None,
             "rules": [],
             "text": {
-                "de": "Dieser Server filtert keine Anfragen.",
-                "en": "This server filters no requests.",
+                language: text(_("This server filters no requests."), language)
+                for language in LANGUAGES
             },
         }
     )
@@ -447,7 +447,7 @@ async def chat_completions(
     backend, queue = model.backend, model.queue
     if body.top_logprobs is not None and not body.logprobs:
         raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
-    refuse_beyond_context(backend, body.token_limit())
+    refuse_beyond_context(backend, body.token_limit(), body.token_limit_field())
     meta = ResponseMeta(
         f"chatcmpl-{uuid.uuid4().hex}",
         int(time.time()),
@@ -543,7 +543,7 @@ async def completions(
             _("max_tokens 0 generates nothing; it needs echo: true to score the prompt"),
             param="max_tokens",
         )
-    refuse_beyond_context(backend, body.token_limit())
+    refuse_beyond_context(backend, body.token_limit(), body.token_limit_field())
     scoring = body.logprobs if body.echo else None
     params = _sampling_params(body.token_limit(), body, body.logprobs, prompt_logprobs=scoring)
     relaying = isinstance(backend, Relaying)  # the engine echoes and renders log-probabilities

@@ -51,7 +51,7 @@ from gemeingut.serve.work import answered, rejections_as_400
 from gemeingut.serve.writers import writing_model
 
 if TYPE_CHECKING:
-    from gemeingut.apps.rag.cite import Citation
+    from gemeingut.apps.rag.cite import Citation, Verdict
     from gemeingut.apps.rag.collection import Collection
     from gemeingut.apps.rag.fitting import Fitted
     from gemeingut.apps.rag.storage import StoredChunk
@@ -236,11 +236,30 @@ async def answer_from_collection(
     )
     shortened = asked if asked < fitted.room else None
     verdict = await run_in_threadpool(check_citations, said, sources, language)
+    return _checked(
+        name, writer.name, said, sources, verdict, shortened, cut, language, usage=usage
+    )
+
+
+def _checked(
+    name: str,
+    model: str,
+    said: str,
+    sources: list[StoredChunk],
+    verdict: Verdict,
+    shortened: int | None,
+    cut: QuestionCut | None,
+    language: str,
+    usage: Usage | None = None,
+) -> CollectionAnswer:
+    """An answer and its citations' `verdict` against `sources`: the model's (with its
+    `usage`) or, without one, the text the request handed back (`given`)."""
     return CollectionAnswer(
         collection=name,
-        model=writer.name,
+        model=model,
         answer=said,
-        asked_model=True,
+        asked_model=usage is not None,
+        given=usage is None,
         supported=verdict.supported,
         status=verdict.status,
         problems=verdict.problems,
@@ -314,21 +333,15 @@ def _given_again(
         raise APIError(409, said, param="given.sources", code="source_gone")
     sources = [held[source] for source in given.sources]
     verdict = check_citations(given.answer, sources, language)
-    shortened = given.allowance_tokens
-    return CollectionAnswer(
-        collection=collection.name,
-        model=model,
-        answer=given.answer,
-        asked_model=False,
-        given=True,
-        supported=verdict.supported,
-        status=verdict.status,
-        problems=verdict.problems,
-        citations=citation_checks(verdict.citations),
-        sources=answer_sources(sources),
-        allowance_tokens=shortened,
-        question_cut=given.question_cut,
-        note=_note(shortened, given.question_cut, language),
+    return _checked(
+        collection.name,
+        model,
+        given.answer,
+        sources,
+        verdict,
+        given.allowance_tokens,
+        given.question_cut,
+        language,
     )
 
 

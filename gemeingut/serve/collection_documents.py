@@ -4,9 +4,11 @@ uploads (`serve --upload-max-mb`), people of its groups add, replace and remove 
 Uploads are off unless the operator turns them on: a document given to a collection is stored
 on the server and shown to every member of its groups, a decision for the operator (and the
 staff council), not for each person. The file comes as the request's body, its name as the
-`filename` parameter (as `curl --data-binary @Vermerk.pdf` sends it); the document's key is
-that name. The audit record names the route and the collection, never the document: a file's
-name can say whom it is about.
+`filename` parameter (`curl --data-binary @Vermerk.pdf '…/documents?filename=Vermerk.pdf'`:
+the body carries no name; one sent without it is told so, with that example to copy); the
+document's key is that name. Why a file is not taken is said in the request's language, and
+names the file: the page shows that sentence as it is. The audit record names the route and
+the collection, never the document: a file's name can say whom it is about.
 
 What went wrong is said by whose it is: a file that is no document is the sender's (400), a
 collection that is missing or another group's is none (404), and an embedding model that fails
@@ -150,20 +152,30 @@ async def list_documents(
             "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             },
-        }
+        },
+        # read by the route itself, so that its absence is said in words (`_no_filename`)
+        "parameters": [
+            {
+                "name": "filename",
+                "in": "query",
+                "required": True,
+                "description": "The file's name, which becomes the document's key.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 4 * LONGEST_NAME},
+            }
+        ],
     },
 )
 async def upload_document(
-    name: str,
-    request: Request,
-    collections: Collections,
-    principal: CallerDep,
-    filename: Annotated[str, Query(min_length=1, max_length=4 * LONGEST_NAME)],
+    name: str, request: Request, collections: Collections, principal: CallerDep
 ) -> DocumentChange:
     """Add a document to a collection, or replace the one of the same name; it is searchable
     as soon as the answer comes (read, chunked and embedded like `gemeingut rag ingest`; the
     embedding counts against the caller's tokens_per_day and waits in the model's queue; other
     documents embedded again for a newer gemeingut are the operator's, not the caller's)."""
+    filename = request.query_params.get("filename")
+    if filename is None:
+        await run_in_threadpool(record_access, request, principal, 400, "invalid_request")
+        raise APIError(400, _no_filename(request), param="filename")
     slots: UploadSlots | None = request.app.state.upload_slots  # None: uploads are off
     slot = None
     if slots is not None:
@@ -210,7 +222,8 @@ def _upload(
         embedder = MeteredEmbedder(collection.embedder(), request, principal)
         upkeep = MeteredEmbedder(collection.embedder(), request, principal, upkeep=True)
     try:
-        report = add_uploaded(collections.root, name, key, data, embedder, upkeep)
+        said_in = request_language(request)  # why a file is not taken, in the sender's words
+        report = add_uploaded(collections.root, name, key, data, embedder, upkeep, said_in)
     except CollectionBusy as error:
         raise _busy(request, principal, error) from None
     except EmbedderFailed as failed:
@@ -316,6 +329,27 @@ def _chunks_cut(count: int, chunks: int) -> Message:
     )
 
 
+def upload_example(address: str, keyed: bool) -> str:
+    """A curl command that uploads Vermerk.pdf to `address` (a collection's documents), with a
+    key's header where `keyed`: what a refused upload shows to copy. The name goes in the
+    `filename` parameter: curl's `--data-binary` sends none of itself."""
+    key = " -H 'Authorization: Bearer gg_…'" if keyed else ""
+    return (
+        "curl --data-binary @Vermerk.pdf -H 'Content-Type: application/octet-stream'"
+        f"{key} '{address}?filename=Vermerk.pdf'"
+    )
+
+
+def _no_filename(request: Request) -> Message:
+    """Why an upload without the `filename` parameter is refused, with an example to copy:
+    this route's own address, and a key's header where this server asks for keys."""
+    address = str(request.url.replace(query=""))
+    return _(
+        "the file's name is missing: send it as the query parameter filename, e.g. {example}",
+        example=upload_example(address, keyed=request.app.state.gateway is not None),
+    )
+
+
 def _refuse_a_name_not_utf8(request: Request) -> None:
     """An `InputError` where the `filename` parameter's percent-escaped bytes are not UTF-8
     (`M%FCll.txt`, Latin-1): the parsed parameter has each such byte replaced by U+FFFD, and
@@ -369,9 +403,9 @@ def _engine_failed(
         principal,
         error,
         logged,
-        lambda reason: _(
-            "the document was not taken: the collection's embedding model failed ({reason}); "
-            "the server's operator can see to it",
+        lambda reason: _(  # not "not taken": the page says that before it, naming the file
+            "the collection's embedding model failed ({reason}); the server's operator can see "
+            "to it",
             reason=reason,
         ),
     )

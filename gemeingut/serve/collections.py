@@ -296,7 +296,7 @@ def searched_and_cut(
     with noting_cuts() as cuts:
         hits = searched(request, principal, collection, query, k, mode)
     prompt = question_text(collection.meta, "")
-    read = question_read(cuts, prompt, words_searched=mode == "hybrid")
+    read = question_read(cuts, prompt, query, words_searched=mode == "hybrid")
     return hits, None if read is None else QuestionCut(**asdict(read))
 
 

@@ -45,14 +45,14 @@ def findings_notice(state: Any) -> Message | None:
         types = _("{names}, {name}", names=types, name=TEXTS[f"pii_{kind}"])
     if state.gateway is None:
         return _(
-            "A report is stored without your name or a pseudonym; personal data the policy's "
+            "A report is stored without your name or a pseudonym; personal data the server's "
             "detectors recognise ({types}) is replaced by placeholders first. Other names are "
             "not recognised: leave them out. Once the people who audit the model confirm a "
             "report, it is published with the model's audit.",
             types=types,
         )
     return _(
-        "A report is stored under your pseudonym, not your name; personal data the policy's "
+        "A report is stored under your pseudonym, not your name; personal data the server's "
         "detectors recognise ({types}) is replaced by placeholders first. Other names are "
         "not recognised: leave them out. Once the people who audit the model confirm a report, it "
         "is published with the model's audit.",

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gemeingut.errors import InputError
@@ -152,8 +153,8 @@ class RequestGuard:
             if len(body) > limit:
                 await self._too_large(scope, receive, send, limit, as_file)
                 return
-        checked = _not_a_file if upload else _not_plain_json
-        if body and (problem := checked(headers)) is not None:
+        problem = _not_a_file(scope, headers) if upload else _not_plain_json(headers)
+        if body and problem is not None:
             await refuse(scope, receive, send, 415, problem, "unsupported_media_type")
             return
         await self.app(scope, _replay(bytes(body), receive), send)
@@ -240,21 +241,28 @@ def _not_plain_json(headers: dict[bytes, bytes]) -> Text | None:
 _CROSS_SITE_TYPES = ("", "text/plain", "multipart/form-data", "application/x-www-form-urlencoded")
 
 
-def _not_a_file(headers: dict[bytes, bytes]) -> Text | None:
+def _not_a_file(scope: Scope, headers: dict[bytes, bytes]) -> Text | None:
     """Why an upload's body is not taken as the file it claims to be: a form or a text a page
     of another site can send unasked (and curl's `-d`/`-F` would store form syntax as the
-    document's text), or a compressed body."""
+    document's text), or a compressed body. The example to copy is this request's address,
+    with the file's name and the key's header where it sent one."""
+    from gemeingut.serve.collection_documents import upload_example
+
     declared = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    address = str(URL(scope=scope).replace(query=""))
+    example = upload_example(address, keyed=b"authorization" in headers)
     if not declared:
         return _(
             "a document is sent as the request body with a file type (Content-Type): e.g. "
-            "curl --data-binary @Vermerk.pdf -H 'Content-Type: application/octet-stream'"
+            "{example}",
+            example=example,
         )
     if declared in _CROSS_SITE_TYPES:
         return _(
             "a document is sent as the request body with a file type, not as {type}: e.g. "
-            "curl --data-binary @Vermerk.pdf -H 'Content-Type: application/octet-stream'",
+            "{example}",
             type=declared,
+            example=example,
         )
     return _compressed(headers)
 

@@ -245,6 +245,10 @@ class ChatCompletionRequest(_Request):
     def token_limit(self) -> int | None:
         return self.max_completion_tokens or self.max_tokens
 
+    def token_limit_field(self) -> str:
+        """The field `token_limit` came from, which a refusal of it names."""
+        return "max_completion_tokens" if self.max_completion_tokens else "max_tokens"
+
     def top_k(self) -> int | None:
         """How many alternatives per token to return; None when no logprobs were asked for."""
         return (self.top_logprobs or 0) if self.logprobs else None
@@ -299,6 +303,9 @@ class CompletionRequest(_Request):
 
     def token_limit(self) -> int | None:
         return self.max_tokens
+
+    def token_limit_field(self) -> str:
+        return "max_tokens"
 
 
 class Usage(BaseModel):

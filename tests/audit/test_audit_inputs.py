@@ -92,3 +92,30 @@ def test_a_findings_line_with_wrong_types_is_named(tmp_path: Path) -> None:
     (tmp_path / "f.jsonl").write_text(json.dumps(line) + "\n")
     with pytest.raises(InputError, match=r"f\.jsonl:1: Feld „prompt“ muss Text sein"):
         read_findings(tmp_path / "f.jsonl")
+
+
+@pytest.mark.parametrize("name", ["pairs.jsonl", "pairs.csv"])
+def test_a_pairs_file_that_is_not_utf8_is_named_with_its_line_in_german(
+    tmp_path: Path, name: str
+) -> None:
+    """`audit bias --pairs` of a Latin-1 file: the line to mend and the byte, in the reader's
+    words (Python's are English and count bytes of the whole file only)."""
+    from gemeingut.audit.bias import read_pairs
+    from gemeingut.i18n import text
+
+    good = {"id": "p1", "category": "age", "stereotype": "Alte sind so.",
+            "anti_stereotype": "Junge sind so."}  # fmt: skip
+    if name.endswith(".jsonl"):
+        second = {**good, "id": "p2", "stereotype": "Ältere sind so."}
+        lines = [json.dumps(good), json.dumps(second, ensure_ascii=False)]
+    else:
+        lines = ["sent_more,sent_less,stereo_antistereo,bias_type", "Alte a,Junge a,stereo,age",
+                 "Ältere a,Jüngere a,stereo,age"]  # fmt: skip
+    pairs = tmp_path / name
+    pairs.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    with pytest.raises(InputError) as refused:
+        read_pairs(pairs)
+    said = text(refused.value.message, "de")
+    line = 2 if name.endswith(".jsonl") else 3
+    assert said.startswith(f"{pairs}:{line} lässt sich nicht lesen: kein UTF-8-Text (Byte "), said
+    assert "codec" not in said and text(refused.value.hint, "de") == "speichern Sie sie als UTF-8"

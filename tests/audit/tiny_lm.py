@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import (
@@ -17,6 +18,7 @@ from transformers import (
     GenerationConfig,
     LlamaConfig,
     LlamaForCausalLM,
+    PretrainedConfig,
     Qwen2Config,
 )
 
@@ -39,18 +41,10 @@ def train_tiny_lm(
     A (prompt, answer) pair is trained on its answer only, as chat fine-tuning does."""
     plain = [t if isinstance(t, str) else t[0] + t[1] for t in texts]
     tokenizer = train_tokenizer(tokenizer_texts or plain, out, vocab_size=vocab_size)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=48,
-        intermediate_size=96,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
+    config = _config(
+        "llama", tokenizer, hidden_size=48, intermediate_size=96, num_key_value_heads=4,
         max_position_embeddings=context,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
+    )  # fmt: skip
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = LlamaForCausalLM(config)
@@ -85,22 +79,27 @@ def random_model(
     trained on `texts` (a suite's sentences, so the group words are split into few, frequent
     tokens)."""
     tokenizer = train_tokenizer(texts, out, vocab_size=vocab_size)
-    config = {"llama": LlamaConfig, "qwen2": Qwen2Config}[architecture](
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
+    config = _config(
+        architecture, tokenizer, hidden_size=64, intermediate_size=128, num_key_value_heads=2,
+        max_position_embeddings=512, tie_word_embeddings=True,
+    )  # fmt: skip
     torch.manual_seed(seed)
     AutoModelForCausalLM.from_config(config).save_pretrained(out)
     return out
+
+
+def _config(architecture: str, tokenizer: Any, **shape: int | bool) -> PretrainedConfig:
+    """A 2-layer config of `architecture` ("llama", "qwen2") of `shape`, with the vocabulary
+    and special tokens of `tokenizer`."""
+    return {"llama": LlamaConfig, "qwen2": Qwen2Config}[architecture](
+        vocab_size=len(tokenizer),
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **shape,
+    )
 
 
 def _encode(

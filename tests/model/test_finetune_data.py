@@ -499,3 +499,19 @@ def test_followers_map_the_leaders_files_without_reading_or_packing(
     layouts["train"]["stats"] = {**layouts["train"]["stats"], "windows": 10_000}
     with pytest.raises(InputError, match="die der Leitprozess gepackt hat"):
         open_windows(folder, layouts["train"])
+
+
+def test_a_text_file_that_is_not_utf8_is_named_with_its_line_in_german(tmp_path: Path) -> None:
+    """A Latin-1 note in a folder of fine-tuning texts: the file and line to mend, in the
+    reader's words, not Python's English reason ("invalid continuation byte")."""
+    from gemeingut.i18n import text
+
+    folder = tmp_path / "notizen"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Gute Notiz.\n", encoding="utf-8")
+    (folder / "b.txt").write_bytes("Erste Zeile.\nÄnderung im Amt.\n".encode("latin-1"))
+    with pytest.raises(InputError) as refused:
+        list(iter_examples(folder))
+    said = text(refused.value.message, "de")
+    assert said.startswith(f"{folder / 'b.txt'}:2 lässt sich nicht lesen: kein UTF-8-Text"), said
+    assert "byte" not in said and text(refused.value.hint, "de") == "speichern Sie sie als UTF-8"

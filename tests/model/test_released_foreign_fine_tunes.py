@@ -338,3 +338,39 @@ def test_an_adapter_s_export_is_refused_before_merging(
     said = " ".join(result.stderr.split())
     assert result.exit_code == 2, result.output
     assert f"{adapter}:" in said and "gemeingut-export-" not in said
+
+
+@pytest.mark.parametrize(
+    "config",
+    [b'{"base_model_name_or_path": ', b"[1, 2]", '{"r": "ä"}'.encode("latin-1"), b"{}"],
+    ids=["cut", "list", "latin-1", "no-peft_type"],
+)
+def test_a_broken_adapter_config_is_said_as_such_with_or_without_base(
+    made: dict[str, Path], tmp_path: Path, config: bytes
+) -> None:
+    """A damaged adapter_config.json is named, with or without --base: not hinted away as a
+    missing base (--base cannot mend it), and never peft's traceback while merging."""
+    adapter = tmp_path / "lora"
+    shutil.copytree(made["lora"], adapter)
+    (adapter / "adapter_config.json").write_bytes(config)
+    for given in ((), ("--base", made["base"])):
+        result = invoke("model", "export", adapter, "--out", tmp_path / "x.gguf", *given)
+        said = " ".join(result.stderr.split())
+        assert result.exit_code == 2, result.output
+        named = "peft" if config == b"{}" else str(adapter / "adapter_config.json")
+        assert named in said and str(adapter) in said and "--base DIR" not in said, said
+        assert "Traceback" not in said and not (tmp_path / "x.gguf").exists()
+
+
+def test_an_adapter_is_merged_beside_the_gguf_not_in_the_system_temp_folder(
+    made: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merged base is as large as the whole model: it is written where the GGUF goes (the
+    room the user chose), not in a small /tmp, and removed after."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-temp-folder"))
+    out = tmp_path / "out" / "lora.gguf"
+    result = invoke("model", "export", made["lora"], "--out", out)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.parent.iterdir()] == ["lora.gguf"]

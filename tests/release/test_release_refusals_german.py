@@ -59,8 +59,8 @@ CASES = {
     ),
     "terms without their text": (
         ["--license", "LicenseRef-Amtslizenz"],
-        "Amtslizenz ist keine Standardlizenz, sondern eigene Bedingungen",
-        "Amtslizenz is no standard licence but terms of their own",
+        "--license: Amtslizenz ist keine Standardlizenz, sondern eigene Bedingungen",
+        "--license: Amtslizenz is no standard licence but terms of their own",
     ),
 }
 

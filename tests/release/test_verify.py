@@ -295,7 +295,7 @@ def test_the_data_metadata_names_the_shards_the_bundle_ships(published: Path) ->
     with pytest.raises(VerifyError) as failed:
         verify_bundle(bundle)
     assert f"croissant.json gibt {shard.name} den sha256" in str(failed.value)
-    assert f"dcat.ttl gibt {shard.name} den sha256" in str(failed.value)
+    assert f"dcat.ttl: distribution-train gibt {shard.name} den sha256" in str(failed.value)
 
 
 def test_data_metadata_that_names_a_missing_file_or_omits_a_shard_is_named(

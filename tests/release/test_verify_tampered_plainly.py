@@ -19,10 +19,11 @@ from gemeingut.cli import app
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import text
 from gemeingut.release.manifest import MANIFEST, SIGNATURE, manifest_problems, write_manifest
+from gemeingut.release.openness.data_metadata import shard_licences
 from gemeingut.release.openness.evidence import collect
 from gemeingut.release.signing import sign_bundle
 from gemeingut.release.verify import Verified
-from gemeingut.release.verify_data_statement import DATA_STATEMENT, shard_licences, statement_lines
+from gemeingut.release.verify_data_statement import DATA_STATEMENT, statement_lines
 from gemeingut.release.verify_json import verified_record
 from gemeingut.release.verify_recipe import recipe_problems
 from tests.release.test_verify import published  # noqa: F401  (a fixture)
@@ -122,7 +123,7 @@ def test_a_licence_count_changed_in_the_data_statement_is_named_by_line_and_valu
     statement = published / DATA_STATEMENT
     shutil.copy2(tmp_path / "publication" / "DATA_STATEMENT.md", statement)
     write_manifest(published)
-    counts = shard_licences(collect(published))
+    counts, _by_name = shard_licences(collect(published))
     assert statement_lines(DATA_STATEMENT, statement.read_text(encoding="utf-8"), counts) == []
     sign_bundle(published, keys / "publisher.key")
     line, licence, stated = _count_tenfold(statement)
@@ -205,3 +206,32 @@ def test_steps_a_fine_tune_counted_from_its_epochs_are_no_recipe_difference(
     record["training"]["learning_rate"] = 0.002  # a setting it did take as given
     (metadata / "finetune.json").write_text(json.dumps(record))
     assert len(recipe_problems(tmp_path, listed)) == 1
+
+
+@pytest.mark.parametrize(
+    ("stated", "problems"),
+    [
+        ('steps = "160"', 0),  # a string the recipe's loader reads as the number it is
+        ("learning_rate = 3e-3", 0),
+        ('learning_rate = "3e-3"', 0),
+        ("compile = 1", 0),  # pydantic reads 1 as true
+        ("steps = 1600", 1),
+        ('steps = "1600"', 1),
+        ("learning_rate = 0.03", 1),
+        ("compile = false", 1),
+    ],
+)
+def test_a_recipe_value_is_compared_as_its_loader_reads_it(
+    tmp_path: Path, stated: str, problems: int
+) -> None:
+    """A recipe that trained as written (its values read by pydantic into the recorded
+    types) is no recipe edited after the run; a value that reads as another one is."""
+    code = tmp_path / "training-code"
+    code.mkdir()
+    (code / "recipe.toml").write_text(f"[model.training]\n{stated}\n")
+    metadata = tmp_path / "training-metadata"
+    metadata.mkdir()
+    record = {"training": {"steps": 160, "learning_rate": 0.003, "compile": True}}
+    (metadata / "training.json").write_text(json.dumps(record))
+    listed = {"training-code/recipe.toml": "", "training-metadata/training.json": ""}
+    assert len(recipe_problems(tmp_path, listed)) == problems

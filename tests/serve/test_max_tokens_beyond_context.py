@@ -61,11 +61,13 @@ def test_max_tokens_beyond_the_context_is_a_bad_request_naming_both_numbers(
     assert str(CONTEXT) in said and str(FAR) in said, error
 
 
-def test_the_refusal_is_said_in_german_by_default(server_url: str) -> None:
+def test_the_refusal_is_said_in_german_by_default_naming_the_field_sent(server_url: str) -> None:
+    """A client that sent `max_completion_tokens` (OpenAI's newer name) is told that one."""
     body = {"model": MODEL_NAME, "messages": HELLO, "max_completion_tokens": CONTEXT + 1}
     error = httpx.post(f"{server_url}/v1/chat/completions", json=body).json()["error"]
-    assert error["param"] == "max_tokens"
-    assert "Kontext" in error["message"] and "257" in error["message"], error
+    assert error["param"] == "max_completion_tokens", error
+    said = error["message"]
+    assert "Kontext" in said and "257" in said and "max_completion_tokens verlangt" in said, error
 
 
 def test_max_tokens_as_large_as_the_context_is_clamped_not_refused(server_url: str) -> None:

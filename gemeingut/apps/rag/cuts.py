@@ -12,11 +12,13 @@ CLI, the server and the page (`texts.py` hands the page its words).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from gemeingut.apps.rag.readers import without_ligatures
 from gemeingut.i18n import Message, _
 
 
@@ -61,16 +63,24 @@ class QuestionRead:
         return question_cut_said(self.kept, self.length, self.words_searched)
 
 
-def question_read(cuts: list[Cut], prompt: str, words_searched: bool) -> QuestionRead | None:
-    """What the dense search read of the question, from the texts its embedding cut (it embeds
-    one: `prompt`, the collection's query prompt, then the question); None where none was."""
+def question_read(
+    cuts: list[Cut], prompt: str, question: str, words_searched: bool
+) -> QuestionRead | None:
+    """What the dense search read of `question`, from the texts its embedding cut (it embeds
+    one: `prompt`, the collection's query prompt, then the question as searched); None where
+    none was. Counted in the characters of `question` as the person sent it, not as it was
+    searched: a ligature pasted from a PDF ("ﬂ") is searched as its letters (`retrieve.search`),
+    and the numbers are said to the person and checked against the question handed back with
+    an answer (`collection_answers`)."""
     if not cuts:
         return None
     cut = cuts[0]
+    read = max(cut.kept - len(prompt), 0)  # of the question as searched
+    searched = itertools.accumulate(len(without_ligatures(c)) for c in question)
     return QuestionRead(
         context=cut.context,
-        kept=max(cut.kept - len(prompt), 0),
-        length=len(cut.text) - len(prompt),
+        kept=sum(1 for length in searched if length <= read),
+        length=len(question),
         words_searched=words_searched,
     )
 

@@ -126,11 +126,17 @@ def refuse_stated_for_a_folder(meta: dict[str, Any], stated: dict[str, str] | No
     source = (meta.get("embedder") or {}).get("source", "")
     if source.startswith(("http://", "https://")):
         return
+    hint = (
+        _("a model folder names its own prompts (config_sentence_transformers.json); "
+          "leave the options out")
+        if source
+        else _("the collection is searched by words only: give --embed with the endpoint's "
+               "address as well, or leave the options out")
+    )  # fmt: skip
     raise InputError(
         _("--query-prompt and --document-prompt are for an embedding endpoint "
           "(--embed http://…/v1) that does not say its model's prompts"),
-        _("a model folder names its own prompts (config_sentence_transformers.json); "
-          "leave the options out"),
+        hint,
     )  # fmt: skip
 
 

@@ -11,6 +11,9 @@ nothing it answers names where it keeps the file. An upload to a collection whos
 older gemeingut read reads them again too, as any ingest does (their embedding is the
 operator's upkeep, not the uploader's: `upkeep`); its report counts the control
 characters of the file read as spaces (`IngestReport.control_characters`), for the sender.
+Why a file is not taken is said in the sender's language (`said_in`): the ingest puts a
+reader's reason into words as it skips the file, in a server's worker thread that knows no
+request.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from gemeingut.apps.rag.ingest import IngestReport, Skipped, ingest
 from gemeingut.apps.rag.readers import READERS
 from gemeingut.apps.rag.storage import UPLOAD_PREFIX, collection_folder, read_meta
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, current_language, use_language
 
 LONGEST_NAME = 200  # characters, as a person counts them
 LONGEST_NAME_BYTES = 240  # as the file system counts them (255 at most, a temporary suffix)
@@ -80,28 +83,31 @@ def add_uploaded(
     data: bytes,
     embedder: Embedder | None = None,
     upkeep: Embedder | None = None,
+    said_in: str | None = None,
 ) -> IngestReport:
     """Add (or replace) the document `key` (a `document_key`) of collection `name` from
     `data`, or `NotTaken` with why; `storage.CollectionBusy` where another change of the
     collection is under way. `embedder` is the collection's own, already open, for the
     uploaded document; `upkeep` the same model for the other documents the ingest embeds
-    again (`ingest.ingest`). Refused or failed, nothing of it stays."""
+    again (`ingest.ingest`); `said_in` the language of why it is not taken (default: the
+    current one). Refused or failed, nothing of it stays."""
     meta = read_meta(root, name)  # a clear error if there is no such collection
     folder = collection_folder(root, name)
     with tempfile.TemporaryDirectory(dir=folder, prefix=UPLOAD_PREFIX) as tmp:
         path = Path(tmp) / key
         path.write_bytes(data)
         try:
-            return ingest(
-                root,
-                name,
-                [path],
-                language=meta.get("language", "de"),
-                embedder=embedder,
-                uploaded=True,
-                wait=False,
-                upkeep=upkeep,
-            )
+            with use_language(said_in or current_language()):
+                return ingest(
+                    root,
+                    name,
+                    [path],
+                    language=meta.get("language", "de"),
+                    embedder=embedder,
+                    uploaded=True,
+                    wait=False,
+                    upkeep=upkeep,
+                )
         except Skipped as skipped:
             raise NotTaken(_without_paths(skipped.why, Path(tmp), key)) from None
 

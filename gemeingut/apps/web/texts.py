@@ -159,7 +159,7 @@ TEXTS: dict[str, Message] = {
     "line": _("line {line}", line="{line}"),  # of a text file, as a source's lines
     "lines": _("lines {first}–{last}", first="{first}", last="{last}"),
     "close": _("Close"),
-    "tokens_heading": _("How the model chooses the next word"),
+    "tokens_heading": _("AI literacy: how the model chooses the next word"),
     # The look inside teaches pupils and clerks: each term is explained in plain words where
     # it first appears (tests/apps/web/test_look_inside_plain.py checks it, and the length of
     # the sentences).
@@ -180,7 +180,11 @@ TEXTS: dict[str, Message] = {
         "␣ stands for a space. Most tokens begin with the space before their word. So “ Haus” "
         "and “Haus” are two different tokens."
     ),
-    "tokens_signs": _("↵ stands for a line break, ⇥ for a tab."),
+    "tokens_signs": _(
+        "↵ stands for a line break, ⇥ for a tab. Other characters that show nothing stand as "
+        "their Unicode number, such as {example} for a vertical tab.",
+        example="⟨U+000B⟩",
+    ),
     "tokens_bytes": _(
         "{part} is a token that holds only part of a character. A computer stores each "
         "character as one to four numbers from 0 to 255. These numbers are called bytes. Here "
@@ -348,9 +352,9 @@ TEXTS: dict[str, Message] = {
     "tab_draft": _("Memo or speech"),
     "draft_heading": _("Draft a memo or a speech from your documents"),
     "draft_help": _(
-        "The model writes each section from the best passages of the collection and cites "
-        "them; every citation is checked. A section without evidence is marked. Check the "
-        "draft before you use it."
+        "The model writes each section from the best passages of the collection and is asked "
+        "to cite them; every citation is checked. A section without evidence is marked. Check "
+        "the draft before you use it."
     ),
     "draft_kind": _("What to write"),
     "draft_vermerk": _("Memo (facts, assessment, proposal)"),
@@ -440,7 +444,8 @@ TEXTS: dict[str, Message] = {
     "part_code": _("the code"),
     "part_data": _("the training data"),
     "part_test_data": _("the test data"),
-    "part_documents": _("the documents"),
+    # the release's documentation (card, reports): not "documents", the name of a view here
+    "part_documents": _("the documentation"),
     "about_check": _("Anyone can compute this again:"),
     "audit_heading": _("What the audit found"),
     "audit_none": _("This model was not audited: nothing is known of its biases and limits."),
@@ -651,6 +656,12 @@ TEXTS: dict[str, Message] = {
     "field_x_request_id": _("the HTTP request's id"),
     # a refusal by a rule of the policy, with a link to the rule on the policy view
     "policy_refused": _(
+        "Refused by the rule “{title}” ({rule}) of the policy: {text}",
+        title="{title}",
+        rule="{rule}",
+        text="{text}",
+    ),
+    "policy_refused_by_id": _(
         "Refused by the rule “{rule}” of the policy: {text}", rule="{rule}", text="{text}"
     ),
     "policy_rule_link": _("Read the rule “{rule}” in the policy", rule="{rule}"),

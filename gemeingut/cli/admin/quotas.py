@@ -17,7 +17,7 @@ from gemeingut.cli.admin.tables import LIMIT_LABELS, print_rows
 from gemeingut.cli.app import admin_quotas_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, plural, text
+from gemeingut.i18n import Message, _, plural, text
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -69,12 +69,7 @@ def quotas_set(
     from gemeingut.serve.gateway.identity import forget_empty_limits
     from gemeingut.serve.gateway.quotas import LIMIT_NAMES, LIMITS, list_limits, set_limits
 
-    subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
-    if len(subjects) != 1:
-        raise InputError(
-            _("name exactly one of --key, --user, --group"),
-            _("e.g. {example}", example="--group schule"),
-        )
+    kind, subject = _one_subject(key, user, group, "--group schule")
     limits: dict[str, int | None] = {
         name: value
         for name, value in zip(
@@ -98,7 +93,6 @@ def quotas_set(
         raise InputError(
             _("no limit given"), _("e.g. {example}", example="--tokens-per-day 200000")
         )
-    kind, subject = subjects[0]
     if per_member and kind != "group":
         raise InputError(
             _("--per-member goes with --group only"),
@@ -115,12 +109,7 @@ def quotas_set(
     set_limits(engine, kind, subject, **limits)
     forget_empty_limits(engine, kind, subject)
     _record(engine, kind, subject, limits, operator)
-    who = {
-        "key": _("key {name}", name=subject),
-        "user": _("user {name}", name=subject),
-        "group": _("group {name}", name=subject),
-        "member": _("group {name} (per member)", name=subject),
-    }[kind]
+    who = _who(kind, subject)
     shown = ", ".join(
         text(
             _("{limit} lifted", limit=LIMIT_LABELS[name])
@@ -174,24 +163,53 @@ def _refuse_revoked(engine: Engine, key_id: str) -> None:
         )
 
 
+def _one_subject(
+    key: str | None, user: str | None, group: str | None, example: str
+) -> tuple[str, str]:
+    """The one key, user or group a command names: (kind, name)."""
+    subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
+    if len(subjects) != 1:
+        raise InputError(
+            _("name exactly one of --key, --user, --group"), _("e.g. {example}", example=example)
+        )
+    return subjects[0]
+
+
+def _who(kind: str, subject: str) -> Message:
+    """The key, user or group (`member`: a group's limit for each member) in words."""
+    return {
+        "key": _("key {name}", name=subject),
+        "user": _("user {name}", name=subject),
+        "group": _("group {name}", name=subject),
+        "member": _("group {name} (per member)", name=subject),
+    }[kind]
+
+
 def _record(
     engine: Engine, kind: str, subject: str, limits: dict[str, int | None], operator: str | None
 ) -> None:
-    """The change in the audit log: which limits, to what (`-`: lifted); a person by their
-    pseudonym, a key by its id, a group by its pseudonym (its name may name people)."""
+    """The change in the audit log: which limits, to what (`-`: lifted)."""
     short = {"requests_per_minute": "rpm", "tokens_per_day": "tpd", "concurrent_streams": "streams"}
     changed = ",".join(
         f"{short[name]}={'-' if value is None else value}" for name, value in limits.items()
     )
+    _record_for(engine, "admin:quotas-set", kind, subject, changed, operator)
+
+
+def _record_for(
+    engine: Engine, route: str, kind: str, subject: str, detail: str, operator: str | None
+) -> None:
+    """An act on one subject's limits in the audit log, as `{kind}:{detail}`: a person by
+    their pseudonym, a key by its id, a group by its pseudonym (its name may name people)."""
     if kind == "user":
         pseudonym = person_pseudonym(engine, subject)
-        record_admin_action(engine, "admin:quotas-set", f"user:{changed}", operator, pseudonym)
+        record_admin_action(engine, route, f"user:{detail}", operator, pseudonym)
     elif kind == "key":
         owner = key_owner_pseudonym(engine, subject)
-        record_admin_action(engine, "admin:quotas-set", f"key:{changed}", operator, owner, subject)
+        record_admin_action(engine, route, f"key:{detail}", operator, owner, subject)
     else:  # a group (its total, or `member`: per member), by pseudonym: never the name
-        decision = f"{kind}:{changed},{group_pseudonym(engine, subject)}"
-        record_admin_action(engine, "admin:quotas-set", decision, operator)
+        decision = f"{kind}:{detail},{group_pseudonym(engine, subject)}"
+        record_admin_action(engine, route, decision, operator)
 
 
 @admin_quotas_app.command("free-streams")
@@ -214,33 +232,12 @@ def quotas_free_streams(
     a minute). Streams still running go on, no longer counted; their tokens settle as usual."""
     from gemeingut.serve.gateway.leases import free_places
 
-    subjects = [(k, v) for k, v in (("key", key), ("user", user), ("group", group)) if v]
-    if len(subjects) != 1:
-        raise InputError(
-            _("name exactly one of --key, --user, --group"),
-            _("e.g. {example}", example="--user anna"),
-        )
-    kind, subject = subjects[0]
+    kind, subject = _one_subject(key, user, group, "--user anna")
     engine = database(db)
     _check_subject(engine, kind, subject)
     freed = free_places(engine, kind, subject)
-    if kind == "user":
-        pseudonym = person_pseudonym(engine, subject)
-        record_admin_action(
-            engine, "admin:quotas-free-streams", f"user:{freed}", operator, pseudonym
-        )
-    elif kind == "key":
-        owner = key_owner_pseudonym(engine, subject)
-        decision = f"key:{freed}"
-        record_admin_action(engine, "admin:quotas-free-streams", decision, operator, owner, subject)
-    else:
-        decision = f"group:{freed},{group_pseudonym(engine, subject)}"
-        record_admin_action(engine, "admin:quotas-free-streams", decision, operator)
-    who = {
-        "key": _("key {name}", name=subject),
-        "user": _("user {name}", name=subject),
-        "group": _("group {name}", name=subject),
-    }[kind]
+    _record_for(engine, "admin:quotas-free-streams", kind, subject, str(freed), operator)
+    who = _who(kind, subject)
     said = plural(
         freed,
         _("1 stream place of {who} freed", who=who),

@@ -67,7 +67,7 @@ def export_gguf(
         record = released.record if released is not None else None
         base = checked_base(model_dir, base, record, command)
         _check_before_merging(model_dir, base, dtype, name, licence, released)
-        with merged_adapter(model_dir, base) as merged:
+        with merged_adapter(model_dir, base, out_file.parent) as merged:
             return _export(merged, out_file, dtype, name, licence, released)
     if base is not None:
         raise InputError(

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
@@ -34,8 +35,14 @@ def checked_base(adapter_dir: Path, base: Path | None, record: Path | None, comm
     """The base model folder the adapter in `adapter_dir` is merged onto: `base` (given), else
     the one it names, either way the one it was trained on; `record`: the fine-tune's record
     where the folder does not hold it (a bundle's); `command`: the export as the user runs it
-    with --base, for the hint where no base is found or the one found is another."""
+    with --base, for the hint where no base is found or the one found is another. The
+    adapter's config and record are read first: a damaged one is said as such (--base cannot
+    mend it), never as a missing base or as peft's traceback while merging."""
     record = record or adapter_dir / FINETUNE_FILE
+    config = read_object(
+        adapter_dir / ADAPTER_CONFIG, _("restore the adapter's files from its training")
+    )
+    fingerprint = recorded_base(record).get("fingerprint")
     given = base is not None
     if base is None:
         try:
@@ -50,12 +57,11 @@ def checked_base(adapter_dir: Path, base: Path | None, record: Path | None, comm
             _("pass the folder of the base model the adapter was fine-tuned from"),
         )
     assert base is not None  # an adapter's folder (is_adapter) always names a base or fails
-    fingerprint = recorded_base(record).get("fingerprint") if record.is_file() else None
     if isinstance(fingerprint, str):
         if not made_from(base, fingerprint):
             raise _other_base(base, record, given, command)
     else:
-        _check_named_base(adapter_dir, base, given)
+        _check_named_base(adapter_dir, config or {}, base, given)
     return base
 
 
@@ -81,11 +87,10 @@ def _other_base(base: Path, record: Path, given: bool, command: str) -> InputErr
     )
 
 
-def _check_named_base(adapter_dir: Path, base: Path, given: bool) -> None:
-    """An adapter without our record: a given base is the one its config names, where that one
-    is here, and every base holds the layers (`target_modules`) the adapter was trained on."""
+def _check_named_base(adapter_dir: Path, config: dict[str, Any], base: Path, given: bool) -> None:
+    """An adapter without our record: a given base is the one its `config` names, where that
+    one is here, and every base holds the layers (`target_modules`) the adapter was trained on."""
     config_file = adapter_dir / ADAPTER_CONFIG
-    config = read_object(config_file, _("restore the adapter's files from its training")) or {}
     named = config.get("base_model_name_or_path")
     if given:
         try:
@@ -122,12 +127,15 @@ def _check_named_base(adapter_dir: Path, base: Path, given: bool) -> None:
 
 
 @contextmanager
-def merged_adapter(adapter_dir: Path, base: Path) -> Iterator[Path]:
-    """A temporary folder that holds the adapter in `adapter_dir` merged onto `base` (checked:
-    `checked_base`), with the adapter folder's tokenizer, card, licence and record."""
+def merged_adapter(adapter_dir: Path, base: Path, beside: Path) -> Iterator[Path]:
+    """A temporary folder in `beside` (the GGUF's folder, which has room for a whole model; the
+    system's temporary folder often has not) that holds the adapter in `adapter_dir` merged
+    onto `base` (checked: `checked_base`), with the adapter folder's tokenizer, card, licence
+    and record."""
     from gemeingut.model.loading import load_causal_lm
 
-    with tempfile.TemporaryDirectory(prefix="gemeingut-export-") as tmp:
+    beside.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".gemeingut-export-", dir=beside) as tmp:
         merged = Path(tmp) / adapter_dir.resolve().name  # the GGUF's name where none is given
         load_causal_lm(adapter_dir, base).save_pretrained(merged, safe_serialization=True)
         for file in adapter_dir.iterdir():

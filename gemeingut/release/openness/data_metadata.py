@@ -4,7 +4,9 @@ A build that publishes its dataset puts `croissant.json` and `dcat.ttl` beside t
 statement in `training-data/`. Both name the data files by name and sha256 (DCAT: one checksum
 per single-file split, a download URL for each file). `verify` compares them with the
 MANIFEST, whose hashes it has already checked against the bytes: a shard replaced and
-re-hashed in the MANIFEST, or metadata edited to match another file, is named here.
+re-hashed in the MANIFEST, or metadata edited to match another file, is named here (DCAT's
+checksum with the distribution that gives it); shards swapped are named as such first
+(`verify_swapped.py`, which reads both).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ DCAT = f"{TRAINING_DATA}/{DCAT_FILE}"
 _FINETUNING = (f"{TRAINING_DATA}/{FINETUNE_DATA}/", f"{TRAINING_DATA}/{FINETUNE_EARLIER}/")
 _EXCLUDED = f"{TRAINING_DATA}/excluded/"  # described by Croissant, not a split of DCAT's
 
-Named = dict[str, str | None]  # file name -> the sha256 the metadata gives (None: none given)
+# file name -> (the sha256 the metadata gives, None where none; the part of the metadata that
+# gives it where the file alone does not say it: DCAT's distribution)
+Named = dict[str, tuple[str | None, str | None]]
 
 
 def data_metadata_problems(
@@ -36,7 +40,7 @@ def data_metadata_problems(
     """`listed`: the MANIFEST (path -> sha256); `read(path)` gives a listed file's text."""
     shipped = _data_files(listed)
     problems = []
-    for path, named in ((CROISSANT, _croissant_names), (DCAT, _dcat_names)):
+    for path, named in ((CROISSANT, _croissant_names), (DCAT, dcat_names)):
         if path in listed:
             try:
                 problems += _compare(path, named(read(path)), shipped)
@@ -78,22 +82,13 @@ def _data_files(listed: dict[str, str]) -> dict[str, tuple[str, str]]:
 
 def _compare(source: str, named: Named, shipped: dict[str, tuple[str, str]]) -> list[str | Message]:
     problems = []
-    for name, digest in sorted(named.items()):
+    for name, (digest, part) in sorted(named.items()):
         if name not in shipped:
             problems.append(
                 _("{source} names {name}, which the bundle does not hold", source=source, name=name)
             )
         elif digest is not None and digest.lower() != shipped[name][1]:
-            problems.append(
-                _(
-                    "{source} gives {name} the sha256 {digest}…, but {path} has {actual}…",
-                    source=source,
-                    name=name,
-                    digest=digest[:12],
-                    path=shipped[name][0],
-                    actual=shipped[name][1][:12],
-                )
-            )
+            problems.append(_other_digest(source, part, name, digest, shipped[name]))
     problems += [
         _("{path} is not described in {source}", path=path, source=source)
         for name, (path, _digest) in sorted(shipped.items())
@@ -102,17 +97,35 @@ def _compare(source: str, named: Named, shipped: dict[str, tuple[str, str]]) -> 
     return problems
 
 
+def _other_digest(
+    source: str, part: str | None, name: str, digest: str, shipped: tuple[str, str]
+) -> Message:
+    """A file's sha256 in `source` (in its `part`, where it has one) against the bytes'."""
+    path, actual = shipped
+    if part is None:
+        return _(
+            "{source} gives {name} the sha256 {digest}…, but {path} has {actual}…",
+            source=source, name=name, digest=digest[:12], path=path, actual=actual[:12],
+        )  # fmt: skip
+    return _(
+        "{source}: {part} gives {name} the sha256 {digest}…, but {path} has {actual}…",
+        source=source, part=part, name=name, digest=digest[:12], path=path, actual=actual[:12],
+    )  # fmt: skip
+
+
 def _croissant_names(text: str) -> Named:
     document = json_object(text)
     return {
-        PurePosixPath(str(item["contentUrl"])).name: item.get("sha256")
+        PurePosixPath(str(item["contentUrl"])).name: (item.get("sha256"), None)
         for item in document.get("distribution", [])
         if isinstance(item, dict) and item.get("@type") == "cr:FileObject"
     }
 
 
-def _dcat_names(text: str) -> Named:
-    """Each distribution's download URLs; its checksum belongs to the file when it has one."""
+def dcat_names(text: str) -> Named:
+    """Each distribution's download URLs, with the distribution (`distribution-train`); its
+    checksum belongs to the file when it has one (a checksum over several files is none a
+    downloader can check)."""
     from rdflib import Graph
 
     from gemeingut.data.publish.dcat import DCAT as DCAT_NS
@@ -126,10 +139,24 @@ def _dcat_names(text: str) -> Named:
             str(graph.value(checksum, SPDX.checksumValue))
             for checksum in graph.objects(distribution, SPDX.checksum)
         ]
+        part = str(distribution).rsplit("#", 1)[-1]
         for url in urls:
             name = PurePosixPath(unquote(urlparse(url).path)).name
-            named[name] = values[0] if len(urls) == 1 and values else None
+            named[name] = (values[0] if len(urls) == 1 and values else None, part)
     return named
+
+
+def shard_licences(evidence: Evidence) -> tuple[Counter[str], dict[str, Counter[str]]]:
+    """The documents per licence of the dataset's shards (training and test data, not the
+    fine-tuning data, which its own record describes): in all, and by shard file name."""
+    counts: Counter[str] = Counter()
+    by_name: dict[str, Counter[str]] = {}
+    for data in (evidence.training_data, evidence.test_data):
+        for file, licences in data.per_file.items():
+            if not file.startswith(_FINETUNING):
+                counts.update(licences)
+                by_name[PurePosixPath(file).name] = licences
+    return counts, by_name
 
 
 def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Message]:
@@ -139,13 +166,7 @@ def data_licence_problems(bundle: Path, evidence: Evidence) -> list[str | Messag
     licence table is counted again with its other tables (`verify_stats_counts.py`)."""
     from gemeingut.data.publish.licenses import combine_licences
 
-    counts: Counter[str] = Counter()
-    by_name: dict[str, Counter[str]] = {}  # shard file name -> its documents per licence
-    for data in (evidence.training_data, evidence.test_data):
-        for file, licences in data.per_file.items():
-            if not file.startswith(_FINETUNING):
-                counts.update(licences)
-                by_name[PurePosixPath(file).name] = licences
+    counts, by_name = shard_licences(evidence)
     root = bundle / TRAINING_DATA
     try:
         problems = _stated_licence_problems(root, counts, combine_licences(counts))

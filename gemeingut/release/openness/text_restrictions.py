@@ -112,6 +112,29 @@ ATTRIBUTION_DUTY = re.compile(
     re.IGNORECASE,
 )
 
+# Outputs used to improve other models: a restriction only where the sentence denies it ("You
+# will not use … any output … to improve any other large language model", „dürfen nicht …
+# verwendet werden, um andere Modelle zu trainieren“); "You may use the outputs to train other
+# models" grants that freedom.
+_IMPROVE = r"\b(?:improve|train|develop|enhance|verbessern|trainieren|entwickeln)\b"
+_OTHER_MODELS = (
+    r"\b(?:other|another|competing|third[- ]party|andere\w*)\b[^.;]{0,40}?"
+    r"\b(?:models?|LLMs?|Modelle?|Sprachmodell\w*)\b"
+)
+# the verb before the models ("to improve any other model") or, in German, after them („um
+# andere Modelle zu trainieren“)
+_OUTPUTS_FOR_OTHER_MODELS = re.compile(
+    rf"\b(?:outputs?|results?|Ausgaben|Ergebnisse)\b[^.;]{{0,120}}?(?:{_IMPROVE}[^.;]{{0,80}}?"
+    rf"{_OTHER_MODELS}|{_OTHER_MODELS}[^.;]{{0,20}}?{_IMPROVE})",
+    re.IGNORECASE,
+)
+# a denial: "will not", "agree not to", "is not permitted" ("commercially or not" denies nothing)
+_DENIED = re.compile(
+    r"\b(?:(?:may|must|shall|will|can|could|should|do|does|is|are|agrees?)\s+not|cannot|never|"
+    r"nor|prohibit\w*|forbid\w*|nicht|nie|niemals|kein\w*|untersag\w*|verbot\w*)\b",
+    re.IGNORECASE,
+)
+
 _CLAUSES: tuple[tuple[re.Pattern[str], Message], ...] = (
     (
         re.compile(
@@ -124,20 +147,13 @@ _CLAUSES: tuple[tuple[re.Pattern[str], Message], ...] = (
     ),
     (
         re.compile(
-            r"\b(?:acceptable|prohibited|permitted)\s+use\s+polic(?:y|ies)\b|"
-            r"\buse\s+polic(?:y|ies)\b|\bNutzungsrichtlinie\w*|\bNutzungsbedingungen\b",
+            r"\buse\s+polic(?:y|ies)\b|\bNutzungsrichtlinie\w*",
             re.IGNORECASE,
         ),
         _("every use is bound by a use policy"),
     ),
     (
-        re.compile(
-            r"\b(?:outputs?|results?|Ausgaben|Ergebnisse)\b[^.;]{0,120}?"
-            r"\b(?:improve|train|develop|enhance|verbessern|trainieren|entwickeln)\b[^.;]{0,80}?"
-            r"\b(?:other|another|competing|third[- ]party|andere\w*)\b[^.;]{0,40}?"
-            r"\b(?:models?|LLMs?|Modelle?|Sprachmodell\w*)\b",
-            re.IGNORECASE,
-        ),
+        _OUTPUTS_FOR_OTHER_MODELS,
         _("the model and its outputs may not be used to improve other models"),
     ),
     (
@@ -197,6 +213,8 @@ def _match(pattern: re.Pattern[str], sentence: str) -> re.Match[str] | None:
     """Where `pattern` matches `sentence` (its whitespace as one space), a match that states a
     number first ("700 million monthly active users"): the number is the clause's point."""
     found = list(pattern.finditer(" ".join(sentence.split())))
+    if pattern is _OUTPUTS_FOR_OTHER_MODELS and _DENIED.search(sentence) is None:
+        return None  # a ban only where the sentence denies the use
     return next((m for m in found if m.group(0)[0].isdigit()), found[0] if found else None)
 
 

@@ -45,7 +45,6 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.serve.backends import Backend, Prompt, SamplingParams
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
@@ -60,6 +59,7 @@ from gemeingut.serve.gateway.identity import (
     utcnow,
 )
 from gemeingut.serve.gateway.leases import Leases, holders, reclaim
+from gemeingut.serve.gateway.pseudonym_key import KeyReplaced
 from gemeingut.serve.gateway.quotas import (
     Headroom,
     QuotaExceeded,
@@ -611,7 +611,8 @@ async def admit(
         ) from None
     except SQLAlchemyError:
         raise await unavailable(gateway, route, principal, model, request_id) from None
-    except InputError as stale:  # the pseudonym key was replaced after this process read it
+    except KeyReplaced as stale:  # after this process read it: only a restart helps
+        log.error("%s", stale)
         raise APIError(  # not audited: its record would carry the old key's pseudonym
             503, stale.message, code="pseudonym_key_replaced", type="server_error",
             facts={"id": request_id},

@@ -119,11 +119,13 @@ class Leases:
 
     def start(self) -> str:
         """Register this process (once), free what stopped ones hold, start the heartbeat;
-        the process's id, which its leases name. Before its first reservation, best at the
-        start (`runner.build_app`, before the model loads). Refused (`InputError`) where the
-        database's pseudonym key is no longer the one this process read at its start: a new
-        key made meanwhile (`pseudonym_key.refuse_if_replaced`), in turn with it (SQLite's
-        write lock, PostgreSQL's advisory lock that the new key takes too)."""
+        the process's id, which its leases name. Called with the first admitted request
+        (`gate.Gateway.owner`), not at the start (registered there, the streams of
+        `--workers` were counted as a stopped process's and freed while they ran). Refused
+        (`InputError`) where the database's pseudonym key is no longer the one this process
+        read at its start: a new key made meanwhile (`pseudonym_key.refuse_if_replaced`), in
+        turn with it (SQLite's write lock, PostgreSQL's advisory lock that the new key takes
+        too)."""
         with self._lock:
             if not self._started:
                 with writing(self.engine) as conn:
@@ -193,21 +195,6 @@ def _keep_beating(leases: weakref.ref[Leases], stop: threading.Event) -> None:
         else:
             failing = False
         del live
-
-
-def register_now(leases: Leases) -> None:
-    """Register a server process at its start (`Leases.start`), so that a new pseudonym key
-    is refused from then on; where the database fails now, the log says why, in the driver's
-    words, and the first request tries again (a 503 where it fails again)."""
-    try:
-        leases.start()
-    except SQLAlchemyError as error:
-        said = _(
-            "the server process could not register in the database (its first request tries "
-            "again): {cause}",
-            cause=driver_reason(error),
-        )
-        log.warning("%s", text(said))
 
 
 def driver_reason(error: SQLAlchemyError) -> str:

@@ -151,8 +151,8 @@ def _refuse_while_served(conn: Connection) -> None:
     from its start and would go on writing pseudonyms of it. Its registration says so
     (`leases.py`), unless it clearly stopped: its PID gone on this machine, or its heartbeat
     older than `STOPPED_AFTER`. Read in the new key's transaction: a server that registers
-    meanwhile waits for it, then finds the key replaced and refuses to start
-    (`refuse_if_replaced`)."""
+    meanwhile (with its first admitted request) waits for it, then finds the key replaced and
+    refuses the request (`refuse_if_replaced`)."""
     from gemeingut.serve.gateway.identity import utcnow  # both need the store, which needs us
     from gemeingut.serve.gateway.leases import STOPPED_AFTER, host_of, live_processes
 
@@ -196,16 +196,22 @@ def _refuse_while_served(conn: Connection) -> None:
     )
 
 
+class KeyReplaced(InputError):
+    """A server's pseudonym key is no longer the database's (`refuse_if_replaced`): its own
+    error, so that a request answers it as such (503 `pseudonym_key_replaced`) and no other
+    `InputError` is taken for it."""
+
+
 def refuse_if_replaced(conn: Connection, key: bytes) -> None:
     """Refuse to serve with `key` where the database's key is another one by now: a new key
     was made (`new_key`) after this process read its own at its start and before it
     registered. Read in the registration's transaction (`leases.py`), which the new key's waits
-    for, or which waits for it: one of the two refuses, never neither."""
+    for, or which waits for it: one of the two refuses (`KeyReplaced`), never neither."""
     stored = _stored(conn)
     in_database = stored.get(IN_DATABASE)
     check = stored.get(CHECK) or (check_value(bytes.fromhex(in_database)) if in_database else "")
     if not hmac.compare_digest(check, check_value(key)):
-        raise InputError(
+        raise KeyReplaced(
             _(
                 "the pseudonym key of this database was replaced after this server read it at "
                 "its start (`gemeingut admin audit new-pseudonym-key`)"

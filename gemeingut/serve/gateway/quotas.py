@@ -132,14 +132,23 @@ MOST = {
 }
 
 # Built once (SQLAlchemy keeps a built statement's compiled form; building one per request cost
-# more than running it): the limits whose subject has one of some names, and a key's validity.
+# more than running it): the limits whose subject has one of some names; the same with the
+# validity of a key on each row, one row (limits all NULL) where none has a limit, none where
+# the key is gone: a request's limits and its key's check in one statement.
 _LIMITS_NAMED = (
     select(quota_limits)
     .where(quota_limits.c.subject.in_(bindparam("names", expanding=True)))
     .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)  # one lock order
 )
-_KEY_VALIDITY = select(api_keys.c.revoked_at, api_keys.c.expires_at).where(
-    api_keys.c.id == bindparam("key_id")
+_LIMITS_AND_KEY = (
+    select(quota_limits, api_keys.c.revoked_at, api_keys.c.expires_at)
+    .select_from(
+        api_keys.outerjoin(
+            quota_limits, quota_limits.c.subject.in_(bindparam("names", expanding=True))
+        )
+    )
+    .where(api_keys.c.id == bindparam("key_id"))
+    .order_by(quota_limits.c.subject_kind, quota_limits.c.subject)
 )
 
 
@@ -500,18 +509,18 @@ def reserve_uncounted(
     read: list[RowMapping] | None = None
     if then is None and engine.dialect.name == "sqlite":
         with reading(engine) as conn:
-            read = _limits_of(conn, principal)
+            read, key = _limits_and_key(conn, principal)
             if _counts_tokens(read):
                 return None
             if not read:
-                _refuse_unusable(conn, principal.key_id, now)
+                refuse_unusable(principal.key_id, key, now)
                 return Reservation(tokens=0)
     with _reserving(engine, principal, now) as conn:
         if read is None:
-            rows = _limits_of(conn, principal)
+            rows, key = _limits_and_key(conn, principal)
             if _counts_tokens(rows):
                 return None
-            _check_key(conn, principal, rows, now)
+            _check_key(conn, principal, rows, key, now)
         else:  # under the lock now: a limit set since the read counts (`_checking_key`)
             rows = _checking_key(conn, principal, read, now)
             if _counts_tokens(rows):
@@ -526,9 +535,30 @@ def _counts_tokens(rows: list[RowMapping]) -> bool:
 def _limits_of(conn: Connection, principal: Principal) -> list[RowMapping]:
     """The limits that apply to `principal`, in one lock order (read to the end: a refusal
     after it must leave no statement open)."""
+    rows = conn.execute(_LIMITS_NAMED, {"names": _names(principal)}).mappings().all()
+    return _applying(rows, principal)
+
+
+def _limits_and_key(
+    conn: Connection, principal: Principal
+) -> tuple[list[RowMapping], RowMapping | None]:
+    """`_limits_of`, and the validity of `principal`'s key as the same statement read it
+    (`revoked_at`, `expires_at`; None where the key is gone): one statement, not two, for
+    every request that reserves."""
+    named = {"names": _names(principal), "key_id": principal.key_id}
+    rows = conn.execute(_LIMITS_AND_KEY, named).mappings().all()
+    return _applying(rows, principal), rows[0] if rows else None
+
+
+def _names(principal: Principal) -> list[str]:
+    """The subjects' names of `principal`'s limits (`_subjects`), each once, sorted."""
+    return sorted({subject for _kind, subject in _subjects(principal)})
+
+
+def _applying(rows: list[RowMapping], principal: Principal) -> list[RowMapping]:
+    """The limit rows of `rows` whose kind and subject apply to `principal` (a name may be a
+    key's, a user's and a group's at once)."""
     subjects = set(_subjects(principal))
-    names = sorted({subject for _kind, subject in subjects})
-    rows = conn.execute(_LIMITS_NAMED, {"names": names}).mappings().all()
     return [row for row in rows if (row["subject_kind"], row["subject"]) in subjects]
 
 
@@ -568,21 +598,26 @@ def reserve(
     where a limit applies (so this takes the write transaction at once, and reads the limits
     under its lock); `owner` as there."""
     with _reserving(engine, principal, now) as conn:
-        rows = _limits_of(conn, principal)
-        _check_key(conn, principal, rows, now)
+        rows, key = _limits_and_key(conn, principal)
+        _check_key(conn, principal, rows, key, now)
         return _take_in(conn, principal, rows, tokens, stream, now, answers, then, owner)
 
 
 def _check_key(
-    conn: Connection, principal: Principal, rows: list[RowMapping], now: datetime
+    conn: Connection,
+    principal: Principal,
+    rows: list[RowMapping],
+    key: RowMapping | None,
+    now: datetime,
 ) -> None:
     """In a write transaction, before the takes: the key checked and, where it has limits of
-    its own (`rows`), locked (`_hold_key`); no counter of the key's own that a rotation would
-    copy: nothing to lock."""
+    its own (`rows`), locked (`_hold_key`, which reads its validity again, as the lock finds
+    it); else its validity as read with the limits (`key`): no counter of the key's own that
+    a rotation would copy, nothing to lock."""
     if any(row["subject_kind"] == "key" for row in rows):
         _hold_key(conn, principal.key_id, valid_at=now)
     else:
-        _refuse_unusable(conn, principal.key_id, now)
+        refuse_unusable(principal.key_id, key, now)
 
 
 def _checking_key(
@@ -1094,13 +1129,6 @@ def _hold_key(conn: Connection, key_id: str, valid_at: datetime | None) -> None:
     row = conn.execute(_HOLD_KEY, {"key_id": key_id}).mappings().first()
     if valid_at is not None:  # as the lock found it: what a rotation just committed
         refuse_unusable(key_id, row, valid_at)
-
-
-def _refuse_unusable(conn: Connection, key_id: str, now: datetime) -> None:
-    """A 401 where the key was revoked, expired or removed since the request authenticated:
-    one read by primary key, in the caller's transaction."""
-    row = conn.execute(_KEY_VALIDITY, {"key_id": key_id}).mappings().first()
-    refuse_unusable(key_id, row, now)
 
 
 def _take_stream(

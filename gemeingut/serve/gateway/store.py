@@ -10,7 +10,9 @@ A SQLite statement that was not read to the end keeps its read snapshot open, al
 ROLLBACK. Back in the pool, such a connection fails every later `BEGIN IMMEDIATE` at once with
 "database is locked" (SQLite does not wait: the old snapshot can never become writable) as soon
 as any other connection has committed. So every cursor is closed when its connection goes back
-to the pool, whatever the code that used it left behind.
+to the pool, whatever the code that used it left behind. Both the BEGINs and the noting of
+cursors are the SQLite dialect's (`sqlite_dialect.py`), not engine events: an engine with event
+listeners pays for their dispatch around every statement.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql.compiler import Compiled
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.gateway.pseudonym_key import key_file, new_key, pseudonym_key
+from gemeingut.serve.gateway.sqlite_dialect import DRIVER, READING, open_cursors
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_POOL = 40  # connections kept open (and as many more at a peak, closed after it)
@@ -124,7 +127,7 @@ def _engine(url: str) -> Engine:
         # SQLAlchemy's default 5, a loaded server opened and closed connections all the time,
         # each running the PRAGMAs below again.
         engine = create_engine(
-            url,
+            make_url(url).set(drivername=f"sqlite+{DRIVER}"),
             connect_args={"timeout": 30, "check_same_thread": False},
             pool_size=SQLITE_POOL,
             max_overflow=SQLITE_POOL,
@@ -171,9 +174,15 @@ def writing(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
     """A connection for reads only: on SQLite it does not queue behind writers (WAL readers see
-    the last commit), which most requests need for their key and limits."""
+    the last commit), which most requests need for their key and limits. Its transaction
+    begins with `BEGIN` (`sqlite_dialect.py`); `read_only` tells a `begin` listener so."""
     with engine.connect() as conn:
-        yield conn.execution_options(read_only=True)
+        info = conn.connection.info  # the pooled connection's: set for this use only
+        info[READING] = True
+        try:
+            yield conn.execution_options(read_only=True)
+        finally:
+            info.pop(READING, None)
 
 
 def pseudonym_secret(engine: Engine) -> bytes:
@@ -189,7 +198,7 @@ def pseudonym_key_file(engine: Engine) -> Path | None:
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        dbapi_connection.isolation_level = None  # BEGIN is the dialect's (`sqlite_dialect.py`)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed transaction survives a killed process (not a power
@@ -198,13 +207,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine, "after_cursor_execute")
-    def _remember_cursor(conn, cursor, _statement, _parameters, _context, _many) -> None:
-        _open_cursors(conn.info).add(cursor)  # the pooled DBAPI connection's own dict
-
     @event.listens_for(engine.pool, "checkin")
     def _close_cursors(dbapi_connection, record) -> None:
-        cursors = _open_cursors(record.info)  # an invalidated one's are cleared at next checkout
+        cursors = open_cursors(record.info)  # an invalidated one's are cleared at next checkout
         if dbapi_connection is None:  # invalidated: closed, with its snapshots
             cursors.clear()
             return
@@ -213,27 +218,6 @@ def _sqlite_pragmas(engine: Engine) -> None:
             with contextlib.suppress(sqlite3.Error):
                 cursor.close()  # resets its statement: the snapshot it held is let go
         cursors.clear()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
-        reads_only = conn.get_execution_options().get("read_only", False)
-        statement = "BEGIN" if reads_only else "BEGIN IMMEDIATE"
-        # On the driver's connection: every request begins four transactions, and SQLAlchemy's
-        # statement machinery cost more than the BEGIN itself. Its errors still reach the
-        # callers as SQLAlchemy's ("database is locked": a 503 or a retried settle).
-        try:
-            conn.connection.driver_connection.execute(statement).close()
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(statement, None, error, sqlite3.Error) from None
-
-
-def _open_cursors(info: dict) -> weakref.WeakSet:
-    """The cursors run on one pooled connection since it was checked out (weakly: a cursor
-    that is gone has let go of its statement). Made once per connection, not per statement."""
-    cursors = info.get("cursors")
-    if cursors is None:
-        cursors = info["cursors"] = weakref.WeakSet()
-    return cursors
 
 
 def _migrate(engine: Engine) -> None:

@@ -12,6 +12,14 @@ PAGES = [
 ]
 
 
+def write_texts(folder: Path, texts: dict[str, str]) -> Path:
+    """`folder`, made, with a UTF-8 text file of each name in `texts` (name -> text)."""
+    folder.mkdir(parents=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
 def write_pdf(path: Path, pages: list[str] = PAGES) -> Path:
     from fpdf import FPDF
 

@@ -11,6 +11,7 @@ import pytest
 from gemeingut.apps.rag.german_terms import parts
 from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import search
+from tests.apps.rag.documents import write_texts
 
 NOTES = {
     "praxis.txt": "Die Ärztinnen der Praxis haben donnerstags Sprechstunde.",
@@ -28,9 +29,7 @@ OTHERS = {
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("terms")
-    (folder / "docs").mkdir()
-    for name, text in {**NOTES, **OTHERS}.items():
-        (folder / "docs" / name).write_text(text, encoding="utf-8")
+    write_texts(folder / "docs", NOTES | OTHERS)
     ingest(folder / "c", "n", [folder / "docs"])
     return folder / "c"
 

@@ -17,6 +17,7 @@ from gemeingut.apps.rag.index import COLLECTION_FILE, ingest, open_collection
 from gemeingut.apps.rag.lexical import PARTS_DIR, words_and_parts
 from gemeingut.apps.rag.retrieve import search
 from gemeingut.errors import InputError
+from tests.apps.rag.documents import write_texts
 
 NOTES = {
     "angebotsfrist.txt": "Die Angebotsfrist beträgt mindestens dreißig Tage.",
@@ -28,11 +29,7 @@ NOTES = {
 
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
-    folder = tmp_path / "notizen"
-    folder.mkdir()
-    for name, text in NOTES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_texts(tmp_path / "notizen", NOTES)
 
 
 def found(root: Path, question: str, k: int = 2) -> list[str]:

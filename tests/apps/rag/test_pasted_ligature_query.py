@@ -9,6 +9,7 @@ import pytest
 from gemeingut.apps.rag.embedders import EmbedderSpec
 from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import search, tokenize
+from tests.apps.rag.documents import write_texts
 
 TYPED = "Wann gilt die Stellplatzpflicht?"
 PASTED = "Wann gilt die Stellplatzp\ufb02icht?"
@@ -21,11 +22,7 @@ SECTIONS = {
 
 @pytest.fixture
 def satzung(tmp_path: Path) -> Path:
-    folder = tmp_path / "satzung"
-    folder.mkdir()
-    for name, text in SECTIONS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_texts(tmp_path / "satzung", SECTIONS)
 
 
 def _documents(collection, question: str, mode: str) -> list[tuple[str, float]]:

@@ -136,4 +136,5 @@ def test_prompts_stated_for_a_collection_without_an_endpoint_are_refused(tmp_pat
     refused = invoke("rag", "ingest", "amt", docs, "--root", root, "--query-prompt", "query: ")
     assert refused.exit_code != 0
     assert "--query-prompt" in said(refused) and "Traceback" not in refused.output
+    assert "--embed" in said(refused).partition("Hinweis:")[2]  # not "a model folder names …"
     assert not (root / "amt" / "collection.json").exists()

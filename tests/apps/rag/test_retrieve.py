@@ -8,20 +8,17 @@ from gemeingut.apps.rag.embedders import EmbedderSpec
 from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import RRF_K, fuse, search, tokenize
 from gemeingut.errors import InputError
+from tests.apps.rag.documents import write_texts
 
 
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
-    folder = tmp_path / "notizen"
-    folder.mkdir()
     texts = {
         "kriterien.txt": "Die Zuschlagskriterien werden mit ihrer Gewichtung bekannt gemacht.",
         "frist.txt": "Angebote müssen innerhalb der Frist eingehen.",
         "werke.txt": "Amtliche Werke sind gemeinfrei.",
     }
-    for name, text in texts.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return write_texts(tmp_path / "notizen", texts)
 
 
 def test_bm25_finds_another_form_of_a_german_word(notes: Path, tmp_path: Path) -> None:

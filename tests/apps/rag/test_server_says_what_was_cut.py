@@ -185,3 +185,25 @@ def test_an_upload_to_a_remote_encoders_collection_says_it_too(
         "Passages of which the search by meaning read only the start, as they are longer than "
         "its model reads at once (the search by words reads them whole): 1 of 1"
     )
+
+
+def test_a_pasted_ligature_question_cut_is_counted_in_its_own_characters(served: dict) -> None:
+    """A question pasted from a PDF ("Pflicht" as "P\ufb02icht") is searched as its letters, one
+    character longer per ligature: the cut is said in the question's characters as sent (it
+    read the same words as of the typed question), and an answer handed back with it in
+    another language is taken, not refused as another question's."""
+    pasted = "Die P\ufb02icht und die Au\ufb00orderung: " + QUESTION
+    typed = "Die Pflicht und die Aufforderung: " + QUESTION
+    path = "/v1/collections/amt/answer"
+    answered = post(served["url"], path, question=pasted, max_tokens=4)
+    cut = answered["question_cut"]
+    typed_cut = post(served["url"], path, question=typed, max_tokens=4)["question_cut"]
+    assert typed_cut["kept"] > len("Die Pflicht und die Aufforderung: ")  # both ligatures read
+    assert (cut["length"], cut["kept"]) == (len(pasted), typed_cut["kept"] - 2)
+    given = {
+        "answer": answered["answer"],
+        "sources": [source["id"] for source in answered["sources"]],
+        "question_cut": cut,
+    }
+    again = post(served["url"], path, "en", question=pasted, model="schreiber", given=given)
+    assert again["question_cut"] == cut

@@ -144,14 +144,20 @@ def site(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture
-def page(browser, site: dict):
-    """A fresh tab; the page's Content-Security-Policy is bypassed only so that axe-core can be
-    injected (test_the_page_runs_under_its_content_security_policy keeps it)."""
+def tab(browser) -> Iterator[object]:
+    """A fresh German tab; the page's Content-Security-Policy is bypassed only so that axe-core
+    can be injected (test_the_page_runs_under_its_content_security_policy keeps it)."""
     context = browser.new_context(locale="de-DE", bypass_csp=True)
     opened = context.new_page()
     opened.set_default_timeout(TIMEOUT)
     yield opened
     context.close()
+
+
+@pytest.fixture
+def page(tab, site: dict):
+    """A fresh tab on the site's server."""
+    return tab
 
 
 def sign_in(page, site: dict, key: str | None = None) -> None:

@@ -189,9 +189,23 @@ def test_spaces_and_slider_values_are_said_as_they_are_shown(page, site: dict) -
     assert "␣ steht für ein Leerzeichen" in help_text
     # a line break or a tab would show as nothing: a bar with a number and no name
     assert "↵ steht für einen Zeilenumbruch, ⇥ für einen Tabulator." in help_text
+    assert "etwa ⟨U+000B⟩ für einen vertikalen Tabulator." in help_text
     assert page.evaluate("visibleToken(' Amt\\n\\t')") == "␣Amt↵⇥"
     page.get_by_label("Temperatur").fill("0.8")
     assert page.get_by_label("Temperatur").get_attribute("aria-valuetext") == "0,8"
+
+
+def test_a_character_that_shows_nothing_is_shown_by_its_number(page, site: dict) -> None:
+    """A vertical tab (one of the tiny model's likeliest next tokens, pasted from old office
+    files too) or a zero-width space showed as an empty box, and a screen reader said nothing:
+    each is shown by its number in Unicode, in the text's tokens as in the next ones."""
+    look_inside(page, site, "Akte\x0bNr")
+    shown = "".join(page.locator("#tokens li").all_inner_texts())
+    assert "⟨U+000B⟩" in shown and "\x0b" not in shown
+    assert (
+        page.evaluate("visibleToken('\\u200bAmt\\u202e \\x7f')") == "⟨U+200B⟩Amt⟨U+202E⟩␣⟨U+007F⟩"
+    )
+    assert axe_violations(page) == []
 
 
 def test_a_token_that_is_part_of_a_character_shows_its_bytes(page, site: dict) -> None:

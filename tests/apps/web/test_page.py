@@ -147,7 +147,7 @@ def test_an_answer_from_the_documents_shows_its_sources_and_its_check(page, site
     page.locator("#answer-heading").wait_for()
     # the tiny random model cites nothing: the page says the answer has no evidence, once
     verdict = page.locator("#answer-verdict").inner_text()
-    assert verdict == "Prüfen Sie diese Antwort: sie belegt nichts mit den Quellen."
+    assert verdict == "Prüfen Sie diese Antwort: Sie belegt nichts mit den Quellen."
     assert page.locator("#answer-problems li").count() == 0
     assert page.locator("#answer").inner_text().count("belegt nichts") == 1
     assert "[1] akten/leitfaden.pdf, S. 2" in page.locator("#results li").first.inner_text()
@@ -292,10 +292,15 @@ def test_about_the_model_says_what_its_files_show(
 ) -> None:
     sign_in(page, site)
     page.get_by_role("button", name="Über das Modell").click()
-    assert page.locator("#about-open").inner_text().startswith("Nicht alle Offenheitsprüfungen")
+    # what the checks show, not more: a folder that names no licence may still hold an open model
+    assert page.locator("#about-open").inner_text() == (
+        "Nicht alle Offenheitsprüfungen seiner Dateien sind bestanden: Bezeichnen Sie es nicht "
+        "als offenes Modell."
+    )
     facts = page.locator("#about-facts").inner_text()
     assert "Lizenz der Gewichte" in facts and "unbekannt" in facts and "nicht bestanden" in facts
     assert "Nicht eingestuft" in facts and "Unclassified" not in facts  # the class, in German
+    assert "Lizenz der Dokumentation" in facts  # the card's and reports', not the collections'
     assert page.locator("#about-check").inner_text() == "gemeingut openness rate DIR"
     said = page.locator("#about-check").locator("xpath=..").inner_text()
     assert "DIR: ein Modellordner" in said  # the placeholder is explained

@@ -63,16 +63,6 @@ def metadata_only(long_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
     yield from _server(root, long_model_dir, "metadata", content_days=None, audit_days=None)
 
 
-@pytest.fixture
-def tab(browser) -> Iterator[object]:
-    """A fresh tab (its Content-Security-Policy bypassed only so that axe-core can be injected)."""
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT)
-    yield opened
-    context.close()
-
-
 def _person(site: dict, user: str, group: str) -> str:
     add_group(site["engine"], group)
     add_user(site["engine"], user, (group,))
@@ -178,8 +168,8 @@ def test_a_refusal_names_its_rule_and_links_to_it(tab, keeping: dict) -> None:
     link.wait_for()
     said = tab.locator("#chat-status").inner_text()
     assert said == (
-        f"Abgelehnt nach der Regel „{rule.id}“ der Richtlinie: {rule.text.de} Die Regel "
-        f"„{rule.id}“ in der Richtlinie lesen"
+        f"Abgelehnt nach der Regel „{rule.title.de}“ ({rule.id}) der Richtlinie: {rule.text.de} "
+        f"Die Regel „{rule.id}“ in der Richtlinie lesen"
     )
     assert "/v1/policy" not in said
     assert axe_violations(tab) == []

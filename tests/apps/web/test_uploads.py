@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.apps.web.conftest import UPLOAD_LIMIT, axe_violations, sign_in
+from tests.apps.web.uploading import chosen, documents_view, sent
 
 NAME = "Förderrichtlinie.md"
 
@@ -16,9 +17,7 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
     page, site: dict, tmp_path: Path
 ) -> None:
     sign_in(page, site)
-    page.get_by_role("button", name="Dokumente").click()
-    held = page.locator("#held-list li")
-    held.first.wait_for()
+    held = documents_view(page)
     assert held.first.inner_text().startswith("akten/leitfaden.pdf: ")
     assert page.locator("#upload-help").inner_text().startswith("Bis zu 2 MiB je Datei.")
     note = tmp_path / NAME
@@ -32,17 +31,15 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
     large.write_bytes(b"x" * (UPLOAD_LIMIT + 1))
     # the operator's document is not the person's to remove
     assert held.first.get_by_role("button").count() == 0
-    page.get_by_label("Dokumente hinzufügen").set_input_files([str(note), str(broken), str(large)])
-    chosen = page.locator("#upload-file-chosen")
-    assert chosen.inner_text() == f"Ausgewählt: {NAME}, kaputt.pdf, gross.txt"
-    page.get_by_role("button", name="Hochladen").click()
-    status = page.locator("#held-status")
-    status.filter(has_text="wurde hinzugefügt").wait_for()
-    said = status.inner_text()
+    chosen(page, note, broken, large)
+    choice = page.locator("#upload-file-chosen")
+    assert choice.inner_text() == f"Ausgewählt: {NAME}, kaputt.pdf, gross.txt"
+    said = sent(page)
     assert said.startswith(f"„{NAME}“ wurde hinzugefügt. „kaputt.pdf“ wurde nicht aufgenommen:")
+    assert said.count("kaputt.pdf") == 1, said  # the server's sentence names it: said once
     assert said.endswith("„gross.txt“ ist größer, als der Server annimmt (2 MiB): nicht gesendet.")
     page.locator("#held-list li", has_text=f"{NAME}: 1 Stelle").wait_for()
-    assert chosen.inner_text() == "Keine Datei ausgewählt"  # sent: the input is empty again
+    assert choice.inner_text() == "Keine Datei ausgewählt"  # sent: the input is empty again
     assert axe_violations(page) == []
 
     page.get_by_label("Frage").fill("Musikschulen Förderung")
@@ -52,6 +49,7 @@ def test_a_document_uploaded_on_the_page_is_found_and_can_be_removed(
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=f"„{NAME}“ entfernen").click()
+    status = page.locator("#held-status")
     status.filter(has_text="wurde entfernt").wait_for()
     assert status.inner_text() == f"„{NAME}“ wurde entfernt."
     assert page.locator("#held-list li", has_text=NAME).count() == 0
@@ -62,7 +60,7 @@ def test_the_file_inputs_speak_the_pages_language(page, site: dict) -> None:
     """Not the browser's "Choose Files" and "No file chosen" under a German page: the native
     input is out of sight, its label is the button, and the keyboard still reaches it."""
     sign_in(page, site)
-    page.get_by_role("button", name="Dokumente").click()
+    documents_view(page)
     form = page.locator("#upload-form")
     form.wait_for()
     picker = page.locator("#upload-file")

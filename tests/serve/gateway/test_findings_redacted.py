@@ -107,7 +107,7 @@ def test_the_page_and_the_policy_say_what_a_report_becomes(campaign: dict) -> No
     page = httpx.get(campaign["url"] + "/", timeout=30).text
     said = (
         "Eine Meldung wird unter Ihrem Pseudonym gespeichert, nicht unter Ihrem Namen; "
-        "personenbezogene Daten, die die Erkennung der Richtlinie findet (E-Mail-Adressen, "
+        "personenbezogene Daten, die die Erkennung des Servers findet (E-Mail-Adressen, "
         "IBANs, Steuer-IDs, IP-Adressen, Telefonnummern, Namen nach einer Anrede oder einem "
         "Titel), werden vorher durch Platzhalter ersetzt. Andere Namen werden nicht erkannt: "
         "Lassen Sie sie weg. Sobald die Prüferinnen und "

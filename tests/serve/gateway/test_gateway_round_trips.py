@@ -4,13 +4,13 @@ A stream through `serve --upstream … --db` used to run twelve SQL statements: 
 its groups, whether a limit counts tokens, then the limits again and the key again, five
 BEGINs through SQLAlchemy's statement machinery, the record opened and completed. That work,
 in the gateway's one process, bounded how many streams it could pass on (docs/benchmarks.md,
-(b)). Now: the key with its groups in one statement, the limits and the key's validity, the
-record opened and completed — five, on SQLite and PostgreSQL alike, in three transactions (a
-stream's record is opened in the transaction that reserves its quota, not in one of its own
-after a read), with three calls to the gateway's database thread (the key, the quota with
-the record, the stream's end) and none to anyio's worker threads (a conversation packed for
-the engine and a request no policy screens need none) — and the behaviour stays (the record
-complete, a key revoked before the quota is taken a 401).
+(b)). Now: the key with its groups in one statement, the limits with the key's validity in
+one, the record opened and completed — four, on SQLite and PostgreSQL alike, in three
+transactions (a stream's record is opened in the transaction that reserves its quota, not in
+one of its own after a read), with three calls to the gateway's database thread (the key,
+the quota with the record, the stream's end) and none to anyio's worker threads (a
+conversation packed for the engine and a request no policy screens need none) — and the
+behaviour stays (the record complete, a key revoked before the quota is taken a 401).
 
 The engine's server-sent events are split into lines here, not by httpx's decoders: a line
 cut between two network reads, inside a UTF-8 character or between CR and LF, still arrives
@@ -162,7 +162,7 @@ def limited_through_an_engine(
             yield store, key_id, openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0)
 
 
-def test_a_stream_takes_five_statements_three_transactions_three_database_calls(
+def test_a_stream_takes_four_statements_three_transactions_three_database_calls(
     store_url: str, serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = open_store(store_url)
@@ -195,7 +195,7 @@ def test_a_stream_takes_five_statements_three_transactions_three_database_calls(
     # The key; the quota with the record; the stream's end.
     assert called == ["identify", "reserve_uncounted", "Admission._attempt"], called
     begins = statements.count("BEGIN")
-    assert (len(statements) - begins, begins) == (5, 3), statements
+    assert (len(statements) - begins, begins) == (4, 3), statements
     records = list(export(store))
     assert [(r["status"], r["decision"], r["prompt_tokens"]) for r in records] == [
         (200, "allowed", 2),

@@ -2,18 +2,17 @@
 the server read the old key at its start and would go on writing pseudonyms of it, which the
 new key can no longer tie to anyone. Before, the command made the new key anyway.
 
-A server process registers at its start (`leases.py`), not only with its first request; the
-refusal names its PID, host and last heartbeat and says to stop it first. A server that
-clearly stopped does not hold the command up: killed with SIGKILL on this machine (its PID
-gone, its registration left behind), or on another machine whose heartbeat is older than
-`STOPPED_AFTER`. The servers are real `gemeingut serve --db` processes, on SQLite and on a
-throwaway PostgreSQL cluster (whose key file `GEMEINGUT_PSEUDONYM_KEY` names).
+A server process registers with its first admitted request (`leases.py`); the refusal names
+its PID, host and last heartbeat and says to stop it first. A server that clearly stopped does
+not hold the command up: killed with SIGKILL on this machine (its PID gone, its registration
+left behind), or on another machine whose heartbeat is older than `STOPPED_AFTER`. The servers
+are real `gemeingut serve --db` processes, on SQLite and on a throwaway PostgreSQL cluster
+(whose key file `GEMEINGUT_PSEUDONYM_KEY` names).
 
-A server reads its key when it opens the database and registers only after that (`serve`:
-before its model loads); a new key made in between would leave it writing pseudonyms of the
-old one. Its registration checks the key in the same transaction and refuses: the server
-does not start. A registration that fails in the database is said in the log, with the
-driver's reason.
+A server reads its key when it opens the database and registers only later; a new key made in
+between would leave it writing pseudonyms of the old one. Its registration checks the key in
+the same transaction and refuses: the request is answered 503 `pseudonym_key_replaced`, with
+no record under the old key's pseudonym.
 """
 
 from __future__ import annotations
@@ -22,22 +21,25 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, select
 from typer.testing import CliRunner
 
 from gemeingut.cli import app
-from gemeingut.errors import InputError
-from gemeingut.i18n import text, use_language
+from gemeingut.i18n import text
+from gemeingut.serve.app import create_app
+from gemeingut.serve.backends import TransformersBackend
+from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
-from gemeingut.serve.gateway.leases import STOPPED_AFTER, Leases, register_now
-from gemeingut.serve.gateway.pseudonym_key import CHECK, KEY_FILE_ENV, SUFFIX
+from gemeingut.serve.gateway.leases import STOPPED_AFTER, Leases
+from gemeingut.serve.gateway.pseudonym_key import CHECK, KEY_FILE_ENV, SUFFIX, KeyReplaced
 from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.store import database_url, open_store
 from gemeingut.serve.gateway.tables import server_processes, settings
@@ -144,7 +146,7 @@ def test_a_server_that_read_the_old_key_before_the_new_one_refuses_to_register(
         key.unlink()
         made = new_key(db)  # meanwhile, with no server registered
         assert made.exit_code == 0, made.output
-        with pytest.raises(InputError) as refused:
+        with pytest.raises(KeyReplaced) as refused:
             Leases(server).start()
         said = text(refused.value.message, "en")
         assert "replaced after this server read it" in said, said
@@ -189,17 +191,30 @@ def test_a_server_that_served_nothing_before_the_new_key_refuses_its_next_reques
     assert "ersetzt" in error["message"], error
 
 
-def test_a_registration_the_database_refuses_is_logged_with_its_reason(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_the_server_log_says_why_it_refuses_and_what_to_do(
+    key_of: tuple[str, Path],
+    backend: TransformersBackend,
+    serve: Callable[[FastAPI], AbstractContextManager[str]],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    store = open_store(str(tmp_path / "gateway.db"))
+    """The clients' 503s alone would leave the operator guessing: the log says that only a
+    restart helps."""
+    db, key = key_of
+    engine = open_store(db)  # the server's start: it reads the key
+    add_user(engine, "anna")
+    _, api_key = create_key(engine, "anna")
+    gateway = Gateway(engine)
     try:
-        with store.begin() as conn:
-            conn.execute(server_processes.delete())
-            conn.exec_driver_sql("DROP TABLE server_processes")
-        with use_language("en"), caplog.at_level(logging.WARNING, logger="gemeingut.serve"):
-            register_now(Leases(store))
+        with serve(create_app(backend, gateway=gateway)) as url:
+            key.unlink()
+            assert new_key(db).exit_code == 0
+            body = {"model": MODEL_NAME, "prompt": "Die Katze", "max_tokens": 2}
+            with caplog.at_level(logging.ERROR, logger="gemeingut.serve"):
+                refused = httpx.post(f"{url}/v1/completions", json=body, timeout=60,
+                                     headers={"authorization": f"Bearer {api_key}"})  # fmt: skip
     finally:
-        store.dispose()
-    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "could not register" in warning and "no such table: server_processes" in warning
+        gateway.close()
+    assert refused.json()["error"]["code"] == "pseudonym_key_replaced", refused.text
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    # In the server's language (German by default), as its other lines.
+    assert any("wurde ersetzt" in s and "starten Sie den Server neu" in s for s in said), said

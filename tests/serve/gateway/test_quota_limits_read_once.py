@@ -76,7 +76,8 @@ def test_a_limit_changed_after_it_was_read_holds_as_it_is_now(
 
     @event.listens_for(store, "after_cursor_execute")
     def _after_the_read(_conn, _cursor, statement, _parameters, _context, _many) -> None:
-        read = statement.lstrip().startswith("SELECT") and "FROM quota_limits" in statement
+        # The limits' read (with the key's validity), not the key's check under the lock.
+        read = statement.lstrip().startswith("SELECT quota_limits.")
         if read and changes:  # once per change, from another connection, committed
             set_limits(store, "user", "anna", **changes.pop())
 

@@ -25,8 +25,11 @@ const named = (kind, value) => T[`${kind}_${value}`] ?? value;
 // where someone decides on the text (`all`: the triage), being harmless inside an isolate.
 const BIDI_EMBEDDING = /[\u202A-\u202E\u2066-\u2069]/g;
 const BIDI_ALL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-const bidiShown = (text, all = false) => String(text).replace(all ? BIDI_ALL : BIDI_EMBEDDING,
-  (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+const bidiShown = (text, all = false) => String(text).replace(all ? BIDI_ALL : BIDI_EMBEDDING, unicodeNumber);
+// A character that shows nothing of itself, by its Unicode number: ⟨U+202E⟩.
+function unicodeNumber(character) {
+  return `⟨U+${character.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`;
+}
 // Such text in an element of its own (<bdi>), so that its direction never reorders the page's
 // words around it; `fillIsolated` fills a template with each value so (as nodes).
 const isolated = (text, all = false) =>
@@ -95,8 +98,8 @@ function failed(error) {
 }
 
 // A request's failure in its status line. A refusal by a rule of the policy is said in the
-// policy's own words (the rule's id and why), with a link to the rule on the policy view: the
-// server's message ends in "GET /v1/policy", which says nothing to a person.
+// policy's own words (the rule's title, id and why), with a link to the rule on the policy
+// view: the server's message ends in "GET /v1/policy", which says nothing to a person.
 function sayFailed(status, error) {
   const refused = error.code === "content_policy_violation" && error.rule;
   if (!refused) {
@@ -106,9 +109,17 @@ function sayFailed(status, error) {
   const said = policyRead ?? readPolicy();
   said.then((policy) => policy.rules.find((rule) => rule.id === error.rule)).catch(() => null).then((rule) => {
     // the rule in the page's words; where the policy cannot be read now, the server's
-    const reason = rule ? fill(T.policy_refused, { rule: rule.id, text: sentence(inLanguage(rule.text)) }) : failed(error);
+    const reason = rule ? refusedBy(rule) : failed(error);
     status.replaceChildren(reason, " ", ruleLink(error.rule));
   });
+}
+
+// A refusal by `rule` in the policy's own words: its title (the name the policy view shows it
+// under) and its id, and why; a rule without a title (an older policy file) by its id alone.
+function refusedBy(rule) {
+  const values = { rule: rule.id, text: sentence(inLanguage(rule.text)) };
+  if (!rule.title) return fill(T.policy_refused_by_id, values);
+  return fill(T.policy_refused, { ...values, title: inLanguage(rule.title) });
 }
 
 // Which limit refused a request (a 429 `quota_exceeded`) and whether waiting helps, in words,
@@ -1412,7 +1423,9 @@ $("upload-form").addEventListener("submit", async (event) => {
       // control characters read as spaces, chunks cut for the embedding model
       if (done.note) said.push(sentence(bidiShown(done.note)));
     } catch (error) {
-      said.push(fill(T.upload_failed, { document: bidiShown(file.name), reason: sentence(reason(error)) }));
+      // a file the server read and did not take: its sentence names the file and says so
+      const whole = error.code === "document_not_taken";
+      said.push(whole ? sentence(bidiShown(reason(error))) : fill(T.upload_failed, { document: bidiShown(file.name), reason: sentence(reason(error)) }));
     }
   }
   $("upload-file").value = "";

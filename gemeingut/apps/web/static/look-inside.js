@@ -12,13 +12,17 @@ let next = null;  // {asked, vocabulary, listed: [{token, p}] likeliest first}
 // A token as the page shows it: a space, a line break or a tab would show as nothing (a line
 // break token left its bar with a number and no name), so each is a sign the help explains.
 const SIGNS = { " ": "␣", "\n": "↵", "\t": "⇥" };
+// Any other character that shows nothing (a control character such as the vertical tab, a
+// format character such as the zero-width space or a bidirectional control): a token of one
+// showed as an empty box and was said as nothing, so it is shown by its Unicode number.
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 // A token that is only part of a character comes named by its bytes ("bytes:\xe2\x80", as
 // OpenAI names it; it has no text of its own): shown as ⟨E2 80⟩, which the help explains.
 const PART = /^bytes:((?:\\x[0-9a-f]{2})+)$/;
 function visibleToken(token) {
   const part = PART.exec(token);
   if (part) return `⟨${part[1].slice(2).split("\\x").join(" ").toUpperCase()}⟩`;
-  return token.replace(/[ \n\t]/g, (sign) => SIGNS[sign]);
+  return token.replace(/[ \n\t]/g, (sign) => SIGNS[sign]).replace(UNSEEN, unicodeNumber);
 }
 
 async function vocabularySize() {
