@@ -9,6 +9,7 @@ from typing import Any
 
 from gemeingut.errors import GemeingutError, InputError
 from gemeingut.i18n import Message, _
+from gemeingut.os_errors import os_error
 
 
 def read_object(path: Path, hint: Message) -> dict[str, Any] | None:
@@ -29,21 +30,22 @@ def read_object(path: Path, hint: Message) -> dict[str, Any] | None:
 
 def read_utf8(path: Path) -> str:
     """The text of a file a user writes (a suite, community findings, a fine-tuning text); one
-    that is not UTF-8 is said with the line to mend and the byte, in the reader's words
-    (Python's are English and count the bytes of the whole file)."""
+    that is not UTF-8 is said with the line to mend and the byte in that line, one the system
+    refuses (missing, a folder, no permission) as the CLI says it (`os_errors`), in the
+    reader's words (Python's are English and count the bytes of the whole file)."""
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
+        byte = exc.start - exc.object.rfind(b"\n", 0, exc.start)  # from 1, in its line
+        said = _("not UTF-8 text (byte {position})", position=str(byte))
         raise InputError(
-            _("{path} cannot be read: {error}", path=f"{path}:{line}", error=why_unreadable(exc)),
+            _("{path} cannot be read: {error}", path=f"{path}:{line}", error=said),
             _("save it as UTF-8"),
         ) from None
     except OSError as exc:
-        raise InputError(
-            _("{path} cannot be read: {error}", path=path, error=why_unreadable(exc)),
-            _("check the file"),
-        ) from None
+        problem, hint, _code = os_error(exc)
+        raise InputError(problem, hint or _("check the file")) from None
 
 
 def record_lines(text: str) -> list[str]:

@@ -160,7 +160,7 @@ async def list_documents(
                 "in": "query",
                 "required": True,
                 "description": "The file's name, which becomes the document's key.",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 4 * LONGEST_NAME},
+                "schema": {"type": "string", "minLength": 1, "maxLength": LONGEST_NAME},
             }
         ],
     },

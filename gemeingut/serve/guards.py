@@ -153,8 +153,7 @@ class RequestGuard:
             if len(body) > limit:
                 await self._too_large(scope, receive, send, limit, as_file)
                 return
-        problem = _not_a_file(scope, headers) if upload else _not_plain_json(headers)
-        if body and problem is not None:
+        if body and (problem := _not_taken(scope, headers, upload)) is not None:
             await refuse(scope, receive, send, 415, problem, "unsupported_media_type")
             return
         await self.app(scope, _replay(bytes(body), receive), send)
@@ -222,6 +221,11 @@ async def refuse(
     await answer(scope, receive, send)
 
 
+def _not_taken(scope: Scope, headers: dict[bytes, bytes], upload: bool) -> Text | None:
+    """Why a body is not taken as what its route reads: a file (an upload) or JSON."""
+    return _not_a_file(scope, headers) if upload else _not_plain_json(headers)
+
+
 def _not_plain_json(headers: dict[bytes, bytes]) -> Text | None:
     """Why a body cannot be read as the JSON every route takes, if it cannot: another declared
     type (curl's `-d` sends a form) or a compressed body. Read as JSON anyway, such a body
@@ -249,6 +253,8 @@ def _not_a_file(scope: Scope, headers: dict[bytes, bytes]) -> Text | None:
     from gemeingut.serve.collection_documents import upload_example
 
     declared = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if declared and declared not in _CROSS_SITE_TYPES:
+        return _compressed(headers)
     address = str(URL(scope=scope).replace(query=""))
     example = upload_example(address, keyed=b"authorization" in headers)
     if not declared:
@@ -257,14 +263,11 @@ def _not_a_file(scope: Scope, headers: dict[bytes, bytes]) -> Text | None:
             "{example}",
             example=example,
         )
-    if declared in _CROSS_SITE_TYPES:
-        return _(
-            "a document is sent as the request body with a file type, not as {type}: e.g. "
-            "{example}",
-            type=declared,
-            example=example,
-        )
-    return _compressed(headers)
+    return _(
+        "a document is sent as the request body with a file type, not as {type}: e.g. {example}",
+        type=declared,
+        example=example,
+    )
 
 
 def _compressed(headers: dict[bytes, bytes]) -> Text | None:

@@ -515,3 +515,24 @@ def test_a_text_file_that_is_not_utf8_is_named_with_its_line_in_german(tmp_path:
     said = text(refused.value.message, "de")
     assert said.startswith(f"{folder / 'b.txt'}:2 lässt sich nicht lesen: kein UTF-8-Text"), said
     assert "byte" not in said and text(refused.value.hint, "de") == "speichern Sie sie als UTF-8"
+
+
+def test_the_byte_is_counted_in_its_line_and_a_folder_named_as_the_cli_names_it(
+    tmp_path: Path,
+) -> None:
+    """`read_utf8`: the byte to mend counted from the start of its line (Python counts the
+    whole file), and a path the system refuses said in the reader's words."""
+    from gemeingut.i18n import text
+    from gemeingut.json_records import read_utf8
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Zeile eins\nZeile \xe4 zwei\n")
+    with pytest.raises(InputError) as refused:
+        read_utf8(bad)
+    assert text(refused.value.message, "en") == f"{bad}:2 cannot be read: not UTF-8 text (byte 7)"
+    with pytest.raises(InputError) as refused:
+        read_utf8(tmp_path)
+    assert (
+        text(refused.value.message, "de")
+        == f"{tmp_path} ist ein Ordner, hier ist aber eine Datei nötig"
+    )

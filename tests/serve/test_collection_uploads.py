@@ -167,6 +167,9 @@ def test_files_that_cannot_be_documents_are_refused_with_why(uploading, collecti
     assert as_pdf.json()["error"]["code"] == "document_not_taken"  # its own type: read, no 415
     long = upload(url, eva, "vergabe", NOTE.encode(), "ä" * 150 + ".txt")
     assert long.status_code == 400 and "länger als" in long.json()["error"]["message"]
+    huge = upload(url, eva, "vergabe", NOTE.encode(), "\t" + "x" * 5000 + ".txt")
+    said = huge.json()["error"]["message"]  # said by its length, not said back in full
+    assert huge.status_code == 400 and "länger als" in said and len(said) < 200, said
     docx = upload(url, eva, "vergabe", b"kein zip", "bericht.docx")
     said = docx.json()["error"]["message"]
     assert docx.status_code == 400 and "bericht.docx" in said

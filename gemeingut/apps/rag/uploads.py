@@ -40,6 +40,8 @@ class NotTaken(InputError):
 
 def document_key(filename: str) -> str:
     """The key an uploaded file takes, or an `InputError` saying why its name cannot be one."""
+    if len(filename) > 4 * LONGEST_NAME:  # before a refusal below says the name back
+        raise _too_long()
     # checked before the name is trimmed: a line break at its end is no space to drop, and
     # a key with one is what `rag ingest` skips (`ingest_files.found_documents`)
     if any(unicodedata.category(c) == "Cc" for c in filename):
@@ -64,16 +66,20 @@ def document_key(filename: str) -> str:
             _("rename the file so that it does not start with '.'"),
         )
     if len(name) > LONGEST_NAME or len(name.encode()) > LONGEST_NAME_BYTES:
-        raise InputError(
-            _("the file name is longer than {count} characters", count=LONGEST_NAME),
-            _("rename the file with a shorter name"),
-        )
+        raise _too_long()
     if Path(name).suffix.lower() not in READERS:
         raise InputError(
             _("{name!r}: files of this type cannot be read", name=name),
             _("supported: {formats}", formats=", ".join(sorted(READERS))),
         )
     return name
+
+
+def _too_long() -> InputError:
+    return InputError(
+        _("the file name is longer than {count} characters", count=LONGEST_NAME),
+        _("rename the file with a shorter name"),
+    )
 
 
 def add_uploaded(

@@ -280,7 +280,7 @@ class Policy:
 def _read(path: Path) -> tuple[bytes, object, object]:
     """The policy file's bytes, its data and its node tree (for the lines of mistakes); a file
     that cannot be read is said in the reader's words, as every command says one."""
-    from gemeingut.cli.common import os_error
+    from gemeingut.os_errors import os_error
 
     try:
         raw = path.read_bytes()

@@ -175,12 +175,13 @@ def writing(engine: Engine) -> Iterator[Connection]:
 def reading(engine: Engine) -> Iterator[Connection]:
     """A connection for reads only: on SQLite it does not queue behind writers (WAL readers see
     the last commit), which most requests need for their key and limits. Its transaction
-    begins with `BEGIN` (`sqlite_dialect.py`); `read_only` tells a `begin` listener so."""
+    begins with `BEGIN`, not `BEGIN IMMEDIATE`: the dialect reads `READING` from the pooled
+    connection's `info` (`sqlite_dialect.py`)."""
     with engine.connect() as conn:
         info = conn.connection.info  # the pooled connection's: set for this use only
         info[READING] = True
         try:
-            yield conn.execution_options(read_only=True)
+            yield conn
         finally:
             info.pop(READING, None)
 
