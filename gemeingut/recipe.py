@@ -25,6 +25,7 @@ from gemeingut.data.publish.metadata import PublicationInfo
 from gemeingut.errors import RecipeError
 from gemeingut.i18n import DocumentLanguage, Message, _, text
 from gemeingut.i18n.validation import problem
+from gemeingut.recipe_lines import KeyLines
 from gemeingut.toml_problems import toml_problem
 
 Device = Literal["auto", "cpu", "cuda"]  # where a model runs; auto: a GPU where torch sees one
@@ -451,7 +452,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def load_recipe(path: Path) -> Recipe:
     """Read and validate a recipe; relative source paths are taken from the recipe's folder."""
-    recipe = _validated(Recipe, _read_toml(path), path)
+    recipe = _validated(Recipe, *_read_toml(path), path)
     for source in recipe.data.sources:
         if not source.path.is_absolute():
             source.path = (path.parent / source.path).resolve()
@@ -488,8 +489,10 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
     """Audit settings of a single `gemeingut audit` command: a TOML file (an `[audit]` table
     or its keys at the top), then the command-line options."""
     origin = config or Path("command line")
-    raw = _read_toml(config) if config else {}
-    raw = raw.get("audit", raw)
+    raw, lines = _read_toml(config) if config else ({}, KeyLines({}))
+    if "audit" in raw:
+        raw, lines = raw["audit"], lines.under(("audit",))
+    lines = lines.besides(tuple(k.split(".")) for k, v in overrides.items() if v is not None)
     for dotted, value in overrides.items():
         if value is None:
             continue
@@ -510,7 +513,7 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
             _("{file}: {where} must be a table", file=origin, where="audit"),
             _("write it as [{where}]", where="audit"),
         )
-    section = _validated(AuditSection, raw, origin)
+    section = _validated(AuditSection, raw, lines, origin)
     resolve_audit_paths(section, config.parent if config else Path.cwd())
     return section
 
@@ -523,28 +526,35 @@ def data_section(
     The config file holds the keys of a recipe's `[data]` section (top level or under
     `[data]`); its sources come from the command line.
     """
-    raw = _read_toml(config) if config else {}
-    raw = raw.get("data", raw)
+    raw, lines = _read_toml(config) if config else ({}, KeyLines({}))
+    if "data" in raw:
+        raw, lines = raw["data"], lines.under(("data",))
     if "sources" in raw:
         raise RecipeError(
             _("{file}: data.sources is not allowed here", file=config),
             _("name the inputs on the command line"),
         )
-    merged = {**raw, **{k: v for k, v in options.items() if v is not None}, "sources": sources}
-    return _validated(DataSection, merged, config or Path("command line"))
+    given = {k: v for k, v in options.items() if v is not None}
+    lines = lines.besides((key,) for key in [*given, "sources"])
+    merged = {**raw, **given, "sources": sources}
+    return _validated(DataSection, merged, lines, config or Path("command line"))
 
 
 def publication_info(path: Path) -> PublicationInfo:
     """Publication prose from a TOML file: a whole recipe, a `[data.publication]` table, or the
     keys at the top level."""
-    raw = _read_toml(path)
-    raw = raw.get("data", {}).get("publication", raw) if "data" in raw else raw
-    return _validated(PublicationInfo, raw, path)
+    raw, lines = _read_toml(path)
+    data = raw.get("data")
+    if isinstance(data, dict) and "publication" in data:
+        raw, lines = data["publication"], lines.under(("data", "publication"))
+    return _validated(PublicationInfo, raw, lines, path)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
+    """The file's tables and the line of each key, for errors that say where."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(source)
     except FileNotFoundError:
         raise RecipeError(_("recipe {path} not found", path=path), _("check the path")) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -553,18 +563,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise RecipeError(toml_problem(path, exc), _("fix the TOML syntax there")) from None
+    return raw, KeyLines.of(source, raw)
 
 
-def _validated(model: type[M], raw: dict[str, Any], origin: Path) -> M:
+def _validated(model: type[M], raw: dict[str, Any], lines: KeyLines, origin: Path) -> M:
+    """`file:line: key.path: message` for every error, the line where the file has the key."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise RecipeError(f"{origin}: {describe(exc, model)}", _hint(exc)) from None
+        parts = []
+        for error, said in _said(exc, model):
+            line = lines.line(error["loc"])
+            parts.append(f"{origin}{'' if line is None else f':{line}'}: {said}")
+        raise RecipeError("; ".join(parts), _hint(exc)) from None
 
 
 def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
-    """`key.path: message` for every error, joined: short enough for one line; an unknown key
-    of `model` with the known one it most likely misspells (`lerning_rate`)."""
+    """`key.path: message` for every error, joined: short enough for one line."""
+    return "; ".join(said for _error, said in _said(exc, model))
+
+
+def _said(exc: ValidationError, model: type[BaseModel] | None) -> list[tuple[Any, str]]:
+    """Each error with its `key.path: message`; an unknown key of `model` with the known one
+    it most likely misspells (`lerning_rate`)."""
     parts = []
     for error in exc.errors():
         key = ".".join(str(p) for p in error["loc"]) or text(_("(top level)"))
@@ -572,8 +593,8 @@ def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
         meant = _meant_key(model, error) if model is not None else None
         if meant is not None:
             said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
-        parts.append(f"{key}: {said}")
-    return "; ".join(parts)
+        parts.append((error, f"{key}: {said}"))
+    return parts
 
 
 def _meant_key(model: type[BaseModel], error: Any) -> str | None:

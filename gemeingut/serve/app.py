@@ -48,6 +48,7 @@ from gemeingut.serve.findings_terms import findings_terms
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.identity import Principal, utcnow
+from gemeingut.serve.gateway.leases import register_now
 from gemeingut.serve.gateway.policy import Policy
 from gemeingut.serve.gateway.records import Stored, deployment_facts, record_deployment
 from gemeingut.serve.gateway.retention import AUDIT_DAYS
@@ -107,10 +108,15 @@ STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` eve
 
 @asynccontextmanager
 async def _closing_backends(app: FastAPI) -> AsyncIterator[None]:
-    """At shutdown, backends that hold connections (an upstream engine's pool) close them, and
+    """At start, the gateway's process registers (`leases.register_now`), here, in the process
+    that serves (each worker of `--workers`, after its start), not with its first request:
+    `admin audit new-pseudonym-key` refuses while a server that holds the old key runs.
+    At shutdown, backends that hold connections (an upstream engine's pool) close them, and
     so does the gateway's database: when SQLite's last connection closes, it writes its
     write-ahead log into the file and removes it (and `-shm`), so that the stopped server's
     file alone is the database, and a backup copied over it is what it then holds."""
+    if app.state.gateway is not None:
+        await app.state.gateway.call(register_now, app.state.gateway.leases)
     yield
     for served in app.state.models.values():
         close = getattr(served.backend, "aclose", None)

@@ -129,10 +129,11 @@ class Gateway:
         self.database = DatabaseThreads(1 if sqlite else POSTGRESQL_THREADS)
         reads = 1 if sqlite else POSTGRESQL_READ_THREADS
         self.reads = DatabaseThreads(reads, "gemeingut-database-reads")
-        self.leases = Leases(engine)  # this process's, registered before its first reservation
+        self.leases = Leases(engine)  # this process's, registered at its start (the app's lifespan)
 
     async def owner(self) -> str:
-        """This server process's id for the leases of its reservations (registered once)."""
+        """This server process's id for the leases of its reservations: registered at its
+        start, or here, with its first admitted request, where the database failed then."""
         if self.leases.started:
             return self.leases.id
         return await self.call(self.leases.start)
@@ -550,7 +551,7 @@ async def admit(
     )
     tokens: int | None = None
     try:
-        owner = await gateway.owner()  # registered with the first request (a 503 if it fails)
+        owner = await gateway.owner()  # registered at the start, else now (a 503 if it fails)
         for tried in range(2):  # again once where stopped processes held every stream place
             try:
                 # Most requests need not count their tokens (no limit in tokens): one call

@@ -4,7 +4,8 @@ A request reserves tokens and stream places in shared counters (`quotas.py`); se
 them back. A process killed with SIGKILL, or whose machine went away, never settles: its stream
 places would block its user's streams for the hour of `quotas.STREAM_LEASE`, its tokens stay
 reserved until midnight. So each server process of a gateway registers itself
-(`server_processes`: where it runs, its PID, a heartbeat every `BEAT_SECONDS`) before its first
+(`server_processes`: where it runs, its PID, a heartbeat every `BEAT_SECONDS`) at its own start
+(each worker of `--workers` after it was started, not their parent), else before its first
 reservation, and each reservation that holds anything is written down under it as a lease
 (`leases`, in the reservation's transaction, deleted by its settlement).
 
@@ -39,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, plural, text
 from gemeingut.serve.gateway.identity import utcnow
-from gemeingut.serve.gateway.pseudonym_key import refuse_if_replaced
+from gemeingut.serve.gateway.pseudonym_key import KeyReplaced, refuse_if_replaced
 from gemeingut.serve.gateway.quotas import (
     STAMP,
     STREAM,
@@ -119,13 +120,13 @@ class Leases:
 
     def start(self) -> str:
         """Register this process (once), free what stopped ones hold, start the heartbeat;
-        the process's id, which its leases name. Called with the first admitted request
-        (`gate.Gateway.owner`), not at the start (registered there, the streams of
-        `--workers` were counted as a stopped process's and freed while they ran). Refused
-        (`InputError`) where the database's pseudonym key is no longer the one this process
-        read at its start: a new key made meanwhile (`pseudonym_key.refuse_if_replaced`), in
-        turn with it (SQLite's write lock, PostgreSQL's advisory lock that the new key takes
-        too)."""
+        the process's id, which its leases name. Called at the process's own start (the
+        app's lifespan, inside each worker of `--workers`: `register_now`), and again with
+        the first admitted request (`gate.Gateway.owner`) where the database failed then.
+        Refused (`KeyReplaced`) where the database's pseudonym key is no longer the one this
+        process read at its start: a new key made meanwhile
+        (`pseudonym_key.refuse_if_replaced`), in turn with it (SQLite's write lock,
+        PostgreSQL's advisory lock that the new key takes too)."""
         with self._lock:
             if not self._started:
                 with writing(self.engine) as conn:
@@ -195,6 +196,25 @@ def _keep_beating(leases: weakref.ref[Leases], stop: threading.Event) -> None:
         else:
             failing = False
         del live
+
+
+def register_now(leases: Leases) -> None:
+    """Register a server process at its start (`Leases.start`), so that a new pseudonym key
+    is refused from then on. Where the database fails now, the log says why, in the driver's
+    words, and the first request tries again (a 503 where it fails again); where the key was
+    replaced since the process read it, the log says so at once, and every request answers
+    503 `pseudonym_key_replaced` (`gate.admit`) until the server is started again."""
+    try:
+        leases.start()
+    except SQLAlchemyError as error:
+        said = _(
+            "the server process could not register in the database (its first request tries "
+            "again): {cause}",
+            cause=driver_reason(error),
+        )
+        log.warning("%s", text(said))
+    except KeyReplaced as stale:
+        log.error("%s", stale)
 
 
 def driver_reason(error: SQLAlchemyError) -> str:

@@ -151,8 +151,8 @@ def _refuse_while_served(conn: Connection) -> None:
     from its start and would go on writing pseudonyms of it. Its registration says so
     (`leases.py`), unless it clearly stopped: its PID gone on this machine, or its heartbeat
     older than `STOPPED_AFTER`. Read in the new key's transaction: a server that registers
-    meanwhile (with its first admitted request) waits for it, then finds the key replaced and
-    refuses the request (`refuse_if_replaced`)."""
+    meanwhile (at its start, or with its first admitted request where the database failed
+    then) waits for it, then finds the key replaced and answers 503 (`refuse_if_replaced`)."""
     from gemeingut.serve.gateway.identity import utcnow  # both need the store, which needs us
     from gemeingut.serve.gateway.leases import STOPPED_AFTER, host_of, live_processes
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from gemeingut.audit.findings import read_findings
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
@@ -222,7 +224,10 @@ def test_a_reported_answer_is_triaged_by_the_triage_group(browser, page, site: d
     page.get_by_label("Kategorie").select_option("bias")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Meldung senden").click()
-    page.get_by_text("Danke! Ihr Befund ist unter f-").wait_for()
+    # failing, `expect` says what the status said instead (a refusal, an error)
+    expect(page.locator("#report-status")).to_contain_text(
+        "Danke! Ihr Befund ist unter f-", timeout=TIMEOUT
+    )
     # the form is gone: the focus is on what it says, not the page's body
     assert page.evaluate("document.activeElement.id") == "report-status"
     [finding] = read_findings(site["findings"])

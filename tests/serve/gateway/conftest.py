@@ -16,6 +16,7 @@ from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user
+from gemeingut.serve.gateway.pseudonym_key import KEY_FILE_ENV, SUFFIX
 from gemeingut.serve.gateway.store import open_store
 from tests.postgres import postgres_bin, throwaway_cluster
 
@@ -35,6 +36,19 @@ def fresh_minute() -> None:
     seconds_left = 60 - datetime.now(UTC).second
     if seconds_left < 15:
         time.sleep(seconds_left + 0.1)
+
+
+@pytest.fixture
+def key_of(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """The database and where its key file lies (PostgreSQL's named for every process)."""
+    if "://" in store_url:
+        key = tmp_path / "pseudonym-key"
+        monkeypatch.setenv(KEY_FILE_ENV, str(key))
+    else:
+        monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+        key = Path(store_url + SUFFIX)
+    open_store(store_url).dispose()
+    return store_url, key
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

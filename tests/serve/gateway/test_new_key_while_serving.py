@@ -2,21 +2,23 @@
 the server read the old key at its start and would go on writing pseudonyms of it, which the
 new key can no longer tie to anyone. Before, the command made the new key anyway.
 
-A server process registers with its first admitted request (`leases.py`); the refusal names
+A server process registers at its start (`leases.py`); the refusal names
 its PID, host and last heartbeat and says to stop it first. A server that clearly stopped does
 not hold the command up: killed with SIGKILL on this machine (its PID gone, its registration
 left behind), or on another machine whose heartbeat is older than `STOPPED_AFTER`. The servers
 are real `gemeingut serve --db` processes, on SQLite and on a throwaway PostgreSQL cluster
 (whose key file `GEMEINGUT_PSEUDONYM_KEY` names).
 
-A server reads its key when it opens the database and registers only later; a new key made in
+A server reads its key when it opens the database and registers only later (after its model
+loaded; with its first request where the database failed at its start); a new key made in
 between would leave it writing pseudonyms of the old one. Its registration checks the key in
-the same transaction and refuses: the request is answered 503 `pseudonym_key_replaced`, with
+the same transaction and refuses: its requests are answered 503 `pseudonym_key_replaced`, with
 no record under the old key's pseudonym.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -39,7 +41,7 @@ from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
 from gemeingut.serve.gateway.leases import STOPPED_AFTER, Leases
-from gemeingut.serve.gateway.pseudonym_key import CHECK, KEY_FILE_ENV, SUFFIX, KeyReplaced
+from gemeingut.serve.gateway.pseudonym_key import CHECK, KeyReplaced
 from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.store import database_url, open_store
 from gemeingut.serve.gateway.tables import server_processes, settings
@@ -68,19 +70,6 @@ def check_value(db: str) -> str:
     """The database's check value of its key."""
     with database(db) as engine, engine.connect() as conn:
         return str(conn.execute(select(settings.c.value).where(settings.c.name == CHECK)).scalar())
-
-
-@pytest.fixture
-def key_of(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
-    """The database and where its key file lies (PostgreSQL's named for every process)."""
-    if "://" in store_url:
-        key = tmp_path / "pseudonym-key"
-        monkeypatch.setenv(KEY_FILE_ENV, str(key))
-    else:
-        monkeypatch.delenv(KEY_FILE_ENV, raising=False)
-        key = Path(store_url + SUFFIX)
-    open_store(store_url).dispose()
-    return store_url, key
 
 
 def test_the_command_is_refused_while_a_server_runs_and_not_once_it_was_killed(
@@ -165,30 +154,25 @@ def test_a_server_that_read_the_old_key_before_the_new_one_refuses_to_register(
         again.dispose()
 
 
-def test_a_server_that_served_nothing_before_the_new_key_refuses_its_next_request(
+def test_a_server_that_served_nothing_yet_holds_the_command_up(
     key_of: tuple[str, Path], model_dir: Path
 ) -> None:
-    """A server not yet registered (it registers with its first request) is not seen by the
-    command; its first request after the new key is a 503 that says so, not a record under
-    the old key's pseudonym."""
+    """A server registers at its start (the app's lifespan), not with its first request: one
+    that has answered nothing yet is seen by the command (before, it was not, and its first
+    request after the new key was a 503)."""
     db, key = key_of
-    with database(db) as engine:
-        add_user(engine, "anna")
-        _, api_key = create_key(engine, "anna")
-    server, url = start_serving(str(model_dir), MODEL_NAME, "--db", db)
+    server, _url = start_serving(str(model_dir), MODEL_NAME, "--db", db)
     try:
         key.unlink()
-        assert new_key(db).exit_code == 0
-        body = {"model": MODEL_NAME, "prompt": "Die Katze", "max_tokens": 2}
-        refused = httpx.post(f"{url}/v1/completions", json=body, timeout=60,
-                             headers={"authorization": f"Bearer {api_key}"})  # fmt: skip
+        before = check_value(db)
+        refused = new_key(db)
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2, refused.output
+        assert f"PID {server.pid} on {socket.gethostname()}" in said, said
+        assert not key.exists() and check_value(db) == before
     finally:
         os.kill(server.pid, signal.SIGKILL)
         server.wait(timeout=20)
-    assert refused.status_code == 503, refused.text
-    error = refused.json()["error"]
-    assert error["code"] == "pseudonym_key_replaced", error
-    assert "ersetzt" in error["message"], error
 
 
 def test_the_server_log_says_why_it_refuses_and_what_to_do(
@@ -218,3 +202,42 @@ def test_the_server_log_says_why_it_refuses_and_what_to_do(
     said = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     # In the server's language (German by default), as its other lines.
     assert any("wurde ersetzt" in s and "starten Sie den Server neu" in s for s in said), said
+
+
+def test_a_server_whose_key_was_replaced_before_its_start_says_so_and_refuses(
+    key_of: tuple[str, Path],
+    backend: TransformersBackend,
+    serve: Callable[[FastAPI], AbstractContextManager[str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The key replaced while the model loaded (after the process read it, before its app
+    started): the start's log says so at once, not with a client's first 503, and the process
+    stays unregistered; its requests are answered 503 `pseudonym_key_replaced`."""
+    db, key = key_of
+    engine = open_store(db)  # the server's start: it reads the key, then loads its model
+    add_user(engine, "anna")
+    _, api_key = create_key(engine, "anna")
+    gateway = Gateway(engine)
+    key.unlink()
+    assert new_key(db).exit_code == 0
+    served = create_app(backend, gateway=gateway)
+    try:
+        with caplog.at_level(logging.ERROR, logger="gemeingut.serve"):
+            asyncio.run(_started(served))
+        said = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert any("wurde ersetzt" in s for s in said), said
+        assert not gateway.leases.started
+        with serve(served) as url:
+            body = {"model": MODEL_NAME, "prompt": "Die Katze", "max_tokens": 2}
+            refused = httpx.post(f"{url}/v1/completions", json=body, timeout=60,
+                                 headers={"authorization": f"Bearer {api_key}"})  # fmt: skip
+    finally:
+        gateway.close()
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["code"] == "pseudonym_key_replaced", refused.text
+
+
+async def _started(served: FastAPI) -> None:
+    """The app's start (its lifespan up to serving), as uvicorn runs it in each process."""
+    async with served.router.lifespan_context(served):
+        pass
