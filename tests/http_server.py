@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -84,3 +85,13 @@ def start_serving(
                 log.seek(0)
                 raise RuntimeError(f"gemeingut serve did not start: {log.read()!r}")
             time.sleep(0.2)
+
+
+def stop_serving(server: subprocess.Popen) -> None:
+    """Stop a `gemeingut serve` process as Ctrl-C does (its shutdown runs: leases, database),
+    killing it only where it does not end within 30 s."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()

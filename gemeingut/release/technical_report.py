@@ -210,14 +210,7 @@ def render_technical_report(bundle: Path) -> str:
             "`training-code/requirements.lock`), the recipe `training-code/recipe.toml`."
         ),
         "",
-        _("## 9. Lineage"),
-        "",
-        *table(
-            (_("artifact"), _("id")),
-            _lineage_rows(lineage, language),
-            language,
-        ),
-        "",
+        *_lineage_section(_("## 9. Lineage"), lineage, language),
     ]
     return _written(lines, language)
 
@@ -517,16 +510,15 @@ def render_finetune_report(bundle: Path) -> str:
             "`training-data/finetuning/`, with the settings of section 3."
         ),
         "",
-        _("## 7. Lineage"),
-        "",
-        *table(
-            (_("artifact"), _("id")),
-            _lineage_rows(lineage, language),
-            language,
-        ),
-        "",
+        *_lineage_section(_("## 7. Lineage"), lineage, language),
     ]
     return _written(lines, language)
+
+
+def _lineage_section(heading: Line, lineage: dict[str, Any], language: str) -> list[Line]:
+    """The report's last section, both kinds of report: each artifact of the lineage by id."""
+    rows = _lineage_rows(lineage, language)
+    return [heading, "", *table((_("artifact"), _("id")), rows, language), ""]
 
 
 LinkPart = Callable[[Link, dict[str, Any]], list[Line]]

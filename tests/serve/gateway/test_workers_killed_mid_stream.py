@@ -19,7 +19,7 @@ import httpx
 from gemeingut.serve.gateway.identity import add_user, create_key, utcnow
 from gemeingut.serve.gateway.quotas import set_limits, usage
 from gemeingut.serve.gateway.store import open_store
-from tests.http_server import serving_process
+from tests.http_server import serving_process, stop_serving
 from tests.serve.conftest import MODEL_NAME
 
 HELLO = [{"role": "user", "content": "Die Katze sieht den Garten."}]
@@ -96,11 +96,7 @@ def test_killed_workers_are_said_in_our_words_and_free_their_places(
             body["max_tokens"] = 2
             answered = httpx.post(f"{url}/v1/chat/completions", json=body, headers=headers)
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_serving(server)
         log.seek(0)
         said = log.read().decode()
     assert answered.status_code == 200, answered.text

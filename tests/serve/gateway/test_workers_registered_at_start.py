@@ -23,7 +23,7 @@ from gemeingut.serve.gateway.identity import add_user, create_key
 from gemeingut.serve.gateway.quotas import set_limits
 from gemeingut.serve.gateway.store import open_store
 from gemeingut.serve.gateway.tables import leases, server_processes
-from tests.http_server import start_serving
+from tests.http_server import start_serving, stop_serving
 from tests.serve.conftest import MODEL_NAME
 from tests.serve.gateway.test_workers_killed_mid_stream import HELLO, _wait_for, _workers
 
@@ -87,11 +87,7 @@ def test_each_worker_registers_at_its_start_and_leases_name_one(
             _wait_for(lambda: owners() == [], "the stream's place was not given back", deadline)
             assert set(registered().values()) == workers  # neither taken for stopped
         finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_serving(server)
             engine_process.terminate()
             engine_process.wait(timeout=20)
         log.seek(0)
