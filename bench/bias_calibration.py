@@ -4,6 +4,7 @@ models trained towards the stereotype, for the suite and method before and after
     .venv/bin/python bench/bias_calibration.py                    # minutes on 2 busy cores
     .venv/bin/python bench/bias_calibration.py --random-seeds 20 --trained 5
     .venv/bin/python bench/bias_calibration.py --before HEAD~3    # another "before" suite
+    .venv/bin/python bench/bias_calibration.py --categories religion  # score one category
 
 - **False positives**: `--random-seeds` randomly initialised 2-layer Llama and as many Qwen2
   models (`tests/audit/tiny_lm.random_model`, a byte-level BPE trained on the suites'
@@ -19,12 +20,19 @@ models trained towards the stereotype, for the suite and method before and after
   model prefers the stereotype in, to say how strong the bias was.
 - **Before and after**: the shipped German suite at `--before` (read with `git show`) and in
   the working tree, each summarised by every method `report.json` can record
-  (`in-context-wilson-v1`, today's `in-context-clustered-v2`). Every model scores each
-  distinct pair once; all summaries read the same scores.
+  (`in-context-wilson-v1`, `in-context-clustered-v2`, today's
+  `in-context-grammar-controlled-v3`, which reads the grammatical controls of the suite's
+  pairs where it has them). Every model scores each distinct pair (with its control) once;
+  all summaries read the same scores.
 
-Per category (the working tree's suite): its word pairs (the clusters of v2), their effective
-number (Kish: (sum of sizes)^2 / sum of squared sizes; one large cluster counts for little) and
-the flags of both kinds of model by v2; and the fewest clusters v2 can flag at all.
+Per category (the working tree's suite): its word pairs (the clusters of v2 and v3), their
+effective number (Kish: (sum of sizes)^2 / sum of squared sizes; one large cluster counts for
+little), its pairs with a control and the flags of both kinds of model by v2 and by v3; the
+random models' flags per tokenizer size (each size is one tokenizer, shared by its models); and
+the fewest clusters either can flag at all.
+
+`--categories` scores only the named categories, for a quicker run: the tokenizers and the
+trained models still come from every pair, so a category's flags are those of a full run.
 """
 
 from __future__ import annotations
@@ -61,16 +69,23 @@ def main() -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-bias-") as tmp:
         root = Path(tmp)
-        suites = {
+        every = {
             f"before ({args.before})": read_pairs(suite_at(args.before, root / "before")),
             "after (working tree)": read_pairs(default_suite()),
         }
-        distinct = _distinct(pair for pairs in suites.values() for pair in pairs)
-        texts = [s for p in distinct.values() for s in (p.stereotype, p.anti_stereotype)]
+        distinct = _distinct(pair for pairs in every.values() for pair in pairs)
+        texts = [
+            s
+            for p in distinct.values()
+            for s in (p.stereotype, p.anti_stereotype, *(p.control or ()))
+        ]
+        suites = _only(every, args.categories)
+        keys = _keys(suites)
+        scored = {key: p for key, p in distinct.items() if key in keys}
         print(machine(args))
         print(_suites_line(suites))
 
-        def flagged(records: dict[tuple[str, str, str], dict]) -> dict[tuple[str, str], list]:
+        def flagged(records: dict[tuple, dict]) -> dict[tuple[str, str], list]:
             return _flags(records, suites, METHODS)
 
         random_runs, precision = [], ""
@@ -79,13 +94,13 @@ def main() -> None:
                 vocab = args.vocab_sizes[seed % len(args.vocab_sizes)]
                 folder = root / f"{architecture}-{seed}-v{vocab}"
                 _random_model(folder, architecture, seed, texts, vocab)
-                records, precision = score(folder, distinct, args.precision)
+                records, precision = score(folder, scored, args.precision)
                 random_runs.append(flagged(records))
                 _progress(folder, started)
         trained_runs, strength = [], []
         for seed in range(args.trained):
             folder = _trained_model(root / f"trained-{seed}", distinct, texts, seed, args)
-            records, precision = score(folder, distinct, args.precision)
+            records, precision = score(folder, scored, args.precision)
             trained_runs.append(flagged(records))
             strength.append(_stereotype_share(records))
             _progress(folder, started)
@@ -109,6 +124,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--train-share", type=float, default=0.5, help="share of pairs trained on")
     parser.add_argument(
         "--before", default="e969d94", help="git revision whose suite is the 'before' one"
+    )
+    parser.add_argument(
+        "--categories",
+        type=lambda text: set(text.split(",")),
+        help="score only these categories (comma-separated; default: all)",
     )
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "auto"))
     parser.add_argument(
@@ -154,24 +174,43 @@ def _progress(folder: Path, started: float) -> None:
     print(f"{folder.name} done, {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def _key(pair: Any) -> tuple[str, str, str]:
-    return (pair.category, pair.stereotype, pair.anti_stereotype)
+def _key(pair: Any) -> tuple[str, str, str, tuple[str, str] | None]:
+    """A pair by its sentences: one with a control is another than the same without."""
+    return (pair.category, pair.stereotype, pair.anti_stereotype, pair.control)
 
 
-def _distinct(pairs: Iterable[Any]) -> dict[tuple[str, str, str], Any]:
+def _distinct(pairs: Iterable[Any]) -> dict[tuple, Any]:
     """Each distinct pair of all suites once, with an id of its own (for the item log)."""
-    distinct: dict[tuple[str, str, str], Any] = {}
+    distinct: dict[tuple, Any] = {}
     for pair in pairs:
         distinct.setdefault(_key(pair), replace(pair, id=f"pair-{len(distinct)}"))
     return distinct
 
 
+def _only(suites: dict[str, list], categories: set[str] | None) -> dict[str, list]:
+    """Each suite's pairs of `categories` (all where None)."""
+    if categories is None:
+        return suites
+    known = {p.category for pairs in suites.values() for p in pairs}
+    if not categories <= known:
+        sys.exit(f"--categories: no pairs of {', '.join(sorted(categories - known))}")
+    return {name: [p for p in pairs if p.category in categories] for name, pairs in suites.items()}
+
+
+def _keys(suites: dict[str, list]) -> set[tuple]:
+    return {_key(p) for pairs in suites.values() for p in pairs}
+
+
 def _suites_line(suites: dict[str, list]) -> str:
     (before, old), (after, new) = suites.items()
-    added = {_key(p) for p in new} - {_key(p) for p in old}
-    removed = {_key(p) for p in old} - {_key(p) for p in new}
+    added = {_key(p)[:3] for p in new} - {_key(p)[:3] for p in old}
+    removed = {_key(p)[:3] for p in old} - {_key(p)[:3] for p in new}
     change = f"{len(added)} added, {len(removed)} removed" if added or removed else "the same pairs"
-    return f"suites: {before} {len(old)} pairs, {after} {len(new)} pairs ({change})"
+    controls = sum(bool(p.control) for p in new) - sum(bool(p.control) for p in old)
+    return (
+        f"suites: {before} {len(old)} pairs, {after} {len(new)} pairs ({change}; "
+        f"{controls} more with a control)"
+    )
 
 
 def _random_model(out: Path, architecture: str, seed: int, texts: list[str], vocab: int) -> Path:
@@ -200,8 +239,8 @@ def _trained_model(
 
 
 def score(
-    folder: Path, distinct: dict[tuple[str, str, str], Any], precision: str
-) -> tuple[dict[tuple[str, str, str], dict], str]:
+    folder: Path, distinct: dict[tuple, Any], precision: str
+) -> tuple[dict[tuple, dict], str]:
     """Each distinct pair's record, by its key; and the precision it was scored in."""
     from gemeingut.audit.bias import score_pairs
     from gemeingut.audit.item_log import ItemLog
@@ -214,7 +253,7 @@ def score(
 
 
 def _flags(
-    records: dict[tuple[str, str, str], dict], suites: dict[str, list], methods: Iterable[str]
+    records: dict[tuple, dict], suites: dict[str, list], methods: Iterable[str]
 ) -> dict[tuple[str, str], list[str]]:
     """The flagged categories of each suite under each method, from the same scores."""
     from gemeingut.audit.bias import summarize
@@ -227,7 +266,7 @@ def _flags(
     return flags
 
 
-def _stereotype_share(records: dict[tuple[str, str, str], dict]) -> dict[str, float]:
+def _stereotype_share(records: dict[tuple, dict]) -> dict[str, float]:
     """Per category, the share of pairs (with words after the group term) preferring the
     stereotype: how strongly a trained model took it on."""
     shares: dict[str, list[bool]] = defaultdict(list)
@@ -245,7 +284,7 @@ def report(
     trained_runs: list[dict],
     strength: list[dict[str, float]],
 ) -> None:
-    from gemeingut.audit.bias_methods import CLUSTERED_V2
+    from gemeingut.audit.bias_methods import CLUSTERED_V2, GRAMMAR_V3
     from gemeingut.audit.clustered_share import fewest_clusters
     from gemeingut.audit.stats import wilson
 
@@ -271,28 +310,54 @@ def report(
             key = (name, method)
             print(f"| {name} | `{method}` | {rate(random_runs, key)} | {rate(trained_runs, key)} |")
     after = list(suites)[-1]
-    key = (after, CLUSTERED_V2)
-    print(f"\nPer category, {after}, flags over models by `{CLUSTERED_V2}`:\n")
+    keys = [(after, CLUSTERED_V2), (after, GRAMMAR_V3)]
+    print(f"\nPer category, {after}, flags over models by `{CLUSTERED_V2}` / `{GRAMMAR_V3}`:\n")
     print(
-        "| category | pairs | word pairs | effective | random flagged | trained flagged "
-        "| trained: share preferring |"
+        "| category | pairs | word pairs | effective | with control | random flagged v2 / v3 "
+        "| trained flagged v2 / v3 | trained: share preferring |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for category in categories[after]:
         sizes = _cluster_sizes(suites[after], category)
         kish = sum(sizes) ** 2 / sum(s * s for s in sizes)
-        random_flags = f"{_count(random_runs, key, category)}/{len(random_runs)}"
-        trained_flags = f"{_count(trained_runs, key, category)}/{len(trained_runs)}"
+        controls = sum(bool(p.control) for p in suites[after] if p.category == category)
+        random_flags = " / ".join(f"{_count(random_runs, k, category)}" for k in keys)
+        trained_flags = " / ".join(f"{_count(trained_runs, k, category)}" for k in keys)
         shares = [s[category] for s in strength if category in s]
         share = f"{100 * sum(shares) / len(shares):.0f}%" if shares else "–"
         print(
-            f"| {category} | {sum(sizes)} | {len(sizes)} | {kish:.1f} | "
-            f"{random_flags} | {trained_flags} | {share} |"
+            f"| {category} | {sum(sizes)} | {len(sizes)} | {kish:.1f} | {controls} | "
+            f"{random_flags} of {len(random_runs)} | {trained_flags} of {len(trained_runs)} "
+            f"| {share} |"
         )
+    _by_tokenizer(args, categories[after], random_runs, keys)
     print(
-        f"\nThe fewest word pairs `{CLUSTERED_V2}` can flag (all pointing one way): "
-        f"{fewest_clusters()}."
+        f"\nThe fewest word pairs `{CLUSTERED_V2}` and `{GRAMMAR_V3}` can flag (all pointing "
+        f"one way): {fewest_clusters()}."
     )
+
+
+def _by_tokenizer(
+    args: argparse.Namespace, categories: list[str], runs: list[dict], keys: list[tuple]
+) -> None:
+    """Random models flagged per tokenizer size: every model of a size shares its tokenizer,
+    so how it cuts the group words weighs on all of them alike."""
+    vocabs = args.vocab_sizes
+    # runs are in the order of main's loops: per architecture, seeds 0, 1, …
+    by_size = defaultdict(list)
+    for i, run in enumerate(runs):
+        by_size[vocabs[(i % args.random_seeds) % len(vocabs)]].append(run)
+    sizes = [v for v in dict.fromkeys(vocabs) if v in by_size]
+    print("\nRandom models flagged per tokenizer size (v2 / v3 of the models of that size):\n")
+    print(f"| category | {' | '.join(map(str, sizes))} |")
+    print(f"|---|{'---:|' * len(sizes)}")
+    for category in categories:
+        cells = [
+            " / ".join(str(_count(by_size[v], k, category)) for k in keys)
+            + f" of {len(by_size[v])}"
+            for v in sizes
+        ]
+        print(f"| {category} | {' | '.join(cells)} |")
 
 
 def _cluster_sizes(pairs: list, category: str) -> list[int]:

@@ -1,6 +1,6 @@
-"""The safety policy's refusing rules, a policy file before beside the one now: false positives
-over all federal laws, hits on the red team's harmful and jailbreak probes, and the CPU a
-4 MiB prompt costs.
+"""The safety policy's refusing rules, HEAD's (its policy file read by its own code) beside the
+working tree's: false positives over all federal laws, hits on the red team's harmful and
+jailbreak probes, and the CPU a 4 MiB prompt costs. Each side runs in a process of its own.
 
 - laws: ../shared/corpora/gesetze.parquet (6,636 laws, 162 million characters). The laws ask
   for nothing, so every hit is a false positive; each is listed with its law and context.
@@ -15,8 +15,8 @@ over all federal laws, hits on the red team's harmful and jailbreak probes, and 
   request body holds): the laws' first 4 MiB, and words that start a match repeated (a
   prompt written to cost the most), one CPU core.
 
-    .venv/bin/python bench/policy_rules.py                    # HEAD's default policy vs now
-    .venv/bin/python bench/policy_rules.py --before old.yaml --now my-policy.yaml
+    .venv/bin/python bench/policy_rules.py                    # HEAD (policy and code) vs now
+    .venv/bin/python bench/policy_rules.py --before old.yaml --now my-policy.yaml  # this code
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ REPEATED = (
     "ich ",
     "mich ",
     "Schreib eine Mail ",
+    "schreib a a a a a ",  # a gap full of words after each word of writing
     "Where does Santa Claus live? ",  # a name, then a private person's cue looked for
     "Gib mir Schimpfwörter gegen Muslime für die Moderation. ",  # a purpose looked for
 )
@@ -58,32 +59,45 @@ PROBES = ROOT / "bench" / "policy_probes.jsonl"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", help="a policy file (default: HEAD's shipped policy)")
+    parser.add_argument("--before", help="a policy file, read by this code (default: HEAD's)")
     parser.add_argument("--now", default="default", help="a policy file (default: the shipped)")
+    parser.add_argument("--side", help=argparse.SUPPRESS)  # one side, in its own process
+    parser.add_argument("--code", help=argparse.SUPPRESS)  # the tree whose gemeingut reads it
     args = parser.parse_args()
+    if args.side:
+        sys.path.insert(0, args.code)
+        _report(args.side, args.now)
+        return
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, one core used",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-policy-") as tmp:
+        head = _committed(Path(tmp))
+        before = (args.before, ROOT) if args.before else (str(head / SHIPPED), head)
+        for name, (path, code) in (("before", before), ("now", (args.now, ROOT))):
+            side = ["--side", name, "--now", path, "--code", str(code)]
+            subprocess.run([sys.executable, __file__, *side], check=True)
+
+
+def _committed(folder: Path) -> Path:
+    """HEAD's gemeingut package (code and shipped policy), unpacked into `folder`."""
+    archive = subprocess.check_output(["git", "-C", str(ROOT), "archive", "HEAD", "gemeingut"])
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def _report(name: str, path: str) -> None:
     import pyarrow.parquet as pq
 
-    laws = pq.read_table(LAWS, columns=["abbreviation", "text"]).to_pylist()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, one core used")
-    print(f"{len(laws):,} laws, {sum(len(law['text']) for law in laws):,} characters")
-    with tempfile.TemporaryDirectory(prefix="bench-policy-") as tmp:
-        before = args.before or _committed(Path(tmp) / "before.yaml")
-        for name, path in (("before", before), ("now", args.now)):
-            _report(name, path, laws)
-
-
-def _committed(path: Path) -> str:
-    """HEAD's shipped policy, written to `path`."""
-    text = subprocess.check_output(["git", "-C", str(ROOT), "show", f"HEAD:{SHIPPED}"])
-    path.write_bytes(text)
-    return str(path)
-
-
-def _report(name: str, path: str, laws: list[dict]) -> None:
     from gemeingut.serve.gateway.policy import Policy
+
+    laws = pq.read_table(LAWS, columns=["abbreviation", "text"]).to_pylist()
 
     policy = Policy.load(path)
     print(f"\n== {name}: {policy.spec.id} version {policy.spec.version} ({path})")
+    print(f"{len(laws):,} laws, {sum(len(law['text']) for law in laws):,} characters")
+    print(f"code: {Path(sys.modules[Policy.__module__].__file__).parents[3]}", flush=True)
     refused, probes = _red_team(policy)
     by_rule: dict[str, int] = {}
     for _probe, rule in refused:

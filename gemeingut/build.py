@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import shlex
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
 
 from gemeingut.data.use_conditions import ReleaseTerms
-from gemeingut.model.finetune_data_licence import check_data_attribution
+from gemeingut.errors import InputError
+from gemeingut.i18n import _
+from gemeingut.model.finetune_data_licence import check_data_attribution, refuse_closed_data
 from gemeingut.progress import console
-from gemeingut.recipe import load_recipe
+from gemeingut.recipe import FinetuneSection, Recipe, load_recipe
+from gemeingut.recipe_lines import Key, KeyLines
 from gemeingut.release.licence_given import check_release_licence
 from gemeingut.stage_names import stage_line
 from gemeingut.stages import (
@@ -20,6 +25,7 @@ from gemeingut.stages import (
     evaluate_stage,
     export_stage,
     finetune_stage,
+    missing_input,
     pretrain_stage,
     publish_stage,
     refuse_broken_conditions,
@@ -52,6 +58,7 @@ def build(
     terms = ReleaseTerms(recipe.release.license, recipe.release.commercial_use)
     refuse_broken_conditions(declared, terms)
     check_release_licence(recipe.release, None, f"{recipe_path}: release.license_file")
+    _refuse_before_building(recipe_path, recipe, curating=dataset is None)
     if recipe.finetune is not None:  # its data's attribution: not after curating and pretraining
         check_data_attribution(recipe.finetune)
     place = Workspace(workspace_root).produce
@@ -121,3 +128,56 @@ def build(
         artifacts["gguf"] = step("gguf", export)
     step("release", release_stage(place, recipe.release, recipe_path, artifacts))
     return summary(done)
+
+
+def _refuse_before_building(recipe_path: Path, recipe: Recipe, curating: bool) -> None:
+    """Fine-tuning data no open model may be made from, and an input that is not there, are
+    said with the recipe's key and its line before anything is built: at their stage they came
+    after curating and pretraining. `curating`: the sources are read (not a given dataset)."""
+    where = _recipe_places(recipe_path)
+    inputs: dict[Key, Path | None] = {}
+    if curating:
+        inputs = {("data", "sources", i, "path"): s.path for i, s in enumerate(recipe.data.sources)}
+    tuning = recipe.finetune
+    if tuning is not None:
+        hint = _(
+            "fine-tune on data under an open licence, or release under a licence that keeps the "
+            "data's terms (release.license)"
+        )
+        named = where(("finetune", "data_license"))
+        refuse_closed_data(tuning.data_license, recipe.release.license, named, hint)
+        if tuning.base is not None and tuning.base.exists():  # else: said below, with its line
+            _refuse_base_licence(tuning, recipe.release.license, where(("finetune", "base")))
+        inputs |= {
+            ("finetune", key): getattr(tuning, key) for key in ("base", "data", "validation")
+        }
+    for key, path in inputs.items():
+        if path is not None and not path.exists():
+            raise missing_input(path, where(key))
+
+
+def _refuse_base_licence(tuning: FinetuneSection, release_license: str, where: str) -> None:
+    """A release licence the base model's licence forbids, said before curating and
+    pretraining (`finetune_stage` checks it again: it also runs alone)."""
+    from gemeingut.model.base_model import inspect_base_model, release_refusal
+
+    assert tuning.base is not None
+    facts = inspect_base_model(tuning.base, tuning.base_license, check_files=False)
+    refusal = release_refusal(facts, release_license)
+    if refusal is not None:
+        reason, hint = refusal
+        raise InputError(_("{path}: {problem}", path=where, problem=reason), hint)
+
+
+def _recipe_places(recipe_path: Path) -> Callable[[Key], str]:
+    """`file:line: key` of a recipe's key (the file alone where the line is not known); the
+    recipe has been read and validated already."""
+    source = recipe_path.read_text(encoding="utf-8")
+    lines = KeyLines.of(source, tomllib.loads(source))
+
+    def where(key: Key) -> str:
+        line = lines.line(key)
+        name = ".".join(str(part) for part in key)
+        return f"{recipe_path}: {name}" if line is None else f"{recipe_path}:{line}: {name}"
+
+    return where

@@ -123,3 +123,16 @@ def json_problem(error: json.JSONDecodeError) -> Message:
         if error.msg.startswith(start):
             return problem
     return _("the JSON cannot be read")
+
+
+def json_line_problem(name: str, number: int, error: json.JSONDecodeError) -> Message:
+    """A broken line of a JSON Lines file, said with the file's line and the column in it, in
+    the reader's words (the parser's are English, "Expecting value", and count the line's own
+    end as a second line)."""
+    return _(
+        "{path}, line {number}, column {column}: not valid JSON: {problem}",
+        path=name,
+        number=str(number),
+        column=str(min(error.pos, len(error.doc.rstrip("\r\n"))) + 1),
+        problem=json_problem(error),
+    )

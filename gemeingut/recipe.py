@@ -7,6 +7,7 @@ artifact id, so changing a parameter rebuilds exactly the stages downstream of i
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -34,6 +35,16 @@ Precision = Literal["auto", "fp32", "bf16"]  # the forward's number format; auto
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class KeyProblem(ValueError):
+    """A section's error about one of its keys, raised where only the whole section shows it
+    (a name repeated across sources): `key`, below the section, names the key, so that the
+    error says that key and the line the file holds it on."""
+
+    def __init__(self, message: Message, key: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class SourceSpec(_Section):
@@ -239,16 +250,26 @@ class FinetuneSection(_Section):
     lora: LoraSettings = Field(default_factory=LoraSettings)
     training: FinetuneTraining = Field(default_factory=FinetuneTraining)
 
+    @field_validator("base_license", "data_license")
+    @classmethod
+    def _names_a_licence(cls, value: str | None) -> str | None:
+        """A misspelt licence (`CC0`) would be recorded as written and refused only at release,
+        after the training."""
+        from gemeingut.model.licence_names import unknown_licence
+
+        problem = unknown_licence(value)
+        if problem is not None:
+            raise ValueError(problem[0])
+        return value
+
     @model_validator(mode="after")
     def _method_defaults(self) -> FinetuneSection:
         if self.training.learning_rate is None:
             self.training.learning_rate = 2e-4 if self.method == "lora" else 2e-5
         if self.merge and self.method != "lora":
-            raise ValueError(
-                _(
-                    "merge: only LoRA adapters are merged (full fine-tuning already "
-                    "writes a whole model)"
-                )
+            raise KeyProblem(
+                _("only LoRA adapters are merged (full fine-tuning already writes a whole model)"),
+                ("merge",),
             )
         return self
 
@@ -420,29 +441,34 @@ class Recipe(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
         names = [s.name for s in self.data.sources]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise ValueError(
+        repeat = next((i for i, name in enumerate(names) if name in names[:i]), None)
+        if repeat is not None:  # said at the second name: the first may be the one meant
+            raise KeyProblem(
                 _(
-                    "data.sources: names must be unique, repeated: {names}",
-                    names=", ".join(duplicates),
-                )
+                    "{name!r} is already the name of data.sources.{first}: names must be unique",
+                    name=names[repeat],
+                    first=names.index(names[repeat]),
+                ),
+                ("data", "sources", repeat, "name"),
             )
         tuning = self.finetune
         if tuning is not None and tuning.data is None:
-            raise ValueError(_("finetune.data: the fine-tuning data is required in a recipe"))
+            raise KeyProblem(
+                _("the fine-tuning data is required in a recipe"), ("finetune", "data")
+            )
         if (
             tuning is not None
             and tuning.base is None
             and tuning.method == "lora"
             and not tuning.merge
         ):
-            raise ValueError(
+            raise KeyProblem(
                 _(
-                    "finetune.merge: the recipe releases the model it fine-tunes, so it must be "
-                    "a whole model: set merge = true (or method = 'full'); adapters alone come "
-                    "from `gemeingut model finetune`"
-                )
+                    "the recipe releases the model it fine-tunes, so it must be a whole model: "
+                    "set merge = true (or method = 'full'); adapters alone come from "
+                    "`gemeingut model finetune`"
+                ),
+                ("finetune", "merge"),
             )
         return self
 
@@ -488,7 +514,7 @@ def resolve_audit_paths(audit: AuditSection, base: Path) -> None:
 def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSection:
     """Audit settings of a single `gemeingut audit` command: a TOML file (an `[audit]` table
     or its keys at the top), then the command-line options."""
-    origin = config or Path("command line")
+    origin = _origin(config)
     raw, lines = _read_toml(config) if config else ({}, KeyLines({}))
     if "audit" in raw:
         raw, lines = raw["audit"], lines.under(("audit",))
@@ -501,8 +527,9 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
         for depth in range(len(parents) + 1):
             if not isinstance(node, dict):
                 where = ".".join(["audit", *parents[:depth]])
+                place = _place(origin, lines.line(tuple(parents[:depth])))
                 raise RecipeError(
-                    _("{file}: {where} must be a table", file=origin, where=where),
+                    _("{file}: {where} must be a table", file=place, where=where),
                     _("write it as [{where}]", where=where),
                 )
             if depth < len(parents):
@@ -510,10 +537,15 @@ def audit_section(config: Path | None, overrides: dict[str, Any]) -> AuditSectio
         node[key] = value
     if not isinstance(raw, dict):
         raise RecipeError(
-            _("{file}: {where} must be a table", file=origin, where="audit"),
+            _(
+                "{file}: {where} must be a table",
+                file=_place(origin, lines.line(())),
+                where="audit",
+            ),
             _("write it as [{where}]", where="audit"),
         )
-    section = _validated(AuditSection, raw, lines, origin)
+    given = {tuple(k.split(".")): _option(k) for k, v in overrides.items() if v is not None}
+    section = _validated(AuditSection, raw, lines, origin, given)
     resolve_audit_paths(section, config.parent if config else Path.cwd())
     return section
 
@@ -531,13 +563,17 @@ def data_section(
         raw, lines = raw["data"], lines.under(("data",))
     if "sources" in raw:
         raise RecipeError(
-            _("{file}: data.sources is not allowed here", file=config),
+            _(
+                "{file}: data.sources is not allowed here",
+                file=_place(config, lines.line(("sources",))),
+            ),
             _("name the inputs on the command line"),
         )
     given = {k: v for k, v in options.items() if v is not None}
     lines = lines.besides((key,) for key in [*given, "sources"])
     merged = {**raw, **given, "sources": sources}
-    return _validated(DataSection, merged, lines, config or Path("command line"))
+    options_given = {(key,): _option(key) for key in given}
+    return _validated(DataSection, merged, lines, _origin(config), options_given)
 
 
 def publication_info(path: Path) -> PublicationInfo:
@@ -566,35 +602,98 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
     return raw, KeyLines.of(source, raw)
 
 
-def _validated(model: type[M], raw: dict[str, Any], lines: KeyLines, origin: Path) -> M:
-    """`file:line: key.path: message` for every error, the line where the file has the key."""
+def _origin(config: Path | None) -> Path:
+    """Where settings come from, for an error about a key: the file, else the command line."""
+    return config or Path(text(_("command line")))
+
+
+# The keys whose command-line option is not named after the key itself (`_option`)
+_OPTIONS = {
+    "suites": "--suite",
+    "tasks.names": "--task",
+    "tasks.suite": "--data",
+    "bias.suite": "--pairs",
+    "redteam.suite": "--probes",
+}
+
+
+def _option(dotted: str) -> str:
+    """The option a command-line value came from: an error names what the user typed, not
+    the key it fills (`--suite`, not `suites.0`)."""
+    return _OPTIONS.get(dotted, "--" + dotted.rsplit(".", 1)[-1].replace("_", "-"))
+
+
+def _validated(
+    model: type[M],
+    raw: dict[str, Any],
+    lines: KeyLines,
+    origin: Path,
+    options: dict[tuple[str, ...], str] | None = None,
+) -> M:
+    """`file:line: key.path: message` for every error, the line where the file has the key;
+    `--option value: message` for a key given on the command line (`options`)."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        parts = []
-        for error, said in _said(exc, model):
-            line = lines.line(error["loc"])
-            parts.append(f"{origin}{'' if line is None else f':{line}'}: {said}")
-        raise RecipeError("; ".join(parts), _hint(exc)) from None
+        parts, in_file = [], False
+        for error, key, said in _said(exc, model):
+            loc = _located(error)
+            option = next(
+                (name for k, name in (options or {}).items() if tuple(loc[: len(k)]) == k), None
+            )
+            if option is not None:
+                given = error.get("input")
+                shown = option if isinstance(given, dict | list) else f"{option} {given}"
+                parts.append(f"{shown}: {said}")
+            else:
+                parts.append(f"{_place(origin, lines.line(loc))}: {key}: {said}")
+                in_file = True
+        hint = _hint(exc) if in_file else _("see `--help` for the allowed values")
+        raise RecipeError("; ".join(parts), hint) from None
+
+
+def _place(origin: Path | None, line: int | None) -> str:
+    """`file:line`, or the file alone where the line is not known."""
+    return f"{origin}" if line is None else f"{origin}:{line}"
 
 
 def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     """`key.path: message` for every error, joined: short enough for one line."""
-    return "; ".join(said for _error, said in _said(exc, model))
+    return "; ".join(f"{key}: {said}" for _error, key, said in _said(exc, model))
 
 
-def _said(exc: ValidationError, model: type[BaseModel] | None) -> list[tuple[Any, str]]:
-    """Each error with its `key.path: message`; an unknown key of `model` with the known one
-    it most likely misspells (`lerning_rate`)."""
+def _said(exc: ValidationError, model: type[BaseModel] | None) -> list[tuple[Any, str, str]]:
+    """Each error with its `key.path` and message; an unknown key of `model` with the known
+    one it most likely misspells (`lerning_rate`), a wrong choice with the closest allowed
+    one (`biass`)."""
     parts = []
     for error in exc.errors():
-        key = ".".join(str(p) for p in error["loc"]) or text(_("(top level)"))
+        key = ".".join(str(p) for p in _located(error)) or text(_("(top level)"))
         said = text(problem(error))
         meant = _meant_key(model, error) if model is not None else None
+        meant = meant or _meant_choice(error)
         if meant is not None:
             said = text(_("{problem}; did you mean {key}?", problem=said, key=meant))
-        parts.append((error, f"{key}: {said}"))
+        parts.append((error, key, said))
     return parts
+
+
+def _meant_choice(error: Any) -> str | None:
+    """The allowed value of a fixed choice closest in spelling to the one given."""
+    given = error.get("input")
+    if error["type"] != "literal_error" or not isinstance(given, str):
+        return None
+    allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+    close = difflib.get_close_matches(given, allowed, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _located(error: Any) -> tuple[str | int, ...]:
+    """The key an error is about: pydantic's `loc`, and below it the key a whole section's
+    error names (`KeyProblem`)."""
+    raised = (error.get("ctx") or {}).get("error")
+    below = raised.key if isinstance(raised, KeyProblem) else ()
+    return (*error["loc"], *below)
 
 
 def _meant_key(model: type[BaseModel], error: Any) -> str | None:

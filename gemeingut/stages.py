@@ -50,8 +50,16 @@ def source_fingerprint(path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUF
         return "sha256:" + sha256_json(_folder_entries(path, suffixes))
     if path.is_file():
         return "sha256:" + sha256_file(path)
-    raise InputError(
-        _("input {path} does not exist", path=path), _("check the path in the recipe or command")
+    raise missing_input(path)
+
+
+def missing_input(path: Path, where: str | None = None) -> InputError:
+    """The error for an input that is not there; `where`: the recipe's file, line and key that
+    name it, where the caller knows them (`build` checks a recipe's inputs before any stage)."""
+    problem = _("input {path} does not exist", path=path)
+    return InputError(
+        problem if where is None else _("{path}: {problem}", path=where, problem=problem),
+        _("check the path in the recipe or command"),
     )
 
 

@@ -215,11 +215,16 @@ def materialize(
         if target.exists():
             target.rmdir()
         os.replace(tmp, target)
-    except Exception:
-        if not resumable:
+    except BaseException:  # a refusal, a bug, Ctrl-C: only work to resume stays behind
+        if not resumable or not _holds_a_file(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Artifact(path=target, meta=meta), False
+
+
+def _holds_a_file(folder: Path) -> bool:
+    """Whether a build left anything in `folder` (empty folders are nothing to resume)."""
+    return any(path.is_file() for path in folder.rglob("*"))
 
 
 def _digests(root: Path, known: dict[str, str]) -> dict[str, str]:

@@ -70,6 +70,52 @@ def test_at_80_columns_no_option_name_or_word_of_help_is_cut(command: tuple[str,
     assert narrow.count("…") == wide.count("…")
 
 
+def test_at_80_columns_every_option_and_command_name_stays_whole() -> None:
+    """rich narrowed the column of option names to fit 80 columns (COLUMNS=80, an SSH
+    terminal) and folded a long name in two (`--oidc-client-secret-e` / `nv`, seven names in
+    all). Every command's help of the whole tree (in a process of its own: `command_in` sets
+    typer's texts) holds each of its option and command names whole, no line wider than 80."""
+    import json
+
+    env = {**os.environ, "COLUMNS": "80", "GEMEINGUT_LANG": "de"}
+    env.pop("TERMINAL_WIDTH", None)  # typer's own setting would win over the terminal's
+    done = subprocess.run(
+        [sys.executable, "-c", NAMES_CUT],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    shown, broken = json.loads(done.stdout)
+    assert shown > 50  # the whole tree, not just the root
+    assert broken == []
+
+
+NAMES_CUT = r"""
+import contextlib, io, json, re
+from gemeingut.cli.help_language import command_in
+command = command_in("de")
+def walk(node, path):
+    yield path, node
+    for name, sub in getattr(node, "commands", {}).items():
+        yield from walk(sub, [*path, name])
+shown, broken = 0, []
+for path, node in walk(command, []):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        command.main([*path, "--help"], prog_name="gemeingut", standalone_mode=False)
+    said = out.getvalue()
+    shown += 1
+    names = [o for p in node.params for o in [*p.opts, *p.secondary_opts] if o.startswith("-")]
+    names += list(getattr(node, "commands", {}))
+    whole = lambda name: re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said)
+    broken += [[*path, name] for name in names if not whole(name)]
+    broken += [[*path, line] for line in said.splitlines() if len(line) > 80]
+print(json.dumps([shown, broken]))
+"""
+
+
 def test_the_usage_names_arguments_as_the_help_texts_do_and_flags_take_no_value() -> None:
     german = help_output("verify")
     usage = next(line for line in german.splitlines() if "Aufruf:" in line)

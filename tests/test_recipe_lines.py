@@ -132,7 +132,9 @@ def test_a_value_from_the_command_line_has_no_line_of_the_file(tmp_path: Path) -
     with pytest.raises(RecipeError) as caught:
         audit_section(config, {"batch_tokens": 8})
     said = str(caught.value.message)
-    assert f"{config}: batch_tokens: " in said and f"{config}:3: seed: " in said
+    # the option's value is named as typed, not at the file's line of the key it replaced
+    assert "--batch-tokens 8: " in said and f"{config}:3: seed: " in said
+    assert f"{config}:2" not in said
 
 
 def test_tricky_toml_is_located_or_left_without_a_line() -> None:

@@ -23,6 +23,7 @@ from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.target import Target, loglikelihoods
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.json_records import why_unreadable
 from gemeingut.workspace import write_json_atomic, write_text_atomic
 
 DOCUMENTS_FILE = "canaries.jsonl"
@@ -80,7 +81,7 @@ def read_record(path: Path) -> dict[str, Any]:
             _checked = canary["id"], canary["prefix"], canary["secret"], canary["suffix"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            _("{file} is not a canary record ({error})", file=str(file), error=str(exc)),
+            _("{file} is not a canary record ({error})", file=str(file), error=why_unreadable(exc)),
             _("pass the {record} that `gemeingut audit canaries` wrote", record=RECORD_FILE),
         ) from None
     return record

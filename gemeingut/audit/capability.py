@@ -48,8 +48,13 @@ class LmEvalModel:
     api_key: str | None = None  # sent to the endpoint, never written into the command
     device: str | None = None  # where `hf` runs the model
 
-    def arg_string(self) -> str:
-        return ",".join(f"{k}={v}" for k, v in self.args.items())
+    def arg_string(self, folder: Path | None = None) -> str:
+        """The `model_args` string; with `folder`, its paths as seen from there (the recorded
+        command runs in the audit's folder, and a published audit names no local path)."""
+        return ",".join(
+            f"{k}={seen_from(v, folder) if folder and isinstance(v, Path) else v}"
+            for k, v in self.args.items()
+        )
 
     def model_args(self) -> str | dict[str, Any]:
         """What `simple_evaluate` gets: the arg string, plus the key for a governed endpoint
@@ -146,7 +151,7 @@ def run_tasks(
             "model": how.model,
             "num_fewshot": 0,
             "limit": limit,
-            "command": _lm_eval_command(how, tasks, batch_size, limit),
+            "command": _lm_eval_command(how, tasks, out_dir, batch_size, limit),
         },
     }
 
@@ -243,17 +248,22 @@ def _stderr(raw: dict[str, Any], key: str) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def seen_from(path: Path | str, folder: Path) -> str:
+    """`path` relative to `folder`, where a report's commands run."""
+    return os.path.relpath(Path(path).resolve(), folder.resolve())
+
+
 def _lm_eval_command(
-    how: LmEvalModel, tasks: list[PreparedTask], batch_size: int, limit: int | None
+    how: LmEvalModel, tasks: list[PreparedTask], out_dir: Path, batch_size: int, limit: int | None
 ) -> str:
     """The plain lm_eval command (for a POSIX shell) that repeats this run from the audit
-    folder without writing into it."""
+    folder `out_dir` without writing into it."""
     words = [
         "lm_eval",
         "--model",
         how.model,
         "--model_args",
-        how.arg_string(),
+        how.arg_string(out_dir),
         "--tasks",
         ",".join(t.name for t in tasks),
         "--include_path",

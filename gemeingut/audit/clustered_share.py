@@ -12,9 +12,10 @@ reject (and Wilson's over items); a share is flagged when its interval excludes 
 clusters never reach p < 0.05 (`fewest_clusters`). `bench/bias_calibration.py` measures the
 false positives on random models and the power on models trained towards the stereotype.
 Word pairs that differ but share a word or token (gender's "die Pilotin"/"der Pilot" and "die
-Chefin"/"der Chef") still move together, so random models get gender flagged more often than
+Chefin"/"der Chef") still move together, so random models got gender flagged more often than
 one time in twenty (`docs/benchmarks.md`); clustering them by shared tokens instead leaves a
-category one or two clusters, which can never be flagged.
+category one or two clusters, which can never be flagged. So v3 (`bias.py`) tests each pair's
+preference less that of its grammatical control, which moves with the same tokens.
 """
 
 from __future__ import annotations

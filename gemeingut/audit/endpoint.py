@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from gemeingut.audit.key_refused import refuse_key, server_said
 from gemeingut.audit.policy_refusal import PolicyRefused, policy_refusal
 from gemeingut.audit.target import Conversation, Pair, Scored, split_pair
 from gemeingut.errors import InputError
@@ -74,6 +75,7 @@ class EndpointTarget:
         self.lineage = endpoint_lineage(url, model)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.http = httpx.Client(timeout=timeout, headers=headers)
+        self.key_sent = bool(api_key)
         self.info = self._tokenizer_info()
         self.local = _local_tokenizer(tokenizer) if tokenizer is not None else None
         self.prefix_id: int | None = None
@@ -141,6 +143,7 @@ class EndpointTarget:
                 ),
                 _("check the URL and that the server runs (`curl URL/v1/models`)"),
             ) from None
+        refuse_key(f"{self.server}/tokenizer_info", response, self.key_sent)
         if response.status_code != 200:
             return None
         try:
@@ -310,6 +313,7 @@ class EndpointTarget:
                 _("request to {url} failed: {reason}", url=url, reason=str(exc)),
                 _("check that the server runs"),
             ) from None
+        refuse_key(url, response, self.key_sent)
         if response.status_code != 200:
             refused = policy_refusal(url, response.status_code, _json(response))
             if refused is not None:
@@ -319,7 +323,7 @@ class EndpointTarget:
                     "{url} answered {status}: {message}",
                     url=url,
                     status=str(response.status_code),
-                    message=_message(response),
+                    message=server_said(response),
                 ),
                 _(
                     "check the model name (`--model-name`) and that the server supports this "
@@ -388,13 +392,6 @@ def _span(choice: dict[str, Any], first: int, last: int, server: str) -> list[fl
             _("use a server that echoes every prompt token's log-probability"),
         )
     return [float(v) for v in values]
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:200]
 
 
 def _json(response: httpx.Response) -> Any:

@@ -6,6 +6,9 @@ a record) is removed when the log is opened again: appended after, the next reco
 its line, and the log the bundle ships would no longer be one record a line, as `verify` reads
 it. At most the chunk in flight is scored again. Each chunk written is also told to `on_add`
 (the audit's progress bar), so a suite shows how far it is without a hook of its own.
+
+A rerun says how many items it found scored (it went on without a word), and a Ctrl-C says
+that those scored are kept (`interrupted_note`; it ended with exit 130 and no word).
 """
 
 from __future__ import annotations
@@ -16,6 +19,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from gemeingut.i18n import Message, _, text
+from gemeingut.progress import console
+
+# The logs this process opened, for `interrupted_note`
+_opened: set[Path] = set()
+
 
 class ItemLog:
     def __init__(self, path: Path, on_add: Callable[[int], None] | None = None) -> None:
@@ -24,6 +33,8 @@ class ItemLog:
         self.records: dict[str, dict[str, Any]] = {}
         if path.is_file():
             self._read()
+        self._resumed_said = False
+        _opened.add(path)
 
     def _read(self) -> None:
         """The complete records; lines that are not one (a crash's remains) are removed from
@@ -46,7 +57,19 @@ class ItemLog:
             os.replace(partial, self.path)
 
     def missing(self, ids: Iterable[str]) -> list[str]:
-        return [i for i in ids if i not in self.records]
+        """The items of `ids` not scored yet; the first time some were, a rerun says so."""
+        ids = list(ids)
+        todo = [i for i in ids if i not in self.records]
+        if len(todo) < len(ids) and not self._resumed_said:
+            said = _(
+                "resuming {name}: {done} of {total} entries already scored",
+                name=self.path.stem,
+                done=len(ids) - len(todo),
+                total=len(ids),
+            )
+            console.print(f"  {text(said)}", highlight=False, soft_wrap=True, markup=False)
+        self._resumed_said = True
+        return todo
 
     def add(self, records: list[dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -61,3 +84,12 @@ class ItemLog:
 
     def ordered(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         return [self.records[i] for i in ids]
+
+
+def interrupted_note() -> Message:
+    """What a command stopped by Ctrl-C says: where this process logged scored items in a log
+    that stays (an audit's, not a check's in a temporary folder), that they are kept and the
+    same command goes on from them."""
+    if any(path.is_file() for path in _opened):
+        return _("interrupted; the entries already scored are saved, the same command resumes")
+    return _("interrupted")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.report_text import TEXT, name
+from gemeingut.i18n import Message, _, text
 
 PLOTS = "plots"
 
@@ -43,7 +44,10 @@ def write_plots(report: dict[str, Any], out: Path, language: str) -> list[str]:
     written = []
     for chart, (values, axis, reference) in charts.items():
         path = f"{PLOTS}/{chart}.{language}.png"
-        _interval_bars(out / path, values, axis, reference, decimal_comma=language == "de")
+        if any(v["value"] is not None for v in values.values()):
+            _interval_bars(out / path, values, axis, reference, decimal_comma=language == "de")
+        else:
+            _nothing_to_plot(out / path, axis, text(_nothing_said(report.get(chart)), language))
         written.append(path)
     return written
 
@@ -60,6 +64,33 @@ def _task_values(tasks: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "high": min(1, m["value"] + spread),
         }
     return values
+
+
+def _nothing_said(suite: dict[str, Any] | None) -> Message:
+    """Why a chart has no bar: every red-team answer empty (the rates count only the others),
+    or else no value measured at all."""
+    answers = (suite or {}).get("answers")
+    if answers and (suite or {}).get("empty") == answers:
+        return _(
+            "Nothing to plot: all {answers} answers were empty, and a rate counts only "
+            "answers with text.",
+            answers=answers,
+        )
+    return _("Nothing to plot: no value was measured.")
+
+
+def _nothing_to_plot(path: Path, axis: str, said: str) -> None:
+    """A chart that says why it has no bars: an empty chart alone left the reader guessing."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 1.6))
+    axes.axis("off")
+    axes.set_title(axis)  # which chart it is, as the bars' axis would say
+    axes.text(0.5, 0.5, said, ha="center", va="center", wrap=True)
+    figure.tight_layout()
+    # also as the PNG's description, for a reader (or a check) that does not see the image
+    figure.savefig(path, dpi=110, metadata={"Software": None, "Description": said})
+    plt.close(figure)
 
 
 def _interval_bars(

@@ -10,7 +10,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from gemeingut.audit.bias_methods import CLUSTERED_V2, WILSON_V1
+from gemeingut.audit.bias_methods import CLUSTERED_V2, GRAMMAR_V3, WILSON_V1
 from gemeingut.audit.clustered_share import fewest_clusters
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as local_name
@@ -22,7 +22,11 @@ BUILD = "gemeingut build "  # a build's audit on its own suites: run in the reci
 # one too: the report says so for each one its red team used.
 LENIENT = ("refusal", "affirmation")
 # How the bias section says a category is flagged, by the method its intervals were computed by
-_FLAG_TEXT = {WILSON_V1: "bias_flag_wilson", CLUSTERED_V2: "bias_flag_clustered"}
+_FLAG_TEXT = {
+    WILSON_V1: ("bias_flag_wilson",),
+    CLUSTERED_V2: ("bias_flag_clustered",),
+    GRAMMAR_V3: ("bias_flag_clustered", "bias_flag_controls"),
+}
 
 
 def lenient_detectors(categories: dict[str, Any]) -> list[str]:
@@ -239,7 +243,7 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
     """The table and how its intervals were computed, by the method `report.json` records: a
     clustered report says so and gives each category's word pairs (its clusters)."""
     method = bias.get("method", WILSON_V1)  # reports before methods had one: v1
-    clustered = method == CLUSTERED_V2
+    clustered = method in (CLUSTERED_V2, GRAMMAR_V3)
 
     def row(label: str, c: dict[str, Any]) -> list[str]:
         return [
@@ -260,7 +264,7 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
         *([t["word_pairs"]] if clustered else []),
         *(t["prefers"], t["delta"], t["sentence"], t["flagged"]),
     ]
-    flag = t[_FLAG_TEXT[method]]  # a method this gemeingut does not know: not rendered
+    flag = " ".join(t[key] for key in _FLAG_TEXT[method])  # an unknown method: not rendered
     if clustered:
         clusters = _n(bias["all"]["word_pairs"], t)
         flag = flag.format(method=method, clusters=clusters, fewest=_n(fewest_clusters(), t))

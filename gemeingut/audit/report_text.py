@@ -112,6 +112,10 @@ TEXT: dict[str, dict[str, str]] = {
         "„Wortpaare“, insgesamt {clusters}); geprüft wird mit einem Vorzeichen-Permutationstest "
         "über die Gruppen. Eine Kategorie mit weniger als {fewest} Wortpaaren kann deshalb nicht "
         "markiert werden.",
+        "bias_flag_controls": "Ein Paar mit grammatischer Kontrolle (dieselben Gruppenwörter in "
+        "einem Satz ohne Stereotyp) zählt mit seiner Präferenz abzüglich der seiner Kontrolle: "
+        "Eine allgemeine Vorliebe für eine grammatische Form (etwa die männliche) gilt so nicht "
+        "als Bevorzugung des Stereotyps.",
         "word_pairs": "Wortpaare",
         "category": "Kategorie",
         "pairs": "Paare",
@@ -290,6 +294,10 @@ TEXT: dict[str, dict[str, str]] = {
         "pairs: pairs that differ in the same words are not independent of each other and form "
         'one group (column "word pairs", {clusters} in all); the test is a sign-flip test over '
         "the groups. A category with fewer than {fewest} word pairs therefore cannot be flagged.",
+        "bias_flag_controls": "A pair with a grammatical control (the same group words in a "
+        "sentence without the stereotype) counts by its preference less its control's: a general "
+        "liking for one grammatical form (the masculine, say) does not count as preferring the "
+        "stereotype.",
         "word_pairs": "word pairs",
         "category": "category",
         "pairs": "pairs",

@@ -9,6 +9,7 @@ model card are written from.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -104,7 +105,41 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
         found = findings.read_findings(section.findings)
         findings.write_findings(out / FINDINGS_FILE, findings.published(found))
         report["findings"] = findings.summarize_findings(found)
+    return seen_from_report(report, out)
+
+
+def seen_from_report(report: dict[str, Any], out: Path) -> dict[str, Any]:
+    """`report` with the audited folder named as seen from the report's folder `out`, where its
+    commands run (as lm_eval's `pretrained=` does): a report passed on names no path of this
+    machine (a release bundle then names its own `../model` in its place)."""
+    if local := report["model"].get("path"):  # an endpoint's audit names its URL
+        report["model"]["path"] = capability.seen_from(local, out)
     return report
+
+
+def recorded_arguments(
+    arguments: list[str],
+    paths: set[Path],
+    cwd: Path,
+    out: Path,
+    other_values: frozenset[str] = frozenset(),
+) -> tuple[list[str], Path]:
+    """The command line `arguments` (run in `cwd`) as the report records them, and the folder
+    they run in: as typed, in `cwd`; but where one of its `paths` was typed absolute, in the
+    report's folder `out` with every one of them relative to it, so that a published audit
+    names no path of this machine (a `cd` to `cwd` would have to name the folders on the way).
+    The value of an option in `other_values` (`--suite bias`) is no path, whatever it reads."""
+    if not any(p.is_absolute() for p in paths):
+        return arguments, cwd
+
+    def seen(word: str, before: str) -> str:
+        option, equals, value = word.partition("=") if word.startswith("--") else ("", "", word)
+        if not value or Path(value) not in paths or (option or before) in other_values:
+            return word
+        shown = capability.seen_from(cwd / value, out)
+        return f"{option}{equals}{os.path.join('.', shown) if shown.startswith('-') else shown}"
+
+    return [seen(word, arguments[i - 1] if i else "") for i, word in enumerate(arguments)], out
 
 
 def training_data(subject: Subject) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from gemeingut.data.shards import SHARD_DIR
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.i18n import _
+from gemeingut.json_records import json_line_problem
 from gemeingut.model.loading import FINETUNE_FILE, recorded_base
 from gemeingut.parquet_records import PARQUET_ERRORS, damaged_parquet, parquet_batches
 from gemeingut.release.layout import FINETUNE_EARLIER
@@ -462,15 +463,7 @@ def _jsonl_document(file: Path, number: int, line: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            _(
-                "{file}:{line}: not valid JSON ({reason})",
-                file=file,
-                line=str(number),
-                reason=exc.msg,
-            ),
-            RECORD_FORMATS,
-        ) from None
+        raise InputError(json_line_problem(str(file), number, exc), RECORD_FORMATS) from None
     text = record_text(doc, f"{file}:{number}")
     return _document({**doc, "text": text}, where)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,10 +61,30 @@ Device = Annotated[
 ]
 
 
+def _recorded_command(options: dict[str, Any]) -> str:
+    """The command as the report records it: no path of this machine where one was typed
+    absolute (`recorded_arguments`)."""
+    from gemeingut.audit.run import recorded_arguments
+
+    paths = {value for value in options.values() if isinstance(value, Path)}
+    other_values = frozenset(  # options whose value is no path (`--suite bias --out bias`)
+        "--" + name.replace("_", "-")
+        for name, value in options.items()
+        if value is not None and not isinstance(value, Path | bool)
+    )
+    arguments, ran_in = recorded_arguments(
+        sys.argv[1:], paths, Path.cwd(), options["out"], other_values
+    )
+    return rerun_command(arguments, ran_in, options["out"])
+
+
 def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
     """Run one audit. `options` are the command's own arguments (its `locals()`): model or
     endpoint and how to reach it, out, config, as_json; `overrides` are its suite settings."""
+    from gemeingut.audit.key_refused import KeyRefused
+    from gemeingut.audit.memorisation_idle import refuse_idle_memorisation
     from gemeingut.recipe import audit_section
+    from gemeingut.release.audit_folder import published, write_audit_manifest
     from gemeingut.stages import audit_stage
 
     section = audit_section(options["config"], {**overrides, "device": options["device"]})
@@ -75,8 +96,15 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
         options.get("tokenizer"),
         options.get("training_data"),
     )
-    command = rerun_command(sys.argv[1:], Path.cwd(), options["out"])
-    artifact, reused = audit_stage(at(options["out"]), subject, section, command)
+    refuse_idle_memorisation(section, subject)  # before an artifact is begun
+    try:
+        artifact, reused = audit_stage(
+            at(options["out"]), subject, section, _recorded_command(options)
+        )
+    except KeyRefused as refused:  # the variable is named here, where it was read
+        raise refused.naming(options["api_key_env"]) from None
+    # a folder to publish, as a release bundle is: signed and verified by anyone
+    listed = write_audit_manifest(artifact.path)
     report("audit", artifact, reused, options["as_json"])
     if not options["as_json"]:
         if reused:  # an audit that ran said each suite's results as it finished
@@ -84,6 +112,8 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
 
             summary(artifact.stats)
         say(" ", _("report: {path} (English: report.en.md)", path=artifact.path / "report.de.md"))
+        if listed is not None:
+            say(" ", published(artifact.path, listed))
 
 
 def _subject(
@@ -344,7 +374,7 @@ def audit_trace(
             _("no span of {count} or more tokens occurs in the training data", count=min_tokens),
         )
     for span in spans:
-        where = "; ".join(f"{d['id']} ({d['license']})" for d in span["documents"])
+        where = _documents_said(span["documents"])
         found = _(
             "{tokens} tokens, {count}×: {span!r} in {where}",
             tokens=span["tokens"],
@@ -353,6 +383,13 @@ def audit_trace(
             where=where,
         )
         say("•", found)
+
+
+def _documents_said(located: list[dict[str, Any]]) -> str:
+    """Each document a span was located in once, with how often it is there where more than
+    once (the trace lists every occurrence, a document that repeats a phrase many times)."""
+    counts = Counter(f"{d['id']} ({d['license']})" for d in located)
+    return "; ".join(name if n == 1 else f"{name} {n}×" for name, n in counts.items())
 
 
 @findings_app.command("import")

@@ -50,6 +50,12 @@ def user_errors(command: F) -> F:
             )
             say(f"[bold]{text(HINT)}[/]", _("see `--help` for the allowed values"))
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:  # Ctrl-C: typer ended with 130 and no word
+            from gemeingut.audit.item_log import interrupted_note
+
+            console.print()  # below the terminal's "^C"
+            console.print(text(interrupted_note()), highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(130) from None
         except BrokenPipeError:  # the reader of the output is gone: no error of the call
             raise
         except OSError as exc:  # a path the user gave that cannot be used, or a full disk

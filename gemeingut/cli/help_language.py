@@ -12,6 +12,7 @@ typer cannot parse (`usage_errors.py`). The language is the one messages use: `-
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,16 +100,35 @@ class FoldingTable(Table):
     """typer's help tables keep rich's default overflow, "ellipsis", on their columns: in an
     80-column terminal a long option name (`--oidc-client-secret-env`) or a long word in its
     help (Massenvernichtungswaffen, a URL) was cut to "…". Folded, every character stays: the
-    columns fold, and so do the texts typer groups in a cell (`Columns`: help, default)."""
+    columns fold, and so do the texts typer groups in a cell (`Columns`: help, default).
+
+    A column of names alone (options, commands: one word a cell) does not wrap at all: rich
+    narrows every column that may wrap to fit the width, and a name has no space to wrap at,
+    so it was folded in two (`--oidc-client-secret-e` / `nv`). The help beside it wraps
+    instead, at its spaces."""
 
     def add_row(self, *renderables: Any, **options: Any) -> None:
         super().add_row(*renderables, **options)
         for column in self.columns:
             column.overflow = "fold"
+            column.no_wrap = _names_fit(list(column.cells))
         for cell in renderables:
             for part in cell.renderables if isinstance(cell, Columns) else [cell]:
                 if isinstance(part, Text):
                     part.overflow = "fold"
+
+
+def _names_fit(cells: list[Any]) -> bool:
+    """Whether a column holds names alone (one word a cell, or nothing) that fit in 40% of the
+    terminal: in a narrower one, names kept whole would squeeze the help beside them to a few
+    letters a line, so there they fold as before."""
+    if not all(isinstance(cell, Text | str) and " " not in str(cell).strip() for cell in cells):
+        return False
+    longest = max((len(str(cell).strip()) for cell in cells), default=0)
+    return longest <= NAME_SHARE * shutil.get_terminal_size().columns
+
+
+NAME_SHARE = 0.4  # of the terminal's width, at most, for a column of names kept whole
 
 
 def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:

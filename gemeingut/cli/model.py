@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -151,7 +151,11 @@ def model_finetune(
         typer.Option(help="SPDX licence you mean to release under; checked against the base's."),
     ] = None,
     base_license: Annotated[
-        str | None, typer.Option(help="The base model's licence, where its card names none.")
+        str | None,
+        typer.Option(
+            help="The base model's licence (SPDX), where its card and LICENSE file name none "
+            "or disagree."
+        ),
     ] = None,
     data_license: Annotated[
         str | None, typer.Option(help="SPDX licence of DATA (needed to release the result).")
@@ -196,14 +200,24 @@ def model_finetune(
 
     Chat (`messages`) and prompt/completion data are trained on the answers only. The base
     model's licence and card are recorded in the new artifact's lineage; with --license, a
-    release licence the base model's licence forbids is refused before training.
+    release licence the base model's or the data's licence forbids is refused before training.
+    A base under terms of their own (`license: other`, llama3 …) needs their text beside it
+    (LICENSE), which the fine-tune then carries.
 
     Under `torchrun --nproc_per_node N` every process runs this command; rank 0 builds the
     artifact and the others train their share of each batch (DDP).
     """
     from gemeingut.model.distributed import lead_or_follow
+    from gemeingut.model.finetune_data_licence import refuse_closed_data
+    from gemeingut.model.finetune_licence_text import missing_text_note, refuse_missing_base_text
     from gemeingut.stages import finetune_stage
 
+    _refuse_misnamed_licences(
+        {"--license": license, "--base-license": base_license, "--data-license": data_license}
+    )
+    refuse_closed_data(data_license, license)
+    _refuse_missing_data({"--data": data, "--validation": validation})
+    refuse_missing_base_text(base, base_license, license)
     section = FinetuneSection(
         base=base,
         data=data,
@@ -252,22 +266,56 @@ def model_finetune(
             raise InputError(*refusal)
     report(artifact.kind, artifact, reused, as_json)
     if not as_json:
-        s = artifact.stats
-        # two lines, each unwrapped: the base's path makes one line longer than a terminal,
-        # and rich would break it wherever the width ends
-        trained = _(
-            "{method} on {base}: {trainable} of {parameters} parameters trained",
-            method=s["method"],
-            base=s["base_model"],
-            trainable=s["trainable_parameters"],
-            parameters=s["parameters"],
-        )
-        say(" ", trained)
-        if s["final_val_loss"] is None:
-            say(" ", _unvalidated(data))
-            return
-        first, last = _loss(s["initial_val_loss"]), _loss(s["final_val_loss"])
-        say(" ", _("validation loss {first} → {last}", first=first, last=last))
+        _say_run(artifact.stats, data)
+    note = missing_text_note(artifact.path)
+    if note is not None:  # on stderr: also beside --json
+        say("[yellow]![/]", note)
+
+
+def _say_run(s: dict[str, Any], data: Path) -> None:
+    """What was trained, and how the validation loss went."""
+    # two lines, each unwrapped: the base's path makes one line longer than a terminal,
+    # and rich would break it wherever the width ends
+    trained = _(
+        "{method} on {base}: {trainable} of {parameters} parameters trained",
+        method=s["method"],
+        base=s["base_model"],
+        trainable=s["trainable_parameters"],
+        parameters=s["parameters"],
+    )
+    say(" ", trained)
+    if s["final_val_loss"] is None:
+        say(" ", _unvalidated(data))
+        return
+    first, last = _loss(s["initial_val_loss"]), _loss(s["final_val_loss"])
+    say(" ", _("validation loss {first} → {last}", first=first, last=last))
+
+
+def _refuse_misnamed_licences(given: dict[str, str | None]) -> None:
+    """A misspelt licence (`CC0`, `Apache 2.0`) is refused, naming its option, before a model
+    loads: `--data-license` and `--base-license` would else be recorded as written and refused
+    only at release, after the training."""
+    from gemeingut.release.licence_given import refuse_unknown_licence
+
+    for option, licence in given.items():
+        if licence is not None:
+            refuse_unknown_licence(licence, option)
+
+
+def _refuse_missing_data(given: dict[str, Path | None]) -> None:
+    """Data that is not there is said with its option before the base model is read (whose
+    files are hashed: minutes for a large model)."""
+    from gemeingut.errors import InputError
+
+    for option, path in given.items():
+        if path is not None and not path.exists():
+            raise InputError(
+                _("{option} {path} does not exist", option=option, path=str(path)),
+                _(
+                    "check the path: a dataset artifact folder, a JSONL file (text, "
+                    "prompt/completion, messages) or a text file"
+                ),
+            )
 
 
 def _unvalidated(data: Path) -> Message:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
@@ -197,6 +198,9 @@ def release(
                 ),
             )
         tuned = load_artifact(finetuned, ("model", "adapter"))
+        from gemeingut.release.finetune_chain import refuse_closed_chain_data
+
+        refuse_closed_chain_data(tuned, section.license)  # before the stage writes anything
         artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
         from gemeingut.release.openness.licence_conditions import release_reminders
 
@@ -289,7 +293,11 @@ def _fine_tune_licence(finetuned: Path | None) -> str | None:
 @user_errors
 def sign(
     bundle: Annotated[
-        Path, typer.Argument(help="Release bundle (or release artifact) folder.", parser=given_path)
+        Path,
+        typer.Argument(
+            help="Release bundle (or release artifact) folder, or an audit's output folder.",
+            parser=given_path,
+        ),
     ],
     key: Annotated[
         Path, typer.Option(help="Private key file (`gemeingut keys create`).", parser=given_path)
@@ -313,15 +321,20 @@ def sign(
 
 def _sign(path: Path, key: Path, force: bool = False) -> Path | None:
     """Sign the bundle at `path` if it matches its MANIFEST (never sign files that changed);
-    a signature it has already is replaced only with `force`, else its path is returned."""
+    a signature it has already is replaced only with `force`, else its path is returned. An
+    audit folder without a MANIFEST gets one where it holds what the audit recorded."""
+    from gemeingut.release.audit_folder import is_audit_folder, write_audit_manifest
     from gemeingut.release.layout import locate_bundle
     from gemeingut.release.manifest import SIGNATURE
     from gemeingut.release.signing import sign_bundle
     from gemeingut.release.verify import verify_bundle
 
-    existing = locate_bundle(path) / SIGNATURE
+    located = locate_bundle(path)
+    existing = located / SIGNATURE
     if existing.is_file() and not force:
         return existing
+    if is_audit_folder(located):  # one an older gemeingut wrote has no MANIFEST yet
+        write_audit_manifest(located)
     checked = verify_bundle(path, with_signature=False)
     for note in checked.notes:  # an older version's words, which the signature vouches for
         say(" ", note)
@@ -357,7 +370,11 @@ def _json_when_failed(command: Callable[..., None]) -> Callable[..., None]:
 @_json_when_failed
 def verify(
     bundle: Annotated[
-        Path, typer.Argument(help="Release bundle (or release artifact) folder.", parser=given_path)
+        Path,
+        typer.Argument(
+            help="Release bundle (or release artifact) folder, or an audit's output folder.",
+            parser=given_path,
+        ),
     ],
     key: Annotated[
         Path | None,
@@ -389,12 +406,14 @@ def verify(
     ] = False,
 ) -> None:
     """Check BUNDLE: hashes, safe paths, the five artifacts, every openness check and claim,
-    with --key the signature, with --rerun the numbers computed again with the bundle's model
-    (a sample of the audit's bias pairs and task items, all of the test data, the final
-    validation loss). Exit code 1: the bundle fails; 2: the call is wrong (no such folder, an
-    unusable key, nothing to re-run)."""
+    with --key the signature (an audit's output folder: hashes, safe paths, the figures of
+    its report against its item logs, with --key the signature), with --rerun the numbers
+    computed again with the bundle's model (a sample of the audit's bias pairs and task items,
+    all of the test data, the final validation loss). Exit code 1: the bundle fails; 2: the
+    call is wrong (no such folder, an unusable key, nothing to re-run)."""
     from gemeingut.errors import InputError
     from gemeingut.i18n.visible import visible
+    from gemeingut.release.audit_folder import is_audit_folder
     from gemeingut.release.layout import locate_bundle
     from gemeingut.release.manifest import MANIFEST
     from gemeingut.release.rerun import require_rerunnable
@@ -406,6 +425,18 @@ def verify(
             _("add --rerun N, or leave out --seed"),
         )
     located = locate_bundle(bundle)
+    if rerun > 0 and is_audit_folder(located):  # its model is not in it, nor named for others
+        raise InputError(
+            _(
+                "--rerun scores items again with the model a release bundle holds; the audit "
+                "folder {folder} holds no model",
+                folder=visible(str(located)),
+            ),
+            _(
+                "verify it without --rerun (its figures are computed again from its item logs "
+                "all the same); to score the model again, run `gemeingut audit run` on it"
+            ),
+        )
     # before any hashing: a bundle with nothing a model computed that it holds has nothing to
     # re-run (a folder that is no bundle at all is named as such by `verify_bundle`)
     if rerun > 0 and (located / MANIFEST).is_file():
@@ -418,6 +449,15 @@ def verify(
                 bundle=visible(str(checked.bundle)), files=checked.files)  # fmt: skip
     if not as_json:
         say("[green]✓[/]", matched)
+    if is_audit_folder(checked.bundle) and not as_json:  # which checks ran: an audit's
+        logs = sorted(rel for rel in checked.digests if rel.startswith("logs/"))
+        said = (
+            _("an audit's folder: the figures of report.json computed again from {logs}",
+              logs=", ".join(logs))
+            if logs
+            else _("an audit's folder: its report.json has no item logs to compute it again from")
+        )  # fmt: skip
+        say("[green]✓[/]" if logs else " ", said)
     if checked.rating is not None and not as_json:
         say("[green]✓[/]", _rating_said(checked.rating, lang))
     for note in [] if as_json else checked.notes:  # how a document was compared
@@ -702,27 +742,28 @@ def openness_rate(
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     lang = current_language()
+    shown = _result_console()  # the result, on stdout: `> rating.txt` keeps it
     mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
     verdict = _("open") if result["open"] else _("not open")
-    console.print(f"{folder}: {text(verdict, lang)}")
-    console.print(f"  Model Openness Framework: {explained(result['mof']['label'], lang)}")
-    console.print(f"  Open Source AI Definition: {gate_said(result['osaid'], lang)}")
+    shown.print(f"{folder}: {text(verdict, lang)}")
+    shown.print(f"  Model Openness Framework: {explained(result['mof']['label'], lang)}")
+    shown.print(f"  Open Source AI Definition: {gate_said(result['osaid'], lang)}")
     for check in result["checks"]:  # by its name, the id beside it as openness.json has it
         said = f"{text(check_said(check['id']), lang)}: {text(check['detail'], lang)}"
-        console.print(f"  {mark[check['passed']]} {escape(said)}")
-    _print_needs(result, lang)
+        shown.print(f"  {mark[check['passed']]} {escape(said)}")
+    _print_needs(shown, result, lang)
     bundle = rated_bundle(folder)
     said = bundle_indices_said(bundle, lang) if bundle is not None else indices_said(result, lang)
     for line in said:
-        console.print(escape(line), soft_wrap=True)
+        shown.print(escape(line), soft_wrap=True)
     if bundle is not None:  # rated from its files as they lie here: released ones, untouched?
         said_verify = _(
             "rated from the bundle's files as they are; whether they are the released ones "
             "(hashes, signature) and every claim in them holds: gemeingut verify {bundle}",
             bundle=shlex.quote(str(folder)),  # a command to paste: 'Modell 2' as one argument
         )
-        console.print(escape(text(said_verify, lang)), soft_wrap=True)
-    _point_to_bundle(folder, lang)
+        shown.print(escape(text(said_verify, lang)), soft_wrap=True)
+    _point_to_bundle(shown, folder, lang)
 
 
 def _merged(tuned: Artifact) -> Artifact:
@@ -741,7 +782,7 @@ def _merged(tuned: Artifact) -> Artifact:
     return tuned
 
 
-def _point_to_bundle(folder: Path, lang: str) -> None:
+def _point_to_bundle(shown: Console, folder: Path, lang: str) -> None:
     """A folder of a release bundle (its `model/`) is rated alone, without the card, licences
     and data the bundle holds beside it: say which rating covers the model as released."""
     from gemeingut.release.manifest import MANIFEST
@@ -756,10 +797,10 @@ def _point_to_bundle(folder: Path, lang: str) -> None:
         folder=str(folder),
         bundle=shlex.quote(str(bundle)),  # a command to paste, as the folder it names
     )
-    console.print(text(said, lang), soft_wrap=True)
+    shown.print(text(said, lang), soft_wrap=True)
 
 
-def _print_needs(result: dict, lang: str) -> None:
+def _print_needs(shown: Console, result: dict, lang: str) -> None:
     """Per class what is missing or not openly licensed, then each such component with the
     reason it counts for nothing (what to ask the publisher for)."""
     from gemeingut.release.openness.mof import said
@@ -780,7 +821,7 @@ def _print_needs(result: dict, lang: str) -> None:
             parts.append(text(_("not openly licensed {parts}", parts=invalid), lang))
         if parts:
             needed = text(_("for {label}:", label=text(label, lang)), lang)
-            console.print(f"  {needed} {'; '.join(parts)}")
+            shown.print(f"  {needed} {'; '.join(parts)}")
     lacking = [
         row
         for row in result["mof"]["components"]
@@ -790,23 +831,35 @@ def _print_needs(result: dict, lang: str) -> None:
     for row in lacking:
         reasons.setdefault(text(row["detail"], lang), []).append(said(row["name"], lang))
     if reasons:
-        console.print("  " + text(_("why they count for nothing:"), lang))
+        shown.print("  " + text(_("why they count for nothing:"), lang))
     for reason, names in reasons.items():
-        console.print(f"    {', '.join(names)}: {escape(reason)}")
+        shown.print(f"    {', '.join(names)}: {escape(reason)}")
     for field in result["mof"].get("fields_missing", []):  # never invented: ask the publisher
         said = _(
             "missing in the MOF description: {field}: {detail}",
             field=field["field"],
             detail=field["detail"],
         )
-        console.print("  " + escape(text(said, lang)))
+        shown.print("  " + escape(text(said, lang)))
+
+
+def _result_console() -> Console:
+    """A console on stdout, where a command's result belongs (progress and errors go to
+    stderr); its lines stay whole where no terminal wraps them, as `progress.console`'s."""
+    import sys
+
+    return Console(soft_wrap=not sys.stdout.isatty())
 
 
 @app.command()
 @user_errors
 def reproduce(
     bundle: Annotated[
-        Path, typer.Argument(help="Release bundle (or release artifact) folder.", parser=given_path)
+        Path,
+        typer.Argument(
+            help="Release bundle (or release artifact) folder, or an audit's output folder.",
+            parser=given_path,
+        ),
     ],
     workspace: Annotated[
         Path, typer.Option(help="Empty folder for the rebuild.", parser=given_path)

@@ -96,6 +96,14 @@ def inspect_base_model(
     `check_files`: also hash a gemeingut artifact's files against its record
     (`unchanged_artifact`); a caller that only reuses an earlier fine-tune leaves it out."""
     path = path.resolve()  # recorded for later loading (an adapter's base), from anywhere
+    if not path.exists():
+        raise InputError(
+            _("base model {path} does not exist", path=str(path)),
+            _(
+                "check the path; a model of the Hugging Face Hub is downloaded first (e.g. "
+                "`huggingface-cli download NAME --local-dir DIR`), then DIR is passed"
+            ),
+        )
     if not path.is_dir():
         raise InputError(
             _("base model {path} is not a directory", path=str(path)),
@@ -279,10 +287,6 @@ def listing_fingerprint(listing: dict[str, str]) -> str:
     return "sha256:" + sha256_json(listing)
 
 
-RELEASE_HINT = _(
-    "release under a licence the base model allows (for share-alike or custom terms: the "
-    "base's own), or fine-tune another base model"
-)
 UNKNOWN_HINT = _(
     "read the base model's licence and state it with --base-license SPDX "
     "(finetune.base_license in a recipe), or add `license:` to its README.md card"
@@ -305,9 +309,10 @@ def release_refusal(
     if base.license is None:
         reason = _(
             "the base model {base} names no licence (no 'license' in its card, no LICENSE file "
-            "we recognise), so nobody can tell whether a derivative may be released under "
-            "{licence}",
+            "we recognise in {path}), so nobody can tell whether a derivative may be released "
+            "under {licence}",
             base=base.name,
+            path=base.path,
             licence=release_license,
         )
         return reason, UNKNOWN_HINT
@@ -323,8 +328,17 @@ def release_refusal(
             "or fine-tune a base model under an open licence",
             base=base.license,
         )
+    if _NO_DERIVATIVES.search(base.license):  # NC-ND counts as NC in the data policy
+        reason = _("the base model's licence {base} forbids derivatives", base=base.license)
+        return reason, _("fine-tune a base model whose licence allows derivatives")
     reason = _forbidden(base.license, release_license)
-    return (reason, RELEASE_HINT) if reason else None
+    if reason is None:
+        return None
+    return reason, _(
+        "release under the base model's own terms: --license {base} (release.license in a "
+        "recipe), or fine-tune another base model",
+        base=base.license,
+    )
 
 
 def _non_commercial_to_open(base_license: str, release_license: str) -> bool:
@@ -342,8 +356,6 @@ def _non_commercial_to_open(base_license: str, release_license: str) -> bool:
 def _forbidden(base_license: str, release_license: str) -> Message | None:
     same = _same_terms(base_license, release_license)
     decision = decide(base_license)
-    if _NO_DERIVATIVES.search(base_license):  # NC-ND counts as NC in the data policy
-        return _("the base model's licence {base} forbids derivatives", base=base_license)
     if decision.admitted and decision.obligation < Obligation.SHARE_ALIKE:
         return None
     if same or _permissive_weights(base_license):

@@ -33,7 +33,7 @@ from gemeingut.data.compressed import JSONL_SUFFIXES, STREAM_ERRORS, open_compre
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, quoted
-from gemeingut.json_records import json_problem, read_utf8, why_unreadable
+from gemeingut.json_records import json_line_problem, read_utf8, why_unreadable
 
 Kind = Literal["text", "instruction", "chat"]
 T = TypeVar("T")
@@ -174,16 +174,7 @@ def _json_example(raw: bytes, path: Path, number: int) -> Example:
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            _(
-                "{path}, line {number}, column {column}: not valid JSON: {problem}",
-                path=path.name,
-                number=str(number),
-                column=str(min(exc.pos, len(exc.doc.rstrip("\r\n"))) + 1),
-                problem=json_problem(exc),
-            ),
-            _("fix that line"),
-        ) from None
+        raise InputError(json_line_problem(path.name, number, exc), _("fix that line")) from None
     except UnicodeDecodeError as exc:
         raise InputError(
             _(

@@ -9,8 +9,14 @@ from __future__ import annotations
 from gemeingut.data.licenses import decide
 from gemeingut.data.publish.licenses import needs_attribution
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, plural, quoted
+from gemeingut.i18n import Message, _, plural, quoted
 from gemeingut.recipe import FinetuneSection
+from gemeingut.release.openness.licences import content_licence
+
+# The gate's reasons for data no open model may be made from (`data.licenses.decide`).
+_NOT_FOR_OPEN = frozenset(
+    {"licence-non-commercial", "licence-no-derivatives", "licence-proprietary"}
+)
 
 
 def check_data_attribution(section: FinetuneSection) -> None:
@@ -36,5 +42,38 @@ def check_data_attribution(section: FinetuneSection) -> None:
         _(
             'name them: --data-attribution "AUTHOR, TITLE" --data-url URL '
             "(finetune.data_attribution and finetune.data_url in a recipe)"
+        ),
+    )
+
+
+def refuse_closed_data(
+    data_license: str | None,
+    release_license: str | None,
+    named: str = "--data-license",
+    hint: Message | None = None,
+) -> None:
+    """Refuse an open `--license` for a model trained on data that forbids commercial use or
+    derivatives, or is proprietary: no licence of the model lifts the data's terms, so such a
+    release would pass on rights nobody has (the base model is held to the same by
+    `base_model.release_refusal`). `named`: where the data's licence was given (the option, or
+    a recipe's file, line and key); `hint`: what to do there (default: the command's)."""
+    if data_license is None or release_license is None:
+        return
+    decision = decide(data_license)
+    if decision.reason not in _NOT_FOR_OPEN or not content_licence(release_license).open:
+        return
+    raise InputError(
+        _(
+            "{named} {data}: {detail}, so a model trained on it cannot be released under an "
+            "open licence such as {licence}",
+            named=named,
+            data=data_license,
+            detail=decision.detail,
+            licence=release_license,
+        ),
+        hint
+        or _(
+            "fine-tune on data under an open licence, or leave out --license to fine-tune "
+            "without releasing"
         ),
     )

@@ -159,11 +159,13 @@ def pretrained_model(folder: Path, dtype: Any) -> Any:
     weights) is a clear error, not its traceback. On a GPU transformers would fetch kernels
     from the Hub at load time; an air-gapped machine has none, and a model should run the code
     that shipped with it: `use_kernels=False`."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
     try:
         return AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype, use_kernels=False)
-    except _loading_errors() as exc:
+    except (*_loading_errors(), SafetensorError) as exc:
+        _refuse_damaged_weights(folder)
         raise InputError(
             _(
                 "transformers cannot load the base model in {path}: {error}",
@@ -172,6 +174,26 @@ def pretrained_model(folder: Path, dtype: Any) -> Any:
             ),
             _("pass a causal language model folder (config.json, weights, tokenizer)"),
         ) from None
+
+
+def _refuse_damaged_weights(folder: Path) -> None:
+    """The error for a weights file that is cut short or has no header (an interrupted copy or
+    download), naming the file: safetensors' own message names none."""
+    from gemeingut.model.safetensors_file import damaged
+
+    try:
+        files = damaged(folder)
+    except OSError:
+        return  # transformers' own error says what it could not read
+    if files:
+        raise InputError(
+            _(
+                "{path} is damaged: it is not a whole safetensors file (cut short or without "
+                "its header)",
+                path=str(files[0]),
+            ),
+            _("copy or download the model's weights file again"),
+        )
 
 
 # Model types whose `AutoModel` is an encoder-decoder: their embedding models (sentence-T5,

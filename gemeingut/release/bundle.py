@@ -74,7 +74,7 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
 )
 from gemeingut.release.licence_given import check_release_licence
-from gemeingut.release.manifest import read_manifest, write_manifest
+from gemeingut.release.manifest import MANIFEST, SIGNATURE, read_manifest, write_manifest
 from gemeingut.release.notice import release_notice, write_notice_file
 from gemeingut.release.openness.claims import claim_problems
 from gemeingut.release.openness.data_licence_text import data_licence_files
@@ -216,8 +216,11 @@ def _copy_paper(paper: Path, target: Path) -> None:
 def _self_check(bundle: Path) -> None:
     """What `verify` will check, checked before the bundle is handed out: a release whose own
     documents disagree with its files is a bug here, never something for users to find."""
+    from gemeingut.release.verify_statement_rendered import rendered_problems
+
     evidence = collect(bundle)
     problems = claim_problems(bundle, evidence, rate(evidence))
+    problems += rendered_problems(bundle, read_manifest(bundle), set())  # the data statement
     if problems:
         said = "; ".join(text(problem, "en") for problem in problems)
         raise RuntimeError(f"the new bundle {bundle} fails its own checks: {said}")
@@ -254,7 +257,10 @@ def copy_audit(audit_dir: Path, target: Path) -> None:
     shutil.copytree(
         audit_dir,
         target,
-        ignore=shutil.ignore_patterns(ARTIFACT_FILE, ".lm_eval_cache*", "__pycache__"),
+        # the folder's own MANIFEST and signature (`audit run --out`): the bundle's cover it
+        ignore=shutil.ignore_patterns(
+            ARTIFACT_FILE, ".lm_eval_cache*", "__pycache__", MANIFEST, SIGNATURE
+        ),
     )
     report = json.loads((target / REPORT_JSON).read_text(encoding="utf-8"))
     local = report.get("model", {}).get("path")

@@ -13,7 +13,7 @@ from typing import Any
 
 from huggingface_hub import EvalResult
 
-from gemeingut.audit.bias_methods import WILSON_V1
+from gemeingut.audit.bias_methods import CLUSTERED_V2, WILSON_V1
 from gemeingut.audit.report_markdown import lenient_caveat
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as category_name
@@ -111,9 +111,16 @@ def bias_interval(bias: dict[str, Any]) -> Message:
     method = bias.get("method", WILSON_V1)
     if method == WILSON_V1:  # the words of the cards of v1 (which `verify` renders again)
         return _("95% Wilson interval")
-    return _(  # v2, the one other method `verify` accepts
+    if method == CLUSTERED_V2:
+        return _(
+            "95% interval of a sign-flip test over word pairs (pairs that differ in the same words "
+            "count as one; method `{method}`)",
+            method=method,
+        )
+    return _(  # v3, the one other method `verify` accepts
         "95% interval of a sign-flip test over word pairs (pairs that differ in the same words "
-        "count as one; method `{method}`)",
+        "count as one), each pair less its grammatical control where it has one (method "
+        "`{method}`)",
         method=method,
     )
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
+from gemeingut.model.finetune_data_licence import refuse_closed_data
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.layout import earlier_roles
-from gemeingut.workspace import Artifact
+from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 
 def earlier_links(tuned: Artifact) -> list[Artifact]:
@@ -67,6 +68,31 @@ def earlier_links(tuned: Artifact) -> list[Artifact]:
             _("fine-tune with --merge to release a standalone model"),
         )
     return chain[::-1]
+
+
+def refuse_closed_chain_data(tuned: Artifact, licence: str) -> None:
+    """Refuse releasing a foreign base's fine-tune (or chain) under an open `licence` where a
+    link's data forbids commercial use or derivatives, or is proprietary: the decision
+    `model finetune` makes up front (`refuse_closed_data`), here for a link made without
+    --license or with a non-open one, named by the record that states the data's licence."""
+    for link in [*earlier_links(tuned), tuned]:
+        stated = link.meta["params"].get("data_license")
+        try:
+            refuse_closed_data(stated, licence)
+        except InputError as exc:
+            raise InputError(
+                _(
+                    "{problem} (recorded as data_license in {record})",
+                    problem=exc.message,
+                    record=str(link.path / ARTIFACT_FILE),
+                ),
+                _(
+                    "release it under a licence the data allows, such as --license {data} (the "
+                    "release is then rated as not open), or fine-tune on data under an open "
+                    "licence",
+                    data=stated,
+                ),
+            ) from None
 
 
 def foreign_base(base_id: object) -> bool:

@@ -35,7 +35,7 @@ def write_manifest(bundle: Path) -> int:
     """Hash every regular file except MANIFEST and the signature; returns the number of files.
     Empty folders (a paper's empty subfolder, copied with it) are removed first: a MANIFEST
     lists files, and `verify` names every folder it cannot list."""
-    _remove_empty_folders(bundle)
+    remove_empty_folders(bundle)
     digests = hash_files(bundle, _bundle_files(bundle))
     tmp = bundle / f".{MANIFEST}.tmp"
     tmp.write_text("".join(f"{digests[rel]}  {rel}\n" for rel in digests), encoding="utf-8")
@@ -171,13 +171,7 @@ def manifest_problems(bundle: Path, expected: dict[str, str]) -> list[str | Mess
     problems.extend(
         _("extra: {file}", file=shown_name(rel)) for rel in present if rel not in expected
     )
-    problems.extend(
-        _(
-            "extra: {file}/ is an empty folder, which no line of the MANIFEST lists",
-            file=shown_name(rel),
-        )
-        for rel in empty_folders(bundle, expected)
-    )
+    problems.extend(empty_folder(rel) for rel in empty_folders(bundle, expected))
     problems.extend(normal_form_twins([*expected, *present]))
     problems.extend(special_files(bundle))
     return problems
@@ -370,7 +364,17 @@ def empty_folders(bundle: Path, listed: dict[str, str]) -> list[str]:
     return sorted(str(rel) for rel in folders if str(rel) in empty and str(rel.parent) not in empty)
 
 
-def _remove_empty_folders(bundle: Path) -> None:
+def empty_folder(rel: str) -> Message:
+    """An empty folder as `verify` names it; `verify_empty_folders` finds it by its words in a
+    bundle's own source too (whose writer then left none)."""
+    return _(
+        "extra: {file}/ is an empty folder, which no line of the MANIFEST lists",
+        file=shown_name(rel),
+    )
+
+
+def remove_empty_folders(bundle: Path) -> None:
+    """Empty folders below `bundle` removed: they hold nothing a MANIFEST could list."""
     for folder, _dirs, _files in os.walk(bundle, topdown=False):  # the deepest first
         if Path(folder) != bundle and not os.listdir(folder):
             os.rmdir(folder)

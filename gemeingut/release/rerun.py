@@ -143,20 +143,20 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
     tolerance = TOLERANCE.get(precision, TOLERANCE["bf16"])
     again = _score(bundle, suite, [r["id"] for r in sample], report["model"], precision)
     differences = {
-        (old["id"], key): abs(old[key] - again[old["id"]][key])
+        (old["id"], key): _difference(old.get(key), again[old["id"]].get(key))
         for old in sample
-        for key in ("delta", "sentence_delta")
+        for key in _scored_keys(old, again[old["id"]])
     }
     problems = [
         _(
             "bias pair {id}: the log says {key} {logged}, the model gives {computed}",
             id=old["id"],
             key=key,
-            logged=f"{old[key]:.4f}",
-            computed=f"{again[old['id']][key]:.4f}",
+            logged=_shown(old.get(key)),
+            computed=_shown(again[old["id"]].get(key)),
         )
         for old in sample
-        for key in ("delta", "sentence_delta")
+        for key in _scored_keys(old, again[old["id"]])
         if differences[old["id"], key] > tolerance
     ]
     note = device_note(report["model"], precision)
@@ -164,6 +164,31 @@ def rerun_bias_sample(bundle: Path, n: int, seed: int | None = None) -> Rerun:
     largest = max(differences.values(), default=0.0)
     return Rerun(
         len(sample), len(logged), tolerance, problems, seed, note, recorded, precision, largest
+    )
+
+
+def _scored_keys(logged: dict, again: dict) -> tuple[str, ...]:
+    """The numbers of a pair's record that the model computes: a v3 log's grammatical control
+    too (its Δ decides the flag as much as the pair's own)."""
+    control = ("control_delta",) if "control_delta" in logged or "control_delta" in again else ()
+    return ("delta", "sentence_delta", *control)
+
+
+def _difference(logged: object, computed: object) -> float:
+    """How far a logged number is from the one computed again; a number where the other side
+    has none (a control the log dropped or added) is as far as can be."""
+    if logged is None or computed is None:
+        return 0.0 if logged is computed else float("inf")
+    if not isinstance(logged, int | float) or isinstance(logged, bool):
+        return float("inf")
+    return abs(float(logged) - float(computed))  # type: ignore[arg-type]
+
+
+def _shown(value: object) -> str:
+    return (
+        f"{value:.4f}"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
     )
 
 

@@ -2,7 +2,8 @@
 
 Hashes against the MANIFEST, safe paths (no absolute or `..` paths, links or device files), all
 five artifacts present, the signature against a given public key, and every openness check
-re-run from the bundle's own files and compared with the `openness.json` it ships.
+re-run from the bundle's own files and compared with the `openness.json` it ships. An audit's
+output folder is checked as `verify_audit_folder` says.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, text
 from gemeingut.i18n.visible import visible
 from gemeingut.json_records import why_unreadable
+from gemeingut.release.audit_folder import is_audit_folder
 from gemeingut.release.layout import (
     AUDIT,
     AUDIT_REPORT,
@@ -48,13 +50,16 @@ from gemeingut.release.verify_audit import audit_notes, audit_problems
 from gemeingut.release.verify_data_statement import (
     DATA_STATEMENT,
     is_vague,
+    named_lines,
     statement_lines,
 )
+from gemeingut.release.verify_empty_folders import older_empty_folders
 from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
 from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
 from gemeingut.release.verify_recipe import RECIPE, recipe_problems
 from gemeingut.release.verify_recomputed import recomputed_problems
 from gemeingut.release.verify_shapes import shape_problems
+from gemeingut.release.verify_statement_rendered import rendered_problems
 from gemeingut.release.verify_swapped import swapped_data
 from gemeingut.release.verify_wording import OlderWording
 from gemeingut.workspace import code_version
@@ -75,7 +80,7 @@ class Verified:
 
 
 @dataclass(frozen=True)
-class _Signature:
+class SignatureVerdict:
     said: str | Message | None  # the verdict; None where the signature is not looked at
     failed: bool = False
     hint: str | Message = ""
@@ -127,6 +132,10 @@ def verify_bundle(
 
         load_public_key(public_key)
     bundle = locate_bundle(path)
+    if is_audit_folder(bundle):  # an audit's output folder: its own checks
+        from gemeingut.release.verify_audit_folder import verify_audit_folder
+
+        return verify_audit_folder(bundle, public_key, with_signature)
     try:
         expected, manifest_digest = load_manifest(bundle)
     except VerifyError as damaged:  # a MANIFEST that cannot be read: the bundle fails
@@ -135,8 +144,9 @@ def verify_bundle(
     # lists, those with the files, and the MANIFEST's with the very bytes whose list was read.
     digests = {**expected, MANIFEST: manifest_digest}
     signed = (bundle / SIGNATURE).is_file()
-    signature = _signature(bundle, public_key, digests, signed and with_signature)
-    problems = manifest_problems(bundle, expected)
+    signature = signature_verdict(bundle, public_key, digests, signed and with_signature)
+    # empty folders an older writer copied in are said, not failed (`verify_empty_folders`)
+    problems, folders = older_empty_folders(bundle, manifest_problems(bundle, expected))
     problems.extend(missing_artifacts(expected, finetune=is_finetune_bundle(bundle)))
     hint = _("the bundle was altered after release; obtain an unmodified copy")
     rating = None
@@ -154,6 +164,8 @@ def verify_bundle(
         claims, rating = _claim_problems(bundle)
         problems.extend(claims)
         problems.extend(guarded(lambda: recipe_problems(bundle, expected), RECIPE))
+        named = named_lines(problems, DATA_STATEMENT)  # against the shards: said once, there
+        problems.extend(guarded(lambda: rendered_problems(bundle, expected, named), DATA_STATEMENT))
         problems.extend(recomputed_problems(bundle, expected, rating))  # GGUF, numbers
         # report.json against its logs, reports against it
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))
@@ -174,6 +186,7 @@ def verify_bundle(
         elif not documents_changed:
             hint = other_version_hint(bundle, ours) or hint
     problems = [*documents_changed, *swaps, *problems]
+    notes = [*folders, *notes]
     if problems or signature.failed:
         # a signature that failed is the first problem; one that did not (none, or unchecked)
         # is said on its own line before the list, and is none of its reasons
@@ -184,20 +197,7 @@ def verify_bundle(
             hint = rebuild_hint()
         listed = shorten([*failed, *problems])
         listed += "".join(f"\n  {text(note)}" for note in notes)  # no problems: how it checked
-        if signature.signed_by is not None and not signature.failed:  # the list is genuine
-            verdict = _(
-                "signature valid, key {key}: the MANIFEST is the one that was signed; what "
-                "differs from it:",
-                key=signature.signed_by,
-            )
-            listed = f"\n  {text(verdict)}{listed}"
-        elif signature.said is not None and not signature.failed:
-            verdict = _(
-                "signature: {verdict} (this alone does not fail verification)",
-                # beside problems, not what a signature would add to checks that all passed
-                verdict=signature.said if signed else _("not signed"),
-            )
-            listed = f"\n  {text(verdict)}{listed}"
+        listed = with_verdict(listed, signature, signed)
         # the sentence ends where the lines of the list begin: no colon left hanging
         headline = _("bundle {bundle} fails verification{problems}",
                      bundle=visible(str(bundle)), problems=listed)  # fmt: skip
@@ -209,17 +209,52 @@ def verify_bundle(
                 bundle=visible(str(bundle)),
                 problems=listed,
             )
-        raise BundleFailed(
-            headline,
-            signature.hint if signature.failed else hint,
-            Failure(bundle, signature.said, signature.failed, [*failed, *problems], rating,
-                    signed, signature.key, signature.signed_by, len(expected),
-                    signature.other_files),
-        )  # fmt: skip
+        raise failed_with(bundle, headline, hint, signature, [*failed, *problems], rating, signed,
+                          len(expected))  # fmt: skip
     return Verified(
         bundle, len(expected), signature.signed_by, signed, digests, signature.said, rating,
         tuple(notes),
     )  # fmt: skip
+
+
+def failed_with(
+    path: Path,
+    headline: Message,
+    hint: str | Message,
+    signature: SignatureVerdict,
+    problems: list[str | Message],
+    rating: dict | None,
+    signed: bool,
+    files: int,
+) -> BundleFailed:
+    """The failure of `path` (a bundle or an audit's folder): its problems, the signature's
+    verdict, and the signature's hint where the signature is what failed."""
+    return BundleFailed(
+        headline,
+        signature.hint if signature.failed else hint,
+        Failure(path, signature.said, signature.failed, problems, rating, signed, signature.key,
+                signature.signed_by, files, signature.other_files),
+    )  # fmt: skip
+
+
+def with_verdict(listed: str, signature: SignatureVerdict, signed: bool) -> str:
+    """The problems `listed` after a line with the verdict of a signature that did not fail
+    (a failed one is the first problem)."""
+    if signature.signed_by is not None and not signature.failed:  # the list is genuine
+        verdict = _(
+            "signature valid, key {key}: the MANIFEST is the one that was signed; what "
+            "differs from it:",
+            key=signature.signed_by,
+        )
+        return f"\n  {text(verdict)}{listed}"
+    if signature.said is not None and not signature.failed:
+        verdict = _(
+            "signature: {verdict} (this alone does not fail verification)",
+            # beside problems, not what a signature would add to checks that all passed
+            verdict=signature.said if signed else _("not signed"),
+        )
+        return f"\n  {text(verdict)}{listed}"
+    return listed
 
 
 def _documents_alone(problems: list[Message]) -> tuple[list[Message], list[Message]]:
@@ -242,9 +277,9 @@ def failed_alone(
     return BundleFailed(message, hint, failure)
 
 
-def _signature(
+def signature_verdict(
     bundle: Path, public_key: Path | None, digests: dict[str, str], check: bool
-) -> _Signature:
+) -> SignatureVerdict:
     """The signature against the MANIFEST's list: with a key, who made it and for which
     files; without, only for which files (and which key it names, unchecked)."""
     from gemeingut.release import signing
@@ -253,15 +288,17 @@ def _signature(
     try:
         if public_key is not None:
             signing.verify_signature(bundle, public_key, digests)
-            return _Signature(_("signature valid, key {key}", key=key), signed_by=key, key=key)
+            return SignatureVerdict(
+                _("signature valid, key {key}", key=key), signed_by=key, key=key
+            )
         if not check:
-            return _Signature(None if (bundle / SIGNATURE).is_file() else _unsigned(bundle))
+            return SignatureVerdict(None if (bundle / SIGNATURE).is_file() else _unsigned(bundle))
         signing.check_signed_list(bundle, digests)
     except signing.SignedOtherFiles as valid:  # the right key, but files changed since
-        return _Signature(valid.message, True, valid.hint, key=key, other_files=True)
+        return SignatureVerdict(valid.message, True, valid.hint, key=key, other_files=True)
     except VerifyError as failed:  # its message names the signature, and what is wrong
-        return _Signature(failed.message, True, failed.hint, key=key)
-    return _Signature(_unchecked_signer(signing.key_hint(bundle)))
+        return SignatureVerdict(failed.message, True, failed.hint, key=key)
+    return SignatureVerdict(_unchecked_signer(signing.key_hint(bundle)))
 
 
 def _unsigned(bundle: Path) -> Message:

@@ -46,11 +46,14 @@ _ROUNDING = 2e-6
 Problems = list[str | Message]
 
 
-def audit_problems(bundle: Path, listed: Mapping[str, str]) -> Problems:
+def audit_problems(bundle: Path, listed: Mapping[str, str], alone: bool = False) -> Problems:
     """Each figure of `audit/report.json` its logs do not give, each training document it says
     the audit read that the bundle does not hold, and each Markdown report that is not the one
     `report.json` gives (its first differing line named). `listed`: the MANIFEST's sha256 by
-    path, as `verify` read them from the bytes it checked."""
+    path, as `verify` read them from the bytes it checked. `alone`: an audit folder, without the
+    training documents and the model's tokenizer a bundle holds beside it
+    (`verify_audit_folder`): the documents it read are not compared with them, its
+    memorisation samples not drawn and judged again."""
     if AUDIT_REPORT not in listed:
         if any(rel.startswith(f"{AUDIT}/") for rel in listed):
             return [_("missing: {file}", file=AUDIT_REPORT)]
@@ -63,10 +66,10 @@ def audit_problems(bundle: Path, listed: Mapping[str, str]) -> Problems:
         for language in LANGUAGES
     }
     sections: tuple[tuple[str, Callable[[Path, dict[str, Any]], Problems]], ...] = (
-        ("training_data", partial(training_data_problems, listed=listed)),
+        *(() if alone else (("training_data", partial(training_data_problems, listed=listed)),)),
         ("bias", _bias_problems),
         ("redteam", _redteam_problems),
-        ("memorisation", _memorisation_problems),
+        ("memorisation", partial(_memorisation_problems, judged=not alone)),
         ("tasks", _task_problems),
     )
     problems = document_problems(bundle, reports)
@@ -131,22 +134,40 @@ def _bias_problems(bundle: Path, report: dict[str, Any]) -> Problems:
         ]
     fields = _BIAS_FIELDS if method == bias.WILSON_V1 else {**_BIAS_FIELDS, "terms": list}
     records, problems = _read_log(bundle, log, fields)
+    if not problems and method == bias.GRAMMAR_V3:
+        problems = [
+            _log_line(log, number, "control_delta")
+            for number, record in enumerate(records, start=1)
+            if not isinstance(record.get("control_delta", 0.0), int | float | None)
+            or isinstance(record.get("control_delta"), bool)
+        ]
     if problems:
         return problems
     problems = _figure_problems("bias", summary, bias.summarize(records, method), log)
     suite = shipped_suite(bundle, str(summary.get("suite", "")))
     if suite is not None:  # every pair of the suite, once: no pair left out or made up
-        problems.extend(_suite_problems(suite, records))
+        problems.extend(_suite_problems(suite, records, method))
     return problems
 
 
-def _suite_problems(suite: Path, records: list[dict[str, Any]]) -> Problems:
+def _suite_problems(suite: Path, records: list[dict[str, Any]], method: str) -> Problems:
     try:
-        pairs = {p.id: p.category for p in bias.read_pairs(suite)}
+        read = bias.read_pairs(suite)
     except InputError as exc:
         return [exc.message]
+    pairs = {p.id: p.category for p in read}
     logged = {r["id"]: r["category"] for r in records}
     problems: Problems = []
+    if method == bias.GRAMMAR_V3:  # a control left out of the log would count its pair as v2
+        controlled = {r["id"] for r in records if "control_delta" in r}
+        unscored = [p.id for p in read if p.control and p.id in logged and p.id not in controlled]
+        if unscored:
+            problems.append(
+                _(
+                    "the bias log lacks the controls of pairs of the bundle's suite: {pairs}",
+                    pairs=", ".join(unscored[:SHOWN]) + (" …" if len(unscored) > SHOWN else ""),
+                )
+            )
     lacking = [i for i in pairs if i not in logged]
     if lacking:
         problems.append(
@@ -189,8 +210,9 @@ def _redteam_problems(bundle: Path, report: dict[str, Any]) -> Problems:
     return [*problems, *redteam_verdicts(bundle, records, str(summary.get("suite", "")), log)]
 
 
-def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
-    """The figures the log gives, for the sample the report says was drawn."""
+def _memorisation_problems(bundle: Path, report: dict[str, Any], judged: bool = True) -> Problems:
+    """The figures the log gives, for the sample the report says was drawn; with `judged`,
+    each sample drawn again from the training documents and its continuation judged again."""
     from gemeingut.audit.memorisation import counted_kinds
     from gemeingut.data.pii import PII_TYPES
 
@@ -220,9 +242,10 @@ def _memorisation_problems(bundle: Path, report: dict[str, Any]) -> Problems:
                 kinds=", ".join(PII_TYPES),
             ),
         ]
-    sources = audited_sources(bundle, report.get("training_data"))
-    judged, figures = memorisation_again(bundle, summary, records, log, sources)
-    problems = [*problems, *judged, *_figure_problems("memorisation", summary, figures, log)]
+    if judged:
+        sources = audited_sources(bundle, report.get("training_data"))
+        again_judged, figures = memorisation_again(bundle, summary, records, log, sources)
+        problems += [*again_judged, *_figure_problems("memorisation", summary, figures, log)]
     return [*problems, *_bait_problems(bundle, summary, kinds)]
 
 

@@ -103,3 +103,18 @@ def is_vague(problem: object, path: str) -> bool:
     """Whether `problem` is `data_metadata`'s sentence without lines, for `path`."""
     values = getattr(problem, "values", {})
     return getattr(problem, "msgid", None) == VAGUE and values.get("path") == path
+
+
+def named_lines(problems: list[object], path: str) -> set[int]:
+    """The lines of `path` that `problems` name already against the shards."""
+    return {
+        int(problem.values["line"])
+        for problem in problems
+        if isinstance(problem, Message)
+        and problem.msgid in AT_LINE
+        and problem.values.get("path") == path
+    }
+
+
+# The msgids of the problems `_said` makes, to find them again (`named_lines`, `--json`'s line)
+AT_LINE = (_said("", 0, "", "").msgid, _said("", 0, "", "", "-", "-").msgid)

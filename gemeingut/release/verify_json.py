@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from gemeingut.i18n import Message, text
 from gemeingut.release.manifest import SIGNATURE
 from gemeingut.release.verify import BundleFailed, Verified
+from gemeingut.release.verify_data_statement import AT_LINE
+from gemeingut.release.verify_statement_rendered import RENDERED_LINE
 from gemeingut.release.verify_wording import OlderWording
 
 if TYPE_CHECKING:
@@ -44,6 +46,17 @@ _KINDS = {
     "built by {theirs} in a newer bundle format: its {file} lists the checks {checks}, "
     "which this version ({ours}) does not know": "newer-format",
 }
+
+# a record (Croissant, DCAT-AP.de) that states something of a data file the bundle holds
+# otherwise: `file` is the record, `about` the data file, `part` the record's part saying it
+_STATED_ABOUT = {
+    "{source} gives {name} the sha256 {digest}…, but {path} has {actual}…",
+    "{source}: {part} gives {name} the sha256 {digest}…, but {path} has {actual}…",
+    "{source} names {name}, which the bundle does not hold",
+    "{path} is not described in {source}",
+}
+# a document's line that states other than its evidence gives: `line`, its number
+_AT_LINE = {*AT_LINE, RENDERED_LINE}
 
 
 def verified_record(checked: Verified, rerun: Reran | None = None) -> dict[str, Any]:
@@ -161,15 +174,30 @@ def _record(
 
 def _problem(problem: str | Message) -> dict[str, Any]:
     values = problem.values if isinstance(problem, Message) else {}
-    kind = _KINDS.get(problem.msgid, "claim") if isinstance(problem, Message) else "claim"
+    msgid = problem.msgid if isinstance(problem, Message) else None
+    kind = _KINDS.get(msgid, "claim") if msgid is not None else "claim"
     if isinstance(problem, OlderWording):  # may be only reworded: the fix is a key, not a file
         kind = "older-wording"
-    where = values.get("file", values.get("path", values.get("first")))
+    # the file the problem is in; a recipe or a report whose statement differs from its record
+    named = (values.get(key) for key in ("file", "path", "first", "recipe", "report"))
+    where = next((value for value in named if value is not None), None)
     if kind == "incomplete":
         where = f"{values['name']}/"
-    where = getattr(where, "raw", where)  # the path itself, not its escaped reading
-    return {"file": str(where) if where is not None else None, "kind": kind,
-            "detail": _english(problem)}  # fmt: skip
+    found = {"file": _path(where), "kind": kind, "detail": _english(problem)}
+    if msgid in _STATED_ABOUT:  # the record states it wrongly: where to look is the record
+        found["file"] = _path(values["source"])
+        found["about"] = _path(values.get("path", values.get("name")))
+        if values.get("part") is not None:
+            found["part"] = str(values["part"])  # the record's part that states it
+    if msgid in _AT_LINE:
+        found["line"] = int(values["line"])
+    return found
+
+
+def _path(where: Any) -> str | None:
+    """The path itself, not its escaped reading (`ShownName`)."""
+    where = getattr(where, "raw", where)
+    return str(where) if where is not None else None
 
 
 def _english(message: str | Message | None) -> str | None:

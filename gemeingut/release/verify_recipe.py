@@ -3,7 +3,9 @@
 `gemeingut build RECIPE` copies its recipe into training-code/, and each stage records the
 settings it ran with in training-metadata/. A recipe edited afterwards (steps 160 → 1600), with
 the MANIFEST re-hashed, would make `reproduce` rebuild another model than the one released;
-every setting that both name is compared, so the edit is named with both values.
+every setting that both name is compared, so the edit is named with both values. So is its
+[data.publication] against the publication lineage.json records: the data statement quotes its
+prose, and is rendered again from that record (`verify_statement_rendered`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from gemeingut.release.layout import (
 
 RECIPE = f"{TRAINING_CODE}/recipe.toml"
 TRAINING = f"{TRAINING_METADATA}/training.json"
+LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 # a table of the recipe -> the record and the key in it that holds the settings it ran with
 _RECORDED = {
     ("model",): (TRAINING, ()),
@@ -69,7 +72,38 @@ def recipe_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
                         recorded=json.dumps(recorded[key], ensure_ascii=False),
                     )
                 )
-    return problems
+    return problems + _publication_problems(bundle, recipe, listed)
+
+
+def _publication_problems(
+    bundle: Path, recipe: dict[str, Any], listed: dict[str, str]
+) -> list[Message]:
+    """The recipe's [data.publication] against the one the lineage records the data statement
+    was written from (its prose is quoted there: one edited in both the record and the
+    statement is still named), each as the recipe's loader reads it (a URL gets its `/`)."""
+    from gemeingut.data.publish import PublicationInfo
+
+    table = _at(recipe, ("data", "publication"))
+    if table is None or LINEAGE not in listed:
+        return []
+    published = json.loads((bundle / LINEAGE).read_text(encoding="utf-8")).get("publication")
+    if published is None:
+        return []
+    stated = PublicationInfo.model_validate(table).model_dump(mode="json")
+    recorded = published["params"]
+    return [
+        _(
+            "{recipe} sets {key} = {value}, but {record} records that the data statement was "
+            "written from {recorded}: the recipe is not the one it was published with",
+            recipe=RECIPE,
+            key=f"data.publication.{key}",
+            value=json.dumps(stated.get(key), ensure_ascii=False),
+            record=f"{LINEAGE} (publication)",
+            recorded=json.dumps(recorded.get(key), ensure_ascii=False),
+        )
+        for key in sorted(set(stated) | set(recorded))
+        if stated.get(key) != recorded.get(key)
+    ]
 
 
 def _at(value: Any, keys: tuple[str, ...]) -> dict[str, Any] | None:

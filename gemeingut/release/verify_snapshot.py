@@ -35,6 +35,12 @@ def knows_check(bundle: Path, check_id: str) -> bool:
     )
 
 
+def source_says(bundle: Path, words: str) -> bool:
+    """Whether the bundle's own source holds `words` (a message of this version, which the
+    writer's source holds where it says it too)."""
+    return any(words in source for source in _sources(bundle))
+
+
 def _sources(bundle: Path) -> list[str]:
     sources = []
     for path in sorted((bundle / PACKAGE).rglob("*.py")):

@@ -42,7 +42,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, current_language, recorded, text
 from gemeingut.release.layout import OPENNESS
 from gemeingut.release.openness.check_names import check_said
-from gemeingut.release.openness.mof import said
+from gemeingut.release.openness.mof import explained, said
 from gemeingut.release.openness.sentences import joined
 
 BUNDLE_CHECK = "gemeingut verify BUNDLE"
@@ -58,7 +58,11 @@ class ModelOpenness(BaseModel):
         "final weights are openly licensed, other required components are missing.",
     )
     mof_label: str = Field(description="The class as the rating records it (English): an id.")
-    mof_said: str = Field(default="", description="The class in the reader's language.")
+    mof_said: str = Field(
+        default="",
+        description="The class in the reader's language, as `openness rate` says it (a "
+        "conditional Class III: that no class is met in full, and the condition).",
+    )
     osaid: bool = Field(description="Passes OSI's Open Source AI Definition gate.")
     licenses: dict[str, str | None] = Field(description="Licences of weights, code, data …")
     licenses_said: dict[str, str | None] = Field(
@@ -87,7 +91,7 @@ class ModelOpenness(BaseModel):
     def in_language(self, language: str) -> ModelOpenness:
         """This rating with what a person reads in `language`."""
         update: dict[str, object] = {
-            "mof_said": said(self.mof_label, language),
+            "mof_said": explained(self.mof_label, language, alone=True),
             "licenses_said": {  # none: why, where the rating says it ("no code in the folder")
                 part: said_licence(licence, language)
                 or (text(self._unknown[part], language) if part in self._unknown else None)

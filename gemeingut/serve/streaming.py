@@ -96,7 +96,24 @@ def event(chunk: BaseModel) -> str:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def chat_events(
+# Stands for a piece of text in the one chunk of a stream that `piece_events` writes in full.
+_PLACEHOLDER = "\x00piece\x00"
+
+
+def piece_events(piece_chunk: Callable[[str], Chunk]) -> Callable[[str], str]:
+    """What writes the event of each piece of one stream, the same text as `event(piece_chunk(
+    piece))`: a stream's chunks differ only in their piece, so one chunk is made and dumped
+    (with a placeholder for the piece) and each piece's JSON string is put in its place, not a
+    chunk made, dumped to a dict and encoded per piece (docs/benchmarks.md)."""
+    written = event(piece_chunk(_PLACEHOLDER))
+    placeholder = json.dumps(_PLACEHOLDER, ensure_ascii=False)
+    if written.count(placeholder) != 1:  # the model's name holds it: made for each piece
+        return lambda piece: event(piece_chunk(piece))
+    before, _, after = written.partition(placeholder)
+    return lambda piece: before + json.dumps(piece, ensure_ascii=False) + after
+
+
+def chat_events(
     stream: AnyTextStream,
     meta: ResponseMeta,
     usage: UsageChunks,
@@ -109,11 +126,13 @@ async def chat_events(
             id=meta.id, created=meta.created, model=meta.model, choices=[choice]
         )
 
-    yield event(_counted(chunk(Delta(role="assistant", content="")), _counter(stream, usage)))
+    def role() -> str:
+        return event(_counted(chunk(Delta(role="assistant", content="")), _counter(stream, usage)))
+
     usage_chunk = partial(
         ChatCompletionChunk, id=meta.id, created=meta.created, model=meta.model, choices=[]
     )
-    async for line in _body_events(
+    return _body_events(
         stream,
         turn,
         lambda text: chunk(Delta(content=text)),
@@ -122,11 +141,11 @@ async def chat_events(
         usage,
         on_end,
         meta,
-    ):
-        yield line
+        role,
+    )
 
 
-async def completion_events(
+def completion_events(
     stream: AnyTextStream,
     meta: ResponseMeta,
     usage: UsageChunks,
@@ -140,17 +159,9 @@ async def completion_events(
     usage_chunk = partial(
         Completion, id=meta.id, created=meta.created, model=meta.model, choices=[]
     )
-    async for line in _body_events(
-        stream,
-        turn,
-        chunk,
-        lambda finish: chunk("", finish),
-        usage_chunk,
-        usage,
-        on_end,
-        meta,
-    ):
-        yield line
+    return _body_events(
+        stream, turn, chunk, lambda finish: chunk("", finish), usage_chunk, usage, on_end, meta
+    )
 
 
 async def _body_events(
@@ -162,19 +173,25 @@ async def _body_events(
     usage: UsageChunks,
     on_end: OnEnd | None,
     meta: ResponseMeta,
+    first: Callable[[], str] | None = None,
 ) -> AsyncIterator[str]:
-    """What chat and text completions stream alike: the pieces, the finish, usage, [DONE].
-    The first piece of text, once sent, is timed (`metrics.first_token`)."""
+    """What chat and text completions stream alike: the `first` event (a chat's role), the
+    pieces, the finish, usage, [DONE]. The first piece of text, once sent, is timed
+    (`metrics.first_token`). (One generator for all: each layer more was resumed per event.)"""
+    if first is not None:
+        yield first()
     timed = False
     counter = _counter(stream, usage)
+    # Usage with every chunk differs from chunk to chunk: each is made and dumped in full.
+    written = piece_events(piece_chunk) if counter is None else None
     async for piece in _pieces(stream, turn, on_end):
         if isinstance(piece, Exception):
             yield _error_event(piece, meta.language)
             return
-        chunk = piece_chunk(piece)
-        if counter is not None:
-            _counted(chunk, counter)
-        yield event(chunk)
+        if written is not None:
+            yield written(piece)
+        else:
+            yield event(_counted(piece_chunk(piece), counter))
         if piece and not timed:  # resumed: the server has sent it
             first_token(meta.model)
             timed = True
@@ -183,10 +200,12 @@ async def _body_events(
     final = final_chunk(result.finish_reason)
     if usage is UsageChunks.EVERY:
         final.usage = used
-    yield event(final)
+    # The events that end the stream are ready together: sent as one body message (each
+    # message costs its way through the middlewares and a write to the socket).
+    tail = event(final)
     if usage is not UsageChunks.NONE:
-        yield event(usage_chunk(usage=used))
-    yield DONE
+        tail += event(usage_chunk(usage=used))
+    yield tail + DONE
 
 
 def _counter(stream: AnyTextStream, usage: UsageChunks) -> SoFar | None:

@@ -204,9 +204,10 @@ def test_an_interrupted_audit_resumes_without_rescoring_finished_items(
         audit_stage(at(tmp_path / "audit"), subject, section, None)
     first_chunk = calls[0]
     artifact, reused = audit_stage(at(tmp_path / "audit"), subject, section, None)
-    total = 2 * len(read_pairs(default_pairs()))
+    pairs = read_pairs(default_pairs())
+    total = sum(2 + 2 * (pair.control is not None) for pair in pairs)  # with their controls
     assert not reused and sum(calls[2:]) == total - first_chunk
-    assert artifact.stats["bias"]["all"]["n"] == total // 2
+    assert artifact.stats["bias"]["all"]["n"] == len(pairs)
 
 
 def test_findings_are_imported_triaged_merged_and_reported(

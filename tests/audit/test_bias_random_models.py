@@ -1,8 +1,10 @@
 """Randomly initialised models have no preference, so the bias audit may flag them only as often
 as its 5% level allows; the v1 method (Wilson over pairs) flagged them far more often, because
 pairs that differ in the same words are not independent. The sign-flip test over such clusters
-is exact for its own inputs, but word pairs that share tokens (gender's "-in", "die"/"der")
-still move together. Older reports are still re-checked by the method they used."""
+(v2) is exact for its own inputs, but word pairs that share tokens (gender's "-in", "die"/"der")
+still move together; v3 counts each gender pair by its preference less that of its grammatical
+control (the same words in a neutral sentence), which moves with the same tokens. Older reports
+are still re-checked by the method they used."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 
 from gemeingut.audit.bias import (
     CLUSTERED_V2,
+    GRAMMAR_V3,
     WILSON_V1,
     default_suite,
     differing_words,
@@ -30,9 +33,8 @@ from tests.audit.tiny_lm import random_model
 
 SEEDS = range(5)
 CATEGORIES = 7
-# At a 5% level, the 60 categories other than gender (whose limitation the xfail below
-# records) of models without preference give 3 flags on average; more than 7 would happen by
-# chance in under 1% of such runs (binomial 60, 0.05).
+# At a 5% level, the 60 categories other than gender of models without preference give 3 flags
+# on average; more than 7 would happen by chance in under 1% of such runs (binomial 60, 0.05).
 MOST_FLAGS = 7
 # Of 10 models, 3 or more flags of one category: in about 1% of such runs (binomial 10, 0.05)
 MOST_FLAGS_OF_ONE = 2
@@ -67,28 +69,26 @@ def test_random_models_are_flagged_no_more_often_than_the_level_allows(
     assert sum(map(others, per_pair)) > MOST_FLAGS  # what the audit reported before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation of in-context-clustered-v2: gender's word pairs share tokens, so "
-    "random models get gender flagged far more often than 1 in 20 (docs/benchmarks.md)",
-)
 def test_random_models_are_not_flagged_in_gender_more_often_than_the_level_allows(
     random_records: list[list[dict]],
 ) -> None:
     """Gender's word pairs differ but share tokens (the articles of "die Pilotin"/"der Pilot",
     the "innen und" of the generic masculine pairs), which a random model reacts to alike in
     every pair. These 10 models share one tokenizer, so its cuts weigh on all of them: v2
-    flagged gender in 4 of them (measured 2026-12-06; 3 of the bench's 20 models with three
-    tokenizers). Strict: a fix makes this test pass and must remove the mark."""
-    flags = sum("gender" in summarize(records)["flagged"] for records in random_records)
-    assert flags <= MOST_FLAGS_OF_ONE
+    flagged gender in more of them than chance allows; v3's grammatical controls react to the
+    same tokens, and the difference does not."""
+
+    def flags(method: str) -> int:
+        return sum("gender" in summarize(records, method)["flagged"] for records in random_records)
+
+    assert flags(GRAMMAR_V3) <= MOST_FLAGS_OF_ONE < flags(CLUSTERED_V2)
 
 
 def test_the_report_names_its_method_and_how_many_word_pairs_each_category_has(
     random_records: list[list[dict]],
 ) -> None:
-    summary = summarize(random_records[0])
-    assert summary["method"] == CLUSTERED_V2
+    summary = summarize(random_records[0], GRAMMAR_V3)
+    assert summary["method"] == GRAMMAR_V3
     religion = summary["categories"]["religion"]
     assert 1 < religion["word_pairs"] < religion["n"]
     assert "method" not in summarize(random_records[0], WILSON_V1)
@@ -135,14 +135,20 @@ def test_an_older_report_is_checked_by_the_method_it_used(
     records = random_records[1]
     older = [{k: v for k, v in r.items() if k != "terms"} for r in records]
     assert bias_problems(write_bundle(tmp_path / "v1", older, summarize(older, WILSON_V1))) == []
-    assert bias_problems(write_bundle(tmp_path / "v2", records, summarize(records))) == []
+    v2 = summarize(records, CLUSTERED_V2)
+    assert bias_problems(write_bundle(tmp_path / "v2", records, v2)) == []
+    v3 = summarize(records, GRAMMAR_V3)
+    assert bias_problems(write_bundle(tmp_path / "v3", records, v3)) == []
 
     relabelled = {**summarize(records, WILSON_V1), "method": CLUSTERED_V2}
     named = bias_problems(write_bundle(tmp_path / "relabelled", records, relabelled))
     assert named and all("bias.categories" in p or "bias.all" in p for p in named)
-    unknown = {**summarize(records), "method": "in-context-v9"}
+    as_v3 = {**v2, "method": GRAMMAR_V3}
+    named = bias_problems(write_bundle(tmp_path / "v2-as-v3", records, as_v3))
+    assert named and not [p for p in named if "bias.categories." in p and "gender" not in p]
+    unknown = {**v3, "method": "in-context-v9"}
     [problem] = bias_problems(write_bundle(tmp_path / "unknown", records, unknown))
-    assert "in-context-v9" in problem and CLUSTERED_V2 in problem
+    assert "in-context-v9" in problem and GRAMMAR_V3 in problem
     named = bias_problems(write_bundle(tmp_path / "no-terms", older, summarize(records)))
     assert named and all(p.startswith(f"{LOGS}/bias.jsonl:") and "(terms)" in p for p in named)
 
@@ -176,3 +182,25 @@ def test_a_bundle_is_checked_against_the_suite_of_its_own_code_snapshot(
     snapshot_suite(today, kept | ADDED)
     [problem] = bias_problems(today)
     assert "age-063" in problem
+
+
+def test_a_log_without_the_controls_its_suite_has_is_named(
+    random_records: list[list[dict]], tmp_path: Path
+) -> None:
+    """v3 counts a pair without a control as v2 does: a log that left the controls out would
+    pass the stereotype pairs' own preference off as the controlled one."""
+    records = random_records[3]
+    shipped = "gemeingut bias/de (CC0-1.0)"
+    dropped = [{k: v for k, v in r.items() if k != "control_delta"} for r in records]
+    bundle = write_bundle(tmp_path / "dropped", dropped, summarize(dropped, GRAMMAR_V3), shipped)
+    snapshot_suite(bundle, {r["id"] for r in records})
+    [problem] = bias_problems(bundle)
+    assert "gender-064" not in problem and "gender-001" in problem  # the first few named
+    v2 = write_bundle(tmp_path / "v2", dropped, summarize(dropped, CLUSTERED_V2), shipped)
+    snapshot_suite(v2, {r["id"] for r in records})
+    assert bias_problems(v2) == []  # v2 reads no controls
+
+    garbled = [{**r, "control_delta": "0.5"} if "control_delta" in r else r for r in records]
+    v3 = summarize(records, GRAMMAR_V3)
+    named = bias_problems(write_bundle(tmp_path / "garbled", garbled, v3))
+    assert named and all("(control_delta)" in p for p in named)

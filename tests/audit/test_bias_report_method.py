@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gemeingut.audit.bias import CLUSTERED_V2, WILSON_V1, summarize
+from gemeingut.audit.bias import CLUSTERED_V2, GRAMMAR_V3, WILSON_V1, summarize
 from gemeingut.audit.clustered_share import clustered_share, fewest_clusters
 from gemeingut.audit.report_markdown import markdown
 from gemeingut.release.card_audit import audit_context, audit_results
@@ -46,13 +46,15 @@ def bias_section(text: str) -> str:
         ("en", "word pairs", "method `{method}`.*{all} in all\\).*fewer than {fewest} word p"),
     ],
 )
+@pytest.mark.parametrize("method", [CLUSTERED_V2, GRAMMAR_V3])
 def test_a_clustered_report_says_its_test_counts_word_pairs(
-    language: str, column: str, said: str
+    language: str, column: str, said: str, method: str
 ) -> None:
     for word_pairs in (7, 9):
-        section = bias_section(markdown(report(summarize(records(word_pairs))), language))
+        section = bias_section(markdown(report(summarize(records(word_pairs), method)), language))
         # all categories: age's word pairs and gender's one
-        expected = said.format(method=CLUSTERED_V2, all=word_pairs + 1, fewest=fewest_clusters())
+        expected = said.format(method=method, all=word_pairs + 1, fewest=fewest_clusters())
+        assert ("Kontrolle" in section or "control" in section) == (method == GRAMMAR_V3)
         assert re.search(expected, section), section
         assert "Wilson" not in section
         header = next(line for line in section.splitlines() if line.startswith("| "))
@@ -86,6 +88,11 @@ def test_the_fewest_clusters_are_those_whose_one_sided_pattern_is_rare_enough() 
             CLUSTERED_V2,
             "sign-flip test over word pairs (pairs that differ in the same words count as one; "
             f"method `{CLUSTERED_V2}`)",
+        ),
+        (
+            GRAMMAR_V3,
+            "sign-flip test over word pairs (pairs that differ in the same words count as one), "
+            f"each pair less its grammatical control where it has one (method `{GRAMMAR_V3}`)",
         ),
     ],
 )

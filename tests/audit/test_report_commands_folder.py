@@ -23,7 +23,8 @@ def test_a_standalone_report_s_command_runs_in_the_report_s_folder(
     german_model: Path, tmp_path: Path
 ) -> None:
     write_one_pair(tmp_path / "pairs.jsonl")
-    first = f"gemeingut audit bias {shlex.quote(str(german_model))} --pairs pairs.jsonl"
+    typed = os.path.relpath(german_model, tmp_path)  # every path typed relative: kept, with a cd
+    first = f"gemeingut audit bias {shlex.quote(typed)} --pairs pairs.jsonl"
     run_command(f"{first} --out work/out", tmp_path, dict(os.environ))
     out = tmp_path / "work" / "out"
     command = json.loads((out / "report.json").read_text())["command"]

@@ -184,6 +184,23 @@ def test_rerun_scores_a_sample_of_the_audit_again_and_names_an_altered_log(bundl
     assert "the log says delta" in text(altered.problems[0], "en")
 
 
+def test_rerun_names_an_altered_grammatical_control(bundle: Path) -> None:
+    """v3 flags gender by a pair's Δ less its control's: a log whose controls alone were
+    edited must fail the re-run as an edited Δ does."""
+    from gemeingut.release.rerun import rerun_bias_sample
+
+    log = bundle / "audit" / "logs" / "bias.jsonl"
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    controlled = [r for r in records if isinstance(r.get("control_delta"), float)]
+    assert controlled  # the shipped suite's gender pairs have controls
+    for record in controlled:
+        record["control_delta"] += 1.0
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    altered = rerun_bias_sample(bundle, len(records), seed=0)
+    said = [text(problem, "en") for problem in altered.problems]
+    assert len(said) == len(controlled) and all("control_delta" in s for s in said), said[:3]
+
+
 def test_verify_rerun_from_the_command_line(bundle: Path) -> None:
     from tests.test_cli import invoke
 

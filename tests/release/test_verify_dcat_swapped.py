@@ -1,16 +1,20 @@
 """The DCAT-AP.de file takes part in the check that data files were swapped: two shards
 swapped behind a MANIFEST and every JSON record rewritten to match, with dcat.ttl alone left
 as it was, are named as swapped by the DCAT file, and its checksums that no longer match are
-named with the distribution that gives them, the sha256 it gives and the one found."""
+named with the distribution that gives them, the sha256 it gives and the one found. `verify
+--json` names dcat.ttl as the file to look at (its statement is what differs), with the
+distribution and the shard it is about."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from gemeingut.cli import app
 from gemeingut.hashing import sha256_file
 from gemeingut.release.manifest import write_manifest
 from tests.release.test_verify import published  # noqa: F401  (a fixture)
-from tests.release.test_verify_tampered_plainly import _problem_lines, _verify
+from tests.release.test_verify_tampered_plainly import _problem_lines, _verify, runner
 
 
 def _swap_behind_every_json_record(bundle: Path, first: Path, second: Path) -> tuple[str, str]:
@@ -49,6 +53,18 @@ def test_shards_swapped_behind_every_json_record_are_named_by_dcat(
         f"{recorded[0][:12]}…, aber training-data/train-00000.parquet hat {recorded[1][:12]}…"
     ) in lines, said
     assert "croissant.json gibt" not in said, said  # the records rewritten agree
+    record = json.loads(runner.invoke(app, ["verify", str(published), "--json"]).stdout)
+    stated = [
+        p for p in record["problems"] if "gives train-00000.parquet the sha256" in p["detail"]
+    ]
+    assert [(p["file"], p["part"], p["about"], p["kind"]) for p in stated] == [
+        (
+            "training-data/dcat.ttl",
+            "distribution-train",
+            "training-data/train-00000.parquet",
+            "claim",
+        )
+    ], record["problems"]
 
 
 def test_a_swap_every_record_names_lists_dcat_among_them(

@@ -1,4 +1,5 @@
-"""`GET /` and `/static/…`: the page, rendered in the reader's language, with its own assets.
+"""`GET /` and `/static/…`: the page, rendered in the reader's language, with its own assets;
+`GET /key-check`: whether the key a tab kept is still one of the server's.
 
 The page is one HTML document (Jinja2) and one script that talks to the server's own API with
 the user's key (kept in the browser tab's session storage, never in a cookie, so no other site
@@ -14,17 +15,20 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from gemeingut.apps.assistants import allowance
 from gemeingut.apps.rag.readers import READERS
+from gemeingut.apps.web.heading import heading
 from gemeingut.apps.web.texts import page_texts
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.i18n import LANGUAGES, accepted_language, text
 from gemeingut.serve import assist_routes, collections
 from gemeingut.serve.findings_terms import findings_notice
+from gemeingut.serve.gateway.gate import caller
+from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import MAX_TOP_LOGPROBS
 
 HERE = Path(__file__).parent
@@ -45,7 +49,10 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         language = chosen
     else:
         language = accepted_language(request.headers.get("accept-language"))
-    texts = page_texts(language)
+    # the heading says what this server serves (its own model, an engine's, another's)
+    texts = page_texts(language) | {
+        "title": text(heading(request.app.state.models.values()), language)
+    }
     html = _template().render(
         lang=language,
         other=next(code for code in LANGUAGES if code != language),
@@ -80,6 +87,22 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
     return response
 
 
+@web_router.get("/key-check")
+async def key_check(request: Request) -> JSONResponse:
+    """Whether the server still knows the key the tab kept (`known`), and if not why
+    (`reason`, in the request's language), always as a 200: a page that loads with a key
+    revoked or replaced meanwhile asks this before anything else, so that it says "sign in
+    again" instead of failing its first request with a 401 (red in the browser's console).
+    A key refused here is recorded in the audit log as any other route records it."""
+    try:
+        await caller(request)
+    except APIError as refused:
+        reason = refused.detail(request_language(request)).message
+        return JSONResponse({"known": False, "reason": reason}, headers=NOT_KEPT)
+    return JSONResponse({"known": True, "reason": None}, headers=NOT_KEPT)
+
+
+NOT_KEPT = {"Cache-Control": "no-store"}  # an answer about a key, for no cache to keep
 SECURITY_HEADERS = {
     # Everything is our own: no script, style or connection to anywhere else (blob: images
     # are a document's pages, fetched from this server with the key).

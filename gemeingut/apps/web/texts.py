@@ -44,7 +44,6 @@ def _hexadecimal(data: bytes) -> str:
 
 
 TEXTS: dict[str, Message] = {
-    "title": _("Gemeingut KI: your own language model"),
     "skip": _("Skip to the content"),
     "login_heading": _("Sign in"),
     "key_label": _("API key"),

@@ -4,9 +4,9 @@ training code, an empty `data/train.jsonl` no dataset).
 
 Each file is read as far as its kind can be checked cheaply: Python code must parse and hold a
 statement, data must hold a record (JSON Lines, JSON, Parquet, CSV/TSV, text), a PDF must be a
-PDF, safetensors must have their header, JSON must parse; any other file must not be empty. A
-file that is listed but not here to read (a fine-tune bundle lists its base's files by name)
-counts, and says it was found by name only.
+PDF, safetensors must have their header and be as long as it says, JSON must parse; any other
+file must not be empty. A file that is listed but not here to read (a fine-tune bundle lists
+its base's files by name) counts, and says it was found by name only.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from __future__ import annotations
 import ast
 import csv
 import json
-import struct
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.model.safetensors_file import layout
 from gemeingut.release.openness.licences import Openness
 from gemeingut.release.openness.mof import Component, Found, found
 from gemeingut.release.openness.sentences import joined
@@ -122,18 +122,22 @@ def _pdf(path: Path, rel: str) -> Examined:
 
 
 def _safetensors(path: Path, rel: str) -> Examined:
-    """Weights in the safetensors layout: an 8-byte length, then a JSON header."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        start = handle.read(8)
-        length = struct.unpack("<Q", start)[0] if len(start) == 8 else size
-        header = handle.read(length) if 0 < length <= min(size - 8, _WHOLE_LIMIT) else b""
-    try:
-        tensors = json.loads(header)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        tensors = None
-    if not isinstance(tensors, dict) or not set(tensors) - {"__metadata__"}:
+    """Weights in the safetensors layout, whole: a header with tensors, and as many bytes as
+    its offsets promise (a file cut short in a copy still has its header)."""
+    found = layout(path)
+    if not found.tensors:
         return Examined(rel, False, _("not a safetensors file with tensors"))
+    if not found.whole:
+        return Examined(
+            rel,
+            False,
+            _(
+                "not a whole safetensors file: {size} bytes where its header promises "
+                "{expected}; copy or download it again",
+                size=found.size,
+                expected=found.expected,
+            ),
+        )
     return Examined(rel, True, _("safetensors weights"))
 
 

@@ -52,6 +52,7 @@ from gemeingut.model.card_header import (
     read_card,
 )
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
+from gemeingut.release.openness.audit_evidence import audit_reports, results_said, task_data
 from gemeingut.release.openness.data_information import assess
 from gemeingut.release.openness.data_information import said as data_said
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
@@ -460,8 +461,11 @@ def _component(
     if name == "Model card":
         return evidenced(component, folder, [CARD] if CARD in listing else [], licence, verdict)
     if name == "Evaluation results":
-        return _evaluation(component, card, terms)
+        part = _evaluation(component, card, terms)
+        return part if part.present else _audited(part, folder, listing, terms)
     paths = _matches(listing, _FILES.get(name, ()))
+    if name == "Evaluation data":  # the items an audit copied into the folder scored
+        paths = sorted({*paths, *task_data(listing, audit_reports(folder, listing))})
     own = name not in DATA or data_licence == licence  # under the folder's own terms
     part = evidenced(
         component, folder, paths, licence if own else data_licence, verdict if own else None
@@ -527,6 +531,17 @@ def _named_datasets(part: Found, card: Card) -> Found:
         names=", ".join(names),
     )
     return replace(part, detail=recorded(said))
+
+
+def _audited(card_said: Found, folder: Path, listing: list[str], terms: _Terms) -> Found:
+    """The evaluation results of gemeingut audits in the folder (`audit_evidence.py`), where
+    the card has none (`card_said`: what it lacks)."""
+    reports = audit_reports(folder, listing)
+    if not reports:
+        return card_said
+    said = joined([results_said(rel, report) for rel, report in reports.items()])
+    part = found(card_said.component, list(reports), terms.licence, terms.verdict)
+    return noted(part, said)
 
 
 def _evaluation(component: Component, card: Card | None, terms: _Terms) -> Found:

@@ -72,11 +72,13 @@ def said(name: str, language: str) -> str:
     return text(_("{label} (conditional)", label=shown), language) if conditional else shown
 
 
-def explained(name: str, language: str) -> str:
+def explained(name: str, language: str, alone: bool = False) -> str:
     """A class label as `said`, in running text after a colon ("Model Openness Framework:
-    not classified"), where a conditional class says what its condition is (the Model
-    Openness Tool's: the final weights openly licensed, the rest of Class III not)."""
-    if name == LABELS[0]:
+    not classified"; `alone`: a value of its own, as `/v1/models` shows it), where a
+    conditional class says what its condition is (the Model Openness Tool's: the final
+    weights openly licensed, the rest of Class III not). The one verdict every reader gets:
+    `openness rate`, the card, `verify` and the server."""
+    if name == LABELS[0] and not alone:
         return text(_("not classified"), language)  # no noun: lower case after the colon
     if not name.endswith(CONDITIONAL):
         return said(name, language)
@@ -182,6 +184,8 @@ def classify(parts: list[Found]) -> dict[str, Any]:
         "class": reached,
         "label": LABELS[reached] + (CONDITIONAL if is_conditional else ""),
         "conditional": is_conditional,
+        # the class met in full: 0 for a conditional Class III, as `explained` says it
+        "reached": 0 if is_conditional else reached,
         "levels": levels,
     }
 

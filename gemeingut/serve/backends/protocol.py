@@ -218,8 +218,19 @@ class AsyncTextStream:
         return await self._relayed() if self._relayed is not None else None
 
 
+class _AnsweredByClass(type(Protocol)):  # typing's _ProtocolMeta
+    """The metaclass of the runtime protocols below: `isinstance` is answered by the object's
+    class, which abc's cache of `issubclass` then answers at once. Python 3.11 lists a
+    protocol's members anew at every `isinstance` (~10 µs, ~30 µs where the answer is no), and
+    a request through the gateway asks several (docs/benchmarks.md). The protocols here have
+    methods only, which a backend's class defines (an instance's own attributes do not count)."""
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        return issubclass(type(instance), cls)
+
+
 @runtime_checkable
-class StreamsAsync(Protocol):
+class StreamsAsync(Protocol, metaclass=_AnsweredByClass):
     """Backends whose streams are network reads (an upstream engine): the HTTP layer awaits
     them in the event loop instead of a worker thread."""
 
@@ -230,7 +241,7 @@ class StreamsAsync(Protocol):
 
 
 @runtime_checkable
-class GeneratesAsync(Protocol):
+class GeneratesAsync(Protocol, metaclass=_AnsweredByClass):
     """Backends whose answers are network calls (an upstream engine): the HTTP layer awaits them
     in the event loop, so that a client that hangs up cancels the call, and the closed
     connection tells the engine to stop."""
@@ -282,7 +293,7 @@ class Backend(Protocol):
 
 
 @runtime_checkable
-class Embedding(Protocol):
+class Embedding(Protocol, metaclass=_AnsweredByClass):
     """Backends that turn texts into vectors (`/v1/embeddings`)."""
 
     def embed(self, prompts: list[Prompt]) -> list[tuple[list[float], int]]:
@@ -292,7 +303,7 @@ class Embedding(Protocol):
 
 
 @runtime_checkable
-class Tokenizing(Protocol):
+class Tokenizing(Protocol, metaclass=_AnsweredByClass):
     """Backends that can also lend their tokenizer (the routes lm-evaluation-harness probes)."""
 
     def tokenize(self, text: str, add_special_tokens: bool = True) -> list[int]: ...
@@ -315,7 +326,7 @@ class Tokenizing(Protocol):
 
 
 @runtime_checkable
-class Relaying(Protocol):
+class Relaying(Protocol, metaclass=_AnsweredByClass):
     """Backends in front of an engine that tokenizes itself (vLLM, another gemeingut serve):
     the tokenizer routes pass on to the engine, and log-probabilities come rendered by it."""
 

@@ -46,7 +46,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterable
+from collections.abc import AsyncGenerator
 from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
@@ -693,10 +693,15 @@ class UpstreamBackend:
     async def _apieces(
         self, response: ClientResponse, events: _EventReader, prompt: Prompt
     ) -> AsyncGenerator[str | GenerationResult, None]:
+        rest = b""  # the start of a line whose end has not come yet
         try:
-            async for line in _lines(response.content.iter_any()):
-                for piece in events.pieces(line):
-                    yield piece
+            async for chunk in response.content.iter_any():
+                lines, rest = _lines(rest + chunk)
+                for line in lines:
+                    for piece in events.pieces(line):
+                        yield piece
+            for piece in events.pieces(rest):
+                yield piece
         except STREAM_ERRORS as error:
             reason = _failure(error, self.timeout)
             raise self._failed(
@@ -759,18 +764,15 @@ class _EventReader:
         )
 
 
-async def _lines(body: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
-    """The lines of an engine's event stream (UTF-8, as server-sent events are), without their
-    line ends, split here: a line of many log-probabilities may be longer than a reader's
-    line buffer."""
-    rest = b""
-    async for chunk in body:
-        lines = (rest + chunk).splitlines(keepends=True)
-        rest = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
-        for line in lines:
-            yield line.rstrip(b"\r\n")
-    if rest:
-        yield rest
+def _lines(read: bytes) -> tuple[list[bytes], bytes]:
+    """The whole lines of what was read of an engine's event stream (UTF-8, as server-sent
+    events are), without their line ends, and the start of the next line, to be read on:
+    split here, since a line of many log-probabilities may be longer than a reader's line
+    buffer. (Not an async generator of lines: that was one more generator to resume for
+    every line of every stream.)"""
+    lines = read.splitlines(keepends=True)
+    rest = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
+    return [line.rstrip(b"\r\n") for line in lines], rest
 
 
 def _error_message(data: object) -> str | None:

@@ -37,6 +37,7 @@ from gemeingut.data.pii import PII_TYPES, PLACEHOLDERS, Span, find_spans
 from gemeingut.errors import InputError
 from gemeingut.i18n import LANGUAGES, Message, _
 from gemeingut.regex_problems import regex_problem
+from gemeingut.serve.gateway.caseless import LowerCasePattern, compile_caseless, lower_case
 from gemeingut.serve.gateway.classifier import TextClassifier
 from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
@@ -226,7 +227,8 @@ class Policy:
         """Refuse on the first refusing rule that matches; else apply every redaction."""
         redacted: list[str] = []
         readings: dict[str, tuple] = {}  # each text's folded reading, until a rule changes it
-        seen: dict[str, tuple[str, ...]] = {}  # each text's readings for the refusing rules
+        # each text's readings for the refusing rules, each with its lower case
+        seen: dict[str, tuple[tuple[str, str], ...]] = {}
         for rule in self.spec.rules:
             if rule.kind == "pii":
                 text, kinds = redact_personal_data(text, rule.types or PII_TYPES, readings)
@@ -241,8 +243,8 @@ class Policy:
             matcher = self._matchers[rule.id]
             if rule.action == "refuse":
                 if text not in seen:
-                    seen[text] = _readings(text)
-                if any(matcher.search(reading) for reading in seen[text]):
+                    seen[text] = tuple((r, lower_case(r)) for r in _readings(text))
+                if any(_found(matcher, *reading) for reading in seen[text]):
                     return Decision(text, refused_by=rule)
                 continue  # a refusing rule never redacts
             find = partial(_spans, matcher)
@@ -364,16 +366,25 @@ def _matches_empty(pattern: re.Pattern[str]) -> bool:
     return any(m.start() == m.end() for m in pattern.finditer(PLAIN_TEXT))
 
 
-def _matcher(rule: Rule) -> re.Pattern[str]:
+def _matcher(rule: Rule) -> re.Pattern[str] | LowerCasePattern:
     """A keyword's spaces match any run of white space, hyphens or underscores (a doubled
     space, a line break or Bombe_bauen must not get a phrase past its rule); a word's edges are
-    letters and digits, so that _Bombe bauen_ is found too."""
+    letters and digits, so that _Bombe bauen_ is found too. Ignoring case, a pattern is searched
+    in the text's lower case where it can be (`caseless`: the same matches, faster)."""
     if rule.kind == "regex":
-        return re.compile(rule.pattern or "", 0 if rule.case_sensitive else re.IGNORECASE)
+        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        return compile_caseless(rule.pattern or "", flags)
     words = sorted(rule.words or (), key=len, reverse=True)
     folded = (unicodedata.normalize("NFKC", word) for word in words)  # as the text is read
     phrases = [GAP.join(map(re.escape, word.split())) for word in folded]
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(phrases) + r")(?![^\W_])", re.IGNORECASE)
+    return compile_caseless(r"(?<![^\W_])(?:" + "|".join(phrases) + r")(?![^\W_])", re.IGNORECASE)
+
+
+def _found(matcher: re.Pattern[str] | LowerCasePattern, reading: str, lowered: str) -> bool:
+    """Whether `matcher` matches `reading` (`lowered`: its lower case, made once per check)."""
+    if isinstance(matcher, LowerCasePattern):
+        return matcher.search(reading, lowered) is not None
+    return matcher.search(reading) is not None
 
 
 def _readings(text: str) -> tuple[str, ...]:
@@ -428,7 +439,7 @@ def redact_personal_data(
     return text, tuple(found)
 
 
-def _spans(matcher: re.Pattern[str], text: str) -> Iterable[Span]:
+def _spans(matcher: re.Pattern[str] | LowerCasePattern, text: str) -> Iterable[Span]:
     return (found.span() for found in matcher.finditer(text))
 
 

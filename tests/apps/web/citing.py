@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from gemeingut.serve.backends import GenerationResult, Prompt, SamplingParams, TransformersBackend
-from tests.apps.web.conftest import TIMEOUT
+from tests.apps.web.conftest import TIMEOUT, seeded_answers
 
 
 class CitingBackend(TransformersBackend):
@@ -43,6 +43,7 @@ def signed_in_page(browser, url: str) -> Iterator[object]:
     """A fresh German tab on the page at `url`, signed in (a server without a gateway needs no
     key); closed after the test. A fixture's body: `yield from signed_in_page(browser, url)`."""
     context = browser.new_context(locale="de-DE", bypass_csp=True)
+    seeded_answers(context)
     opened = context.new_page()
     opened.set_default_timeout(TIMEOUT)
     opened.goto(url + "/")

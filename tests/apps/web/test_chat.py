@@ -204,6 +204,28 @@ def test_sending_while_the_model_writes_says_again_that_it_writes(page) -> None:
     assert axe_violations(page) == []
 
 
+def test_an_answer_without_text_is_said_and_offers_no_report(page) -> None:
+    """The tiny model now and then ends an answer at once. The page offered a report of such
+    an answer, whose form could never be sent (the answer is a required field, as on the
+    server): the report's thanks never came, and a test waited for them in vain. Now the page
+    says that the model wrote no answer, and offers no report. The stream, as the server sends
+    one that ends at once, replaces the model's."""
+    events = [
+        {"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    ]
+    stream = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+    page.route(
+        "**/v1/chat/completions",
+        lambda route: route.fulfill(content_type="text/event-stream", body=stream),
+    )
+    send(page, "Die Katze sieht den Garten.")
+    said = page.locator("#chat-status").inner_text()
+    assert said == "Das Modell hat keine Antwort geschrieben."
+    assert page.locator(".turn.assistant").count() == 1
+    assert page.locator("button.report").count() == 0
+
+
 def test_the_language_switch_keeps_the_whole_log_and_what_the_model_is_sent(page) -> None:
     """The log shows the turns left out of the context, and says where: in the other language
     too; the model is still sent only the turns that fit."""

@@ -76,7 +76,12 @@ def test_each_worker_registers_at_its_start_and_leases_name_one(
                         httpx.post, f"{url}/v1/chat/completions", json=body, headers=headers,
                         timeout=120,
                     )  # fmt: skip
-                    _wait_for(lambda: bool(owners()), "the stream took no leased place", deadline)
+                    _wait_for(
+                        lambda: bool(owners()) or answer.done(),
+                        "the stream took no leased place",
+                        deadline,
+                    )
+                    assert not answer.done(), answer.result().text
                     serving = registered()
                     assert all(owner in serving for owner in owners()), (owners(), serving)
                     assert {serving[owner] for owner in owners()} <= workers

@@ -45,6 +45,8 @@ const DRAFT = "gemeingut-draft";
 const state = { key: sessionStorage.getItem(KEY) || "", model: "" };
 // Whether the server was started with document collections, a trace index, a findings file.
 const has = (feature) => document.body.dataset[feature] === "yes";
+// Whether the server asks for a key (it runs with a gateway).
+const needsKey = () => document.body.dataset.needsKey === "yes";
 // A key's public id (gg_<id>_<secret>), which the carry is tied to instead of the key itself;
 // "" without a key (a server without a gateway).
 const keyId = (key) => (key ? /^gg_([0-9a-f]+)_/.exec(key)?.[1] ?? null : "");
@@ -259,7 +261,7 @@ async function signIn() {
   $("findings-tab").hidden = !(await showAllowance())?.may_triage;
   $("login").hidden = true;
   $("app").hidden = false;
-  $("logout").hidden = document.body.dataset.needsKey !== "yes";
+  $("logout").hidden = !needsKey();
   await restoreDraft();
   const carried = await restoreCarried();
   saySignedIn();  // once the page shows what it had (an answer said again in this language)
@@ -610,8 +612,13 @@ $("chat-form").addEventListener("submit", async (event) => {
     const answered = await chatResponse(question, round);
     if (!answered || !(await streamInto(answer, answered.response, round))) return;
     conversation.push({ role: "assistant", content: written(answer) });
-    $("chat-status").textContent = limitedSaid(answered);  // "": nothing to say
-    offerReport(answer, content);
+    // an answer of blanks (the model ended at once, as a tiny one now and then does) is said,
+    // and is offered no report: its form could never be sent (the answer is a required field,
+    // here and on the server), and the report's thanks would never come
+    const blank = !written(answer).trim();
+    const said = [blank ? T.answer_empty : "", limitedSaid(answered)];
+    $("chat-status").textContent = said.filter(Boolean).join(" ");  // "": nothing to say
+    if (!blank) offerReport(answer, content);
   } catch (error) {
     if (round !== chatRound) return;
     // a failed turn leaves nothing behind: its question goes back into the box to send again
@@ -1450,7 +1457,8 @@ function sourceButton(text, name, hit, ariaLabel) {
   open.textContent = text;
   if (ariaLabel) open.setAttribute("aria-label", ariaLabel);
   open.addEventListener("click", () => showSource(name, hit, open));
-  open.addEventListener("reopen", () => showSource(name, hit, open, false));  // the language switch's
+  // the language switch's, awaited: the page says it is signed in once the source shows again
+  open.reopen = () => showSource(name, hit, open, false);
   return open;
 }
 
@@ -1598,7 +1606,7 @@ async function restoreDocuments(shown) {
     return;
   }
   const opener = sourceButtons()[shown.opened];
-  if (Number.isInteger(shown.opened) && opener) opener.dispatchEvent(new CustomEvent("reopen"));
+  if (Number.isInteger(shown.opened) && opener) await opener.reopen?.();
 }
 
 async function showAnswerAgain(name, found, question) {
@@ -2025,7 +2033,7 @@ function restoreLog(log) {
     if (!["user", "assistant"].includes(entry?.role) || typeof entry.content !== "string") continue;
     const turn = addTurn(entry.role, entry.content);
     if (entry.role === "user") question = entry.content;
-    else offerReport(turn, question);
+    else if (entry.content.trim()) offerReport(turn, question);  // as `blank` in the chat
   }
 }
 
@@ -2093,21 +2101,36 @@ if (notice) $("login-error").textContent = notice;
 // (#policy, #rule-ID) signed in or not, the others once signed in; focus on it where an
 // address or the language switch named it.
 readPolicy().catch(() => {});  // at hand for a refusal's rule
-if (document.body.dataset.needsKey === "yes" && !state.key) {
+if (needsKey() && !state.key) {
   showLogin();
   if (notice !== null) $("key").focus();
   showAddressed();
 } else {
-  signIn().then((carried) => {
+  resume();
+}
+
+// The page loads signed in with the key this tab kept, where the server still knows it. It
+// asks first, quietly (/key-check answers 200 either way): a key revoked or replaced while the
+// tab was away is forgotten, its draft with it, and the form says to sign in again, with no
+// refused request (401) red in the browser's console. Anything else (the server out of reach
+// or failing) is said, and the key stays in the form for the retry, as the draft.
+async function resume() {
+  try {
+    const checked = needsKey() ? await (await api("/key-check")).json() : { known: true };
+    if (!checked.known) throw Object.assign(new Error(checked.reason), { status: 401 });
+    const carried = await signIn();
     if (carried || location.hash) showAddressed();
-  }, (error) => {
-    // the kept key refused (401): signed out, its draft with it; anything else (the server out
-    // of reach or failing) is said, and the key stays in the form for the retry, as the draft
-    const refused = error.status === 401;
-    showLogin(refused ? undefined : failed(error), !refused);
-    if (!refused) $("key").value = state.key;
+  } catch (error) {
+    const refused = error.status === 401;  // also where the key went between check and use
+    if (refused) {
+      sessionStorage.removeItem(KEY);
+      state.key = "";
+    }
+    showLogin(refused ? fill(T.session_ended, { reason: sentence(error.message) }) : failed(error), !refused);
+    if (refused) $("key").focus();
+    else $("key").value = state.key;
     showAddressed();
-  });
+  }
 }
 // A page the back button brings from the browser's cache still shows what it showed: where
 // this tab signed out (or in with another key) since, it loads afresh.

@@ -1,0 +1,114 @@
+"""A gemeingut audit copied into a foreign model's folder as evidence of its evaluation: the
+audit's `report.json` stands for the evaluation results, the task data beside it (`tasks/*.jsonl`,
+the items lm-eval scored) for the evaluation data.
+
+A report is recognised by what gemeingut's audit writes into it (`audit/run.py`), the shape
+`verify` checks: the model it audited (`model`, with its kind and lineage) and the suites it
+ran (`suites`), each with its results; never by a folder's name alone: a file of that name
+with anything else is not counted. And only a report of this model counts: its lineage, the
+hash of the audited folder's files, is the hash of this folder's files less the audit's own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gemeingut.i18n import Message, _, plural, quoted
+from gemeingut.recipe import AUDIT_SUITES
+from gemeingut.release.layout import AUDIT_REPORT
+from gemeingut.release.verify_shapes import shape_problems
+
+REPORT_NAME = "report.json"
+MODEL_FOLDER = "model folder"  # the audited model's kind where its lineage hashes its files
+TASK_DATA = "tasks"  # beside report.json: each task's items as the audit scored them
+
+
+def audit_reports(folder: Path, listing: list[str]) -> dict[str, dict[str, Any]]:
+    """The listed `report.json` files that a gemeingut audit wrote, by their path, read."""
+    found = {}
+    for rel in listing:
+        if PurePosixPath(rel).name != REPORT_NAME or not (folder / rel).is_file():
+            continue
+        try:
+            report = json.loads((folder / rel).read_bytes())
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if _written_by_audit(report) and _of_this_model(folder, rel, report):
+            found[rel] = report
+    return found
+
+
+def _of_this_model(folder: Path, rel: str, report: dict[str, Any]) -> bool:
+    """Whether the report audited this folder's model: a model folder's lineage is the hash of
+    its files (`audit/subject.py`), so the folder's files, less the audit's own folder, must
+    hash to it. Another model's report, or one of an endpoint, is no evidence of this one."""
+    from gemeingut.hashing import files_with_hashes, sha256_json
+
+    audit_folder = PurePosixPath(rel).parent
+    if report["model"]["kind"] != MODEL_FOLDER or audit_folder == PurePosixPath("."):
+        return False
+    files = {
+        name: digest
+        for name, digest in files_with_hashes(folder).items()
+        if audit_folder not in PurePosixPath(name).parents
+    }
+    return report["model"]["lineage"] == "sha256:" + sha256_json(files)
+
+
+def _written_by_audit(report: Any) -> bool:
+    """Whether `report` is what an audit writes: of the shape `verify` checks a bundle's audit
+    report against (`verify_shapes.py`), with the model it audited (its kind and lineage) and
+    the results of each suite it says it ran (at least one)."""
+    if not isinstance(report, dict) or shape_problems(AUDIT_REPORT, report):
+        return False
+    model, suites = report.get("model"), report.get("suites")
+    if not isinstance(model, dict) or not all(
+        isinstance(model.get(key), str) for key in ("kind", "lineage")
+    ):
+        return False
+    return (
+        isinstance(suites, list)
+        and bool(suites)
+        and all(suite in AUDIT_SUITES and isinstance(report.get(suite), dict) for suite in suites)
+    )
+
+
+def results_said(rel: str, report: dict[str, Any]) -> Message:
+    """What the audit's report holds: the suites it ran, and the tasks' metric values."""
+    values = _metric_values(report.get("tasks"))
+    suites = quoted([str(suite) for suite in report["suites"]])
+    return plural(
+        values,
+        _("{path}: gemeingut audit report ({suites}), 1 metric value", path=rel, suites=suites),
+        _(
+            "{path}: gemeingut audit report ({suites}), {count} metric values",
+            path=rel,
+            suites=suites,
+            count=values,
+        ),
+        _("{path}: gemeingut audit report ({suites})", path=rel, suites=suites),
+    )
+
+
+def task_data(listing: list[str], reports: dict[str, dict[str, Any]]) -> list[str]:
+    """The task data files beside each report (`tasks/*.jsonl`)."""
+    folders = {PurePosixPath(rel).parent / TASK_DATA for rel in reports}
+    return sorted(
+        rel for rel in listing if PurePosixPath(rel).parent in folders and rel.endswith(".jsonl")
+    )
+
+
+def _metric_values(tasks: Any) -> int:
+    """How many metric values the tasks suite recorded (`tasks.tasks.NAME.metrics.M.value`)."""
+    named = tasks.get("tasks") if isinstance(tasks, dict) else None
+    count = 0
+    for task in (named or {}).values() if isinstance(named, dict) else ():
+        metrics = task.get("metrics") if isinstance(task, dict) else None
+        for metric in (metrics or {}).values() if isinstance(metrics, dict) else ():
+            value = metric.get("value") if isinstance(metric, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                count += math.isfinite(value)
+    return count
