@@ -82,7 +82,6 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
     """Run one audit. `options` are the command's own arguments (its `locals()`): model or
     endpoint and how to reach it, out, config, as_json; `overrides` are its suite settings."""
     from gemeingut.audit.key_refused import KeyRefused
-    from gemeingut.audit.memorisation_idle import refuse_idle_memorisation
     from gemeingut.recipe import audit_section
     from gemeingut.release.audit_folder import published, write_audit_manifest
     from gemeingut.stages import audit_stage
@@ -96,7 +95,6 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
         options.get("tokenizer"),
         options.get("training_data"),
     )
-    refuse_idle_memorisation(section, subject)  # before an artifact is begun
     try:
         artifact, reused = audit_stage(
             at(options["out"]), subject, section, _recorded_command(options)

@@ -69,6 +69,7 @@ from gemeingut.serve.model_card import ModelCardText
 from gemeingut.serve.model_openness import ModelOpenness, unrated
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.oidc import OidcProvider, oidc_router
+from gemeingut.serve.provenance import provenance
 from gemeingut.serve.request_context import RequestContext
 from gemeingut.serve.schemas import (
     AssistantMessage,
@@ -412,6 +413,7 @@ def _model_card(model: ServedModel, request: Request) -> ModelCard:
         created=request.app.state.started,
         max_model_len=getattr(model.backend, "context_length", None),
         license=openness.licenses.get("weights"),
+        provenance=provenance(model),
         capabilities=capabilities(model.backend),
         prompts=getattr(model.backend, "prompts", {}),  # a language model has none
         openness=openness.in_language(language),

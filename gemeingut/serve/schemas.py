@@ -429,6 +429,13 @@ class ModelCard(BaseModel):
         "encoder's own tokens (CLS, SEP) included.",
     )
     license: str | None = Field(default=None, description="The weights' licence (SPDX).")
+    provenance: Literal["own", "forwarded", "foreign"] | None = Field(
+        default=None,
+        description="Where the model comes from, as the server knows it: `own`, a Gemeingut "
+        "release bundle this server runs; `forwarded`, an engine behind --upstream (even with "
+        "--model-card: that the engine serves that model is the operator's word); `foreign`, "
+        "any other model folder.",
+    )
     capabilities: list[Literal["completion", "embedding"]] = Field(
         default_factory=list,
         description="What the model can be asked, from the engine that runs it (Ollama's "

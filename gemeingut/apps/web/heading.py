@@ -10,24 +10,11 @@ searches documents); a server of encoders alone is said by them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
 from gemeingut.i18n import Message, _, plural
-from gemeingut.serve.backends import Relaying
-from gemeingut.serve.model_openness import BUNDLE_CHECK
+from gemeingut.serve.provenance import provenance
 from gemeingut.serve.served import ServedModel
 from gemeingut.serve.writers import writes
-
-Provenance = Literal["own", "forwarded", "foreign"]
-
-
-def provenance(model: ServedModel) -> Provenance:
-    """Where a served model comes from, as the server knows it."""
-    if isinstance(model.backend, Relaying):
-        return "forwarded"
-    if model.openness is not None and model.openness.check == BUNDLE_CHECK:
-        return "own"
-    return "foreign"
 
 
 def heading(models: Iterable[ServedModel]) -> Message:

@@ -3,7 +3,8 @@ Sprachmodell“ — also in front of someone else's engine (`--upstream`) or a m
 anywhere. Now it is computed from the served models (heading.py): the tiny release bundle is
 "your own", the same bundle reached through an engine is "forwarded", a model folder that is
 no bundle is "not a Gemeingut release", and both beside each other are "your own and other".
-Over HTTP (the heading is in the page as served), in German and English.
+Over HTTP (the heading is in the page as served), in German and English; /v1/models tells API
+clients the same (`provenance`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def headings(url: str) -> dict[str, str]:
         assert html.unescape(re.search(r"<title>(.*?)</title>", page).group(1)) == heading
         said[language] = heading
     return said
+
+
+def provenances(url: str) -> dict[str, str]:
+    """Each model's `provenance` as /v1/models tells it."""
+    listed = httpx.get(f"{url}/v1/models", timeout=30).json()["data"]
+    return {model["id"]: model["provenance"] for model in listed}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +71,7 @@ def test_an_engine_behind_upstream_is_forwarded_to(own: ModelEntry) -> None:
             "de": "Gemeingut KI: Weiterleitung an ein externes Sprachmodell",
             "en": "Gemeingut KI: forwarding to an external language model",
         }
+        assert set(provenances(url).values()) == {"forwarded"}
 
 
 def test_a_folder_that_is_no_release_is_not_called_own(foreign: ModelEntry) -> None:
@@ -81,3 +89,4 @@ def test_an_own_model_beside_another_says_both(own: ModelEntry, foreign: ModelEn
             "de": "Gemeingut KI: eigene und andere Sprachmodelle",
             "en": "Gemeingut KI: your own and other language models",
         }
+        assert provenances(url) == {"eigen": "own", "fremd": "foreign"}  # told to API clients
