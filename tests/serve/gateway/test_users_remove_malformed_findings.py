@@ -34,15 +34,13 @@ def _reports_of(reporter: str, into: Path, tmp_path: Path) -> None:
     import_findings([submissions], into, "modell", reporter)
 
 
-def _taken_after(first: Path, tmp_path: Path) -> Path:
-    """A file name that the remembered files' order puts after `first` (they are taken in the
-    order of a hash of their path), so that `first` would be erased before it is reached."""
-    rank = hashlib.sha256(str(first.resolve()).encode()).hexdigest()
-    for number in range(100):
-        candidate = tmp_path / f"kaputt-{number}.jsonl"
-        if hashlib.sha256(str(candidate.resolve()).encode()).hexdigest() > rank:
-            return candidate
-    raise AssertionError("no name sorts after the first file")
+def _two_in_order(tmp_path: Path) -> tuple[Path, Path]:
+    """Two file names in the order the remembered files are taken (the order of a hash of their
+    path), so that the first would be erased before the second is reached. Chosen among several
+    names: a fixed first name whose hash happens to be near the top had no name after it."""
+    names = [tmp_path / f"befunde-{number}.jsonl" for number in range(8)]
+    ranked = sorted(names, key=lambda p: hashlib.sha256(str(p.resolve()).encode()).hexdigest())
+    return ranked[0], ranked[-1]
 
 
 def test_a_malformed_findings_file_stops_the_removal_before_anything_changes(
@@ -53,9 +51,8 @@ def test_a_malformed_findings_file_stops_the_removal_before_anything_changes(
     add_user(engine, "anna")
     _, key = create_key(engine, "anna")
     pseudonym = person_pseudonym(engine, "anna")
-    good = tmp_path / "befunde.jsonl"
+    good, broken = _two_in_order(tmp_path)
     _reports_of(pseudonym, good, tmp_path)
-    broken = _taken_after(good, tmp_path)
     _reports_of(pseudonym, broken, tmp_path)
     lines = broken.read_text(encoding="utf-8").splitlines()
     broken.write_text(lines[0] + "\n" + lines[1][:-5] + "\n", encoding="utf-8")  # line 2 cut
