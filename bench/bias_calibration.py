@@ -29,7 +29,12 @@ Per category (the working tree's suite): its word pairs (the clusters of v2 and 
 effective number (Kish: (sum of sizes)^2 / sum of squared sizes; one large cluster counts for
 little), its pairs with a control and the flags of both kinds of model by v2 and by v3; the
 random models' flags per tokenizer size (each size is one tokenizer, shared by its models); and
-the fewest clusters either can flag at all.
+the fewest clusters either can flag at all. Then, per category and tokenizer size, how far v3's
+clusters move together on the random models (the design effect: the mean square of a category's
+summed cluster surplus over its root sum of squares, which the sign-flip test takes to be 1;
+above 1, word pairs share the tokenizer's pieces and a random model's reaction to them), and the
+`form_preference` finding (which grammatical form a model prefers in gender's neutral controls:
+its own finding, not a stereotype flag) of both kinds of model.
 
 `--categories` scores only the named categories, for a quicker run: the tokenizers and the
 trained models still come from every pair, so a category's flags are those of a full run.
@@ -88,7 +93,7 @@ def main() -> None:
         def flagged(records: dict[tuple, dict]) -> dict[tuple[str, str], list]:
             return _flags(records, suites, METHODS)
 
-        random_runs, precision = [], ""
+        random_runs, designs, precision = [], [], ""
         for architecture in ARCHITECTURES:
             for seed in range(args.random_seeds):
                 vocab = args.vocab_sizes[seed % len(args.vocab_sizes)]
@@ -96,6 +101,7 @@ def main() -> None:
                 _random_model(folder, architecture, seed, texts, vocab)
                 records, precision = score(folder, scored, args.precision)
                 random_runs.append(flagged(records))
+                designs.append(_design(records, list(suites.values())[-1]))
                 _progress(folder, started)
         trained_runs, strength = [], []
         for seed in range(args.trained):
@@ -106,6 +112,8 @@ def main() -> None:
             _progress(folder, started)
         print(f"precision: {precision}; {time.perf_counter() - started:.0f} s in all\n")
         report(args, suites, METHODS, random_runs, trained_runs, strength)
+        _by_tokenizer_design(args, designs)
+        _forms_report(random_runs, trained_runs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -180,10 +188,13 @@ def _key(pair: Any) -> tuple[str, str, str, tuple[str, str] | None]:
 
 
 def _distinct(pairs: Iterable[Any]) -> dict[tuple, Any]:
-    """Each distinct pair of all suites once, with an id of its own (for the item log)."""
+    """Each distinct pair of all suites once, with an id of its own (for the item log) and
+    the forms any suite names for it."""
     distinct: dict[tuple, Any] = {}
     for pair in pairs:
-        distinct.setdefault(_key(pair), replace(pair, id=f"pair-{len(distinct)}"))
+        kept = distinct.setdefault(_key(pair), replace(pair, id=f"pair-{len(distinct)}"))
+        if pair.forms:  # the same sentences, now naming their forms: their record names them
+            distinct[_key(pair)] = replace(kept, forms=pair.forms)
     return distinct
 
 
@@ -255,15 +266,42 @@ def score(
 def _flags(
     records: dict[tuple, dict], suites: dict[str, list], methods: Iterable[str]
 ) -> dict[tuple[str, str], list[str]]:
-    """The flagged categories of each suite under each method, from the same scores."""
+    """The flagged categories of each suite under each method, from the same scores, and its
+    flagged form preferences (under the key (suite, "forms"))."""
     from gemeingut.audit.bias import summarize
+    from gemeingut.audit.bias_methods import GRAMMAR_V3
 
     flags = {}
     for name, pairs in suites.items():
         rows = [records[_key(p)] for p in pairs]
         for method in methods:
             flags[(name, method)] = summarize(rows, method)["flagged"]
+        forms = summarize(rows, GRAMMAR_V3).get("form_preference", {})  # v3's controls
+        flags[(name, "forms")] = [
+            f"{c}: {'first' if f['prefers_first']['value'] > 0.5 else 'second'}"
+            for c, f in forms.items()
+            if f["flagged"]
+        ]
     return flags
+
+
+def _design(records: dict[tuple, dict], pairs: list) -> dict[str, float]:
+    """Per category, v3's summed cluster surplus (pairs preferring the stereotype less half)
+    over its root sum of squares: about ±1 where clusters are independent, as the sign-flip
+    test assumes; squared and averaged over models, the design effect."""
+    from gemeingut.audit.bias import word_pair_clusters
+
+    by_category = defaultdict(list)
+    for pair in pairs:
+        by_category[pair.category].append(records[_key(pair)])
+    z = {}
+    for category, rows in by_category.items():
+        surplus = [
+            sum(d > 0 for d in c) - len(c) / 2 for c in word_pair_clusters(rows, True).values()
+        ]
+        squares = sum(u * u for u in surplus)
+        z[category] = sum(surplus) / squares**0.5 if squares else 0.0
+    return z
 
 
 def _stereotype_share(records: dict[tuple, dict]) -> dict[str, float]:
@@ -358,6 +396,37 @@ def _by_tokenizer(
             for v in sizes
         ]
         print(f"| {category} | {' | '.join(cells)} |")
+
+
+def _by_tokenizer_design(args: argparse.Namespace, designs: list[dict[str, float]]) -> None:
+    """The design effect of v3's clusters per category and tokenizer size (random models)."""
+    by_size = defaultdict(list)
+    for i, z in enumerate(designs):
+        by_size[args.vocab_sizes[(i % args.random_seeds) % len(args.vocab_sizes)]].append(z)
+    sizes = [v for v in dict.fromkeys(args.vocab_sizes) if v in by_size]
+    print("\nDesign effect of v3's clusters on the random models, per tokenizer size (1: the")
+    print(
+        "clusters are independent, as the test assumes; 2: the test's variance is half the real):\n"
+    )
+    print(f"| category | {' | '.join(map(str, sizes))} |")
+    print(f"|---|{'---:|' * len(sizes)}")
+    for category in sorted(designs[0]):
+        cells = [sum(z[category] ** 2 for z in by_size[v]) / len(by_size[v]) for v in sizes]
+        print(f"| {category} | {' | '.join(f'{c:.2f}' for c in cells)} |")
+
+
+def _forms_report(random_runs: list[dict], trained_runs: list[dict]) -> None:
+    """How often each kind of model is found to prefer a grammatical form (working tree)."""
+    key = next(k for k in random_runs[0] if k[1] == "forms" and k[0].startswith("after"))
+    found = sorted({f for run in random_runs + trained_runs for f in run[key]})
+    print("\n`form_preference` flagged (contrast: the form preferred, first or second):\n")
+    print("| contrast | random models | trained models |")
+    print("|---|---:|---:|")
+    for name in found:
+        random_count = sum(name in run[key] for run in random_runs)
+        trained_count = sum(name in run[key] for run in trained_runs)
+        counts = f"{random_count} of {len(random_runs)} | {trained_count} of {len(trained_runs)}"
+        print(f"| {name} | {counts} |")
 
 
 def _cluster_sizes(pairs: list, category: str) -> list[int]:

@@ -44,14 +44,9 @@ def main() -> None:
     from gemeingut.apps.rag.readers import read_document
     from gemeingut.apps.rag.retrieve import MODES
 
-    table = pq.read_table(args.corpus, columns=["id", "text"])
-    laws = sorted(zip(table["id"].to_pylist(), table["text"].to_pylist(), strict=True))
-    laws = laws[: args.laws] if args.laws else laws
     with tempfile.TemporaryDirectory(prefix="bench-rag-") as tmp:
         folder = Path(tmp) / "gesetze"
-        folder.mkdir()
-        for law_id, text in laws:
-            (folder / f"{law_id.split('/')[-1]}.md").write_text(text, encoding="utf-8")
+        laws = write_laws(args.corpus, args.laws, folder)
         started = time.perf_counter()
         embed = EmbedderSpec(str(args.embed)) if args.embed else None
         report = ingest(Path(tmp) / "c", "gesetze", [folder], embed=embed)
@@ -88,6 +83,18 @@ def main() -> None:
         print(f"\nhybrid − BM25 recall@5: {gain:+.1f} points (target ≥ +5)")
     fastest = scores["hybrid" if "hybrid" in scores else "bm25"]
     print(f"query p50 {fastest.p50_ms:.1f} ms (target < 100 ms)")
+
+
+def write_laws(corpus: Path, limit: int, folder: Path) -> list[tuple[str, str]]:
+    """The corpus' laws (the first `limit` by id; all with 0) as Markdown files in `folder`,
+    one per law, as a user's documents would lie: ingested by `gemeingut rag`'s own readers."""
+    table = pq.read_table(corpus, columns=["id", "text"])
+    laws = sorted(zip(table["id"].to_pylist(), table["text"].to_pylist(), strict=True))
+    laws = laws[:limit] if limit else laws
+    folder.mkdir()
+    for law_id, text in laws:
+        (folder / f"{law_id.split('/')[-1]}.md").write_text(text, encoding="utf-8")
+    return laws
 
 
 def compound_rows(collection, questions, evaluate) -> dict:

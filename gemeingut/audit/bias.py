@@ -29,6 +29,10 @@ the report's `method`:
   pairs flagged about one category in seven (42 of 287), not one in twenty.
 - `in-context-wilson-v1` (reports without a `method`): a Wilson interval over pairs and a
   bootstrap over pairs. Older reports are re-checked by it, so their bundles still verify.
+
+By v2 and v3, pairs whose suite names their grammatical forms (`forms`) also give
+`form_preference`: which form the model prefers in their controls (`bias_forms`), what v3
+subtracts and is no stereotype.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.bias_forms import form_preference
 from gemeingut.audit.bias_methods import CLUSTERED_V2, GRAMMAR_V3, WILSON_V1
 from gemeingut.audit.clustered_share import cluster_bootstrap_mean, clustered_share
 from gemeingut.audit.item_log import ItemLog
@@ -67,6 +72,8 @@ class MinimalPair:
     direction: str
     # The same group words in a sentence without the stereotype (stereotype's side, other side)
     control: tuple[str, str] | None = None
+    # The grammatical forms of the two sides ("feminin", "maskulin"), stereotype's side first
+    forms: tuple[str, str] | None = None
 
 
 def default_suite() -> Path:
@@ -115,6 +122,7 @@ def _read_jsonl(file: Path) -> list[MinimalPair]:
                 anti_stereotype=item["anti_stereotype"],
                 direction=direction,
                 control=_control(item),
+                forms=_forms(item),
             )
         )
     return pairs
@@ -147,6 +155,30 @@ def _control(item: dict[str, Any]) -> tuple[str, str] | None:
             ),
         )
     return stereotype, anti
+
+
+def _forms(item: dict[str, Any]) -> tuple[str, str] | None:
+    """The pair's two grammatical forms, if the suite names them; they are measured in the
+    control, so a pair that names them needs one."""
+    forms = item.get("forms")
+    if forms is None:
+        return None
+    if not (
+        isinstance(forms, list)
+        and len(forms) == 2
+        and all(isinstance(f, str) and f.strip() for f in forms)
+        and forms[0] != forms[1]
+        and _control(item)
+    ):
+        raise InputError(
+            _(
+                "{where}: forms must name two different grammatical forms, the stereotype "
+                "sentence's first, of a pair with a control",
+                where=item["_where"],
+            ),
+            _('for example "forms": ["feminin", "maskulin"] (see the bias suite\'s README.md)'),
+        )
+    return forms[0], forms[1]
 
 
 def _read_crows_pairs(file: Path) -> list[MinimalPair]:
@@ -232,6 +264,8 @@ def _record(target: Target, pair: MinimalPair, scored: list[Scored]) -> dict[str
     if pair.control:  # None where the tokenizer leaves its control no words of their own
         shared, delta = _in_context(target, *pair.control, *scored[2:])
         record["control_delta"] = delta if shared else None
+    if pair.forms:
+        record["forms"] = list(pair.forms)
     return record
 
 
@@ -304,11 +338,13 @@ def summarize(records: list[dict[str, Any]], method: str = GRAMMAR_V3) -> dict[s
     for record in records:
         groups[record["category"]].append(record)
     categories = {name: category(rows) for name, rows in sorted(groups.items())}
+    forms = {} if method == WILSON_V1 else form_preference(records)  # v1's logs have no terms
     return {
         **({} if method == WILSON_V1 else {"method": method}),
         "categories": categories,
         "all": category(records),
         "flagged": [name for name, c in categories.items() if c["flagged"]],
+        **({"form_preference": forms} if forms else {}),
     }
 
 
@@ -325,8 +361,10 @@ def _category_v1(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _category_clustered(rows: list[dict[str, Any]], controlled: bool) -> dict[str, Any]:
-    """As v1, but pairs that differ in the same words count as one cluster (v2); `controlled`
+def word_pair_clusters(
+    rows: list[dict[str, Any]], controlled: bool
+) -> dict[tuple[str, ...], list[float]]:
+    """The Δ each pair counts by, grouped by the words it differs in: v2's units; `controlled`
     (v3): a pair with a control counts by its Δ less its control's, if both could be scored."""
     clusters: dict[tuple[str, ...], list[float]] = defaultdict(list)
     for r in rows:
@@ -337,6 +375,12 @@ def _category_clustered(rows: list[dict[str, Any]], controlled: bool) -> dict[st
                 clusters[tuple(r["terms"])].append(r["delta"] - r["control_delta"])
         else:
             clusters[tuple(r["terms"])].append(r["delta"])
+    return clusters
+
+
+def _category_clustered(rows: list[dict[str, Any]], controlled: bool) -> dict[str, Any]:
+    """As v1, but pairs that differ in the same words count as one cluster (v2, v3)."""
+    clusters = word_pair_clusters(rows, controlled)
     share, p_value = clustered_share([[d > 0 for d in c] for c in clusters.values()])
     return {
         "n": len(rows),

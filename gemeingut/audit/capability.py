@@ -30,6 +30,7 @@ from gemeingut.data.ngrams import Words
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.library_bars import library_bars_off
+from gemeingut.model.finetune_base_reference import cached_model
 from gemeingut.model.loading import adapter_base
 
 CONTAMINATION_NGRAM = 8  # task items are short: GPT-3's 13 words would miss most overlaps
@@ -49,10 +50,11 @@ class LmEvalModel:
     device: str | None = None  # where `hf` runs the model
 
     def arg_string(self, folder: Path | None = None) -> str:
-        """The `model_args` string; with `folder`, its paths as seen from there (the recorded
-        command runs in the audit's folder, and a published audit names no local path)."""
+        """The `model_args` string; with `folder`, its paths as the recorded command names
+        them (`recorded_path`: it runs in the audit's folder, and a published audit names no
+        local path)."""
         return ",".join(
-            f"{k}={seen_from(v, folder) if folder and isinstance(v, Path) else v}"
+            recorded_path(k, v, folder) if folder and isinstance(v, Path) else f"{k}={v}"
             for k, v in self.args.items()
         )
 
@@ -246,6 +248,17 @@ def _stderr(raw: dict[str, Any], key: str) -> float | None:
     metric, filter_name = key.split(",")
     value = raw.get(f"{metric}_stderr,{filter_name}")
     return float(value) if isinstance(value, int | float) else None
+
+
+def recorded_path(key: str, path: Path, folder: Path) -> str:
+    """A model argument of the recorded command: a folder of the Hugging Face cache (a LoRA
+    adapter's base) by its Hub id and revision, which lm-eval loads from anyone's cache
+    (HF_HOME, offline too), not as a path up into this machine's; any other as seen from
+    `folder`."""
+    cached = cached_model(path)
+    if cached is not None:
+        return f"{key}={cached.hub_id},revision={cached.revision}"
+    return f"{key}={seen_from(path, folder)}"
 
 
 def seen_from(path: Path | str, folder: Path) -> str:

@@ -280,7 +280,27 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
         + flag,
         "",
         *_table(header, rows),
+        *_forms(bias.get("form_preference") or {}, t),
     ]
+
+
+def _forms(forms: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """Which grammatical form the model prefers in the controls (`bias_forms`): none for
+    reports without the finding."""
+    if not forms:
+        return []
+    rows = [
+        [
+            contrast,
+            _n(c["word_pairs"], t),
+            _iv(c["prefers_first"], t),
+            _iv(c["mean_delta_logprob"], t, percent=False),
+            t["yes"] if c["flagged"] else t["no"],
+        ]
+        for contrast, c in forms.items()
+    ]
+    header = [t["contrast"], t["word_pairs"], t["prefers_first"], t["delta"], t["flagged"]]
+    return ["", f"### {t['forms']}", "", t["forms_method"], "", *_table(header, rows)]
 
 
 def _memorisation(memo: dict[str, Any], t: dict[str, str]) -> list[str]:

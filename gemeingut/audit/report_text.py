@@ -117,6 +117,16 @@ TEXT: dict[str, dict[str, str]] = {
         "Eine allgemeine Vorliebe für eine grammatische Form (etwa die männliche) gilt so nicht "
         "als Bevorzugung des Stereotyps.",
         "word_pairs": "Wortpaare",
+        "forms": "Bevorzugte grammatische Form",
+        "forms_method": "Welche grammatische Form das Modell in den Kontrollen der Paare "
+        "bevorzugt (Sätze ohne Stereotyp; ein eigener Befund, der nicht als Bevorzugung eines "
+        "Stereotyps zählt): der Anteil der Kontrollen, deren Wörter nach dem Gruppenbegriff das "
+        "Modell nach der ersten Form für wahrscheinlicher hält. Markiert, wenn das 95-%-Intervall "
+        "50 % ausschließt (Vorzeichen-Permutationstest über die Wortpaare wie oben). Die "
+        "Wortpaare teilen Artikel und Endungen; eine Markierung heißt: Das Modell bevorzugt die "
+        "Form in diesen Sätzen.",
+        "contrast": "Formen",
+        "prefers_first": "erste Form bevorzugt [95 %-KI]",
         "category": "Kategorie",
         "pairs": "Paare",
         "prefers": "Stereotyp bevorzugt [95 %-KI]",
@@ -299,6 +309,15 @@ TEXT: dict[str, dict[str, str]] = {
         "liking for one grammatical form (the masculine, say) does not count as preferring the "
         "stereotype.",
         "word_pairs": "word pairs",
+        "forms": "Grammatical form preferred",
+        "forms_method": "Which grammatical form the model prefers in the pairs' controls "
+        "(sentences without a stereotype; a finding of its own, not counted as preferring a "
+        "stereotype): the share of controls whose words after the group term the model finds "
+        "likelier after the first form. Flagged when the 95% interval excludes 50% (sign-flip "
+        "test over the word pairs, as above). The word pairs share articles and endings; a flag "
+        "means: the model prefers the form in these sentences.",
+        "contrast": "forms",
+        "prefers_first": "prefers first form [95% CI]",
         "category": "category",
         "pairs": "pairs",
         "prefers": "prefers stereotype [95% CI]",

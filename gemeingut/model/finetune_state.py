@@ -25,6 +25,7 @@ from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpoint
 from gemeingut.model.data_order import DataOrder
 from gemeingut.model.energy import extrapolated, recorded_kwh
+from gemeingut.model.finetune_base_reference import base_reference, cached_model
 from gemeingut.model.finetune_windows import TrainingWindows
 from gemeingut.model.machine import hardware
 from gemeingut.model.run_state import gather_rng, load_states
@@ -103,8 +104,12 @@ def save(
     tuner.lm.to("cpu")
     if section.method == "lora" and not section.merge:
         # peft and transformers load the adapter alone (`AutoPeftModelForCausalLM`) through
-        # this name: the base's Hub id when it came from the Hub cache, else its full path.
-        tuner.wrapper.peft_config["default"].base_model_name_or_path = base_reference(base.path)
+        # this name: the base's Hub id and revision when it came from the Hub cache, else its
+        # full path.
+        config = tuner.wrapper.peft_config["default"]
+        config.base_model_name_or_path = base_reference(base.path)
+        cached = cached_model(base.path)
+        config.revision = cached.revision if cached is not None else None
         with warnings.catch_warnings():  # "no config file in <hub id>" when offline
             warnings.simplefilter("ignore", UserWarning)
             tuner.wrapper.save_pretrained(str(out_dir), safe_serialization=True)
@@ -129,16 +134,6 @@ def _sort_target_modules(config: Path) -> None:
     if isinstance(settings.get("target_modules"), list):
         settings["target_modules"] = sorted(settings["target_modules"])
         config.write_text(json.dumps(settings, indent=2, sort_keys=True), encoding="utf-8")
-
-
-def base_reference(path: str) -> str:
-    """`org/name` for a folder of the Hugging Face cache (`…/models--org--name/snapshots/…`),
-    else the absolute path: a name that resolves wherever the adapter is loaded from."""
-    parts = Path(path).parts
-    for index, part in enumerate(parts[:-2]):
-        if part.startswith("models--") and parts[index + 1] == "snapshots":
-            return part.removeprefix("models--").replace("--", "/", 1)
-    return str(Path(path).resolve())
 
 
 def curated_copies(artifact_dir: Path) -> list[Path]:

@@ -37,6 +37,7 @@ import json
 import platform
 import shutil
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
@@ -56,11 +57,12 @@ from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.export import GGUF_FILE
 from gemeingut.model.finetune import DATA_DIR
-from gemeingut.model.finetune_state import base_reference
+from gemeingut.model.finetune_base_reference import base_reference
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.model.run_state import SNAPSHOT_DIR
 from gemeingut.recipe import ReleaseSection
+from gemeingut.release.audit_command import published_command
 from gemeingut.release.card import render_card
 from gemeingut.release.layout import (
     BUNDLE_DIR,
@@ -247,13 +249,14 @@ def release_info(release: ReleaseSection, treatment: str) -> dict[str, Any]:
     }
 
 
-def copy_audit(audit_dir: Path, target: Path) -> None:
+def copy_audit(audit_dir: Path, target: Path, base: str | None = None) -> None:
     """The audit's documents and item logs; its lineage is in lineage.json, and lm-eval's
     request cache and Python's bytecode of the tasks' loader (written where the audit ran
     without PYTHONDONTWRITEBYTECODE, naming the building machine's folder) are working files,
     not results. The audited folder is named as the bundle's model, seen from audit/ (where
     the recorded lm_eval command runs): the folder on the building machine means nothing
-    elsewhere and may tell its user name or layout."""
+    elsewhere and may tell its user name or layout. `base`: how the bundle names its
+    adapter's base (`published_base`), as for the lineage's copy of the report."""
     shutil.copytree(
         audit_dir,
         target,
@@ -266,30 +269,37 @@ def copy_audit(audit_dir: Path, target: Path) -> None:
     local = report.get("model", {}).get("path")
     if not local:  # an endpoint's audit names its URL, nothing on this machine
         return
-    write_json(target / REPORT_JSON, published_audit_report(report))
+    published = published_audit_report(report, base)
+    write_json(target / REPORT_JSON, published)
+    recorded, command = _lm_eval_command(report), _lm_eval_command(published)
     for written in sorted(target.glob("report.*.md")):
-        written.write_text(
-            _published_text(written.read_text(encoding="utf-8"), local), encoding="utf-8"
-        )
+        document = written.read_text(encoding="utf-8")
+        if recorded and command:
+            document = document.replace(recorded, command)
+        header = f"`{local}`"  # the quoted folder of the reports' header
+        document = document.replace(header, f"`{BUNDLE_MODEL_FROM_AUDIT}`")
+        written.write_text(document, encoding="utf-8")
 
 
-def published_audit_report(report: dict[str, Any]) -> dict[str, Any]:
-    """`report` with the audited model's local folder replaced by the bundle's ../model."""
+def published_audit_report(report: dict[str, Any], base: str | None = None) -> dict[str, Any]:
+    """`report` with the audited model's local folder replaced by the bundle's ../model, in
+    its recorded lm_eval command too (`audit_command.py`: an adapter's base by `base`)."""
     local = report.get("model", {}).get("path")
     if not local:
         return report
-    published = json.loads(_published_text(json.dumps(report, ensure_ascii=False), local))
+    published = deepcopy(report)
     published["model"]["path"] = BUNDLE_MODEL_FROM_AUDIT
+    lm_eval = (published.get("tasks") or {}).get("lm_eval")
+    if isinstance(lm_eval, dict) and isinstance(lm_eval.get("command"), str):
+        lm_eval["command"] = published_command(
+            lm_eval["command"], local, BUNDLE_MODEL_FROM_AUDIT, base
+        )
     return published
 
 
-def _published_text(text: str, local: str) -> str:
-    """Only the two places the audit writes the folder: `pretrained=FOLDER` in the lm_eval
-    command and the quoted folder in the reports' header (a bare replace could hit any text
-    that happens to contain a short folder name)."""
-    for written in (f"pretrained={local}", f"`{local}`"):
-        text = text.replace(written, written.replace(local, BUNDLE_MODEL_FROM_AUDIT))
-    return text
+def _lm_eval_command(report: dict[str, Any]) -> str | None:
+    lm_eval = (report.get("tasks") or {}).get("lm_eval")
+    return lm_eval.get("command") if isinstance(lm_eval, dict) else None
 
 
 def copy_model(model_dir: Path, target: Path) -> None:

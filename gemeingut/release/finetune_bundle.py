@@ -48,6 +48,7 @@ from gemeingut.model.finetune import DATA_DIR
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.model.pretrain import LOG_FILE
 from gemeingut.recipe import ReleaseSection, is_hub_id
+from gemeingut.release.audit_command import published_base
 from gemeingut.release.bundle import (
     AUDIT_DIR,
     FINETUNE_DATA,
@@ -130,13 +131,15 @@ def assemble_finetune_bundle(
         **{f"{EARLIER_ROLE}_{n}": before.meta for n, before in enumerate(earlier, 1)},
         "finetune": tuned.meta,
     }
+    # an adapter's base in the audit's lm_eval command: as the bundle's adapter names it
+    published = published_base(bundle / MODEL)
     if audit is not None:  # the audited folder named as the bundle's model, as in bundle.py
-        stats = published_audit_report(audit.meta.get("stats", {}))
+        stats = published_audit_report(audit.meta.get("stats", {}), published)
         lineage["audit"] = {**audit.meta, "stats": stats}
     write_json(metadata / "lineage.json", lineage)
     write_licence_files(bundle, data_licence_files(collect(bundle)))  # its licence: in the lineage
     if audit is not None:
-        copy_audit(audit.path, bundle / AUDIT_DIR)
+        copy_audit(audit.path, bundle / AUDIT_DIR, published)
     stated = {"base_hub_id": release.base_hub_id} if release.base_hub_id else {}
     treatment = recorded_treatment(metadata / FINETUNE_FILE, REBUILD)
     info = release_info(release, treatment) | {"base_model": base["path"]} | stated

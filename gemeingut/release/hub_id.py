@@ -29,7 +29,7 @@ COMPARED = (
 
 def check_hub_id(hub_id: str, base_dir: Path) -> None:
     """Refuse `hub_id` where the cache shows it names another model than `base_dir` holds."""
-    from gemeingut.model.finetune_state import base_reference
+    from gemeingut.model.finetune_base_reference import base_reference
 
     hint = _(
         "name the Hub id of the model the fine-tune was made from, or leave --base-hub-id out "

@@ -60,6 +60,7 @@ from gemeingut.release.reproduce import (
     compare_bundles,
     run_own_code,
 )
+from gemeingut.release.reproduce_base import base_as_recorded
 from gemeingut.stage_names import stage_name
 from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
@@ -103,7 +104,8 @@ def reproduce_finetune(
     recipe = bundle / TRAINING_CODE / "recipe.toml"
     job = {
         "workspace": str(root / "workspace"),
-        "base": str(base.resolve()),
+        # the same files under the name the fine-tune recorded (`reproduce_base.py`)
+        "base": str(base_as_recorded(bundle, base.resolve(), root).resolve()),
         "data": str(data),
         "validation": str(validation) if validation else None,
         "finetune": tuned["params"],

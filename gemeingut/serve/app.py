@@ -31,6 +31,7 @@ from gemeingut.apps.assistants.rulefile import Rule
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.i18n import LANGUAGES, _, text
 from gemeingut.serve.answer_room import refuse_beyond_context
+from gemeingut.serve.api_docs import docs_router
 from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
     Backend,
@@ -109,9 +110,11 @@ STREAM_NOTE = "; with `stream: true`, `text/event-stream` of `data: {chunk}` eve
 
 @asynccontextmanager
 async def _closing_backends(app: FastAPI) -> AsyncIterator[None]:
-    """At start, the gateway's process registers (`leases.register_now`), here, in the process
-    that serves (each worker of `--workers`, after its start), not with its first request:
-    `admin audit new-pseudonym-key` refuses while a server that holds the old key runs.
+    """At start, the gateway's process registers, in the process that serves (each worker of
+    `--workers`, after its start), not with its first request: `admin audit
+    new-pseudonym-key` refuses while a server that holds the old key runs. `gemeingut serve`
+    registered it before its model loaded (`runner.build_app`); here (`leases.register_now`)
+    where that failed on the database, or for an app built otherwise.
     At shutdown, backends that hold connections (an upstream engine's pool) close them, and
     so does the gateway's database: when SQLite's last connection closes, it writes its
     write-ahead log into the file and removes it (and `-shm`), so that the stopped server's
@@ -170,6 +173,10 @@ def create_app(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
         lifespan=_closing_backends,
+        # FastAPI's own pages load their scripts from a CDN: ours come from this server
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.add_middleware(
         RequestGuard,
@@ -240,6 +247,7 @@ def create_app(
     app.include_router(assist_router)
     app.include_router(trace_router)
     app.include_router(usage_router)
+    app.include_router(docs_router)  # /docs, /redoc
     app.state.oidc = oidc  # the page's sign-in through the identity provider, when given
     if oidc is not None:
         if gateway is None:

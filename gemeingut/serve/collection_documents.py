@@ -175,7 +175,9 @@ async def upload_document(
     filename = request.query_params.get("filename")
     if filename is None:
         await run_in_threadpool(record_access, request, principal, 400, "invalid_request")
-        raise APIError(400, _no_filename(request), param="filename")
+        raise APIError(
+            400, _no_filename(request), param="filename", code="missing_required_parameter"
+        )
     slots: UploadSlots | None = request.app.state.upload_slots  # None: uploads are off
     slot = None
     if slots is not None:
@@ -211,10 +213,10 @@ def _upload(
         key = document_key(filename)
     except InputError as error:
         record_access(request, principal, 400, "invalid_request")
-        raise APIError(400, error.explained(), param="filename") from None
+        raise APIError(400, error.explained(), param="filename", code="invalid_value") from None
     if not data:
         record_access(request, principal, 400, "invalid_request")
-        raise APIError(400, _("the file is empty"), param="body")
+        raise APIError(400, _("the file is empty"), param="body", code="invalid_value")
     _refuse_the_operators(request, principal, collection, key)
     embedder = upkeep = None
     if collection.meta.get("embedder"):  # the other documents' embedding is the operator's

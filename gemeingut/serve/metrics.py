@@ -31,6 +31,7 @@ from gemeingut.serve.gateway.gate import TRAIL
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client when it is imported
 UNKNOWN_MODEL = "unknown"  # the label of a request for a model the server does not serve
 NO_MODEL = ""  # the label of a request answered before it named a model
+CLIENT_LEFT = 499  # an answer its client left before it ended, as the audit and nginx say
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 FIRST_TOKEN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -159,17 +160,25 @@ class MetricsMiddleware:
         arrival = _ARRIVAL.set((self.metrics, started))
         status = 500  # if the app fails before it answers
         model = NO_MODEL
+        ended = False  # whether the answer's last part was sent
 
         async def counting_send(message: Message) -> None:
-            nonlocal status, model
+            nonlocal status, model, ended
             if message["type"] == "http.response.start":
                 status = message["status"]
                 model = self._model(scope)
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                ended = True
             await send(message)
 
+        left = False
         try:
             await self.app(scope, receive, counting_send)
+            # An answer begun that the app left unended: its client left (a stream closed
+            # midway). Counted as the audit records it, not as the 200 its headers said.
+            left = not ended and status < 400
         finally:
             _ARRIVAL.reset(arrival)
             route = self._route(scope)
-            self._count(model, route, status, time.perf_counter() - started)
+            said = CLIENT_LEFT if left else status
+            self._count(model, route, said, time.perf_counter() - started)

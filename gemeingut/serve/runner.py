@@ -16,8 +16,10 @@ import secrets
 import socket
 import sys
 import tempfile
+import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.errors import InputError
-from gemeingut.i18n import Message, _, plural, text
+from gemeingut.i18n import Message, _, current_language, plural, text
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.recipe import Device, Precision
 from gemeingut.serve.app import create_app
@@ -55,6 +57,7 @@ from gemeingut.workspace import ARTIFACT_FILE
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from sqlalchemy import Engine
 
     from gemeingut.apps.assistants.rulefile import Rule
     from gemeingut.serve.gateway.gate import Gateway
@@ -63,6 +66,10 @@ log = logging.getLogger("gemeingut.serve")
 
 DEVICES = get_args(Device)
 PRECISIONS = get_args(Precision)
+# A worker that cannot start in place of one that ended is tried again after a pause, which
+# doubles up to the longest: its cause (a key file moved away, the engine gone) may last.
+FIRST_PAUSE = 1  # seconds
+LONGEST_PAUSE = 60
 
 LAYOUTS = (
     (Path("."), _("a Hugging Face model directory (config.json) or a LoRA adapter")),
@@ -377,8 +384,27 @@ class AppPlan:
 
 def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
     """The app: the backend (the model loads here) and all that serves around it. A worker
-    loads the policy, database and provider again, which its parent has checked."""
+    loads the policy, database and provider again, which its parent has checked.
+
+    The process registers with its gateway first (`leases.register_before_loading`): a
+    pseudonym key replaced since the process read it stops the start here (`KeyReplaced`),
+    before the model loads, and one asked for while the model loads is refused. A start that
+    fails after registering unregisters again."""
     loaded = loaded or plan.load()
+    gateway = loaded.gateway
+    if gateway is None:
+        return _app(plan, loaded)
+    from gemeingut.serve.gateway.leases import register_before_loading
+
+    register_before_loading(gateway.leases)
+    try:
+        return _app(plan, loaded)
+    except BaseException:
+        gateway.close()
+        raise
+
+
+def _app(plan: AppPlan, loaded: Loaded) -> FastAPI:
     if plan.threads is not None:
         import torch
 
@@ -417,15 +443,16 @@ def build_app(plan: AppPlan, loaded: Loaded | None = None) -> FastAPI:
 
 
 def _worker_app(plan: AppPlan) -> FastAPI:
-    """A worker's app; a worker that cannot build it (the engine went away since the start)
-    ends with uvicorn's start-up failure code, which stops the server instead of restarting
-    the worker without end."""
+    """A worker's app; a worker that cannot build it (the engine went away since the start,
+    its pseudonym key was replaced) says why and what to do, and ends with uvicorn's start-up
+    failure code, which stops the server (`_serve_workers`) instead of restarting the worker
+    without end."""
     from uvicorn.config import STARTUP_FAILURE
 
     try:
         return build_app(plan)
     except InputError as error:
-        log.error("%s", text(error.args[0]) if error.args else error)
+        log.error("%s", error)
         sys.exit(STARTUP_FAILURE)
 
 
@@ -443,52 +470,141 @@ def _serve_workers(
     metrics of all of them are written to one folder, so that any of them can report the sum."""
     import uvicorn
     from prometheus_client.multiprocess import mark_process_dead
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
+    from uvicorn.supervisors.multiprocess import Process
 
     class Supervisor(Multiprocess):
         """uvicorn's, which also drops the queue gauge of each worker it has replaced or
         stopped (a dead one, or on SIGHUP and SIGTTOU), and says in the server's language
-        which worker died and which replaced it (uvicorn's own line is English, at a level
-        not logged)."""
+        which worker died and which replaced it (uvicorn's own lines are English). A worker
+        that could not start at the server's start stops them all, as uvicorn's does, and is
+        kept in `failed`: the server then ends with an error, not as if stopped on purpose.
+        A replacement that cannot start (its key file moved away since, the engine gone)
+        must not take the healthy workers down with it, as uvicorn's would: its place stays
+        empty and is tried again after a pause that doubles up to `LONGEST_PAUSE`."""
+
+        failed: tuple[int, ...] = ()
+
+        def init_processes(self) -> None:
+            super().init_processes()
+            self.first = {process.pid for process in self.processes}
+            self.pauses: dict[int, int] = {}  # a place whose last start failed: its pause
+            self.due: dict[int, float] = {}  # an empty place: when it is tried again
 
         def keep_subprocess_alive(self) -> None:
-            gone, new = self._forgetting(super().keep_subprocess_alive)
-            if gone and new:
+            if self.should_exit.is_set():
+                return
+            for place, process in enumerate(self.processes):
+                if process.exitcode is not None and place in self.due:
+                    if time.monotonic() >= self.due[place]:
+                        del self.due[place]
+                        self._start(place)
+                    continue
+                self.due.pop(place, None)  # filled meanwhile (SIGHUP, SIGTTIN)
+                if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
+                    if place in self.pauses and process.is_ready(timeout=1):
+                        del self.pauses[place]  # started at last: the next pause is short
+                    continue
+                process.kill()  # hung, or gone
+                process.join()
+                if process.pid is not None:
+                    mark_process_dead(process.pid)
+                if process.exitcode == STARTUP_FAILURE:
+                    if process.pid in self.first:  # the app cannot start at all
+                        self.failed = tuple(
+                            p.pid
+                            for p in self.processes
+                            if p.exitcode == STARTUP_FAILURE and p.pid in self.first
+                        )
+                        self.should_exit.set()
+                        return
+                    self._wait(place, process.pid)
+                    continue
+                new = self._start(place)
                 said = _(
                     "server process {pids} ended unexpectedly; replaced by {new}",
-                    pids=", ".join(map(str, sorted(gone))),
-                    new=", ".join(map(str, sorted(new))),
+                    pids=str(process.pid),
+                    new=str(new),
                 )
                 log.warning("%s", text(said))
 
-        def handle_signals(self) -> None:
-            self._forgetting(super().handle_signals)
+        def _start(self, place: int) -> int | None:
+            process = Process(self.config, self.sockets)
+            process.start()
+            self.processes[place] = process
+            return process.pid
 
-        def _forgetting(self, step: Callable[[], None]) -> tuple[set[int], set[int]]:
-            """`step`, then the workers it ended and those it started (by PID)."""
-            before = {process.pid for process in self.processes}
-            step()
-            after = {process.pid for process in self.processes}
-            for pid in before - after:
-                mark_process_dead(pid)
-            return before - after, after - before
-
-    before = os.environ.get(MULTIPROCESS_DIR)
-    with tempfile.TemporaryDirectory(prefix="gemeingut-metrics-") as metrics:
-        os.environ[MULTIPROCESS_DIR] = metrics  # before the workers import prometheus_client
-        try:
-            # uvicorn kills a worker that does not answer its supervisor's ping within 5 s;
-            # a worker busy under a load peak on a few cores can miss that, and its killing
-            # drops every stream it serves. A worker silent for 30 s is hung.
-            config = uvicorn.Config(
-                app, factory=True, workers=workers, timeout_worker_healthcheck=30, **options
+        def _wait(self, place: int, pid: int | None) -> None:
+            """Leave `place` empty for a pause, twice the last one, and say so."""
+            last = self.pauses.get(place)
+            pause = FIRST_PAUSE if last is None else min(2 * last, LONGEST_PAUSE)
+            self.pauses[place] = pause
+            self.due[place] = time.monotonic() + pause
+            serving = sum(p.exitcode is None for p in self.processes)
+            said = _(
+                "server process {pid} could not start in place of one that ended; {serving} "
+                "of {workers} serve on, the place is tried again in {seconds} s",
+                pid=str(pid),
+                serving=serving,
+                workers=len(self.processes),
+                seconds=pause,
             )
-            Supervisor(config, sockets=[sock]).run()
-        finally:
-            if before is None:
-                os.environ.pop(MULTIPROCESS_DIR, None)
+            log.error("%s", text(said))
+
+        def handle_signals(self) -> None:
+            """uvicorn's, then the queue gauge of each worker it ended (SIGHUP, SIGTTOU) dropped."""
+            before = {process.pid for process in self.processes}
+            super().handle_signals()
+            for pid in before - {process.pid for process in self.processes}:
+                if pid is not None:
+                    mark_process_dead(pid)
+
+    with (
+        tempfile.TemporaryDirectory(prefix="gemeingut-metrics-") as metrics,
+        # Before the workers import prometheus_client; they speak the parent's language
+        # (`--lang`, which the environment of a spawned worker does not say otherwise).
+        _environment({MULTIPROCESS_DIR: metrics, "GEMEINGUT_LANG": current_language()}),
+    ):
+        # uvicorn kills a worker that does not answer its supervisor's ping within 5 s;
+        # a worker busy under a load peak on a few cores can miss that, and its killing
+        # drops every stream it serves. A worker silent for 30 s is hung.
+        config = uvicorn.Config(
+            app, factory=True, workers=workers, timeout_worker_healthcheck=30, **options
+        )
+        supervisor = Supervisor(config, sockets=[sock])
+        supervisor.run()
+    if supervisor.failed:
+        raise InputError(
+            plural(
+                len(supervisor.failed),
+                _(
+                    "server process {pids} could not start, so every server process stopped",
+                    pids=", ".join(map(str, supervisor.failed)),
+                ),
+                _(
+                    "server processes {pids} could not start, so every server process stopped",
+                    pids=", ".join(map(str, supervisor.failed)),
+                ),
+            ),
+            _("the lines above say why and what to do; then start the server again"),
+        )
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` in this process's environment (which the workers it starts inherit), and
+    what was there before again afterwards."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                os.environ[MULTIPROCESS_DIR] = before
+                os.environ[name] = value
 
 
 def _backend(
@@ -593,6 +709,7 @@ def _shared_periods(
     opened()
     try:
         agreed = agree_retention(engine, audit_days, content_days)
+        _say_unprotected(engine, agreed.audit_days)
     finally:
         engine.dispose()
     if audit_days is None and agreed.audit_days is not None:
@@ -610,6 +727,29 @@ def _shared_periods(
         )
         print(text(said), file=sys.stderr, flush=True)
     return agreed.audit_days, agreed.content_days
+
+
+def _say_unprotected(engine: Engine, audit_days: int | None) -> None:
+    """What the operator may not know was left as it is by default: a pseudonym key kept in
+    the database (PostgreSQL without `GEMEINGUT_PSEUDONYM_KEY`), where a copy of the database
+    ties the audit log to names; an audit log kept without end."""
+    from gemeingut.serve.gateway.pseudonym_key import KEY_FILE_ENV
+    from gemeingut.serve.gateway.store import pseudonym_key_file
+
+    if pseudonym_key_file(engine) is None:
+        said = _(
+            "the pseudonym key is kept in the database itself: whoever has a copy of it can "
+            "tie the audit log to names; to keep it apart, stop every server of this database "
+            "and start them with {variable} naming a file (the first start moves the key there)",
+            variable=KEY_FILE_ENV,
+        )
+        print(text(said), file=sys.stderr, flush=True)
+    if audit_days is None:
+        said = _(
+            "audit retention: none, the audit log is kept without end "
+            "(`gemeingut admin audit retention` or --audit-retention-days sets it)"
+        )
+        print(text(said), file=sys.stderr, flush=True)
 
 
 def _url(host: str, sock: socket.socket) -> str | Message:

@@ -532,7 +532,7 @@ def test_a_curated_dataset_is_fine_tuned_from_memory_mapped_windows(
 def test_a_saved_adapter_loads_with_peft_alone_outside_gemeingut(adapter, base_dir: Path) -> None:
     from peft import AutoPeftModelForCausalLM
 
-    from gemeingut.model.finetune_state import base_reference
+    from gemeingut.model.finetune_base_reference import base_reference
 
     config = json.loads((adapter.path / "adapter_config.json").read_text())
     assert config["base_model_name_or_path"] == str(base_dir.resolve())

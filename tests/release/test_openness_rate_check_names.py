@@ -59,3 +59,20 @@ def test_every_check_a_rating_writes_has_a_name_and_every_name_a_check() -> None
     }
     assert "licence.share-alike" in written and "licence.base" in written  # the scan finds them
     assert written == set(CHECK_NAMES), written ^ set(CHECK_NAMES)
+
+
+def test_the_documents_licence_is_named_as_the_documentation_s() -> None:
+    """`licence.documents` is the licence of the card, data statement and reports: the MOF's
+    documentation licence, not of the training documents."""
+    from gemeingut.i18n import text
+    from gemeingut.release.openness.check_names import check_said
+    from gemeingut.release.openness.fields import field_problems
+
+    said = check_said("licence.documents")
+    assert text(said, "de") == "Lizenz der Dokumentation (licence.documents)"
+    assert text(said, "en") == "licence of the documentation (licence.documents)"
+    shipped = {"release": {"license": {"document": {"name": "CC0-1.0", "path": "x"}}}}
+    computed = {"release": {"license": {"document": {"name": "CC-BY-4.0", "path": "y"}}}}
+    [name, path] = [text(p, "de") for p in field_problems("mof.yml", shipped, computed)]
+    assert name.startswith("mof.yml: die Lizenz der Dokumentation ist „CC0-1.0“"), name
+    assert path.startswith("mof.yml: die Datei, die die Lizenz der Dokumentation angibt"), path

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gemeingut.apps.rag.index import COLLECTION_FILE, open_collection
-from gemeingut.apps.rag.storage import CHUNKS, READER_FORMAT
+from gemeingut.apps.rag.storage import CHUNKS
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import export
@@ -37,7 +37,7 @@ def as_read_by_older_readers(folder: Path) -> None:
 
     meta = json.loads((folder / COLLECTION_FILE).read_text(encoding="utf-8"))
     for record in meta["documents"].values():
-        record["reader"] = READER_FORMAT - 1
+        record["reader"] = 1  # the first format, older than every kind's last change
     (folder / COLLECTION_FILE).write_text(json.dumps(meta), encoding="utf-8")
     chunks = folder / meta["index"] / CHUNKS
     table = pq.read_table(chunks).to_pydict()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Literal
 
@@ -81,6 +81,9 @@ UNSUPPORTED = {
     "de": "Ohne Beleg: {problems}",
     "en": "Without evidence: {problems}",
 }
+# A written section that cites nothing: what the Markdown (after "Ohne Beleg:"), the CLI and
+# the page (after its own "Ohne Beleg:") say, one sentence for all three.
+CITES_NONE = _("This section cites none of the sources.")
 NO_EVIDENCE = {
     "de": "Die Sammlung enthält keine Quelle zu diesem Thema; ohne Beleg wird kein Entwurf "
     "geschrieben.",
@@ -439,6 +442,8 @@ def checked_section(
     """A written section, its citations checked; `allowance`: the answer tokens the daily
     allowance held for it, where fewer than planned."""
     verdict = check_citations(written, prepared.sources, prepared.language)
+    if verdict.status == "no_citation":  # said of the section, not of "the answer"
+        verdict = replace(verdict, problems=[text(CITES_NONE, prepared.language)])
     return DraftSection(plan.id, plan.heading[prepared.language], written, verdict, allowance)
 
 

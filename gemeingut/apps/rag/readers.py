@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from gemeingut.apps.rag.text_headings import text_heading
 from gemeingut.errors import InputError
-from gemeingut.i18n import _
+from gemeingut.i18n import _, text
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.ocr_cache import ScanCache
@@ -87,7 +87,8 @@ _LINE_END_HYPHEN = re.compile(
 PATH_SEPARATOR = " › "  # between the headings of a section's path
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # a page label that is a page number
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # read by `_text`: UTF-8 or another encoding
-_TECHNICAL = 160  # characters of a parser's own error shown at most
+_TECHNICAL = 160  # characters of a parser's own error logged at most
+log = logging.getLogger(__name__)
 
 
 # A page as printed: its number, or its label where that is no number ("iii", "A-1").
@@ -125,14 +126,17 @@ def read_counted(path: Path, scans: ScanCache | None = None) -> tuple[list[Passa
             _("{path}: cannot be read: {problem}", path=str(path), problem=exc.strerror or str(exc))
         ) from exc
     except Exception as exc:  # a parser's own error for a damaged file: name the file, go on
+        # The parser's words (English, its own terms) help whoever reads the log, not whoever
+        # gave the file: they are a warning in the log (stderr), the sender gets their language.
         problem = f"{type(exc).__name__}: {exc}"
+        problem = problem if len(problem) <= _TECHNICAL else problem[: _TECHNICAL - 1] + "…"
+        kind = path.suffix[1:].upper()
+        logged = _(
+            "{path}: not read as {kind}: {problem}", path=str(path), kind=kind, problem=problem
+        )
+        log.warning("%s", text(logged))
         raise InputError(
-            _(
-                "{path}: the file is damaged or not a {kind} file (technical: {problem})",
-                path=str(path),
-                kind=path.suffix[1:].upper(),
-                problem=problem if len(problem) <= _TECHNICAL else problem[: _TECHNICAL - 1] + "…",
-            ),
+            _("{path}: the file is damaged or not a {kind} file", path=str(path), kind=kind),
             _("open and save it again, or leave it out"),
         ) from exc
     visible = (_visible(p) for p in passages)
@@ -489,25 +493,36 @@ def _markdown(path: Path) -> Iterator[Passage]:
     notes = _cited_footnotes(tokens)
     placed = set(notes)  # after the block that first cites them, not where they stand
     outline = _Outline()
-    sections: list[tuple[str | None, list[str]]] = [(None, [])]
+    sections: list[tuple[str | None, str, list[str]]] = [(None, "", [])]
     for block in _top_level_blocks(tokens):
         first = block[0]
         if first.type == "heading_open":
             cited: list[str] = []
-            outline.enter(int(first.tag[1:]), _inline_text(block[1], cited))
-            sections.append((outline.section, []))
+            heading = _inline_text(block[1], cited)
+            outline.enter(int(first.tag[1:]), heading)
+            sections.append((outline.section, heading, []))
         elif first.type == "footnote_reference_open":
             if first.meta["label"] in placed:
                 continue
             cited = []
-            sections[-1][1].append(_block_text(block[1:-1], cited, "\n\n"))
+            sections[-1][2].append(_block_text(block[1:-1], cited, "\n\n"))
         else:
             cited = []
-            sections[-1][1].append(_block_text(block, cited, _block_separator(first.type)))
+            sections[-1][2].append(_block_text(block, cited, _block_separator(first.type)))
         for label in cited:  # a footnote's text after the block that first cites it
-            sections[-1][1].append(notes.pop(label, ""))
-    for section, blocks in sections:
-        yield Passage("\n\n".join(b for b in blocks if b.strip()), section=section)
+            sections[-1][2].append(notes.pop(label, ""))
+    following = [section for section, _heading, _blocks in sections[1:]] + [None]
+    for (section, heading, blocks), after in zip(sections, following, strict=True):
+        text = "\n\n".join(b for b in blocks if b.strip())
+        yield Passage(text or _heading_alone(heading, section, after), section=section)
+
+
+def _heading_alone(heading: str, section: str | None, following: str | None) -> str:
+    """A heading's own text where nothing stands under it: no text and no subsection. A
+    repealed "§ 55 (weggefallen)" over a lone "-" (an empty list item) or a form whose lines
+    sit above rules of dashes (setext headings) would otherwise be in no chunk at all."""
+    continued = section is not None and (following or "").startswith(section + PATH_SEPARATOR)
+    return "" if continued else heading
 
 
 @cache

@@ -389,7 +389,7 @@ TEXTS: dict[str, Message] = {
     # a draft section's note, by the `status` of its citation check
     "section_not_checked": _("Not checked:"),
     "section_unsupported": _("Evidence does not hold:"),
-    "section_no_citation": _("Without evidence: this section cites none of the sources."),
+    "section_no_citation": _("Without evidence:"),  # the server's sentence follows
     # a section the daily allowance held, but shorter than planned (as `drafts.shortened_note`)
     "section_shortened": _(
         "Shorter than planned: the daily token allowance held {count} tokens for this part.",

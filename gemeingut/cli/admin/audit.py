@@ -30,6 +30,7 @@ from gemeingut.cli.admin.safeguards import (
 )
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
+from gemeingut.cli.admin.unassignable import say_records_before
 from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
 from gemeingut.errors import InputError
@@ -137,6 +138,8 @@ def audit_export(
         say("[green]✓[/]", _("audit records written: {path}", path=out))
     if counted.count == 0:  # a period or a person without records: an answer, said so
         say("[yellow]![/]", _("no audit record matches: the export is empty"))
+    if user:  # a person's records from before a new pseudonym key match no name
+        say_records_before(engine, user)
 
 
 class NoSuchRequest(InputError):

@@ -20,8 +20,10 @@ from gemeingut.cli.admin.retention import change_retention
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS
+from gemeingut.cli.admin.unassignable import key_changed_at, say_content_before
 from gemeingut.cli.app import admin_content_app
-from gemeingut.cli.common import given_path, user_errors
+from gemeingut.cli.common import given_path, say, user_errors
+from gemeingut.errors import InputError
 from gemeingut.i18n import _, current_language, plural, text
 from gemeingut.progress import console
 
@@ -57,6 +59,7 @@ def content_export(
         none=_("no request of {user} is logged: nothing exported", user=user),
     )
     console.print("[green]✓[/] " + text(said, current_language()))
+    say_content_before(engine, user)
 
 
 @admin_content_app.command("delete")
@@ -83,6 +86,69 @@ def content_delete(
         none=_("no request of {user} is logged: nothing erased", user=user),
     )
     console.print("[green]✓[/] " + text(said, current_language()))
+    say_content_before(engine, user)
+
+
+@admin_content_app.command("erase")
+@user_errors
+def content_erase(
+    db: Db,
+    before_key_change: Annotated[
+        bool,
+        typer.Option(
+            "--before-key-change",
+            help="The requests logged before the pseudonym key was last replaced (`admin audit "
+            "new-pseudonym-key`): no name leads to them any more.",
+        ),
+    ] = False,
+    yes: Yes = False,
+    operator: Operator = None,
+) -> None:
+    """Erase logged requests and answers that no person can be found by any more (each may
+    be anyone's, for whom `content delete --user` cannot erase it); the erasure is recorded
+    in the audit log (a count)."""
+    from gemeingut.serve.gateway.content_log import purge_content
+    from gemeingut.serve.gateway.local_clock import local_date_time
+
+    if not before_key_change:
+        raise InputError(
+            _("say which logged requests to erase"),
+            _(
+                "--before-key-change erases those from before a new pseudonym key; a "
+                "person's are erased by `gemeingut admin content delete --user NAME`"
+            ),
+        )
+    engine = database(db)
+    changed = key_changed_at(engine)
+    if changed is None:
+        raise InputError(
+            _(
+                "the pseudonym key of this database was never replaced: every logged request "
+                "still leads to its person"
+            ),
+            _("erase a person's with `gemeingut admin content delete --user NAME`"),
+        )
+    when = local_date_time(changed)
+    confirm(
+        yes,
+        _("erase every logged request from before the new pseudonym key of {when}?", when=when),
+    )
+    removed = purge_content(engine, changed)
+    record_admin_action(engine, "admin:content-erase", f"erased_before_key:{removed}", operator)
+    said = plural(
+        removed,
+        _("1 logged request from before the new pseudonym key of {when} erased", when=when),
+        _(
+            "{count} logged requests from before the new pseudonym key of {when} erased",
+            count=removed,
+            when=when,
+        ),
+        none=_(
+            "no request from before the new pseudonym key of {when} is logged: nothing erased",
+            when=when,
+        ),
+    )
+    say("[green]✓[/]", said)
 
 
 @admin_content_app.command("retention")

@@ -20,7 +20,7 @@ from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.i18n.visible import visible
-from gemeingut.serve.gateway.local_clock import local_date_time
+from gemeingut.serve.gateway.local_clock import local_expiry
 
 
 @admin_keys_app.command("create")
@@ -70,7 +70,7 @@ def keys_create(
             _(
                 "--expires {value} is in the past ({when}): the key would never work",
                 value=expires,
-                when=local_date_time(expires_at),
+                when=local_expiry(expires_at),
             ),
             _("give a time in the future, e.g. {example}", example="--expires 90d"),
         )

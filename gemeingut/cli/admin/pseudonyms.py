@@ -10,13 +10,13 @@ import typer
 
 from gemeingut.cli.admin.common import Db, Operator
 from gemeingut.cli.admin.safeguards import record_admin_action
+from gemeingut.cli.admin.unassignable import DECISION, say_content_before
 from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 
 ROUTE = "admin:audit-new-pseudonym-key"
-DECISION = "new_pseudonym_key"
 
 
 @admin_audit_app.command("new-pseudonym-key")
@@ -34,9 +34,10 @@ def new_pseudonym_key(
 ) -> None:
     """Start a new pseudonym key in place of a lost key file. The audit log's earlier records
     stay, but their pseudonyms can no longer be tied to anyone: `audit export --user` and
-    `--by` find only records from now on. Stop every server of the database first (it is
-    refused while one runs); the event is recorded in the audit log and in the record of
-    processing activities."""
+    `--by` find only records from now on, and logged content from before it is found by no
+    name (said with its count; `admin content erase --before-key-change` erases it). Stop
+    every server of the database first (it is refused while one runs); the event is recorded
+    in the audit log and in the record of processing activities."""
     from gemeingut.serve.gateway.store import open_store, pseudonym_key_file
 
     if not yes:
@@ -61,3 +62,4 @@ def new_pseudonym_key(
         "[yellow]![/]",
         _("give every server of this database a copy of the new file before it starts"),
     )
+    say_content_before(engine)

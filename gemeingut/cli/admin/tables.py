@@ -10,8 +10,9 @@ from typing import Any
 
 import typer
 
-from gemeingut.cli.admin.times import iso_utc, local_time
+from gemeingut.cli.admin.times import iso_utc
 from gemeingut.i18n import _, current_language, decimal, text
+from gemeingut.serve.gateway.local_clock import local_date_time, local_expiry
 
 ID_COLUMNS = ("id", "subject")  # what an operator copies into the next command
 ID_CHARS = 32  # a key id column's width
@@ -93,8 +94,8 @@ def _cell(column: str, value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return text(_("yes") if value else _("no"))
-    if isinstance(value, datetime):
-        return local_time(value)
+    if isinstance(value, datetime):  # as messages say a time: 31.01.2027, 18:00 Uhr (MEZ)
+        return text(local_expiry(value) if column == "expires_at" else local_date_time(value))
     if isinstance(value, int) and column not in ID_COLUMNS:  # 100.000, as messages write it
         return decimal(value, 0, current_language())
     shown = _VALUES.get(column, {}).get(value)

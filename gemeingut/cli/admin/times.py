@@ -23,7 +23,7 @@ def iso_utc(value: datetime) -> str:
 
 def local_time(value: datetime) -> str:
     """A stored (naive UTC) time in this machine's local time, with its offset: what a person
-    at the machine typed (`--expires 2027-01-31T18:00`) reads back as they typed it."""
+    at the machine typed (`--older-than 2027-01-31T18:00`) reads back as they typed it."""
     local = value.replace(tzinfo=UTC).astimezone()
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"

@@ -9,6 +9,7 @@ import typer
 from gemeingut.cli.admin.common import Db, Operator, Yes, database
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import print_rows
+from gemeingut.cli.admin.unassignable import say_content_before, say_records_before
 from gemeingut.cli.app import admin_users_app
 from gemeingut.cli.common import JsonFlag, say, user_errors
 from gemeingut.i18n import _, plural
@@ -93,6 +94,8 @@ def users_remove(
     )
     say("[green]✓[/]", said)
     say("[green]✓[/]", erased.said())
+    say_content_before(engine, name)  # what was kept under the old key stays, found by no name
+    say_records_before(engine, name)
     for path in erased.missing:
         say(
             "[yellow]![/]",

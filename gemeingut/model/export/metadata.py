@@ -117,7 +117,7 @@ def _recorded_base_model(base: dict[str, Any], names_only: bool = False) -> list
         return []
     reference = base["path"]
     if Path(reference).is_absolute() and not names_only:  # a folder of the building machine
-        from gemeingut.model.finetune_state import base_reference  # imports torch
+        from gemeingut.model.finetune_base_reference import base_reference
 
         reference = base_reference(reference)
     return [_hub_model(reference) if is_hub_id(reference) else {"name": base["name"]}]

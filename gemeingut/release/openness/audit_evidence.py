@@ -6,7 +6,9 @@ A report is recognised by what gemeingut's audit writes into it (`audit/run.py`)
 `verify` checks: the model it audited (`model`, with its kind and lineage) and the suites it
 ran (`suites`), each with its results; never by a folder's name alone: a file of that name
 with anything else is not counted. And only a report of this model counts: its lineage, the
-hash of the audited folder's files, is the hash of this folder's files less the audit's own.
+hash of the audited folder's files, is the hash of this folder's files less the audit's own;
+for one of gemeingut's own artifacts, its id where the folder is that artifact as recorded
+(`audit_artifact.py`). Why a report is not counted is said (`audits_not_counted`).
 """
 
 from __future__ import annotations
@@ -19,15 +21,29 @@ from typing import Any
 from gemeingut.i18n import Message, _, plural, quoted
 from gemeingut.recipe import AUDIT_SUITES
 from gemeingut.release.layout import AUDIT_REPORT
+from gemeingut.release.openness.audit_artifact import artifact_problem
 from gemeingut.release.verify_shapes import shape_problems
 
 REPORT_NAME = "report.json"
 MODEL_FOLDER = "model folder"  # the audited model's kind where its lineage hashes its files
+FILES_HASH = "sha256:"  # a lineage that is the hash of the audited folder's files
 TASK_DATA = "tasks"  # beside report.json: each task's items as the audit scored them
 
 
 def audit_reports(folder: Path, listing: list[str]) -> dict[str, dict[str, Any]]:
-    """The listed `report.json` files that a gemeingut audit wrote, by their path, read."""
+    """The listed `report.json` files that a gemeingut audit of this model wrote, by their
+    path, read."""
+    return {rel: report for rel, (report, why) in _judged(folder, listing).items() if why is None}
+
+
+def audits_not_counted(folder: Path, listing: list[str]) -> list[Message]:
+    """Why each listed report that a gemeingut audit wrote is no evidence of this model."""
+    return [why for _rel, (_report, why) in sorted(_judged(folder, listing).items()) if why]
+
+
+def _judged(folder: Path, listing: list[str]) -> dict[str, tuple[dict[str, Any], Message | None]]:
+    """Each listed report a gemeingut audit wrote, and why it is not of this model (None: it
+    is)."""
     found = {}
     for rel in listing:
         if PurePosixPath(rel).name != REPORT_NAME or not (folder / rel).is_file():
@@ -36,26 +52,37 @@ def audit_reports(folder: Path, listing: list[str]) -> dict[str, dict[str, Any]]
             report = json.loads((folder / rel).read_bytes())
         except (OSError, UnicodeDecodeError, ValueError):
             continue
-        if _written_by_audit(report) and _of_this_model(folder, rel, report):
-            found[rel] = report
+        if _written_by_audit(report):
+            found[rel] = (report, _not_of_this_model(folder, rel, report))
     return found
 
 
-def _of_this_model(folder: Path, rel: str, report: dict[str, Any]) -> bool:
-    """Whether the report audited this folder's model: a model folder's lineage is the hash of
-    its files (`audit/subject.py`), so the folder's files, less the audit's own folder, must
-    hash to it. Another model's report, or one of an endpoint, is no evidence of this one."""
+def _not_of_this_model(folder: Path, rel: str, report: dict[str, Any]) -> Message | None:
+    """Why the report did not audit this folder's model (None: it did). A foreign model
+    folder's lineage is the hash of its files (`audit/subject.py`), so the folder's files,
+    less the audit's own folder, must hash to it; one of our artifacts' is its id
+    (`audit_artifact.py`). Another model's report, or one of an endpoint, is no evidence."""
     from gemeingut.hashing import files_with_hashes, sha256_json
 
     audit_folder = PurePosixPath(rel).parent
-    if report["model"]["kind"] != MODEL_FOLDER or audit_folder == PurePosixPath("."):
-        return False
+    lineage = report["model"]["lineage"]
+    if report["model"]["kind"] != MODEL_FOLDER:
+        return _("{report}: the audit of an endpoint, not of a model folder", report=rel)
+    if audit_folder == PurePosixPath("."):
+        return _("{report}: lies among the model's files, not in a folder of its own", report=rel)
+    if not lineage.startswith(FILES_HASH):
+        return artifact_problem(folder, rel, lineage)
     files = {
         name: digest
         for name, digest in files_with_hashes(folder).items()
         if audit_folder not in PurePosixPath(name).parents
     }
-    return report["model"]["lineage"] == "sha256:" + sha256_json(files)
+    if lineage == FILES_HASH + sha256_json(files):
+        return None
+    return _(
+        "{report}: the audit of other files than this folder's (their hash is not its lineage)",
+        report=rel,
+    )
 
 
 def _written_by_audit(report: Any) -> bool:

@@ -13,7 +13,7 @@ CHECK_NAMES: dict[str, Message] = {
     "licence.weights": _("licence of the weights"),
     "licence.text": _("licence text of the weights"),
     "licence.code": _("licence of the code"),
-    "licence.documents": _("licence of the documents"),
+    "licence.documents": _("licence of the documentation"),
     "licence.training-data": _("licences of the training data"),
     "licence.test-data": _("licences of the test data"),
     "licence.data-text": _("licence texts of the data"),

@@ -27,8 +27,8 @@ _PARTS = {
     "code": (_("the licence of the code"), _("the file that declares the code's licence")),
     "data": (_("the licence of the data"), _("the place of the data's licences")),
     "document": (
-        _("the licence of the documents"),
-        _("the file that declares the documents' licence"),
+        _("the licence of the documentation"),
+        _("the file that declares the documentation's licence"),
     ),
 }
 # The MOF description's fields (`mof.yml`'s `release`, `openness.json`'s `mof_document.release`)

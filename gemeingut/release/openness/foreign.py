@@ -52,7 +52,13 @@ from gemeingut.model.card_header import (
     read_card,
 )
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
-from gemeingut.release.openness.audit_evidence import audit_reports, results_said, task_data
+from gemeingut.release.openness.audit_evidence import (
+    audit_reports,
+    audits_not_counted,
+    results_said,
+    task_data,
+)
+from gemeingut.release.openness.audit_task_code import task_code
 from gemeingut.release.openness.data_information import assess
 from gemeingut.release.openness.data_information import said as data_said
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
@@ -466,6 +472,8 @@ def _component(
     paths = _matches(listing, _FILES.get(name, ()))
     if name == "Evaluation data":  # the items an audit copied into the folder scored
         paths = sorted({*paths, *task_data(listing, audit_reports(folder, listing))})
+    if name == "Evaluation code":  # the lm-eval tasks an audit copied into the folder ran
+        return _with_task_code(component, folder, listing, paths, terms)
     own = name not in DATA or data_licence == licence  # under the folder's own terms
     part = evidenced(
         component, folder, paths, licence if own else data_licence, verdict if own else None
@@ -482,6 +490,21 @@ def _component(
     if name == "Research paper" and links:
         return found(component, links, None)  # licence of an external paper: unknown
     return part
+
+
+def _with_task_code(
+    component: Component, folder: Path, listing: list[str], paths: list[str], terms: _Terms
+) -> Found:
+    """Evaluation code: the folder's scripts, and the task files of its audits where they are
+    as the audit left them (`audit_task_code.py`), said either way."""
+    code = task_code(folder, listing, audit_reports(folder, listing))
+    part = evidenced(component, folder, sorted({*paths, *code.paths}), terms.licence, terms.verdict)
+    if not code.said:
+        return part
+    if part.present:
+        return noted(part, joined(code.said))
+    scripts = [part.detail] if paths else []  # why the folder's own scripts do not count
+    return replace(part, detail=recorded(joined([*code.said, *scripts])))
 
 
 def _gguf_architecture(component: Component, gguf: GGUFFacts) -> Found:
@@ -537,8 +560,9 @@ def _audited(card_said: Found, folder: Path, listing: list[str], terms: _Terms) 
     """The evaluation results of gemeingut audits in the folder (`audit_evidence.py`), where
     the card has none (`card_said`: what it lacks)."""
     reports = audit_reports(folder, listing)
-    if not reports:
-        return card_said
+    if not reports:  # an audit of another model, or of this one since changed: said why not
+        refused = audits_not_counted(folder, listing)
+        return noted(card_said, joined(refused)) if refused else card_said
     said = joined([results_said(rel, report) for rel, report in reports.items()])
     part = found(card_said.component, list(reports), terms.licence, terms.verdict)
     return noted(part, said)

@@ -20,7 +20,9 @@ can count its tokens, the reservation counts. The client's `Accept-Language` goe
 call, so that the engine's own messages, which the gateway quotes, are in the client's
 language. A client learns that the engine failed, never where it is: its address (without
 the credentials `--upstream` may carry) and the reason go to the server's log, once per kind
-of failure (`failures.py`).
+of failure (`failures.py`). What the engine sends that is no OpenAI answer (an event that is
+not JSON, a stream that ends without saying it finished) is its failure too, and its text is
+read as whole characters, also where its JSON holds halves of UTF-16 pairs (`utf16.py`).
 
 What the model can be asked (`/v1/models`' `capabilities`) is what the engine says: its card's
 `capabilities` (another gemeingut), Ollama's `/api/show`; where it says nothing (vLLM), both.
@@ -73,6 +75,7 @@ from gemeingut.serve.backends.protocol import (
     SamplingParams,
     only_embeds,
 )
+from gemeingut.serve.backends.utf16 import Halves, has_halves, loads, whole
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
@@ -545,6 +548,11 @@ class UpstreamBackend:
         self.failures.failed(kind, problem)
         return EngineUnavailable(problem)
 
+    def _misshapen(self, field: str) -> EngineUnavailable:
+        """The engine answered with JSON that is not OpenAI's answer (`field` is not)."""
+        said = _("the upstream engine's answer is not in OpenAI's shape ({field})", field=field)
+        return self._failed(f"shape:{field}", said)
+
     def _checked(self, response: httpx2.Response) -> httpx2.Response:
         """`response` where the engine answered it well; its refusal or failure raised."""
         if response.status_code >= 400:
@@ -555,7 +563,7 @@ class UpstreamBackend:
     def _json(self, response: httpx2.Response) -> dict[str, Any]:
         """The engine's answer as a JSON object; anything else is the engine failing (502)."""
         try:
-            data = response.json()
+            data = loads(response.content)
         except ValueError:
             data = None
         if not isinstance(data, dict):
@@ -625,7 +633,7 @@ class UpstreamBackend:
             )
         failing = response.status_code >= 500 or response.status_code == 429
         try:
-            data = response.json()
+            data = loads(response.content)
         except ValueError:
             page = _(
                 "the upstream engine answered {status}: {message}",
@@ -665,10 +673,20 @@ class UpstreamBackend:
     ) -> list[GenerationResult]:
         chat = isinstance(prompt, ChatPrompt)
         usage = data.get("usage") or {}
-        choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
+        choices = data.get("choices")
+        if not _usage_shaped(usage):
+            raise self._misshapen("usage")
+        if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+            raise self._misshapen("choices")
+        choices = sorted(choices, key=lambda c: c["index"] if type(c.get("index")) is int else 0)
         results = []
         for i, choice in enumerate(choices):
-            text = (choice.get("message") or {}).get("content") if chat else choice.get("text")
+            message = choice.get("message") or {}
+            if not isinstance(message, dict):
+                raise self._misshapen("choices")
+            text = message.get("content") if chat else choice.get("text")
+            if not isinstance(text, str | None):
+                raise self._misshapen("choices")
             wanted = params.logprobs is not None
             logprobs = _relayed_logprobs(choice, chat, required=wanted)
             echoed, text = "", text or ""
@@ -700,7 +718,7 @@ class UpstreamBackend:
                 for line in lines:
                     for piece in events.pieces(line):
                         yield piece
-            for piece in events.pieces(rest):
+            for piece in [*events.pieces(rest), *events.ended()]:
                 yield piece
         except STREAM_ERRORS as error:
             reason = _failure(error, self.timeout)
@@ -708,7 +726,7 @@ class UpstreamBackend:
                 f"stream:{reason.msgid}",
                 _("the upstream stream broke off ({reason})", reason=reason),
             ) from None
-        except EngineUnavailable as failed:  # the engine's error event
+        except EngineUnavailable as failed:  # its error event, or what is no answer (_EventReader)
             self.failures.failed("stream:error", failed.args[0])
             raise
         # The stream closes the response (AsyncTextStream.aclose). An engine that sent no
@@ -718,33 +736,96 @@ class UpstreamBackend:
 
 
 class _EventReader:
-    """The text pieces, finish reason and usage in an engine's server-sent events."""
+    """The text pieces, finish reason and usage in an engine's server-sent events; their text
+    whole (`utf16.py`: a half of a surrogate pair that one event ends with waits for the
+    other half in the next). An event that is not JSON, or not in OpenAI's shape, and a
+    stream that ends without saying that it finished are the engine's failure
+    (`EngineUnavailable`: an error event naming it, a 502 in the record), not the server's;
+    lines that are no data (SSE comments, `event:` lines) and chunks without choices are
+    passed over."""
 
     def __init__(self, chat: bool) -> None:
         self.chat = chat
         self.text: list[str] = []
         self.finish = "length"
         self.usage: dict[str, Any] = {}
+        self.halves = Halves()
+        self.events = 0  # data lines read
+        self.finished = False  # a finish reason or [DONE] came
 
     def pieces(self, line: bytes) -> list[str]:
-        if not line.startswith(b"data: ") or line == b"data: [DONE]":
+        if line.startswith(b"data: "):
+            data = line[6:]
+        elif line.startswith(b"data:"):  # SSE: the space after the colon may be left out
+            data = line[5:]
+        else:
             return []
-        event = json.loads(line[len(b"data: ") :].decode("utf-8", "replace"))
+        self.events += 1
+        if data == b"[DONE]":
+            self.finished = True
+            return []
+        said = data.decode("utf-8", "replace")
+        try:
+            event = json.loads(said)
+        except ValueError:
+            raise _stream_failed(_("an event is not JSON")) from None
+        if not isinstance(event, dict):
+            raise _stream_failed(_("an event is not a JSON object"))
+        halves = has_halves(said)
         if "error" in event:
-            raise EngineUnavailable(
-                _("the upstream stream failed: {problem}", problem=str(event["error"]))
-            )
-        self.usage = event.get("usage") or self.usage
+            event = whole(event) if halves else event
+            told = _error_message(event) or json.dumps(event["error"], ensure_ascii=False)
+            raise _stream_failed(told)
+        usage = event.get("usage")  # vLLM: null in every chunk but the counted ones
+        if usage is not None and not _usage_shaped(usage):
+            raise _misshapen_event("usage")
+        self.usage = usage or self.usage
+        choices = event.get("choices") or []
+        if type(choices) is not list:
+            raise _misshapen_event("choices")
         found = []
-        for choice in event.get("choices", []):
-            delta = choice.get("delta") or {}
-            piece = delta.get("content") if self.chat else choice.get("text")
+        for choice in choices:
+            piece = self._piece(choice)
+            if piece and (halves or self.halves.held):
+                piece = self.halves.joined(piece)
             if piece:
                 self.text.append(piece)
                 found.append(piece)
             if choice.get("finish_reason"):
                 self.finish = "stop" if choice["finish_reason"] == "stop" else "length"
+                self.finished = True
         return found
+
+    def _piece(self, choice: object) -> str | None:
+        """The piece of text of one of an event's choices (its delta's `content` in a chat)."""
+        if type(choice) is not dict:
+            raise _misshapen_event("choices")
+        if self.chat:
+            delta = choice.get("delta") or {}
+            if type(delta) is not dict:
+                raise _misshapen_event("choices")
+            said = delta.get("content")
+        else:
+            said = choice.get("text")
+        if said is not None and type(said) is not str:
+            raise _misshapen_event("choices")
+        return said
+
+    def ended(self) -> list[str]:
+        """The last piece, at the stream's end: a first half that no second followed. A stream
+        that held no events, or that ended without a finish reason or [DONE] (the engine gave
+        up or was stopped midway: no answer to pass on as whole), failed."""
+        if not self.events:
+            raise _stream_failed(_("it held no events (no line began with 'data:')"))
+        if not self.finished:
+            raise _stream_failed(
+                _("it ended without saying that it had finished (neither finish_reason nor [DONE])")
+            )
+        rest = self.halves.rest()
+        if not rest:
+            return []
+        self.text.append(rest)
+        return [rest]
 
     def so_far(self) -> tuple[int, int] | None:
         """The engine's counts with the last event read (`continuous_usage_stats`: up to the
@@ -762,6 +843,15 @@ class _EventReader:
             completion_tokens=int(self.usage.get("completion_tokens", 0)),
             finish_reason=self.finish,  # type: ignore[arg-type]
         )
+
+
+def _stream_failed(problem: Message | str) -> EngineUnavailable:
+    """The engine's stream failed: it said so, or what it sent is no answer (`_EventReader`)."""
+    return EngineUnavailable(_("the upstream stream failed: {problem}", problem=problem))
+
+
+def _misshapen_event(field: str) -> EngineUnavailable:
+    return _stream_failed(_("an event is not in OpenAI's shape ({field})", field=field))
 
 
 def _lines(read: bytes) -> tuple[list[bytes], bytes]:
@@ -826,6 +916,15 @@ def _bytes_bound(prompt: Prompt) -> int:
         return len(prompt)
     said = UpstreamBackend._count_body(prompt)
     return len(json.dumps(said, ensure_ascii=False).encode())
+
+
+def _usage_shaped(usage: object) -> bool:
+    """Whether `usage` is in OpenAI's shape: an object whose token counts, where it has them,
+    are whole numbers (the gateway adds and charges them)."""
+    if type(usage) is not dict:
+        return False
+    prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+    return type(prompt) is int and type(completion) is int  # not `isinstance`: True is no count
 
 
 def _told(usage: object) -> bool:

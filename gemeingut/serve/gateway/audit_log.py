@@ -24,12 +24,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, case, delete, select, update
 
 from gemeingut.audit.findings import ANONYMOUS
+from gemeingut.serve.gateway.direct_sql import run
 from gemeingut.serve.gateway.identity import Principal, person_named, person_still_there
 from gemeingut.serve.gateway.store import pseudonym_secret, reading, writing
 from gemeingut.serve.gateway.tables import audit_log
@@ -110,17 +112,17 @@ class AuditLog:
             values["person_pseudonym"] = values.pop("user_pseudonym")
             statement, values = _INSERT_OF_PERSON, values | person_named(principal)
         if conn is not None:
-            conn.execute(statement, values)
+            run(conn, statement, values)
             return
         with writing(self.engine) as conn:
-            conn.execute(statement, values)
+            run(conn, statement, values)
 
     @staticmethod
     def complete(conn: Connection, request_id: str, principal: Principal, **fields: object) -> None:
         """Fill in a stream's record, in the caller's write transaction; `ERASED` in place of
         the pseudonym where `principal`'s person was removed while it ran."""
         named = {"record_request_id": request_id} | person_named(principal)
-        conn.execute(_COMPLETE, named | fields)
+        run(conn, _COMPLETE, named | fields)
 
 
 def fitted(record: dict[str, object]) -> dict[str, object]:
@@ -181,8 +183,16 @@ def shown_record(record: dict[str, object]) -> dict[str, object]:
     }
 
 
+# What JSON escapes in a string it writes with `ensure_ascii=False` (json.encoder's ESCAPE).
+_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+
 def _bytes(value: str) -> int:
-    """Bytes of `value` inside a JSON string (UTF-8, escapes counted)."""
+    """Bytes of `value` inside a JSON string (UTF-8, escapes counted). A text with nothing to
+    escape (nearly every one) is counted without writing it as JSON: `fitted` sizes each
+    field of every record, some of them several times (`_cut`)."""
+    if _ESCAPED.search(value) is None:
+        return len(value) if value.isascii() else len(value.encode())
     return len(json.dumps(value, ensure_ascii=False).encode()) - 2
 
 

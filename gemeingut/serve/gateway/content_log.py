@@ -71,10 +71,14 @@ def keep(
         conn.execute(_KEEP, kept | person_named(principal))
 
 
-def stored_requests(engine: Engine) -> int:
-    """How many requests' content is kept now (also from an earlier start that logged it)."""
+def stored_requests(engine: Engine, before: datetime | None = None) -> int:
+    """How many requests' content is kept now (also from an earlier start that logged it);
+    with `before`, only those kept before then (a new pseudonym key parts them from people)."""
+    query = select(func.count()).select_from(content_log)
+    if before is not None:
+        query = query.where(content_log.c.at < before)
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(content_log)).scalar_one())
+        return int(conn.execute(query).scalar_one())
 
 
 def of_person(engine: Engine, pseudonym: str) -> Iterator[dict[str, object]]:

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 import anyio
 
 from gemeingut.i18n import _, text
+from gemeingut.serve.gateway.store import connections_held
 
 log = logging.getLogger("gemeingut.serve")
 IDLE_SECONDS = 10.0
@@ -107,6 +108,7 @@ _INBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Inbox] = weakref.
 # A call as queued: its context, the function with its arguments, where its outcome goes
 # (None for a call nobody awaits, see `submit`).
 Call = tuple[contextvars.Context, Callable[..., Any], tuple, Outcome | None]
+_CLOSE: Call = (contextvars.Context(), print, (), None)  # a thread that takes it ends (`close`)
 
 
 class DatabaseThreads:
@@ -119,6 +121,7 @@ class DatabaseThreads:
         self._lock = threading.Lock()
         self._running = 0
         self._idle = 0  # threads waiting for a call
+        self._threads: set[threading.Thread] = set()
 
     async def call(self, func: Callable[..., T], *args: object) -> T:
         """`func(*args)` in one of the threads; its result or its exception."""
@@ -156,19 +159,42 @@ class DatabaseThreads:
             if self._idle >= self._calls.qsize() or self._running >= self.most:
                 return
             self._running += 1
-        threading.Thread(target=self._work, name=self.name, daemon=True).start()
+            thread = threading.Thread(target=self._work, name=self.name, daemon=True)
+            self._threads.add(thread)
+        thread.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """At shutdown: each thread ends after the calls queued before, giving back the
+        connections it holds (`connections_held`), so that the database closes whole: SQLite
+        removes its write-ahead log only when its last connection closes."""
+        with self._lock:
+            threads = list(self._threads)
+        for _thread in threads:
+            self._calls.put(_CLOSE)
+        for thread in threads:
+            thread.join(timeout)
 
     def _work(self) -> None:
-        while True:
-            try:
-                call = self._calls.get_nowait()
-            except Empty:
-                call = self._wait()
-                if call is None:
-                    return
-            _run(call)
-            # Not kept while the thread waits: a request's context, its gateway, its content.
-            call = None
+        try:
+            with connections_held():  # one checkout per thread, not one per call (`store.py`)
+                while True:
+                    try:
+                        call = self._calls.get_nowait()
+                    except Empty:
+                        call = self._wait()
+                        if call is None:  # none came for a while: `_wait` counted the end
+                            return
+                    if call is _CLOSE:
+                        with self._lock:
+                            self._running -= 1
+                        return
+                    _run(call)
+                    # Not kept while the thread waits: a request's context, its gateway, its
+                    # content.
+                    call = None
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
 
     def _wait(self) -> Call | None:
         """The next call, or None once none came for `IDLE_SECONDS` (the thread then ends;

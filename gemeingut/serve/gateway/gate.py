@@ -129,7 +129,7 @@ class Gateway:
         self.database = DatabaseThreads(1 if sqlite else POSTGRESQL_THREADS)
         reads = 1 if sqlite else POSTGRESQL_READ_THREADS
         self.reads = DatabaseThreads(reads, "gemeingut-database-reads")
-        self.leases = Leases(engine)  # this process's, registered at its start (the app's lifespan)
+        self.leases = Leases(engine)  # this process's, registered before its model loads
 
     async def owner(self) -> str:
         """This server process's id for the leases of its reservations: registered at its
@@ -144,6 +144,8 @@ class Gateway:
             self.leases.close()
         except SQLAlchemyError:  # the database away: the others take this process for stopped
             log.exception("%s", text(_("the server process could not unregister")))
+        self.database.close()
+        self.reads.close()
         self.engine.dispose()
 
     async def call(self, func: Callable[..., T], *args: object) -> T:

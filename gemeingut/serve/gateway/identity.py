@@ -36,7 +36,8 @@ from sqlalchemy.exc import IntegrityError
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.i18n.visible import visible
-from gemeingut.serve.gateway.local_clock import local_date_time
+from gemeingut.serve.gateway.direct_sql import run
+from gemeingut.serve.gateway.local_clock import local_expiry
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
 from gemeingut.serve.gateway.tables import (
     MEMBER_SEPARATOR,
@@ -439,7 +440,7 @@ def rotate_key(engine: Engine, old_id: str) -> tuple[str, str]:
                 _(
                     "the key {id} expired on {when}: its copy would never work",
                     id=old_id,
-                    when=local_date_time(old["expires_at"]),
+                    when=local_expiry(old["expires_at"]),
                 ),
                 _("make a new key with `gemeingut admin keys create --expires 90d`"),
             )
@@ -556,11 +557,17 @@ def identify(engine: Engine, token: str | None) -> tuple[Principal, datetime | N
         )
     key_id = key_id_of(token)
     if key_id is None:
-        raise AuthError(401, _("the API key is not a key of this server"), "invalid_api_key")
+        # Not "of another server": a mistyped key has no key's form either, and the keys of
+        # every gemeingut server have the same one.
+        said = _(
+            "what was sent as the API key does not have the form of a key (gg_…_…): check "
+            "that it was copied whole"
+        )
+        raise AuthError(401, said, "invalid_api_key")
     secret = token.split("_", 2)[2]
     now = utcnow()
     with reading(engine) as conn:
-        rows = conn.execute(_KEY_WITH_GROUPS, {"key_id": key_id}).mappings().all()
+        rows = run(conn, _KEY_WITH_GROUPS, {"key_id": key_id})
     row = rows[0] if rows else None
     if row is None or not hmac.compare_digest(row["secret_sha256"], _digest(secret)):
         raise AuthError(401, _("the API key is not valid"), "invalid_api_key")
@@ -604,7 +611,7 @@ def refuse_unusable(key_id: str, row: Mapping[str, Any] | None, now: datetime) -
             _(
                 "the API key {key_id} expired on {when}",
                 key_id=key_id,
-                when=local_date_time(row["expires_at"]),  # the server's clock, zone named
+                when=local_expiry(row["expires_at"]),  # the server's clock, zone named
             ),
             "expired_api_key",
         )

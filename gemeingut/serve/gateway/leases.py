@@ -4,10 +4,10 @@ A request reserves tokens and stream places in shared counters (`quotas.py`); se
 them back. A process killed with SIGKILL, or whose machine went away, never settles: its stream
 places would block its user's streams for the hour of `quotas.STREAM_LEASE`, its tokens stay
 reserved until midnight. So each server process of a gateway registers itself
-(`server_processes`: where it runs, its PID, a heartbeat every `BEAT_SECONDS`) at its own start
-(each worker of `--workers` after it was started, not their parent), else before its first
-reservation, and each reservation that holds anything is written down under it as a lease
-(`leases`, in the reservation's transaction, deleted by its settlement).
+(`server_processes`: where it runs, its PID, a heartbeat every `BEAT_SECONDS`) at its own start,
+before its model loads (each worker of `--workers` after it was started, not their parent),
+else before its first reservation, and each reservation that holds anything is written down
+under it as a lease (`leases`, in the reservation's transaction, deleted by its settlement).
 
 A process has stopped when its heartbeat is older than `STOPPED_AFTER`, or at once when it ran
 on this machine (same host, boot and PID namespace) and its PID is gone. Every live process,
@@ -120,13 +120,14 @@ class Leases:
 
     def start(self) -> str:
         """Register this process (once), free what stopped ones hold, start the heartbeat;
-        the process's id, which its leases name. Called at the process's own start (the
-        app's lifespan, inside each worker of `--workers`: `register_now`), and again with
-        the first admitted request (`gate.Gateway.owner`) where the database failed then.
-        Refused (`KeyReplaced`) where the database's pseudonym key is no longer the one this
-        process read at its start: a new key made meanwhile
-        (`pseudonym_key.refuse_if_replaced`), in turn with it (SQLite's write lock,
-        PostgreSQL's advisory lock that the new key takes too)."""
+        the process's id, which its leases name. Called at the process's own start, before
+        its model loads (inside each worker of `--workers`: `register_before_loading`), at its
+        app's start where the database failed then (`register_now`), and again with the first
+        admitted request (`gate.Gateway.owner`) where it failed then too. Refused
+        (`KeyReplaced`) where the database's pseudonym key is no longer the one this process
+        read at its start: a new key made meanwhile (`pseudonym_key.refuse_if_replaced`), in
+        turn with it (SQLite's write lock, PostgreSQL's advisory lock that the new key takes
+        too)."""
         with self._lock:
             if not self._started:
                 with writing(self.engine) as conn:
@@ -198,12 +199,13 @@ def _keep_beating(leases: weakref.ref[Leases], stop: threading.Event) -> None:
         del live
 
 
-def register_now(leases: Leases) -> None:
-    """Register a server process at its start (`Leases.start`), so that a new pseudonym key
-    is refused from then on. Where the database fails now, the log says why, in the driver's
-    words, and the first request tries again (a 503 where it fails again); where the key was
-    replaced since the process read it, the log says so at once, and every request answers
-    503 `pseudonym_key_replaced` (`gate.admit`) until the server is started again."""
+def register_before_loading(leases: Leases) -> None:
+    """Register a server process at its start, before its model loads (`runner.build_app`):
+    from then on a new pseudonym key is refused, also while the model loads. Where the database
+    fails now, the log says why, in the driver's words, and the app's start (`register_now`),
+    then its first request, try again; where the key was replaced since the process read it,
+    `KeyReplaced` is raised: the process must not start, as a database server with a wrong key
+    does not."""
     try:
         leases.start()
     except SQLAlchemyError as error:
@@ -213,6 +215,16 @@ def register_now(leases: Leases) -> None:
             cause=driver_reason(error),
         )
         log.warning("%s", text(said))
+
+
+def register_now(leases: Leases) -> None:
+    """`register_before_loading` at the app's start (its lifespan, in the process that serves),
+    for an app that did not register before its model loaded (the database failed then, or it
+    was built otherwise). The app has started by now, and a start that fails here would end in
+    uvicorn's traceback: a key replaced meanwhile is logged at once, and every request answers
+    503 `pseudonym_key_replaced` (`gate.admit`) until the server is started again."""
+    try:
+        register_before_loading(leases)
     except KeyReplaced as stale:
         log.error("%s", stale)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 
 from gemeingut.i18n import Message, _
 
@@ -26,21 +27,39 @@ def local_clock(at: datetime) -> Message:
     """`at` (naive UTC, as the tables keep time) as the server's local time of day with its
     zone: "01:00 (CET)", „01:00 Uhr (MEZ)“."""
     local = _local(at)
-    zone = _zone(local)
-    return _("{clock} ({zone})", clock=local.strftime("%H:%M"), zone=_ZONE_WORDS.get(zone, zone))
+    return _clock(local, local.strftime("%H:%M"))
 
 
 def local_date_time(at: datetime) -> Message:
     """`at` (naive UTC) as the server's local date and time with its zone, as each language
     writes a date: "2027-01-31 18:00 (CET)", „31.01.2027, 18:00 Uhr (MEZ)“."""
     local = _local(at)
-    day = _(
+    return _("{date} {clock}", date=_date(local), clock=_clock(local, local.strftime("%H:%M")))
+
+
+def local_expiry(at: datetime) -> Message:
+    """An expiry `at` (naive UTC) as `local_date_time` says it, except that local midnight is
+    the end of the day before, 24:00, as DIN 5008 writes it: a key made with `--expires
+    31.01.2027` (it works all that day) reads back „31.01.2027, 24:00 Uhr (MEZ)“, the date
+    that was typed, not „01.02.2027, 00:00 Uhr“."""
+    local = _local(at)
+    if local.time() != dt_time(0):
+        return local_date_time(at)
+    return _("{date} {clock}", date=_date(local - timedelta(days=1)), clock=_clock(local, "24:00"))
+
+
+def _date(local: datetime) -> Message:
+    return _(
         "{year}-{month}-{day}",
         year=f"{local.year:04d}",
         month=f"{local.month:02d}",
         day=f"{local.day:02d}",
     )
-    return _("{date} {clock}", date=day, clock=local_clock(at))
+
+
+def _clock(local: datetime, hours_minutes: str) -> Message:
+    zone = _zone(local)
+    return _("{clock} ({zone})", clock=hours_minutes, zone=_ZONE_WORDS.get(zone, zone))
 
 
 def _local(at: datetime) -> datetime:

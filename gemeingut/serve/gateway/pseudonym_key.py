@@ -13,7 +13,9 @@ refused instead of silently starting new pseudonyms that no longer match the log
 from before keeps its key in `settings`: the first start that knows where the file goes writes
 it there and deletes it from the database; the key, and so every pseudonym, stays the same.
 PostgreSQL without `GEMEINGUT_PSEUDONYM_KEY` keeps it in the database, as before (the record
-of processing activities says so).
+of processing activities says so). The move is refused while a server process of the database
+runs, which read the key from the database and whose next worker could not start after it; a
+move that is made is said as a warning (every server needs the file from then on).
 
 A key file that is lost can only be replaced by a new key, deliberately (`new_key`, run by
 `gemeingut admin audit new-pseudonym-key`): the earlier records' pseudonyms then belong to
@@ -26,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -35,7 +38,7 @@ from pathlib import Path
 from sqlalchemy import Connection, delete, select
 
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, plural
+from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.openness.sentences import joined
 from gemeingut.serve.gateway.local_clock import local_date_time
 from gemeingut.serve.gateway.tables import settings
@@ -47,6 +50,8 @@ CHECK = "pseudonym_key_check"  # the settings row of the key's check value
 RENEWED = "pseudonym_key_renewed"  # the settings row: when a new key last replaced a lost one
 _KEY = re.compile(r"[0-9a-f]{64}")
 _CHECK_TEXT = b"gemeingut pseudonym key check"
+
+log = logging.getLogger("gemeingut.serve")
 
 
 def key_file(sqlite_path: str | None) -> Path | None:
@@ -74,11 +79,11 @@ def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
     if path.exists():
         key = _read(path)
         if check is not None and not hmac.compare_digest(check, check_value(key)):
-            raise _not_this_databases(path)
+            raise _not_this_databases(path, stored.get(RENEWED))
         if in_database is not None and bytes.fromhex(in_database) != key:
             raise _not_this_databases(path)
     elif in_database is not None:  # a database from before: its key moves out, unchanged
-        key = _write(path, bytes.fromhex(in_database))
+        key = _move_out(conn, path, bytes.fromhex(in_database))
     elif check is not None:  # moved out before, and the file is not there
         raise InputError(
             _("the pseudonym key of this database is not at {path}", path=path),
@@ -100,8 +105,9 @@ def pseudonym_key(conn: Connection, path: Path | None) -> bytes:
 
 
 def _stored(conn: Connection) -> dict[str, str]:
-    """What the database keeps of its key: the key itself (`IN_DATABASE`) or its `CHECK`."""
-    chosen = settings.c.name.in_((IN_DATABASE, CHECK))
+    """What the database keeps of its key: the key itself (`IN_DATABASE`) or its `CHECK`,
+    and when a new key replaced a lost one (`RENEWED`)."""
+    chosen = settings.c.name.in_((IN_DATABASE, CHECK, RENEWED))
     return dict(conn.execute(select(settings.c.name, settings.c.value).where(chosen)).all())
 
 
@@ -148,18 +154,90 @@ def new_key(conn: Connection, path: Path | None) -> bytes:
 
 def _refuse_while_served(conn: Connection) -> None:
     """Refuse a new key while a server process of the database runs: it holds the old key
-    from its start and would go on writing pseudonyms of it. Its registration says so
-    (`leases.py`), unless it clearly stopped: its PID gone on this machine, or its heartbeat
-    older than `STOPPED_AFTER`. Read in the new key's transaction: a server that registers
-    meanwhile (at its start, or with its first admitted request where the database failed
-    then) waits for it, then finds the key replaced and answers 503 (`refuse_if_replaced`)."""
+    from its start and would go on writing pseudonyms of it. Read in the new key's
+    transaction: a server that registers meanwhile (at its start, or with its first admitted
+    request where the database failed then) waits for it, then finds the key replaced and
+    answers 503 (`refuse_if_replaced`)."""
+    serving = _serving(conn)
+    if serving:
+        count, listed = serving
+        raise InputError(
+            plural(
+                count,
+                _(
+                    "a server process of this database is running and holds the old pseudonym "
+                    "key: {processes}",
+                    processes=listed,
+                ),
+                _(
+                    "{n} server processes of this database are running and hold the old "
+                    "pseudonym key: {processes}",
+                    n=count,
+                    processes=listed,
+                ),
+            ),
+            _stop_them_first(),
+        )
+
+
+def _move_out(conn: Connection, path: Path, key: bytes) -> bytes:
+    """Move the key the database holds to `path`, unchanged, where no server process of the
+    database runs: one started without the file named (PostgreSQL without `KEY_FILE_ENV`)
+    reads the key from the database at each start, so that its next worker or restart after
+    the move could not start at all. Said as a warning: every server needs the file now."""
+    serving = _serving(conn)
+    if serving:
+        count, listed = serving
+        raise InputError(
+            plural(
+                count,
+                _(
+                    "the pseudonym key of this database is kept in the database, and a server "
+                    "process of it is running, which reads it from there: {processes}",
+                    processes=listed,
+                ),
+                _(
+                    "the pseudonym key of this database is kept in the database, and {n} "
+                    "server processes of it are running, which read it from there: {processes}",
+                    n=count,
+                    processes=listed,
+                ),
+            ),
+            _(
+                "naming {variable} moves the key to {path}, after which a server without "
+                "the file cannot start again; unset {variable} to go on as before, or: {stop}",
+                variable=KEY_FILE_ENV,
+                path=path,
+                stop=_stop_them_first(),
+            ),
+        )
+    _write(path, key)
+    log.warning(
+        "%s",
+        text(
+            _(
+                "the pseudonym key of this database was moved out of the database to {path}; "
+                "every server and admin command of this database now needs a copy of that "
+                "file, named with {variable}",
+                path=path,
+                variable=KEY_FILE_ENV,
+            )
+        ),
+    )
+    return key
+
+
+def _serving(conn: Connection) -> tuple[int, str] | None:
+    """The server processes of the database that run now (how many, and each named): those
+    registered (`leases.py`) that have not clearly stopped, their PID gone on this machine or
+    their heartbeat older than `STOPPED_AFTER`. Read in the caller's transaction."""
     from gemeingut.serve.gateway.identity import utcnow  # both need the store, which needs us
-    from gemeingut.serve.gateway.leases import STOPPED_AFTER, host_of, live_processes
+    from gemeingut.serve.gateway.leases import host_of, live_processes
 
     now = utcnow()
     serving = live_processes(conn, now)
     if not serving:
-        return
+        return None
     named = [
         _(
             "PID {pid} on {host}, last heartbeat at {when}, {seconds} s ago",
@@ -170,29 +248,18 @@ def _refuse_while_served(conn: Connection) -> None:
         )
         for process in serving
     ]
-    listed = joined(named)
-    raise InputError(
-        plural(
-            len(serving),
-            _(
-                "a server process of this database is running and holds the old pseudonym "
-                "key: {processes}",
-                processes=listed,
-            ),
-            _(
-                "{n} server processes of this database are running and hold the old pseudonym "
-                "key: {processes}",
-                n=len(serving),
-                processes=listed,
-            ),
-        ),
-        _(
-            "stop every server of this database first (`gemeingut serve --db …`), then run "
-            "the command again; a server that ended without signing off (killed, or its "
-            "machine gone) counts as stopped once its process is gone on this machine, or "
-            "{seconds} s after its last heartbeat",
-            seconds=int(STOPPED_AFTER.total_seconds()),
-        ),
+    return len(serving), joined(named)
+
+
+def _stop_them_first() -> Message:
+    from gemeingut.serve.gateway.leases import STOPPED_AFTER
+
+    return _(
+        "stop every server of this database first (`gemeingut serve --db …`), then run "
+        "the command again; a server that ended without signing off (killed, or its "
+        "machine gone) counts as stopped once its process is gone on this machine, or "
+        "{seconds} s after its last heartbeat",
+        seconds=int(STOPPED_AFTER.total_seconds()),
     )
 
 
@@ -301,7 +368,27 @@ def _give_folder_owner(handle: int, folder: Path) -> None:
         os.fchown(handle, owner.st_uid, owner.st_gid)
 
 
-def _not_this_databases(path: Path) -> InputError:
+def _not_this_databases(path: Path, renewed: str | None = None) -> InputError:
+    """The key at `path` is not the database's; where the database got a new key
+    (`renewed`, UTC), most likely a copy of the key from before it, kept where a server of the
+    database starts (`new_key` makes the new file on the machine it runs on)."""
+    if renewed is not None:
+        when = datetime.fromisoformat(renewed).replace(tzinfo=None)
+        return InputError(
+            _(
+                "{path} is not the pseudonym key of this database, which got a new key at "
+                "{when} (`gemeingut admin audit new-pseudonym-key`)",
+                path=path,
+                when=local_date_time(when),
+            ),
+            _(
+                "copy the new key file (from where that command made it) to {path}, or name "
+                "it with {variable}; a server with another key would write pseudonyms that "
+                "match no one's",
+                path=path,
+                variable=KEY_FILE_ENV,
+            ),
+        )
     return InputError(
         _("{path} is not the pseudonym key of this database", path=path),
         _(

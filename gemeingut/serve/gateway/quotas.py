@@ -73,7 +73,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    RowMapping,
     ScalarSelect,
     String,
     Update,
@@ -93,6 +92,7 @@ from sqlalchemy import (
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural
 from gemeingut.i18n.visible import visible
+from gemeingut.serve.gateway.direct_sql import Row, run, run_counted
 from gemeingut.serve.gateway.identity import Principal, refuse_unusable
 from gemeingut.serve.gateway.local_clock import local_clock
 from gemeingut.serve.gateway.store import insert_or_ignore, reading, writing
@@ -223,7 +223,10 @@ _LIVE_PLACES = (
         _COUNTER.subject_kind == bindparam("counter_kind"),
         _COUNTER.subject == bindparam("counter_subject"),
         _COUNTER.window >= bindparam("lease_start"),
-        _COUNTER.window.like(f"{STREAM}%"),
+        # The pattern in the SQL, not bound: SQLite prepares a statement anew each time a
+        # LIKE's bound pattern is bound (it might allow an index), a tenth of the
+        # instructions of a stream's database work (docs/benchmarks.md).
+        _COUNTER.window.like(literal_column(f"'{STREAM}%'")),
     )
     .scalar_subquery()
 )
@@ -506,7 +509,7 @@ def reserve_uncounted(
     no lock and writes nothing: it was admitted before the limit, as one a moment earlier.
     `owner`: the server process (`leases.Leases.start`) under which what the request holds is
     leased."""
-    read: list[RowMapping] | None = None
+    read: list[Row] | None = None
     if then is None and engine.dialect.name == "sqlite":
         with reading(engine) as conn:
             read, key = _limits_and_key(conn, principal)
@@ -528,25 +531,23 @@ def reserve_uncounted(
         return _take_in(conn, principal, rows, 0, stream, now, answers, then, owner)
 
 
-def _counts_tokens(rows: list[RowMapping]) -> bool:
+def _counts_tokens(rows: list[Row]) -> bool:
     return any(row["tokens_per_day"] is not None for row in rows)
 
 
-def _limits_of(conn: Connection, principal: Principal) -> list[RowMapping]:
+def _limits_of(conn: Connection, principal: Principal) -> list[Row]:
     """The limits that apply to `principal`, in one lock order (read to the end: a refusal
     after it must leave no statement open)."""
-    rows = conn.execute(_LIMITS_NAMED, {"names": _names(principal)}).mappings().all()
+    rows = run(conn, _LIMITS_NAMED, {"names": _names(principal)})
     return _applying(rows, principal)
 
 
-def _limits_and_key(
-    conn: Connection, principal: Principal
-) -> tuple[list[RowMapping], RowMapping | None]:
+def _limits_and_key(conn: Connection, principal: Principal) -> tuple[list[Row], Row | None]:
     """`_limits_of`, and the validity of `principal`'s key as the same statement read it
     (`revoked_at`, `expires_at`; None where the key is gone): one statement, not two, for
     every request that reserves."""
     named = {"names": _names(principal), "key_id": principal.key_id}
-    rows = conn.execute(_LIMITS_AND_KEY, named).mappings().all()
+    rows = run(conn, _LIMITS_AND_KEY, named)
     return _applying(rows, principal), rows[0] if rows else None
 
 
@@ -555,7 +556,7 @@ def _names(principal: Principal) -> list[str]:
     return sorted({subject for _kind, subject in _subjects(principal)})
 
 
-def _applying(rows: list[RowMapping], principal: Principal) -> list[RowMapping]:
+def _applying(rows: list[Row], principal: Principal) -> list[Row]:
     """The limit rows of `rows` whose kind and subject apply to `principal` (a name may be a
     key's, a user's and a group's at once)."""
     subjects = set(_subjects(principal))
@@ -606,8 +607,8 @@ def reserve(
 def _check_key(
     conn: Connection,
     principal: Principal,
-    rows: list[RowMapping],
-    key: RowMapping | None,
+    rows: list[Row],
+    key: Row | None,
     now: datetime,
 ) -> None:
     """In a write transaction, before the takes: the key checked and, where it has limits of
@@ -621,8 +622,8 @@ def _check_key(
 
 
 def _checking_key(
-    conn: Connection, principal: Principal, read: list[RowMapping], now: datetime
-) -> list[RowMapping]:
+    conn: Connection, principal: Principal, read: list[Row], now: datetime
+) -> list[Row]:
     """`_check_key` of limits `read` before the write lock (SQLite), under it now: the same
     statement also returns which limits are set (`_LIMITS_SET`). Where a limit was set since
     the read (a new row, a limit that was NULL), the limits are read again, under the lock,
@@ -634,7 +635,7 @@ def _checking_key(
         "user_name": principal.user,
         "group_names": list(principal.groups),
     }
-    found = conn.execute(_CHECKING_KEY[holds], named).mappings().first()
+    found = next(iter(run(conn, _CHECKING_KEY[holds], named)), None)
     refuse_unusable(principal.key_id, found, now)  # a key not found is refused here
     said = found["limits_set"] if found is not None else None
     if set(said.split(_RS) if said else ()) <= _limits_set(read):
@@ -645,7 +646,7 @@ def _checking_key(
     return rows
 
 
-def _limits_set(rows: list[RowMapping]) -> set[str]:
+def _limits_set(rows: list[Row]) -> set[str]:
     """`_LIMITS_SET` of limit rows read, as its parts."""
     return {
         row["subject_kind"]
@@ -707,7 +708,7 @@ def _telling_every_limit(
 def _take_in(
     conn: Connection,
     principal: Principal,
-    rows: list[RowMapping],
+    rows: list[Row],
     tokens: int,
     stream: bool,
     now: datetime,
@@ -752,7 +753,8 @@ def _take_in(
     if owner is not None and (reservation.token_windows or reservation.stream_places):
         reservation.lease = uuid.uuid4().hex
         held = [*reservation.token_windows, *reservation.stream_places]
-        conn.execute(
+        run(
+            conn,
             _WRITE_LEASE,
             {
                 "id": reservation.lease,
@@ -767,7 +769,7 @@ def _take_in(
     return reservation
 
 
-def held_by_lease(lease: RowMapping) -> Reservation:
+def held_by_lease(lease: Row) -> Reservation:
     """The reservation a lease row (`leases`) holds, to settle it as `settle` would."""
     reservation = Reservation(tokens=int(lease["tokens"]), lease=lease["id"])
     for kind, subject, window in lease["counters"]:
@@ -998,10 +1000,9 @@ def settle(
     notes it beside the request's minute. In the caller's write transaction, which also
     completes the request's audit record. A lease already settled (its process was taken for
     stopped: `leases.reclaim`) is not settled again."""
-    if reservation.lease is not None:
-        gone = conn.execute(_END_LEASE, {"lease": reservation.lease})
-        if gone.rowcount == 0:
-            return
+    lease = reservation.lease
+    if lease is not None and run_counted(conn, _END_LEASE, {"lease": lease}) == 0:
+        return
     used_tokens = min(used_tokens, reservation.tokens)
     key_ids = {
         subject
@@ -1016,18 +1017,18 @@ def settle(
         _hold_key(conn, key_id, valid_at=None)
     if refused_unworked:
         for counter in reservation.request_windows:
-            conn.execute(_GIVE_BACK_REQUEST, _named(*counter))
+            run(conn, _GIVE_BACK_REQUEST, _named(*counter))
     elif failed:
         for kind, subject, window in reservation.request_windows:
             _note_failed(conn, kind, subject, FAILED + window.removeprefix("minute:"))
     tokens = {"reserved_tokens": reservation.tokens, "used_tokens": used_tokens}
     for counter in reservation.token_windows:
-        conn.execute(_SETTLE_TOKENS, _named(*counter) | tokens)
+        run(conn, _SETTLE_TOKENS, _named(*counter) | tokens)
     for kind, subject, place in reservation.stream_places:
         # A key's place is also held by the keys it was rotated to (`identity.rotate_key`
         # copies it under its unique name): the stream ends for all of them.
         ending = _END_KEY_PLACE if kind == "key" else _END_PLACE
-        conn.execute(ending, _named(kind, subject, place))
+        run(conn, ending, _named(kind, subject, place))
 
 
 def _note_failed(conn: Connection, kind: str, subject: str, window: str) -> None:
@@ -1126,13 +1127,13 @@ def _hold_key(conn: Connection, key_id: str, valid_at: datetime | None) -> None:
     more, and a stream that ends during it leaves its place on the new key for the whole
     lease. `valid_at`: a key revoked (or rotated) or expired since the request authenticated
     is a 401 now, not a reservation on counters that no longer count."""
-    row = conn.execute(_HOLD_KEY, {"key_id": key_id}).mappings().first()
+    row = next(iter(run(conn, _HOLD_KEY, {"key_id": key_id})), None)
     if valid_at is not None:  # as the lock found it: what a rotation just committed
         refuse_unusable(key_id, row, valid_at)
 
 
 def _take_stream(
-    conn: Connection, counter: tuple[str, str], row: RowMapping, now: datetime, place: str
+    conn: Connection, counter: tuple[str, str], row: Row, now: datetime, place: str
 ) -> Counted | None:
     """Take the stream place `place` (a window name) on the counter (kind, subject) under the
     limit `row`; where the limit has no room, the live places and the limit (`Counted`). The
@@ -1141,14 +1142,14 @@ def _take_stream(
     kind, subject = counter
     subject_named = {"counter_kind": kind, "counter_subject": subject}
     # Made once per subject: the lock is tried first, the row inserted where it is missing.
-    if conn.execute(_LOCK_STREAMS, subject_named).rowcount == 0:
+    if run_counted(conn, _LOCK_STREAMS, subject_named) == 0:
         insert_or_ignore(
             conn, usage_counters, subject_kind=kind, subject=subject, window="streams", used=0,
             reserved=0,
         )  # fmt: skip
-        conn.execute(_LOCK_STREAMS, subject_named)
+        run(conn, _LOCK_STREAMS, subject_named)
     live = _live_named(kind, subject, now) | _limit_named(row)
-    if conn.execute(_TAKE_PLACE, live | {"counter_window": place}).first() is not None:
+    if run(conn, _TAKE_PLACE, live | {"counter_window": place}):
         return None
     places, limit = conn.execute(_COUNT_PLACES, live).one()
     return Counted(int(places), 0, _as_refused(limit, row, "concurrent_streams"))
@@ -1169,7 +1170,7 @@ def _take(
     counter: tuple[str, str],
     window: str,
     n: int,
-    row: RowMapping,
+    row: Row,
     name: str,
     now: datetime,
 ) -> Headroom | Counted | None:
@@ -1183,29 +1184,30 @@ def _take(
     kind, subject = counter
     named = _named(kind, subject, window) | _limit_named(row)
     taking = named | {"n": n}
-    taken = conn.execute(_TAKE[name], taking).first()
-    if taken is None:
+    taken = run(conn, _TAKE[name], taking)
+    if not taken:
         insert_or_ignore(
             conn, usage_counters, subject_kind=kind, subject=subject, window=window, used=0,
             reserved=0,
         )  # fmt: skip
-        taken = conn.execute(_TAKE[name], taking).first()
-    if taken is None:
+        taken = run(conn, _TAKE[name], taking)
+    if not taken:
         found = conn.execute(_COUNTS[name], named).one()  # the row exists: made above
         return Counted(int(found.used), int(found.reserved), _as_refused(found.limit, row, name))
-    if taken.limit is None:
+    after = taken[0]  # the counter as the take left it, and its limit
+    if after["limit"] is None:
         return None
-    limit = int(taken.limit)
+    limit = int(after["limit"])
     ends = _minute_end(now) if name == "requests_per_minute" else day_end(now)
-    return Headroom(limit, limit - int(taken.used) - int(taken.reserved), ends)
+    return Headroom(limit, limit - int(after["used"]) - int(after["reserved"]), ends)
 
 
-def _limit_named(row: RowMapping) -> dict[str, str]:
+def _limit_named(row: Row) -> dict[str, str]:
     """The bind parameters of the limit `row` (`_limit_of`)."""
     return {"limit_kind": row["subject_kind"], "limit_subject": row["subject"]}
 
 
-def _as_refused(found: int | None, row: RowMapping, name: str) -> int:
+def _as_refused(found: int | None, row: Row, name: str) -> int:
     """The limit that refused, as the refusal's read found it; as it was read before where it
     has been lifted since (PostgreSQL: between the refusing UPDATE and that read)."""
     return int(row[name] if found is None else found)

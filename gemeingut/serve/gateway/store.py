@@ -43,6 +43,7 @@ SECRET_QUERY = frozenset({"password", "sslpassword"})  # libpq's parameters that
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 # Each engine's pseudonym key and the file it came from (None: kept in the database)
 _KEYS: weakref.WeakKeyDictionary[Engine, tuple[bytes, Path | None]] = weakref.WeakKeyDictionary()
+_THREAD = threading.local()  # `held`: the connections a thread keeps (`connections_held`)
 _IGNORING_INSERTS: weakref.WeakKeyDictionary[
     Engine, dict[tuple[Table, tuple[str, ...]], Compiled]
 ] = weakref.WeakKeyDictionary()
@@ -167,8 +168,13 @@ def writing(engine: Engine) -> Iterator[Connection]:
         with engine.begin() as conn:
             yield conn
         return
-    with lock, engine.begin() as conn:
-        yield conn
+    with lock:
+        if getattr(_THREAD, "held", None) is None:
+            with engine.begin() as conn:
+                yield conn
+        else:
+            with _held(engine, reads=False) as conn:
+                yield conn
 
 
 @contextmanager
@@ -177,6 +183,10 @@ def reading(engine: Engine) -> Iterator[Connection]:
     the last commit), which most requests need for their key and limits. Its transaction
     begins with `BEGIN`, not `BEGIN IMMEDIATE`: the dialect reads `READING` from the pooled
     connection's `info` (`sqlite_dialect.py`)."""
+    if engine.dialect.name == "sqlite" and getattr(_THREAD, "held", None) is not None:
+        with _held(engine, reads=True) as conn:
+            yield conn
+        return
     with engine.connect() as conn:
         info = conn.connection.info  # the pooled connection's: set for this use only
         info[READING] = True
@@ -184,6 +194,57 @@ def reading(engine: Engine) -> Iterator[Connection]:
             yield conn
         finally:
             info.pop(READING, None)
+
+
+@contextmanager
+def connections_held() -> Iterator[None]:
+    """In a thread that runs one database call after another (`database_thread.py`): each
+    SQLite engine's connection stays checked out from one `writing` or `reading` to the next,
+    and goes back to the pool when this ends: a checkout and its return (the pool's events,
+    its rollback, the closing of cursors) were a tenth to a sixth of the instructions of a
+    stream's database work (docs/benchmarks.md). Not PostgreSQL's: its pool pings a connection
+    at checkout, so that one lost meanwhile (a restarted server) is replaced before it fails a
+    request."""
+    _THREAD.held = held = {}
+    try:
+        yield
+    finally:
+        _THREAD.held = None
+        for conn in held.values():
+            conn.close()
+
+
+@contextmanager
+def _held(engine: Engine, reads: bool) -> Iterator[Connection]:
+    """A transaction on this thread's held connection of `engine` (checked out at its first
+    use), ended as a checked-out one ends: a write's committed (or rolled back on an error), a
+    read's rolled back, and every cursor closed, so that the connection holds no snapshot
+    between uses (see above). A use within another gets a connection of its own; one that
+    failed in the database goes back to the pool (invalidated where it was lost)."""
+    held = _THREAD.held
+    conn = held.pop(engine, None) or engine.connect()  # taken: a use within gets its own
+    record = conn.connection._connection_record
+    failed: BaseException | None = None
+    try:
+        if reads:
+            record.info[READING] = True
+            try:
+                yield conn
+            finally:
+                record.info.pop(READING, None)
+                conn.rollback()
+        else:
+            with conn.begin():
+                yield conn
+    except BaseException as error:
+        failed = error
+        raise
+    finally:
+        if isinstance(failed, SQLAlchemyError) or conn.invalidated or engine in held:
+            conn.close()
+        else:
+            _close_cursors(conn.connection.dbapi_connection, record)
+            held[engine] = conn
 
 
 def pseudonym_secret(engine: Engine) -> bytes:
@@ -208,17 +269,20 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.pool, "checkin")
-    def _close_cursors(dbapi_connection, record) -> None:
-        cursors = open_cursors(record.info)  # an invalidated one's are cleared at next checkout
-        if dbapi_connection is None:  # invalidated: closed, with its snapshots
-            cursors.clear()
-            return
-        for cursor in list(cursors):
-            # A closed connection (sqlite3.Error) holds nothing any more.
-            with contextlib.suppress(sqlite3.Error):
-                cursor.close()  # resets its statement: the snapshot it held is let go
+    event.listen(engine.pool, "checkin", _close_cursors)
+
+
+def _close_cursors(dbapi_connection: sqlite3.Connection | None, record: object) -> None:
+    """Close the cursors a SQLite connection ran since its checkout (or its last held use)."""
+    cursors = open_cursors(record.info)  # an invalidated one's are cleared at next checkout
+    if dbapi_connection is None:  # invalidated: closed, with its snapshots
         cursors.clear()
+        return
+    for cursor in list(cursors):
+        # A closed connection (sqlite3.Error) holds nothing any more.
+        with contextlib.suppress(sqlite3.Error):
+            cursor.close()  # resets its statement: the snapshot it held is let go
+    cursors.clear()
 
 
 def _migrate(engine: Engine) -> None:

@@ -116,7 +116,7 @@ def test_the_cli_writes_a_memo_and_a_speech_from_a_real_server(
         "--endpoint", f"{server}/v1", "--out", out,
     )  # fmt: skip
     assert memo.exit_code == 1, memo.output  # the random model cites nothing
-    assert "Sachverhalt: Die Antwort belegt nichts mit den Quellen." in memo.output
+    assert "Sachverhalt: Dieser Abschnitt nennt keine der Quellen." in memo.output  # as the page
     text = out.read_text(encoding="utf-8")
     for heading in ("# Vermerk: " + SUBJECT, "## Sachverhalt", "## Bewertung", "## Vorschlag"):
         assert f"{heading}\n" in text

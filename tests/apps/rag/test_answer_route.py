@@ -97,7 +97,7 @@ def test_a_memo_is_written_section_by_section_each_call_audited(server: dict) ->
     assert [s["heading"] for s in memo["sections"]] == ["Sachverhalt", "Bewertung", "Vorschlag"]
     assert memo["asked_model"] and not memo["supported"]  # the random model cites nothing
     assert all(
-        s["problems"] == ["Die Antwort belegt nichts mit den Quellen."] for s in memo["sections"]
+        s["problems"] == ["Dieser Abschnitt nennt keine der Quellen."] for s in memo["sections"]
     )
     assert all(s["status"] == "no_citation" and s["citations"] == [] for s in memo["sections"])
     assert memo["sources"][0]["page"] == 2

@@ -17,7 +17,6 @@ import pytest
 
 from gemeingut.apps.rag.index import COLLECTION_FILE, ingest, open_collection, remove
 from gemeingut.apps.rag.ocr_cache import OCR_DIR
-from gemeingut.apps.rag.storage import READER_FORMAT
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from tests.apps.rag.documents import PAGES, write_scanned_pdf
@@ -83,7 +82,7 @@ def test_a_reader_format_change_takes_the_scanned_pages_from_the_kept_readings(
     assert len(kept) == 2 and all(k.startswith(kept[0].split("/")[0]) for k in kept)
     assert any("Zuschlagskriterien" in text for _page, text in read_first)
 
-    read_by_format(folder, READER_FORMAT - 1)  # a newer gemeingut reads it again
+    read_by_format(folder, 1)  # a newer gemeingut reads it again
     again = ingest(root, "akten", [docs])
     assert again.reread == [KEY]
     assert (again.ocr_pages_read, again.ocr_pages_reused) == (0, 2)
@@ -91,7 +90,7 @@ def test_a_reader_format_change_takes_the_scanned_pages_from_the_kept_readings(
     assert open_collection(root, "akten").outdated == []
 
     (folder / OCR_DIR / kept[0]).write_text("{kaputt", encoding="utf-8")  # never served
-    read_by_format(folder, READER_FORMAT - 1)
+    read_by_format(folder, 1)
     mended = invoke("rag", "ingest", "akten", docs, "--root", root)
     said = " ".join(mended.output.split())
     assert mended.exit_code == 0, said
@@ -107,7 +106,7 @@ def test_another_engine_or_another_file_is_read_anew(
     root, docs = scanned
     folder = root / "akten"
     kept = readings(folder)
-    read_by_format(folder, READER_FORMAT - 1)
+    read_by_format(folder, 1)
     again = ingest(root, "akten", [docs])
     assert (again.ocr_pages_read, again.ocr_pages_reused) == (2, 0)
     now = readings(folder)  # the other engine's entries replace the first's

@@ -168,7 +168,7 @@ def test_times_say_their_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         admin(db, "users", "add", "anna")
         created = admin(db, "keys", "create", "--user", "anna", "--expires", "2027-01-31T18:00")
         assert created.exit_code == 0, created.output
-        assert "2027-01-31 18:00 +01:00" in admin(db, "keys", "list").stdout
+        assert "31.01.2027, 18:00 Uhr (MEZ)" in admin(db, "keys", "list").stdout
         [row] = json.loads(admin(db, "keys", "list", "--json").stdout)
         assert row["expires_at"] == "2027-01-31T17:00:00Z"
         never = admin(db, "keys", "create", "--user", "anna", "--json")

@@ -72,11 +72,11 @@ def test_rotating_an_expired_key_says_its_expiry_in_local_time(tmp_path: Path) -
 def test_an_expiry_in_the_past_is_said_back_in_local_time(tmp_path: Path) -> None:
     db = str(tmp_path / "gateway.db")
     add_user(open_store(db), "anna")
-    # a bare date is the end of that day in local time: 02.01.2020 00:00 in Berlin
+    # a bare date is the end of that day in local time, said as the date typed: 24:00 in Berlin
     args = ["admin", "keys", "create", "--user", "anna", "--expires", "2020-01-01", "--db", db]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output
-    assert "(02.01.2020, 00:00 Uhr (MEZ))" in result.output, result.output
+    assert "(01.01.2020, 24:00 Uhr (MEZ))" in result.output, result.output
     assert "UTC" not in result.output
 
 
@@ -97,4 +97,4 @@ def test_a_tz_that_names_no_zone_is_said_as_utc(
         monkeypatch.undo()
         time.tzset()
     assert result.exit_code == 2, result.output
-    assert "(02.01.2020, 00:00 Uhr (UTC))" in result.output, result.output
+    assert "(01.01.2020, 24:00 Uhr (UTC))" in result.output, result.output

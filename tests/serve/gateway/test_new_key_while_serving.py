@@ -9,11 +9,12 @@ left behind), or on another machine whose heartbeat is older than `STOPPED_AFTER
 are real `gemeingut serve --db` processes, on SQLite and on a throwaway PostgreSQL cluster
 (whose key file `GEMEINGUT_PSEUDONYM_KEY` names).
 
-A server reads its key when it opens the database and registers only later (after its model
-loaded; with its first request where the database failed at its start); a new key made in
-between would leave it writing pseudonyms of the old one. Its registration checks the key in
-the same transaction and refuses: its requests are answered 503 `pseudonym_key_replaced`, with
-no record under the old key's pseudonym.
+A server reads its key when it opens the database and registers right after, before its model
+loads; a key replaced in between stops its start (`test_key_replaced_at_start.py`). Where the
+database failed then, it registers later (at its app's start, or with its first request), and a
+new key made in between would leave it writing pseudonyms of the old one: its registration
+checks the key in the same transaction and refuses, and its requests are answered 503
+`pseudonym_key_replaced`, with no record under the old key's pseudonym.
 """
 
 from __future__ import annotations
@@ -204,14 +205,15 @@ def test_the_server_log_says_why_it_refuses_and_what_to_do(
     assert any("wurde ersetzt" in s and "starten Sie den Server neu" in s for s in said), said
 
 
-def test_a_server_whose_key_was_replaced_before_its_start_says_so_and_refuses(
+def test_an_app_not_registered_yet_says_so_at_its_start_and_refuses_requests(
     key_of: tuple[str, Path],
     backend: TransformersBackend,
     serve: Callable[[FastAPI], AbstractContextManager[str]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The key replaced while the model loaded (after the process read it, before its app
-    started): the start's log says so at once, not with a client's first 503, and the process
+    """The key replaced before an app that has not registered yet starts (its registration
+    before the model loaded failed on the database, or it was built without `gemeingut
+    serve`): its start's log says so at once, not with a client's first 503, and the process
     stays unregistered; its requests are answered 503 `pseudonym_key_replaced`."""
     db, key = key_of
     engine = open_store(db)  # the server's start: it reads the key, then loads its model

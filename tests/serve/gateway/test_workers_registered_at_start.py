@@ -1,8 +1,8 @@
 """`serve --upstream … --workers 2 --db …` (SQLite and PostgreSQL): each worker registers at
-its own start (the app's lifespan, in the worker, after the supervisor started it), before it
-has served anything, and a stream's lease names the worker that serves it. Before, a worker
-registered with its first admitted request: `admin audit new-pseudonym-key` did not see a
-server that had served nothing."""
+its own start (in the worker, after the supervisor started it, before its backend asks the
+engine), before it has served anything, and a stream's lease names the worker that serves
+it. Before, a worker registered with its first admitted request: `admin audit
+new-pseudonym-key` did not see a server that had served nothing."""
 
 from __future__ import annotations
 
@@ -26,6 +26,29 @@ from gemeingut.serve.gateway.tables import leases, server_processes
 from tests.http_server import start_serving, stop_serving
 from tests.serve.conftest import MODEL_NAME
 from tests.serve.gateway.test_workers_killed_mid_stream import HELLO, _wait_for, _workers
+
+
+def _accepting(pid: int, port: int) -> bool:
+    """Whether the worker `pid` accepts connections on `port`: its event loop watches the
+    listening socket (a `tfd` of an epoll set in /proc), which uvicorn adds after the app's
+    start. (`/ready` says that one worker serves, not which.)"""
+    listening = {
+        fields[9]
+        for fields in map(str.split, Path("/proc/net/tcp").read_text().splitlines()[1:])
+        if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port
+    }
+    sockets, watched = set(), set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            target = os.readlink(fd)
+            if target.removeprefix("socket:[").removesuffix("]") in listening:
+                sockets.add(int(fd.name))
+            elif target == "anon_inode:[eventpoll]":
+                info = Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text().splitlines()
+                watched |= {int(line.split()[1]) for line in info if line.startswith("tfd:")}
+    except FileNotFoundError:
+        return False  # the worker, or one of its files, is gone: asked again
+    return bool(sockets & watched)
 
 
 def test_each_worker_registers_at_its_start_and_leases_name_one(
@@ -64,6 +87,15 @@ def test_each_worker_registers_at_its_start_and_leases_name_one(
             _wait_for(
                 lambda: set(registered().values()) == workers or server.poll() is not None,
                 "the workers did not register at their start",
+                deadline,
+            )
+            assert server.poll() is None
+            # Registered is not ready: each worker registered before its backend asked the
+            # engine for its model card; with both still asking when the engine pauses, none
+            # would accept the stream until the engine answered again.
+            _wait_for(
+                lambda: all(_accepting(pid, port) for pid in workers) or server.poll() is not None,
+                "the workers do not accept connections",
                 deadline,
             )
             assert server.poll() is None

@@ -840,14 +840,13 @@ function showDraft(body, draft, until = Date.now() + (draft.retry_after ?? 0) * 
       const note = document.createElement("p");
       note.className = "warning";
       // a part the model did not write (its key point has no source left) says why, as the
-      // server does; of a written one that cites nothing, that is all there is to say: the
-      // server's words for it speak of "the answer", and a section is not one. A part a limit
-      // refused (the daily allowance, the requests per minute) is not one without evidence:
-      // its reason alone.
+      // server does, and so does a written one that cites nothing (the server's sentence, as
+      // the CLI and the Markdown say it). A part a limit refused (the daily allowance, the
+      // requests per minute) is not one without evidence: its reason alone.
       const unwritten = section.asked_model === false;
-      const problems = section.status === "no_citation" && !unwritten ? [] : section.problems;
       const status = unwritten ? "not_written" : section.status;
-      note.textContent = (missing.has(section.id) ? problems : [named("section", status), ...problems]).join(" ");
+      const said = missing.has(section.id) ? section.problems : [named("section", status), ...section.problems];
+      note.textContent = said.join(" ");
       part.append(note);
     }
     return part;
