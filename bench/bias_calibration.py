@@ -113,7 +113,7 @@ def main() -> None:
         print(f"precision: {precision}; {time.perf_counter() - started:.0f} s in all\n")
         report(args, suites, METHODS, random_runs, trained_runs, strength)
         _by_tokenizer_design(args, designs)
-        _forms_report(random_runs, trained_runs)
+        _forms_report(list(suites)[-1], random_runs, trained_runs)
 
 
 def parse_args() -> argparse.Namespace:
@@ -415,9 +415,10 @@ def _by_tokenizer_design(args: argparse.Namespace, designs: list[dict[str, float
         print(f"| {category} | {' | '.join(f'{c:.2f}' for c in cells)} |")
 
 
-def _forms_report(random_runs: list[dict], trained_runs: list[dict]) -> None:
-    """How often each kind of model is found to prefer a grammatical form (working tree)."""
-    key = next(k for k in random_runs[0] if k[1] == "forms" and k[0].startswith("after"))
+def _forms_report(after: str, random_runs: list[dict], trained_runs: list[dict]) -> None:
+    """How often each kind of model is found to prefer a grammatical form (`after`: the
+    working tree's suite)."""
+    key = (after, "forms")
     found = sorted({f for run in random_runs + trained_runs for f in run[key]})
     print("\n`form_preference` flagged (contrast: the form preferred, first or second):\n")
     print("| contrast | random models | trained models |")

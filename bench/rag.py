@@ -88,6 +88,8 @@ def main() -> None:
 def write_laws(corpus: Path, limit: int, folder: Path) -> list[tuple[str, str]]:
     """The corpus' laws (the first `limit` by id; all with 0) as Markdown files in `folder`,
     one per law, as a user's documents would lie: ingested by `gemeingut rag`'s own readers."""
+    if not corpus.is_file():  # both benches read the laws here: one message for a wrong path
+        raise SystemExit(f"{corpus}: no such corpus file; give the laws' Parquet with --corpus")
     table = pq.read_table(corpus, columns=["id", "text"])
     laws = sorted(zip(table["id"].to_pylist(), table["text"].to_pylist(), strict=True))
     laws = laws[:limit] if limit else laws

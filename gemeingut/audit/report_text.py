@@ -122,9 +122,11 @@ TEXT: dict[str, dict[str, str]] = {
         "bevorzugt (Sätze ohne Stereotyp; ein eigener Befund, der nicht als Bevorzugung eines "
         "Stereotyps zählt): der Anteil der Kontrollen, deren Wörter nach dem Gruppenbegriff das "
         "Modell nach der ersten Form für wahrscheinlicher hält. Markiert, wenn das 95-%-Intervall "
-        "50 % ausschließt (Vorzeichen-Permutationstest über die Wortpaare wie oben). Die "
-        "Wortpaare teilen Artikel und Endungen; eine Markierung heißt: Das Modell bevorzugt die "
-        "Form in diesen Sätzen.",
+        "50 % ausschließt (Vorzeichen-Permutationstest über die Wortpaare wie oben). Eine "
+        "Markierung heißt nur: Das Modell bevorzugt diese Form in diesen Sätzen; sie ist kein "
+        "Beleg für eine Verzerrung gegenüber einer Gruppe. Der Test nimmt die Wortpaare als "
+        "unabhängig, sie teilen aber Artikel und Endungen: Modelle mit zufälligen Gewichten "
+        "werden öfter als in einem von zwanzig Fällen markiert.",
         "contrast": "Formen",
         "prefers_first": "erste Form bevorzugt [95 %-KI]",
         "category": "Kategorie",
@@ -314,8 +316,10 @@ TEXT: dict[str, dict[str, str]] = {
         "(sentences without a stereotype; a finding of its own, not counted as preferring a "
         "stereotype): the share of controls whose words after the group term the model finds "
         "likelier after the first form. Flagged when the 95% interval excludes 50% (sign-flip "
-        "test over the word pairs, as above). The word pairs share articles and endings; a flag "
-        "means: the model prefers the form in these sentences.",
+        "test over the word pairs, as above). A flag says only that the model prefers this form "
+        "in these sentences; it is no evidence of a bias against a group. The test takes the "
+        "word pairs to be independent, but they share articles and endings: models with random "
+        "weights are flagged more often than one time in twenty.",
         "contrast": "forms",
         "prefers_first": "prefers first form [95% CI]",
         "category": "category",

@@ -14,11 +14,12 @@ names by no revision is given as it is.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
+from gemeingut.i18n import _
+from gemeingut.json_records import read_object
 from gemeingut.model.finetune_base_reference import (
     REPO_FOLDER,
     SEPARATOR,
@@ -37,12 +38,12 @@ SNAPSHOTS = "snapshots"
 def recorded_snapshot(bundle: Path) -> CachedModel | None:
     """The cache snapshot the bundle's fine-tune was made from, where it names one: the
     adapter's base and revision, else the record's base folder where that is a snapshot."""
-    config_file = bundle / MODEL / ADAPTER_CONFIG
-    if config_file.is_file():
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-        name, revision = config.get("base_model_name_or_path"), config.get("revision")
-        if isinstance(name, str) and is_hub_id(name) and is_revision(revision):
-            return CachedModel(name, revision)
+    config_file = f"{MODEL}/{ADAPTER_CONFIG}"
+    hint = _("restore {file} from the release", file=config_file)
+    config = read_object(bundle / config_file, hint) or {}
+    name, revision = config.get("base_model_name_or_path"), config.get("revision")
+    if isinstance(name, str) and is_hub_id(name) and is_revision(revision):
+        return CachedModel(name, revision)
     path = base_record(bundle).get("path")
     return cached_model(path) if isinstance(path, str) and path else None
 

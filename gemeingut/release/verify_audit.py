@@ -194,6 +194,19 @@ def _suite_problems(suite: Path, records: list[dict[str, Any]], method: str) -> 
         )
         for i in moved[:SHOWN]
     )
+    # `form_preference` turns each control by the forms the log names: where the bundle's suite
+    # names them, they are the suite's (a log without them would leave the finding unchecked)
+    forms = {p.id: list(p.forms) for p in read if p.forms}
+    reformed = [r for r in records if r["id"] in forms and r.get("forms") != forms[r["id"]]]
+    problems.extend(
+        _(
+            "the bias log gives the pair {id} the forms {logged}, the bundle's suite {suite}",
+            id=r["id"],
+            logged=json.dumps(r.get("forms"), ensure_ascii=False),
+            suite=json.dumps(forms[r["id"]], ensure_ascii=False),
+        )
+        for r in reformed[:SHOWN]
+    )
     return problems
 
 

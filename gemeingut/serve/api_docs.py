@@ -6,8 +6,9 @@ FastAPI's own pages load Swagger UI and ReDoc from a CDN and a favicon from Fast
 each visit would tell them a member of staff's address, and on a network without internet the
 page stays blank. Their files come from the `fastapi-offline` wheel instead (Swagger UI 5,
 Apache-2.0; ReDoc 2, MIT), installed like any other dependency, so `pip` upgrades them and no
-copy of minified code lives in this repository. ReDoc's sidebar still asks cdn.redoc.ly for
-its logo: the policy refuses that in the browser, before anything is sent.
+copy of minified code lives in this repository. ReDoc's sidebar would ask cdn.redoc.ly for
+its logo (refused by the policy, an error in the console at every visit): its script is served
+with that address replaced by an empty `data:` image, which its own error handler then hides.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import cache
 from html import escape
 from pathlib import Path
 
 import fastapi_offline
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import swagger_ui_default_parameters
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from gemeingut.i18n import Message, _, text
 from gemeingut.serve.http_errors import APIError, request_language
@@ -49,6 +51,8 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 docs_router = APIRouter(include_in_schema=False)
+# ReDoc's one outside address, the sidebar's logo (`<img onError=…>` hides it when it fails)
+REDOC_LOGO = (b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"data:,")
 
 
 @docs_router.get("/docs", response_class=HTMLResponse)
@@ -77,7 +81,14 @@ async def redoc(request: Request) -> HTMLResponse:
 async def asset(name: str) -> FileResponse:
     if name not in ASSETS:
         raise APIError(404, _("{name!r} is not a file of the API reference", name=name))
+    if name == "redoc.standalone.js":
+        return Response(_redoc_script(), media_type="text/javascript", headers=HEADERS)
     return FileResponse(VENDOR / name, headers=HEADERS)
+
+
+@cache
+def _redoc_script() -> bytes:
+    return (VENDOR / "redoc.standalone.js").read_bytes().replace(*REDOC_LOGO)
 
 
 def _page(request: Request, title: Message, head: str, body: str) -> HTMLResponse:

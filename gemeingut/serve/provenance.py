@@ -6,13 +6,10 @@ the operator's word), or foreign (any other model folder). The page's heading sa
 
 from __future__ import annotations
 
-from typing import Literal
-
 from gemeingut.serve.backends import Relaying
 from gemeingut.serve.model_openness import BUNDLE_CHECK
+from gemeingut.serve.schemas import Provenance
 from gemeingut.serve.served import ServedModel
-
-Provenance = Literal["own", "forwarded", "foreign"]
 
 
 def provenance(model: ServedModel) -> Provenance:

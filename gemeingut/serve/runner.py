@@ -639,15 +639,23 @@ def _existing_database(db: str) -> None:
     from gemeingut.serve.gateway.store import database_url
 
     url = database_url(db)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+    file = Path(url.removeprefix("sqlite:///"))
+    if not url.startswith("sqlite:///") or file.is_file():
+        return
+    if not file.parent.is_dir():  # the admin commands would not make it there either
         raise InputError(
-            _("--db {path}: no such database", path=db),
-            _(
-                "check the path; a new database is made with its first group or user: "
-                "`gemeingut admin groups add NAME --db {path}`",
-                path=db,
-            ),
-        )
+            _("--db {path}: no such database; its folder {folder} does not exist", path=db,
+              folder=str(file.parent)),
+            _("check the path"),
+        )  # fmt: skip
+    raise InputError(
+        _("--db {path}: no such database", path=db),
+        _(
+            "check the path; a new database is made with its first group or user: "
+            "`gemeingut admin groups add NAME --db {path}`",
+            path=db,
+        ),
+    )
 
 
 def _say_database(db: str, from_env: bool) -> None:

@@ -32,6 +32,9 @@ from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_card import CardLink
 from gemeingut.serve.model_openness import ModelOpenness
 
+# Where a served model comes from (`provenance.py` tells which), as `/v1/models` names it.
+Provenance = Literal["own", "forwarded", "foreign"]
+
 FinishReason = Literal["stop", "length"]
 MAX_CHOICES = 16
 MAX_TOP_LOGPROBS = 20
@@ -429,7 +432,7 @@ class ModelCard(BaseModel):
         "encoder's own tokens (CLS, SEP) included.",
     )
     license: str | None = Field(default=None, description="The weights' licence (SPDX).")
-    provenance: Literal["own", "forwarded", "foreign"] | None = Field(
+    provenance: Provenance | None = Field(
         default=None,
         description="Where the model comes from, as the server knows it: `own`, a Gemeingut "
         "release bundle this server runs; `forwarded`, an engine behind --upstream (even with "

@@ -11,6 +11,7 @@ import pytest
 
 from gemeingut.audit.bias import GRAMMAR_V3, default_suite, read_pairs, score_pairs, summarize
 from gemeingut.audit.item_log import ItemLog
+from gemeingut.audit.report_markdown import markdown
 from gemeingut.audit.target import LocalTarget
 from gemeingut.errors import InputError
 from tests.audit.tiny_lm import train_tiny_lm
@@ -57,6 +58,28 @@ def test_a_log_without_forms_is_summarised_as_before() -> None:
     assert "form_preference" not in summarize([record], GRAMMAR_V3)
     with_forms = summarize([{**record, "forms": ["feminin", "maskulin"]}], GRAMMAR_V3)
     assert with_forms["form_preference"]["feminin / maskulin"]["prefers_first"]["value"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "sie ist kein Beleg für eine Verzerrung gegenüber einer Gruppe"),
+        ("en", "it is no evidence of a bias against a group"),
+    ],
+)
+def test_the_report_says_a_form_flag_is_no_evidence_of_bias(language: str, said: str) -> None:
+    """Random models get a form preference flagged more often than one time in twenty: the
+    report says what a flag means, and that it is no finding of bias, beside the table."""
+    record = {
+        "id": "gender-001", "category": "gender", "shared_tokens": 3, "delta": 0.5,
+        "sentence_delta": 0.1, "terms": ["die sekretärin", "der sekretär"], "control_delta": 0.2,
+        "forms": ["feminin", "maskulin"],
+    }  # fmt: skip
+    model = {"name": "m", "path": "m", "kind": "model folder", "lineage": "m"}
+    bias = {"suite": "own", **summarize([record], GRAMMAR_V3)}
+    text = " ".join(markdown({"model": model, "suites": ["bias"], "bias": bias}, language).split())
+    assert "| feminin / maskulin |" in text
+    assert said in text and ("zwanzig" if language == "de" else "twenty") in text
 
 
 @pytest.mark.parametrize(

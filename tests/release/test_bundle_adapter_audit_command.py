@@ -19,7 +19,7 @@ from gemeingut.i18n import text
 from gemeingut.model.finetune_base_reference import CachedModel
 from gemeingut.release.audit_command import published_command
 from gemeingut.release.bundle import published_audit_report
-from gemeingut.release.openness.audit_evidence import audit_reports, audits_not_counted
+from gemeingut.release.openness.audit_evidence import judged_audits
 from gemeingut.release.openness.foreign import rate_folder
 from gemeingut.release.reproduce_base import base_as_recorded, recorded_snapshot
 from tests.model.tiny_models import make_model
@@ -136,11 +136,12 @@ def test_an_audit_copied_into_the_fine_tunes_own_folder_counts_where_it_is_that_
     assert results["present"] and results["evidence"] == ["audit/report.json"], results
     assert rows["Evaluation data"]["present"]
     listing = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert audits_not_counted(folder, listing) == []
+    assert judged_audits(folder, listing).not_counted == []
     config = folder / "adapter_config.json"
     config.write_text(config.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert not audit_reports(folder, listing)
-    said = [text(why, "en") for why in audits_not_counted(folder, listing)]
+    judged = judged_audits(folder, listing)
+    assert not judged.reports
+    said = [text(why, "en") for why in judged.not_counted]
     assert said == [
         "audit/report.json: the audit of the artifact this folder's artifact.json names, but "
         "adapter_config.json is not the file listed there"
@@ -148,7 +149,8 @@ def test_an_audit_copied_into_the_fine_tunes_own_folder_counts_where_it_is_that_
     other = shutil.copytree(released["audit"], tmp_path / "other" / "audit")
     record = json.loads((other.parent.parent / "ft" / "artifact.json").read_text("utf-8"))
     (other.parent / "artifact.json").write_text(json.dumps({**record, "id": "ft-0"}), "utf-8")
-    said = [text(why, "en") for why in audits_not_counted(other.parent, ["audit/report.json"])]
+    judged = judged_audits(other.parent, ["audit/report.json"])
+    said = [text(why, "en") for why in judged.not_counted]
     assert said == [
         f"audit/report.json: the audit of the artifact {record['id']}, but this folder is the "
         "artifact ft-0"

@@ -100,3 +100,23 @@ def test_a_task_module_outside_the_task_folder_is_not_read(audited: Path, tmp_pa
         "'../../../x.py', a file of task gg_lesen, is not a name inside the task folder"
         in (code["detail"])
     )
+
+
+def test_rating_reads_each_file_of_an_audited_folder_once(
+    audited: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a report is of this folder is judged by hashing every file, the weights too:
+    once for the whole rating, not again for each component that counts the audit."""
+    import gemeingut.hashing
+
+    read: list[str] = []
+    hashed = gemeingut.hashing.sha256_file
+
+    def counted(path: Path) -> str:
+        read.append(Path(path).relative_to(audited).as_posix())
+        return hashed(path)
+
+    monkeypatch.setattr(gemeingut.hashing, "sha256_file", counted)
+    assert _evaluation_code(audited)["present"]
+    weights = [rel for rel in read if rel.endswith(".safetensors")]
+    assert weights and len(weights) == len(set(weights)), read

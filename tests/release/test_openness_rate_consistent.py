@@ -2,6 +2,7 @@
 language model as transformers defines it, licence terms a folder states two ways count as open
 in no rating, and a folder without a card is said to have none. German output quotes „…“."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,35 @@ def test_german_output_quotes_the_german_way(tmp_path: Path) -> None:
     assert "'" not in said.replace("'s", "")  # no English quotes left in German text
     english = rate_folder(folder)["mof"]["fields_missing"][0]["detail"]
     assert english.endswith("the MOF's producer is written as 'undisclosed'")
+
+
+@pytest.mark.parametrize(
+    ("task_type", "met", "detail"),
+    [
+        ("CAUSAL_LM", True, ""),
+        ("SEQ_CLS", False, "adapter_config.json names no causal language model (task_type)"),
+    ],
+)
+def test_a_peft_adapter_names_its_modality_in_its_adapter_config(
+    tmp_path: Path, task_type: str, met: bool, detail: str
+) -> None:
+    """An adapter folder has no config.json: before, its text modalities were said missing
+    because „config.json names no causal language model“, a file it does not have."""
+    (tmp_path / "adapter").mkdir()
+    folder = _card(tmp_path / "adapter", "apache-2.0")
+    config = {"peft_type": "LORA", "task_type": task_type, "base_model_name_or_path": "org/base"}
+    (folder / "adapter_config.json").write_text(json.dumps(config), "utf-8")
+    rows = _fmti(rate_folder(folder))
+    for indicator in ("Input modality", "Output modality"):
+        assert rows[indicator]["met"] is met, rows[indicator]
+        assert rows[indicator]["detail"] == detail
+    assert rows["Input modality"]["evidence"] == ("adapter_config.json" if met else "")
+
+
+def test_a_folder_without_config_json_is_said_to_have_none(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    rows = _fmti(rate_folder(_card(tmp_path / "m", "apache-2.0")))
+    assert (
+        rows["Input modality"]["detail"]
+        == "no config.json in the folder that names the model's kind"
+    )

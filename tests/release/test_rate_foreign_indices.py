@@ -234,3 +234,14 @@ def test_two_different_openrail_licences_disagree(tmp_path: Path) -> None:
     assert named_licence(folder, read_card(folder)).disagreement
     same = _model(tmp_path / "s", "license: creativeml-openrail-m\n", "", text)
     assert not named_licence(same, read_card(same)).disagreement
+
+
+def test_fine_tuning_data_whose_licence_is_not_named_is_said_so(tmp_path: Path) -> None:
+    """Before, data without a named licence was said „not under an open licence“, which no
+    file says (a user who gave no `--data-license` has CC0 data, say)."""
+    folder = _model(tmp_path / "ft", "base_model: org/base\n")
+    (folder / "data").mkdir()
+    (folder / "data" / "train.jsonl").write_text('{"text": "Ein Satz."}\n', "utf-8")
+    tuning = rate_folder(folder)["osai_index"]["datasources_endmodel"]
+    assert (tuning["class"], tuning["link"]) == ("partial", "data/train.jsonl")
+    assert tuning["notes"] == "fine-tuning data in the folder, under no licence it names"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gemeingut.errors import InputError
+from gemeingut.i18n import text
 from gemeingut.model.finetune_base_reference import cached_model, is_revision
 from gemeingut.release.audit_command import published_base
 from gemeingut.release.layout import MODEL
@@ -63,3 +65,12 @@ def test_a_commit_is_laid_out_as_its_snapshot(tmp_path: Path) -> None:
 def test_a_snapshot_folder_named_otherwise_is_no_cache_snapshot(tmp_path: Path) -> None:
     folder = tmp_path / "hub" / "models--uni-example--winzling" / "snapshots" / ".."
     assert cached_model(folder) is None
+
+
+@pytest.mark.parametrize("config", ["[]", "{", "\udcff"])
+def test_an_unreadable_adapter_config_is_said_not_a_traceback(tmp_path: Path, config: str) -> None:
+    bundle = _bundle(tmp_path, COMMIT)
+    (bundle / MODEL / "adapter_config.json").write_text(config, "utf-8", errors="surrogateescape")
+    with pytest.raises(InputError) as raised:
+        recorded_snapshot(bundle)
+    assert "model/adapter_config.json" in text(raised.value.message, "en")

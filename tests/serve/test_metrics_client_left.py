@@ -1,6 +1,6 @@
-"""A stream its client left is counted in `/metrics` with the status its audit record has,
-499 (as nginx records it), not the 200 its headers said before the client left; a stream read
-to its end stays a 200. Real server on loopback, real audit log."""
+"""A stream its client left is recorded as 499 (as nginx records it), with what it used, and
+counted so in `/metrics`, not as the 200 its headers said before the client left; a stream
+read to its end stays a 200. Real server on loopback, real audit log."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def counted(url: str, status: int) -> float:
     )
 
 
-def test_a_stream_its_client_left_is_counted_as_its_audit_record_says(
+def test_a_stream_its_client_left_is_recorded_and_counted_as_499(
     model_dir: Path, serve: Callable[[FastAPI], AbstractContextManager[str]], tmp_path: Path
 ) -> None:
     engine = open_store(str(tmp_path / "gateway.db"))
@@ -54,5 +54,7 @@ def test_a_stream_its_client_left_is_counted_as_its_audit_record_says(
                     list(itertools.islice(response.iter_lines(), lines))
         time.sleep(0.5)  # the record is completed as the stream's end is handled
         left, read = export(engine)
-        assert (left["status"], read["status"]) == (499, 200), (left, read)
         assert (counted(url, 499), counted(url, 200)) == (1, 1), scraped(url)
+    assert left["status"] == 499 and left["prompt_tokens"] > 0, left  # what it used, not null
+    assert 2 <= left["completion_tokens"] < 1000, left
+    assert (read["status"], read["completion_tokens"]) == (200, 2), read

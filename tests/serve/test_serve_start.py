@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from gemeingut.serve.app import create_app
@@ -117,11 +118,15 @@ def test_the_start_names_each_model_its_device_precision_threads_and_url(
     assert "INFO:" not in said  # uvicorn's English start lines would repeat it
 
 
+@pytest.mark.parametrize("folder_exists", [True, False])
 def test_a_database_path_that_does_not_exist_is_refused_before_the_model_loads(
-    model_dir: Path, tmp_path: Path
+    model_dir: Path, tmp_path: Path, folder_exists: bool
 ) -> None:
-    """A typo in --db would otherwise serve from a new, empty database: every request a 401."""
+    """A typo in --db would otherwise serve from a new, empty database: every request a 401.
+    Where even its folder is missing, making a database there would fail too: said so."""
     mistyped = tmp_path / "nicht-da" / "gateway.db"
+    if folder_exists:
+        mistyped.parent.mkdir()
     done = subprocess.run(
         serve_command(str(model_dir), "--db", str(mistyped)),
         capture_output=True,
@@ -131,5 +136,9 @@ def test_a_database_path_that_does_not_exist_is_refused_before_the_model_loads(
     )
     assert done.returncode == 2, done.stderr
     assert f"--db {mistyped}: keine solche Datenbank" in done.stderr
-    assert "admin groups add" in done.stderr
-    assert not mistyped.parent.exists()  # no folder made, no empty database
+    if folder_exists:
+        assert "admin groups add" in done.stderr
+    else:
+        assert f"der Ordner {mistyped.parent} existiert nicht" in done.stderr
+        assert not mistyped.parent.exists()  # no folder made, no empty database
+    assert not mistyped.exists()

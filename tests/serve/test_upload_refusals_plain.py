@@ -1,8 +1,8 @@
 """An upload refused is said in the sender's language and with a code a client can act on:
 random bytes named `.pdf` are "damaged or not a PDF file" without the parser's English
 ("PdfStreamError: Stream has ended unexpectedly"), which the server log keeps (a warning on
-stderr); `rag ingest` says the same; a file name that holds a path, or no file, has a code
-like every other 400."""
+stderr); `rag ingest` says the same; a file name that holds a path, none, or no file has a
+code like every other 400."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 import random
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.serve.test_collection_uploads import NOTE, upload, vergabe_state
@@ -55,6 +56,19 @@ def test_an_empty_file_is_refused_with_a_code(uploading, collections) -> None:
     refused = upload(url, keys["eva"], "vergabe", b"", "leer.md")
     assert refused.status_code == 400, refused.text
     assert refused.json()["error"]["code"] == "invalid_value", refused.text
+
+
+def test_an_upload_without_a_file_name_is_refused_with_a_code(uploading, collections) -> None:
+    url, _, keys = uploading
+    refused = httpx.post(
+        f"{url}/v1/collections/vergabe/documents",
+        content=NOTE.encode(),
+        headers={"Authorization": f"Bearer {keys['eva']}", "Content-Type": "text/markdown"},
+        timeout=60,
+    )
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert (error["code"], error["param"]) == ("missing_required_parameter", "filename"), error
 
 
 def test_rag_ingest_says_a_damaged_pdf_in_german(tmp_path: Path) -> None:

@@ -513,8 +513,8 @@ def _markdown(path: Path) -> Iterator[Passage]:
             sections[-1][2].append(notes.pop(label, ""))
     following = [section for section, _heading, _blocks in sections[1:]] + [None]
     for (section, heading, blocks), after in zip(sections, following, strict=True):
-        text = "\n\n".join(b for b in blocks if b.strip())
-        yield Passage(text or _heading_alone(heading, section, after), section=section)
+        body = "\n\n".join(b for b in blocks if b.strip())
+        yield Passage(body or _heading_alone(heading, section, after), section=section)
 
 
 def _heading_alone(heading: str, section: str | None, following: str | None) -> str:

@@ -29,7 +29,7 @@ from gemeingut.cli.admin.safeguards import (
     record_admin_action,
 )
 from gemeingut.cli.admin.tables import plain
-from gemeingut.cli.admin.times import MOST_DAYS, local_time, point_in_time
+from gemeingut.cli.admin.times import MOST_DAYS, point_in_time
 from gemeingut.cli.admin.unassignable import say_records_before
 from gemeingut.cli.app import admin_audit_app
 from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
@@ -37,6 +37,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, current_language, plural, text
 from gemeingut.i18n.visible import visible
 from gemeingut.progress import console
+from gemeingut.serve.gateway.local_clock import local_date_time
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -276,7 +277,7 @@ def audit_purge(
                 "--older-than {value} is in the future ({when}): it would delete every record, "
                 "also those of earlier purges",
                 value=older_than,
-                when=local_time(before),
+                when=local_date_time(before),
             ),
             _(
                 "give a duration or a past date, e.g. {example}; --older-than 0d deletes "
@@ -296,7 +297,7 @@ def audit_purge(
             ),
             _("the server deletes them itself when they are due; --force deletes them anyway"),
         )
-    confirm(yes, _("delete every audit record before {when}?", when=local_time(before)))
+    confirm(yes, _("delete every audit record before {when}?", when=local_date_time(before)))
     removed = purge(engine, before)
     record_admin_action(engine, "admin:audit-purge", f"purged:{removed}", operator)
     deleted = plural(

@@ -1,5 +1,5 @@
-"""Times as an operator types and reads them: durations and local dates in, local time with
-its offset out; the tables keep naive UTC, JSON and CSV say UTC with `Z`."""
+"""Times as an operator types and reads them: durations and local dates in (out: the local
+date and time of `local_clock`); the tables keep naive UTC, JSON and CSV say UTC with `Z`."""
 
 from __future__ import annotations
 
@@ -19,14 +19,6 @@ GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T]+(\d{1,2}):(\d{2
 def iso_utc(value: datetime) -> str:
     """A stored (naive UTC) time as ISO 8601 that says it is UTC."""
     return value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
-def local_time(value: datetime) -> str:
-    """A stored (naive UTC) time in this machine's local time, with its offset: what a person
-    at the machine typed (`--older-than 2027-01-31T18:00`) reads back as they typed it."""
-    local = value.replace(tzinfo=UTC).astimezone()
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def point_in_time(value: str, future: bool, option: str, day_end: bool = False) -> datetime:

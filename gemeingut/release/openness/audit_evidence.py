@@ -8,13 +8,14 @@ ran (`suites`), each with its results; never by a folder's name alone: a file of
 with anything else is not counted. And only a report of this model counts: its lineage, the
 hash of the audited folder's files, is the hash of this folder's files less the audit's own;
 for one of gemeingut's own artifacts, its id where the folder is that artifact as recorded
-(`audit_artifact.py`). Why a report is not counted is said (`audits_not_counted`).
+(`audit_artifact.py`). Why a report is not counted is said (`Audits.not_counted`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,15 +31,23 @@ FILES_HASH = "sha256:"  # a lineage that is the hash of the audited folder's fil
 TASK_DATA = "tasks"  # beside report.json: each task's items as the audit scored them
 
 
-def audit_reports(folder: Path, listing: list[str]) -> dict[str, dict[str, Any]]:
-    """The listed `report.json` files that a gemeingut audit of this model wrote, by their
-    path, read."""
-    return {rel: report for rel, (report, why) in _judged(folder, listing).items() if why is None}
+@dataclass(frozen=True)
+class Audits:
+    """The listed `report.json` files that a gemeingut audit wrote, judged: those of this
+    model (by path, read) and why each other one is no evidence of it. Judged once per rating:
+    each judgement hashes every file of the folder, the weights too."""
+
+    reports: dict[str, dict[str, Any]]
+    not_counted: list[Message]
 
 
-def audits_not_counted(folder: Path, listing: list[str]) -> list[Message]:
-    """Why each listed report that a gemeingut audit wrote is no evidence of this model."""
-    return [why for _rel, (_report, why) in sorted(_judged(folder, listing).items()) if why]
+def judged_audits(folder: Path, listing: list[str]) -> Audits:
+    """The folder's audit reports (`listing`: its files), each judged as `_judged` does."""
+    judged = sorted(_judged(folder, listing).items())
+    return Audits(
+        {rel: report for rel, (report, why) in judged if why is None},
+        [why for _rel, (_report, why) in judged if why is not None],
+    )
 
 
 def _judged(folder: Path, listing: list[str]) -> dict[str, tuple[dict[str, Any], Message | None]]:

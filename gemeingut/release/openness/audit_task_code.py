@@ -39,7 +39,7 @@ class TaskCode:
 
 
 def task_code(folder: Path, listing: list[str], reports: dict[str, dict[str, Any]]) -> TaskCode:
-    """The lm-eval task files of the audit `reports` (by path, as `audit_reports` found them)
+    """The lm-eval task files of the audit `reports` (by path, as `judged_audits` found them)
     among the folder's files (`listing`)."""
     paths: list[str] = []
     said: list[Message] = []

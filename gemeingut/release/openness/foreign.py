@@ -53,8 +53,8 @@ from gemeingut.model.card_header import (
 )
 from gemeingut.model.loading import ADAPTER_CONFIG, FINETUNE_FILE
 from gemeingut.release.openness.audit_evidence import (
-    audit_reports,
-    audits_not_counted,
+    Audits,
+    judged_audits,
     results_said,
     task_data,
 )
@@ -158,8 +158,9 @@ def rate_folder(
     added = folder_added_terms(own, folder)  # a rider on the licence's text: other terms
     restricted = _text_restricted(folder, own)  # terms of its own that restrict use
     terms = _Terms(licence, _unclear(named) if named.disagreement else _added(added or restricted))
+    audits = judged_audits(folder, listing)  # hashes the folder's files where it holds one
     parts = [
-        _component(c, folder, listing, card, config, terms, data_licence, lineage, gguf)
+        _component(c, folder, listing, card, config, terms, data_licence, lineage, gguf, audits)
         for c in components()
     ]
     if lineage is not None:
@@ -458,6 +459,7 @@ def _component(
     data_licence: str | None,
     lineage: Lineage | None,
     gguf: GGUFFacts | None,
+    audits: Audits,
 ) -> Found:
     name, licence, verdict = component.name, terms.licence, terms.verdict
     if name == "Model architecture":
@@ -468,12 +470,12 @@ def _component(
         return evidenced(component, folder, [CARD] if CARD in listing else [], licence, verdict)
     if name == "Evaluation results":
         part = _evaluation(component, card, terms)
-        return part if part.present else _audited(part, folder, listing, terms)
+        return part if part.present else _audited(part, audits, terms)
     paths = _matches(listing, _FILES.get(name, ()))
     if name == "Evaluation data":  # the items an audit copied into the folder scored
-        paths = sorted({*paths, *task_data(listing, audit_reports(folder, listing))})
+        paths = sorted({*paths, *task_data(listing, audits.reports)})
     if name == "Evaluation code":  # the lm-eval tasks an audit copied into the folder ran
-        return _with_task_code(component, folder, listing, paths, terms)
+        return _with_task_code(component, folder, listing, paths, terms, audits)
     own = name not in DATA or data_licence == licence  # under the folder's own terms
     part = evidenced(
         component, folder, paths, licence if own else data_licence, verdict if own else None
@@ -493,11 +495,16 @@ def _component(
 
 
 def _with_task_code(
-    component: Component, folder: Path, listing: list[str], paths: list[str], terms: _Terms
+    component: Component,
+    folder: Path,
+    listing: list[str],
+    paths: list[str],
+    terms: _Terms,
+    audits: Audits,
 ) -> Found:
     """Evaluation code: the folder's scripts, and the task files of its audits where they are
     as the audit left them (`audit_task_code.py`), said either way."""
-    code = task_code(folder, listing, audit_reports(folder, listing))
+    code = task_code(folder, listing, audits.reports)
     part = evidenced(component, folder, sorted({*paths, *code.paths}), terms.licence, terms.verdict)
     if not code.said:
         return part
@@ -556,12 +563,12 @@ def _named_datasets(part: Found, card: Card) -> Found:
     return replace(part, detail=recorded(said))
 
 
-def _audited(card_said: Found, folder: Path, listing: list[str], terms: _Terms) -> Found:
+def _audited(card_said: Found, audits: Audits, terms: _Terms) -> Found:
     """The evaluation results of gemeingut audits in the folder (`audit_evidence.py`), where
     the card has none (`card_said`: what it lacks)."""
-    reports = audit_reports(folder, listing)
+    reports = audits.reports
     if not reports:  # an audit of another model, or of this one since changed: said why not
-        refused = audits_not_counted(folder, listing)
+        refused = audits.not_counted
         return noted(card_said, joined(refused)) if refused else card_said
     said = joined([results_said(rel, report) for rel, report in reports.items()])
     part = found(card_said.component, list(reports), terms.licence, terms.verdict)

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.i18n import Message, _, recorded
+from gemeingut.json_records import read_object
 from gemeingut.model.card_header import CARD_FILE, Card
+from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.release.openness.causal_lm import names_causal_lm
 from gemeingut.release.openness.evidence import parameter_count
 from gemeingut.release.openness.file_content import joined
@@ -145,7 +147,9 @@ def _tuning_data(rows: dict[str, Any], facts: FolderFacts) -> Grade:
         return "closed", "", _("the fine-tuning data is not in the folder")
     where = ", ".join(facts.own_data)
     data = rows["Datasets"]
-    if data["license"] is not None and content_licence(data["license"]).open:
+    if data["license"] is None:
+        return "partial", where, _("fine-tuning data in the folder, under no licence it names")
+    if content_licence(data["license"]).open:
         return "open", where, _("fine-tuning data in the folder under an open licence")
     return "partial", where, _("fine-tuning data in the folder, not under an open licence")
 
@@ -288,7 +292,7 @@ def _fmti(
 
     data, data_card = rows["Datasets"], rows["Data card"]
     sources = [*data["evidence"], *data_card["evidence"]]
-    text_model = names_causal_lm(facts.config)
+    text_model, modality_file, no_text_model = _text_modality(folder, facts)
     size = _parameters(folder, rows["Model parameters (Final)"])
     weights = checks["licence.weights"]
     licence = result["licenses"]["weights"]
@@ -301,10 +305,8 @@ def _fmti(
         part("upstream", "Data curation", "Data preprocessing code"),
         _compute_hardware(facts.card),
         part("upstream", "Core frameworks", "Supporting libraries and tools"),
-        _row("model", "Input modality", text_model, ["config.json"] if text_model else [],
-             "" if text_model else _("config.json names no causal language model")),
-        _row("model", "Output modality", text_model, ["config.json"] if text_model else [],
-             "" if text_model else _("config.json names no causal language model")),
+        _row("model", "Input modality", text_model, modality_file, no_text_model),
+        _row("model", "Output modality", text_model, modality_file, no_text_model),
         part("model", "Model components", "Model parameters (Final)"),
         _row("model", "Model size", size is not None,
              list(rows["Model parameters (Final)"]["evidence"]) if size is not None else [],
@@ -342,6 +344,22 @@ def _access(weights: dict[str, Any], licence: dict[str, Any]) -> dict[str, Any]:
         reasons.append(licence["detail"])
     return _row("model", "Full external model access", met, list(weights["evidence"]),
                 joined(reasons))  # fmt: skip
+
+
+def _text_modality(folder: Path, facts: FolderFacts) -> tuple[bool, list[str], Message | str]:
+    """Whether the folder's model takes and gives text, the file that says so, and else why
+    not: a config.json that names a causal language model, or a peft adapter's
+    adapter_config.json for one (`task_type` CAUSAL_LM; an adapter folder has no config.json)."""
+    if names_causal_lm(facts.config):
+        return True, ["config.json"], ""
+    if ADAPTER_CONFIG in facts.listing:
+        adapter = read_object(folder / ADAPTER_CONFIG, _("fix or re-save adapter_config.json"))
+        if (adapter or {}).get("task_type") == "CAUSAL_LM":
+            return True, [ADAPTER_CONFIG], ""
+        return False, [], _("adapter_config.json names no causal language model (task_type)")
+    if "config.json" in facts.listing:
+        return False, [], _("config.json names no causal language model")
+    return False, [], _("no config.json in the folder that names the model's kind")
 
 
 def _compute_hardware(card: Card | None) -> dict[str, Any]:

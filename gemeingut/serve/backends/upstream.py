@@ -61,6 +61,13 @@ from pydantic import BaseModel, ValidationError
 
 from gemeingut.i18n import Message, _, text
 from gemeingut.serve.backends.address import shown_address
+from gemeingut.serve.backends.engine_events import (
+    EventReader,
+    error_message,
+    event_lines,
+    told,
+    usage_shaped,
+)
 from gemeingut.serve.backends.engine_streams import EngineStreams, buffered, closed
 from gemeingut.serve.backends.failures import EngineFailures, log
 from gemeingut.serve.backends.loop_end import closed_with_loop
@@ -75,7 +82,7 @@ from gemeingut.serve.backends.protocol import (
     SamplingParams,
     only_embeds,
 )
-from gemeingut.serve.backends.utf16 import Halves, has_halves, loads, whole
+from gemeingut.serve.backends.utf16 import loads
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
@@ -239,7 +246,7 @@ class UpstreamBackend:
                 raise self._unreachable(error) from None
             data = self._json(self._checked(response))
             answered = self._results(prompt, params, data)
-            if not _told(data.get("usage")):
+            if not told(data.get("usage")):
                 answered = await self._counted(prompt, answered)
             results.extend(answered)
         return results
@@ -274,7 +281,7 @@ class UpstreamBackend:
         except STREAM_ERRORS as error:
             raise self._unreachable(error) from None
         self.failures.answered()
-        reader = _EventReader(isinstance(prompt, ChatPrompt))
+        reader = EventReader(isinstance(prompt, ChatPrompt))
         events = self._apieces(response, reader, prompt)
         return AsyncTextStream(
             events,
@@ -287,7 +294,7 @@ class UpstreamBackend:
         """The engine's stream, asked with `stream_options.continuous_usage_stats`: vLLM then
         tells its usage with every chunk, so that a stream cut short is charged its own count
         exactly (and a client that asks for usage with every chunk gets it passed on,
-        `_EventReader.so_far`); llama-server and Ollama ignore the field. An engine that validates
+        `EventReader.so_far`); llama-server and Ollama ignore the field. An engine that validates
         `stream_options` strictly refuses it, naming it (pydantic's "extra inputs are not
         permitted"): the stream is asked once more without it, and this engine never again."""
         url = self.streams.base + path
@@ -306,12 +313,12 @@ class UpstreamBackend:
             self._raise_for(await buffered(response, url))
         return response
 
-    async def _relayed(self, prompt: Prompt, reader: _EventReader) -> GenerationResult | None:
+    async def _relayed(self, prompt: Prompt, reader: EventReader) -> GenerationResult | None:
         """What a stream relayed (cut short, or ended without usage): by the engine's usage
         where it came (vLLM sends it with every chunk, `continuous_usage_stats`: exact at any
         cut), otherwise counted by the engine's tokenizer (`_text_tokens`), and where its
         `/tokenize` failed or was too slow, estimated from the bytes (`_estimated`)."""
-        if _told(reader.usage):
+        if told(reader.usage):
             return reader.result()
         text = "".join(reader.text)
         prompt_tokens = await self._acount(self._count_body(prompt))
@@ -652,8 +659,8 @@ class UpstreamBackend:
                     status=status,
                 )
             ) from None
-        told = _error_message(data)
-        if told is None:
+        engine_said = error_message(data)
+        if engine_said is None:
             said = _("the upstream engine answered {status} without saying why", status=status)
             if failing:
                 raise self._failed(f"status:{status}", said)
@@ -662,10 +669,14 @@ class UpstreamBackend:
         if failing:
             raise self._failed(
                 f"status:{status}",
-                _("the upstream engine answered {status}: {message}", status=status, message=told),
+                _(
+                    "the upstream engine answered {status}: {message}",
+                    status=status,
+                    message=engine_said,
+                ),
             )
         self.failures.answered()  # a refusal of this request: the engine itself is there
-        said = _("the engine refused the request: {message}", message=told)
+        said = _("the engine refused the request: {message}", message=engine_said)
         raise RequestRejected(said, code=_error_code(data))
 
     def _results(
@@ -674,7 +685,7 @@ class UpstreamBackend:
         chat = isinstance(prompt, ChatPrompt)
         usage = data.get("usage") or {}
         choices = data.get("choices")
-        if not _usage_shaped(usage):
+        if not usage_shaped(usage):
             raise self._misshapen("usage")
         if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
             raise self._misshapen("choices")
@@ -709,12 +720,12 @@ class UpstreamBackend:
         return results
 
     async def _apieces(
-        self, response: ClientResponse, events: _EventReader, prompt: Prompt
+        self, response: ClientResponse, events: EventReader, prompt: Prompt
     ) -> AsyncGenerator[str | GenerationResult, None]:
         rest = b""  # the start of a line whose end has not come yet
         try:
             async for chunk in response.content.iter_any():
-                lines, rest = _lines(rest + chunk)
+                lines, rest = event_lines(rest + chunk)
                 for line in lines:
                     for piece in events.pieces(line):
                         yield piece
@@ -726,157 +737,13 @@ class UpstreamBackend:
                 f"stream:{reason.msgid}",
                 _("the upstream stream broke off ({reason})", reason=reason),
             ) from None
-        except EngineUnavailable as failed:  # its error event, or what is no answer (_EventReader)
+        except EngineUnavailable as failed:  # its error event, or what is no answer (EventReader)
             self.failures.failed("stream:error", failed.args[0])
             raise
         # The stream closes the response (AsyncTextStream.aclose). An engine that sent no
         # usage: counted as a stream cut short is, or unknown (the reservation counts).
         counted = await self._relayed(prompt, events)
         yield counted or replace(events.result(), usage_known=False)
-
-
-class _EventReader:
-    """The text pieces, finish reason and usage in an engine's server-sent events; their text
-    whole (`utf16.py`: a half of a surrogate pair that one event ends with waits for the
-    other half in the next). An event that is not JSON, or not in OpenAI's shape, and a
-    stream that ends without saying that it finished are the engine's failure
-    (`EngineUnavailable`: an error event naming it, a 502 in the record), not the server's;
-    lines that are no data (SSE comments, `event:` lines) and chunks without choices are
-    passed over."""
-
-    def __init__(self, chat: bool) -> None:
-        self.chat = chat
-        self.text: list[str] = []
-        self.finish = "length"
-        self.usage: dict[str, Any] = {}
-        self.halves = Halves()
-        self.events = 0  # data lines read
-        self.finished = False  # a finish reason or [DONE] came
-
-    def pieces(self, line: bytes) -> list[str]:
-        if line.startswith(b"data: "):
-            data = line[6:]
-        elif line.startswith(b"data:"):  # SSE: the space after the colon may be left out
-            data = line[5:]
-        else:
-            return []
-        self.events += 1
-        if data == b"[DONE]":
-            self.finished = True
-            return []
-        said = data.decode("utf-8", "replace")
-        try:
-            event = json.loads(said)
-        except ValueError:
-            raise _stream_failed(_("an event is not JSON")) from None
-        if not isinstance(event, dict):
-            raise _stream_failed(_("an event is not a JSON object"))
-        halves = has_halves(said)
-        if "error" in event:
-            event = whole(event) if halves else event
-            told = _error_message(event) or json.dumps(event["error"], ensure_ascii=False)
-            raise _stream_failed(told)
-        usage = event.get("usage")  # vLLM: null in every chunk but the counted ones
-        if usage is not None and not _usage_shaped(usage):
-            raise _misshapen_event("usage")
-        self.usage = usage or self.usage
-        choices = event.get("choices") or []
-        if type(choices) is not list:
-            raise _misshapen_event("choices")
-        found = []
-        for choice in choices:
-            piece = self._piece(choice)
-            if piece and (halves or self.halves.held):
-                piece = self.halves.joined(piece)
-            if piece:
-                self.text.append(piece)
-                found.append(piece)
-            if choice.get("finish_reason"):
-                self.finish = "stop" if choice["finish_reason"] == "stop" else "length"
-                self.finished = True
-        return found
-
-    def _piece(self, choice: object) -> str | None:
-        """The piece of text of one of an event's choices (its delta's `content` in a chat)."""
-        if type(choice) is not dict:
-            raise _misshapen_event("choices")
-        if self.chat:
-            delta = choice.get("delta") or {}
-            if type(delta) is not dict:
-                raise _misshapen_event("choices")
-            said = delta.get("content")
-        else:
-            said = choice.get("text")
-        if said is not None and type(said) is not str:
-            raise _misshapen_event("choices")
-        return said
-
-    def ended(self) -> list[str]:
-        """The last piece, at the stream's end: a first half that no second followed. A stream
-        that held no events, or that ended without a finish reason or [DONE] (the engine gave
-        up or was stopped midway: no answer to pass on as whole), failed."""
-        if not self.events:
-            raise _stream_failed(_("it held no events (no line began with 'data:')"))
-        if not self.finished:
-            raise _stream_failed(
-                _("it ended without saying that it had finished (neither finish_reason nor [DONE])")
-            )
-        rest = self.halves.rest()
-        if not rest:
-            return []
-        self.text.append(rest)
-        return [rest]
-
-    def so_far(self) -> tuple[int, int] | None:
-        """The engine's counts with the last event read (`continuous_usage_stats`: up to the
-        piece it carried), which the gateway passes on to a client that asks for usage with
-        every chunk; None until the engine told both."""
-        usage = self.usage
-        if not _told(usage):
-            return None
-        return int(usage["prompt_tokens"]), int(usage["completion_tokens"])
-
-    def result(self) -> GenerationResult:
-        return GenerationResult(
-            text="".join(self.text),
-            prompt_tokens=int(self.usage.get("prompt_tokens", 0)),
-            completion_tokens=int(self.usage.get("completion_tokens", 0)),
-            finish_reason=self.finish,  # type: ignore[arg-type]
-        )
-
-
-def _stream_failed(problem: Message | str) -> EngineUnavailable:
-    """The engine's stream failed: it said so, or what it sent is no answer (`_EventReader`)."""
-    return EngineUnavailable(_("the upstream stream failed: {problem}", problem=problem))
-
-
-def _misshapen_event(field: str) -> EngineUnavailable:
-    return _stream_failed(_("an event is not in OpenAI's shape ({field})", field=field))
-
-
-def _lines(read: bytes) -> tuple[list[bytes], bytes]:
-    """The whole lines of what was read of an engine's event stream (UTF-8, as server-sent
-    events are), without their line ends, and the start of the next line, to be read on:
-    split here, since a line of many log-probabilities may be longer than a reader's line
-    buffer. (Not an async generator of lines: that was one more generator to resume for
-    every line of every stream.)"""
-    lines = read.splitlines(keepends=True)
-    rest = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
-    return [line.rstrip(b"\r\n") for line in lines], rest
-
-
-def _error_message(data: object) -> str | None:
-    """The message of an engine's JSON error: OpenAI's `error.message` (vLLM, llama-server,
-    Ollama, gemeingut), an `error` that is text, an older vLLM's `message`, or FastAPI's
-    `detail` (a route the engine does not have); None where it holds none."""
-    if not isinstance(data, dict):
-        return None
-    error = data.get("error")
-    nested = error.get("message") if isinstance(error, dict) else error
-    for said in (nested, data.get("message"), data.get("detail")):
-        if isinstance(said, str) and said.strip():
-            return said
-    return None
 
 
 def _error_code(data: dict[str, Any]) -> str | None:
@@ -916,20 +783,6 @@ def _bytes_bound(prompt: Prompt) -> int:
         return len(prompt)
     said = UpstreamBackend._count_body(prompt)
     return len(json.dumps(said, ensure_ascii=False).encode())
-
-
-def _usage_shaped(usage: object) -> bool:
-    """Whether `usage` is in OpenAI's shape: an object whose token counts, where it has them,
-    are whole numbers (the gateway adds and charges them)."""
-    if type(usage) is not dict:
-        return False
-    prompt, completion = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
-    return type(prompt) is int and type(completion) is int  # not `isinstance`: True is no count
-
-
-def _told(usage: object) -> bool:
-    """Whether an engine's `usage` tells both counts (an engine may leave it out)."""
-    return isinstance(usage, dict) and {"prompt_tokens", "completion_tokens"} <= usage.keys()
 
 
 def _language() -> dict[str, str]:

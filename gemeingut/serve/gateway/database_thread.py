@@ -173,6 +173,14 @@ class DatabaseThreads:
             self._calls.put(_CLOSE)
         for thread in threads:
             thread.join(timeout)
+        with self._lock:  # a thread that ended idle meanwhile left its stop: not for the next
+            left = []
+            while not self._calls.empty():
+                call = self._calls.get_nowait()
+                if call is not _CLOSE:
+                    left.append(call)
+            for call in left:
+                self._calls.put(call)
 
     def _work(self) -> None:
         try:

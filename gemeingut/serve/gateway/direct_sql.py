@@ -117,7 +117,9 @@ class Prepared:
 
 def prepared(dialect: Dialect, statement: Executable, parameters: dict[str, Any]) -> Prepared:
     """`statement`'s form for `dialect` and these parameters' keys (and the lengths of the
-    lists its expanding INs take), made once; two threads may both make it, the same."""
+    lists its expanding INs take), made once; two threads may both make it, the same. Kept
+    while the dialect lives: `statement` is one built once (a module's constant), not one
+    built per call, which would add a form per call."""
     cache = _PREPARED.get(dialect)
     if cache is None:
         cache = _PREPARED.setdefault(dialect, {})

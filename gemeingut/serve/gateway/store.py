@@ -223,15 +223,15 @@ def _held(engine: Engine, reads: bool) -> Iterator[Connection]:
     failed in the database goes back to the pool (invalidated where it was lost)."""
     held = _THREAD.held
     conn = held.pop(engine, None) or engine.connect()  # taken: a use within gets its own
-    record = conn.connection._connection_record
+    pooled = conn.connection  # its `info` is the pool's record of it, kept across uses
     failed: BaseException | None = None
     try:
         if reads:
-            record.info[READING] = True
+            pooled.info[READING] = True
             try:
                 yield conn
             finally:
-                record.info.pop(READING, None)
+                pooled.info.pop(READING, None)
                 conn.rollback()
         else:
             with conn.begin():
@@ -243,7 +243,7 @@ def _held(engine: Engine, reads: bool) -> Iterator[Connection]:
         if isinstance(failed, SQLAlchemyError) or conn.invalidated or engine in held:
             conn.close()
         else:
-            _close_cursors(conn.connection.dbapi_connection, record)
+            _close_cursors(pooled.dbapi_connection, pooled)
             held[engine] = conn
 
 

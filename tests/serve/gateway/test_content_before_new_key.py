@@ -44,16 +44,22 @@ def logged(db: Path, token: str, prompt: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture
-def renewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, str]:
-    """A person's logged request, then the key file lost and replaced; the command's output."""
-    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
-    db = tmp_path / "gateway.db"
+def a_person_who_asked(db: Path) -> str:
+    """`PERSON` with a key and one logged request; the key."""
     engine = open_store(str(db))
     add_user(engine, PERSON)
     _, token = create_key(engine, PERSON)
     engine.dispose()
     logged(db, token, "Wie beantrage ich Elterngeld?")
+    return token
+
+
+@pytest.fixture
+def renewed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, str]:
+    """A person's logged request, then the key file lost and replaced; the command's output."""
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    db = tmp_path / "gateway.db"
+    token = a_person_who_asked(db)
     Path(str(db) + SUFFIX).unlink()
     said = admin(db, "audit", "new-pseudonym-key", "--yes")
     return db, token, said
@@ -101,11 +107,7 @@ def test_the_erasure_removes_only_what_is_from_before_and_is_audited(
 
 def test_without_a_new_key_there_is_nothing_to_erase_and_nothing_to_say(tmp_path: Path) -> None:
     db = tmp_path / "gateway.db"
-    engine = open_store(str(db))
-    add_user(engine, PERSON)
-    _, token = create_key(engine, PERSON)
-    engine.dispose()
-    logged(db, token, "Wie beantrage ich Elterngeld?")
+    a_person_who_asked(db)
     exported = admin(db, "content", "export", "--user", PERSON)
     assert exported.endswith("1 protokollierte Anfrage von m.mueller exportiert"), exported
     refused = runner.invoke(app, ["--lang", "de", "admin", *ERASE, "--yes", "--db", str(db)])

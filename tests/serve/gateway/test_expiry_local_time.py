@@ -1,7 +1,9 @@
 """An expired key is said with its expiry in the server's local date and time, the zone named
 („31.01.2026, 18:00 Uhr (MEZ)“, "2026-07-31 19:00 (CEST)"), not in UTC that people must
 convert: the 401 over real HTTP, a rotation of the expired key, and `admin keys create` with an
-expiry in the past. The zone is the process's `TZ` (Europe/Berlin here)."""
+expiry in the past. Local midnight, the end of a day `--expires 31.01.2020` names, is said
+with that day („31.01.2020, 24:00 Uhr (MEZ)“), as `keys list` says it. The zone is the
+process's `TZ` (Europe/Berlin here)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from tests.server_zone import berlin  # noqa: F401 (a fixture)
 
 WINTER = datetime(2026, 1, 31, 17, 0)  # naive UTC, as the tables keep time: 18:00 in Berlin
 SUMMER = datetime(2026, 7, 31, 17, 0)  # 19:00 in Berlin, summer time
+MIDNIGHT = datetime(2020, 1, 31, 23, 0)  # 01.02.2020 00:00 in Berlin: 31.01., 24:00
 
 
 @pytest.mark.usefixtures("berlin")
@@ -34,12 +37,14 @@ def test_an_expired_keys_401_says_its_expiry_in_the_servers_local_time(
 ) -> None:
     engine = open_store(str(tmp_path / "gateway.db"))
     add_user(engine, "anna")
-    keys = {at: create_key(engine, "anna", expires_at=at) for at in (WINTER, SUMMER)}
+    keys = {at: create_key(engine, "anna", expires_at=at) for at in (WINTER, SUMMER, MIDNIGHT)}
     expected = {
         (WINTER, "de"): "ist am 31.01.2026, 18:00 Uhr (MEZ) abgelaufen",
         (WINTER, "en"): "expired on 2026-01-31 18:00 (CET)",
         (SUMMER, "de"): "ist am 31.07.2026, 19:00 Uhr (MESZ) abgelaufen",
         (SUMMER, "en"): "expired on 2026-07-31 19:00 (CEST)",
+        (MIDNIGHT, "de"): "ist am 31.01.2020, 24:00 Uhr (MEZ) abgelaufen",
+        (MIDNIGHT, "en"): "expired on 2020-01-31 24:00 (CET)",
     }
     with running_server(create_app(backend, gateway=Gateway(engine))) as url:
         for (at, language), said in expected.items():

@@ -21,6 +21,7 @@ from gemeingut.serve.gateway.store import open_store
 from tests.http_server import serving_process, stop_serving
 from tests.serve.conftest import MODEL_NAME
 from tests.serve.gateway.test_workers_killed_mid_stream import _wait_for, _workers
+from tests.serve.gateway.test_workers_registered_at_start import _accepting
 
 
 def test_a_replacement_that_cannot_start_leaves_the_others_serving(
@@ -51,6 +52,14 @@ def test_a_replacement_that_cannot_start_leaves_the_others_serving(
             _wait_for(answers, "the server did not start", deadline)
             _wait_for(lambda: len(_workers(server.pid)) == 2, "no 2 workers", deadline)
             healthy, killed = _workers(server.pid)
+
+            # Both started, not one answering while the other still loads: a worker of the
+            # server's start that then misses the key stops the server (as it should).
+            def started() -> bool:
+                assert server.poll() is None, log.read_text()
+                return all(_accepting(pid, port) for pid in (healthy, killed))
+
+            _wait_for(started, "the workers do not accept connections", deadline)
             key.rename(away)
             os.kill(killed, signal.SIGKILL)
             said = "konnte nicht anstelle eines beendeten starten"

@@ -125,3 +125,13 @@ def test_a_thread_that_ends_gives_its_connection_back(
     while store.pool.checkedout() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert store.pool.checkedout() == 0
+
+
+def test_closing_the_threads_gives_their_connection_back_at_once(store: Engine) -> None:
+    """At shutdown (`Gateway.close`) a waiting thread does not hold its connection until it
+    would end by itself: SQLite removes its write-ahead log only with the last connection."""
+    threads = DatabaseThreads(1)
+    assert in_thread(threads, count(store)) == [3]
+    assert store.pool.checkedout() == 1  # held while the thread waits for the next call
+    threads.close()
+    assert store.pool.checkedout() == 0

@@ -17,7 +17,9 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -172,6 +174,22 @@ def front(serve: Serve, tmp_path: Path) -> Iterator[Front]:
             yield Front(openai.OpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0), store)
 
 
+def a_clear_502(
+    ask: Callable[[], object], front: Front, caplog: pytest.LogCaptureFixture
+) -> tuple[str, dict[str, Any]]:
+    """The 502 that `ask` ends with, its message and its request's record: no traceback
+    logged."""
+    caplog.set_level(logging.INFO)
+    with pytest.raises(openai.APIStatusError) as failed:
+        ask()
+    assert failed.value.status_code == 502
+    assert isinstance(failed.value.body, dict)
+    record = front.last_record()
+    assert record["status"] == 502, record
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    return failed.value.body["message"], record
+
+
 @pytest.mark.parametrize("question", list(STREAMS))
 def test_a_stream_that_goes_wrong_ends_clearly(
     front: Front, question: str, caplog: pytest.LogCaptureFixture
@@ -192,15 +210,9 @@ def test_a_stream_that_goes_wrong_ends_clearly(
 def test_an_engine_that_fails_before_the_stream_is_a_502(
     front: Front, question: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO)
-    with pytest.raises(openai.APIStatusError) as failed:
-        front.ask(question)
-    assert failed.value.status_code == 502
-    assert isinstance(failed.value.body, dict)
-    assert failed.value.body["message"].startswith(BEFORE[question][1])
-    record = front.last_record()
-    assert (record["status"], record["completion_tokens"]) == (502, 0), record
-    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    message, record = a_clear_502(partial(front.ask, question), front, caplog)
+    assert message.startswith(BEFORE[question][1])
+    assert record["completion_tokens"] == 0, record
 
 
 @pytest.mark.parametrize("question", list(ANSWERS))
@@ -208,16 +220,10 @@ def test_an_answer_in_another_shape_is_a_502(
     front: Front, question: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Before, each was a 500 with a traceback in the log."""
-    caplog.set_level(logging.INFO)
     asked = [{"role": "user", "content": question}]
-    with pytest.raises(openai.APIStatusError) as failed:
-        front.client.chat.completions.create(model="wackelig", messages=asked)
-    assert failed.value.status_code == 502
-    assert (
-        isinstance(failed.value.body, dict) and failed.value.body["message"] == ANSWERS[question][1]
-    )
-    assert front.last_record()["status"] == 502
-    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    create = partial(front.client.chat.completions.create, model="wackelig", messages=asked)
+    message, _record = a_clear_502(create, front, caplog)
+    assert message == ANSWERS[question][1]
 
 
 def test_lines_that_are_no_events_and_chunks_without_choices_are_no_failure(
