@@ -3,6 +3,8 @@
     .venv/bin/python bench/gateway_overhead.py                   # SQLite file in a temp folder
     .venv/bin/python bench/gateway_overhead.py --limits --streams 4000
     .venv/bin/python bench/gateway_overhead.py --db postgresql://user@/db?host=/run/postgresql
+    .venv/bin/python bench/gateway_overhead.py --postgresql [--limits]   # a throwaway cluster
+    .venv/bin/python bench/gateway_overhead.py --postgresql --instructions   # under callgrind
 
 `bench/serve.py --parts b` measures the whole gateway process (HTTP on both sides, the engine
 client, JSON); this measures only what `--db` adds to a stream, as the server runs it: from one
@@ -14,14 +16,23 @@ this process per stream (the loop and the gateway's threads; other processes do 
 it), wall time per stream, and the SQL statements and transactions per stream (counted in a
 separate pass: counting hooks cost time of their own). `--limits` gives the user limits that
 never refuse (requests per minute, concurrent streams), so that each stream also takes from
-and gives back to quota counters and holds a lease.
+and gives back to quota counters and holds a lease. `--postgresql` starts a PostgreSQL
+cluster of its own for the run (Debian's `postgresql` package, as the tests do:
+`tests/postgres.py`), on a Unix socket, fsync off. `--instructions` counts the instructions of
+this process per stream instead, with valgrind's callgrind switched on only while one round of
+`--streams` runs after the warm-up: unlike CPU time, a count that other work on the machine
+does not change (the PostgreSQL server's own work is not in it, as it is not in the CPU time).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,8 +55,20 @@ def main() -> None:
     from gemeingut.serve.gateway.quotas import set_limits
     from gemeingut.serve.gateway.store import open_store
 
-    with tempfile.TemporaryDirectory(prefix="bench-gateway-", ignore_cleanup_errors=True) as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="bench-gateway-", ignore_cleanup_errors=True)
+        )
         db = args.db or str(Path(tmp) / "gateway.db")
+        if args.postgresql:
+            from tests.postgres import throwaway_cluster
+
+            db = stack.enter_context(throwaway_cluster())
+        if args.instructions:
+            per_stream = instructions(args, db)
+            print(machine().removesuffix("; precision fp32"))
+            print(f"{_said(args, db)}: {per_stream / 1e6:.3f} M instructions per stream")
+            return
         engine = open_store(db)
         user = f"bench-{uuid.uuid4().hex[:8]}"  # a PostgreSQL database may hold earlier runs'
         add_user(engine, user)
@@ -54,7 +77,14 @@ def main() -> None:
             set_limits(engine, "user", user, requests_per_minute=10**6, concurrent_streams=10**4)
         gateway = Gateway(engine)
         try:
-            asyncio.run(streams(gateway, key, args.streams // 10, args.concurrency))  # warm-up
+            # Warm-up: each thread started and holding its connection.
+            warm = max(args.streams // 10, args.concurrency)
+            asyncio.run(streams(gateway, key, warm, args.concurrency))
+            if args.collect:  # run by `instructions`, under callgrind
+                collect("on")
+                asyncio.run(streams(gateway, key, args.streams, args.concurrency))
+                collect("off")
+                return
             rounds = []
             for _ in range(args.rounds):
                 cpu, wall = time.process_time(), time.perf_counter()
@@ -69,11 +99,7 @@ def main() -> None:
             gateway.close()
     begins = statements.count("BEGIN")
     print(machine().removesuffix("; precision fp32"))
-    print(
-        f"gateway database work per stream, {args.streams} streams at concurrency "
-        f"{args.concurrency}, {'PostgreSQL' if db.startswith('postgres') else 'SQLite'}"
-        + (", the user with limits that never refuse" if args.limits else ", no limits")
-    )
+    print(_said(args, db))
     print(f"    CPU of this process per stream, each round: {_each(r[0] for r in rounds)}")
     print(f"    wall time per stream, each round:          {_each(r[1] for r in rounds)}")
     print(
@@ -112,6 +138,33 @@ async def one_stream(gateway, key: str) -> None:
     await admission.settle(200, 12, 8)
 
 
+def instructions(args: argparse.Namespace, db: str) -> float:
+    """This benchmark once more under callgrind, instrumented only while one round of
+    `--streams` runs (`collect`): its instructions per stream."""
+    with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+        command += [f"--callgrind-out-file={out}", sys.executable, __file__, "--collect"]
+        command += ["--db", db, "--streams", str(args.streams)]
+        command += ["--concurrency", str(args.concurrency)] + (["--limits"] if args.limits else [])
+        subprocess.run(command, check=True, capture_output=True)
+        totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]
+        return int(totals[0].split()[1]) / args.streams
+
+
+def collect(switch: str) -> None:
+    """Callgrind's instrumentation of this process on or off; returns once it is so."""
+    subprocess.run(["callgrind_control", "-i", switch, str(os.getpid())], check=True)
+
+
+def _said(args: argparse.Namespace, db: str) -> str:
+    return (
+        f"gateway database work per stream, {args.streams} streams at concurrency "
+        f"{args.concurrency}, {'PostgreSQL' if db.startswith('postgres') else 'SQLite'}"
+        + (", the user with limits that never refuse" if args.limits else ", no limits")
+    )
+
+
 def _each(values) -> str:
     return " / ".join(f"{v:5.0f} µs" for v in values)
 
@@ -125,7 +178,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--limits", action="store_true", help="give the user limits that never refuse"
     )
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="a throwaway PostgreSQL cluster for the run (Debian's postgresql package)",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instructions per stream under valgrind's callgrind (one round of --streams)",
+    )
+    parser.add_argument("--collect", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.postgresql and args.db:
+        parser.error("--postgresql starts a database of its own: leave --db out")
+    if args.instructions and not shutil.which("callgrind_control"):
+        parser.error("--instructions needs valgrind (Debian: apt install valgrind)")
     if args.streams < 1 or args.rounds < 1 or args.concurrency < 1:
         parser.error("--streams, --rounds and --concurrency must be at least 1")
     return args

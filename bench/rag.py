@@ -14,6 +14,12 @@ Printed: recall@5 and MRR@10 per mode, hybrid minus BM25 in points (target ≥ +
 latency p50/p99 (target p50 < 100 ms), and the machine. `--compounds` adds BM25 without the
 parts of compound words, and questions that write a compound as its parts (`compound_rows`).
 A section given as a heading path ("Gesetz › § 5 Titel") is matched by its last heading.
+
+    .venv/bin/python bench/rag.py --lost-words                      # what the readers keep
+
+`--lost-words` only reads the laws and counts, per law, the words of its rendered page that
+reach no chunk (neither its text nor its section, as BM25 indexes them) and those only in
+sections, also for the lines above rules of dashes or equals signs (setext headings).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import re
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -38,6 +45,8 @@ _SENTENCE = re.compile(r"(?<=[.;:])\s+")
 
 def main() -> None:
     args = parse_args()
+    if args.lost_words:
+        return lost_words(args.corpus, args.laws)
     from gemeingut.apps.rag.embedders import EmbedderSpec
     from gemeingut.apps.rag.evaluate import Question, evaluate
     from gemeingut.apps.rag.index import ingest, open_collection
@@ -83,6 +92,59 @@ def main() -> None:
         print(f"\nhybrid − BM25 recall@5: {gain:+.1f} points (target ≥ +5)")
     fastest = scores["hybrid" if "hybrid" in scores else "bm25"]
     print(f"query p50 {fastest.p50_ms:.1f} ms (target < 100 ms)")
+
+
+def lost_words(corpus: Path, limit: int) -> None:
+    """Print the laws' chunks and the words of their rendered pages (distinct per law) that
+    are in no chunk, or in sections only; and the same for their lines above rules."""
+    from gemeingut.apps.rag.chunking import chunk_passages
+    from gemeingut.apps.rag.readers import _markdown_parser, read_document
+
+    chunks = nowhere = names_only = ruled_laws = ruled_nowhere = ruled_names_only = 0
+    with tempfile.TemporaryDirectory(prefix="bench-rag-") as tmp:
+        folder = Path(tmp) / "gesetze"
+        for law_id, text in write_laws(corpus, limit, folder):
+            found = chunk_passages(read_document(folder / f"{law_id.split('/')[-1]}.md"))
+            chunks += len(found)
+            in_text = set().union(*(_words(c.text) for c in found))
+            in_names = set().union(*(_words(c.section or "") for c in found))
+            page = _words(_rendered(text))
+            nowhere += len(page - in_text - in_names)
+            names_only += len(page & in_names - in_text)
+            tokens = _markdown_parser().parse(text)
+            ruled = set().union(*(_words(n.content) for t, n in pairwise(tokens) if _setext(t)))
+            ruled_laws += bool(ruled)
+            ruled_nowhere += len(ruled - in_text - in_names)
+            ruled_names_only += len(ruled & in_names - in_text)
+    print(f"corpus: {corpus} ({limit or 'all'} laws), {chunks:,} chunks")
+    print(f"words of a law's page in no chunk: {nowhere:,}; in section names only: {names_only:,}")
+    print(
+        f"{ruled_laws:,} laws with lines above rules (setext headings): their words in no chunk "
+        f"{ruled_nowhere:,}, in section names only {ruled_names_only:,}"
+    )
+
+
+def _rendered(markdown: str) -> str:
+    """A law's page as a browser shows it: its Markdown rendered, without footnote marks."""
+    from lxml import html
+
+    from gemeingut.apps.rag.readers import _markdown_parser
+
+    root = html.fragment_fromstring(_markdown_parser().render(markdown), create_parent="div")
+    for mark in root.xpath('//sup[@class="footnote-ref"] | //a[@class="footnote-backref"]'):
+        mark.drop_tree()
+    return root.text_content()
+
+
+def _words(text: str) -> set[str]:
+    """The distinct words of `text`, lower-cased, as the readers leave a chunk's letters."""
+    from gemeingut.apps.rag.readers import without_invisible, without_ligatures
+
+    return set(re.findall(r"\w+", without_ligatures(without_invisible(text)).lower()))
+
+
+def _setext(token) -> bool:
+    return token.type == "heading_open" and token.markup in ("-", "=")
 
 
 def write_laws(corpus: Path, limit: int, folder: Path) -> list[tuple[str, str]]:
@@ -170,6 +232,11 @@ def parse_args() -> argparse.Namespace:
         help="Also BM25 without compound parts, and questions that write a compound as its parts.",
     )
     parser.add_argument("--questions-out", type=Path, help="Write the question set (JSONL).")
+    parser.add_argument(
+        "--lost-words",
+        action="store_true",
+        help="Only count the words of the laws that reach no chunk (no retrieval).",
+    )
     return parser.parse_args()
 
 

@@ -34,32 +34,37 @@ def throwaway_cluster() -> Iterator[str]:
     data, sockets = folder / "data", folder / "sockets"
     for path in (folder, data, sockets):
         path.mkdir(exist_ok=True)
-    as_root = os.geteuid() == 0
-    if as_root:
+    if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
         for path in (data, sockets):
             shutil.chown(path, "postgres")
-
-    def run(*args: str) -> None:
-        command = ["runuser", "-u", "postgres", "--", *args] if as_root else list(args)
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-    options = f"-c listen_addresses='' -k {sockets} -c fsync=off -c max_connections=200"
-    run(
-        str(bin_dir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-o",
-        options,
-        "-w",
-        "-l",
-        str(folder / "log"),
-        "start",
-    )
+    _run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    _pg_ctl(folder, "start")
     try:
-        run(str(bin_dir / "createdb"), "-h", str(sockets), "-U", "postgres", "gemeingut")
+        _run(str(bin_dir / "createdb"), "-h", str(sockets), "-U", "postgres", "gemeingut")
         yield f"postgresql+psycopg://postgres@/gemeingut?host={sockets}"
     finally:
-        run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        _run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def restart(url: str, mode: str = "fast") -> None:
+    """Restart the throwaway cluster of `url` (`pg_ctl restart -m mode`): every session ends,
+    as at a real server's restart. `smart` would wait for the clients' pools to close."""
+    sockets = Path(url.rsplit("host=", 1)[1])
+    _pg_ctl(sockets.parent, "restart", "-m", mode)
+
+
+def _pg_ctl(folder: Path, *action: str) -> None:
+    """`pg_ctl` on the cluster in `folder`, listening only on its own Unix socket folder."""
+    bin_dir = postgres_bin()
+    assert bin_dir is not None
+    options = f"-c listen_addresses='' -k {folder / 'sockets'} -c fsync=off -c max_connections=200"
+    data, log = str(folder / "data"), str(folder / "log")
+    _run(str(bin_dir / "pg_ctl"), "-D", data, "-o", options, "-w", "-l", log, *action)
+
+
+def _run(*args: str) -> None:
+    """As the `postgres` user where the tests run as root (initdb and postgres refuse root)."""
+    command = ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
+    subprocess.run(command, check=True, capture_output=True, timeout=120)

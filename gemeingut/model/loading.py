@@ -38,7 +38,7 @@ def adapter_base(folder: Path) -> Path | None:
         found = _model_folder(name, revision if isinstance(revision, str) else None)
         if found is not None:
             return found
-    _missing_base(folder, names)
+    _missing_base(folder, names, revision)
 
 
 def recorded_base(record: Path) -> dict[str, Any]:
@@ -81,9 +81,11 @@ def _model_folder(name: str, revision: str | None) -> Path | None:
     return snapshot
 
 
-def _missing_base(folder: Path, names: list[str]) -> NoReturn:
+def _missing_base(folder: Path, names: list[str], revision: Any) -> NoReturn:
     """The error for a base that is not on this machine: for a Hub id, that the local cache
-    lacks it and how to download it; for a folder, that it is gone."""
+    lacks it and how to download it (the revision the adapter was trained on, where it names
+    one: `main` may have moved on to other weights); for a folder, that it is gone."""
+    from gemeingut.model.finetune_base_reference import is_revision
     from gemeingut.recipe import is_hub_id
 
     hub_ids = [name for name in names if is_hub_id(name) and not Path(name).exists()]
@@ -91,6 +93,7 @@ def _missing_base(folder: Path, names: list[str]) -> NoReturn:
         from huggingface_hub import constants
 
         hub_id = hub_ids[0]
+        download = f"{hub_id} --revision {revision}" if is_revision(revision) else hub_id
         raise InputError(
             _(
                 "{path} is a LoRA adapter whose base model {base} (a Hugging Face Hub id) is "
@@ -104,7 +107,7 @@ def _missing_base(folder: Path, names: list[str]) -> NoReturn:
                 "internet if this one has none (`hf download {base}` or `huggingface-cli "
                 "download {base}`, then copy the cache here or point HF_HOME or HF_HUB_CACHE "
                 "at it), or write the base model's folder as base_model_name_or_path in {config}",
-                base=hub_id,
+                base=download,
                 config=str(folder / ADAPTER_CONFIG),
             ),
         )

@@ -53,17 +53,16 @@ from gemeingut.data.splits import SPLITS
 from gemeingut.errors import InputError
 from gemeingut.evaluate.perplexity import RESULTS_FILE
 from gemeingut.i18n import Message, _, plural, text
-from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.model.data_order import ORDER_DIR
 from gemeingut.model.export import GGUF_FILE
 from gemeingut.model.finetune import DATA_DIR
-from gemeingut.model.finetune_base_reference import base_reference
 from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.model.pretrain import CHECKPOINT_DIR, LOG_FILE, METADATA_FILE
 from gemeingut.model.run_state import SNAPSHOT_DIR
 from gemeingut.recipe import ReleaseSection
 from gemeingut.release.audit_command import published_command
 from gemeingut.release.card import render_card
+from gemeingut.release.finetune_record import copy_finetune_record
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     CARD,
@@ -479,23 +478,3 @@ def copy_earlier(earlier: Sequence[Artifact], bundle: Path) -> list[Copy]:
             shutil.copytree(before.path / DATA_DIR, data)
             copies += copied_from(before, before.path / DATA_DIR, data, bundle)
     return copies
-
-
-def copy_finetune_record(source: Path, target: Path) -> None:
-    """`finetune.json` as published: the base model named by its reference (its artifact id,
-    Hub id or folder name), not by this machine's folder, which means nothing elsewhere and
-    may carry a user name."""
-    record = json.loads(source.read_text(encoding="utf-8"))
-    base = record.get("base_model") or {}
-    if "path" in base:
-        base["path"] = (
-            base.get("fingerprint")
-            if base.get("license_source") == OWN_MODEL
-            else (_published_base(base["path"], base.get("name", "")))
-        )
-    target.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _published_base(path: str, name: str) -> str:
-    reference = base_reference(path)
-    return reference if reference != str(Path(path).resolve()) else name

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.i18n import LANGUAGES, _, decimal, text
+from gemeingut.model.finetune_base_reference import is_revision
 
 
 def bundle_language(release_info: dict[str, Any]) -> str:
@@ -36,7 +37,14 @@ def context_phrase(positions: Any, language: str) -> str:
     return text(_("context length {tokens} tokens", tokens=positions), language)
 
 
-def base_phrase(reference: Any, language: str) -> str:
+def base_phrase(reference: Any, language: str, revision: Any = None) -> str:
+    """The base a model was fine-tuned from, with the revision of the Hub it was made from
+    where its record names one (a commit: the weights, whatever `main` names later)."""
+    if is_revision(revision):
+        said = _(
+            "fine-tuned from `{base}` at revision `{revision}`", base=reference, revision=revision
+        )
+        return text(said, language)
     return text(_("fine-tuned from `{base}`", base=reference), language)
 
 

@@ -56,7 +56,6 @@ from gemeingut.release.bundle import (
     copy_audit,
     copy_code,
     copy_earlier,
-    copy_finetune_record,
     copy_model,
     published_audit_report,
     refuse_changed_copies,
@@ -64,6 +63,7 @@ from gemeingut.release.bundle import (
 )
 from gemeingut.release.finetune_card import render_finetune_card
 from gemeingut.release.finetune_chain import chained_record
+from gemeingut.release.finetune_record import copy_finetune_record
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     CARD,

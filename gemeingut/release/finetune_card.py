@@ -22,6 +22,7 @@ from gemeingut.release.card_phrases import (
     parameters_phrase,
 )
 from gemeingut.release.finetune_phrases import chain_phrase, trained_on
+from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import (
     AUDIT_REPORT,
     FINETUNE_RECORD,
@@ -76,7 +77,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "data_id": tuned["inputs"]["data"],
         "code": tuned["code"],
         "architecture": (config.get("architectures") or [text(_("unknown"), language)])[0],
-        "fine_tuned_from": base_phrase(base["path"], language),
+        "fine_tuned_from": base_phrase(base["path"], language, base.get(REVISION)),
         "parameters": size_phrase(model_size(bundle), language),
         "context": context_phrase(config.get("max_position_embeddings"), language),
         "model_license": licence_phrase(release["licenses"]["weights"], language),

@@ -34,6 +34,7 @@ from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
 from gemeingut.json_records import record_lines
 from gemeingut.library_bars import ENVIRONMENT
+from gemeingut.model.loading import FINETUNE_FILE
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     EARLIER_ROLE,
@@ -517,7 +518,12 @@ def _same_apart_from_varying(rel: str, again: Path, meta: dict, files: dict) -> 
     if copy is None or rel not in files or not (meta["_bundle"] / copy).is_file():
         return False
     paths = _model_paths(meta["_bundle"], again)
-    return _records(again / rel, paths) == _records(meta["_bundle"] / copy, paths)
+    published = _records(meta["_bundle"] / copy, paths)
+    if rel == FINETUNE_FILE:  # the base named as published: its path (VARYING), its revision
+        from gemeingut.release.finetune_record import without_revision
+
+        published = without_revision(published)  # compared with the rebuilt bundle's
+    return _records(again / rel, paths) == published
 
 
 def _model_paths(bundle: Path, again: Path) -> list[str]:

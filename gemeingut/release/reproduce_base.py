@@ -1,8 +1,9 @@
 """The base a fine-tune is rebuilt on, under the name it was fine-tuned under.
 
 A fine-tune names a base from the Hugging Face cache by its Hub id and the revision it was
-trained on (the adapter's `revision`, the record's `base_model.name`, the audit's lm_eval
-command, every document that names the base), a plain folder by the folder's own name. Who
+trained on (the adapter's `revision`, the record's `base_model` `revision` and `name`, the
+audit's lm_eval command, every document that names the base), a plain folder by the folder's
+own name. Who
 reproduces it may hold the same files in a plain folder (copied out of a cache, downloaded
 elsewhere). `reproduce` has checked by then that they are the files the fine-tune was made
 from (their fingerprint, `base-model/files.json`), so the recorded revision names these very
@@ -29,6 +30,7 @@ from gemeingut.model.finetune_base_reference import (
 )
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.recipe import is_hub_id
+from gemeingut.release.finetune_record import published_snapshot
 from gemeingut.release.layout import MODEL
 from gemeingut.release.openness.finetune_rating import base_record
 
@@ -37,15 +39,14 @@ SNAPSHOTS = "snapshots"
 
 def recorded_snapshot(bundle: Path) -> CachedModel | None:
     """The cache snapshot the bundle's fine-tune was made from, where it names one: the
-    adapter's base and revision, else the record's base folder where that is a snapshot."""
+    adapter's base and revision, else the record's (a merged fine-tune has no adapter)."""
     config_file = f"{MODEL}/{ADAPTER_CONFIG}"
     hint = _("restore {file} from the release", file=config_file)
     config = read_object(bundle / config_file, hint) or {}
     name, revision = config.get("base_model_name_or_path"), config.get("revision")
     if isinstance(name, str) and is_hub_id(name) and is_revision(revision):
         return CachedModel(name, revision)
-    path = base_record(bundle).get("path")
-    return cached_model(path) if isinstance(path, str) and path else None
+    return published_snapshot(base_record(bundle))
 
 
 def base_as_recorded(bundle: Path, base: Path, root: Path) -> Path:

@@ -47,6 +47,7 @@ from gemeingut.serve.embeddings import embeddings_router
 from gemeingut.serve.findings_routes import FindingsDesk, findings_router
 from gemeingut.serve.findings_terms import findings_terms
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, EXPORT_COLUMNS
+from gemeingut.serve.gateway.content_privacy import content_terms
 from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.identity import Principal, utcnow
 from gemeingut.serve.gateway.leases import register_now
@@ -70,6 +71,7 @@ from gemeingut.serve.model_card import ModelCardText
 from gemeingut.serve.model_openness import ModelOpenness, unrated
 from gemeingut.serve.model_queue import ModelQueue
 from gemeingut.serve.oidc import OidcProvider, oidc_router
+from gemeingut.serve.openapi_security import declare_api_keys
 from gemeingut.serve.provenance import provenance
 from gemeingut.serve.request_context import RequestContext
 from gemeingut.serve.schemas import (
@@ -273,6 +275,8 @@ def create_app(
         usage_router,
     )
     routes = frozenset(route.path for r in routers for route in r.routes)
+    if gateway is not None:  # the routes that check a key say so: /docs sends one
+        declare_api_keys(app, routers)
     app.add_middleware(UnexpectedErrors)  # a 500 that keeps the connection, seen by both below
     app.add_middleware(RequestContext, gateway=gateway)  # outside the guard: records its 413s
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics, routes=routes)
@@ -350,7 +354,8 @@ def published_policy(request: Request) -> dict[str, object]:
 def _audit_log_terms(request: Request) -> dict[str, object]:
     """What the server records about each request, and for how long, read from the audit
     table itself (so a column added later shows here) and from the periods stored now (an
-    administrator's change shows within seconds): users read it on /v1/policy."""
+    administrator's change shows within seconds): users read it on /v1/policy. Where content
+    is logged, which personal data in it is replaced (`content_privacy.content_terms`)."""
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None:
         return {"kept": False}
@@ -361,6 +366,7 @@ def _audit_log_terms(request: Request) -> dict[str, object]:
         "fields": sorted(columns),
         "content": bool(columns & CONTENT_COLUMNS) or bool(content_days),
         "content_retention_days": content_days,
+        **(content_terms(gateway.engine) if content_days else {}),
         "ip_addresses": bool(columns & ADDRESS_COLUMNS),
         "retention_days": gateway.periods.days(AUDIT_DAYS, request.app.state.audit_retention_days),
     }
@@ -462,7 +468,9 @@ async def chat_completions(
     refuse_unless_writes(model)
     backend, queue = model.backend, model.queue
     if body.top_logprobs is not None and not body.logprobs:
-        raise APIError(400, _("top_logprobs needs logprobs: true"), param="top_logprobs")
+        raise APIError(
+            400, _("top_logprobs needs logprobs: true"), param="top_logprobs", code="invalid_value"
+        )
     refuse_beyond_context(backend, body.token_limit(), body.token_limit_field())
     meta = ResponseMeta(
         f"chatcmpl-{uuid.uuid4().hex}",
@@ -498,6 +506,7 @@ async def chat_completions(
         "messages",
         meta.id,
         decision,
+        messages,
     )
     if body.stream:
         return await streamed(
@@ -552,12 +561,18 @@ async def completions(
     backend, queue = model.backend, model.queue
     prompts = body.prompts()
     if body.best_of not in (None, body.n):
-        raise APIError(400, _("best_of is only supported equal to n"), param="best_of")
+        raise APIError(
+            400,
+            _("best_of is only supported equal to n"),
+            param="best_of",
+            code="unsupported_value",
+        )
     if body.max_tokens == 0 and not body.echo:
         raise APIError(
             400,
             _("max_tokens 0 generates nothing; it needs echo: true to score the prompt"),
             param="max_tokens",
+            code="invalid_value",
         )
     refuse_beyond_context(backend, body.token_limit(), body.token_limit_field())
     scoring = body.logprobs if body.echo else None
@@ -570,6 +585,7 @@ async def completions(
                 400,
                 _("return_tokens_as_token_ids: not passed on to the engine behind this gateway"),
                 param="return_tokens_as_token_ids",
+                code="unsupported_parameter",
             )
     meta = ResponseMeta(
         f"cmpl-{uuid.uuid4().hex}", int(time.time()), backend.model_name, request_language(request)
@@ -649,13 +665,17 @@ def _refuse_with_stream(conflicts: dict[str, bool]) -> None:
                     field=field,
                 ),
                 param=field,
+                code="unsupported_parameter",
             )
 
 
 def _tokenizer_for(backend: Backend, field: str) -> Tokenizing:
     if not isinstance(backend, Tokenizing):
         raise APIError(
-            400, _("{field}: this model's engine returns no tokens", field=field), param=field
+            400,
+            _("{field}: this model's engine returns no tokens", field=field),
+            param=field,
+            code="unsupported_parameter",
         )
     return backend
 

@@ -141,14 +141,15 @@ async def check_tender_text(
 
     language = request_language(request)
     if (body.text is None) == (body.file is None):
-        raise APIError(400, _("send the draft as text or as a file, one of them"), param="text")
+        said = _("send the draft as text or as a file, one of them")
+        raise APIError(400, said, param="text", code="exactly_one_required")
     if body.file is not None:
         paragraphs = await run_in_threadpool(_read_file, body.file)
     else:
         assert body.text is not None
         paragraphs = [Passage(part) for part in body.text.split("\n\n") if part.strip()]
         if not paragraphs:
-            raise APIError(400, _("no text found"), param="text")
+            raise APIError(400, _("no text found"), param="text", code="no_text")
     rules = request.app.state.tender_rules
     if rules is None:
         rules = await run_in_threadpool(load_rules)
@@ -178,22 +179,28 @@ def _read_file(draft: DraftFile) -> list[Passage]:
         require_known_format(Path(name))
         content = base64.b64decode(draft.data, validate=True)
     except InputError as error:
-        raise APIError(400, error.message, param="file") from None
+        raise APIError(400, error.message, param="file", code="unsupported_file_format") from None
     except binascii.Error:
-        raise APIError(400, _("file.data is not base64"), param="file") from None
+        raise APIError(
+            400, _("file.data is not base64"), param="file", code="invalid_base64"
+        ) from None
     if suffix in (".docx", ".odt") and _unpacked_size(content) > MAX_UNPACKED_BYTES:
-        raise APIError(400, _("{name}: unpacks to too much data", name=name), param="file")
+        said = _("{name}: unpacks to too much data", name=name)
+        raise APIError(400, said, param="file", code="file_too_large")
     with tempfile.TemporaryDirectory(prefix="gemeingut-tender-") as folder:
         path = Path(folder) / f"draft{suffix}"
         path.write_bytes(content)
         try:
             passages = read_document(path)
         except InputError as error:
-            raise APIError(400, _reason(error, path, name), param="file") from error
+            raise APIError(
+                400, _reason(error, path, name), param="file", code="unreadable_file"
+            ) from error
     if not passages:
-        raise APIError(400, _("{name}: no text found", name=name), param="file")
+        raise APIError(400, _("{name}: no text found", name=name), param="file", code="no_text")
     if sum(len(p.text) for p in passages) > MAX_DRAFT_CHARS:
-        raise APIError(400, _("{name}: more text than a tender draft", name=name), param="file")
+        said = _("{name}: more text than a tender draft", name=name)
+        raise APIError(400, said, param="file", code="text_too_long")
     return passages
 
 
@@ -413,7 +420,7 @@ async def write_draft_route(
     try:  # a blank subject, audience, occasion or key point: before a collection is opened
         check_request(wanted)
     except BlankField as blank:
-        raise APIError(400, blank.message, param=blank.field) from None
+        raise APIError(400, blank.message, param=blank.field, code="blank_value") from None
     # A section handed back that says it is not written is none written: it is written again.
     given = {part.id: part for part in body.given if not says_not_written(part.text)}
     asked = _asked_for(body, [plan.id for plan in plan_sections(wanted)], given)
@@ -431,7 +438,9 @@ async def write_draft_route(
             prepare, collection, wanted, count, language, body.k, "hybrid", find
         )
     except InputError as error:  # no subject, or not even one source fits the context
-        raise APIError(400, error.message, param="subject") from None
+        raise APIError(
+            400, error.message, param="subject", code="context_length_exceeded"
+        ) from None
     written = _Written()
     if not prepared.sources:
         draft = no_evidence(wanted, prepared)
@@ -497,16 +506,16 @@ def _asked_for(body: DraftBody, known: list[str], given: Mapping[str, GivenSecti
                     id=section,
                     known=", ".join(known),
                 )
-                raise APIError(400, said, param=param)
+                raise APIError(400, said, param=param, code="invalid_value")
             if section in ids[:n]:
                 said = _("{param}: the section {id!r} is named twice", param=param, id=section)
-                raise APIError(400, said, param=param)
+                raise APIError(400, said, param=param, code="duplicate_value")
     if body.sections is None:
         return set(known) - set(given)
     for section in body.sections:
         if section in given:
             said = _("the section {id!r} is both to be written (sections) and given", id=section)
-            raise APIError(400, said, param="sections")
+            raise APIError(400, said, param="sections", code="conflicting_values")
     return set(body.sections)
 
 

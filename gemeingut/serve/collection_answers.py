@@ -223,7 +223,9 @@ async def answer_from_collection(
     try:
         fitted = await run_in_threadpool(sources_that_fit)
     except InputError as error:
-        raise APIError(400, error.message, param="question") from None
+        raise APIError(
+            400, error.message, param="question", code="context_length_exceeded"
+        ) from None
     except RequestRejected as rejected:  # a model without a chat template
         raise APIError(400, rejected.message, param="question", code=rejected.code) from None
     if fitted is None:
@@ -427,8 +429,9 @@ async def ask_served_model(
     prompt = await rejections_as_400(backend.apply_chat_template, messages, param=param)
     params = SamplingParams(max_tokens=max_tokens, temperature=0.0)
     admission = await admit(
-        request, principal, backend, [prompt], params, 1, False, param, request_id, decision
-    )
+        request, principal, backend, [prompt], params, 1, False, param, request_id, decision,
+        messages,
+    )  # fmt: skip
     queue = writer.queue
     results, usage = await answered(request, queue, admission, backend, [prompt], params, 1, param)
     return results[0].text, usage

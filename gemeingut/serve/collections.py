@@ -183,7 +183,8 @@ class OpenCollections:
 def _collections(request: Request) -> OpenCollections:
     found = request.app.state.collections
     if found is None:
-        raise APIError(404, _("this server has no document collections (serve --collections DIR)"))
+        said = _("this server has no document collections (serve --collections DIR)")
+        raise APIError(404, said, code="collections_off")
     return found
 
 
@@ -263,7 +264,7 @@ def searched(
     try:
         embeds = effective_mode(collection, mode) != "bm25"
     except InputError as error:
-        raise APIError(400, error.message, param="mode") from None
+        raise APIError(400, error.message, param="mode", code="invalid_value") from None
     if embeds:  # the question is embedded by the model the collection's vectors came from
         refuse_a_model_not_here(request, principal, collection)
     try:
@@ -362,11 +363,13 @@ async def source_text(
         ]
         if not chosen:
             record_access(request, principal, 404, "scope:page")
-            raise APIError(404, _("the document has no such page or section"), param="page")
+            said = _("the document has no such page or section")
+            raise APIError(404, said, param="page", code="page_not_found")
         shown = "\n\n".join(p.text for p in chosen) if span is None else _lines_of(chosen, *span)
         if not shown:  # lines asked for of no text file, or beyond its end
             record_access(request, principal, 404, "scope:page")
-            raise APIError(404, _("the document has no text in these lines"), param="lines")
+            said = _("the document has no text in these lines")
+            raise APIError(404, said, param="lines", code="lines_not_found")
         record_access(request, principal, 200, "allowed")
         image, marks = None, []
         if printed is not None and is_pdf(stored):
@@ -398,6 +401,7 @@ def _line_range(lines: str | None) -> tuple[int, int] | None:
             _("{lines!r} are no lines of a text: write the first and the last, e.g. 120-164",
               lines=visible(lines)),
             param="lines",
+            code="invalid_value",
         )  # fmt: skip
     return int(found["first"]), int(found["last"] or found["first"])
 
@@ -451,12 +455,13 @@ async def page_image(
         path = stored_document(request, principal, collection, document)
         if not is_pdf(path):
             record_access(request, principal, 404, "scope:document")
-            raise APIError(404, _("only the pages of a PDF are shown as images"), param="document")
+            said = _("only the pages of a PDF are shown as images")
+            raise APIError(404, said, param="document", code="not_a_pdf")
         try:
             png = page_png(path, _printed_page(page), shown_as=document)
         except InputError as exc:
             record_access(request, principal, 404, "scope:page")
-            raise APIError(404, exc.message, param="page") from None
+            raise APIError(404, exc.message, param="page", code="page_not_found") from None
         record_access(request, principal, 200, "allowed")
         return png
 
@@ -486,7 +491,10 @@ def stored_document(
 def no_document(request: Request, principal: Principal | None, document: str) -> APIError:
     record_access(request, principal, 404, "scope:document")
     return APIError(
-        404, _("no document {key!r} in this collection", key=document), param="document"
+        404,
+        _("no document {key!r} in this collection", key=document),
+        param="document",
+        code="document_not_found",
     )
 
 

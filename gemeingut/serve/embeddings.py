@@ -107,7 +107,8 @@ async def embeddings(
     model = served_model(request, body.model, principal, scoped=False)
     backend = model.backend
     if not isinstance(backend, Embedding):
-        raise APIError(400, _("this model's engine computes no embeddings"), param="model")
+        said = _("this model's engine computes no embeddings")
+        raise APIError(400, said, param="model", code="model_cannot_embed")
     inputs = body.inputs()
     if body.prompt_name is not None:
         inputs = _prompted(inputs, body.prompt_name, getattr(backend, "prompts", None))
@@ -136,6 +137,7 @@ async def embeddings(
                 size=size,
             ),
             param="dimensions",
+            code="unsupported_value",
         )
     request.app.state.metrics.count_tokens(tokens, 0, backend.model_name)
     usage = EmbeddingUsage(prompt_tokens=tokens, total_tokens=tokens)
@@ -171,10 +173,14 @@ def _prompted(
             _("prompt_name {name}: the model has no prompt of this name; {said}",
               name=quoted([name]), said=said),
             param="prompt_name",
+            code="invalid_value",
         )  # fmt: skip
     if any(not isinstance(one, str) for one in inputs):
         raise APIError(
-            400, _("prompt_name is put before texts: give texts, not token ids"), param="input"
+            400,
+            _("prompt_name is put before texts: give texts, not token ids"),
+            param="input",
+            code="invalid_type",
         )
     prompt = (prompts or {})[names[name]]
     return [prompt + str(one) for one in inputs]

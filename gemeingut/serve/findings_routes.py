@@ -130,7 +130,8 @@ class Triage(BaseModel):
 def _desk(request: Request) -> FindingsDesk:
     desk = request.app.state.findings
     if desk is None:
-        raise APIError(404, _("this server collects no findings (serve --findings FILE)"))
+        said = _("this server collects no findings (serve --findings FILE)")
+        raise APIError(404, said, code="findings_off")
     return desk
 
 
@@ -206,6 +207,7 @@ async def triage_finding(
                     400,
                     _("duplicate_of {other!r} is not another finding", other=body.duplicate_of),
                     param="duplicate_of",
+                    code="invalid_value",
                 )
             changed = triage(desk.path, finding_id, body.status, body.duplicate_of, body.note)
         record_access(request, principal, 200, f"triage:{body.status}")
@@ -244,4 +246,4 @@ def _as_400(work):
     try:
         return work()
     except InputError as error:
-        raise APIError(400, error.message) from None
+        raise APIError(400, error.message, code="blank_value") from None

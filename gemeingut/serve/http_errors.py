@@ -27,6 +27,7 @@ from starlette.types import Message as ASGIMessage
 from gemeingut.i18n import Message, _, accepted_language, plural, text
 from gemeingut.i18n.validation import is_mismatch, problem
 from gemeingut.serve.backends.protocol import EngineUnavailable, RequestRejected
+from gemeingut.serve.error_codes import code_of_status, validation_code
 from gemeingut.serve.request_id import REQUEST_ID
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
 
@@ -39,7 +40,8 @@ DOCS = "/docs"  # where the server describes every field (FastAPI's page of its 
 
 
 class APIError(Exception):
-    """Raise in a route to answer with `status` and OpenAI's error envelope."""
+    """Raise in a route to answer with `status` and OpenAI's error envelope; `code` says which
+    mistake (`error_codes.py`: without one, the status's default)."""
 
     def __init__(
         self,
@@ -54,7 +56,8 @@ class APIError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.param, self.code, self.type = param, code, type
+        self.param, self.type = param, type
+        self.code = code or code_of_status(status)
         self.headers = headers
         self.facts = facts  # more fields of the error object, for clients (a 429's `quota`)
 
@@ -146,20 +149,29 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     kind = "invalid_request_error" if exc.status_code < 500 else "server_error"
-    ours = {  # the framework's own refusals, in the client's language
-        404: _("no such route: {path}", path=request.url.path),
-        405: _("{path} does not take {method}", path=request.url.path, method=request.method),
+    ours = {  # the framework's own refusals, in the client's language, and their codes
+        404: (_("no such route: {path}", path=request.url.path), "unknown_url"),
+        405: (
+            _("{path} does not take {method}", path=request.url.path, method=request.method),
+            "method_not_allowed",
+        ),
     }
     if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:  # FastAPI keeps the cause
-        ours[400] = (
-            _("the request body is not UTF-8 text; send JSON encoded as UTF-8")
-            if isinstance(exc.__cause__, UnicodeDecodeError)
-            else _("the request body is nested too deeply to read; send flatter JSON")
-            if isinstance(exc.__cause__, RecursionError)
-            else _("the request body cannot be read as JSON")
-        )
-    message = text(ours.get(exc.status_code, str(exc.detail)), request_language(request))
-    return error_response(exc.status_code, ErrorDetail(message=message, type=kind))
+        ours[400] = _unparsable(exc.__cause__)
+    said, code = ours.get(exc.status_code, (str(exc.detail), code_of_status(exc.status_code)))
+    message = text(said, request_language(request))
+    return error_response(exc.status_code, ErrorDetail(message=message, type=kind, code=code))
+
+
+def _unparsable(cause: BaseException | None) -> tuple[Message, str]:
+    """Why FastAPI's JSON parser gave up on a body, and its code."""
+    if isinstance(cause, UnicodeDecodeError):
+        said = _("the request body is not UTF-8 text; send JSON encoded as UTF-8")
+        return said, "invalid_encoding"
+    if isinstance(cause, RecursionError):
+        said = _("the request body is nested too deeply to read; send flatter JSON")
+        return said, "json_too_deep"
+    return _("the request body cannot be read as JSON"), "invalid_json"
 
 
 def database_unavailable() -> APIError:
@@ -244,23 +256,24 @@ def describe_validation_error(exc: RequestValidationError, language: str) -> Err
     # type matched says what is really wrong, so type mismatches come last.
     errors = sorted(_matched_branches(exc.errors()), key=lambda e: is_mismatch(str(e.get("type"))))
     if not errors:
-        return ErrorDetail(message=text(_("invalid request"), language))
+        return ErrorDetail(message=text(_("invalid request"), language), code="invalid_value")
     if errors[0].get("type") == "json_invalid":
         message = text(_("the request body is not valid JSON"), language)
-        return ErrorDetail(message=message, code="invalid_json")
+        return ErrorDetail(message=message, code=validation_code(errors[0]))
     said: dict[str | None, str] = {}  # one problem per field: a union's branches are one
     for error in errors:
         param = _param(error)
         if param not in said:
             said[param] = _said(error, param, language)
     first = next(iter(said))
+    code = validation_code(errors[0])  # the first field's problem, as `param` names it
     shown = list(said.values())[:SAID]
     message = "; ".join(shown)
     more = len(said) - len(shown)
     if more:
         note = plural(more, _("(and one more problem)"), _("(and {more} more problems)", more=more))
         message += " " + text(note, language)
-    return ErrorDetail(message=message, param=first)
+    return ErrorDetail(message=message, param=first, code=code)
 
 
 SAID = 3

@@ -704,7 +704,9 @@ def _shared_periods(
     """The audit retention and content logging stored for every server of the database (a
     value given that differs is refused, one not stored yet is stored); the stored ones this
     start did not name are said on stderr, so that the operator sees what applies, after
-    `opened` (called once the database opened)."""
+    `opened` (called once the database opened), and so is what logged content keeps of
+    personal data."""
+    from gemeingut.serve.gateway.content_privacy import content_kept_said, redacted_kinds
     from gemeingut.serve.gateway.retention import (
         AUDIT_DAYS,
         CONTENT_DAYS,
@@ -718,6 +720,7 @@ def _shared_periods(
     try:
         agreed = agree_retention(engine, audit_days, content_days)
         _say_unprotected(engine, agreed.audit_days)
+        kept = redacted_kinds(engine) if agreed.content_days is not None else None
     finally:
         engine.dispose()
     if audit_days is None and agreed.audit_days is not None:
@@ -734,6 +737,8 @@ def _shared_periods(
             days=days_said(CONTENT_DAYS, str(agreed.content_days)),
         )
         print(text(said), file=sys.stderr, flush=True)
+    if kept is not None:  # what a data-protection officer asks next: what of people it keeps
+        print(text(content_kept_said(kept)), file=sys.stderr, flush=True)
     return agreed.audit_days, agreed.content_days
 
 

@@ -88,6 +88,7 @@ def screen_prompts(
                 400,
                 _("token-id prompts cannot be checked against this server's policy; send text"),
                 param=param,
+                code="token_ids_not_screenable",
             )
     screened, decision = screen_texts(
         request, principal, request_id, texts, param, backend.model_name
@@ -115,6 +116,7 @@ def _engine_text(backend: Relaying, ids: list[int], param: str) -> str:
                     "engine has no /detokenize; send text"
                 ),
                 param=param,
+                code="token_ids_not_screenable",
             ) from None
     text = answer.get("prompt")
     if not isinstance(text, str):

@@ -104,7 +104,8 @@ async def tokenize(
 ) -> TokenizeResponse:
     backend = served_model(request, body.model, principal).backend
     if (body.prompt is None) == (body.messages is None):
-        raise APIError(400, _("give either prompt or messages"), param="prompt")
+        said = _("give either prompt or messages")
+        raise APIError(400, said, param="prompt", code="exactly_one_required")
     if isinstance(backend, Relaying):
         sent = body.model_dump(exclude_none=True, exclude={"model"})
         answer = await rejections_as_400(backend.relay, "/tokenize", sent, param="prompt")

@@ -30,6 +30,11 @@ left in, a chunk carries them into answers, `rag query` and the page; `read_coun
 many, for the ingest and the upload to tell whoever gave the file.
 Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
 or an HTML <div> as well as in paragraphs: what a reader sees on the page is what is searched.
+So is a DOCX's footnote (after the paragraph citing it), its headers and footers (once, at
+the end), a content control's text and a tracked insertion; an HTML article's own <header>
+and <footer> (not the page's banner and foot); and a heading with no text and no subsection
+under it, as a passage of its own words (`_Outline`). Lines above a rule of dashes are a
+Markdown heading only where a reader would take them for one (`_is_heading`).
 A file that cannot be read raises `InputError` naming the file and why.
 """
 
@@ -60,9 +65,11 @@ _HTML_INLINE = {
     "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
     "time", "u", "var",
 }  # fmt: skip
-_HTML_SKIPPED = {
-    "head", "script", "style", "nav", "header", "footer", "noscript", "template",
-}  # fmt: skip
+_HTML_SKIPPED = {"head", "script", "style", "nav", "noscript", "template"}
+# A page's banner and its foot (the site's name, the imprint) are left out: a <header> or
+# <footer> not inside one of these; inside one it is its article's (the title, the author).
+_HTML_BANNERS = {"header", "footer"}
+_HTML_SECTIONING = {"article", "aside", "main", "nav", "section"}
 _CELL = " | "  # between the cells of a table row
 # Format characters that split a word for a search yet show nothing: soft hyphen, Mongolian
 # vowel separator, zero-width space/joiners, direction marks and embeddings, word joiner and
@@ -149,7 +156,9 @@ def _controls_in(path: Path, passages: list[Passage]) -> int:
     if path.suffix.lower() in TEXT_SUFFIXES:
         return len(_CONTROL.findall(_decoded(path, path.read_bytes())[0]))
     headings = {h for p in passages if p.section for h in p.section.split(PATH_SEPARATOR)}
-    return sum(len(_CONTROL.findall(p.text)) for p in passages) + sum(
+    # a heading alone (`_Outline.end`) is counted as the heading it is, not again as text
+    texts = [p.text for p in passages if p.text != (p.section or "").split(PATH_SEPARATOR)[-1]]
+    return sum(len(_CONTROL.findall(t)) for t in texts) + sum(
         len(_CONTROL.findall(h)) for h in headings
     )
 
@@ -304,19 +313,92 @@ def _scanned(path: Path, sheet: int, scans: ScanCache | None) -> str:
 
 
 def _docx(path: Path) -> Iterator[Passage]:
+    """A DOCX's paragraphs and tables under their headings, each footnote and endnote after
+    the paragraph or table that cites it, then the text of its headers and footers (once
+    each: the same letterhead stands on every page)."""
     import docx
+    from docx.oxml.ns import qn
     from docx.table import Table
 
+    document = docx.Document(str(path))
+    notes = _docx_notes(document.part)
     outline = _Outline()
-    for block in docx.Document(str(path)).iter_inner_content():  # paragraphs and tables
+    for block in _docx_blocks(document.element.body, document):
         if isinstance(block, Table):
-            yield Passage(_docx_table(block), section=outline.section)
-            continue
-        level = _docx_level((block.style.name if block.style is not None else "") or "")
-        if level is None:
-            yield Passage(block.text, section=outline.section)
+            yield outline.passage(_docx_table(block))
         else:
-            outline.enter(level, block.text)
+            level = _docx_level((block.style.name if block.style is not None else "") or "")
+            if level is None:
+                yield outline.passage(_docx_text(block._p))
+            else:
+                yield outline.enter(level, _docx_text(block._p))
+        cited = block._element.xpath(".//w:footnoteReference | .//w:endnoteReference")
+        for reference in cited:
+            yield outline.passage(notes.pop((reference.tag, reference.get(qn("w:id"))), ""))
+    yield outline.end()
+    for lines in dict.fromkeys(_docx_headers_and_footers(document)):
+        yield Passage(lines, section=outline.title)
+
+
+def _docx_blocks(element: Any, parent: Any) -> Iterator[Any]:
+    """The paragraphs and tables of a DOCX body in document order, also those inside content
+    controls (<w:sdt>: a template's fields, a cover page), which python-docx passes over."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in element.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield Table(child, parent)
+        elif child.tag == qn("w:sdt"):
+            for content in child.iterchildren(qn("w:sdtContent")):
+                yield from _docx_blocks(content, parent)
+
+
+def _docx_text(paragraph: Any) -> str:
+    """A DOCX paragraph's text as Word shows it: also the runs python-docx passes over, in
+    an inserted change (<w:ins>), a content control or a field; not a text box's (another
+    story) nor a deleted or moved-away run's."""
+    runs = paragraph.xpath(
+        ".//w:r[not(ancestor::w:txbxContent or ancestor::w:del or ancestor::w:moveFrom)]"
+    )
+    return "".join(run.text for run in runs)
+
+
+def _docx_notes(part: Any) -> dict[tuple[str, str], str]:
+    """The text of each footnote and endnote, by (its reference's tag, its id)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    kinds = {RT.FOOTNOTES: "footnote", RT.ENDNOTES: "endnote"}
+    notes = {}
+    for relation in part.rels.values():
+        kind = kinds.get(relation.reltype)
+        if kind is None or relation.is_external:
+            continue
+        for note in parse_xml(relation.target_part.blob).iterchildren(qn(f"w:{kind}")):
+            paragraphs = (_docx_text(p) for p in note.iter(qn("w:p")))
+            text = "\n".join(t.strip() for t in paragraphs if t.strip())
+            notes[(qn(f"w:{kind}Reference"), note.get(qn("w:id")))] = text
+    return notes
+
+
+def _docx_headers_and_footers(document: Any) -> Iterator[str]:
+    """The text of each header and footer a DOCX defines (a section's own, its first page's,
+    its even pages'), its paragraphs and tables line by line."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.table import Table
+
+    for relation in document.part.rels.values():
+        if relation.reltype not in (RT.HEADER, RT.FOOTER) or relation.is_external:
+            continue
+        part = relation.target_part
+        blocks = _docx_blocks(part.element, part)
+        lines = (_docx_table(b) if isinstance(b, Table) else _docx_text(b._p) for b in blocks)
+        yield "\n".join(line.strip() for line in lines if line.strip())
 
 
 def _docx_level(style: str) -> int | None:
@@ -331,24 +413,51 @@ def _docx_level(style: str) -> int | None:
 
 class _Outline:
     """The headings above the text being read: a heading closes every open heading of its
-    level or a deeper one (the title is level 0)."""
+    level or a deeper one (the title is level 0). A heading closed with no text and no
+    subsection under it is a passage of its own words (`enter`, `end`): a repealed
+    "§ 55 (weggefallen)" over a lone "-", a document's last heading or an empty section's
+    would otherwise be in no chunk at all."""
 
     def __init__(self, title: str | None = None) -> None:
         self.open: list[tuple[int, str]] = []
+        self.bare = False  # whether the last heading opened has nothing under it yet
+        self.line: int | None = None  # the file's line of the last heading, in a text file
         if title:
-            self.enter(0, title)
+            self._open(0, title, None)
 
-    def enter(self, level: int, heading: str) -> None:
+    def passage(self, text: str, line: int | None = None) -> Passage:
+        """`text` under the open headings (from the file's `line`, in a text file)."""
+        self.bare = self.bare and not text.strip()
+        return Passage(text, section=self.section, line=line)
+
+    def enter(self, level: int, heading: str, line: int | None = None) -> Passage:
+        """Open `heading` (on the file's `line`, in a text file); returned: the last heading
+        as a passage where it closes bare, else an empty one (dropped as all empty ones)."""
         heading = " ".join(heading.split())
         if not heading:  # an empty heading closes nothing: the text goes on under the last
-            return
+            return Passage("")
+        closed = self.end() if self.open and level <= self.open[-1][0] else Passage("")
+        self._open(level, heading, line)
+        return closed
+
+    def end(self) -> Passage:
+        """The last heading as a passage where nothing stands under it, else an empty one."""
+        return self.passage(self.open[-1][1], self.line) if self.bare else Passage("")
+
+    def _open(self, level: int, heading: str, line: int | None) -> None:
         while self.open and self.open[-1][0] >= level:
             self.open.pop()
         self.open.append((level, heading))
+        self.bare, self.line = True, line
 
     @property
     def section(self) -> str | None:
         return PATH_SEPARATOR.join(heading for _level, heading in self.open) or None
+
+    @property
+    def title(self) -> str | None:
+        """The document's title (the heading of level 0), if it has one."""
+        return self.open[0][1] if self.open and self.open[0][0] == 0 else None
 
 
 def _docx_table(table: Any) -> str:
@@ -363,7 +472,7 @@ def _docx_table(table: Any) -> str:
                 continue
             spanning = cell._tc
             inner = (
-                _docx_table(b) if isinstance(b, Table) else b.text
+                _docx_table(b) if isinstance(b, Table) else _docx_text(b._p)
                 for b in cell.iter_inner_content()
             )
             texts.append(" ".join(t.strip() for t in inner if t.strip()))
@@ -378,9 +487,10 @@ def _odt(path: Path) -> Iterator[Passage]:
     outline = _Outline()
     for level, content in _odt_blocks(document.text, _odt_title_styles(document)):
         if level is None:
-            yield Passage(content, section=outline.section)
+            yield outline.passage(content)
         else:
-            outline.enter(level, content)
+            yield outline.enter(level, content)
+    yield outline.end()
 
 
 def _odt_title_styles(document: Any) -> set[str]:
@@ -449,19 +559,26 @@ def _html(path: Path) -> Iterator[Passage]:
     parts: list[str] = []
     for piece in _html_flow(root):
         if isinstance(piece, _Heading):
-            yield Passage(_tidy("".join(parts)), section=outline.section)
-            outline.enter(piece.level, piece.text)
+            yield outline.passage(_tidy("".join(parts)))
+            yield outline.enter(piece.level, piece.text)
             parts = []
         else:
             parts.append(piece)
-    yield Passage(_tidy("".join(parts)), section=outline.section)
+    yield outline.passage(_tidy("".join(parts)))
+    yield outline.end()
 
 
 def _shows_h1(root: Any) -> bool:
     """Whether a reader sees an <h1> on the page (not one in the navigation or the header)."""
-    return any(
-        not any(a.tag in _HTML_SKIPPED for a in h1.iterancestors()) for h1 in root.iter("h1")
-    )
+    return any(not any(_html_left_out(a) for a in h1.iterancestors()) for h1 in root.iter("h1"))
+
+
+def _html_left_out(element: Any) -> bool:
+    """Whether an element is not the page's content: a script, the navigation, the page's
+    banner or foot (as ARIA's roles banner and contentinfo tell them from an article's)."""
+    if element.tag in _HTML_BANNERS:
+        return not any(a.tag in _HTML_SECTIONING for a in element.iterancestors())
+    return element.tag in _HTML_SKIPPED
 
 
 @dataclass(frozen=True)
@@ -481,7 +598,7 @@ def _html_flow(element: Any) -> Iterator[str | _Heading]:
         yield "\n"
     yield element.text or ""
     for child in element:
-        if isinstance(child.tag, str) and child.tag not in _HTML_SKIPPED:  # not a comment
+        if isinstance(child.tag, str) and not _html_left_out(child):  # not a comment
             yield from _html_flow(child)
         yield child.tail or ""
     if block:
@@ -493,36 +610,42 @@ def _markdown(path: Path) -> Iterator[Passage]:
     notes = _cited_footnotes(tokens)
     placed = set(notes)  # after the block that first cites them, not where they stand
     outline = _Outline()
-    sections: list[tuple[str | None, str, list[str]]] = [(None, "", [])]
+    blocks: list[str] = []  # the text of the section being read
+    hashed = False  # whether a heading of level 1 or 2 was written with "#" so far
     for block in _top_level_blocks(tokens):
         first = block[0]
-        if first.type == "heading_open":
-            cited: list[str] = []
+        cited: list[str] = []
+        if _is_heading(block, hashed):
             heading = _inline_text(block[1], cited)
-            outline.enter(int(first.tag[1:]), heading)
-            sections.append((outline.section, heading, []))
+            yield outline.passage("\n\n".join(b for b in blocks if b.strip()))
+            yield outline.enter(int(first.tag[1:]), heading)
+            blocks = []
+            hashed = hashed or first.markup in {"#", "##"}
         elif first.type == "footnote_reference_open":
             if first.meta["label"] in placed:
                 continue
-            cited = []
-            sections[-1][2].append(_block_text(block[1:-1], cited, "\n\n"))
+            blocks.append(_block_text(block[1:-1], cited, "\n\n"))
         else:
-            cited = []
-            sections[-1][2].append(_block_text(block, cited, _block_separator(first.type)))
+            blocks.append(_block_text(block, cited, _block_separator(first.type)))
         for label in cited:  # a footnote's text after the block that first cites it
-            sections[-1][2].append(notes.pop(label, ""))
-    following = [section for section, _heading, _blocks in sections[1:]] + [None]
-    for (section, heading, blocks), after in zip(sections, following, strict=True):
-        body = "\n\n".join(b for b in blocks if b.strip())
-        yield Passage(body or _heading_alone(heading, section, after), section=section)
+            blocks.append(notes.pop(label, ""))
+    yield outline.passage("\n\n".join(b for b in blocks if b.strip()))
+    yield outline.end()
 
 
-def _heading_alone(heading: str, section: str | None, following: str | None) -> str:
-    """A heading's own text where nothing stands under it: no text and no subsection. A
-    repealed "§ 55 (weggefallen)" over a lone "-" (an empty list item) or a form whose lines
-    sit above rules of dashes (setext headings) would otherwise be in no chunk at all."""
-    continued = section is not None and (following or "").startswith(section + PATH_SEPARATOR)
-    return "" if continued else heading
+def _is_heading(block: list[Any], hashed: bool) -> bool:
+    """Whether a block is a heading. Lines above a rule of dashes or equals signs (a setext
+    heading to CommonMark) are a paragraph where they are several lines, which no author
+    means as a heading, or where the document wrote its headings of level 1 or 2 with "#"
+    before (`hashed`): then the rule is a line drawn under a line, as in the federal laws'
+    forms and tables ("Herr/Frau ...... ist in der Zeit vom", "I Name, Vorname I"). As
+    headings of level 1 or 2 their words were in no chunk's text, and they closed the
+    "### Anlage 5" they stand in and named every chunk after them. A document whose first
+    headings are setext ones (as pandoc writes them) keeps them."""
+    first = block[0]
+    if first.type != "heading_open" or first.markup not in {"-", "="}:
+        return first.type == "heading_open"
+    return not hashed and "\n" not in block[1].content
 
 
 @cache
@@ -597,11 +720,17 @@ def _block_text(tokens: list[Any], cited: list[str], separator: str) -> str:
 def _inline_text(token: Any, cited: list[str]) -> str:
     """A paragraph's or heading's text without its markup (emphasis, code marks, a link's
     target, HTML tags): a link is its text, an image its description, a footnote reference
-    gone from the text (its label added to `cited`)."""
+    gone from the text (its label added to `cited`). An image's description is a word apart
+    from the text right beside the picture: "![Plan](plan.gif)ändert" is not one word."""
     parts = []
+    image = False  # whether the last part is an image's description
     for child in token.children or []:
         if child.type in {"text", "text_special", "code_inline", "image"}:
+            beside = parts and parts[-1][-1:].strip() and child.content[:1].strip()
+            if beside and (image or child.type == "image"):
+                parts.append(" ")
             parts.append(child.content)  # an image's content is its description
+            image = child.type == "image"
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append("\n")
         elif child.type == "footnote_ref":
@@ -625,18 +754,19 @@ def _plain(path: Path) -> Iterator[Passage]:
     for number, line in enumerate(lines):
         heading = text_heading(line.rstrip("\r"), previous)
         if heading is not None:
-            yield _lines_passage(lines[start:number], outline.section, start + 1)
-            outline.enter(*heading)
+            yield _lines_passage(lines[start:number], outline, start + 1)
+            yield outline.enter(*heading, line=number + 1)
             start = number + 1
         previous = "" if heading is not None else line  # a heading starts a new block
-    yield _lines_passage(lines[start:], outline.section, start + 1)
+    yield _lines_passage(lines[start:], outline, start + 1)
+    yield outline.end()
 
 
-def _lines_passage(lines: list[str], section: str | None, first: int) -> Passage:
+def _lines_passage(lines: list[str], outline: _Outline, first: int) -> Passage:
     """`lines` from the file's line `first` on, without the empty lines around them."""
     kept = [line.rstrip("\r") for line in lines]
     empty = next((i for i, line in enumerate(kept) if line.strip()), len(kept))
-    return Passage("\n".join(kept[empty:]).rstrip(), section=section, line=first + empty)
+    return outline.passage("\n".join(kept[empty:]).rstrip(), first + empty)
 
 
 def _text(path: Path) -> str:

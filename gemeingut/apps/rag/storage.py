@@ -55,15 +55,21 @@ VECTORS = "vectors.npy"
 # ligatures ("ﬂ" in a Chromium or LaTeX PDF) are their letters in every format: format 6 kept
 # them, and "Pﬂicht" was not found by "Pflicht"; 8 since a Markdown heading with no text and
 # no subsection under it is a passage of its own words: format 7 left it in no chunk (a
-# repealed "§ 55 (weggefallen)" over a lone "-", a form's lines above rules of dashes).
+# repealed "§ 55 (weggefallen)" over a lone "-", a form's lines above rules of dashes); 9
+# since the same holds in DOCX, ODT, HTML and text files, a Markdown form's lines above a
+# rule of dashes are text (format 8 made them headings, in no chunk's text, naming the chunks
+# after them), a DOCX's footnotes, headers, footers, content controls and tracked insertions
+# and an HTML article's <header> and <footer> are read: format 8 left them in no chunk.
 # Raise it with every change to them, and name the formats it changes in `CHANGED_IN` (or in
 # `_EVERY_KIND_CHANGED_IN`, a change of every format): each such document is then read again
 # at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
-READER_FORMAT = 8
+READER_FORMAT = 9
 # by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
 # before (.txt changed in 5, before 6 and 7 changed every kind)
-CHANGED_IN: dict[str, int] = {".md": 8, ".markdown": 8}
+CHANGED_IN: dict[str, int] = {
+    ".md": 9, ".markdown": 9, ".docx": 9, ".odt": 9, ".html": 9, ".htm": 9, ".txt": 9,
+}  # fmt: skip
 _EVERY_KIND_CHANGED_IN = 7  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested
 UPLOAD_LEFT_AFTER_S = 3600

@@ -172,3 +172,53 @@ def content_retention(
     """Show or change content logging of every server of this database; a server started
     with another --content-log-days is refused."""
     change_retention(db, "content_log_days", days, off, operator)
+
+
+@admin_content_app.command("names")
+@user_errors
+def content_names(
+    db: Db,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Keep person names in what is logged from now on, on every server of this "
+            "database (other personal data is still replaced).",
+        ),
+    ] = False,
+    redact: Annotated[
+        bool,
+        typer.Option("--redact", help="Replace person names too, as by default."),
+    ] = False,
+    operator: Operator = None,
+) -> None:
+    """Show or change whether logged content keeps person names: replaced by default, as in
+    community findings (data minimisation, Art. 5(1)(c) DSGVO); running servers follow with
+    their next request, and /v1/policy says it. The change is recorded in the audit log."""
+    from gemeingut.serve.gateway.content_privacy import (
+        content_kept_said,
+        kinds_replaced,
+        names_said,
+        redacted_kinds,
+        set_names_kept,
+    )
+
+    if keep and redact:
+        raise InputError(
+            _("--keep and --redact exclude each other"),
+            _("give one of them; without either the command shows what is kept"),
+        )
+    engine = database(db)
+    if not keep and not redact:
+        say("•", content_kept_said(redacted_kinds(engine)))
+        return
+    before = set_names_kept(engine, keep)
+    record_admin_action(engine, "admin:content-names", "keep" if keep else "redact", operator)
+    said = _(
+        "person names in logged content of every server of this database: {now} (before: {before})",
+        now=names_said(keep),
+        before=names_said(before),
+    )
+    say("[green]✓[/]", said)
+    say("•", content_kept_said(kinds_replaced(keep)))
+    say("•", _("what is logged already stays as it was stored, until its days are over"))

@@ -8,14 +8,17 @@ there (naming that task) and the module its YAML loads its documents with
 (`class: !function MODULE.Class`), and the audit's record of its files (`artifact.json`, kind
 `audit`) holds the report and each of these files with the sha256 they have now. A task file
 edited after the audit, or missing, and the report's tasks are no evidence; nor is any file
-only because of its name or folder.
+only because of its name or folder. A release bundle keeps the audit's record in its lineage
+instead (`bundle_task_code.py`).
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -38,16 +41,33 @@ class TaskCode:
     said: list[Message]
 
 
+# The audit's record of its files (path in the audit → "sha256:…") for the report at a path,
+# or why there is none to check against.
+Records = Callable[[PurePosixPath], tuple[dict[str, str] | None, list[Message]]]
+
+
 def task_code(folder: Path, listing: list[str], reports: dict[str, dict[str, Any]]) -> TaskCode:
     """The lm-eval task files of the audit `reports` (by path, as `judged_audits` found them)
-    among the folder's files (`listing`)."""
+    among the folder's files (`listing`), each audit's record its `artifact.json`."""
+    listed = set(listing)
+    return recorded_task_code(folder, listed, reports, partial(_folder_record, folder, listed))
+
+
+def recorded_task_code(
+    folder: Path, listed: set[str], reports: dict[str, dict[str, Any]], records: Records
+) -> TaskCode:
+    """The task files of `reports` that are as the audit recorded them (`records`: its record
+    for a report's path: a folder's `artifact.json`, a bundle's lineage)."""
     paths: list[str] = []
     said: list[Message] = []
     for rel, report in sorted(reports.items()):
         tasks = _scored_tasks(report)
         if not tasks:
             continue  # no task suite ran: no evaluation code to look for
-        files, problems = _report_task_files(folder, set(listing), PurePosixPath(rel), report)
+        record, problems = records(PurePosixPath(rel))
+        files: list[str] = []
+        if record is not None:
+            files, problems = _report_task_files(folder, listed, PurePosixPath(rel), report, record)
         if problems:
             said.extend(problems)
             continue
@@ -72,23 +92,38 @@ def _scored_tasks(report: dict[str, Any]) -> list[str]:
     return sorted(named) if isinstance(named, dict) else []
 
 
+def _folder_record(
+    folder: Path, listed: set[str], rel: PurePosixPath
+) -> tuple[dict[str, str] | None, list[Message]]:
+    """The record beside a folder's report (`artifact.json`), where the report is the one it
+    records."""
+    record_rel = str(rel.parent / ARTIFACT_FILE)
+    record = _recorded_files(folder / record_rel)
+    if record is None:
+        return None, [no_record(rel, record_rel)]
+    if not _as_recorded(folder, listed, str(rel), record.get(rel.name)):
+        return None, [_("{report}: not the report the audit recorded", report=str(rel))]
+    return record, []
+
+
+def no_record(rel: PurePosixPath, record: str) -> Message:
+    return _(
+        "{report}: no record of the audit's files ({record}) to check its lm-eval task "
+        "files against",
+        report=str(rel),
+        record=record,
+    )
+
+
 def _report_task_files(
-    folder: Path, listed: set[str], rel: PurePosixPath, report: dict[str, Any]
+    folder: Path,
+    listed: set[str],
+    rel: PurePosixPath,
+    report: dict[str, Any],
+    record: dict[str, str],
 ) -> tuple[list[str], list[Message]]:
     """The task files of one report, or why they do not count."""
     audit = rel.parent
-    record_rel = str(audit / ARTIFACT_FILE)
-    record = _recorded_files(folder / record_rel)
-    if record is None:
-        said = _(
-            "{report}: no record of the audit's files ({record}) to check its lm-eval task "
-            "files against",
-            report=str(rel),
-            record=record_rel,
-        )
-        return [], [said]
-    if not _as_recorded(folder, listed, str(rel), record.get(rel.name)):
-        return [], [_("{report}: not the report the audit recorded", report=str(rel))]
     include = _include_path(report)
     if include is None:
         said = _(

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.model.energy import recorded_kwh
+from gemeingut.model.finetune_base_reference import is_revision
+from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.chain_runs import earlier_runs
@@ -193,10 +195,12 @@ def _base_component(bundle: Path) -> dict[str, Any] | None:
         return None
     record = _json(bundle / TRAINING_METADATA / "finetune.json").get("base_model") or {}
     listing = _json(bundle / BASE_DIR / BASE_FILES)
+    revision = record.get(REVISION)  # the Hub's commit it was fine-tuned from, where named
     return {
         "type": "machine-learning-model",
         "bom-ref": "base-model",
         "name": str(record.get("path") or record.get("name") or "base model"),
+        **({"version": revision} if is_revision(revision) else {}),
         "licenses": [{"expression": record.get("license") or "NOASSERTION"}],
         "components": [
             _file("base-model", rel, digest.removeprefix("sha256:"))

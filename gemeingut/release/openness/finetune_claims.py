@@ -13,6 +13,7 @@ from typing import Any
 from gemeingut.i18n import Message, _
 from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
 from gemeingut.release.finetune_card import HUB_ID, render_finetune_card, size_phrase
+from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import CARD, FINETUNE_RECORD, MODEL, NOTICE, TRAINING_METADATA
 from gemeingut.release.notice import finetune_notice
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
@@ -38,6 +39,7 @@ from gemeingut.release.openness.model_size import model_size
 from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_yaml
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.technical_report import render_finetune_report
+from gemeingut.release.verify_base_revision import revision_problems
 
 LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 
@@ -46,6 +48,7 @@ def finetune_claim_problems(
     bundle: Path, evidence: Evidence, rating: dict[str, Any]
 ) -> list[str | Message]:
     problems = [*rating_problems(bundle, rating), *base_problems(bundle)]
+    problems += revision_problems(bundle)  # the base's revision, as reproduce reads it
     read = read_card(bundle)
     if isinstance(read, Message):
         return [*problems, read]
@@ -62,9 +65,11 @@ def finetune_claim_problems(
                 declared=str(declared),
             )
         )
-    reference = base_record(bundle).get("path")
+    base = base_record(bundle)
+    reference = base.get("path")
     hub_id = reference if HUB_ID.fullmatch(str(reference)) else None  # a local folder: none
-    if header.get("base_model") != hub_id or base_phrase(reference, language) not in card:
+    named = base_phrase(reference, language, base.get(REVISION))
+    if header.get("base_model") != hub_id or named not in card:
         problems.append(
             _(
                 "{file}: names another base model than finetune.json ({reference})",

@@ -32,6 +32,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.bundle_task_code import with_task_code
 from gemeingut.release.openness.data_licence_text import data_licence_text
 from gemeingut.release.openness.evidence import LOCKFILE, PAPER_DIR, TECHNICAL_REPORT, Evidence
 from gemeingut.release.openness.licences import content_licence
@@ -348,6 +349,8 @@ def _part(
     present = bool(paths) and all(evidence.has(p) for p in paths)
     code = code_openness(evidence) if component.content_type == "code" else None
     own = found(component, list(paths) if present else [], _kind_licence(component, kinds), code)
+    if name == "Evaluation code":  # the lm-eval tasks its audit ran
+        own = with_task_code(own, evidence, _kind_licence(component, kinds), code)
     shared = SHARED | ADAPTER_SHARED if adapter else SHARED
     if name not in shared or not own.present:
         return own

@@ -24,6 +24,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.bundle_task_code import with_task_code
 from gemeingut.release.openness.data_licence_text import data_licence_text
 from gemeingut.release.openness.evidence import (
     CHECKPOINTS,
@@ -116,7 +117,10 @@ def bundle_components(evidence: Evidence) -> list[Found]:
             licence = kinds["weights"]
         else:
             licence = kinds["documents"]
-        parts.append(found(component, list(paths) if present else [], licence, verdict))
+        part = found(component, list(paths) if present else [], licence, verdict)
+        if component.name == "Evaluation code":  # the lm-eval tasks its audit ran
+            part = with_task_code(part, evidence, licence, verdict)
+        parts.append(part)
     return parts
 
 

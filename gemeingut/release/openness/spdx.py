@@ -23,6 +23,8 @@ from typing import Any
 
 from gemeingut.i18n import Message, _, plural, text
 from gemeingut.model.energy import recorded_kwh
+from gemeingut.model.finetune_base_reference import is_revision
+from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
 from gemeingut.release.openness.chain_runs import earlier_runs
@@ -214,6 +216,8 @@ def _base_model(spdx: Any, ids: _Ids, info: Any, bundle: Path, model: Any) -> li
     base = spdx.ai_AIPackage(_id=ids("base-model"), creationInfo=info)
     base.name = str(record.get("path") or record.get("name") or "base model")
     base.software_primaryPurpose = spdx.software_SoftwarePurpose.model
+    if is_revision(record.get(REVISION)):  # the Hub's commit it was fine-tuned from
+        base.software_packageVersion = record[REVISION]
     base.software_downloadLocation = "NOASSERTION"
     base.verifiedUsing = [
         _hash(spdx, digest.removeprefix("sha256:"))

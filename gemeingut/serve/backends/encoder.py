@@ -146,7 +146,7 @@ class EncoderBackend:
                 code="context_length_exceeded",
             )
         if not ids and not any(self._frame):
-            raise RequestRejected(_("the prompt is empty"))
+            raise RequestRejected(_("the prompt is empty"), code="empty_prompt")
         return ids
 
     def _pooled(self, framed: list[list[int]], rows: list[list[int]]) -> list[list[float]]:

@@ -185,6 +185,7 @@ class TransformersBackend:
                     name=self.model_name,
                 ),
                 param="messages",
+                code="no_chat_template",
             )
         from jinja2 import TemplateError
 
@@ -196,6 +197,7 @@ class TransformersBackend:
             raise RequestRejected(
                 _("the model's chat template refuses these messages: {refused}", refused=refused),
                 param="messages",
+                code="invalid_value",
             ) from None
 
     # --- generation ---------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class TransformersBackend:
             ids = list(prompt)
             check_ids(ids, self.vocab_limit, param="prompt")
         if not ids:
-            raise RequestRejected(_("the prompt is empty"))
+            raise RequestRejected(_("the prompt is empty"), code="empty_prompt")
         return ids
 
     def _encode_request(self, prompt: Prompt) -> list[int]:

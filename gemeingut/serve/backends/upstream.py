@@ -828,6 +828,7 @@ def _relayed_logprobs(choice: dict[str, Any], chat: bool, required: bool) -> Bas
         raise RequestRejected(  # the engine cannot: asking again would not help
             _("logprobs: the engine behind this gateway returns no log-probabilities"),
             param="logprobs",
+            code="unsupported_parameter",
         )
     try:
         relayed = shape.model_validate(choice["logprobs"])

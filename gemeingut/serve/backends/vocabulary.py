@@ -20,4 +20,5 @@ def check_ids(ids: list[int], size: int, param: str | None) -> None:
                 last=str(size - 1),
             ),
             param=param,
+            code="invalid_value",
         )

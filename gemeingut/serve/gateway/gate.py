@@ -33,7 +33,7 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -47,8 +47,9 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _, text
 from gemeingut.serve.backends import Backend, Prompt, SamplingParams
+from gemeingut.serve.error_codes import STATUS_CODES
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
-from gemeingut.serve.gateway.content_log import keep, prompt_text
+from gemeingut.serve.gateway.content_log import Sent, as_sent, keep
 from gemeingut.serve.gateway.database_thread import DatabaseThreads, to_the_end
 from gemeingut.serve.gateway.identity import (
     AuthError,
@@ -90,20 +91,9 @@ DECISION_CHARS = CHARS["decision"]
 # connection reset) passes in well under a second; a lasting one costs the client this long.
 SETTLE_PAUSES = (0.05, 0.2, 0.5)
 _FAILING: weakref.WeakSet[Engine] = weakref.WeakSet()  # databases whose last probe failed
-# Why a response that no check recorded ended as it did, by its status (`record_missing`).
-FALLBACK_DECISIONS = {
-    400: "invalid_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "invalid_request",
-    499: "client_closed",
-    500: "server_error",
-    502: "engine_unavailable",
-    503: "unavailable",
-    504: "engine_timeout",
-}
+# Why a response that no check recorded ended as it did, by its status (`record_missing`): the
+# code its error object names where its raise site names none.
+FALLBACK_DECISIONS = STATUS_CODES
 
 
 def refused_as(error: APIError) -> str:
@@ -202,7 +192,7 @@ class Admission:
     reservation: Reservation
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     decision: str = "allowed"  # or which policy rules redacted the input
-    prompts: tuple[str, ...] = ()  # kept only where the deployment logs content
+    sent: Sent | None = None  # what the person sent, kept only where content is logged
     started: float = field(default_factory=time.monotonic)
     # The record's `at`, for every request: when it was admitted (a stream's record is opened
     # then; a refusal's is written when refused, which is its start too).
@@ -282,7 +272,7 @@ class Admission:
             log.exception("%s", text(said))
             raise database_unavailable() from None
         self._retry_due = False
-        if self.prompts and answers is not None and self.gateway.content_days:
+        if self.sent is not None and answers is not None and self.gateway.content_days:
             self._keep_content(answers)  # logged at admission and still (it may be off now)
         return True
 
@@ -356,7 +346,7 @@ class Admission:
                 self.principal,
                 self.route,
                 self.model,
-                self.prompts,
+                self.sent,
                 answers,
             )
         except SQLAlchemyError:
@@ -518,13 +508,15 @@ async def admit(
     param: str,
     request_id: str,
     decision: str = "allowed",
+    messages: Sequence[Mapping[str, str]] | None = None,
 ) -> Admission | None:
-    """Check the model scope and reserve the quota; None when the server runs open. The audit
-    record carries `request_id`, the response's own id, so a user's question about one answer
-    can be found in the log. A refusal here is recorded under that id too, and its error
-    object names it (`id`, beside the HTTP request's `request_id`, which OpenAI's clients show
-    as the error's request id): whichever of the two a person quotes, `admin audit export
-    --request` finds the record."""
+    """Check the model scope and reserve the quota; None when the server runs open. A chat
+    passes its `messages` (as the policy screened them): the content log keeps those, not the
+    templated prompt the model gets. The audit record carries `request_id`, the response's own
+    id, so a user's question about one answer can be found in the log. A refusal here is
+    recorded under that id too, and its error object names it (`id`, beside the HTTP
+    request's `request_id`, which OpenAI's clients show as the error's request id): whichever
+    of the two a person quotes, `admin audit export --request` finds the record."""
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None or principal is None:
         return None
@@ -620,7 +612,7 @@ async def admit(
             503, stale.message, code="pseudonym_key_replaced", type="server_error",
             facts={"id": request_id},
         ) from None  # fmt: skip
-    kept = tuple(prompt_text(p) for p in prompts) if logs_content else ()
+    kept = as_sent(prompts, messages) if logs_content else None
     admission = Admission(gateway, principal, route, model, reservation, request_id, decision, kept)
     if stream:
         admission.record_open = True

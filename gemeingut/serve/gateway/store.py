@@ -33,6 +33,7 @@ from sqlalchemy.sql.compiler import Compiled
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
+from gemeingut.serve.gateway.connection_alive import answers
 from gemeingut.serve.gateway.pseudonym_key import key_file, new_key, pseudonym_key
 from gemeingut.serve.gateway.sqlite_dialect import DRIVER, READING, open_cursors
 
@@ -163,12 +164,7 @@ def writing(engine: Engine) -> Iterator[Connection]:
     left to SQLite, a waiting writer sleeps in its busy handler (1, 2, 5 … 100 ms steps) and
     64 concurrent requests spent most of their time asleep. Other processes still wait in
     SQLite's busy handler; PostgreSQL needs neither."""
-    lock = _WRITE_LOCKS.get(engine) if engine.dialect.name == "sqlite" else None
-    if lock is None:
-        with engine.begin() as conn:
-            yield conn
-        return
-    with lock:
+    with _WRITE_LOCKS.get(engine) or contextlib.nullcontext():  # SQLite's engines have one
         if getattr(_THREAD, "held", None) is None:
             with engine.begin() as conn:
                 yield conn
@@ -183,7 +179,7 @@ def reading(engine: Engine) -> Iterator[Connection]:
     the last commit), which most requests need for their key and limits. Its transaction
     begins with `BEGIN`, not `BEGIN IMMEDIATE`: the dialect reads `READING` from the pooled
     connection's `info` (`sqlite_dialect.py`)."""
-    if engine.dialect.name == "sqlite" and getattr(_THREAD, "held", None) is not None:
+    if getattr(_THREAD, "held", None) is not None:
         with _held(engine, reads=True) as conn:
             yield conn
         return
@@ -199,12 +195,13 @@ def reading(engine: Engine) -> Iterator[Connection]:
 @contextmanager
 def connections_held() -> Iterator[None]:
     """In a thread that runs one database call after another (`database_thread.py`): each
-    SQLite engine's connection stays checked out from one `writing` or `reading` to the next,
-    and goes back to the pool when this ends: a checkout and its return (the pool's events,
-    its rollback, the closing of cursors) were a tenth to a sixth of the instructions of a
-    stream's database work (docs/benchmarks.md). Not PostgreSQL's: its pool pings a connection
-    at checkout, so that one lost meanwhile (a restarted server) is replaced before it fails a
-    request."""
+    engine's connection stays checked out from one `writing` or `reading` to the next, and
+    goes back to the pool when this ends: a checkout and its return (the pool's events, its
+    rollback, on SQLite the closing of cursors, on PostgreSQL the pool's ping: a round trip)
+    were a tenth to a sixth of the instructions of a stream's database work on SQLite
+    (docs/benchmarks.md). A held PostgreSQL connection that the server has ended meanwhile (a
+    restart) is noticed before its next use without a round trip (`connection_alive.py`) and
+    replaced by one from the pool, pinged there."""
     _THREAD.held = held = {}
     try:
         yield
@@ -222,7 +219,14 @@ def _held(engine: Engine, reads: bool) -> Iterator[Connection]:
     between uses (see above). A use within another gets a connection of its own; one that
     failed in the database goes back to the pool (invalidated where it was lost)."""
     held = _THREAD.held
-    conn = held.pop(engine, None) or engine.connect()  # taken: a use within gets its own
+    conn = held.pop(engine, None)  # taken: a use within gets its own
+    sqlite = engine.dialect.name == "sqlite"
+    if conn is not None and not sqlite and not answers(conn):
+        conn.invalidate()  # closed, never handed out again
+        conn.close()
+        conn = None
+    if conn is None:
+        conn = engine.connect()
     pooled = conn.connection  # its `info` is the pool's record of it, kept across uses
     failed: BaseException | None = None
     try:
@@ -243,7 +247,8 @@ def _held(engine: Engine, reads: bool) -> Iterator[Connection]:
         if isinstance(failed, SQLAlchemyError) or conn.invalidated or engine in held:
             conn.close()
         else:
-            _close_cursors(pooled.dbapi_connection, pooled)
+            if sqlite:
+                _close_cursors(pooled.dbapi_connection, pooled)
             held[engine] = conn
 
 

@@ -175,17 +175,22 @@ def test_a_document_without_text_is_skipped_with_its_reason(tmp_path: Path) -> N
     folder = tmp_path / "akten"
     folder.mkdir()
     (folder / "leer.txt").write_text(" \n", encoding="utf-8")
-    only_heading = docx.Document()
+    empty_lines = docx.Document()  # paragraphs and a heading with nothing in them
+    empty_lines.add_heading("", level=1)
+    empty_lines.add_paragraph(" ")
+    empty_lines.save(str(folder / "leer.docx"))
+    only_heading = docx.Document()  # a heading's words are text: searched (and found)
     only_heading.add_heading("Nur eine Überschrift", level=1)
     only_heading.save(str(folder / "titel.docx"))
     write_markdown(folder / "hinweise.md")
     report = ingest(tmp_path / "c", "v", [folder])
-    assert report.added == ["akten/hinweise.md"]
+    assert report.added == ["akten/hinweise.md", "akten/titel.docx"]
     assert report.skipped == {
+        str(folder / "leer.docx"): "enthält keinen durchsuchbaren Text",
         str(folder / "leer.txt"): "enthält keinen durchsuchbaren Text",
-        str(folder / "titel.docx"): "enthält keinen durchsuchbaren Text",
     }
-    assert list(open_collection(tmp_path / "c", "v").meta["documents"]) == ["akten/hinweise.md"]
+    documents = open_collection(tmp_path / "c", "v").meta["documents"]
+    assert list(documents) == ["akten/hinweise.md", "akten/titel.docx"]
 
 
 def test_a_skipped_file_is_named_once_with_its_reason(tmp_path: Path) -> None:

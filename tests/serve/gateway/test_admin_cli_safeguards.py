@@ -66,7 +66,15 @@ def test_erasing_content_needs_yes_and_is_recorded_without_the_person(tmp_path: 
     pseudonym = Gateway(engine).audit.pseudonym(user_pseudonym_source(engine, "anna"))
     anna = person(engine, "anna")
     keep(
-        engine, utcnow(), "r1", pseudonym, anna, "/v1/completions", "demo", ("Frage",), ["Antwort"]
+        engine,
+        utcnow(),
+        "r1",
+        pseudonym,
+        anna,
+        "/v1/completions",
+        "demo",
+        {"prompt": "Frage"},
+        ["Antwort"],
     )
     assert admin(db, "content", "delete", "--user", "anna").exit_code == 2
     assert stored_requests(engine) == 1
@@ -90,7 +98,15 @@ def test_a_removed_person_leaves_only_pseudonymised_audit_records(tmp_path: Path
     anna = authenticate(engine, key["key"])
     pseudonym = gateway.audit.pseudonym(anna.pseudonym_source)
     keep(
-        engine, utcnow(), "r1", pseudonym, anna, "/v1/completions", "demo", ("Frage",), ["Antwort"]
+        engine,
+        utcnow(),
+        "r1",
+        pseudonym,
+        anna,
+        "/v1/completions",
+        "demo",
+        {"prompt": "Frage"},
+        ["Antwort"],
     )
     gateway.record("/v1/completions", 200, "allowed", principal=authenticate(engine, key["key"]))
     assert admin(db, "users", "remove", "anna").exit_code == 2  # no --yes

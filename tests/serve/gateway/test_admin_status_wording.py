@@ -44,7 +44,7 @@ def _people(db: Path, keys: dict[str, int], stored: dict[str, int]) -> None:
                 whose,
                 "/v1/chat/completions",
                 "m",
-                ("q",),
+                {"messages": [{"role": "user", "content": "q"}]},
                 ["a"],
             )
     engine.dispose()

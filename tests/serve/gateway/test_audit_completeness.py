@@ -208,4 +208,5 @@ def test_a_model_without_a_chat_template_is_a_400_for_a_document_answer(
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["param"] == "question"
     assert "keine Chat-Vorlage" in answer.json()["error"]["message"]
+    assert answer.json()["error"]["code"] == "no_chat_template"
     assert [(r["status"], r["decision"]) for r in export(store)] == [(400, "invalid_request")]

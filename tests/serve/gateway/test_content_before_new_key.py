@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from gemeingut.cli import app
 from gemeingut.serve.gateway.audit_log import export
-from gemeingut.serve.gateway.content_log import keep, stored_requests
+from gemeingut.serve.gateway.content_log import as_sent, keep, stored_requests
 from gemeingut.serve.gateway.identity import add_user, authenticate, create_key, utcnow
 from gemeingut.serve.gateway.pseudonym_key import KEY_FILE_ENV, SUFFIX
 from gemeingut.serve.gateway.store import open_store
@@ -39,7 +39,8 @@ def logged(db: Path, token: str, prompt: str) -> None:
         pseudonym = a_record_of(engine, token)
         principal = authenticate(engine, token)
         request = uuid.uuid4().hex
-        keep(engine, utcnow(), request, pseudonym, principal, "/v1/chat", "m", (prompt,), ["Ja."])
+        sent = as_sent([prompt])
+        keep(engine, utcnow(), request, pseudonym, principal, "/v1/chat", "m", sent, ["Ja."])
     finally:
         engine.dispose()
 

@@ -152,7 +152,7 @@ def test_content_logging_switched_off_deletes_the_stored_content_at_once(tmp_pat
     anna = person(engine, "anna")
     for n in range(2):
         at = datetime(2026, 5, 1)
-        keep(engine, at, f"r{n}", "p" * 16, anna, "/v1/completions", "m", ("a",), ["b"])
+        keep(engine, at, f"r{n}", "p" * 16, anna, "/v1/completions", "m", {"prompt": "a"}, ["b"])
     done = admin_said(db, "content", "retention", "--off")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(content_log)).scalar_one() == 0

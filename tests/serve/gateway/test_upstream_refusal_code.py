@@ -88,6 +88,6 @@ def test_a_code_that_is_no_identifier_is_no_decision(
         serve(create_app(UpstreamBackend(engine_url), gateway=Gateway(store))) as url,
     ):
         status, error = asked(url, key, stream=False)
-    assert (status, error["code"]) == (400, None), error
+    assert (status, error["code"]) == (400, "invalid_request"), error
     record = exported(store_url, error["request_id"])
     assert (record["status"], record["decision"]) == (400, "invalid_request")
