@@ -66,7 +66,8 @@ def test_export_holds_the_messages_as_written_and_the_answer_not_the_chat_templa
     assert [row.get("messages") for row in rows[:2]] == [messages, messages]
     assert [row.get("prompt") for row in rows] == [None, None, "Die Katze"]
     answers = [chat.choices[0].message.content, streamed, completion.choices[0].text]
-    assert [row["answer"] for row in rows] == answers
+    # a random model may answer a NUL, which PostgreSQL's text cannot hold: the log replaces it
+    assert [row["answer"] for row in rows] == [a.replace("\x00", "\ufffd") for a in answers]
     assert not any("<|im_start|>" in json.dumps(row) for row in rows)  # the template's marker
     assert set(rows[2]) == {"at", "request_id", "route", "model", "prompt", "answer"}
 
