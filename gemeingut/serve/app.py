@@ -355,7 +355,8 @@ def _audit_log_terms(request: Request) -> dict[str, object]:
     """What the server records about each request, and for how long, read from the audit
     table itself (so a column added later shows here) and from the periods stored now (an
     administrator's change shows within seconds): users read it on /v1/policy. Where content
-    is logged, which personal data in it is replaced (`content_privacy.content_terms`)."""
+    is logged, which personal data in it is replaced (`content_privacy.content_terms`), or
+    `content_redaction_known: false` while the database cannot say: the page stays up."""
     gateway: Gateway | None = request.app.state.gateway
     if gateway is None:
         return {"kept": False}

@@ -11,7 +11,10 @@ server with each request it keeps, and said at start, on `/v1/policy` and by the
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.data.pii import PII_TYPES
 from gemeingut.i18n import LANGUAGES, Message, _, text
@@ -22,6 +25,8 @@ from gemeingut.serve.gateway.tables import settings
 NAMES = "shared.content_log_names"  # `keep`; absent or `redact`: names are replaced
 KEEP, REDACT = "keep", "redact"
 NAME_KIND = "person_name"
+
+log = logging.getLogger(__name__)
 
 
 def names_kept(conn: Connection) -> bool:
@@ -83,10 +88,19 @@ def content_kept_said(kinds: tuple[str, ...]) -> Message:
 def content_terms(engine: Engine) -> dict[str, object]:
     """`/v1/policy`'s account of what logged content keeps: the kinds replaced, whether
     names are kept, and the sentence in each language; read from the database each time, so
-    that an administrator's change shows at once."""
-    kinds = redacted_kinds(engine)
+    that an administrator's change shows at once. `content_redaction_known` is false, and the
+    three fields are left out, while the database cannot be read: the policy stays readable
+    and claims no redaction nobody could read."""
+    try:
+        kinds = redacted_kinds(engine)
+    except SQLAlchemyError as error:
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        said = _("what logged content keeps could not be read for /v1/policy: {cause}", cause=cause)
+        log.warning("%s", text(said))
+        return {"content_redaction_known": False}
     said = content_kept_said(kinds)
     return {
+        "content_redaction_known": True,
         "content_redacted": list(kinds),
         "content_names_kept": NAME_KIND not in kinds,
         "content_text": {language: text(said, language) for language in LANGUAGES},

@@ -33,6 +33,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
+from gemeingut.serve.gateway.content_privacy import kinds_replaced, names_kept
 from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_stores import Stores, read_stores
@@ -200,6 +201,7 @@ class Record:
     audit_records: int
     oldest_record: datetime | None
     content_stored: int = 0  # requests whose content is kept now
+    content_names_kept: bool = False  # `admin content names --keep`: names not replaced
     unfinished_records: int = 0  # streams not ended: running, or cut off with their server
     stores: Stores = field(default_factory=Stores)  # documents and findings, as they are now
     pseudonym_key_apart: bool = False  # the pseudonym key in a file, not in the database
@@ -218,6 +220,11 @@ class Record:
     def content_days(self) -> int | None:
         days = self.deployment.get("content_log_days")
         return int(days) if days else None
+
+    @property
+    def content_redacted(self) -> tuple[str, ...]:
+        """The kinds of personal data replaced before content is stored, as set now."""
+        return kinds_replaced(self.content_names_kept)
 
     @property
     def pseudonymised(self) -> bool:
@@ -260,6 +267,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
             oldest_record=conn.execute(select(func.min(audit_log.c.at))).scalar_one(),
             content_stored=count(select(func.count()).select_from(content_log)),
             unfinished_records=count(select(func.count()).where(unfinished())),
+            content_names_kept=names_kept(conn),
         )
     record.stores = read_stores(engine, record.deployment)
     key_file = pseudonym_key_file(engine)
@@ -296,6 +304,8 @@ def as_json(record: Record) -> dict[str, Any]:
         "content_logged": record.content_logged,
         "ip_addresses_logged": record.addresses_logged,
         "content_stored_requests": record.content_stored,
+        "content_redacted": list(record.content_redacted) if record.content_days else None,
+        "content_names_kept": record.content_names_kept,
         "users": record.users,
         "disabled_users": record.disabled_users,
         "groups": record.groups,

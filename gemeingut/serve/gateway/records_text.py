@@ -4,7 +4,8 @@ given, and what nobody stated is marked where it is missing."""
 
 from __future__ import annotations
 
-from gemeingut.i18n import plural
+from gemeingut.i18n import plural, text
+from gemeingut.serve.gateway.content_privacy import kinds_named
 from gemeingut.serve.gateway.records import IN_PROCESS, Record
 from gemeingut.serve.gateway.records_stores_text import (
     held_lines,
@@ -61,6 +62,12 @@ TEXT = {
         "Installation eingeschaltet), unter demselben Pseudonym; jedes Lesen durch die "
         "Administration steht im Protokoll.",
         "content_retention": "Gespeicherte Inhalte werden nach {days} gelöscht.",
+        "content_minimised": "Vor dem Speichern ersetzt der Server darin die "
+        "personenbezogenen Daten, die seine Erkennung findet, durch Platzhalter ({kinds}; "
+        "Datenminimierung, Art. 5 Abs. 1 lit. c DSGVO).",
+        "names_redacted": "Namen ohne Anrede oder Titel davor findet sie nicht.",
+        "names_kept": "Personennamen bleiben erhalten, wie diese Installation entschieden hat "
+        "(`gemeingut admin content names --keep`).",
         "one_day": "1 Tag",
         "days": "{days} Tagen",
         "ip_none": "IP-Adressen: werden nicht gespeichert.",
@@ -166,6 +173,12 @@ TEXT = {
         "content_kept": "Content of requests and answers: stored (switched on in this "
         "deployment), under the same pseudonym; every read by an administrator is in the log.",
         "content_retention": "Stored content is deleted after {days}.",
+        "content_minimised": "Before storing it, the server replaces the personal data its "
+        "detectors recognise in it by placeholders ({kinds}; data minimisation, Art. 5(1)(c) "
+        "GDPR).",
+        "names_redacted": "Names with no form of address or title before them are not recognised.",
+        "names_kept": "Person names are kept, as this deployment decided "
+        "(`gemeingut admin content names --keep`).",
         "one_day": "1 day",
         "days": "{days} days",
         "ip_none": "IP addresses: not stored.",
@@ -330,6 +343,10 @@ def render_record(record: Record, language: str = "de") -> str:
 
 def _content(record: Record, t: dict[str, str], language: str) -> str:
     """Whether requests and answers are stored: a report stores the one it is about."""
+    if record.content_days:  # logged now: what is replaced before it is stored
+        kinds = text(kinds_named(record.content_redacted), language)
+        names = t["names_kept"] if record.content_names_kept else t["names_redacted"]
+        return f"{t['content_kept']} {t['content_minimised'].format(kinds=kinds)} {names}"
     if record.content_logged:
         return t["content_kept"]
     reported = reported_content(record.stores, language)
