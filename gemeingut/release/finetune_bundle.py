@@ -63,7 +63,7 @@ from gemeingut.release.bundle import (
 )
 from gemeingut.release.finetune_card import render_finetune_card
 from gemeingut.release.finetune_chain import chained_record
-from gemeingut.release.finetune_record import copy_finetune_record
+from gemeingut.release.finetune_record import REVISION, copy_finetune_record
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     CARD,
@@ -119,11 +119,12 @@ def assemble_finetune_bundle(
     copy_model(tuned.path, bundle / MODEL)  # with its own LICENSE, where it has one
     in_folder = (tuned.path / LICENCE_FILE).is_file()
     write_licence_files(bundle, licence_files(release.license, release.authors, None, in_folder))
-    if adapter:  # peft loads the base by this name
+    if adapter:  # peft loads the base by this name, at this revision where the record has one
         config = json.loads((bundle / MODEL / ADAPTER_CONFIG).read_text(encoding="utf-8"))
-        write_json(
-            bundle / MODEL / ADAPTER_CONFIG, config | {"base_model_name_or_path": base["path"]}
-        )
+        named = {"base_model_name_or_path": base["path"]}
+        if REVISION in base:  # a fine-tune from before adapters kept it (2026-12-06)
+            named[REVISION] = base[REVISION]
+        write_json(bundle / MODEL / ADAPTER_CONFIG, config | named)
     shutil.copytree(tuned.path / DATA_DIR, bundle / TRAINING_DATA / FINETUNE_DATA)
     copy_code(recipe_path, bundle / "training-code")
     shutil.copy2(tuned.path / LOG_FILE, metadata / "finetune_log.jsonl")

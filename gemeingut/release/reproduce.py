@@ -35,6 +35,7 @@ from gemeingut.i18n import Message, _, text
 from gemeingut.json_records import record_lines
 from gemeingut.library_bars import ENVIRONMENT
 from gemeingut.model.loading import FINETUNE_FILE
+from gemeingut.release.finetune_record import without_revision
 from gemeingut.release.layout import (
     BUNDLE_DIR,
     EARLIER_ROLE,
@@ -520,8 +521,6 @@ def _same_apart_from_varying(rel: str, again: Path, meta: dict, files: dict) -> 
     paths = _model_paths(meta["_bundle"], again)
     published = _records(meta["_bundle"] / copy, paths)
     if rel == FINETUNE_FILE:  # the base named as published: its path (VARYING), its revision
-        from gemeingut.release.finetune_record import without_revision
-
         published = without_revision(published)  # compared with the rebuilt bundle's
     return _records(again / rel, paths) == published
 

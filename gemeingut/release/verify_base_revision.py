@@ -38,6 +38,16 @@ def revision_problems(bundle: Path) -> list[Message]:
     hint = _("restore {file} from the release", file=ADAPTER_CONFIG)
     config = read_object(bundle / ADAPTER_CONFIG, hint)  # None: whole weights, no adapter
     adapter = config.get(REVISION) if config is not None else recorded
+    if adapter is None:  # peft writes null where it was given none: it loads `main`
+        return [
+            _(
+                "{config} names no revision of the base, so peft loads its `main`, but {file} "
+                "names {recorded}",
+                config=ADAPTER_CONFIG,
+                file=FINETUNE_RECORD,
+                recorded=str(recorded),
+            )
+        ]
     if adapter != recorded:
         return [
             _(

@@ -38,11 +38,9 @@ def findings_notice(state: Any) -> Message | None:
     """The sentence for a reporter (None: this server collects no reports)."""
     if state.findings is None:
         return None
-    from gemeingut.apps.web.texts import TEXTS
+    from gemeingut.serve.gateway.content_privacy import kinds_named
 
-    types = TEXTS[f"pii_{PII_TYPES[0]}"]
-    for kind in PII_TYPES[1:]:
-        types = _("{names}, {name}", names=types, name=TEXTS[f"pii_{kind}"])
+    types = kinds_named(PII_TYPES)
     if state.gateway is None:
         return _(
             "A report is stored without your name or a pseudonym; personal data the server's "

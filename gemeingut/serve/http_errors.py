@@ -27,6 +27,7 @@ from starlette.types import Message as ASGIMessage
 from gemeingut.i18n import Message, _, accepted_language, plural, text
 from gemeingut.i18n.validation import is_mismatch, problem
 from gemeingut.serve.backends.protocol import EngineUnavailable, RequestRejected
+from gemeingut.serve.database_failures import log_database_failure
 from gemeingut.serve.error_codes import code_of_status, validation_code
 from gemeingut.serve.request_id import REQUEST_ID
 from gemeingut.serve.schemas import ErrorDetail, ErrorResponse
@@ -190,13 +191,13 @@ def database_unavailable() -> APIError:
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     """A database failure wherever it happens (a key's last use, an audit record): a 503 the
-    client may retry, the traceback once in the server log."""
+    client may retry, the traceback in the server log (`database_failures`)."""
     said = _(
         "the gateway database failed while serving {method} {path}",
         method=request.method,
         path=request.url.path,
     )
-    log.error("%s", text(said), exc_info=exc)
+    log_database_failure(log, said, exc)
     error = database_unavailable()
     return error_response(error.status, error.detail(request_language(request)), error.headers)
 
@@ -213,7 +214,8 @@ def _unexpected(method: object, path: object) -> Message:
 
 def _internal_error(language: str) -> JSONResponse:
     message = text(_("internal server error; see the server log"), language)
-    return error_response(500, ErrorDetail(message=message, type="server_error"))
+    detail = ErrorDetail(message=message, type="server_error", code=code_of_status(500))
+    return error_response(500, detail)
 
 
 class UnexpectedErrors:

@@ -24,8 +24,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gemeingut.i18n import _, accepted_language, text
+from gemeingut.i18n import _, accepted_language
 from gemeingut.serve.backends import CLIENT_LANGUAGE
+from gemeingut.serve.database_failures import log_database_failure
 from gemeingut.serve.gateway.gate import TRAIL, Gateway, Trail, record_missing
 from gemeingut.serve.http_errors import APIError
 from gemeingut.serve.request_id import HEADER, REQUEST_ID, request_id_for
@@ -109,11 +110,11 @@ class RequestContext:
         auth = headers.get(b"authorization", b"").decode("latin-1")
         try:
             await record_missing(self.gateway, trail, path, status, auth)
-        except (SQLAlchemyError, APIError):
+        except (SQLAlchemyError, APIError) as error:
             said = _(
                 "the {status} answer to {path} could not be recorded", status=status, path=path
             )
-            log.exception("%s", text(said))
+            log_database_failure(log, said, error)
 
     def _is_audited(self, scope: Scope) -> bool:
         path, method = scope.get("path", ""), scope.get("method", "")

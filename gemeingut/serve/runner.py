@@ -642,12 +642,20 @@ def _existing_database(db: str) -> None:
     file = Path(url.removeprefix("sqlite:///"))
     if not url.startswith("sqlite:///") or file.is_file():
         return
+    if file.is_dir():  # nor could the admin commands make a database there
+        raise InputError(
+            _("--db {path} is a folder, not a database", path=db),
+            _("name the database file, as the admin commands were given it with --db"),
+        )
     if not file.parent.is_dir():  # the admin commands would not make it there either
         raise InputError(
-            _("--db {path}: no such database; its folder {folder} does not exist", path=db,
-              folder=str(file.parent)),
+            _(
+                "--db {path}: no such database; its folder {folder} does not exist",
+                path=db,
+                folder=str(file.parent),
+            ),
             _("check the path"),
-        )  # fmt: skip
+        )
     raise InputError(
         _("--db {path}: no such database", path=db),
         _(

@@ -327,7 +327,7 @@ def _error_event(failure: Exception, language: str) -> str:
         reason = failure.args[0] if failure.args else str(failure)
         message, code = text(reason, language), "engine_unavailable"
     else:
-        message, code = text(_("generation failed; see the server log"), language), None
+        message, code = text(_("generation failed; see the server log"), language), "server_error"
     detail = ErrorDetail(message=message, type="server_error", code=code)
     body = json.dumps(error_body(detail), ensure_ascii=False, separators=(",", ":"))
     return f"data: {body}\n\n"

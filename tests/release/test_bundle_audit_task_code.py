@@ -14,7 +14,7 @@ from tests.test_cli import invoke
 SNAPSHOT_CODE = "training-code/gemeingut/evaluate/perplexity.py"
 
 
-def _evaluation_code(bundle: Path) -> dict:
+def evaluation_code(bundle: Path) -> dict:
     rating = json.loads((bundle / OPENNESS).read_text(encoding="utf-8"))
     return next(c for c in rating["mof"]["components"] if c["name"] == "Evaluation code")
 
@@ -25,7 +25,7 @@ def _task_files(bundle: Path) -> list[str]:
 
 
 def test_a_bundle_s_audit_task_files_count_as_evaluation_code(bundle: Path) -> None:
-    code = _evaluation_code(bundle)
+    code = evaluation_code(bundle)
     assert SNAPSHOT_CODE in code["evidence"]
     assert set(_task_files(bundle)) <= set(code["evidence"]), code
     assert "audit/tasks: the lm-eval task files that audit/report.json ran" in code["detail"]

@@ -18,38 +18,20 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import text
 from gemeingut.model.finetune_base_reference import CachedModel
 from gemeingut.model.loading import adapter_base
-from gemeingut.release.layout import FINETUNE_RECORD, OPENNESS
+from gemeingut.release.layout import CARD, FINETUNE_RECORD
 from gemeingut.release.manifest import write_manifest
+from gemeingut.release.openness.cyclonedx import BOM_FILE
+from gemeingut.release.openness.spdx import SPDX_FILE
 from gemeingut.release.reproduce_base import recorded_snapshot
 from tests.model.tiny_models import make_model
+from tests.release.test_bundle_audit_task_code import evaluation_code
+from tests.release.test_finetune_release import fine_tune, release
 from tests.test_cli import invoke
 
 HUB_ID = "uni-example/winzling"
 REVISION = "1" * 40
-
-
-def _fine_tune(root: Path, base: Path, out: str, *extra: str) -> Path:
-    data = root / "antworten.jsonl"
-    lines = (
-        json.dumps({"prompt": f"Frage {i}?", "completion": f" Antwort {i}."}) for i in range(20)
-    )
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tuned = invoke(
-        "model", "finetune", base, "--data", data, "--out", root / out, "--steps", "2",
-        "--eval-every", "2", "--data-license", "CC0-1.0", "--license", "MIT",
-        "--base-license", "MIT", *extra,
-    )  # fmt: skip
-    assert tuned.exit_code == 0, tuned.output
-    return root / out
-
-
-def _release(root: Path, tuned: Path, out: str, *extra: str) -> Path:
-    done = invoke(
-        "release", "--finetuned", tuned, "--name", "winzig", "--out", root / out,
-        "--license", "MIT", "--base-hub-id", HUB_ID, *extra,
-    )  # fmt: skip
-    assert done.exit_code == 0, done.output
-    return root / out / "bundle"
+LICENCES = ("--license", "Apache-2.0", "--base-license", "Apache-2.0")  # the release's licence
+HUB = ("--base-hub-id", HUB_ID)
 
 
 @pytest.fixture(scope="module")
@@ -59,17 +41,22 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("revision")
     snapshot = root / "hub" / f"models--{HUB_ID.replace('/', '--')}" / "snapshots" / REVISION
     shutil.copytree(make_model(root / "source"), snapshot)
-    merged = _fine_tune(root, snapshot, "ft-merged", "--merge")
-    adapter = _fine_tune(root, snapshot, "ft-lora")
+    merged = fine_tune(_folder(root / "merged"), snapshot, "--merge", *LICENCES)
+    adapter = fine_tune(_folder(root / "adapter"), snapshot, *LICENCES)
     config = root / "audit.toml"
     config.write_text('[audit]\nsuites = ["tasks"]\n[audit.tasks]\nlimit = 1\n', "utf-8")
     audited = invoke("audit", "run", merged, "--out", root / "audit", "--config", config)
     assert audited.exit_code == 0, audited.output
     return {
         "snapshot": snapshot,
-        "merged": _release(root, merged, "rel-merged", "--audit", root / "audit"),
-        "adapter": _release(root, adapter, "rel-lora"),
+        "merged": release(merged.parent, merged, *HUB, "--audit", root / "audit"),
+        "adapter": release(adapter.parent, adapter, *HUB),
     }
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
 
 
 def _base(bundle: Path) -> dict:
@@ -84,10 +71,49 @@ def test_a_merged_fine_tune_names_its_base_by_hub_id_and_revision(made: dict[str
     assert verified.exit_code == 0, verified.output
 
 
+def test_the_card_and_the_bills_of_materials_name_the_base_s_revision(
+    made: dict[str, Path],
+) -> None:
+    """The revision the record names, not `main`: the card says it, CycloneDX and SPDX give it
+    as the base component's version."""
+    bundle = made["merged"]
+    card = (bundle / CARD).read_text(encoding="utf-8")
+    assert f"feinabgestimmt aus `{HUB_ID}` in der Revision `{REVISION}`" in card
+    bom = json.loads((bundle / BOM_FILE).read_text(encoding="utf-8"))
+    bases = [c for c in _components(bom) if c.get("bom-ref") == "base-model"]
+    assert [(c["name"], c.get("version")) for c in bases] == [(HUB_ID, REVISION)]
+    spdx = json.loads((bundle / SPDX_FILE).read_text(encoding="utf-8"))
+    packages = [e for e in spdx["@graph"] if e.get("type") == "ai_AIPackage"]
+    versions = {p["name"]: p.get("software_packageVersion") for p in packages}
+    assert versions[HUB_ID] == REVISION
+
+
+def _components(bom: dict) -> list[dict]:
+    listed = bom.get("components", [])
+    return [*listed, *(inner for c in listed for inner in _components(c))]
+
+
 def test_an_adapter_s_record_names_the_revision_its_config_names(made: dict[str, Path]) -> None:
     config = json.loads((made["adapter"] / "model" / "adapter_config.json").read_text("utf-8"))
     assert config["revision"] == _base(made["adapter"])["revision"] == REVISION
     verified = invoke("verify", made["adapter"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_an_adapter_made_before_it_kept_its_revision_is_released_with_the_records(
+    made: dict[str, Path], tmp_path: Path
+) -> None:
+    """An adapter fine-tuned before adapters named their revision (2026-12-06) has none in its
+    config; the release names the snapshot's, as the record does, instead of failing its own
+    check (peft would load `main`)."""
+    tuned = fine_tune(_folder(tmp_path / "alt"), made["snapshot"], *LICENCES)
+    config_file = tuned / "adapter_config.json"
+    config = json.loads(config_file.read_text("utf-8"))
+    config_file.write_text(json.dumps({k: v for k, v in config.items() if k != "revision"}))
+    bundle = release(tuned.parent, tuned, *HUB)
+    released = json.loads((bundle / "model" / "adapter_config.json").read_text("utf-8"))
+    assert released["revision"] == _base(bundle)["revision"] == REVISION
+    verified = invoke("verify", bundle)
     assert verified.exit_code == 0, verified.output
 
 
@@ -153,19 +179,31 @@ def test_verify_names_a_revision_that_is_no_commit_or_not_the_adapter_s(
     ) in " ".join(refused.output.split())
 
 
-def _evaluation_code(bundle: Path) -> dict:
-    rating = json.loads((bundle / OPENNESS).read_text(encoding="utf-8"))
-    return next(c for c in rating["mof"]["components"] if c["name"] == "Evaluation code")
-
-
-def test_the_audit_s_task_files_count_as_the_fine_tune_s_evaluation_code(
+def test_verify_names_an_adapter_that_names_no_revision(
     made: dict[str, Path], tmp_path: Path
 ) -> None:
-    code = _evaluation_code(made["merged"])
+    """peft writes `null` where it was given no revision, and then loads `main`."""
+    adapter = shutil.copytree(made["adapter"], tmp_path / "adapter")
+    config_file = adapter / "model" / "adapter_config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config_file.write_text(json.dumps({**config, "revision": None}), encoding="utf-8")
+    write_manifest(adapter)
+    refused = invoke("--lang", "en", "verify", adapter)
+    assert refused.exit_code == 1, refused.output
+    assert (
+        "model/adapter_config.json names no revision of the base, so peft loads its `main`, "
+        f"but training-metadata/finetune.json names {REVISION}"
+    ) in " ".join(refused.output.split())
+
+
+def test_the_audit_s_task_files_count_as_the_fine_tune_sevaluation_code(
+    made: dict[str, Path], tmp_path: Path
+) -> None:
+    code = evaluation_code(made["merged"])
     tasks = sorted(p for p in code["evidence"] if p.startswith("audit/tasks/"))
     assert tasks and all((made["merged"] / p).is_file() for p in tasks), code
     assert "training-code/gemeingut/model/finetune.py" in code["evidence"]
-    assert _evaluation_code(made["adapter"])["evidence"] == [
+    assert evaluation_code(made["adapter"])["evidence"] == [
         "training-code/gemeingut/model/finetune.py"
     ]  # no audit: its code snapshot's alone
     bundle = shutil.copytree(made["merged"], tmp_path / "bundle")

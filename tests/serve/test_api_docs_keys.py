@@ -4,6 +4,7 @@ entered there. Without it every /v1 call tried on the page answered 401."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gemeingut.apps.rag.index import ingest
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.gate import Gateway
@@ -27,12 +29,17 @@ OPEN = {("get", "/health"), ("get", "/ready"), ("get", "/v1/policy"), ("get", "/
 def keyed(
     tmp_path_factory: pytest.TempPathFactory, backend: TransformersBackend, serve: Serve
 ) -> Iterator[tuple[str, str]]:
-    """A server that checks keys (a real SQLite database) and a key of its user anna."""
-    engine = open_store(str(tmp_path_factory.mktemp("keys") / "gateway.db"))
+    """A server that checks keys (a real SQLite database), with a collection (so that its
+    routes are on), and a key of its user anna."""
+    folder = tmp_path_factory.mktemp("keys")
+    (folder / "akten").mkdir()
+    (folder / "akten" / "notiz.txt").write_text("Die Frist beträgt 30 Tage.\n", encoding="utf-8")
+    ingest(folder / "collections", "vergabe", [folder / "akten"])
+    engine = open_store(str(folder / "gateway.db"))
     add_user(engine, "anna")
     _, key = create_key(engine, "anna")
     gateway = Gateway(engine)
-    with serve(create_app(backend, gateway=gateway)) as url:
+    with serve(create_app(backend, gateway=gateway, collections=folder / "collections")) as url:
         yield url, key
     gateway.close()
 
@@ -55,11 +62,12 @@ def test_the_description_names_bearer_keys_where_a_key_is_checked(
     found = operations(description)
     assert {where for where in KEYED if found[where].get("security") == [{name: []}]} == KEYED
     assert {where for where in OPEN if "security" in found[where]} == set()
-    # what the description says is what the server does
-    for method, path in KEYED | OPEN:
-        if method == "get":
-            status = httpx.get(url + path).status_code
-            assert (status == 401) == ((method, path) in KEYED), path
+    # what the description says is what the server does, for each of its operations: asked
+    # without a key, those that name the key answer 401, and no other does
+    for (method, path), operation in found.items():
+        asked = re.sub(r"\{[^}]+\}", "vergabe", path)
+        status = httpx.request(method, url + asked, json={}, timeout=60).status_code
+        assert (status == 401) == ("security" in operation), (method, path, status)
     assert httpx.get(url + "/v1/models", headers={"Authorization": f"Bearer {key}"}).is_success
 
 

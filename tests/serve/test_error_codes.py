@@ -190,3 +190,20 @@ def test_every_api_error_raised_names_its_code() -> None:
             malformed.append(where)
     assert unnamed == []
     assert malformed == []
+
+
+def test_every_code_in_the_code_is_in_the_operators_guide() -> None:
+    """docs/operating.md's table of codes is what a monitoring rule is written from: each code
+    a raise site names (`code="…"`, in `APIError` and the engines' refusals) is in it."""
+    named = {
+        keyword.value.value
+        for path in sorted((PACKAGE / "serve").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
+        and isinstance(keyword.value.value, str)
+    }  # fmt: skip
+    guide = (PACKAGE.parent / "docs" / "operating.md").read_text(encoding="utf-8")
+    assert len(named) > 40  # the walk finds them
+    assert sorted(code for code in named if f"`{code}`" not in guide) == []

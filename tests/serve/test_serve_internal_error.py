@@ -39,7 +39,7 @@ def test_a_500_answers_json_and_keeps_the_connection(
                 "message": "interner Serverfehler; siehe das Serverprotokoll",
                 "type": "server_error",
                 "param": None,
-                "code": None,
+                "code": "server_error",  # as every error object names its code
                 "request_id": failed.getheader("x-request-id"),  # what support asks for
             }
         }

@@ -118,27 +118,32 @@ def test_the_start_names_each_model_its_device_precision_threads_and_url(
     assert "INFO:" not in said  # uvicorn's English start lines would repeat it
 
 
-@pytest.mark.parametrize("folder_exists", [True, False])
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("nicht-da/gateway.db", "--db {path}: keine solche Datenbank"),  # a typo in its name
+        ("fehlt/gateway.db", "--db {path}: keine solche Datenbank; der Ordner {folder} existiert"),
+        ("nicht-da", "--db {path} ist ein Ordner, keine Datenbank"),  # its folder, not its file
+    ],
+)
 def test_a_database_path_that_does_not_exist_is_refused_before_the_model_loads(
-    model_dir: Path, tmp_path: Path, folder_exists: bool
+    model_dir: Path, tmp_path: Path, given: str, said: str
 ) -> None:
     """A typo in --db would otherwise serve from a new, empty database: every request a 401.
-    Where even its folder is missing, making a database there would fail too: said so."""
-    mistyped = tmp_path / "nicht-da" / "gateway.db"
-    if folder_exists:
-        mistyped.parent.mkdir()
+    Only where the folder exists is making a database there the hint: the admin commands
+    could not make one in a missing folder, nor as a folder."""
+    (tmp_path / "nicht-da").mkdir()
+    path = tmp_path / given
     done = subprocess.run(
-        serve_command(str(model_dir), "--db", str(mistyped)),
+        serve_command(str(model_dir), "--db", str(path)),
         capture_output=True,
         text=True,
         env=environment(),
         timeout=120,
     )
     assert done.returncode == 2, done.stderr
-    assert f"--db {mistyped}: keine solche Datenbank" in done.stderr
-    if folder_exists:
-        assert "admin groups add" in done.stderr
-    else:
-        assert f"der Ordner {mistyped.parent} existiert nicht" in done.stderr
-        assert not mistyped.parent.exists()  # no folder made, no empty database
-    assert not mistyped.exists()
+    assert said.format(path=path, folder=path.parent) in done.stderr
+    assert ("admin groups add" in done.stderr) == given.startswith("nicht-da/")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "fehlt").exists()  # no folder made, no empty database
+    assert not (tmp_path / "nicht-da" / "gateway.db").exists()

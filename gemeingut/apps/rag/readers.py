@@ -419,11 +419,12 @@ class _Outline:
     would otherwise be in no chunk at all."""
 
     def __init__(self, title: str | None = None) -> None:
-        self.open: list[tuple[int, str]] = []
+        # `title`: an HTML page's <title>, spaced as a browser's tab shows it; it names the
+        # sections, yet no reader sees it on the page (a page of nothing else has no text)
+        title = " ".join((title or "").split())
+        self.open: list[tuple[int, str]] = [(0, title)] if title else []
         self.bare = False  # whether the last heading opened has nothing under it yet
         self.line: int | None = None  # the file's line of the last heading, in a text file
-        if title:
-            self._open(0, title, None)
 
     def passage(self, text: str, line: int | None = None) -> Passage:
         """`text` under the open headings (from the file's `line`, in a text file)."""
@@ -726,6 +727,9 @@ def _inline_text(token: Any, cited: list[str]) -> str:
     image = False  # whether the last part is an image's description
     for child in token.children or []:
         if child.type in {"text", "text_special", "code_inline", "image"}:
+            if not child.content:  # a picture without a description parts the words too
+                image = image or child.type == "image"
+                continue
             beside = parts and parts[-1][-1:].strip() and child.content[:1].strip()
             if beside and (image or child.type == "image"):
                 parts.append(" ")

@@ -66,7 +66,7 @@ VECTORS = "vectors.npy"
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
 READER_FORMAT = 9
 # by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
-# before (.txt changed in 5, before 6 and 7 changed every kind)
+# before (9 changed every kind but PDF)
 CHANGED_IN: dict[str, int] = {
     ".md": 9, ".markdown": 9, ".docx": 9, ".odt": 9, ".html": 9, ".htm": 9, ".txt": 9,
 }  # fmt: skip

@@ -601,7 +601,7 @@ TEXTS: dict[str, Message] = {
     "pii_email": _("e-mail addresses"),
     "pii_iban": _("IBANs"),
     "pii_tax_id": _("tax ids"),
-    "pii_ip_address": _("IP addresses"),
+    "pii_ip_address": _("public IPv4 addresses"),
     "pii_phone": _("phone numbers"),
     "pii_person_name": _("names after a form of address or a title"),
     "policy_reading": _("How the rules read a text, and their known limits"),
@@ -624,6 +624,19 @@ TEXTS: dict[str, Message] = {
     ),
     "log_content_kept": _(
         "Besides the metadata, this server keeps what you ask and what the model answers."
+    ),
+    "log_content_redacted": _(
+        "Before it is stored, the server replaces the personal data it recognises: {kinds}. "
+        "Other names are not recognised.",
+        kinds="{kinds}",
+    ),
+    "log_content_names_kept": _(
+        "Before it is stored, the server replaces the personal data it recognises: {kinds}. "
+        "Names are kept, as this server's operators decided.",
+        kinds="{kinds}",
+    ),
+    "log_content_redaction_unknown": _(
+        "What the stored conversations keep of personal data cannot be read right now."
     ),
     "admins_cannot_read": _("Administrators cannot read your conversations: they are not stored."),
     "admins_can_read": _(

@@ -202,6 +202,7 @@ def content_names(
         redacted_kinds,
         set_names_kept,
     )
+    from gemeingut.serve.gateway.retention import CONTENT_DAYS, OFF, days_said, stored_values
 
     if keep and redact:
         raise InputError(
@@ -209,6 +210,16 @@ def content_names(
             _("give one of them; without either the command shows what is kept"),
         )
     engine = database(db)
+    if stored_values(engine).get(CONTENT_DAYS, OFF) == OFF:  # what is kept of nothing logged
+        shown = days_said(CONTENT_DAYS, None)
+        say(
+            "•",
+            _(
+                "{what} of every server of this database: {value}",
+                what=_("content logging"),
+                value=shown,
+            ),
+        )
     if not keep and not redact:
         say("•", content_kept_said(redacted_kinds(engine)))
         return

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,7 +25,10 @@ from typing import Any
 import yaml
 
 from gemeingut.hashing import sha256_file
-from gemeingut.i18n import Message, _, quoted
+from gemeingut.i18n import Message, _, quoted, recorded
+from gemeingut.release.openness.file_content import noted
+from gemeingut.release.openness.mof import Found
+from gemeingut.release.openness.sentences import joined
 from gemeingut.workspace import ARTIFACT_FILE
 
 INCLUDE_OPTION = "--include_path"  # lm_eval's option for a folder of task YAMLs
@@ -51,6 +54,17 @@ def task_code(folder: Path, listing: list[str], reports: dict[str, dict[str, Any
     among the folder's files (`listing`), each audit's record its `artifact.json`."""
     listed = set(listing)
     return recorded_task_code(folder, listed, reports, partial(_folder_record, folder, listed))
+
+
+def with_said(part: Found, code: TaskCode, why_not: list[Message | str]) -> Found:
+    """Evaluation code `part`, whose paths hold the task files that count, with what `code`
+    says of each audit's: before the licence's verdict where it is present, else with why
+    not, the caller's own files' reason (`why_not`) after it; a folder and a bundle alike."""
+    if not code.said:
+        return part
+    if part.present:
+        return noted(part, joined(code.said))
+    return replace(part, detail=recorded(joined([*code.said, *why_not])))
 
 
 def recorded_task_code(

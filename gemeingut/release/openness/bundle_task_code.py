@@ -12,19 +12,21 @@ then no evidence, the rating says why, and `verify` (which rates the files again
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
-from gemeingut.i18n import Message, recorded
+from gemeingut.i18n import Message
 from gemeingut.release.layout import AUDIT_REPORT, TRAINING_METADATA
-from gemeingut.release.openness.audit_task_code import TaskCode, no_record, recorded_task_code
+from gemeingut.release.openness.audit_task_code import (
+    TaskCode,
+    no_record,
+    recorded_task_code,
+    with_said,
+)
 from gemeingut.release.openness.evidence import Evidence
-from gemeingut.release.openness.file_content import noted
 from gemeingut.release.openness.licences import Openness
 from gemeingut.release.openness.mof import Found, found
-from gemeingut.release.openness.sentences import joined
 
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 
@@ -38,9 +40,7 @@ def with_task_code(
     if not code.said:
         return part
     whole = found(part.component, sorted({*part.paths, *code.paths}), licence, verdict)
-    if whole.present:
-        return noted(whole, joined(code.said))
-    return replace(whole, detail=recorded(joined([*code.said, whole.detail])))
+    return with_said(whole, code, [whole.detail])
 
 
 def bundle_task_code(evidence: Evidence) -> TaskCode:

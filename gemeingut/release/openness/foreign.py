@@ -58,7 +58,7 @@ from gemeingut.release.openness.audit_evidence import (
     results_said,
     task_data,
 )
-from gemeingut.release.openness.audit_task_code import task_code
+from gemeingut.release.openness.audit_task_code import task_code, with_said
 from gemeingut.release.openness.data_information import assess
 from gemeingut.release.openness.data_information import said as data_said
 from gemeingut.release.openness.file_content import DATA, evidenced, joined, missing, noted
@@ -506,12 +506,7 @@ def _with_task_code(
     as the audit left them (`audit_task_code.py`), said either way."""
     code = task_code(folder, listing, audits.reports)
     part = evidenced(component, folder, sorted({*paths, *code.paths}), terms.licence, terms.verdict)
-    if not code.said:
-        return part
-    if part.present:
-        return noted(part, joined(code.said))
-    scripts = [part.detail] if paths else []  # why the folder's own scripts do not count
-    return replace(part, detail=recorded(joined([*code.said, *scripts])))
+    return with_said(part, code, [part.detail] if paths else [])  # why its scripts do not count
 
 
 def _gguf_architecture(component: Component, gguf: GGUFFacts) -> Found:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, func, select
 
 from gemeingut.serve.backends.protocol import ChatPrompt, Prompt
-from gemeingut.serve.gateway.content_privacy import kinds_replaced, minimised, names_kept
+from gemeingut.serve.gateway.content_privacy import minimised, redacted_kinds
 from gemeingut.serve.gateway.identity import Principal, person_named, person_still_there
 from gemeingut.serve.gateway.store import reading, writing
 from gemeingut.serve.gateway.tables import content_log
@@ -83,8 +83,7 @@ def keep(
     that person was removed while the request ran: `users remove` erased what was kept of
     them, and nothing may come after it. Checked by the INSERT itself, which on PostgreSQL
     waits for a removal under way (its row lock) and then finds the person gone."""
-    with reading(engine) as conn:  # the redaction runs outside the write transaction
-        kinds = kinds_replaced(names_kept(conn))
+    kinds = redacted_kinds(engine)  # read, and applied, outside the write transaction
     sent = _minimised_said(sent, kinds)
     row = {
         "at": at,
@@ -129,13 +128,20 @@ def of_person(engine: Engine, pseudonym: str) -> Iterator[dict[str, object]]:
 
 def _sent(stored: str) -> Sent:
     """What a row's `prompt` column says the person sent; a row kept before it held that
-    (the prompt as the model got it, in its template) is its text as `prompt`."""
+    (the prompt as the model got it, in its template) is its text as `prompt`. Only the
+    exact form `keep` writes is read as JSON: an earlier row whose text merely looks like it
+    (`{"prompt":"…"}`, typed so) stays that text."""
     if stored.startswith(tuple(f'{{"{key}":' for key in SAID)):
         try:
             sent = json.loads(stored)
         except ValueError:
             sent = None
-        if isinstance(sent, dict) and len(sent) == 1 and next(iter(sent)) in SAID:
+        if (
+            isinstance(sent, dict)
+            and len(sent) == 1
+            and next(iter(sent)) in SAID
+            and json.dumps(sent, ensure_ascii=False) == stored
+        ):
             return sent
     return {"prompt": stored}
 

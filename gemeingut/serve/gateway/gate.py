@@ -47,6 +47,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gemeingut.i18n import _, text
 from gemeingut.serve.backends import Backend, Prompt, SamplingParams
+from gemeingut.serve.database_failures import log_database_failure
 from gemeingut.serve.error_codes import STATUS_CODES
 from gemeingut.serve.gateway.audit_log import CHARS, UNFINISHED, AuditLog
 from gemeingut.serve.gateway.content_log import Sent, as_sent, keep
@@ -99,8 +100,8 @@ FALLBACK_DECISIONS = STATUS_CODES
 def refused_as(error: APIError) -> str:
     """The decision of a request that `error` ended after the gate admitted it: the code the
     check that refused it names (`context_length_exceeded`, `queue_full`), else what its
-    status says (`invalid_request`)."""
-    return error.code or FALLBACK_DECISIONS.get(error.status) or "refused"
+    status says (`invalid_request`: `APIError` names it where the check names none)."""
+    return error.code
 
 
 class Gateway:
@@ -259,7 +260,7 @@ class Admission:
         last that fails is a 503."""
         try:
             self._settle(status, prompt_tokens, completion_tokens, decision, attempt)
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
             if attempt < len(SETTLE_PAUSES):
                 self._retry_due = True
                 return False
@@ -269,7 +270,7 @@ class Admission:
                 id=self.request_id,
                 attempts=attempt + 1,
             )
-            log.exception("%s", text(said))
+            log_database_failure(log, said, error)
             raise database_unavailable() from None
         self._retry_due = False
         if self.sent is not None and answers is not None and self.gateway.content_days:
@@ -349,9 +350,9 @@ class Admission:
                 self.sent,
                 answers,
             )
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
             said = _("the content of request {id} could not be kept", id=self.request_id)
-            log.exception("%s", text(said))
+            log_database_failure(log, said, error)
 
 
 def both(first: str, then: str) -> str:
@@ -604,8 +605,8 @@ async def admit(
             headers={"WWW-Authenticate": "Bearer"},
             facts={"id": request_id},
         ) from None
-    except SQLAlchemyError:
-        raise await unavailable(gateway, route, principal, model, request_id) from None
+    except SQLAlchemyError as error:
+        raise await unavailable(gateway, route, principal, model, request_id, error) from None
     except KeyReplaced as stale:  # after this process read it: only a restart helps
         log.error("%s", stale)
         raise APIError(  # not audited: its record would carry the old key's pseudonym
@@ -724,18 +725,23 @@ def database_answers(engine: Engine) -> bool:
 
 
 async def unavailable(
-    gateway: Gateway, route: str, principal: Principal, model: str, request_id: str
+    gateway: Gateway,
+    route: str,
+    principal: Principal,
+    model: str,
+    request_id: str,
+    error: SQLAlchemyError,
 ) -> APIError:
-    """Log the database's failure, record the 503 where the database still takes it."""
+    """Log the database's `error`, record the 503 where the database still takes it."""
     said = _("the quota of request {id} could not be reserved", id=request_id)
-    log.exception("%s", text(said))
+    log_database_failure(log, said, error)
     try:
         await gateway.call(
             gateway.record, route, 503, "database_unavailable", principal, None, model, request_id
         )
-    except SQLAlchemyError:
+    except SQLAlchemyError as again:
         said = _("request {id} could not be recorded either", id=request_id)
-        log.exception("%s", text(said))
+        log_database_failure(log, said, again)
     error = database_unavailable()
     error.facts = {"id": request_id}
     return error

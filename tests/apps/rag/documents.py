@@ -12,6 +12,14 @@ PAGES = [
 ]
 
 
+def chunked(path: Path) -> list[tuple[str | None, str]]:
+    """(section, text) of each chunk `gemeingut rag` makes of the file at `path`."""
+    from gemeingut.apps.rag.chunking import chunk_passages
+    from gemeingut.apps.rag.readers import read_document
+
+    return [(c.section, c.text) for c in chunk_passages(read_document(path))]
+
+
 def write_texts(folder: Path, texts: dict[str, str]) -> Path:
     """`folder`, made, with a UTF-8 text file of each name in `texts` (name -> text)."""
     folder.mkdir(parents=True)

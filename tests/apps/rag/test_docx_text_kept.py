@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gemeingut.apps.rag.chunking import chunk_passages
-from gemeingut.apps.rag.readers import read_document
+from tests.apps.rag.documents import chunked
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
@@ -66,9 +65,8 @@ def write_letter(path: Path) -> Path:
 
 
 def test_notes_headers_insertions_and_fields_are_in_chunks(tmp_path: Path) -> None:
-    chunks = chunk_passages(read_document(write_letter(tmp_path / "bescheid.docx")))
     section = "Bescheid über die Sondernutzung"
-    assert [(c.section, c.text) for c in chunks] == [
+    assert chunked(write_letter(tmp_path / "bescheid.docx")) == [
         (section, "Die Sondernutzung wird erlaubt."),
         (section, "Nach § 8 Bundesfernstraßengesetz."),
         (section, "Die Gebühr beträgt 40 Euro je Monat"),
@@ -91,5 +89,5 @@ def test_a_header_on_every_page_is_read_once(tmp_path: Path) -> None:
     second.header.paragraphs[0].text = "Amtsblatt Musterhausen"
     document.add_paragraph("Zweite Bekanntmachung.")
     document.save(str(tmp_path / "amtsblatt.docx"))
-    texts = [c.text for c in chunk_passages(read_document(tmp_path / "amtsblatt.docx"))]
+    texts = [text for _section, text in chunked(tmp_path / "amtsblatt.docx")]
     assert texts.count("Amtsblatt Musterhausen") == 1

@@ -9,6 +9,7 @@ import pytest
 
 from gemeingut.apps.rag.chunking import chunk_passages
 from gemeingut.apps.rag.readers import read_document
+from tests.apps.rag.documents import chunked
 
 # (level, text): level None for a paragraph. "§ 2" is empty, "Anhang" ends the document.
 OUTLINE = [
@@ -64,8 +65,7 @@ def _html(path: Path) -> None:
 )
 def test_an_empty_section_and_the_last_heading_are_chunks(write, name: str, tmp_path: Path) -> None:
     write(tmp_path / name)
-    chunks = chunk_passages(read_document(tmp_path / name))
-    assert [(c.section, c.text) for c in chunks] == [
+    assert chunked(tmp_path / name) == [
         ("Gebührensatzung › § 1 Geltung", "Die Satzung gilt für die Stadtbücherei."),
         ("Gebührensatzung › § 2 (weggefallen)", "§ 2 (weggefallen)"),
         ("Gebührensatzung › § 3 Gebühren", "Der Ausweis kostet zehn Euro."),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gemeingut.apps.rag.chunking import chunk_passages
 from gemeingut.apps.rag.readers import read_document
+from tests.apps.rag.documents import chunked
 
 PAGE = """<html><head><title>Stadt Musterhausen – Aktuelles</title></head><body>
 <header><a href="/">Stadt Musterhausen</a></header>
@@ -27,9 +27,8 @@ PAGE = """<html><head><title>Stadt Musterhausen – Aktuelles</title></head><bod
 def test_an_articles_header_and_footer_are_read_the_pages_are_not(tmp_path: Path) -> None:
     path = tmp_path / "bibliothek.html"
     path.write_text(PAGE, encoding="utf-8")
-    chunks = chunk_passages(read_document(path))
     title = "Neue Öffnungszeiten der Bibliothek"
-    assert [(c.section, c.text) for c in chunks] == [
+    assert chunked(path) == [
         (title, "Veröffentlicht am 2. Mai"),
         (
             f"{title} › Zeiten",
@@ -37,4 +36,25 @@ def test_an_articles_header_and_footer_are_read_the_pages_are_not(tmp_path: Path
             "Feiertage\nAn Feiertagen geschlossen.",
         ),
         (f"{title} › Kontakt", "Text: Pressestelle, Frau Berger"),
+    ]
+
+
+def test_a_pages_title_names_its_sections_on_one_line_and_is_no_text(tmp_path: Path) -> None:
+    """The <title> is in the browser's tab, not on the page: a page a script fills in has no
+    text to search (it is skipped, and its sender told), not a chunk of the site's name."""
+    app = tmp_path / "portal.html"
+    app.write_text(
+        "<html><head><title>Bürgerportal</title><script src='app.js'></script></head>"
+        "<body><div id='app'></div></body></html>",
+        encoding="utf-8",
+    )
+    assert read_document(app) == []
+    page = tmp_path / "satzung.html"
+    page.write_text(
+        "<html><head><title>\n  Hundesteuer –\n  Stadt Musterhausen\n</title></head><body>"
+        "<h2>§ 2 Steuersatz</h2><p>96 Euro für den ersten Hund.</p></body></html>",
+        encoding="utf-8",
+    )
+    assert chunked(page) == [
+        ("Hundesteuer – Stadt Musterhausen › § 2 Steuersatz", "96 Euro für den ersten Hund.")
     ]

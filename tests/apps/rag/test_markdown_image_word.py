@@ -13,3 +13,10 @@ def test_an_images_description_is_no_part_of_the_word_beside_it(tmp_path: Path) 
     path.write_text("# KVAV\n\n![Formel](formel.gif)ändert sich entsprechend.\n", encoding="utf-8")
     [chunk] = chunk_passages(read_document(path))
     assert chunk.text == "Formel ändert sich entsprechend."
+
+
+def test_a_picture_without_a_description_parts_the_words_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "kontakt.md"
+    path.write_text("# Kontakt\n\nTelefon![](telefon.png)0221 123\n", encoding="utf-8")
+    [chunk] = chunk_passages(read_document(path))
+    assert chunk.text == "Telefon 0221 123"

@@ -16,6 +16,7 @@ import pytest
 from gemeingut.serve.app import create_app
 from gemeingut.serve.backends import TransformersBackend
 from gemeingut.serve.gateway.audit_log import EXPORT_COLUMNS
+from gemeingut.serve.gateway.content_privacy import set_names_kept
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_group, add_user, create_key, utcnow
 from gemeingut.serve.gateway.policy import Policy
@@ -29,6 +30,11 @@ POLICY = Policy.load("default")
 ADMINS_CANNOT = (
     "Administratorinnen und Administratoren können Ihre Unterhaltungen nicht lesen: Sie werden "
     "nicht gespeichert."
+)
+REPLACED = (  # what the content log replaces, as the page says it (`content_privacy.py`)
+    "Vor dem Speichern ersetzt der Server die personenbezogenen Daten, die er erkennt: "
+    "E-Mail-Adressen, IBANs, Steuer-IDs, öffentliche IPv4-Adressen, Telefonnummern, Namen nach "
+    "einer Anrede oder einem Titel"
 )
 
 
@@ -126,6 +132,7 @@ def test_the_policy_and_what_is_kept_are_read_before_signing_in(tab, keeping: di
     assert _lines(tab, "#policy-log li") == [
         "Neben den Metadaten speichert dieser Server, was Sie fragen und was das Modell antwortet "
         "– unter Ihrem Pseudonym, 30 Tage lang; danach wird es gelöscht.",
+        f"{REPLACED}. Andere Namen erkennt er nicht.",
         "Administratorinnen und Administratoren können die gespeicherten Unterhaltungen einer "
         "Person lesen; jedes solche Lesen wird selbst festgehalten.",
         "IP-Adressen werden nicht gespeichert.",
@@ -139,6 +146,22 @@ def test_the_policy_and_what_is_kept_are_read_before_signing_in(tab, keeping: di
     assert tab.get_by_label("API-Schlüssel").is_visible()
     assert tab.locator("#view-policy").is_hidden()
     assert _focused(tab) == "policy-open"
+
+
+def test_names_kept_by_the_operators_decision_are_said_to_staff(tab, keeping: dict) -> None:
+    """`gemeingut admin content names --keep`: the page says names stay, in its own words."""
+    set_names_kept(keeping["engine"], True)
+    try:
+        tab.goto(keeping["url"] + "/#policy")
+        tab.wait_for_function("() => document.querySelectorAll('#policy-log li').length > 1")
+        said = _lines(tab, "#policy-log li")[1]
+    finally:
+        set_names_kept(keeping["engine"], False)
+    kinds = REPLACED.removesuffix(", Namen nach einer Anrede oder einem Titel")
+    assert (
+        said
+        == f"{kinds}. Namen bleiben erhalten, so haben es die Betreiber dieses Servers entschieden."
+    )
 
 
 def test_a_server_that_keeps_metadata_only_says_so(tab, metadata_only: dict) -> None:

@@ -13,13 +13,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from gemeingut.cli import app
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.content_log import keep, stored_requests
 from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import authenticate, user_pseudonym_source, utcnow
+from gemeingut.serve.gateway.identity import (
+    Principal,
+    authenticate,
+    user_pseudonym_source,
+    utcnow,
+)
 from gemeingut.serve.gateway.quotas import reserve, set_limits, settle
 from gemeingut.serve.gateway.records import record_deployment
 from gemeingut.serve.gateway.store import open_store, writing
@@ -59,23 +65,19 @@ def test_a_purge_needs_yes_respects_the_retention_and_is_recorded(tmp_path: Path
     assert trace["user_pseudonym"] is None and trace["key_id"] is None
 
 
+def keep_a_question(engine: Engine, pseudonym: str, principal: Principal) -> None:
+    """One completion's content of `principal`, as a server keeps it."""
+    sent = {"prompt": "Frage"}
+    keep(engine, utcnow(), "r1", pseudonym, principal, "/v1/completions", "demo", sent, ["Antwort"])
+
+
 def test_erasing_content_needs_yes_and_is_recorded_without_the_person(tmp_path: Path) -> None:
     db = tmp_path / "gateway.db"
     admin(db, "users", "add", "anna")
     engine = open_store(str(db))
     pseudonym = Gateway(engine).audit.pseudonym(user_pseudonym_source(engine, "anna"))
     anna = person(engine, "anna")
-    keep(
-        engine,
-        utcnow(),
-        "r1",
-        pseudonym,
-        anna,
-        "/v1/completions",
-        "demo",
-        {"prompt": "Frage"},
-        ["Antwort"],
-    )
+    keep_a_question(engine, pseudonym, anna)
     assert admin(db, "content", "delete", "--user", "anna").exit_code == 2
     assert stored_requests(engine) == 1
     assert admin(db, "content", "delete", "--user", "anna", "--yes").exit_code == 0
@@ -97,17 +99,7 @@ def test_a_removed_person_leaves_only_pseudonymised_audit_records(tmp_path: Path
     set_limits(engine, "user", "anna", tokens_per_day=10)
     anna = authenticate(engine, key["key"])
     pseudonym = gateway.audit.pseudonym(anna.pseudonym_source)
-    keep(
-        engine,
-        utcnow(),
-        "r1",
-        pseudonym,
-        anna,
-        "/v1/completions",
-        "demo",
-        {"prompt": "Frage"},
-        ["Antwort"],
-    )
+    keep_a_question(engine, pseudonym, anna)
     gateway.record("/v1/completions", 200, "allowed", principal=authenticate(engine, key["key"]))
     assert admin(db, "users", "remove", "anna").exit_code == 2  # no --yes
     removed = admin(db, "users", "remove", "anna", "--yes")

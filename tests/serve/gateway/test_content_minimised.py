@@ -115,6 +115,8 @@ def test_the_start_and_the_command_say_what_logged_content_keeps_of_names(
     store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     open_store(store_url).dispose()
+    off = names(store_url)  # no content logged yet: said beside what would be kept
+    assert off.exit_code == 0 and "keine Inhalte protokolliert" in off.output, off.output
     _shared_periods(store_url, None, 7, lambda: None)
     said = capsys.readouterr().err  # names replaced, said with every kind replaced
     assert "Namen nach einer Anrede oder einem Titel" in said, said
@@ -125,6 +127,7 @@ def test_the_start_and_the_command_say_what_logged_content_keeps_of_names(
     assert "Personennamen bleiben erhalten" in said, said
     shown = names(store_url)
     assert shown.exit_code == 0 and "Personennamen bleiben erhalten" in shown.output
+    assert "keine Inhalte protokolliert" not in shown.output
     both = names(store_url, "--keep", "--redact")
     assert both.exit_code != 0 and "--keep" in both.output and "Traceback" not in both.output
 
@@ -140,7 +143,8 @@ def test_a_prompt_like_the_stored_form_and_a_row_kept_before_it_export_as_their_
             model=MODEL_NAME, prompt='{"prompt": 1}', max_tokens=1
         )
     assert [row["prompt"] for row in exported(store_url, "cem")] == ['{"prompt": 1}']
-    with engine.begin() as conn:  # as an earlier version stored it
-        conn.execute(content_log.update().values(prompt="user: Hallo"))
-    (row,) = exported(store_url, "cem")
-    assert row["prompt"] == "user: Hallo"
+    for earlier in ("user: Hallo", '{"prompt":"Hallo"}'):  # as an earlier version stored it
+        with engine.begin() as conn:
+            conn.execute(content_log.update().values(prompt=earlier))
+        (row,) = exported(store_url, "cem")
+        assert row["prompt"] == earlier

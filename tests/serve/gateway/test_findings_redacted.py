@@ -108,9 +108,9 @@ def test_the_page_and_the_policy_say_what_a_report_becomes(campaign: dict) -> No
     said = (
         "Eine Meldung wird unter Ihrem Pseudonym gespeichert, nicht unter Ihrem Namen; "
         "personenbezogene Daten, die die Erkennung des Servers findet (E-Mail-Adressen, "
-        "IBANs, Steuer-IDs, IP-Adressen, Telefonnummern, Namen nach einer Anrede oder einem "
-        "Titel), werden vorher durch Platzhalter ersetzt. Andere Namen werden nicht erkannt: "
-        "Lassen Sie sie weg. Sobald die Prüferinnen und "
+        "IBANs, Steuer-IDs, öffentliche IPv4-Adressen, Telefonnummern, Namen nach einer Anrede "
+        "oder einem Titel), werden vorher durch Platzhalter ersetzt. Andere Namen werden nicht "
+        "erkannt: Lassen Sie sie weg. Sobald die Prüferinnen und "
         "Prüfer des Modells eine Meldung bestätigen, wird sie mit der Prüfung des Modells "
         "veröffentlicht."
     )

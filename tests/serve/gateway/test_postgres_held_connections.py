@@ -11,11 +11,9 @@ processes, each with its threads' held connections, never overshoot a limit.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import select
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, create_engine, event, text
@@ -23,10 +21,10 @@ from sqlalchemy.exc import OperationalError
 
 from gemeingut.serve.gateway.database_thread import DatabaseThreads
 from gemeingut.serve.gateway.identity import authenticate
-from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, usage
+from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, usage
 from gemeingut.serve.gateway.store import open_store, reading, writing
 from tests.serve.gateway.conftest import fresh_database
-from tests.serve.gateway.test_quotas import NOON, anna_in_schule
+from tests.serve.gateway.test_quotas import NOON, granted_across_processes
 
 
 @pytest.fixture
@@ -218,11 +216,6 @@ def reserve_in_threads(url: str, key: str, attempts: int, tokens: int) -> int:
 def test_reservations_from_several_processes_with_held_connections_never_overshoot(
     pg_url: str,
 ) -> None:
-    key = anna_in_schule(pg_url)
-    set_limits(open_store(pg_url), "group", "schule", tokens_per_day=1_000)
-    spawn = multiprocessing.get_context("spawn")  # as separate server processes would be
-    with ProcessPoolExecutor(3, mp_context=spawn) as pool:
-        granted = sum(pool.map(reserve_in_threads, [pg_url] * 3, [key] * 3, [20] * 3, [70] * 3))
-    assert granted == 1_000 // 70
+    assert granted_across_processes(pg_url, reserve_in_threads) == 1_000 // 70
     today = usage(open_store(pg_url), "group", "schule", NOON)
     assert today["tokens_reserved"] == 14 * 70

@@ -128,6 +128,6 @@ def test_the_model_in_process_that_fails_midway_is_still_a_500(
             timeout=60,
         )
     error = events_of(streamed)[-1]["error"]
-    assert error["type"] == "server_error" and error["code"] is None
+    assert error["type"] == "server_error" and error["code"] == "server_error"
     assert "kaputt" not in streamed.text
     assert [(r["status"], r["decision"]) for r in export(store)] == [(500, "allowed")]

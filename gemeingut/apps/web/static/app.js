@@ -1877,6 +1877,11 @@ function drawRecords(log) {
     else if (log.content_retention_days != null) {
       said.push(fill(counted("log_content", log.content_retention_days), { days: days(log.content_retention_days) }));
     } else said.push(T.log_content_kept);
+    if (log.content_redaction_known === false) said.push(T.log_content_redaction_unknown);
+    else if (log.content_redacted) {
+      const kinds = log.content_redacted.map((kind) => T[`pii_${kind}`] || kind).join(", ");
+      said.push(fill(log.content_names_kept ? T.log_content_names_kept : T.log_content_redacted, { kinds }));
+    }
     said.push(log.content ? T.admins_can_read : T.admins_cannot_read);
     said.push(log.ip_addresses ? T.log_addresses : T.log_no_addresses);
     said.push(log.retention_days != null
