@@ -56,7 +56,8 @@ def test_a_crash_midway_through_a_stream_ends_it_with_an_error_event() -> None:
         raw = "".join(response.iter_text())
     assert '"content": "Hal"' in raw
     request_id = response.headers["x-request-id"]  # the error names it, as support needs
-    assert raw.rstrip().endswith(f'"param":null,"code":"server_error","request_id":"{request_id}"}}}}')
+    ending = f'"param":null,"code":"server_error","request_id":"{request_id}"}}}}'
+    assert raw.rstrip().endswith(ending)
     assert '"type":"server_error"' in raw
     assert "die Erzeugung ist fehlgeschlagen" in raw  # German unless the client asks otherwise
     assert "[DONE]" not in raw
