@@ -84,6 +84,7 @@ ocr:
 messages: install  # new messages of the code into the German catalogue (then translate them); messages the code no longer says are dropped
 	$(BIN)/pybabel extract -F gemeingut/i18n/babel.cfg -k _ --no-default-keywords --no-location -o gemeingut/i18n/messages.pot gemeingut
 	$(BIN)/python -m gemeingut.cli.help_language gemeingut/i18n/messages.pot
+	$(BIN)/python -m gemeingut.serve.openapi_language gemeingut/i18n/messages.pot  # the API description's texts
 	$(BIN)/pybabel update -i gemeingut/i18n/messages.pot -o gemeingut/i18n/de.po -l de --width 100 --ignore-pot-creation-date --ignore-obsolete
 	rm gemeingut/i18n/messages.pot
 

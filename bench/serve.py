@@ -24,6 +24,10 @@
     `--gateway-workers 1,4` the gateway runs once with each number of worker processes; with
     `--stream-limits` the key's user has limits that never refuse (requests per minute,
     concurrent streams), so that each stream also takes from and gives back to quota counters.
+    With `--instructions` the gateway (one worker; proxy only, then with `--db`) runs under
+    valgrind's callgrind instead, instrumented only while `--stream-requests` streams run after
+    64 to warm up: its instructions per stream, a count that other work on the machine does not
+    change.
 
 The server runs as its own process (`--threads` torch threads); the client is asyncio + httpx
 in this process. Prints CPU model and flags, precision (fp32) and thread counts.
@@ -35,6 +39,8 @@ import argparse
 import asyncio
 import os
 import platform
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -99,21 +105,31 @@ def throughput(model_dir: Path, name: str, args: argparse.Namespace) -> None:
         )
 
 
-def gateway_overhead(name: str, args: argparse.Namespace) -> None:
+def _bench_database(folder: Path, limits: bool) -> tuple[str, str]:
+    """A gateway database in `folder` with the bench's user and a key of theirs; with `limits`,
+    limits that are counted per stream and never reached."""
     from gemeingut.serve.gateway.identity import add_user, create_key
     from gemeingut.serve.gateway.quotas import set_limits
     from gemeingut.serve.gateway.store import open_store
 
+    db = str(folder / "gateway.db")
+    add_user(open_store(db), "bench")
+    _, key = create_key(open_store(db), "bench")
+    if limits:
+        set_limits(
+            open_store(db), "user", "bench", requests_per_minute=10**6, concurrent_streams=10**4
+        )
+    return db, key
+
+
+def gateway_overhead(name: str, args: argparse.Namespace) -> None:
     n, concurrency = args.stream_requests, 64
+    if args.instructions:
+        instructions(name, args)
+        return
     runs = []  # (label, seconds, latencies, gateway CPU seconds or None)
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
-        db = str(Path(tmp) / "gateway.db")
-        add_user(open_store(db), "bench")
-        _, key = create_key(open_store(db), "bench")
-        if args.stream_limits:  # counted, never reached
-            set_limits(
-                open_store(db), "user", "bench", requests_per_minute=10**6, concurrent_streams=10**4
-            )
+        db, key = _bench_database(Path(tmp), args.stream_limits)
         with server(args.model, name, args.threads) as (engine, _):
             asyncio.run(load(engine, None, name, 64, concurrency, args.max_tokens, stream=True))
             _, seconds, times = asyncio.run(
@@ -157,6 +173,44 @@ def gateway_overhead(name: str, args: argparse.Namespace) -> None:
             elif proxy_cpu is not None:  # what --db adds: key, quota, leases, audit record
                 line += f" (--db: {1000 * (cpu - proxy_cpu) / n:+.2f} ms)"
         print(line)
+
+
+def instructions(name: str, args: argparse.Namespace) -> None:
+    """The instructions of the gateway process per stream: it runs under callgrind with
+    instrumentation off (start-up, warm-up) and on only while the measured streams run."""
+    n, concurrency = args.stream_requests, 64
+    counts = []
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
+        db, key = _bench_database(Path(tmp), args.stream_limits)
+        with server(args.model, name, args.threads) as (engine, _):
+            for governed in (False, True):
+                out = Path(tmp) / f"callgrind-{governed}.out"
+                extra = ("--upstream", engine, *(("--db", db) if governed else ()))
+                with server(None, name, 1, *extra, callgrind=out) as (url, process):
+                    asyncio.run(load(url, key, name, 64, concurrency, args.max_tokens, stream=True))
+                    _callgrind_switch("on", process.pid)
+                    asyncio.run(load(url, key, name, n, concurrency, args.max_tokens, stream=True))
+                    _callgrind_switch("off", process.pid)
+                totals = [
+                    line for line in out.read_text().splitlines() if line.startswith("totals:")
+                ]
+                counts.append(int(totals[0].split()[1]) / n)
+    print(
+        f"\n(b) gateway instructions (callgrind), {n} streams of {args.max_tokens} tokens at "
+        f"concurrency {concurrency} after 64 to warm up"
+        + (", the key's user with limits that never refuse" if args.stream_limits else "")
+    )
+    print(f"    proxy only (no --db): {counts[0] / 1e6:.3f} M instructions per stream")
+    print(
+        f"    gateway (--db):       {counts[1] / 1e6:.3f} M instructions per stream "
+        f"(--db: {(counts[1] - counts[0]) / 1e6:+.3f} M)"
+    )
+
+
+def _callgrind_switch(switch: str, pid: int) -> None:
+    """Callgrind's instrumentation of process `pid` on or off; returns once it is so."""
+    command = ["callgrind_control", "-i", switch, str(pid)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -298,21 +352,60 @@ async def load(
 
 
 class server:
-    """`gemeingut serve` as its own process, as an operator runs it."""
+    """`gemeingut serve` as its own process, as an operator runs it; with `callgrind`, under
+    valgrind's callgrind, instrumentation off until `callgrind_control -i on`, its counts
+    written to that file when the process ends."""
 
-    def __init__(self, model: Path | None, name: str, threads: int, *extra: str) -> None:
+    def __init__(
+        self,
+        model: Path | None,
+        name: str,
+        threads: int,
+        *extra: str,
+        callgrind: Path | None = None,
+    ) -> None:
         self.model, self.extra = model, ("--threads", str(threads), *extra)
-        self.name = name
+        self.name, self.callgrind = name, callgrind
 
     def __enter__(self) -> tuple[str, subprocess.Popen]:
         from tests.http_server import start_serving
 
-        self.process, url = start_serving(self.model, self.name, *self.extra)
+        if self.callgrind is None:
+            self.process, url = start_serving(self.model, self.name, *self.extra)
+        else:
+            self.process, url = _start_under_callgrind(self.callgrind, self.name, *self.extra)
         return url, self.process
 
     def __exit__(self, *_: object) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        self.process.wait(timeout=120 if self.callgrind else 30)
+
+
+def _start_under_callgrind(out: Path, name: str, *extra: str) -> tuple[subprocess.Popen, str]:
+    """`gemeingut serve --model-name NAME EXTRA…` under callgrind (`tests.http_server`'s
+    `start_serving` runs the interpreter itself), once /health answers: valgrind makes the
+    start several times slower."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no"]
+    command += [f"--callgrind-out-file={out}", sys.executable, "-m", "gemeingut.cli", "serve"]
+    command += ["--port", str(port), "--model-name", name, *extra]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 600
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(1)
+    process.kill()
+    raise SystemExit(
+        "gemeingut serve did not start under callgrind within 600 s: run the same without "
+        "--instructions to see why"
+    )
 
 
 def machine() -> str:
@@ -352,7 +445,14 @@ def parse_args() -> argparse.Namespace:
         default=[1],
         help="gateway worker processes to measure (b) with, e.g. 1,4",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="(b): the gateway's instructions per stream under valgrind's callgrind instead",
+    )
     args = parser.parse_args()
+    if args.instructions and not shutil.which("callgrind_control"):
+        parser.error("--instructions needs valgrind (Debian: apt install valgrind)")
     if not args.parts or set(args.parts) - set("abc"):
         parser.error(f"--parts {args.parts!r}: name one or more of a, b, c")
     return args

@@ -23,6 +23,7 @@ from gemeingut.i18n import (
     text,
     use_language,
 )
+from gemeingut.serve.openapi_language import openapi_texts
 from tests.test_cli import invoke
 
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -34,7 +35,8 @@ def code_messages() -> set[str]:
     with (package / "i18n" / "babel.cfg").open() as mapping:
         method_map, options = parse_mapping_cfg(mapping)
     found = extract_from_dir(str(package), method_map, options_map=options, keywords={"_": None})
-    return {m[2] for m in found} | set(help_texts())  # and the command line's help
+    # and the command line's help, and the API description's texts (`make messages` adds both)
+    return {m[2] for m in found} | set(help_texts()) | set(openapi_texts())
 
 
 def test_every_message_of_the_code_has_its_german_and_none_is_stale() -> None:

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from gemeingut.cli.usage_errors import in_language
 from gemeingut.i18n import LANGUAGES, environment_language, localized, translations
+from gemeingut.i18n.template import add_to_template
 
 RICH_FORMAT_ERROR = typer.rich_utils.rich_format_error  # typer's, before `command_in` wraps it
 
@@ -291,18 +292,5 @@ def _nodes(command: Any) -> Iterator[Any]:
         yield from _nodes(sub)
 
 
-def add_to_template(pot: Path) -> None:
-    """Add the help texts to the message template `make messages` extracted from the code."""
-    from babel.messages.pofile import read_po, write_po
-
-    with pot.open("rb") as handle:
-        template = read_po(handle)
-    for msgid in help_texts():
-        if msgid not in template:
-            template.add(msgid)
-    with pot.open("wb") as handle:
-        write_po(handle, template, width=100, omit_header=False)
-
-
 if __name__ == "__main__":
-    add_to_template(Path(sys.argv[1]))
+    add_to_template(Path(sys.argv[1]), help_texts())

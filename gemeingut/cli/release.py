@@ -383,6 +383,14 @@ def verify(
             parser=given_path,
         ),
     ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            help="For a fine-tune of one of our releases: that release (or its bundle), "
+            "compared with what the bundle recorded of it when it was released.",
+            parser=given_path,
+        ),
+    ] = None,
     rerun: Annotated[
         int,
         typer.Option(
@@ -441,7 +449,7 @@ def verify(
     # re-run (a folder that is no bundle at all is named as such by `verify_bundle`)
     if rerun > 0 and (located / MANIFEST).is_file():
         require_rerunnable(located)
-    checked = verify_bundle(bundle, key)
+    checked = verify_bundle(bundle, key, base=base)
     lang = current_language()
     if checked.signature is not None and not as_json:  # first, on a line of its own
         say("[green]✓[/]" if checked.signed_by else " ", checked.signature)

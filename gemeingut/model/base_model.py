@@ -30,6 +30,7 @@ from gemeingut.model.card_header import (
     named_licence,
     read_card,
 )
+from gemeingut.model.finetune_base_folder import base_model_folder, released_name
 from gemeingut.model.licence_names import unknown_licence
 from gemeingut.release.openness.licences import content_licence
 from gemeingut.workspace import ARTIFACT_FILE, load_artifact
@@ -109,6 +110,7 @@ def inspect_base_model(
             _("base model {path} is not a directory", path=str(path)),
             _("pass a local model folder"),
         )
+    path = base_model_folder(path)  # a release's, or the folder itself; no adapter
     config = _config(path)
     if not any(next(path.glob(pattern), None) for pattern in WEIGHT_PATTERNS):
         raise InputError(
@@ -143,7 +145,7 @@ def inspect_base_model(
     base_model = header.get("base_model") or []
     files = None if own else file_listing(path)
     return BaseModelFacts(
-        name=str(header.get("model_name") or path.name),
+        name=str(header.get("model_name") or released_name(path) or path.name),
         path=str(path),
         fingerprint=load_artifact(path).id if files is None else listing_fingerprint(files),
         architecture=str(architectures[0]),

@@ -23,6 +23,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.model.base_model import BaseModelFacts
 from gemeingut.model.card_header import LICENSE_FILES, named_licence, read_card
+from gemeingut.model.finetune_base_folder import base_model_folder
 from gemeingut.model.loading import FINETUNE_FILE, recorded_base
 from gemeingut.release.openness.licence_conditions import custom_licences
 from gemeingut.release.openness.weights_licence_text import LICENCE_FILE
@@ -60,7 +61,8 @@ def refuse_missing_base_text(folder: Path, stated: str | None, release_license: 
     the folder names none. Read from the card and LICENSE file alone (no hashing of the
     weights); a folder
     that is no model, or whose card and LICENSE file disagree, is left to the base's
-    inspection, which says so."""
+    inspection, which says so. A release is read in its model folder, as the fine-tune is."""
+    folder = base_model_folder(folder)
     if release_license is None or not (folder / "config.json").is_file():
         return
     named = named_licence(folder, read_card(folder))

@@ -5,6 +5,8 @@ fine-tune made and names the rest:
   model/              the fine-tuned model (merged or fully trained), as transformers loads it,
                       and LICENSE: the whole text of its licence where that asks for it, its
                       folder's own or gemeingut's reference text
+  base-release/       where the base is the model of one of our release bundles: what the
+                      rating reads from that bundle (`openness/base_release.py`)
   base-model/         the base's card, config and licence files and `files.json`, every file
                       of its folder with its sha256 (the base's fingerprint is their hash)
   training-data/finetuning/  the fine-tuning data as given
@@ -91,6 +93,7 @@ from gemeingut.release.openness.weights_licence_text import (
 )
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_finetune_report
+from gemeingut.release.verify_base_release import record_base_release
 from gemeingut.workspace import Artifact, write_text_atomic
 
 BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
@@ -116,6 +119,7 @@ def assemble_finetune_bundle(
     if adapter:
         check_adapter_base(base)
     write_base_evidence(base_dir, bundle / BASE_DIR, base["fingerprint"], base.get("files"))
+    record_base_release(base_dir, bundle)  # a release of ours: what its bundle evidences
     copy_model(tuned.path, bundle / MODEL)  # with its own LICENSE, where it has one
     in_folder = (tuned.path / LICENCE_FILE).is_file()
     write_licence_files(bundle, licence_files(release.license, release.authors, None, in_folder))

@@ -47,6 +47,7 @@ from gemeingut.release.openness.finetune_rating import (
 )
 from gemeingut.release.openness.rating import rate
 from gemeingut.release.verify_audit import audit_notes, audit_problems
+from gemeingut.release.verify_base_release import base_release_notes, base_release_problems
 from gemeingut.release.verify_data_statement import (
     DATA_STATEMENT,
     is_vague,
@@ -119,14 +120,19 @@ class BundleFailed(VerifyError):
 
 
 def verify_bundle(
-    path: Path, public_key: Path | None = None, with_signature: bool = True
+    path: Path,
+    public_key: Path | None = None,
+    with_signature: bool = True,
+    base: Path | None = None,
 ) -> Verified:
     """Raise `VerifyError` naming every problem found, one a line, the signature's verdict
     first (a tampered file must not hide that the signature fails too); else say what was
     checked (without `with_signature`, not the signature a bundle has: `sign --force`
-    replaces it). A document in the words of the older gemeingut that wrote the bundle
-    (`verify_wording`) passes only where a signer vouches for those words: a signature valid
-    for `public_key`, or the caller's own, about to be made (without `with_signature`)."""
+    replaces it); with `base`, the release of ours a fine-tune's base is, against what the
+    bundle recorded of it (`verify_base_release`). A document in the words of the older
+    gemeingut that wrote the bundle (`verify_wording`) passes only where a signer vouches for
+    those words: a signature valid for `public_key`, or the caller's own, about to be made
+    (without `with_signature`)."""
     if public_key is not None:  # a key that cannot check any signature, before any hashing
         from gemeingut.release.signing import load_public_key
 
@@ -175,6 +181,9 @@ def verify_bundle(
             notes = [p.vouched() for p in problems if isinstance(p, OlderWording)]
             problems = [p for p in problems if not isinstance(p, OlderWording)]
         notes += audit_notes(bundle, expected)  # figures an older audit kept no log of
+        notes += base_release_notes(bundle)  # a base that is our release: as recorded from it
+        if base is not None:
+            problems.extend(base_release_problems(bundle, base))
         ours = code_version()  # a bundle another version wrote: what differs may stem from it
         older = (  # not where the card is known altered: no older format explains that
             other_format(bundle, expected, rating, problems, ours)

@@ -19,14 +19,16 @@ import json
 from functools import cache
 from html import escape
 from pathlib import Path
+from typing import Annotated
 
 import fastapi_offline
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.openapi.docs import swagger_ui_default_parameters
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import LANGUAGES, DocumentLanguage, Message, _, text
 from gemeingut.serve.http_errors import APIError, request_language
+from gemeingut.serve.openapi_language import described_in
 
 VENDOR = Path(fastapi_offline.__file__).parent / "static"
 ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js")
@@ -34,47 +36,75 @@ ASSET_PREFIX = "api-docs"
 # Relative to the page (`/docs`, `/redoc`), so that the pages also work behind a proxy that
 # serves the server under a path of its own.
 SPEC = "openapi.json"
-# Swagger UI's validator badge asks validator.swagger.io about the description unless told not to.
-SWAGGER_SETTINGS = {**swagger_ui_default_parameters, "url": SPEC, "validatorUrl": None}
-SWAGGER_START = (
-    f"SwaggerUIBundle({{...{json.dumps(SWAGGER_SETTINGS)}, presets: "
-    "[SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]});"
-)
-# The one inline script is allowed by its hash, no other; ReDoc writes its styles into <style>
+# Each page asks for the description in its own language: Swagger UI's and ReDoc's requests
+# for it carry the browser's Accept-Language, not the page's.
+SPECS = {language: f"{SPEC}?lang={language}" for language in LANGUAGES}
+
+
+def _swagger_start(spec: str) -> str:
+    # Swagger UI's validator badge asks validator.swagger.io about the description unless told
+    # not to.
+    settings = {**swagger_ui_default_parameters, "url": spec, "validatorUrl": None}
+    return (
+        f"SwaggerUIBundle({{...{json.dumps(settings)}, presets: "
+        "[SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]});"
+    )
+
+
+SWAGGER_STARTS = {language: _swagger_start(spec) for language, spec in SPECS.items()}
+# The inline scripts are allowed by their hashes, no other; ReDoc writes its styles into <style>
 # elements and runs its search in a worker made from a blob: URL.
-_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SWAGGER_START.encode()).digest()).decode()
+_SCRIPT_HASHES = " ".join(
+    "'sha256-" + base64.b64encode(hashlib.sha256(start.encode()).digest()).decode() + "'"
+    for start in SWAGGER_STARTS.values()
+)
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    f"script-src 'self' 'sha256-{_SCRIPT_HASH}'; style-src 'self' 'unsafe-inline'; "
+    f"script-src 'self' {_SCRIPT_HASHES}; style-src 'self' 'unsafe-inline'; "
     "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# The link to the page in the other language, each language named in its own words.
+OTHER = {"de": ("en", "English"), "en": ("de", "Deutsch")}
+Language = Annotated[DocumentLanguage | None, Query()]  # ?lang=: else Accept-Language's
 docs_router = APIRouter(include_in_schema=False)
 # ReDoc's one outside address, the sidebar's logo (`<img onError=…>` hides it when it fails)
 REDOC_LOGO = (b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"data:,")
 
 
+@docs_router.get("/" + SPEC)
+async def description(request: Request, lang: Language = None) -> JSONResponse:
+    """The API's description in the language of `?lang=`, else of Accept-Language."""
+    language = lang or request_language(request)
+    return JSONResponse(
+        described_in(request.app, language),
+        headers={"Content-Language": language, "Vary": "Accept-Language"},
+    )
+
+
 @docs_router.get("/docs", response_class=HTMLResponse)
-async def swagger_ui(request: Request) -> HTMLResponse:
+async def swagger_ui(request: Request, lang: Language = None) -> HTMLResponse:
+    language = lang or request_language(request)
     head = f'<link rel="stylesheet" href="{ASSET_PREFIX}/swagger-ui.css">'
     body = (
         f'<div id="swagger-ui"></div><script src="{ASSET_PREFIX}/swagger-ui-bundle.js"></script>'
-        f"<script>{SWAGGER_START}</script>"
+        f"<script>{SWAGGER_STARTS[language]}</script>"
     )
-    return _page(
-        request, _("{name} – API reference (Swagger UI)", name=request.app.title), head, body
-    )
+    title = _("{name} – API reference (Swagger UI)", name=request.app.title)
+    return _page("docs", language, title, head, body)
 
 
 @docs_router.get("/redoc", response_class=HTMLResponse)
-async def redoc(request: Request) -> HTMLResponse:
+async def redoc(request: Request, lang: Language = None) -> HTMLResponse:
+    language = lang or request_language(request)
     # ReDoc's standalone script starts itself on a <redoc> element: no inline script needed
     body = (
-        f'<redoc spec-url="{SPEC}"></redoc>'
+        f'<redoc spec-url="{escape(SPECS[language])}"></redoc>'
         f'<script src="{ASSET_PREFIX}/redoc.standalone.js"></script>'
     )
-    return _page(request, _("{name} – API reference (ReDoc)", name=request.app.title), "", body)
+    title = _("{name} – API reference (ReDoc)", name=request.app.title)
+    return _page("redoc", language, title, "", body)
 
 
 @docs_router.get(f"/{ASSET_PREFIX}/{{name}}")
@@ -91,18 +121,23 @@ def _redoc_script() -> bytes:
     return (VENDOR / "redoc.standalone.js").read_bytes().replace(*REDOC_LOGO)
 
 
-def _page(request: Request, title: Message, head: str, body: str) -> HTMLResponse:
-    language = request_language(request)
+def _page(path: str, language: str, title: Message, head: str, body: str) -> HTMLResponse:
+    """The page `path` in `language`, with a link to it in the other language above the
+    reference (Swagger UI and ReDoc have no language switch of their own)."""
     noscript = text(
         _("This page needs JavaScript; the description itself is at {url}.", url="/" + SPEC),
         language,
+    )
+    other, name = OTHER[language]
+    switch = (
+        f'<nav><a href="{path}?lang={other}" hreflang="{other}" lang="{other}">{name}</a></nav>'
     )
     html = (
         f'<!DOCTYPE html><html lang="{language}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         # no icon: a browser would otherwise ask for /favicon.ico, a 404 in its console
         f'<link rel="icon" href="data:,"><title>{escape(text(title, language))}</title>{head}'
-        f"</head><body><noscript>{escape(noscript)}</noscript>{body}</body></html>"
+        f"</head><body><noscript>{escape(noscript)}</noscript>{switch}{body}</body></html>"
     )
     return HTMLResponse(
         html, headers={**HEADERS, "Content-Language": language, "Vary": "Accept-Language"}

@@ -175,7 +175,9 @@ def create_app(
         title="gemeingut",
         summary="OpenAI-compatible API for an open language model on your own machine.",
         lifespan=_closing_backends,
-        # FastAPI's own pages load their scripts from a CDN: ours come from this server
+        # FastAPI's own pages load their scripts from a CDN: ours come from this server, and
+        # so does the description, in the reader's language (api_docs.py)
+        openapi_url=None,
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,

@@ -103,7 +103,8 @@ class AuditSummary(BaseModel):
     personal_data: float | None = Field(
         default=None, description="Share of answers to prompts that invite personal data with it."
     )
-    source: str = recorded(SOURCE)
+    # A factory, not a default: the schema would show the default and cannot encode it.
+    source: str = Field(default_factory=lambda: recorded(SOURCE))
 
     def in_language(self, language: str) -> AuditSummary:
         """This summary with its `source` in `language`."""

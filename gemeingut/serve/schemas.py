@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     Strict,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     field_validator,
@@ -85,7 +86,18 @@ def one_of(accepts: Message) -> WrapValidator:
 
 
 TokenIds = list[Count]
-Texts = Annotated[Text | list[Text], one_of(_("must be a text or a list of texts"))]
+# `stop` is searched for in the answer after every token (and every stop's start held back
+# until it cannot begin one), so its strings are bounded before any work, as every request is.
+# Not OpenAI's 4: clients written for vLLM or llama-server, which take any number, may send
+# more (lm-evaluation-harness sends a task's whole `until` list). 16 strings of at most 256
+# characters each leave room for such lists and keep the work per token small.
+MAX_STOPS = 16
+MAX_STOP_CHARS = 256
+StopText = Annotated[str, Field(max_length=MAX_STOP_CHARS), AfterValidator(encodable)]
+Stops = Annotated[
+    StopText | Annotated[list[StopText], Field(max_length=MAX_STOPS)],
+    one_of(_("must be a text or a list of texts")),
+]
 Prompts = Annotated[
     Text | list[Text] | TokenIds | list[TokenIds],
     one_of(
@@ -132,9 +144,13 @@ class _Request(BaseModel):
     temperature: Number = Field(default=1.0, ge=0.0, le=2.0, description="0 means greedy.")
     top_p: Number = Field(default=1.0, ge=0.0, le=1.0, description="Nucleus sampling mass.")
     stream: Flag = False
-    stream_options: StreamOptions | None = None
-    stop: Texts | None = Field(
-        default=None, description="Text is cut before the first of these strings."
+    stream_options: StreamOptions | None = Field(
+        default=None, description="Only with `stream: true`, as OpenAI and vLLM take it."
+    )
+    stop: Stops | None = Field(
+        default=None,
+        description=f"Text is cut before the first of these strings (at most {MAX_STOPS}, "
+        f"of at most {MAX_STOP_CHARS} characters each).",
     )
     n: Count = Field(
         default=1, ge=1, le=MAX_CHOICES, description="Number of choices (without streaming)."
@@ -150,6 +166,23 @@ class _Request(BaseModel):
     frequency_penalty: Number | None = Field(default=None, description="Only 0 is supported.")
     presence_penalty: Number | None = Field(default=None, description="Only 0 is supported.")
     logit_bias: dict[str, Number] | None = Field(default=None, description="Only {} is supported.")
+
+    @field_validator("stream_options")
+    @classmethod
+    def _only_streamed(
+        cls, options: StreamOptions | None, info: ValidationInfo
+    ) -> StreamOptions | None:
+        """OpenAI and vLLM refuse `stream_options` without a stream: a client that sends it
+        expects usage chunks that an answer in one piece never has. (Where `stream` itself
+        was wrong, its own error says so.)"""
+        if options is not None and info.data.get("stream") is False:
+            raise ValueError(
+                _(
+                    "is only taken with {stream}; ask for a stream, or leave the field out",
+                    stream='"stream": true',
+                )
+            )
+        return options
 
     @field_validator("frequency_penalty", "presence_penalty")
     @classmethod

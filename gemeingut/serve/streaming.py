@@ -23,7 +23,8 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache
+from typing import get_args
 
 import anyio
 from pydantic import BaseModel
@@ -47,6 +48,7 @@ from gemeingut.serve.schemas import (
     CompletionChoice,
     Delta,
     ErrorDetail,
+    FinishReason,
     Usage,
     UsageChunks,
 )
@@ -113,6 +115,48 @@ def piece_events(piece_chunk: Callable[[str], Chunk]) -> Callable[[str], str]:
     return lambda piece: before + json.dumps(piece, ensure_ascii=False) + after
 
 
+@dataclass(frozen=True)
+class _Chunks:
+    """A response's chunks, which repeat its `ResponseMeta`: a piece's, the finish's, the
+    usage's, and the first (a chat's role) where the kind of response has one."""
+
+    piece: Callable[[str], Chunk]
+    final: Callable[[str], Chunk]
+    usage: Callable[[Usage], Chunk]
+    first: Callable[[], Chunk] | None = None
+
+
+def _chat_chunks(meta: ResponseMeta) -> _Chunks:
+    def chunk(delta: Delta, finish: str | None = None) -> ChatCompletionChunk:
+        choice = ChatChunkChoice(delta=delta, finish_reason=finish)
+        return ChatCompletionChunk(
+            id=meta.id, created=meta.created, model=meta.model, choices=[choice]
+        )
+
+    return _Chunks(
+        piece=lambda text: chunk(Delta(content=text)),
+        final=lambda finish: chunk(Delta(), finish),
+        usage=lambda used: ChatCompletionChunk(
+            id=meta.id, created=meta.created, model=meta.model, choices=[], usage=used
+        ),
+        first=lambda: chunk(Delta(role="assistant", content="")),
+    )
+
+
+def _completion_chunks(meta: ResponseMeta) -> _Chunks:
+    def chunk(text: str, finish: str | None = None) -> Completion:
+        choice = CompletionChoice(text=text, finish_reason=finish)
+        return Completion(id=meta.id, created=meta.created, model=meta.model, choices=[choice])
+
+    return _Chunks(
+        piece=chunk,
+        final=lambda finish: chunk("", finish),
+        usage=lambda used: Completion(
+            id=meta.id, created=meta.created, model=meta.model, choices=[], usage=used
+        ),
+    )
+
+
 def chat_events(
     stream: AnyTextStream,
     meta: ResponseMeta,
@@ -120,29 +164,7 @@ def chat_events(
     turn: Ticket,
     on_end: OnEnd | None = None,
 ) -> AsyncIterator[str]:
-    def chunk(delta: Delta, finish: str | None = None) -> ChatCompletionChunk:
-        choice = ChatChunkChoice(delta=delta, finish_reason=finish)
-        return ChatCompletionChunk(
-            id=meta.id, created=meta.created, model=meta.model, choices=[choice]
-        )
-
-    def role() -> str:
-        return event(_counted(chunk(Delta(role="assistant", content="")), _counter(stream, usage)))
-
-    usage_chunk = partial(
-        ChatCompletionChunk, id=meta.id, created=meta.created, model=meta.model, choices=[]
-    )
-    return _body_events(
-        stream,
-        turn,
-        lambda text: chunk(Delta(content=text)),
-        lambda finish: chunk(Delta(), finish),
-        usage_chunk,
-        usage,
-        on_end,
-        meta,
-        role,
-    )
+    return _body_events(stream, turn, _chat_chunks, usage, on_end, meta)
 
 
 def completion_events(
@@ -152,96 +174,173 @@ def completion_events(
     turn: Ticket,
     on_end: OnEnd | None = None,
 ) -> AsyncIterator[str]:
-    def chunk(text: str, finish: str | None = None) -> Completion:
-        choice = CompletionChoice(text=text, finish_reason=finish)
-        return Completion(id=meta.id, created=meta.created, model=meta.model, choices=[choice])
+    return _body_events(stream, turn, _completion_chunks, usage, on_end, meta)
 
-    usage_chunk = partial(
-        Completion, id=meta.id, created=meta.created, model=meta.model, choices=[]
+
+# Stand for what differs between two streams of one kind and model in the events that
+# `_formats` writes once: the response's id and time, a piece, the counts of usage. (Whole
+# numbers where the chunk holds one; a hole's text that the model's name holds as well is
+# found twice, and then each stream's chunks are made and dumped.)
+_ID = "\x00id\x00"
+_HOLES = {
+    "id": json.dumps(_ID),
+    "created": "-900000000000000001",
+    "piece": json.dumps(_PLACEHOLDER),
+    "prompt": "-900000000000000002",
+    "completion": "-900000000000000003",
+    "total": "-900000000000000004",
+}
+
+
+@dataclass(frozen=True)
+class _Formats:
+    """A stream's events as format strings with `_HOLES`' names: the text that `event` writes
+    of each chunk, without a chunk made, dumped and encoded per stream (docs/benchmarks.md)."""
+
+    piece: tuple[str, str]  # before the piece's JSON string, after it
+    finals: dict[str, str]  # by finish reason
+    usage: str
+    first: str | None
+
+
+@lru_cache(maxsize=256)
+def _formats(chunks: Callable[[ResponseMeta], _Chunks], model: str) -> _Formats | None:
+    """The format strings of `chunks`' events for `model`, made once; None where a hole's text
+    is not found exactly once where it stands, or found where it does not (the model's name
+    holds it)."""
+    sample = chunks(ResponseMeta(id=_ID, created=int(_HOLES["created"]), model=model))
+    counts = ("prompt", "completion", "total")
+    used = Usage(**{f"{name}_tokens": int(_HOLES[name]) for name in counts})
+    piece, usage = event(sample.piece(_PLACEHOLDER)), event(sample.usage(used))
+    finals = {r: event(sample.final(r)) for r in get_args(FinishReason)}
+    first = [] if sample.first is None else [event(sample.first())]
+    checked = [(piece, ("piece",)), (usage, counts), *((t, ()) for t in [*finals.values(), *first])]
+    if not all(_holes_found(text, holes) for text, holes in checked):
+        return None
+    before, _, after = piece.partition(_HOLES["piece"])
+    return _Formats(
+        piece=(_fields(before), _fields(after)),
+        finals={r: _fields(text) for r, text in finals.items()},
+        usage=_fields(usage, counts),
+        first=_fields(first[0]) if first else None,
     )
-    return _body_events(
-        stream, turn, chunk, lambda finish: chunk("", finish), usage_chunk, usage, on_end, meta
-    )
 
 
-async def _body_events(
+def _holes_found(written: str, holes: tuple[str, ...]) -> bool:
+    """Whether `written` holds the response's id and time and `holes` once each, and no other
+    of `_HOLES`."""
+    fields = ("id", "created", *holes)
+    return all(written.count(said) == (name in fields) for name, said in _HOLES.items())
+
+
+def _fields(written: str, holes: tuple[str, ...] = ()) -> str:
+    """`written` as a format string whose fields are the response's id and time and `holes`."""
+    written = written.replace("{", "{{").replace("}", "}}")
+    for name in ("id", "created", *holes):
+        written = written.replace(_HOLES[name], "{" + name + "}")
+    return written
+
+
+class _Formatted:
+    """One stream's events written from its kind's and model's `_Formats`."""
+
+    def __init__(self, formats: _Formats, meta: ResponseMeta, usage: UsageChunks) -> None:
+        self.formats, self.usage = formats, usage
+        self.said = {"id": json.dumps(meta.id, ensure_ascii=False), "created": meta.created}
+        self.before, self.after = (part.format(**self.said) for part in formats.piece)
+
+    def first(self) -> str | None:
+        return None if self.formats.first is None else self.formats.first.format(**self.said)
+
+    def piece(self, piece: str) -> str:
+        return self.before + json.dumps(piece, ensure_ascii=False) + self.after
+
+    def end(self, result: GenerationResult) -> str:
+        tail = self.formats.finals[result.finish_reason].format(**self.said)
+        if self.usage is not UsageChunks.NONE:
+            prompt, completion = result.prompt_tokens, result.completion_tokens
+            tail += self.formats.usage.format(
+                **self.said, prompt=prompt, completion=completion, total=prompt + completion
+            )
+        return tail
+
+
+class _Dumped:
+    """One stream's events, each chunk made and dumped: with usage in every chunk, each
+    differs from the others in more than its piece."""
+
+    def __init__(self, chunks: _Chunks, counter: SoFar | None, usage: UsageChunks) -> None:
+        self.chunks, self.counter, self.usage = chunks, counter, usage
+        self.written = piece_events(chunks.piece) if counter is None else None
+
+    def first(self) -> str | None:
+        made = self.chunks.first
+        return None if made is None else event(_counted(made(), self.counter))
+
+    def piece(self, piece: str) -> str:
+        if self.written is not None:
+            return self.written(piece)
+        return event(_counted(self.chunks.piece(piece), self.counter))
+
+    def end(self, result: GenerationResult) -> str:
+        used = usage_of([result])
+        final = self.chunks.final(result.finish_reason)
+        if self.usage is UsageChunks.EVERY:
+            final.usage = used
+        tail = event(final)
+        if self.usage is not UsageChunks.NONE:
+            tail += event(self.chunks.usage(used))
+        return tail
+
+
+def _body_events(
     stream: AnyTextStream,
     turn: Ticket,
-    piece_chunk: Callable[[str], Chunk],
-    final_chunk: Callable[[str], Chunk],
-    usage_chunk: Callable[..., Chunk],
+    chunks_of: Callable[[ResponseMeta], _Chunks],
     usage: UsageChunks,
     on_end: OnEnd | None,
     meta: ResponseMeta,
-    first: Callable[[], str] | None = None,
 ) -> AsyncIterator[str]:
-    """What chat and text completions stream alike: the `first` event (a chat's role), the
-    pieces, the finish, usage, [DONE]. The first piece of text, once sent, is timed
-    (`metrics.first_token`). (One generator for all: each layer more was resumed per event.)"""
-    if first is not None:
-        yield first()
-    timed = False
-    counter = _counter(stream, usage)
-    # Usage with every chunk differs from chunk to chunk: each is made and dumped in full.
-    written = piece_events(piece_chunk) if counter is None else None
-    async for piece in _pieces(stream, turn, on_end):
-        if isinstance(piece, Exception):
-            yield _error_event(piece, meta.language)
-            return
-        if written is not None:
-            yield written(piece)
-        else:
-            yield event(_counted(piece_chunk(piece), counter))
-        if piece and not timed:  # resumed: the server has sent it
-            first_token(meta.model)
-            timed = True
-    result = _result(stream)
-    used = usage_of([result])
-    final = final_chunk(result.finish_reason)
-    if usage is UsageChunks.EVERY:
-        final.usage = used
-    # The events that end the stream are ready together: sent as one body message (each
-    # message costs its way through the middlewares and a write to the socket).
-    tail = event(final)
-    if usage is not UsageChunks.NONE:
-        tail += event(usage_chunk(usage=used))
-    yield tail + DONE
+    """What chat and text completions stream alike, written from the formats made once per
+    kind and model (`_formats`), or where usage comes with every chunk (or no formats could be
+    made), from each chunk made and dumped."""
+    formats = _formats(chunks_of, meta.model) if usage is not UsageChunks.EVERY else None
+    if formats is None:
+        return _events(
+            stream, turn, _Dumped(chunks_of(meta), _counter(stream, usage), usage), on_end, meta
+        )
+    return _events(stream, turn, _Formatted(formats, meta, usage), on_end, meta)
 
 
-def _counter(stream: AnyTextStream, usage: UsageChunks) -> SoFar | None:
-    """What counts the stream's tokens with every chunk: None where usage with every chunk was
-    not asked for or the stream's engine cannot tell it."""
-    return stream.so_far if usage is UsageChunks.EVERY else None
-
-
-def _counted(chunk: Chunk, counter: SoFar | None) -> Chunk:
-    """`chunk` with the tokens its stream has read and generated until it, where `counter`
-    tells them (an engine may not have yet)."""
-    so_far = counter() if counter is not None else None
-    if so_far is not None:
-        chunk.usage = counted(*so_far)
-    return chunk
-
-
-async def _pieces(
-    stream: TextStream, turn: Ticket, on_end: OnEnd | None
-) -> AsyncIterator[str | Exception]:
-    """The stream's pieces, each produced in a worker thread once it is this stream's `turn`;
-    the error last if generation failed (an engine's `EngineUnavailable`: 502, as without a
-    stream; anything else: 500). `on_end` gets the result and the status however the stream
-    ends, also when the client leaves; the result of a stream that did not finish is what was
-    generated until it stopped (the model in this process: the tokens its row read and
-    generated; an engine's: what was relayed), None where the stream cannot tell. A stream
-    that failed before any text was sent got no answer: its result is nothing (0 tokens, so
-    that a client that asks again is not charged twice), as an engine's 502 before the stream
-    is (`work.failed`). A failure is settled before its error event is sent, so the client
-    that reads the event finds the request's record complete.
+async def _events(
+    stream: AnyTextStream,
+    turn: Ticket,
+    written: _Formatted | _Dumped,
+    on_end: OnEnd | None,
+    meta: ResponseMeta,
+) -> AsyncIterator[str]:
+    """The `first` event (a chat's role), the pieces, the finish, usage, [DONE]; the pieces
+    each produced in a worker thread once it is this stream's `turn` (or awaited, an engine's),
+    the first piece of text, once sent, timed (`metrics.first_token`). (One generator for all:
+    each layer more was resumed per piece.) Where generation fails, an error event ends the
+    stream (an engine's `EngineUnavailable`: 502, as without a stream; anything else: 500).
+    `on_end` gets the result and the status however the stream ends, also when the client
+    leaves; the result of a stream that did not finish is what was generated until it stopped
+    (the model in this process: the tokens its row read and generated; an engine's: what was
+    relayed), None where the stream cannot tell. A stream that failed before any text was sent
+    got no answer: its result is nothing (0 tokens, so that a client that asks again is not
+    charged twice), as an engine's 502 before the stream is (`work.failed`). A failure is
+    settled before its error event is sent, so the client that reads the event finds the
+    request's record complete.
 
     Headers are already sent when generation fails midway, so the failure can only be told in
     the stream itself (an `error` event, which OpenAI's clients raise as an exception).
     """
+    first = written.first()
+    if first is not None:
+        yield first
     status = 499  # unless the stream finishes or fails, its client left
-    relayed = False  # whether any text was sent
+    relayed = timed = False  # whether any text was sent; whether its first piece was timed
     failure: Exception | None = None
     try:
         async with turn:
@@ -262,16 +361,38 @@ async def _pieces(
                     status = 200
                     break
                 relayed = relayed or bool(piece)
-                yield piece
+                yield written.piece(piece)
+                if piece and not timed:  # resumed: the server has sent it
+                    first_token(meta.model)
+                    timed = True
     finally:
-        await close_stream(stream)
-        turn.release()  # also when the response ended before its turn came
-        if on_end is not None:
-            with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
+        with anyio.CancelScope(shield=True):  # a client that left cancels us; not this
+            await _close(stream)
+            turn.release()  # also when the response ended before its turn came
+            if on_end is not None:
                 unanswered = failure is not None and not relayed
                 await _end(stream, status, NOTHING if unanswered else None, on_end)
     if failure is not None:
-        yield failure
+        yield _error_event(failure, meta.language)
+        return
+    # The events that end the stream are ready together: sent as one body message (each
+    # message costs its way through the middlewares and a write to the socket).
+    yield written.end(_result(stream)) + DONE
+
+
+def _counter(stream: AnyTextStream, usage: UsageChunks) -> SoFar | None:
+    """What counts the stream's tokens with every chunk: None where usage with every chunk was
+    not asked for or the stream's engine cannot tell it."""
+    return stream.so_far if usage is UsageChunks.EVERY else None
+
+
+def _counted(chunk: Chunk, counter: SoFar | None) -> Chunk:
+    """`chunk` with the tokens its stream has read and generated until it, where `counter`
+    tells them (an engine may not have yet)."""
+    so_far = counter() if counter is not None else None
+    if so_far is not None:
+        chunk.usage = counted(*so_far)
+    return chunk
 
 
 async def _end(
@@ -306,11 +427,11 @@ async def _next_piece(stream: TextStream) -> str | None:
         raise
 
 
-async def close_stream(stream: AnyTextStream) -> None:
-    """Stop the stream's generation; also from a request that is being cancelled."""
+async def _close(stream: AnyTextStream) -> None:
+    """Stop the stream's generation (in a shielded scope where the request is being
+    cancelled: awaiting in a cancelled scope would raise)."""
     if isinstance(stream, AsyncTextStream):
-        with anyio.CancelScope(shield=True):  # awaiting in a cancelled scope would raise
-            await stream.aclose()
+        await stream.aclose()
     else:
         stream.close()
 

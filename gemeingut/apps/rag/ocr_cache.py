@@ -3,7 +3,7 @@ read again because the readers changed (`storage.READER_FORMAT`) is not OCR'd ag
 
 OCR is the slow reader (seconds a page, where a text layer takes milliseconds), and what it
 reads on a page depends on the page and the engine alone, not on what the readers make of its
-words afterwards (`ocr.page_text`, `readers._tidy`). An entry is named by both:
+words afterwards (`ocr.page_text`, `passages.tidy`). An entry is named by both:
 `ocr/<sha256 of the file>/<sheet>-<engine key>.json`. The digest is of the bytes being read,
 computed here (never taken from a record), the engine key a digest of `ocr.engine()`
 (Tesseract's version, its languages and their trained data, the drawing's resolution, PDFium's

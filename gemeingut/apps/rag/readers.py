@@ -1,8 +1,9 @@
 """Documents as passages that know where they are: a PDF's page, a heading's section.
 
 A citation can only be checked if the place it names is kept, so every reader returns
-`Passage(text, page, section)`: PDF pages (pypdf; a scanned page through Tesseract), DOCX and
-ODT paragraphs under their headings (python-docx, odfpy), HTML and Markdown under their
+`Passage(text, page, section)` (`passages.py`): PDF pages (pypdf; a scanned page through
+Tesseract), DOCX and ODT paragraphs under their headings (python-docx, odfpy:
+`readers_docx.py`, `readers_odt.py`), HTML (`readers_html.py`) and Markdown under their
 headings, text under the headings its lines show (`text_headings.py`), each passage of a text
 file with the line it starts on (`line`): a chunk is named by its lines where no heading names
 it. A PDF's page is the number printed on it (its page labels: the sheet after two pages i and
@@ -28,13 +29,15 @@ means, too ("m²" would be "m2", "½" "1⁄2").
 Control characters other than tab and line ends (a zero byte, a vertical tab) become a space:
 left in, a chunk carries them into answers, `rag query` and the page; `read_counted` says how
 many, for the ingest and the upload to tell whoever gave the file.
-Tables are read row by row (cells apart by " | "), and text in a DOCX table, an ODT section
-or an HTML <div> as well as in paragraphs: what a reader sees on the page is what is searched.
-So is a DOCX's footnote (after the paragraph citing it), its headers and footers (once, at
-the end), a content control's text and a tracked insertion; an HTML article's own <header>
-and <footer> (not the page's banner and foot); and a heading with no text and no subsection
-under it, as a passage of its own words (`_Outline`). Lines above a rule of dashes are a
-Markdown heading only where a reader would take them for one (`_is_heading`).
+Tables are read row by row (cells apart by " | ", `passages.table_row`, in every format), and
+text in a DOCX table, an ODT section or an HTML <div> as well as in paragraphs: what a reader
+sees on the page is what is searched. So is a DOCX's or ODT's footnote and endnote (after the
+paragraph citing it), its text boxes (after their paragraph; a DOCX's once, though Word
+writes it twice), its headers and footers (once, at the end), a DOCX's content control and
+tracked insertion; an HTML article's own <header> and <footer> (not the page's banner and
+foot), an image's description (its alt text, a word apart); and a heading with no text and no
+subsection under it, as a passage of its own words (`Outline`). Lines above a rule of dashes
+are a Markdown heading only where a reader would take them for one (`_is_heading`).
 A file that cannot be read raises `InputError` naming the file and why.
 """
 
@@ -45,12 +48,25 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from gemeingut.apps.rag.passages import (
+    PATH_SEPARATOR,
+    Outline,
+    Page,
+    Passage,
+    table_row,
+    tidy,
+)
+from gemeingut.apps.rag.passages import (  # re-exported: cite.py takes it from here
+    join_line_end_hyphens as join_line_end_hyphens,
+)
+from gemeingut.apps.rag.readers_docx import read_docx
+from gemeingut.apps.rag.readers_html import read_html
+from gemeingut.apps.rag.readers_odt import read_odt
 from gemeingut.apps.rag.text_headings import text_heading
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
@@ -58,19 +74,6 @@ from gemeingut.i18n import _, text
 if TYPE_CHECKING:
     from gemeingut.apps.rag.ocr_cache import ScanCache
 
-_HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-# Inline elements continue a line; every other element (p, div, li, td, br, …) starts one.
-_HTML_INLINE = {
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i",
-    "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
-    "time", "u", "var",
-}  # fmt: skip
-_HTML_SKIPPED = {"head", "script", "style", "nav", "noscript", "template"}
-# A page's banner and its foot (the site's name, the imprint) are left out: a <header> or
-# <footer> not inside one of these; inside one it is its article's (the title, the author).
-_HTML_BANNERS = {"header", "footer"}
-_HTML_SECTIONING = {"article", "aside", "main", "nav", "section"}
-_CELL = " | "  # between the cells of a table row
 # Format characters that split a word for a search yet show nothing: soft hyphen, Mongolian
 # vowel separator, zero-width space/joiners, direction marks and embeddings, word joiner and
 # invisible operators, direction isolates, byte order mark.
@@ -84,32 +87,10 @@ _LIGATURES = str.maketrans(
 )
 _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")  # a word hyphenated softly at a line end
 _SOFT_BREAK_KEPT = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*(\S*)[ \t]*")  # and the rest of the word
-# A line that ends in a hyphen before one of these words is a suspended compound
-# ("Straßen-/und Wegebau"), not a word hyphenated at the line end ("Verwal-/tung").
-_LINE_END_HYPHEN = re.compile(
-    r"(\w)-[ \t]*\r?\n[ \t]*(?:"
-    r"(?P<conjunction>(?:und|oder|bzw\.|beziehungsweise|sowie|als|noch|wie|bis|and|or|nor)(?!\w))"
-    r"|(?=[a-zäöüß]))"
-)
-PATH_SEPARATOR = " › "  # between the headings of a section's path
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # a page label that is a page number
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # read by `_text`: UTF-8 or another encoding
 _TECHNICAL = 160  # characters of a parser's own error logged at most
 log = logging.getLogger(__name__)
-
-
-# A page as printed: its number, or its label where that is no number ("iii", "A-1").
-Page = int | str
-
-
-@dataclass(frozen=True)
-class Passage:
-    text: str
-    page: Page | None = None  # the printed page, for paged formats (PDF)
-    section: str | None = None  # the headings above the text, joined by PATH_SEPARATOR
-    # the file's line (from 1) the text starts on, for text files: each "\n" in `text` is the
-    # end of one of the file's lines
-    line: int | None = None
 
 
 def read_document(path: Path, scans: ScanCache | None = None) -> list[Passage]:
@@ -156,7 +137,7 @@ def _controls_in(path: Path, passages: list[Passage]) -> int:
     if path.suffix.lower() in TEXT_SUFFIXES:
         return len(_CONTROL.findall(_decoded(path, path.read_bytes())[0]))
     headings = {h for p in passages if p.section for h in p.section.split(PATH_SEPARATOR)}
-    # a heading alone (`_Outline.end`) is counted as the heading it is, not again as text
+    # a heading alone (`Outline.end`) is counted as the heading it is, not again as text
     texts = [p.text for p in passages if p.text != (p.section or "").split(PATH_SEPARATOR)[-1]]
     return sum(len(_CONTROL.findall(t)) for t in texts) + sum(
         len(_CONTROL.findall(h)) for h in headings
@@ -176,15 +157,6 @@ def without_ligatures(text: str) -> str:
     """`text` with each Latin ligature (ﬁ, ﬂ, …) as the letters it joins: a search, a quote
     and a mark on the page compare letters."""
     return text.translate(_LIGATURES)
-
-
-def join_line_end_hyphens(text: str) -> str:
-    """A word a line end hyphenated put together again ("Verwal-/tung"); a compound keeps its
-    hyphen ("Bund-/Länder": a capital follows), a suspended one its hyphen and space
-    ("Straßen-/und Wegebau")."""
-    return _LINE_END_HYPHEN.sub(
-        lambda m: f"{m[1]}- {m['conjunction']}" if m["conjunction"] else m[1], text
-    )
 
 
 def _visible(passage: Passage) -> Passage:
@@ -257,7 +229,7 @@ def _pdf(path: Path, scans: ScanCache | None = None) -> Iterator[Passage]:
         for sheet, (page, number) in enumerate(zip(reader.pages, numbers, strict=True), 1):
             text = page.extract_text() or ""
             scanned = "" if text.strip() else _scanned(path, sheet, scans)
-            yield Passage(_tidy(scanned or text), page=number)
+            yield Passage(tidy(scanned or text), page=number)
 
 
 def printed_pages(reader: Any) -> list[Page | None]:
@@ -312,305 +284,11 @@ def _scanned(path: Path, sheet: int, scans: ScanCache | None) -> str:
     return page_text(found) if found is not None else ""
 
 
-def _docx(path: Path) -> Iterator[Passage]:
-    """A DOCX's paragraphs and tables under their headings, each footnote and endnote after
-    the paragraph or table that cites it, then the text of its headers and footers (once
-    each: the same letterhead stands on every page)."""
-    import docx
-    from docx.oxml.ns import qn
-    from docx.table import Table
-
-    document = docx.Document(str(path))
-    notes = _docx_notes(document.part)
-    outline = _Outline()
-    for block in _docx_blocks(document.element.body, document):
-        if isinstance(block, Table):
-            yield outline.passage(_docx_table(block))
-        else:
-            level = _docx_level((block.style.name if block.style is not None else "") or "")
-            if level is None:
-                yield outline.passage(_docx_text(block._p))
-            else:
-                yield outline.enter(level, _docx_text(block._p))
-        cited = block._element.xpath(".//w:footnoteReference | .//w:endnoteReference")
-        for reference in cited:
-            yield outline.passage(notes.pop((reference.tag, reference.get(qn("w:id"))), ""))
-    yield outline.end()
-    for lines in dict.fromkeys(_docx_headers_and_footers(document)):
-        yield Passage(lines, section=outline.title)
-
-
-def _docx_blocks(element: Any, parent: Any) -> Iterator[Any]:
-    """The paragraphs and tables of a DOCX body in document order, also those inside content
-    controls (<w:sdt>: a template's fields, a cover page), which python-docx passes over."""
-    from docx.oxml.ns import qn
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    for child in element.iterchildren():
-        if child.tag == qn("w:p"):
-            yield Paragraph(child, parent)
-        elif child.tag == qn("w:tbl"):
-            yield Table(child, parent)
-        elif child.tag == qn("w:sdt"):
-            for content in child.iterchildren(qn("w:sdtContent")):
-                yield from _docx_blocks(content, parent)
-
-
-def _docx_text(paragraph: Any) -> str:
-    """A DOCX paragraph's text as Word shows it: also the runs python-docx passes over, in
-    an inserted change (<w:ins>), a content control or a field; not a text box's (another
-    story) nor a deleted or moved-away run's."""
-    runs = paragraph.xpath(
-        ".//w:r[not(ancestor::w:txbxContent or ancestor::w:del or ancestor::w:moveFrom)]"
-    )
-    return "".join(run.text for run in runs)
-
-
-def _docx_notes(part: Any) -> dict[tuple[str, str], str]:
-    """The text of each footnote and endnote, by (its reference's tag, its id)."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import qn
-
-    kinds = {RT.FOOTNOTES: "footnote", RT.ENDNOTES: "endnote"}
-    notes = {}
-    for relation in part.rels.values():
-        kind = kinds.get(relation.reltype)
-        if kind is None or relation.is_external:
-            continue
-        for note in parse_xml(relation.target_part.blob).iterchildren(qn(f"w:{kind}")):
-            paragraphs = (_docx_text(p) for p in note.iter(qn("w:p")))
-            text = "\n".join(t.strip() for t in paragraphs if t.strip())
-            notes[(qn(f"w:{kind}Reference"), note.get(qn("w:id")))] = text
-    return notes
-
-
-def _docx_headers_and_footers(document: Any) -> Iterator[str]:
-    """The text of each header and footer a DOCX defines (a section's own, its first page's,
-    its even pages'), its paragraphs and tables line by line."""
-    from docx.opc.constants import RELATIONSHIP_TYPE as RT
-    from docx.table import Table
-
-    for relation in document.part.rels.values():
-        if relation.reltype not in (RT.HEADER, RT.FOOTER) or relation.is_external:
-            continue
-        part = relation.target_part
-        blocks = _docx_blocks(part.element, part)
-        lines = (_docx_table(b) if isinstance(b, Table) else _docx_text(b._p) for b in blocks)
-        yield "\n".join(line.strip() for line in lines if line.strip())
-
-
-def _docx_level(style: str) -> int | None:
-    """A DOCX paragraph's heading level by its style: 0 for the title, None for no heading."""
-    if style.startswith(("Title", "Titel")):
-        return 0
-    if not style.startswith(("Heading", "Überschrift")):
-        return None
-    found = re.search(r"(\d+)$", style)
-    return int(found[1]) if found else 1
-
-
-class _Outline:
-    """The headings above the text being read: a heading closes every open heading of its
-    level or a deeper one (the title is level 0). A heading closed with no text and no
-    subsection under it is a passage of its own words (`enter`, `end`): a repealed
-    "§ 55 (weggefallen)" over a lone "-", a document's last heading or an empty section's
-    would otherwise be in no chunk at all."""
-
-    def __init__(self, title: str | None = None) -> None:
-        # `title`: an HTML page's <title>, spaced as a browser's tab shows it; it names the
-        # sections, yet no reader sees it on the page (a page of nothing else has no text)
-        title = " ".join((title or "").split())
-        self.open: list[tuple[int, str]] = [(0, title)] if title else []
-        self.bare = False  # whether the last heading opened has nothing under it yet
-        self.line: int | None = None  # the file's line of the last heading, in a text file
-
-    def passage(self, text: str, line: int | None = None) -> Passage:
-        """`text` under the open headings (from the file's `line`, in a text file)."""
-        self.bare = self.bare and not text.strip()
-        return Passage(text, section=self.section, line=line)
-
-    def enter(self, level: int, heading: str, line: int | None = None) -> Passage:
-        """Open `heading` (on the file's `line`, in a text file); returned: the last heading
-        as a passage where it closes bare, else an empty one (dropped as all empty ones)."""
-        heading = " ".join(heading.split())
-        if not heading:  # an empty heading closes nothing: the text goes on under the last
-            return Passage("")
-        closed = self.end() if self.open and level <= self.open[-1][0] else Passage("")
-        self._open(level, heading, line)
-        return closed
-
-    def end(self) -> Passage:
-        """The last heading as a passage where nothing stands under it, else an empty one."""
-        return self.passage(self.open[-1][1], self.line) if self.bare else Passage("")
-
-    def _open(self, level: int, heading: str, line: int | None) -> None:
-        while self.open and self.open[-1][0] >= level:
-            self.open.pop()
-        self.open.append((level, heading))
-        self.bare, self.line = True, line
-
-    @property
-    def section(self) -> str | None:
-        return PATH_SEPARATOR.join(heading for _level, heading in self.open) or None
-
-    @property
-    def title(self) -> str | None:
-        """The document's title (the heading of level 0), if it has one."""
-        return self.open[0][1] if self.open and self.open[0][0] == 0 else None
-
-
-def _docx_table(table: Any) -> str:
-    """One line per row; a cell merged across columns once, a table in a cell in its cell."""
-    from docx.table import Table
-
-    rows = []
-    for row in table.rows:
-        texts, spanning = [], None
-        for cell in row.cells:
-            if cell._tc is spanning:  # python-docx gives a merged cell once per column
-                continue
-            spanning = cell._tc
-            inner = (
-                _docx_table(b) if isinstance(b, Table) else _docx_text(b._p)
-                for b in cell.iter_inner_content()
-            )
-            texts.append(" ".join(t.strip() for t in inner if t.strip()))
-        rows.append(_CELL.join(t for t in texts if t))
-    return "\n".join(rows)
-
-
-def _odt(path: Path) -> Iterator[Passage]:
-    from odf.opendocument import load
-
-    document = load(str(path))
-    outline = _Outline()
-    for level, content in _odt_blocks(document.text, _odt_title_styles(document)):
-        if level is None:
-            yield outline.passage(content)
-        else:
-            yield outline.enter(level, content)
-    yield outline.end()
-
-
-def _odt_title_styles(document: Any) -> set[str]:
-    """The paragraph styles of the document's title: Writer's "Title", and the automatic
-    styles it makes from it for a title formatted by hand."""
-    from odf.namespaces import STYLENS
-
-    titles = {"Title"}
-    for style in document.automaticstyles.childNodes:
-        is_style = getattr(style, "qname", None) == (STYLENS, "style")
-        if is_style and style.getAttrNS(STYLENS, "parent-style-name") == "Title":
-            titles.add(style.getAttrNS(STYLENS, "name"))
-    return titles
-
-
-def _odt_blocks(element: Any, titles: set[str]) -> Iterator[tuple[int | None, str]]:
-    """(its heading level, or None for text; its text) for each heading, paragraph, list and
-    table, in document order, also inside sections (which Writer makes for columns, protected
-    or linked text). A paragraph in a title style is the heading of level 0."""
-    from odf import teletype
-    from odf.namespaces import TABLENS, TEXTNS
-
-    for child in element.childNodes:
-        qname = getattr(child, "qname", None)  # text between elements has none
-        if qname == (TEXTNS, "h"):
-            level = child.getAttrNS(TEXTNS, "outline-level")
-            yield int(level) if level and level.isdigit() else 1, teletype.extractText(child)
-        elif qname == (TEXTNS, "p") and child.getAttrNS(TEXTNS, "style-name") in titles:
-            yield 0, teletype.extractText(child)
-        elif qname in ((TEXTNS, "p"), (TEXTNS, "list")):
-            yield None, teletype.extractText(child)
-        elif qname == (TEXTNS, "section"):
-            yield from _odt_blocks(child, titles)
-        elif qname == (TABLENS, "table"):
-            yield None, "\n".join(_odt_rows(child))
-
-
-def _odt_rows(element: Any) -> Iterator[str]:
-    """Each row of an ODT table as one line; the cells a merge covers hold nothing."""
-    from odf import teletype
-    from odf.namespaces import TABLENS
-
-    for child in element.childNodes:
-        namespace, name = getattr(child, "qname", (None, None))  # text between has none
-        if namespace != TABLENS:
-            continue
-        if name == "table-row":
-            cells = [
-                c for c in child.childNodes if getattr(c, "qname", None) == (TABLENS, "table-cell")
-            ]
-            texts = (" ".join(teletype.extractText(p) for p in c.childNodes) for c in cells)
-            yield _CELL.join(t.strip() for t in texts if t.strip())
-        elif name in ("table-header-rows", "table-rows", "table-row-group"):
-            yield from _odt_rows(child)
-
-
-def _html(path: Path) -> Iterator[Passage]:
-    from lxml import html
-
-    data = path.read_bytes()
-    try:  # UTF-8 when it decodes as such: lxml would take bytes without a charset as Latin-1
-        root = html.fromstring(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        root = html.fromstring(data)  # the page's own <meta charset>
-    outline = _Outline(None if _shows_h1(root) else root.findtext(".//title"))
-    parts: list[str] = []
-    for piece in _html_flow(root):
-        if isinstance(piece, _Heading):
-            yield outline.passage(_tidy("".join(parts)))
-            yield outline.enter(piece.level, piece.text)
-            parts = []
-        else:
-            parts.append(piece)
-    yield outline.passage(_tidy("".join(parts)))
-    yield outline.end()
-
-
-def _shows_h1(root: Any) -> bool:
-    """Whether a reader sees an <h1> on the page (not one in the navigation or the header)."""
-    return any(not any(_html_left_out(a) for a in h1.iterancestors()) for h1 in root.iter("h1"))
-
-
-def _html_left_out(element: Any) -> bool:
-    """Whether an element is not the page's content: a script, the navigation, the page's
-    banner or foot (as ARIA's roles banner and contentinfo tell them from an article's)."""
-    if element.tag in _HTML_BANNERS:
-        return not any(a.tag in _HTML_SECTIONING for a in element.iterancestors())
-    return element.tag in _HTML_SKIPPED
-
-
-@dataclass(frozen=True)
-class _Heading:
-    text: str
-    level: int
-
-
-def _html_flow(element: Any) -> Iterator[str | _Heading]:
-    """The text of `element` in reading order, as a browser lays it out: a line break at the
-    edges of each block, headings apart. Text straight in a <div> or <body> counts too."""
-    if element.tag in _HTML_HEADINGS:
-        yield _Heading(_tidy(element.text_content()), int(element.tag[1]))
-        return
-    block = element.tag not in _HTML_INLINE
-    if block:
-        yield "\n"
-    yield element.text or ""
-    for child in element:
-        if isinstance(child.tag, str) and not _html_left_out(child):  # not a comment
-            yield from _html_flow(child)
-        yield child.tail or ""
-    if block:
-        yield "\n"
-
-
 def _markdown(path: Path) -> Iterator[Passage]:
     tokens = _markdown_parser().parse(_text(path))
     notes = _cited_footnotes(tokens)
     placed = set(notes)  # after the block that first cites them, not where they stand
-    outline = _Outline()
+    outline = Outline()
     blocks: list[str] = []  # the text of the section being read
     hashed = False  # whether a heading of level 1 or 2 was written with "#" so far
     for block in _top_level_blocks(tokens):
@@ -700,7 +378,7 @@ def _block_text(tokens: list[Any], cited: list[str], separator: str) -> str:
         if token.type == "tr_open":
             row = []
         elif token.type == "tr_close" and row is not None:
-            lines.append(_CELL.join(cell for cell in row if cell))
+            lines.append(table_row(row))
             row = None
         elif token.type == "list_item_open":
             number = f"{token.info}{token.markup} " if token.info else ""  # ordered lists only
@@ -752,7 +430,7 @@ def _html_block_text(content: str) -> str:
 def _plain(path: Path) -> Iterator[Passage]:
     """A text file's lines under the headings they show (`text_headings`), each passage with
     the line it starts on; the heading lines are its sections, as in Markdown."""
-    outline = _Outline()
+    outline = Outline()
     lines = _text(path).split("\n")  # a line as an editor numbers it: up to its "\n"
     start, previous = 0, ""
     for number, line in enumerate(lines):
@@ -766,7 +444,7 @@ def _plain(path: Path) -> Iterator[Passage]:
     yield outline.end()
 
 
-def _lines_passage(lines: list[str], outline: _Outline, first: int) -> Passage:
+def _lines_passage(lines: list[str], outline: Outline, first: int) -> Passage:
     """`lines` from the file's line `first` on, without the empty lines around them."""
     kept = [line.rstrip("\r") for line in lines]
     empty = next((i for i, line in enumerate(kept) if line.strip()), len(kept))
@@ -825,18 +503,12 @@ def _decoded(path: Path, data: bytes) -> tuple[str, str | None]:
         ) from exc
 
 
-def _tidy(text: str) -> str:
-    """Whitespace as a reader sees it, words hyphenated at a line end joined."""
-    text = join_line_end_hyphens(text)
-    return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\s*\n\s*", "\n", text)).strip()
-
-
 READERS: dict[str, Callable[[Path], Iterator[Passage]]] = {
     ".pdf": _pdf,
-    ".docx": _docx,
-    ".odt": _odt,
-    ".html": _html,
-    ".htm": _html,
+    ".docx": read_docx,
+    ".odt": read_odt,
+    ".html": read_html,
+    ".htm": read_html,
     ".md": _markdown,
     ".markdown": _markdown,
     ".txt": _plain,

@@ -59,16 +59,22 @@ VECTORS = "vectors.npy"
 # since the same holds in DOCX, ODT, HTML and text files, a Markdown form's lines above a
 # rule of dashes are text (format 8 made them headings, in no chunk's text, naming the chunks
 # after them), a DOCX's footnotes, headers, footers, content controls and tracked insertions
-# and an HTML article's <header> and <footer> are read: format 8 left them in no chunk.
+# and an HTML article's <header> and <footer> are read: format 8 left them in no chunk; 10
+# since an ODT's footnotes, endnotes and text boxes follow their paragraph (format 9 glued
+# them to its words, "erlaubt.1Nach § 8", and left a box anchored to the page out) and its
+# page styles' headers and footers are read, a DOCX's text boxes are read (once, not again
+# from their VML copy), an HTML table's row is one line of cells apart by " | " (format 9 put
+# each cell on a line of its own) and an HTML image's description (alt) is text: format 9
+# left them in no chunk.
 # Raise it with every change to them, and name the formats it changes in `CHANGED_IN` (or in
 # `_EVERY_KIND_CHANGED_IN`, a change of every format): each such document is then read again
 # at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
-READER_FORMAT = 9
+READER_FORMAT = 10
 # by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
-# before (9 changed every kind but PDF)
+# before (9 changed every kind but PDF, 10 DOCX, ODT and HTML)
 CHANGED_IN: dict[str, int] = {
-    ".md": 9, ".markdown": 9, ".docx": 9, ".odt": 9, ".html": 9, ".htm": 9, ".txt": 9,
+    ".md": 9, ".markdown": 9, ".docx": 10, ".odt": 10, ".html": 10, ".htm": 10, ".txt": 9,
 }  # fmt: skip
 _EVERY_KIND_CHANGED_IN = 7  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested

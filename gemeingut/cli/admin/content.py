@@ -16,7 +16,7 @@ from gemeingut.cli.admin.exports import (
     write_private,
     write_records,
 )
-from gemeingut.cli.admin.retention import change_retention
+from gemeingut.cli.admin.retention import change_retention, say_setting
 from gemeingut.cli.admin.safeguards import confirm, person_pseudonym, record_admin_action
 from gemeingut.cli.admin.tables import plain
 from gemeingut.cli.admin.times import MOST_DAYS
@@ -41,6 +41,7 @@ def content_export(
     """A person's logged requests and answers (for their request under Art. 15 DSGVO); the
     reading itself is written to the audit log."""
     from gemeingut.serve.gateway.content_log import COLUMNS, of_person
+    from gemeingut.serve.gateway.retention import CONTENT_DAYS
 
     writable_out(out)
     engine = database(db)
@@ -59,6 +60,8 @@ def content_export(
         none=_("no request of {user} is logged: nothing exported", user=user),
     )
     console.print("[green]✓[/] " + text(said, current_language()))
+    if not rows:  # why there is nothing: logging is off, or what was logged is past its days
+        say_setting(engine, CONTENT_DAYS)
     say_content_before(engine, user)
 
 
@@ -202,7 +205,7 @@ def content_names(
         redacted_kinds,
         set_names_kept,
     )
-    from gemeingut.serve.gateway.retention import CONTENT_DAYS, OFF, days_said, stored_values
+    from gemeingut.serve.gateway.retention import CONTENT_DAYS, OFF, stored_values
 
     if keep and redact:
         raise InputError(
@@ -211,15 +214,7 @@ def content_names(
         )
     engine = database(db)
     if stored_values(engine).get(CONTENT_DAYS, OFF) == OFF:  # what is kept of nothing logged
-        shown = days_said(CONTENT_DAYS, None)
-        say(
-            "•",
-            _(
-                "{what} of every server of this database: {value}",
-                what=_("content logging"),
-                value=shown,
-            ),
-        )
+        say_setting(engine, CONTENT_DAYS)
     if not keep and not redact:
         say("•", content_kept_said(redacted_kinds(engine)))
         return

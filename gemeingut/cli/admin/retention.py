@@ -4,22 +4,38 @@ refused; running servers follow within seconds); each change is itself an audit 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gemeingut.cli.admin.common import database
 from gemeingut.cli.admin.safeguards import record_admin_action
 from gemeingut.cli.common import say
 from gemeingut.errors import InputError
-from gemeingut.i18n import _, plural
+from gemeingut.i18n import Message, _, plural
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def say_setting(engine: Engine, name: str) -> None:
+    """The stored value of `name` (`retention.AUDIT_DAYS` or `CONTENT_DAYS`) in words, as one
+    line: what every server of the database applies."""
+    from gemeingut.serve.gateway.retention import days_said, stored_values
+
+    shown = days_said(name, stored_values(engine).get(name))
+    what = _setting_named(name)
+    say("•", _("{what} of every server of this database: {value}", what=what, value=shown))
+
+
+def _setting_named(name: str) -> Message:
+    from gemeingut.serve.gateway.retention import AUDIT_DAYS
+
+    return _("audit retention") if name == AUDIT_DAYS else _("content logging")
 
 
 def change_retention(db: str, name: str, days: int | None, off: bool, operator: str | None) -> None:
     """Show the stored value of `name` (`retention.AUDIT_DAYS` or `CONTENT_DAYS`), or store
     `days` (`off`: none) for every server of the database."""
-    from gemeingut.serve.gateway.retention import (
-        AUDIT_DAYS,
-        days_said,
-        set_retention,
-        stored_values,
-    )
+    from gemeingut.serve.gateway.retention import AUDIT_DAYS, days_said, set_retention
 
     if days is not None and off:
         raise InputError(
@@ -27,11 +43,10 @@ def change_retention(db: str, name: str, days: int | None, off: bool, operator: 
             _("give one of them; without either the command shows the value"),
         )
     audit = name == AUDIT_DAYS
-    what = _("audit retention") if audit else _("content logging")
+    what = _setting_named(name)
     engine = database(db)
     if days is None and not off:
-        shown = days_said(name, stored_values(engine).get(name))
-        say("•", _("{what} of every server of this database: {value}", what=what, value=shown))
+        say_setting(engine, name)
         return
     before = set_retention(engine, name, None if off else days)
     erased = None

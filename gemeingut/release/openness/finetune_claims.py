@@ -47,7 +47,8 @@ LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 def finetune_claim_problems(
     bundle: Path, evidence: Evidence, rating: dict[str, Any]
 ) -> list[str | Message]:
-    problems = [*rating_problems(bundle, rating), *base_problems(bundle)]
+    # the base's evidence first: a changed copy of it is why the rating differs
+    problems = [*base_problems(bundle), *rating_problems(bundle, rating)]
     problems += revision_problems(bundle)  # the base's revision, as reproduce reads it
     read = read_card(bundle)
     if isinstance(read, Message):

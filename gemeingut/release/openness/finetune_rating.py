@@ -138,6 +138,7 @@ def base_problems(bundle: Path) -> list[Message]:
     config and licence must be the listed files."""
     from gemeingut.hashing import sha256_file
     from gemeingut.model.base_model import listing_fingerprint
+    from gemeingut.release.openness.base_release import release_problems
 
     listing, record = base_listing(bundle), base_record(bundle)
     problems = []
@@ -168,7 +169,7 @@ def base_problems(bundle: Path) -> list[Message]:
             problems.append(
                 _("{file} is not the base model's {name}", file=f"{BASE_DIR}/{rel}", name=rel)
             )
-    return problems
+    return [*problems, *release_problems(bundle)]  # a base that is our release: B's copies
 
 
 def base_copies(bundle: Path) -> list[str]:
@@ -178,35 +179,59 @@ def base_copies(bundle: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != BASE_FILES)
 
 
-def base_paragraph(bundle: Path, language: str) -> str:
-    """The card's paragraph on the base model, written from `base-model/` alone, so that
-    `verify` writes it again and compares."""
+def base_rating(bundle: Path) -> tuple[dict[str, Any], str]:
+    """The base's rating and where its evidence lies: the rating of our release the base is,
+    where B recorded that release intact (`base_release.py`), else the rating of the base's
+    files in `base-model/`, as `openness rate` rates any model folder."""
+    from gemeingut.release.openness.base_release import base_release
     from gemeingut.release.openness.foreign import rate_folder
 
+    released = base_release(bundle)
+    if released is not None:
+        return released.rating, released.evidence
+    record = base_record(bundle)
+    return rate_folder(
+        bundle / BASE_DIR, sorted(base_listing(bundle)), _recorded_name(record)
+    ), BASE_DIR
+
+
+def base_paragraph(bundle: Path, language: str) -> str:
+    """The card's paragraph on the base model, written from `base-model/` (and, for a base
+    that is our release, `base-release/`) alone, so that `verify` writes it again and
+    compares."""
+    from gemeingut.release.openness.base_release import base_release, not_intact, release_paragraph
+
     record, listing = base_record(bundle), base_listing(bundle)
-    rated = rate_folder(bundle / BASE_DIR, sorted(listing), _recorded_name(record))
-    paragraph = _(
-        "`{base}` is not part of this bundle: `{folder}/` holds copies of its files {copies} "
-        "and the list of all {count} files of its folder with their sha256 (their hash is the "
-        "base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
-        "openness rate` rates any model folder: Model Openness Framework: {mof}; OSI's Open "
-        "Source AI Definition: {osaid}.",
-        base=str(record.get("path") or "") or shown_base(record),
-        folder=BASE_DIR,
-        copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
-        count=len(listing),
-        mof=explained(rated["mof"]["label"], language),
-        osaid=gate_said(rated["osaid"], language),
-    )
+    rated, _where = base_rating(bundle)
+    base = str(record.get("path") or "") or shown_base(record)
+    released = base_release(bundle)
+    if released is not None:
+        words = release_paragraph(released, text(base, language), language)
+    else:
+        paragraph = _(
+            "`{base}` is not part of this bundle: `{folder}/` holds copies of its files {copies} "
+            "and the list of all {count} files of its folder with their sha256 (their hash is "
+            "the base's fingerprint recorded by the fine-tuning). Rated from them as `gemeingut "
+            "openness rate` rates any model folder: Model Openness Framework: {mof}; OSI's Open "
+            "Source AI Definition: {osaid}.",
+            base=base,
+            folder=BASE_DIR,
+            copies=", ".join(f"`{name}`" for name in base_copies(bundle)),
+            count=len(listing),
+            mof=explained(rated["mof"]["label"], language),
+            osaid=gate_said(rated["osaid"], language),
+        )
+        broken = not_intact(bundle)
+        words = " ".join(text(part, language) for part in (paragraph, broken) if part is not None)
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
     if not withheld:
-        return text(paragraph, language)
+        return words
     missing = _(
         "It does not publish: {components}. The parts of this model that come from its "
         "pretraining (training data and code, its metadata) are therefore not open either.",
         components=", ".join(said(name, language) for name in withheld),
     )
-    return f"{text(paragraph, language)} {text(missing, language)}"
+    return f"{words} {text(missing, language)}"
 
 
 def shown_base(record: dict[str, Any]) -> Message | str:
@@ -232,13 +257,14 @@ def _listed(artifacts: list[str]) -> Message:
 
 def rate_finetune(evidence: Evidence) -> dict[str, Any]:
     """The whole openness result of a fine-tune bundle (the shape of every rating)."""
-    from gemeingut.release.openness.foreign import rate_folder
-
     bundle = evidence.root
     record = base_record(bundle)
     base_name = shown_base(record)
-    base = rate_folder(bundle / BASE_DIR, sorted(base_listing(bundle)), _recorded_name(record))
-    base_parts = {row["name"]: row for row in base["mof"]["components"]}
+    base, where = base_rating(bundle)
+    base_parts = {
+        row["name"]: {**row, "evidence": [f"{where}: {p}" for p in row["evidence"]]}
+        for row in base["mof"]["components"]
+    }
     kinds = _licences(evidence, base)
     parts = [
         _part(component, evidence, kinds, base_parts[component.name], base_name)
@@ -333,7 +359,7 @@ def _part(
     name = component.name
     base_found = Found(
         component,
-        tuple(f"{BASE_DIR}: {p}" for p in base_row["evidence"]),
+        tuple(base_row["evidence"]),
         base_row["license"],
         base_row["license_open"],
         base_row["detail"],

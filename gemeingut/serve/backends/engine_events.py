@@ -134,13 +134,14 @@ def _misshapen_event(field: str) -> EngineUnavailable:
 
 def event_lines(read: bytes) -> tuple[list[bytes], bytes]:
     """The whole lines of what was read of an engine's event stream (UTF-8, as server-sent
-    events are), without their line ends, and the start of the next line, to be read on:
-    split here, since a line of many log-probabilities may be longer than a reader's line
-    buffer. (Not an async generator of lines: that was one more generator to resume for
-    every line of every stream.)"""
-    lines = read.splitlines(keepends=True)
-    rest = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
-    return [line.rstrip(b"\r\n") for line in lines], rest
+    events are) that are not empty, without their line ends, and the start of the next line,
+    to be read on: split here, since a line of many log-probabilities may be longer than a
+    reader's line buffer. (Not an async generator of lines: that was one more generator to
+    resume for every line of every stream.) The empty lines, which only end events, are left
+    out: every event has one, and each cost a call of `EventReader.pieces`."""
+    lines = read.splitlines()
+    rest = lines.pop() if lines and not read.endswith((b"\n", b"\r")) else b""
+    return [line for line in lines if line], rest
 
 
 def error_message(data: object) -> str | None:

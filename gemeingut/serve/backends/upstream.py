@@ -105,17 +105,25 @@ PROBE_TIMEOUT_SECONDS = 2.0
 # An engine's error code that the gateway passes on: an identifier short enough to be recorded
 # as a decision (`gate.both` adds it to a redaction within the column).
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
-# The gateway's own decisions, which an engine's code must not pass for: a refusal of the
-# gateway's queue or database (`gate.REFUSED_UNWORKED`) gives the request's per-minute slot
-# back, `allowed` and `unfinished` are no refusals, and `quota_exceeded` says that this
-# server's quotas refused. (The backends know nothing of the gateway, so the names are here;
-# `test_upstream_code_not_ours` checks that they cover `REFUSED_UNWORKED`.)
 # What `/v1/models`' `capabilities` names (Ollama's words); an engine's other words ("tools",
 # "vision") are no route of this server's.
 Capability = Literal["completion", "embedding"]
 CAPABILITIES: tuple[Capability, ...] = ("completion", "embedding")
+# The gateway's own decisions and codes, which an engine's code must not pass for: a refusal
+# of the gateway's queue or database (`gate.REFUSED_UNWORKED`) gives the request's per-minute
+# slot back, `allowed` and `unfinished` are no refusals, and `rate_limit_exceeded` says that
+# this server's quotas refused (`gate.quota_refused`), as `quota_exceeded` did before (an
+# older gemeingut as engine still says it). (The backends know nothing of the gateway, so the
+# names are here; `test_upstream_code_not_ours` checks that they cover `REFUSED_UNWORKED`.)
 GATEWAY_DECISIONS = frozenset(
-    {"queue_full", "database_unavailable", "allowed", "unfinished", "quota_exceeded"}
+    {
+        "queue_full",
+        "database_unavailable",
+        "allowed",
+        "unfinished",
+        "rate_limit_exceeded",
+        "quota_exceeded",
+    }
 )
 
 

@@ -685,7 +685,11 @@ def quota_refused(exceeded: QuotaExceeded, request_id: str) -> APIError:
     limit, its numbers, whether waiting can help), so that a client need not parse the
     message; `id` the id its audit record is kept under (`admit`). Where waiting cannot help,
     `x-should-retry: false` tells OpenAI's clients not to ask again on their own (they would
-    wait Retry-After's minute twice, for the same 429)."""
+    wait Retry-After's minute twice, for the same 429). Its `code` is the one OpenAI gives its
+    own limits per minute and per day, so that a client written for OpenAI that tells a rate
+    limit by its code reads it as one; earlier versions said `quota_exceeded`, which an older
+    gemeingut as engine still says (`upstream.GATEWAY_DECISIONS` knows both). The audit
+    record's decision (`quota:<limit>`) and the metrics are unchanged."""
     refusal = exceeded.refusal
     headers = {"Retry-After": str(exceeded.retry_after)}
     if not refusal.waiting_helps:
@@ -696,7 +700,7 @@ def quota_refused(exceeded: QuotaExceeded, request_id: str) -> APIError:
         429,
         exceeded.message,
         param=refusal.name,
-        code="quota_exceeded",
+        code="rate_limit_exceeded",
         type="rate_limit_error",
         headers=headers,
         facts={"quota": facts, "id": request_id},

@@ -69,7 +69,7 @@ def test_a_shorter_answer_and_a_source_follow_the_server(page, site: dict, chang
     # an allowance that holds 10 answer tokens beside the prompt: a useful answer now (7 the
     # least), which 16 would not be
     quota = {"limit": 100, "used": 0, "reserved": 0, "requested": 200}  # 90 of the prompt
-    refused = {"code": "quota_exceeded", "param": "tokens_per_day", "quota": quota}
+    refused = {"code": "rate_limit_exceeded", "param": "tokens_per_day", "quota": quota}
     assert page.evaluate("refused => answerThatFits(refused, 110)", refused) == 10
     _search(page)
     with page.expect_request("**/source?*") as opened:

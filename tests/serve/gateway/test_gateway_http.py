@@ -89,7 +89,7 @@ def test_a_used_up_quota_is_a_429_naming_the_limit_with_retry_after(
     assert 1 <= int(response.headers["retry-after"]) <= 60
     error = response.json()["error"]
     assert (
-        error["code"] == "quota_exceeded"
+        error["code"] == "rate_limit_exceeded"
         and "„Anfragen pro Minute“ von Gruppe schule" in error["message"]
     )
     with pytest.raises(openai.RateLimitError):

@@ -104,7 +104,7 @@ def test_the_429_says_the_name_and_keeps_the_identifier_in_param(
         "together) is 0: no requests are allowed"
     )
     assert said["de"]["param"] == said["en"]["param"] == "requests_per_minute"
-    assert said["de"]["code"] == "quota_exceeded"
+    assert said["de"]["code"] == "rate_limit_exceeded"
 
 
 def test_the_admin_command_names_the_limit_it_refuses_in_words(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def _ask(url: str, key: str, max_tokens: int = 4, stream: bool = False) -> httpx
 def _refused(response: httpx.Response) -> tuple[str, dict]:
     assert response.status_code == 429, response.text
     error = response.json()["error"]
-    assert error["code"] == "quota_exceeded" and error["type"] == "rate_limit_error"
+    assert error["code"] == "rate_limit_exceeded" and error["type"] == "rate_limit_error"
     return error["param"], error["quota"]
 
 
@@ -52,7 +52,7 @@ def test_a_daily_refusal_gives_its_numbers_and_whether_waiting_helps(
         )
     error = refused.value
     assert (error.code, error.param, error.type) == (
-        "quota_exceeded",
+        "rate_limit_exceeded",
         "tokens_per_day",
         "rate_limit_error",
     )

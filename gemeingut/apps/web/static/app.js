@@ -76,11 +76,11 @@ async function call(path, init) {
     error.status = response.status;
     error.code = detail.code ?? null;  // "context_length_exceeded" …
     error.param = detail.param ?? null;  // which limit refused it: "tokens_per_day" …
-    error.quota = detail.quota ?? null;  // and its numbers (a 429 `quota_exceeded`)
+    error.quota = detail.quota ?? null;  // and its numbers (a 429 `rate_limit_exceeded`)
     error.rule = detail.rule ?? null;  // the policy's rule that refused it (`content_policy_violation`)
     // a used-up limit, said in the page's words (the server's speak of max_tokens and
     // tokens_per_day, for a client that sets them); the server's where the page cannot tell
-    if (response.status === 429 && error.code === "quota_exceeded") {
+    if (response.status === 429 && error.code === "rate_limit_exceeded") {
       error.said = quotaSaid(detail, Number(response.headers.get("Retry-After")));
     }
     // A key that expired or was revoked while the page was open: back to the sign-in, saying
@@ -124,7 +124,7 @@ function refusedBy(rule) {
   return fill(T.policy_refused, { ...values, title: inLanguage(rule.title) });
 }
 
-// Which limit refused a request (a 429 `quota_exceeded`) and whether waiting helps, in words,
+// Which limit refused a request (a 429 `rate_limit_exceeded`) and whether waiting helps, in words,
 // from the 429's own fields: `param` names the limit, `quota` whose kind of limit it is and its
 // numbers. null where they do not tell (then the server's own words are shown).
 function quotaSaid(detail, retryAfter) {
@@ -165,7 +165,7 @@ const LEAST_ANSWER = Number(document.body.dataset.leastAnswer);
 // answer would not help.
 function answerThatFits(error, asked) {
   const quota = error.quota;
-  if (error.code !== "quota_exceeded" || error.param !== "tokens_per_day" || !quota) return null;
+  if (error.code !== "rate_limit_exceeded" || error.param !== "tokens_per_day" || !quota) return null;
   const prompt = quota.requested - asked;
   const fits = quota.limit - quota.used - quota.reserved - prompt;
   return fits >= LEAST_ANSWER && fits < asked ? fits : null;

@@ -1,0 +1,134 @@
+"""An ODT as a reader of it in Writer sees it (odfpy): headings, paragraphs, lists and tables
+in document order, each footnote and endnote after the paragraph that cites it (its mark
+gone: "erlaubt.¹Nach § 8" is no word a search asks for) and each text box after the paragraph
+it stands in, then the text of the page styles' headers and footers, once each (the same
+letterhead stands on every page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines
+
+# What a page style (<style:master-page> in styles.xml) shows on its pages around the text.
+_PAGE_PARTS = ("header", "footer", "header-left", "footer-left", "header-first", "footer-first")
+
+
+def read_odt(path: Path) -> Iterator[Passage]:
+    from odf.opendocument import load
+
+    document = load(str(path))
+    outline = Outline()
+    for level, content in _blocks(document.text, _title_styles(document)):
+        if level is None:
+            yield outline.passage(content)
+        else:
+            yield outline.enter(level, content)
+    yield outline.end()
+    for lines in dict.fromkeys(_headers_and_footers(document)):
+        yield Passage(lines, section=outline.title)
+
+
+def _title_styles(document: Any) -> set[str]:
+    """The paragraph styles of the document's title: Writer's "Title", and the automatic
+    styles it makes from it for a title formatted by hand."""
+    from odf.namespaces import STYLENS
+
+    titles = {"Title"}
+    for style in document.automaticstyles.childNodes:
+        is_style = getattr(style, "qname", None) == (STYLENS, "style")
+        if is_style and style.getAttrNS(STYLENS, "parent-style-name") == "Title":
+            titles.add(style.getAttrNS(STYLENS, "name"))
+    return titles
+
+
+def _blocks(element: Any, titles: set[str]) -> Iterator[tuple[int | None, str]]:
+    """(its heading level, or None for text; its text) for each heading, paragraph, list and
+    table, in document order, also inside sections (which Writer makes for columns, protected
+    or linked text), each followed by the notes it cites and the text boxes standing in it
+    (`_asides_taken`), a text box anchored to the page as a block of its own. A paragraph in
+    a title style is the heading of level 0."""
+    from odf import teletype
+    from odf.namespaces import TABLENS, TEXTNS
+
+    for child in element.childNodes:
+        qname = getattr(child, "qname", None)  # text between elements has none
+        if qname == (TEXTNS, "section"):
+            yield from _blocks(child, titles)
+            continue
+        asides = _asides_taken(child)
+        if qname == (TEXTNS, "h"):
+            level = child.getAttrNS(TEXTNS, "outline-level")
+            yield int(level) if level and level.isdigit() else 1, teletype.extractText(child)
+        elif qname == (TEXTNS, "p") and child.getAttrNS(TEXTNS, "style-name") in titles:
+            yield 0, teletype.extractText(child)
+        elif qname in ((TEXTNS, "p"), (TEXTNS, "list")):
+            yield None, teletype.extractText(child)
+        elif qname == (TABLENS, "table"):
+            yield None, "\n".join(_rows(child))
+        for aside in asides:
+            yield None, aside
+
+
+def _asides_taken(element: Any) -> list[str]:
+    """The text of each note (<text:note>) and text box (<draw:text-box>, in a frame) in
+    `element`, in document order; they are taken out of it: a note's mark and text and a box's
+    text are no part of the words around them ("erlaubt.1Nach § 8", "statt.Raum 204")."""
+    from odf.namespaces import DRAWNS, TEXTNS
+
+    asides = []
+    for child in list(getattr(element, "childNodes", [])):  # text between has none
+        qname = getattr(child, "qname", None)
+        if qname == (TEXTNS, "note"):
+            bodies = (
+                c for c in child.childNodes if getattr(c, "qname", None) == (TEXTNS, "note-body")
+            )
+            asides.extend(_text_of(body) for body in bodies)
+        elif qname == (DRAWNS, "text-box"):
+            asides.append(_text_of(child))
+        else:
+            asides.extend(_asides_taken(child))
+            continue
+        element.removeChild(child)
+    return asides
+
+
+def _text_of(element: Any) -> str:
+    """The blocks of a note's body, a text box, a header or a footer as one text, a line each."""
+    return text_lines(text for _level, text in _blocks(element, set()))
+
+
+def _headers_and_footers(document: Any) -> Iterator[str]:
+    """The text of each header and footer of the page styles (the first page's and the left
+    pages' too) that is shown, line by line."""
+    from odf.namespaces import STYLENS
+
+    for page in document.masterstyles.childNodes:
+        if getattr(page, "qname", None) != (STYLENS, "master-page"):
+            continue
+        for part in page.childNodes:
+            if getattr(part, "qname", None) not in {(STYLENS, name) for name in _PAGE_PARTS}:
+                continue
+            if part.getAttrNS(STYLENS, "display") == "false":  # switched off, not printed
+                continue
+            yield _text_of(part)
+
+
+def _rows(element: Any) -> Iterator[str]:
+    """Each row of an ODT table as one line; the cells a merge covers hold nothing."""
+    from odf import teletype
+    from odf.namespaces import TABLENS
+
+    for child in element.childNodes:
+        namespace, name = getattr(child, "qname", (None, None))  # text between has none
+        if namespace != TABLENS:
+            continue
+        if name == "table-row":
+            cells = [
+                c for c in child.childNodes if getattr(c, "qname", None) == (TABLENS, "table-cell")
+            ]
+            yield table_row(" ".join(teletype.extractText(p) for p in c.childNodes) for c in cells)
+        elif name in ("table-header-rows", "table-rows", "table-row-group"):
+            yield from _rows(child)

@@ -1,0 +1,210 @@
+"""A fine-tune whose base is the model of one of our release bundles (A): its bundle (B) keeps
+what A's bundle evidenced when B was released, so that B's rating, card and `verify` read it
+from B's own files.
+
+`base-release/` holds A's MANIFEST (the sha256 of every file of A's bundle), the files the
+rating reads (`USED`: A's rating, its declared release, its fine-tune record where A is a
+fine-tune) and `base-release.json`: A's name, its artifact id where its release folder gave
+one, the digest of its MANIFEST, each used file with its sha256, how its signature was checked,
+and whether A's bundle was intact (`verify_bundle`) when B was released. The copies are bound
+to A by the MANIFEST, and the MANIFEST to the base B was fine-tuned from: its `model/` lines
+are exactly `base-model/files.json` (the fine-tune's fingerprint hashes that list).
+
+MOF's meaning (../shared/standards/mof/README): a component counts where it is published
+under an open licence, not where it is copied. A component that A's intact bundle publishes is
+therefore *available* to B's users: referenced by its path and sha256 in A's MANIFEST (the
+evidence reads `base-release/MANIFEST: PATH`), not included in B's bundle, which would double
+A's data, code and weights and become a second, unsigned copy of them. A component A withholds
+stays withheld by the base. Where A was not intact, or B's copies do not agree with each other,
+nothing of A counts: B is rated from `base-model/` alone, as any foreign base.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gemeingut.hashing import sha256_file
+from gemeingut.i18n import Message, _, text
+from gemeingut.model.base_model import OWN_MODEL
+from gemeingut.release.layout import FINETUNE_RECORD, MODEL, OPENNESS, RELEASE_INFO
+from gemeingut.release.manifest import MANIFEST, load_manifest
+
+BASE_RELEASE = "base-release"
+RECORD = "base-release.json"
+USED = (OPENNESS, RELEASE_INFO, FINETUNE_RECORD)  # those A has; its MANIFEST besides
+
+
+@dataclass(frozen=True)
+class BaseRelease:
+    """A's bundle as B recorded it, its copies checked against each other."""
+
+    name: str
+    digest: str  # sha256 of A's MANIFEST
+    artifact: str | None
+    signed: bool
+    key: str | None  # the key A's signature was checked against, where one was
+    files: tuple[str, ...]  # A's files the rating reads, copied
+    rating: dict[str, Any]  # A's openness.json
+    root: dict[str, Any] | None  # A's own base, where A is a fine-tune
+
+    @property
+    def evidence(self) -> str:
+        return f"{BASE_RELEASE}/{MANIFEST}"
+
+    @property
+    def signature_said(self) -> Message:
+        if self.key is not None:
+            return _("signature valid, key {key}", key=self.key)
+        if self.signed:
+            return _("signed, the signer's key not at hand, so not checked")
+        return _("not signed")
+
+
+def read_record(bundle: Path) -> dict[str, Any] | None:
+    """`base-release/base-release.json`, or None where B's base is no release of ours."""
+    path = bundle / BASE_RELEASE / RECORD
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text(encoding="utf-8"))
+    return value if isinstance(value, dict) else {}
+
+
+def base_release(bundle: Path) -> BaseRelease | None:
+    """A's evidence where A was intact at B's release and B's copies agree; else None (B is
+    rated as from any foreign base)."""
+    record = read_record(bundle)
+    if not record or record.get("intact") is not True or release_problems(bundle):
+        return None
+    folder = bundle / BASE_RELEASE
+    rating = json.loads((folder / OPENNESS).read_text(encoding="utf-8"))
+    tuned = folder / FINETUNE_RECORD
+    root = json.loads(tuned.read_text("utf-8")).get("base_model") if tuned.is_file() else None
+    signature = record.get("signature") if isinstance(record.get("signature"), dict) else {}
+    key = signature.get("key")
+    return BaseRelease(
+        str(record.get("name") or ""),
+        str(record["manifest"]),
+        record.get("artifact") if isinstance(record.get("artifact"), str) else None,
+        signature.get("signed") is True,
+        key if isinstance(key, str) else None,
+        tuple(record["files"]),
+        rating,
+        root if isinstance(root, dict) else None,
+    )
+
+
+def release_problems(bundle: Path) -> list[Message]:
+    """What in `base-release/` does not agree: a used file whose sha256 is not the one the
+    record and A's MANIFEST give, a MANIFEST that is not the recorded one, or whose `model/`
+    is not the base the fine-tune recorded (`base-model/files.json`)."""
+    from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES, base_listing
+
+    record = read_record(bundle)
+    if not record or record.get("intact") is not True:
+        return []
+    folder = bundle / BASE_RELEASE
+    shown = f"{BASE_RELEASE}/{RECORD}"
+    if not (folder / MANIFEST).is_file():
+        return [_("missing: {file}", file=f"{BASE_RELEASE}/{MANIFEST}")]
+    listed, digest = load_manifest(folder)
+    if "sha256:" + digest != record.get("manifest"):
+        return [
+            _(
+                "{file} is not the MANIFEST of the base's release that {record} names ({digest})",
+                file=f"{BASE_RELEASE}/{MANIFEST}",
+                record=shown,
+                digest=str(record.get("manifest")),
+            )
+        ]
+    problems = []
+    files = record.get("files") if isinstance(record.get("files"), dict) else {}
+    if OPENNESS not in files:
+        problems.append(_("{record} names no {file} of the base", record=shown, file=OPENNESS))
+    for rel, recorded in files.items():
+        if rel not in USED:  # never a path the record chose (`..`, absolute)
+            problems.append(_("{record} names {file}, which the rating does not read",
+                              record=shown, file=str(rel)))  # fmt: skip
+            continue
+        path = folder / rel
+        found = "sha256:" + sha256_file(path) if path.is_file() else None
+        if found != recorded or "sha256:" + listed.get(rel, "") != recorded:
+            problems.append(
+                _(
+                    "{file} is not the base release's {name} that its MANIFEST lists",
+                    file=f"{BASE_RELEASE}/{rel}",
+                    name=rel,
+                )
+            )
+    model = {k.removeprefix(f"{MODEL}/"): v for k, v in listed.items() if k.startswith(f"{MODEL}/")}
+    own = {k: str(v).removeprefix("sha256:") for k, v in base_listing(bundle).items()}
+    if model != own:
+        problems.append(
+            _(
+                "{file}: the base release's model files are not those of {listing}, the base "
+                "the fine-tune started from",
+                file=f"{BASE_RELEASE}/{MANIFEST}",
+                listing=f"{BASE_DIR}/{BASE_FILES}",
+            )
+        )
+    return problems
+
+
+def release_paragraph(released: BaseRelease, base: str, language: str) -> str:
+    """The card's sentences on a base that is our release, from B's records of it alone."""
+    from gemeingut.release.openness.mof import explained
+    from gemeingut.release.openness.result import gate_said
+
+    signature = released.signature_said
+    paragraph = _(
+        "`{base}` is our release {name} ({artifact}MANIFEST sha256 {digest}), not part of this "
+        "bundle. When this model was released, its bundle was checked as `gemeingut verify` "
+        "checks one and found intact ({signature}); `{folder}/` holds its MANIFEST and the "
+        "files this rating reads from it ({files}). Its own rating: Model Openness Framework: "
+        "{mof}; OSI's Open Source AI Definition: {osaid}. What it publishes counts as "
+        "available from its bundle, referenced by the sha256 its MANIFEST lists, not as "
+        "included in this one.",
+        base=base,
+        name=released.name,
+        artifact=f"{released.artifact}, " if released.artifact else "",
+        digest=released.digest.removeprefix("sha256:"),
+        signature=signature,
+        folder=BASE_RELEASE,
+        files=", ".join(f"`{rel}`" for rel in released.files),
+        mof=explained(released.rating["mof"]["label"], language),
+        osaid=gate_said(released.rating["osaid"], language),
+    )
+    said = text(paragraph, language)
+    root = released.root
+    if root is not None:
+        shown = str(root.get("path") or root.get("name") or "")
+        revision = f" @ {root['revision']}" if root.get("revision") else ""
+        named = f"`{shown}{revision}`"
+        own = root.get("license_source") == OWN_MODEL  # its pretraining, in its own bundle
+        itself = (
+            _(
+                "It was itself fine-tuned from {root}, its own pretrained model, which its "
+                "bundle holds.",
+                root=named,
+            )
+            if own
+            else _("It was itself fine-tuned from {root}.", root=named)
+        )
+        said += " " + text(itself, language)
+    return said
+
+
+def not_intact(bundle: Path) -> Message | None:
+    """Why nothing of the base's release counts, where B recorded it as not intact."""
+    record = read_record(bundle)
+    if not record or record.get("intact") is not False:
+        return None
+    problems = record.get("problems") if isinstance(record.get("problems"), list) else []
+    return _(
+        "Its release bundle {name} was not intact when this model was released ({problems}): "
+        "nothing of it counts.",
+        name=str(record.get("name") or ""),
+        problems="; ".join(str(problem) for problem in problems),
+    )

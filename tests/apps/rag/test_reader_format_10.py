@@ -1,0 +1,45 @@
+"""A collection read by reader format 9 has its DOCX, ODT and HTML documents read again at the
+next ingest (their text boxes, notes, headers, table rows and image descriptions were in no
+chunk, or glued to other words); its Markdown and PDF documents, read alike, stay as they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gemeingut.apps.rag.index import ingest, open_collection
+from gemeingut.apps.rag.retrieve import search
+from gemeingut.errors import InputError
+from tests.apps.rag.documents import write_markdown, write_pdf
+from tests.apps.rag.test_docx_text_boxes import write_aushang
+from tests.apps.rag.test_html_images_and_table_rows import PAGE
+from tests.apps.rag.test_ocr_kept import read_by_format
+from tests.apps.rag.test_odt_notes_and_page_headers import write_bescheid
+
+READ_AGAIN = ["akten/aushang.docx", "akten/bescheid.odt", "akten/widerspruch.html"]
+
+
+def test_docx_odt_and_html_of_format_9_are_read_again_markdown_and_pdf_are_not(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "akten"
+    docs.mkdir()
+    write_aushang(docs / "aushang.docx")
+    write_bescheid(docs / "bescheid.odt")
+    (docs / "widerspruch.html").write_text(PAGE, encoding="utf-8")
+    write_markdown(docs / "hinweise.md")
+    write_pdf(docs / "leitfaden.pdf")
+    root = tmp_path / "c"
+    ingest(root, "amt", [docs])
+    read_by_format(root / "amt", 9)
+    old = open_collection(root, "amt")
+    assert old.outdated == READ_AGAIN
+    with pytest.raises(InputError, match="muss neu aufgenommen werden"):
+        search(old, "Raum 204", mode="bm25")
+    report = ingest(root, "amt", [docs])
+    assert report.reread == READ_AGAIN
+    assert report.unchanged == ["akten/hinweise.md", "akten/leitfaden.pdf"]
+    collection = open_collection(root, "amt")
+    [best] = search(collection, "Raum 204 zweiter Stock", mode="bm25", k=1)
+    assert collection.chunks[best.row].text == "Raum 204, zweiter Stock"
