@@ -400,7 +400,8 @@ def _start_under_callgrind(out: Path, name: str, *extra: str) -> tuple[subproces
             if httpx.get(f"{url}/health", timeout=5).status_code == 200:
                 return process, url
         except httpx.HTTPError:
-            time.sleep(1)
+            pass  # not listening yet
+        time.sleep(1)  # also after an answer other than 200: not asked again at once
     process.kill()
     raise SystemExit(
         "gemeingut serve did not start under callgrind within 600 s: run the same without "

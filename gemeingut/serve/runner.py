@@ -8,6 +8,7 @@ names, the port.
 from __future__ import annotations
 
 import errno
+import gc
 import ipaddress
 import json
 import logging
@@ -450,23 +451,29 @@ def _worker_app(plan: AppPlan) -> FastAPI:
     from uvicorn.config import STARTUP_FAILURE
 
     try:
-        return build_app(plan)
+        app = build_app(plan)
     except InputError as error:
         log.error("%s", error)
         sys.exit(STARTUP_FAILURE)
+    _freeze_start_up()
+    return app
 
 
 def _serve(app: FastAPI, options: dict[str, Any], sock: socket.socket) -> None:
-    import gc
-
     import uvicorn
 
-    # What start-up made (modules, the app, the policy) lives as long as the process: frozen,
-    # the collector's full passes no longer walk its ~300,000 objects, each pass stopping the
-    # event loop and all its streams (docs/benchmarks.md, the gateway's garbage collection).
-    gc.collect()
-    gc.freeze()
+    _freeze_start_up()
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+
+def _freeze_start_up() -> None:
+    """What start-up made (modules, the app, the policy) lives as long as the process: frozen,
+    the collector's full passes no longer walk its ~300,000 objects, each pass stopping the
+    event loop and all its streams (docs/benchmarks.md, the gateway's garbage collection).
+    Each process freezes its own once its app is built: a worker of `--workers` is spawned,
+    so its parent's freeze does not reach it."""
+    gc.collect()  # what start-up left as garbage is freed, not kept for good
+    gc.freeze()
 
 
 def _serve_workers(
