@@ -202,10 +202,14 @@ def release(
 
         refuse_closed_chain_data(tuned, section.license)  # before the stage writes anything
         artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
+        from gemeingut.release.layout import locate_bundle
         from gemeingut.release.openness.licence_conditions import release_reminders
+        from gemeingut.release.verify_base_release import release_said
 
         for reminder in release_reminders(section.license, artifact.path):
             say("[yellow]![/]", reminder)
+        for said in release_said(locate_bundle(artifact.path)):  # a base that is our release
+            say("[yellow]![/]", said)
     elif all(own.values()):
         for option, given in (("--base", base), ("--base-hub-id", base_hub_id)):
             if given is not None:

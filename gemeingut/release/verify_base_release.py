@@ -4,7 +4,8 @@ MANIFEST, A's rating computed again, its signature) and keeps in `base-release/`
 rating then reads from A (`openness/base_release.py`). A's signature is checked against the
 key its `bundle.sig` names where this machine holds that key (`gemeingut keys list`), else only
 against the files its MANIFEST lists, as `verify` without --key does; the record says which.
-A bundle that is not intact is recorded with its problems, and nothing of it counts.
+A bundle that is not intact is recorded with its problems (in English, and in German for
+the card), and nothing of it counts; `release` says so (`release_said`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.errors import InputError, VerifyError
-from gemeingut.i18n import Message, _, text
+from gemeingut.i18n import LANGUAGES, Message, _, current_language, text
 from gemeingut.model.finetune_base_folder import released_name
 from gemeingut.release.manifest import MANIFEST, SIGNATURE, load_manifest
 from gemeingut.release.openness.base_release import (
@@ -24,6 +25,8 @@ from gemeingut.release.openness.base_release import (
     USED,
     base_release,
     read_record,
+    recorded_problems,
+    signature_said,
 )
 from gemeingut.release.openness.write import write_json
 from gemeingut.workspace import ARTIFACT_FILE
@@ -53,8 +56,14 @@ def record_base_release(base_dir: Path, target: Path) -> None:
         verified = verify_bundle(bundle, _named_key(bundle))
     except VerifyError as failed:
         problems = getattr(getattr(failed, "failure", None), "problems", None) or [failed.message]
-        said = [" ".join(text(problem, "en").split()) for problem in problems]
-        write_json(folder / RECORD, {**named, "intact": False, "problems": said})
+        said = {
+            language: [" ".join(text(problem, language).split()) for problem in problems]
+            for language in LANGUAGES
+        }  # the record's words English, the card's German (`recorded_problems`)
+        write_json(
+            folder / RECORD,
+            {**named, "intact": False, "problems": said["en"], "problems_de": said["de"]},
+        )
         return
     listed, digest = load_manifest(bundle)
     shutil.copy2(bundle / MANIFEST, folder / MANIFEST)
@@ -72,6 +81,37 @@ def record_base_release(base_dir: Path, target: Path) -> None:
         "files": files,
     }
     write_json(folder / RECORD, record)
+
+
+def release_said(bundle: Path) -> list[Message]:
+    """What `release` says of a base that is our release, beside the card: its bundle not
+    intact (nothing of it counts), or its signature left unchecked for want of the key."""
+    from gemeingut.release.signing import default_key_dir
+
+    record = read_record(bundle)
+    name = str((record or {}).get("name") or "")
+    if record is not None and record.get("intact") is False:
+        return [
+            _(
+                "the base's release {name} is not intact ({problems}): nothing of it counts, "
+                "and what only it would publish is rated as withheld by the base; see {file}",
+                name=name,
+                problems=recorded_problems(record, current_language()),
+                file=f"{BASE_RELEASE}/{RECORD}",
+            )
+        ]
+    released = base_release(bundle)
+    if released is None or not released.signed or released.key is not None:
+        return []
+    return [
+        _(
+            "the base's release {name} is signed with a key this machine does not hold, so "
+            "its signature was not checked, only its files against its MANIFEST; to check "
+            "it, put the publisher's public key into {folder} and release again",
+            name=name,
+            folder=str(default_key_dir()),
+        )
+    ]
 
 
 def _named_key(bundle: Path) -> Path | None:
@@ -123,19 +163,57 @@ def base_release_problems(bundle: Path, base: Path) -> list[Message]:
         )
     given = locate_bundle(base)
     try:
-        verify_bundle(given, _named_key(given))
+        verified = verify_bundle(given, _named_key(given))
     except VerifyError as failed:
         return [_("the base's release {path} is not intact: {why}", path=str(given),
                   why=failed.message)]  # fmt: skip
     digest = "sha256:" + load_manifest(given)[1]
+    file = f"{BASE_RELEASE}/{RECORD}"
     if digest != record.get("manifest"):
         return [
             _(
                 "{file} records the base's release with MANIFEST {recorded}; {path} has {found}",
-                file=f"{BASE_RELEASE}/{RECORD}",
+                file=file,
                 recorded=str(record.get("manifest")),
                 path=str(given),
                 found=digest,
             )
         ]
-    return []
+    return _claimed_problems(record, given, verified.signed_by, file)
+
+
+def _claimed_problems(
+    record: dict[str, Any], given: Path, signed_by: str | None, file: str
+) -> list[Message]:
+    """What the record says of A beside its MANIFEST, against A itself: the card repeats it,
+    so a record edited to claim a signature or an artifact id A lacks must not pass."""
+    from gemeingut.release.signing import hinted, key_hint
+
+    problems = []
+    claimed = record.get("signature") if isinstance(record.get("signature"), dict) else {}
+    signed = (given / SIGNATURE).is_file()
+    hint = key_hint(given) if signed else None
+    signer = signed_by or (hinted(hint) if hint else None)  # checked here, else only named
+    key = claimed.get("key")
+    if (claimed.get("signed") is True and not signed) or (key is not None and key != signer):
+        problems.append(
+            _(
+                "{file} records the base's signature as {recorded}; {path} has {found}",
+                file=file,
+                recorded=signature_said(claimed.get("signed") is True, str(key) if key else None),
+                path=str(given),
+                found=signature_said(signed, signed_by),
+            )
+        )
+    artifact = _artifact_id(given)
+    if artifact is not None and record.get("artifact") not in (None, artifact):
+        problems.append(
+            _(
+                "{file} records the base's release as {recorded}; {path} is {found}",
+                file=file,
+                recorded=str(record.get("artifact")),
+                path=str(given.parent),
+                found=artifact,
+            )
+        )
+    return problems

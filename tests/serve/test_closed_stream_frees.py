@@ -30,37 +30,43 @@ Serve = Callable[[FastAPI], AbstractContextManager[str]]
 LONG = {"model": "held", "messages": HELLO, "max_tokens": 200, "stream": True}
 
 
-def holdable(backend: TransformersBackend) -> threading.Event:
-    """Each forward pass waits while the returned event is clear: the batch stops mid-answer."""
-    forward, running = backend.model.forward, threading.Event()
-    running.set()
+class Hold:
+    """The model's forward passes wait while `running` is clear, and `entered` says that one
+    waits: a batch is held mid-answer, and the test knows it without racing it."""
 
-    def waiting_forward(*args: Any, **kwargs: Any) -> Any:
-        running.wait()
-        return forward(*args, **kwargs)
+    def __init__(self, backend: TransformersBackend) -> None:
+        forward = backend.model.forward
+        self.running, self.entered = threading.Event(), threading.Event()
+        self.running.set()
 
-    backend.model.forward = waiting_forward
-    return running
+        def waiting_forward(*args: Any, **kwargs: Any) -> Any:
+            if not self.running.is_set():
+                self.entered.set()
+            self.running.wait()
+            return forward(*args, **kwargs)
+
+        backend.model.forward = waiting_forward
 
 
 @contextmanager
 def batch_in_front(
-    serve: Serve, app: FastAPI, running: threading.Event, headers: dict[str, str] | None = None
+    serve: Serve, app: FastAPI, hold: Hold, headers: dict[str, str] | None = None
 ) -> Iterator[tuple[str, httpx.Client]]:
-    """A stream that has the only row, its batch held mid-answer inside the block."""
+    """A stream that has the only row, its batch held in its first step inside the block: held
+    before it starts, since a batch let run until the test looked could end first when the
+    machine is loaded (200 tokens, or the end of text, before the test cleared the hold)."""
     with (
         serve(app) as url,
         httpx.Client(base_url=url, timeout=60, headers=headers or {}) as http,
-        http.stream("POST", "/v1/chat/completions", json=LONG) as front,
     ):
-        lines = front.iter_lines()
-        for _ in range(3):  # role chunk, blank, first piece: it has the row
-            next(lines)
-        running.clear()
-        try:
-            yield url, http
-        finally:
-            running.set()
+        hold.running.clear()
+        with http.stream("POST", "/v1/chat/completions", json=LONG) as front:
+            try:
+                next(front.iter_lines())  # its role chunk: it holds a turn
+                assert hold.entered.wait(120), "the stream in front never got its row"
+                yield url, http
+            finally:
+                hold.running.set()
 
 
 def until_free(queue: ModelQueue, what: str) -> None:
@@ -78,10 +84,10 @@ def test_a_closed_stream_waiting_for_a_row_frees_its_place_while_the_batch_runs(
     add_user(engine, "anna")
     _, key = create_key(engine, "anna")
     backend = TransformersBackend(model_dir, model_name="held", max_batch_rows=1)
-    running = holdable(backend)
+    hold = Hold(backend)
     app = create_app(backend, gateway=Gateway(engine), max_running=2, max_waiting=2)
     queue = app.state.queue
-    with batch_in_front(serve, app, running, {"authorization": f"Bearer {key}"}) as (_, http):
+    with batch_in_front(serve, app, hold, {"authorization": f"Bearer {key}"}) as (_, http):
         with http.stream("POST", "/v1/chat/completions", json=LONG) as waiting:
             next(waiting.iter_lines())  # its role chunk: it holds a turn, not a row
             assert queue.admitted == 2
@@ -95,11 +101,11 @@ def test_a_request_whose_client_left_while_its_row_waits_frees_its_place(
     model_dir: Path, serve: Serve
 ) -> None:
     backend = TransformersBackend(model_dir, model_name="held", max_batch_rows=1)
-    running = holdable(backend)
+    hold = Hold(backend)
     app = create_app(backend, max_running=2, max_waiting=2)
     queue = app.state.queue
     asked = json.dumps({"model": "held", "messages": HELLO, "max_tokens": 5}).encode()
-    with batch_in_front(serve, app, running) as (url, _):
+    with batch_in_front(serve, app, hold) as (url, _):
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port)) as leaving:
             head = (

@@ -55,7 +55,7 @@ def _blocks(element: Any, titles: set[str]) -> Iterator[tuple[int | None, str]]:
 
     for child in element.childNodes:
         qname = getattr(child, "qname", None)  # text between elements has none
-        if qname == (TEXTNS, "section"):
+        if qname in ((TEXTNS, "section"), (TEXTNS, "list-item"), (TEXTNS, "list-header")):
             yield from _blocks(child, titles)
             continue
         asides = _asides_taken(child)
@@ -64,8 +64,10 @@ def _blocks(element: Any, titles: set[str]) -> Iterator[tuple[int | None, str]]:
             yield int(level) if level and level.isdigit() else 1, teletype.extractText(child)
         elif qname == (TEXTNS, "p") and child.getAttrNS(TEXTNS, "style-name") in titles:
             yield 0, teletype.extractText(child)
-        elif qname in ((TEXTNS, "p"), (TEXTNS, "list")):
+        elif qname == (TEXTNS, "p"):
             yield None, teletype.extractText(child)
+        elif qname == (TEXTNS, "list"):  # an item a line: not glued ("Punkt einsPunkt zwei")
+            yield None, _text_of(child)
         elif qname == (TABLENS, "table"):
             yield None, "\n".join(_rows(child))
         for aside in asides:

@@ -10,24 +10,26 @@ and whether A's bundle was intact (`verify_bundle`) when B was released. The cop
 to A by the MANIFEST, and the MANIFEST to the base B was fine-tuned from: its `model/` lines
 are exactly `base-model/files.json` (the fine-tune's fingerprint hashes that list).
 
-MOF's meaning (../shared/standards/mof/README): a component counts where it is published
-under an open licence, not where it is copied. A component that A's intact bundle publishes is
-therefore *available* to B's users: referenced by its path and sha256 in A's MANIFEST (the
-evidence reads `base-release/MANIFEST: PATH`), not included in B's bundle, which would double
-A's data, code and weights and become a second, unsigned copy of them. A component A withholds
-stays withheld by the base. Where A was not intact, or B's copies do not agree with each other,
-nothing of A counts: B is rated from `base-model/` alone, as any foreign base.
+MOF's meaning: a component counts where it is published under an open licence, not where it is
+copied; the Model Openness Tool describes one by where it lies (`component_path`,
+`license_path` in ../shared/standards/mof/mof_schema.json), in the package or elsewhere. A
+component that A's intact bundle publishes is therefore *available* to B's users: referenced by
+its path and sha256 in A's MANIFEST (the evidence reads `base-release/MANIFEST: PATH`), not
+included in B's bundle, which would double A's data, code and weights and become a second,
+unsigned copy of them. A component A withholds stays withheld by the base. Where A was not
+intact, or B's copies do not agree with each other, nothing of A counts: B is rated from
+`base-model/` alone, as any foreign base.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
+from gemeingut.json_records import read_object
 from gemeingut.model.base_model import OWN_MODEL
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, OPENNESS, RELEASE_INFO
 from gemeingut.release.manifest import MANIFEST, load_manifest
@@ -56,20 +58,23 @@ class BaseRelease:
 
     @property
     def signature_said(self) -> Message:
-        if self.key is not None:
-            return _("signature valid, key {key}", key=self.key)
-        if self.signed:
-            return _("signed, the signer's key not at hand, so not checked")
-        return _("not signed")
+        return signature_said(self.signed, self.key)
 
 
-def read_record(bundle: Path) -> dict[str, Any] | None:
-    """`base-release/base-release.json`, or None where B's base is no release of ours."""
-    path = bundle / BASE_RELEASE / RECORD
-    if not path.is_file():
-        return None
-    value = json.loads(path.read_text(encoding="utf-8"))
-    return value if isinstance(value, dict) else {}
+def signature_said(signed: bool, key: str | None) -> Message:
+    """How A's signature was checked: against the key `key`, or not at all."""
+    if key is not None:
+        return _("signature valid, key {key}", key=key)
+    if signed:
+        return _("signed, the signer's key not at hand, so not checked")
+    return _("not signed")
+
+
+def read_record(bundle: Path, rel: str = RECORD) -> dict[str, Any] | None:
+    """`base-release/base-release.json` (or the copy `rel` of A's file), or None where B's
+    base is no release of ours; one that is no JSON object is said, not a traceback."""
+    file = f"{BASE_RELEASE}/{rel}"
+    return read_object(bundle / file, _("restore {file} from the release", file=file))
 
 
 def base_release(bundle: Path) -> BaseRelease | None:
@@ -78,10 +83,8 @@ def base_release(bundle: Path) -> BaseRelease | None:
     record = read_record(bundle)
     if not record or record.get("intact") is not True or release_problems(bundle):
         return None
-    folder = bundle / BASE_RELEASE
-    rating = json.loads((folder / OPENNESS).read_text(encoding="utf-8"))
-    tuned = folder / FINETUNE_RECORD
-    root = json.loads(tuned.read_text("utf-8")).get("base_model") if tuned.is_file() else None
+    rating = read_record(bundle, OPENNESS) or {}
+    root = (read_record(bundle, FINETUNE_RECORD) or {}).get("base_model")
     signature = record.get("signature") if isinstance(record.get("signature"), dict) else {}
     key = signature.get("key")
     return BaseRelease(
@@ -138,6 +141,17 @@ def release_problems(bundle: Path) -> list[Message]:
                     name=rel,
                 )
             )
+    declared = (read_record(bundle, RELEASE_INFO) or {}).get("name") if not problems else None
+    if isinstance(declared, str) and declared != record.get("name"):
+        problems.append(
+            _(
+                "{record} names the base's release {name}, but its {file} declares {declared}",
+                record=shown,
+                name=str(record.get("name")),
+                file=f"{BASE_RELEASE}/{RELEASE_INFO}",
+                declared=declared,
+            )
+        )
     model = {k.removeprefix(f"{MODEL}/"): v for k, v in listed.items() if k.startswith(f"{MODEL}/")}
     own = {k: str(v).removeprefix("sha256:") for k, v in base_listing(bundle).items()}
     if model != own:
@@ -196,15 +210,22 @@ def release_paragraph(released: BaseRelease, base: str, language: str) -> str:
     return said
 
 
-def not_intact(bundle: Path) -> Message | None:
+def not_intact(bundle: Path, language: str) -> Message | None:
     """Why nothing of the base's release counts, where B recorded it as not intact."""
     record = read_record(bundle)
     if not record or record.get("intact") is not False:
         return None
-    problems = record.get("problems") if isinstance(record.get("problems"), list) else []
     return _(
         "Its release bundle {name} was not intact when this model was released ({problems}): "
         "nothing of it counts.",
         name=str(record.get("name") or ""),
-        problems="; ".join(str(problem) for problem in problems),
+        problems=recorded_problems(record, language),
     )
+
+
+def recorded_problems(record: dict[str, Any], language: str) -> str:
+    """The problems B recorded of A's bundle, as `verify` said them: `problems` in English
+    (a record's words), `problems_de` in German for the card (else the English)."""
+    found = record.get(f"problems_{language}") if language != "en" else None
+    problems = found if isinstance(found, list) else record.get("problems")
+    return "; ".join(str(problem) for problem in problems) if isinstance(problems, list) else ""

@@ -221,17 +221,27 @@ def base_paragraph(bundle: Path, language: str) -> str:
             mof=explained(rated["mof"]["label"], language),
             osaid=gate_said(rated["osaid"], language),
         )
-        broken = not_intact(bundle)
+        broken = not_intact(bundle, language)
         words = " ".join(text(part, language) for part in (paragraph, broken) if part is not None)
     withheld = [row["name"] for row in rated["mof"]["components"] if not row["present"]]
     if not withheld:
         return words
-    missing = _(
-        "It does not publish: {components}. The parts of this model that come from its "
-        "pretraining (training data and code, its metadata) are therefore not open either.",
-        components=", ".join(said(name, language) for name in withheld),
-    )
-    return f"{words} {text(missing, language)}"
+    missing = [
+        _(
+            "It does not publish: {components}.",
+            components=", ".join(said(name, language) for name in withheld),
+        )
+    ]
+    shared = [name for name in withheld if name in SHARED]  # what this model inherits of them
+    if shared:
+        missing.append(
+            _(
+                "The parts of this model that come from its pretraining ({components}) are "
+                "therefore not open either.",
+                components=", ".join(said(name, language) for name in shared),
+            )
+        )
+    return " ".join([words, *(text(sentence, language) for sentence in missing)])
 
 
 def shown_base(record: dict[str, Any]) -> Message | str:

@@ -120,3 +120,27 @@ def test_a_text_box_follows_its_paragraph_and_one_on_the_page_is_read(tmp_path: 
         (None, "Raum 204, zweiter Stock"),
         (None, "Aushang Nr. 17/2024"),
     ]
+
+
+def test_a_list_s_items_are_lines_not_glued(tmp_path: Path) -> None:
+    """A list's items (a nested list's too) each on a line of their own: odfpy's text of the
+    whole list glues them ("PersonalausweisMeldebescheinigung"), a word no search asks for."""
+    from odf.opendocument import OpenDocumentText
+    from odf.text import List, ListItem, P
+
+    def listed(*texts: str) -> List:
+        items = List()
+        for text in texts:
+            item = ListItem()
+            item.addElement(P(text=text))
+            items.addElement(item)
+        return items
+
+    document = OpenDocumentText()
+    outer = listed("Personalausweis", "Meldebescheinigung")
+    outer.childNodes[-1].addElement(listed("Kopie des Mietvertrags"))
+    document.text.addElement(outer)
+    document.save(str(tmp_path / "merkblatt.odt"))
+    assert chunked(tmp_path / "merkblatt.odt") == [
+        (None, "Personalausweis\nMeldebescheinigung\nKopie des Mietvertrags")
+    ]

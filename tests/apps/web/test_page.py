@@ -412,7 +412,8 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     page.get_by_role("button", name="Vermerk oder Rede").click()
     page.get_by_label("Thema").fill("Frist für den Eingang der Angebote")
     page.get_by_role("button", name="Entwurf schreiben").click()
-    page.locator("#draft-sections h4").nth(2).wait_for()
+    drafted = 4 * TIMEOUT  # a model call per section: slow where the machine is shared
+    page.locator("#draft-sections h4").nth(2).wait_for(timeout=drafted)
     headings = page.locator("#draft-sections h4").all_inner_texts()
     assert headings == ["Sachverhalt", "Bewertung", "Vorschlag"]
     title = page.locator("#draft-title").inner_text()
@@ -439,7 +440,7 @@ def test_a_memo_and_a_speech_are_drafted_from_a_collection(page, site: dict) -> 
     # a key point no document speaks of: its part is not written, and says why
     page.get_by_label("Kernpunkte, einer pro Zeile").fill("Fristen\nWeltraumbahnhof")
     page.get_by_role("button", name="Entwurf schreiben").click()
-    page.get_by_text("Rede: Frist für den Eingang der Angebote").wait_for()
+    page.get_by_text("Rede: Frist für den Eingang der Angebote").wait_for(timeout=drafted)
     headings = page.locator("#draft-sections h4").all_inner_texts()
     assert headings == ["Einstieg", "Fristen", "Weltraumbahnhof", "Schluss"]
     unwritten = page.locator("#draft-sections section").nth(2)
