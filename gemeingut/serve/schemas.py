@@ -26,6 +26,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 from gemeingut.i18n import Message, _
 from gemeingut.i18n.validation import is_mismatch
@@ -93,7 +94,23 @@ TokenIds = list[Count]
 # characters each leave room for such lists and keep the work per token small.
 MAX_STOPS = 16
 MAX_STOP_CHARS = 256
-StopText = Annotated[str, Field(max_length=MAX_STOP_CHARS), AfterValidator(encodable)]
+
+
+def _short_stop(text: str) -> str:
+    """At most `MAX_STOP_CHARS`, counted after `encodable`: a `max_length` on the field would
+    have pydantic refuse a lone surrogate first, without saying what is wrong with it."""
+    if len(text) > MAX_STOP_CHARS:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": MAX_STOP_CHARS},
+        )
+    return text
+
+
+StopText = Annotated[
+    Text, AfterValidator(_short_stop), Field(json_schema_extra={"maxLength": MAX_STOP_CHARS})
+]
 Stops = Annotated[
     StopText | Annotated[list[StopText], Field(max_length=MAX_STOPS)],
     one_of(_("must be a text or a list of texts")),
