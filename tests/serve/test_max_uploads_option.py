@@ -9,37 +9,12 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from gemeingut.cli import app as cli
-from gemeingut.serve.runner import AppPlan, Placement, build_app
+from gemeingut.serve.runner import build_app
+from tests.serve.plans import small_plan
 
 
 def test_max_uploads_reaches_the_app_of_each_process(model_dir: Path, tmp_path: Path) -> None:
-    plan = AppPlan(
-        model_dir=model_dir,
-        path=model_dir,
-        model_name="klein",
-        upstream=None,
-        upstream_model=None,
-        api_key=None,
-        placement=Placement("cpu", "fp32"),
-        threads=None,
-        hosts=None,
-        max_body_bytes=1024 * 1024,
-        max_waiting=4,
-        db=None,
-        content_log_days=None,
-        audit_retention_days=None,
-        policy=None,
-        oidc=None,
-        oidc_key=None,
-        collections=tmp_path,
-        findings=None,
-        triage_group="triage",
-        trace_data=None,
-        reranker=None,
-        also=(),
-        upload_max_bytes=1024 * 1024,
-        max_uploads=2,
-    )
+    plan = small_plan(model_dir, collections=tmp_path, upload_max_bytes=1024 * 1024, max_uploads=2)
     assert build_app(plan).state.upload_slots.most == 2
 
 

@@ -8,35 +8,12 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from gemeingut.serve.runner import AppPlan, Placement, _worker_app
+from gemeingut.serve.runner import _worker_app
+from tests.serve.plans import small_plan
 
 
-def test_a_workers_app_is_frozen_once_built(model_dir: Path, tmp_path: Path) -> None:
-    plan = AppPlan(
-        model_dir=model_dir,
-        path=model_dir,
-        model_name="klein",
-        upstream=None,
-        upstream_model=None,
-        api_key=None,
-        placement=Placement("cpu", "fp32"),
-        threads=None,
-        hosts=None,
-        max_body_bytes=1024 * 1024,
-        max_waiting=4,
-        db=None,
-        content_log_days=None,
-        audit_retention_days=None,
-        policy=None,
-        oidc=None,
-        oidc_key=None,
-        collections=None,
-        findings=None,
-        triage_group="triage",
-        trace_data=None,
-        reranker=None,
-        also=(),
-    )
+def test_a_workers_app_is_frozen_once_built(model_dir: Path) -> None:
+    plan = small_plan(model_dir)
     gc.unfreeze()  # whatever froze before (nothing in the tests): counted from none
     try:
         _worker_app(plan)

@@ -12,7 +12,7 @@ are exactly `base-model/files.json` (the fine-tune's fingerprint hashes that lis
 
 MOF's meaning: a component counts where it is published under an open licence, not where it is
 copied; the Model Openness Tool describes one by where it lies (`component_path`,
-`license_path` in ../shared/standards/mof/mof_schema.json), in the package or elsewhere. A
+`license_path` in its `mof_schema.json`), in the package or elsewhere. A
 component that A's intact bundle publishes is therefore *available* to B's users: referenced by
 its path and sha256 in A's MANIFEST (the evidence reads `base-release/MANIFEST: PATH`), not
 included in B's bundle, which would double A's data, code and weights and become a second,
