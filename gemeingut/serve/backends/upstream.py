@@ -86,6 +86,10 @@ from gemeingut.serve.backends.utf16 import loads
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
 READY_TIMEOUT_SECONDS = 2.0  # a readiness probe must answer before the balancer gives up
+# How long the server's start (each worker's too) waits for the engine's `/v1/models`: an engine
+# that took the connection but hangs must stop the start in seconds, not after a generation's
+# timeout (600 s); listing its models is cheap for every engine, also under load.
+START_TIMEOUT_SECONDS = 10.0
 # The longest answer asked of an engine that states no context (llama-server, Ollama) where the
 # client asks for no `max_tokens`: sent to it as `max_tokens`, so that what a quota reserves
 # bounds what the engine writes (the gateway knows no context to bound it by).
@@ -154,6 +158,7 @@ class UpstreamBackend:
             ),
         }
         self.timeout = timeout
+        self._start_timeout = min(timeout, START_TIMEOUT_SECONDS)
         self.client = httpx2.Client(**self._client_options)
         # The worker threads' pool outlives any one server (a backend may serve several in
         # turn); a backend dropped without `close` closes it as it goes.
@@ -429,9 +434,9 @@ class UpstreamBackend:
 
     def _model_card(self, wanted: str | None) -> dict[str, Any]:
         try:
-            response = self.client.get("/v1/models")
+            response = self.client.get("/v1/models", timeout=self._start_timeout)
         except httpx2.HTTPError as error:  # said at start, to the operator: with the address
-            reason = _failure(error, self.timeout)
+            reason = _failure(error, self._start_timeout)
             raise EngineUnavailable(
                 _(
                     "the upstream engine at {url} cannot be reached ({reason})",
