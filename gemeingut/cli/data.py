@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,7 +18,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
-from gemeingut.i18n import _, text
+from gemeingut.i18n import Message, _, text
 from gemeingut.progress import console
 from gemeingut.recipe import (
     SourceSpec,
@@ -82,15 +82,36 @@ def data_curate(
     report("dataset", artifact, reused, as_json)
     require_documents(artifact)
     if not as_json:
-        stats = artifact.stats
-        line = _(
-            "{documents_in} in = {kept} kept + {excluded} excluded {reasons}",
-            documents_in=str(stats["documents_in"]),
-            kept=str(stats["kept"]),
-            excluded=str(stats["excluded"]),
-            reasons=str(stats["excluded_by_reason"]),
+        console.print(f"  {text(curate_summary(artifact.stats))}")
+
+
+def curate_summary(stats: dict[str, Any]) -> Message:
+    """The curation's counts as a person reads them: each exclusion reason by its meaning (as
+    the data statement gives it), its code beside it for `exclusions.parquet`."""
+    from gemeingut.data.publish.reasons import reason_meaning
+
+    counts = _(
+        "{documents_in} in = {kept} kept + {excluded} excluded",
+        documents_in=int(stats["documents_in"]),
+        kept=int(stats["kept"]),
+        excluded=int(stats["excluded"]),
+    )
+    reasons = sorted(stats.get("excluded_by_reason", {}).items(), key=lambda item: -item[1])
+    if not reasons:
+        return counts
+    said = [
+        _(
+            "{count} × {reason} ({code})",
+            count=int(count),
+            reason=reason_meaning(code) or code,
+            code=code,
         )
-        console.print(f"  {text(line)}")
+        for code, count in reasons
+    ]
+    listed = said[0]
+    for reason in said[1:]:  # nested, each rendered in the language of the whole
+        listed = _("{reasons}; {reason}", reasons=listed, reason=reason)
+    return _("{counts}: {reasons}", counts=counts, reasons=listed)
 
 
 @data_app.command("fetch")

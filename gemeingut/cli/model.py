@@ -144,7 +144,7 @@ def model_finetune(
     out: OutDir,
     method: Annotated[str, typer.Option(help="lora (adapters) or full (all weights).")] = "lora",
     merge: Annotated[
-        bool, typer.Option("--merge/--no-merge", help="LoRA: write a standalone merged model.")
+        bool, typer.Option("--merge", help="LoRA: write a standalone merged model.")
     ] = False,
     license: Annotated[
         str | None,
@@ -192,7 +192,13 @@ def model_finetune(
     eval_every: int = 25,
     checkpoint_every: int = 50,
     activation_checkpointing: Annotated[
-        bool, typer.Option(help="Recompute activations in backward: less memory, more compute.")
+        bool,
+        typer.Option(
+            # no --no-… twin (off by default, as --merge): with it, the names left an
+            # 80-column terminal no room for any option's help
+            "--activation-checkpointing",
+            help="Recompute activations in backward: less memory, more compute.",
+        ),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -210,6 +216,8 @@ def model_finetune(
     from gemeingut.model.distributed import lead_or_follow
     from gemeingut.model.finetune_data_licence import refuse_closed_data
     from gemeingut.model.finetune_licence_text import missing_text_note, refuse_missing_base_text
+    from gemeingut.model.finetune_said import mostly_cut
+    from gemeingut.model.loading import FINETUNE_FILE
     from gemeingut.stages import finetune_stage
 
     _refuse_misnamed_licences(
@@ -265,30 +273,50 @@ def model_finetune(
         if refusal:
             raise InputError(*refusal)
     report(artifact.kind, artifact, reused, as_json)
+    record = json.loads((artifact.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     if not as_json:
-        _say_run(artifact.stats, data)
-    note = missing_text_note(artifact.path)
-    if note is not None:  # on stderr: also beside --json
-        say("[yellow]![/]", note)
+        _say_run(artifact.stats, record)
+    for note in (mostly_cut(record), missing_text_note(artifact.path)):
+        if note is not None:  # on stderr: also beside --json
+            say("[yellow]![/]", note)
 
 
-def _say_run(s: dict[str, Any], data: Path) -> None:
-    """What was trained, and how the validation loss went."""
-    # two lines, each unwrapped: the base's path makes one line longer than a terminal,
+def _say_run(s: dict[str, Any], record: dict[str, Any]) -> None:
+    """What was trained, what was cut, and how the validation loss went, from the run's record
+    (`finetune_said.py`: the card and the technical report say it in the same words)."""
+    from gemeingut.model.finetune_said import cut_said, unvalidated_said
+
+    # one line each, unwrapped: the base's path makes one line longer than a terminal,
     # and rich would break it wherever the width ends
-    trained = _(
-        "{method} on {base}: {trainable} of {parameters} parameters trained",
-        method=s["method"],
-        base=s["base_model"],
-        trainable=s["trainable_parameters"],
-        parameters=s["parameters"],
-    )
-    say(" ", trained)
+    say(" ", _trained(s))
+    cut = cut_said(record)
+    if cut is not None:
+        say(" ", cut)
     if s["final_val_loss"] is None:
-        say(" ", _unvalidated(data))
+        why, hint = unvalidated_said(record)
+        say(" ", why if hint is None else _("{message} (hint: {hint})", message=why, hint=hint))
         return
     first, last = _loss(s["initial_val_loss"]), _loss(s["final_val_loss"])
     say(" ", _("validation loss {first} → {last}", first=first, last=last))
+
+
+def _trained(s: dict[str, Any]) -> Message:
+    """What was trained, each count named: a LoRA adapter's parameters are new ones beside the
+    base's (the card counts the two together), a full fine-tuning's are the base's own."""
+    named = {"method": s["method"], "base": s["base_model"], "parameters": s["parameters"]}
+    if s["method"] == "lora":
+        return _(
+            "{method} on {base}: {total} parameters, of them the base model's {parameters} "
+            "kept frozen and an adapter of {trainable} parameters trained",
+            trainable=s["trainable_parameters"],
+            total=s["parameters"] + s["trainable_parameters"],
+            **named,
+        )
+    return _(
+        "{method} on {base}: {trainable} of {parameters} parameters trained",
+        trainable=s["trainable_parameters"],
+        **named,
+    )
 
 
 def _refuse_misnamed_licences(given: dict[str, str | None]) -> None:
@@ -316,22 +344,6 @@ def _refuse_missing_data(given: dict[str, Path | None]) -> None:
                     "prompt/completion, messages) or a text file"
                 ),
             )
-
-
-def _unvalidated(data: Path) -> Message:
-    """Why a fine-tune has no validation loss, and how to get one."""
-    from gemeingut.data.shards import SHARD_DIR
-
-    if (data / SHARD_DIR).is_dir():
-        return _(
-            "no validation loss: the dataset's validation split is too small for one window, so "
-            "nothing was held out for validation; pass held-out examples with --validation FILE"
-        )
-    return _(
-        "no validation loss: nothing was held out for validation (a tenth of the examples is, "
-        "at least one, once there are two or more); give more examples, or pass held-out "
-        "examples with --validation FILE"
-    )
 
 
 def _loss(value: float | None) -> str:

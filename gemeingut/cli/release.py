@@ -14,13 +14,15 @@ from rich.markup import escape
 
 from gemeingut.cli.app import app, keys_app, openness_app
 from gemeingut.cli.common import ERROR, JsonFlag, OutDir, given_path, report, say, user_errors
-from gemeingut.i18n import _, current_language, plural, text
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, current_language, plural, text
 from gemeingut.progress import console
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import Artifact, at, load_artifact
 
 if TYPE_CHECKING:
     from gemeingut.release.reproduce import Comparison
+    from gemeingut.release.reproduce_environment import Environment
     from gemeingut.release.rerun import Reran, Rerun
     from gemeingut.release.rerun_evaluation import EvaluationRerun
     from gemeingut.release.signing import KeyInfo
@@ -201,7 +203,12 @@ def release(
         from gemeingut.release.finetune_chain import refuse_closed_chain_data
 
         refuse_closed_chain_data(tuned, section.license)  # before the stage writes anything
-        artifact, reused = finetune_release_stage(at(out), section, recipe, tuned, base, audited)
+        try:
+            artifact, reused = finetune_release_stage(
+                at(out), section, recipe, tuned, base, audited
+            )
+        except InputError as refused:
+            raise _stated_at_finetuning(refused) from None
         from gemeingut.release.layout import locate_bundle
         from gemeingut.release.openness.licence_conditions import release_reminders
         from gemeingut.release.verify_base_release import release_said
@@ -252,6 +259,26 @@ def release(
             ),
         )
     report("release", artifact, reused, as_json)
+
+
+def _stated_at_finetuning(refused: InputError) -> InputError:
+    """A base of no known licence is refused with the hint of `model finetune`, whose
+    --base-license release lacks: the base's licence is part of the fine-tune's record (its
+    lineage, which `verify` checks and `reproduce` replays), so it is stated where the
+    fine-tune is made, as a new fine-tune; any other refusal as it is."""
+    from gemeingut.model.base_model import UNKNOWN_HINT
+
+    if refused.hint != UNKNOWN_HINT or not isinstance(refused.message, Message):
+        return refused
+    return InputError(
+        refused.message,
+        _(
+            "the base model's licence is recorded by the fine-tuning, not at release: read it "
+            "and fine-tune again, stating it: gemeingut model finetune {base} --base-license "
+            "SPDX … (or add `license:` to its README.md card first)",
+            base=refused.message.values.get("path", "BASE"),
+        ),
+    )
 
 
 def _check_licence_expression(licence: str) -> None:
@@ -580,10 +607,16 @@ def _rerun_evaluation(bundle: Path, files: int) -> EvaluationRerun:
     )  # fmt: skip
 
 
-def compared_lines(results: list[Comparison]) -> list[tuple[str, str]]:
+def compared_lines(
+    results: list[Comparison], environment: Environment | None = None
+) -> list[tuple[str, str]]:
     """`reproduce`'s lines (mark, text): each artifact, the role column as wide as the longest
     role (a chain's are longer), then where each of its files differs; which side of ≠ is the
-    bundle's is said first, where a line shows one."""
+    bundle's is said first, where a line shows one. Where an artifact differs, the libraries
+    of the rebuild that differ from the bundle's lockfile (`environment`) close them, as a
+    likely cause."""
+    from gemeingut.release.reproduce_environment import likely_cause
+
     width = max((len(r.role) for r in results), default=0)
     lines = []
     if any(r.details for r in results):
@@ -602,6 +635,9 @@ def compared_lines(results: list[Comparison]) -> list[tuple[str, str]]:
         # where each file differs, where both versions are at hand
         lines += [("   ", f"{rel}: {'; '.join(r.details[rel])}") for rel in r.differing[:8]
                   if r.details.get(rel)]  # fmt: skip
+    cause = None if environment is None else likely_cause(environment)
+    if cause is not None and not all(r.equal for r in results):
+        lines.append(("[yellow]![/]", text(cause)))
     return lines
 
 
@@ -891,19 +927,29 @@ def reproduce(
             parser=given_path,
         ),
     ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            help="Python interpreter that runs the rebuild, e.g. a venv made from the bundle's "
+            "training-code/requirements.lock (default: the one running gemeingut).",
+            parser=given_path,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Rebuild BUNDLE from its own code, recipe and data, and compare artifact by artifact; a
-    fine-tune of a foreign base also needs --base."""
+    fine-tune of a foreign base also needs --base. The libraries the rebuild runs with are
+    compared with the bundle's requirements.lock first."""
     import json
 
     from gemeingut.release.reproduce import reproduce as run
 
-    results = run(bundle, workspace, base, key)
+    results = run(bundle, workspace, base, key, python)
     if as_json:
         rows = [{**vars(r), "equal": r.equal} for r in results]
-        typer.echo(json.dumps(rows, indent=2))
-    for mark, line in [] if as_json else compared_lines(results):
+        summary = {"artifacts": rows, "environment": results.environment.as_json()}
+        typer.echo(json.dumps(summary, indent=2))
+    for mark, line in [] if as_json else compared_lines(results, results.environment):
         say(mark, line)
     if not all(r.equal for r in results):
         raise typer.Exit(1)

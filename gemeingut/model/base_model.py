@@ -206,7 +206,10 @@ def _license(named: NamedLicence, stated: str | None, own: bool) -> tuple[str | 
                 named=named.licence,
                 source=_SOURCE_NAMES.get(named.source, named.source),
             ),
-            _("leave --base-license out: it is only for models that name no licence"),
+            _(
+                "leave --base-license out: it is only for models that name no licence, or whose "
+                "card and LICENSE file disagree"
+            ),
         )
     return named.licence, named.source
 

@@ -26,6 +26,7 @@ from gemeingut.model.checkpoints import CHECKPOINT_DIR, read_index, save_checkpo
 from gemeingut.model.data_order import DataOrder
 from gemeingut.model.energy import extrapolated, recorded_kwh
 from gemeingut.model.finetune_base_reference import base_reference, cached_model
+from gemeingut.model.finetune_said import DATASET_SPLIT, LOSS_ON, share_recorded
 from gemeingut.model.finetune_windows import TrainingWindows
 from gemeingut.model.machine import hardware
 from gemeingut.model.run_state import gather_rng, load_states
@@ -223,11 +224,11 @@ def write_metadata(
             "validation_from": str(section.validation.name)
             if section.validation
             else (
-                "the dataset's validation split"
+                DATASET_SPLIT
                 if (data / SHARD_DIR).is_dir()
-                else f"{section.validation_fraction:.0%} of the examples, seed {cfg.seed}"
+                else share_recorded(section.validation_fraction, cfg.seed)
             ),
-            "loss_on": "answers only (assistant turns, completions); all of plain text",
+            "loss_on": LOSS_ON,
         },
         "method": section.method,
         "lora": section.lora.model_dump(mode="json") if section.method == "lora" else None,

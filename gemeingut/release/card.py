@@ -30,6 +30,7 @@ from gemeingut.release.card_phrases import (
     evaluation_rows,
     licence_phrase,
     parameters_phrase,
+    provider_phrase,
     validation_loss,
 )
 from gemeingut.release.finetune_phrases import own_chain_phrase, trained_on
@@ -103,6 +104,7 @@ def render_card(bundle: Path, rating: dict[str, Any]) -> str:
         "context": context_phrase(results["context_length"], language),
         "vocab_size": tokenizer["stats"]["vocab_size"],
         "model_license": licence_phrase(release["licenses"]["weights"], language),
+        "provider": provider_phrase(release, language),
         "commercial_use": release.get("commercial_use"),
         "use_conditions": data_stats.get("use_conditions", {}),
         "known_conditions": list(KNOWN_CONDITIONS),

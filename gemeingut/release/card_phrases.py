@@ -25,6 +25,19 @@ def report_language(release_info: dict[str, Any]) -> str:
     return language if language in LANGUAGES else "en"
 
 
+def provider_phrase(release_info: dict[str, Any], language: str) -> str:
+    """Who provides the model and whom to ask about it, as `release.json` names them (the
+    release's authors and contact); what it does not name is said to be not given."""
+    authors = ", ".join(release_info.get("authors") or [])
+    contact = str(release_info.get("contact") or "")
+    said = _(
+        "Provided by {provider}; contact: {contact}.",
+        provider=authors or _("not given"),
+        contact=contact or _("not given"),
+    )
+    return text(said, language)
+
+
 def licence_phrase(licence: str, language: str) -> str:
     return text(_("Licence of the model: `{licence}`", licence=licence), language)
 

@@ -9,7 +9,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from gemeingut.i18n import Message, _, plural, text, translator
+from gemeingut.i18n import _, plural, text, translator
+from gemeingut.model.finetune_said import as_sentence, unvalidated_said, validation_source
 from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.release.card import card_header, finetune_context, read_json, rendered_card
 from gemeingut.release.card_audit import audit_results
@@ -20,8 +21,9 @@ from gemeingut.release.card_phrases import (
     licence_phrase,
     losses_phrase,
     parameters_phrase,
+    provider_phrase,
 )
-from gemeingut.release.finetune_phrases import chain_phrase, trained_on
+from gemeingut.release.finetune_phrases import chain_phrase, cut_sentence, trained_on
 from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import (
     AUDIT_REPORT,
@@ -82,6 +84,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "context": context_phrase(config.get("max_position_embeddings"), language),
         "model_license": licence_phrase(release["licenses"]["weights"], language),
         "documents_license": release["licenses"]["documents"],
+        "provider": provider_phrase(release, language),
         "base": {
             "reference": base["path"],
             "fingerprint": base["fingerprint"],
@@ -94,6 +97,7 @@ def render_finetune_card(bundle: Path, rating: dict[str, Any]) -> str:
         "hub_id": release.get("base_hub_id"),  # stated at release, not checked
         "finetune": finetune_context(tuned, record, language),
         "trained_on": trained_on(record["data"]["train"], tuned.get("stats", {})),
+        "cut": cut_sentence(record, language),
         "losses": _validation_sentence(record, tuned.get("stats", {}), language),
         "audited": "audit" in lineage,
         "adapter": adapter,
@@ -126,10 +130,12 @@ def count_phrase(count: int | None, language: str) -> str:
 
 
 def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language: str) -> str:
+    """The validation loss on what was held out; without one, why, as the fine-tuning said it
+    (`finetune_said.py`: held out but cut before its answer is not "nothing held out")."""
     validation = record["data"]["validation"]
     first, last = stats.get("initial_val_loss"), stats.get("final_val_loss")
     if not validation or first is None or last is None:
-        return text(_("No validation data: the fine-tuning has no validation loss."), language)
+        return as_sentence(text(unvalidated_said(record)[0], language))
     held = int(validation["examples"])
     examples = plural(
         held,
@@ -139,17 +145,7 @@ def _validation_sentence(record: dict[str, Any], stats: dict[str, Any], language
     sentence = _(
         "Validation loss {examples} ({source}): {losses}.",
         examples=examples,
-        source=_validation_source(record["data"].get("validation_from", "")),
+        source=validation_source(record["data"].get("validation_from", "")),
         losses=losses_phrase(first, last, language),
     )
     return text(sentence, language)
-
-
-def _validation_source(recorded: str) -> Message | str:
-    """Where `finetune.json` says the validation examples came from, in the card's words."""
-    if recorded == "the dataset's validation split":
-        return _("the dataset's validation split")
-    share = re.fullmatch(r"(\d+)% of the examples, seed (\d+)", recorded)
-    if share:
-        return _("{percent} % of the examples, seed {seed}", percent=share[1], seed=share[2])
-    return recorded  # a file name

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemeingut.i18n import Message, _, plural, text
+from gemeingut.model.finetune_said import as_sentence, cut_said
 from gemeingut.release.layout import (
     FINETUNE_DATA,
     FINETUNE_EARLIER,
@@ -69,3 +70,10 @@ def trained_on(train: dict[str, Any], stats: dict[str, Any]) -> dict[str, Messag
         ),
         "kinds": example_kinds(train),
     }
+
+
+def cut_sentence(record: dict[str, Any], language: str) -> str | None:
+    """How many training examples were cut to the window, as the fine-tuning said it (None:
+    none was)."""
+    cut = cut_said(record)
+    return None if cut is None else as_sentence(text(cut, language))

@@ -18,7 +18,6 @@ import queue
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -49,6 +48,14 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.manifest import read_manifest
 from gemeingut.release.openness.weights_licence_text import WEIGHTS_LICENCE_FILE
+from gemeingut.release.reproduce_environment import (
+    INTERPRETER,
+    Environment,
+    compare,
+    interpreter,
+    said,
+    starts,
+)
 from gemeingut.stage_names import stage_name, stage_named
 from gemeingut.workspace import ARTIFACT_FILE
 
@@ -126,17 +133,29 @@ class Comparison:
         return same and self.rebuilt_id is not None and not self.differing
 
 
+class Reproduction(list[Comparison]):
+    """The comparisons, artifact by artifact, and the libraries the rebuild ran with."""
+
+    def __init__(self, comparisons: list[Comparison], environment: Environment) -> None:
+        super().__init__(comparisons)
+        self.environment = environment
+
+
 def reproduce(
-    bundle_path: Path, root: Path, base: Path | None = None, public_key: Path | None = None
-) -> list[Comparison]:
+    bundle_path: Path,
+    root: Path,
+    base: Path | None = None,
+    public_key: Path | None = None,
+    python: Path | None = None,
+) -> Reproduction:
     """Rebuild and compare; a fine-tune of a foreign base needs `base`, the folder with its
     weights (`reproduce_finetune.py`); a fine-tune of a fine-tune is rebuilt link by link
-    (`reproduce_chain.py`). With `public_key`, the signature is checked against it first."""
-    from gemeingut.release.openness.finetune_rating import BASE_DIR
-    from gemeingut.release.reproduce_chain import reproduce_chain
-    from gemeingut.release.reproduce_finetune import reproduce_finetune
+    (`reproduce_chain.py`). With `public_key`, the signature is checked against it first;
+    with `python`, that interpreter runs the bundle's code (else this one). Its libraries are
+    compared with the bundle's lockfile before the rebuild starts."""
     from gemeingut.release.verify import verify_bundle
 
+    installed = interpreter(python)  # a wrong path refused before the bundle is even read
     _say(_("checking the bundle before rebuilding it …"))
     bundle = verify_bundle(locate_bundle(bundle_path), public_key).bundle  # never a tampered one
     # The bundle's code runs in `root`, where relative paths would no longer hold.
@@ -151,6 +170,23 @@ def reproduce(
             _("{path} is not empty", path=str(root)),
             _("reproduce into a new folder: artifacts already there would be reused, not rebuilt"),
         )
+    environment = compare(bundle, installed)
+    starts(installed, bundle / TRAINING_CODE, bundle)  # only now: the bundle's code is intact
+    for line in said(environment, bundle, asked=python is not None):
+        _say(line)
+    chosen = INTERPRETER.set(installed.python)
+    try:
+        return Reproduction(_rebuilt(bundle, root, base), environment)
+    finally:
+        INTERPRETER.reset(chosen)
+
+
+def _rebuilt(bundle: Path, root: Path, base: Path | None) -> list[Comparison]:
+    """The rebuild of a verified bundle into `root`, compared artifact by artifact."""
+    from gemeingut.release.openness.finetune_rating import BASE_DIR
+    from gemeingut.release.reproduce_chain import reproduce_chain
+    from gemeingut.release.reproduce_finetune import reproduce_finetune
+
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:  # a chain on it too
         return reproduce_finetune(bundle, lineage, root, base)
@@ -227,23 +263,15 @@ def run_own_code(
     """`python ARGUMENTS` with the bundle's code snapshot first on the import path; its JSON
     answer on stdout. What it says on stderr (a line per finished stage) is passed on to
     `on_line` as it comes (by default shown indented), and where it is silent for a while, how
-    long it has run: a rebuild takes as long as the build did."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(code),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "COLUMNS": "400",  # its stage lines are passed on whole, not wrapped at 80 columns
-        # the libraries' progress bars (lm-eval, datasets, the Hub): redrawn lines that,
-        # passed on one by one, would bury the stage lines (the bundle's code may be older)
-        **ENVIRONMENT,
-    }
+    long it has run: a rebuild takes as long as the build did. The interpreter is this
+    reproduction's (`reproduce --python`)."""
     show = on_line or (lambda line: _say(line, indent="    "))
     tail: deque[str] = deque(maxlen=40)
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as answer:
         child = subprocess.Popen(
-            [sys.executable, *arguments],
+            [INTERPRETER.get(), *arguments],
             cwd=cwd,
-            env=env,
+            env=own_code_environment(code),
             stdout=answer,
             stderr=subprocess.PIPE,
             text=True,
@@ -266,6 +294,19 @@ def run_own_code(
             _("run the same command by hand in the workspace to see all of it"),
         )
     return json.loads(stdout)
+
+
+def own_code_environment(code: Path) -> dict[str, str]:
+    """The environment the bundle's code runs in: its snapshot `code` first on the path."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "COLUMNS": "400",  # its stage lines are passed on whole, not wrapped at 80 columns
+        # the libraries' progress bars (lm-eval, datasets, the Hub): redrawn lines that,
+        # passed on one by one, would bury the stage lines (the bundle's code may be older)
+        **ENVIRONMENT,
+    }
 
 
 def _lines_with_heartbeat(child: subprocess.Popen, started: float):

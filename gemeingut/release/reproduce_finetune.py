@@ -1,7 +1,8 @@
 """`gemeingut reproduce` for the bundle of a model fine-tuned from a foreign base.
 
 The base's weights are not in such a bundle (they are its publisher's to publish), so the
-reproducer names a folder holding them (`--base`); it must hold exactly the files that
+reproducer names a folder holding them (`--base`; for one of our releases also its release
+folder or bundle, whose model folder is meant); it must hold exactly the files that
 `base-model/files.json` lists, checked before anything runs. The fine-tuning data is the
 bundle's `training-data/finetuning/`; a curated dataset is put together again from its shards
 and its record there (`dataset.json`: id, lineage, the hash of every file). The bundle's own
@@ -34,6 +35,7 @@ from gemeingut.model.base_model import (
     listing_fingerprint,
     recorded_listing,
 )
+from gemeingut.model.finetune_base_folder import base_model_folder
 from gemeingut.release.layout import (
     AUDIT,
     BUNDLE_DIR,
@@ -56,11 +58,12 @@ from gemeingut.release.reproduce import (
     OWN_AUDIT_FILES,
     Comparison,
     Stages,
+    _say,
     compare_artifact,
     compare_bundles,
     run_own_code,
 )
-from gemeingut.release.reproduce_base import base_as_recorded
+from gemeingut.release.reproduce_base import base_as_recorded, release_unchecked
 from gemeingut.stage_names import stage_name
 from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
@@ -83,6 +86,7 @@ def reproduce_finetune(
             ),
         )
     audit = audit_job(bundle, lineage["audit"]) if "audit" in lineage else None
+    base = base_model_folder(base)  # one of our releases (folder or bundle): its model folder
     _check_base(bundle, base)
     earlier = earlier_roles(lineage)  # a chain's links before the released one, oldest first
     if earlier:  # said before anything is written, as for a chain on our model
@@ -102,10 +106,14 @@ def reproduce_finetune(
     code = root / "code"
     shutil.copytree(bundle / TRAINING_CODE, code)
     recipe = bundle / TRAINING_CODE / "recipe.toml"
+    # the same files under the name the fine-tune recorded (`reproduce_base.py`)
+    given = base_as_recorded(bundle, base.resolve(), root).resolve()
+    unchecked = release_unchecked(bundle, base, given, root)
+    if unchecked is not None:  # of the base's release: said before the rebuild, not after
+        _say(unchecked)
     job = {
         "workspace": str(root / "workspace"),
-        # the same files under the name the fine-tune recorded (`reproduce_base.py`)
-        "base": str(base_as_recorded(bundle, base.resolve(), root).resolve()),
+        "base": str(given),
         "data": str(data),
         "validation": str(validation) if validation else None,
         "finetune": tuned["params"],

@@ -15,9 +15,15 @@ from typing import Any
 from gemeingut.audit.report_text import TEXT as AUDIT_TEXT
 from gemeingut.data.publish.reasons import reason_said
 from gemeingut.i18n import Message, _, as_written, decimal, localized, numeral, plural, text
+from gemeingut.model.finetune_said import (
+    as_sentence,
+    loss_said,
+    unvalidated_said,
+    validation_source,
+)
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.energy_method import energy_method
-from gemeingut.release.finetune_phrases import chain_phrase, own_chain_phrase
+from gemeingut.release.finetune_phrases import chain_phrase, cut_sentence, own_chain_phrase
 from gemeingut.release.layout import (
     AUDIT,
     FINETUNE_RECORD,
@@ -26,7 +32,7 @@ from gemeingut.release.layout import (
     TRAINING_METADATA,
     earlier_finetunes,
 )
-from gemeingut.release.markdown_table import table
+from gemeingut.release.markdown_table import Cell, table
 from gemeingut.release.openness.chain_runs import (
     Link,
     Run,
@@ -563,12 +569,13 @@ def _link_data(link: Link, record: dict[str, Any], language: str) -> list[Line]:
                 ),
                 (_("truncated examples"), train["truncated"]),
                 (_("validation examples"), validation.get("examples", 0)),
-                (_("validation from"), data.get("validation_from", "-")),
-                (_("loss on"), data.get("loss_on", "-")),
+                (_("validation from"), validation_source(data.get("validation_from", "-"))),
+                (_("loss on"), loss_said(data.get("loss_on", "-"))),
             ],
             language,
         ),
         "",
+        *([] if (cut := cut_sentence(record, language)) is None else [cut, ""]),
         _("The data is in `{folder}/`.", folder=link.data),
         "",
     ]
@@ -592,12 +599,25 @@ def _link_method(record: dict[str, Any], language: str) -> list[Line]:
                     _("trainable parameters"),
                     numeral(stats.get("trainable_parameters", 0), language),
                 ),
-                *((key, str(value)) for key, value in sorted(record["training"].items())),
+                *((key, _setting(key, value)) for key, value in sorted(record["training"].items())),
             ],
             language,
         ),
         "",
     ]
+
+
+def _setting(key: str, value: Any) -> Cell:
+    """A recorded setting's value as the report's language writes it (0,0002; ja): a number as
+    one (`table` writes it), a truth in words, the seed as a name (no digit groups), any other
+    value (`auto`, `ddp`) as recorded."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if value is None:
+        return "-"
+    if key == "seed" or not isinstance(value, int | float):
+        return str(value)
+    return value
 
 
 def _link_training(
@@ -618,13 +638,17 @@ def _link_training(
             ("", ""), _link_resources(link, record, runs, language), language
         ),
         "",
-        *table(
-            (_("step"), _("validation loss")),
-            _validation_curve(bundle / link.log, language),
-            language,
-        ),
+        *_link_curve(bundle / link.log, record, language),
         "",
     ]
+
+
+def _link_curve(log: Path, record: dict[str, Any], language: str) -> list[Line]:
+    """A fine-tuning's validation losses; without any, why, as its card says it."""
+    curve = _validation_curve(log, language)
+    if not curve:
+        return [as_sentence(text(unvalidated_said(record)[0], language))]
+    return table((_("step"), _("validation loss")), curve, language)
 
 
 def _link_resources(

@@ -55,6 +55,11 @@ from gemeingut.release.verify_data_statement import (
     statement_lines,
 )
 from gemeingut.release.verify_empty_folders import older_empty_folders
+from gemeingut.release.verify_finetune_data import (
+    LINEAGE,
+    finetune_data_problems,
+    weight_problems,
+)
 from gemeingut.release.verify_format import other_format, other_version_hint, rebuild_hint
 from gemeingut.release.verify_guard import READ_ERRORS, guarded, unreadable
 from gemeingut.release.verify_recipe import RECIPE, recipe_problems
@@ -162,11 +167,13 @@ def verify_bundle(
     # their claims are still checked against those files, so that the claim the edit changed
     # is named, not only its hash
     documents_changed, problems = _documents_alone(problems)
-    swaps: list[Message] = []  # data files swapped: said first, what follows from it after
+    # weights changed and data files swapped: said first, what follows from it after
+    swaps: list[str | Message] = []
     if not problems:  # records are read only from files known to be the released ones
         swaps = swapped_data(bundle, expected)
         problems.extend(record_problems(bundle, expected))
     if not problems:
+        swaps = [*_lineage_problems(bundle, expected), *swaps]
         claims, rating = _claim_problems(bundle)
         problems.extend(claims)
         problems.extend(guarded(lambda: recipe_problems(bundle, expected), RECIPE))
@@ -376,6 +383,15 @@ def _statement_lines(
         return problems
     at = problems.index(vague[0])
     return [*problems[:at], *lines, *(p for p in problems[at:] if p not in vague)]
+
+
+def _lineage_problems(bundle: Path, listed: dict[str, str]) -> list[str | Message]:
+    """The released weights and every fine-tune's data against the sha256 the lineage
+    records: a changed one is why the bills of materials differ, so it is said before them."""
+    return [
+        *guarded(lambda: weight_problems(bundle, listed), LINEAGE),
+        *guarded(lambda: finetune_data_problems(bundle, listed), LINEAGE),
+    ]
 
 
 def record_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:

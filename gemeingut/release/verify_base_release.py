@@ -24,6 +24,7 @@ from gemeingut.release.openness.base_release import (
     RECORD,
     USED,
     base_release,
+    kept_record,
     read_record,
     recorded_problems,
     signature_said,
@@ -43,7 +44,12 @@ def released_base(base_dir: Path) -> Path | None:
 
 
 def record_base_release(base_dir: Path, target: Path) -> None:
-    """`base-release/` in the new bundle `target`, where its base is a released model."""
+    """`base-release/` in the new bundle `target`, where its base is a released model (a
+    rebuild's base given as A's model files alone: the record its bundle kept, `kept_record`)."""
+    kept = kept_record(base_dir)
+    if kept is not None:
+        shutil.copytree(kept, target / BASE_RELEASE)
+        return
     bundle = released_base(base_dir)
     if bundle is None:
         return

@@ -5,8 +5,11 @@ bundle publishes them as that fine-tune's data (the released one's in
 `training-data/finetuning/`, each earlier one's of a chain in
 `training-data/finetuning-earlier/<id>/`). A file changed there with its MANIFEST line, SBOM
 and SPDX hashes rewritten to match would pass a re-hash, and the bundle would claim a model
-made from data it was not made from: each file changed, lacking or added is named. The MANIFEST's
-digests are compared (already checked against the files): no file is read again.
+made from data it was not made from: each file changed, lacking or added is named. The lineage
+records the released fine-tune's weights the same way: a weight file of `model/` changed behind
+a re-hashed MANIFEST is named as such (`weight_problems`), before the bills of materials that
+then disagree with it. The MANIFEST's digests are compared (already checked against the
+files): no file is read again.
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from typing import Any
 from gemeingut.audit.finetuning_data import DATA_DIR
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import (
+    MODEL,
     TRAINING_METADATA,
     earlier_roles,
     finetune_data_folder,
 )
 
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
+WEIGHTS = (".safetensors", ".bin", ".gguf")  # the files a fine-tune's weights are in
 
 
 def finetune_data_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
@@ -37,6 +42,32 @@ def finetune_data_problems(bundle: Path, listed: dict[str, str]) -> list[Message
     for role in roles:
         problems += _data_problems(role, lineage[role], listed)
     return problems
+
+
+def weight_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    """Each weight file of `model/` whose sha256 (`listed`: the MANIFEST's, checked) is not the
+    one the lineage records for the released fine-tune's file of that name."""
+    if not (bundle / LINEAGE).is_file():
+        return []
+    meta = json.loads((bundle / LINEAGE).read_text(encoding="utf-8")).get("finetune") or {}
+    recorded = {
+        f"{MODEL}/{rel}": str(digest).removeprefix("sha256:")
+        for rel, digest in (meta.get("files") or {}).items()
+        if rel.endswith(WEIGHTS) and "/" not in rel  # not the checkpoints' files
+    }
+    return [
+        _(
+            "{file}: sha256 {found}, but {lineage} records {recorded} for the weights of the "
+            "fine-tune {model}",
+            file=rel,
+            found=listed[rel],
+            lineage=LINEAGE,
+            recorded=digest,
+            model=str(meta.get("id")),
+        )
+        for rel, digest in recorded.items()
+        if rel in listed and listed[rel] != digest
+    ]
 
 
 def _data_problems(role: str, meta: dict[str, Any], listed: dict[str, str]) -> list[Message]:

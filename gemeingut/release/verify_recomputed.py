@@ -1,8 +1,8 @@
 """What `verify` computes again beyond the claims check: the GGUF against the weights and the
-release, the records' numbers against their sources, each fine-tune's data against the hashes
-its lineage records, the checkpoints against their list, the curation's count tables against
-the shards, and `openness.json` as a whole. Each check that meets a record it cannot read names
-it and lets the others run."""
+release, the records' numbers against their sources, the checkpoints against their list, the
+curation's count tables against the shards, and `openness.json` as a whole (each fine-tune's
+data and weights against its lineage are checked first, in `verify`). Each check that meets
+a record it cannot read names it and lets the others run."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from gemeingut.i18n import Message
 from gemeingut.release.card import model_index_problems
 from gemeingut.release.layout import CARD, FINETUNE_RECORD, OPENNESS
 from gemeingut.release.openness.corpus_size import corpus_problems
-from gemeingut.release.verify_finetune_data import LINEAGE, finetune_data_problems
 from gemeingut.release.verify_gguf import GGUF_PATH, gguf_problems
 from gemeingut.release.verify_guard import guarded
 from gemeingut.release.verify_numbers import (
@@ -39,7 +38,6 @@ def recomputed_problems(
         (lambda: training_problems(bundle, listed), TRAINING),
         (lambda: corpus_problems(bundle), TRAINING),  # its windows against the shards
         (lambda: finetune_problems(bundle, listed), FINETUNE_RECORD),
-        (lambda: finetune_data_problems(bundle, listed), LINEAGE),  # its data's hashes
         (lambda: evaluation_problems(bundle, listed), EVALUATION),
         (lambda: checkpoint_problems(bundle, listed), TRAINING),
         (lambda: model_index_problems(bundle, listed), CARD),  # model-index's test shards

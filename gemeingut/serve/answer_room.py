@@ -13,24 +13,27 @@ from __future__ import annotations
 
 from gemeingut.i18n import _
 from gemeingut.serve.backends import Backend
+from gemeingut.serve.gateway.gate import refusing
 from gemeingut.serve.http_errors import APIError
 
 
 def refuse_beyond_context(backend: Backend, max_tokens: int | None, field: str) -> None:
     """400 where `max_tokens` (sent as `field`: `max_tokens` or `max_completion_tokens`)
-    exceeds the context `backend` says."""
+    exceeds the context `backend` says; its audit record says `context_length_exceeded`."""
     context = getattr(backend, "context_length", None)
     if max_tokens is None or context is None or max_tokens <= context:
         return
-    raise APIError(
-        400,
-        _(
-            "this model's maximum context length is {context} tokens, but {field} asks for "
-            "{asked}; ask for at most {context} minus the prompt's tokens",
-            context=context,
-            field=field,
-            asked=max_tokens,
-        ),
-        param=field,
-        code="context_length_exceeded",
+    raise refusing(
+        APIError(
+            400,
+            _(
+                "this model's maximum context length is {context} tokens, but {field} asks for "
+                "{asked}; ask for at most {context} minus the prompt's tokens",
+                context=context,
+                field=field,
+                asked=max_tokens,
+            ),
+            param=field,
+            code="context_length_exceeded",
+        )
     )

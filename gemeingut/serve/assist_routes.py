@@ -13,7 +13,7 @@ sections still to write (`apps.assistants.allowance`): they are written shorter,
 holds no longer are not written, each saying why. Any other refusal of a section
 (`KEEPS_WRITTEN`: a requests-per-minute limit's 429, a full queue's 503, a failed engine's
 502, and a 400 of that section's own model call: its prompt longer than the model's context,
-refused by the policy or by the engine) likewise keeps the sections written, as `assist
+or refused by the engine) likewise keeps the sections written, as `assist
 vermerk` keeps them: the draft is answered with 200, the sections not written name the
 refusal, `missing` lists them and `retry_after` says when to ask for them (null where waiting
 does not help). A client asks for them alone (`sections`) and hands the sections it has back
@@ -25,12 +25,16 @@ are said as not written and listed in `missing`. Only where the
 first section a request asks for is refused is the draft refused, with that refusal. The
 draft is written by the model the request names (`model`, as a chat names it; a client asking
 for missing sections names the same), else by the first model that writes text and that the
-caller's key may use (`writers.writing_model`): not an encoder served first.
+caller's key may use (`writers.writing_model`): not an encoder served first. The policy
+screens the fields the person typed (subject, audience, occasion, key points) once, before the
+collection is searched: a refusal names the field and writes nothing; the sources beside them
+are the collection's, sent as it holds them (`screening`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -48,10 +52,11 @@ from gemeingut.serve.collection_answers import (
     ask_within_allowance,
     citation_checks,
     counter,
+    screened_words,
     tokens_refused,
 )
 from gemeingut.serve.collections import Collections, searched, visible_collection
-from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded
+from gemeingut.serve.gateway.gate import TRAIL, CallerDep, record_access, recorded, refusing
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import Count, ErrorResponse
 from gemeingut.serve.served import ServedModel
@@ -78,9 +83,10 @@ MAX_SECTIONS = MAX_POINTS + 2  # a speech's: its opening, a part per key point, 
 MAX_SECTION_CHARS = 50_000  # a section handed back: far more than a model's answer
 # Refusals of a section after which the sections written are kept: a limit, a failed engine,
 # a full queue or a database gone for a moment (each with Retry-After), and a 400 of the
-# section's own model call (its prompt longer than the model's context, refused by the policy
-# or the engine: the request's fields are checked before the first section is written, and
-# the sections before it are no less written). Any other (a client gone) is answered as it is.
+# section's own model call (its prompt longer than the model's context, or refused by the
+# engine: the request's fields, the policy's screening among them, are checked before the
+# first section is written, and the sections before it are no less written). Any other (a
+# client gone) is answered as it is.
 KEEPS_WRITTEN = frozenset({400, 429, 502, 503})
 # Why a section is missing from a draft that asked for none (`sections: []`)
 NOT_ASKED = _("Not written yet: ask for the missing parts to write it.")
@@ -349,7 +355,7 @@ class DraftOut(BaseModel):
         default_factory=list,
         description="The ids of the sections a limit (429), a full queue (503), a failed "
         "engine (502) or a refusal of the section's own model call (400: its prompt too long "
-        "for the model's context, refused by the policy or the engine) refused after others "
+        "for the model's context, or refused by the engine) refused after others "
         "were written (the response is a 200 all the same, with the sections written): each "
         "says it is not written and why. Ask for them again after `retry_after` seconds, with "
         "the sections written handed back as `given`.",
@@ -373,8 +379,9 @@ class DraftOut(BaseModel):
         },
         400: {
             "model": ErrorResponse,
-            "description": "The request is wrong, or the first section's model call was refused "
-            "(its prompt too long, the policy): nothing was written.",
+            "description": "The request is wrong, a field the person typed is refused by the "
+            "policy (`param` names it), or the first section's model call was refused (its "
+            "prompt too long): nothing was written.",
         },
         404: {"model": ErrorResponse},
         409: {"model": ErrorResponse, "description": "The collection cannot be searched now."},
@@ -428,6 +435,7 @@ async def write_draft_route(
     collection = await run_in_threadpool(
         visible_collection, request, principal, collections, body.collection
     )
+    wanted, decision = await _screened_request(request, principal, writer, wanted)
     count = counter(writer.backend)
 
     def find(query: str, k: int) -> list[Hit]:  # as /search: its encoder's failure a 502 or 503
@@ -438,9 +446,8 @@ async def write_draft_route(
             prepare, collection, wanted, count, language, body.k, "hybrid", find
         )
     except InputError as error:  # no subject, or not even one source fits the context
-        raise APIError(
-            400, error.message, param="subject", code="context_length_exceeded"
-        ) from None
+        said = APIError(400, error.message, param="subject", code="context_length_exceeded")
+        raise refusing(said) from None
     written = _Written()
     if not prepared.sources:
         draft = no_evidence(wanted, prepared)
@@ -455,6 +462,7 @@ async def write_draft_route(
             given,
             count,
             written,
+            decision,
             say_rest=body.sections == [],
         )
         draft = prepared.draft(wanted.kind, written.sections)
@@ -491,6 +499,26 @@ async def write_draft_route(
     if not written.calls:  # no source, none for any part, or all given: no model call recorded
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
     return answer
+
+
+async def _screened_request(
+    request: Request, principal: Principal | None, writer: ServedModel, wanted: DraftRequest
+) -> tuple[DraftRequest, str]:
+    """The draft's request with the person's words as the policy lets the model see them
+    (searched, planned and written from those), and the policy's decision for each section's
+    record; a refusal names the field it found its words in."""
+    fields = [
+        ("subject", wanted.subject),
+        ("audience", wanted.audience),
+        ("occasion", wanted.occasion),
+        *(("points", point) for point in wanted.points),
+    ]
+    texts, decision = await screened_words(request, principal, writer, fields)
+    subject, audience, occasion, *points = texts
+    screened = replace(
+        wanted, subject=subject, audience=audience, occasion=occasion, points=tuple(points)
+    )
+    return screened, decision
 
 
 def _asked_for(body: DraftBody, known: list[str], given: Mapping[str, GivenSection]) -> set[str]:
@@ -548,6 +576,7 @@ async def _write_sections(
     given: Mapping[str, GivenSection],
     count: Count,
     written: _Written,
+    decision: str,
     *,
     say_rest: bool = False,
 ) -> None:
@@ -556,7 +585,7 @@ async def _write_sections(
     it (then shorter: `ask_within_allowance`); once one is refused (`KEEPS_WRITTEN`) after a
     section was written, it and the rest are not written and say why. A refusal of the first
     is raised. `say_rest`: the sections neither asked for nor given are in the draft too, as
-    not written (`missing`), not left out."""
+    not written (`missing`), not left out. `decision`: the policy's on the request's fields."""
     from gemeingut.apps.assistants.drafts import (
         checked_section,
         not_written,
@@ -601,6 +630,7 @@ async def _write_sections(
                 most,
                 to_write - written.calls,
                 "subject",
+                decision,
             )
         except APIError as refused:
             if not written.calls or refused.status not in KEEPS_WRITTEN:

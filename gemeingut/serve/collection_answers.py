@@ -5,10 +5,13 @@ model's context holds with room for the answer), the model is asked to cite them
 citation of its answer is checked (`apps.rag.cite`): the number names a source, the page is
 right, a quoted passage is in that source. The model call is a model call like any other:
 policy screening, key scope, quota, queue and audit record. When no chunk matches, the model
-is not asked and the answer says there is no evidence. Where the caller's daily token
-allowance does not hold the answer's `max_tokens`, it is asked again with the answer the
-allowance still holds (`apps.assistants.allowance`, read from the quota's own refusal, as for
-the assistants' drafts), and the response says it is shorter (`allowance_tokens`, `note`).
+is not asked and the answer says there is no evidence. The policy screens the question, the
+caller's own words (a refusal names `question`); the passages beside it are the collection's,
+sent as it holds them (`screening`): a quote of them is checked against the text the model
+read. Where the caller's daily token allowance does not hold the answer's `max_tokens`, it is
+asked again with the answer the allowance still holds (`apps.assistants.allowance`, read from
+the quota's own refusal, as for the assistants' drafts), and the response says it is shorter
+(`allowance_tokens`, `note`).
 The answer is written by the model the request names (`model`, as a chat names it), else by
 the first model that writes text and that the caller's key may use (`writers.writing_model`).
 The sources are searched as `/search` searches (`collections.searched`): an embedding model
@@ -41,11 +44,11 @@ from gemeingut.serve.collections import (
     searched_and_cut,
     visible_collection,
 )
-from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access
+from gemeingut.serve.gateway.gate import CallerDep, admit, note_model, record_access, refusing
 from gemeingut.serve.gateway.identity import Principal
 from gemeingut.serve.http_errors import APIError, request_language
 from gemeingut.serve.schemas import Count, ErrorResponse, Usage
-from gemeingut.serve.screening import screen_texts
+from gemeingut.serve.screening import screen_fields
 from gemeingut.serve.served import ServedModel
 from gemeingut.serve.work import answered, rejections_as_400
 from gemeingut.serve.writers import writing_model
@@ -207,6 +210,9 @@ async def answer_from_collection(
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
         return again
 
+    question, decision = await screened_words(
+        request, principal, writer, [("question", body.question)]
+    )
     cut: QuestionCut | None = None
 
     def sources_that_fit() -> Fitted | None:
@@ -218,23 +224,22 @@ async def answer_from_collection(
         if not found:
             return None
         count = counter(writer.backend)
-        return fit_question(body.question, found, language, body.max_tokens, count)
+        return fit_question(question[0], found, language, body.max_tokens, count)
 
     try:
         fitted = await run_in_threadpool(sources_that_fit)
     except InputError as error:
-        raise APIError(
-            400, error.message, param="question", code="context_length_exceeded"
-        ) from None
+        said = APIError(400, error.message, param="question", code="context_length_exceeded")
+        raise refusing(said) from None
     except RequestRejected as rejected:  # a model without a chat template
         raise APIError(400, rejected.message, param="question", code=rejected.code) from None
     if fitted is None:
         await run_in_threadpool(record_access, request, principal, 200, "allowed")
         return _no_evidence(name, writer.name, language, cut)
     sources = fitted.sources  # whole: cited and checked; the model reads `shown`
-    messages = messages_for(body.question, fitted.shown, language)
+    messages = messages_for(question[0], fitted.shown, language)
     said, usage, asked, _most = await ask_within_allowance(
-        request, principal, writer, messages, fitted.room, None, 1, "question"
+        request, principal, writer, messages, fitted.room, None, 1, "question", decision
     )
     shortened = asked if asked < fitted.room else None
     verdict = await run_in_threadpool(check_citations, said, sources, language)
@@ -375,20 +380,24 @@ async def ask_within_allowance(
     most: int | None,
     parts: int,
     param: str,
+    decision: str,
 ) -> tuple[str, Usage, int, int | None]:
     """The model's text and usage for an answer of up to `room` tokens (and at most `most`,
     what the daily token allowance held for each part before), the answer tokens it was asked
     for, and what the allowance holds for each part after it. Where the allowance refuses,
     asked again for the answer it holds for each of the `parts` left (`allowance.shorter_answer`),
     until it is taken; the refusal is raised where not even the shortest useful answer fits,
-    or where a shorter answer reserves no fewer tokens (an engine that cannot count them)."""
+    or where a shorter answer reserves no fewer tokens (an engine that cannot count them).
+    `decision`: the policy's on the person's words in `messages` (`screened_words`)."""
     from gemeingut.apps.assistants.allowance import shorter_answer
 
     asked = room if most is None else min(room, most)
     before: int | None = None  # the tokens the last refusal said this part needs
     while True:
         try:
-            said, usage = await ask_served_model(request, principal, writer, messages, asked, param)
+            said, usage = await ask_served_model(
+                request, principal, writer, messages, asked, param, decision
+            )
             return said, usage, asked, most
         except APIError as refused:
             quota = tokens_refused(refused)
@@ -415,17 +424,15 @@ async def ask_served_model(
     messages: list[dict],
     max_tokens: int,
     param: str,
+    decision: str,
 ) -> tuple[str, Usage]:
-    """The `writer`'s greedy answer to `messages`, as a model call like any other: policy
-    screening, key scope, quota, queue and audit record."""
+    """The `writer`'s greedy answer to `messages`, as a model call like any other: key scope,
+    quota, queue and audit record (with `decision`, the policy's on the person's words in
+    them, screened before: `screened_words`). The messages are sent as they are: the sources
+    in them are the collection's text, which the answer's citations are checked against."""
     backend = writer.backend
     note_model(backend.model_name)  # its record and /metrics name the model that answered
     request_id = f"rag-{uuid.uuid4().hex}"
-    texts = [m["content"] for m in messages]
-    contents, decision = await run_in_threadpool(
-        screen_texts, request, principal, request_id, texts, param, backend.model_name
-    )
-    messages = [m | {"content": c} for m, c in zip(messages, contents, strict=True)]
     prompt = await rejections_as_400(backend.apply_chat_template, messages, param=param)
     params = SamplingParams(max_tokens=max_tokens, temperature=0.0)
     admission = await admit(
@@ -435,6 +442,21 @@ async def ask_served_model(
     queue = writer.queue
     results, usage = await answered(request, queue, admission, backend, [prompt], params, 1, param)
     return results[0].text, usage
+
+
+async def screened_words(
+    request: Request,
+    principal: Principal | None,
+    writer: ServedModel,
+    fields: list[tuple[str, str]],
+) -> tuple[list[str], str]:
+    """The person's own words, (field, text) as the request has them, as the policy lets the
+    model see them, and its decision for each model call's record: a refusal (an audited 400)
+    names the field. Not the collection's passages: they are not the person's input."""
+    request_id = f"rag-{uuid.uuid4().hex}"  # a refusal's record and error name it
+    return await run_in_threadpool(
+        screen_fields, request, principal, request_id, fields, writer.backend.model_name
+    )
 
 
 def counter(backend: Backend):

@@ -376,18 +376,22 @@ def _refuse_the_operators(
     through the API: a member of the group could otherwise swap a service instruction
     everyone cites. What people uploaded, they may change."""
     record = collection.meta.get("documents", {}).get(key)
-    if record is not None and not record["source"].startswith(UPLOADED):
-        record_access(request, principal, 403, "scope:document")
-        raise APIError(
-            403,
-            _(
-                "{key!r} was taken in by the server's operator: it is not replaced or removed "
-                "here; upload yours under another name, or ask the operator",
-                key=key,
-            ),
-            param="filename",
-            code="document_of_operator",
+    if record is None or record["source"].startswith(UPLOADED):
+        return
+    record_access(request, principal, 403, "scope:document")
+    if request.method == "DELETE":  # there is nothing of theirs to upload instead
+        said = _(
+            "{key!r} was taken in by the server's operator: it is not removed here; ask the "
+            "operator",
+            key=key,
         )
+    else:
+        said = _(
+            "{key!r} was taken in by the server's operator: it is not replaced or removed "
+            "here; upload yours under another name, or ask the operator",
+            key=key,
+        )
+    raise APIError(403, said, param="filename", code="document_of_operator")
 
 
 def _engine_failed(

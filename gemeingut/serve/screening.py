@@ -7,6 +7,14 @@ answer would have had (`chatcmpl-…`), which the error names as its `id`, as th
 refusals do (`gate.admit`): whichever of it and `request_id` a person quotes, `admin audit
 export --request` finds the record. Redactions change
 the text and are recorded as the request's decision, `redacted:<rules>`.
+
+What is screened is what the person sent: a chat's messages, a prompt, and of an answer from
+documents or a draft only the fields the person typed (`screen_fields`: question, subject,
+audience, occasion, key points), each refusal naming its field. The passages a collection
+route puts beside them are the organisation's own documents, which the caller may read through
+`/search` anyway: they are not the caller's input, reach the model as the collection holds
+them (a quote of them is checked against the same text), and neither refuse the request nor
+make its decision `redacted:`.
 """
 
 from __future__ import annotations
@@ -28,13 +36,29 @@ def screen_texts(
     param: str,
     model: str | None = None,
 ) -> tuple[list[str], str]:
-    """The texts as the model may see them, and the decision for the audit log (a refusal is
-    recorded under `model`, by default the server's first)."""
+    """The texts (all of the request's field `param`) as the model may see them, and the
+    decision for the audit log (a refusal is recorded under `model`, by default the server's
+    first)."""
+    fields = [(param, text) for text in texts]
+    return screen_fields(request, principal, request_id, fields, model)
+
+
+def screen_fields(
+    request: Request,
+    principal: Principal | None,
+    request_id: str,
+    fields: list[tuple[str, str]],
+    model: str | None = None,
+) -> tuple[list[str], str]:
+    """The texts of the request's `fields` ((field, text), a field once for each of its
+    texts) as the model may see them, and one decision for the audit log: a refusal names
+    the field the rule found its words in, a redaction is the request's whichever field it
+    changed."""
     policy: Policy | None = request.app.state.policy
     if policy is None:
-        return texts, "allowed"
+        return [text for _field, text in fields], "allowed"
     screened, redacted = [], set()
-    for text in texts:
+    for param, text in fields:
         decision = policy.check(text)
         if decision.refused_by is not None:
             rule = decision.refused_by

@@ -108,7 +108,7 @@ def test_the_chain_is_reproduced_on_a_plain_copy_of_the_root_equal(
         "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert list(rows) == ["finetune_earlier_1", "finetune", "release"]
     assert all(row["equal"] for row in rows.values()), rows
 
@@ -179,7 +179,7 @@ def test_reproduce_runs_the_bundle_s_own_code_not_the_current_tree(
         text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    rows = {row["role"]: row for row in json.loads(done.stdout)}
+    rows = {row["role"]: row for row in json.loads(done.stdout)["artifacts"]}
     assert list(rows) == ["finetune", "release"] and all(r["equal"] for r in rows.values())
     assert marks["compare"].exists() and not marks["rebuild"].exists()
 

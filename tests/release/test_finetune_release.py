@@ -482,7 +482,7 @@ def test_a_fine_tune_bundle_is_reproduced_on_its_base(
         "reproduce", bundle.parent, "--workspace", tmp_path / "again", "--base", elsewhere, "--json"
     )
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert set(rows) == {"finetune", "release"}
     assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
 
@@ -517,7 +517,7 @@ def test_an_audited_fine_tune_is_reproduced_with_its_audit(tmp_path: Path) -> No
     again = ("--workspace", tmp_path / "again", "--base", base, "--json")
     result = invoke("reproduce", bundle.parent, *again)
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert set(rows) == {"finetune", "audit", "release"}
     assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
     pairs = tmp_path / "paare.jsonl"  # a suite of the auditor's own: two shipped pairs
@@ -564,7 +564,7 @@ def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
     again = ("--workspace", tmp_path / "again", "--base", base, "--json")
     result = invoke("reproduce", bundle.parent, *again)
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert set(rows) == {"finetune", "release"}
     assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())
     meta = json.loads(record.read_text())
@@ -572,9 +572,13 @@ def test_a_fine_tune_on_a_curated_dataset_is_reproduced_from_the_bundle(
     write_manifest(bundle)  # `verify` names the record against the lineage's hash of it
     checked = " ".join(invoke("verify", bundle).output.split())
     assert "finetuning/curated-dataset/dataset.json: sha256" in checked, checked
+    summary = bundle / "AI_ACT_SUMMARY.md"  # it names the record's id: a forger rewrites it too
+    said_before = summary.read_text("utf-8")
+    summary.write_text(said_before.replace(meta["id"], "ds-0000000000000000"), "utf-8")
     _forged(bundle, record, json.dumps(meta | {"id": "ds-0000000000000000"}))
     refused = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "b", "--base", base)
     assert refused.exit_code == 2 and "ihre Herkunft ergibt aber" in refused.stderr, refused.output
+    summary.write_text(said_before, "utf-8")
     _forged(bundle, record, json.dumps(meta | {"files": []}))  # not a file list
     broken = invoke("reproduce", bundle.parent, "--workspace", tmp_path / "c", "--base", base)
     said = " ".join(broken.stderr.split())

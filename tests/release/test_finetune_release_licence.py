@@ -130,5 +130,5 @@ def test_a_fine_tune_released_under_another_licence_is_reproduced_equal(tmp_path
         "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert all(row["equal"] for row in rows.values()), rows

@@ -82,7 +82,7 @@ def _said_for_each_link(bundle: Path, report: str, words: dict[str, str], langua
         output = f"{record['method']} ({record['output']})"
         assert f"| {words['method']} | {output} |" in method
         for key, value in record["training"].items():  # every hyper-parameter of the link
-            assert f"| {key} | {value} |" in method
+            assert f"| {key} | {_setting(key, value, language)} |" in method
         trainable = numeral(record["stats"]["trainable_parameters"], language)
         assert f"| {words['trainable']} | {trainable} |" in method
         stats = record["stats"]
@@ -96,6 +96,16 @@ def _said_for_each_link(bundle: Path, report: str, words: dict[str, str], langua
     assert words["totals"] not in last  # the chain's totals: under their own heading
     assert words["totals"] in sections["4"][words["totals_heading"]]
     assert list(sections["4"])[-1] == words["totals_heading"]  # closing section 4
+
+
+def _setting(key: str, value: Any, language: str) -> str:
+    """A hyper-parameter as the report writes it in `language`: a number as the language writes
+    one (0,0002), a truth in words, the seed as a name."""
+    if isinstance(value, bool):
+        return {"de": ("nein", "ja"), "en": ("no", "yes")}[language][value]
+    if isinstance(value, int | float) and key != "seed":
+        return numeral(value, language)
+    return "-" if value is None else str(value)
 
 
 GERMAN = {
@@ -149,7 +159,9 @@ def test_an_earlier_links_figure_edited_in_the_report_is_named_by_verify(
     bundle = shutil.copytree(chain_bundle, tmp_path / "bundle")
     rate = _links(bundle)[0][2]["training"]["learning_rate"]
     # one row: the last link's rate differs
-    verify_names_the_edited_report(bundle, f"| learning_rate | {rate} |", "| learning_rate | 0.5 |")
+    verify_names_the_edited_report(
+        bundle, f"| learning_rate | {numeral(rate, 'de')} |", "| learning_rate | 0,5 |"
+    )
 
 
 def test_the_report_of_a_chain_on_our_own_model_names_every_link(released_chain: dict) -> None:

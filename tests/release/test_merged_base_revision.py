@@ -143,7 +143,7 @@ def test_a_plain_copy_of_the_cached_base_reproduces_the_merged_fine_tune_equal(
         "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert set(rows) == {"finetune", "audit", "release"}
     assert all(row["equal"] for row in rows.values()), rows
 

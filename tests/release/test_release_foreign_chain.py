@@ -112,7 +112,7 @@ def test_a_chain_on_a_foreign_base_is_reproduced_link_by_link(
     again = ("--workspace", tmp_path / "again", "--base", elsewhere, "--json")
     result = invoke("reproduce", release_folder, *again)
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert list(rows) == ["finetune_earlier_1", "finetune", "release"]
     assert rows["finetune_earlier_1"]["recorded_id"] == load_artifact(foreign_chain["ft1"]).id
     assert all(row["equal"] and row["recorded_id"] == row["rebuilt_id"] for row in rows.values())

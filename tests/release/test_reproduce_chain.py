@@ -58,7 +58,7 @@ def test_a_chain_is_rebuilt_link_by_link_with_every_artifact_equal(
     again = tmp_path / "again"
     result = invoke("reproduce", chain_release["release"], "--workspace", again, "--json")
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     ft1, ft2 = load_artifact(chain_release["ft1"]), load_artifact(chain_release["ft2"])
     assert rows["finetune_earlier_1"]["recorded_id"] == ft1.id
     assert rows["finetune"]["recorded_id"] == ft2.id
@@ -94,7 +94,7 @@ def test_a_changed_earlier_fine_tunes_data_is_named_as_what_differs(
     assert invoke("verify", bundle).exit_code == 0
     result = invoke("reproduce", copy, "--workspace", tmp_path / "again", "--json")
     assert result.exit_code == 1, result.output
-    rows = json.loads(result.stdout)
+    rows = json.loads(result.stdout)["artifacts"]
     differing = [row for row in rows if not row["equal"]]
     earlier = differing[0]  # the first that differs, in the order of the rebuild
     assert earlier["role"] == "finetune_earlier_1" and earlier["recorded_id"] == ft1.id

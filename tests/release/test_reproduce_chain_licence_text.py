@@ -49,7 +49,7 @@ def test_a_chain_bundle_alone_is_rebuilt_under_its_given_licence_text(
     assert (bundle / "model" / "LICENSE").read_text(encoding="utf-8") == OWN_TEXT
     result = invoke("reproduce", bundle, "--workspace", tmp_path / "again", "--json")
     assert result.exit_code == 0, result.output
-    rows = {row["role"]: row for row in json.loads(result.stdout)}
+    rows = {row["role"]: row for row in json.loads(result.stdout)["artifacts"]}
     assert [role for role, row in rows.items() if not row["equal"]] == []
     # a bundle alone does not hold its release's id (its folder's name stands in): every file
     # of the rebuilt bundle is the same, the given licence text too

@@ -18,7 +18,7 @@ from tests.release.documents_again import documents_rendered_again
 from tests.release.test_verify_tampered_plainly import _problem_lines, _verify
 from tests.test_cli import invoke
 
-MISSING = "_Im Rezept nicht angegeben._"
+MISSING = "_In `[data.publication]` nicht angegeben._"
 RECORDS = "training-data/stats.json, training-metadata/lineage.json (dataset, publication)"
 PUBLICATION = (  # the recipe's [data.publication]; example.org without its `/`, as one writes it
     'title_de = "Winziges Korpus"\ndescription_de = "Testdaten."\n'

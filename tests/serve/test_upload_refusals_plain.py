@@ -1,8 +1,8 @@
 """An upload refused is said in the sender's language and with a code a client can act on:
 random bytes named `.pdf` are "damaged or not a PDF file" without the parser's English
 ("PdfStreamError: Stream has ended unexpectedly"), which the server log keeps (a warning on
-stderr); `rag ingest` says the same; a file name that holds a path, none, or no file has a
-code like every other 400."""
+stderr) without the file's name, as the audit names no document; `rag ingest` says the same;
+a file name that holds a path, none, or no file has a code like every other 400."""
 
 from __future__ import annotations
 
@@ -34,8 +34,10 @@ def test_random_bytes_as_a_pdf_are_refused_in_german_and_logged_technically(
     assert error["code"] == "document_not_taken"
     assert "beschädigt oder keine PDF-Datei" in error["message"], error
     assert not any(word in error["message"] for word in PARSER_WORDS), error
-    logged = [r.getMessage() for r in caplog.records if "bericht.pdf" in r.getMessage()]
+    assert "bericht.pdf" in error["message"], error  # the sender's own file, to the sender
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("gemeingut")]
     assert any("Error" in line for line in logged), caplog.text  # the parser's own words
+    assert "bericht" not in caplog.text, caplog.text  # a name can say whom it is about
     assert vergabe_state(collections) == before
 
 

@@ -5,7 +5,8 @@ number of days, and the tender check counts the days between them.
 German forms are read: 12.01.2027, 12.01.27, 12. Januar 2027, 12. Jan. 2027 and 2027-01-12; a
 year of two digits only as dd.mm.yy, as "Ziffer 3.1.12" is no date. A date without its year
 ("bis zum 12.01.") is not read: the days between two dates across a new year cannot be counted
-without it. A date that does not exist (31.02.2027) is no date.
+without it. A date that does not exist (31.02.2027) is no date. A rule's pattern names such a
+date as `{DATUM}` ("Angebote bis {DATUM}": a deadline stated with its date, `with_dates`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,15 @@ _DATE = re.compile(
     r"|(?<!\d)(?P<iso>\d{4}-\d{2}-\d{2})(?!\d)",
     re.IGNORECASE,
 )
+# `{DATUM}` in a rule's pattern stands for a date as read here (without the groups, so that a
+# pattern may hold it more than once): "Angebote bis {DATUM}" finds "Angebote bis 15.01.2027".
+DATE_IN_RULES = "{DATUM}"
+_DATE_UNGROUPED = re.sub(r"\(\?P<\w+>", "(?:", _DATE.pattern)
+
+
+def with_dates(pattern: str) -> str:
+    """A rule's `pattern` with each `{DATUM}` written out as the date it stands for."""
+    return pattern.replace(DATE_IN_RULES, f"(?:{_DATE_UNGROUPED})")
 
 
 @dataclass(frozen=True)

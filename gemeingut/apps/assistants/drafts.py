@@ -29,6 +29,7 @@ from functools import partial
 from typing import Literal
 
 from gemeingut.apps.assistants.blank_fields import check_request
+from gemeingut.apps.assistants.wrote_nothing import WROTE_NOTHING
 from gemeingut.apps.rag.answer import Said, source_label
 from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
@@ -548,8 +549,8 @@ def room_for(messages: list[dict], wanted: int, count: Count) -> int:
 
 
 def render_markdown(draft: Draft, language: str = "de") -> str:
-    """The draft as Markdown: its sections, a note under each one without evidence, and the
-    numbered sources it cites."""
+    """The draft as Markdown: its sections (one the model left blank says so, as the page
+    does), a note under each one without evidence, and the numbered sources it cites."""
     lang = language if language in CITE else "de"
     lines = [f"# {draft.title}", ""]
     if draft.message:
@@ -557,7 +558,8 @@ def render_markdown(draft: Draft, language: str = "de") -> str:
     if draft.note:
         lines += [f"> {draft.note}", ""]
     for section in draft.sections:
-        lines += [f"## {section.heading}", "", section.text.strip(), ""]
+        said = section.text.strip() or text(WROTE_NOTHING, lang)
+        lines += [f"## {section.heading}", "", said, ""]
         if not section.written:  # its problem says why, and it is all there is
             lines += [f"> {' '.join(section.verdict.problems)}", ""]
             continue

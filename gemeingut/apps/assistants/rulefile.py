@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from gemeingut.apps.assistants.dates import with_dates
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.regex_problems import regex_problem
@@ -59,7 +60,7 @@ class Texts(BaseModel):
 
 def _compiles(pattern: str) -> str:
     try:
-        re.compile(pattern)
+        re.compile(with_dates(pattern))
     except re.error as exc:
         raise ValueError(
             _(

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from gemeingut.apps.assistants.dates import WrittenDate, german_dates
+from gemeingut.apps.assistants.dates import WrittenDate, german_dates, with_dates
 from gemeingut.apps.assistants.rulefile import Rule, Severity, load_rules
 from gemeingut.apps.rag.readers import Passage, read_document
 from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, Sentence, sentences
@@ -276,8 +276,9 @@ def _read(rule: Rule, said: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _compiled(pattern: str) -> re.Pattern[str]:
     """A rule's pattern, compiled once: a draft of many short sentences runs every pattern
-    on each, and `re`'s own cache costs more than the search."""
-    return re.compile(pattern, re.IGNORECASE)
+    on each, and `re`'s own cache costs more than the search. `{DATUM}` in it is a date
+    (`dates.with_dates`)."""
+    return re.compile(with_dates(pattern), re.IGNORECASE)
 
 
 def _days(unit: str | None) -> int:

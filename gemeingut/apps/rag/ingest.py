@@ -1,6 +1,7 @@
 """What a collection holds: `ingest` adds and updates documents, `remove` takes them out.
 
-`ingest` reads and embeds only new or changed files (by sha256), keeps the chunks and vectors
+`ingest` reads and embeds only new or changed files (by sha256), skips one whose text the
+collection holds under another key (`ingest_files.Held`), keeps the chunks and vectors
 of the unchanged, drops files that vanished from an ingested folder, and writes a new index
 that the collection switches to in one rename (`storage.py`). A file that cannot be read is
 skipped and named in the report, the others are taken; an ingest that fails (an embedding
@@ -51,6 +52,8 @@ from gemeingut.apps.rag.ingest_files import (
     Held,
     found_documents,
     refuse_other_sources,
+    text_fingerprint,
+    text_fingerprints,
 )
 from gemeingut.apps.rag.ocr_cache import ScanCache
 from gemeingut.apps.rag.prompted import (
@@ -115,7 +118,7 @@ class IngestReport:
 
 
 class Skipped(InputError):
-    """An uploaded file that was read but not taken (no text, damaged, the same content under
+    """An uploaded file that was read but not taken (no text, damaged, the same text under
     another key): `why`, in the reader's words. The ingest switched to nothing."""
 
     def __init__(self, why: str) -> None:
@@ -135,6 +138,7 @@ def ingest(
     wait: bool = True,
     upkeep: Embedder | None = None,
     prompts: dict[str, str] | None = None,
+    key: str | None = None,
 ) -> IngestReport:
     """Add or update `paths` (files or folders) in collection `name`, creating it if new;
     `groups` are a new collection's, and must be an existing one's if given. `embedder` is
@@ -146,7 +150,9 @@ def ingest(
     not in `paths` that the ingest embeds again. Whatever fails or is refused leaves the
     collection as it was: its index, its record, `files/` and its kept scans. `prompts` are
     the `query` and `document` prompts the person states for an endpoint that does not say
-    its model's (`prompted.py`), recorded with the collection."""
+    its model's (`prompted.py`), recorded with the collection. `key`: the key of the one file
+    in `paths` where it is not its name (an upload, kept under a name of the server's: what
+    the server logs of it names no sender's file)."""
     folder = collection_folder(root, name)
     if language not in LANGUAGES:
         raise InputError(
@@ -159,6 +165,9 @@ def ingest(
     asked = checked_groups(groups or [])
     report = IngestReport()
     found = found_documents(paths, report.skipped, report.unsupported)
+    if key is not None:  # one file, written by the server
+        [upload] = found.values()
+        found = {key: upload}
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder, wait):
         meta = _current_meta(root, name, language)
@@ -383,7 +392,7 @@ def _update(
         else:
             carry(key)
     digests = {key: sha256_file(path) for key, path in found.items()}
-    held = Held(meta["name"], documents, digests, uploaded)
+    held = Held(meta["name"], documents, digests, text_fingerprints(index.old.chunks), uploaded)
     for key, path in sorted(found.items()):
         digest = digests[key]
         if documents.get(key, {}).get("sha256") == digest:
@@ -394,7 +403,9 @@ def _update(
             continue
         why = held.other_key_for(key, path, digest)
         pieces, why = ([], why) if why else _passages(path, report, key, scans)
+        why = why or held.other_key_with_text(key, text_fingerprint(c.text for c in pieces))
         if why:
+            report.control_characters.pop(key, None)  # of a file not taken
             report.skipped[str(path)] = why
             if key in documents:
                 carry(key)  # the last good version stays

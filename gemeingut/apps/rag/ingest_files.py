@@ -2,25 +2,34 @@
 
 A document's key is its file name, or for a file found in a folder the folder's name and the
 path below it; two files that would share a key refuse the ingest before anything is written.
-A file the collection already holds under another key (the same file, or the same content) is
-skipped with that key named: a search would find it twice. A file in a folder that no reader
-reads (an old .doc, a spreadsheet, a file without a suffix) is listed by its type, not left out
-unsaid; a hidden file (".DS_Store"), like a hidden folder, is a system's, not a document.
+A file the collection already holds under another key is skipped with that key named: the same
+file, the same bytes, or the same text (the same words in the same chunks, read from another
+format: Homeoffice.odt beside Homeoffice.docx), which a search would find twice. What to do
+instead is what the person may do: an uploader is told to remove the other document where it
+is an upload too (anyone of the collection's groups may), and to ask the operator where the
+operator ingested it (the server changes no document of the operator's). A file in a folder
+that no reader reads (an old .doc, a spreadsheet, a file without a suffix) is listed by its
+type, not left out unsaid; a hidden file (".DS_Store"), like a hidden folder, is a system's,
+not a document.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gemeingut.apps.rag.readers import READERS, require_known_format
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.i18n.visible import visible
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.storage import StoredChunk
 
 UPLOADED = "upload:"  # a recorded source: the document was given through the server, by key
 _RENAME_HINT = _(
@@ -80,25 +89,48 @@ def refuse_other_sources(documents: dict[str, dict[str, Any]], found: dict[str, 
             )
 
 
+def text_fingerprint(texts: Iterable[str]) -> str:
+    """The words of a document's chunks, in order and whatever the spaces between them: what a
+    search finds of it, the same for a text read from a DOCX, an ODT or a Markdown file."""
+    words = "\n".join(" ".join(chunk.split()) for chunk in texts)
+    return hashlib.sha256(words.encode()).hexdigest()
+
+
+def text_fingerprints(chunks: Iterable[StoredChunk]) -> dict[str, str]:
+    """Each document's `text_fingerprint`, from the chunks a collection holds of it."""
+    texts: dict[str, list[str]] = {}
+    for chunk in chunks:
+        texts.setdefault(chunk.document, []).append(chunk.text)
+    return {key: text_fingerprint(chunks) for key, chunks in texts.items()}
+
+
 class Held:
-    """Which key holds a file or a content: a document under two keys is found twice by every
-    search (same text, same score) and pushes other sources out of the best k."""
+    """Which key holds a file, its bytes or its text: a document under two keys is found twice
+    by every search (same text, same score) and pushes other sources out of the best k."""
 
     def __init__(
         self,
         name: str,
         documents: dict[str, dict[str, Any]],
         digests: dict[str, str],
+        texts: dict[str, str],
         uploaded: bool = False,
     ) -> None:
+        """`digests`: the bytes' sha256 of each file given, by key; `texts`: the
+        `text_fingerprint` of each document the collection holds."""
         self.name = name
         self.uploaded = uploaded  # said to a person on the page: no command line to name
         staying = {k: r for k, r in documents.items() if k not in digests}
         unchanged = {k: r for k, r in documents.items() if r["sha256"] == digests.get(k)}
         self.sources = {r["source"]: k for k, r in staying.items()}
+        # ingested by the operator: a person on the page cannot remove them
+        self.operators = {k for k, r in documents.items() if not r["source"].startswith(UPLOADED)}
         self.contents: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
         for key, record in sorted((staying | unchanged).items()):
             self.contents.setdefault(record["sha256"], key)
+            if key in texts:
+                self.texts.setdefault(texts[key], key)
 
     def other_key_for(self, key: str, path: Path, digest: str) -> str:
         """Why `path` is not taken under `key` (empty if it is); a key taken claims its content."""
@@ -113,25 +145,44 @@ class Held:
                     command=self.remove_command(other),
                 )
             )
-        other = self.contents.setdefault(digest, key)
-        if other != key and self.uploaded:
+        return self._twice(key, self.contents.setdefault(digest, key))
+
+    def other_key_with_text(self, key: str, fingerprint: str) -> str:
+        """Why a file read is not taken under `key` (empty if it is): the collection holds its
+        text (`text_fingerprint`) under another key; a key taken claims its text."""
+        return self._twice(key, self.texts.setdefault(fingerprint, key))
+
+    def _twice(self, key: str, other: str) -> str:
+        """Why a document is not taken under `key` where `other` holds its text (empty where
+        `other` is `key`), and what the person may do: the operator runs a command; a person
+        on the page removes another upload, and asks the operator of the operator's."""
+        if other == key:
+            return ""
+        if not self.uploaded:
             return text(
                 _(
-                    "the same content as '{key}' in the collection, not taken twice: to keep "
-                    "it under the new name, remove '{key}' first",
-                    key=other,
-                )
-            )
-        if other != key:
-            return text(
-                _(
-                    "the same content as '{key}' in the collection, not taken twice: to keep "
-                    "it under the new name, first: {command}",
+                    "the same text as '{key}' in the collection, not taken twice: to keep it "
+                    "under the new name, first: {command}",
                     key=other,
                     command=self.remove_command(other),
                 )
             )
-        return ""
+        if other in self.operators:
+            return text(
+                _(
+                    "the same text as '{key}' in the collection, which the server's operator "
+                    "took in: not taken twice, searches find it already; to have it under the "
+                    "new name, ask the operator",
+                    key=other,
+                )
+            )
+        return text(
+            _(
+                "the same text as '{key}' in the collection, not taken twice: to keep it under "
+                "the new name, remove '{key}' first",
+                key=other,
+            )
+        )
 
     def remove_command(self, key: str) -> str:
         """The command that removes `key`, as a shell reads it (`'a b.txt'`, not `a b.txt`)."""

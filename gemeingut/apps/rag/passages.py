@@ -1,7 +1,8 @@
 """What every document reader makes and shares: the `Passage` (text, page, section), the
-`Outline` of headings above the text being read, whitespace as a reader sees it and a table
-row as one line. One place, so that a table's row reads alike in DOCX, ODT, HTML and Markdown
-("Frist | 14 Tage"), and a section's path alike in every format."""
+`Outline` of headings above the text being read, whitespace as a reader sees it, a table
+row as one line and an image's description a word apart. One place, so that a table's row
+reads alike in DOCX, ODT, HTML and Markdown ("Frist | 14 Tage"), a picture between words
+alike, and a section's path alike in every format."""
 
 from __future__ import annotations
 
@@ -43,6 +44,21 @@ def text_lines(texts: Iterable[str]) -> str:
     """Texts read apart (a note's paragraphs, a header's lines) as one text, a line each,
     empty ones left out."""
     return "\n".join(text.strip() for text in texts if text.strip())
+
+
+def words_apart(pieces: Iterable[tuple[str, bool]]) -> str:
+    """A line's pieces of text as one, each piece marked apart (an image's description, ""
+    for an image without one) a word apart from the text right beside it, as a reader sees
+    a picture between words: "Lageplan[picture]zeigt" is not the word "Lageplanzeigt"."""
+    text, parted = "", False  # `parted`: whether an image stands right before what comes
+    for piece, apart in pieces:
+        if not piece:
+            parted = parted or apart
+            continue
+        if (apart or parted) and text[-1:].strip() and piece[:1].strip():
+            text += " "
+        text, parted = text + piece, apart
+    return text
 
 
 def join_line_end_hyphens(text: str) -> str:

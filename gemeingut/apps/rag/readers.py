@@ -33,10 +33,15 @@ Tables are read row by row (cells apart by " | ", `passages.table_row`, in every
 text in a DOCX table, an ODT section or an HTML <div> as well as in paragraphs: what a reader
 sees on the page is what is searched. So is a DOCX's or ODT's footnote and endnote (after the
 paragraph citing it), its text boxes (after their paragraph; a DOCX's once, though Word
-writes it twice), its headers and footers (once, at the end), a DOCX's content control and
-tracked insertion; an HTML article's own <header> and <footer> (not the page's banner and
-foot), an image's description (its alt text, a word apart); and a heading with no text and no
-subsection under it, as a passage of its own words (`Outline`). Lines above a rule of dashes
+writes it twice), its headers and footers (once, at the end, without the page's number),
+a DOCX's content control (not its placeholder), tracked insertion, field result (not its
+code) and SmartArt text (after its paragraph); an HTML article's own <header> and <footer>
+(not the page's banner and foot); an image's description in every format (HTML's alt text,
+a DOCX's and an ODT's title and description, `passages.words_apart`), a word apart; and a
+heading with no text and no subsection under it, as a passage of its own words (`Outline`).
+Not read: a tracked deletion, a comment. HTML in a Markdown file is read as HTML (a <table>
+row by row). Documents saved by LibreOffice itself are read in the tests
+(tests/apps/rag/office_files/). Lines above a rule of dashes
 are a Markdown heading only where a reader would take them for one (`_is_heading`).
 A file that cannot be read raises `InputError` naming the file and why.
 """
@@ -60,12 +65,13 @@ from gemeingut.apps.rag.passages import (
     Passage,
     table_row,
     tidy,
+    words_apart,
 )
 from gemeingut.apps.rag.passages import (  # re-exported: cite.py takes it from here
     join_line_end_hyphens as join_line_end_hyphens,
 )
 from gemeingut.apps.rag.readers_docx import read_docx
-from gemeingut.apps.rag.readers_html import read_html
+from gemeingut.apps.rag.readers_html import fragment_text, read_html
 from gemeingut.apps.rag.readers_odt import read_odt
 from gemeingut.apps.rag.text_headings import text_heading
 from gemeingut.errors import InputError
@@ -88,6 +94,7 @@ _LIGATURES = str.maketrans(
 _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*")  # a word hyphenated softly at a line end
 _SOFT_BREAK_KEPT = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*(\S*)[ \t]*")  # and the rest of the word
 _PAGE_NUMBER = re.compile(r"[0-9]{1,9}")  # a page label that is a page number
+_LINE_BREAK = re.compile(r"<br\b", re.IGNORECASE)  # HTML's line break, in a Markdown paragraph
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}  # read by `_text`: UTF-8 or another encoding
 _TECHNICAL = 160  # characters of a parser's own error logged at most
 log = logging.getLogger(__name__)
@@ -369,8 +376,9 @@ def _block_separator(kind: str) -> str:
 
 def _block_text(tokens: list[Any], cited: list[str], separator: str) -> str:
     """A block as a reader sees it: a table row by row (cells apart by " | ", no |---| line),
-    a list item with its number, code without its fence, HTML without its tags; the labels of
-    the footnotes it cites added to `cited`."""
+    a list item with its number, code without its fence, HTML as a browser shows it (a table
+    row by row, `readers_html.fragment_text`); the labels of the footnotes it cites added to
+    `cited`."""
     lines: list[str] = []
     row: list[str] | None = None
     number = ""
@@ -392,39 +400,26 @@ def _block_text(tokens: list[Any], cited: list[str], separator: str) -> str:
         elif token.type in {"fence", "code_block"}:
             lines.append(token.content.rstrip("\n"))
         elif token.type == "html_block":
-            lines.append(_html_block_text(token.content))
+            lines.append(fragment_text(token.content))
     return separator.join(line for line in lines if line.strip())
 
 
 def _inline_text(token: Any, cited: list[str]) -> str:
     """A paragraph's or heading's text without its markup (emphasis, code marks, a link's
-    target, HTML tags): a link is its text, an image its description, a footnote reference
-    gone from the text (its label added to `cited`). An image's description is a word apart
-    from the text right beside the picture: "![Plan](plan.gif)ändert" is not one word."""
-    parts = []
-    image = False  # whether the last part is an image's description
+    target, HTML tags): a link is its text, an image its description, a word apart from the
+    text right beside the picture ("![Plan](plan.gif)ändert" is not one word), a <br> a line
+    end, a footnote reference gone from the text (its label added to `cited`)."""
+    pieces = []
     for child in token.children or []:
         if child.type in {"text", "text_special", "code_inline", "image"}:
-            if not child.content:  # a picture without a description parts the words too
-                image = image or child.type == "image"
-                continue
-            beside = parts and parts[-1][-1:].strip() and child.content[:1].strip()
-            if beside and (image or child.type == "image"):
-                parts.append(" ")
-            parts.append(child.content)  # an image's content is its description
-            image = child.type == "image"
-        elif child.type in {"softbreak", "hardbreak"}:
-            parts.append("\n")
+            pieces.append((child.content, child.type == "image"))  # an image's: its description
+        elif child.type in {"softbreak", "hardbreak"} or (
+            child.type == "html_inline" and _LINE_BREAK.match(child.content)
+        ):
+            pieces.append(("\n", False))
         elif child.type == "footnote_ref":
             cited.append(child.meta["label"])
-    return "".join(parts)
-
-
-def _html_block_text(content: str) -> str:
-    """The text of a block of HTML in Markdown (a <div>, a comment: none)."""
-    from lxml import html
-
-    return html.fragment_fromstring(content, create_parent="div").text_content().strip()
+    return words_apart(pieces)
 
 
 def _plain(path: Path) -> Iterator[Passage]:

@@ -1,6 +1,8 @@
 """A DOCX as a reader of it in Word sees it (python-docx, and its XML where python-docx passes
-over text): paragraphs and tables under their headings, a text box's text after the paragraph
-it stands at, each footnote and endnote after what cites it, headers and footers once."""
+over text): paragraphs and tables under their headings, a text box's and a SmartArt diagram's
+text after the paragraph it stands at, a picture by its description, each footnote and
+endnote after what cites it, headers and footers once; what Word shows of content controls,
+tracked changes and fields (their results), as Word and LibreOffice write them."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines
+from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines, words_apart
 
 # Word writes a text box twice where older Words may read the file: as DrawingML (the
 # choice) and as VML (its fallback, the same text); only the choice is read.
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# A content control showing its placeholder, not what was entered (<w:showingPlcHdr/>, on
+# unless its w:val says off).
+_PLACEHOLDER = "w:sdtPr/w:showingPlcHdr[not(@w:val = '0' or @w:val = 'false' or @w:val = 'off')]"
 
 
 def read_docx(path: Path) -> Iterator[Passage]:
@@ -40,7 +45,12 @@ def read_docx(path: Path) -> Iterator[Passage]:
                 yield outline.enter(level, _text(block._p))
         for box in _text_boxes(block._element):
             yield outline.passage(_story(box, document))
-        cited = block._element.xpath(".//w:footnoteReference | .//w:endnoteReference")
+        for diagram in _diagrams(block._element, document.part):
+            yield outline.passage(diagram)
+        cited = block._element.xpath(  # not a note whose mark was deleted
+            "(.//w:footnoteReference | .//w:endnoteReference)"
+            "[not(ancestor::w:del or ancestor::w:moveFrom)]"
+        )
         for reference in cited:
             yield outline.passage(notes.pop((reference.tag, reference.get(qn("w:id"))), ""))
     yield outline.end()
@@ -68,26 +78,104 @@ def _blocks(element: Any, parent: Any) -> Iterator[Any]:
 def _text(paragraph: Any) -> str:
     """A DOCX paragraph's text as Word shows it: also the runs python-docx passes over, in
     an inserted change (<w:ins>), a content control or a field; not a text box's (another
-    story, `_text_boxes`) nor a deleted or moved-away run's. A paragraph in a text box has
-    the runs in the box as its own."""
+    story, `_text_boxes`) nor a deleted or moved-away run's, nor the placeholder an empty
+    content control shows ("Klicken oder tippen Sie hier, um Text einzugeben.": a template's
+    prompt, in every letter made from it). A paragraph in a text box has the runs in the box
+    as its own. A picture is its description (`_described`), a word apart from the words
+    beside it, as an HTML page's image is."""
     boxes = int(paragraph.xpath("count(ancestor::w:txbxContent)"))  # the boxes it stands in
     runs = paragraph.xpath(
         f".//w:r[count(ancestor::w:txbxContent) = {boxes}"
-        " and not(ancestor::w:del or ancestor::w:moveFrom)]"
+        " and not(ancestor::w:del or ancestor::w:moveFrom)"
+        f" and not(ancestor::w:sdt[{_PLACEHOLDER}])]"
     )
-    return "".join(run.text for run in runs)
+    return words_apart(piece for run in _shown(runs) for piece in _pieces(run))
+
+
+def _shown(runs: list[Any]) -> Iterator[Any]:
+    """The runs of a paragraph a reader sees: a field's result, not its code (the code's
+    <w:instrText> is no run's text, but a field nested in it shows its own result there:
+    { IF { MERGEFIELD Anrede } = "Frau" … } is not "Frau" beside what the IF shows); and not
+    the number of the page a PAGE field stands on (as a complex field or a <w:fldSimple>): a
+    footer's "Seite 3" as Word last saved it is page 1 on the first page; read once, it
+    would name one page for every page."""
+    from docx.oxml.ns import qn
+
+    fields: list[tuple[str, bool]] = []  # each field open: its code, whether it shows it
+    for run in runs:
+        for mark in run.xpath("w:fldChar | w:instrText"):
+            kind = mark.get(qn("w:fldCharType"))
+            if mark.tag == qn("w:instrText") and fields:
+                fields[-1] = (fields[-1][0] + (mark.text or ""), fields[-1][1])
+            elif kind == "begin":
+                fields.append(("", False))
+            elif kind == "separate" and fields:
+                fields[-1] = (fields[-1][0], True)
+            elif kind == "end" and fields:
+                fields.pop()
+        codes = [code for code, _shows in fields] + run.xpath("ancestor::w:fldSimple/@w:instr")
+        in_code = not all(shows for _code, shows in fields)
+        if not in_code and not any(code.split()[:1] == ["PAGE"] for code in codes):
+            yield run
+
+
+def _pieces(run: Any) -> Iterator[tuple[str, bool]]:
+    """A run's text, then the description of each picture in it (the drawing Word reads, not
+    its VML copy for older Words, `_FALLBACK`)."""
+    from docx.oxml.ns import qn
+
+    yield run.text, False
+    for drawing in _own(run, qn("w:drawing")):
+        yield _described(drawing), True
+
+
+def _described(drawing: Any) -> str:
+    """A picture's description as Word and LibreOffice write it: its title and its alt text
+    (<wp:docPr title descr>), each once; none for a decorative picture or a text box."""
+    texts = (
+        " ".join((properties.get(name) or "").split())
+        for properties in drawing.xpath("./*/wp:docPr")  # in <wp:inline> or <wp:anchor>
+        for name in ("title", "descr")
+    )
+    return " ".join(dict.fromkeys(t for t in texts if t))
 
 
 def _text_boxes(element: Any) -> Iterator[Any]:
     """The content (<w:txbxContent>) of each text box in a paragraph or table, in a drawing
-    or a VML shape; not the VML copy Word writes beside a drawing (`_FALLBACK`), nor a box
-    inside another box (read with the box it stands in, `_story`)."""
+    or a VML shape (`_own`)."""
     from docx.oxml.ns import qn
 
-    for box in element.iter(qn("w:txbxContent")):
-        between = takewhile(lambda above: above is not element, box.iterancestors())
+    return _own(element, qn("w:txbxContent"))
+
+
+def _own(element: Any, tag: str) -> Iterator[Any]:
+    """Each `tag` inside `element` that is its own: not in the VML copy Word writes beside
+    a drawing (`_FALLBACK`), nor inside a text box in it (read with that box, `_story`)."""
+    from docx.oxml.ns import qn
+
+    for found in element.iter(tag):
+        between = takewhile(lambda above: above is not element, found.iterancestors())
         if not any(above.tag in (_FALLBACK, qn("w:txbxContent")) for above in between):
-            yield box
+            yield found
+
+
+def _diagrams(element: Any, part: Any) -> Iterator[str]:
+    """The text of each SmartArt diagram in a paragraph or table, a line for each of its
+    shapes' texts: Word keeps it apart from the document (word/diagrams/data*.xml, its data
+    model), in the points the diagram draws as shapes (a "node", an assistant's "asst"),
+    not in the connections between them. A search finds an organisation chart's "Ordnungsamt"
+    as it finds a text box's words."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import qn
+
+    for ids in _own(element, qn("dgm:relIds")):
+        data = part.related_parts.get(ids.get(qn("r:dm")))
+        if data is None:  # a diagram without its data: nothing to read
+            continue
+        points = parse_xml(data.blob).iterfind(f"{qn('dgm:ptLst')}/{qn('dgm:pt')}")
+        shapes = (point for point in points if point.get("type", "node") in ("node", "asst"))
+        paragraphs = (p for point in shapes for p in point.iterfind(f"{qn('dgm:t')}/{qn('a:p')}"))
+        yield text_lines("".join(t.text or "" for t in p.iter(qn("a:t"))) for p in paragraphs)
 
 
 def _story(element: Any, parent: Any) -> str:
@@ -142,9 +230,11 @@ def _level(style: str) -> int | None:
 
 
 def _table(table: Any) -> str:
-    """One line per row; a cell merged across columns once, a table in a cell in its cell."""
+    """One line per row; a cell merged across columns once, a table in a cell in its cell;
+    also the rows and cells in content controls (`_without_row_controls`)."""
     from docx.table import Table
 
+    _without_row_controls(table._tbl)
     rows = []
     for row in table.rows:
         texts, spanning = [], None
@@ -153,9 +243,22 @@ def _table(table: Any) -> str:
                 continue
             spanning = cell._tc
             inner = (
-                _table(b) if isinstance(b, Table) else _text(b._p)
-                for b in cell.iter_inner_content()
+                _table(b) if isinstance(b, Table) else _text(b._p) for b in _blocks(cell._tc, cell)
             )
             texts.append(" ".join(t.strip() for t in inner if t.strip()))
         rows.append(table_row(texts))
     return "\n".join(rows)
+
+
+def _without_row_controls(table: Any) -> None:
+    """A table's rows and cells out of the content controls around them (<w:sdt> in a
+    <w:tbl> or <w:tr>: a form's repeating section, a field filling a cell), where python-docx
+    sees them: it reads only a table's own rows and a row's own cells."""
+    from docx.oxml.ns import qn
+
+    while controls := table.xpath("./w:sdt | ./w:tr/w:sdt"):
+        for control in controls:
+            for content in control.iterchildren(qn("w:sdtContent")):
+                for child in list(content):
+                    control.addprevious(child)
+            control.getparent().remove(control)

@@ -1,10 +1,12 @@
 """A web page as a reader of it in a browser sees it (lxml): the text under its headings, a
-line break at the edges of each block; a table row by row, its cells on one line ("Frist |
-14 Tage": a row's meaning in one place); an image by its description (its alt text), a word
-apart from the words beside it; not the page's scripts, navigation, banner and foot."""
+line break at the edges of each block (a line end in the source a space); a table row by
+row, its cells on one line ("Frist | 14 Tage": a row's meaning in one place); an image by its
+description (its alt text), a word apart from the words beside it; not the page's scripts,
+navigation, banner and foot."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ _SKIPPED = {"head", "script", "style", "nav", "noscript", "template"}
 _BANNERS = {"header", "footer"}
 _SECTIONING = {"article", "aside", "main", "nav", "section"}
 _CELLS = {"td", "th"}
+_WHITESPACE = re.compile(r"[ \t\r\n\f]+")  # HTML's white space (not a no-break space)
 
 
 def read_html(path: Path) -> Iterator[Passage]:
@@ -48,6 +51,17 @@ def read_html(path: Path) -> Iterator[Passage]:
     yield outline.end()
 
 
+def fragment_text(content: str) -> str:
+    """The text of HTML standing in another document (a <table> in Markdown) as a browser
+    shows it (`_flow`): a table row by row, not its cells' words run together; a heading a
+    line of its own; a comment nothing."""
+    from lxml import html
+
+    root = html.fragment_fromstring(content, create_parent="div")
+    pieces = (p if isinstance(p, str) else f"\n{p.text}\n" for p in _flow(root))
+    return tidy("".join(pieces))
+
+
 def _shows_h1(root: Any) -> bool:
     """Whether a reader sees an <h1> on the page (not one in the navigation or the header)."""
     return any(not any(_left_out(a) for a in h1.iterancestors()) for h1 in root.iter("h1"))
@@ -67,9 +81,10 @@ class _Heading:
     level: int
 
 
-def _flow(element: Any) -> Iterator[str | _Heading]:
+def _flow(element: Any, preformatted: bool = False) -> Iterator[str | _Heading]:
     """The text of `element` in reading order, as a browser lays it out: a line break at the
-    edges of each block, headings apart, a table's row on a line (`_row`). Text straight in
+    edges of each block, headings apart, a table's row on a line (`_row`); a line end in the
+    page's source a space (`_spaced`), as a browser shows it, but in <pre>. Text straight in
     a <div> or <body> counts too."""
     if element.tag in _HEADINGS:
         yield _Heading(tidy(element.text_content()), int(element.tag[1]))
@@ -81,15 +96,23 @@ def _flow(element: Any) -> Iterator[str | _Heading]:
         yield f"\n{_row(element)}\n"
         return
     block = element.tag not in _INLINE
+    inside = preformatted or element.tag == "pre"
     if block:
         yield "\n"
-    yield element.text or ""
+    yield _spaced(element.text, inside)
     for child in element:
         if isinstance(child.tag, str) and not _left_out(child):  # not a comment
-            yield from _flow(child)
-        yield child.tail or ""
+            yield from _flow(child, inside)
+        yield _spaced(child.tail, inside)
     if block:
         yield "\n"
+
+
+def _spaced(text: str | None, preformatted: bool) -> str:
+    """Text of the page's source as a browser shows it: its runs of whitespace, line ends
+    too, one space ("Stadt\nMusterhausen", wrapped by an editor, is "Stadt Musterhausen");
+    in <pre> as written."""
+    return (text or "") if preformatted else _WHITESPACE.sub(" ", text or "")
 
 
 def _described(image: Any) -> str:

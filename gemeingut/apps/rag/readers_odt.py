@@ -1,8 +1,9 @@
 """An ODT as a reader of it in Writer sees it (odfpy): headings, paragraphs, lists and tables
 in document order, each footnote and endnote after the paragraph that cites it (its mark
 gone: "erlaubt.¹Nach § 8" is no word a search asks for) and each text box after the paragraph
-it stands in, then the text of the page styles' headers and footers, once each (the same
-letterhead stands on every page)."""
+it stands in, a picture by its description, then the text of the page styles' headers and
+footers, once each (the same letterhead stands on every page); not a comment, nor a tracked
+deletion (kept apart in <text:tracked-changes>, which is not read)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines
+from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines, words_apart
 
 # What a page style (<style:master-page> in styles.xml) shows on its pages around the text.
 _PAGE_PARTS = ("header", "footer", "header-left", "footer-left", "header-first", "footer-first")
@@ -50,26 +51,29 @@ def _blocks(element: Any, titles: set[str]) -> Iterator[tuple[int | None, str]]:
     or linked text), each followed by the notes it cites and the text boxes standing in it
     (`_asides_taken`), a text box anchored to the page as a block of its own. A paragraph in
     a title style is the heading of level 0."""
-    from odf import teletype
-    from odf.namespaces import TABLENS, TEXTNS
+    from odf.namespaces import DRAWNS, TABLENS, TEXTNS
 
     for child in element.childNodes:
         qname = getattr(child, "qname", None)  # text between elements has none
         if qname in ((TEXTNS, "section"), (TEXTNS, "list-item"), (TEXTNS, "list-header")):
             yield from _blocks(child, titles)
             continue
+        if qname == (TEXTNS, "tracked-changes"):  # deleted text, and notes in it: not shown
+            continue
         asides = _asides_taken(child)
         if qname == (TEXTNS, "h"):
             level = child.getAttrNS(TEXTNS, "outline-level")
-            yield int(level) if level and level.isdigit() else 1, teletype.extractText(child)
+            yield int(level) if level and level.isdigit() else 1, _inline_text(child)
         elif qname == (TEXTNS, "p") and child.getAttrNS(TEXTNS, "style-name") in titles:
-            yield 0, teletype.extractText(child)
+            yield 0, _inline_text(child)
         elif qname == (TEXTNS, "p"):
-            yield None, teletype.extractText(child)
+            yield None, _inline_text(child)
         elif qname == (TEXTNS, "list"):  # an item a line: not glued ("Punkt einsPunkt zwei")
             yield None, _text_of(child)
         elif qname == (TABLENS, "table"):
             yield None, "\n".join(_rows(child))
+        elif qname == (DRAWNS, "frame"):  # a picture anchored to the page
+            yield None, _described(child)
         for aside in asides:
             yield None, aside
 
@@ -97,6 +101,48 @@ def _asides_taken(element: Any) -> list[str]:
     return asides
 
 
+def _inline_text(element: Any) -> str:
+    """A paragraph's or heading's text as Writer shows it: its spaces, tabs and line breaks,
+    an image by its description (`_described`) a word apart from the words beside it; not a
+    comment (<office:annotation>: its author, date and remark are no part of the text), nor
+    a page's number as Writer last saved it (a footer's "Seite 3" is page 1 on the first
+    page: read once, it would name one page for every page)."""
+    return words_apart(_pieces(element))
+
+
+def _pieces(element: Any) -> Iterator[tuple[str, bool]]:
+    """(text, whether it is an image's description) of each piece of a paragraph, in order."""
+    from odf.namespaces import DRAWNS, OFFICENS, TEXTNS
+
+    for child in element.childNodes:
+        qname = getattr(child, "qname", None)  # a text node has none
+        if qname is None:
+            yield child.data, False
+        elif qname == (TEXTNS, "s"):
+            yield " " * int(child.getAttrNS(TEXTNS, "c") or 1), False
+        elif qname == (TEXTNS, "tab"):
+            yield "\t", False
+        elif qname == (TEXTNS, "line-break"):
+            yield "\n", False
+        elif qname == (DRAWNS, "frame"):  # its text box is read apart (`_asides_taken`)
+            yield _described(child), True
+        elif qname not in ((OFFICENS, "annotation"), (TEXTNS, "page-number")):
+            yield from _pieces(child)
+
+
+def _described(frame: Any) -> str:
+    """An image's description as its frame holds it: its title and its description (in
+    Writer's dialog "Description": svg:title, svg:desc), each once."""
+    from odf.namespaces import SVGNS
+
+    texts = (
+        " ".join(_inline_text(child).split())
+        for child in frame.childNodes
+        if getattr(child, "qname", None) in ((SVGNS, "title"), (SVGNS, "desc"))
+    )
+    return " ".join(dict.fromkeys(t for t in texts if t))
+
+
 def _text_of(element: Any) -> str:
     """The blocks of a note's body, a text box, a header or a footer as one text, a line each."""
     return text_lines(text for _level, text in _blocks(element, set()))
@@ -120,7 +166,6 @@ def _headers_and_footers(document: Any) -> Iterator[str]:
 
 def _rows(element: Any) -> Iterator[str]:
     """Each row of an ODT table as one line; the cells a merge covers hold nothing."""
-    from odf import teletype
     from odf.namespaces import TABLENS
 
     for child in element.childNodes:
@@ -131,6 +176,6 @@ def _rows(element: Any) -> Iterator[str]:
             cells = [
                 c for c in child.childNodes if getattr(c, "qname", None) == (TABLENS, "table-cell")
             ]
-            yield table_row(" ".join(teletype.extractText(p) for p in c.childNodes) for c in cells)
+            yield table_row(" ".join(_inline_text(p) for p in c.childNodes) for c in cells)
         elif name in ("table-header-rows", "table-rows", "table-row-group"):
             yield from _rows(child)

@@ -35,6 +35,9 @@ _MONTHS = re.compile(
     r"\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
     r"|Dezember)\b"
 )
+# A month's short name before its year ("15. Jan. 2027", "3. Sept. 2026") ends no sentence.
+_MONTHS_SHORT = {"jan", "jän", "feb", "mär", "mrz", "apr", "jun", "jul", "aug", "sep", "sept",
+                 "okt", "nov", "dez"}  # fmt: skip
 # Words after which a number with a full stop is an ordinal: "am 2. Mai", "im 3. Quartal".
 _BEFORE_ORDINALS = {"am", "zum", "vom", "bis", "ab", "seit", "im", "der", "die", "das", "dem",
                     "den", "des", "ein", "eine", "einem", "einen", "einer"}  # fmt: skip
@@ -139,6 +142,8 @@ def _ends_sentence(text: str, stop: int, start: int) -> bool:
     if (len(name) == 1 and name.isalpha()) or name.lower() in _ABBREVIATIONS:
         return False
     if name.lower().endswith("str"):  # a street: "Siemensstr. 3", "Miele-Str. 4"
+        return False
+    if name.lower() in _MONTHS_SHORT and following[:1].isdigit():
         return False
     if not re.fullmatch(r"\d+(?:\.\d+)*", name):
         return True

@@ -65,16 +65,24 @@ VECTORS = "vectors.npy"
 # page styles' headers and footers are read, a DOCX's text boxes are read (once, not again
 # from their VML copy), an HTML table's row is one line of cells apart by " | " (format 9 put
 # each cell on a line of its own) and an HTML image's description (alt) is text: format 9
-# left them in no chunk.
+# left them in no chunk; 11 since a picture's description (a DOCX's alt text, an ODT's
+# title and description) is text, a word apart, and an ODT's comment, a DOCX's placeholder,
+# a field nested in another's code and a page's number in a header are not (format 10 left
+# the DOCX's out, glued the ODT's to the words beside it, "LageplanZone A", and read the
+# others), a DOCX's table rows and cells in content controls and its SmartArt's text are read
+# (format 10 left them in no chunk), an HTML table in a Markdown file is read row by row
+# (format 10 ran its cells' words together) and a line end in an HTML page's source is a
+# space, as a browser shows it (format 10 broke a paragraph's lines where an editor wrapped
+# them).
 # Raise it with every change to them, and name the formats it changes in `CHANGED_IN` (or in
 # `_EVERY_KIND_CHANGED_IN`, a change of every format): each such document is then read again
 # at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
-READER_FORMAT = 10
+READER_FORMAT = 11
 # by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
-# before (9 changed every kind but PDF, 10 DOCX, ODT and HTML)
+# before (9 changed every kind but PDF, 10 DOCX, ODT and HTML, 11 those and Markdown)
 CHANGED_IN: dict[str, int] = {
-    ".md": 9, ".markdown": 9, ".docx": 10, ".odt": 10, ".html": 10, ".htm": 10, ".txt": 9,
+    ".md": 11, ".markdown": 11, ".docx": 11, ".odt": 11, ".html": 11, ".htm": 11, ".txt": 9,
 }  # fmt: skip
 _EVERY_KIND_CHANGED_IN = 7  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested

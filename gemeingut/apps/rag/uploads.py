@@ -11,6 +11,9 @@ nothing it answers names where it keeps the file. An upload to a collection whos
 older gemeingut read reads them again too, as any ingest does (their embedding is the
 operator's upkeep, not the uploader's: `upkeep`); its report counts the control
 characters of the file read as spaces (`IngestReport.control_characters`), for the sender.
+The temporary file is named by the server (`upload.pdf`), not by the sender: a reader's warning
+in the server's log names the collection's folder, never the document, as the audit never
+does (a file's name can say whom it is about); the sender's refusal names their file.
 Why a file is not taken is said in the sender's language (`said_in`): the ingest puts a
 reader's reason into words as it skips the file, in a server's worker thread that knows no
 request.
@@ -34,7 +37,7 @@ LONGEST_NAME_BYTES = 240  # as the file system counts them (255 at most, a tempo
 
 
 class NotTaken(InputError):
-    """The file was read but not taken (no text, damaged, the same content under another
+    """The file was read but not taken (no text, damaged, the same text under another
     name): said with the document's key, never with where the server keeps it."""
 
 
@@ -100,7 +103,7 @@ def add_uploaded(
     meta = read_meta(root, name)  # a clear error if there is no such collection
     folder = collection_folder(root, name)
     with tempfile.TemporaryDirectory(dir=folder, prefix=UPLOAD_PREFIX) as tmp:
-        path = Path(tmp) / key
+        path = Path(tmp) / f"upload{Path(key).suffix}"
         path.write_bytes(data)
         try:
             with use_language(said_in or current_language()):
@@ -113,16 +116,17 @@ def add_uploaded(
                     uploaded=True,
                     wait=False,
                     upkeep=upkeep,
+                    key=key,
                 )
         except Skipped as skipped:
-            raise NotTaken(_without_paths(skipped.why, Path(tmp), key)) from None
+            raise NotTaken(_without_paths(skipped.why, path, key)) from None
 
 
-def _without_paths(reason: str, folder: Path, key: str) -> str:
+def _without_paths(reason: str, path: Path, key: str) -> str:
     """A reader's reason may quote the file's temporary path (a parser's own words): the
     person sees the document's name instead."""
-    for place in (folder / key, folder.resolve() / key):
+    for place in (path, path.parent.resolve() / path.name):
         reason = reason.replace(str(place), key)
-    for place in (folder, folder.resolve()):
+    for place in (path.parent, path.parent.resolve()):
         reason = reason.replace(str(place), "")
     return reason

@@ -15,6 +15,7 @@ with its zone (`local_clock`), whatever zone the reader's browser is in.
 
 from __future__ import annotations
 
+from gemeingut.apps.assistants.wrote_nothing import WROTE_NOTHING
 from gemeingut.apps.rag.cuts import question_cut_said
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.audit.report_text import NAMES, name
@@ -92,7 +93,7 @@ TEXTS: dict[str, Message] = {
     "ask": _("Answer from the documents"),
     "answer_heading": _("Answer"),
     # an answer or a draft's section of nothing but blanks: not an empty heading
-    "answer_empty": _("The model wrote no answer."),
+    "answer_empty": WROTE_NOTHING,  # as a draft's Markdown says it of a blank section
     # an answer's verdict, by the `status` of its citation check
     "verdict_supported": _("Every citation was checked against its source."),
     "verdict_not_checked": _(

@@ -20,7 +20,7 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 
 @admin_quotas_app.command("set")
@@ -147,20 +147,58 @@ def quotas_set(
 
 
 def _refuse_revoked(engine: Engine, key_id: str) -> None:
-    """A limit on a revoked key would limit nothing: the key no longer works."""
+    """A limit on a revoked key would limit nothing: the key no longer works. The refusal
+    says where the limit goes instead: on the key a rotation replaced it with (the last of
+    several rotations), where one did and that key works."""
+    with engine.connect() as conn:
+        chain = _rotations(conn, key_id)
+    if not chain:
+        return
+    said = _("the key {id} is revoked: a limit on it would limit nothing", id=key_id)
+    last, works = chain[-1]
+    if works:
+        hint = _("set the limit on the key that replaced it: --key {id}", id=last)
+    elif last == key_id:
+        hint = _(
+            "no key replaced it (it was revoked, not rotated): set the limit on its user "
+            "(`--user`) or on a new key (`gemeingut admin keys create`)"
+        )
+    else:
+        hint = _(
+            "the key {id} that replaced it is revoked too: set the limit on its user "
+            "(`--user`) or on a new key (`gemeingut admin keys create`)",
+            id=last,
+        )
+    raise InputError(said, hint)
+
+
+def _rotations(conn: Connection, key_id: str) -> list[tuple[str, bool]]:
+    """`key_id` and the keys that replaced it one after the other, each with whether it
+    works (not revoked); empty where `key_id` works or does not exist. `rotate_key` creates
+    the new key, with the old one's user and name, in the moment it revokes the old one."""
     from sqlalchemy import select
 
     from gemeingut.serve.gateway.tables import api_keys
 
-    with engine.connect() as conn:
-        revoked = conn.execute(
-            select(api_keys.c.revoked_at).where(api_keys.c.id == key_id)
-        ).scalar_one_or_none()
-    if revoked is not None:
-        raise InputError(
-            _("the key {id} is revoked: a limit on it would limit nothing", id=key_id),
-            _("set the limit on the key that replaced it (`gemeingut admin keys list`)"),
+    keys, chain = api_keys.c, []
+    found = conn.execute(select(api_keys).where(keys.id == key_id)).mappings().first()
+    while found is not None and found["revoked_at"] is not None:
+        chain.append((found["id"], False))
+        found = (
+            conn.execute(
+                select(api_keys).where(
+                    keys.user_id == found["user_id"],
+                    keys.name == found["name"],
+                    keys.created_at == found["revoked_at"],
+                    keys.id.not_in([seen for seen, _works in chain]),
+                )
+            )
+            .mappings()
+            .first()
         )
+    if chain and found is not None:
+        chain.append((found["id"], True))
+    return chain
 
 
 def _one_subject(

@@ -172,9 +172,9 @@ def _about(w: Words) -> str:
             w.say(
                 _(
                     "Adaptation: gemeingut generates this statement. Numbers are read from the "
-                    "dataset's `stats.json` and shards; prose comes from the recipe's "
-                    "`[data.publication]` section, and sections the recipe does not fill say "
-                    "{marker}",
+                    "dataset's `stats.json` and shards; prose comes from the "
+                    "`[data.publication]` section (of the recipe, or of the file `gemeingut "
+                    "data publish --info` read), and sections it does not fill say {marker}",
                     marker=NOT_PROVIDED,
                 )
             ),
@@ -213,7 +213,7 @@ def _named(values: Iterable[str]) -> int:
 
 def _header(w: Words, facts: DatasetFacts, info: PublicationInfo) -> str:
     say, missing = w.say, w.say(NOT_PROVIDED)
-    titles = f"{info.title_en} / {info.title_de} (de)" if info.title_en else info.title_de
+    titles = _titles(info, w.language)
     if facts.id:
         record = say(_("artifact `{id}`, created {created}", id=facts.id, created=facts.created))
     else:
@@ -243,6 +243,16 @@ def _header(w: Words, facts: DatasetFacts, info: PublicationInfo) -> str:
     return _section(
         say(_("1. Header")), "\n".join(f"- **{say(label)}:** {value}" for label, value in items)
     )
+
+
+def _titles(info: PublicationInfo, language: str) -> str:
+    """The title in the statement's language first, the other one after it with its language
+    code; the one there is where only one is given."""
+    if not info.title_en:
+        return info.title_de
+    if language == "de":
+        return f"{info.title_de} / {info.title_en} (en)"
+    return f"{info.title_en} / {info.title_de} (de)"
 
 
 def _summary(w: Words, facts: DatasetFacts, info: PublicationInfo) -> str:

@@ -23,7 +23,9 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 
 from gemeingut.i18n import DocumentLanguage, _
 
-NOT_PROVIDED = _("_Not provided in the recipe._")
+# The keys come from a recipe's `[data.publication]` section or from the same section of the
+# file `data publish --info` reads: the marker names the section, which both have.
+NOT_PROVIDED = _("_Not provided in `[data.publication]`._")
 
 # EU data themes (http://publications.europa.eu/resource/authority/data-theme/), which
 # DCAT-AP.de requires when categories are used (Konvention 30).

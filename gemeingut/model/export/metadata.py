@@ -120,17 +120,25 @@ def _recorded_base_model(base: dict[str, Any], names_only: bool = False) -> list
         from gemeingut.model.finetune_base_reference import base_reference
 
         reference = base_reference(reference)
-    return [_hub_model(reference) if is_hub_id(reference) else {"name": base["name"]}]
+    if not is_hub_id(reference):
+        return [{"name": base["name"]}]
+    # A bundle's record names its base by a Hub id read from the Hub's cache (its revision
+    # recorded) or one the publisher stated at release (`--base-hub-id`), which nothing
+    # checked: that one is named, but no URL presents it as where the base lies.
+    stated = names_only and not base.get("revision")
+    return [_hub_model(reference, linked=not stated)]
 
 
-def _hub_model(model_id: str) -> dict[str, str]:
-    """name, organization and repo_url of a Hub id, spelled as llama.cpp's converter does."""
+def _hub_model(model_id: str, linked: bool = True) -> dict[str, str]:
+    """name, organization and (`linked`) repo_url of a Hub id, spelled as llama.cpp's
+    converter does."""
     from gguf.metadata import Metadata
 
     name, org, *_ = Metadata.get_model_id_components(model_id)
     model = {"name": Metadata.id_to_title(name)} if name else {}
     if org:
         model["organization"] = Metadata.id_to_title(org)
+    if org and linked:
         model["repo_url"] = f"https://huggingface.co/{org}/{name}"
     return model
 

@@ -10,6 +10,9 @@
   Form that the artifacts evidence (authenticity = the weights' sha256, dependencies,
   architecture and parameters, modalities and context, licence, training data, compute and
   energy with their methods). A field the files cannot evidence says so; nothing is invented.
+  The form has no field for a contact: Measure 1.2 of the Code's Transparency chapter asks the
+  provider to publish one for requests of the documentation, so the form carries the contact
+  given at release beside the provider's name (`provider_contact`).
 """
 
 from __future__ import annotations
@@ -135,9 +138,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
             "`test-data/`, each with its licence, source, URL and attribution."
         ),
         "",
-        _("| source | documents kept | characters | licences of its documents |"),
-        "|---|---|---|---|",
-        *_source_rows(dataset, evidence, language),
+        *source_table(dataset, evidence, language),
         "",
         _("### 2.2 Private non-publicly available datasets obtained from third parties"),
         "",
@@ -171,11 +172,11 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 3.2 Removal of illegal content"),
         "",
-        *_illegal_content(stats, language),
+        *illegal_content(dataset, language),
         "",
         _("### 3.3 Other information"),
         "",
-        *_quality_filters(stats, language),
+        *quality_filters(stats, language),
         "",
     ]
     return "\n".join(text(line, language) for line in lines)
@@ -189,7 +190,7 @@ def identification(release: dict[str, Any], dependencies: Line, missing: Line) -
         _("### 1.1 Provider identification"),
         "",
         _("- Provider: {provider}", provider=", ".join(release.get("authors") or []) or missing),
-        _("- Contact: {contact}", contact=missing),
+        _("- Contact: {contact}", contact=str(release.get("contact") or "") or missing),
         "",
         _("### 1.2 Model identification"),
         "",
@@ -199,13 +200,22 @@ def identification(release: dict[str, Any], dependencies: Line, missing: Line) -
     ]
 
 
+def provider_fields(release: dict[str, Any]) -> dict[str, str]:
+    """The form's provider, as `release.json` names it: its legal name, and the contact that
+    Measure 1.2 asks the provider to publish (the form has no field of its own for it)."""
+    return {
+        "legal_name_of_provider": ", ".join(release.get("authors") or []) or NOT_EVIDENCED,
+        "provider_contact": str(release.get("contact") or "") or NOT_EVIDENCED,
+    }
+
+
 def model_documentation(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> dict[str, Any]:
     f = _facts(bundle, evidence)
     training, config, release = f["training"], f["config"], f["release"]
     return {
         "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
         "general_information": {
-            "legal_name_of_provider": ", ".join(release.get("authors") or []) or NOT_EVIDENCED,
+            **provider_fields(release),
             "model_name": release["name"],
             "model_authenticity": {
                 "sha256": f["digests"],
@@ -445,6 +455,16 @@ def _token_range(tokens: int) -> Message:
     )
 
 
+def source_table(dataset: dict[str, Any], evidence: Evidence, language: str) -> list[Line]:
+    """The sources of a curated dataset (its record: `stats`), each with the documents kept,
+    their characters and the licences their documents carry in the bundle's shards."""
+    return [
+        _("| source | documents kept | characters | licences of its documents |"),
+        "|---|---|---|---|",
+        *_source_rows(dataset, evidence, language),
+    ]
+
+
 def _source_rows(dataset: dict[str, Any], evidence: Evidence, language: str) -> list[str]:
     volume = dataset["stats"]["kept_volume"]["by_source"]
     licences: dict[str, set[str]] = {}
@@ -549,17 +569,23 @@ def _excluded_by_licence(stats: dict[str, Any], language: str) -> Line:
     return ", ".join(said) or _("none")
 
 
-def _illegal_content(stats: dict[str, Any], language: str) -> list[Line]:
-    """What the curation removed because it may not be used: personal data (replaced) and
-    documents whose licence does not allow it (excluded). Quality filters remove no illegal
-    content, so they are not listed here (`_quality_filters`)."""
+def illegal_content(dataset: dict[str, Any], language: str) -> list[Line]:
+    """What the curation of a dataset (its record: `params`, `stats`) removed because it may
+    not be used: personal data (replaced) and documents whose licence does not allow it
+    (excluded). Quality filters remove no illegal content, so they are not listed here
+    (`quality_filters`)."""
+    stats = dataset["stats"]
     pii = stats.get("blocks", {}).get("pii_scrubber", {}).get("replacements", {})
-    return [
-        _(
+    if (dataset.get("params") or {}).get("pii_types") == []:  # the scrubber looked for none
+        personal = _("- Personal data: not looked for (the curation's `pii_types` is empty).")
+    else:
+        personal = _(
             "- Personal data replaced by placeholders: {replaced}.",
             replaced=", ".join(f"{k}: {numeral(v, language)}" for k, v in sorted(pii.items()))
             or _("none found"),
-        ),
+        )
+    return [
+        personal,
         _(
             "- Documents excluded because their licence does not permit the use: {excluded}.",
             excluded=_excluded_by_licence(stats, language),
@@ -569,7 +595,7 @@ def _illegal_content(stats: dict[str, Any], language: str) -> list[Line]:
     ]
 
 
-def _quality_filters(stats: dict[str, Any], language: str) -> list[Line]:
+def quality_filters(stats: dict[str, Any], language: str) -> list[Line]:
     """The language and quality filters: they shape the data, and remove no illegal content."""
     excluded = [
         (filter_said(name, language), block["excluded"])

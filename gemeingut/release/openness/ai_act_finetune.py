@@ -5,8 +5,11 @@ summary of training content in the sections of the Commission's template, and
 Whoever modifies a general-purpose model documents the modification; the base model's training
 content is its own provider's to describe, and this summary names that model and its licence
 instead of describing it. Everything else comes from the bundle's files (the fine-tuning
-record, the data and the licences read from it); what they cannot evidence says so. The form's
-energy is the fine-tuning's, as measured, and the base's as its card states it, or not
+record, the data and the licences read from it); what they cannot evidence says so. Data that
+`data curate` made carries its record (`curated-dataset/dataset.json`: sources, filters,
+statistics): its sources, their origin and what its curation removed are said from it as the
+summary of our own pretraining says them of its corpus; data given as files has no such record.
+The form's energy is the fine-tuning's, as measured, and the base's as its card states it, or not
 (`finetune_energy.py`). A chain (base → ft1 → … → the released one) is one modification made
 by several runs: both documents state each link's data, and the form sums every link's compute
 and energy from its own record in the bundle (`chain_runs.py`), as for a chain on our model.
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
+from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import (
@@ -36,6 +40,10 @@ from gemeingut.release.openness.ai_act import (
     Line,
     earlier_finetuning,
     identification,
+    illegal_content,
+    provider_fields,
+    quality_filters,
+    source_table,
     tuning_tokens,
 )
 from gemeingut.release.openness.chain_runs import (
@@ -61,6 +69,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     language = report_language(release)
     missing = _("_{text}_", text=NOT_SHOWN)
     licences = evidence.training_data.documents
+    curated = _curated(bundle, evidence)
     lines: list[Line] = [
         _("# Public summary of training content: {name}", name=release["name"]),
         "",
@@ -109,8 +118,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
                 )
             ]
         ),
-        "",
-        _("- Where it comes from: {url}", url=params.get("data_url") or missing),
+        *_origins(bundle, evidence, curated, params.get("data_url") or missing, language),
         "",
         _("### 2.2 Private non-publicly available datasets obtained from third parties"),
         "",
@@ -139,10 +147,111 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 3.2 Removal of illegal content"),
         "",
-        _("Filtering of the fine-tuning data is {missing}.", missing=NOT_SHOWN),
-        "",
+        *_filtering(bundle, evidence, curated, language),
     ]
     return "\n".join(text(line, language) for line in lines)
+
+
+def _curated(bundle: Path, evidence: Evidence) -> list[tuple[str, dict[str, Any]]]:
+    """The curated datasets among the fine-tuning data (of every fine-tune of a chain), each
+    by its folder with its record; none where the data was given as files."""
+    records = sorted(
+        rel
+        for rel in evidence.present
+        if rel.startswith(f"{TRAINING_DATA}/") and rel.endswith(f"/{CURATED_DIR}/{DATASET_RECORD}")
+    )
+    return [
+        (rel.removesuffix(f"/{DATASET_RECORD}"), json.loads((bundle / rel).read_text("utf-8")))
+        for rel in records
+    ]
+
+
+def _uncurated(bundle: Path, evidence: Evidence, curated: list[tuple[str, Any]]) -> list[str]:
+    """The fine-tuning data's files that no curated dataset holds (given as files)."""
+    folders = tuple(f"{folder}/" for folder, _record in curated)
+    return sorted(
+        rel
+        for rel in evidence.present
+        if rel.startswith(f"{TRAINING_DATA}/")
+        and not rel.startswith(folders)
+        and (bundle / rel).is_file()
+    )
+
+
+def _caption(folder: str, record: dict[str, Any]) -> Message:
+    return _("The curated dataset {id} in `{folder}/`:", id=str(record["id"]), folder=folder)
+
+
+def _origins(
+    bundle: Path,
+    evidence: Evidence,
+    curated: list[tuple[str, dict[str, Any]]],
+    url: Line,
+    language: str,
+) -> list[Line]:
+    """Where the fine-tuning data comes from: each curated dataset's sources (documents,
+    characters, licences, and the address and attribution its record gives each); data given
+    as files by the address stated at fine-tuning (`url`), or said to be missing."""
+    lines: list[Line] = []
+    for folder, record in curated:
+        sources = record["params"]["sources"]
+        lines += [
+            "",
+            _caption(folder, record),
+            "",
+            *source_table(record, evidence, language),
+            "",
+            _(
+                "- Where it comes from: {sources}; each document keeps its own licence, source, "
+                "URL and attribution in the shards",
+                sources="; ".join(text(_origin(source), language) for source in sources),
+            ),
+        ]
+    if not curated:
+        return ["", _("- Where it comes from: {url}", url=url)]
+    if _uncurated(bundle, evidence, curated):
+        lines.append(_("- Where the other fine-tuning data comes from: {url}", url=url))
+    return lines
+
+
+def _origin(source: dict[str, Any]) -> Message:
+    """A source of a curated dataset with the address and attribution its record gives."""
+    return _(
+        "`{source}` (URL: {url}; attribution: {attribution})",
+        source=str(source["name"]),
+        url=source.get("url") or _("not recorded"),
+        attribution=source.get("attribution") or _("not recorded"),
+    )
+
+
+def _filtering(
+    bundle: Path,
+    evidence: Evidence,
+    curated: list[tuple[str, dict[str, Any]]],
+    language: str,
+) -> list[Line]:
+    """What each curated dataset's curation removed (personal data, documents whose licence
+    does not permit the use) and what its language and quality filters excluded, from its
+    record; data given as files was not filtered by gemeingut, so that is said to be missing."""
+    if not curated:
+        return [_("Filtering of the fine-tuning data is {missing}.", missing=NOT_SHOWN), ""]
+    lines: list[Line] = []
+    for folder, record in curated:
+        lines += [_caption(folder, record), "", *illegal_content(record, language), ""]
+    others = _uncurated(bundle, evidence, curated)
+    if others:
+        lines += [
+            _(
+                "Filtering of the other fine-tuning data ({files}) is {missing}.",
+                files=", ".join(f"`{rel}`" for rel in others),
+                missing=NOT_SHOWN,
+            ),
+            "",
+        ]
+    lines += [_("### 3.3 Other information"), ""]
+    for folder, record in curated:
+        lines += [_caption(folder, record), "", *quality_filters(record["stats"], language), ""]
+    return lines
 
 
 def _dependency(bundle: Path, base: dict[str, Any], earlier: list[dict[str, Any]]) -> Message:
@@ -297,7 +406,7 @@ def finetune_documentation(
     return {
         "form": "GPAI Code of Practice, Model Documentation Form (fields evidenced by gemeingut)",
         "general_information": {
-            "legal_name_of_provider": ", ".join(release.get("authors") or []) or NOT_EVIDENCED,
+            **provider_fields(release),
             "model_name": release["name"],
             "model_authenticity": {
                 "sha256": hash_files(bundle, weights),

@@ -30,7 +30,7 @@ from typing import Any
 from gemeingut.hashing import sha256_file
 from gemeingut.i18n import Message, _, text
 from gemeingut.json_records import read_object
-from gemeingut.model.base_model import OWN_MODEL
+from gemeingut.model.base_model import OWN_MODEL, file_listing
 from gemeingut.release.layout import FINETUNE_RECORD, MODEL, OPENNESS, RELEASE_INFO
 from gemeingut.release.manifest import MANIFEST, load_manifest
 
@@ -152,9 +152,8 @@ def release_problems(bundle: Path) -> list[Message]:
                 declared=declared,
             )
         )
-    model = {k.removeprefix(f"{MODEL}/"): v for k, v in listed.items() if k.startswith(f"{MODEL}/")}
-    own = {k: str(v).removeprefix("sha256:") for k, v in base_listing(bundle).items()}
-    if model != own:
+    own = {k: "sha256:" + str(v).removeprefix("sha256:") for k, v in base_listing(bundle).items()}
+    if model_lines(listed) != own:
         problems.append(
             _(
                 "{file}: the base release's model files are not those of {listing}, the base "
@@ -164,6 +163,34 @@ def release_problems(bundle: Path) -> list[Message]:
             )
         )
     return problems
+
+
+def model_lines(listed: dict[str, str]) -> dict[str, str]:
+    """The `model/` lines of A's MANIFEST (`read_manifest`'s digests), as a model folder's
+    file listing gives them (`file_listing`, `base-model/files.json`)."""
+    prefix = f"{MODEL}/"
+    return {
+        k.removeprefix(prefix): "sha256:" + v for k, v in listed.items() if k.startswith(prefix)
+    }
+
+
+def kept_record(model_dir: Path) -> Path | None:
+    """B's `base-release/` beside A's model files, where a rebuild of B laid them out so
+    (`reproduce_base.py`): A's bundle was not at hand, only its model files (checked against
+    B's fingerprint), so B's record of A is kept again, not made again. Only where the folder
+    is no bundle (a bundle that is itself a fine-tune of a release holds its own record and
+    its MANIFEST: it is verified) and the record's MANIFEST lists exactly these model files,
+    or records A as not intact (then nothing of A counts)."""
+    folder = model_dir.resolve().parent
+    kept = folder / BASE_RELEASE
+    if model_dir.resolve().name != MODEL or (folder / MANIFEST).is_file():
+        return None
+    record = read_object(kept / RECORD, _("restore {file} from the release", file=RECORD))
+    if record is None or record.get("intact") is False:
+        return kept if record is not None else None
+    if not (kept / MANIFEST).is_file():
+        return None
+    return kept if model_lines(load_manifest(kept)[0]) == file_listing(model_dir) else None
 
 
 def release_paragraph(released: BaseRelease, base: str, language: str) -> str:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.i18n import Message, _
-from gemeingut.release.card_phrases import base_phrase, context_phrase, losses_phrase
+from gemeingut.release.card_phrases import base_phrase, context_phrase
 from gemeingut.release.finetune_card import HUB_ID, render_finetune_card, size_phrase
 from gemeingut.release.finetune_record import REVISION
-from gemeingut.release.layout import CARD, FINETUNE_RECORD, MODEL, NOTICE, TRAINING_METADATA
+from gemeingut.release.layout import CARD, FINETUNE_RECORD, MODEL, NOTICE
 from gemeingut.release.notice import finetune_notice
 from gemeingut.release.openness.ai_act import FORM_FILE, SUMMARY_FILE
 from gemeingut.release.openness.ai_act_finetune import finetune_documentation, finetune_summary
@@ -27,7 +27,7 @@ from gemeingut.release.openness.claims import (
 )
 from gemeingut.release.openness.cyclonedx import BOM_FILE, bom_text, cyclonedx_bom
 from gemeingut.release.openness.derived import Render, document_json
-from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence, validation_curve
+from gemeingut.release.openness.evidence import TECHNICAL_REPORT, Evidence
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
     base_paragraph,
@@ -40,8 +40,7 @@ from gemeingut.release.openness.osai_index import OSAI_FILE, osai_index, osai_ya
 from gemeingut.release.openness.spdx import SPDX_FILE, spdx_text
 from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.release.verify_base_revision import revision_problems
-
-LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
+from gemeingut.release.verify_losses import loss_problems
 
 
 def finetune_claim_problems(
@@ -94,7 +93,7 @@ def finetune_claim_problems(
         )
     )
     problems.extend(_context_problems(bundle, card, language))
-    problems.extend(_loss_problems(bundle, card, language))
+    problems.extend(loss_problems(bundle, card, language))
     return problems
 
 
@@ -166,27 +165,6 @@ def _context_problems(bundle: Path, card: str, language: str) -> list[Message]:
                 file=CARD,
                 positions=str(positions),
                 config=f"{folder}/config.json",
-            )
-        ]
-    return []
-
-
-def _loss_problems(bundle: Path, card: str, language: str) -> list[Message]:
-    """The card's validation losses are the first and the last of the fine-tuning log."""
-    path = bundle / LOG
-    if not path.is_file():
-        return [_("missing: {file}", file=LOG)]
-    losses = [loss for _step, loss in validation_curve(path)]
-    if not losses:
-        return []
-    if losses_phrase(losses[0], losses[-1], language) not in " ".join(card.split()):
-        return [
-            _(
-                "{file}: the validation losses are not {first} → {last} ({log})",
-                file=CARD,
-                first=f"{losses[0]:.4f}",
-                last=f"{losses[-1]:.4f}",
-                log=LOG,
             )
         ]
     return []

@@ -24,7 +24,9 @@ from typing import Any
 import yaml
 
 from gemeingut.i18n import Message, _
+from gemeingut.recipe import is_hub_id
 from gemeingut.release.layout import CARD, FINETUNE_RECORD, MODEL, TRAINING_METADATA
+from gemeingut.release.openness.base_release import BASE_RELEASE, base_release
 from gemeingut.release.openness.evidence import Evidence
 from gemeingut.release.openness.finetune_rating import (
     BASE_DIR,
@@ -162,15 +164,44 @@ def _foreign_base_weights(evidence: Evidence, checks: dict[str, Any]) -> Grade:
     licence = (_json(evidence, FINETUNE_RECORD).get("base_model") or {}).get("license")
     said = _(
         "the base model's weights ({files}, listed with their sha256) under {licence}, not in "
-        "this bundle: its provider publishes them",
+        "this bundle: {published}",
         files=", ".join(weights),
         licence=licence or _("no named licence"),
+        published=_published(evidence),
     )
     verdict = checks.get("licence.base")
     if verdict is not None and verdict["passed"]:
         return "open", where, said
     detail = verdict["detail"] if verdict else _("licence not checked")
     return "partial", where, _("{said}; {detail}", said=said, detail=detail)
+
+
+def _published(evidence: Evidence) -> Message:
+    """Where the base's weights come from, as far as the bundle shows it: a base that is the
+    model of one of our releases, intact when this one was made, is published in that
+    release's bundle; a Hub id read from the Hugging Face cache (a revision recorded) names
+    the copy the fine-tuning read; a Hub id the publisher stated at release (`--base-hub-id`)
+    is not checked, and is said so; of any other base the bundle records no place."""
+    released = base_release(evidence.root) if evidence.has(BASE_RELEASE) else None
+    if released is not None and released.name:
+        return _("the bundle of our release {name} publishes them", name=released.name)
+    base = _json(evidence, FINETUNE_RECORD).get("base_model") or {}
+    reference, revision = str(base.get("path") or ""), base.get("revision")
+    if revision and is_hub_id(reference):
+        return _(
+            "the fine-tuning read them from the Hugging Face cache's copy of {hub_id} "
+            "(revision {revision})",
+            hub_id=reference,
+            revision=str(revision),
+        )
+    stated = evidence.release.get("base_hub_id")
+    if stated:
+        return _(
+            "the Hub id {hub_id} under which its provider would publish them is the "
+            "publisher's statement (--base-hub-id), not checked",
+            hub_id=str(stated),
+        )
+    return _("the bundle records no place where they are published")
 
 
 def _json(evidence: Evidence, rel: str) -> dict[str, Any]:

@@ -374,6 +374,7 @@ class Trail:
     request_id: str | None = None  # of its last record
     status: int | None = None  # that record's
     model: str | None = None  # the model it asked for, once read (`note_model`)
+    refusal: tuple[int, str] | None = None  # status and code of a check's 400 (`refusing`)
     # What its last reservation (or refusal) left of the tightest limits per minute and day.
     requests_left: Headroom | None = None
     tokens_left: Headroom | None = None
@@ -399,6 +400,17 @@ def note_model(model: object) -> None:
         trail.model = model.encode("utf-8", "replace").decode("utf-8")
 
 
+def refusing(error: APIError) -> APIError:
+    """`error`, noted as the decision of the request being served: a check that refuses
+    before any admission (a prompt, question or subject that cannot fit the model's context)
+    names why in the record `record_missing` makes, which otherwise knows only the status
+    (`invalid_request`)."""
+    trail = TRAIL.get()
+    if trail is not None:
+        trail.refusal = (error.status, error.code)
+    return error
+
+
 def recorded(request_id: str, status: int) -> None:
     """Note that the request being served has its record, `request_id` with `status`."""
     trail = TRAIL.get()
@@ -417,8 +429,10 @@ async def record_missing(
     Each database call runs in the gateway's threads, as the routes' own."""
     if trail.recorded and trail.status == status:
         return
-    decision = FALLBACK_DECISIONS.get(status) or (
-        "allowed" if status < 400 else "refused" if status < 500 else "server_error"
+    noted = trail.refusal
+    decision = (noted[1] if noted and noted[0] == status else None) or (
+        FALLBACK_DECISIONS.get(status)
+        or ("allowed" if status < 400 else "refused" if status < 500 else "server_error")
     )
     admission = trail.admission
     opened = admission is not None and admission.streaming  # its stream's end settles it

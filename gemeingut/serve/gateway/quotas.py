@@ -904,8 +904,9 @@ def _rpm_used_up(who: Message, refusal: Refusal, failed: int = 0) -> Message:
 
 def _tokens_refused(who: Message, refusal: Refusal, answers: bool, resets_at: datetime) -> Message:
     """Why the tokens do not fit; waiting for the day's end (`resets_at`, 00:00 UTC, said in
-    the server's local time: `local_clock`) is suggested only where it helps. `answers`: the
-    request generates (it can ask for fewer max_tokens), or counts its input."""
+    the server's local time: `local_clock`) is suggested only where it helps, and a smaller
+    request only where some tokens are left. `answers`: the request generates (it can ask for
+    fewer max_tokens), or counts its input."""
     tpd, tokens, limit = refusal.limit, refusal.requested, LIMIT_NAMES["tokens_per_day"]
     taken = refusal.used + refusal.reserved
     if tpd == 0:
@@ -928,6 +929,16 @@ def _tokens_refused(who: Message, refusal: Refusal, answers: bool, resets_at: da
             who=who,
             tpd=tpd,
             tokens=tokens,
+        )
+    if taken >= tpd:  # no answer fits, however short: only the new day helps
+        return _(
+            "the limit '{limit}' of {who}: {taken} of {tpd} tokens are used or reserved today, "
+            "none are left; wait until {reset}",
+            limit=limit,
+            who=who,
+            taken=taken,
+            tpd=tpd,
+            reset=local_clock(resets_at),
         )
     if answers:
         return _(

@@ -23,7 +23,7 @@ TEXT = {
         "docs_unreadable": "**Nicht lesbar** (ihre `collection.json`), darum oben nicht "
         "mitgezählt: {names}.",
         "uploads_on": "Hochladen eingeschaltet (`--upload-max-mb {mb}`): Mitglieder der Gruppen "
-        "einer Sammlung fügen ihr Dateien bis {mb} MB hinzu und ersetzen oder entfernen "
+        "einer Sammlung fügen ihr Dateien bis {mb} MiB hinzu und ersetzen oder entfernen "
         "hochgeladene. Wer eine Datei hochlud, steht nur im Protokoll (Pseudonym und die Route "
         "mit der Sammlung, nie der Name der Datei).",
         "uploads_off": "Hochladen ausgeschaltet (ohne `--upload-max-mb`): Dokumente kommen nur "
@@ -34,8 +34,9 @@ TEXT = {
         "findings": "Meldungen zum Modell in `{path}`{origin}: {findings}, davon {confirmed} "
         "bestätigt und {named} mit dem Pseudonym der meldenden Person. Je Meldung: Kategorie, "
         "die gemeldete Anfrage und Antwort, die Notiz der meldenden Person, Modell, Pseudonym, "
-        "Zeitpunkt und die Entscheidung der Prüfgruppe. {types} werden vor dem Speichern durch "
-        "Platzhalter ersetzt; Namen erkennt kein Detektor.",
+        "Zeitpunkt und die Entscheidung der Prüfgruppe. {types} in Anfrage, Antwort und den "
+        "Notizen werden vor dem Speichern durch Platzhalter ersetzt; andere Namen erkennt kein "
+        "Detektor.",
         "findings_one": "1 Meldung",
         "findings_many": "{count} Meldungen",
         "from_start": " (`--findings`)",
@@ -90,7 +91,7 @@ TEXT = {
         "docs_unreadable": "**Cannot be read** (their `collection.json`), so not counted above: "
         "{names}.",
         "uploads_on": "Uploads on (`--upload-max-mb {mb}`): members of a collection's groups "
-        "add files of up to {mb} MB to it and replace or remove uploaded ones. Who uploaded a "
+        "add files of up to {mb} MiB to it and replace or remove uploaded ones. Who uploaded a "
         "file is only in the audit log (pseudonym and the route with the collection, never the "
         "file's name).",
         "uploads_off": "Uploads off (no `--upload-max-mb`): documents come into the collections "
@@ -101,8 +102,9 @@ TEXT = {
         "findings": "Reports on the model in `{path}`{origin}: {findings}, {confirmed} of them "
         "confirmed and {named} with the pseudonym of the person who reported. Per report: "
         "category, the reported request and answer, the reporter's note, model, pseudonym, "
-        "time and the triage group's decision. {types} are replaced by placeholders before "
-        "it is stored; names are recognised by no detector.",
+        "time and the triage group's decision. {types} in the request, the answer and the notes "
+        "are replaced by placeholders before it is stored; other names are recognised by no "
+        "detector.",
         "findings_one": "1 report",
         "findings_many": "{count} reports",
         "from_start": " (`--findings`)",

@@ -159,12 +159,12 @@ def test_a_file_already_held_under_another_key_is_skipped_naming_that_key(
     shutil.copyfile(docs / "kantine.md", copy)  # the same content, another file
     result = invoke("rag", "ingest", "amtB", copy, "--root", root)
     assert result.exit_code == 1 and "0 neu" in result.output
-    assert "derselbe Inhalt wie „docsB/kantine.md“" in " ".join(result.output.split())
+    assert "derselbe Text wie „docsB/kantine.md“" in " ".join(result.output.split())
     assert sorted(meta(root)["documents"]) == ["docsB/kantine.md", "docsB/parken.md"]
     in_one_go = ingest(tmp_path / "d", "amtB", [docs, docs / "kantine.md"])
     assert in_one_go.added == ["docsB/kantine.md", "docsB/parken.md"]
     assert "schon in der Sammlung" not in str(in_one_go.skipped)
-    assert "derselbe Inhalt wie „docsB/kantine.md“" in in_one_go.skipped[str(docs / "kantine.md")]
+    assert "derselbe Text wie „docsB/kantine.md“" in in_one_go.skipped[str(docs / "kantine.md")]
 
 
 def test_swapped_or_renamed_files_of_a_folder_are_no_duplicates(docs: Path, tmp_path: Path) -> None:

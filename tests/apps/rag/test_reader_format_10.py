@@ -1,6 +1,7 @@
 """A collection read by reader format 9 has its DOCX, ODT and HTML documents read again at the
 next ingest (their text boxes, notes, headers, table rows and image descriptions were in no
-chunk, or glued to other words); its Markdown and PDF documents, read alike, stay as they are."""
+chunk, or glued to other words), its Markdown too (format 11 reads its HTML tables); its PDF
+documents, read alike, stay as they are."""
 
 from __future__ import annotations
 
@@ -17,10 +18,15 @@ from tests.apps.rag.test_html_images_and_table_rows import PAGE
 from tests.apps.rag.test_ocr_kept import read_by_format
 from tests.apps.rag.test_odt_notes_and_page_headers import write_bescheid
 
-READ_AGAIN = ["akten/aushang.docx", "akten/bescheid.odt", "akten/widerspruch.html"]
+READ_AGAIN = [
+    "akten/aushang.docx",
+    "akten/bescheid.odt",
+    "akten/hinweise.md",
+    "akten/widerspruch.html",
+]
 
 
-def test_docx_odt_and_html_of_format_9_are_read_again_markdown_and_pdf_are_not(
+def test_docx_odt_html_and_markdown_of_format_9_are_read_again_pdf_is_not(
     tmp_path: Path,
 ) -> None:
     docs = tmp_path / "akten"
@@ -39,7 +45,7 @@ def test_docx_odt_and_html_of_format_9_are_read_again_markdown_and_pdf_are_not(
         search(old, "Raum 204", mode="bm25")
     report = ingest(root, "amt", [docs])
     assert report.reread == READ_AGAIN
-    assert report.unchanged == ["akten/hinweise.md", "akten/leitfaden.pdf"]
+    assert report.unchanged == ["akten/leitfaden.pdf"]
     collection = open_collection(root, "amt")
     [best] = search(collection, "Raum 204 zweiter Stock", mode="bm25", k=1)
     assert collection.chunks[best.row].text == "Raum 204, zweiter Stock"

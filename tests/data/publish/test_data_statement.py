@@ -128,7 +128,7 @@ def test_statement_and_notice_are_german_by_default(dataset: Path, tmp_path: Pat
     assert text.splitlines()[7] == f"# Data Statement für {FULL_INFO['title_de']}"
     for title in ("1. Kopfdaten", "9. Vorverarbeitung und Datenformat", "15. Glossar"):
         assert f"\n## {title}\n" in text
-    assert section(text, "10. Erfassungsqualität").strip().endswith("_Im Rezept nicht angegeben._")
+    assert section(text, "10. Erfassungsqualität").strip().endswith(in_language(NOT_PROVIDED, "de"))
     stats = json.loads(read(dataset, "stats.json"))
     assert f"Von {stats['documents_in']} gelesenen Dokumenten wurden {stats['kept']} behalten" in (
         section(text, "2. Zusammenfassung")
