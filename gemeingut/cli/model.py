@@ -302,8 +302,16 @@ def _say_run(s: dict[str, Any], record: dict[str, Any]) -> None:
 
 def _trained(s: dict[str, Any]) -> Message:
     """What was trained, each count named: a LoRA adapter's parameters are new ones beside the
-    base's (the card counts the two together), a full fine-tuning's are the base's own."""
+    base's (the card counts the two together; merged into them, the base's alone), a full
+    fine-tuning's are the base's own."""
     named = {"method": s["method"], "base": s["base_model"], "parameters": s["parameters"]}
+    if s.get("output") == "merged":  # the adapter merged into the base: the base's count
+        return _(
+            "{method} on {base}: an adapter of {trainable} parameters trained beside the base "
+            "model's {parameters}, kept frozen, and merged into them: {parameters} parameters",
+            trainable=s["trainable_parameters"],
+            **named,
+        )
     if s["method"] == "lora":
         return _(
             "{method} on {base}: {total} parameters, of them the base model's {parameters} "

@@ -18,6 +18,7 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -49,7 +50,6 @@ from gemeingut.release.layout import (
 from gemeingut.release.manifest import read_manifest
 from gemeingut.release.openness.weights_licence_text import WEIGHTS_LICENCE_FILE
 from gemeingut.release.reproduce_environment import (
-    INTERPRETER,
     Environment,
     compare,
     interpreter,
@@ -174,24 +174,21 @@ def reproduce(
     starts(installed, bundle / TRAINING_CODE, bundle)  # only now: the bundle's code is intact
     for line in said(environment, bundle, asked=python is not None):
         _say(line)
-    chosen = INTERPRETER.set(installed.python)
-    try:
-        return Reproduction(_rebuilt(bundle, root, base), environment)
-    finally:
-        INTERPRETER.reset(chosen)
+    return Reproduction(_rebuilt(bundle, root, base, installed.python), environment)
 
 
-def _rebuilt(bundle: Path, root: Path, base: Path | None) -> list[Comparison]:
-    """The rebuild of a verified bundle into `root`, compared artifact by artifact."""
+def _rebuilt(bundle: Path, root: Path, base: Path | None, python: str) -> list[Comparison]:
+    """The rebuild of a verified bundle into `root` by the interpreter `python`, compared
+    artifact by artifact."""
     from gemeingut.release.openness.finetune_rating import BASE_DIR
     from gemeingut.release.reproduce_chain import reproduce_chain
     from gemeingut.release.reproduce_finetune import reproduce_finetune
 
     lineage = json.loads((bundle / TRAINING_METADATA / "lineage.json").read_text("utf-8"))
     if (bundle / BASE_DIR).is_dir() and "dataset" not in lineage:  # a chain on it too
-        return reproduce_finetune(bundle, lineage, root, base)
+        return reproduce_finetune(bundle, lineage, root, base, python)
     if earlier_finetunes(lineage):  # released by `release --finetuned`, not by the recipe
-        return reproduce_chain(bundle, lineage, root)
+        return reproduce_chain(bundle, lineage, root, python)
     recipe = _stage_recipe(bundle, root / "recipe")
     code = root / "code"
     if not code.exists():
@@ -202,7 +199,9 @@ def _rebuilt(bundle: Path, root: Path, base: Path | None) -> list[Comparison]:
            "and as it ends:", folder=str(root)))  # fmt: skip
     stages = Stages([kind for kind in BUILD_STAGES if kind in lineage or kind == "release"])
     stages.start()  # the first one starts with the rebuild
-    rebuilt = run_own_code([*command, "--dataset", str(dataset), "--json"], code, root, stages)
+    rebuilt = run_own_code(
+        [*command, "--dataset", str(dataset), "--json"], code, root, stages, python
+    )
     _say(_("comparing artifact by artifact …"))
     reused = [kind for kind, entry in rebuilt.items() if entry.get("reused") and kind != "dataset"]
     if reused:  # a fresh folder holds only the dataset: anything else reused was not rebuilt
@@ -259,19 +258,21 @@ def run_own_code(
     code: Path,
     cwd: Path,
     on_line: Callable[[str], None] | None = None,
+    python: str = sys.executable,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`python ARGUMENTS` with the bundle's code snapshot first on the import path; its JSON
-    answer on stdout. What it says on stderr (a line per finished stage) is passed on to
-    `on_line` as it comes (by default shown indented), and where it is silent for a while, how
-    long it has run: a rebuild takes as long as the build did. The interpreter is this
-    reproduction's (`reproduce --python`)."""
+    """`python ARGUMENTS` (`reproduce --python`, else this interpreter) with the bundle's
+    code snapshot first on the import path, and `env` besides; its JSON answer on stdout. What
+    it says on stderr (a line per finished stage) is passed on to `on_line` as it comes (by
+    default shown indented), and where it is silent for a while, how long it has run: a
+    rebuild takes as long as the build did."""
     show = on_line or (lambda line: _say(line, indent="    "))
     tail: deque[str] = deque(maxlen=40)
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as answer:
         child = subprocess.Popen(
-            [INTERPRETER.get(), *arguments],
+            [python, *arguments],
             cwd=cwd,
-            env=own_code_environment(code),
+            env={**own_code_environment(code), **(env or {})},
             stdout=answer,
             stderr=subprocess.PIPE,
             text=True,

@@ -40,7 +40,13 @@ from gemeingut.model.loading import ADAPTER_CONFIG
 from gemeingut.recipe import is_hub_id
 from gemeingut.release.finetune_record import published_snapshot
 from gemeingut.release.layout import BUNDLE_DIR, MODEL
-from gemeingut.release.openness.base_release import BASE_RELEASE, RECORD, USED, read_record
+from gemeingut.release.openness.base_release import (
+    BASE_RELEASE,
+    KEPT_FOR,
+    RECORD,
+    USED,
+    read_record,
+)
 from gemeingut.release.openness.finetune_rating import base_record
 from gemeingut.workspace import ARTIFACT_FILE
 
@@ -80,7 +86,7 @@ def _as_release(bundle: Path, base: Path, root: Path) -> Path:
     A's MANIFEST by `verify`), so that the rebuild names A as the fine-tune did (by its
     `release.json`) and keeps the bundle's record of A (`kept_record`): A's other files, which
     that record says were intact, are not at hand to be checked again."""
-    kept, folder = bundle / BASE_RELEASE, root / BASE_RELEASE / BUNDLE_DIR
+    kept, folder = bundle / BASE_RELEASE, _laid_out(root)
     shutil.copytree(base, folder / MODEL, copy_function=_linked)
     shutil.copytree(kept, folder / BASE_RELEASE)
     for rel in USED:
@@ -88,6 +94,19 @@ def _as_release(bundle: Path, base: Path, root: Path) -> Path:
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(kept / rel, folder / rel)
     return folder / MODEL
+
+
+def _laid_out(root: Path) -> Path:
+    """Where `_as_release` lays out A's model files beside B's record of A, under `root`."""
+    return root / BASE_RELEASE / BUNDLE_DIR
+
+
+def kept_for(given: Path, root: Path) -> dict[str, str]:
+    """The rebuild's environment that lets its release keep B's record of A (`kept_record`):
+    only where `given` is the folder `_as_release` laid out under `root` for this rebuild,
+    never a folder a user laid out so, nor one left from an earlier rebuild."""
+    folder = _laid_out(root)
+    return {KEPT_FOR: str(folder)} if given.is_relative_to(folder) else {}
 
 
 def _linked(source: str, target: str) -> None:
@@ -108,7 +127,7 @@ def release_unchecked(bundle: Path, base: Path, given: Path, root: Path) -> Mess
     if record is None:
         return None
     name = str(record.get("name") or "")
-    if given.is_relative_to(root / BASE_RELEASE):
+    if given.is_relative_to(_laid_out(root)):
         return _(
             "{path} holds the model files of our release {name}, not its bundle: the rebuild "
             "names it as the fine-tune did and keeps {folder}/ as this bundle recorded it; to "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,9 @@ REBUILD = "gemeingut/release/rebuild_chain.py"  # in the code snapshot: the chai
 NEEDED = ("dataset", "tokenizer", "model", "finetune", "evaluation")
 
 
-def reproduce_chain(bundle: Path, lineage: dict[str, Any], root: Path) -> list[Comparison]:
+def reproduce_chain(
+    bundle: Path, lineage: dict[str, Any], root: Path, python: str = sys.executable
+) -> list[Comparison]:
     missing = [role for role in NEEDED if role not in lineage]
     if missing:
         raise InputError(
@@ -114,7 +117,7 @@ def reproduce_chain(bundle: Path, lineage: dict[str, Any], root: Path) -> list[C
     )
     stages.start()
     rebuilt = run_own_code(
-        ["-m", "gemeingut.release.rebuild_chain", str(job_file)], code, root, stages
+        ["-m", "gemeingut.release.rebuild_chain", str(job_file)], code, root, stages, python
     )
     _say(_("comparing artifact by artifact …"))
     reused = [role for role, entry in rebuilt.items() if entry.get("reused")]

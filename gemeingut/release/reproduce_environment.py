@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import tempfile
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,6 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural
 from gemeingut.release.layout import TRAINING_CODE
 from gemeingut.release.openness.evidence import LOCKFILE
-
-# The interpreter that runs the bundle's code in this reproduction: chosen once by
-# `reproduce --python`, and read where each stage's subprocess starts (the build, a
-# fine-tune's or a chain's rebuild), however deep the call that starts it.
-INTERPRETER: ContextVar[str] = ContextVar("interpreter", default=sys.executable)
 
 # The distributions whose version changes the numbers a rebuild computes, named first: torch
 # (kernels, random streams), transformers (the model's code and initialisation), tokenizers
@@ -54,6 +48,8 @@ SHAPING = (
 OWN = "gemeingut"
 LOCK_LINE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)")
 PYTHON_LINE = re.compile(r"# Python (\S+?);")
+PYTORCH_INDEX = "https://download.pytorch.org/whl"  # its wheels of each build, by local label
+PYTORCH_BUILD = re.compile(r"cpu|cu\d+|rocm[\d.]+|xpu")
 ASK_TIMEOUT_S = 300  # importing the snapshot's CLI under load; a hung interpreter is refused
 # Run by the interpreter asked: its Python version and distributions (the first of a name on
 # the import path, the one an import finds); with an argument, whether the bundle's code
@@ -208,7 +204,7 @@ def compare(bundle: Path, installed: Installed) -> Environment:
         return Environment(installed.python, compared=False)
     environment = Environment(installed.python, compared=True, python_installed=installed.version)
     differing = []
-    for number, line in enumerate(lock.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(lock.read_text("utf-8", errors="replace").splitlines(), 1):
         header = PYTHON_LINE.match(line)
         if header:
             environment.python_locked = header.group(1)
@@ -232,14 +228,32 @@ def compare(bundle: Path, installed: Installed) -> Environment:
 
 def make_environment(bundle: Path) -> Message:
     """How to make an interpreter with the bundle's versions (a hint: nothing is run); the
-    lockfile's own gemeingut line left out: the snapshot brings it, no index serves it."""
+    lockfile's own gemeingut line left out: the snapshot brings it, no index serves it. A
+    PyTorch build pinned with its local version (`torch==2.13.0+cpu`) is served by PyTorch's
+    own index, not PyPI's: that index is added where the lockfile pins one."""
+    lock = bundle / TRAINING_CODE / LOCKFILE
+    indexes = pytorch_indexes(lock.read_text("utf-8", errors="replace") if lock.is_file() else "")
     return _(
         "make an environment with the versions the release was built with: "
-        "python -m venv DIR && grep -v '^{own}==' {lock} | DIR/bin/pip install -r /dev/stdin, "
+        "python -m venv DIR && grep -v '^{own}==' {lock} | {pip} -r /dev/stdin, "
         "then reproduce with --python DIR/bin/python",
         own=OWN,
-        lock=str(bundle / TRAINING_CODE / LOCKFILE),
+        lock=str(lock),
+        pip=" ".join(["DIR/bin/pip install", *(f"--extra-index-url {url}" for url in indexes)]),
     )
+
+
+def pytorch_indexes(lock: str) -> list[str]:
+    """PyTorch's index for each build the lockfile pins by its local version (`+cpu`,
+    `+cu121`, `+rocm6.2`, `+xpu`): PyPI serves none of them."""
+    labels = {
+        pinned.group(2).partition("+")[2]
+        for pinned in map(LOCK_LINE.fullmatch, map(str.strip, lock.splitlines()))
+        if pinned is not None
+    }
+    return [
+        f"{PYTORCH_INDEX}/{label}" for label in sorted(labels) if PYTORCH_BUILD.fullmatch(label)
+    ]
 
 
 def said(environment: Environment, bundle: Path, asked: bool) -> list[Message]:

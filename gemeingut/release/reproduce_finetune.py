@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ from gemeingut.release.reproduce import (
     compare_bundles,
     run_own_code,
 )
-from gemeingut.release.reproduce_base import base_as_recorded, release_unchecked
+from gemeingut.release.reproduce_base import base_as_recorded, kept_for, release_unchecked
 from gemeingut.stage_names import stage_name
 from gemeingut.workspace import ARTIFACT_FILE, artifact_id
 
@@ -72,7 +73,11 @@ NOT_AN_OBJECT = _("not a JSON object")
 
 
 def reproduce_finetune(
-    bundle: Path, lineage: dict[str, Any], root: Path, base: Path | None
+    bundle: Path,
+    lineage: dict[str, Any],
+    root: Path,
+    base: Path | None,
+    python: str = sys.executable,
 ) -> list[Comparison]:
     if base is None:
         raise InputError(
@@ -142,7 +147,12 @@ def reproduce_finetune(
     )
     stages.start()  # a snapshot from before rebuild_finetune named its stages names the first
     rebuilt = run_own_code(
-        ["-m", "gemeingut.release.rebuild_finetune", str(job_file)], code, root, stages
+        ["-m", "gemeingut.release.rebuild_finetune", str(job_file)],
+        code,
+        root,
+        stages,
+        python,
+        kept_for(given, root),
     )
     if audit is not None and "audit" not in rebuilt:
         raise InputError(

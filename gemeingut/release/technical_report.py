@@ -21,6 +21,7 @@ from gemeingut.model.finetune_said import (
     unvalidated_said,
     validation_source,
 )
+from gemeingut.release.card import METHODS
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.energy_method import energy_method
 from gemeingut.release.finetune_phrases import chain_phrase, cut_sentence, own_chain_phrase
@@ -588,7 +589,7 @@ def _link_method(record: dict[str, Any], language: str) -> list[Line]:
         *table(
             ("", ""),
             [
-                (_("method"), f"{record.get('method')} ({record.get('output')})"),
+                (_("method"), METHODS.get(record.get("output", ""), METHODS["full"])),
                 (
                     "LoRA",
                     _("rank {rank}, alpha {alpha}", rank=lora["rank"], alpha=lora["alpha"])

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from gemeingut.i18n import Message, _, as_written, current_language, decimal
 from gemeingut.release.card_phrases import losses_phrase
-from gemeingut.release.layout import CARD, TRAINING_METADATA
+from gemeingut.release.layout import CARD, FINETUNE_LOG
 from gemeingut.release.openness.evidence import validation_curve
 
-LOG = f"{TRAINING_METADATA}/finetune_log.jsonl"
 DIGITS = 4  # as the card writes a loss
 # stand-ins for the two losses while the phrase becomes a pattern (any two distinct numbers)
 _FIRST, _LAST = 111.0, 222.0
@@ -26,9 +25,9 @@ _NUMBER = r"(-?\d[\d.,]*)"
 def loss_problems(bundle: Path, card: str, language: str) -> list[Message]:
     """The card's validation losses are the first and the last of the fine-tuning log;
     `card`: its text, `language`: the one it is written in."""
-    path = bundle / LOG
+    path = bundle / FINETUNE_LOG
     if not path.is_file():
-        return [_("missing: {file}", file=LOG)]
+        return [_("missing: {file}", file=FINETUNE_LOG)]
     losses = [loss for _step, loss in validation_curve(path)]
     if not losses:
         return []
@@ -42,7 +41,7 @@ def loss_problems(bundle: Path, card: str, language: str) -> list[Message]:
             _(
                 "{file} does not state the validation losses {log} records ({first} → {last})",
                 file=CARD,
-                log=LOG,
+                log=FINETUNE_LOG,
                 **recorded,
             )
         ]
@@ -53,7 +52,7 @@ def loss_problems(bundle: Path, card: str, language: str) -> list[Message]:
             file=CARD,
             card_first=_Loss(stated[0]),
             card_last=_Loss(stated[1]),
-            log=LOG,
+            log=FINETUNE_LOG,
             **recorded,
         )
     ]

@@ -448,7 +448,7 @@ def test_the_technical_report_describes_the_base_the_data_and_the_run(closed: Pa
     assert report.startswith("# Technischer Bericht: winzig-feinjustiert")
     assert "`Winzige Basis` ist nicht Teil dieses Pakets" in report
     assert f"| Beispiele (Training) | {record['data']['train']['examples']} |" in report
-    assert "| Methode | lora (merged) |" in report
+    assert "| Methode | LoRA (zusammengeführt) |" in report
     losses = [
         json.loads(line)["val_loss"]
         for line in (closed / "training-metadata" / "finetune_log.jsonl").read_text().splitlines()

@@ -92,6 +92,7 @@ def test_the_technical_report_writes_settings_and_sources_in_german(cut: dict) -
     assert "| Verlust auf | nur die Antworten (Assistenten-Beiträge" in report
     assert "| learning_rate | 0,0002 |" in report and "| min_lr_ratio | 0,1 |" in report
     assert "| activation_checkpointing | nein |" in report and "| compile | nein |" in report
+    assert "| Methode | LoRA (Adapter) |" in report and "lora-adapter" not in report
     assert not re.search(r"\| (0\.\d+|\d+\.0) \||False|True|of the examples|answers only", report)
 
 
@@ -137,3 +138,29 @@ def test_a_release_refused_for_the_bases_unknown_licence_points_to_finetune(
     assert f"gemeingut model finetune {base.resolve()} --base-license SPDX" in said
     assert "Traceback" not in said and not (tmp_path / "rel").exists()
     assert "--base-license" not in invoke("release", "--help").output  # not an option there
+
+
+def test_a_merged_adapters_count_is_the_models_as_its_card_says(tmp_path: Path) -> None:
+    """Merged into the base, the adapter's parameters are no longer beside them: the command
+    says the model's count, the base's, as the card does, not base and adapter added up."""
+    data = tmp_path / "daten.jsonl"
+    data.write_text("".join(json.dumps(e) + "\n" for e in _examples()), encoding="utf-8")
+    tuned = tmp_path / "tuned"
+    result = invoke(
+        "model", "finetune", base_folder(tmp_path), "--data", data, "--out", tuned,
+        "--steps", "1", "--merge", "--data-license", "CC0-1.0",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    stats = json.loads((tuned / "finetune.json").read_text(encoding="utf-8"))["stats"]
+    base, adapter = (
+        f"{stats[k]:,}".replace(",", ".") for k in ("parameters", "trainable_parameters")
+    )
+    assert (
+        f"ein Adapter mit {adapter} Parametern neben den {base} des Basismodells trainiert, die "
+        f"eingefroren blieben, und in sie zusammengeführt: {base} Parameter"
+    ) in said
+    total = f"{stats['parameters'] + stats['trainable_parameters']:,}".replace(",", ".")
+    assert total not in said
+    card = _read(release(tmp_path, tuned), "README.md")
+    assert f"{base} Parameter" in card and total not in card

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.release.openness.base_release import kept_record
-from gemeingut.release.reproduce_base import base_as_recorded
+from gemeingut.release.openness.base_release import KEPT_FOR, kept_record
+from gemeingut.release.reproduce_base import base_as_recorded, kept_for
+from gemeingut.release.verify_base_release import record_base_release
 from tests.release.test_base_release_rating import released  # noqa: F401 (a fixture)
 from tests.test_cli import invoke
 
@@ -25,8 +26,7 @@ def _reproduced(
         "--json",
     )  # fmt: skip
     assert result.exit_code == exit_code, result.output
-    summary = json.loads(result.stdout)  # the rows, or the rows beside the environment's
-    rows = summary["artifacts"] if isinstance(summary, dict) else summary
+    rows = json.loads(result.stdout)["artifacts"]
     return {row["role"]: row for row in rows}, " ".join(result.stderr.split())
 
 
@@ -83,16 +83,20 @@ def test_a_plain_copy_of_a_s_model_folder_reproduces_b_equal(
 def test_a_plain_copy_is_laid_out_as_a_s_model_beside_b_s_record_of_a(
     released: dict[str, Path],  # noqa: F811
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The rebuild's base for a plain copy: A's model folder again, named by A's release.json
-    and beside B's record of A, which the release keeps only while its MANIFEST lists exactly
-    these model files; A's own model folder (its bundle at hand) is given as it is."""
+    and beside B's record of A, which the rebuild's release keeps only while its MANIFEST lists
+    exactly these model files; A's own model folder (its bundle at hand) is given as it is."""
     bundle, model = released["bundle"], released["a"] / "bundle" / "model"
     assert base_as_recorded(bundle, model, tmp_path / "a") == model
+    assert kept_for(model, tmp_path / "a") == {}
+    monkeypatch.setenv(KEPT_FOR, str(model.parent))
     assert kept_record(model) is None  # a bundle: verified, not kept
     plain = shutil.copytree(model, tmp_path / "basis")
     given = base_as_recorded(bundle, plain, tmp_path / "b")
     assert given.name == "model" and (given.parent / "release.json").is_file()
+    monkeypatch.setenv(KEPT_FOR, kept_for(given, tmp_path / "b")[KEPT_FOR])
     assert kept_record(given) == given.parent / "base-release"
     (given / "config.json").unlink()  # a link: the copy keeps its own
     (given / "config.json").write_text("{}", "utf-8")
@@ -116,3 +120,27 @@ def test_a_release_whose_model_differs_is_refused_naming_the_file(
     said = " ".join(result.stderr.split())
     assert "is not the base this model was fine-tuned from: config.json differs from" in said
     assert not (tmp_path / "b" / "workspace").exists()
+
+
+def test_a_release_on_a_folder_laid_out_so_outside_a_rebuild_does_not_keep_its_record(
+    released: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A's model files beside a `base-release/` (laid out by hand, or left by an earlier
+    rebuild): a `release` of a fine-tune on them makes no record of A (A's bundle is not at
+    hand to be checked) and copies none (before: B's record, saying A was intact when nobody
+    checked it now); only the rebuild that laid the folder out keeps it."""
+    bundle = released["bundle"]
+    plain = shutil.copytree(released["a"] / "bundle" / "model", tmp_path / "basis")
+    given = base_as_recorded(bundle, plain, tmp_path / "earlier-rebuild")
+    monkeypatch.delenv(KEPT_FOR, raising=False)
+    record_base_release(given, tmp_path / "plain-release")
+    assert not (tmp_path / "plain-release" / "base-release").exists()
+    monkeypatch.setenv(KEPT_FOR, str(tmp_path / "another-rebuild" / "base-release" / "bundle"))
+    record_base_release(given, tmp_path / "other-rebuild")
+    assert not (tmp_path / "other-rebuild" / "base-release").exists()
+    monkeypatch.setenv(KEPT_FOR, kept_for(given, tmp_path / "earlier-rebuild")[KEPT_FOR])
+    record_base_release(given, tmp_path / "this-rebuild")
+    kept = tmp_path / "this-rebuild" / "base-release" / "base-release.json"
+    assert kept.read_bytes() == (bundle / "base-release" / "base-release.json").read_bytes()

@@ -13,10 +13,10 @@ from gemeingut.i18n import text
 from gemeingut.release.bundle import lockfile
 from gemeingut.release.reproduce import Comparison, run_own_code
 from gemeingut.release.reproduce_environment import (
-    INTERPRETER,
     compare,
     interpreter,
     likely_cause,
+    make_environment,
     said,
 )
 from tests.release.audit_folders import invoke
@@ -107,12 +107,32 @@ def test_the_rebuild_runs_with_the_interpreter_chosen(tmp_path: Path) -> None:
     (code / "who.py").write_text("import json, sys\nprint(json.dumps(sys.prefix))\n")
     bare = tmp_path / "bare"
     venv.create(bare, with_pip=False)
-    chosen = INTERPRETER.set(str(bare / "bin" / "python"))
-    try:
-        answer = run_own_code(["-m", "who"], code, tmp_path, lambda line: None)
-    finally:
-        INTERPRETER.reset(chosen)
+    answer = run_own_code(
+        ["-m", "who"], code, tmp_path, lambda line: None, str(bare / "bin/python")
+    )
     assert Path(answer) == bare
+    assert Path(run_own_code(["-m", "who"], code, tmp_path, lambda line: None)) == Path(sys.prefix)
+
+
+def test_the_recipe_for_an_environment_adds_pytorch_s_index_where_the_lockfile_pins_its_builds(
+    tmp_path: Path,
+) -> None:
+    """`torch==2.13.0+cpu` is served by PyTorch's own index, not PyPI's: the printed recipe
+    names the index of each build the lockfile pins (before: PyPI alone, and pip failed)."""
+    locks = {
+        "cpu": "# Python 3.11.7; installed\nnumpy==2.1.0\ntorch==2.13.0+cpu\n",
+        "cuda": "torch==2.13.0+cu121\ntorchvision==0.28.0+cu121\nwheel==0.45.1+local\n",
+        "pypi": "numpy==2.1.0\ntorch==2.13.0\n",
+    }
+    recipes = {
+        name: text(make_environment(_bundle_with_lock(tmp_path / name, lock)))
+        for name, lock in locks.items()
+    }
+    index = "https://download.pytorch.org/whl"
+    assert f"| DIR/bin/pip install --extra-index-url {index}/cpu -r /dev/stdin" in recipes["cpu"]
+    assert recipes["cuda"].count("--extra-index-url") == 1, recipes["cuda"]
+    assert f"--extra-index-url {index}/cu121 -r" in recipes["cuda"]
+    assert "| DIR/bin/pip install -r /dev/stdin" in recipes["pypi"], recipes["pypi"]
 
 
 def test_an_interpreter_that_cannot_run_the_rebuild_is_refused_before_any_work(
@@ -134,7 +154,7 @@ def test_an_interpreter_that_cannot_run_the_rebuild_is_refused_before_any_work(
         said_ = " ".join(result.output.split())
         assert result.exit_code == 2 and expected in said_, said_
         assert "Traceback" not in result.output and not workspace.exists()
-    assert "pip install -r" in said_  # how to make an interpreter that has them
+    assert "DIR/bin/pip install" in said_ and "-r /dev/stdin" in said_  # how to make one
 
 
 def test_a_rebuild_with_the_interpreter_of_the_build_finds_no_differences(
@@ -151,3 +171,11 @@ def test_a_rebuild_with_the_interpreter_of_the_build_finds_no_differences(
     assert "keine Abweichungen von training-code/requirements.lock" in " ".join(
         result.stderr.split()
     )
+
+
+def test_a_lockfile_that_is_not_utf_8_names_its_line_not_a_traceback(tmp_path: Path) -> None:
+    bundle = _bundle_with_lock(tmp_path / "bundle", "")
+    (bundle / "training-code" / "requirements.lock").write_bytes(b"rich==1.0\n\xff\xfe==1\n")
+    environment = compare(bundle, interpreter(None))
+    assert [number for number, _line in environment.malformed] == [2]
+    assert "| DIR/bin/pip install -r /dev/stdin" in text(make_environment(bundle))

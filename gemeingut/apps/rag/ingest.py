@@ -403,7 +403,7 @@ def _update(
             continue
         why = held.other_key_for(key, path, digest)
         pieces, why = ([], why) if why else _passages(path, report, key, scans)
-        why = why or held.other_key_with_text(key, text_fingerprint(c.text for c in pieces))
+        why = why or held.other_key_with_text(key, text_fingerprint(pieces))
         if why:
             report.control_characters.pop(key, None)  # of a file not taken
             report.skipped[str(path)] = why

@@ -3,14 +3,14 @@
 A document's key is its file name, or for a file found in a folder the folder's name and the
 path below it; two files that would share a key refuse the ingest before anything is written.
 A file the collection already holds under another key is skipped with that key named: the same
-file, the same bytes, or the same text (the same words in the same chunks, read from another
-format: Homeoffice.odt beside Homeoffice.docx), which a search would find twice. What to do
-instead is what the person may do: an uploader is told to remove the other document where it
-is an upload too (anyone of the collection's groups may), and to ask the operator where the
-operator ingested it (the server changes no document of the operator's). A file in a folder
-that no reader reads (an old .doc, a spreadsheet, a file without a suffix) is listed by its
-type, not left out unsaid; a hidden file (".DS_Store"), like a hidden folder, is a system's,
-not a document.
+file, the same bytes, or the same text (the same words under the same headings in the same
+chunks, read from another format: Homeoffice.odt beside Homeoffice.docx), which a search
+would find twice. What to do instead is what the person may do: an uploader is told to
+remove the other document where it is an upload too (anyone of the collection's groups may),
+and to ask the operator where the operator ingested it (the server changes no document of the
+operator's). A file in a folder that no reader reads (an old .doc, a spreadsheet, a file
+without a suffix) is listed by its type, not left out unsaid; a hidden file (".DS_Store"),
+like a hidden folder, is a system's, not a document.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gemeingut.apps.rag.readers import READERS, require_known_format
+from gemeingut.apps.rag.storage import searched_text
 from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.i18n.visible import visible
 
 if TYPE_CHECKING:
+    from gemeingut.apps.rag.chunking import Chunk
     from gemeingut.apps.rag.storage import StoredChunk
 
 UPLOADED = "upload:"  # a recorded source: the document was given through the server, by key
@@ -89,19 +91,21 @@ def refuse_other_sources(documents: dict[str, dict[str, Any]], found: dict[str, 
             )
 
 
-def text_fingerprint(texts: Iterable[str]) -> str:
-    """The words of a document's chunks, in order and whatever the spaces between them: what a
-    search finds of it, the same for a text read from a DOCX, an ODT or a Markdown file."""
-    words = "\n".join(" ".join(chunk.split()) for chunk in texts)
+def text_fingerprint(chunks: Iterable[Chunk | StoredChunk]) -> str:
+    """The words of a document's chunks with their sections' headings (`searched_text`), in
+    order and whatever the spaces between them: what a search finds of it, the same for a text
+    read from a DOCX, an ODT or a Markdown file. Two laws whose only paragraph is the same
+    ("Ausfertigungsdatum … Fundstelle …") under different titles are two documents."""
+    words = "\n".join(" ".join(searched_text(chunk).split()) for chunk in chunks)
     return hashlib.sha256(words.encode()).hexdigest()
 
 
 def text_fingerprints(chunks: Iterable[StoredChunk]) -> dict[str, str]:
     """Each document's `text_fingerprint`, from the chunks a collection holds of it."""
-    texts: dict[str, list[str]] = {}
+    held: dict[str, list[StoredChunk]] = {}
     for chunk in chunks:
-        texts.setdefault(chunk.document, []).append(chunk.text)
-    return {key: text_fingerprint(chunks) for key, chunks in texts.items()}
+        held.setdefault(chunk.document, []).append(chunk)
+    return {key: text_fingerprint(chunks) for key, chunks in held.items()}
 
 
 class Held:

@@ -20,6 +20,12 @@ _LINE_END_HYPHEN = re.compile(
     r"|(?=[a-zäöüß]))"
 )
 
+# A picture's "description" that is only a file's name or path, as a program fills it in.
+_FILE_NAME = re.compile(
+    r"(?:\S*|.*[\\/]\S*)\.(?:png|jpe?g|gif|bmp|tiff?|webp|svg|emf|wmf|heic)",
+    re.IGNORECASE,
+)
+
 # A page as printed: its number, or its label where that is no number ("iii", "A-1").
 Page = int | str
 
@@ -59,6 +65,19 @@ def words_apart(pieces: Iterable[tuple[str, bool]]) -> str:
             text += " "
         text, parted = text + piece, apart
     return text
+
+
+def image_description(texts: Iterable[str], name: str = "") -> str:
+    """A picture's description from its texts (a title, an alt text), each once and its
+    whitespace one space; not one that is only a file's name or path ("Lageplan.png",
+    "C:\\Users\\…\\IMG_0412.JPG": what older Words and many web editors fill in as the alt
+    text), which names no content, and may name the person who inserted it; nor one that is
+    the picture's `name` in its document, as the program named it ("Grafik 1", "Bild1")."""
+    said = (" ".join(text.split()) for text in texts)
+    named = " ".join(name.split())
+    return " ".join(
+        dict.fromkeys(t for t in said if t and t != named and not _FILE_NAME.fullmatch(t))
+    )
 
 
 def join_line_end_hyphens(text: str) -> str:

@@ -37,7 +37,8 @@ writes it twice), its headers and footers (once, at the end, without the page's 
 a DOCX's content control (not its placeholder), tracked insertion, field result (not its
 code) and SmartArt text (after its paragraph); an HTML article's own <header> and <footer>
 (not the page's banner and foot); an image's description in every format (HTML's alt text,
-a DOCX's and an ODT's title and description, `passages.words_apart`), a word apart; and a
+a DOCX's and an ODT's title and description, `passages.words_apart`), a word apart, not
+one that is only a file's name (`passages.image_description`); and a
 heading with no text and no subsection under it, as a passage of its own words (`Outline`).
 Not read: a tracked deletion, a comment. HTML in a Markdown file is read as HTML (a <table>
 row by row). Documents saved by LibreOffice itself are read in the tests
@@ -63,6 +64,7 @@ from gemeingut.apps.rag.passages import (
     Outline,
     Page,
     Passage,
+    image_description,
     table_row,
     tidy,
     words_apart,
@@ -411,8 +413,10 @@ def _inline_text(token: Any, cited: list[str]) -> str:
     end, a footnote reference gone from the text (its label added to `cited`)."""
     pieces = []
     for child in token.children or []:
-        if child.type in {"text", "text_special", "code_inline", "image"}:
-            pieces.append((child.content, child.type == "image"))  # an image's: its description
+        if child.type == "image":  # its description
+            pieces.append((image_description([child.content]), True))
+        elif child.type in {"text", "text_special", "code_inline"}:
+            pieces.append((child.content, False))
         elif child.type in {"softbreak", "hardbreak"} or (
             child.type == "html_inline" and _LINE_BREAK.match(child.content)
         ):

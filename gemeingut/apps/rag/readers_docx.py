@@ -12,7 +12,14 @@ from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
-from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines, words_apart
+from gemeingut.apps.rag.passages import (
+    Outline,
+    Passage,
+    image_description,
+    table_row,
+    text_lines,
+    words_apart,
+)
 
 # Word writes a text box twice where older Words may read the file: as DrawingML (the
 # choice) and as VML (its fallback, the same text); only the choice is read.
@@ -131,13 +138,15 @@ def _pieces(run: Any) -> Iterator[tuple[str, bool]]:
 
 def _described(drawing: Any) -> str:
     """A picture's description as Word and LibreOffice write it: its title and its alt text
-    (<wp:docPr title descr>), each once; none for a decorative picture or a text box."""
-    texts = (
-        " ".join((properties.get(name) or "").split())
+    (<wp:docPr title descr>), each once, not its name (`image_description`); none for a
+    decorative picture or a text box."""
+    return " ".join(
+        image_description(
+            (properties.get("title") or "", properties.get("descr") or ""),
+            properties.get("name") or "",
+        )
         for properties in drawing.xpath("./*/wp:docPr")  # in <wp:inline> or <wp:anchor>
-        for name in ("title", "descr")
     )
-    return " ".join(dict.fromkeys(t for t in texts if t))
 
 
 def _text_boxes(element: Any) -> Iterator[Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gemeingut.apps.rag.passages import Outline, Passage, table_row, tidy
+from gemeingut.apps.rag.passages import Outline, Passage, image_description, table_row, tidy
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Inline elements continue a line; every other element (p, div, li, td, br, …) starts one.
@@ -118,7 +118,7 @@ def _spaced(text: str | None, preformatted: bool) -> str:
 def _described(image: Any) -> str:
     """An image as a reader of the page takes it in, a word apart from the words beside it:
     its description (alt), or nothing for a decorative one (alt="", or none)."""
-    description = " ".join((image.get("alt") or "").split())
+    description = image_description([image.get("alt") or ""])
     return f" {description} " if description else " "
 
 

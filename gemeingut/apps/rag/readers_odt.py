@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gemeingut.apps.rag.passages import Outline, Passage, table_row, text_lines, words_apart
+from gemeingut.apps.rag.passages import (
+    Outline,
+    Passage,
+    image_description,
+    table_row,
+    text_lines,
+    words_apart,
+)
 
 # What a page style (<style:master-page> in styles.xml) shows on its pages around the text.
 _PAGE_PARTS = ("header", "footer", "header-left", "footer-left", "header-first", "footer-first")
@@ -132,15 +139,18 @@ def _pieces(element: Any) -> Iterator[tuple[str, bool]]:
 
 def _described(frame: Any) -> str:
     """An image's description as its frame holds it: its title and its description (in
-    Writer's dialog "Description": svg:title, svg:desc), each once."""
-    from odf.namespaces import SVGNS
+    Writer's dialog "Description": svg:title, svg:desc), each once, not its name ("Bild1",
+    `image_description`)."""
+    from odf.namespaces import DRAWNS, SVGNS
 
-    texts = (
-        " ".join(_inline_text(child).split())
-        for child in frame.childNodes
-        if getattr(child, "qname", None) in ((SVGNS, "title"), (SVGNS, "desc"))
+    return image_description(
+        (
+            _inline_text(child)
+            for child in frame.childNodes
+            if getattr(child, "qname", None) in ((SVGNS, "title"), (SVGNS, "desc"))
+        ),
+        frame.getAttrNS(DRAWNS, "name") or "",
     )
-    return " ".join(dict.fromkeys(t for t in texts if t))
 
 
 def _text_of(element: Any) -> str:

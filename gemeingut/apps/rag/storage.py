@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _, text
 from gemeingut.i18n.visible import visible
 from gemeingut.workspace import write_text_atomic
+
+if TYPE_CHECKING:
+    from gemeingut.apps.rag.chunking import Chunk
 
 COLLECTION_FILE = "collection.json"
 FILES_DIR = "files"
@@ -66,8 +69,9 @@ VECTORS = "vectors.npy"
 # from their VML copy), an HTML table's row is one line of cells apart by " | " (format 9 put
 # each cell on a line of its own) and an HTML image's description (alt) is text: format 9
 # left them in no chunk; 11 since a picture's description (a DOCX's alt text, an ODT's
-# title and description) is text, a word apart, and an ODT's comment, a DOCX's placeholder,
-# a field nested in another's code and a page's number in a header are not (format 10 left
+# title and description; not one that is only a file's name or path) is text, a word apart,
+# and an ODT's comment, a DOCX's placeholder, a field nested in another's code and a page's
+# number in a header are not (format 10 left
 # the DOCX's out, glued the ODT's to the words beside it, "LageplanZone A", and read the
 # others), a DOCX's table rows and cells in content controls and its SmartArt's text are read
 # (format 10 left them in no chunk), an HTML table in a Markdown file is read row by row
@@ -100,7 +104,7 @@ class StoredChunk:
     lines: tuple[int, int] | None = None  # a text file's first and last line the chunk spans
 
 
-def searched_text(chunk: StoredChunk) -> str:
+def searched_text(chunk: StoredChunk | Chunk) -> str:
     """What BM25 and the vectors see of a chunk: its section's heading, then its text. A
     heading names what the passage under it is about ("Parkausweis") in words the passage
     itself may never use; the chunk's `text` stays the passage, as shown and quoted."""

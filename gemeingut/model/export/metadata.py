@@ -19,6 +19,7 @@ from gemeingut.json_records import read_object
 from gemeingut.model.export.architectures import Shape
 from gemeingut.model.loading import FINETUNE_FILE, recorded_base
 from gemeingut.recipe import is_hub_id
+from gemeingut.release.layout import RELEASE_INFO
 
 DTYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16}
 
@@ -86,7 +87,10 @@ def _general_metadata(
     elif licence is None:  # a fine-tune is bound by its base's terms
         terms = {general.LICENSE: base.get("license")}
     meta |= {key: (str(value), T.STRING) for key, value in terms.items() if value}
-    models = _card_base_models(card.get("base_model")) or _recorded_base_model(base, names_only)
+    stated = names_only and record is not None and _stated_hub_id(record)
+    models = _card_base_models(card.get("base_model")) or _recorded_base_model(
+        base, names_only, stated
+    )
     if models:
         meta[general.BASE_MODEL_COUNT] = (len(models), T.UINT32)
     for index, model in enumerate(models):
@@ -109,10 +113,13 @@ def _card_base_models(value: Any) -> list[dict[str, str]]:
     return models
 
 
-def _recorded_base_model(base: dict[str, Any], names_only: bool = False) -> list[dict[str, str]]:
+def _recorded_base_model(
+    base: dict[str, Any], names_only: bool = False, stated: bool = False
+) -> list[dict[str, str]]:
     """The base a fine-tune's `finetune.json` records: its name, and where it is a Hub id (a
     folder of the Hub's cache, or a released record's reference) its organisation and URL.
-    `names_only`: the path is never read as a folder of this machine (a bundle's record)."""
+    `names_only`: the path is never read as a folder of this machine (a bundle's record);
+    `stated`: its bundle's release states a Hub id (`--base-hub-id`)."""
     if not base.get("name"):
         return []
     reference = base["path"]
@@ -122,11 +129,20 @@ def _recorded_base_model(base: dict[str, Any], names_only: bool = False) -> list
         reference = base_reference(reference)
     if not is_hub_id(reference):
         return [{"name": base["name"]}]
-    # A bundle's record names its base by a Hub id read from the Hub's cache (its revision
-    # recorded) or one the publisher stated at release (`--base-hub-id`), which nothing
-    # checked: that one is named, but no URL presents it as where the base lies.
-    stated = names_only and not base.get("revision")
-    return [_hub_model(reference, linked=not stated)]
+    # A bundle's record names its base by a Hub id read from the Hub's cache (since
+    # 2026-12-07 with its revision) or one the publisher stated at release (`--base-hub-id`,
+    # kept in release.json), which nothing checked where no cached copy of it was the base:
+    # that one is named, but no URL presents it as where the base lies. A bundle older than
+    # the revision's key, its Hub id read from the cache, keeps its URL.
+    unchecked = stated and not base.get("revision")
+    return [_hub_model(reference, linked=not unchecked)]
+
+
+def _stated_hub_id(record: Path) -> bool:
+    """Whether the release whose bundle holds `record` (at `FINETUNE_RECORD`) names its base
+    by a Hub id the publisher stated (`release.json`'s `base_hub_id`)."""
+    release = read_object(record.parent.parent / RELEASE_INFO, _("restore the file")) or {}
+    return bool(release.get("base_hub_id"))
 
 
 def _hub_model(model_id: str, linked: bool = True) -> dict[str, str]:

@@ -23,6 +23,7 @@ intact, or B's copies do not agree with each other, nothing of A counts: B is ra
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,9 @@ from gemeingut.release.manifest import MANIFEST, load_manifest
 BASE_RELEASE = "base-release"
 RECORD = "base-release.json"
 USED = (OPENNESS, RELEASE_INFO, FINETUNE_RECORD)  # those A has; its MANIFEST besides
+# Set by `reproduce` for the rebuild it starts, to the folder it laid out with A's model files
+# beside B's record of A (`reproduce_base.py`): only there is that record kept, not made again.
+KEPT_FOR = "GEMEINGUT_REBUILD_KEEPS_BASE_RELEASE"
 
 
 @dataclass(frozen=True)
@@ -177,13 +181,18 @@ def model_lines(listed: dict[str, str]) -> dict[str, str]:
 def kept_record(model_dir: Path) -> Path | None:
     """B's `base-release/` beside A's model files, where a rebuild of B laid them out so
     (`reproduce_base.py`): A's bundle was not at hand, only its model files (checked against
-    B's fingerprint), so B's record of A is kept again, not made again. Only where the folder
-    is no bundle (a bundle that is itself a fine-tune of a release holds its own record and
-    its MANIFEST: it is verified) and the record's MANIFEST lists exactly these model files,
-    or records A as not intact (then nothing of A counts)."""
+    B's fingerprint), so B's record of A is kept again, not made again. Only in that rebuild
+    (`KEPT_FOR` names the folder: a record laid beside a model folder by hand, or left there
+    by an earlier rebuild, is no check of A now and is never copied by a `release`), where the
+    folder is no bundle (a bundle that is itself a fine-tune of a release holds its own record
+    and its MANIFEST: it is verified) and the record's MANIFEST lists exactly these model
+    files, or records A as not intact (then nothing of A counts)."""
     folder = model_dir.resolve().parent
     kept = folder / BASE_RELEASE
-    if model_dir.resolve().name != MODEL or (folder / MANIFEST).is_file():
+    laid = os.environ.get(KEPT_FOR)
+    if not laid or Path(laid).resolve() != folder or model_dir.resolve().name != MODEL:
+        return None
+    if (folder / MANIFEST).is_file():
         return None
     record = read_object(kept / RECORD, _("restore {file} from the release", file=RECORD))
     if record is None or record.get("intact") is False:

@@ -130,3 +130,13 @@ def test_a_memo_is_written_from_the_document_and_a_speech_refused_by_the_field_t
     speech = post(office, "/v1/assist/draft", draft("rede", "Fundmunition", points=points))
     assert speech.status_code == 400, speech.text
     assert speech.json()["error"]["param"] == "points"
+
+
+def test_a_draft_s_typed_phone_number_is_redacted_and_recorded(office: dict) -> None:
+    typed = "Fundmunition, Rückruf an 0171 9876543"
+    memo = post(office, "/v1/assist/draft", draft("vermerk", typed))
+    assert memo.status_code == 200, memo.text
+    seen = office["model"].prompts[-1]
+    assert "0171 9876543" not in seen  # hers replaced before the model reads the subject
+    assert PHONE in seen  # the document's as it stands
+    assert last_decision(office, "/v1/assist/draft") == (200, "redacted:personal-data")
