@@ -128,3 +128,28 @@ def test_the_testers_sentences_from_the_command_line(tmp_path: Path) -> None:
     found = {f["rule"]: f["passage"] for f in json.loads(result.stdout)}
     assert "frist-angegeben" not in found
     assert found["produktneutral"] == "Reinigungsmittel ausschließlich von Frosch."
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Der Zuschlag erfolgt auf das wirtschaftlichste Angebot: Preis 60 %, Qualität 40 %.",
+        "Gewertet werden der Preis mit 70 Punkten und die Lieferzeit mit 30 Punkten.",
+        "Zuschlagskriterien sind Preis (60 %) und Qualität (40 %).",
+    ],
+)
+def test_award_criteria_weighted_without_the_word_are_stated(sentence: str) -> None:
+    """Criteria listed with the price where the award is meant, each with its weight, state
+    criteria and weighting even without the word „Zuschlagskriterien“."""
+    assert "zuschlagskriterien" not in _rules_found(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Berücksichtigt werden Preis, Qualität, Lieferzeit und Kundendienst.",
+        "Der Zuschlag erfolgt auf das wirtschaftlichste Angebot nach Preis und Qualität.",
+    ],
+)
+def test_award_criteria_without_weights_are_still_found(sentence: str) -> None:
+    assert "zuschlagskriterien" in _rules_found(sentence)
