@@ -66,7 +66,7 @@ def _sections(report: str) -> dict[str, dict[str, str]]:
     return sections
 
 
-def _said_for_each_link(bundle: Path, report: str, words: dict[str, str], language: str) -> None:
+def _said_for_each_link(bundle: Path, report: str, words: dict[str, Any], language: str) -> None:
     """Sections 2, 3 and 4 hold one part per link, under its heading, with that link's own
     figures (`words`: the report's labels in `language`)."""
     sections = _sections(report)
@@ -79,8 +79,7 @@ def _said_for_each_link(bundle: Path, report: str, words: dict[str, str], langua
         assert f"| {words['examples']} | {train['examples']} |" in data
         assert f"| {words['validation']} | {record['data']['validation']['examples']} |" in data
         assert words["folder"].format(folder=folder) in data
-        output = f"{record['method']} ({record['output']})"
-        assert f"| {words['method']} | {output} |" in method
+        assert f"| {words['method']} | {words['methods'][record['output']]} |" in method
         for key, value in record["training"].items():  # every hyper-parameter of the link
             assert f"| {key} | {_setting(key, value, language)} |" in method
         trainable = numeral(record["stats"]["trainable_parameters"], language)
@@ -114,6 +113,11 @@ GERMAN = {
     "validation": "Validierungsbeispiele",
     "folder": "Die Daten liegen in `{folder}/`.",
     "method": "Methode",
+    "methods": {
+        "merged": "LoRA (zusammengeführt)",
+        "lora-adapter": "LoRA (Adapter)",
+        "full": "vollständige Feinabstimmung",
+    },
     "trainable": "trainierbare Parameter",
     "steps": {False: "{count} Schritte", True: "{count} Schritt"},
     "compute": "Rechenaufwand der Feinabstimmung",
@@ -126,6 +130,11 @@ ENGLISH = {
     "validation": "validation examples",
     "folder": "The data is in `{folder}/`.",
     "method": "method",
+    "methods": {
+        "merged": "LoRA (merged)",
+        "lora-adapter": "LoRA (adapter)",
+        "full": "full fine-tuning",
+    },
     "trainable": "trainable parameters",
     "steps": {False: "{count} steps", True: "{count} step"},
     "compute": "training compute of the fine-tuning",
