@@ -148,3 +148,13 @@ def test_the_recipe_releases_documents_name_its_contact(bundle: Path, tmp_path: 
 def test_the_fine_tunes_card_names_its_provider_and_contact(curated: Path) -> None:
     card = (curated / "README.md").read_text(encoding="utf-8")
     assert f"- Anbieter: Stadt Musterstadt; Kontakt: {CONTACT}." in card
+
+
+def test_the_summary_counts_the_fine_tuning_datas_files_not_its_folders(curated: Path) -> None:
+    """Section 2.2 counts what a reader finds in the folder: its files (a curated dataset's
+    shards lie in sub-folders, which were counted as entries too)."""
+    folder = curated / "training-data" / "finetuning"
+    files = sum(1 for path in folder.rglob("*") if path.is_file())
+    assert any(path.is_dir() for path in folder.rglob("*"))  # the case: folders beside files
+    said = " ".join(_section(_summary(curated), "2.2").split())
+    assert f"(training-data/finetuning/, {files} Dateien)" in said, said

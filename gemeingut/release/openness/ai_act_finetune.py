@@ -333,14 +333,18 @@ def _shipped(evidence: Evidence, earlier: list[dict[str, Any]]) -> Message:
     """Read off the bundle: whether the fine-tuning data lies in it (a chain's: every
     fine-tune's, each earlier one's in its own folder)."""
     folder = f"{TRAINING_DATA}/finetuning"
-    files = [rel for rel in evidence.present if rel.startswith(f"{folder}/")]
+    files = [  # files, not the folders among them: the count is the files a reader finds
+        rel
+        for rel in evidence.present
+        if rel.startswith(f"{folder}/") and (evidence.root / rel).is_file()
+    ]
     if not files:
         return _(
             "Whether private data was used is {missing}: {folder}/ is empty.",
             missing=NOT_SHOWN,
             folder=folder,
         )
-    entries = plural(len(files), _("1 entry"), _("{count} entries", count=len(files)))
+    entries = plural(len(files), _("1 file"), _("{count} files", count=len(files)))
     if not earlier:
         return _(
             "None: the fine-tuning data is in this bundle ({folder}/, {entries}).",
