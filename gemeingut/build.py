@@ -29,6 +29,7 @@ from gemeingut.stages import (
     pretrain_stage,
     publish_stage,
     refuse_broken_conditions,
+    refuse_unkept_share_alike,
     release_stage,
     require_documents,
     summary,
@@ -74,6 +75,9 @@ def build(
     curated = (dataset, True) if dataset is not None else curate_stage(place, recipe.data)
     dataset = step("dataset", curated)
     require_documents(dataset)
+    tuning = recipe.finetune  # the data's share-alike licences are known now: not after training
+    stated = tuning.data_license if tuning is not None and tuning.base is None else None
+    refuse_unkept_share_alike(dataset, recipe.release.license, stated)
     publication = None
     if recipe.data.publication is not None:
         publication = step("publication", publish_stage(place, dataset, recipe.data.publication))

@@ -36,6 +36,9 @@ class _Console(Console):
 
 
 console = _Console(stderr=True)
+# a command's result (findings, hits, a table) on stdout, so that `> file` and `| less` get it;
+# progress, warnings and errors stay on stderr (`console`)
+result_console = _Console()
 PLAIN_EVERY_S = 30.0  # where no bar can be drawn: at most one line per this many seconds
 
 

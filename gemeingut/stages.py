@@ -436,11 +436,13 @@ def finetune_release_stage(
     tuned: Artifact,
     base_dir: Path | None = None,
     audit: Artifact | None = None,
+    publication: Artifact | None = None,
 ) -> tuple[Artifact, bool]:
     """The release bundle of a model (or LoRA adapter) fine-tuned from a foreign base, or of
     a chain of our fine-tunes on one (each link's data and record with it): the fine-tune's
     own artifacts, and the base model named by its card, config, licence and file list
-    (`base_dir`: the folder it was fine-tuned from, by default the one its record names)."""
+    (`base_dir`: the folder it was fine-tuned from, by default the one its record names);
+    `publication`: that of the dataset it was fine-tuned on, whose data statement it ships."""
     from gemeingut.model.base_model import BaseModelFacts, release_refusal
     from gemeingut.model.loading import FINETUNE_FILE
 
@@ -470,6 +472,10 @@ def finetune_release_stage(
         )
     if audit is not None:
         _check_audited_data(audit, tuned, None, earlier)
+    if publication is not None:
+        from gemeingut.release.finetune_publication import check_publication
+
+        check_publication(publication, tuned)
     first = earlier[0] if earlier else tuned
     record = json.loads((first.path / FINETUNE_FILE).read_text(encoding="utf-8"))
     facts = BaseModelFacts(**record["base_model"])
@@ -491,13 +497,17 @@ def finetune_release_stage(
     inputs = {"finetune": tuned.id, "base": facts.fingerprint}
     if audit is not None:
         inputs["audit"] = audit.id
+    if publication is not None:
+        inputs["publication"] = publication.id
     if earlier:  # only for a chain: the ids of other releases stay what they were
         inputs["earlier_finetunes"] = ",".join(before.id for before in earlier)
 
     def build(out: Path) -> dict[str, Any]:
         from gemeingut.release.finetune_bundle import assemble_finetune_bundle
 
-        built = assemble_finetune_bundle(section, tuned, base, recipe_path, audit, out, earlier)
+        built = assemble_finetune_bundle(
+            section, tuned, base, recipe_path, audit, out, earlier, publication
+        )
         _refuse_changed_finetuning_data(tuned, out)
         if audit is not None:
             _check_audited_copies(audit, out)
@@ -617,6 +627,13 @@ def _licence_file_param(path: Path | None) -> dict[str, str]:
 
     read_licence_file(path, "release.license_file")  # a text, or refused before the release
     return {"license_file_sha256": sha256_file(path)}
+
+
+def refuse_unkept_share_alike(dataset: Artifact, licence: str, stated: str | None) -> None:
+    """The release licence against the share-alike licences of the kept data, refused right
+    after curating (`build`) as the release stage refuses it, not after pretraining; `stated`:
+    the licence of the fine-tuning data of the model to be released."""
+    _refuse_share_alike_conflicts(licence, _licence_sources(dataset, stated))
 
 
 def _refuse_share_alike_conflicts(

@@ -74,7 +74,10 @@ def test_at_80_columns_every_option_and_command_name_stays_whole() -> None:
     """rich narrowed the column of option names to fit 80 columns (COLUMNS=80, an SSH
     terminal) and folded a long name in two (`--oidc-client-secret-e` / `nv`, seven names in
     all). Every command's help of the whole tree (in a process of its own: `command_in` sets
-    typer's texts) holds each of its option and command names whole, no line wider than 80."""
+    typer's texts) holds each of its option and command names whole, no line wider than 80,
+    and each word of its options' help up to 26 letters whole: a negation in a column of its
+    own (`--document-start`) and a range beside its type (`[1<=x<=36500]`) left the help a
+    few letters a line (`OpenAI-kompatibl` / `en`, `Massenvernichtungswaff` / `en`)."""
     import json
 
     env = {**os.environ, "COLUMNS": "80", "GEMEINGUT_LANG": "de"}
@@ -112,6 +115,9 @@ for path, node in walk(command, []):
     whole = lambda name: re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said)
     broken += [[*path, name] for name in names if not whole(name)]
     broken += [[*path, line] for line in said.splitlines() if len(line) > 80]
+    words = set(re.findall(r"[^\s│╭╮╰╯─]+", said))
+    helped = " ".join(p.help or "" for p in node.params).replace("\\[", "[")
+    broken += [[*path, w] for w in re.findall(r"\S+", helped) if len(w) <= 26 and w not in words]
 print(json.dumps([shown, broken]))
 """
 
@@ -223,3 +229,9 @@ def test_a_parse_error_is_english_with_lang_en() -> None:
     code, shown = parse_error("--lang", "en", "serve", "--port", "abc")
     assert code == 2 and shown.startswith("Usage: python -m gemeingut.cli serve")
     assert "Invalid value for '--port': must be a whole number" in shown
+
+
+def test_an_option_s_own_placeholder_is_in_the_language() -> None:
+    """`serve --also [NAME=]PATH` showed its English placeholder in the German help."""
+    assert "[NAME=]PFAD" in help_output("serve")
+    assert "[NAME=]PATH" in help_output("--lang", "en", "serve")

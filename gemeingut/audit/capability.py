@@ -2,10 +2,11 @@
 
 lm-eval runs as a library (`simple_evaluate`): on a model folder with its `hf` model, on an
 endpoint with `local-completions` (token-id prompts through the server's `/tokenize` when it
-lends its tokenizer). Its request cache (`use_cache`) sits in the audit's folder, so an
-interrupted run re-sends only what was not answered yet. Each task's data is also checked for
-overlap with the model's training documents, because a task seen in training measures recall,
-not capability.
+lends its tokenizer). Its request cache (`use_cache`) sits in the audit's folder and is this
+suite's journal: lm-eval writes each answer to it as it comes, so an interrupted run re-sends
+only what was not answered yet, and says how many it found answered, as the other suites do.
+Each task's data is also checked for overlap with the model's training documents, because a
+task seen in training measures recall, not capability.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from gemeingut.audit.item_log import journal, say_resumed
 from gemeingut.audit.subject import iter_documents
 from gemeingut.audit.task_items import TASK_LOG, item_records, write_items
 from gemeingut.audit.task_suite import TASK_FOLDER, PreparedTask, write_task_folder
@@ -38,6 +41,8 @@ CONTAMINATION_NGRAM = 8  # task items are short: GPT-3's 13 words would miss mos
 # Python would leave its bytecode there (`tasks/__pycache__/`), a file that a bundle's MANIFEST
 # does not list, so `verify` failed on a bundle whose audit was re-run as its card says.
 NO_BYTECODE = "PYTHONDONTWRITEBYTECODE=1"
+CACHE = ".lm_eval_cache"  # lm-eval's request cache in the audit's folder: `CACHE_DB` on disk
+CACHE_DB = f"{CACHE}_rank0.db"  # lm-eval adds the rank of the one process that runs it
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,13 @@ def run_tasks(
     request lm-eval answers is told to `advance` (of `request_count` in all)."""
     include = out_dir / TASK_FOLDER
     write_task_folder(tasks, include)
+    total = request_count(tasks, limit)
+    journal(out_dir / CACHE_DB)
+    done = min(answered_before(out_dir / CACHE_DB), total)
+    if done:
+        say_resumed("tasks", done, total)
+        if advance is not None:
+            advance(done)
     # lm-eval warns once per request it truncates to the context (hundreds for a
     # small-context model, as lm-eval always does it): only its errors are shown.
     quiet = logging.getLogger("lm_eval")
@@ -127,8 +139,8 @@ def run_tasks(
             results = _evaluate(how, tasks, include, out_dir, batch_size, limit)
     finally:
         quiet.setLevel(level)
-    # the requests its cache answered (an interrupted run's) were not counted
-    if advance is not None and (uncounted := request_count(tasks, limit) - answered[0]) > 0:
+    # the requests its cache answered that `answered_before` did not count (none, usually)
+    if advance is not None and (uncounted := total - done - answered[0]) > 0:
         advance(uncounted)
     write_items(out_dir / TASK_LOG, item_records(results["samples"], tasks))
     per_task = {}
@@ -158,6 +170,18 @@ def run_tasks(
     }
 
 
+def answered_before(cache: Path) -> int:
+    """The requests an earlier run of this audit had answered: the entries of lm-eval's cache
+    (`sqlitedict`'s table), which holds only this audit's (it sits in the audit's folder)."""
+    if not cache.is_file():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+            return int(db.execute("SELECT COUNT(*) FROM unnamed").fetchone()[0])
+    except sqlite3.Error:  # cut short by a crash: lm-eval starts it afresh
+        return 0
+
+
 def request_count(tasks: list[PreparedTask], limit: int | None) -> int:
     """The requests lm-eval sends for `tasks`: one per choice of a multiple-choice item (its
     log-likelihood), one per item to answer."""
@@ -172,25 +196,30 @@ def request_count(tasks: list[PreparedTask], limit: int | None) -> int:
 def _answers_counted(advance: Callable[[int], None] | None) -> Iterator[list[int]]:
     """lm-eval's own bars are off (`library_bars_off`); the audit's moves instead, counted
     where lm-eval's models hand each answer to their cache (`CacheHook.add_partial`, once per
-    request, on a folder's model and an endpoint alike). Yields the number counted so far."""
+    request, on a folder's model and an endpoint alike). Yields the number counted so far.
+    However the run ends (a Ctrl-C too), the answers handed over are on disk before it does:
+    the cache writes from a thread of its own, which an ending process would not wait for."""
     from lm_eval.api.model import CacheHook
 
     answered = [0]
-    if advance is None:
-        yield answered
-        return
+    caches: list[Any] = []
     hand_over = CacheHook.add_partial
 
     def counted(self: CacheHook, attr: str, req: Any, res: Any) -> None:
         hand_over(self, attr, req, res)
+        if not caches and self.dbdict is not None:
+            caches.append(self.dbdict)
         answered[0] += 1
-        advance(1)
+        if advance is not None:
+            advance(1)
 
     CacheHook.add_partial = counted  # type: ignore[method-assign]
     try:
         yield answered
     finally:
         CacheHook.add_partial = hand_over  # type: ignore[method-assign]
+        for cache in caches:
+            cache.commit(blocking=True)
 
 
 @contextmanager
@@ -238,7 +267,7 @@ def _evaluate(
         batch_size=batch_size,
         device=how.device,
         limit=limit,
-        use_cache=str(out_dir / ".lm_eval_cache"),
+        use_cache=str(out_dir / CACHE),
         log_samples=True,  # each item's result, for `logs/tasks.jsonl`
         bootstrap_iters=1000,
     )

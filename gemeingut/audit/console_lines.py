@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from gemeingut.audit.bias_calibration import unreliable_flags
 from gemeingut.audit.item_log import ItemLog
 from gemeingut.audit.report_text import TEXT, interval, name
 from gemeingut.i18n import Message, _, current_language, localized, plural, text
@@ -102,6 +103,7 @@ def _tasks(tasks: dict[str, Any], language: str) -> list[Message | str]:
 
 def _bias(bias: dict[str, Any], language: str) -> list[Message | str]:
     anti = set(summarise({"bias": bias}).bias_prefers_anti_stereotype)
+    unreliable = unreliable_flags(bias)
     lines: list[Message | str] = []
     for key, category in bias.get("categories", {}).items():
         said = _(
@@ -117,6 +119,11 @@ def _bias(bias: dict[str, Any], language: str) -> list[Message | str]:
                 else _("flagged: prefers the stereotype")
             )
             line += f"  [bold red]{escape(text(side, language))}[/]"
+            if key in unreliable:
+                caveat = _(
+                    "caveat: models with random weights are flagged here too often; see the report"
+                )
+                line += f" ({escape(text(caveat, language))})"
         lines.append(line)
     return lines
 
@@ -163,9 +170,32 @@ def _redteam(red: dict[str, Any], language: str) -> list[Message | str]:
     return lines
 
 
+def _findings(found: dict[str, Any], language: str) -> list[Message | str]:
+    """How many findings the report counts, and those about other models it left out."""
+    lines: list[Message | str] = [
+        _(
+            "community findings: {count} about this model, {confirmed} of them confirmed",
+            count=found["findings"],
+            confirmed=found["by_status"]["confirmed"],
+        )
+    ]
+    if others := found.get("other_models"):
+        models = ", ".join(f"{model} ({n})" for model, n in others.items())
+        lines.append(
+            _(
+                "community findings: {count} about other models left out ({models}); where one "
+                "of them is this model, name it so with --model-name",
+                count=sum(others.values()),
+                models=models,
+            )
+        )
+    return lines
+
+
 _LINES: dict[str, Callable[[dict[str, Any], str], list[Message | str]]] = {
     "tasks": _tasks,
     "bias": _bias,
     "memorisation": _memorisation,
     "redteam": _redteam,
+    "findings": _findings,
 }

@@ -12,8 +12,10 @@ that reason). What the reporter wrote beside the finding (a submission's `note`)
 as `report_note`, which no triage changes: it is the reporter's evidence, not a reason for a
 decision. `merge` joins files from several campaigns, keeping for each id the most recently
 updated version. Files are rewritten under a temp name and renamed, so a crash never leaves
-half a file, and every change of a file holds its lock (`.NAME.lock` beside it), so that a
-server storing a report and `gemeingut admin users remove` erasing one never undo each other.
+half a file, and every change of a file holds its lock (`.NAME.lock` beside it while held,
+removed after), so that a server storing a report and `gemeingut admin users remove` erasing
+one never undo each other. A finding's category is one of `CATEGORIES`, the kinds the server's
+page offers and every language names.
 
 A findings file is published with the audit, so no personal data that the safety policy's
 detectors find is kept in it: e-mail addresses, phone numbers, IBANs … in what was asked and
@@ -28,8 +30,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import fcntl
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -74,7 +78,11 @@ ADDED_LATER = ("report_note", "redacted")
 WRITTEN = ("prompt", "response", "report_note", "note")
 # The reporter of a finding whose person was erased (`forget_reporter`), and of any without one.
 ANONYMOUS = "anonymous"
-HINT = _("a finding needs category, prompt and response; see `gemeingut audit findings --help`")
+# The kinds of finding (as the server's page offers them): a made-up one has no name to show.
+CATEGORIES = ("bias", "harmful", "wrong", "privacy", "other")
+HINT = _(
+    "a finding needs category, prompt and response; see `gemeingut audit findings import --help`"
+)
 
 
 def read_findings(path: Path) -> list[dict[str, Any]]:
@@ -92,11 +100,30 @@ def read_findings(path: Path) -> list[dict[str, Any]]:
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the findings file `path` for one read, change and write: across processes (a
-    server and the CLI) and threads, each with its own open lock file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.with_name(f".{path.name}.lock").open("a") as handle:
+    server and the CLI) and threads, each with its own open lock file, which its holder
+    removes before it lets go (a lock won on a file removed meanwhile is tried again), so that
+    no lock file stays beside the findings file."""
+    if not path.parent.is_dir():
+        raise InputError(
+            _("folder {folder} does not exist", folder=path.parent),
+            _("name a findings file in a folder that exists, or create the folder first"),
+        )
+    lock = path.with_name(f".{path.name}.lock")
+    while True:
+        handle = lock.open("a")
         fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            current = os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:  # its holder removed it before we got it
+            current = False
+        if current:
+            break
+        handle.close()
+    try:
         yield
+    finally:
+        lock.unlink(missing_ok=True)
+        handle.close()
 
 
 def import_findings(
@@ -286,7 +313,19 @@ def published(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [f for f in findings if f["status"] == "confirmed"]
 
 
-def summarize_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
+def about_model(
+    findings: list[dict[str, Any]], model: str
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The findings about `model`, and how many about each other model were left out: a
+    findings file may gather a campaign's findings about several models, and an audit reports
+    only on the one it audited."""
+    others = Counter(str(f["model"]) for f in findings if f["model"] != model)
+    return [f for f in findings if f["model"] == model], dict(sorted(others.items()))
+
+
+def summarize_findings(
+    findings: list[dict[str, Any]], other_models: dict[str, int] | None = None
+) -> dict[str, Any]:
     by_status = Counter(f["status"] for f in findings)
     by_category: dict[str, Counter[str]] = {}
     for finding in findings:
@@ -303,11 +342,11 @@ def summarize_findings(findings: list[dict[str, Any]]) -> dict[str, Any]:
             for f in findings
             if f["status"] == "confirmed" and f["duplicate_of"] is None
         ],
+        **({"other_models": other_models} if other_models else {}),
     }
 
 
 def write_findings(path: Path, findings: Iterable[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = (json.dumps({k: f.get(k) for k in FIELDS}, ensure_ascii=False) + "\n" for f in findings)
     write_text_atomic(path, "".join(lines))
 
@@ -351,7 +390,7 @@ def _new_finding(
                 _("{where}: field {field!r} must be text", where=where, field=field), HINT
             )
     finding = {
-        "category": row["category"].strip(),
+        "category": _category(row["category"], where),
         "prompt": row["prompt"],
         "response": row["response"],
         "model": row.get("model") or model,
@@ -372,6 +411,21 @@ def _new_finding(
     content = {k: finding[k] for k in ("category", "prompt", "response", "model", "reporter")}
     finding["id"] = "f-" + sha256_json(content)[:12]
     return finding
+
+
+def _category(value: str, where: str | Message) -> str:
+    """A known category in any case and spacing ("Bias "), or an error naming the closest."""
+    name = value.strip().lower()
+    if name in CATEGORIES:
+        return name
+    known = ", ".join(CATEGORIES)
+    close = difflib.get_close_matches(name, CATEGORIES, n=1, cutoff=0.5)
+    raise InputError(
+        _("{where}: unknown category {category!r}", where=where, category=value),
+        _("did you mean {name!r}? The categories: {categories}", name=close[0], categories=known)
+        if close
+        else _("use one of: {categories}", categories=known),
+    )
 
 
 def _redact(finding: dict[str, Any]) -> None:

@@ -86,6 +86,23 @@ class ItemLog:
         return [self.records[i] for i in ids]
 
 
+def journal(path: Path) -> None:
+    """Count `path` among the logs this process keeps answers in, where a suite keeps them in a
+    file of its own (lm-eval's request cache): a Ctrl-C then says the same command resumes."""
+    _opened.add(path)
+
+
+def say_resumed(name: str, done: int, total: int) -> None:
+    """What a rerun says where it finds `done` of a suite's `total` requests answered."""
+    said = _(
+        "resuming {name}: {done} of {total} requests already answered",
+        name=name,
+        done=done,
+        total=total,
+    )
+    console.print(f"  {text(said)}", highlight=False, soft_wrap=True, markup=False)
+
+
 def interrupted_note() -> Message:
     """What a command stopped by Ctrl-C says: where this process logged scored items in a log
     that stays (an audit's, not a check's in a temporary folder), that they are kept and the

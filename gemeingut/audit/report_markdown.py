@@ -10,8 +10,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from gemeingut.audit.bias_calibration import unreliable_flags
 from gemeingut.audit.bias_methods import CLUSTERED_V2, GRAMMAR_V3, WILSON_V1
 from gemeingut.audit.clustered_share import fewest_clusters
+from gemeingut.audit.findings import ANONYMOUS
 from gemeingut.audit.report_text import TEXT, interval
 from gemeingut.audit.report_text import name as local_name
 from gemeingut.i18n import localized, numeral, plural
@@ -244,6 +246,7 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
     clustered report says so and gives each category's word pairs (its clusters)."""
     method = bias.get("method", WILSON_V1)  # reports before methods had one: v1
     clustered = method in (CLUSTERED_V2, GRAMMAR_V3)
+    unreliable = unreliable_flags(bias)
 
     def row(label: str, c: dict[str, Any]) -> list[str]:
         return [
@@ -253,9 +256,10 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
             _iv(c["prefers_stereotype"], t),
             _iv(c["mean_delta_logprob"], t, percent=False),
             _iv(c["sentence"]["prefers_stereotype"], t),
-            t["yes"] if c["flagged"] else t["no"],
+            (t["yes"] + ("\\*" if label in caveated else "")) if c["flagged"] else t["no"],
         ]
 
+    caveated = {local_name(key, t["_lang"]) for key in unreliable}
     rows = [row(local_name(key, t["_lang"]), c) for key, c in bias["categories"].items()]
     rows.append(row(f"**{t['total']}**", bias["all"]))
     header = [
@@ -280,8 +284,30 @@ def _bias(bias: dict[str, Any], t: dict[str, str]) -> list[str]:
         + flag,
         "",
         *_table(header, rows),
+        *_unreliable(unreliable, t),
         *_forms(bias.get("form_preference") or {}, t),
     ]
+
+
+def _unreliable(unreliable: dict[str, dict[str, Any]], t: dict[str, str]) -> list[str]:
+    """The caveat beside each flag the calibration found unreliable (`bias_calibration`)."""
+    return (
+        [
+            "",
+            *(
+                "\\* "
+                + t["flag_unreliable"].format(
+                    category=local_name(key, t["_lang"]),
+                    flagged=_n(found["flagged"], t),
+                    models=_n(found["models"], t),
+                    rate=_iv(found["rate"], t),
+                )
+                for key, found in unreliable.items()
+            ),
+        ]
+        if unreliable
+        else []
+    )
 
 
 def _forms(forms: dict[str, Any], t: dict[str, str]) -> list[str]:
@@ -515,9 +541,22 @@ def _findings(found: dict[str, Any], t: dict[str, str]) -> list[str]:
             **{key: _n(count, t) for key, count in status.items()},
         ),
     ]
+    if others := found.get("other_models"):
+        models = ", ".join(f"`{name}` ({_n(n, t)})" for name, n in others.items())
+        lines += [
+            "",
+            t["findings_other_models"].format(
+                findings=_counted(sum(others.values()), "finding", t), models=models
+            ),
+        ]
     if found["confirmed"]:
         rows = [
-            [f["category"], _quote(f["prompt"]), f["reporter"], f["reported_at"][:10]]
+            [
+                t.get(f"finding_{f['category']}", f["category"]),  # one from before categories
+                _quote(f["prompt"]),
+                t["anonymous"] if f["reporter"] == ANONYMOUS else f["reporter"],
+                f["reported_at"][:10],
+            ]
             for f in found["confirmed"]
         ]
         lines += [

@@ -95,6 +95,18 @@ TEXT: dict[str, dict[str, str]] = {
         "prompt": "Eingabe",
         "reporter": "gemeldet von",
         "date": "Datum",
+        "finding_bias": "Verzerrung oder Stereotyp",
+        "finding_harmful": "Schädlicher Inhalt",
+        "finding_wrong": "Falsch oder erfunden",
+        "finding_privacy": "Personenbezogene Daten",
+        "finding_other": "Etwas anderes",
+        "anonymous": "anonym",
+        "flag_unreliable": "Vorbehalt zu {category}: Von {models} Modellen mit Zufallsgewichten, "
+        "die nichts bevorzugen, wurden {flagged} in dieser Kategorie markiert ({rate}), weit "
+        "öfter als die 5 %, die der Test erlaubt (`bench/bias_calibration.py`). Die Markierung "
+        "kann daher von der Zerlegung der Gruppenwörter in Tokens kommen und ist für sich kein "
+        "Beleg für eine Verzerrung.",
+        "findings_other_models": "Nicht gezählt: {findings} über andere Modelle ({models}).",
         "bias": "Verzerrungen (Bias)",
         "bias_method": "Minimalpaare aus {suite}: zwei Sätze, die sich nur im Gruppenbegriff "
         "unterscheiden. Ein Paar zählt als „Stereotyp bevorzugt“, wenn das Modell die ganzen "
@@ -140,7 +152,8 @@ TEXT: dict[str, dict[str, str]] = {
         "memorisation": "Memorisierung und Datenschutz",
         "memo_method": "{samples} (von {eligible} mit mindestens {total}): {k} {where} als "
         "Eingabe, {m} gierig fortgesetzt und mit dem Original verglichen. Wortgleich: alle "
-        "Tokens der Fortsetzung gleich; fast wortgleich: Ähnlichkeit ≥ {near}.",
+        "Tokens der Fortsetzung gleich; fast wortgleich: Ähnlichkeit der beiden Token-Folgen "
+        "≥ {near} (Anteil gemeinsamer Tokens, 2·M/T: difflibs Ratio).",
         "from_start": "vom Dokumentanfang",
         "from_offset": "ab einer zufälligen Stelle",
         "exact": "wortgleich",
@@ -291,6 +304,18 @@ TEXT: dict[str, dict[str, str]] = {
         "prompt": "prompt",
         "reporter": "reported by",
         "date": "date",
+        "finding_bias": "Bias or stereotype",
+        "finding_harmful": "Harmful content",
+        "finding_wrong": "Wrong or invented",
+        "finding_privacy": "Personal data",
+        "finding_other": "Something else",
+        "anonymous": "anonymous",
+        "flag_unreliable": "Caveat on {category}: of {models} models with random weights, which "
+        "prefer nothing, {flagged} were flagged in this category ({rate}), far more often than "
+        "the 5% the test allows (`bench/bias_calibration.py`). The flag may therefore "
+        "come from how the group words are cut into tokens and is on its own no evidence of a "
+        "bias.",
+        "findings_other_models": "Not counted: {findings} about other models ({models}).",
         "bias": "Bias",
         "bias_method": "Minimal pairs from {suite}: two sentences that differ only in the group "
         'term. A pair counts as "prefers the stereotype" when the model finds the whole words '
@@ -333,7 +358,8 @@ TEXT: dict[str, dict[str, str]] = {
         "memorisation": "Memorisation and privacy",
         "memo_method": "{samples} (of {eligible} with at least {total}): {k} {where} as the "
         "prompt, {m} continued greedily and compared with the original. Exact: every token of "
-        "the continuation equal; near-verbatim: similarity ≥ {near}.",
+        "the continuation equal; near-verbatim: similarity of the two token sequences ≥ {near} "
+        "(share of tokens in common, 2·M/T: difflib's ratio).",
         "from_start": "from the document's start",
         "from_offset": "from a random offset",
         "exact": "exact",

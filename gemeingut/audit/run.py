@@ -90,6 +90,7 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
         pairs = bias.read_pairs(section.bias.suite or bias.default_suite())
         with suite_log("bias", logs / "bias.jsonl", (p.id for p in pairs)) as log:
             records = bias.score_pairs(target, pairs, log)
+        refuse_unscored(records)
         report["bias"] = {
             "suite": _suite_name(section.bias.suite, "bias/de"),
             **bias.summarize(records),
@@ -102,10 +103,25 @@ def run_audit(subject: Subject, section: AuditSection, out: Path) -> dict[str, A
         report["redteam"] = _redteam(target, section, out)
         suite_done("redteam", report["redteam"])
     if section.findings is not None:
-        found = findings.read_findings(section.findings)
+        found, others = findings.about_model(findings.read_findings(section.findings), subject.name)
         findings.write_findings(out / FINDINGS_FILE, findings.published(found))
-        report["findings"] = findings.summarize_findings(found)
+        report["findings"] = findings.summarize_findings(found, others)
+        suite_done("findings", report["findings"])
     return seen_from_report(report, out)
+
+
+def refuse_unscored(records: list[dict[str, Any]]) -> None:
+    """A bias audit in which no pair could be scored in context has no result: its shares
+    would be numbers made of nothing (a tokenizer that makes no tokens scores every pair 0)."""
+    if records and not any(r["shared_tokens"] for r in records):
+        raise InputError(
+            _(
+                "none of the {count} bias pairs could be scored: the model gave no tokens for "
+                "the words after the group term",
+                count=len(records),
+            ),
+            _("check the model's tokenizer (tokenizer.json) and the audited folder"),
+        )
 
 
 def seen_from_report(report: dict[str, Any], out: Path) -> dict[str, Any]:

@@ -201,7 +201,12 @@ def model_folder(path: Path, name: str | None, training_data: Path | None) -> Su
     # server's runner would bring the whole web stack with it
     from gemeingut.serve.runner import default_model_name, resolve_model_dir
 
-    model_dir = resolve_model_dir(path)
+    try:
+        model_dir = resolve_model_dir(path)
+    except InputError as missing:  # said in the server's words: "no model to serve"
+        if not path.exists():
+            raise
+        raise InputError(_("{path} holds no model to audit", path=path), missing.hint) from None
     release, artifact = _artifacts_around(path.resolve())
     if artifact is not None:
         lineage = _released_id(artifact.meta) if artifact.kind == "release" else artifact.id
@@ -350,6 +355,11 @@ def training_files(path: Path) -> tuple[Path, ...]:
     bundle's training-data/ (its train shards and its fine-tuning data), a folder of
     Parquet/JSONL files, else a folder of text files (.txt, .md, also in subfolders), or one
     such file."""
+    if not path.exists():
+        raise InputError(
+            _("training data {path} does not exist", path=path),
+            _("check the path given to --training-data"),
+        )
     files = tuple(f for s in bundle_sources(path) for f in s.files) if path.is_dir() else ()
     if files:
         return files

@@ -10,6 +10,7 @@ log-probabilities, token ids through `/tokenize` when the server lends its token
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -184,15 +185,27 @@ class LocalTarget:
         fitted = [self._fit(ids, room=room) for ids in encoded]
         results: list[Any] = [None] * len(prompts)
         for batch in length_batches(fitted, self.batch_tokens):
+            stop = threading.Event()
             try:
-                out = self.backend.generate_batch([fitted[i] for i in batch], greedy)
+                out = self.backend.generate_batch([fitted[i] for i in batch], greedy, cancel=stop)
             except RequestRejected as rejected:
                 raise InputError(
                     _("model {name}: {problem}", name=repr(self.name), problem=rejected.message)
                 ) from None
+            except KeyboardInterrupt:
+                self._settle(stop, fitted[batch[0]])
+                raise
             for i, result in zip(batch, out, strict=True):
                 results[i] = result
         return results
+
+    def _settle(self, stop: threading.Event, row: list[int]) -> None:
+        """After a Ctrl-C: stop the batch the server's batch thread generates and wait until
+        it has (a scoring call waits for the model, which that batch holds to its end). Left
+        inside torch when Python exits, that thread makes the process abort ("terminate
+        called without an active exception") instead of ending with the audit's word."""
+        stop.set()
+        self.backend.generate_batch([row[:1]], SamplingParams(max_tokens=0, prompt_logprobs=0))
 
     def _fit(self, ids: list[int], room: int = 0) -> list[int]:
         """Keep the end of a row that is longer than the context (as lm-eval truncates)."""

@@ -15,7 +15,7 @@ from gemeingut.cli.app import assist_app
 from gemeingut.cli.common import JsonFlag, given_path, say, user_errors
 from gemeingut.cli.rag import ModeOption, Name, Root, checked_mode
 from gemeingut.i18n import _, current_language, text
-from gemeingut.progress import console
+from gemeingut.progress import console, result_console
 
 if TYPE_CHECKING:
     from gemeingut.apps.assistants.drafts import Draft, DraftRequest
@@ -61,16 +61,19 @@ def tender_command(
     else:
         for f in findings:
             where = text(_("page {page}", page=f.page), lang) if f.page else (f.section or "")
-            console.print(
+            if f.line and not f.page:  # a text file: its line, and the heading it stands under
+                line = text(_("line {line}", line=f.line), lang)
+                where = f"{line} ({where})" if where else line
+            result_console.print(
                 f"{_SEVERITY[f.severity]} [bold]{escape(f.title)}[/] ({escape(f.source)})"
             )
             if f.passage:
                 place = f"{escape(where)}: " if where else ""
                 quoted = text(_("“{passage}”", passage=f.passage), lang)  # German: „…“
-                console.print(f"    {place}{escape(quoted)}", highlight=False)
-            console.print(f"    {escape(f.advice)}", highlight=False)
+                result_console.print(f"    {place}{escape(quoted)}", highlight=False)
+            result_console.print(f"    {escape(f.advice)}", highlight=False)
         if not findings:
-            console.print("[green]✓[/] " + text(_("no findings"), lang))
+            result_console.print("[green]✓[/] " + text(_("no findings"), lang))
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
 

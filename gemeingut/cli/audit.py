@@ -78,9 +78,12 @@ def _recorded_command(options: dict[str, Any]) -> str:
     return rerun_command(arguments, ran_in, options["out"])
 
 
-def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
+def _run(
+    options: dict[str, Any], overrides: dict[str, Any], memorisation_only: bool = False
+) -> None:
     """Run one audit. `options` are the command's own arguments (its `locals()`): model or
-    endpoint and how to reach it, out, config, as_json; `overrides` are its suite settings."""
+    endpoint and how to reach it, out, config, as_json; `overrides` are its suite settings;
+    `memorisation_only`: `audit memorisation`, which refuses to check nothing."""
     from gemeingut.audit.key_refused import KeyRefused
     from gemeingut.recipe import audit_section
     from gemeingut.release.audit_folder import published, write_audit_manifest
@@ -95,6 +98,8 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
         options.get("tokenizer"),
         options.get("training_data"),
     )
+    if memorisation_only:
+        _refuse_memorisation_unknown(subject, section)
     try:
         artifact, reused = audit_stage(
             at(options["out"]), subject, section, _recorded_command(options)
@@ -112,6 +117,19 @@ def _run(options: dict[str, Any], overrides: dict[str, Any]) -> None:
         say(" ", _("report: {path} (English: report.en.md)", path=artifact.path / "report.de.md"))
         if listed is not None:
             say(" ", published(artifact.path, listed))
+
+
+def _refuse_memorisation_unknown(subject: Any, section: Any) -> None:
+    """`audit memorisation` with neither training documents nor canaries would check nothing
+    it is named for; `audit run` says so in its report instead ("not checked")."""
+    if not subject.training_files and section.memorisation.canaries is None:
+        raise InputError(
+            _("the training documents of {model} are not known", model=subject.name),
+            _(
+                "pass --training-data (a dataset artifact, Parquet or JSONL) or --canaries; "
+                "memorisation compares the model's answers with them"
+            ),
+        )
 
 
 def _subject(
@@ -248,9 +266,21 @@ def audit_memorisation(
     samples: Annotated[
         int | None, typer.Option(help="Training documents sampled from each source (200).")
     ] = None,
-    prefix_tokens: Annotated[int | None, typer.Option(help="k (50).")] = None,
-    continuation_tokens: Annotated[int | None, typer.Option(help="m (50).")] = None,
-    random_offset: Annotated[bool | None, typer.Option("--random-offset/--document-start")] = None,
+    prefix_tokens: Annotated[
+        int | None, typer.Option(help="k: tokens of a document given as the prompt (50).")
+    ] = None,
+    continuation_tokens: Annotated[
+        int | None,
+        typer.Option(help="m: tokens of the document's continuation compared to the answer (50)."),
+    ] = None,
+    random_offset: Annotated[
+        bool | None,
+        typer.Option(
+            "--random-offset/--document-start",
+            help="Take the prompt from a seeded offset in each document, or from its start "
+            "(default).",
+        ),
+    ] = None,
     canaries: Annotated[
         Path | None,
         typer.Option(
@@ -276,7 +306,7 @@ def audit_memorisation(
         "memorisation.candidates": candidates,
         "seed": seed,
     }
-    _run(locals(), overrides)
+    _run(locals(), overrides, memorisation_only=True)
 
 
 @audit_app.command("redteam")
@@ -394,7 +424,13 @@ def _documents_said(located: list[dict[str, Any]]) -> str:
 @user_errors
 def findings_import(
     sources: Annotated[
-        list[Path], typer.Argument(help="Submissions: JSONL or CSV files.", parser=given_path)
+        list[Path],
+        typer.Argument(
+            help="Submissions: JSONL or CSV files. Each line or row has the fields category "
+            "(bias, harmful, wrong, privacy or other), prompt and response, and may have model, "
+            "reporter, reported_at and note.",
+            parser=given_path,
+        ),
     ],
     into: Annotated[
         Path, typer.Option(help="Findings file to add to (created if missing).", parser=given_path)

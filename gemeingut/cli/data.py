@@ -82,7 +82,10 @@ def data_curate(
     report("dataset", artifact, reused, as_json)
     require_documents(artifact)
     if not as_json:
-        console.print(f"  {text(curate_summary(artifact.stats))}")
+        from gemeingut.data.source_notes import curate_notes
+
+        for said in [curate_summary(artifact.stats), *curate_notes(artifact.stats)]:
+            console.print(f"  {text(said)}")
 
 
 def curate_summary(stats: dict[str, Any]) -> Message:

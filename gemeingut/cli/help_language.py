@@ -109,7 +109,7 @@ class FoldingTable(Table):
     instead, at its spaces."""
 
     def add_row(self, *renderables: Any, **options: Any) -> None:
-        super().add_row(*renderables, **options)
+        super().add_row(*_negation_below(list(renderables)), **options)
         for column in self.columns:
             column.overflow = "fold"
             column.no_wrap = _names_fit(list(column.cells))
@@ -117,6 +117,34 @@ class FoldingTable(Table):
             for part in cell.renderables if isinstance(cell, Columns) else [cell]:
                 if isinstance(part, Text):
                     part.overflow = "fold"
+
+
+def _negation_below(cells: list[Any]) -> list[Any]:
+    """An option row of typer (long names, short names, negations, short negations, type, help;
+    a required mark before them) with its negation moved under its name and a number's range
+    under its type: in a column of its own (`--random-offset  --document-start`) the negation
+    took the width of a second name column from every row, and so did a range beside its type
+    (`<Ganzzahl> [1<=x<=36500]`); the help beside them, left a few letters a line in 80
+    columns, broke its words (`OpenAI-kompatibl` / `en`, `Massenvernichtungswaff` / `en`)."""
+    if len(cells) not in (6, 7) or not all(isinstance(cell, Text) for cell in cells[-6:-1]):
+        return cells
+    name, negation, kind = len(cells) - 6, len(cells) - 4, len(cells) - 2
+    cells = [*cells]
+    if cells[negation].plain:
+        cells[name] = _below(cells[name], cells[negation])
+        cells[negation] = Text("")
+    at = cells[kind].plain.find(" [")
+    if at > 0:
+        head, _, tail = cells[kind].divide([at, at + 1])
+        cells[kind] = _below(head, tail)
+    return cells
+
+
+def _below(upper: Text, lower: Text) -> Text:
+    joined = upper.copy()
+    joined.append("\n")
+    joined.append_text(lower)
+    return joined
 
 
 def _names_fit(cells: list[Any]) -> bool:
@@ -140,6 +168,8 @@ def _name_placeholders(node: Any, catalogue: dict[str, str]) -> None:
         node.metavar = catalogue.get(node.name.upper(), node.name.upper())
     elif isinstance(node, typer.core.TyperOption) and node.is_flag and node.metavar is None:
         node.metavar = ""
+    elif isinstance(node, typer.core.TyperOption) and node.metavar:
+        node.metavar = catalogue.get(node.metavar, node.metavar)  # `--also [NAME=]PATH`
     if isinstance(node, typer.core.TyperArgument | typer.core.TyperOption):
         node.display_type = _type_label(node.display_type, catalogue)
     if isinstance(node, typer.core.TyperArgument):
@@ -281,6 +311,8 @@ def help_texts(command: Any = None) -> list[str]:
             found[node.display_type(context)] = None
         if isinstance(node, typer.core.TyperArgument) and node.metavar is None and node.name:
             found[node.name.upper()] = None  # its placeholder (FOLDER) in the language
+        if isinstance(node, typer.core.TyperOption) and node.metavar:
+            found[node.metavar] = None  # one of its own (`[NAME=]PATH`)
     return list(found)
 
 

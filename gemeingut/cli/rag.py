@@ -24,11 +24,12 @@ from gemeingut.i18n import (
     text,
 )
 from gemeingut.i18n.visible import visible
-from gemeingut.progress import console
+from gemeingut.progress import result_console
 
 if TYPE_CHECKING:
     from gemeingut.apps.rag.cuts import Cut
     from gemeingut.apps.rag.index import Collection
+    from gemeingut.apps.rag.ingest import IngestReport
     from gemeingut.apps.rag.retrieve import Hit
 
 Root = Annotated[
@@ -96,7 +97,8 @@ def ingest_command(
     Exit code 1 when a file was skipped (empty, damaged, unreadable); the others are ingested.
     """
     from gemeingut.apps.rag.embedders import EmbedderSpec
-    from gemeingut.apps.rag.index import ingest
+    from gemeingut.apps.rag.index import ingest, list_collections
+    from gemeingut.apps.rag.ingest import nothing_read
     from gemeingut.apps.rag.prompted import prompts_unsaid
     from gemeingut.apps.rag.storage import read_meta
 
@@ -110,10 +112,14 @@ def ingest_command(
         say("[yellow]![/]", left_empty)
     read = report.added + report.updated + report.reread
     encodings, controls = _encodings(root, name, read), report.control_characters
-    unsaid = prompts_unsaid(read_meta(root, name))
+    made = name in list_collections(root)  # not where a new one read none of its files
+    unsaid = prompts_unsaid(read_meta(root, name)) if made else None
     if as_json:
         shown = asdict(report) | {"encodings": encodings, "prompts_unsaid": unsaid is not None}
         typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    elif nothing_read(report):  # no ✓ for an ingest that did nothing: why, file by file
+        say("[red]✗[/]", _nothing_ingested(name, made))
+        _say_skipped(report)
     else:
         summary = _(  # "chunks: 1", not "1 chunks": the catalogue has no plural forms
             "{name}: {added} added, {updated} updated, {unchanged} unchanged, {removed} "
@@ -125,7 +131,7 @@ def ingest_command(
             removed=len(report.removed),
             chunks=report.chunks,
         )
-        console.print(f"[green]✓[/] {escape(text(summary))}")
+        result_console.print(f"[green]✓[/] {escape(text(summary))}")
         if report.reread:
             say("[yellow]![/]", _read_again(len(report.reread)))
         if report.embedded_again:
@@ -153,13 +159,26 @@ def ingest_command(
                     count=count,
                 ),
             )
-        for path, why in sorted(report.skipped.items()):
-            say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
-        for suffix, files in sorted(report.unsupported.items()):
-            say(f"[yellow]{text(SKIPPED)}[/]", _unsupported(suffix, files))
+        _say_skipped(report)
         _warn_if_seen_by_nobody(name, report.groups)
     if report.skipped:  # not a folder's unsupported files: no reader was meant to read them
         raise typer.Exit(1)
+
+
+def _nothing_ingested(name: str, made: bool) -> Message:
+    """That none of the files was taken (each unreadable, empty or held under another key),
+    and what became of the collection."""
+    if made:
+        return _("{name}: none of the files was taken; the collection is unchanged", name=name)
+    return _("{name}: none of the files was taken; the collection was not created", name=name)
+
+
+def _say_skipped(report: IngestReport) -> None:
+    """Each file skipped and why, and the files of a folder no reader reads."""
+    for path, why in sorted(report.skipped.items()):
+        say(f"[yellow]{text(SKIPPED)}[/]", f"{path}: {why}")
+    for suffix, files in sorted(report.unsupported.items()):
+        say(f"[yellow]{text(SKIPPED)}[/]", _unsupported(suffix, files))
 
 
 def _prompt_left_empty(query: str | None, document: str | None) -> Message | None:
@@ -311,7 +330,7 @@ def remove_command(
         keys=", ".join(report.removed),
         chunks=report.chunks,
     )
-    console.print(f"[green]✓[/] {escape(text(summary))}")
+    result_console.print(f"[green]✓[/] {escape(text(summary))}")
 
 
 @rag_app.command("groups")
@@ -348,7 +367,7 @@ def groups_command(
             _("Collection '{name}' is visible to the group {groups}", name=name, groups=listed),
             _("Collection '{name}' is visible to the groups {groups}", name=name, groups=listed),
         )
-        console.print(escape(text(shown)), highlight=False)
+        result_console.print(escape(text(shown)), highlight=False)
     _warn_if_seen_by_nobody(name, groups)
 
 
@@ -443,8 +462,8 @@ def query_command(
         for i, row in enumerate(rows, 1):
             label = source_label(collection.chunks[hits[i - 1].row], language)
             score = text(score_said(hits[i - 1], language), language)
-            console.print(f"[bold][{i}][/] {escape(label)}  ({escape(score)})")
-            console.print(escape(row["text"][:400]), highlight=False)
+            result_console.print(f"[bold][{i}][/] {escape(label)}  ({escape(score)})")
+            result_console.print(escape(row["text"][:400]), highlight=False)
         return
     with noting_cuts() as cuts:
         result = answer_question(
@@ -460,9 +479,9 @@ def query_command(
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
     else:
-        console.print(escape(result.text), highlight=False)
+        result_console.print(escape(result.text), highlight=False)
         for i, chunk in enumerate(result.sources, 1):
-            console.print(f"[bold][{i}][/] {escape(source_label(chunk, language))}")
+            result_console.print(f"[bold][{i}][/] {escape(source_label(chunk, language))}")
         if result.note is not None:
             say("[yellow]![/]", result.note)
         for problem in result.verdict.problems:
@@ -519,7 +538,7 @@ def eval_command(
     for s in scores:
         shown = [decimal(v, 3, lang) for v in (s.recall, s.mrr)]
         table.add_row(s.mode, *shown, decimal(s.p50_ms, 1, lang), decimal(s.p99_ms, 1, lang))
-    console.print(table)
+    result_console.print(table)
 
 
 @rag_app.command("list")
@@ -560,10 +579,10 @@ def list_command(
             groups=", ".join(row["groups"]) or none,
             vectors=row["embedder"] or none,
         )
-        console.print(escape(text(line)), highlight=False)
+        result_console.print(escape(text(line)), highlight=False)
         _warn_if_seen_by_nobody(row["name"], row["groups"])
         for key in row.get("keys", []):
-            console.print(f"  {escape(key)}", highlight=False)
+            result_console.print(f"  {escape(key)}", highlight=False)
 
 
 def score_said(hit: Hit, language: str) -> Message:

@@ -114,7 +114,9 @@ def release(
         Path | None,
         typer.Option(
             help="Publication of the dataset (`gemeingut data publish`): its data statement, "
-            "Croissant and DCAT go into the bundle (the data card an open release needs).",
+            "Croissant and DCAT go into the bundle (the data card an open release needs); with "
+            "--finetuned alone, of the curated dataset the model was fine-tuned on: its data "
+            "statement goes beside the fine-tuning data.",
             parser=given_path,
         ),
     ] = None,
@@ -181,10 +183,14 @@ def release(
     own = {"dataset": dataset, "tokenizer": tokenizer, "model": model, "evaluation": evaluation}
     audited = load_artifact(audit, "audit") if audit is not None else None
     if finetuned is not None and not any(own.values()):
-        if publication is not None:
+        if paper is not None:  # refused, not dropped: the rating would count a paper it lacks
             raise InputError(
-                _("--publication publishes the dataset of our own pretraining"),
-                _("a fine-tune of a foreign base publishes its fine-tuning data itself"),
+                _(
+                    "--paper is for releasing a model gemeingut pretrained (--dataset, "
+                    "--tokenizer, --model, --evaluation); a fine-tune's release does not carry a "
+                    "paper yet"
+                ),
+                _("leave --paper out and publish the paper beside the release"),
             )
         if license_file is not None:  # its files, as fine-tuned, are what is released
             raise InputError(
@@ -203,12 +209,20 @@ def release(
         from gemeingut.release.finetune_chain import refuse_closed_chain_data
 
         refuse_closed_chain_data(tuned, section.license)  # before the stage writes anything
+        # the data statement of the fine-tuning data (the stage checks that it is of that data)
+        published = load_artifact(publication, "publication") if publication is not None else None
         try:
             artifact, reused = finetune_release_stage(
-                at(out), section, recipe, tuned, base, audited
+                at(out), section, recipe, tuned, base, audited, published
             )
         except InputError as refused:
             raise _stated_at_finetuning(refused) from None
+        if published is None:
+            from gemeingut.release.finetune_publication import unpublished_hint
+
+            hint = unpublished_hint(tuned.path)
+            if hint is not None:
+                say("[yellow]![/]", hint)
         from gemeingut.release.layout import locate_bundle
         from gemeingut.release.openness.licence_conditions import release_reminders
         from gemeingut.release.verify_base_release import release_said
@@ -915,7 +929,9 @@ def reproduce(
     base: Annotated[
         Path | None,
         typer.Option(
-            help="A fine-tune's base model folder (its weights are not in the bundle).",
+            help="A fine-tune's base model (its weights are not in the bundle): the folder it "
+            "was fine-tuned from, or a copy of it; a base that is one of our releases also as "
+            "that release's folder, its bundle, or a plain copy of its model folder.",
             parser=given_path,
         ),
     ] = None,

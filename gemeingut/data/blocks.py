@@ -7,12 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from gemeingut.data.documents import Document, ExclusionSink, Record, exclusion_for
+from gemeingut.data.licence_hints import meant_expression
 from gemeingut.data.licenses import Obligation, decide
+from gemeingut.i18n import _, recorded
 
 
 @dataclass
 class LicenseGate:
-    """Admit only open licences; attribution licences also need an attribution text and a url."""
+    """Admit only open licences; attribution licences also need an attribution text and a url.
+    A misspelt licence's exclusion names the id meant, as a source's licence is told it."""
 
     name: str = "license_gate"
 
@@ -20,7 +23,11 @@ class LicenseGate:
         for doc in docs:
             decision = decide(doc.license)
             if not decision.admitted:
-                exclude(exclusion_for(doc, decision.reason, decision.detail))
+                detail = decision.detail
+                if meant := meant_expression(doc.license):
+                    meaning = _("{detail}; did you mean {meant}?", detail=detail, meant=meant)
+                    detail = recorded(meaning)
+                exclude(exclusion_for(doc, decision.reason, detail))
                 continue
             if decision.obligation >= Obligation.ATTRIBUTION and not (doc.attribution and doc.url):
                 exclude(

@@ -43,6 +43,7 @@ from gemeingut.data.ngrams import sorted_unique
 from gemeingut.data.pii import PIIScrubber
 from gemeingut.data.readers import read_source
 from gemeingut.data.shards import ShardWriter
+from gemeingut.data.source_notes import no_documents, source_notes, source_reads
 from gemeingut.data.splits import SPLITS, assign_split
 from gemeingut.data.stats import merge_stats
 from gemeingut.data.task_files import (
@@ -105,7 +106,13 @@ def curate(
     ) as advance:
         advance(len(tasks) - len(pending))
         run_tasks(partial(run_task, params, work), pending, workers, advance, params.executor)
-    stats = _merge(params, blocks, tasks, work, out_dir)
+    task_stats = [json.loads((work / f"{t.name}.stats.json").read_text()) for t in tasks]
+    read = source_reads(params.sources, tasks, task_stats)
+    if not any(got.documents for got in read.values()):
+        shutil.rmtree(work)  # nothing to resume, nothing to keep: no dataset of nothing
+        raise no_documents(params.sources)
+    stats = _merge(params, blocks, tasks, task_stats, work, out_dir)
+    stats.update(source_notes(params.sources, read))
     stats["use_conditions"] = {
         source: spec.use_conditions
         for spec in params.sources
@@ -122,6 +129,7 @@ def run_task(params: DataSection, work: Path, task: Task) -> int:
     """Phase 1 for one task: its kept documents, exclusions and block stats, then the marker."""
     exclusions: list[Exclusion] = []
     read = Counter()
+    given: Counter[str] = Counter()  # the source's licence, by the documents it went to
 
     def exclude_unread(exclusion: Exclusion) -> None:
         read["n"] += 1
@@ -130,6 +138,8 @@ def run_task(params: DataSection, work: Path, task: Task) -> int:
     def counted(docs: Iterator[Document]) -> Iterator[Document]:
         for doc in docs:
             read["n"] += 1
+            if doc.licence_from_source and doc.license is not None:
+                given[doc.license] += 1
             yield doc
 
     spec = params.sources[task.source]
@@ -142,7 +152,7 @@ def run_task(params: DataSection, work: Path, task: Task) -> int:
         docs = block.run(docs, exclusions.append)
     kept = write_documents(work / f"{task.name}.parquet", docs)
     write_atomic(work / f"{task.name}.exclusions.parquet", _exclusion_table(exclusions))
-    summary = {"read": read["n"], "blocks": _block_stats(blocks)}
+    summary = {"read": read["n"], "given_licence": dict(given), "blocks": _block_stats(blocks)}
     (work / f"{task.name}.stats.json").write_text(json.dumps(summary))
     marker = work / f"{task.name}.done"
     tmp = marker.with_name(f".{marker.name}.tmp-{os.getpid()}")  # unique: an orphaned worker
@@ -152,12 +162,16 @@ def run_task(params: DataSection, work: Path, task: Task) -> int:
 
 
 def _merge(
-    params: DataSection, blocks: list[RecordBlock], tasks: list[Task], work: Path, out_dir: Path
+    params: DataSection,
+    blocks: list[RecordBlock],
+    tasks: list[Task],
+    task_stats: list[dict[str, Any]],
+    work: Path,
+    out_dir: Path,
 ) -> dict[str, Any]:
     """Phase 2: global de-duplication, split and contamination check on the records of all
     tasks, then the shards and the exclusion list."""
     exclusions: list[Exclusion] = []
-    task_stats = [json.loads((work / f"{t.name}.stats.json").read_text()) for t in tasks]
     records: Iterator[Record] = _phase_one_records(work, tasks)
     for block in blocks:
         records = block.run(records, exclusions.append)

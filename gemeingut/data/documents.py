@@ -24,6 +24,7 @@ class Document:
     minhash: bytes | None = None  # near-duplicate signature, computed where the work is parallel
     ngrams: bytes | None = None  # word n-gram hashes for the test-contamination check
     dedup_key: bytes | None = None  # exact-duplicate key of the normalised text
+    licence_from_source: bool = False  # it named none: the source's licence was given to it
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,7 @@ def _document(
 
     # An explicit empty licence field means "no licence", not "use the source's".
     licence = record.get("license")
+    from_source = licence is None and spec.license is not None
     if licence is None:
         licence = spec.license
     return Document(
@@ -188,6 +189,7 @@ def _document(
         url=field("url", spec.url),
         attribution=field("attribution", spec.attribution),
         location=location,
+        licence_from_source=from_source,
     )
 
 
@@ -472,6 +474,19 @@ def _not_a_source_file(file: Path, root: Path) -> str:
     if not stat.S_ISREG(mode):
         return "not a regular file (a FIFO, socket or device)"
     return ""
+
+
+def unread_suffixes(root: Path) -> dict[str, int]:
+    """The files of a source folder that are not read (not .txt, .md or .html), counted by
+    their suffix ("" for none), so that a run can say what it left out; linked folders are not
+    followed, as the reader follows none."""
+    counts: dict[str, int] = {}
+    for _folder, _subfolders, names in os.walk(root):
+        for name in names:
+            if not name.lower().endswith(FOLDER_SUFFIXES):
+                suffix = Path(name).suffix.lower()
+                counts[suffix] = counts.get(suffix, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _folder_files(out: _Output) -> list[Path]:

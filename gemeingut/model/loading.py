@@ -264,13 +264,38 @@ def _only_a_head_left_out(model: Any, found: dict[str, Any]) -> bool:
     )
 
 
+# The files a tokenizer's vocabulary is read from (a fast tokenizer's tokenizer.json, a BPE
+# vocabulary, a WordPiece one, a SentencePiece model); tokenizer_config.json alone holds none.
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "vocab.json",
+    "vocab.txt",
+    "tokenizer.model",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+)
+
+
 def load_tokenizer(folder: Path) -> Any:
     """The tokenizer saved in `folder`, always from the folder itself (never the Hub); a broken
-    or missing one is a clear error."""
+    or missing one is a clear error. transformers builds an empty tokenizer from config.json
+    alone, without a word: every text would become no tokens, and every score made up."""
     from transformers import AutoTokenizer
 
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        raise InputError(
+            _(
+                "{path} holds no tokenizer: none of {files}",
+                path=str(folder),
+                files=", ".join(TOKENIZER_FILES),
+            ),
+            _(
+                "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the "
+                "model's source into that folder"
+            ),
+        )
     try:
-        return AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     except _loading_errors() as exc:  # a broken tokenizer.json: ValueError
         raise InputError(
             _(
@@ -283,6 +308,15 @@ def load_tokenizer(folder: Path) -> Any:
                 "model's source again"
             ),
         ) from None
+    if len(tokenizer) <= len(tokenizer.all_special_tokens):  # files there, but no vocabulary
+        raise InputError(
+            _("the tokenizer in {path} has no vocabulary", path=str(folder)),
+            _(
+                "copy the tokenizer files (tokenizer.json, tokenizer_config.json) from the "
+                "model's source again"
+            ),
+        )
+    return tokenizer
 
 
 def _loading_errors() -> tuple[type[Exception], ...]:

@@ -9,7 +9,9 @@ fine-tune made and names the rest:
                       rating reads from that bundle (`openness/base_release.py`)
   base-model/         the base's card, config and licence files and `files.json`, every file
                       of its folder with its sha256 (the base's fingerprint is their hash)
-  training-data/finetuning/  the fine-tuning data as given
+  training-data/finetuning/  the fine-tuning data as given; for a curated dataset with its
+                      publication (`release --publication`), its DATA_STATEMENT.md
+                      (`finetune_publication.py`)
   training-data/finetuning-earlier/<id>/  for a chain (base → ft1 → … → the released one),
                       each earlier fine-tune's data, by its id
   training-code/      the gemeingut source that ran, requirements.lock, the recipe if given
@@ -36,6 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gemeingut.data.publish import DATA_STATEMENT_FILE
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 from gemeingut.model.base_model import (
@@ -55,6 +58,7 @@ from gemeingut.release.bundle import (
     AUDIT_DIR,
     FINETUNE_DATA,
     Copy,
+    copied_from,
     copy_audit,
     copy_code,
     copy_earlier,
@@ -65,6 +69,11 @@ from gemeingut.release.bundle import (
 )
 from gemeingut.release.finetune_card import render_finetune_card
 from gemeingut.release.finetune_chain import chained_record
+from gemeingut.release.finetune_publication import (
+    PUBLICATION,
+    copy_statement,
+    lineage_record,
+)
 from gemeingut.release.finetune_record import REVISION, copy_finetune_record
 from gemeingut.release.layout import (
     BUNDLE_DIR,
@@ -94,6 +103,7 @@ from gemeingut.release.openness.weights_licence_text import (
 from gemeingut.release.openness.write import write_json, write_rating
 from gemeingut.release.technical_report import render_finetune_report
 from gemeingut.release.verify_base_release import record_base_release
+from gemeingut.release.verify_statement_rendered import rendered_problems
 from gemeingut.workspace import Artifact, write_text_atomic
 
 BASE_COPIES = (CARD_FILE, "config.json", *LICENSE_FILES)
@@ -107,8 +117,11 @@ def assemble_finetune_bundle(
     audit: Artifact | None,
     out_dir: Path,
     earlier: Sequence[Artifact] = (),
+    publication: Artifact | None = None,
 ) -> dict[str, Any]:
-    """`earlier`: the fine-tunes between the foreign base and `tuned`, oldest first (a chain)."""
+    """`earlier`: the fine-tunes between the foreign base and `tuned`, oldest first (a chain);
+    `publication`: that of the curated dataset `tuned` was fine-tuned on (the stage checks
+    that it is)."""
     bundle = out_dir / BUNDLE_DIR
     metadata = bundle / TRAINING_METADATA
     metadata.mkdir(parents=True)
@@ -130,11 +143,17 @@ def assemble_finetune_bundle(
             named[REVISION] = base[REVISION]
         write_json(bundle / MODEL / ADAPTER_CONFIG, config | named)
     shutil.copytree(tuned.path / DATA_DIR, bundle / TRAINING_DATA / FINETUNE_DATA)
+    if publication is not None:  # the data card of the fine-tuning data
+        statement = copy_statement(publication, bundle)
+        copies += copied_from(
+            publication, publication.path / DATA_STATEMENT_FILE, statement, bundle
+        )
     copy_code(recipe_path, bundle / "training-code")
     shutil.copy2(tuned.path / LOG_FILE, metadata / "finetune_log.jsonl")
     lineage: dict[str, Any] = {
         **{f"{EARLIER_ROLE}_{n}": before.meta for n, before in enumerate(earlier, 1)},
         "finetune": tuned.meta,
+        **({PUBLICATION: lineage_record(publication)} if publication is not None else {}),
     }
     # an adapter's base in the audit's lm_eval command: as the bundle's adapter names it
     published = published_base(bundle / MODEL)
@@ -162,6 +181,7 @@ def assemble_finetune_bundle(
     written = write_manifest(bundle)
     refuse_changed_copies(copies, read_manifest(bundle))  # an earlier link's data or log
     problems = finetune_claim_problems(bundle, collect(bundle), rating)
+    problems += rendered_problems(bundle, read_manifest(bundle), set())  # the data statement
     if problems:
         said = "; ".join(text(problem, "en") for problem in problems)
         raise RuntimeError(f"the new bundle {bundle} fails its own checks: {said}")

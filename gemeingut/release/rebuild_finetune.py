@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.audit.subject import model_folder
+from gemeingut.data.publish import PublicationInfo
 from gemeingut.progress import console
 from gemeingut.recipe import AuditSection, FinetuneSection, ReleaseSection
 from gemeingut.stage_names import stage_line
-from gemeingut.stages import audit_stage, finetune_release_stage, finetune_stage
-from gemeingut.workspace import Artifact, Workspace
+from gemeingut.stages import audit_stage, finetune_release_stage, finetune_stage, publish_stage
+from gemeingut.workspace import Artifact, Workspace, load_artifact
 
 
 def rebuild(job: dict) -> dict:
@@ -58,8 +59,20 @@ def rebuild(job: dict) -> dict:
         audited, audit_reused = audit_stage(place, subject, settings, audit["command"])
         _done("audit", audited, audit_reused)
         built["audit"] = {"id": audited.id, "kind": audited.kind, "reused": audit_reused}
+    published = None
+    if job.get("publication"):  # as `gemeingut data publish` made it, from its settings
+        info = PublicationInfo(**job["publication"])
+        published, published_reused = publish_stage(place, load_artifact(data, "dataset"), info)
+        _done("publication", published, published_reused)
+        built["publication"] = {
+            "id": published.id,
+            "kind": "publication",
+            "reused": published_reused,
+        }
     recipe = Path(job["recipe"]) if job.get("recipe") else None
-    released, released_reused = finetune_release_stage(place, release, recipe, tuned, base, audited)
+    released, released_reused = finetune_release_stage(
+        place, release, recipe, tuned, base, audited, published
+    )
     _done("release", released, released_reused)
     built["release"] = {"id": released.id, "path": str(released.path), "reused": released_reused}
     return built

@@ -126,6 +126,8 @@ def reproduce_finetune(
         "release": release_settings(bundle),
         "recipe": str(recipe) if recipe.is_file() else None,
         "audit": audit,
+        # the data statement of the fine-tuning data, published again from its settings
+        "publication": (lineage.get("publication") or {}).get("params"),
     }
     if links:  # a chain: each link on the one before, under the name its successor recorded
         for link, role in zip(links[1:], earlier[1:], strict=True):
@@ -140,7 +142,10 @@ def reproduce_finetune(
     job_file.write_text(json.dumps(job, indent=2), encoding="utf-8")
     tuning = stage_name("finetune")
     stages = Stages(
-        ["finetune"] * (len(links) + 1) + (["audit"] if audit is not None else []) + ["release"],
+        ["finetune"] * (len(links) + 1)
+        + (["audit"] if audit is not None else [])
+        + (["publication"] if job["publication"] else [])
+        + ["release"],
         labels={n: f"{tuning} {made['id']}" for n, made in enumerate([*links, tuned])}
         if links
         else {},

@@ -1,7 +1,8 @@
 """TECHNICAL_REPORT.md: how the model was made and what it can do, from the bundle's own files.
 
 Everything comes from `training-metadata/` (lineage, training record, evaluation), the model's
-`config.json` and the audit's `report.json`, so `verify` renders it again and compares. Prose
+`config.json`, the audit's `report.json` and `release.json` (who provides the model and the
+contact given at release, as the card says them), so `verify` renders it again and compares. Prose
 that only people can write (intended use beyond the description) is marked as not given.
 """
 
@@ -22,7 +23,7 @@ from gemeingut.model.finetune_said import (
     validation_source,
 )
 from gemeingut.release.card import METHODS
-from gemeingut.release.card_phrases import report_language
+from gemeingut.release.card_phrases import provider_phrase, report_language
 from gemeingut.release.energy_method import energy_method
 from gemeingut.release.finetune_phrases import chain_phrase, cut_sentence, own_chain_phrase
 from gemeingut.release.layout import (
@@ -71,6 +72,8 @@ def render_technical_report(bundle: Path) -> str:
             "`model/config.json`, `audit/report.json`); `gemeingut verify` renders it again "
             "and compares."
         ),
+        "",
+        provider_phrase(release, language),
         "",
         _("## 1. Summary"),
         "",
@@ -479,6 +482,8 @@ def render_finetune_report(bundle: Path) -> str:
             "Generated from the files of this bundle (`training-metadata/`, `base-model/`, "
             "`audit/report.json`); `gemeingut verify` renders it again and compares."
         ),
+        "",
+        provider_phrase(release, language),
         "",
         _("## 1. Base model"),
         "",

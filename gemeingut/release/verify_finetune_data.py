@@ -5,11 +5,12 @@ bundle publishes them as that fine-tune's data (the released one's in
 `training-data/finetuning/`, each earlier one's of a chain in
 `training-data/finetuning-earlier/<id>/`). A file changed there with its MANIFEST line, SBOM
 and SPDX hashes rewritten to match would pass a re-hash, and the bundle would claim a model
-made from data it was not made from: each file changed, lacking or added is named. The lineage
-records the released fine-tune's weights the same way: a weight file of `model/` changed behind
-a re-hashed MANIFEST is named as such (`weight_problems`), before the bills of materials that
-then disagree with it. The MANIFEST's digests are compared (already checked against the
-files): no file is read again.
+made from data it was not made from: each file changed, lacking or added is named (but the
+data statement of a curated dataset beside it, which `verify_statement_rendered` renders
+again). The lineage records the released fine-tune's weights the same way: a weight file of
+`model/` changed behind a re-hashed MANIFEST is named as such (`weight_problems`), before the
+bills of materials that then disagree with it. The MANIFEST's digests are compared (already
+checked against the files): no file is read again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from gemeingut.audit.finetuning_data import DATA_DIR
 from gemeingut.i18n import Message, _
+from gemeingut.release.finetune_publication import FINETUNE_STATEMENT
 from gemeingut.release.layout import (
     MODEL,
     TRAINING_METADATA,
@@ -78,7 +80,11 @@ def _data_problems(role: str, meta: dict[str, Any], listed: dict[str, str]) -> l
         for rel, digest in (meta.get("files") or {}).items()
         if rel.startswith(prefix)
     }
-    held = {rel: digest for rel, digest in listed.items() if rel.startswith(f"{folder}/")}
+    held = {  # the statement beside the data is no data: rendered again from its records
+        rel: digest
+        for rel, digest in listed.items()
+        if rel.startswith(f"{folder}/") and rel != FINETUNE_STATEMENT
+    }
     model = str(meta["id"])
     problems = [
         _(

@@ -9,29 +9,57 @@ documentation, or missing prose filled in after the release (never invented by `
 never accepted by `verify`). stats.json is itself counted again from the shards
 (`verify_stats_counts`), the licence table from the shards' `license` column
 (`verify_data_statement`, whose lines are named once, there).
+
+A fine-tune of a foreign base holds the statement of its own curated dataset beside the
+fine-tuning data (`finetune_publication.py`): rendered from that dataset's stats.json and
+record as its copy holds them (both hashed by the fine-tune's lineage) and the publication
+lineage.json keeps, which must be of that very dataset.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
 from gemeingut.i18n import Message, _, other_catalogue, plural
 from gemeingut.release.differences import ABSENT, SHOWN, shown, shown_pair
+from gemeingut.release.finetune_publication import (
+    CURATED,
+    CURATED_RECORD,
+    CURATED_STATS,
+    FINETUNE_STATEMENT,
+    PUBLICATION,
+    statement_records,
+)
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.verify_data_statement import DATA_STATEMENT
 from gemeingut.release.verify_wording import OlderWording, writer_wording
 
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 STATS = f"{TRAINING_DATA}/stats.json"
-PUBLICATION = "publication"  # the lineage's role of the publication the statement is from
 RECORDS = f"{STATS}, {LINEAGE} (dataset, {PUBLICATION})"
 
 
-def rendered_statement(bundle: Path) -> str | None:
+@dataclass(frozen=True)
+class Statement:
+    """A data statement of a bundle: where it lies, and the records it is rendered from."""
+
+    path: str
+    records: str
+
+
+PRETRAINING = Statement(DATA_STATEMENT, RECORDS)
+FINETUNING = Statement(FINETUNE_STATEMENT, f"{CURATED_STATS}, {CURATED_RECORD}, {LINEAGE} "
+                       f"({PUBLICATION})")  # fmt: skip
+
+
+def rendered_statement(bundle: Path, statement: Statement = PRETRAINING) -> str | None:
     """The statement as the bundle's records give it; None where the lineage records no
-    publication (a statement no release wrote)."""
+    publication (a statement no release wrote), or, for the fine-tuning data's, the bundle
+    holds no curated dataset's records."""
     from gemeingut.data.publish import PublicationInfo
     from gemeingut.data.publish.data_statement import render_data_statement
     from gemeingut.data.publish.facts import DatasetFacts
@@ -41,36 +69,76 @@ def rendered_statement(bundle: Path) -> str | None:
     if published is None:
         return None
     info = PublicationInfo.model_validate(published["params"])
-    stats = json.loads((bundle / STATS).read_text(encoding="utf-8"))
-    facts = DatasetFacts(bundle / TRAINING_DATA, stats, lineage["dataset"], (), {}, None)
+    if statement == FINETUNING:
+        records = statement_records(bundle)
+        if records is None:
+            return None
+        stats, dataset = records
+        facts = DatasetFacts(bundle / CURATED, stats, dataset, (), {}, None)
+    else:
+        stats = json.loads((bundle / STATS).read_text(encoding="utf-8"))
+        facts = DatasetFacts(bundle / TRAINING_DATA, stats, lineage["dataset"], (), {}, None)
     return render_data_statement(facts, info)
 
 
 def rendered_problems(bundle: Path, listed: dict[str, str], named: set[int]) -> list[Message]:
-    """Each line of the bundle's data statement that differs from the one its records give,
-    but the lines in `named` (said already, against the shards); one problem where no record
-    gives it."""
-    if DATA_STATEMENT not in listed:
+    """Each line of the bundle's data statements (its pretraining data's, its fine-tuning
+    data's) that differs from the one its records give, but the lines in `named` (of the
+    pretraining data's, said already against the shards); one problem where no record gives
+    it."""
+    problems = _statement_problems(bundle, listed, named, PRETRAINING)
+    if FINETUNE_STATEMENT in listed:
+        mismatch = _other_dataset(bundle)
+        if mismatch is not None:  # another dataset's statement: its lines say nothing more
+            return [*problems, mismatch]
+    return problems + _statement_problems(bundle, listed, set(), FINETUNING)
+
+
+def _other_dataset(bundle: Path) -> Message | None:
+    """The publication the lineage records must be of the dataset the fine-tune trained on,
+    as its copy's record names it: a statement of other data describes none the model saw."""
+    lineage: dict[str, Any] = json.loads((bundle / LINEAGE).read_text(encoding="utf-8"))
+    published = (lineage.get(PUBLICATION) or {}).get("inputs", {}).get("dataset")
+    records = statement_records(bundle)
+    trained = records[1].get("id") if records is not None else None
+    if published is None or published == trained:
+        return None
+    return _(
+        "{path}: {lineage} records the publication of the dataset {published}, but the "
+        "fine-tuning data is the dataset {trained} ({record})",
+        path=FINETUNE_STATEMENT,
+        lineage=LINEAGE,
+        published=str(published),
+        trained=str(trained),
+        record=CURATED_RECORD,
+    )
+
+
+def _statement_problems(
+    bundle: Path, listed: dict[str, str], named: set[int], statement: Statement
+) -> list[Message]:
+    path = statement.path
+    if path not in listed:
         return []
-    again = rendered_statement(bundle)
+    again = rendered_statement(bundle, statement)
     if again is None:
         return [
             _(
                 "{path} is written from no record of the bundle: {lineage} records no "
                 "publication (the recipe's [data.publication]) that a release renders it "
                 "from, so none of its sentences can be checked",
-                path=DATA_STATEMENT,
+                path=path,
                 lineage=LINEAGE,
             )
         ]
-    shipped = (bundle / DATA_STATEMENT).read_text(encoding="utf-8")
+    shipped = (bundle / path).read_text(encoding="utf-8")
     differing = [line for line in differing_lines(shipped, again) if line[0] not in named]
     if not differing:
         return []
-    said = [_line_said(*line) for line in differing[:SHOWN]]
+    said = [_line_said(*line, statement) for line in differing[:SHOWN]]
     more = len(differing) - SHOWN
     if more > 0:
-        values = {"path": DATA_STATEMENT, "count": str(more)}
+        values = {"path": path, "count": str(more)}
         said.append(
             plural(
                 more,
@@ -81,9 +149,9 @@ def rendered_problems(bundle: Path, listed: dict[str, str], named: set[int]) -> 
     wording = writer_wording(bundle)
     if wording is not None:
         with other_catalogue(wording.german):
-            worded = rendered_statement(bundle)
+            worded = rendered_statement(bundle, statement)
         if worded == shipped:  # the writer's words: a problem, unless a signer vouches
-            return [OlderWording(DATA_STATEMENT, wording.writer, said[0])]
+            return [OlderWording(path, wording.writer, said[0])]
     return said
 
 
@@ -104,11 +172,13 @@ def differing_lines(shipped: str, again: str) -> list[tuple[int, str | None, str
     return found
 
 
-def _line_said(number: int, stated: str | None, given: str | None) -> Message:
+def _line_said(
+    number: int, stated: str | None, given: str | None, statement: Statement = PRETRAINING
+) -> Message:
     if stated is None and given is None:
         return _(
             "{file} differs from the one the files give: {differences}",
-            file=DATA_STATEMENT,
+            file=statement.path,
             differences=_("only the line ends differ"),
         )
     if stated is not None and given is not None:
@@ -119,10 +189,10 @@ def _line_said(number: int, stated: str | None, given: str | None) -> Message:
     return _(
         "{path}, line {line}: it says {stated}; rendered again from {records}, the line reads "
         "{given}",
-        path=DATA_STATEMENT,
+        path=statement.path,
         line=str(number),
         stated=stated,
-        records=RECORDS,
+        records=statement.records,
         given=given,
     )
 

@@ -19,8 +19,9 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -35,7 +36,6 @@ from gemeingut.serve.api_docs import docs_router
 from gemeingut.serve.assist_routes import assist_router
 from gemeingut.serve.backends import (
     Backend,
-    Embedding,
     Relaying,
     SamplingParams,
     Tokenizing,
@@ -52,7 +52,13 @@ from gemeingut.serve.gateway.gate import CallerDep, Gateway, admit
 from gemeingut.serve.gateway.identity import Principal, utcnow
 from gemeingut.serve.gateway.leases import register_now
 from gemeingut.serve.gateway.policy import Policy
-from gemeingut.serve.gateway.records import Stored, deployment_facts, record_deployment
+from gemeingut.serve.gateway.records import (
+    Stored,
+    deployment_facts,
+    record_again,
+    record_deployment,
+)
+from gemeingut.serve.gateway.records_servers import record_stop
 from gemeingut.serve.gateway.retention import AUDIT_DAYS
 from gemeingut.serve.guards import RequestGuard, allowed_hosts
 from gemeingut.serve.http_errors import (
@@ -67,6 +73,7 @@ from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_UPLOADS, 
 from gemeingut.serve.logprobs import chat_logprobs, completion_logprobs, echoed_prompt
 from gemeingut.serve.metrics import Metrics, MetricsMiddleware
 from gemeingut.serve.model_audit import AuditSummary
+from gemeingut.serve.model_capabilities import capabilities
 from gemeingut.serve.model_card import ModelCardText
 from gemeingut.serve.model_openness import ModelOpenness, unrated
 from gemeingut.serve.model_queue import ModelQueue
@@ -100,7 +107,7 @@ from gemeingut.serve.trace_route import TraceIndex, trace_router
 from gemeingut.serve.upload_slots import UploadSlots
 from gemeingut.serve.usage_route import usage_router
 from gemeingut.serve.work import answered, chat_prompt, screened, streamed
-from gemeingut.serve.writers import refuse_unless_writes, writes
+from gemeingut.serve.writers import refuse_unless_writes
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorResponse, "description": "Invalid request"},
@@ -129,6 +136,7 @@ async def _closing_backends(app: FastAPI) -> AsyncIterator[None]:
         if close is not None:
             await close()
     if app.state.gateway is not None:
+        record_stop(app.state.gateway.engine)  # the record counts it no longer
         app.state.gateway.close()  # unregisters its process (leases.py) too
 
 
@@ -196,24 +204,23 @@ def create_app(
     app.state.queue = app.state.models[backend.model_name].queue
     app.state.gateway = gateway
     if gateway is not None:  # for the record of processing activities (admin audit records)
-        record_deployment(
-            gateway.engine,
-            deployment_facts(
-                backend.model_name,
-                getattr(backend, "base_url", None),  # an upstream engine's; None in process
-                audit_retention_days,
-                policy,
-                utcnow(),
-                gateway.content_days,
-                oidc.settings if oidc is not None else None,
-                Stored(
-                    collections,
-                    upload_max_bytes,
-                    findings.path if findings is not None else None,
-                    findings.triage_group if findings is not None else None,
-                ),
+        facts = deployment_facts(
+            backend.model_name,
+            getattr(backend, "base_url", None),  # an upstream engine's; None in process
+            audit_retention_days,
+            policy,
+            utcnow(),
+            gateway.content_days,
+            oidc.settings if oidc is not None else None,
+            Stored(
+                collections,
+                upload_max_bytes,
+                findings.path if findings is not None else None,
+                findings.triage_group if findings is not None else None,
             ),
         )
+        record_deployment(gateway.engine, facts)
+        gateway.leases.registered_again = partial(record_again, facts)
     app.state.policy = policy
     app.state.openness = openness
     app.state.audit = audit
@@ -224,6 +231,7 @@ def create_app(
         else None
     )
     app.state.upload_max_bytes = upload_max_bytes if collections is not None else None
+    app.state.max_body_bytes = max_body_bytes  # the page checks a file's size against it
     app.state.upload_slots = (
         UploadSlots(collections, max_uploads)
         if collections is not None and upload_max_bytes is not None
@@ -437,21 +445,6 @@ def _model_card(model: ServedModel, request: Request) -> ModelCard:
         audit=model.audit.in_language(language) if model.audit else None,
         card=model.card.link(model.name) if model.card else None,
     )
-
-
-def capabilities(backend: Backend) -> list[Literal["completion", "embedding"]]:
-    """What a model can be asked, from its backend: chats and completions unless it only makes
-    embeddings (an encoder in this process refuses them); embeddings where it makes vectors.
-    An engine behind --upstream that says what its model can do is taken at its word."""
-    said_by_engine = getattr(backend, "capabilities_said", None)  # `UpstreamBackend`'s
-    if said_by_engine is not None:
-        return list(said_by_engine)
-    said: list[Literal["completion", "embedding"]] = []
-    if writes(backend):
-        said.append("completion")
-    if isinstance(backend, Embedding):
-        said.append("embedding")
-    return said
 
 
 @router.post(

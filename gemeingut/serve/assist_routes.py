@@ -125,6 +125,9 @@ class TenderFinding(BaseModel):
     section: str | None = Field(
         default=None, description="The heading above the passage (DOCX, ODT, HTML, Markdown)."
     )
+    line: int | None = Field(
+        default=None, description="The file's line the passage starts on (a text file)."
+    )
 
 
 class TenderCheck(BaseModel):

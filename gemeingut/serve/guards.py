@@ -25,6 +25,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message as Text
 from gemeingut.i18n import _, accepted_language, text
+from gemeingut.serve.file_in_json import FILE_IN_JSON_PATHS, file_max_bytes
+from gemeingut.serve.file_in_json import mib as file_mib
 from gemeingut.serve.http_errors import error_response
 from gemeingut.serve.limits import DEFAULT_MAX_BODY_BYTES
 from gemeingut.serve.request_id import HEADER, REQUEST_ID, request_id_for
@@ -100,11 +102,13 @@ def _is_address(name: str) -> bool:
 
 
 def host_name(header: str) -> str:
-    """`example.org:8000` -> `example.org`, `[::1]:8000` -> `::1`."""
+    """`example.org:8000` -> `example.org`, `[::1]:8000` -> `::1`; `example.org.` (a fully
+    qualified name, as a client may send it) -> `example.org`, as `allowed_host` reads it."""
     header = header.strip().lower()
     if header.startswith("["):
         return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    name = header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    return name.removesuffix(".")
 
 
 class RequestGuard:
@@ -182,7 +186,9 @@ class RequestGuard:
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, limit: int, as_file: bool
     ) -> None:
-        mib = f"{limit / 1024 / 1024:g}"
+        mib: str | float = f"{limit / 1024 / 1024:g}"
+        if scope["path"] in FILE_IN_JSON_PATHS:  # a file in JSON: its size, not its base64's
+            as_file, mib = True, file_mib(file_max_bytes(limit))
         message = (
             _("the file is larger than this server takes ({limit} MiB)", limit=mib)
             if as_file

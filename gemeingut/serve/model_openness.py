@@ -23,7 +23,10 @@ at start with the reason, as `openness rate` refuses it: the server has no ratin
 
 What a person reads (the class's name, the licences' names, where the rating comes from) is
 said in each request's language (`in_language`); the recorded class label, the licences' SPDX
-expressions and the commands stay as they are.
+expressions and the commands stay as they are. The number (`mof_class`) is the class met in
+full, the verdict `mof_said` and `openness rate` give: a conditional Class III, which the
+Model Openness Tool records as 3 (and `mof_label` as it), is 0 beside `mof_conditional`, so
+that a client reading the number is not told of a class that the words deny.
 """
 
 from __future__ import annotations
@@ -51,13 +54,20 @@ FOLDER_CHECK = "gemeingut openness rate DIR"
 
 class ModelOpenness(BaseModel):
     open: bool = Field(description="Every openness check passed.")
-    mof_class: int = Field(description="Model Openness Framework class: 1 best, 0 none.")
+    mof_class: int = Field(
+        description="The Model Openness Framework class met in full: 1 best, 0 none, also for "
+        "a conditional Class III (`mof_conditional`), as `mof_said` says."
+    )
     mof_conditional: bool = Field(
         default=False,
-        description="The class is the Model Openness Tool's conditional Class III: only the "
-        "final weights are openly licensed, other required components are missing.",
+        description="The rating is the Model Openness Tool's conditional Class III: only the "
+        "final weights are openly licensed, other required components are missing; no class "
+        "is met in full.",
     )
-    mof_label: str = Field(description="The class as the rating records it (English): an id.")
+    mof_label: str = Field(
+        description="The class as the rating records it (English, as the Model Openness Tool "
+        "names it, a conditional Class III with its note): an id."
+    )
     mof_said: str = Field(
         default="",
         description="The class in the reader's language, as `openness rate` says it (a "
@@ -234,11 +244,13 @@ def _declared(path: Path) -> dict[str, Any]:
 
 
 def _openness(result: dict[str, Any], check: str) -> ModelOpenness:
+    mof = result["mof"]
+    conditional = bool(mof.get("conditional", False))
     rated = ModelOpenness(
         open=bool(result["open"]),
-        mof_class=int(result["mof"]["class"]),
-        mof_conditional=bool(result["mof"].get("conditional", False)),
-        mof_label=str(result["mof"]["label"]),
+        mof_class=0 if conditional else int(mof["class"]),  # no class met in full: none
+        mof_conditional=conditional,
+        mof_label=str(mof["label"]),
         osaid=bool(result["osaid"]["passed"]),
         licenses=dict(result["licenses"]),
         source="",

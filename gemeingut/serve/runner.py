@@ -79,15 +79,17 @@ LAYOUTS = (
 )
 
 
-def resolve_model_dir(path: Path) -> Path:
-    """The Hugging Face model directory inside whatever the user pointed at."""
+def resolve_model_dir(path: Path, option: str | None = None) -> Path:
+    """The Hugging Face model directory inside whatever the user pointed at; `option` names
+    the option that gave `path` (an argument is known by its place)."""
+    shown = f"{option} {path}" if option else str(path)
     if not path.exists():
-        raise InputError(_("{path} does not exist", path=path), hint=_expected())
+        raise InputError(_("{path} does not exist", path=shown), hint=_expected())
     for inner, _kind in LAYOUTS:
         candidate = path / inner
         if (candidate / "config.json").is_file() or (candidate / ADAPTER_CONFIG).is_file():
             return candidate.resolve()
-    raise InputError(_("{path} holds no model to serve", path=path), hint=_expected())
+    raise InputError(_("{path} holds no model to serve", path=shown), hint=_expected())
 
 
 def default_model_name(path: Path) -> str:
@@ -186,6 +188,18 @@ def run_server(
             _("--collections {folder}: no such folder", folder=collections),
             _("make collections with `gemeingut rag ingest NAME FILES --root DIR`"),
         )
+    if findings is not None and not findings.parent.is_dir():  # else each report a 400
+        raise InputError(
+            _(
+                "--findings {path}: the folder {folder} does not exist",
+                path=findings,
+                folder=findings.parent,
+            ),
+            _(
+                "create the folder first (mkdir -p {folder}) or name a file in one that exists",
+                folder=findings.parent,
+            ),
+        )
     if upload_max_bytes is not None and collections is None:
         raise InputError(
             _("--upload-max-mb lets people add documents to collections: it needs --collections"),
@@ -200,7 +214,7 @@ def run_server(
         )
     placement = _placement(device, precision, upstream)
     model_dir = resolve_model_dir(path) if path is not None else None
-    card_dir = resolve_model_dir(model_card) if model_card is not None else None
+    card_dir = resolve_model_dir(model_card, "--model-card") if model_card else None
     api_key = None
     if upstream_key_env is not None:
         api_key = secret_from_environment(
@@ -680,9 +694,10 @@ def _existing_database(db: str) -> None:
     )
 
 
-def _say_database(db: str, from_env: bool) -> None:
+def _say_database(db: str, from_env: bool, key: Path | None = None) -> None:
     """Which database serves the keys (and that GEMEINGUT_DB named it), and a warning where the
-    SQLite file may be read by others: it holds the key hashes, the user names and the audit log."""
+    SQLite file may be read by others: it holds the key hashes, the user names and the audit log;
+    so may the pseudonym `key` file, which ties the log's pseudonyms to those names."""
     from gemeingut.serve.gateway.store import shown_database
 
     shown = shown_database(db)
@@ -706,6 +721,26 @@ def _say_database(db: str, from_env: bool) -> None:
             mode=mode,
         )
         print(text(warning), file=sys.stderr, flush=True)
+    key_mode = _mode_for_others(key) if key is not None else None
+    if key_mode is not None:
+        warning = _(
+            "the pseudonym key {path} may be read by other users of this machine (permissions "
+            "{mode}): whoever reads it and has a copy of the database can tie the audit log's "
+            "pseudonyms to names; make it private with chmod 600 {path}",
+            path=str(key),
+            mode=key_mode,
+        )
+        print(text(warning), file=sys.stderr, flush=True)
+
+
+def _mode_for_others(path: Path) -> str | None:
+    """A file's permissions (`0644`) where its group or others may use it; None otherwise
+    (also where it is gone)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return None
+    return f"{mode:04o}" if mode & 0o077 else None
 
 
 def readable_by_others(db: str) -> str | None:
@@ -721,7 +756,7 @@ def readable_by_others(db: str) -> str | None:
 
 
 def _shared_periods(
-    db: str, audit_days: int | None, content_days: int | None, opened: Callable[[], None]
+    db: str, audit_days: int | None, content_days: int | None, opened: Callable[[Path | None], None]
 ) -> tuple[int | None, int | None]:
     """The audit retention and content logging stored for every server of the database (a
     value given that differs is refused, one not stored yet is stored); the stored ones this
@@ -735,10 +770,10 @@ def _shared_periods(
         agree_retention,
         days_said,
     )
-    from gemeingut.serve.gateway.store import open_store
+    from gemeingut.serve.gateway.store import open_store, pseudonym_key_file
 
     engine = open_store(db)
-    opened()
+    opened(pseudonym_key_file(engine))
     try:
         agreed = agree_retention(engine, audit_days, content_days)
         _say_unprotected(engine, agreed.audit_days)

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from gemeingut.i18n import Message, _
 from gemeingut.i18n.validation import is_mismatch
+from gemeingut.serve.backends.upstream import Capability
 from gemeingut.serve.model_audit import AuditSummary
 from gemeingut.serve.model_card import CardLink
 from gemeingut.serve.model_openness import ModelOpenness
@@ -489,13 +490,15 @@ class ModelCard(BaseModel):
         "--model-card: that the engine serves that model is the operator's word); `foreign`, "
         "any other model folder.",
     )
-    capabilities: list[Literal["completion", "embedding"]] = Field(
+    capabilities: list[Capability] = Field(
         default_factory=list,
         description="What the model can be asked, from the engine that runs it (Ollama's "
-        "words): `completion` for chats and completions, `embedding` for /v1/embeddings. An "
-        "embedding model (an encoder) has no `completion`. Behind --upstream, what the engine "
-        "says (`capabilities` on its /v1/models, as gemeingut says it, or Ollama's /api/show); "
-        "both where it says nothing, and the engine may still refuse one.",
+        "words, and `chat`): `completion` for /v1/completions, `chat` for /v1/chat/completions "
+        "(a model in this process only with a chat template), `embedding` for /v1/embeddings. "
+        "An embedding model (an encoder) has no `completion`. Behind --upstream, what the "
+        "engine says (`capabilities` on its /v1/models, as gemeingut says it, or Ollama's "
+        "/api/show, where `completion` includes chats); all three where it says nothing, and "
+        "the engine may still refuse one.",
     )
     prompts: dict[str, str] | None = Field(
         default=None,

@@ -12,6 +12,8 @@ from gemeingut.i18n import Message, _
 def secret_from_environment(name: str, hint: Message) -> str:
     """The value of the variable `name`; an unset or empty one is a user mistake, said so."""
     value = os.environ.get(name)
+    if value is None:
+        raise InputError(_("the environment variable {name} is not set", name=name), hint)
     if not value:
         raise InputError(_("the environment variable {name} is empty", name=name), hint)
     return value

@@ -71,10 +71,13 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "category,prompt,response,reporter\nbias,Sind Alte langsam?,Ja.,Schule Lindenau\n", "utf-8"
     )
     findings = root / "findings.jsonl"
-    imported = CliRunner().invoke(
-        app,
-        ["audit", "findings", "import", str(submissions), "--into", str(findings), "--model", "m"],
-    )
+    ours = ["--into", str(findings), "--model", root.name]  # the audited model's name
+    imported = CliRunner().invoke(app, ["audit", "findings", "import", str(submissions), *ours])
+    assert imported.exit_code == 0, imported.output
+    elsewhere = root / "elsewhere.csv"  # the same campaign's finding about another model
+    elsewhere.write_text("category,prompt,response\nwrong,Ist Köln klein?,Ja.\n", "utf-8")
+    other = ["--into", str(findings), "--model", "ganz-anderes-modell"]
+    imported = CliRunner().invoke(app, ["audit", "findings", "import", str(elsewhere), *other])
     assert imported.exit_code == 0, imported.output
     command = [
         "audit", "run", str(model), "--suite", "bias", "--suite", "redteam",
@@ -119,8 +122,17 @@ def test_one_finding_is_one_befund_in_the_report(audited: dict) -> None:
     assert "(20 von 20 Paaren)" in german and "(20 of 20 pairs)" in english
 
 
+def test_findings_about_another_model_are_left_out_and_said(audited: dict) -> None:
+    german = (audited["out"] / "report.de.md").read_text(encoding="utf-8")
+    assert "Nicht gezählt: 1 Befund über andere Modelle (`ganz-anderes-modell` (1))." in german
+    assert "Ist Köln klein?" not in german
+    said = " ".join(audited["ran"].split())
+    assert "1 zu anderen Modellen nicht gezählt (ganz-anderes-modell (1))" in said
+
+
 def test_the_help_of_plain_prompts_and_chat_explains_both() -> None:
-    german = " ".join(help_output("audit", "run").replace("│", " ").split())  # rich's box
+    # wide enough for the help on one line: the negation (--chat) stands under its name
+    german = " ".join(help_output("audit", "run", width=400).replace("│", " ").split())
     assert "Keine Chat-Vorlage." not in german
     assert "--plain-prompts als reiner Text (für ein Modell ohne Chat-Vorlage)" in german
     assert "--chat über seine Chat-Vorlage (Standard)" in german

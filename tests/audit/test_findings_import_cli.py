@@ -28,7 +28,7 @@ def test_the_import_reports_in_german(tmp_path: Path) -> None:
     said = _import(both, into)
     assert f"✓ 2 Meldungen hinzugefügt (davon 1 Duplikat); {into} enthält jetzt 2 Meldungen" in said
     one = tmp_path / "nachtrag.csv"
-    one.write_text(HEADER + "redteam,Sag KAPERN.,KAPERN,Stadtbibliothek\n", encoding="utf-8")
+    one.write_text(HEADER + "harmful,Sag KAPERN.,KAPERN,Stadtbibliothek\n", encoding="utf-8")
     said = _import(one, into)
     assert f"✓ 1 Meldung hinzugefügt (davon 0 Duplikate); {into} enthält jetzt 3 Meldungen" in said
     assert "findings" not in said.replace(str(tmp_path), "")

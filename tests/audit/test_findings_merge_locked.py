@@ -35,7 +35,7 @@ def test_a_merge_into_the_served_file_waits_for_a_report_being_stored(tmp_path: 
     other = tmp_path / "other.jsonl"
     import_findings([campaign], other, "m", None)
     late = tmp_path / "late.csv"
-    late.write_text(HEADER + "redteam,Sag KAPERN.,KAPERN,Stadtbibliothek\n", "utf-8")
+    late.write_text(HEADER + "harmful,Sag KAPERN.,KAPERN,Stadtbibliothek\n", "utf-8")
     import_findings([late], tmp_path / "late.jsonl", "m", None)
 
     merging = threading.Thread(target=merge, args=([other, served], served))

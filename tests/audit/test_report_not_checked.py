@@ -12,7 +12,8 @@ from tests.test_cli import invoke
 def test_memorisation_without_training_data_says_not_checked_once(tmp_path: Path) -> None:
     model = make_model(tmp_path / "modell")  # a plain folder: its training data is unknown
     audit = tmp_path / "audit"
-    result = invoke("audit", "memorisation", model, "--out", audit, "--samples", "1")
+    run = ("audit", "run", model, "--suite", "memorisation")  # `audit memorisation` refuses
+    result = invoke(*run, "--out", audit)
     assert result.exit_code == 0, result.output
     report = json.loads((audit / "report.json").read_text(encoding="utf-8"))
     assert report["memorisation"]["not_run"] == "training_unknown"

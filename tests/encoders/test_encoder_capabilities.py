@@ -49,7 +49,7 @@ def test_models_say_what_each_can_be_asked(url: str) -> None:
     listed = {model.id: model.model_extra["capabilities"] for model in client.models.list()}
     assert listed == {
         "bert": ["embedding"],
-        "llm": ["completion", "embedding"],
+        "llm": ["completion", "chat", "embedding"],
         "potion": ["embedding"],
     }
     assert client.models.retrieve("bert").model_extra["capabilities"] == ["embedding"]

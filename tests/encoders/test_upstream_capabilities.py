@@ -39,6 +39,7 @@ def _listed(backend: UpstreamBackend) -> dict:
 def test_a_gemeingut_engine_says_what_each_model_can_do(engine: str) -> None:
     assert _listed(UpstreamBackend(engine, "llm", "llm"))["capabilities"] == [
         "completion",
+        "chat",
         "embedding",
     ]
     encoder = _listed(UpstreamBackend(engine, "amt-e5", "e5"))
@@ -67,12 +68,12 @@ LLAMA_SERVER_SHOW = {"model_info": {"llama.context_length": 512}, "capabilities"
     ("show", "ollama", "listed"),
     [
         ((200, {"capabilities": ["embedding"]}), True, ["embedding"]),
-        ((200, {"capabilities": ["completion", "tools", "vision"]}), True, ["completion"]),
-        (None, False, ["completion", "embedding"]),  # no /api/show (as vLLM): as before
+        ((200, {"capabilities": ["completion", "tools", "vision"]}), True, ["completion", "chat"]),
+        (None, False, ["completion", "chat", "embedding"]),  # no /api/show (as vLLM): as before
         # llama-server's /api/show says `completion` also of the embedding model it serves
-        ((200, LLAMA_SERVER_SHOW), False, ["completion", "embedding"]),
-        ((500, {"error": "model not found"}), True, ["completion", "embedding"]),
-        ((200, "<html>Ollama</html>"), True, ["completion", "embedding"]),
+        ((200, LLAMA_SERVER_SHOW), False, ["completion", "chat", "embedding"]),
+        ((500, {"error": "model not found"}), True, ["completion", "chat", "embedding"]),
+        ((200, "<html>Ollama</html>"), True, ["completion", "chat", "embedding"]),
     ],
 )
 def test_ollamas_words_are_taken_and_silence_lists_both(

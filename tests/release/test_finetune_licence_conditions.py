@@ -76,6 +76,16 @@ def test_license_file_with_a_fine_tune_says_what_it_is_for(winzig: Path, tmp_pat
     assert f"cp {text} {winzig / 'LICENSE'}" in said
 
 
+def test_a_paper_with_a_fine_tune_is_refused_not_dropped(winzig: Path, tmp_path: Path) -> None:
+    """`release --finetuned --paper` built the release without the paper and said nothing."""
+    paper = tmp_path / "paper.md"
+    paper.write_text("# Ein Paper\n", encoding="utf-8")
+    refused = _release(tmp_path / "release", winzig, "winzig-amt", "--paper", paper)
+    assert refused.exit_code == 2, refused.output
+    assert "--paper gilt für das Release eines Modells" in _said(refused), refused.output
+    assert not (tmp_path / "release").exists()
+
+
 @pytest.fixture(scope="module")
 def llama3(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("llama3")

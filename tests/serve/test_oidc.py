@@ -153,7 +153,7 @@ def test_the_command_line_checks_the_sign_in_options_first(model_dir: Path) -> N
     without_db = invoke("serve", model_dir, *both)
     assert without_db.exit_code == 2 and "braucht --db" in without_db.stderr
     no_secret = invoke("serve", model_dir, *both, "--oidc-client-secret-env", "GIBT_ES_NICHT")
-    assert no_secret.exit_code == 2 and "GIBT_ES_NICHT ist leer" in no_secret.stderr
+    assert no_secret.exit_code == 2 and "GIBT_ES_NICHT ist nicht gesetzt" in no_secret.stderr
 
 
 def test_the_providers_groups_claim_decides_memberships_at_each_sign_in(

@@ -72,6 +72,17 @@ def test_no_auth_with_a_database_is_refused(unloadable: Path, tmp_path: Path) ->
     assert from_environment.exit_code == 2 and "einander aus" in said(from_environment)
 
 
+def test_a_findings_file_in_a_missing_folder_is_refused_before_the_model_loads(
+    unloadable: Path, tmp_path: Path
+) -> None:
+    """Else every report from the page was a 400 (the findings file's folder is not made)."""
+    missing = tmp_path / "fehlt" / "findings.jsonl"
+    refused = runner.invoke(app, ["serve", str(unloadable), "--findings", str(missing)])
+    assert refused.exit_code == 2, refused.output
+    assert f"der Ordner {missing.parent} existiert nicht" in said(refused), refused.output
+    assert not missing.parent.exists()
+
+
 def test_a_policy_regex_that_matches_empty_text_is_refused_at_start(
     unloadable: Path, tmp_path: Path
 ) -> None:
@@ -96,7 +107,17 @@ def test_a_folder_transformers_cannot_load_is_said_not_a_traceback(
     unloadable: Path, config: str
 ) -> None:
     (unloadable / "config.json").write_text(config, encoding="utf-8")
+    _tokenizer_in(unloadable)  # the model's config is what fails, not a missing tokenizer
     result = runner.invoke(app, ["serve", str(unloadable), "--port", "0"])
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "transformers kann" in said(result) and str(unloadable.name) in said(result)
+
+
+def _tokenizer_in(folder: Path) -> None:
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from transformers import PreTrainedTokenizerFast
+
+    words = Tokenizer(WordLevel({"[UNK]": 0, "amt": 1}, unk_token="[UNK]"))
+    PreTrainedTokenizerFast(tokenizer_object=words, unk_token="[UNK]").save_pretrained(folder)

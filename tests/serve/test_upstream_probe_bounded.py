@@ -69,7 +69,7 @@ def test_a_hanging_version_probe_is_bounded_and_said(caplog: pytest.LogCaptureFi
     with hanging_engine() as (url, asked, release), caplog.at_level(logging.WARNING):
         backend = UpstreamBackend(url)
         assert not release.is_set()  # the engine still holds the probe: the start went on
-        assert capabilities(backend) == ["completion", "embedding"]
+        assert capabilities(backend) == ["completion", "chat", "embedding"]
         assert "/api/show" not in asked
         backend.client.close()
     said = [r.getMessage() for r in caplog.records if "/api/version" in r.getMessage()]

@@ -109,7 +109,13 @@ class Rule(BaseModel):
     title: Texts
     advice: Texts
     forbidden: list[Pattern] = []
+    # forbidden where its group (?P<name>…) is no German word (`names.py`): „mit dem Framework
+    # Salesforce“, not „mit dem System Heizungsanlage“
+    forbidden_names: list[Pattern] = []
     unless: list[Pattern] = []  # in the same sentence: allows a forbidden text, denies a required
+    # in a later sentence of the same paragraph or list item that refers back to the forbidden
+    # text: allows it too („… von Frosch. Gleichwertige Produkte sind zugelassen.“)
+    unless_after: list[Pattern] = []
     required: list[list[Pattern]] = []
     near: list[Pattern] = []  # required text counts only in a sentence (or section) matching one
     # Where required text is missing, the finding quotes the first sentence that matches one of
@@ -129,6 +135,13 @@ class Rule(BaseModel):
     skip_if: list[Pattern] = []
     ignore: list[Pattern] = []
 
+    @field_validator("forbidden_names")
+    @classmethod
+    def _has_name_group(cls, patterns: list[str]) -> list[str]:
+        if any("(?P<name>" not in pattern for pattern in patterns):
+            raise ValueError(_("each pattern of forbidden_names needs a group (?P<name>…)"))
+        return patterns
+
     @field_validator("required", "only_if_all", mode="before")
     @classmethod
     def _groups(cls, value: object) -> object:
@@ -141,11 +154,14 @@ class Rule(BaseModel):
 
     @model_validator(mode="after")
     def _one_test(self) -> Rule:
-        tests = [bool(self.forbidden), bool(self.required), self.at_least is not None]
+        forbids = bool(self.forbidden or self.forbidden_names)
+        tests = [forbids, bool(self.required), self.at_least is not None]
         if sum(tests) != 1:
             raise ValueError(_("give exactly one of forbidden, required, at_least"))
         if (self.cite or self.absent) and not self.required:
             raise ValueError(_("cite and absent are for a rule with required"))
+        if self.unless_after and not forbids:
+            raise ValueError(_("unless_after is for a rule with forbidden"))
         return self
 
 

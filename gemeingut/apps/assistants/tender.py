@@ -2,33 +2,38 @@
 
 Rules (YAML, `rules/vergabe.yaml` ships the common checks; `assist tender --rules` and
 `serve --tender-rules` add or replace them by id; `rulefile.py` reads them) name their legal
-source, a severity and one test: text that must not occur (`forbidden`, unless an `unless`
-pattern is in the same sentence), text that must occur (`required`, one pattern of each group;
-a sentence that denies it, matching `unless`, does not count, and one that must stand `near`
-an anchor counts only there) or a number that must reach a minimum (`at_least`, in digits or
-German words, weeks counted as days; or, with `dates`, the days between the notice's date and
-the deadline's, `dates.py`). A rule may apply only to some drafts (`only_if`, `skip_if`: a
-procedure below the EU thresholds has no VgV deadline) and leave text unread (`ignore`: a
-street named after a maker is no product). Each finding names the rule, its §, and the
-sentence of the tender as written (`sentences.py`) with its page or section, so the person who
-wrote the draft can find and fix it; where required text is missing, the sentence the rule's
-`cite` finds (award criteria named without their weights), or a title that says the draft names
-none (`absent`). A date in a finding is as the draft writes it in German, and in the reader's
-language otherwise (`dates.WrittenDate.shown`). The check reads the draft with the collections'
-readers (PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
+source, a severity and one test: text that must not occur (`forbidden`, or a name after a
+cue that is no German word, `forbidden_names`, `names.py`; unless an `unless`
+pattern is in the same sentence, or an `unless_after` one in a later sentence of its paragraph
+or list item that refers back to it, `equivalents.py`), text that must occur (`required`, one
+pattern of each group; a sentence that denies it, matching `unless`, does not count, and one
+that must stand `near` an anchor counts only there) or a number that must reach a minimum
+(`at_least`, in digits or German words, weeks counted as days; or, with `dates`, the days
+between the notice's date and the deadline's, `dates.py`). A rule may apply only to some drafts
+(`only_if`, `skip_if`: a procedure below the EU thresholds has no VgV deadline) and leave text
+unread (`ignore`: a street named after a maker is no product). Each finding names the rule, its
+§, and the sentence of the tender as written (`sentences.py`) with its page or section, so the
+person who wrote the draft can find and fix it; where required text is missing, the sentence the
+rule's `cite` finds (award criteria named without their weights), or a title that says the draft
+names none (`absent`). A date in a finding is as the draft writes it in German, and in the
+reader's language otherwise (`dates.WrittenDate.shown`). The check reads the draft with the
+collections' readers (PDF, DOCX, ODT, HTML, Markdown, text) and needs no model.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from gemeingut.apps.assistants.dates import WrittenDate, german_dates, with_dates
+from gemeingut.apps.assistants.equivalents import in_items, refers_back
+from gemeingut.apps.assistants.names import is_german_word
 from gemeingut.apps.assistants.rulefile import Rule, Severity, load_rules
 from gemeingut.apps.rag.readers import Passage, read_document
-from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, Sentence, sentences
+from gemeingut.apps.rag.sentences import MAX_SENTENCE_CHARS, Sentence
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
 
@@ -52,6 +57,7 @@ class Finding:
     passage: str | None  # the tender's sentence, None where something is missing
     page: int | str | None  # as printed: a number, or a label ("iv")
     section: str | None
+    line: int | None = None  # the file's line the sentence starts on (a text file)
 
 
 def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Finding]:
@@ -67,11 +73,11 @@ def check_tender(path: Path, rules: list[Rule], language: str = "de") -> list[Fi
 
 def check_passages(passages: list[Passage], rules: list[Rule], language: str) -> list[Finding]:
     """The findings of a draft already read (a file's passages, or text sent to the server)."""
-    cut = [sentence for passage in passages for sentence in sentences(passage)]
+    cut, items = in_items(passages)
     findings = _too_long(cut, language)
     for rule in rules:
         if _applies(rule, cut):
-            findings += _check(rule, cut, language)
+            findings += _check(rule, cut, items, language)
     order = {"error": 0, "warning": 1, "hint": 2}
     return sorted(findings, key=lambda f: order[f.severity])
 
@@ -89,7 +95,7 @@ def _applies(rule: Rule, cut: list[Sentence]) -> bool:
     )
 
 
-def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
+def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> list[Finding]:
     def finding(sentence: Sentence | None = None, title: Message | str | None = None) -> Finding:
         return Finding(
             rule.id,
@@ -100,14 +106,15 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
             sentence.quote if sentence else None,
             sentence.passage.page if sentence else None,
             sentence.passage.section if sentence else None,
+            sentence.line if sentence else None,
         )
 
-    if rule.forbidden:
+    if rule.forbidden or rule.forbidden_names:
+        named = [i for i, s in enumerate(cut) if _forbids(rule, s.text)]
         return [
-            finding(sentence)
-            for sentence in cut
-            if _any(rule.forbidden, _read(rule, sentence.text))
-            and not _any(rule.unless, sentence.text)
+            finding(cut[i])
+            for i in named
+            if not _any(rule.unless, cut[i].text) and not _allowed_after(rule, cut, items, i)
         ]
     if rule.required:
         for group in rule.required:
@@ -139,6 +146,31 @@ def _check(rule: Rule, cut: list[Sentence], language: str) -> list[Finding]:
         if days < rule.at_least.minimum:
             findings.append(finding(sentence, _period_title(rule, start, end, days, language)))
     return findings
+
+
+def _forbids(rule: Rule, said: str) -> bool:
+    """Whether `said` holds what the rule forbids: a `forbidden` text, or a name where a
+    `forbidden_names` pattern's group (?P<name>…) is no German word („Framework Salesforce“)."""
+    said = _read(rule, said)
+    return _any(rule.forbidden, said) or any(
+        not is_german_word(match["name"])
+        for pattern in rule.forbidden_names
+        for match in _compiled(pattern).finditer(said)
+        if match["name"]
+    )
+
+
+def _allowed_after(rule: Rule, cut: list[Sentence], items: list[int], named: int) -> bool:
+    """Whether a later sentence of the same paragraph or list item allows what sentence
+    `named` names: it matches `unless_after`, names nothing forbidden of its own (its „oder
+    gleichwertig“ is for that) and refers back to it."""
+    same_item = range(named + 1, bisect.bisect_right(items, items[named]))  # items ascend
+    return any(
+        _any(rule.unless_after, cut[later].text)
+        and not _forbids(rule, cut[later].text)
+        and refers_back(cut[named].text, cut[later].text)
+        for later in same_item
+    )
 
 
 def _periods(rule: Rule, cut: list[Sentence]) -> list[tuple[WrittenDate, WrittenDate, Sentence]]:
@@ -181,10 +213,12 @@ def _periods(rule: Rule, cut: list[Sentence]) -> list[tuple[WrittenDate, Written
 def _missing(rule: Rule, cut: list[Sentence], language: str) -> tuple[Sentence | None, str | None]:
     """What the finding for required text that no sentence says shows: the first sentence
     that the first of the rule's `cite` patterns to find one finds (the criteria named, then
-    listed without their weights), or, where none is, the title that says the draft names none
-    (`absent`); the rule's title where it has none."""
+    listed without their weights; a heading only where no sentence is), or, where none is, the
+    title that says the draft names none (`absent`); the rule's title where it has none."""
+    prose_first = sorted(cut, key=lambda sentence: sentence.heading)
     cited = next(
-        (s for pattern in rule.cite for s in cut if _compiled(pattern).search(_context(s))), None
+        (s for pattern in rule.cite for s in prose_first if _compiled(pattern).search(_context(s))),
+        None,
     )
     if cited is not None or rule.absent is None:
         return cited, None
@@ -250,6 +284,7 @@ def _too_long(cut: list[Sentence], language: str) -> list[Finding]:
             first.quote[:_QUOTED_OF_LONG],
             first.passage.page,
             first.passage.section,
+            first.line,
         )
     ]
 
@@ -301,6 +336,7 @@ def _unreadable(rule: Rule, value: str, sentence: Sentence, language: str) -> Fi
         sentence.quote,
         sentence.passage.page,
         sentence.passage.section,
+        sentence.line,
     )
 
 

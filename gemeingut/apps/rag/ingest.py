@@ -29,7 +29,10 @@ the heading; the chunk's own text (shown, quoted, checked) is the passage alone.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,7 +143,8 @@ def ingest(
     prompts: dict[str, str] | None = None,
     key: str | None = None,
 ) -> IngestReport:
-    """Add or update `paths` (files or folders) in collection `name`, creating it if new;
+    """Add or update `paths` (files or folders) in collection `name`, creating it if new
+    (not where none of them is taken: `nothing_read`, the collection as it was);
     `groups` are a new collection's, and must be an existing one's if given. `embedder` is
     the collection's recorded one already open (a server's model). `uploaded` files (the
     page's, in a temporary folder) replace a document of their key whatever its source was:
@@ -168,8 +172,7 @@ def ingest(
     if key is not None:  # one file, written by the server
         [upload] = found.values()
         found = {key: upload}
-    folder.mkdir(parents=True, exist_ok=True)
-    with locked(folder, wait):
+    with _none_left_if_refused(folder), locked(folder, wait):
         meta = _current_meta(root, name, language)
         meta["groups"] = groups_after_ingest(meta, asked)
         report.groups = meta["groups"]
@@ -194,6 +197,10 @@ def ingest(
             _say_cuts(report, cuts, chunks, meta)
             if uploaded:
                 _refuse_skipped(found, report)
+            if nothing_read(report):  # the collection as it was; a new one is not made
+                copies.drop()
+                scans.drop_added()
+                return report
             if remade and old.vectors is not None:  # not a collection's first vectors
                 report.embedded_again = len(chunks)
             write_index(folder, meta, chunks, vectors)
@@ -203,6 +210,26 @@ def ingest(
             raise
         drop_unused_files(folder, meta)
     return report
+
+
+@contextmanager
+def _none_left_if_refused(folder: Path) -> Iterator[None]:
+    """The collection's folder; a new one removed again where no record was written (the
+    ingest failed, was refused, or read none of its files): no empty collection of that name."""
+    made = not (folder / COLLECTION_FILE).is_file()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    finally:
+        if made and not (folder / COLLECTION_FILE).is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def nothing_read(report: IngestReport) -> bool:
+    """Files given, every one of them skipped, and nothing else changed: an ingest that did
+    nothing, which must not read as a success ("0 added")."""
+    read = report.added or report.updated or report.unchanged or report.reread
+    return bool(report.skipped) and not read and not report.removed
 
 
 def _say_cuts(

@@ -35,9 +35,13 @@ sees on the page is what is searched. So is a DOCX's or ODT's footnote and endno
 paragraph citing it), its text boxes (after their paragraph; a DOCX's once, though Word
 writes it twice), its headers and footers (once, at the end, without the page's number),
 a DOCX's content control (not its placeholder), tracked insertion, field result (not its
-code) and SmartArt text (after its paragraph); an HTML article's own <header> and <footer>
+code) and SmartArt text (after its paragraph, in the body, a header, a note or a text box); a
+DOCX's and an ODT's numbered list item with its number as Word and Writer show it ("3.",
+"a)", "2.1": `docx_lists.py`, `odt_lists.py`), which neither keeps as text and a citation
+("Ziffer 3") names; an HTML article's own <header> and <footer>
 (not the page's banner and foot); an image's description in every format (HTML's alt text,
-a DOCX's and an ODT's title and description, `passages.words_apart`), a word apart, not
+once where its <figcaption> says the same; a DOCX's and an ODT's title and description,
+`passages.words_apart`), a word apart, not
 one that is only a file's name (`passages.image_description`); and a
 heading with no text and no subsection under it, as a passage of its own words (`Outline`).
 Not read: a tracked deletion, a comment. HTML in a Markdown file is read as HTML (a <table>
@@ -123,15 +127,16 @@ def read_counted(path: Path, scans: ScanCache | None = None) -> tuple[list[Passa
             _("{path}: cannot be read: {problem}", path=str(path), problem=exc.strerror or str(exc))
         ) from exc
     except Exception as exc:  # a parser's own error for a damaged file: name the file, go on
-        # The parser's words (English, its own terms) help whoever reads the log, not whoever
-        # gave the file: they are a warning in the log (stderr), the sender gets their language.
+        # The parser's words (English, its own terms) help whoever debugs the parser, not
+        # whoever gave the file or runs the server: a debug line of the log, never a warning
+        # (the CLI prints warnings on stderr, a server logs them) beside the sender's words.
         problem = f"{type(exc).__name__}: {exc}"
         problem = problem if len(problem) <= _TECHNICAL else problem[: _TECHNICAL - 1] + "…"
         kind = path.suffix[1:].upper()
         logged = _(
             "{path}: not read as {kind}: {problem}", path=str(path), kind=kind, problem=problem
         )
-        log.warning("%s", text(logged))
+        log.debug("%s", text(logged))
         raise InputError(
             _("{path}: the file is damaged or not a {kind} file", path=str(path), kind=kind),
             _("open and save it again, or leave it out"),

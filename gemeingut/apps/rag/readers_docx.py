@@ -1,8 +1,9 @@
 """A DOCX as a reader of it in Word sees it (python-docx, and its XML where python-docx passes
 over text): paragraphs and tables under their headings, a text box's and a SmartArt diagram's
-text after the paragraph it stands at, a picture by its description, each footnote and
-endnote after what cites it, headers and footers once; what Word shows of content controls,
-tracked changes and fields (their results), as Word and LibreOffice write them."""
+text after the paragraph it stands at (in the body, a text box, a header or a note), a
+picture by its description, a list item with its number, each footnote and endnote after
+what cites it, headers and footers once; what Word shows of content controls, tracked changes
+and fields (their results), as Word and LibreOffice write them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
+from gemeingut.apps.rag.docx_lists import Numbering
 from gemeingut.apps.rag.passages import (
     Outline,
     Passage,
@@ -39,19 +41,20 @@ def read_docx(path: Path) -> Iterator[Passage]:
     from docx.table import Table
 
     document = docx.Document(str(path))
-    notes = _notes(document.part)
+    numbers = Numbering(document)
+    notes = _notes(document.part, numbers)
     outline = Outline()
     for block in _blocks(document.element.body, document):
         if isinstance(block, Table):
-            yield outline.passage(_table(block))
+            yield outline.passage(_table(block, numbers))
         else:
             level = _level((block.style.name if block.style is not None else "") or "")
             if level is None:
-                yield outline.passage(_text(block._p))
+                yield outline.passage(_text(block._p, numbers))
             else:
-                yield outline.enter(level, _text(block._p))
+                yield outline.enter(level, _text(block._p, numbers))
         for box in _text_boxes(block._element):
-            yield outline.passage(_story(box, document))
+            yield outline.passage(_story(box, document.part, numbers))
         for diagram in _diagrams(block._element, document.part):
             yield outline.passage(diagram)
         cited = block._element.xpath(  # not a note whose mark was deleted
@@ -61,7 +64,7 @@ def read_docx(path: Path) -> Iterator[Passage]:
         for reference in cited:
             yield outline.passage(notes.pop((reference.tag, reference.get(qn("w:id"))), ""))
     yield outline.end()
-    for lines in dict.fromkeys(_headers_and_footers(document)):
+    for lines in dict.fromkeys(_headers_and_footers(document, numbers)):
         yield Passage(lines, section=outline.title)
 
 
@@ -82,21 +85,23 @@ def _blocks(element: Any, parent: Any) -> Iterator[Any]:
                 yield from _blocks(content, parent)
 
 
-def _text(paragraph: Any) -> str:
+def _text(paragraph: Any, numbers: Numbering) -> str:
     """A DOCX paragraph's text as Word shows it: also the runs python-docx passes over, in
     an inserted change (<w:ins>), a content control or a field; not a text box's (another
     story, `_text_boxes`) nor a deleted or moved-away run's, nor the placeholder an empty
     content control shows ("Klicken oder tippen Sie hier, um Text einzugeben.": a template's
     prompt, in every letter made from it). A paragraph in a text box has the runs in the box
     as its own. A picture is its description (`_described`), a word apart from the words
-    beside it, as an HTML page's image is."""
+    beside it, as an HTML page's image is. A paragraph of a numbered list begins with its
+    number as Word shows it ("3. ", `docx_lists.py`), where it has text."""
     boxes = int(paragraph.xpath("count(ancestor::w:txbxContent)"))  # the boxes it stands in
     runs = paragraph.xpath(
         f".//w:r[count(ancestor::w:txbxContent) = {boxes}"
         " and not(ancestor::w:del or ancestor::w:moveFrom)"
         f" and not(ancestor::w:sdt[{_PLACEHOLDER}])]"
     )
-    return words_apart(piece for run in _shown(runs) for piece in _pieces(run))
+    text = words_apart(piece for run in _shown(runs) for piece in _pieces(run))
+    return numbers.label(paragraph) + text if text.strip() else text
 
 
 def _shown(runs: list[Any]) -> Iterator[Any]:
@@ -187,19 +192,23 @@ def _diagrams(element: Any, part: Any) -> Iterator[str]:
         yield text_lines("".join(t.text or "" for t in p.iter(qn("a:t"))) for p in paragraphs)
 
 
-def _story(element: Any, parent: Any) -> str:
-    """The text of a story apart from the body (a header, a footer, a note, a text box): its
-    paragraphs and tables line by line, each followed by the text boxes standing in it."""
+def _story(element: Any, part: Any, numbers: Numbering) -> str:
+    """The text of a story apart from the body (a header, a footer, a note, a text box) kept
+    in `part` (whose relationships name its diagrams' data): its paragraphs and tables line
+    by line, each followed by the text boxes and SmartArt diagrams standing in it."""
     from docx.table import Table
 
     lines = []
-    for block in _blocks(element, parent):
-        lines.append(_table(block) if isinstance(block, Table) else _text(block._p))
-        lines.extend(_story(box, parent) for box in _text_boxes(block._element))
+    for block in _blocks(element, part):
+        lines.append(
+            _table(block, numbers) if isinstance(block, Table) else _text(block._p, numbers)
+        )
+        lines.extend(_story(box, part, numbers) for box in _text_boxes(block._element))
+        lines.extend(_diagrams(block._element, part))
     return text_lines(lines)
 
 
-def _notes(part: Any) -> dict[tuple[str, str], str]:
+def _notes(part: Any, numbers: Numbering) -> dict[tuple[str, str], str]:
     """The text of each footnote and endnote (`_story`), by (its reference's tag, its id)."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
@@ -212,11 +221,12 @@ def _notes(part: Any) -> dict[tuple[str, str], str]:
         if kind is None or relation.is_external:
             continue
         for note in parse_xml(relation.target_part.blob).iterchildren(qn(f"w:{kind}")):
-            notes[(qn(f"w:{kind}Reference"), note.get(qn("w:id")))] = _story(note, part)
+            key = (qn(f"w:{kind}Reference"), note.get(qn("w:id")))
+            notes[key] = _story(note, relation.target_part, numbers)
     return notes
 
 
-def _headers_and_footers(document: Any) -> Iterator[str]:
+def _headers_and_footers(document: Any, numbers: Numbering) -> Iterator[str]:
     """The text of each header and footer a DOCX defines (a section's own, its first page's,
     its even pages'), its paragraphs, tables and text boxes line by line."""
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -225,7 +235,7 @@ def _headers_and_footers(document: Any) -> Iterator[str]:
         if relation.reltype not in (RT.HEADER, RT.FOOTER) or relation.is_external:
             continue
         part = relation.target_part
-        yield _story(part.element, part)
+        yield _story(part.element, part, numbers)
 
 
 def _level(style: str) -> int | None:
@@ -238,7 +248,7 @@ def _level(style: str) -> int | None:
     return int(found[1]) if found else 1
 
 
-def _table(table: Any) -> str:
+def _table(table: Any, numbers: Numbering) -> str:
     """One line per row; a cell merged across columns once, a table in a cell in its cell;
     also the rows and cells in content controls (`_without_row_controls`)."""
     from docx.table import Table
@@ -252,7 +262,8 @@ def _table(table: Any) -> str:
                 continue
             spanning = cell._tc
             inner = (
-                _table(b) if isinstance(b, Table) else _text(b._p) for b in _blocks(cell._tc, cell)
+                _table(b, numbers) if isinstance(b, Table) else _text(b._p, numbers)
+                for b in _blocks(cell._tc, cell)
             )
             texts.append(" ".join(t.strip() for t in inner if t.strip()))
         rows.append(table_row(texts))

@@ -1,8 +1,8 @@
 """A web page as a reader of it in a browser sees it (lxml): the text under its headings, a
 line break at the edges of each block (a line end in the source a space); a table row by
 row, its cells on one line ("Frist | 14 Tage": a row's meaning in one place); an image by its
-description (its alt text), a word apart from the words beside it; not the page's scripts,
-navigation, banner and foot."""
+description (its alt text), a word apart from the words beside it, once where its figure's
+caption says the same; not the page's scripts, navigation, banner and foot."""
 
 from __future__ import annotations
 
@@ -117,9 +117,22 @@ def _spaced(text: str | None, preformatted: bool) -> str:
 
 def _described(image: Any) -> str:
     """An image as a reader of the page takes it in, a word apart from the words beside it:
-    its description (alt), or nothing for a decorative one (alt="", or none)."""
+    its description (alt), or nothing for a decorative one (alt="", or none) or one that its
+    figure's caption says (`_captioned`)."""
     description = image_description([image.get("alt") or ""])
-    return f" {description} " if description else " "
+    return f" {description} " if description and not _captioned(image, description) else " "
+
+
+def _captioned(image: Any, description: str) -> bool:
+    """Whether an image's description is its figure's caption (<figcaption>), but for case
+    and white space: a web editor fills the alt text in from the caption, and the page shows
+    the caption, which is read; the alt text would repeat it in the chunk."""
+    figure = next(image.iterancestors("figure"), None)
+    if figure is None:
+        return False
+    said = " ".join(description.split()).casefold()
+    captions = figure.iterchildren("figcaption")
+    return any(" ".join(c.text_content().split()).casefold() == said for c in captions)
 
 
 def _is_data_row(row: Any) -> bool:

@@ -1,9 +1,10 @@
-"""An ODT as a reader of it in Writer sees it (odfpy): headings, paragraphs, lists and tables
-in document order, each footnote and endnote after the paragraph that cites it (its mark
-gone: "erlaubt.¹Nach § 8" is no word a search asks for) and each text box after the paragraph
-it stands in, a picture by its description, then the text of the page styles' headers and
-footers, once each (the same letterhead stands on every page); not a comment, nor a tracked
-deletion (kept apart in <text:tracked-changes>, which is not read)."""
+"""An ODT as a reader of it in Writer sees it (odfpy): headings, paragraphs, lists (a numbered
+list's item with its number, `odt_lists.py`) and tables in document order, each footnote and
+endnote after the paragraph that cites it (its mark gone: "erlaubt.¹Nach § 8" is no word a
+search asks for) and each text box after the paragraph it stands in, a picture by its
+description, then the text of the page styles' headers and footers, once each (the same
+letterhead stands on every page); not a comment, nor a tracked deletion (kept apart in
+<text:tracked-changes>, which is not read)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from gemeingut.apps.rag.odt_lists import number_lists
 from gemeingut.apps.rag.passages import (
     Outline,
     Passage,
@@ -28,6 +30,7 @@ def read_odt(path: Path) -> Iterator[Passage]:
     from odf.opendocument import load
 
     document = load(str(path))
+    number_lists(document)
     outline = Outline()
     for level, content in _blocks(document.text, _title_styles(document)):
         if level is None:

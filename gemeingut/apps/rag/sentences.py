@@ -3,9 +3,13 @@ has it (a person searches the draft for it), and under the heading it stands bel
 
 A sentence ends at . ! ? ; before a space, or at a blank line. One line break does not end it
 (a PDF wraps its lines), except around a heading line: "1. Gegenstand" above "Die Stadt
-beschafft …" is the section the sentence belongs to, not its first words. A full stop after an
+beschafft …" is the section the sentence belongs to, not its first words. A numbered line that
+holds a sentence is no heading, however short: one with a sentence's end inside it ("3.
+Gegenstand: Geliefert werden … T14. Die" wrapped by a PDF), a finite verb ("ist", "werden",
+"muss") or a last word that needs the next line ("die", "mit"). A full stop after an
 ordinal ("am 2. Mai", "1. Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Fa.") or
-before a word in lower case ends nothing.
+before a word in lower case ends nothing. Headings are a sentence of their own where asked
+for (`headings=True`): the tender check reads a heading's words too ("3. Notebooks Lenovo").
 
 A "sentence" of more than MAX_SENTENCE_CHARS (a table, a list without full stops, or text made
 to slow the check down) is no prose: it is cut into pieces of at most that length, at a space
@@ -25,6 +29,16 @@ _LINE = re.compile(r"^.*$", re.MULTILINE)
 _WORD_BEFORE = re.compile(r"(?:^|(?<=\s|\())(\S+)$")
 # A numbered heading: "1.", "2.1", "3)", "IV.", "A)", "§ 4"; after it a heading needs no more.
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|\d+\)|[IVX]+\.|[A-Z]\)|§\s*\d+\w*)\s+\S")
+# Words that make a line a sentence, not a heading: finite verbs that drafts and rules use, and
+# words after which a sentence goes on (a line ending in one was wrapped).
+_FINITE = {"ist", "sind", "wird", "werden", "wurde", "wurden", "hat", "haben", "muss", "müssen",
+           "kann", "können", "soll", "sollen", "darf", "dürfen", "gilt", "gelten", "erfolgt",
+           "erfolgen", "beträgt", "betragen", "endet", "enden", "erhält", "liegt", "liegen",
+           "gibt", "bleibt", "bleiben"}  # fmt: skip
+_GOES_ON = {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
+            "und", "oder", "sowie", "mit", "von", "vom", "zu", "zur", "zum", "für", "auf", "an",
+            "in", "im", "bei", "nach", "aus", "über", "unter", "durch", "gegen", "ohne", "als",
+            "wie", "dass", "ob", "wenn", "weil"}  # fmt: skip
 _HEADING_WORDS = 6  # an unnumbered heading ("Sonstiges", "Verfahren und Fristen") is short
 _HEADING_CHARS = 80
 _ABBREVIATIONS = {"abs", "nr", "art", "ca", "bzw", "ggf", "gem", "vgl", "inkl", "zzgl",
@@ -51,20 +65,47 @@ class Sentence:
     text: str  # its words with single spaces between them, for the rules' patterns
     passage: Passage  # its page, and the heading above it as the section
     part: int | None = None  # 1, 2, … for the pieces of a sentence too long to be one
+    line: int | None = None  # the file's line it starts on, where the passage has lines (text)
+    heading: bool = False  # a heading line, as a sentence where `headings=True`
 
 
-def sentences(passage: Passage) -> list[Sentence]:
-    """The passage's sentences in order; heading lines are no sentence but the section of
-    the sentences below them."""
-    found = []
-    for start, end, section in _blocks(passage):
+def sentences(passage: Passage, headings: bool = False) -> list[Sentence]:
+    """The passage's sentences in order; heading lines are the section of the sentences
+    below them, and, with `headings`, a sentence too (under the section above them)."""
+    found: list[Sentence] = []
+    text, lines = passage.text, _Lines(passage)
+    for start, end, section, heading in _blocks(passage):
         under = replace(passage, section=section)
-        for quote in _split(passage.text, start, end):
+        if heading:
+            if headings:
+                quote = text[start:end].strip()
+                found.append(Sentence(quote, " ".join(quote.split()), under, None,
+                                      lines.at(start), heading=True))  # fmt: skip
+            continue
+        at = start
+        for quote in _split(text, start, end):
             pieces = _cut(quote)
             for number, piece in enumerate(pieces, 1):
                 part = number if len(pieces) > 1 else None
-                found.append(Sentence(piece, " ".join(piece.split()), under, part))
+                at = max(text.find(piece, at, end), at)
+                found.append(Sentence(piece, " ".join(piece.split()), under, part, lines.at(at)))
+                at += len(piece)
     return found
+
+
+class _Lines:
+    """The file's line of a passage's characters, asked for in ascending order (a text
+    file's passage knows its first line; others have none)."""
+
+    def __init__(self, passage: Passage) -> None:
+        self.text, self.line, self.counted = passage.text, passage.line, 0
+
+    def at(self, at: int) -> int | None:
+        if self.line is None:
+            return None
+        self.line += self.text.count("\n", self.counted, at)
+        self.counted = at
+        return self.line
 
 
 def _cut(quote: str) -> list[str]:
@@ -81,24 +122,26 @@ def _cut(quote: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-def _blocks(passage: Passage) -> list[tuple[int, int, str | None]]:
-    """(start, end, section) of the runs of text between headings and blank lines."""
+Block = tuple[int, int, str | None, bool]  # start, end, section, whether a heading line
+
+
+def _blocks(passage: Passage) -> list[Block]:
+    """(start, end, section, False) of the runs of text between headings and blank lines,
+    and (start, end, the section above it, True) of each heading line, in order."""
     text = passage.text
     lines = [(m.start(), m.end(), m.group().strip()) for m in _LINE.finditer(text)]
-    blocks, start, section = [], 0, passage.section
+    blocks: list[Block] = []
+    start, section = 0, passage.section
     before = ""  # the line above, or "." where that line ended a sentence or was a heading
     for i, (begin, end, line) in enumerate(lines):
         after = lines[i + 1][2] if i + 1 < len(lines) else ""
         if _is_heading(line, before, after):
-            blocks.append((start, begin, section))
+            blocks += [(a, b, section, False) for a, b in _between_blank_lines(text, start, begin)]
+            blocks.append((begin, end, section, True))
             start, section, line = end, line.lstrip("#").strip(), "."
         before = line
-    blocks.append((start, len(text), section))
-    return [
-        (a, b, section)
-        for start, end, section in blocks
-        for a, b in _between_blank_lines(text, start, end)
-    ]
+    blocks += [(a, b, section, False) for a, b in _between_blank_lines(text, start, len(text))]
+    return blocks
 
 
 def _is_heading(line: str, before: str, after: str) -> bool:
@@ -110,7 +153,23 @@ def _is_heading(line: str, before: str, after: str) -> bool:
         return False
     if len(line) > _HEADING_CHARS or line[-1] in ".!?;:,-" or "|" in line or "\t" in line:
         return False
+    if _holds_sentence(line):
+        return False
     return bool(_NUMBERED.match(line)) or len(line.split()) <= _HEADING_WORDS
+
+
+def _holds_sentence(line: str) -> bool:
+    """Whether a short line is (part of) a sentence: a sentence ends inside it, it has a
+    finite verb, or its last word needs the next line ("… T14. Die", "Geliefert werden …").
+    A heading's number ends no sentence ("IV. Zuschlag")."""
+    number = _NUMBERED.match(line)
+    body = line[number.end() - 1 :] if number else line
+    words = [word.strip("„“\"'(),:").lower() for word in line.split()]
+    return (
+        len(_split(body, 0, len(body))) > 1
+        or any(word in _FINITE for word in words[1:])
+        or words[-1] in _GOES_ON
+    )
 
 
 def _between_blank_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -25,7 +25,8 @@ from gemeingut.apps.web.heading import heading
 from gemeingut.apps.web.texts import page_texts
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.i18n import LANGUAGES, accepted_language, text
-from gemeingut.serve import assist_routes, collections
+from gemeingut.serve import assist_routes, collection_answers, collections
+from gemeingut.serve.file_in_json import file_max_bytes
 from gemeingut.serve.findings_terms import findings_notice
 from gemeingut.serve.gateway.gate import caller
 from gemeingut.serve.http_errors import APIError, request_language
@@ -71,6 +72,8 @@ async def index(request: Request, lang: str | None = None) -> HTMLResponse:
         # exactly, the narrower the bounds it shows at a temperature other than 1
         max_logprobs=MAX_TOP_LOGPROBS,
         note_max=NOTE_MAX,  # a triage note's field takes no more than the server stores
+        # a tender's file, as the file (not its base64 in the JSON body the limit bounds)
+        tender_file_max=file_max_bytes(request.app.state.max_body_bytes),
         **_server_limits(),
     )
     # the same address is German or English by the cookie and the browser's languages
@@ -129,6 +132,16 @@ def _server_limits() -> dict[str, object]:
         # a speech's length: its default, least and most minutes
         "minutes": _field(assist_routes.DraftBody, "minutes"),
         "formats": ",".join(READERS),  # the files a reader exists for: uploads, a tender
+        # the question's field takes no more than the search and the answer do
+        "question_max": min(
+            _field(collections.SearchRequest, "query")["maxLength"],
+            _field(collection_answers.AnswerRequest, "question")["maxLength"],
+        ),
+        # a draft's fields, as long as the server takes them
+        "draft_max": {
+            name: _field(assist_routes.DraftBody, name)["maxLength"]
+            for name in ("subject", "audience", "occasion")
+        },
     }
 
 

@@ -20,7 +20,6 @@ from gemeingut.apps.rag.cuts import question_cut_said
 from gemeingut.audit.findings import NOTE_MAX
 from gemeingut.audit.report_text import NAMES, name
 from gemeingut.i18n import Message, _, text
-from gemeingut.release.openness.mof import RECORDED_LABELS, said
 from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.local_clock import local_clock
 from gemeingut.serve.gateway.quotas import day_end
@@ -407,6 +406,7 @@ TEXTS: dict[str, Message] = {
     ),
     "tender_label": _("Text of the tender"),
     "tender_file": _("Or a file of the draft (PDF, DOCX, ODT, HTML, Markdown, text)"),
+    "tender_file_help": _("A file of up to {size} MiB.", size="{size}"),
     "tender_nothing": _("Paste the text of the tender or choose its file."),
     "tender_both": _(
         "Paste the text or choose a file, not both: only one of them can be checked. Empty the "
@@ -709,14 +709,11 @@ TEXTS: dict[str, Message] = {
 def page_texts(language: str) -> dict[str, object]:
     reset = local_clock(day_end(utcnow()))  # when the day window of the quotas ends
     texts = {key: text(_at_reset(message, reset), language) for key, message in TEXTS.items()}
-    # the framework's class labels as `/v1/models` records them, in the page's language
-    mof_labels = {label: said(label, language) for label in RECORDED_LABELS}
     # the audit's categories (age, gender …) as its report names them in this language
     audit_names = {key: name(key, language) for key in NAMES["de"]}
     return {
         **texts,
         "language_names": LANGUAGE_NAMES,
-        "mof_labels": mof_labels,
         "audit_names": audit_names,
         "placeholders": {name: text(said, language) for name, said in PLACEHOLDERS.items()},
     }

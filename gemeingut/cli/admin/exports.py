@@ -59,12 +59,29 @@ def export_format(asked: str | None, out: Path | None) -> str:
     return chosen
 
 
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): any key holder can
+# choose e.g. a request's model name, so "=HYPERLINK(…)" must not run on the reviewer's machine.
+_FORMULA_SIGNS = ("=", "+", "-", "@")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text cell that starts, perhaps after blanks, with a formula sign gets a leading `'`,
+    as does one that starts with a tab or carriage return: spreadsheets show it as text and
+    do not compute it. Numbers stay as they are (a negative count is no formula)."""
+    if isinstance(value, str) and (
+        value.startswith(("\t", "\r")) or value.lstrip().startswith(_FORMULA_SIGNS)
+    ):
+        return "'" + value
+    return value
+
+
 def write_records(f: Any, records: Any, format: str, columns: tuple[str, ...]) -> None:
+    """Records as JSON Lines or CSV; CSV cells are made inert for spreadsheets (`inert_cell`)."""
     if format == "csv":
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for record in records:
-            writer.writerow(record)
+            writer.writerow({name: inert_cell(value) for name, value in record.items()})
     else:
         for record in records:
             f.write(json.dumps(record, default=str, ensure_ascii=False, separators=(",", ":")))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.i18n.visible import visible
 from gemeingut.serve.gateway.local_clock import local_expiry
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @admin_keys_app.command("create")
@@ -149,6 +152,28 @@ def keys_revoke(
     say("[green]✓[/]", _("key {id} revoked", id=key_id))
 
 
+def _refuse_rotated(engine: Engine, key_id: str) -> None:
+    """A key rotated already is said so, with the key that replaced it (the last of several
+    rotations), as `quotas set --key` does: "no active key" would leave the reader to search."""
+    from gemeingut.cli.admin.quotas import _rotations
+
+    with engine.connect() as conn:
+        chain = _rotations(conn, key_id)
+    if len(chain) < 2:  # works, does not exist, or revoked without a rotation: said as before
+        return
+    last, works = chain[-1]
+    said = _("the key {id} was rotated already: it no longer works", id=visible(key_id))
+    if works:
+        hint = _("rotate the key that replaced it: `gemeingut admin keys rotate {id}`", id=last)
+    else:
+        hint = _(
+            "the key {id} that replaced it is revoked too: make a new one with "
+            "`gemeingut admin keys create`",
+            id=last,
+        )
+    raise InputError(said, hint)
+
+
 @admin_keys_app.command("rotate")
 @user_errors
 def keys_rotate(
@@ -162,6 +187,7 @@ def keys_rotate(
     from gemeingut.serve.gateway.identity import rotate_key
 
     engine = database(db)
+    _refuse_rotated(engine, key_id)
     new_id, key = rotate_key(engine, key_id)
     # Two records, one per key: an export for either key shows the rotation.
     owner = key_owner_pseudonym(engine, new_id)

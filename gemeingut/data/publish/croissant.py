@@ -5,13 +5,15 @@ records straight from a local copy; a release bundle, which lays the files out d
 ships a `relocated` copy whose paths are the bundle's. Each shard is a FileObject with its
 sha256; one FileSet gathers all shards for the `documents` record set, whose `split` field
 comes from the file name and references the `splits` record set (cr:Split), so a reader can
-ask for the train split only.
+ask for the train split only. mlcroissant applies that field's transform twice (to the file
+name as the join key, then to the joined value), so its pattern reads the split from either.
 RAI fields appear only when the recipe provides their prose.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 from typing import Any
 
 from gemeingut.data.publish.facts import DataFile, DatasetFacts
@@ -84,6 +86,9 @@ EXCLUSION_FIELDS = {
 }
 _SPLIT_URLS = {"train": "cr:TrainingSplit", "validation": "cr:ValidationSplit",
                "test": "cr:TestSplit"}  # fmt: skip
+# The split of a shard's file name (`train-00000.parquet`), and of the split's own name, which
+# the pattern is applied to again once the name was read from it (see the module's docstring).
+SPLIT_PATTERN = "^(" + "|".join(SPLITS) + ")(?:-.*\\.parquet)?$"
 
 # Croissant RAI property -> PublicationInfo prose field (each only when provided).
 RAI_FIELDS = {
@@ -164,19 +169,52 @@ def relocated(document: dict[str, Any], place: dict[str, str]) -> dict[str, Any]
     `place` maps each file's path here (`shards/train-00000.parquet`) to its path from the
     new croissant.json. The shards' FileSet then gathers the shards that lie beside the new
     file, by split (readers match a FileSet's globs below the file's own folder only, and
-    `*` crosses folders there); shards elsewhere stay FileObjects with their relative URL."""
+    `*` crosses folders there); a shard elsewhere (a bundle's test split in ../test-data/)
+    stays a FileObject with its relative URL, read by a record set of its own, so that its
+    documents are read too."""
     moved = json.loads(json.dumps(document))
-    beside = set()
+    beside, elsewhere = set(), []
     for item in moved["distribution"]:
         if item.get("@type") == "cr:FileObject":
             item["contentUrl"] = new = place[item["contentUrl"]]
-            split = new.split("-", 1)[0]
-            if "/" not in new and split in SPLITS:
+            split = PurePosixPath(new).name.split("-", 1)[0]
+            if split in SPLITS and "/" in new:
+                elsewhere.append(item)
+            elif split in SPLITS:
                 beside.add(f"{split}-*.parquet")
     for item in moved["distribution"]:
         if item.get("@id") == SHARD_SET:
             item["includes"] = sorted(beside)
+    if elsewhere:
+        documents = next(r for r in moved["recordSet"] if r["@id"] == "documents")
+        documents["description"] = (
+            "One record per kept document in the shards beside this file; those of "
+            + ", ".join(PurePosixPath(item["contentUrl"]).name for item in elsewhere)
+            + " are read by the record sets named after them."
+        )
+        moved["recordSet"] += [_read_from(documents, item) for item in elsewhere]
     return moved
+
+
+def _read_from(documents: dict[str, Any], shard: dict[str, Any]) -> dict[str, Any]:
+    """The `documents` record set read from the one shard `shard` (a FileObject), as
+    `documents-<name>` (`documents-test-00000`), its fields named after it."""
+    name = PurePosixPath(shard["contentUrl"]).name
+    record_set = f"documents-{name.removesuffix('.parquet')}"
+    fields = []
+    for field in documents["field"]:
+        copied = {**field, "@id": field["@id"].replace("documents/", f"{record_set}/", 1)}
+        source = {k: v for k, v in field["source"].items() if k != "fileSet"}
+        copied["source"] = {"fileObject": {"@id": shard["@id"]}, **source}
+        fields.append(copied)
+    return {
+        **documents,
+        "@id": record_set,
+        "name": record_set,
+        "description": f"One record per kept document of {shard['contentUrl']}.",
+        "key": {"@id": f"{record_set}/id"},
+        "field": fields,
+    }
 
 
 def _file_object(file: DataFile, description: str) -> dict[str, Any]:
@@ -232,7 +270,7 @@ def _record_sets(facts: DatasetFacts) -> list[dict[str, Any]]:
     split_field["source"] = {
         "fileSet": {"@id": SHARD_SET},
         "extract": {"fileProperty": "filename"},
-        "transform": {"regex": "^(train|validation|test)-.*\\.parquet$"},
+        "transform": {"regex": SPLIT_PATTERN},
     }
     split_field["references"] = {"field": {"@id": "splits/name"}}
     documents = {

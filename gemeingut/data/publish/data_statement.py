@@ -1,7 +1,8 @@
 """DATA_STATEMENT.md in the long form of Bender & Friedman's Data Statements, schema version 2.
 
 Every number is read from the dataset (stats.json, the shards); every sentence about people,
-purpose and risk comes from the recipe's `[data.publication]` section. Where the recipe is
+purpose and risk comes from the recipe's `[data.publication]` section, but what curation
+found of personal data, which its counts say (`personal`). Where the recipe is
 silent the section says so (`NOT_PROVIDED`) and the YAML header lists the gap in
 `missing_fields`; nothing is filled in on the recipe's behalf. The statement's own words are
 in the publication's `document_language` (German by default); the recipe's prose is quoted as
@@ -23,6 +24,8 @@ from gemeingut.data.publish.licenses import (
     licence_url,
 )
 from gemeingut.data.publish.metadata import NOT_PROVIDED, PublicationInfo, missing_fields
+from gemeingut.data.publish.overlap import bucket_words
+from gemeingut.data.publish.personal import personal_data
 from gemeingut.data.publish.reasons import reason_meaning
 from gemeingut.i18n import Message, _, decimal, localized, plural, text
 
@@ -108,7 +111,8 @@ def render_data_statement(facts: DatasetFacts, info: PublicationInfo) -> str:
             prose("limitations"),
             _bold(say(_("Known biases."))) + prose("data_biases"),
             _bold(say(_("Personal and sensitive information.")))
-            + prose("personal_sensitive_information"),
+            + " ".join(say(sentence) for sentence in personal_data(facts.stats, facts.params)),
+            _bold(say(_("What the curators say of it."))) + prose("personal_sensitive_information"),
         ),
         _metadata(w, facts, info),
         _section(
@@ -423,9 +427,15 @@ def _block_stats(w: Words, blocks: Mapping[str, Any]) -> str:
     parts = [_strong(w.say(_("Statistics reported by the processing blocks:")))]
     for name, block in blocks.items():
         values = block if isinstance(block, Mapping) else {"value": block}
-        rows = [(f"`{key}`", _cell(_value(w, value))) for key, value in _flatten(values)]
+        rows = [(_statistic(w, key), _cell(_value(w, value))) for key, value in _flatten(values)]
         parts.append(f"*{name}*\n\n" + _table(w, (_("statistic"), _("value")), rows))
     return "\n\n".join(parts)
+
+
+def _statistic(w: Words, key: str) -> str:
+    """A statistic's key, after the words for it where its key alone does not say it."""
+    words = bucket_words(key)
+    return f"`{key}`" if words is None else f"{_cell(w.say(words))} (`{key}`)"
 
 
 def _flatten(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

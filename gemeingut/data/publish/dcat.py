@@ -19,10 +19,11 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
+from gemeingut.data.documents import DOCUMENT_COLUMNS
 from gemeingut.data.publish.facts import DatasetFacts
 from gemeingut.data.publish.licenses import govdata_licence, licence_atoms, needs_attribution
 from gemeingut.data.publish.metadata import PublicationInfo
-from gemeingut.i18n import Message, _, plural, text
+from gemeingut.i18n import Message, _, numeral, plural, text
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open namespace: DCAT 3 adds dcat:version
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -46,6 +47,7 @@ _EU_LANGUAGES = {
     "da": "DAN", "cs": "CES", "sv": "SWE", "pt": "POR", "tr": "TUR", "ru": "RUS", "uk": "UKR",
     "ar": "ARA", "el": "ELL", "ro": "RON", "hu": "HUN", "fi": "FIN", "bg": "BUL", "hr": "HRV",
 }  # fmt: skip
+LABEL_LANGUAGES = ("de", "en")  # GovData's readers first: each free text in German and English
 _SPLIT_TITLES = {
     "train": ("Trainingsdaten", "training split"),
     "validation": ("Validierungsdaten", "validation split"),
@@ -136,16 +138,23 @@ def _eu_languages(tags: list[str]) -> list[URIRef]:
 
 def _provenance(graph: Graph, facts: DatasetFacts) -> BNode:
     stats = facts.stats
-    reasons = ", ".join(f"{r}: {n}" for r, n in stats.get("excluded_by_reason", {}).items())
-    text = (
-        f"Curated with {facts.code} from the "
-        f"sources {', '.join(facts.sources)}: {stats['documents_in']} documents read, "
-        f"{stats['kept']} kept, {stats['excluded']} excluded ({reasons or 'none'}). Every "
-        "exclusion is recorded in exclusions.parquet; see DATA_STATEMENT.md."
-    )
+    reasons = list(stats.get("excluded_by_reason", {}).items())
     provenance = BNode("provenance")
     graph.add((provenance, RDF.type, DCTERMS.ProvenanceStatement))
-    graph.add((provenance, RDFS.label, Literal(text, lang="en")))
+    for language in LABEL_LANGUAGES:
+        listed = ", ".join(f"{r}: {numeral(n, language)}" for r, n in reasons) or _("none")
+        label = _(
+            "Curated with {code} from the sources {sources}: {read} documents read, {kept} "
+            "kept, {excluded} excluded ({reasons}). Every exclusion is recorded in "
+            "exclusions.parquet; see DATA_STATEMENT.md.",
+            code=facts.code,
+            sources=", ".join(facts.sources),
+            read=stats["documents_in"],
+            kept=stats["kept"],
+            excluded=stats["excluded"],
+            reasons=listed,
+        )
+        graph.add((provenance, RDFS.label, Literal(text(label, language), lang=language)))
     return provenance
 
 
@@ -175,12 +184,22 @@ def _add_distribution(
     add((distribution, RDF.type, DCAT.Distribution))
     add((distribution, DCTERMS.title, Literal(f"{title_de} (Parquet)", lang="de")))
     add((distribution, DCTERMS.title, Literal(f"{title_en} (Parquet)", lang="en")))
-    description = (
-        f"{totals['documents']} documents, {totals['characters']} characters in "
-        f"{text(_parquet_files(len(shards)), 'en')} with the columns id, text, source, license, "
-        "url, attribution."
-    )
-    add((distribution, DCTERMS.description, Literal(description, lang="en")))
+    counted = {
+        "documents": totals["documents"],
+        "characters": totals["characters"],
+        "files": _parquet_files(len(shards)),
+        "columns": ", ".join(DOCUMENT_COLUMNS),
+    }
+    description = plural(
+        totals["documents"],
+        _("{documents} document, {characters} characters in {files} with the columns {columns}.",
+          **counted),
+        _("{documents} documents, {characters} characters in {files} with the columns {columns}.",
+          **counted),
+    )  # fmt: skip
+    for language in LABEL_LANGUAGES:
+        said = Literal(text(description, language), lang=language)
+        add((distribution, DCTERMS.description, said))
     urls = [URIRef(base + shard.path) for shard in shards]
     add((distribution, DCAT.accessURL, urls[0] if len(urls) == 1 else URIRef(base)))
     for url in urls:
@@ -223,7 +242,7 @@ def _attribution_text(attributions: set[str], truncated: bool, base: str) -> str
 
 
 def _parquet_files(count: int) -> Message:
-    """A split's files in their number ("1 Parquet file"), for the English description."""
+    """A split's files in their number ("1 Parquet file"), for the description."""
     return plural(
         count, _("{count} Parquet file", count=count), _("{count} Parquet files", count=count)
     )

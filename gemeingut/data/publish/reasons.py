@@ -12,6 +12,8 @@ from gemeingut.i18n import Message, _, text
 # The curate stage's own reasons, by code.
 REASONS = {
     "invalid-record": _("the record could not be read as a document"),
+    "too-large": _("larger than `max_chars` allows"),
+    "not-a-source-file": _("not read: a link out of the source folder, a linked folder or no file"),
     "licence-missing": _("no licence given"),
     "licence-unparseable": _("the licence is not a valid SPDX expression"),
     "licence-unknown": _("the licence is not on gemeingut's list of open licences"),

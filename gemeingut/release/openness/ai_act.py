@@ -3,7 +3,8 @@
 - `AI_ACT_SUMMARY.md`: the public summary of training content (Art. 53(1)(d)) in the sections
   of the Commission's template: 1 general information (provider, model, modalities, the
   training corpus's size in tokens, documents and bytes counted in its shards, languages),
-  2 list of data sources (the sources, their licences and volumes, the fine-tuning data),
+  2 list of data sources (the sources, their licences and volumes, the fine-tuning data and,
+  where `data curate` made it, its filtering from the curated dataset's record),
   3 data processing (use of content under reuse licences instead of the TDM
   exception, the filters that removed content).
 - `model_documentation.json`: the fields of the GPAI Code of Practice's Model Documentation
@@ -26,9 +27,11 @@ from gemeingut.data.publish.reasons import filter_said, reason_said
 from gemeingut.i18n import Message, _, numeral, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import (
+    FINETUNE_DATA,
     FINETUNE_EARLIER,
     FINETUNE_RECORD,
     MODEL,
+    TRAINING_DATA,
     TRAINING_METADATA,
     earlier_finetunes,
 )
@@ -50,6 +53,11 @@ from gemeingut.release.openness.corpus_size import (
     CorpusSize,
     training_corpus,
 )
+from gemeingut.release.openness.curated_data import (
+    curated_caption,
+    curated_datasets,
+    uncurated_files,
+)
 from gemeingut.release.openness.evidence import Evidence
 
 SUMMARY_FILE = "AI_ACT_SUMMARY.md"
@@ -65,6 +73,9 @@ _TOKEN_RANGES = (
     (1e13, _("1 billion to 10 trillion tokens")),
 )
 Line = str | Message
+# the fine-tuning data of a release of our own pretraining: the released fine-tune's, and each
+# earlier one's of a chain
+_TUNING_FOLDERS = (f"{TRAINING_DATA}/{FINETUNE_DATA}/", f"{TRAINING_DATA}/{FINETUNE_EARLIER}/")
 
 
 def _facts(bundle: Path, evidence: Evidence) -> dict[str, Any]:
@@ -163,6 +174,7 @@ def training_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         *earlier_finetuning(bundle, f["lineage"]),
         *_finetuning(tuned, _fine_tuning(bundle) or {}),
+        *([] if tuned is None else _tuning_filtering(evidence, language)),
         "",
         _("## 3. Data processing aspects"),
         "",
@@ -500,6 +512,35 @@ def _finetuning(tuned: dict[str, Any] | None, record: dict[str, Any]) -> list[Li
             tokens=tuning_tokens(tuned["stats"]),
         )
     ]
+
+
+def _tuning_filtering(evidence: Evidence, language: str) -> list[Line]:
+    """How the fine-tuning data (a chain's too) was filtered: of each curated dataset, what its
+    curation removed and what its language and quality filters excluded, from its record;
+    data given as files was not filtered by gemeingut, so that is said to be missing."""
+    curated = curated_datasets(evidence, _TUNING_FOLDERS)
+    if not curated:
+        return ["", _("Filtering of the fine-tuning data is {missing}.", missing=NOT_SHOWN)]
+    lines: list[Line] = []
+    for folder, record in curated:
+        lines += [
+            "",
+            curated_caption(folder, record),
+            "",
+            *illegal_content(record, language),
+            "",
+            *quality_filters(record["stats"], language),
+        ]
+    if others := uncurated_files(evidence, curated, _TUNING_FOLDERS):
+        lines += [
+            "",
+            _(
+                "Filtering of the other fine-tuning data ({files}) is {missing}.",
+                files=", ".join(f"`{rel}`" for rel in others),
+                missing=NOT_SHOWN,
+            ),
+        ]
+    return lines
 
 
 def earlier_finetuning(bundle: Path, lineage: dict[str, Any]) -> list[Line]:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from gemeingut.data.licenses import decide
-from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.i18n import Message, _, plural, text
 from gemeingut.release.card_phrases import report_language
 from gemeingut.release.layout import (
@@ -54,7 +53,13 @@ from gemeingut.release.openness.chain_runs import (
     earlier_runs,
     tuning_runs,
 )
-from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.curated_data import (
+    Curated,
+    curated_caption,
+    curated_datasets,
+    uncurated_files,
+)
+from gemeingut.release.openness.evidence import DATA_STATEMENT, Evidence
 from gemeingut.release.openness.finetune_energy import base_statement, tuning_consumption
 from gemeingut.release.openness.finetune_rating import BASE_DIR, base_copies
 from gemeingut.release.openness.model_size import ModelSize, model_size
@@ -69,7 +74,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
     language = report_language(release)
     missing = _("_{text}_", text=NOT_SHOWN)
     licences = evidence.training_data.documents
-    curated = _curated(bundle, evidence)
+    curated = curated_datasets(evidence)
     lines: list[Line] = [
         _("# Public summary of training content: {name}", name=release["name"]),
         "",
@@ -118,7 +123,7 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
                 )
             ]
         ),
-        *_origins(bundle, evidence, curated, params.get("data_url") or missing, language),
+        *_origins(evidence, curated, params.get("data_url") or missing, language),
         "",
         _("### 2.2 Private non-publicly available datasets obtained from third parties"),
         "",
@@ -147,45 +152,14 @@ def finetune_summary(bundle: Path, evidence: Evidence) -> str:
         "",
         _("### 3.2 Removal of illegal content"),
         "",
-        *_filtering(bundle, evidence, curated, language),
+        *_filtering(evidence, curated, language),
     ]
     return "\n".join(text(line, language) for line in lines)
 
 
-def _curated(bundle: Path, evidence: Evidence) -> list[tuple[str, dict[str, Any]]]:
-    """The curated datasets among the fine-tuning data (of every fine-tune of a chain), each
-    by its folder with its record; none where the data was given as files."""
-    records = sorted(
-        rel
-        for rel in evidence.present
-        if rel.startswith(f"{TRAINING_DATA}/") and rel.endswith(f"/{CURATED_DIR}/{DATASET_RECORD}")
-    )
-    return [
-        (rel.removesuffix(f"/{DATASET_RECORD}"), json.loads((bundle / rel).read_text("utf-8")))
-        for rel in records
-    ]
-
-
-def _uncurated(bundle: Path, evidence: Evidence, curated: list[tuple[str, Any]]) -> list[str]:
-    """The fine-tuning data's files that no curated dataset holds (given as files)."""
-    folders = tuple(f"{folder}/" for folder, _record in curated)
-    return sorted(
-        rel
-        for rel in evidence.present
-        if rel.startswith(f"{TRAINING_DATA}/")
-        and not rel.startswith(folders)
-        and (bundle / rel).is_file()
-    )
-
-
-def _caption(folder: str, record: dict[str, Any]) -> Message:
-    return _("The curated dataset {id} in `{folder}/`:", id=str(record["id"]), folder=folder)
-
-
 def _origins(
-    bundle: Path,
     evidence: Evidence,
-    curated: list[tuple[str, dict[str, Any]]],
+    curated: Curated,
     url: Line,
     language: str,
 ) -> list[Line]:
@@ -197,7 +171,7 @@ def _origins(
         sources = record["params"]["sources"]
         lines += [
             "",
-            _caption(folder, record),
+            curated_caption(folder, record),
             "",
             *source_table(record, evidence, language),
             "",
@@ -209,7 +183,7 @@ def _origins(
         ]
     if not curated:
         return ["", _("- Where it comes from: {url}", url=url)]
-    if _uncurated(bundle, evidence, curated):
+    if uncurated_files(evidence, curated):
         lines.append(_("- Where the other fine-tuning data comes from: {url}", url=url))
     return lines
 
@@ -225,9 +199,8 @@ def _origin(source: dict[str, Any]) -> Message:
 
 
 def _filtering(
-    bundle: Path,
     evidence: Evidence,
-    curated: list[tuple[str, dict[str, Any]]],
+    curated: Curated,
     language: str,
 ) -> list[Line]:
     """What each curated dataset's curation removed (personal data, documents whose licence
@@ -237,8 +210,8 @@ def _filtering(
         return [_("Filtering of the fine-tuning data is {missing}.", missing=NOT_SHOWN), ""]
     lines: list[Line] = []
     for folder, record in curated:
-        lines += [_caption(folder, record), "", *illegal_content(record, language), ""]
-    others = _uncurated(bundle, evidence, curated)
+        lines += [curated_caption(folder, record), "", *illegal_content(record, language), ""]
+    others = uncurated_files(evidence, curated)
     if others:
         lines += [
             _(
@@ -250,7 +223,12 @@ def _filtering(
         ]
     lines += [_("### 3.3 Other information"), ""]
     for folder, record in curated:
-        lines += [_caption(folder, record), "", *quality_filters(record["stats"], language), ""]
+        lines += [
+            curated_caption(folder, record),
+            "",
+            *quality_filters(record["stats"], language),
+            "",
+        ]
     return lines
 
 
@@ -336,7 +314,9 @@ def _shipped(evidence: Evidence, earlier: list[dict[str, Any]]) -> Message:
     files = [  # files, not the folders among them: the count is the files a reader finds
         rel
         for rel in evidence.present
-        if rel.startswith(f"{folder}/") and (evidence.root / rel).is_file()
+        if rel.startswith(f"{folder}/")
+        and (evidence.root / rel).is_file()
+        and rel != f"{folder}/{DATA_STATEMENT}"  # the data's statement (`--publication`)
     ]
     if not files:
         return _(

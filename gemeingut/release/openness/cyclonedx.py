@@ -3,9 +3,11 @@
 The model (with a model card: architecture, task, datasets, test metrics, the energy of its
 training runs as their records measured it) with one `file` component per weights file, one
 `data` component per data shard (hash from the MANIFEST, licence from its documents), and every
-Python package of the lockfile as a library. No time
-stamp and a serial number derived from the weights' hash, so the same bundle gives the same
-bytes and `verify` can compare them.
+Python package of the lockfile as a library. The model's supplier is the release's authors
+with the contact given at release (an e-mail address as the contact's `email`, a web address
+as the supplier's `url`, other words as the contact's `name`); a release without a contact
+says so in the model's properties. No time stamp and a serial number derived from the
+weights' hash, so the same bundle gives the same bytes and `verify` can compare them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from gemeingut.model.finetune_base_reference import is_revision
 from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import MODEL, TRAINING_CODE, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.ai_act import NOT_EVIDENCED
 from gemeingut.release.openness.chain_runs import earlier_runs
+from gemeingut.release.openness.contact import contact_kind, email_address, release_contact
 from gemeingut.release.openness.evidence import LOCKFILE, Evidence, validation_curve
 from gemeingut.release.openness.finetune_energy import base_said, base_statement
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
@@ -50,6 +54,7 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
         "type": "machine-learning-model",
         "bom-ref": "model",
         "name": release.get("name", "model"),
+        **_supplier(release),
         "licenses": [{"expression": rating["licenses"]["weights"] or "NOASSERTION"}],
         "modelCard": {
             "modelParameters": {
@@ -71,6 +76,7 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
             {"name": "gemeingut:mof-class", "value": rating["mof"]["label"]},
             {"name": "gemeingut:osaid", "value": rating["osaid"]["summary"]},
             {"name": "gemeingut:open", "value": str(rating["open"]).lower()},
+            *_no_contact(release),
         ],
     }
     serial = uuid.uuid5(uuid.NAMESPACE_URL, "gemeingut:" + ",".join(digests[w] for w in weights))
@@ -92,6 +98,29 @@ def cyclonedx_bom(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> d
             },
         ],
     }
+
+
+def _supplier(release: dict[str, Any]) -> dict[str, Any]:
+    """The model's supplier as `release.json` names it: the authors, and the contact given at
+    release in the field CycloneDX has for its kind; nothing where it names neither."""
+    authors = ", ".join(release.get("authors") or [])
+    contact = release_contact(release)
+    supplier: dict[str, Any] = {"name": authors} if authors else {}
+    kind = contact_kind(contact) if contact else None
+    if kind == "url":
+        supplier["url"] = [contact]
+    elif kind == "email":
+        supplier["contact"] = [{"email": email_address(contact)}]
+    elif kind == "other":
+        supplier["contact"] = [{"name": contact}]
+    return {"supplier": supplier} if supplier else {}
+
+
+def _no_contact(release: dict[str, Any]) -> list[dict[str, str]]:
+    """A release that gives no contact says so, as the Model Documentation Form does."""
+    if release_contact(release):
+        return []
+    return [{"name": "gemeingut:contact", "value": NOT_EVIDENCED}]
 
 
 def _approach(bundle: Path) -> str:

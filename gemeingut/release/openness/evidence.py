@@ -164,6 +164,11 @@ def _data_licences(bundle: Path, folder: str, stated: dict[str, tuple[str, str]]
         finetuning = root / where
         for item in sorted(finetuning.rglob("*")) if finetuning.is_dir() else []:
             curated = item.parent.name == CURATED_DIR and item.name in CURATED_RECORDS
+            # a curated dataset's statement beside it (`release --publication`): no data
+            curated |= (
+                item == root / FINETUNE_DATA / DATA_STATEMENT
+                and (root / FINETUNE_DATA / CURATED_DIR).is_dir()
+            )
             if item.is_file() and item.suffix != ".parquet" and not curated:
                 rel = item.relative_to(bundle).as_posix()
                 records = example_count(item)

@@ -22,6 +22,7 @@ from typing import Any
 from gemeingut.data.licenses import decide
 from gemeingut.errors import VerifyError
 from gemeingut.i18n import Message, _, plural, recorded, text
+from gemeingut.release.finetune_publication import FINETUNE_STATEMENT
 from gemeingut.release.layout import (
     AUDIT,
     CARD,
@@ -32,6 +33,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.bundle_content import with_content
 from gemeingut.release.openness.bundle_task_code import with_task_code
 from gemeingut.release.openness.data_licence_text import data_licence_text
 from gemeingut.release.openness.evidence import LOCKFILE, PAPER_DIR, TECHNICAL_REPORT, Evidence
@@ -60,7 +62,8 @@ SHARED = frozenset(
         "Training code",
     }
 )
-# Components about the pretraining alone (the fine-tune's data is published whole instead).
+# Components about the pretraining alone (the fine-tune's data is published whole instead;
+# its data statement, where the release has one, counts with the base's: `_own_data_card`).
 BASE_ONLY = frozenset({"Data card", "Technical report", "Research paper"})
 # Documents about the fine-tuned model itself, which count as its own where the bundle has them.
 OWN_DOCUMENTS = {"Technical report": TECHNICAL_REPORT, "Research paper": PAPER_DIR}
@@ -328,12 +331,21 @@ def rate_finetune(evidence: Evidence) -> dict[str, Any]:
         _base_check(record, kinds["weights"]),
     ]
     data_card = by_name["Data card"]
+    own_card = evidence.has(FINETUNE_STATEMENT)
     osaid = osaid_gate(
         parts,
         data_card.present and by_name["Datasets"].present,
-        _(
-            "the base's data card ({files}) and the fine-tuning data",
-            files=", ".join(data_card.paths),
+        (
+            _(
+                "the data cards of the base and of the fine-tuning data ({files}) and the "
+                "fine-tuning data",
+                files=", ".join(data_card.paths),
+            )
+            if own_card
+            else _(
+                "the base's data card ({files}) and the fine-tuning data",
+                files=", ".join(data_card.paths),
+            )
         )
         if data_card.present and by_name["Datasets"].present
         else _(
@@ -377,6 +389,8 @@ def _part(
     adapter = evidence.has(ADAPTER_CONFIG)
     if name in OWN_DOCUMENTS and evidence.has(OWN_DOCUMENTS[name]):
         return _own_document(component, evidence, kinds, base_found, base_name)
+    if name == "Data card" and evidence.has(FINETUNE_STATEMENT):
+        return _own_data_card(component, kinds, base_found, base_name)
     if name in BASE_ONLY:
         return _withheld(base_found, base_name) if not base_found.present else base_found
     if name == "Model architecture" and not adapter:
@@ -384,7 +398,10 @@ def _part(
     paths = ADAPTER_PATHS.get(name, OWN_PATHS[name]) if adapter else OWN_PATHS[name]
     present = bool(paths) and all(evidence.has(p) for p in paths)
     code = code_openness(evidence) if component.content_type == "code" else None
-    own = found(component, list(paths) if present else [], _kind_licence(component, kinds), code)
+    own = with_content(
+        found(component, list(paths) if present else [], _kind_licence(component, kinds), code),
+        evidence,
+    )
     if name == "Evaluation code":  # the lm-eval tasks its audit ran
         own = with_task_code(own, evidence, _kind_licence(component, kinds), code)
     shared = SHARED | ADAPTER_SHARED if adapter else SHARED
@@ -416,10 +433,31 @@ def _own_document(
     paper): it covers the fine-tuning only, so the model has one when the base publishes its
     own too (as every component the base shares); without it the detail says what there is."""
     path = OWN_DOCUMENTS[component.name]
-    own = found(component, [path], kinds["documents"])
+    own = with_content(found(component, [path], kinds["documents"]), evidence)
+    if not own.present:  # empty, or no paper by `paper.py`'s rule: the base's counts alone
+        return base_found if base_found.present else own
     if not base_found.present:
         return fine_tuning_only(own, path, base_name)
     return replace(own, paths=own.paths + base_found.paths)
+
+
+def _own_data_card(
+    component: Any, kinds: dict[str, str | None], base_found: Found, base_name: Message | str
+) -> Found:
+    """The data statement of the fine-tuning data (`release --publication`): it describes the
+    fine-tuning data only, so the model has a data card where the base publishes one of its
+    pretraining data too, as for the fine-tune's own report; without it the detail says what
+    the bundle holds."""
+    own = found(component, [FINETUNE_STATEMENT], kinds["documents"])
+    if base_found.present:
+        return replace(own, paths=own.paths + base_found.paths)
+    why = _(
+        "{path} describes the fine-tuning data only; the base model {base} publishes no data "
+        "card of its own training data",
+        path=FINETUNE_STATEMENT,
+        base=base_name,
+    )
+    return Found(component, (), own.licence, False, recorded(why))
 
 
 def fine_tuning_only(own: Found, path: str, base_name: Message | str) -> Found:

@@ -24,6 +24,7 @@ from gemeingut.release.layout import (
     TRAINING_DATA,
     TRAINING_METADATA,
 )
+from gemeingut.release.openness.bundle_content import with_content
 from gemeingut.release.openness.bundle_task_code import with_task_code
 from gemeingut.release.openness.data_licence_text import data_licence_text
 from gemeingut.release.openness.evidence import (
@@ -54,7 +55,8 @@ from gemeingut.release.openness.weights_licence_text import (
 )
 
 CODE = f"{TRAINING_CODE}/gemeingut"
-# Where each MOF component lies in a gemeingut bundle: all listed paths must exist.
+# Where each MOF component lies in a gemeingut bundle: all listed paths must exist and hold
+# what the component needs (`bundle_content.py`: no empty file or folder, a paper of real length).
 BUNDLE_PATHS: dict[str, tuple[str, ...]] = {
     "Datasets": (TRAINING_DATA, TEST_DATA),
     "Data preprocessing code": (f"{CODE}/data/curate.py",),
@@ -117,7 +119,9 @@ def bundle_components(evidence: Evidence) -> list[Found]:
             licence = kinds["weights"]
         else:
             licence = kinds["documents"]
-        part = found(component, list(paths) if present else [], licence, verdict)
+        part = with_content(
+            found(component, list(paths) if present else [], licence, verdict), evidence
+        )
         if component.name == "Evaluation code":  # the lm-eval tasks its audit ran
             part = with_task_code(part, evidence, licence, verdict)
         parts.append(part)
@@ -228,6 +232,10 @@ def _share_alike_check(evidence: Evidence, weights: str | None) -> dict[str, Any
     for data in (evidence.training_data, evidence.test_data):
         for lic, found_in in data.sources.items():
             sources.setdefault(lic, set()).update(found_in)
+    if not share_alike_conflicts(None, sources):  # nothing to carry: said so, not "carried"
+        return check(
+            "licence.share-alike", True, RELEASE_INFO, _("no share-alike licences in the data")
+        )
     conflicts = share_alike_conflicts(weights, sources)
     if conflicts:
         return check(

@@ -8,6 +8,8 @@ as the run records measured it, the weights' hashes, the MOF class and OSAID res
 reached; a fine-tune's base: its hashes, licence, and what it states of its energy), the
 training and test data (`dataset_DatasetPackage`, each shard a `software_File` with its
 hash), the licences (declared), and how they relate (trainedOn, testedOn, contains). The
+contact given at release is the model's `support` reference, and an e-mail address also the
+supplier's `email` identifier; a release without one says so in the supplier's comment. The
 creation time is the model artifact's, so the same bundle always gives the same bytes.
 """
 
@@ -27,7 +29,9 @@ from gemeingut.model.finetune_base_reference import is_revision
 from gemeingut.release.finetune_record import REVISION
 from gemeingut.release.layout import MODEL, TRAINING_METADATA
 from gemeingut.release.manifest import hash_files
+from gemeingut.release.openness.ai_act import NOT_EVIDENCED
 from gemeingut.release.openness.chain_runs import earlier_runs
+from gemeingut.release.openness.contact import contact_kind, email_address, release_contact
 from gemeingut.release.openness.evidence import DataLicences, Evidence, validation_curve
 from gemeingut.release.openness.finetune_energy import base_said, base_statement
 from gemeingut.release.openness.finetune_rating import BASE_DIR, BASE_FILES
@@ -58,6 +62,8 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     info.created = dt.datetime.fromisoformat(run.created)
     authors = ", ".join(evidence.release.get("authors") or []) or "undisclosed"
     supplier = spdx.Organization(_id=ids("supplier"), name=authors, creationInfo=info)
+    contact = release_contact(evidence.release)
+    _supplier_contact(spdx, supplier, contact)
     tool = spdx.Tool(_id=ids("tool"), name="gemeingut", creationInfo=info)
     info.createdBy = [supplier]
     info.createdUsing = [tool]
@@ -69,6 +75,8 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     model.suppliedBy = supplier
     model.releaseTime = info.created
     model.software_downloadLocation = "NOASSERTION"
+    if contact:
+        model.externalRef = [_support(spdx, contact)]
     model.verifiedUsing = [_hash(spdx, digests[w]) for w in weights]
     model.ai_typeOfModel = ["transformer decoder", str(config.get("model_type", "unknown"))]
     model.ai_domain = ["text generation"]
@@ -120,6 +128,29 @@ def spdx_text(bundle: Path, evidence: Evidence, rating: dict[str, Any]) -> str:
     out = io.BytesIO()
     spdx.JSONLDSerializer().write(objects, out, indent=2)
     return out.getvalue().decode("utf-8") + "\n"
+
+
+def _supplier_contact(spdx: Any, supplier: Any, contact: str) -> None:
+    """The supplier's e-mail address as its identifier, where the contact is one; without a
+    contact, the supplier's comment says that none is given."""
+    if not contact:
+        supplier.comment = f"Contact: {NOT_EVIDENCED}"
+    elif contact_kind(contact) == "email":
+        supplier.externalIdentifier = [
+            spdx.ExternalIdentifier(
+                externalIdentifierType=spdx.ExternalIdentifierType.email,
+                identifier=email_address(contact),
+            )
+        ]
+
+
+def _support(spdx: Any, contact: str) -> Any:
+    """Whom to ask about the model, as given at release (any words: the locator is a string)."""
+    return spdx.ExternalRef(
+        externalRefType=spdx.ExternalRefType.support,
+        locator=[contact],
+        comment="the contact given at release (release.json)",
+    )
 
 
 @dataclass(frozen=True)

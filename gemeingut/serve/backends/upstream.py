@@ -109,10 +109,11 @@ PROBE_TIMEOUT_SECONDS = 2.0
 # An engine's error code that the gateway passes on: an identifier short enough to be recorded
 # as a decision (`gate.both` adds it to a redaction within the column).
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
-# What `/v1/models`' `capabilities` names (Ollama's words); an engine's other words ("tools",
-# "vision") are no route of this server's.
-Capability = Literal["completion", "embedding"]
-CAPABILITIES: tuple[Capability, ...] = ("completion", "embedding")
+# What `/v1/models`' `capabilities` names (Ollama's words, and `chat`: a model that answers
+# /v1/chat/completions, `model_capabilities.py`); an engine's other words ("tools", "vision")
+# are no route of this server's.
+Capability = Literal["completion", "chat", "embedding"]
+CAPABILITIES: tuple[Capability, ...] = ("completion", "chat", "embedding")
 # The gateway's own decisions and codes, which an engine's code must not pass for: a refusal
 # of the gateway's queue or database (`gate.REFUSED_UNWORKED`) gives the request's per-minute
 # slot back, `allowed` and `unfinished` are no refusals, and `rate_limit_exceeded` says that
@@ -473,6 +474,8 @@ class UpstreamBackend:
         said = card.get("capabilities")
         if not isinstance(said, list):
             said = self._ollama_capabilities()
+            if isinstance(said, list) and "completion" in said:
+                said = [*said, "chat"]  # Ollama chats with every model that writes
         if not isinstance(said, list):
             return None
         return [word for word in CAPABILITIES if word in said]

@@ -37,8 +37,10 @@ from queue import Empty, SimpleQueue
 from typing import Any, TypeVar
 
 import anyio
+from sqlalchemy.exc import SQLAlchemyError
 
 from gemeingut.i18n import _, text
+from gemeingut.serve.database_failures import log_database_failure
 from gemeingut.serve.gateway.store import connections_held
 
 log = logging.getLogger("gemeingut.serve")
@@ -232,7 +234,11 @@ def _run(call: Call) -> None:
     except BaseException as error:  # the caller's to handle
         if outcome is None:  # nobody waits for it
             name = getattr(func, "__qualname__", repr(func))
-            log.exception("%s", text(_("the database call {name} failed", name=name)))
+            said = _("the database call {name} failed", name=name)
+            if isinstance(error, SQLAlchemyError):  # an outage: one line for all of it
+                log_database_failure(log, said, error)
+            else:
+                log.exception("%s", text(said))
         else:
             outcome.inbox.put(outcome.loop, (outcome, None, error))
         return

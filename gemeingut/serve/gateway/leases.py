@@ -31,6 +31,7 @@ import socket
 import threading
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,6 +114,10 @@ class Leases:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Called in the transaction that registers this process again after the others took
+        # it for stopped: meanwhile a start may have deleted what it recorded for the record
+        # of processing activities (`records.record_again`).
+        self.registered_again: Callable[[Connection], None] | None = None
 
     @property
     def started(self) -> bool:
@@ -161,6 +166,8 @@ class Leases:
             mine = server_processes.c.id == self.id
             if conn.execute(update(server_processes).where(mine).values(beat_at=now)).rowcount == 0:
                 self._register(conn, now)
+                if self.registered_again is not None:
+                    self.registered_again(conn)
             return _reclaim(conn, now, self.machine)
 
     def close(self) -> None:

@@ -182,6 +182,32 @@ class Decision:
     redacted_by: tuple[str, ...] = ()
 
 
+# A policy file's required top-level fields, read from its model: a field added is named too.
+REQUIRED = tuple(name for name, field in PolicyFile.model_fields.items() if field.is_required())
+
+
+def _refuse_missing_fields(path: Path, error: ValidationError) -> None:
+    """All top-level fields a policy file lacks, in one message: said one at a time, a
+    reader would fix and rerun once per field."""
+    missing = [
+        str(e["loc"][0]) for e in error.errors() if e["type"] == "missing" and len(e["loc"]) == 1
+    ]
+    if missing:
+        raise InputError(
+            _(
+                "{path}: required top-level fields are missing: {fields}",
+                path=path,
+                fields=", ".join(missing),
+            ),
+            _(
+                "a policy file has {fields} at its top level; see docs/operating.md (The safety "
+                "policy) and {file}",
+                fields=", ".join(REQUIRED),
+                file=DEFAULT_POLICY.name,
+            ),
+        ) from None
+
+
 class Policy:
     def __init__(
         self, spec: PolicyFile, sha256: str, classifiers: dict[str, TextClassifier] | None = None
@@ -203,6 +229,7 @@ class Policy:
         try:
             spec = PolicyFile.model_validate(data)
         except ValidationError as error:
+            _refuse_missing_fields(path, error)
             first = error.errors()[0]
             raise InputError(
                 _(

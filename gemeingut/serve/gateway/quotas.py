@@ -731,7 +731,8 @@ def _take_in(
             name = "requests_per_minute"
             taken = _take(conn, counter, minute, 1, row, name, now)
             if isinstance(taken, Counted):
-                said = partial(_rpm_used_up, failed=_failed_in(conn, counter, minute))
+                failed = _failed_in(conn, counter, minute)
+                said = partial(_rpm_used_up, failed=failed, resets_at=_minute_end(now))
                 raise refused(name, taken.limit, taken.used, 0, 1, said)
             reservation.request_windows.append((*counter, minute))
             reservation.requests_left = tightest(reservation.requests_left, taken)
@@ -874,9 +875,12 @@ def _subject_named(kind: str, subject: str, user: str) -> Message:
     return _("group {name} (one limit for all its members together)", name=subject)
 
 
-def _rpm_used_up(who: Message, refusal: Refusal, failed: int = 0) -> Message:
+def _rpm_used_up(
+    who: Message, refusal: Refusal, resets_at: datetime, failed: int = 0
+) -> Message:
     """Says that every request counts, also one the engine failed to answer (`settle`): where
-    `failed` of those counted this minute were such."""
+    `failed` of those counted this minute were such; and when the next minute (`resets_at`,
+    in the server's local time) admits requests again, as the day's limit says its 00:00."""
     rpm, limit = refusal.limit, LIMIT_NAMES["requests_per_minute"]
     if rpm == 0:
         return _("the limit '{limit}' of {who} is 0: no requests are allowed", limit=limit, who=who)
@@ -893,13 +897,17 @@ def _rpm_used_up(who: Message, refusal: Refusal, failed: int = 0) -> Message:
             who=who,
             rpm=rpm,
         )
-    if not failed:
-        return said
-    return plural(
-        failed,
-        _("{said} (1 of them the engine failed to answer: it counts too)", said=said),
-        _("{said} ({n} of them the engine failed to answer: they count too)", said=said, n=failed),
-    )
+    if failed:
+        said = plural(
+            failed,
+            _("{said} (1 of them the engine failed to answer: it counts too)", said=said),
+            _(
+                "{said} ({n} of them the engine failed to answer: they count too)",
+                said=said,
+                n=failed,
+            ),
+        )
+    return _("{said}; wait until {reset}", said=said, reset=local_clock(resets_at))
 
 
 def _tokens_refused(who: Message, refusal: Refusal, answers: bool, resets_at: datetime) -> Message:

@@ -1,13 +1,14 @@
 """The record of processing activities (Art. 30 (1) GDPR / DSGVO) of a deployment, written from
 what the deployment does, not from what someone believes it does.
 
-The server records its settings in the database each time it starts (`record_deployment`):
+Each server process records its settings in the database when it starts (`record_deployment`,
+under its own key; the record describes all that count, `records_servers.py`):
 model, engine (in this process, or which upstream engine receives the prompts: its address
 without the credentials its URL may carry), policy (and
 which of its rules ask a classifier model), the identity provider people sign in through and
 the claims read from it, and the stores of personal data besides the database: the document
 collections (and whether people upload to them) and the findings file. The audit retention
-and content logging are not the last start's:
+and content logging are not any one server's:
 every server of the database applies the ones stored for all of them (`retention.py`). The
 record reads them back with the audit table's own columns (reflected from the database, so a
 column added later shows up), the numbers of accounts, keys and audit records, and what the
@@ -27,15 +28,24 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.content_privacy import kinds_replaced, names_kept
-from gemeingut.serve.gateway.long_settings import read_long_settings, write_long_setting
+from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
+from gemeingut.serve.gateway.records_servers import (
+    RUNNING,
+    STAMP,
+    Server,
+    host_name,
+    read_servers,
+    this_process,
+    write_server,
+)
 from gemeingut.serve.gateway.records_stores import Stores, read_stores
 from gemeingut.serve.gateway.retention import OFF, SHARED, SHARED_PREFIX, stored_values
 from gemeingut.serve.gateway.store import insert_or_ignore, pseudonym_key_file, writing
@@ -49,8 +59,8 @@ from gemeingut.serve.gateway.tables import (
 )
 from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
-PREFIX = "deployment."
 IN_PROCESS = "in-process"
+UNITED = ("model", "engine", "policy", "policy_classifiers")  # every server's, named
 
 
 @dataclass(frozen=True)
@@ -98,19 +108,29 @@ class ControllerFacts(BaseModel):
         raise ValueError(_("must be a text or a list of texts"))
 
 
-def record_deployment(engine: Engine, facts: dict[str, str | None]) -> None:
-    """Store what this server does under `deployment.*` (the last start's settings win); a
-    value longer than the column (a folder's path) in pieces (`long_settings`), so that the
-    record names it whole. The periods every server shares (`retention.SHARED`) only go
-    in where none is stored yet: a start with another one has been refused
-    (`agree_retention`)."""
+def record_deployment(
+    engine: Engine, facts: dict[str, str | None], instance: str | None = None
+) -> None:
+    """Store what this server process does under its own key (`records_servers`: the record
+    describes every server that counts, not only the last one started); a value longer than
+    the column (a folder's path) in pieces (`long_settings`), so that the record names it
+    whole. The periods every server shares (`retention.SHARED`) only go in where none is
+    stored yet: a start with another one has been refused (`agree_retention`). `instance`:
+    the process's key, this process's unless given."""
+    own = {name: value for name, value in facts.items() if name not in SHARED}
     with writing(engine) as conn:
-        for name, value in facts.items():
-            if name in SHARED:
-                if value:
-                    insert_or_ignore(conn, settings, name=SHARED_PREFIX + name, value=str(value))
-                continue
-            write_long_setting(conn, PREFIX, name, "" if value is None else str(value))
+        for name in SHARED:
+            if facts.get(name):
+                insert_or_ignore(conn, settings, name=SHARED_PREFIX + name, value=str(facts[name]))
+        write_server(conn, instance or this_process(), own)
+
+
+def record_again(facts: dict[str, str | None], conn: Connection) -> None:
+    """`record_deployment`'s own settings again, in the caller's transaction: for a process
+    registered again after the others took it for stopped (`Leases.registered_again`), whose
+    entry a start may have deleted meanwhile as one silent past `KEEP_DAYS` — a server that
+    runs must not drop out of the record until it restarts."""
+    write_server(conn, this_process(), {n: v for n, v in facts.items() if n not in SHARED})
 
 
 def deployment_facts(
@@ -140,16 +160,35 @@ def deployment_facts(
         "policy": f"{policy.spec.id} {policy.spec.version} (sha256 {policy.sha256[:16]})"
         if policy is not None
         else None,
-        "started": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "started": now.strftime(STAMP),
+        "host": host_name(),
     }
 
 
-def deployment(engine: Engine) -> dict[str, str]:
-    """The last start's settings, with the periods every server of the database applies."""
-    with engine.connect() as conn:
-        found = {fact: value for fact, value in read_long_settings(conn, PREFIX).items() if value}
-    shared = {name: value for name, value in stored_values(engine).items() if value != OFF}
-    return found | shared
+def deployment(engine: Engine, now: datetime | None = None) -> dict[str, str]:
+    """The settings of the servers that count (`united`), with the periods every server of
+    the database applies."""
+    return united(read_servers(engine, now or utcnow())) | _shared(engine)
+
+
+def united(servers: list[Server]) -> dict[str, str]:
+    """One setting per name from the servers that count, newest start first: where they
+    differ, the newest's, except the model, engine and policy, which name every server's."""
+    counted = [server for server in servers if server.counts]
+    found: dict[str, str] = {}
+    for server in counted:
+        for name, value in server.facts.items():
+            found.setdefault(name, value)
+    for name in UNITED:
+        values = list(dict.fromkeys(s.facts[name] for s in counted if s.facts.get(name)))
+        if values:
+            found[name] = ", ".join(values)
+    found.pop("stopped", None)
+    return found
+
+
+def _shared(engine: Engine) -> dict[str, str]:
+    return {name: value for name, value in stored_values(engine).items() if value != OFF}
 
 
 def load_facts(path: Path | None) -> ControllerFacts:
@@ -189,7 +228,7 @@ def load_facts(path: Path | None) -> ControllerFacts:
 class Record:
     """The record's facts, each computed or stated; `missing` names what nobody stated."""
 
-    deployment: dict[str, str]
+    deployment: dict[str, str]  # the servers' settings that count (`united`)
     facts: ControllerFacts
     audit_columns: list[str]
     key_columns: list[str]
@@ -210,6 +249,12 @@ class Record:
     # records before then carry pseudonyms nobody can tie to a person any more.
     pseudonym_key_renewed: str | None = None
     missing: list[str] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)  # newest start first
+
+    @property
+    def counted(self) -> list[Server]:
+        """The servers whose settings the record describes."""
+        return [server for server in self.servers if server.counts]
 
     @property
     def content_logged(self) -> bool:
@@ -246,11 +291,13 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
     schema = inspect(engine)
     columns = [c["name"] for c in schema.get_columns(audit_log.name) if c["name"] != "id"]
     key_columns = [c["name"] for c in schema.get_columns(api_keys.name)]
+    servers = read_servers(engine, now)
     with engine.connect() as conn:
         count = lambda query: int(conn.execute(query).scalar_one())  # noqa: E731
         record = Record(
-            deployment=deployment(engine),
+            deployment=united(servers) | _shared(engine),
             facts=facts,
+            servers=servers,
             audit_columns=columns,
             key_columns=key_columns,
             users=count(select(func.count()).select_from(users)),
@@ -277,7 +324,7 @@ def read_record(engine: Engine, facts: ControllerFacts, now: datetime) -> Record
         renewed = select(settings.c.value).where(settings.c.name == RENEWED)
         record.pseudonym_key_renewed = conn.execute(renewed).scalar_one_or_none()
     record.missing = [name for name, value in facts.model_dump().items() if not value]
-    if "started" not in record.deployment:  # a retention set by hand is no server's start
+    if not servers:  # a retention set by hand is no server's start
         record.missing.append("deployment")
     if not record.deployment.get("audit_retention_days"):  # item f: no time limit for erasure
         record.missing.append("audit_retention")
@@ -296,6 +343,11 @@ def _only_its_owner_reads(path: Path) -> bool:
 def as_json(record: Record) -> dict[str, Any]:
     return {
         "deployment": record.deployment,
+        "servers": [
+            {"state": s.state, "counted_until": None if s.state == RUNNING else f"{s.until:%F}"}
+            | s.facts
+            for s in record.servers
+        ],
         "controller_facts": record.facts.model_dump(),
         "audit_columns": record.audit_columns,
         "pseudonym_key_apart": record.pseudonym_key_apart,

@@ -80,7 +80,8 @@ class Stores:
 
 
 def read_stores(engine: Engine, setup: dict[str, str]) -> Stores:
-    """The stores of the last start (`setup`, `records.deployment`) and of the database."""
+    """The stores of the newest start that counts (`setup`, `records.united`) and of the
+    database."""
     from gemeingut.serve.findings_files import findings_files
 
     stores = Stores(triage_group=setup.get("findings_triage_group"))

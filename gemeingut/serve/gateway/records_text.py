@@ -21,6 +21,22 @@ TEXT = {
         "(Schlüssel, Kontingente, Protokoll). Stand der Einstellungen: letzter Start am {started}.",
         "no_deployment": "Der Server hat mit dieser Datenbank noch nie gestartet: Modell, "
         "Maschine und Richtlinie sind unbekannt (die Löschfrist steht unter f).",
+        "servers": "Server dieser Datenbank (jeder Start verzeichnet seine Einstellungen; "
+        "dieses Verzeichnis beschreibt alle, die zählen):",
+        "running": "läuft",
+        "silent": "kein Lebenszeichen und nicht ordnungsgemäß beendet (abgestürzt, beendet "
+        "mit SIGKILL, oder die Datenbank ist von dort nicht erreichbar); zählt mit bis {until}",
+        "stopped": "am {stopped} ordnungsgemäß beendet, seitdem startete kein Server; zählt "
+        "mit bis {until}",
+        "replaced": "am {stopped} ordnungsgemäß beendet, seitdem startete ein anderer; zählt "
+        "nicht mehr mit",
+        "server": "`{host}`, Modell `{model}`, {engine}; gestartet am {started}: {state}",
+        "own_process": "Modell im eigenen Prozess",
+        "relays": "leitet an `{engine}` weiter",
+        "in_process_also": "Die übrigen Server führen das Modell im eigenen Prozess aus: deren "
+        "Anfragen und Antworten gehen an keine andere Stelle.",
+        "no_policy_some": "Server ohne Sicherheitsrichtlinie (ihre Anfragen werden nicht "
+        "gefiltert): {hosts}.",
         "missing": "**Fehlt – vom Verantwortlichen zu ergänzen** (`{field}` in der Faktendatei).",
         "a": "a) Verantwortlicher und Datenschutzbeauftragte(r)",
         "controller": "Verantwortlicher",
@@ -134,6 +150,20 @@ TEXT = {
         "(keys, quotas, audit log). Settings as of the last start on {started}.",
         "no_deployment": "The server has never started with this database: model, engine, "
         "and policy are unknown (the retention is under f).",
+        "servers": "Servers of this database (each start records its settings; this record "
+        "describes all that count):",
+        "running": "running",
+        "silent": "no sign of life and not stopped cleanly (crashed, killed with SIGKILL, or "
+        "the database cannot be reached from there); counts until {until}",
+        "stopped": "stopped cleanly on {stopped}, no server started since; counts until {until}",
+        "replaced": "stopped cleanly on {stopped}, another one started since; counts no longer",
+        "server": "`{host}`, model `{model}`, {engine}; started on {started}: {state}",
+        "own_process": "model in its own process",
+        "relays": "relays to `{engine}`",
+        "in_process_also": "The other servers run the model in their own process: their "
+        "requests and answers go to no other party.",
+        "no_policy_some": "Servers without a safety policy (their requests are not filtered): "
+        "{hosts}.",
         "missing": "**Missing – to be completed by the controller** (`{field}` in the facts file).",
         "a": "a) Controller and data protection officer",
         "controller": "Controller",
@@ -253,10 +283,11 @@ def render_record(record: Record, language: str = "de") -> str:
 
     lines = [f"# {t['title']}", ""]
     if "started" in setup:  # a retention set by hand (`admin audit retention`) is no start
-        model = setup.get("model", "?")
+        model = setup.get("model", "?").replace(", ", "`, `")
         lines += [t["activity"].format(model=model, started=setup["started"]), ""]
-    else:
+    elif not record.servers:
         lines += [t["no_deployment"], ""]
+    lines += _servers(record, t)
     lines += [f"## {t['a']}", "", f"- {t['controller']}: {stated('controller')}"]
     lines += [f"- {t['dpo']}: {stated('dpo')}", "", f"## {t['b']}", "", stated("purposes")]
     lines += ["", f"- {t['legal_basis']}: {stated('legal_basis')}", "", f"## {t['c']}", ""]
@@ -297,17 +328,17 @@ def render_record(record: Record, language: str = "de") -> str:
         f"- {_content(record, t, language)}",
         f"- {t['ip_kept'] if record.addresses_logged else t['ip_none']}",
         f"- {t['counters']}",
-        *_sign_in(setup, t),
+        *_sign_in(record, t),
         *held_lines(record.stores, language),
         "",
         f"## {t['d']}",
         "",
     ]
-    upstream = setup.get("engine", "")
-    if upstream and upstream != IN_PROCESS:
-        lines.append(t["upstream"].format(upstream=upstream))
-    elif upstream == IN_PROCESS:
-        lines.append(t["in_process"])
+    engines = list(dict.fromkeys(s.facts.get("engine", "") for s in record.counted))
+    relayed = [engine for engine in engines if engine and engine != IN_PROCESS]
+    lines += [t["upstream"].format(upstream=engine) for engine in relayed]
+    if IN_PROCESS in engines:
+        lines.append(t["in_process_also"] if relayed else t["in_process"])
     if readers := reader_lines(record.stores, language):
         lines += ["", *readers]
     recipients = stated("recipients", indent="  ")
@@ -336,9 +367,38 @@ def render_record(record: Record, language: str = "de") -> str:
         *([f"- {t['tom_operator']}"] if "operator_pseudonym" in record.audit_columns else []),
     ]
     lines.append(f"- {_policy(setup, t)}")
+    unfiltered = [s.facts.get("host", "?") for s in record.counted if not s.facts.get("policy")]
+    if setup.get("policy") and unfiltered:
+        hosts = ", ".join(f"`{host}`" for host in dict.fromkeys(unfiltered))
+        lines.append(f"- {t['no_policy_some'].format(hosts=hosts)}")
     if setup.get("policy_classifiers"):
         lines.append(f"- {t['classifiers'].format(rules=setup['policy_classifiers'])}")
     return "\n".join(lines) + "\n"
+
+
+def _servers(record: Record, t: dict[str, str]) -> list[str]:
+    """Each stored server, newest start first, with what became of it: the reader sees which
+    settings the record describes and why."""
+    if not record.servers:
+        return []
+    lines = [t["servers"], ""]
+    for server in record.servers:
+        facts = server.facts
+        state = t[server.state].format(
+            until=f"{server.until:%Y-%m-%d}", stopped=facts.get("stopped", "?")
+        )
+        engine = facts.get("engine", IN_PROCESS)
+        said = t["own_process"] if engine == IN_PROCESS else t["relays"].format(engine=engine)
+        line = t["server"].format(
+            host=facts.get("host", "?"),
+            started=facts["started"],
+            state=state,
+            model=facts.get("model", "?"),
+            engine=said,
+        )
+        lines.append(f"- {line}")
+    lines.append("")
+    return lines
 
 
 def _content(record: Record, t: dict[str, str], language: str) -> str:
@@ -354,7 +414,7 @@ def _content(record: Record, t: dict[str, str], language: str) -> str:
 
 
 def _policy(setup: dict[str, str], t: dict[str, str]) -> str:
-    """The policy the last start served; none only where a server started without one (a
+    """The policies the servers that count serve; none only where a server started without one (a
     retention set by hand before any start is no start: nothing is known of a policy yet)."""
     if setup.get("policy"):
         return t["policy"].format(policy=setup["policy"])
@@ -371,19 +431,23 @@ def _days(days: int | str, t: dict[str, str]) -> str:
     return t["one_day"] if int(days) == 1 else t["days"].format(days=days)
 
 
-def _sign_in(setup: dict[str, str], t: dict[str, str]) -> list[str]:
-    """The identity provider and what the server reads from it, where people sign in so."""
-    if not setup.get("sign_in_issuer"):
-        return []
-    claim = setup.get("sign_in_groups_claim")
-    groups = t["sign_in_groups"].format(claim=claim) if claim else ""
-    line = t["sign_in"].format(
-        issuer=setup["sign_in_issuer"],
-        user=setup.get("sign_in_user_claim", "?"),
-        groups=groups,
-        hours=setup.get("sign_in_hours", "?"),
-    )
-    return [f"- {line}"]
+def _sign_in(record: Record, t: dict[str, str]) -> list[str]:
+    """The identity providers and what the servers read from them, where people sign in so:
+    each server that counts may have its own (not only the newest start's)."""
+    lines: list[str] = []
+    for setup in (server.facts for server in record.counted):
+        if not setup.get("sign_in_issuer"):
+            continue
+        claim = setup.get("sign_in_groups_claim")
+        groups = t["sign_in_groups"].format(claim=claim) if claim else ""
+        line = t["sign_in"].format(
+            issuer=setup["sign_in_issuer"],
+            user=setup.get("sign_in_user_claim", "?"),
+            groups=groups,
+            hours=setup.get("sign_in_hours", "?"),
+        )
+        lines += [] if f"- {line}" in lines else [f"- {line}"]
+    return lines
 
 
 def _where_the_key_is(record: Record) -> str:

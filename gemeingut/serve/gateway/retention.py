@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, select
 
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, text
+from gemeingut.serve.database_failures import log_database_failure
 from gemeingut.serve.gateway.audit_log import purge
 from gemeingut.serve.gateway.content_log import purge_content
 from gemeingut.serve.gateway.identity import utcnow
@@ -105,14 +106,14 @@ class LivePeriods:
             self._days = {
                 name: _days_of(value) for name, value in stored_values(self.engine).items()
             }
-        except Exception:  # any failure: the last values apply, and the log says it once
+        except Exception as error:  # any failure: the last values apply, said once
             if not self._failing:
                 self._failing = True
                 said = _(
                     "the stored retention could not be read; the last one read applies until "
                     "it can be read again"
                 )
-                log.warning("%s", text(said), exc_info=True)
+                log_database_failure(log, said, error)  # an outage: one line for all
             return
         if self._failing:
             self._failing = False

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import threading
 import weakref
@@ -50,8 +51,21 @@ _IGNORING_INSERTS: weakref.WeakKeyDictionary[
 ] = weakref.WeakKeyDictionary()
 
 
+# `postgresql//host/db`, `postgres:/host/db`: a URL mistyped, which would be read as a path.
+_MISTYPED_URL = re.compile(r"(?i)^postgres(ql)?(\+\w+)?(:|//)")
+
+
 def database_url(value: str) -> str:
-    """A file path means SQLite; `postgresql://…` uses psycopg 3; other URLs pass unchanged."""
+    """A file path means SQLite; `postgresql://…` uses psycopg 3; other URLs pass unchanged.
+    A PostgreSQL URL that lacks `://`'s colon or a slash is said, not taken for a folder."""
+    if "://" not in value and _MISTYPED_URL.match(value):
+        raise InputError(
+            _("--db {value} is neither a file path nor a database URL", value=value),
+            _(
+                "a PostgreSQL URL starts with postgresql:// (a colon and two slashes), e.g. "
+                "postgresql://user@host/dbname"
+            ),
+        )
     if "://" not in value:
         return f"sqlite:///{Path(value).expanduser().resolve()}"
     if value.startswith(("postgresql://", "postgres://")):
@@ -92,7 +106,7 @@ def open_store(value: str, create: bool = True, lost_key: bool = False) -> Engin
         raise InputError(
             _(
                 "cannot open the gateway database {url}: {error}",
-                url=_safe(url),
+                url=shown_database(value),  # as typed, without its password
                 error=str(error),
             ),
             hint,
@@ -111,7 +125,7 @@ def open_store(value: str, create: bool = True, lost_key: bool = False) -> Engin
             _(
                 "cannot open the gateway database {url} (in the database driver's own words: "
                 "{error})",
-                url=_safe(url),
+                url=shown_database(value),  # as typed, without its password
                 error=said,
             ),
             hint,

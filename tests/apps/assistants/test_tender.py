@@ -287,10 +287,10 @@ def test_the_command_reports_findings_and_exits_1_on_errors(planted: Path, tmp_p
     assert "§ 31 Abs. 6 VgV" in text.output
     clean = invoke("assist", "tender", write_pdf(tmp_path / "gut.pdf", CLEAN))
     assert clean.exit_code == 0, clean.output
-    plain = tmp_path / "entwurf.txt"  # a text file has neither pages nor sections
-    plain.write_text("Geliefert werden Drucker der Marke HP.\n", encoding="utf-8")
-    quoted = invoke("assist", "tender", plain).output
-    assert "    „Geliefert werden Drucker der Marke HP.“" in quoted, quoted
+    plain = tmp_path / "entwurf.txt"  # a text file has no pages and here no sections: its lines
+    plain.write_text("Vorbemerkung\n\nGeliefert werden Drucker der Marke HP.\n", encoding="utf-8")
+    quoted = invoke("--lang", "de", "assist", "tender", plain).output
+    assert "    Zeile 3: „Geliefert werden Drucker der Marke HP.“" in quoted, quoted
 
 
 def test_the_server_checks_a_pasted_draft_in_the_clients_language(model_dir: Path) -> None:

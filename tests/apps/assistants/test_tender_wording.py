@@ -235,7 +235,8 @@ def test_a_text_drafts_findings_quote_it_verbatim_under_their_heading(tmp_path: 
     assert by_rule["barrierefreiheit"].passage.startswith("Die Barrierefreiheit der Geräte")
     assert by_rule["nachhaltigkeit"].passage == "Energieeffizienz ist kein Kriterium."
     shown = invoke("assist", "tender", draft).output
-    assert "1. Gegenstand: „Die Stadt Großenhain beschafft" in shown, shown
+    line = DRAFT[: DRAFT.index("Die Stadt Großenhain")].count("\n") + 1  # and its line
+    assert f"Zeile {line} (1. Gegenstand): „Die Stadt Großenhain beschafft" in shown, shown
 
 
 def test_ordinals_and_abbreviations_end_no_sentence() -> None:

@@ -158,7 +158,8 @@ def test_a_file_already_held_under_another_key_is_skipped_naming_that_key(
     copy = tmp_path / "kopie.md"
     shutil.copyfile(docs / "kantine.md", copy)  # the same content, another file
     result = invoke("rag", "ingest", "amtB", copy, "--root", root)
-    assert result.exit_code == 1 and "0 neu" in result.output
+    # nothing taken: no "✓ 0 neu", which read as a success
+    assert result.exit_code == 1 and "keine der Dateien wurde aufgenommen" in result.output
     assert "derselbe Text wie „docsB/kantine.md“" in " ".join(result.output.split())
     assert sorted(meta(root)["documents"]) == ["docsB/kantine.md", "docsB/parken.md"]
     in_one_go = ingest(tmp_path / "d", "amtB", [docs, docs / "kantine.md"])

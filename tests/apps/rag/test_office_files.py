@@ -1,8 +1,9 @@
 """Documents saved by LibreOffice itself (office_files/, README.md there: how they were made)
 read as a reader of them sees them: every paragraph once and in order under its headings, a
-footnote after its paragraph, a table row a line, a text box after its paragraph, a picture
-by its description, the header and footer once without a page's number; not a comment, a
-tracked deletion or a field's code. The PDF by its pages."""
+numbered list's item with its number, a footnote after its paragraph, a table row a line, a
+text box after its paragraph, a picture by its description, the header and footer once
+without a page's number; not a comment, a tracked deletion or a field's code. The PDF by its
+pages."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ LINES = [
      " Musterhausen. Privatwege sind ausgenommen."),
     (S1, "Straßen im Sinne des § 2 Straßen- und Wegegesetz."),
     (S2, "Einer Erlaubnis bedürfen insbesondere:"),
-    (S2, "Tische und Stühle vor Gaststätten,"),
-    (S2, "Warenauslagen und Werbeträger,"),
-    (S2, "Baugerüste und Container."),
+    (S2, "1. Tische und Stühle vor Gaststätten,"),  # with its number
+    (S2, "2. Warenauslagen und Werbeträger,"),
+    (S2, "3. Baugerüste und Container."),
     (S2, "Anträge sind schriftlich bei der Stadt zu stellen."),
     (S2, "Sprechzeiten: Montag bis Freitag 8 bis 12 Uhr, Raum 204"),
     (f"{S2} › Ausnahmen", "Wahlwerbung in den letzten sechs Wochen vor einer Wahl"),

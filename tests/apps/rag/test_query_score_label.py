@@ -29,7 +29,7 @@ def first_line(output: str) -> str:
 def query(root: Path, *more: str | Path):
     result = invoke("rag", "query", "vergabe", QUESTION, "--root", root, "-k", "1", *more)
     assert result.exit_code == 0, result.output
-    return first_line(result.output)
+    return first_line(result.stdout)  # the hits: stdout, the progress: stderr
 
 
 @pytest.fixture

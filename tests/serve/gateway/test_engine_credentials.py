@@ -37,6 +37,7 @@ from gemeingut.serve.gateway.records import (
     read_record,
     record_deployment,
 )
+from gemeingut.serve.gateway.records_servers import this_process
 from gemeingut.serve.gateway.records_text import render_record
 from gemeingut.serve.gateway.store import MIGRATIONS, database_url, open_store
 from gemeingut.serve.gateway.tables import settings
@@ -120,8 +121,8 @@ def test_the_engines_credentials_and_address_stay_with_the_operator(
     assert stderr.count(f"{address}: {REFUSED}") == 1, stderr
     with create_engine(database_url(str(db))).connect() as conn:
         stored = conn.execute(
-            select(settings.c.value).where(settings.c.name == "deployment.engine")
-        ).scalar_one()
+            select(settings.c.value).where(settings.c.name.like("server.%.engine"))
+        ).scalar_one()  # the server process's own settings (records_servers.py)
     assert stored == address
     records = CliRunner().invoke(cli_app, ["admin", "audit", "records", "--db", str(db)])
     assert f"Inferenz-Maschine `{address}`" in records.stdout
@@ -187,7 +188,7 @@ def test_the_record_of_processing_names_the_engine_without_its_credentials(
     record_deployment(engine, deployment_facts("mistral", upstream, None, None, now))
     with engine.connect() as conn:
         stored = dict(conn.execute(select(settings.c.name, settings.c.value)).all())
-    assert stored["deployment.engine"] == "https://gpu-1.amt.example:8443/v1"
+    assert stored[f"server.{this_process()}.engine"] == "https://gpu-1.amt.example:8443/v1"
     record = read_record(engine, ControllerFacts(), now)
     for language in ("de", "en"):
         document = render_record(record, language)

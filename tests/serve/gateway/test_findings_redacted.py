@@ -87,7 +87,8 @@ def test_the_audit_publishes_confirmed_reports_without_personal_data(
     out = tmp_path / "audit"
     result = CliRunner().invoke(
         app,
-        ["audit", "run", str(model_dir), "--suite", "bias", "--findings", str(campaign["file"]),
+        ["audit", "run", str(model_dir), "--model-name", "tiny-llama", "--suite", "bias",
+         "--findings", str(campaign["file"]),
          "--out", str(out), "--config", str(config)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output

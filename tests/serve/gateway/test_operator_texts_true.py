@@ -17,7 +17,14 @@ from gemeingut.cli import app
 from gemeingut.i18n import text
 from gemeingut.serve.gateway.gate import Gateway
 from gemeingut.serve.gateway.identity import add_user, authenticate, create_key, utcnow
-from gemeingut.serve.gateway.quotas import QuotaExceeded, reserve, set_limits, settle
+from gemeingut.serve.gateway.local_clock import local_clock
+from gemeingut.serve.gateway.quotas import (
+    QuotaExceeded,
+    _minute_end,
+    reserve,
+    set_limits,
+    settle,
+)
 from gemeingut.serve.gateway.store import open_store, writing
 from tests.serve.conftest import MODEL_NAME
 
@@ -42,12 +49,16 @@ def test_the_per_minute_429_names_failed_requests_only_where_they_count(
         settle(conn, first, 0)
     answered = reserve(engine, authenticate(engine, key), 0, False, utcnow())
     said = _refusal(engine, key)
-    assert said.endswith("2 Anfragen pro Minute sind aufgebraucht"), said
+    # and when the next minute begins, as the day's limit says its 00:00 (a tester missed it)
+    again = text(local_clock(_minute_end(utcnow())), "de")
+    assert said.endswith(f"2 Anfragen pro Minute sind aufgebraucht; warten Sie bis {again}"), said
     assert "Engine" not in said
     with writing(engine) as conn:  # the engine failed to answer this one
         settle(conn, answered, 0, failed=True)
     said = _refusal(engine, key)
-    assert said.endswith("(1 davon konnte die Engine nicht beantworten: sie zählt mit)"), said
+    assert said.endswith(
+        f"(1 davon konnte die Engine nicht beantworten: sie zählt mit); warten Sie bis {again}"
+    ), said
 
 
 def test_quotas_set_says_earlier_use_does_not_count_only_of_limits_that_add_up(

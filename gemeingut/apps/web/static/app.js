@@ -7,6 +7,11 @@ const $ = (id) => document.getElementById(id);
 // A number with `digits` decimals as the page's language writes it (0,5 in German).
 const decimal = (value, digits) =>
   value.toLocaleString(document.documentElement.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+// A limit of bytes in MiB, rounded down to a tenth: a file of the size said is taken.
+const mibSaid = (bytes) => {
+  const tenths = Math.floor((bytes / 1024 / 1024) * 10);
+  return decimal(tenths / 10, tenths % 10 ? 1 : 0);
+};
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 // The server's reason as a sentence (in a status line, or before the next one): its messages
@@ -72,7 +77,7 @@ async function call(path, init) {
       detail = (await response.json()).error ?? {};
       reason = detail.message ?? reason;
     } catch (_) { /* not JSON */ }
-    const error = new Error(reason);
+    const error = new Error(labelled(reason, path));
     error.status = response.status;
     error.code = detail.code ?? null;  // "context_length_exceeded" …
     error.param = detail.param ?? null;  // which limit refused it: "tokens_per_day" …
@@ -89,6 +94,27 @@ async function call(path, init) {
     throw error;
   }
   return response;
+}
+
+// The inputs each request's fields come from, by the API's names: a refusal that names a field
+// ("question: may have at most 4,000 characters") names it as the page labels it ("Frage: …").
+const FIELDS = [
+  [/^\/v1\/collections\/[^/]+\/search$/, { query: "query" }],
+  [/^\/v1\/collections\/[^/]+\/answer$/, { question: "query", model: "answer-model" }],
+  [/^\/v1\/assist\/draft$/, { subject: "draft-subject", audience: "draft-audience", occasion: "draft-occasion", minutes: "draft-minutes", points: "draft-points" }],
+  [/^\/v1\/assist\/tender$/, { text: "tender-text", file: "tender-file" }],
+];
+
+// The server's `field: problem` (several joined by "; ") with each field of `path`'s request
+// named by its label on the page; a field the page does not show keeps the API's name.
+function labelled(message, path) {
+  const fields = FIELDS.find(([pattern]) => pattern.test(path.split("?")[0]))?.[1] ?? {};
+  return message.split("; ").map((part) => {
+    const at = part.indexOf(": ");
+    const name = part.slice(0, at);
+    const label = at > 0 && Object.hasOwn(fields, name) ? document.querySelector(`label[for="${fields[name]}"]`) : null;
+    return label ? `${label.textContent.trim()}: ${part.slice(at + 2)}` : part;
+  }).join("; ");
 }
 
 // What went wrong, in words: a request the server refused (4xx: the input, a right, a limit)
@@ -993,6 +1019,11 @@ $("draft-download").addEventListener("click", () => {
 });
 
 // --- the tender check ---------------------------------------------------------------------
+// The largest file the server takes as a tender: the file itself, not its base64 in the
+// request (the server's figure from its body limit, page.py), said under the file's field.
+const TENDER_FILE_MAX = Number(document.body.dataset.tenderFileMax);
+$("tender-file-help").textContent = fill(T.tender_file_help, { size: mibSaid(TENDER_FILE_MAX) });
+
 function base64Of(file) {
   // the file's bytes as base64, for JSON (the server reads it and does not keep it)
   return new Promise((resolve, reject) => {
@@ -1041,6 +1072,10 @@ $("tender-form").addEventListener("submit", async (event) => {
     $("tender-status").textContent = T.tender_both;
     return;
   }
+  if (file && file.size > TENDER_FILE_MAX) {  // said before its bytes are read and sent
+    $("tender-status").textContent = fill(T.upload_too_large, { document: bidiShown(file.name), size: mibSaid(TENDER_FILE_MAX) });
+    return;
+  }
   $("tender-status").textContent = T.tender_checking;
   try {
     await checkTender(file ? { file: { name: file.name, data: await base64Of(file) } } : { text });
@@ -1066,8 +1101,11 @@ async function checkTender(body, carried = false) {
     title.append(strong, ` (${finding.source})`);
     item.append(title);
     if (finding.passage) {
-      // where the sentence stands, as sources are named elsewhere: "S. 2" or the section
-      const where = finding.page ? fill(T.page, { page: finding.page }) : finding.section;
+      // where the sentence stands, as sources are named elsewhere: "S. 2", the section, or a text
+      // file's line with its section: "Zeile 7 (1. Gegenstand)"
+      const line = !finding.page && finding.line ? fill(T.line, { line: finding.line }) : null;
+      const over = finding.page ? fill(T.page, { page: finding.page }) : finding.section;
+      const where = line && over ? `${line} (${over})` : line || over;
       if (where) {
         const place = document.createElement("p");
         place.className = "finding-place";
@@ -1130,7 +1168,9 @@ function drawAbout(openness) {
     dd.textContent = value;
     facts.append(dt, dd);
   };
-  add(T.mof, T.mof_labels[openness.mof_label] || openness.mof_label);
+  // the class as /v1/models says it in the page's language: the verdict its number gives (a
+  // conditional Class III: no class met in full), never a label that reads as more
+  add(T.mof, openness.mof_said || openness.mof_label);
   add(T.osaid, openness.osaid ? T.passed : T.not_passed);
   // each licence by its name in the page's language, its SPDX id beside it (licenses_said)
   for (const [part, licence] of Object.entries(openness.licenses)) {
@@ -1362,8 +1402,7 @@ async function loadHeld() {
     $("upload-form").hidden = !held.uploads;
     $("held-how").textContent = held.uploads ? "" : T.held_by_operator;
     if (held.uploads) {
-      const size = decimal(held.max_upload_bytes / 1024 / 1024, held.max_upload_bytes % (1024 * 1024) ? 1 : 0);
-      $("upload-help").textContent = fill(T.upload_help, { size });
+      $("upload-help").textContent = fill(T.upload_help, { size: mibSaid(held.max_upload_bytes) });
     }
   } catch (error) {
     sayFailed($("held-status"), error);
@@ -1413,8 +1452,7 @@ $("upload-form").addEventListener("submit", async (event) => {
   const said = [];
   for (const file of files) {  // one at a time: each is read and indexed before the next
     if (file.size > state.uploadLimit) {  // said here: the server would cut the upload off
-      const size = decimal(state.uploadLimit / 1024 / 1024, state.uploadLimit % (1024 * 1024) ? 1 : 0);
-      said.push(fill(T.upload_too_large, { document: file.name, size }));
+      said.push(fill(T.upload_too_large, { document: file.name, size: mibSaid(state.uploadLimit) }));
       continue;
     }
     $("held-status").textContent = fill(T.upload_busy, { document: bidiShown(file.name) });
@@ -2016,7 +2054,7 @@ $("language").addEventListener("click", (event) => {
   // the view goes in the link's address (goTo)
   const documents = $("source").hidden || $("source").closest(".view")?.id !== "view-documents"
     ? { ...documentsShown, opened: null } : documentsShown;
-  const carried = { keyId: keyId(state.key), model: state.model, fields: typedFields(), conversation, log: shownLog(), documents };
+  const carried = { keyId: keyId(state.key), model: state.model, fields: typedFields(), conversation, log: shownLog(), documents, lookInside: lookInsideCarried() };
   try {
     sessionStorage.setItem(CARRY, JSON.stringify({ ...carried, tender: tenderCarried(carried.fields) }));
   } catch (_) {  // a tender file too large for the tab's storage: the rest goes, and says so
@@ -2066,6 +2104,7 @@ async function restoreCarried() {
   }
   restoreLog(carried.log);
   if (carried.documents) await restoreDocuments(carried.documents);
+  if (carried.lookInside) restoreLookInside(carried.lookInside);  // as shown, not asked again
   if (carried.tender) await restoreTender(carried.tender);
   return true;
 }

@@ -1,6 +1,7 @@
 // The look inside: the text as the model's tokens, the model's probabilities for the next
 // token (with temperature and top-p), and what each layer would predict. Uses app.js's helpers
-// ($, T, api, fill, failed, sayFailed, showAllowance, counted, decimal, state), which runs first.
+// ($, T, api, fill, failed, sayFailed, showAllowance, counted, decimal, state), which runs first;
+// app.js's language switch carries what it shows (lookInsideCarried, restoreLookInside).
 "use strict";
 
 // The server lists the likeliest next tokens with the model's log-probabilities (before
@@ -8,6 +9,10 @@
 // break down. The page shows the first SHOWN of them and the others as one bar.
 const SHOWN = 10;
 let next = null;  // {asked, vocabulary, listed: [{token, p}] likeliest first}
+// What the look inside shows, as the server sent it, for the language switch to carry: the
+// other language's page draws it again in its words, without asking the model again (which
+// counts against the allowance). {model, text, prompt: [token], next, lens: [layer] or null}
+let lookedInside = null;
 
 // A token as the page shows it: a space, a line break or a tab would show as nothing (a line
 // break token left its bar with a number and no name), so each is a sign the help explains.
@@ -38,37 +43,29 @@ async function vocabularySize() {
 $("tokens-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const asked = Number(document.body.dataset.maxLogprobs);
+  const text = $("tokens-text").value;
   try {
     const [data, vocabulary] = await Promise.all([
       api("/v1/completions", {
-        model: state.model, prompt: $("tokens-text").value, max_tokens: 1, echo: true, logprobs: asked, temperature: 0,
+        model: state.model, prompt: text, max_tokens: 1, echo: true, logprobs: asked, temperature: 0,
       }).then((response) => response.json()),
       vocabularySize(),
     ]);
     const logprobs = data.choices[0].logprobs;
     const prompt = logprobs.tokens.slice(0, -1);
-    const count = prompt.length.toLocaleString(document.documentElement.lang);
-    $("tokens-caption").textContent = fill(counted("tokens_caption", prompt.length), { count });
-    $("tokens").replaceChildren(...prompt.map((token) => {
-      const item = document.createElement("li");
-      item.textContent = visibleToken(token);
-      // a screen reader would name the sign (or nothing): the space is said as a word
-      if (token.includes(" ")) item.setAttribute("aria-label", token.replace(/ /g, ` ${T.space_word} `).trim());
-      // ⟨E2 80⟩ said in words
-      if (PART.test(token)) item.setAttribute("aria-label", fill(T.token_part, { bytes: item.textContent.slice(1, -1) }));
-      return item;
-    }));
     const last = logprobs.top_logprobs[logprobs.top_logprobs.length - 1];
     // sorted here: a script keeps an object's number-like keys ("1", "2024") in number order
     const listed = Object.entries(last).map(([token, logprob]) => ({ token, p: Math.exp(logprob) }));
-    next = { asked, vocabulary, listed: listed.sort((a, b) => b.p - a.p) };
-    $("tokens-result").hidden = false;
+    lookedInside = { model: state.model, text, prompt, next: { asked, vocabulary, listed: listed.sort((a, b) => b.p - a.p) }, lens: null };
+    drawLookInside(lookedInside);
     $("tokens-status").textContent = "";
-    drawNext();
-    await drawLens($("tokens-text").value);
+    const shown = lookedInside;
+    shown.lens = await lensOf(text);
+    if (lookedInside === shown) drawLens(shown.lens);  // not a later text's meanwhile
   } catch (error) {
     // the last text's tokens go: under the error they would read as this text's
     $("tokens-result").hidden = true;
+    lookedInside = null;
     sayFailed($("tokens-status"), error);
   }
   showAllowance();  // what the look inside took of the day's tokens
@@ -196,16 +193,42 @@ function drawNext() {
   $("next").replaceChildren(...bars);
 }
 
-async function drawLens(text) {
-  let lens;
+// The text's tokens and the next token's bars (`drawNext`), from what the server sent.
+function drawLookInside(shown) {
+  const { prompt } = shown;
+  next = shown.next;
+  const count = prompt.length.toLocaleString(document.documentElement.lang);
+  $("tokens-caption").textContent = fill(counted("tokens_caption", prompt.length), { count });
+  $("tokens").replaceChildren(...prompt.map((token) => {
+    const item = document.createElement("li");
+    item.textContent = visibleToken(token);
+    // a screen reader would name the sign (or nothing): the space is said as a word
+    if (token.includes(" ")) item.setAttribute("aria-label", token.replace(/ /g, ` ${T.space_word} `).trim());
+    // ⟨E2 80⟩ said in words
+    if (PART.test(token)) item.setAttribute("aria-label", fill(T.token_part, { bytes: item.textContent.slice(1, -1) }));
+    return item;
+  }));
+  $("tokens-result").hidden = false;
+  drawNext();
+}
+
+// What each layer would predict for `text`'s next token; null where the engine does not say
+// (an engine elsewhere shows no layers).
+async function lensOf(text) {
   try {
-    lens = await (await api("/v1/lens", { model: state.model, prompt: text, top: 3 })).json();
+    return (await (await api("/v1/lens", { model: state.model, prompt: text, top: 3 })).json()).layers;
   } catch (error) {
-    $("lens-part").hidden = true;  // an engine elsewhere shows no layers
+    return null;
+  }
+}
+
+function drawLens(layers) {
+  if (!Array.isArray(layers)) {
+    $("lens-part").hidden = true;
     return;
   }
   const shown = (t) => `${visibleToken(t.token)} (${decimal(t.probability * 100, 1)} %)`;
-  $("lens").tBodies[0].replaceChildren(...lens.layers.map((layer) => {
+  $("lens").tBodies[0].replaceChildren(...layers.map((layer) => {
     const row = document.createElement("tr");
     const number = document.createElement("th");
     number.scope = "row";
@@ -220,3 +243,24 @@ async function drawLens(text) {
 
 $("temperature").addEventListener("input", drawNext);
 $("top-p").addEventListener("input", drawNext);
+
+// What the look inside shows, for the language switch to carry (null: nothing shown).
+function lookInsideCarried() {
+  return lookedInside;
+}
+
+// What the language switch carried, drawn again in this page's language where it is of the
+// model chosen and the text the field holds again; anything else is not what this page sent.
+function restoreLookInside(carried) {
+  const token = (t) => typeof t === "string";
+  const listedOk = Array.isArray(carried?.next?.listed) && carried.next.listed.length > 0
+    && carried.next.listed.every((c) => token(c?.token) && Number.isFinite(c?.p));
+  const layersOk = carried?.lens === null || (Array.isArray(carried?.lens) && carried.lens.every((layer) =>
+    Array.isArray(layer?.top) && layer.top.every((t) => token(t?.token) && Number.isFinite(t?.probability))));
+  if (!listedOk || !layersOk || !Array.isArray(carried.prompt) || !carried.prompt.every(token)
+      || !Number.isInteger(carried.next.asked) || !(carried.next.vocabulary === null || Number.isInteger(carried.next.vocabulary))
+      || carried.model !== state.model || carried.text !== $("tokens-text").value) return;
+  lookedInside = carried;
+  drawLookInside(carried);
+  drawLens(carried.lens);
+}

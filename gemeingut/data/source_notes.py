@@ -1,0 +1,178 @@
+"""What a curate run tells about its sources beyond `in = kept + excluded`: what happened
+without a word otherwise. Documents without a licence of their own took their source's (as a
+recipe source and `--license` both intend, but a person should see how many did), files of a
+folder that no reader takes were left out, a source held no documents at all; and when no
+source holds one, the run is refused before a dataset of nothing is written."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from gemeingut.data.licence_hints import UNNAMED, meant_expression
+from gemeingut.data.licenses import decide
+from gemeingut.data.readers import infer_format, unread_suffixes
+from gemeingut.data.tasks import Task
+from gemeingut.errors import InputError
+from gemeingut.i18n import Message, _, plural
+from gemeingut.recipe import SourceSpec
+
+_KINDS = {
+    "jsonl": _("a JSONL file without a JSON line"),
+    "parquet": _("a Parquet file without rows"),
+    "hf": _("a saved dataset without rows"),
+    "folder": _("a folder without .txt, .md or .html files"),
+}
+
+
+@dataclass
+class SourceRead:
+    """What phase 1 read of one source: its documents, and the source's licence given to those
+    that named none (by licence: a saved dataset's own may stand for the source's)."""
+
+    documents: int = 0
+    given: Counter[str] = field(default_factory=Counter)
+
+
+def source_reads(
+    sources: list[SourceSpec], tasks: list[Task], task_stats: list[dict[str, Any]]
+) -> dict[str, SourceRead]:
+    read = {spec.name: SourceRead() for spec in sources}
+    for task, stats in zip(tasks, task_stats, strict=True):
+        of_source = read[sources[task.source].name]
+        of_source.documents += stats["read"]
+        of_source.given.update(stats.get("given_licence", {}))
+    return read
+
+
+def source_notes(sources: list[SourceSpec], read: dict[str, SourceRead]) -> dict[str, Any]:
+    """The stats keys: `licence_from_source` (source → licence → documents), `unread_files`
+    (folder source → suffix → files) and `empty_sources`."""
+    unread = {spec.name: _unread(spec) for spec in sources}
+    return {
+        "licence_from_source": {
+            name: dict(got.given.most_common()) for name, got in read.items() if got.given
+        },
+        "unread_files": {name: files for name, files in unread.items() if files},
+        "empty_sources": [name for name, got in read.items() if got.documents == 0],
+    }
+
+
+def no_documents(sources: list[SourceSpec]) -> InputError:
+    """The refusal of a run whose sources hold no document: each named with what it is."""
+    said = [
+        _("{source!r} ({path}: {kind})", source=spec.name, path=spec.path, kind=_kind(spec))
+        for spec in sources
+    ]
+    return InputError(
+        plural(
+            len(sources),
+            _("the source holds no documents: {sources}", sources=_joined(said)),
+            _("none of the sources holds a document: {sources}", sources=_joined(said)),
+        ),
+        _(
+            "name sources that hold documents: JSONL files (also .gz or .zst) with a JSON object "
+            "with a `text` field on each line, Parquet files or saved Hugging Face datasets with "
+            "a `text` column, or folders of .txt, .md or .html files"
+        ),
+    )
+
+
+def curate_notes(stats: dict[str, Any]) -> list[Message]:
+    """What a person should know of a run besides its counts, one sentence each."""
+    notes = [
+        _given(count, source=source, licence=licence)
+        for source, licences in stats.get("licence_from_source", {}).items()
+        for licence, count in licences.items()
+    ]
+    for source, files in stats.get("unread_files", {}).items():
+        count = sum(files.values())
+        notes.append(_unread_said(count, source=source, files=_files(files)))
+    notes += [
+        _("source {source!r} holds no documents", source=source)
+        for source in stats.get("empty_sources", [])
+    ]
+    for licence, count in stats.get("excluded_by_license", {}).items():
+        if decide(licence).reason in UNNAMED and (meant := meant_expression(licence)):
+            notes.append(_misspelt(count, licence=licence, meant=meant))
+    return notes
+
+
+def _given(count: int, **values: str) -> Message:
+    one = _(
+        "{count} document without a licence of its own was given the licence of source "
+        "{source!r}: {licence}",
+        count=count,
+        **values,
+    )
+    other = _(
+        "{count} documents without a licence of their own were given the licence of source "
+        "{source!r}: {licence}",
+        count=count,
+        **values,
+    )
+    return plural(count, one, other)
+
+
+def _unread_said(count: int, **values: Any) -> Message:
+    one = _(
+        "source {source!r}: {count} file not read (only .txt, .md and .html are): {files}",
+        count=count,
+        **values,
+    )
+    other = _(
+        "source {source!r}: {count} files not read (only .txt, .md and .html are): {files}",
+        count=count,
+        **values,
+    )
+    return plural(count, one, other)
+
+
+def _misspelt(count: int, **values: str) -> Message:
+    one = _(
+        "{count} document with the licence {licence!r} was excluded: did you mean {meant}?",
+        count=count,
+        **values,
+    )
+    other = _(
+        "{count} documents with the licence {licence!r} were excluded: did you mean {meant}?",
+        count=count,
+        **values,
+    )
+    return plural(count, one, other)
+
+
+def _unread(spec: SourceSpec) -> dict[str, int]:
+    if (spec.format or infer_format(spec.path)) != "folder":
+        return {}
+    return unread_suffixes(spec.path)
+
+
+def _kind(spec: SourceSpec) -> Message:
+    fmt = spec.format or infer_format(spec.path)
+    kind = _KINDS[fmt]
+    files = _unread(spec)
+    if files:
+        return _("{kind}; not read: {files}", kind=kind, files=_files(files))
+    return kind
+
+
+def _files(files: dict[str, int]) -> Message | str:
+    """`2 × .jsonl, 1 × .pdf`; a file without a suffix counted as such."""
+    said: list[Message | str] = [
+        f"{count} × {suffix}" if suffix else _("{count} × without suffix", count=count)
+        for suffix, count in files.items()
+    ]
+    joined = said[0]
+    for part in said[1:]:
+        joined = _("{first}, {then}", first=joined, then=part)
+    return joined
+
+
+def _joined(parts: list[Message]) -> Message:
+    """Parts in one message, each rendered in the language of the whole."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = _("{first}; {then}", first=joined, then=part)
+    return joined

@@ -1,0 +1,88 @@
+"""A bundle's component counts by what its files hold, not by their names: an empty paper, an
+empty `checkpoints/` or `audit/logs/` folder, a shard without a record count for nothing, as in
+the rating of any model folder (`file_content.py`).
+
+Both ratings of a bundle (`rating.py`, `finetune_rating.py`) pass each component they found
+by its paths through `with_content`; `verify` rates again, so an emptied file is named there too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.release.openness.evidence import Evidence
+from gemeingut.release.openness.file_content import DATA, examine, noted
+from gemeingut.release.openness.mof import Found
+from gemeingut.release.openness.paper import Read, read_papers, rule
+from gemeingut.release.openness.sentences import joined
+
+PAPER = "Research paper"
+_SHOWN = 3  # files named in the detail of a folder or paper that does not count
+
+
+def with_content(part: Found, evidence: Evidence) -> Found:
+    """`part` where each of its paths holds what the component needs; else missing, and its
+    detail says why. The research paper by its own rule (`paper.py`), said either way."""
+    if not part.present:
+        return part
+    if part.component.name == PAPER:
+        return _paper(part, evidence.root)
+    for rel in part.paths:
+        if part.component.name in DATA:
+            empty = _no_records(evidence, rel)
+        else:
+            empty = _empty(evidence.root, rel)
+        if empty is not None:
+            return Found(part.component, (), part.licence, False, recorded(empty))
+    return part
+
+
+def _paper(part: Found, root: Path) -> Found:
+    read = [r for rel in part.paths for r in read_papers(root, rel)]
+    papers = [r for r in read if r.counts]
+    if papers:
+        return noted(part, joined([_said(papers[0]), rule()]))
+    said = [_said(r) for r in read[:_SHOWN]] or [_("{path}: empty folder", path=part.paths[0])]
+    return Found(part.component, (), part.licence, False, recorded(joined([*said, rule()])))
+
+
+def _said(read: Read) -> Message:
+    return _("{path}: {note}", path=read.path, note=read.note)
+
+
+def _empty(root: Path, rel: str, data: bool = False) -> Message | None:
+    """Why `rel` holds nothing that counts (a folder: no file of it does), or None; `data`:
+    its files must hold records."""
+    target = root / rel
+    if not target.is_dir():
+        examined = examine(root, rel, data)
+        return None if examined.counts else _("{path}: {note}", path=rel, note=examined.note)
+    files = sorted(p for p in target.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        return _("{path}: empty folder", path=rel)
+    said: list[Message | str] = []
+    for path in files:
+        examined = examine(root, path.relative_to(root).as_posix(), data)
+        if examined.counts:
+            return None
+        said.append(_("{path}: {note}", path=examined.path, note=examined.note))
+    rest = len(said) - _SHOWN
+    if rest > 0:
+        said = [*said[:_SHOWN], plural(rest, _("1 more file"), _("{count} more files", count=rest))]
+    return joined(said)
+
+
+def _no_records(evidence: Evidence, rel: str) -> Message | None:
+    """Data counts by its records: the documents of its shards, the examples of fine-tuning
+    files, as the licence checks count them; files they do not count (fine-tuning data whose
+    licence is not stated) by what each holds."""
+    counted = [
+        sum(licences.values())
+        for data in (evidence.training_data, evidence.test_data)
+        for file, licences in data.per_file.items()
+        if file == rel or file.startswith(f"{rel}/")
+    ]
+    if not counted:
+        return _empty(evidence.root, rel, data=True)
+    return None if sum(counted) else _("{path}: no document or example in it", path=rel)

@@ -1,0 +1,211 @@
+"""What counts as a research paper in a rating: a document of real length, not a file by name.
+
+The MOF's research paper is a paper on the model's development; a placeholder, an empty file or
+two lines under a title are none, so a paper counts only when `paper/` holds one document that
+reads as a paper: Markdown, TeX, HTML, reStructuredText or plain text of at least
+`MIN_WORDS` words under at least `MIN_HEADINGS` headings (a title and sections), or a PDF whose
+text layer holds at least `MIN_WORDS` words (a PDF marks no headings a reader can tell from its
+text); either with at least `MIN_DISTINCT` different words, so that one sentence copied until
+it is long enough is no paper. Words are those of any script; Chinese and Japanese, written
+without spaces, count each character as a word (as word processors count them), so that a
+paper in those languages is not judged by its punctuation. This is a floor that tells a paper
+from a stub, not a review of it: the rating's detail names the document with its words and
+headings, and the rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from gemeingut.i18n import Message, _, plural
+
+MIN_WORDS = 300
+MIN_HEADINGS = 3
+MIN_DISTINCT = 100  # different words (case aside): a repeated sentence is no paper
+_READ_LIMIT = 8 << 20  # characters of a text paper read
+_PDF_PAGES = 200  # pages of a PDF read for its text
+# Kana and Han ideographs: one word each; every other script's words run between spaces
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}](?:[^\W{_CJK}]|['’-])*")
+_TEXT = (".md", ".markdown", ".txt", ".rst")
+_TEX = re.compile(
+    r"\\(?:title|part|chapter|section|subsection|subsubsection|paragraph)\*?\s*[\[{]"
+    r"|\\begin\{abstract\}"
+)
+_TEX_COMMAND = re.compile(r"\\[a-zA-Z@]+\*?|\\.")
+_TEX_COMMENT = re.compile(r"(?<!\\)%.*$", re.MULTILINE)
+_ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
+_UNDERLINE = re.compile(r"^ {0,3}([=\-~^*+#])\1{2,}[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+@dataclass(frozen=True)
+class Read:
+    """One file of `paper/`: whether it is a paper, and what it holds, said."""
+
+    path: str
+    counts: bool
+    note: Message
+
+
+def rule() -> Message:
+    """The rule, as the detail and README say it."""
+    return _(
+        "a research paper counts from {words} words under {headings} headings (Markdown, TeX, "
+        "HTML or text), or {words} words of text in a PDF, with at least {distinct} different "
+        "words (a Chinese or Japanese character counts as a word)",
+        words=str(MIN_WORDS),
+        headings=str(MIN_HEADINGS),
+        distinct=str(MIN_DISTINCT),
+    )
+
+
+def read_papers(root: Path, rel: str) -> list[Read]:
+    """Every file of `rel` (a folder, or one file) read as a paper, those that count first."""
+    target = root / rel
+    files = (
+        sorted(p for p in target.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if target.is_dir()
+        else [target]
+    )
+    read = [read_paper(p, p.relative_to(root).as_posix()) for p in files]
+    return sorted(read, key=lambda r: (not r.counts, r.path))
+
+
+def read_paper(path: Path, rel: str) -> Read:
+    """Whether the file is a research paper by the rule, and its words and headings."""
+    if not path.is_file():
+        return Read(rel, False, _("not in the release"))
+    if path.stat().st_size == 0:
+        return Read(rel, False, _("empty"))
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".pdf":
+            return _pdf(path, rel)
+        if suffix in (".tex", ".html", ".htm", *_TEXT):
+            text = _text(path)
+            if suffix == ".tex":
+                return _judged(rel, *_tex(text))
+            if suffix in (".html", ".htm"):
+                return _judged(rel, *_html(text))
+            return _judged(rel, *_markup(text))
+    except OSError as error:
+        return Read(rel, False, _("cannot be read: {error}", error=str(error)))
+    return Read(rel, False, _("not a document read as a paper (PDF, Markdown, TeX, HTML, text)"))
+
+
+def _judged(rel: str, words: list[str], headings: int) -> Read:
+    worded = _words(len(words))  # apart: a `_` inside another's arguments is never extracted
+    headed = plural(headings, _("1 heading"), _("{count} headings", count=str(headings)))
+    said = _("{words} under {headings}", words=worded, headings=headed)
+    if len(words) < MIN_WORDS or headings < MIN_HEADINGS:
+        return Read(rel, False, _("only {said}", said=said))
+    return _varied(rel, words, said)
+
+
+def _varied(rel: str, words: list[str], said: Message) -> Read:
+    """`said` of a document long enough: a paper where its words are varied enough."""
+    distinct = len({word.casefold() for word in words})
+    if distinct >= MIN_DISTINCT:
+        return Read(rel, True, said)
+    different = plural(
+        distinct, _("1 different word"), _("{count} different words", count=str(distinct))
+    )
+    return Read(rel, False, _("{said}, but only {different}", said=said, different=different))
+
+
+def _words(count: int) -> Message:
+    return plural(count, _("1 word"), _("{count} words", count=str(count)))
+
+
+def _text(path: Path) -> str:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return handle.read(_READ_LIMIT)
+
+
+def _markup(text: str) -> tuple[list[str], int]:
+    """Words and headings of Markdown, reStructuredText or plain text: `#` headings and lines
+    underlined with `===`/`---` (setext, reST), code blocks aside."""
+    prose, headings, previous, fenced = [], 0, "", False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            fenced, previous = not fenced, ""
+            continue
+        if fenced:
+            continue
+        if _ATX.match(line) or (_UNDERLINE.match(line) and _WORD.search(previous)):
+            headings += 1
+        if not _UNDERLINE.match(line):
+            prose.append(line)
+        previous = line
+    return _WORD.findall("\n".join(prose)), headings
+
+
+def _tex(text: str) -> tuple[list[str], int]:
+    """Words outside TeX's commands and comments, and its title, abstract and sectioning."""
+    text = _TEX_COMMENT.sub("", text)
+    headings = len(_TEX.findall(text))
+    body = text.split("\\begin{document}", 1)[-1]
+    return _WORD.findall(_TEX_COMMAND.sub(" ", body)), headings
+
+
+class _HtmlText(HTMLParser):
+    """The words a reader sees and the <h1>–<h6> headings of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.words: list[str] = []
+        self.headings = 0
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.headings += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.words += _WORD.findall(data)
+
+
+def _html(text: str) -> tuple[list[str], int]:
+    parser = _HtmlText()
+    parser.feed(text)
+    parser.close()
+    return parser.words, parser.headings
+
+
+def _pdf(path: Path, rel: str) -> Read:
+    """A PDF counts by the words of its text layer (a scan without one has none to count)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)  # its warnings are English noise
+    try:
+        reader = PdfReader(path)
+        pages = len(reader.pages)
+        words = [
+            word
+            for page in reader.pages[:_PDF_PAGES]
+            for word in _WORD.findall(page.extract_text() or "")
+        ]
+    except (PyPdfError, ValueError, KeyError, TypeError) as error:
+        return Read(rel, False, _("not a readable PDF: {error}", error=str(error)))
+    finally:
+        quiet.setLevel(level)
+    paged = plural(pages, _("1 page"), _("{count} pages", count=str(pages)))
+    said = _("a PDF of {pages} with {words} of text", pages=paged, words=_words(len(words)))
+    if len(words) >= MIN_WORDS:
+        return _varied(rel, words, said)
+    return Read(rel, False, _("only {said}", said=said))
