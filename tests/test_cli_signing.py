@@ -308,3 +308,23 @@ def test_a_damaged_signature_is_said_in_german_words(
         assert result.exit_code == 1, result.output
         assert f"bundle.sig lässt sich nicht lesen: {said}" in result.stderr
         assert "JSONDecodeError" not in result.output
+
+
+def test_keys_create_and_list_write_their_result_to_stdout(tmp_path: Path) -> None:
+    """`gemeingut keys list > keys.txt` left the file empty: the list went to stderr, where
+    progress and errors belong."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GEMEINGUT_LANG": "de"}
+        command = [sys.executable, "-m", "gemeingut.cli", "keys", *arguments]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    made = run("create", "amt-2026", "--dir", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    assert "amt-2026" in made.stdout and "öffentlicher Schlüssel" in made.stdout, made.stdout
+    listed = run("list", "--dir", str(tmp_path))
+    assert listed.returncode == 0, listed.stderr
+    assert "amt-2026" in listed.stdout and "amt-2026" not in listed.stderr

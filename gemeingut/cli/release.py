@@ -16,7 +16,7 @@ from gemeingut.cli.app import app, keys_app, openness_app
 from gemeingut.cli.common import ERROR, JsonFlag, OutDir, given_path, report, say, user_errors
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, current_language, plural, text
-from gemeingut.progress import console
+from gemeingut.progress import console, result_console
 from gemeingut.recipe import ReleaseSection
 from gemeingut.workspace import Artifact, at, load_artifact
 
@@ -682,10 +682,11 @@ def keys_create(
 
     info = create_key(name, folder or default_key_dir())
     lang = current_language()
-    console.print(f"[green]✓[/] {info.name}: {info.fingerprint}")
+    result_console.print(f"[green]✓[/] {info.name}: {info.fingerprint}")
     private = _("private key (keep it secret): {path}", path=str(info.private))
-    console.print("  " + text(private, lang))
-    console.print("  " + text(_("public key (publish it): {path}", path=str(info.public)), lang))
+    result_console.print("  " + text(private, lang))
+    public = _("public key (publish it): {path}", path=str(info.public))
+    result_console.print("  " + text(public, lang))
 
 
 @keys_app.command("list")
@@ -729,14 +730,15 @@ def keys_list(folder: KeyDir = None, as_json: JsonFlag = False) -> None:
 def _print_keys(keys: list[KeyInfo]) -> None:
     lang = current_language()
     if not keys:
-        console.print(text(_("no keys; create one with `gemeingut keys create NAME`"), lang))
+        result_console.print(text(_("no keys; create one with `gemeingut keys create NAME`"), lang))
     for k in keys:
         if k.problem:
             damaged = _("damaged: {problem}", problem=k.problem)
-            console.print(f"[red]✗[/] {k.name}  {escape(text(damaged, lang))}", highlight=False)
+            shown = f"[red]✗[/] {k.name}  {escape(text(damaged, lang))}"
+            result_console.print(shown, highlight=False)
             continue
         kind = text(_("private + public") if k.private else _("public only"), lang)
-        console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")
+        result_console.print(f"{k.name}  {k.fingerprint}  {kind}  {k.created}")
 
 
 RATING_FORMATS = (".json", ".yml", ".yaml")
@@ -804,7 +806,7 @@ def openness_rate(
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     lang = current_language()
-    shown = _result_console()  # the result, on stdout: `> rating.txt` keeps it
+    shown = result_console  # the result, on stdout: `> rating.txt` keeps it
     mark = {True: "[green]✓[/]", False: "[red]✗[/]"}
     verdict = _("open") if result["open"] else _("not open")
     shown.print(f"{folder}: {text(verdict, lang)}")
@@ -903,14 +905,6 @@ def _print_needs(shown: Console, result: dict, lang: str) -> None:
             detail=field["detail"],
         )
         shown.print("  " + escape(text(said, lang)))
-
-
-def _result_console() -> Console:
-    """A console on stdout, where a command's result belongs (progress and errors go to
-    stderr); its lines stay whole where no terminal wraps them, as `progress.console`'s."""
-    import sys
-
-    return Console(soft_wrap=not sys.stdout.isatty())
 
 
 @app.command()

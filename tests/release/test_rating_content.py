@@ -91,6 +91,69 @@ def test_a_paper_is_a_document_of_real_length_under_headings(tmp_path: Path) -> 
     assert (MIN_WORDS, MIN_HEADINGS) == (300, 3)
 
 
+def test_a_latex_project_counts_by_its_files_together(tmp_path: Path) -> None:
+    """A LaTeX project whose sections are files of their own (`\\input`): no file is a paper
+    alone, the folder's text files together are; a folder of stubs is none together either."""
+    from gemeingut.release.openness.paper import read_papers
+
+    sentences = WORDS.split(". ")
+    project = tmp_path / "paper"
+    (project / "sections").mkdir(parents=True)
+    names = ("einleitung", "daten", "ergebnisse")
+    inputs = "".join(f"\\input{{sections/{name}}}\n" for name in names)
+    (project / "main.tex").write_text(
+        f"\\title{{Land-Recht tiny}}\n\\begin{{document}}\n{inputs}\\end{{document}}\n", "utf-8"
+    )
+    for n, name in enumerate(names):
+        part = ". ".join(sentences[n * 20 : (n + 1) * 20])
+        (project / "sections" / f"{name}.tex").write_text(f"\\section{{{name}}}\n{part}", "utf-8")
+    read = read_papers(tmp_path, "paper")
+    assert [r.path for r in read if r.counts] == ["paper"]
+    assert str(read[0].note) == "4 Dateien zusammen: 550 Wörter unter 4 Überschriften"
+    assert all(str(r.note).startswith("nur ") for r in read[1:])  # each file alone: none
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    for name in names:
+        (stubs / f"{name}.md").write_text(TWO_LINES, encoding="utf-8")
+    (together,) = [r for r in read_papers(tmp_path, "stubs") if r.path == "stubs"]
+    assert not together.counts and str(together.note).startswith("3 Dateien zusammen: nur ")
+
+
+def _office_papers(folder: Path, body: str) -> list[Path]:
+    """The same paper as Word and as LibreOffice write it: a title, then three sections."""
+    import docx
+    from odf.opendocument import OpenDocumentText
+    from odf.text import H, P
+
+    word = docx.Document()
+    word.add_heading("Land-Recht tiny", level=1)
+    writer = OpenDocumentText()
+    writer.text.addElement(H(outlinelevel=1, text="Land-Recht tiny"))
+    for heading in ("Daten", "Training", "Ergebnisse"):
+        word.add_heading(heading, level=2)
+        word.add_paragraph(body)
+        writer.text.addElement(H(outlinelevel=2, text=heading))
+        writer.text.addElement(P(text=body))
+    word.save(str(folder / "paper.docx"))
+    writer.save(str(folder / "paper.odt"))
+    return [folder / "paper.docx", folder / "paper.odt"]
+
+
+def test_a_paper_written_in_word_or_libreoffice_is_read_as_one(tmp_path: Path) -> None:
+    """A DOCX or ODT is read by its words and headings as any paper; a short one, or a file
+    that is none, counts for nothing, named without the path it had when it was rated."""
+    for paper in _office_papers(tmp_path, WORDS):
+        read = read_paper(paper, paper.name)
+        assert read.counts and str(read.note) == "1625 Wörter unter 4 Überschriften", read
+    short = tmp_path / "kurz"
+    short.mkdir()
+    for paper in _office_papers(short, SENTENCE):
+        assert str(read_paper(paper, paper.name).note) == "nur 29 Wörter unter 4 Überschriften"
+    broken = tmp_path / "kaputt.docx"
+    broken.write_bytes(b"PK kein Word")
+    assert str(read_paper(broken, "kaputt.docx").note) == "beschädigt oder keine DOCX-Datei"
+
+
 def test_an_empty_or_two_line_paper_is_no_research_paper_and_verify_agrees(
     tiny_build: dict, tmp_path: Path
 ) -> None:

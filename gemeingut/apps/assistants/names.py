@@ -7,9 +7,10 @@ A word is German where the word list the search splits compounds with holds it
 where it is a compound of the list's words („Fach-anwendung“), or where it ends in one of at
 least four letters after a head of at least three, a word that at least 30 laws use („Web-
 anwendung“, „Doppel-wand“; not the „force“ of „Salesforce“, which 9 use): a German noun is
-often a compound of which the list knows only the last word. Each part of a
-hyphenated word must be German („Salesforce-Plattform“ is a name). A name made of German
-words („Dataport“, „Nextcloud“) is taken for a word: a missed brand, not a false finding.
+often a compound of which the list knows only the last word. Each part of a hyphenated word
+must be German („Salesforce-Plattform“ is a name) but the „E-“ of „E-Akte“, „E-Rechnung“
+(electronic), which no word list holds. A name made of German words („Dataport“,
+„Nextcloud“) is taken for a word: a missed brand, not a false finding.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ _LAST_LAWS = 30  # laws that use that word, at least: a rare one („force“) i
 def is_german_word(word: str) -> bool:
     """Whether `word` is a German word (or made of German words), not a name."""
     pieces = [piece.lower() for piece in word.split("-") if piece]
+    if len(pieces) > 1 and pieces[0] == "e":  # „E-Akte“: electronic
+        pieces = pieces[1:]
     return bool(pieces) and all(_german(piece) for piece in pieces)
 
 

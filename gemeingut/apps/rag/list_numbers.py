@@ -9,6 +9,7 @@ _ROMAN = (
     (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
 )  # fmt: skip
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_MOST_LETTERED = 26 * 20  # a list's 520th item: "z" twenty times in Word
 
 
 def roman(number: int) -> str:
@@ -26,8 +27,9 @@ def roman(number: int) -> str:
 def letters(number: int, repeated: bool) -> str:
     """`number` as lower-case letters: after "z" Word repeats the letter ("aa", "bb":
     `repeated`), Writer counts on as a spreadsheet names its columns ("aa", "ab"); as digits
-    for 0 and negative numbers."""
-    if number < 1:
+    for 0 and negative numbers, and for a number no list reaches (a file's start value of
+    999999999 would make a label of millions of letters for each of its items)."""
+    if not 0 < number <= _MOST_LETTERED:
         return str(number)
     if repeated:
         return _LETTERS[(number - 1) % 26] * ((number - 1) // 26 + 1)

@@ -95,7 +95,7 @@ class _Lists:
         from odf.namespaces import STYLENS, TEXTNS
 
         level = levels.get(str(depth))
-        if start is not None and start.isdigit():
+        if start is not None and start.isdecimal():
             counts[depth] = int(start)
         else:
             counts[depth] = counts[depth] + 1 if depth in counts else _start(level)
@@ -104,7 +104,7 @@ class _Lists:
         if level is None or level.qname[1] != _NUMBER or not str(paragraph).strip():
             return
         levels_shown = level.getAttrNS(TEXTNS, "display-levels") or ""
-        shown = int(levels_shown) if levels_shown.isdigit() else 1
+        shown = int(levels_shown) if levels_shown.isdecimal() else 1
         numbers = []
         for above in range(max(1, depth - shown + 1), depth + 1):
             of = levels.get(str(above))
@@ -162,7 +162,7 @@ def _start(level: Any) -> int:
     from odf.namespaces import TEXTNS
 
     start = level.getAttrNS(TEXTNS, "start-value") if level is not None else None
-    return int(start) if start and start.isdigit() else 1
+    return int(start) if start and start.isdecimal() else 1
 
 
 def _formatted(value: int, level: Any) -> str:

@@ -6,10 +6,12 @@ A sentence ends at . ! ? ; before a space, or at a blank line. One line break do
 beschafft …" is the section the sentence belongs to, not its first words. A numbered line that
 holds a sentence is no heading, however short: one with a sentence's end inside it ("3.
 Gegenstand: Geliefert werden … T14. Die" wrapped by a PDF), a finite verb ("ist", "werden",
-"muss") or a last word that needs the next line ("die", "mit"). A full stop after an
-ordinal ("am 2. Mai", "1. Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Fa.") or
-before a word in lower case ends nothing. Headings are a sentence of their own where asked
-for (`headings=True`): the tender check reads a heading's words too ("3. Notebooks Lenovo").
+"muss") or a last word that needs the next line ("die", "mit"); a number's full stop ends
+none in it ("Abschnitt 2. Vergabeverfahren"). A full stop after an ordinal ("am 2. Mai", "1.
+Gegenstand"), after an abbreviation ("z. B.", "o. glw.", "Fa.") or an initial ("A. Weber") or
+before a word in lower case ends nothing; one after a unit does ("Breite 2,0 m. Die").
+Headings are a sentence of their own where asked for (`headings=True`): the tender check reads
+a heading's words too ("3. Notebooks Lenovo").
 
 A "sentence" of more than MAX_SENTENCE_CHARS (a table, a list without full stops, or text made
 to slow the check down) is no prose: it is cut into pieces of at most that length, at a space
@@ -29,6 +31,8 @@ _LINE = re.compile(r"^.*$", re.MULTILINE)
 _WORD_BEFORE = re.compile(r"(?:^|(?<=\s|\())(\S+)$")
 # A numbered heading: "1.", "2.1", "3)", "IV.", "A)", "§ 4"; after it a heading needs no more.
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|\d+\)|[IVX]+\.|[A-Z]\)|§\s*\d+\w*)\s+\S")
+# A piece of a short line that ends in a number's full stop ("2.", "IV."): a heading's number.
+_HEADING_NUMBER = re.compile(r"(?:^|\s)(?:\d+(?:\.\d+)*|[IVXLC]+)\.\s*$")
 # Words that make a line a sentence, not a heading: finite verbs that drafts and rules use, and
 # words after which a sentence goes on (a line ending in one was wrapped).
 _FINITE = {"ist", "sind", "wird", "werden", "wurde", "wurden", "hat", "haben", "muss", "müssen",
@@ -161,12 +165,12 @@ def _is_heading(line: str, before: str, after: str) -> bool:
 def _holds_sentence(line: str) -> bool:
     """Whether a short line is (part of) a sentence: a sentence ends inside it, it has a
     finite verb, or its last word needs the next line ("… T14. Die", "Geliefert werden …").
-    A heading's number ends no sentence ("IV. Zuschlag")."""
-    number = _NUMBERED.match(line)
-    body = line[number.end() - 1 :] if number else line
+    A number's full stop ends no sentence in a heading ("IV. Zuschlag", "Abschnitt 2.
+    Vergabeverfahren", "Anlage 3 Los 2. Möbel")."""
+    pieces = _split(line, 0, len(line))
     words = [word.strip("„“\"'(),:").lower() for word in line.split()]
     return (
-        len(_split(body, 0, len(body))) > 1
+        any(not _HEADING_NUMBER.search(piece) for piece in pieces[:-1])
         or any(word in _FINITE for word in words[1:])
         or words[-1] in _GOES_ON
     )
@@ -198,7 +202,11 @@ def _ends_sentence(text: str, stop: int, start: int) -> bool:
     if word is None:
         return True
     name = word.group(1)
-    if (len(name) == 1 and name.isalpha()) or name.lower() in _ABBREVIATIONS:
+    ahead = window[: word.start()]
+    if len(name) == 1 and name.isalpha():  # an initial ("A. Weber"), not a unit ("2,0 m. Die")
+        number = re.fullmatch(r"\d+(?:[.,]\d+)*", (ahead.split() or [""])[-1])
+        return bool(number) and following[:1].isupper()  # "Abs. 2 S. 1": a sentence's number
+    if name.lower() in _ABBREVIATIONS:
         return False
     if name.lower().endswith("str"):  # a street: "Siemensstr. 3", "Miele-Str. 4"
         return False
@@ -206,7 +214,6 @@ def _ends_sentence(text: str, stop: int, start: int) -> bool:
         return False
     if not re.fullmatch(r"\d+(?:\.\d+)*", name):
         return True
-    ahead = window[: word.start()]
     at_block_start = not ahead.strip() and stop - _LOOK_BACK <= start
     at_line_start = at_block_start or ahead.rstrip(" \t").endswith("\n")
     previous = ahead.split()[-1].lower() if ahead.split() else ""

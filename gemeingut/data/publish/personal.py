@@ -31,6 +31,12 @@ LIMITS = _(
 )
 
 
+READ_NOT_KEPT = _(
+    "These are counted before duplicates were removed: some of those documents may be copies "
+    "that are not in the published data."
+)
+
+
 def personal_data(stats: Mapping[str, Any], params: Mapping[str, Any]) -> list[Message]:
     """The sentences: what was looked for, what was found and replaced, what was not looked
     for, and what the detectors cannot find."""
@@ -42,10 +48,13 @@ def personal_data(stats: Mapping[str, Any], params: Mapping[str, Any]) -> list[M
                 "sources hold is in the text."
             )
         ]
-    found = _found(block.get("replacements", {}), block.get("documents_changed", 0))
+    replaced = block.get("replacements", {})
+    found = [_found(replaced, block.get("documents_changed", 0))]
+    if any(replaced.values()):  # curation replaces before it removes duplicates (`corpus_blocks`)
+        found.append(READ_NOT_KEPT)
     asked = params.get("pii_types")
     if asked is None:  # a dataset without its record: what was asked for is not known
-        return [found, LIMITS]
+        return [*found, LIMITS]
     sought = [kind for kind in PII_TYPES if kind in asked]
     said = [
         _(
@@ -54,7 +63,7 @@ def personal_data(stats: Mapping[str, Any], params: Mapping[str, Any]) -> list[M
             kinds=_listed([_SOUGHT[kind] for kind in sought]),
             placeholders=", ".join(f"`{PLACEHOLDERS[kind]}`" for kind in sought),
         ),
-        found,
+        *found,
     ]
     unsought = [kind for kind in PII_TYPES if kind not in sought]
     if unsought:

@@ -2,13 +2,16 @@
 
 The MOF's research paper is a paper on the model's development; a placeholder, an empty file or
 two lines under a title are none, so a paper counts only when `paper/` holds one document that
-reads as a paper: Markdown, TeX, HTML, reStructuredText or plain text of at least
-`MIN_WORDS` words under at least `MIN_HEADINGS` headings (a title and sections), or a PDF whose
-text layer holds at least `MIN_WORDS` words (a PDF marks no headings a reader can tell from its
-text); either with at least `MIN_DISTINCT` different words, so that one sentence copied until
-it is long enough is no paper. Words are those of any script; Chinese and Japanese, written
-without spaces, count each character as a word (as word processors count them), so that a
-paper in those languages is not judged by its punctuation. This is a floor that tells a paper
+reads as a paper: Markdown, TeX, HTML, reStructuredText, plain text, DOCX or ODT (as Word or
+LibreOffice show them, read as the assistants read them: administrations write in these) of
+at least `MIN_WORDS` words under at least `MIN_HEADINGS` headings (a title and sections), or a
+PDF whose text layer holds at least `MIN_WORDS` words (a PDF marks no headings a reader can
+tell from its text); either with at least `MIN_DISTINCT` different words, so that one
+sentence copied until it is long enough is no paper. A folder's text files count together
+where none does alone (a LaTeX project's sections in files of their own). Words are those of
+any script; Chinese and Japanese, written without spaces, count each character as a word (as
+word processors count them), so that a paper in those languages is not judged by its
+punctuation. This is a floor that tells a paper
 from a stub, not a review of it: the rating's detail names the document with its words and
 headings, and the rule.
 """
@@ -56,8 +59,8 @@ def rule() -> Message:
     """The rule, as the detail and README say it."""
     return _(
         "a research paper counts from {words} words under {headings} headings (Markdown, TeX, "
-        "HTML or text), or {words} words of text in a PDF, with at least {distinct} different "
-        "words (a Chinese or Japanese character counts as a word)",
+        "HTML, text, DOCX or ODT), or {words} words of text in a PDF, with at least {distinct} "
+        "different words (a Chinese or Japanese character counts as a word)",
         words=str(MIN_WORDS),
         headings=str(MIN_HEADINGS),
         distinct=str(MIN_DISTINCT),
@@ -73,7 +76,30 @@ def read_papers(root: Path, rel: str) -> list[Read]:
         else [target]
     )
     read = [read_paper(p, p.relative_to(root).as_posix()) for p in files]
+    if target.is_dir() and not any(r.counts for r in read):
+        read += _together(files, rel)
     return sorted(read, key=lambda r: (not r.counts, r.path))
+
+
+def _together(files: list[Path], rel: str) -> list[Read]:
+    """The text files of a folder read as one paper, where there are several: a LaTeX
+    project's `\\input` sections, a paper written in chapters (none counts alone)."""
+    parts = []
+    for path in files:
+        try:
+            counted = _text_counts(path, path.suffix.lower())
+        except OSError:
+            continue
+        if counted is not None:
+            parts.append(counted)
+    if len(parts) < 2:
+        return []
+    words = [word for part, _count in parts for word in part]
+    judged = _judged(rel, words, sum(count for _part, count in parts))
+    files_said = _("{count} files", count=str(len(parts)))
+    return [
+        Read(rel, judged.counts, _("{files} together: {note}", files=files_said, note=judged.note))
+    ]
 
 
 def read_paper(path: Path, rel: str) -> Read:
@@ -86,16 +112,29 @@ def read_paper(path: Path, rel: str) -> Read:
     try:
         if suffix == ".pdf":
             return _pdf(path, rel)
-        if suffix in (".tex", ".html", ".htm", *_TEXT):
-            text = _text(path)
-            if suffix == ".tex":
-                return _judged(rel, *_tex(text))
-            if suffix in (".html", ".htm"):
-                return _judged(rel, *_html(text))
-            return _judged(rel, *_markup(text))
+        if suffix in (".docx", ".odt"):
+            return _office(path, rel)
+        counted = _text_counts(path, suffix)
+        if counted is not None:
+            return _judged(rel, *counted)
     except OSError as error:
         return Read(rel, False, _("cannot be read: {error}", error=str(error)))
-    return Read(rel, False, _("not a document read as a paper (PDF, Markdown, TeX, HTML, text)"))
+    return Read(
+        rel, False, _("not a document read as a paper (PDF, Markdown, TeX, HTML, text, DOCX, ODT)")
+    )
+
+
+def _text_counts(path: Path, suffix: str) -> tuple[list[str], int] | None:
+    """The words and headings of a text paper (TeX, HTML, Markdown, reST, text); None for
+    another kind of file."""
+    if suffix not in (".tex", ".html", ".htm", *_TEXT):
+        return None
+    text = _text(path)
+    if suffix == ".tex":
+        return _tex(text)
+    if suffix in (".html", ".htm"):
+        return _html(text)
+    return _markup(text)
 
 
 def _judged(rel: str, words: list[str], headings: int) -> Read:
@@ -182,6 +221,26 @@ def _html(text: str) -> tuple[list[str], int]:
     parser.feed(text)
     parser.close()
     return parser.words, parser.headings
+
+
+def _office(path: Path, rel: str) -> Read:
+    """A DOCX or ODT as the assistants' reader reads it (`apps/rag/readers.py`): the words of
+    its passages and of its headings, each heading once (the paths its passages stand under)."""
+    from gemeingut.apps.rag.passages import PATH_SEPARATOR
+    from gemeingut.apps.rag.readers import read_document
+    from gemeingut.errors import InputError
+
+    try:
+        passages = read_document(path)
+    except InputError:  # its words name the file by its path here, not in the bundle
+        kind = path.suffix[1:].upper()
+        return Read(rel, False, _("damaged, or not a {kind} file", kind=kind))
+    headings = set()
+    for passage in passages:
+        path_of = (passage.section or "").split(PATH_SEPARATOR)
+        headings |= {tuple(path_of[:n]) for n in range(1, len(path_of) + 1) if path_of[n - 1]}
+    said = [p.text for p in passages] + [heading[-1] for heading in headings]
+    return _judged(rel, _WORD.findall("\n".join(said)), len(headings))
 
 
 def _pdf(path: Path, rel: str) -> Read:

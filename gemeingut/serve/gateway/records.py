@@ -61,6 +61,13 @@ from gemeingut.yamlfile import compose, syntax_problem, where_wrong
 
 IN_PROCESS = "in-process"
 UNITED = ("model", "engine", "policy", "policy_classifiers")  # every server's, named
+# Settings that hold only together: all from one server (the newest that has the first), never
+# one server's folder with another's upload limit, or one's issuer with another's claims.
+TOGETHER = (
+    ("collections", "upload_max_mb"),
+    ("findings", "findings_triage_group"),
+    ("sign_in_issuer", "sign_in_user_claim", "sign_in_groups_claim", "sign_in_hours"),
+)
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,8 @@ def deployment(engine: Engine, now: datetime | None = None) -> dict[str, str]:
 
 def united(servers: list[Server]) -> dict[str, str]:
     """One setting per name from the servers that count, newest start first: where they
-    differ, the newest's, except the model, engine and policy, which name every server's."""
+    differ, the newest's (`TOGETHER`: from one server), except the model, engine and policy,
+    which name every server's."""
     counted = [server for server in servers if server.counts]
     found: dict[str, str] = {}
     for server in counted:
@@ -183,6 +191,12 @@ def united(servers: list[Server]) -> dict[str, str]:
         values = list(dict.fromkeys(s.facts[name] for s in counted if s.facts.get(name)))
         if values:
             found[name] = ", ".join(values)
+    for names in TOGETHER:
+        first = next((s.facts for s in counted if s.facts.get(names[0])), {})
+        for name in names:
+            found.pop(name, None)
+            if first.get(name):
+                found[name] = first[name]
     found.pop("stopped", None)
     return found
 

@@ -88,6 +88,8 @@ def test_a_short_numbered_line_holding_a_sentence_is_no_heading(line: str) -> No
         "§ 4 Zuschlag",
         "IV. Zuschlag",
         "Sonstiges",
+        "Abschnitt 2. Vergabeverfahren",  # a number's full stop ends no sentence
+        "Anlage 3 Los 2. Möbel",
     ],
 )
 def test_a_heading_stays_the_section_of_the_text_below(heading: str) -> None:
@@ -95,6 +97,16 @@ def test_a_heading_stays_the_section_of_the_text_below(heading: str) -> None:
     assert [(s.text, s.passage.section) for s in found] == [
         ("Vorbemerkung.", None),
         ("Die Angebote sind einzureichen.", heading),
+    ]
+
+
+def test_a_unit_s_full_stop_ends_a_sentence_an_initial_s_does_not() -> None:
+    said = "Das Schild ist 2,0 m.\nZuständig: Frau A. Weber. Nutzlast 2 t. Es gilt § 8 Abs. 2 S. 1."
+    assert [s.text for s in sentences(Passage(said))] == [
+        "Das Schild ist 2,0 m.",
+        "Zuständig: Frau A. Weber.",
+        "Nutzlast 2 t.",
+        "Es gilt § 8 Abs. 2 S. 1.",
     ]
 
 
@@ -162,14 +174,22 @@ def test_a_german_word_or_an_equivalent_allowed_is_no_name(sentence: str) -> Non
         "Die Angebote sind elektronisch über die Plattform Subreport ELViS einzureichen.",
         "Die Vergabeunterlagen stehen auf der Plattform Vergabe24 zum Download bereit.",
         "Die Software Open Source ist zu bevorzugen, soweit wirtschaftlich.",
+        "Die Anbindung an das Fachverfahren E-Akte ist sicherzustellen.",
+        "Rechnungen sind über das System E-Rechnung zu stellen.",
+        # a person who bears a maker's name
+        "Ansprechpartnerin ist Frau Dr. Maria Bosch, Vertretung Herr Thomas Braun.",
     ],
 )
 def test_a_clean_tender_s_sentence_is_no_product_named(sentence: str) -> None:
     assert _found(sentence, rule="produktneutral") == []
 
 
-def test_a_maker_after_von_is_still_flagged() -> None:
-    for sentence in ["Ordner ausschließlich von Soennecken.", "Reiniger nur von Werner & Mertz."]:
+def test_a_maker_after_von_or_a_person_is_still_flagged() -> None:
+    for sentence in [
+        "Ordner ausschließlich von Soennecken.",
+        "Reiniger nur von Werner & Mertz.",
+        "Herr Müller verlangt Geräte von Bosch.",
+    ]:
         assert _found(sentence, rule="produktneutral") == [sentence]
 
 

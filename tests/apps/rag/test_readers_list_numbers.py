@@ -185,6 +185,9 @@ def test_letters_and_roman_numerals() -> None:
     assert [letters(n, repeated=True) for n in (1, 26, 27, 53)] == ["a", "z", "aa", "aaa"]
     assert [letters(n, repeated=False) for n in (1, 26, 27, 53)] == ["a", "z", "aa", "ba"]
     assert [roman(n) for n in (4, 9, 14, 1994, 0)] == ["iv", "ix", "xiv", "mcmxciv", "0"]
+    # a crafted start value: digits, not a label of millions of letters
+    assert letters(999_999_999, repeated=True) == "999999999" == roman(999_999_999)
+    assert letters(520, repeated=True) == "z" * 20
 
 
 def _odt_list(style: str, *items: Any, **attributes: str) -> Any:

@@ -62,6 +62,7 @@ def test_what_curation_found_and_replaced_is_said_by_kind_and_documents(
         "Gefunden und ersetzt: 3 Telefonnummern, 2 E-Mail-Adressen, 1 IBAN und 1 IP-Adresse, "
         "in 2 Dokumenten." in said
     ), said
+    assert "bevor Duplikate entfernt wurden" in said  # counted before dedup, not in what is kept
     assert "`<PHONE>`" in said
     assert "Nicht gesucht wurden: Namen nach einer Anrede oder einem Titel." in said
     assert "Postanschriften" in said  # what no detector looks for

@@ -110,3 +110,21 @@ def test_each_servers_identity_provider_is_in_the_record(tmp_path: Path) -> None
     guests_line = next(line for line in lines if "https://id.land.example/guests" in line)
     assert "`preferred_username`" in staff_line and "`groups`" in staff_line
     assert "`email`" in guests_line and "`groups`" not in guests_line
+
+
+def test_a_folder_is_said_with_its_own_servers_upload_limit(tmp_path: Path) -> None:
+    """An older server lets people upload to its collections, the newest serves others without
+    uploads: the record names the newest's folder without the older one's upload limit."""
+    from gemeingut.serve.gateway.records import Stored, united
+    from gemeingut.serve.gateway.records_servers import read_servers
+
+    engine = open_store(str(tmp_path / "gateway.db"))
+    now = utcnow()
+    uploads = Stored(tmp_path / "amt", 10 * 2**20)
+    record_deployment(engine, deployment_facts("m", None, 30, None, now, stores=uploads), "a")
+    later = now + timedelta(minutes=1)
+    quiet = Stored(tmp_path / "archiv")
+    record_deployment(engine, deployment_facts("m", None, 30, None, later, stores=quiet), "b")
+    setup = united(read_servers(engine, now))
+    assert setup["collections"] == str((tmp_path / "archiv").resolve())
+    assert "upload_max_mb" not in setup
