@@ -18,7 +18,7 @@ from gemeingut.data.curate import curate
 from gemeingut.data.licenses import decide
 from gemeingut.data.publish import PublicationInfo, publish_dataset
 from gemeingut.data.publish.licenses import needs_attribution
-from gemeingut.data.readers import FOLDER_SUFFIXES
+from gemeingut.data.readers import FOLDER_SUFFIXES, entered_not
 from gemeingut.data.shards import SHARD_DIR, iter_texts
 from gemeingut.data.use_conditions import ReleaseTerms, violations
 from gemeingut.errors import InputError
@@ -43,11 +43,15 @@ if TYPE_CHECKING:
     from gemeingut.audit.subject import Subject
 
 
-def source_fingerprint(path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUFFIXES) -> str:
+def source_fingerprint(
+    path: Path, suffixes: tuple[str, ...] | None = FOLDER_SUFFIXES, *, hidden: bool = True
+) -> str:
     """Content hash of an input, so a changed corpus never reuses an old dataset; of a folder,
-    the files with `suffixes` (all files with None)."""
+    the files with `suffixes` (all files with None), in hidden folders too unless not
+    `hidden` (a curated source's reader does not enter them: a commit to its .git is no new
+    corpus)."""
     if path.is_dir():
-        return "sha256:" + sha256_json(_folder_entries(path, suffixes))
+        return "sha256:" + sha256_json(_folder_entries(path, suffixes, hidden))
     if path.is_file():
         return "sha256:" + sha256_file(path)
     raise missing_input(path)
@@ -63,13 +67,15 @@ def missing_input(path: Path, where: str | None = None) -> InputError:
     )
 
 
-def _folder_entries(root: Path, suffixes: tuple[str, ...] | None) -> dict[str, str]:
+def _folder_entries(root: Path, suffixes: tuple[str, ...] | None, hidden: bool) -> dict[str, str]:
     """What identifies a folder's content: each regular file's hash, each link's target, and
     for a file that cannot be read the reason (the reader excludes it; a run must not abort
     here). Links are not followed and FIFOs not opened, so hashing never blocks."""
     entries: dict[str, str] = {}
     for folder, subfolders, names in os.walk(root):
         subfolders.sort()
+        if not hidden:
+            entered_not(folder, subfolders)
         for name in sorted(names) + [n for n in subfolders if Path(folder, n).is_symlink()]:
             path = Path(folder, name)
             rel = path.relative_to(root).as_posix()
@@ -89,7 +95,7 @@ def _folder_entries(root: Path, suffixes: tuple[str, ...] | None) -> dict[str, s
 
 
 def curate_stage(place: Place, data: DataSection) -> tuple[Artifact, bool]:
-    inputs = {f"source:{s.name}": source_fingerprint(s.path) for s in data.sources}
+    inputs = {f"source:{s.name}": source_fingerprint(s.path, hidden=False) for s in data.sources}
     # Paths differ between machines; the content hash in `inputs` identifies the data instead.
     # Workers and task size change how the work is cut, never the output: not part of the id;
     # the publication prose has its own artifact, so editing it never retrains a model.
@@ -369,6 +375,11 @@ def release_stage(
     dataset, tuned = artifacts["dataset"], artifacts.get("finetune")
     earlier = _earlier_finetunes(tuned, artifacts["model"].id) if tuned is not None else []
     _check_lineage(artifacts, earlier)
+    if "publication" in artifacts:  # its statement, as this version writes it, before building
+        from gemeingut.release.publication_statement import refuse_other_statement
+
+        stats = json.loads((dataset.path / "stats.json").read_text(encoding="utf-8"))
+        refuse_other_statement(artifacts["publication"], stats, dataset.meta, dataset.path)
     if "audit" in artifacts:
         released = tuned or artifacts["model"]
         _check_audited_data(artifacts["audit"], released, dataset, earlier)

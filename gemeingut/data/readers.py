@@ -476,27 +476,58 @@ def _not_a_source_file(file: Path, root: Path) -> str:
     return ""
 
 
-def unread_suffixes(root: Path) -> dict[str, int]:
-    """The files of a source folder that are not read (not .txt, .md or .html), counted by
-    their suffix ("" for none), so that a run can say what it left out; linked folders are not
-    followed, as the reader follows none."""
-    counts: dict[str, int] = {}
-    for _folder, _subfolders, names in os.walk(root):
+@dataclass(frozen=True)
+class Unread:
+    """The files of a source folder that are not read: by suffix (`""` for none) those the
+    reader passes over, and by hidden folder (its path in the source) those it never enters."""
+
+    suffixes: dict[str, int]
+    hidden: dict[str, int]
+
+
+def unread_files(root: Path) -> Unread:
+    """What a run leaves out of a source folder, so that it can say so; the folders are walked
+    as the reader walks them (linked ones not followed, hidden ones not entered, their files
+    counted per hidden folder nearest the source)."""
+    suffixes: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for folder, subfolders, names in os.walk(root):
+        for name in entered_not(folder, subfolders):
+            files = sum(len(inner) for _folder, _subfolders, inner in os.walk(Path(folder, name)))
+            hidden[Path(folder, name).relative_to(root).as_posix()] = files
         for name in names:
             if not name.lower().endswith(FOLDER_SUFFIXES):
                 suffix = Path(name).suffix.lower()
-                counts[suffix] = counts.get(suffix, 0) + 1
+                suffixes[suffix] = suffixes.get(suffix, 0) + 1
+    return Unread(_most_first(suffixes), _most_first(hidden))
+
+
+def entered_not(folder: str, subfolders: list[str]) -> list[str]:
+    """Removes the hidden folders (`.git`, `.venv`, an editor's `.obsidian`) from an
+    `os.walk` listing and returns them. A source folder is often a checkout or a working
+    copy: a version control's internals, an environment or an editor's backups are no texts
+    of the corpus, and a Markdown file among them (a `.github` template) was never meant as
+    one. Linked folders stay, for the reader to name them."""
+    hidden = [n for n in subfolders if n.startswith(".") and not Path(folder, n).is_symlink()]
+    for name in hidden:
+        subfolders.remove(name)
+    return hidden
+
+
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _folder_files(out: _Output) -> list[Path]:
     """Every file with a known suffix, sorted; unreadable sub-folders and linked folders (not
-    followed: they may lead anywhere) are excluded with a reason."""
+    followed: they may lead anywhere) are excluded with a reason, hidden folders not entered
+    (`entered_not`: the run says how many files they hold)."""
     root = out.spec.path
     failures: list[OSError] = []
     files: list[Path] = []
     for folder, subfolders, names in os.walk(root, onerror=failures.append):
         subfolders.sort()
+        entered_not(folder, subfolders)
         for name in [n for n in subfolders if Path(folder, n).is_symlink()]:
             subfolders.remove(name)
             linked = Path(folder, name)

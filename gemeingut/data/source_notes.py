@@ -1,7 +1,8 @@
 """What a curate run tells about its sources beyond `in = kept + excluded`: what happened
 without a word otherwise. Documents without a licence of their own took their source's (as a
 recipe source and `--license` both intend, but a person should see how many did), files of a
-folder that no reader takes were left out, a source held no documents at all; and when no
+folder that no reader takes were left out (and those in its hidden folders, `.git` and the
+like, which the reader does not enter), a source held no documents at all; and when no
 source holds one, the run is refused before a dataset of nothing is written."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from gemeingut.data.licence_hints import UNNAMED, meant_expression
 from gemeingut.data.licenses import decide
-from gemeingut.data.readers import infer_format, unread_suffixes
+from gemeingut.data.readers import Unread, infer_format, unread_files
 from gemeingut.data.tasks import Task
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural
@@ -48,13 +49,15 @@ def source_reads(
 
 def source_notes(sources: list[SourceSpec], read: dict[str, SourceRead]) -> dict[str, Any]:
     """The stats keys: `licence_from_source` (source → licence → documents), `unread_files`
-    (folder source → suffix → files) and `empty_sources`."""
+    (folder source → suffix → files), `hidden_folders` (folder source → hidden folder →
+    files) and `empty_sources`."""
     unread = {spec.name: _unread(spec) for spec in sources}
     return {
         "licence_from_source": {
             name: dict(got.given.most_common()) for name, got in read.items() if got.given
         },
-        "unread_files": {name: files for name, files in unread.items() if files},
+        "unread_files": {name: files.suffixes for name, files in unread.items() if files.suffixes},
+        "hidden_folders": {name: files.hidden for name, files in unread.items() if files.hidden},
         "empty_sources": [name for name, got in read.items() if got.documents == 0],
     }
 
@@ -89,6 +92,8 @@ def curate_notes(stats: dict[str, Any]) -> list[Message]:
     for source, files in stats.get("unread_files", {}).items():
         count = sum(files.values())
         notes.append(_unread_said(count, source=source, files=_files(files)))
+    for source, folders in stats.get("hidden_folders", {}).items():
+        notes.append(_hidden_said(sum(folders.values()), source=source, folders=_folders(folders)))
     notes += [
         _("source {source!r} holds no documents", source=source)
         for source in stats.get("empty_sources", [])
@@ -129,6 +134,20 @@ def _unread_said(count: int, **values: Any) -> Message:
     return plural(count, one, other)
 
 
+def _hidden_said(count: int, **values: Any) -> Message:
+    one = _(
+        "source {source!r}: {count} file in hidden folders not read ({folders})",
+        count=count,
+        **values,
+    )
+    other = _(
+        "source {source!r}: {count} files in hidden folders not read ({folders})",
+        count=count,
+        **values,
+    )
+    return plural(count, one, other)
+
+
 def _misspelt(count: int, **values: str) -> Message:
     one = _(
         "{count} document with the licence {licence!r} was excluded: did you mean {meant}?",
@@ -143,18 +162,24 @@ def _misspelt(count: int, **values: str) -> Message:
     return plural(count, one, other)
 
 
-def _unread(spec: SourceSpec) -> dict[str, int]:
+def _unread(spec: SourceSpec) -> Unread:
     if (spec.format or infer_format(spec.path)) != "folder":
-        return {}
-    return unread_suffixes(spec.path)
+        return Unread({}, {})
+    return unread_files(spec.path)
 
 
 def _kind(spec: SourceSpec) -> Message:
     fmt = spec.format or infer_format(spec.path)
     kind = _KINDS[fmt]
-    files = _unread(spec)
-    if files:
-        return _("{kind}; not read: {files}", kind=kind, files=_files(files))
+    unread = _unread(spec)
+    if unread.suffixes:
+        kind = _("{kind}; not read: {files}", kind=kind, files=_files(unread.suffixes))
+    if unread.hidden:
+        kind = _(
+            "{kind}; not read, in hidden folders: {folders}",
+            kind=kind,
+            folders=_folders(unread.hidden),
+        )
     return kind
 
 
@@ -168,6 +193,14 @@ def _files(files: dict[str, int]) -> Message | str:
     for part in said[1:]:
         joined = _("{first}, {then}", first=joined, then=part)
     return joined
+
+
+def _folders(folders: dict[str, int]) -> str:
+    """`.git`, or `.git: 1204, docs/.obsidian: 3`: each hidden folder, with the files it
+    holds where there are several (the sentence says how many in all)."""
+    if len(folders) == 1:
+        return next(iter(folders))
+    return ", ".join(f"{folder}: {count}" for folder, count in folders.items())
 
 
 def _joined(parts: list[Message]) -> Message:

@@ -25,7 +25,7 @@ from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
 from gemeingut.release.layout import FINETUNE_DATA, TRAINING_DATA, TRAINING_METADATA
-from gemeingut.workspace import Artifact
+from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 PUBLICATION = "publication"  # the lineage's role of the publication the statement is from
 FINETUNE_FOLDER = f"{TRAINING_DATA}/{FINETUNE_DATA}"
@@ -47,8 +47,19 @@ def trained_on(tuned: Path) -> str | None:
 
 def check_publication(publication: Artifact, tuned: Artifact) -> None:
     """A publication goes into a fine-tune's bundle only where it is of the very dataset the
-    fine-tune trained on: its statement would else describe other data than the model's."""
-    published = str(publication.meta.get("inputs", {}).get("dataset"))
+    fine-tune trained on: its statement would else describe other data than the model's;
+    and its statement must be the one this gemeingut renders from that dataset's records."""
+    published = publication.meta.get("inputs", {}).get("dataset")
+    if not isinstance(published, str):
+        raise InputError(
+            _(
+                "--publication {path} is no publication of a dataset: its record ({file}) "
+                "names no dataset it was made from",
+                path=str(publication.path),
+                file=ARTIFACT_FILE,
+            ),
+            _("pass the folder `gemeingut data publish DATASET --out PUB` wrote"),
+        )
     dataset = trained_on(tuned.path)
     named = {"path": str(publication.path), "dataset": published, "model": str(tuned.path)}
     if dataset is None:
@@ -74,6 +85,11 @@ def check_publication(publication: Artifact, tuned: Artifact) -> None:
             ),
             publish_hint(dataset),
         )
+    from gemeingut.release.publication_statement import refuse_other_statement
+
+    records = statement_records(tuned.path / DATA_DIR, CURATED_DIR)
+    if records is not None:  # else the bundle's check says its statement has no records
+        refuse_other_statement(publication, *records, None)
 
 
 def publish_hint(dataset: str) -> Message:
@@ -118,10 +134,13 @@ def unpublished_hint(tuned: Path) -> Message | None:
     )
 
 
-def statement_records(bundle: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def statement_records(
+    bundle: Path, curated: str = CURATED
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The dataset's stats.json and record as the bundle holds them beside the fine-tuning
-    data (both hashed by the fine-tune's lineage), or None where it holds none."""
-    stats, record = bundle / CURATED_STATS, bundle / CURATED_RECORD
+    data (both hashed by the fine-tune's lineage), or None where it holds none; `curated`:
+    where in `bundle` (a fine-tune's folder holds them in `data/curated-dataset/`)."""
+    stats, record = bundle / curated / "stats.json", bundle / curated / DATASET_RECORD
     if not stats.is_file() or not record.is_file():
         return None
     return (

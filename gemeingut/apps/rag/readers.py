@@ -2,19 +2,21 @@
 
 A citation can only be checked if the place it names is kept, so every reader returns
 `Passage(text, page, section)` (`passages.py`): PDF pages (pypdf; a scanned page through
-Tesseract), DOCX and ODT paragraphs under their headings (python-docx, odfpy:
-`readers_docx.py`, `readers_odt.py`), HTML (`readers_html.py`) and Markdown under their
-headings, text under the headings its lines show (`text_headings.py`), each passage of a text
-file with the line it starts on (`line`): a chunk is named by its lines where no heading names
-it. A PDF's page is the number printed on it (its page labels: the sheet after two pages i and
-ii is page 1), as a reader cites it; a page labelled otherwise
-(front matter "iii", an annex "A-1") is its label, so that it can be cited and shown too (the
-source viewer draws it from its sheet, `page_image.sheet_of`). A passage's section is its
-heading path, the document's title and every heading above it ("Satzung über die Hundesteuer ›
-§ 2 Steuersatz"): a question names a document by its title, which no passage under a
-subheading repeats. The title is a DOCX's or ODT's title paragraph, or an HTML page's <title>
-where the page has no <h1> (an <h1> is the title a reader sees; the <title> often adds the
-site's name). A text file that is not UTF-8 is read as UTF-16 (with a byte order mark) or as
+Tesseract) under the heading lines they show (`pdf_sections.py`), DOCX and ODT paragraphs under
+their headings (python-docx, odfpy: `readers_docx.py`, `readers_odt.py`), HTML
+(`readers_html.py`) and Markdown under their headings, text under the headings its lines show
+(`text_headings.py`), each passage of a text file with the line it starts on (`line`): a chunk
+is named by its lines where no heading names it. A PDF's page is the number printed on it (its
+page labels: the sheet after two pages i and ii is page 1), as a reader cites it; a page
+labelled otherwise (front matter "iii", an annex "A-1") is its label, so that it can be cited
+and shown too (the source viewer draws it from its sheet, `page_image.sheet_of`). A passage's
+section is its heading path, the document's title and every heading above it ("Satzung über die
+Hundesteuer › § 2 Steuersatz"): a question names a document by its title, which no passage
+under a subheading repeats; a PDF's is the heading line last above it, on its page or one
+before (a PDF keeps no levels). The title is a DOCX's or ODT's title paragraph, or an HTML
+page's <title> where the page has no <h1> (an <h1> is the title a reader sees; the <title>
+often adds the site's name).
+A text file that is not UTF-8 is read as UTF-16 (with a byte order mark) or as
 Windows-1252, which administrations' older files are written in; `text_encoding` says which.
 Markdown is read with its parser (markdown-it-py, with tables and footnotes) as a reader of the
 rendered page sees it, not its syntax: emphasis and code marks gone, a link its text, a table
@@ -76,6 +78,7 @@ from gemeingut.apps.rag.passages import (
 from gemeingut.apps.rag.passages import (  # re-exported: cite.py takes it from here
     join_line_end_hyphens as join_line_end_hyphens,
 )
+from gemeingut.apps.rag.pdf_sections import pdf_passages
 from gemeingut.apps.rag.readers_docx import read_docx
 from gemeingut.apps.rag.readers_html import fragment_text, read_html
 from gemeingut.apps.rag.readers_odt import read_odt
@@ -240,10 +243,12 @@ def _pdf(path: Path, scans: ScanCache | None = None) -> Iterator[Passage]:
                 _("{path}: the PDF is encrypted", path=str(path)), _("save an unencrypted copy")
             )
         numbers = printed_pages(reader)
+        pages: list[tuple[Page | None, str]] = []
         for sheet, (page, number) in enumerate(zip(reader.pages, numbers, strict=True), 1):
             text = page.extract_text() or ""
             scanned = "" if text.strip() else _scanned(path, sheet, scans)
-            yield Passage(tidy(scanned or text), page=number)
+            pages.append((number, tidy(scanned or text)))
+    yield from pdf_passages(pages)
 
 
 def printed_pages(reader: Any) -> list[Page | None]:

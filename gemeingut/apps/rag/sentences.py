@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from gemeingut.apps.rag.readers import Passage
+from gemeingut.apps.rag.passages import Passage
 
 _END = re.compile(r"[.!?;](?=\s|$)")
 _BLANK = re.compile(r"\n[ \t\r]*\n")
@@ -139,7 +139,7 @@ def _blocks(passage: Passage) -> list[Block]:
     before = ""  # the line above, or "." where that line ended a sentence or was a heading
     for i, (begin, end, line) in enumerate(lines):
         after = lines[i + 1][2] if i + 1 < len(lines) else ""
-        if _is_heading(line, before, after):
+        if is_heading(line, before, after):
             blocks += [(a, b, section, False) for a, b in _between_blank_lines(text, start, begin)]
             blocks.append((begin, end, section, True))
             start, section, line = end, line.lstrip("#").strip(), "."
@@ -148,9 +148,10 @@ def _blocks(passage: Passage) -> list[Block]:
     return blocks
 
 
-def _is_heading(line: str, before: str, after: str) -> bool:
+def is_heading(line: str, before: str, after: str) -> bool:
     """A short line on its own, after a finished sentence (or at the start), above a line
-    that starts like a sentence; a list ("Preis 60 %" below "Kriterien:") or table row is not."""
+    that starts like a sentence; a list ("Preis 60 %" below "Kriterien:") or table row is not.
+    The PDF reader cuts a page at such lines too (`pdf_sections.py`)."""
     if not line or not after or not (after[0].isupper() or after[0].isdigit()):
         return False
     if before and before[-1] not in ".!?;":

@@ -81,16 +81,20 @@ VECTORS = "vectors.npy"
 # "a)", "2.1"; format 11 left it in no chunk, and no citation of "Ziffer 3" could be found),
 # a DOCX's SmartArt in a header, a note or a text box is read (format 11 left it out), and an
 # HTML image's description that is its figure's caption is read once, in a web page and in a
-# Markdown file's HTML (format 11 read it twice).
+# Markdown file's HTML (format 11 read it twice); 13 since a PDF's page is cut at its heading
+# lines ("2. Angebotsfristen", `pdf_sections.py`), each passage under the heading last above it
+# (format 12 read a page as one passage without a section, and a citation named its page alone).
 # Raise it with every change to them, and name the formats it changes in `CHANGED_IN` (or in
 # `_EVERY_KIND_CHANGED_IN`, a change of every format): each such document is then read again
 # at the next ingest, and searched or shown only after it
 # (`collection.Collection.refuse_if_outdated`); a document of another format stays as it is.
-READER_FORMAT = 12
+READER_FORMAT = 13
 # by suffix, the last format after `_EVERY_KIND_CHANGED_IN` that read it otherwise than the one
-# before (9 changed every kind but PDF, 10 DOCX, ODT and HTML, 11 and 12 those and Markdown)
+# before (9 changed every kind but PDF, 10 DOCX, ODT and HTML, 11 and 12 those and Markdown,
+# 13 PDF)
 CHANGED_IN: dict[str, int] = {
     ".md": 12, ".markdown": 12, ".docx": 12, ".odt": 12, ".html": 12, ".htm": 12, ".txt": 9,
+    ".pdf": 13,
 }  # fmt: skip
 _EVERY_KIND_CHANGED_IN = 7  # the last format that read every kind of file otherwise
 UPLOAD_PREFIX = ".upload-"  # a folder holding an upload while it is ingested

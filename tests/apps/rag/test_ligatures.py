@@ -42,6 +42,7 @@ def _folder(tmp_path: Path) -> None:
 def test_the_ligatures_of_a_pdf_are_read_as_their_letters(pdf: Path) -> None:
     [passage] = read_document(pdf)
     assert not LIGATURES & set(passage.text)
+    assert passage.section == "§ 2 Pflicht zur Herstellung von Stellplätzen"  # and in the text
     assert passage.text.split("\n") == [
         "§ 2 Pflicht zur Herstellung von Stellplätzen",
         "Die Stellplatzpflicht gilt für öffentlich finanzierte Bauten,",

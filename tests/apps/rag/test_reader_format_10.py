@@ -1,7 +1,8 @@
 """A collection read by reader format 9 has its DOCX, ODT and HTML documents read again at the
 next ingest (their text boxes, notes, headers, table rows and image descriptions were in no
-chunk, or glued to other words), its Markdown too (format 11 reads its HTML tables); its PDF
-documents, read alike, stay as they are."""
+chunk, or glued to other words), its Markdown too (format 11 reads its HTML tables); its text
+documents, read alike since, stay as they are (its PDFs are read again too: format 13 cuts
+their pages at headings, `test_reader_format_13.py`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import search
 from gemeingut.errors import InputError
-from tests.apps.rag.documents import write_markdown, write_pdf
+from tests.apps.rag.documents import write_markdown
 from tests.apps.rag.test_docx_text_boxes import write_aushang
 from tests.apps.rag.test_html_images_and_table_rows import PAGE
 from tests.apps.rag.test_ocr_kept import read_by_format
@@ -26,7 +27,7 @@ READ_AGAIN = [
 ]
 
 
-def test_docx_odt_html_and_markdown_of_format_9_are_read_again_pdf_is_not(
+def test_docx_odt_html_and_markdown_of_format_9_are_read_again_text_is_not(
     tmp_path: Path,
 ) -> None:
     docs = tmp_path / "akten"
@@ -35,7 +36,7 @@ def test_docx_odt_html_and_markdown_of_format_9_are_read_again_pdf_is_not(
     write_bescheid(docs / "bescheid.odt")
     (docs / "widerspruch.html").write_text(PAGE, encoding="utf-8")
     write_markdown(docs / "hinweise.md")
-    write_pdf(docs / "leitfaden.pdf")
+    (docs / "notiz.txt").write_text("Rückruf bis Freitag.\n", encoding="utf-8")
     root = tmp_path / "c"
     ingest(root, "amt", [docs])
     read_by_format(root / "amt", 9)
@@ -45,7 +46,7 @@ def test_docx_odt_html_and_markdown_of_format_9_are_read_again_pdf_is_not(
         search(old, "Raum 204", mode="bm25")
     report = ingest(root, "amt", [docs])
     assert report.reread == READ_AGAIN
-    assert report.unchanged == ["akten/leitfaden.pdf"]
+    assert report.unchanged == ["akten/notiz.txt"]
     collection = open_collection(root, "amt")
     [best] = search(collection, "Raum 204 zweiter Stock", mode="bm25", k=1)
     assert collection.chunks[best.row].text == "Raum 204, zweiter Stock"

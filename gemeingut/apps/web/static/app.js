@@ -1480,11 +1480,13 @@ $("upload-form").addEventListener("submit", async (event) => {
 
 // Where a hit stands: its document, page (else section) and a text file's lines, which tell
 // apart the hits of one long section or of a file without headings.
+// A hit's place as a reader finds it: document, page and section (a PDF's passages carry both),
+// lines of a text file.
 function label(hit) {
-  const where = hit.page ? fill(T.page, { page: hit.page }) : hit.section;
+  const page = hit.page ? fill(T.page, { page: hit.page }) : null;
   const [first, last] = hit.lines || [];
   const lines = !hit.lines ? null : first === last ? fill(T.line, { line: first }) : fill(T.lines, { first, last });
-  return [hit.document, where, lines].filter(Boolean).join(", ");
+  return [hit.document, page, hit.section, lines].filter(Boolean).join(", ");
 }
 
 // A button that opens `hit`'s source (in collection `name`) in the viewer, in its own view.
