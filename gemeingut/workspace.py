@@ -26,6 +26,7 @@ from gemeingut import __version__
 from gemeingut.errors import InputError
 from gemeingut.hashing import files_with_hashes, sha256_file, sha256_json
 from gemeingut.i18n import _, quoted
+from gemeingut.stage_names import artifact_name
 
 ARTIFACT_FILE = "artifact.json"
 _ID_PREFIX = {
@@ -110,6 +111,11 @@ def artifact_id(kind: str, inputs: dict[str, str], params: dict[str, Any], code:
 def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Artifact:
     """Open a finished artifact, checking that it is one (and of the expected kind or kinds)."""
     meta_path = path / ARTIFACT_FILE
+    if not path.exists():
+        raise InputError(
+            _("{path} does not exist", path=path),
+            _("pass the directory that a gemeingut stage wrote, or run that stage first"),
+        )
     if not meta_path.is_file():
         raise InputError(
             _("{path} is not a gemeingut artifact (no {file})", path=path, file=ARTIFACT_FILE),
@@ -129,12 +135,15 @@ def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Arti
     if kinds is not None and meta.get("kind") not in kinds:
         raise InputError(
             _(
-                "{path} is a {kind!r} artifact, expected {expected}",
+                "{path} is an artifact of the stage {kind}, expected: {expected}",
                 path=path,
-                kind=meta.get("kind"),
-                expected=quoted(list(kinds)),
+                kind=quoted([artifact_name(str(meta.get("kind")))]),
+                expected=quoted([artifact_name(k) for k in kinds]),
             ),
-            _("pass the output directory of the {stage} stage", stage=" | ".join(kinds)),
+            _(
+                "pass the output directory of the stage {stage}",
+                stage=" | ".join(artifact_name(k) for k in kinds),
+            ),
         )
     return Artifact(path=path, meta=meta)
 

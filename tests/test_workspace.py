@@ -106,7 +106,13 @@ def test_an_adapter_for_our_own_release_says_to_merge(tmp_path: Path) -> None:
 
 def test_loading_the_wrong_kind_is_a_clear_error(tmp_path: Path) -> None:
     artifact, _ = at(tmp_path / "out")("dataset", {}, {}, writer([]))
-    with pytest.raises(InputError, match="Art „dataset“, erwartet: „model“"):
+    with pytest.raises(InputError, match="Artefakt der Stufe „Datensatz“, erwartet: „Modell“"):
         load_artifact(artifact.path, "model")
     with pytest.raises(InputError, match="kein gemeingut-Artefakt"):
         load_artifact(tmp_path, "model")
+
+
+def test_a_missing_artifact_folder_is_said_missing(tmp_path: Path) -> None:
+    """`--publication <typo>` said „kein gemeingut-Artefakt“ of a folder that is not there."""
+    with pytest.raises(InputError, match="existiert nicht"):
+        load_artifact(tmp_path / "nope", "publication")

@@ -19,6 +19,7 @@ from gemeingut.progress import console, result_console
 
 if TYPE_CHECKING:
     from gemeingut.apps.assistants.drafts import Draft, DraftRequest
+    from gemeingut.apps.assistants.tender import Finding
 
 _SEVERITY = {"error": "[red]✗[/]", "warning": "[yellow]![/]", "hint": "[blue]i[/]"}
 
@@ -60,22 +61,33 @@ def tender_command(
         typer.echo(json.dumps([asdict(f) for f in findings], indent=2, ensure_ascii=False))
     else:
         for f in findings:
-            where = text(_("page {page}", page=f.page), lang) if f.page else (f.section or "")
-            if f.line and not f.page:  # a text file: its line, and the heading it stands under
-                line = text(_("line {line}", line=f.line), lang)
-                where = f"{line} ({where})" if where else line
+            where = _where(f, lang)
             result_console.print(
                 f"{_SEVERITY[f.severity]} [bold]{escape(f.title)}[/] ({escape(f.source)})"
             )
             if f.passage:
                 place = f"{escape(where)}: " if where else ""
-                quoted = text(_("“{passage}”", passage=f.passage), lang)  # German: „…“
+                # a PDF's sentence keeps its line breaks (the JSON too): one line here
+                passage = " ".join(f.passage.split())
+                quoted = text(_("“{passage}”", passage=passage), lang)  # German: „…“
                 result_console.print(f"    {place}{escape(quoted)}", highlight=False)
             result_console.print(f"    {escape(f.advice)}", highlight=False)
         if not findings:
             result_console.print("[green]✓[/] " + text(_("no findings"), lang))
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
+
+
+def _where(f: Finding, lang: str) -> str:
+    """Where a finding's sentence stands: its page or line, and the section it is under
+    („S. 2 (3. Zuschlagskriterien)“), so that the person finds it in the draft."""
+    if f.page:
+        at = text(_("page {page}", page=f.page), lang)
+    elif f.line:  # a text file
+        at = text(_("line {line}", line=f.line), lang)
+    else:
+        return f.section or ""
+    return f"{at} ({f.section})" if f.section else at
 
 
 Subject = Annotated[str, typer.Option("--subject", help="What the draft is about.")]

@@ -45,6 +45,9 @@ Name = Annotated[str, typer.Argument(help="The collection's name.")]
 ModeOption = Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")]
 SKIPPED = _("skipped:")
 SHOWN_UNSUPPORTED = 5  # files named per unsupported type
+# characters of a hit shown by `rag query`: those of its sentences that hold most of the
+# question's words, whole and in order, the rest left out at "…" (--json has it whole)
+SHOWN = 400
 Rerank = Annotated[
     Path | None,
     typer.Option(
@@ -418,6 +421,7 @@ def query_command(
     """The chunks that answer a question, best first; with --answer, an answer citing them."""
     from gemeingut.apps.rag.answer import ChatEndpoint, answer_question, source_label
     from gemeingut.apps.rag.cuts import noting_cuts
+    from gemeingut.apps.rag.excerpt import ranked, shortened
     from gemeingut.apps.rag.index import open_collection
     from gemeingut.apps.rag.prompted import prompts_unsaid
     from gemeingut.apps.rag.retrieve import search
@@ -463,7 +467,8 @@ def query_command(
             label = source_label(collection.chunks[hits[i - 1].row], language)
             score = text(score_said(hits[i - 1], language), language)
             result_console.print(f"[bold][{i}][/] {escape(label)}  ({escape(score)})")
-            result_console.print(escape(row["text"][:400]), highlight=False)
+            shown = shortened(ranked(row["text"], question, collection.meta["language"]), SHOWN)
+            result_console.print(escape(shown), highlight=False)
         return
     with noting_cuts() as cuts:
         result = answer_question(

@@ -631,7 +631,7 @@ def compared_lines(
     likely cause."""
     from gemeingut.release.reproduce_environment import likely_cause
 
-    width = max((len(r.role) for r in results), default=0)
+    width = max((len(r.shown) for r in results), default=0)
     lines = []
     if any(r.details for r in results):
         lines.append(("", text(_("where a file differs: the bundle's value ≠ the rebuilt one"))))
@@ -645,7 +645,7 @@ def compared_lines(
         else:
             detail = _("differs: {files}", files=", ".join(r.differing[:8]))
         mark = "[green]✓[/]" if r.equal else "[red]✗[/]"
-        lines.append((mark, f"{r.role:<{width}} {r.recorded_id}  {text(detail)}"))
+        lines.append((mark, f"{r.shown:<{width}} {r.recorded_id}  {text(detail)}"))
         # where each file differs, where both versions are at hand
         lines += [("   ", f"{rel}: {'; '.join(r.details[rel])}") for rel in r.differing[:8]
                   if r.details.get(rel)]  # fmt: skip

@@ -128,6 +128,12 @@ class Comparison:
     id_recorded: bool = True
 
     @property
+    def shown(self) -> str:
+        """The role as `gemeingut build` names its stage, in the reader's language (an earlier
+        fine-tune of a chain by its role)."""
+        return stage_name(self.role)
+
+    @property
     def equal(self) -> bool:
         same = self.rebuilt_id == self.recorded_id or not self.id_recorded
         return same and self.rebuilt_id is not None and not self.differing

@@ -332,11 +332,13 @@ def stage_data(
 ) -> tuple[Path, Path | None]:
     """The fine-tuning data (and validation data) from the bundle's `copy` of them, as the
     fine-tuning got them: a file or folder under its own name (its record, `record_path`,
-    names it), a curated dataset as the artifact it was."""
+    names it), a curated dataset as the artifact it was, under the name of the folder it was
+    fine-tuned from (its record keeps that name, so the rebuild's must be the same)."""
     record = _json_object(bundle, bundle / record_path)
     folder = bundle / copy
     if (folder / CURATED_DIR).is_dir():
-        data = _curated_dataset(bundle, folder / CURATED_DIR, workspace)
+        named = _folder_name(record["data"].get("path_name"))
+        data = _curated_dataset(bundle, folder / CURATED_DIR, workspace, target / "data", named)
     else:
         data = _stage(folder / record["data"]["path_name"], target / "data")
     if "validation" not in tuned["inputs"]:
@@ -352,7 +354,8 @@ def stage_data(
             _("obtain an unmodified copy of the bundle"),
         )
     if copies[0].name == CURATED_DIR:
-        return data, _curated_dataset(bundle, copies[0], workspace)
+        named = _folder_name(record["data"].get("validation_from"))
+        return data, _curated_dataset(bundle, copies[0], workspace, target / "validation", named)
     return data, _stage(copies[0], target / "validation")
 
 
@@ -374,11 +377,22 @@ def _json_object(bundle: Path, path: Path) -> dict[str, Any]:
     return value
 
 
-def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
-    """The curated dataset a fine-tune was trained on, as an artifact in `workspace` again:
-    its record's id must be the one its lineage gives, and each file of the bundle's copy the
-    one the record hashes. Only the splits the fine-tuning reads are in the copy (train,
-    validation, stats.json); the record still names all of the dataset's files."""
+def _folder_name(name: Any) -> str | None:
+    """A recorded folder name the rebuild can use as one: a single plain name, else none."""
+    if not isinstance(name, str) or name in ("", ".", "..") or "/" in name or "\\" in name:
+        return None
+    return name
+
+
+def _curated_dataset(
+    bundle: Path, copy: Path, workspace: Path, target: Path, name: str | None
+) -> Path:
+    """The curated dataset a fine-tune was trained on, as an artifact again: its record's id
+    must be the one its lineage gives, and each file of the bundle's copy the one the record
+    hashes. Only the splits the fine-tuning reads are in the copy (train, validation,
+    stats.json); the record still names all of the dataset's files. It lands in `target`
+    under `name`, the folder's name the fine-tuning recorded (`meine-daten`, say), or in
+    `workspace` under its id where that name is none or the id itself."""
     path = copy / DATASET_RECORD
     where = path.relative_to(bundle).as_posix()
     if not path.is_file():
@@ -411,7 +425,10 @@ def _curated_dataset(bundle: Path, copy: Path, workspace: Path) -> Path:
             ),
             _("obtain an unmodified copy of the bundle"),
         )
-    folder = workspace / meta["kind"] / recorded
+    if name is not None and name != recorded:  # fine-tuned from a folder of its own name
+        folder = target / name
+    else:  # from the workspace, as `gemeingut build` curates it
+        folder = workspace / meta["kind"] / recorded
     for source in sorted(p for p in copy.rglob("*") if p.is_file() and p != path):
         rel = source.relative_to(copy).as_posix()
         if files.get(rel) != "sha256:" + sha256_file(source):

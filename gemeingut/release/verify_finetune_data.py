@@ -7,7 +7,8 @@ bundle publishes them as that fine-tune's data (the released one's in
 and SPDX hashes rewritten to match would pass a re-hash, and the bundle would claim a model
 made from data it was not made from: each file changed, lacking or added is named (but the
 data statement of a curated dataset beside it, which `verify_statement_rendered` renders
-again). The lineage records the released fine-tune's weights the same way: a weight file of
+again; a statement whose publication the lineage records is named here where it is missing).
+The lineage records the released fine-tune's weights the same way: a weight file of
 `model/` changed behind a re-hashed MANIFEST is named as such (`weight_problems`), before the
 bills of materials that then disagree with it. The MANIFEST's digests are compared (already
 checked against the files): no file is read again.
@@ -21,7 +22,7 @@ from typing import Any
 
 from gemeingut.audit.finetuning_data import DATA_DIR
 from gemeingut.i18n import Message, _
-from gemeingut.release.finetune_publication import FINETUNE_STATEMENT
+from gemeingut.release.finetune_publication import FINETUNE_STATEMENT, PUBLICATION
 from gemeingut.release.layout import (
     MODEL,
     TRAINING_METADATA,
@@ -40,10 +41,28 @@ def finetune_data_problems(bundle: Path, listed: dict[str, str]) -> list[Message
         return []
     lineage = json.loads((bundle / LINEAGE).read_text(encoding="utf-8"))
     roles = [*earlier_roles(lineage), *(["finetune"] if "finetune" in lineage else [])]
-    problems: list[Message] = []
+    problems = _missing_statement(lineage, listed) if roles else []
     for role in roles:
         problems += _data_problems(role, lineage[role], listed)
     return problems
+
+
+def _missing_statement(lineage: dict[str, Any], listed: dict[str, str]) -> list[Message]:
+    """A fine-tune's publication that lineage.json records, whose data statement (beside the
+    fine-tuning data) the bundle lacks: said plainly, before what the rating then counts
+    otherwise. A recipe's release (its lineage has a `dataset`) publishes its own data."""
+    published = lineage.get(PUBLICATION)
+    if not isinstance(published, dict) or "dataset" in lineage or FINETUNE_STATEMENT in listed:
+        return []
+    return [
+        _(
+            "{lineage} names the publication {id}, but its data statement {file} is missing "
+            "from the bundle",
+            lineage=LINEAGE,
+            id=str(published.get("id")),
+            file=FINETUNE_STATEMENT,
+        )
+    ]
 
 
 def weight_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:

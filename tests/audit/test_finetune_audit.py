@@ -116,8 +116,13 @@ def test_every_suite_runs_on_a_fine_tune_release_and_without_data_says_why(
     shutil.rmtree(bare / "training-data" / "finetuning")
     assert model_folder(bare, None, None).training_files == ()
     audit = tmp_path / "bare-audit"
-    result = invoke("audit", "memorisation", bare, "--out", audit, "--samples", "1")
-    assert result.exit_code == 0, result.output
+    alone = invoke("audit", "memorisation", bare, "--out", audit, "--samples", "1")
+    assert alone.exit_code == 2, alone.output  # the suite alone would check nothing: refused
+    assert "Trainingsdokumente von bare sind nicht bekannt" in " ".join(alone.output.split())
+    memorisation = tmp_path / "memorisation.toml"
+    memorisation.write_text('suites = ["memorisation"]\n[memorisation]\nsamples = 1\n', "utf-8")
+    result = invoke("audit", "run", bare, "--out", audit, "--config", memorisation)
+    assert result.exit_code == 0, result.output  # among the suites of a run: said not checked
     assert _report(audit)["memorisation"]["not_run"] == "training_unknown"
     german = (audit / "report.de.md").read_text(encoding="utf-8")
     assert "Nicht geprüft: die Trainingsdaten des Modells sind unbekannt (--training-data)." in (

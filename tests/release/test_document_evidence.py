@@ -181,8 +181,8 @@ def test_a_fine_tunes_german_card_says_the_framework_in_german_and_what_base_mod
 ) -> None:
     card = " ".join((tuned["merged"] / "README.md").read_text(encoding="utf-8").split())
     assert (
-        "Model Openness Framework: keine Klasse erreicht: Klasse III – Open Model nur bedingt "
-        "(nur die finalen" in card
+        "Model Openness Framework: keine Klasse erreicht (Klasse III – Open Model nur bedingt: "
+        "nur die finalen" in card
     )
     assert "Class III" not in card and "conditional" not in card and "fails" not in card
     assert "zurückgehalten: Trainingsdaten, Trainingscode, Trainingsmetadaten" in card

@@ -665,7 +665,7 @@ def test_a_base_the_record_does_not_name_is_said_in_the_readers_language(
     path.write_text(json.dumps(record), encoding="utf-8")
     result = rate_finetune(collect(bundle))
     rows = {row["name"]: text(row["detail"]) for row in result["mof"]["components"]}
-    assert rows["Datasets"] == f"das Basismodell {said} veröffentlicht es nicht"
+    assert rows["Datasets"] == f"vom Basismodell {said} nicht veröffentlicht"
     five = next(c for c in result["checks"] if c["id"] == "artifacts.five")
     assert f"vom Basismodell {said} zurückgehalten" in text(five["detail"])
     assert not any("base model" in line for line in rows.values())

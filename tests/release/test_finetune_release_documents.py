@@ -89,7 +89,7 @@ def test_a_conditional_class_is_no_class_tag_and_said_after_a_colon(audited: Pat
     assert not [tag for tag in tags if tag.startswith("mof-class")], tags
     card = " ".join((audited / "README.md").read_text(encoding="utf-8").split())
     assert (
-        "Model Openness Framework: keine Klasse erreicht: Klasse III – Open Model nur bedingt"
+        "Model Openness Framework: keine Klasse erreicht (Klasse III – Open Model nur bedingt"
         in card
     )
     assert "Model Openness Framework Klasse" not in card

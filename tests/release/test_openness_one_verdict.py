@@ -16,7 +16,7 @@ def test_openness_rate_its_json_and_the_server_say_the_same_class(tmp_path: Path
     assert shown.exit_code == 0, shown.output
     said = " ".join(shown.stdout.split())  # the result on stdout, as one line however wrapped
     verdict = said.split("Model Openness Framework: ", 1)[1].split(" Open Source AI", 1)[0]
-    assert verdict.startswith("keine Klasse erreicht: Klasse III – Open Model nur bedingt (")
+    assert verdict.startswith("keine Klasse erreicht (Klasse III – Open Model nur bedingt: ")
     rated = json.loads(invoke("openness", "rate", folder, "--json").stdout)["mof"]
     assert (rated["class"], rated["conditional"], rated["reached"]) == (3, True, 0)
     served = model_openness(folder).in_language("de")

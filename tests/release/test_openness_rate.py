@@ -80,6 +80,8 @@ def _fill(folder: Path) -> None:
     for name in ("TECHNICAL_REPORT.md", "paper/paper.md", "samples/a.txt"):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text("# Report\n\nHow the model was made.\n", "utf-8")
+    words = " ".join(f"word{n}" for n in range(300))  # a paper by the rule (`paper.py`)
+    (folder / "paper/paper.md").write_text(f"# Paper\n\n## Method\n\n## Results\n\n{words}\n")
     (folder / "requirements.txt").write_text("torch==2.5.1\n", "utf-8")
     (folder / "training_args.json").write_text('{"lr": 0.001}', "utf-8")
     (folder / "checkpoints").mkdir()
@@ -155,7 +157,7 @@ def test_the_cli_rates_a_folder_and_says_what_each_class_lacks(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())  # rich wraps long lines
     assert (
-        "keine Klasse erreicht: Klasse III – Open Model nur bedingt (nur die finalen Gewichte "
+        "keine Klasse erreicht (Klasse III – Open Model nur bedingt: nur die finalen Gewichte "
         "sind offen lizenziert; "
         "andere erforderliche Bestandteile der Klasse III fehlen oder sind nicht offen "
         "lizenziert)" in said

@@ -51,8 +51,8 @@ def test_a_conditional_class_says_its_condition_and_the_gate_its_requirements(
 ) -> None:
     said = _said(str(_folder(tmp_path / "m", "license: mit\n")))
     assert (
-        "Model Openness Framework: keine Klasse erreicht: Klasse III – Open Model nur bedingt "
-        "(nur die finalen Gewichte sind offen lizenziert; andere erforderliche Bestandteile der "
+        "Model Openness Framework: keine Klasse erreicht (Klasse III – Open Model nur bedingt: "
+        "nur die finalen Gewichte sind offen lizenziert; andere erforderliche Bestandteile der "
         "Klasse III fehlen oder sind nicht offen lizenziert)" in said
     )
     gate = "✗ Open Source AI Definition (osaid.gate): nicht bestanden (Dateninformation, Code)"

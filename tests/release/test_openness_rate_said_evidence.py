@@ -207,7 +207,7 @@ def test_an_evaluation_section_with_results_counts_where_it_is(
 def test_the_headline_says_no_class_was_reached(tmp_path: Path) -> None:
     said = _said(str(_folder(tmp_path / "m", "apache-2.0")))
     assert (
-        "Model Openness Framework: keine Klasse erreicht: Klasse III – Open Model nur bedingt"
+        "Model Openness Framework: keine Klasse erreicht (Klasse III – Open Model nur bedingt"
         in (said)
     )
 

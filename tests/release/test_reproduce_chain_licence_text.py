@@ -81,6 +81,6 @@ def test_a_bundle_alone_whose_files_differ_names_them_not_an_id() -> None:
     alone = Comparison("release", "release", "bundle", "release-1", ["README.md"], {}, False)
     assert not alone.equal
     assert compared_lines([alone]) == [
-        ("[red]✗[/]", "release bundle  unterscheidet sich: README.md")
+        ("[red]✗[/]", "Release-Paket bundle  unterscheidet sich: README.md")
     ]
     assert Comparison("release", "release", "bundle", "release-1", [], {}, False).equal

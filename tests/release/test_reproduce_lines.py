@@ -8,7 +8,17 @@ from gemeingut.release.reproduce import Comparison
 
 def test_an_artifact_not_rebuilt_is_said_so() -> None:
     lines = compared_lines([Comparison("model", "model", "model-abc", None)])
-    assert lines == [("[red]✗[/]", "model model-abc  nicht neu gebaut")]
+    assert lines == [("[red]✗[/]", "Modell model-abc  nicht neu gebaut")]
+
+
+def test_the_stages_are_named_as_build_names_them() -> None:
+    """A tester read „✓ finetune … gleich“: the stage ids, English among German words."""
+    results = [
+        Comparison("finetune", "model", "ft-1", "ft-1"),
+        Comparison("release", "release", "rel-1", "rel-1"),
+    ]
+    lines = [line for _, line in compared_lines(results)]
+    assert lines[0].startswith("Feinabstimmung ") and lines[1].startswith("Release-Paket ")
 
 
 def test_the_role_column_is_as_wide_as_the_longest_role() -> None:

@@ -2,7 +2,7 @@
 lists what the model can be asked as the server would answer it.
 
 A tester served a plain folder whose card names Apache-2.0 (the weights alone open): its entry
-read `"mof_class": 3` beside „keine Klasse erreicht: Klasse III – Open Model nur bedingt …",
+read `"mof_class": 3` beside „keine Klasse erreicht (Klasse III – Open Model nur bedingt …",
 and `capabilities` had no `chat` although chats worked (the folder has a chat template; one
 without is refused chats, `no_chat_template`). Now the number is the class met in full, and
 `chat` is listed where chats are answered: for a plain folder with and without a chat
@@ -52,7 +52,7 @@ def assert_consistent(openness: dict) -> None:
     number, words = openness["mof_class"], openness["mof_said"]
     if openness["mof_conditional"]:
         assert number == 0, openness
-        assert words.startswith("keine Klasse erreicht: Klasse III – Open Model nur bedingt (")
+        assert words.startswith("keine Klasse erreicht (Klasse III – Open Model nur bedingt: ")
     else:
         assert openness["mof_label"] == LABELS[number], openness
         assert words == said(LABELS[number], "de"), openness

@@ -48,7 +48,7 @@ def test_a_folder_is_rated_from_its_files(
     said = card["openness"]["source"], card["openness"]["mof_said"], card["audit"]["source"]
     assert said == (
         "beim Start aus dem Modellordner bewertet; wie: gemeingut openness rate DIR",
-        "keine Klasse erreicht: Klasse III – Open Model nur bedingt (nur die finalen Gewichte "
+        "keine Klasse erreicht (Klasse III – Open Model nur bedingt: nur die finalen Gewichte "
         "sind offen lizenziert; andere erforderliche Bestandteile der Klasse III fehlen oder "
         "sind nicht offen lizenziert)",  # as `openness rate` says it
         "audit/report.json des Release-Pakets; prüfen: gemeingut verify BUNDLE",
@@ -57,7 +57,7 @@ def test_a_folder_is_rated_from_its_files(
     assert openness["source"].startswith("rated from the model folder at start")
     assert openness["mof_label"] == card["openness"]["mof_label"]
     assert openness["mof_said"].startswith(
-        "no class reached: Class III - Open Model only conditionally (only the final weights"
+        "no class reached (Class III - Open Model only conditionally: only the final weights"
     )
     assert audit["source"].startswith("audit/report.json of the release bundle")
     assert openness["check"] == card["openness"]["check"] == "gemeingut openness rate DIR"

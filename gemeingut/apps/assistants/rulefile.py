@@ -100,6 +100,16 @@ class AtLeast(BaseModel):
         return pattern
 
 
+class SourceIf(BaseModel):
+    """Another legal source (and advice) for the drafts that say one of `when`: a deadline for
+    building works is set by the VOB/A, one for supplies and services by the VgV."""
+
+    model_config = ConfigDict(extra="forbid")
+    when: list[Pattern] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    advice: Texts | None = None
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -108,6 +118,8 @@ class Rule(BaseModel):
     severity: Annotated[Severity, BeforeValidator(_severity)]
     title: Texts
     advice: Texts
+    # the first entry whose `when` the draft says gives its findings' source and advice
+    source_if: list[SourceIf] = []
     forbidden: list[Pattern] = []
     # forbidden where its group (?P<name>…) is no German word (`names.py`): „mit dem Framework
     # Salesforce“, not „mit dem System Heizungsanlage“
@@ -209,9 +221,12 @@ _KEYS = {
     "absent": Texts.model_fields,
     "at_least": AtLeast.model_fields,
     "dates": Dates.model_fields,
+    "source_if": SourceIf.model_fields,
 }
 
 
 def _known_at(loc: tuple) -> Iterable[str]:
-    """The keys known where `loc` stands: the file's, a rule's, or those of the key above."""
-    return RuleSet.model_fields if len(loc) == 1 else _KEYS.get(loc[-2], Rule.model_fields)
+    """The keys known where `loc` stands: the file's, a rule's, or those of the key above (a
+    list's item: the key above the list)."""
+    above = [key for key in loc[:-1] if isinstance(key, str)]
+    return RuleSet.model_fields if len(loc) == 1 else _KEYS.get(above[-1], Rule.model_fields)

@@ -2,7 +2,8 @@
 
 Rules (YAML, `rules/vergabe.yaml` ships the common checks; `assist tender --rules` and
 `serve --tender-rules` add or replace them by id; `rulefile.py` reads them) name their legal
-source, a severity and one test: text that must not occur (`forbidden`, or a name after a
+source (another for a kind of draft that says what `source_if` finds: building works are the
+VOB/A's), a severity and one test: text that must not occur (`forbidden`, or a name after a
 cue that is no German word, `forbidden_names`, `names.py`; unless an `unless`
 pattern is in the same sentence, or an `unless_after` one in a later sentence of its paragraph
 or list item that refers back to it, `equivalents.py`), text that must occur (`required`, one
@@ -85,24 +86,30 @@ def check_passages(passages: list[Passage], rules: list[Rule], language: str) ->
 def _applies(rule: Rule, cut: list[Sentence]) -> bool:
     """Whether the draft is one the rule is for: `only_if` and each group of `only_if_all`
     said somewhere, `skip_if` nowhere."""
-
-    def said(patterns: list[str]) -> bool:
-        return any(_any(patterns, _context(sentence)) for sentence in cut)
-
     wanted = [rule.only_if] if rule.only_if else []
-    return all(said(group) for group in [*wanted, *rule.only_if_all]) and not (
-        rule.skip_if and said(rule.skip_if)
+    return all(_said(group, cut) for group in [*wanted, *rule.only_if_all]) and not (
+        rule.skip_if and _said(rule.skip_if, cut)
     )
 
 
+def _said(patterns: list[str], cut: list[Sentence]) -> bool:
+    """Whether a sentence of the draft (with its heading) matches one of `patterns`."""
+    return any(_any(patterns, _context(sentence)) for sentence in cut)
+
+
 def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> list[Finding]:
+    # the law for this kind of draft: a deadline for building works is in the VOB/A
+    other = next((s for s in rule.source_if if _said(s.when, cut)), None)
+    source = other.source if other else rule.source
+    advice = other.advice if other and other.advice else rule.advice
+
     def finding(sentence: Sentence | None = None, title: Message | str | None = None) -> Finding:
         return Finding(
             rule.id,
-            rule.source,
+            source,
             rule.severity,
             text(title, language) if title else getattr(rule.title, language, rule.title.de),
-            getattr(rule.advice, language, rule.advice.de),
+            getattr(advice, language, advice.de),
             sentence.quote if sentence else None,
             sentence.passage.page if sentence else None,
             sentence.passage.section if sentence else None,
@@ -138,7 +145,7 @@ def _check(rule: Rule, cut: list[Sentence], items: list[int], language: str) -> 
                 continue
             number = read_number(match["n"])
             if number is None:
-                findings.append(_unreadable(rule, match["n"], sentence, language))
+                findings.append(_unreadable(rule.id, source, match["n"], sentence, language))
             elif number * _days(match.groupdict().get("unit")) < rule.at_least.minimum:
                 findings.append(finding(sentence))
     for start, end, sentence in _periods(rule, cut):
@@ -321,15 +328,15 @@ def _days(unit: str | None) -> int:
     return next((days for name, days in _DAYS_PER_UNIT.items() if unit.startswith(name)), 1)
 
 
-def _unreadable(rule: Rule, value: str, sentence: Sentence, language: str) -> Finding:
+def _unreadable(rule: str, source: str, value: str, sentence: Sentence, language: str) -> Finding:
     """A warning instead of a check: the rule's pattern caught a word that is no number (a
     user's rule, or "einigen Tagen"), and a person has to look at the sentence."""
     return Finding(
-        rule.id,
-        rule.source,
+        rule,
+        source,
         "warning",
         text(
-            _("“{value}” is not a number: rule {rule} cannot check it", value=value, rule=rule.id),
+            _("“{value}” is not a number: rule {rule} cannot check it", value=value, rule=rule),
             language,
         ),
         text(_("write the number in digits (e.g. 30) or as a German number word"), language),

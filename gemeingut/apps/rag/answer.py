@@ -13,7 +13,6 @@ last refusal what is left of the allowance and when it renews.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from gemeingut.apps.assistants.allowance import LEAST_ANSWER_TOKENS, shorter_answer
@@ -21,7 +20,6 @@ from gemeingut.apps.rag.cite import Verdict, check_citations
 from gemeingut.apps.rag.collection import Collection
 from gemeingut.apps.rag.endpoint import Endpoint, Refused, clock_in
 from gemeingut.apps.rag.fitting import Count, Fitted, fit_sources
-from gemeingut.apps.rag.readers import PATH_SEPARATOR
 from gemeingut.apps.rag.rerank import Reranker
 from gemeingut.apps.rag.retrieve import Mode, search
 from gemeingut.apps.rag.storage import StoredChunk
@@ -46,17 +44,7 @@ NO_EVIDENCE = {
     "en": "The collection holds no source for this question; without evidence, no answer.",
 }
 PAGE = {"de": "S.", "en": "p."}
-SECTION = {"de": "Abschnitt", "en": "section"}
 LINE = {"de": ("Zeile", "Zeilen"), "en": ("line", "lines")}  # one, several
-# A heading that says what kind of part it is: "§ 7 Antrag", "Art. 3", "Abschnitt 2 Verfahren",
-# "Anhang II", "Anlage A", "Zweiter Teil", "3. Kapitel": the kind's word with its number or
-# ordinal, so not "Titel der Arbeit", "Anhang zur Satzung" (words of a title), nor "Teilhabe".
-_KINDS = r"(?:Artikel|Buch|Teil|Kapitel|Abschnitt|Unterabschnitt|Titel|Untertitel|Anlage|Anhang)"
-_NAMES_ITS_KIND = re.compile(
-    r"§|Art\.|Art\s*\d"
-    rf"|(?:[A-ZÄÖÜ]\w*te[rs]?|\d+\.)\s+{_KINDS}(?![\w-])"  # Zweiter Teil, 3. Kapitel
-    rf"|{_KINDS}\s+(?:\d+[a-z]?(?!\w)|[IVXLCDM]+(?![\w-])|[A-Z](?![\w-]))"  # 3, 12a, II, A
-)
 
 
 @dataclass(frozen=True)
@@ -130,27 +118,19 @@ def fit_question(
 
 def source_label(chunk: StoredChunk, language: str = "de") -> str:
     """Where a chunk stands: its document, page and section, and a text file's lines, which
-    tell apart the chunks of one section (or of a file without headings)."""
+    tell apart the chunks of one section (or of a file without headings). Every section is
+    named alike, its headings in quotes: „§ 4 Zuständigkeiten“ is no "Abschnitt", and a label
+    that said "Abschnitt" only before headings without a kind's word read as two kinds."""
     parts = [chunk.document]
     if chunk.page is not None:
         parts.append(f"{PAGE.get(language, 'S.')} {chunk.page}")
-    if chunk.section:
-        parts.append(_section_named(chunk.section, language))
+    if chunk.section:  # in quotes, without a word: "Abschnitt" would call a § a larger part
+        parts.append(f"„{chunk.section}“")
     if chunk.lines is not None:
         one, several = LINE.get(language, LINE["de"])
         first, last = chunk.lines
         parts.append(f"{one} {first}" if first == last else f"{several} {first}–{last}")
     return ", ".join(parts)
-
-
-def _section_named(section: str, language: str) -> str:
-    """„§ 7 Antrag“ where a heading of the section's path says what kind of part it is (a
-    law's §, Abschnitt, Teil…): "Abschnitt „Abschnitt 2 Verfahren“" says it twice, and
-    "Abschnitt „§ 7 …“" calls a § what a law calls a larger part; else "Abschnitt „…“"."""
-    headings = section.split(PATH_SEPARATOR)
-    if any(_NAMES_ITS_KIND.match(heading.strip()) for heading in headings):
-        return f"„{section}“"
-    return f"{SECTION.get(language, SECTION['de'])} „{section}“"
 
 
 def messages_for(question: str, sources: list[StoredChunk], language: str) -> list[dict]:

@@ -2,7 +2,9 @@
 small context reads some of every source instead of all of a few.
 
 Each sentence stays verbatim and in the chunk's order: a quote the model takes from it is still
-in the chunk, where the citation check looks for it. Left-out sentences are marked "…".
+in the chunk, where the citation check looks for it. A heading line is a sentence of its own
+("3.1 Vergabevermerk"): left out without a mark, the excerpt seemed to begin where the chunk
+does. Left-out sentences are marked "…".
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class Ranked:
 def ranked(text: str, query: str, language: str) -> Ranked:
     """Sentences ranked by how many of the query's words (stemmed, without stop words, as
     BM25 reads them) each holds; among equals the earlier first."""
-    found = tuple(s.quote for s in sentences(Passage(text)))
+    found = tuple(s.quote for s in sentences(Passage(text), headings=True))
     if not found:
         return Ranked(text, (text,), (0,))
     wanted = set(tokenize([query], language)[0])

@@ -158,12 +158,12 @@ def is_heading(line: str, before: str, after: str) -> bool:
         return False
     if len(line) > _HEADING_CHARS or line[-1] in ".!?;:,-" or "|" in line or "\t" in line:
         return False
-    if _holds_sentence(line):
+    if holds_sentence(line):
         return False
     return bool(_NUMBERED.match(line)) or len(line.split()) <= _HEADING_WORDS
 
 
-def _holds_sentence(line: str) -> bool:
+def holds_sentence(line: str) -> bool:
     """Whether a short line is (part of) a sentence: a sentence ends inside it, it has a
     finite verb, or its last word needs the next line ("… T14. Die", "Geliefert werden …").
     A number's full stop ends no sentence in a heading ("IV. Zuschlag", "Abschnitt 2.
@@ -175,6 +175,13 @@ def _holds_sentence(line: str) -> bool:
         or any(word in _FINITE for word in words[1:])
         or words[-1] in _GOES_ON
     )
+
+
+def runs_on(line: str) -> bool:
+    """Whether a line's sentence goes on in the next line: it ends in a comma, a hyphen or a
+    word that needs more ("… der Transparenz und der")."""
+    words = line.split()
+    return bool(words) and (line[-1] in ",-–" or words[-1].lower() in _GOES_ON)
 
 
 def _between_blank_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from gemeingut.i18n import Message, _, plural, recorded
 from gemeingut.release.openness.evidence import Evidence
-from gemeingut.release.openness.file_content import DATA, examine, noted
+from gemeingut.release.openness.file_content import DATA, examine
 from gemeingut.release.openness.mof import Found
-from gemeingut.release.openness.paper import Read, read_papers, rule
+from gemeingut.release.openness.paper import as_paper
 from gemeingut.release.openness.sentences import joined
 
 PAPER = "Research paper"
-_SHOWN = 3  # files named in the detail of a folder or paper that does not count
+_SHOWN = 3  # files named in the detail of a folder that does not count
 
 
 def with_content(part: Found, evidence: Evidence) -> Found:
@@ -27,7 +27,7 @@ def with_content(part: Found, evidence: Evidence) -> Found:
     if not part.present:
         return part
     if part.component.name == PAPER:
-        return _paper(part, evidence.root)
+        return as_paper(part, evidence.root)
     for rel in part.paths:
         if part.component.name in DATA:
             empty = _no_records(evidence, rel)
@@ -36,19 +36,6 @@ def with_content(part: Found, evidence: Evidence) -> Found:
         if empty is not None:
             return Found(part.component, (), part.licence, False, recorded(empty))
     return part
-
-
-def _paper(part: Found, root: Path) -> Found:
-    read = [r for rel in part.paths for r in read_papers(root, rel)]
-    papers = [r for r in read if r.counts]
-    if papers:
-        return noted(part, joined([_said(papers[0]), rule()]))
-    said = [_said(r) for r in read[:_SHOWN]] or [_("{path}: empty folder", path=part.paths[0])]
-    return Found(part.component, (), part.licence, False, recorded(joined([*said, rule()])))
-
-
-def _said(read: Read) -> Message:
-    return _("{path}: {note}", path=read.path, note=read.note)
 
 
 def _empty(root: Path, rel: str, data: bool = False) -> Message | None:

@@ -15,7 +15,9 @@ compute, duration, hardware and energy of the fine-tuning: what the Model Docume
 states; the energy row also says what the base states of its own, `finetune_energy.py`),
 and the indicators about the training data, its processing and the capability reports are met
 only where the rating finds them for the base as well as the fine-tune (what the base
-withholds, `base-model/files.json` shows).
+withholds, `base-model/files.json` shows). Its filtering and personal-data rows are the
+fine-tuning data's own: a curated dataset's record (`curated-dataset/dataset.json`) shows its
+filters as the recipe release's lineage does; data given as files was used as given.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gemeingut.data.shards import DATASET_RECORD
 from gemeingut.i18n import Message, _, text
 from gemeingut.release.layout import (
     AUDIT,
@@ -39,6 +42,7 @@ from gemeingut.release.layout import (
 )
 from gemeingut.release.openness.causal_lm import names_causal_lm
 from gemeingut.release.openness.chain_runs import earlier_record
+from gemeingut.release.openness.curated_data import curated_datasets, uncurated_files
 from gemeingut.release.openness.evidence import (
     DATA_STATEMENT,
     LOCKFILE,
@@ -198,7 +202,7 @@ def _finetune_rows(facts: _Facts) -> list[Row]:
         return bool((record().get("data") or {}).get("train")) and parts("Datasets")()
 
     datasets = component("Datasets")
-    as_given = _("{file} (data: used as given without filters)", file=FINETUNE_RECORD)
+    filtration, personal = _finetune_filter_rows(facts)
     return [
         ("upstream", "Data size", f"{FINETUNE_RECORD} (data), {datasets}", data_given),
         ("upstream", "Data sources", datasets, parts("Datasets")),
@@ -206,12 +210,12 @@ def _finetune_rows(facts: _Facts) -> list[Row]:
         ("upstream", "Data source selection", component("Data card"), parts("Data card")),
         ("upstream", "Data curation", component("Data preprocessing code"),
          parts("Data preprocessing code")),
-        ("upstream", "Harmful data filtration", as_given, lambda: False),
+        ("upstream", "Harmful data filtration", *filtration),
         ("upstream", "Copyrighted data", datasets,
          lambda: parts("Datasets")() and facts.parts["Datasets"]["license_open"]),
         ("upstream", "Data license", f"{OPENNESS} (licence.training-data)",
          lambda: facts.passed("licence.training-data")),
-        ("upstream", "Personal information in data", as_given, lambda: False),
+        ("upstream", "Personal information in data", *personal),
         ("upstream", "Compute usage",
          _("{file} (stats: parameters and tokens_seen of the fine-tuning)",
            file=FINETUNE_RECORD),
@@ -234,6 +238,36 @@ def _finetune_rows(facts: _Facts) -> list[Row]:
         ("model", "Evaluation of capabilities", component("Evaluation results"),
          parts("Evaluation results")),
     ]  # fmt: skip
+
+
+def _finetune_filter_rows(
+    facts: _Facts,
+) -> tuple[tuple[Message | str, Callable[[], bool]], tuple[Message | str, Callable[[], bool]]]:
+    """Evidence and test of the filtration and personal-data rows of a fine-tune: its curated
+    datasets' records, as the recipe release's rows read its dataset's blocks; where some of
+    the fine-tuning data was given as files (no record), it was used as given."""
+    curated = curated_datasets(facts.evidence)
+    if not curated or uncurated_files(facts.evidence, curated):
+        as_given = _("{file} (data: used as given without filters)", file=FINETUNE_RECORD)
+        return (as_given, lambda: False), (as_given, lambda: False)
+    records = ", ".join(f"{folder}/{DATASET_RECORD}" for folder, _record in curated)
+    blocks = [_blocks(record) for _folder, record in curated]
+    return (
+        (
+            _("{file} (dataset blocks)", file=records),
+            lambda: all(any("excluded" in b for b in each.values()) for each in blocks),
+        ),
+        (f"{records} (pii_scrubber)", lambda: all("pii_scrubber" in each for each in blocks)),
+    )
+
+
+def _blocks(record: Any) -> dict[str, Any]:
+    """The filter blocks a curated dataset's record counts (`stats.blocks`), each a dict."""
+    stats = record.get("stats") if isinstance(record, dict) else None
+    blocks = stats.get("blocks") if isinstance(stats, dict) else None
+    if not isinstance(blocks, dict):
+        return {}
+    return {name: block for name, block in blocks.items() if isinstance(block, dict)}
 
 
 def _framework_rows(facts: _Facts) -> list[Row]:

@@ -80,6 +80,7 @@ from gemeingut.release.openness.gguf_metadata import LLAMA_CPP_LICENCE, GGUFFact
 from gemeingut.release.openness.licence_text import folder_added_terms, licence_text_check
 from gemeingut.release.openness.licences import Openness, content_licence
 from gemeingut.release.openness.mof import Component, Found, components, found
+from gemeingut.release.openness.paper import as_paper
 from gemeingut.release.openness.result import OSAID_CODE, assemble, check, osaid_gate
 from gemeingut.release.openness.text_restrictions import restricted_said, text_restrictions
 from gemeingut.release.openness.use_restrictions import use_restrictions
@@ -108,7 +109,14 @@ _FILES: dict[str, tuple[str, ...]] = {
         "training_config*.*",
         "finetune.json",
     ),
-    "Datasets": ("data/train*", "training-data/*", "data/*.parquet", "data/*.jsonl"),
+    "Datasets": (
+        "data/train*",
+        "training-data/*",
+        "data/**/*.parquet",
+        "data/**/*.jsonl",
+        "training-data/**/*.parquet",
+        "training-data/**/*.jsonl",
+    ),
     "Data card": ("DATA_STATEMENT.md", "DATASHEET.md", "data_card.md"),
     "Technical report": ("TECHNICAL_REPORT.md", "technical_report*.pdf", "*tech*report*.pdf"),
     "Research paper": ("paper/*", "*.pdf"),
@@ -477,9 +485,12 @@ def _component(
     if name == "Evaluation code":  # the lm-eval tasks an audit copied into the folder ran
         return _with_task_code(component, folder, listing, paths, terms, audits)
     own = name not in DATA or data_licence == licence  # under the folder's own terms
-    part = evidenced(
-        component, folder, paths, licence if own else data_licence, verdict if own else None
-    )
+    if name == "Research paper" and paths:  # by the paper's rule, as in a bundle
+        part = _paper(found(component, paths, licence, verdict), folder)
+    else:
+        part = evidenced(
+            component, folder, paths, licence if own else data_licence, verdict if own else None
+        )
     if name == "Data card" and part.present:
         part = _data_files(part, folder, card)
     if part.present or card is None:
@@ -492,6 +503,14 @@ def _component(
     if name == "Research paper" and links:
         return found(component, links, None)  # licence of an external paper: unknown
     return part
+
+
+def _paper(part: Found, folder: Path) -> Found:
+    """`paper/` read as one folder (its text files count together: a LaTeX project's
+    sections), another PDF alone; the evidence is the files."""
+    read = sorted({"paper" if p.startswith("paper/") else p for p in part.paths})
+    judged = as_paper(replace(part, paths=tuple(read)), folder)
+    return replace(judged, paths=part.paths) if judged.present else judged
 
 
 def _with_task_code(
@@ -757,9 +776,12 @@ def _matches(listing: list[str], patterns: tuple[str, ...]) -> list[str]:
 
 
 def _glob_match(parts: list[str], pattern: list[str]) -> bool:
-    return len(parts) == len(pattern) and all(
-        fnmatchcase(part, glob) for part, glob in zip(parts, pattern, strict=True)
-    )
+    """`**` stands for any number of folders (a dataset's `shards/` below its own folder)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_glob_match(parts[skip:], pattern[1:]) for skip in range(len(parts)))
+    return bool(parts) and fnmatchcase(parts[0], pattern[0]) and _glob_match(parts[1:], pattern[1:])
 
 
 def _data_section(

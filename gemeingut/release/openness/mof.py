@@ -84,7 +84,7 @@ def explained(name: str, language: str, alone: bool = False) -> str:
         return said(name, language)
     shown = said(name.removesuffix(CONDITIONAL), language)
     note = _(  # said plainly: no class is reached, the Model Openness Tool's note beside it
-        "no class reached: {label} only conditionally (only the final weights are openly "
+        "no class reached ({label} only conditionally: only the final weights are openly "
         "licensed; other required components of Class III are missing or not openly licensed)",
         label=shown,
     )

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from gemeingut.i18n import Message, _, plural
+from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.release.openness.file_content import noted
+from gemeingut.release.openness.mof import Found
+from gemeingut.release.openness.sentences import joined
 
 MIN_WORDS = 300
 MIN_HEADINGS = 3
@@ -44,6 +47,7 @@ _TEX_COMMENT = re.compile(r"(?<!\\)%.*$", re.MULTILINE)
 _ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
 _UNDERLINE = re.compile(r"^ {0,3}([=\-~^*+#])\1{2,}[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_SHOWN = 3  # files named in the detail of a paper that does not count
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,24 @@ def rule() -> Message:
         headings=str(MIN_HEADINGS),
         distinct=str(MIN_DISTINCT),
     )
+
+
+def as_paper(part: Found, root: Path) -> Found:
+    """`part`, found by its paths below `root`, where one of them reads as a paper by the
+    rule; else missing, and its detail says why. Every rating (bundle and folder) judges
+    its paper here, and says the rule either way."""
+    if not part.present:
+        return part
+    read = [r for rel in part.paths for r in read_papers(root, rel)]
+    papers = [r for r in read if r.counts]
+    if papers:
+        return noted(part, joined([_read_said(papers[0]), rule()]))
+    said = [_read_said(r) for r in read[:_SHOWN]] or [_("{path}: empty folder", path=part.paths[0])]
+    return Found(part.component, (), part.licence, False, recorded(joined([*said, rule()])))
+
+
+def _read_said(read: Read) -> Message:
+    return _("{path}: {note}", path=read.path, note=read.note)
 
 
 def read_papers(root: Path, rel: str) -> list[Read]:

@@ -177,9 +177,7 @@ def test_sources_the_context_cannot_hold_are_said_to_be_left_out(crowded: Path) 
     why = "). Das Modell kann nur eine begrenzte Menge Text auf einmal lesen."
     assert draft.note is not None and draft.note.startswith(said) and draft.note.endswith(why)
     # which: each left out by its place, none of those kept
-    named = re.findall(
-        r"docs/richtlinie\.md, Abschnitt „Richtlinie › (Datenschutz \d)“", draft.note
-    )
+    named = re.findall(r"docs/richtlinie\.md, „Richtlinie › (Datenschutz \d)“", draft.note)
     kept = {chunk.section.rsplit(" › ", 1)[-1] for chunk in draft.sources if chunk.section}
     assert len(named) == dropped and not set(named) & kept
     assert render_markdown(draft).startswith(f"# Rede: Mobiles Arbeiten\n\n> {draft.note}\n")
@@ -224,7 +222,7 @@ def test_a_key_point_whose_source_did_not_fit_says_so_instead_of_borrowing_other
     draft = write_draft(collection, request, ask, count, k=3, mode="bm25")
     assert (draft.sources_found, len(draft.sources)) == (3, 2)
     assert draft.note == (  # the one left out, named: the only source of "Pauschale"
-        "1 von 3 Quellen wurde weggelassen (docs/richtlinie.md, Abschnitt „Richtlinie › "
+        "1 von 3 Quellen wurde weggelassen (docs/richtlinie.md, „Richtlinie › "
         "Kosten“). Das Modell kann nur eine begrenzte Menge Text auf einmal lesen."
     )
     assert any("Datenschutz" in chunk.text for chunk in draft.sources)

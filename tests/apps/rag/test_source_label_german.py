@@ -1,7 +1,6 @@
-"""A source's label reads as German: where the heading already says what kind of part it is
-(§, Art., Abschnitt, Teil, Kapitel, Anlage …), the label does not put "Abschnitt" before it,
-which read `Abschnitt „Abschnitt 2 Verfahren › § 7 …“` and called a § what a law calls a
-larger part; a heading that names no kind keeps it (`Abschnitt „Einleitung“`). A collection's
+"""A source's label reads as German: it puts no "Abschnitt" before a section's headings, which
+read `Abschnitt „Abschnitt 2 Verfahren › § 7 …“` and called a § what a law calls a larger
+part, nor before those that name no kind (`„Einleitung“`), so that all read alike. A collection's
 chunks are „Textabschnitte“ in every German text, so that they are not taken for a law's
 sections, and the sections of a memo or speech stay „Abschnitte“. Real files and the CLI."""
 
@@ -11,8 +10,6 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from gemeingut.apps.rag.answer import source_label
-from gemeingut.apps.rag.storage import StoredChunk
 from gemeingut.apps.web.texts import TEXTS
 from gemeingut.i18n import CATALOGUE
 from tests.test_cli import invoke
@@ -33,10 +30,6 @@ LAW = (
 HANDBOOK = "# Handbuch der Bücherei\n\n## Einleitung\n\nDie Bücherei öffnet um neun Uhr.\n"
 
 
-def _label(section: str, language: str = "de") -> str:
-    return source_label(StoredChunk("c", "d.txt", None, section, "…", (3, 3)), language)
-
-
 def test_a_heading_that_names_its_kind_is_not_called_a_section_again(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -55,17 +48,8 @@ def test_a_heading_that_names_its_kind_is_not_called_a_section_again(tmp_path: P
     assert zweck + "Allgemeines › § 1 Zweck“, Zeile 6" in said["Zweck Bildung"]
     leihfrist = "„Satzung über die Benutzung der Stadtbücherei › Zweiter Teil Ausleihe › Art. 4 "
     assert leihfrist + "Leihfrist“, Zeile 11" in said["Leihfrist Wochen"], said
-    assert "docs/handbuch.md, Abschnitt „Handbuch der Bücherei › Einleitung“" in said["neun Uhr"]
-    assert all("Abschnitt „Abschnitt" not in s and "Abschnitt „§" not in s for s in said.values())
-
-
-def test_only_a_word_that_names_a_part_counts() -> None:
-    for section in ("Anlage 2 Gebühren", "Kapitel 3", "Artikel 5", "Art 3", "Unterabschnitt 1"):
-        assert _label(section) == f"d.txt, „{section}“, Zeile 3"
-        assert _label(section, "en") == f"d.txt, „{section}“, line 3"
-    for section in ("Teilhabe am Arbeitsleben", "Artikelverzeichnis", "Teil-Ergebnisse"):
-        assert _label(section) == f"d.txt, Abschnitt „{section}“, Zeile 3"
-    assert _label("Einleitung", "en") == "d.txt, section „Einleitung“, line 3"
+    assert "docs/handbuch.md, „Handbuch der Bücherei › Einleitung“" in said["neun Uhr"]
+    assert all("Abschnitt „" not in s for s in said.values())
 
 
 def test_chunks_are_textabschnitte_and_a_drafts_sections_abschnitte() -> None:

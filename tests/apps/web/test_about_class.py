@@ -26,4 +26,4 @@ def test_a_conditional_class_is_shown_as_no_class_reached(
     term = page.locator("#about-facts dt", has_text="Model Openness Framework")
     shown = term.locator("xpath=following-sibling::dd[1]").inner_text()
     assert shown == openness["mof_said"]
-    assert shown.startswith("keine Klasse erreicht: Klasse III – Open Model nur bedingt (")
+    assert shown.startswith("keine Klasse erreicht (Klasse III – Open Model nur bedingt: ")

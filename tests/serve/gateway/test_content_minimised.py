@@ -117,12 +117,12 @@ def test_the_start_and_the_command_say_what_logged_content_keeps_of_names(
     open_store(store_url).dispose()
     off = names(store_url)  # no content logged yet: said beside what would be kept
     assert off.exit_code == 0 and "keine Inhalte protokolliert" in off.output, off.output
-    _shared_periods(store_url, None, 7, lambda: None)
+    _shared_periods(store_url, None, 7, lambda _key: None)
     said = capsys.readouterr().err  # names replaced, said with every kind replaced
     assert "Namen nach einer Anrede oder einem Titel" in said, said
     assert "Personennamen bleiben erhalten" not in said
     assert names(store_url, "--keep").exit_code == 0
-    _shared_periods(store_url, None, None, lambda: None)  # the stored period applies
+    _shared_periods(store_url, None, None, lambda _key: None)  # the stored period applies
     said = capsys.readouterr().err
     assert "Personennamen bleiben erhalten" in said, said
     shown = names(store_url)
