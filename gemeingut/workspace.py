@@ -142,7 +142,12 @@ def load_artifact(path: Path, kind: str | tuple[str, ...] | None = None) -> Arti
             ),
             _(
                 "pass the output directory of the stage {stage}",
-                stage=" | ".join(artifact_name(k) for k in kinds),
+                stage=artifact_name(kinds[0]),
+            )
+            if len(kinds) == 1
+            else _(
+                "pass the output directory of one of the stages {stages}",
+                stages=quoted([artifact_name(k) for k in kinds]),
             ),
         )
     return Artifact(path=path, meta=meta)

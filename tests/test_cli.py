@@ -135,7 +135,10 @@ def test_wrong_artifact_kind_is_a_clear_error(tiny_build, tmp_path: Path) -> Non
         "--out",
         tmp_path / "ev",
     )
-    assert result.exit_code == 2 and "Art „dataset“, erwartet: „model“, „adapter“" in result.stderr
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 2, result.output
+    assert "ein Artefakt der Stufe „Datensatz“, erwartet: „Modell“, „LoRA-Adapter“" in said, said
+    assert "Ausgabeordner einer der Stufen „Modell“, „LoRA-Adapter“" in said, said
 
 
 def test_curate_takes_settings_from_a_config_file_and_options_win(tmp_path: Path) -> None:

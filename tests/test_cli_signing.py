@@ -177,8 +177,8 @@ def test_keys_list_shows_the_good_keys_and_marks_a_damaged_one(tmp_path: Path) -
     (tmp_path / "broken.pub").write_text("junk\n")
     result = invoke("keys", "list", "--dir", tmp_path)
     assert result.exit_code == 1  # listed, but a script must notice the damaged key
-    assert "good  SHA256:" in result.stderr
-    assert "broken  beschädigt:" in result.stderr and "kein öffentlicher Schlüssel" in result.stderr
+    assert "good  SHA256:" in result.stdout  # the list is the result: on stdout
+    assert "broken  beschädigt:" in result.stdout and "kein öffentlicher Schlüssel" in result.stdout
     rows = {row["name"]: row for row in json.loads(invoke("keys", "list", "--dir", tmp_path,
                                                           "--json").stdout)}  # fmt: skip
     assert rows["good"]["fingerprint"].startswith("SHA256:") and rows["good"]["problem"] is None
