@@ -579,23 +579,36 @@ def data_section(
 def publication_info(path: Path) -> PublicationInfo:
     """Publication prose from a TOML file: a whole recipe, a `[data.publication]` table, or the
     keys at the top level."""
-    raw, lines = _read_toml(path)
+    raw, lines = _read_toml(path, INFO_FILE)
     data = raw.get("data")
     if isinstance(data, dict) and "publication" in data:
         raw, lines = data["publication"], lines.under(("data", "publication"))
-    return _validated(PublicationInfo, raw, lines, path)
+    return _validated(PublicationInfo, raw, lines, path, unknown=INFO_KEYS)
 
 
-def _read_toml(path: Path) -> tuple[dict[str, Any], KeyLines]:
+# What a TOML file is, as its errors name it: a recipe, or the prose `data publish --info` reads
+# (a user who typed `--info x.toml` was told „Rezept x.toml nicht gefunden“).
+RECIPE = _("recipe")
+INFO_FILE = _("info file")
+INFO_KEYS = _(
+    "remove or correct the unknown key; the [data.publication] section of "
+    "examples/demo/recipe.toml shows every key an info file can hold"
+)
+
+
+def _read_toml(path: Path, what: Message = RECIPE) -> tuple[dict[str, Any], KeyLines]:
     """The file's tables and the line of each key, for errors that say where."""
     try:
         source = path.read_text(encoding="utf-8")
         raw = tomllib.loads(source)
     except FileNotFoundError:
-        raise RecipeError(_("recipe {path} not found", path=path), _("check the path")) from None
+        raise RecipeError(
+            _("{what} {path} not found", what=what, path=path), _("check the path")
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RecipeError(
-            _("recipe {path} cannot be read: {error}", path=path, error=exc), _("check the file")
+            _("{what} {path} cannot be read: {error}", what=what, path=path, error=exc),
+            _("check the file"),
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise RecipeError(toml_problem(path, exc), _("fix the TOML syntax there")) from None
@@ -629,9 +642,11 @@ def _validated(
     lines: KeyLines,
     origin: Path,
     options: dict[tuple[str, ...], str] | None = None,
+    unknown: Message | None = None,
 ) -> M:
     """`file:line: key.path: message` for every error, the line where the file has the key;
-    `--option value: message` for a key given on the command line (`options`)."""
+    `--option value: message` for a key given on the command line (`options`). `unknown`:
+    where the keys such a file may hold are shown, for an unknown key (else a recipe's)."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -648,7 +663,7 @@ def _validated(
             else:
                 parts.append(f"{_place(origin, lines.line(loc))}: {key}: {said}")
                 in_file = True
-        hint = _hint(exc) if in_file else _("see `--help` for the allowed values")
+        hint = _hint(exc, unknown) if in_file else _("see `--help` for the allowed values")
         raise RecipeError("; ".join(parts), hint) from None
 
 
@@ -723,9 +738,11 @@ def _section_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _hint(exc: ValidationError) -> Message:
+def _hint(exc: ValidationError, unknown: Message | None = None) -> Message:
     if any(e["type"] == "extra_forbidden" for e in exc.errors()):
-        return _("remove or correct the unknown key; `gemeingut build --help` names the sections")
+        return unknown or _(
+            "remove or correct the unknown key; `gemeingut build --help` names the sections"
+        )
     if any(e["type"] == "missing" for e in exc.errors()):
         return _("add the missing key; examples/demo/recipe.toml shows a complete recipe")
     return _("correct the value at that key")

@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from gemeingut.data.pii import PII_TYPES
 from gemeingut.errors import InputError
@@ -79,7 +79,9 @@ WRITTEN = ("prompt", "response", "report_note", "note")
 # The reporter of a finding whose person was erased (`forget_reporter`), and of any without one.
 ANONYMOUS = "anonymous"
 # The kinds of finding (as the server's page offers them): a made-up one has no name to show.
-CATEGORIES = ("bias", "harmful", "wrong", "privacy", "other")
+# The kinds of finding the page offers and every language names (the server's API takes these).
+CategoryName = Literal["bias", "harmful", "wrong", "privacy", "other"]
+CATEGORIES: tuple[str, ...] = get_args(CategoryName)
 HINT = _(
     "a finding needs category, prompt and response; see `gemeingut audit findings import --help`"
 )

@@ -18,10 +18,7 @@ from gemeingut.cli.common import (
     say,
     user_errors,
 )
-from gemeingut.data.publish.metadata import PublicationInfo
-from gemeingut.errors import InputError, RecipeError
-from gemeingut.i18n import Message, _, text
-from gemeingut.progress import console
+from gemeingut.i18n import Message, _
 from gemeingut.recipe import (
     SourceSpec,
     data_section,
@@ -87,7 +84,7 @@ def data_curate(
         from gemeingut.data.source_notes import curate_notes
 
         for said in [curate_summary(artifact.stats), *curate_notes(artifact.stats)]:
-            console.print(f"  {text(said)}")
+            say(" ", said)  # escaped: a source's name (`akten[entwurf]`) is no markup
 
 
 def curate_summary(stats: dict[str, Any]) -> Message:
@@ -174,33 +171,12 @@ def data_publish(
     """Write DATA_STATEMENT.md, croissant.json, dcat.ttl and NOTICE beside a copy of the data."""
     from gemeingut.stages import publish_stage
 
-    artifact, reused = publish_stage(at(out), load_artifact(dataset, "dataset"), _publication(info))
+    info_read = publication_info(info)  # before the dataset: a mistyped --info said first
+    artifact, reused = publish_stage(at(out), load_artifact(dataset, "dataset"), info_read)
     report("publication", artifact, reused, as_json)
     missing = artifact.stats.get("missing_fields", [])
     if missing and not as_json:
         say(" ", _("prose not given (marked as missing): {fields}", fields=", ".join(missing)))
-
-
-def _publication(info: Path) -> PublicationInfo:
-    """The prose `--info` gives; its errors name it as the info file it is, not as a recipe."""
-    if not info.exists():
-        raise InputError(
-            _("info file {path} not found", path=str(info)), _("check the path given to --info")
-        )
-    try:
-        return publication_info(info)
-    except RecipeError as error:
-        if error.hint != _UNKNOWN_KEY:
-            raise
-        raise RecipeError(error.message, _INFO_KEYS) from None
-
-
-# The recipe's hint on an unknown key, and what an info file's reader is told instead.
-_UNKNOWN_KEY = _("remove or correct the unknown key; `gemeingut build --help` names the sections")
-_INFO_KEYS = _(
-    "remove or correct the unknown key; the [data.publication] section of "
-    "examples/demo/recipe.toml shows every key an info file can hold"
-)
 
 
 def _source_name(path: Path, index: int) -> str:

@@ -6,13 +6,11 @@ excluded by the gate, so the two never say different things about the same spell
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
-
-from license_expression import get_license_index
+from functools import lru_cache
 
 from gemeingut.data.licenses import decide
 from gemeingut.model.hub_licences import meant_licence
-from gemeingut.model.licence_names import unknown_licence
+from gemeingut.model.licence_names import spdx_versions, unknown_licence
 
 # The gate's reasons for a licence that names no licence id: the ones a spelling can explain.
 UNNAMED = frozenset({"licence-unknown", "licence-unparseable"})
@@ -21,7 +19,7 @@ _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _SEPARATOR = re.compile(r"[()\s]+")
 _TOKEN = re.compile(r"[()\s]+|[^()\s]+")
 _OPERATORS = {"and", "or", "with"}
-_VERSIONED = re.compile(r"(?P<name>.+)-(?P<version>\d+(?:\.\d+)*)")
+_APART = re.compile(r"[\s_-]+")  # how a name's words are set apart: `CC BY-SA`, `cc_by_sa`
 
 
 @lru_cache(maxsize=4096)  # the gate asks once per document, a corpus repeats its licences
@@ -34,7 +32,7 @@ def meant_expression(expression: str | None) -> str | None:
     tokens = _TOKEN.findall(repaired)
     kept = [bool(_SEPARATOR.fullmatch(t)) or t.lower() in _OPERATORS for t in tokens]
     if not any(t.lower() in _OPERATORS or "(" in t or ")" in t for t in tokens):
-        meant = _meant_id(repaired)  # one licence, perhaps with spaces: `CC BY 4.0`
+        meant = _meant_id(repaired)  # one licence, perhaps with spaces: `CC BY 4.0`, `CC BY`
     else:
         meant = "".join(t if keep else _meant_id(t) for t, keep in zip(tokens, kept, strict=True))
     if meant == expression.strip() or unknown_licence(meant) is not None:
@@ -50,20 +48,9 @@ def _meant_id(key: str) -> str:
     close = meant_licence(key)
     if close == key:
         return key
-    versions = _versions().get(key.lower())
+    versions = spdx_versions().get(_APART.sub("-", key.strip().lower()))
     if versions:
         return versions[-1]
     return close or key
 
 
-@cache
-def _versions() -> dict[str, list[str]]:
-    """SPDX's versioned ids by their name without the version (lower case), oldest first."""
-    found: dict[str, list[tuple[tuple[int, ...], str]]] = {}
-    for entry in get_license_index():
-        key = str(entry.get("spdx_license_key") or "")
-        match = _VERSIONED.fullmatch(key)
-        if match and not entry.get("is_exception") and not key.startswith("LicenseRef-"):
-            version = tuple(int(n) for n in match["version"].split("."))
-            found.setdefault(match["name"].lower(), []).append((version, key))
-    return {name: [key for _v, key in sorted(ids)] for name, ids in found.items()}

@@ -31,6 +31,15 @@ Span = tuple[int, int]
 # names last, as no placeholder reads as one.
 PII_TYPES = ("email", "iban", "tax_id", "ip_address", "phone", "person_name")
 PLACEHOLDERS = {kind: f"<{kind.upper()}>" for kind in PII_TYPES}
+# What each kind is called where a person reads what was looked for (the data statement).
+KIND_NAMES = {
+    "email": _("e-mail addresses"),
+    "iban": _("IBANs"),
+    "tax_id": _("tax ids"),
+    "ip_address": _("public IPv4 addresses"),
+    "phone": _("phone numbers"),
+    "person_name": _("names after a form of address or a title"),
+}
 
 # --- e-mail ---------------------------------------------------------------------------------
 

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
-from gemeingut.data.licence_hints import UNNAMED, meant_expression
-from gemeingut.data.licenses import decide
-from gemeingut.data.readers import Unread, infer_format, unread_files
+from gemeingut.data.licence_hints import meant_expression
+from gemeingut.data.readers import FOLDER_SUFFIXES, Unread, infer_format, unread_files
 from gemeingut.data.tasks import Task
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural
 from gemeingut.recipe import SourceSpec
+from gemeingut.release.openness.sentences import joined
 
+READ_SUFFIXES = ", ".join(FOLDER_SUFFIXES)  # what a folder's reader takes, as it is said
 _KINDS = {
     "jsonl": _("a JSONL file without a JSON line"),
     "parquet": _("a Parquet file without rows"),
     "hf": _("a saved dataset without rows"),
-    "folder": _("a folder without .txt, .md or .html files"),
+    "folder": _("a folder with no file read (only {suffixes} are)", suffixes=READ_SUFFIXES),
 }
 
 
@@ -71,95 +73,63 @@ def no_documents(sources: list[SourceSpec]) -> InputError:
     return InputError(
         plural(
             len(sources),
-            _("the source holds no documents: {sources}", sources=_joined(said)),
-            _("none of the sources holds a document: {sources}", sources=_joined(said)),
+            _("the source holds no documents: {sources}", sources=joined(said)),
+            _("none of the sources holds a document: {sources}", sources=joined(said)),
         ),
         _(
             "name sources that hold documents: JSONL files (also .gz or .zst) with a JSON object "
             "with a `text` field on each line, Parquet files or saved Hugging Face datasets with "
-            "a `text` column, or folders of .txt, .md or .html files"
+            "a `text` column, or folders of text files ({suffixes})",
+            suffixes=READ_SUFFIXES,
         ),
     )
 
 
 def curate_notes(stats: dict[str, Any]) -> list[Message]:
     """What a person should know of a run besides its counts, one sentence each."""
-    notes = [
-        _given(count, source=source, licence=licence)
-        for source, licences in stats.get("licence_from_source", {}).items()
-        for licence, count in licences.items()
-    ]
+    notes: list[Message] = []
+    for source, licences in stats.get("licence_from_source", {}).items():
+        for licence, count in licences.items():
+            said = {"count": count, "source": source, "licence": licence}
+            notes.append(plural(
+                count,
+                _("{count} document without a licence of its own was given the licence of "
+                  "source {source!r}: {licence}", **said),
+                _("{count} documents without a licence of their own were given the licence of "
+                  "source {source!r}: {licence}", **said),
+            ))  # fmt: skip
     for source, files in stats.get("unread_files", {}).items():
-        count = sum(files.values())
-        notes.append(_unread_said(count, source=source, files=_files(files)))
+        said = {"count": sum(files.values()), "source": source, "files": _files(files),
+                "suffixes": READ_SUFFIXES}  # fmt: skip
+        notes.append(plural(
+            said["count"],
+            _("source {source!r}: {count} file not read (only {suffixes} are): {files}",
+              **said),
+            _("source {source!r}: {count} files not read (only {suffixes} are): {files}",
+              **said),
+        ))  # fmt: skip
     for source, folders in stats.get("hidden_folders", {}).items():
-        notes.append(_hidden_said(sum(folders.values()), source=source, folders=_folders(folders)))
+        said = {"count": sum(folders.values()), "source": source, "folders": _folders(folders)}
+        notes.append(plural(
+            said["count"],
+            _("source {source!r}: {count} file in hidden folders not read ({folders})", **said),
+            _("source {source!r}: {count} files in hidden folders not read ({folders})", **said),
+        ))  # fmt: skip
     notes += [
         _("source {source!r} holds no documents", source=source)
         for source in stats.get("empty_sources", [])
     ]
     for licence, count in stats.get("excluded_by_license", {}).items():
-        if decide(licence).reason in UNNAMED and (meant := meant_expression(licence)):
-            notes.append(_misspelt(count, licence=licence, meant=meant))
+        if meant := meant_expression(licence):  # None but for a licence the gate cannot name
+            said = {"count": count, "licence": licence, "meant": meant}
+            notes.append(plural(
+                count,
+                _("{count} document with the licence {licence!r} was excluded: did you mean "
+                  "{meant}?", **said),
+                _("{count} documents with the licence {licence!r} were excluded: did you mean "
+                  "{meant}?", **said),
+            ))  # fmt: skip
     return notes
-
-
-def _given(count: int, **values: str) -> Message:
-    one = _(
-        "{count} document without a licence of its own was given the licence of source "
-        "{source!r}: {licence}",
-        count=count,
-        **values,
-    )
-    other = _(
-        "{count} documents without a licence of their own were given the licence of source "
-        "{source!r}: {licence}",
-        count=count,
-        **values,
-    )
-    return plural(count, one, other)
-
-
-def _unread_said(count: int, **values: Any) -> Message:
-    one = _(
-        "source {source!r}: {count} file not read (only .txt, .md and .html are): {files}",
-        count=count,
-        **values,
-    )
-    other = _(
-        "source {source!r}: {count} files not read (only .txt, .md and .html are): {files}",
-        count=count,
-        **values,
-    )
-    return plural(count, one, other)
-
-
-def _hidden_said(count: int, **values: Any) -> Message:
-    one = _(
-        "source {source!r}: {count} file in hidden folders not read ({folders})",
-        count=count,
-        **values,
-    )
-    other = _(
-        "source {source!r}: {count} files in hidden folders not read ({folders})",
-        count=count,
-        **values,
-    )
-    return plural(count, one, other)
-
-
-def _misspelt(count: int, **values: str) -> Message:
-    one = _(
-        "{count} document with the licence {licence!r} was excluded: did you mean {meant}?",
-        count=count,
-        **values,
-    )
-    other = _(
-        "{count} documents with the licence {licence!r} were excluded: did you mean {meant}?",
-        count=count,
-        **values,
-    )
-    return plural(count, one, other)
 
 
 def _unread(spec: SourceSpec) -> Unread:
@@ -189,10 +159,7 @@ def _files(files: dict[str, int]) -> Message | str:
         f"{count} × {suffix}" if suffix else _("{count} × without suffix", count=count)
         for suffix, count in files.items()
     ]
-    joined = said[0]
-    for part in said[1:]:
-        joined = _("{first}, {then}", first=joined, then=part)
-    return joined
+    return reduce(lambda items, item: _("{items}, {item}", items=items, item=item), said)
 
 
 def _folders(folders: dict[str, int]) -> str:
@@ -201,11 +168,3 @@ def _folders(folders: dict[str, int]) -> str:
     if len(folders) == 1:
         return next(iter(folders))
     return ", ".join(f"{folder}: {count}" for folder, count in folders.items())
-
-
-def _joined(parts: list[Message]) -> Message:
-    """Parts in one message, each rendered in the language of the whole."""
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = _("{first}; {then}", first=joined, then=part)
-    return joined

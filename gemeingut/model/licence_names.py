@@ -24,7 +24,7 @@ from gemeingut.model.hub_licences import meant_licence
 # SPDX Annex D).
 _LICENCE_REF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+", re.IGNORECASE)
 # An SPDX id that ends in a version (`CC0-1.0`, `DL-DE-BY-2.0`), the name before it.
-_VERSIONED = re.compile(r"(?P<name>.+)-\d+\.\d+")
+_VERSIONED = re.compile(r"(?P<name>.+)-(?P<version>\d+(?:\.\d+)*)")
 
 
 def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:
@@ -66,19 +66,22 @@ def unknown_licence(expression: str | None) -> tuple[Message, Message] | None:
 def _sole_version(key: str) -> str | None:
     """The SPDX id of `key` with its version, where SPDX has it in one version only: a name
     too short for `meant_licence`'s likeness (`CC0` is not close to `CC0-1.0` by spelling)."""
-    ids = _versions().get(key.strip().lower(), [])
+    ids = spdx_versions().get(key.strip().lower(), [])
     return ids[0] if len(ids) == 1 else None
 
 
 @cache
-def _versions() -> dict[str, list[str]]:
-    """SPDX's versioned ids by their name without the version, in lower case."""
-    found: dict[str, list[str]] = {}
+def spdx_versions() -> dict[str, list[str]]:
+    """SPDX's versioned ids by their name without the version (lower case), oldest first: for
+    a licence named without its version (`CC0`, `CC-BY`), here and in curation's hints."""
+    found: dict[str, list[tuple[tuple[int, ...], str]]] = {}
     for entry in get_license_index():
-        match = _VERSIONED.fullmatch(str(entry.get("spdx_license_key") or ""))
-        if match and not entry.get("is_exception"):
-            found.setdefault(match["name"].lower(), []).append(match[0])
-    return found
+        key = str(entry.get("spdx_license_key") or "")
+        match = _VERSIONED.fullmatch(key)
+        if match and not entry.get("is_exception") and not key.startswith("LicenseRef-"):
+            version = tuple(int(n) for n in match["version"].split("."))
+            found.setdefault(match["name"].lower(), []).append((version, key))
+    return {name: [key for _v, key in sorted(ids)] for name, ids in found.items()}
 
 
 def _own_terms(key: str) -> str:

@@ -24,7 +24,7 @@ from gemeingut.data.publish import DATA_STATEMENT_FILE
 from gemeingut.data.shards import CURATED_DIR, DATASET_RECORD
 from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _
-from gemeingut.release.layout import FINETUNE_DATA, TRAINING_DATA, TRAINING_METADATA
+from gemeingut.release.layout import FINETUNE_DATA, TRAINING_DATA
 from gemeingut.workspace import ARTIFACT_FILE, Artifact
 
 PUBLICATION = "publication"  # the lineage's role of the publication the statement is from
@@ -33,7 +33,6 @@ FINETUNE_STATEMENT = f"{FINETUNE_FOLDER}/{DATA_STATEMENT_FILE}"
 CURATED = f"{FINETUNE_FOLDER}/{CURATED_DIR}"
 CURATED_STATS = f"{CURATED}/stats.json"
 CURATED_RECORD = f"{CURATED}/{DATASET_RECORD}"
-LINEAGE = f"{TRAINING_METADATA}/lineage.json"
 
 
 def trained_on(tuned: Path) -> str | None:

@@ -29,9 +29,8 @@ def refuse_other_statement(
     """`stats`, `dataset`: the dataset's stats.json and record as the bundle will hold them;
     `folder`: the dataset artifact's folder, where the release is given it (a fine-tune holds
     a copy of its data, and names the dataset by its id)."""
-    from gemeingut.data.publish import DATA_STATEMENT_FILE, PublicationInfo
-    from gemeingut.data.publish.data_statement import render_data_statement
-    from gemeingut.data.publish.facts import DatasetFacts
+    from gemeingut.data.publish import DATA_STATEMENT_FILE
+    from gemeingut.release.verify_statement_rendered import statement_from
 
     hint = _publish_again(publication, dataset, folder)
     path = publication.path / DATA_STATEMENT_FILE
@@ -41,11 +40,10 @@ def refuse_other_statement(
         said = _("{path} cannot be read: {error}", path=str(path), error=why_unreadable(exc))
         raise InputError(said, hint) from None
     try:
-        info = PublicationInfo.model_validate(publication.meta.get("params", {}))
+        again = statement_from(stats, dataset, publication.meta.get("params", {}))
     except ValidationError:
         difference: Message | None = _("its settings are not ones this version of gemeingut reads")
     else:
-        again = render_data_statement(DatasetFacts(Path(), stats, dataset, (), {}, None), info)
         difference = text_difference(shipped, again)
     if difference is None:
         return

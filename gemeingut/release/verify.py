@@ -178,7 +178,7 @@ def verify_bundle(
         problems.extend(claims)
         problems.extend(guarded(lambda: recipe_problems(bundle, expected), RECIPE))
         named = named_lines(problems, DATA_STATEMENT)  # against the shards: said once, there
-        problems.extend(guarded(lambda: rendered_problems(bundle, expected, named), DATA_STATEMENT))
+        problems.extend(rendered_problems(bundle, expected, named))  # each statement guarded
         problems.extend(recomputed_problems(bundle, expected, rating))  # GGUF, numbers
         # report.json against its logs, reports against it
         problems.extend(guarded(lambda: audit_problems(bundle, expected), AUDIT_REPORT))

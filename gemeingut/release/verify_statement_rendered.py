@@ -27,7 +27,6 @@ from typing import Any
 from gemeingut.i18n import Message, _, other_catalogue, plural
 from gemeingut.release.differences import ABSENT, SHOWN, shown, shown_pair
 from gemeingut.release.finetune_publication import (
-    CURATED,
     CURATED_RECORD,
     CURATED_STATS,
     FINETUNE_STATEMENT,
@@ -36,6 +35,7 @@ from gemeingut.release.finetune_publication import (
 )
 from gemeingut.release.layout import TRAINING_DATA, TRAINING_METADATA
 from gemeingut.release.verify_data_statement import DATA_STATEMENT
+from gemeingut.release.verify_guard import guarded
 from gemeingut.release.verify_wording import OlderWording, writer_wording
 
 LINEAGE = f"{TRAINING_METADATA}/lineage.json"
@@ -56,42 +56,56 @@ FINETUNING = Statement(FINETUNE_STATEMENT, f"{CURATED_STATS}, {CURATED_RECORD}, 
                        f"({PUBLICATION})")  # fmt: skip
 
 
-def rendered_statement(bundle: Path, statement: Statement = PRETRAINING) -> str | None:
+def rendered_statement(bundle: Path, statement: Statement) -> str | None:
     """The statement as the bundle's records give it; None where the lineage records no
     publication (a statement no release wrote), or, for the fine-tuning data's, the bundle
     holds no curated dataset's records."""
-    from gemeingut.data.publish import PublicationInfo
-    from gemeingut.data.publish.data_statement import render_data_statement
-    from gemeingut.data.publish.facts import DatasetFacts
-
     lineage = json.loads((bundle / LINEAGE).read_text(encoding="utf-8"))
     published = lineage.get(PUBLICATION)
     if published is None:
         return None
-    info = PublicationInfo.model_validate(published["params"])
     if statement == FINETUNING:
         records = statement_records(bundle)
         if records is None:
             return None
         stats, dataset = records
-        facts = DatasetFacts(bundle / CURATED, stats, dataset, (), {}, None)
     else:
         stats = json.loads((bundle / STATS).read_text(encoding="utf-8"))
-        facts = DatasetFacts(bundle / TRAINING_DATA, stats, lineage["dataset"], (), {}, None)
-    return render_data_statement(facts, info)
+        dataset = lineage["dataset"]
+    return statement_from(stats, dataset, published["params"])
 
 
-def rendered_problems(bundle: Path, listed: dict[str, str], named: set[int]) -> list[Message]:
+def statement_from(stats: dict[str, Any], dataset: dict[str, Any], settings: Any) -> str:
+    """The data statement `publish` writes from a dataset's stats.json and record and the
+    publication's settings (its record's `params`): what a release checks a publication's
+    statement against before it ships it, and `verify` a bundle's. A `ValidationError` where
+    the settings are not ones this version reads."""
+    from gemeingut.data.publish import PublicationInfo
+    from gemeingut.data.publish.data_statement import render_data_statement
+    from gemeingut.data.publish.facts import DatasetFacts
+
+    info = PublicationInfo.model_validate(settings)
+    return render_data_statement(DatasetFacts(Path(), stats, dataset, (), {}, None), info)
+
+
+def rendered_problems(bundle: Path, listed: dict[str, str], named: set[int]) -> list[Message | str]:
     """Each line of the bundle's data statements (its pretraining data's, its fine-tuning
     data's) that differs from the one its records give, but the lines in `named` (of the
     pretraining data's, said already against the shards); one problem where no record gives
-    it."""
-    problems = _statement_problems(bundle, listed, named, PRETRAINING)
-    if FINETUNE_STATEMENT in listed:
-        mismatch = _other_dataset(bundle)
-        if mismatch is not None:  # another dataset's statement: its lines say nothing more
-            return [*problems, mismatch]
-    return problems + _statement_problems(bundle, listed, set(), FINETUNING)
+    it, or where its records cannot be read back (named by that statement)."""
+    problems = guarded(
+        lambda: _statement_problems(bundle, listed, named, PRETRAINING), PRETRAINING.path
+    )
+    return problems + guarded(lambda: _finetuning_problems(bundle, listed), FINETUNING.path)
+
+
+def _finetuning_problems(bundle: Path, listed: dict[str, str]) -> list[Message]:
+    if FINETUNE_STATEMENT not in listed:
+        return []
+    mismatch = _other_dataset(bundle)
+    if mismatch is not None:  # another dataset's statement: its lines say nothing more
+        return [mismatch]
+    return _statement_problems(bundle, listed, set(), FINETUNING)
 
 
 def _other_dataset(bundle: Path) -> Message | None:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from gemeingut.audit.findings import NOTE_MAX
+from gemeingut.audit.findings import CATEGORIES, NOTE_MAX, CategoryName
 from gemeingut.data.pii import PII_TYPES
 from gemeingut.i18n import _
 from gemeingut.serve.findings_files import remember_findings_file
@@ -33,14 +33,11 @@ from gemeingut.serve.served import served_model
 
 findings_router = APIRouter()
 DEFAULT_TRIAGE_GROUP = "triage"
-# The kinds of finding the page offers and names in every language; a made-up one would be
-# stored and shown untranslated, so the API refuses it.
-CategoryName = Literal["bias", "harmful", "wrong", "privacy", "other"]
-CATEGORIES: tuple[str, ...] = get_args(CategoryName)
 
 
 def _known_category(value: object) -> object:
-    """A category in any case and spacing ("Bias ") as the API names it, or a sentence that
+    """A made-up category would be stored and shown untranslated, so the API refuses it:
+    a category in any case and spacing ("Bias ") as the API names it, or a sentence that
     lists the categories (pydantic's own would say what is wrong, not what to send)."""
     if not isinstance(value, str):
         return value  # the type's own error says what is wrong

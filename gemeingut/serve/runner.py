@@ -751,8 +751,7 @@ def readable_by_others(db: str) -> str | None:
     url = database_url(db)
     if not url.startswith("sqlite:///"):
         return None
-    mode = Path(url.removeprefix("sqlite:///")).stat().st_mode & 0o777
-    return f"{mode:04o}" if mode & 0o077 else None
+    return _mode_for_others(Path(url.removeprefix("sqlite:///")))
 
 
 def _shared_periods(

@@ -51,3 +51,31 @@ def test_a_suite_the_calibration_did_not_measure_carries_no_caveat() -> None:
     report = _report("own.jsonl")
     assert unreliable_flags(report["bias"]) == {}
     assert "Vorbehalt" not in markdown(report, "de")
+
+
+def test_the_counts_are_the_calibrations_documented_in_the_benchmarks() -> None:
+    """The caveat's counts are a table copied from a bench run: they must be the ones
+    docs/benchmarks.md records for that run (its "80 random" column, v2 / v3), so that a new
+    calibration changes both or the suite fails."""
+    import re
+    from pathlib import Path
+
+    from gemeingut.audit.bias import CLUSTERED_V2
+    from gemeingut.audit.bias_calibration import FLAGGED_ON_RANDOM, RANDOM_MODELS
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
+    text = docs.read_text(encoding="utf-8")
+    assert f"| category | pairs | word pairs | with control | {RANDOM_MODELS} random |" in text
+    rows = re.findall(
+        r"^\| (\w+) \| \d+ \| \d+ \| \d+ \| \**(\d+) / (\d+)\** \|", text, re.MULTILINE
+    )
+    assert {name: int(v2) for name, v2, _v3 in rows} == FLAGGED_ON_RANDOM[CLUSTERED_V2]
+    assert {name: int(v3) for name, _v2, v3 in rows} == FLAGGED_ON_RANDOM[GRAMMAR_V3]
+
+
+def test_the_shipped_suite_is_named_as_an_audit_names_it() -> None:
+    """The caveat applies where the report names the shipped suite: by the name `run_audit`
+    gives it, not a copy of it that a change of that name would leave behind."""
+    from gemeingut.audit.run import _suite_name
+
+    assert _suite_name(None, "bias/de") == SHIPPED_SUITE

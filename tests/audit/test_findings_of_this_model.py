@@ -22,7 +22,6 @@ from gemeingut.audit.findings import (
 from gemeingut.audit.report_markdown import markdown
 from gemeingut.cli import app
 from gemeingut.errors import InputError
-from gemeingut.serve.findings_routes import CATEGORIES as SERVED_CATEGORIES
 
 MODEL = {"name": "tiny", "path": "../tiny", "kind": "model folder", "lineage": "sha256:0"}
 
@@ -69,10 +68,6 @@ def test_a_made_up_category_is_refused_with_the_closest_named(tmp_path: Path) ->
     source.write_text('{"category": " Bias ", "prompt": "p", "response": "r"}\n', "utf-8")
     import_findings([source], tmp_path / "f.jsonl", "tiny", None)
     assert read_findings(tmp_path / "f.jsonl")[0]["category"] == "bias"
-
-
-def test_the_categories_are_those_the_server_accepts() -> None:
-    assert CATEGORIES == SERVED_CATEGORIES
 
 
 def test_the_import_help_lists_the_fields_the_hint_sends_readers_to() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gemeingut.audit import item_log
 from gemeingut.audit.capability import folder_model, request_count, run_tasks
 from gemeingut.audit.item_log import interrupted_note
 from gemeingut.audit.task_suite import default_suite, prepare
@@ -26,8 +27,12 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_an_interrupted_tasks_suite_resumes_where_it_stopped(
-    model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    model: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(item_log, "_opened", set())  # no other test's log: only this run's
     tasks = prepare(["gg_buergerkunde"], default_suite())
     total = request_count(tasks, LIMIT)
     first: list[int] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gemeingut.data.readers import unread_files
 from tests.corpus import open_documents
-from tests.data.test_curate_source_notes import NO_FILTERS
+from tests.data.test_curate_source_notes import curated_folder
 from tests.test_cli import invoke
 
 
@@ -36,12 +36,7 @@ def test_hidden_folders_are_not_read_and_said_apart(tmp_path: Path) -> None:
     unread = unread_files(folder)
     assert unread.suffixes == {".pdf": 1}, unread
     assert unread.hidden == {".git": 3, "docs/.obsidian": 1}, unread
-    config = tmp_path / "config.toml"
-    config.write_text(NO_FILTERS, "utf-8")
-    args = ("data", "curate", folder, "--out", tmp_path / "ds", "--license", "CC0-1.0")
-    result = invoke(*args, "--config", config)
-    assert result.exit_code == 0, result.output
-    said = " ".join(result.stderr.split())
+    said = curated_folder(tmp_path, folder)
     assert "Quelle „gesetze“: 1 Datei nicht gelesen" in said and "1 × .pdf" in said, said
     assert (
         "Quelle „gesetze“: 4 Dateien in versteckten Ordnern nicht gelesen "
@@ -53,9 +48,7 @@ def test_hidden_folders_are_not_read_and_said_apart(tmp_path: Path) -> None:
     assert stats["hidden_folders"] == {"gesetze": {".git": 3, "docs/.obsidian": 1}}
     (folder / ".git" / "description.md").write_text("Gesetze des Landes.\n", "utf-8")
     (folder / ".git" / "objects" / "ab" / "cdef0124").write_bytes(b"x\x9c")
-    again = invoke("--lang", "en", *args, "--config", config)
-    assert again.exit_code == 0, again.output
-    said = " ".join(again.stderr.split())
+    said = curated_folder(tmp_path, folder, "--lang", "en")
     assert "reused" in said or "wiederverwendet" in said, said
     assert "source 'gesetze': 4 files in hidden folders not read (.git: 3, docs/.obsidian: 1)" in (
         said
@@ -69,7 +62,8 @@ def test_a_source_of_hidden_files_only_is_refused_saying_where_they_are(tmp_path
     result = invoke("--lang", "en", "data", "curate", folder, "--out", tmp_path / "ds")
     said = " ".join(result.stderr.split())
     assert result.exit_code == 2, result.output
-    assert "a folder without .txt, .md or .html files; not read, in hidden folders: .git" in (
-        said
+    assert (
+        "a folder with no file read (only .txt, .md, .html, .htm are); not read, in hidden "
+        "folders: .git" in said
     ), said
     assert not (tmp_path / "ds").exists()

@@ -59,6 +59,7 @@ def test_the_summary_says_what_the_source_licence_covered_and_what_was_not_read(
         "LicenseRef-German-Official-Work" in said
     )
     assert "Quelle „gesetze“: 2 Dateien nicht gelesen" in said and "1 × .jsonl, 1 × .pdf" in said
+    assert "(gelesen werden nur .txt, .md, .html, .htm)" in said  # as the reader takes them
     assert (
         "1 Dokument mit der Lizenz „DL-DE-BY2.0“ wurde ausgeschlossen: meinten Sie DL-DE-BY-2.0?"
         in (said)
@@ -102,7 +103,30 @@ def test_a_recipe_source_licence_is_counted_the_same_way(tmp_path: Path) -> None
     assert exclusions["land-003"]["detail"].endswith("; did you mean CC-BY-4.0?")
 
 
+def curated_folder(tmp_path: Path, folder: Path, *options: str) -> str:
+    """What `data curate FOLDER` into `tmp_path/ds` (CC0-1.0, no text filters) says."""
+    config = tmp_path / "config.toml"
+    config.write_text(NO_FILTERS, "utf-8")
+    args = ("data", "curate", folder, "--out", tmp_path / "ds", "--license", "CC0-1.0")
+    result = invoke(*options, *args, "--config", config)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stderr.split())
+
+
 def _exclusions(out: Path) -> list[dict]:
     import pyarrow.parquet as pq
 
     return pq.read_table(out / "exclusions.parquet").to_pylist()
+
+
+def test_a_source_name_in_brackets_is_said_as_it_is_not_read_as_markup(tmp_path: Path) -> None:
+    """A folder `akten[entwurf]` was said as „akten“: the summary's lines went to the console
+    unescaped, and rich took `[entwurf]` for a style."""
+    folder = tmp_path / "akten[entwurf]"
+    folder.mkdir()
+    for i, doc in enumerate(open_documents(2, seed=3, prefix="akte")):
+        (folder / f"a{i}.md").write_text(doc["text"], "utf-8")
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.4\n")
+    said = curated_folder(tmp_path, folder)
+    assert "Quelle „akten[entwurf]“: 1 Datei nicht gelesen" in said, said
+    assert "der Quelle „akten[entwurf]“: CC0-1.0" in said, said

@@ -21,6 +21,8 @@ MISSPELT = {
     "CC-BY": "CC-BY-4.0",
     "CC-BY-4,0": "CC-BY-4.0",
     "CC BY-SA 4.0": "CC-BY-SA-4.0",
+    "CC BY": "CC-BY-4.0",  # spaced as `CC BY 4.0` is, without its version
+    "cc by-sa": "CC-BY-SA-4.0",
     "CC0": "CC0-1.0",
     "MIT OR CC-BY-4,0": "MIT OR CC-BY-4.0",
 }

@@ -45,7 +45,7 @@ def test_empty_files_named_like_every_component_count_for_nothing(tmp_path: Path
     [
         ("train.py", "def train(:\n", "Training code", "not Python (line 1)"),
         ("train.py", "# to do\n", "Training code", "no Python statement"),
-        ("paper.pdf", "a paper", "Research paper", "not a readable PDF"),
+        ("paper.pdf", "a paper", "Research paper", "damaged, or not a PDF file"),
         ("data/train.jsonl", "\n{broken\n", "Datasets", "not JSON Lines (line 2"),
         ("data/train.csv", "text,licence\n", "Datasets", "no record"),
         ("data/train-0.parquet", "PAR1", "Datasets", "not a Parquet file"),

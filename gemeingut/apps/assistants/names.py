@@ -15,16 +15,16 @@ must be German („Salesforce-Plattform“ is a name) but the „E-“ of „E-A
 
 from __future__ import annotations
 
-import gzip
-from functools import cache
-from importlib import resources
+import math
 
-from gemeingut.apps.rag.german_terms import parts
+from gemeingut.apps.rag.german_terms import _lexicon, parts
 
 _ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")  # a noun's plural and case endings
 _HEAD = 3  # letters before a known last word of a compound
 _LAST = 4  # letters of that word, at least
-_LAST_LAWS = 30  # laws that use that word, at least: a rare one („force“) is no common word
+# laws that use that word, at least: a rare one („force“) is no common word (the search's word
+# list holds the log of each word's count)
+_LAST_LAWS = math.log(30)
 
 
 def is_german_word(word: str) -> bool:
@@ -36,16 +36,9 @@ def is_german_word(word: str) -> bool:
 
 
 def _german(word: str) -> bool:
-    known = _words()
+    known = _lexicon().logs  # the list the search splits compounds with, read once
     stems = [word[: len(word) - len(end)] for end in _ENDINGS if word.endswith(end)]
     if any(stem in known for stem in stems) or parts(word):
         return True
-    return any(known.get(word[i:], 0) >= _LAST_LAWS for i in range(_HEAD, len(word) - _LAST + 1))
-
-
-@cache
-def _words() -> dict[str, int]:
-    """The list's words and the number of laws that use each (a line: word, tab, number)."""
-    packed = resources.files("gemeingut.apps.rag").joinpath("german_words.txt.gz").read_bytes()
-    rows = (line.split("\t") for line in gzip.decompress(packed).decode("utf-8").splitlines())
-    return {row[0]: int(row[1]) for row in rows if len(row) == 2}
+    heads = range(_HEAD, len(word) - _LAST + 1)
+    return any(known.get(word[i:], -math.inf) >= _LAST_LAWS for i in heads)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, Protocol
 
+from gemeingut.apps.rag.list_numbers import roman
 from gemeingut.apps.rag.readers import join_line_end_hyphens, without_invisible
 from gemeingut.i18n import DEFAULT, LANGUAGES, Message, _, plural, text
 
@@ -266,7 +267,7 @@ def _pages(found: re.Match[str]) -> Pages | None:
     if found["following"] is not None:
         if found["following"].lower() == "ff":
             return first, None
-        return first, first + 1 if isinstance(first, int) else _roman(_order(first) + 1)
+        return first, first + 1 if isinstance(first, int) else roman(_order(first) + 1)
     return first, first
 
 
@@ -280,16 +281,6 @@ def _order(page: int | str) -> int:
         return page
     values = [_ROMAN.get(c, 0) for c in page.lower()]
     return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
-
-
-def _roman(value: int) -> str:
-    out = ""
-    for number, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                            (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
-                            (4, "iv"), (1, "i")):  # fmt: skip
-        count, value = divmod(value, number)
-        out += numeral * count
-    return out
 
 
 def _numbers(first: int, last: int, count: int) -> list[int]:

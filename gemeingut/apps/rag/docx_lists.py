@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from gemeingut.apps.rag.list_numbers import letters, roman
+from gemeingut.apps.rag.list_numbers import written
+
+# <w:numFmt> values as `list_numbers.written` names them; others are written as digits
+_STYLES = {"lowerLetter": "a", "upperLetter": "A", "lowerRoman": "i", "upperRoman": "I",
+           "decimalZero": "01", "none": ""}  # fmt: skip
 
 _LEVELS = 9  # a Word list has levels 0 to 8
 _PLACEHOLDER = re.compile(r"%([1-9])")  # a level's number in a level's text ("%1.%2.")
@@ -238,15 +242,6 @@ def _restarts(definition: Any, used: int) -> bool:
 
 
 def _formatted(value: int, kind: str | None) -> str:
-    """A level's number in its <w:numFmt>; a format in words or another script as digits."""
-    if kind in ("lowerLetter", "upperLetter"):
-        written = letters(value, repeated=True)
-    elif kind in ("lowerRoman", "upperRoman"):
-        written = roman(value)
-    elif kind == "decimalZero":
-        written = f"{value:02d}"
-    elif kind == "none":
-        written = ""
-    else:  # decimal, or absent (decimal, as the standard has it)
-        written = str(value)
-    return written.upper() if kind in ("upperLetter", "upperRoman") else written
+    """A level's number in its <w:numFmt>; a format in words or another script as digits
+    (decimal, as the standard has it, where the format is absent)."""
+    return written(value, _STYLES.get(kind or "", "1"))

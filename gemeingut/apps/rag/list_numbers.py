@@ -12,6 +12,23 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _MOST_LETTERED = 26 * 20  # a list's 520th item: "z" twenty times in Word
 
 
+def written(value: int, style: str, repeated: bool = True) -> str:
+    """`value` as a list writes it in `style`, named as Writer names them: "1", "a", "A",
+    "i", "I", "" (no number), and "01" (Word's decimalZero); an unknown style (another
+    script's digits) as digits. One place for both readers (`docx_lists`, `odt_lists`)."""
+    if style in ("a", "A"):
+        shown = letters(value, repeated)
+    elif style in ("i", "I"):
+        shown = roman(value)
+    elif style == "01":
+        shown = f"{value:02d}"
+    elif style == "":
+        shown = ""
+    else:
+        shown = str(value)
+    return shown.upper() if style in ("A", "I") else shown
+
+
 def roman(number: int) -> str:
     """`number` in lower-case Roman numerals ("xiv"); as digits where Roman numerals write
     none (0, negative numbers, 4000 and above)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gemeingut.apps.rag.list_numbers import letters, roman
+from gemeingut.apps.rag.list_numbers import written
 
 _NUMBER = "list-level-style-number"
 
@@ -173,15 +173,7 @@ def _formatted(value: int, level: Any) -> str:
     if level.qname[1] != _NUMBER:
         return ""
     kind = level.getAttrNS(STYLENS, "num-format") or ""
-    if kind in ("a", "A"):
-        written = letters(value, level.getAttrNS(STYLENS, "num-letter-sync") == "true")
-    elif kind in ("i", "I"):
-        written = roman(value)
-    elif kind == "":
-        written = ""
-    else:
-        written = str(value)
-    return written.upper() if kind in ("A", "I") else written
+    return written(value, kind, level.getAttrNS(STYLENS, "num-letter-sync") == "true")
 
 
 def _followed_by(level: Any) -> str | None:

@@ -121,7 +121,7 @@ def _above_a_gap(lines: list[tuple[int, str]], shown: list[int], number: int) ->
     above = lines[shown[number - 1]][1].strip()
     gap = any(not line.strip() for _, line in lines[shown[number - 1] + 1 : shown[number]])
     short = len(above) <= _TITLE_CHARS
-    return gap and short and not runs_on(above) and not holds_sentence(above)
+    return gap and short and not holds_sentence(above)
 
 
 def _never_heading(line: str) -> bool:

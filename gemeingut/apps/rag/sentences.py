@@ -165,23 +165,27 @@ def is_heading(line: str, before: str, after: str) -> bool:
 
 def holds_sentence(line: str) -> bool:
     """Whether a short line is (part of) a sentence: a sentence ends inside it, it has a
-    finite verb, or its last word needs the next line ("… T14. Die", "Geliefert werden …").
+    finite verb, or it runs on (`runs_on`: "… T14. Die", "Geliefert werden …").
     A number's full stop ends no sentence in a heading ("IV. Zuschlag", "Abschnitt 2.
     Vergabeverfahren", "Anlage 3 Los 2. Möbel")."""
     pieces = _split(line, 0, len(line))
-    words = [word.strip("„“\"'(),:").lower() for word in line.split()]
     return (
         any(not _HEADING_NUMBER.search(piece) for piece in pieces[:-1])
-        or any(word in _FINITE for word in words[1:])
-        or words[-1] in _GOES_ON
+        or any(word in _FINITE for word in _words(line)[1:])
+        or runs_on(line)
     )
 
 
 def runs_on(line: str) -> bool:
     """Whether a line's sentence goes on in the next line: it ends in a comma, a hyphen or a
     word that needs more ("… der Transparenz und der")."""
-    words = line.split()
-    return bool(words) and (line[-1] in ",-–" or words[-1].lower() in _GOES_ON)
+    words = _words(line)
+    return bool(words) and (line[-1] in ",-–" or words[-1] in _GOES_ON)
+
+
+def _words(line: str) -> list[str]:
+    """A line's words in lower case, without quotes, brackets, commas and colons."""
+    return [word.strip("„“\"'(),:").lower() for word in line.split()]
 
 
 def _between_blank_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -143,17 +143,27 @@ def _provenance(graph: Graph, facts: DatasetFacts) -> BNode:
     graph.add((provenance, RDF.type, DCTERMS.ProvenanceStatement))
     for language in LABEL_LANGUAGES:
         listed = ", ".join(f"{r}: {numeral(n, language)}" for r, n in reasons) or _("none")
-        label = _(
-            "Curated with {code} from the sources {sources}: {read} documents read, {kept} "
-            "kept, {excluded} excluded ({reasons}). Every exclusion is recorded in "
-            "exclusions.parquet; see DATA_STATEMENT.md.",
-            code=facts.code,
-            sources=", ".join(facts.sources),
-            read=stats["documents_in"],
-            kept=stats["kept"],
-            excluded=stats["excluded"],
-            reasons=listed,
-        )
+        counted = {
+            "code": facts.code,
+            "sources": plural(
+                len(facts.sources),
+                _("from the source {names}", names=", ".join(facts.sources)),
+                _("from the sources {names}", names=", ".join(facts.sources)),
+            ),
+            "read": stats["documents_in"],
+            "kept": stats["kept"],
+            "excluded": stats["excluded"],
+            "reasons": listed,
+        }
+        label = plural(
+            stats["documents_in"],
+            _("Curated with {code} {sources}: {read} document read, {kept} "
+              "kept, {excluded} excluded ({reasons}). Every exclusion is recorded in "
+              "exclusions.parquet; see DATA_STATEMENT.md.", **counted),
+            _("Curated with {code} {sources}: {read} documents read, {kept} "
+              "kept, {excluded} excluded ({reasons}). Every exclusion is recorded in "
+              "exclusions.parquet; see DATA_STATEMENT.md.", **counted),
+        )  # fmt: skip
         graph.add((provenance, RDFS.label, Literal(text(label, language), lang=language)))
     return provenance
 

@@ -11,18 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gemeingut.data.pii import PII_TYPES, PLACEHOLDERS
+from gemeingut.data.pii import KIND_NAMES, PII_TYPES, PLACEHOLDERS
 from gemeingut.i18n import Message, _, plural
 
-# What each kind is called where it was looked for.
-_SOUGHT = {
-    "email": _("e-mail addresses"),
-    "iban": _("IBANs"),
-    "tax_id": _("tax ids"),
-    "ip_address": _("public IPv4 addresses"),
-    "phone": _("phone numbers"),
-    "person_name": _("names after a form of address or a title"),
-}
 LIMITS = _(
     "The detectors find these kinds only in the forms they know, checked where a checksum "
     "exists; anything else personal is not looked for and may remain in the text: names "
@@ -60,14 +51,14 @@ def personal_data(stats: Mapping[str, Any], params: Mapping[str, Any]) -> list[M
         _(
             "Curation looked in every document for: {kinds}; each one found was replaced by a "
             "placeholder of its kind ({placeholders}).",
-            kinds=_listed([_SOUGHT[kind] for kind in sought]),
+            kinds=_listed([KIND_NAMES[kind] for kind in sought]),
             placeholders=", ".join(f"`{PLACEHOLDERS[kind]}`" for kind in sought),
         ),
         *found,
     ]
     unsought = [kind for kind in PII_TYPES if kind not in sought]
     if unsought:
-        said.append(_("Not looked for: {kinds}.", kinds=_listed([_SOUGHT[k] for k in unsought])))
+        said.append(_("Not looked for: {kinds}.", kinds=_listed([KIND_NAMES[k] for k in unsought])))
     return [*said, LIMITS]
 
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gemeingut.i18n import Message, _, plural, recorded
+from gemeingut.i18n import Message, _, recorded
 from gemeingut.release.openness.evidence import Evidence
-from gemeingut.release.openness.file_content import DATA, examine
+from gemeingut.release.openness.file_content import DATA, examine, folder_files, said_of
 from gemeingut.release.openness.mof import Found
 from gemeingut.release.openness.paper import as_paper
-from gemeingut.release.openness.sentences import joined
 
 PAPER = "Research paper"
-_SHOWN = 3  # files named in the detail of a folder that does not count
 
 
 def with_content(part: Found, evidence: Evidence) -> Found:
@@ -38,29 +36,25 @@ def with_content(part: Found, evidence: Evidence) -> Found:
     return part
 
 
-def _empty(root: Path, rel: str, data: bool = False) -> Message | None:
+def _empty(root: Path, rel: str, data: bool = False) -> Message | str | None:
     """Why `rel` holds nothing that counts (a folder: no file of it does), or None; `data`:
     its files must hold records."""
     target = root / rel
-    if not target.is_dir():
-        examined = examine(root, rel, data)
-        return None if examined.counts else _("{path}: {note}", path=rel, note=examined.note)
-    files = sorted(p for p in target.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = (
+        [p.relative_to(root).as_posix() for p in folder_files(target)] if target.is_dir() else [rel]
+    )
     if not files:
         return _("{path}: empty folder", path=rel)
-    said: list[Message | str] = []
-    for path in files:
-        examined = examine(root, path.relative_to(root).as_posix(), data)
-        if examined.counts:
+    examined = []
+    for path in files:  # the first that counts is enough
+        found = examine(root, path, data)
+        if found.counts:
             return None
-        said.append(_("{path}: {note}", path=examined.path, note=examined.note))
-    rest = len(said) - _SHOWN
-    if rest > 0:
-        said = [*said[:_SHOWN], plural(rest, _("1 more file"), _("{count} more files", count=rest))]
-    return joined(said)
+        examined.append(found)
+    return said_of(examined)
 
 
-def _no_records(evidence: Evidence, rel: str) -> Message | None:
+def _no_records(evidence: Evidence, rel: str) -> Message | str | None:
     """Data counts by its records: the documents of its shards, the examples of fine-tuning
     files, as the licence checks count them; files they do not count (fine-tuning data whose
     licence is not stated) by what each holds."""

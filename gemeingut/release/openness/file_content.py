@@ -51,8 +51,14 @@ def evidenced(
         return missing(component, licence)
     examined = [examine(folder, p, data=component.name in DATA) for p in paths]
     part = found(component, [e.path for e in examined if e.counts], licence, verdict)
-    said = _said(examined)
+    said = said_of(examined)
     return noted(part, said) if part.present else replace(part, detail=recorded(said))
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The files below `folder` that stand for it, in order: hidden ones (`.gitkeep`) hold
+    nothing a component needs."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def missing(component: Component, licence: str | None) -> Found:
@@ -64,8 +70,8 @@ def noted(part: Found, said: Message) -> Found:
     return replace(part, detail=recorded(joined([said, part.detail])))
 
 
-def _said(examined: list[Examined]) -> Message | str:
-    """What the files hold, those that do not count first."""
+def said_of(examined: list[Examined]) -> Message | str:
+    """What the files hold, those that do not count first, the first few named."""
     ordered = sorted(examined, key=lambda e: (e.counts, not e.by_name_only, e.path))
     said: list[Message | str] = [
         _("{path}: {note}", path=e.path, note=e.note) for e in ordered[:_SHOWN]

@@ -160,13 +160,13 @@ def _pretraining_rows(facts: _Facts) -> list[Row]:
         ("upstream", "Data curation", f"{TRAINING_CODE}/gemeingut/data/",
          parts("Data preprocessing code")),
         ("upstream", "Harmful data filtration", _("{file} (dataset blocks)", file=_LINEAGE),
-         lambda: any("excluded" in b for b in data_stats().get("blocks", {}).values())),
+         lambda: _filtered(_blocks(facts.record(_LINEAGE).get("dataset")))),
         ("upstream", "Copyrighted data", _("{file} (license column)", file=f"{_DATA}/"),
          lambda: _all_documents_licensed(facts.evidence)),
         ("upstream", "Data license", f"{OPENNESS} (licence.training-data)",
          lambda: facts.passed("licence.training-data")),
         ("upstream", "Personal information in data", f"{_LINEAGE} (pii_scrubber)",
-         lambda: "pii_scrubber" in data_stats().get("blocks", {})),
+         lambda: _scrubbed(_blocks(facts.record(_LINEAGE).get("dataset")))),
         ("upstream", "Compute usage", f"{_META}/training.json (flops){run}",
          lambda: "flops_6nd" in training().get("flops", {})),
         ("upstream", "Development duration", f"{_META}/training.json (wall_seconds){run}",
@@ -255,19 +255,30 @@ def _finetune_filter_rows(
     return (
         (
             _("{file} (dataset blocks)", file=records),
-            lambda: all(any("excluded" in b for b in each.values()) for each in blocks),
+            lambda: all(_filtered(each) for each in blocks),
         ),
-        (f"{records} (pii_scrubber)", lambda: all("pii_scrubber" in each for each in blocks)),
+        (f"{records} (pii_scrubber)", lambda: all(_scrubbed(each) for each in blocks)),
     )
 
 
 def _blocks(record: Any) -> dict[str, Any]:
-    """The filter blocks a curated dataset's record counts (`stats.blocks`), each a dict."""
+    """The filter blocks a dataset's record counts (`stats.blocks`), each a dict: a curated
+    fine-tuning dataset's, and the pretraining dataset's as lineage.json keeps it."""
     stats = record.get("stats") if isinstance(record, dict) else None
     blocks = stats.get("blocks") if isinstance(stats, dict) else None
     if not isinstance(blocks, dict):
         return {}
     return {name: block for name, block in blocks.items() if isinstance(block, dict)}
+
+
+def _filtered(blocks: dict[str, Any]) -> bool:
+    """Whether a dataset's curation ran filters that exclude documents (harmful ones too)."""
+    return any("excluded" in block for block in blocks.values())
+
+
+def _scrubbed(blocks: dict[str, Any]) -> bool:
+    """Whether a dataset's curation replaced personal data by placeholders."""
+    return "pii_scrubber" in blocks
 
 
 def _framework_rows(facts: _Facts) -> list[Row]:

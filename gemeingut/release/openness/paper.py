@@ -2,8 +2,8 @@
 
 The MOF's research paper is a paper on the model's development; a placeholder, an empty file or
 two lines under a title are none, so a paper counts only when `paper/` holds one document that
-reads as a paper: Markdown, TeX, HTML, reStructuredText, plain text, DOCX or ODT (as Word or
-LibreOffice show them, read as the assistants read them: administrations write in these) of
+reads as a paper: Markdown, HTML, DOCX or ODT (read as the assistants read them, in any
+encoding they read: administrations write in these), TeX, reStructuredText or plain text, of
 at least `MIN_WORDS` words under at least `MIN_HEADINGS` headings (a title and sections), or a
 PDF whose text layer holds at least `MIN_WORDS` words (a PDF marks no headings a reader can
 tell from its text); either with at least `MIN_DISTINCT` different words, so that one
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
+from gemeingut.errors import InputError
 from gemeingut.i18n import Message, _, plural, recorded
-from gemeingut.release.openness.file_content import noted
+from gemeingut.release.openness.file_content import Examined, folder_files, noted, said_of
 from gemeingut.release.openness.mof import Found
 from gemeingut.release.openness.sentences import joined
 
@@ -37,7 +36,8 @@ _PDF_PAGES = 200  # pages of a PDF read for its text
 # Kana and Han ideographs: one word each; every other script's words run between spaces
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = re.compile(rf"[{_CJK}]|[^\W\d_{_CJK}](?:[^\W{_CJK}]|['’-])*")
-_TEXT = (".md", ".markdown", ".txt", ".rst")
+_READ = (".md", ".markdown", ".html", ".htm", ".docx", ".odt")  # as the assistants read them
+_TEXT = (".txt", ".rst")  # headings underlined, which the assistants' reader does not know
 _TEX = re.compile(
     r"\\(?:title|part|chapter|section|subsection|subsubsection|paragraph)\*?\s*[\[{]"
     r"|\\begin\{abstract\}"
@@ -47,16 +47,7 @@ _TEX_COMMENT = re.compile(r"(?<!\\)%.*$", re.MULTILINE)
 _ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
 _UNDERLINE = re.compile(r"^ {0,3}([=\-~^*+#])\1{2,}[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_SHOWN = 3  # files named in the detail of a paper that does not count
-
-
-@dataclass(frozen=True)
-class Read:
-    """One file of `paper/`: whether it is a paper, and what it holds, said."""
-
-    path: str
-    counts: bool
-    note: Message
+Read = Examined  # one file of `paper/`: whether it is a paper, and what it holds, said
 
 
 def rule() -> Message:
@@ -80,23 +71,15 @@ def as_paper(part: Found, root: Path) -> Found:
     read = [r for rel in part.paths for r in read_papers(root, rel)]
     papers = [r for r in read if r.counts]
     if papers:
-        return noted(part, joined([_read_said(papers[0]), rule()]))
-    said = [_read_said(r) for r in read[:_SHOWN]] or [_("{path}: empty folder", path=part.paths[0])]
-    return Found(part.component, (), part.licence, False, recorded(joined([*said, rule()])))
-
-
-def _read_said(read: Read) -> Message:
-    return _("{path}: {note}", path=read.path, note=read.note)
+        return noted(part, joined([said_of(papers[:1]), rule()]))
+    said = said_of(read) if read else _("{path}: empty folder", path=part.paths[0])
+    return Found(part.component, (), part.licence, False, recorded(joined([said, rule()])))
 
 
 def read_papers(root: Path, rel: str) -> list[Read]:
     """Every file of `rel` (a folder, or one file) read as a paper, those that count first."""
     target = root / rel
-    files = (
-        sorted(p for p in target.rglob("*") if p.is_file() and not p.name.startswith("."))
-        if target.is_dir()
-        else [target]
-    )
+    files = folder_files(target) if target.is_dir() else [target]
     read = [read_paper(p, p.relative_to(root).as_posix()) for p in files]
     if target.is_dir() and not any(r.counts for r in read):
         read += _together(files, rel)
@@ -109,8 +92,8 @@ def _together(files: list[Path], rel: str) -> list[Read]:
     parts = []
     for path in files:
         try:
-            counted = _text_counts(path, path.suffix.lower())
-        except OSError:
+            counted = _counts(path, path.suffix.lower())
+        except (OSError, InputError):
             continue
         if counted is not None:
             parts.append(counted)
@@ -134,29 +117,30 @@ def read_paper(path: Path, rel: str) -> Read:
     try:
         if suffix == ".pdf":
             return _pdf(path, rel)
-        if suffix in (".docx", ".odt"):
-            return _office(path, rel)
-        counted = _text_counts(path, suffix)
-        if counted is not None:
-            return _judged(rel, *counted)
+        counted = _counts(path, suffix)
     except OSError as error:
         return Read(rel, False, _("cannot be read: {error}", error=str(error)))
-    return Read(
-        rel, False, _("not a document read as a paper (PDF, Markdown, TeX, HTML, text, DOCX, ODT)")
-    )
+    except InputError:  # its words name the file by its path here, not in the bundle
+        return Read(rel, False, _("damaged, or not a {kind} file", kind=suffix[1:].upper()))
+    if counted is None:
+        return Read(
+            rel,
+            False,
+            _("not a document read as a paper (PDF, Markdown, TeX, HTML, text, DOCX, ODT)"),
+        )
+    return _judged(rel, *counted)
 
 
-def _text_counts(path: Path, suffix: str) -> tuple[list[str], int] | None:
-    """The words and headings of a text paper (TeX, HTML, Markdown, reST, text); None for
-    another kind of file."""
-    if suffix not in (".tex", ".html", ".htm", *_TEXT):
-        return None
-    text = _text(path)
+def _counts(path: Path, suffix: str) -> tuple[list[str], int] | None:
+    """The words and headings of a paper other than a PDF; None for another kind of file, an
+    `InputError` for one the assistants' reader finds damaged."""
+    if suffix in _READ:
+        return _passages(path)
     if suffix == ".tex":
-        return _tex(text)
-    if suffix in (".html", ".htm"):
-        return _html(text)
-    return _markup(text)
+        return _tex(_text(path))
+    if suffix in _TEXT:
+        return _markup(_text(path))
+    return None
 
 
 def _judged(rel: str, words: list[str], headings: int) -> Read:
@@ -189,7 +173,7 @@ def _text(path: Path) -> str:
 
 
 def _markup(text: str) -> tuple[list[str], int]:
-    """Words and headings of Markdown, reStructuredText or plain text: `#` headings and lines
+    """Words and headings of reStructuredText or plain text: `#` headings and lines
     underlined with `===`/`---` (setext, reST), code blocks aside."""
     prose, headings, previous, fenced = [], 0, "", False
     for line in text.splitlines():
@@ -214,61 +198,28 @@ def _tex(text: str) -> tuple[list[str], int]:
     return _WORD.findall(_TEX_COMMAND.sub(" ", body)), headings
 
 
-class _HtmlText(HTMLParser):
-    """The words a reader sees and the <h1>–<h6> headings of an HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.words: list[str] = []
-        self.headings = 0
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._hidden += 1
-        elif re.fullmatch(r"h[1-6]", tag):
-            self.headings += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._hidden:
-            self._hidden -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.words += _WORD.findall(data)
-
-
-def _html(text: str) -> tuple[list[str], int]:
-    parser = _HtmlText()
-    parser.feed(text)
-    parser.close()
-    return parser.words, parser.headings
-
-
-def _office(path: Path, rel: str) -> Read:
-    """A DOCX or ODT as the assistants' reader reads it (`apps/rag/readers.py`): the words of
-    its passages and of its headings, each heading once (the paths its passages stand under)."""
+def _passages(path: Path) -> tuple[list[str], int]:
+    """Markdown, HTML, DOCX or ODT as the assistants' reader reads it (`apps/rag/readers.py`):
+    the words of its passages and of its headings, each heading once (the paths its passages
+    stand under)."""
     from gemeingut.apps.rag.passages import PATH_SEPARATOR
     from gemeingut.apps.rag.readers import read_document
-    from gemeingut.errors import InputError
 
-    try:
-        passages = read_document(path)
-    except InputError:  # its words name the file by its path here, not in the bundle
-        kind = path.suffix[1:].upper()
-        return Read(rel, False, _("damaged, or not a {kind} file", kind=kind))
     headings = set()
+    passages = read_document(path)
     for passage in passages:
         path_of = (passage.section or "").split(PATH_SEPARATOR)
         headings |= {tuple(path_of[:n]) for n in range(1, len(path_of) + 1) if path_of[n - 1]}
-    said = [p.text for p in passages] + [heading[-1] for heading in headings]
-    return _judged(rel, _WORD.findall("\n".join(said)), len(headings))
+    # a heading with nothing under it is a passage of its own words (`Outline`): counted once
+    texts = [p.text for p in passages if p.text != (p.section or "").split(PATH_SEPARATOR)[-1]]
+    said = texts + [heading[-1] for heading in headings]
+    return _WORD.findall("\n".join(said)), len(headings)
 
 
 def _pdf(path: Path, rel: str) -> Read:
     """A PDF counts by the words of its text layer (a scan without one has none to count)."""
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import FileNotDecryptedError, PyPdfError
 
     quiet = logging.getLogger("pypdf")
     level = quiet.level
@@ -281,8 +232,10 @@ def _pdf(path: Path, rel: str) -> Read:
             for page in reader.pages[:_PDF_PAGES]
             for word in _WORD.findall(page.extract_text() or "")
         ]
-    except (PyPdfError, ValueError, KeyError, TypeError) as error:
-        return Read(rel, False, _("not a readable PDF: {error}", error=str(error)))
+    except FileNotDecryptedError:
+        return Read(rel, False, _("an encrypted PDF, whose text cannot be read"))
+    except (PyPdfError, ValueError, KeyError, TypeError):  # pypdf's words: English, technical
+        return Read(rel, False, _("damaged, or not a {kind} file", kind="PDF"))
     finally:
         quiet.setLevel(level)
     paged = plural(pages, _("1 page"), _("{count} pages", count=str(pages)))

@@ -35,7 +35,6 @@ from gemeingut.i18n import _
 from gemeingut.serve.backends.address import shown_address
 from gemeingut.serve.gateway.audit_log import ADDRESS_COLUMNS, CONTENT_COLUMNS, unfinished
 from gemeingut.serve.gateway.content_privacy import kinds_replaced, names_kept
-from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.pseudonym_key import RENEWED
 from gemeingut.serve.gateway.records_servers import (
     RUNNING,
@@ -172,12 +171,6 @@ def deployment_facts(
     }
 
 
-def deployment(engine: Engine, now: datetime | None = None) -> dict[str, str]:
-    """The settings of the servers that count (`united`), with the periods every server of
-    the database applies."""
-    return united(read_servers(engine, now or utcnow())) | _shared(engine)
-
-
 def united(servers: list[Server]) -> dict[str, str]:
     """One setting per name from the servers that count, newest start first: where they
     differ, the newest's (`TOGETHER`: from one server), except the model, engine and policy,
@@ -202,6 +195,7 @@ def united(servers: list[Server]) -> dict[str, str]:
 
 
 def _shared(engine: Engine) -> dict[str, str]:
+    """The periods every server of the database applies (`retention.SHARED`), where set."""
     return {name: value for name, value in stored_values(engine).items() if value != OFF}
 
 

@@ -12,6 +12,7 @@ from gemeingut.apps.rag.cite import check_citations
 from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.readers import read_document
 from gemeingut.apps.rag.retrieve import search
+from gemeingut.apps.rag.sentences import holds_sentence, is_heading, runs_on
 from tests.apps.rag.documents import write_pdf
 
 HEADER = "Stadt Musterhausen · Vergabestelle"
@@ -72,3 +73,12 @@ def test_a_chunk_of_a_pdf_names_its_section_and_a_citation_of_its_page_holds(
     assert check_citations(answer, [chunk]).supported
     wrong = check_citations(answer.replace("S. 3", "S. 2"), [chunk])
     assert not wrong.supported and wrong.citations[0].problem is not None
+
+
+def test_a_line_that_runs_on_holds_a_sentence() -> None:
+    """One test of a wrapped line for headings and a PDF's gaps and title: a line ending in a
+    dash or in a word that needs the next one, also in brackets, is no heading."""
+    for line in ("3. Los 2 –", "Lieferung der Geräte und", "Frist (siehe oben, für die)"):
+        assert runs_on(line)
+        assert holds_sentence(line)
+        assert not is_heading(line, "", "Die Stadt beschafft Geräte.")

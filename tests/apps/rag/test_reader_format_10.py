@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import search
 from gemeingut.errors import InputError
 from tests.apps.rag.documents import write_markdown
+from tests.apps.rag.reader_formats import NOTE_KEY, as_read_by, ingested_again
 from tests.apps.rag.test_docx_text_boxes import write_aushang
 from tests.apps.rag.test_html_images_and_table_rows import PAGE
-from tests.apps.rag.test_ocr_kept import read_by_format
 from tests.apps.rag.test_odt_notes_and_page_headers import write_bescheid
 
 READ_AGAIN = [
@@ -36,17 +35,12 @@ def test_docx_odt_html_and_markdown_of_format_9_are_read_again_text_is_not(
     write_bescheid(docs / "bescheid.odt")
     (docs / "widerspruch.html").write_text(PAGE, encoding="utf-8")
     write_markdown(docs / "hinweise.md")
-    (docs / "notiz.txt").write_text("Rückruf bis Freitag.\n", encoding="utf-8")
-    root = tmp_path / "c"
-    ingest(root, "amt", [docs])
-    read_by_format(root / "amt", 9)
-    old = open_collection(root, "amt")
+    old = as_read_by(docs, tmp_path / "c", 9)
     assert old.outdated == READ_AGAIN
     with pytest.raises(InputError, match="muss neu aufgenommen werden"):
         search(old, "Raum 204", mode="bm25")
-    report = ingest(root, "amt", [docs])
+    report, collection = ingested_again(docs, tmp_path / "c")
     assert report.reread == READ_AGAIN
-    assert report.unchanged == ["akten/notiz.txt"]
-    collection = open_collection(root, "amt")
+    assert report.unchanged == [NOTE_KEY]
     [best] = search(collection, "Raum 204 zweiter Stock", mode="bm25", k=1)
     assert collection.chunks[best.row].text == "Raum 204, zweiter Stock"

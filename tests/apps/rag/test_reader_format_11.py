@@ -10,11 +10,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import search
+from tests.apps.rag.reader_formats import NOTE_KEY, as_read_by, ingested_again
 from tests.apps.rag.test_html_images_and_table_rows import PAGE
 from tests.apps.rag.test_markdown_html_tables import SATZUNG
-from tests.apps.rag.test_ocr_kept import read_by_format
 from tests.apps.rag.test_office_files import SAVED
 
 
@@ -27,21 +26,17 @@ def test_docx_odt_markdown_and_html_of_format_10_are_read_again_text_is_not(
         shutil.copy(path, docs)
     (docs / "satzung.md").write_text(SATZUNG, encoding="utf-8")
     (docs / "widerspruch.html").write_text(PAGE, encoding="utf-8")
-    (docs / "notiz.txt").write_text("Rückruf bis Freitag.\n", encoding="utf-8")
-    root = tmp_path / "c"
-    ingest(root, "amt", [docs])
-    read_by_format(root / "amt", 10)
+    old = as_read_by(docs, tmp_path / "c", 10)
     again = [
         "akten/allgemeinverfuegung.docx",
         "akten/allgemeinverfuegung.odt",
         "akten/satzung.md",
         "akten/widerspruch.html",
     ]
-    assert open_collection(root, "amt").outdated == again
-    report = ingest(root, "amt", [docs])
+    assert old.outdated == again
+    report, collection = ingested_again(docs, tmp_path / "c")
     assert report.reread == again
-    assert report.unchanged == ["akten/notiz.txt"]
-    collection = open_collection(root, "amt")
+    assert report.unchanged == [NOTE_KEY]
     found = search(collection, "Container 25 Euro je Stück", mode="bm25", k=5)
     documents = {collection.chunks[r.row].document for r in found}
     assert {*again[:3]} <= documents  # the row's words together, in the DOCX's and ODT's too

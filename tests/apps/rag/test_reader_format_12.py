@@ -9,8 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from gemeingut.apps.rag.index import ingest, open_collection
-from tests.apps.rag.test_ocr_kept import read_by_format
+from tests.apps.rag.reader_formats import NOTE_KEY, as_read_by, ingested_again
 from tests.apps.rag.test_office_files import SAVED
 from tests.apps.rag.test_readers_figure_caption import FIGURES
 
@@ -24,20 +23,16 @@ def test_docx_odt_markdown_and_html_of_format_11_are_read_again_text_is_not(
         shutil.copy(path, docs)
     (docs / "baustelle.md").write_text(f"# Baustelle\n\n{FIGURES}\n\nAb Montag.\n", "utf-8")
     (docs / "baustelle.html").write_text(f"<h1>Baustelle</h1>{FIGURES}", encoding="utf-8")
-    (docs / "notiz.txt").write_text("Rückruf bis Freitag.\n", encoding="utf-8")
-    root = tmp_path / "c"
-    ingest(root, "amt", [docs])
-    read_by_format(root / "amt", 11)
+    old = as_read_by(docs, tmp_path / "c", 11)
     again = [
         "akten/allgemeinverfuegung.docx",
         "akten/allgemeinverfuegung.odt",
         "akten/baustelle.html",
         "akten/baustelle.md",
     ]
-    assert open_collection(root, "amt").outdated == again
-    report = ingest(root, "amt", [docs])
+    assert old.outdated == again
+    report, collection = ingested_again(docs, tmp_path / "c")
     assert report.reread == again
-    assert report.unchanged == ["akten/notiz.txt"]
-    collection = open_collection(root, "amt")
+    assert report.unchanged == [NOTE_KEY]
     numbered = {c.document for c in collection.chunks if "3. Baugerüste und Container." in c.text}
     assert numbered == set(again[:2])

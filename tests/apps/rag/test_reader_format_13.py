@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gemeingut.apps.rag.index import ingest, open_collection
 from gemeingut.apps.rag.retrieve import search
 from gemeingut.errors import InputError
 from tests.apps.rag.documents import write_markdown
-from tests.apps.rag.test_ocr_kept import read_by_format
+from tests.apps.rag.reader_formats import NOTE_KEY, as_read_by, ingested_again
 from tests.apps.rag.test_office_files import SAVED
 from tests.apps.rag.test_pdf_sections import write_tender
 
@@ -25,24 +24,19 @@ def test_pdfs_of_format_12_are_read_again_other_kinds_are_not(tmp_path: Path) ->
         shutil.copy(path, docs)
     write_markdown(docs / "hinweise.md")
     (docs / "aushang.html").write_text("<h1>Aushang</h1><p>Ab Montag.</p>", encoding="utf-8")
-    (docs / "notiz.txt").write_text("Rückruf bis Freitag.\n", encoding="utf-8")
-    root = tmp_path / "c"
-    ingest(root, "amt", [docs])
-    read_by_format(root / "amt", 12)
-    old = open_collection(root, "amt")
+    old = as_read_by(docs, tmp_path / "c", 12)
     assert old.outdated == ["akten/vergabe.pdf"]
     with pytest.raises(InputError, match="muss neu aufgenommen werden"):
         search(old, "Preisblatt", mode="bm25")
-    report = ingest(root, "amt", [docs])
+    report, collection = ingested_again(docs, tmp_path / "c")
     assert report.reread == ["akten/vergabe.pdf"]
     assert report.unchanged == [
         "akten/allgemeinverfuegung.docx",
         "akten/allgemeinverfuegung.odt",
         "akten/aushang.html",
         "akten/hinweise.md",
-        "akten/notiz.txt",
+        NOTE_KEY,
     ]
-    collection = open_collection(root, "amt")
     [hit] = search(collection, "Preisblatt Positionen", mode="bm25", k=1)
     chunk = collection.chunks[hit.row]
     assert (chunk.document, chunk.page, chunk.section) == ("akten/vergabe.pdf", 3, "Anlage 2")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gemeingut.apps.rag.list_numbers import letters, roman
+from gemeingut.apps.rag.list_numbers import letters, roman, written
 from gemeingut.apps.rag.readers import read_document
 from tests.apps.rag.test_docx_as_word_writes_it import XMLNS, _append, _run
 
@@ -188,6 +188,16 @@ def test_letters_and_roman_numerals() -> None:
     # a crafted start value: digits, not a label of millions of letters
     assert letters(999_999_999, repeated=True) == "999999999" == roman(999_999_999)
     assert letters(520, repeated=True) == "z" * 20
+
+
+def test_one_writing_of_a_number_for_both_readers() -> None:
+    """DOCX and ODT name their styles apart („upperRoman“, „I“) and write them alike."""
+    styles = ("1", "a", "A", "i", "I", "01", "", "١")  # the last: another script's digits
+    assert [written(28, style) for style in styles] == [
+        "28", "bb", "BB", "xxviii", "XXVIII", "28", "", "28"
+    ]  # fmt: skip
+    assert written(3, "01") == "03"
+    assert written(28, "a", repeated=False) == "ab"  # Writer's count without letter sync
 
 
 def _odt_list(style: str, *items: Any, **attributes: str) -> Any:

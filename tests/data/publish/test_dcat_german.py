@@ -52,3 +52,30 @@ def test_every_distribution_is_described_in_german_and_english(dataset: Path, gr
 
 def test_the_german_texts_conform_to_the_official_shapes(graph: Graph, shapes: Graph) -> None:
     assert violations(graph, shapes) == []
+
+
+def test_one_document_from_one_source_is_said_in_the_singular(dataset: Path, full_info) -> None:
+    """„1 Dokumente gelesen … aus den Quellen briefe": the counts of the provenance statement
+    took the plural whatever they were."""
+    import dataclasses
+
+    from gemeingut.data.publish.dcat import build_dcat
+    from gemeingut.data.publish.facts import read_facts
+
+    facts = read_facts(dataset)
+    counts = {"documents_in": 1, "kept": 1, "excluded": 0, "excluded_by_reason": {}}
+    stats = {**facts.stats, **counts, "kept_by_source": {"briefe": 1}, "excluded_by_source": {}}
+    one = dataclasses.replace(facts, stats=stats)
+    graph = build_dcat(one, full_info)
+    (provenance,) = graph.objects(None, DCTERMS.provenance)
+    labels = _by_language(graph, provenance, RDFS.label)
+    assert (
+        "aus der Quelle briefe: 1 Dokument gelesen, 1 behalten, 0 ausgeschlossen (keine)"
+        in (labels["de"])
+    ), labels
+    assert "from the source briefe: 1 document read, 1 kept" in labels["en"], labels
+    sources = {"kept_by_source": {"a": 1000, "b": 234}}
+    many = dataclasses.replace(facts, stats={**stats, **sources, "documents_in": 1234})
+    labels = _by_language(build_dcat(many, full_info), provenance, RDFS.label)
+    assert "aus den Quellen a, b: 1.234 Dokumente gelesen" in labels["de"], labels
+    assert "from the sources a, b: 1,234 documents read" in labels["en"], labels

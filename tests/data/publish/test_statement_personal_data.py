@@ -112,3 +112,11 @@ def test_the_contamination_histogram_is_said_in_words(with_personal_data: Path) 
     assert "keines in den Trainingsdaten vorkommt (0 %) (`overlap_histogram.0%`) | 3 |" in german
     assert "| test documents with more than 0 % and less than 10 % of their word n-grams" in english
     assert "| `test_documents_checked` | 7 |" in english  # a key that says itself stays as is
+
+
+def test_every_kind_the_scrubber_knows_is_named_where_it_defines_the_kinds() -> None:
+    """A kind added to the scrubber without its name would break every data statement (the
+    names lived in the statement's module, apart from the kinds)."""
+    from gemeingut.data.pii import KIND_NAMES, PII_TYPES
+
+    assert list(KIND_NAMES) == list(PII_TYPES)

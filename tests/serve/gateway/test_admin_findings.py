@@ -20,7 +20,7 @@ from gemeingut.cli import app
 from gemeingut.i18n import text
 from gemeingut.serve.gateway.audit_log import export
 from gemeingut.serve.gateway.gate import Gateway
-from gemeingut.serve.gateway.identity import authenticate
+from gemeingut.serve.gateway.identity import authenticate, utcnow
 from gemeingut.serve.gateway.records import (
     ControllerFacts,
     deployment_facts,
@@ -193,7 +193,7 @@ def test_the_art_30_record_lists_a_missing_retention_and_speaks_plainly(tmp_path
     admin(db, "groups", "add", "amt")
     admin(db, "users", "add", "anna", "--group", "amt")
     engine = open_store(str(db))
-    now = datetime(2026, 12, 4, 9, 30)
+    now = utcnow()  # the CLI reads the record now: a start it counts (`records_servers`)
     record_deployment(engine, deployment_facts("m", None, None, None, now))
     facts = tmp_path / "fakten.yaml"
     facts.write_text(

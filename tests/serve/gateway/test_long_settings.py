@@ -11,8 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from gemeingut.serve.findings_files import PREFIX, findings_files, remember_findings_file
-from gemeingut.serve.gateway.records import deployment, record_deployment
-from gemeingut.serve.gateway.records_servers import this_process
+from gemeingut.serve.gateway.identity import utcnow
+from gemeingut.serve.gateway.records import ControllerFacts, read_record, record_deployment
+from gemeingut.serve.gateway.records_servers import STAMP, this_process
 from gemeingut.serve.gateway.store import open_store, writing
 from gemeingut.serve.gateway.tables import settings
 
@@ -51,12 +52,14 @@ def test_a_findings_file_remembered_the_old_way_reads_and_stays_one(tmp_path: Pa
 def test_a_long_deployment_fact_is_replaced_whole(tmp_path: Path) -> None:
     engine = open_store(str(tmp_path / "gateway.db"))
     folder = str(long_path(tmp_path, "c").parent)
-    started = "2026-12-04 09:30 UTC"
+    now = utcnow()  # a start the record counts: within `KEEP_DAYS` of it
+    started = now.strftime(STAMP)
+    setup = lambda: read_record(engine, ControllerFacts(), now).deployment  # noqa: E731
     record_deployment(engine, {"collections": folder, "model": "tiny-llama", "started": started})
-    assert deployment(engine)["collections"] == folder
+    assert setup()["collections"] == folder
     name = f"server.{this_process()}.collections"
     assert len(stored_names(engine, name)) == len(folder) // 200 + 1
     record_deployment(engine, {"collections": "/kurz", "model": None, "started": started})
-    facts = deployment(engine)
+    facts = setup()
     assert facts["collections"] == "/kurz" and "model" not in facts
     assert stored_names(engine, name) == [name]

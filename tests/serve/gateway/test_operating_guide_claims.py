@@ -5,12 +5,12 @@ the facts file of `admin audit records`, whose example the guide gives whole."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from gemeingut.cli import app
+from gemeingut.serve.gateway.identity import utcnow
 from gemeingut.serve.gateway.policy import READING, Policy, lookalikes
 from gemeingut.serve.gateway.records import deployment_facts, record_deployment
 from gemeingut.serve.gateway.store import open_store
@@ -54,8 +54,8 @@ def test_the_guides_facts_file_is_complete(tmp_path: Path) -> None:
     facts = tmp_path / "verantwortlicher.yaml"
     facts.write_text(example, encoding="utf-8")
     db = tmp_path / "gateway.db"
-    engine = open_store(str(db))  # as a server with a 30-day retention recorded it at start
-    record_deployment(engine, deployment_facts("m", None, 30, None, datetime(2027, 1, 1)))
+    engine = open_store(str(db))  # a server with a 30-day retention started now (it counts)
+    record_deployment(engine, deployment_facts("m", None, 30, None, utcnow()))
     engine.dispose()
     result = CliRunner().invoke(
         app, ["admin", "audit", "records", "--db", str(db), "--facts", str(facts)]

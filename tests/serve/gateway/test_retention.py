@@ -29,7 +29,6 @@ from gemeingut.serve.gateway.identity import add_user, authenticate, create_key,
 from gemeingut.serve.gateway.quotas import reserve, set_limits
 from gemeingut.serve.gateway.records import (
     ControllerFacts,
-    deployment,
     deployment_facts,
     read_record,
     record_deployment,
@@ -112,8 +111,9 @@ def test_the_periods_are_the_deployments_not_the_last_starts(store_url: str) -> 
         agree_retention(engine, 30, 1)
     # A server started before (create_app records what it was given) changes nothing.
     record_deployment(engine, deployment_facts("m", None, 90, None, NOW, content_log_days=1))
-    assert deployment(engine)["audit_retention_days"] == "30"
-    record = render_record(read_record(engine, ControllerFacts(), NOW), "de")
+    read = read_record(engine, ControllerFacts(), NOW)
+    assert read.deployment["audit_retention_days"] == "30"
+    record = render_record(read, "de")
     assert "Protokolleinträge werden nach 30 Tagen gelöscht" in record
     assert "Gespeicherte Inhalte werden nach 7 Tagen gelöscht" in record
     assert set_retention(engine, AUDIT_DAYS, None) == "30"  # switched off on purpose

@@ -1478,10 +1478,9 @@ $("upload-form").addEventListener("submit", async (event) => {
   $("held-status").textContent = said.join(" ");
 });
 
-// Where a hit stands: its document, page (else section) and a text file's lines, which tell
-// apart the hits of one long section or of a file without headings.
 // A hit's place as a reader finds it: document, page and section (a PDF's passages carry both),
-// lines of a text file.
+// and a text file's lines, which tell apart the hits of one long section or of a file without
+// headings.
 function label(hit) {
   const page = hit.page ? fill(T.page, { page: hit.page }) : null;
   const [first, last] = hit.lines || [];
